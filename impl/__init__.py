@@ -1,0 +1,1 @@
+"""Runnable implementations: sans-IO protocol cores and their runtimes."""

@@ -1,0 +1,1 @@
+"""Z3 encodings of the specs: inductive-invariant proofs and bounded model checking."""

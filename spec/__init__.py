@@ -1,0 +1,1 @@
+"""Executable specifications: Paxos, Raft, their variants and invariants."""

@@ -1,0 +1,316 @@
+"""Single-decree Paxos, as Lamport's ``Paxos.tla`` (tlaplus/Examples, specifications/Paxos).
+
+Variables, actions and enabling conditions follow the TLA+ text one for one:
+``maxBal``, ``maxVBal``, ``maxVal`` are functions of the acceptor (tuples indexed by
+acceptor number) and ``msgs`` is the set of every message ever sent.  The
+constants are ``Acceptor`` (0..n-1), ``Value`` (0..k-1), ``Ballot`` (0..MaxBallot)
+and ``Quorum`` (majorities unless given).  ``None`` and "no ballot" are both -1,
+as in the TLA+ text where ``maxVBal`` starts at -1.
+
+Messages are tuples whose first field is the type:
+``(M1A, bal)``, ``(M1B, acc, bal, mbal, mval)``, ``(M2A, bal, val)``, ``(M2B, acc, bal, val)``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from spec.core import Spec, SpecError, action, invariant
+
+NONE = -1
+M1A, M1B, M2A, M2B = 0, 1, 2, 3
+MSG_TYPES = ("1a", "1b", "2a", "2b")
+MSG_FIELDS = {
+    M1A: ("bal",),
+    M1B: ("acc", "bal", "mbal", "mval"),
+    M2A: ("bal", "val"),
+    M2B: ("acc", "bal", "val"),
+}
+
+
+class PaxosState(NamedTuple):
+    """One state of Paxos.tla."""
+
+    maxBal: tuple[int, ...]
+    maxVBal: tuple[int, ...]
+    maxVal: tuple[int, ...]
+    msgs: frozenset[tuple[int, ...]]
+
+
+def majorities(n: int) -> tuple[frozenset[int], ...]:
+    """Every majority subset of acceptors 0..n-1 (the smallest ones suffice for Paxos.tla's counts)."""
+    return tuple(frozenset(q) for q in itertools.combinations(range(n), n // 2 + 1))
+
+
+def k_subsets(n: int, k: int) -> tuple[frozenset[int], ...]:
+    """Every ``k``-subset of acceptors 0..n-1: a size-based quorum system."""
+    return tuple(frozenset(q) for q in itertools.combinations(range(n), k))
+
+
+class Paxos(Spec):
+    """Lamport's single-decree Paxos without explicit leaders or learners."""
+
+    name = "paxos"
+    variables = ("maxBal", "maxVBal", "maxVal", "msgs")
+    #: Paxos.tla's QuorumAssumption: any two quorums intersect.  Variants that
+    #: study other quorum systems relax it to phase-1/phase-2 intersection or drop it.
+    assume_intersection = True
+
+    def __init__(
+        self,
+        acceptors: int = 3,
+        values: int = 2,
+        max_ballot: int = 1,
+        quorums: Sequence[Iterable[int]] | None = None,
+        phase1_quorums: Sequence[Iterable[int]] | None = None,
+        phase2_quorums: Sequence[Iterable[int]] | None = None,
+    ) -> None:
+        for what, val, low in (("acceptors", acceptors, 1), ("values", values, 1), ("max-ballot", max_ballot, 0)):
+            if not isinstance(val, int) or val < low:
+                raise SpecError(f"paxos: --{what} must be an integer >= {low}, got {val!r}")
+        self.Acceptor = tuple(range(acceptors))
+        self.Value = tuple(range(values))
+        self.Ballot = tuple(range(max_ballot + 1))
+        self.MaxBallot = max_ballot
+        base = self._quorum_system("quorums", quorums) if quorums is not None else majorities(acceptors)
+        self.Quorum1 = self._quorum_system("phase-1 quorums", phase1_quorums) if phase1_quorums else base
+        self.Quorum2 = self._quorum_system("phase-2 quorums", phase2_quorums) if phase2_quorums else base
+        self.custom_quorums = quorums is not None or bool(phase1_quorums) or bool(phase2_quorums)
+        self._check_quorums()
+        self._ballot_or_none = frozenset(range(-1, max_ballot + 1))
+        self._value_or_none = frozenset(range(-1, values))
+        self._messages: frozenset[tuple[int, ...]] | None = None
+        self._min_q2 = min(len(q) for q in self.Quorum2)
+        super().__init__()
+
+    def _quorum_system(self, what: str, qs: Sequence[Iterable[int]]) -> tuple[frozenset[int], ...]:
+        out = []
+        for i, q in enumerate(qs):
+            fq = frozenset(q)
+            if not fq:
+                raise SpecError(f"paxos: {what}: quorum #{i + 1} is empty")
+            bad = sorted(a for a in fq if a not in self.Acceptor)
+            if bad:
+                raise SpecError(
+                    f"paxos: {what}: quorum #{i + 1} names acceptor(s) {', '.join(map(str, bad))} "
+                    f"outside 0..{len(self.Acceptor) - 1}"
+                )
+            out.append(fq)
+        if not out:
+            raise SpecError(f"paxos: {what}: no quorum given")
+        return tuple(out)
+
+    def _check_quorums(self) -> None:
+        """Enforce the quorum assumption this spec relies on (QuorumAssumption of Paxos.tla)."""
+        if not self.assume_intersection:
+            return
+        pairs = self.Quorum1 == self.Quorum2 and itertools.combinations_with_replacement(self.Quorum1, 2)
+        pairs = pairs or itertools.product(self.Quorum1, self.Quorum2)
+        for q1, q2 in pairs:
+            if not q1 & q2:
+                raise SpecError(
+                    f"paxos: quorums {self._show_set(q1)} and {self._show_set(q2)} do not intersect; "
+                    "Paxos.tla assumes every two quorums do (use a variant that drops the assumption "
+                    "to study such systems)"
+                )
+
+    # -- TLA+ definitions --------------------------------------------------
+    def init_states(self) -> Iterator[PaxosState]:
+        """Init: no acceptor has promised or voted, no message has been sent."""
+        n = len(self.Acceptor)
+        yield PaxosState((-1,) * n, (-1,) * n, (NONE,) * n, frozenset())
+
+    @action(params=lambda self, s: ((b,) for b in self.Ballot))
+    def Phase1a(self, s: PaxosState, b: int) -> PaxosState | None:
+        """The ballot-b leader sends a 1a message that begins ballot b."""
+        m = (M1A, b)
+        if m in s.msgs:  # resending changes nothing: a stuttering step, as in TLA+
+            return s
+        return PaxosState(s.maxBal, s.maxVBal, s.maxVal, s.msgs | {m})
+
+    @action(
+        params=lambda self, s: ((a, m[1]) for a in self.Acceptor for m in s.msgs if m[0] == M1A and m[1] > s.maxBal[a])
+    )
+    def Phase1b(self, s: PaxosState, a: int, b: int) -> PaxosState | None:
+        """Acceptor a answers the 1a message of ballot b > maxBal[a]: promise, and report its vote."""
+        if (M1A, b) not in s.msgs or not b > s.maxBal[a]:
+            return None
+        maxBal = s.maxBal[:a] + (b,) + s.maxBal[a + 1 :]
+        return PaxosState(maxBal, s.maxVBal, s.maxVal, s.msgs | {(M1B, a, b, s.maxVBal[a], s.maxVal[a])})
+
+    @action(params=lambda self, s: self._phase2a_candidates(s.msgs))
+    def Phase2a(self, s: PaxosState, b: int, v: int) -> PaxosState | None:
+        """The ballot-b leader asks for votes on v, once a quorum's 1b messages show v safe at b."""
+        msgs = s.msgs
+        for m in msgs:
+            if m[0] == M2A and m[1] == b:
+                return None
+        if not self.shows_safe(msgs, b, v):
+            return None
+        return PaxosState(s.maxBal, s.maxVBal, s.maxVal, msgs | {(M2A, b, v)})
+
+    def _phase2a_candidates(self, msgs: frozenset) -> list[tuple[int, int]]:
+        """(b, v) pairs worth trying: ballots with no 2a yet and some 1b, every value."""
+        started = {m[1] for m in msgs if m[0] == M2A}
+        promised = {m[2] for m in msgs if m[0] == M1B}
+        return [(b, v) for b in promised if b not in started for v in self.Value]
+
+    def shows_safe(self, msgs: frozenset, b: int, v: int) -> bool:
+        """Some phase-1 quorum sent 1b for b, and v is their highest-ballot vote (or none voted)."""
+        reported = {m[1]: m for m in msgs if m[0] == M1B and m[2] == b}
+        for q in self.Quorum1:
+            if not q <= reported.keys():
+                continue
+            votes = [reported[a] for a in q if reported[a][3] >= 0]
+            if not votes:
+                return True
+            top = max(m[3] for m in votes)
+            if any(m[3] == top and m[4] == v for m in votes):
+                return True
+        return False
+
+    @action(
+        params=lambda self, s: (
+            (a, m[1], m[2]) for a in self.Acceptor for m in s.msgs if m[0] == M2A and m[1] >= s.maxBal[a]
+        )
+    )
+    def Phase2b(self, s: PaxosState, a: int, b: int, v: int) -> PaxosState | None:
+        """Acceptor a votes for v in ballot b >= maxBal[a], as the 2a message directs."""
+        if (M2A, b, v) not in s.msgs or not b >= s.maxBal[a]:
+            return None
+        return PaxosState(
+            s.maxBal[:a] + (b,) + s.maxBal[a + 1 :],
+            s.maxVBal[:a] + (b,) + s.maxVBal[a + 1 :],
+            s.maxVal[:a] + (v,) + s.maxVal[a + 1 :],
+            s.msgs | {(M2B, a, b, v)},
+        )
+
+    # -- derived notions and invariants ---------------------------------------
+    def votes(self, s: PaxosState) -> dict[tuple[int, int], set[int]]:
+        """(ballot, value) -> acceptors that voted for it (their 2b messages)."""
+        out: dict[tuple[int, int], set[int]] = {}
+        for m in s.msgs:
+            if m[0] == M2B:
+                out.setdefault((m[2], m[3]), set()).add(m[1])
+        return out
+
+    def chosen(self, s: PaxosState) -> set[int]:
+        """Values v with ChosenIn(v, b) for some b: a phase-2 quorum voted for v in b."""
+        return {bv[1] for bv, voters in self.votes(s).items() if any(q <= voters for q in self.Quorum2)}
+
+    @invariant
+    def TypeOK(self, s: PaxosState) -> bool:
+        """Every variable holds a value of its type (Paxos.tla's TypeOK)."""
+        n = len(self.Acceptor)
+        return (
+            len(s.maxBal) == len(s.maxVBal) == len(s.maxVal) == n
+            and self._ballot_or_none.issuperset(s.maxBal)
+            and self._ballot_or_none.issuperset(s.maxVBal)
+            and self._value_or_none.issuperset(s.maxVal)
+            and s.msgs <= self.Message
+        )
+
+    @property
+    def Message(self) -> frozenset[tuple[int, ...]]:
+        """Every well-typed message (Paxos.tla's ``Message``), finite under the model's bounds."""
+        if self._messages is None:
+            A, B, V = self.Acceptor, self.Ballot, self.Value
+            mb, mv = tuple(self._ballot_or_none), tuple(self._value_or_none)
+            self._messages = frozenset(
+                [(M1A, b) for b in B]
+                + [(M1B, a, b, x, y) for a in A for b in B for x in mb for y in mv]
+                + [(M2A, b, v) for b in B for v in V]
+                + [(M2B, a, b, v) for a in A for b in B for v in V]
+            )
+        return self._messages
+
+    @invariant
+    def Agreement(self, s: PaxosState) -> bool:
+        """At most one value is chosen."""
+        votes = [m for m in s.msgs if m[0] == M2B]
+        if len(votes) < 2 * self._min_q2 or len({m[3] for m in votes}) < 2:
+            return True  # too few votes, or all for one value: two values cannot both be chosen
+        return len(self.chosen(s)) <= 1
+
+    # -- symmetry ----------------------------------------------------------------
+    def symmetric_sets(self) -> Mapping[str, int]:
+        """Acceptors and values are interchangeable (MCPaxos's MCSymmetry) unless quorums are custom."""
+        sets = {"Value": len(self.Value)}
+        if not self.custom_quorums:
+            sets["Acceptor"] = len(self.Acceptor)
+        return sets
+
+    def permute(self, s: PaxosState, perm: Mapping[str, Sequence[int]]) -> PaxosState:
+        """Rename acceptors and values throughout the state."""
+        pa = perm.get("Acceptor", self.Acceptor)
+        pv = tuple(perm.get("Value", self.Value)) + (NONE,)  # index -1 maps None to None
+        n = len(pa)
+        mb, mvb, mv = [0] * n, [0] * n, [0] * n
+        for a in range(n):
+            b = pa[a]
+            mb[b], mvb[b], mv[b] = s.maxBal[a], s.maxVBal[a], pv[s.maxVal[a]]
+        msgs = []
+        for m in s.msgs:
+            t = m[0]
+            if t == M1A:
+                msgs.append(m)
+            elif t == M1B:
+                msgs.append((M1B, pa[m[1]], m[2], m[3], pv[m[4]]))
+            elif t == M2A:
+                msgs.append((M2A, m[1], pv[m[2]]))
+            else:
+                msgs.append((M2B, pa[m[1]], m[2], pv[m[3]]))
+        return PaxosState(tuple(mb), tuple(mvb), tuple(mv), frozenset(msgs))
+
+    # -- presentation ---------------------------------------------------------------
+    def bounds(self) -> dict[str, Any]:
+        """Acceptors, values, ballots and the quorum systems."""
+        out: dict[str, Any] = {
+            "acceptors": len(self.Acceptor),
+            "values": len(self.Value),
+            "max_ballot": self.MaxBallot,
+        }
+        if self.custom_quorums:
+            out["q1"] = [self._show_set(q) for q in self.Quorum1]
+            out["q2"] = [self._show_set(q) for q in self.Quorum2]
+        return out
+
+    @staticmethod
+    def acc_name(a: int) -> str:
+        """Acceptor 0 is ``a1``, as in MCPaxos."""
+        return f"a{a + 1}"
+
+    @staticmethod
+    def val_name(v: int) -> str:
+        """Value 0 is ``v1``; -1 is ``None``."""
+        return "None" if v == NONE else f"v{v + 1}"
+
+    def _show_set(self, q: frozenset[int]) -> str:
+        return "{" + ",".join(self.acc_name(a) for a in sorted(q)) + "}"
+
+    def show_message(self, m: tuple[int, ...]) -> dict[str, Any]:
+        """A message as a TLA+ record."""
+        rec: dict[str, Any] = {"type": MSG_TYPES[m[0]]}
+        for f, x in zip(MSG_FIELDS[m[0]], m[1:]):
+            rec[f] = self.acc_name(x) if f == "acc" else self.val_name(x) if f in ("val", "mval") else x
+        return rec
+
+    def show_state(self, s: PaxosState) -> dict[str, Any]:
+        """Functions of the acceptor as records a1..an; msgs as a sorted list of records."""
+        names = [self.acc_name(a) for a in self.Acceptor]
+        return {
+            "maxBal": dict(zip(names, s.maxBal)),
+            "maxVBal": dict(zip(names, s.maxVBal)),
+            "maxVal": dict(zip(names, map(self.val_name, s.maxVal))),
+            "msgs": [self.show_message(m) for m in sorted(s.msgs)],
+        }
+
+    def show_param(self, action: str, param: str, value: Any) -> Any:
+        """Acceptors as ``a1``, values as ``v1``."""
+        if param == "a":
+            return self.acc_name(value)
+        if param == "v":
+            return self.val_name(value)
+        return value

@@ -1,0 +1,77 @@
+"""Checker behaviour: traces replay, symmetry preserves verdicts, deadlock detection, limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from modelcheck import DEADLOCK, OK, VIOLATION, check
+from modelcheck.replay import ReplayError, validate_trace
+from modelcheck.result import Step
+from spec.core import Label, Spec, action, invariant
+from spec.paxos import Paxos
+from spec.registry import build
+
+
+class Counter(Spec):
+    """x counts up to 3 and then has nowhere to go; Small says x < 3."""
+
+    name = "counter"
+    variables = ("x",)
+
+    def init_states(self):
+        yield (0,)
+
+    @action()
+    def Inc(self, s):
+        return (s[0] + 1,) if s[0] < 3 else None
+
+    @invariant
+    def Small(self, s):
+        return s[0] < 3
+
+    def show_state(self, s):
+        return {"x": s[0]}
+
+
+def test_invariant_violation_names_invariant_and_gives_shortest_trace() -> None:
+    r = check(Counter())
+    assert (r.verdict, r.violated, r.trace_length) == (VIOLATION, "Small", 3)
+    assert [st.state for st in r.trace] == [(0,), (1,), (2,), (3,)]
+
+
+def test_deadlock_detected_only_when_asked() -> None:
+    r = check(Counter(), check_invariants=False, check_deadlock=True)
+    assert (r.verdict, r.trace_length) == (DEADLOCK, 3)
+    assert check(Counter(), check_invariants=False).verdict == OK
+
+
+def test_symmetry_gives_same_verdicts() -> None:
+    for variant in (None, "ignore-votes"):
+        plain = check(build("paxos", variant))
+        sym = check(build("paxos", variant), symmetry=True)
+        assert (plain.verdict, plain.violated, plain.trace_length) == (sym.verdict, sym.violated, sym.trace_length)
+        assert sym.distinct_states < plain.distinct_states
+
+
+def test_every_reported_trace_replays_and_tampering_is_caught() -> None:
+    r = check(build("paxos", "ignore-votes"))
+    validate_trace(r.spec, r.trace)
+    bad = list(r.trace)
+    bad[5] = Step(bad[5].label, bad[4].state)  # a step that changes nothing it claims to
+    with pytest.raises(ReplayError) as exc:
+        validate_trace(r.spec, bad)
+    assert exc.value.index == 6
+    wrong_label = list(r.trace)
+    wrong_label[3] = Step(Label("Phase2b", (0, 1, 0)), wrong_label[3].state)
+    with pytest.raises(ReplayError, match="step 4"):
+        validate_trace(r.spec, wrong_label)
+
+
+def test_max_states_stops_early_and_says_incomplete() -> None:
+    r = check(Paxos(), max_states=100)
+    assert not r.complete and r.distinct_states >= 100 and r.distinct_states < 3921
+
+
+def test_fingerprint_store_holds_no_states() -> None:
+    r = check(Paxos())
+    assert 0 < r.bytes_per_state < 300
