@@ -99,9 +99,13 @@ class Spec:
 
     name: ClassVar[str] = "spec"
     variables: ClassVar[tuple[str, ...]] = ()
-    variant: ClassVar[str | None] = None
-    rule: ClassVar[str] = ""
-    breaks: ClassVar[str | None] = None
+    # Catalog fields of a variant (see spec/registry.py and `paxraft variants`):
+    variant: ClassVar[str | None] = None  # its name, e.g. "ignore-votes"
+    rule: ClassVar[str] = ""  # the one rule changed, one line
+    breaks: ClassVar[str | None] = None  # the invariant/property it violates; None = safe
+    failing_bounds: ClassVar[dict[str, Any] | None] = None  # smallest bounds where it fails
+    trace_length: ClassVar[int | None] = None  # shortest counterexample there (transitions)
+    source: ClassVar[str] = ""  # paper section or public report
 
     def __init__(self) -> None:
         self._actions = [self._bind_action(n) for n in _marked(type(self), "__paxraft_action__")]

@@ -42,6 +42,9 @@ class IgnoreVotes(Paxos):
     variant = "ignore-votes"
     rule = "Phase2a(b, v) needs a quorum of 1b messages for b but not that v is their highest-ballot vote"
     breaks = "Agreement"
+    failing_bounds = {"acceptors": 3, "values": 2, "max_ballot": 1}
+    trace_length = 12
+    source = "Lamport, Paxos Made Simple (2001), section 2.2: P2b is what the 1b votes enforce"
 
     def shows_safe(self, msgs: frozenset, b: int, v: int) -> bool:
         """Any value is 'safe' once some phase-1 quorum has promised ballot b."""
