@@ -36,5 +36,5 @@ def test_ignore_votes_is_safe_with_one_ballot() -> None:
 def test_variant_is_a_small_override_not_a_copy() -> None:
     overridden = {n for n, v in vars(IgnoreVotes).items() if callable(v)}
     assert overridden == {"shows_safe"}
-    assert len(inspect.getsource(IgnoreVotes).splitlines()) < 15
+    assert len(inspect.getsource(IgnoreVotes.shows_safe).splitlines()) <= 5
     assert [a.name for a in IgnoreVotes().actions] == [a.name for a in Paxos().actions]
