@@ -7,6 +7,12 @@ constants are ``Acceptor`` (0..n-1), ``Value`` (0..k-1), ``Ballot`` (0..MaxBallo
 and ``Quorum`` (majorities unless given).  ``None`` and "no ballot" are both -1,
 as in the TLA+ text where ``maxVBal`` starts at -1.
 
+Two extensions, both off by default so the model is exactly Paxos.tla's:
+``Restart(a)`` (acceptor ``a`` crashes and recovers from stable storage, at most
+``max_restarts`` times in a run, counted in the state's ``restarts`` field) and
+separate phase-1/phase-2 quorum systems (Flexible Paxos: ``q1``/``q2`` sizes or a
+quorum file, see :func:`read_quorum_file`).
+
 Messages are tuples whose first field is the type:
 ``(M1A, bal)``, ``(M1B, acc, bal, mbal, mval)``, ``(M2A, bal, val)``, ``(M2B, acc, bal, val)``.
 """
@@ -37,6 +43,16 @@ class PaxosState(NamedTuple):
     maxVBal: tuple[int, ...]
     maxVal: tuple[int, ...]
     msgs: frozenset[tuple[int, ...]]
+
+
+class PaxosRestartState(NamedTuple):
+    """A state of Paxos with crash-restart: Paxos.tla's variables plus the number of restarts so far (in total)."""
+
+    maxBal: tuple[int, ...]
+    maxVBal: tuple[int, ...]
+    maxVal: tuple[int, ...]
+    msgs: frozenset[tuple[int, ...]]
+    restarts: int
 
 
 def majorities(n: int) -> tuple[frozenset[int], ...]:
@@ -151,6 +167,18 @@ class Paxos(Spec):
             return None
         return PaxosState(s.maxBal, s.maxVBal, s.maxVal, msgs | {(M2A, b, v)})
 
+    def _phase1b_candidates(self, s: PaxosState) -> list[tuple[int, int]]:
+        """(a, b) for each 1a message of ballot b above maxBal[a]."""
+        ballots = [m[1] for m in s.msgs if m[0] == M1A]
+        mb = s.maxBal
+        return [(a, b) for a in self.Acceptor for b in ballots if b > mb[a]]
+
+    def _phase2b_candidates(self, s: PaxosState) -> list[tuple[int, int, int]]:
+        """(a, b, v) for each 2a message of ballot b at or above maxBal[a]."""
+        proposals = [m for m in s.msgs if m[0] == M2A]
+        mb = s.maxBal
+        return [(a, m[1], m[2]) for a in self.Acceptor for m in proposals if m[1] >= mb[a]]
+
     def _phase2a_candidates(self, msgs: frozenset) -> list[tuple[int, int]]:
         """(b, v) pairs worth trying: ballots with no 2a yet and some 1b, every value."""
         started = {m[1] for m in msgs if m[0] == M2A}
@@ -171,11 +199,7 @@ class Paxos(Spec):
                 return True
         return False
 
-    @action(
-        params=lambda self, s: (
-            (a, m[1], m[2]) for a in self.Acceptor for m in s.msgs if m[0] == M2A and m[1] >= s.maxBal[a]
-        )
-    )
+    @action(params=lambda self, s: self._phase2b_candidates(s))
     def Phase2b(self, s: PaxosState, a: int, b: int, v: int) -> PaxosState | None:
         """Acceptor a votes for v in ballot b >= maxBal[a], as the 2a message directs."""
         if (M2A, b, v) not in s.msgs or not b >= s.maxBal[a]:
