@@ -200,3 +200,148 @@ class Spec:
         """One line: the spec, its variant and its bounds."""
         b = " ".join(f"{k}={v}" for k, v in self.bounds().items())
         return f"{self.name}{'[' + self.variant + ']' if self.variant else ''} {b}".strip()
+
+    # -- liveness and pictures (declared beside the spec; see `declare`) ----------
+    def fairness(self) -> list[Fair]:
+        """The fairness conditions (TLA+ ``WF_vars``/``SF_vars``); none unless declared."""
+        hook = _declared(type(self), "fairness")
+        return list(hook(self)) if hook else []
+
+    def properties(self) -> dict[str, Temporal]:
+        """Named temporal properties (eventually, always-eventually, leads-to); none unless declared."""
+        hook = _declared(type(self), "properties")
+        return dict(hook(self)) if hook else {}
+
+    def msc_nodes(self) -> list[str]:
+        """The lifelines of the message-sequence chart, left to right (empty: in order of appearance)."""
+        hook = _declared(type(self), "msc_nodes")
+        return list(hook(self)) if hook else []
+
+    def msc_event(self, prev: State, label: Label, nxt: State) -> MscEvent:
+        """Which node takes step ``label`` from ``prev`` to ``nxt``, and the messages it receives and sends.
+
+        The generic default names the node by the action's first parameter (or ``system``) and
+        draws no messages; a spec declares its own with ``declare(cls, msc_event=...)``.
+        """
+        hook = _declared(type(self), "msc_event")
+        if hook:
+            return hook(self, prev, label, nxt)
+        act = self.action(label.name)
+        node = f"{act.param_names[0]}={self.show_param(label.name, act.param_names[0], label.params[0])}"
+        return MscEvent(node if label.params else "system")
+
+
+# -- declarations: fairness, temporal properties, message-sequence charts ---------------------------
+
+
+@dataclass(frozen=True)
+class Fair:
+    """A fairness condition on an action family: ``WF`` (weak) or ``SF`` (strong), as in TLA+.
+
+    It covers the steps of any action in ``actions`` whose parameters match ``where``
+    (parameter name -> required value; a name an action lacks does not constrain it) and
+    ``test`` (a predicate on the label).  Like ``WF_vars(A)``, only steps that change the
+    state count: a self-loop neither discharges nor enables the condition.
+    """
+
+    kind: str
+    actions: tuple[str, ...]
+    where: tuple[tuple[str, Any], ...] = ()
+    test: Callable[[Label], bool] | None = None
+    text: str = ""
+
+    def matches(self, label: Label, param_names: Sequence[str]) -> bool:
+        """Whether a step labelled ``label`` belongs to this family."""
+        if label.name not in self.actions:
+            return False
+        given = dict(zip(param_names, label.params))
+        if any(k in given and given[k] != v for k, v in self.where):
+            return False
+        return self.test is None or self.test(label)
+
+    def __str__(self) -> str:
+        if self.text:
+            return self.text
+        filt = " with " + ", ".join(f"{k}={v}" for k, v in self.where) if self.where else ""
+        family = " \\/ ".join(self.actions)
+        return f"{self.kind}({family}{filt})"
+
+
+def WF(*actions: str, test: Callable[[Label], bool] | None = None, text: str = "", **where: Any) -> Fair:
+    """Weak fairness: an action family continuously enabled (by a state-changing step) is eventually taken."""
+    return Fair("WF", tuple(actions), tuple(where.items()), test, text)
+
+
+def SF(*actions: str, test: Callable[[Label], bool] | None = None, text: str = "", **where: Any) -> Fair:
+    """Strong fairness: an action family enabled infinitely often is taken infinitely often."""
+    return Fair("SF", tuple(actions), tuple(where.items()), test, text)
+
+
+@dataclass(frozen=True)
+class Temporal:
+    """A temporal property over state predicates: ``<>goal``, ``[]<>goal`` or ``trigger ~> goal``."""
+
+    kind: str  # "eventually" | "always-eventually" | "leads-to"
+    goal: Callable[[State], bool]
+    trigger: Callable[[State], bool] | None = None
+    text: str = ""
+
+    def __str__(self) -> str:
+        return self.text or self.kind
+
+
+def Eventually(goal: Callable[[State], bool], text: str = "<>P") -> Temporal:
+    """``<>P``: every fair behaviour reaches a state satisfying ``goal``."""
+    return Temporal("eventually", goal, None, text)
+
+
+def AlwaysEventually(goal: Callable[[State], bool], text: str = "[]<>P") -> Temporal:
+    """``[]<>P``: every fair behaviour satisfies ``goal`` infinitely often."""
+    return Temporal("always-eventually", goal, None, text)
+
+
+def LeadsTo(trigger: Callable[[State], bool], goal: Callable[[State], bool], text: str = "P ~> Q") -> Temporal:
+    """``P ~> Q``: after any state satisfying ``trigger``, every fair behaviour reaches ``goal``."""
+    return Temporal("leads-to", goal, trigger, text)
+
+
+@dataclass(frozen=True)
+class MscEvent:
+    """One step in a message-sequence chart: the acting node, the messages it receives and sends.
+
+    Messages are strings naming them (``1b(a1, 1, -1, None)``); the same string sent at one
+    step and received at another is one arrow.
+    """
+
+    node: str
+    received: tuple[str, ...] = ()
+    sent: tuple[str, ...] = ()
+
+
+_DECLARATIONS: dict[type, dict[str, Callable]] = {}
+
+
+def declare(
+    cls: type[Spec],
+    *,
+    fairness: Callable[[Any], Iterable[Fair]] | None = None,
+    properties: Callable[[Any], Mapping[str, Temporal]] | None = None,
+    msc_event: Callable[[Any, State, Label, State], MscEvent] | None = None,
+    msc_nodes: Callable[[Any], Iterable[str]] | None = None,
+) -> None:
+    """Attach liveness and chart declarations to a spec class (its subclasses inherit them).
+
+    A spec may instead override :meth:`Spec.fairness` and friends; declaring them from a
+    separate module keeps a protocol's TLA+ transcription apart from its model-checking setup,
+    as MCPaxos.tla is apart from Paxos.tla.
+    """
+    given = {"fairness": fairness, "properties": properties, "msc_event": msc_event, "msc_nodes": msc_nodes}
+    _DECLARATIONS.setdefault(cls, {}).update({k: v for k, v in given.items() if v is not None})
+
+
+def _declared(cls: type, what: str) -> Callable | None:
+    for klass in cls.__mro__:
+        hook = _DECLARATIONS.get(klass, {}).get(what)
+        if hook is not None:
+            return hook
+    return None
