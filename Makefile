@@ -23,7 +23,9 @@ setup: $(STAMP)
 
 demo: setup
 	$(BIN)/paxraft check
-	-$(BIN)/paxraft check paxos --variant ignore-votes --acceptors 3 --values 2 --max-ballot 1
+	@echo; echo "A broken variant (Phase2a ignores the reported votes): the checker must find the violation"
+	@$(BIN)/paxraft check paxos --variant ignore-votes --acceptors 3 --values 2 --max-ballot 1; \
+	  test $$? -eq 1 && echo "(exit status 1: the violation was found, as expected)"
 
 test: setup
 	$(BIN)/python -m pytest
