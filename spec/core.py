@@ -79,13 +79,26 @@ def invariant(fn: Callable[[Any, State], bool]) -> Callable[[Any, State], bool]:
 
 
 def _marked(cls: type, marker: str) -> list[str]:
-    """Names of methods carrying ``marker``, in base-class definition order (overrides keep their place)."""
+    """Names marked with ``marker`` anywhere in the MRO, in base-class definition order.
+
+    An override keeps its place and stays marked even when it is not decorated again,
+    so a variant can redefine ``Phase2a`` with a plain ``def``.
+    """
     names: list[str] = []
     for klass in reversed(cls.__mro__):
         for name, value in vars(klass).items():
             if name not in names and getattr(value, marker, None) is not None:
                 names.append(name)
-    return [n for n in names if getattr(getattr(cls, n), marker, None) is not None]
+    return names
+
+
+def _inherited_marker(cls: type, name: str, marker: str) -> Any:
+    """The nearest definition of ``marker`` on method ``name`` along the MRO."""
+    for klass in cls.__mro__:
+        value = vars(klass).get(name)
+        if value is not None and getattr(value, marker, None) is not None:
+            return getattr(value, marker)
+    raise AttributeError(name)
 
 
 class Spec:
@@ -113,7 +126,7 @@ class Spec:
 
     def _bind_action(self, name: str) -> Action:
         method = getattr(self, name)
-        enum = getattr(type(self), name).__paxraft_action__
+        enum = _inherited_marker(type(self), name, "__paxraft_action__")
         names = tuple(inspect.signature(method).parameters)[1:]
         return Action(name, names, enum.__get__(self), method)
 

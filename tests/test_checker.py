@@ -75,3 +75,25 @@ def test_max_states_stops_early_and_says_incomplete() -> None:
 def test_fingerprint_store_holds_no_states() -> None:
     r = check(Paxos())
     assert 0 < r.bytes_per_state < 300
+
+
+def test_progress_lines_on_stderr() -> None:
+    import io
+
+    from modelcheck.progress import Progress
+
+    stream = io.StringIO()
+    check(Paxos(), progress=Progress("paxos", every=0.0, stream=stream))
+    lines = stream.getvalue().splitlines()
+    assert len(lines) >= 2 and "distinct" in lines[0] and "states/s" in lines[0]
+    assert lines[-1].startswith("[paxos] done: 3,921 distinct states")
+
+
+def test_type_invariant_catches_ill_typed_state() -> None:
+    class WildBallot(Paxos):
+        def Phase1b(self, s, a, b):  # promises a ballot that does not exist; stays an action undecorated
+            nxt = super().Phase1b(s, a, b)
+            return None if nxt is None else nxt._replace(maxBal=nxt.maxBal[:a] + (b + 7,) + nxt.maxBal[a + 1 :])
+
+    r = check(WildBallot(acceptors=1, values=1))
+    assert (r.verdict, r.violated, r.trace_length) == (VIOLATION, "TypeOK", 2)
