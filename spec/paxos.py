@@ -70,9 +70,12 @@ class Paxos(Spec):
 
     name = "paxos"
     variables = ("maxBal", "maxVBal", "maxVal", "msgs")
-    #: Paxos.tla's QuorumAssumption: any two quorums intersect.  Variants that
-    #: study other quorum systems relax it to phase-1/phase-2 intersection or drop it.
+    #: Paxos.tla's QuorumAssumption, in the form Paxos needs (Flexible Paxos): every
+    #: phase-1 quorum meets every phase-2 quorum.  The ``flexible`` variant drops it.
     assume_intersection = True
+    #: What an acceptor keeps on stable storage across ``Restart`` (Paxos Made Simple, 2.2:
+    #: "an acceptor must remember this information even if it fails and then restarts").
+    persists: tuple[str, ...] = ("maxBal", "maxVBal", "maxVal")
 
     def __init__(
         self,
@@ -82,10 +85,33 @@ class Paxos(Spec):
         quorums: Sequence[Iterable[int]] | None = None,
         phase1_quorums: Sequence[Iterable[int]] | None = None,
         phase2_quorums: Sequence[Iterable[int]] | None = None,
+        max_restarts: int = 0,
+        q1: int | None = None,
+        q2: int | None = None,
+        quorum_file: str | None = None,
     ) -> None:
-        for what, val, low in (("acceptors", acceptors, 1), ("values", values, 1), ("max-ballot", max_ballot, 0)):
+        for what, val, low in (
+            ("acceptors", acceptors, 1),
+            ("values", values, 1),
+            ("max-ballot", max_ballot, 0),
+            ("max-restarts", max_restarts, 0),
+        ):
             if not isinstance(val, int) or val < low:
                 raise SpecError(f"paxos: --{what} must be an integer >= {low}, got {val!r}")
+        self.MaxRestarts = max_restarts
+        self.quorum_sizes = (q1, q2)
+        self.quorum_file = quorum_file
+        if quorum_file is not None:
+            if q1 is not None or q2 is not None or phase1_quorums or phase2_quorums:
+                raise SpecError("paxos: --quorums FILE cannot be combined with --q1/--q2")
+            phase1_quorums, phase2_quorums = read_quorum_file(quorum_file, acceptors)
+        for flag, k in (("--q1", q1), ("--q2", q2)):
+            if k is not None and not (isinstance(k, int) and 1 <= k <= acceptors):
+                raise SpecError(f"paxos: {flag} must be a quorum size in 1..{acceptors} (the acceptors), got {k!r}")
+        if q1 is not None:
+            phase1_quorums = k_subsets(acceptors, q1)
+        if q2 is not None:
+            phase2_quorums = k_subsets(acceptors, q2)
         self.Acceptor = tuple(range(acceptors))
         self.Value = tuple(range(values))
         self.Ballot = tuple(range(max_ballot + 1))
@@ -100,6 +126,10 @@ class Paxos(Spec):
         self._messages: frozenset[tuple[int, ...]] | None = None
         self._min_q2 = min(len(q) for q in self.Quorum2)
         super().__init__()
+        if max_restarts:
+            self.variables = (*type(self).variables, "restarts")
+        else:  # no restarts: exactly Paxos.tla's next-state relation (and its coverage table)
+            self._actions = [a for a in self._actions if a.name != "Restart"]
 
     def _quorum_system(self, what: str, qs: Sequence[Iterable[int]]) -> tuple[frozenset[int], ...]:
         out = []
@@ -128,15 +158,22 @@ class Paxos(Spec):
             if not q1 & q2:
                 raise SpecError(
                     f"paxos: quorums {self._show_set(q1)} and {self._show_set(q2)} do not intersect; "
-                    "Paxos.tla assumes every two quorums do (use a variant that drops the assumption "
-                    "to study such systems)"
+                    "Paxos needs every phase-1 quorum to meet every phase-2 quorum "
+                    "(use --variant flexible to study such systems)"
                 )
+
+    def quorums_intersect(self) -> bool:
+        """Every phase-1 quorum meets every phase-2 quorum (the condition Flexible Paxos proves sufficient)."""
+        return all(q1 & q2 for q1 in self.Quorum1 for q2 in self.Quorum2)
 
     # -- TLA+ definitions --------------------------------------------------
     def init_states(self) -> Iterator[PaxosState]:
         """Init: no acceptor has promised or voted, no message has been sent."""
         n = len(self.Acceptor)
-        yield PaxosState((-1,) * n, (-1,) * n, (NONE,) * n, frozenset())
+        if self.MaxRestarts:
+            yield PaxosRestartState((-1,) * n, (-1,) * n, (NONE,) * n, frozenset(), 0)
+        else:
+            yield PaxosState((-1,) * n, (-1,) * n, (NONE,) * n, frozenset())
 
     @action(params=lambda self, s: ((b,) for b in self.Ballot))
     def Phase1a(self, s: PaxosState, b: int) -> PaxosState | None:
@@ -144,7 +181,7 @@ class Paxos(Spec):
         m = (M1A, b)
         if m in s.msgs:  # resending changes nothing: a stuttering step, as in TLA+
             return s
-        return PaxosState(s.maxBal, s.maxVBal, s.maxVal, s.msgs | {m})
+        return type(s)(s.maxBal, s.maxVBal, s.maxVal, s.msgs | {m}, *s[4:])
 
     @action(
         params=lambda self, s: ((a, m[1]) for a in self.Acceptor for m in s.msgs if m[0] == M1A and m[1] > s.maxBal[a])
@@ -154,7 +191,7 @@ class Paxos(Spec):
         if (M1A, b) not in s.msgs or not b > s.maxBal[a]:
             return None
         maxBal = s.maxBal[:a] + (b,) + s.maxBal[a + 1 :]
-        return PaxosState(maxBal, s.maxVBal, s.maxVal, s.msgs | {(M1B, a, b, s.maxVBal[a], s.maxVal[a])})
+        return type(s)(maxBal, s.maxVBal, s.maxVal, s.msgs | {(M1B, a, b, s.maxVBal[a], s.maxVal[a])}, *s[4:])
 
     @action(params=lambda self, s: self._phase2a_candidates(s.msgs))
     def Phase2a(self, s: PaxosState, b: int, v: int) -> PaxosState | None:
@@ -165,7 +202,7 @@ class Paxos(Spec):
                 return None
         if not self.shows_safe(msgs, b, v):
             return None
-        return PaxosState(s.maxBal, s.maxVBal, s.maxVal, msgs | {(M2A, b, v)})
+        return type(s)(s.maxBal, s.maxVBal, s.maxVal, msgs | {(M2A, b, v)}, *s[4:])
 
     def _phase1b_candidates(self, s: PaxosState) -> list[tuple[int, int]]:
         """(a, b) for each 1a message of ballot b above maxBal[a]."""
@@ -204,11 +241,30 @@ class Paxos(Spec):
         """Acceptor a votes for v in ballot b >= maxBal[a], as the 2a message directs."""
         if (M2A, b, v) not in s.msgs or not b >= s.maxBal[a]:
             return None
-        return PaxosState(
+        return type(s)(
             s.maxBal[:a] + (b,) + s.maxBal[a + 1 :],
             s.maxVBal[:a] + (b,) + s.maxVBal[a + 1 :],
             s.maxVal[:a] + (v,) + s.maxVal[a + 1 :],
             s.msgs | {(M2B, a, b, v)},
+            *s[4:],
+        )
+
+    @action(params=lambda self, s: ((a,) for a in self.Acceptor))
+    def Restart(self, s: PaxosRestartState, a: int) -> PaxosRestartState | None:
+        """Acceptor a crashes and recovers: what it persists survives, the rest is back to its initial value.
+
+        Messages already sent stay in ``msgs`` (they are the network's, not the acceptor's).
+        Bounded by ``max_restarts`` restarts in total; the action exists only when that bound is positive.
+        """
+        if s.restarts >= self.MaxRestarts:
+            return None
+        keep = self.persists
+        return PaxosRestartState(
+            s.maxBal if "maxBal" in keep else s.maxBal[:a] + (-1,) + s.maxBal[a + 1 :],
+            s.maxVBal if "maxVBal" in keep else s.maxVBal[:a] + (-1,) + s.maxVBal[a + 1 :],
+            s.maxVal if "maxVal" in keep else s.maxVal[:a] + (NONE,) + s.maxVal[a + 1 :],
+            s.msgs,
+            s.restarts + 1,
         )
 
     # -- derived notions and invariants ---------------------------------------
@@ -234,6 +290,7 @@ class Paxos(Spec):
             and self._ballot_or_none.issuperset(s.maxVBal)
             and self._value_or_none.issuperset(s.maxVal)
             and s.msgs <= self.Message
+            and (len(s) == 4 or 0 <= s[4] <= self.MaxRestarts)
         )
 
     @property
@@ -260,9 +317,10 @@ class Paxos(Spec):
 
     # -- symmetry ----------------------------------------------------------------
     def symmetric_sets(self) -> Mapping[str, int]:
-        """Acceptors and values are interchangeable (MCPaxos's MCSymmetry) unless quorums are custom."""
+        """Acceptors and values are interchangeable (MCPaxos's MCSymmetry), acceptors only if the quorums allow."""
         sets = {"Value": len(self.Value)}
-        if not self.custom_quorums:
+        n = len(self.Acceptor)
+        if not self.custom_quorums or all(_closed_under_renaming(qs, n) for qs in (self.Quorum1, self.Quorum2)):
             sets["Acceptor"] = len(self.Acceptor)
         return sets
 
@@ -286,7 +344,7 @@ class Paxos(Spec):
                 msgs.append((M2A, m[1], pv[m[2]]))
             else:
                 msgs.append((M2B, pa[m[1]], m[2], pv[m[3]]))
-        return PaxosState(tuple(mb), tuple(mvb), tuple(mv), frozenset(msgs))
+        return type(s)(tuple(mb), tuple(mvb), tuple(mv), frozenset(msgs), *s[4:])
 
     # -- presentation ---------------------------------------------------------------
     def bounds(self) -> dict[str, Any]:
@@ -296,9 +354,15 @@ class Paxos(Spec):
             "values": len(self.Value),
             "max_ballot": self.MaxBallot,
         }
-        if self.custom_quorums:
-            out["q1"] = [self._show_set(q) for q in self.Quorum1]
-            out["q2"] = [self._show_set(q) for q in self.Quorum2]
+        if self.MaxRestarts:
+            out["max_restarts"] = self.MaxRestarts
+        if self.quorum_file is not None:
+            out["quorums"] = self.quorum_file
+        for key, size, system in zip(("q1", "q2"), self.quorum_sizes, (self.Quorum1, self.Quorum2)):
+            if size is not None:
+                out[key] = size
+            elif self.custom_quorums:
+                out[key] = [self._show_set(q) for q in system]
         return out
 
     @staticmethod
@@ -329,6 +393,7 @@ class Paxos(Spec):
             "maxVBal": dict(zip(names, s.maxVBal)),
             "maxVal": dict(zip(names, map(self.val_name, s.maxVal))),
             "msgs": [self.show_message(m) for m in sorted(s.msgs)],
+            **({"restarts": s[4]} if len(s) > 4 else {}),
         }
 
     def show_param(self, action: str, param: str, value: Any) -> Any:
@@ -338,3 +403,52 @@ class Paxos(Spec):
         if param == "v":
             return self.val_name(value)
         return value
+
+
+def _closed_under_renaming(qs: Sequence[frozenset[int]], n: int) -> bool:
+    """Whether renaming acceptors 0..n-1 maps the quorum system onto itself (true of every k-subset system)."""
+    have = set(qs)
+    return all(frozenset(c) in have for q in have for c in itertools.combinations(range(n), len(q)))
+
+
+def read_quorum_file(path: str, acceptors: int) -> tuple[list[frozenset[int]], list[frozenset[int]]]:
+    """Phase-1 and phase-2 quorums from a text file, one quorum per line.
+
+    A line is ``phase1: a1 a2``, ``phase2: a1 a3`` or just ``a1 a2`` (a quorum of both
+    phases); acceptors are ``a1``..``aN`` or ``1``..``N``, separated by spaces or commas;
+    ``#`` starts a comment.  Errors name the file and line.
+    """
+    try:
+        with open(path, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    except OSError as exc:
+        raise SpecError(f"--quorums {path}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"--quorums {path}: not a UTF-8 text file") from exc
+    phase1: list[frozenset[int]] = []
+    phase2: list[frozenset[int]] = []
+    for lineno, raw in enumerate(lines, 1):
+        text = raw.split("#", 1)[0].strip()
+        if not text:
+            continue
+        where = f"{path}:{lineno}"
+        head, sep, rest = text.partition(":")
+        phases = {"phase1": (phase1,), "phase2": (phase2,)}.get(head.strip().lower()) if sep else (phase1, phase2)
+        if phases is None:
+            raise SpecError(f"{where}: unknown prefix {head.strip()!r} (expected 'phase1:' or 'phase2:')")
+        members = []
+        for tok in (rest if sep else text).replace(",", " ").split():
+            digits = tok[1:] if tok[:1] in ("a", "A") else tok
+            if not digits.isdigit():
+                raise SpecError(f"{where}: {tok!r} is not an acceptor (write a1..a{acceptors} or 1..{acceptors})")
+            if not 1 <= int(digits) <= acceptors:
+                raise SpecError(f"{where}: acceptor {tok} is outside a1..a{acceptors} (--acceptors {acceptors})")
+            members.append(int(digits) - 1)
+        if not members:
+            raise SpecError(f"{where}: empty quorum")
+        for system in phases:
+            system.append(frozenset(members))
+    for name, system in (("phase-1", phase1), ("phase-2", phase2)):
+        if not system:
+            raise SpecError(f"{path}: no {name} quorum given")
+    return phase1, phase2
