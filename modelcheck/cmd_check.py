@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from modelcheck import check
+from modelcheck import check, check_modes
 from modelcheck.explain import summary
 from modelcheck.progress import Progress
 from modelcheck.result import OK, Result
@@ -41,6 +41,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-states", type=int, default=None, metavar="N", help="stop after N distinct states")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    check_modes.configure(parser)
 
 
 def resolve(args: argparse.Namespace) -> tuple[SpecEntry, type[Spec]]:
@@ -80,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
         return run_suite(args)
     e, cls = resolve(args)
     spec = cls(**bounds_from_args(e, args))
+    if check_modes.wants(args):
+        return check_modes.run(args, spec)
     progress = None if args.quiet or args.json else Progress(spec.describe())
     result = check(
         spec,

@@ -63,7 +63,8 @@ def summary(result: Result) -> str:
     lines = [f"Model: {spec.describe()}{'  (symmetry)' if result.symmetry else ''}"]
     if result.verdict == VIOLATION:
         lines.append(
-            f"Error: invariant {result.violated} is violated; shortest counterexample: {result.trace_length} steps"
+            f"Error: invariant {result.violated} is violated; "
+            f"{'shortest ' if result.mode in ('bfs', 'parallel') else ''}counterexample: {result.trace_length} steps"
         )
     elif result.verdict == DEADLOCK:
         lines.append(f"Error: deadlock reached after {result.trace_length} steps")
@@ -91,4 +92,9 @@ def summary(result: Result) -> str:
         for name, cov in result.coverage.items():
             note = "  <- never fired" if cov.fired == 0 else ""
             lines.append(f"{name.ljust(width)}  {cov.fired:>12,}  {cov.new:>12,}{note}")
+        dead = [name for name, cov in result.coverage.items() if cov.fired == 0]
+        if dead and result.complete:
+            lines.append(
+                f"Warning: {', '.join(dead)} never fired: dead in this model (a bug in the spec, or bounds too small)"
+            )
     return "\n".join(lines)
