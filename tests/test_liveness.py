@@ -1,0 +1,186 @@
+"""Liveness under fairness: MCPaxos's MCLiveness holds, the duel is a lasso, WF/SF/stuttering as TLC."""
+
+from __future__ import annotations
+
+import pytest
+
+from modelcheck.cli import main
+from modelcheck.liveness import check_property, tarjan
+from spec.core import SF, WF, AlwaysEventually, Eventually, LeadsTo, Spec, SpecError, action, declare
+from spec.dueling import Dueling, DistinguishedLeader
+from spec.paxos import Paxos
+from spec.registry import entries
+
+entries()  # loads the declarations (spec.paxos_live)
+
+
+def fair_loop(spec, lasso, conds) -> bool:
+    """Independent check, from the spec itself, that the lasso's loop meets every fairness condition."""
+    names = {a.name: a.param_names for a in spec.actions}
+
+    def enabled(state, f):
+        return any(
+            t != state and f.matches(lab, names[lab.name])
+            for lab, t in ((spec.label(i, p), t) for i, p, t in spec.successors(state))
+        )
+
+    loop_states = [lasso.prefix[-1].state] + [st.state for st in lasso.loop]
+    for f in conds:
+        taken = any(f.matches(st.label, names[st.label.name]) for st in lasso.loop)
+        on = [enabled(s, f) for s in loop_states]
+        if f.kind == "WF" and all(on) and not taken:
+            return False
+        if f.kind == "SF" and any(on) and not taken:
+            return False
+    return True
+
+
+def test_mcpaxos_liveness_holds_under_mclspec_fairness() -> None:
+    for kw, states in (({"acceptors": 1, "values": 1}, 25), ({"acceptors": 3, "values": 2}, 3921)):
+        r = check_property(Paxos(**kw), "Liveness")
+        assert r.holds and r.lasso is None and r.distinct_states == states
+    assert len(Paxos().fairness()) == 5  # Phase1a(1), Phase2a(1, v1/v2), a1 and a2
+
+
+def test_paxos_without_fairness_stutters_in_the_initial_state() -> None:
+    r = check_property(Paxos(), fairness=[])
+    assert not r.holds and r.lasso.stutters and len(r.lasso.prefix) == 1
+
+
+def test_paxos_missing_one_acceptor_fairness_is_violated_by_a_stutter() -> None:
+    spec = Paxos()
+    # Only a1 fair: no quorum can be relied on, so the run may stop after a1's steps.
+    conds = [f for f in spec.fairness() if "a2" not in str(f)]
+    r = check_property(spec, fairness=conds)
+    assert not r.holds and r.lasso.stutters
+    last = r.lasso.prefix[-1].state
+    assert not spec.chosen(last)
+    assert fair_loop(spec, r.lasso, conds)
+
+
+def test_dueling_proposers_give_a_fair_lasso_with_its_loop() -> None:
+    spec = Dueling()
+    r = check_property(spec)
+    assert not r.holds and not r.lasso.stutters
+    assert (len(r.lasso.prefix), len(r.lasso.loop)) == (4, 6)
+    loop = [str(st.label) for st in r.lasso.loop]
+    assert loop == [
+        "Promise(0, 1)",
+        "Preempted(0, 0)",
+        "Prepare(0)",
+        "Promise(0, 0)",
+        "Preempted(1, 0)",
+        "Prepare(1)",
+    ]
+    assert r.lasso.loop[-1].state == r.lasso.prefix[-1].state  # the loop closes
+    assert not any(st.state.decided for st in r.lasso.prefix + r.lasso.loop)
+    assert fair_loop(spec, r.lasso, spec.fairness())
+
+
+def test_distinguished_leader_decides() -> None:
+    r = check_property(DistinguishedLeader())
+    assert r.holds and r.distinct_states == 29
+
+
+class Toggle(Spec):
+    """x flips between 0 and 1; Set makes y = 1 but only while x = 1."""
+
+    name = "toggle"
+    variables = ("x", "y")
+
+    def init_states(self):
+        return [(0, 0)]
+
+    @action()
+    def Flip(self, s):
+        return (1 - s[0], s[1])
+
+    @action()
+    def Set(self, s):
+        return (s[0], 1) if s[0] == 1 else None
+
+
+declare(Toggle, properties=lambda spec: {"SetsY": Eventually(lambda s: s[1] == 1, "<>(y = 1)")})
+
+
+def test_weak_fairness_is_met_by_a_loop_that_disables_the_action() -> None:
+    spec = Toggle()
+    r = check_property(spec, fairness=[WF("Flip"), WF("Set")])
+    assert not r.holds and [st.label.name for st in r.lasso.loop] == ["Flip", "Flip"]
+    assert fair_loop(spec, r.lasso, [WF("Flip"), WF("Set")])
+
+
+def test_strong_fairness_removes_that_loop() -> None:
+    assert check_property(Toggle(), fairness=[WF("Flip"), SF("Set")]).holds
+    # SF alone: the behaviour may stutter at x = 0, where Set is disabled.
+    r = check_property(Toggle(), fairness=[SF("Set")])
+    assert not r.holds and r.lasso.stutters and r.lasso.prefix[-1].state == (0, 0)
+
+
+class Clock(Spec):
+    """An hour hand over 0..3; Reset from 3 to 0. Bounded by a constraint when asked."""
+
+    name = "clock"
+    variables = ("h",)
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = limit
+        super().__init__()
+
+    def init_states(self):
+        return [(0,)]
+
+    @action()
+    def Tick(self, s):
+        return ((s[0] + 1) % 4,)
+
+    def constraint(self, s):
+        return self.limit is None or s[0] <= self.limit
+
+
+declare(
+    Clock,
+    properties=lambda spec: {
+        "Noon": AlwaysEventually(lambda s: s[0] == 0, "[]<>(h = 0)"),
+        "OneThenThree": LeadsTo(lambda s: s[0] == 1, lambda s: s[0] == 3, "h = 1 ~> h = 3"),
+        "Three": Eventually(lambda s: s[0] == 3, "<>(h = 3)"),
+    },
+    fairness=lambda spec: [WF("Tick")],
+)
+
+
+def test_always_eventually_and_leads_to() -> None:
+    assert check_property(Clock(), "Noon").holds
+    assert check_property(Clock(), "OneThenThree").holds
+    r = check_property(Clock(), "OneThenThree", fairness=[])
+    assert not r.holds and r.lasso.stutters
+    assert [st.state for st in r.lasso.prefix] == [(0,), (1,)]  # reach the trigger, then stop
+
+
+def test_vacuity_warning_when_the_constraint_cuts_every_path_to_the_goal() -> None:
+    # The only fair continuation from h = 2 leaves the model, so "holds" is vacuous: warned.
+    r = check_property(Clock(limit=2), "Three")
+    assert r.holds
+    assert len(r.warnings) == 1 and "constraint cut every path" in r.warnings[0]
+    assert check_property(Clock(), "Three").warnings == []
+
+
+def test_symmetry_with_liveness_is_refused() -> None:
+    with pytest.raises(SpecError, match="tlaplus/tlaplus#59"):
+        check_property(Paxos(), symmetry=True)
+
+
+def test_tarjan_components() -> None:
+    succ = {0: [1], 1: [2], 2: [0, 3], 3: [4], 4: [3], 5: []}
+    comps = sorted(sorted(c) for c in tarjan(range(6), succ))
+    assert comps == [[0, 1, 2], [3, 4], [5]]
+
+
+def test_cli_liveness(capsys) -> None:
+    assert main(["check", "paxos", "--liveness", "--quiet"]) == 0
+    assert "Property Liveness holds" in capsys.readouterr().out
+    assert main(["check", "dueling", "--liveness", "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "loop begins: from state 4" in out and "loop ends: back to state 4" in out
+    assert main(["check", "paxos", "--liveness", "--symmetry"]) == 2
+    assert "tlaplus/tlaplus#59" in capsys.readouterr().err
