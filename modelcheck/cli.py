@@ -14,6 +14,7 @@ from spec.core import SpecError
 COMMANDS: dict[str, str] = {
     "check": "modelcheck.cmd_check",
     "list": "modelcheck.cmd_list",
+    "audit": "modelcheck.cmd_audit",
 }
 
 

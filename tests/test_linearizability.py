@@ -313,5 +313,5 @@ def test_html_marks_the_longest_prefix_and_the_blocked_operation():
     assert page.count('<g class="lin') == 3  # put x 1, put x 2, and key y's put
     assert page.count('<g class="blk') == 1
     assert "get(x) -&gt; 1 cannot be linearized" in page
-    assert "key x: <span class=\"bad\">NOT linearizable</span>, longest linearizable prefix 2 of 3" in page
+    assert 'key x: <span class="bad">NOT linearizable</span>, longest linearizable prefix 2 of 3' in page
     assert page.index("key x") < page.index("key y")  # failing partitions first

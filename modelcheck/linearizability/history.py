@@ -38,9 +38,9 @@ def kv_input(op: str, key: Any, value: Any = None, expected: Any = None) -> tupl
 def _input_from(rec: dict[str, Any], where: str) -> tuple:
     op = rec.get("op")
     if op not in KV_KINDS:
-        raise HistoryError(f"{where}: \"op\" must be one of {', '.join(KV_KINDS)}, got {op!r}")
+        raise HistoryError(f'{where}: "op" must be one of {", ".join(KV_KINDS)}, got {op!r}')
     if "key" not in rec:
-        raise HistoryError(f"{where}: {op} needs a \"key\"")
+        raise HistoryError(f'{where}: {op} needs a "key"')
     for need in {"put": ("value",), "cas": ("expected", "value")}.get(op, ()):
         if need not in rec:
             raise HistoryError(f"{where}: {op} needs {need!r}")
@@ -87,7 +87,7 @@ def read_history(path: str | Path) -> list[Operation]:
         if kind is None:
             client = rec.get("client")
             if not isinstance(client, int):
-                raise HistoryError(f"{where}: \"client\" must be an integer, got {client!r}")
+                raise HistoryError(f'{where}: "client" must be an integer, got {client!r}')
             call = _number(rec, "call", where)
             ret = _number(rec, "return", where, optional=True)
             if ret is not None and ret < call:  # type: ignore[operator]
@@ -95,7 +95,7 @@ def read_history(path: str | Path) -> list[Operation]:
             ops.append(Operation(client, _input_from(rec, where), _output(rec, ret is not None), call, ret))  # type: ignore[arg-type]
         elif kind == "invoke":
             if "id" not in rec or rec["id"] in pending:
-                raise HistoryError(f"{where}: an invoke needs a fresh \"id\" (got {rec.get('id')!r})")
+                raise HistoryError(f'{where}: an invoke needs a fresh "id" (got {rec.get("id")!r})')
             _input_from(rec, where)
             pending[rec["id"]] = (where, rec)
         elif kind == "return":
@@ -108,7 +108,7 @@ def read_history(path: str | Path) -> list[Operation]:
                 raise HistoryError(f"{where}: returns at {ret} before its invoke at {call} ({inv_where})")
             ops.append(Operation(inv.get("client", 0), _input_from(inv, inv_where), rec.get("output"), call, ret))  # type: ignore[arg-type]
         else:
-            raise HistoryError(f"{where}: \"type\" must be \"invoke\" or \"return\", got {kind!r}")
+            raise HistoryError(f'{where}: "type" must be "invoke" or "return", got {kind!r}')
     for inv_where, inv in pending.values():
         call = _number(inv, "time", inv_where)
         ops.append(Operation(inv.get("client", 0), _input_from(inv, inv_where), UNKNOWN, call, None))  # type: ignore[arg-type]

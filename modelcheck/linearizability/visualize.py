@@ -77,7 +77,7 @@ def render_html(result: LinearizabilityResult, title: str = "Linearizability che
     parts = sorted(result.partitions, key=lambda p: p.verdict != ILLEGAL)
     body = [
         f"<h1>{html.escape(title)}</h1>",
-        f'<p>Model <b>{html.escape(model.name)}</b>, {sum(len(p.ops) for p in parts)} operations in '
+        f"<p>Model <b>{html.escape(model.name)}</b>, {sum(len(p.ops) for p in parts)} operations in "
         f'{len(parts)} partitions: <b class="{"ok" if verdict == "ok" else "bad"}">{verdict}</b>'
         + (f" ({len(result.failing())} partitions not linearizable)" if verdict == ILLEGAL else "")
         + "</p>",

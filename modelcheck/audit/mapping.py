@@ -1,0 +1,104 @@
+"""What the audit needs to know about one spec: how an implementation event maps to spec steps.
+
+A :class:`Mapping` is the bridge between a trace format and a spec.  For each event it
+gives the alternatives that may explain it, each a sequence of :class:`StepPattern` (a spec
+action name with some parameters fixed and the others left to search); it says which spec
+states agree with the event (the abstraction function: the stepping node's fields and the
+messages the step sent), and how to show that node's fields for a diff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from modelcheck.audit.tracefile import Event
+from spec.core import Label, Spec, State
+
+
+class _Any:
+    """A parameter left open: the audit tries every value the spec's enumerator offers."""
+
+    def __repr__(self) -> str:
+        return "_"
+
+
+ANY: Any = _Any()
+
+
+@dataclass(frozen=True)
+class StepPattern:
+    """One spec step: an action name and its parameters, ``ANY`` where the trace leaves a choice."""
+
+    name: str
+    params: tuple = ()
+
+    def matches(self, params: tuple) -> bool:
+        """Whether concrete ``params`` fit this pattern."""
+        return len(params) == len(self.params) and all(p is ANY or p == q for p, q in zip(self.params, params))
+
+    @property
+    def concrete(self) -> bool:
+        """No parameter is left open."""
+        return all(p is not ANY for p in self.params)
+
+    def __str__(self) -> str:
+        return f"{self.name}({', '.join(map(str, self.params))})"
+
+
+Explanation = Sequence[StepPattern]
+"""A sequence of spec steps that together explain one event; the empty sequence is a stutter."""
+
+
+class Mapping:
+    """Base class: a spec, its trace vocabulary and its abstraction function."""
+
+    spec: Spec
+    #: event action names this mapping understands
+    known_actions: frozenset[str] = frozenset()
+    #: event state fields this mapping understands
+    known_fields: frozenset[str] = frozenset()
+    #: event actions that change none of the abstract variables
+    stutter_actions: frozenset[str] = frozenset()
+    #: the most spec states kept as candidates at once (more: the trace leaves too much open)
+    max_candidates: int = 20000
+
+    def init_states(self) -> Iterable[State]:
+        """The spec's initial states the trace may start from."""
+        return self.spec.init_states()
+
+    def explanations(self, event: Event) -> list[Explanation]:
+        """The alternative step sequences that may explain ``event`` (the empty one: a stutter)."""
+        raise NotImplementedError
+
+    def agrees(self, event: Event, state: State) -> bool:
+        """Whether the spec state ``state`` (after the steps) matches what the event reports."""
+        return self.node_view(event, state) == self.event_view(event)
+
+    def node_view(self, event: Event, state: State) -> dict[str, Any]:
+        """The stepping node's abstract fields in ``state``, spelled as the event spells them."""
+        raise NotImplementedError
+
+    def event_view(self, event: Event) -> dict[str, Any]:
+        """The event's own report of the same fields (after the step)."""
+        raise NotImplementedError
+
+    def involves(self, event: Event, label: Label) -> bool:
+        """Whether a spec step is one of the stepping node's (shown as what the spec allowed)."""
+        return True
+
+    def show_label(self, label: Label) -> str:
+        """A spec label as a reader wants it."""
+        return self.spec.show_label(label)
+
+    def check_vocabulary(self, events: Sequence[Event]) -> list[str]:
+        """Every action or state field in the trace that this mapping does not know, with where first seen."""
+        unknown: dict[str, str] = {}
+        for e in events:
+            if e.action not in self.known_actions:
+                unknown.setdefault(f"action {e.action!r}", e.where)
+            for f in e.state:
+                if f not in self.known_fields:
+                    unknown.setdefault(f"state field {f!r}", e.where)
+        return [f"{what} (first at {where})" for what, where in unknown.items()]

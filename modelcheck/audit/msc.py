@@ -1,0 +1,79 @@
+"""A message-sequence chart of a trace prefix, as Graphviz DOT (and SVG when ``dot`` is installed).
+
+One column per node, one row per event, top to bottom in merged order; an arrow joins the
+event that sent a message to each event that received it.  The failing event is red.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from modelcheck.audit.tracefile import Event
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def msc_dot(events: Sequence[Event], failing: int | None = None, last: int = 40) -> str:
+    """DOT for the last ``last`` events up to and including ``failing`` (an index into ``events``)."""
+    end = len(events) if failing is None else failing + 1
+    start = max(0, end - last)
+    shown = list(events[start:end])
+    nodes = sorted({e.node for e in events[:end]})
+    col = {n: i for i, n in enumerate(nodes)}
+    out = [
+        "digraph msc {",
+        "  rankdir=TB; newrank=true; splines=false; nodesep=0.6; ranksep=0.25;",
+        '  node [shape=box, fontsize=10, fontname="monospace", height=0.3];',
+        '  edge [fontsize=9, fontname="monospace"];',
+    ]
+    out.append("  { rank=same; " + " ".join(f"h{col[n]} [label={_q(f'node {n}')}, style=bold];" for n in nodes) + " }")
+    for i in range(len(nodes) - 1):
+        out.append(f"  h{i} -> h{i + 1} [style=invis];")
+    for r, e in enumerate(shown):
+        cells = []
+        for n in nodes:
+            if n == e.node:
+                red = start + r == failing
+                label = (
+                    f"{e.action}{'(' + ', '.join(f'{k}={v}' for k, v in e.params.items()) + ')' if e.params else ''}"
+                )
+                style = ", color=red, fontcolor=red, penwidth=2" if red else ""
+                cells.append(f"e{r} [label={_q(label)}, tooltip={_q(e.where)}{style}];")
+            else:
+                cells.append(f'p{r}_{col[n]} [shape=point, width=0.02, label=""];')
+        out.append("  { rank=same; " + " ".join(cells) + " }")
+    # lifelines: chain each column's cells top to bottom
+    for n in nodes:
+        prev = f"h{col[n]}"
+        for r, e in enumerate(shown):
+            cur = f"e{r}" if e.node == n else f"p{r}_{col[n]}"
+            out.append(f"  {prev} -> {cur} [arrowhead=none, color=gray80, weight=100];")
+            prev = cur
+    sent_by: dict[tuple[int, ...], int] = {}
+    for r, e in enumerate(shown):
+        if e.recv is not None:
+            src = sent_by.get(tuple(e.recv["id"]))
+            if src is not None:
+                mtype = e.recv.get("type", "msg")
+                out.append(f"  e{src} -> e{r} [label={_q(str(mtype))}, constraint=false, color=blue];")
+        for m in e.sent:
+            sent_by[tuple(m["id"])] = r
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def write_msc(events: Sequence[Event], path: str | Path, failing: int | None = None) -> list[Path]:
+    """Write ``path`` (DOT) and, when Graphviz's ``dot`` is installed, the SVG beside it."""
+    path = Path(path)
+    path.write_text(msc_dot(events, failing))
+    written = [path]
+    if shutil.which("dot"):
+        svg = path.with_suffix(".svg")
+        subprocess.run(["dot", "-Tsvg", str(path), "-o", str(svg)], check=True, capture_output=True, timeout=60)
+        written.append(svg)
+    return written

@@ -1,0 +1,215 @@
+"""The refinement search: does some behaviour of the spec explain the trace, event by event?
+
+The audit keeps the set of spec states consistent with the trace so far (as etcd's trace
+validation does with TLC).  For each event it tries each explanation the mapping offers:
+from every candidate state, breadth-first through the explanation's steps, trying every
+value the spec offers for a parameter the trace left open; a state reached at the end that
+agrees with the event's reported fields is a candidate for the next event.  The first event
+that leaves no candidate is the verdict: what the implementation did, what the spec allowed
+there, and the difference between the two states.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelcheck.audit.mapping import Explanation, Mapping, StepPattern
+from modelcheck.audit.tracefile import Event, TraceError
+from spec.core import Label, State
+
+
+@dataclass
+class Failure:
+    """The first event no spec behaviour explains."""
+
+    index: int  # 0-based position in the merged trace
+    event: Event
+    allowed: list[str]  # labels the spec had enabled for that node, in the candidate states
+    diff: list[tuple[str, Any, Any]]  # (field, implementation, spec) where they differ
+    reason: str  # why the closest explanation failed
+    candidates: int  # how many spec states were possible before the event
+
+
+@dataclass
+class AuditResult:
+    """The outcome of auditing one merged trace."""
+
+    events: list[Event]
+    audited: int = 0
+    failure: Failure | None = None
+    seconds: float = 0.0
+    max_candidates: int = 0
+    warnings: list[str] = field(default_factory=list)
+    #: for each audited event, the spec labels of one explanation (kept for the last few events)
+    explained: list[tuple[int, list[Label]]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Every event is explained."""
+        return self.failure is None
+
+    @property
+    def events_per_second(self) -> float:
+        """Audited events per second."""
+        return self.audited / self.seconds if self.seconds > 0 else 0.0
+
+
+def _successors(mapping: Mapping, state: State, pat: StepPattern) -> Iterator[tuple[Label, State]]:
+    act = mapping.spec.action(pat.name)
+    if pat.concrete:
+        nxt = act.step(state, *pat.params)
+        if nxt is not None:
+            yield Label(pat.name, pat.params), nxt
+        return
+    for params in act.enumerate(state):
+        if pat.matches(params):
+            nxt = act.step(state, *params)
+            if nxt is not None:
+                yield Label(pat.name, params), nxt
+
+
+def _walk(
+    mapping: Mapping, start: State, expl: Explanation
+) -> tuple[list[tuple[State, list[Label]]], int, StepPattern | None]:
+    """States reachable from ``start`` through ``expl``; also how far it got and the step that was not enabled."""
+    frontier: dict[State, list[Label]] = {start: []}
+    for depth, pat in enumerate(expl):
+        nxt: dict[State, list[Label]] = {}
+        for s, labels in frontier.items():
+            for label, t in _successors(mapping, s, pat):
+                if t not in nxt:
+                    nxt[t] = labels + [label]
+        if not nxt:
+            return list(frontier.items()), depth, pat
+        frontier = nxt
+    return list(frontier.items()), len(expl), None
+
+
+def _enabled(mapping: Mapping, event: Event, state: State, limit: int = 40) -> list[str]:
+    """The node's enabled spec steps in ``state``, sorted, at most ``limit`` of them."""
+    out = sorted(
+        {
+            mapping.show_label(mapping.spec.label(i, params))
+            for i, params, _ in mapping.spec.successors(state)
+            if mapping.involves(event, mapping.spec.label(i, params))
+        }
+    )
+    return out[:limit] + (["..."] if len(out) > limit else [])
+
+
+def _show(mapping: Mapping, pat: StepPattern) -> str:
+    return mapping.show_label(Label(pat.name, pat.params)) if pat.concrete else str(pat)
+
+
+def _diagnose(mapping: Mapping, index: int, event: Event, cands: Sequence[State]) -> Failure:
+    """Explain why no candidate works: the closest attempt, what the spec allowed, the field diff."""
+    best: tuple[int, int, State, str] | None = None  # (steps done, -fields differing, state, reason)
+    want = mapping.event_view(event)
+    for s in cands[:50]:
+        for expl in mapping.explanations(event):
+            reached, depth, stuck = _walk(mapping, s, expl)
+            for t, _ in reached[:20]:
+                have = mapping.node_view(event, t)
+                ndiff = sum(1 for k in set(want) | set(have) if want.get(k) != have.get(k))
+                if stuck is not None:
+                    reason = f"{_show(mapping, stuck)} is not enabled" + (
+                        f" after {', '.join(_show(mapping, p) for p in expl[:depth])}" if depth else ""
+                    )
+                elif not expl:
+                    reason = "as a stuttering step, the node's fields would not change"
+                elif ndiff:
+                    reason = f"{' then '.join(_show(mapping, p) for p in expl)} leads to a different state"
+                else:
+                    reason = f"{' then '.join(_show(mapping, p) for p in expl)} does not produce what the event reports"
+                key = (depth, -ndiff)
+                if best is None or key > best[:2]:
+                    best = (depth, -ndiff, t, reason)
+    assert best is not None
+    _, _, state, reason = best
+    have = mapping.node_view(event, state)
+    diff = [(k, want.get(k), have.get(k)) for k in sorted(set(want) | set(have)) if want.get(k) != have.get(k)]
+    return Failure(index, event, _enabled(mapping, event, cands[0]), diff, reason, len(cands))
+
+
+def audit_events(
+    mapping: Mapping,
+    events: Sequence[Event],
+    *,
+    keep_explained: int = 30,
+    on_step: Callable[[int, Event, int], None] | None = None,
+) -> AuditResult:
+    """Audit a merged trace; stops at the first unexplained event."""
+    unknown = mapping.check_vocabulary(events)
+    if unknown:
+        raise TraceError(
+            f"the trace uses {len(unknown)} name(s) the {mapping.spec.name} spec does not know: " + "; ".join(unknown)
+        )
+    started = time.perf_counter()
+    result = AuditResult(list(events))
+    auditor = OnlineAuditor(mapping, keep_explained=keep_explained)
+    for k, event in enumerate(events):
+        failure = auditor.step(event)
+        if on_step:
+            on_step(k, event, len(auditor.candidates))
+        if failure is not None:
+            result.failure = failure
+            break
+    result.audited = auditor.audited
+    result.max_candidates = auditor.max_seen
+    result.explained = auditor.explained
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+class OnlineAuditor:
+    """The audit one event at a time, for a running simulation: ``step`` returns the failure, if any."""
+
+    def __init__(self, mapping: Mapping, keep_explained: int = 30) -> None:
+        self.mapping = mapping
+        self.candidates: dict[State, None] = dict.fromkeys(mapping.init_states())
+        self.audited = 0
+        self.max_seen = len(self.candidates)
+        self.keep = keep_explained
+        self.explained: list[tuple[int, list[Label]]] = []
+        self.failure: Failure | None = None
+
+    def step(self, event: Event) -> Failure | None:
+        """Advance the candidate states over ``event``; returns a :class:`Failure` if nothing explains it."""
+        if self.failure is not None:
+            return self.failure
+        mapping = self.mapping
+        nxt: dict[State, None] = {}
+        some_labels: list[Label] | None = None
+        for expl in mapping.explanations(event):
+            for s in self.candidates:
+                if not expl:
+                    if mapping.agrees(event, s) and s not in nxt:
+                        nxt[s] = None
+                        some_labels = some_labels if some_labels is not None else []
+                    continue
+                reached, _, stuck = _walk(mapping, s, expl)
+                if stuck is not None:
+                    continue
+                for t, labels in reached:
+                    if t not in nxt and mapping.agrees(event, t):
+                        nxt[t] = None
+                        if some_labels is None:
+                            some_labels = labels
+        if not nxt:
+            self.failure = _diagnose(mapping, self.audited, event, list(self.candidates))
+            return self.failure
+        if len(nxt) > mapping.max_candidates:
+            raise TraceError(
+                f"{event.where}: {len(nxt)} spec states fit the trace so far (more than {mapping.max_candidates}); "
+                "the events leave too many choices open to audit"
+            )
+        self.candidates = nxt
+        self.max_seen = max(self.max_seen, len(nxt))
+        self.explained.append((self.audited, some_labels or []))
+        if len(self.explained) > self.keep:
+            del self.explained[0]
+        self.audited += 1
+        return None

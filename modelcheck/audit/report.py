@@ -1,0 +1,92 @@
+"""The audit's verdict as a person reads it, and as JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from modelcheck.audit.mapping import Mapping
+from modelcheck.audit.refine import AuditResult
+from modelcheck.audit.tracefile import Event
+
+
+def _msg(m: dict[str, Any]) -> str:
+    fields = ", ".join(f"{k}={v}" for k, v in m.items() if k not in ("id", "clock", "type", "msource", "mdest"))
+    return f"{m.get('type', 'msg')} {m.get('msource')}->{m.get('mdest')} ({fields})"
+
+
+def describe_event(e: Event) -> list[str]:
+    """An event's message traffic and state, one line each."""
+    lines = []
+    if e.recv is not None:
+        lines.append(f"received {_msg(e.recv)}")
+    for m in e.sent:
+        lines.append(f"sent     {_msg(m)}")
+    lines.append("state    " + json.dumps(e.state, separators=(", ", ": ")))
+    return lines
+
+
+def text_report(mapping: Mapping, result: AuditResult, files: int) -> str:
+    """The verdict: a one-line pass, or the first unexplained event with what the spec allowed and the diff."""
+    spec = mapping.spec
+    head = f"Audit of {len(result.events)} events from {files} file(s) against {spec.describe()}"
+    stats = (
+        f"{result.audited:,} events explained in {result.seconds:.2f}s ({result.events_per_second:,.0f} events/s); "
+        f"at most {result.max_candidates} candidate spec state(s) at once"
+    )
+    lines = [head]
+    lines.extend(f"warning: {w}" for w in result.warnings)
+    f = result.failure
+    if f is None:
+        lines.append("OK: every event is explained by a behaviour of the spec.")
+        lines.append(stats)
+        return "\n".join(lines)
+    e = f.event
+    lines.append(f"FAILED at event {f.index + 1} of {len(result.events)}: {e.where}: {e.describe()}")
+    lines.append("  the implementation:")
+    lines.extend(f"    {line}" for line in describe_event(e))
+    lines.append(f"  the spec: {f.reason} ({f.candidates} candidate state(s) before this event)")
+    if f.allowed:
+        lines.append(f"  the spec allowed there (node {e.node}): " + ", ".join(f.allowed))
+    else:
+        lines.append(f"  the spec allowed no step of node {e.node} there")
+    if f.diff:
+        width = max(len(k) for k, _, _ in f.diff)
+        lines.append("  state diff (field: implementation | spec):")
+        for k, impl, sp in f.diff:
+            lines.append(f"    {k.ljust(width)}: {json.dumps(impl)} | {json.dumps(sp)}")
+    if result.explained:
+        lines.append("  the events before it, as the spec explains them:")
+        for i, labels in result.explained[-8:]:
+            ev = result.events[i]
+            shown = ", ".join(mapping.show_label(lb) for lb in labels) or "stutter"
+            lines.append(f"    {i + 1:>5}. {ev.where}: {ev.describe()}  =  {shown}")
+    lines.append(stats)
+    return "\n".join(lines)
+
+
+def json_report(mapping: Mapping, result: AuditResult) -> dict[str, Any]:
+    """The verdict as one JSON object."""
+    f = result.failure
+    out: dict[str, Any] = {
+        "spec": mapping.spec.name,
+        "params": mapping.spec.bounds(),
+        "events": len(result.events),
+        "audited": result.audited,
+        "verdict": "ok" if f is None else "unexplained",
+        "seconds": round(result.seconds, 3),
+        "max_candidates": result.max_candidates,
+        "warnings": result.warnings,
+    }
+    if f is not None:
+        out["failure"] = {
+            "index": f.index + 1,
+            "where": f.event.where,
+            "node": f.event.node,
+            "action": f.event.action,
+            "params": f.event.params,
+            "reason": f.reason,
+            "allowed": f.allowed,
+            "diff": [{"field": k, "implementation": a, "spec": b} for k, a, b in f.diff],
+        }
+    return out

@@ -1,0 +1,200 @@
+"""Reading trace files (docs/trace-format.md): headers, events, and errors that name file and line.
+
+A file is JSON lines: a header (``{"format": "paxraft-trace", "version": 1, "node": N, ...}``)
+then that boot's events, possibly followed by further headers (one per restart).  Within a
+file the Lamport clock strictly increases.  A last line without its newline that is not
+valid JSON is what a crashed node leaves behind: it is reported as a warning and skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FORMAT, VERSION = "paxraft-trace", 1
+
+
+class TraceError(ValueError):
+    """A trace that cannot be audited: names the file, the line and what was wrong."""
+
+
+@dataclass
+class Event:
+    """One implementation step as the trace records it."""
+
+    file: str
+    line: int
+    node: int
+    boot: int
+    clock: int
+    action: str
+    params: dict[str, Any]
+    recv: dict[str, Any] | None
+    sent: list[dict[str, Any]]
+    state: dict[str, Any]
+    header: dict[str, Any] = field(repr=False, default_factory=dict)
+    extra: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        """``file:line``."""
+        return f"{self.file}:{self.line}"
+
+    def describe(self) -> str:
+        """``node 2 HandleAppendEntriesRequest(j=1)``."""
+        params = ", ".join(f"{k}={v}" for k, v in self.params.items())
+        return f"node {self.node} {self.action}({params})"
+
+
+@dataclass
+class TraceFile:
+    """The events of one file and the warnings met while reading it."""
+
+    path: str
+    headers: list[dict[str, Any]]
+    events: list[Event]
+    warnings: list[str]
+
+
+_EVENT_KEYS = {"node", "clock", "action", "params", "recv", "sent", "state"}
+
+
+def _need(cond: bool, where: str, what: str) -> None:
+    if not cond:
+        raise TraceError(f"{where}: {what}")
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def read_trace(path: str | Path) -> TraceFile:
+    """Parse one trace file, checking its structure and that its clock only increases."""
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise TraceError(f"{name}: cannot read: {exc.strerror}") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise TraceError(f"{name}:{line}: not UTF-8 text") from exc
+    lines = text.split("\n")
+    complete = text.endswith("\n") or not text
+    if complete:
+        lines.pop()  # the empty string after the final newline
+    headers: list[dict[str, Any]] = []
+    events: list[Event] = []
+    warnings: list[str] = []
+    header: dict[str, Any] | None = None
+    last_clock: int | None = None
+    last_line = 0
+    for n, line in enumerate(lines, 1):
+        where = f"{name}:{n}"
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if n == len(lines) and not complete:
+                warnings.append(
+                    f"{where}: the last line is cut short ({len(line)} bytes, no newline): "
+                    "a node that crashed while writing; ignored"
+                )
+                break
+            raise TraceError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+        _need(isinstance(rec, dict), where, "expected a JSON object")
+        if "format" in rec:
+            _need(rec["format"] == FORMAT, where, f"unknown format {rec['format']!r} (expected {FORMAT!r})")
+            _need(rec.get("version") == VERSION, where, f"unsupported version {rec.get('version')!r} (expected 1)")
+            _need(_is_int(rec.get("node")), where, f'the header\'s "node" must be an integer, got {rec.get("node")!r}')
+            if headers:
+                _need(
+                    rec["node"] == headers[0]["node"],
+                    where,
+                    f"a header for node {rec['node']} in node {headers[0]['node']}'s file",
+                )
+            header = rec
+            headers.append(rec)
+            continue
+        _need(header is not None, where, "an event before the file's header line")
+        assert header is not None
+        _need(_is_int(rec.get("node")), where, f'"node" must be an integer, got {rec.get("node")!r}')
+        _need(rec["node"] == header["node"], where, f"event of node {rec['node']} in node {header['node']}'s file")
+        clock = rec.get("clock")
+        _need(_is_int(clock), where, f'"clock" must be an integer, got {clock!r}')
+        if last_clock is not None and clock <= last_clock:
+            raise TraceError(
+                f"{where}: out of order: clock {clock} does not exceed {last_clock} (line {last_line}); "
+                "a node's clock must strictly increase"
+            )
+        action = rec.get("action")
+        _need(isinstance(action, str) and action != "", where, f'"action" must be a name, got {action!r}')
+        params = rec.get("params", {})
+        _need(isinstance(params, dict), where, '"params" must be an object')
+        recv = rec.get("recv")
+        _need(recv is None or isinstance(recv, dict), where, '"recv" must be a message object')
+        sent = rec.get("sent", [])
+        _need(
+            isinstance(sent, list) and all(isinstance(m, dict) for m in sent),
+            where,
+            '"sent" must be a list of message objects',
+        )
+        for m in ([recv] if recv else []) + sent:
+            _need(
+                isinstance(m.get("id"), list) and all(_is_int(x) for x in m["id"]),
+                where,
+                f'a message needs an "id" list of integers, got {m.get("id")!r}',
+            )
+        state = rec.get("state")
+        _need(isinstance(state, dict), where, '"state" must be an object (the node\'s state after the step)')
+        extra = {k: v for k, v in rec.items() if k not in _EVENT_KEYS}
+        events.append(
+            Event(name, n, rec["node"], len(headers) - 1, clock, action, params, recv, sent, state, header, extra)
+        )
+        last_clock, last_line = clock, n
+    if not headers:
+        raise TraceError(f"{name}:1: empty trace file (expected a header line)")
+    return TraceFile(name, headers, events, warnings)
+
+
+def merge(files: list[TraceFile]) -> list[Event]:
+    """All events in one order consistent with happens-before: by (clock, node), then file order.
+
+    Also checks what the clocks promise: every received message was sent by an earlier event
+    (when its sender's trace is among the files).
+    """
+    events = sorted((e for f in files for e in f.events), key=lambda e: (e.clock, e.node))
+    traced_nodes = {f.headers[0]["node"] for f in files}
+    sent_at: dict[tuple[int, ...], Event] = {}
+    for e in events:
+        if e.recv is not None:
+            mid = tuple(e.recv["id"])
+            if mid not in sent_at:
+                src = mid[0] if mid else None
+                if src in traced_nodes:
+                    later = next((x for x in events if any(tuple(m["id"]) == mid for m in x.sent)), None)
+                    raise TraceError(
+                        f"{e.where}: receives message {list(mid)} "
+                        + (
+                            f"before it is sent ({later.where}, clock {later.clock} >= {e.clock}): "
+                            "the clocks are not consistent with happens-before"
+                            if later
+                            else f"that node {src}'s trace never sends"
+                        )
+                    )
+                raise TraceError(f"{e.where}: receives message {list(mid)} from node {src}, whose trace was not given")
+        for m in e.sent:
+            sent_at.setdefault(tuple(m["id"]), e)
+    return events
+
+
+def read_traces(paths: list[str | Path]) -> tuple[list[Event], list[str]]:
+    """Read and merge several trace files; returns the events and the warnings."""
+    if not paths:
+        raise TraceError("no trace files given")
+    files = [read_trace(p) for p in paths]
+    return merge(files), [w for f in files for w in f.warnings]
