@@ -15,6 +15,8 @@ COMMANDS: dict[str, str] = {
     "check": "modelcheck.cmd_check",
     "list": "modelcheck.cmd_list",
     "audit": "modelcheck.cmd_audit",
+    "replay": "modelcheck.cmd_replay",
+    "graph": "modelcheck.cmd_graph",
 }
 
 
