@@ -1,0 +1,1 @@
+"""The replicated key-value store: its state machine, its commands, the replica and the client protocol."""

@@ -1,0 +1,127 @@
+"""One key-value replica: a Raft core, its storage and the state machine, glued by the Ready loop.
+
+The same class runs under the deterministic simulation and the asyncio runtime; both give it
+a storage object and a ``send`` function. Client requests come in with a reply callback.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from impl.kv.machine import GET, Command, KVMachine, Result, encode_command
+from impl.raft.core import RaftNode, Ready, Snapshot
+from impl.raft.log import Entry
+from impl.raft.messages import Message
+
+Reply = Callable[[str, Any], None]  # ("ok", Result) | ("not_leader", leader id or 0) | ("retry", None)
+
+
+class Storage(Protocol):
+    """Where a replica's Raft state lives: the write-ahead log (or its simulation)."""
+
+    def save(self, rd: Ready) -> None:
+        """Write the ready's hard state, snapshot and entries (not yet durable)."""
+
+    def sync(self) -> None:
+        """Make everything written so far durable (one fsync for all of it: group commit)."""
+
+    def save_snapshot(self, snap: Snapshot) -> None:
+        """Store a snapshot the node took and drop the log it covers."""
+
+
+class Replica:
+    """A Raft node serving the key-value state machine."""
+
+    def __init__(self, node: RaftNode, storage: Storage, send: Callable[[Message], None], *,
+                 on_events: Callable[[list[dict[str, Any]]], None] | None = None,
+                 snapshot_every: int = 0) -> None:
+        self.node = node
+        self.storage = storage
+        self.send = send
+        self.on_events = on_events
+        self.snapshot_every = snapshot_every
+        self.machine = KVMachine()
+        if node.snapshot is not None:
+            self.machine.restore(node.snapshot.data)
+        self._pending: dict[int, tuple[int, Reply]] = {}  # log index -> (term, reply)
+        self._read_tokens = itertools.count(1)
+        self._reads: dict[int, tuple[bytes, Reply]] = {}
+        self._read_wait: list[tuple[int, bytes, Reply]] = []  # (read index, key, reply)
+        self.applied_log: list[tuple[int, Entry, Result | None]] | None = None  # tests may record applies
+
+    def submit(self, cmd: Command, reply: Reply) -> None:
+        """A client request: writes go through the log, reads through ReadIndex."""
+        node = self.node
+        if cmd.op == GET:
+            if node.mut.stale_reads:  # planted bug: serve from whatever this replica has applied
+                reply("ok", self.machine.read(cmd.key))
+                return
+            token = next(self._read_tokens)
+            if node.read_index(token):
+                self._reads[token] = (cmd.key, reply)
+            else:
+                reply("not_leader", node.leader)
+            return
+        placed = node.propose(encode_command(cmd))
+        if placed is None:
+            reply("not_leader", node.leader)
+        else:
+            self._pending[placed[0]] = (placed[1], reply)
+
+    def process(self) -> None:
+        """Run the Ready loop until the core has nothing left to hand out."""
+        node = self.node
+        while node.has_ready():
+            rd = node.ready()
+            self.storage.save(rd)
+            if not node.mut.skip_fsync:
+                self.storage.sync()  # durable before any message that depends on it leaves
+            if rd.snapshot is not None:
+                self.machine.restore(rd.snapshot.data)
+            for m in rd.messages:
+                self.send(m)
+            for index, entry in rd.committed:
+                res = self.machine.apply(index, entry.data)
+                if self.applied_log is not None:
+                    self.applied_log.append((index, entry, res))
+                waiter = self._pending.pop(index, None)
+                if waiter is not None:
+                    if waiter[0] == entry.term:
+                        waiter[1]("ok", res)
+                    else:
+                        waiter[1]("retry", None)  # our entry was overwritten: not committed here
+            for token, index in rd.reads:
+                key, reply = self._reads.pop(token)
+                if index < 0:
+                    reply("not_leader", node.leader)
+                else:
+                    self._read_wait.append((index, key, reply))
+            if self._read_wait:
+                self._serve_reads()
+            if rd.events and self.on_events is not None:
+                self.on_events(rd.events)
+            node.advance(rd)
+            if self.snapshot_every and self.machine.applied - node.log.offset >= self.snapshot_every:
+                self.storage.save_snapshot(node.compact(self.machine.applied, self.machine.snapshot()))
+
+    def _serve_reads(self) -> None:
+        applied = self.machine.applied
+        rest = []
+        for index, key, reply in self._read_wait:
+            if index <= applied:
+                reply("ok", self.machine.read(key))
+            else:
+                rest.append((index, key, reply))
+        self._read_wait = rest
+
+    def fail_pending(self) -> None:
+        """Tell every waiting client to retry elsewhere (the node is shutting down)."""
+        for _, reply in self._pending.values():
+            reply("retry", None)
+        for _, reply in self._reads.values():
+            reply("retry", None)
+        for _, _, reply in self._read_wait:
+            reply("retry", None)
+        self._pending, self._reads, self._read_wait = {}, {}, []

@@ -1,0 +1,659 @@
+"""The sans-IO Raft core: one deterministic object per node, events in, a :class:`Ready` batch out.
+
+Inputs are method calls: :meth:`RaftNode.tick` (a timer fired), :meth:`RaftNode.step` (a message
+arrived), :meth:`RaftNode.propose`, :meth:`RaftNode.read_index`, :meth:`RaftNode.transfer_leadership`,
+and construction from stable storage (a restart). Output is :meth:`RaftNode.ready`: hard state and
+entries to persist, then messages to send, committed entries to apply, confirmed reads and trace
+events. The caller persists, sends, applies, then calls :meth:`RaftNode.advance`. No clocks, sockets,
+threads or randomness inside: the election-timeout jitter comes from the injected ``rand``.
+
+Names follow raft.tla (currentTerm, votedFor, commitIndex, nextIndex, matchIndex, and the action
+names in the trace); the optimisations are those of production Raft (etcd-io/raft): batching,
+pipelining with a window, fast backtracking with conflict hints, PreVote, CheckQuorum, a no-op at
+the start of each term, ReadIndex and leadership transfer.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from impl.raft.log import Entry, RaftLog
+from impl.raft.messages import HEARTBEAT, SUCCESS, TRANSFER, Message, MsgType, describe_value, message_json
+from impl.raft.mutations import NONE, Mutations
+
+FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
+ROLE_NAMES = ("Follower", "Candidate", "Leader")
+PROBE, REPLICATE, SNAPSHOT = 0, 1, 2
+
+RV_REQ, RV_RESP = MsgType.RequestVoteRequest, MsgType.RequestVoteResponse
+AE_REQ, AE_RESP = MsgType.AppendEntriesRequest, MsgType.AppendEntriesResponse
+PV_REQ, PV_RESP = MsgType.PreVoteRequest, MsgType.PreVoteResponse
+TIMEOUT_NOW, SNAP_REQ = MsgType.TimeoutNow, MsgType.InstallSnapshotRequest
+
+
+@dataclass(frozen=True)
+class Config:
+    """Tunables of a node; ticks are whatever unit the runtime's timer uses."""
+
+    election_ticks: int = 10  # election timeout is uniformly in [election_ticks, 2*election_ticks)
+    heartbeat_ticks: int = 1
+    pre_vote: bool = True
+    check_quorum: bool = True
+    max_batch_entries: int = 1024  # entries per AppendEntries
+    max_batch_bytes: int = 1 << 20  # bytes of entry data per AppendEntries
+    max_inflight: int = 32  # unacknowledged AppendEntries per follower (pipelining window)
+    trace: bool = True  # build trace events
+
+
+class HardState(NamedTuple):
+    """What must be durable before a message that depends on it: raft.tla's currentTerm and votedFor."""
+
+    term: int
+    vote: int  # 0 = Nil
+
+
+class Snapshot(NamedTuple):
+    """A state-machine snapshot covering the log up to ``index`` (whose entry had ``term``)."""
+
+    index: int
+    term: int
+    data: bytes
+
+
+@dataclass
+class Ready:
+    """One batch of work for the runtime, to be done in this order, then :meth:`RaftNode.advance`."""
+
+    hard_state: HardState | None = None  # persist (with the entries, one fsync)
+    snapshot: Snapshot | None = None  # a snapshot received from the leader: persist it, restore the state machine
+    entries_from: int = 0  # the entries start at this index (everything from there on is replaced)
+    entries: list[Entry] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)  # send after persisting
+    committed: list[tuple[int, Entry]] = field(default_factory=list)  # apply, in order
+    reads: list[tuple[Any, int]] = field(default_factory=list)  # (token, read index), index -1 = failed
+    events: list[dict[str, Any]] = field(default_factory=list)  # trace events, in order
+
+
+class Progress:
+    """The leader's view of one follower (etcd's Progress): nextIndex, matchIndex, flow control."""
+
+    __slots__ = ("next", "match", "state", "inflight", "probe_sent", "active", "hb_match")
+
+    def __init__(self, next_index: int) -> None:
+        self.next = next_index
+        self.match = 0
+        self.state = PROBE
+        self.inflight: deque[int] = deque()  # last index of each unacknowledged AppendEntries
+        self.probe_sent = False
+        self.active = False  # heard from since the last CheckQuorum
+        self.hb_match = -1  # match at the previous heartbeat response (no progress => re-probe)
+
+    def probe(self, next_index: int) -> None:
+        """Back to probing at ``next_index``: one message at a time until one succeeds."""
+        self.state, self.next, self.probe_sent = PROBE, next_index, False
+        self.inflight.clear()
+
+
+class RaftNode:
+    """One Raft server. Deterministic: the same calls give the same outputs."""
+
+    def __init__(self, node_id: int, nodes: Iterable[int], config: Config = Config(), *,
+                 rand: Callable[[int, int], int], hard_state: HardState | None = None,
+                 entries: Iterable[Entry] = (), snapshot: Snapshot | None = None, boot: int = 0, clock: int = 0,
+                 mutations: Mutations = NONE, describe: Callable[[bytes], str] = describe_value) -> None:
+        self.id = node_id
+        self.nodes = tuple(sorted(nodes))
+        if node_id not in self.nodes:
+            raise ValueError(f"node {node_id} is not one of {self.nodes}")
+        self.peers = tuple(n for n in self.nodes if n != node_id)
+        self.quorum = len(self.nodes) // 2 + 1
+        self.cfg = config
+        self.rand = rand
+        self.mut = mutations
+        self.describe = describe
+        self.boot, self.clock, self.seq = boot, clock, 0
+        fresh = hard_state is None and snapshot is None
+        hs = hard_state or HardState(1, 0)  # raft.tla: currentTerm starts at 1
+        self.term, self.vote = hs.term, hs.vote
+        self._persisted_hs = HardState(hs.term, hs.vote)
+        self.snapshot = snapshot
+        if snapshot:
+            self.log = RaftLog(list(entries), snapshot.index, snapshot.term)
+        else:
+            self.log = RaftLog(list(entries))
+        fresh = fresh and not self.log.entries
+        self.commit = self.applied = self.log.offset  # raft.tla Restart: commitIndex := 0 (here: the snapshot)
+        self.role = FOLLOWER
+        self.leader = 0
+        self.election_elapsed = self.heartbeat_elapsed = 0
+        self.timeout = self._random_timeout()
+        self.votes_granted: set[int] = set()
+        self.votes_responded: set[int] = set()
+        self.prevotes: set[int] | None = None  # a pre-campaign is running
+        self.prs: dict[int, Progress] = {}
+        self.transferee = 0
+        self._broadcast = False
+        self._read_ctx = 0
+        self._reads_new: list[Any] = []  # tokens waiting for the next ReadIndex round
+        self._reads_wait: list[Any] = []  # tokens waiting for the first commit of this term
+        self._rounds: deque[tuple[int, int, list[Any], set[int]]] = deque()  # (ctx, index, tokens, acks)
+        self._reads_done: list[tuple[Any, int]] = []
+        self._out: list[Message] = []
+        self._events: list[dict[str, Any]] = []
+        self._pending_snapshot: Snapshot | None = None
+        self._trace_snapshot = bool(snapshot)
+        self._emit("Init" if fresh else "Restart", {})
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _random_timeout(self) -> int:
+        e = self.cfg.election_ticks
+        return e + self.rand(0, e - 1)
+
+    def _msg(self, typ: int, dst: int, **kw: Any) -> Message:
+        self.seq += 1
+        return Message(typ, self.id, dst, kw.pop("term", self.term), boot=self.boot, seq=self.seq,
+                       clock=self.clock + 1, **kw)
+
+    def _state_json(self) -> dict[str, Any]:
+        log = self.log
+        last = log.last_index()
+        frm = max(min(log.changed_from, last + 1), log.offset + 1)
+        d = self.describe
+        lj: dict[str, Any] = {"from": frm, "entries": [[e.term, d(e.data)] for e in log.slice(frm, last)]}
+        if self._trace_snapshot:
+            lj["snapshot"] = [log.offset, log.offset_term]
+            self._trace_snapshot = False
+        log.changed_from = last + 1
+        st: dict[str, Any] = {"currentTerm": self.term, "state": ROLE_NAMES[self.role],
+                              "votedFor": self.vote or None, "log": lj, "commitIndex": self.commit}
+        if self.role == LEADER:
+            st["nextIndex"] = {str(j): p.next for j, p in self.prs.items()}
+            st["matchIndex"] = {str(j): p.match for j, p in self.prs.items()}
+        elif self.role == CANDIDATE:
+            st["votesResponded"] = sorted(self.votes_responded)
+            st["votesGranted"] = sorted(self.votes_granted)
+        return st
+
+    def _emit(self, action: str, params: dict[str, Any], recv: Message | None = None,
+              sent: list[Message] | tuple[Message, ...] = ()) -> None:
+        """Close one protocol step: advance the Lamport clock, record the event, route the messages."""
+        self.clock = (max(self.clock, recv.clock) if recv is not None else self.clock) + 1
+        if sent and recv is not None and sent[0].clock != self.clock:  # sent before the receive clock was known
+            sent = [m._replace(clock=self.clock) for m in sent]
+        if self.cfg.trace:
+            ev: dict[str, Any] = {"node": self.id, "clock": self.clock, "action": action, "params": params}
+            if recv is not None:
+                ev["recv"] = message_json(recv, self.describe)
+            ev["sent"] = [message_json(m, self.describe) for m in sent]
+            ev["state"] = self._state_json()
+            self._events.append(ev)
+        for m in sent:
+            if m.dst == self.id:
+                self.step(m)  # the node's own vote: a message to itself, handled at once
+            else:
+                self._out.append(m)
+
+    def _up_to_date(self, m: Message) -> bool:
+        """raft.tla's logOk for a vote: the candidate's log is at least as up to date as ours."""
+        if self.mut.vote_without_log_check:
+            return True
+        lt = self.log.last_term()
+        return m.log_term > lt or (m.log_term == lt and m.index >= self.log.last_index())
+
+    def _in_lease(self) -> bool:
+        """CheckQuorum's leader lease: we heard from a live leader within the election timeout."""
+        return self.cfg.check_quorum and self.leader != 0 and self.election_elapsed < self.cfg.election_ticks
+
+    def _become_follower(self, term: int, leader: int) -> None:
+        if term != self.term:
+            self.term, self.vote = term, 0
+        was_leader = self.role == LEADER
+        self.role, self.leader = FOLLOWER, leader
+        self.prevotes = None
+        self.votes_granted, self.votes_responded = set(), set()
+        self.prs = {}
+        self.transferee = 0
+        self.election_elapsed = 0
+        self.timeout = self._random_timeout()
+        if was_leader:
+            self._fail_reads()
+
+    def _fail_reads(self) -> None:
+        for _, _, tokens, _ in self._rounds:
+            self._reads_done.extend((t, -1) for t in tokens)
+        self._reads_done.extend((t, -1) for t in self._reads_new + self._reads_wait)
+        self._rounds.clear()
+        self._reads_new, self._reads_wait = [], []
+
+    # -- inputs ---------------------------------------------------------------------------------
+    def tick(self) -> None:
+        """One timer tick: heartbeats and CheckQuorum on a leader, the election timeout elsewhere."""
+        self.election_elapsed += 1
+        if self.role == LEADER:
+            self.heartbeat_elapsed += 1
+            if self.election_elapsed >= self.cfg.election_ticks:
+                self.election_elapsed = 0
+                if self.cfg.check_quorum:
+                    active = 1 + sum(p.active for p in self.prs.values())
+                    for p in self.prs.values():
+                        p.active = False
+                    if active < self.quorum:
+                        self._become_follower(self.term, 0)
+                        self._emit("CheckQuorum", {})
+                        return
+                self.transferee = 0  # a transfer that did not finish in an election timeout is abandoned
+            if self.heartbeat_elapsed >= self.cfg.heartbeat_ticks:
+                self.heartbeat_elapsed = 0
+                for j in self.peers:
+                    pr = self.prs[j]
+                    if pr.state == PROBE:
+                        pr.probe_sent = False
+                    self._send_heartbeat(j, 0)
+                    self._send_append(j)
+        elif self.election_elapsed >= self.timeout:
+            self.election_elapsed = 0
+            self.timeout = self._random_timeout()
+            if self.cfg.pre_vote:
+                self._pre_campaign()
+            else:
+                self._campaign(None)
+
+    def propose(self, data: bytes) -> tuple[int, int] | None:
+        """Append a command on the leader: ``(index, term)`` of its entry, or None when not the leader."""
+        if self.role != LEADER or self.transferee:
+            return None
+        index = self.log.last_index() + 1
+        self.log.append([Entry(self.term, data)])
+        self._emit("ClientRequest", {"v": self.describe(data)})
+        self._broadcast = True
+        return index, self.term
+
+    def read_index(self, token: Any) -> bool:
+        """Start a linearizable read: ``token`` comes back in ``Ready.reads`` with the index to wait for."""
+        if self.role != LEADER:
+            return False
+        if self.log.term(self.commit) != self.term:
+            self._reads_wait.append(token)  # our no-op is not committed yet: commitIndex may be stale
+        else:
+            self._reads_new.append(token)
+        return True
+
+    def transfer_leadership(self, target: int) -> bool:
+        """Hand leadership to ``target`` (when its log is complete); False if not possible now."""
+        if self.role != LEADER or target not in self.prs:
+            return False
+        self.transferee = target
+        self.election_elapsed = 0
+        if self.prs[target].match == self.log.last_index():
+            self._send_timeout_now(target)
+        else:
+            self._send_append(target)
+        return True
+
+    def compact(self, index: int, data: bytes) -> Snapshot:
+        """The state machine has a snapshot at ``index`` (<= applied): drop the log up to it."""
+        if index > self.applied or index <= self.log.offset:
+            raise ValueError(f"cannot compact to {index} (applied {self.applied}, snapshot {self.log.offset})")
+        snap = Snapshot(index, self.log.term(index), data)
+        self.log.compact(index, snap.term)
+        self.snapshot = snap
+        self._emit("CompactLog", {"index": index})
+        return snap
+
+    def step(self, m: Message) -> None:
+        """Handle one received message (raft.tla's Receive)."""
+        if m.dst != self.id:
+            return
+        t = m.type
+        if m.term > self.term:
+            if t == PV_REQ:
+                pass
+            elif t == PV_RESP:
+                if not m.success:
+                    self._emit("HandlePreVoteResponse", {"j": m.src}, m)
+                    return
+            elif t == RV_REQ and self._in_lease() and not m.flags & TRANSFER:
+                self._emit("DropMessage", {"j": m.src}, m)
+                return
+            else:
+                self._become_follower(m.term, m.src if t in (AE_REQ, SNAP_REQ) else 0)
+                self._emit("UpdateTerm", {"j": m.src}, m)
+        elif m.term < self.term:
+            if t == AE_REQ and self.mut.accept_stale_term:
+                self._handle_append(m)
+            elif t == RV_RESP and self.mut.count_stale_votes:
+                self._handle_vote_response(m)
+            elif t in (AE_REQ, SNAP_REQ):
+                r = self._msg(AE_RESP, m.src, reject=m.index, context=m.context, flags=m.flags & HEARTBEAT)
+                self._emit("HandleAppendEntriesRequest", {"j": m.src, "case": "reject"}, m, [r])
+            elif t == RV_REQ:
+                self._emit("HandleRequestVoteRequest", {"j": m.src}, m, [self._msg(RV_RESP, m.src)])
+            elif t == PV_REQ:
+                self._emit("HandlePreVoteRequest", {"j": m.src}, m, [self._msg(PV_RESP, m.src)])
+            elif t in (RV_RESP, AE_RESP):
+                self._emit("DropStaleResponse", {"j": m.src}, m)
+            else:
+                self._emit("DropMessage", {"j": m.src}, m)
+            return
+        if t == AE_REQ:
+            self._handle_append(m)
+        elif t == AE_RESP:
+            self._handle_append_response(m)
+        elif t == RV_REQ:
+            grant = m.term == self.term and self._up_to_date(m) and self.vote in (0, m.src)
+            if grant:
+                self.vote = m.src
+                self.election_elapsed = 0
+            r = self._msg(RV_RESP, m.src, flags=SUCCESS if grant else 0)
+            self._emit("HandleRequestVoteRequest", {"j": m.src}, m, [r])
+        elif t == RV_RESP:
+            self._handle_vote_response(m)
+        elif t == PV_REQ:
+            grant = m.term > self.term and self._up_to_date(m) and not self._in_lease()
+            r = self._msg(PV_RESP, m.src, term=m.term if grant else self.term, flags=SUCCESS if grant else 0)
+            self._emit("HandlePreVoteRequest", {"j": m.src}, m, [r])
+        elif t == PV_RESP:
+            counted = self.prevotes is not None and m.success and m.term == self.term + 1
+            if counted:
+                self.prevotes.add(m.src)  # type: ignore[union-attr]
+            self._emit("HandlePreVoteResponse", {"j": m.src}, m)
+            if counted and len(self.prevotes) >= self.quorum:  # type: ignore[arg-type]
+                self._campaign(None)
+        elif t == TIMEOUT_NOW:
+            if self.role == FOLLOWER and m.src == self.leader:
+                self._campaign(m)
+            else:
+                self._emit("DropMessage", {"j": m.src}, m)
+        elif t == SNAP_REQ:
+            self._handle_snapshot(m)
+
+    # -- elections ------------------------------------------------------------------------------
+    def _pre_campaign(self) -> None:
+        self.prevotes = {self.id}
+        self.leader = 0
+        li, lt = self.log.last_index(), self.log.last_term()
+        sent = [self._msg(PV_REQ, j, term=self.term + 1, index=li, log_term=lt) for j in self.peers]
+        self._emit("PreVote", {}, None, sent)
+        if len(self.prevotes) >= self.quorum:
+            self._campaign(None)
+
+    def _campaign(self, cause: Message | None) -> None:
+        """raft.tla Timeout, then RequestVote to every server (itself first)."""
+        self.term += 1
+        self.role, self.vote, self.leader = CANDIDATE, 0, 0
+        self.prevotes = None
+        self.votes_granted, self.votes_responded = set(), set()
+        self.election_elapsed = 0
+        self.timeout = self._random_timeout()
+        self._emit("Timeout", {}, cause)
+        flags = TRANSFER if cause is not None else 0
+        term = self.term
+        for j in (self.id, *self.peers):
+            if self.role != CANDIDATE or self.term != term:
+                break  # a single-node cluster is already leader
+            m = self._msg(RV_REQ, j, index=self.log.last_index(), log_term=self.log.last_term(), flags=flags)
+            self._emit("RequestVote", {"j": j}, None, [m])
+
+    def _handle_vote_response(self, m: Message) -> None:
+        self.votes_responded.add(m.src)
+        if m.success:
+            self.votes_granted.add(m.src)
+        self._emit("HandleRequestVoteResponse", {"j": m.src}, m)
+        if self.role == CANDIDATE and len(self.votes_granted) >= self.quorum:
+            self._become_leader()
+
+    def _become_leader(self) -> None:
+        self.role, self.leader = LEADER, self.id
+        self.heartbeat_elapsed = self.election_elapsed = 0
+        nxt = self.log.last_index() + 1
+        self.prs = {j: Progress(nxt) for j in self.peers}
+        self._emit("BecomeLeader", {})
+        self.log.append([Entry(self.term, b"")])  # the no-op that lets this term commit (and reads start)
+        self._emit("ClientRequest", {"v": self.describe(b"")})
+        self._broadcast = True
+
+    def _send_timeout_now(self, j: int) -> None:
+        self._emit("TransferLeadership", {"j": j}, None, [self._msg(TIMEOUT_NOW, j)])
+
+    # -- replication ----------------------------------------------------------------------------
+    def _send_heartbeat(self, j: int, ctx: int) -> None:
+        pr = self.prs[j]
+        prev = pr.match if self.log.term(pr.match) >= 0 else 0
+        m = self._msg(AE_REQ, j, index=prev, log_term=self.log.term(prev), commit=min(self.commit, prev),
+                      flags=HEARTBEAT, context=ctx)
+        self._emit("AppendEntries", {"j": j}, None, [m])
+
+    def _send_append(self, j: int) -> None:
+        """Send what follower ``j`` lacks, as flow control allows (one probe, or a window of batches)."""
+        pr = self.prs[j]
+        log = self.log
+        if pr.state == SNAPSHOT:
+            return
+        if pr.next <= log.offset:
+            snap = self.snapshot
+            assert snap is not None
+            pr.state = SNAPSHOT
+            pr.inflight.clear()
+            m = self._msg(SNAP_REQ, j, index=snap.index, log_term=snap.term, snapshot=snap.data)
+            self._emit("InstallSnapshot", {"j": j}, None, [m])
+            return
+        last = log.last_index()
+        cfg = self.cfg
+        while pr.next <= last:
+            if pr.state == PROBE:
+                if pr.probe_sent:
+                    return
+            elif len(pr.inflight) >= cfg.max_inflight:
+                return
+            hi = min(last, pr.next + cfg.max_batch_entries - 1)
+            entries = log.slice(pr.next, hi)
+            size = 0
+            for k, e in enumerate(entries):
+                size += len(e.data)
+                if size > cfg.max_batch_bytes and k > 0:
+                    entries = entries[:k]
+                    hi = pr.next + k - 1
+                    break
+            prev = pr.next - 1
+            m = self._msg(AE_REQ, j, index=prev, log_term=log.term(prev), commit=min(self.commit, hi),
+                          entries=tuple(entries))
+            self._emit("AppendEntries", {"j": j}, None, [m])
+            if pr.state == PROBE:
+                pr.probe_sent = True
+                return
+            pr.inflight.append(hi)
+            pr.next = hi + 1
+
+    def _handle_append(self, m: Message) -> None:
+        """raft.tla HandleAppendEntriesRequest for a whole batch."""
+        if self.role == CANDIDATE:
+            self.role = FOLLOWER
+            self.votes_granted, self.votes_responded = set(), set()
+            self._emit("HandleAppendEntriesRequest", {"j": m.src, "case": "return-to-follower"}, m)
+        elif self.role == LEADER:  # two leaders in one term: impossible unless a bug was planted
+            self._emit("DropMessage", {"j": m.src}, m)
+            return
+        self.leader = m.src
+        self.election_elapsed = 0
+        log = self.log
+        prev, prev_term, entries = m.index, m.log_term, m.entries
+        if prev < log.offset:  # the start of the batch is inside our snapshot: committed, hence matching
+            skip = log.offset - prev
+            entries = entries[skip:]
+            prev, prev_term = log.offset, log.offset_term
+        hb = m.flags & HEARTBEAT
+        last = log.last_index()
+        if prev > last or log.term(prev) != prev_term:
+            if prev > last:
+                hint_index, hint_term = last + 1, 0
+            else:
+                hint_term = log.term(prev)
+                hint_index = log.first_index_of_term_at(prev)
+            r = self._msg(AE_RESP, m.src, reject=m.index, hint_index=hint_index, hint_term=hint_term,
+                          context=m.context, flags=hb)
+            self._emit("HandleAppendEntriesRequest", {"j": m.src, "case": "reject"}, m, [r])
+            return
+        if entries:
+            if self.mut.truncate_on_match:
+                log.truncate_after(prev)
+                log.append(list(entries))
+            else:
+                for k, e in enumerate(entries):
+                    idx = prev + 1 + k
+                    if idx > last:
+                        log.append(list(entries[k:]))
+                        break
+                    if log.term(idx) != e.term:
+                        log.truncate_after(idx - 1)
+                        log.append(list(entries[k:]))
+                        break
+        new_last = prev + len(entries)
+        c = min(m.commit, log.last_index()) if self.mut.commit_no_min else min(m.commit, new_last)
+        if c > self.commit:
+            self.commit = c
+        r = self._msg(AE_RESP, m.src, index=m.index + len(m.entries), context=m.context, flags=SUCCESS | hb)
+        self._emit("HandleAppendEntriesRequest", {"j": m.src, "case": "accept"}, m, [r])
+
+    def _handle_snapshot(self, m: Message) -> None:
+        if self.role == CANDIDATE:
+            self.role = FOLLOWER
+            self._emit("HandleAppendEntriesRequest", {"j": m.src, "case": "return-to-follower"}, m)
+        self.leader = m.src
+        self.election_elapsed = 0
+        if m.index > self.commit:
+            if self.log.term(m.index) == m.log_term:
+                self.log.compact(m.index, m.log_term)  # keep the matching suffix: we may have acknowledged it
+            else:
+                self.log.restore(m.index, m.log_term)
+            self._trace_snapshot = True
+            self.commit = self.applied = m.index
+            self.snapshot = self._pending_snapshot = Snapshot(m.index, m.log_term, m.snapshot)
+        r = self._msg(AE_RESP, m.src, index=self.commit, flags=SUCCESS)
+        self._emit("HandleInstallSnapshotRequest", {"j": m.src}, m, [r])
+
+    def _handle_append_response(self, m: Message) -> None:
+        j = m.src
+        if self.role != LEADER or j not in self.prs:
+            self._emit("HandleAppendEntriesResponse", {"j": j}, m)
+            return
+        pr = self.prs[j]
+        pr.active = True
+        last = self.log.last_index()
+        if m.success:
+            if m.index > pr.match:
+                pr.match = m.index
+            if pr.next <= pr.match:
+                pr.next = pr.match + 1
+            while pr.inflight and pr.inflight[0] <= pr.match:
+                pr.inflight.popleft()
+            if pr.state != REPLICATE:
+                pr.state = REPLICATE
+                pr.inflight.clear()
+                pr.next = pr.match + 1
+            if m.flags & HEARTBEAT and pr.match < last:
+                if pr.match == pr.hb_match:  # no progress over a heartbeat interval: something was lost
+                    pr.probe(pr.match + 1)
+                pr.hb_match = pr.match
+            self._emit("HandleAppendEntriesResponse", {"j": j}, m)
+            if m.context:
+                self._read_ack(j, m.context)
+            self._maybe_commit()
+            if self.transferee == j and pr.match == self.log.last_index():
+                self._send_timeout_now(j)
+        else:
+            stale = m.reject <= pr.match if pr.state == REPLICATE else m.reject != pr.next - 1
+            if pr.state == SNAPSHOT:
+                stale = True
+            if not stale:
+                nxt = m.hint_index
+                if m.hint_term:
+                    k = self.log.last_index_of_term(m.hint_term)
+                    if k:
+                        nxt = k + 1
+                pr.probe(max(min(nxt, m.reject), pr.match + 1, 1))
+            self._emit("HandleAppendEntriesResponse", {"j": j}, m)
+        self._send_append(j)
+
+    def _maybe_commit(self) -> None:
+        """raft.tla AdvanceCommitIndex: the largest index a quorum stores, if it is of this term."""
+        if self.role != LEADER:
+            return
+        matches = sorted([p.match for p in self.prs.values()] + [self.log.stable], reverse=True)
+        n = matches[self.quorum - 1]
+        if n > self.commit and (self.log.term(n) == self.term or self.mut.commit_old_term):
+            self.commit = n
+            self._emit("AdvanceCommitIndex", {})
+            if self._reads_wait and self.log.term(n) == self.term:
+                self._reads_new.extend(self._reads_wait)
+                self._reads_wait = []
+
+    def _read_ack(self, j: int, ctx: int) -> None:
+        for c, _, _, acks in self._rounds:
+            if c <= ctx:
+                acks.add(j)
+        while self._rounds and len(self._rounds[0][3]) >= self.quorum:
+            _, index, tokens, _ = self._rounds.popleft()
+            self._reads_done.extend((t, index) for t in tokens)
+
+    # -- output ---------------------------------------------------------------------------------
+    def has_ready(self) -> bool:
+        """Whether :meth:`ready` has anything to hand out."""
+        return bool(self._out or self._events or self._broadcast or self._reads_new or self._reads_done
+                    or self.commit > self.applied or self.log.unstable_from <= self.log.last_index()
+                    or (self.term, self.vote) != self._persisted_hs or self._pending_snapshot)
+
+    def ready(self) -> Ready:
+        """Everything to do now; call :meth:`advance` with it once it is done."""
+        if self.role == LEADER:
+            if self._broadcast:
+                for j in self.peers:
+                    self._send_append(j)
+            if self._reads_new:
+                self._start_read_round()
+        self._broadcast = False
+        rd = Ready()
+        hs = HardState(self.term, self.vote)
+        if hs != self._persisted_hs:
+            rd.hard_state = HardState(hs.term, 0) if self.mut.volatile_vote else hs
+            self._persisted_hs = hs
+        rd.snapshot, self._pending_snapshot = self._pending_snapshot, None
+        log = self.log
+        if log.unstable_from <= log.last_index():
+            rd.entries_from = log.unstable_from
+            rd.entries = log.slice(log.unstable_from, log.last_index())
+        if self.commit > self.applied:
+            lo = max(self.applied, log.offset) + 1
+            rd.committed = [(i, log.entry(i)) for i in range(lo, self.commit + 1)]
+            self.applied = self.commit
+        rd.messages, self._out = self._out, []
+        rd.reads, self._reads_done = self._reads_done, []
+        rd.events, self._events = self._events, []
+        return rd
+
+    def advance(self, rd: Ready) -> None:
+        """The runtime persisted ``rd``'s entries and hard state (and sent and applied the rest)."""
+        if rd.entries:
+            self.log.stable_to(rd.entries_from + len(rd.entries) - 1)
+            if self.role == LEADER:
+                self._maybe_commit()  # the leader's own durable copy counts towards the quorum
+
+    def _start_read_round(self) -> None:
+        tokens, self._reads_new = self._reads_new, []
+        if self.quorum == 1:
+            self._reads_done.extend((t, self.commit) for t in tokens)
+            return
+        self._read_ctx += 1
+        self._rounds.append((self._read_ctx, self.commit, tokens, {self.id}))
+        self._emit("ReadIndex", {"index": self.commit})
+        for j in self.peers:
+            self._send_heartbeat(j, self._read_ctx)
+
+    # -- inspection -----------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """A summary for `paxraft cluster status`."""
+        return {"id": self.id, "term": self.term, "role": ROLE_NAMES[self.role], "leader": self.leader,
+                "commit": self.commit, "applied": self.applied, "last_index": self.log.last_index(),
+                "snapshot_index": self.log.offset}

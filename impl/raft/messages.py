@@ -1,0 +1,180 @@
+"""Raft messages, their trace (JSON) form, and the binary wire codec: struct-packed, framed, HMAC'd.
+
+A frame is ``length (4 bytes, big-endian) | payload | HMAC-SHA256(secret, payload)``; the
+length counts payload and tag. Decoding never evaluates anything a peer sent: it unpacks
+fixed-size integers and byte strings, and any inconsistency raises :class:`WireError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import struct
+import zlib
+from collections.abc import Callable
+from enum import IntEnum
+from typing import Any, NamedTuple
+
+from impl.raft.log import Entry
+
+
+class WireError(ValueError):
+    """Bytes that are not a valid, authenticated frame or message."""
+
+
+class MsgType(IntEnum):
+    """Raft message types; names as in raft.tla plus the extensions."""
+
+    RequestVoteRequest = 1
+    RequestVoteResponse = 2
+    AppendEntriesRequest = 3
+    AppendEntriesResponse = 4
+    PreVoteRequest = 5
+    PreVoteResponse = 6
+    TimeoutNow = 7
+    InstallSnapshotRequest = 8
+
+
+# flag bits
+SUCCESS = 1  # msuccess / mvoteGranted
+HEARTBEAT = 2  # an AppendEntries(Response) that is a heartbeat
+TRANSFER = 4  # a RequestVote for a leadership transfer (bypasses the leader lease)
+
+
+class Message(NamedTuple):
+    """One Raft message. Field meaning depends on ``type`` (see the trace table in docs/trace-format.md)."""
+
+    type: int
+    src: int
+    dst: int
+    term: int
+    index: int = 0  # lastLogIndex | prevLogIndex | matchIndex | snapshot index
+    log_term: int = 0  # lastLogTerm | prevLogTerm | snapshot term
+    commit: int = 0  # AppendEntries: the leader's commitIndex
+    flags: int = 0
+    hint_index: int = 0  # rejection: conflict index
+    hint_term: int = 0  # rejection: conflict term
+    reject: int = 0  # rejection: the prevLogIndex that was rejected
+    context: int = 0  # ReadIndex round
+    entries: tuple[Entry, ...] = ()
+    snapshot: bytes = b""
+    boot: int = 0
+    seq: int = 0
+    clock: int = 0
+
+    @property
+    def success(self) -> bool:
+        """msuccess / mvoteGranted."""
+        return bool(self.flags & SUCCESS)
+
+
+def describe_value(data: bytes) -> str:
+    """The default trace value of an entry: ``noop`` for empty data, else ``x<crc32 hex>``."""
+    return f"x{zlib.crc32(data):08x}" if data else "noop"
+
+
+def message_json(m: Message, describe: Callable[[bytes], str] = describe_value) -> dict[str, Any]:
+    """The trace form of a message: raft.tla's field names."""
+    t = m.type
+    d: dict[str, Any] = {"id": [m.src, m.boot, m.seq], "clock": m.clock, "type": MsgType(t).name,
+                         "msource": m.src, "mdest": m.dst, "mterm": m.term}
+    if t in (MsgType.RequestVoteRequest, MsgType.PreVoteRequest):
+        d["mlastLogTerm"], d["mlastLogIndex"] = m.log_term, m.index
+    elif t in (MsgType.RequestVoteResponse, MsgType.PreVoteResponse):
+        d["mvoteGranted"] = m.success
+    elif t == MsgType.AppendEntriesRequest:
+        d["mprevLogIndex"], d["mprevLogTerm"] = m.index, m.log_term
+        d["mentries"] = [[e.term, describe(e.data)] for e in m.entries]
+        d["mcommitIndex"] = m.commit
+        if m.context:
+            d["mcontext"] = m.context
+    elif t == MsgType.AppendEntriesResponse:
+        d["msuccess"], d["mmatchIndex"] = m.success, m.index
+        if not m.success:
+            d["mhintIndex"], d["mhintTerm"], d["mrejectIndex"] = m.hint_index, m.hint_term, m.reject
+        if m.context:
+            d["mcontext"] = m.context
+    elif t == MsgType.InstallSnapshotRequest:
+        d["msnapshotIndex"], d["msnapshotTerm"] = m.index, m.log_term
+    return d
+
+
+# -- binary codec -------------------------------------------------------------------------------
+_HEAD = struct.Struct(">BBHHIQQQQQQQQQII")  # type flags src dst boot seq clock term index log_term commit
+#                                            hint_index hint_term reject context n_entries snapshot_len
+_ENTRY = struct.Struct(">QI")
+_TYPES = frozenset(int(t) for t in MsgType)
+TAG = 32
+MAX_FRAME = 64 * 1024 * 1024
+
+
+def encode_message(m: Message) -> bytes:
+    """Pack a message (without framing)."""
+    parts = [_HEAD.pack(m.type, m.flags, m.src, m.dst, m.boot, m.seq, m.clock, m.term, m.index, m.log_term,
+                        m.commit, m.hint_index, m.hint_term, m.reject, m.context, len(m.entries), len(m.snapshot))]
+    pack = _ENTRY.pack
+    for e in m.entries:
+        parts.append(pack(e.term, len(e.data)))
+        parts.append(e.data)
+    parts.append(m.snapshot)
+    return b"".join(parts)
+
+
+def decode_message(buf: bytes) -> Message:
+    """Unpack a message; :class:`WireError` on anything inconsistent."""
+    if len(buf) < _HEAD.size:
+        raise WireError(f"message of {len(buf)} bytes is shorter than its {_HEAD.size}-byte header")
+    (typ, flags, src, dst, boot, seq, clock, term, index, log_term, commit, hint_index, hint_term, reject,
+     context, n, snap_len) = _HEAD.unpack_from(buf, 0)
+    if typ not in _TYPES:
+        raise WireError(f"unknown message type {typ}")
+    off = _HEAD.size
+    entries = []
+    unpack = _ENTRY.unpack_from
+    size = _ENTRY.size
+    for _ in range(n):
+        if off + size > len(buf):
+            raise WireError(f"entry header at byte {off} runs past the end ({len(buf)} bytes)")
+        eterm, dlen = unpack(buf, off)
+        off += size
+        if off + dlen > len(buf):
+            raise WireError(f"entry data at byte {off} ({dlen} bytes) runs past the end")
+        entries.append(Entry(eterm, bytes(buf[off : off + dlen])))
+        off += dlen
+    if off + snap_len != len(buf):
+        raise WireError(f"message length {len(buf)} does not match its contents ({off + snap_len})")
+    return Message(typ, src, dst, term, index, log_term, commit, flags, hint_index, hint_term, reject, context,
+                   tuple(entries), bytes(buf[off:]), boot, seq, clock)
+
+
+def encode_frame(payload: bytes, secret: bytes) -> bytes:
+    """Frame a payload: length, payload, HMAC-SHA256 tag."""
+    tag = hmac.new(secret, payload, hashlib.sha256).digest()
+    return struct.pack(">I", len(payload) + TAG) + payload + tag
+
+
+class FrameDecoder:
+    """Incremental frame reader: feed bytes, get authenticated payloads; raises :class:`WireError`."""
+
+    def __init__(self, secret: bytes, max_frame: int = MAX_FRAME) -> None:
+        self.secret = secret
+        self.max_frame = max_frame
+        self.buf = bytearray()
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Add received bytes; return every complete payload (in order)."""
+        self.buf += data
+        out = []
+        while len(self.buf) >= 4:
+            (length,) = struct.unpack_from(">I", self.buf, 0)
+            if length > self.max_frame or length < TAG:
+                raise WireError(f"frame length {length} outside {TAG}..{self.max_frame}")
+            if len(self.buf) < 4 + length:
+                break
+            payload = bytes(self.buf[4 : 4 + length - TAG])
+            tag = bytes(self.buf[4 + length - TAG : 4 + length])
+            del self.buf[: 4 + length]
+            if not hmac.compare_digest(tag, hmac.new(self.secret, payload, hashlib.sha256).digest()):
+                raise WireError("frame HMAC does not match the cluster secret")
+            out.append(payload)
+        return out

@@ -1,0 +1,275 @@
+"""A simulated cluster: real replicas on a seeded network and disk, with faults and safety checks.
+
+Time is an integer count of simulated units; each node's timer fires every ``tick_period``
+units (skewed per node), messages take 1..``max_delay`` units, and the network may drop,
+duplicate and (through random delays) reorder them, or be partitioned. A crash loses the
+node's memory and whatever its disk had not synced. Everything random comes from one seed,
+so a run is reproduced exactly by its seed and its sequence of calls.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from impl.kv.machine import GET, PUT, Command, Result, describe_command
+from impl.kv.replica import Replica
+from impl.raft.core import ROLE_NAMES, Config, RaftNode
+from impl.raft.messages import Message
+from impl.raft.mutations import NONE, Mutations
+from impl.sim.disk import SimDisk
+from impl.sim.invariants import History, InvariantViolation, NodeView
+
+
+@dataclass(frozen=True)
+class Faults:
+    """How hostile the simulated network and clocks are."""
+
+    drop: float = 0.0  # probability a message is lost
+    duplicate: float = 0.0  # probability a message is delivered twice
+    max_delay: int = 5  # a message takes 1..max_delay units (so messages reorder)
+    skew: int = 0  # each node's tick period is tick_period + uniform(-skew, +skew)
+
+
+DEFAULT_CONFIG = Config(election_ticks=10, heartbeat_ticks=2, max_batch_entries=8, max_inflight=4, trace=False)
+
+
+class SimCluster:
+    """N replicas, a network, disks, clients, and the safety checks run after every event."""
+
+    def __init__(self, n: int = 3, seed: int = 0, *, config: Config = DEFAULT_CONFIG, faults: Faults = Faults(),
+                 mutations: Mutations = NONE, snapshot_every: int = 0, tick_period: int = 10, clients: int = 3,
+                 check: bool = True, on_event: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self.ids = tuple(range(1, n + 1))
+        self.rng = random.Random(seed)
+        self.config = config
+        self.faults = faults
+        self.mutations = mutations
+        self.snapshot_every = snapshot_every
+        self.check = check
+        self.on_event = on_event
+        self.now = 0
+        self._queue: list[tuple[int, int, int, Any]] = []  # (time, seq, kind, payload)
+        self._seq = 0
+        self.disks = {i: SimDisk() for i in self.ids}
+        self.replicas: dict[int, Replica | None] = dict.fromkeys(self.ids)
+        self.boots = dict.fromkeys(self.ids, 0)
+        self.clocks = dict.fromkeys(self.ids, 0)
+        self.periods = {i: max(2, tick_period + self.rng.randint(-faults.skew, faults.skew)) for i in self.ids}
+        self.blocked: set[tuple[int, int]] = set()
+        self.history = History()
+        self.trace: dict[int, list[dict[str, Any]]] = {i: [] for i in self.ids}
+        self.stats = {"sent": 0, "dropped": 0, "duplicated": 0, "delivered": 0}
+        # clients: each has at most one outstanding write (retried with the same sequence number)
+        self.client_seq = dict.fromkeys(range(1, clients + 1), 0)
+        self.outstanding: dict[int, Command] = {}
+        self.acked: dict[bytes, bytes] = {}  # key -> value of every acknowledged write
+        self.acked_at: dict[bytes, int] = {}  # key -> time of its acknowledgement
+        self.read_errors: list[str] = []
+        for i in self.ids:
+            self._start(i)
+
+    # -- nodes ----------------------------------------------------------------------------------
+    def _start(self, i: int) -> None:
+        hs, snap, entries = self.disks[i].load()
+        node = RaftNode(i, self.ids, self.config, rand=random.Random(self.rng.random()).randint, hard_state=hs,
+                        snapshot=snap, entries=entries, boot=self.boots[i], clock=self.clocks[i],
+                        mutations=self.mutations, describe=describe_command)
+        rep = Replica(node, self.disks[i], self._send, on_events=self._events, snapshot_every=self.snapshot_every)
+        rep.applied_log = []
+        self.replicas[i] = rep
+        self._schedule(self.rng.randint(1, self.periods[i]), 1, (i, self.boots[i]))
+        self._process(i)
+
+    def _process(self, i: int) -> None:
+        rep = self.replicas[i]
+        assert rep is not None
+        rep.process()
+        if rep.applied_log:
+            term = rep.node.term
+            for index, entry, _ in rep.applied_log:
+                self.history.record_apply(i, term, index, entry)
+            rep.applied_log.clear()
+
+    def _events(self, events: list[dict[str, Any]]) -> None:
+        for ev in events:
+            self.trace[ev["node"]].append(ev)
+            if self.on_event is not None:
+                self.on_event(ev)
+
+    def alive(self, i: int) -> bool:
+        """Whether node ``i`` is running."""
+        return self.replicas[i] is not None
+
+    def node(self, i: int) -> RaftNode:
+        """The core of running node ``i``."""
+        rep = self.replicas[i]
+        assert rep is not None, f"node {i} is down"
+        return rep.node
+
+    def crash(self, i: int) -> None:
+        """Kill node ``i``: memory and unsynced writes are lost; its clients' replies never come."""
+        rep = self.replicas[i]
+        if rep is None:
+            return
+        self.clocks[i] = rep.node.clock
+        self.disks[i].crash()
+        self.replicas[i] = None
+        self.boots[i] += 1
+
+    def restart(self, i: int) -> None:
+        """Start node ``i`` again from its disk."""
+        if self.replicas[i] is None:
+            self._start(i)
+            self._check()
+
+    # -- network --------------------------------------------------------------------------------
+    def _schedule(self, delay: int, kind: int, payload: Any) -> None:
+        self._seq += 1
+        heapq.heappush(self._queue, (self.now + delay, self._seq, kind, payload))
+
+    def _send(self, m: Message) -> None:
+        self.stats["sent"] += 1
+        f = self.faults
+        if (m.src, m.dst) in self.blocked or (f.drop and self.rng.random() < f.drop):
+            self.stats["dropped"] += 1
+            return
+        self._schedule(self.rng.randint(1, f.max_delay), 0, m)
+        if f.duplicate and self.rng.random() < f.duplicate:
+            self.stats["duplicated"] += 1
+            self._schedule(self.rng.randint(1, f.max_delay), 0, m)
+
+    def partition(self, *groups: tuple[int, ...]) -> None:
+        """Only nodes in the same group can talk (nodes in no group are isolated)."""
+        where = {n: g for g, members in enumerate(groups) for n in members}
+        self.blocked = {(a, b) for a in self.ids for b in self.ids
+                        if a != b and (where.get(a, -1 - a) != where.get(b, -1 - b))}
+
+    def heal(self) -> None:
+        """Remove every partition."""
+        self.blocked = set()
+
+    # -- time -----------------------------------------------------------------------------------
+    def run(self, duration: int) -> None:
+        """Advance simulated time by ``duration`` units, delivering messages and firing timers."""
+        end = self.now + duration
+        q = self._queue
+        while q and q[0][0] <= end:
+            t, _, kind, payload = heapq.heappop(q)
+            self.now = t
+            if kind == 0:
+                m = payload
+                rep = self.replicas[m.dst]
+                if rep is None or (m.src, m.dst) in self.blocked:
+                    continue
+                self.stats["delivered"] += 1
+                rep.node.step(m)
+                self._process(m.dst)
+            else:
+                i, boot = payload
+                if self.replicas[i] is None or self.boots[i] != boot:
+                    continue  # the timer of a crashed incarnation
+                self.node(i).tick()
+                self._process(i)
+                self._schedule(self.periods[i], 1, payload)
+            self._check()
+        self.now = end
+
+    def _check(self) -> None:
+        if self.check:
+            self.history.check(self.views())
+
+    def views(self) -> list[NodeView]:
+        """The abstract state of every node (a crashed node's is its disk's)."""
+        out = []
+        for i in self.ids:
+            rep = self.replicas[i]
+            if rep is not None:
+                n = rep.node
+                out.append(NodeView(i, True, n.term, ROLE_NAMES[n.role], n.log.offset, n.log.entries, n.commit))
+            else:
+                d = self.disks[i]
+                hs = d.hard_state
+                out.append(NodeView(i, False, hs.term if hs else 1, "Down", d.offset, d.entries, 0))
+        return out
+
+    def leader(self) -> int | None:
+        """The running node that is leader in the highest term, if any."""
+        best = None
+        for i in self.ids:
+            rep = self.replicas[i]
+            if rep is not None and rep.node.role == 2 and (best is None or rep.node.term > self.node(best).term):
+                best = i
+        return best
+
+    # -- clients --------------------------------------------------------------------------------
+    def write(self, client: int) -> None:
+        """Client ``client`` sends its outstanding write again, or a new one (key unique per write)."""
+        cmd = self.outstanding.get(client)
+        if cmd is None:
+            self.client_seq[client] += 1
+            seq = self.client_seq[client]
+            cmd = Command(PUT, client, seq, f"k{client}.{seq}".encode(), f"v{client}.{seq}".encode())
+            self.outstanding[client] = cmd
+        target = self.leader()
+        if target is None:
+            return
+
+        def reply(kind: str, res: Any, cmd: Command = cmd) -> None:
+            if kind == "ok" and self.outstanding.get(client) == cmd:
+                del self.outstanding[client]
+                self.acked[cmd.key] = cmd.value
+                self.acked_at[cmd.key] = self.now
+
+        rep = self.replicas[target]
+        assert rep is not None
+        rep.submit(cmd, reply)
+        self._process(target)
+
+    def read(self, client: int, key: bytes, via: int | None = None) -> None:
+        """A linearizable read of ``key``; a write acknowledged before it started must be visible."""
+        target = via if via is not None else self.leader()
+        if target is None or self.replicas[target] is None:
+            return
+        expected = self.acked.get(key)
+
+        def reply(kind: str, res: Any) -> None:
+            if kind == "ok" and expected is not None and (not isinstance(res, Result) or res.value != expected):
+                self.read_errors.append(f"read of {key!r} at node {target} returned {res}, but {expected!r} "
+                                        f"was acknowledged before the read started")
+
+        rep = self.replicas[target]
+        assert rep is not None
+        rep.submit(Command(GET, client, 0, key), reply)
+        self._process(target)
+
+    # -- recovery -------------------------------------------------------------------------------
+    def recover(self, max_time: int = 20_000) -> None:
+        """Heal the network, restart every node, drive outstanding writes until acknowledged,
+        and check that every acknowledged write is on every node's state machine."""
+        self.heal()
+        for i in self.ids:
+            self.restart(i)
+        deadline = self.now + max_time
+        while self.now < deadline:
+            self.run(50)
+            for c in list(self.outstanding):
+                self.write(c)
+            lead = self.leader()
+            if lead is None or self.outstanding:
+                continue
+            commit = self.node(lead).commit
+            if all(self.replicas[i].machine.applied >= commit for i in self.ids):  # type: ignore[union-attr]
+                break
+        else:
+            raise InvariantViolation("Liveness", f"no recovery within {max_time} units "
+                                     f"(leader {self.leader()}, outstanding {sorted(self.outstanding)})")
+        for i in self.ids:
+            data = self.replicas[i].machine.data  # type: ignore[union-attr]
+            for k, v in self.acked.items():
+                if data.get(k) != v:
+                    raise InvariantViolation("AckedWritesDurable",
+                                             f"acknowledged write {k!r}={v!r} missing on node {i} after recovery")

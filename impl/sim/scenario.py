@@ -1,0 +1,46 @@
+"""Seeded random fault schedules for the simulated cluster (the many-seeds tests and the audit use them)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from impl.raft.core import Config
+from impl.raft.mutations import NONE, Mutations
+from impl.sim.cluster import DEFAULT_CONFIG, Faults, SimCluster
+
+HOSTILE = Faults(drop=0.05, duplicate=0.05, max_delay=15, skew=3)
+
+
+def random_run(seed: int, steps: int = 200, *, n: int = 3, faults: Faults = HOSTILE, mutations: Mutations = NONE,
+               snapshot_every: int = 0, config: Config = DEFAULT_CONFIG, recover: bool = True,
+               on_event: Callable[[dict[str, Any]], None] | None = None) -> SimCluster:
+    """Run ``steps`` random client writes, reads, crashes, restarts and partitions; then recover.
+
+    Raises :class:`impl.sim.invariants.InvariantViolation` at the first unsafe state.
+    """
+    rng = random.Random(seed)
+    c = SimCluster(n, seed, config=config, faults=faults, mutations=mutations, snapshot_every=snapshot_every,
+                   on_event=on_event)
+    ids = c.ids
+    for _ in range(steps):
+        x = rng.random()
+        if x < 0.04:
+            c.crash(rng.choice(ids))
+        elif x < 0.10:
+            c.restart(rng.choice(ids))
+        elif x < 0.13:
+            c.partition(tuple(rng.sample(ids, n // 2 + rng.randint(0, 1))))
+        elif x < 0.17:
+            c.heal()
+        elif x < 0.19 and c.leader() is not None:
+            c.crash(c.leader())  # type: ignore[arg-type]
+        elif x < 0.27 and c.acked:
+            c.read(rng.randint(1, 3), rng.choice(sorted(c.acked)))
+        else:
+            c.write(rng.randint(1, 3))
+        c.run(rng.randint(1, 40))
+    if recover:
+        c.recover()
+    return c
