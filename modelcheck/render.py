@@ -50,7 +50,8 @@ def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop
     rows = len(events)
     out = [
         "digraph msc {",
-        '  graph [rankdir=TB, nodesep=0.9, ranksep=0.32, splines=false, forcelabels=true, fontname="Helvetica", newrank=true];',
+        '  graph [rankdir=TB, nodesep=0.9, ranksep=0.32, splines=false, forcelabels=true,',
+        '         fontname="Helvetica", newrank=true];',
         '  node [fontname="Helvetica", fontsize=11]; edge [fontname="Helvetica", fontsize=9];',
     ]
     # Header: the step column, then one box per lifeline, in a row.

@@ -118,7 +118,7 @@ class Dueling(Spec):
 
     def bounds(self) -> dict[str, Any]:
         """Acceptors (proposers are always two)."""
-        return {"acceptors": len(self.Acceptor), "proposers": 2}
+        return {"acceptors": len(self.Acceptor)}
 
     def show_state(self, s: DuelState) -> dict[str, Any]:
         """Proposers as p1, p2 and acceptors as a1..an."""

@@ -7,7 +7,7 @@ import pytest
 from modelcheck.cli import main
 from modelcheck.liveness import check_property, tarjan
 from spec.core import SF, WF, AlwaysEventually, Eventually, LeadsTo, Spec, SpecError, action, declare
-from spec.dueling import Dueling, DistinguishedLeader
+from spec.dueling import DistinguishedLeader, Dueling
 from spec.paxos import Paxos
 from spec.registry import entries
 

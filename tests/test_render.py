@@ -1,0 +1,72 @@
+"""Pictures: the chart has a lifeline per node and an arrow per received message; the graph marks the path."""
+
+from __future__ import annotations
+
+import re
+
+from modelcheck import check
+from modelcheck.cli import main
+from modelcheck.graph import explore
+from modelcheck.render import graph_dot, msc_dot, table_dot
+from spec.registry import build
+
+
+def test_msc_of_the_ignore_votes_counterexample() -> None:
+    r = check(build("paxos", "ignore-votes"))
+    dot = msc_dot(r.spec, r.trace, r.violated)
+    heads = re.findall(r'h\d+ \[shape=box[^]]*label="([^"]+)"', dot)
+    assert heads == ["L0", "L1", "a1", "a2", "a3"]
+    arrows = re.findall(r'-> p\d+_\d+ \[xlabel="([^"]+)"', dot)
+    # 1a(0) reaches a2 and a3, 1a(1) a1 and a2; L0 hears three 1b, L1 one; 2a(0) to a2 and a3, 2a(1) to a1, a2.
+    assert sorted(arrows).count("1a(0)") == 2 and arrows.count("1a(1)") == 2
+    assert arrows.count("2a(1, v2)") == 2 and arrows.count("2a(0, v1)") == 2
+    assert len(arrows) == 12
+    assert "Agreement is violated here" in dot
+
+
+def test_table_shades_changed_cells_and_marks_violation() -> None:
+    r = check(build("paxos", "ignore-votes"))
+    dot = table_dot(r.spec, r.trace, r.violated)
+    assert dot.count("<TR>") == len(r.trace) + 2  # header, one row per state, the verdict
+    assert "+ 2b(a3, 0, v1)" in dot and "Agreement is violated in the last state" in dot
+
+
+def test_out_writes_itf_dot_and_svg(tmp_path) -> None:
+    out = tmp_path / "cex"
+    assert main(["check", "paxos", "--variant", "ignore-votes", "--out", str(out), "--quiet"]) == 1
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["msc.dot", "msc.svg", "table.dot", "table.svg", "trace.itf.json"]
+    assert (out / "msc.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_state_graph_highlights_the_shortest_counterexample(tmp_path, capsys) -> None:
+    spec = build("paxos", "ignore-votes", acceptors=1, values=2, max_ballot=1)
+    g = explore(spec, keep_states=True)
+    assert (len(g), g.edge_count()) == (49, 69)
+    assert (
+        main(
+            [
+                "graph",
+                "paxos",
+                "--variant",
+                "ignore-votes",
+                "--acceptors",
+                "1",
+                "--max-ballot",
+                "1",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "Agreement is violated in state #46; its shortest path (8 steps)" in out
+    dot = (tmp_path / "states.dot").read_text()
+    assert dot.count('color="#c00000", fontcolor="#c00000", penwidth=2.2') == 8
+    assert graph_dot(g).count(" -> ") == 69
+
+
+def test_graph_size_guard(capsys) -> None:
+    assert main(["graph", "paxos", "--max-states", "100"]) == 2
+    assert "more than 100 states" in capsys.readouterr().err
