@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "audit": "modelcheck.cmd_audit",
     "replay": "modelcheck.cmd_replay",
     "graph": "modelcheck.cmd_graph",
+    "refine": "modelcheck.cmd_refine",
 }
 
 

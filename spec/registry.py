@@ -18,7 +18,13 @@ from typing import Any
 from spec.core import Spec, SpecError
 
 #: Modules that register specs and variants when imported, in display order.
-SPEC_MODULES: tuple[str, ...] = ("spec.paxos_variants", "spec.paxos_live", "spec.dueling")
+SPEC_MODULES: tuple[str, ...] = (
+    "spec.paxos_variants",
+    "spec.paxos_live",
+    "spec.dueling",
+    "spec.voting",
+    "spec.consensus",
+)
 
 
 @dataclass(frozen=True)
