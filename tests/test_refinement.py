@@ -1,0 +1,58 @@
+"""Refinement: Paxos => Voting => Consensus under Paxos.tla's mappings; a broken variant fails at its step."""
+
+from __future__ import annotations
+
+from modelcheck import check
+from modelcheck.cli import main
+from modelcheck.refinement import check_refinement
+from spec.consensus import Consensus
+from spec.paxos import Paxos
+from spec.refinements import refinement
+from spec.registry import build
+from spec.voting import Voting
+
+
+def test_voting_and_consensus_counts_equal_tlc() -> None:
+    # MCVoting.cfg (symmetry): 77 distinct states, depth 11; MCConsensus.cfg (ISpec): 4 distinct, 7 total, depth 1.
+    r = check(Voting(), symmetry=True)
+    assert (r.verdict, r.distinct_states, r.depth) == ("ok", 77, 11)
+    assert check(Voting()).distinct_states == 599
+    r = check(Consensus(3, inductive=True))
+    assert (r.distinct_states, r.states_generated, r.depth) == (4, 7, 1)
+
+
+def test_paxos_implements_voting_and_reaches_all_of_it() -> None:
+    p = Paxos()
+    res = check_refinement(p, *refinement(p, "voting"))
+    assert res.holds and res.distinct_states == 3921 and res.transitions == 22994
+    assert res.abstract_states == 599  # every reachable Voting state is the image of a Paxos state
+    assert set(res.explained) == {"Phase1b -> IncreaseMaxBal", "Phase2b -> VoteFor"}
+    assert res.stutters == 22994 - 2448 - 5856
+
+
+def test_voting_implements_consensus_and_paxos_through_it() -> None:
+    v = Voting()
+    res = check_refinement(v, *refinement(v, "consensus"))
+    assert res.holds and res.abstract_states == 3 and set(res.explained) == {"VoteFor -> Choose"}
+    p = Paxos()
+    assert check_refinement(p, *refinement(p, "consensus")).holds
+
+
+def test_ignore_votes_breaks_voting_refinement_at_a_named_step() -> None:
+    p = build("paxos", "ignore-votes")
+    res = check_refinement(p, *refinement(p, "voting"))
+    assert not res.holds and res.failing_step == 10
+    assert res.trace[-1].label.name == "Phase2b"
+    assert res.reason.startswith("Phase2b(a=a1, b=1, v=v2) maps to no step of voting")
+    # Consensus only notices two steps later, when the second value is chosen (Agreement's trace).
+    res = check_refinement(p, *refinement(p, "consensus"))
+    assert not res.holds and res.failing_step == 12
+
+
+def test_cli_refine(capsys) -> None:
+    assert main(["refine", "paxos", "voting", "--acceptors", "1", "--values", "1"]) == 0
+    assert "paxos implements voting" in capsys.readouterr().out
+    assert main(["refine", "paxos", "voting", "--variant", "ignore-votes"]) == 1
+    assert "refinement fails at step 10" in capsys.readouterr().out
+    assert main(["refine", "voting", "paxos"]) == 2
+    assert "no refinement mapping from voting to paxos" in capsys.readouterr().err
