@@ -18,6 +18,8 @@ COMMANDS: dict[str, str] = {
     "replay": "modelcheck.cmd_replay",
     "graph": "modelcheck.cmd_graph",
     "refine": "modelcheck.cmd_refine",
+    "cluster": "impl.cmd_cluster",
+    "kv": "impl.cmd_kv",
 }
 
 

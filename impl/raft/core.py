@@ -160,7 +160,7 @@ class RaftNode:
     def _state_json(self) -> dict[str, Any]:
         log = self.log
         last = log.last_index()
-        frm = max(min(log.changed_from, last + 1), log.offset + 1)
+        frm = log.offset + 1 if self._trace_snapshot else max(min(log.changed_from, last + 1), log.offset + 1)
         d = self.describe
         lj: dict[str, Any] = {"from": frm, "entries": [[e.term, d(e.data)] for e in log.slice(frm, last)]}
         if self._trace_snapshot:

@@ -100,7 +100,7 @@ def message_json(m: Message, describe: Callable[[bytes], str] = describe_value) 
 
 
 # -- binary codec -------------------------------------------------------------------------------
-_HEAD = struct.Struct(">BBHHIQQQQQQQQQII")  # type flags src dst boot seq clock term index log_term commit
+_HEAD = struct.Struct(">BBHHIQQQQQQQQQQII")  # type flags src dst boot seq clock term index log_term commit
 #                                            hint_index hint_term reject context n_entries snapshot_len
 _ENTRY = struct.Struct(">QI")
 _TYPES = frozenset(int(t) for t in MsgType)

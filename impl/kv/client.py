@@ -1,0 +1,167 @@
+"""The key-value client: finds the leader, retries safely, pipelines over one connection per node.
+
+A :class:`Session` is one client id with a sequence number; a session has one request
+outstanding at a time and retries it with the same (client id, sequence number), so a write
+that was applied before its reply got lost is not applied twice. Concurrency comes from
+many sessions sharing the client's connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from impl.kv.machine import CAS, DELETE, GET, PUT, Command, Result
+from impl.kv.protocol import HELLO_CLIENT, NOT_LEADER, OK, Response, decode_response, encode_request
+from impl.raft.messages import FrameDecoder, WireError, encode_frame
+
+
+class ClientError(Exception):
+    """The cluster did not answer in time (no leader reachable)."""
+
+class _Conn:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, secret: bytes) -> None:
+        self.reader, self.writer, self.secret = reader, writer, secret
+        self.waiting: dict[int, asyncio.Future[Response]] = {}
+        self.task = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        dec = FrameDecoder(self.secret)
+        try:
+            while True:
+                data = await self.reader.read(1 << 16)
+                if not data:
+                    break
+                for payload in dec.feed(data):
+                    r = decode_response(payload)
+                    fut = self.waiting.pop(r.req_id, None)
+                    if fut is not None and not fut.done():
+                        fut.set_result(r)
+        except (OSError, ConnectionError, WireError, ValueError):
+            pass
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for fut in self.waiting.values():
+            if not fut.done():
+                fut.set_exception(ConnectionError("connection closed"))
+        self.waiting.clear()
+        self.writer.close()
+
+    @property
+    def closed(self) -> bool:
+        return self.writer.is_closing()
+
+class Session:
+    """One client id and its sequence numbers."""
+
+    def __init__(self, client: int) -> None:
+        self.client = client
+        self.seq = 0
+
+    def next(self) -> int:
+        self.seq += 1
+        return self.seq
+
+class KVClient:
+    """Talks to a cluster given its nodes' ports and secret (or its directory)."""
+
+    def __init__(self, ports: dict[int, int], secret: bytes, timeout: float = 10.0) -> None:
+        self.ports = dict(sorted(ports.items()))
+        self.secret = secret
+        self.timeout = timeout
+        self.leader = next(iter(self.ports))
+        self._conns: dict[int, _Conn] = {}
+        self._ids = itertools.count(1)
+        self.default = self.session()
+        self.retries = 0
+
+    @classmethod
+    def from_dir(cls, directory: str | os.PathLike[str], timeout: float = 10.0) -> KVClient:
+        """A client for the cluster described in ``DIR/cluster.json``."""
+        c = json.loads((Path(directory) / "cluster.json").read_text())
+        return cls({int(k): v for k, v in c["nodes"].items()}, bytes.fromhex(c["secret"]), timeout)
+
+    def session(self) -> Session:
+        """A new session (a fresh random client id)."""
+        return Session(int.from_bytes(os.urandom(8), "big") >> 1)
+
+    async def _conn(self, node: int) -> _Conn:
+        c = self._conns.get(node)
+        if c is None or c.closed:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", self.ports[node]), 1.0)
+            writer.write(encode_frame(HELLO_CLIENT, self.secret))
+            c = self._conns[node] = _Conn(reader, writer, self.secret)
+        return c
+
+    async def _ask(self, node: int, cmd: Command | None, wait: float) -> Response:
+        c = await self._conn(node)
+        rid = next(self._ids)
+        fut: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+        c.waiting[rid] = fut
+        c.writer.write(encode_frame(encode_request(rid, cmd), self.secret))
+        try:
+            return await asyncio.wait_for(fut, wait)
+        finally:
+            c.waiting.pop(rid, None)
+
+    async def call(self, cmd: Command) -> Result:
+        """Send a command to the leader, following hints and retrying (same sequence number) until answered."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        nodes = list(self.ports)
+        target = self.leader
+        while loop.time() < deadline:
+            try:
+                r = await self._ask(target, cmd, min(1.0, max(0.05, deadline - loop.time())))
+            except (TimeoutError, OSError, ConnectionError):
+                r = None
+            if r is not None and r.kind == OK:
+                self.leader = target
+                return Result(r.status, r.value)
+            self.retries += 1
+            if r is not None and r.kind == NOT_LEADER and r.leader and r.leader != target:
+                target = r.leader
+                continue
+            target = nodes[(nodes.index(target) + 1) % len(nodes)]
+            await asyncio.sleep(0.02)
+        raise ClientError(f"no answer from the cluster within {self.timeout} s (nodes {nodes})")
+
+    def _cmd(self, op: int, key: bytes, value: bytes = b"", expected: bytes | None = None,
+             session: Session | None = None) -> Command:
+        s = session or self.default
+        return Command(op, s.client, s.next() if op != GET else 0, key, value, expected)
+
+    async def put(self, key: bytes, value: bytes, session: Session | None = None) -> Result:
+        """Set ``key`` to ``value``."""
+        return await self.call(self._cmd(PUT, key, value, session=session))
+
+    async def get(self, key: bytes) -> Result:
+        """A linearizable read (ReadIndex on the leader)."""
+        return await self.call(self._cmd(GET, key))
+
+    async def delete(self, key: bytes, session: Session | None = None) -> Result:
+        """Remove ``key``; the result carries the old value."""
+        return await self.call(self._cmd(DELETE, key, session=session))
+
+    async def cas(self, key: bytes, expected: bytes | None, value: bytes, session: Session | None = None) -> Result:
+        """Set ``key`` to ``value`` if it currently is ``expected`` (None: absent)."""
+        return await self.call(self._cmd(CAS, key, value, expected, session=session))
+
+    async def status(self, node: int, wait: float = 1.0) -> dict[str, Any]:
+        """A node's status (term, role, commit index, ...), asked of that node directly."""
+        r = await self._ask(node, None, wait)
+        return json.loads(r.value or b"{}")
+
+    async def close(self) -> None:
+        """Close every connection."""
+        for c in self._conns.values():
+            c.close()
+            c.task.cancel()
+        self._conns = {}
+

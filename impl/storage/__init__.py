@@ -1,0 +1,1 @@
+"""Durable storage of a Raft node: the write-ahead log and snapshots."""
