@@ -1,0 +1,273 @@
+"""Shared machinery of the Z3 proofs: ordered sorts, obligations, their fragment, and running them.
+
+Every check is its own solver query with a timeout, and its outcome is one of
+``proved`` (the negated goal is unsatisfiable), ``counterexample`` (a model is
+returned) or ``unknown`` (Z3 gave up; its reason is kept), never a silent timeout.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import z3
+
+PROVED, COUNTEREXAMPLE, UNKNOWN = "proved", "counterexample", "unknown"
+DEFAULT_TIMEOUT_MS = 60_000
+
+
+def total_order_axioms(le: z3.FuncDeclRef, sort: z3.SortRef) -> list[z3.BoolRef]:
+    """``le`` is a total order on ``sort``: reflexive, transitive, antisymmetric, total."""
+    x, y, z = z3.Consts("X Y Z", sort)
+    return [
+        z3.ForAll([x], le(x, x)),
+        z3.ForAll([x, y, z], z3.Implies(z3.And(le(x, y), le(y, z)), le(x, z))),
+        z3.ForAll([x, y], z3.Implies(z3.And(le(x, y), le(y, x)), x == y)),
+        z3.ForAll([x, y], z3.Or(le(x, y), le(y, x))),
+    ]
+
+
+@dataclass
+class Obligation:
+    """One proof obligation: named hypotheses imply every named goal (each goal its own query)."""
+
+    name: str
+    hypotheses: list[tuple[str, z3.BoolRef]]
+    goals: dict[str, z3.BoolRef]
+    #: What the counterexample's model is read back as (used by the CTI printer).
+    context: dict = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What the queries of one obligation returned (the first goal not proved decides the result)."""
+
+    obligation: Obligation
+    result: str
+    seconds: float
+    fragment: Fragment
+    model: z3.ModelRef | None = None
+    reason: str = ""
+    failed_goal: str | None = None
+    queries: int = 0
+
+    @property
+    def name(self) -> str:
+        """The obligation's name."""
+        return self.obligation.name
+
+
+# -- the fragment of a query ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """Whether a query is in EPR with stratified functions, and if not, which symbols close a cycle."""
+
+    epr: bool
+    edges: tuple[tuple[str, str, str], ...]  # (from sort, to sort, origin)
+    cycle: tuple[tuple[str, str, str], ...] = ()
+
+    def __str__(self) -> str:
+        if self.epr:
+            return "EPR"
+        path = ", ".join(f"{a}->{b} ({why})" for a, b, why in self.cycle)
+        return f"not EPR: sort cycle {path}"
+
+    @property
+    def short(self) -> str:
+        """``EPR`` or ``FOL`` for a table column."""
+        return "EPR" if self.epr else "FOL"
+
+
+def fragment(named: Iterable[tuple[str, z3.BoolRef]]) -> Fragment:
+    """Classify a conjunction of formulas (hypotheses and the negated goal, as given to the solver).
+
+    After Skolemisation, an existential quantifier inside universals becomes a function
+    from the universals' sorts to its own sort, and every uninterpreted function symbol
+    is an edge from its argument sorts to its result sort. The query is in the
+    decidable, finite-model fragment (EPR extended with stratified functions) exactly
+    when that graph of sorts has no cycle.
+    """
+    edges: dict[tuple[str, str], str] = {}
+
+    def add(src: str, dst: str, why: str) -> None:
+        edges.setdefault((src, dst), why)
+
+    seen_funcs: set[str] = set()
+    for origin, formula in named:
+        _walk(formula, True, [], origin, add, seen_funcs, set())
+    graph: dict[str, list[tuple[str, str]]] = {}
+    for (a, b), why in edges.items():
+        graph.setdefault(a, []).append((b, why))
+    cycle = _find_cycle(graph)
+    all_edges = tuple(sorted((a, b, why) for (a, b), why in edges.items()))
+    return Fragment(epr=not cycle, edges=all_edges, cycle=tuple(cycle))
+
+
+def _walk(
+    e: z3.ExprRef,
+    positive: bool | None,
+    universals: list[str],
+    origin: str,
+    add: object,
+    seen_funcs: set[str],
+    visited: set[tuple[int, bool | None, tuple[str, ...]]],
+) -> None:
+    """Polarity-aware walk; ``positive`` None means both polarities (under an iff or if-then-else)."""
+    key = (e.get_id(), positive, tuple(universals))
+    if key in visited:
+        return
+    visited.add(key)
+    if z3.is_quantifier(e):
+        sorts = [e.var_sort(i).name() for i in range(e.num_vars())]
+        universal = e.is_forall() if positive is not False else not e.is_forall()
+        existential_too = positive is None
+        if universal and not existential_too:
+            _walk(e.body(), positive, universals + sorts, origin, add, seen_funcs, visited)
+            return
+        for s in sorts:  # a Skolem function of the enclosing universals
+            for u in universals:
+                add(u, s, f"witness in {origin}")
+        inner = universals + sorts if existential_too else universals
+        _walk(e.body(), positive, inner, origin, add, seen_funcs, visited)
+        return
+    if not z3.is_app(e):
+        return
+    decl = e.decl()
+    kind = decl.kind()
+    if kind == z3.Z3_OP_UNINTERPRETED and decl.arity() > 0 and not z3.is_bool(e):
+        name = decl.name()
+        if name not in seen_funcs:
+            seen_funcs.add(name)
+            for i in range(decl.arity()):
+                add(decl.domain(i).name(), decl.range().name(), f"function {name}")
+    children = e.children()
+    if kind == z3.Z3_OP_NOT:
+        flip = None if positive is None else not positive
+        _walk(children[0], flip, universals, origin, add, seen_funcs, visited)
+    elif kind == z3.Z3_OP_IMPLIES:
+        flip = None if positive is None else not positive
+        _walk(children[0], flip, universals, origin, add, seen_funcs, visited)
+        _walk(children[1], positive, universals, origin, add, seen_funcs, visited)
+    elif kind in (z3.Z3_OP_AND, z3.Z3_OP_OR):
+        for c in children:
+            _walk(c, positive, universals, origin, add, seen_funcs, visited)
+    elif kind == z3.Z3_OP_EQ and z3.is_bool(children[0]) or kind == z3.Z3_OP_ITE:
+        for c in children:
+            _walk(c, None, universals, origin, add, seen_funcs, visited)
+    else:
+        for c in children:
+            _walk(c, positive, universals, origin, add, seen_funcs, visited)
+
+
+def _find_cycle(graph: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str, str]]:
+    """One cycle of the sort graph as its edges, or []."""
+    color: dict[str, int] = {}
+    stack: list[tuple[str, str, str]] = []
+
+    def dfs(u: str) -> list[tuple[str, str, str]]:
+        color[u] = 1
+        for v, why in graph.get(u, ()):
+            stack.append((u, v, why))
+            if color.get(v) == 1:
+                start = next(i for i, (a, _, _) in enumerate(stack) if a == v)
+                return stack[start:]
+            if color.get(v) is None:
+                found = dfs(v)
+                if found:
+                    return found
+            stack.pop()
+        color[u] = 2
+        return []
+
+    for node in sorted(graph):
+        if node not in color:
+            found = dfs(node)
+            if found:
+                return found
+    return []
+
+
+# -- running -----------------------------------------------------------------------
+
+
+def discharge(ob: Obligation, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Outcome:
+    """Check each goal of one obligation in its own query; proved when all are, else the first failure."""
+    total = 0.0
+    frags = []
+    for n, (goal_name, goal) in enumerate(ob.goals.items(), 1):
+        frag = fragment([*ob.hypotheses, ("negated goal", z3.Not(goal))])
+        frags.append(frag)
+        solver = z3.Solver()
+        solver.set(timeout=timeout_ms)
+        solver.add(*[h for _, h in ob.hypotheses])
+        solver.add(z3.Not(goal))
+        started = time.perf_counter()
+        verdict = solver.check()
+        total += time.perf_counter() - started
+        if verdict == z3.sat:
+            model = improve_model(solver, ob.context.get("prefer", ()), ob.context.get("sorts", ()))
+            return Outcome(ob, COUNTEREXAMPLE, total, frag, model, failed_goal=goal_name, queries=n)
+        if verdict != z3.unsat:
+            return Outcome(ob, UNKNOWN, total, frag, reason=solver.reason_unknown(), failed_goal=goal_name, queries=n)
+    return Outcome(ob, PROVED, total, _worst(frags), queries=len(ob.goals))
+
+
+def improve_model(
+    solver: z3.Solver, prefer: Sequence[z3.BoolRef], sorts: Sequence[z3.SortRef], timeout_ms: int = 5_000
+) -> z3.ModelRef:
+    """A more readable model of a satisfiable query: fewest elements, then preferred facts where possible.
+
+    Each sort's universe is shrunk to the least size that keeps the query satisfiable (as
+    mypyvy minimises models); then ``prefer``, facts a real state has but the hypotheses
+    need not imply (every acceptor has one maxBal, ...), are kept where they fit.
+    """
+    model = solver.model()
+    solver.set(timeout=timeout_ms)
+    for sort in sorts:
+        size = len(model.get_universe(sort) or [])
+        for k in range(1, size):
+            elems = [z3.Const(f"{sort.name()}!min{i}", sort) for i in range(k)]
+            x = z3.Const(f"{sort.name()}!x", sort)
+            solver.push()
+            solver.add(z3.ForAll([x], z3.Or([x == e for e in elems])))
+            if solver.check() == z3.sat:
+                model = solver.model()
+                break
+            solver.pop()
+    for fact in prefer:  # with the universes bounded, these are cheap even when not in EPR
+        solver.push()
+        solver.add(fact)
+        if solver.check() == z3.sat:
+            model = solver.model()
+        else:
+            solver.pop()
+    return model
+
+
+def _worst(frags: Sequence[Fragment]) -> Fragment:
+    """The first non-EPR fragment among the queries, else an EPR one."""
+    for f in frags:
+        if not f.epr:
+            return f
+    return frags[0] if frags else Fragment(True, ())
+
+
+def table(outcomes: Sequence[Outcome], title: str) -> str:
+    """The obligations as a table: obligation, fragment, result, seconds."""
+    width = max([len(o.name) for o in outcomes] + [len("obligation")])
+    lines = [title, f"{'obligation'.ljust(width)}  {'fragment':<8}  {'result':<14}  {'seconds':>8}"]
+    for o in outcomes:
+        res = o.result if o.result != UNKNOWN else f"unknown ({o.reason})"
+        if o.failed_goal and len(o.obligation.goals) > 1:
+            res += f" ({o.failed_goal})"
+        lines.append(f"{o.name.ljust(width)}  {o.fragment.short:<8}  {res:<14}  {o.seconds:>8.3f}")
+    total = sum(o.seconds for o in outcomes)
+    proved = sum(o.result == PROVED for o in outcomes)
+    lines.append(f"{proved}/{len(outcomes)} obligations proved in {total:.2f}s")
+    for o in outcomes:
+        if not o.fragment.epr:
+            lines.append(f"  {o.name}: {o.fragment}")
+    return "\n".join(lines)
