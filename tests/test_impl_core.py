@@ -1,0 +1,225 @@
+"""The sans-IO Raft core: elections, replication, backtracking, PreVote, CheckQuorum, reads, transfer, traces."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from impl.kv.machine import describe_command
+from impl.raft.core import CANDIDATE, FOLLOWER, LEADER, Config, HardState, RaftNode
+from impl.raft.log import Entry
+from impl.raft.messages import Message, MsgType
+from impl.raft.mutations import NONE, Mutations
+from impl.sim.cluster import Faults, SimCluster
+from impl.trace import expand_logs
+
+CFG = Config(election_ticks=10, heartbeat_ticks=1, trace=True)
+
+
+def fixed(lo: int, hi: int) -> int:
+    return lo  # no jitter: tests pick who times out first
+
+
+class Net:
+    """Nodes wired synchronously: every ready's messages are delivered at once, in order."""
+
+    def __init__(self, n: int = 3, cfg: Config = CFG, logs: dict[int, list[Entry]] | None = None,
+                 terms: dict[int, int] | None = None, mutations: Mutations = NONE,
+                 lose: Callable[[Message], bool] = lambda m: False) -> None:
+        ids = range(1, n + 1)
+        self.nodes = {i: RaftNode(i, ids, cfg, rand=fixed, entries=(logs or {}).get(i, []), mutations=mutations,
+                                  hard_state=HardState(terms[i], 0) if terms else None) for i in ids}
+        self.lose = lose  # messages the network loses
+        self.cut: set[int] = set()  # isolated nodes
+        self.events: list[dict] = []
+        self.sent: list = []
+
+    def flush(self) -> None:
+        busy = True
+        while busy:
+            busy = False
+            for n in self.nodes.values():
+                if n.has_ready():
+                    busy = True
+                    rd = n.ready()
+                    self.events += rd.events
+                    n.advance(rd)
+                    for m in rd.messages:
+                        self.sent.append(m)
+                        if m.src not in self.cut and m.dst not in self.cut and not self.lose(m):
+                            self.nodes[m.dst].step(m)
+
+    def tick(self, i: int, k: int = 1) -> None:
+        for _ in range(k):
+            self.nodes[i].tick()
+            self.flush()
+
+
+def test_first_election_no_op_and_commit():
+    net = Net()
+    net.tick(1, 10)  # node 1 times out first (PreVote, then Timeout)
+    n1 = net.nodes[1]
+    assert n1.role == LEADER and n1.term == 2
+    assert [e.data for e in n1.log.entries] == [b""]  # the no-op of term 2
+    assert n1.commit == 1 and all(n.log.entries == [Entry(2, b"")] for n in net.nodes.values())
+    acts = [e["action"] for e in net.events if e["node"] == 1]
+    # PreVote wins with the first grant (2 of 3), then raft.tla's Timeout; the self-vote is
+    # RequestVote(1,1) + HandleRequestVoteRequest(1,1) + HandleRequestVoteResponse(1,1)
+    assert acts[:9] == ["Init", "PreVote", "HandlePreVoteResponse", "Timeout", "RequestVote",
+                        "HandleRequestVoteRequest", "HandleRequestVoteResponse", "RequestVote", "RequestVote"]
+    assert acts[9:13] == ["HandlePreVoteResponse", "HandleRequestVoteResponse", "BecomeLeader", "ClientRequest"]
+    assert "AdvanceCommitIndex" in acts
+
+
+def test_batched_replication_commits_everything_in_one_round_trip():
+    net = Net()
+    net.tick(1, 10)
+    n1 = net.nodes[1]
+    before = len(net.sent)
+    for k in range(50):
+        assert n1.propose(f"cmd{k}".encode()) is not None
+    net.flush()
+    batch = [m for m in net.sent[before:] if m.type == MsgType.AppendEntriesRequest]
+    assert [len(m.entries) for m in batch] == [50, 50]  # one AppendEntries of 50 entries per follower
+    assert n1.commit == 51 and all(n.log.last_index() == 51 for n in net.nodes.values())
+
+
+def test_follower_rejects_proposals_and_candidate_cannot_commit():
+    net = Net()
+    assert net.nodes[2].propose(b"x") is None
+    assert net.nodes[2].read_index("t") is False
+
+
+def test_fast_backtracking_skips_a_whole_conflicting_term():
+    # node 3 holds 30 stale entries of term 2 that the new leader (term 3 log) does not have
+    stale = [Entry(1, b"a")] + [Entry(2, b"s%d" % k) for k in range(30)]
+    good = [Entry(1, b"a")] + [Entry(3, b"g%d" % k) for k in range(5)]
+    net = Net(logs={1: good, 2: good, 3: stale}, terms={1: 3, 2: 3, 3: 3})
+    net.tick(1, 10)
+    n1, n3 = net.nodes[1], net.nodes[3]
+    assert n1.role == LEADER
+    rejections = [m for m in net.sent if m.type == MsgType.AppendEntriesResponse and m.src == 3 and not m.success]
+    assert len(rejections) == 1  # one hint (conflict term 2 starts at index 2) instead of ~30 probes
+    assert n3.log.entries == n1.log.entries and n3.commit == n1.commit == 7
+
+
+def test_prevote_keeps_an_isolated_node_from_inflating_terms():
+    net = Net()
+    net.tick(1, 10)
+    net.cut = {3}
+    net.tick(3, 100)  # many election timeouts while isolated
+    assert net.nodes[3].term == 2 and net.nodes[3].role == FOLLOWER
+    net.cut = set()
+    net.tick(1, 2)
+    assert net.nodes[1].role == LEADER and net.nodes[1].term == 2  # rejoining did not depose the leader
+
+
+def test_without_prevote_an_isolated_node_disrupts_on_return():
+    net = Net(cfg=Config(election_ticks=10, heartbeat_ticks=1, pre_vote=False, check_quorum=False))
+    net.tick(1, 10)
+    net.cut = {3}
+    net.tick(3, 100)
+    assert net.nodes[3].term > 5 and net.nodes[3].role == CANDIDATE
+    net.cut = set()
+    net.tick(1, 1)
+    assert net.nodes[1].term == net.nodes[3].term  # the leader had to step down to the inflated term
+
+
+def test_check_quorum_leader_steps_down_when_cut_off():
+    net = Net()
+    net.tick(1, 10)
+    net.cut = {1}
+    net.tick(1, 25)
+    assert net.nodes[1].role == FOLLOWER and net.nodes[1].term == 2
+    assert any(e["action"] == "CheckQuorum" for e in net.events)
+
+
+def test_read_index_confirms_leadership_with_a_quorum_before_answering():
+    net = Net()
+    net.tick(1, 10)
+    n1 = net.nodes[1]
+    net.cut = {2, 3}
+    assert n1.read_index("r1")
+    rd = n1.ready()
+    n1.advance(rd)
+    assert rd.reads == []  # no quorum heard yet
+    net.cut = set()
+    for m in rd.messages:
+        net.nodes[m.dst].step(m)
+    reads = []
+    for _ in range(3):
+        for n in net.nodes.values():
+            rd = n.ready()
+            reads += rd.reads if n is n1 else []
+            n.advance(rd)
+            for m in rd.messages:
+                net.nodes[m.dst].step(m)
+    assert reads == [("r1", 1)]
+
+
+def test_leadership_transfer_hands_over_without_an_election_timeout():
+    net = Net()
+    net.tick(1, 10)
+    assert net.nodes[1].transfer_leadership(3)
+    net.flush()
+    assert net.nodes[3].role == LEADER and net.nodes[3].term == 3 and net.nodes[1].role == FOLLOWER
+
+
+def test_trace_clocks_message_ids_and_log_deltas():
+    c = SimCluster(3, seed=4, faults=Faults(drop=0.1, duplicate=0.1, max_delay=9),
+                   config=Config(election_ticks=10, heartbeat_ticks=2, max_batch_entries=4, trace=True))
+    for k in range(40):
+        c.write(1 + k % 3)
+        c.run(9)
+    c.crash(c.leader())
+    c.run(300)
+    for k in range(10):
+        c.write(1 + k % 3)
+        c.run(9)
+    c.recover()
+    sent_at: dict[tuple, int] = {}
+    for node, events in c.trace.items():
+        clocks = [e["clock"] for e in events]
+        assert clocks == sorted(clocks) and len(set(clocks)) == len(clocks)  # strictly increasing, across restarts
+        for e in events:
+            for m in e["sent"]:
+                assert m["clock"] == e["clock"] and m["msource"] == node
+                sent_at[tuple(m["id"])] = e["clock"]
+    for events in c.trace.values():
+        for e in events:
+            if "recv" in e:
+                assert sent_at[tuple(e["recv"]["id"])] < e["clock"]  # happens-before
+    merged = sorted((e for ev in c.trace.values() for e in ev), key=lambda e: (e["clock"], e["node"]))
+    final: dict[int, list] = {}
+    for ev, full in expand_logs(merged):
+        final[ev["node"]] = full
+    for i in c.ids:
+        assert final[i] == [[e.term, describe_command(e.data)] for e in c.node(i).log.entries]
+    names = {e["action"] for ev in c.trace.values() for e in ev}
+    assert {"Timeout", "RequestVote", "BecomeLeader", "ClientRequest", "AppendEntries", "HandleAppendEntriesRequest",
+            "HandleAppendEntriesResponse", "AdvanceCommitIndex", "Restart"} <= names
+
+
+@pytest.mark.parametrize("bug", [False, True])
+def test_figure8_a_previous_term_entry_is_not_committed_by_counting_replicas(bug):
+    """Raft paper, Figure 8: S1 (term 4) replicates x (term 2) to a majority; only the bug commits it,
+    and then S5 (whose log ends in term 3) is elected and overwrites the 'committed' entry."""
+    cfg = Config(election_ticks=10, heartbeat_ticks=1, pre_vote=False, check_quorum=False, max_batch_entries=1)
+    a, x, y = Entry(1, b"a"), Entry(2, b"x"), Entry(3, b"y")
+    net = Net(5, cfg, logs={1: [a, x], 2: [a, x], 3: [a], 4: [a], 5: [a, y]}, terms=dict.fromkeys(range(1, 6), 3),
+              mutations=Mutations(commit_old_term=bug),
+              lose=lambda m: any(e.term == 4 for e in m.entries))  # S1's term-4 no-op never gets through
+    net.cut = {5}
+    net.tick(1, 12)  # elected at tick 10; heartbeats then find each follower's match and send x alone
+    s1 = net.nodes[1]
+    assert s1.role == LEADER and s1.term == 4
+    assert all(net.nodes[i].log.entries[:2] == [a, x] for i in (1, 2, 3, 4))  # x is on a majority
+    assert s1.commit == (2 if bug else 0)
+    net.cut = {1}  # S1 crashes; S5 comes back and wins with votes of S2, S3, S4 (their last term 2 < 3)
+    net.lose = lambda m: False
+    net.tick(5, 20)  # its term-4 campaign loses (S2..S4 voted for S1 in term 4); the term-5 one wins
+    s5 = net.nodes[5]
+    assert s5.role == LEADER and s5.term == 5
+    assert all(net.nodes[i].log.entries[1] == y for i in (2, 3, 4, 5)) and s5.commit >= 2
+    # with the bug, index 2 was committed as x by S1 and is now committed as y: StateMachineSafety is broken
