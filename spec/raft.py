@@ -1,0 +1,782 @@
+"""Raft, as Diego Ongaro's ``raft.tla`` (github.com/ongardie/raft.tla).
+
+Variables, actions and enabling conditions follow the TLA+ text one for one.
+Per-server variables are tuples indexed by server number (``Server`` is 0..n-1,
+shown as s1..sN); ``messages`` is the bag of raft.tla, a function from message
+to count, held as a frozenset of ``(message, count)`` pairs (DOMAIN messages is
+the set of first components, and a count is never 0).  The history variables
+``elections``, ``allLogs`` and ``voterLog`` and the messages' ``mlog`` fields are
+kept, since they are part of the state TLC counts; ``history=False`` drops them.
+
+Encodings, all small ints so that ``hash(state)`` is the same in every run:
+
+- server state: ``FOLLOWER, CANDIDATE, LEADER = 0, 1, 2``; ``Nil`` is -1;
+- a log entry ``[term |-> t, value |-> v]`` is ``(t, v)``; a log is a tuple of entries;
+- messages are tuples ``(mtype, msource, mdest, mterm, ...)``, by type:
+  ``(RequestVoteRequest, src, dest, mterm, mlastLogTerm, mlastLogIndex)``,
+  ``(RequestVoteResponse, src, dest, mterm, mvoteGranted, mlog)``,
+  ``(AppendEntriesRequest, src, dest, mterm, mprevLogIndex, mprevLogTerm, mentries, mlog, mcommitIndex)``,
+  ``(AppendEntriesResponse, src, dest, mterm, msuccess, mmatchIndex)``;
+- an election record ``[eterm, eleader, elog, evotes, evoterLog]`` is that tuple;
+- ``voterLog[i]`` (a function voter -> log) is a frozenset of ``(voter, log)`` pairs.
+
+The message handlers (UpdateTerm, HandleRequestVoteRequest, ...) are the actions the
+checker enumerates, each taking ``(i, j, m)`` as in raft.tla, so that a trace and the
+coverage table name the handler that fired; :meth:`Raft.Receive` is their disjunction.
+raft.tla states no invariants; the five here are the standard Raft safety properties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from spec.core import Spec, SpecError, action, invariant
+
+FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
+NIL = -1
+RequestVoteRequest, RequestVoteResponse, AppendEntriesRequest, AppendEntriesResponse = 0, 1, 2, 3
+STATE_NAMES = ("Follower", "Candidate", "Leader")
+MTYPE_NAMES = ("RequestVoteRequest", "RequestVoteResponse", "AppendEntriesRequest", "AppendEntriesResponse")
+MSG_FIELDS = (
+    ("mtype", "msource", "mdest", "mterm", "mlastLogTerm", "mlastLogIndex"),
+    ("mtype", "msource", "mdest", "mterm", "mvoteGranted", "mlog"),
+    ("mtype", "msource", "mdest", "mterm", "mprevLogIndex", "mprevLogTerm", "mentries", "mlog", "mcommitIndex"),
+    ("mtype", "msource", "mdest", "mterm", "msuccess", "mmatchIndex"),
+)
+
+Entry = tuple[int, int]
+Log = tuple[Entry, ...]
+Message = tuple[Any, ...]
+Bag = frozenset[tuple[Message, int]]
+
+_SAME: Any = object()  # "this variable is UNCHANGED" in RaftState.but
+_new = tuple.__new__
+EMPTY: frozenset = frozenset()
+
+
+class RaftState(NamedTuple):
+    """One state of raft.tla, its variables in the order the module declares them."""
+
+    messages: Bag
+    elections: frozenset[tuple[Any, ...]]
+    allLogs: frozenset[Log]
+    currentTerm: tuple[int, ...]
+    state: tuple[int, ...]
+    votedFor: tuple[int, ...]
+    log: tuple[Log, ...]
+    commitIndex: tuple[int, ...]
+    votesResponded: tuple[frozenset[int], ...]
+    votesGranted: tuple[frozenset[int], ...]
+    voterLog: tuple[frozenset[tuple[int, Log]], ...]
+    nextIndex: tuple[tuple[int, ...], ...]
+    matchIndex: tuple[tuple[int, ...], ...]
+
+    def but(
+        self,
+        *,
+        messages: Any = _SAME,
+        elections: Any = _SAME,
+        allLogs: Any = _SAME,
+        currentTerm: Any = _SAME,
+        state: Any = _SAME,
+        votedFor: Any = _SAME,
+        log: Any = _SAME,
+        commitIndex: Any = _SAME,
+        votesResponded: Any = _SAME,
+        votesGranted: Any = _SAME,
+        voterLog: Any = _SAME,
+        nextIndex: Any = _SAME,
+        matchIndex: Any = _SAME,
+    ) -> RaftState:
+        """This state with the named variables replaced; every other variable is UNCHANGED."""
+        # Hand-written rather than NamedTuple._replace: this runs once per generated state.
+        return _new(
+            RaftState,
+            (
+                self[0] if messages is _SAME else messages,
+                self[1] if elections is _SAME else elections,
+                self[2] if allLogs is _SAME else allLogs,
+                self[3] if currentTerm is _SAME else currentTerm,
+                self[4] if state is _SAME else state,
+                self[5] if votedFor is _SAME else votedFor,
+                self[6] if log is _SAME else log,
+                self[7] if commitIndex is _SAME else commitIndex,
+                self[8] if votesResponded is _SAME else votesResponded,
+                self[9] if votesGranted is _SAME else votesGranted,
+                self[10] if voterLog is _SAME else voterLog,
+                self[11] if nextIndex is _SAME else nextIndex,
+                self[12] if matchIndex is _SAME else matchIndex,
+            ),
+        )
+
+
+# -- helpers of raft.tla ---------------------------------------------------------
+def EXCEPT(f: tuple, i: int, v: Any) -> tuple:
+    """``[f EXCEPT ![i] = v]`` for a function of the server held as a tuple."""
+    return f[:i] + (v,) + f[i + 1 :]
+
+
+def LastTerm(xlog: Log) -> int:
+    """The term of the last entry in a log, or 0 if the log is empty."""
+    return xlog[-1][0] if xlog else 0
+
+
+def Count(msgs: Bag, m: Message) -> int:
+    """``msgs[m]``, or 0 when m is not in DOMAIN msgs."""
+    for mc in msgs:
+        if mc[0] == m:
+            return mc[1]
+    return 0
+
+
+def WithMessage(m: Message, msgs: Bag) -> Bag:
+    """The bag with one more copy of m."""
+    for mc in msgs:
+        if mc[0] == m:
+            return (msgs - {mc}) | {(m, mc[1] + 1)}
+    return msgs | {(m, 1)}
+
+
+def WithoutMessage(m: Message, msgs: Bag) -> Bag:
+    """The bag with one copy fewer of m (m leaves DOMAIN msgs with its last copy)."""
+    for mc in msgs:
+        if mc[0] == m:
+            if mc[1] <= 1:
+                return msgs - {mc}
+            return (msgs - {mc}) | {(m, mc[1] - 1)}
+    return msgs
+
+
+def Reply(response: Message, request: Message, msgs: Bag) -> Bag:
+    """Send the response and discard the request."""
+    return WithoutMessage(request, WithMessage(response, msgs))
+
+
+# -- parameter enumerators (precise where it is cheap; the step is the authority) --------------
+def _each_server(self: Raft, s: RaftState) -> tuple[tuple[int], ...]:
+    return self._servers1
+
+
+def _not_leaders(self: Raft, s: RaftState) -> list[tuple[int]]:
+    st = s.state
+    return [(i,) for i in self.Server if st[i] != LEADER]
+
+
+def _candidates(self: Raft, s: RaftState) -> list[tuple[int]]:
+    st = s.state
+    return [(i,) for i in self.Server if st[i] == CANDIDATE]
+
+
+def _leaders(self: Raft, s: RaftState) -> list[tuple[int]]:
+    st = s.state
+    return [(i,) for i in self.Server if st[i] == LEADER]
+
+
+def _request_vote_params(self: Raft, s: RaftState) -> list[tuple[int, int]]:
+    st, vr = s.state, s.votesResponded
+    return [(i, j) for i in self.Server if st[i] == CANDIDATE for j in self.Server if j not in vr[i]]
+
+
+def _client_request_params(self: Raft, s: RaftState) -> list[tuple[int, int]]:
+    st = s.state
+    return [(i, v) for i in self.Server if st[i] == LEADER for v in self.Value]
+
+
+def _append_entries_params(self: Raft, s: RaftState) -> list[tuple[int, int]]:
+    st = s.state
+    return [(i, j) for i in self.Server if st[i] == LEADER for j in self.Server if j != i]
+
+
+def _newer_term(self: Raft, s: RaftState) -> list[tuple[int, int, Message]]:
+    ct = s.currentTerm
+    return [(m[2], m[1], m) for m, _ in s.messages if m[3] > ct[m[2]]]
+
+
+def _rv_requests(self: Raft, s: RaftState) -> list[tuple[int, int, Message]]:
+    ct = s.currentTerm
+    return [(m[2], m[1], m) for m, _ in s.messages if m[0] == RequestVoteRequest and m[3] <= ct[m[2]]]
+
+
+def _stale_responses(self: Raft, s: RaftState) -> list[tuple[int, int, Message]]:
+    ct = s.currentTerm
+    return [(m[2], m[1], m) for m, _ in s.messages if m[0] & 1 and m[3] < ct[m[2]]]  # odd types are responses
+
+
+def _rv_responses(self: Raft, s: RaftState) -> list[tuple[int, int, Message]]:
+    ct, ok = s.currentTerm, self.VoteResponseTermOk
+    return [(m[2], m[1], m) for m, _ in s.messages if m[0] == RequestVoteResponse and ok(m[3], ct[m[2]])]
+
+
+def _ae_requests(self: Raft, s: RaftState) -> list[tuple[int, int, Message]]:
+    ct = s.currentTerm
+    return [(m[2], m[1], m) for m, _ in s.messages if m[0] == AppendEntriesRequest and m[3] <= ct[m[2]]]
+
+
+def _ae_responses(self: Raft, s: RaftState) -> list[tuple[int, int, Message]]:
+    ct = s.currentTerm
+    return [(m[2], m[1], m) for m, _ in s.messages if m[0] == AppendEntriesResponse and m[3] == ct[m[2]]]
+
+
+def _each_message(self: Raft, s: RaftState) -> list[tuple[Message]]:
+    return [(m,) for m, _ in s.messages]
+
+
+class Raft(Spec):
+    """Raft's consensus core (elections, log replication, commitment) as raft.tla specifies it."""
+
+    name = "raft"
+    variables = RaftState._fields
+
+    def __init__(
+        self,
+        servers: int = 3,
+        values: int = 1,
+        max_term: int = 2,
+        max_log: int = 0,
+        max_copies: int = 1,
+        max_in_flight: int = 1,
+        no_history: bool = False,
+    ) -> None:
+        for what, val, low in (
+            ("servers", servers, 1),
+            ("values", values, 1),
+            ("max-term", max_term, 1),
+            ("max-log", max_log, 0),
+            ("max-copies", max_copies, 1),
+            ("max-in-flight", max_in_flight, 0),
+        ):
+            if not isinstance(val, int) or isinstance(val, bool) or val < low:
+                raise SpecError(f"raft: --{what} must be an integer >= {low}, got {val!r}")
+        self.Server = tuple(range(servers))
+        self.Value = tuple(range(values))
+        self.MaxTerm, self.MaxLogLen = max_term, max_log
+        self.MaxCopies, self.MaxInFlight = max_copies, max_in_flight
+        self.history = not no_history
+        self._servers1 = tuple((i,) for i in self.Server)
+        self._n = servers
+        self._memo: tuple[RaftState | None, frozenset] = (None, EMPTY)
+        super().__init__()
+
+    def IsQuorum(self, servers: frozenset[int] | set[int]) -> bool:
+        """``servers \\in Quorum``: a strict majority of Server."""
+        return len(servers) * 2 > self._n
+
+    # -- the bounds: a TLC state constraint -------------------------------------
+    def constraint(self, s: RaftState) -> bool:
+        """MaxTerm, MaxLogLen, MaxCopies and MaxInFlight, as a TLC CONSTRAINT."""
+        msgs = s.messages
+        if len(msgs) > self.MaxInFlight:
+            return False
+        copies = self.MaxCopies
+        for mc in msgs:
+            if mc[1] > copies:
+                return False
+        return max(s.currentTerm) <= self.MaxTerm and max(map(len, s.log)) <= self.MaxLogLen
+
+    # -- Init ----------------------------------------------------------------------
+    def init_states(self) -> Iterator[RaftState]:
+        """Init: every server a follower in term 1 with an empty log; no messages; empty histories."""
+        n = self._n
+        yield RaftState(
+            messages=frozenset(),
+            elections=frozenset(),
+            allLogs=frozenset(),
+            currentTerm=(1,) * n,
+            state=(FOLLOWER,) * n,
+            votedFor=(NIL,) * n,
+            log=((),) * n,
+            commitIndex=(0,) * n,
+            votesResponded=(EMPTY,) * n,
+            votesGranted=(EMPTY,) * n,
+            voterLog=(EMPTY,) * n,
+            nextIndex=((1,) * n,) * n,
+            matchIndex=((0,) * n,) * n,
+        )
+
+    def NextAllLogs(self, s: RaftState) -> frozenset[Log]:
+        """``allLogs' = allLogs \\cup {log[i] : i \\in Server}``: Next conjoins it to every action."""
+        memo = self._memo
+        if memo[0] is s:  # every action of one state asks: compute it once per state
+            return memo[1]
+        out = s.allLogs | frozenset(s.log) if self.history else s.allLogs
+        self._memo = (s, out)
+        return out
+
+    # -- state transitions ------------------------------------------------------------
+    @action(params=_each_server)
+    def Restart(self, s: RaftState, i: int) -> RaftState | None:
+        """Server i restarts from stable storage: it keeps only currentTerm, votedFor and log."""
+        n = self._n
+        return s.but(
+            allLogs=self.NextAllLogs(s),
+            state=EXCEPT(s.state, i, FOLLOWER),
+            votesResponded=EXCEPT(s.votesResponded, i, EMPTY),
+            votesGranted=EXCEPT(s.votesGranted, i, EMPTY),
+            voterLog=EXCEPT(s.voterLog, i, EMPTY),
+            nextIndex=EXCEPT(s.nextIndex, i, (1,) * n),
+            matchIndex=EXCEPT(s.matchIndex, i, (0,) * n),
+            commitIndex=EXCEPT(s.commitIndex, i, 0),
+        )
+
+    @action(params=_not_leaders)
+    def Timeout(self, s: RaftState, i: int) -> RaftState | None:
+        """Server i times out and starts a new election (it does not vote for itself yet)."""
+        if s.state[i] == LEADER:
+            return None
+        return s.but(
+            allLogs=self.NextAllLogs(s),
+            state=EXCEPT(s.state, i, CANDIDATE),
+            currentTerm=EXCEPT(s.currentTerm, i, s.currentTerm[i] + 1),
+            votedFor=EXCEPT(s.votedFor, i, NIL),
+            votesResponded=EXCEPT(s.votesResponded, i, EMPTY),
+            votesGranted=EXCEPT(s.votesGranted, i, EMPTY),
+            voterLog=EXCEPT(s.voterLog, i, EMPTY),
+        )
+
+    @action(params=_request_vote_params)
+    def RequestVote(self, s: RaftState, i: int, j: int) -> RaftState | None:
+        """Candidate i sends j (possibly itself) a RequestVote request."""
+        if s.state[i] != CANDIDATE or j in s.votesResponded[i]:
+            return None
+        lg = s.log[i]
+        m = (RequestVoteRequest, i, j, s.currentTerm[i], LastTerm(lg), len(lg))
+        return s.but(allLogs=self.NextAllLogs(s), messages=WithMessage(m, s.messages))
+
+    @action(params=_candidates)
+    def BecomeLeader(self, s: RaftState, i: int) -> RaftState | None:
+        """Candidate i becomes leader once a quorum granted it votes; the election is recorded."""
+        if s.state[i] != CANDIDATE or not self.IsQuorum(s.votesGranted[i]):
+            return None
+        n = self._n
+        lg = s.log[i]
+        elections = s.elections
+        if self.history:
+            elections = elections | {(s.currentTerm[i], i, lg, s.votesGranted[i], s.voterLog[i])}
+        return s.but(
+            allLogs=self.NextAllLogs(s),
+            state=EXCEPT(s.state, i, LEADER),
+            nextIndex=EXCEPT(s.nextIndex, i, (len(lg) + 1,) * n),
+            matchIndex=EXCEPT(s.matchIndex, i, (0,) * n),
+            elections=elections,
+        )
+
+    @action(params=_client_request_params)
+    def ClientRequest(self, s: RaftState, i: int, v: int) -> RaftState | None:
+        """Leader i appends a client's value v to its log, in its current term."""
+        if s.state[i] != LEADER or v not in self.Value:
+            return None
+        return s.but(allLogs=self.NextAllLogs(s), log=EXCEPT(s.log, i, s.log[i] + ((s.currentTerm[i], v),)))
+
+    @action(params=_leaders)
+    def AdvanceCommitIndex(self, s: RaftState, i: int) -> RaftState | None:
+        """Leader i commits up to the highest index a quorum stores, if that entry is from its own term."""
+        if s.state[i] != LEADER:
+            return None
+        lg = s.log[i]
+        newCommitIndex = s.commitIndex[i]
+        if lg:
+            match = s.matchIndex[i]
+            for index in range(len(lg), 0, -1):  # Max(agreeIndexes): the first index from the top
+                agree = {i} | {k for k in self.Server if match[k] >= index}
+                if self.IsQuorum(agree):
+                    if self.CommitTermOk(lg[index - 1][0], s.currentTerm[i]):
+                        newCommitIndex = index
+                    break
+        return s.but(allLogs=self.NextAllLogs(s), commitIndex=EXCEPT(s.commitIndex, i, newCommitIndex))
+
+    def CommitTermOk(self, entryTerm: int, currentTerm: int) -> bool:
+        """``log[i][Max(agreeIndexes)].term = currentTerm[i]``: leaders count replicas only of their own term."""
+        return entryTerm == currentTerm
+
+    @action(params=_append_entries_params)
+    def AppendEntries(self, s: RaftState, i: int, j: int) -> RaftState | None:
+        """Leader i sends j an AppendEntries request with at most one entry."""
+        if i == j or s.state[i] != LEADER:
+            return None
+        lg = s.log[i]
+        nxt = s.nextIndex[i][j]
+        prevLogIndex = nxt - 1
+        prevLogTerm = lg[prevLogIndex - 1][0] if prevLogIndex > 0 else 0
+        lastEntry = min(len(lg), nxt)
+        entries = lg[nxt - 1 : lastEntry]  # SubSeq(log[i], nextIndex[i][j], lastEntry)
+        m = (
+            AppendEntriesRequest,
+            i,
+            j,
+            s.currentTerm[i],
+            prevLogIndex,
+            prevLogTerm,
+            entries,
+            lg if self.history else (),  # mlog: a history field
+            self.LeaderCommitFor(s.commitIndex[i], lastEntry),
+        )
+        return s.but(allLogs=self.NextAllLogs(s), messages=WithMessage(m, s.messages))
+
+    def LeaderCommitFor(self, commitIndex: int, lastEntry: int) -> int:
+        """mcommitIndex: ``Min({commitIndex[i], lastEntry})``, never past the entries the request covers."""
+        return commitIndex if commitIndex < lastEntry else lastEntry
+
+    # -- message handlers: i = recipient, j = sender, m = message ----------------------------
+    def _is_receivable(self, s: RaftState, i: int, j: int, m: Message, mtype: int | None) -> bool:
+        """m is in the bag, from j to i, and (when given) of type mtype."""
+        return (mtype is None or m[0] == mtype) and m[2] == i and m[1] == j and Count(s.messages, m) > 0
+
+    @action(params=_newer_term)
+    def UpdateTerm(self, s: RaftState, i: int, j: int, m: Message) -> RaftState | None:
+        """Any message with a newer term makes i a follower in that term first (m stays to be handled)."""
+        if not (m[3] > s.currentTerm[i] and self._is_receivable(s, i, j, m, None)):
+            return None
+        return s.but(
+            allLogs=self.NextAllLogs(s),
+            currentTerm=EXCEPT(s.currentTerm, i, m[3]),
+            state=EXCEPT(s.state, i, FOLLOWER),
+            votedFor=EXCEPT(s.votedFor, i, NIL),
+        )
+
+    @action(params=_rv_requests)
+    def HandleRequestVoteRequest(self, s: RaftState, i: int, j: int, m: Message) -> RaftState | None:
+        """i answers j's vote request of a term not newer than its own, granting it if it can."""
+        term = s.currentTerm[i]
+        if not (m[3] <= term and self._is_receivable(s, i, j, m, RequestVoteRequest)):
+            return None
+        lg = s.log[i]
+        grant = m[3] == term and self.VoteLogOk(m[4], m[5], lg) and s.votedFor[i] in (NIL, j)
+        response = (RequestVoteResponse, i, j, term, int(grant), lg if self.history else ())
+        return s.but(
+            allLogs=self.NextAllLogs(s),
+            votedFor=EXCEPT(s.votedFor, i, j) if grant else s.votedFor,
+            messages=Reply(response, m, s.messages),
+        )
+
+    def VoteLogOk(self, mlastLogTerm: int, mlastLogIndex: int, xlog: Log) -> bool:
+        """logOk of a vote: the candidate's log is at least as up-to-date as the voter's."""
+        last = LastTerm(xlog)
+        return mlastLogTerm > last or (mlastLogTerm == last and mlastLogIndex >= len(xlog))
+
+    @action(params=_stale_responses)
+    def DropStaleResponse(self, s: RaftState, i: int, j: int, m: Message) -> RaftState | None:
+        """A response from an older term is discarded."""
+        if not (m[0] & 1 and m[3] < s.currentTerm[i] and self._is_receivable(s, i, j, m, None)):
+            return None
+        return s.but(allLogs=self.NextAllLogs(s), messages=WithoutMessage(m, s.messages))
+
+    @action(params=_rv_responses)
+    def HandleRequestVoteResponse(self, s: RaftState, i: int, j: int, m: Message) -> RaftState | None:
+        """i tallies j's vote response of its current term (even when no longer a candidate, as raft.tla)."""
+        if not (
+            self.VoteResponseTermOk(m[3], s.currentTerm[i]) and self._is_receivable(s, i, j, m, RequestVoteResponse)
+        ):
+            return None
+        votesGranted, voterLog = s.votesGranted, s.voterLog
+        if m[4]:
+            votesGranted = EXCEPT(votesGranted, i, votesGranted[i] | {j})
+            if self.history and all(v != j for v, _ in voterLog[i]):  # voterLog[i] @@ (j :> m.mlog)
+                voterLog = EXCEPT(voterLog, i, voterLog[i] | {(j, m[5])})
+        return s.but(
+            allLogs=self.NextAllLogs(s),
+            votesResponded=EXCEPT(s.votesResponded, i, s.votesResponded[i] | {j}),
+            votesGranted=votesGranted,
+            voterLog=voterLog,
+            messages=WithoutMessage(m, s.messages),
+        )
+
+    def VoteResponseTermOk(self, mterm: int, currentTerm: int) -> bool:
+        """``m.mterm = currentTerm[i]``: only votes of the current term count."""
+        return mterm == currentTerm
+
+    @action(params=_ae_requests)
+    def HandleAppendEntriesRequest(self, s: RaftState, i: int, j: int, m: Message) -> RaftState | None:
+        """i handles an AppendEntries request: reject, step down, or accept (done / conflict / append)."""
+        term = s.currentTerm[i]
+        mterm = m[3]
+        if not (mterm <= term and self._is_receivable(s, i, j, m, AppendEntriesRequest)):
+            return None
+        _, _, _, _, mprevLogIndex, mprevLogTerm, mentries, _, mcommitIndex = m
+        lg = s.log[i]
+        st = s.state[i]
+        logOk = mprevLogIndex == 0 or (0 < mprevLogIndex <= len(lg) and mprevLogTerm == lg[mprevLogIndex - 1][0])
+        current = self.AppendTermOk(mterm, term)  # raft.tla: m.mterm = currentTerm[i]
+        if not current or (st == FOLLOWER and not logOk):  # reject request
+            response = (AppendEntriesResponse, i, j, term, 0, 0)
+            return s.but(allLogs=self.NextAllLogs(s), messages=Reply(response, m, s.messages))
+        if st == CANDIDATE:  # return to follower state
+            return s.but(allLogs=self.NextAllLogs(s), state=EXCEPT(s.state, i, FOLLOWER))
+        if st != FOLLOWER:  # a leader never receives a request of its own term
+            return None
+        index = mprevLogIndex + 1  # accept request
+        if not mentries or (len(lg) >= index and lg[index - 1][0] == mentries[0][0]):  # already done
+            # This can lower commitIndex (an old, duplicated request); raft.tla allows it.
+            response = (AppendEntriesResponse, i, j, term, 1, mprevLogIndex + len(mentries))
+            newLog = self.MatchedLog(lg, mprevLogIndex + len(mentries))
+            return s.but(
+                allLogs=self.NextAllLogs(s),
+                commitIndex=EXCEPT(s.commitIndex, i, mcommitIndex),
+                log=s.log if newLog is lg else EXCEPT(s.log, i, newLog),
+                messages=Reply(response, m, s.messages),
+            )
+        if len(lg) >= index:  # conflict: remove 1 entry (the last one)
+            return s.but(allLogs=self.NextAllLogs(s), log=EXCEPT(s.log, i, lg[:-1]))
+        if len(lg) == mprevLogIndex:  # no conflict: append entry
+            return s.but(allLogs=self.NextAllLogs(s), log=EXCEPT(s.log, i, lg + (mentries[0],)))
+        return None
+
+    def AppendTermOk(self, mterm: int, currentTerm: int) -> bool:
+        """``m.mterm = currentTerm[i]``: a follower accepts requests of its current term only."""
+        return mterm == currentTerm
+
+    def MatchedLog(self, xlog: Log, lastIndex: int) -> Log:
+        """The log after a request whose entries it already holds (through lastIndex): unchanged."""
+        return xlog
+
+    @action(params=_ae_responses)
+    def HandleAppendEntriesResponse(self, s: RaftState, i: int, j: int, m: Message) -> RaftState | None:
+        """i learns from j's response of its current term how far j's log matches its own."""
+        if not (m[3] == s.currentTerm[i] and self._is_receivable(s, i, j, m, AppendEntriesResponse)):
+            return None
+        ni = s.nextIndex[i]
+        if m[4]:  # successful
+            nextIndex = EXCEPT(s.nextIndex, i, EXCEPT(ni, j, m[5] + 1))
+            matchIndex = EXCEPT(s.matchIndex, i, EXCEPT(s.matchIndex[i], j, self.AckedIndex(s, i, m)))
+        else:
+            nextIndex = EXCEPT(s.nextIndex, i, EXCEPT(ni, j, max(ni[j] - 1, 1)))
+            matchIndex = s.matchIndex
+        return s.but(
+            allLogs=self.NextAllLogs(s),
+            nextIndex=nextIndex,
+            matchIndex=matchIndex,
+            messages=WithoutMessage(m, s.messages),
+        )
+
+    def AckedIndex(self, s: RaftState, i: int, m: Message) -> int:
+        """matchIndex' of a success: ``m.mmatchIndex``, the last index the request covered."""
+        return m[5]
+
+    def Receive(self, s: RaftState, m: Message) -> list[tuple[str, RaftState]]:
+        """Receive(m): the handler disjunction of raft.tla, as (handler name, successor) pairs."""
+        i, j, t = m[2], m[1], m[0]
+        handlers = [self.UpdateTerm]
+        handlers += {
+            RequestVoteRequest: [self.HandleRequestVoteRequest],
+            RequestVoteResponse: [self.DropStaleResponse, self.HandleRequestVoteResponse],
+            AppendEntriesRequest: [self.HandleAppendEntriesRequest],
+            AppendEntriesResponse: [self.DropStaleResponse, self.HandleAppendEntriesResponse],
+        }[t]
+        out = []
+        for h in handlers:
+            nxt = h(s, i, j, m)
+            if nxt is not None:
+                out.append((h.__name__, nxt))
+        return out
+
+    # -- network --------------------------------------------------------------------------
+    @action(params=_each_message)
+    def DuplicateMessage(self, s: RaftState, m: Message) -> RaftState | None:
+        """The network duplicates a message."""
+        if Count(s.messages, m) == 0:
+            return None
+        return s.but(allLogs=self.NextAllLogs(s), messages=WithMessage(m, s.messages))
+
+    @action(params=_each_message)
+    def DropMessage(self, s: RaftState, m: Message) -> RaftState | None:
+        """The network drops a message."""
+        if Count(s.messages, m) == 0:
+            return None
+        return s.but(allLogs=self.NextAllLogs(s), messages=WithoutMessage(m, s.messages))
+
+    # -- invariants (raft.tla states none; these are the standard safety properties) ----------
+    @invariant
+    def OneLeaderPerTerm(self, s: RaftState) -> bool:
+        """No two servers are leaders of the same term at once."""
+        st = s.state
+        if st.count(LEADER) < 2:
+            return True
+        terms = [s.currentTerm[i] for i in self.Server if st[i] == LEADER]
+        return len(terms) == len(set(terms))
+
+    @invariant
+    def ElectionSafety(self, s: RaftState) -> bool:
+        """Every election ever won (the elections history) in one term was won by the same server."""
+        if len(s.elections) < 2:
+            return True
+        leader: dict[int, int] = {}
+        return all(leader.setdefault(e[0], e[1]) == e[1] for e in s.elections)
+
+    @invariant
+    def LogMatching(self, s: RaftState) -> bool:
+        """Two logs with an entry of the same index and term are identical up to that index."""
+        logs = [lg for lg in s.log if lg]
+        for a in range(len(logs)):
+            for b in range(a + 1, len(logs)):
+                x, y = logs[a], logs[b]
+                for k in range(min(len(x), len(y)), 0, -1):  # the highest shared index decides
+                    if x[k - 1][0] == y[k - 1][0]:
+                        if x[:k] != y[:k]:
+                            return False
+                        break
+        return True
+
+    @invariant
+    def LeaderCompleteness(self, s: RaftState) -> bool:
+        """A leader holds every entry another server committed in a term not after the leader's."""
+        st, ci = s.state, s.commitIndex
+        if LEADER not in st or not any(ci):
+            return True
+        ct, logs = s.currentTerm, s.log
+        for i in self.Server:
+            if st[i] != LEADER:
+                continue
+            for j in self.Server:
+                # j's commitIndex stems from a commit in a term <= currentTerm[j]: if that is not
+                # after i's term, i (elected later, or the very leader that committed) must hold it.
+                c = min(ci[j], len(logs[j]))
+                if c and ct[j] <= ct[i] and logs[i][:c] != logs[j][:c]:
+                    return False
+        return True
+
+    @invariant
+    def StateMachineSafety(self, s: RaftState) -> bool:
+        """Committed prefixes never conflict: of two, one extends the other."""
+        ci, logs = s.commitIndex, s.log
+        committed = [logs[i][: ci[i]] for i in self.Server if ci[i]]
+        for a in range(len(committed)):
+            for b in range(a + 1, len(committed)):
+                x, y = committed[a], committed[b]
+                k = min(len(x), len(y))
+                if x[:k] != y[:k]:
+                    return False
+        return True
+
+    # -- symmetry ------------------------------------------------------------------------------
+    def symmetric_sets(self) -> Mapping[str, int]:
+        """Servers are interchangeable."""
+        return {"Server": self._n}
+
+    def permute(self, s: RaftState, perm: Mapping[str, Sequence[int]]) -> RaftState:
+        """Rename servers throughout the state: server i becomes ``perm['Server'][i]``."""
+        p = tuple(perm.get("Server", self.Server))
+        n = self._n
+
+        def per_server(f: tuple) -> tuple:
+            out: list[Any] = [None] * n
+            for i in range(n):
+                out[p[i]] = f[i]
+            return tuple(out)
+
+        def ids(xs: frozenset[int]) -> frozenset[int]:
+            return frozenset(p[x] for x in xs)
+
+        def voters(vl: frozenset[tuple[int, Log]]) -> frozenset[tuple[int, Log]]:
+            return frozenset((p[v], lg) for v, lg in vl)
+
+        def msg(m: Message) -> Message:
+            return (m[0], p[m[1]], p[m[2]]) + m[3:]
+
+        return RaftState(
+            messages=frozenset((msg(m), c) for m, c in s.messages),
+            elections=frozenset((e[0], p[e[1]], e[2], ids(e[3]), voters(e[4])) for e in s.elections),
+            allLogs=s.allLogs,
+            currentTerm=per_server(s.currentTerm),
+            state=per_server(s.state),
+            votedFor=per_server(tuple(NIL if v == NIL else p[v] for v in s.votedFor)),
+            log=per_server(s.log),
+            commitIndex=per_server(s.commitIndex),
+            votesResponded=per_server(tuple(map(ids, s.votesResponded))),
+            votesGranted=per_server(tuple(map(ids, s.votesGranted))),
+            voterLog=per_server(tuple(map(voters, s.voterLog))),
+            nextIndex=per_server(tuple(map(per_server, s.nextIndex))),
+            matchIndex=per_server(tuple(map(per_server, s.matchIndex))),
+        )
+
+    # -- presentation --------------------------------------------------------------------------
+    def bounds(self) -> dict[str, Any]:
+        """Servers, values and the four TLC constraint bounds (and the history option when off)."""
+        out: dict[str, Any] = {
+            "servers": self._n,
+            "values": len(self.Value),
+            "max_term": self.MaxTerm,
+            "max_log": self.MaxLogLen,
+            "max_copies": self.MaxCopies,
+            "max_in_flight": self.MaxInFlight,
+        }
+        if not self.history:
+            out["no_history"] = True
+        return out
+
+    @staticmethod
+    def server_name(i: int) -> str:
+        """Server 0 is ``s1``; Nil is ``Nil``."""
+        return "Nil" if i == NIL else f"s{i + 1}"
+
+    @staticmethod
+    def value_name(v: int) -> str:
+        """Value 0 is ``v1``."""
+        return f"v{v + 1}"
+
+    def show_log(self, xlog: Log) -> list[dict[str, Any]]:
+        """A log as a list of ``[term, value]`` records."""
+        return [{"term": t, "value": self.value_name(v)} for t, v in xlog]
+
+    def show_message(self, m: Message) -> dict[str, Any]:
+        """A message as a TLA+ record with raft.tla's field names."""
+        rec: dict[str, Any] = {}
+        for f, x in zip(MSG_FIELDS[m[0]], m):
+            if f == "mtype":
+                rec[f] = MTYPE_NAMES[x]
+            elif f in ("msource", "mdest"):
+                rec[f] = self.server_name(x)
+            elif f in ("mlog", "mentries"):
+                rec[f] = self.show_log(x)
+            elif f in ("mvoteGranted", "msuccess"):
+                rec[f] = bool(x)
+            else:
+                rec[f] = x
+        return rec
+
+    def show_state(self, s: RaftState) -> dict[str, Any]:
+        """Functions of the server as records s1..sN; the bag as records with a count."""
+        names = [self.server_name(i) for i in self.Server]
+
+        def per_server(f: Sequence[Any], show: Any = lambda x: x) -> dict[str, Any]:
+            return dict(zip(names, map(show, f)))
+
+        def id_set(xs: frozenset[int]) -> list[str]:
+            return [self.server_name(x) for x in sorted(xs)]
+
+        def voter_logs(vl: frozenset[tuple[int, Log]]) -> dict[str, Any]:
+            return {self.server_name(v): self.show_log(lg) for v, lg in sorted(vl)}
+
+        return {
+            "messages": [{**self.show_message(m), "count": c} for m, c in sorted(s.messages)],
+            "elections": [
+                {
+                    "eterm": e[0],
+                    "eleader": self.server_name(e[1]),
+                    "elog": self.show_log(e[2]),
+                    "evotes": id_set(e[3]),
+                    "evoterLog": voter_logs(e[4]),
+                }
+                for e in sorted(s.elections, key=repr)
+            ],
+            "allLogs": [self.show_log(lg) for lg in sorted(s.allLogs)],
+            "currentTerm": per_server(s.currentTerm),
+            "state": per_server(s.state, STATE_NAMES.__getitem__),
+            "votedFor": per_server(s.votedFor, self.server_name),
+            "log": per_server(s.log, self.show_log),
+            "commitIndex": per_server(s.commitIndex),
+            "votesResponded": per_server(s.votesResponded, id_set),
+            "votesGranted": per_server(s.votesGranted, id_set),
+            "voterLog": per_server(s.voterLog, voter_logs),
+            "nextIndex": per_server(s.nextIndex, lambda row: per_server(row)),
+            "matchIndex": per_server(s.matchIndex, lambda row: per_server(row)),
+        }
+
+    def show_param(self, action: str, param: str, value: Any) -> Any:
+        """Servers as ``s1``, values as ``v1``, messages as records."""
+        if param in ("i", "j"):
+            return self.server_name(value)
+        if param == "v":
+            return self.value_name(value)
+        if param == "m":
+            return self.show_message(value)
+        return value
