@@ -13,8 +13,9 @@ from typing import Any, Protocol
 from impl.kv.machine import GET, Command, KVMachine, Result, encode_command
 from impl.raft.core import RaftNode, Ready, Snapshot
 from impl.raft.log import Entry
-from impl.raft.messages import Message
+from impl.raft.messages import Message, MsgType
 
+_EARLY = frozenset({MsgType.AppendEntriesRequest, MsgType.InstallSnapshotRequest, MsgType.TimeoutNow})
 Reply = Callable[[str, Any], None]  # ("ok", Result) | ("not_leader", leader id or 0) | ("retry", None)
 
 
@@ -71,40 +72,61 @@ class Replica:
             self._pending[placed[0]] = (placed[1], reply)
 
     def process(self) -> None:
-        """Run the Ready loop until the core has nothing left to hand out."""
+        """Run the Ready loop until the core has nothing left to hand out (synchronous storage)."""
         node = self.node
         while node.has_ready():
             rd = node.ready()
-            self.storage.save(rd)
+            early = self.persist(rd)
             if not node.mut.skip_fsync:
                 self.storage.sync()  # durable before any message that depends on it leaves
-            if rd.snapshot is not None:
-                self.machine.restore(rd.snapshot.data)
-            for m in rd.messages:
+            self.finish(rd, early)
+
+    def persist(self, rd: Ready) -> int:
+        """Send what may leave before the fsync, write the rest; returns how many messages went early.
+
+        A leader's AppendEntries (and snapshots, TimeoutNow) depend only on its term, which was
+        made durable before it campaigned, so they go out while its own log write is in flight
+        (Raft thesis 10.2.1); the leader counts itself towards commit only once durable."""
+        early = 0
+        if rd.hard_state is None:
+            msgs = rd.messages
+            while early < len(msgs) and msgs[early].type in _EARLY:
+                early += 1
+            for m in msgs[:early]:
                 self.send(m)
-            for index, entry in rd.committed:
-                res = self.machine.apply(index, entry.data)
-                if self.applied_log is not None:
-                    self.applied_log.append((index, entry, res))
-                waiter = self._pending.pop(index, None)
-                if waiter is not None:
-                    if waiter[0] == entry.term:
-                        waiter[1]("ok", res)
-                    else:
-                        waiter[1]("retry", None)  # our entry was overwritten: not committed here
-            for token, index in rd.reads:
-                key, reply = self._reads.pop(token)
-                if index < 0:
-                    reply("not_leader", node.leader)
+        self.storage.save(rd)
+        return early
+
+    def finish(self, rd: Ready, early: int) -> None:
+        """After the write is durable: send the rest, apply committed entries, answer clients, advance."""
+        node = self.node
+        if rd.snapshot is not None:
+            self.machine.restore(rd.snapshot.data)
+        for m in rd.messages[early:]:
+            self.send(m)
+        for index, entry in rd.committed:
+            res = self.machine.apply(index, entry.data)
+            if self.applied_log is not None:
+                self.applied_log.append((index, entry, res))
+            waiter = self._pending.pop(index, None)
+            if waiter is not None:
+                if waiter[0] == entry.term:
+                    waiter[1]("ok", res)
                 else:
-                    self._read_wait.append((index, key, reply))
-            if self._read_wait:
-                self._serve_reads()
-            if rd.events and self.on_events is not None:
-                self.on_events(rd.events)
-            node.advance(rd)
-            if self.snapshot_every and self.machine.applied - node.log.offset >= self.snapshot_every:
-                self.storage.save_snapshot(node.compact(self.machine.applied, self.machine.snapshot()))
+                    waiter[1]("retry", None)  # our entry was overwritten: not committed here
+        for token, index in rd.reads:
+            key, reply = self._reads.pop(token)
+            if index < 0:
+                reply("not_leader", node.leader)
+            else:
+                self._read_wait.append((index, key, reply))
+        if self._read_wait:
+            self._serve_reads()
+        if rd.events and self.on_events is not None:
+            self.on_events(rd.events)
+        node.advance(rd)
+        if self.snapshot_every and self.machine.applied - node.log.offset >= self.snapshot_every:
+            self.storage.save_snapshot(node.compact(self.machine.applied, self.machine.snapshot()))
 
     def _serve_reads(self) -> None:
         applied = self.machine.applied

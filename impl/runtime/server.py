@@ -6,9 +6,8 @@ frame on every connection carries an HMAC-SHA256 tag made with the secret; a con
 first frame is not an authenticated hello, or that later sends a malformed, oversized or
 unauthenticated frame, is logged and closed, and only that connection is affected.
 
-Group commit: incoming messages and client requests are handled as they arrive and only mark
-the node dirty; one flush per event-loop turn runs the Ready loop, so everything that arrived
-meanwhile shares one fsync.
+Group commit: incoming messages, ticks and client requests wait in an inbox while a Ready
+round's fsync runs in a worker thread; the next round handles all of them and shares one fsync.
 """
 
 from __future__ import annotations
@@ -23,6 +22,8 @@ import signal
 import struct
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +95,8 @@ class NodeServer:
         self.ports = {int(k): v for k, v in self.cluster["nodes"].items()}
         self.home = directory / f"node-{node_id}"
         self.home.mkdir(parents=True, exist_ok=True)
-        self.dirty = False
+        self.wake = asyncio.Event()
+        self.inbox: list[Callable[[], None]] = []
         self.loop: asyncio.AbstractEventLoop | None = None
 
     def _build(self) -> None:
@@ -119,18 +121,34 @@ class NodeServer:
         self.tick_s = c.get("tick_ms", 10) / 1000
 
     # -- the Ready loop ---------------------------------------------------------------------------
-    def kick(self) -> None:
-        """Something happened: flush once at the end of this event-loop turn."""
-        if not self.dirty:
-            self.dirty = True
-            assert self.loop is not None
-            self.loop.call_soon(self._flush)
+    def submit(self, fn: Callable[[], None]) -> None:
+        """Queue an input for the core (a message, a tick, a client request) and wake the driver.
 
-    def _flush(self) -> None:
-        self.dirty = False
-        self.replica.process()
-        if self.trace is not None:
-            self.trace.flush()
+        Inputs reach the core only between Ready rounds, never while a round's write is in flight."""
+        self.inbox.append(fn)
+        self.wake.set()
+
+    async def _driver(self) -> None:
+        """Ready loop with the fsync in a worker thread: while it runs, the event loop keeps reading
+        the network and sending the leader's early messages; what arrives meanwhile waits in the
+        inbox, is handled in the next round and shares the next fsync (group commit)."""
+        loop = asyncio.get_running_loop()
+        rep, node, wal = self.replica, self.replica.node, self.wal
+        while True:
+            if not self.inbox and not node.has_ready():
+                if self.trace is not None:
+                    self.trace.flush()
+                await self.wake.wait()
+                self.wake.clear()
+            inbox, self.inbox = self.inbox, []
+            for fn in inbox:
+                fn()
+            if node.has_ready():
+                rd = node.ready()
+                early = rep.persist(rd)
+                if rd.hard_state is not None or rd.entries or rd.snapshot is not None:
+                    await loop.run_in_executor(None, wal.sync)
+                rep.finish(rd, early)
 
     def _send(self, m: Message) -> None:
         link = self.links.get(m.dst)
@@ -143,8 +161,7 @@ class NodeServer:
         while True:
             nxt += self.tick_s
             await asyncio.sleep(max(0.0, nxt - time.monotonic()))
-            node.tick()
-            self.kick()
+            self.submit(node.tick)
 
     # -- connections ------------------------------------------------------------------------------
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -166,10 +183,9 @@ class NodeServer:
                         m = decode_message(payload)
                         if m.dst != self.id or m.src not in self.links:
                             raise WireError(f"message from {m.src} to {m.dst} does not belong on this connection")
-                        self.replica.node.step(m)
+                        self.submit(partial(self.replica.node.step, m))
                     else:
                         self._client_request(payload, writer)
-                    self.kick()
         except (WireError, ValueError) as exc:
             log.warning("node %d: closing connection from %s: %s", self.id, peer, exc)
         except (ConnectionError, OSError):
@@ -198,7 +214,7 @@ class NodeServer:
             reply("ok", Result(0, json.dumps(st).encode()))
         else:
             assert isinstance(cmd, Command)
-            self.replica.submit(cmd, reply)
+            self.submit(partial(self.replica.submit, cmd, reply))
 
     async def main(self) -> None:
         """Serve until SIGTERM/SIGINT."""
@@ -209,13 +225,15 @@ class NodeServer:
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             self.loop.add_signal_handler(sig, stop.set)
-        self.kick()
+        driver = self.loop.create_task(self._driver())
+        self.wake.set()
         ticker = self.loop.create_task(self._ticker())
         log.info("node %d listening on 127.0.0.1:%d", self.id, self.ports[self.id])
         await stop.wait()
         ticker.cancel()
         server.close()
-        self._flush()
+        driver.cancel()
+        self.replica.process()
         self.replica.fail_pending()
         self.wal.sync()
         self.wal.close()

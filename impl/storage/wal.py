@@ -189,7 +189,7 @@ class WAL:
         assert f is not None
         f.flush()
         if self.fsync:
-            os.fsync(f.fileno())
+            os.fdatasync(f.fileno())  # appends: the data and the size it needs, not the mtime
         self.syncs += 1
 
     def save_snapshot(self, snap: Snapshot) -> None:
