@@ -117,3 +117,49 @@ def structure_of_model(model: z3.ModelRef, sorts: Sequence[z3.SortRef], symbols:
 
 def _membership(tuples: set[tuple]) -> Callable[..., bool]:
     return lambda *args: args in tuples
+
+
+def ground(e: z3.ExprRef, elements: Mapping[str, Sequence[z3.ExprRef]]) -> z3.ExprRef:
+    """``e`` with every quantifier expanded over the named elements of its sort (a quantifier-free formula).
+
+    With the elements distinct and every free constant equal to one of them, the
+    result is equivalent to ``e`` on the finite instance, and Z3 decides it without
+    quantifier instantiation (which is what makes bounded model checking fast).
+    """
+    # Keyed by AST id; the key expression is kept alive with the result, since Z3 reuses ids of freed ASTs.
+    memo: dict[int, tuple[z3.ExprRef, z3.ExprRef]] = {}
+
+    def go(x: z3.ExprRef) -> z3.ExprRef:
+        key = x.get_id()
+        if key in memo:
+            return memo[key][1]
+        if z3.is_quantifier(x):
+            n = x.num_vars()
+            doms = [elements[x.var_sort(i).name()] for i in range(n)]
+            body = x.body()
+            # Var(0) is the last bound variable: substitute_vars takes values innermost first.
+            parts = [go(z3.substitute_vars(body, *reversed(combo))) for combo in product(*doms)]
+            out = z3.And(parts) if x.is_forall() else z3.Or(parts)
+        elif z3.is_app(x) and x.num_args() > 0:
+            kids = [go(c) for c in x.children()]
+            if all(k.eq(c) for k, c in zip(kids, x.children())):
+                out = x
+            elif z3.is_and(x):
+                out = z3.And(kids)
+            elif z3.is_or(x):
+                out = z3.Or(kids)
+            elif x.decl().kind() == z3.Z3_OP_DISTINCT:
+                out = z3.Distinct(*kids)
+            else:
+                out = x.decl()(*kids)
+        else:
+            out = x
+        memo[key] = (x, out)
+        return out
+
+    return go(e)
+
+
+def closure(consts: Sequence[z3.ExprRef], elements: Mapping[str, Sequence[z3.ExprRef]]) -> list[z3.BoolRef]:
+    """Each free constant is one of the named elements of its sort."""
+    return [z3.Or([c == el for el in elements[c.sort().name()]]) for c in consts]

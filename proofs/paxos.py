@@ -300,7 +300,7 @@ class PaxosEncoding:
         V, W = z3.Consts("V W", voc.Val)
         Q = z3.Const("Q", voc.Quorum2)
         lt, le, NoBal, NoVal = voc.lt, voc.le, voc.NoBal, voc.NoVal
-        fa, imp, And, Or, Not = z3.ForAll, z3.Implies, z3.And, z3.Or, z3.Not
+        fa, imp, And, Not = z3.ForAll, z3.Implies, z3.And, z3.Not
         return {
             # TypeOK: the variables are (graphs of) functions; messages carry real ballots and values.
             "MaxBalFunctional": fa([A, X, Y], imp(And(s.maxBal(A, X), s.maxBal(A, Y)), X == Y)),
