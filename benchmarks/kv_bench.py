@@ -1,0 +1,126 @@
+"""Benchmark of the Raft key-value store: 3 local processes, synchronous and concurrent writes, fsync on/off.
+
+Usage: .venv/bin/python benchmarks/kv_bench.py [--sync-writes N] [--writes N] [--concurrency C] [--value-size B]
+
+Reports writes/s, p50/p99 latency and each node's peak RSS (VmHWM) for: our store with fsync
+on, and with fsync off. PySyncObj is not run here (see the README for why); the issue's
+PySyncObj and etcd figures are printed for reference, with the ratios of our figures to them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from impl.kv.client import KVClient  # noqa: E402
+from impl.runtime import cluster  # noqa: E402
+
+REFERENCE = {  # measured on 2 cores by the issue's author (issue 7)
+    "etcd 3.4 sequential (fsync)": 430.0,
+    "etcd 3.4 16 clients (fsync)": 1170.0,
+    "PySyncObj best synchronous (no fsync)": 577.0,
+    "PySyncObj pipelined (no fsync)": 4800.0,
+}
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(p * len(xs)))] * 1000
+
+
+async def workload(d: Path, sync_n: int, n: int, conc: int, size: int) -> dict[str, float]:
+    c = KVClient.from_dir(d)
+    val = b"v" * size
+    await c.put(b"warm", val)
+    lat: list[float] = []
+    t0 = time.perf_counter()
+    for k in range(sync_n):
+        t = time.perf_counter()
+        await c.put(b"s%d" % k, val)
+        lat.append(time.perf_counter() - t)
+    sync_s = time.perf_counter() - t0
+    plat: list[float] = []
+
+    async def worker(w: int) -> None:
+        s = c.session()
+        for k in range(n // conc):
+            t = time.perf_counter()
+            await c.put(b"p%d.%d" % (w, k), val, session=s)
+            plat.append(time.perf_counter() - t)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker(w) for w in range(conc)))
+    pipe_s = time.perf_counter() - t0
+    await c.close()
+    return {"sync_wps": sync_n / sync_s, "sync_p50": statistics.median(lat) * 1000, "sync_p99": pct(lat, 0.99),
+            "pipe_wps": len(plat) / pipe_s, "pipe_p50": statistics.median(plat) * 1000, "pipe_p99": pct(plat, 0.99)}
+
+
+def peak_rss(d: Path) -> list[int]:
+    out = []
+    for i in (1, 2, 3):
+        pid = cluster.pid_of(d, i)
+        kb = 0
+        if pid:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    kb = int(line.split()[1])
+        out.append(kb * 1024)
+    return out
+
+
+def run_one(fsync: bool, args: argparse.Namespace) -> dict[str, float]:
+    d = Path(tempfile.mkdtemp(prefix="kvbench-"))
+    try:
+        cluster.start(d, 3, fsync=fsync, trace=not args.no_trace)
+        try:
+            r = asyncio.run(workload(d, args.sync_writes, args.writes, args.concurrency, args.value_size))
+            r["rss"] = max(peak_rss(d))
+        finally:
+            cluster.stop(d)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    return r
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sync-writes", type=int, default=1000)
+    ap.add_argument("--writes", type=int, default=20000)
+    ap.add_argument("--concurrency", type=int, default=64)
+    ap.add_argument("--value-size", type=int, default=100)
+    ap.add_argument("--no-trace", action="store_true", help="nodes do not write trace files")
+    args = ap.parse_args()
+    trace = "off" if args.no_trace else "on"
+    print(f"3 nodes on 127.0.0.1, key ~8 B, value {args.value_size} B, trace files {trace}; {args.sync_writes} "
+          f"sequential writes, then {args.writes} writes from {args.concurrency} concurrent sessions")
+    print(f"{'configuration':<22} {'sync w/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'conc w/s':>9} {'p50 ms':>7} "
+          f"{'p99 ms':>7} {'peak RSS/node':>14}")
+    results = {}
+    for fsync in (True, False):
+        r = results[fsync] = run_one(fsync, args)
+        print(f"{'paxraft fsync ' + ('on' if fsync else 'off'):<22} {r['sync_wps']:>9.0f} {r['sync_p50']:>7.2f} "
+              f"{r['sync_p99']:>7.2f} {r['pipe_wps']:>9.0f} {r['pipe_p50']:>7.2f} {r['pipe_p99']:>7.2f} "
+              f"{r['rss'] / 2**20:>11.1f} MiB")
+    on, off = results[True], results[False]
+    ref = REFERENCE
+    print("ratios to the issue's reference figures (not measured in this run):")
+    print(f"  sync, fsync on  / etcd sequential     = {on['sync_wps'] / ref['etcd 3.4 sequential (fsync)']:.2f}")
+    print(f"  conc, fsync on  / etcd 16 clients     = {on['pipe_wps'] / ref['etcd 3.4 16 clients (fsync)']:.2f}")
+    best_sync = ref["PySyncObj best synchronous (no fsync)"]
+    print(f"  sync, fsync off / PySyncObj best sync = {off['sync_wps'] / best_sync:.2f}")
+    print(f"  conc, fsync off / PySyncObj pipelined = {off['pipe_wps'] / ref['PySyncObj pipelined (no fsync)']:.2f}"
+          " (target 2.00)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
