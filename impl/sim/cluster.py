@@ -42,7 +42,8 @@ class SimCluster:
 
     def __init__(self, n: int = 3, seed: int = 0, *, config: Config = DEFAULT_CONFIG, faults: Faults = Faults(),
                  mutations: Mutations = NONE, snapshot_every: int = 0, tick_period: int = 10, clients: int = 3,
-                 check: bool = True, on_event: Callable[[dict[str, Any]], None] | None = None) -> None:
+                 check: bool = True, on_event: Callable[[dict[str, Any]], None] | None = None,
+                 on_network: Callable[[str, Message], None] | None = None) -> None:
         self.ids = tuple(range(1, n + 1))
         self.rng = random.Random(seed)
         self.config = config
@@ -51,6 +52,7 @@ class SimCluster:
         self.snapshot_every = snapshot_every
         self.check = check
         self.on_event = on_event
+        self.on_network = on_network  # audit hook: ("duplicate" | "drop", message) for each copy made or lost
         self.now = 0
         self._queue: list[tuple[int, int, int, Any]] = []  # (time, seq, kind, payload)
         self._seq = 0
@@ -136,11 +138,15 @@ class SimCluster:
         f = self.faults
         if (m.src, m.dst) in self.blocked or (f.drop and self.rng.random() < f.drop):
             self.stats["dropped"] += 1
+            if self.on_network is not None:
+                self.on_network("drop", m)
             return
         self._schedule(self.rng.randint(1, f.max_delay), 0, m)
         if f.duplicate and self.rng.random() < f.duplicate:
             self.stats["duplicated"] += 1
             self._schedule(self.rng.randint(1, f.max_delay), 0, m)
+            if self.on_network is not None:
+                self.on_network("duplicate", m)
 
     def partition(self, *groups: tuple[int, ...]) -> None:
         """Only nodes in the same group can talk (nodes in no group are isolated)."""
@@ -164,6 +170,8 @@ class SimCluster:
                 m = payload
                 rep = self.replicas[m.dst]
                 if rep is None or (m.src, m.dst) in self.blocked:
+                    if self.on_network is not None:
+                        self.on_network("drop", m)
                     continue
                 self.stats["delivered"] += 1
                 rep.node.step(m)
