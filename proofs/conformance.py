@@ -2,7 +2,8 @@
 
 Three checks tie the proof to the spec the checker explores:
 
-1. every reachable state of the spec satisfies the encoding's invariant (each conjunct);
+1. every reachable state of the spec satisfies the encoding's invariant (each conjunct, and the
+   typing facts the proof does not need);
 2. every transition the spec takes satisfies the encoding's formula for the same action,
    with the label's parameters bound and the witnesses existentially quantified;
 3. for sampled states, Z3 finds no successor (by any action) that the spec lacks.
@@ -82,7 +83,7 @@ def check(spec: Paxos, enc: PaxosEncoding | None = None, sample_every: int = 0) 
     enc = enc or encoding_for(spec, spec.variant)
     inst = PaxosInstance(spec, enc)
     pre, post = enc.state(""), enc.state("'")
-    conjuncts = {k: compile_formula(f) for k, f in enc.invariant(pre).items()}
+    conjuncts = {k: compile_formula(f) for k, f in {**enc.invariant(pre), **enc.typing(pre)}.items()}
     actions = {a.name: a for a in enc.actions(pre, post)}
     steps = {
         name: (compile_formula(z3.Exists(a.witnesses, a.formula) if a.witnesses else a.formula), a)

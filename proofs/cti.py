@@ -214,7 +214,7 @@ def to_dot(cti: CTI) -> str:
     """The CTI as a DOT graph: the state before and after the step side by side, changes in red."""
     lines = ["digraph CTI {", "  rankdir=LR;", '  node [shape=plaintext, fontname="Helvetica"];']
     title = cti.obligation + (f"\\nviolates {', '.join(cti.broken)}" if cti.broken else "")
-    lines.append(f'  label="{_esc(title)}"; labelloc=t;')
+    lines.append(f'  label="{_esc(title).replace(chr(92) + "n", "&#10;").replace(chr(92), chr(92) * 2)}"; labelloc=t;')
 
     def table(name: str, head: str, snap: PaxosSnapshot, prev: PaxosSnapshot | None) -> str:
         old = dict(prev.rows()) if prev else {}
@@ -230,7 +230,7 @@ def to_dot(cti: CTI) -> str:
                     )
                     or "{}"
                 )
-                rows.append(f'<tr><td align="left">{k}</td><td align="left"{colour}>{cells}</td></tr>')
+                rows.append(f'<tr><td align="left">{k}</td><td align="left" balign="left"{colour}>{cells}</td></tr>')
             else:
                 rows.append(f'<tr><td align="left">{k}</td><td align="left"{colour}>{_esc(v)}</td></tr>')
         return f'  {name} [label=<<table border="0" cellborder="1" cellspacing="0">{"".join(rows)}</table>>];'
