@@ -14,12 +14,15 @@ from spec.core import SpecError
 COMMANDS: dict[str, str] = {
     "check": "modelcheck.cmd_check",
     "list": "modelcheck.cmd_list",
+    "variants": "modelcheck.cmd_variants",
     "audit": "modelcheck.cmd_audit",
     "replay": "modelcheck.cmd_replay",
     "graph": "modelcheck.cmd_graph",
     "refine": "modelcheck.cmd_refine",
     "cluster": "impl.cmd_cluster",
     "kv": "impl.cmd_kv",
+    "prove": "proofs.cmd_prove",
+    "bmc": "proofs.cmd_bmc",
 }
 
 
