@@ -1,18 +1,25 @@
-"""Multi-process breadth-first search: states partitioned by fingerprint, level by level.
+"""Multi-process breadth-first search that reports exactly what the one-process search reports.
 
 Worker ``w`` of ``N`` owns every state whose fingerprint is ``w`` modulo ``N``: it alone
-stores those fingerprints (with parent links) and expands those states.  A level runs in
-three moves: each worker expands its frontier and sends every successor to the successor's
-owner (one batch per destination per level, duplicates within the batch dropped); each
-owner keeps the successors it has not seen, in source-worker order, and checks invariants
-on them; the coordinator sums the reports and starts the next level or stops.  Because a
-level is finished before the next starts, distinct states, states generated and depth are
-those of the one-process search, and a violation is found at the same depth (its trace is
-as short).  Nothing here assumes one machine except the transport (``fork`` and pipes), so
-the same partitioning could run on a cluster.
+stores those fingerprints (with parent links) and expands those states.  Every state gets
+the index the one-process search would give it (its *gid*), and every generated successor a
+*key*, ``parent gid << 20 | position among the parent's successors``: keys order the
+successors exactly as the one-process loop generates them.  A level runs in four moves:
 
-On a violation the level is completed before stopping, so the counts then can exceed the
-one-process search's (which stops at the first violating state of the level).
+1. each worker expands its frontier in gid order and asks each successor's owner about its
+   fingerprint (fingerprint, key and action index cross processes; the state stays);
+2. each owner keeps, per fingerprint not seen in earlier levels, the smallest key: that is
+   the discovery the one-process search makes first, so its parent and action are the same;
+3. the discoverer checks invariants on the winning states and ships them to their owners;
+4. owners exchange their winners' keys, so that each can rank its own among all of them:
+   gid = distinct states before the level + rank.
+
+Violations, deadlocks and the ``max_states`` cut are events with keys; the level is finished,
+then the smallest key is the one-process search's stopping point, and every worker recounts
+states generated, distinct states and per-action coverage up to that key.  So distinct
+states, states generated, depth, coverage and the counterexample itself (parent links by
+gid, rebuilt the same way) equal the one-process run's, whatever the number of workers.
+Nothing here assumes one machine except the transport (``fork`` and queues).
 """
 
 from __future__ import annotations
@@ -22,17 +29,27 @@ import multiprocessing as mp
 import resource
 import time
 from array import array
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from modelcheck.bfs import first_violated
 from modelcheck.fingerprint import fingerprinter
 from modelcheck.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
-from spec.core import Label, Spec, State
+from spec.core import Label, Spec, SpecError, State
+
+KEY_BITS = 20
+POS_LIMIT = (1 << KEY_BITS) - 2  # successors of one state; the two top positions mark the events below
+DEADLOCK_POS = (1 << KEY_BITS) - 2  # "after the state's (no) successors": the one-process deadlock check
+END_POS = (1 << KEY_BITS) - 1  # "after the state is expanded": the one-process max_states check
+
+# Event kinds (an event is a tuple whose first item is its key).
+CUT, STATE, DEAD, FULL = "cut", "state", "deadlock", "max-states"
 
 
 class _Worker:
-    """The state one worker keeps: its partition of the seen-set and its frontier."""
+    """One worker: its partition of the seen-set (by fingerprint), its frontier and this level's records."""
 
     def __init__(self, w: int, n: int, spec: Spec, symmetry: bool, check_invariants: bool, check_deadlock: bool):
         self.w, self.n, self.spec = w, n, spec
@@ -40,160 +57,225 @@ class _Worker:
         self.invariants = list(spec.invariants.items()) if check_invariants else []
         self.check_deadlock = check_deadlock
         self.constrained = type(spec).constraint is not Spec.constraint
-        self.index: dict[int, int] = {}
-        self.fps: list[int] = []
-        self.parents: list[int] = []
-        self.via: list[int] = []
-        self.frontier: list[tuple[State, int]] = []
+        self.index: dict[int, int] = {}  # fingerprint -> local index
+        self.fps = array("q")
+        self.parents = array("q")
+        self.via = array("h")
+        self.gids = array("q")  # increasing: states are stored level by level, in gid order
+        self.frontier: list[tuple[State, int]] = []  # in gid order
         self.known: set[int] = set()  # fingerprints this worker has asked about (their owners hold them)
+        self.total = 0  # distinct states in all workers, before the current level
         k = len(spec.actions)
-        self.generated, self.fired, self.new = 0, [0] * k, [0] * k
+        self.generated, self.fired, self.new = 0, [0] * k, [0] * k  # completed levels
+        # This level, kept for the recount at a stopping point:
+        self.level_gids = array("q")  # gid of each expanded state
+        self.level_off = array("q", [0])  # where each expanded state's successors start in level_ai
+        self.level_ai = array("h")  # action index of every generated successor, in generation order
+        self.win_keys = array("q")  # keys of the new states this worker owns, sorted
+        self.win_ai = array("h")
 
-    def _add(self, fp: int, parent: int, ai: int) -> int:
-        local = len(self.fps)
-        self.index[fp] = local
-        self.fps.append(fp)
-        self.parents.append(parent)
-        self.via.append(ai)
-        return local * self.n + self.w
-
-    def _report(self, added: int, bad: list[Any], deadlock: int | None, answered: int = 0) -> dict[str, Any]:
-        return {
-            "added": added,
-            "answered": answered,
-            "generated": self.generated,
-            "fired": self.fired,
-            "new": self.new,
-            "bad": bad,
-            "deadlock": deadlock,
-            "stored": len(self.fps),  # states this worker owns
-            "cpu": time.process_time(),
-        }
-
-    def init(self) -> dict[str, Any]:
-        bad: list[Any] = []
-        added = 0
-        for s in self.spec.init_states():
-            fp = self.fingerprint(s)
-            if fp % self.n != self.w:
-                continue
-            self.generated += 1
-            name = first_violated(self.invariants, s)
-            if self.constrained and not self.spec.constraint(s):
-                if name:
-                    bad.append(("cut-init", name, s))
-                continue
-            if fp in self.index:
-                continue
-            gid = self._add(fp, -1, -1)
-            added += 1
-            if name:
-                bad.append(("state", name, gid))
+    def init(self, items: list[tuple[State, int, int]], total: int) -> int:
+        """Take this worker's initial states (state, gid, fingerprint); the coordinator ran level 1."""
+        for s, gid, fp in items:
+            self.index[fp] = len(self.fps)
+            self.fps.append(fp)
+            self.parents.append(-1)
+            self.via.append(-1)
+            self.gids.append(gid)
             self.frontier.append((s, gid))
-        return self._report(added, bad, None)
+        self.total = total
+        return len(self.fps)
 
-    def expand(self, queries: list[Any], answers: list[Any], shipments: list[Any]) -> dict[str, Any]:
-        """Expand the frontier; ask each owner which successors are new; send the new ones to their owners."""
+    def expand(self, queues: tuple[list[Any], ...], max_states: int | None) -> dict[str, Any]:
+        """Expand the frontier, settle which successors are new and their gids; report events."""
         n, w, spec = self.n, self.w, self.spec
-        # Per destination: fingerprints, parent ids and action indices (sent), and the states (kept here).
-        fps = [array("q") for _ in range(n)]
-        parents = [array("q") for _ in range(n)]
+        q_queries, q_answers, q_ship, q_keys = queues
+        fps = [array("q") for _ in range(n)]  # per owner: fingerprints, keys, action indices asked about
+        keys = [array("q") for _ in range(n)]
         vias = [array("h") for _ in range(n)]
-        states: list[list[State]] = [[] for _ in range(n)]
-        bad: list[Any] = []
-        deadlock = None
-        fingerprint, constrained, known = self.fingerprint, self.constrained, self.known
+        kept: list[list[State]] = [[] for _ in range(n)]  # the successors themselves stay here
+        events: list[tuple] = []
+        fingerprint, constrained, known, invariants = self.fingerprint, self.constrained, self.known, self.invariants
+        constraint = spec.constraint
         actions = [(a.enumerate, a.step) for a in spec.actions]
+        level_gids, level_off, level_ai = array("q"), array("q", [0]), array("h")
+        gen_ai = level_ai.append
         for s, gid in self.frontier:
-            enabled = False
+            base = gid << KEY_BITS
+            pos = 0
             for ai, (enum, step) in enumerate(actions):
                 for params in enum(s):
                     t = step(s, *params)
                     if t is None:
                         continue
-                    enabled = True
-                    self.generated += 1
-                    self.fired[ai] += 1
-                    if constrained and not spec.constraint(t):
-                        name = first_violated(self.invariants, t)
+                    key = base | pos
+                    pos += 1
+                    gen_ai(ai)
+                    if constrained and not constraint(t):
+                        name = first_violated(invariants, t)
                         if name:
-                            bad.append(("cut", name, gid, Label(spec.actions[ai].name, params), t))
+                            events.append((key, CUT, name, gid, Label(spec.actions[ai].name, params), t))
                         continue
                     fp = fingerprint(t)
-                    if fp in known:  # asked about before (by this worker): its owner has it
+                    if fp in known:  # asked about before by this worker, with a smaller key: not new here
                         continue
                     known.add(fp)
                     d = fp % n
                     fps[d].append(fp)
-                    parents[d].append(gid)
+                    keys[d].append(key)
                     vias[d].append(ai)
-                    states[d].append(t)
-            if self.check_deadlock and not enabled and deadlock is None:
-                deadlock = gid
-        # First only fingerprints and small ints cross processes: most successors are not new.
+                    kept[d].append(t)
+            if pos > POS_LIMIT:
+                raise SpecError(f"{spec.name}: a state with more than {POS_LIMIT:,} successors")
+            if self.check_deadlock and not pos:
+                events.append((base | DEADLOCK_POS, DEAD, None, gid))
+            level_gids.append(gid)
+            level_off.append(len(level_ai))
+        self.level_gids, self.level_off, self.level_ai = level_gids, level_off, level_ai
+
+        # 1. Owners hear about every successor's fingerprint (no states cross yet).
         for d in range(n):
             if d != w:
-                queries[d].put((w, fps[d], parents[d], vias[d]))
-        asked = {w: (fps[w], parents[w], vias[w])}
+                q_queries[d].put((w, fps[d], keys[d], vias[d]))
+        asked = {w: (fps[w], keys[w], vias[w])}
         for _ in range(n - 1):
-            src, f, p, v = queries[w].get()
-            asked[src] = (f, p, v)
-        replies = {}
-        for src in range(n):  # a fixed order: the first asker (lowest worker) gets the state
-            f, p, v = asked[src]
-            out = array("q")
-            for fp, parent, ai in zip(f, p, v):
-                out.append(-1 if fp in self.index else self._add(fp, parent, ai))
-            replies[src] = out
+            src, f, k, v = q_queries[w].get()
+            asked[src] = (f, k, v)
+
+        # 2. The smallest key per unseen fingerprint wins: the one-process search's first discovery.
+        index = self.index
+        best: dict[int, tuple[int, int, int, int]] = {}  # fp -> (key, ai, asker, position in its query)
         for src in range(n):
-            if src != w:
-                answers[src].put((w, replies[src]))
+            f, k, v = asked[src]
+            for p, (fp, key) in enumerate(zip(f, k)):
+                if fp in index:
+                    continue
+                cur = best.get(fp)
+                if cur is None or key < cur[0]:
+                    best[fp] = (key, v[p], src, p)
+        replies = [bytearray(len(asked[src][0])) for src in range(n)]
+        winners = sorted((key, ai, fp) for fp, (key, ai, src, p) in best.items())
+        for _key, _ai, src, p in best.values():
+            replies[src][p] = 1
+        for d in range(n):
+            if d != w:
+                q_answers[d].put((w, replies[d]))
         got = {w: replies[w]}
         for _ in range(n - 1):
-            d, r = answers[w].get()
+            d, r = q_answers[w].get()
             got[d] = r
-        # The new states go to their owners, who expand them next level (this balances the work).
-        added = 0
-        ship: list[list[tuple[State, int]]] = [[] for _ in range(n)]
+
+        # 3. The discoverer checks the new states and ships them to their owners.
+        arrived: dict[int, list[tuple[int, State]]] = {}
         for d in range(n):
-            for t, ai, gid in zip(states[d], vias[d], got[d]):
-                if gid < 0:
+            ship = []
+            for t, fp, ai, key, yes in zip(kept[d], fps[d], vias[d], keys[d], got[d]):
+                if not yes:
                     continue
-                added += 1
-                self.new[ai] += 1
-                name = first_violated(self.invariants, t)
+                name = first_violated(invariants, t)
                 if name:
-                    bad.append(("state", name, gid))
-                ship[d].append((t, gid))
+                    events.append((key, STATE, name, key >> KEY_BITS, ai, fp))
+                ship.append((key, t))
+            if d != w:
+                q_ship[d].put((w, ship))
+            else:
+                arrived[w] = ship
+        for _ in range(n - 1):
+            src, batch = q_ship[w].get()
+            arrived[src] = batch
+        by_key = {key: t for src in range(n) for key, t in arrived[src]}
+
+        # 4. Ranks: every owner learns every winner's key, so gids follow the one-process order.
+        win_keys = array("q", (key for key, _, _ in winners))
         for d in range(n):
             if d != w:
-                shipments[d].put((w, ship[d]))
-        arrived = {w: ship[w]}
+                q_keys[d].put((w, win_keys))
+        others = []
         for _ in range(n - 1):
-            src, batch = shipments[w].get()
-            arrived[src] = batch
-        self.frontier = [item for src in range(n) for item in arrived[src]]
-        return self._report(added, bad, deadlock, sum(len(r) for r in replies.values()))
+            _, k = q_keys[w].get()
+            others.append(k)
+        total_new = len(win_keys) + sum(len(k) for k in others)
+        frontier: list[tuple[State, int]] = []
+        base_gid = self.total
+        for j, (key, ai, fp) in enumerate(winners):
+            gid = base_gid + j + sum(bisect_left(k, key) for k in others)
+            self.index[fp] = len(self.fps)
+            self.fps.append(fp)
+            self.parents.append(key >> KEY_BITS)
+            self.via.append(ai)
+            self.gids.append(gid)
+            frontier.append((by_key[key], gid))
+            if max_states is not None and gid == max_states - 1:  # the one-process run stops after its parent
+                events.append(((key >> KEY_BITS) << KEY_BITS | END_POS, FULL))
+        self.win_keys = win_keys
+        self.win_ai = array("h", (ai for _, ai, _ in winners))
+        self.frontier = frontier
+        self.total = base_gid + total_new
+        lvl_fired = Counter(level_ai)
+        self.generated += len(level_ai)
+        for ai, c in lvl_fired.items():
+            self.fired[ai] += c
+        for ai in self.win_ai:
+            self.new[ai] += 1
+        return {
+            "added": total_new,
+            "events": events,
+            "stored": len(self.fps),
+            "generated": self.generated,
+            "fired": self.fired,
+            "new": self.new,
+            "cpu": time.process_time(),
+        }
 
-    def info(self, gid: int) -> tuple[int, int, int]:
-        local = gid // self.n
+    def recount(self, stop: int) -> dict[str, Any]:
+        """Counts as they stood when the one-process search reached key ``stop`` in this last level."""
+        parent, pos = stop >> KEY_BITS, stop & ((1 << KEY_BITS) - 1)
+        j = bisect_left(self.level_gids, parent)
+        if j < len(self.level_gids) and self.level_gids[j] == parent:
+            upto = min(self.level_off[j] + pos + 1, self.level_off[j + 1])
+        else:
+            upto = self.level_off[j]
+        lvl = Counter(self.level_ai)
+        pre = Counter(self.level_ai[:upto])
+        fired = [f - lvl[ai] + pre[ai] for ai, f in enumerate(self.fired)]
+        won = bisect_right(self.win_keys, stop)
+        dropped = Counter(self.win_ai[won:])
+        new = [x - dropped[ai] for ai, x in enumerate(self.new)]
+        return {
+            "generated": self.generated - len(self.level_ai) + upto,
+            "fired": fired,
+            "new": new,
+            "stored": len(self.fps) - (len(self.win_keys) - won),
+            "new_in_level": won,
+        }
+
+    def info(self, gid: int) -> tuple[int, int, int] | None:
+        """Parent gid, action index and fingerprint of state ``gid``, or ``None`` if another worker owns it."""
+        local = bisect_left(self.gids, gid)
+        if local == len(self.gids) or self.gids[local] != gid:
+            return None
         return self.parents[local], self.via[local], self.fps[local]
 
 
-def _serve(worker_args: tuple, queues: tuple[list[Any], list[Any], list[Any]], conn: Any) -> None:
+def _serve(worker_args: tuple, queues: tuple[list[Any], ...], conn: Any) -> None:
     gc.disable()  # states are acyclic: the cyclic collector would only rescan them
     worker = _Worker(*worker_args)
     while True:
         cmd, arg = conn.recv()
-        if cmd == "init":
-            conn.send(worker.init())
-        elif cmd == "expand":
-            conn.send(worker.expand(*queues))
-        elif cmd == "info":
-            conn.send(worker.info(arg))
-        else:
-            conn.close()
-            return
+        try:
+            if cmd == "init":
+                conn.send(worker.init(*arg))
+            elif cmd == "expand":
+                conn.send(worker.expand(queues, arg))
+            elif cmd == "recount":
+                conn.send(worker.recount(arg))
+            elif cmd == "info":
+                conn.send(worker.info(arg))
+            else:
+                conn.close()
+                return
+        except Exception as exc:  # report to the coordinator instead of leaving it waiting
+            conn.send(exc)
 
 
 def parallel_bfs(
@@ -205,26 +287,24 @@ def parallel_bfs(
     check_deadlock: bool = False,
     max_states: int | None = None,
 ) -> Result:
-    """Breadth-first search of ``spec`` with ``workers`` forked processes (initial states are depth 1)."""
+    """Breadth-first search of ``spec`` with ``workers`` forked processes; the result equals :func:`check`'s."""
     if workers < 1:
         raise ValueError("workers must be at least 1")
     started = time.perf_counter()
     ctx = mp.get_context("fork")
-    queries = [ctx.Queue() for _ in range(workers)]
-    answers = [ctx.Queue() for _ in range(workers)]
-    shipments = [ctx.Queue() for _ in range(workers)]
+    queues = tuple([ctx.Queue() for _ in range(workers)] for _ in range(4))
     conns, procs = [], []
     for w in range(workers):
         parent_end, child_end = ctx.Pipe()
         args = (w, workers, spec, symmetry, check_invariants, check_deadlock)
-        p = ctx.Process(target=_serve, args=(args, (queries, answers, shipments), child_end), daemon=True)
+        p = ctx.Process(target=_serve, args=(args, queues, child_end), daemon=True)
         p.start()
         conns.append(parent_end)
         procs.append(p)
     result = Result(spec, symmetry=symmetry, mode="parallel")
     result.extra["workers"] = workers
     try:
-        return _coordinate(spec, symmetry, conns, result, started, max_states)
+        return _Coordinator(spec, symmetry, check_invariants, conns, result, started, max_states).run()
     finally:
         for c in conns:
             c.send(("stop", None))
@@ -232,28 +312,54 @@ def parallel_bfs(
             p.join(timeout=10)
 
 
-def _coordinate(
-    spec: Spec, symmetry: bool, conns: list[Any], result: Result, started: float, max_states: int | None
-) -> Result:
-    n = len(conns)
+class _Coordinator:
+    """Runs level 1 itself (as the one-process search does), then drives the workers level by level."""
 
-    def broadcast(cmd: str) -> list[dict[str, Any]]:
-        for c in conns:
-            c.send((cmd, None))
-        return [c.recv() for c in conns]
+    def __init__(
+        self,
+        spec: Spec,
+        symmetry: bool,
+        check_invariants: bool,
+        conns: list[Any],
+        result: Result,
+        started: float,
+        max_states: int | None,
+    ) -> None:
+        self.spec, self.symmetry, self.conns, self.result = spec, symmetry, conns, result
+        self.started, self.max_states = started, max_states
+        self.invariants = list(spec.invariants.items()) if check_invariants else []
+        self.fingerprint = fingerprinter(spec, symmetry)
+        self.n = len(conns)
 
-    def info(gid: int) -> tuple[int, int, int]:
-        conns[gid % n].send(("info", gid))
-        return conns[gid % n].recv()
+    def ask(self, w: int, cmd: str, arg: Any) -> Any:
+        self.conns[w].send((cmd, arg))
+        return self._recv(w)
 
-    def trace_to(gid: int) -> list[Step]:
-        chain = []
+    def _recv(self, w: int) -> Any:
+        out = self.conns[w].recv()
+        if isinstance(out, Exception):
+            raise out
+        return out
+
+    def broadcast(self, cmd: str, arg: Any = None) -> list[Any]:
+        for c in self.conns:
+            c.send((cmd, arg))
+        return [self._recv(w) for w in range(self.n)]
+
+    # -- traces ------------------------------------------------------------------------------
+    def chain(self, gid: int) -> list[tuple[int, int]]:
+        """``(action index, fingerprint)`` from an initial state to state ``gid``."""
+        out = []
         while gid >= 0:
-            parent, via, fp = info(gid)
-            chain.append((via, fp))
+            parent, via, fp = next(x for x in (self.ask(w, "info", gid) for w in range(self.n)) if x is not None)
+            out.append((via, fp))
             gid = parent
-        chain.reverse()
-        fingerprint = fingerprinter(spec, symmetry)
+        out.reverse()
+        return out
+
+    def rebuild(self, chain: list[tuple[int, int]]) -> list[Step]:
+        """Replay the actions from the initial state, matching fingerprints (as StateStore.rebuild)."""
+        spec, fingerprint = self.spec, self.fingerprint
         state = next(s for s in spec.init_states() if fingerprint(s) == chain[0][1])
         steps = [Step(None, state)]
         for via, fp in chain[1:]:
@@ -262,51 +368,94 @@ def _coordinate(
             steps.append(Step(Label(act.name, params), state))
         return steps
 
+    # -- the run -----------------------------------------------------------------------------
     def finish(
-        reports: list[dict[str, Any]], verdict: str, violated: str | None, trace: list[Step] | None, depth: int
+        self,
+        counts: dict[str, Any],
+        verdict: str,
+        violated: str | None,
+        trace: list[Step] | None,
+        depth: int,
+        cpu: list[float],
     ) -> Result:
+        spec, result = self.spec, self.result
         result.verdict, result.violated, result.trace, result.depth = verdict, violated, trace, depth
-        result.distinct_states = sum(r["stored"] for r in reports)
-        result.states_generated = sum(r["generated"] for r in reports)
-        result.coverage = {
-            a.name: Coverage(sum(r["fired"][i] for r in reports), sum(r["new"][i] for r in reports))
-            for i, a in enumerate(spec.actions)
-        }
+        result.distinct_states, result.states_generated = counts["stored"], counts["generated"]
+        result.coverage = {a.name: Coverage(counts["fired"][i], counts["new"][i]) for i, a in enumerate(spec.actions)}
         result.store_bytes = 100 * result.distinct_states
-        result.extra["worker_cpu_seconds"] = [round(r["cpu"], 2) for r in reports]
-        result.seconds = time.perf_counter() - started
+        result.extra["worker_cpu_seconds"] = [round(c, 2) for c in cpu]
+        result.seconds = time.perf_counter() - self.started
         result.peak_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         return result
 
-    def verdict_of(reports: list[dict[str, Any]], depth: int) -> Result | None:
-        bad = [b for r in reports for b in r["bad"]]
-        if bad:
-            kind, name, *rest = min(bad, key=lambda b: (b[0] != "state", b[2] if b[0] != "cut-init" else 0))
-            if kind == "state":
-                return finish(reports, VIOLATION, name, trace_to(rest[0]), depth)
-            if kind == "cut":
-                gid, label, t = rest
-                return finish(reports, VIOLATION, name, trace_to(gid) + [Step(label, t)], depth)
-            return finish(reports, VIOLATION, name, [Step(None, rest[0])], depth)
-        dead = [r["deadlock"] for r in reports if r["deadlock"] is not None]
-        if dead:
-            return finish(reports, DEADLOCK, None, trace_to(min(dead)), depth - 1)
-        return None
+    def run(self) -> Result:
+        spec, fingerprint, invariants, n = self.spec, self.fingerprint, self.invariants, self.n
+        k = len(spec.actions)
+        counts: dict[str, Any] = {"stored": 0, "generated": 0, "fired": [0] * k, "new": [0] * k}
+        constrained = type(spec).constraint is not Spec.constraint
+        parts: list[list[tuple[State, int, int]]] = [[] for _ in range(n)]
+        seen: set[int] = set()
+        for s in spec.init_states():  # level 1 exactly as modelcheck.bfs runs it
+            counts["generated"] += 1
+            bad = first_violated(invariants, s)
+            if constrained and not spec.constraint(s):
+                if bad:
+                    return self.finish(counts, VIOLATION, bad, [Step(None, s)], 1, [])
+                continue
+            fp = fingerprint(s)
+            if fp in seen:
+                continue
+            seen.add(fp)
+            counts["stored"] += 1
+            if bad:
+                return self.finish(counts, VIOLATION, bad, [Step(None, s)], 1, [])
+            parts[fp % n].append((s, counts["stored"] - 1, fp))
+        total = counts["stored"]
+        self.init_generated = counts["generated"]  # the workers count the states they generate
+        for w in range(n):
+            self.conns[w].send(("init", (parts[w], total)))
+        for w in range(n):
+            self._recv(w)
+        depth = 1 if total else 0
+        if not total:
+            return self.finish(counts, OK, None, None, 0, [])
+        # When the initial states already fill max_states, one process stops after expanding the first.
+        events: list[tuple] = [(END_POS, FULL)] if self.max_states is not None and total >= self.max_states else []
+        while True:
+            reports = self.broadcast("expand", self.max_states)
+            cpu = [r["cpu"] for r in reports]
+            events += [e for r in reports for e in r["events"]]
+            if events:
+                return self.stop(min(events, key=lambda e: e[0]), depth, cpu)
+            counts = self.sum_counts(reports)
+            if not reports[0]["added"]:
+                return self.finish(counts, OK, None, None, depth, cpu)
+            depth += 1
 
-    reports = broadcast("init")
-    depth = 1 if any(r["added"] for r in reports) else 0
-    done = verdict_of(reports, depth)
-    if done:
-        return done
-    while True:
-        reports = broadcast("expand")
-        grew = any(r["added"] for r in reports)
-        done = verdict_of(reports, depth + 1)
-        if done:
-            return done
-        if not grew:
-            return finish(reports, OK, None, None, depth)
-        depth += 1
-        if max_states is not None and sum(r["stored"] for r in reports) >= max_states:
-            result.complete = False
-            return finish(reports, OK, None, None, depth)
+    def sum_counts(self, reports: list[dict[str, Any]]) -> dict[str, Any]:
+        k = len(self.spec.actions)
+        return {
+            "stored": sum(r["stored"] for r in reports),
+            "generated": self.init_generated + sum(r["generated"] for r in reports),
+            "fired": [sum(r["fired"][i] for r in reports) for i in range(k)],
+            "new": [sum(r["new"][i] for r in reports) for i in range(k)],
+        }
+
+    def stop(self, event: tuple, depth: int, cpu: list[float]) -> Result:
+        """The one-process search stops at ``event``: recount up to it, then report it."""
+        key, kind = event[0], event[1]
+        recounts = self.broadcast("recount", key)
+        counts = self.sum_counts(recounts)
+        if kind == CUT:
+            _, _, name, gid, label, t = event
+            return self.finish(
+                counts, VIOLATION, name, self.rebuild(self.chain(gid)) + [Step(label, t)], depth + 1, cpu
+            )
+        if kind == STATE:
+            _, _, name, parent, ai, fp = event
+            return self.finish(counts, VIOLATION, name, self.rebuild(self.chain(parent) + [(ai, fp)]), depth + 1, cpu)
+        if kind == DEAD:
+            return self.finish(counts, DEADLOCK, None, self.rebuild(self.chain(event[3])), depth, cpu)
+        self.result.complete = False  # max_states reached
+        grew = any(r["new_in_level"] for r in recounts)
+        return self.finish(counts, OK, None, None, depth + (1 if grew else 0), cpu)

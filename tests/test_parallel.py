@@ -1,59 +1,106 @@
-"""Two worker processes: the same counts, depth and counterexample length as one process."""
+"""Worker processes report exactly what one process reports: counts, depth, coverage and the trace itself."""
 
 from __future__ import annotations
 
-from modelcheck import DEADLOCK, OK, VIOLATION, check
+import pytest
+
+from modelcheck import DEADLOCK, OK, VIOLATION, Result, check
 from modelcheck.cli import main
 from modelcheck.parallel import parallel_bfs
 from modelcheck.replay import validate_trace
-from spec.core import Spec, action
+from spec.core import Spec, action, invariant
 from spec.paxos import Paxos
+from spec.raft import Raft
 from spec.registry import build
 
 
-def test_parallel_counts_equal_sequential() -> None:
-    for spec, sym in ((Paxos(), False), (Paxos(), True), (build("dueling"), False)):
-        a = check(spec, symmetry=sym)
-        b = parallel_bfs(spec, workers=2, symmetry=sym)
-        assert (b.verdict, b.distinct_states, b.states_generated, b.depth) == (
-            OK,
-            a.distinct_states,
-            a.states_generated,
-            a.depth,
-        )
-        # Which action is credited with a new state depends on which worker saw it first; the totals do not.
-        assert {k: c.fired for k, c in b.coverage.items()} == {k: c.fired for k, c in a.coverage.items()}
-        assert sum(c.new for c in b.coverage.values()) == sum(c.new for c in a.coverage.values())
-    assert parallel_bfs(Paxos(), workers=3).distinct_states == 3921
+def summary(r: Result) -> tuple:
+    """Everything a run reports that must not depend on the number of workers."""
+    trace = None if r.trace is None else [(None if st.label is None else str(st.label), st.state) for st in r.trace]
+    coverage = {k: (c.fired, c.new) for k, c in r.coverage.items()}
+    return r.verdict, r.violated, r.distinct_states, r.states_generated, r.depth, r.complete, coverage, trace
 
 
-def test_parallel_counterexample_is_as_short_and_replays() -> None:
+def assert_same(spec: Spec, workers: tuple[int, ...] = (2,), **kw: object) -> Result:
+    one = check(spec, **kw)
+    for n in workers:
+        assert summary(parallel_bfs(spec, workers=n, **kw)) == summary(one), f"{n} workers, {kw}"
+    return one
+
+
+def test_complete_runs_equal_one_process() -> None:
+    assert assert_same(Paxos(), (2, 3)).distinct_states == 3921
+    assert assert_same(Paxos(), symmetry=True).distinct_states == 443
+    assert assert_same(build("dueling")).verdict == OK
+    r = assert_same(Raft(servers=2, max_term=2, max_log=1))
+    assert (r.distinct_states, r.states_generated, r.depth) == (1760, 13797, 28)
+
+
+def test_violations_stop_where_one_process_stops() -> None:
+    # A violation found mid-level: the parallel run finishes the level, then recounts up to that state.
+    for variant in ("ignore-votes", "dup-ballot", "accept-below-promise"):
+        spec = build("paxos", variant)
+        one = assert_same(spec, (2, 3))
+        assert one.verdict == VIOLATION and one.violated == "Agreement"
     spec = build("paxos", "ignore-votes")
     b = parallel_bfs(spec, workers=2)
-    assert (b.verdict, b.violated, b.trace_length, b.depth) == (VIOLATION, "Agreement", 12, 13)
+    assert (b.violated, b.trace_length, b.depth, b.distinct_states, b.states_generated) == (
+        "Agreement",
+        12,
+        13,
+        check(spec).distinct_states,
+        check(spec).states_generated,
+    )
     validate_trace(spec, b.trace)
-    assert not spec.invariants["Agreement"](b.trace[-1].state)
+    assert_same(spec, symmetry=True)
 
 
 class Ladder(Spec):
-    """Two counters, each up to 3; the state (3, 3) has no successor."""
+    """Two counters, each up to 3; the state (3, 3) has no successor; a constraint keeps the sum below 7."""
 
     name = "ladder"
 
+    def __init__(self, limit: int = 7, bad: tuple[int, int] | None = None, inits: int = 1) -> None:
+        self.limit, self.bad, self.inits = limit, bad, inits
+        super().__init__()
+
     def init_states(self):
-        return [(0, 0)]
+        return [(0, k) for k in range(self.inits)]
 
     @action(params=lambda self, s: ((0,), (1,)))
     def Up(self, s, i):
         return s[:i] + (s[i] + 1,) + s[i + 1 :] if s[i] < 3 else None
 
+    def constraint(self, s) -> bool:
+        return sum(s) < self.limit
 
-def test_parallel_deadlock_at_the_same_depth() -> None:
-    spec = Ladder()
-    a = check(spec, check_deadlock=True)
-    b = parallel_bfs(spec, workers=2, check_deadlock=True)
-    assert (a.verdict, b.verdict) == (DEADLOCK, DEADLOCK)
-    assert a.trace_length == b.trace_length == 6 and b.trace[-1].state == (3, 3)
+    @invariant
+    def NotBad(self, s) -> bool:
+        return s != self.bad
+
+
+def test_deadlock_at_the_same_state_and_counts() -> None:
+    r = assert_same(Ladder(limit=6), check_deadlock=True)
+    assert r.verdict == OK  # (3, 3) is cut away, so Up stays enabled in (3, 2) and (2, 3)
+    r = assert_same(Ladder(limit=9), (2, 3), check_deadlock=True)
+    assert r.verdict == DEADLOCK and r.trace_length == 6 and r.trace[-1].state == (3, 3)
+
+
+def test_violation_in_a_state_the_constraint_cuts() -> None:
+    r = assert_same(Ladder(limit=5, bad=(3, 2)), (2, 3))
+    assert r.verdict == VIOLATION and r.violated == "NotBad" and r.trace[-1].state == (3, 2)
+    r = assert_same(Ladder(bad=(0, 1), inits=3))  # an initial state violates
+    assert r.trace_length == 0
+
+
+@pytest.mark.parametrize("max_states", [0, 1, 2, 3, 50, 1000, 3920, 3921, 5000])
+def test_max_states_cuts_at_the_same_point(max_states: int) -> None:
+    r = assert_same(Paxos(), max_states=max_states)
+    assert r.complete == (max_states > 3921)
+
+
+def test_more_workers_than_states() -> None:
+    assert assert_same(Ladder(limit=9, inits=2), (5,), check_deadlock=True).verdict == DEADLOCK
 
 
 def test_cli_workers(capsys) -> None:
