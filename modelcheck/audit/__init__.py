@@ -17,8 +17,14 @@ def _paxos(events: Sequence[Event], bounds: dict[str, Any]) -> Mapping:
     return PaxosMapping.from_events(events, bounds)
 
 
+def _raft(events: Sequence[Event], bounds: dict[str, Any]) -> Mapping:
+    from modelcheck.audit.raft_map import RaftMapping
+
+    return RaftMapping.from_events(events, bounds)
+
+
 #: spec name -> builder of its mapping from the merged events and the bounds given
-MAPPINGS: dict[str, Callable[[Sequence[Event], dict[str, Any]], Mapping]] = {"paxos": _paxos}
+MAPPINGS: dict[str, Callable[[Sequence[Event], dict[str, Any]], Mapping]] = {"paxos": _paxos, "raft": _raft}
 
 
 def mapping_for(spec: str, events: Sequence[Event], bounds: dict[str, Any] | None = None) -> Mapping:

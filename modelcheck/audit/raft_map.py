@@ -1,0 +1,486 @@
+"""Auditing Raft traces (docs/trace-format.md) against raft.tla with the extensions of ``raft_spec``.
+
+Every event maps to concrete spec steps: the node, the peer and the message are read off
+the event, so one spec state stays a candidate (no search over open parameters).
+
+Event -> spec steps:
+
+- ``Init``: none; the node's fields must equal raft.tla's Init.  A later ``Init`` of the same
+  node (it found its disk empty) is ``Restart(i)``.
+- ``Restart``: ``Restart(i)``: term, vote and log as stable storage held them.
+- ``Timeout``, ``BecomeLeader``, ``CheckQuorum`` (extension): the action of that name.
+- ``AdvanceCommitIndex``: ``AdvanceCommitIndexTo(i, n)`` (extension), n the new ``commitIndex``.
+- ``RequestVote(j)``: ``RequestVote(i, j)`` (``j = i``: the node's own vote, a message to itself).
+- ``ClientRequest(v)``: ``ClientRequest(i, v)`` (the new leader's ``noop`` too).
+- ``AppendEntries(j)``: ``AppendEntriesRange(i, j, b, e, c)``: the message's entries ``[b, e)``
+  and commit index; one step per batch.
+- ``HandleAppendEntriesRequest``: raft.tla's handler once per branch taken: ``reject`` and
+  ``return-to-follower`` one step; ``accept`` one step per entry removed on a conflict, one
+  to append what is missing, one to reply.
+- ``HandleRequestVoteRequest``/``Response``, ``HandleAppendEntriesResponse``, ``UpdateTerm``,
+  ``DropStaleResponse``: the raft.tla handler with the received message.
+- ``DropMessage``: ``DropMessage(m)``: a node ignoring a message is the network losing it.
+- ``PreVote``, ``HandlePreVoteRequest``/``Response``, ``ReadIndex``, ``TransferLeadership``:
+  none (stutter): they change no variable of raft.tla, and their messages are not raft.tla's.
+
+The network's steps are explicit too: a message delivered k > 1 times gets k-1
+``DuplicateMessage(m)`` steps right after it is sent; a message never delivered gets a
+``DropMessage(m)`` step (offline: read off the receipts of all files; online: as the
+simulation reports it).  ``UpdateTerm`` and ``return-to-follower`` do not consume their
+message (as in raft.tla): the node's next event handles it again.
+
+After the steps, the node's ``currentTerm``, ``state``, ``votedFor``, whole ``log`` and
+``commitIndex`` must equal the spec's, and ``matchIndex`` on a leader and
+``votesResponded``/``votesGranted`` on a candidate; every raft.tla message the event sent
+must be in the spec's bag.  ``nextIndex`` is not compared: with ``AppendEntriesRange`` the
+spec does not use it (pipelining and fast backtracking move it as they like).  Snapshots
+(``CompactLog``, ``InstallSnapshot``) are not mapped: such a trace is refused by name.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from modelcheck.audit.mapping import Explanation, Mapping, StepPattern
+from modelcheck.audit.raft_spec import RaftImpl
+from modelcheck.audit.tracefile import Event, TraceError
+from spec.core import Label
+from spec.raft import (
+    CANDIDATE,
+    LEADER,
+    NIL,
+    STATE_NAMES,
+    AppendEntriesRequest,
+    AppendEntriesResponse,
+    Count,
+    Log,
+    Message,
+    RaftState,
+    RequestVoteRequest,
+    RequestVoteResponse,
+)
+
+_ROLE = {name: k for k, name in enumerate(STATE_NAMES)}
+_SPEC_TYPES = {
+    "RequestVoteRequest": RequestVoteRequest,
+    "RequestVoteResponse": RequestVoteResponse,
+    "AppendEntriesRequest": AppendEntriesRequest,
+    "AppendEntriesResponse": AppendEntriesResponse,
+}
+#: messages of the extensions (PreVote, transfer, snapshots): not in raft.tla's bag
+_OTHER_TYPES = frozenset({"PreVoteRequest", "PreVoteResponse", "TimeoutNow", "InstallSnapshotRequest"})
+_STUTTER = frozenset({"Init", "PreVote", "HandlePreVoteRequest", "HandlePreVoteResponse", "ReadIndex",
+                      "TransferLeadership"})
+_ONE_STEP = {"Restart": "Restart", "Timeout": "Timeout", "BecomeLeader": "BecomeLeader", "CheckQuorum": "CheckQuorum"}
+_HANDLERS = frozenset({"HandleRequestVoteRequest", "HandleRequestVoteResponse", "HandleAppendEntriesResponse",
+                       "UpdateTerm", "DropStaleResponse"})
+
+MessageId = tuple[int, ...]
+
+
+@dataclass
+class Prepared:
+    """What the audit needs from one event, decoded once: spec encodings of its fields and messages."""
+
+    i: int
+    term: int
+    role: int
+    vote: int
+    log: Log
+    commit: int
+    match: tuple[tuple[int, int], ...] | None  # leader: (peer index, matchIndex)
+    votes: tuple[frozenset[int], frozenset[int]] | None  # candidate: responded, granted
+    recv: Message | None
+    recv_id: MessageId | None
+    consumes: bool
+    old_log: Log
+    kept: int  # entries of the old log kept before the event's new ones (the delta's from - 1)
+    sent: list[tuple[MessageId, Message, bool]]  # (id, spec message, still in flight after the event's steps)
+    steps: list[Explanation]
+
+
+class NetworkFate:
+    """What happened to each sent message on the network: extra copies, and copies lost."""
+
+    def after_send(self, mid: MessageId, to_self: bool) -> tuple[int, bool]:
+        """(copies duplicated, whether the single copy was lost) for a message just sent."""
+        raise NotImplementedError
+
+    def late(self) -> list[tuple[str, MessageId]]:
+        """Copies made (``duplicate``) or lost (``drop``) after their send was audited (taken once)."""
+        return []
+
+
+class ReceiptFate(NetworkFate):
+    """Offline: read off the trace, by counting the receipts that consume each message id."""
+
+    def __init__(self, receipts: Counter[MessageId]) -> None:
+        self.receipts = receipts
+
+    def after_send(self, mid: MessageId, to_self: bool) -> tuple[int, bool]:
+        """k receipts: k - 1 duplicates; none: lost."""
+        r = self.receipts.get(mid, 0)
+        return (r - 1, False) if r else (0, True)
+
+
+class ReportedFate(NetworkFate):
+    """Online: the simulation reports each duplicate and each lost copy as it happens."""
+
+    def __init__(self) -> None:
+        self.dups: Counter[MessageId] = Counter()
+        self.lost: Counter[MessageId] = Counter()
+        self.audited: set[MessageId] = set()
+        self._late: list[tuple[str, MessageId]] = []
+
+    def report(self, kind: str, mid: MessageId) -> None:
+        """The network duplicated (``duplicate``) or lost (``drop``) one copy of message ``mid``."""
+        if mid in self.audited:  # the send is in the spec's bag already: the step comes with the next event
+            self._late.append((kind, mid))
+        elif kind == "duplicate":
+            self.dups[mid] += 1
+        else:
+            self.lost[mid] += 1
+
+    def after_send(self, mid: MessageId, to_self: bool) -> tuple[int, bool]:
+        """Duplicates and a loss reported before the send event was audited."""
+        self.audited.add(mid)
+        lost = self.lost.pop(mid, 0)
+        dups = self.dups.pop(mid, 0)
+        self._late.extend([("drop", mid)] * max(0, lost - 1))  # several copies lost: one at send, the rest later
+        return dups, lost > 0
+
+    def late(self) -> list[tuple[str, MessageId]]:
+        """Copies made or lost after the send was audited (e.g. a crashed receiver), since the last event."""
+        out, self._late = self._late, []
+        return out
+
+
+class RaftMapping(Mapping):
+    """raft.tla's vocabulary (plus the documented extensions) for a trace of Raft nodes."""
+
+    known_actions = frozenset(
+        {"Init", "Restart", "Timeout", "RequestVote", "HandleRequestVoteRequest", "HandleRequestVoteResponse",
+         "BecomeLeader", "ClientRequest", "AppendEntries", "HandleAppendEntriesRequest",
+         "HandleAppendEntriesResponse", "AdvanceCommitIndex", "UpdateTerm", "DropStaleResponse", "PreVote",
+         "HandlePreVoteRequest", "HandlePreVoteResponse", "DropMessage", "ReadIndex", "TransferLeadership",
+         "CheckQuorum"}
+    )
+    known_fields = frozenset({"currentTerm", "state", "votedFor", "log", "commitIndex", "nextIndex", "matchIndex",
+                              "votesResponded", "votesGranted"})
+    stutter_actions = _STUTTER
+    max_candidates = 64
+
+    def __init__(self, nodes: Sequence[int], fate: NetworkFate) -> None:
+        if not nodes:
+            raise TraceError("a Raft trace header needs \"nodes\": the cluster's node ids")
+        self.nodes = sorted(nodes)
+        self.index = {n: k for k, n in enumerate(self.nodes)}
+        self.spec = RaftImpl(servers=len(self.nodes), abbreviate=True)
+        self.fate = fate
+        self.values: dict[str, int] = {}
+        self.value_names: list[str] = []
+        self.logs: dict[int, Log] = {}
+        self.booted: set[int] = set()  # nodes whose first event has been seen
+        self.in_flight: dict[MessageId, list[Any]] = {}  # id -> [spec message, copies not yet accounted for]
+
+    @classmethod
+    def from_events(cls, events: Sequence[Event], bounds: dict[str, Any] | None = None) -> RaftMapping:
+        """The mapping for recorded traces: nodes from the header, network fate from the receipts."""
+        if not events:
+            raise TraceError("the trace has no events")
+        nodes = events[0].header.get("nodes")
+        if not isinstance(nodes, list) or not all(isinstance(n, int) for n in nodes):
+            raise TraceError(f'{events[0].file}:1: a Raft trace header needs "nodes": a list of node ids')
+        for b in bounds or {}:
+            if b != "servers":
+                raise TraceError(f"--bounds {b}: the raft audit reads terms, logs and values off the trace; "
+                                 "only 'servers' may be given")
+        if bounds and bounds.get("servers") not in (None, len(nodes)):
+            raise TraceError(f"--bounds servers={bounds['servers']} but the trace's header names {len(nodes)} nodes")
+        receipts: Counter[MessageId] = Counter()
+        for e in events:
+            if e.recv is not None and consumes(e):
+                receipts[tuple(e.recv["id"])] += 1
+        mapping = cls(nodes, ReceiptFate(receipts))
+        unknown = mapping.check_vocabulary(events)
+        if not unknown:
+            for e in events:
+                mapping.prepare(e)
+        return mapping
+
+    # -- decoding ---------------------------------------------------------------------------
+    def _node(self, n: Any, where: str) -> int:
+        if n not in self.index:
+            raise TraceError(f"{where}: node {n!r} is not one of the cluster's nodes {self.nodes}")
+        return self.index[n]
+
+    def value(self, name: Any) -> int:
+        """The spec value (a small int) of a trace value string, interned in order of appearance."""
+        key = str(name)
+        v = self.values.get(key)
+        if v is None:
+            v = self.values[key] = len(self.value_names)
+            self.value_names.append(key)
+        return v
+
+    def _entries(self, raw: Any, where: str) -> tuple[tuple[int, int], ...]:
+        try:
+            return tuple((int(t), self.value(v)) for t, v in raw)
+        except (TypeError, ValueError):
+            raise TraceError(f"{where}: log entries must be [term, value] pairs, got {raw!r}") from None
+
+    def spec_message(self, m: dict[str, Any], where: str) -> Message | None:
+        """A trace message as a raft.tla message tuple (None for the extensions' message types)."""
+        typ = m.get("type")
+        if typ in _OTHER_TYPES:
+            return None
+        t = _SPEC_TYPES.get(typ)  # type: ignore[arg-type]
+        if t is None:
+            raise TraceError(f"{where}: unknown message type {typ!r}")
+        try:
+            head = (t, self._node(m["msource"], where), self._node(m["mdest"], where), int(m["mterm"]))
+            if t == RequestVoteRequest:
+                return head + (int(m["mlastLogTerm"]), int(m["mlastLogIndex"]))
+            if t == RequestVoteResponse:
+                return head + (int(bool(m["mvoteGranted"])), ())
+            if t == AppendEntriesRequest:
+                entries = self._entries(m["mentries"], where)
+                return head + (int(m["mprevLogIndex"]), int(m["mprevLogTerm"]), entries, (), int(m["mcommitIndex"]))
+            return head + (int(bool(m["msuccess"])), int(m["mmatchIndex"]))
+        except KeyError as exc:
+            raise TraceError(f"{where}: a {typ} message needs the field {exc.args[0]!r}") from None
+
+    def prepare(self, event: Event) -> Prepared:
+        """Decode an event (once, in trace order: the log delta needs the node's previous log)."""
+        p = event.extra.get("_raft")
+        if p is not None:
+            return p
+        w = event.where
+        i = self._node(event.node, w)
+        st = event.state
+        try:
+            lj = st["log"]
+            frm = int(lj["from"])
+            new = self._entries(lj["entries"], w)
+            role = _ROLE[st["state"]]
+            vote = NIL if st["votedFor"] is None else self._node(st["votedFor"], w)
+            term, commit = int(st["currentTerm"]), int(st["commitIndex"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TraceError(f"{w}: the state needs currentTerm, state, votedFor, log and commitIndex ({exc!r})") \
+                from None
+        if "snapshot" in lj:
+            raise TraceError(f"{w}: a log with a snapshot: the raft audit does not map snapshots")
+        old = () if event.action in ("Init", "Restart") else self.logs.get(i, ())
+        if not 1 <= frm <= len(old) + 1:
+            raise TraceError(f"{w}: log delta from {frm}, but node {event.node}'s log had {len(old)} entries")
+        log = old if (frm == len(old) + 1 and not new) else old[: frm - 1] + new
+        self.logs[i] = log
+        match = votes = None
+        if role == LEADER:
+            mi = st.get("matchIndex", {})
+            match = tuple(sorted((self._node(int(k), w), int(x)) for k, x in mi.items()))
+        elif role == CANDIDATE:
+            votes = (frozenset(self._node(n, w) for n in st.get("votesResponded", [])),
+                     frozenset(self._node(n, w) for n in st.get("votesGranted", [])))
+        recv = recv_id = None
+        if event.recv is not None:
+            recv = self.spec_message(event.recv, w)
+            recv_id = tuple(event.recv["id"])
+        p = Prepared(i, term, role, vote, log, commit, match, votes, recv, recv_id, consumes(event), old,
+                     frm - 1, [], [])
+        pre: list[StepPattern] = []
+        for kind, mid in self.fate.late():
+            if mid not in self.in_flight:
+                continue
+            if kind == "drop":
+                pre.append(StepPattern("DropMessage", (self.in_flight_take(mid),)))
+            else:
+                self.in_flight[mid][1] += 1
+                pre.append(StepPattern("DuplicateMessage", (self.in_flight[mid][0],)))
+        post: list[StepPattern] = []
+        for m in event.sent:
+            sm = self.spec_message(m, w)
+            if sm is None:
+                continue
+            mid = tuple(m["id"])
+            dups, lost = self.fate.after_send(mid, sm[1] == sm[2])
+            post.extend([StepPattern("DuplicateMessage", (sm,))] * dups)
+            if lost:
+                post.append(StepPattern("DropMessage", (sm,)))
+            else:
+                self.in_flight[mid] = [sm, 1 + dups]
+            p.sent.append((mid, sm, not lost))
+        if recv is not None and p.consumes and recv_id in self.in_flight:
+            self.in_flight_take(recv_id)
+        p.steps = [pre + core + post for core in self._core(event, p)]
+        self.booted.add(i)
+        event.extra["_raft"] = p
+        return p
+
+    def in_flight_take(self, mid: MessageId) -> Message:
+        """One copy of message ``mid`` has been received or lost; returns its spec message."""
+        rec = self.in_flight[mid]
+        rec[1] -= 1
+        if rec[1] <= 0:
+            del self.in_flight[mid]
+        return rec[0]
+
+    def _core(self, event: Event, p: Prepared) -> list[list[StepPattern]]:
+        """The alternatives of spec steps for the event itself (without the network's)."""
+        a, i, w = event.action, p.i, event.where
+        if a == "Init" and i in self.booted:  # a node that ran before found nothing on its disk
+            return [[StepPattern("Restart", (i,))]]
+        if a in _STUTTER:
+            return [[]]
+        if a in _ONE_STEP:
+            return [[StepPattern(_ONE_STEP[a], (i,))]]
+        if a == "AdvanceCommitIndex":
+            return [[StepPattern("AdvanceCommitIndexTo", (i, p.commit))]]
+        if a == "ClientRequest":
+            if "v" not in event.params:
+                raise TraceError(f"{w}: ClientRequest needs the parameter v")
+            return [[StepPattern("ClientRequest", (i, self.value(event.params["v"])))]]
+        if a == "RequestVote":
+            return [[StepPattern("RequestVote", (i, self._node(event.params.get("j"), w)))]]
+        if a == "AppendEntries":
+            if not p.sent:
+                raise TraceError(f"{w}: AppendEntries sends no AppendEntriesRequest")
+            m = p.sent[0][1]
+            b = m[4] + 1
+            return [[StepPattern("AppendEntriesRange", (i, m[2], b, b + len(m[6]), m[8]))]]
+        m = p.recv
+        if a == "DropMessage":
+            return [[StepPattern("DropMessage", (m,))]] if m is not None else [[]]
+        if m is None:
+            raise TraceError(f"{w}: {a} needs the message it received (\"recv\") of a raft.tla type")
+        j = m[1]
+        if a in _HANDLERS:
+            return [[StepPattern(a, (i, j, m))]]
+        # HandleAppendEntriesRequest: one raft.tla step per branch taken
+        step = StepPattern("HandleAppendEntriesRequest", (i, j, m))
+        if event.params.get("case") != "accept":
+            return [[step]]
+        kept = min(p.kept, len(p.old_log))
+        removed = len(p.old_log) - kept
+        appended = 1 if len(p.log) > kept else 0
+        n = removed + appended + 1
+        return [[step] * n] if n == 1 else [[step], [step] * n]  # the one-step form: for the report's diff
+
+    # -- the abstraction function -----------------------------------------------------------
+    def explanations(self, event: Event) -> list[Explanation]:
+        """The event's spec steps (see the module's table)."""
+        return self.prepare(event).steps
+
+    def agrees(self, event: Event, state: RaftState) -> bool:
+        """The node's raft.tla variables equal the event's, and its sent messages are in the bag."""
+        p = self.prepare(event)
+        i = p.i
+        if (state.currentTerm[i] != p.term or state.state[i] != p.role or state.votedFor[i] != p.vote
+                or state.commitIndex[i] != p.commit or state.log[i] != p.log):
+            return False
+        if p.match is not None:
+            row = state.matchIndex[i]
+            if any(row[j] != x for j, x in p.match):
+                return False
+        if p.votes is not None and (state.votesResponded[i], state.votesGranted[i]) != p.votes:
+            return False
+        msgs = state.messages
+        return all(Count(msgs, m) > 0 for _, m, flying in p.sent if flying)
+
+    def _show_log(self, xlog: Log) -> list[list[Any]]:
+        return [[t, self.value_names[v]] for t, v in xlog]
+
+    def show_message(self, m: Message) -> dict[str, Any]:
+        """A spec message with the trace's node ids and value strings."""
+        rec = self.spec.show_message(m)
+        rec["msource"], rec["mdest"] = self.nodes[m[1]], self.nodes[m[2]]
+        rec.pop("mlog", None)
+        if "mentries" in rec:
+            rec["mentries"] = self._show_log(m[6])
+        return rec
+
+    def node_view(self, event: Event, state: RaftState) -> dict[str, Any]:
+        """The node's raft.tla variables in ``state``, spelled as the trace spells them."""
+        p = self.prepare(event)
+        i = p.i
+        v = state.votedFor[i]
+        view: dict[str, Any] = {
+            "currentTerm": state.currentTerm[i],
+            "state": STATE_NAMES[state.state[i]],
+            "votedFor": None if v == NIL else self.nodes[v],
+            "log": self._show_log(state.log[i]),
+            "commitIndex": state.commitIndex[i],
+        }
+        if p.match is not None:
+            view["matchIndex"] = {str(self.nodes[j]): state.matchIndex[i][j] for j, _ in p.match}
+        if p.votes is not None:
+            view["votesResponded"] = sorted(self.nodes[j] for j in state.votesResponded[i])
+            view["votesGranted"] = sorted(self.nodes[j] for j in state.votesGranted[i])
+        view["sent"] = [self.show_message(m) for _, m, flying in p.sent if flying and Count(state.messages, m)]
+        return view
+
+    def event_view(self, event: Event) -> dict[str, Any]:
+        """The event's report of the same fields."""
+        p = self.prepare(event)
+        view: dict[str, Any] = {
+            "currentTerm": p.term,
+            "state": STATE_NAMES[p.role],
+            "votedFor": None if p.vote == NIL else self.nodes[p.vote],
+            "log": self._show_log(p.log),
+            "commitIndex": p.commit,
+        }
+        if p.match is not None:
+            view["matchIndex"] = {str(self.nodes[j]): x for j, x in p.match}
+        if p.votes is not None:
+            view["votesResponded"] = sorted(self.nodes[j] for j in p.votes[0])
+            view["votesGranted"] = sorted(self.nodes[j] for j in p.votes[1])
+        view["sent"] = [self.show_message(m) for _, m, flying in p.sent if flying]
+        return view
+
+    def involves(self, event: Event, label: Label) -> bool:
+        """The stepping node's own actions (network steps are not the node's)."""
+        return label.name not in ("DropMessage", "DuplicateMessage") and label.params[:1] == (self.index[event.node],)
+
+    def show_label(self, label: Label) -> str:
+        """Nodes by the trace's ids, values by the trace's strings, messages in short."""
+        names = self.spec.action(label.name).param_names
+        shown = []
+        for n, x in zip(names, label.params):
+            if n in ("i", "j"):
+                shown.append(f"{n}=node {self.nodes[x]}")
+            elif n == "v":
+                shown.append(f"v={self.value_names[x] if x < len(self.value_names) else x!r}")
+            elif n == "m":
+                shown.append(f"m={short_message(self.show_message(x))}")
+            else:
+                shown.append(f"{n}={x}")
+        return f"{label.name}({', '.join(shown)})"
+
+    def init_states(self) -> Iterable[RaftState]:
+        """raft.tla's Init."""
+        return self.spec.init_states()
+
+
+def consumes(event: Event) -> bool:
+    """Whether the event's receipt takes its message out of the network (UpdateTerm and stepping down do not)."""
+    if event.action == "UpdateTerm":
+        return False
+    return not (event.action == "HandleAppendEntriesRequest" and event.params.get("case") == "return-to-follower")
+
+
+def short_message(rec: dict[str, Any]) -> str:
+    """``AppendEntriesRequest 1->2 term 3 prev 4/2 entries 1 commit 4``: a message in one short phrase."""
+    t = rec["mtype"]
+    head = f"{t} {rec['msource']}->{rec['mdest']} term {rec['mterm']}"
+    if t == "AppendEntriesRequest":
+        ents = rec["mentries"]
+        shown = ",".join(f"{e[0]}:{e[1]}" for e in ents[:3]) + (",..." if len(ents) > 3 else "")
+        return f"{head} prev {rec['mprevLogIndex']}/{rec['mprevLogTerm']} [{shown}] commit {rec['mcommitIndex']}"
+    if t == "AppendEntriesResponse":
+        return f"{head} {'ok' if rec['msuccess'] else 'reject'} match {rec['mmatchIndex']}"
+    if t == "RequestVoteRequest":
+        return f"{head} last {rec['mlastLogIndex']}/{rec['mlastLogTerm']}"
+    return f"{head} {'granted' if rec['mvoteGranted'] else 'denied'}"

@@ -1,0 +1,195 @@
+"""raft.tla extended with what a production Raft does by design, for auditing its traces.
+
+Each extension is one rule, written as etcd-io/raft's ``tla/etcdraft.tla`` writes it where
+that spec has it (its trace validation, ``Traceetcdraft.tla``, faces the same departures):
+
+- **AppendEntriesRange(i, j, b, e)** (etcdraft's ``AppendEntriesInRangeToPeer``): a leader
+  sends j the entries ``[b, e)`` of its log, any range starting after what j is known to
+  match (``matchIndex[i][j] + 1 <= b <= e <= Len(log[i]) + 1``).  This is what batching,
+  pipelining and heartbeats need: raft.tla sends at most the one entry at ``nextIndex``,
+  which moves only on a reply.  A batch of k entries is **one** step of this action, not k
+  raft.tla steps, because it is one message on the wire: k single-entry messages would need
+  a ``nextIndex`` that moves on sending and k-1 replies that no node ever sent, i.e. steps
+  invented by the mapping.  ``mcommitIndex`` is ``c``: either ``Min(commitIndex[i], e - 1)``
+  as raft.tla and etcd send it (for a heartbeat ``e - 1 = matchIndex``, etcdraft's heartbeat
+  commit), or the whole ``commitIndex[i]``, the Raft paper's ``leaderCommit`` (Figure 2),
+  which is safe because the follower takes ``Min(leaderCommit, index of last new entry)``.
+- **HandleAppendEntriesRequest** accepts multi-entry requests as etcdraft.tla does: the
+  conflict branch removes the last entry while some entry of the request conflicts; the
+  no-conflict branch appends the entries the log lacks (all of them, one step); the
+  already-done branch applies when every entry is present.  raft.tla's handler looks at the
+  first entry only, which is right for the single entries it sends and wrong for a batch.
+  On success ``commitIndex`` becomes ``Max(commitIndex, Min(mcommitIndex, mprevLogIndex +
+  Len(mentries)))`` (etcdraft's ``CommitTo``): it is never lowered by a stale request.
+- **matchIndex** takes the maximum with the acknowledged index (etcdraft, and the
+  implementation): a reordered, older success does not lower it.
+- **AdvanceCommitIndexTo(i, n)**: a leader commits up to some index n above its
+  ``commitIndex`` that a quorum (itself included) stores and whose entry is of its term;
+  raft.tla's ``AdvanceCommitIndex`` is the case n = the highest such index.  A leader that
+  counts itself only for entries it has made durable (it sends before its own fsync, Raft
+  thesis 10.2.1) may commit less than that maximum; every such n is safe for the same
+  reason the maximum is (the entry is of the leader's term and on a quorum).
+- **CheckQuorum(i)**: a leader that has not heard from a quorum steps down to follower in
+  the same term.  It changes only ``state[i]``, so every safety property is preserved.
+
+Values are the integers the audit interns from the trace's value strings, unbounded; the
+history variables are off (they are proof aids, not part of what an implementation reports).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from spec.core import action
+from spec.raft import (
+    CANDIDATE,
+    EXCEPT,
+    FOLLOWER,
+    LEADER,
+    AppendEntriesRequest,
+    AppendEntriesResponse,
+    Log,
+    Message,
+    Raft,
+    RaftState,
+    Reply,
+    WithMessage,
+)
+
+
+def _ranges(self: RaftImpl, s: RaftState) -> Iterator[tuple[int, int, int, int, int]]:
+    for i in self.Server:
+        if s.state[i] != LEADER:
+            continue
+        top = len(s.log[i]) + 1
+        for j in self.Server:
+            if j == i:
+                continue
+            low = s.matchIndex[i][j] + 1
+            ci = s.commitIndex[i]
+            if self.abbreviate:  # a report's "allowed steps": the whole rest of the log, or nothing
+                spans = sorted({(low, low), (low, top), (top, top)})
+            else:
+                spans = [(b, e) for b in range(low, top + 1) for e in range(b, top + 1)]
+            for b, e in spans:
+                for c in sorted({min(ci, e - 1), ci}):
+                    yield (i, j, b, e, c)
+
+
+def _leaders(self: RaftImpl, s: RaftState) -> list[tuple[int]]:
+    return [(i,) for i in self.Server if s.state[i] == LEADER]
+
+
+def _commit_targets(self: RaftImpl, s: RaftState) -> list[tuple[int, int]]:
+    return [(i, n) for i in self.Server if s.state[i] == LEADER for n in range(s.commitIndex[i] + 1, len(s.log[i]) + 1)]
+
+
+def has_no_conflict(xlog: Log, index: int, entries: tuple) -> bool:
+    """etcdraft's ``HasNoConflict``: every entry of the request that the log holds has the same term."""
+    if index > len(xlog) + 1:
+        return False
+    overlap = min(len(entries), len(xlog) - index + 1)
+    return all(xlog[index + k - 1][0] == entries[k][0] for k in range(overlap))
+
+
+class RaftImpl(Raft):
+    """raft.tla plus batching/pipelining, multi-entry accept, monotone commit and matchIndex, CheckQuorum."""
+
+    name = "raft"
+
+    def __init__(self, servers: int = 3, abbreviate: bool = False, **kw: Any) -> None:
+        self.abbreviate = abbreviate  # enumerate only three ranges per peer (for audit reports, not for checking)
+        kw.setdefault("no_history", True)
+        kw.setdefault("max_term", 1 << 30)
+        kw.setdefault("max_log", 1 << 30)
+        super().__init__(servers=servers, **kw)
+        self.Value = range(1 << 30)  # type: ignore[assignment]  # interned value strings: unbounded
+
+    def bounds(self) -> dict[str, Any]:
+        """Only the number of servers is a bound here: terms, logs and values come from the trace."""
+        return {"servers": self._n, "extensions": "etcdraft"}
+
+    # -- leader: send any range of the log ----------------------------------------------------
+    @action(params=_ranges)
+    def AppendEntriesRange(self, s: RaftState, i: int, j: int, b: int, e: int, c: int) -> RaftState | None:
+        """Leader i sends j the entries [b, e) of its log (e = b: none, a heartbeat) and the commit index c."""
+        if i == j or s.state[i] != LEADER:
+            return None
+        lg = s.log[i]
+        if not (s.matchIndex[i][j] + 1 <= b <= e <= len(lg) + 1):
+            return None
+        if c != s.commitIndex[i] and c != self.LeaderCommitFor(s.commitIndex[i], e - 1):
+            return None
+        prevLogIndex = b - 1
+        prevLogTerm = lg[prevLogIndex - 1][0] if prevLogIndex > 0 else 0
+        lastEntry = e - 1
+        m = (
+            AppendEntriesRequest,
+            i,
+            j,
+            s.currentTerm[i],
+            prevLogIndex,
+            prevLogTerm,
+            lg[b - 1 : lastEntry],
+            (),
+            c,
+        )
+        return s.but(allLogs=self.NextAllLogs(s), messages=WithMessage(m, s.messages))
+
+    @action(params=_commit_targets)
+    def AdvanceCommitIndexTo(self, s: RaftState, i: int, n: int) -> RaftState | None:
+        """Leader i commits up to n: above its commitIndex, stored by a quorum, an entry of its current term."""
+        if s.state[i] != LEADER or not s.commitIndex[i] < n <= len(s.log[i]):
+            return None
+        if not self.CommitTermOk(s.log[i][n - 1][0], s.currentTerm[i]):
+            return None
+        match = s.matchIndex[i]
+        if not self.IsQuorum({i} | {k for k in self.Server if match[k] >= n}):
+            return None
+        return s.but(allLogs=self.NextAllLogs(s), commitIndex=EXCEPT(s.commitIndex, i, n))
+
+    @action(params=_leaders)
+    def CheckQuorum(self, s: RaftState, i: int) -> RaftState | None:
+        """Leader i, not having heard from a quorum for an election timeout, becomes a follower (same term)."""
+        if s.state[i] != LEADER:
+            return None
+        return s.but(allLogs=self.NextAllLogs(s), state=EXCEPT(s.state, i, FOLLOWER))
+
+    # -- follower: multi-entry requests (etcdraft.tla) ---------------------------------------------
+    def HandleAppendEntriesRequest(self, s: RaftState, i: int, j: int, m: Message) -> RaftState | None:
+        """i handles an AppendEntries request: reject, step down, or accept (done / conflict / append)."""
+        term = s.currentTerm[i]
+        mterm = m[3]
+        if not (mterm <= term and self._is_receivable(s, i, j, m, AppendEntriesRequest)):
+            return None
+        _, _, _, _, prev, prevTerm, entries, _, mcommit = m
+        lg = s.log[i]
+        st = s.state[i]
+        logOk = prev == 0 or (0 < prev <= len(lg) and prevTerm == lg[prev - 1][0])
+        if mterm < term or (st == FOLLOWER and not logOk):  # reject request
+            response = (AppendEntriesResponse, i, j, term, 0, 0)
+            return s.but(allLogs=self.NextAllLogs(s), messages=Reply(response, m, s.messages))
+        if st == CANDIDATE:  # return to follower state (m stays, to be handled again)
+            return s.but(allLogs=self.NextAllLogs(s), state=EXCEPT(s.state, i, FOLLOWER))
+        if st != FOLLOWER:
+            return None
+        index = prev + 1
+        last = prev + len(entries)
+        fits = has_no_conflict(lg, index, entries)
+        if not entries or (last <= len(lg) and fits):  # already done with request
+            commit = max(s.commitIndex[i], min(mcommit, last))  # etcdraft CommitTo: never lowered
+            response = (AppendEntriesResponse, i, j, term, 1, last)
+            return s.but(
+                allLogs=self.NextAllLogs(s),
+                commitIndex=EXCEPT(s.commitIndex, i, commit),
+                messages=Reply(response, m, s.messages),
+            )
+        if not fits:  # conflict: remove 1 entry (the last one)
+            return s.but(allLogs=self.NextAllLogs(s), log=EXCEPT(s.log, i, lg[:-1]))
+        # no conflict: append the entries the log lacks
+        return s.but(allLogs=self.NextAllLogs(s), log=EXCEPT(s.log, i, lg + entries[len(lg) - index + 1 :]))
+
+    def AckedIndex(self, s: RaftState, i: int, m: Message) -> int:
+        """matchIndex' of a success: ``Max(matchIndex[i][j], m.mmatchIndex)`` (etcdraft)."""
+        return max(s.matchIndex[i][m[1]], m[5])
