@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import z3
 
-from proofs.evaluate import compile_formula
+from proofs.evaluate import closure, compile_formula, ground
 from proofs.paxos import PaxosEncoding
 from proofs.paxos_instance import PaxosInstance, encoding_for
 from spec.core import Label
@@ -94,6 +94,7 @@ def check(spec: Paxos, enc: PaxosEncoding | None = None, sample_every: int = 0) 
     if missing:
         raise ValueError(f"the encoding has no action {', '.join(sorted(missing))} of {spec.describe()}")
     rep = Report()
+    oracle: SuccessorOracle | None = None
     for n, (s, succ) in enumerate(reachable(spec)):
         rep.states += 1
         st = inst.structure({"": s})
@@ -108,28 +109,44 @@ def check(spec: Paxos, enc: PaxosEncoding | None = None, sample_every: int = 0) 
                 rep.transition_failures.append((s, Label(name, params), t))
         if sample_every and n % sample_every == 0:
             rep.sampled += 1
-            extra = extra_successor(inst, enc, s, [t for _, _, t in succ])
+            oracle = oracle or SuccessorOracle(inst, enc)
+            extra = oracle.extra(s, [t for _, _, t in succ])
             if extra is not None:
                 rep.extra_successors.append((s, extra))
     rep.seconds = time.perf_counter() - started
     return rep
 
 
-def extra_successor(
-    inst: PaxosInstance, enc: PaxosEncoding, s: PaxosState, known: list[PaxosState]
-) -> PaxosState | None:
-    """A successor of ``s`` under the encoding's Next that is none of ``known``, or None (Z3 proves there is none)."""
-    pre, post = enc.state(""), enc.state("'")
-    solver = z3.Solver()
-    solver.set(timeout=30_000)
-    solver.add(*inst.facts())
-    solver.add(*inst.state_literals(pre, s))
-    solver.add(z3.Or([a.formula for a in enc.actions(pre, post)]))
-    for t in set(known):
-        solver.add(inst.differs(post, t))
-    verdict = solver.check()
-    if verdict == z3.unsat:
-        return None
-    if verdict == z3.sat:
-        return inst.read_state(solver.model(), post)
-    raise RuntimeError(f"Z3 could not decide the successors of {s}: {solver.reason_unknown()}")
+class SuccessorOracle:
+    """Z3 asked for a successor of a given state outside a given set (Next grounded once, reused per state)."""
+
+    def __init__(self, inst: PaxosInstance, enc: PaxosEncoding) -> None:
+        self.inst = inst
+        self.pre, self.post = enc.state(""), enc.state("'")
+        elems = inst.elements()
+        renamed, params = [], []
+        for act in enc.actions(self.pre, self.post):  # actions share parameter names: each gets its own unknowns
+            fresh = [(p, z3.Const(f"{act.name}.{p}", p.sort())) for p in act.params]
+            renamed.append(z3.substitute(act.formula, *fresh))
+            params += [f for _, f in fresh]
+        self.solver = z3.Solver()
+        self.solver.set(timeout=30_000)
+        self.solver.add(*inst.facts(quantified_closure=False))
+        self.solver.add(ground(z3.Or(renamed), elems), *closure(params, elems))
+
+    def extra(self, s: PaxosState, known: list[PaxosState]) -> PaxosState | None:
+        """A successor of ``s`` that is none of ``known``, or None when Z3 proves there is none."""
+        solver = self.solver
+        solver.push()
+        try:
+            solver.add(*self.inst.state_literals(self.pre, s))
+            for t in set(known):
+                solver.add(self.inst.differs(self.post, t))
+            verdict = solver.check()
+            if verdict == z3.unsat:
+                return None
+            if verdict == z3.sat:
+                return self.inst.read_state(solver.model(), self.post)
+            raise RuntimeError(f"Z3 could not decide the successors of {s}: {solver.reason_unknown()}")
+        finally:
+            solver.pop()
