@@ -50,6 +50,7 @@ def _bfs(
     started = time.perf_counter()
     fingerprint = fingerprinter(spec, symmetry)
     invariants = list(spec.invariants.items()) if check_invariants else []
+    violated = spec.violated  # the invariants in order, or a spec's equivalent fast path
     constrained = type(spec).constraint is not Spec.constraint
     constraint = spec.constraint
     actions = [(a.enumerate, a.step) for a in spec.actions]
@@ -80,7 +81,7 @@ def _bfs(
     frontier: list[tuple[State, int]] = []
     for s in spec.init_states():
         generated += 1
-        bad = first_violated(invariants, s)
+        bad = violated(s) if invariants else None
         if constrained and not constraint(s):
             if bad:
                 return finish(VIOLATION, bad, [Step(None, s)], 1)
@@ -110,7 +111,7 @@ def _bfs(
                     generated += 1
                     fired[ai] += 1
                     if constrained and not constraint(t):
-                        bad = first_violated(invariants, t)
+                        bad = violated(t) if invariants else None
                         if bad:
                             return finish(
                                 VIOLATION, bad, trace_to(si, Step(Label(spec.actions[ai].name, params), t)), depth + 1
@@ -125,7 +126,7 @@ def _bfs(
                     via_append(ai)
                     new[ai] += 1
                     if invariants:
-                        bad = first_violated(invariants, t)
+                        bad = violated(t)
                         if bad:
                             return finish(VIOLATION, bad, trace_to(ti), depth + 1)
                     append((t, ti))

@@ -152,6 +152,17 @@ class Spec:
         """Named state invariants, checked on every state the checker reaches."""
         return self._invariants
 
+    def violated(self, state: State) -> str | None:
+        """Name of the first invariant ``state`` violates, or ``None``.
+
+        The checker calls this on every state it reaches; a spec may override it with a
+        fast path for states where every invariant plainly holds (tested to agree with this).
+        """
+        for name, inv in self._invariants.items():
+            if not inv(state):
+                return name
+        return None
+
     def constraint(self, state: State) -> bool:
         """TLC ``CONSTRAINT``: a state outside it is checked but neither stored nor expanded."""
         return True
