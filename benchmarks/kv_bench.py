@@ -3,14 +3,16 @@
 Usage: .venv/bin/python benchmarks/kv_bench.py [--sync-writes N] [--writes N] [--concurrency C] [--value-size B]
 
 Reports writes/s, p50/p99 latency and each node's peak RSS (VmHWM) for: our store with fsync
-on, and with fsync off. PySyncObj is not run here (see the README for why); the issue's
-PySyncObj and etcd figures are printed for reference, with the ratios of our figures to them.
+on, and with fsync off; then PySyncObj 0.3.17 (``pip install '.[bench]'``) in the same run, with
+its default settings and with appendEntriesUseBatch=False (benchmarks/pysyncobj_cluster.py),
+and the ratios of our figures to those measurements and to the issue's reference figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import statistics
 import sys
@@ -20,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import pysyncobj_cluster  # noqa: E402
 from impl.kv.client import KVClient  # noqa: E402
 from impl.runtime import cluster  # noqa: E402
 
@@ -56,12 +59,27 @@ async def workload(d: Path, sync_n: int, n: int, conc: int, size: int) -> dict[s
             await c.put(b"p%d.%d" % (w, k), val, session=s)
             plat.append(time.perf_counter() - t)
 
+    cpu0, ccpu0 = node_cpu(d), time.process_time()
     t0 = time.perf_counter()
     await asyncio.gather(*(worker(w) for w in range(conc)))
     pipe_s = time.perf_counter() - t0
+    cpu, ccpu = node_cpu(d) - cpu0, time.process_time() - ccpu0
     await c.close()
-    return {"sync_wps": sync_n / sync_s, "sync_p50": statistics.median(lat) * 1000, "sync_p99": pct(lat, 0.99),
+    return {"cpu_us": cpu / len(plat) * 1e6, "client_cpu_us": ccpu / len(plat) * 1e6,
+            "sync_wps": sync_n / sync_s, "sync_p50": statistics.median(lat) * 1000, "sync_p99": pct(lat, 0.99),
             "pipe_wps": len(plat) / pipe_s, "pipe_p50": statistics.median(plat) * 1000, "pipe_p99": pct(plat, 0.99)}
+
+
+def node_cpu(d: Path) -> float:
+    """CPU seconds (user + system) used so far by the three node processes together."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for i in (1, 2, 3):
+        pid = cluster.pid_of(d, i)
+        if pid:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / tick
 
 
 def peak_rss(d: Path) -> list[int]:
@@ -91,6 +109,13 @@ def run_one(fsync: bool, args: argparse.Namespace) -> dict[str, float]:
     return r
 
 
+def row(name: str, r: dict[str, float]) -> None:
+    """One line of the results table."""
+    print(f"{name:<22} {r['sync_wps']:>9.0f} {r['sync_p50']:>7.2f} {r['sync_p99']:>7.2f} {r['pipe_wps']:>9.0f} "
+          f"{r['pipe_p50']:>7.2f} {r['pipe_p99']:>7.2f} {r['rss'] / 2**20:>11.1f} MiB"
+          + (f"   {r['cpu_us']:.0f} / {r['client_cpu_us']:.0f}" if "cpu_us" in r else ""), flush=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sync-writes", type=int, default=1000)
@@ -98,19 +123,36 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--value-size", type=int, default=100)
     ap.add_argument("--no-trace", action="store_true", help="nodes do not write trace files")
+    ap.add_argument("--no-pysyncobj", action="store_true", help="do not run the PySyncObj cluster")
+    ap.add_argument("--only", choices=("on", "off"), help="run our store with fsync on (or off) only")
     args = ap.parse_args()
     trace = "off" if args.no_trace else "on"
     print(f"3 nodes on 127.0.0.1, key ~8 B, value {args.value_size} B, trace files {trace}; {args.sync_writes} "
           f"sequential writes, then {args.writes} writes from {args.concurrency} concurrent sessions")
     print(f"{'configuration':<22} {'sync w/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'conc w/s':>9} {'p50 ms':>7} "
-          f"{'p99 ms':>7} {'peak RSS/node':>14}")
+          f"{'p99 ms':>7} {'peak RSS/node':>14}   CPU us/write: nodes / client")
     results = {}
     for fsync in (True, False):
-        r = results[fsync] = run_one(fsync, args)
-        print(f"{'paxraft fsync ' + ('on' if fsync else 'off'):<22} {r['sync_wps']:>9.0f} {r['sync_p50']:>7.2f} "
-              f"{r['sync_p99']:>7.2f} {r['pipe_wps']:>9.0f} {r['pipe_p50']:>7.2f} {r['pipe_p99']:>7.2f} "
-              f"{r['rss'] / 2**20:>11.1f} MiB")
+        if args.only and args.only != ("on" if fsync else "off"):
+            continue
+        row("paxraft fsync " + ("on" if fsync else "off"), results.setdefault(fsync, run_one(fsync, args)))
+    pso = {}
+    if not args.no_pysyncobj:
+        for batch in (True, False):
+            r = pso[batch] = pysyncobj_cluster.run(batch, args.sync_writes, args.writes, args.concurrency,
+                                                   args.value_size, cluster.free_ports(3))
+            row(f"PySyncObj batch {'on' if batch else 'off'}", r)
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores")
+    if len(results) < 2:
+        return 0
     on, off = results[True], results[False]
+    if pso:
+        best_sync = max(r["sync_wps"] for r in pso.values())
+        best_pipe = max(r["pipe_wps"] for r in pso.values())
+        print("ratios to PySyncObj measured in this run (its best configuration per column; no fsync):")
+        print(f"  sync, fsync off / PySyncObj sync      = {off['sync_wps'] / best_sync:.2f}")
+        print(f"  conc, fsync off / PySyncObj conc      = {off['pipe_wps'] / best_pipe:.2f} (target 2.00)")
+        print(f"  conc, fsync on  / PySyncObj conc      = {on['pipe_wps'] / best_pipe:.2f}")
     ref = REFERENCE
     print("ratios to the issue's reference figures (not measured in this run):")
     print(f"  sync, fsync on  / etcd sequential     = {on['sync_wps'] / ref['etcd 3.4 sequential (fsync)']:.2f}")

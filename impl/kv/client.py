@@ -23,39 +23,60 @@ from impl.raft.messages import FrameDecoder, WireError, encode_frame
 class ClientError(Exception):
     """The cluster did not answer in time (no leader reachable)."""
 
-class _Conn:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, secret: bytes) -> None:
-        self.reader, self.writer, self.secret = reader, writer, secret
-        self.waiting: dict[int, asyncio.Future[Response]] = {}
-        self.task = asyncio.get_running_loop().create_task(self._read())
+class _Conn(asyncio.Protocol):
+    """One connection to a node: requests written once per loop iteration, replies matched by request id."""
 
-    async def _read(self) -> None:
-        dec = FrameDecoder(self.secret)
+    def __init__(self, secret: bytes) -> None:
+        self.secret = secret
+        self.dec = FrameDecoder(secret)
+        self.waiting: dict[int, asyncio.Future[Response]] = {}
+        self.transport: asyncio.Transport | None = None
+        self.out: list[bytes] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def send(self, frame: bytes) -> None:
+        """Queue a frame; the frames of one loop iteration leave in one write."""
+        if not self.out:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self.out.append(frame)
+
+    def _flush(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(b"".join(self.out))
+        self.out.clear()
+
+    def data_received(self, data: bytes) -> None:
         try:
-            while True:
-                data = await self.reader.read(1 << 16)
-                if not data:
-                    break
-                for payload in dec.feed(data):
-                    r = decode_response(payload)
-                    fut = self.waiting.pop(r.req_id, None)
-                    if fut is not None and not fut.done():
-                        fut.set_result(r)
-        except (OSError, ConnectionError, WireError, ValueError):
-            pass
-        finally:
+            for payload in self.dec.feed(data):
+                r = decode_response(payload)
+                fut = self.waiting.pop(r.req_id, None)
+                if fut is not None and not fut.done():
+                    fut.set_result(r)
+        except (WireError, ValueError):
             self.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.close()
 
     def close(self) -> None:
         for fut in self.waiting.values():
             if not fut.done():
                 fut.set_exception(ConnectionError("connection closed"))
         self.waiting.clear()
-        self.writer.close()
+        if self.transport is not None:
+            self.transport.close()
 
     @property
     def closed(self) -> bool:
-        return self.writer.is_closing()
+        return self.transport is None or self.transport.is_closing()
+
+
+def _expire(fut: asyncio.Future[Response]) -> None:
+    if not fut.done():
+        fut.set_exception(TimeoutError())
+
 
 class Session:
     """One client id and its sequence numbers."""
@@ -94,20 +115,25 @@ class KVClient:
     async def _conn(self, node: int) -> _Conn:
         c = self._conns.get(node)
         if c is None or c.closed:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", self.ports[node]), 1.0)
-            writer.write(encode_frame(HELLO_CLIENT, self.secret))
-            c = self._conns[node] = _Conn(reader, writer, self.secret)
+            loop = asyncio.get_running_loop()
+            _, c = await asyncio.wait_for(
+                loop.create_connection(lambda: _Conn(self.secret), "127.0.0.1", self.ports[node]), 1.0)
+            c.send(encode_frame(HELLO_CLIENT, self.secret))
+            self._conns[node] = c
         return c
 
     async def _ask(self, node: int, cmd: Command | None, wait: float) -> Response:
         c = await self._conn(node)
         rid = next(self._ids)
-        fut: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Response] = loop.create_future()
         c.waiting[rid] = fut
-        c.writer.write(encode_frame(encode_request(rid, cmd), self.secret))
+        c.send(encode_frame(encode_request(rid, cmd), self.secret))
+        timer = loop.call_later(wait, _expire, fut)  # not wait_for: that costs a task per request
         try:
-            return await asyncio.wait_for(fut, wait)
+            return await fut
         finally:
+            timer.cancel()
             c.waiting.pop(rid, None)
 
     async def call(self, cmd: Command) -> Result:
@@ -162,6 +188,5 @@ class KVClient:
         """Close every connection."""
         for c in self._conns.values():
             c.close()
-            c.task.cancel()
         self._conns = {}
 

