@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -116,16 +116,16 @@ def audit_raft_run(seed: int, steps: int = 150, *, online: bool = True, keep_eve
     return cluster, audit
 
 
-def write_traces(cluster: Any, directory: str | Path) -> list[Path]:
-    """Write a simulated cluster's events as one trace file per node (a header per boot); returns the paths."""
+def write_traces(trace: Mapping[int, Sequence[dict[str, Any]]], directory: str | Path) -> list[Path]:
+    """Write each node's events (``SimCluster.trace``) as its trace file, a header per boot; returns the paths."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    nodes = sorted(cluster.trace)
+    nodes = sorted(trace)
     for n in nodes:
         path = out / f"node-{n}.jsonl"
         with open(path, "w", encoding="utf-8") as f:
-            for ev in cluster.trace[n]:
+            for ev in trace[n]:
                 if ev["action"] in ("Init", "Restart"):
                     head = {"format": FORMAT, "version": VERSION, "node": n, "nodes": nodes, "spec": "raft"}
                     f.write(json.dumps(head) + "\n")

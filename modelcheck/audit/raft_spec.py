@@ -98,17 +98,20 @@ class RaftImpl(Raft):
 
     name = "raft"
 
-    def __init__(self, servers: int = 3, abbreviate: bool = False, **kw: Any) -> None:
+    def __init__(self, servers: int = 3, abbreviate: bool = False, values: int | None = None, **kw: Any) -> None:
         self.abbreviate = abbreviate  # enumerate only three ranges per peer (for audit reports, not for checking)
         kw.setdefault("no_history", True)
         kw.setdefault("max_term", 1 << 30)
         kw.setdefault("max_log", 1 << 30)
-        super().__init__(servers=servers, **kw)
-        self.Value = range(1 << 30)  # type: ignore[assignment]  # interned value strings: unbounded
+        super().__init__(servers=servers, values=values or 1, **kw)
+        if values is None:  # auditing: values are the trace's strings, interned as they come
+            self.Value = range(1 << 30)  # type: ignore[assignment]
 
     def bounds(self) -> dict[str, Any]:
-        """Only the number of servers is a bound here: terms, logs and values come from the trace."""
-        return {"servers": self._n, "extensions": "etcdraft"}
+        """The model checker's bounds, or for an audit only the servers (the trace gives the rest)."""
+        if len(self.Value) > 1 << 20:
+            return {"servers": self._n, "extensions": "etcdraft"}
+        return {**super().bounds(), "extensions": "etcdraft"}
 
     # -- leader: send any range of the log ----------------------------------------------------
     @action(params=_ranges)
