@@ -1,8 +1,13 @@
-"""Speed-up of `--workers 2` over one process on Paxos (3 acceptors, 2 values, ballots 0..2: 185,369 states).
+"""Speed-up of `--workers 2` over one process, and where the workers' time goes.
 
-Run: .venv/bin/python benchmarks/parallel_bench.py [--repeat N]
-Prints wall-clock seconds for each run (best of N), the speed-up, and each worker's CPU seconds,
-so a reader can tell the algorithm's balance from contention with other processes on the machine.
+Run: .venv/bin/python benchmarks/parallel_bench.py [--repeat N] [--model paxos|raft]
+
+paxos: 3 acceptors, 2 values, ballots 0..2 (185,369 states); raft: 2 servers, terms up to 4,
+one log entry, no history variables.  Prints the load average before and after (other work on
+the machine distorts wall-clock times), the best wall-clock time of N runs of each, one process's
+CPU time, each worker's CPU time and its main thread's CPU seconds per move of a level (expand,
+ask owners, decide, check and ship, rank; the rest is the queues' pickling threads and
+start-up), and asserts that both runs report the same counts, depth and coverage.
 """
 
 from __future__ import annotations
@@ -13,32 +18,49 @@ import time
 
 from modelcheck import check
 from modelcheck.parallel import parallel_bfs
+from spec.core import Spec
 from spec.paxos import Paxos
+from spec.raft import Raft
+
+
+def model(name: str) -> Spec:
+    """The benchmark model called ``name``."""
+    if name == "raft":
+        return Raft(servers=2, values=1, max_term=4, max_log=1, no_history=True)
+    return Paxos(acceptors=3, values=2, max_ballot=2)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--model", choices=("paxos", "raft"), default="paxos")
     args = ap.parse_args()
-    spec = Paxos(acceptors=3, values=2, max_ballot=2)
-    print(f"model: {spec.describe()}; cores: {os.cpu_count()}; load average: {os.getloadavg()[0]:.2f}")
+    spec = model(args.model)
+    print(f"model: {spec.describe()}; cores: {os.cpu_count()}; load average before: {os.getloadavg()[0]:.2f}")
     seq_best, par_best = float("inf"), float("inf")
     cpu_seq = 0.0
-    workers_cpu: list[float] = []
+    best = None
     for _ in range(args.repeat):
         t0 = time.process_time()
         a = check(spec)
         cpu = time.process_time() - t0
         if a.seconds < seq_best:
             seq_best, cpu_seq = a.seconds, cpu
-        b = parallel_bfs(spec, workers=2)
-        assert (a.distinct_states, a.states_generated, a.depth) == (b.distinct_states, b.states_generated, b.depth)
+        b = parallel_bfs(spec, workers=args.workers)
+        same = (b.distinct_states, b.states_generated, b.depth, b.coverage)
+        assert same == (a.distinct_states, a.states_generated, a.depth, a.coverage), "parallel run differs"
         if b.seconds < par_best:
-            par_best, workers_cpu = b.seconds, b.extra["worker_cpu_seconds"]
+            par_best, best = b.seconds, b
+    assert best is not None
     print(f"distinct {a.distinct_states:,}  generated {a.states_generated:,}  depth {a.depth}  (equal for both)")
     print(f"1 process : {seq_best:6.2f} s wall, {cpu_seq:5.2f} s CPU")
-    print(f"2 workers : {par_best:6.2f} s wall, worker CPU {workers_cpu} s")
-    print(f"speed-up  : {seq_best / par_best:.2f}x wall; CPU-bound ideal {cpu_seq / max(workers_cpu):.2f}x")
+    cpus = best.extra["worker_cpu_seconds"]
+    print(f"{args.workers} workers : {par_best:6.2f} s wall, worker CPU {cpus} s")
+    for w, phases in enumerate(best.extra["worker_phase_seconds"]):
+        print(f"  worker {w} CPU seconds per move: " + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()))
+    print(f"speed-up  : {seq_best / par_best:.2f}x wall; CPU-bound ideal {cpu_seq / max(cpus):.2f}x")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

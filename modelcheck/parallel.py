@@ -32,6 +32,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable
+from itertools import chain
 from typing import Any
 
 from modelcheck.bfs import first_violated
@@ -73,6 +74,14 @@ class _Worker:
         self.level_ai = array("h")  # action index of every generated successor, in generation order
         self.win_keys = array("q")  # keys of the new states this worker owns, sorted
         self.win_ai = array("h")
+        self.phases: dict[str, float] = {}  # main-thread CPU seconds per move of a level, summed over levels
+        self._last = time.thread_time()
+
+    def _clock(self, phase: str) -> None:
+        """Charge this thread's CPU time since the last call to ``phase`` (what the benchmark prints)."""
+        now = time.thread_time()
+        self.phases[phase] = self.phases.get(phase, 0.0) + now - self._last
+        self._last = now
 
     def init(self, items: list[tuple[State, int, int]], total: int) -> int:
         """Take this worker's initial states (state, gid, fingerprint); the coordinator ran level 1."""
@@ -89,6 +98,7 @@ class _Worker:
     def expand(self, queues: tuple[list[Any], ...], max_states: int | None) -> dict[str, Any]:
         """Expand the frontier, settle which successors are new and their gids; report events."""
         n, w, spec = self.n, self.w, self.spec
+        self._last = time.thread_time()
         q_queries, q_answers, q_ship, q_keys = queues
         fps = [array("q") for _ in range(n)]  # per owner: fingerprints, keys, action indices asked about
         keys = [array("q") for _ in range(n)]
@@ -133,6 +143,8 @@ class _Worker:
             level_off.append(len(level_ai))
         self.level_gids, self.level_off, self.level_ai = level_gids, level_off, level_ai
 
+        clock = self._clock
+        clock("expand")
         # 1. Owners hear about every successor's fingerprint (no states cross yet).
         for d in range(n):
             if d != w:
@@ -142,6 +154,7 @@ class _Worker:
             src, f, k, v = q_queries[w].get()
             asked[src] = (f, k, v)
 
+        clock("ask")
         # 2. The smallest key per unseen fingerprint wins: the one-process search's first discovery.
         index = self.index
         best: dict[int, tuple[int, int, int, int]] = {}  # fp -> (key, ai, asker, position in its query)
@@ -165,6 +178,7 @@ class _Worker:
             d, r = q_answers[w].get()
             got[d] = r
 
+        clock("decide")
         # 3. The discoverer checks the new states and ships them to their owners.
         arrived: dict[int, list[tuple[int, State]]] = {}
         for d in range(n):
@@ -185,38 +199,43 @@ class _Worker:
             arrived[src] = batch
         by_key = {key: t for src in range(n) for key, t in arrived[src]}
 
+        clock("ship")
         # 4. Ranks: every owner learns every winner's key, so gids follow the one-process order.
         win_keys = array("q", (key for key, _, _ in winners))
         for d in range(n):
             if d != w:
                 q_keys[d].put((w, win_keys))
-        others = []
+        others = [win_keys]
         for _ in range(n - 1):
             _, k = q_keys[w].get()
             others.append(k)
-        total_new = len(win_keys) + sum(len(k) for k in others)
-        frontier: list[tuple[State, int]] = []
+        # Every worker sorts the same keys: a key's place among them is its state's place in the level.
+        merged = sorted(chain.from_iterable(others)) if n > 1 else win_keys
         base_gid = self.total
-        for j, (key, ai, fp) in enumerate(winners):
-            gid = base_gid + j + sum(bisect_left(k, key) for k in others)
-            self.index[fp] = len(self.fps)
-            self.fps.append(fp)
-            self.parents.append(key >> KEY_BITS)
-            self.via.append(ai)
-            self.gids.append(gid)
-            frontier.append((by_key[key], gid))
-            if max_states is not None and gid == max_states - 1:  # the one-process run stops after its parent
+        total_new = len(merged)
+        gid_of = dict(zip(merged, range(base_gid, base_gid + total_new)))
+        gids = [gid_of[key] for key in win_keys]
+        local = len(self.fps)
+        new_fps = [fp for _, _, fp in winners]
+        self.index.update(zip(new_fps, range(local, local + len(new_fps))))
+        self.fps.extend(new_fps)
+        self.parents.extend(key >> KEY_BITS for key in win_keys)
+        self.win_ai = array("h", (ai for _, ai, _ in winners))
+        self.via.extend(self.win_ai)
+        self.gids.extend(gids)
+        self.frontier = list(zip(map(by_key.__getitem__, win_keys), gids))
+        if max_states is not None and base_gid < max_states <= base_gid + total_new:
+            key = merged[max_states - 1 - base_gid]  # the state that fills the store: stop after its parent
+            if key in by_key:
                 events.append(((key >> KEY_BITS) << KEY_BITS | END_POS, FULL))
         self.win_keys = win_keys
-        self.win_ai = array("h", (ai for _, ai, _ in winners))
-        self.frontier = frontier
         self.total = base_gid + total_new
-        lvl_fired = Counter(level_ai)
+        clock("rank")
         self.generated += len(level_ai)
-        for ai, c in lvl_fired.items():
+        for ai, c in Counter(level_ai).items():
             self.fired[ai] += c
-        for ai in self.win_ai:
-            self.new[ai] += 1
+        for ai, c in Counter(self.win_ai).items():
+            self.new[ai] += c
         return {
             "added": total_new,
             "events": events,
@@ -225,6 +244,7 @@ class _Worker:
             "fired": self.fired,
             "new": self.new,
             "cpu": time.process_time(),
+            "phases": self.phases,
         }
 
     def recount(self, stop: int) -> dict[str, Any]:
@@ -330,6 +350,7 @@ class _Coordinator:
         self.invariants = list(spec.invariants.items()) if check_invariants else []
         self.fingerprint = fingerprinter(spec, symmetry)
         self.n = len(conns)
+        self.phases: list[dict[str, float]] = []
 
     def ask(self, w: int, cmd: str, arg: Any) -> Any:
         self.conns[w].send((cmd, arg))
@@ -384,6 +405,7 @@ class _Coordinator:
         result.coverage = {a.name: Coverage(counts["fired"][i], counts["new"][i]) for i, a in enumerate(spec.actions)}
         result.store_bytes = 100 * result.distinct_states
         result.extra["worker_cpu_seconds"] = [round(c, 2) for c in cpu]
+        result.extra["worker_phase_seconds"] = [{k: round(v, 2) for k, v in ph.items()} for ph in self.phases]
         result.seconds = time.perf_counter() - self.started
         result.peak_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         return result
@@ -424,6 +446,7 @@ class _Coordinator:
         while True:
             reports = self.broadcast("expand", self.max_states)
             cpu = [r["cpu"] for r in reports]
+            self.phases = [r["phases"] for r in reports]
             events += [e for r in reports for e in r["events"]]
             if events:
                 return self.stop(min(events, key=lambda e: e[0]), depth, cpu)
