@@ -21,6 +21,7 @@ from spec.core import Spec, SpecError
 SPEC_MODULES: tuple[str, ...] = (
     "spec.paxos_variants",
     "spec.paxos_live",
+    "spec.raft_variants",
     "spec.raft_live",
     "spec.dueling",
     "spec.voting",

@@ -1,0 +1,233 @@
+"""Raft registered by name, with its variants: each raft.tla with one rule changed.
+
+Each variant overrides one small method of :class:`spec.raft.Raft` (a rule such as
+"a vote needs an up-to-date log", or what survives a restart).  Its catalog fields
+record the invariant it breaks, the smallest bounds where the checker found that,
+and the length of the shortest counterexample there (benchmarks/raft_bench.py
+``variants`` re-measures them; tests/test_raft_variants.py asserts them).
+"""
+
+from __future__ import annotations
+
+from spec.raft import EXCEPT, NIL, Log, Message, Raft, RaftState
+from spec.registry import Option, SpecEntry, register, variant
+
+register(
+    SpecEntry(
+        name="raft",
+        cls=Raft,
+        summary="Raft, as Ongaro's raft.tla (github.com/ongardie/raft.tla), bounds as a TLC state constraint",
+        options=(
+            Option("--servers", "servers", int, 3, "number of servers (Server = s1..sN)"),
+            Option("--values", "values", int, 1, "number of client values (Value = v1..vK)"),
+            Option("--max-term", "max_term", int, 2, "constraint: currentTerm <= MAX (terms start at 1)"),
+            Option("--max-log", "max_log", int, 0, "constraint: every log's length <= MAX"),
+            Option("--max-copies", "max_copies", int, 1, "constraint: no message has more than MAX copies"),
+            Option("--max-in-flight", "max_in_flight", int, 1, "constraint: at most MAX distinct messages in flight"),
+        ),
+        flags=(
+            Option(
+                "--no-history",
+                "no_history",
+                bool,
+                False,
+                "drop the history variables elections, allLogs, voterLog and mlog (fewer states)",
+            ),
+        ),
+        suite=(
+            {
+                "servers": 3,
+                "values": 1,
+                "max_term": 2,
+                "max_log": 0,
+                "max_copies": 1,
+                "max_in_flight": 1,
+                "symmetry": True,
+            },
+            {"servers": 2, "values": 1, "max_term": 2, "max_log": 1, "max_copies": 1, "max_in_flight": 2},
+        ),
+    )
+)
+
+_RAFT_PAPER = "Ongaro and Ousterhout, In Search of an Understandable Consensus Algorithm (2014)"
+
+
+# -- the five of issue 3 -------------------------------------------------------------------
+@variant("raft")
+class NoFigure8Rule(Raft):
+    """A leader commits an index once a quorum stores it, whatever the entry's term."""
+
+    variant = "no-figure8-rule"
+    rule = "AdvanceCommitIndex commits Max(agreeIndexes) without requiring log[i][index].term = currentTerm[i]"
+    breaks = "LeaderCompleteness"
+    failing_bounds = None
+    trace_length = None
+    source = f"{_RAFT_PAPER}, section 5.4.2 and Figure 8"
+
+    def CommitTermOk(self, entryTerm: int, currentTerm: int) -> bool:
+        """Any term will do."""
+        return True
+
+
+@variant("raft")
+class VoteWithoutLogCheck(Raft):
+    """A server grants its vote without comparing logs."""
+
+    variant = "vote-without-log-check"
+    rule = "HandleRequestVoteRequest grants without logOk (the candidate's log need not be up to date)"
+    breaks = "LeaderCompleteness"
+    failing_bounds = None
+    trace_length = None
+    source = f"{_RAFT_PAPER}, section 5.4.1 (election restriction)"
+
+    def VoteLogOk(self, mlastLogTerm: int, mlastLogIndex: int, xlog: Log) -> bool:
+        """Every candidate's log is good enough."""
+        return True
+
+
+@variant("raft")
+class VolatileVote(Raft):
+    """votedFor is not on stable storage: Restart forgets it."""
+
+    variant = "volatile-vote"
+    rule = "Restart(i) also sets votedFor[i] to Nil"
+    breaks = "OneLeaderPerTerm"
+    failing_bounds = None
+    trace_length = None
+    source = f"{_RAFT_PAPER}, Figure 2 (persistent state: currentTerm, votedFor, log)"
+
+    def Restart(self, s: RaftState, i: int) -> RaftState | None:
+        """raft.tla's Restart, then the vote is lost."""
+        t = super().Restart(s, i)
+        return t.but(votedFor=EXCEPT(t.votedFor, i, NIL))
+
+
+@variant("raft")
+class TruncateOnMatch(Raft):
+    """A follower drops the entries after a request it already holds, though nothing conflicts."""
+
+    variant = "truncate-on-match"
+    rule = "HandleAppendEntriesRequest, 'already done': log[i] is cut to mprevLogIndex + Len(mentries)"
+    breaks = "LeaderCompleteness"
+    failing_bounds = None
+    trace_length = None
+    source = f"{_RAFT_PAPER}, Figure 2, AppendEntries receiver step 3 (truncate only on conflict)"
+
+    def MatchedLog(self, xlog: Log, lastIndex: int) -> Log:
+        """Everything after the request's last entry goes."""
+        return xlog[:lastIndex]
+
+
+@variant("raft")
+class CountStaleVotes(Raft):
+    """A candidate counts vote responses from an earlier term."""
+
+    variant = "count-stale-votes"
+    rule = "HandleRequestVoteResponse accepts m.mterm <= currentTerm[i] (raft.tla: m.mterm = currentTerm[i])"
+    breaks = "OneLeaderPerTerm"
+    failing_bounds = None
+    trace_length = None
+    source = f"{_RAFT_PAPER}, Figure 2 (votes of the current term only)"
+
+    def VoteResponseTermOk(self, mterm: int, currentTerm: int) -> bool:
+        """Old votes count too."""
+        return mterm <= currentTerm
+
+
+# -- six more for the variant catalog ------------------------------------------------------
+@variant("raft")
+class VolatileTerm(Raft):
+    """currentTerm is not on stable storage: Restart returns it to the initial term 1."""
+
+    variant = "volatile-term"
+    rule = "Restart(i) also sets currentTerm[i] to 1"
+    breaks = "OneLeaderPerTerm"
+    failing_bounds = None
+    trace_length = None
+    source = f"{_RAFT_PAPER}, Figure 2 (persistent state: currentTerm, votedFor, log)"
+
+    def Restart(self, s: RaftState, i: int) -> RaftState | None:
+        """raft.tla's Restart, then the term is lost."""
+        t = super().Restart(s, i)
+        return t.but(currentTerm=EXCEPT(t.currentTerm, i, 1))
+
+
+@variant("raft")
+class VolatileLog(Raft):
+    """The log is not on stable storage: Restart empties it."""
+
+    variant = "volatile-log"
+    rule = "Restart(i) also sets log[i] to << >>"
+    breaks = "LeaderCompleteness"
+    failing_bounds = None
+    trace_length = None
+    source = f"{_RAFT_PAPER}, Figure 2 (persistent state: currentTerm, votedFor, log)"
+
+    def Restart(self, s: RaftState, i: int) -> RaftState | None:
+        """raft.tla's Restart, then the log is lost."""
+        t = super().Restart(s, i)
+        return t.but(log=EXCEPT(t.log, i, ()))
+
+
+@variant("raft")
+class MatchLen(Raft):
+    """On a successful response the leader takes its own log length as the follower's match."""
+
+    variant = "match-len"
+    rule = "HandleAppendEntriesResponse sets matchIndex[i][j] to Len(log[i]), not m.mmatchIndex"
+    breaks = "StateMachineSafety"
+    failing_bounds = None
+    trace_length = None
+    source = f"{_RAFT_PAPER}, Figure 2, rules for leaders (matchIndex from the request that succeeded)"
+
+    def AckedIndex(self, s: RaftState, i: int, m: Message) -> int:
+        """The leader's whole log, whatever the request covered."""
+        return len(s.log[i])
+
+
+@variant("raft")
+class AcceptStaleTerm(Raft):
+    """A follower accepts AppendEntries from a leader of an older term."""
+
+    variant = "accept-stale-term"
+    rule = "HandleAppendEntriesRequest treats m.mterm < currentTerm[i] as the current term (no reject)"
+    breaks = "LeaderCompleteness"
+    failing_bounds = None
+    trace_length = None
+    source = f"{_RAFT_PAPER}, Figure 2, AppendEntries receiver step 1 (reply false if term < currentTerm)"
+
+    def AppendTermOk(self, mterm: int, currentTerm: int) -> bool:
+        """Older terms are fine too."""
+        return mterm <= currentTerm
+
+
+@variant("raft")
+class CommitNoMin(Raft):
+    """The follower's commitIndex becomes the leader's, not capped at the last entry the request covers."""
+
+    variant = "commit-no-min"
+    rule = "AppendEntries sends mcommitIndex = commitIndex[i] without Min({commitIndex[i], lastEntry})"
+    breaks = "StateMachineSafety"
+    failing_bounds = None
+    trace_length = None
+    source = f"{_RAFT_PAPER}, Figure 2, AppendEntries receiver step 5 (min(leaderCommit, index of last new entry))"
+
+    def LeaderCommitFor(self, commitIndex: int, lastEntry: int) -> int:
+        """The leader's commitIndex as it is."""
+        return commitIndex
+
+
+@variant("raft")
+class VoteLenOnly(Raft):
+    """The up-to-date check compares log lengths only, not last terms."""
+
+    variant = "vote-len-only"
+    rule = "HandleRequestVoteRequest's logOk is m.mlastLogIndex >= Len(log[i]) (terms ignored)"
+    breaks = "LeaderCompleteness"
+    failing_bounds = None
+    trace_length = None
+    source = f"{_RAFT_PAPER}, section 5.4.1 (compare last terms first)"
+
+    def VoteLogOk(self, mlastLogTerm: int, mlastLogIndex: int, xlog: Log) -> bool:
+        """The longer log wins, whatever its terms."""
+        return mlastLogIndex >= len(xlog)
