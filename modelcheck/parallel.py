@@ -31,8 +31,8 @@ import time
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable
-from itertools import chain
+from collections.abc import Callable, Iterator
+from itertools import chain, islice
 from typing import Any
 
 from modelcheck.bfs import first_violated
@@ -69,9 +69,8 @@ class _Worker:
         k = len(spec.actions)
         self.generated, self.fired, self.new = 0, [0] * k, [0] * k  # completed levels
         # This level, kept for the recount at a stopping point:
-        self.level_gids = array("q")  # gid of each expanded state
-        self.level_off = array("q", [0])  # where each expanded state's successors start in level_ai
-        self.level_ai = array("h")  # action index of every generated successor, in generation order
+        self.level_frontier: list[tuple[State, int]] = []  # the states expanded in the last level
+        self.before_level: tuple[int, list[int], list[int]] = (0, [0] * k, [0] * k)  # generated, fired, new
         self.win_keys = array("q")  # keys of the new states this worker owns, sorted
         self.win_ai = array("h")
         self.phases: dict[str, float] = {}  # main-thread CPU seconds per move of a level, summed over levels
@@ -108,19 +107,20 @@ class _Worker:
         fingerprint, constrained, known, invariants = self.fingerprint, self.constrained, self.known, self.invariants
         constraint = spec.constraint
         actions = [(a.enumerate, a.step) for a in spec.actions]
-        level_gids, level_off, level_ai = array("q"), array("q", [0]), array("h")
-        gen_ai = level_ai.append
+        fired = self.fired
+        self.before_level = (self.generated, fired[:], self.new[:])
+        generated = 0
         for s, gid in self.frontier:
             base = gid << KEY_BITS
             pos = 0
             for ai, (enum, step) in enumerate(actions):
+                first = pos
                 for params in enum(s):
                     t = step(s, *params)
                     if t is None:
                         continue
                     key = base | pos
                     pos += 1
-                    gen_ai(ai)
                     if constrained and not constraint(t):
                         name = first_violated(invariants, t)
                         if name:
@@ -135,13 +135,15 @@ class _Worker:
                     keys[d].append(key)
                     vias[d].append(ai)
                     kept[d].append(t)
+                if pos != first:
+                    fired[ai] += pos - first
+            generated += pos
             if pos > POS_LIMIT:
                 raise SpecError(f"{spec.name}: a state with more than {POS_LIMIT:,} successors")
             if self.check_deadlock and not pos:
                 events.append((base | DEADLOCK_POS, DEAD, None, gid))
-            level_gids.append(gid)
-            level_off.append(len(level_ai))
-        self.level_gids, self.level_off, self.level_ai = level_gids, level_off, level_ai
+        self.generated += generated
+        self.level_frontier = self.frontier
 
         clock = self._clock
         clock("expand")
@@ -231,9 +233,6 @@ class _Worker:
         self.win_keys = win_keys
         self.total = base_gid + total_new
         clock("rank")
-        self.generated += len(level_ai)
-        for ai, c in Counter(level_ai).items():
-            self.fired[ai] += c
         for ai, c in Counter(self.win_ai).items():
             self.new[ai] += c
         return {
@@ -249,25 +248,34 @@ class _Worker:
 
     def recount(self, stop: int) -> dict[str, Any]:
         """Counts as they stood when the one-process search reached key ``stop`` in this last level."""
-        parent, pos = stop >> KEY_BITS, stop & ((1 << KEY_BITS) - 1)
-        j = bisect_left(self.level_gids, parent)
-        if j < len(self.level_gids) and self.level_gids[j] == parent:
-            upto = min(self.level_off[j] + pos + 1, self.level_off[j + 1])
-        else:
-            upto = self.level_off[j]
-        lvl = Counter(self.level_ai)
-        pre = Counter(self.level_ai[:upto])
-        fired = [f - lvl[ai] + pre[ai] for ai, f in enumerate(self.fired)]
+        parent, last = stop >> KEY_BITS, stop & ((1 << KEY_BITS) - 1)
+        generated, fired, new = self.before_level
+        fired = fired[:]
+        for s, gid in self.level_frontier:  # re-expanded up to the stop: cheaper than recording every step
+            if gid > parent:
+                break
+            ais = self._successor_actions(s)
+            for ai in islice(ais, last + 1) if gid == parent else ais:
+                fired[ai] += 1
+                generated += 1
         won = bisect_right(self.win_keys, stop)
-        dropped = Counter(self.win_ai[won:])
-        new = [x - dropped[ai] for ai, x in enumerate(self.new)]
+        for ai, c in Counter(self.win_ai[:won]).items():
+            new[ai] += c
         return {
-            "generated": self.generated - len(self.level_ai) + upto,
+            "generated": generated,
             "fired": fired,
             "new": new,
             "stored": len(self.fps) - (len(self.win_keys) - won),
             "new_in_level": won,
         }
+
+    def _successor_actions(self, s: State) -> Iterator[int]:
+        """The action index of each successor of ``s``, in generation order."""
+        for ai, act in enumerate(self.spec.actions):
+            step = act.step
+            for params in act.enumerate(s):
+                if step(s, *params) is not None:
+                    yield ai
 
     def info(self, gid: int) -> tuple[int, int, int] | None:
         """Parent gid, action index and fingerprint of state ``gid``, or ``None`` if another worker owns it."""
