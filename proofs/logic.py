@@ -193,12 +193,20 @@ def _find_cycle(graph: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str,
 # -- running -----------------------------------------------------------------------
 
 
-def discharge(ob: Obligation, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Outcome:
-    """Check each goal of one obligation in its own query; proved when all are, else the first failure."""
+def discharge(ob: Obligation, timeout_ms: int = DEFAULT_TIMEOUT_MS, one_classification: bool = False) -> Outcome:
+    """Check each goal of one obligation in its own query; proved when all are, else the first failure.
+
+    ``one_classification``: classify the hypotheses with all negated goals at once
+    (:func:`fragment_of_all_goals`); when that is EPR, so is each query (a sub-graph of it),
+    and the per-goal classification, which dominates the time of small queries, is skipped.
+    """
     total = 0.0
     frags = []
+    union = fragment_of_all_goals(ob) if one_classification else None
+    if union is not None and not union.epr:
+        union = None  # some goal may close a cycle: classify each query on its own
     for n, (goal_name, goal) in enumerate(ob.goals.items(), 1):
-        frag = fragment([*ob.hypotheses, ("negated goal", z3.Not(goal))])
+        frag = union or fragment([*ob.hypotheses, ("negated goal", z3.Not(goal))])
         frags.append(frag)
         solver = z3.Solver()
         solver.set(timeout=timeout_ms)
@@ -213,6 +221,11 @@ def discharge(ob: Obligation, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Outcome:
         if verdict != z3.unsat:
             return Outcome(ob, UNKNOWN, total, frag, reason=solver.reason_unknown(), failed_goal=goal_name, queries=n)
     return Outcome(ob, PROVED, total, _worst(frags), queries=len(ob.goals))
+
+
+def fragment_of_all_goals(ob: Obligation) -> Fragment:
+    """The fragment of the hypotheses with every negated goal at once: when EPR, every single query is EPR."""
+    return fragment([*ob.hypotheses, *((f"negated goal {k}", z3.Not(g)) for k, g in ob.goals.items())])
 
 
 def improve_model(

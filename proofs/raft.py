@@ -324,6 +324,10 @@ class RaftEncoding:
         """BecomeLeader(i): candidate i of term t holds votes of quorum q; the election is recorded."""
         i, t, q = ps = self.params("BecomeLeader")
         n = z3.Const("N_", self.voc.Node)
+
+        def granted(x: z3.ExprRef) -> z3.BoolRef:
+            return pre.votesGranted(i, x)
+
         f = z3.And(
             pre.candidate(i),
             pre.currentTerm(i, t),
@@ -331,9 +335,9 @@ class RaftEncoding:
             update(pre, post, "leader", lambda x: z3.Or(pre.leader(x), x == i)),
             update(pre, post, "candidate", lambda x: z3.And(pre.candidate(x), x != i)),
             add(pre, post, "elected", t, i),
-            update(pre, post, "electionVote", lambda u, x: z3.Or(pre.electionVote(u, x), z3.And(u == t, pre.votesGranted(i, x)))),
+            update(pre, post, "electionVote", lambda u, x: z3.Or(pre.electionVote(u, x), z3.And(u == t, granted(x)))),
             same(pre, post, *_except("leader", "candidate", "elected", "electionVote")),
-        )  # fmt: skip
+        )
         return ActionEncoding("BecomeLeader", ps, f)
 
     def a_ClientRequest(self, pre: RaftZ3State, post: RaftZ3State) -> ActionEncoding:
@@ -462,7 +466,7 @@ class RaftEncoding:
             # An AppendEntries request is a fragment of a log: entry p + 1 after entry p (term 0 for p = 0),
             # consistent with every log holding an entry of the same index and term, and with every other request.
             "RequestIndexSucc": fa([P, U, E, T, V], imp(s.appendReq(P, U, E, T, V), voc.succ(P, E))),
-            "RequestPrevZero": fa([U, E, T, V], imp(s.appendReq(voc.IndexZero, U, E, T, V), U == voc.TermZero)),
+            "RequestPrevZero": fa([U, E, T, V], imp(s.appendReq(voc.IndexZero, U, E, T, V), voc.TermZero == U)),
             "RequestsAgree": fa(
                 [P, U, W, E, T, V, V2],
                 imp(And(s.appendReq(P, U, E, T, V), s.appendReq(P, W, E, T, V2)), And(U == W, V == V2)),
@@ -473,7 +477,7 @@ class RaftEncoding:
             "RequestMatchesPrev": fa(
                 [N, P, U, E, T],
                 imp(
-                    And(Ex([V], s.appendReq(P, U, E, T, V)), Ex([V], s.log(N, E, T, V)), P != voc.IndexZero),
+                    And(Ex([V], s.appendReq(P, U, E, T, V)), Ex([V], s.log(N, E, T, V)), voc.IndexZero != P),
                     Ex([V2], s.log(N, P, U, V2)),
                 ),
             ),
