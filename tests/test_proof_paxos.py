@@ -132,7 +132,7 @@ def test_prove_command_prints_and_draws_the_cti(capsys, tmp_path):
     "argv, message",
     [
         (["prove", "paxos", "--drop", "Nope"], "--drop Nope: no such conjunct"),
-        (["prove", "raft"], "no proof of 'raft'"),
+        (["prove", "voting"], "no proof of 'voting'"),
         (["prove", "paxos", "--timeout", "0"], "--timeout must be positive"),
     ],
 )
