@@ -17,7 +17,7 @@ from typing import Any
 
 from impl.kv.machine import GET, PUT, Command, Result, describe_command
 from impl.kv.replica import Replica
-from impl.raft.core import ROLE_NAMES, Config, RaftNode
+from impl.raft.core import LEADER, ROLE_NAMES, Config, RaftNode
 from impl.raft.messages import Message
 from impl.raft.mutations import NONE, Mutations
 from impl.sim.disk import SimDisk
@@ -197,11 +197,16 @@ class SimCluster:
             rep = self.replicas[i]
             if rep is not None:
                 n = rep.node
-                out.append(NodeView(i, True, n.term, ROLE_NAMES[n.role], n.log.offset, n.log.entries, n.commit))
+                lead = n.role == LEADER
+                out.append(NodeView(i, True, n.term, ROLE_NAMES[n.role], n.log.offset, n.log.entries, n.commit,
+                                    n.vote, frozenset(n.votes_responded), frozenset(n.votes_granted),
+                                    {j: p.next for j, p in n.prs.items()} if lead else {},
+                                    {j: p.match for j, p in n.prs.items()} if lead else {}))
             else:
                 d = self.disks[i]
                 hs = d.hard_state
-                out.append(NodeView(i, False, hs.term if hs else 1, "Down", d.offset, d.entries, 0))
+                out.append(NodeView(i, False, hs.term if hs else 1, "Down", d.offset, d.entries, 0,
+                                    hs.vote if hs else 0))
         return out
 
     def leader(self) -> int | None:
