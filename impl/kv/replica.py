@@ -84,17 +84,14 @@ class Replica:
     def persist(self, rd: Ready) -> int:
         """Everything of a ready that need not wait for the fsync; returns how many messages went early.
 
-        In order: hand the trace events on (so a step is recorded before its messages leave),
-        send what may leave before the fsync, write the log, then apply the committed entries
-        and answer their clients. A leader's AppendEntries (and snapshots, TimeoutNow) depend
+        In order: send what may leave before the fsync, write the log, then apply the committed
+        entries and answer their clients. A leader's AppendEntries (and snapshots, TimeoutNow) depend
         only on its term, which was made durable before it campaigned, so they go out while its
         own log write is in flight (Raft thesis 10.2.1); the leader counts itself towards commit
         only once durable (:meth:`RaftNode.advance`). Committed entries are durable on a quorum
         already, so applying them need not wait for this node's fsync of newer entries (etcd
         applies concurrently with persisting too); the state machine is volatile and rebuilt
         from the log after a crash."""
-        if rd.events and self.on_events is not None:
-            self.on_events(rd.events)
         early = 0
         if rd.hard_state is None:
             msgs = rd.messages
@@ -130,10 +127,13 @@ class Replica:
             self._serve_reads()
 
     def finish(self, rd: Ready, early: int) -> None:
-        """After the write is durable: send the rest of the messages, advance, maybe take a snapshot."""
+        """After the write is durable: send the rest of the messages, hand on the trace events, advance,
+        maybe take a snapshot."""
         node = self.node
         for m in rd.messages[early:]:
             self.send(m)
+        if rd.events and self.on_events is not None:
+            self.on_events(rd.events)
         node.advance(rd)
         if self.snapshot_every and self.machine.applied - node.log.offset >= self.snapshot_every:
             self.storage.save_snapshot(node.compact(self.machine.applied, self.machine.snapshot()))

@@ -76,10 +76,13 @@ def describe_value(data: bytes) -> str:
     return f"x{zlib.crc32(data):08x}" if data else "noop"
 
 
+_TYPE_NAMES = {int(t): t.name for t in MsgType}  # MsgType(t).name costs an enum lookup per message
+
+
 def message_json(m: Message, describe: Callable[[bytes], str] = describe_value) -> dict[str, Any]:
     """The trace form of a message: raft.tla's field names."""
     t = m.type
-    d: dict[str, Any] = {"id": [m.src, m.boot, m.seq], "clock": m.clock, "type": MsgType(t).name,
+    d: dict[str, Any] = {"id": [m.src, m.boot, m.seq], "clock": m.clock, "type": _TYPE_NAMES[t],
                          "msource": m.src, "mdest": m.dst, "mterm": m.term}
     if t in (MsgType.RequestVoteRequest, MsgType.PreVoteRequest):
         d["mlastLogTerm"], d["mlastLogIndex"] = m.log_term, m.index

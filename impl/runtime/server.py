@@ -169,8 +169,7 @@ class NodeServer:
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
         self.node = RaftNode(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs,
                              snapshot=snap, entries=entries, boot=boot, clock=clock, describe=describe_command)
-        self.replica = Replica(self.node, self.wal, self._send, on_events=self.trace.write if self.trace else None,
-                               snapshot_every=c.get("snapshot_every", 20_000))
+        self.replica = Replica(self.node, self.wal, self._send, snapshot_every=c.get("snapshot_every", 20_000))
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
         self.tick_s = c.get("tick_ms", 10) / 1000
 
@@ -188,9 +187,11 @@ class NodeServer:
         whatever arrives during the fsync waits in the kernel for the next round, which shares
         one fsync for all of it (group commit)."""
         self._scheduled = False
-        node, rep, wal = self.node, self.replica, self.wal
+        node, rep, wal, trace = self.node, self.replica, self.wal, self.trace
         while node.has_ready():
             rd = node.ready()
+            if trace is not None and rd.events:
+                trace.write(rd.events)  # before any of the round's messages leave (see _flush)
             early = rep.persist(rd)
             self._flush()
             if rd.hard_state is not None or rd.entries or rd.snapshot is not None:
