@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from modelcheck.cli import main
 from modelcheck.graph import StateGraph, explore
 from modelcheck.liveness import check_property
 from modelcheck.replay import validate_trace
@@ -123,3 +124,14 @@ def test_raft_liveness_with_symmetry_is_refused() -> None:
         check_property(small(), "LeaderCommits", symmetry=True)
     with pytest.raises(SpecError, match="several properties"):
         check_property(small())
+
+
+def test_cli(capsys) -> None:
+    bounds = ["check", "raft", "--servers", "2", "--max-term", "2", "--max-log", "1"]
+    assert main([*bounds, "--liveness", "LeaderCommits"]) == 0
+    assert "Property LeaderCommits holds under this fairness." in capsys.readouterr().out
+    assert main([*bounds, "--liveness", "LeaderCommits", "--no-fairness"]) == 1
+    out = capsys.readouterr().out
+    assert "a fair behaviour of 10 steps that then stutters for ever" in out and " 11. ClientRequest(i=s1, v=v1)" in out
+    assert main([*bounds, "--liveness"]) == 2  # two properties: the user must name one
+    assert "several properties (LeaderCommits, CandidateResolves)" in capsys.readouterr().err
