@@ -33,6 +33,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator
 from itertools import chain, islice
+from multiprocessing.connection import wait
 from typing import Any
 
 from modelcheck.bfs import first_violated
@@ -332,12 +333,16 @@ def parallel_bfs(
     result = Result(spec, symmetry=symmetry, mode="parallel")
     result.extra["workers"] = workers
     try:
-        return _Coordinator(spec, symmetry, check_invariants, conns, result, started, max_states).run()
-    finally:
-        for c in conns:
-            c.send(("stop", None))
-        for p in procs:
-            p.join(timeout=10)
+        out = _Coordinator(spec, symmetry, check_invariants, conns, result, started, max_states).run()
+    except BaseException:
+        for p in procs:  # the others may be blocked on a failed worker's queues
+            p.terminate()
+        raise
+    for c in conns:
+        c.send(("stop", None))
+    for p in procs:
+        p.join()
+    return out
 
 
 class _Coordinator:
@@ -365,15 +370,25 @@ class _Coordinator:
         return self._recv(w)
 
     def _recv(self, w: int) -> Any:
-        out = self.conns[w].recv()
+        return self._recv_from(self.conns[w])
+
+    @staticmethod
+    def _recv_from(conn: Any) -> Any:
+        out = conn.recv()
         if isinstance(out, Exception):
             raise out
         return out
 
     def broadcast(self, cmd: str, arg: Any = None) -> list[Any]:
+        """Send every worker ``cmd``; their replies in worker order (the first failure is raised at once)."""
         for c in self.conns:
             c.send((cmd, arg))
-        return [self._recv(w) for w in range(self.n)]
+        replies: dict[int, Any] = {}
+        waiting = {c: w for w, c in enumerate(self.conns)}
+        while waiting:  # a worker that failed leaves the others blocked on its queues: do not wait for them
+            for c in wait(list(waiting)):
+                replies[waiting.pop(c)] = self._recv_from(c)  # type: ignore[arg-type]
+        return [replies[w] for w in range(self.n)]
 
     # -- traces ------------------------------------------------------------------------------
     def chain(self, gid: int) -> list[tuple[int, int]]:

@@ -108,3 +108,21 @@ def test_cli_workers(capsys) -> None:
     out = capsys.readouterr().out
     assert "with 2 worker processes" in out and "3,921 distinct states, 22,995 states generated, depth 17" in out
     assert main(["check", "paxos", "--workers", "0"]) == 2
+
+
+class Broken(Ladder):
+    """A spec whose step raises in one state: the worker expanding it fails, the others wait on it."""
+
+    @action(params=lambda self, s: ((0,), (1,)))
+    def Up(self, s, i):
+        if s == (2, 1):
+            raise ValueError("step failed in state (2, 1)")
+        return super().Up(s, i)
+
+
+def test_a_failing_worker_fails_the_run_without_hanging() -> None:
+    with pytest.raises(ValueError, match=r"state \(2, 1\)"):
+        check(Broken(limit=9))
+    for n in (2, 3):
+        with pytest.raises(ValueError, match=r"state \(2, 1\)"):
+            parallel_bfs(Broken(limit=9), workers=n)
