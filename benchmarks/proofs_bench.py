@@ -1,6 +1,7 @@
 """Times of the Z3 proofs, conformance check and BMC quoted in README's Proofs section.
 
-Run: .venv/bin/python benchmarks/proofs_bench.py
+Run: .venv/bin/python benchmarks/proofs_bench.py          (Paxos, then Raft)
+     .venv/bin/python benchmarks/proofs_bench.py --raft   (Raft only)
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from proofs.bmc import bmc
 from proofs.conformance import check
 from proofs.logic import discharge, table
 from proofs.paxos import ANY_TWO, PHASE1_PHASE2, PaxosEncoding
+from proofs.raft import RaftEncoding
+from proofs.raft_conformance import check as raft_check
 from spec.paxos import Paxos
+from spec.raft import Raft
 from spec.registry import build
 
 
@@ -37,6 +41,28 @@ def main() -> None:
             f"{time.perf_counter() - started:.1f}s wall ({res.seconds:.1f}s in Z3)"
         )
 
+    raft()
+
+
+def raft() -> None:
+    """The Raft proof's table and its conformance with spec/raft.py (``--raft``: only this part)."""
+    outs = [discharge(ob, one_classification=True) for ob in RaftEncoding().obligations()]
+    print(table(outs, "Raft (proofs/raft.py)"))
+    print()
+    for kw in (
+        {"servers": 2, "values": 1, "max_term": 2, "max_log": 1, "max_in_flight": 1},
+        {"servers": 2, "values": 1, "max_term": 3, "max_log": 2, "max_in_flight": 1},
+        {"servers": 3, "values": 1, "max_term": 2, "max_log": 1, "max_in_flight": 1},
+    ):
+        print(f"raft conformance {kw}:")
+        print(raft_check(Raft(**kw)).summary())
+        print()
+
 
 if __name__ == "__main__":
+    import sys
+
+    if "--raft" in sys.argv:
+        raft()
+        raise SystemExit(0)
     main()
