@@ -364,6 +364,7 @@ class _Coordinator:
         self.fingerprint = fingerprinter(spec, symmetry)
         self.n = len(conns)
         self.phases: list[dict[str, float]] = []
+        self.critical = 0.0  # sum over levels of the slowest worker's CPU seconds in that level
 
     def ask(self, w: int, cmd: str, arg: Any) -> Any:
         self.conns[w].send((cmd, arg))
@@ -428,6 +429,7 @@ class _Coordinator:
         result.coverage = {a.name: Coverage(counts["fired"][i], counts["new"][i]) for i, a in enumerate(spec.actions)}
         result.store_bytes = 100 * result.distinct_states
         result.extra["worker_cpu_seconds"] = [round(c, 2) for c in cpu]
+        result.extra["critical_path_cpu_seconds"] = round(self.critical, 2)
         result.extra["worker_phase_seconds"] = [{k: round(v, 2) for k, v in ph.items()} for ph in self.phases]
         result.seconds = time.perf_counter() - self.started
         result.peak_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -466,10 +468,14 @@ class _Coordinator:
             return self.finish(counts, OK, None, None, 0, [])
         # When the initial states already fill max_states, one process stops after expanding the first.
         events: list[tuple] = [(END_POS, FULL)] if self.max_states is not None and total >= self.max_states else []
+        cpu = [0.0] * n
         while True:
             reports = self.broadcast("expand", self.max_states)
+            last = cpu
             cpu = [r["cpu"] for r in reports]
             self.phases = [r["phases"] for r in reports]
+            # A level ends when its slowest worker does: on idle cores the run takes the sum of those.
+            self.critical += max(c - b for c, b in zip(cpu, last))
             events += [e for r in reports for e in r["events"]]
             if events:
                 return self.stop(min(events, key=lambda e: e[0]), depth, cpu)
