@@ -1,0 +1,88 @@
+"""Auditing a real local cluster of our implementation: `paxraft cluster start`, `kv` writes, a leader killed
+and restarted, `cluster stop`, then `paxraft audit DIR/node-*/trace.jsonl --spec raft`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from impl.runtime import cluster
+from modelcheck.audit import audit_events, mapping_for, read_traces
+from modelcheck.cli import main
+
+
+@pytest.fixture(scope="module")
+def cluster_run(tmp_path_factory):
+    """A 3-node run: 8 writes, the leader SIGKILLed, 8 writes, it restarts, 8 writes, a read; the trace paths."""
+    d = tmp_path_factory.mktemp("cluster")
+    assert main(["cluster", "start", "--nodes", "3", "--dir", str(d)]) == 0
+    try:
+        for k in range(8):
+            assert main(["kv", "put", f"a{k}", f"v{k}", "--dir", str(d)]) == 0
+        lead = _leader(d)
+        os.kill(cluster.pid_of(d, lead), signal.SIGKILL)
+        for k in range(8):
+            assert main(["kv", "put", f"b{k}", f"v{k}", "--dir", str(d)]) == 0
+        assert main(["cluster", "start", "--dir", str(d)]) == 0  # the killed node comes back with its data
+        for k in range(8):
+            assert main(["kv", "put", f"c{k}", f"v{k}", "--dir", str(d)]) == 0
+        assert main(["kv", "get", "b3", "--dir", str(d)]) == 0
+        time.sleep(0.3)  # the restarted node catches up
+    finally:
+        assert main(["cluster", "stop", "--dir", str(d)]) == 0
+    return d, sorted(str(p) for p in d.glob("node-*/trace.jsonl")), lead
+
+
+def _leader(d: Path) -> int:
+    import asyncio
+
+    lead = asyncio.run(cluster.wait_for_leader(d, 10))
+    assert lead is not None
+    return lead
+
+
+def test_the_runtime_writes_one_trace_file_per_node(cluster_run):
+    d, traces, lead = cluster_run
+    assert traces == [str(d / f"node-{i}" / "trace.jsonl") for i in (1, 2, 3)]
+    killed = Path(traces[lead - 1]).read_text().splitlines()
+    heads = [json.loads(x) for x in killed if x.startswith('{"format"')]
+    assert len(heads) == 2 and all(h["node"] == lead and h["nodes"] == [1, 2, 3] for h in heads)  # one per boot
+
+
+def test_a_real_cluster_run_with_a_leader_killed_and_restarted_is_explained(cluster_run, capsys):
+    d, traces, lead = cluster_run
+    events, _ = read_traces(traces)
+    result = audit_events(mapping_for("raft", events), events)
+    assert result.ok, result.failure and result.failure.reason
+    assert result.audited == len(events)
+    actions = Counter(e.action for e in events)
+    assert actions["Restart"] == 1 and actions["BecomeLeader"] == 2  # the killed leader came back; one re-election
+    assert actions["ClientRequest"] == 2 + 24  # two no-ops and the 24 writes (each acknowledged, so appended once)
+    assert actions["ReadIndex"] >= 1 and actions["PreVote"] >= 1  # the read and the pre-vote before re-election
+    assert main(["audit", *traces, "--spec", "raft"]) == 0
+    out = capsys.readouterr().out
+    assert "OK: every event is explained" in out and f"{len(events):,} events explained" in out
+
+
+def test_an_altered_line_of_a_real_run_is_caught_at_that_event(cluster_run, tmp_path, capsys):
+    d, traces, lead = cluster_run
+    follower = next(i for i in (1, 2, 3) if i != lead)
+    lines = Path(traces[follower - 1]).read_text().splitlines(keepends=True)
+    # the follower's first accept that appended entries now reports another value in its last new entry
+    k = next(n for n, x in enumerate(lines) if '"case":"accept"' in x and json.loads(x)["state"]["log"]["entries"])
+    ev = json.loads(lines[k])
+    ev["state"]["log"]["entries"][-1][1] = "c999.999"
+    lines[k] = json.dumps(ev, separators=(",", ":")) + "\n"
+    bad = tmp_path / f"node-{follower}.jsonl"
+    bad.write_text("".join(lines))
+    files = [str(bad) if i == follower else traces[i - 1] for i in (1, 2, 3)]
+    assert main(["audit", *files, "--spec", "raft"]) == 1
+    out = capsys.readouterr().out
+    assert f"{bad}:{k + 1}: node {follower} HandleAppendEntriesRequest" in out
+    assert "    log" in out  # the log is the field that differs
