@@ -36,7 +36,6 @@ from itertools import chain, islice
 from multiprocessing.connection import wait
 from typing import Any
 
-from modelcheck.bfs import first_violated
 from modelcheck.fingerprint import fingerprinter
 from modelcheck.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
 from spec.core import Label, Spec, SpecError, State
@@ -50,13 +49,22 @@ END_POS = (1 << KEY_BITS) - 1  # "after the state is expanded": the one-process 
 CUT, STATE, DEAD, FULL = "cut", "state", "deadlock", "max-states"
 
 
+def _no_invariants(state: State) -> None:
+    return None
+
+
+def _violated(spec: Spec, check_invariants: bool) -> Callable[[State], str | None]:
+    """The first invariant a state violates (the spec's own check, fast path included), as modelcheck.bfs."""
+    return spec.violated if check_invariants else _no_invariants
+
+
 class _Worker:
     """One worker: its partition of the seen-set (by fingerprint), its frontier and this level's records."""
 
     def __init__(self, w: int, n: int, spec: Spec, symmetry: bool, check_invariants: bool, check_deadlock: bool):
         self.w, self.n, self.spec = w, n, spec
         self.fingerprint: Callable[[State], int] = fingerprinter(spec, symmetry)
-        self.invariants = list(spec.invariants.items()) if check_invariants else []
+        self.violated = _violated(spec, check_invariants)
         self.check_deadlock = check_deadlock
         self.constrained = type(spec).constraint is not Spec.constraint
         self.index: dict[int, int] = {}  # fingerprint -> local index
@@ -105,7 +113,7 @@ class _Worker:
         vias = [array("h") for _ in range(n)]
         kept: list[list[State]] = [[] for _ in range(n)]  # the successors themselves stay here
         events: list[tuple] = []
-        fingerprint, constrained, known, invariants = self.fingerprint, self.constrained, self.known, self.invariants
+        fingerprint, constrained, known, violated = self.fingerprint, self.constrained, self.known, self.violated
         constraint = spec.constraint
         actions = [(a.enumerate, a.step) for a in spec.actions]
         fired = self.fired
@@ -123,7 +131,7 @@ class _Worker:
                     key = base | pos
                     pos += 1
                     if constrained and not constraint(t):
-                        name = first_violated(invariants, t)
+                        name = violated(t)
                         if name:
                             events.append((key, CUT, name, gid, Label(spec.actions[ai].name, params), t))
                         continue
@@ -189,7 +197,7 @@ class _Worker:
             for t, fp, ai, key, yes in zip(kept[d], fps[d], vias[d], keys[d], got[d]):
                 if not yes:
                     continue
-                name = first_violated(invariants, t)
+                name = violated(t)
                 if name:
                     events.append((key, STATE, name, key >> KEY_BITS, ai, fp))
                 ship.append((key, t))
@@ -360,7 +368,7 @@ class _Coordinator:
     ) -> None:
         self.spec, self.symmetry, self.conns, self.result = spec, symmetry, conns, result
         self.started, self.max_states = started, max_states
-        self.invariants = list(spec.invariants.items()) if check_invariants else []
+        self.violated = _violated(spec, check_invariants)
         self.fingerprint = fingerprinter(spec, symmetry)
         self.n = len(conns)
         self.phases: list[dict[str, float]] = []
@@ -436,7 +444,7 @@ class _Coordinator:
         return result
 
     def run(self) -> Result:
-        spec, fingerprint, invariants, n = self.spec, self.fingerprint, self.invariants, self.n
+        spec, fingerprint, violated, n = self.spec, self.fingerprint, self.violated, self.n
         k = len(spec.actions)
         counts: dict[str, Any] = {"stored": 0, "generated": 0, "fired": [0] * k, "new": [0] * k}
         constrained = type(spec).constraint is not Spec.constraint
@@ -444,7 +452,7 @@ class _Coordinator:
         seen: set[int] = set()
         for s in spec.init_states():  # level 1 exactly as modelcheck.bfs runs it
             counts["generated"] += 1
-            bad = first_violated(invariants, s)
+            bad = violated(s)
             if constrained and not spec.constraint(s):
                 if bad:
                     return self.finish(counts, VIOLATION, bad, [Step(None, s)], 1, [])
