@@ -1,0 +1,122 @@
+"""The catalog of protocol variants and known bugs: every registered variant, plus declared cases.
+
+An entry is one model a researcher can re-run: a spec (base or variant) at fixed
+bounds, the one rule changed, the property it breaks (``None``: safe at the bounds
+recorded), the shortest counterexample's length there, and a source.  Entries come
+from two places, so that a spec module added later is picked up without touching
+this file:
+
+* every variant class registered with :func:`spec.registry.variant`, from its catalog
+  fields (``rule``, ``breaks``, ``failing_bounds``, ``trace_length``, ``source``, and,
+  for a variant not broken at any bound tried, an optional ``bounds_tried``);
+* every :class:`Entry` in the ``CATALOG_CASES`` tuple of a module in
+  ``spec.registry.SPEC_MODULES`` (e.g. Paxos's quorum-system cases: one variant
+  at several bounds).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from spec.core import Spec, SpecError
+from spec.registry import SPEC_MODULES, entries, spec_class
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One catalog row: a spec or variant at fixed bounds, and what the checker should find there."""
+
+    spec: str  # registered spec name
+    name: str  # the variant's name, or the case's name
+    variant: str | None  # the variant to build (None: the base spec)
+    rule: str  # the one rule changed, one line
+    breaks: str | None  # the property violated at ``bounds``; None: safe there
+    bounds: Mapping[str, Any] = field(default_factory=dict)  # failing bounds, or the bounds tried
+    trace_length: int | None = None  # shortest counterexample at ``bounds`` (transitions)
+    source: str = ""
+    symmetry: bool = False  # check with symmetry reduction (same verdict and length, fewer states)
+    recorded: bool = True  # False: a variant said to break a property, with no failing bounds recorded yet
+    shown_bounds: str = ""  # how to print the bounds, when their values do not print well
+
+    @property
+    def expected(self) -> str:
+        """``"violation"`` or ``"ok"``."""
+        return "ok" if self.breaks is None else "violation"
+
+    def build(self) -> Spec:
+        """The spec instance this entry checks."""
+        bounds = {k: v for k, v in self.bounds.items() if k != "symmetry"}
+        return spec_class(self.spec, self.variant)(**bounds)
+
+    def show_bounds(self) -> str:
+        """``acceptors=3 values=2 max_ballot=1``, as given."""
+        if self.shown_bounds:
+            return self.shown_bounds
+        return " ".join(f"{k}={_show(v)}" for k, v in self.bounds.items() if k != "symmetry") or "(defaults)"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_show(x) for x in value) + "]"
+    return str(value)
+
+
+def _first_line(text: str | None) -> str:
+    lines = (text or "").strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def entry_for_variant(spec_name: str, cls: type[Spec]) -> Entry:
+    """The catalog row a variant class describes through its catalog fields."""
+    bounds = cls.failing_bounds if cls.breaks is not None else getattr(cls, "bounds_tried", None)
+    bounds = dict(bounds or cls.failing_bounds or {})
+    return Entry(
+        spec=spec_name,
+        name=cls.variant or cls.__name__,
+        variant=cls.variant,
+        rule=cls.rule or _first_line(cls.__doc__),
+        breaks=cls.breaks,
+        bounds=bounds,
+        trace_length=cls.trace_length,
+        source=cls.source,
+        symmetry=bool(bounds.get("symmetry", False)),
+        recorded=bool(bounds) or cls.breaks is None,
+    )
+
+
+def catalog(spec_name: str | None = None) -> list[Entry]:
+    """Every catalog entry (of one spec, if named): spec by spec, its variants and then its cases."""
+    known = entries()
+    if spec_name is not None and spec_name not in known:
+        raise SpecError(f"unknown spec {spec_name!r}; known specs: {', '.join(known)}")
+    cases = [case for mod in SPEC_MODULES for case in getattr(importlib.import_module(mod), "CATALOG_CASES", ())]
+    out = []
+    for e in known.values():
+        if spec_name in (None, e.name):
+            out += [entry_for_variant(e.name, cls) for cls in e.variants.values()]
+            out += [case for case in cases if case.spec == e.name]
+    return out
+
+
+def select(names: list[str], spec_name: str | None = None) -> list[Entry]:
+    """The entries called ``names`` (all of them when empty); an unknown name is a SpecError listing the known."""
+    rows = catalog(spec_name)
+    if not names:
+        return rows
+    by_name: dict[str, list[Entry]] = {}
+    for r in rows:
+        by_name.setdefault(r.name, []).append(r)
+        by_name.setdefault(f"{r.spec}/{r.name}", []).append(r)  # 'raft/volatile-log' if a name is in two specs
+    out = []
+    for n in names:
+        found = by_name.get(n)
+        if not found:
+            known = ", ".join(r.name for r in rows)
+            raise SpecError(f"no catalog entry {n!r}; entries: {known}")
+        if len(found) > 1:
+            raise SpecError(f"{n!r} names entries of {', '.join(r.spec for r in found)}; write SPEC/{n}")
+        out.append(found[0])
+    return out
