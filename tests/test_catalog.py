@@ -1,0 +1,154 @@
+"""The variant catalog: every entry's verdict, property and counterexample length, and `paxraft variants`."""
+
+from __future__ import annotations
+
+import inspect
+import json
+
+import pytest
+
+from modelcheck import OK, VIOLATION, check
+from modelcheck.cli import main
+from modelcheck.cmd_variants import check_entry
+from modelcheck.replay import validate_trace
+from spec.catalog import Entry, catalog, select
+from spec.core import SpecError
+from spec.paxos import Paxos
+from spec.registry import entries, variant
+
+PAXOS = catalog("paxos")
+PAXOS_VARIANTS = [
+    "ignore-votes",
+    "any-vote",
+    "accept-below-promise",
+    "promise-any",
+    "dup-ballot",
+    "no-promise-on-accept",
+    "volatile-promise",
+    "amnesia",
+    "flexible",
+]
+
+
+def test_catalog_has_the_paxos_variants_and_quorum_cases() -> None:
+    names = [e.name for e in PAXOS]
+    assert names[: len(PAXOS_VARIANTS)] == PAXOS_VARIANTS
+    cases = [e for e in PAXOS if e.name.startswith("flexible-")]
+    assert len(cases) == 9 and {e.expected for e in cases} == {"ok", "violation"}
+    for e in PAXOS:
+        assert e.rule and e.source and e.recorded, e.name
+
+
+def test_catalog_gathers_every_registered_variant_of_every_spec() -> None:
+    listed = {(e.spec, e.variant) for e in catalog()}
+    for spec_entry in entries().values():  # Raft's variants too, once spec/raft_variants.py registers them
+        for name in spec_entry.variants:
+            assert (spec_entry.name, name) in listed
+
+
+def test_a_newly_registered_variant_appears_without_touching_the_catalog() -> None:
+    @variant("paxos")
+    class Late(Paxos):
+        variant = "late-test-variant"
+        rule = "nothing changed"
+        failing_bounds = {"acceptors": 1, "values": 1}
+
+    try:
+        (row,) = select(["late-test-variant"])
+        assert (row.spec, row.breaks, row.expected, row.show_bounds()) == ("paxos", None, "ok", "acceptors=1 values=1")
+        assert check_entry(row).agrees
+    finally:
+        del entries()["paxos"].variants["late-test-variant"]
+
+
+@pytest.mark.parametrize("entry", PAXOS, ids=[e.name for e in PAXOS])
+def test_each_paxos_entry_is_found_as_recorded(entry: Entry) -> None:
+    o = check_entry(entry)
+    r = o.result
+    assert r is not None and r.complete
+    if entry.breaks is None:
+        assert r.verdict == OK
+    else:
+        assert (r.verdict, r.violated, r.trace_length) == (VIOLATION, entry.breaks, entry.trace_length)
+        validate_trace(r.spec, r.trace)
+    assert o.agrees
+
+
+@pytest.mark.parametrize("name", PAXOS_VARIANTS)
+def test_recorded_bounds_are_locally_smallest(name: str) -> None:
+    """Lowering any one bound (acceptors, ballots, restarts, quorum sizes) makes the variant safe."""
+    (e,) = select([name])
+    cls = type(e.build())
+    for key, val in e.bounds.items():
+        if key == "values":  # two values are the least that can break Agreement
+            continue
+        lower = {**e.bounds, key: val - 1}
+        try:
+            spec = cls(**lower)
+        except SpecError:  # e.g. no acceptor, or a quorum of size 0
+            continue
+        assert check(spec).verdict == OK, f"{name} still fails with {key}={val - 1}"
+
+
+def test_variants_are_one_rule_each() -> None:
+    base = set(vars(Paxos))
+    for name in PAXOS_VARIANTS:
+        cls = entries()["paxos"].variants[name]
+        changed = {k for k in vars(cls) if k in base and k not in ("__doc__", "__module__")}
+        catalog_fields = {"variant", "rule", "breaks", "failing_bounds", "trace_length", "source"}
+        assert len(changed - catalog_fields) == 1, (name, changed - catalog_fields)
+        for member in changed - catalog_fields:
+            value = vars(cls)[member]
+            if callable(value):
+                assert len(inspect.getsource(value).splitlines()) <= 14, name
+
+
+def test_a_wrong_recorded_length_or_verdict_is_reported() -> None:
+    (good,) = select(["dup-ballot"])
+    assert check_entry(good).agrees
+    wrong_length = Entry(**{**good.__dict__, "trace_length": 5})
+    assert not check_entry(wrong_length).agrees
+    wrong_verdict = Entry(**{**good.__dict__, "breaks": None})
+    assert not check_entry(wrong_verdict).agrees
+    unrecorded = Entry(**{**good.__dict__, "bounds": {}, "recorded": False})
+    o = check_entry(unrecorded)
+    assert o.result is None and not o.agrees
+
+
+def test_variants_command_prints_the_table(capsys) -> None:
+    assert main(["variants", "--spec", "paxos", "--long"]) == 0
+    out = capsys.readouterr().out
+    assert "smallest failing bounds" in out and "rule changed" in out
+    assert "dup-ballot" in out and "Agreement, 6 steps" in out and "acceptors=1 values=2 max_ballot=0" in out
+    assert "tried acceptors=4 values=2 max_ballot=1 q1=rows q2=columns" in out
+    assert "source: Lamport, Paxos Made Simple" in out
+
+
+def test_variants_check_agrees_and_exits_0(capsys) -> None:
+    argv = ["variants", "--check", "--quiet", "dup-ballot", "amnesia", "flexible-n3-q1-q2", "flexible-n3-q3-q1"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.count("  agrees") == 4 and "4 entries checked" in out and "every entry agrees" in out
+    assert "Agreement, 9 steps" in out and "safe" in out
+
+
+def test_variants_check_json(capsys) -> None:
+    assert main(["variants", "--check", "--json", "promise-any"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["found"] == "violation" and row["violated"] == "Agreement" and row["found_trace_length"] == 8
+    assert row["agrees"] is True and row["bounds"] == "acceptors=1 values=2 max_ballot=1"
+
+
+def test_variants_check_exits_1_on_disagreement(capsys, monkeypatch) -> None:
+    from spec.paxos_variants import DupBallot
+
+    monkeypatch.setattr(DupBallot, "trace_length", 7)  # a catalog that records the wrong length
+    assert main(["variants", "--check", "--quiet", "dup-ballot"]) == 1
+    out = capsys.readouterr().out
+    assert "DIFFERS" in out and "1 disagree: dup-ballot" in out
+
+
+def test_unknown_entry_is_one_line_exit_2(capsys) -> None:
+    assert main(["variants", "no-such-variant"]) == 2
+    err = capsys.readouterr().err
+    assert "no catalog entry 'no-such-variant'" in err and len(err.strip().splitlines()) == 1
