@@ -2,12 +2,16 @@
 
     .venv/bin/python benchmarks/variant_bounds.py search [VARIANT...]   # Paxos variants, from the smallest model up
     .venv/bin/python benchmarks/variant_bounds.py minimal [--spec S]    # any catalog entry: lower each bound by one
+    .venv/bin/python benchmarks/variant_bounds.py quorums [N...]        # Flexible Paxos's rule, every K1, K2
 
 ``search`` tries Paxos models in order of size (acceptors + max_ballot + max_restarts, values
 fixed at 2, the least that can break Agreement; for ``flexible`` every q1, q2 at each size)
 and prints every model tried with its verdict, until the first violation.  ``minimal`` takes
 each failing catalog entry and lowers one integer bound at a time: every such model must be
-safe (or not constructible) for the recorded bounds to be a local minimum.
+safe (or not constructible) for the recorded bounds to be a local minimum.  ``quorums``
+checks the ``flexible`` variant (no quorum assumption) with every K1-subset as phase-1 and
+every K2-subset as phase-2 quorums, values 2, ballots 0..1, and compares the verdict with
+the rule "safe iff K1 + K2 > N".
 """
 
 from __future__ import annotations
@@ -51,14 +55,15 @@ def search(names: list[str], max_size: int) -> None:
     variants = entry("paxos").variants
     for name in names or list(variants):
         cls = variants[name]
-        print(f"== {name}: {cls.rule}")
+        print(f"== {name}: {cls.rule}", flush=True)
         for bounds in candidates(cls, max_size):
             t = time.perf_counter()
             r = check(cls(**bounds), max_states=CAP)
             shown = " ".join(f"{k}={v}" for k, v in bounds.items())
             note = "" if r.complete else " (stopped at the state cap: not affordable)"
             verdict = f"{r.violated}, {r.trace_length} steps" if r.violated else "safe" + note
-            print(f"   {shown:<58} {r.distinct_states:>10,} states {time.perf_counter() - t:7.2f}s  {verdict}")
+            secs = time.perf_counter() - t
+            print(f"   {shown:<58} {r.distinct_states:>10,} states {secs:7.2f}s  {verdict}", flush=True)
             if r.violated:
                 print(f"   smallest failing bounds: {shown}; shortest counterexample {r.trace_length} steps\n")
                 break
@@ -69,7 +74,7 @@ def search(names: list[str], max_size: int) -> None:
 def minimal(spec_name: str | None) -> int:
     bad = 0
     for e in catalog(spec_name):
-        if e.breaks is None:
+        if e.breaks is None or e.name != e.variant:  # safe, or a case at fixed quorum sizes (not a minimum)
             continue
         cls = e.build().__class__
         lowered = []
@@ -90,6 +95,25 @@ def minimal(spec_name: str | None) -> int:
     return 1 if bad else 0
 
 
+def quorums(sizes: list[int]) -> int:
+    cls = entry("paxos").variants["flexible"]
+    wrong = 0
+    print(f"{'N':>2} {'K1':>3} {'K2':>3}  {'K1+K2>N':<8} {'verdict':<22} {'states':>10} {'seconds':>8}")
+    for n in sizes:
+        for k1, k2 in itertools.product(range(1, n + 1), repeat=2):
+            t = time.perf_counter()
+            r = check(cls(acceptors=n, q1=k1, q2=k2), max_states=CAP)
+            verdict = f"{r.violated}, {r.trace_length} steps" if r.violated else "safe" if r.complete else "incomplete"
+            wrong += (r.violated is None) != (k1 + k2 > n) or not r.complete
+            print(
+                f"{n:>2} {k1:>3} {k2:>3}  {str(k1 + k2 > n):<8} {verdict:<22} {r.distinct_states:>10,} "
+                f"{time.perf_counter() - t:>8.2f}",
+                flush=True,
+            )
+    print(f"rule confirmed on every model: {not wrong}")
+    return 1 if wrong else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="mode", required=True)
@@ -98,10 +122,14 @@ def main() -> int:
     s.add_argument("--max-size", type=int, default=6)
     m = sub.add_parser("minimal")
     m.add_argument("--spec")
+    q = sub.add_parser("quorums")
+    q.add_argument("sizes", nargs="*", type=int, default=[3, 4])
     args = parser.parse_args()
     if args.mode == "search":
         search(args.names, args.max_size)
         return 0
+    if args.mode == "quorums":
+        return quorums(args.sizes)
     return minimal(args.spec)
 
 

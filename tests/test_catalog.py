@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import inspect
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +155,25 @@ def test_unknown_entry_is_one_line_exit_2(capsys) -> None:
     assert main(["variants", "no-such-variant"]) == 2
     err = capsys.readouterr().err
     assert "no catalog entry 'no-such-variant'" in err and len(err.strip().splitlines()) == 1
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "my_variant.py"
+
+
+def test_users_file_variant_through_the_command_line() -> None:
+    def paxraft(*argv: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "modelcheck.cli", *argv]
+        return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+    silent = paxraft("check", f"{EXAMPLE}:SilentVotes", "--acceptors", "1", "--json")
+    obj = json.loads(silent.stdout)
+    assert silent.returncode == 1
+    assert (obj["variant"], obj["violated"], obj["trace_length"]) == ("silent-votes", "Agreement", 8)
+    forget = paxraft("check", f"{EXAMPLE}:ForgetVote", "--acceptors", "1", "--max-restarts", "1")
+    assert forget.returncode == 1
+    assert "Model: paxos[forget-vote] acceptors=1 values=2 max_ballot=1 max_restarts=1" in forget.stdout
+    assert "invariant Agreement is violated; shortest counterexample: 9 steps" in forget.stdout
+    assert " Restart(a=a1)" in forget.stdout
+    assert paxraft("check", f"{EXAMPLE}:ForgetVote", "--acceptors", "1").returncode == 0  # no restart, no harm
+    missing = paxraft("check", f"{EXAMPLE}:NoSuchClass")
+    assert missing.returncode == 2 and "no Spec subclass named 'NoSuchClass'" in missing.stderr
