@@ -21,8 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from spec import registry
 from spec.core import Spec, SpecError
-from spec.registry import SPEC_MODULES, entries, spec_class
+from spec.registry import entries, spec_class
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ def catalog(spec_name: str | None = None) -> list[Entry]:
     known = entries()
     if spec_name is not None and spec_name not in known:
         raise SpecError(f"unknown spec {spec_name!r}; known specs: {', '.join(known)}")
-    cases = [case for mod in SPEC_MODULES for case in getattr(importlib.import_module(mod), "CATALOG_CASES", ())]
+    modules = [importlib.import_module(m) for m in registry.SPEC_MODULES]
+    cases = [case for mod in modules for case in getattr(mod, "CATALOG_CASES", ())]
     out = []
     for e in known.values():
         if spec_name in (None, e.name):
