@@ -35,6 +35,8 @@ register(
             ),
         ),
         suite=(
+            # TLC 2.20's model of issue 3 (705,532 states), then with symmetry, then one that commits.
+            {"servers": 3, "values": 1, "max_term": 2, "max_log": 0, "max_copies": 1, "max_in_flight": 1},
             {
                 "servers": 3,
                 "values": 1,
@@ -44,7 +46,7 @@ register(
                 "max_in_flight": 1,
                 "symmetry": True,
             },
-            {"servers": 2, "values": 1, "max_term": 2, "max_log": 1, "max_copies": 1, "max_in_flight": 2},
+            {"servers": 2, "values": 1, "max_term": 3, "max_log": 1, "max_copies": 1, "max_in_flight": 1},
         ),
     )
 )
@@ -60,8 +62,14 @@ class NoFigure8Rule(Raft):
     variant = "no-figure8-rule"
     rule = "AdvanceCommitIndex commits Max(agreeIndexes) without requiring log[i][index].term = currentTerm[i]"
     breaks = "LeaderCompleteness"
-    failing_bounds = None
+    failing_bounds = None  # not broken within affordable bounds: what was tried, with symmetry
     trace_length = None
+    bounds_tried = (
+        "servers=2 max_term=3 max_log=1: safe (12,743 states)",
+        "servers=2 max_term=4 max_log=1: safe (105,242 states)",
+        "servers=2 max_term=5 max_log=1: none in the first 400,000 states",
+        "needs 3 servers and MaxTerm 5 (Figure 8: leaders in four terms), beyond a Python checker here",
+    )
     source = f"{_RAFT_PAPER}, section 5.4.2 and Figure 8"
 
     def CommitTermOk(self, entryTerm: int, currentTerm: int) -> bool:
@@ -76,8 +84,14 @@ class VoteWithoutLogCheck(Raft):
     variant = "vote-without-log-check"
     rule = "HandleRequestVoteRequest grants without logOk (the candidate's log need not be up to date)"
     breaks = "LeaderCompleteness"
-    failing_bounds = None
+    failing_bounds = None  # not broken within affordable bounds: what was tried, with symmetry
     trace_length = None
+    bounds_tried = (
+        "servers=2 max_term=3 max_log=1: safe (13,446 states)",
+        "servers=2 max_term=3 max_log=1 max_in_flight=2: safe (381,215 states)",
+        "servers=2 max_term=4 max_log=1: safe (119,023 states)",
+        "servers=3 max_term=3 max_log=1: none in the first 1,500,000 states (about 26 steps needed)",
+    )
     source = f"{_RAFT_PAPER}, section 5.4.1 (election restriction)"
 
     def VoteLogOk(self, mlastLogTerm: int, mlastLogIndex: int, xlog: Log) -> bool:
@@ -92,8 +106,10 @@ class VolatileVote(Raft):
     variant = "volatile-vote"
     rule = "Restart(i) also sets votedFor[i] to Nil"
     breaks = "OneLeaderPerTerm"
-    failing_bounds = None
-    trace_length = None
+    failing_bounds = {
+        "servers": 3, "values": 1, "max_term": 2, "max_log": 0, "max_copies": 1, "max_in_flight": 1, "symmetry": True
+    }  # fmt: skip
+    trace_length = 18
     source = f"{_RAFT_PAPER}, Figure 2 (persistent state: currentTerm, votedFor, log)"
 
     def Restart(self, s: RaftState, i: int) -> RaftState | None:
@@ -109,8 +125,13 @@ class TruncateOnMatch(Raft):
     variant = "truncate-on-match"
     rule = "HandleAppendEntriesRequest, 'already done': log[i] is cut to mprevLogIndex + Len(mentries)"
     breaks = "LeaderCompleteness"
-    failing_bounds = None
+    failing_bounds = None  # not broken within affordable bounds: what was tried, with symmetry
     trace_length = None
+    bounds_tried = (
+        "servers=2 max_term=3 max_log=2: safe (29,818 states)",
+        "servers=2 max_term=3 max_log=2 max_in_flight=2: none in the first 400,000 states",
+        "needs 3 servers, MaxLogLen 2 and a stale request in flight (MaxCopies 2, MaxInFlight 2)",
+    )
     source = f"{_RAFT_PAPER}, Figure 2, AppendEntries receiver step 3 (truncate only on conflict)"
 
     def MatchedLog(self, xlog: Log, lastIndex: int) -> Log:
@@ -125,8 +146,8 @@ class CountStaleVotes(Raft):
     variant = "count-stale-votes"
     rule = "HandleRequestVoteResponse accepts m.mterm <= currentTerm[i] (raft.tla: m.mterm = currentTerm[i])"
     breaks = "OneLeaderPerTerm"
-    failing_bounds = None
-    trace_length = None
+    failing_bounds = {"servers": 2, "values": 1, "max_term": 3, "max_log": 0, "max_copies": 1, "max_in_flight": 1}
+    trace_length = 18
     source = f"{_RAFT_PAPER}, Figure 2 (votes of the current term only)"
 
     def VoteResponseTermOk(self, mterm: int, currentTerm: int) -> bool:
@@ -142,8 +163,8 @@ class VolatileTerm(Raft):
     variant = "volatile-term"
     rule = "Restart(i) also sets currentTerm[i] to 1"
     breaks = "OneLeaderPerTerm"
-    failing_bounds = None
-    trace_length = None
+    failing_bounds = {"servers": 2, "values": 1, "max_term": 2, "max_log": 0, "max_copies": 1, "max_in_flight": 1}
+    trace_length = 20
     source = f"{_RAFT_PAPER}, Figure 2 (persistent state: currentTerm, votedFor, log)"
 
     def Restart(self, s: RaftState, i: int) -> RaftState | None:
@@ -159,8 +180,13 @@ class VolatileLog(Raft):
     variant = "volatile-log"
     rule = "Restart(i) also sets log[i] to << >>"
     breaks = "LeaderCompleteness"
-    failing_bounds = None
+    failing_bounds = None  # not broken within affordable bounds: what was tried, with symmetry
     trace_length = None
+    bounds_tried = (
+        "servers=2 max_term=3 max_log=1: safe (14,029 states)",
+        "servers=2 max_term=4 max_log=1: safe (144,498 states)",
+        "servers=3 max_term=3 max_log=1: none in the first 1,500,000 states (about 26 steps needed)",
+    )
     source = f"{_RAFT_PAPER}, Figure 2 (persistent state: currentTerm, votedFor, log)"
 
     def Restart(self, s: RaftState, i: int) -> RaftState | None:
@@ -176,8 +202,14 @@ class MatchLen(Raft):
     variant = "match-len"
     rule = "HandleAppendEntriesResponse sets matchIndex[i][j] to Len(log[i]), not m.mmatchIndex"
     breaks = "StateMachineSafety"
-    failing_bounds = None
+    failing_bounds = None  # not broken within affordable bounds: what was tried, with symmetry
     trace_length = None
+    bounds_tried = (
+        "servers=2 max_term=3 max_log=1: safe (13,894 states)",
+        "servers=2 max_term=3 max_log=1 max_in_flight=2: safe (389,725 states)",
+        "servers=2 max_term=3 max_log=2: safe (36,037 states)",
+        "needs 3 servers, MaxTerm 3, MaxLogLen 1",
+    )
     source = f"{_RAFT_PAPER}, Figure 2, rules for leaders (matchIndex from the request that succeeded)"
 
     def AckedIndex(self, s: RaftState, i: int, m: Message) -> int:
@@ -192,8 +224,13 @@ class AcceptStaleTerm(Raft):
     variant = "accept-stale-term"
     rule = "HandleAppendEntriesRequest treats m.mterm < currentTerm[i] as the current term (no reject)"
     breaks = "LeaderCompleteness"
-    failing_bounds = None
+    failing_bounds = None  # not broken within affordable bounds: what was tried, with symmetry
     trace_length = None
+    bounds_tried = (
+        "servers=2 max_term=3 max_log=1: safe (12,581 states)",
+        "servers=2 max_term=3 max_log=1 max_in_flight=2: safe (350,123 states)",
+        "servers=2 max_term=3 max_log=2: safe (29,764 states)",
+    )
     source = f"{_RAFT_PAPER}, Figure 2, AppendEntries receiver step 1 (reply false if term < currentTerm)"
 
     def AppendTermOk(self, mterm: int, currentTerm: int) -> bool:
@@ -208,8 +245,12 @@ class CommitNoMin(Raft):
     variant = "commit-no-min"
     rule = "AppendEntries sends mcommitIndex = commitIndex[i] without Min({commitIndex[i], lastEntry})"
     breaks = "StateMachineSafety"
-    failing_bounds = None
+    failing_bounds = None  # not broken within affordable bounds: what was tried, with symmetry
     trace_length = None
+    bounds_tried = (
+        "servers=2 max_term=3 max_log=2: safe (29,818 states)",
+        "servers=2 max_term=3 max_log=2 max_in_flight=2: none in the first 400,000 states",
+    )
     source = f"{_RAFT_PAPER}, Figure 2, AppendEntries receiver step 5 (min(leaderCommit, index of last new entry))"
 
     def LeaderCommitFor(self, commitIndex: int, lastEntry: int) -> int:
@@ -224,8 +265,13 @@ class VoteLenOnly(Raft):
     variant = "vote-len-only"
     rule = "HandleRequestVoteRequest's logOk is m.mlastLogIndex >= Len(log[i]) (terms ignored)"
     breaks = "LeaderCompleteness"
-    failing_bounds = None
+    failing_bounds = None  # not broken within affordable bounds: what was tried, with symmetry
     trace_length = None
+    bounds_tried = (
+        "servers=2 max_term=3 max_log=1: safe (12,600 states)",
+        "servers=2 max_term=4 max_log=1: safe (100,596 states)",
+        "needs 3 servers and MaxTerm 4 (leaders in three terms)",
+    )
     source = f"{_RAFT_PAPER}, section 5.4.1 (compare last terms first)"
 
     def VoteLogOk(self, mlastLogTerm: int, mlastLogIndex: int, xlog: Log) -> bool:

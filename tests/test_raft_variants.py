@@ -1,0 +1,93 @@
+"""Raft variants: each is raft.tla with one rule overridden, and the checker catches it at the
+bounds its catalog fields record, with that invariant and that shortest counterexample."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from modelcheck import OK, VIOLATION, check
+from modelcheck.replay import validate_trace
+from spec.raft import Raft
+from spec.registry import entry
+
+VARIANTS = entry("raft").variants
+ISSUE_VARIANTS = (
+    "no-figure8-rule",
+    "vote-without-log-check",
+    "volatile-vote",
+    "truncate-on-match",
+    "count-stale-votes",
+)
+CATALOG_VARIANTS = ("volatile-term", "volatile-log", "match-len", "accept-stale-term", "commit-no-min", "vote-len-only")
+#: Variants whose recorded model takes minutes: run with `make test-slow`.
+HEAVY: set[str] = set()
+
+
+def _run(name: str):
+    cls = VARIANTS[name]
+    bounds = dict(cls.failing_bounds)
+    symmetry = bool(bounds.pop("symmetry", False))
+    return cls, check(cls(**bounds), symmetry=symmetry)
+
+
+def _caught(name: str) -> None:
+    cls, r = _run(name)
+    assert (r.verdict, r.violated, r.trace_length) == (VIOLATION, cls.breaks, cls.trace_length)
+    validate_trace(r.spec, r.trace)  # a real behaviour of the variant ...
+    assert r.spec.violated(r.trace[-1].state) == cls.breaks  # ... ending in the bad state
+    assert all(r.spec.violated(st.state) is None for st in r.trace[:-1])
+
+
+def test_all_eleven_variants_are_registered() -> None:
+    assert set(VARIANTS) == set(ISSUE_VARIANTS) | set(CATALOG_VARIANTS)
+
+
+BROKEN = [n for n, c in VARIANTS.items() if c.breaks is not None and c.failing_bounds is not None]
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in HEAVY else n for n in BROKEN])
+def test_variant_is_caught_with_its_shortest_counterexample(name: str) -> None:
+    _caught(name)
+
+
+def test_catalog_fields_are_complete() -> None:
+    for name, cls in VARIANTS.items():
+        assert cls.rule and cls.source and cls.__doc__, name
+        if cls.breaks is None or cls.failing_bounds is None:
+            # Not broken within affordable bounds: what was tried must be on record.
+            assert getattr(cls, "bounds_tried", None), name
+        else:
+            assert cls.breaks in Raft.INVARIANTS and cls.trace_length, name
+
+
+@pytest.mark.parametrize(
+    ("name", "bounds"),
+    [
+        ("volatile-vote", {"servers": 2, "max_term": 3}),  # two servers: a lost vote cannot make a second majority
+        ("count-stale-votes", {"servers": 2, "max_term": 2}),  # one election term: no vote is ever stale
+        ("volatile-term", {"servers": 2, "max_term": 2, "max_in_flight": 0}),  # no messages, no votes
+    ],
+)
+def test_smaller_bounds_are_safe(name: str, bounds: dict) -> None:
+    assert check(VARIANTS[name](**bounds)).verdict == OK
+
+
+def test_symmetry_finds_the_same_counterexample_length_in_fewer_states() -> None:
+    cls = VARIANTS["volatile-term"]
+    full = check(cls(**cls.failing_bounds))
+    sym = check(cls(**cls.failing_bounds), symmetry=True)
+    assert (sym.verdict, sym.violated, sym.trace_length) == (full.verdict, full.violated, full.trace_length)
+    assert sym.distinct_states < full.distinct_states
+    validate_trace(sym.spec, sym.trace)
+
+
+def test_each_variant_is_one_small_override() -> None:
+    base = [a.name for a in Raft().actions]
+    for name, cls in VARIANTS.items():
+        methods = [n for n, v in vars(cls).items() if inspect.isfunction(v)]
+        assert len(methods) == 1, (name, methods)
+        assert len(inspect.getsource(getattr(cls, methods[0])).splitlines()) <= 5, name
+        assert methods[0] in vars(Raft), name  # it overrides a rule of raft.tla, adds nothing
+        assert [a.name for a in cls().actions] == base, name
