@@ -84,14 +84,11 @@ class VoteWithoutLogCheck(Raft):
     variant = "vote-without-log-check"
     rule = "HandleRequestVoteRequest grants without logOk (the candidate's log need not be up to date)"
     breaks = "LeaderCompleteness"
-    failing_bounds = None  # not broken within affordable bounds: what was tried, with symmetry
-    trace_length = None
-    bounds_tried = (
-        "servers=2 max_term=3 max_log=1: safe (13,446 states)",
-        "servers=2 max_term=3 max_log=1 max_in_flight=2: safe (381,215 states)",
-        "servers=2 max_term=4 max_log=1: safe (119,023 states)",
-        "servers=3 max_term=3 max_log=1: none in the first 1,500,000 states (about 26 steps needed)",
-    )
+    failing_bounds = {
+        "servers": 3, "values": 1, "max_term": 3, "max_log": 1, "max_copies": 1, "max_in_flight": 1,
+        "no_history": True, "symmetry": True,
+    }  # fmt: skip
+    trace_length = 25
     source = f"{_RAFT_PAPER}, section 5.4.1 (election restriction)"
 
     def VoteLogOk(self, mlastLogTerm: int, mlastLogIndex: int, xlog: Log) -> bool:
@@ -180,13 +177,11 @@ class VolatileLog(Raft):
     variant = "volatile-log"
     rule = "Restart(i) also sets log[i] to << >>"
     breaks = "LeaderCompleteness"
-    failing_bounds = None  # not broken within affordable bounds: what was tried, with symmetry
-    trace_length = None
-    bounds_tried = (
-        "servers=2 max_term=3 max_log=1: safe (14,029 states)",
-        "servers=2 max_term=4 max_log=1: safe (144,498 states)",
-        "servers=3 max_term=3 max_log=1: none in the first 1,500,000 states (about 26 steps needed)",
-    )
+    failing_bounds = {
+        "servers": 3, "values": 1, "max_term": 3, "max_log": 1, "max_copies": 1, "max_in_flight": 1,
+        "no_history": True, "symmetry": True,
+    }  # fmt: skip
+    trace_length = 25
     source = f"{_RAFT_PAPER}, Figure 2 (persistent state: currentTerm, votedFor, log)"
 
     def Restart(self, s: RaftState, i: int) -> RaftState | None:

@@ -22,7 +22,7 @@ ISSUE_VARIANTS = (
 )
 CATALOG_VARIANTS = ("volatile-term", "volatile-log", "match-len", "accept-stale-term", "commit-no-min", "vote-len-only")
 #: Variants whose recorded model takes minutes: run with `make test-slow`.
-HEAVY: set[str] = set()
+HEAVY = {"vote-without-log-check", "volatile-log"}
 
 
 def _run(name: str):
