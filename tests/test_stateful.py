@@ -144,10 +144,15 @@ def test_deep_runs_of_every_base_spec(name: str) -> None:
     run_spec(entries()[name].cls(), DEEP)
 
 
+# any-vote and no-promise-on-accept (17 exact steps among three acceptors and three ballots) were
+# not found by 1,000 random runs of 40 steps; the exhaustive checker finds them (tests/test_catalog.py).
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["volatile-promise", "any-vote", "no-promise-on-accept"])
-def test_deep_hunt_for_the_harder_variants(name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "bounds", "shortest"),
+    [("volatile-promise", None, 9), ("ignore-votes", {"acceptors": 3, "values": 2, "max_ballot": 1}, 12)],
+)
+def test_deep_hunt_for_the_harder_variants(name: str, bounds: dict | None, shortest: int) -> None:
     cls = spec_class("paxos", name)
     with pytest.raises(InvariantViolation) as exc:
-        run_spec(cls(**cls.failing_bounds), settings(DEEP, derandomize=True, stateful_step_count=40))
-    assert exc.value.invariant == "Agreement" and exc.value.trace_length <= 2 * cls.trace_length
+        run_spec(cls(**(bounds or cls.failing_bounds)), settings(DEEP, derandomize=True, stateful_step_count=40))
+    assert exc.value.invariant == "Agreement" and shortest <= exc.value.trace_length <= 2 * shortest
