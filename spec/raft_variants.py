@@ -196,15 +196,12 @@ class MatchLen(Raft):
 
     variant = "match-len"
     rule = "HandleAppendEntriesResponse sets matchIndex[i][j] to Len(log[i]), not m.mmatchIndex"
-    breaks = "StateMachineSafety"
-    failing_bounds = None  # not broken within affordable bounds: what was tried, with symmetry
-    trace_length = None
-    bounds_tried = (
-        "servers=2 max_term=3 max_log=1: safe (13,894 states)",
-        "servers=2 max_term=3 max_log=1 max_in_flight=2: safe (389,725 states)",
-        "servers=2 max_term=3 max_log=2: safe (36,037 states)",
-        "needs 3 servers, MaxTerm 3, MaxLogLen 1",
-    )
+    breaks = "LeaderCompleteness"
+    failing_bounds = {
+        "servers": 3, "values": 1, "max_term": 3, "max_log": 1, "max_copies": 1, "max_in_flight": 1,
+        "no_history": True, "symmetry": True,
+    }  # fmt: skip
+    trace_length = 23
     source = f"{_RAFT_PAPER}, Figure 2, rules for leaders (matchIndex from the request that succeeded)"
 
     def AckedIndex(self, s: RaftState, i: int, m: Message) -> int:
@@ -225,6 +222,7 @@ class AcceptStaleTerm(Raft):
         "servers=2 max_term=3 max_log=1: safe (12,581 states)",
         "servers=2 max_term=3 max_log=1 max_in_flight=2: safe (350,123 states)",
         "servers=2 max_term=3 max_log=2: safe (29,764 states)",
+        "servers=3 max_term=3 max_log=1 no_history: none in the first 1,500,000 states",
     )
     source = f"{_RAFT_PAPER}, Figure 2, AppendEntries receiver step 1 (reply false if term < currentTerm)"
 

@@ -22,7 +22,7 @@ ISSUE_VARIANTS = (
 )
 CATALOG_VARIANTS = ("volatile-term", "volatile-log", "match-len", "accept-stale-term", "commit-no-min", "vote-len-only")
 #: Variants whose recorded model takes minutes: run with `make test-slow`.
-HEAVY = {"vote-without-log-check", "volatile-log"}
+HEAVY = {"vote-without-log-check", "volatile-log", "match-len"}
 
 
 def _run(name: str):
