@@ -36,6 +36,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--variant", help="run a named variant of the spec")
     add_bound_options(parser)
     parser.add_argument("--symmetry", action="store_true", help="reduce by the spec's symmetric sets")
+    parser.add_argument(
+        "--without",
+        default=None,
+        metavar="A,B",
+        help="leave these actions out of Next (a model restriction, e.g. DuplicateMessage,DropMessage,Restart)",
+    )
     parser.add_argument("--deadlock", action="store_true", help="report states with no successor")
     parser.add_argument("--no-invariants", action="store_true", help="explore only (count states)")
     parser.add_argument("--max-states", type=int, default=None, metavar="N", help="stop after N distinct states")
@@ -81,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
         return run_suite(args)
     e, cls = resolve(args)
     spec = cls(**bounds_from_args(e, args))
+    if args.without:
+        spec.without(args.without.split(","))
     if check_modes.wants(args):
         return check_modes.run(args, spec)
     progress = None if args.quiet or args.json else Progress(spec.describe())

@@ -49,8 +49,9 @@ class Entry:
 
     def build(self) -> Spec:
         """The spec instance this entry checks."""
-        bounds = {k: v for k, v in self.bounds.items() if k != "symmetry"}
-        return spec_class(self.spec, self.variant)(**bounds)
+        bounds = {k: v for k, v in self.bounds.items() if k not in ("symmetry", "without")}
+        spec = spec_class(self.spec, self.variant)(**bounds)
+        return spec.without(self.bounds.get("without", ()))  # actions left out of Next, if any
 
     def show_bounds(self) -> str:
         """``acceptors=3 values=2 max_ballot=1``, as given."""

@@ -62,6 +62,16 @@ class Action:
                 yield params, nxt
 
 
+def _never_enabled(state: State) -> tuple:
+    """The parameter enumerator of an action left out of Next."""
+    return ()
+
+
+def _never_step(state: State, *params: Any) -> None:
+    """The step of an action left out of Next: never enabled (a replayed trace using it fails)."""
+    return None
+
+
 def action(params: ParamEnumerator | None = None) -> Callable[[Callable], Callable]:
     """Mark a spec method as an action; ``params(self, state)`` enumerates its parameters."""
 
@@ -147,6 +157,26 @@ class Spec:
                 return act
         raise SpecError(f"{self.name}: no action named {name!r} (actions: {', '.join(a.name for a in self._actions)})")
 
+    def without(self, names: Iterable[str]) -> Spec:
+        """Leave the named actions out of Next (a model option, like dropping disjuncts from a TLC
+        model's Next): they stay in the action list, so coverage shows them at 0 and traces keep
+        their numbering, but they are never enabled.  Returns ``self``; an unknown name is a SpecError.
+        """
+        names = tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+        known = [a.name for a in self._actions]
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise SpecError(
+                f"{self.name}: --without names no action {', '.join(map(repr, unknown))} (actions: {', '.join(known)})"
+            )
+        self._actions = [
+            Action(a.name, a.param_names, _never_enabled, _never_step) if a.name in names else a for a in self._actions
+        ]
+        self.excluded = tuple(n for n in known if n in names or n in self.excluded)
+        return self
+
+    excluded: tuple[str, ...] = ()  # actions left out of Next by `without`
+
     @property
     def invariants(self) -> Mapping[str, Callable[[State], bool]]:
         """Named state invariants, checked on every state the checker reaches."""
@@ -223,6 +253,8 @@ class Spec:
     def describe(self) -> str:
         """One line: the spec, its variant and its bounds."""
         b = " ".join(f"{k}={v}" for k, v in self.bounds().items())
+        if self.excluded:
+            b += f" without={','.join(self.excluded)}"
         return f"{self.name}{'[' + self.variant + ']' if self.variant else ''} {b}".strip()
 
     # -- liveness and pictures (declared beside the spec; see `declare`) ----------
