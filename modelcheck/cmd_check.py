@@ -114,24 +114,28 @@ def suite_models() -> list[tuple[str, dict[str, Any]]]:
 
 
 def run_suite(args: argparse.Namespace) -> int:
-    """Run the embedded default models and print one row each."""
+    """Run the embedded default models and print one row each, then the total time."""
     rows: list[Result] = []
-    models = suite_models()
-    print(f"Default suite: {len(models)} models (about a minute in all on one core)")
-    print(f"{'spec':<10} {'bounds':<52} {'distinct':>10} {'depth':>6} {'seconds':>8}  verdict")
-    failed = False
-    for name, bounds in models:
+    models = []
+    for name, bounds in suite_models():
         sym = bool(bounds.pop("symmetry", False))
         spec = spec_class(name)(**bounds)
+        shown = " ".join(f"{k}={v}" for k, v in spec.bounds().items()) + (" symmetry" if sym else "")
+        models.append((name, spec, sym, shown))
+    width = max(len(m[3]) for m in models)
+    print(f"Default suite: {len(models)} models (about a minute in all on one core)")
+    print(f"{'spec':<8} {'bounds':<{width}} {'distinct':>10} {'depth':>6} {'seconds':>8}  verdict")
+    failed = False
+    for name, spec, sym, shown in models:
         res = check(spec, symmetry=sym, progress=None if args.quiet else Progress(spec.describe()))
         rows.append(res)
-        shown = " ".join(f"{k}={v}" for k, v in spec.bounds().items()) + (" symmetry" if sym else "")
         verdict = res.verdict if res.verdict == OK else f"{res.verdict}: {res.violated}"
         failed |= res.verdict != OK
         print(
-            f"{name:<10} {shown:<52} {res.distinct_states:>10,} {res.depth:>6} {res.seconds:>8.2f}  {verdict}",
+            f"{name:<8} {shown:<{width}} {res.distinct_states:>10,} {res.depth:>6} {res.seconds:>8.2f}  {verdict}",
             flush=True,
         )
+    print(f"total: {sum(r.seconds for r in rows):.1f} s of checking")
     if args.json:
         json.dump([r.to_json() for r in rows], sys.stdout, indent=1)
         print()
