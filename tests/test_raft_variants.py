@@ -11,6 +11,7 @@ import pytest
 
 from modelcheck import OK, VIOLATION, check
 from modelcheck.replay import ReplayError, validate_trace
+from spec.catalog import select
 from spec.raft import Raft
 from spec.registry import entry
 
@@ -24,7 +25,7 @@ ISSUE_VARIANTS = (
 )
 CATALOG_VARIANTS = ("volatile-term", "volatile-log", "match-len", "accept-stale-term", "commit-no-min", "vote-len-only")
 #: Variants whose recorded model takes minutes: run with `make test-slow`.
-HEAVY = {"vote-without-log-check", "volatile-log", "match-len"}
+HEAVY = {"vote-without-log-check", "volatile-log", "match-len", "accept-stale-term", "vote-len-only"}
 
 
 def _run(name: str):
@@ -127,3 +128,35 @@ def test_without_an_unknown_action_is_exit_2_naming_the_actions() -> None:
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert p.returncode == 2
     assert "'Sleep'" in p.stderr and "actions: Restart, Timeout" in p.stderr and "'Restart'" not in p.stderr
+
+
+def test_catalog_rows_carry_the_left_out_actions() -> None:
+    (row,) = select(["accept-stale-term"])
+    spec = row.build()
+    assert spec.excluded == ("Restart", "DuplicateMessage", "DropMessage") and row.symmetry
+    assert "without=[DuplicateMessage,DropMessage,Restart]" in row.show_bounds()
+    assert [a.name for a in spec.actions] == [a.name for a in Raft().actions]  # numbering kept for traces
+    assert list(spec.action("Restart").enumerate(next(iter(spec.init_states())))) == []
+
+
+def _logs_and_commits(name: str) -> list[tuple]:
+    _, r = _run(name)
+    last = r.trace[-1].state
+    return [r.trace[-1].label.name, last.currentTerm, last.state, last.log, last.commitIndex]
+
+
+@pytest.mark.slow
+def test_accept_stale_term_is_the_stale_leader_overwriting_a_committed_entry() -> None:
+    # s1 leads term 2 with entry (2, v1); s2 leads term 3, commits (3, v1) with s3 and tells s3;
+    # s1's term-2 request then replaces s3's committed entry (conflict: remove, then append).
+    assert _logs_and_commits("accept-stale-term") == [
+        "HandleAppendEntriesRequest", (2, 3, 3), (2, 2, 0), (((2, 0),), ((3, 0),), ((2, 0),)), (0, 1, 1)
+    ]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_vote_len_only_elects_a_leader_of_an_older_last_term() -> None:
+    # s2 commits (3, v1) with s3 in term 3; s1, whose one entry is of term 2, wins s3's vote in term 4.
+    assert _logs_and_commits("vote-len-only") == [
+        "BecomeLeader", (4, 3, 4), (2, 2, 1), (((2, 0),), ((3, 0),), ((3, 0),)), (0, 1, 0)
+    ]  # fmt: skip
