@@ -81,6 +81,7 @@ def bmc_raft(
     labels = enc.labels()
     leader_acts = [(labels.index(Label("BecomeLeader", (i,))), i) for i in spec.Server]
     res = RaftBmcResult(spec, depth, messages=len(enc.universe), instances=len(labels))
+    symmetric = enc.symmetric
     solver = z3.SolverFor("QF_BV")
     solver.set(timeout=timeout_ms)
     states = [enc.state(0)]
@@ -99,6 +100,10 @@ def bmc_raft(
             moved = z3.Or([states[k][key] != states[k - 1][key] for key in states[k]])
             solver.add(enc.constraint(states[k - 1]), formula, moved)
             acts.append(act)
+            if k == 1 and symmetric:
+                # From Init every step but a Timeout stutters, and servers are interchangeable: a shortest
+                # violation can be renamed so that s1 times out first.
+                solver.add(act == labels.index(Label("Timeout", (0,))))
             if election_safety:
                 now = [(act == a, states[k - 1]["ct", i], i) for a, i in leader_acts]
                 pairs = [z3.And(p, q, t == u) for p, t, i in elected for q, u, j in now if i != j]

@@ -128,23 +128,27 @@ class RaftBmcEncoding:
     """
 
     variant: str | None = None
+    symmetric = True  # no rule depends on a server's name (BMC may then fix who times out first)
 
     def __init__(self, spec: Raft) -> None:
         self.spec = spec
         self.n, self.L, self.T = len(spec.Server), spec.MaxLogLen, spec.MaxTerm
         self.universe = Universe(spec)
         self._labels: list[Label] | None = None
-        # Every number is a signed bit-vector wide enough for the largest (an instance or message
-        # index): Z3 bit-blasts the unrolling to SAT, much faster here than linear integer arithmetic.
-        most = 4 * len(self.universe) + 4 * self.n * self.n + self.n * len(spec.Value) + 10 * self.n
-        self.width = max(8, most.bit_length() + 2)
+        # Numbers are signed bit-vectors (Z3 bit-blasts the unrolling to SAT: far faster here than
+        # integer arithmetic): state values in `width` bits, with room for the largest value plus one
+        # and twice the servers (a quorum count); instance and message indices in `iwidth` bits.
+        most = max(self.T + 2, self.L + 2, spec.MaxCopies + 2, 2 * self.n + 1, self.T * len(spec.Value) + 2)
+        self.width = most.bit_length() + 1
+        instances = 5 * len(self.universe) + 2 * self.n * self.n + (len(spec.Value) + 5) * self.n  # at most
+        self.iwidth = instances.bit_length() + 1
         self.one, self.zero = z3.BitVecVal(1, self.width), z3.BitVecVal(0, self.width)
 
-    def lift(self, x: Expr) -> Any:
+    def lift(self, x: Expr, width: int | None = None) -> Any:
         """A Python bool or int as a Z3 value of the encoding's sorts."""
         if isinstance(x, bool):
             return z3.BoolVal(x)
-        return z3.BitVecVal(x, self.width) if isinstance(x, int) else x
+        return z3.BitVecVal(x, width or self.width) if isinstance(x, int) else x
 
     def count(self, b: Expr) -> Any:
         """1 if b else 0."""
@@ -178,7 +182,9 @@ class RaftBmcEncoding:
         """The spec's state constraint: MaxInFlight, MaxCopies, MaxTerm, MaxLogLen."""
         spec, S, cnt = self.spec, range(self.n), range(len(self.universe))
         return z3.And(
-            z3.Sum([self.count(s["cnt", u] > 0) for u in cnt]) <= spec.MaxInFlight,
+            # counted in the wide sort: a narrow sum of many messages could wrap around
+            z3.Sum([z3.If(s["cnt", u] > 0, self.lift(1, self.iwidth), self.lift(0, self.iwidth)) for u in cnt])
+            <= spec.MaxInFlight,
             *[s["cnt", u] <= spec.MaxCopies for u in cnt],
             *[s["ct", i] <= self.T for i in S],
             *[s["len", i] <= self.L for i in S],
@@ -227,7 +233,7 @@ class RaftBmcEncoding:
     def consume(self, m: Message, when: Expr = True) -> dict[Key, Expr]:
         """The step removes one copy of m (when ``when`` holds)."""
         u = self.universe.index[m]
-        return {("in",): u if when is True else z3.If(when, self.lift(u), -1)}
+        return {("in",): u if when is True else z3.If(when, self.lift(u, self.iwidth), -1)}
 
     def quorum(self, members: Sequence[Expr]) -> z3.BoolRef:
         """A strict majority of the servers are among ``members`` (Bool per server)."""
@@ -296,7 +302,8 @@ class RaftBmcEncoding:
                 w = self.append(s, i, s["ct", i], v)
                 out.append(Instance(Label("ClientRequest", (i, v)), s["st", i] == LEADER, w))
         for i in S:
-            out.append(Instance(Label("AdvanceCommitIndex", (i,)), s["st", i] == LEADER, {("ci", i): self._commit(s, i)}))
+            commit = {("ci", i): self._commit(s, i)}
+            out.append(Instance(Label("AdvanceCommitIndex", (i,)), s["st", i] == LEADER, commit))
         for i in S:
             for j in S:
                 if i != j:
@@ -346,7 +353,7 @@ class RaftBmcEncoding:
     def _handlers(self, s: dict[Key, Any], m: Message) -> list[Instance]:
         """The message handlers (i = recipient, j = sender) that may take m."""
         kind, j, i, mterm = m[:4]
-        ct, st = s["ct", i], s["st", i]
+        ct = s["ct", i]
         has = s["cnt", self.universe.index[m]] > 0
         params = (i, j, m)
         out = [
@@ -390,10 +397,7 @@ class RaftBmcEncoding:
         reject = z3.Or(z3.Not(self.append_term_ok(mterm, ct)), z3.And(st == FOLLOWER, z3.Not(log_ok)))
         accept = z3.And(z3.Not(reject), st == FOLLOWER)
         index = prev_index + 1
-        if entries:
-            done = z3.And(accept, ln >= index, self.entry(s, i, index) == entries[0][0])
-        else:
-            done = accept
+        done = z3.And(accept, ln >= index, self.entry(s, i, index) == entries[0][0]) if entries else accept
         conflict = z3.And(accept, z3.Not(done), ln >= index)
         append = z3.And(accept, z3.Not(done), z3.Not(conflict))
         guard = z3.And(
@@ -428,23 +432,25 @@ class RaftBmcEncoding:
     def step(self, s: dict[Key, Any], t: dict[Key, Any], k: int) -> tuple[z3.BoolRef, z3.BitVecRef, z3.BoolRef]:
         """Next from s to t as step k: (the formula, the Int choosing the instance, 'the sent message escaped')."""
         insts = self.instances(s)
-        act = z3.BitVec(f"act@{k}", self.width)
+        act = z3.BitVec(f"act@{k}", self.iwidth)
+        assert len(insts) < 2 ** (self.iwidth - 1), "instance index would overflow its bit-vector"
         parts: list[z3.BoolRef] = [act >= 0, act < len(insts)]
         writers: dict[Key, list[tuple[int, Expr]]] = {}
         for a, inst in enumerate(insts):
-            if not (inst.guard is True):
+            if inst.guard is not True:
                 parts.append(z3.Implies(act == a, inst.guard))
             for key, val in inst.writes.items():
                 writers.setdefault(key, []).append((a, val))
 
         def chain(key: Key, default: Expr) -> Expr:
-            out = self.lift(default)
+            width = self.iwidth if key == ("in",) else self.width
+            out = self.lift(default, width)
             for a, val in reversed(writers.get(key, [])):
-                out = z3.If(act == a, self.lift(val), out)
+                out = z3.If(act == a, self.lift(val, width), out)
             return out
 
         out = {f: z3.BitVec(f"out.{f}@{k}", self.width) for f in OUT}
-        inn = z3.BitVec(f"in@{k}", self.width)
+        inn = z3.BitVec(f"in@{k}", self.iwidth)
         parts += [out[f] == chain(("out", f), NONE if f == "kind" else 0) for f in OUT]
         parts.append(inn == chain(("in",), -1))
         matches = []
@@ -482,9 +488,7 @@ class RaftBmcEncoding:
             return z3.If(x < y, x, y)
 
         pairs = [(a, b) for a in S for b in S if a < b]
-        both_leaders = [
-            z3.And(s["st", a] == LEADER, s["st", b] == LEADER, s["ct", a] == s["ct", b]) for a, b in pairs
-        ]
+        both_leaders = [z3.And(s["st", a] == LEADER, s["st", b] == LEADER, s["ct", a] == s["ct", b]) for a, b in pairs]
         matching = [
             z3.And(p + 1 <= s["len", a], p + 1 <= s["len", b], s["lt", a, p] == s["lt", b, p], upto(p + 1, a, b))
             for a, b in pairs
@@ -495,12 +499,8 @@ class RaftBmcEncoding:
             for j in S:
                 if i != j:
                     c = lo(s["ci", j], s["len", j])
-                    complete.append(
-                        z3.And(s["st", i] == LEADER, c > 0, s["ct", j] <= s["ct", i], upto(c, i, j))
-                    )
-        machine = [
-            upto(lo(lo(s["ci", a], s["len", a]), lo(s["ci", b], s["len", b])), a, b) for a, b in pairs
-        ]
+                    complete.append(z3.And(s["st", i] == LEADER, c > 0, s["ct", j] <= s["ct", i], upto(c, i, j)))
+        machine = [upto(lo(lo(s["ci", a], s["len", a]), lo(s["ci", b], s["len", b])), a, b) for a, b in pairs]
         return {
             "OneLeaderPerTerm": z3.Or(both_leaders),
             "LogMatching": z3.Or(matching),
@@ -518,9 +518,7 @@ class RaftBmcEncoding:
 
         S = range(self.n)
         logs = tuple(tuple((val(("lt", i, k)), val(("lv", i, k))) for k in range(val(("len", i)))) for i in S)
-        bag = frozenset(
-            (m, c) for u, m in enumerate(self.universe.messages) if (c := val(("cnt", u))) > 0
-        )
+        bag = frozenset((m, c) for u, m in enumerate(self.universe.messages) if (c := val(("cnt", u))) > 0)
         return RaftState(
             messages=bag,
             elections=EMPTY,
