@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/raft_bench.py            # the 705,532-state model: paxraft vs the plain loop
     .venv/bin/python benchmarks/raft_bench.py scale      # a 2,379,781-state model: bytes per state, peak RSS
-    .venv/bin/python benchmarks/raft_bench.py variants   # every Raft variant at its recorded bounds
+    .venv/bin/python benchmarks/raft_bench.py variants [NAME...]  # Raft variants at their recorded bounds
 
 Each run is a fresh process (peak RSS is that run's alone); times are CPU seconds of that
 process, which other load on a shared machine disturbs less than wall time.  The plain
@@ -298,7 +298,10 @@ def variants() -> None:
     sys.path.insert(0, str(ROOT))
     from spec.registry import entry
 
+    only = sys.argv[2:]  # variant names to run (all when none given)
     for name, cls in entry("raft").variants.items():
+        if only and name not in only:
+            continue
         if cls.failing_bounds is None:  # not broken: its bounds_tried say what was searched
             print(f"{name:<24} not broken; tried: {'; '.join(getattr(cls, 'bounds_tried', ()))}", flush=True)
             continue
