@@ -10,15 +10,17 @@ from modelcheck.explain import format_trace
 from modelcheck.result import Step
 from proofs.bmc import bmc
 from proofs.paxos import VARIANTS
+from proofs.raft_bmc_cli import run_raft
 from spec.paxos import Paxos
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Spec, depth, variant and the spec's bounds (as for 'paxraft check')."""
-    parser.add_argument("spec", help="spec name (paxos)")
+    parser.add_argument("spec", help="spec name (paxos, raft)")
     parser.add_argument("--depth", type=int, required=True, metavar="K", help="unroll at most K steps")
     parser.add_argument(
-        "--variant", help="a variant with a Z3 encoding: " + ", ".join(v for v in VARIANTS if v != "paxos")
+        "--variant",
+        help="a variant with a Z3 encoding: " + ", ".join(v for v in VARIANTS if v != "paxos") + "; raft: every one",
     )
     parser.add_argument("--timeout", type=float, default=300.0, metavar="S", help="seconds per depth (default 300)")
     add_bound_options(parser)
@@ -26,13 +28,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Unroll depth 0, 1, ..., K and report the first depth with a violation."""
+    if args.spec == "raft":
+        return run_raft(args)
     if args.depth < 0:
         raise UsageError(f"--depth must be >= 0, got {args.depth}")
     if args.variant and args.variant not in VARIANTS:
         raise UsageError(f"no Z3 encoding of variant {args.variant!r}; encoded: {', '.join(VARIANTS[1:])}")
     e, cls = resolve(args)
     if not issubclass(cls, Paxos):
-        raise UsageError(f"bmc: no Z3 encoding of spec {e.name!r} (encoded: paxos)")
+        raise UsageError(f"bmc: no Z3 encoding of spec {e.name!r} (encoded: paxos, raft)")
     spec = cls(**bounds_from_args(e, args))
     if getattr(spec, "MaxRestarts", 0):
         raise UsageError("bmc: Restart has no Z3 encoding; drop --max-restarts")

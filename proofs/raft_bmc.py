@@ -25,7 +25,7 @@ from modelcheck.replay import validate_trace
 from modelcheck.result import Step
 from proofs.raft_bmc_encoding import RaftBmcEncoding
 from proofs.raft_bmc_variants import encoding_class
-from spec.core import Label
+from spec.core import Label, SpecError
 from spec.raft import Raft
 
 
@@ -79,6 +79,9 @@ def bmc_raft(
     started = time.perf_counter()
     enc = (encoding or encoding_class(spec))(spec)
     labels = enc.labels()
+    missing = set(spec.invariants) - set(enc.violations(enc.state(-1))) - {"ElectionSafety"}
+    if missing:
+        raise SpecError(f"bmc: invariants without a Z3 encoding: {', '.join(sorted(missing))}")
     leader_acts = [(labels.index(Label("BecomeLeader", (i,))), i) for i in spec.Server]
     res = RaftBmcResult(spec, depth, messages=len(enc.universe), instances=len(labels))
     symmetric = enc.symmetric
