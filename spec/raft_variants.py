@@ -68,6 +68,8 @@ class NoFigure8Rule(Raft):
         "servers=2 max_term=3 max_log=1: safe (12,743 states)",
         "servers=2 max_term=4 max_log=1: safe (105,242 states)",
         "servers=2 max_term=5 max_log=1: none in the first 400,000 states",
+        "servers=3 max_term=5 max_log=1 no_history symmetry without=DuplicateMessage,DropMessage,Restart:"
+        " stopped unfinished (the same model at max_term=4 has 3,882,301 states, see vote-len-only)",
         "needs 3 servers and MaxTerm 5 (Figure 8: leaders in four terms), beyond a Python checker here",
     )
     source = f"{_RAFT_PAPER}, section 5.4.2 and Figure 8"
@@ -248,6 +250,8 @@ class CommitNoMin(Raft):
     bounds_tried = (
         "servers=2 max_term=3 max_log=2: safe (29,818 states)",
         "servers=2 max_term=3 max_log=2 max_in_flight=2: none in the first 400,000 states",
+        "by hand: the cap matters only when nextIndex[i][j] < commitIndex[i] while j matches at nextIndex and"
+        " holds a different entry after it; no such behaviour found with 3 servers and MaxTerm 3",
     )
     source = f"{_RAFT_PAPER}, Figure 2, AppendEntries receiver step 5 (min(leaderCommit, index of last new entry))"
 
