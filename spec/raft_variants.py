@@ -129,7 +129,10 @@ class TruncateOnMatch(Raft):
     bounds_tried = (
         "servers=2 max_term=3 max_log=2: safe (29,818 states)",
         "servers=2 max_term=3 max_log=2 max_in_flight=2: none in the first 400,000 states",
-        "needs 3 servers, MaxLogLen 2 and a stale request in flight (MaxCopies 2, MaxInFlight 2)",
+        "servers=3 max_term=3 max_log=2 max_in_flight=2 no_history symmetry without=DuplicateMessage,DropMessage,"
+        "Restart: stopped unfinished after 11 CPU minutes",
+        "needs 3 servers, MaxLogLen 2 and a stale request in flight (MaxInFlight 2): the leader's first request"
+        " to j, sent before its commitIndex moved, arrives after j acknowledged the second entry",
     )
     source = f"{_RAFT_PAPER}, Figure 2, AppendEntries receiver step 3 (truncate only on conflict)"
 
