@@ -89,10 +89,13 @@ def summary(result: Result) -> str:
     if result.coverage:
         width = max(len(a) for a in result.coverage)
         lines.append(f"{'action'.ljust(width)}  {'fired':>12}  {'new states':>12}")
+        left_out = set(spec.excluded)
         for name, cov in result.coverage.items():
             note = "  <- never fired" if cov.fired == 0 else ""
+            if name in left_out:
+                note = "  <- left out of Next (--without)"
             lines.append(f"{name.ljust(width)}  {cov.fired:>12,}  {cov.new:>12,}{note}")
-        dead = [name for name, cov in result.coverage.items() if cov.fired == 0]
+        dead = [name for name, cov in result.coverage.items() if cov.fired == 0 and name not in left_out]
         if dead and result.complete:
             lines.append(
                 f"Warning: {', '.join(dead)} never fired: dead in this model (a bug in the spec, or bounds too small)"

@@ -72,7 +72,7 @@ class Result:
         spec = self.spec
         return {
             "spec": spec.name,
-            "params": spec.bounds(),
+            "params": {**spec.bounds(), **({"without": list(spec.excluded)} if spec.excluded else {})},
             "variant": spec.variant,
             "distinct_states": self.distinct_states,
             "states_generated": self.states_generated,
