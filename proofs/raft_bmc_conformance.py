@@ -98,9 +98,10 @@ def check_steps(spec: Raft, encoding: type[RaftBmcEncoding] | None = None, every
     enc = (encoding or encoding_class(spec))(spec)
     names = [a.name for a in spec.actions]
     init = next(iter(spec.init_states()))
-    seen, queue, compared, transitions = {init}, deque([init]), 0, 0
+    seen, queue, expanded, compared, transitions = {init}, deque([init]), 0, 0, 0
     while queue:
         s = queue.popleft()
+        expanded += 1
         theirs = {}
         for ai, params, t in spec.successors(s):
             theirs[(names[ai], params)] = t
@@ -108,7 +109,7 @@ def check_steps(spec: Raft, encoding: type[RaftBmcEncoding] | None = None, every
                 seen.add(t)
                 if spec.constraint(t):
                     queue.append(t)
-        if (len(seen) - len(queue)) % every:
+        if (expanded - 1) % every:
             continue
         ours = {(lab.name, lab.params): t for lab, t in successors(enc, s).items()}
         if ours != theirs:
