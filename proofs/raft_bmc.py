@@ -99,8 +99,9 @@ def bmc_raft(
             t0 = time.perf_counter()
             states.append(enc.state(k))
             formula, act, escape = enc.step(states[k - 1], states[k], k - 1)
-            # A shortest trace has no stuttering step (dropping it would shorten the trace), so none is asked for.
-            moved = z3.Or([states[k][key] != states[k - 1][key] for key in states[k]])
+            # A shortest trace has no stuttering step (dropping it would shorten the trace), so none is asked
+            # for; a step whose message escaped the universe may look like one, and must stay visible.
+            moved = z3.Or([escape] + [states[k][key] != states[k - 1][key] for key in states[k]])
             solver.add(enc.constraint(states[k - 1]), formula, moved)
             acts.append(act)
             if k == 1 and symmetric:
