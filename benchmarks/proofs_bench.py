@@ -71,7 +71,7 @@ def raft_bmc() -> None:
         (None, {**two, "max_term": 2}, 20),
         (None, {**two, "max_term": 3}, 18),
         (None, {**two, "max_term": 2, "max_log": 1}, 16),
-        (None, {**two, "servers": 3, "max_term": 2}, 12),
+        (None, {**two, "servers": 3, "max_term": 2}, 10),
     ]
     for variant, kw, depth in runs:
         spec = build("raft", variant, **kw)

@@ -40,6 +40,7 @@ class RaftBmcResult:
     spec: Raft
     depth: int
     violated: str | None = None
+    broken: list[str] = field(default_factory=list)  # every invariant the last state violates, in spec order
     length: int | None = None
     trace: list[Step] = field(default_factory=list)
     seconds_per_depth: list[float] = field(default_factory=list)
@@ -167,4 +168,4 @@ def read_back(
     earlier = next((k for k in range(len(trace) - 1) if broken(k)), None)
     if earlier is not None:
         raise EncodingError(f"the spec's invariants fail after {earlier} steps, which Z3 found unsatisfiable")
-    res.violated, res.length, res.trace = names[0], len(acts), trace
+    res.violated, res.broken, res.length, res.trace = names[0], names, len(acts), trace

@@ -42,7 +42,8 @@ def run_raft(args: argparse.Namespace) -> int:
         print(f"No invariant violated within {args.depth} steps ({res.seconds:.2f}s in Z3; per depth: {times})")
         return 0
     print(
-        f"{res.violated} is violated; shortest counterexample: {res.length} steps "
+        f"{' and '.join(res.broken)} {'is' if len(res.broken) == 1 else 'are'} violated; "
+        f"shortest counterexample: {res.length} steps "
         f"({res.seconds:.2f}s in Z3; per depth: {times}); the trace replays on spec/raft.py without history"
     )
     print(format_trace(res.spec, res.trace))

@@ -31,7 +31,8 @@ def test_volatile_term_shortest_violation_matches_the_explicit_checker(capsys):
     assert "36 messages in the universe, 184 action instances per step" in out
     # Same verdict and shortest length as the explicit checker; which 20-step trace Z3 returns decides whether two
     # leaders of one term coexist (OneLeaderPerTerm) or follow each other (ElectionSafety, over BecomeLeader steps).
-    assert re.search(r"(OneLeaderPerTerm|ElectionSafety) is violated; shortest counterexample: 20 steps", out)
+    verdict = r"(OneLeaderPerTerm and ElectionSafety are|OneLeaderPerTerm is|ElectionSafety is) violated"
+    assert re.search(verdict + r"; shortest counterexample: 20 steps", out)
     assert " 21. BecomeLeader(i=s" in out and " 22." not in out  # 20 steps after the initial state
     assert "  2. Timeout(i=s1)" in out  # the symmetry reduction: s1 times out first
 
@@ -41,12 +42,12 @@ def test_count_stale_votes_shortest_violation_matches_the_explicit_checker():
     spec = build("raft", "count-stale-votes", **COUNT_STALE)
     explicit = check(spec)
     res = bmc_raft(spec, 20)
-    assert (res.violated, res.length) == (explicit.violated, explicit.trace_length) == ("OneLeaderPerTerm", 18)
+    assert (res.length, explicit.trace_length, explicit.violated) == (18, 18, "OneLeaderPerTerm")
+    assert res.violated in ("OneLeaderPerTerm", "ElectionSafety")
     assert len(res.seconds_per_depth) == 19
     # bmc_raft replayed the trace on the spec; it ends in the violation and not before
-    assert not spec.invariants["OneLeaderPerTerm"](res.trace[-1].state)
+    assert elections_conflict(res.trace) and not elections_conflict(res.trace[:-1])
     assert all(spec.invariants["OneLeaderPerTerm"](step.state) for step in res.trace[:-1])
-    assert elections_conflict(res.trace)  # two leaders of one term were elected: ElectionSafety fails as well
 
 
 def test_raft_has_no_violation_at_the_same_bounds():
@@ -161,8 +162,8 @@ def test_each_step_of_the_encoding_is_the_specs_step():
      "commit-no-min", "match-len", "truncate-on-match", "volatile-vote", "volatile-term", "volatile-log"],
 )  # fmt: skip
 def test_each_variants_steps_are_its_specs_steps(variant):
-    compared, transitions = check_steps(build("raft", variant, servers=2, max_term=2, max_log=2), every=20)
-    assert compared > 100 and transitions > 10 * compared
+    compared, transitions = check_steps(build("raft", variant, servers=2, max_term=2, max_log=1), every=10)
+    assert compared > 100 and transitions > 5 * compared  # spec and encoding agree on each
 
 
 class StaleVotesCounted(RaftBmcEncoding):
