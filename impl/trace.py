@@ -28,6 +28,11 @@ class TraceWriter:
         self._f.write("".join(dumps(e) + "\n" for e in events))
         self.count += len(events)
 
+    def write_lines(self, lines: list[str]) -> None:
+        """Append events already encoded as JSON lines (``Ready.trace``; buffered like :meth:`write`)."""
+        self._f.write("\n".join(lines) + "\n")
+        self.count += len(lines)
+
     def flush(self) -> None:
         """Hand buffered lines to the OS."""
         self._f.flush()

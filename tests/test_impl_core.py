@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from impl.kv.machine import describe_command
 from impl.raft.core import CANDIDATE, FOLLOWER, LEADER, Config, HardState, RaftNode
 from impl.raft.log import Entry
-from impl.raft.messages import Message, MsgType
+from impl.raft.messages import Message, MsgType, describe_value, message_json, message_line
 from impl.raft.mutations import NONE, Mutations
 from impl.sim.cluster import Faults, SimCluster
 from impl.trace import expand_logs
@@ -223,3 +226,64 @@ def test_figure8_a_previous_term_entry_is_not_committed_by_counting_replicas(bug
     assert s5.role == LEADER and s5.term == 5
     assert all(net.nodes[i].log.entries[1] == y for i in (2, 3, 4, 5)) and s5.commit >= 2
     # with the bug, index 2 was committed as x by S1 and is now committed as y: StateMachineSafety is broken
+
+
+# -- trace lines: formatted directly, they must be the text the standard encoder makes of the event ---------
+_STD = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
+
+def _escaping_describe(data: bytes) -> str:
+    """A trace value that needs JSON escaping (quote, backslash, control and non-ASCII characters)."""
+    return 'v"\\\n\u00e9' + data.hex() if data else "noop"
+
+
+@pytest.mark.parametrize("describe", [describe_command, _escaping_describe])
+def test_trace_lines_are_the_standard_json_of_their_events(monkeypatch, describe):
+    """Every event the core records (all actions of a hostile run with snapshots, reads and a transfer)
+    is one line equal to what json's encoder writes for the parsed event: the format did not change."""
+    lines: list[str] = []
+    ready = RaftNode.ready
+
+    def recording(self: RaftNode):
+        rd = ready(self)
+        lines.extend(rd.trace)
+        return rd
+
+    monkeypatch.setattr(RaftNode, "ready", recording)
+    monkeypatch.setattr("impl.sim.cluster.describe_command", describe)
+    c = SimCluster(3, seed=3, faults=Faults(drop=0.1, duplicate=0.1, max_delay=9), snapshot_every=7,
+                   config=Config(election_ticks=10, heartbeat_ticks=2, max_batch_entries=4, max_inflight=3, trace=True))
+    for k in range(40):
+        c.write(1 + k % 3)
+        if k % 5 == 0:
+            c.read(1 + k % 3, b"k1")
+        if k == 20 and c.leader():
+            lead = c.leader()
+            c.node(lead).transfer_leadership(1 + lead % 3)
+            c._process(lead)
+        c.run(9)
+    c.crash(c.leader())
+    c.run(300)
+    c.recover()
+    actions = set()
+    for line in lines:
+        ev = json.loads(line)
+        assert _STD(ev) == line
+        actions.add(ev["action"])
+    assert {"ClientRequest", "AppendEntries", "HandleAppendEntriesRequest", "HandleAppendEntriesResponse",
+            "CompactLog", "InstallSnapshot", "HandleInstallSnapshotRequest", "ReadIndex", "TransferLeadership",
+            "RequestVote", "HandleRequestVoteResponse", "PreVote", "Timeout", "UpdateTerm"} <= actions
+    if describe is _escaping_describe:  # the values were escaped as json escapes them (and the check saw them)
+        assert sum(r'v\"\\\n\u00e9' in line for line in lines) > 100
+
+
+@given(st.builds(Message, st.sampled_from(list(MsgType)), st.integers(1, 5), st.integers(1, 5), st.integers(0, 2**40),
+                 index=st.integers(0, 2**40), log_term=st.integers(0, 99), commit=st.integers(0, 2**40),
+                 flags=st.integers(0, 7), hint_index=st.integers(0, 99), hint_term=st.integers(0, 99),
+                 reject=st.integers(0, 99), context=st.integers(0, 3), boot=st.integers(0, 9),
+                 seq=st.integers(0, 2**40), clock=st.integers(0, 2**40),
+                 entries=st.lists(st.builds(Entry, st.integers(0, 9), st.binary(max_size=40)), max_size=3).map(tuple)))
+def test_message_line_is_the_standard_json_of_message_json(m):
+    """The directly formatted message text equals json's encoding of the reference dict form."""
+    assert message_line(m, lambda d: json.dumps(describe_command(d) if len(d) >= 17 else describe_value(d))) == \
+        _STD(message_json(m, lambda d: describe_command(d) if len(d) >= 17 else describe_value(d)))

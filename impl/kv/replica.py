@@ -132,7 +132,7 @@ class Replica:
         node = self.node
         for m in rd.messages[early:]:
             self.send(m)
-        if rd.events and self.on_events is not None:
+        if rd.trace and self.on_events is not None:
             self.on_events(rd.events)
         node.advance(rd)
         if self.snapshot_every and self.machine.applied - node.log.offset >= self.snapshot_every:

@@ -15,13 +15,14 @@ the start of each term, ReadIndex and leadership transfer.
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from impl.raft.log import Entry, RaftLog
-from impl.raft.messages import HEARTBEAT, SUCCESS, TRANSFER, Message, MsgType, describe_value, message_json
+from impl.raft.messages import HEARTBEAT, SUCCESS, TRANSFER, Message, MsgType, describe_value, message_line
 from impl.raft.mutations import NONE, Mutations
 
 FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
@@ -32,6 +33,7 @@ RV_REQ, RV_RESP = MsgType.RequestVoteRequest, MsgType.RequestVoteResponse
 AE_REQ, AE_RESP = MsgType.AppendEntriesRequest, MsgType.AppendEntriesResponse
 PV_REQ, PV_RESP = MsgType.PreVoteRequest, MsgType.PreVoteResponse
 TIMEOUT_NOW, SNAP_REQ = MsgType.TimeoutNow, MsgType.InstallSnapshotRequest
+_json_str: Callable[[str], str] = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]  # the C one
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,16 @@ class Ready:
     messages: list[Message] = field(default_factory=list)  # send after persisting
     committed: list[tuple[int, Entry]] = field(default_factory=list)  # apply, in order
     reads: list[tuple[Any, int]] = field(default_factory=list)  # (token, read index), index -1 = failed
-    events: list[dict[str, Any]] = field(default_factory=list)  # trace events, in order
+    trace: list[str] = field(default_factory=list)  # trace events, in order, as JSON lines (no newline)
+    _events: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """The trace events as dicts (parsed from :attr:`trace` on first use)."""
+        if self._events is None:
+            loads = json.loads
+            self._events = [loads(s) for s in self.trace]
+        return self._events
 
 
 class Progress:
@@ -142,7 +153,8 @@ class RaftNode:
         self._rounds: deque[tuple[int, int, list[Any], set[int]]] = deque()  # (ctx, index, tokens, acks)
         self._reads_done: list[tuple[Any, int]] = []
         self._out: list[Message] = []
-        self._events: list[dict[str, Any]] = []
+        self._events: list[str] = []  # trace events as JSON lines
+        self._jcache: dict[bytes, str] = {}
         self._pending_snapshot: Snapshot | None = None
         self._trace_snapshot = bool(snapshot)
         self._emit("Init" if fresh else "Restart", {})
@@ -157,39 +169,61 @@ class RaftNode:
         return Message(typ, self.id, dst, kw.pop("term", self.term), boot=self.boot, seq=self.seq,
                        clock=self.clock + 1, **kw)
 
-    def _state_json(self) -> dict[str, Any]:
+    def _jdesc(self, data: bytes) -> str:
+        """An entry's trace value as a JSON string literal. Cached by the command bytes: a leader
+        describes each entry for its ClientRequest, its log delta and every AppendEntries, a
+        follower for the request it receives and its log delta."""
+        s = self._jcache.get(data)
+        if s is None:
+            if len(self._jcache) >= 4096:
+                self._jcache.clear()
+            s = self._jcache[data] = _json_str(self.describe(data))
+        return s
+
+    def _state_line(self) -> str:
+        """The node's abstract state (the trace's ``state``) as compact JSON; consumes the log delta."""
         log = self.log
         last = log.last_index()
-        frm = log.offset + 1 if self._trace_snapshot else max(min(log.changed_from, last + 1), log.offset + 1)
-        d = self.describe
-        lj: dict[str, Any] = {"from": frm, "entries": [[e.term, d(e.data)] for e in log.slice(frm, last)]}
-        if self._trace_snapshot:
-            lj["snapshot"] = [log.offset, log.offset_term]
+        snap = self._trace_snapshot
+        frm = log.offset + 1 if snap else max(min(log.changed_from, last + 1), log.offset + 1)
+        jd = self._jdesc
+        ents = ",".join([f"[{e.term},{jd(e.data)}]" for e in log.slice(frm, last)]) if frm <= last else ""
+        if snap:
+            ents += f'],"snapshot":[{log.offset},{log.offset_term}'
             self._trace_snapshot = False
         log.changed_from = last + 1
-        st: dict[str, Any] = {"currentTerm": self.term, "state": ROLE_NAMES[self.role],
-                              "votedFor": self.vote or None, "log": lj, "commitIndex": self.commit}
+        s = (f'{{"currentTerm":{self.term},"state":"{ROLE_NAMES[self.role]}","votedFor":{self.vote or "null"},'
+             f'"log":{{"from":{frm},"entries":[{ents}]}},"commitIndex":{self.commit}')
         if self.role == LEADER:
-            st["nextIndex"] = {str(j): p.next for j, p in self.prs.items()}
-            st["matchIndex"] = {str(j): p.match for j, p in self.prs.items()}
-        elif self.role == CANDIDATE:
-            st["votesResponded"] = sorted(self.votes_responded)
-            st["votesGranted"] = sorted(self.votes_granted)
-        return st
+            prs = self.prs.items()
+            nxt = ",".join([f'"{j}":{p.next}' for j, p in prs])
+            match = ",".join([f'"{j}":{p.match}' for j, p in prs])
+            return f'{s},"nextIndex":{{{nxt}}},"matchIndex":{{{match}}}}}'
+        if self.role == CANDIDATE:
+            return (f'{s},"votesResponded":[{",".join(map(str, sorted(self.votes_responded)))}],'
+                    f'"votesGranted":[{",".join(map(str, sorted(self.votes_granted)))}]}}')
+        return s + "}"
 
-    def _emit(self, action: str, params: dict[str, Any], recv: Message | None = None,
+    def _emit(self, action: str, params: dict[str, Any] | str, recv: Message | None = None,
               sent: list[Message] | tuple[Message, ...] = ()) -> None:
-        """Close one protocol step: advance the Lamport clock, record the event, route the messages."""
+        """Close one protocol step: advance the Lamport clock, record the event, route the messages.
+
+        The event is recorded as its JSON line (format: docs/trace-format.md), formatted here while
+        the state is at hand; ``Ready.events`` parses lines only for callers that want dicts.
+        ``params`` is a dict of ints and strings, or already JSON (the hot ClientRequest)."""
         self.clock = (max(self.clock, recv.clock) if recv is not None else self.clock) + 1
         if sent and recv is not None and sent[0].clock != self.clock:  # sent before the receive clock was known
             sent = [m._replace(clock=self.clock) for m in sent]
         if self.cfg.trace:
-            ev: dict[str, Any] = {"node": self.id, "clock": self.clock, "action": action, "params": params}
+            if type(params) is not str:
+                params = "{" + ",".join([f'"{k}":{v}' if type(v) is int else f'"{k}":{_json_str(v)}'
+                                         for k, v in params.items()]) + "}"
+            jd = self._jdesc
+            line = f'{{"node":{self.id},"clock":{self.clock},"action":"{action}","params":{params}'
             if recv is not None:
-                ev["recv"] = message_json(recv, self.describe)
-            ev["sent"] = [message_json(m, self.describe) for m in sent]
-            ev["state"] = self._state_json()
-            self._events.append(ev)
+                line += ',"recv":' + message_line(recv, jd)
+            sent_json = ",".join([message_line(m, jd) for m in sent]) if sent else ""
+            self._events.append(f'{line},"sent":[{sent_json}],"state":{self._state_line()}}}')
         for m in sent:
             if m.dst == self.id:
                 self.step(m)  # the node's own vote: a message to itself, handled at once
@@ -267,7 +301,7 @@ class RaftNode:
             return None
         index = self.log.last_index() + 1
         self.log.append([Entry(self.term, data)])
-        self._emit("ClientRequest", {"v": self.describe(data)})
+        self._emit("ClientRequest", '{"v":' + self._jdesc(data) + "}" if self.cfg.trace else "")
         self._broadcast = True
         return index, self.term
 
@@ -412,7 +446,7 @@ class RaftNode:
         self.prs = {j: Progress(nxt) for j in self.peers}
         self._emit("BecomeLeader", {})
         self.log.append([Entry(self.term, b"")])  # the no-op that lets this term commit (and reads start)
-        self._emit("ClientRequest", {"v": self.describe(b"")})
+        self._emit("ClientRequest", {"v": self.describe(b"")} if self.cfg.trace else "")
         self._broadcast = True
 
     def _send_timeout_now(self, j: int) -> None:
@@ -630,7 +664,7 @@ class RaftNode:
             self.applied = self.commit
         rd.messages, self._out = self._out, []
         rd.reads, self._reads_done = self._reads_done, []
-        rd.events, self._events = self._events, []
+        rd.trace, self._events = self._events, []
         return rd
 
     def advance(self, rd: Ready) -> None:

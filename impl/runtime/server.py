@@ -190,8 +190,8 @@ class NodeServer:
         node, rep, wal, trace = self.node, self.replica, self.wal, self.trace
         while node.has_ready():
             rd = node.ready()
-            if trace is not None and rd.events:
-                trace.write(rd.events)  # before any of the round's messages leave (see _flush)
+            if trace is not None and rd.trace:
+                trace.write_lines(rd.trace)  # before any of the round's messages leave (see _flush)
             early = rep.persist(rd)
             self._flush()
             if rd.hard_state is not None or rd.entries or rd.snapshot is not None:
