@@ -24,6 +24,9 @@ class Response(NamedTuple):
     value: bytes | None = None
 
 
+REQUEST_HEADER = _REQ.size  # a command request's encoded command starts here
+
+
 def encode_request(req_id: int, cmd: Command | None) -> bytes:
     """A command request, or a status request when ``cmd`` is None."""
     if cmd is None:
@@ -47,6 +50,13 @@ def encode_response(r: Response) -> bytes:
     """Pack a response."""
     v = r.value if r.value is not None else b""
     return _RESP.pack(r.req_id, r.kind, r.status, r.leader, r.value is not None, len(v)) + v
+
+
+def encode_reply(req_id: int, kind: int, status: int = 0, leader: int = 0, value: bytes | None = None) -> bytes:
+    """:func:`encode_response` without building the :class:`Response` first (a node's per-request path)."""
+    if value is None:
+        return _RESP.pack(req_id, kind, status, leader, False, 0)
+    return _RESP.pack(req_id, kind, status, leader, True, len(value)) + value
 
 
 def decode_response(buf: bytes) -> Response:

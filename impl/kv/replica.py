@@ -52,8 +52,9 @@ class Replica:
         self._read_wait: list[tuple[int, bytes, Reply]] = []  # (read index, key, reply)
         self.applied_log: list[tuple[int, Entry, Result | None]] | None = None  # tests may record applies
 
-    def submit(self, cmd: Command, reply: Reply) -> None:
-        """A client request: writes go through the log, reads through ReadIndex."""
+    def submit(self, cmd: Command, reply: Reply, data: bytes | None = None) -> None:
+        """A client request: writes go through the log, reads through ReadIndex. ``data`` may give the
+        command's encoding (``encode_command(cmd)``) when the caller has it already: the request carried it."""
         node = self.node
         if cmd.op == GET:
             if node.mut.stale_reads:  # planted bug: serve from whatever this replica has applied
@@ -65,7 +66,7 @@ class Replica:
             else:
                 reply("not_leader", node.leader)
             return
-        placed = node.propose(encode_command(cmd))
+        placed = node.propose(encode_command(cmd) if data is None else data)
         if placed is None:
             reply("not_leader", node.leader)
         else:

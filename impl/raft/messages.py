@@ -198,8 +198,12 @@ def frame_tag(payload: bytes, key: bytes) -> bytes:
 
 def encode_frame(payload: bytes, secret: bytes) -> bytes:
     """Frame a payload: length, payload, keyed-BLAKE2b tag."""
-    return _LEN.pack(len(payload) + TAG) + payload + hashlib.blake2b(payload, key=mac_key(secret),
-                                                                       digest_size=TAG).digest()
+    return frame_with_key(payload, mac_key(secret))
+
+
+def frame_with_key(payload: bytes, key: bytes) -> bytes:
+    """:func:`encode_frame` with the MAC key already derived (``mac_key(secret)``): the per-frame path."""
+    return _LEN.pack(len(payload) + TAG) + payload + hashlib.blake2b(payload, key=key, digest_size=TAG).digest()
 
 
 class FrameDecoder:

@@ -27,10 +27,28 @@ from pathlib import Path
 from typing import Any
 
 from impl.kv.machine import Command, Result, describe_command
-from impl.kv.protocol import HELLO_CLIENT, HELLO_PEER, NOT_LEADER, OK, RETRY, Response, decode_request, encode_response
+from impl.kv.protocol import (
+    HELLO_CLIENT,
+    HELLO_PEER,
+    NOT_LEADER,
+    OK,
+    REQUEST_HEADER,
+    RETRY,
+    decode_request,
+    encode_reply,
+)
 from impl.kv.replica import Replica
 from impl.raft.core import Config, RaftNode
-from impl.raft.messages import FrameDecoder, Message, WireError, decode_message, encode_frame, encode_message
+from impl.raft.messages import (
+    FrameDecoder,
+    Message,
+    WireError,
+    decode_message,
+    encode_frame,
+    encode_message,
+    frame_with_key,
+    mac_key,
+)
 from impl.storage.wal import WAL
 from impl.trace import TraceWriter, last_clock
 
@@ -146,6 +164,7 @@ class NodeServer:
         self.cluster = load_cluster(directory)
         self.id = node_id
         self.secret = bytes.fromhex(self.cluster["secret"])
+        self.key = mac_key(self.secret)
         self.ports = {int(k): v for k, v in self.cluster["nodes"].items()}
         self.home = directory / f"node-{node_id}"
         self.home.mkdir(parents=True, exist_ok=True)
@@ -218,7 +237,7 @@ class NodeServer:
     def _send(self, m: Message) -> None:
         link = self.links.get(m.dst)
         if link is not None:
-            link.send(encode_frame(encode_message(m), self.secret))
+            link.send(frame_with_key(encode_message(m), self.key))
 
     def _tick(self, due: float) -> None:
         assert self.loop is not None
@@ -231,17 +250,17 @@ class NodeServer:
     def client_request(self, payload: bytes, conn: Connection) -> None:
         """Decode a client request and hand it to the replica (a status request is answered at once)."""
         req_id, cmd = decode_request(payload)
-        secret, dirty = self.secret, self._dirty
+        key, out, dirty = self.key, conn.out, self._dirty
 
         def reply(kind: str, res: Any) -> None:
             if kind == "ok":
                 assert isinstance(res, Result) or res is None
-                r = Response(req_id, OK, res.status if res else 0, 0, res.value if res else None)
+                r = encode_reply(req_id, OK, res.status, 0, res.value) if res else encode_reply(req_id, OK)
             elif kind == "not_leader":
-                r = Response(req_id, NOT_LEADER, 0, int(res or 0))
+                r = encode_reply(req_id, NOT_LEADER, 0, int(res or 0))
             else:
-                r = Response(req_id, RETRY, 0, self.node.leader)
-            conn.out.append(encode_frame(encode_response(r), secret))
+                r = encode_reply(req_id, RETRY, 0, self.node.leader)
+            out.append(frame_with_key(r, key))
             dirty.add(conn)
 
         if cmd is None:
@@ -250,7 +269,7 @@ class NodeServer:
             reply("ok", Result(0, json.dumps(st).encode()))
         else:
             assert isinstance(cmd, Command)
-            self.replica.submit(cmd, reply)
+            self.replica.submit(cmd, reply, payload[REQUEST_HEADER:])  # the request's bytes: not encoded again
 
     async def main(self) -> None:
         """Serve until SIGTERM/SIGINT."""

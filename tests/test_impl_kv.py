@@ -1,0 +1,72 @@
+"""The key-value state machine and the client protocol: applying, deduplication, malformed commands, replies."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from impl.kv.machine import CAS, CAS_FAILED, DELETE, NOT_FOUND, OK, PUT, Command, KVMachine, Result, encode_command
+from impl.kv.protocol import NOT_LEADER, RETRY, Response, decode_response, encode_reply, encode_response
+
+KEYS = st.sampled_from([b"a", b"b", b""])
+VALS = st.binary(max_size=6)
+commands = st.builds(Command, st.sampled_from([PUT, DELETE, CAS]), st.integers(1, 3), st.integers(1, 6), KEYS, VALS,
+                     st.one_of(st.none(), VALS))
+
+
+def reference(cmds: list[Command]) -> tuple[list[Result | None], dict[bytes, bytes]]:
+    """What applying the commands in order must give: each client's command applies once per sequence number."""
+    data: dict[bytes, bytes] = {}
+    last: dict[int, tuple[int, Result]] = {}
+    out: list[Result | None] = []
+    for c in cmds:
+        if c.client in last and c.seq <= last[c.client][0]:
+            out.append(last[c.client][1])
+            continue
+        cur = data.get(c.key)
+        if c.op == PUT:
+            data[c.key] = c.value
+            res = Result(OK)
+        elif c.op == DELETE:
+            res = Result(NOT_FOUND) if cur is None else Result(OK, data.pop(c.key))
+        elif cur != c.expected:
+            res = Result(CAS_FAILED, cur)
+        else:
+            data[c.key] = c.value
+            res = Result(OK, cur)
+        last[c.client] = (c.seq, res)
+        out.append(res)
+    return out, data
+
+
+@given(st.lists(commands, max_size=30))
+def test_apply_matches_the_reference_semantics_with_deduplication(cmds):
+    m = KVMachine()
+    got = [m.apply(i + 1, encode_command(c)) for i, c in enumerate(cmds)]
+    want, data = reference(cmds)
+    assert got == want and m.data == data and m.applied == len(cmds)
+    assert m.apply(len(cmds) + 1, b"") is None and m.applied == len(cmds) + 1  # the leader's no-op
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda b: b[:20], "shorter than its header"),
+    (lambda b: b + b"x", "malformed command"),
+    (lambda b: b[:-1], "malformed command"),
+    (lambda b: bytes([9]) + b[1:], "malformed command"),
+])
+def test_a_malformed_command_is_refused_even_when_its_sequence_number_was_applied(damage, message):
+    m = KVMachine()
+    good = encode_command(Command(PUT, 7, 5, b"k", b"v"))
+    assert m.apply(1, good) == Result(OK)
+    with pytest.raises(ValueError, match=message):
+        m.apply(2, damage(good))  # seq 5 was applied: deduplication must not hide the damage
+    assert m.data == {b"k": b"v"}
+
+
+@given(st.integers(0, 2**64 - 1), st.sampled_from([0, NOT_LEADER, RETRY]), st.integers(0, 255),
+       st.integers(0, 65535), st.one_of(st.none(), st.binary(max_size=20)))
+def test_encode_reply_is_encode_response(req_id, kind, status, leader, value):
+    r = Response(req_id, kind, status, leader, value)
+    assert encode_reply(req_id, kind, status, leader, value) == encode_response(r)
+    assert decode_response(encode_reply(req_id, kind, status, leader, value)) == r
