@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import time
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from impl.kv.client import ClientError, KVClient
 from impl.kv.machine import CAS, CAS_FAILED, DELETE, NOT_FOUND, OK, PUT, Command, KVMachine, Result, encode_command
 from impl.kv.protocol import NOT_LEADER, RETRY, Response, decode_response, encode_reply, encode_response
 
@@ -70,3 +75,51 @@ def test_encode_reply_is_encode_response(req_id, kind, status, leader, value):
     r = Response(req_id, kind, status, leader, value)
     assert encode_reply(req_id, kind, status, leader, value) == encode_response(r)
     assert decode_response(encode_reply(req_id, kind, status, leader, value)) == r
+
+
+def _silent_node() -> tuple[socket.socket, int]:
+    """A listening socket that accepts connections (the kernel does) and never answers."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(8)
+    return s, s.getsockname()[1]
+
+
+def test_client_gives_up_after_its_timeout_on_a_node_that_never_answers():
+    srv, port = _silent_node()
+    c = KVClient({1: port}, b"s" * 32, timeout=0.3)
+
+    async def put() -> float:
+        t = time.monotonic()
+        with pytest.raises(ClientError, match="within 0.3 s"):
+            await c.put(b"k", b"v")
+        await c.close()
+        return time.monotonic() - t
+
+    try:
+        took = asyncio.run(put())
+    finally:
+        srv.close()
+    assert 0.3 <= took < 1.0 and c.retries >= 1  # swept every 10 ms: expires on time, not a second late
+
+
+def test_client_timeouts_still_fire_in_a_second_event_loop():
+    """A run that ends with a request abandoned leaves the first loop's sweep behind; the next loop arms its own."""
+    srv, port = _silent_node()
+    c = KVClient({1: port}, b"s" * 32, timeout=0.2)
+
+    async def abandon() -> None:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(c.put(b"k", b"v"), 0.05)
+        await c.close()
+
+    async def again() -> None:
+        with pytest.raises(ClientError):
+            await asyncio.wait_for(c.put(b"k", b"v"), 3.0)  # a hang would end in TimeoutError here instead
+        await c.close()
+
+    try:
+        asyncio.run(abandon())
+        asyncio.run(again())
+    finally:
+        srv.close()

@@ -17,7 +17,7 @@ from typing import Any
 
 from impl.kv.machine import CAS, DELETE, GET, PUT, Command, Result
 from impl.kv.protocol import HELLO_CLIENT, NOT_LEADER, OK, Response, decode_response, encode_request
-from impl.raft.messages import FrameDecoder, WireError, encode_frame
+from impl.raft.messages import FrameDecoder, WireError, frame_with_key, mac_key
 
 
 class ClientError(Exception):
@@ -73,9 +73,37 @@ class _Conn(asyncio.Protocol):
         return self.transport is None or self.transport.is_closing()
 
 
-def _expire(fut: asyncio.Future[Response]) -> None:
-    if not fut.done():
-        fut.set_exception(TimeoutError())
+class _Deadlines:
+    """Request timeouts without a timer per request: (deadline, future) pairs, swept every SWEEP_S seconds
+    while any are pending (a timer per request cost a heap push, a cancel and a pop per write)."""
+
+    SWEEP_S = 0.01
+
+    def __init__(self) -> None:
+        self.items: list[tuple[float, asyncio.Future[Response]]] = []
+        self.timer: asyncio.TimerHandle | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def add(self, loop: asyncio.AbstractEventLoop, deadline: float, fut: asyncio.Future[Response]) -> None:
+        if loop is not self.loop:  # a client used from a new event loop: the old loop's timer and futures are gone
+            self.items, self.timer, self.loop = [], None, loop
+        self.items.append((deadline, fut))
+        if self.timer is None:
+            self.timer = loop.call_later(self.SWEEP_S, self._sweep, loop)
+
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        now = loop.time()
+        keep = []
+        for item in self.items:
+            fut = item[1]
+            if fut.done():
+                continue
+            if item[0] <= now:
+                fut.set_exception(TimeoutError())
+            else:
+                keep.append(item)
+        self.items = keep
+        self.timer = loop.call_later(self.SWEEP_S, self._sweep, loop) if keep else None
 
 
 class Session:
@@ -98,6 +126,8 @@ class KVClient:
         self.timeout = timeout
         self.leader = next(iter(self.ports))
         self._conns: dict[int, _Conn] = {}
+        self._key = mac_key(secret)
+        self._deadlines = _Deadlines()
         self._ids = itertools.count(1)
         self.default = self.session()
         self.retries = 0
@@ -112,51 +142,53 @@ class KVClient:
         """A new session (a fresh random client id)."""
         return Session(int.from_bytes(os.urandom(8), "big") >> 1)
 
-    async def _conn(self, node: int) -> _Conn:
-        c = self._conns.get(node)
-        if c is None or c.closed:
-            loop = asyncio.get_running_loop()
-            _, c = await asyncio.wait_for(
-                loop.create_connection(lambda: _Conn(self.secret), "127.0.0.1", self.ports[node]), 1.0)
-            c.send(encode_frame(HELLO_CLIENT, self.secret))
-            self._conns[node] = c
+    async def _connect(self, node: int) -> _Conn:
+        loop = asyncio.get_running_loop()
+        _, c = await asyncio.wait_for(
+            loop.create_connection(lambda: _Conn(self.secret), "127.0.0.1", self.ports[node]), 1.0)
+        c.send(frame_with_key(HELLO_CLIENT, self._key))
+        self._conns[node] = c
         return c
 
     async def _ask(self, node: int, cmd: Command | None, wait: float) -> Response:
-        c = await self._conn(node)
+        c = self._conns.get(node)
+        if c is None or c.closed:
+            c = await self._connect(node)
         rid = next(self._ids)
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Response] = loop.create_future()
         c.waiting[rid] = fut
-        c.send(encode_frame(encode_request(rid, cmd), self.secret))
-        timer = loop.call_later(wait, _expire, fut)  # not wait_for: that costs a task per request
+        c.send(frame_with_key(encode_request(rid, cmd), self._key))
+        self._deadlines.add(loop, loop.time() + wait, fut)
         try:
             return await fut
         finally:
-            timer.cancel()
             c.waiting.pop(rid, None)
 
     async def call(self, cmd: Command) -> Result:
         """Send a command to the leader, following hints and retrying (same sequence number) until answered."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout
-        nodes = list(self.ports)
+        now = loop.time()
+        deadline = now + self.timeout
         target = self.leader
-        while loop.time() < deadline:
+        while now < deadline:
             try:
-                r = await self._ask(target, cmd, min(1.0, max(0.05, deadline - loop.time())))
+                r = await self._ask(target, cmd, min(1.0, max(0.05, deadline - now)))
             except (TimeoutError, OSError, ConnectionError):
                 r = None
             if r is not None and r.kind == OK:
                 self.leader = target
                 return Result(r.status, r.value)
             self.retries += 1
+            now = loop.time()
             if r is not None and r.kind == NOT_LEADER and r.leader and r.leader != target:
                 target = r.leader
                 continue
+            nodes = list(self.ports)
             target = nodes[(nodes.index(target) + 1) % len(nodes)]
             await asyncio.sleep(0.02)
-        raise ClientError(f"no answer from the cluster within {self.timeout} s (nodes {nodes})")
+            now = loop.time()
+        raise ClientError(f"no answer from the cluster within {self.timeout} s (nodes {list(self.ports)})")
 
     def _cmd(self, op: int, key: bytes, value: bytes = b"", expected: bytes | None = None,
              session: Session | None = None) -> Command:
