@@ -240,7 +240,8 @@ def _escaping_describe(data: bytes) -> str:
 @pytest.mark.parametrize("describe", [describe_command, _escaping_describe])
 def test_trace_lines_are_the_standard_json_of_their_events(monkeypatch, describe):
     """Every event the core records (all actions of a hostile run with snapshots, reads and a transfer)
-    is one line equal to what json's encoder writes for the parsed event: the format did not change."""
+    is one line equal to what json's encoder writes for the parsed event: the format did not change;
+    and a leader's nextIndex/matchIndex in it (cached between changes) are the current ones."""
     lines: list[str] = []
     ready = RaftNode.ready
 
@@ -249,7 +250,18 @@ def test_trace_lines_are_the_standard_json_of_their_events(monkeypatch, describe
         lines.extend(rd.trace)
         return rd
 
+    state_line = RaftNode._state_line
+
+    def fresh(self: RaftNode) -> str:  # the leader's cached nextIndex/matchIndex text is never stale
+        line = state_line(self)
+        if self.role == LEADER:
+            st = json.loads(line)
+            assert st["nextIndex"] == {str(j): p.next for j, p in self.prs.items()}
+            assert st["matchIndex"] == {str(j): p.match for j, p in self.prs.items()}
+        return line
+
     monkeypatch.setattr(RaftNode, "ready", recording)
+    monkeypatch.setattr(RaftNode, "_state_line", fresh)
     monkeypatch.setattr("impl.sim.cluster.describe_command", describe)
     c = SimCluster(3, seed=3, faults=Faults(drop=0.1, duplicate=0.1, max_delay=9), snapshot_every=7,
                    config=Config(election_ticks=10, heartbeat_ticks=2, max_batch_entries=4, max_inflight=3, trace=True))

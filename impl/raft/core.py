@@ -155,6 +155,10 @@ class RaftNode:
         self._out: list[Message] = []
         self._events: list[str] = []  # trace events as JSON lines
         self._jcache: dict[bytes, str] = {}
+        # the leader's nextIndex/matchIndex in trace JSON, reused by the events (one per proposal) until
+        # they may change: set to None after every change of Progress.next/match (_become_leader,
+        # _send_append, _handle_append_response, which alone calls Progress.probe) before the next event
+        self._prs_json: str | None = None
         self._pending_snapshot: Snapshot | None = None
         self._trace_snapshot = bool(snapshot)
         self._emit("Init" if fresh else "Restart", {})
@@ -195,10 +199,13 @@ class RaftNode:
         s = (f'{{"currentTerm":{self.term},"state":"{ROLE_NAMES[self.role]}","votedFor":{self.vote or "null"},'
              f'"log":{{"from":{frm},"entries":[{ents}]}},"commitIndex":{self.commit}')
         if self.role == LEADER:
-            prs = self.prs.items()
-            nxt = ",".join([f'"{j}":{p.next}' for j, p in prs])
-            match = ",".join([f'"{j}":{p.match}' for j, p in prs])
-            return f'{s},"nextIndex":{{{nxt}}},"matchIndex":{{{match}}}}}'
+            pj = self._prs_json
+            if pj is None:  # recomputed only after nextIndex/matchIndex may have changed (see _prs_json)
+                prs = self.prs.items()
+                nxt = ",".join([f'"{j}":{p.next}' for j, p in prs])
+                match = ",".join([f'"{j}":{p.match}' for j, p in prs])
+                pj = self._prs_json = f',"nextIndex":{{{nxt}}},"matchIndex":{{{match}}}}}'
+            return s + pj
         if self.role == CANDIDATE:
             return (f'{s},"votesResponded":[{",".join(map(str, sorted(self.votes_responded)))}],'
                     f'"votesGranted":[{",".join(map(str, sorted(self.votes_granted)))}]}}')
@@ -444,6 +451,7 @@ class RaftNode:
         self.heartbeat_elapsed = self.election_elapsed = 0
         nxt = self.log.last_index() + 1
         self.prs = {j: Progress(nxt) for j in self.peers}
+        self._prs_json = None
         self._emit("BecomeLeader", {})
         self.log.append([Entry(self.term, b"")])  # the no-op that lets this term commit (and reads start)
         self._emit("ClientRequest", {"v": self.describe(b"")} if self.cfg.trace else "")
@@ -500,6 +508,7 @@ class RaftNode:
                 return
             pr.inflight.append(hi)
             pr.next = hi + 1
+            self._prs_json = None
 
     def _handle_append(self, m: Message) -> None:
         """raft.tla HandleAppendEntriesRequest for a whole batch."""
@@ -575,6 +584,7 @@ class RaftNode:
             return
         pr = self.prs[j]
         pr.active = True
+        self._prs_json = None
         last = self.log.last_index()
         if m.success:
             if m.index > pr.match:
