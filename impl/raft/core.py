@@ -306,9 +306,21 @@ class RaftNode:
         """Append a command on the leader: ``(index, term)`` of its entry, or None when not the leader."""
         if self.role != LEADER or self.transferee:
             return None
-        index = self.log.last_index() + 1
-        self.log.append([Entry(self.term, data)])
-        self._emit("ClientRequest", '{"v":' + self._jdesc(data) + "}" if self.cfg.trace else "")
+        log = self.log
+        index = log.last_index() + 1
+        log.append([Entry(self.term, data)])
+        pj = self._prs_json
+        if pj is not None and log.changed_from == index and not self._trace_snapshot and self.cfg.trace:
+            # the hot path (one event per proposal): the same text as _emit + _state_line, in one f-string
+            self.clock += 1
+            log.changed_from = index + 1
+            v = self._jdesc(data)
+            self._events.append(
+                f'{{"node":{self.id},"clock":{self.clock},"action":"ClientRequest","params":{{"v":{v}}},"sent":[],'
+                f'"state":{{"currentTerm":{self.term},"state":"Leader","votedFor":{self.vote or "null"},'
+                f'"log":{{"from":{index},"entries":[[{self.term},{v}]]}},"commitIndex":{self.commit}{pj}}}')
+        else:
+            self._emit("ClientRequest", '{"v":' + self._jdesc(data) + "}" if self.cfg.trace else "")
         self._broadcast = True
         return index, self.term
 
