@@ -1,4 +1,5 @@
-"""The key-value state machine and the client protocol: applying, deduplication, malformed commands, replies."""
+"""The key-value state machine, the client protocol and the client: applying, deduplication, malformed
+commands, batched requests and replies, timeouts."""
 
 from __future__ import annotations
 
@@ -11,8 +12,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from impl.kv.client import ClientError, KVClient
-from impl.kv.machine import CAS, CAS_FAILED, DELETE, NOT_FOUND, OK, PUT, Command, KVMachine, Result, encode_command
-from impl.kv.protocol import NOT_LEADER, RETRY, Response, decode_response, encode_reply, encode_response
+from impl.kv.machine import CAS, CAS_FAILED, DELETE, GET, NOT_FOUND, OK, PUT, Command, KVMachine, Result, encode_command
+from impl.kv.protocol import (
+    NOT_LEADER,
+    RETRY,
+    STATUS,
+    Response,
+    batches,
+    decode_request,
+    decode_response,
+    decode_responses,
+    encode_reply,
+    encode_request,
+    encode_response,
+    split_requests,
+)
 
 KEYS = st.sampled_from([b"a", b"b", b""])
 VALS = st.binary(max_size=6)
@@ -123,3 +137,40 @@ def test_client_timeouts_still_fire_in_a_second_event_loop():
         asyncio.run(again())
     finally:
         srv.close()
+
+
+requests = st.one_of(st.builds(Command, st.sampled_from([PUT, DELETE, CAS, GET]), st.integers(0, 2**63),
+                               st.integers(0, 2**63), st.binary(max_size=9), VALS, st.one_of(st.none(), VALS)),
+                     st.none())  # None: a status request
+
+
+@given(st.lists(st.tuples(st.integers(0, 2**64 - 1), requests), min_size=1, max_size=8))
+def test_a_frame_of_requests_splits_into_exactly_those_requests(reqs):
+    payload = b"".join(encode_request(rid, cmd) for rid, cmd in reqs)
+    got = list(split_requests(payload))
+    assert [rid for rid, _, _ in got] == [rid for rid, _ in reqs]
+    for (rid, op, data), (_, cmd) in zip(got, reqs, strict=True):
+        assert (op, data) == ((STATUS, b"") if cmd is None else (cmd.op, encode_command(cmd)))
+        assert decode_request(encode_request(rid, cmd)) == (rid, cmd)
+
+
+@pytest.mark.parametrize("cut, message", [(-1, "malformed command"), (3, "too short"), (30, "shorter than its header")])
+def test_a_damaged_request_in_a_frame_is_refused(cut, message):
+    good = encode_request(1, Command(PUT, 7, 5, b"k", b"v")) + encode_request(2, Command(PUT, 7, 6, b"k", b"w"))
+    with pytest.raises(ValueError, match=message):
+        list(split_requests(good[: len(good) // 2 + cut] if cut > 0 else good[:cut]))
+
+
+@given(st.lists(st.tuples(st.integers(0, 2**64 - 1), st.sampled_from([0, NOT_LEADER, RETRY]), st.integers(0, 255),
+                          st.integers(0, 65535), st.one_of(st.none(), st.binary(max_size=20))), min_size=1, max_size=8))
+def test_a_frame_of_responses_decodes_into_exactly_those_responses(rs):
+    payload = b"".join(encode_reply(*r) for r in rs)
+    assert decode_responses(payload) == [Response(*r) for r in rs]
+    with pytest.raises(ValueError):
+        decode_responses(payload[:-1] if rs[-1][4] else payload + b"\x00")
+
+
+def test_batches_keep_order_and_stay_under_the_limit_unless_one_item_is_bigger():
+    items = [b"a" * n for n in (3, 4, 2, 9, 1, 1)]
+    assert list(batches(items, 6)) == [[b"aaa"], [b"aaaa", b"aa"], [b"a" * 9], [b"a", b"a"]]
+    assert list(batches(items)) == [items] and list(batches([])) == []

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from impl.kv.machine import CAS, DELETE, GET, PUT, Command, Result
-from impl.kv.protocol import HELLO_CLIENT, NOT_LEADER, OK, Response, decode_response, encode_request
+from impl.kv.protocol import HELLO_CLIENT, NOT_LEADER, OK, Response, batches, decode_responses, encode_request
 from impl.raft.messages import FrameDecoder, WireError, frame_with_key, mac_key
 
 
@@ -24,10 +24,11 @@ class ClientError(Exception):
     """The cluster did not answer in time (no leader reachable)."""
 
 class _Conn(asyncio.Protocol):
-    """One connection to a node: requests written once per loop iteration, replies matched by request id."""
+    """One connection to a node: the requests of a loop iteration leave in one frame (one write), replies
+    are matched by request id."""
 
     def __init__(self, secret: bytes) -> None:
-        self.secret = secret
+        self.key = mac_key(secret)
         self.dec = FrameDecoder(secret)
         self.waiting: dict[int, asyncio.Future[Response]] = {}
         self.transport: asyncio.Transport | None = None
@@ -35,25 +36,28 @@ class _Conn(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        transport.write(frame_with_key(HELLO_CLIENT, self.key))  # type: ignore[attr-defined]
 
-    def send(self, frame: bytes) -> None:
-        """Queue a frame; the frames of one loop iteration leave in one write."""
+    def send(self, request: bytes) -> None:
+        """Queue an encoded request; the requests of one loop iteration leave in one frame."""
         if not self.out:
             asyncio.get_running_loop().call_soon(self._flush)
-        self.out.append(frame)
+        self.out.append(request)
 
     def _flush(self) -> None:
         if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(b"".join(self.out))
+            key = self.key
+            self.transport.write(b"".join([frame_with_key(b"".join(b), key) for b in batches(self.out)]))
         self.out.clear()
 
     def data_received(self, data: bytes) -> None:
         try:
+            waiting = self.waiting
             for payload in self.dec.feed(data):
-                r = decode_response(payload)
-                fut = self.waiting.pop(r.req_id, None)
-                if fut is not None and not fut.done():
-                    fut.set_result(r)
+                for r in decode_responses(payload):
+                    fut = waiting.pop(r.req_id, None)
+                    if fut is not None and not fut.done():
+                        fut.set_result(r)
         except (WireError, ValueError):
             self.close()
 
@@ -126,7 +130,6 @@ class KVClient:
         self.timeout = timeout
         self.leader = next(iter(self.ports))
         self._conns: dict[int, _Conn] = {}
-        self._key = mac_key(secret)
         self._deadlines = _Deadlines()
         self._ids = itertools.count(1)
         self.default = self.session()
@@ -146,7 +149,6 @@ class KVClient:
         loop = asyncio.get_running_loop()
         _, c = await asyncio.wait_for(
             loop.create_connection(lambda: _Conn(self.secret), "127.0.0.1", self.ports[node]), 1.0)
-        c.send(frame_with_key(HELLO_CLIENT, self._key))
         self._conns[node] = c
         return c
 
@@ -158,7 +160,7 @@ class KVClient:
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Response] = loop.create_future()
         c.waiting[rid] = fut
-        c.send(frame_with_key(encode_request(rid, cmd), self._key))
+        c.send(encode_request(rid, cmd))
         self._deadlines.add(loop, loop.time() + wait, fut)
         try:
             return await fut

@@ -15,7 +15,7 @@ OP_NAMES = {PUT: "put", DELETE: "delete", CAS: "cas", GET: "get"}
 OK, NOT_FOUND, CAS_FAILED = 0, 1, 2
 STATUS_NAMES = {OK: "ok", NOT_FOUND: "not found", CAS_FAILED: "cas failed"}
 
-_CMD = struct.Struct(">BQQHIBI")  # op, client, seq, key len, value len, has expected, expected len
+_CMD = CMD_HEADER = struct.Struct(">BQQHIBI")  # op, client, seq, key len, value len, has expected, expected len
 
 
 class Command(NamedTuple):

@@ -1,11 +1,18 @@
-"""The client protocol: requests and responses of the key-value store, struct-packed inside frames."""
+"""The client protocol: requests and responses of the key-value store, struct-packed inside frames.
+
+A frame (impl/raft/messages.py: length, payload, keyed-BLAKE2b tag) carries one or more requests,
+or one or more responses, back to back: each is self-delimiting. The client puts the requests of
+one event-loop iteration in one frame and a node the responses of one round, so the framing and
+the MAC are paid once per batch rather than once per request.
+"""
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from typing import NamedTuple
 
-from impl.kv.machine import Command, decode_command, encode_command
+from impl.kv.machine import CMD_HEADER, OP_NAMES, Command, decode_command, encode_command
 
 HELLO_PEER, HELLO_CLIENT = b"P", b"C"
 STATUS = 100  # a request op asking a node for its status (answered locally, as JSON)
@@ -24,7 +31,20 @@ class Response(NamedTuple):
     value: bytes | None = None
 
 
-REQUEST_HEADER = _REQ.size  # a command request's encoded command starts here
+BATCH_BYTES = 1 << 20  # requests (responses) packed into one frame up to this size; a bigger one goes alone
+
+
+def batches(items: list[bytes], limit: int = BATCH_BYTES) -> Iterator[list[bytes]]:
+    """Consecutive runs of ``items`` of at most ``limit`` bytes each (an item larger than that on its own):
+    the contents of one frame each."""
+    start, size = 0, 0
+    for k, it in enumerate(items):
+        if size + len(it) > limit and k > start:
+            yield items[start:k]
+            start, size = k, 0
+        size += len(it)
+    if start < len(items):
+        yield items[start:] if start else items
 
 
 def encode_request(req_id: int, cmd: Command | None) -> bytes:
@@ -46,6 +66,31 @@ def decode_request(buf: bytes) -> tuple[int, Command | None]:
     return req_id, decode_command(buf[_REQ.size :])
 
 
+def split_requests(buf: bytes) -> Iterator[tuple[int, int, bytes]]:
+    """The requests of one frame as ``(request id, op, encoded command)``; op is STATUS (with no command)
+    or the command's op, whose header and lengths are checked (ValueError if malformed)."""
+    off, n = 0, len(buf)
+    req, cmd = _REQ, CMD_HEADER
+    while off < n:
+        if n - off < req.size:
+            raise ValueError(f"request at byte {off} of {n} is too short")
+        req_id, op = req.unpack_from(buf, off)
+        off += req.size
+        if op == STATUS:
+            yield req_id, STATUS, b""
+            continue
+        if op != 0:
+            raise ValueError(f"unknown request op {op}")
+        if n - off < cmd.size:
+            raise ValueError(f"command at byte {off} of {n} is shorter than its header")
+        cop, _, _, kl, vl, _, el = cmd.unpack_from(buf, off)
+        end = off + cmd.size + kl + vl + el
+        if cop not in OP_NAMES or end > n:
+            raise ValueError(f"malformed command at byte {off} (op {cop}, runs to byte {end} of {n})")
+        yield req_id, cop, buf[off:end]
+        off = end
+
+
 def encode_response(r: Response) -> bytes:
     """Pack a response."""
     v = r.value if r.value is not None else b""
@@ -61,9 +106,25 @@ def encode_reply(req_id: int, kind: int, status: int = 0, leader: int = 0, value
 
 def decode_response(buf: bytes) -> Response:
     """Unpack a response; ValueError if malformed."""
-    if len(buf) < _RESP.size:
-        raise ValueError(f"response of {len(buf)} bytes is too short")
-    req_id, kind, status, leader, has_value, vl = _RESP.unpack_from(buf, 0)
-    if len(buf) != _RESP.size + vl:
+    rs = decode_responses(buf)
+    if len(rs) != 1:
         raise ValueError("response length does not match its value")
-    return Response(req_id, kind, status, leader, bytes(buf[_RESP.size :]) if has_value else None)
+    return rs[0]
+
+
+def decode_responses(buf: bytes) -> list[Response]:
+    """The responses of one frame, in order; ValueError if malformed."""
+    out = []
+    off, n, size, unpack = 0, len(buf), _RESP.size, _RESP.unpack_from
+    while off < n:
+        if n - off < size:
+            raise ValueError(f"response of {n - off} bytes is too short")
+        req_id, kind, status, leader, has_value, vl = unpack(buf, off)
+        off += size
+        if off + vl > n:
+            raise ValueError("response length does not match its value")
+        out.append(Response(req_id, kind, status, leader, buf[off : off + vl] if has_value else None))
+        off += vl
+    if not out:
+        raise ValueError("empty response frame")
+    return out

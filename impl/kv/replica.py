@@ -52,9 +52,8 @@ class Replica:
         self._read_wait: list[tuple[int, bytes, Reply]] = []  # (read index, key, reply)
         self.applied_log: list[tuple[int, Entry, Result | None]] | None = None  # tests may record applies
 
-    def submit(self, cmd: Command, reply: Reply, data: bytes | None = None) -> None:
-        """A client request: writes go through the log, reads through ReadIndex. ``data`` may give the
-        command's encoding (``encode_command(cmd)``) when the caller has it already: the request carried it."""
+    def submit(self, cmd: Command, reply: Reply) -> None:
+        """A client request: writes go through the log, reads through ReadIndex."""
         node = self.node
         if cmd.op == GET:
             if node.mut.stale_reads:  # planted bug: serve from whatever this replica has applied
@@ -66,7 +65,12 @@ class Replica:
             else:
                 reply("not_leader", node.leader)
             return
-        placed = node.propose(encode_command(cmd) if data is None else data)
+        self.submit_write(encode_command(cmd), reply)
+
+    def submit_write(self, data: bytes, reply: Reply) -> None:
+        """A write (put, delete, cas; not a get) already encoded by ``encode_command``: proposed as it is."""
+        node = self.node
+        placed = node.propose(data)
         if placed is None:
             reply("not_leader", node.leader)
         else:

@@ -26,16 +26,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from impl.kv.machine import Command, Result, describe_command
+from impl.kv.machine import GET, Result, decode_command, describe_command
 from impl.kv.protocol import (
     HELLO_CLIENT,
     HELLO_PEER,
     NOT_LEADER,
     OK,
-    REQUEST_HEADER,
     RETRY,
-    decode_request,
+    STATUS,
+    batches,
     encode_reply,
+    split_requests,
 )
 from impl.kv.replica import Replica
 from impl.raft.core import Config, RaftNode
@@ -123,7 +124,7 @@ class Connection(asyncio.Protocol):
         self.dec = FrameDecoder(server.secret)
         self.kind: bytes | None = None
         self.transport: asyncio.Transport | None = None
-        self.out: list[bytes] = []  # client replies of this round, written by NodeServer._flush
+        self.out: list[bytes] = []  # client replies of this round, framed together by NodeServer._flush
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -143,7 +144,7 @@ class Connection(asyncio.Protocol):
                         raise WireError(f"message from {m.src} to {m.dst} does not belong on this connection")
                     srv.node.step(m)  # rounds never await, so the core is never mid-round here
                 else:
-                    srv.client_request(payload, self)
+                    srv.client_requests(payload, self)
             srv.kick()
         except (WireError, ValueError) as exc:
             log.warning("node %d: closing connection from %s: %s", srv.id,
@@ -227,10 +228,11 @@ class NodeServer:
             if link.pending:
                 link.flush()
         if self._dirty:
+            key = self.key
             for conn in self._dirty:
                 t = conn.transport
                 if t is not None and not t.is_closing():
-                    t.write(b"".join(conn.out))
+                    t.write(b"".join([frame_with_key(b"".join(batch), key) for batch in batches(conn.out)]))
                 conn.out.clear()
             self._dirty.clear()
 
@@ -247,29 +249,30 @@ class NodeServer:
         self._ticker = self.loop.call_at(nxt, self._tick, nxt)
 
     # -- clients ----------------------------------------------------------------------------------
-    def client_request(self, payload: bytes, conn: Connection) -> None:
-        """Decode a client request and hand it to the replica (a status request is answered at once)."""
-        req_id, cmd = decode_request(payload)
-        key, out, dirty = self.key, conn.out, self._dirty
+    def client_requests(self, payload: bytes, conn: Connection) -> None:
+        """Hand a frame's client requests to the replica (a status request is answered at once); the
+        replies are packed into the connection's frame of this round. ValueError if one is malformed."""
+        out, dirty, replica = conn.out, self._dirty, self.replica
+        for req_id, op, data in split_requests(payload):
 
-        def reply(kind: str, res: Any) -> None:
-            if kind == "ok":
-                assert isinstance(res, Result) or res is None
-                r = encode_reply(req_id, OK, res.status, 0, res.value) if res else encode_reply(req_id, OK)
-            elif kind == "not_leader":
-                r = encode_reply(req_id, NOT_LEADER, 0, int(res or 0))
+            def reply(kind: str, res: Any, req_id: int = req_id) -> None:
+                if kind == "ok":
+                    assert isinstance(res, Result) or res is None
+                    out.append(encode_reply(req_id, OK, res.status, 0, res.value) if res else encode_reply(req_id, OK))
+                elif kind == "not_leader":
+                    out.append(encode_reply(req_id, NOT_LEADER, 0, int(res or 0)))
+                else:
+                    out.append(encode_reply(req_id, RETRY, 0, self.node.leader))
+                dirty.add(conn)
+
+            if op == STATUS:
+                st = self.node.status()
+                st["pid"] = os.getpid()
+                reply("ok", Result(0, json.dumps(st).encode()))
+            elif op == GET:
+                replica.submit(decode_command(data), reply)
             else:
-                r = encode_reply(req_id, RETRY, 0, self.node.leader)
-            out.append(frame_with_key(r, key))
-            dirty.add(conn)
-
-        if cmd is None:
-            st = self.node.status()
-            st["pid"] = os.getpid()
-            reply("ok", Result(0, json.dumps(st).encode()))
-        else:
-            assert isinstance(cmd, Command)
-            self.replica.submit(cmd, reply, payload[REQUEST_HEADER:])  # the request's bytes: not encoded again
+                replica.submit_write(data, reply)  # checked by split_requests; proposed as the client encoded it
 
     async def main(self) -> None:
         """Serve until SIGTERM/SIGINT."""
