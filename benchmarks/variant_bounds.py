@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from modelcheck import check  # noqa: E402
-from spec.catalog import catalog  # noqa: E402
+from spec.catalog import catalog, model  # noqa: E402
 from spec.core import SpecError  # noqa: E402
 from spec.registry import entry  # noqa: E402
 
@@ -81,10 +81,10 @@ def minimal(spec_name: str | None) -> int:
         for key, val in e.bounds.items():
             if isinstance(val, bool) or not isinstance(val, int) or key == "values":
                 continue
-            bounds = {k: v for k, v in e.bounds.items() if k != "symmetry"}
+            bounds = dict(e.bounds)
             bounds[key] = val - 1
             try:
-                spec = cls(**bounds)
+                spec = model(cls, bounds)  # with the entry's 'without' and 'restrict', if any
             except SpecError:
                 continue
             r = check(spec, symmetry=e.symmetry, max_states=CAP)

@@ -42,6 +42,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="A,B",
         help="leave these actions out of Next (a model restriction, e.g. DuplicateMessage,DropMessage,Restart)",
     )
+    parser.add_argument(
+        "--restrict",
+        default=None,
+        metavar="R,S",
+        help="model restrictions the spec offers (extra enabling conditions, e.g. restart-leaders; "
+        "a wrong name lists them)",
+    )
     parser.add_argument("--deadlock", action="store_true", help="report states with no successor")
     parser.add_argument("--no-invariants", action="store_true", help="explore only (count states)")
     parser.add_argument("--max-states", type=int, default=None, metavar="N", help="stop after N distinct states")
@@ -89,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
     spec = cls(**bounds_from_args(e, args))
     if args.without:
         spec.without(args.without.split(","))
+    if args.restrict:
+        spec.restrict(args.restrict.split(","))
     if check_modes.wants(args):
         return check_modes.run(args, spec)
     progress = None if args.quiet or args.json else Progress(spec.describe())

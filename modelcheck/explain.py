@@ -90,10 +90,15 @@ def summary(result: Result) -> str:
         width = max(len(a) for a in result.coverage)
         lines.append(f"{'action'.ljust(width)}  {'fired':>12}  {'new states':>12}")
         left_out = set(spec.excluded)
+        restricted: dict[str, list[str]] = {}
+        for r in spec.restricted:
+            restricted.setdefault(spec.restrictions()[r][0], []).append(r)
         for name, cov in result.coverage.items():
             note = "  <- never fired" if cov.fired == 0 else ""
             if name in left_out:
                 note = "  <- left out of Next (--without)"
+            elif name in restricted:
+                note += f"  <- restricted ({', '.join(restricted[name])})"
             lines.append(f"{name.ljust(width)}  {cov.fired:>12,}  {cov.new:>12,}{note}")
         dead = [name for name, cov in result.coverage.items() if cov.fired == 0 and name not in left_out]
         if dead and result.complete:

@@ -72,7 +72,11 @@ class Result:
         spec = self.spec
         return {
             "spec": spec.name,
-            "params": {**spec.bounds(), **({"without": list(spec.excluded)} if spec.excluded else {})},
+            "params": {
+                **spec.bounds(),
+                **({"without": list(spec.excluded)} if spec.excluded else {}),
+                **({"restrict": list(spec.restricted)} if spec.restricted else {}),
+            },
             "variant": spec.variant,
             "distinct_states": self.distinct_states,
             "states_generated": self.states_generated,

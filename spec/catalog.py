@@ -49,15 +49,24 @@ class Entry:
 
     def build(self) -> Spec:
         """The spec instance this entry checks."""
-        bounds = {k: v for k, v in self.bounds.items() if k not in ("symmetry", "without")}
-        spec = spec_class(self.spec, self.variant)(**bounds)
-        return spec.without(self.bounds.get("without", ()))  # actions left out of Next, if any
+        return model(spec_class(self.spec, self.variant), self.bounds)
 
     def show_bounds(self) -> str:
         """``acceptors=3 values=2 max_ballot=1``, as given."""
         if self.shown_bounds:
             return self.shown_bounds
         return " ".join(f"{k}={_show(v)}" for k, v in self.bounds.items() if k != "symmetry") or "(defaults)"
+
+
+MODEL_OPTIONS = ("symmetry", "without", "restrict")  # recorded beside the bounds; not constructor arguments
+
+
+def model(cls: type[Spec], bounds: Mapping[str, Any]) -> Spec:
+    """``cls`` at recorded ``bounds``: its constructor's bounds, then the actions left out of Next
+    (``without``) and the model restrictions (``restrict``) recorded with them; ``symmetry`` is the
+    checker's to apply."""
+    spec = cls(**{k: v for k, v in bounds.items() if k not in MODEL_OPTIONS})
+    return spec.without(bounds.get("without", ())).restrict(bounds.get("restrict", ()))
 
 
 def _show(value: Any) -> str:

@@ -88,6 +88,20 @@ def invariant(fn: Callable[[Any, State], bool]) -> Callable[[Any, State], bool]:
     return fn
 
 
+def restriction(name: str, *, action: str, symmetric: bool = True) -> Callable[[Callable], Callable]:
+    """Mark ``guard(self, state, *params) -> bool`` as the model restriction ``name``: an extra
+    enabling condition of ``action`` (TLC's ACTION_CONSTRAINT, for one action), chosen with
+    ``--restrict NAME``. A researcher uses one to steer a search into a class of behaviours
+    (say, only leaders crash) that is too deep to explore whole. ``symmetric=False`` when the
+    guard singles out an element (a server by number): --symmetry is then refused."""
+
+    def mark(fn: Callable) -> Callable:
+        fn.__paxraft_restriction__ = (name, action, symmetric)  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
 def _marked(cls: type, marker: str) -> list[str]:
     """Names marked with ``marker`` anywhere in the MRO, in base-class definition order.
 
@@ -176,6 +190,46 @@ class Spec:
         return self
 
     excluded: tuple[str, ...] = ()  # actions left out of Next by `without`
+    restricted: tuple[str, ...] = ()  # model restrictions applied by `restrict`
+    asymmetric: bool = False  # a restriction singles out an element: no symmetry reduction
+
+    def restrictions(self) -> dict[str, tuple[str, bool, str]]:
+        """The model restrictions this spec offers: name -> (action, symmetric, one-line doc)."""
+        out = {}
+        for method in _marked(type(self), "__paxraft_restriction__"):
+            name, act, symmetric = _inherited_marker(type(self), method, "__paxraft_restriction__")
+            doc = (getattr(self, method).__doc__ or "").strip().splitlines()
+            out[name] = (act, symmetric, doc[0].rstrip(".") if doc else "")
+        return out
+
+    def restrict(self, names: Iterable[str]) -> Spec:
+        """Apply the named model restrictions: each strengthens one action's enabling condition, so
+        every consumer (search modes, replay, refinement) sees the restricted Next. Returns ``self``;
+        an unknown name is a SpecError listing what the spec offers."""
+        names = tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+        offered = self.restrictions()
+        unknown = [n for n in names if n not in offered]
+        if unknown:
+            have = "; ".join(f"{n}: {doc}" for n, (_, _, doc) in offered.items()) or "none"
+            raise SpecError(f"{self.name}: --restrict names no restriction {', '.join(map(repr, unknown))} "
+                            f"(this spec offers: {have})")
+        guards = {
+            _inherited_marker(type(self), m, "__paxraft_restriction__")[0]: getattr(self, m)
+            for m in _marked(type(self), "__paxraft_restriction__")
+        }
+        for n in names:
+            if n in self.restricted:
+                continue
+            act_name, symmetric, _ = offered[n]
+            act, guard = self.action(act_name), guards[n]
+
+            def step(s: State, *params: Any, _step: Callable = act.step, _guard: Callable = guard) -> State | None:
+                return _step(s, *params) if _guard(s, *params) else None
+
+            self._actions = [Action(a.name, a.param_names, a.enumerate, step) if a is act else a for a in self._actions]
+            self.restricted += (n,)
+            self.asymmetric = self.asymmetric or not symmetric
+        return self
 
     @property
     def invariants(self) -> Mapping[str, Callable[[State], bool]]:
@@ -214,6 +268,16 @@ class Spec:
     def permute(self, state: State, perm: Mapping[str, Sequence[int]]) -> State:
         """Rename the atoms of ``state``: element ``i`` of set ``name`` becomes ``perm[name][i]``."""
         raise NotImplementedError(f"{self.name} declares no symmetry")
+
+    def symmetry_keys(self, state: State) -> Mapping[str, Sequence[Any]] | None:
+        """Optional: per symmetric set, a sortable key for each element that renaming carries along
+        (the key of element ``i`` in ``state`` is the key of ``perm[i]`` in ``permute(state, perm)``),
+        e.g. a server's own term, role and log but not its vote, which names another server.
+
+        Canonicalisation then tries only the renamings that sort these keys (all of them among
+        equal keys) instead of the whole group: the same orbits, the same counts, far fewer
+        renamed states. ``None`` (the default) means every permutation is tried."""
+        return None
 
     def permutations(self) -> list[dict[str, tuple[int, ...]]]:
         """Every permutation of the product of the symmetric sets, identity first."""
@@ -255,6 +319,8 @@ class Spec:
         b = " ".join(f"{k}={v}" for k, v in self.bounds().items())
         if self.excluded:
             b += f" without={','.join(self.excluded)}"
+        if self.restricted:
+            b += f" restrict={','.join(self.restricted)}"
         return f"{self.name}{'[' + self.variant + ']' if self.variant else ''} {b}".strip()
 
     # -- liveness and pictures (declared beside the spec; see `declare`) ----------

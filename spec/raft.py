@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from spec.core import Spec, SpecError, action, invariant
+from spec.core import Spec, SpecError, action, invariant, restriction
 
 FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
 NIL = -1
@@ -769,10 +769,28 @@ class Raft(Spec):
                     return False
         return True
 
+    # -- model restrictions (--restrict): steer a deep search; not part of raft.tla -----------
+    @restriction("restart-leaders", action="Restart")
+    def OnlyLeadersRestart(self, s: RaftState, i: int) -> bool:
+        """Restart(i) only when i is a leader (the crash that makes a leader step down)."""
+        return s.state[i] == LEADER
+
+    @restriction("passive-last", action="Timeout", symmetric=False)
+    def LastServerNeverStands(self, s: RaftState, i: int) -> bool:
+        """The last server never times out: it only votes and stores entries."""
+        return i != self._n - 1
+
     # -- symmetry ------------------------------------------------------------------------------
     def symmetric_sets(self) -> Mapping[str, int]:
         """Servers are interchangeable."""
         return {"Server": self._n}
+
+    def symmetry_keys(self, s: RaftState) -> Mapping[str, Sequence[Any]]:
+        """A server's own term, role, commitIndex, log, whether it voted (for itself or another)
+        and how many votes it holds: nothing in them names another server, so renaming carries them."""
+        kinds = [0 if v == NIL else 1 if v == i else 2 for i, v in enumerate(s.votedFor)]
+        granted = [len(g) for g in s.votesGranted]
+        return {"Server": list(zip(s.currentTerm, s.state, s.commitIndex, s.log, kinds, granted))}
 
     def permute(self, s: RaftState, perm: Mapping[str, Sequence[int]]) -> RaftState:
         """Rename servers throughout the state: server i becomes ``perm['Server'][i]``."""

@@ -228,6 +228,39 @@ def test_symmetry_fewer_states_same_verdict() -> None:
     assert r3.verdict == OK
 
 
+class _FullGroup(Raft):
+    """Raft canonicalised over the whole group of renamings (no symmetry keys)."""
+
+    symmetry_keys = Spec.symmetry_keys
+
+
+class _KeyNamesAServer(Raft):
+    """A wrong symmetry key: votedFor's raw server id does not travel with the renaming."""
+
+    def symmetry_keys(self, s):  # type: ignore[no-untyped-def]
+        return {"Server": list(zip(s.currentTerm, s.votedFor))}
+
+
+@pytest.mark.parametrize("bounds", [dict(servers=3, max_term=2, max_log=1, no_history=True),
+                                    dict(servers=4, max_term=2, max_log=0, no_history=True)])
+def test_sorting_by_symmetry_keys_finds_the_full_groups_orbits(bounds: dict) -> None:
+    # Trying only the renamings that sort the servers' own keys is exact: same orbits, same counts,
+    # same depth, as the least hash over all n! renamings (4 servers: 1 renaming tried instead of 23 mostly).
+    fast = check(Raft(**bounds), symmetry=True, max_states=40_000)
+    full = check(_FullGroup(**bounds), symmetry=True, max_states=40_000)
+    assert (fast.distinct_states, fast.states_generated, fast.depth) == (
+        full.distinct_states, full.states_generated, full.depth)
+
+
+def test_a_symmetry_key_naming_a_server_is_caught_by_the_count() -> None:
+    # The comparison above has teeth: a key that is not carried by renaming splits orbits.
+    bounds = dict(servers=2, max_term=3, max_log=1, no_history=True)
+    wrong = check(_KeyNamesAServer(**bounds), symmetry=True)
+    right = check(Raft(**bounds), symmetry=True)
+    full = check(_FullGroup(**bounds), symmetry=True)
+    assert (right.distinct_states, full.distinct_states, wrong.distinct_states) == (9313, 9313, 9943)
+
+
 def test_renaming_servers_commutes_with_every_action() -> None:
     spec = Raft(servers=3, max_term=2, max_log=1, max_in_flight=2)
     perms = spec.permutations()

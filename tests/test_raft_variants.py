@@ -11,7 +11,7 @@ import pytest
 
 from modelcheck import OK, VIOLATION, check
 from modelcheck.replay import ReplayError, validate_trace
-from spec.catalog import select
+from spec.catalog import MODEL_OPTIONS, model, select
 from spec.raft import Raft
 from spec.registry import entry
 
@@ -30,18 +30,16 @@ HEAVY = {"vote-without-log-check", "volatile-log", "match-len", "accept-stale-te
 
 def _run(name: str):
     cls = VARIANTS[name]
-    bounds = dict(cls.failing_bounds)
-    symmetry = bool(bounds.pop("symmetry", False))
-    without = bounds.pop("without", ())  # actions left out of Next for this model
-    return cls, check(cls(**bounds).without(without), symmetry=symmetry)
+    # actions left out of Next ('without') and model restrictions ('restrict') are part of the model
+    return cls, check(model(cls, cls.failing_bounds), symmetry=bool(cls.failing_bounds.get("symmetry")))
 
 
 def _caught(name: str) -> None:
     cls, r = _run(name)
     assert (r.verdict, r.violated, r.trace_length) == (VIOLATION, cls.breaks, cls.trace_length)
     validate_trace(r.spec, r.trace)  # a real behaviour of the variant ...
-    bounds = {k: v for k, v in cls.failing_bounds.items() if k not in ("symmetry", "without")}
-    validate_trace(cls(**bounds), r.trace)  # ... of its full Next too, when actions were left out
+    bounds = {k: v for k, v in cls.failing_bounds.items() if k not in MODEL_OPTIONS}
+    validate_trace(cls(**bounds), r.trace)  # ... of its full Next too, when actions were left out or restricted
     assert r.spec.violated(r.trace[-1].state) == cls.breaks  # ... ending in the bad state
     assert all(r.spec.violated(st.state) is None for st in r.trace[:-1])
 
