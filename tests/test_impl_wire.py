@@ -27,6 +27,8 @@ messages = st.builds(
 @given(messages)
 def test_message_round_trip(m):
     assert decode_message(encode_message(m)) == m
+    d = decode_message(bytearray(encode_message(m)))  # any buffer: entries still Entry tuples of bytes
+    assert d == m and all(type(e) is Entry and type(e.data) is bytes for e in d.entries)
 
 
 @given(messages, st.binary(min_size=1, max_size=8))

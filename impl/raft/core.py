@@ -34,6 +34,7 @@ AE_REQ, AE_RESP = MsgType.AppendEntriesRequest, MsgType.AppendEntriesResponse
 PV_REQ, PV_RESP = MsgType.PreVoteRequest, MsgType.PreVoteResponse
 TIMEOUT_NOW, SNAP_REQ = MsgType.TimeoutNow, MsgType.InstallSnapshotRequest
 _json_str: Callable[[str], str] = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]  # the C one
+_new_tuple = tuple.__new__
 
 
 @dataclass(frozen=True)
@@ -308,7 +309,7 @@ class RaftNode:
             return None
         log = self.log
         index = log.last_index() + 1
-        log.append([Entry(self.term, data)])
+        log.append([_new_tuple(Entry, (self.term, data))])  # Entry(term, data) without a Python-level __new__
         pj = self._prs_json
         if pj is not None and log.changed_from == index and not self._trace_snapshot and self.cfg.trace:
             # the hot path (one event per proposal): the same text as _emit + _state_line, in one f-string

@@ -165,9 +165,12 @@ def decode_message(buf: bytes) -> Message:
     if typ not in _TYPES:
         raise WireError(f"unknown message type {typ}")
     off = _HEAD.size
+    if type(buf) is not bytes:
+        buf = bytes(buf)  # so that the entries' data are bytes slices
     entries = []
     unpack = _ENTRY.unpack_from
     size = _ENTRY.size
+    new = tuple.__new__  # Entry(...) without its Python-level __new__: one C call per entry
     for _ in range(n):
         if off + size > len(buf):
             raise WireError(f"entry header at byte {off} runs past the end ({len(buf)} bytes)")
@@ -175,7 +178,7 @@ def decode_message(buf: bytes) -> Message:
         off += size
         if off + dlen > len(buf):
             raise WireError(f"entry data at byte {off} ({dlen} bytes) runs past the end")
-        entries.append(Entry(eterm, bytes(buf[off : off + dlen])))
+        entries.append(new(Entry, (eterm, buf[off : off + dlen])))
         off += dlen
     if off + snap_len != len(buf):
         raise WireError(f"message length {len(buf)} does not match its contents ({off + snap_len})")
