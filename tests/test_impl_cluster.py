@@ -52,8 +52,8 @@ async def _kill_leader_under_load(d, kills: int, writes: int, sessions: int = 4)
     return acked, killed
 
 
-def _run(tmp_path, kills: int, writes: int, budget: float) -> None:
-    cluster.start(tmp_path, 3)
+def _run(tmp_path, kills: int, writes: int, budget: float, **settings) -> None:
+    cluster.start(tmp_path, 3, **settings)
     t = time.monotonic()
     try:
         acked, killed = asyncio.run(_kill_leader_under_load(tmp_path, kills, writes))
@@ -80,6 +80,13 @@ def _run(tmp_path, kills: int, writes: int, budget: float) -> None:
 
 def test_kill_the_leader_once_during_writes(tmp_path):
     _run(tmp_path, kills=1, writes=400, budget=30)
+
+
+def test_kill_the_leader_with_snapshots_every_50_entries(tmp_path):
+    """Log compaction (the write-ahead log rewritten from what it tracked) under the same kill -9 and restarts."""
+    _run(tmp_path, kills=1, writes=400, budget=30, snapshot_every=50)
+    for i in (1, 2, 3):
+        assert (tmp_path / f"node-{i}" / "wal" / "snapshot.bin").exists()
 
 
 @pytest.mark.slow

@@ -90,3 +90,25 @@ def test_damaged_snapshot_is_refused(tmp_path):
     snap.write_bytes(snap.read_bytes()[:-1] + b"X")
     with pytest.raises(WALError, match="snapshot.bin: snapshot is damaged"):
         WAL(tmp_path).load()
+
+
+def test_compaction_rewrites_the_log_the_writes_left_without_rereading_it(tmp_path):
+    """The log rewritten by save_snapshot is what the records written so far amount to (tracked by save, not
+    re-read): truncating overwrites, hard states, a snapshot received from a leader, two compactions."""
+    w = WAL(tmp_path)
+    w.load()
+    w.save(Ready(hard_state=HardState(2, 1), entries_from=1, entries=[Entry(1, b"a%d" % k) for k in range(10)]))
+    w.save(Ready(entries_from=7, entries=[Entry(2, b"b7"), Entry(2, b"b8")]))  # replaces 7..10
+    w.save(Ready(hard_state=HardState(3, 0), entries_from=9, entries=[Entry(3, b"c9")]))
+    w.save_snapshot(Snapshot(5, 1, b"s5"))
+    w.save(Ready(entries_from=10, entries=[Entry(3, b"c10")]))
+    w.save_snapshot(Snapshot(8, 2, b"s8"))
+    w.close()
+    assert WAL(tmp_path).load() == (HardState(3, 0), Snapshot(8, 2, b"s8"), [Entry(3, b"c9"), Entry(3, b"c10")])
+    w = WAL(tmp_path)
+    w.load()
+    w.save(Ready(snapshot=Snapshot(12, 4, b"s12")))  # from the leader: our log does not reach 12, all of it goes
+    w.save(Ready(entries_from=13, entries=[Entry(4, b"d13"), Entry(4, b"d14")]))
+    w.save_snapshot(Snapshot(13, 4, b"s13"))
+    w.close()
+    assert WAL(tmp_path).load() == (HardState(3, 0), Snapshot(13, 4, b"s13"), [Entry(4, b"d14")])

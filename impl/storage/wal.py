@@ -66,6 +66,9 @@ class WAL:
         self._f = None  # opened by load()
         self.syncs = 0
         self.torn_bytes = 0  # bytes cut from a torn tail by the last load()
+        # what the log holds after the records written so far (the durable state once synced): the hard
+        # state, the snapshot point and the entries after it, kept current by save() so that compaction
+        # does not re-read the file; the entries are the core's own Entry objects (no copies)
         self._offset = 0
         self._entries: list[Entry] = []
         self._hs: HardState | None = None
@@ -89,7 +92,6 @@ class WAL:
         """Replay snapshot file and log into memory; return (end of the last good record, file size)."""
         self._snap = self._read_snapshot()
         self._offset = self._snap.index if self._snap else 0
-        offset_term = self._snap.term if self._snap else 0
         self._entries = []
         self._hs = None
         if not self.path.exists():
@@ -113,13 +115,13 @@ class WAL:
                                    f"({n - end} bytes of later records follow; refusing to guess)")
                 break  # the last record is damaged: a torn write
             try:
-                offset_term = self._replay(typ, payload, offset_term)
+                self._replay(typ, payload)
             except (struct.error, ValueError) as exc:
                 raise WALError(f"{self.path}: malformed record at byte offset {pos}: {exc}") from exc
             pos = good = end
         return good, n
 
-    def _replay(self, typ: int, payload: bytes, offset_term: int) -> int:
+    def _replay(self, typ: int, payload: bytes) -> None:
         if typ == HARD_STATE:
             self._hs = HardState(*_HS.unpack(payload))
         elif typ == ENTRIES:
@@ -135,28 +137,29 @@ class WAL:
                 pos += dlen
             if pos != len(payload):
                 raise ValueError("trailing bytes after the entries")
-            k = first - self._offset - 1
-            if k > len(self._entries):
-                end = self._offset + len(self._entries)
-                raise ValueError(f"entries start at index {first} but the log ends at {end}")
-            del self._entries[max(k, 0) :]
-            self._entries.extend(new[max(-k, 0) :])
+            self._put(first, new)
         elif typ == SNAPSHOT:
-            index, term = _HS.unpack(payload)
-            offset_term = self._cut(index, term, offset_term)
+            self._cut(*_HS.unpack(payload))
         else:
             raise ValueError(f"unknown record type {typ}")
-        return offset_term
 
-    def _cut(self, index: int, term: int, offset_term: int) -> int:
+    def _put(self, first: int, new: list[Entry]) -> None:
+        """Entries written at ``first``: they replace whatever the log had from there on."""
+        k = first - self._offset - 1
+        if k > len(self._entries):
+            end = self._offset + len(self._entries)
+            raise ValueError(f"entries start at index {first} but the log ends at {end}")
+        del self._entries[max(k, 0) :]
+        self._entries.extend(new[max(-k, 0) :])
+
+    def _cut(self, index: int, term: int) -> None:
         """Drop the log up to a snapshot at (index, term), keeping a suffix that matches it."""
         k = index - self._offset
         if k <= 0:
-            return offset_term
+            return
         keep = k <= len(self._entries) and self._entries[k - 1].term == term
         self._entries = self._entries[k:] if keep else []
         self._offset = index
-        return term
 
     def _read_snapshot(self) -> Snapshot | None:
         if not self.snap_path.exists():
@@ -178,10 +181,14 @@ class WAL:
         if rd.snapshot is not None:
             self._write_snapshot_file(rd.snapshot)
             f.write(_record(SNAPSHOT, _HS.pack(rd.snapshot.index, rd.snapshot.term)))
+            self._snap = rd.snapshot
+            self._cut(rd.snapshot.index, rd.snapshot.term)
         if rd.hard_state is not None:
             f.write(_record(HARD_STATE, _HS.pack(*rd.hard_state)))
+            self._hs = rd.hard_state
         if rd.entries:
             f.write(_record(ENTRIES, _entries_payload(rd.entries_from, rd.entries)))
+            self._put(rd.entries_from, rd.entries)
 
     def sync(self) -> None:
         """One fsync for everything written since the last (skipped when fsync is off)."""
@@ -194,12 +201,11 @@ class WAL:
 
     def save_snapshot(self, snap: Snapshot) -> None:
         """Store a snapshot the node took and compact: rewrite the log without what it covers."""
-        self.sync()
+        self.sync()  # everything save() recorded is durable now: the in-memory view is the durable log
         self._write_snapshot_file(snap)
-        assert self._f is not None
-        self._f.flush()
-        self._scan()  # the durable log, with the new snapshot file already cutting its prefix
-        hs, keep = self._hs, list(self._entries)
+        self._snap = snap
+        self._cut(snap.index, snap.term)
+        hs, keep = self._hs, self._entries
         tmp = self.dir / "wal.log.tmp"
         with open(tmp, "wb") as f:
             f.write(_record(SNAPSHOT, _HS.pack(snap.index, snap.term)))
@@ -215,7 +221,6 @@ class WAL:
         os.replace(tmp, self.path)
         self._fsync_dir()
         self._f = open(self.path, "ab")  # noqa: SIM115
-        self._entries = []  # the writer needs no copy of the log
 
     def _write_snapshot_file(self, snap: Snapshot) -> None:
         body = struct.pack(">QQQ", snap.index, snap.term, len(snap.data)) + snap.data
