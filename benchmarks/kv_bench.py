@@ -1,11 +1,14 @@
 """Benchmark of the Raft key-value store: 3 local processes, synchronous and concurrent writes, fsync on/off.
 
 Usage: .venv/bin/python benchmarks/kv_bench.py [--sync-writes N] [--writes N] [--concurrency C] [--value-size B]
+       [--repeat N] [--only on|off] [--no-pysyncobj] [--no-trace]
 
 Reports writes/s, p50/p99 latency and each node's peak RSS (VmHWM) for: our store with fsync
 on, and with fsync off; then PySyncObj 0.3.17 (``pip install '.[bench]'``) in the same run, with
 its default settings and with appendEntriesUseBatch=False (benchmarks/pysyncobj_cluster.py),
 and the ratios of our figures to those measurements and to the issue's reference figures.
+With ``--repeat N`` every configuration runs N times (each on a fresh cluster) and the run with the
+best concurrent rate is reported: on a shared machine the other runs mostly measure the neighbours.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -109,6 +113,11 @@ def run_one(fsync: bool, args: argparse.Namespace) -> dict[str, float]:
     return r
 
 
+def best_of(n: int, run: Callable[[], dict[str, float]]) -> dict[str, float]:
+    """The result with the highest concurrent rate of ``n`` runs."""
+    return max((run() for _ in range(n)), key=lambda r: r["pipe_wps"])
+
+
 def row(name: str, r: dict[str, float]) -> None:
     """One line of the results table."""
     print(f"{name:<22} {r['sync_wps']:>9.0f} {r['sync_p50']:>7.2f} {r['sync_p99']:>7.2f} {r['pipe_wps']:>9.0f} "
@@ -125,22 +134,28 @@ def main() -> int:
     ap.add_argument("--no-trace", action="store_true", help="nodes do not write trace files")
     ap.add_argument("--no-pysyncobj", action="store_true", help="do not run the PySyncObj cluster")
     ap.add_argument("--only", choices=("on", "off"), help="run our store with fsync on (or off) only")
+    ap.add_argument("--repeat", type=int, default=1, metavar="N",
+                    help="run each configuration N times and report its run with the best concurrent rate")
     args = ap.parse_args()
+    if args.repeat < 1:
+        ap.error(f"--repeat must be at least 1 (got {args.repeat})")
     trace = "off" if args.no_trace else "on"
+    best = f"; best of {args.repeat} runs each (by concurrent rate)" if args.repeat > 1 else ""
     print(f"3 nodes on 127.0.0.1, key ~8 B, value {args.value_size} B, trace files {trace}; {args.sync_writes} "
-          f"sequential writes, then {args.writes} writes from {args.concurrency} concurrent sessions")
+          f"sequential writes, then {args.writes} writes from {args.concurrency} concurrent sessions{best}")
     print(f"{'configuration':<22} {'sync w/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'conc w/s':>9} {'p50 ms':>7} "
           f"{'p99 ms':>7} {'peak RSS/node':>14}   CPU us/write: nodes / client")
     results = {}
     for fsync in (True, False):
         if args.only and args.only != ("on" if fsync else "off"):
             continue
-        row("paxraft fsync " + ("on" if fsync else "off"), results.setdefault(fsync, run_one(fsync, args)))
+        r = results[fsync] = best_of(args.repeat, lambda fsync=fsync: run_one(fsync, args))
+        row("paxraft fsync " + ("on" if fsync else "off"), r)
     pso = {}
     if not args.no_pysyncobj:
         for batch in (True, False):
-            r = pso[batch] = pysyncobj_cluster.run(batch, args.sync_writes, args.writes, args.concurrency,
-                                                   args.value_size, cluster.free_ports(3))
+            r = pso[batch] = best_of(args.repeat, lambda batch=batch: pysyncobj_cluster.run(
+                batch, args.sync_writes, args.writes, args.concurrency, args.value_size, cluster.free_ports(3)))
             row(f"PySyncObj batch {'on' if batch else 'off'}", r)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores")
     if len(results) < 2:
