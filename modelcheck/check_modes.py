@@ -13,6 +13,7 @@ from pathlib import Path
 
 from modelcheck import check
 from modelcheck.explain import summary
+from modelcheck.progress import Progress
 from modelcheck.result import OK, Result
 from spec.core import Spec, SpecError
 
@@ -93,7 +94,8 @@ def _search(args: argparse.Namespace, spec: Spec) -> Result:
         from modelcheck.parallel import parallel_bfs
 
         return parallel_bfs(spec, workers=args.workers, max_states=args.max_states, **common)
-    return check(spec, max_states=args.max_states, **common)
+    progress = None if args.quiet or args.json else Progress(spec.describe())  # as the plain run shows it
+    return check(spec, max_states=args.max_states, progress=progress, **common)
 
 
 def _header(result: Result) -> str:

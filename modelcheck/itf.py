@@ -123,6 +123,8 @@ def trace_to_itf(
         "mode": mode,
         "violated": violated,
     }
+    if spec.excluded or spec.restricted:  # the model searched; the trace replays on the full spec all the same
+        meta["model"] = {"without": list(spec.excluded), "restrict": list(spec.restricted)}
     if loop_start is not None:
         meta["loop"] = loop_start  # ITF's own lasso marker: the state the last one returns to
     first = trace[0].state
