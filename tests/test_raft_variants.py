@@ -10,8 +10,10 @@ import sys
 import pytest
 
 from modelcheck import OK, VIOLATION, check
+from modelcheck.itf import assert_replays, read_itf, replay_steps
 from modelcheck.replay import ReplayError, validate_trace
 from spec.catalog import MODEL_OPTIONS, model, select
+from spec.core import invariant
 from spec.raft import Raft
 from spec.registry import entry
 
@@ -25,7 +27,13 @@ ISSUE_VARIANTS = (
 )
 CATALOG_VARIANTS = ("volatile-term", "volatile-log", "match-len", "accept-stale-term", "commit-no-min", "vote-len-only")
 #: Variants whose recorded model takes minutes: run with `make test-slow`.
-HEAVY = {"vote-without-log-check", "volatile-log", "match-len", "accept-stale-term", "vote-len-only"}
+HEAVY = {"vote-without-log-check", "volatile-log", "match-len", "accept-stale-term", "vote-len-only",
+         "truncate-on-match", "no-figure8-rule"}  # the last two: 7 and 14 CPU minutes
+#: The counterexamples of the deepest searches, saved by `paxraft check ... --out`: replayed in the default run.
+SAVED = {
+    "no-figure8-rule": "tests/traces/raft_no_figure8_rule.itf.json",
+    "truncate-on-match": "tests/traces/raft_truncate_on_match.itf.json",
+}
 
 
 def _run(name: str):
@@ -42,6 +50,47 @@ def _caught(name: str) -> None:
     validate_trace(cls(**bounds), r.trace)  # ... of its full Next too, when actions were left out or restricted
     assert r.spec.violated(r.trace[-1].state) == cls.breaks  # ... ending in the bad state
     assert all(r.spec.violated(st.state) is None for st in r.trace[:-1])
+
+
+@pytest.mark.parametrize("name", sorted(SAVED))
+def test_saved_counterexample_of_a_deep_variant_needs_its_rule(name: str) -> None:
+    cls = VARIANTS[name]
+    spec, trace = read_itf(SAVED[name])
+    assert (spec.variant, trace.meta["violated"], len(trace.steps) - 1) == (name, cls.breaks, cls.trace_length)
+    assert_replays(SAVED[name])  # each step one of the variant's (full Next), the last state breaks it
+    assert all(spec.violated(st.state) is None for st in trace.steps[:-1])  # and no earlier one does
+    restricted = model(cls, cls.failing_bounds)  # it is a behaviour of the recorded model too
+    assert all(v.ok for v in replay_steps(restricted, trace.steps))
+    base = Raft(**{k: v for k, v in cls.failing_bounds.items() if k not in MODEL_OPTIONS})
+    assert not all(v.ok for v in replay_steps(base, trace.steps))  # raft.tla itself cannot take these steps
+
+
+class _CommitWithinLog:
+    """Mixin: the implementation-level invariant commit-no-min breaks (no server claims entries it lacks)."""
+
+    @invariant
+    def CommitWithinLog(self, s) -> bool:  # type: ignore[no-untyped-def]
+        return all(c <= len(lg) for c, lg in zip(s.commitIndex, s.log))
+
+
+class _RaftCommitWithinLog(_CommitWithinLog, Raft):
+    pass
+
+
+class _CommitNoMinWithinLog(_CommitWithinLog, VARIANTS["commit-no-min"]):  # type: ignore[misc, valid-type]
+    pass
+
+
+def test_commit_no_min_is_safe_for_the_five_but_lets_a_follower_claim_entries_it_lacks() -> None:
+    # Its catalog row says "safe" (an argument in its docstring): the rule's effect is real but no
+    # invariant of the five sees it. It is a commitIndex past the follower's log, in one term.
+    bounds = dict(servers=3, max_term=2, max_log=2, no_history=True)
+    leave_out = ("DuplicateMessage", "DropMessage", "Restart")
+    r = check(_CommitNoMinWithinLog(**bounds).without(leave_out), symmetry=True)
+    assert (r.verdict, r.violated, r.trace_length) == (VIOLATION, "CommitWithinLog", 24)
+    assert r.trace[-1].label.name == "HandleAppendEntriesRequest"  # the uncapped leaderCommit taken
+    base = check(_RaftCommitWithinLog(**bounds).without(leave_out), symmetry=True)
+    assert (base.verdict, base.distinct_states) == (OK, 246_508)
 
 
 def test_all_eleven_variants_are_registered() -> None:
