@@ -43,14 +43,20 @@ def encode_command(c: Command) -> bytes:
         c.key + c.value + exp
 
 
-def decode_command(data: bytes) -> Command:
-    """Unpack a command; ValueError if malformed."""
+def _header(data: bytes) -> tuple[int, int, int, int, int, int, int]:
+    """A command's checked header: op, client, seq, key/value lengths, has-expected, expected length."""
     if len(data) < _CMD.size:
         raise ValueError(f"command of {len(data)} bytes is shorter than its header")
     op, client, seq, kl, vl, has_exp, el = _CMD.unpack_from(data, 0)
-    off = _CMD.size
-    if op not in OP_NAMES or off + kl + vl + el != len(data):
+    if op not in OP_NAMES or _CMD.size + kl + vl + el != len(data):
         raise ValueError(f"malformed command (op {op}, {len(data)} bytes)")
+    return op, client, seq, kl, vl, has_exp, el
+
+
+def decode_command(data: bytes) -> Command:
+    """Unpack a command; ValueError if malformed."""
+    op, client, seq, kl, vl, has_exp, el = _header(data)
+    off = _CMD.size
     key = data[off : off + kl]
     value = data[off + kl : off + kl + vl]
     exp = data[off + kl + vl :] if has_exp else None
@@ -82,12 +88,8 @@ class KVMachine:
         if not data:
             return None
         # the header alone decides deduplication, and a put (the common command) needs no Command object
-        if len(data) < _CMD.size:
-            raise ValueError(f"command of {len(data)} bytes is shorter than its header")
-        op, client, seq, kl, vl, _, el = _CMD.unpack_from(data, 0)
+        op, client, seq, kl, vl, _, _ = _header(data)
         off = _CMD.size
-        if op not in OP_NAMES or off + kl + vl + el != len(data):
-            raise ValueError(f"malformed command (op {op}, {len(data)} bytes)")
         last = self.sessions.get(client)
         if last is not None and seq <= last[0]:
             return last[1]  # a retry of an applied command: same answer, applied once
