@@ -342,6 +342,7 @@ class Raft(Spec):
         self.MaxCopies, self.MaxInFlight = max_copies, max_in_flight
         self.history = not no_history
         self._servers1 = tuple((i,) for i in self.Server)
+        self._within: list[Any] = [None, None, None]  # bag, terms, logs last found within the bounds
         self._n = servers
         # One shared object per reset row, so that EXCEPT sees 'already so' by identity.
         self._ones, self._zeros = (1,) * servers, (0,) * servers
@@ -369,15 +370,29 @@ class Raft(Spec):
     # -- the bounds: a TLC state constraint -------------------------------------
     def constraint(self, s: RaftState) -> bool:
         """MaxInFlight, MaxCopies, MaxTerm and MaxLogLen, as a TLC CONSTRAINT."""
+        # Successors of one state mostly share its bag, terms and logs (the same objects): the last
+        # values found within bounds are remembered by identity and not checked again.
+        ok = self._within
         msgs = s.messages
-        if msgs:
+        if msgs and msgs is not ok[0]:
             if len(msgs) > self.MaxInFlight:
                 return False
             copies = self.MaxCopies
             for mc in msgs:
                 if mc[1] > copies:
                     return False
-        return max(s.currentTerm) <= self.MaxTerm and max(map(len, s.log)) <= self.MaxLogLen
+            ok[0] = msgs
+        terms = s.currentTerm
+        if terms is not ok[1]:
+            if max(terms) > self.MaxTerm:
+                return False
+            ok[1] = terms
+        logs = s.log
+        if logs is not ok[2]:
+            if max(map(len, logs)) > self.MaxLogLen:
+                return False
+            ok[2] = logs
+        return True
 
     # -- Init ----------------------------------------------------------------------
     def init_states(self) -> Iterator[RaftState]:
