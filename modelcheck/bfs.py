@@ -61,11 +61,13 @@ def _bfs(
     add = store.add
     fps_append, parents_append, via_append = store.fps.append, store.parents.append, store.via.append
     result = Result(spec, symmetry=symmetry)
-    generated = 0
+    # Successors generated = the initial states + every action firing; the loop counts firings per
+    # action in a local and adds them once per (state, action), the cheapest count it can keep.
+    n_init = 0
 
     def finish(verdict: str, violated: str | None, trace: list[Step] | None, depth: int) -> Result:
         result.verdict, result.violated, result.trace = verdict, violated, trace
-        result.distinct_states, result.states_generated, result.depth = len(store), generated, depth
+        result.distinct_states, result.states_generated, result.depth = len(store), n_init + sum(fired), depth
         result.seconds = time.perf_counter() - started
         result.coverage = {a.name: Coverage(fired[i], new[i]) for i, a in enumerate(spec.actions)}
         result.store_bytes = store.nbytes()
@@ -80,7 +82,7 @@ def _bfs(
 
     frontier: list[tuple[State, int]] = []
     for s in spec.init_states():
-        generated += 1
+        n_init += 1
         bad = violated(s) if invariants else None
         if constrained and not constraint(s):
             if bad:
@@ -100,19 +102,19 @@ def _bfs(
         append = next_frontier.append
         for n_expanded, (s, si) in enumerate(frontier):
             if progress and not n_expanded & 255:
-                progress.tick(len(store), generated, depth, len(frontier) - n_expanded + len(next_frontier))
+                progress.tick(len(store), n_init + sum(fired), depth, len(frontier) - n_expanded + len(next_frontier))
             enabled = False
             for ai, (enum, step) in enumerate(actions):
+                nf = 0  # this action's firings from s
                 for params in enum(s):
                     t = step(s, *params)
                     if t is None:
                         continue
-                    enabled = True
-                    generated += 1
-                    fired[ai] += 1
+                    nf += 1
                     if constrained and not constraint(t):
                         bad = violated(t) if invariants else None
                         if bad:
+                            fired[ai] += nf
                             return finish(
                                 VIOLATION, bad, trace_to(si, Step(Label(spec.actions[ai].name, params), t)), depth + 1
                             )
@@ -128,8 +130,12 @@ def _bfs(
                     if invariants:
                         bad = violated(t)
                         if bad:
+                            fired[ai] += nf
                             return finish(VIOLATION, bad, trace_to(ti), depth + 1)
                     append((t, ti))
+                if nf:
+                    fired[ai] += nf
+                    enabled = True
             if check_deadlock and not enabled:
                 return finish(DEADLOCK, None, trace_to(si), depth)
             if max_states is not None and len(store) >= max_states:
