@@ -18,6 +18,13 @@ def run(args: argparse.Namespace) -> int:
         for opt in e.options + e.flags:
             default = "" if opt.type is bool else f" (default {opt.default})"
             print(f"    {opt.flag:<16} {opt.help}{default}")
+        offered = e.cls.restrictions()
+        if offered:
+            print("  restrictions (--restrict NAME, a model option):")
+            width = max(map(len, offered))
+            for rname, (act, symmetric, doc) in offered.items():
+                note = "" if symmetric else " (singles out a server: not with --symmetry)"
+                print(f"    {rname.ljust(width)}  on {act}: {doc}{note}")
         if e.variants:
             print("  variants:")
             width = max(len(v) for v in e.variants)

@@ -193,12 +193,13 @@ class Spec:
     restricted: tuple[str, ...] = ()  # model restrictions applied by `restrict`
     asymmetric: bool = False  # a restriction singles out an element: no symmetry reduction
 
-    def restrictions(self) -> dict[str, tuple[str, bool, str]]:
+    @classmethod
+    def restrictions(cls) -> dict[str, tuple[str, bool, str]]:
         """The model restrictions this spec offers: name -> (action, symmetric, one-line doc)."""
         out = {}
-        for method in _marked(type(self), "__paxraft_restriction__"):
-            name, act, symmetric = _inherited_marker(type(self), method, "__paxraft_restriction__")
-            doc = (getattr(self, method).__doc__ or "").strip().splitlines()
+        for method in _marked(cls, "__paxraft_restriction__"):
+            name, act, symmetric = _inherited_marker(cls, method, "__paxraft_restriction__")
+            doc = (getattr(cls, method).__doc__ or "").strip().splitlines()
             out[name] = (act, symmetric, doc[0].rstrip(".") if doc else "")
         return out
 

@@ -74,3 +74,12 @@ def test_cli_reports_the_restriction_and_names_bad_input(capsys: pytest.CaptureF
     assert "no restriction 'restart-leader'" in err and "restart-leaders: Restart(i) only when i is a leader" in err
     assert main(["check", "raft", "--servers", "3", "--restrict", "passive-last", "--symmetry"]) == 2
     assert "singles out a server" in capsys.readouterr().err
+
+
+def test_list_shows_the_restrictions_a_spec_offers(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "restart-leaders  on Restart: Restart(i) only when i is a leader" in out
+    assert "passive-last     on Timeout: The last server never times out" in out
+    assert "(singles out a server: not with --symmetry)" in out
+    assert Raft.restrictions()["passive-last"][:2] == ("Timeout", False)
