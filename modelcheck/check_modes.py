@@ -71,6 +71,11 @@ def run(args: argparse.Namespace, spec: Spec) -> int:
     return 0 if result.verdict == OK else 1
 
 
+def progress_for(args: argparse.Namespace, spec: Spec) -> Progress | None:
+    """The progress line on stderr, unless --quiet or --json."""
+    return None if args.quiet or args.json else Progress(spec.describe())
+
+
 def _search(args: argparse.Namespace, spec: Spec) -> Result:
     common = {"symmetry": args.symmetry, "check_invariants": not args.no_invariants, "check_deadlock": args.deadlock}
     if args.mode == "dfs":
@@ -94,8 +99,7 @@ def _search(args: argparse.Namespace, spec: Spec) -> Result:
         from modelcheck.parallel import parallel_bfs
 
         return parallel_bfs(spec, workers=args.workers, max_states=args.max_states, **common)
-    progress = None if args.quiet or args.json else Progress(spec.describe())  # as the plain run shows it
-    return check(spec, max_states=args.max_states, progress=progress, **common)
+    return check(spec, max_states=args.max_states, progress=progress_for(args, spec), **common)
 
 
 def _header(result: Result) -> str:

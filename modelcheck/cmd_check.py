@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         spec.restrict(args.restrict.split(","))
     if check_modes.wants(args):
         return check_modes.run(args, spec)
-    progress = None if args.quiet or args.json else Progress(spec.describe())
+    progress = check_modes.progress_for(args, spec)
     result = check(
         spec,
         symmetry=args.symmetry,

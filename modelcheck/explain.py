@@ -91,8 +91,9 @@ def summary(result: Result) -> str:
         lines.append(f"{'action'.ljust(width)}  {'fired':>12}  {'new states':>12}")
         left_out = set(spec.excluded)
         restricted: dict[str, list[str]] = {}
+        offered = spec.restrictions()
         for r in spec.restricted:
-            restricted.setdefault(spec.restrictions()[r][0], []).append(r)
+            restricted.setdefault(offered[r][0], []).append(r)
         for name, cov in result.coverage.items():
             note = "  <- never fired" if cov.fired == 0 else ""
             if name in left_out:

@@ -61,11 +61,16 @@ class Entry:
 MODEL_OPTIONS = ("symmetry", "without", "restrict")  # recorded beside the bounds; not constructor arguments
 
 
+def constructor_bounds(bounds: Mapping[str, Any]) -> dict[str, Any]:
+    """The recorded bounds a spec's constructor takes (the model options dropped): the full spec."""
+    return {k: v for k, v in bounds.items() if k not in MODEL_OPTIONS}
+
+
 def model(cls: type[Spec], bounds: Mapping[str, Any]) -> Spec:
     """``cls`` at recorded ``bounds``: its constructor's bounds, then the actions left out of Next
     (``without``) and the model restrictions (``restrict``) recorded with them; ``symmetry`` is the
     checker's to apply."""
-    spec = cls(**{k: v for k, v in bounds.items() if k not in MODEL_OPTIONS})
+    spec = cls(**constructor_bounds(bounds))
     return spec.without(bounds.get("without", ())).restrict(bounds.get("restrict", ()))
 
 

@@ -191,45 +191,53 @@ class Spec:
 
     excluded: tuple[str, ...] = ()  # actions left out of Next by `without`
     restricted: tuple[str, ...] = ()  # model restrictions applied by `restrict`
-    asymmetric: bool = False  # a restriction singles out an element: no symmetry reduction
+
+    @classmethod
+    def _restriction_methods(cls) -> dict[str, tuple[str, str, bool]]:
+        """Restriction name -> (guard method, action, symmetric), from the @restriction marks."""
+        out = {}
+        for method in _marked(cls, "__paxraft_restriction__"):
+            name, act, symmetric = _inherited_marker(cls, method, "__paxraft_restriction__")
+            out[name] = (method, act, symmetric)
+        return out
 
     @classmethod
     def restrictions(cls) -> dict[str, tuple[str, bool, str]]:
         """The model restrictions this spec offers: name -> (action, symmetric, one-line doc)."""
         out = {}
-        for method in _marked(cls, "__paxraft_restriction__"):
-            name, act, symmetric = _inherited_marker(cls, method, "__paxraft_restriction__")
+        for name, (method, act, symmetric) in cls._restriction_methods().items():
             doc = (getattr(cls, method).__doc__ or "").strip().splitlines()
             out[name] = (act, symmetric, doc[0].rstrip(".") if doc else "")
         return out
+
+    @property
+    def asymmetric(self) -> bool:
+        """Whether a restriction applied singles out an element (then no symmetry reduction)."""
+        methods = self._restriction_methods()
+        return any(not methods[n][2] for n in self.restricted)
 
     def restrict(self, names: Iterable[str]) -> Spec:
         """Apply the named model restrictions: each strengthens one action's enabling condition, so
         every consumer (search modes, replay, refinement) sees the restricted Next. Returns ``self``;
         an unknown name is a SpecError listing what the spec offers."""
         names = tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
-        offered = self.restrictions()
-        unknown = [n for n in names if n not in offered]
+        methods = self._restriction_methods()
+        unknown = [n for n in names if n not in methods]
         if unknown:
-            have = "; ".join(f"{n}: {doc}" for n, (_, _, doc) in offered.items()) or "none"
+            have = "; ".join(f"{n}: {doc}" for n, (_, _, doc) in self.restrictions().items()) or "none"
             raise SpecError(f"{self.name}: --restrict names no restriction {', '.join(map(repr, unknown))} "
                             f"(this spec offers: {have})")
-        guards = {
-            _inherited_marker(type(self), m, "__paxraft_restriction__")[0]: getattr(self, m)
-            for m in _marked(type(self), "__paxraft_restriction__")
-        }
         for n in names:
             if n in self.restricted:
                 continue
-            act_name, symmetric, _ = offered[n]
-            act, guard = self.action(act_name), guards[n]
+            method, act_name, _ = methods[n]
+            act, guard = self.action(act_name), getattr(self, method)
 
             def step(s: State, *params: Any, _step: Callable = act.step, _guard: Callable = guard) -> State | None:
                 return _step(s, *params) if _guard(s, *params) else None
 
             self._actions = [Action(a.name, a.param_names, a.enumerate, step) if a is act else a for a in self._actions]
             self.restricted += (n,)
-            self.asymmetric = self.asymmetric or not symmetric
         return self
 
     @property

@@ -9,6 +9,8 @@ and the length of the shortest counterexample there (benchmarks/raft_bench.py
 
 from __future__ import annotations
 
+from typing import Any
+
 from spec.raft import EXCEPT, NIL, Log, Message, Raft, RaftState
 from spec.registry import Option, SpecEntry, register, variant
 
@@ -52,6 +54,14 @@ register(
 )
 
 _RAFT_PAPER = "Ongaro and Ousterhout, In Search of an Understandable Consensus Algorithm (2014)"
+_NO_LOSS_NOR_CRASH = ("DuplicateMessage", "DropMessage", "Restart")  # actions a deep search leaves out
+
+
+def _model(servers: int, max_term: int, max_log: int = 0, max_in_flight: int = 1, **options: Any) -> dict[str, Any]:
+    """A catalog model: the bounds (one value, one copy per message), then the model options given
+    (no_history, symmetry, without, restrict), in the order printed."""
+    return {"servers": servers, "values": 1, "max_term": max_term, "max_log": max_log, "max_copies": 1,
+            "max_in_flight": max_in_flight, **options}
 
 
 # -- the five of issue 3 -------------------------------------------------------------------
@@ -66,11 +76,8 @@ class NoFigure8Rule(Raft):
     # (a candidate votes for itself by message too): 50 steps. The whole model at MaxTerm 5 is far too
     # large, so the search is steered by two model restrictions (see Raft's @restriction guards): only
     # a leader crashes, and s3 never stands for election. The trace replays against the full spec.
-    failing_bounds = {
-        "servers": 3, "values": 1, "max_term": 5, "max_log": 1, "max_copies": 1, "max_in_flight": 1,
-        "no_history": True, "without": ("DuplicateMessage", "DropMessage", "DropStaleResponse"),
-        "restrict": ("passive-last", "restart-leaders"),
-    }  # fmt: skip
+    failing_bounds = _model(3, 5, 1, no_history=True, without=("DuplicateMessage", "DropMessage", "DropStaleResponse"),
+                            restrict=("passive-last", "restart-leaders"))
     trace_length = 50
     bounds_tried = (
         "servers=2 max_term=3 max_log=1: safe (12,743 states)",
@@ -94,10 +101,7 @@ class VoteWithoutLogCheck(Raft):
     variant = "vote-without-log-check"
     rule = "HandleRequestVoteRequest grants without logOk (the candidate's log need not be up to date)"
     breaks = "LeaderCompleteness"
-    failing_bounds = {
-        "servers": 3, "values": 1, "max_term": 3, "max_log": 1, "max_copies": 1, "max_in_flight": 1,
-        "no_history": True, "symmetry": True,
-    }  # fmt: skip
+    failing_bounds = _model(3, 3, 1, no_history=True, symmetry=True)
     trace_length = 25
     source = f"{_RAFT_PAPER}, section 5.4.1 (election restriction)"
 
@@ -113,9 +117,7 @@ class VolatileVote(Raft):
     variant = "volatile-vote"
     rule = "Restart(i) also sets votedFor[i] to Nil"
     breaks = "OneLeaderPerTerm"
-    failing_bounds = {
-        "servers": 3, "values": 1, "max_term": 2, "max_log": 0, "max_copies": 1, "max_in_flight": 1, "symmetry": True
-    }  # fmt: skip
+    failing_bounds = _model(3, 2, symmetry=True)
     trace_length = 18
     source = f"{_RAFT_PAPER}, Figure 2 (persistent state: currentTerm, votedFor, log)"
 
@@ -135,11 +137,8 @@ class TruncateOnMatch(Raft):
     # s1's empty heartbeat to s2, sent before its entry, arrives after s2 stored the entry: s2 cuts its log
     # back to empty while s1 commits the entry with s2's earlier acknowledgement; s3 then elects s2.
     # Two messages in flight at once are needed (MaxInFlight 2); one log entry is enough.
-    failing_bounds = {
-        "servers": 3, "values": 1, "max_term": 3, "max_log": 1, "max_copies": 1, "max_in_flight": 2,
-        "no_history": True, "symmetry": True,
-        "without": ("DuplicateMessage", "DropMessage", "Restart", "DropStaleResponse"),
-    }  # fmt: skip
+    failing_bounds = _model(3, 3, 1, max_in_flight=2, no_history=True, symmetry=True,
+                            without=(*_NO_LOSS_NOR_CRASH, "DropStaleResponse"))
     trace_length = 26
     bounds_tried = (
         "servers=2 max_term=3 max_log=2: safe (29,818 states)",
@@ -160,7 +159,7 @@ class CountStaleVotes(Raft):
     variant = "count-stale-votes"
     rule = "HandleRequestVoteResponse accepts m.mterm <= currentTerm[i] (raft.tla: m.mterm = currentTerm[i])"
     breaks = "OneLeaderPerTerm"
-    failing_bounds = {"servers": 2, "values": 1, "max_term": 3, "max_log": 0, "max_copies": 1, "max_in_flight": 1}
+    failing_bounds = _model(2, 3)
     trace_length = 18
     source = f"{_RAFT_PAPER}, Figure 2 (votes of the current term only)"
 
@@ -177,7 +176,7 @@ class VolatileTerm(Raft):
     variant = "volatile-term"
     rule = "Restart(i) also sets currentTerm[i] to 1"
     breaks = "OneLeaderPerTerm"
-    failing_bounds = {"servers": 2, "values": 1, "max_term": 2, "max_log": 0, "max_copies": 1, "max_in_flight": 1}
+    failing_bounds = _model(2, 2)
     trace_length = 20
     source = f"{_RAFT_PAPER}, Figure 2 (persistent state: currentTerm, votedFor, log)"
 
@@ -194,10 +193,7 @@ class VolatileLog(Raft):
     variant = "volatile-log"
     rule = "Restart(i) also sets log[i] to << >>"
     breaks = "LeaderCompleteness"
-    failing_bounds = {
-        "servers": 3, "values": 1, "max_term": 3, "max_log": 1, "max_copies": 1, "max_in_flight": 1,
-        "no_history": True, "symmetry": True,
-    }  # fmt: skip
+    failing_bounds = _model(3, 3, 1, no_history=True, symmetry=True)
     trace_length = 25
     source = f"{_RAFT_PAPER}, Figure 2 (persistent state: currentTerm, votedFor, log)"
 
@@ -214,10 +210,7 @@ class MatchLen(Raft):
     variant = "match-len"
     rule = "HandleAppendEntriesResponse sets matchIndex[i][j] to Len(log[i]), not m.mmatchIndex"
     breaks = "LeaderCompleteness"
-    failing_bounds = {
-        "servers": 3, "values": 1, "max_term": 3, "max_log": 1, "max_copies": 1, "max_in_flight": 1,
-        "no_history": True, "symmetry": True,
-    }  # fmt: skip
+    failing_bounds = _model(3, 3, 1, no_history=True, symmetry=True)
     trace_length = 23
     source = f"{_RAFT_PAPER}, Figure 2, rules for leaders (matchIndex from the request that succeeded)"
 
@@ -235,10 +228,7 @@ class AcceptStaleTerm(Raft):
     breaks = "LeaderCompleteness"
     # Found with the network's loss/duplication and Restart left out of Next (366,861 states): a
     # term-2 leader's stale request overwrites the term-3 entry its follower had been told is committed.
-    failing_bounds = {
-        "servers": 3, "values": 1, "max_term": 3, "max_log": 1, "max_copies": 1, "max_in_flight": 1,
-        "no_history": True, "symmetry": True, "without": ("DuplicateMessage", "DropMessage", "Restart"),
-    }  # fmt: skip
+    failing_bounds = _model(3, 3, 1, no_history=True, symmetry=True, without=_NO_LOSS_NOR_CRASH)
     trace_length = 31
     bounds_tried = (
         "servers=2 max_term=3 max_log=1: safe (12,581 states)",
@@ -273,10 +263,7 @@ class CommitNoMin(Raft):
     trace_length = None
     # Checked safe there: 7,847,504 states, depth 76 (about 11 CPU minutes); the rule's effect, a
     # commitIndex past the log, is reachable in it from 24 steps on.
-    bounds_tried = {
-        "servers": 3, "values": 1, "max_term": 3, "max_log": 2, "max_copies": 1, "max_in_flight": 1,
-        "no_history": True, "symmetry": True, "without": ("DuplicateMessage", "DropMessage", "Restart"),
-    }  # fmt: skip
+    bounds_tried = _model(3, 3, 2, no_history=True, symmetry=True, without=_NO_LOSS_NOR_CRASH)
     source = f"{_RAFT_PAPER}, Figure 2, AppendEntries receiver step 5 (min(leaderCommit, index of last new entry))"
 
     def LeaderCommitFor(self, commitIndex: int, lastEntry: int) -> int:
@@ -293,10 +280,7 @@ class VoteLenOnly(Raft):
     breaks = "LeaderCompleteness"
     # Found with the network's loss/duplication and Restart left out of Next (3,882,301 states): a
     # term-4 candidate whose one entry is of term 2 wins the vote of a server holding the committed term-3 entry.
-    failing_bounds = {
-        "servers": 3, "values": 1, "max_term": 4, "max_log": 1, "max_copies": 1, "max_in_flight": 1,
-        "no_history": True, "symmetry": True, "without": ("DuplicateMessage", "DropMessage", "Restart"),
-    }  # fmt: skip
+    failing_bounds = _model(3, 4, 1, no_history=True, symmetry=True, without=_NO_LOSS_NOR_CRASH)
     trace_length = 38
     bounds_tried = (
         "servers=2 max_term=3 max_log=1: safe (12,600 states)",

@@ -12,7 +12,7 @@ import pytest
 from modelcheck import OK, VIOLATION, check
 from modelcheck.itf import assert_replays, read_itf, replay_steps
 from modelcheck.replay import ReplayError, validate_trace
-from spec.catalog import MODEL_OPTIONS, model, select
+from spec.catalog import constructor_bounds, model, select
 from spec.core import invariant
 from spec.raft import Raft
 from spec.registry import entry
@@ -46,8 +46,8 @@ def _caught(name: str) -> None:
     cls, r = _run(name)
     assert (r.verdict, r.violated, r.trace_length) == (VIOLATION, cls.breaks, cls.trace_length)
     validate_trace(r.spec, r.trace)  # a real behaviour of the variant ...
-    bounds = {k: v for k, v in cls.failing_bounds.items() if k not in MODEL_OPTIONS}
-    validate_trace(cls(**bounds), r.trace)  # ... of its full Next too, when actions were left out or restricted
+    # ... of its full Next too, when actions were left out or restricted
+    validate_trace(cls(**constructor_bounds(cls.failing_bounds)), r.trace)
     assert r.spec.violated(r.trace[-1].state) == cls.breaks  # ... ending in the bad state
     assert all(r.spec.violated(st.state) is None for st in r.trace[:-1])
 
@@ -61,7 +61,7 @@ def test_saved_counterexample_of_a_deep_variant_needs_its_rule(name: str) -> Non
     assert all(spec.violated(st.state) is None for st in trace.steps[:-1])  # and no earlier one does
     restricted = model(cls, cls.failing_bounds)  # it is a behaviour of the recorded model too
     assert all(v.ok for v in replay_steps(restricted, trace.steps))
-    base = Raft(**{k: v for k, v in cls.failing_bounds.items() if k not in MODEL_OPTIONS})
+    base = Raft(**constructor_bounds(cls.failing_bounds))
     assert not all(v.ok for v in replay_steps(base, trace.steps))  # raft.tla itself cannot take these steps
 
 
