@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from modelcheck import check, check_modes
+from modelcheck import check, check_modes, check_reading
 from modelcheck.explain import summary
 from modelcheck.progress import Progress
 from modelcheck.result import OK, Result
@@ -55,6 +55,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     check_modes.configure(parser)
+    check_reading.configure(parser)
 
 
 def resolve(args: argparse.Namespace) -> tuple[SpecEntry, type[Spec]]:
@@ -98,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         spec.without(args.without.split(","))
     if args.restrict:
         spec.restrict(args.restrict.split(","))
+    if check_reading.wants(args):
+        return check_reading.run(args, spec)
     if check_modes.wants(args):
         return check_modes.run(args, spec)
     progress = check_modes.progress_for(args, spec)
