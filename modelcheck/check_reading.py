@@ -53,8 +53,9 @@ def run(args: argparse.Namespace, spec: Spec) -> int:
         raise SpecError(f"--counterexamples must be at least 1, got {args.counterexamples}")
     if args.reach and (args.counterexamples is not None or args.fewest_switches):
         raise SpecError("--reach goes without --counterexamples/--fewest-switches")
-    if (args.deadlock or args.no_invariants) and (args.counterexamples is not None or args.fewest_switches or args.reach):
-            raise SpecError("--deadlock/--no-invariants do not go with --reach/--counterexamples/--fewest-switches")
+    searching = args.counterexamples is not None or args.fewest_switches or args.reach
+    if (args.deadlock or args.no_invariants) and searching:
+        raise SpecError("--deadlock/--no-invariants do not go with --reach/--counterexamples/--fewest-switches")
     progress = None if args.quiet or args.json else Progress(spec.describe())
     if args.reach:
         return _run_reach(args, spec, progress)
