@@ -5,8 +5,8 @@ keeps, for each state, every edge from the level above, and finishes the level w
 first violation appears, so the DAG holds every shortest counterexample. From it:
 
 * :meth:`ShortestDag.diverse` gives up to K of them that are not renamings of one another
-  (compared by the symmetry-canonical fingerprints of their states, whether or not the search
-  itself used symmetry);
+  (no one permutation of the symmetric sets maps one trace onto another, whether or not the
+  search itself used symmetry);
 * :meth:`ShortestDag.fewest_switches` gives one with the fewest changes of acting process
   (the node of the spec's message-sequence chart), found by dynamic programming over the DAG.
 
@@ -77,7 +77,7 @@ class ShortestDag:
 
     def diverse(self, k: int, limit: int = 20_000) -> list[tuple[list[Step], str]]:
         """Up to ``k`` shortest counterexamples, no two of them renamings of each other (nor equal)."""
-        canon = _canonical(self.spec)
+        canon = _trace_key(self.spec)
         seen: set[tuple[int, ...]] = set()
         out: list[tuple[list[Step], str]] = []
         streams = [((self.paths(t), bad)) for t, bad in self.targets]
@@ -89,7 +89,7 @@ class ShortestDag:
                 (nodes, acts), bad = item
                 tried += 1
                 trace = self.trace(nodes, acts)
-                key = tuple(canon(st.state) for st in trace)
+                key = canon(trace)
                 if key not in seen:
                     seen.add(key)
                     out.append((trace, bad))
@@ -138,11 +138,16 @@ def _tagged(paths: Iterator[Path], bad: str) -> Iterator[tuple[Path, str]]:
         yield p, bad
 
 
-def _canonical(spec: Spec) -> Callable[[State], int]:
-    """The symmetry-canonical fingerprint when the spec declares symmetry that applies, else the hash."""
-    if spec.symmetric_sets() and not spec.asymmetric:
-        return fingerprinter(spec, True)
-    return hash
+def _trace_key(spec: Spec) -> Callable[[list[Step]], tuple[int, ...]]:
+    """A key equal for two traces exactly when one renaming (one permutation for the whole trace, of
+    the spec's symmetric sets) maps one onto the other: the least renamed sequence of state hashes."""
+    perms = spec.permutations() if spec.symmetric_sets() and not spec.asymmetric else []
+
+    def key(trace: list[Step]) -> tuple[int, ...]:
+        own = tuple(hash(st.state) for st in trace)
+        return min([own] + [tuple(hash(spec.permute(st.state, p)) for st in trace) for p in perms[1:]])
+
+    return key
 
 
 def actor(spec: Spec, prev: State, label: Label, nxt: State) -> str:

@@ -297,7 +297,12 @@ class Spec:
     @property
     def witnesses(self) -> dict[str, Callable[[State], bool]]:
         """Named witnesses (see :func:`witness`), in definition order."""
-        return {n: getattr(self, n) for n in _marked(type(self), "__paxraft_witness__")}
+        return {n: getattr(self, n) for n in self.witnesses_declared()}
+
+    @classmethod
+    def witnesses_declared(cls) -> list[str]:
+        """The names of the witnesses the class declares (no instance needed)."""
+        return _marked(cls, "__paxraft_witness__")
 
     @classmethod
     def witness_bounds(cls, name: str) -> dict[str, Any]:

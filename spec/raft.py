@@ -845,10 +845,11 @@ class Raft(Spec):
                 c = min(ci[j], len(logs[j]))
                 if c and ct[j] <= ct[i] and logs[i][:c] != logs[j][:c]:
                     k = next(n for n in range(1, c + 1) if logs[i][n - 1 : n] != logs[j][n - 1 : n])
+                    leader, other = self.server_name(i), self.server_name(j)
                     return (
-                        f"leader {self.server_name(i)} of term {ct[i]} lacks the committed "
-                        f"{self._entry_text(logs[j], k)}: {self.server_name(j)} (term {ct[j]}) has committed "
-                        f"up to index {ci[j]}, while {self.server_name(i)} has {self._entry_text(logs[i], k)}"
+                        f"leader {leader} (term {ct[i]}) lacks {self._entry_text(logs[j], k)}, which {other} "
+                        f"(term {ct[j]}, commitIndex {ci[j]}) has committed; {leader} has "
+                        f"{self._entry_text(logs[i], k)} there"
                     )
         return None
 
@@ -878,7 +879,7 @@ class Raft(Spec):
         """Some server has committed a log entry."""
         return any(s.commitIndex)
 
-    @witness(servers=2, max_term=3, max_log=2)
+    @witness(servers=2, max_term=3, max_log=2, no_history=True)
     def LeaderCommitsEarlierTermEntry(self, s: RaftState) -> bool:
         """A leader's commitIndex covers an entry of an earlier term than its own (committed through a
         later entry of its own term, as Figure 8's rule requires)."""
