@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from modelcheck import check
-from modelcheck.explain import format_trace, summary
+from modelcheck.explain import format_trace, summary, violation_line
 from modelcheck.lanes import format_lanes
 from modelcheck.progress import Progress
 from modelcheck.reach import REACHED, goal_predicate, reach, reach_text
@@ -142,7 +142,7 @@ def _run_shortest(args: argparse.Namespace, spec: Spec) -> int:
         else:
             print(f"{title}: {bad}, {len(trace) - 1} steps")
         print(_trace_text(spec, trace, args.lanes))
-        print(f"       --> {bad} is false in this state: {spec.explain(bad, trace[-1].state)}")
+        print(violation_line(spec, bad, trace[-1].state))
     return 1
 
 

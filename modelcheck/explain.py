@@ -57,6 +57,11 @@ def format_trace(spec: Spec, trace: list[Step]) -> str:
     return "\n".join(out)
 
 
+def violation_line(spec: Spec, invariant: str, state: Any) -> str:
+    """The line closing a counterexample: which invariant is false, and why (the spec's explanation)."""
+    return f"       --> {invariant} is false in this state: {spec.explain(invariant, state)}"
+
+
 def summary(result: Result, lanes: bool = False) -> str:
     """Verdict, statistics and per-action coverage, as a person reads them."""
     spec = result.spec
@@ -85,7 +90,7 @@ def summary(result: Result, lanes: bool = False) -> str:
         else:
             lines.append(format_trace(spec, result.trace))
         if result.violated:
-            lines.append(f"       --> {result.violated} is false in this state: {result.explanation}")
+            lines.append(violation_line(spec, result.violated, result.trace[-1].state))
         elif result.mode == "reach":
             lines.append(f"       --> {result.extra['reach']} holds in this state")
         lines.append("")
