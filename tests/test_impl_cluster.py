@@ -1,4 +1,4 @@
-"""A real 3-process cluster on 127.0.0.1: kill -9 (and power cuts) while writes are in flight; no acknowledged write lost.
+"""A real 3-process cluster on 127.0.0.1: kill -9 and power cuts while writes are in flight; no acked write lost.
 
 Every kill lands at a seeded random moment while the writers have requests outstanding (it is
 triggered by the count of acknowledged writes, not by a sleep after the last one). A power cut is

@@ -40,7 +40,6 @@ from impl.kv.protocol import (
 )
 from impl.kv.replica import Replica
 from impl.raft.core import Config, RaftNode
-from impl.raft.mutations import Mutations
 from impl.raft.messages import (
     FrameDecoder,
     Message,
@@ -51,6 +50,7 @@ from impl.raft.messages import (
     frame_with_key,
     mac_key,
 )
+from impl.raft.mutations import Mutations
 from impl.raft.rejoin import REJOINING, RejoinGate
 from impl.runtime.cluster import ClusterError, load, write_pid
 from impl.storage.wal import WAL, WALError
