@@ -20,7 +20,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Carry out the action; exit status 1 when the cluster does not come up / is not there."""
-    from modelcheck.cli import UsageError
+    from modelcheck.cli.common import UsageError
 
     d: Path = args.dir
     if args.action == "start":
