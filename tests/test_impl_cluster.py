@@ -167,3 +167,25 @@ def test_a_missing_fsync_in_the_runtime_commit_path_loses_writes_at_a_power_cut(
     """The same test with the planted bug: acknowledged before durable, so the power cut takes them."""
     acked, lost = _power_cut_under_load(tmp_path, seed=4, mutations={"skip_fsync": True})
     assert acked >= 60 and lost == acked
+
+
+def test_cluster_stop_under_load_leaves_no_traceback_in_the_node_logs(tmp_path):
+    """The shutdown race: a round scheduled after the trace file was closed ('I/O operation on closed file')."""
+    cluster.start(tmp_path, 3)
+    try:
+        async def go() -> None:
+            load = Load(tmp_path, 100_000, sessions=8)
+            writers = [asyncio.ensure_future(load.writer(w)) for w in range(load.sessions)]
+            await load.reached(100)
+            await asyncio.to_thread(cluster.stop, tmp_path)  # SIGTERM while requests keep arriving
+            for w in writers:
+                w.cancel()
+            await asyncio.gather(*writers, return_exceptions=True)
+            await load.client.close()
+
+        asyncio.run(go())
+    finally:
+        cluster.stop(tmp_path)
+    for i in (1, 2, 3):
+        log = (tmp_path / f"node-{i}" / "node.log").read_text()
+        assert "Traceback" not in log and "closed file" not in log, log[-2000:]
