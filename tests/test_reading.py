@@ -10,10 +10,10 @@ import pytest
 
 from modelcheck import check
 from modelcheck.cli import main
-from modelcheck.itf import read_itf
-from modelcheck.lanes import format_lanes
-from modelcheck.reach import REACHED, UNREACHABLE, goal_predicate, reach
-from modelcheck.shortest import shortest_dag, switches
+from modelcheck.engine.lanes import format_lanes
+from modelcheck.engine.reach import REACHED, UNREACHABLE, goal_predicate, reach
+from modelcheck.engine.shortest import shortest_dag, switches
+from modelcheck.output.itf import read_itf
 from spec.catalog import select
 from spec.core import Spec, SpecError, action, explains, invariant, witness
 from spec.registry import build
@@ -180,7 +180,7 @@ def test_declared_witnesses_reachable_and_vacuity_caught() -> None:
         for w in cls.witnesses_declared():
             if w == "LeaderCommitsEarlierTermEntry":
                 continue  # 26,345 states: run by the default suite (paxraft check) and the slow test below
-            from modelcheck.reach import witness_model
+            from modelcheck.engine.reach import witness_model
 
             spec = witness_model(cls, w)
             assert reach(spec, w, spec.witnesses[w]).verdict == REACHED, (name, w)
