@@ -95,6 +95,9 @@ class MultiPaxos(Spec):
         self.Slots = tuple(range(1, self.NumCommands + 1))
         self.MajorityNum = replicas // 2 + 1
         self._terminated_seen: tuple[Any, bool] = (None, False)
+        self._command_set = frozenset(self.Commands)
+        self._cmd_or_nil = self._command_set | {NIL}
+        self._typed: dict[Any, bool] = {}  # node or message value -> well typed
         super().__init__()
 
     # -- Init ------------------------------------------------------------------
@@ -295,21 +298,60 @@ class MultiPaxos(Spec):
     # -- invariants (MultiPaxos_MC.tla) -------------------------------------------
     @invariant
     def TypeOK(self, s: MultiPaxosState) -> bool:
-        """The types of MultiPaxos_MC's TypeOK: nodes and messages well formed, client sequences without repeats."""
-        nc = self.NumCommands
-        if len(s.pending) > nc or len(set(s.pending)) != len(s.pending) or not set(s.pending) <= set(self.Commands):
+        """MultiPaxos_MC's TypeOK: messages in Messages, nodes in NodeStates, client sequences without repeats."""
+        nc, commands = self.NumCommands, self._command_set
+        if len(s.pending) > nc or len(set(s.pending)) != len(s.pending) or not commands.issuperset(s.pending):
             return False
         if len(s.observed) > 2 * nc or len(set(s.observed)) != len(s.observed):
             return False
-        reqs = {e[1] for e in s.observed if e[0] == REQ}
-        acks = {e[1] for e in s.observed if e[0] == ACK}
-        if len(reqs) < len(acks):
+        if not all(map(self._event_ok, s.observed)):
             return False
-        for n in s.node:
-            if not (0 <= n[COMMIT_UP_TO] <= nc and 0 <= n[BAL_PREPARED] <= self.MaxBallot
-                    and 0 <= n[BAL_MAX_KNOWN] <= self.MaxBallot and len(n[INSTS]) == nc):
-                return False
-        return True
+        if len({e[1] for e in s.observed if e[0] == REQ}) < len({e[1] for e in s.observed if e[0] == ACK}):
+            return False
+        return all(map(self._node_ok, s.node)) and all(map(self._message_ok, s.msgs))
+
+    def _event_ok(self, e: tuple) -> bool:
+        """ClientEvents: a request names a command; an acknowledgement a command and nil or a write."""
+        if e[1] not in self._command_set:
+            return False
+        return e[0] == REQ or e[2] == NIL or e[2] in self.Writes
+
+    def _node_ok(self, n: Node) -> bool:
+        """NodeStates, remembered per node value (successors share most of them)."""
+        ok = self._typed.get(n)
+        if ok is None:
+            cmd_or_nil, bal_or_0 = self._cmd_or_nil, range(self.MaxBallot + 1)
+            ok = (
+                (n[LEADER] == NIL or n[LEADER] in self.Replicas)
+                and (n[KVALUE] == NIL or n[KVALUE] in self.Writes)
+                and 0 <= n[COMMIT_UP_TO] <= self.NumCommands
+                and n[BAL_PREPARED] in bal_or_0
+                and n[BAL_MAX_KNOWN] in bal_or_0
+                and len(n[INSTS]) == self.NumCommands
+                and all(0 <= i[0] <= COMMITTED and i[1] in cmd_or_nil and i[2] in bal_or_0 and i[3] in cmd_or_nil
+                        for i in n[INSTS])
+            )
+            self._typed[n] = ok
+        return ok
+
+    def _message_ok(self, m: tuple) -> bool:
+        """Messages: every field of its type in range (an Accept carries a command, never nil)."""
+        ok = self._typed.get(m)
+        if ok is None:
+            t, slots, bals = m[0], self.Slots, self.Ballots
+            if t == COMMIT_NOTICE:
+                ok = m[1] in slots
+            else:
+                ok = m[1] in self.Replicas and m[2] in bals
+                if t == PREPARE_REPLY:
+                    ok = ok and len(m[3]) == self.NumCommands and all(
+                        b in range(self.MaxBallot + 1) and c in self._cmd_or_nil for b, c in m[3])
+                elif t == ACCEPT:
+                    ok = ok and m[3] in slots and m[4] in self._command_set
+                elif t == ACCEPT_REPLY:
+                    ok = ok and m[3] in slots
+            self._typed[m] = ok
+        return ok
 
     def linear_orders(self, s: MultiPaxosState) -> Iterator[tuple[int, ...]]:
         """Every order of the commands that is a linear order for the observed results and obeys real time."""

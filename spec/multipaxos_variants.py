@@ -50,11 +50,13 @@ PMS = "Lamport, Paxos Made Simple (2001), section 3"
 class SkipPhase1(MultiPaxos):
     """A new leader proposes into the slots it believes empty before its ballot is prepared."""
 
+    # Shortest failure: the leader's own vote post-dates its PrepareReply, so phase 1 ends with PeakVotedCmd = nil
+    # in the slot it already filled, and it sends an Accept for no command (TypeOK's Messages).
     variant = "skip-phase1"
     rule = "TakeNewRequest needs leadership but not a prepared ballot: it proposes at balMaxKnown at once"
-    breaks = "Linearizability"
-    failing_bounds = {"replicas": 3, "writes": 2, "reads": 0, "max_ballot": 2}
-    trace_length = None
+    breaks = "TypeOK"
+    failing_bounds = {"replicas": 1, "writes": 1, "reads": 0, "max_ballot": 2}
+    trace_length = 3
     source = f"{PMS}: phase 1 covers every slot, the empty ones included"
 
     def _prepared(self, n: tuple) -> bool:
@@ -71,8 +73,8 @@ class CommitMinority(MultiPaxos):
     variant = "commit-minority"
     rule = "HandleAcceptReplies commits on MajorityNum - 1 AcceptReplies"
     breaks = "Linearizability"
-    failing_bounds = {"replicas": 3, "writes": 1, "reads": 1, "max_ballot": 2}
-    trace_length = None
+    failing_bounds = {"replicas": 3, "writes": 1, "reads": 1, "max_ballot": 2, "symmetry": True}
+    trace_length = 10
     source = f"{SRC}, README: change '>= MajorityNum' to '>= MajorityNum - 1'"
 
     def _commit_quorum(self) -> int:
@@ -86,8 +88,8 @@ class StaleLocalRead(MultiPaxos):
     variant = "stale-local-read"
     rule = "new action LocalRead(r): a self-believed leader acknowledges the next pending read with its kvalue"
     breaks = "Linearizability"
-    failing_bounds = {"replicas": 3, "writes": 1, "reads": 1, "max_ballot": 2}
-    trace_length = None
+    failing_bounds = {"replicas": 2, "writes": 1, "reads": 1, "max_ballot": 2}
+    trace_length = 8
     source = "Chandra, Griesemer, Redstone, Paxos Made Live (2007), section 5.2: reads need a master lease"
 
     @action(params=lambda self, s: ((r,) for r in self.Replicas))
@@ -112,8 +114,8 @@ class GapFillIgnoresVotes(MultiPaxos):
     variant = "gap-fill-ignores-votes"
     rule = "HandlePrepareReplies adopts PeakVotedCmd only for slots the leader itself has a command in"
     breaks = "Linearizability"
-    failing_bounds = {"replicas": 3, "writes": 2, "reads": 0, "max_ballot": 2}
-    trace_length = None
+    failing_bounds = {"replicas": 3, "writes": 1, "reads": 1, "max_ballot": 2, "symmetry": True}
+    trace_length = 12
     source = f"{PMS}: a gap is filled with a no-op only when phase 1 shows no value accepted there"
 
     def _adopt(self, own: tuple, peak: int) -> tuple[int, int]:
@@ -126,11 +128,13 @@ class GapFillIgnoresVotes(MultiPaxos):
 class ForgetVotesOnRestart(MultiPaxos):
     """A replica restarts keeping its promise (balMaxKnown) but not the votes it cast."""
 
+    # Shortest failure: after the restart r takes its own old Accept, believes itself leader again with an
+    # unprepared ballot, and phase 1 over its pre-vote PrepareReply sends an Accept for nil (TypeOK's Messages).
     variant = "forget-votes-on-restart"
     rule = "new action Restart(r): r's instances are back to NullInst, its ballot promise kept (at most once a run)"
-    breaks = "Linearizability"
-    failing_bounds = {"replicas": 3, "writes": 2, "reads": 0, "max_ballot": 2}
-    trace_length = None
+    breaks = "TypeOK"
+    failing_bounds = {"replicas": 1, "writes": 1, "reads": 0, "max_ballot": 2}
+    trace_length = 6
     source = f"{PMS}, section 2.2: an acceptor must remember what it accepted across a restart"
 
     @action(params=lambda self, s: ((r,) for r in self.Replicas))
