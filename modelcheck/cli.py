@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "refine": "modelcheck.cmd_refine",
     "cluster": "impl.cmd_cluster",
     "kv": "impl.cmd_kv",
+    "wal": "impl.cmd_wal",
     "prove": "proofs.cmd_prove",
     "bmc": "proofs.cmd_bmc",
 }

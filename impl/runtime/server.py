@@ -50,7 +50,9 @@ from impl.raft.messages import (
     frame_with_key,
     mac_key,
 )
-from impl.storage.wal import WAL
+from impl.raft.rejoin import REJOINING, RejoinGate
+from impl.runtime.cluster import ClusterError, load, write_pid
+from impl.storage.wal import WAL, WALError
 from impl.trace import TraceWriter, last_clock
 
 log = logging.getLogger("paxraft.node")
@@ -59,8 +61,8 @@ WRITE_BUFFER_LIMIT = 64 << 20  # bytes a connected peer may fall behind before f
 
 
 def load_cluster(directory: Path) -> dict[str, Any]:
-    """The cluster description written by `paxraft cluster start`."""
-    return json.loads((directory / "cluster.json").read_text())
+    """The cluster description written by `paxraft cluster start` (private to us, or ClusterError)."""
+    return load(directory)
 
 
 class PeerLink(asyncio.Protocol):
@@ -142,7 +144,8 @@ class Connection(asyncio.Protocol):
                     m = decode_message(payload)
                     if m.dst != srv.id or m.src not in srv.links:
                         raise WireError(f"message from {m.src} to {m.dst} does not belong on this connection")
-                    srv.node.step(m)  # rounds never await, so the core is never mid-round here
+                    if srv.rejoin is None or srv.rejoin.admits(m):
+                        srv.node.step(m)  # rounds never await, so the core is never mid-round here
                 else:
                     srv.client_requests(payload, self)
             srv.kick()
@@ -168,7 +171,7 @@ class NodeServer:
         self.key = mac_key(self.secret)
         self.ports = {int(k): v for k, v in self.cluster["nodes"].items()}
         self.home = directory / f"node-{node_id}"
-        self.home.mkdir(parents=True, exist_ok=True)
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._scheduled = False
         self._dirty: set[Connection] = set()  # client connections with replies to write
@@ -178,7 +181,7 @@ class NodeServer:
         cfg = Config(election_ticks=c.get("election_ticks", 20), heartbeat_ticks=c.get("heartbeat_ticks", 2),
                      pre_vote=c.get("pre_vote", True), check_quorum=c.get("check_quorum", True),
                      trace=c.get("trace", True))
-        self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True))
+        self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True))  # WALError: refuse to start (see main)
         hs, snap, entries = self.wal.load()
         boot_file = self.home / "boot"
         boot = int(boot_file.read_text()) + 1 if boot_file.exists() else 0
@@ -192,6 +195,7 @@ class NodeServer:
         self.replica = Replica(self.node, self.wal, self._send, snapshot_every=c.get("snapshot_every", 20_000))
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
         self.tick_s = c.get("tick_ms", 10) / 1000
+        self.rejoin = RejoinGate() if (self.home / REJOINING).exists() else None  # set by `cluster recover-node`
 
     # -- the Ready loop ---------------------------------------------------------------------------
     def kick(self) -> None:
@@ -217,6 +221,10 @@ class NodeServer:
             if rd.hard_state is not None or rd.entries or rd.snapshot is not None:
                 wal.sync()
             rep.finish(rd, early)
+        if self.rejoin is not None and self.rejoin.caught_up(node):
+            self.rejoin = None
+            (self.home / REJOINING).unlink(missing_ok=True)
+            log.info("node %d caught up to index %d after rejoining: voting again", self.id, node.applied)
         self._flush()  # also what was answered outside a round (not-leader, status)
 
     def _flush(self) -> None:
@@ -243,8 +251,9 @@ class NodeServer:
 
     def _tick(self, due: float) -> None:
         assert self.loop is not None
-        self.node.tick()
-        self.kick()
+        if self.rejoin is None:  # a rejoining node does not campaign
+            self.node.tick()
+            self.kick()
         nxt = max(due + self.tick_s, self.loop.time())
         self._ticker = self.loop.call_at(nxt, self._tick, nxt)
 
@@ -268,6 +277,7 @@ class NodeServer:
             if op == STATUS:
                 st = self.node.status()
                 st["pid"] = os.getpid()
+                st["rejoining"] = self.rejoin is not None
                 reply("ok", Result(0, json.dumps(st).encode()))
             elif op == GET:
                 replica.submit(decode_command(data), reply)
@@ -278,8 +288,9 @@ class NodeServer:
         """Serve until SIGTERM/SIGINT."""
         self.loop = loop = asyncio.get_running_loop()
         self._build()
-        server = await loop.create_server(lambda: Connection(self), "127.0.0.1", self.ports[self.id])
-        (self.home / "pid").write_text(str(os.getpid()))
+        server = await loop.create_server(lambda: Connection(self), "127.0.0.1", self.ports[self.id],
+                                          reuse_port=True)  # takes the port over from `cluster start`'s hold
+        write_pid(self.home / "pid", os.getpid())
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
@@ -305,7 +316,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--id", required=True, type=int)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    asyncio.run(NodeServer(args.dir, args.id).main())
+    try:
+        asyncio.run(NodeServer(args.dir, args.id).main())
+    except (WALError, ClusterError, OSError) as exc:  # damaged storage, an unusable folder, a port taken
+        log.error("node %d cannot start: %s", args.id, exc)  # one line; `cluster start/status` quote it
+        return 2
     return 0
 
 
