@@ -1,4 +1,4 @@
-"""MultiPaxos.tla (tlaplus/Examples MultiPaxos-SMR): TLC 2.20's counts, per-slot agreement by refinement, the catalog."""
+"""MultiPaxos.tla (tlaplus/Examples MultiPaxos-SMR): TLC 2.20's counts, per-slot agreement, the catalog."""
 
 from __future__ import annotations
 
