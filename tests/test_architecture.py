@@ -156,7 +156,7 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
         # impl importing a command module rather than the shared leaf
         ("impl/x.py", "from modelcheck.cli.main import main\n", "impl.x (impl) imports modelcheck.cli.main (cli)"),
         # proofs importing the engine
-        ("proofs/raft/bmc.py", "import modelcheck.engine.replay\n", "proofs.raft.bmc (proofs) imports modelcheck."),
+        ("proofs/raft/bmc.py", "import modelcheck.engine.result\n", "proofs.raft.bmc (proofs) imports modelcheck."),
         # a relative import is resolved before it is judged
         (
             "modelcheck/engine/x.py",

@@ -8,7 +8,7 @@ from modelcheck import OK, VIOLATION, check
 from modelcheck.cli import main
 from modelcheck.cli.cmd_variants import check_entry
 from modelcheck.engine.refinement import check_refinement
-from modelcheck.engine.replay import validate_trace
+from spec.behaviour import validate_trace
 from spec.catalog import Entry, catalog
 from spec.multipaxos import MultiPaxos
 from spec.refinements import refinement
