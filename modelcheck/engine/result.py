@@ -5,17 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from spec.core import Label, Spec, State
+from spec.behaviour import Step  # re-exported: the engine's results are made of the spec's steps
+from spec.core import Spec
 
 OK, VIOLATION, DEADLOCK = "ok", "violation", "deadlock"
-
-
-@dataclass
-class Step:
-    """One state of a trace and the action label that produced it (``None`` for an initial state)."""
-
-    label: Label | None
-    state: State
 
 
 @dataclass
