@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck.explore.server import ExplorerServer, serve_in_thread
-from modelcheck.explore.session import PathError, Session, literal, path_text
+from modelcheck.output.explore.server import ExplorerServer, serve_in_thread
+from modelcheck.output.explore.session import PathError, Session, literal, path_text
 from spec.core import Label
 from spec.registry import build, load_user_spec
 

@@ -13,8 +13,8 @@ import threading
 from urllib.parse import quote
 
 from modelcheck.cli.cmd_check import add_bound_options, bounds_from_args, resolve
-from modelcheck.explore.server import ExplorerServer
-from modelcheck.explore.session import PathError, Session
+from modelcheck.output.explore.server import ExplorerServer
+from modelcheck.output.explore.session import PathError, Session
 from spec.core import Spec, SpecError
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
 
-from modelcheck.explore.session import PathError, Session
+from modelcheck.output.explore.session import PathError, Session
 from spec.core import SpecError
 
 STATIC = {"app.js": "text/javascript", "app.css": "text/css", "index.html": "text/html"}
@@ -33,7 +33,7 @@ MAX_BODY = 8 * 1024 * 1024
 
 
 def _static(name: str) -> bytes:
-    return resources.files("modelcheck.explore").joinpath("static", name).read_bytes()
+    return resources.files("modelcheck.output.explore").joinpath("static", name).read_bytes()
 
 
 def error_page(status: int, message: str) -> bytes:
