@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from modelcheck import check
-from modelcheck import fingerprint as fp
+from modelcheck.engine import _fingerprint as fp
 from spec.core import Spec, action, invariant
 
 FREE = -1
