@@ -45,6 +45,13 @@ class Result:
         return None if self.trace is None else len(self.trace) - 1
 
     @property
+    def explanation(self) -> str | None:
+        """Why the violated invariant fails in the trace's last state (the spec's words, or its name)."""
+        if self.verdict != VIOLATION or not self.violated or not self.trace:
+            return None
+        return self.spec.explain(self.violated, self.trace[-1].state)
+
+    @property
     def states_per_second(self) -> float:
         """Distinct states found per second of search."""
         return self.distinct_states / self.seconds if self.seconds > 0 else 0.0
@@ -77,6 +84,7 @@ class Result:
             "seconds": round(self.seconds, 3),
             "verdict": self.verdict,
             "violated": self.violated,
+            "explanation": self.explanation,
             "trace_length": self.trace_length,
             "trace": None
             if self.trace is None
