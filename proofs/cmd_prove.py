@@ -8,7 +8,15 @@ from pathlib import Path
 from modelcheck.cli.common import UsageError
 from proofs.logic import COUNTEREXAMPLE, PROVED, discharge, table
 from proofs.paxos.cti import extract, render
-from proofs.paxos.encoding import ANY_TWO, PHASE1_PHASE2, PHASE2_ONLY, QUORUM_AXIOMS, VARIANTS, PaxosEncoding
+from proofs.paxos.encoding import (
+    ANY_TWO,
+    PHASE1_PHASE2,
+    PHASE2_ONLY,
+    QUORUM_AXIOMS,
+    RESTART_VARIANTS,
+    VARIANTS,
+    PaxosEncoding,
+)
 
 PROOFS = ("paxos", "raft")
 
@@ -24,7 +32,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "every phase-2 quorum (Flexible Paxos), or only phase-2 quorums meet (too weak: shows a CTI)",
     )
     parser.add_argument("--flexible", action="store_true", help="same as --quorum-axiom phase1-phase2")
-    parser.add_argument("--variant", choices=[v for v in VARIANTS if v != "paxos"], help="prove a variant's encoding")
+    parser.add_argument(
+        "--variant",
+        choices=[v for v in VARIANTS + RESTART_VARIANTS if v != "paxos"],
+        help="prove a variant's encoding (volatile-promise and amnesia: Restart keeps less; implies --restarts)",
+    )
+    parser.add_argument(
+        "--restarts",
+        action="store_true",
+        help="Paxos with crash-restart: Restart(a) in Next, any number of times, keeping what the spec persists",
+    )
     parser.add_argument(
         "--drop", action="append", default=[], metavar="CONJUNCT", help="leave an invariant conjunct out (repeatable)"
     )
@@ -51,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise UsageError(f"--timeout must be positive, got {args.timeout}")
     axiom = PHASE1_PHASE2 if args.flexible else args.quorum_axiom or ANY_TWO
-    enc = PaxosEncoding(axiom, args.variant or "paxos")
+    persists = _persists(args)
+    enc = PaxosEncoding(axiom, args.variant or "paxos", persists)
     pre = enc.state("")
     if args.list:
         for name in enc.invariant(pre):
@@ -62,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
     if bad:
         raise UsageError(f"--drop {bad[0]}: no such conjunct (see 'paxraft prove paxos --list')")
     title = f"Paxos.tla, quorum axiom {axiom}" + (f", variant {args.variant}" if args.variant else "")
+    if persists is not None:
+        title += f", crash-restart keeping {', '.join(persists) or 'nothing'}"
     if args.drop:
         title += f", without {', '.join(args.drop)}"
     outcomes = []
@@ -81,6 +101,16 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(o.result == PROVED for o in outcomes) else 1
 
 
+def _persists(args: argparse.Namespace) -> tuple[str, ...] | None:
+    """What Restart keeps: None without restarts; else the spec's (or the variant's) ``persists``, stated there."""
+    from spec.paxos import Paxos
+    from spec.registry import spec_class
+
+    if args.variant in RESTART_VARIANTS:
+        return tuple(spec_class("paxos", args.variant).persists)
+    return tuple(Paxos.persists) if args.restarts else None
+
+
 def _paxos_certificate(
     args: argparse.Namespace, enc: PaxosEncoding, axiom: str, title: str, conjuncts: list[str], outcomes: list
 ) -> None:
@@ -94,6 +124,8 @@ def _paxos_certificate(
         bounds = {"acceptors": 3, "values": 1, "max_ballot": 1, "q1": 3, "q2": 1}
     else:
         bounds = {"acceptors": 2, "values": 2, "max_ballot": 1}
+    if enc.persists is not None:
+        bounds["max_restarts"] = 1
     if axiom == PHASE2_ONLY:
         record = {"checked": False, "why": "no explicit spec has only phase-2 quorums meeting (the axiom is too weak)"}
     else:

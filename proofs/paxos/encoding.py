@@ -33,12 +33,18 @@ QUORUM_AXIOMS = (ANY_TWO, PHASE1_PHASE2, PHASE2_ONLY)
 BASE, IGNORE_VOTES = "paxos", "ignore-votes"
 #: Encoded action variants: the spec's, and the catalog's ignore-votes (Phase2a skips the vote rule).
 VARIANTS = (BASE, IGNORE_VOTES)
+#: Catalog variants that change only what an acceptor keeps across Restart: encoded by the spec class's
+#: ``persists`` (read from spec/paxos_variants.py, the one place that rule is stated), with Restart in Next.
+RESTART_VARIANTS = ("volatile-promise", "amnesia")
+#: An acceptor's variables, in the order Restart treats them (``left`` is the ghost that follows maxBal).
+ACCEPTOR_VARIABLES = ("maxBal", "maxVBal", "maxVal")
 
 ACTION_LABELS = {
     "Phase1a": ("b",),
     "Phase1b": ("a", "b"),
     "Phase2a": ("b", "v"),
     "Phase2b": ("a", "b", "v"),
+    "Restart": ("a",),
 }
 
 
@@ -177,11 +183,23 @@ class ActionEncoding:
 class PaxosEncoding:
     """Paxos.tla's Init, actions, invariant conjuncts and Agreement over the vocabulary."""
 
-    def __init__(self, quorum_axiom: str = ANY_TWO, variant: str = BASE) -> None:
-        if variant not in VARIANTS:
-            raise ValueError(f"no Z3 encoding of variant {variant!r}; encoded: {', '.join(VARIANTS)}")
+    def __init__(
+        self, quorum_axiom: str = ANY_TWO, variant: str = BASE, persists: tuple[str, ...] | None = None
+    ) -> None:
+        """``persists``: None, no Restart in Next (Paxos.tla); else Restart(a), any number of times, keeping
+        the named acceptor variables and resetting the others to their initial values."""
+        if variant not in VARIANTS + RESTART_VARIANTS:
+            raise ValueError(
+                f"no Z3 encoding of variant {variant!r}; encoded: {', '.join(VARIANTS + RESTART_VARIANTS)}"
+            )
+        if variant in RESTART_VARIANTS and persists is None:
+            raise ValueError(f"variant {variant!r} changes what Restart keeps: give its persisted variables")
+        bad = set(persists or ()) - set(ACCEPTOR_VARIABLES)
+        if bad:
+            raise ValueError(f"persists names no acceptor variable: {', '.join(sorted(bad))}")
         self.voc = Vocabulary(quorum_axiom)
         self.variant = variant
+        self.persists = persists
 
     def state(self, tag: str) -> State:
         """Fresh relations for one state."""
@@ -205,8 +223,23 @@ class PaxosEncoding:
         )
 
     def actions(self, pre: State, post: State) -> list[ActionEncoding]:
-        """The four actions of Next, in the spec's order."""
-        return [self.phase1a(pre, post), self.phase1b(pre, post), self.phase2a(pre, post), self.phase2b(pre, post)]
+        """The four actions of Next, in the spec's order, and Restart when the model has crash-restarts."""
+        acts = [self.phase1a(pre, post), self.phase1b(pre, post), self.phase2a(pre, post), self.phase2b(pre, post)]
+        return acts + ([self.restart(pre, post)] if self.persists is not None else [])
+
+    def restart(self, pre: State, post: State) -> ActionEncoding:
+        """Restart(a): acceptor a keeps what it persists; the rest of its row is back to Init; msgs unchanged."""
+        voc = self.voc
+        a = z3.Const("a", voc.Acc)
+        keep = set(self.persists or ())
+        init = {"maxBal": lambda y: y == voc.NoBal, "maxVBal": lambda y: y == voc.NoBal,
+                "maxVal": lambda x: x == voc.NoVal}
+        parts = [set_acceptor(pre, post, name, a, init[name]) for name in ACCEPTOR_VARIABLES if name not in keep]
+        if "maxBal" not in keep:  # the ghost follows maxBal: nothing is below NoBal
+            parts.append(set_acceptor(pre, post, "left", a, lambda c: z3.BoolVal(False)))
+        unchanged = [n for n in State.SIGNATURE if n not in ACCEPTOR_VARIABLES and n != "left"]
+        unchanged += [n for n in ACCEPTOR_VARIABLES if n in keep] + (["left"] if "maxBal" in keep else [])
+        return ActionEncoding("Restart", [a], 1, z3.And(*parts, same(pre, post, *unchanged)))
 
     def phase1a(self, pre: State, post: State) -> ActionEncoding:
         """Phase1a(b): send the 1a message of ballot b (resending is a stutter)."""
