@@ -14,8 +14,8 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_right
-from pathlib import Path
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import numpy as np
 
