@@ -144,6 +144,7 @@ class _Run:
         self.level_hi = 0
         self.lo = 0
         self.chunks = 0
+        self.peak_disk = 0  # the most bytes the workers had on disk at a chunk's end
         self.reports: list[dict[str, Any]] = []
         self.root: Path | None = None
         self.every = 60.0
@@ -236,6 +237,7 @@ class _Run:
                 if events:
                     return self.stop(min(events, key=lambda e: e[0]))
                 self.total += reports[0]["added"]
+                self.peak_disk = max(self.peak_disk, sum(r["disk_bytes"] for r in reports))
                 self.lo = hi
                 if self.progress:
                     self.progress.tick(self.total, self.init_generated + sum(r["generated"] for r in reports),
@@ -329,6 +331,7 @@ class _Run:
                 "messages_sent": s["messages_sent"],
                 "store_bytes": s["store_bytes"],
                 "disk_bytes": s["disk_bytes"],
+                "peak_rss_bytes": s["peak_rss_bytes"],
             }
             for s in stats
         ]
@@ -336,6 +339,7 @@ class _Run:
         x["messages_per_state"] = round(msgs / n_states, 4)
         x["chunks"] = self.chunks
         x["disk_bytes"] = sum(s["disk_bytes"] for s in stats)
+        x["peak_disk_bytes"] = max(self.peak_disk, x["disk_bytes"])
         if self.t.name == "ray":
             x["ray_nodes"] = sorted({node.split(":")[0] for node in getattr(self.t, "nodes", [])})
         if self.resumed_from is not None:

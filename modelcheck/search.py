@@ -28,6 +28,7 @@ identity functions, and this is the one-process checker with the compact store.
 from __future__ import annotations
 
 import pickle
+import resource
 import time
 import zlib
 from array import array
@@ -108,7 +109,7 @@ class Partition:
         # Fingerprints this worker has asked about (so their owner holds them or holds a smaller key):
         # a filter in front of the exchange, emptied when full, so that its size stays bounded.
         self.known: set[int] = set()
-        self.known_cap = KNOWN_CAP if memory is None else max(1 << 16, memory // 4 // 80)
+        self.known_cap = KNOWN_CAP if memory is None else max(1 << 16, memory // 8 // 80)
 
     # -- start and bookkeeping -------------------------------------------------------------------
     def init(self, parts: list[list[tuple[State, int, int]]], total: int) -> int:
@@ -140,6 +141,7 @@ class Partition:
             "disk_bytes": self.seen.disk_bytes() + self.records.disk_bytes() + self.frontier.disk + self.next.disk,
             "queued": len(self.frontier) + len(self.next),
             "bytes_sent": self.bytes_sent,
+            "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
             "messages_sent": self.messages_sent,
         }
 

@@ -14,6 +14,7 @@ import os
 import pickle
 import signal
 import threading
+import time
 from collections.abc import Callable
 from multiprocessing.connection import wait
 from typing import Any
@@ -65,10 +66,14 @@ def _serve(make: Callable[[int, int], Partition], w: int, n: int, queues: dict[s
     """A forked worker: run the coordinator's calls until told to stop."""
     gc.disable()  # states are acyclic: the cyclic collector would only rescan them
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle (it checkpoints)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     part = make(w, n)
     _counting_exchange(part, lambda d, tag, data: queues[tag][d].put((w, data)), lambda tag: queues[tag][w].get())
     while True:
-        method, args = conn.recv()
+        try:
+            method, args = conn.recv()
+        except EOFError:  # the coordinator is gone (killed): nothing left to do
+            return
         if method is None:
             conn.close()
             return
@@ -76,6 +81,13 @@ def _serve(make: Callable[[int, int], Partition], w: int, n: int, queues: dict[s
             conn.send(getattr(part, method)(*args))
         except Exception as exc:  # report to the coordinator instead of leaving it waiting
             conn.send(exc)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A coordinator killed with SIGKILL cannot stop its workers: they notice and exit."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 class LocalProcesses:
@@ -183,7 +195,8 @@ class RayActors:
     def __init__(self, make: Callable[[int, int], Partition], n: int, address: str | None) -> None:
         ray = ray_init(address)
         self.ray, self.n = ray, n
-        actor = ray.remote(num_cpus=0.5, max_concurrency=n + 2)(RayWorker)
+        # SPREAD: one actor per node while there are nodes, so a cluster's machines share the work
+        actor = ray.remote(num_cpus=0.5, max_concurrency=n + 2, scheduling_strategy="SPREAD")(RayWorker)
         self.actors = [actor.remote(make, w, n) for w in range(n)]
         self.nodes = ray.get([a.connect.remote(self.actors) for a in self.actors])
 
