@@ -17,7 +17,7 @@ import pytest
 
 from modelcheck import DEADLOCK, OK, VIOLATION, Result, check
 from modelcheck.cli import main
-from modelcheck.coordinator import search
+from modelcheck.engine.coordinator import search
 from spec.paxos import Paxos
 from spec.raft import Raft
 from spec.registry import build, load_user_spec
@@ -83,7 +83,7 @@ def test_tiny_memory_budget_spills_and_counts_stay() -> None:
 KILLER = """
 import os, signal, sys
 sys.path.insert(0, {root!r})
-from modelcheck.coordinator import search
+from modelcheck.engine.coordinator import search
 from spec.paxos import Paxos
 
 class Kill:  # a progress line that sends the signal after a given chunk: a level is half done
@@ -153,7 +153,7 @@ def test_cli_reports_workers_and_bad_memory(capsys: pytest.CaptureFixture) -> No
 @pytest.fixture(scope="module")
 def ray_runtime():  # noqa: ANN201 - one local runtime for every Ray test of the run
     pytest.importorskip("ray")
-    from modelcheck.transport import ray_init
+    from modelcheck.engine.transport import ray_init
 
     for attempt in range(2):  # Ray gives its raylet 30 s to start; an overloaded machine can miss that
         try:
@@ -198,7 +198,7 @@ import json, sys
 sys.path.insert(0, {root!r})
 import ray
 from ray.cluster_utils import Cluster
-from modelcheck.coordinator import search
+from modelcheck.engine.coordinator import search
 from spec.registry import build
 cluster = Cluster(initialize_head=True, head_node_args={{"num_cpus": 1}})
 for _ in range(2):
