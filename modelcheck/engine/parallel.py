@@ -38,6 +38,7 @@ from typing import Any
 
 from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
+from spec.behaviour import invariant_check, state_constraint
 from spec.core import Label, Spec, SpecError, State
 
 KEY_BITS = 20
@@ -49,24 +50,15 @@ END_POS = (1 << KEY_BITS) - 1  # "after the state is expanded": the one-process 
 CUT, STATE, DEAD, FULL = "cut", "state", "deadlock", "max-states"
 
 
-def _no_invariants(state: State) -> None:
-    return None
-
-
-def _violated(spec: Spec, check_invariants: bool) -> Callable[[State], str | None]:
-    """The first invariant a state violates (the spec's own check, fast path included), as modelcheck.engine.bfs."""
-    return spec.violated if check_invariants else _no_invariants
-
-
 class _Worker:
     """One worker: its partition of the seen-set (by fingerprint), its frontier and this level's records."""
 
     def __init__(self, w: int, n: int, spec: Spec, symmetry: bool, check_invariants: bool, check_deadlock: bool):
         self.w, self.n, self.spec = w, n, spec
         self.fingerprint: Callable[[State], int] = fingerprinter(spec, symmetry)
-        self.violated = _violated(spec, check_invariants)
+        self.violated = invariant_check(spec, check_invariants)
         self.check_deadlock = check_deadlock
-        self.constrained = type(spec).constraint is not Spec.constraint
+        self.constraint = state_constraint(spec)  # None: no constraint
         self.index: dict[int, int] = {}  # fingerprint -> local index
         self.fps = array("q")
         self.parents = array("q")
@@ -113,8 +105,7 @@ class _Worker:
         vias = [array("h") for _ in range(n)]
         kept: list[list[State]] = [[] for _ in range(n)]  # the successors themselves stay here
         events: list[tuple] = []
-        fingerprint, constrained, known, violated = self.fingerprint, self.constrained, self.known, self.violated
-        constraint = spec.constraint
+        fingerprint, constraint, known, violated = self.fingerprint, self.constraint, self.known, self.violated
         actions = [(a.enumerate, a.step) for a in spec.actions]
         fired = self.fired
         self.before_level = (self.generated, fired[:], self.new[:])
@@ -130,7 +121,7 @@ class _Worker:
                         continue
                     key = base | pos
                     pos += 1
-                    if constrained and not constraint(t):
+                    if constraint is not None and not constraint(t):
                         name = violated(t)
                         if name:
                             events.append((key, CUT, name, gid, Label(spec.actions[ai].name, params), t))
@@ -368,7 +359,7 @@ class _Coordinator:
     ) -> None:
         self.spec, self.symmetry, self.conns, self.result = spec, symmetry, conns, result
         self.started, self.max_states = started, max_states
-        self.violated = _violated(spec, check_invariants)
+        self.violated = invariant_check(spec, check_invariants)
         self.fingerprint = fingerprinter(spec, symmetry)
         self.n = len(conns)
         self.phases: list[dict[str, float]] = []
@@ -447,13 +438,13 @@ class _Coordinator:
         spec, fingerprint, violated, n = self.spec, self.fingerprint, self.violated, self.n
         k = len(spec.actions)
         counts: dict[str, Any] = {"stored": 0, "generated": 0, "fired": [0] * k, "new": [0] * k}
-        constrained = type(spec).constraint is not Spec.constraint
+        constraint = state_constraint(spec)
         parts: list[list[tuple[State, int, int]]] = [[] for _ in range(n)]
         seen: set[int] = set()
         for s in spec.init_states():  # level 1 exactly as modelcheck.engine.bfs runs it
             counts["generated"] += 1
             bad = violated(s)
-            if constrained and not spec.constraint(s):
+            if constraint is not None and not constraint(s):
                 if bad:
                     return self.finish(counts, VIOLATION, bad, [Step(None, s)], 1, [])
                 continue
