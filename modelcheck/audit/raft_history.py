@@ -5,7 +5,7 @@ operation is recorded with its invoke and return times in simulated time units. 
 never answered (its node crashed) or answered "retry" has an unknown outcome; a request a
 node refused at once (not the leader) never took effect and is not recorded.  Reads go to
 the leader (ReadIndex), or to any node when ``reads_anywhere`` (which only a store with
-``Mutations.stale_reads`` serves).
+the planted bug ``stale-reads`` of ``impl.raft.rules`` serves).
 """
 
 from __future__ import annotations
