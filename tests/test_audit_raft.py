@@ -212,10 +212,10 @@ def test_msc_window_and_start_choose_the_events_drawn(tmp_path, capsys):
     dot = tmp_path / "msc.dot"
     assert main(["audit", *files, "--msc", str(dot), "--msc-window", "5", "--msc-from", "10"]) == 0
     text = dot.read_text()
-    drawn = re.findall(r"  e(\d+) \[label=\"([^\"]*)\", tooltip=\"([^\"]*)\"", text)
+    drawn = re.findall(r"\be(\d+) \[label=\"([^\"]*)\", tooltip=\"([^\"]*)\"", text)
     assert [where for _, _, where in drawn] == [e.where for e in events[9:14]]  # events 10..14, as numbered
     assert main(["audit", *files, "--msc", str(dot), "--msc-window", "3"]) == 0  # the last 3: the trace's end
-    assert [w for _, _, w in re.findall(r"  e(\d+) \[label=\"([^\"]*)\", tooltip=\"([^\"]*)\"", dot.read_text())] \
+    assert [w for _, _, w in re.findall(r"\be(\d+) \[label=\"([^\"]*)\", tooltip=\"([^\"]*)\"", dot.read_text())] \
         == [e.where for e in events[-3:]]
     capsys.readouterr()
     for bad, says in ((["--msc-window", "0"], "--msc-window must be at least 1"),
