@@ -22,7 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Carry out the action; exit status 1 when a node is down / the cluster does not come up."""
-    from modelcheck.cli import UsageError
+    from modelcheck.cli.common import UsageError
 
     d: Path = args.dir
     try:
@@ -40,7 +40,7 @@ def _down(d: Path, ids: list[int], running: dict[int, int]) -> int:
 
 
 def _run(args: argparse.Namespace, d: Path) -> int:
-    from modelcheck.cli import UsageError
+    from modelcheck.cli.common import UsageError
 
     if args.action == "start":
         if args.nodes < 1 or args.nodes > 9:

@@ -19,7 +19,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Exit status 0 when the storage is usable, 1 when a node must refuse it."""
-    from modelcheck.cli import UsageError
+    from modelcheck.cli.common import UsageError
 
     d: Path = args.node_dir
     if not d.is_dir():

@@ -15,9 +15,10 @@ from impl.sim.cluster import Faults
 from impl.sim.invariants import InvariantViolation
 from modelcheck import check
 from modelcheck.audit import read_traces
-from modelcheck.audit.raft_sim import RefinementViolation, audit_raft_run, trace_config, write_traces
+from modelcheck.audit.raft_sim import RefinementViolation, write_traces
 from modelcheck.audit.raft_spec import RaftImpl
 from modelcheck.cli import main
+from modelcheck.harness import audit_raft_run, trace_config
 from spec.raft import FOLLOWER, LEADER, AppendEntriesRequest, AppendEntriesResponse, Count, Raft
 
 SLOW = Faults(drop=0.05, duplicate=0.05, max_delay=40, skew=3)  # delays spanning elections: stale messages
@@ -80,12 +81,10 @@ def test_commit_rules_of_the_extension():
 
 # -- the unmutated implementation refines the spec -------------------------------------------------
 def _many(seeds: range, steps: int) -> int:
-    # recover=False: the simulation's recovery check (impl/sim) is not the subject here, the audit is;
-    # (seed 127 below trips that check, in recover(), while every step refines the spec)
     events = 0
     for seed in seeds:
         kw = [{}, dict(config=NO_PREVOTE, faults=SLOW), dict(config=trace_config(check_quorum=False))][seed % 3]
-        _, audit = audit_raft_run(seed, steps, recover=False, **kw)
+        _, audit = audit_raft_run(seed, steps, **kw)
         assert audit.failure is None and audit.auditor.max_seen == 1
         events += audit.count
     return events

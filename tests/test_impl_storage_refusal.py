@@ -53,9 +53,12 @@ def test_damaged_node_refuses_says_why_and_is_recovered_from_its_peers(tmp_path,
     rep = json.loads(capsys.readouterr().out)
     assert rep["ok"] is False and "damaged record at byte offset" in rep["errors"][0]
     assert {"last_index", "commit_index", "term", "errors"} <= set(rep)
-    assert main(["wal", "check", str(d / "node-1"), "--json"]) == 0
-    ok = json.loads(capsys.readouterr().out)
-    assert ok["ok"] and ok["commit_index"] >= 31 and ok["last_index"] >= ok["commit_index"] and ok["term"] >= 2
+    reps = []
+    for i in (1, 3):
+        assert main(["wal", "check", str(d / f"node-{i}"), "--json"]) == 0
+        reps.append(json.loads(capsys.readouterr().out))
+        assert reps[-1]["ok"] and reps[-1]["last_index"] >= reps[-1]["commit_index"] and reps[-1]["term"] >= 2
+    assert max(r["commit_index"] for r in reps) >= 30  # of the no-op and 30 writes (a follower may lag by one)
     try:
         assert main(["cluster", "start", "--dir", str(d)]) == 1  # today: "cluster is up", exit 0
         out = capsys.readouterr().out

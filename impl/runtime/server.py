@@ -51,6 +51,7 @@ from impl.raft.messages import (
     mac_key,
 )
 from impl.raft.rejoin import REJOINING, RejoinGate
+from impl.raft.rules import NONE, bug
 from impl.runtime.cluster import ClusterError, load, write_pid
 from impl.storage.wal import WAL, WALError
 from impl.trace import TraceWriter, last_clock
@@ -58,6 +59,7 @@ from impl.trace import TraceWriter, last_clock
 log = logging.getLogger("paxraft.node")
 QUEUE_LIMIT = 10_000  # frames kept per unconnected peer; beyond that the oldest are dropped (Raft retransmits)
 WRITE_BUFFER_LIMIT = 64 << 20  # bytes a connected peer may fall behind before frames to it are dropped
+PRE_AUTH_FRAME = 1024  # the largest first frame (the hello) of a connection that has not yet authenticated
 
 
 def load_cluster(directory: Path) -> dict[str, Any]:
@@ -119,20 +121,44 @@ class PeerLink(asyncio.Protocol):
 
 
 class Connection(asyncio.Protocol):
-    """An incoming connection: a peer's messages or a client's requests (decided by its first frame)."""
+    """An incoming connection: a peer's messages or a client's requests (decided by its first frame).
+
+    Until its first frame (an authenticated hello) arrives, a connection may send at most
+    PRE_AUTH_FRAME bytes of it and has ``handshake_timeout`` seconds to do so; afterwards a
+    connection silent for ``idle_timeout`` seconds, or a client that does not read its replies
+    (more than WRITE_BUFFER_LIMIT bytes waiting), is closed."""
 
     def __init__(self, server: NodeServer) -> None:
         self.server = server
-        self.dec = FrameDecoder(server.secret)
+        self.dec = FrameDecoder(server.secret, first_max=PRE_AUTH_FRAME)
         self.kind: bytes | None = None
         self.transport: asyncio.Transport | None = None
         self.out: list[bytes] = []  # client replies of this round, framed together by NodeServer._flush
+        self.last = 0.0  # loop time of the last data received (idle timeout)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        srv = self.server
+        assert srv.loop is not None
+        self.last = srv.loop.time()
+        if len(srv.conns) >= srv.max_connections:
+            srv.refused += 1
+            srv.log_refusal(transport.get_extra_info("peername"))
+            transport.close()
+            return
+        srv.conns.add(self)
+
+    def close(self, why: str) -> None:
+        """Log one line and close (only this connection is affected)."""
+        t = self.transport
+        log.warning("node %d: closing connection from %s: %s", self.server.id,
+                    t.get_extra_info("peername") if t else "?", why)
+        if t is not None:
+            t.close()
 
     def data_received(self, data: bytes) -> None:
         srv = self.server
+        self.last = srv.loop.time()  # type: ignore[union-attr]
         try:
             for payload in self.dec.feed(data):
                 if self.kind is None:
@@ -150,14 +176,12 @@ class Connection(asyncio.Protocol):
                     srv.client_requests(payload, self)
             srv.kick()
         except (WireError, ValueError) as exc:
-            log.warning("node %d: closing connection from %s: %s", srv.id,
-                        self.transport.get_extra_info("peername") if self.transport else "?", exc)
-            if self.transport is not None:
-                self.transport.close()
+            self.close(str(exc))
             srv.kick()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
+        self.server.conns.discard(self)
 
 
 class NodeServer:
@@ -175,6 +199,14 @@ class NodeServer:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._scheduled = False
         self._dirty: set[Connection] = set()  # client connections with replies to write
+        self.conns: set[Connection] = set()  # open incoming connections
+        c = self.cluster
+        self.max_connections: int = c.get("max_connections", 1024)
+        self.handshake_timeout: float = c.get("handshake_timeout_s", 5.0)
+        self.idle_timeout: float = c.get("idle_timeout_s", 300.0)
+        self.refused = 0  # connections refused at the cap
+        self.closed = False  # set at shutdown, once the log and trace are closing
+        self._refusal_logged = -1.0
 
     def _build(self) -> None:
         c = self.cluster
@@ -190,8 +222,10 @@ class NodeServer:
         clock = last_clock(trace_path) if cfg.trace else 0
         self.trace = TraceWriter(trace_path, self.id, self.ports) if cfg.trace else None
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
+        rules = bug(c["bug"]) if c.get("bug") else NONE  # a test-only planted bug (impl/raft/rules.py), by key
         self.node = RaftNode(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs,
-                             snapshot=snap, entries=entries, boot=boot, clock=clock, describe=describe_command)
+                             snapshot=snap, entries=entries, boot=boot, clock=clock, describe=describe_command,
+                             rules=rules)
         self.replica = Replica(self.node, self.wal, self._send, snapshot_every=c.get("snapshot_every", 20_000))
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
         self.tick_s = c.get("tick_ms", 10) / 1000
@@ -200,7 +234,7 @@ class NodeServer:
     # -- the Ready loop ---------------------------------------------------------------------------
     def kick(self) -> None:
         """Schedule a Ready round after the I/O callbacks of this loop iteration (so they batch into it)."""
-        if not self._scheduled:
+        if not self._scheduled and not self.closed:
             self._scheduled = True
             assert self.loop is not None
             self.loop.call_soon(self._round)
@@ -211,6 +245,8 @@ class NodeServer:
         whatever arrives during the fsync waits in the kernel for the next round, which shares
         one fsync for all of it (group commit)."""
         self._scheduled = False
+        if self.closed:  # scheduled before shutdown closed the log and the trace
+            return
         node, rep, wal, trace = self.node, self.replica, self.wal, self.trace
         while node.has_ready():
             rd = node.ready()
@@ -218,8 +254,8 @@ class NodeServer:
                 trace.write_lines(rd.trace)  # before any of the round's messages leave (see _flush)
             early = rep.persist(rd)
             self._flush()
-            if rd.hard_state is not None or rd.entries or rd.snapshot is not None:
-                wal.sync()
+            if (rd.hard_state is not None or rd.entries or rd.snapshot is not None) and not node.mut.skip_fsync:
+                wal.sync()  # (the planted skip_fsync bug acknowledges what only a clean stop writes out)
             rep.finish(rd, early)
         if self.rejoin is not None and self.rejoin.caught_up(node):
             self.rejoin = None
@@ -241,8 +277,29 @@ class NodeServer:
                 t = conn.transport
                 if t is not None and not t.is_closing():
                     t.write(b"".join([frame_with_key(b"".join(batch), key) for batch in batches(conn.out)]))
+                    if t.get_write_buffer_size() > WRITE_BUFFER_LIMIT:
+                        conn.close(f"client does not read its replies ({t.get_write_buffer_size()} bytes waiting)")
                 conn.out.clear()
             self._dirty.clear()
+
+    def log_refusal(self, peer: Any) -> None:
+        """One line per second at most while connections are refused at the cap."""
+        assert self.loop is not None
+        if self.loop.time() - self._refusal_logged >= 1.0:
+            self._refusal_logged = self.loop.time()
+            log.warning("node %d: connection cap of %d reached; refusing connections (from %s; %d so far)",
+                        self.id, self.max_connections, peer, self.refused)
+
+    def _sweep(self) -> None:
+        """Close connections past the handshake or idle timeout (checked a few times per timeout)."""
+        assert self.loop is not None
+        now = self.loop.time()
+        for conn in list(self.conns):
+            if conn.kind is None and now - conn.last >= self.handshake_timeout:
+                conn.close(f"no authenticated hello within {self.handshake_timeout} s")
+            elif conn.kind == HELLO_CLIENT and now - conn.last >= self.idle_timeout:  # peers are trusted
+                conn.close(f"client idle for {self.idle_timeout} s")
+        self._sweeper = self.loop.call_later(min(self.handshake_timeout, self.idle_timeout) / 4, self._sweep)
 
     def _send(self, m: Message) -> None:
         link = self.links.get(m.dst)
@@ -296,13 +353,21 @@ class NodeServer:
             loop.add_signal_handler(sig, stop.set)
         self.kick()
         self._ticker = loop.call_at(loop.time() + self.tick_s, self._tick, loop.time() + self.tick_s)
+        self._sweep()
         log.info("node %d listening on 127.0.0.1:%d", self.id, self.ports[self.id])
         await stop.wait()
         self._ticker.cancel()
+        self._sweeper.cancel()
         server.close()
+        for link in self.links.values():
+            link.task.cancel()
         self._round()
         self.replica.fail_pending()
         self._flush()
+        self.closed = True  # a round kicked by data still arriving must not run: the files close now
+        for conn in list(self.conns):
+            if conn.transport is not None:
+                conn.transport.abort()
         self.wal.sync()
         self.wal.close()
         if self.trace is not None:

@@ -465,6 +465,14 @@ class WAL:
             self._fd = None
 
 
+def synced_length(path: str | os.PathLike[str]) -> int:
+    """The length the last completed sync of a format 2 log promised durable (its best header slot)."""
+    slot = WAL(Path(path).parent)._best_slot(Path(path).read_bytes())
+    if slot is None:
+        raise WALError(f"{path}: neither header slot is valid")
+    return slot[1]
+
+
 def check(directory: str | os.PathLike[str]) -> Report:
     """Read a log without changing it: what it holds and what is wrong with it."""
     w = WAL(directory)
