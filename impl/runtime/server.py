@@ -254,7 +254,8 @@ class NodeServer:
                 trace.write_lines(rd.trace)  # before any of the round's messages leave (see _flush)
             early = rep.persist(rd)
             self._flush()
-            if (rd.hard_state is not None or rd.entries or rd.snapshot is not None) and not node.rules.acks_before_fsync():
+            durable = rd.hard_state is not None or rd.entries or rd.snapshot is not None
+            if durable and not node.rules.acks_before_fsync():
                 wal.sync()  # (the planted skip_fsync bug acknowledges what only a clean stop writes out)
             rep.finish(rd, early)
         if self.rejoin is not None and self.rejoin.caught_up(node):
