@@ -12,15 +12,17 @@ from modelcheck.explain import summary
 from modelcheck.progress import Progress
 from modelcheck.result import OK, Result
 from spec.core import Spec, SpecError
-from spec.registry import SpecEntry, entries, entry, entry_for_class, load_user_spec, spec_class
+from spec.registry import SpecEntry, entries, entry, entry_for_class, is_user_ref, load_user_spec, spec_class
 
 
-def add_bound_options(parser: argparse.ArgumentParser) -> None:
-    """Every registered spec's bounds (a flag shared by two specs is added once)."""
-    seen: set[str] = set()
-    group = parser.add_argument_group("bounds (each spec takes its own; see 'paxraft list')")
-    for e in entries().values():
-        for opt in e.options + e.flags:
+def add_bound_options(parser: argparse.ArgumentParser, extra: SpecEntry | None = None) -> None:
+    """Every registered spec's bounds (a flag shared by two specs is added once), and those of
+    ``extra`` (a user's spec, known once its file is loaded: see :func:`modelcheck.cli.main`)."""
+    seen = set(parser._option_string_actions)
+    group = next((g for g in parser._action_groups if g.title == BOUNDS_TITLE), None)
+    group = group or parser.add_argument_group(BOUNDS_TITLE)
+    for e in [*entries().values(), *([extra] if extra else [])]:
+        for opt in e.all_options:
             if opt.flag in seen:
                 continue
             seen.add(opt.flag)
@@ -28,6 +30,9 @@ def add_bound_options(parser: argparse.ArgumentParser) -> None:
                 group.add_argument(opt.flag, dest=opt.dest, action="store_true", default=None, help=opt.help)
             else:
                 group.add_argument(opt.flag, dest=opt.dest, type=opt.type, default=None, metavar="N", help=opt.help)
+
+
+BOUNDS_TITLE = "bounds (each spec takes its own; see 'paxraft list')"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -58,31 +63,41 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def resolve(args: argparse.Namespace) -> tuple[SpecEntry, type[Spec]]:
-    """The spec entry and class the arguments name (a registered name or a user's file)."""
-    if ":" in args.spec and args.spec.rpartition(":")[0].endswith(".py"):
-        if args.variant:
-            raise SpecError("--variant goes with a spec name, not with a file")
+    """The spec entry and class the arguments name: a registered name, or a class in a user's
+    file (``path/to/file.py:Class``) or module (``package.module:Class``), with its ``--variant``
+    found among the variant classes beside it."""
+    if is_user_ref(args.spec):
         cls = load_user_spec(args.spec)
-        return entry_for_class(cls), cls
+        e = entry_for_class(cls)
+        if getattr(args, "variant", None):
+            if e.registered:
+                raise SpecError("--variant goes with a spec name, not with a file")
+            cls = _variant_of(e, args.variant)
+        return e, cls
     e = entry(args.spec)
-    return e, spec_class(args.spec, args.variant)
+    return e, spec_class(args.spec, getattr(args, "variant", None))
+
+
+def _variant_of(e: SpecEntry, name: str) -> type[Spec]:
+    if name not in e.variants:
+        raise SpecError(f"{e.name} has no variant {name!r}; its variants: {', '.join(sorted(e.variants)) or 'none'}")
+    return e.variants[name]
 
 
 def bounds_from_args(e: SpecEntry, args: argparse.Namespace) -> dict[str, Any]:
     """The bounds given for this spec; a bound of another spec is an error naming it."""
-    own = {o.dest for o in e.options + e.flags}
+    own = {o.dest for o in e.all_options}
     out: dict[str, Any] = {}
-    for other in entries().values():
-        for opt in other.options + other.flags:
-            val = getattr(args, opt.dest, None)
-            if val is None:
-                continue
-            if opt.dest not in own:
-                theirs = ", ".join(o.flag for o in e.options + e.flags)
-                raise SpecError(f"{opt.flag} is not a bound of {e.name} (its bounds: {theirs})")
-            if opt.type is int and val < 0:
-                raise SpecError(f"{opt.flag} must not be negative, got {val}")
-            out[opt.dest] = val
+    for opt in [o for other in [e, *entries().values()] for o in other.all_options]:
+        val = getattr(args, opt.dest, None)
+        if val is None or opt.dest in out:
+            continue
+        if opt.dest not in own:
+            theirs = ", ".join(o.flag for o in e.all_options) or "none"
+            raise SpecError(f"{opt.flag} is not a bound of {e.name} (its bounds: {theirs})")
+        if opt.type is int and val < 0:
+            raise SpecError(f"{opt.flag} must not be negative, got {val}")
+        out[opt.dest] = val
     return out
 
 

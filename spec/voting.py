@@ -186,6 +186,7 @@ register(
         name="voting",
         cls=Voting,
         summary="Lamport's Voting.tla (tlaplus/Examples): the abstraction Paxos refines",
+        refinements={"consensus": "spec.consensus:from_voting"},
         options=(
             Option("--acceptors", "acceptors", int, 3, "number of acceptors (majority quorums)"),
             Option("--values", "values", int, 2, "number of values"),
