@@ -20,7 +20,8 @@ from modelcheck.audit.online import event_from_record
 from modelcheck.audit.raft_map import RaftMapping, ReportedFate
 from modelcheck.audit.refine import AuditResult, Failure, OnlineAuditor
 from modelcheck.audit.report import text_report
-from modelcheck.audit.tracefile import FORMAT, VERSION, Event, TraceError
+from modelcheck.audit.tracefile import Event, TraceError
+from spec.trace_format import FORMAT, VERSION
 
 
 class RefinementViolation(AssertionError):  # noqa: N818 (named like the simulation's InvariantViolation)

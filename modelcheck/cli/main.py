@@ -1,0 +1,87 @@
+"""The ``paxraft`` command: one sub-command per module, each with ``configure`` and ``run``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from modelcheck.cli.common import UsageError
+from spec.core import SpecError
+from spec.registry import entry_for_class, is_user_ref, load_user_spec
+
+#: Sub-command name -> module providing ``configure(parser)`` and ``run(args) -> int``.
+COMMANDS: dict[str, str] = {
+    "check": "modelcheck.cli.cmd_check",
+    "list": "modelcheck.cli.cmd_list",
+    "variants": "modelcheck.cli.cmd_variants",
+    "audit": "modelcheck.cli.cmd_audit",
+    "replay": "modelcheck.cli.cmd_replay",
+    "graph": "modelcheck.cli.cmd_graph",
+    "refine": "modelcheck.cli.cmd_refine",
+    "cluster": "impl.cmd_cluster",
+    "kv": "impl.cmd_kv",
+    "wal": "impl.cmd_wal",
+    "prove": "proofs.cmd_prove",
+    "bmc": "proofs.cmd_bmc",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one clear line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, every sub-command configured."""
+    parser = _Parser(prog="paxraft", description="Model-check, prove, run and audit Paxos and Raft.")
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, modname in COMMANDS.items():
+        mod = importlib.import_module(modname)
+        sub = subs.add_parser(name, help=mod.__doc__.strip().splitlines()[0] if mod.__doc__ else None)
+        mod.configure(sub)
+        sub.set_defaults(_run=mod.run, _parser=sub)
+    return parser
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse in two phases: a user's spec (``file.py:Class``) is only known once its file is
+    loaded, so its own bound flags (``--rms 4``) are added to the sub-command then, and the
+    arguments parsed again."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        sub = getattr(args, "_parser", None)
+        refs = [r for r in [getattr(args, "spec", None), *extra] if isinstance(r, str) and is_user_ref(r)]
+        if sub is not None and refs and any(a.dest == "spec" for a in sub._actions):
+            from modelcheck.cmd_check import add_bound_options
+
+            try:
+                add_bound_options(sub, entry_for_class(load_user_spec(refs[0])))
+            except SpecError as exc:
+                parser.exit(2, f"paxraft {args.command}: error: {exc}\n")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: parse, dispatch, and turn bad input into exit status 2 with one line."""
+    parser = build_parser()
+    args = _parse(parser, argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except (SpecError, UsageError) as exc:
+        print(f"paxraft {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("paxraft: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
