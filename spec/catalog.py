@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spec.core import Spec, SpecError
+from spec.model import Model
 from spec.registry import (
     SpecEntry,
     entries,
@@ -67,20 +68,15 @@ class Entry:
         return " ".join(f"{k}={_show(v)}" for k, v in self.bounds.items() if k != "symmetry") or "(defaults)"
 
 
-MODEL_OPTIONS = ("symmetry", "without", "restrict")  # recorded beside the bounds; not constructor arguments
-
-
 def constructor_bounds(bounds: Mapping[str, Any]) -> dict[str, Any]:
     """The recorded bounds a spec's constructor takes (the model options dropped): the full spec."""
-    return {k: v for k, v in bounds.items() if k not in MODEL_OPTIONS}
+    return dict(Model.recorded(Spec, bounds).bounds)
 
 
 def model(cls: type[Spec], bounds: Mapping[str, Any]) -> Spec:
-    """``cls`` at recorded ``bounds``: its constructor's bounds, then the actions left out of Next
-    (``without``) and the model restrictions (``restrict``) recorded with them; ``symmetry`` is the
-    checker's to apply."""
-    spec = cls(**constructor_bounds(bounds))
-    return spec.without(bounds.get("without", ())).restrict(bounds.get("restrict", ()))
+    """``cls`` at recorded ``bounds`` (with the model options ``without``/``restrict`` inside them;
+    ``symmetry`` is the checker's to apply): :meth:`spec.model.Model.recorded`, built."""
+    return Model.recorded(cls, bounds).build()
 
 
 def _show(value: Any) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from spec.core import Spec, SpecError
+from spec.core import Spec
 
 #: Recorded beside a catalog entry's bounds; not constructor arguments.
 MODEL_OPTIONS = ("symmetry", "without", "restrict")
@@ -49,11 +49,3 @@ class Model:
         if self.restrict:
             spec = spec.restrict(self.restrict)
         return spec
-
-    def plain(self, command: str) -> Model:
-        """This model, for a consumer that explores the whole spec (a Z3 encoding mirrors every
-        action): a SpecError when actions were left out or restricted."""
-        given = [f"--{name}" for name in ("without", "restrict") if getattr(self, name)]
-        if given:
-            raise SpecError(f"{command} checks the whole spec: {' and '.join(given)} cannot be applied here")
-        return self

@@ -29,6 +29,9 @@ register(
             Option("--quorums", "quorum_file", str, "none", "file of quorums, one a line ('phase1: a1 a2')"),
         ),
         cases="spec.paxos_variants:QUORUM_CASES",
+        audit="modelcheck.audit.paxos_map:PaxosMapping.from_events",
+        bmc="proofs.paxos.cmd_bmc:run",
+        proof="proofs.paxos.cmd_prove:run",
         refinements={"voting": "spec.voting:from_paxos", "consensus": "spec.refinements:paxos_to_consensus"},
         suite=(
             {"acceptors": 1, "values": 1, "max_ballot": 1},

@@ -96,7 +96,10 @@ _REGISTRY: dict[str, SpecEntry] = {}
 def lazy(ref: str) -> Any:
     """The object a ``"module:attribute"`` reference names (imported now)."""
     mod, _, attr = ref.partition(":")
-    return getattr(importlib.import_module(mod), attr)
+    obj = importlib.import_module(mod)
+    for part in attr.split("."):  # "module:Class.method"
+        obj = getattr(obj, part)
+    return obj
 
 
 def register(entry: SpecEntry | type[Spec]) -> SpecEntry:

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import pytest
 
 from modelcheck.cli import main
-from modelcheck.stateful import InvariantViolation, run_spec
+from modelcheck.engine.stateful import InvariantViolation, run_spec
 from spec.core import Spec, action, invariant
 from spec.registry import _REGISTRY, register, spec_class
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from modelcheck.cli import main
-from modelcheck.stateful import InvariantViolation, run_spec
+from modelcheck.engine.stateful import InvariantViolation, run_spec
 from spec.registry import entries, load_user_spec
 
 MUTEX = Path(__file__).resolve().parent / "user_specs" / "mutex.py"

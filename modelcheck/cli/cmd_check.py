@@ -13,6 +13,7 @@ from modelcheck.engine.explain import summary
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result
 from spec.core import Spec, SpecError
+from spec.model import Model
 from spec.registry import SpecEntry, entries, entry, entry_for_class, is_user_ref, load_user_spec, spec_class
 
 
@@ -42,6 +43,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--variant", help="run a named variant of the spec")
     add_bound_options(parser)
     parser.add_argument("--symmetry", action="store_true", help="reduce by the spec's symmetric sets")
+    add_model_options(parser)
+    parser.add_argument("--deadlock", action="store_true", help="report states with no successor")
+    parser.add_argument("--no-invariants", action="store_true", help="explore only (count states)")
+    parser.add_argument("--max-states", type=int, default=None, metavar="N", help="stop after N distinct states")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    check_modes.configure(parser)
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """``--without`` and ``--restrict``: the model options every command that builds a model takes."""
     parser.add_argument(
         "--without",
         default=None,
@@ -55,12 +67,31 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="model restrictions the spec offers (extra enabling conditions, e.g. restart-leaders; "
         "a wrong name lists them)",
     )
-    parser.add_argument("--deadlock", action="store_true", help="report states with no successor")
-    parser.add_argument("--no-invariants", action="store_true", help="explore only (count states)")
-    parser.add_argument("--max-states", type=int, default=None, metavar="N", help="stop after N distinct states")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    check_modes.configure(parser)
+
+
+def refuse_model_options(args: argparse.Namespace, command: str) -> None:
+    """For a consumer that explores the whole spec (a Z3 encoding mirrors every action): a
+    SpecError (exit 2) when actions were left out or restricted."""
+    given = [f"--{name}" for name in ("without", "restrict") if getattr(args, name, None)]
+    if given:
+        raise SpecError(f"{command} checks the whole spec: {' and '.join(given)} cannot be applied here")
+
+
+def model_from_args(args: argparse.Namespace) -> Model:
+    """The model the arguments name: spec (or variant, or a user's class), bounds, left-out
+    actions, restrictions and symmetry; what a command does not offer is absent."""
+
+    def names(text: str | None) -> tuple[str, ...]:
+        return tuple(n.strip() for n in (text or "").split(",") if n.strip())
+
+    e, cls = resolve(args)
+    return Model(
+        cls,
+        bounds_from_args(e, args),
+        names(getattr(args, "without", None)),
+        names(getattr(args, "restrict", None)),
+        bool(getattr(args, "symmetry", False)),
+    )
 
 
 def resolve(args: argparse.Namespace) -> tuple[SpecEntry, type[Spec]]:
@@ -108,18 +139,14 @@ def run(args: argparse.Namespace) -> int:
         if args.variant:
             raise SpecError("--variant needs a spec name")
         return run_suite(args)
-    e, cls = resolve(args)
-    spec = cls(**bounds_from_args(e, args))
-    if args.without:
-        spec.without(args.without.split(","))
-    if args.restrict:
-        spec.restrict(args.restrict.split(","))
+    model = model_from_args(args)
+    spec = model.build()
     if check_modes.wants(args):
         return check_modes.run(args, spec)
     progress = check_modes.progress_for(args, spec)
     result = check(
         spec,
-        symmetry=args.symmetry,
+        symmetry=model.symmetry,
         check_invariants=not args.no_invariants,
         check_deadlock=args.deadlock,
         max_states=args.max_states,
@@ -143,8 +170,8 @@ def run_suite(args: argparse.Namespace) -> int:
     rows: list[Result] = []
     models = []
     for name, bounds in suite_models():
-        sym = bool(bounds.pop("symmetry", False))
-        spec = spec_class(name)(**bounds)
+        model = Model.recorded(spec_class(name), bounds)
+        spec, sym = model.build(), model.symmetry
         shown = " ".join(f"{k}={v}" for k, v in spec.bounds().items()) + (" symmetry" if sym else "")
         models.append((name, spec, sym, shown))
     width = max(len(m[3]) for m in models)

@@ -57,7 +57,7 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
         sub = getattr(args, "_parser", None)
         refs = [r for r in [getattr(args, "spec", None), *extra] if isinstance(r, str) and is_user_ref(r)]
         if sub is not None and refs and any(a.dest == "spec" for a in sub._actions):
-            from modelcheck.cmd_check import add_bound_options
+            from modelcheck.cli.cmd_check import add_bound_options
 
             try:
                 add_bound_options(sub, entry_for_class(load_user_spec(refs[0])))
