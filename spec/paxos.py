@@ -68,6 +68,8 @@ def k_subsets(n: int, k: int) -> tuple[frozenset[int], ...]:
 class Paxos(Spec):
     """Lamport's single-decree Paxos without explicit leaders or learners."""
 
+    canonical_order = False  # enumerators iterate tuples and ranges, or sets of small-int tuples built alike
+
     name = "paxos"
     variables = ("maxBal", "maxVBal", "maxVal", "msgs")
     #: Paxos.tla's QuorumAssumption, in the form Paxos needs (Flexible Paxos): every

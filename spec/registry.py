@@ -245,15 +245,17 @@ def is_user_ref(text: str | None) -> bool:
     return bool(text) and _REF.match(text) is not None  # type: ignore[arg-type]
 
 
-@functools.cache
 def load_user_module(path_s: str) -> Any:
-    """Import a user's Python file (once per file): its folder goes on ``sys.path`` first, as
-    ``python file.py`` would, so the file may import its neighbours (``from tcommit import TCommit``)."""
+    """Import a user's Python file (once per file, however it is spelt): its folder goes on
+    ``sys.path`` first, as ``python file.py`` would, so the file may import its neighbours
+    (``from tcommit import TCommit``)."""
     path = Path(path_s)
     if not path.is_file():
         raise SpecError(f"no such file {path}")
     resolved = path.resolve()
     mod_name = f"paxraft_user_{re.sub(r'[^0-9A-Za-z_]', '_', resolved.stem)}_{abs(hash(str(resolved))):x}"
+    if mod_name in sys.modules:  # loaded before: the same classes (a trace pickled across processes needs that)
+        return sys.modules[mod_name]
     spec = importlib.util.spec_from_file_location(mod_name, resolved)
     if spec is None or spec.loader is None:
         raise SpecError(f"cannot load {path} as Python")
@@ -269,7 +271,7 @@ def load_user_module(path_s: str) -> Any:
     except Exception as exc:  # the user's file: report, don't crash
         del sys.modules[mod_name]
         raise SpecError(f"{path}: {type(exc).__name__}: {exc}") from exc
-    module.__paxraft_file__ = str(path)  # type: ignore[attr-defined]
+    module.__paxraft_file__ = str(resolved)  # type: ignore[attr-defined]
     return module
 
 

@@ -26,6 +26,8 @@ class VotingState(NamedTuple):
 class Voting(Spec):
     """Voting.tla with ``Ballot = 0..max_ballot`` (as MCVoting's ``MCBallot``) and majority quorums."""
 
+    canonical_order = False  # enumerators iterate tuples and ranges, or sets of small-int tuples built alike
+
     name = "voting"
     variables = ("votes", "maxBal")
 

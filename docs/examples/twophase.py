@@ -15,7 +15,7 @@ from typing import Annotated, Any, NamedTuple
 
 from tcommit import ABORTED, COMMITTED, PREPARED, RM_STATE, WORKING, TCommit, TCState
 
-from spec.core import Spec, action, invariant, refines
+from spec.core import Label, MscEvent, Spec, action, invariant, refines
 
 # TM states and message types, as small ints.
 INIT, TM_COMMITTED, TM_ABORTED = range(3)
@@ -104,6 +104,11 @@ class TwoPhase(Spec):
             and all(m[0] in range(3) for m in s.msgs)
         )
 
+    @invariant
+    def TCConsistent(self, s: TPState) -> bool:
+        """TCommit's invariant, on TwoPhase's own rmState (the refinement below implies it)."""
+        return not (ABORTED in s.rmState and COMMITTED in s.rmState)
+
     # -- refinement: TC == INSTANCE TCommit --------------------------------------------------
     @refines(TCommit)
     def as_tcommit(self) -> tuple[TCommit, Any]:
@@ -121,6 +126,19 @@ class TwoPhase(Spec):
 
     def show_param(self, action: str, param: str, value: Any) -> Any:
         return f"r{value + 1}"
+
+    # -- the message-sequence chart of a trace (check --out): who acts, what it receives and sends
+    def msc_nodes(self) -> list[str]:
+        return ["TM"] + [f"r{rm + 1}" for rm in self.RM]
+
+    def msc_event(self, prev: TPState, label: Label, nxt: TPState) -> MscEvent:
+        if label.name.startswith("TM"):
+            got = tuple(f"Prepared(r{rm + 1})" for rm in label.params)  # TMRcvPrepared(rm)
+            sent = {"TMCommit": ("Commit",), "TMAbort": ("Abort",)}.get(label.name, ())
+            return MscEvent("TM", got, sent)
+        rm = f"r{label.params[0] + 1}"
+        got = {"RMRcvCommitMsg": ("Commit",), "RMRcvAbortMsg": ("Abort",)}.get(label.name, ())
+        return MscEvent(rm, got, (f"Prepared({rm})",) if label.name == "RMPrepare" else ())
 
     # -- symmetry: RMs are interchangeable --------------------------------------------------
     def symmetric_sets(self) -> dict[str, int]:
@@ -140,7 +158,9 @@ class EagerCommit(TwoPhase):
 
     variant = "eager-commit"
     rule = "TMCommit needs one Prepared message, not all of them"
-    breaks = "refinement of TCommit"
+    breaks = "TCConsistent"
+    failing_bounds = {"rms": 2}
+    trace_length = 5
 
     def TMCommit(self, s: TPState) -> TPState | None:
         if s.tmState != INIT or not s.tmPrepared:

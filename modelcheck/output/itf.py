@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from modelcheck.engine.result import Step
-from spec.core import Label, Spec, SpecError, State
+from spec.core import Label, Spec, SpecError, State, order_key
 from spec.registry import build, class_from_ref, class_ref, entries, entry, entry_for_class
 
 FORMAT = "ITF"
@@ -46,13 +46,8 @@ def to_itf(value: Any) -> Any:
     if isinstance(value, tuple):
         return {"#tup": [to_itf(x) for x in value]}
     if isinstance(value, frozenset):
-        return {"#set": [to_itf(x) for x in sorted(value, key=_order_key)]}
+        return {"#set": [to_itf(x) for x in sorted(value, key=order_key)]}
     raise TypeError(f"cannot write {type(value).__name__} as ITF: states hold ints, tuples and frozensets")
-
-
-def _order_key(x: Any) -> Any:
-    """A total order on state values (ints and tuples compare; mixed kinds by type name first)."""
-    return (type(x).__name__, x) if not isinstance(x, frozenset) else ("frozenset", sorted(x, key=_order_key))
 
 
 def record_types(spec: Spec) -> dict[frozenset[str], type]:
