@@ -13,9 +13,10 @@ from impl.raft.mutations import Mutations
 from impl.sim.cluster import Faults
 from impl.sim.invariants import InvariantViolation
 from modelcheck import check
-from modelcheck.audit.raft_sim import RefinementViolation, audit_raft_run, trace_config, write_traces
+from modelcheck.audit.raft_sim import RefinementViolation, write_traces
 from modelcheck.audit.raft_spec import RaftImpl
 from modelcheck.cli import main
+from modelcheck.harness import audit_raft_run, trace_config
 from spec.raft import FOLLOWER, LEADER, AppendEntriesRequest, AppendEntriesResponse, Count, Raft
 
 SLOW = Faults(drop=0.05, duplicate=0.05, max_delay=40, skew=3)  # delays spanning elections: stale messages

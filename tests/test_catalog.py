@@ -13,7 +13,7 @@ import pytest
 from modelcheck import OK, VIOLATION, check
 from modelcheck.cli import main
 from modelcheck.cli.cmd_variants import check_entry
-from modelcheck.engine.replay import validate_trace
+from spec.behaviour import validate_trace
 from spec.catalog import Entry, catalog, select
 from spec.core import SpecError
 from spec.paxos import Paxos

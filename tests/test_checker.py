@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from modelcheck import DEADLOCK, OK, VIOLATION, check
-from modelcheck.engine.replay import ReplayError, validate_trace
 from modelcheck.engine.result import Step
+from spec.behaviour import ReplayError, validate_trace
 from spec.core import Label, Spec, action, invariant
 from spec.paxos import Paxos
 from spec.registry import build

@@ -7,7 +7,7 @@ import pytest
 from modelcheck import DEADLOCK, OK, VIOLATION, Result, check
 from modelcheck.cli import main
 from modelcheck.engine.parallel import parallel_bfs
-from modelcheck.engine.replay import validate_trace
+from spec.behaviour import validate_trace
 from spec.core import Spec, action, invariant
 from spec.paxos import Paxos
 from spec.raft import Raft

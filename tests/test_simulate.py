@@ -6,8 +6,8 @@ from modelcheck import OK, VIOLATION, check
 from modelcheck.cli import main
 from modelcheck.engine.dfs import dfs
 from modelcheck.engine.graph import explore
-from modelcheck.engine.replay import validate_trace
 from modelcheck.engine.simulate import simulate
+from spec.behaviour import validate_trace
 from spec.paxos import Paxos
 from spec.registry import build
 

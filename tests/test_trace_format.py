@@ -12,8 +12,9 @@ import pytest
 
 from impl.trace import Recorder
 from modelcheck.audit import TraceError, audit_events, mapping_for, read_trace, read_traces
-from modelcheck.audit.raft_sim import audit_raft_run, write_traces
+from modelcheck.audit.raft_sim import write_traces
 from modelcheck.cli import main
+from modelcheck.harness import audit_raft_run
 from spec.trace_format import (
     EXTENSION_ACTIONS,
     HEADER_OPTIONAL,

@@ -133,17 +133,31 @@ def write_pid(path: Path, pid: int) -> None:
     path.write_text(f"{pid} {st[19] if st else 0}\n")
 
 
+def _is_our_node(pid: int, directory: Path, node: int) -> bool:
+    """Whether process ``pid`` runs this cluster's node ``node`` (its command line says so)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    want = [b"impl.runtime.server", b"--dir", str(directory).encode(), b"--id", str(node).encode()]
+    return all(w in argv for w in want)
+
+
 def pid_of(directory: Path, node: int) -> int | None:
     """The pid of a running node, or None (no pid file, the process is gone, or the pid now names another
     process: its start time differs)."""
     f = directory / f"node-{node}" / "pid"
     try:
         fields = f.read_text().split()
-        pid, started = int(fields[0]), fields[1]
+        pid = int(fields[0])
     except (OSError, ValueError, IndexError):
         return None
     st = _proc_stat(pid)
-    if st is None or st[19] != started:
+    if st is None:
+        return None
+    if len(fields) > 1 and st[19] != fields[1]:
+        return None
+    if len(fields) == 1 and not _is_our_node(pid, directory, node):  # a pid file written before start times
         return None
     if st[0] == "Z":
         _reap(pid)  # killed but not yet collected: not running

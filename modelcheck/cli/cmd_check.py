@@ -9,6 +9,7 @@ from typing import Any
 
 from modelcheck import check
 from modelcheck.cli import _check_modes as check_modes
+from modelcheck.cli import _check_reading as check_reading
 from modelcheck.engine.explain import summary
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result
@@ -50,6 +51,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     check_modes.configure(parser)
+    check_reading.configure(parser)
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -141,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
         return run_suite(args)
     model = model_from_args(args)
     spec = model.build()
+    if check_reading.wants(args):
+        return check_reading.run(args, spec)
     if check_modes.wants(args):
         return check_modes.run(args, spec)
     progress = check_modes.progress_for(args, spec)
@@ -158,6 +162,28 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(summary(result))
     return 0 if result.verdict == OK else 1
+
+
+def run_witnesses(args: argparse.Namespace, rows: list[Result]) -> bool:
+    """Search for every witness each registered spec declares (at its declared bounds); one row each.
+    A witness never reached means the spec's invariants may hold vacuously: the suite fails."""
+    from modelcheck.engine.reach import REACHED, reach, witness_model
+
+    found = [(e, w) for e in entries().values() for w in e.cls.witnesses_declared()]
+    if not found:
+        return True
+    print("Witnesses (each must be reachable, or the invariants above may hold only vacuously):")
+    ok = True
+    for e, name in found:
+        spec = witness_model(e.cls, name)
+        res = reach(spec, name, spec.witnesses[name], progress=None if args.quiet else Progress(f"{e.name} {name}"))
+        rows.append(res)
+        ok &= res.verdict == REACHED
+        verdict = f"reached in {res.trace_length} steps" if res.verdict == REACHED else "NOT REACHED (vacuity?)"
+        shown = " ".join(f"{k}={v}" for k, v in spec.bounds().items())
+        print(f"{e.name:<8} {name:<30} {shown:<50} {res.distinct_states:>10,} {res.seconds:>8.2f}  {verdict}",
+              flush=True)
+    return ok
 
 
 def suite_models() -> list[tuple[str, dict[str, Any]]]:
@@ -187,6 +213,7 @@ def run_suite(args: argparse.Namespace) -> int:
             f"{name:<8} {shown:<{width}} {res.distinct_states:>10,} {res.depth:>6} {res.seconds:>8.2f}  {verdict}",
             flush=True,
         )
+    failed |= not run_witnesses(args, rows)
     print(f"total: {sum(r.seconds for r in rows):.1f} s of checking")
     if args.json:
         json.dump([r.to_json() for r in rows], sys.stdout, indent=1)

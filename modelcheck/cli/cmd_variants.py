@@ -75,6 +75,7 @@ class Outcome:
             "trace_length": e.trace_length,
             "found": None if r is None else r.verdict,
             "violated": None if r is None else r.violated,
+            "explanation": None if r is None else r.explanation,
             "found_trace_length": None if r is None else r.trace_length,
             "distinct_states": None if r is None else r.distinct_states,
             "seconds": round(self.seconds, 3),
@@ -145,6 +146,8 @@ def run(args: argparse.Namespace) -> int:
                 f"{o.seconds:>8.2f}  {result}",
                 flush=True,
             )
+            if o.result is not None and o.result.explanation:
+                print(f"{'':<{sw}}  {'':<{nw}}  why: {o.result.explanation}", flush=True)
     bad = [o for o in outcomes if not o.agrees]
     if args.json:
         json.dump([o.to_json() for o in outcomes], sys.stdout, indent=1)

@@ -46,11 +46,14 @@ def _bfs(
     check_deadlock: bool = False,
     max_states: int | None = None,
     progress: Progress | None = None,
+    goal: Callable[[State], str | None] | None = None,
 ) -> Result:
     started = time.perf_counter()
     fingerprint = fingerprinter(spec, symmetry)
-    invariants = list(spec.invariants.items()) if check_invariants else []
-    violated = spec.violated  # the invariants in order, or a spec's equivalent fast path
+    invariants = list(spec.invariants.items()) if check_invariants or goal else []
+    # The invariants in order (or a spec's equivalent fast path); ``goal`` replaces them when the
+    # search looks for a state (a witness, `--reach`) instead of a violation: the same stop, the same trace.
+    violated = goal or spec.violated
     constrained = type(spec).constraint is not Spec.constraint
     constraint = spec.constraint
     actions = [(a.enumerate, a.step) for a in spec.actions]

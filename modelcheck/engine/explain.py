@@ -68,7 +68,12 @@ def format_trace(spec: Spec, trace: list[Step]) -> str:
     return "\n".join(out)
 
 
-def summary(result: Result) -> str:
+def violation_line(spec: Spec, invariant: str, state: Any) -> str:
+    """The line closing a counterexample: which invariant is false, and why (the spec's explanation)."""
+    return f"       --> {invariant} is false in this state: {spec.explain(invariant, state)}"
+
+
+def summary(result: Result, lanes: bool = False) -> str:
     """Verdict, statistics and per-action coverage, as a person reads them."""
     spec = result.spec
     lines = [f"Model: {spec.describe()}{'  (symmetry)' if result.symmetry else ''}"]
@@ -77,6 +82,10 @@ def summary(result: Result) -> str:
             f"Error: invariant {result.violated} is violated; "
             f"{'shortest ' if result.mode in ('bfs', 'parallel') else ''}counterexample: {result.trace_length} steps"
         )
+    elif result.mode == "reach":
+        from modelcheck.engine.reach import reach_text
+
+        lines.append(reach_text(result))
     elif result.verdict == DEADLOCK:
         lines.append(f"Error: deadlock reached after {result.trace_length} steps")
     elif not result.complete:
@@ -85,9 +94,16 @@ def summary(result: Result) -> str:
         lines.append("No error found.")
     if result.trace is not None:
         lines.append("")
-        lines.append(format_trace(spec, result.trace))
+        if lanes:
+            from modelcheck.engine.lanes import format_lanes
+
+            lines.append(format_lanes(spec, result.trace))
+        else:
+            lines.append(format_trace(spec, result.trace))
         if result.violated:
-            lines.append(f"       --> {result.violated} is false in this state")
+            lines.append(violation_line(spec, result.violated, result.trace[-1].state))
+        elif result.mode == "reach":
+            lines.append(f"       --> {result.extra['reach']} holds in this state")
         lines.append("")
     lines.append(
         f"{result.distinct_states:,} distinct states, {result.states_generated:,} states generated, "

@@ -5,17 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from spec.core import Label, Spec, State
+from spec.behaviour import Step  # re-exported: the engine's results are made of the spec's steps
+from spec.core import Spec
 
 OK, VIOLATION, DEADLOCK = "ok", "violation", "deadlock"
-
-
-@dataclass
-class Step:
-    """One state of a trace and the action label that produced it (``None`` for an initial state)."""
-
-    label: Label | None
-    state: State
 
 
 @dataclass
@@ -52,6 +45,13 @@ class Result:
         return None if self.trace is None else len(self.trace) - 1
 
     @property
+    def explanation(self) -> str | None:
+        """Why the violated invariant fails in the trace's last state (the spec's words, or its name)."""
+        if self.verdict != VIOLATION or not self.violated or not self.trace:
+            return None
+        return self.spec.explain(self.violated, self.trace[-1].state)
+
+    @property
     def states_per_second(self) -> float:
         """Distinct states found per second of search."""
         return self.distinct_states / self.seconds if self.seconds > 0 else 0.0
@@ -84,6 +84,7 @@ class Result:
             "seconds": round(self.seconds, 3),
             "verdict": self.verdict,
             "violated": self.violated,
+            "explanation": self.explanation,
             "trace_length": self.trace_length,
             "trace": None
             if self.trace is None

@@ -18,7 +18,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from modelcheck.engine.explain import format_trace
+from modelcheck.engine.explain import format_trace, violation_line
 from modelcheck.engine.result import Step
 from spec.core import Label, Spec, State
 
@@ -30,7 +30,8 @@ class InvariantViolation(AssertionError):  # noqa: N818 - reads as what happened
         self.spec, self.invariant, self.trace = spec, invariant, list(trace)
         super().__init__(
             f"invariant {invariant} is violated after {self.trace_length} steps "
-            f"({spec.describe()}):\n{format_trace(spec, self.trace)}\n       --> {invariant} is false in this state"
+            f"({spec.describe()}):\n{format_trace(spec, self.trace)}\n"
+            + violation_line(spec, invariant, self.trace[-1].state)
         )
 
     @property

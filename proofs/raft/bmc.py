@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 
 import z3
 
-from modelcheck.engine.replay import validate_trace
-from modelcheck.engine.result import Step
 from proofs.raft.bmc_encoding import RaftBmcEncoding
 from proofs.raft.bmc_variants import encoding_class
+from spec.behaviour import Step, validate_trace
 from spec.core import Label, SpecError
 from spec.raft import Raft
 

@@ -8,9 +8,9 @@ import sys
 from modelcheck.cli.cmd_check import bounds_from_args, resolve
 from modelcheck.cli.common import UsageError
 from modelcheck.engine.explain import format_trace
-from modelcheck.engine.replay import ReplayError
 from proofs.raft.bmc import EncodingError, bmc_raft
 from proofs.raft.bmc_variants import encodings
+from spec.behaviour import ReplayError
 from spec.raft import Raft
 
 

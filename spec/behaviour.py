@@ -1,11 +1,23 @@
-"""Re-run a trace against a spec: does each state follow from the previous one by its action?"""
+"""A behaviour of a spec as a list of steps, and whether the spec allows it.
+
+A :class:`Step` is what every consumer exchanges: the checker's counterexamples, ITF traces, the
+Hypothesis adapter and the Z3 bounded model checker all produce them, and :func:`validate_trace`
+re-runs them against the spec (does each state follow from the previous one by its action?).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modelcheck.engine.result import Step
-from spec.core import Spec
+from spec.core import Label, Spec, State
+
+
+@dataclass
+class Step:
+    """One state of a trace and the action label that produced it (``None`` for an initial state)."""
+
+    label: Label | None
+    state: State
 
 
 @dataclass

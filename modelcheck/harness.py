@@ -1,19 +1,69 @@
-"""Client histories of the replicated key-value store under the simulation, for the linearizability checker.
+"""The runners that drive the implementation under the audit and the linearizability checker.
 
-Clients call put and get on a few shared keys, one operation outstanding per client; each
-operation is recorded with its invoke and return times in simulated time units.  A write
-never answered (its node crashed) or answered "retry" has an unknown outcome; a request a
-node refused at once (not the leader) never took effect and is not recorded.  Reads go to
-the leader (ReadIndex), or to any node when ``reads_anywhere`` (which only a store with
-``Mutations.stale_reads`` serves).
+This is the one place where the checking side (``modelcheck.audit``, ``modelcheck.linearizability``)
+meets ``impl``: it sits above both, so neither imports the other (tests/test_architecture.py).
+
+- :func:`audit_paxos_run`: the Paxos simulation with the audit online, stopping at the first
+  unexplained event.
+- :func:`audit_raft_run` (and :func:`trace_config`): the Raft implementation under the
+  deterministic simulation, audited online as it runs, or run with traces on for an offline audit.
+- :class:`KVHistoryRun`: client histories of the replicated key-value store under the simulation,
+  for the linearizability checker. Clients call put and get on a few shared keys, one operation
+  outstanding per client; each operation is recorded with its invoke and return times in
+  simulated time units. A write never answered (its node crashed) or answered "retry" has an
+  unknown outcome; a request a node refused at once (not the leader) never took effect and is
+  not recorded. Reads go to the leader (ReadIndex), or to any node when ``reads_anywhere``
+  (which only a store with ``Mutations.stale_reads`` serves).
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from typing import Any
 
+from impl.kv.machine import GET, PUT, Command
+from impl.paxos.sim import simulate
+from impl.sim.cluster import DEFAULT_CONFIG, SimCluster
+from impl.sim.scenario import random_run
+from modelcheck.audit.online import OnlineHook
+from modelcheck.audit.paxos_map import PaxosMapping
+from modelcheck.audit.raft_sim import RaftOnlineAudit
 from modelcheck.linearizability import UNKNOWN, Operation
+
+
+def audit_paxos_run(seed: int, **sim: Any) -> tuple[Any, OnlineHook]:
+    """Run the Paxos simulation with the audit online; returns the run and the hook (see ``hook.failure``)."""
+    acceptors, proposers = sim.get("acceptors", 3), sim.get("proposers", 2)
+    rounds = sim.get("rounds", 2)
+    acc_ids = list(range(1, acceptors + 1))
+    prop_ids = list(range(acceptors + 1, acceptors + proposers + 1))
+    mapping = PaxosMapping(acc_ids, sorted(f"v{p}" for p in prop_ids), {"max_ballot": proposers * rounds - 1})
+    header = {"spec": "paxos", "acceptors": acc_ids}
+    hook = OnlineHook(mapping, lambda node: header)
+    return simulate(seed, on_event=hook, **sim), hook
+
+
+def trace_config(**changes: Any) -> Any:
+    """The simulation's default Raft configuration with trace events on."""
+    return replace(DEFAULT_CONFIG, trace=True, **changes)
+
+
+def audit_raft_run(seed: int, steps: int = 150, *, online: bool = True, keep_events: int | None = None,
+                   **sim: Any) -> tuple[Any, RaftOnlineAudit | None]:
+    """Run ``impl.sim.scenario.random_run`` with traces on (and the audit online unless ``online=False``).
+
+    Returns ``(cluster, audit)``; raises :class:`RefinementViolation` (online) or the simulation's
+    ``InvariantViolation`` at the first failure.
+    """
+    sim.setdefault("config", trace_config())
+    nodes = list(range(1, sim.get("n", 3) + 1))
+    if not online:
+        return random_run(seed, steps, **sim), None
+    audit = RaftOnlineAudit(nodes, keep_events)
+    cluster = random_run(seed, steps, on_event=audit.on_event, on_network=audit.on_network, **sim)
+    return cluster, audit
+
 
 KEYS = ("x", "y", "z")
 
@@ -22,8 +72,6 @@ class KVHistoryRun:
     """A simulated cluster with clients whose operations are recorded as a history."""
 
     def __init__(self, seed: int, *, clients: int = 4, reads_anywhere: bool = False, **cluster: Any) -> None:
-        from impl.sim.cluster import SimCluster
-
         self.rng = random.Random(seed ^ 0x5EED)
         self.c = SimCluster(cluster.pop("n", 3), seed, **cluster)
         self.clients = range(1, clients + 1)
@@ -59,8 +107,6 @@ class KVHistoryRun:
 
     def put(self, client: int) -> None:
         """Client ``client`` writes a fresh value to a random key, through the leader."""
-        from impl.kv.machine import PUT, Command
-
         lead = self.c.leader()
         if lead is None:
             return
@@ -75,8 +121,6 @@ class KVHistoryRun:
 
     def get(self, client: int) -> None:
         """Client ``client`` reads a random key, at the leader (or at any node when reads go anywhere)."""
-        from impl.kv.machine import GET, Command
-
         alive = [i for i in self.c.ids if self.c.alive(i)]
         node = self.rng.choice(alive) if self.reads_anywhere and alive else self.c.leader()
         if node is None:
