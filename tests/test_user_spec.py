@@ -110,3 +110,23 @@ def test_hypothesis_adapter_runs_the_spec_and_finds_the_variants_violation() -> 
     with pytest.raises(InvariantViolation) as caught:
         run_spec(load_user_spec(f"{MUTEX}:EarlyUnlock")(procs=2))
     assert caught.value.invariant in ("LockHeld", "MutualExclusion")
+
+
+def test_a_bound_named_like_a_checker_option_is_refused(capsys, tmp_path) -> None:
+    spec = tmp_path / "clash.py"
+    spec.write_text(
+        "from spec.core import Spec, action\n"
+        "class Clash(Spec):\n"
+        "    def __init__(self, depth: int = 2) -> None:\n"
+        "        self.d = depth\n"
+        "        super().__init__()\n"
+        "    def init_states(self):\n"
+        "        return [0]\n"
+        "    @action()\n"
+        "    def Inc(self, s):\n"
+        "        return s + 1 if s < self.d else None\n"
+    )
+    with pytest.raises(SystemExit) as stop:
+        main(["check", f"{spec}:Clash", "--depth", "3"])
+    assert stop.value.code == 2
+    assert "Clash: the bound --depth has the name of an option of this command" in capsys.readouterr().err

@@ -24,6 +24,11 @@ def add_bound_options(parser: argparse.ArgumentParser, extra: SpecEntry | None =
     seen = set(parser._option_string_actions)
     group = next((g for g in parser._action_groups if g.title == BOUNDS_TITLE), None)
     group = group or parser.add_argument_group(BOUNDS_TITLE)
+    bounds = {flag for a in group._group_actions for flag in a.option_strings}
+    clash = [o.flag for o in (extra.all_options if extra else ()) if o.flag in seen and o.flag not in bounds]
+    if clash:
+        raise SpecError(f"{extra.name}: the bound {clash[0]} has the name of an option of this command; "  # type: ignore[union-attr]
+                        "rename the constructor argument or declare bound_options with another flag")
     for e in [*entries().values(), *([extra] if extra else [])]:
         for opt in e.all_options:
             if opt.flag in seen:

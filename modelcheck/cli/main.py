@@ -53,17 +53,17 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
     loaded, so its own bound flags (``--rms 4``) are added to the sub-command then, and the
     arguments parsed again."""
     args, extra = parser.parse_known_args(argv)
-    if extra:
-        sub = getattr(args, "_parser", None)
-        refs = [r for r in [getattr(args, "spec", None), *extra] if isinstance(r, str) and is_user_ref(r)]
-        if sub is not None and refs and any(a.dest == "spec" for a in sub._actions):
-            from modelcheck.cli.cmd_check import add_bound_options
+    sub = getattr(args, "_parser", None)
+    refs = [r for r in [getattr(args, "spec", None), *extra] if isinstance(r, str) and is_user_ref(r)]
+    from modelcheck.cli.cmd_check import BOUNDS_TITLE, add_bound_options
 
-            try:
-                add_bound_options(sub, entry_for_class(load_user_spec(refs[0])))
-            except SpecError as exc:
-                parser.exit(2, f"paxraft {args.command}: error: {exc}\n")
-    return parser.parse_args(argv)
+    if sub is not None and refs and any(g.title == BOUNDS_TITLE for g in sub._action_groups):
+
+        try:
+            add_bound_options(sub, entry_for_class(load_user_spec(refs[0])))
+        except SpecError as exc:
+            parser.exit(2, f"paxraft {args.command}: error: {exc}\n")
+    return parser.parse_args(argv) if extra or refs else args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
