@@ -7,7 +7,8 @@ from pathlib import Path
 
 from modelcheck.cli.cmd_check import add_bound_options, add_model_options, model_from_args
 from modelcheck.engine.graph import explore
-from modelcheck.output.render import graph_dot, write_dot
+from modelcheck.output.dot import write_dot
+from modelcheck.output.render import graph_dot
 
 DEFAULT_LIMIT = 300
 

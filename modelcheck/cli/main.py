@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "replay": "modelcheck.cli.cmd_replay",
     "graph": "modelcheck.cli.cmd_graph",
     "refine": "modelcheck.cli.cmd_refine",
+    "explore": "modelcheck.cli.cmd_explore",
     "cluster": "impl.cmd_cluster",
     "kv": "impl.cmd_kv",
     "wal": "impl.cmd_wal",
