@@ -19,6 +19,7 @@ import random
 import statistics
 import time
 import urllib.request
+from urllib.parse import quote
 
 from modelcheck import check
 from modelcheck.engine.shortest import shortest_dag
@@ -38,7 +39,7 @@ def click_latency(steps: int, seed: int) -> list[float]:
     try:
         for _ in range(steps):
             t0 = time.perf_counter()
-            with urllib.request.urlopen(srv.url_for(path).replace("/?path=", "/api/state?path="), timeout=60) as r:
+            with urllib.request.urlopen(f"{srv.url}api/state?path={quote(path)}", timeout=60) as r:
                 view = json.loads(r.read())
             times.append((time.perf_counter() - t0) * 1000)
             moves = [e for e in view["enabled"] if not e["stutter"]]

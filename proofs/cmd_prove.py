@@ -32,6 +32,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--list", action="store_true", help="list the invariant's conjuncts and exit")
     parser.add_argument("--cti-dir", metavar="DIR", help="write each counterexample as DOT (and SVG) into DIR")
     parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds per query (default 60)")
+    parser.add_argument(
+        "--certificate",
+        metavar="DIR",
+        help="also write every query as an SMT-LIB 2 file and a manifest (with a conformance check) into DIR",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

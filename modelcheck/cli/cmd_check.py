@@ -142,12 +142,15 @@ def bounds_from_args(e: SpecEntry, args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Check one model, or the default suite when no spec is named."""
+    if getattr(args, "resume", None):
+        check_modes.apply_resume(args)
     if args.spec is None:
         if args.variant:
             raise SpecError("--variant needs a spec name")
         return run_suite(args)
     model = model_from_args(args)
     spec = model.build()
+    check_modes.record(args, dict(model.bounds))
     if check_reading.wants(args):
         return check_reading.run(args, spec)
     if check_modes.wants(args):
