@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import inspect
 import itertools
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -104,15 +105,12 @@ def _in_canonical_order(enum: Callable[[State], Iterable[Params]]) -> Callable[[
     """``enum`` with its parameter tuples sorted by value (see :attr:`Spec.canonical_order`)."""
 
     def ordered(state: State) -> list[Params]:
-        ps = list(enum(state))
-        if len(ps) > 1:
-            try:
-                ps.sort()
-                if all(a < b or a == b for a, b in zip(ps, ps[1:])):  # a chain: the order is forced
-                    return ps
-            except TypeError:  # values of different kinds
-                pass
-            ps.sort(key=order_key)
+        try:
+            ps = sorted(enum(state))
+        except TypeError:  # values of different kinds
+            return sorted(enum(state), key=order_key)
+        if len(ps) > 1 and not all(map(operator.le, ps, itertools.islice(ps, 1, None))):
+            ps.sort(key=order_key)  # not a chain (sets compare by inclusion): sort by value
         return ps
 
     return ordered
