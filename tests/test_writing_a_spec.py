@@ -75,3 +75,10 @@ def test_twophase_refines_tcommit_through_the_cli(capsys) -> None:
     assert "TwoPhase implements TCommit" in capsys.readouterr().out
     assert main(["refine", f"{EXAMPLES}/twophase.py:TwoPhase", "--variant", "eager-commit", "TCommit"]) == 1
     assert "refinement fails" in capsys.readouterr().out
+
+
+def test_paxoscommit_refines_tcommit_through_the_cli(capsys) -> None:
+    argv = ["refine", f"{EXAMPLES}/paxoscommit.py:PaxosCommit", "TCommit", "--rms", "2", "--acceptors", "1"]
+    assert main([*argv, "--max-ballot", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "paxoscommit implements TCommit" in out and "1,425 distinct paxoscommit states" in out
