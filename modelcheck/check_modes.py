@@ -71,9 +71,9 @@ def run(args: argparse.Namespace, spec: Spec) -> int:
     return 0 if result.verdict == OK else 1
 
 
-def progress_for(args: argparse.Namespace, spec: Spec) -> Progress | None:
-    """The progress line on stderr, unless --quiet or --json."""
-    return None if args.quiet or args.json else Progress(spec.describe())
+def progress_for(args: argparse.Namespace, spec: Spec) -> Progress:
+    """The progress line on stderr (silent with --quiet or --json: its figures still serve Ctrl-C)."""
+    return Progress(spec.describe(), silent=args.quiet or args.json)
 
 
 def _search(args: argparse.Namespace, spec: Spec) -> Result:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from spec.core import SpecError
+from modelcheck.cli_errors import UsageError, run_command
 
 #: Sub-command name -> module providing ``configure(parser)`` and ``run(args) -> int``.
 COMMANDS: dict[str, str] = {
@@ -26,8 +26,7 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class UsageError(Exception):
-    """Bad command-line input: reported as one line, exit status 2."""
+__all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,6 +39,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, every sub-command configured."""
     parser = _Parser(prog="paxraft", description="Model-check, prove, run and audit Paxos and Raft.")
+    parser.add_argument(
+        "--debug", action="store_true", help="on an error, show the traceback too (anywhere on the line)"
+    )
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, modname in COMMANDS.items():
         mod = importlib.import_module(modname)
@@ -50,20 +52,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: parse, dispatch, and turn bad input into exit status 2 with one line."""
+    """Entry point: parse and dispatch; every failure ends as modelcheck.cli_errors says (one line, a status)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    command = next((a for a in argv if a in COMMANDS), "")
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "_run", None):
-        parser.print_help()
-        return 2
-    try:
+
+    def dispatch() -> int:
+        args = parser.parse_args(argv)
+        if not getattr(args, "_run", None):
+            parser.print_help()
+            return 2
         return int(args._run(args) or 0)
-    except (SpecError, UsageError) as exc:
-        print(f"paxraft {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("paxraft: interrupted", file=sys.stderr)
-        return 130
+
+    return run_command(command or "", dispatch, debug)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,6 +9,7 @@ from typing import Any
 
 from modelcheck import check, check_modes
 from modelcheck.explain import summary
+from modelcheck.faults import preflight
 from modelcheck.progress import Progress
 from modelcheck.result import OK, Result
 from spec.core import Spec, SpecError
@@ -98,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         spec.without(args.without.split(","))
     if args.restrict:
         spec.restrict(args.restrict.split(","))
+    preflight(spec, invariants=not args.no_invariants)
     if check_modes.wants(args):
         return check_modes.run(args, spec)
     progress = check_modes.progress_for(args, spec)

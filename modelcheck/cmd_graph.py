@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from modelcheck.cmd_check import add_bound_options, bounds_from_args, resolve
+from modelcheck.faults import preflight
 from modelcheck.graph import explore
 from modelcheck.render import graph_dot, write_dot
 
@@ -32,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     """Explore, find the shortest path to an invariant violation (if any), write the picture."""
     e, cls = resolve(args)
     spec = cls(**bounds_from_args(e, args))
+    preflight(spec)
     g = explore(spec, keep_states=True, max_states=args.max_states)
     assert g.states is not None
     invariants = list(spec.invariants.items())

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from modelcheck.cmd_check import add_bound_options, bounds_from_args, resolve
+from modelcheck.faults import preflight
 from modelcheck.refinement import as_json, check_refinement, summary
 from spec.refinements import refinement
 
@@ -23,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
     """0 when every reachable step maps to an abstract step or stutter, 1 at the first that does not."""
     e, cls = resolve(args)
     concrete = cls(**bounds_from_args(e, args))
+    preflight(concrete)
     abstract, mapping = refinement(concrete, args.abstract)
     res = check_refinement(concrete, abstract, mapping)
     print(json.dumps(as_json(res), indent=1) if args.json else summary(res))

@@ -132,6 +132,8 @@ def load_user_spec(ref: str) -> type[Spec]:
     sys.modules[mod_name] = module
     try:
         spec.loader.exec_module(module)
+    except SystemExit as exc:  # a file that ends the program while imported must not end paxraft silently
+        raise SpecError(f"{path}: the file called sys.exit({exc.code!r}) while being imported") from exc
     except Exception as exc:  # the user's file: report, don't crash
         raise SpecError(f"{path}: {type(exc).__name__}: {exc}") from exc
     cls = getattr(module, cls_name, None)
