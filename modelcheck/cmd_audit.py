@@ -12,6 +12,7 @@ from modelcheck.audit.msc import write_msc
 from modelcheck.audit.report import json_report, text_report
 from modelcheck.cli import UsageError
 from modelcheck.linearizability import HistoryError, check_operations, kv_model, read_history, write_html
+from spec.userfiles import quote
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -29,17 +30,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", metavar="PATH", help="with --history: write the time line page")
 
 
-def parse_bounds(text: str) -> dict[str, Any]:
-    """``acceptors=3,max_ballot=4`` -> a dict of ints (a name may use dashes)."""
+def parse_bounds(text: str, strings: bool = False) -> dict[str, Any]:
+    """``acceptors=3,max_ballot=4`` -> a dict of ints (a name may use dashes); with ``strings``, a value
+    that is not an integer (a file name) stays a string."""
     out: dict[str, Any] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         key, eq, val = part.partition("=")
         if not eq or not key.strip():
-            raise UsageError(f"--bounds: expected NAME=VALUE, got {part!r}")
-        try:
-            out[key.strip().replace("-", "_")] = int(val)
-        except ValueError:
-            raise UsageError(f"--bounds: {key.strip()} must be an integer, got {val!r}") from None
+            raise UsageError(f"--bounds: expected NAME=VALUE, got {quote(part)}")
+        name = key.strip().replace("-", "_")
+        if val.strip().isascii() and val.strip().lstrip("-").isdigit() and len(val.strip()) <= 18:
+            out[name] = int(val)
+        elif strings:
+            out[name] = val.strip()
+        else:
+            raise UsageError(f"--bounds: {key.strip()} must be an integer, got {quote(val)}")
     return out
 
 

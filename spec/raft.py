@@ -32,7 +32,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from spec.core import Spec, SpecError, action, invariant, restriction
+from spec.core import Spec, action, invariant, restriction
+from spec.limits import bounded
 
 FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
 NIL = -1
@@ -334,8 +335,7 @@ class Raft(Spec):
             ("max-copies", max_copies, 1),
             ("max-in-flight", max_in_flight, 0),
         ):
-            if not isinstance(val, int) or isinstance(val, bool) or val < low:
-                raise SpecError(f"raft: --{what} must be an integer >= {low}, got {val!r}")
+            bounded("raft", f"--{what}", val, low)
         self.Server = tuple(range(servers))
         self.Value = tuple(range(values))
         self.MaxTerm, self.MaxLogLen = max_term, max_log
