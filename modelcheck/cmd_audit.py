@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     bounds = parse_bounds(args.bounds)
     try:
         events, warnings = read_traces(args.files)
+        _headers_agree(events)
         spec = args.spec or (events[0].header.get("spec") if events else None)
         if not spec:
             raise UsageError("the traces do not name their spec: give --spec (paxos or raft)")
@@ -75,6 +76,21 @@ def run(args: argparse.Namespace) -> int:
     for w in warnings:
         print(f"paxraft audit: warning: {w}", file=sys.stderr)
     return 0 if result.ok else 1
+
+
+def _headers_agree(events: list[Any]) -> None:
+    """Files of one run: their headers must name the same spec (else the first file would decide it)."""
+    for key in ("spec",):
+        first: dict[str, Any] = {}
+        for e in events:
+            val = json.dumps(e.header.get(key), sort_keys=True)
+            first.setdefault(val, e)
+        if len(first) > 1:
+            (v1, e1), (v2, e2) = list(first.items())[:2]
+            raise UsageError(
+                f'the trace headers disagree on "{key}": {e1.file} says {quote(v1)}, {e2.file} says {quote(v2)} '
+                "(audit the files of one run together)"
+            )
 
 
 def run_history(args: argparse.Namespace) -> int:

@@ -93,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         if args.variant:
             raise SpecError("--variant needs a spec name")
         return run_suite(args)
+    check_modes.validate(args)
     e, cls = resolve(args)
     spec = cls(**bounds_from_args(e, args))
     if args.without:

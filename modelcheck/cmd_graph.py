@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from modelcheck.check_modes import output_folder
 from modelcheck.cmd_check import add_bound_options, bounds_from_args, resolve
 from modelcheck.faults import preflight
 from modelcheck.graph import explore
 from modelcheck.render import graph_dot, write_dot
+from spec.core import SpecError
 
 DEFAULT_LIMIT = 300
 
@@ -31,6 +33,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Explore, find the shortest path to an invariant violation (if any), write the picture."""
+    if args.max_states < 1:
+        raise SpecError(f"--max-states must be at least 1, got {args.max_states}")
+    output_folder(args.out, "--out")
     e, cls = resolve(args)
     spec = cls(**bounds_from_args(e, args))
     preflight(spec)

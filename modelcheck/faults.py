@@ -18,6 +18,7 @@ engine choked on what the spec returned), by re-checking the states the engine h
 from __future__ import annotations
 
 import copy
+import time
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,10 +27,12 @@ from typing import Any
 
 from spec.core import Action, Label, Spec, SpecError, State
 
-#: States the preflight walks (breadth-first) before a run; the cost is a few milliseconds.
+#: States the preflight walks (breadth-first) before a run, and its time budget (CPU seconds): a few
+#: milliseconds on most models, never more than that budget on a large one.
 PREFLIGHT_STATES = 64
-#: States :func:`locate` may walk from the initial states when the failing state is not known.
-LOCATE_STATES = 20_000
+PREFLIGHT_SECONDS = 0.5
+#: States (and CPU seconds) :func:`locate` may walk from the initial states when the failing state is not known.
+LOCATE_STATES, LOCATE_SECONDS = 20_000, 10.0
 #: Longest rendering of a state or value inside an error line.
 SHOWN_CHARS = 240
 
@@ -299,10 +302,14 @@ def _in_model(spec: Spec, state: State) -> bool:
         raise _raised(spec, "constraint", exc, state) from exc
 
 
-def preflight(spec: Spec, limit: int = PREFLIGHT_STATES, invariants: bool = True) -> None:
-    """Walk the first ``limit`` states breadth-first, calling every piece of the spec separately, and
-    raise the first contract breach (SpecContractError) or exception (SpecCodeError), located."""
+def preflight(
+    spec: Spec, limit: int = PREFLIGHT_STATES, invariants: bool = True, seconds: float = PREFLIGHT_SECONDS
+) -> None:
+    """Walk the first ``limit`` states breadth-first (for at most ``seconds`` of CPU after the initial
+    states), calling every piece of the spec separately, and raise the first contract breach
+    (SpecContractError) or exception (SpecCodeError), located."""
     init = initial_states(spec)
+    deadline = time.process_time() + seconds
     kinds = _state_kinds(init)
     seen: set[State] = set()
     queue = []
@@ -311,7 +318,7 @@ def preflight(spec: Spec, limit: int = PREFLIGHT_STATES, invariants: bool = True
             seen.add(s)
             queue.append(s)
     i = 0
-    while i < len(queue) and i < limit:
+    while i < len(queue) and i < limit and time.process_time() < deadline:
         s = queue[i]
         i += 1
         if invariants:
@@ -400,7 +407,7 @@ def locate(exc: BaseException) -> SpecCodeError | SpecContractError | None:
             check_invariants(spec, s)
             successors(spec, s, kinds)
         if not spec_frames:
-            preflight(spec, LOCATE_STATES)
+            preflight(spec, LOCATE_STATES, seconds=LOCATE_SECONDS)
     except (SpecContractError, SpecCodeError) as found:
         return found
     if spec_frames:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import resource
+import signal
 import time
 from array import array
 from bisect import bisect_left, bisect_right
@@ -36,6 +37,7 @@ from itertools import chain, islice
 from multiprocessing.connection import wait
 from typing import Any
 
+from modelcheck.faults import locate
 from modelcheck.fingerprint import fingerprinter
 from modelcheck.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
 from spec.core import Label, Spec, SpecError, State
@@ -296,6 +298,7 @@ class _Worker:
 
 def _serve(worker_args: tuple, queues: tuple[list[Any], ...], conn: Any) -> None:
     gc.disable()  # states are acyclic: the cyclic collector would only rescan them
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's: it reports and stops the workers
     worker = _Worker(*worker_args)
     while True:
         cmd, arg = conn.recv()
@@ -312,7 +315,7 @@ def _serve(worker_args: tuple, queues: tuple[list[Any], ...], conn: Any) -> None
                 conn.close()
                 return
         except Exception as exc:  # report to the coordinator instead of leaving it waiting
-            conn.send(exc)
+            conn.send(locate(exc) or exc)  # located here: the traceback does not cross the pipe
 
 
 def parallel_bfs(
