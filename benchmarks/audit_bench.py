@@ -68,7 +68,8 @@ def history(n_ops: int, clients: int, keys: int, seed: int = 1) -> None:
 
 def raft(steps: int, seed: int = 1) -> None:
     """One long simulated Raft run: its event rate without the audit, and the audit's rate online and offline."""
-    from modelcheck.audit.raft_sim import audit_raft_run, write_traces
+    from modelcheck.audit.raft_sim import write_traces
+    from modelcheck.harness import audit_raft_run
 
     t0 = time.perf_counter()
     cluster, _ = audit_raft_run(seed, steps, online=False, recover=False)
@@ -96,7 +97,7 @@ def raft(steps: int, seed: int = 1) -> None:
 
 def raft_seeds(count: int, steps: int) -> None:
     """Many seeded hostile runs audited online: how many events, how long."""
-    from modelcheck.audit.raft_sim import audit_raft_run
+    from modelcheck.harness import audit_raft_run
 
     t0 = time.perf_counter()
     events = 0

@@ -1,12 +1,16 @@
 """Benchmark of the Raft key-value store: 3 local processes, synchronous and concurrent writes, fsync on/off.
 
 Usage: .venv/bin/python benchmarks/kv_bench.py [--sync-writes N] [--writes N] [--concurrency C] [--value-size B]
-       [--repeat N] [--only on|off] [--no-pysyncobj] [--no-trace]
+       [--repeat N] [--only on|off] [--no-pysyncobj] [--no-etcd] [--no-trace]
 
 Reports writes/s, p50/p99 latency and each node's peak RSS (VmHWM) for: our store with fsync
-on, and with fsync off; then PySyncObj 0.3.17 (``pip install '.[bench]'``) in the same run, with
-its default settings and with appendEntriesUseBatch=False (benchmarks/pysyncobj_cluster.py),
-and the ratios of our figures to those measurements and to the issue's reference figures.
+on, and with fsync off; then, in the same run and with the same sequential and concurrent
+workload, a 3-member etcd with fsync (Debian's ``etcd-server``, installed by apt when run as root;
+benchmarks/etcd_cluster.py) and PySyncObj 0.3.17 (``pip install '.[bench]'``) with its default
+settings and with appendEntriesUseBatch=False (benchmarks/pysyncobj_cluster.py); and the ratios
+of our figures to those measurements (and to the issue's PySyncObj reference figures). The
+machine's load average is printed with the figures: on a loaded machine they measure the
+neighbours too.
 With ``--repeat N`` every configuration runs N times (each on a fresh cluster) and the run with the
 best concurrent rate is reported: on a shared machine the other runs mostly measure the neighbours.
 """
@@ -26,13 +30,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import pysyncobj_cluster  # noqa: E402
+from benchmarks import etcd_cluster, pysyncobj_cluster  # noqa: E402
 from impl.kv.client import KVClient  # noqa: E402
 from impl.runtime import cluster  # noqa: E402
 
 REFERENCE = {  # measured on 2 cores by the issue's author (issue 7)
-    "etcd 3.4 sequential (fsync)": 430.0,
-    "etcd 3.4 16 clients (fsync)": 1170.0,
     "PySyncObj best synchronous (no fsync)": 577.0,
     "PySyncObj pipelined (no fsync)": 4800.0,
 }
@@ -133,6 +135,7 @@ def main() -> int:
     ap.add_argument("--value-size", type=int, default=100)
     ap.add_argument("--no-trace", action="store_true", help="nodes do not write trace files")
     ap.add_argument("--no-pysyncobj", action="store_true", help="do not run the PySyncObj cluster")
+    ap.add_argument("--no-etcd", action="store_true", help="do not run the etcd cluster")
     ap.add_argument("--only", choices=("on", "off"), help="run our store with fsync on (or off) only")
     ap.add_argument("--repeat", type=int, default=1, metavar="N",
                     help="run each configuration N times and report its run with the best concurrent rate")
@@ -141,6 +144,8 @@ def main() -> int:
         ap.error(f"--repeat must be at least 1 (got {args.repeat})")
     trace = "off" if args.no_trace else "on"
     best = f"; best of {args.repeat} runs each (by concurrent rate)" if args.repeat > 1 else ""
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores "
+          "before the run")
     print(f"3 nodes on 127.0.0.1, key ~8 B, value {args.value_size} B, trace files {trace}; {args.sync_writes} "
           f"sequential writes, then {args.writes} writes from {args.concurrency} concurrent sessions{best}")
     print(f"{'configuration':<22} {'sync w/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'conc w/s':>9} {'p50 ms':>7} "
@@ -151,6 +156,15 @@ def main() -> int:
             continue
         r = results[fsync] = best_of(args.repeat, lambda fsync=fsync: run_one(fsync, args))
         row("paxraft fsync " + ("on" if fsync else "off"), r)
+    etcd = None
+    if not args.no_etcd:
+        binary = etcd_cluster.ensure_installed()
+        if binary is None:
+            print("etcd: not installed (apt-get install etcd-server, as root) -- skipped")
+        else:
+            etcd = best_of(args.repeat, lambda: etcd_cluster.run(
+                binary, args.sync_writes, args.writes, args.concurrency, args.value_size, cluster.free_ports(6)))
+            row(etcd_cluster.version(binary).replace("etcd Version: ", "etcd ") + " fsync", etcd)
     pso = {}
     if not args.no_pysyncobj:
         for batch in (True, False):
@@ -158,6 +172,11 @@ def main() -> int:
                 batch, args.sync_writes, args.writes, args.concurrency, args.value_size, cluster.free_ports(3)))
             row(f"PySyncObj batch {'on' if batch else 'off'}", r)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores")
+    if etcd is not None and True in results:
+        on = results[True]
+        print("ratios to etcd measured in this run (both with fsync, same workload):")
+        print(f"  sequential: paxraft / etcd = {on['sync_wps'] / etcd['sync_wps']:.2f} (target 2.00)")
+        print(f"  {args.concurrency} concurrent sessions: paxraft / etcd = {on['pipe_wps'] / etcd['pipe_wps']:.2f}")
     if len(results) < 2:
         return 0
     on, off = results[True], results[False]
@@ -169,9 +188,7 @@ def main() -> int:
         print(f"  conc, fsync off / PySyncObj conc      = {off['pipe_wps'] / best_pipe:.2f} (target 2.00)")
         print(f"  conc, fsync on  / PySyncObj conc      = {on['pipe_wps'] / best_pipe:.2f}")
     ref = REFERENCE
-    print("ratios to the issue's reference figures (not measured in this run):")
-    print(f"  sync, fsync on  / etcd sequential     = {on['sync_wps'] / ref['etcd 3.4 sequential (fsync)']:.2f}")
-    print(f"  conc, fsync on  / etcd 16 clients     = {on['pipe_wps'] / ref['etcd 3.4 16 clients (fsync)']:.2f}")
+    print("ratios to the issue's PySyncObj reference figures (not measured in this run):")
     best_sync = ref["PySyncObj best synchronous (no fsync)"]
     print(f"  sync, fsync off / PySyncObj best sync = {off['sync_wps'] / best_sync:.2f}")
     print(f"  conc, fsync off / PySyncObj pipelined = {off['pipe_wps'] / ref['PySyncObj pipelined (no fsync)']:.2f}"

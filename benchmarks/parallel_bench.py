@@ -22,7 +22,7 @@ import os
 import time
 
 from modelcheck import check
-from modelcheck.parallel import parallel_bfs
+from modelcheck.engine.parallel import parallel_bfs
 from spec.core import Spec
 from spec.paxos import Paxos
 from spec.raft import Raft

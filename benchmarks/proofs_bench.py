@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import time
 
-from proofs.bmc import bmc
-from proofs.conformance import check
 from proofs.logic import discharge, table
-from proofs.paxos import ANY_TWO, PHASE1_PHASE2, PaxosEncoding
-from proofs.raft import RaftEncoding
-from proofs.raft_conformance import check as raft_check
+from proofs.paxos.bmc import bmc
+from proofs.paxos.conformance import check
+from proofs.paxos.encoding import ANY_TWO, PHASE1_PHASE2, PaxosEncoding
+from proofs.raft.conformance import check as raft_check
+from proofs.raft.encoding import RaftEncoding
 from spec.paxos import Paxos
 from spec.raft import Raft
 from spec.registry import build
@@ -48,7 +48,7 @@ def main() -> None:
 def raft() -> None:
     """The Raft proof's table and its conformance with spec/raft.py (``--raft``: only this part)."""
     outs = [discharge(ob, one_classification=True) for ob in RaftEncoding().obligations()]
-    print(table(outs, "Raft (proofs/raft.py)"))
+    print(table(outs, "Raft (proofs/raft/encoding.py)"))
     print()
     for kw in (
         {"servers": 2, "values": 1, "max_term": 2, "max_log": 1, "max_in_flight": 1},
@@ -62,7 +62,7 @@ def raft() -> None:
 def raft_bmc() -> None:
     """``paxraft bmc raft`` on the catalog's smallest failing models, raft.tla at the same bounds, and 3 servers."""
     from modelcheck import check as explicit_check
-    from proofs.raft_bmc import bmc_raft
+    from proofs.raft.bmc import bmc_raft
 
     two = {"servers": 2, "values": 1, "max_log": 0, "max_copies": 1, "max_in_flight": 1}
     runs = [

@@ -11,18 +11,37 @@ from impl.runtime import cluster
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Options of `paxraft cluster`."""
-    parser.add_argument("action", choices=("start", "status", "stop"))
+    parser.add_argument("action", choices=("start", "status", "stop", "recover-node"))
     parser.add_argument("--dir", required=True, type=Path, help="the cluster's folder (ports, secret, node data)")
     parser.add_argument("--nodes", type=int, default=3, help="number of nodes of a new cluster (default 3)")
+    parser.add_argument("--node", type=int, help="recover-node: the node whose storage is set aside and rebuilt "
+                                                 "from the others (it does not vote until it has caught up)")
     parser.add_argument("--no-fsync", action="store_true", help="new cluster: do not fsync the log (faster, unsafe)")
     parser.add_argument("--no-trace", action="store_true", help="new cluster: do not write trace files")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Carry out the action; exit status 1 when the cluster does not come up / is not there."""
-    from modelcheck.cli import UsageError
+    """Carry out the action; exit status 1 when a node is down / the cluster does not come up."""
+    from modelcheck.cli.common import UsageError
 
     d: Path = args.dir
+    try:
+        return _run(args, d)
+    except cluster.ClusterError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _down(d: Path, ids: list[int], running: dict[int, int]) -> int:
+    """Print a line per node that is not running; how many."""
+    down = [i for i in ids if i not in running]
+    for i in down:
+        print(f"node {i}: down: {cluster.down_reason(d, i)}")
+    return len(down)
+
+
+def _run(args: argparse.Namespace, d: Path) -> int:
+    from modelcheck.cli.common import UsageError
+
     if args.action == "start":
         if args.nodes < 1 or args.nodes > 9:
             raise UsageError(f"--nodes must be 1..9, not {args.nodes}")
@@ -31,25 +50,40 @@ def run(args: argparse.Namespace) -> int:
         except RuntimeError as exc:
             print(f"paxraft cluster: {exc}")
             return 1
-        desc = cluster.json.loads((d / "cluster.json").read_text())
+        desc = cluster.load(d)
         for i, pid in sorted(pids.items()):
             print(f"node {i}: pid {pid}, 127.0.0.1:{desc['nodes'][str(i)]}, data {d / f'node-{i}'}")
+        if _down(d, sorted(int(k) for k in desc["nodes"]), pids):
+            print("cluster is up, but not every node is")
+            return 1
         print("cluster is up")
         return 0
     if not (d / "cluster.json").exists():
         raise UsageError(f"{d}: no cluster.json (start a cluster there first)")
+    desc = cluster.load(d)
+    ids = sorted(int(k) for k in desc["nodes"])
+    if args.action == "recover-node":
+        if args.node not in ids:
+            raise UsageError(f"--node must name one of the nodes {ids}, not {args.node}")
+        try:
+            moved = cluster.recover_node(d, args.node)
+        except RuntimeError as exc:
+            print(f"paxraft cluster: {exc}")
+            return 1
+        print(f"node {args.node}: old storage kept in {moved}; rejoining (no vote until caught up)")
+        return 0
     if args.action == "stop":
         stopped = cluster.stop(d)
         print(f"stopped nodes {', '.join(map(str, stopped))}" if stopped else "no node was running")
         return 0
     sts = asyncio.run(cluster.statuses(d))
     print(f"{'node':>4} {'pid':>7} {'role':<9} {'term':>5} {'leader':>6} {'commit':>8} {'applied':>8} {'last':>8}")
-    up = 0
+    down = 0
     for i, st in sorted(sts.items()):
         if st is None:
-            print(f"{i:>4} {'-':>7} {'down':<9}")
+            down += 1
+            print(f"{i:>4} {'-':>7} {'down':<9} {cluster.down_reason(d, i)}")
             continue
-        up += 1
         print(f"{i:>4} {st['pid']:>7} {st['role']:<9} {st['term']:>5} {st['leader'] or '-':>6} {st['commit']:>8} "
               f"{st['applied']:>8} {st['last_index']:>8}")
-    return 0 if up else 1
+    return 1 if down else 0

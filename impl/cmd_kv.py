@@ -21,7 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the answer; exit status 1 for not found / cas failed / no answer."""
-    from modelcheck.cli import UsageError
+    from modelcheck.cli.common import UsageError
 
     need = {"put": 1, "get": 0, "delete": 0, "cas": 2}[args.op]
     if len(args.value) != need:

@@ -1,14 +1,89 @@
-"""Trace events as JSON lines (format: docs/trace-format.md): writing, reading back, expanding log deltas."""
+"""The tracer kit: writing paxraft traces (docs/trace-format.md) from any Raft, reading them back.
+
+Public API (docs/auditing-your-raft.md shows it at work):
+
+- :class:`Recorder`: one node's trace: the header, the Lamport clock, message ids, log deltas
+  and the JSON-lines file. A tracer maps each handler of its implementation to one
+  :meth:`Recorder.event` call; the recorder does the bookkeeping the format asks for.
+- :class:`TraceWriter`: the bare JSON-lines file (our store's nodes format their own lines).
+- :func:`last_clock`, :func:`read_events`, :func:`expand_logs`: reading a trace back.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-FORMAT, VERSION = "paxraft-trace", 1
+from spec.trace_format import FORMAT, VERSION
+
+
+def header(node: int, nodes: Iterable[int], **fields: Any) -> dict[str, Any]:
+    """A version-2 header line for ``node`` of the cluster ``nodes`` (more header fields by keyword)."""
+    return {"format": FORMAT, "version": VERSION, "node": node, "nodes": sorted(nodes), **fields}
+
+
+class Recorder:
+    """One node's trace, written as JSON lines: clock, message ids and log deltas kept for the tracer.
+
+    ``state`` passed to :meth:`event` holds the node's variables after the step with the *whole*
+    log as a list of ``[term, value]`` pairs; the recorder writes the delta against the previous
+    event. Messages are dicts with ``type``, ``mdest`` and the raft.tla fields; the recorder adds
+    ``id``, ``clock``, ``msource`` (and ``mterm`` from the state when absent) to the messages an
+    event sends, so the tracer can copy ``id`` and ``clock`` onto what goes on the wire and hand
+    them back, as received, with ``recv``.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], node: int, nodes: Iterable[int], *, boot: int = 0,
+                 flush: bool = True, **header_fields: Any) -> None:
+        self.node, self.boot, self.seq = node, boot, 0
+        self.clock = last_clock(path)  # a restarted node continues its clock
+        self._flush = flush
+        self._f = open(path, "a", encoding="utf-8")  # noqa: SIM115 (kept open while the node runs)
+        self._dumps = json.JSONEncoder(separators=(",", ":")).encode
+        self._log: list[Any] = []
+        self._first = True
+        self.events = 0
+        self._write(header(node, nodes, **header_fields))
+
+    def _write(self, rec: dict[str, Any]) -> None:
+        self._f.write(self._dumps(rec) + "\n")
+        if self._flush:
+            self._f.flush()  # to the OS: a SIGKILL after this loses nothing
+
+    def event(self, action: str, params: dict[str, Any] | None = None, *, state: dict[str, Any],
+              recv: dict[str, Any] | None = None, sent: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+        """Write one step: advance the clock, stamp the sent messages, delta-encode the log; returns the event."""
+        self.clock = max(self.clock, recv["clock"] if recv else 0) + 1
+        for m in sent:
+            self.seq += 1
+            m["id"], m["clock"] = [self.node, self.boot, self.seq], self.clock
+            m.setdefault("msource", self.node)
+            m.setdefault("mterm", state.get("currentTerm"))
+        log = state["log"]
+        if isinstance(log, list):
+            old, k = self._log, 0
+            if self._first:
+                old = []
+            top = min(len(old), len(log))
+            while k < top and old[k] == log[k]:
+                k += 1
+            self._log, self._first = list(log), False
+            state = dict(state, log={"from": k + 1, "entries": log[k:]})
+        ev: dict[str, Any] = {"node": self.node, "clock": self.clock, "action": action, "params": params or {}}
+        if recv is not None:
+            ev["recv"] = recv
+        ev["sent"] = list(sent)
+        ev["state"] = state
+        self._write(ev)
+        self.events += 1
+        return ev
+
+    def close(self) -> None:
+        """Flush and close the file."""
+        self._f.close()
 
 
 class TraceWriter:
@@ -19,7 +94,7 @@ class TraceWriter:
         self._f = open(self.path, "a", buffering=1 << 16)  # noqa: SIM115 (kept open while the node runs)
         # events are trees built by the core, never cyclic: skipping the cycle check saves ~15% per event
         self._dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
-        self._f.write(self._dumps({"format": FORMAT, "version": VERSION, "node": node, "nodes": sorted(nodes)}) + "\n")
+        self._f.write(self._dumps(header(node, nodes)) + "\n")
         self.count = 0
 
     def write(self, events: list[dict[str, Any]]) -> None:

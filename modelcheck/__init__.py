@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from modelcheck.bfs import bfs
-from modelcheck.progress import Progress
-from modelcheck.result import DEADLOCK, OK, VIOLATION, Result, Step
+from modelcheck.engine.bfs import bfs
+from modelcheck.engine.progress import Progress
+from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Result, Step
 from spec.core import Spec
 
 __all__ = ["check", "Result", "Step", "OK", "VIOLATION", "DEADLOCK", "Progress"]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from modelcheck.cli import UsageError
-from modelcheck.cmd_check import add_bound_options, bounds_from_args, resolve
-from modelcheck.explain import format_trace
-from modelcheck.result import Step
-from proofs.bmc import bmc
-from proofs.paxos import VARIANTS
-from proofs.raft_bmc_cli import run_raft
+from modelcheck.cli.cmd_check import add_bound_options, bounds_from_args, resolve
+from modelcheck.cli.common import UsageError
+from modelcheck.engine.explain import format_trace
+from modelcheck.engine.result import Step
+from proofs.paxos.bmc import bmc
+from proofs.paxos.encoding import VARIANTS
+from proofs.raft.cmd_bmc import run_raft
 from spec.paxos import Paxos
 
 

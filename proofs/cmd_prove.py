@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from modelcheck.cli import UsageError
-from proofs.cti import extract, render
+from modelcheck.cli.common import UsageError
 from proofs.logic import COUNTEREXAMPLE, PROVED, discharge, table
-from proofs.paxos import ANY_TWO, PHASE1_PHASE2, QUORUM_AXIOMS, VARIANTS, PaxosEncoding
+from proofs.paxos.cti import extract, render
+from proofs.paxos.encoding import ANY_TWO, PHASE1_PHASE2, QUORUM_AXIOMS, VARIANTS, PaxosEncoding
 
 PROOFS = ("paxos", "raft")
 
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     if args.spec not in PROOFS:
         raise UsageError(f"no proof of {args.spec!r}; proofs: {', '.join(PROOFS)}")
     if args.spec == "raft":
-        from proofs.raft_prove import run as prove_raft  # Raft's proof has its own module
+        from proofs.raft.cmd_prove import run as prove_raft  # Raft's proof has its own module
 
         return prove_raft(args)
     if args.flexible and args.quorum_axiom not in (None, PHASE1_PHASE2):

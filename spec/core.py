@@ -89,6 +89,32 @@ def invariant(fn: Callable[[Any, State], bool]) -> Callable[[Any, State], bool]:
     return fn
 
 
+def explains(invariant_name: str) -> Callable[[Callable], Callable]:
+    """Mark ``why(self, state) -> str | None`` as the explanation of invariant ``invariant_name``:
+    which conjunct fails and for which values (the quantifier witness), said in one line.
+    ``None`` means it has nothing to add; the checker then falls back to the invariant's name."""
+
+    def mark(fn: Callable) -> Callable:
+        fn.__paxraft_explains__ = invariant_name  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def witness(fn: Callable | None = None, /, **bounds: Any) -> Any:
+    """Mark ``pred(self, state) -> bool`` as a named witness: a state some behaviour must reach
+    (``SomeValueChosen``). ``@witness`` or ``@witness(max_log=1)``: the bounds (constructor keywords)
+    of the model where it must be reachable, when the spec's defaults are too small. The default
+    suite searches for every witness, so a spec that can never get there (whose invariants then
+    hold vacuously) is caught; ``paxraft check SPEC --reach NAME`` shows the shortest way there."""
+
+    def mark(f: Callable) -> Callable:
+        f.__paxraft_witness__ = dict(bounds)  # type: ignore[attr-defined]
+        return f
+
+    return mark(fn) if fn is not None else mark
+
+
 def restriction(name: str, *, action: str, symmetric: bool = True) -> Callable[[Callable], Callable]:
     """Mark ``guard(self, state, *params) -> bool`` as the model restriction ``name``: an extra
     enabling condition of ``action`` (TLC's ACTION_CONSTRAINT, for one action), chosen with
@@ -256,6 +282,33 @@ class Spec:
             if not inv(state):
                 return name
         return None
+
+    def explain(self, name: str, state: State) -> str:
+        """Why invariant ``name`` fails in ``state``: the spec's explanation (see :func:`explains`),
+        else the invariant's name and docstring."""
+        for method in _marked(type(self), "__paxraft_explains__"):
+            if _inherited_marker(type(self), method, "__paxraft_explains__") == name:
+                text = getattr(self, method)(state)
+                if text:
+                    return text
+        inv = getattr(type(self), name, None)
+        doc = (getattr(inv, "__doc__", None) or "").strip().splitlines()
+        return f"{name} is false ({doc[0].rstrip('.')})" if doc else f"{name} is false"
+
+    @property
+    def witnesses(self) -> dict[str, Callable[[State], bool]]:
+        """Named witnesses (see :func:`witness`), in definition order."""
+        return {n: getattr(self, n) for n in self.witnesses_declared()}
+
+    @classmethod
+    def witnesses_declared(cls) -> list[str]:
+        """The names of the witnesses the class declares (no instance needed)."""
+        return _marked(cls, "__paxraft_witness__")
+
+    @classmethod
+    def witness_bounds(cls, name: str) -> dict[str, Any]:
+        """The bounds witness ``name`` declared (constructor keywords; empty: the defaults)."""
+        return dict(_inherited_marker(cls, name, "__paxraft_witness__"))
 
     def constraint(self, state: State) -> bool:
         """TLC ``CONSTRAINT``: a state outside it is checked but neither stored nor expanded."""

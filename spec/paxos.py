@@ -24,7 +24,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from spec.core import Spec, SpecError, action, invariant
+from spec.core import Spec, SpecError, action, explains, invariant, witness
 from spec.limits import bounded, enumerable, subsets
 from spec.userfiles import MAX_SMALL_FILE_BYTES, clip, quote, read_text
 
@@ -341,6 +341,37 @@ class Paxos(Spec):
         if len(votes) < 2 * self._min_q2 or len({m[3] for m in votes}) < 2:
             return True  # too few votes, or all for one value: two values cannot both be chosen
         return len(self.chosen(s)) <= 1
+
+    def chosen_by(self, s: PaxosState) -> dict[int, tuple[int, frozenset[int]]]:
+        """Chosen value -> (the lowest ballot it was chosen in, the first phase-2 quorum that voted it there)."""
+        out: dict[int, tuple[int, frozenset[int]]] = {}
+        for (b, v), voters in sorted(self.votes(s).items()):
+            q = next((q for q in self.Quorum2 if q <= voters), None)
+            if q is not None and v not in out:
+                out[v] = (b, q)
+        return out
+
+    @explains("Agreement")
+    def why_not_Agreement(self, s: PaxosState) -> str | None:
+        """The chosen values, each with the ballot and the quorum that chose it."""
+        chosen = self.chosen_by(s)
+        if len(chosen) < 2:
+            return None
+        parts = [f"{self.val_name(v)} in ballot {b} by quorum {self._show_set(q)}" for v, (b, q) in chosen.items()]
+        return f"{len(chosen)} values are chosen: " + "; ".join(parts)
+
+    # -- witnesses: states a behaviour must reach, or the invariants hold vacuously ---------------
+    @witness
+    def SomeValueChosen(self, s: PaxosState) -> bool:
+        """A phase-2 quorum voted for one value in one ballot."""
+        return bool(self.chosen(s))
+
+    @witness
+    def ChosenAfterEarlierVote(self, s: PaxosState) -> bool:
+        """A value is chosen in a ballot above one where some acceptor had already voted (phase 1 had to
+        find that vote: the case P2b exists for)."""
+        votes = self.votes(s)
+        return any(b > min(bv[0] for bv in votes) for b, _ in self.chosen_by(s).values())
 
     # -- symmetry ----------------------------------------------------------------
     def symmetric_sets(self) -> Mapping[str, int]:

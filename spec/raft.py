@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from spec.core import Spec, action, invariant, restriction
+from spec.core import Spec, action, explains, invariant, restriction, witness
 from spec.limits import bounded
 
 FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
@@ -783,6 +783,110 @@ class Raft(Spec):
                 if x[:k] != y[:k]:
                     return False
         return True
+
+    # -- explanations: which servers, terms and entries make an invariant false ------------------
+    def _entry_text(self, xlog: Log, k: int) -> str:
+        """Entry ``k`` (1-based) of a log as ``entry 2 [term 1, v1]``, or that the log stops before it."""
+        if k > len(xlog):
+            return f"no entry {k} (log length {len(xlog)})"
+        t, v = xlog[k - 1]
+        return f"entry {k} [term {t}, {self.value_name(v)}]"
+
+    @explains("OneLeaderPerTerm")
+    def why_not_OneLeaderPerTerm(self, s: RaftState) -> str | None:
+        """The two leaders and their common term."""
+        leaders = [i for i in self.Server if s.state[i] == LEADER]
+        for a in leaders:
+            for b in leaders:
+                if a < b and s.currentTerm[a] == s.currentTerm[b]:
+                    a_, b_ = self.server_name(a), self.server_name(b)
+                    return f"{a_} and {b_} are both leaders of term {s.currentTerm[a]}"
+        return None
+
+    @explains("ElectionSafety")
+    def why_not_ElectionSafety(self, s: RaftState) -> str | None:
+        """The term won twice and its two winners."""
+        won: dict[int, int] = {}
+        for e in sorted(s.elections, key=repr):
+            if won.setdefault(e[0], e[1]) != e[1]:
+                a, b = sorted((won[e[0]], e[1]))
+                return f"term {e[0]} was won by {self.server_name(a)} and by {self.server_name(b)}"
+        return None
+
+    @explains("LogMatching")
+    def why_not_LogMatching(self, s: RaftState) -> str | None:
+        """Two logs with a common (index, term) that differ below it."""
+        logs = s.log
+        for a in self.Server:
+            for b in self.Server:
+                x, y = logs[a], logs[b]
+                if a >= b:
+                    continue
+                for k in range(min(len(x), len(y)), 0, -1):
+                    if x[k - 1][0] == y[k - 1][0]:
+                        if x[:k] != y[:k]:
+                            d = next(n for n in range(1, k + 1) if x[n - 1] != y[n - 1])
+                            return (
+                                f"{self.server_name(a)} and {self.server_name(b)} both have an entry of term "
+                                f"{x[k - 1][0]} at index {k} but differ at index {d}: {self.server_name(a)} has "
+                                f"{self._entry_text(x, d)}, {self.server_name(b)} has {self._entry_text(y, d)}"
+                            )
+                        break
+        return None
+
+    @explains("LeaderCompleteness")
+    def why_not_LeaderCompleteness(self, s: RaftState) -> str | None:
+        """The committed entry, the server that committed it, and the leader that lacks it."""
+        st, ci, ct, logs = s.state, s.commitIndex, s.currentTerm, s.log
+        for i in self.Server:
+            if st[i] != LEADER:
+                continue
+            for j in self.Server:
+                c = min(ci[j], len(logs[j]))
+                if c and ct[j] <= ct[i] and logs[i][:c] != logs[j][:c]:
+                    k = next(n for n in range(1, c + 1) if logs[i][n - 1 : n] != logs[j][n - 1 : n])
+                    leader, other = self.server_name(i), self.server_name(j)
+                    return (
+                        f"leader {leader} (term {ct[i]}) lacks {self._entry_text(logs[j], k)}, which {other} "
+                        f"(term {ct[j]}, commitIndex {ci[j]}) has committed; {leader} has "
+                        f"{self._entry_text(logs[i], k)} there"
+                    )
+        return None
+
+    @explains("StateMachineSafety")
+    def why_not_StateMachineSafety(self, s: RaftState) -> str | None:
+        """Two servers that committed different entries at one index."""
+        ci, logs = s.commitIndex, s.log
+        for a in self.Server:
+            for b in self.Server:
+                k = min(ci[a], ci[b], len(logs[a]), len(logs[b]))
+                if a < b and logs[a][:k] != logs[b][:k]:
+                    d = next(n for n in range(1, k + 1) if logs[a][n - 1] != logs[b][n - 1])
+                    return (
+                        f"{self.server_name(a)} and {self.server_name(b)} committed different entries at index {d}: "
+                        f"{self._entry_text(logs[a], d)} and {self._entry_text(logs[b], d)}"
+                    )
+        return None
+
+    # -- witnesses: states a behaviour must reach, or the invariants hold vacuously -------------
+    @witness
+    def LeaderElected(self, s: RaftState) -> bool:
+        """Some server is a leader."""
+        return LEADER in s.state
+
+    @witness(servers=2, max_term=2, max_log=1)
+    def EntryCommitted(self, s: RaftState) -> bool:
+        """Some server has committed a log entry."""
+        return any(s.commitIndex)
+
+    @witness(servers=2, max_term=3, max_log=2, no_history=True)
+    def LeaderCommitsEarlierTermEntry(self, s: RaftState) -> bool:
+        """A leader's commitIndex covers an entry of an earlier term than its own (committed through a
+        later entry of its own term, as Figure 8's rule requires)."""
+        return any(
+            s.state[i] == LEADER and any(t < s.currentTerm[i] for t, _ in s.log[i][: s.commitIndex[i]])
+            for i in self.Server
+        )
 
     # -- model restrictions (--restrict): steer a deep search; not part of raft.tla -----------
     @restriction("restart-leaders", action="Restart")

@@ -12,6 +12,7 @@ from typing import Any
 from spec.consensus import from_voting
 from spec.core import Spec, SpecError
 from spec.paxos import Paxos
+from spec.slot_consensus import from_multipaxos
 from spec.voting import Voting, from_paxos
 
 Mapping = Callable[[Any], Any]
@@ -28,6 +29,7 @@ REFINEMENTS: dict[tuple[str, str], Callable[[Any], tuple[Spec, Mapping]]] = {
     ("paxos", "voting"): from_paxos,
     ("voting", "consensus"): from_voting,
     ("paxos", "consensus"): _paxos_to_consensus,
+    ("multipaxos", "slot-consensus"): from_multipaxos,
 }
 
 

@@ -23,6 +23,7 @@ SPEC_MODULES: tuple[str, ...] = (
     "spec.paxos_live",
     "spec.raft_variants",
     "spec.raft_live",
+    "spec.multipaxos_variants",
     "spec.dueling",
     "spec.voting",
     "spec.consensus",

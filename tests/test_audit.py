@@ -10,10 +10,10 @@ from impl.paxos.core import BUGS
 from impl.paxos.sim import simulate
 from modelcheck.audit import TraceError, audit_events, mapping_for, read_trace, read_traces
 from modelcheck.audit.msc import msc_dot
-from modelcheck.audit.online import audit_paxos_run
 from modelcheck.audit.paxos_map import PaxosMapping
 from modelcheck.audit.report import text_report
 from modelcheck.cli import main
+from modelcheck.harness import audit_paxos_run
 
 HEADER = {"format": "paxraft-trace", "version": 1, "node": 1, "nodes": [1, 2], "spec": "paxos", "acceptors": [1]}
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from impl.pysyncobj_trace.cluster import Options, run
 from impl.pysyncobj_trace.recorder import NOOP, value_name
-from modelcheck.audit import audit_events, mapping_for, read_traces
+from modelcheck.audit import audit_events, mapping_for, read_trace, read_traces
 from modelcheck.audit.raft_map import RaftMapping
 from modelcheck.cli import main
 
@@ -88,10 +88,12 @@ def test_trace_files_follow_the_documented_format(tmp_path):
         lines = Path(path).read_text().splitlines()
         head = json.loads(lines[0])
         assert head["format"] == "paxraft-trace" and head["nodes"] == [1, 2, 3] and head["spec"] == "raft"
+        assert head["version"] == 2 and head["term_offset"] == 1  # PySyncObj's terms start at 0: declared once
         first = json.loads(lines[1])
         assert first["action"] == "Init"
-        assert first["state"] == {"currentTerm": 1, "state": "Follower", "votedFor": None,
+        assert first["state"] == {"currentTerm": 0, "state": "Follower", "votedFor": None,
                                   "log": {"from": 1, "entries": []}, "commitIndex": 0}
+        assert read_trace(path).events[0].state["currentTerm"] == 1  # as the audit reads it: raft.tla's numbering
     events, _, result = _audit(res["traces"])
     assert result.ok and result.audited == len(events)
     # a node's own vote is raft.tla's: a request to itself, handled, answered, counted

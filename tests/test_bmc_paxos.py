@@ -6,7 +6,7 @@ import pytest
 
 from modelcheck import check
 from modelcheck.cli import main
-from proofs.bmc import bmc
+from proofs.paxos.bmc import bmc
 from spec.registry import build
 
 

@@ -9,10 +9,10 @@ import z3
 
 from modelcheck import check
 from modelcheck.cli import main
-from modelcheck.replay import ReplayError
-from proofs.raft_bmc import EncodingError, bmc_raft, elections_conflict
-from proofs.raft_bmc_conformance import check_steps
-from proofs.raft_bmc_encoding import RaftBmcEncoding, Universe
+from proofs.raft.bmc import EncodingError, bmc_raft, elections_conflict
+from proofs.raft.bmc_conformance import check_steps
+from proofs.raft.bmc_encoding import RaftBmcEncoding, Universe
+from spec.behaviour import ReplayError
 from spec.core import SpecError, invariant
 from spec.raft import Raft, RaftState, RequestVoteRequest, RequestVoteResponse
 from spec.registry import build

@@ -12,8 +12,8 @@ import pytest
 
 from modelcheck import OK, VIOLATION, check
 from modelcheck.cli import main
-from modelcheck.cmd_variants import check_entry
-from modelcheck.replay import validate_trace
+from modelcheck.cli.cmd_variants import check_entry
+from spec.behaviour import validate_trace
 from spec.catalog import Entry, catalog, select
 from spec.core import SpecError
 from spec.paxos import Paxos

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from modelcheck import DEADLOCK, OK, VIOLATION, check
-from modelcheck.replay import ReplayError, validate_trace
-from modelcheck.result import Step
+from modelcheck.engine.result import Step
+from spec.behaviour import ReplayError, validate_trace
 from spec.core import Label, Spec, action, invariant
 from spec.paxos import Paxos
 from spec.registry import build
@@ -80,7 +80,7 @@ def test_fingerprint_store_holds_no_states() -> None:
 def test_progress_lines_on_stderr() -> None:
     import io
 
-    from modelcheck.progress import Progress
+    from modelcheck.engine.progress import Progress
 
     stream = io.StringIO()
     check(Paxos(), progress=Progress("paxos", every=0.0, stream=stream))

@@ -18,9 +18,9 @@ import pytest
 
 from modelcheck import check
 from modelcheck.cli import main
-from modelcheck.cli_errors import interrupted_line, report
-from modelcheck.faults import SpecCodeError, SpecContractError, locate, preflight
-from modelcheck.progress import Progress
+from modelcheck.cli.errors import interrupted_line, report
+from modelcheck.engine.faults import SpecCodeError, SpecContractError, locate, preflight
+from modelcheck.engine.progress import Progress
 
 sys.path.insert(0, str(Path(__file__).parent / "user_specs"))
 import faulty  # noqa: E402
@@ -98,10 +98,13 @@ def test_contract_breach_deep_in_a_run_is_found_on_the_states_the_engine_held() 
 
 
 def test_parallel_worker_reports_the_located_exception() -> None:
-    from modelcheck.parallel import parallel_bfs
+    from modelcheck.engine.parallel import parallel_bfs
 
-    with pytest.raises(SpecCodeError, match=r"action Inc\(d=\d\) raised ZeroDivisionError"):
+    with pytest.raises(ZeroDivisionError) as info:  # the same exception as in one process, located in the worker
         parallel_bfs(faulty.LateRaisingAction(), workers=2)
+    found = locate(info.value)
+    assert isinstance(found, SpecCodeError) and "action Inc(d=2) raised ZeroDivisionError" in str(found)
+    assert "in state x=148" in str(found)
 
 
 def test_shipped_specs_pass_the_preflight() -> None:

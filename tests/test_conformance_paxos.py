@@ -6,8 +6,8 @@ import pytest
 import z3
 
 from modelcheck import check as model_check
-from proofs.conformance import check
-from proofs.paxos import ANY_TWO, PaxosEncoding, State, _except, same, set_acceptor
+from proofs.paxos.conformance import check
+from proofs.paxos.encoding import ANY_TWO, PaxosEncoding, State, _except, same, set_acceptor
 from spec.paxos import Paxos
 
 

@@ -6,8 +6,8 @@ import pytest
 import z3
 
 from modelcheck import check as model_check
-from proofs.raft import RaftEncoding, RaftZ3State, set_row
-from proofs.raft_conformance import check
+from proofs.raft.conformance import check
+from proofs.raft.encoding import RaftEncoding, RaftZ3State, set_row
 from spec.raft import Raft
 from spec.registry import build
 

@@ -14,6 +14,7 @@ from impl.raft.core import CANDIDATE, FOLLOWER, LEADER, Config, HardState, RaftN
 from impl.raft.log import Entry
 from impl.raft.messages import Message, MsgType, describe_value, message_json, message_line
 from impl.raft.mutations import NONE, Mutations
+from impl.raft.tracing import NO_TRACE, JsonLinesTracer
 from impl.sim.cluster import Faults, SimCluster
 from impl.trace import expand_logs
 
@@ -250,14 +251,14 @@ def test_trace_lines_are_the_standard_json_of_their_events(monkeypatch, describe
         lines.extend(rd.trace)
         return rd
 
-    state_line = RaftNode._state_line
+    state_line = JsonLinesTracer._state_line
 
-    def fresh(self: RaftNode) -> str:  # the leader's cached nextIndex/matchIndex text is never stale
-        line = state_line(self)
-        if self.role == LEADER:
+    def fresh(self: JsonLinesTracer, node: RaftNode) -> str:  # the leader's cached nextIndex/matchIndex: never stale
+        line = state_line(self, node)
+        if node.role == LEADER:
             st = json.loads(line)
-            assert st["nextIndex"] == {str(j): p.next for j, p in self.prs.items()}
-            assert st["matchIndex"] == {str(j): p.match for j, p in self.prs.items()}
+            assert st["nextIndex"] == {str(j): p.next for j, p in node.prs.items()}
+            assert st["matchIndex"] == {str(j): p.match for j, p in node.prs.items()}
         return line
 
     propose = RaftNode.propose
@@ -266,7 +267,7 @@ def test_trace_lines_are_the_standard_json_of_their_events(monkeypatch, describe
     def fresh_proposal(self: RaftNode, data: bytes):  # its own formatting path: checked the same way
         placed = propose(self, data)
         if placed is not None:
-            st = json.loads(self._events[-1])["state"]
+            st = json.loads(self.tracer.lines[-1])["state"]
             assert st["nextIndex"] == {str(j): p.next for j, p in self.prs.items()}
             assert st["matchIndex"] == {str(j): p.match for j, p in self.prs.items()}
             assert st["log"] == {"from": placed[0], "entries": [[placed[1], describe(data)]]}
@@ -274,7 +275,7 @@ def test_trace_lines_are_the_standard_json_of_their_events(monkeypatch, describe
         return placed
 
     monkeypatch.setattr(RaftNode, "ready", recording)
-    monkeypatch.setattr(RaftNode, "_state_line", fresh)
+    monkeypatch.setattr(JsonLinesTracer, "_state_line", fresh)
     monkeypatch.setattr(RaftNode, "propose", fresh_proposal)
     monkeypatch.setattr("impl.sim.cluster.describe_command", describe)
     c = SimCluster(3, seed=3, faults=Faults(drop=0.1, duplicate=0.1, max_delay=9), snapshot_every=7,
@@ -314,3 +315,30 @@ def test_message_line_is_the_standard_json_of_message_json(m):
     """The directly formatted message text equals json's encoding of the reference dict form."""
     assert message_line(m, lambda d: json.dumps(describe_command(d) if len(d) >= 17 else describe_value(d))) == \
         _STD(message_json(m, lambda d: describe_command(d) if len(d) >= 17 else describe_value(d)))
+
+
+def test_the_core_traces_nothing_by_default_and_through_an_injected_tracer():
+    """Tracing is not the core's business: no tracer given, nothing is recorded; a tracer gets every step."""
+    quiet = RaftNode(1, (1,), Config(), rand=lambda a, b: a)
+    assert quiet.tracer is NO_TRACE
+    for _ in range(30):
+        quiet.tick()
+    assert quiet.role == LEADER and quiet.propose(b"x") is not None and quiet.ready().trace == []
+
+    class Names(NO_TRACE.__class__):
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+
+        def event(self, node, action, params, recv, sent) -> None:
+            self.seen.append(action)
+
+        def client_request(self, node, data) -> None:
+            self.seen.append(f"ClientRequest {data!r}")
+
+    names = Names()
+    node = RaftNode(1, (1,), Config(), rand=lambda a, b: a, tracer=names)
+    for _ in range(30):
+        node.tick()
+    node.propose(b"x")
+    assert names.seen[:2] == ["Init", "PreVote"] and names.seen[-1] == "ClientRequest b'x'"
+    assert "BecomeLeader" in names.seen and "ClientRequest b''" in names.seen

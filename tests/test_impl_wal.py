@@ -1,24 +1,30 @@
-"""The write-ahead log: round trips, group commit, torn tails truncated, damaged middles refused, compaction."""
+"""The write-ahead log: round trips, group commit, the unsynced tail cut, damage refused, compaction, format 1."""
 
 from __future__ import annotations
+
+import struct
+import zlib
 
 import pytest
 
 from impl.raft.core import HardState, Ready, Snapshot
 from impl.raft.log import Entry
-from impl.storage.wal import WAL, WALError
+from impl.storage.wal import DATA_START, ENTRIES, WAL, WALError, _entries_payload, _record, check
 
 
-def fill(d, n=20):
-    w = WAL(d)
+def fill(d, n=20, unsynced=0):
+    """n entries synced (one fsync), then ``unsynced`` more written to the OS but never synced."""
+    w = WAL(d, create=True)
     assert w.load() == (None, None, [])
     w.save(Ready(hard_state=HardState(2, 1)))
     for k in range(n):
         w.save(Ready(entries_from=k + 1, entries=[Entry(2, b"e%d" % k)]))
     w.sync()  # one fsync for all of them
     assert w.syncs == 1
-    w.close()
-    return [Entry(2, b"e%d" % k) for k in range(n)]
+    for k in range(n, n + unsynced):
+        w.save(Ready(entries_from=k + 1, entries=[Entry(2, b"e%d" % k)]))
+    w.close()  # a process killed here leaves these in the file, beyond the synced length
+    return [Entry(2, b"e%d" % k) for k in range(n + unsynced)]
 
 
 def test_round_trip_and_overwrite_from_an_index(tmp_path):
@@ -31,71 +37,156 @@ def test_round_trip_and_overwrite_from_an_index(tmp_path):
     assert WAL(tmp_path).load() == (HardState(3, 0), None, entries[:4] + [Entry(3, b"new")])
 
 
-@pytest.mark.parametrize("cut", [1, 5, 9, 15])
-def test_torn_tail_is_truncated_keeping_every_record_before_it(tmp_path, cut):
-    entries = fill(tmp_path)
+def test_a_missing_log_is_refused_unless_the_node_is_new(tmp_path):
+    with pytest.raises(WALError, match=r"wal\.log: missing"):
+        WAL(tmp_path).load()
+    fill(tmp_path)
+    w = WAL(tmp_path)
+    w.load()
+    w.save_snapshot(Snapshot(10, 2, b"state"))
+    w.close()
+    (tmp_path / "wal.log").unlink()  # the snapshot is kept: the hard state (term, vote) would silently go back
+    with pytest.raises(WALError, match=r"wal\.log: missing while snapshot\.bin exists"):
+        WAL(tmp_path, create=True).load()
+
+
+@pytest.mark.parametrize("cut", [1, 5, 9, 30])
+def test_unsynced_tail_is_truncated_keeping_every_record_before_it(tmp_path, cut):
+    entries = fill(tmp_path, unsynced=2)
     path = tmp_path / "wal.log"
     data = path.read_bytes()
-    path.write_bytes(data[:-cut])  # a crash in the middle of the last record
+    path.write_bytes(data[:-cut])  # a crash in the middle of writing the last (unsynced) record
     w = WAL(tmp_path)
     assert w.load() == (HardState(2, 1), None, entries[:-1])
-    last_record = 9 + 12 + 12 + 3  # record header, first index + count, term + length, b"e19"
+    last_record = 13 + 12 + 12 + 3  # record header, first index + count, term + length, b"e21"
     assert w.torn_bytes == last_record - cut
     w.close()
     assert path.stat().st_size == len(data) - last_record
     assert WAL(tmp_path).load()[2] == entries[:-1]  # the truncation itself was durable
 
 
-def test_garbage_last_record_is_a_torn_write(tmp_path):
-    entries = fill(tmp_path)
+def test_garbage_unsynced_record_is_a_torn_write(tmp_path):
+    entries = fill(tmp_path, unsynced=1)
     path = tmp_path / "wal.log"
     data = bytearray(path.read_bytes())
-    data[-1] ^= 0xFF  # the last record's checksum fails, nothing follows it
+    data[-1] ^= 0xFF  # the unsynced record's checksum fails, nothing follows it
     path.write_bytes(bytes(data))
     assert WAL(tmp_path).load()[2] == entries[:-1]
 
 
-def test_damaged_middle_is_refused_with_file_and_offset(tmp_path):
+def test_damage_in_the_last_synced_record_is_refused_not_taken_for_a_torn_write(tmp_path):
     fill(tmp_path)
     path = tmp_path / "wal.log"
     data = bytearray(path.read_bytes())
-    data[40] ^= 0xFF
+    data[-1] ^= 0x01  # today's probe: 3-4 acknowledged writes were cut as a "torn tail"
     path.write_bytes(bytes(data))
-    with pytest.raises(WALError, match=r"wal\.log: checksum mismatch in the record at byte offset \d+") as exc:
+    with pytest.raises(WALError, match=r"wal\.log: damaged record at byte offset \d+, inside the \d+ bytes that "
+                                       r"were synced: payload checksum mismatch"):
         WAL(tmp_path).load()
-    assert "later records follow" in str(exc.value)
     assert path.read_bytes() == bytes(data)  # nothing was changed
+
+
+def test_a_damaged_length_is_detected_not_trusted(tmp_path):
+    fill(tmp_path, unsynced=3)
+    path = tmp_path / "wal.log"
+    data = bytearray(path.read_bytes())
+    length_field = DATA_START + 13 + 16 + 4  # the length of the second record (hard state first)
+    data[length_field] ^= 0x80  # pointing far past the end of the file: the rest looked like a torn tail
+    path.write_bytes(bytes(data))
+    with pytest.raises(WALError, match=f"byte offset {DATA_START + 13 + 16}, .*header checksum mismatch"):
+        WAL(tmp_path).load()
+
+
+def test_a_truncated_synced_log_is_refused(tmp_path):
+    fill(tmp_path)
+    path = tmp_path / "wal.log"
+    path.write_bytes(path.read_bytes()[:-40])  # the last synced record gone entirely
+    with pytest.raises(WALError, match=r"header says \d+ bytes were synced \(truncated"):
+        WAL(tmp_path).load()
+
+
+def test_garbage_for_a_log_is_refused(tmp_path):
+    (tmp_path / "wal.log").write_bytes(b"\xff" * 100)  # first "length" pointed past the end: loaded as empty
+    with pytest.raises(WALError, match="neither header slot"):
+        WAL(tmp_path).load()
+
+
+def test_hard_state_never_goes_back(tmp_path):
+    w = WAL(tmp_path, create=True)
+    w.load()
+    w.save(Ready(hard_state=HardState(5, 2)))
+    w.save(Ready(hard_state=HardState(3, 1)))  # only damage or a bug writes this
+    w.sync()
+    w.close()
+    with pytest.raises(WALError, match="term goes back from 5 to 3"):
+        WAL(tmp_path).load()
 
 
 def test_snapshot_compacts_the_log_and_survives_restart(tmp_path):
     entries = fill(tmp_path)
     w = WAL(tmp_path)
     w.load()
-    size = (tmp_path / "wal.log").stat().st_size
+    size = (tmp_path / "wal.log").stat().st_size - DATA_START
     w.save_snapshot(Snapshot(15, 2, b"state"))
-    assert (tmp_path / "wal.log").stat().st_size < size / 2
+    assert (tmp_path / "wal.log").stat().st_size - DATA_START < size / 2
     w.save(Ready(entries_from=21, entries=[Entry(2, b"more")]))
     w.sync()
     w.close()
     assert WAL(tmp_path).load() == (HardState(2, 1), Snapshot(15, 2, b"state"), entries[15:] + [Entry(2, b"more")])
 
 
-def test_damaged_snapshot_is_refused(tmp_path):
+def _snapshotted(tmp_path):
     fill(tmp_path)
     w = WAL(tmp_path)
     w.load()
     w.save_snapshot(Snapshot(10, 2, b"state"))
     w.close()
-    snap = tmp_path / "snapshot.bin"
+    return tmp_path / "snapshot.bin"
+
+
+def test_damaged_snapshot_is_refused(tmp_path):
+    snap = _snapshotted(tmp_path)
     snap.write_bytes(snap.read_bytes()[:-1] + b"X")
     with pytest.raises(WALError, match="snapshot.bin: snapshot is damaged"):
         WAL(tmp_path).load()
 
 
+def test_deleted_snapshot_is_refused(tmp_path):
+    _snapshotted(tmp_path).unlink()  # today: entries renumbered from 1, no message
+    with pytest.raises(WALError, match=r"records a snapshot at index 10 \(term 2\) but .*snapshot\.bin is missing"):
+        WAL(tmp_path).load()
+
+
+def test_a_snapshot_file_of_another_state_is_refused(tmp_path):
+    snap = _snapshotted(tmp_path)
+    other = tmp_path / "other"
+    w = WAL(other, create=True)
+    w.load()
+    w.save(Ready(hard_state=HardState(2, 1), entries_from=1, entries=[Entry(2, b"x")] * 10))
+    w.save_snapshot(Snapshot(10, 2, b"other state"))  # a valid file, same index and term, other content
+    w.close()
+    snap.write_bytes((other / "snapshot.bin").read_bytes())
+    with pytest.raises(WALError, match="holds index 10 .* with another checksum"):
+        WAL(tmp_path).load()
+
+
+def test_a_newer_snapshot_than_the_log_records_is_adopted(tmp_path):
+    """A crash after the leader's snapshot was installed but before its log record was synced."""
+    entries = fill(tmp_path)
+    newer = tmp_path / "newer"
+    w = WAL(newer, create=True)
+    w.load()
+    w.save(Ready(snapshot=Snapshot(12, 2, b"s12")))
+    w.sync()
+    w.close()
+    (tmp_path / "snapshot.bin").write_bytes((newer / "snapshot.bin").read_bytes())
+    assert WAL(tmp_path).load() == (HardState(2, 1), Snapshot(12, 2, b"s12"), entries[12:])
+
+
 def test_compaction_rewrites_the_log_the_writes_left_without_rereading_it(tmp_path):
     """The log rewritten by save_snapshot is what the records written so far amount to (tracked by save, not
     re-read): truncating overwrites, hard states, a snapshot received from a leader, two compactions."""
-    w = WAL(tmp_path)
+    w = WAL(tmp_path, create=True)
     w.load()
     w.save(Ready(hard_state=HardState(2, 1), entries_from=1, entries=[Entry(1, b"a%d" % k) for k in range(10)]))
     w.save(Ready(entries_from=7, entries=[Entry(2, b"b7"), Entry(2, b"b8")]))  # replaces 7..10
@@ -112,3 +203,40 @@ def test_compaction_rewrites_the_log_the_writes_left_without_rereading_it(tmp_pa
     w.save_snapshot(Snapshot(13, 4, b"s13"))
     w.close()
     assert WAL(tmp_path).load() == (HardState(3, 0), Snapshot(13, 4, b"s13"), [Entry(4, b"d14")])
+
+
+def test_the_commit_index_is_kept_and_a_log_ending_before_it_is_refused(tmp_path):
+    w = WAL(tmp_path, create=True)
+    w.load()
+    es = [Entry(1, b"x%d" % k) for k in range(5)]
+    w.save(Ready(hard_state=HardState(1, 1), entries_from=1, entries=es, committed=list(enumerate(es, 1))[:4]))
+    w.sync()
+    w.close()
+    rep = check(tmp_path)
+    assert (rep.ok, rep.last_index, rep.commit_index, rep.term, rep.errors) == (True, 5, 4, 1, [])
+    w = WAL(tmp_path)
+    w.load()
+    w._buf += _record(ENTRIES, _entries_payload(3, [Entry(1, b"y")]))  # cuts the log to 3: only damage or a bug
+    w.sync()
+    w.close()
+    with pytest.raises(WALError, match="the log ends at index 3 but index 4 was recorded as committed"):
+        WAL(tmp_path).load()
+
+
+def _v1(typ: int, payload: bytes) -> bytes:
+    return struct.pack(">IIB", zlib.crc32(payload, zlib.crc32(bytes((typ,)))), len(payload), typ) + payload
+
+
+def test_a_format_1_log_is_read_when_intact_and_rewritten(tmp_path):
+    body = _v1(1, struct.pack(">QQ", 3, 2)) + _v1(2, struct.pack(">QIQI", 1, 1, 3, 2) + b"v1")
+    (tmp_path / "wal.log").write_bytes(body)
+    assert WAL(tmp_path).load() == (HardState(3, 2), None, [Entry(3, b"v1")])
+    assert (tmp_path / "wal.log").read_bytes()[:8] == b"PXRWAL2\n"
+    assert WAL(tmp_path).load() == (HardState(3, 2), None, [Entry(3, b"v1")])
+
+
+def test_a_damaged_format_1_log_is_refused(tmp_path):
+    body = _v1(1, struct.pack(">QQ", 3, 2)) + _v1(2, struct.pack(">QIQI", 1, 1, 3, 2) + b"v1")
+    (tmp_path / "wal.log").write_bytes(body[:-1])
+    with pytest.raises(WALError, match="format 1 log damaged at byte offset 25"):
+        WAL(tmp_path).load()

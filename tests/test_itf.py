@@ -8,7 +8,16 @@ import pytest
 
 from modelcheck import check
 from modelcheck.cli import main
-from modelcheck.itf import ItfError, assert_replays, from_itf, read_itf, record_types, replay_steps, to_itf, write_itf
+from modelcheck.output.itf import (
+    ItfError,
+    assert_replays,
+    from_itf,
+    read_itf,
+    record_types,
+    replay_steps,
+    to_itf,
+    write_itf,
+)
 from spec.paxos import Paxos, PaxosState
 from spec.registry import build
 

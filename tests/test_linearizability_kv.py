@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from impl.raft.mutations import Mutations
-from modelcheck.audit.raft_history import KVHistoryRun
 from modelcheck.cli import main
+from modelcheck.harness import KVHistoryRun
 from modelcheck.linearizability import check_operations, kv_model, write_history
 
 

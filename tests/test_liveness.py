@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from modelcheck.cli import main
-from modelcheck.liveness import check_property, tarjan
+from modelcheck.engine.liveness import check_property, tarjan
 from spec.core import SF, WF, AlwaysEventually, Eventually, LeadsTo, Spec, SpecError, action, declare
 from spec.dueling import DistinguishedLeader, Dueling
 from spec.paxos import Paxos

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from modelcheck.cli import main
-from modelcheck.graph import StateGraph, explore
-from modelcheck.liveness import check_property
-from modelcheck.replay import validate_trace
+from modelcheck.engine.graph import StateGraph, explore
+from modelcheck.engine.liveness import check_property
+from spec.behaviour import validate_trace
 from spec.core import Fair, Spec, SpecError
 from spec.raft import CANDIDATE, LEADER, Raft
 from spec.raft_live import committed_or_gone, pending_own_entry, raft_fairness, weak_delivery_fairness

@@ -6,8 +6,8 @@ import pytest
 
 from modelcheck import DEADLOCK, OK, VIOLATION, Result, check
 from modelcheck.cli import main
-from modelcheck.parallel import parallel_bfs
-from modelcheck.replay import validate_trace
+from modelcheck.engine.parallel import parallel_bfs
+from spec.behaviour import validate_trace
 from spec.core import Spec, action, invariant
 from spec.paxos import Paxos
 from spec.raft import Raft

@@ -7,9 +7,9 @@ import shutil
 import pytest
 
 from modelcheck.cli import main
-from proofs.cti import extract, render
 from proofs.logic import COUNTEREXAMPLE, PROVED, discharge, fragment
-from proofs.paxos import ANY_TWO, IGNORE_VOTES, PHASE1_PHASE2, PHASE2_ONLY, PaxosEncoding
+from proofs.paxos.cti import extract, render
+from proofs.paxos.encoding import ANY_TWO, IGNORE_VOTES, PHASE1_PHASE2, PHASE2_ONLY, PaxosEncoding
 
 TIMEOUT_MS = 60_000
 

@@ -8,8 +8,8 @@ import pytest
 
 from modelcheck.cli import main
 from proofs.logic import COUNTEREXAMPLE, PROVED, Obligation, discharge
-from proofs.raft import ACTION_LABELS, RaftEncoding
-from proofs.raft_cti import extract, to_dot
+from proofs.raft.cti import extract, to_dot
+from proofs.raft.encoding import ACTION_LABELS, RaftEncoding
 
 TIMEOUT_MS = 60_000
 

@@ -8,7 +8,7 @@ import pytest
 
 from modelcheck import OK, VIOLATION, check
 from modelcheck.cli import main
-from modelcheck.replay import validate_trace
+from spec.behaviour import validate_trace
 from spec.core import SpecError
 from spec.paxos import Paxos, read_quorum_file
 from spec.paxos_variants import Flexible

@@ -14,7 +14,7 @@ import pytest
 
 from modelcheck import OK, VIOLATION, Result, check
 from modelcheck.cli import main
-from modelcheck.replay import validate_trace
+from spec.behaviour import validate_trace
 from spec.core import Spec, SpecError
 from spec.raft import (
     CANDIDATE,

@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from modelcheck import OK, VIOLATION, check
-from modelcheck.itf import assert_replays, read_itf, replay_steps
-from modelcheck.replay import ReplayError, validate_trace
+from modelcheck.output.itf import assert_replays, read_itf, replay_steps
+from spec.behaviour import ReplayError, validate_trace
 from spec.catalog import constructor_bounds, model, select
 from spec.core import invariant
 from spec.raft import Raft

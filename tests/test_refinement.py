@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from modelcheck import check
 from modelcheck.cli import main
-from modelcheck.refinement import check_refinement
+from modelcheck.engine.refinement import check_refinement
 from spec.consensus import Consensus
 from spec.paxos import Paxos
 from spec.refinements import refinement

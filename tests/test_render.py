@@ -6,8 +6,8 @@ import re
 
 from modelcheck import check
 from modelcheck.cli import main
-from modelcheck.graph import explore
-from modelcheck.render import graph_dot, msc_dot, table_dot
+from modelcheck.engine.graph import explore
+from modelcheck.output.render import graph_dot, msc_dot, table_dot
 from spec.registry import build
 
 

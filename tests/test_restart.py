@@ -6,7 +6,7 @@ import pytest
 
 from modelcheck import OK, VIOLATION, check
 from modelcheck.cli import main
-from modelcheck.replay import validate_trace
+from spec.behaviour import validate_trace
 from spec.core import SpecError
 from spec.paxos import M1A, M2B, NONE, Paxos, PaxosRestartState, PaxosState
 from spec.paxos_variants import Amnesia, VolatilePromise

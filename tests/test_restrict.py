@@ -10,7 +10,7 @@ import pytest
 
 from modelcheck import OK, VIOLATION, check
 from modelcheck.cli import main
-from modelcheck.replay import validate_trace
+from spec.behaviour import validate_trace
 from spec.core import SpecError
 from spec.raft import LEADER, Raft
 from spec.registry import entry

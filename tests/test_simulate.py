@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from modelcheck import OK, VIOLATION, check
 from modelcheck.cli import main
-from modelcheck.dfs import dfs
-from modelcheck.graph import explore
-from modelcheck.replay import validate_trace
-from modelcheck.simulate import simulate
+from modelcheck.engine.dfs import dfs
+from modelcheck.engine.graph import explore
+from modelcheck.engine.simulate import simulate
+from spec.behaviour import validate_trace
 from spec.paxos import Paxos
 from spec.registry import build
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from modelcheck.explain import summary
-from modelcheck.replay import validate_trace
-from modelcheck.result import VIOLATION, Result
-from modelcheck.stateful import InvariantViolation, run_spec, spec_machine
+from modelcheck.engine.explain import summary
+from modelcheck.engine.result import VIOLATION, Result
+from modelcheck.engine.stateful import InvariantViolation, run_spec, spec_machine
+from spec.behaviour import validate_trace
 from spec.core import Spec, action, invariant
 from spec.registry import entries, load_user_spec, spec_class
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 
 from modelcheck import VIOLATION, check
-from modelcheck.replay import validate_trace
+from spec.behaviour import validate_trace
 from spec.paxos import Paxos
 from spec.paxos_variants import IgnoreVotes
 from spec.registry import build

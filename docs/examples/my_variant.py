@@ -8,7 +8,7 @@ name and parameters, returning the successor state or None) or one parameter (a
 class attribute or a helper method such as ``shows_safe``).  The base spec's other
 actions, its invariants and its bounds (``--acceptors``, ``--max-ballot``, ...) are
 inherited, so the checker, ``paxraft variants``-style verdicts and the Hypothesis
-adapter (modelcheck/stateful.py) all work on it unchanged.
+adapter (modelcheck/engine/stateful.py) all work on it unchanged.
 """
 
 from spec.paxos import M1B, NONE, Paxos, PaxosState

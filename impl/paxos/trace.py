@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from impl.paxos.core import Msg
+from spec.trace_format import FORMAT, VERSION
 
 FIELDS = ("bal", "acc", "mbal", "mval", "val")
 
@@ -24,8 +25,8 @@ class NodeTracer:
         self.clock = 0
         self.seq = 0
         self.header = {
-            "format": "paxraft-trace",
-            "version": 1,
+            "format": FORMAT,
+            "version": VERSION,
             "node": node,
             "nodes": nodes,
             "spec": "paxos",

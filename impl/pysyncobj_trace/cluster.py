@@ -116,7 +116,7 @@ def node_main(argv: list[str]) -> int:
                   "done": done, "failed": failed, "issued": issued, "finished": done + failed >= o.writes}
             status.with_name(status.name + ".tmp").write_text(json.dumps(st))
             os.replace(status.with_name(status.name + ".tmp"), status)
-    obj._px.f.close()
+    obj._px.out.close()
     return 0
 
 

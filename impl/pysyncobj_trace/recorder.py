@@ -12,12 +12,12 @@ The abstraction function (PySyncObj -> raft.tla):
   while log compaction is off); raft.tla's log starts empty. Spec index = PySyncObj index - 1,
   so ``commitIndex``, ``matchIndex``, ``prevLogIdx``, ``last_log_index`` and
   ``commit_index`` are shifted by one, and the term-0 entry is raft.tla's "index 0, term 0".
-- PySyncObj's terms start at 0, raft.tla's at 1: spec term = PySyncObj term + 1 (for
-  ``currentTerm``, every entry's term and every message's term).
+- PySyncObj's terms start at 0, raft.tla's at 1: the header declares ``term_offset: 1`` and
+  the terms are written as PySyncObj has them (the audit adds 1 to every term).
 - Values: the no-op is ``"noop"``; a command is ``"x<crc32 hex>"`` of its bytes.
-- ``votesGranted``/``votesResponded`` (PySyncObj keeps only a count, ``__votesCount``) are the
-  set of senders of the ``response_vote`` messages it counted, plus itself; PySyncObj sends no
-  denials, so the two sets are equal.
+- ``votesGranted`` is a count (PySyncObj keeps only ``__votesCount``): the senders of the
+  ``response_vote`` messages it counted, plus itself. ``votesResponded`` is not reported (PySyncObj
+  sends no denials); the audit accepts any value the spec allows for it.
 
 Each PySyncObj step becomes the raft.tla steps it performs, in order (none is left out):
 
@@ -49,7 +49,6 @@ refuses (``AppendEntriesChunk``, ``InstallSnapshot``), not hidden; the runner ke
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -58,9 +57,11 @@ from typing import Any
 from pysyncobj import SyncObj
 from pysyncobj.syncobj import _COMMAND_TYPE, _RAFT_STATE
 
+from impl import trace
+
 ROLE = {_RAFT_STATE.FOLLOWER: "Follower", _RAFT_STATE.CANDIDATE: "Candidate", _RAFT_STATE.LEADER: "Leader"}
 RAFT_TYPES = frozenset({"request_vote", "response_vote", "append_entries", "next_node_idx"})
-META = "_px"  # the field added to each Raft message: [source, boot, seq, clock, sender's spec term]
+META = "_px"  # the field added to each Raft message: [source, boot, seq, clock, sender's term]
 NOOP = bytes([_COMMAND_TYPE.NO_OP])
 
 
@@ -70,16 +71,13 @@ def value_name(command: bytes) -> str:
 
 
 class Recorder:
-    """Builds and writes one PySyncObj node's events; holds back its replies until they are written."""
+    """Maps one PySyncObj node's steps to events (written by the kit's recorder); holds back its replies."""
 
     def __init__(self, path: str | Path, me: int, nodes: list[int], ids: dict[str, int]) -> None:
         self.me, self.ids = me, ids
-        self.f = open(path, "a", encoding="utf-8")  # noqa: SIM115 (open while the node runs)
-        header = {"format": "paxraft-trace", "version": 1, "node": me, "nodes": sorted(nodes), "spec": "raft",
-                  "implementation": "pysyncobj 0.3.17"}
-        self._write(header)
+        # PySyncObj's terms start at 0: declared once in the header, the audit adds 1 to every term
+        self.out = trace.Recorder(path, me, nodes, spec="raft", implementation="pysyncobj 0.3.17", term_offset=1)
         self.obj: TracedSyncObj | None = None
-        self.clock = self.seq = 0
         self.ctx: str | None = None  # "tick" while _onTick runs its own steps, "recv" while a message is handled
         self.recv: tuple[int, dict[str, Any]] | None = None  # (sender id, message) being handled
         self.recv_done = False  # the handled message's events were written already (it made the node leader)
@@ -87,32 +85,26 @@ class Recorder:
         self.before: dict[str, Any] = {}
         self.outbox: list[tuple[Any, dict[str, Any]]] = []  # replies held back until their event is written
         self.granted: set[int] = set()
-        self.last_log: list[list[Any]] = []
         self.last_commit = 0
         self.send: Callable[[Any, dict[str, Any]], Any] = lambda node, m: None
-        self.events = 0
 
     # -- the abstraction function ----------------------------------------------------------
-    def _write(self, rec: dict[str, Any]) -> None:
-        self.f.write(json.dumps(rec, separators=(",", ":")) + "\n")
-        self.f.flush()  # to the OS: a SIGKILL after this loses nothing
-
     def raw(self, name: str) -> Any:
         """A private attribute of SyncObj (``__x`` is stored as ``_SyncObj__x``)."""
         return getattr(self.obj, "_SyncObj__" + name)
 
     def log(self) -> list[list[Any]]:
-        """The log in spec form: without the index-1 term-0 no-op, terms + 1."""
+        """The log in spec form: without the index-1 term-0 no-op (terms as PySyncObj numbers them)."""
         journal = self.raw("raftLog")
         if journal[0][1] != 1 or journal[0][2] != 0:
             raise RuntimeError("PySyncObj compacted its log; the trace maps only uncompacted logs")
-        return [[t + 1, value_name(c)] for c, _, t in journal[1:]]
+        return [[t, value_name(c)] for c, _, t in journal[1:]]
 
     def state(self) -> dict[str, Any]:
-        """The node's raft.tla variables now (spec numbering)."""
+        """The node's raft.tla variables now (spec indexes, PySyncObj terms)."""
         role = self.raw("raftState")
         voted = self.raw("votedForNodeId")
-        st: dict[str, Any] = {"currentTerm": self.raw("raftCurrentTerm") + 1, "state": ROLE[role],
+        st: dict[str, Any] = {"currentTerm": self.raw("raftCurrentTerm"), "state": ROLE[role],
                               "votedFor": None if voted is None else self.ids[voted], "log": self.log(),
                               "commitIndex": self.raw("raftCommitIndex") - 1}
         if role == _RAFT_STATE.LEADER:
@@ -120,25 +112,23 @@ class Recorder:
             st["matchIndex"] = {str(self.ids[n.id]): max(0, m - 1) for n, m in match.items()}
             st["nextIndex"] = {str(self.ids[n.id]): max(1, x - 1) for n, x in nxt.items()}
         elif role == _RAFT_STATE.CANDIDATE:
-            st["votesResponded"] = st["votesGranted"] = sorted(self.granted)
+            st["votesGranted"] = len(self.granted)  # PySyncObj keeps a count (it sends no denials)
         return st
 
-    def message(self, m: dict[str, Any], src: int, dst: int) -> dict[str, Any]:
-        """A PySyncObj message (tagged with ``META``) in the trace's raft.tla vocabulary."""
-        _, boot, seq, clock, term = m[META]
-        out: dict[str, Any] = {"id": [src, boot, seq], "clock": clock, "msource": src, "mdest": dst, "mterm": term}
+    def message(self, m: dict[str, Any], dst: int) -> dict[str, Any]:
+        """A PySyncObj message in the trace's raft.tla vocabulary (the recorder adds id, clock, source, term)."""
+        out: dict[str, Any] = {"mdest": dst}
         t = m["type"]
         if t == "request_vote":
             idx = m["last_log_index"]
-            out.update(type="RequestVoteRequest", mlastLogIndex=idx - 1,
-                       mlastLogTerm=0 if idx == 1 else m["last_log_term"] + 1)
+            out.update(type="RequestVoteRequest", mlastLogIndex=idx - 1, mlastLogTerm=m["last_log_term"])
         elif t == "response_vote":
             out.update(type="RequestVoteResponse", mvoteGranted=True)
         elif t == "append_entries":
             prev = m.get("prevLogIdx")
             out.update(type="AppendEntriesRequest", mprevLogIndex=None if prev is None else prev - 1,
-                       mprevLogTerm=0 if prev == 1 else (m.get("prevLogTerm") or 0) + 1,
-                       mentries=[[e[2] + 1, value_name(e[0])] for e in m.get("entries", [])],
+                       mprevLogTerm=m.get("prevLogTerm") or 0,
+                       mentries=[[e[2], value_name(e[0])] for e in m.get("entries", [])],
                        mcommitIndex=m["commit_index"] - 1)
         else:  # next_node_idx: PySyncObj's AppendEntries response
             ok = bool(m["success"])
@@ -150,31 +140,17 @@ class Recorder:
     def emit(self, action: str, params: dict[str, Any] | None = None, recv: tuple[int, dict[str, Any]] | None = None,
              sent: list[tuple[Any, dict[str, Any]]] = (), state: dict[str, Any] | None = None) -> None:  # type: ignore[assignment]
         """Write one event (state: now, unless given) and then put its messages on the wire."""
-        self.clock = max(self.clock, recv[1][META][3] if recv else 0) + 1
         st = state if state is not None else self.state()
-        log = st["log"]
-        old = self.last_log
-        k = 0
-        top = min(len(old), len(log))
-        while k < top and old[k] == log[k]:
-            k += 1
-        st = dict(st, log={"from": k + 1, "entries": log[k:]})
-        self.last_log = log
         self.last_commit = st["commitIndex"]
-        out = []
-        for node, m in sent:
-            self.seq += 1
-            dst = self.me if node is None else self.ids[node.id]
-            m[META] = [self.me, 0, self.seq, self.clock, st["currentTerm"]]
-            out.append(self.message(m, self.me, dst))
-        ev: dict[str, Any] = {"node": self.me, "clock": self.clock, "action": action, "params": params or {}}
+        got = None
         if recv is not None:
-            ev["recv"] = self.message(recv[1], recv[0], self.me)
-        ev["sent"] = out
-        ev["state"] = st
-        self._write(ev)
-        self.events += 1
-        for node, m in sent:
+            src, m = recv
+            _, boot, seq, clock, term = m[META]
+            got = {"id": [src, boot, seq], "clock": clock, "msource": src, "mterm": term, **self.message(m, self.me)}
+        out = [self.message(m, self.me if node is None else self.ids[node.id]) for node, m in sent]
+        self.out.event(action, params, state=st, recv=got, sent=out)
+        for (node, m), o in zip(sent, out):
+            m[META] = [*o["id"], o["clock"], o["mterm"]]
             if node is not None:  # None: a message to itself (its own vote), never on the wire
                 self.send(node, m)
 
@@ -194,7 +170,7 @@ class Recorder:
             return
         t, j = m["type"], {"j": sender}
         if t in ("request_vote", "append_entries"):
-            term = m["term"] + 1
+            term = m["term"]
             if term < a0["currentTerm"]:
                 self.emit("DropMessage", j, r, replies)
                 return
@@ -239,7 +215,7 @@ class Recorder:
         assert obj is not None
         st = self.state()
         self.granted = set()
-        bare = dict(self._bare(st), votedFor=None, votesResponded=[], votesGranted=[])
+        bare = dict(self._bare(st), votedFor=None, votesGranted=0)
         self.emit("Timeout", state=bare)
         rv = {"type": "request_vote", "term": self.raw("raftCurrentTerm"),
               "last_log_index": self.raw("raftLog")[-1][1], "last_log_term": self.raw("raftLog")[-1][2]}

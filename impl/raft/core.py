@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from impl.raft.log import Entry, RaftLog
-from impl.raft.messages import HEARTBEAT, SUCCESS, TRANSFER, Message, MsgType, describe_value, message_line
+from impl.raft.messages import HEARTBEAT, SUCCESS, TRANSFER, Message, MsgType, describe_value
 from impl.raft.mutations import NONE, Mutations
+from impl.raft.tracing import NO_TRACE, JsonLinesTracer, Tracer
 
 FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
 ROLE_NAMES = ("Follower", "Candidate", "Leader")
@@ -33,7 +34,6 @@ RV_REQ, RV_RESP = MsgType.RequestVoteRequest, MsgType.RequestVoteResponse
 AE_REQ, AE_RESP = MsgType.AppendEntriesRequest, MsgType.AppendEntriesResponse
 PV_REQ, PV_RESP = MsgType.PreVoteRequest, MsgType.PreVoteResponse
 TIMEOUT_NOW, SNAP_REQ = MsgType.TimeoutNow, MsgType.InstallSnapshotRequest
-_json_str: Callable[[str], str] = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]  # the C one
 _new_tuple = tuple.__new__
 
 
@@ -48,7 +48,7 @@ class Config:
     max_batch_entries: int = 1024  # entries per AppendEntries
     max_batch_bytes: int = 1 << 20  # bytes of entry data per AppendEntries
     max_inflight: int = 32  # unacknowledged AppendEntries per follower (pipelining window)
-    trace: bool = True  # build trace events
+    trace: bool = False  # build trace events (JSON lines, Ready.trace) when no tracer is given
 
 
 class HardState(NamedTuple):
@@ -115,7 +115,8 @@ class RaftNode:
     def __init__(self, node_id: int, nodes: Iterable[int], config: Config = Config(), *,
                  rand: Callable[[int, int], int], hard_state: HardState | None = None,
                  entries: Iterable[Entry] = (), snapshot: Snapshot | None = None, boot: int = 0, clock: int = 0,
-                 mutations: Mutations = NONE, describe: Callable[[bytes], str] = describe_value) -> None:
+                 mutations: Mutations = NONE, describe: Callable[[bytes], str] = describe_value,
+                 tracer: Tracer | None = None) -> None:
         self.id = node_id
         self.nodes = tuple(sorted(nodes))
         if node_id not in self.nodes:
@@ -125,7 +126,10 @@ class RaftNode:
         self.cfg = config
         self.rand = rand
         self.mut = mutations
-        self.describe = describe
+        self.describe = describe  # an entry's value as the trace names it
+        # no tracer given: the JSON-lines tracer when the config asks for a trace, else none (the no-op)
+        self.tracer = tracer if tracer is not None else JsonLinesTracer() if config.trace else NO_TRACE
+        self.tracer.bind(self)
         self.boot, self.clock, self.seq = boot, clock, 0
         fresh = hard_state is None and snapshot is None
         hs = hard_state or HardState(1, 0)  # raft.tla: currentTerm starts at 1
@@ -154,14 +158,12 @@ class RaftNode:
         self._rounds: deque[tuple[int, int, list[Any], set[int]]] = deque()  # (ctx, index, tokens, acks)
         self._reads_done: list[tuple[Any, int]] = []
         self._out: list[Message] = []
-        self._events: list[str] = []  # trace events as JSON lines
-        self._jcache: dict[bytes, str] = {}
-        # the leader's nextIndex/matchIndex in trace JSON, reused by the events (one per proposal) until
-        # they may change: set to None after every change of Progress.next/match (_become_leader,
-        # _send_append, _handle_append_response, which alone calls Progress.probe) before the next event
-        self._prs_json: str | None = None
+        # for tracers (impl.raft.tracing): nextIndex/matchIndex may have changed (set after every change of
+        # Progress.next/match: _become_leader, _send_append, _handle_append_response, which alone calls
+        # Progress.probe); the log starts with a snapshot the trace has not shown yet
+        self.prs_dirty = True
+        self.snapshot_changed = bool(snapshot)
         self._pending_snapshot: Snapshot | None = None
-        self._trace_snapshot = bool(snapshot)
         self._emit("Init" if fresh else "Restart", {})
 
     # -- helpers ------------------------------------------------------------------------------
@@ -174,64 +176,13 @@ class RaftNode:
         return Message(typ, self.id, dst, kw.pop("term", self.term), boot=self.boot, seq=self.seq,
                        clock=self.clock + 1, **kw)
 
-    def _jdesc(self, data: bytes) -> str:
-        """An entry's trace value as a JSON string literal. Cached by the command bytes: a leader
-        describes each entry for its ClientRequest, its log delta and every AppendEntries, a
-        follower for the request it receives and its log delta."""
-        s = self._jcache.get(data)
-        if s is None:
-            if len(self._jcache) >= 4096:
-                self._jcache.clear()
-            s = self._jcache[data] = _json_str(self.describe(data))
-        return s
-
-    def _state_line(self) -> str:
-        """The node's abstract state (the trace's ``state``) as compact JSON; consumes the log delta."""
-        log = self.log
-        last = log.last_index()
-        snap = self._trace_snapshot
-        frm = log.offset + 1 if snap else max(min(log.changed_from, last + 1), log.offset + 1)
-        jd = self._jdesc
-        ents = ",".join([f"[{e.term},{jd(e.data)}]" for e in log.slice(frm, last)]) if frm <= last else ""
-        if snap:
-            ents += f'],"snapshot":[{log.offset},{log.offset_term}'
-            self._trace_snapshot = False
-        log.changed_from = last + 1
-        s = (f'{{"currentTerm":{self.term},"state":"{ROLE_NAMES[self.role]}","votedFor":{self.vote or "null"},'
-             f'"log":{{"from":{frm},"entries":[{ents}]}},"commitIndex":{self.commit}')
-        if self.role == LEADER:
-            pj = self._prs_json
-            if pj is None:  # recomputed only after nextIndex/matchIndex may have changed (see _prs_json)
-                prs = self.prs.items()
-                nxt = ",".join([f'"{j}":{p.next}' for j, p in prs])
-                match = ",".join([f'"{j}":{p.match}' for j, p in prs])
-                pj = self._prs_json = f',"nextIndex":{{{nxt}}},"matchIndex":{{{match}}}}}'
-            return s + pj
-        if self.role == CANDIDATE:
-            return (f'{s},"votesResponded":[{",".join(map(str, sorted(self.votes_responded)))}],'
-                    f'"votesGranted":[{",".join(map(str, sorted(self.votes_granted)))}]}}')
-        return s + "}"
-
-    def _emit(self, action: str, params: dict[str, Any] | str, recv: Message | None = None,
+    def _emit(self, action: str, params: dict[str, Any], recv: Message | None = None,
               sent: list[Message] | tuple[Message, ...] = ()) -> None:
-        """Close one protocol step: advance the Lamport clock, record the event, route the messages.
-
-        The event is recorded as its JSON line (format: docs/trace-format.md), formatted here while
-        the state is at hand; ``Ready.events`` parses lines only for callers that want dicts.
-        ``params`` is a dict of ints and strings, or already JSON (the hot ClientRequest)."""
+        """Close one protocol step: advance the Lamport clock, tell the tracer, route the messages."""
         self.clock = (max(self.clock, recv.clock) if recv is not None else self.clock) + 1
         if sent and recv is not None and sent[0].clock != self.clock:  # sent before the receive clock was known
             sent = [m._replace(clock=self.clock) for m in sent]
-        if self.cfg.trace:
-            if type(params) is not str:
-                params = "{" + ",".join([f'"{k}":{v}' if type(v) is int else f'"{k}":{_json_str(v)}'
-                                         for k, v in params.items()]) + "}"
-            jd = self._jdesc
-            line = f'{{"node":{self.id},"clock":{self.clock},"action":"{action}","params":{params}'
-            if recv is not None:
-                line += ',"recv":' + message_line(recv, jd)
-            sent_json = ",".join([message_line(m, jd) for m in sent]) if sent else ""
-            self._events.append(f'{line},"sent":[{sent_json}],"state":{self._state_line()}}}')
+        self.tracer.event(self, action, params, recv, sent)
         for m in sent:
             if m.dst == self.id:
                 self.step(m)  # the node's own vote: a message to itself, handled at once
@@ -310,18 +261,8 @@ class RaftNode:
         log = self.log
         index = log.last_index() + 1
         log.append([_new_tuple(Entry, (self.term, data))])  # Entry(term, data) without a Python-level __new__
-        pj = self._prs_json
-        if pj is not None and log.changed_from == index and not self._trace_snapshot and self.cfg.trace:
-            # the hot path (one event per proposal): the same text as _emit + _state_line, in one f-string
-            self.clock += 1
-            log.changed_from = index + 1
-            v = self._jdesc(data)
-            self._events.append(
-                f'{{"node":{self.id},"clock":{self.clock},"action":"ClientRequest","params":{{"v":{v}}},"sent":[],'
-                f'"state":{{"currentTerm":{self.term},"state":"Leader","votedFor":{self.vote or "null"},'
-                f'"log":{{"from":{index},"entries":[[{self.term},{v}]]}},"commitIndex":{self.commit}{pj}}}')
-        else:
-            self._emit("ClientRequest", '{"v":' + self._jdesc(data) + "}" if self.cfg.trace else "")
+        self.clock += 1  # raft.tla ClientRequest: a step that sends nothing
+        self.tracer.client_request(self, data)
         self._broadcast = True
         return index, self.term
 
@@ -464,10 +405,11 @@ class RaftNode:
         self.heartbeat_elapsed = self.election_elapsed = 0
         nxt = self.log.last_index() + 1
         self.prs = {j: Progress(nxt) for j in self.peers}
-        self._prs_json = None
+        self.prs_dirty = True
         self._emit("BecomeLeader", {})
         self.log.append([Entry(self.term, b"")])  # the no-op that lets this term commit (and reads start)
-        self._emit("ClientRequest", {"v": self.describe(b"")} if self.cfg.trace else "")
+        self.clock += 1
+        self.tracer.client_request(self, b"")
         self._broadcast = True
 
     def _send_timeout_now(self, j: int) -> None:
@@ -521,7 +463,7 @@ class RaftNode:
                 return
             pr.inflight.append(hi)
             pr.next = hi + 1
-            self._prs_json = None
+            self.prs_dirty = True
 
     def _handle_append(self, m: Message) -> None:
         """raft.tla HandleAppendEntriesRequest for a whole batch."""
@@ -584,7 +526,7 @@ class RaftNode:
                 self.log.compact(m.index, m.log_term)  # keep the matching suffix: we may have acknowledged it
             else:
                 self.log.restore(m.index, m.log_term)
-            self._trace_snapshot = True
+            self.snapshot_changed = True
             self.commit = self.applied = m.index
             self.snapshot = self._pending_snapshot = Snapshot(m.index, m.log_term, m.snapshot)
         r = self._msg(AE_RESP, m.src, index=self.commit, flags=SUCCESS)
@@ -597,7 +539,7 @@ class RaftNode:
             return
         pr = self.prs[j]
         pr.active = True
-        self._prs_json = None
+        self.prs_dirty = True
         last = self.log.last_index()
         if m.success:
             if m.index > pr.match:
@@ -658,7 +600,7 @@ class RaftNode:
     # -- output ---------------------------------------------------------------------------------
     def has_ready(self) -> bool:
         """Whether :meth:`ready` has anything to hand out."""
-        return bool(self._out or self._events or self._broadcast or self._reads_new or self._reads_done
+        return bool(self._out or self.tracer.has_events() or self._broadcast or self._reads_new or self._reads_done
                     or self.commit > self.applied or self.log.unstable_from <= self.log.last_index()
                     or (self.term, self.vote) != self._persisted_hs or self._pending_snapshot)
 
@@ -687,7 +629,7 @@ class RaftNode:
             self.applied = self.commit
         rd.messages, self._out = self._out, []
         rd.reads, self._reads_done = self._reads_done, []
-        rd.trace, self._events = self._events, []
+        rd.trace = self.tracer.take()
         return rd
 
     def advance(self, rd: Ready) -> None:

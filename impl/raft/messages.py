@@ -212,9 +212,13 @@ def frame_with_key(payload: bytes, key: bytes) -> bytes:
 class FrameDecoder:
     """Incremental frame reader: feed bytes, get authenticated payloads; raises :class:`WireError`."""
 
-    def __init__(self, secret: bytes, max_frame: int = MAX_FRAME) -> None:
+    def __init__(self, secret: bytes, max_frame: int = MAX_FRAME, first_max: int | None = None) -> None:
         self.key = mac_key(secret)
         self.max_frame = max_frame
+        # the first frame (a hello, before the other side has proved it knows the secret) may be held to a
+        # smaller size, so that an unauthenticated connection cannot make us buffer a large frame
+        self.first_max = max_frame if first_max is None else first_max
+        self.frames = 0
         self.buf = bytearray()  # an incomplete frame carried over to the next feed
 
     def feed(self, data: bytes) -> list[bytes]:
@@ -227,10 +231,11 @@ class FrameDecoder:
         out = []
         pos, n = 0, len(buf)
         key, blake, unpack = self.key, hashlib.blake2b, _LEN.unpack_from
+        limit = self.max_frame if self.frames else self.first_max
         while n - pos >= 4:
             (length,) = unpack(buf, pos)
-            if length > self.max_frame or length < TAG:
-                raise WireError(f"frame length {length} outside {TAG}..{self.max_frame}")
+            if length > limit or length < TAG:
+                raise WireError(f"frame length {length} outside {TAG}..{limit}")
             end = pos + 4 + length
             if end > n:
                 break
@@ -238,7 +243,9 @@ class FrameDecoder:
             if not hmac.compare_digest(bytes(buf[end - TAG : end]), blake(payload, key=key, digest_size=TAG).digest()):
                 raise WireError("frame MAC does not match the cluster secret")
             out.append(payload)
+            limit = self.max_frame
             pos = end
+        self.frames += len(out)
         if buf is self.buf:
             del self.buf[:pos]
         elif pos < n:

@@ -3,6 +3,9 @@
 ``DIR/cluster.json`` holds the nodes' ports, the cluster secret and the settings; each node
 keeps its data in ``DIR/node-<id>/`` (write-ahead log, snapshot, trace, log output, pid file).
 Starting an existing cluster again reuses all of it, so a restarted node keeps its data.
+The folder and ``cluster.json`` (it holds the secret) are private to their owner (0700, 0600);
+a folder or file owned by another user or writable by others is refused. A pid file names the
+process and its start time, so a signal never reaches a process that merely reuses the pid.
 """
 
 from __future__ import annotations
@@ -21,8 +24,47 @@ from typing import Any
 
 import impl
 from impl.kv.client import KVClient
+from impl.raft.rejoin import REJOINING
+from impl.storage.wal import WAL
 
 ROOT = Path(impl.__file__).resolve().parent.parent
+
+
+class ClusterError(Exception):
+    """The cluster folder cannot be used as it is (one line for the user)."""
+
+
+_RESERVED: dict[Path, list[socket.socket]] = {}  # ports held for a new cluster's nodes until they listen
+
+
+def reserve_ports(n: int) -> list[socket.socket]:
+    """``n`` ports bound (not listening) with SO_REUSEPORT: no other process can take them, and the nodes,
+    binding with SO_REUSEPORT too, take them over; closed once the nodes listen (no window between)."""
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+    return socks
+
+
+def release_ports(directory: Path) -> None:
+    """Close the sockets that held a new cluster's ports."""
+    for s in _RESERVED.pop(directory.resolve(), []):
+        s.close()
+
+
+def check_private(path: Path) -> None:
+    """Refuse a folder or file that another user owns or that others may write (it holds the secret)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return
+    if st.st_uid != os.getuid():
+        raise ClusterError(f"{path}: owned by uid {st.st_uid}, not by you (uid {os.getuid()}); refusing to use it")
+    if st.st_mode & 0o022:
+        raise ClusterError(f"{path}: writable by others (mode {st.st_mode & 0o777:o}); refusing to use it")
 
 
 def free_ports(n: int) -> list[int]:
@@ -39,60 +81,136 @@ def free_ports(n: int) -> list[int]:
 
 
 def create(directory: Path, nodes: int, **settings: Any) -> dict[str, Any]:
-    """Write ``cluster.json`` for a new cluster (fresh ports and secret)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    desc = {"nodes": {str(i + 1): p for i, p in enumerate(free_ports(nodes))}, "secret": os.urandom(32).hex(),
+    """Write ``cluster.json`` for a new cluster (fresh ports and secret) and each node's empty log."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    check_private(directory)
+    socks = reserve_ports(nodes)
+    _RESERVED[directory.resolve()] = socks
+    desc = {"nodes": {str(i + 1): s.getsockname()[1] for i, s in enumerate(socks)}, "secret": os.urandom(32).hex(),
             "fsync": True, "trace": True, "tick_ms": 10, "election_ticks": 20, "heartbeat_ticks": 2,
             "pre_vote": True, "check_quorum": True, "snapshot_every": 20_000}
     desc.update(settings)
-    (directory / "cluster.json").write_text(json.dumps(desc, indent=1) + "\n")
+    for i in range(1, nodes + 1):
+        init_node(directory, i)
+    fd = os.open(directory / "cluster.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(json.dumps(desc, indent=1) + "\n")
     return desc
 
 
+def init_node(directory: Path, node: int) -> None:
+    """A node's folder and empty log (a node whose log is missing later is refused: it lost its state)."""
+    home = directory / f"node-{node}"
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    WAL(home / "wal", create=True).load()
+
+
+def load(directory: Path) -> dict[str, Any]:
+    """``cluster.json``, after checking that it and its folder are private to us."""
+    check_private(directory)
+    path = directory / "cluster.json"
+    check_private(path)
+    try:
+        desc = json.loads(path.read_text())
+        {int(k): int(v) for k, v in desc["nodes"].items()}
+        bytes.fromhex(desc["secret"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ClusterError(f"{path}: not a usable cluster description ({exc})") from exc
+    return desc
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state first), or None."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def write_pid(path: Path, pid: int) -> None:
+    """Record a node's pid with its start time (field 22 of /proc/PID/stat), so a reused pid is told apart."""
+    st = _proc_stat(pid)
+    path.write_text(f"{pid} {st[19] if st else 0}\n")
+
+
+def _is_our_node(pid: int, directory: Path, node: int) -> bool:
+    """Whether process ``pid`` runs this cluster's node ``node`` (its command line says so)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    want = [b"impl.runtime.server", b"--dir", str(directory).encode(), b"--id", str(node).encode()]
+    return all(w in argv for w in want)
+
+
 def pid_of(directory: Path, node: int) -> int | None:
-    """The pid of a running node, or None."""
+    """The pid of a running node, or None (no pid file, the process is gone, or the pid now names another
+    process: its start time differs)."""
     f = directory / f"node-{node}" / "pid"
     try:
-        pid = int(f.read_text())
-        os.kill(pid, 0)
-    except (OSError, ValueError):
+        fields = f.read_text().split()
+        pid = int(fields[0])
+    except (OSError, ValueError, IndexError):
         return None
-    try:
-        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
-            _reap(pid)  # killed but not yet collected: not running
-            return None
-    except (OSError, IndexError):
-        pass
+    st = _proc_stat(pid)
+    if st is None:
+        return None
+    if len(fields) > 1 and st[19] != fields[1]:
+        return None
+    if len(fields) == 1 and not _is_our_node(pid, directory, node):  # a pid file written before start times
+        return None
+    if st[0] == "Z":
+        _reap(pid)  # killed but not yet collected: not running
+        return None
     return pid
 
 
 def start_node(directory: Path, node: int) -> int:
     """Start one node process (detached); returns its pid."""
     home = directory / f"node-{node}"
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    with open(home / "node.log", "ab") as out:
+    with os.fdopen(os.open(home / "node.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as out:
         p = subprocess.Popen([sys.executable, "-m", "impl.runtime.server", "--dir", str(directory), "--id", str(node)],
                              stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
                              start_new_session=True)
-    (home / "pid").write_text(str(p.pid))
+    write_pid(home / "pid", p.pid)
     return p.pid
 
 
 def start(directory: Path, nodes: int = 3, wait: float = 20.0, **settings: Any) -> dict[int, int]:
-    """Start every node that is not running (creating the cluster if new); wait for a leader."""
+    """Start every node that is not running (creating the cluster if new); wait for a leader.
+
+    Returns the pids of the running nodes; RuntimeError when no leader is elected (or a majority of
+    the nodes refused to start)."""
     if not (directory / "cluster.json").exists():
         create(directory, nodes, **settings)
-    desc = json.loads((directory / "cluster.json").read_text())
+    desc = load(directory)
     pids = {}
-    for k in desc["nodes"]:
-        i = int(k)
-        pids[i] = pid_of(directory, i) or start_node(directory, i)
-    if wait:
-        leader = asyncio.run(wait_for_leader(directory, wait))
-        if leader is None:
-            raise RuntimeError(f"no leader elected within {wait} s (see {directory}/node-*/node.log)")
-    return pids
+    try:
+        for k in desc["nodes"]:
+            i = int(k)
+            pids[i] = pid_of(directory, i) or start_node(directory, i)
+        if wait:
+            leader = asyncio.run(wait_for_leader(directory, wait, need=len(pids) // 2 + 1))
+            if leader is None:
+                why = "; ".join(f"node {i}: {down_reason(directory, i)}" for i in pids if pid_of(directory, i) is None)
+                raise RuntimeError(f"no leader elected within {wait} s ({why or f'see {directory}/node-*/node.log'})")
+    finally:
+        release_ports(directory)
+    return {i: p for i in pids if (p := pid_of(directory, i))}
+
+
+def down_reason(directory: Path, node: int) -> str:
+    """Why a node is not running: the last 'cannot start' line of its node.log, or 'not running'."""
+    try:
+        lines = (directory / f"node-{node}" / "node.log").read_text(errors="replace").splitlines()[-200:]
+    except OSError:
+        return "not running"
+    for line in reversed(lines):
+        if "cannot start:" in line:
+            return line.split("cannot start:", 1)[1].strip()
+    return "not running"
 
 
 async def statuses(directory: Path, wait: float = 0.5) -> dict[int, dict[str, Any] | None]:
@@ -110,10 +228,16 @@ async def statuses(directory: Path, wait: float = 0.5) -> dict[int, dict[str, An
     return out
 
 
-async def wait_for_leader(directory: Path, wait: float) -> int | None:
-    """Poll until a node reports itself leader and has committed its no-op; its id, or None on timeout."""
+async def wait_for_leader(directory: Path, wait: float, need: int = 0) -> int | None:
+    """Poll until a node reports itself leader and has committed its no-op; its id, or None on timeout
+    (or as soon as fewer than ``need`` node processes are running)."""
     deadline = time.monotonic() + wait
+    ids = [int(k) for k in json.loads((directory / "cluster.json").read_text())["nodes"]]
     while time.monotonic() < deadline:
+        if need and sum(pid_of(directory, i) is not None for i in ids) < need:
+            await asyncio.sleep(0.2)  # a node that refused exits at once; one more look before giving up
+            if sum(pid_of(directory, i) is not None for i in ids) < need:
+                return None
         for i, st in (await statuses(directory)).items():
             if st and st["role"] == "Leader" and st["commit"] >= 1:
                 return i
@@ -123,24 +247,44 @@ async def wait_for_leader(directory: Path, wait: float) -> int | None:
 
 def stop(directory: Path, wait: float = 10.0) -> list[int]:
     """SIGTERM every running node, SIGKILL the ones still up after ``wait`` s; the ids stopped."""
-    desc = json.loads((directory / "cluster.json").read_text())
+    desc = load(directory)
     running = {int(k): p for k in desc["nodes"] if (p := pid_of(directory, int(k)))}
     for pid in running.values():
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait
-    for pid in running.values():
+    for i, pid in running.items():
         while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except OSError:
-                break
-            if _reap(pid):
+            if pid_of(directory, i) != pid or _reap(pid):  # gone (pid_of also tells a reused pid apart)
                 break
             time.sleep(0.02)
         else:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+            if pid_of(directory, i) == pid:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
     return sorted(running)
+
+
+def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path:
+    """Rebuild a (stopped) node's storage from its peers: the old storage is moved aside, the node starts
+    empty and does not vote or campaign until it has caught up. The folder the old storage went to."""
+    if pid_of(directory, node) is not None:
+        raise RuntimeError(f"node {node} is running; stop it (or kill it) before recovering its storage")
+    home = directory / f"node-{node}"
+    moved = home / f"wal.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
+    if (home / "wal").exists():
+        (home / "wal").rename(moved)
+    (home / REJOINING).write_text("")
+    init_node(directory, node)
+    start_node(directory, node)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        st = asyncio.run(statuses(directory)).get(node)
+        if st is not None and not st.get("rejoining", True):
+            return moved
+        if pid_of(directory, node) is None:
+            raise RuntimeError(f"node {node} did not start: {down_reason(directory, node)}")
+        time.sleep(0.1)
+    raise RuntimeError(f"node {node} has not caught up within {wait} s (is a majority of the others up?)")
 
 
 def _reap(pid: int) -> bool:

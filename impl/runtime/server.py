@@ -50,17 +50,21 @@ from impl.raft.messages import (
     frame_with_key,
     mac_key,
 )
-from impl.storage.wal import WAL
+from impl.raft.mutations import Mutations
+from impl.raft.rejoin import REJOINING, RejoinGate
+from impl.runtime.cluster import ClusterError, load, write_pid
+from impl.storage.wal import WAL, WALError
 from impl.trace import TraceWriter, last_clock
 
 log = logging.getLogger("paxraft.node")
 QUEUE_LIMIT = 10_000  # frames kept per unconnected peer; beyond that the oldest are dropped (Raft retransmits)
 WRITE_BUFFER_LIMIT = 64 << 20  # bytes a connected peer may fall behind before frames to it are dropped
+PRE_AUTH_FRAME = 1024  # the largest first frame (the hello) of a connection that has not yet authenticated
 
 
 def load_cluster(directory: Path) -> dict[str, Any]:
-    """The cluster description written by `paxraft cluster start`."""
-    return json.loads((directory / "cluster.json").read_text())
+    """The cluster description written by `paxraft cluster start` (private to us, or ClusterError)."""
+    return load(directory)
 
 
 class PeerLink(asyncio.Protocol):
@@ -117,20 +121,44 @@ class PeerLink(asyncio.Protocol):
 
 
 class Connection(asyncio.Protocol):
-    """An incoming connection: a peer's messages or a client's requests (decided by its first frame)."""
+    """An incoming connection: a peer's messages or a client's requests (decided by its first frame).
+
+    Until its first frame (an authenticated hello) arrives, a connection may send at most
+    PRE_AUTH_FRAME bytes of it and has ``handshake_timeout`` seconds to do so; afterwards a
+    connection silent for ``idle_timeout`` seconds, or a client that does not read its replies
+    (more than WRITE_BUFFER_LIMIT bytes waiting), is closed."""
 
     def __init__(self, server: NodeServer) -> None:
         self.server = server
-        self.dec = FrameDecoder(server.secret)
+        self.dec = FrameDecoder(server.secret, first_max=PRE_AUTH_FRAME)
         self.kind: bytes | None = None
         self.transport: asyncio.Transport | None = None
         self.out: list[bytes] = []  # client replies of this round, framed together by NodeServer._flush
+        self.last = 0.0  # loop time of the last data received (idle timeout)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        srv = self.server
+        assert srv.loop is not None
+        self.last = srv.loop.time()
+        if len(srv.conns) >= srv.max_connections:
+            srv.refused += 1
+            srv.log_refusal(transport.get_extra_info("peername"))
+            transport.close()
+            return
+        srv.conns.add(self)
+
+    def close(self, why: str) -> None:
+        """Log one line and close (only this connection is affected)."""
+        t = self.transport
+        log.warning("node %d: closing connection from %s: %s", self.server.id,
+                    t.get_extra_info("peername") if t else "?", why)
+        if t is not None:
+            t.close()
 
     def data_received(self, data: bytes) -> None:
         srv = self.server
+        self.last = srv.loop.time()  # type: ignore[union-attr]
         try:
             for payload in self.dec.feed(data):
                 if self.kind is None:
@@ -142,19 +170,18 @@ class Connection(asyncio.Protocol):
                     m = decode_message(payload)
                     if m.dst != srv.id or m.src not in srv.links:
                         raise WireError(f"message from {m.src} to {m.dst} does not belong on this connection")
-                    srv.node.step(m)  # rounds never await, so the core is never mid-round here
+                    if srv.rejoin is None or srv.rejoin.admits(m):
+                        srv.node.step(m)  # rounds never await, so the core is never mid-round here
                 else:
                     srv.client_requests(payload, self)
             srv.kick()
         except (WireError, ValueError) as exc:
-            log.warning("node %d: closing connection from %s: %s", srv.id,
-                        self.transport.get_extra_info("peername") if self.transport else "?", exc)
-            if self.transport is not None:
-                self.transport.close()
+            self.close(str(exc))
             srv.kick()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
+        self.server.conns.discard(self)
 
 
 class NodeServer:
@@ -168,17 +195,25 @@ class NodeServer:
         self.key = mac_key(self.secret)
         self.ports = {int(k): v for k, v in self.cluster["nodes"].items()}
         self.home = directory / f"node-{node_id}"
-        self.home.mkdir(parents=True, exist_ok=True)
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._scheduled = False
         self._dirty: set[Connection] = set()  # client connections with replies to write
+        self.conns: set[Connection] = set()  # open incoming connections
+        c = self.cluster
+        self.max_connections: int = c.get("max_connections", 1024)
+        self.handshake_timeout: float = c.get("handshake_timeout_s", 5.0)
+        self.idle_timeout: float = c.get("idle_timeout_s", 300.0)
+        self.refused = 0  # connections refused at the cap
+        self.closed = False  # set at shutdown, once the log and trace are closing
+        self._refusal_logged = -1.0
 
     def _build(self) -> None:
         c = self.cluster
         cfg = Config(election_ticks=c.get("election_ticks", 20), heartbeat_ticks=c.get("heartbeat_ticks", 2),
                      pre_vote=c.get("pre_vote", True), check_quorum=c.get("check_quorum", True),
                      trace=c.get("trace", True))
-        self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True))
+        self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True))  # WALError: refuse to start (see main)
         hs, snap, entries = self.wal.load()
         boot_file = self.home / "boot"
         boot = int(boot_file.read_text()) + 1 if boot_file.exists() else 0
@@ -187,16 +222,19 @@ class NodeServer:
         clock = last_clock(trace_path) if cfg.trace else 0
         self.trace = TraceWriter(trace_path, self.id, self.ports) if cfg.trace else None
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
+        mutations = Mutations(**c.get("mutations", {}))  # test-only planted bugs (impl/raft/mutations.py)
         self.node = RaftNode(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs,
-                             snapshot=snap, entries=entries, boot=boot, clock=clock, describe=describe_command)
+                             snapshot=snap, entries=entries, boot=boot, clock=clock, describe=describe_command,
+                             mutations=mutations)
         self.replica = Replica(self.node, self.wal, self._send, snapshot_every=c.get("snapshot_every", 20_000))
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
         self.tick_s = c.get("tick_ms", 10) / 1000
+        self.rejoin = RejoinGate() if (self.home / REJOINING).exists() else None  # set by `cluster recover-node`
 
     # -- the Ready loop ---------------------------------------------------------------------------
     def kick(self) -> None:
         """Schedule a Ready round after the I/O callbacks of this loop iteration (so they batch into it)."""
-        if not self._scheduled:
+        if not self._scheduled and not self.closed:
             self._scheduled = True
             assert self.loop is not None
             self.loop.call_soon(self._round)
@@ -207,6 +245,8 @@ class NodeServer:
         whatever arrives during the fsync waits in the kernel for the next round, which shares
         one fsync for all of it (group commit)."""
         self._scheduled = False
+        if self.closed:  # scheduled before shutdown closed the log and the trace
+            return
         node, rep, wal, trace = self.node, self.replica, self.wal, self.trace
         while node.has_ready():
             rd = node.ready()
@@ -214,9 +254,13 @@ class NodeServer:
                 trace.write_lines(rd.trace)  # before any of the round's messages leave (see _flush)
             early = rep.persist(rd)
             self._flush()
-            if rd.hard_state is not None or rd.entries or rd.snapshot is not None:
-                wal.sync()
+            if (rd.hard_state is not None or rd.entries or rd.snapshot is not None) and not node.mut.skip_fsync:
+                wal.sync()  # (the planted skip_fsync bug acknowledges what only a clean stop writes out)
             rep.finish(rd, early)
+        if self.rejoin is not None and self.rejoin.caught_up(node):
+            self.rejoin = None
+            (self.home / REJOINING).unlink(missing_ok=True)
+            log.info("node %d caught up to index %d after rejoining: voting again", self.id, node.applied)
         self._flush()  # also what was answered outside a round (not-leader, status)
 
     def _flush(self) -> None:
@@ -233,8 +277,29 @@ class NodeServer:
                 t = conn.transport
                 if t is not None and not t.is_closing():
                     t.write(b"".join([frame_with_key(b"".join(batch), key) for batch in batches(conn.out)]))
+                    if t.get_write_buffer_size() > WRITE_BUFFER_LIMIT:
+                        conn.close(f"client does not read its replies ({t.get_write_buffer_size()} bytes waiting)")
                 conn.out.clear()
             self._dirty.clear()
+
+    def log_refusal(self, peer: Any) -> None:
+        """One line per second at most while connections are refused at the cap."""
+        assert self.loop is not None
+        if self.loop.time() - self._refusal_logged >= 1.0:
+            self._refusal_logged = self.loop.time()
+            log.warning("node %d: connection cap of %d reached; refusing connections (from %s; %d so far)",
+                        self.id, self.max_connections, peer, self.refused)
+
+    def _sweep(self) -> None:
+        """Close connections past the handshake or idle timeout (checked a few times per timeout)."""
+        assert self.loop is not None
+        now = self.loop.time()
+        for conn in list(self.conns):
+            if conn.kind is None and now - conn.last >= self.handshake_timeout:
+                conn.close(f"no authenticated hello within {self.handshake_timeout} s")
+            elif conn.kind == HELLO_CLIENT and now - conn.last >= self.idle_timeout:  # peers are trusted
+                conn.close(f"client idle for {self.idle_timeout} s")
+        self._sweeper = self.loop.call_later(min(self.handshake_timeout, self.idle_timeout) / 4, self._sweep)
 
     def _send(self, m: Message) -> None:
         link = self.links.get(m.dst)
@@ -243,8 +308,9 @@ class NodeServer:
 
     def _tick(self, due: float) -> None:
         assert self.loop is not None
-        self.node.tick()
-        self.kick()
+        if self.rejoin is None:  # a rejoining node does not campaign
+            self.node.tick()
+            self.kick()
         nxt = max(due + self.tick_s, self.loop.time())
         self._ticker = self.loop.call_at(nxt, self._tick, nxt)
 
@@ -268,6 +334,7 @@ class NodeServer:
             if op == STATUS:
                 st = self.node.status()
                 st["pid"] = os.getpid()
+                st["rejoining"] = self.rejoin is not None
                 reply("ok", Result(0, json.dumps(st).encode()))
             elif op == GET:
                 replica.submit(decode_command(data), reply)
@@ -278,20 +345,29 @@ class NodeServer:
         """Serve until SIGTERM/SIGINT."""
         self.loop = loop = asyncio.get_running_loop()
         self._build()
-        server = await loop.create_server(lambda: Connection(self), "127.0.0.1", self.ports[self.id])
-        (self.home / "pid").write_text(str(os.getpid()))
+        server = await loop.create_server(lambda: Connection(self), "127.0.0.1", self.ports[self.id],
+                                          reuse_port=True)  # takes the port over from `cluster start`'s hold
+        write_pid(self.home / "pid", os.getpid())
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         self.kick()
         self._ticker = loop.call_at(loop.time() + self.tick_s, self._tick, loop.time() + self.tick_s)
+        self._sweep()
         log.info("node %d listening on 127.0.0.1:%d", self.id, self.ports[self.id])
         await stop.wait()
         self._ticker.cancel()
+        self._sweeper.cancel()
         server.close()
+        for link in self.links.values():
+            link.task.cancel()
         self._round()
         self.replica.fail_pending()
         self._flush()
+        self.closed = True  # a round kicked by data still arriving must not run: the files close now
+        for conn in list(self.conns):
+            if conn.transport is not None:
+                conn.transport.abort()
         self.wal.sync()
         self.wal.close()
         if self.trace is not None:
@@ -305,7 +381,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--id", required=True, type=int)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    asyncio.run(NodeServer(args.dir, args.id).main())
+    try:
+        asyncio.run(NodeServer(args.dir, args.id).main())
+    except (WALError, ClusterError, OSError) as exc:  # damaged storage, an unusable folder, a port taken
+        log.error("node %d cannot start: %s", args.id, exc)  # one line; `cluster start/status` quote it
+        return 2
     return 0
 
 

@@ -3,8 +3,10 @@
 Time is an integer count of simulated units; each node's timer fires every ``tick_period``
 units (skewed per node), messages take 1..``max_delay`` units, and the network may drop,
 duplicate and (through random delays) reorder them, or be partitioned. A crash loses the
-node's memory and whatever its disk had not synced. Everything random comes from one seed,
-so a run is reproduced exactly by its seed and its sequence of calls.
+node's memory and whatever its disk had not synced (a power cut: every node at once). A
+damaged disk is what the write-ahead log refuses at the next start: the node stays down until
+it is recovered from its peers (empty storage, no vote until caught up). Everything random
+comes from one seed, so a run is reproduced exactly by its seed and its sequence of calls.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from impl.kv.replica import Replica
 from impl.raft.core import LEADER, ROLE_NAMES, Config, RaftNode
 from impl.raft.messages import Message
 from impl.raft.mutations import NONE, Mutations
+from impl.raft.rejoin import RejoinGate
 from impl.sim.disk import SimDisk
 from impl.sim.invariants import History, InvariantViolation, NodeView
 
@@ -71,6 +74,8 @@ class SimCluster:
         self.acked: dict[bytes, bytes] = {}  # key -> value of every acknowledged write
         self.acked_at: dict[bytes, int] = {}  # key -> time of its acknowledgement
         self.read_errors: list[str] = []
+        self.damaged: set[int] = set()  # nodes whose storage refuses to load
+        self.gates: dict[int, RejoinGate] = {}  # nodes rebuilt from empty storage, not yet caught up
         for i in self.ids:
             self._start(i)
 
@@ -90,6 +95,9 @@ class SimCluster:
         rep = self.replicas[i]
         assert rep is not None
         rep.process()
+        gate = self.gates.get(i)
+        if gate is not None and gate.caught_up(rep.node):
+            del self.gates[i]
         if rep.applied_log:
             term = rep.node.term
             for index, entry, _ in rep.applied_log:
@@ -123,10 +131,35 @@ class SimCluster:
         self.boots[i] += 1
 
     def restart(self, i: int) -> None:
-        """Start node ``i`` again from its disk."""
-        if self.replicas[i] is None:
+        """Start node ``i`` again from its disk (a node whose disk is damaged refuses: it stays down)."""
+        if self.replicas[i] is None and i not in self.damaged:
             self._start(i)
             self._check()
+
+    def power_cut(self) -> None:
+        """Every node crashes at once: each loses what its disk had not synced."""
+        for i in self.ids:
+            self.crash(i)
+
+    def damage(self, i: int) -> None:
+        """Node ``i`` crashes and its storage is found damaged: it refuses to start until :meth:`recover_node`."""
+        self.crash(i)
+        self.damaged.add(i)
+
+    def storage_intact(self) -> int:
+        """How many nodes' storage holds what they acknowledged (not damaged, not rebuilding)."""
+        return sum(i not in self.damaged and i not in self.gates for i in self.ids)
+
+    def recover_node(self, i: int, gate: bool = True) -> None:
+        """Rebuild node ``i`` from its peers: empty storage, no vote and no campaign until caught up
+        (``gate=False`` lets it vote at once: only to show what the gate prevents)."""
+        self.crash(i)
+        self.damaged.discard(i)
+        self.disks[i] = SimDisk()
+        if gate:
+            self.gates[i] = RejoinGate()
+        self._start(i)
+        self._check()
 
     # -- network --------------------------------------------------------------------------------
     def _schedule(self, delay: int, kind: int, payload: Any) -> None:
@@ -169,7 +202,8 @@ class SimCluster:
             if kind == 0:
                 m = payload
                 rep = self.replicas[m.dst]
-                if rep is None or (m.src, m.dst) in self.blocked:
+                gate = self.gates.get(m.dst)
+                if rep is None or (m.src, m.dst) in self.blocked or (gate is not None and not gate.admits(m)):
                     if self.on_network is not None:
                         self.on_network("drop", m)
                     continue
@@ -180,8 +214,9 @@ class SimCluster:
                 i, boot = payload
                 if self.replicas[i] is None or self.boots[i] != boot:
                     continue  # the timer of a crashed incarnation
-                self.node(i).tick()
-                self._process(i)
+                if i not in self.gates:  # a rejoining node does not campaign
+                    self.node(i).tick()
+                    self._process(i)
                 self._schedule(self.periods[i], 1, payload)
             self._check()
         self.now = end
@@ -264,6 +299,8 @@ class SimCluster:
         """Heal the network, restart every node, drive outstanding writes until acknowledged,
         and check that every acknowledged write is on every node's state machine."""
         self.heal()
+        for i in sorted(self.damaged):
+            self.recover_node(i)
         for i in self.ids:
             self.restart(i)
         deadline = self.now + max_time
@@ -274,8 +311,12 @@ class SimCluster:
             lead = self.leader()
             if lead is None or self.outstanding:
                 continue
-            commit = self.node(lead).commit
-            if all(self.replicas[i].machine.applied >= commit for i in self.ids):  # type: ignore[union-attr]
+            n = self.node(lead)
+            # right after a restart the new leader's commitIndex is its snapshot (0): only an entry of its
+            # own term committed shows that it knows everything committed before
+            if n.log.term(n.commit) != n.term:
+                continue
+            if all(self.replicas[i].machine.applied >= n.commit for i in self.ids):  # type: ignore[union-attr]
                 break
         else:
             raise InvariantViolation("Liveness", f"no recovery within {max_time} units "

@@ -15,18 +15,33 @@ HOSTILE = Faults(drop=0.05, duplicate=0.05, max_delay=15, skew=3)
 
 def random_run(seed: int, steps: int = 200, *, n: int = 3, faults: Faults = HOSTILE, mutations: Mutations = NONE,
                snapshot_every: int = 0, config: Config = DEFAULT_CONFIG, recover: bool = True,
+               disk_faults: bool = False,
                on_event: Callable[[dict[str, Any]], None] | None = None,
                on_network: Callable[[str, Any], None] | None = None) -> SimCluster:
     """Run ``steps`` random client writes, reads, crashes, restarts and partitions; then recover.
 
-    Raises :class:`impl.sim.invariants.InvariantViolation` at the first unsafe state.
+    ``disk_faults``: power cuts (every node loses what it had not synced), and a node's storage
+    damaged (it refuses to start) and later rebuilt from its peers, never leaving fewer than a
+    majority of intact storages. Raises :class:`impl.sim.invariants.InvariantViolation` at the
+    first unsafe state.
     """
     rng = random.Random(seed)
     c = SimCluster(n, seed, config=config, faults=faults, mutations=mutations, snapshot_every=snapshot_every,
                    on_event=on_event, on_network=on_network)
     ids = c.ids
+    quorum = n // 2 + 1
     for _ in range(steps):
         x = rng.random()
+        if disk_faults and rng.random() < 0.08:
+            y = rng.random()
+            if y < 0.25:
+                c.power_cut()
+            elif y < 0.6 and c.storage_intact() > quorum:
+                c.damage(rng.choice([i for i in ids if i not in c.damaged and i not in c.gates]))
+            elif c.damaged:
+                c.recover_node(rng.choice(sorted(c.damaged)))
+            c.run(rng.randint(1, 40))
+            continue
         if x < 0.04:
             c.crash(rng.choice(ids))
         elif x < 0.10:

@@ -1,16 +1,31 @@
-"""The durable Raft log: an append-only write-ahead log with a CRC32 per record, plus a snapshot file.
+"""The durable Raft log: an append-only write-ahead log that tells damage from a torn write, plus a snapshot file.
 
-``DIR/wal.log`` is a sequence of records ``crc32 (4) | length (4) | type (1) | payload``; the CRC
-covers type and payload. Record types: hard state (term, vote); entries (first index, then
-term + data per entry; writing at index k replaces whatever the log had from k on); snapshot
-(index, term: the log up to index is in ``DIR/snapshot.bin``). One :meth:`WAL.sync` makes
-everything written since the last one durable with a single fsync (group commit).
+``DIR/wal.log`` (format 2) starts with two header slots, at byte 0 and at byte 4096 (separate pages,
+so a torn write of one cannot damage the other); each holds ``magic | seq | synced length | commit
+index | crc32``. Records follow from byte 8192: ``header crc (4) | length (4) | type (1) | payload
+crc (4) | payload``; the header crc covers length, type and payload crc, so a damaged length is
+detected instead of trusted. Record types: hard state (term, vote); entries (first index, then term
++ data per entry; writing at index k replaces whatever the log had from k on); snapshot (index, term,
+crc32 of ``DIR/snapshot.bin``, which holds the log up to index).
 
-Recovery (:meth:`WAL.load`) replays the records. A damaged *tail* (an incomplete last record,
-or a last record whose checksum fails, as a crash during a write leaves) is truncated away,
-keeping every record before it. Damage followed by intact records is not a crash artefact:
-it raises :class:`WALError` naming the file and byte offset, and nothing is changed.
-Compaction after a snapshot rewrites the log to a temporary file and renames it into place.
+:meth:`WAL.sync` writes what :meth:`WAL.save` buffered, then the next header slot (alternating) with
+the new length of the file, and makes both durable with one fdatasync (group commit). So the valid
+slot with the highest seq bounds what the last completed fsync covered, and recovery
+(:meth:`WAL.load`) knows which bytes were promised durable:
+
+* damage (a bad checksum, a malformed record, a record straddling the synced length) *inside* the
+  synced length, a file shorter than it, a hard state whose term goes back, a log that ends before
+  the recorded commit index, a snapshot record whose file is missing or differs, or a missing
+  ``wal.log`` where a node has stored state: :class:`WALError` naming the file and byte offset, and
+  nothing is changed;
+* a bad record *after* the synced length is the unsynced tail a crash leaves: it and everything
+  after it is truncated away, keeping every record before it.
+
+A power cut in the middle of an fdatasync may leave the new header durable without its data; the
+node then refuses to start (as for damage) rather than guess, and is recovered from its peers
+(``paxraft cluster recover-node``). Logs of format 1 (no header; written before) are read only if
+every record is intact, then rewritten in format 2. Compaction after a snapshot writes a new log to
+a temporary file and renames it into place.
 """
 
 from __future__ import annotations
@@ -19,7 +34,9 @@ import logging
 import os
 import struct
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from impl.raft.core import HardState, Ready, Snapshot
 from impl.raft.log import Entry
@@ -27,12 +44,19 @@ from impl.raft.log import Entry
 log = logging.getLogger(__name__)
 
 HARD_STATE, ENTRIES, SNAPSHOT = 1, 2, 3
-_REC = struct.Struct(">IIB")  # crc32, payload length, type
+MAGIC = b"PXRWAL2\n"
+SLOT_AT = (0, 4096)
+DATA_START = 8192
+_SLOT = struct.Struct(">8sQQQ")  # magic, seq, synced length, commit index; then crc32 of these 32 bytes
+_HEAD = struct.Struct(">IBI")  # payload length, type, payload crc32; preceded by the crc32 of these 9 bytes
+_REC = 4 + _HEAD.size
 _HS = struct.Struct(">QQ")
+_SNAP_REC = struct.Struct(">QQI")  # index, term, crc32 of the snapshot file's body
 _ENT_HEAD = struct.Struct(">QI")  # first index, count
 _ENT = struct.Struct(">QI")  # term, data length
 _SNAP_HEAD = struct.Struct(">8sIQQQ")  # magic, crc32 of the rest, index, term, data length
-_MAGIC = b"PXRSNAP1"
+_SNAP_MAGIC = b"PXRSNAP1"
+_V1 = struct.Struct(">IIB")  # format 1 record header: crc32 of type + payload, length, type
 MAX_RECORD = 1 << 30
 
 
@@ -40,9 +64,18 @@ class WALError(Exception):
     """The log or snapshot on disk is damaged in a way recovery must not paper over."""
 
 
+def _crc(data: bytes | memoryview) -> int:
+    return zlib.crc32(data)
+
+
 def _record(typ: int, payload: bytes) -> bytes:
-    crc = zlib.crc32(payload, zlib.crc32(bytes((typ,))))
-    return _REC.pack(crc, len(payload), typ) + payload
+    head = _HEAD.pack(len(payload), typ, _crc(payload))
+    return struct.pack(">I", _crc(head)) + head + payload
+
+
+def _slot(seq: int, synced: int, commit: int) -> bytes:
+    body = _SLOT.pack(MAGIC, seq, synced, commit)
+    return body + struct.pack(">I", _crc(body))
 
 
 def _entries_payload(first: int, entries: list[Entry]) -> bytes:
@@ -54,18 +87,55 @@ def _entries_payload(first: int, entries: list[Entry]) -> bytes:
     return b"".join(parts)
 
 
-class WAL:
-    """A node's stable storage (implements :class:`impl.kv.replica.Storage`)."""
+def _write_all(fd: int, data: bytes | bytearray) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
-    def __init__(self, directory: str | os.PathLike[str], fsync: bool = True) -> None:
+
+@dataclass
+class Report:
+    """What a log holds and what is wrong with it (:func:`check`)."""
+
+    ok: bool = True
+    format: int = 2
+    term: int = 0
+    vote: int = 0
+    snapshot_index: int = 0
+    last_index: int = 0
+    commit_index: int = 0
+    synced_bytes: int = 0
+    file_bytes: int = 0
+    torn_bytes: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return dict(self.__dict__)
+
+
+class WAL:
+    """A node's stable storage (implements :class:`impl.kv.replica.Storage`).
+
+    ``create``: a missing ``wal.log`` starts an empty log (a new node); otherwise it is an error,
+    because a node that has run before and lost its log could vote twice in a term."""
+
+    def __init__(self, directory: str | os.PathLike[str], fsync: bool = True, *, create: bool = False) -> None:
         self.dir = Path(directory)
-        self.dir.mkdir(parents=True, exist_ok=True)
         self.path = self.dir / "wal.log"
         self.snap_path = self.dir / "snapshot.bin"
         self.fsync = fsync
-        self._f = None  # opened by load()
+        self.create = create
+        self._fd: int | None = None  # opened by load()
+        self._buf = bytearray()  # records saved since the last sync
+        self._end = 0  # bytes in the file (written to the OS)
+        self._synced = 0  # bytes the last header slot promised durable
+        self._seq = 0  # seq of the last header slot written
+        self._commit = 0  # highest committed index seen, kept in the header
+        self._synced_commit = 0
         self.syncs = 0
         self.torn_bytes = 0  # bytes cut from a torn tail by the last load()
+        self.format = 2
         # what the log holds after the records written so far (the durable state once synced): the hard
         # state, the snapshot point and the entries after it, kept current by save() so that compaction
         # does not re-read the file; the entries are the core's own Entry objects (no copies)
@@ -73,57 +143,144 @@ class WAL:
         self._entries: list[Entry] = []
         self._hs: HardState | None = None
         self._snap: Snapshot | None = None
+        self._snap_rec: tuple[int, int, int | None] | None = None  # (index, term, crc) of the last snapshot record
 
     # -- recovery -------------------------------------------------------------------------------
     def load(self) -> tuple[HardState | None, Snapshot | None, list[Entry]]:
         """Recover (hard state, snapshot, entries after it); opens the log for appending."""
+        if not self.path.exists():
+            if self.snap_path.exists():
+                raise WALError(f"{self.path}: missing while {self.snap_path.name} exists (the log's hard state and "
+                               f"entries after the snapshot are gone; recover the node from its peers)")
+            if not self.create:
+                raise WALError(f"{self.path}: missing (this node's log is gone; recover it from its peers)")
+            self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._rewrite()
+            return None, None, []
         good, n = self._scan()
+        if self.format == 1:
+            log.warning("%s: format 1 log read intact; rewriting it in format 2", self.path)
+            self._rewrite()
+            return self._hs, self._snap, list(self._entries)
         if good < n:
             self.torn_bytes = n - good
-            log.warning("%s: truncating a torn tail of %d bytes at byte offset %d", self.path, n - good, good)
+            log.warning("%s: truncating the unsynced tail of %d bytes at byte offset %d", self.path, n - good, good)
             with open(self.path, "r+b") as f:
                 f.truncate(good)
                 f.flush()
                 os.fsync(f.fileno())
-        self._f = open(self.path, "ab")  # noqa: SIM115 (kept open for appends)
+        self._end = good
+        self._fd = os.open(self.path, os.O_RDWR)
+        os.lseek(self._fd, good, os.SEEK_SET)
         return self._hs, self._snap, list(self._entries)
 
     def _scan(self) -> tuple[int, int]:
-        """Replay snapshot file and log into memory; return (end of the last good record, file size)."""
-        self._snap = self._read_snapshot()
-        self._offset = self._snap.index if self._snap else 0
-        self._entries = []
-        self._hs = None
-        if not self.path.exists():
-            return 0, 0
+        """Replay the log into memory and cross-check the snapshot; (end of the last good record, file size)."""
+        self._offset, self._entries, self._hs, self._snap, self._snap_rec = 0, [], None, None, None
         buf = self.path.read_bytes()
-        pos = good = 0
         n = len(buf)
-        while pos < n:
-            if pos + _REC.size > n:
-                break  # torn header
-            crc, length, typ = _REC.unpack_from(buf, pos)
-            end = pos + _REC.size + length
-            if length > MAX_RECORD:
-                raise WALError(f"{self.path}: record at byte offset {pos} has impossible length {length}")
-            if end > n:
-                break  # torn payload
-            payload = buf[pos + _REC.size : end]
-            if zlib.crc32(payload, zlib.crc32(bytes((typ,)))) != crc:
-                if end < n:
-                    raise WALError(f"{self.path}: checksum mismatch in the record at byte offset {pos} "
-                                   f"({n - end} bytes of later records follow; refusing to guess)")
-                break  # the last record is damaged: a torn write
-            try:
-                self._replay(typ, payload)
-            except (struct.error, ValueError) as exc:
-                raise WALError(f"{self.path}: malformed record at byte offset {pos}: {exc}") from exc
-            pos = good = end
+        slot = self._best_slot(buf)
+        if slot is None:
+            if n >= _V1.size and self._v1_looks_valid(buf):
+                self.format = 1
+                good = self._scan_v1(buf)
+            else:
+                raise WALError(f"{self.path}: neither header slot (byte offsets 0 and 4096) is valid "
+                               f"(damaged header, or not a paxraft log)")
+        else:
+            self._seq, self._synced, self._commit = slot
+            self._synced_commit = self._commit
+            good = self._scan_v2(buf, self._synced)
+        self._check_snapshot()
+        last = self._offset + len(self._entries)
+        if self._commit > last:
+            raise WALError(f"{self.path}: the log ends at index {last} but index {self._commit} was recorded "
+                           f"as committed (entries lost)")
         return good, n
 
-    def _replay(self, typ: int, payload: bytes) -> None:
+    def _best_slot(self, buf: bytes) -> tuple[int, int, int] | None:
+        best = None
+        for at in SLOT_AT:
+            raw = buf[at : at + _SLOT.size + 4]
+            if len(raw) < _SLOT.size + 4 or raw[:8] != MAGIC:
+                continue
+            if _crc(raw[: _SLOT.size]) != struct.unpack_from(">I", raw, _SLOT.size)[0]:
+                continue
+            _, seq, synced, commit = _SLOT.unpack_from(raw)
+            if best is None or seq > best[0]:
+                best = (seq, synced, commit)
+        return best
+
+    def _scan_v2(self, buf: bytes, synced: int) -> int:
+        n = len(buf)
+        if n < synced:
+            raise WALError(f"{self.path}: file is {n} bytes but its header says {synced} bytes were synced "
+                           f"(truncated; byte offset {n})")
+        pos = DATA_START
+        while pos < n:
+            why = self._bad_v2(buf, pos)
+            end = pos + _REC + (struct.unpack_from(">I", buf, pos + 4)[0] if why is None else 0)
+            if why is None and pos < synced < end:
+                why = f"record runs past the synced length {synced}"
+            if why is not None:
+                if pos < synced:
+                    raise WALError(f"{self.path}: damaged record at byte offset {pos}, inside the {synced} bytes "
+                                   f"that were synced: {why}")
+                return pos  # the unsynced tail a crash left
+            typ = buf[pos + 8]
+            self._replay_at(typ, memoryview(buf)[pos + _REC : end], pos)
+            pos = end
+        return pos
+
+    def _bad_v2(self, buf: bytes, pos: int) -> str | None:
+        """Why the record at ``pos`` is not intact, or None."""
+        if pos + _REC > len(buf):
+            return "incomplete record header"
+        hcrc = struct.unpack_from(">I", buf, pos)[0]
+        if _crc(buf[pos + 4 : pos + _REC]) != hcrc:
+            return "header checksum mismatch"
+        length, _, pcrc = _HEAD.unpack_from(buf, pos + 4)
+        end = pos + _REC + length
+        if end > len(buf):
+            return f"payload of {length} bytes runs past the end of the file"
+        if _crc(memoryview(buf)[pos + _REC : end]) != pcrc:
+            return "payload checksum mismatch"
+        return None
+
+    def _v1_looks_valid(self, buf: bytes) -> bool:
+        crc, length, typ = _V1.unpack_from(buf, 0)
+        end = _V1.size + length
+        return end <= len(buf) and zlib.crc32(buf[_V1.size : end], zlib.crc32(bytes((typ,)))) == crc
+
+    def _scan_v1(self, buf: bytes) -> int:
+        """A format 1 log: nothing bounds a torn tail, so every record must be intact."""
+        pos, n = 0, len(buf)
+        while pos < n:
+            if pos + _V1.size > n:
+                raise WALError(f"{self.path}: format 1 log damaged at byte offset {pos} (incomplete header); "
+                               f"format 1 cannot tell a torn write from damage: recover the node from its peers")
+            crc, length, typ = _V1.unpack_from(buf, pos)
+            end = pos + _V1.size + length
+            payload = buf[pos + _V1.size : end]
+            if end > n or zlib.crc32(payload, zlib.crc32(bytes((typ,)))) != crc:
+                raise WALError(f"{self.path}: format 1 log damaged at byte offset {pos} (bad length or checksum); "
+                               f"format 1 cannot tell a torn write from damage: recover the node from its peers")
+            self._replay_at(typ, memoryview(payload), pos)
+            pos = end
+        return pos
+
+    def _replay_at(self, typ: int, payload: memoryview, pos: int) -> None:
+        try:
+            self._replay(typ, payload)
+        except (struct.error, ValueError) as exc:
+            raise WALError(f"{self.path}: malformed record at byte offset {pos}: {exc}") from exc
+
+    def _replay(self, typ: int, payload: memoryview) -> None:
         if typ == HARD_STATE:
-            self._hs = HardState(*_HS.unpack(payload))
+            hs = HardState(*_HS.unpack(payload))
+            if self._hs is not None and hs.term < self._hs.term:
+                raise ValueError(f"term goes back from {self._hs.term} to {hs.term}")
+            self._hs = hs
         elif typ == ENTRIES:
             first, count = _ENT_HEAD.unpack_from(payload, 0)
             pos = _ENT_HEAD.size
@@ -139,9 +296,33 @@ class WAL:
                 raise ValueError("trailing bytes after the entries")
             self._put(first, new)
         elif typ == SNAPSHOT:
-            self._cut(*_HS.unpack(payload))
+            if len(payload) == _HS.size:  # format 1: no checksum of the file
+                index, term = _HS.unpack(payload)
+                crc: int | None = None
+            else:
+                index, term, crc = _SNAP_REC.unpack(payload)
+            self._cut(index, term)
+            self._snap_rec = (index, term, crc)
         else:
             raise ValueError(f"unknown record type {typ}")
+
+    def _check_snapshot(self) -> None:
+        """The snapshot file against the log's last snapshot record."""
+        snap, crc = self._read_snapshot()
+        rec = self._snap_rec
+        if rec is not None:
+            where = f"{self.path} records a snapshot at index {rec[0]} (term {rec[1]})"
+            if snap is None:
+                raise WALError(f"{where} but {self.snap_path} is missing")
+            if snap.index < rec[0] or (snap.index == rec[0] and (snap.term != rec[1] or rec[2] not in (None, crc))):
+                raise WALError(f"{where} but {self.snap_path} holds index {snap.index} (term {snap.term}) "
+                               f"with {'the same' if rec[2] in (None, crc) else 'another'} checksum")
+        if snap is not None:
+            # a snapshot newer than the last record: the crash came between installing the file and
+            # logging it, and the file (of committed entries only) is adopted
+            self._cut(snap.index, snap.term)
+            self._snap_rec = (snap.index, snap.term, crc)
+            self._snap = snap
 
     def _put(self, first: int, new: list[Entry]) -> None:
         """Entries written at ``first``: they replace whatever the log had from there on."""
@@ -161,78 +342,109 @@ class WAL:
         self._entries = self._entries[k:] if keep else []
         self._offset = index
 
-    def _read_snapshot(self) -> Snapshot | None:
+    def _read_snapshot(self) -> tuple[Snapshot | None, int]:
         if not self.snap_path.exists():
-            return None
+            return None, 0
         blob = self.snap_path.read_bytes()
         if len(blob) < _SNAP_HEAD.size:
             raise WALError(f"{self.snap_path}: snapshot file of {len(blob)} bytes is shorter than its header")
         magic, crc, index, term, length = _SNAP_HEAD.unpack_from(blob, 0)
         data = blob[_SNAP_HEAD.size :]
-        if magic != _MAGIC or len(data) != length or zlib.crc32(blob[12:]) != crc:
+        if magic != _SNAP_MAGIC or len(data) != length or zlib.crc32(blob[12:]) != crc:
             raise WALError(f"{self.snap_path}: snapshot is damaged (bad magic, length or checksum at byte offset 0)")
-        return Snapshot(index, term, data)
+        return Snapshot(index, term, data), crc
 
     # -- writing --------------------------------------------------------------------------------
     def save(self, rd: Ready) -> None:
-        """Append a ready's hard state, received snapshot and entries (durable after :meth:`sync`)."""
-        f = self._f
-        assert f is not None, "load() first"
+        """Buffer a ready's hard state, received snapshot and entries (written and durable at :meth:`sync`)."""
+        buf = self._buf
         if rd.snapshot is not None:
-            self._write_snapshot_file(rd.snapshot)
-            f.write(_record(SNAPSHOT, _HS.pack(rd.snapshot.index, rd.snapshot.term)))
+            crc = self._write_snapshot_file(rd.snapshot)
+            buf += _record(SNAPSHOT, _SNAP_REC.pack(rd.snapshot.index, rd.snapshot.term, crc))
             self._snap = rd.snapshot
+            self._snap_rec = (rd.snapshot.index, rd.snapshot.term, crc)
             self._cut(rd.snapshot.index, rd.snapshot.term)
+            self._commit = max(self._commit, rd.snapshot.index)
         if rd.hard_state is not None:
-            f.write(_record(HARD_STATE, _HS.pack(*rd.hard_state)))
+            buf += _record(HARD_STATE, _HS.pack(*rd.hard_state))
             self._hs = rd.hard_state
         if rd.entries:
-            f.write(_record(ENTRIES, _entries_payload(rd.entries_from, rd.entries)))
+            buf += _record(ENTRIES, _entries_payload(rd.entries_from, rd.entries))
             self._put(rd.entries_from, rd.entries)
+        if rd.committed:
+            self._commit = max(self._commit, rd.committed[-1][0])
 
     def sync(self) -> None:
-        """One fsync for everything written since the last (skipped when fsync is off)."""
-        f = self._f
-        assert f is not None
-        f.flush()
-        if self.fsync:
-            os.fdatasync(f.fileno())  # appends: the data and the size it needs, not the mtime
+        """Write what was saved, then the next header slot, and fdatasync once (group commit)."""
+        fd = self._fd
+        assert fd is not None, "load() first"
+        if self._buf:
+            _write_all(fd, self._buf)
+            self._end += len(self._buf)
+            self._buf.clear()
+        if self._end != self._synced or self._commit != self._synced_commit:
+            self._seq += 1
+            os.pwrite(fd, _slot(self._seq, self._end, self._commit), SLOT_AT[self._seq % 2])
+            if self.fsync:
+                os.fdatasync(fd)  # the records and the slot that covers them, in one go
+            self._synced, self._synced_commit = self._end, self._commit
         self.syncs += 1
 
     def save_snapshot(self, snap: Snapshot) -> None:
         """Store a snapshot the node took and compact: rewrite the log without what it covers."""
         self.sync()  # everything save() recorded is durable now: the in-memory view is the durable log
-        self._write_snapshot_file(snap)
+        crc = self._write_snapshot_file(snap)
         self._snap = snap
+        self._snap_rec = (snap.index, snap.term, crc)
         self._cut(snap.index, snap.term)
-        hs, keep = self._hs, self._entries
+        self._rewrite()
+
+    def _rewrite(self) -> None:
+        """Write the log the in-memory view amounts to into a new file and rename it into place."""
+        body = bytearray()
+        if self._snap_rec is not None:
+            index, term, crc = self._snap_rec
+            body += _record(SNAPSHOT, _SNAP_REC.pack(index, term, crc or 0))
+        if self._hs is not None:
+            body += _record(HARD_STATE, _HS.pack(*self._hs))
+        if self._entries:
+            body += _record(ENTRIES, _entries_payload(self._offset + 1, self._entries))
+        end = DATA_START + len(body)
+        head = bytearray(DATA_START)
+        head[0 : _SLOT.size + 4] = _slot(0, end, self._commit)
+        head[SLOT_AT[1] : SLOT_AT[1] + _SLOT.size + 4] = _slot(1, end, self._commit)
         tmp = self.dir / "wal.log.tmp"
-        with open(tmp, "wb") as f:
-            f.write(_record(SNAPSHOT, _HS.pack(snap.index, snap.term)))
-            if hs is not None:
-                f.write(_record(HARD_STATE, _HS.pack(*hs)))
-            if keep:
-                f.write(_record(ENTRIES, _entries_payload(snap.index + 1, keep)))
-            f.flush()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            _write_all(fd, bytes(head) + bytes(body))
             if self.fsync:
-                os.fsync(f.fileno())
-        assert self._f is not None
-        self._f.close()
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        if self._fd is not None:
+            os.close(self._fd)
         os.replace(tmp, self.path)
         self._fsync_dir()
-        self._f = open(self.path, "ab")  # noqa: SIM115
+        self._fd = os.open(self.path, os.O_RDWR)
+        os.lseek(self._fd, end, os.SEEK_SET)
+        self._end = self._synced = end
+        self._seq, self._synced_commit, self.format = 1, self._commit, 2
 
-    def _write_snapshot_file(self, snap: Snapshot) -> None:
+    def _write_snapshot_file(self, snap: Snapshot) -> int:
+        """Write ``snapshot.bin`` durably (temporary file, rename); the crc32 of its body."""
         body = struct.pack(">QQQ", snap.index, snap.term, len(snap.data)) + snap.data
-        head = struct.pack(">8sI", _MAGIC, zlib.crc32(body))
+        crc = zlib.crc32(body)
         tmp = self.dir / "snapshot.bin.tmp"
-        with open(tmp, "wb") as f:
-            f.write(head + body)
-            f.flush()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            _write_all(fd, struct.pack(">8sI", _SNAP_MAGIC, crc) + body)
             if self.fsync:
-                os.fsync(f.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, self.snap_path)
         self._fsync_dir()
+        return crc
 
     def _fsync_dir(self) -> None:
         if self.fsync:
@@ -243,8 +455,42 @@ class WAL:
                 os.close(fd)
 
     def close(self) -> None:
-        """Flush and close."""
-        if self._f is not None:
-            self._f.flush()
-            self._f.close()
-            self._f = None
+        """Write what is buffered (durable only after a :meth:`sync`) and close."""
+        if self._fd is not None:
+            if self._buf:
+                _write_all(self._fd, self._buf)
+                self._end += len(self._buf)
+                self._buf.clear()
+            os.close(self._fd)
+            self._fd = None
+
+
+def synced_length(path: str | os.PathLike[str]) -> int:
+    """The length the last completed sync of a format 2 log promised durable (its best header slot)."""
+    slot = WAL(Path(path).parent)._best_slot(Path(path).read_bytes())
+    if slot is None:
+        raise WALError(f"{path}: neither header slot is valid")
+    return slot[1]
+
+
+def check(directory: str | os.PathLike[str]) -> Report:
+    """Read a log without changing it: what it holds and what is wrong with it."""
+    w = WAL(directory)
+    rep = Report()
+    size = 0
+    try:
+        if not w.path.exists():
+            raise WALError(f"{w.path}: missing")
+        size = w.path.stat().st_size
+        good, _ = w._scan()
+        rep.torn_bytes = size - good
+    except (WALError, OSError) as exc:
+        rep.ok = False
+        rep.errors.append(str(exc))
+    hs = w._hs or HardState(0, 0)
+    rep.format, rep.term, rep.vote = w.format, hs.term, hs.vote
+    rep.snapshot_index = w._offset
+    rep.last_index = w._offset + len(w._entries)
+    rep.commit_index = min(max(w._commit, w._offset), rep.last_index)
+    rep.synced_bytes, rep.file_bytes = w._synced, size
+    return rep

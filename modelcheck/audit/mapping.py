@@ -92,6 +92,10 @@ class Mapping:
         """A spec label as a reader wants it."""
         return self.spec.show_label(label)
 
+    def unobserved(self) -> list[str]:
+        """Optional fields some event did not write (hence not checked there), with where first."""
+        return []
+
     def check_vocabulary(self, events: Sequence[Event]) -> list[str]:
         """Every action or state field in the trace that this mapping does not know, with where first seen."""
         unknown: dict[str, str] = {}

@@ -47,18 +47,3 @@ class OnlineHook:
     def failure(self) -> Failure | None:
         """The first unexplained event, if any."""
         return self.auditor.failure
-
-
-def audit_paxos_run(seed: int, **sim: Any) -> tuple[Any, OnlineHook]:
-    """Run the Paxos simulation with the audit online; returns the run and the hook (see ``hook.failure``)."""
-    from impl.paxos.sim import simulate
-    from modelcheck.audit.paxos_map import PaxosMapping
-
-    acceptors, proposers = sim.get("acceptors", 3), sim.get("proposers", 2)
-    rounds = sim.get("rounds", 2)
-    acc_ids = list(range(1, acceptors + 1))
-    prop_ids = list(range(acceptors + 1, acceptors + proposers + 1))
-    mapping = PaxosMapping(acc_ids, sorted(f"v{p}" for p in prop_ids), {"max_ballot": proposers * rounds - 1})
-    header = {"spec": "paxos", "acceptors": acc_ids}
-    hook = OnlineHook(mapping, lambda node: header)
-    return simulate(seed, on_event=hook, **sim), hook

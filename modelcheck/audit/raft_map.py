@@ -62,6 +62,7 @@ from spec.raft import (
     RequestVoteRequest,
     RequestVoteResponse,
 )
+from spec.trace_format import EXTENSION_ACTIONS, MESSAGE_FIELDS, RAFT_ACTIONS, STATE_OPTIONAL, STATE_REQUIRED
 
 _ROLE = {name: k for k, name in enumerate(STATE_NAMES)}
 _SPEC_TYPES = {
@@ -71,10 +72,13 @@ _SPEC_TYPES = {
     "AppendEntriesResponse": AppendEntriesResponse,
 }
 #: messages of the extensions (PreVote, transfer, snapshots): not in raft.tla's bag
-_OTHER_TYPES = frozenset({"PreVoteRequest", "PreVoteResponse", "TimeoutNow", "InstallSnapshotRequest"})
-_STUTTER = frozenset({"Init", "PreVote", "HandlePreVoteRequest", "HandlePreVoteResponse", "ReadIndex",
-                      "TransferLeadership"})
-_ONE_STEP = {"Restart": "Restart", "Timeout": "Timeout", "BecomeLeader": "BecomeLeader", "CheckQuorum": "CheckQuorum"}
+_OTHER_TYPES = frozenset(MESSAGE_FIELDS) - frozenset(_SPEC_TYPES)
+#: documented extension steps this mapping does not map yet: a trace using them is refused by name
+_UNMAPPED = frozenset({"CompactLog", "InstallSnapshot", "HandleInstallSnapshotRequest"})
+_STUTTER = frozenset({"Init"} | {a for a, stutter in EXTENSION_ACTIONS.items() if stutter}) - _UNMAPPED - {
+    "DropMessage"}
+_ONE_STEP = {"Restart": "Restart", "Timeout": "Timeout", "BecomeLeader": "BecomeLeader", "CheckQuorum": "CheckQuorum",
+             "CandidateStepDown": "CandidateStepDown"}
 _HANDLERS = frozenset({"HandleRequestVoteRequest", "HandleRequestVoteResponse", "HandleAppendEntriesResponse",
                        "UpdateTerm", "DropStaleResponse"})
 
@@ -91,8 +95,9 @@ class Prepared:
     vote: int
     log: Log
     commit: int
-    match: tuple[tuple[int, int], ...] | None  # leader: (peer index, matchIndex)
-    votes: tuple[frozenset[int], frozenset[int]] | None  # candidate: responded, granted
+    match: tuple[tuple[int, int], ...] | None  # leader: (peer index, matchIndex); None: not observed
+    responded: frozenset[int] | int | None  # candidate: votesResponded, as a set or a count; None: not observed
+    granted: frozenset[int] | int | None  # candidate: votesGranted, likewise
     recv: Message | None
     recv_id: MessageId | None
     consumes: bool
@@ -161,15 +166,8 @@ class ReportedFate(NetworkFate):
 class RaftMapping(Mapping):
     """raft.tla's vocabulary (plus the documented extensions) for a trace of Raft nodes."""
 
-    known_actions = frozenset(
-        {"Init", "Restart", "Timeout", "RequestVote", "HandleRequestVoteRequest", "HandleRequestVoteResponse",
-         "BecomeLeader", "ClientRequest", "AppendEntries", "HandleAppendEntriesRequest",
-         "HandleAppendEntriesResponse", "AdvanceCommitIndex", "UpdateTerm", "DropStaleResponse", "PreVote",
-         "HandlePreVoteRequest", "HandlePreVoteResponse", "DropMessage", "ReadIndex", "TransferLeadership",
-         "CheckQuorum"}
-    )
-    known_fields = frozenset({"currentTerm", "state", "votedFor", "log", "commitIndex", "nextIndex", "matchIndex",
-                              "votesResponded", "votesGranted"})
+    known_actions = frozenset(RAFT_ACTIONS) | frozenset(EXTENSION_ACTIONS) - _UNMAPPED
+    known_fields = frozenset(STATE_REQUIRED) | frozenset(STATE_OPTIONAL)
     stutter_actions = _STUTTER
     max_candidates = 64
 
@@ -187,6 +185,7 @@ class RaftMapping(Mapping):
         self._same_log: dict[int, tuple[int, int]] = {}  # node -> ids of a (spec log, trace log) pair found equal
         self._keep: dict[int, tuple[Log, Log]] = {}
         self.in_flight: dict[MessageId, list[Any]] = {}  # id -> [spec message, copies not yet accounted for]
+        self.unobserved_fields: dict[str, str] = {}  # optional fields some event left out -> where first
 
     @classmethod
     def from_events(cls, events: Sequence[Event], bounds: dict[str, Any] | None = None) -> RaftMapping:
@@ -280,19 +279,17 @@ class RaftMapping(Mapping):
             raise TraceError(f"{w}: log delta from {frm}, but node {event.node}'s log had {len(old)} entries")
         log = old if (frm == len(old) + 1 and not new) else old[: frm - 1] + new
         self.logs[i] = log
-        match = votes = None
+        match = responded = granted = None
         if role == LEADER:
-            mi = st.get("matchIndex", {})
-            match = tuple(sorted((self._node(int(k), w), int(x)) for k, x in mi.items()))
+            match = self._leader_fields(event, i, log)
         elif role == CANDIDATE:
-            votes = (frozenset(self._node(n, w) for n in st.get("votesResponded", [])),
-                     frozenset(self._node(n, w) for n in st.get("votesGranted", [])))
+            responded, granted = self._votes(st, "votesResponded", w), self._votes(st, "votesGranted", w)
         recv = recv_id = None
         if event.recv is not None:
             recv = self.spec_message(event.recv, w)
             recv_id = tuple(event.recv["id"])
-        p = Prepared(i, term, role, vote, log, commit, match, votes, recv, recv_id, consumes(event), old,
-                     frm - 1, [], [])
+        p = Prepared(i, term, role, vote, log, commit, match, responded, granted, recv, recv_id, consumes(event),
+                     old, frm - 1, [], [])
         pre: list[StepPattern] = []
         for kind, mid in self.fate.late():
             if mid not in self.in_flight:
@@ -321,6 +318,64 @@ class RaftMapping(Mapping):
         self.booted.add(i)
         event.extra["_raft"] = p
         return p
+
+    def _peer_map(self, event: Event, name: str, i: int) -> dict[int, int] | None:
+        """A leader's per-peer field (``{"2": 5, ...}``) by spec index, or None when not reported."""
+        raw = event.state.get(name)
+        if raw is None:
+            self.unobserved_fields.setdefault(f"{name} (Leader)", event.where)
+            return None
+        w = event.where
+        if not isinstance(raw, dict):
+            raise TraceError(f"{w}: {name} must be an object keyed by peer id, got {raw!r}")
+        out: dict[int, int] = {}
+        for k, x in raw.items():
+            try:
+                j = self._node(int(k), w)
+            except ValueError:
+                raise TraceError(f"{w}: {name} is keyed by node ids, got key {k!r}") from None
+            if j == i:
+                raise TraceError(f"{w}: {name}[{k}]: a leader's {name} names its peers, not itself")
+            if not (isinstance(x, int) and not isinstance(x, bool)):
+                raise TraceError(f"{w}: {name}[{k}] must be an integer, got {x!r}")
+            out[j] = x
+        return out
+
+    def _leader_fields(self, event: Event, i: int, log: Log) -> tuple[tuple[int, int], ...] | None:
+        """matchIndex (compared) after checking it and nextIndex (not compared) for values no leader can hold."""
+        w, top = event.where, len(log)
+        match, nxt = self._peer_map(event, "matchIndex", i), self._peer_map(event, "nextIndex", i)
+        for j, x in (match or {}).items():
+            if not 0 <= x <= top:
+                raise TraceError(f"{w}: matchIndex[{self.nodes[j]}] = {x}, outside 0..{top} (the leader's log "
+                                 f"has {top} entries)")
+        for j, x in (nxt or {}).items():
+            if not 1 <= x <= top + 1:
+                raise TraceError(f"{w}: nextIndex[{self.nodes[j]}] = {x}, outside 1..{top + 1} (the leader's log "
+                                 f"has {top} entries)")
+            if match and j in match and x <= match[j]:
+                raise TraceError(f"{w}: nextIndex[{self.nodes[j]}] = {x} but matchIndex[{self.nodes[j]}] = "
+                                 f"{match[j]}: a leader sends what follows what it knows to match")
+        return None if match is None else tuple(sorted(match.items()))
+
+    def _votes(self, st: dict[str, Any], name: str, where: str) -> frozenset[int] | int | None:
+        """A candidate's vote field: a list of node ids, or a count (an implementation that keeps only one)."""
+        raw = st.get(name)
+        if raw is None:
+            self.unobserved_fields.setdefault(f"{name} (Candidate)", where)
+            return None
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            if not 0 <= raw <= len(self.nodes):
+                raise TraceError(f"{where}: {name} = {raw}: a count of votes, but the cluster has {len(self.nodes)} "
+                                 "nodes")
+            return raw
+        if not isinstance(raw, list):
+            raise TraceError(f"{where}: {name} must be a list of node ids or a count, got {raw!r}")
+        return frozenset(self._node(n, where) for n in raw)
+
+    def unobserved(self) -> list[str]:
+        """Optional fields (docs/trace-format.md, observation model) that some event left out."""
+        return [f"{what} (first at {where})" for what, where in self.unobserved_fields.items()]
 
     def in_flight_take(self, mid: MessageId) -> Message:
         """One copy of message ``mid`` has been received or lost; returns its spec message."""
@@ -393,7 +448,9 @@ class RaftMapping(Mapping):
             row = state.matchIndex[i]
             if any(row[j] != x for j, x in p.match):
                 return False
-        if p.votes is not None and (state.votesResponded[i], state.votesGranted[i]) != p.votes:
+        if p.responded is not None and not _votes_agree(state.votesResponded[i], p.responded):
+            return False
+        if p.granted is not None and not _votes_agree(state.votesGranted[i], p.granted):
             return False
         msgs = state.messages
         return all(Count(msgs, m) > 0 for _, m, flying in p.sent if flying)
@@ -424,9 +481,10 @@ class RaftMapping(Mapping):
         }
         if p.match is not None:
             view["matchIndex"] = {str(self.nodes[j]): state.matchIndex[i][j] for j, _ in p.match}
-        if p.votes is not None:
-            view["votesResponded"] = sorted(self.nodes[j] for j in state.votesResponded[i])
-            view["votesGranted"] = sorted(self.nodes[j] for j in state.votesGranted[i])
+        for name, seen, spec_set in (("votesResponded", p.responded, state.votesResponded[i]),
+                                     ("votesGranted", p.granted, state.votesGranted[i])):
+            if seen is not None:  # a field the trace did not write is never shown
+                view[name] = len(spec_set) if isinstance(seen, int) else sorted(self.nodes[j] for j in spec_set)
         view["sent"] = [self.show_message(m) for _, m, flying in p.sent if flying and Count(state.messages, m)]
         return view
 
@@ -442,9 +500,9 @@ class RaftMapping(Mapping):
         }
         if p.match is not None:
             view["matchIndex"] = {str(self.nodes[j]): x for j, x in p.match}
-        if p.votes is not None:
-            view["votesResponded"] = sorted(self.nodes[j] for j in p.votes[0])
-            view["votesGranted"] = sorted(self.nodes[j] for j in p.votes[1])
+        for name, seen in (("votesResponded", p.responded), ("votesGranted", p.granted)):
+            if seen is not None:
+                view[name] = seen if isinstance(seen, int) else sorted(self.nodes[j] for j in seen)
         view["sent"] = [self.show_message(m) for _, m, flying in p.sent if flying]
         return view
 
@@ -470,6 +528,11 @@ class RaftMapping(Mapping):
     def init_states(self) -> Iterable[RaftState]:
         """raft.tla's Init."""
         return self.spec.init_states()
+
+
+def _votes_agree(spec_set: frozenset[int], seen: frozenset[int] | int) -> bool:
+    """A reported vote set equals the spec's; a reported count equals its size."""
+    return len(spec_set) == seen if isinstance(seen, int) else spec_set == seen
 
 
 def consumes(event: Event) -> bool:

@@ -1,10 +1,11 @@
-"""The Raft implementation under the deterministic simulation, audited: online as it runs, or offline from files.
+"""The Raft implementation audited online as it runs (the callbacks), or offline from the trace files it wrote.
 
 Online, every trace event is audited the moment the core emits it and the simulation's
 network reports each duplicated or lost copy (``SimCluster(on_network=...)``); the first
 event no spec behaviour explains raises :class:`RefinementViolation`, which stops the run
-right there.  Offline, :func:`write_traces` writes the run's events as trace files
-(docs/trace-format.md) for ``paxraft audit``.
+right there (the runner is :func:`modelcheck.harness.audit_raft_run`).  Offline,
+:func:`write_traces` writes the run's events as trace files (docs/trace-format.md) for
+``paxraft audit``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from modelcheck.audit.online import event_from_record
 from modelcheck.audit.raft_map import RaftMapping, ReportedFate
 from modelcheck.audit.refine import AuditResult, Failure, OnlineAuditor
 from modelcheck.audit.report import text_report
-from modelcheck.audit.tracefile import FORMAT, VERSION, Event, TraceError
+from modelcheck.audit.tracefile import Event, TraceError
+from spec.trace_format import FORMAT, VERSION
 
 
 class RefinementViolation(AssertionError):  # noqa: N818 (named like the simulation's InvariantViolation)
@@ -89,31 +91,6 @@ class RaftOnlineAudit:
     def report(self) -> str:
         """The verdict as ``paxraft audit`` prints it."""
         return text_report(self.mapping, self.result(), len(self.header["nodes"]))
-
-
-def trace_config(**changes: Any) -> Any:
-    """The simulation's default Raft configuration with trace events on."""
-    from impl.sim.cluster import DEFAULT_CONFIG
-
-    return replace(DEFAULT_CONFIG, trace=True, **changes)
-
-
-def audit_raft_run(seed: int, steps: int = 150, *, online: bool = True, keep_events: int | None = None,
-                   **sim: Any) -> tuple[Any, RaftOnlineAudit | None]:
-    """Run ``impl.sim.scenario.random_run`` with traces on (and the audit online unless ``online=False``).
-
-    Returns ``(cluster, audit)``; raises :class:`RefinementViolation` (online) or the simulation's
-    ``InvariantViolation`` at the first failure.
-    """
-    from impl.sim.scenario import random_run
-
-    sim.setdefault("config", trace_config())
-    nodes = list(range(1, sim.get("n", 3) + 1))
-    if not online:
-        return random_run(seed, steps, **sim), None
-    audit = RaftOnlineAudit(nodes, keep_events)
-    cluster = random_run(seed, steps, on_event=audit.on_event, on_network=audit.on_network, **sim)
-    return cluster, audit
 
 
 def write_traces(trace: Mapping[int, Sequence[dict[str, Any]]], directory: str | Path) -> list[Path]:

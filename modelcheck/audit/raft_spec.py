@@ -31,6 +31,9 @@ that spec has it (its trace validation, ``Traceetcdraft.tla``, faces the same de
   reason the maximum is (the entry is of the leader's term and on a quorum).
 - **CheckQuorum(i)**: a leader that has not heard from a quorum steps down to follower in
   the same term.  It changes only ``state[i]``, so every safety property is preserved.
+- **CandidateStepDown(i)**: a candidate that gives up its election and returns to follower in
+  the same term (its vote stays cast).  It too changes only ``state[i]``; a test model-checks
+  the extension with raft.tla's invariants.
 
 Values are the integers the audit interns from the trace's value strings, unbounded; the
 history variables are off (they are proof aids, not part of what an implementation reports).
@@ -79,6 +82,10 @@ def _ranges(self: RaftImpl, s: RaftState) -> Iterator[tuple[int, int, int, int, 
 
 def _leaders(self: RaftImpl, s: RaftState) -> list[tuple[int]]:
     return [(i,) for i in self.Server if s.state[i] == LEADER]
+
+
+def _candidates(self: RaftImpl, s: RaftState) -> list[tuple[int]]:
+    return [(i,) for i in self.Server if s.state[i] == CANDIDATE]
 
 
 def _commit_targets(self: RaftImpl, s: RaftState) -> list[tuple[int, int]]:
@@ -156,6 +163,13 @@ class RaftImpl(Raft):
     def CheckQuorum(self, s: RaftState, i: int) -> RaftState | None:
         """Leader i, not having heard from a quorum for an election timeout, becomes a follower (same term)."""
         if s.state[i] != LEADER:
+            return None
+        return s.but(allLogs=self.NextAllLogs(s), state=EXCEPT(s.state, i, FOLLOWER))
+
+    @action(params=_candidates)
+    def CandidateStepDown(self, s: RaftState, i: int) -> RaftState | None:
+        """Candidate i gives up its election: follower again, in the same term, its vote still cast."""
+        if s.state[i] != CANDIDATE:
             return None
         return s.but(allLogs=self.NextAllLogs(s), state=EXCEPT(s.state, i, FOLLOWER))
 

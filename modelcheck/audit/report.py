@@ -36,6 +36,9 @@ def text_report(mapping: Mapping, result: AuditResult, files: int) -> str:
     )
     lines = [head]
     lines.extend(f"warning: {w}" for w in result.warnings)
+    notes = mapping.unobserved()
+    if notes:
+        lines.append("not observed (optional fields the trace left out, not checked): " + "; ".join(notes))
     f = result.failure
     if f is None:
         lines.append("OK: every event is explained by a behaviour of the spec.")
@@ -77,6 +80,7 @@ def json_report(mapping: Mapping, result: AuditResult) -> dict[str, Any]:
         "seconds": round(result.seconds, 3),
         "max_candidates": result.max_candidates,
         "warnings": result.warnings,
+        "unobserved": mapping.unobserved(),
     }
     if f is not None:
         out["failure"] = {

@@ -1,6 +1,6 @@
 """Reading trace files (docs/trace-format.md): headers, events, and errors that name file and line.
 
-A file is JSON lines: a header (``{"format": "paxraft-trace", "version": 1, "node": N, ...}``)
+A file is JSON lines: a header (``{"format": "paxraft-trace", "version": 2, "node": N, ...}``)
 then that boot's events, possibly followed by further headers (one per restart).  Within a
 file the Lamport clock strictly increases.  A last line without its newline that is not
 valid JSON is what a crashed node leaves behind: it is reported as a warning and skipped.
@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spec.trace_format import EVENT_FIELDS, FORMAT, READ_VERSIONS, shift_message, shift_state
 from spec.userfiles import read_bytes
-
-FORMAT, VERSION = "paxraft-trace", 1
 
 
 class TraceError(ValueError):
@@ -60,7 +59,7 @@ class TraceFile:
     warnings: list[str]
 
 
-_EVENT_KEYS = {"node", "clock", "action", "params", "recv", "sent", "state"}
+_EVENT_KEYS = frozenset(EVENT_FIELDS)
 
 
 def _need(cond: bool, where: str, what: str) -> None:
@@ -112,8 +111,15 @@ def read_trace(path: str | Path) -> TraceFile:
         _need(isinstance(rec, dict), where, "expected a JSON object")
         if "format" in rec:
             _need(rec["format"] == FORMAT, where, f"unknown format {rec['format']!r} (expected {FORMAT!r})")
-            _need(rec.get("version") == VERSION, where, f"unsupported version {rec.get('version')!r} (expected 1)")
+            _need(rec.get("version") in READ_VERSIONS, where,
+                  f"unsupported version {rec.get('version')!r} "
+                  f"(this reader reads {', '.join(map(str, READ_VERSIONS))})")
             _need(_is_int(rec.get("node")), where, f'the header\'s "node" must be an integer, got {rec.get("node")!r}')
+            _need(_is_int(rec.get("term_offset", 0)), where,
+                  f'the header\'s "term_offset" must be an integer, got {rec.get("term_offset")!r}')
+            _need(rec.get("version") == 2 or "term_offset" not in rec, where, '"term_offset" needs version 2')
+            _need(isinstance(rec.get("spec", ""), str), where,
+                  f'the header\'s "spec" must be a name, got {rec.get("spec")!r}')
             if headers:
                 _need(
                     rec["node"] == headers[0]["node"],
@@ -155,6 +161,11 @@ def read_trace(path: str | Path) -> TraceFile:
         state = rec.get("state")
         _need(isinstance(state, dict), where, '"state" must be an object (the node\'s state after the step)')
         extra = {k: v for k, v in rec.items() if k not in _EVENT_KEYS}
+        offset = header.get("term_offset", 0)
+        if offset:  # the tracer declared its numbering: every term read in raft.tla's (starting at 1)
+            state = shift_state(state, offset)
+            recv = shift_message(recv, offset) if recv is not None else None
+            sent = [shift_message(m, offset) for m in sent]
         events.append(
             Event(name, n, rec["node"], len(headers) - 1, clock, action, params, recv, sent, state, header, extra)
         )

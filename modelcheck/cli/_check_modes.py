@@ -1,0 +1,183 @@
+"""The `paxraft check` options beyond breadth-first search: modes, workers, liveness and --out.
+
+``cmd_check`` hands a run here when any of these options is given, so the plain
+breadth-first path stays as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from modelcheck import check
+from modelcheck.engine.explain import summary
+from modelcheck.engine.progress import Progress
+from modelcheck.engine.result import OK, Result
+from spec.core import Spec, SpecError
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the search-mode, worker, liveness and output options."""
+    g = parser.add_argument_group("search modes, liveness and outputs")
+    g.add_argument("--mode", choices=("bfs", "dfs", "simulate"), default="bfs", help="search strategy (default bfs)")
+    g.add_argument("--depth", type=int, default=None, metavar="K", help="dfs: depth bound; simulate: walk length")
+    g.add_argument("--walks", type=int, default=100, metavar="N", help="simulate: number of random walks (100)")
+    g.add_argument("--seed", type=int, default=0, metavar="S", help="simulate: random seed (0)")
+    g.add_argument("--workers", type=int, default=1, metavar="N", help="bfs: worker processes (default 1)")
+    g.add_argument(
+        "--liveness",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PROPERTY",
+        help="check a temporal property under the spec's fairness (default: its only one)",
+    )
+    g.add_argument("--no-fairness", action="store_true", help="liveness: assume no fairness at all")
+    g.add_argument("--out", metavar="DIR", help="write the trace (ITF JSON), its chart and table (DOT, SVG) here")
+
+
+def wants(args: argparse.Namespace) -> bool:
+    """Whether the arguments ask for anything beyond the plain breadth-first run."""
+    return args.mode != "bfs" or args.workers != 1 or args.out is not None or args.liveness is not None
+
+
+#: Longest walk or depth bound: a walk's states are all kept (for its trace).
+MAX_DEPTH = 1_000_000
+#: Worker processes per core: beyond a few they only compete for the cores (and exhaust threads).
+WORKERS_PER_CORE = 4
+
+
+def validate(args: argparse.Namespace) -> None:
+    """Refuse out-of-range numbers and an unusable --out before any work starts; cap --workers (saying so)."""
+    if args.max_states is not None and args.max_states < 1:
+        raise SpecError(f"--max-states must be at least 1, got {args.max_states}")
+    if args.workers < 1:
+        raise SpecError(f"--workers must be at least 1, got {args.workers}")
+    if args.depth is not None and not 1 <= args.depth <= MAX_DEPTH:
+        raise SpecError(f"--depth must be in 1..{MAX_DEPTH:,}, got {args.depth:,}")
+    if args.walks < 1:
+        raise SpecError(f"--walks must be at least 1, got {args.walks}")
+    cap = WORKERS_PER_CORE * (os.cpu_count() or 1)
+    if args.workers > cap:
+        print(
+            f"paxraft check: note: --workers {args.workers:,} capped at {cap} "
+            f"({WORKERS_PER_CORE} per core on this machine's {os.cpu_count() or 1})",
+            file=sys.stderr,
+        )
+        args.workers = cap
+    if args.out is not None:
+        output_folder(args.out, "--out")
+
+
+def output_folder(path: str, flag: str) -> Path:
+    """``path`` as a folder to write into: it may not exist yet, but it may not be a file."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise SpecError(f"{flag} {path}: exists and is not a folder")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise SpecError(f"{flag} {path}: {parent} is not a folder")
+            break
+    return p
+
+
+def run(args: argparse.Namespace, spec: Spec) -> int:
+    """Run the requested mode on ``spec``; print the report; write artefacts to ``--out``."""
+    if args.liveness is not None:
+        return _run_liveness(args, spec)
+    if args.workers > 1 and args.mode != "bfs":
+        raise SpecError("--workers goes with --mode bfs (the parallel search is breadth-first)")
+    result = _search(args, spec)
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, indent=1)
+        print()
+    else:
+        print(_header(result) + summary(result))
+    if args.out:
+        trace = result.trace if result.trace is not None else getattr(result, "deepest_trace", None)
+        if trace:
+            from modelcheck.output.artifacts import write_trace_artifacts
+
+            for path in write_trace_artifacts(result.spec, trace, Path(args.out), result.violated, result.mode):
+                print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
+    return 0 if result.verdict == OK else 1
+
+
+def progress_for(args: argparse.Namespace, spec: Spec) -> Progress:
+    """The progress line on stderr (silent with --quiet or --json: its figures still serve Ctrl-C)."""
+    return Progress(spec.describe(), silent=args.quiet or args.json)
+
+
+def _search(args: argparse.Namespace, spec: Spec) -> Result:
+    common = {"symmetry": args.symmetry, "check_invariants": not args.no_invariants, "check_deadlock": args.deadlock}
+    if args.mode == "dfs":
+        from modelcheck.engine.dfs import dfs
+
+        return dfs(spec, depth_bound=args.depth, max_states=args.max_states, **common)
+    if args.mode == "simulate":
+        from modelcheck.engine.simulate import simulate
+
+        if args.symmetry:
+            raise SpecError("--symmetry has no effect on --mode simulate; drop it")
+        return simulate(
+            spec,
+            walks=args.walks,
+            depth=args.depth or 50,
+            seed=args.seed,
+            check_invariants=common["check_invariants"],
+            check_deadlock=common["check_deadlock"],
+        )
+    if args.workers > 1:
+        from modelcheck.engine.parallel import parallel_bfs
+
+        return parallel_bfs(spec, workers=args.workers, max_states=args.max_states, **common)
+    return check(spec, max_states=args.max_states, progress=progress_for(args, spec), **common)
+
+
+def _header(result: Result) -> str:
+    x = result.extra
+    if result.mode == "simulate":
+        where = f"; violation in walk {x['walk']}" if x.get("walk") is not None else ""
+        return (
+            f"Simulation: {x['walks']} random walks of up to {x['walk_depth']} states, seed {x['seed']}{where}; "
+            f"deepest walk {result.depth} states\n"
+        )
+    if result.mode == "dfs":
+        bound = x.get("depth_bound")
+        cut = " (the bound cut some paths: not exhaustive)" if not result.complete else ""
+        return f"Depth-first search{f', depth bound {bound}' if bound else ''}{cut}\n"
+    if result.mode == "parallel":
+        return f"Breadth-first search with {x['workers']} worker processes\n"
+    return ""
+
+
+def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
+    from modelcheck.engine.liveness import check_property, format_lasso
+
+    if args.mode != "bfs" or args.workers != 1:
+        raise SpecError("--liveness explores the whole graph itself; drop --mode/--workers")
+    res = check_property(
+        spec,
+        args.liveness or None,
+        fairness=[] if args.no_fairness else None,
+        symmetry=args.symmetry,
+        max_states=args.max_states,
+    )
+    if args.json:
+        json.dump(res.to_json(), sys.stdout, indent=1)
+        print()
+    else:
+        print(format_lasso(spec, res))
+    if args.out and res.lasso is not None:
+        from modelcheck.output.artifacts import write_trace_artifacts
+
+        trace = res.lasso.prefix + res.lasso.loop
+        for path in write_trace_artifacts(
+            spec, trace, Path(args.out), f"{res.property} ({res.text})", "liveness", loop_start=len(res.lasso.prefix)
+        ):
+            print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
+    return 0 if res.holds else 1

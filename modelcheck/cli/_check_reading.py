@@ -1,0 +1,164 @@
+"""The `paxraft check` options that help read what the checker finds: --reach, --counterexamples,
+--fewest-switches and --lanes.
+
+``cmd_check`` hands a run here when any of them is given. They run breadth-first in this
+process (the shortest-path DAG and the witness search are not distributed): with --workers,
+--mode or --liveness they are refused with a one-line error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from modelcheck import check
+from modelcheck.engine.explain import format_trace, summary, violation_line
+from modelcheck.engine.lanes import format_lanes
+from modelcheck.engine.progress import Progress
+from modelcheck.engine.reach import REACHED, goal_predicate, reach, reach_text
+from modelcheck.engine.result import OK, Result, Step
+from modelcheck.engine.shortest import shortest_dag, switches
+from spec.core import Spec, SpecError
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the reading options."""
+    g = parser.add_argument_group("reading the result (breadth-first, one process)")
+    g.add_argument(
+        "--reach",
+        metavar="WITNESS|EXPR",
+        help="shortest behaviour to a state: a witness the spec declares ('all': every one), or an expression "
+        "over the state as traces print it, e.g. \"'Leader' in state.values()\"",
+    )
+    g.add_argument("--counterexamples", type=int, default=None, metavar="K",
+                   help="up to K shortest counterexamples differing in their actions (not only renamings)")
+    g.add_argument("--fewest-switches", action="store_true",
+                   help="among the shortest counterexamples, one with the fewest changes of acting process")
+    g.add_argument("--lanes", action="store_true", help="print traces as swim lanes, one column per process")
+
+
+def wants(args: argparse.Namespace) -> bool:
+    """Whether any reading option was given."""
+    return bool(args.reach or args.counterexamples is not None or args.fewest_switches or args.lanes)
+
+
+def run(args: argparse.Namespace, spec: Spec) -> int:
+    """Run the search the options ask for and print it."""
+    if args.workers != 1 or args.mode != "bfs" or args.liveness is not None or args.out:
+        raise SpecError("--reach/--counterexamples/--fewest-switches/--lanes run breadth-first in one process: "
+                        "drop --workers, --mode, --liveness and --out")
+    if args.counterexamples is not None and args.counterexamples < 1:
+        raise SpecError(f"--counterexamples must be at least 1, got {args.counterexamples}")
+    if args.reach and (args.counterexamples is not None or args.fewest_switches):
+        raise SpecError("--reach goes without --counterexamples/--fewest-switches")
+    searching = args.counterexamples is not None or args.fewest_switches or args.reach
+    if (args.deadlock or args.no_invariants) and searching:
+        raise SpecError("--deadlock/--no-invariants do not go with --reach/--counterexamples/--fewest-switches")
+    progress = None if args.quiet or args.json else Progress(spec.describe())
+    if args.reach:
+        return _run_reach(args, spec, progress)
+    if args.counterexamples is not None or args.fewest_switches:
+        return _run_shortest(args, spec)
+    result = check(spec, symmetry=args.symmetry, max_states=args.max_states, progress=progress)
+    _print(args, result)
+    return 0 if result.verdict == OK else 1
+
+
+def _trace_text(spec: Spec, trace: list[Step], lanes: bool) -> str:
+    return format_lanes(spec, trace) if lanes else format_trace(spec, trace)
+
+
+def _print(args: argparse.Namespace, result: Result) -> None:
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, indent=1)
+        print()
+    else:
+        print(summary(result, lanes=args.lanes))
+
+
+def _run_reach(args: argparse.Namespace, spec: Spec, progress: Progress | None) -> int:
+    names = list(spec.witnesses) if args.reach.strip() == "all" else [args.reach]
+    if not names:
+        raise SpecError(f"--reach all: {spec.name} declares no witness")
+    ok = True
+    out = []
+    for text in names:
+        name, holds, declared = goal_predicate(spec, text)
+        if args.symmetry and not declared:
+            raise SpecError("--reach with an expression cannot go with --symmetry (an expression may tell "
+                            "renamed processes apart); drop --symmetry or name a declared witness")
+        result = reach(spec, name, holds, symmetry=args.symmetry, max_states=args.max_states, progress=progress)
+        ok &= result.verdict == REACHED
+        out.append(result)
+        if not args.json:
+            print(summary(result, lanes=args.lanes) if len(names) == 1 else reach_text(result))
+    if args.json:
+        json.dump([r.to_json() for r in out] if len(names) > 1 else out[0].to_json(), sys.stdout, indent=1)
+        print()
+    return 0 if ok else 1
+
+
+def _run_shortest(args: argparse.Namespace, spec: Spec) -> int:
+    dag = shortest_dag(spec, symmetry=args.symmetry, with_actors=args.fewest_switches, max_states=args.max_states)
+    if not dag.targets:
+        text = "No error found" if dag.complete else "Stopped at the state limit: no error found so far"
+        if args.json:
+            json.dump({"spec": spec.name, "verdict": OK, "distinct_states": dag.distinct_states,
+                       "complete": dag.complete, "counterexamples": []}, sys.stdout, indent=1)
+            print()
+        else:
+            print(f"Model: {spec.describe()}\n{text} ({dag.distinct_states:,} distinct states, depth {dag.depth}).")
+        return 0
+    found: list[tuple[str, list[Step], str, dict[str, Any]]] = []
+    if args.counterexamples is not None:
+        for n, (trace, bad) in enumerate(dag.diverse(args.counterexamples), 1):
+            found.append((f"Counterexample {n}", trace, bad, {}))
+    plain_trace = dag.diverse(1)[0][0]
+    if args.fewest_switches:
+        trace, bad, cost = dag.fewest_switches()
+        plain = switches(spec, plain_trace)
+        found.append(("Fewest process switches", trace, bad,
+                      {"switches": cost, "first_trace_switches": plain, "switches_saved": plain - cost}))
+    if args.json:
+        json.dump(_shortest_json(spec, dag, found), sys.stdout, indent=1)
+        print()
+        return 1
+    sym = "  (symmetry)" if args.symmetry else ""
+    print(f"Model: {spec.describe()}{sym}")
+    print(f"Shortest counterexamples have {dag.depth - 1} steps; {len(dag.targets)} violating states on that level; "
+          f"{dag.distinct_states:,} distinct states explored")
+    if args.counterexamples is not None:
+        k = sum(1 for f in found if not f[3])
+        more = "" if k == args.counterexamples else f" (only {k} differ by more than a renaming)"
+        print(f"{k} of them, no two alike up to renaming{more}:")
+    for title, trace, bad, extra in found:
+        print()
+        if extra:
+            print(f"{title}: {extra['switches']} switches of acting process; the first shortest counterexample "
+                  f"(as plain 'check' prints it) has {extra['first_trace_switches']}: "
+                  f"{extra['switches_saved']} saved")
+        else:
+            print(f"{title}: {bad}, {len(trace) - 1} steps")
+        print(_trace_text(spec, trace, args.lanes))
+        print(violation_line(spec, bad, trace[-1].state))
+    return 1
+
+
+def _shortest_json(spec: Spec, dag: Any, found: list[tuple[str, list[Step], str, dict[str, Any]]]) -> dict[str, Any]:
+    def one(trace: list[Step], bad: str, extra: dict[str, Any]) -> dict[str, Any]:
+        r = Result(spec, verdict="violation", violated=bad, trace=trace)
+        j = r.to_json()
+        return {k: j[k] for k in ("violated", "explanation", "trace_length", "trace")} | extra
+
+    return {
+        "spec": spec.name,
+        "variant": spec.variant,
+        "verdict": "violation",
+        "distinct_states": dag.distinct_states,
+        "shortest_length": dag.depth - 1,
+        "violating_states": len(dag.targets),
+        "counterexamples": [one(t, b, x) for title, t, b, x in found if not x],
+        "fewest_switches": next((one(t, b, x) for title, t, b, x in found if x), None),
+    }

@@ -1,0 +1,126 @@
+"""Audit an implementation: check trace files against a spec, or client histories for linearizability."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from modelcheck.audit import TraceError, audit_events, mapping_for, read_traces
+from modelcheck.audit.msc import write_msc
+from modelcheck.audit.report import json_report, text_report
+from modelcheck.cli.common import UsageError
+from modelcheck.linearizability import HistoryError, check_operations, kv_model, read_history, write_html
+from spec.userfiles import quote
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Trace files, the spec, bounds and outputs."""
+    parser.add_argument("files", nargs="+", metavar="TRACE", help="JSON-lines trace files (one per node is fine)")
+    parser.add_argument("--spec", help="the spec to audit against (default: the traces' header field 'spec')")
+    parser.add_argument(
+        "--bounds", default="", metavar="K=V,...", help="spec constants overriding those read off the trace"
+    )
+    parser.add_argument("--msc", metavar="PATH", help="write the message-sequence chart of the prefix (DOT, and SVG)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    parser.add_argument(
+        "--history", action="store_true", help="the files are client histories: check linearizability (KV model)"
+    )
+    parser.add_argument("--html", metavar="PATH", help="with --history: write the time line page")
+
+
+def parse_bounds(text: str, strings: bool = False) -> dict[str, Any]:
+    """``acceptors=3,max_ballot=4`` -> a dict of ints (a name may use dashes); with ``strings``, a value
+    that is not an integer (a file name) stays a string."""
+    out: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, eq, val = part.partition("=")
+        if not eq or not key.strip():
+            raise UsageError(f"--bounds: expected NAME=VALUE, got {quote(part)}")
+        name = key.strip().replace("-", "_")
+        if val.strip().isascii() and val.strip().lstrip("-").isdigit() and len(val.strip()) <= 18:
+            out[name] = int(val)
+        elif strings:
+            out[name] = val.strip()
+        else:
+            raise UsageError(f"--bounds: {key.strip()} must be an integer, got {quote(val)}")
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """Audit and print the verdict; exit 0 if explained, 1 if not, 2 on bad input."""
+    if args.history:
+        return run_history(args)
+    bounds = parse_bounds(args.bounds)
+    try:
+        events, warnings = read_traces(args.files)
+        _headers_agree(events)
+        spec = args.spec or (events[0].header.get("spec") if events else None)
+        if not spec:
+            raise UsageError("the traces do not name their spec: give --spec (paxos or raft)")
+        mapping = mapping_for(spec, events, bounds)
+        result = audit_events(mapping, events)
+    except (TraceError, HistoryError, TypeError) as exc:
+        raise UsageError(str(exc)) from exc
+    result.warnings = warnings
+    if args.msc:
+        written = write_msc(events, args.msc, None if result.ok else result.failure.index)  # type: ignore[union-attr]
+    if args.json:
+        json.dump(json_report(mapping, result), sys.stdout, indent=1)
+        print()
+    else:
+        print(text_report(mapping, result, len(args.files)))
+        if args.msc:
+            print("message-sequence chart: " + ", ".join(map(str, written)))
+    for w in warnings:
+        print(f"paxraft audit: warning: {w}", file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def _headers_agree(events: list[Any]) -> None:
+    """Files of one run: their headers must name the same spec (else the first file would decide it)."""
+    for key in ("spec",):
+        first: dict[str, Any] = {}
+        for e in events:
+            val = json.dumps(e.header.get(key), sort_keys=True)
+            first.setdefault(val, e)
+        if len(first) > 1:
+            (v1, e1), (v2, e2) = list(first.items())[:2]
+            raise UsageError(
+                f'the trace headers disagree on "{key}": {e1.file} says {quote(v1)}, {e2.file} says {quote(v2)} '
+                "(audit the files of one run together)"
+            )
+
+
+def run_history(args: argparse.Namespace) -> int:
+    """Linearizability of the operations in the history files (together), against the KV model."""
+    try:
+        ops = [op for f in args.files for op in read_history(f)]
+    except HistoryError as exc:
+        raise UsageError(str(exc)) from exc
+    result = check_operations(kv_model(), ops)
+    if args.html:
+        write_html(result, args.html)
+    if args.json:
+        json.dump(
+            {
+                "operations": len(ops),
+                "verdict": result.verdict,
+                "seconds": round(result.seconds, 3),
+                "partitions": len(result.partitions),
+                "failing": [
+                    {"name": p.name, "prefix": len(p.linearization), "ops": len(p.ops)} for p in result.failing()
+                ],
+            },
+            sys.stdout,
+            indent=1,
+        )
+        print()
+    else:
+        print(f"{len(ops)} operations, {len(result.partitions)} keys: {result.verdict} ({result.seconds:.2f}s)")
+        if not result.ok:
+            print(result.explain())
+        if args.html:
+            print(f"time line: {args.html}")
+    return 0 if result.ok else 1

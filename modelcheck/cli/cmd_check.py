@@ -1,0 +1,182 @@
+"""Model-check a spec or variant exhaustively; with no spec, run the default suite."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from modelcheck import check
+from modelcheck.cli import _check_modes as check_modes
+from modelcheck.cli import _check_reading as check_reading
+from modelcheck.engine.explain import summary
+from modelcheck.engine.faults import preflight
+from modelcheck.engine.progress import Progress
+from modelcheck.engine.result import OK, Result
+from spec.core import Spec, SpecError
+from spec.registry import SpecEntry, entries, entry, entry_for_class, load_user_spec, spec_class
+
+
+def add_bound_options(parser: argparse.ArgumentParser) -> None:
+    """Every registered spec's bounds (a flag shared by two specs is added once)."""
+    seen: set[str] = set()
+    group = parser.add_argument_group("bounds (each spec takes its own; see 'paxraft list')")
+    for e in entries().values():
+        for opt in e.options + e.flags:
+            if opt.flag in seen:
+                continue
+            seen.add(opt.flag)
+            if opt.type is bool:
+                group.add_argument(opt.flag, dest=opt.dest, action="store_true", default=None, help=opt.help)
+            else:
+                group.add_argument(opt.flag, dest=opt.dest, type=opt.type, default=None, metavar="N", help=opt.help)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Spec, variant, bounds and checker options."""
+    parser.add_argument("spec", nargs="?", help="spec name (see 'paxraft list') or path/to/file.py:ClassName")
+    parser.add_argument("--variant", help="run a named variant of the spec")
+    add_bound_options(parser)
+    parser.add_argument("--symmetry", action="store_true", help="reduce by the spec's symmetric sets")
+    parser.add_argument(
+        "--without",
+        default=None,
+        metavar="A,B",
+        help="leave these actions out of Next (a model restriction, e.g. DuplicateMessage,DropMessage,Restart)",
+    )
+    parser.add_argument(
+        "--restrict",
+        default=None,
+        metavar="R,S",
+        help="model restrictions the spec offers (extra enabling conditions, e.g. restart-leaders; "
+        "a wrong name lists them)",
+    )
+    parser.add_argument("--deadlock", action="store_true", help="report states with no successor")
+    parser.add_argument("--no-invariants", action="store_true", help="explore only (count states)")
+    parser.add_argument("--max-states", type=int, default=None, metavar="N", help="stop after N distinct states")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    check_modes.configure(parser)
+    check_reading.configure(parser)
+
+
+def resolve(args: argparse.Namespace) -> tuple[SpecEntry, type[Spec]]:
+    """The spec entry and class the arguments name (a registered name or a user's file)."""
+    if ":" in args.spec and args.spec.rpartition(":")[0].endswith(".py"):
+        if args.variant:
+            raise SpecError("--variant goes with a spec name, not with a file")
+        cls = load_user_spec(args.spec)
+        return entry_for_class(cls), cls
+    e = entry(args.spec)
+    return e, spec_class(args.spec, args.variant)
+
+
+def bounds_from_args(e: SpecEntry, args: argparse.Namespace) -> dict[str, Any]:
+    """The bounds given for this spec; a bound of another spec is an error naming it."""
+    own = {o.dest for o in e.options + e.flags}
+    out: dict[str, Any] = {}
+    for other in entries().values():
+        for opt in other.options + other.flags:
+            val = getattr(args, opt.dest, None)
+            if val is None:
+                continue
+            if opt.dest not in own:
+                theirs = ", ".join(o.flag for o in e.options + e.flags)
+                raise SpecError(f"{opt.flag} is not a bound of {e.name} (its bounds: {theirs})")
+            if opt.type is int and val < 0:
+                raise SpecError(f"{opt.flag} must not be negative, got {val}")
+            out[opt.dest] = val
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check one model, or the default suite when no spec is named."""
+    if args.spec is None:
+        if args.variant:
+            raise SpecError("--variant needs a spec name")
+        return run_suite(args)
+    check_modes.validate(args)
+    e, cls = resolve(args)
+    spec = cls(**bounds_from_args(e, args))
+    if args.without:
+        spec.without(args.without.split(","))
+    if args.restrict:
+        spec.restrict(args.restrict.split(","))
+    preflight(spec, invariants=not args.no_invariants)
+    if check_reading.wants(args):
+        return check_reading.run(args, spec)
+    if check_modes.wants(args):
+        return check_modes.run(args, spec)
+    progress = check_modes.progress_for(args, spec)
+    result = check(
+        spec,
+        symmetry=args.symmetry,
+        check_invariants=not args.no_invariants,
+        check_deadlock=args.deadlock,
+        max_states=args.max_states,
+        progress=progress,
+    )
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, indent=1)
+        print()
+    else:
+        print(summary(result))
+    return 0 if result.verdict == OK else 1
+
+
+def run_witnesses(args: argparse.Namespace, rows: list[Result]) -> bool:
+    """Search for every witness each registered spec declares (at its declared bounds); one row each.
+    A witness never reached means the spec's invariants may hold vacuously: the suite fails."""
+    from modelcheck.engine.reach import REACHED, reach, witness_model
+
+    found = [(e, w) for e in entries().values() for w in e.cls.witnesses_declared()]
+    if not found:
+        return True
+    print("Witnesses (each must be reachable, or the invariants above may hold only vacuously):")
+    ok = True
+    for e, name in found:
+        spec = witness_model(e.cls, name)
+        res = reach(spec, name, spec.witnesses[name], progress=None if args.quiet else Progress(f"{e.name} {name}"))
+        rows.append(res)
+        ok &= res.verdict == REACHED
+        verdict = f"reached in {res.trace_length} steps" if res.verdict == REACHED else "NOT REACHED (vacuity?)"
+        shown = " ".join(f"{k}={v}" for k, v in spec.bounds().items())
+        print(f"{e.name:<8} {name:<30} {shown:<50} {res.distinct_states:>10,} {res.seconds:>8.2f}  {verdict}",
+              flush=True)
+    return ok
+
+
+def suite_models() -> list[tuple[str, dict[str, Any]]]:
+    """The default suite: (spec name, bounds including 'symmetry') for every registered spec."""
+    return [(e.name, dict(m)) for e in entries().values() for m in e.suite]
+
+
+def run_suite(args: argparse.Namespace) -> int:
+    """Run the embedded default models and print one row each, then the total time."""
+    rows: list[Result] = []
+    models = []
+    for name, bounds in suite_models():
+        sym = bool(bounds.pop("symmetry", False))
+        spec = spec_class(name)(**bounds)
+        shown = " ".join(f"{k}={v}" for k, v in spec.bounds().items()) + (" symmetry" if sym else "")
+        models.append((name, spec, sym, shown))
+    width = max(len(m[3]) for m in models)
+    print(f"Default suite: {len(models)} models (about a minute in all on one core)")
+    print(f"{'spec':<8} {'bounds':<{width}} {'distinct':>10} {'depth':>6} {'seconds':>8}  verdict")
+    failed = False
+    for name, spec, sym, shown in models:
+        res = check(spec, symmetry=sym, progress=None if args.quiet else Progress(spec.describe()))
+        rows.append(res)
+        verdict = res.verdict if res.verdict == OK else f"{res.verdict}: {res.violated}"
+        failed |= res.verdict != OK
+        print(
+            f"{name:<8} {shown:<{width}} {res.distinct_states:>10,} {res.depth:>6} {res.seconds:>8.2f}  {verdict}",
+            flush=True,
+        )
+    failed |= not run_witnesses(args, rows)
+    print(f"total: {sum(r.seconds for r in rows):.1f} s of checking")
+    if args.json:
+        json.dump([r.to_json() for r in rows], sys.stdout, indent=1)
+        print()
+    return 1 if failed else 0

@@ -1,0 +1,54 @@
+"""Write the whole state graph of a small model as DOT/SVG, a counterexample path in red."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from modelcheck.cli._check_modes import output_folder
+from modelcheck.cli.cmd_check import add_bound_options, bounds_from_args, resolve
+from modelcheck.engine.faults import preflight
+from modelcheck.engine.graph import explore
+from modelcheck.output.render import graph_dot, write_dot
+from spec.core import SpecError
+
+DEFAULT_LIMIT = 300
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Spec, variant, bounds, size guard and output folder."""
+    parser.add_argument("spec", help="spec name (see 'paxraft list') or path/to/file.py:ClassName")
+    parser.add_argument("--variant", help="a named variant of the spec")
+    add_bound_options(parser)
+    parser.add_argument("--out", default="graph-out", metavar="DIR", help="output folder (default graph-out)")
+    parser.add_argument(
+        "--max-states",
+        type=int,
+        default=DEFAULT_LIMIT,
+        metavar="N",
+        help=f"refuse models with more states (default {DEFAULT_LIMIT}; graphs beyond that are unreadable)",
+    )
+    parser.add_argument("--format", default="svg", help="picture format for dot (svg, png, pdf; default svg)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Explore, find the shortest path to an invariant violation (if any), write the picture."""
+    if args.max_states < 1:
+        raise SpecError(f"--max-states must be at least 1, got {args.max_states}")
+    output_folder(args.out, "--out")
+    e, cls = resolve(args)
+    spec = cls(**bounds_from_args(e, args))
+    preflight(spec)
+    g = explore(spec, keep_states=True, max_states=args.max_states)
+    assert g.states is not None
+    invariants = list(spec.invariants.items())
+    bad = next((i for i, s in enumerate(g.states) if any(not inv(s) for _, inv in invariants)), None)
+    path = [i for i, _ in g.path_to(bad)] if bad is not None else []
+    written = write_dot(graph_dot(g, path, bad), Path(args.out) / "states.dot", (args.format,))
+    print(f"{spec.describe()}: {len(g):,} states, {g.edge_count():,} edges (self-loops omitted)")
+    if bad is not None:
+        broken = next(n for n, inv in invariants if not inv(g.states[bad]))
+        print(f"{broken} is violated in state #{bad}; its shortest path ({len(path) - 1} steps) is drawn in red")
+    for p in written:
+        print(f"wrote {p}")
+    return 0

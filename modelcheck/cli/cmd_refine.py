@@ -1,0 +1,31 @@
+"""Check that a spec implements another under its refinement mapping (Paxos => Voting => Consensus)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from modelcheck.cli.cmd_check import add_bound_options, bounds_from_args, resolve
+from modelcheck.engine.faults import preflight
+from modelcheck.engine.refinement import as_json, check_refinement, summary
+from spec.refinements import refinement
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Concrete spec (with variant and bounds) and the abstract spec's name."""
+    parser.add_argument("spec", help="the concrete spec, e.g. paxos")
+    parser.add_argument("abstract", help="the abstract spec it should implement, e.g. voting or consensus")
+    parser.add_argument("--variant", help="a named variant of the concrete spec")
+    add_bound_options(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run(args: argparse.Namespace) -> int:
+    """0 when every reachable step maps to an abstract step or stutter, 1 at the first that does not."""
+    e, cls = resolve(args)
+    concrete = cls(**bounds_from_args(e, args))
+    preflight(concrete)
+    abstract, mapping = refinement(concrete, args.abstract)
+    res = check_refinement(concrete, abstract, mapping)
+    print(json.dumps(as_json(res), indent=1) if args.json else summary(res))
+    return 0 if res.holds else 1

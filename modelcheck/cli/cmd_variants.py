@@ -1,0 +1,172 @@
+"""The catalog of protocol variants and known bugs; --check re-runs each and compares verdicts.
+
+``paxraft variants`` prints one row per catalog entry (``spec/catalog.py``): the property
+it breaks and the shortest counterexample's length, its smallest known failing bounds
+(or, for a safe entry, the bounds tried) and the one rule changed.
+``paxraft variants --check [NAME...]`` model-checks each entry at those bounds and
+prints the expected and the found verdict side by side; exit status 1 if any disagree
+(a different verdict, property or counterexample length, or no failing bounds recorded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from modelcheck import check
+from modelcheck.engine.progress import Progress
+from modelcheck.engine.result import OK, Result
+from spec.catalog import Entry, select
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Entry names, spec filter, --check, --json, --long."""
+    parser.add_argument("names", nargs="*", metavar="NAME", help="catalog entries, e.g. amnesia (default: all)")
+    parser.add_argument("--spec", help="only this spec's entries")
+    parser.add_argument("--check", action="store_true", help="model-check each entry and compare with the catalog")
+    parser.add_argument("--long", action="store_true", help="also print each entry's source")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+@dataclass
+class Outcome:
+    """An entry checked: what the catalog says and what the checker found (``None``: not run)."""
+
+    entry: Entry
+    result: Result | None
+    seconds: float = 0.0
+
+    @property
+    def found_breaks(self) -> str | None:
+        """The violated property, or None when the model is safe (or was not run)."""
+        r = self.result
+        return None if r is None or r.verdict == OK else (r.violated or r.verdict)
+
+    @property
+    def agrees(self) -> bool:
+        """Same verdict, same property, and (when recorded) the same shortest counterexample length."""
+        e, r = self.entry, self.result
+        if r is None or not r.complete or self.found_breaks != e.breaks:
+            return False
+        return e.trace_length is None or e.trace_length == r.trace_length
+
+    def found_text(self) -> str:
+        """``Agreement, 12 steps`` / ``safe`` / why it was not run."""
+        if self.result is None:
+            return "not run"
+        text = _verdict(self.found_breaks, self.result.trace_length)
+        return text if self.result.complete else text + " (incomplete)"
+
+    def to_json(self) -> dict[str, Any]:
+        """Stable fields for scripts."""
+        e, r = self.entry, self.result
+        return {
+            "spec": e.spec,
+            "name": e.name,
+            "variant": e.variant,
+            "bounds": e.show_bounds(),
+            "expected": e.expected,
+            "breaks": e.breaks,
+            "trace_length": e.trace_length,
+            "found": None if r is None else r.verdict,
+            "violated": None if r is None else r.violated,
+            "explanation": None if r is None else r.explanation,
+            "found_trace_length": None if r is None else r.trace_length,
+            "distinct_states": None if r is None else r.distinct_states,
+            "seconds": round(self.seconds, 3),
+            "agrees": self.agrees,
+        }
+
+
+def check_entry(entry: Entry, progress: Progress | None = None) -> Outcome:
+    """Model-check one entry at its recorded bounds (an entry without them is not run)."""
+    if not entry.recorded:
+        return Outcome(entry, None)
+    spec = entry.build()
+    started = time.perf_counter()
+    result = check(spec, symmetry=entry.symmetry, progress=progress)
+    return Outcome(entry, result, time.perf_counter() - started)
+
+
+def _verdict(breaks: str | None, length: int | None) -> str:
+    if breaks is None:
+        return "safe"
+    return f"{breaks}, {length} steps" if length is not None else f"{breaks}, length ?"
+
+
+def _expected(e: Entry) -> str:
+    return _verdict(e.breaks, e.trace_length) if e.recorded else f"{e.breaks}, bounds ?"
+
+
+def print_table(rows: list[Entry], long: bool) -> None:
+    """The catalog as a table: one line per entry (and its source with --long)."""
+    sw = max([len(r.spec) for r in rows] + [4])
+    nw = max([len(r.name) for r in rows] + [5])
+    bw = max([len(r.show_bounds()) + 6 for r in rows] + [23])
+    print(f"{'spec':<{sw}}  {'entry':<{nw}}  {'breaks':<30}  {'smallest failing bounds':<{bw}}  rule changed")
+    for r in rows:
+        bounds = "not recorded" if not r.recorded else r.show_bounds() if r.breaks else f"tried {r.show_bounds()}"
+        print(f"{r.spec:<{sw}}  {r.name:<{nw}}  {_expected(r):<30}  {bounds:<{bw}}  {r.rule}")
+        if long and r.source:
+            print(f"{'':<{sw}}  {'':<{nw}}  source: {r.source}")
+    print(f"\n{len(rows)} entries. 'paxraft variants --check [NAME...]' re-runs them;")
+    print("'paxraft check SPEC --variant NAME' runs one variant at any bounds.")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the catalog, or check it."""
+    rows = select(list(args.names), args.spec)
+    if not args.check:
+        if args.json:
+            json.dump([_entry_json(r) for r in rows], sys.stdout, indent=1)
+            print()
+        else:
+            print_table(rows, args.long)
+        return 0
+    sw = max([len(r.spec) for r in rows] + [4])
+    nw = max([len(r.name) for r in rows] + [5])
+    if not args.json:
+        head = f"{'spec':<{sw}}  {'entry':<{nw}}  {'expected':<30}  {'found':<30}  {'states':>10}"
+        print(f"{head}  {'seconds':>8}  result", flush=True)
+    outcomes = []
+    for r in rows:
+        progress = None if args.quiet or args.json else Progress(f"{r.spec}/{r.name}")
+        o = check_entry(r, progress)
+        outcomes.append(o)
+        if not args.json:
+            states = "" if o.result is None else f"{o.result.distinct_states:,}"
+            result = "agrees" if o.agrees else "DIFFERS" + ("" if r.recorded else ": no failing bounds recorded")
+            print(
+                f"{r.spec:<{sw}}  {r.name:<{nw}}  {_expected(r):<30}  {o.found_text():<30}  {states:>10}  "
+                f"{o.seconds:>8.2f}  {result}",
+                flush=True,
+            )
+            if o.result is not None and o.result.explanation:
+                print(f"{'':<{sw}}  {'':<{nw}}  why: {o.result.explanation}", flush=True)
+    bad = [o for o in outcomes if not o.agrees]
+    if args.json:
+        json.dump([o.to_json() for o in outcomes], sys.stdout, indent=1)
+        print()
+    else:
+        total = sum(o.seconds for o in outcomes)
+        verdict = "every entry agrees" if not bad else f"{len(bad)} disagree: {', '.join(o.entry.name for o in bad)}"
+        print(f"\n{len(outcomes)} entries checked in {total:.1f}s: {verdict}")
+    return 1 if bad else 0
+
+
+def _entry_json(r: Entry) -> dict[str, Any]:
+    return {
+        "spec": r.spec,
+        "name": r.name,
+        "variant": r.variant,
+        "rule": r.rule,
+        "breaks": r.breaks,
+        "bounds": r.show_bounds() if r.recorded else None,
+        "trace_length": r.trace_length,
+        "source": r.source,
+    }

@@ -1,0 +1,75 @@
+"""The ``paxraft`` command: one sub-command per module, each with ``configure`` and ``run``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from modelcheck.cli.common import UsageError
+from modelcheck.cli.errors import run_command
+
+#: Sub-command name -> module providing ``configure(parser)`` and ``run(args) -> int``.
+COMMANDS: dict[str, str] = {
+    "check": "modelcheck.cli.cmd_check",
+    "list": "modelcheck.cli.cmd_list",
+    "variants": "modelcheck.cli.cmd_variants",
+    "audit": "modelcheck.cli.cmd_audit",
+    "replay": "modelcheck.cli.cmd_replay",
+    "graph": "modelcheck.cli.cmd_graph",
+    "refine": "modelcheck.cli.cmd_refine",
+    "cluster": "impl.cmd_cluster",
+    "kv": "impl.cmd_kv",
+    "wal": "impl.cmd_wal",
+    "prove": "proofs.cmd_prove",
+    "bmc": "proofs.cmd_bmc",
+}
+
+
+__all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one clear line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, every sub-command configured."""
+    parser = _Parser(prog="paxraft", description="Model-check, prove, run and audit Paxos and Raft.")
+    parser.add_argument(
+        "--debug", action="store_true", help="on an error, show the traceback too (anywhere on the line)"
+    )
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, modname in COMMANDS.items():
+        mod = importlib.import_module(modname)
+        sub = subs.add_parser(name, help=mod.__doc__.strip().splitlines()[0] if mod.__doc__ else None)
+        mod.configure(sub)
+        sub.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: parse and dispatch; every failure ends as modelcheck.cli.errors says (one line, a status)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    command = next((a for a in argv if a in COMMANDS), "")
+    parser = build_parser()
+
+    def dispatch() -> int:
+        args = parser.parse_args(argv)
+        if not getattr(args, "_run", None):
+            parser.print_help()
+            return 2
+        return int(args._run(args) or 0)
+
+    return run_command(command or "", dispatch, debug)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

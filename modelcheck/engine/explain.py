@@ -1,0 +1,136 @@
+"""Human-readable reports: the numbered counterexample with only what changed, and the summary."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from modelcheck.engine.result import DEADLOCK, VIOLATION, Result, Step
+from spec.core import Spec
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, dict) and set(value) >= {"type"}:
+        return "[" + ", ".join(f"{k} |-> {_fmt(v)}" for k, v in value.items()) + "]"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(", ", ": "))
+    return str(value)
+
+
+def compact(value: Any) -> str:
+    """A short text for a shown value: records as ``a1:0 a2:-1``, sets as ``{x, y}``."""
+    if isinstance(value, dict):
+        if "type" in value:
+            return f"{value['type']}(" + ", ".join(str(v) for k, v in value.items() if k != "type") + ")"
+        return " ".join(f"{k}:{compact(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "{" + ", ".join(compact(x) for x in value) + "}"
+    return str(value)
+
+
+def diff_lines(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
+    """The variables that changed, one line each; records and sets show only their changed parts."""
+    lines = []
+    for var, new in after.items():
+        old = None if before is None else before.get(var)
+        if before is not None and old == new:
+            continue
+        if before is None:
+            if isinstance(new, list):
+                lines.append(f"{var} = {{{', '.join(_fmt(x) for x in new)}}}")
+            else:
+                lines.append(f"{var} = {_fmt(new)}")
+        elif isinstance(new, dict) and isinstance(old, dict) and set(new) == set(old):
+            changed = [f"{k}: {_fmt(old[k])} -> {_fmt(new[k])}" for k in new if new[k] != old[k]]
+            lines.append(f"{var}: " + "; ".join(changed))
+        elif isinstance(new, list) and isinstance(old, list):
+            added = [x for x in new if x not in old]
+            gone = [x for x in old if x not in new]
+            parts = [f"+ {_fmt(x)}" for x in added] + [f"- {_fmt(x)}" for x in gone]
+            lines.append(f"{var}: " + ("; ".join(parts) if parts else "(reordered)"))
+        else:
+            lines.append(f"{var}: {_fmt(old)} -> {_fmt(new)}")
+    return lines
+
+
+def format_trace(spec: Spec, trace: list[Step]) -> str:
+    """The trace as numbered steps: step 1 the initial state in full, later ones only what changed."""
+    out = []
+    prev = None
+    for n, step in enumerate(trace, 1):
+        shown = spec.show_state(step.state)
+        head = "Initial state" if step.label is None else spec.show_label(step.label)
+        out.append(f"{n:>3}. {head}")
+        if step.label is not None and prev == shown:
+            out.append("       (no variable changed: a stuttering step)")
+        out.extend(f"       {line}" for line in diff_lines(prev, shown))
+        prev = shown
+    return "\n".join(out)
+
+
+def violation_line(spec: Spec, invariant: str, state: Any) -> str:
+    """The line closing a counterexample: which invariant is false, and why (the spec's explanation)."""
+    return f"       --> {invariant} is false in this state: {spec.explain(invariant, state)}"
+
+
+def summary(result: Result, lanes: bool = False) -> str:
+    """Verdict, statistics and per-action coverage, as a person reads them."""
+    spec = result.spec
+    lines = [f"Model: {spec.describe()}{'  (symmetry)' if result.symmetry else ''}"]
+    if result.verdict == VIOLATION:
+        lines.append(
+            f"Error: invariant {result.violated} is violated; "
+            f"{'shortest ' if result.mode in ('bfs', 'parallel') else ''}counterexample: {result.trace_length} steps"
+        )
+    elif result.mode == "reach":
+        from modelcheck.engine.reach import reach_text
+
+        lines.append(reach_text(result))
+    elif result.verdict == DEADLOCK:
+        lines.append(f"Error: deadlock reached after {result.trace_length} steps")
+    elif not result.complete:
+        lines.append("Stopped at the state limit: no error found so far (search incomplete)")
+    else:
+        lines.append("No error found.")
+    if result.trace is not None:
+        lines.append("")
+        if lanes:
+            from modelcheck.engine.lanes import format_lanes
+
+            lines.append(format_lanes(spec, result.trace))
+        else:
+            lines.append(format_trace(spec, result.trace))
+        if result.violated:
+            lines.append(violation_line(spec, result.violated, result.trace[-1].state))
+        elif result.mode == "reach":
+            lines.append(f"       --> {result.extra['reach']} holds in this state")
+        lines.append("")
+    lines.append(
+        f"{result.distinct_states:,} distinct states, {result.states_generated:,} states generated, "
+        f"depth {result.depth}, {result.seconds:.2f}s ({result.states_per_second:,.0f} distinct states/s)"
+    )
+    lines.append(
+        f"Fingerprint collision probability (optimistic, as TLC computes it): {result.collision_probability:.1e}; "
+        f"store {result.bytes_per_state:.0f} bytes/state"
+    )
+    if result.coverage:
+        width = max(len(a) for a in result.coverage)
+        lines.append(f"{'action'.ljust(width)}  {'fired':>12}  {'new states':>12}")
+        left_out = set(spec.excluded)
+        restricted: dict[str, list[str]] = {}
+        offered = spec.restrictions()
+        for r in spec.restricted:
+            restricted.setdefault(offered[r][0], []).append(r)
+        for name, cov in result.coverage.items():
+            note = "  <- never fired" if cov.fired == 0 else ""
+            if name in left_out:
+                note = "  <- left out of Next (--without)"
+            elif name in restricted:
+                note += f"  <- restricted ({', '.join(restricted[name])})"
+            lines.append(f"{name.ljust(width)}  {cov.fired:>12,}  {cov.new:>12,}{note}")
+        dead = [name for name, cov in result.coverage.items() if cov.fired == 0 and name not in left_out]
+        if dead and result.complete:
+            lines.append(
+                f"Warning: {', '.join(dead)} never fired: dead in this model (a bug in the spec, or bounds too small)"
+            )
+    return "\n".join(lines)

@@ -1,0 +1,478 @@
+"""Liveness under fairness: find a fair behaviour that violates a temporal property, as a lasso.
+
+Each supported property says that, from some *trigger* point on, a *goal* state is reached:
+``<>G`` (triggered by the initial state), ``[]<>G`` (by every state) and ``P ~> G``
+(by every ``P``-state).  A counterexample is a fair behaviour that, after a trigger, stays
+in ``~G`` states forever.  In a finite graph its tail is either
+
+* a *stutter*: a ``~G`` state at which no fair action can change the state, so stopping
+  there for ever is a fair behaviour (TLA+ behaviours may always stutter; fairness is
+  about ``<<A>>_vars`` steps), or
+* a *fair cycle* inside a strongly connected component of the ``~G`` states, found with
+  iterative Tarjan and, for strong fairness, the usual Streett refinement: a component
+  that enables an ``SF`` family without containing one of its steps loses the enabling
+  states and is split again.  ``WF`` is met by a component that contains a step of the
+  family or a state where it is disabled (the cycle through every state then meets it).
+
+The report is a lasso: the shortest prefix to the loop, then the loop, marked.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from modelcheck.engine.graph import StateGraph, explore
+from modelcheck.engine.result import Step
+from spec.core import Fair, Spec, SpecError, Temporal
+
+EVENTUALLY, ALWAYS_EVENTUALLY, LEADS_TO = "eventually", "always-eventually", "leads-to"
+
+
+@dataclass
+class Lasso:
+    """A behaviour that violates a property: ``prefix`` then ``loop`` repeated for ever.
+
+    ``loop`` starts with the step that leaves the last prefix state and ends back in it;
+    an empty loop means the behaviour stutters for ever in the last prefix state.
+    """
+
+    prefix: list[Step]
+    loop: list[Step]
+
+    @property
+    def stutters(self) -> bool:
+        """The behaviour ends by stuttering for ever in one state."""
+        return not self.loop
+
+
+@dataclass
+class LivenessResult:
+    """The outcome of checking one temporal property."""
+
+    spec: Spec
+    property: str
+    text: str
+    fairness: list[str]
+    holds: bool
+    lasso: Lasso | None
+    distinct_states: int
+    edges: int
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """Machine-readable form."""
+        spec = self.spec
+
+        def steps(xs: list[Step]) -> list[dict]:
+            return [
+                {
+                    "action": "Init" if st.label is None else st.label.name,
+                    "params": {} if st.label is None else spec.params_json(st.label),
+                    "state": spec.show_state(st.state),
+                }
+                for st in xs
+            ]
+
+        return {
+            "spec": spec.name,
+            "params": spec.bounds(),
+            "variant": spec.variant,
+            "property": self.property,
+            "formula": self.text,
+            "fairness": self.fairness,
+            "verdict": "ok" if self.holds else "violation",
+            "distinct_states": self.distinct_states,
+            "edges": self.edges,
+            "seconds": round(self.seconds, 3),
+            "prefix": None if self.lasso is None else steps(self.lasso.prefix),
+            "loop": None if self.lasso is None else steps(self.lasso.loop),
+            "warnings": self.warnings,
+        }
+
+
+def tarjan(nodes: Iterable[int], succ: dict[int, list[int]]) -> list[list[int]]:
+    """Strongly connected components of the subgraph ``succ`` over ``nodes`` (iterative Tarjan)."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[int] = []
+    out: list[list[int]] = []
+    counter = 0
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            v, k = work[-1]
+            children = succ.get(v, ())
+            if k < len(children):
+                work[-1] = (v, k + 1)
+                w = children[k]
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, 0))
+                elif w in on_stack and index[w] < low[v]:
+                    low[v] = index[w]
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                if low[v] < low[parent]:
+                    low[parent] = low[v]
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                out.append(comp)
+    return out
+
+
+class _Fairness:
+    """Fairness conditions resolved against the graph's labels: which edges and states they concern."""
+
+    def __init__(self, g: StateGraph, fairness: Sequence[Fair]) -> None:
+        self.g = g
+        self.conds = list(fairness)
+        spec = g.spec
+        names = {a.name: a.param_names for a in spec.actions}
+        for f in self.conds:
+            unknown = [a for a in f.actions if a not in names]
+            if unknown:
+                raise SpecError(f"{spec.name}: fairness {f} names unknown action(s) {', '.join(unknown)}")
+        # bit k of mask[label id] is set when the label belongs to condition k
+        self.mask = [
+            sum(1 << k for k, f in enumerate(self.conds) if f.matches(lab, names[lab.name])) for lab in g.labels
+        ]
+        self._enabled: dict[int, int] = {}
+
+    def enabled(self, s: int) -> int:
+        """Bit mask of the conditions with a state-changing step enabled at ``s``."""
+        m = self._enabled.get(s)
+        if m is None:
+            m = 0
+            for lid in self.g.out_labels(s):
+                m |= self.mask[lid]
+            self._enabled[s] = m
+        return m
+
+
+def _fair_components(
+    nodes: list[int], succ: dict[int, list[int]], g: StateGraph, fair: _Fairness
+) -> list[tuple[list[int], list[tuple[int, tuple[int, int, int]]]]]:
+    """Fair strongly connected subgraphs of ``nodes``, each with its obligations.
+
+    An obligation is ``(condition, (u, v, lid))``, an edge the loop must take, or
+    ``(condition, (u, -1, -1))``, a state it must visit (where a weakly fair family is disabled).
+    """
+    out = []
+    pending = [nodes]
+    while pending:
+        group = pending.pop()
+        members = set(group)
+        sub = {u: [v for v in succ.get(u, ()) if v in members] for u in group}
+        for comp in tarjan(group, sub):
+            cset = set(comp)
+            if len(comp) == 1 and not sub[comp[0]]:
+                continue  # no cycle here (self-loops are stutters, handled apart)
+            internal: dict[int, tuple[int, int, int]] = {}  # condition -> one internal step of it
+            for u in comp:
+                for v, lid in g.edges(u):
+                    if v in cset:
+                        m = fair.mask[lid]
+                        k = 0
+                        while m:
+                            if m & 1 and k not in internal:
+                                internal[k] = (u, v, lid)
+                            m >>= 1
+                            k += 1
+            obligations: list[tuple[int, tuple[int, int, int]]] = []
+            remove: set[int] = set()
+            ok = True
+            for k, f in enumerate(fair.conds):
+                bit = 1 << k
+                enabled_at = [u for u in comp if fair.enabled(u) & bit]
+                if k in internal:
+                    if enabled_at:
+                        obligations.append((k, internal[k]))
+                    continue
+                if f.kind == "WF":
+                    disabled = [u for u in comp if not fair.enabled(u) & bit]
+                    if not disabled:
+                        ok = False  # continuously enabled on every cycle here, never taken
+                        break
+                    obligations.append((k, (min(disabled, key=lambda u: g.depth_of[u]), -1, -1)))
+                elif enabled_at:
+                    remove.update(enabled_at)  # SF: no fair cycle may visit these states
+            if not ok:
+                continue
+            if remove:
+                rest = [u for u in comp if u not in remove]
+                if rest:
+                    pending.append(rest)
+                continue
+            out.append((comp, obligations))
+    return out
+
+
+def _loop(
+    g: StateGraph, entry: int, comp: set[int], obligations: list[tuple[int, int, int]], fair: _Fairness
+) -> list[tuple[int, int]]:
+    """A cycle from ``entry`` through ``comp`` that meets every obligation, as ``(state, label id)`` steps.
+
+    An obligation already met by the steps taken so far (a step of the same family, or a
+    state where the same weakly fair family is disabled) is skipped, which keeps loops short.
+    """
+    steps: list[tuple[int, int]] = []
+    cur = entry
+    taken = 0  # families whose step the loop has taken
+    visited_disabled = 0  # families disabled at some state on the loop
+    all_bits = (1 << len(fair.conds)) - 1
+
+    def note(u: int, lid: int) -> None:
+        nonlocal taken, visited_disabled
+        if lid >= 0:
+            taken |= fair.mask[lid]
+        visited_disabled |= all_bits & ~fair.enabled(u)
+
+    def walk(target: int) -> None:
+        nonlocal cur
+        p = g.shortest_path([cur], lambda u: u == target, lambda u: u in comp)
+        assert p is not None
+        for u, lid in p[1:]:
+            note(u, lid)
+        steps.extend(p[1:])
+        cur = target
+
+    note(entry, -1)
+    for k, (u, v, lid) in obligations:
+        if v >= 0 and taken >> k & 1:
+            continue
+        if v < 0 and (visited_disabled | taken) >> k & 1:
+            continue
+        walk(u)
+        if v >= 0:
+            steps.append((v, lid))
+            note(v, lid)
+            cur = v
+    if cur == entry and not steps:
+        v, lid = next((v, lid) for v, lid in g.edges(entry) if v in comp)
+        steps.append((v, lid))
+        cur = v
+    if cur != entry:
+        walk(entry)
+    return steps
+
+
+def check_property(
+    spec: Spec,
+    name: str | None = None,
+    *,
+    fairness: Sequence[Fair] | None = None,
+    graph: StateGraph | None = None,
+    symmetry: bool = False,
+    max_states: int | None = None,
+) -> LivenessResult:
+    """Check the temporal property ``name`` (default: the only one declared) under the spec's fairness."""
+    if symmetry:
+        raise SpecError(
+            "liveness with symmetry reduction is refused: a fair cycle in the quotient graph need not be one "
+            "in the real graph, so verdicts can be wrong (TLC's known unsoundness, tlaplus/tlaplus#59); drop --symmetry"
+        )
+    started = time.perf_counter()
+    props = spec.properties()
+    if not props:
+        raise SpecError(f"{spec.describe()}: declares no temporal property to check")
+    if name is None:
+        if len(props) > 1:
+            raise SpecError(f"{spec.name}: several properties ({', '.join(props)}); name one")
+        name = next(iter(props))
+    if name not in props:
+        raise SpecError(f"{spec.name}: no temporal property {name!r} (declared: {', '.join(props)})")
+    prop: Temporal = props[name]
+    conds = spec.fairness() if fairness is None else list(fairness)
+    preds = {"goal": prop.goal}
+    if prop.trigger is not None:
+        preds["trigger"] = prop.trigger
+    g = graph or explore(spec, predicates=preds, max_states=max_states)
+    goal = g.marks["goal"]
+    fair = _Fairness(g, conds)
+    n = len(g)
+
+    # R: the ~goal states a violating behaviour can be in after its trigger.
+    if prop.kind == EVENTUALLY:
+        starts = [i for i in g.inits if not goal[i]]
+    elif prop.kind == ALWAYS_EVENTUALLY:
+        starts = [i for i in range(n) if not goal[i]]
+    elif prop.kind == LEADS_TO:
+        trig = g.marks["trigger"]
+        starts = [i for i in range(n) if trig[i] and not goal[i]]
+    else:
+        raise SpecError(f"unknown temporal property kind {prop.kind!r}")
+    region: set[int] = set(starts)
+    todo = list(starts)
+    while todo:
+        u = todo.pop()
+        for v, _ in g.edges(u):
+            if not goal[v] and v not in region:
+                region.add(v)
+                todo.append(v)
+
+    # Tails: stutter states (no fair family can change the state) and fair components.
+    tails: list[tuple[list[int], list[tuple[int, tuple[int, int, int]]] | None]] = []
+    all_fair = (1 << len(conds)) - 1
+    for u in sorted(region):
+        if not fair.enabled(u) & all_fair:
+            tails.append(([u], None))
+    succ = {u: [v for v, _ in g.edges(u) if v in region] for u in region}
+    tails.extend(_fair_components(sorted(region), succ, g, fair))
+
+    warnings = vacuity_warnings(g, prop)
+    lasso = None
+    if tails:
+        lasso = _shortest_lasso(g, prop, starts, region, tails, fair)
+    return LivenessResult(
+        spec=spec,
+        property=name,
+        text=prop.text,
+        fairness=[str(f) for f in conds],
+        holds=lasso is None,
+        lasso=lasso,
+        distinct_states=n,
+        edges=g.edge_count(),
+        seconds=time.perf_counter() - started,
+        warnings=warnings,
+    )
+
+
+def _shortest_lasso(
+    g: StateGraph,
+    prop: Temporal,
+    starts: list[int],
+    region: set[int],
+    tails: list[tuple[list[int], list[tuple[int, tuple[int, int, int]]] | None]],
+    fair: _Fairness,
+) -> Lasso:
+    """The lasso whose prefix is shortest: reach a trigger, then stay in ``region`` to a tail."""
+    tail_of: dict[int, int] = {}
+    for k, (comp, _) in enumerate(tails):
+        for u in comp:
+            tail_of.setdefault(u, k)
+    if prop.kind == EVENTUALLY:
+        path = g.shortest_path(starts, lambda u: u in tail_of, lambda u: u in region)
+    else:
+        path = _two_phase_path(g, set(starts), region, tail_of)
+    assert path is not None
+    entry = path[-1][0]
+    comp, obligations = tails[tail_of[entry]]
+    loop_path = [] if obligations is None else _loop(g, entry, set(comp), obligations, fair)
+    steps = g.materialize(path + loop_path)
+    return Lasso(prefix=steps[: len(path)], loop=steps[len(path) :])
+
+
+def _two_phase_path(g: StateGraph, starts: set[int], region: set[int], goal: dict[int, int]) -> list[tuple[int, int]]:
+    """Shortest path from an initial state, anywhere to a trigger state, then inside ``region`` to ``goal``.
+
+    A breadth-first search over (state, phase) pairs; entering phase two at a trigger state
+    costs no step, so it is a 0-1 search with a double-ended queue.
+    """
+    prev: dict[tuple[int, int], tuple[tuple[int, int] | None, int]] = {}
+    queue: deque[tuple[int, int]] = deque()
+    for i in g.inits:
+        prev[(i, 1)] = (None, -1)
+        queue.append((i, 1))
+    while queue:
+        node = queue.popleft()
+        u, phase = node
+        if phase == 2 and u in goal:
+            out: list[tuple[int, int]] = []
+            cur: tuple[int, int] | None = node
+            while cur is not None:
+                back, lid = prev[cur]
+                if back is None or back[0] != cur[0]:  # skip the zero-cost phase switch
+                    out.append((cur[0], lid))
+                cur = back
+            out.reverse()
+            return out
+        if phase == 1 and u in starts and (u, 2) not in prev:
+            prev[(u, 2)] = (node, -1)
+            queue.appendleft((u, 2))
+        for v, lid in g.edges(u):
+            if phase == 2 and v not in region:
+                continue
+            if (v, phase) not in prev:
+                prev[(v, phase)] = (node, lid)
+                queue.append((v, phase))
+    raise AssertionError("a tail in the region is reachable from a trigger state by construction")
+
+
+def vacuity_warnings(g: StateGraph, prop: Temporal) -> list[str]:
+    """Warn when the state constraint cut every path to the property's goal (TLC is silent here)."""
+    if not g.cut:
+        return []
+    if any(g.marks["goal"]):
+        return []
+    if g.cut_marks.get("goal"):
+        return [
+            f"the state constraint cut every path to the goal of {prop.text}: it holds only in states the "
+            f"constraint excluded ({g.cut:,} successors cut), so the verdict says little about the protocol"
+        ]
+    return [
+        f"no explored state satisfies the goal of {prop.text}, and the state constraint cut {g.cut:,} successors: "
+        "the constraint may hide every path to it"
+    ]
+
+
+def format_lasso(spec: Spec, result: LivenessResult) -> str:
+    """The verdict and, for a violation, the numbered prefix and the marked loop."""
+    from modelcheck.engine.explain import diff_lines  # explain imports nothing of ours; kept local to stay light
+
+    lines = [f"Model: {spec.describe()}", f"Property {result.property}: {result.text}"]
+    lines.append("Fairness: " + ("; ".join(result.fairness) if result.fairness else "none"))
+    lines.extend(f"Warning: {w}" for w in result.warnings)
+    if result.holds:
+        lines.append(f"Property {result.property} holds under this fairness.")
+    else:
+        lasso = result.lasso
+        assert lasso is not None
+        shape = "stutters for ever" if lasso.stutters else f"loops ({len(lasso.loop)} steps)"
+        lines.append(
+            f"Error: property {result.property} is violated: a fair behaviour of {len(lasso.prefix) - 1} steps "
+            f"that then {shape} without reaching the goal"
+        )
+        lines.append("")
+        prev = None
+        n = 0
+        for st in lasso.prefix:
+            n += 1
+            shown = spec.show_state(st.state)
+            lines.append(f"{n:>3}. {'Initial state' if st.label is None else spec.show_label(st.label)}")
+            lines.extend(f"       {x}" for x in diff_lines(prev, shown))
+            prev = shown
+        if lasso.stutters:
+            lines.append(f"     ^-- loop: state {n} stutters for ever (no fair action can change it)")
+        else:
+            lines.append(f"     --- loop begins: from state {n} the following steps repeat for ever")
+            for st in lasso.loop:
+                n += 1
+                shown = spec.show_state(st.state)
+                lines.append(f"{n:>3}. {spec.show_label(st.label)}" if st.label else f"{n:>3}.")
+                lines.extend(f"       {x}" for x in diff_lines(prev, shown))
+                prev = shown
+            lines.append(f"     --- loop ends: back to state {len(lasso.prefix)}")
+    lines.append(f"{result.distinct_states:,} distinct states, {result.edges:,} edges, {result.seconds:.2f}s")
+    return "\n".join(lines)

@@ -1,0 +1,88 @@
+"""Witnesses: the shortest behaviour reaching a state that satisfies a predicate, or none within the bounds.
+
+The predicate is a witness the spec declares (``@witness``) or an expression over the state
+as the trace prints it (see :mod:`modelcheck.engine.safe_expr`). The search is the breadth-first
+engine itself, with the predicate in place of the invariants, so the path is a shortest one
+and the state count on "none" is the model's exact count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from modelcheck.engine.bfs import bfs
+from modelcheck.engine.progress import Progress
+from modelcheck.engine.result import VIOLATION, Result
+from modelcheck.engine.safe_expr import compile_predicate
+from spec.core import Spec, SpecError, State
+
+REACHED, UNREACHABLE = "reached", "unreachable"
+
+
+def goal_predicate(spec: Spec, text: str) -> tuple[str, Callable[[State], bool], bool]:
+    """(name, predicate, declared) for ``--reach TEXT``: a declared witness by name, else an expression."""
+    text = text.strip()
+    declared = spec.witnesses
+    if text in declared:
+        return text, declared[text], True
+    if text.isidentifier() and text not in spec.variables:
+        have = ", ".join(declared) or "none"
+        raise SpecError(f"--reach {text!r}: {spec.name} declares no witness of that name (its witnesses: {have}); "
+                        "or give an expression over the state, e.g. 'len(msgs) >= 3'")
+    names = list(spec.show_state(next(iter(spec.init_states()))))
+    expr = compile_predicate(text, names)
+    show = spec.show_state
+
+    def holds(state: State) -> bool:
+        try:
+            return bool(expr(show(state)))
+        except Exception as exc:  # the user's expression on this state: report it as bad input
+            raise SpecError(f"--reach {text!r}: evaluating it raised {type(exc).__name__}: {exc}") from exc
+
+    return text, holds, False
+
+
+def reach(
+    spec: Spec,
+    name: str,
+    holds: Callable[[State], bool],
+    *,
+    symmetry: bool = False,
+    max_states: int | None = None,
+    progress: Progress | None = None,
+) -> Result:
+    """The shortest behaviour of ``spec`` to a state where ``holds``; verdict ``reached`` or ``unreachable``.
+
+    With ``symmetry`` the predicate must not tell renamed states apart (declared witnesses are
+    written so); a state outside the spec's constraint counts, as a violation there would.
+    """
+    result = bfs(
+        spec,
+        symmetry=symmetry,
+        max_states=max_states,
+        progress=progress,
+        goal=lambda s: name if holds(s) else None,
+    )
+    result.mode = "reach"
+    result.verdict = REACHED if result.verdict == VIOLATION else UNREACHABLE
+    if result.verdict == REACHED:
+        result.complete = False  # it stopped at the first such state: not every state was explored
+    result.violated = None
+    result.extra["reach"] = name
+    return result
+
+
+def reach_text(result: Result) -> str:
+    """The verdict line of a reach search."""
+    name = result.extra["reach"]
+    if result.verdict == REACHED:
+        return f"Reached {name}: shortest behaviour, {result.trace_length} steps"
+    if not result.complete:
+        return f"{name} not reached in the first {result.distinct_states:,} states (stopped at the state limit)"
+    return f"No state satisfies {name} within the bounds ({result.distinct_states:,} distinct states, all explored)"
+
+
+def witness_model(cls: type[Spec], name: str, **base: Any) -> Spec:
+    """The model where witness ``name`` must be reachable: ``base`` bounds overridden by its own."""
+    return cls(**{**base, **cls.witness_bounds(name)})

@@ -1,0 +1,107 @@
+"""What a check returns: verdict, statistics, coverage and the counterexample trace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from spec.behaviour import Step  # re-exported: the engine's results are made of the spec's steps
+from spec.core import Spec
+
+OK, VIOLATION, DEADLOCK = "ok", "violation", "deadlock"
+
+
+@dataclass
+class Coverage:
+    """How often an action fired, and how many of its successors were new distinct states."""
+
+    fired: int = 0
+    new: int = 0
+
+
+@dataclass
+class Result:
+    """The outcome of one model-checking run."""
+
+    spec: Spec
+    verdict: str = OK
+    violated: str | None = None
+    trace: list[Step] | None = None
+    distinct_states: int = 0
+    states_generated: int = 0
+    depth: int = 0
+    seconds: float = 0.0
+    coverage: dict[str, Coverage] = field(default_factory=dict)
+    symmetry: bool = False
+    peak_rss_bytes: int = 0
+    store_bytes: int = 0
+    mode: str = "bfs"
+    complete: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def trace_length(self) -> int | None:
+        """Transitions in the counterexample (its states minus one), or ``None`` without one."""
+        return None if self.trace is None else len(self.trace) - 1
+
+    @property
+    def explanation(self) -> str | None:
+        """Why the violated invariant fails in the trace's last state (the spec's words, or its name)."""
+        if self.verdict != VIOLATION or not self.violated or not self.trace:
+            return None
+        return self.spec.explain(self.violated, self.trace[-1].state)
+
+    @property
+    def states_per_second(self) -> float:
+        """Distinct states found per second of search."""
+        return self.distinct_states / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def collision_probability(self) -> float:
+        """TLC's optimistic estimate of a fingerprint collision: n * (m - n) / 2^64."""
+        n, m = self.distinct_states, self.states_generated
+        return n * max(m - n, 0) / 2.0**64
+
+    @property
+    def bytes_per_state(self) -> float:
+        """Bytes the seen-set and parent links take per distinct state."""
+        return self.store_bytes / self.distinct_states if self.distinct_states else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable machine-readable form (field names are part of the interface)."""
+        spec = self.spec
+        return {
+            "spec": spec.name,
+            "params": {
+                **spec.bounds(),
+                **({"without": list(spec.excluded)} if spec.excluded else {}),
+                **({"restrict": list(spec.restricted)} if spec.restricted else {}),
+            },
+            "variant": spec.variant,
+            "distinct_states": self.distinct_states,
+            "states_generated": self.states_generated,
+            "depth": self.depth,
+            "seconds": round(self.seconds, 3),
+            "verdict": self.verdict,
+            "violated": self.violated,
+            "explanation": self.explanation,
+            "trace_length": self.trace_length,
+            "trace": None
+            if self.trace is None
+            else [
+                {
+                    "action": "Init" if st.label is None else st.label.name,
+                    "params": {} if st.label is None else spec.params_json(st.label),
+                    "state": spec.show_state(st.state),
+                }
+                for st in self.trace
+            ],
+            "symmetry": self.symmetry,
+            "mode": self.mode,
+            "complete": self.complete,
+            "coverage": {k: {"fired": c.fired, "new": c.new} for k, c in self.coverage.items()},
+            "collision_probability": self.collision_probability,
+            "bytes_per_state": round(self.bytes_per_state, 1),
+            "peak_rss_bytes": self.peak_rss_bytes,
+            **self.extra,
+        }

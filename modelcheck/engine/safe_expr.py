@@ -1,0 +1,100 @@
+"""A state predicate written as a Python expression, evaluated safely (``--reach 'EXPR'``).
+
+The expression sees the state as the trace prints it (``spec.show_state``: per-process
+variables as ``{"a1": 0, ...}``, messages as records), so what a user reads in a trace is
+what they write: ``any(m['type'] == '2b' for m in msgs)``, ``'Leader' in state.values()``.
+
+Why it is safe: the text is parsed, and every node of its syntax tree must be of a short list
+of kinds (literals, names, boolean/comparison/arithmetic operators without ``*`` and ``**``,
+subscripts, comprehensions, conditional expressions, calls). There is no attribute access at
+all except calling one of a few read-only methods (``values``, ``keys``, ``items``, ``count``,
+``get``); a call may name only a whitelisted pure built-in (``len``, ``any``, ...); no name may
+start with ``_``; no lambda, assignment, import or keyword argument. The compiled code then runs
+with no built-ins except those. The classic escapes (``().__class__.__bases__``, ``"{0.__init__}"
+.format``) all need an attribute the tree may not contain, and without ``*``/``**`` or ``range``
+an expression cannot build a value much larger than the state it reads.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from spec.core import SpecError
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    f.__name__: f for f in (len, min, max, sum, any, all, sorted, set, list, tuple, abs, bool, int, str)
+}
+METHODS = frozenset({"values", "keys", "items", "count", "get"})
+_NODES = (
+    ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd,
+    ast.BinOp, ast.Add, ast.Sub, ast.Mod, ast.FloorDiv, ast.Compare, ast.Eq, ast.NotEq, ast.Lt,
+    ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot, ast.Call, ast.Name, ast.Load,
+    ast.Store, ast.Constant, ast.Subscript, ast.Slice, ast.Tuple, ast.List, ast.Set, ast.Dict,
+    ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp, ast.comprehension, ast.IfExp,
+    ast.Attribute,
+)  # fmt: skip
+
+
+def compile_predicate(text: str, variables: Sequence[str]) -> Callable[[dict[str, Any]], Any]:
+    """Check ``text`` against the whitelist and compile it; the result maps a shown state to a value."""
+    where = f"--reach {text!r}"
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise SpecError(f"{where}: not a Python expression ({exc.msg}, column {exc.offset})") from None
+    bound = {n.id for c in ast.walk(tree) if isinstance(c, ast.comprehension) for n in ast.walk(c.target)
+             if isinstance(n, ast.Name)}  # fmt: skip
+    known = set(variables) | set(FUNCTIONS) | bound
+    method_calls = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+    for node in ast.walk(tree):
+        if not isinstance(node, _NODES):
+            raise SpecError(f"{where}: {type(node).__name__} is not allowed in a reach expression")
+        if isinstance(node, ast.BinOp) and not isinstance(node.op, (ast.Add, ast.Sub, ast.Mod, ast.FloorDiv)):
+            raise SpecError(f"{where}: only + - % // are allowed as arithmetic")
+        if isinstance(node, ast.Attribute) and (id(node) not in method_calls or node.attr not in METHODS):
+            raise SpecError(f"{where}: .{node.attr} is not allowed (only calling {', '.join(sorted(METHODS))})")
+        if isinstance(node, ast.Call):
+            if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+                raise SpecError(f"{where}: calls take plain positional arguments only")
+            if not isinstance(node.func, ast.Attribute) and not (
+                isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS
+            ):
+                raise SpecError(f"{where}: only these functions may be called: {', '.join(FUNCTIONS)}")
+        if isinstance(node, ast.Name):
+            if node.id.startswith("_"):
+                raise SpecError(f"{where}: names starting with '_' are not allowed")
+            if node.id not in known:
+                raise SpecError(f"{where}: unknown name {node.id!r} (the state's variables: {', '.join(variables)})")
+    tree = _MethodsAsFunctions().visit(tree)
+    code = compile(ast.fix_missing_locations(tree), "<reach>", "eval")
+    fixed = {"__builtins__": {}, **FUNCTIONS, **{f"_m_{m}": _method(m) for m in METHODS}}
+
+    def evaluate(shown: dict[str, Any]) -> Any:
+        return eval(code, {**fixed, **shown})  # noqa: S307 - the tree was checked above
+
+    return evaluate
+
+
+class _MethodsAsFunctions(ast.NodeTransformer):
+    """``x.values()`` becomes ``_m_values(x)``: no attribute access is left in the compiled code."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        f = node.func
+        if isinstance(f, ast.Attribute):
+            name = ast.copy_location(ast.Name(id=f"_m_{f.attr}", ctx=ast.Load()), f)
+            return ast.copy_location(ast.Call(func=name, args=[f.value, *node.args], keywords=[]), node)
+        return node
+
+
+def _method(name: str) -> Callable[..., Any]:
+    """``_m_values(x)``: call read-only method ``name`` of a dict, list or string value only."""
+
+    def call(obj: Any, *args: Any) -> Any:
+        if not isinstance(obj, (dict, list, tuple, str)):
+            raise TypeError(f".{name}() on a {type(obj).__name__}")
+        return getattr(obj, name)(*args)
+
+    return call

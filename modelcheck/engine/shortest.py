@@ -1,0 +1,236 @@
+"""Every shortest counterexample at once: the breadth-first DAG of shortest paths to the first bad level.
+
+The plain search keeps one parent per state, so it can name one shortest trace. This one
+keeps, for each state, every edge from the level above, and finishes the level where the
+first violation appears, so the DAG holds every shortest counterexample. From it:
+
+* :meth:`ShortestDag.diverse` gives up to K of them that are not renamings of one another
+  (no one permutation of the symmetric sets maps one trace onto another, whether or not the
+  search itself used symmetry);
+* :meth:`ShortestDag.fewest_switches` gives one with the fewest changes of acting process
+  (the node of the spec's message-sequence chart), found by dynamic programming over the DAG.
+
+The first trace it names is exactly the plain search's (same discovery order), so what the
+options save is measured against what ``paxraft check`` prints. One process only: the
+DAG lives in this process's memory (integers per edge; states only for the frontier).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from modelcheck.engine._fingerprint import fingerprinter
+from modelcheck.engine.result import Step
+from spec.core import Label, Params, Spec, SpecError, State
+
+Edge = tuple[int, int, Params, int]  # (parent node, action index, params, actor id; -1 when not asked)
+
+
+@dataclass
+class ShortestDag:
+    """Nodes by discovery order (level by level); for each, its edges from the level above."""
+
+    spec: Spec
+    symmetry: bool
+    fps: list[int] = field(default_factory=list)
+    preds: list[list[Edge]] = field(default_factory=list)
+    targets: list[tuple[int, str]] = field(default_factory=list)  # (node, violated) on the last level
+    actors: list[str] = field(default_factory=list)
+    depth: int = 0
+    states_generated: int = 0
+    complete: bool = True
+
+    @property
+    def distinct_states(self) -> int:
+        """Nodes discovered (the stored states, plus violating states outside the constraint)."""
+        return len(self.fps)
+
+    def trace(self, nodes: list[int], actions: list[int]) -> list[Step]:
+        """The concrete trace along node path ``nodes`` (``actions[k]`` leads into ``nodes[k]``)."""
+        spec = self.spec
+        fp = fingerprinter(spec, self.symmetry)
+        state = next(s for s in spec.init_states() if fp(s) == self.fps[nodes[0]])
+        steps = [Step(None, state)]
+        for j, ai in zip(nodes[1:], actions[1:]):
+            act = spec.actions[ai]
+            for params, nxt in act.successors(state):
+                if fp(nxt) == self.fps[j]:
+                    steps.append(Step(Label(act.name, params), nxt))
+                    state = nxt
+                    break
+        return steps
+
+    def paths(self, target: int) -> Iterator[tuple[list[int], list[int]]]:
+        """Every path from an initial node to ``target``, the plain search's first (first parents first)."""
+
+        def back(j: int) -> Iterator[tuple[list[int], list[int]]]:
+            if not self.preds[j]:
+                yield [j], [-1]
+                return
+            for parent, ai, _, _ in self.preds[j]:
+                for nodes, acts in back(parent):
+                    yield nodes + [j], acts + [ai]
+
+        return back(target)
+
+    def diverse(self, k: int, limit: int = 20_000) -> list[tuple[list[Step], str]]:
+        """Up to ``k`` shortest counterexamples, no two of them renamings of each other (nor equal)."""
+        canon = _trace_key(self.spec)
+        seen: set[tuple[int, ...]] = set()
+        out: list[tuple[list[Step], str]] = []
+        streams = [((self.paths(t), bad)) for t, bad in self.targets]
+        tried = 0
+        for group in itertools.zip_longest(*(_tagged(p, bad) for p, bad in streams)):  # round robin over targets
+            for item in group:
+                if item is None:
+                    continue
+                (nodes, acts), bad = item
+                tried += 1
+                trace = self.trace(nodes, acts)
+                key = canon(trace)
+                if key not in seen:
+                    seen.add(key)
+                    out.append((trace, bad))
+                    if len(out) == k:
+                        return out
+            if tried >= limit:
+                break
+        return out
+
+    def fewest_switches(self) -> tuple[list[Step], str, int]:
+        """A shortest counterexample with the fewest changes of acting process, its invariant and that count."""
+        if self.symmetry:
+            raise SpecError("--fewest-switches reads who acts in each concrete step; drop --symmetry")
+        # best[j]: last actor -> (switches, parent node, parent's last actor, action index)
+        best: list[dict[int, tuple[int, int, int, int]]] = []
+        for edges in self.preds:
+            here: dict[int, tuple[int, int, int, int]] = {}
+            if not edges:
+                here[-1] = (0, -1, -1, -1)
+            for parent, ai, _, actor in edges:
+                for last, (cost, *_rest) in best[parent].items():
+                    c = cost + (last not in (-1, actor))
+                    if actor not in here or c < here[actor][0]:
+                        here[actor] = (c, parent, last, ai)
+            best.append(here)
+        choice = min(
+            (cost, n, t, last, bad)
+            for n, (t, bad) in enumerate(self.targets)
+            for last, (cost, *_r) in best[t].items()
+        )
+        cost, _, node, last, bad = choice
+        nodes, acts = [], []
+        while node != -1:
+            _, parent, plast, ai = best[node][last]
+            nodes.append(node)
+            acts.append(ai)
+            node, last = parent, plast
+        return self.trace(nodes[::-1], acts[::-1]), bad, cost
+
+
+Path = tuple[list[int], list[int]]
+
+
+def _tagged(paths: Iterator[Path], bad: str) -> Iterator[tuple[Path, str]]:
+    for p in paths:
+        yield p, bad
+
+
+def _trace_key(spec: Spec) -> Callable[[list[Step]], tuple[int, ...]]:
+    """A key equal for two traces exactly when one renaming (one permutation for the whole trace, of
+    the spec's symmetric sets) maps one onto the other: the least renamed sequence of state hashes."""
+    perms = spec.permutations() if spec.symmetric_sets() and not spec.asymmetric else []
+
+    def key(trace: list[Step]) -> tuple[int, ...]:
+        own = tuple(hash(st.state) for st in trace)
+        return min([own] + [tuple(hash(spec.permute(st.state, p)) for st in trace) for p in perms[1:]])
+
+    return key
+
+
+def actor(spec: Spec, prev: State, label: Label, nxt: State) -> str:
+    """Who takes a step: the lane of the message-sequence chart."""
+    return spec.msc_event(prev, label, nxt).node
+
+
+def switches(spec: Spec, trace: list[Step]) -> int:
+    """How often the acting process changes along ``trace``."""
+    who = [actor(spec, trace[i - 1].state, trace[i].label, trace[i].state) for i in range(1, len(trace))]
+    return sum(a != b for a, b in zip(who, who[1:]))
+
+
+def shortest_dag(
+    spec: Spec,
+    *,
+    symmetry: bool = False,
+    with_actors: bool = False,
+    max_states: int | None = None,
+    bad: Callable[[State], str | None] | None = None,
+) -> ShortestDag:
+    """Explore level by level until a level holds a violating state (``bad``: the invariants by
+    default), finishing that level; ``with_actors`` records who acts on each edge."""
+    fingerprint = fingerprinter(spec, symmetry)
+    violated = bad or spec.violated
+    constrained = type(spec).constraint is not Spec.constraint
+    actions = [(a.enumerate, a.step) for a in spec.actions]
+    dag = ShortestDag(spec, symmetry)
+    index: dict[int, int] = {}
+    actor_ids: dict[str, int] = {}
+
+    def node(fp: int, edge: Edge | None, name: str | None) -> int:
+        j = index[fp] = len(dag.fps)
+        dag.fps.append(fp)
+        dag.preds.append([edge] if edge else [])
+        if name:
+            dag.targets.append((j, name))
+        return j
+
+    frontier: list[tuple[State, int]] = []
+    for s in spec.init_states():
+        dag.states_generated += 1
+        fp = fingerprint(s)
+        if fp in index:
+            continue
+        name = violated(s)
+        if constrained and not spec.constraint(s) and not name:
+            continue
+        frontier.append((s, node(fp, None, name)))
+    dag.depth = 1
+    while frontier and not dag.targets:
+        if max_states is not None and len(dag.fps) >= max_states:
+            dag.complete = False
+            break
+        level = len(dag.fps)  # nodes from here on are on the new level
+        nxt: list[tuple[State, int]] = []
+        for s, si in frontier:
+            for ai, (enum, step) in enumerate(actions):
+                for params in enum(s):
+                    t = step(s, *params)
+                    if t is None:
+                        continue
+                    dag.states_generated += 1
+                    fp = fingerprint(t)
+                    j = index.get(fp)
+                    if j is not None and j < level:
+                        continue  # reached on an earlier level: not a shortest path to it
+                    who = -1
+                    if with_actors:
+                        lane = actor(spec, s, Label(spec.actions[ai].name, params), t)
+                        who = actor_ids.setdefault(lane, len(actor_ids))
+                    if j is not None:
+                        dag.preds[j].append((si, ai, params, who))
+                        continue
+                    name = violated(t)
+                    if constrained and not spec.constraint(t) and not name:
+                        continue
+                    j = node(fp, (si, ai, params, who), name)
+                    if not name and (not constrained or spec.constraint(t)):
+                        nxt.append((t, j))
+        frontier = nxt
+        dag.depth += 1
+    dag.actors = list(actor_ids)
+    if not dag.targets:
+        dag.depth -= 1
+    return dag

@@ -1,0 +1,91 @@
+"""Any spec as a Hypothesis ``RuleBasedStateMachine``: random runs that shrink to short counterexamples.
+
+:func:`spec_machine` turns a spec instance (base, variant, or a user's class) into a
+state machine with one rule, ``step``, that picks one of the enabled
+``(action, params)`` of the current state by its index in the enabled list (so
+Hypothesis shrinks a failing run towards fewer steps and earlier choices), and one
+Hypothesis ``@invariant`` per spec invariant.  The spec's state constraint bounds a
+run as in the checker: a state outside it is checked but not stepped from.  A
+violation raises :class:`InvariantViolation`, whose message is the trace printed
+exactly as ``paxraft check`` prints a counterexample::
+
+    from modelcheck.engine.stateful import spec_machine
+    TestPaxos = spec_machine(Paxos(acceptors=3)).TestCase   # collected by pytest
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from modelcheck.engine.explain import format_trace, violation_line
+from modelcheck.engine.result import Step
+from spec.core import Label, Spec, State
+
+
+class InvariantViolation(AssertionError):  # noqa: N818 - reads as what happened, like AssertionError
+    """A spec invariant failed in a Hypothesis run; carries the invariant's name and the run's trace."""
+
+    def __init__(self, spec: Spec, invariant: str, trace: list[Step]) -> None:
+        self.spec, self.invariant, self.trace = spec, invariant, list(trace)
+        super().__init__(
+            f"invariant {invariant} is violated after {self.trace_length} steps "
+            f"({spec.describe()}):\n{format_trace(spec, self.trace)}\n"
+            + violation_line(spec, invariant, self.trace[-1].state)
+        )
+
+    @property
+    def trace_length(self) -> int:
+        """Transitions in the run (its states minus one), as the checker counts a counterexample."""
+        return len(self.trace) - 1
+
+
+def spec_machine(spec: Spec) -> type[RuleBasedStateMachine]:
+    """A ``RuleBasedStateMachine`` subclass exploring ``spec`` by random enabled steps."""
+    inits: list[State] = list(spec.init_states())
+    if not inits:
+        raise ValueError(f"{spec.describe()}: no initial state")
+    constrained = type(spec).constraint is not Spec.constraint
+
+    class SpecMachine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.trace: list[Step] = []
+
+        @initialize(data=st.data())
+        def init(self, data: st.DataObject) -> None:
+            """Start from one of the spec's initial states."""
+            i = data.draw(st.integers(0, len(inits) - 1), label="initial state") if len(inits) > 1 else 0
+            self.trace = [Step(None, inits[i])]
+
+        @rule(data=st.data())
+        def step(self, data: st.DataObject) -> None:
+            """Take one enabled action; when none is (or the constraint stops the run), stutter."""
+            state = self.trace[-1].state
+            if constrained and not spec.constraint(state):
+                return
+            enabled = list(spec.successors(state))
+            if not enabled:
+                return
+            ai, params, nxt = enabled[data.draw(st.integers(0, len(enabled) - 1), label="enabled action")]
+            self.trace.append(Step(Label(spec.actions[ai].name, params), nxt))
+
+    for name, predicate in spec.invariants.items():
+        setattr(SpecMachine, f"inv_{name}", _invariant_method(spec, name, predicate))
+    SpecMachine.__name__ = SpecMachine.__qualname__ = f"{type(spec).__name__}Machine"
+    return SpecMachine
+
+
+def _invariant_method(spec: Spec, name: str, predicate: object) -> object:
+    @invariant()
+    def check(self: RuleBasedStateMachine) -> None:
+        if self.trace and not predicate(self.trace[-1].state):  # type: ignore[operator]
+            raise InvariantViolation(spec, name, self.trace)
+
+    check.__name__ = f"inv_{name}"
+    return check
+
+
+def run_spec(spec: Spec, settings: object | None = None) -> None:
+    """Run the Hypothesis state machine of ``spec`` now; raises :class:`InvariantViolation` on a violation."""
+    run_state_machine_as_test(spec_machine(spec), settings=settings)  # type: ignore[arg-type]

@@ -1,0 +1,308 @@
+"""Traces in the Informal Trace Format (ITF) of Apalache and Quint, written and read back generically.
+
+A state is walked field by field: a NamedTuple becomes a record (a JSON object), an int
+``{"#bigint": "7"}``, a tuple ``{"#tup": [...]}``, a frozenset ``{"#set": [...]}`` (elements
+in a fixed order) and a bool a JSON boolean.  Reading reverses it; a record is rebuilt as
+the NamedTuple class, among those defined beside the spec's state class, whose fields it
+has.  Every state's ``#meta`` carries the action label that produced it (name, parameter
+names, parameter values), so a replay re-runs exactly that step.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from modelcheck.engine.result import Step
+from spec.core import Label, Spec, SpecError, State
+from spec.userfiles import load_json, quote, read_text
+
+FORMAT = "ITF"
+FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
+
+
+class ItfError(SpecError):
+    """A trace file that is not valid ITF, or not a trace of the named spec."""
+
+
+def _is_record(x: Any) -> bool:
+    return isinstance(x, tuple) and hasattr(type(x), "_fields")
+
+
+def to_itf(value: Any) -> Any:
+    """An ITF JSON value for a state value built from ints, bools, tuples, frozensets and NamedTuples."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return {"#bigint": str(value)}
+    if isinstance(value, str):
+        return value
+    if _is_record(value):
+        return {f: to_itf(getattr(value, f)) for f in value._fields}
+    if isinstance(value, tuple):
+        return {"#tup": [to_itf(x) for x in value]}
+    if isinstance(value, frozenset):
+        return {"#set": [to_itf(x) for x in sorted(value, key=_order_key)]}
+    raise TypeError(f"cannot write {type(value).__name__} as ITF: states hold ints, tuples and frozensets")
+
+
+def _order_key(x: Any) -> Any:
+    """A total order on state values (ints and tuples compare; mixed kinds by type name first)."""
+    return (type(x).__name__, x) if not isinstance(x, frozenset) else ("frozenset", sorted(x, key=_order_key))
+
+
+def record_types(spec: Spec) -> dict[frozenset[str], type]:
+    """NamedTuple classes defined in the module of the spec's state class, keyed by their field names."""
+    init = next(iter(spec.init_states()))
+    module = sys.modules[type(init).__module__]
+    out: dict[frozenset[str], type] = {}
+    for obj in vars(module).values():
+        if isinstance(obj, type) and issubclass(obj, tuple) and hasattr(obj, "_fields"):
+            out.setdefault(frozenset(obj._fields), obj)
+    if _is_record(init):
+        out[frozenset(type(init)._fields)] = type(init)  # the state class wins a tie
+    return out
+
+
+def from_itf(value: Any, records: dict[frozenset[str], type], where: str = "") -> Any:
+    """The state value an ITF JSON value stands for (the inverse of :func:`to_itf`)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        if "#bigint" in value:
+            try:
+                return int(value["#bigint"])
+            except (TypeError, ValueError):
+                raise ItfError(f"{where}: #bigint {quote(str(value['#bigint']))} is not an integer") from None
+        if "#tup" in value:
+            return tuple(from_itf(x, records, f"{where}[{i}]") for i, x in enumerate(value["#tup"]))
+        if "#set" in value:
+            return frozenset(from_itf(x, records, f"{where}{{}}") for x in value["#set"])
+        if "#map" in value:
+            raise ItfError(f"{where}: #map values are not used by paxraft states")
+        fields = frozenset(k for k in value if not k.startswith("#"))
+        cls = records.get(fields)
+        if cls is None:
+            raise ItfError(f"{where}: no record type with fields {', '.join(sorted(fields))}")
+        return cls(**{k: from_itf(value[k], records, f"{where}.{k}") for k in cls._fields})
+    raise ItfError(f"{where}: unexpected JSON value {quote(json.dumps(value))}")
+
+
+def state_vars(spec: Spec, state: State) -> dict[str, Any]:
+    """The state as ITF variables: a NamedTuple's fields, or one variable ``state`` otherwise."""
+    if _is_record(state):
+        return {f: to_itf(getattr(state, f)) for f in state._fields}
+    return {"state": to_itf(state)}
+
+
+def trace_to_itf(
+    spec: Spec,
+    trace: list[Step],
+    *,
+    violated: str | None = None,
+    mode: str = "bfs",
+    loop_start: int | None = None,
+) -> dict[str, Any]:
+    """The ITF object for ``trace``; ``loop_start`` (a state index) marks a lasso's loop."""
+    meta: dict[str, Any] = {
+        "format": FORMAT,
+        "format-description": FORMAT_DESCRIPTION,
+        "source": "paxraft",
+        "description": f"{spec.describe()}: " + (f"violates {violated}" if violated else f"{mode} run"),
+        "spec": spec.name,
+        "variant": spec.variant,
+        "class": f"{type(spec).__module__}:{type(spec).__qualname__}",
+        "bounds": spec.bounds(),
+        "mode": mode,
+        "violated": violated,
+    }
+    if spec.excluded or spec.restricted:  # the model searched; the trace replays on the full spec all the same
+        meta["model"] = {"without": list(spec.excluded), "restrict": list(spec.restricted)}
+    if loop_start is not None:
+        meta["loop"] = loop_start  # ITF's own lasso marker: the state the last one returns to
+    first = trace[0].state
+    states = []
+    for i, st in enumerate(trace):
+        smeta: dict[str, Any] = {"index": i}
+        if st.label is None:
+            smeta["action"] = "Init"
+        else:
+            act = spec.action(st.label.name)
+            smeta["action"] = st.label.name
+            smeta["label"] = spec.show_label(st.label)
+            smeta["params"] = {n: to_itf(v) for n, v in zip(act.param_names, st.label.params)}
+        states.append({"#meta": smeta, **state_vars(spec, st.state)})
+    return {
+        "#meta": meta,
+        "vars": list(first._fields) if _is_record(first) else ["state"],
+        "states": states,
+    }
+
+
+def write_itf(path: Path, spec: Spec, trace: list[Step], **kw: Any) -> Path:
+    """Write ``trace`` as an ITF file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(trace_to_itf(spec, trace, **kw), indent=1) + "\n")
+    return path
+
+
+@dataclass
+class ItfTrace:
+    """A trace read from an ITF file, with the metadata that names its spec."""
+
+    meta: dict[str, Any]
+    steps: list[Step]
+
+
+def spec_from_meta(meta: dict[str, Any], path: str, given: dict[str, Any] | None = None) -> Spec:
+    """Build the spec a trace names: a registered spec/variant with the recorded bounds, those ``given``
+    overriding them. A bound naming a file is taken only from ``given``: replaying a trace never opens
+    a path written inside it."""
+    from spec.registry import build, entry
+
+    name = meta.get("spec")
+    if not isinstance(name, str):
+        raise ItfError(f"{path}: #meta.spec is missing: which spec does this trace belong to?")
+    variant = meta.get("variant")
+    if variant is not None and not isinstance(variant, str):
+        raise ItfError(f"{path}: #meta.variant must be a variant name, got {type(variant).__name__}")
+    given = given or {}
+    bounds = {**_object(meta.get("bounds"), f"{path}: #meta.bounds"), **given}
+    known = {o.dest for o in entry(name).options + entry(name).flags}
+    unknown = sorted(set(bounds) - known)
+    if unknown:
+        raise ItfError(f"{path}: #meta.bounds has {', '.join(map(quote, unknown))}, not bounds of {name}")
+    for key, val in bounds.items():
+        if isinstance(val, str) and key not in given:
+            raise ItfError(
+                f"{path}: #meta.bounds.{key} names a file ({quote(val)}); replay opens no path a trace names: "
+                f"pass it yourself with --bounds {key}=PATH"
+            )
+    return build(name, variant, **bounds)
+
+
+def read_itf(path: str | Path, spec: Spec | None = None, given: dict[str, Any] | None = None) -> tuple[Spec, ItfTrace]:
+    """Read an ITF trace; build its spec from ``#meta`` (with the bounds ``given`` overriding) unless one is given."""
+    p = Path(path)
+    obj = load_json(read_text(p, error=ItfError), str(p), ItfError)
+    if not isinstance(obj, dict) or not isinstance(obj.get("states"), list) or not obj["states"]:
+        raise ItfError(f"{p}: not an ITF trace (needs a non-empty 'states' list)")
+    meta = _object(obj.get("#meta"), f"{p}: #meta")
+    spec = spec or spec_from_meta(meta, str(p), given)
+    try:
+        return spec, ItfTrace(meta, _steps(spec, obj, p))
+    except RecursionError:
+        raise ItfError(f"{p}: a value nested too deeply to be a state") from None
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    """``value`` when it is a JSON object; an absent one is empty."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ItfError(f"{where} must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _steps(spec: Spec, obj: dict[str, Any], p: Path) -> list[Step]:
+    records = record_types(spec)
+    vars_ = obj.get("vars")
+    if not isinstance(vars_, list) or not all(isinstance(v, str) for v in vars_):
+        raise ItfError(f"{p}: 'vars' must list the variables by name")
+    steps: list[Step] = []
+    for i, raw in enumerate(obj["states"]):
+        where = f"{p}: state {i}"
+        if not isinstance(raw, dict):
+            raise ItfError(f"{where}: not an object")
+        missing = [v for v in vars_ if v not in raw]
+        if missing:
+            raise ItfError(f"{where}: missing variable(s) {', '.join(missing)}")
+        smeta = _object(raw.get("#meta"), f"{where}: #meta")
+        if vars_ == ["state"]:
+            state = from_itf(raw["state"], records, f"{where}.state")
+        else:
+            state = from_itf({v: raw[v] for v in vars_}, records, where)
+        action = smeta.get("action")
+        if action is not None and not isinstance(action, str):
+            raise ItfError(f"{where}: #meta.action must be an action name, got {type(action).__name__}")
+        if i == 0 or action in (None, "Init"):
+            label = None if action in (None, "Init") else Label(action, ())
+        else:
+            try:
+                act = spec.action(action)
+            except SpecError:
+                raise ItfError(f"{where}: #meta.action {action!r} is not an action of {spec.name}") from None
+            params = _object(smeta.get("params"), f"{where}: #meta.params")
+            missing = [n for n in act.param_names if n not in params]
+            if missing:
+                raise ItfError(f"{where}: #meta.params lacks {', '.join(missing)} for {action}")
+            label = Label(
+                action, tuple(from_itf(params[n], records, f"{where}.#meta.params.{n}") for n in act.param_names)
+            )
+        steps.append(Step(label, state))
+    return steps
+
+
+@dataclass
+class StepVerdict:
+    """Whether state ``index`` (0-based, as ITF numbers them) follows from the one before."""
+
+    index: int
+    label: str
+    ok: bool
+    reason: str = ""
+
+
+def replay_steps(spec: Spec, steps: list[Step]) -> Iterator[StepVerdict]:
+    """Judge each state in turn; stop after the first that does not follow."""
+    inits = set(spec.init_states())
+    first = steps[0]
+    if first.label is not None or first.state not in inits:
+        yield StepVerdict(0, "Init", False, "not an initial state of the spec")
+        return
+    yield StepVerdict(0, "Init", True)
+    for i in range(1, len(steps)):
+        prev, step = steps[i - 1].state, steps[i]
+        if step.label is None:
+            yield StepVerdict(i, "?", False, "no action label recorded for a later state")
+            return
+        shown = spec.show_label(step.label)
+        nxt = spec.action(step.label.name).step(prev, *step.label.params)
+        if nxt is None:
+            yield StepVerdict(i, shown, False, "not enabled in the previous state")
+            return
+        if nxt != step.state:
+            diff = _first_difference(nxt, step.state)
+            yield StepVerdict(i, shown, False, f"leads to a different state than the one recorded{diff}")
+            return
+        yield StepVerdict(i, shown, True)
+
+
+def _first_difference(expected: State, recorded: State) -> str:
+    if _is_record(expected) and _is_record(recorded):
+        for f in expected._fields:
+            if getattr(expected, f) != getattr(recorded, f, None):
+                return f" (variable {f} differs)"
+    return ""
+
+
+def assert_replays(path: str | Path) -> None:
+    """Regression check for a saved trace: every step follows, and a recorded violation still happens.
+
+    One line in a pytest file: ``assert_replays("tests/traces/x.itf.json")``.
+    """
+    spec, trace = read_itf(path)
+    for v in replay_steps(spec, trace.steps):
+        assert v.ok, f"{path}: state {v.index} ({v.label}): {v.reason}"
+    violated = trace.meta.get("violated")
+    if violated and violated in spec.invariants:
+        last = trace.steps[-1].state
+        assert not spec.invariants[violated](last), f"{path}: the last state no longer violates {violated}"

@@ -1,0 +1,193 @@
+"""Pictures of traces and state graphs as Graphviz DOT, and SVG when Graphviz's ``dot`` is installed.
+
+* :func:`msc_dot`: a message-sequence chart, one lifeline per node (the spec's
+  ``msc_event`` hook says who acts and what it sends and receives), arrows from each send
+  to each receive, the violated property marked at the end.
+* :func:`table_dot`: the trace's states as a table, one row per state, changed cells shaded.
+* :func:`graph_dot`: a whole (small) state graph, a counterexample path in red.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from modelcheck.engine.explain import compact
+from modelcheck.engine.graph import StateGraph
+from modelcheck.engine.result import Step
+from spec.core import Spec
+
+
+def _q(text: str) -> str:
+    """A DOT double-quoted string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop_start: int | None = None) -> str:
+    """The message-sequence chart of ``trace`` in DOT."""
+    events = [spec.msc_event(trace[i - 1].state, trace[i].label, trace[i].state) for i in range(1, len(trace))]
+    nodes = list(spec.msc_nodes())
+    for ev in events:
+        if ev.node not in nodes:
+            nodes.append(ev.node)
+    used = {ev.node for ev in events}
+    nodes = [n for n in nodes if n in used] or nodes[:1]
+    col = {n: i for i, n in enumerate(nodes)}
+    rows = len(events)
+    out = [
+        "digraph msc {",
+        '  graph [rankdir=TB, nodesep=0.9, ranksep=0.32, splines=false, forcelabels=true,',
+        '         fontname="Helvetica", newrank=true];',
+        '  node [fontname="Helvetica", fontsize=11]; edge [fontname="Helvetica", fontsize=9];',
+    ]
+    # Header: the step column, then one box per lifeline, in a row.
+    out.append('  { rank=same; step_h [shape=plaintext, label="step"];')
+    for n in nodes:
+        out.append(f'    h{col[n]} [shape=box, style=filled, fillcolor="#e8eef7", label={_q(n)}];')
+    out.append("  }")
+    out.append("  " + " -> ".join(["step_h"] + [f"h{col[n]}" for n in nodes]) + " [style=invis];")
+    later_received = {m for ev in events for m in ev.received}
+    sent_at: dict[str, tuple[int, int]] = {}
+    for r, ev in enumerate(events, 1):
+        step = trace[r]
+        sent_names = list(ev.sent)
+        text = f"{r + 1}. {spec.show_label(step.label)}"
+        unheard = [m for m in sent_names if m not in later_received]
+        if unheard:  # sent but not received within the trace: named beside the step, no arrow
+            text += "\nsends " + ", ".join(unheard)
+        if loop_start is not None and r + 1 == loop_start + 1:
+            text = "loop from here:\n" + text
+        fill = ', style=filled, fillcolor="#fff3c4"' if loop_start is not None and r >= loop_start else ""
+        out.append(f"  {{ rank=same; s{r} [shape=plaintext, label={_q(text)}{fill}];")
+        for n in nodes:
+            if n == ev.node:
+                out.append(f'    p{col[n]}_{r} [shape=circle, width=0.14, style=filled, fillcolor=black, label=""];')
+            else:
+                out.append(f'    p{col[n]}_{r} [shape=point, width=0.02, label=""];')
+        out.append("  }")
+        out.append("  " + " -> ".join([f"s{r}"] + [f"p{col[n]}_{r}" for n in nodes]) + " [style=invis];")
+        for m in sent_names:
+            sent_at.setdefault(m, (col[ev.node], r))
+    for n in nodes:  # lifelines
+        chain = [f"h{col[n]}"] + [f"p{col[n]}_{r}" for r in range(1, rows + 1)]
+        out.append("  " + " -> ".join(chain) + ' [arrowhead=none, color="#9aa7b8", weight=100];')
+    if rows:
+        out.append("  step_h -> " + " -> ".join(f"s{r}" for r in range(1, rows + 1)) + " [style=invis, weight=100];")
+    received: set[str] = set()
+    for r, ev in enumerate(events, 1):
+        for m in ev.received:
+            if m in sent_at and sent_at[m][1] < r:
+                c, sr = sent_at[m]
+                received.add(m)
+                out.append(
+                    f'  p{c}_{sr} -> p{col[ev.node]}_{r} [xlabel={_q(m)}, color="#2c6fbb", fontcolor="#2c6fbb",'
+                    " constraint=false];"
+                )
+    end = rows + 1
+    if violated:
+        note = f"{violated} is violated here" if loop_start is None else f"{violated}: the loop repeats for ever"
+        out.append(
+            f'  {{ rank=same; s{end} [shape=box, style=filled, fillcolor="#f8d0d0", color="#c00000", '
+            f'fontcolor="#c00000", label={_q(note)}]; }}'
+        )
+        if rows:
+            out.append(f"  s{rows} -> s{end} [style=invis, weight=100];")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def table_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop_start: int | None = None) -> str:
+    """The trace's states as one table in DOT (an HTML-like label); changed cells are shaded."""
+    shown = [spec.show_state(st.state) for st in trace]
+    variables = list(shown[0])
+    head = "".join(f'<TD BGCOLOR="#e8eef7"><B>{html.escape(v)}</B></TD>' for v in variables)
+    rows = [f'<TR><TD BGCOLOR="#e8eef7"><B>#</B></TD><TD BGCOLOR="#e8eef7"><B>action</B></TD>{head}</TR>']
+    for i, (st, cur) in enumerate(zip(trace, shown)):
+        prev = shown[i - 1] if i else None
+        action = "Init" if st.label is None else spec.show_label(st.label)
+        mark = " (loop)" if loop_start is not None and i == loop_start else ""
+        cells = []
+        for v in variables:
+            val = cur[v]
+            changed = prev is not None and prev[v] != val
+            if isinstance(val, list) and prev is not None:
+                added = [x for x in val if x not in prev[v]]
+                text = ("+ " + ", ".join(compact(x) for x in added)) if added else "(same)"
+            else:
+                text = compact(val)
+            color = ' BGCOLOR="#fff3c4"' if changed else ""
+            cells.append(f"<TD{color}>{html.escape(text)}</TD>")
+        rows.append(f'<TR><TD>{i + 1}</TD><TD ALIGN="LEFT">{html.escape(action + mark)}</TD>{"".join(cells)}</TR>')
+    if violated:
+        span = len(variables) + 2
+        rows.append(
+            f'<TR><TD COLSPAN="{span}" BGCOLOR="#f8d0d0"><FONT COLOR="#c00000">'
+            f"{html.escape(violated)} is violated in the last state</FONT></TD></TR>"
+        )
+    label = '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">' + "".join(rows) + "</TABLE>"
+    return (
+        f'digraph trace {{\n  node [shape=plaintext, fontname="Helvetica", fontsize=10];\n  t [label=<{label}>];\n}}\n'
+    )
+
+
+def state_text(spec: Spec, state: Any, width: int = 48) -> str:
+    """A state as a few short lines (variables in order), for graph nodes."""
+    lines = []
+    for k, v in spec.show_state(state).items():
+        text = f"{k} = {compact(v)}"
+        lines.extend(text[i : i + width] for i in range(0, len(text), width))
+    return "\n".join(lines)
+
+
+def graph_dot(g: StateGraph, path: Sequence[int] = (), bad: int | None = None) -> str:
+    """The state graph in DOT; the edges along ``path`` and the state ``bad`` are drawn in red."""
+    assert g.states is not None, "explore(..., keep_states=True) for pictures"
+    spec = g.spec
+    on_path = set(zip(path, path[1:]))
+    out = [
+        "digraph states {",
+        '  graph [rankdir=TB, fontname="Helvetica"];',
+        '  node [shape=box, fontname="Helvetica", fontsize=8, style=rounded];',
+        '  edge [fontname="Helvetica", fontsize=7, color="#888888"];',
+    ]
+    inits = set(g.inits)
+    for i, s in enumerate(g.states):
+        style = []
+        if i in inits:
+            style.append('penwidth=2, color="#2c6fbb"')
+        if i == bad:
+            style.append('style="rounded,filled", fillcolor="#f8d0d0", color="#c00000", penwidth=2')
+        elif i in path:
+            style.append('style="rounded,filled", fillcolor="#fde8e8"')
+        out.append(
+            f"  n{i} [label={_q(f'#{i}' + chr(10) + state_text(spec, s))}{', ' if style else ''}{', '.join(style)}];"
+        )
+    for i in range(len(g)):
+        for j, lid in g.edges(i):
+            lab = spec.show_label(g.labels[lid])
+            extra = ', color="#c00000", fontcolor="#c00000", penwidth=2.2' if (i, j) in on_path else ""
+            out.append(f"  n{i} -> n{j} [label={_q(lab)}{extra}];")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def dot_available() -> bool:
+    """Whether Graphviz's ``dot`` program is on the PATH."""
+    return shutil.which("dot") is not None
+
+
+def write_dot(text: str, path: Path, formats: Sequence[str] = ("svg",)) -> list[Path]:
+    """Write ``path`` (.dot) and, when ``dot`` is installed, the same picture in each format."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    written = [path]
+    if dot_available():
+        for fmt in formats:
+            target = path.with_suffix(f".{fmt}")
+            subprocess.run(["dot", f"-T{fmt}", str(path), "-o", str(target)], check=True, timeout=120)
+            written.append(target)
+    return written

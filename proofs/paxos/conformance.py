@@ -1,0 +1,152 @@
+"""Conformance: the Z3 encoding and the explicit spec describe the same transition system on small instances.
+
+Three checks tie the proof to the spec the checker explores:
+
+1. every reachable state of the spec satisfies the encoding's invariant (each conjunct, and the
+   typing facts the proof does not need);
+2. every transition the spec takes satisfies the encoding's formula for the same action,
+   with the label's parameters bound and the witnesses existentially quantified;
+3. for sampled states, Z3 finds no successor (by any action) that the spec lacks.
+
+Checks 1 and 2 evaluate the very Z3 formulas on the finite instance
+(:mod:`proofs.evaluate`); check 3 asks Z3 itself, so it also confirms the evaluator.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import z3
+
+from proofs.evaluate import closure, compile_formula, ground
+from proofs.paxos.encoding import PaxosEncoding
+from proofs.paxos.instance import PaxosInstance, encoding_for
+from spec.core import Label
+from spec.paxos import Paxos, PaxosState
+
+
+@dataclass
+class Report:
+    """What the conformance check found; empty failure lists mean conformance."""
+
+    states: int = 0
+    transitions: int = 0
+    sampled: int = 0
+    seconds: float = 0.0
+    invariant_failures: list[tuple[PaxosState, str]] = field(default_factory=list)
+    transition_failures: list[tuple[PaxosState, Label, PaxosState]] = field(default_factory=list)
+    extra_successors: list[tuple[PaxosState, PaxosState]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No disagreement found."""
+        return not (self.invariant_failures or self.transition_failures or self.extra_successors)
+
+    def summary(self) -> str:
+        """One line per check."""
+        return "\n".join(
+            [
+                f"{self.states} reachable states: {len(self.invariant_failures)} violate a Z3 invariant conjunct",
+                f"{self.transitions} transitions: {len(self.transition_failures)} not allowed by the Z3 action",
+                f"{self.sampled} sampled states: {len(self.extra_successors)} Z3 successors the spec lacks",
+                f"{self.seconds:.2f}s",
+            ]
+        )
+
+
+def reachable(spec: Paxos) -> Iterator[tuple[PaxosState, list[tuple[str, tuple, PaxosState]]]]:
+    """Every reachable state with its spec successors ``(action, params, state)``, breadth first."""
+    seen = set()
+    frontier = []
+    for s in spec.init_states():
+        if s not in seen:
+            seen.add(s)
+            frontier.append(s)
+    names = [a.name for a in spec.actions]
+    while frontier:
+        nxt = []
+        for s in frontier:
+            succ = [(names[i], params, t) for i, params, t in spec.successors(s)]
+            yield s, succ
+            for _, _, t in succ:
+                if t not in seen:
+                    seen.add(t)
+                    nxt.append(t)
+        frontier = nxt
+
+
+def check(spec: Paxos, enc: PaxosEncoding | None = None, sample_every: int = 0) -> Report:
+    """Run the three checks on ``spec`` (Z3 successor queries on every ``sample_every``-th state; 0 = none)."""
+    started = time.perf_counter()
+    enc = enc or encoding_for(spec, spec.variant)
+    inst = PaxosInstance(spec, enc)
+    pre, post = enc.state(""), enc.state("'")
+    conjuncts = {k: compile_formula(f) for k, f in {**enc.invariant(pre), **enc.typing(pre)}.items()}
+    actions = {a.name: a for a in enc.actions(pre, post)}
+    steps = {
+        name: (compile_formula(z3.Exists(a.witnesses, a.formula) if a.witnesses else a.formula), a)
+        for name, a in actions.items()
+    }
+    spec_actions = {a.name for a in spec.actions}
+    missing = spec_actions - set(actions)
+    if missing:
+        raise ValueError(f"the encoding has no action {', '.join(sorted(missing))} of {spec.describe()}")
+    rep = Report()
+    oracle: SuccessorOracle | None = None
+    for n, (s, succ) in enumerate(reachable(spec)):
+        rep.states += 1
+        st = inst.structure({"": s})
+        for name, holds in conjuncts.items():
+            if not holds(st):
+                rep.invariant_failures.append((s, name))
+        for name, params, t in succ:
+            rep.transitions += 1
+            holds, act = steps[name]
+            bound = {str(p): v for p, v in zip(act.params, params)}
+            if not holds(inst.structure({"": s, "'": t}, bound)):
+                rep.transition_failures.append((s, Label(name, params), t))
+        if sample_every and n % sample_every == 0:
+            rep.sampled += 1
+            oracle = oracle or SuccessorOracle(inst, enc)
+            extra = oracle.extra(s, [t for _, _, t in succ])
+            if extra is not None:
+                rep.extra_successors.append((s, extra))
+    rep.seconds = time.perf_counter() - started
+    return rep
+
+
+class SuccessorOracle:
+    """Z3 asked for a successor of a given state outside a given set (Next grounded once, reused per state)."""
+
+    def __init__(self, inst: PaxosInstance, enc: PaxosEncoding) -> None:
+        self.inst = inst
+        self.pre, self.post = enc.state(""), enc.state("'")
+        elems = inst.elements()
+        renamed, params = [], []
+        for act in enc.actions(self.pre, self.post):  # actions share parameter names: each gets its own unknowns
+            fresh = [(p, z3.Const(f"{act.name}.{p}", p.sort())) for p in act.params]
+            renamed.append(z3.substitute(act.formula, *fresh))
+            params += [f for _, f in fresh]
+        self.solver = z3.Solver()
+        self.solver.set(timeout=30_000)
+        self.solver.add(*inst.facts(quantified_closure=False))
+        self.solver.add(ground(z3.Or(renamed), elems), *closure(params, elems))
+
+    def extra(self, s: PaxosState, known: list[PaxosState]) -> PaxosState | None:
+        """A successor of ``s`` that is none of ``known``, or None when Z3 proves there is none."""
+        solver = self.solver
+        solver.push()
+        try:
+            solver.add(*self.inst.state_literals(self.pre, s))
+            for t in set(known):
+                solver.add(self.inst.differs(self.post, t))
+            verdict = solver.check()
+            if verdict == z3.unsat:
+                return None
+            if verdict == z3.sat:
+                return self.inst.read_state(solver.model(), self.post)
+            raise RuntimeError(f"Z3 could not decide the successors of {s}: {solver.reason_unknown()}")
+        finally:
+            solver.pop()

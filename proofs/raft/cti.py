@@ -1,0 +1,212 @@
+"""Counterexamples to induction of the Raft proof, read back as a readable pair of Raft states.
+
+Servers are ``s1..``, terms and indices are numbered by the model's orders (``TermZero``
+and ``IndexZero`` are 0), values ``v1..``, quorums ``Q1..`` with their members. Each state
+shows, per server, its term, role, vote, the votes it tallied and its log as
+``[index: (term, value), ...]``, then the messages in flight and the elections history.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import z3
+
+from proofs.evaluate import compile_formula, structure_of_model
+from proofs.logic import Outcome
+from proofs.raft.encoding import ACTION_LABELS, RaftEncoding, RaftZ3State
+
+
+@dataclass
+class RaftSnapshot:
+    """One state of a CTI as (what, readable value) rows."""
+
+    rows: list[tuple[str, str]]
+
+
+@dataclass
+class RaftCTI:
+    """A counterexample: the state, the step and the next state (for an inductive step), the broken goals."""
+
+    obligation: str
+    quorums: dict[str, list[str]]
+    before: RaftSnapshot
+    after: RaftSnapshot | None
+    action: str | None
+    broken: list[str]
+
+    def text(self) -> str:
+        """The CTI as a person reads it."""
+        out = [f"Counterexample to {self.obligation}"]
+        if self.quorums:
+            out.append("  quorums: " + ", ".join(f"{q} = {{{', '.join(m)}}}" for q, m in self.quorums.items()))
+        out.append("  state satisfying the hypotheses:")
+        out += [f"    {k:<10} {v}" for k, v in self.before.rows]
+        if self.after is not None:
+            out.append(f"  step: {self.action}")
+            out.append("  next state:")
+            old = dict(self.before.rows)
+            for k, v in self.after.rows:
+                out.append(f"    {k:<10} {v}" + ("" if old.get(k) == v else "    <- changed"))
+        out.append("  violates: " + ", ".join(self.broken))
+        return "\n".join(out)
+
+
+class _Names:
+    """Readable names for a model's elements, and the elements of each sort in display order."""
+
+    def __init__(self, model: z3.ModelRef, enc: RaftEncoding) -> None:
+        voc = enc.voc
+        self.of: dict[str, str] = {}
+        self.order: dict[str, list[z3.ExprRef]] = {}
+        for sort, le, zero in ((voc.Term, voc.leT, voc.TermZero), (voc.Index, voc.leI, voc.IndexZero)):
+            elems = list(model.get_universe(sort) or [])
+            below = {
+                e.sexpr(): sum(z3.is_true(model.eval(le(d, e), model_completion=True)) for d in elems) for e in elems
+            }
+            ordered = sorted(elems, key=lambda e: below[e.sexpr()])
+            zero_at = next((k for k, e in enumerate(ordered) if e.eq(model.eval(zero, model_completion=True))), 0)
+            for k, e in enumerate(ordered):
+                self.of[e.sexpr()] = str(k - zero_at)
+            self.order[sort.name()] = ordered
+        for sort, prefix in ((voc.Node, "s"), (voc.Value, "v"), (voc.Quorum, "Q")):
+            elems = list(model.get_universe(sort) or [])
+            for k, e in enumerate(elems, 1):
+                self.of[e.sexpr()] = f"{prefix}{k}"
+            self.order[sort.name()] = elems
+
+    def __call__(self, e: z3.ExprRef) -> str:
+        return self.of.get(e.sexpr(), e.sexpr())
+
+
+def snapshot(model: z3.ModelRef, s: RaftZ3State, names: _Names) -> RaftSnapshot:
+    """The relations of ``s`` in the model, as rows: one per server, then messages and elections."""
+    N, T, I, V = (names.order[k] for k in ("Node", "Term", "Index", "Value"))
+
+    def holds(rel: z3.FuncDeclRef, *args: z3.ExprRef) -> bool:
+        return z3.is_true(model.eval(rel(*args), model_completion=True))
+
+    def one(xs: list[str]) -> str:
+        return xs[0] if len(xs) == 1 else "{" + ", ".join(xs) + "}"
+
+    rows = []
+    for n in N:
+        role = "Leader" if holds(s.leader, n) else "Candidate" if holds(s.candidate, n) else "Follower"
+        if holds(s.leader, n) and holds(s.candidate, n):
+            role = "Leader+Candidate"
+        terms = one([names(t) for t in T if holds(s.currentTerm, n, t)])
+        votes = [names(c) for c in N if holds(s.votedFor, n, c)]
+        vote = one(votes) if votes else "Nil"
+        granted = "{" + ", ".join(names(j) for j in N if holds(s.votesGranted, n, j)) + "}"
+        log = [(x, t, v) for x, t, v in itertools.product(I, T, V) if holds(s.log, n, x, t, v)]
+        entries = [f"{names(x)}: ({names(t)}, {names(v)})" for x, t, v in log]
+        rows.append(
+            (
+                names(n),
+                f"term {terms}, {role}, votedFor {vote}, votesGranted {granted}, log [{', '.join(entries)}]",
+            )
+        )
+    msgs = [
+        f"vote {names(j)}->{names(c)} (term {names(t)})"
+        for j, c, t in itertools.product(N, N, T)
+        if holds(s.voteResp, j, c, t)
+    ]
+    msgs += [
+        f"AppendEntries(prev {names(p)}: term {names(pt)}, entry {names(e)}: ({names(et)}, {names(ev)}))"
+        for p, pt, e, et, ev in itertools.product(I, T, I, T, V)
+        if holds(s.appendReq, p, pt, e, et, ev)
+    ]
+    rows.append(("messages", "{" + ", ".join(msgs) + "}"))
+    elections = []
+    for t in T:
+        leaders = [names(c) for c in N if holds(s.elected, t, c)]
+        if leaders or any(holds(s.electionVote, t, j) for j in N):
+            votes = ", ".join(names(j) for j in N if holds(s.electionVote, t, j))
+            elections.append(f"term {names(t)}: {one(leaders) if leaders else 'nobody'} by {{{votes}}}")
+    rows.append(("elections", "{" + "; ".join(elections) + "}"))
+    return RaftSnapshot(rows)
+
+
+def extract(outcome: Outcome) -> RaftCTI:
+    """Read a counterexample outcome of the Raft proof back as a CTI."""
+    model = outcome.model
+    if model is None:
+        raise ValueError(f"{outcome.name}: no model ({outcome.result})")
+    ctx = outcome.obligation.context
+    enc: RaftEncoding = ctx["encoding"]
+    names = _Names(model, enc)
+    quorums = {
+        names(q): [names(n) for n in names.order["Node"] if z3.is_true(model.eval(enc.voc.member(n, q), True))]
+        for q in names.order["Quorum"]
+    }
+    before = snapshot(model, ctx["pre"], names)
+    after = snapshot(model, ctx["post"], names) if ctx.get("post") is not None else None
+    action = None
+    act = ctx.get("action")
+    if act is not None:
+        labels = ACTION_LABELS[act.name]
+        shown = [f"{lab}={names(model.eval(p, model_completion=True))}" for lab, p in zip(labels, act.params)]
+        action = f"{act.name}({', '.join(shown)})"
+    return RaftCTI(outcome.name, quorums, before, after, action, broken_goals(outcome))
+
+
+def broken_goals(outcome: Outcome) -> list[str]:
+    """The goals false in the counterexample's model, evaluated on its finite universe."""
+    ctx = outcome.obligation.context
+    voc = ctx["encoding"].voc
+    symbols = [voc.leT, voc.leI, voc.succ, voc.member, voc.TermZero.decl(), voc.IndexZero.decl()]
+    for st in (ctx["pre"], ctx.get("post")):
+        if st is not None:
+            symbols += list(st.rel.values())
+    if ctx.get("action") is not None:
+        symbols += [p.decl() for p in ctx["action"].params]
+    structure = structure_of_model(outcome.model, voc.sorts, symbols)
+    for p in ctx["action"].params if ctx.get("action") is not None else ():
+        if z3.is_bool(p):  # a Bool parameter is tabulated as an s-expression; the evaluator wants a bool
+            structure.symbols[p.decl().name()] = structure.symbols[p.decl().name()] == "true"
+    return [k for k, f in outcome.obligation.goals.items() if not compile_formula(f)(structure)]
+
+
+# -- Graphviz -----------------------------------------------------------------------------------
+def _esc(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def dot_text(cti: RaftCTI) -> str:
+    """The CTI as a DOT graph: the states before and after the step side by side, changed rows shaded."""
+    title = _esc(cti.obligation + (f" violates {', '.join(cti.broken)}" if cti.broken else "")).replace("\\", "\\\\")
+    lines = ["digraph CTI {", "  rankdir=LR;", '  node [shape=plaintext, fontname="Helvetica"];']
+    lines.append(f'  label="{title}"; labelloc=t;')
+
+    def table(name: str, head: str, snap: RaftSnapshot, prev: RaftSnapshot | None) -> str:
+        old = dict(prev.rows) if prev else {}
+        rows = [f'<tr><td colspan="2" bgcolor="lightgrey"><b>{_esc(head)}</b></td></tr>']
+        for k, v in snap.rows:
+            colour = ' bgcolor="#ffd0d0"' if prev is not None and old.get(k) != v else ""
+            rows.append(f'<tr><td align="left">{_esc(k)}</td><td align="left"{colour}>{_esc(v)}</td></tr>')
+        return f'  {name} [label=<<table border="0" cellborder="1" cellspacing="0">{"".join(rows)}</table>>];'
+
+    quorums = ", ".join(f"{q} = {{{', '.join(m)}}}" for q, m in cti.quorums.items())
+    lines.append(table("before", f"state (satisfies the hypotheses)  {quorums}", cti.before, None))
+    if cti.after is not None:
+        lines.append(table("after", "next state", cti.after, cti.before))
+        lines.append(f'  before -> after [label="{_esc(cti.action or "")}", fontname="Helvetica"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def to_dot(cti: RaftCTI, path: str | Path) -> list[Path]:
+    """Write ``path`` (DOT) and, where ``dot`` is installed, the SVG beside it; return the files written."""
+    dot_path = Path(path)
+    dot_path.write_text(dot_text(cti))
+    written = [dot_path]
+    exe = shutil.which("dot")
+    if exe:
+        svg = dot_path.with_suffix(".svg")
+        subprocess.run([exe, "-Tsvg", str(dot_path), "-o", str(svg)], check=True, capture_output=True)
+        written.append(svg)
+    return written

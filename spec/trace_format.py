@@ -1,0 +1,100 @@
+"""The paxraft trace format's vocabulary (docs/trace-format.md), stated once.
+
+The implementation's tracer, the tracer kit (``impl.trace``), the PySyncObj tracer, the audit's
+reader and mapping and the documentation's tests all take the format name, the versions, the
+event and message fields, the action names and the observation model from here.  It lives in
+``spec`` because it is raft.tla's vocabulary (action, variable and message field names), and
+``impl`` may import ``spec`` only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FORMAT = "paxraft-trace"
+VERSION = 2  #: what writers write
+READ_VERSIONS = (1, 2)  #: what readers accept
+
+#: header fields: required ones first
+HEADER_REQUIRED = ("format", "version", "node")
+HEADER_OPTIONAL = ("nodes", "spec", "implementation", "term_offset")
+
+#: the fields of an event line; ``recv`` may be absent, ``params`` and ``sent`` default to empty
+EVENT_FIELDS = ("node", "clock", "action", "params", "recv", "sent", "state")
+
+# -- the observation model: which of a node's variables an event must report -------------------
+#: reported after every step, compared exactly
+STATE_REQUIRED = ("currentTerm", "state", "votedFor", "log", "commitIndex")
+#: reported when the implementation has them, for the role named; when absent, the audit keeps
+#: every value the spec allows (it does not compare with a default)
+STATE_OPTIONAL = {"nextIndex": "Leader", "matchIndex": "Leader", "votesResponded": "Candidate",
+                  "votesGranted": "Candidate"}
+ROLES = ("Follower", "Candidate", "Leader")
+
+# -- actions ---------------------------------------------------------------------------------
+#: raft.tla's actions (and the two pseudo-steps Init and Restart)
+RAFT_ACTIONS = (
+    "Init", "Restart", "Timeout", "RequestVote", "HandleRequestVoteRequest", "HandleRequestVoteResponse",
+    "BecomeLeader", "ClientRequest", "AppendEntries", "HandleAppendEntriesRequest",
+    "HandleAppendEntriesResponse", "AdvanceCommitIndex", "UpdateTerm", "DropStaleResponse",
+)
+#: steps raft.tla does not have, with whether the audit treats them as stuttering steps
+EXTENSION_ACTIONS = {
+    "PreVote": True, "HandlePreVoteRequest": True, "HandlePreVoteResponse": True, "DropMessage": True,
+    "ReadIndex": True, "TransferLeadership": True, "CheckQuorum": False, "CandidateStepDown": False,
+    "CompactLog": True, "InstallSnapshot": True, "HandleInstallSnapshotRequest": False,
+}
+#: the cases of HandleAppendEntriesRequest
+APPEND_CASES = ("reject", "return-to-follower", "accept")
+
+# -- messages --------------------------------------------------------------------------------
+MESSAGE_HEAD = ("id", "clock", "type", "msource", "mdest", "mterm")
+MESSAGE_FIELDS = {
+    "RequestVoteRequest": ("mlastLogTerm", "mlastLogIndex"),
+    "RequestVoteResponse": ("mvoteGranted",),
+    "AppendEntriesRequest": ("mprevLogIndex", "mprevLogTerm", "mentries", "mcommitIndex"),
+    "AppendEntriesResponse": ("msuccess", "mmatchIndex"),
+    "PreVoteRequest": ("mlastLogTerm", "mlastLogIndex"),
+    "PreVoteResponse": ("mvoteGranted",),
+    "TimeoutNow": (),
+    "InstallSnapshotRequest": ("msnapshotIndex", "msnapshotTerm"),
+}
+#: optional message fields (hints; never required)
+MESSAGE_EXTRA = {"AppendEntriesRequest": ("mcontext",),
+                 "AppendEntriesResponse": ("mhintIndex", "mhintTerm", "mrejectIndex", "mcontext")}
+
+# -- the term offset -----------------------------------------------------------------------------
+#: message fields holding a term, each with the index field whose 0 means "no entry, term 0"
+#: (a term there is not shifted: an empty log's last term is 0 whatever the offset)
+MESSAGE_TERMS = {"mterm": None, "mprevLogTerm": "mprevLogIndex", "mlastLogTerm": "mlastLogIndex",
+                 "mhintTerm": "mhintTerm", "msnapshotTerm": "msnapshotIndex"}
+
+
+def shift_message(m: dict[str, Any], offset: int) -> dict[str, Any]:
+    """A message with ``offset`` added to every term it holds (entry terms included), raft.tla's numbering."""
+    out = dict(m)
+    for f, guard in MESSAGE_TERMS.items():
+        if f in out and isinstance(out[f], int) and (guard is None or out.get(guard)):
+            out[f] += offset
+    if isinstance(out.get("mentries"), list):
+        out["mentries"] = [[e[0] + offset, *e[1:]] if isinstance(e, list) and e and isinstance(e[0], int) else e
+                           for e in out["mentries"]]
+    return out
+
+
+def shift_state(st: dict[str, Any], offset: int) -> dict[str, Any]:
+    """A state with ``offset`` added to ``currentTerm``, every log entry's term and the snapshot's term."""
+    out = dict(st)
+    if isinstance(out.get("currentTerm"), int):
+        out["currentTerm"] += offset
+    lj = out.get("log")
+    if isinstance(lj, dict):
+        lj = dict(lj)
+        if isinstance(lj.get("entries"), list):
+            lj["entries"] = [[e[0] + offset, *e[1:]] if isinstance(e, list) and e and isinstance(e[0], int) else e
+                             for e in lj["entries"]]
+        snap = lj.get("snapshot")
+        if isinstance(snap, list) and len(snap) == 2 and isinstance(snap[1], int) and snap[0]:
+            lj["snapshot"] = [snap[0], snap[1] + offset]
+        out["log"] = lj
+    return out

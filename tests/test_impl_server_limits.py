@@ -1,0 +1,105 @@
+"""A node holds no memory for unauthenticated peers: small pre-auth frames, handshake and idle timeouts, a connection
+cap with a log line, and a bound on what a client that does not read may make it buffer (memory measured)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+import time
+from pathlib import Path
+
+import pytest
+
+from impl.kv.client import KVClient
+from impl.kv.protocol import HELLO_CLIENT
+from impl.raft.messages import encode_frame
+from impl.runtime import cluster
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory):
+    """A 1-node cluster with short timeouts and a cap of 12 connections; (folder, port, pid, secret)."""
+    d = tmp_path_factory.mktemp("limits")
+    cluster.start(d, 1, handshake_timeout_s=0.5, idle_timeout_s=1.0, max_connections=12)
+    desc = cluster.load(d)
+    try:
+        yield d, desc["nodes"]["1"], cluster.pid_of(d, 1), bytes.fromhex(desc["secret"])
+    finally:
+        cluster.stop(d)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def closed_by_server(s: socket.socket, within: float) -> bool:
+    s.settimeout(within)
+    try:
+        return s.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_a_huge_frame_before_the_hello_is_refused_without_buffering_it(node):
+    d, port, pid, _ = node
+    before = rss_mb(pid)
+    socks, junk = [], b"\0" * (1 << 20)
+    for _ in range(8):  # the probe: declare a 64 MiB frame, send 4 MiB of it, keep the connection open
+        s = socket.create_connection(("127.0.0.1", port))
+        try:
+            s.sendall(struct.pack(">I", 64 << 20))
+            for _ in range(4):
+                s.sendall(junk)
+        except OSError:
+            pass  # closed by the node while we were still sending: what we want
+        socks.append(s)
+    time.sleep(0.3)
+    grown = rss_mb(pid) - before
+    assert all(closed_by_server(s, 2.0) for s in socks)
+    for s in socks:
+        s.close()
+    assert grown < 12, f"the node grew by {grown:.1f} MB for 8 unauthenticated connections (32 MiB sent)"
+    assert "frame length 67108864 outside 32..1024" in (d / "node-1" / "node.log").read_text()
+
+
+def test_a_connection_without_a_hello_is_closed_after_the_handshake_timeout(node):
+    d, port, _, _ = node
+    s = socket.create_connection(("127.0.0.1", port))
+    assert not closed_by_server(s, 0.2)
+    assert closed_by_server(s, 3.0)
+    s.close()
+    assert "no authenticated hello within 0.5 s" in (d / "node-1" / "node.log").read_text()
+
+
+def test_an_idle_client_is_closed(node):
+    d, port, _, secret = node
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(encode_frame(HELLO_CLIENT, secret))
+    assert not closed_by_server(s, 0.4)  # past the handshake timeout: it did say hello
+    assert closed_by_server(s, 3.0)
+    s.close()
+    assert "client idle for 1.0 s" in (d / "node-1" / "node.log").read_text()
+
+
+def test_connections_beyond_the_cap_are_refused_with_a_log_line_and_the_node_keeps_serving(node):
+    d, port, _, _ = node
+    socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(20)]
+    refused = sum(closed_by_server(s, 0.3) for s in socks)
+    assert refused >= 8  # at most 12 are held
+    for s in socks:
+        s.close()
+    assert "connection cap of 12 reached" in (d / "node-1" / "node.log").read_text()
+
+    async def put() -> int:
+        c = KVClient.from_dir(d, timeout=10)
+        r = await c.put(b"k", b"v")
+        await c.close()
+        return r.status
+
+    assert asyncio.run(put()) == 0

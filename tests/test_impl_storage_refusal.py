@@ -1,0 +1,146 @@
+"""A node whose storage is damaged refuses to start, says why in one line, and is rebuilt from its peers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import stat
+
+import pytest
+
+from impl.kv.client import KVClient
+from impl.runtime import cluster
+from modelcheck.cli import main
+
+
+def _put_some(d, n):
+    async def go():
+        c = KVClient.from_dir(d, timeout=15)
+        for k in range(n):
+            assert (await c.put(b"k%d" % k, b"v%d" % k)).status == 0
+        await c.close()
+
+    asyncio.run(go())
+
+
+def _get_all(d, n):
+    async def go():
+        c = KVClient.from_dir(d, timeout=15)
+        vals = [(await c.get(b"k%d" % k)).value for k in range(n)]
+        await c.close()
+        return vals
+
+    return asyncio.run(go())
+
+
+def test_damaged_node_refuses_says_why_and_is_recovered_from_its_peers(tmp_path, capsys):
+    d = tmp_path / "c"
+    assert main(["cluster", "start", "--dir", str(d)]) == 0
+    try:
+        _put_some(d, 30)
+    finally:
+        cluster.stop(d)
+    assert stat.S_IMODE(os.stat(d / "cluster.json").st_mode) == 0o600  # it holds the secret
+    assert stat.S_IMODE(os.stat(d / "node-2").st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(d / "node-2" / "wal" / "wal.log").st_mode) == 0o600
+    wal = d / "node-2" / "wal" / "wal.log"
+    data = bytearray(wal.read_bytes())
+    data[-5] ^= 0x10  # inside the last synced record
+    wal.write_bytes(bytes(data))
+    capsys.readouterr()
+    assert main(["wal", "check", str(d / "node-2"), "--json"]) == 1
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["ok"] is False and "damaged record at byte offset" in rep["errors"][0]
+    assert {"last_index", "commit_index", "term", "errors"} <= set(rep)
+    reps = []
+    for i in (1, 3):
+        assert main(["wal", "check", str(d / f"node-{i}"), "--json"]) == 0
+        reps.append(json.loads(capsys.readouterr().out))
+        assert reps[-1]["ok"] and reps[-1]["last_index"] >= reps[-1]["commit_index"] and reps[-1]["term"] >= 2
+    assert max(r["commit_index"] for r in reps) >= 30  # of the no-op and 30 writes (a follower may lag by one)
+    try:
+        assert main(["cluster", "start", "--dir", str(d)]) == 1  # today: "cluster is up", exit 0
+        out = capsys.readouterr().out
+        assert "node 2: down: " in out and "damaged record at byte offset" in out and "cluster is up, but" in out
+        log = (d / "node-2" / "node.log").read_text()
+        assert "Traceback" not in log
+        assert sum("cannot start:" in line for line in log.splitlines()) == 1
+        assert main(["cluster", "status", "--dir", str(d)]) == 1
+        assert "damaged record" in capsys.readouterr().out
+        assert main(["cluster", "recover-node", "--dir", str(d), "--node", "2"]) == 0
+        assert "rejoining" in capsys.readouterr().out
+        assert main(["cluster", "status", "--dir", str(d)]) == 0
+        assert _get_all(d, 30) == [b"v%d" % k for k in range(30)]
+        st = asyncio.run(cluster.statuses(d))[2]
+        assert st["applied"] >= 31 and st["rejoining"] is False
+        assert any(p.name.startswith("wal.damaged-") for p in (d / "node-2").iterdir())  # the evidence is kept
+    finally:
+        cluster.stop(d)
+
+
+def test_a_deleted_log_is_refused(tmp_path, capsys):
+    d = tmp_path / "c"
+    cluster.create(d, 3)
+    cluster.release_ports(d)
+    (d / "node-3" / "wal" / "wal.log").unlink()  # a node that could vote twice in a term if it started empty
+    try:
+        assert main(["cluster", "start", "--dir", str(d)]) == 1
+        assert "node 3: down: " in capsys.readouterr().out
+    finally:
+        cluster.stop(d)
+
+
+def test_a_folder_or_cluster_json_writable_by_others_is_refused(tmp_path, capsys):
+    d = tmp_path / "c"
+    cluster.create(d, 3)
+    cluster.release_ports(d)
+    os.chmod(d / "cluster.json", 0o666)
+    assert main(["cluster", "status", "--dir", str(d)]) == 2
+    assert "cluster.json: writable by others (mode 666)" in capsys.readouterr().err
+    os.chmod(d / "cluster.json", 0o600)
+    os.chmod(d, 0o777)
+    assert main(["cluster", "start", "--dir", str(d)]) == 2
+    assert "writable by others" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to make a file owned by another user")
+def test_a_cluster_json_owned_by_another_user_is_refused(tmp_path, capsys):
+    d = tmp_path / "c"
+    cluster.create(d, 3)
+    cluster.release_ports(d)
+    os.chown(d / "cluster.json", 12345, 12345)
+    assert main(["cluster", "stop", "--dir", str(d)]) == 2
+    assert "owned by uid 12345" in capsys.readouterr().err
+
+
+def test_stop_never_signals_a_process_that_reused_a_node_pid(tmp_path):
+    import subprocess
+
+    d = tmp_path / "c"
+    cluster.create(d, 1)
+    cluster.release_ports(d)
+    stranger = subprocess.Popen(["sleep", "30"])
+    try:
+        (d / "node-1" / "pid").write_text(f"{stranger.pid} 1\n")  # the pid, but not the start time of our node
+        assert cluster.pid_of(d, 1) is None
+        assert cluster.stop(d) == []
+        (d / "node-1" / "pid").write_text(f"{stranger.pid}\n")  # a pid file of the old format: not trusted
+        assert cluster.stop(d) == []
+        assert stranger.poll() is None  # still running
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+def test_ports_are_held_until_the_nodes_take_them_over(tmp_path):
+    import socket
+
+    d = tmp_path / "c"
+    desc = cluster.create(d, 2)
+    port = desc["nodes"]["1"]
+    s = socket.socket()
+    with pytest.raises(OSError):
+        s.bind(("127.0.0.1", port))  # another program cannot take a new cluster's port before its node binds
+    s.close()
+    cluster.release_ports(d)

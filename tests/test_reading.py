@@ -1,0 +1,273 @@
+"""Reading what the checker finds: explanations, witnesses (--reach), --counterexamples, --fewest-switches, --lanes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import pytest
+
+from modelcheck import check
+from modelcheck.cli import main
+from modelcheck.engine.lanes import format_lanes
+from modelcheck.engine.reach import REACHED, UNREACHABLE, goal_predicate, reach
+from modelcheck.engine.shortest import shortest_dag, switches
+from modelcheck.output.itf import read_itf
+from spec.catalog import select
+from spec.core import Spec, SpecError, action, explains, invariant, witness
+from spec.registry import build
+
+
+# -- a spec written from scratch, as a user would: two counters --------------------------------
+class Counters(NamedTuple):
+    c: tuple[int, int]
+
+
+class TwoCounters(Spec):
+    """Two processes each count to 2; the 'invariant' that they never both reach 2 is false."""
+
+    name = "two-counters"
+    variables = ("c",)
+
+    def init_states(self) -> Iterator[Counters]:
+        yield Counters((0, 0))
+
+    @action(params=lambda self, s: ((0,), (1,)))
+    def Inc(self, s: Counters, i: int) -> Counters | None:
+        if s.c[i] >= 2:
+            return None
+        return Counters(s.c[:i] + (s.c[i] + 1,) + s.c[i + 1 :])
+
+    @invariant
+    def NotBothDone(self, s: Counters) -> bool:
+        return s.c != (2, 2)
+
+    @explains("NotBothDone")
+    def why(self, s: Counters) -> str | None:
+        return f"p1 counted to {s.c[0]} and p2 to {s.c[1]}"
+
+    @witness
+    def BothMoved(self, s: Counters) -> bool:
+        return min(s.c) >= 1
+
+    @witness
+    def Overflow(self, s: Counters) -> bool:
+        return max(s.c) > 2  # the guard forbids it: never reachable
+
+
+class SymmetricCounters(TwoCounters):
+    """The same, with the two processes declared interchangeable."""
+
+    def symmetric_sets(self) -> dict[str, int]:
+        return {"P": 2}
+
+    def permute(self, s: Counters, perm: dict) -> Counters:
+        p = perm["P"]
+        c = [0, 0]
+        for i in range(2):
+            c[p[i]] = s.c[i]
+        return Counters(tuple(c))  # type: ignore[arg-type]
+
+
+def test_user_spec_explanation_witnesses_and_fallback() -> None:
+    spec = TwoCounters()
+    r = check(spec)
+    assert (r.violated, r.trace_length) == ("NotBothDone", 4)
+    assert r.explanation == "p1 counted to 2 and p2 to 2"
+    assert r.to_json()["explanation"] == "p1 counted to 2 and p2 to 2"
+    # an invariant with no explanation falls back to its name (and docstring)
+    assert build("paxos").explain("TypeOK", None) == (
+        "TypeOK is false (Every variable holds a value of its type (Paxos.tla's TypeOK))"
+    )
+    got = reach(spec, "BothMoved", spec.witnesses["BothMoved"])
+    assert (got.verdict, got.trace_length) == (REACHED, 2)
+    never = reach(spec, "Overflow", spec.witnesses["Overflow"])
+    assert (never.verdict, never.distinct_states, never.trace) == (UNREACHABLE, 9, None)
+
+
+def test_user_spec_counterexamples_are_distinct_up_to_renaming() -> None:
+    assert len(shortest_dag(TwoCounters()).diverse(10)) == 6  # the C(4,2) interleavings
+    three = shortest_dag(SymmetricCounters()).diverse(10)  # renaming p1<->p2 pairs them up
+    assert len(three) == 3
+    who = [tuple(st.label.params[0] for st in t[1:]) for t, _ in three]
+    assert {min(w, tuple(1 - x for x in w)) for w in who} == {(0, 0, 1, 1), (0, 1, 0, 1), (0, 1, 1, 0)}
+    trace, bad, cost = shortest_dag(TwoCounters(), with_actors=True).fewest_switches()
+    assert (bad, cost, len(trace) - 1) == ("NotBothDone", 1, 4)
+
+
+# -- catalog entries print explanations ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("ignore-votes", "2 values are chosen: v1 in ballot 0 by quorum {a1}; v2 in ballot 1 by quorum {a1}"),
+        ("dup-ballot", "2 values are chosen: v1 in ballot 0 by quorum {a1}; v2 in ballot 0 by quorum {a1}"),
+        ("flexible", "2 values are chosen: v1 in ballot 0 by quorum {a2}; v2 in ballot 1 by quorum {a1}"),
+        ("amnesia", "2 values are chosen: v2 in ballot 0 by quorum {a1}; v1 in ballot 1 by quorum {a1}"),
+        ("volatile-term", "s1 and s2 are both leaders of term 2"),
+    ],
+)
+def test_catalog_entry_explanation(name: str, text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["variants", "--check", name, "--quiet"]) == 0
+    assert f"why: {text}\n" in capsys.readouterr().out
+    e = select([name])[0]
+    if e.spec == "paxos":  # the same text through the API (the Raft run is the slow one: once is enough)
+        assert check(e.build(), symmetry=e.symmetry).explanation == text
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        (
+            "tests/traces/raft_no_figure8_rule.itf.json",
+            "leader s2 (term 5) lacks entry 1 [term 2, v1], which s1 (term 5, commitIndex 1) has committed; "
+            "s2 has entry 1 [term 3, v1] there",
+        ),
+        (
+            "tests/traces/raft_truncate_on_match.itf.json",
+            "leader s2 (term 3) lacks entry 1 [term 2, v1], which s1 (term 2, commitIndex 1) has committed; "
+            "s2 has no entry 1 (log length 0) there",
+        ),
+        (
+            "tests/traces/ignore_votes_agreement.itf.json",
+            "2 values are chosen: v1 in ballot 0 by quorum {a2,a3}; v2 in ballot 1 by quorum {a1,a2}",
+        ),
+    ],
+)
+def test_saved_catalog_counterexample_explained(path: str, text: str) -> None:
+    spec, trace = read_itf(path)
+    last = trace.steps[-1].state
+    assert spec.explain(spec.violated(last), last) == text
+
+
+def test_text_and_json_output_carry_the_explanation(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["check", "paxos", "--variant", "ignore-votes", "--acceptors", "1", "--quiet"]
+    assert main(args) == 1
+    assert (
+        "--> Agreement is false in this state: 2 values are chosen: v1 in ballot 0 by quorum {a1}; "
+        "v2 in ballot 1 by quorum {a1}\n" in capsys.readouterr().out
+    )
+    assert main([*args, "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["explanation"].startswith("2 values are chosen: v1 in ballot 0")
+
+
+# -- witnesses ----------------------------------------------------------------------------------
+def test_reach_declared_witness_and_expression(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "paxos", "--reach", "SomeValueChosen", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "Reached SomeValueChosen: shortest behaviour, 6 steps" in out
+    assert "--> SomeValueChosen holds in this state" in out
+    assert main(["check", "raft", "--servers", "2", "--reach", "'Leader' in state.values()", "--quiet", "--json"]) == 0
+    j = json.loads(capsys.readouterr().out)
+    assert (j["verdict"], j["trace_length"], j["reach"]) == ("reached", 9, "'Leader' in state.values()")
+
+
+def test_reach_unreachable_says_so_with_the_state_count(capsys: pytest.CaptureFixture[str]) -> None:
+    # two values chosen (a quorum of two 2b votes each): exactly what Agreement rules out
+    two = (
+        "len({m['val'] for m in msgs if m['type'] == '2b' and sum(1 for x in msgs if x['type'] == '2b' "
+        "and x['bal'] == m['bal'] and x['val'] == m['val']) >= 2}) >= 2"
+    )
+    assert main(["check", "paxos", "--reach", two, "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "within the bounds (3,921 distinct states, all explored)" in out  # the whole model, as plain check
+    assert main(["check", "paxos", "--variant", "ignore-votes", "--reach", two, "--quiet"]) == 0
+
+
+def test_declared_witnesses_reachable_and_vacuity_caught() -> None:
+    for name in ("paxos", "raft"):
+        cls = build(name).__class__
+        for w in cls.witnesses_declared():
+            if w == "LeaderCommitsEarlierTermEntry":
+                continue  # 26,345 states: run by the default suite (paxraft check) and the slow test below
+            from modelcheck.engine.reach import witness_model
+
+            spec = witness_model(cls, w)
+            assert reach(spec, w, spec.witnesses[w]).verdict == REACHED, (name, w)
+    # a spec whose witness can never hold: reported, exit status 1
+    spec = TwoCounters()
+    assert reach(spec, "Overflow", spec.witnesses["Overflow"]).verdict == UNREACHABLE
+
+
+@pytest.mark.slow
+def test_default_suite_passes_with_witnesses(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "LeaderCommitsEarlierTermEntry" in out and "NOT REACHED" not in out
+
+
+@pytest.mark.parametrize(
+    ("expr", "why"),
+    [
+        ("().__class__", ".__class__ is not allowed"),
+        ("maxVal.values().__len__()", ".__len__ is not allowed"),
+        ("__import__('os')", "only these functions may be called"),
+        ("open('/etc/passwd')", "only these functions may be called"),
+        ("2 ** 100", "only + - % // are allowed"),
+        ("(1,) * 10", "only + - % // are allowed"),
+        ("lambda: 1", "Lambda is not allowed"),
+        ("[x := 1]", "NamedExpr is not allowed"),
+        ("len(nope)", "unknown name 'nope'"),
+        ("len(msgs", "not a Python expression"),
+        ("max(maxBal, key=len)", "plain positional arguments"),
+        ("NoSuchWitness", "declares no witness of that name"),
+    ],
+)
+def test_reach_expression_refused(expr: str, why: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SpecError, match=None) as exc:
+        goal_predicate(build("paxos"), expr)
+    assert why in str(exc.value)
+    assert main(["check", "paxos", "--reach", expr, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and why in err
+
+
+def test_reading_options_refuse_workers(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "paxos", "--reach", "SomeValueChosen", "--workers", "2"]) == 2
+    assert "one process" in capsys.readouterr().err
+    assert main(["check", "paxos", "--counterexamples", "0"]) == 2
+    assert main(["check", "raft", "--reach", "'Leader' in state.values()", "--symmetry"]) == 2
+
+
+# -- counterexamples, fewest switches, lanes --------------------------------------------------------
+def test_counterexamples_differ_and_first_is_the_plain_one(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = build("paxos", "ignore-votes", acceptors=3, values=2, max_ballot=1)
+    plain = check(spec)
+    dag = shortest_dag(spec)
+    assert (dag.depth - 1, len(dag.targets), dag.distinct_states) == (12, 162, 4381)
+    five = dag.diverse(5)
+    assert [st.label for st in five[0][0]] == [st.label for st in plain.trace]
+    labels = {tuple(st.label for st in t[1:]) for t, _ in five}
+    assert len(five) == 5 and len(labels) == 5 and all(len(t) == 13 for t, _ in five)
+    assert main(["check", "paxos", "--variant", "ignore-votes", "--counterexamples", "5", "--quiet", "--json"]) == 1
+    j = json.loads(capsys.readouterr().out)
+    assert [c["trace_length"] for c in j["counterexamples"]] == [12] * 5
+    assert j["counterexamples"][0]["explanation"].startswith("2 values are chosen")
+
+
+def test_fewest_switches_is_optimal_and_reports_the_saving(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = build("paxos", "ignore-votes", acceptors=3, values=2, max_ballot=1)
+    trace, bad, cost = shortest_dag(spec, with_actors=True).fewest_switches()
+    assert (bad, cost, switches(spec, trace), len(trace) - 1) == ("Agreement", 8, 8, 12)
+    assert switches(spec, check(spec).trace) == 10
+    assert main(["check", "paxos", "--variant", "ignore-votes", "--fewest-switches", "--quiet"]) == 1
+    assert "8 switches of acting process; the first shortest counterexample (as plain 'check' prints it) has 10: " \
+           "2 saved" in capsys.readouterr().out
+    # brute force on the small model: no shortest counterexample has fewer switches
+    small = build("paxos", "ignore-votes", acceptors=1, values=2, max_ballot=1)
+    dag = shortest_dag(small, with_actors=True)
+    every = [switches(small, dag.trace(n, a)) for t, _ in dag.targets for n, a in dag.paths(t)]
+    assert dag.fewest_switches()[2] == min(every) and len(every) > 1
+    assert main(["check", "paxos", "--variant", "ignore-votes", "--fewest-switches", "--symmetry"]) == 2
+
+
+def test_lanes_one_column_per_process(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = build("paxos", "ignore-votes", acceptors=1, values=2, max_ballot=1)
+    r = check(spec)
+    text = format_lanes(spec, r.trace)
+    head = text.splitlines()[0].split("|")
+    assert [h.strip() for h in head] == ["step                L0", "L1", "a1"]
+    row = next(ln for ln in text.splitlines() if ln.startswith("  9."))
+    assert row.split("|")[2].strip() == "Phase2b(b=1, v=v2)"  # in a1's column
+    assert main(["check", "paxos", "--variant", "ignore-votes", "--acceptors", "1", "--lanes", "--quiet"]) == 1
+    assert "-> 2b(a1, 1, v2)" in capsys.readouterr().out
