@@ -56,8 +56,10 @@ def validate(args: argparse.Namespace) -> None:
         raise SpecError(f"--max-states must be at least 1, got {args.max_states}")
     if args.workers < 1:
         raise SpecError(f"--workers must be at least 1, got {args.workers}")
-    if args.depth is not None and not 1 <= args.depth <= MAX_DEPTH:
-        raise SpecError(f"--depth must be in 1..{MAX_DEPTH:,}, got {args.depth:,}")
+    if args.depth is not None and args.depth < 1:
+        raise SpecError(f"--depth must be at least 1, got {args.depth}")
+    if args.depth is not None and args.depth > MAX_DEPTH:
+        raise SpecError(f"--depth must be at most {MAX_DEPTH:,} (a walk keeps its states), got {args.depth:,}")
     if args.walks < 1:
         raise SpecError(f"--walks must be at least 1, got {args.walks}")
     cap = WORKERS_PER_CORE * (os.cpu_count() or 1)
