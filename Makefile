@@ -14,6 +14,12 @@ $(STAMP): pyproject.toml
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz) >/dev/null 2>&1 \
 	      || echo "note: could not install graphviz; pictures will be written as DOT files only"; \
 	  else echo "note: 'dot' not found (apt-get install graphviz); pictures will be written as DOT files only"; fi; }
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium and chromium-driver (the explorer's browser test)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
+	      >/dev/null 2>&1 || echo "note: could not install chromium; the browser test will be skipped"; \
+	  else echo "note: no chromium/chromedriver (apt-get install chromium chromium-driver): browser test skipped"; fi; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'

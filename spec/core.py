@@ -342,6 +342,13 @@ class Spec:
         renamed states. ``None`` (the default) means every permutation is tried."""
         return None
 
+    def canonical(self, state: State) -> State:
+        """Optional: the canonical member of ``state``'s orbit, computed directly (say, by sorting
+        elements whose data names no other element). It must return the same value for every
+        renaming of ``state`` and be a renaming of it; the checker then hashes it instead of
+        searching the orbit. Not overridden: the checker searches (see :meth:`symmetry_keys`)."""
+        raise NotImplementedError(f"{self.name} gives no canonical form")
+
     def permutations(self) -> list[dict[str, tuple[int, ...]]]:
         """Every permutation of the product of the symmetric sets, identity first."""
         sets = self.symmetric_sets()

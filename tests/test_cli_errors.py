@@ -138,8 +138,6 @@ def test_report_exit_statuses(capsys) -> None:
     assert "not hashable" in capsys.readouterr().err
     assert report("check", RuntimeError("no spec here")) == 4
     assert "internal error: RuntimeError: no spec here" in capsys.readouterr().err
-    assert report("check", BrokenPipeError()) == 141
-    assert capsys.readouterr().err == ""
 
 
 def test_interrupted_run_prints_its_figures(capsys) -> None:
@@ -167,7 +165,7 @@ def _cli(*argv: str, **kw) -> subprocess.Popen:
 
 def test_sigint_exits_130_with_statistics() -> None:
     proc = _cli("check", "paxos", "--acceptors", "3", "--values", "3", "--max-ballot", "3", "--quiet")
-    time.sleep(4)
+    time.sleep(6)  # started and searching, even on a loaded machine
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

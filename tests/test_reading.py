@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import NamedTuple
 
 import pytest
 
@@ -15,59 +13,12 @@ from modelcheck.engine.reach import REACHED, UNREACHABLE, goal_predicate, reach
 from modelcheck.engine.shortest import shortest_dag, switches
 from modelcheck.output.itf import read_itf
 from spec.catalog import select
-from spec.core import Spec, SpecError, action, explains, invariant, witness
-from spec.registry import build
+from spec.core import SpecError
+from spec.registry import build, load_user_spec
 
-
-# -- a spec written from scratch, as a user would: two counters --------------------------------
-class Counters(NamedTuple):
-    c: tuple[int, int]
-
-
-class TwoCounters(Spec):
-    """Two processes each count to 2; the 'invariant' that they never both reach 2 is false."""
-
-    name = "two-counters"
-    variables = ("c",)
-
-    def init_states(self) -> Iterator[Counters]:
-        yield Counters((0, 0))
-
-    @action(params=lambda self, s: ((0,), (1,)))
-    def Inc(self, s: Counters, i: int) -> Counters | None:
-        if s.c[i] >= 2:
-            return None
-        return Counters(s.c[:i] + (s.c[i] + 1,) + s.c[i + 1 :])
-
-    @invariant
-    def NotBothDone(self, s: Counters) -> bool:
-        return s.c != (2, 2)
-
-    @explains("NotBothDone")
-    def why(self, s: Counters) -> str | None:
-        return f"p1 counted to {s.c[0]} and p2 to {s.c[1]}"
-
-    @witness
-    def BothMoved(self, s: Counters) -> bool:
-        return min(s.c) >= 1
-
-    @witness
-    def Overflow(self, s: Counters) -> bool:
-        return max(s.c) > 2  # the guard forbids it: never reachable
-
-
-class SymmetricCounters(TwoCounters):
-    """The same, with the two processes declared interchangeable."""
-
-    def symmetric_sets(self) -> dict[str, int]:
-        return {"P": 2}
-
-    def permute(self, s: Counters, perm: dict) -> Counters:
-        p = perm["P"]
-        c = [0, 0]
-        for i in range(2):
-            c[p[i]] = s.c[i]
-        return Counters(tuple(c))  # type: ignore[arg-type]
+USER_FILE = "tests/user_specs/two_counters.py"
+TwoCounters = load_user_spec(f"{USER_FILE}:TwoCounters")
+SymmetricCounters = load_user_spec(f"{USER_FILE}:SymmetricCounters")
 
 
 def test_user_spec_explanation_witnesses_and_fallback() -> None:

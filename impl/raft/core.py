@@ -92,7 +92,7 @@ class Ready:
 class Progress:
     """The leader's view of one follower (etcd's Progress): nextIndex, matchIndex, flow control."""
 
-    __slots__ = ("next", "match", "state", "inflight", "probe_sent", "active", "hb_match")
+    __slots__ = ("next", "match", "state", "inflight", "probe_sent", "active", "hb_match", "boot")
 
     def __init__(self, next_index: int) -> None:
         self.next = next_index
@@ -102,6 +102,7 @@ class Progress:
         self.probe_sent = False
         self.active = False  # heard from since the last CheckQuorum
         self.hb_match = -1  # match at the previous heartbeat response (no progress => re-probe)
+        self.boot = -1  # the follower's incarnation (boot count) that acknowledged ``match``
 
     def probe(self, next_index: int) -> None:
         """Back to probing at ``next_index``: one message at a time until one succeeds."""
@@ -542,6 +543,7 @@ class RaftNode:
         self.prs_dirty = True
         last = self.log.last_index()
         if m.success:
+            pr.boot = m.boot
             if m.index > pr.match:
                 pr.match = m.index
             if pr.next <= pr.match:
@@ -566,6 +568,10 @@ class RaftNode:
             stale = m.reject <= pr.match if pr.state == REPLICATE else m.reject != pr.next - 1
             if pr.state == SNAPSHOT:
                 stale = True
+            if m.boot > pr.boot >= 0 and not m.hint_term and m.hint_index <= pr.match:
+                # a new incarnation whose log ends before what the old one acknowledged: its storage was
+                # lost and rebuilt empty (`paxraft cluster recover-node`); replicate from what it has
+                pr.match, stale = m.hint_index - 1, False
             if not stale:
                 nxt = m.hint_index
                 if m.hint_term:

@@ -6,12 +6,11 @@ event that sent a message to each event that received it.  The failing event is 
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 from modelcheck.audit.tracefile import Event
+from modelcheck.output.dot import write_dot
 
 
 def _q(text: str) -> str:
@@ -69,11 +68,4 @@ def msc_dot(events: Sequence[Event], failing: int | None = None, last: int = 40)
 
 def write_msc(events: Sequence[Event], path: str | Path, failing: int | None = None) -> list[Path]:
     """Write ``path`` (DOT) and, when Graphviz's ``dot`` is installed, the SVG beside it."""
-    path = Path(path)
-    path.write_text(msc_dot(events, failing))
-    written = [path]
-    if shutil.which("dot"):
-        svg = path.with_suffix(".svg")
-        subprocess.run(["dot", "-Tsvg", str(path), "-o", str(svg)], check=True, capture_output=True, timeout=60)
-        written.append(svg)
-    return written
+    return write_dot(msc_dot(events, failing), path)

@@ -92,13 +92,17 @@ def bounds_from_args(e: SpecEntry, args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Check one model, or the default suite when no spec is named."""
+    if getattr(args, "resume", None):
+        check_modes.apply_resume(args)
     if args.spec is None:
         if args.variant:
             raise SpecError("--variant needs a spec name")
         return run_suite(args)
     check_modes.validate(args)
     e, cls = resolve(args)
-    spec = cls(**bounds_from_args(e, args))
+    bounds = bounds_from_args(e, args)
+    spec = cls(**bounds)
+    check_modes.record(args, bounds)
     if args.without:
         spec.without(args.without.split(","))
     if args.restrict:

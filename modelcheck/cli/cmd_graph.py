@@ -9,7 +9,8 @@ from modelcheck.cli._check_modes import output_folder
 from modelcheck.cli.cmd_check import add_bound_options, bounds_from_args, resolve
 from modelcheck.engine.faults import preflight
 from modelcheck.engine.graph import explore
-from modelcheck.output.render import graph_dot, write_dot
+from modelcheck.output.dot import write_dot
+from modelcheck.output.render import graph_dot
 from spec.core import SpecError
 
 DEFAULT_LIMIT = 300

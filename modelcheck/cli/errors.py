@@ -66,10 +66,12 @@ def _debug_trace(exc: BaseException) -> None:
 
 def _quiet_pipe() -> None:
     """stdout's reader went away: point stdout at /dev/null so the interpreter's last flush is silent."""
+    if sys.stdout is not sys.__stdout__:  # stdout replaced (captured): the process's own fd 1 is not ours to move
+        return
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # stdout is not a real file (captured): nothing to redirect
+    except (OSError, ValueError):  # stdout is not a real file: nothing to redirect
         pass
 
 

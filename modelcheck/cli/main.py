@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "replay": "modelcheck.cli.cmd_replay",
     "graph": "modelcheck.cli.cmd_graph",
     "refine": "modelcheck.cli.cmd_refine",
+    "explore": "modelcheck.cli.cmd_explore",
     "cluster": "impl.cmd_cluster",
     "kv": "impl.cmd_kv",
     "wal": "impl.cmd_wal",
@@ -59,9 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]
     command = next((a for a in argv if a in COMMANDS), "")
-    parser = build_parser()
 
     def dispatch() -> int:
+        parser = build_parser()  # inside: Ctrl-C or a failure while the commands load is reported too
         args = parser.parse_args(argv)
         if not getattr(args, "_run", None):
             parser.print_help()

@@ -5,13 +5,19 @@ process and run (only str/bytes hashes are salted), so it serves as TLC's
 fingerprint. Under symmetry the fingerprint is the least hash over the state's
 orbit: every member of an orbit gets the same fingerprint, and the state kept
 for expansion is the one actually reached, so traces stay real behaviours.
+
+The orbit is searched as little as it can be: a spec may give the canonical form
+itself (:meth:`Spec.canonical`); otherwise only the renamings that sort the
+spec's :meth:`Spec.symmetry_keys` are tried, and among elements with equal keys,
+"twins" (elements whose exchange leaves the state unchanged) are not reordered,
+since every ordering of twins gives the same renamed state.
 """
 
 from __future__ import annotations
 
 import itertools
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from spec.core import Spec, SpecError, State
 
@@ -20,15 +26,19 @@ def fingerprinter(spec: Spec, symmetry: bool) -> Callable[[State], int]:
     """The fingerprint function for ``spec``, canonicalising under symmetry when asked."""
     if not symmetry:
         return hash
-    perms = spec.permutations()[1:]  # identity first: use the state's own hash for it
     if not spec.symmetric_sets():
         raise SpecError(f"{spec.name}: --symmetry asked for, but this spec declares no symmetric sets")
     if spec.asymmetric:
         raise SpecError(f"{spec.name}: --symmetry cannot go with the restriction(s) {', '.join(spec.restricted)}: "
                         "one of them singles out a server, so renaming is no longer a symmetry of the model")
+    if type(spec).canonical is not Spec.canonical:
+        canonical = spec.canonical
+        return lambda s: hash(canonical(s))
+    perms = spec.permutations()[1:]  # identity first: use the state's own hash for it
     if not perms:
         return hash
-    if type(spec).symmetry_keys is not Spec.symmetry_keys:
+    has_keys = type(spec).symmetry_keys is not Spec.symmetry_keys
+    if has_keys or max(spec.symmetric_sets().values()) >= TWINS_FROM:
         return _sorting_fingerprinter(spec)
     permute = spec.permute
 
@@ -43,43 +53,65 @@ def fingerprinter(spec: Spec, symmetry: bool) -> Callable[[State], int]:
     return canonical_fp
 
 
+TWINS_FROM = 4
+"""Tie groups this large are searched for twins first (a few renamings, against k! orderings);
+smaller ones are cheaper to enumerate whole (3! = 6 renamings)."""
+
+Renaming = dict[str, tuple[int, ...]]
+
+
 def _sorting_fingerprinter(spec: Spec) -> Callable[[State], int]:
-    """Least hash over the renamings that sort the spec's :meth:`Spec.symmetry_keys`.
+    """Least hash over the renamings that sort the spec's :meth:`Spec.symmetry_keys`, twins kept in order.
 
     Those renamings are determined by the state up to renaming (sorting commutes with it), so
     every member of an orbit gets the same set of renamed states, hence the same least hash:
-    the orbits, and the counts, are those of the full-group search. A state whose keys are all
-    different needs one renaming instead of the group's n! - 1.
+    the orbits, and the counts, are those of the full-group search. Two elements of one tie
+    group are twins when exchanging them leaves the state unchanged; renamings that differ only
+    in how they order twins give the same state, so only the one keeping twins in order is tried.
+    A state whose keys all differ needs one renaming instead of the group's n! - 1; a state
+    whose tied elements are all twins (say, eight resource managers all still working), one too.
     """
     sets = spec.symmetric_sets()
     names = list(sets)
-    every = {n: list(itertools.permutations(range(sets[n]))) for n in names}
-    identity = {n: tuple(range(sets[n])) for n in names}
+    identity: Renaming = {n: tuple(range(sets[n])) for n in names}
     permute, keys_of = spec.permute, spec.symmetry_keys
-    # rank vector per set (each element's first sorted position) -> (renamings to try, identity among them?)
-    cache: dict[tuple[tuple[int, ...], ...], tuple[list[dict[str, tuple[int, ...]]], bool]] = {}
+    # (rank vector, twin classes) per set -> (renamings to try, identity among them?)
+    cache: dict[tuple, tuple[list[Renaming], bool]] = {}
 
-    def candidates(ranks: tuple[tuple[int, ...], ...]) -> tuple[list[dict[str, tuple[int, ...]]], bool]:
-        allowed = []
-        for n, r in zip(names, ranks):
-            # element i may go to any position of its tie group: r[i] .. r[i] + (size of the group) - 1
-            allowed.append([p for p in every[n] if all(ri <= pi < ri + r.count(ri) for pi, ri in zip(p, r))])
-        combos = [dict(zip(names, c)) for c in itertools.product(*allowed)]
+    def twin_classes(s: State, n: str, ranks: tuple[int, ...]) -> tuple[int, ...]:
+        """Each element's twin class within its tie group (the least element of the class)."""
+        cls = list(range(len(ranks)))
+        for i in range(len(ranks)):
+            if ranks.count(ranks[i]) < TWINS_FROM:
+                continue
+            for j in range(i):  # the first earlier twin: twinship is an equivalence relation
+                if ranks[j] == ranks[i] and cls[j] == j:
+                    swap = list(identity[n])
+                    swap[i], swap[j] = j, i
+                    if permute(s, {**identity, n: tuple(swap)}) == s:
+                        cls[i] = j
+                        break
+        return tuple(cls)
+
+    def candidates(key: tuple) -> tuple[list[Renaming], bool]:
+        per_set = [list(_orderings(ranks, classes)) for ranks, classes in key]
+        combos = [dict(zip(names, c)) for c in itertools.product(*per_set)]
         out = [c for c in combos if c != identity], identity in combos
-        cache[ranks] = out
+        cache[key] = out
         return out
 
     def canonical_fp(s: State) -> int:
         keys = keys_of(s) or {}
-        ranks = []
+        parts = []
         for n in names:
             ks = keys.get(n)
             if ks is None:
-                ranks.append((0,) * sets[n])  # no keys: one tie group, every renaming
+                ranks: tuple[int, ...] = (0,) * sets[n]  # no keys: one tie group, every renaming
             else:
                 srt = sorted(ks)
-                ranks.append(tuple([bisect_left(srt, k) for k in ks]))
-        key = tuple(ranks)
+                ranks = tuple([bisect_left(srt, k) for k in ks])
+            parts.append((ranks, twin_classes(s, n, ranks)))
+        key = tuple(parts)
         perms, with_identity = cache.get(key) or candidates(key)
         best = hash(s) if with_identity else None
         for p in perms:
@@ -90,3 +122,51 @@ def _sorting_fingerprinter(spec: Spec) -> Callable[[State], int]:
         return best
 
     return canonical_fp
+
+
+def _orderings(ranks: tuple[int, ...], classes: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
+    """Every renaming that sends element i into its tie group's positions ``ranks[i]..`` and keeps
+    the elements of each twin class in their order (one renaming per distinct renamed state)."""
+    n = len(ranks)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(ranks[i], []).append(i)
+    per_group = []
+    for start, members in groups.items():
+        labels = [classes[i] for i in members]
+        options = []
+        for seq in _multiset_permutations(labels):  # which class takes each position of the group
+            p: dict[int, int] = {}
+            queues = {c: [i for i in members if classes[i] == c] for c in set(labels)}
+            for offset, c in enumerate(seq):
+                p[queues[c].pop(0)] = start + offset
+            options.append(p)
+        per_group.append(options)
+    for combo in itertools.product(*per_group):
+        out = [0] * n
+        for p in combo:
+            for i, pos in p.items():
+                out[i] = pos
+        yield tuple(out)
+
+
+def _multiset_permutations(items: list[int]) -> Iterator[tuple[int, ...]]:
+    """The distinct orderings of ``items`` (each once, however many items are equal)."""
+    counts: dict[int, int] = {}
+    for x in items:
+        counts[x] = counts.get(x, 0) + 1
+    values = sorted(counts)
+
+    def rec(prefix: list[int], left: int) -> Iterator[tuple[int, ...]]:
+        if not left:
+            yield tuple(prefix)
+            return
+        for v in values:
+            if counts[v]:
+                counts[v] -= 1
+                prefix.append(v)
+                yield from rec(prefix, left - 1)
+                prefix.pop()
+                counts[v] += 1
+
+    return rec([], len(items))

@@ -114,6 +114,8 @@ def _bfs(
                     if t is None:
                         continue
                     nf += 1
+                    if t is s:  # a step that changed nothing (the same object): s is stored and checked
+                        continue
                     if constrained and not constraint(t):
                         bad = violated(t) if invariants else None
                         if bad:

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from modelcheck.engine.result import Step
+from modelcheck.output.dot import write_dot
 from modelcheck.output.itf import write_itf
-from modelcheck.output.render import msc_dot, table_dot, write_dot
+from modelcheck.output.render import msc_dot, table_dot
 from spec.core import Spec
 
 

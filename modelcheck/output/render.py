@@ -10,10 +10,7 @@
 from __future__ import annotations
 
 import html
-import shutil
-import subprocess
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from modelcheck.engine.explain import compact
@@ -175,19 +172,3 @@ def graph_dot(g: StateGraph, path: Sequence[int] = (), bad: int | None = None) -
     return "\n".join(out) + "\n"
 
 
-def dot_available() -> bool:
-    """Whether Graphviz's ``dot`` program is on the PATH."""
-    return shutil.which("dot") is not None
-
-
-def write_dot(text: str, path: Path, formats: Sequence[str] = ("svg",)) -> list[Path]:
-    """Write ``path`` (.dot) and, when ``dot`` is installed, the same picture in each format."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    written = [path]
-    if dot_available():
-        for fmt in formats:
-            target = path.with_suffix(f".{fmt}")
-            subprocess.run(["dot", f"-T{fmt}", str(path), "-o", str(target)], check=True, timeout=120)
-            written.append(target)
-    return written

@@ -9,14 +9,13 @@ printed as text and rendered as a Graphviz picture (DOT, and SVG when ``dot`` ex
 from __future__ import annotations
 
 import itertools
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import z3
 
+from modelcheck.output.dot import write_dot
 from proofs.evaluate import compile_formula, structure_of_model
 from proofs.logic import Outcome
 from proofs.paxos.encoding import ACTION_LABELS, State
@@ -246,12 +245,4 @@ def to_dot(cti: CTI) -> str:
 
 def render(cti: CTI, path: str | Path) -> list[Path]:
     """Write ``path`` (DOT) and, where ``dot`` is installed, the SVG beside it; return the files written."""
-    dot_path = Path(path)
-    dot_path.write_text(to_dot(cti))
-    written = [dot_path]
-    exe = shutil.which("dot")
-    if exe:
-        svg = dot_path.with_suffix(".svg")
-        subprocess.run([exe, "-Tsvg", str(dot_path), "-o", str(svg)], check=True, capture_output=True)
-        written.append(svg)
-    return written
+    return write_dot(to_dot(cti), path)

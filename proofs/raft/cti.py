@@ -9,13 +9,12 @@ shows, per server, its term, role, vote, the votes it tallied and its log as
 from __future__ import annotations
 
 import itertools
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import z3
 
+from modelcheck.output.dot import write_dot
 from proofs.evaluate import compile_formula, structure_of_model
 from proofs.logic import Outcome
 from proofs.raft.encoding import ACTION_LABELS, RaftEncoding, RaftZ3State
@@ -201,12 +200,4 @@ def dot_text(cti: RaftCTI) -> str:
 
 def to_dot(cti: RaftCTI, path: str | Path) -> list[Path]:
     """Write ``path`` (DOT) and, where ``dot`` is installed, the SVG beside it; return the files written."""
-    dot_path = Path(path)
-    dot_path.write_text(dot_text(cti))
-    written = [dot_path]
-    exe = shutil.which("dot")
-    if exe:
-        svg = dot_path.with_suffix(".svg")
-        subprocess.run([exe, "-Tsvg", str(dot_path), "-o", str(svg)], check=True, capture_output=True)
-        written.append(svg)
-    return written
+    return write_dot(dot_text(cti), path)

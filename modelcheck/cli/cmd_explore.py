@@ -1,0 +1,82 @@
+"""Explore a model in the browser: click through states, see invariants, charts, run searches.
+
+``paxraft explore SPEC [bounds] [--variant V] [--trace FILE.itf.json]`` serves a page on
+127.0.0.1 (a free port unless --port) and prints its URL. Each state has its own URL (the
+path from the initial state), so a link pasted in a bug report reopens the same state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from urllib.parse import quote
+
+from modelcheck.cli.cmd_check import add_bound_options, bounds_from_args, resolve
+from modelcheck.output.explore.server import ExplorerServer
+from modelcheck.output.explore.session import PathError, Session
+from spec.core import Spec, SpecError
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Spec, variant, bounds, a trace to step through, the port."""
+    parser.add_argument("spec", nargs="?", help="spec name or path/to/file.py:ClassName (default: the trace's)")
+    parser.add_argument("--variant", help="explore a named variant of the spec")
+    add_bound_options(parser)
+    parser.add_argument("--without", default=None, metavar="A,B", help="leave these actions out of Next")
+    parser.add_argument("--restrict", default=None, metavar="R,S", help="model restrictions the spec offers")
+    parser.add_argument("--trace", metavar="FILE.itf.json", help="a counterexample (ITF JSON) to step through")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    parser.add_argument("--for", dest="seconds", type=float, default=None, metavar="S",
+                        help="stop serving after S seconds (default: until Ctrl-C)")
+
+
+def build_spec(args: argparse.Namespace) -> Spec:
+    """The model the arguments name, as `paxraft check` builds it; with only --trace, the trace's."""
+    if args.spec is None:
+        if not args.trace:
+            raise SpecError("name a spec (see 'paxraft list') or give --trace FILE.itf.json")
+        from modelcheck.output.itf import read_itf
+
+        return read_itf(args.trace)[0]
+    e, cls = resolve(args)
+    spec = cls(**bounds_from_args(e, args))
+    if args.without:
+        spec.without(args.without.split(","))
+    if args.restrict:
+        spec.restrict(args.restrict.split(","))
+    return spec
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted (or --for seconds), printing the URL first."""
+    if not 0 <= args.port <= 65535:
+        raise SpecError(f"--port must be in 0..65535, got {args.port}")
+    session = Session(build_spec(args))
+    trail = ""
+    if args.trace:
+        from modelcheck.output.itf import read_itf
+
+        _, trace = read_itf(args.trace, session.spec)
+        try:
+            trail = session.load_trace(trace.steps)
+        except PathError as exc:
+            raise SpecError(f"--trace {args.trace}: {exc}") from None
+    try:
+        server = ExplorerServer(session, args.port)
+    except OSError as exc:
+        raise SpecError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}") from None
+    print(f"Exploring {session.spec.describe()}")
+    print(f"Open {server.url}", flush=True)
+    if trail:
+        print(f"The trace, step by step (Forward): {server.url}?trail={quote(trail, safe='/(),')}", flush=True)
+    print("Ctrl-C stops the server.", file=sys.stderr, flush=True)
+    if args.seconds is not None:
+        threading.Timer(args.seconds, server.shutdown).start()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0

@@ -1,0 +1,1 @@
+"""``paxraft explore``: click through a model in the browser (state, enabled steps, chart, searches)."""

@@ -1,0 +1,274 @@
+"""What the explorer shows, without HTTP: a path of steps from an initial state, its view, searches.
+
+A path is text, so that it can live in a URL: steps separated by ``/``, each step the action
+and its parameters as Python literals (``Phase1b(0,1)``), optionally opened by ``Init(k)``
+when a spec has several initial states. Replaying it is the authority: a step is taken
+only if its parameters are among those the action enumerates in that state and the step
+is enabled, so a pasted link opens exactly the state it named or a page saying which
+step is not a behaviour of the spec.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import itertools
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelcheck.engine.explain import compact
+from modelcheck.engine.lanes import lane_order
+from modelcheck.engine.reach import REACHED, goal_predicate, reach
+from modelcheck.engine.result import VIOLATION, Result, Step
+from spec.core import Label, Params, Spec, SpecError, State
+
+
+class PathError(ValueError):
+    """A path that is not a behaviour of the spec (or not a path at all); the message says which step."""
+
+
+def literal(value: Any) -> str:
+    """A parameter as a Python literal that :func:`ast.literal_eval` reads back (sets sorted, no spaces)."""
+    if isinstance(value, (frozenset, set)):
+        return "{" + ",".join(sorted(literal(x) for x in value)) + "}" if value else "set()"
+    if isinstance(value, tuple):
+        inner = ",".join(literal(x) for x in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return repr(value)
+
+
+def segment(label: Label) -> str:
+    """One step of a path: ``Phase1b(0,1)``."""
+    return f"{label.name}(" + ",".join(literal(p) for p in label.params) + ")"
+
+
+def path_text(labels: list[Label], init: int = 0) -> str:
+    """The path naming these steps from initial state ``init``."""
+    return "/".join(([f"Init({init})"] if init else []) + [segment(lb) for lb in labels])
+
+
+def _parse_segment(text: str, where: str) -> tuple[str, Params]:
+    name, paren, rest = text.partition("(")
+    if not paren or not rest.endswith(")") or not name.isidentifier():
+        raise PathError(f"{where}: {text!r} is not a step (write Action(param,...), e.g. Phase1a(0))")
+    try:
+        params = ast.literal_eval(f"({rest[:-1]},)") if rest[:-1].strip() else ()
+    except (ValueError, SyntaxError):
+        raise PathError(f"{where}: the parameters of {text!r} are not Python literals") from None
+    return name, tuple(params)
+
+
+@dataclass
+class Session:
+    """One spec being explored: paths replayed (with a small cache) and searches run in threads."""
+
+    spec: Spec
+    cache: OrderedDict[str, list[Step]] = field(default_factory=OrderedDict)
+    jobs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.inits = list(self.spec.init_states())
+        self.processes = self._process_names(self.spec.show_state(self.inits[0]))
+
+    # -- paths ------------------------------------------------------------------------------
+    def replay(self, text: str) -> list[Step]:
+        """The steps a path names, each checked against the spec; PathError names the first bad one."""
+        text = text.strip().strip("/")
+        with self.lock:
+            hit = self.cache.get(text)
+            if hit is not None:
+                self.cache.move_to_end(text)
+                return hit
+        parts = [p for p in text.split("/") if p] if text else []
+        if len(parts) > 10_000:
+            raise PathError("the path has more than 10,000 steps")
+        head, _, last = text.rpartition("/")
+        steps = self.replay(head) if parts and len(parts) > 1 else self._start(parts[:1])
+        if parts and not (len(parts) == 1 and parts[0].startswith("Init(")):
+            steps = steps + [self._step(steps[-1].state, last if len(parts) > 1 else parts[0], len(parts))]
+        with self.lock:
+            self.cache[text] = steps
+            while len(self.cache) > 2000:
+                self.cache.popitem(last=False)
+        return steps
+
+    def _start(self, first: list[str]) -> list[Step]:
+        k = 0
+        if first and first[0].startswith("Init("):
+            _, params = _parse_segment(first[0], "step 0")
+            if len(params) != 1 or not isinstance(params[0], int) or not 0 <= params[0] < len(self.inits):
+                raise PathError(f"step 0: {first[0]} names no initial state (there are {len(self.inits)})")
+            k = params[0]
+        return [Step(None, self.inits[k])]
+
+    def _step(self, state: State, text: str, n: int) -> Step:
+        where = f"step {n}"
+        name, params = _parse_segment(text, where)
+        try:
+            act = self.spec.action(name)
+        except SpecError:
+            known = ", ".join(a.name for a in self.spec.actions)
+            raise PathError(f"{where}: {self.spec.name} has no action {name!r} (actions: {known})") from None
+        if len(params) != len(act.param_names):
+            raise PathError(f"{where}: {name} takes {len(act.param_names)} parameter(s) "
+                            f"({', '.join(act.param_names)}), got {len(params)}")
+        for cand in act.enumerate(state):
+            if tuple(cand) == params:
+                nxt = act.step(state, *cand)
+                if nxt is None:
+                    break
+                return Step(Label(name, tuple(cand)), nxt)
+        raise PathError(f"{where}: {text} is not enabled in the state reached after step {n - 1}: "
+                        "this path is not a behaviour of the spec")
+
+    # -- the page's data ----------------------------------------------------------------------
+    @staticmethod
+    def _process_names(shown: dict[str, Any]) -> list[str]:
+        """The columns: the keys of the first variable that maps process names to values."""
+        for value in shown.values():
+            if isinstance(value, dict) and value and "type" not in value:
+                return list(value)
+        return []
+
+    def _layout(self, shown: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
+        procs = self.processes
+        rows, others = [], []
+        for var, value in shown.items():
+            old = None if before is None else before.get(var)
+            if isinstance(value, dict) and procs and list(value) == procs:
+                cells = [{"text": compact(value[p]), "changed": before is not None
+                          and (not isinstance(old, dict) or old.get(p) != value[p])} for p in procs]
+                rows.append({"var": var, "cells": cells})
+            elif isinstance(value, list):
+                items = [{"text": compact(x), "added": before is not None and x not in (old or [])} for x in value]
+                others.append({"var": var, "items": items, "changed": before is not None and value != old})
+            else:
+                others.append({"var": var, "text": compact(value), "changed": before is not None and value != old})
+        return {"processes": procs, "rows": rows, "others": others}
+
+    def view(self, text: str) -> dict[str, Any]:
+        """Everything the page shows for the state a path reaches."""
+        spec = self.spec
+        steps = self.replay(text)
+        state = steps[-1].state
+        shown = spec.show_state(state)
+        before = spec.show_state(steps[-2].state) if len(steps) > 1 else None
+        labels = [st.label for st in steps[1:]]
+        init = self.inits.index(steps[0].state) if len(self.inits) > 1 else 0
+        base = path_text(labels, init)
+        invariants = []
+        for name, inv in spec.invariants.items():
+            ok = bool(inv(state))
+            invariants.append({"name": name, "holds": ok, "why": None if ok else spec.explain(name, state)})
+        enabled = []
+        for act in spec.actions:
+            for params, nxt in act.successors(state):
+                label = Label(act.name, params)
+                enabled.append({
+                    "label": spec.show_label(label),
+                    "path": f"{base}/{segment(label)}" if base else segment(label),
+                    "violates": spec.violated(nxt),
+                    "stutter": nxt == state,
+                })
+        events = [spec.msc_event(steps[i - 1].state, steps[i].label, steps[i].state) for i in range(1, len(steps))]
+        history = [{"label": "Initial state", "path": path_text([], init)}] + [
+            {"label": spec.show_label(lb), "path": path_text(labels[: k + 1], init)} for k, lb in enumerate(labels)
+        ]
+        return {
+            "spec": spec.describe(),
+            "path": base,
+            "depth": len(steps) - 1,
+            "state": self._layout(shown, before),
+            "invariants": invariants,
+            "enabled": enabled,
+            "history": history,
+            "lanes": lane_order(spec, events),
+            "events": [{"node": e.node, "received": list(e.received), "sent": list(e.sent)} for e in events],
+            "witnesses": list(spec.witnesses),
+        }
+
+    # -- "run the checker from here" ------------------------------------------------------------
+    _ids = itertools.count(1)
+
+    def start_search(self, text: str, goal: str, max_states: int = 2_000_000) -> int:
+        """Start a breadth-first search from the state ``text`` reaches: for a violation (goal
+        ``invariants``) or a witness/expression; returns a job id whose progress :meth:`job` reports."""
+        steps = self.replay(text)
+        base = copy.copy(self.spec)  # the same model, started from this state
+        here = steps[-1].state
+        base.init_states = lambda: iter([here])  # type: ignore[method-assign]
+        if goal != "invariants":
+            name, holds, _ = goal_predicate(self.spec, goal)  # bad input raises here, before the thread
+        job_id = next(self._ids)
+        job: dict[str, Any] = {"status": "running", "distinct": 0, "depth": 0, "goal": goal, "started": time.time()}
+        self.jobs[job_id] = job
+        prefix = text.strip().strip("/")
+
+        def work() -> None:
+            try:
+                if goal == "invariants":
+                    from modelcheck.engine.bfs import bfs
+
+                    res = bfs(base, max_states=max_states, progress=_JobProgress(job))
+                else:
+                    res = reach(base, name, holds, max_states=max_states, progress=_JobProgress(job))
+                job.update(self._finish(res, prefix))
+            except Exception as exc:  # the spec's or the user's expression: shown on the page
+                job.update({"status": "error", "error": f"{type(exc).__name__}: {exc}"})
+
+        threading.Thread(target=work, daemon=True, name=f"explore-search-{job_id}").start()
+        return job_id
+
+    def _finish(self, res: Result, prefix: str) -> dict[str, Any]:
+        found = res.verdict in (VIOLATION, REACHED) and res.trace is not None
+        out: dict[str, Any] = {"status": "done", "distinct": res.distinct_states, "depth": res.depth,
+                               "seconds": round(res.seconds, 2), "complete": res.complete}
+        if found:
+            extra = path_text([st.label for st in res.trace[1:]])  # type: ignore[union-attr, misc]
+            out["path"] = "/".join(p for p in (prefix, extra) if p)
+            out["text"] = (f"{res.violated} violated" if res.violated else f"{res.extra['reach']} reached") + \
+                f" {res.trace_length} steps from here ({res.distinct_states:,} states explored)"
+        elif res.complete:
+            out["text"] = f"nothing found: all {res.distinct_states:,} states reachable from here explored"
+        else:
+            out["text"] = f"nothing found in the first {res.distinct_states:,} states (stopped at the limit)"
+        return out
+
+    def job(self, job_id: int) -> dict[str, Any]:
+        """A search's progress or outcome."""
+        if job_id not in self.jobs:
+            raise PathError(f"no search job {job_id}")
+        return dict(self.jobs[job_id])
+
+    def load_trace(self, steps: list[Step]) -> str:
+        """The path of a loaded trace (ITF): each step must be one of the spec's from the state before."""
+        if steps[0].state not in self.inits:
+            raise PathError("the trace's first state is not an initial state of this spec (other bounds?)")
+        labels = []
+        state = steps[0].state
+        for n, st in enumerate(steps[1:], 1):
+            if st.label is None or not st.label.params and self.spec.action(st.label.name).param_names:
+                raise PathError(f"trace step {n}: no action with parameters recorded")
+            nxt = self._step(state, segment(st.label), n)
+            if nxt.state != st.state:
+                raise PathError(f"trace step {n}: {segment(st.label)} does not lead to the recorded state")
+            labels.append(st.label)
+            state = nxt.state
+        return path_text(labels, self.inits.index(steps[0].state) if len(self.inits) > 1 else 0)
+
+
+class _JobProgress:
+    """The checker's progress hook, written into a job record the page polls."""
+
+    def __init__(self, job: dict[str, Any]) -> None:
+        self.job = job
+
+    def tick(self, distinct: int, generated: int, depth: int, queue: int) -> None:
+        self.job.update({"distinct": distinct, "depth": depth, "queue": queue})
+
+    def done(self, result: Result) -> None:
+        self.job.update({"distinct": result.distinct_states, "depth": result.depth})

@@ -1,0 +1,227 @@
+// paxraft explore: the page. Plain JS, no build step, no network beyond this server.
+// Every state is addressed by its path from the initial state (?path=...), so the URL in the
+// address bar always reopens what is on screen.
+"use strict";
+
+let view = null;   // the server's view of the current state
+let trail = "";    // the longest path seen that extends the current one: what Forward follows
+
+const $ = (id) => document.getElementById(id);
+const el = (tag, attrs = {}, ...kids) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") e.className = v; else if (k === "text") e.textContent = v; else e.setAttribute(k, v);
+  }
+  for (const k of kids) e.append(k);
+  return e;
+};
+const pageUrl = (path) => "/" + (path ? "?path=" + encodeURIComponent(path) : "");
+
+function link(text, path) {
+  const a = el("a", { href: pageUrl(path), text });
+  a.addEventListener("click", (ev) => { ev.preventDefault(); go(path); });
+  return a;
+}
+
+function showMessage(text) {
+  const m = $("message");
+  m.textContent = text || "";
+  m.hidden = !text;
+}
+
+async function getJson(url, opts) {
+  const r = await fetch(url, opts);
+  const body = await r.json();
+  if (!r.ok) throw new Error(body.error || r.statusText);
+  return body;
+}
+
+async function go(path, push = true) {
+  try {
+    view = await getJson("/api/state?path=" + encodeURIComponent(path));
+  } catch (err) {
+    showMessage(err.message);
+    return;
+  }
+  showMessage("");
+  if (!(trail === path || trail.startsWith(path + "/"))) trail = path;
+  if (push) history.pushState({ path }, "", pageUrl(path));
+  render();
+}
+
+function render() {
+  $("model").textContent = view.spec;
+  $("depth").textContent = view.depth ? `step ${view.depth}` : "initial state";
+  document.title = `paxraft explore: ${view.spec}`;
+  renderState(view.state);
+  renderInvariants();
+  renderEnabled();
+  renderHistory();
+  $("msc").replaceChildren(msc(view));
+  $("back").disabled = view.depth === 0;
+  $("forward").disabled = trail === view.path;
+  const sel = $("goal");
+  if (!sel.options.length) {
+    sel.append(el("option", { value: "invariants", text: "a violation of an invariant" }));
+    for (const w of view.witnesses) sel.append(el("option", { value: w, text: `witness ${w}` }));
+  }
+}
+
+function renderState(st) {
+  const box = $("state");
+  box.replaceChildren();
+  if (st.rows.length) {
+    const head = el("tr", {}, el("th", { text: "variable" }), ...st.processes.map((p) => el("th", { text: p })));
+    const rows = st.rows.map((r) =>
+      el("tr", {}, el("th", { text: r.var }),
+        ...r.cells.map((c) => el("td", { class: c.changed ? "changed" : "", text: c.text }))));
+    box.append(el("table", { id: "processes" }, head, ...rows));
+  }
+  const others = el("ul", { class: "others" });
+  for (const o of st.others) {
+    const li = el("li", {}, el("b", { class: o.changed ? "changed" : "", text: o.var + ": " }));
+    if (o.items) {
+      if (!o.items.length) li.append("{}");
+      const ul = el("ul");
+      for (const it of o.items) ul.append(el("li", { class: it.added ? "added" : "", text: it.text }));
+      li.append(ul);
+    } else {
+      li.append(o.text);
+    }
+    others.append(li);
+  }
+  box.append(others);
+}
+
+function renderInvariants() {
+  $("invariants").replaceChildren(...view.invariants.map((inv) => {
+    const li = el("li", { class: inv.holds ? "holds" : "broken", "data-name": inv.name });
+    li.append(inv.holds ? `${inv.name} holds` : `${inv.name} is violated`);
+    if (!inv.holds) li.append(el("span", { class: "why", text: inv.why }));
+    return li;
+  }));
+}
+
+function renderEnabled() {
+  const items = view.enabled.map((a) => {
+    const li = el("li", { class: a.violates ? "bad" : "" }, link(a.label, a.path));
+    if (a.violates) li.append(el("span", { class: "note", text: `breaks ${a.violates}` }));
+    if (a.stutter) li.append(el("span", { class: "stutter", text: "(changes nothing)" }));
+    return li;
+  });
+  $("enabled").replaceChildren(...(items.length ? items : [el("li", { text: "none: a deadlock" })]));
+}
+
+function renderHistory() {
+  $("history").replaceChildren(...view.history.map((h, i) =>
+    el("li", { class: i === view.depth ? "current" : "" }, link(h.label, h.path))));
+}
+
+// The message-sequence chart: one lane per process, a dot per step, an arrow per message received.
+function msc(v) {
+  const NS = "http://www.w3.org/2000/svg";
+  const svg = (tag, attrs, text) => {
+    const e = document.createElementNS(NS, tag);
+    for (const [k, val] of Object.entries(attrs)) e.setAttribute(k, val);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  const lanes = v.lanes, W = 110, left = 40, top = 30, H = 26;
+  const width = left + Math.max(lanes.length, 1) * W + 20, height = top + (v.events.length + 1) * H;
+  const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, id: "msc-svg" });
+  const defs = svg("defs", {});
+  const marker = svg("marker", { id: "arrow", markerWidth: 8, markerHeight: 8, refX: 7, refY: 4, orient: "auto" });
+  marker.append(svg("path", { d: "M0,0 L8,4 L0,8 z", fill: "#2c6fbb" }));
+  defs.append(marker);
+  root.append(defs);
+  const x = (node) => left + lanes.indexOf(node) * W + W / 2;
+  const y = (r) => top + (r + 1) * H;
+  lanes.forEach((n) => {
+    root.append(svg("text", { x: x(n), y: 16, "text-anchor": "middle", "font-size": 12, "font-weight": "bold" }, n));
+    root.append(svg("line", { x1: x(n), y1: 22, x2: x(n), y2: height - 6, stroke: "#9aa7b8" }));
+  });
+  const sentAt = {};
+  v.events.forEach((ev, r) => {
+    for (const m of ev.received) {
+      if (m in sentAt) {
+        const [from, sr] = sentAt[m];
+        root.append(svg("line", { x1: x(from), y1: y(sr), x2: x(ev.node), y2: y(r) - 5, stroke: "#2c6fbb",
+          "stroke-width": 1.2, "marker-end": "url(#arrow)" }));
+      }
+    }
+    for (const m of ev.sent) if (!(m in sentAt)) sentAt[m] = [ev.node, r];
+  });
+  v.events.forEach((ev, r) => {
+    const current = r === v.events.length - 1;
+    root.append(svg("text", { x: 4, y: y(r) + 4, "font-size": 11, fill: "#5b6776" }, String(r + 1)));
+    const dot = svg("circle", { cx: x(ev.node), cy: y(r), r: current ? 6 : 4, fill: current ? "#b00020" : "black" });
+    dot.append(svg("title", {}, v.history[r + 1].label));
+    root.append(dot);
+    const name = v.history[r + 1].label.split("(")[0];
+    root.append(svg("text", { x: x(ev.node) + 8, y: y(r) + 4, "font-size": 10 }, name));
+  });
+  return root;
+}
+
+async function runSearch() {
+  const expr = $("expr").value.trim();
+  const goal = expr || $("goal").value;
+  const out = $("progress");
+  out.textContent = "starting...";
+  let job;
+  try {
+    job = (await getJson(`/api/search?path=${encodeURIComponent(view.path)}&goal=${encodeURIComponent(goal)}`)).job;
+  } catch (err) {
+    out.textContent = err.message;
+    return;
+  }
+  for (;;) {
+    const j = await getJson(`/api/job?id=${job}`);
+    if (j.status === "running") {
+      out.textContent = `searching: ${j.distinct.toLocaleString()} states, depth ${j.depth}`;
+      await new Promise((r) => setTimeout(r, 300));
+      continue;
+    }
+    if (j.status === "error") { out.textContent = j.error; return; }
+    out.replaceChildren(j.text);
+    if (j.path !== undefined) {
+      trail = j.path;
+      out.append(" ", link("show the end of that path", j.path));
+      $("forward").disabled = false;
+    }
+    return;
+  }
+}
+
+async function loadTrace(file) {
+  const text = await file.text();
+  try {
+    const { path } = await getJson("/api/load", { method: "POST", body: text });
+    await go("");
+    trail = path;
+    $("forward").disabled = !path;
+    $("loaded").textContent = `loaded ${file.name}: ${path ? path.split("/").length : 0} steps; Forward steps through it`;
+  } catch (err) {
+    $("loaded").textContent = err.message;
+  }
+}
+
+$("back").addEventListener("click", () => go(view.history[view.depth - 1].path));
+$("forward").addEventListener("click", () => {
+  const rest = trail.slice(view.path.length).replace(/^\//, "");
+  if (rest) go((view.path ? view.path + "/" : "") + rest.split("/")[0]);
+});
+$("initial").addEventListener("click", (ev) => { ev.preventDefault(); go(""); });
+$("run").addEventListener("click", runSearch);
+$("itf").addEventListener("change", (ev) => { if (ev.target.files[0]) loadTrace(ev.target.files[0]); });
+window.addEventListener("popstate", (ev) => go(ev.state ? ev.state.path : new URLSearchParams(location.search).get("path") || "", false));
+
+// ?path=P opens the state P reaches; ?trail=T (what `explore --trace` prints) opens the initial state
+// with Forward stepping along T.
+const query = new URLSearchParams(location.search);
+const start = query.get("path") || "";
+go(start, false).then(() => {
+  history.replaceState({ path: start }, "", pageUrl(start));
+  const loaded = query.get("trail");
+  if (loaded && view && loaded.startsWith(view.path)) { trail = loaded; $("forward").disabled = trail === view.path; }
+});

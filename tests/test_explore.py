@@ -1,0 +1,113 @@
+"""The explorer without a browser: paths replayed and refused, the state view, searches, ITF loading, HTTP errors."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from modelcheck.output.explore.server import ExplorerServer, serve_in_thread
+from modelcheck.output.explore.session import PathError, Session, literal, path_text
+from spec.core import Label
+from spec.registry import build, load_user_spec
+
+TwoCounters = load_user_spec("tests/user_specs/two_counters.py:TwoCounters")
+WHY = "2 values are chosen: v1 in ballot 0 by quorum {a2,a3}; v2 in ballot 1 by quorum {a1,a2}"
+
+
+def test_user_spec_path_view_and_refusals() -> None:
+    s = Session(TwoCounters())
+    v = s.view("Inc(0)/Inc(0)/Inc(1)/Inc(1)")
+    assert v["depth"] == 4 and v["path"] == "Inc(0)/Inc(0)/Inc(1)/Inc(1)"
+    assert v["invariants"] == [{"name": "NotBothDone", "holds": False, "why": "p1 counted to 2 and p2 to 2"}]
+    assert v["enabled"] == []  # both counted to 2: nothing is enabled
+    assert v["lanes"] == ["i=0", "i=1"]
+    assert [e["label"] for e in s.view("Inc(1)")["enabled"]] == ["Inc(i=0)", "Inc(i=1)"]
+    for bad, why in [
+        ("Inc(0)/Inc(0)/Inc(0)", "step 3: Inc(0) is not enabled in the state reached after step 2"),
+        ("Inc(7)", "step 1: Inc(7) is not enabled"),
+        ("Inc()", "step 1: Inc takes 1 parameter(s) (i), got 0"),
+        ("Dec(0)", "step 1: two-counters has no action 'Dec' (actions: Inc)"),
+        ("Inc(0", "step 1: 'Inc(0' is not a step"),
+        ("Inc(__import__('os'))", "are not Python literals"),
+        ("Init(3)", "step 0: Init(3) names no initial state (there are 1)"),
+    ]:
+        with pytest.raises(PathError, match=None) as exc:
+            s.replay(bad)
+        assert why in str(exc.value), bad
+
+
+def test_path_text_round_trips_every_parameter_shape() -> None:
+    assert literal(frozenset({3, 1})) == "{1,3}" and literal(frozenset()) == "set()"
+    assert literal((1,)) == "(1,)" and literal((0, (1, -1), None)) == "(0,(1,-1),None)"
+    assert path_text([Label("A", (1, (2, 3))), Label("B", ())]) == "A(1,(2,3))/B()"
+    raft = Session(build("raft", servers=2))
+    path = "Timeout(0)/RequestVote(0,1)"
+    enabled = raft.view(path)["enabled"]
+    message_step = next(e for e in enabled if e["label"].startswith("UpdateTerm"))
+    assert raft.view(message_step["path"])["depth"] == 3  # a message parameter survives the round trip
+
+
+@pytest.fixture
+def server() -> Iterator[ExplorerServer]:
+    srv = serve_in_thread(Session(build("paxos", "ignore-votes")))
+    try:
+        yield srv
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:  # noqa: S310 - our own server on 127.0.0.1
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def test_http_errors_are_pages_or_json_never_tracebacks(server: ExplorerServer) -> None:
+    status, body = _get(server.url + "?path=Phase1a(0)/Phase2b(0,0,0)")
+    assert status == 400 and b"is not a behaviour of the spec" in body and b"Traceback" not in body
+    status, body = _get(server.url + "api/state?path=Phase9(0)")
+    assert status == 400 and "no action 'Phase9'" in json.loads(body)["error"]
+    assert _get(server.url + "nowhere")[0] == 404
+    assert _get(server.url + "api/job?id=x")[0] == 400
+    status, body = _get(server.url + "api/search?path=&goal=().__class__")
+    assert status == 400 and ".__class__ is not allowed" in json.loads(body)["error"]
+    assert _get(server.url + "static/app.js")[0] == 200 and _get(server.url + "static/../server.py")[0] == 404
+
+
+def test_load_an_itf_counterexample_and_search_from_a_state(server: ExplorerServer) -> None:
+    body = Path("tests/traces/ignore_votes_agreement.itf.json").read_bytes()
+    req = urllib.request.Request(server.url + "api/load", data=body, method="POST")
+    with urllib.request.urlopen(req, timeout=30) as r:  # noqa: S310
+        path = json.loads(r.read())["path"]
+    assert len(path.split("/")) == 12
+    view = json.loads(_get(server.url_for(path).replace("/?path=", "/api/state?path="))[1])
+    assert [i["why"] for i in view["invariants"]] == [None, WHY]
+    bad = urllib.request.Request(server.url + "api/load", data=b"{not json", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        urllib.request.urlopen(bad, timeout=30)  # noqa: S310
+    assert exc.value.code == 400
+    # run the checker from the initial state: the shortest violation, as plain check finds it
+    job = json.loads(_get(server.url + "api/search?path=&goal=invariants")[1])["job"]
+    for _ in range(300):
+        got = json.loads(_get(server.url + f"api/job?id={job}")[1])
+        if got["status"] != "running":
+            break
+        time.sleep(0.1)
+    assert got["status"] == "done" and len(got["path"].split("/")) == 12
+    assert got["text"] == "Agreement violated 12 steps from here (3,342 states explored)"
+    job = json.loads(_get(server.url + "api/search?path=Phase1a(0)&goal=SomeValueChosen")[1])["job"]
+    for _ in range(300):
+        got = json.loads(_get(server.url + f"api/job?id={job}")[1])
+        if got["status"] != "running":
+            break
+        time.sleep(0.1)
+    assert got["text"].startswith("SomeValueChosen reached 5 steps from here")

@@ -1,0 +1,139 @@
+"""Symmetry reduction on a user's spec: twins, sorting keys and a spec's own canonical form all
+give exactly the orbits (the counts) of the least hash over the whole group of renamings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import pytest
+
+from modelcheck import check
+from modelcheck.engine import _fingerprint as fp
+from spec.core import Spec, action, invariant
+
+FREE = -1
+
+
+class Pairs(Spec):
+    """N processes, each at a stage 0..2 and possibly paired with another process at the same stage.
+    A process's partner names another process: equal stages do not make two processes interchangeable."""
+
+    name = "pairs"
+    variables = ("stage", "partner")
+
+    def __init__(self, n: int = 5) -> None:
+        self.P = tuple(range(n))
+        super().__init__()
+
+    def init_states(self) -> Iterator[tuple]:
+        yield ((0,) * len(self.P), (FREE,) * len(self.P))
+
+    @action(params=lambda self, s: ((i,) for i in self.P))
+    def Advance(self, s: tuple, i: int) -> tuple | None:
+        stage, partner = s
+        if stage[i] == 2 or partner[i] != FREE:
+            return None
+        return (stage[:i] + (stage[i] + 1,) + stage[i + 1 :], partner)
+
+    @action(params=lambda self, s: ((i, j) for i in self.P for j in self.P if i < j))
+    def Pair(self, s: tuple, i: int, j: int) -> tuple | None:
+        stage, partner = s
+        if stage[i] != stage[j] or partner[i] != FREE or partner[j] != FREE:
+            return None
+        p = list(partner)
+        p[i], p[j] = j, i
+        return (stage, tuple(p))
+
+    @action(params=lambda self, s: ((i,) for i in self.P))
+    def Split(self, s: tuple, i: int) -> tuple | None:
+        stage, partner = s
+        j = partner[i]
+        if j == FREE:
+            return None
+        p = list(partner)
+        p[i] = p[j] = FREE
+        return (tuple(x + 1 if k in (i, j) and x < 2 else x for k, x in enumerate(stage)), tuple(p))
+
+    @invariant
+    def PairedAlike(self, s: tuple) -> bool:
+        stage, partner = s
+        return all(j == FREE or (partner[j] == i and stage[j] == stage[i]) for i, j in enumerate(partner))
+
+    def symmetric_sets(self) -> Mapping[str, int]:
+        return {"P": len(self.P)}
+
+    def permute(self, s: tuple, perm: Mapping[str, Sequence[int]]) -> tuple:
+        p = perm["P"]
+        stage, partner = [0] * len(p), [FREE] * len(p)
+        for i, x in enumerate(s[0]):
+            stage[p[i]] = x
+            partner[p[i]] = FREE if s[1][i] == FREE else p[s[1][i]]
+        return (tuple(stage), tuple(partner))
+
+
+class PairsByStage(Pairs):
+    """Sorting keys: a process's stage, and whether it is paired (not whom with)."""
+
+    def symmetry_keys(self, s: tuple) -> Mapping[str, Sequence[Any]]:
+        return {"P": [(x, j != FREE) for x, j in zip(*s)]}
+
+
+class Counters(Pairs):
+    """No pairing: a process is its stage alone, so sorting the stages is a canonical form."""
+
+    def canonical(self, s: tuple) -> tuple:
+        return (tuple(sorted(s[0])), s[1])
+
+
+def counts(spec: Spec) -> tuple[int, int, int, str]:
+    r = check(spec, symmetry=True)
+    return r.distinct_states, r.states_generated, r.depth, r.verdict
+
+
+def test_twins_and_sorting_keys_find_the_full_groups_orbits(monkeypatch: pytest.MonkeyPatch) -> None:
+    twins, keyed = counts(Pairs(5)), counts(PairsByStage(5))
+    monkeypatch.setattr(fp, "TWINS_FROM", 10**9)
+    full = counts(Pairs(5))  # the least hash over all 5! renamings of every state
+    assert twins == keyed == full == (69, 425, 13, "ok")
+
+
+def test_twins_spare_the_orderings_of_interchangeable_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From the initial state every process is a twin of every other: one renaming is tried, not 6!."""
+    spec = Pairs(6)
+    tried = 0
+    permute = spec.permute
+
+    def counting(s: tuple, perm: Mapping[str, Sequence[int]]) -> tuple:
+        nonlocal tried
+        tried += 1
+        return permute(s, perm)
+
+    monkeypatch.setattr(spec, "permute", counting)
+    f = fp.fingerprinter(spec, True)
+    init = next(iter(spec.init_states()))
+    assert f(init) == hash(init) and tried == 5  # five twin tests, no renaming: all orderings are one state
+    tried = 0
+    f(((0, 0, 0, 0, 1, 1), (5, FREE, FREE, FREE, FREE, 0)))  # wrong stages, but not twins: a real search
+    assert tried > 5
+
+
+def test_a_canonical_form_given_by_the_spec_replaces_the_search() -> None:
+    own = counts(Counters(6).without(["Pair", "Split"]))
+
+    class Searched(Counters):
+        canonical = Spec.canonical  # type: ignore[assignment]
+
+    assert own == counts(Searched(6).without(["Pair", "Split"]))
+    assert own[0] == 28  # the multisets of 6 stages in 0..2: C(8, 2)
+
+
+def test_a_wrong_canonical_form_shows_in_the_count() -> None:
+    """The count has teeth: sorting the partner ids is no canonical form (renaming changes the ids),
+    so one orbit gets several fingerprints and the count grows."""
+
+    class Wrong(Counters):
+        def canonical(self, s: tuple) -> tuple:
+            return (tuple(sorted(s[0])), tuple(sorted(s[1])))
+
+    assert (counts(Wrong(5))[0], counts(Pairs(5))[0]) == (270, 69)
