@@ -24,6 +24,7 @@ SPEC_MODULES: tuple[str, ...] = (
     "spec.raft_variants",
     "spec.raft_live",
     "spec.multipaxos_variants",
+    "spec.raft_config",
     "spec.dueling",
     "spec.voting",
     "spec.consensus",

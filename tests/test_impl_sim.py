@@ -7,7 +7,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from impl.raft.mutations import Mutations
+from impl.raft.rules import bug
 from impl.sim.cluster import Faults, SimCluster
 from impl.sim.invariants import InvariantViolation
 from impl.sim.scenario import random_run
@@ -105,15 +105,15 @@ def test_crash_loses_only_unsynced_writes():
     assert c.node(lead).log.entries == durable and len(durable) >= 10
 
 
-@pytest.mark.parametrize("switch, seed, invariant_name", [
-    ("vote_without_log_check", 0, "LeaderCompleteness"),  # spec/raft.py's invariant, on the abstract state
-    ("vote_without_log_check", 5, "LeaderCompleteness[history]"),  # the committer crashed: only the history knows
-    ("skip_fsync", 2, "ElectionSafety"),  # a lost vote: two leaders of one term, in the elections history
-    ("skip_fsync", 0, "StateMachineSafety[history]"),  # a lost entry re-filled differently after it was applied
+@pytest.mark.parametrize("key, seed, invariant_name", [
+    ("vote-without-log-check", 0, "LeaderCompleteness"),  # spec/raft.py's invariant, on the abstract state
+    ("vote-without-log-check", 5, "LeaderCompleteness[history]"),  # the committer crashed: only the history knows
+    ("skip-fsync", 2, "ElectionSafety"),  # a lost vote: two leaders of one term, in the elections history
+    ("skip-fsync", 0, "StateMachineSafety[history]"),  # a lost entry re-filled differently after it was applied
 ])
-def test_planted_bug_is_caught_by_the_simulation(switch, seed, invariant_name):
+def test_planted_bug_is_caught_by_the_simulation(key, seed, invariant_name):
     with pytest.raises(InvariantViolation) as err:
-        random_run(seed, mutations=Mutations(**{switch: True}))
+        random_run(seed, rules=bug(key))
     assert err.value.name == invariant_name
 
 
@@ -153,7 +153,7 @@ def test_thousand_seeded_runs_with_power_cuts_and_damaged_disks():
     (0, "LeaderCompleteness[history]"), (3, "ElectionSafety"), (4, "StateMachineSafety[history]")])
 def test_a_missing_fsync_with_power_cuts_is_caught(seed, invariant_name):
     with pytest.raises(InvariantViolation) as err:
-        random_run(seed, 150, disk_faults=True, mutations=Mutations(skip_fsync=True))
+        random_run(seed, 150, disk_faults=True, rules=bug("skip-fsync"))
     assert err.value.name == invariant_name
 
 
@@ -188,7 +188,7 @@ def test_rebuilt_nodes_do_not_vote_before_they_caught_up():
 
 def test_stale_follower_reads_are_caught():
     for seed in range(20):
-        c = random_run(seed, mutations=Mutations(stale_reads=True))
+        c = random_run(seed, rules=bug("stale-reads"))
         if c.read_errors:
             break
     assert c.read_errors and "was acknowledged before the read started" in c.read_errors[0]

@@ -220,7 +220,7 @@ class PaxosCommit(Spec):
         if not (m.type == PHASE2A and m in s.msgs and a.mbal <= m.bal):
             return None
         return s._replace(
-            aState=EXCEPT(s.aState, m.ins, EXCEPT(s.aState[m.ins], acc, AccState(m.bal, m.bal, m.val))),
+            aState=EXCEPT(s.aState, m.ins, EXCEPT(s.aState[m.ins], acc, a._replace(mbal=m.bal, bal=m.bal, val=m.val))),
             msgs=self.Send(s, Msg2b(PHASE2B, acc, m.ins, m.bal, m.val)),
         )
 

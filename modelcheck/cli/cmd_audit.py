@@ -23,6 +23,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--bounds", default="", metavar="K=V,...", help="spec constants overriding those read off the trace"
     )
     parser.add_argument("--msc", metavar="PATH", help="write the message-sequence chart of the prefix (DOT, and SVG)")
+    parser.add_argument("--msc-window", type=int, default=40, metavar="N",
+                        help="with --msc: draw N events (default 40): the last N up to the failing event or the end")
+    parser.add_argument("--msc-from", type=int, metavar="EVENT",
+                        help="with --msc: start the chart at event number EVENT (as the report numbers them)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     parser.add_argument(
         "--history", action="store_true", help="the files are client histories: check linearizability (KV model)"
@@ -53,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
     if args.history:
         return run_history(args)
     bounds = parse_bounds(args.bounds)
+    if args.msc_window < 1:
+        raise UsageError(f"--msc-window must be at least 1, got {args.msc_window}")
+    if (args.msc_from is not None or args.msc_window != 40) and not args.msc:
+        raise UsageError("--msc-window and --msc-from need --msc PATH (where to write the chart)")
     try:
         events, warnings = read_traces(args.files)
         _headers_agree(events)
@@ -65,7 +73,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     result.warnings = warnings
     if args.msc:
-        written = write_msc(events, args.msc, None if result.ok else result.failure.index)  # type: ignore[union-attr]
+        if args.msc_from is not None and not 1 <= args.msc_from <= len(events):
+            raise UsageError(f"--msc-from {args.msc_from}: the trace has events 1..{len(events)}")
+        first = None if args.msc_from is None else args.msc_from - 1
+        failing = None if result.ok else result.failure.index  # type: ignore[union-attr]
+        written = write_msc(events, args.msc, failing, args.msc_window, first)
     if args.json:
         json.dump(json_report(mapping, result), sys.stdout, indent=1)
         print()
