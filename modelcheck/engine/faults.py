@@ -121,8 +121,14 @@ def _raised(
 
 def _call_failed(exc: BaseException) -> bool:
     """Whether ``exc`` is a TypeError raised by the call itself (wrong arguments), not inside the callee."""
-    tb = exc.__traceback__
-    return isinstance(exc, TypeError) and tb is not None and tb.tb_next is None
+    if not isinstance(exc, TypeError) or exc.__traceback__ is None:
+        return False
+    tb = exc.__traceback__.tb_next  # past the frame that made the call; spec.core's wrappers do not count
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename).resolve() != _CORE_FILE:
+            return False
+        tb = tb.tb_next
+    return True
 
 
 # -- the contract, checked call by call ------------------------------------------------------------

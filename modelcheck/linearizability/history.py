@@ -89,12 +89,12 @@ def read_history(path: str | Path) -> list[Operation]:
                 raise HistoryError(f"{where}: returns at {ret} before its call at {call}")
             ops.append(Operation(client, _input_from(rec, where), _output(rec, ret is not None), call, ret))  # type: ignore[arg-type]
         elif kind == "invoke":
-            if "id" not in rec or rec["id"] in pending:
+            if not isinstance(rec.get("id"), (int, str)) or rec["id"] in pending:
                 raise HistoryError(f'{where}: an invoke needs a fresh "id" (got {rec.get("id")!r})')
             _input_from(rec, where)
             pending[rec["id"]] = (where, rec)
         elif kind == "return":
-            if rec.get("id") not in pending:
+            if not isinstance(rec.get("id"), (int, str)) or rec["id"] not in pending:
                 raise HistoryError(f"{where}: return for id {rec.get('id')!r}, which has no earlier invoke")
             inv_where, inv = pending.pop(rec["id"])
             call = _number(inv, "time", inv_where)
