@@ -22,6 +22,7 @@ from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
 from modelcheck.engine.search import CUT, DEAD, END_POS, FULL, STATE, Partition, rebuild
 from modelcheck.engine.transport import InProcess, LocalProcesses, RayActors
+from spec.behaviour import invariant_check, state_constraint
 from spec.core import Spec, State
 
 CHUNK = 1 << 15  # gids per worker and chunk: bounds the successors held at once
@@ -191,8 +192,8 @@ class _Run:
     def start(self) -> Result:
         """Level 1 exactly as the one-process search runs it, then the loop."""
         spec, fingerprint, n = self.spec, self.fingerprint, self.n
-        violated = spec.violated if self.check_invariants else (lambda s: None)
-        constrained = type(spec).constraint is not Spec.constraint
+        violated = invariant_check(spec, self.check_invariants)
+        constraint = state_constraint(spec)
         parts: list[list[tuple[State, int, int]]] = [[] for _ in range(n)]
         seen: set[int] = set()
         stored = generated = 0
@@ -201,7 +202,7 @@ class _Run:
         for s in spec.init_states():
             generated += 1
             bad = violated(s)
-            if constrained and not spec.constraint(s):
+            if constraint is not None and not constraint(s):
                 if bad:
                     return self.finish({**counts, "generated": generated}, VIOLATION, bad, [Step(None, s)], 1)
                 continue

@@ -42,6 +42,7 @@ import numpy as np
 from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine._store import Frontier, Records, SeenSet
 from modelcheck.engine.result import Step
+from spec.behaviour import invariant_check, state_constraint
 from spec.core import Label, Spec, SpecError, State
 
 KEY_BITS = 20
@@ -56,10 +57,6 @@ CUT, STATE, DEAD, FULL = "cut", "state", "deadlock", "max-states"
 KNOWN_CAP = 1 << 22  # fingerprints in a worker's filter of recently asked ones (~80 bytes each)
 
 Exchange = Callable[[str, list[Any]], list[Any]]
-
-
-def _no_invariants(state: State) -> None:
-    return None
 
 
 def identity_exchange(tag: str, out: list[Any]) -> list[Any]:
@@ -83,9 +80,9 @@ class Partition:
     ) -> None:
         self.w, self.n, self.spec = w, n, spec
         self.fingerprint: Callable[[State], int] = fingerprinter(spec, symmetry)
-        self.violated = spec.violated if check_invariants else _no_invariants
+        self.violated = invariant_check(spec, check_invariants)
         self.check_deadlock = check_deadlock
-        self.constrained = type(spec).constraint is not Spec.constraint
+        self.constraint = state_constraint(spec)  # None: no constraint
         spill = Path(spill_dir) if spill_dir else None
         half = memory // 2 if memory is not None else None  # the store and the frontiers share the budget
         self.spill, self.half = spill, half
@@ -174,12 +171,11 @@ class Partition:
         kept: list[State] = []
         ta = kept.append
         events: list[tuple] = []
-        fingerprint, constrained, violated = self.fingerprint, self.constrained, self.violated
+        fingerprint, constraint, violated = self.fingerprint, self.constraint, self.violated
         if len(self.known) > self.known_cap:
             self.known = set()
         known = self.known
         ask = known.add
-        constraint = spec.constraint
         actions = [(a.enumerate, a.step) for a in spec.actions]
         fired = self.fired
         generated = 0
@@ -197,7 +193,7 @@ class Partition:
                             continue
                         key = base | pos
                         pos += 1
-                        if constrained and not constraint(t):
+                        if constraint is not None and not constraint(t):
                             name = violated(t)
                             if name:
                                 events.append((key, CUT, name, gid, Label(spec.actions[ai].name, params), t))

@@ -20,6 +20,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from modelcheck.engine.explain import format_trace, violation_line
 from modelcheck.engine.result import Step
+from spec.behaviour import state_constraint
 from spec.core import Label, Spec, State
 
 
@@ -45,7 +46,7 @@ def spec_machine(spec: Spec) -> type[RuleBasedStateMachine]:
     inits: list[State] = list(spec.init_states())
     if not inits:
         raise ValueError(f"{spec.describe()}: no initial state")
-    constrained = type(spec).constraint is not Spec.constraint
+    constraint = state_constraint(spec)
 
     class SpecMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -62,7 +63,7 @@ def spec_machine(spec: Spec) -> type[RuleBasedStateMachine]:
         def step(self, data: st.DataObject) -> None:
             """Take one enabled action; when none is (or the constraint stops the run), stutter."""
             state = self.trace[-1].state
-            if constrained and not spec.constraint(state):
+            if constraint is not None and not constraint(state):
                 return
             enabled = list(spec.successors(state))
             if not enabled:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import z3
 
-from proofs.logic import Obligation, total_order_axioms
+from proofs.logic import Obligation, inductive_obligations, total_order_axioms
 
 #: Quorum axioms: Paxos.tla's (any two quorums meet), Flexible Paxos's (every phase-1
 #: quorum meets every phase-2 quorum), and a broken one (only phase-2 quorums meet each other).
@@ -383,39 +383,21 @@ class PaxosEncoding:
     # -- obligations -------------------------------------------------------------------
     def obligations(self, drop: tuple[str, ...] = ()) -> list[Obligation]:
         """Init => Inv; Inv /\\ A => Inv' for each action A; Inv => Agreement (conjuncts in ``drop`` left out)."""
-        pre, post = self.state(""), self.state("'")
-        names = list(self.invariant(pre))
-        bad = sorted(set(drop) - set(names))
-        if bad:
-            raise ValueError(f"no invariant conjunct named {', '.join(bad)}; conjuncts: {', '.join(names)}")
-        axioms = self.voc.axioms()
-        inv = {k: f for k, f in self.invariant(pre).items() if k not in drop}
-        inv_post = {k: f for k, f in self.invariant(post).items() if k not in drop}
-        hyps = axioms + [(f"Inv.{k}", f) for k, f in inv.items()]
         voc = self.voc
         sorts = [voc.Acc, voc.Bal, voc.Val, voc.Quorum1] + ([] if voc.Quorum2.eq(voc.Quorum1) else [voc.Quorum2])
-        ctx = {"encoding": self, "pre": pre, "post": None, "prefer": self.real_state(pre), "sorts": sorts}
-        obs = [Obligation("Init => Inv", axioms + [("Init", self.init(pre))], inv, ctx)]
-        # The lemma that keeps Phase2a's inductive step in EPR (the spec's guard has a Acc -> Bal witness).
-        p2a = self.phase2a(pre, post)
-        q, b = p2a.params[2], p2a.params[0]
-        lemma = {"QuorumReported": self.quorum_reported(pre, q, b)}
-        obs.append(
-            Obligation(
-                "Phase2a => QuorumReported",
-                axioms + [("Phase2a", p2a.formula)],
-                lemma,
-                {**ctx, "post": post, "action": p2a},
-            )
-        )
-        for act in self.actions(pre, post):
-            if act.name == "Phase2a":
-                act = self.phase2a(pre, post, quorum_meets=True)
-            step_ctx = {**ctx, "post": post, "action": act}
-            obs.append(Obligation(f"Inv /\\ {act.name} => Inv'", hyps + [(act.name, act.formula)], inv_post, step_ctx))
-        obs.append(Obligation("Inv => Agreement", hyps, {"Agreement": self.agreement(pre)}, ctx))
-        return obs
 
+        def lemma(pre: State, post: State, axioms: list, ctx: dict) -> list[Obligation]:
+            # The lemma that keeps Phase2a's inductive step in EPR (the spec's guard has a Acc -> Bal witness).
+            p2a = self.phase2a(pre, post)
+            q, b = p2a.params[2], p2a.params[0]
+            goal = {"QuorumReported": self.quorum_reported(pre, q, b)}
+            ctx = {**ctx, "post": post, "action": p2a}
+            return [Obligation("Phase2a => QuorumReported", axioms + [("Phase2a", p2a.formula)], goal, ctx)]
+
+        def step(pre: State, post: State, act: ActionEncoding) -> ActionEncoding:
+            return self.phase2a(pre, post, quorum_meets=True) if act.name == "Phase2a" else act
+
+        return inductive_obligations(self, drop, sorts, lambda pre: {"Agreement": self.agreement(pre)}, lemma, step)
 
 def _except(*names: str) -> tuple[str, ...]:
     return tuple(n for n in State.SIGNATURE if n not in names)
