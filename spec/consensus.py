@@ -24,6 +24,8 @@ class ConsensusState(NamedTuple):
 class Consensus(Spec):
     """Consensus.tla; ``inductive=True`` starts from every state of MCConsensus's IInv (its ISpec)."""
 
+    canonical_order = False  # enumerators iterate tuples and ranges, or sets of small-int tuples built alike
+
     name = "consensus"
     variables = ("chosen",)
 

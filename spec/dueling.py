@@ -46,6 +46,8 @@ def _normalize(ballot: tuple[int, ...], promised: tuple[int, ...]) -> tuple[tupl
 class Dueling(Spec):
     """Two proposers, ``acceptors`` acceptors with majority quorums, one value."""
 
+    canonical_order = False  # enumerators iterate tuples and ranges, or sets of small-int tuples built alike
+
     name = "dueling"
     variables = ("ballot", "phase", "promised", "acks", "decided")
     #: proposers allowed to start ballots (``None``: all of them)

@@ -310,6 +310,8 @@ def logs_match(xlogs: Sequence[Log]) -> bool:
 class Raft(Spec):
     """Raft's consensus core (elections, log replication, commitment) as raft.tla specifies it."""
 
+    canonical_order = False  # enumerators iterate tuples and ranges, or sets of small-int tuples built alike
+
     name = "raft"
     variables = RaftState._fields
     INVARIANTS = ("OneLeaderPerTerm", "ElectionSafety", "LogMatching", "LeaderCompleteness", "StateMachineSafety")

@@ -87,6 +87,8 @@ def last_term(xlog: Log) -> int:
 class RaftConfig(Spec):
     """Raft with single-server membership changes and the errata rule, or joint consensus (``joint``)."""
 
+    canonical_order = False  # enumerators iterate tuples and ranges, or sets of small-int tuples built alike
+
     name = "raft-config"
     variables = ConfigState._fields
     INVARIANTS = ("OneLeaderPerTerm", "ElectionSafety", "LogMatching", "LeaderCompleteness", "StateMachineSafety",

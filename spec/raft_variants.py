@@ -21,6 +21,9 @@ register(
         name="raft",
         cls=Raft,
         summary="Raft, as Ongaro's raft.tla (github.com/ongardie/raft.tla), bounds as a TLC state constraint",
+        audit="modelcheck.audit.raft_map:RaftMapping.from_events",
+        bmc="proofs.raft.cmd_bmc:run_raft",
+        proof="proofs.raft.cmd_prove:run",
         options=(
             Option("--servers", "servers", int, 3, "number of servers (Server = s1..sN)"),
             Option("--values", "values", int, 1, "number of client values (Value = v1..vK)"),

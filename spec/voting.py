@@ -26,6 +26,8 @@ class VotingState(NamedTuple):
 class Voting(Spec):
     """Voting.tla with ``Ballot = 0..max_ballot`` (as MCVoting's ``MCBallot``) and majority quorums."""
 
+    canonical_order = False  # enumerators iterate tuples and ranges, or sets of small-int tuples built alike
+
     name = "voting"
     variables = ("votes", "maxBal")
 
@@ -186,6 +188,7 @@ register(
         name="voting",
         cls=Voting,
         summary="Lamport's Voting.tla (tlaplus/Examples): the abstraction Paxos refines",
+        refinements={"consensus": "spec.consensus:from_voting"},
         options=(
             Option("--acceptors", "acceptors", int, 3, "number of acceptors (majority quorums)"),
             Option("--values", "values", int, 2, "number of values"),

@@ -10,6 +10,7 @@ from typing import NoReturn
 
 from modelcheck.cli.common import UsageError
 from spec.core import SpecError
+from spec.registry import entry_for_class, is_user_ref, load_user_spec
 
 #: Sub-command name -> module providing ``configure(parser)`` and ``run(args) -> int``.
 COMMANDS: dict[str, str] = {
@@ -44,14 +45,32 @@ def build_parser() -> argparse.ArgumentParser:
         mod = importlib.import_module(modname)
         sub = subs.add_parser(name, help=mod.__doc__.strip().splitlines()[0] if mod.__doc__ else None)
         mod.configure(sub)
-        sub.set_defaults(_run=mod.run)
+        sub.set_defaults(_run=mod.run, _parser=sub)
     return parser
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse in two phases: a user's spec (``file.py:Class``) is only known once its file is
+    loaded, so its own bound flags (``--rms 4``) are added to the sub-command then, and the
+    arguments parsed again."""
+    args, extra = parser.parse_known_args(argv)
+    sub = getattr(args, "_parser", None)
+    refs = [r for r in [getattr(args, "spec", None), *extra] if isinstance(r, str) and is_user_ref(r)]
+    from modelcheck.cli.cmd_check import BOUNDS_TITLE, add_bound_options
+
+    if sub is not None and refs and any(g.title == BOUNDS_TITLE for g in sub._action_groups):
+
+        try:
+            add_bound_options(sub, entry_for_class(load_user_spec(refs[0])))
+        except SpecError as exc:
+            parser.exit(2, f"paxraft {args.command}: error: {exc}\n")
+    return parser.parse_args(argv) if extra or refs else args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse, dispatch, and turn bad input into exit status 2 with one line."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv)
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from modelcheck.engine.result import Step
-from spec.core import Label, Spec, SpecError, State
+from spec.core import Label, Spec, SpecError, State, order_key
+from spec.registry import build, class_from_ref, class_ref, entries, entry, entry_for_class
 
 FORMAT = "ITF"
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
@@ -45,13 +46,8 @@ def to_itf(value: Any) -> Any:
     if isinstance(value, tuple):
         return {"#tup": [to_itf(x) for x in value]}
     if isinstance(value, frozenset):
-        return {"#set": [to_itf(x) for x in sorted(value, key=_order_key)]}
+        return {"#set": [to_itf(x) for x in sorted(value, key=order_key)]}
     raise TypeError(f"cannot write {type(value).__name__} as ITF: states hold ints, tuples and frozensets")
-
-
-def _order_key(x: Any) -> Any:
-    """A total order on state values (ints and tuples compare; mixed kinds by type name first)."""
-    return (type(x).__name__, x) if not isinstance(x, frozenset) else ("frozenset", sorted(x, key=_order_key))
 
 
 def record_types(spec: Spec) -> dict[frozenset[str], type]:
@@ -118,7 +114,7 @@ def trace_to_itf(
         "description": f"{spec.describe()}: " + (f"violates {violated}" if violated else f"{mode} run"),
         "spec": spec.name,
         "variant": spec.variant,
-        "class": f"{type(spec).__module__}:{type(spec).__qualname__}",
+        **class_ref(type(spec)),
         "bounds": spec.bounds(),
         "mode": mode,
         "violated": violated,
@@ -162,18 +158,19 @@ class ItfTrace:
 
 
 def spec_from_meta(meta: dict[str, Any], path: str) -> Spec:
-    """Build the spec a trace names: a registered spec/variant with the recorded bounds."""
-    from spec.registry import build, entry
-
+    """Build the spec a trace names, with the recorded bounds: the class in the user's file or
+    module the trace records, else a registered spec/variant by name."""
     name = meta.get("spec")
     if not isinstance(name, str):
         raise ItfError(f"{path}: #meta.spec is missing: which spec does this trace belong to?")
     bounds = meta.get("bounds") or {}
-    known = {o.dest for o in entry(name).options + entry(name).flags}
+    cls = class_from_ref(meta) if name not in entries() else None
+    e = entry_for_class(cls) if cls is not None else entry(name)
+    known = {o.dest for o in e.all_options}
     unknown = sorted(set(bounds) - known)
     if unknown:
         raise ItfError(f"{path}: #meta.bounds has {', '.join(unknown)}, not bounds of {name}")
-    return build(name, meta.get("variant"), **bounds)
+    return cls(**bounds) if cls is not None else build(name, meta.get("variant"), **bounds)
 
 
 def read_itf(path: str | Path, spec: Spec | None = None) -> tuple[Spec, ItfTrace]:
