@@ -269,6 +269,8 @@ class Partition:
         gids = self.total + np.searchsorted(merged, wk)
         self.seen.add(wf)
         self.records.extend(wf, wk >> KEY_BITS, wa, gids)
+        if self.half is not None and self.spill is not None and self.seen.nbytes() + self.records.nbytes() > self.half:
+            self.records.spill(self.spill)  # only counterexamples and checkpoints read them
         self.next.append(new_states, gids)
         for ai, c in enumerate(np.bincount(wa, minlength=len(self.new)).tolist()):
             self.new[ai] += c
