@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import inspect
 import itertools
+import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -467,6 +468,10 @@ class Spec:
         """Every permutation of the product of the symmetric sets, identity first."""
         sets = self.symmetric_sets()
         names = list(sets)
+        from spec.limits import enumerable  # spec.limits builds on this module
+
+        size = math.prod(math.factorial(n) for n in sets.values())
+        enumerable(self.name, "renamings", size, f"--symmetry over {', '.join(f'{n}={k}' for n, k in sets.items())}")
         per_set = [list(itertools.permutations(range(sets[n]))) for n in names]
         return [dict(zip(names, combo)) for combo in itertools.product(*per_set)]
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from spec.core import WF, Eventually, Fair, Label, MscEvent, Spec, SpecError, Temporal, action, declare, invariant
+from spec.core import WF, Eventually, Fair, Label, MscEvent, Spec, Temporal, action, declare, invariant
+from spec.limits import bounded
 from spec.registry import Option, SpecEntry, register, variant
 
 IDLE, PREPARE, ACCEPT = 0, 1, 2
@@ -54,8 +55,7 @@ class Dueling(Spec):
     leaders: tuple[int, ...] | None = None
 
     def __init__(self, acceptors: int = 3) -> None:
-        if not isinstance(acceptors, int) or acceptors < 1:
-            raise SpecError(f"dueling: --acceptors must be an integer >= 1, got {acceptors!r}")
+        bounded("dueling", "--acceptors", acceptors, 1)
         self.Acceptor = tuple(range(acceptors))
         self.Proposer = (0, 1)
         self.majority = acceptors // 2 + 1

@@ -32,7 +32,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from spec.core import Spec, SpecError, action, explains, invariant, restriction, witness
+from spec.core import Spec, action, explains, invariant, restriction, witness
+from spec.limits import bounded
 from spec.values import EXCEPT
 
 FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
@@ -293,6 +294,20 @@ class _Renaming:
     _matchIndex = _nextIndex
 
 
+def logs_match(xlogs: Sequence[Log]) -> bool:
+    """raft.tla's LogMatching over these logs: two with an entry of the same index and term agree up to it."""
+    logs = [lg for lg in xlogs if lg]
+    for a in range(len(logs)):
+        for b in range(a + 1, len(logs)):
+            x, y = logs[a], logs[b]
+            for k in range(min(len(x), len(y)), 0, -1):  # the highest shared index decides
+                if x[k - 1][0] == y[k - 1][0]:
+                    if x[:k] != y[:k]:
+                        return False
+                    break
+    return True
+
+
 class Raft(Spec):
     """Raft's consensus core (elections, log replication, commitment) as raft.tla specifies it."""
 
@@ -320,8 +335,7 @@ class Raft(Spec):
             ("max-copies", max_copies, 1),
             ("max-in-flight", max_in_flight, 0),
         ):
-            if not isinstance(val, int) or isinstance(val, bool) or val < low:
-                raise SpecError(f"raft: --{what} must be an integer >= {low}, got {val!r}")
+            bounded("raft", f"--{what}", val, low)
         self.Server = tuple(range(servers))
         self.Value = tuple(range(values))
         self.MaxTerm, self.MaxLogLen = max_term, max_log
@@ -744,16 +758,7 @@ class Raft(Spec):
         """Two logs with an entry of the same index and term are identical up to that index."""
         if not any(s.log):  # the common case under small bounds: every log is empty
             return True
-        logs = [lg for lg in s.log if lg]
-        for a in range(len(logs)):
-            for b in range(a + 1, len(logs)):
-                x, y = logs[a], logs[b]
-                for k in range(min(len(x), len(y)), 0, -1):  # the highest shared index decides
-                    if x[k - 1][0] == y[k - 1][0]:
-                        if x[:k] != y[:k]:
-                            return False
-                        break
-        return True
+        return logs_match(s.log)
 
     @invariant
     def LeaderCompleteness(self, s: RaftState) -> bool:

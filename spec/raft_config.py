@@ -36,6 +36,7 @@ from itertools import combinations
 from typing import Any, NamedTuple
 
 from spec.core import Spec, SpecError, action, invariant
+from spec.raft import logs_match
 from spec.registry import Option, SpecEntry, register, variant
 
 FOLLOWER, LEADER = 0, 1
@@ -286,15 +287,7 @@ class RaftConfig(Spec):
     @invariant
     def LogMatching(self, s: ConfigState) -> bool:
         """Two logs with an entry of the same index and term are identical up to it."""
-        logs = [x for x in s.log if x]
-        for a, x in enumerate(logs):
-            for y in logs[a + 1:]:
-                for k in range(min(len(x), len(y)), 0, -1):
-                    if x[k - 1][0] == y[k - 1][0]:
-                        if x[:k] != y[:k]:
-                            return False
-                        break
-        return True
+        return logs_match(s.log)  # type: ignore[arg-type]
 
     @invariant
     def LeaderCompleteness(self, s: ConfigState) -> bool:

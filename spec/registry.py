@@ -268,6 +268,8 @@ def load_user_module(path_s: str) -> Any:
     sys.modules[mod_name] = module
     try:
         spec.loader.exec_module(module)
+    except SystemExit as exc:  # a file that ends the program while imported must not end paxraft silently
+        raise SpecError(f"{path}: the file called sys.exit({exc.code!r}) while being imported") from exc
     except SpecError:
         raise
     except Exception as exc:  # the user's file: report, don't crash

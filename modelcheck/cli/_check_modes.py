@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -93,14 +94,51 @@ def parse_size(text: str) -> int:
     return int(float(m.group(1)) * _UNITS[unit])
 
 
-def run(args: argparse.Namespace, spec: Spec) -> int:
-    """Run the requested mode on ``spec``; print the report; write artefacts to ``--out``."""
+#: Longest walk or depth bound: a walk's states are all kept (for its trace).
+MAX_DEPTH = 1_000_000
+#: Worker processes per core: beyond a few they only compete for the cores (and exhaust threads).
+WORKERS_PER_CORE = 4
+
+
+def validate(args: argparse.Namespace) -> None:
+    """Refuse out-of-range numbers and an unusable --out before any work starts; cap --workers (saying so)."""
+    if args.max_states is not None and args.max_states < 1:
+        raise SpecError(f"--max-states must be at least 1, got {args.max_states}")
     if args.workers < 1:
         raise SpecError(f"--workers must be at least 1, got {args.workers}")
     if args.depth is not None and args.depth < 1:
         raise SpecError(f"--depth must be at least 1, got {args.depth}")
+    if args.depth is not None and args.depth > MAX_DEPTH:
+        raise SpecError(f"--depth must be at most {MAX_DEPTH:,} (a walk keeps its states), got {args.depth:,}")
     if args.walks < 1:
         raise SpecError(f"--walks must be at least 1, got {args.walks}")
+    cap = WORKERS_PER_CORE * (os.cpu_count() or 1)
+    if args.workers > cap:
+        print(
+            f"paxraft check: note: --workers {args.workers:,} capped at {cap} "
+            f"({WORKERS_PER_CORE} per core on this machine's {os.cpu_count() or 1})",
+            file=sys.stderr,
+        )
+        args.workers = cap
+    if args.out is not None:
+        output_folder(args.out, "--out")
+
+
+def output_folder(path: str, flag: str) -> Path:
+    """``path`` as a folder to write into: it may not exist yet, but it may not be a file."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise SpecError(f"{flag} {path}: exists and is not a folder")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise SpecError(f"{flag} {path}: {parent} is not a folder")
+            break
+    return p
+
+
+def run(args: argparse.Namespace, spec: Spec) -> int:
+    """Run the requested mode on ``spec``; print the report; write artefacts to ``--out``."""
     if args.liveness is not None:
         if _scaled(args):
             raise SpecError("--liveness explores the whole graph itself; drop --ray/--memory/--checkpoint")
@@ -131,9 +169,9 @@ def run(args: argparse.Namespace, spec: Spec) -> int:
     return 0 if result.verdict == OK else 1
 
 
-def progress_for(args: argparse.Namespace, spec: Spec) -> Progress | None:
-    """The progress line on stderr, unless --quiet or --json."""
-    return None if args.quiet or args.json else Progress(spec.describe())
+def progress_for(args: argparse.Namespace, spec: Spec) -> Progress:
+    """The progress line on stderr (silent with --quiet or --json: its figures still serve Ctrl-C)."""
+    return Progress(spec.describe(), silent=args.quiet or args.json)
 
 
 def _search(args: argparse.Namespace, spec: Spec) -> Result:

@@ -12,6 +12,7 @@ from modelcheck.audit.msc import write_msc
 from modelcheck.audit.report import json_report, text_report
 from modelcheck.cli.common import UsageError
 from modelcheck.linearizability import HistoryError, check_operations, kv_model, read_history, write_html
+from spec.userfiles import quote
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -33,17 +34,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", metavar="PATH", help="with --history: write the time line page")
 
 
-def parse_bounds(text: str) -> dict[str, Any]:
-    """``acceptors=3,max_ballot=4`` -> a dict of ints (a name may use dashes)."""
+def parse_bounds(text: str, strings: bool = False) -> dict[str, Any]:
+    """``acceptors=3,max_ballot=4`` -> a dict of ints (a name may use dashes); with ``strings``, a value
+    that is not an integer (a file name) stays a string."""
     out: dict[str, Any] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         key, eq, val = part.partition("=")
         if not eq or not key.strip():
-            raise UsageError(f"--bounds: expected NAME=VALUE, got {part!r}")
-        try:
-            out[key.strip().replace("-", "_")] = int(val)
-        except ValueError:
-            raise UsageError(f"--bounds: {key.strip()} must be an integer, got {val!r}") from None
+            raise UsageError(f"--bounds: expected NAME=VALUE, got {quote(part)}")
+        name = key.strip().replace("-", "_")
+        if val.strip().isascii() and val.strip().lstrip("-").isdigit() and len(val.strip()) <= 18:
+            out[name] = int(val)
+        elif strings:
+            out[name] = val.strip()
+        else:
+            raise UsageError(f"--bounds: {key.strip()} must be an integer, got {quote(val)}")
     return out
 
 
@@ -58,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--msc-window and --msc-from need --msc PATH (where to write the chart)")
     try:
         events, warnings = read_traces(args.files)
+        _headers_agree(events)
         spec = args.spec or (events[0].header.get("spec") if events else None)
         if not spec:
             raise UsageError("the traces do not name their spec: give --spec (paxos or raft)")
@@ -82,6 +88,21 @@ def run(args: argparse.Namespace) -> int:
     for w in warnings:
         print(f"paxraft audit: warning: {w}", file=sys.stderr)
     return 0 if result.ok else 1
+
+
+def _headers_agree(events: list[Any]) -> None:
+    """Files of one run: their headers must name the same spec (else the first file would decide it)."""
+    for key in ("spec",):
+        first: dict[str, Any] = {}
+        for e in events:
+            val = json.dumps(e.header.get(key), sort_keys=True)
+            first.setdefault(val, e)
+        if len(first) > 1:
+            (v1, e1), (v2, e2) = list(first.items())[:2]
+            raise UsageError(
+                f'the trace headers disagree on "{key}": {e1.file} says {quote(v1)}, {e2.file} says {quote(v2)} '
+                "(audit the files of one run together)"
+            )
 
 
 def run_history(args: argparse.Namespace) -> int:

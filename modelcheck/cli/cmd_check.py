@@ -11,6 +11,7 @@ from modelcheck import check
 from modelcheck.cli import _check_modes as check_modes
 from modelcheck.cli import _check_reading as check_reading
 from modelcheck.engine.explain import summary
+from modelcheck.engine.faults import preflight
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result
 from spec.core import Spec, SpecError
@@ -148,9 +149,11 @@ def run(args: argparse.Namespace) -> int:
         if args.variant:
             raise SpecError("--variant needs a spec name")
         return run_suite(args)
+    check_modes.validate(args)
     model = model_from_args(args)
     spec = model.build()
     check_modes.record(args, dict(model.bounds))
+    preflight(spec, invariants=not args.no_invariants)
     if check_reading.wants(args):
         return check_reading.run(args, spec)
     if check_modes.wants(args):

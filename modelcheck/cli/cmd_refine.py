@@ -6,6 +6,7 @@ import argparse
 import json
 
 from modelcheck.cli.cmd_check import add_bound_options, add_model_options, model_from_args
+from modelcheck.engine.faults import preflight
 from modelcheck.engine.refinement import as_json, check_refinement, summary
 from spec.refinements import refinement
 
@@ -23,6 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """0 when every reachable step maps to an abstract step or stutter, 1 at the first that does not."""
     concrete = model_from_args(args).build()
+    preflight(concrete)
     abstract, mapping = refinement(concrete, args.abstract)
     res = check_refinement(concrete, abstract, mapping)
     print(json.dumps(as_json(res), indent=1) if args.json else summary(res))

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from multiprocessing.connection import wait
 from typing import Any
 
+from modelcheck.engine.faults import locate
 from modelcheck.engine.search import Partition
 from spec.core import SpecError
 
@@ -80,6 +81,7 @@ def _serve(make: Callable[[int, int], Partition], w: int, n: int, queues: dict[s
         try:
             conn.send(getattr(part, method)(*args))
         except Exception as exc:  # report to the coordinator instead of leaving it waiting
+            exc.paxraft_fault = locate(exc)  # type: ignore[attr-defined]  # located here: tracebacks do not cross pipes
             conn.send(exc)
 
 
