@@ -13,6 +13,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("trace", help="an ITF trace (.itf.json) written by 'paxraft check --out' or by hand")
     parser.add_argument("--quiet", action="store_true", help="print only the verdict")
     parser.add_argument(
+        "--spec",
+        metavar="FILE.py:Class",
+        help="the spec of a trace made from a user's file or module (the trace names it; replay runs no code a "
+        "trace names by itself)",
+    )
+    parser.add_argument(
         "--bounds",
         default="",
         metavar="K=V,...",
@@ -23,7 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """0 when every state follows from the one before by its recorded action, 1 otherwise."""
-    spec, trace = read_itf(args.trace, given=parse_bounds(args.bounds, strings=True))
+    spec, trace = read_itf(args.trace, given=parse_bounds(args.bounds, strings=True), spec_ref=args.spec)
     print(f"Replaying {args.trace}: {spec.describe()}, {len(trace.steps)} states")
     ok = True
     for v in replay_steps(spec, trace.steps):

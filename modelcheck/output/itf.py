@@ -19,8 +19,8 @@ from typing import Any
 
 from modelcheck.engine.result import Step
 from spec.core import Label, Spec, SpecError, State, order_key
-from spec.registry import build, class_from_ref, class_ref, entries, entry, entry_for_class
-from spec.userfiles import load_json, quote, read_text
+from spec.registry import build, class_ref, entries, entry, entry_for_class, is_user_ref, load_user_spec
+from spec.userfiles import clip, load_json, quote, read_text
 
 FORMAT = "ITF"
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
@@ -158,10 +158,13 @@ class ItfTrace:
     steps: list[Step]
 
 
-def spec_from_meta(meta: dict[str, Any], path: str, given: dict[str, Any] | None = None) -> Spec:
-    """Build the spec a trace names, with the recorded bounds (those ``given`` overriding them): the class
-    in the user's file or module the trace records, else a registered spec/variant by name. A bound naming
-    a file is taken only from ``given``: replaying a trace never opens a path written inside its bounds."""
+def spec_from_meta(
+    meta: dict[str, Any], path: str, given: dict[str, Any] | None = None, spec_ref: str | None = None
+) -> Spec:
+    """Build the spec a trace names, with the recorded bounds (those ``given`` overriding them): a registered
+    spec/variant by name, or the class of a user's file or module, which is loaded only from ``spec_ref``,
+    the user's own ``--spec FILE.py:Class``. Replaying a trace never opens a path or runs code written inside
+    it: a trace that names a file says which ``--spec`` to pass, and a bound naming a file comes from ``given``."""
     name = meta.get("spec")
     if not isinstance(name, str):
         raise ItfError(f"{path}: #meta.spec is missing: which spec does this trace belong to?")
@@ -170,7 +173,7 @@ def spec_from_meta(meta: dict[str, Any], path: str, given: dict[str, Any] | None
         raise ItfError(f"{path}: #meta.variant must be a variant name, got {type(variant).__name__}")
     given = given or {}
     bounds = {**_object(meta.get("bounds"), f"{path}: #meta.bounds"), **given}
-    cls = class_from_ref(meta) if name not in entries() else None
+    cls = _user_class(meta, path, spec_ref) if name not in entries() else None
     e = entry_for_class(cls) if cls is not None else entry(name)
     known = {o.dest for o in e.all_options}
     unknown = sorted(set(bounds) - known)
@@ -185,14 +188,32 @@ def spec_from_meta(meta: dict[str, Any], path: str, given: dict[str, Any] | None
     return cls(**bounds) if cls is not None else build(name, variant, **bounds)
 
 
-def read_itf(path: str | Path, spec: Spec | None = None, given: dict[str, Any] | None = None) -> tuple[Spec, ItfTrace]:
-    """Read an ITF trace; build its spec from ``#meta`` (with the bounds ``given`` overriding) unless one is given."""
+def _user_class(meta: dict[str, Any], path: str, spec_ref: str | None) -> type[Spec]:
+    """The user's class for a trace of a spec defined outside paxraft: from ``spec_ref`` only."""
+    if spec_ref is not None:
+        return load_user_spec(spec_ref)
+    qual = str(meta.get("class", "")).rpartition(":")[2] or "Class"
+    named = f"{meta['file']}:{qual}" if isinstance(meta.get("file"), str) else meta.get("class")
+    if not isinstance(named, str) or not is_user_ref(named):
+        raise ItfError(f"{path}: #meta.spec {quote(str(meta.get('spec')))} is no known spec; pass --spec FILE.py:Class")
+    shown = clip(named, 300)  # a path is long; a trace may still hold anything
+    raise ItfError(
+        f"{path}: the trace was made from {shown}; replay runs no code a trace names: "
+        f"pass --spec {shown} (or your own copy of that spec)"
+    )
+
+
+def read_itf(
+    path: str | Path, spec: Spec | None = None, given: dict[str, Any] | None = None, spec_ref: str | None = None
+) -> tuple[Spec, ItfTrace]:
+    """Read an ITF trace; build its spec from ``#meta`` (with the bounds ``given`` overriding, and a user's class
+    from ``spec_ref``) unless one is given."""
     p = Path(path)
     obj = load_json(read_text(p, error=ItfError), str(p), ItfError)
     if not isinstance(obj, dict) or not isinstance(obj.get("states"), list) or not obj["states"]:
         raise ItfError(f"{p}: not an ITF trace (needs a non-empty 'states' list)")
     meta = _object(obj.get("#meta"), f"{p}: #meta")
-    spec = spec or spec_from_meta(meta, str(p), given)
+    spec = spec or spec_from_meta(meta, str(p), given, spec_ref)
     try:
         return spec, ItfTrace(meta, _steps(spec, obj, p))
     except RecursionError:
@@ -290,12 +311,13 @@ def _first_difference(expected: State, recorded: State) -> str:
     return ""
 
 
-def assert_replays(path: str | Path) -> None:
+def assert_replays(path: str | Path, spec_ref: str | None = None) -> None:
     """Regression check for a saved trace: every step follows, and a recorded violation still happens.
 
-    One line in a pytest file: ``assert_replays("tests/traces/x.itf.json")``.
+    One line in a pytest file: ``assert_replays("tests/traces/x.itf.json")`` (a trace of a spec in a user's
+    file also names that file: ``spec_ref="my_spec.py:MySpec"``).
     """
-    spec, trace = read_itf(path)
+    spec, trace = read_itf(path, spec_ref=spec_ref)
     for v in replay_steps(spec, trace.steps):
         assert v.ok, f"{path}: state {v.index} ({v.label}): {v.reason}"
     violated = trace.meta.get("violated")
