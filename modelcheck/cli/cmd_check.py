@@ -71,6 +71,17 @@ def resolve(args: argparse.Namespace) -> tuple[SpecEntry, type[Spec]]:
     return e, spec_class(args.spec, args.variant)
 
 
+def build_model(args: argparse.Namespace) -> Spec:
+    """The model the arguments name: spec or variant, bounds, --without and --restrict."""
+    e, cls = resolve(args)
+    spec = cls(**bounds_from_args(e, args))
+    if args.without:
+        spec.without(args.without.split(","))
+    if args.restrict:
+        spec.restrict(args.restrict.split(","))
+    return spec
+
+
 def bounds_from_args(e: SpecEntry, args: argparse.Namespace) -> dict[str, Any]:
     """The bounds given for this spec; a bound of another spec is an error naming it."""
     own = {o.dest for o in e.options + e.flags}
@@ -95,12 +106,7 @@ def run(args: argparse.Namespace) -> int:
         if args.variant:
             raise SpecError("--variant needs a spec name")
         return run_suite(args)
-    e, cls = resolve(args)
-    spec = cls(**bounds_from_args(e, args))
-    if args.without:
-        spec.without(args.without.split(","))
-    if args.restrict:
-        spec.restrict(args.restrict.split(","))
+    spec = build_model(args)
     if check_reading.wants(args):
         return check_reading.run(args, spec)
     if check_modes.wants(args):

@@ -12,7 +12,7 @@ import sys
 import threading
 from urllib.parse import quote
 
-from modelcheck.cli.cmd_check import add_bound_options, bounds_from_args, resolve
+from modelcheck.cli.cmd_check import add_bound_options, build_model
 from modelcheck.output.explore.server import ExplorerServer
 from modelcheck.output.explore.session import PathError, Session
 from spec.core import Spec, SpecError
@@ -39,13 +39,7 @@ def build_spec(args: argparse.Namespace) -> Spec:
         from modelcheck.output.itf import read_itf
 
         return read_itf(args.trace)[0]
-    e, cls = resolve(args)
-    spec = cls(**bounds_from_args(e, args))
-    if args.without:
-        spec.without(args.without.split(","))
-    if args.restrict:
-        spec.restrict(args.restrict.split(","))
-    return spec
+    return build_model(args)
 
 
 def run(args: argparse.Namespace) -> int:
