@@ -13,7 +13,7 @@ meets ``impl``: it sits above both, so neither imports the other (tests/test_arc
   simulated time units. A write never answered (its node crashed) or answered "retry" has an
   unknown outcome; a request a node refused at once (not the leader) never took effect and is
   not recorded. Reads go to the leader (ReadIndex), or to any node when ``reads_anywhere``
-  (which only a store with ``Mutations.stale_reads`` serves).
+  (which only a store with the planted bug ``stale-reads`` of ``impl.raft.rules`` serves).
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ returned) or ``unknown`` (Z3 gave up; its reason is kept), never a silent timeou
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import z3
 
@@ -37,6 +38,45 @@ class Obligation:
     goals: dict[str, z3.BoolRef]
     #: What the counterexample's model is read back as (used by the CTI printer).
     context: dict = field(default_factory=dict)
+
+
+def inductive_obligations(
+    enc: Any,
+    drop: tuple[str, ...],
+    sorts: Sequence[z3.SortRef],
+    safety: Callable[[Any], dict[str, z3.BoolRef]],
+    lemmas: Callable[[Any, Any, list, dict], list[Obligation]] | None = None,
+    step_action: Callable[[Any, Any, Any], Any] | None = None,
+) -> list[Obligation]:
+    """The obligations of an inductive-invariant proof, in the order the tables print them.
+
+    ``Init => Inv``; then the encoding's ``lemmas(pre, post, axioms, context)``; ``Inv /\\ A => Inv'``
+    for each action (``step_action(pre, post, action)`` may replace the action's formula for this
+    step); and ``Inv => P`` for each safety property of ``safety(pre)``. ``enc`` has ``state``,
+    ``invariant``, ``init``, ``actions``, ``real_state`` and ``voc.axioms()``; the conjuncts named
+    in ``drop`` are left out of the invariant (an unknown name is a ValueError naming them all).
+    """
+    pre, post = enc.state(""), enc.state("'")
+    names = list(enc.invariant(pre))
+    bad = sorted(set(drop) - set(names))
+    if bad:
+        raise ValueError(f"no invariant conjunct named {', '.join(bad)}; conjuncts: {', '.join(names)}")
+    axioms = enc.voc.axioms()
+    inv = {k: f for k, f in enc.invariant(pre).items() if k not in drop}
+    inv_post = {k: f for k, f in enc.invariant(post).items() if k not in drop}
+    hyps = axioms + [(f"Inv.{k}", f) for k, f in inv.items()]
+    ctx = {"encoding": enc, "pre": pre, "post": None, "prefer": enc.real_state(pre), "sorts": sorts}
+    obs = [Obligation("Init => Inv", axioms + [("Init", enc.init(pre))], inv, ctx)]
+    if lemmas is not None:
+        obs += lemmas(pre, post, axioms, ctx)
+    for act in enc.actions(pre, post):
+        if step_action is not None:
+            act = step_action(pre, post, act)
+        step_ctx = {**ctx, "post": post, "action": act}
+        obs.append(Obligation(f"Inv /\\ {act.name} => Inv'", hyps + [(act.name, act.formula)], inv_post, step_ctx))
+    for name, goal in safety(pre).items():
+        obs.append(Obligation(f"Inv => {name}", hyps, {name: goal}, ctx))
+    return obs
 
 
 @dataclass

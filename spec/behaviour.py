@@ -7,9 +7,10 @@ re-runs them against the spec (does each state follow from the previous one by i
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from spec.core import Label, Spec, State
+from spec.core import Label, Params, Spec, State
 
 
 @dataclass
@@ -51,3 +52,55 @@ def validate_trace(spec: Spec, trace: list[Step]) -> None:
             raise ReplayError(i + 1, f"{spec.show_label(step.label)} is not enabled in the previous state")
         if nxt != step.state:
             raise ReplayError(i + 1, f"{spec.show_label(step.label)} leads to a different state than the one recorded")
+
+
+# -- the rules every search follows --------------------------------------------------------
+
+
+def _no_invariants(state: State) -> None:
+    return None
+
+
+def state_constraint(spec: Spec) -> Callable[[State], bool] | None:
+    """The spec's state constraint (TLC ``CONSTRAINT``), or ``None`` when it declares none.
+
+    The one rule for it, in every search (the checker's loops and the proofs' conformance
+    checks): a state outside the constraint is reached, counted and checked against the
+    invariants, but neither stored nor expanded. ``None`` lets a hot loop skip the call.
+    """
+    return None if type(spec).constraint is Spec.constraint else spec.constraint
+
+
+def invariant_check(spec: Spec, check_invariants: bool = True) -> Callable[[State], str | None]:
+    """The name of the first invariant a state violates, or ``None``: the spec's own check (its
+    fast path included), or nothing at all when invariants are not checked."""
+    return spec.violated if check_invariants else _no_invariants
+
+
+def reachable(spec: Spec) -> Iterator[tuple[State, bool, list[tuple[int, Params, State]]]]:
+    """Every reachable state, breadth first, whether it is within the constraint, and (if it is)
+    its successors ``(action index, params, state)``.
+
+    Full states are kept, so this is for the small instances the proofs' conformance checks
+    walk; the checker's own loops store fingerprints instead.
+    """
+    within = state_constraint(spec)
+    frontier: list[State] = []
+    seen: set[State] = set()
+    for s in spec.init_states():
+        if s not in seen:
+            seen.add(s)
+            frontier.append(s)
+    while frontier:
+        nxt: list[State] = []
+        for s in frontier:
+            if within is not None and not within(s):
+                yield s, False, []
+                continue
+            succ = list(spec.successors(s))
+            yield s, True, succ
+            for _, _, t in succ:
+                if t not in seen:
+                    seen.add(t)
+                    nxt.append(t)
+        frontier = nxt

@@ -9,21 +9,30 @@ this file:
 * every variant class registered with :func:`spec.registry.variant`, from its catalog
   fields (``rule``, ``breaks``, ``failing_bounds``, ``trace_length``, ``source``, and,
   for a variant not broken at any bound tried, an optional ``bounds_tried``);
-* every :class:`Entry` in the ``CATALOG_CASES`` tuple of a module in
-  ``spec.registry.SPEC_MODULES`` (e.g. Paxos's quorum-system cases: one variant
-  at several bounds).
+* the :class:`Entry` rows a registry entry names as its ``cases`` (e.g. Paxos's
+  quorum-system cases: one variant at several bounds).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from spec import registry
 from spec.core import Spec, SpecError
-from spec.registry import entries, spec_class
+from spec.model import Model
+from spec.registry import (
+    SpecEntry,
+    entries,
+    entry,
+    entry_for_class,
+    is_user_ref,
+    lazy,
+    load_user_module,
+    load_user_spec,
+    spec_class,
+    user_classes,
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,7 @@ class Entry:
     symmetry: bool = False  # check with symmetry reduction (same verdict and length, fewer states)
     recorded: bool = True  # False: a variant said to break a property, with no failing bounds recorded yet
     shown_bounds: str = ""  # how to print the bounds, when their values do not print well
+    cls: type[Spec] | None = field(default=None, compare=False)  # the class to build (None: by name)
 
     @property
     def expected(self) -> str:
@@ -49,7 +59,7 @@ class Entry:
 
     def build(self) -> Spec:
         """The spec instance this entry checks."""
-        return model(spec_class(self.spec, self.variant), self.bounds)
+        return model(self.cls or spec_class(self.spec, self.variant), self.bounds)
 
     def show_bounds(self) -> str:
         """``acceptors=3 values=2 max_ballot=1``, as given."""
@@ -58,20 +68,15 @@ class Entry:
         return " ".join(f"{k}={_show(v)}" for k, v in self.bounds.items() if k != "symmetry") or "(defaults)"
 
 
-MODEL_OPTIONS = ("symmetry", "without", "restrict")  # recorded beside the bounds; not constructor arguments
-
-
 def constructor_bounds(bounds: Mapping[str, Any]) -> dict[str, Any]:
     """The recorded bounds a spec's constructor takes (the model options dropped): the full spec."""
-    return {k: v for k, v in bounds.items() if k not in MODEL_OPTIONS}
+    return dict(Model.recorded(Spec, bounds).bounds)
 
 
 def model(cls: type[Spec], bounds: Mapping[str, Any]) -> Spec:
-    """``cls`` at recorded ``bounds``: its constructor's bounds, then the actions left out of Next
-    (``without``) and the model restrictions (``restrict``) recorded with them; ``symmetry`` is the
-    checker's to apply."""
-    spec = cls(**constructor_bounds(bounds))
-    return spec.without(bounds.get("without", ())).restrict(bounds.get("restrict", ()))
+    """``cls`` at recorded ``bounds`` (with the model options ``without``/``restrict`` inside them;
+    ``symmetry`` is the checker's to apply): :meth:`spec.model.Model.recorded`, built."""
+    return Model.recorded(cls, bounds).build()
 
 
 def _show(value: Any) -> str:
@@ -100,22 +105,28 @@ def entry_for_variant(spec_name: str, cls: type[Spec]) -> Entry:
         source=cls.source,
         symmetry=bool(bounds.get("symmetry", False)),
         recorded=bool(bounds) or cls.breaks is None,
+        cls=cls,
     )
 
 
 def catalog(spec_name: str | None = None) -> list[Entry]:
     """Every catalog entry (of one spec, if named): spec by spec, its variants and then its cases."""
-    known = entries()
-    if spec_name is not None and spec_name not in known:
-        raise SpecError(f"unknown spec {spec_name!r}; known specs: {', '.join(known)}")
-    modules = [importlib.import_module(m) for m in registry.SPEC_MODULES]
-    cases = [case for mod in modules for case in getattr(mod, "CATALOG_CASES", ())]
     out = []
-    for e in known.values():
-        if spec_name in (None, e.name):
-            out += [entry_for_variant(e.name, cls) for cls in e.variants.values()]
-            out += [case for case in cases if case.spec == e.name]
+    for e in _entries(spec_name):
+        out += [entry_for_variant(e.name, cls) for cls in e.variants.values()]
+        out += list(lazy(e.cases)) if e.cases else []
     return out
+
+
+def _entries(spec_name: str | None) -> list[SpecEntry]:
+    """The registry entries a ``--spec`` names: all, one by name, a user's class or a user's file."""
+    if spec_name is None:
+        return list(entries().values())
+    if is_user_ref(spec_name):
+        return [entry_for_class(load_user_spec(spec_name))]
+    if spec_name.endswith(".py"):
+        return [entry_for_class(c) for c in user_classes(load_user_module(spec_name)) if not c.variant]
+    return [entry(spec_name)]
 
 
 def select(names: list[str], spec_name: str | None = None) -> list[Entry]:

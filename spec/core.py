@@ -16,8 +16,11 @@ fingerprints, symmetry representatives and counterexamples.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import itertools
+import math
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -31,6 +34,21 @@ ParamEnumerator = Callable[[Any, State], Iterable[Params]]
 
 class SpecError(ValueError):
     """A spec was given bounds or options that do not make a valid model."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """A bound the command line sets: ``--flag`` fills keyword ``dest`` of the spec's constructor.
+
+    A spec declares its own table as ``bound_options``; without one, paxraft reads the options
+    from the constructor's signature (see :func:`spec.registry.options_of`).
+    """
+
+    flag: str
+    dest: str
+    type: Callable[[str], Any]
+    default: Any
+    help: str
 
 
 @dataclass(frozen=True)
@@ -72,11 +90,62 @@ def _never_step(state: State, *params: Any) -> None:
     return None
 
 
-def action(params: ParamEnumerator | None = None) -> Callable[[Callable], Callable]:
-    """Mark a spec method as an action; ``params(self, state)`` enumerates its parameters."""
+def order_key(x: Any) -> Any:
+    """A total order on state values: ints, strings, tuples (records too) and frozensets compare by
+    value (a frozenset by its sorted elements), different kinds by kind name."""
+    if isinstance(x, tuple):
+        return ("tuple", tuple(order_key(y) for y in x))
+    if isinstance(x, frozenset):
+        return ("frozenset", tuple(sorted(order_key(y) for y in x)))
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return (type(x).__name__, x)
+    return (type(x).__name__, repr(x))
+
+
+def _in_canonical_order(enum: Callable[[State], Iterable[Params]]) -> Callable[[State], list[Params]]:
+    """``enum`` with its parameter tuples sorted by value (see :attr:`Spec.canonical_order`)."""
+
+    def ordered(state: State) -> list[Params]:
+        try:
+            ps = sorted(enum(state))
+        except TypeError:  # values of different kinds
+            return sorted(enum(state), key=order_key)
+        if len(ps) > 1 and not all(map(operator.le, ps, itertools.islice(ps, 1, None))):
+            ps.sort(key=order_key)  # not a chain (sets compare by inclusion): sort by value
+        return ps
+
+    return ordered
+
+
+def action(
+    params: ParamEnumerator | None = None, *, present: Callable[[Any], bool] | None = None
+) -> Callable[[Callable], Callable]:
+    """Mark a spec method as an action; ``params(self, state)`` enumerates its parameters.
+
+    ``present(self)``, when given, says whether the action is part of Next for the constants the
+    spec was constructed with (Paxos's ``Restart`` only when ``max_restarts > 0``): an absent action
+    is not in the action list at all, as a disjunct a TLC model never wrote.
+    """
 
     def mark(fn: Callable) -> Callable:
         fn.__paxraft_action__ = params or (lambda self, s: ((),))  # type: ignore[attr-defined]
+        if present is not None:
+            fn.__paxraft_present__ = present  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def refines(abstract: type[Spec] | str) -> Callable[[Callable], Callable]:
+    """Mark ``method(self) -> (abstract spec, mapping)`` as a refinement mapping of this spec onto
+    ``abstract`` (a spec class, or its name): ``paxraft refine FILE.py:Class NAME`` finds it.
+
+    The method builds the abstract spec with constants matching this one's and returns it with
+    the function from this spec's states to the abstract spec's, as TLA+'s ``INSTANCE ... WITH``.
+    """
+
+    def mark(fn: Callable) -> Callable:
+        fn.__paxraft_refines__ = abstract  # type: ignore[attr-defined]
         return fn
 
     return mark
@@ -170,15 +239,59 @@ class Spec:
     trace_length: ClassVar[int | None] = None  # shortest counterexample there (transitions)
     source: ClassVar[str] = ""  # paper section or public report
 
+    #: The bounds the command line sets, when the constructor's signature does not say enough
+    #: (help texts, a flag spelt differently); empty: read from the signature.
+    bound_options: ClassVar[tuple[Option, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A spec class that sets no ``name`` is called by its class name (``TCommit``)."""
+        super().__init_subclass__(**kwargs)
+        if cls.name == Spec.name:
+            cls.name = cls.__name__
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Spec:
+        """Record the constructor's arguments (defaults applied): a spec that does not define
+        :meth:`bounds` reports them, so its traces name the model they came from."""
+        self = super().__new__(cls)
+        try:
+            bound = inspect.signature(cls.__init__).bind(self, *args, **kwargs)
+        except TypeError:  # copy/pickle call __new__ without the arguments; __init__ will complain
+            return self
+        bound.apply_defaults()
+        params = list(bound.signature.parameters.values())[1:]
+        plain = {p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+        self._init_args = {k: v for k, v in bound.arguments.items() if k in plain}
+        return self
+
+    _init_args: dict[str, Any] = {}
+
     def __init__(self) -> None:
-        self._actions = [self._bind_action(n) for n in _marked(type(self), "__paxraft_action__")]
+        marked = _marked(type(self), "__paxraft_action__")
+        self._actions = [self._bind_action(n) for n in marked if self._present(n)]
         self._invariants = {n: getattr(self, n) for n in _marked(type(self), "__paxraft_invariant__")}
+
+    def _present(self, name: str) -> bool:
+        """Whether action ``name`` is part of Next for this spec's constants (see :func:`action`)."""
+        for klass in type(self).__mro__:
+            value = vars(klass).get(name)
+            present = getattr(value, "__paxraft_present__", None)
+            if present is not None:
+                return bool(present(self))
+        return True
+
+    #: Determinism by construction: the checker takes each action's parameters in a canonical order
+    #: (sorted by value) whatever order the enumerator yields them in, so a search gives the same
+    #: coverage and the same counterexample in every run and with any number of worker processes,
+    #: even when an enumerator iterates a set (whose order is not a function of its value).
+    #: A spec whose enumerators already yield in an order fixed by the state's value may set this
+    #: False to skip the sort (the shipped specs do, which keeps their published figures).
+    canonical_order: ClassVar[bool] = True
 
     def _bind_action(self, name: str) -> Action:
         method = getattr(self, name)
-        enum = _inherited_marker(type(self), name, "__paxraft_action__")
+        enum = _inherited_marker(type(self), name, "__paxraft_action__").__get__(self)
         names = tuple(inspect.signature(method).parameters)[1:]
-        return Action(name, names, enum.__get__(self), method)
+        return Action(name, names, _in_canonical_order(enum) if self.canonical_order else enum, method)
 
     # -- the model ---------------------------------------------------------
     def init_states(self) -> Iterable[State]:
@@ -200,7 +313,8 @@ class Spec:
     def without(self, names: Iterable[str]) -> Spec:
         """Leave the named actions out of Next (a model option, like dropping disjuncts from a TLC
         model's Next): they stay in the action list, so coverage shows them at 0 and traces keep
-        their numbering, but they are never enabled.  Returns ``self``; an unknown name is a SpecError.
+        their numbering, but they are never enabled.  Returns a new spec (this one is unchanged);
+        an unknown name is a SpecError.
         """
         names = tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
         known = [a.name for a in self._actions]
@@ -209,11 +323,12 @@ class Spec:
             raise SpecError(
                 f"{self.name}: --without names no action {', '.join(map(repr, unknown))} (actions: {', '.join(known)})"
             )
-        self._actions = [
+        out = copy.copy(self)
+        out._actions = [
             Action(a.name, a.param_names, _never_enabled, _never_step) if a.name in names else a for a in self._actions
         ]
-        self.excluded = tuple(n for n in known if n in names or n in self.excluded)
-        return self
+        out.excluded = tuple(n for n in known if n in names or n in self.excluded)
+        return out
 
     excluded: tuple[str, ...] = ()  # actions left out of Next by `without`
     restricted: tuple[str, ...] = ()  # model restrictions applied by `restrict`
@@ -244,8 +359,8 @@ class Spec:
 
     def restrict(self, names: Iterable[str]) -> Spec:
         """Apply the named model restrictions: each strengthens one action's enabling condition, so
-        every consumer (search modes, replay, refinement) sees the restricted Next. Returns ``self``;
-        an unknown name is a SpecError listing what the spec offers."""
+        every consumer (search modes, replay, refinement) sees the restricted Next. Returns a new spec
+        (this one is unchanged); an unknown name is a SpecError listing what the spec offers."""
         names = tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
         methods = self._restriction_methods()
         unknown = [n for n in names if n not in methods]
@@ -253,18 +368,19 @@ class Spec:
             have = "; ".join(f"{n}: {doc}" for n, (_, _, doc) in self.restrictions().items()) or "none"
             raise SpecError(f"{self.name}: --restrict names no restriction {', '.join(map(repr, unknown))} "
                             f"(this spec offers: {have})")
+        out = copy.copy(self)
         for n in names:
-            if n in self.restricted:
+            if n in out.restricted:
                 continue
             method, act_name, _ = methods[n]
-            act, guard = self.action(act_name), getattr(self, method)
+            act, guard = out.action(act_name), getattr(self, method)
 
             def step(s: State, *params: Any, _step: Callable = act.step, _guard: Callable = guard) -> State | None:
                 return _step(s, *params) if _guard(s, *params) else None
 
-            self._actions = [Action(a.name, a.param_names, a.enumerate, step) if a is act else a for a in self._actions]
-            self.restricted += (n,)
-        return self
+            out._actions = [Action(a.name, a.param_names, a.enumerate, step) if a is act else a for a in out._actions]
+            out.restricted += (n,)
+        return out
 
     @property
     def invariants(self) -> Mapping[str, Callable[[State], bool]]:
@@ -352,13 +468,18 @@ class Spec:
         """Every permutation of the product of the symmetric sets, identity first."""
         sets = self.symmetric_sets()
         names = list(sets)
+        from spec.limits import enumerable  # spec.limits builds on this module
+
+        size = math.prod(math.factorial(n) for n in sets.values())
+        enumerable(self.name, "renamings", size, f"--symmetry over {', '.join(f'{n}={k}' for n, k in sets.items())}")
         per_set = [list(itertools.permutations(range(sets[n]))) for n in names]
         return [dict(zip(names, combo)) for combo in itertools.product(*per_set)]
 
     # -- presentation ------------------------------------------------------
     def bounds(self) -> dict[str, Any]:
-        """The model's constants, as shown in reports and JSON."""
-        return {}
+        """The model's constants, as shown in reports and JSON: by default the constructor's
+        arguments that are plain values (what a command line or a trace's metadata can give back)."""
+        return {k: v for k, v in self._init_args.items() if isinstance(v, (bool, int, float, str))}
 
     def show_state(self, state: State) -> dict[str, Any]:
         """The state as a JSON-ready mapping variable -> readable value."""
@@ -417,9 +538,10 @@ class Spec:
         hook = _declared(type(self), "msc_event")
         if hook:
             return hook(self, prev, label, nxt)
-        act = self.action(label.name)
-        node = f"{act.param_names[0]}={self.show_param(label.name, act.param_names[0], label.params[0])}"
-        return MscEvent(node if label.params else "system")
+        if not label.params:
+            return MscEvent("system")
+        first = self.action(label.name).param_names[0]
+        return MscEvent(f"{first}={self.show_param(label.name, first, label.params[0])}")
 
 
 # -- declarations: fairness, temporal properties, message-sequence charts ---------------------------
@@ -509,9 +631,6 @@ class MscEvent:
     sent: tuple[str, ...] = ()
 
 
-_DECLARATIONS: dict[type, dict[str, Callable]] = {}
-
-
 def declare(
     cls: type[Spec],
     *,
@@ -527,12 +646,14 @@ def declare(
     as MCPaxos.tla is apart from Paxos.tla.
     """
     given = {"fairness": fairness, "properties": properties, "msc_event": msc_event, "msc_nodes": msc_nodes}
-    _DECLARATIONS.setdefault(cls, {}).update({k: v for k, v in given.items() if v is not None})
+    own = dict(vars(cls).get("__paxraft_declared__", {}))  # this class's own, not a base class's
+    own.update({k: v for k, v in given.items() if v is not None})
+    cls.__paxraft_declared__ = own  # type: ignore[attr-defined]
 
 
 def _declared(cls: type, what: str) -> Callable | None:
     for klass in cls.__mro__:
-        hook = _DECLARATIONS.get(klass, {}).get(what)
+        hook = vars(klass).get("__paxraft_declared__", {}).get(what)
         if hook is not None:
             return hook
     return None

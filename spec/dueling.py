@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from spec.core import WF, Eventually, Fair, Label, MscEvent, Spec, SpecError, Temporal, action, declare, invariant
+from spec.core import WF, Eventually, Fair, Label, MscEvent, Spec, Temporal, action, declare, invariant
+from spec.limits import bounded
 from spec.registry import Option, SpecEntry, register, variant
 
 IDLE, PREPARE, ACCEPT = 0, 1, 2
@@ -46,14 +47,15 @@ def _normalize(ballot: tuple[int, ...], promised: tuple[int, ...]) -> tuple[tupl
 class Dueling(Spec):
     """Two proposers, ``acceptors`` acceptors with majority quorums, one value."""
 
+    canonical_order = False  # enumerators iterate tuples and ranges, or sets of small-int tuples built alike
+
     name = "dueling"
     variables = ("ballot", "phase", "promised", "acks", "decided")
     #: proposers allowed to start ballots (``None``: all of them)
     leaders: tuple[int, ...] | None = None
 
     def __init__(self, acceptors: int = 3) -> None:
-        if not isinstance(acceptors, int) or acceptors < 1:
-            raise SpecError(f"dueling: --acceptors must be an integer >= 1, got {acceptors!r}")
+        bounded("dueling", "--acceptors", acceptors, 1)
         self.Acceptor = tuple(range(acceptors))
         self.Proposer = (0, 1)
         self.majority = acceptors // 2 + 1

@@ -72,6 +72,8 @@ def _set(t: tuple, i: int, x: Any) -> tuple:
 class MultiPaxos(Spec):
     """MultiPaxos.tla: a practical SMR-style Multi-Paxos with client write and read commands on one key."""
 
+    canonical_order = False  # enumerators iterate tuples and ranges, or sets of small-int tuples built alike
+
     name = "multipaxos"
     variables = ("msgs", "node", "pending", "observed", "pc")
 

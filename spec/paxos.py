@@ -20,10 +20,13 @@ Messages are tuples whose first field is the type:
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from spec.core import Spec, SpecError, action, explains, invariant, witness
+from spec.limits import bounded, enumerable, subsets
+from spec.userfiles import MAX_SMALL_FILE_BYTES, clip, quote, read_text
 
 NONE = -1
 M1A, M1B, M2A, M2B = 0, 1, 2, 3
@@ -60,6 +63,14 @@ def majorities(n: int) -> tuple[frozenset[int], ...]:
     return tuple(frozenset(q) for q in itertools.combinations(range(n), n // 2 + 1))
 
 
+def _all_subsets_of_size(system: Sequence[frozenset[int]], n: int) -> int:
+    """``k`` when ``system`` is every ``k``-subset of the ``n`` acceptors (majorities, ``--q1 k``), else 0."""
+    k = len(system[0]) if system else 0
+    if not k or any(len(q) != k for q in system) or len(set(system)) != math.comb(n, k):
+        return 0
+    return k
+
+
 def k_subsets(n: int, k: int) -> tuple[frozenset[int], ...]:
     """Every ``k``-subset of acceptors 0..n-1: a size-based quorum system."""
     return tuple(frozenset(q) for q in itertools.combinations(range(n), k))
@@ -67,6 +78,8 @@ def k_subsets(n: int, k: int) -> tuple[frozenset[int], ...]:
 
 class Paxos(Spec):
     """Lamport's single-decree Paxos without explicit leaders or learners."""
+
+    canonical_order = False  # enumerators iterate tuples and ranges, or sets of small-int tuples built alike
 
     name = "paxos"
     variables = ("maxBal", "maxVBal", "maxVal", "msgs")
@@ -96,8 +109,7 @@ class Paxos(Spec):
             ("max-ballot", max_ballot, 0),
             ("max-restarts", max_restarts, 0),
         ):
-            if not isinstance(val, int) or val < low:
-                raise SpecError(f"paxos: --{what} must be an integer >= {low}, got {val!r}")
+            bounded("paxos", f"--{what}", val, low)
         self.MaxRestarts = max_restarts
         self.quorum_sizes = (q1, q2)
         self.quorum_file = quorum_file
@@ -109,9 +121,13 @@ class Paxos(Spec):
             if k is not None and not (isinstance(k, int) and 1 <= k <= acceptors):
                 raise SpecError(f"paxos: {flag} must be a quorum size in 1..{acceptors} (the acceptors), got {k!r}")
         if q1 is not None:
+            subsets("paxos", acceptors, q1, f"--q1 {q1} with --acceptors {acceptors}")
             phase1_quorums = k_subsets(acceptors, q1)
         if q2 is not None:
+            subsets("paxos", acceptors, q2, f"--q2 {q2} with --acceptors {acceptors}")
             phase2_quorums = k_subsets(acceptors, q2)
+        if quorums is None and not (phase1_quorums and phase2_quorums):
+            subsets("paxos", acceptors, acceptors // 2 + 1, f"--acceptors {acceptors} (majorities)")
         self.Acceptor = tuple(range(acceptors))
         self.Value = tuple(range(values))
         self.Ballot = tuple(range(max_ballot + 1))
@@ -128,8 +144,6 @@ class Paxos(Spec):
         super().__init__()
         if max_restarts:
             self.variables = (*type(self).variables, "restarts")
-        else:  # no restarts: exactly Paxos.tla's next-state relation (and its coverage table)
-            self._actions = [a for a in self._actions if a.name != "Restart"]
 
     def _quorum_system(self, what: str, qs: Sequence[Iterable[int]]) -> tuple[frozenset[int], ...]:
         out = []
@@ -152,6 +166,19 @@ class Paxos(Spec):
         """Enforce the quorum assumption this spec relies on (QuorumAssumption of Paxos.tla)."""
         if not self.assume_intersection:
             return
+        n = len(self.Acceptor)
+        k1, k2 = _all_subsets_of_size(self.Quorum1, n), _all_subsets_of_size(self.Quorum2, n)
+        if k1 and k2:  # every k1-subset meets every k2-subset exactly when k1 + k2 > n: no pairs to try
+            if k1 + k2 > n:
+                return
+            q1, q2 = frozenset(range(k1)), frozenset(range(k1, k1 + k2))
+            raise SpecError(
+                f"paxos: quorums {self._show_set(q1)} and {self._show_set(q2)} do not intersect; "
+                "Paxos needs every phase-1 quorum to meet every phase-2 quorum "
+                "(use --variant flexible to study such systems)"
+            )
+        pairs_given = len(self.Quorum1) * len(self.Quorum2)
+        enumerable("paxos", "pairs of quorums to check for intersection", pairs_given, "the quorum systems given")
         pairs = self.Quorum1 == self.Quorum2 and itertools.combinations_with_replacement(self.Quorum1, 2)
         pairs = pairs or itertools.product(self.Quorum1, self.Quorum2)
         for q1, q2 in pairs:
@@ -249,7 +276,8 @@ class Paxos(Spec):
             *s[4:],
         )
 
-    @action(params=lambda self, s: ((a,) for a in self.Acceptor))
+    # present only with restarts: without them, exactly Paxos.tla's next-state relation (and coverage table)
+    @action(params=lambda self, s: ((a,) for a in self.Acceptor), present=lambda self: self.MaxRestarts > 0)
     def Restart(self, s: PaxosRestartState, a: int) -> PaxosRestartState | None:
         """Acceptor a crashes and recovers: what it persists survives, the rest is back to its initial value.
 
@@ -449,13 +477,7 @@ def read_quorum_file(path: str, acceptors: int) -> tuple[list[frozenset[int]], l
     phases); acceptors are ``a1``..``aN`` or ``1``..``N``, separated by spaces or commas;
     ``#`` starts a comment.  Errors name the file and line.
     """
-    try:
-        with open(path, encoding="utf-8") as fh:
-            lines = fh.read().splitlines()
-    except OSError as exc:
-        raise SpecError(f"--quorums {path}: cannot read: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"--quorums {path}: not a UTF-8 text file") from exc
+    lines = read_text(path, "--quorums", MAX_SMALL_FILE_BYTES).splitlines()
     phase1: list[frozenset[int]] = []
     phase2: list[frozenset[int]] = []
     for lineno, raw in enumerate(lines, 1):
@@ -466,14 +488,14 @@ def read_quorum_file(path: str, acceptors: int) -> tuple[list[frozenset[int]], l
         head, sep, rest = text.partition(":")
         phases = {"phase1": (phase1,), "phase2": (phase2,)}.get(head.strip().lower()) if sep else (phase1, phase2)
         if phases is None:
-            raise SpecError(f"{where}: unknown prefix {head.strip()!r} (expected 'phase1:' or 'phase2:')")
+            raise SpecError(f"{where}: unknown prefix {quote(head.strip())} (expected 'phase1:' or 'phase2:')")
         members = []
         for tok in (rest if sep else text).replace(",", " ").split():
             digits = tok[1:] if tok[:1] in ("a", "A") else tok
-            if not digits.isdigit():
-                raise SpecError(f"{where}: {tok!r} is not an acceptor (write a1..a{acceptors} or 1..{acceptors})")
-            if not 1 <= int(digits) <= acceptors:
-                raise SpecError(f"{where}: acceptor {tok} is outside a1..a{acceptors} (--acceptors {acceptors})")
+            if not (digits.isascii() and digits.isdigit()):  # '١' and '²' are digits to str.isdigit
+                raise SpecError(f"{where}: {quote(tok)} is not an acceptor (write a1..a{acceptors} or 1..{acceptors})")
+            if len(digits) > 6 or not 1 <= int(digits) <= acceptors:
+                raise SpecError(f"{where}: acceptor {clip(tok)} is outside a1..a{acceptors} (--acceptors {acceptors})")
             members.append(int(digits) - 1)
         if not members:
             raise SpecError(f"{where}: empty quorum")

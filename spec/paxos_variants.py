@@ -28,6 +28,11 @@ register(
             Option("--q2", "q2", int, "majorities", "phase-2 quorums: every K-subset of the acceptors"),
             Option("--quorums", "quorum_file", str, "none", "file of quorums, one a line ('phase1: a1 a2')"),
         ),
+        cases="spec.paxos_variants:QUORUM_CASES",
+        audit="modelcheck.audit.paxos_map:PaxosMapping.from_events",
+        bmc="proofs.paxos.cmd_bmc:run",
+        proof="proofs.paxos.cmd_prove:run",
+        refinements={"voting": "spec.voting:from_paxos", "consensus": "spec.refinements:paxos_to_consensus"},
         suite=(
             {"acceptors": 1, "values": 1, "max_ballot": 1},
             {"acceptors": 3, "values": 2, "max_ballot": 1},
@@ -224,7 +229,7 @@ ROWS, COLUMNS = ([0, 1], [2, 3]), ([0, 2], [1, 3])  # four acceptors as a 2x2 gr
 
 #: Quorum systems, as catalog rows: the Flexible Paxos rule on small models (tests/test_quorums.py
 #: checks every K1, K2 for three and four acceptors), and a grid where the size rule does not apply.
-CATALOG_CASES: tuple[Entry, ...] = (
+QUORUM_CASES: tuple[Entry, ...] = (
     _quorum_case(3, 1, 2, 10),
     _quorum_case(3, 2, 1, 10),
     _quorum_case(3, 3, 1, None),

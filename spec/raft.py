@@ -32,7 +32,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from spec.core import Spec, SpecError, action, explains, invariant, restriction, witness
+from spec.core import Spec, action, explains, invariant, restriction, witness
+from spec.limits import bounded
 from spec.values import EXCEPT
 
 FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
@@ -293,8 +294,24 @@ class _Renaming:
     _matchIndex = _nextIndex
 
 
+def logs_match(xlogs: Sequence[Log]) -> bool:
+    """raft.tla's LogMatching over these logs: two with an entry of the same index and term agree up to it."""
+    logs = [lg for lg in xlogs if lg]
+    for a in range(len(logs)):
+        for b in range(a + 1, len(logs)):
+            x, y = logs[a], logs[b]
+            for k in range(min(len(x), len(y)), 0, -1):  # the highest shared index decides
+                if x[k - 1][0] == y[k - 1][0]:
+                    if x[:k] != y[:k]:
+                        return False
+                    break
+    return True
+
+
 class Raft(Spec):
     """Raft's consensus core (elections, log replication, commitment) as raft.tla specifies it."""
+
+    canonical_order = False  # enumerators iterate tuples and ranges, or sets of small-int tuples built alike
 
     name = "raft"
     variables = RaftState._fields
@@ -318,8 +335,7 @@ class Raft(Spec):
             ("max-copies", max_copies, 1),
             ("max-in-flight", max_in_flight, 0),
         ):
-            if not isinstance(val, int) or isinstance(val, bool) or val < low:
-                raise SpecError(f"raft: --{what} must be an integer >= {low}, got {val!r}")
+            bounded("raft", f"--{what}", val, low)
         self.Server = tuple(range(servers))
         self.Value = tuple(range(values))
         self.MaxTerm, self.MaxLogLen = max_term, max_log
@@ -608,21 +624,39 @@ class Raft(Spec):
         if st != FOLLOWER:  # a leader never receives a request of its own term
             return None
         index = mprevLogIndex + 1  # accept request
-        if not mentries or (len(lg) >= index and lg[index - 1][0] == mentries[0][0]):  # already done
+        if self.AlreadyDone(lg, index, mentries):  # already done with request
             # This can lower commitIndex (an old, duplicated request); raft.tla allows it.
-            response = (AppendEntriesResponse, i, j, term, 1, mprevLogIndex + len(mentries))
-            newLog = self.MatchedLog(lg, mprevLogIndex + len(mentries))
+            lastIndex = mprevLogIndex + len(mentries)
+            response = (AppendEntriesResponse, i, j, term, 1, lastIndex)
+            newLog = self.MatchedLog(lg, lastIndex)
+            commit = self.AcceptedCommitIndex(s.commitIndex[i], mcommitIndex, lastIndex)
             return s.but(
                 allLogs=self.NextAllLogs(s),
-                commitIndex=EXCEPT(s.commitIndex, i, mcommitIndex),
+                commitIndex=EXCEPT(s.commitIndex, i, commit),
                 log=s.log if newLog is lg else EXCEPT(s.log, i, newLog),
                 messages=Reply(response, m, s.messages),
             )
-        if len(lg) >= index:  # conflict: remove 1 entry (the last one)
+        if self.Conflicts(lg, index, mentries):  # conflict: remove 1 entry (the last one)
             return s.but(allLogs=self.NextAllLogs(s), log=EXCEPT(s.log, i, lg[:-1]))
-        if len(lg) == mprevLogIndex:  # no conflict: append entry
-            return s.but(allLogs=self.NextAllLogs(s), log=EXCEPT(s.log, i, lg + (mentries[0],)))
-        return None
+        newLog = self.AppendedLog(lg, index, mentries)  # no conflict: append entry
+        return None if newLog is None else s.but(allLogs=self.NextAllLogs(s), log=EXCEPT(s.log, i, newLog))
+
+    # The branches of raft.tla's AcceptAppendEntriesRequest, one predicate each (an extension overrides them)
+    def AlreadyDone(self, xlog: Log, index: int, entries: Log) -> bool:
+        r"""``\/ m.mentries = << >> \/ (Len(log[i]) >= index /\ log[i][index].term = m.mentries[1].term)``."""
+        return not entries or (len(xlog) >= index and xlog[index - 1][0] == entries[0][0])
+
+    def Conflicts(self, xlog: Log, index: int, entries: Log) -> bool:
+        """(not already done) ``Len(log[i]) >= index``: the entry at index has another term."""
+        return len(xlog) >= index
+
+    def AppendedLog(self, xlog: Log, index: int, entries: Log) -> Log | None:
+        """(no conflict) ``Len(log[i]) = m.mprevLogIndex``: the log with the request's entry appended, else None."""
+        return xlog + (entries[0],) if len(xlog) == index - 1 else None
+
+    def AcceptedCommitIndex(self, commitIndex: int, mcommitIndex: int, lastIndex: int) -> int:
+        """commitIndex' of an accepted request: ``m.mcommitIndex``."""
+        return mcommitIndex
 
     def AppendTermOk(self, mterm: int, currentTerm: int) -> bool:
         """``m.mterm = currentTerm[i]``: a follower accepts requests of its current term only."""

@@ -1,7 +1,9 @@
 """Raft registered by name, with its variants: each raft.tla with one rule changed.
 
 Each variant overrides one small method of :class:`spec.raft.Raft` (a rule such as
-"a vote needs an up-to-date log", or what survives a restart).  Its catalog fields
+"a vote needs an up-to-date log", or what survives a restart).  A variant whose rule can be
+broken in the implementation too names that planted bug by its key (``impl_bug``), the key of
+``impl.raft.rules.BUGS``; tests/test_raft_variants.py checks that the two sets agree.  Its catalog fields
 record the invariant it breaks, the smallest bounds where the checker found that,
 and the length of the shortest counterexample there (benchmarks/raft_bench.py
 ``variants`` re-measures them; tests/test_raft_variants.py asserts them).
@@ -19,6 +21,9 @@ register(
         name="raft",
         cls=Raft,
         summary="Raft, as Ongaro's raft.tla (github.com/ongardie/raft.tla), bounds as a TLC state constraint",
+        audit="modelcheck.audit.raft_map:RaftMapping.from_events",
+        bmc="proofs.raft.cmd_bmc:run_raft",
+        proof="proofs.raft.cmd_prove:run",
         options=(
             Option("--servers", "servers", int, 3, "number of servers (Server = s1..sN)"),
             Option("--values", "values", int, 1, "number of client values (Value = v1..vK)"),
@@ -70,6 +75,7 @@ class NoFigure8Rule(Raft):
     """A leader commits an index once a quorum stores it, whatever the entry's term."""
 
     variant = "no-figure8-rule"
+    impl_bug = "no-figure8-rule"  # its planted bug in impl.raft.rules
     rule = "AdvanceCommitIndex commits Max(agreeIndexes) without requiring log[i][index].term = currentTerm[i]"
     breaks = "LeaderCompleteness"
     # Figure 8 needs leaders in four terms (2-5), each elected through raft.tla's message-per-vote steps
@@ -99,6 +105,7 @@ class VoteWithoutLogCheck(Raft):
     """A server grants its vote without comparing logs."""
 
     variant = "vote-without-log-check"
+    impl_bug = "vote-without-log-check"  # its planted bug in impl.raft.rules
     rule = "HandleRequestVoteRequest grants without logOk (the candidate's log need not be up to date)"
     breaks = "LeaderCompleteness"
     failing_bounds = _model(3, 3, 1, no_history=True, symmetry=True)
@@ -115,6 +122,7 @@ class VolatileVote(Raft):
     """votedFor is not on stable storage: Restart forgets it."""
 
     variant = "volatile-vote"
+    impl_bug = "volatile-vote"  # its planted bug in impl.raft.rules
     rule = "Restart(i) also sets votedFor[i] to Nil"
     breaks = "OneLeaderPerTerm"
     failing_bounds = _model(3, 2, symmetry=True)
@@ -132,6 +140,7 @@ class TruncateOnMatch(Raft):
     """A follower drops the entries after a request it already holds, though nothing conflicts."""
 
     variant = "truncate-on-match"
+    impl_bug = "truncate-on-match"  # its planted bug in impl.raft.rules
     rule = "HandleAppendEntriesRequest, 'already done': log[i] is cut to mprevLogIndex + Len(mentries)"
     breaks = "LeaderCompleteness"
     # s1's empty heartbeat to s2, sent before its entry, arrives after s2 stored the entry: s2 cuts its log
@@ -157,6 +166,7 @@ class CountStaleVotes(Raft):
     """A candidate counts vote responses from an earlier term."""
 
     variant = "count-stale-votes"
+    impl_bug = "count-stale-votes"  # its planted bug in impl.raft.rules
     rule = "HandleRequestVoteResponse accepts m.mterm <= currentTerm[i] (raft.tla: m.mterm = currentTerm[i])"
     breaks = "OneLeaderPerTerm"
     failing_bounds = _model(2, 3)
@@ -224,6 +234,7 @@ class AcceptStaleTerm(Raft):
     """A follower accepts AppendEntries from a leader of an older term."""
 
     variant = "accept-stale-term"
+    impl_bug = "accept-stale-term"  # its planted bug in impl.raft.rules
     rule = "HandleAppendEntriesRequest treats m.mterm < currentTerm[i] as the current term (no reject)"
     breaks = "LeaderCompleteness"
     # Found with the network's loss/duplication and Restart left out of Next (366,861 states): a
@@ -257,6 +268,7 @@ class CommitNoMin(Raft):
     """
 
     variant = "commit-no-min"
+    impl_bug = "commit-no-min"  # its planted bug in impl.raft.rules
     rule = "AppendEntries sends mcommitIndex = commitIndex[i] without Min({commitIndex[i], lastEntry})"
     breaks = None  # safe for the five invariants (argued above, checked at bounds_tried)
     failing_bounds = None

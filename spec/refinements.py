@@ -1,7 +1,9 @@
 """Which spec implements which, under which refinement mapping (as MCPaxos's ``VotingSpecBar``).
 
-Each entry builds, from a concrete spec instance, the abstract spec with matching constants
-and the mapping from concrete to abstract states.  Paxos => Consensus is the composition.
+A mapping builds, from a concrete spec instance, the abstract spec with matching constants and
+the function from concrete to abstract states.  A registered spec names its mappings in its
+registry entry (``refinements``, lazy references); any spec class may also mark a method with
+:func:`spec.core.refines`.  Paxos => Consensus is the composition of the two steps.
 """
 
 from __future__ import annotations
@@ -9,39 +11,49 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from spec.consensus import from_voting
-from spec.core import Spec, SpecError
-from spec.paxos import Paxos
-from spec.slot_consensus import from_multipaxos
-from spec.voting import Voting, from_paxos
+from spec.core import Spec, SpecError, _inherited_marker, _marked
+from spec.registry import entries, entry_for_class, lazy
 
 Mapping = Callable[[Any], Any]
+Builder = Callable[[Any], tuple[Spec, Mapping]]
 
 
-def _paxos_to_consensus(p: Paxos) -> tuple[Spec, Mapping]:
+def paxos_to_consensus(p: Any) -> tuple[Spec, Mapping]:
+    """Paxos => Voting => Consensus: the two mappings composed."""
+    from spec.consensus import from_voting
+    from spec.voting import from_paxos
+
     voting, to_voting = from_paxos(p)
     consensus, to_consensus = from_voting(voting)
     return consensus, lambda s: to_consensus(to_voting(s))
 
 
-#: (concrete spec name, abstract spec name) -> builder of (abstract spec, mapping)
-REFINEMENTS: dict[tuple[str, str], Callable[[Any], tuple[Spec, Mapping]]] = {
-    ("paxos", "voting"): from_paxos,
-    ("voting", "consensus"): from_voting,
-    ("paxos", "consensus"): _paxos_to_consensus,
-    ("multipaxos", "slot-consensus"): from_multipaxos,
-}
+def refinements_of(cls: type[Spec]) -> dict[str, Builder]:
+    """Abstract spec name -> mapping builder, for a concrete spec class: those its registry entry
+    names, then the methods it marks with ``@refines``."""
+    out: dict[str, Builder] = {name: lazy(ref) for name, ref in entry_for_class(cls).refinements.items()}
+    for method in _marked(cls, "__paxraft_refines__"):
+        abstract = _inherited_marker(cls, method, "__paxraft_refines__")
+        name = abstract if isinstance(abstract, str) else abstract.name
+
+        def build(spec: Spec, _method: str = method) -> tuple[Spec, Mapping]:
+            return getattr(spec, _method)()
+
+        out[name] = build
+    return out
 
 
 def refinement(concrete: Spec, abstract_name: str) -> tuple[Spec, Mapping]:
-    """The abstract spec and mapping for ``concrete`` (a spec or one of its variants)."""
-    key = (concrete.name, abstract_name)
-    if key not in REFINEMENTS:
-        known = ", ".join(f"{a} => {b}" for a, b in REFINEMENTS)
-        raise SpecError(f"no refinement mapping from {concrete.name} to {abstract_name} (known: {known})")
-    if abstract_name == "voting" and not isinstance(concrete, Paxos):  # pragma: no cover - guarded by the key
-        raise SpecError("the Voting mapping needs a Paxos spec")
-    return REFINEMENTS[key](concrete)
+    """The abstract spec and mapping for ``concrete`` (a spec or one of its variants); the abstract
+    spec is named as registered, by its class name, or as ``file.py:Class``/``module:Class``."""
+    table = refinements_of(type(concrete))
+    name = abstract_name.rpartition(":")[2] if ":" in abstract_name else abstract_name
+    builder = table.get(name) or next((b for n, b in table.items() if n.lower() == name.lower()), None)
+    if builder is None:
+        pairs = [f"{e.name} => {a}" for e in entries().values() for a in e.refinements]
+        pairs += [f"{concrete.name} => {a}" for a in table if f"{concrete.name} => {a}" not in pairs]
+        raise SpecError(f"no refinement mapping from {concrete.name} to {abstract_name} (known: {', '.join(pairs)})")
+    return builder(concrete)
 
 
-__all__ = ["REFINEMENTS", "refinement", "Voting"]
+__all__ = ["paxos_to_consensus", "refinement", "refinements_of"]

@@ -1,21 +1,52 @@
-"""The specs and variants paxraft knows by name, their command-line bounds and default suite.
+"""The one registry: every spec paxraft knows by name, and everything that hangs off a spec.
 
-A spec module registers itself with :func:`register`; a variant class registers
-with the :func:`variant` decorator. Variants written in a user's own file are
-loaded with :func:`load_user_spec` (``path/to/file.py:ClassName``).
+An entry names the spec's class, its bounds, its variants, its catalog cases and, by lazy
+reference (``"module:attribute"``, imported only when used, so ``spec`` imports nothing of
+the other packages), its refinement mappings, audit mapping, BMC runner and proof runner.
+A shipped spec module calls :func:`register`; a variant class registers with the
+:func:`variant` decorator.
+
+A spec class nobody registered still gets an entry, derived from the class itself
+(:func:`entry_for_class`): its name and summary, its bounds read from its constructor's
+signature (or its ``bound_options`` table), the variant classes of its own module and the
+refinement mappings it marks with :func:`spec.core.refines`.  So a user's file that only
+subclasses :class:`~spec.core.Spec` is checked, drawn, replayed and refined by path
+(``path/to/file.py:Class``) or module (``package.module:Class``) without registration.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
+import inspect
+import re
 import sys
+import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spec.core import Spec, SpecError
+from spec.core import Option, Spec, SpecError
+
+__all__ = [
+    "Option",
+    "SpecEntry",
+    "build",
+    "entries",
+    "entry",
+    "entry_for_class",
+    "is_user_ref",
+    "lazy",
+    "load_user_module",
+    "load_user_spec",
+    "options_of",
+    "register",
+    "spec_class",
+    "user_classes",
+    "variant",
+]
 
 #: Modules that register specs and variants when imported, in display order.
 SPEC_MODULES: tuple[str, ...] = (
@@ -24,26 +55,17 @@ SPEC_MODULES: tuple[str, ...] = (
     "spec.raft_variants",
     "spec.raft_live",
     "spec.multipaxos_variants",
+    "spec.raft_config",
     "spec.dueling",
     "spec.voting",
     "spec.consensus",
 )
 
 
-@dataclass(frozen=True)
-class Option:
-    """A bound the command line sets: ``--flag`` fills keyword ``dest`` of the spec's constructor."""
-
-    flag: str
-    dest: str
-    type: Callable[[str], Any]
-    default: Any
-    help: str
-
-
 @dataclass
 class SpecEntry:
-    """A named spec: its class, its bounds, its variants and its default-suite models."""
+    """A named spec: its class and bounds, its variants and default-suite models, and the
+    consumers that exist for it, each a lazy ``"module:attribute"`` reference."""
 
     name: str
     cls: type[Spec]
@@ -52,13 +74,40 @@ class SpecEntry:
     suite: Sequence[dict[str, Any]] = ()
     variants: dict[str, type[Spec]] = field(default_factory=dict)
     flags: tuple[Option, ...] = ()
+    #: catalog rows beyond the variants' own (a tuple of ``spec.catalog.Entry``)
+    cases: str | None = None
+    #: abstract spec name -> ``f(concrete spec) -> (abstract spec, state mapping)``
+    refinements: dict[str, str] = field(default_factory=dict)
+    #: ``f(events, bounds) -> audit mapping`` for ``paxraft audit``
+    audit: str | None = None
+    #: ``run(args, spec) -> exit status`` for ``paxraft bmc``
+    bmc: str | None = None
+    #: ``run(args) -> exit status`` for ``paxraft prove``
+    proof: str | None = None
+    registered: bool = True  # False: derived from an unregistered class
+
+    @property
+    def all_options(self) -> tuple[Option, ...]:
+        """The bounds and the on/off flags, as the command line offers them."""
+        return self.options + self.flags
 
 
 _REGISTRY: dict[str, SpecEntry] = {}
 
 
-def register(entry: SpecEntry) -> SpecEntry:
-    """Make a spec known by name."""
+def lazy(ref: str) -> Any:
+    """The object a ``"module:attribute"`` reference names (imported now)."""
+    mod, _, attr = ref.partition(":")
+    obj = importlib.import_module(mod)
+    for part in attr.split("."):  # "module:Class.method"
+        obj = getattr(obj, part)
+    return obj
+
+
+def register(entry: SpecEntry | type[Spec]) -> SpecEntry:
+    """Make a spec known by name: an entry, or a class whose entry is derived from it."""
+    if isinstance(entry, type):
+        entry = _derive(entry, registered=True)
     _REGISTRY[entry.name] = entry
     return entry
 
@@ -77,7 +126,7 @@ def variant(spec_name: str) -> Callable[[type[Spec]], type[Spec]]:
 
 def entries() -> dict[str, SpecEntry]:
     """Every registered spec, loading the spec modules on first use."""
-    if not _REGISTRY or not getattr(entries, "_loaded", False):
+    if not getattr(entries, "_loaded", False):
         entries._loaded = True  # type: ignore[attr-defined]
         for mod in SPEC_MODULES:
             importlib.import_module(mod)
@@ -93,11 +142,12 @@ def entry(name: str) -> SpecEntry:
 
 
 def entry_for_class(cls: type[Spec]) -> SpecEntry:
-    """The registered spec a (possibly user-written) class derives from."""
+    """The entry of a spec class: its registered spec's (a variant's bounds are its base's),
+    or, for a class derived from no registered spec, one read from the class itself."""
     for e in entries().values():
         if issubclass(cls, e.cls):
             return e
-    raise SpecError(f"{cls.__name__} derives from no registered spec ({', '.join(entries())})")
+    return _derive(cls)
 
 
 def spec_class(name: str, variant_name: str | None = None) -> type[Spec]:
@@ -117,30 +167,165 @@ def build(name: str, variant_name: str | None = None, **bounds: Any) -> Spec:
     return spec_class(name, variant_name)(**bounds)
 
 
-def load_user_spec(ref: str) -> type[Spec]:
-    """Load ``path/to/file.py:ClassName``: a user's spec or variant class."""
-    path_s, _, cls_name = ref.rpartition(":")
+# -- entries read from a class ---------------------------------------------------------------------
+
+
+@functools.cache
+def _derive(cls: type[Spec], registered: bool = False) -> SpecEntry:
+    doc = (cls.__doc__ or "").strip().splitlines()
+    module = sys.modules.get(cls.__module__)
+    variants = {
+        v.variant: v
+        for v in vars(module).values()
+        if module is not None
+        and isinstance(v, type)
+        and issubclass(v, cls)
+        and v is not cls
+        and v.variant
+        and v.__module__ == cls.__module__
+    }
+    return SpecEntry(
+        name=cls.name,
+        cls=cls,
+        summary=doc[0] if doc else cls.__name__,
+        options=options_of(cls),
+        variants=variants,
+        registered=registered,
+    )
+
+
+_SIMPLE = (int, bool, float, str)
+
+
+def options_of(cls: type[Spec]) -> tuple[Option, ...]:
+    """The bounds of a spec class: its ``bound_options`` table, or one option per constructor
+    parameter of a plain type (int, bool, float, str, from its annotation or default); a help
+    text comes from ``Annotated[int, "help"]``."""
+    if cls.bound_options:
+        return tuple(cls.bound_options)
+    if cls.__init__ is Spec.__init__:
+        return ()
+    try:
+        hints = typing.get_type_hints(cls.__init__, include_extras=True)
+    except Exception:  # an annotation that does not evaluate: fall back on the defaults' types
+        hints = {}
+    out = []
+    for p in list(inspect.signature(cls.__init__).parameters.values())[1:]:
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        typ, help_text = _plain_type(hints.get(p.name), p.default)
+        if typ is None:
+            continue
+        default = None if p.default is p.empty else p.default
+        out.append(Option("--" + p.name.replace("_", "-"), p.name, typ, default, help_text or p.name))
+    return tuple(out)
+
+
+def _plain_type(hint: Any, default: Any) -> tuple[type | None, str]:
+    """(int/bool/float/str or None, help text) for a constructor parameter."""
+    help_text = ""
+    if typing.get_origin(hint) is typing.Annotated:
+        hint, *extra = typing.get_args(hint)
+        help_text = next((x for x in extra if isinstance(x, str)), "")
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if args and len(args) == 1:  # Optional[int], int | None
+        hint = args[0]
+    if hint in _SIMPLE:
+        return hint, help_text
+    if hint is None and isinstance(default, _SIMPLE):
+        return type(default), help_text
+    return None, help_text
+
+
+# -- a user's file -----------------------------------------------------------------------------------
+
+_REF = re.compile(r"^(?P<where>[^:]+\.py|[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*):(?P<cls>[A-Za-z_]\w*)$")
+
+
+def is_user_ref(text: str | None) -> bool:
+    """Whether ``text`` names a class by file (``dir/file.py:Class``) or module (``pkg.mod:Class``)."""
+    return bool(text) and _REF.match(text) is not None  # type: ignore[arg-type]
+
+
+def load_user_module(path_s: str) -> Any:
+    """Import a user's Python file (once per file, however it is spelt): its folder goes on
+    ``sys.path`` first, as ``python file.py`` would, so the file may import its neighbours
+    (``from tcommit import TCommit``)."""
     path = Path(path_s)
-    if not path_s or not cls_name:
-        raise SpecError(f"{ref!r}: expected path/to/file.py:ClassName")
     if not path.is_file():
-        raise SpecError(f"{ref!r}: no such file {path}")
-    mod_name = f"paxraft_user_{abs(hash(str(path.resolve())))}"
-    spec = importlib.util.spec_from_file_location(mod_name, path)
+        raise SpecError(f"no such file {path}")
+    resolved = path.resolve()
+    mod_name = f"paxraft_user_{re.sub(r'[^0-9A-Za-z_]', '_', resolved.stem)}_{abs(hash(str(resolved))):x}"
+    if mod_name in sys.modules:  # loaded before: the same classes (a trace pickled across processes needs that)
+        return sys.modules[mod_name]
+    spec = importlib.util.spec_from_file_location(mod_name, resolved)
     if spec is None or spec.loader is None:
-        raise SpecError(f"{ref!r}: cannot load {path} as Python")
+        raise SpecError(f"cannot load {path} as Python")
+    folder = str(resolved.parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     module = importlib.util.module_from_spec(spec)
     sys.modules[mod_name] = module
     try:
         spec.loader.exec_module(module)
+    except SystemExit as exc:  # a file that ends the program while imported must not end paxraft silently
+        raise SpecError(f"{path}: the file called sys.exit({exc.code!r}) while being imported") from exc
+    except SpecError:
+        raise
     except Exception as exc:  # the user's file: report, don't crash
+        del sys.modules[mod_name]
         raise SpecError(f"{path}: {type(exc).__name__}: {exc}") from exc
+    module.__paxraft_file__ = str(resolved)  # type: ignore[attr-defined]
+    return module
+
+
+def user_classes(module: Any) -> list[type[Spec]]:
+    """The Spec subclasses a module defines (not those it imports), in definition order."""
+    return [
+        v
+        for v in vars(module).values()
+        if isinstance(v, type) and issubclass(v, Spec) and v is not Spec and v.__module__ == module.__name__
+    ]
+
+
+def load_user_spec(ref: str) -> type[Spec]:
+    """Load ``path/to/file.py:ClassName`` or ``package.module:ClassName``: a user's spec or variant class."""
+    m = _REF.match(ref)
+    if m is None:
+        raise SpecError(f"{ref!r}: expected path/to/file.py:ClassName or package.module:ClassName")
+    where, cls_name = m.group("where"), m.group("cls")
+    if where.endswith(".py"):
+        module = load_user_module(where)
+    else:
+        try:
+            module = importlib.import_module(where)
+        except ImportError as exc:
+            raise SpecError(f"{ref!r}: cannot import {where}: {exc}") from None
+        except Exception as exc:  # the user's module: report, don't crash
+            raise SpecError(f"{where}: {type(exc).__name__}: {exc}") from exc
     cls = getattr(module, cls_name, None)
     if not (isinstance(cls, type) and issubclass(cls, Spec)):
-        found = [
-            n
-            for n, v in vars(module).items()
-            if isinstance(v, type) and issubclass(v, Spec) and v.__module__ == mod_name
-        ]
-        raise SpecError(f"{path}: no Spec subclass named {cls_name!r} (found: {', '.join(found) or 'none'})")
+        found = [c.__name__ for c in user_classes(module)]
+        raise SpecError(f"{where}: no Spec subclass named {cls_name!r} (found: {', '.join(found) or 'none'})")
     return cls
+
+
+def class_ref(cls: type) -> dict[str, str]:
+    """How a trace names a class so it can be loaded again: ``module:Class``, and the file when
+    the class came from a user's file rather than an importable module."""
+    out = {"class": f"{cls.__module__}:{cls.__qualname__}"}
+    path = getattr(sys.modules.get(cls.__module__), "__paxraft_file__", None)
+    if path is not None:
+        out["file"] = str(Path(path).resolve())
+    return out
+
+
+def class_from_ref(meta: dict[str, Any]) -> type[Spec] | None:
+    """The class a trace's metadata names by file or importable module (None: by name only)."""
+    qual = str(meta.get("class", "")).rpartition(":")[2]
+    if meta.get("file"):
+        return load_user_spec(f"{meta['file']}:{qual}")
+    module = str(meta.get("class", "")).partition(":")[0]
+    if module and not module.startswith("paxraft_user_") and is_user_ref(f"{module}:{qual}"):
+        return load_user_spec(f"{module}:{qual}")
+    return None

@@ -23,6 +23,8 @@ class SlotConsensusState(NamedTuple):
 class SlotConsensus(Spec):
     """Consensus.tla for each of ``slots`` slots, over ``commands`` commands."""
 
+    canonical_order = False  # enumerators iterate tuples and ranges, or sets of small-int tuples built alike
+
     name = "slot-consensus"
     variables = ("chosen",)
 

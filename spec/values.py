@@ -19,7 +19,6 @@ All three are values: nothing here changes what a state is, only how fast it is 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from operator import attrgetter
 from typing import Any, TypeVar
 
 # -- [f EXCEPT ![i] = v] ---------------------------------------------------------------------
@@ -85,31 +84,30 @@ class MsgSet(frozenset):
     new messages) instead of scanning: in a breadth-first search the parent was expanded first.
     """
 
-    __slots__ = ("_index", "_parent", "_added")
+    __slots__ = ("_index", "_shapes", "_parent", "_added")
 
     def __new__(cls, items: Iterable[Any] = ()) -> MsgSet:
         self = frozenset.__new__(cls, items)
         self._index = None
         self._parent = None
-        self._added = ()
         return self
 
     def __reduce__(self) -> tuple:  # pickle (--workers) the messages, not the indexes
         return (MsgSet, (list(self),))
 
     def __or__(self, other: Iterable[Any]) -> MsgSet:  # type: ignore[override]
-        if not isinstance(other, (set, frozenset)):
-            return NotImplemented
-        if len(other) == 1:  # the common case, msgs \cup {m}
+        if other.__class__ is set and len(other) == 1:  # the common case, msgs \cup {m}
             for m in other:
                 if m in self:  # Send of a message already sent changes nothing: the same object
                     return self
             added: tuple = (m,)
-        else:
+        elif isinstance(other, (set, frozenset)):
             added = tuple(other - self)
             if not added:
                 return self
-        child = frozenset.__new__(MsgSet, frozenset.__or__(self, other))
+        else:
+            return NotImplemented
+        child = _new(MsgSet, _union(self, other))
         child._index = None
         child._parent = self
         child._added = added
@@ -127,44 +125,47 @@ class MsgSet(frozenset):
         index = self._index
         if index is None:
             index = self._inherit()
+        key = tuple(fields.items())
+        found = index.get(key)
+        if found is not None:
+            return found
         names = tuple(fields)
-        table = index.get(names)
-        if table is None:
-            table = index[names] = _table(self, names)
-        return table.get(tuple(fields.values()), ())
+        if names not in self._shapes:
+            self._shapes = self._shapes | {names}
+            for k, group in _groups(self, names).items():
+                index[k] = _ordered(group)
+            return index.get(key, ())
+        return ()
 
     def _inherit(self) -> dict:
-        """Indexes for every field combination the parent has: its tables plus the added messages."""
-        index: dict[tuple[str, ...], dict] = {}
+        """Indexes for every field combination the parent has: its entries plus the added messages."""
         parent = self._parent
-        if parent is not None and parent._index:
-            added = self._added
-            for names, table in parent._index.items():
-                table = table.copy()
-                get = attrgetter(*names)
-                for m in added:
-                    try:
-                        key = get(m)
-                    except AttributeError:
-                        continue
-                    key = key if len(names) > 1 else (key,)
-                    table[key] = _ordered((*table.get(key, ()), m))
-                index[names] = table
-        self._index, self._parent, self._added = index, None, ()  # the parent may now be freed
+        if parent is None or not parent._index:
+            self._index, self._shapes, self._parent = {}, frozenset(), None
+            return self._index
+        index = parent._index.copy()
+        for k, group in _groups(self._added, *parent._shapes).items():
+            index[k] = _ordered((*index.get(k, ()), *group))
+        self._index, self._shapes, self._parent = index, parent._shapes, None  # the parent may now be freed
         return index
 
 
-def _table(msgs: Iterable[Any], names: tuple[str, ...]) -> dict[tuple, tuple]:
-    """Messages grouped by the values of the fields ``names`` (messages lacking one are left out)."""
-    get = attrgetter(*names)
+_new = frozenset.__new__
+_union = frozenset.__or__
+
+
+def _groups(msgs: Iterable[Any], *shapes: tuple[str, ...]) -> dict[tuple, list]:
+    """Messages grouped by ``((field, value), ...)`` for each combination of field names in ``shapes``
+    (a message lacking one of the fields is left out of that combination)."""
     groups: dict[tuple, list] = {}
-    for m in msgs:
-        try:
-            key = get(m)
-        except AttributeError:
-            continue
-        groups.setdefault(key if len(names) > 1 else (key,), []).append(m)
-    return {key: _ordered(group) for key, group in groups.items()}
+    for names in shapes:
+        for m in msgs:
+            try:
+                key = tuple([(f, getattr(m, f)) for f in names])
+            except AttributeError:
+                continue
+            groups.setdefault(key, []).append(m)
+    return groups
 
 
 def _ordered(group: Iterable[Any]) -> tuple:

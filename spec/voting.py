@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from spec.core import Spec, SpecError, action, invariant
+from spec.core import Spec, action, invariant
+from spec.limits import bounded, subsets
 from spec.paxos import M2B, Paxos, majorities
 from spec.registry import Option, SpecEntry, register
 
@@ -26,6 +27,8 @@ class VotingState(NamedTuple):
 class Voting(Spec):
     """Voting.tla with ``Ballot = 0..max_ballot`` (as MCVoting's ``MCBallot``) and majority quorums."""
 
+    canonical_order = False  # enumerators iterate tuples and ranges, or sets of small-int tuples built alike
+
     name = "voting"
     variables = ("votes", "maxBal")
 
@@ -33,8 +36,9 @@ class Voting(Spec):
         self, acceptors: int = 3, values: int = 2, max_ballot: int = 1, quorums: Sequence[frozenset[int]] | None = None
     ) -> None:
         for what, val, low in (("acceptors", acceptors, 1), ("values", values, 1), ("max-ballot", max_ballot, 0)):
-            if not isinstance(val, int) or val < low:
-                raise SpecError(f"voting: --{what} must be an integer >= {low}, got {val!r}")
+            bounded("voting", f"--{what}", val, low)
+        if quorums is None:
+            subsets("voting", acceptors, acceptors // 2 + 1, f"--acceptors {acceptors} (majorities)")
         self.Acceptor = tuple(range(acceptors))
         self.Value = tuple(range(values))
         self.Ballot = tuple(range(max_ballot + 1))
@@ -186,6 +190,7 @@ register(
         name="voting",
         cls=Voting,
         summary="Lamport's Voting.tla (tlaplus/Examples): the abstraction Paxos refines",
+        refinements={"consensus": "spec.consensus:from_voting"},
         options=(
             Option("--acceptors", "acceptors", int, 3, "number of acceptors (majority quorums)"),
             Option("--values", "values", int, 2, "number of values"),

@@ -33,10 +33,24 @@ def cluster_run(tmp_path_factory):
         for k in range(8):
             assert main(["kv", "put", f"c{k}", f"v{k}", "--dir", str(d)]) == 0
         assert main(["kv", "get", "b3", "--dir", str(d)]) == 0
-        time.sleep(0.3)  # the restarted node catches up
+        _caught_up(d, lead)  # the restarted node catches up (its peers' reconnect backoff reaches 1 s)
     finally:
         assert main(["cluster", "stop", "--dir", str(d)]) == 0
     return d, sorted(str(p) for p in d.glob("node-*/trace.jsonl")), lead
+
+
+def _caught_up(d: Path, node: int, wait: float = 15.0) -> None:
+    """Poll until ``node`` has applied everything the leader committed (no fixed sleep: under load it is slow)."""
+    import asyncio
+
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        sts = asyncio.run(cluster.statuses(d))
+        lead = next((s for s in sts.values() if s and s["role"] == "Leader"), None)
+        me = sts.get(node)
+        if lead and me and me["applied"] >= lead["commit"]:
+            return
+        time.sleep(0.1)
 
 
 def _leader(d: Path) -> int:

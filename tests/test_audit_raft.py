@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 import impl.sim.cluster as sim_cluster
 from impl.raft.core import AE_REQ, RaftNode
-from impl.raft.mutations import Mutations
+from impl.raft.rules import bug
 from impl.sim.cluster import Faults
 from impl.sim.invariants import InvariantViolation
 from modelcheck import check
+from modelcheck.audit import read_traces
 from modelcheck.audit.raft_sim import RefinementViolation, write_traces
 from modelcheck.audit.raft_spec import RaftImpl
 from modelcheck.cli import main
@@ -104,30 +106,30 @@ def test_paper_leader_sending_its_whole_commit_index_is_explained(paper_leader):
 
 
 # -- each planted bug is caught at its step ----------------------------------------------------------
-# (switch, simulation options, seed, event number, action, params, differing fields or the reason's words)
+# (planted bug key, simulation options, seed, event number, action, params, differing fields or the reason's words)
 CAUGHT = [
-    ("volatile_vote", {}, 0, 249, "Restart", {}, ["votedFor"]),
-    ("commit_old_term", {}, 1, 415, "AdvanceCommitIndex", {}, "AdvanceCommitIndexTo(i=node 1, n=8) is not enabled"),
-    ("truncate_on_match", {}, 0, 94, "HandleAppendEntriesRequest", {"j": 3, "case": "accept"}, "is not enabled after"),
-    ("vote_without_log_check", {}, 0, 249, "HandleRequestVoteRequest", {"j": 1}, ["sent", "votedFor"]),
-    ("count_stale_votes", dict(config=NO_PREVOTE, faults=SLOW), 2, 119, "HandleRequestVoteResponse", {"j": 3},
+    ("volatile-vote", {}, 0, 249, "Restart", {}, ["votedFor"]),
+    ("no-figure8-rule", {}, 1, 415, "AdvanceCommitIndex", {}, "AdvanceCommitIndexTo(i=node 1, n=8) is not enabled"),
+    ("truncate-on-match", {}, 0, 94, "HandleAppendEntriesRequest", {"j": 3, "case": "accept"}, "is not enabled after"),
+    ("vote-without-log-check", {}, 0, 249, "HandleRequestVoteRequest", {"j": 1}, ["sent", "votedFor"]),
+    ("count-stale-votes", dict(config=NO_PREVOTE, faults=SLOW), 2, 119, "HandleRequestVoteResponse", {"j": 3},
      "m=RequestVoteResponse 3->1 term 8 denied) is not enabled"),
-    ("commit_no_min", "paper", 0, 67, "HandleAppendEntriesRequest", {"j": 3, "case": "accept"}, ["commitIndex"]),
-    ("accept_stale_term", dict(config=trace_config(pre_vote=False, check_quorum=False), faults=SLOW), 0, 404,
+    ("commit-no-min", "paper", 0, 67, "HandleAppendEntriesRequest", {"j": 3, "case": "accept"}, ["commitIndex"]),
+    ("accept-stale-term", dict(config=trace_config(pre_vote=False, check_quorum=False), faults=SLOW), 0, 404,
      "HandleAppendEntriesRequest", {"j": 2, "case": "return-to-follower"}, ["state"]),
-    ("skip_fsync", {}, 0, 249, "Init", {}, ["currentTerm", "log", "votedFor"]),
+    ("skip-fsync", {}, 0, 249, "Init", {}, ["currentTerm", "log", "votedFor"]),
 ]
 
 
-@pytest.mark.parametrize("switch, opts, seed, index, action, params, what", CAUGHT, ids=[c[0] for c in CAUGHT])
-def test_planted_bug_is_caught_online_at_its_step(monkeypatch, switch, opts, seed, index, action, params, what):
+@pytest.mark.parametrize("key, opts, seed, index, action, params, what", CAUGHT, ids=[c[0] for c in CAUGHT])
+def test_planted_bug_is_caught_online_at_its_step(monkeypatch, key, opts, seed, index, action, params, what):
     if opts == "paper":  # our leader caps mcommitIndex at the batch end, which masks this bug; the paper's does not
         monkeypatch.setattr(sim_cluster, "RaftNode", PaperCommitNode)
         opts = {}
     for earlier in range(seed):  # the seeds before the first failing one pass
-        assert audit_raft_run(earlier, 150, mutations=Mutations(**{switch: True}), **opts)[1].failure is None
+        assert audit_raft_run(earlier, 150, rules=bug(key), **opts)[1].failure is None
     with pytest.raises(RefinementViolation) as info:
-        audit_raft_run(seed, 150, mutations=Mutations(**{switch: True}), **opts)
+        audit_raft_run(seed, 150, rules=bug(key), **opts)
     f = info.value.failure
     assert (f.index + 1, f.event.action, f.event.params) == (index, action, params)
     assert info.value.auditor.count == index  # the run stopped at the first unexplained event
@@ -153,11 +155,11 @@ def test_paxraft_audit_explains_simulation_trace_files(tmp_path, capsys):
 
 def test_offline_audit_catches_a_planted_bug_at_the_same_step(tmp_path, capsys):
     with pytest.raises(RefinementViolation) as online:
-        audit_raft_run(0, 150, mutations=Mutations(vote_without_log_check=True))
+        audit_raft_run(0, 150, rules=bug("vote-without-log-check"))
     bad = online.value.failure.event
     trace: dict = {1: [], 2: [], 3: []}
     with pytest.raises(InvariantViolation):  # the simulation's own check fires later, at LeaderCompleteness
-        audit_raft_run(0, 150, online=False, mutations=Mutations(vote_without_log_check=True),
+        audit_raft_run(0, 150, online=False, rules=bug("vote-without-log-check"),
                        on_event=lambda ev: trace[ev["node"]].append(ev))
     files = [str(p) for p in write_traces(trace, tmp_path)]
     assert main(["audit", *files, "--msc", str(tmp_path / "msc.dot"), "--json"]) == 1
@@ -201,3 +203,23 @@ def test_traces_with_snapshots_are_refused_by_name(tmp_path, capsys):
     files = _run_to_files(tmp_path, 0, snapshot_every=4)
     assert main(["audit", *files]) == 2
     assert "action 'CompactLog'" in capsys.readouterr().err
+
+
+def test_msc_window_and_start_choose_the_events_drawn(tmp_path, capsys):
+    files = _run_to_files(tmp_path, 5)
+    events, _ = read_traces(files)
+    dot = tmp_path / "msc.dot"
+    assert main(["audit", *files, "--msc", str(dot), "--msc-window", "5", "--msc-from", "10"]) == 0
+    text = dot.read_text()
+    drawn = re.findall(r"\be(\d+) \[label=\"([^\"]*)\", tooltip=\"([^\"]*)\"", text)
+    assert [where for _, _, where in drawn] == [e.where for e in events[9:14]]  # events 10..14, as numbered
+    assert main(["audit", *files, "--msc", str(dot), "--msc-window", "3"]) == 0  # the last 3: the trace's end
+    assert [w for _, _, w in re.findall(r"\be(\d+) \[label=\"([^\"]*)\", tooltip=\"([^\"]*)\"", dot.read_text())] \
+        == [e.where for e in events[-3:]]
+    capsys.readouterr()
+    for bad, says in ((["--msc-window", "0"], "--msc-window must be at least 1"),
+                      (["--msc-from", str(len(events) + 1)], f"the trace has events 1..{len(events)}")):
+        assert main(["audit", *files, "--msc", str(dot), *bad]) == 2
+        assert says in capsys.readouterr().err
+    assert main(["audit", *files, "--msc-from", "3"]) == 2
+    assert "need --msc PATH" in capsys.readouterr().err

@@ -13,7 +13,7 @@ from impl.kv.machine import describe_command
 from impl.raft.core import CANDIDATE, FOLLOWER, LEADER, Config, HardState, RaftNode
 from impl.raft.log import Entry
 from impl.raft.messages import Message, MsgType, describe_value, message_json, message_line
-from impl.raft.mutations import NONE, Mutations
+from impl.raft.rules import NONE, Rules, bug
 from impl.raft.tracing import NO_TRACE, JsonLinesTracer
 from impl.sim.cluster import Faults, SimCluster
 from impl.trace import expand_logs
@@ -29,10 +29,10 @@ class Net:
     """Nodes wired synchronously: every ready's messages are delivered at once, in order."""
 
     def __init__(self, n: int = 3, cfg: Config = CFG, logs: dict[int, list[Entry]] | None = None,
-                 terms: dict[int, int] | None = None, mutations: Mutations = NONE,
+                 terms: dict[int, int] | None = None, rules: Rules = NONE,
                  lose: Callable[[Message], bool] = lambda m: False) -> None:
         ids = range(1, n + 1)
-        self.nodes = {i: RaftNode(i, ids, cfg, rand=fixed, entries=(logs or {}).get(i, []), mutations=mutations,
+        self.nodes = {i: RaftNode(i, ids, cfg, rand=fixed, entries=(logs or {}).get(i, []), rules=rules,
                                   hard_state=HardState(terms[i], 0) if terms else None) for i in ids}
         self.lose = lose  # messages the network loses
         self.cut: set[int] = set()  # isolated nodes
@@ -205,21 +205,21 @@ def test_trace_clocks_message_ids_and_log_deltas():
             "HandleAppendEntriesResponse", "AdvanceCommitIndex", "Restart"} <= names
 
 
-@pytest.mark.parametrize("bug", [False, True])
-def test_figure8_a_previous_term_entry_is_not_committed_by_counting_replicas(bug):
+@pytest.mark.parametrize("planted", [False, True])
+def test_figure8_a_previous_term_entry_is_not_committed_by_counting_replicas(planted):
     """Raft paper, Figure 8: S1 (term 4) replicates x (term 2) to a majority; only the bug commits it,
     and then S5 (whose log ends in term 3) is elected and overwrites the 'committed' entry."""
     cfg = Config(election_ticks=10, heartbeat_ticks=1, pre_vote=False, check_quorum=False, max_batch_entries=1)
     a, x, y = Entry(1, b"a"), Entry(2, b"x"), Entry(3, b"y")
     net = Net(5, cfg, logs={1: [a, x], 2: [a, x], 3: [a], 4: [a], 5: [a, y]}, terms=dict.fromkeys(range(1, 6), 3),
-              mutations=Mutations(commit_old_term=bug),
+              rules=bug("no-figure8-rule") if planted else NONE,
               lose=lambda m: any(e.term == 4 for e in m.entries))  # S1's term-4 no-op never gets through
     net.cut = {5}
     net.tick(1, 12)  # elected at tick 10; heartbeats then find each follower's match and send x alone
     s1 = net.nodes[1]
     assert s1.role == LEADER and s1.term == 4
     assert all(net.nodes[i].log.entries[:2] == [a, x] for i in (1, 2, 3, 4))  # x is on a majority
-    assert s1.commit == (2 if bug else 0)
+    assert s1.commit == (2 if planted else 0)
     net.cut = {1}  # S1 crashes; S5 comes back and wins with votes of S2, S3, S4 (their last term 2 < 3)
     net.lose = lambda m: False
     net.tick(5, 20)  # its term-4 campaign loses (S2..S4 voted for S1 in term 4); the term-5 one wins

@@ -89,7 +89,7 @@ def test_malformed_files_get_one_clear_error(tmp_path, capsys) -> None:
     p = tmp_path / "x.itf.json"
     p.write_text("{not json")
     assert main(["replay", str(p)]) == 2
-    assert "not JSON (line 1" in capsys.readouterr().err
+    assert "not valid JSON (line 1" in capsys.readouterr().err
     bad = _tampered(tmp_path, lambda o: o["states"][2].pop("msgs"))
     with pytest.raises(ItfError, match="state 2: missing variable"):
         read_itf(bad)

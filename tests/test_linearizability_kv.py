@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from impl.raft.mutations import Mutations
+from impl.raft.rules import bug
 from modelcheck.cli import main
 from modelcheck.harness import KVHistoryRun
 from modelcheck.linearizability import check_operations, kv_model, write_history
@@ -21,7 +21,7 @@ def test_the_store_is_linearizable_over_many_seeded_faulty_runs():
 
 
 def test_stale_follower_reads_are_not_linearizable_and_the_page_is_written(tmp_path, capsys):
-    run = KVHistoryRun(0, reads_anywhere=True, mutations=Mutations(stale_reads=True))
+    run = KVHistoryRun(0, reads_anywhere=True, rules=bug("stale-reads"))
     ops = run.run(300)
     result = check_operations(kv_model(), ops)
     assert result.verdict == "illegal"

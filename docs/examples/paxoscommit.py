@@ -22,7 +22,9 @@ import itertools
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from spec.core import Spec, SpecError, action, invariant
+from tcommit import TCommit, TCState
+
+from spec.core import Spec, SpecError, action, invariant, refines
 from spec.values import EXCEPT, MsgSet, record
 
 # rmState values; PREPARED and ABORTED double as the values an instance decides.
@@ -220,7 +222,7 @@ class PaxosCommit(Spec):
         if not (m.type == PHASE2A and m in s.msgs and a.mbal <= m.bal):
             return None
         return s._replace(
-            aState=EXCEPT(s.aState, m.ins, EXCEPT(s.aState[m.ins], acc, AccState(m.bal, m.bal, m.val))),
+            aState=EXCEPT(s.aState, m.ins, EXCEPT(s.aState[m.ins], acc, a._replace(mbal=m.bal, bal=m.bal, val=m.val))),
             msgs=self.Send(s, Msg2b(PHASE2B, acc, m.ins, m.bal, m.val)),
         )
 
@@ -242,6 +244,12 @@ class PaxosCommit(Spec):
     def TCConsistent(self, s: PCState) -> bool:
         """TCommit's invariant: no RM committed while another aborted."""
         return not (COMMITTED in s.rmState and ABORTED in s.rmState)
+
+    # -- refinement: PaxosCommit.tla's TC == INSTANCE TCommit (docs/writing-a-spec.md, section 9) --------
+    @refines(TCommit)
+    def as_tcommit(self) -> tuple[TCommit, Any]:
+        """TCommit over the same RMs (rmState is encoded alike); a state maps to its rmState."""
+        return TCommit(len(self.RM)), lambda s: TCState(s.rmState)
 
     # -- presentation ---------------------------------------------------------------
     def bounds(self) -> dict[str, Any]:

@@ -56,7 +56,7 @@ class Replica:
         """A client request: writes go through the log, reads through ReadIndex."""
         node = self.node
         if cmd.op == GET:
-            if node.mut.stale_reads:  # planted bug: serve from whatever this replica has applied
+            if node.rules.reads_anywhere():  # planted bug: serve from whatever this replica has applied
                 reply("ok", self.machine.read(cmd.key))
                 return
             token = next(self._read_tokens)
@@ -82,7 +82,7 @@ class Replica:
         while node.has_ready():
             rd = node.ready()
             early = self.persist(rd)
-            if not node.mut.skip_fsync:
+            if not node.rules.acks_before_fsync():
                 self.storage.sync()  # durable before any message that depends on it leaves
             self.finish(rd, early)
 

@@ -1,1 +1,1 @@
-"""Raft: the sans-IO core (:mod:`impl.raft.core`), its log, its wire messages and test-only mutations."""
+"""Raft: the sans-IO core (:mod:`impl.raft.core`), its log, wire messages, tracers and rules (planted bugs)."""

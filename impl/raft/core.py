@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from impl.raft.log import Entry, RaftLog
 from impl.raft.messages import HEARTBEAT, SUCCESS, TRANSFER, Message, MsgType, describe_value
-from impl.raft.mutations import NONE, Mutations
+from impl.raft.rules import NONE, Rules
 from impl.raft.tracing import NO_TRACE, JsonLinesTracer, Tracer
 
 FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
@@ -92,7 +92,7 @@ class Ready:
 class Progress:
     """The leader's view of one follower (etcd's Progress): nextIndex, matchIndex, flow control."""
 
-    __slots__ = ("next", "match", "state", "inflight", "probe_sent", "active", "hb_match")
+    __slots__ = ("next", "match", "state", "inflight", "probe_sent", "active", "hb_match", "boot")
 
     def __init__(self, next_index: int) -> None:
         self.next = next_index
@@ -102,6 +102,7 @@ class Progress:
         self.probe_sent = False
         self.active = False  # heard from since the last CheckQuorum
         self.hb_match = -1  # match at the previous heartbeat response (no progress => re-probe)
+        self.boot = -1  # the follower's incarnation (boot count) that acknowledged ``match``
 
     def probe(self, next_index: int) -> None:
         """Back to probing at ``next_index``: one message at a time until one succeeds."""
@@ -115,7 +116,7 @@ class RaftNode:
     def __init__(self, node_id: int, nodes: Iterable[int], config: Config = Config(), *,
                  rand: Callable[[int, int], int], hard_state: HardState | None = None,
                  entries: Iterable[Entry] = (), snapshot: Snapshot | None = None, boot: int = 0, clock: int = 0,
-                 mutations: Mutations = NONE, describe: Callable[[bytes], str] = describe_value,
+                 rules: Rules = NONE, describe: Callable[[bytes], str] = describe_value,
                  tracer: Tracer | None = None) -> None:
         self.id = node_id
         self.nodes = tuple(sorted(nodes))
@@ -125,7 +126,7 @@ class RaftNode:
         self.quorum = len(self.nodes) // 2 + 1
         self.cfg = config
         self.rand = rand
-        self.mut = mutations
+        self.rules = rules  # the protocol rules a planted bug may change (impl.raft.rules)
         self.describe = describe  # an entry's value as the trace names it
         # no tracer given: the JSON-lines tracer when the config asks for a trace, else none (the no-op)
         self.tracer = tracer if tracer is not None else JsonLinesTracer() if config.trace else NO_TRACE
@@ -191,10 +192,7 @@ class RaftNode:
 
     def _up_to_date(self, m: Message) -> bool:
         """raft.tla's logOk for a vote: the candidate's log is at least as up to date as ours."""
-        if self.mut.vote_without_log_check:
-            return True
-        lt = self.log.last_term()
-        return m.log_term > lt or (m.log_term == lt and m.index >= self.log.last_index())
+        return self.rules.vote_log_ok(self.log, m)
 
     def _in_lease(self) -> bool:
         """CheckQuorum's leader lease: we heard from a live leader within the election timeout."""
@@ -317,9 +315,9 @@ class RaftNode:
                 self._become_follower(m.term, m.src if t in (AE_REQ, SNAP_REQ) else 0)
                 self._emit("UpdateTerm", {"j": m.src}, m)
         elif m.term < self.term:
-            if t == AE_REQ and self.mut.accept_stale_term:
+            if t == AE_REQ and self.rules.append_term_ok(m.term, self.term):
                 self._handle_append(m)
-            elif t == RV_RESP and self.mut.count_stale_votes:
+            elif t == RV_RESP and self.rules.vote_response_term_ok(m.term, self.term):
                 self._handle_vote_response(m)
             elif t in (AE_REQ, SNAP_REQ):
                 r = self._msg(AE_RESP, m.src, reject=m.index, context=m.context, flags=m.flags & HEARTBEAT)
@@ -495,21 +493,8 @@ class RaftNode:
             self._emit("HandleAppendEntriesRequest", {"j": m.src, "case": "reject"}, m, [r])
             return
         if entries:
-            if self.mut.truncate_on_match:
-                log.truncate_after(prev)
-                log.append(list(entries))
-            else:
-                for k, e in enumerate(entries):
-                    idx = prev + 1 + k
-                    if idx > last:
-                        log.append(list(entries[k:]))
-                        break
-                    if log.term(idx) != e.term:
-                        log.truncate_after(idx - 1)
-                        log.append(list(entries[k:]))
-                        break
-        new_last = prev + len(entries)
-        c = min(m.commit, log.last_index()) if self.mut.commit_no_min else min(m.commit, new_last)
+            self.rules.store_entries(log, prev, entries)
+        c = self.rules.follower_commit(m.commit, prev + len(entries), log.last_index())
         if c > self.commit:
             self.commit = c
         r = self._msg(AE_RESP, m.src, index=m.index + len(m.entries), context=m.context, flags=SUCCESS | hb)
@@ -542,6 +527,7 @@ class RaftNode:
         self.prs_dirty = True
         last = self.log.last_index()
         if m.success:
+            pr.boot = m.boot
             if m.index > pr.match:
                 pr.match = m.index
             if pr.next <= pr.match:
@@ -566,6 +552,10 @@ class RaftNode:
             stale = m.reject <= pr.match if pr.state == REPLICATE else m.reject != pr.next - 1
             if pr.state == SNAPSHOT:
                 stale = True
+            if m.boot > pr.boot >= 0 and not m.hint_term and m.hint_index <= pr.match:
+                # a new incarnation whose log ends before what the old one acknowledged: its storage was
+                # lost and rebuilt empty (`paxraft cluster recover-node`); replicate from what it has
+                pr.match, stale = m.hint_index - 1, False
             if not stale:
                 nxt = m.hint_index
                 if m.hint_term:
@@ -582,7 +572,7 @@ class RaftNode:
             return
         matches = sorted([p.match for p in self.prs.values()] + [self.log.stable], reverse=True)
         n = matches[self.quorum - 1]
-        if n > self.commit and (self.log.term(n) == self.term or self.mut.commit_old_term):
+        if n > self.commit and self.rules.commit_term_ok(self.log.term(n), self.term):
             self.commit = n
             self._emit("AdvanceCommitIndex", {})
             if self._reads_wait and self.log.term(n) == self.term:
@@ -616,7 +606,7 @@ class RaftNode:
         rd = Ready()
         hs = HardState(self.term, self.vote)
         if hs != self._persisted_hs:
-            rd.hard_state = HardState(hs.term, 0) if self.mut.volatile_vote else hs
+            rd.hard_state = self.rules.persisted(hs)
             self._persisted_hs = hs
         rd.snapshot, self._pending_snapshot = self._pending_snapshot, None
         log = self.log

@@ -50,8 +50,8 @@ from impl.raft.messages import (
     frame_with_key,
     mac_key,
 )
-from impl.raft.mutations import Mutations
 from impl.raft.rejoin import REJOINING, RejoinGate
+from impl.raft.rules import NONE, bug
 from impl.runtime.cluster import ClusterError, load, write_pid
 from impl.storage.wal import WAL, WALError
 from impl.trace import TraceWriter, last_clock
@@ -222,10 +222,10 @@ class NodeServer:
         clock = last_clock(trace_path) if cfg.trace else 0
         self.trace = TraceWriter(trace_path, self.id, self.ports) if cfg.trace else None
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
-        mutations = Mutations(**c.get("mutations", {}))  # test-only planted bugs (impl/raft/mutations.py)
+        rules = bug(c["bug"]) if c.get("bug") else NONE  # a test-only planted bug (impl/raft/rules.py), by key
         self.node = RaftNode(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs,
                              snapshot=snap, entries=entries, boot=boot, clock=clock, describe=describe_command,
-                             mutations=mutations)
+                             rules=rules)
         self.replica = Replica(self.node, self.wal, self._send, snapshot_every=c.get("snapshot_every", 20_000))
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
         self.tick_s = c.get("tick_ms", 10) / 1000
@@ -254,7 +254,8 @@ class NodeServer:
                 trace.write_lines(rd.trace)  # before any of the round's messages leave (see _flush)
             early = rep.persist(rd)
             self._flush()
-            if (rd.hard_state is not None or rd.entries or rd.snapshot is not None) and not node.mut.skip_fsync:
+            durable = rd.hard_state is not None or rd.entries or rd.snapshot is not None
+            if durable and not node.rules.acks_before_fsync():
                 wal.sync()  # (the planted skip_fsync bug acknowledges what only a clean stop writes out)
             rep.finish(rd, early)
         if self.rejoin is not None and self.rejoin.caught_up(node):

@@ -21,8 +21,8 @@ from impl.kv.machine import GET, PUT, Command, Result, describe_command
 from impl.kv.replica import Replica
 from impl.raft.core import LEADER, ROLE_NAMES, Config, RaftNode
 from impl.raft.messages import Message
-from impl.raft.mutations import NONE, Mutations
 from impl.raft.rejoin import RejoinGate
+from impl.raft.rules import NONE, Rules
 from impl.sim.disk import SimDisk
 from impl.sim.invariants import History, InvariantViolation, NodeView
 
@@ -44,14 +44,14 @@ class SimCluster:
     """N replicas, a network, disks, clients, and the safety checks run after every event."""
 
     def __init__(self, n: int = 3, seed: int = 0, *, config: Config = DEFAULT_CONFIG, faults: Faults = Faults(),
-                 mutations: Mutations = NONE, snapshot_every: int = 0, tick_period: int = 10, clients: int = 3,
+                 rules: Rules = NONE, snapshot_every: int = 0, tick_period: int = 10, clients: int = 3,
                  check: bool = True, on_event: Callable[[dict[str, Any]], None] | None = None,
                  on_network: Callable[[str, Message], None] | None = None) -> None:
         self.ids = tuple(range(1, n + 1))
         self.rng = random.Random(seed)
         self.config = config
         self.faults = faults
-        self.mutations = mutations
+        self.rules = rules
         self.snapshot_every = snapshot_every
         self.check = check
         self.on_event = on_event
@@ -84,7 +84,7 @@ class SimCluster:
         hs, snap, entries = self.disks[i].load()
         node = RaftNode(i, self.ids, self.config, rand=random.Random(self.rng.random()).randint, hard_state=hs,
                         snapshot=snap, entries=entries, boot=self.boots[i], clock=self.clocks[i],
-                        mutations=self.mutations, describe=describe_command)
+                        rules=self.rules, describe=describe_command)
         rep = Replica(node, self.disks[i], self._send, on_events=self._events, snapshot_every=self.snapshot_every)
         rep.applied_log = []
         self.replicas[i] = rep

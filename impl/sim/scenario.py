@@ -7,13 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from impl.raft.core import Config
-from impl.raft.mutations import NONE, Mutations
+from impl.raft.rules import NONE, Rules
 from impl.sim.cluster import DEFAULT_CONFIG, Faults, SimCluster
 
 HOSTILE = Faults(drop=0.05, duplicate=0.05, max_delay=15, skew=3)
 
 
-def random_run(seed: int, steps: int = 200, *, n: int = 3, faults: Faults = HOSTILE, mutations: Mutations = NONE,
+def random_run(seed: int, steps: int = 200, *, n: int = 3, faults: Faults = HOSTILE, rules: Rules = NONE,
                snapshot_every: int = 0, config: Config = DEFAULT_CONFIG, recover: bool = True,
                disk_faults: bool = False,
                on_event: Callable[[dict[str, Any]], None] | None = None,
@@ -26,7 +26,7 @@ def random_run(seed: int, steps: int = 200, *, n: int = 3, faults: Faults = HOST
     first unsafe state.
     """
     rng = random.Random(seed)
-    c = SimCluster(n, seed, config=config, faults=faults, mutations=mutations, snapshot_every=snapshot_every,
+    c = SimCluster(n, seed, config=config, faults=faults, rules=rules, snapshot_every=snapshot_every,
                    on_event=on_event, on_network=on_network)
     ids = c.ids
     quorum = n // 2 + 1

@@ -17,10 +17,19 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def msc_dot(events: Sequence[Event], failing: int | None = None, last: int = 40) -> str:
-    """DOT for the last ``last`` events up to and including ``failing`` (an index into ``events``)."""
+def msc_window(events: Sequence[Event], failing: int | None, window: int = 40,
+               first: int | None = None) -> tuple[int, int]:
+    """The events drawn, ``[start, end)``: ``window`` events from index ``first``, or the last ``window``
+    up to and including ``failing`` (the end of the trace when it is explained)."""
     end = len(events) if failing is None else failing + 1
-    start = max(0, end - last)
+    if first is None:
+        return max(0, end - window), end
+    return first, min(len(events), first + window)
+
+
+def msc_dot(events: Sequence[Event], failing: int | None = None, last: int = 40, first: int | None = None) -> str:
+    """DOT for the window of :func:`msc_window` (``failing``: an index into ``events``, drawn red)."""
+    start, end = msc_window(events, failing, last, first)
     shown = list(events[start:end])
     nodes = sorted({e.node for e in events[:end]})
     col = {n: i for i, n in enumerate(nodes)}
@@ -66,6 +75,7 @@ def msc_dot(events: Sequence[Event], failing: int | None = None, last: int = 40)
     return "\n".join(out) + "\n"
 
 
-def write_msc(events: Sequence[Event], path: str | Path, failing: int | None = None) -> list[Path]:
+def write_msc(events: Sequence[Event], path: str | Path, failing: int | None = None, window: int = 40,
+              first: int | None = None) -> list[Path]:
     """Write ``path`` (DOT) and, when Graphviz's ``dot`` is installed, the SVG beside it."""
-    return write_dot(msc_dot(events, failing), path)
+    return write_dot(msc_dot(events, failing, window, first), path)

@@ -14,7 +14,9 @@ that spec has it (its trace validation, ``Traceetcdraft.tla``, faces the same de
   as raft.tla and etcd send it (for a heartbeat ``e - 1 = matchIndex``, etcdraft's heartbeat
   commit), or the whole ``commitIndex[i]``, the Raft paper's ``leaderCommit`` (Figure 2),
   which is safe because the follower takes ``Min(leaderCommit, index of last new entry)``.
-- **HandleAppendEntriesRequest** accepts multi-entry requests as etcdraft.tla does: the
+- **HandleAppendEntriesRequest** is raft.tla's handler with its branch predicates overridden
+  (``AlreadyDone``, ``Conflicts``, ``AppendedLog``, ``AcceptedCommitIndex``; no copy of the
+  handler): it accepts multi-entry requests as etcdraft.tla does: the
   conflict branch removes the last entry while some entry of the request conflicts; the
   no-conflict branch appends the entries the log lacks (all of them, one step); the
   already-done branch applies when every entry is present.  raft.tla's handler looks at the
@@ -51,12 +53,10 @@ from spec.raft import (
     FOLLOWER,
     LEADER,
     AppendEntriesRequest,
-    AppendEntriesResponse,
     Log,
     Message,
     Raft,
     RaftState,
-    Reply,
     WithMessage,
 )
 
@@ -173,39 +173,22 @@ class RaftImpl(Raft):
             return None
         return s.but(allLogs=self.NextAllLogs(s), state=EXCEPT(s.state, i, FOLLOWER))
 
-    # -- follower: multi-entry requests (etcdraft.tla) ---------------------------------------------
-    def HandleAppendEntriesRequest(self, s: RaftState, i: int, j: int, m: Message) -> RaftState | None:
-        """i handles an AppendEntries request: reject, step down, or accept (done / conflict / append)."""
-        term = s.currentTerm[i]
-        mterm = m[3]
-        if not (mterm <= term and self._is_receivable(s, i, j, m, AppendEntriesRequest)):
-            return None
-        _, _, _, _, prev, prevTerm, entries, _, mcommit = m
-        lg = s.log[i]
-        st = s.state[i]
-        logOk = prev == 0 or (0 < prev <= len(lg) and prevTerm == lg[prev - 1][0])
-        if mterm < term or (st == FOLLOWER and not logOk):  # reject request
-            response = (AppendEntriesResponse, i, j, term, 0, 0)
-            return s.but(allLogs=self.NextAllLogs(s), messages=Reply(response, m, s.messages))
-        if st == CANDIDATE:  # return to follower state (m stays, to be handled again)
-            return s.but(allLogs=self.NextAllLogs(s), state=EXCEPT(s.state, i, FOLLOWER))
-        if st != FOLLOWER:
-            return None
-        index = prev + 1
-        last = prev + len(entries)
-        fits = has_no_conflict(lg, index, entries)
-        if not entries or (last <= len(lg) and fits):  # already done with request
-            commit = max(s.commitIndex[i], min(mcommit, last))  # etcdraft CommitTo: never lowered
-            response = (AppendEntriesResponse, i, j, term, 1, last)
-            return s.but(
-                allLogs=self.NextAllLogs(s),
-                commitIndex=EXCEPT(s.commitIndex, i, commit),
-                messages=Reply(response, m, s.messages),
-            )
-        if not fits:  # conflict: remove 1 entry (the last one)
-            return s.but(allLogs=self.NextAllLogs(s), log=EXCEPT(s.log, i, lg[:-1]))
-        # no conflict: append the entries the log lacks
-        return s.but(allLogs=self.NextAllLogs(s), log=EXCEPT(s.log, i, lg + entries[len(lg) - index + 1 :]))
+    # -- follower: multi-entry requests (etcdraft.tla), as raft.tla's branches with other predicates --
+    def AlreadyDone(self, xlog: Log, index: int, entries: Log) -> bool:
+        """Every entry of the request is in the log (or it has none)."""
+        return not entries or (index - 1 + len(entries) <= len(xlog) and has_no_conflict(xlog, index, entries))
+
+    def Conflicts(self, xlog: Log, index: int, entries: Log) -> bool:
+        """Some entry of the request conflicts with the log (then the last entry goes, one step at a time)."""
+        return not has_no_conflict(xlog, index, entries)
+
+    def AppendedLog(self, xlog: Log, index: int, entries: Log) -> Log | None:
+        """The entries the log lacks, appended in one step."""
+        return xlog + entries[len(xlog) - index + 1 :]
+
+    def AcceptedCommitIndex(self, commitIndex: int, mcommitIndex: int, lastIndex: int) -> int:
+        """etcdraft's ``CommitTo``: ``Max(commitIndex, Min(mcommitIndex, lastIndex))``, never lowered."""
+        return max(commitIndex, min(mcommitIndex, lastIndex))
 
     def AckedIndex(self, s: RaftState, i: int, m: Message) -> int:
         """matchIndex' of a success: ``Max(matchIndex[i][j], m.mmatchIndex)`` (etcdraft)."""

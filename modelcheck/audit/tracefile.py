@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from spec.trace_format import EVENT_FIELDS, FORMAT, READ_VERSIONS, shift_message, shift_state
+from spec.userfiles import read_bytes
 
 
 class TraceError(ValueError):
@@ -73,10 +74,7 @@ def _is_int(x: Any) -> bool:
 def read_trace(path: str | Path) -> TraceFile:
     """Parse one trace file, checking its structure and that its clock only increases."""
     name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise TraceError(f"{name}: cannot read: {exc.strerror}") from exc
+    data = read_bytes(path, error=TraceError)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -98,7 +96,11 @@ def read_trace(path: str | Path) -> TraceFile:
             continue
         try:
             rec = json.loads(line)
-        except json.JSONDecodeError as exc:
+        except RecursionError:
+            raise TraceError(f"{where}: JSON nested too deeply (more than about 1,000 levels)") from None
+        except ValueError as exc:  # JSONDecodeError, or an integer of more than 4,300 digits
+            if not isinstance(exc, json.JSONDecodeError):
+                raise TraceError(f"{where}: unreadable JSON value ({str(exc).split(';')[0]})") from None
             if n == len(lines) and not complete:
                 warnings.append(
                     f"{where}: the last line is cut short ({len(line)} bytes, no newline): "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -27,6 +28,30 @@ def configure(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=int, default=0, metavar="S", help="simulate: random seed (0)")
     g.add_argument("--workers", type=int, default=1, metavar="N", help="bfs: worker processes (default 1)")
     g.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ADDRESS",
+        help="bfs: run the workers as Ray actors on the cluster at ADDRESS (or $RAY_ADDRESS); "
+        "a local Ray runtime when neither is given",
+    )
+    g.add_argument(
+        "--memory",
+        default=None,
+        metavar="SIZE",
+        help="bfs: memory for the store and the frontier (e.g. 4GiB); past it they spill to disk",
+    )
+    g.add_argument("--checkpoint", metavar="DIR", help="bfs: write checkpoints here (level ends, SIGINT/SIGTERM)")
+    g.add_argument(
+        "--checkpoint-every",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="bfs: at most one level-end checkpoint per this many seconds (default 60; 0: every level)",
+    )
+    g.add_argument("--resume", metavar="DIR", help="continue the run checkpointed in DIR (spec and options from it)")
+    g.add_argument(
         "--liveness",
         nargs="?",
         const="",
@@ -40,22 +65,95 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def wants(args: argparse.Namespace) -> bool:
     """Whether the arguments ask for anything beyond the plain breadth-first run."""
-    return args.mode != "bfs" or args.workers != 1 or args.out is not None or args.liveness is not None
+    return (
+        args.mode != "bfs"
+        or args.workers != 1
+        or args.out is not None
+        or args.liveness is not None
+        or _scaled(args)
+    )
 
 
-def run(args: argparse.Namespace, spec: Spec) -> int:
-    """Run the requested mode on ``spec``; print the report; write artefacts to ``--out``."""
+def _scaled(args: argparse.Namespace) -> bool:
+    """Whether the run needs the chunked engine: Ray, a memory budget or checkpoints."""
+    return args.ray is not None or args.memory is not None or args.checkpoint is not None or args.resume is not None
+
+
+_UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "kib": 2**10, "m": 1e6, "mb": 1e6, "mib": 2**20,
+          "g": 1e9, "gb": 1e9, "gib": 2**30, "t": 1e12, "tb": 1e12, "tib": 2**40}
+
+
+def parse_size(text: str) -> int:
+    """``4GiB``, ``512MB``, ``100000`` (bytes) -> bytes; anything else is a one-line error."""
+    import re
+
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*", text)
+    unit = m.group(2).lower() if m else None
+    if m is None or unit not in _UNITS:
+        raise SpecError(f"--memory {text!r}: expected a size such as 4GiB, 512MB or a number of bytes")
+    return int(float(m.group(1)) * _UNITS[unit])
+
+
+#: Longest walk or depth bound: a walk's states are all kept (for its trace).
+MAX_DEPTH = 1_000_000
+#: Worker processes per core: beyond a few they only compete for the cores (and exhaust threads).
+WORKERS_PER_CORE = 4
+
+
+def validate(args: argparse.Namespace) -> None:
+    """Refuse out-of-range numbers and an unusable --out before any work starts; cap --workers (saying so)."""
+    if args.max_states is not None and args.max_states < 1:
+        raise SpecError(f"--max-states must be at least 1, got {args.max_states}")
     if args.workers < 1:
         raise SpecError(f"--workers must be at least 1, got {args.workers}")
     if args.depth is not None and args.depth < 1:
         raise SpecError(f"--depth must be at least 1, got {args.depth}")
+    if args.depth is not None and args.depth > MAX_DEPTH:
+        raise SpecError(f"--depth must be at most {MAX_DEPTH:,} (a walk keeps its states), got {args.depth:,}")
     if args.walks < 1:
         raise SpecError(f"--walks must be at least 1, got {args.walks}")
+    cap = WORKERS_PER_CORE * (os.cpu_count() or 1)
+    if args.workers > cap:
+        print(
+            f"paxraft check: note: --workers {args.workers:,} capped at {cap} "
+            f"({WORKERS_PER_CORE} per core on this machine's {os.cpu_count() or 1})",
+            file=sys.stderr,
+        )
+        args.workers = cap
+    if args.out is not None:
+        output_folder(args.out, "--out")
+
+
+def output_folder(path: str, flag: str) -> Path:
+    """``path`` as a folder to write into: it may not exist yet, but it may not be a file."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise SpecError(f"{flag} {path}: exists and is not a folder")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise SpecError(f"{flag} {path}: {parent} is not a folder")
+            break
+    return p
+
+
+def run(args: argparse.Namespace, spec: Spec) -> int:
+    """Run the requested mode on ``spec``; print the report; write artefacts to ``--out``."""
     if args.liveness is not None:
+        if _scaled(args):
+            raise SpecError("--liveness explores the whole graph itself; drop --ray/--memory/--checkpoint")
         return _run_liveness(args, spec)
-    if args.workers > 1 and args.mode != "bfs":
-        raise SpecError("--workers goes with --mode bfs (the parallel search is breadth-first)")
-    result = _search(args, spec)
+    if (args.workers > 1 or _scaled(args)) and args.mode != "bfs":
+        raise SpecError("--workers/--ray/--memory/--checkpoint go with --mode bfs (the engine is breadth-first)")
+    try:
+        result = _search(args, spec)
+    except Exception as exc:
+        from modelcheck.engine.coordinator import StoppedError
+
+        if not isinstance(exc, StoppedError):
+            raise
+        print(exc, file=sys.stderr)
+        return 130
     if args.json:
         json.dump(result.to_json(), sys.stdout, indent=1)
         print()
@@ -71,9 +169,9 @@ def run(args: argparse.Namespace, spec: Spec) -> int:
     return 0 if result.verdict == OK else 1
 
 
-def progress_for(args: argparse.Namespace, spec: Spec) -> Progress | None:
-    """The progress line on stderr, unless --quiet or --json."""
-    return None if args.quiet or args.json else Progress(spec.describe())
+def progress_for(args: argparse.Namespace, spec: Spec) -> Progress:
+    """The progress line on stderr (silent with --quiet or --json: its figures still serve Ctrl-C)."""
+    return Progress(spec.describe(), silent=args.quiet or args.json)
 
 
 def _search(args: argparse.Namespace, spec: Spec) -> Result:
@@ -95,10 +193,23 @@ def _search(args: argparse.Namespace, spec: Spec) -> Result:
             check_invariants=common["check_invariants"],
             check_deadlock=common["check_deadlock"],
         )
-    if args.workers > 1:
-        from modelcheck.engine.parallel import parallel_bfs
+    if args.workers > 1 or _scaled(args):
+        from modelcheck.engine.coordinator import search
 
-        return parallel_bfs(spec, workers=args.workers, max_states=args.max_states, **common)
+        return search(
+            spec,
+            workers=args.workers,
+            ray=args.ray is not None,
+            ray_address=args.ray or None,
+            max_states=args.max_states,
+            progress=progress_for(args, spec),
+            memory=None if args.memory is None else parse_size(args.memory),
+            checkpoint=args.resume or args.checkpoint,
+            checkpoint_every=args.checkpoint_every,
+            resume=args.resume is not None,
+            cli=getattr(args, "_cli_record", None),
+            **common,
+        )
     return check(spec, max_states=args.max_states, progress=progress_for(args, spec), **common)
 
 
@@ -115,7 +226,8 @@ def _header(result: Result) -> str:
         cut = " (the bound cut some paths: not exhaustive)" if not result.complete else ""
         return f"Depth-first search{f', depth bound {bound}' if bound else ''}{cut}\n"
     if result.mode == "parallel":
-        return f"Breadth-first search with {x['workers']} worker processes\n"
+        kind = "Ray actors" if x.get("transport") == "ray" else "worker processes"
+        return f"Breadth-first search with {x['workers']} {kind}\n"
     return ""
 
 
@@ -145,3 +257,29 @@ def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
         ):
             print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
     return 0 if res.holds else 1
+
+
+_RECORDED = ("spec", "variant", "without", "restrict", "symmetry", "no_invariants", "deadlock", "max_states", "workers")
+
+
+def record(args: argparse.Namespace, bounds: dict) -> None:
+    """Remember what the run was asked for, so that ``--resume DIR`` alone can rebuild it."""
+    args._cli_record = {**{k: getattr(args, k) for k in _RECORDED}, "bounds": bounds}
+
+
+def apply_resume(args: argparse.Namespace) -> None:
+    """Fill the spec, bounds and options of ``--resume DIR`` from its checkpoint."""
+    from modelcheck.engine.checkpoint import CheckpointError, load
+
+    _, manifest = load(Path(args.resume))
+    cli = manifest.get("cli")
+    if not cli:
+        raise CheckpointError(f"{args.resume}: the checkpoint does not say which spec it is for; cannot resume")
+    defaults = {"spec": None, "variant": None, "without": None, "restrict": None, "symmetry": False,
+                "no_invariants": False, "deadlock": False, "max_states": None, "workers": 1}
+    for k in _RECORDED:
+        if getattr(args, k) == defaults[k]:
+            setattr(args, k, cli[k])
+    for dest, val in cli["bounds"].items():
+        if getattr(args, dest, None) is None:
+            setattr(args, dest, val)

@@ -12,6 +12,7 @@ from modelcheck.audit.msc import write_msc
 from modelcheck.audit.report import json_report, text_report
 from modelcheck.cli.common import UsageError
 from modelcheck.linearizability import HistoryError, check_operations, kv_model, read_history, write_html
+from spec.userfiles import quote
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +23,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--bounds", default="", metavar="K=V,...", help="spec constants overriding those read off the trace"
     )
     parser.add_argument("--msc", metavar="PATH", help="write the message-sequence chart of the prefix (DOT, and SVG)")
+    parser.add_argument("--msc-window", type=int, default=40, metavar="N",
+                        help="with --msc: draw N events (default 40): the last N up to the failing event or the end")
+    parser.add_argument("--msc-from", type=int, metavar="EVENT",
+                        help="with --msc: start the chart at event number EVENT (as the report numbers them)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     parser.add_argument(
         "--history", action="store_true", help="the files are client histories: check linearizability (KV model)"
@@ -29,17 +34,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", metavar="PATH", help="with --history: write the time line page")
 
 
-def parse_bounds(text: str) -> dict[str, Any]:
-    """``acceptors=3,max_ballot=4`` -> a dict of ints (a name may use dashes)."""
+def parse_bounds(text: str, strings: bool = False) -> dict[str, Any]:
+    """``acceptors=3,max_ballot=4`` -> a dict of ints (a name may use dashes); with ``strings``, a value
+    that is not an integer (a file name) stays a string."""
     out: dict[str, Any] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         key, eq, val = part.partition("=")
         if not eq or not key.strip():
-            raise UsageError(f"--bounds: expected NAME=VALUE, got {part!r}")
-        try:
-            out[key.strip().replace("-", "_")] = int(val)
-        except ValueError:
-            raise UsageError(f"--bounds: {key.strip()} must be an integer, got {val!r}") from None
+            raise UsageError(f"--bounds: expected NAME=VALUE, got {quote(part)}")
+        name = key.strip().replace("-", "_")
+        if val.strip().isascii() and val.strip().lstrip("-").isdigit() and len(val.strip()) <= 18:
+            out[name] = int(val)
+        elif strings:
+            out[name] = val.strip()
+        else:
+            raise UsageError(f"--bounds: {key.strip()} must be an integer, got {quote(val)}")
     return out
 
 
@@ -48,8 +57,13 @@ def run(args: argparse.Namespace) -> int:
     if args.history:
         return run_history(args)
     bounds = parse_bounds(args.bounds)
+    if args.msc_window < 1:
+        raise UsageError(f"--msc-window must be at least 1, got {args.msc_window}")
+    if (args.msc_from is not None or args.msc_window != 40) and not args.msc:
+        raise UsageError("--msc-window and --msc-from need --msc PATH (where to write the chart)")
     try:
         events, warnings = read_traces(args.files)
+        _headers_agree(events)
         spec = args.spec or (events[0].header.get("spec") if events else None)
         if not spec:
             raise UsageError("the traces do not name their spec: give --spec (paxos or raft)")
@@ -59,7 +73,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     result.warnings = warnings
     if args.msc:
-        written = write_msc(events, args.msc, None if result.ok else result.failure.index)  # type: ignore[union-attr]
+        if args.msc_from is not None and not 1 <= args.msc_from <= len(events):
+            raise UsageError(f"--msc-from {args.msc_from}: the trace has events 1..{len(events)}")
+        first = None if args.msc_from is None else args.msc_from - 1
+        failing = None if result.ok else result.failure.index  # type: ignore[union-attr]
+        written = write_msc(events, args.msc, failing, args.msc_window, first)
     if args.json:
         json.dump(json_report(mapping, result), sys.stdout, indent=1)
         print()
@@ -70,6 +88,21 @@ def run(args: argparse.Namespace) -> int:
     for w in warnings:
         print(f"paxraft audit: warning: {w}", file=sys.stderr)
     return 0 if result.ok else 1
+
+
+def _headers_agree(events: list[Any]) -> None:
+    """Files of one run: their headers must name the same spec (else the first file would decide it)."""
+    for key in ("spec",):
+        first: dict[str, Any] = {}
+        for e in events:
+            val = json.dumps(e.header.get(key), sort_keys=True)
+            first.setdefault(val, e)
+        if len(first) > 1:
+            (v1, e1), (v2, e2) = list(first.items())[:2]
+            raise UsageError(
+                f'the trace headers disagree on "{key}": {e1.file} says {quote(v1)}, {e2.file} says {quote(v2)} '
+                "(audit the files of one run together)"
+            )
 
 
 def run_history(args: argparse.Namespace) -> int:

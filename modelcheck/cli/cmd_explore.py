@@ -12,7 +12,7 @@ import sys
 import threading
 from urllib.parse import quote
 
-from modelcheck.cli.cmd_check import add_bound_options, build_model
+from modelcheck.cli.cmd_check import add_bound_options, model_from_args
 from modelcheck.output.explore.server import ExplorerServer
 from modelcheck.output.explore.session import PathError, Session
 from spec.core import Spec, SpecError
@@ -39,7 +39,7 @@ def build_spec(args: argparse.Namespace) -> Spec:
         from modelcheck.output.itf import read_itf
 
         return read_itf(args.trace)[0]
-    return build_model(args)
+    return model_from_args(args).build()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from modelcheck.cli.cmd_check import add_bound_options, bounds_from_args, resolve
+from modelcheck.cli._check_modes import output_folder
+from modelcheck.cli.cmd_check import add_bound_options, add_model_options, model_from_args
+from modelcheck.engine.faults import preflight
 from modelcheck.engine.graph import explore
 from modelcheck.output.dot import write_dot
 from modelcheck.output.render import graph_dot
+from spec.core import SpecError
 
 DEFAULT_LIMIT = 300
 
@@ -18,6 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", help="spec name (see 'paxraft list') or path/to/file.py:ClassName")
     parser.add_argument("--variant", help="a named variant of the spec")
     add_bound_options(parser)
+    add_model_options(parser)
     parser.add_argument("--out", default="graph-out", metavar="DIR", help="output folder (default graph-out)")
     parser.add_argument(
         "--max-states",
@@ -31,8 +35,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Explore, find the shortest path to an invariant violation (if any), write the picture."""
-    e, cls = resolve(args)
-    spec = cls(**bounds_from_args(e, args))
+    if args.max_states < 1:
+        raise SpecError(f"--max-states must be at least 1, got {args.max_states}")
+    output_folder(args.out, "--out")
+    spec = model_from_args(args).build()
+    preflight(spec)
     g = explore(spec, keep_states=True, max_states=args.max_states)
     assert g.states is not None
     invariants = list(spec.invariants.items())

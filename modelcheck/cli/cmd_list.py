@@ -1,21 +1,46 @@
-"""List the specs paxraft knows, their bounds and their variants."""
+"""List the specs paxraft knows (or those of a file), their bounds and their variants."""
 
 from __future__ import annotations
 
 import argparse
 
-from spec.registry import entries
+from spec.registry import (
+    SpecEntry,
+    entries,
+    entry_for_class,
+    is_user_ref,
+    load_user_module,
+    load_user_spec,
+    user_classes,
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    """No options."""
+    """An optional file or class to list instead of the registered specs."""
+    parser.add_argument(
+        "source",
+        nargs="?",
+        help="list the specs of this file (path/to/file.py) or this class (file.py:Class, package.module:Class)",
+    )
+
+
+def _listed(source: str | None) -> list[SpecEntry]:
+    """The registered entries, or the entries of the spec classes a file defines (variants
+    listed under their spec, not on their own)."""
+    if source is None:
+        return list(entries().values())
+    if is_user_ref(source):
+        return [entry_for_class(load_user_spec(source))]
+    classes = user_classes(load_user_module(source))
+    bases = [c for c in classes if not c.variant or not any(b in classes for b in c.__mro__[1:])]
+    return [entry_for_class(c) for c in bases]
 
 
 def run(args: argparse.Namespace) -> int:
     """Print each spec with its bounds, then its variants with the rule each one changes."""
-    for e in entries().values():
+    for e in _listed(args.source):
         print(f"{e.name}: {e.summary}")
-        for opt in e.options + e.flags:
+        for opt in e.all_options:
             default = "" if opt.type is bool else f" (default {opt.default})"
             print(f"    {opt.flag:<16} {opt.help}{default}")
         offered = e.cls.restrictions()
@@ -32,3 +57,5 @@ def run(args: argparse.Namespace) -> int:
                 print(f"    {vname.ljust(width)}  breaks {cls.breaks or 'nothing (safe)'}: {cls.rule}")
         print()
     return 0
+
+

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from modelcheck.cli.cmd_check import add_bound_options, bounds_from_args, resolve
+from modelcheck.cli.cmd_check import add_bound_options, add_model_options, model_from_args
+from modelcheck.engine.faults import preflight
 from modelcheck.engine.refinement import as_json, check_refinement, summary
 from spec.refinements import refinement
 
@@ -16,13 +17,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("abstract", help="the abstract spec it should implement, e.g. voting or consensus")
     parser.add_argument("--variant", help="a named variant of the concrete spec")
     add_bound_options(parser)
+    add_model_options(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def run(args: argparse.Namespace) -> int:
     """0 when every reachable step maps to an abstract step or stutter, 1 at the first that does not."""
-    e, cls = resolve(args)
-    concrete = cls(**bounds_from_args(e, args))
+    concrete = model_from_args(args).build()
+    preflight(concrete)
     abstract, mapping = refinement(concrete, args.abstract)
     res = check_refinement(concrete, abstract, mapping)
     print(json.dumps(as_json(res), indent=1) if args.json else summary(res))

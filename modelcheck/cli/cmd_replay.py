@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from modelcheck.cli.cmd_audit import parse_bounds
 from modelcheck.output.itf import read_itf, replay_steps
 
 
@@ -11,11 +12,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """The trace file, and --quiet for the verdict line only."""
     parser.add_argument("trace", help="an ITF trace (.itf.json) written by 'paxraft check --out' or by hand")
     parser.add_argument("--quiet", action="store_true", help="print only the verdict")
+    parser.add_argument(
+        "--bounds",
+        default="",
+        metavar="K=V,...",
+        help="spec constants overriding the trace's; a file the spec reads (quorum_file=PATH) is taken only from "
+        "here: replay opens no path named inside a trace",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """0 when every state follows from the one before by its recorded action, 1 otherwise."""
-    spec, trace = read_itf(args.trace)
+    spec, trace = read_itf(args.trace, given=parse_bounds(args.bounds, strings=True))
     print(f"Replaying {args.trace}: {spec.describe()}, {len(trace.steps)} states")
     ok = True
     for v in replay_steps(spec, trace.steps):

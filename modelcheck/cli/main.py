@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from modelcheck.cli.common import UsageError
+from modelcheck.cli.errors import run_command
 from spec.core import SpecError
+from spec.registry import entry_for_class, is_user_ref, load_user_spec
 
 #: Sub-command name -> module providing ``configure(parser)`` and ``run(args) -> int``.
 COMMANDS: dict[str, str] = {
@@ -29,6 +31,9 @@ COMMANDS: dict[str, str] = {
 }
 
 
+__all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one clear line on stderr and exit status 2."""
 
@@ -39,30 +44,52 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, every sub-command configured."""
     parser = _Parser(prog="paxraft", description="Model-check, prove, run and audit Paxos and Raft.")
+    parser.add_argument(
+        "--debug", action="store_true", help="on an error, show the traceback too (anywhere on the line)"
+    )
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, modname in COMMANDS.items():
         mod = importlib.import_module(modname)
         sub = subs.add_parser(name, help=mod.__doc__.strip().splitlines()[0] if mod.__doc__ else None)
         mod.configure(sub)
-        sub.set_defaults(_run=mod.run)
+        sub.set_defaults(_run=mod.run, _parser=sub)
     return parser
 
 
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse in two phases: a user's spec (``file.py:Class``) is only known once its file is
+    loaded, so its own bound flags (``--rms 4``) are added to the sub-command then, and the
+    arguments parsed again."""
+    args, extra = parser.parse_known_args(argv)
+    sub = getattr(args, "_parser", None)
+    refs = [r for r in [getattr(args, "spec", None), *extra] if isinstance(r, str) and is_user_ref(r)]
+    from modelcheck.cli.cmd_check import BOUNDS_TITLE, add_bound_options
+
+    if sub is not None and refs and any(g.title == BOUNDS_TITLE for g in sub._action_groups):
+
+        try:
+            add_bound_options(sub, entry_for_class(load_user_spec(refs[0])))
+        except SpecError as exc:
+            parser.exit(2, f"paxraft {args.command}: error: {exc}\n")
+    return parser.parse_args(argv) if extra or refs else args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: parse, dispatch, and turn bad input into exit status 2 with one line."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "_run", None):
-        parser.print_help()
-        return 2
-    try:
+    """Entry point: parse and dispatch; every failure ends as modelcheck.cli.errors says (one line, a status)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    command = next((a for a in argv if a in COMMANDS), "")
+
+    def dispatch() -> int:
+        parser = build_parser()  # inside: Ctrl-C or a failure while the commands load is reported too
+        args = _parse(parser, argv)
+        if not getattr(args, "_run", None):
+            parser.print_help()
+            return 2
         return int(args._run(args) or 0)
-    except (SpecError, UsageError) as exc:
-        print(f"paxraft {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("paxraft: interrupted", file=sys.stderr)
-        return 130
+
+    return run_command(command or "", dispatch, debug)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,15 +12,8 @@ from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine._store import StateStore
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
+from spec.behaviour import invariant_check, state_constraint
 from spec.core import Label, Spec, State
-
-
-def first_violated(invariants: list[tuple[str, Callable[[State], bool]]], state: State) -> str | None:
-    """Name of the first invariant ``state`` violates, or ``None``."""
-    for name, inv in invariants:
-        if not inv(state):
-            return name
-    return None
 
 
 def bfs(*args: object, **kwargs: object) -> Result:
@@ -53,9 +46,8 @@ def _bfs(
     invariants = list(spec.invariants.items()) if check_invariants or goal else []
     # The invariants in order (or a spec's equivalent fast path); ``goal`` replaces them when the
     # search looks for a state (a witness, `--reach`) instead of a violation: the same stop, the same trace.
-    violated = goal or spec.violated
-    constrained = type(spec).constraint is not Spec.constraint
-    constraint = spec.constraint
+    violated = goal or invariant_check(spec)
+    constraint = state_constraint(spec)  # None when the spec has none: one test per successor
     actions = [(a.enumerate, a.step) for a in spec.actions]
     fired = [0] * len(actions)
     new = [0] * len(actions)
@@ -87,7 +79,7 @@ def _bfs(
     for s in spec.init_states():
         n_init += 1
         bad = violated(s) if invariants else None
-        if constrained and not constraint(s):
+        if constraint is not None and not constraint(s):
             if bad:
                 return finish(VIOLATION, bad, [Step(None, s)], 1)
             continue
@@ -116,7 +108,7 @@ def _bfs(
                     nf += 1
                     if t is s:  # a step that changed nothing (the same object): s is stored and checked
                         continue
-                    if constrained and not constraint(t):
+                    if constraint is not None and not constraint(t):
                         bad = violated(t) if invariants else None
                         if bad:
                             fired[ai] += nf

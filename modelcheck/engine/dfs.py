@@ -12,8 +12,8 @@ import resource
 import time
 
 from modelcheck.engine._fingerprint import fingerprinter
-from modelcheck.engine.bfs import first_violated
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
+from spec.behaviour import invariant_check, state_constraint
 from spec.core import Label, Spec
 
 
@@ -48,8 +48,8 @@ def _dfs(
 ) -> Result:
     started = time.perf_counter()
     fingerprint = fingerprinter(spec, symmetry)
-    invariants = list(spec.invariants.items()) if check_invariants else []
-    constrained = type(spec).constraint is not Spec.constraint
+    first_bad = invariant_check(spec, check_invariants)
+    constraint = state_constraint(spec)
     fired = [0] * len(spec.actions)
     new = [0] * len(spec.actions)
     seen: dict[int, int] = {}  # fingerprint -> shallowest depth it was expanded at
@@ -73,10 +73,10 @@ def _dfs(
     for init in spec.init_states():
         generated += 1
         deepest = max(deepest, 1)
-        bad = first_violated(invariants, init)
+        bad = first_bad(init)
         if bad:
             return finish(VIOLATION, bad, [Step(None, init)])
-        if constrained and not spec.constraint(init):
+        if constraint is not None and not constraint(init):
             continue
         fp = fingerprint(init)
         if fp in seen:
@@ -100,8 +100,8 @@ def _dfs(
             fired[ai] += 1
             tstep = Step(Label(spec.actions[ai].name, params), t)
             deepest = max(deepest, depth + 1)
-            if constrained and not spec.constraint(t):
-                bad = first_violated(invariants, t)
+            if constraint is not None and not constraint(t):
+                bad = first_bad(t)
                 if bad:
                     return finish(VIOLATION, bad, [f[0] for f in path] + [tstep])
                 continue
@@ -111,7 +111,7 @@ def _dfs(
                 continue
             if known is None:
                 new[ai] += 1
-                bad = first_violated(invariants, t)
+                bad = first_bad(t)
                 if bad:
                     seen[fp] = depth + 1
                     return finish(VIOLATION, bad, [f[0] for f in path] + [tstep])

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine.result import Step
+from spec.behaviour import state_constraint
 from spec.core import Label, Spec, SpecError, State
 
 
@@ -149,7 +150,7 @@ def _explore(
     g.marks = {name: bytearray() for name in predicates}
     g.cut_marks = dict.fromkeys(predicates, False)
     g.fired = {a.name: 0 for a in spec.actions}
-    constrained = type(spec).constraint is not Spec.constraint
+    constraint = state_constraint(spec)
     index: dict[int, int] = {}
     label_ids: dict[Label, int] = {}
     actions = spec.actions
@@ -179,7 +180,7 @@ def _explore(
     frontier: list[tuple[State, int]] = []
     for s in spec.init_states():
         g.generated += 1
-        if constrained and not spec.constraint(s):
+        if constraint is not None and not constraint(s):
             cut_state(s)
             continue
         fp = fingerprint(s)
@@ -203,7 +204,7 @@ def _explore(
                     if t == s:
                         g.self_loops.append(lid)
                         continue
-                    if constrained and not spec.constraint(t):
+                    if constraint is not None and not constraint(t):
                         cut_state(t)
                         g.cut_from.append(lid)
                         continue

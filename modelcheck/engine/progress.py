@@ -4,26 +4,35 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, ClassVar, TextIO
 
 if TYPE_CHECKING:
     from modelcheck.engine.result import Result
 
 
 class Progress:
-    """Prints ``distinct / generated / depth / queue / rate`` lines at most every ``every`` seconds."""
+    """Prints ``distinct / generated / depth / queue / rate`` lines at most every ``every`` seconds.
 
-    def __init__(self, label: str, every: float = 5.0, stream: TextIO | None = None) -> None:
+    Each tick's figures are kept (``figures``), and the newest Progress is ``Progress.latest``, so
+    an interrupted run can still say how far it got; ``silent`` keeps the figures without printing.
+    """
+
+    latest: ClassVar[Progress | None] = None
+
+    def __init__(self, label: str, every: float = 5.0, stream: TextIO | None = None, silent: bool = False) -> None:
         self.label = label
-        self.every = every
+        self.every = float("inf") if silent else every
         self.stream = stream or sys.stderr
         self.start = time.monotonic()
         self.last = self.start
         self.printed = False
+        self.figures: tuple[int, int, int, int, float] | None = None  # distinct, generated, depth, queued, seconds
+        Progress.latest = self
 
     def tick(self, distinct: int, generated: int, depth: int, queued: int) -> None:
-        """Maybe print a line (cheap when it is not yet time)."""
+        """Record the figures; maybe print a line (cheap when it is not yet time)."""
         now = time.monotonic()
+        self.figures = (distinct, generated, depth, queued, now - self.start)
         if now - self.last < self.every:
             return
         self.last = now

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine.result import Step
+from spec.behaviour import invariant_check, state_constraint
 from spec.core import Label, Params, Spec, SpecError, State
 
 Edge = tuple[int, int, Params, int]  # (parent node, action index, params, actor id; -1 when not asked)
@@ -172,8 +173,8 @@ def shortest_dag(
     """Explore level by level until a level holds a violating state (``bad``: the invariants by
     default), finishing that level; ``with_actors`` records who acts on each edge."""
     fingerprint = fingerprinter(spec, symmetry)
-    violated = bad or spec.violated
-    constrained = type(spec).constraint is not Spec.constraint
+    violated = bad or invariant_check(spec)
+    constraint = state_constraint(spec)
     actions = [(a.enumerate, a.step) for a in spec.actions]
     dag = ShortestDag(spec, symmetry)
     index: dict[int, int] = {}
@@ -194,7 +195,7 @@ def shortest_dag(
         if fp in index:
             continue
         name = violated(s)
-        if constrained and not spec.constraint(s) and not name:
+        if constraint is not None and not constraint(s) and not name:
             continue
         frontier.append((s, node(fp, None, name)))
     dag.depth = 1
@@ -223,10 +224,10 @@ def shortest_dag(
                         dag.preds[j].append((si, ai, params, who))
                         continue
                     name = violated(t)
-                    if constrained and not spec.constraint(t) and not name:
+                    if constraint is not None and not constraint(t) and not name:
                         continue
                     j = node(fp, (si, ai, params, who), name)
-                    if not name and (not constrained or spec.constraint(t)):
+                    if not name and (constraint is None or constraint(t)):
                         nxt.append((t, j))
         frontier = nxt
         dag.depth += 1

@@ -12,8 +12,8 @@ import random
 import resource
 import time
 
-from modelcheck.engine.bfs import first_violated
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
+from spec.behaviour import invariant_check, state_constraint
 from spec.core import Label, Spec
 
 
@@ -43,8 +43,8 @@ def simulate(
     started = time.perf_counter()
     was = gc.isenabled()
     gc.disable()
-    invariants = list(spec.invariants.items()) if check_invariants else []
-    constrained = type(spec).constraint is not Spec.constraint
+    first_bad = invariant_check(spec, check_invariants)
+    constraint = state_constraint(spec)
     inits = list(spec.init_states())
     fired = [0] * len(spec.actions)
     new = [0] * len(spec.actions)
@@ -62,9 +62,9 @@ def simulate(
             generated += 1
             seen.add(hash(state))
             trace = [Step(None, state)]
-            bad = first_violated(invariants, state)
+            bad = first_bad(state)
             while not bad and len(trace) < depth:
-                if constrained and not spec.constraint(state):
+                if constraint is not None and not constraint(state):
                     break
                 succs = list(spec.successors(state))
                 if not succs:
@@ -79,7 +79,7 @@ def simulate(
                     seen.add(fp)
                     new[ai] += 1
                 trace.append(Step(Label(spec.actions[ai].name, params), state))
-                bad = first_violated(invariants, state)
+                bad = first_bad(state)
             if bad:
                 verdict, violated, bad_trace, bad_walk = VIOLATION, bad, trace, w
             if len(trace) > len(deepest):

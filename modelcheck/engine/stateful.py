@@ -20,7 +20,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from modelcheck.engine.explain import format_trace, violation_line
 from modelcheck.engine.result import Step
+from spec.behaviour import state_constraint
 from spec.core import Label, Spec, State
+from spec.model import Model
 
 
 class InvariantViolation(AssertionError):  # noqa: N818 - reads as what happened, like AssertionError
@@ -40,12 +42,14 @@ class InvariantViolation(AssertionError):  # noqa: N818 - reads as what happened
         return len(self.trace) - 1
 
 
-def spec_machine(spec: Spec) -> type[RuleBasedStateMachine]:
-    """A ``RuleBasedStateMachine`` subclass exploring ``spec`` by random enabled steps."""
+def spec_machine(spec: Spec | Model) -> type[RuleBasedStateMachine]:
+    """A ``RuleBasedStateMachine`` subclass exploring ``spec`` (or a model's spec) by random enabled steps."""
+    if isinstance(spec, Model):
+        spec = spec.build()
     inits: list[State] = list(spec.init_states())
     if not inits:
         raise ValueError(f"{spec.describe()}: no initial state")
-    constrained = type(spec).constraint is not Spec.constraint
+    constraint = state_constraint(spec)
 
     class SpecMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -62,7 +66,7 @@ def spec_machine(spec: Spec) -> type[RuleBasedStateMachine]:
         def step(self, data: st.DataObject) -> None:
             """Take one enabled action; when none is (or the constraint stops the run), stutter."""
             state = self.trace[-1].state
-            if constrained and not spec.constraint(state):
+            if constraint is not None and not constraint(state):
                 return
             enabled = list(spec.successors(state))
             if not enabled:
@@ -86,6 +90,6 @@ def _invariant_method(spec: Spec, name: str, predicate: object) -> object:
     return check
 
 
-def run_spec(spec: Spec, settings: object | None = None) -> None:
+def run_spec(spec: Spec | Model, settings: object | None = None) -> None:
     """Run the Hypothesis state machine of ``spec`` now; raises :class:`InvariantViolation` on a violation."""
     run_state_machine_as_test(spec_machine(spec), settings=settings)  # type: ignore[arg-type]

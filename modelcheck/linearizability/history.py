@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from modelcheck.linearizability.model import KV_KINDS, UNKNOWN, Operation
+from spec.userfiles import load_json, read_text
 
 
 class HistoryError(ValueError):
@@ -69,18 +70,12 @@ def read_history(path: str | Path) -> list[Operation]:
     """Every operation in a history file (either form), or a :class:`HistoryError` naming file and line."""
     ops: list[Operation] = []
     pending: dict[Any, tuple[str, dict[str, Any]]] = {}
-    try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise HistoryError(f"{path}: cannot read: {exc.strerror}") from exc
+    text = read_text(path, error=HistoryError)
     for n, line in enumerate(text.splitlines(), 1):
         where = f"{path}:{n}"
         if not line.strip():
             continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise HistoryError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+        rec = load_json(line, where, HistoryError)
         if not isinstance(rec, dict):
             raise HistoryError(f"{where}: expected a JSON object")
         kind = rec.get("type")
@@ -94,12 +89,12 @@ def read_history(path: str | Path) -> list[Operation]:
                 raise HistoryError(f"{where}: returns at {ret} before its call at {call}")
             ops.append(Operation(client, _input_from(rec, where), _output(rec, ret is not None), call, ret))  # type: ignore[arg-type]
         elif kind == "invoke":
-            if "id" not in rec or rec["id"] in pending:
+            if not isinstance(rec.get("id"), (int, str)) or rec["id"] in pending:
                 raise HistoryError(f'{where}: an invoke needs a fresh "id" (got {rec.get("id")!r})')
             _input_from(rec, where)
             pending[rec["id"]] = (where, rec)
         elif kind == "return":
-            if rec.get("id") not in pending:
+            if not isinstance(rec.get("id"), (int, str)) or rec["id"] not in pending:
                 raise HistoryError(f"{where}: return for id {rec.get('id')!r}, which has no earlier invoke")
             inv_where, inv = pending.pop(rec["id"])
             call = _number(inv, "time", inv_where)

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from modelcheck.engine.result import Step
-from spec.core import Label, Spec, SpecError, State
+from spec.core import Label, Spec, SpecError, State, order_key
+from spec.registry import build, class_from_ref, class_ref, entries, entry, entry_for_class
+from spec.userfiles import load_json, quote, read_text
 
 FORMAT = "ITF"
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
@@ -45,13 +47,8 @@ def to_itf(value: Any) -> Any:
     if isinstance(value, tuple):
         return {"#tup": [to_itf(x) for x in value]}
     if isinstance(value, frozenset):
-        return {"#set": [to_itf(x) for x in sorted(value, key=_order_key)]}
+        return {"#set": [to_itf(x) for x in sorted(value, key=order_key)]}
     raise TypeError(f"cannot write {type(value).__name__} as ITF: states hold ints, tuples and frozensets")
-
-
-def _order_key(x: Any) -> Any:
-    """A total order on state values (ints and tuples compare; mixed kinds by type name first)."""
-    return (type(x).__name__, x) if not isinstance(x, frozenset) else ("frozenset", sorted(x, key=_order_key))
 
 
 def record_types(spec: Spec) -> dict[frozenset[str], type]:
@@ -80,7 +77,7 @@ def from_itf(value: Any, records: dict[frozenset[str], type], where: str = "") -
             try:
                 return int(value["#bigint"])
             except (TypeError, ValueError):
-                raise ItfError(f"{where}: #bigint {value['#bigint']!r} is not an integer") from None
+                raise ItfError(f"{where}: #bigint {quote(str(value['#bigint']))} is not an integer") from None
         if "#tup" in value:
             return tuple(from_itf(x, records, f"{where}[{i}]") for i, x in enumerate(value["#tup"]))
         if "#set" in value:
@@ -92,7 +89,7 @@ def from_itf(value: Any, records: dict[frozenset[str], type], where: str = "") -
         if cls is None:
             raise ItfError(f"{where}: no record type with fields {', '.join(sorted(fields))}")
         return cls(**{k: from_itf(value[k], records, f"{where}.{k}") for k in cls._fields})
-    raise ItfError(f"{where}: unexpected JSON value {value!r}")
+    raise ItfError(f"{where}: unexpected JSON value {quote(json.dumps(value))}")
 
 
 def state_vars(spec: Spec, state: State) -> dict[str, Any]:
@@ -118,7 +115,7 @@ def trace_to_itf(
         "description": f"{spec.describe()}: " + (f"violates {violated}" if violated else f"{mode} run"),
         "spec": spec.name,
         "variant": spec.variant,
-        "class": f"{type(spec).__module__}:{type(spec).__qualname__}",
+        **class_ref(type(spec)),
         "bounds": spec.bounds(),
         "mode": mode,
         "violated": violated,
@@ -161,38 +158,61 @@ class ItfTrace:
     steps: list[Step]
 
 
-def spec_from_meta(meta: dict[str, Any], path: str) -> Spec:
-    """Build the spec a trace names: a registered spec/variant with the recorded bounds."""
-    from spec.registry import build, entry
-
+def spec_from_meta(meta: dict[str, Any], path: str, given: dict[str, Any] | None = None) -> Spec:
+    """Build the spec a trace names, with the recorded bounds (those ``given`` overriding them): the class
+    in the user's file or module the trace records, else a registered spec/variant by name. A bound naming
+    a file is taken only from ``given``: replaying a trace never opens a path written inside its bounds."""
     name = meta.get("spec")
     if not isinstance(name, str):
         raise ItfError(f"{path}: #meta.spec is missing: which spec does this trace belong to?")
-    bounds = meta.get("bounds") or {}
-    known = {o.dest for o in entry(name).options + entry(name).flags}
+    variant = meta.get("variant")
+    if variant is not None and not isinstance(variant, str):
+        raise ItfError(f"{path}: #meta.variant must be a variant name, got {type(variant).__name__}")
+    given = given or {}
+    bounds = {**_object(meta.get("bounds"), f"{path}: #meta.bounds"), **given}
+    cls = class_from_ref(meta) if name not in entries() else None
+    e = entry_for_class(cls) if cls is not None else entry(name)
+    known = {o.dest for o in e.all_options}
     unknown = sorted(set(bounds) - known)
     if unknown:
-        raise ItfError(f"{path}: #meta.bounds has {', '.join(unknown)}, not bounds of {name}")
-    return build(name, meta.get("variant"), **bounds)
+        raise ItfError(f"{path}: #meta.bounds has {', '.join(map(quote, unknown))}, not bounds of {name}")
+    for key, val in bounds.items():
+        if isinstance(val, str) and key not in given:
+            raise ItfError(
+                f"{path}: #meta.bounds.{key} names a file ({quote(val)}); replay opens no path a trace names: "
+                f"pass it yourself with --bounds {key}=PATH"
+            )
+    return cls(**bounds) if cls is not None else build(name, variant, **bounds)
 
 
-def read_itf(path: str | Path, spec: Spec | None = None) -> tuple[Spec, ItfTrace]:
-    """Read an ITF trace; build its spec from ``#meta`` unless one is given."""
+def read_itf(path: str | Path, spec: Spec | None = None, given: dict[str, Any] | None = None) -> tuple[Spec, ItfTrace]:
+    """Read an ITF trace; build its spec from ``#meta`` (with the bounds ``given`` overriding) unless one is given."""
     p = Path(path)
-    try:
-        obj = json.loads(p.read_text())
-    except FileNotFoundError:
-        raise ItfError(f"{p}: no such file") from None
-    except json.JSONDecodeError as exc:
-        raise ItfError(f"{p}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    obj = load_json(read_text(p, error=ItfError), str(p), ItfError)
     if not isinstance(obj, dict) or not isinstance(obj.get("states"), list) or not obj["states"]:
         raise ItfError(f"{p}: not an ITF trace (needs a non-empty 'states' list)")
-    meta = obj.get("#meta") or {}
-    spec = spec or spec_from_meta(meta, str(p))
+    meta = _object(obj.get("#meta"), f"{p}: #meta")
+    spec = spec or spec_from_meta(meta, str(p), given)
+    try:
+        return spec, ItfTrace(meta, _steps(spec, obj, p))
+    except RecursionError:
+        raise ItfError(f"{p}: a value nested too deeply to be a state") from None
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    """``value`` when it is a JSON object; an absent one is empty."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ItfError(f"{where} must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _steps(spec: Spec, obj: dict[str, Any], p: Path) -> list[Step]:
     records = record_types(spec)
     vars_ = obj.get("vars")
-    if not isinstance(vars_, list):
-        raise ItfError(f"{p}: 'vars' must list the variables")
+    if not isinstance(vars_, list) or not all(isinstance(v, str) for v in vars_):
+        raise ItfError(f"{p}: 'vars' must list the variables by name")
     steps: list[Step] = []
     for i, raw in enumerate(obj["states"]):
         where = f"{p}: state {i}"
@@ -201,12 +221,14 @@ def read_itf(path: str | Path, spec: Spec | None = None) -> tuple[Spec, ItfTrace
         missing = [v for v in vars_ if v not in raw]
         if missing:
             raise ItfError(f"{where}: missing variable(s) {', '.join(missing)}")
-        smeta = raw.get("#meta") or {}
+        smeta = _object(raw.get("#meta"), f"{where}: #meta")
         if vars_ == ["state"]:
             state = from_itf(raw["state"], records, f"{where}.state")
         else:
             state = from_itf({v: raw[v] for v in vars_}, records, where)
         action = smeta.get("action")
+        if action is not None and not isinstance(action, str):
+            raise ItfError(f"{where}: #meta.action must be an action name, got {type(action).__name__}")
         if i == 0 or action in (None, "Init"):
             label = None if action in (None, "Init") else Label(action, ())
         else:
@@ -214,7 +236,7 @@ def read_itf(path: str | Path, spec: Spec | None = None) -> tuple[Spec, ItfTrace
                 act = spec.action(action)
             except SpecError:
                 raise ItfError(f"{where}: #meta.action {action!r} is not an action of {spec.name}") from None
-            params = smeta.get("params") or {}
+            params = _object(smeta.get("params"), f"{where}: #meta.params")
             missing = [n for n in act.param_names if n not in params]
             if missing:
                 raise ItfError(f"{where}: #meta.params lacks {', '.join(missing)} for {action}")
@@ -222,7 +244,7 @@ def read_itf(path: str | Path, spec: Spec | None = None) -> tuple[Spec, ItfTrace
                 action, tuple(from_itf(params[n], records, f"{where}.#meta.params.{n}") for n in act.param_names)
             )
         steps.append(Step(label, state))
-    return spec, ItfTrace(meta, steps)
+    return steps
 
 
 @dataclass

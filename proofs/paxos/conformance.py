@@ -15,7 +15,6 @@ Checks 1 and 2 evaluate the very Z3 formulas on the finite instance
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import z3
@@ -23,6 +22,7 @@ import z3
 from proofs.evaluate import closure, compile_formula, ground
 from proofs.paxos.encoding import PaxosEncoding
 from proofs.paxos.instance import PaxosInstance, encoding_for
+from spec.behaviour import reachable
 from spec.core import Label
 from spec.paxos import Paxos, PaxosState
 
@@ -56,27 +56,6 @@ class Report:
         )
 
 
-def reachable(spec: Paxos) -> Iterator[tuple[PaxosState, list[tuple[str, tuple, PaxosState]]]]:
-    """Every reachable state with its spec successors ``(action, params, state)``, breadth first."""
-    seen = set()
-    frontier = []
-    for s in spec.init_states():
-        if s not in seen:
-            seen.add(s)
-            frontier.append(s)
-    names = [a.name for a in spec.actions]
-    while frontier:
-        nxt = []
-        for s in frontier:
-            succ = [(names[i], params, t) for i, params, t in spec.successors(s)]
-            yield s, succ
-            for _, _, t in succ:
-                if t not in seen:
-                    seen.add(t)
-                    nxt.append(t)
-        frontier = nxt
-
-
 def check(spec: Paxos, enc: PaxosEncoding | None = None, sample_every: int = 0) -> Report:
     """Run the three checks on ``spec`` (Z3 successor queries on every ``sample_every``-th state; 0 = none)."""
     started = time.perf_counter()
@@ -95,7 +74,9 @@ def check(spec: Paxos, enc: PaxosEncoding | None = None, sample_every: int = 0) 
         raise ValueError(f"the encoding has no action {', '.join(sorted(missing))} of {spec.describe()}")
     rep = Report()
     oracle: SuccessorOracle | None = None
-    for n, (s, succ) in enumerate(reachable(spec)):
+    names = [a.name for a in spec.actions]
+    for n, (s, _inside, raw) in enumerate(reachable(spec)):
+        succ = [(names[i], params, t) for i, params, t in raw]
         rep.states += 1
         st = inst.structure({"": s})
         for name, holds in conjuncts.items():

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import z3
 
-from proofs.logic import Obligation, total_order_axioms
+from proofs.logic import Obligation, inductive_obligations, total_order_axioms
 
 #: Quorum axioms: Paxos.tla's (any two quorums meet), Flexible Paxos's (every phase-1
 #: quorum meets every phase-2 quorum), and a broken one (only phase-2 quorums meet each other).
@@ -33,12 +33,18 @@ QUORUM_AXIOMS = (ANY_TWO, PHASE1_PHASE2, PHASE2_ONLY)
 BASE, IGNORE_VOTES = "paxos", "ignore-votes"
 #: Encoded action variants: the spec's, and the catalog's ignore-votes (Phase2a skips the vote rule).
 VARIANTS = (BASE, IGNORE_VOTES)
+#: Catalog variants that change only what an acceptor keeps across Restart: encoded by the spec class's
+#: ``persists`` (read from spec/paxos_variants.py, the one place that rule is stated), with Restart in Next.
+RESTART_VARIANTS = ("volatile-promise", "amnesia")
+#: An acceptor's variables, in the order Restart treats them (``left`` is the ghost that follows maxBal).
+ACCEPTOR_VARIABLES = ("maxBal", "maxVBal", "maxVal")
 
 ACTION_LABELS = {
     "Phase1a": ("b",),
     "Phase1b": ("a", "b"),
     "Phase2a": ("b", "v"),
     "Phase2b": ("a", "b", "v"),
+    "Restart": ("a",),
 }
 
 
@@ -177,11 +183,23 @@ class ActionEncoding:
 class PaxosEncoding:
     """Paxos.tla's Init, actions, invariant conjuncts and Agreement over the vocabulary."""
 
-    def __init__(self, quorum_axiom: str = ANY_TWO, variant: str = BASE) -> None:
-        if variant not in VARIANTS:
-            raise ValueError(f"no Z3 encoding of variant {variant!r}; encoded: {', '.join(VARIANTS)}")
+    def __init__(
+        self, quorum_axiom: str = ANY_TWO, variant: str = BASE, persists: tuple[str, ...] | None = None
+    ) -> None:
+        """``persists``: None, no Restart in Next (Paxos.tla); else Restart(a), any number of times, keeping
+        the named acceptor variables and resetting the others to their initial values."""
+        if variant not in VARIANTS + RESTART_VARIANTS:
+            raise ValueError(
+                f"no Z3 encoding of variant {variant!r}; encoded: {', '.join(VARIANTS + RESTART_VARIANTS)}"
+            )
+        if variant in RESTART_VARIANTS and persists is None:
+            raise ValueError(f"variant {variant!r} changes what Restart keeps: give its persisted variables")
+        bad = set(persists or ()) - set(ACCEPTOR_VARIABLES)
+        if bad:
+            raise ValueError(f"persists names no acceptor variable: {', '.join(sorted(bad))}")
         self.voc = Vocabulary(quorum_axiom)
         self.variant = variant
+        self.persists = persists
 
     def state(self, tag: str) -> State:
         """Fresh relations for one state."""
@@ -205,8 +223,23 @@ class PaxosEncoding:
         )
 
     def actions(self, pre: State, post: State) -> list[ActionEncoding]:
-        """The four actions of Next, in the spec's order."""
-        return [self.phase1a(pre, post), self.phase1b(pre, post), self.phase2a(pre, post), self.phase2b(pre, post)]
+        """The four actions of Next, in the spec's order, and Restart when the model has crash-restarts."""
+        acts = [self.phase1a(pre, post), self.phase1b(pre, post), self.phase2a(pre, post), self.phase2b(pre, post)]
+        return acts + ([self.restart(pre, post)] if self.persists is not None else [])
+
+    def restart(self, pre: State, post: State) -> ActionEncoding:
+        """Restart(a): acceptor a keeps what it persists; the rest of its row is back to Init; msgs unchanged."""
+        voc = self.voc
+        a = z3.Const("a", voc.Acc)
+        keep = set(self.persists or ())
+        init = {"maxBal": lambda y: y == voc.NoBal, "maxVBal": lambda y: y == voc.NoBal,
+                "maxVal": lambda x: x == voc.NoVal}
+        parts = [set_acceptor(pre, post, name, a, init[name]) for name in ACCEPTOR_VARIABLES if name not in keep]
+        if "maxBal" not in keep:  # the ghost follows maxBal: nothing is below NoBal
+            parts.append(set_acceptor(pre, post, "left", a, lambda c: z3.BoolVal(False)))
+        unchanged = [n for n in State.SIGNATURE if n not in ACCEPTOR_VARIABLES and n != "left"]
+        unchanged += [n for n in ACCEPTOR_VARIABLES if n in keep] + (["left"] if "maxBal" in keep else [])
+        return ActionEncoding("Restart", [a], 1, z3.And(*parts, same(pre, post, *unchanged)))
 
     def phase1a(self, pre: State, post: State) -> ActionEncoding:
         """Phase1a(b): send the 1a message of ballot b (resending is a stutter)."""
@@ -383,39 +416,21 @@ class PaxosEncoding:
     # -- obligations -------------------------------------------------------------------
     def obligations(self, drop: tuple[str, ...] = ()) -> list[Obligation]:
         """Init => Inv; Inv /\\ A => Inv' for each action A; Inv => Agreement (conjuncts in ``drop`` left out)."""
-        pre, post = self.state(""), self.state("'")
-        names = list(self.invariant(pre))
-        bad = sorted(set(drop) - set(names))
-        if bad:
-            raise ValueError(f"no invariant conjunct named {', '.join(bad)}; conjuncts: {', '.join(names)}")
-        axioms = self.voc.axioms()
-        inv = {k: f for k, f in self.invariant(pre).items() if k not in drop}
-        inv_post = {k: f for k, f in self.invariant(post).items() if k not in drop}
-        hyps = axioms + [(f"Inv.{k}", f) for k, f in inv.items()]
         voc = self.voc
         sorts = [voc.Acc, voc.Bal, voc.Val, voc.Quorum1] + ([] if voc.Quorum2.eq(voc.Quorum1) else [voc.Quorum2])
-        ctx = {"encoding": self, "pre": pre, "post": None, "prefer": self.real_state(pre), "sorts": sorts}
-        obs = [Obligation("Init => Inv", axioms + [("Init", self.init(pre))], inv, ctx)]
-        # The lemma that keeps Phase2a's inductive step in EPR (the spec's guard has a Acc -> Bal witness).
-        p2a = self.phase2a(pre, post)
-        q, b = p2a.params[2], p2a.params[0]
-        lemma = {"QuorumReported": self.quorum_reported(pre, q, b)}
-        obs.append(
-            Obligation(
-                "Phase2a => QuorumReported",
-                axioms + [("Phase2a", p2a.formula)],
-                lemma,
-                {**ctx, "post": post, "action": p2a},
-            )
-        )
-        for act in self.actions(pre, post):
-            if act.name == "Phase2a":
-                act = self.phase2a(pre, post, quorum_meets=True)
-            step_ctx = {**ctx, "post": post, "action": act}
-            obs.append(Obligation(f"Inv /\\ {act.name} => Inv'", hyps + [(act.name, act.formula)], inv_post, step_ctx))
-        obs.append(Obligation("Inv => Agreement", hyps, {"Agreement": self.agreement(pre)}, ctx))
-        return obs
 
+        def lemma(pre: State, post: State, axioms: list, ctx: dict) -> list[Obligation]:
+            # The lemma that keeps Phase2a's inductive step in EPR (the spec's guard has a Acc -> Bal witness).
+            p2a = self.phase2a(pre, post)
+            q, b = p2a.params[2], p2a.params[0]
+            goal = {"QuorumReported": self.quorum_reported(pre, q, b)}
+            ctx = {**ctx, "post": post, "action": p2a}
+            return [Obligation("Phase2a => QuorumReported", axioms + [("Phase2a", p2a.formula)], goal, ctx)]
+
+        def step(pre: State, post: State, act: ActionEncoding) -> ActionEncoding:
+            return self.phase2a(pre, post, quorum_meets=True) if act.name == "Phase2a" else act
+
+        return inductive_obligations(self, drop, sorts, lambda pre: {"Agreement": self.agreement(pre)}, lemma, step)
 
 def _except(*names: str) -> tuple[str, ...]:
     return tuple(n for n in State.SIGNATURE if n not in names)

@@ -22,7 +22,7 @@ from spec.paxos import M1A, M1B, M2A, M2B, Paxos, PaxosState
 def encoding_for(spec: Paxos, variant: str | None = None) -> PaxosEncoding:
     """The encoding matching a spec instance: its quorum system decides the quorum axiom."""
     axiom = ANY_TWO if spec.Quorum1 == spec.Quorum2 else PHASE1_PHASE2
-    return PaxosEncoding(axiom, variant or "paxos")
+    return PaxosEncoding(axiom, variant or "paxos", tuple(spec.persists) if spec.MaxRestarts else None)
 
 
 class PaxosInstance:

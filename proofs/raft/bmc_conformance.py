@@ -8,7 +8,6 @@ variant's encoding to its spec class before any unrolling (the BMC itself replay
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any
 
 import z3
@@ -16,6 +15,7 @@ import z3
 from proofs.raft.bmc import EncodingError, history_free
 from proofs.raft.bmc_encoding import OUT, Key, RaftBmcEncoding
 from proofs.raft.bmc_variants import encoding_class
+from spec.behaviour import reachable
 from spec.raft import Raft, RaftState
 
 
@@ -97,20 +97,14 @@ def check_steps(spec: Raft, encoding: type[RaftBmcEncoding] | None = None, every
     spec = history_free(spec)
     enc = (encoding or encoding_class(spec))(spec)
     names = [a.name for a in spec.actions]
-    init = next(iter(spec.init_states()))
-    seen, queue, expanded, compared, transitions = {init}, deque([init]), 0, 0, 0
-    while queue:
-        s = queue.popleft()
+    expanded, compared, transitions = 0, 0, 0
+    for s, inside, succ in reachable(spec):
+        if not inside:
+            continue
         expanded += 1
-        theirs = {}
-        for ai, params, t in spec.successors(s):
-            theirs[(names[ai], params)] = t
-            if t not in seen:
-                seen.add(t)
-                if spec.constraint(t):
-                    queue.append(t)
         if (expanded - 1) % every:
             continue
+        theirs = {(names[ai], params): t for ai, params, t in succ}
         ours = {(lab.name, lab.params): t for lab, t in successors(enc, s).items()}
         if ours != theirs:
             diff = sorted(set(ours.items()) ^ set(theirs.items()), key=repr)[:1]

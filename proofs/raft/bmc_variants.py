@@ -110,28 +110,21 @@ class VolatileLog(RaftBmcEncoding):
         return self.truncate(s, i, 0)
 
 
-ENCODINGS: dict[str | None, type[RaftBmcEncoding]] = {
-    cls.variant: cls
-    for cls in (
-        RaftBmcEncoding,
-        NoFigure8Rule,
-        VoteWithoutLogCheck,
-        VoteLenOnly,
-        CountStaleVotes,
-        AcceptStaleTerm,
-        CommitNoMin,
-        MatchLen,
-        TruncateOnMatch,
-        VolatileVote,
-        VolatileTerm,
-        VolatileLog,
-    )
-}
+def encodings() -> dict[str | None, type[RaftBmcEncoding]]:
+    """Variant name (None: raft.tla itself) -> its encoding: every encoding class names its variant."""
+    out: dict[str | None, type[RaftBmcEncoding]] = {}
+    todo: list[type[RaftBmcEncoding]] = [RaftBmcEncoding]
+    while todo:
+        cls = todo.pop(0)
+        out.setdefault(cls.variant, cls)
+        todo += cls.__subclasses__()
+    return out
 
 
 def encoding_class(spec: Raft) -> type[RaftBmcEncoding]:
     """The encoding of the spec's variant (raft.tla itself when it is none); KeyError names an unencoded one."""
     name = type(spec).variant
-    if name not in ENCODINGS:
+    known = encodings()
+    if name not in known:
         raise KeyError(name)
-    return ENCODINGS[name]
+    return known[name]

@@ -9,7 +9,7 @@ from modelcheck.cli.cmd_check import bounds_from_args, resolve
 from modelcheck.cli.common import UsageError
 from modelcheck.engine.explain import format_trace
 from proofs.raft.bmc import EncodingError, bmc_raft
-from proofs.raft.bmc_variants import ENCODINGS
+from proofs.raft.bmc_variants import encodings
 from spec.behaviour import ReplayError
 from spec.raft import Raft
 
@@ -19,8 +19,8 @@ def run_raft(args: argparse.Namespace) -> int:
     if args.depth < 0:
         raise UsageError(f"--depth must be >= 0, got {args.depth}")
     e, cls = resolve(args)
-    if not issubclass(cls, Raft) or cls.variant not in ENCODINGS:
-        encoded = ", ".join(v for v in ENCODINGS if v)
+    if not issubclass(cls, Raft) or cls.variant not in encodings():
+        encoded = ", ".join(v for v in encodings() if v)
         raise UsageError(f"bmc: no Z3 encoding of raft variant {cls.variant!r}; encoded: {encoded}")
     spec = cls(**bounds_from_args(e, args))
     try:

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from proofs.evaluate import compile_formula
 from proofs.raft.encoding import RaftEncoding
 from proofs.raft.instance import Abstract, RaftInstance, abstract_steps
+from spec.behaviour import reachable
 from spec.core import Label
 from spec.raft import Raft, RaftState
 
@@ -61,27 +61,6 @@ class RaftReport:
         )
 
 
-def reachable(spec: Raft) -> Iterator[tuple[RaftState, bool, list[tuple[Label, RaftState]]]]:
-    """Every state reached breadth first, whether it meets the constraint, and (if so) its successors."""
-    seen: set[RaftState] = set()
-    frontier = [s for s in spec.init_states()]
-    seen.update(frontier)
-    names = [a.name for a in spec.actions]
-    while frontier:
-        nxt = []
-        for s in frontier:
-            if not spec.constraint(s):
-                yield s, False, []  # TLC checks such a state but does not expand it
-                continue
-            succ = [(Label(names[i], params), t) for i, params, t in spec.successors(s)]
-            yield s, True, succ
-            for _, t in succ:
-                if t not in seen:
-                    seen.add(t)
-                    nxt.append(t)
-        frontier = nxt
-
-
 def check(spec: Raft, enc: RaftEncoding | None = None, max_failures: int = 20) -> RaftReport:
     """Run both checks on every reachable state and transition of ``spec`` (stop after ``max_failures``)."""
     started = time.perf_counter()
@@ -98,7 +77,9 @@ def check(spec: Raft, enc: RaftEncoding | None = None, max_failures: int = 20) -
     def failures() -> int:
         return len(rep.invariant_failures) + len(rep.transition_failures)
 
-    for s, _inside, succ in reachable(spec):
+    names = [a.name for a in spec.actions]
+    for s, _inside, raw in reachable(spec):
+        succ = [(Label(names[i], params), t) for i, params, t in raw]
         rep.states += 1
         a = inst.abstract(s)
         if a not in inv_seen:

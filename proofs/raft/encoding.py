@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import z3
 
-from proofs.logic import Obligation, total_order_axioms
+from proofs.logic import Obligation, inductive_obligations, total_order_axioms
 
 #: Each action's label parameters (named as the spec's actions name them), then its witnesses.
 ACTION_LABELS = {
@@ -534,20 +534,4 @@ class RaftEncoding:
     # -- obligations -----------------------------------------------------------------------------
     def obligations(self, drop: tuple[str, ...] = ()) -> list[Obligation]:
         """Init => Inv; Inv /\\ A => Inv' per action; Inv => each safety property (``drop``: conjuncts left out)."""
-        pre, post = self.state(""), self.state("'")
-        names = list(self.invariant(pre))
-        bad = sorted(set(drop) - set(names))
-        if bad:
-            raise ValueError(f"no invariant conjunct named {', '.join(bad)}; conjuncts: {', '.join(names)}")
-        axioms = self.voc.axioms()
-        inv = {k: f for k, f in self.invariant(pre).items() if k not in drop}
-        inv_post = {k: f for k, f in self.invariant(post).items() if k not in drop}
-        hyps = axioms + [(f"Inv.{k}", f) for k, f in inv.items()]
-        ctx = {"encoding": self, "pre": pre, "post": None, "prefer": self.real_state(pre), "sorts": self.voc.sorts}
-        obs = [Obligation("Init => Inv", axioms + [("Init", self.init(pre))], inv, ctx)]
-        for act in self.actions(pre, post):
-            step_ctx = {**ctx, "post": post, "action": act}
-            obs.append(Obligation(f"Inv /\\ {act.name} => Inv'", hyps + [(act.name, act.formula)], inv_post, step_ctx))
-        for name, goal in self.safety(pre).items():
-            obs.append(Obligation(f"Inv => {name}", hyps, {name: goal}, ctx))
-        return obs
+        return inductive_obligations(self, drop, self.voc.sorts, self.safety)

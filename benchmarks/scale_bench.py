@@ -1,0 +1,149 @@
+"""The engine against TLC, in one run: 1 and 2 workers (local processes and Ray), wall clock and CPU.
+
+    .venv/bin/python benchmarks/scale_bench.py [705k|2m ...] [--no-tlc] [--no-ray]
+
+Models: raft.tla with 3 servers, 1 value, MaxTerm 2, MaxCopies 1, MaxInFlight 1 and MaxLogLen 0
+(705,532 states) or 1 (2,379,781 states). Each paxraft run is a fresh process: wall seconds,
+CPU seconds of the process and its children, peak RSS (coordinator + workers), the store's
+bytes per state, and the exchange's bytes and messages per distinct state. TLC 2.20 runs
+raft.tla (set RAFT_TLA to ongardie/raft.tla; TLA2TOOLS_JAR to the jar) with ``-workers 1``
+and ``-workers 2`` on a model written here (constants and the same state constraint).
+Prints ``uptime`` before and after: figures taken under load are labelled as such.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = {
+    "705k": ({"servers": 3, "values": 1, "max_term": 2, "max_log": 0, "max_copies": 1, "max_in_flight": 1}, 705_532),
+    "2m": ({"servers": 3, "values": 1, "max_term": 2, "max_log": 1, "max_copies": 1, "max_in_flight": 1}, 2_379_781),
+}
+
+CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from modelcheck.engine.coordinator import search
+from spec.raft import Raft
+t = time.process_time()
+r = search(Raft(**{bounds!r}), workers={workers}, ray={ray})
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+per = r.extra.get("per_worker", [])
+print(json.dumps(dict(distinct=r.distinct_states, generated=r.states_generated, depth=r.depth, wall=r.seconds,
+    cpu=time.process_time() - t + sum(w["cpu_seconds"] for w in per) * ({ray} or {workers} > 1),
+    rss=me.ru_maxrss * 1024 + sum(w["peak_rss_bytes"] for w in per) * ({workers} > 1 or {ray}),
+    bytes_per_state=r.bytes_per_state, exchanged=r.extra.get("bytes_exchanged_per_state", 0),
+    messages=r.extra.get("messages_per_state", 0))))
+"""
+
+# The TLC model: raft.tla's constants and the constraint paxraft's Raft bounds stand for (docs/raft.md).
+MC_TLA = """---- MODULE MC ----
+EXTENDS raft
+MaxTerm == {max_term}
+MaxLogLen == {max_log}
+MaxCopies == {max_copies}
+MaxInFlight == {max_in_flight}
+Bounds == /\\ \\A i \\in Server : currentTerm[i] <= MaxTerm /\\ Len(log[i]) <= MaxLogLen
+          /\\ \\A m \\in DOMAIN messages : messages[m] <= MaxCopies
+          /\\ Cardinality(DOMAIN messages) <= MaxInFlight
+====
+"""
+MC_CFG = """CONSTANTS
+  Server = {{{servers}}}
+  Value = {{v1}}
+  Follower = Follower
+  Candidate = Candidate
+  Leader = Leader
+  Nil = Nil
+  RequestVoteRequest = RequestVoteRequest
+  RequestVoteResponse = RequestVoteResponse
+  AppendEntriesRequest = AppendEntriesRequest
+  AppendEntriesResponse = AppendEntriesResponse
+INIT Init
+NEXT Next
+CONSTRAINT Bounds
+"""
+
+
+def paxraft(bounds: dict, workers: int, ray: bool) -> dict:
+    code = CHILD.format(root=str(ROOT), bounds=bounds, workers=workers, ray=ray)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def tlc(bounds: dict, workers: int) -> dict | None:
+    jar = os.environ.get("TLA2TOOLS_JAR", "/work/tools/tla2tools.jar")
+    raft = os.environ.get("RAFT_TLA")
+    if not (raft and Path(raft).is_file() and Path(jar).is_file() and shutil.which("java")):
+        return None
+    with tempfile.TemporaryDirectory() as d:
+        shutil.copy(raft, Path(d) / "raft.tla")
+        servers = ", ".join(f"s{i + 1}" for i in range(bounds["servers"]))
+        (Path(d) / "MC.tla").write_text(MC_TLA.format(**bounds))
+        (Path(d) / "MC.cfg").write_text(MC_CFG.format(servers=servers))
+        cmd = ["java", "-XX:+UseParallelGC", "-cp", jar, "tlc2.TLC", "-workers", str(workers), "-deadlock",
+               "-config", "MC.cfg", "MC.tla"]
+        t0, c0 = time.perf_counter(), os.times()
+        out = subprocess.run(cmd, cwd=d, capture_output=True, text=True)
+        c1 = os.times()
+    m = re.search(r"([\d,]+) states generated, ([\d,]+) distinct states found", out.stdout)
+    depth = re.search(r"depth of the complete state graph search is (\d+)", out.stdout)
+    if not m:
+        print(out.stdout[-2000:], file=sys.stderr)
+        return None
+    return {
+        "distinct": int(m.group(2).replace(",", "")),
+        "generated": int(m.group(1).replace(",", "")),
+        "depth": int(depth.group(1)) if depth else 0,
+        "wall": time.perf_counter() - t0,
+        "cpu": (c1.children_user + c1.children_system) - (c0.children_user + c0.children_system),
+    }
+
+
+def main() -> None:
+    names = [a for a in sys.argv[1:] if not a.startswith("--")] or ["705k"]
+    use_tlc, use_ray = "--no-tlc" not in sys.argv, "--no-ray" not in sys.argv
+    print(f"cores: {os.cpu_count()}; load average before: {os.getloadavg()}")
+    for name in names:
+        bounds, want = MODELS[name]
+        print(f"\nraft.tla {bounds}: {want:,} distinct states")
+        print(f"{'run':<28} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'B/state':>8} {'xchg B/st':>10} {'msg/st':>8}")
+        rows: dict[str, dict] = {}
+        runs = [("paxraft 1 worker", 1, False), ("paxraft 2 workers", 2, False)]
+        if use_ray:
+            runs += [("paxraft ray 1 worker", 1, True), ("paxraft ray 2 workers", 2, True)]
+        for title, w, ray in runs:
+            r = rows[title] = paxraft(bounds, w, ray)
+            assert r["distinct"] == want, (title, r)
+            print(f"{title:<28} {r['wall']:>8.1f} {r['cpu']:>8.1f} {r['rss'] / 2**20:>9.0f} "
+                  f"{r['bytes_per_state']:>8.1f} {r['exchanged']:>10.1f} {r['messages']:>8.4f}", flush=True)
+        if use_tlc:
+            for w in (1, 2):
+                r = tlc(bounds, w)
+                if r is None:
+                    print(f"TLC -workers {w}: not run (set RAFT_TLA to ongardie/raft.tla and TLA2TOOLS_JAR)")
+                    break
+                assert r["distinct"] == want, r
+                rows[f"TLC -workers {w}"] = r
+                print(f"{'TLC -workers ' + str(w):<28} {r['wall']:>8.1f} {r['cpu']:>8.1f}", flush=True)
+        one, two = rows["paxraft 1 worker"], rows["paxraft 2 workers"]
+        print(f"2 workers / 1 worker (wall): {one['wall'] / two['wall']:.2f}x")
+        for w in (1, 2):
+            t = rows.get(f"TLC -workers {w}")
+            ours = one if w == 1 else two
+            if t:
+                print(f"TLC -workers {w} / paxraft {w} worker(s) (wall): {t['wall'] / ours['wall']:.2f}x")
+    print(f"\nload average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

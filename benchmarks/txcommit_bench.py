@@ -1,0 +1,142 @@
+"""The transaction-commit specs of tlaplus/Examples, written as user spec files, against TLC 2.20.
+
+    .venv/bin/python benchmarks/txcommit_bench.py                 # TCommit, TwoPhase, PaxosCommit
+    .venv/bin/python benchmarks/txcommit_bench.py paxoscommit     # one of them
+    .venv/bin/python benchmarks/txcommit_bench.py --no-tlc        # paxraft only
+
+Each spec is loaded from its file under docs/examples (as ``paxraft check file.py:Class``
+would) and checked on the Examples' own model (its .cfg), one core, in a fresh process;
+TLC 2.20 checks the .tla on the same model with ``-workers 1`` in the same run. Times are
+CPU seconds of each process (user + system; for TLC, the JVM's), which other load on a
+shared machine disturbs less than wall time; the load average is printed before and after.
+TLC is found through TLA2TOOLS_JAR and the specs through TLAPLUS_EXAMPLES (defaults:
+/work/tools/tla2tools.jar and /work/tools/tlaplus-examples); without them TLC is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+JAR = Path(os.environ.get("TLA2TOOLS_JAR", "/work/tools/tla2tools.jar"))
+EXAMPLES = Path(os.environ.get("TLAPLUS_EXAMPLES", "/work/tools/tlaplus-examples"))
+TX = EXAMPLES / "specifications" / "transaction_commit"
+
+# name -> (file:Class, bounds, TLA+ module, .cfg text for TLC, modules it EXTENDS/INSTANCEs)
+MODELS = {
+    "tcommit": (
+        "docs/examples/tcommit.py:TCommit",
+        {"rms": 3},
+        "TCommit",
+        "CONSTANT RM = {r1, r2, r3}\nINVARIANTS TCTypeOK TCConsistent\nSPECIFICATION TCSpec\nCHECK_DEADLOCK FALSE\n",
+        ("TCommit",),
+    ),
+    "twophase": (
+        "docs/examples/twophase.py:TwoPhase",
+        {"rms": 3},
+        "TwoPhase",
+        "CONSTANT RM = {r1, r2, r3}\nINVARIANT TPTypeOK\nSPECIFICATION TPSpec\n",
+        ("TwoPhase", "TCommit"),
+    ),
+    "paxoscommit": (
+        "docs/examples/paxoscommit.py:PaxosCommit",
+        {"rms": 2, "acceptors": 3, "max_ballot": 1},
+        "PaxosCommit",
+        "CONSTANTS\n  RM = {r1, r2}\n  Acceptor = {a1, a2, a3}\n  Majority = {{a1, a2}, {a1, a3}, {a2, a3}}\n"
+        "  Ballot = {0,1}\nINVARIANT PCTypeOK\nSPECIFICATION PCSpec\n",
+        ("PaxosCommit", "TCommit"),
+    ),
+}
+
+CHILD = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+from modelcheck import check
+from spec.registry import load_user_spec
+cls = load_user_spec({ref!r})
+spec = cls(**{bounds!r})
+t = time.process_time()
+r = check(spec)
+print(json.dumps({{"verdict": r.verdict, "distinct": r.distinct_states, "generated": r.states_generated,
+                  "depth": r.depth, "cpu": time.process_time() - t}}))
+"""
+
+
+def load() -> str:
+    """The 1, 5 and 15 minute load averages."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def ours(ref: str, bounds: dict) -> dict:
+    """paxraft on one model, in a fresh process: counts and CPU seconds of the search."""
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD.format(root=str(ROOT), ref=str(ROOT / ref), bounds=bounds)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def tlc(module: str, cfg: str, needs: tuple[str, ...]) -> dict:
+    """TLC 2.20 with one worker on the same model: counts and the JVM's CPU seconds."""
+    with tempfile.TemporaryDirectory(prefix="txcommit-tlc-") as tmp:
+        for m in needs:
+            shutil.copy(TX / f"{m}.tla", tmp)
+        Path(tmp, f"{module}.cfg").write_text(cfg)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out = subprocess.run(
+            ["java", "-XX:+UseParallelGC", "-cp", str(JAR), "tlc2.TLC", "-workers", "1", "-metadir",
+             str(Path(tmp, "states")), module],
+            cwd=tmp, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    text = out.stdout
+    found = re.search(r"([\d,]+) states generated, ([\d,]+) distinct states found", text)
+    depth = re.search(r"depth of the complete state graph search is (\d+)", text)
+    if not (found and depth):
+        raise RuntimeError(f"TLC on {module} gave no counts:\n{text[-2000:]}")
+    return {
+        "verdict": "ok" if "No error has been found" in text else "error",
+        "distinct": int(found[2].replace(",", "")),
+        "generated": int(found[1].replace(",", "")),
+        "depth": int(depth[1]),
+        "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+    }
+
+
+def main(argv: list[str]) -> None:
+    names = [a for a in argv if not a.startswith("-")] or list(MODELS)
+    with_tlc = "--no-tlc" not in argv
+    if with_tlc and not (JAR.is_file() and TX.is_dir() and shutil.which("java")):
+        print(f"TLC skipped: no {JAR} (TLA2TOOLS_JAR), {TX} (TLAPLUS_EXAMPLES) or java")
+        with_tlc = False
+    print(f"load average before: {load()}  (2 cores; figures under load are slower for both)")
+    print(f"{'spec':<12} {'distinct':>10} {'generated':>11} {'depth':>5} {'paxraft CPU s':>14} {'TLC CPU s':>10} "
+          f"{'TLC / paxraft':>13}")  # fmt: skip
+    for name in names:
+        ref, bounds, module, cfg, needs = MODELS[name]
+        if not (ROOT / ref.partition(":")[0]).is_file():
+            print(f"{name:<12} skipped: {ref.partition(':')[0]} is not in this checkout")
+            continue
+        a = ours(ref, bounds)
+        b = tlc(module, cfg, needs) if with_tlc else None
+        same = b is None or all(a[k] == b[k] for k in ("verdict", "distinct", "generated", "depth"))
+        tlc_cpu = f"{b['cpu']:10.1f}" if b else f"{'-':>10}"
+        ratio = f"{b['cpu'] / a['cpu']:12.2f}x" if b else f"{'-':>13}"
+        counts = f"{a['distinct']:>10,} {a['generated']:>11,} {a['depth']:>5}"
+        row = f"{name:<12} {counts} {a['cpu']:14.1f} {tlc_cpu} {ratio}"
+        print(row + ("" if same else f"   COUNTS DIFFER: TLC {b}"), flush=True)
+    print(f"load average after: {load()}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,179 @@
+"""The protocol rules the Raft core asks about, as an injected object: raft.tla's by default, a planted bug in tests.
+
+The core calls these small methods at the points where a known Raft bug changes one rule
+(etcd-style: the core asks, the rules answer); it has no bug switches of its own. Each planted
+bug is a subclass that overrides one method and carries a ``key``: for a bug that is a spec
+variant, the key is the one the variant declares as its ``impl_bug`` (spec/raft_variants.py),
+and a test checks that the two sets agree. ``bug(key)`` gives the rules with that bug planted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from impl.raft.core import HardState
+    from impl.raft.log import Entry, RaftLog
+    from impl.raft.messages import Message
+
+
+class Rules:
+    """raft.tla's rules (what production runs)."""
+
+    key: str | None = None  #: the planted bug's key; None: no bug
+
+    def vote_log_ok(self, log: RaftLog, m: Message) -> bool:
+        """raft.tla's logOk for a vote: the candidate's log is at least as up to date as ours."""
+        lt = log.last_term()
+        return m.log_term > lt or (m.log_term == lt and m.index >= log.last_index())
+
+    def append_term_ok(self, mterm: int, term: int) -> bool:
+        """``m.mterm = currentTerm[i]``: AppendEntries of the current term only (asked for older terms)."""
+        return mterm == term
+
+    def vote_response_term_ok(self, mterm: int, term: int) -> bool:
+        """``m.mterm = currentTerm[i]``: votes of the current term only (asked for older terms)."""
+        return mterm == term
+
+    def commit_term_ok(self, entry_term: int, term: int) -> bool:
+        """A leader commits by counting replicas only an entry of its own term (Figure 8)."""
+        return entry_term == term
+
+    def store_entries(self, log: RaftLog, prev: int, entries: Sequence[Entry]) -> None:
+        """A follower's accepted entries: truncate at the first conflict only, append what is missing."""
+        last = log.last_index()
+        for k, e in enumerate(entries):
+            idx = prev + 1 + k
+            if idx > last:
+                log.append(list(entries[k:]))
+                return
+            if log.term(idx) != e.term:
+                log.truncate_after(idx - 1)
+                log.append(list(entries[k:]))
+                return
+
+    def follower_commit(self, leader_commit: int, last_new: int, last_index: int) -> int:
+        """A follower's commit bound: ``min(leaderCommit, index of last new entry)``."""
+        return min(leader_commit, last_new)
+
+    def persisted(self, hs: HardState) -> HardState:
+        """The hard state written to stable storage: all of it."""
+        return hs
+
+    def acks_before_fsync(self) -> bool:
+        """Whether the store acknowledges entries before they are durable (never)."""
+        return False
+
+    def reads_anywhere(self) -> bool:
+        """Whether any node serves reads from its own state machine, without ReadIndex (never)."""
+        return False
+
+
+NONE = Rules()
+
+
+class VolatileVote(Rules):
+    """The vote is not persisted: a restarted node may vote twice in a term."""
+
+    key = "volatile-vote"
+
+    def persisted(self, hs: HardState) -> HardState:
+        """The term only."""
+        return type(hs)(hs.term, 0)
+
+
+class CommitOldTerm(Rules):
+    """A leader commits a previous-term entry by counting replicas (Figure 8)."""
+
+    key = "no-figure8-rule"
+
+    def commit_term_ok(self, entry_term: int, term: int) -> bool:
+        """Any term."""
+        return True
+
+
+class TruncateOnMatch(Rules):
+    """A follower truncates its log after prevLogIndex even without a conflict."""
+
+    key = "truncate-on-match"
+
+    def store_entries(self, log: RaftLog, prev: int, entries: Sequence[Entry]) -> None:
+        """Everything after prevLogIndex goes, then the request's entries."""
+        log.truncate_after(prev)
+        log.append(list(entries))
+
+
+class VoteWithoutLogCheck(Rules):
+    """Votes are granted without the up-to-date log check."""
+
+    key = "vote-without-log-check"
+
+    def vote_log_ok(self, log: RaftLog, m: Message) -> bool:
+        """Any log."""
+        return True
+
+
+class CountStaleVotes(Rules):
+    """A candidate counts granted votes from an older term."""
+
+    key = "count-stale-votes"
+
+    def vote_response_term_ok(self, mterm: int, term: int) -> bool:
+        """Older terms too."""
+        return mterm <= term
+
+
+class CommitNoMin(Rules):
+    """A follower sets commitIndex to leaderCommit (capped at its log), not min(leaderCommit, last new)."""
+
+    key = "commit-no-min"
+
+    def follower_commit(self, leader_commit: int, last_new: int, last_index: int) -> int:
+        """The leader's commit index, as far as the log goes."""
+        return min(leader_commit, last_index)
+
+
+class AcceptStaleTerm(Rules):
+    """A follower accepts AppendEntries from an older term."""
+
+    key = "accept-stale-term"
+
+    def append_term_ok(self, mterm: int, term: int) -> bool:
+        """Older terms too."""
+        return mterm <= term
+
+
+class SkipFsync(Rules):
+    """Entries and hard state are acknowledged before they are durable (a storage bug: no raft.tla variant)."""
+
+    key = "skip-fsync"
+
+    def acks_before_fsync(self) -> bool:
+        """Yes."""
+        return True
+
+
+class StaleReads(Rules):
+    """Any node serves reads from its own state machine (a KV-layer bug: linearizability, no raft.tla variant)."""
+
+    key = "stale-reads"
+
+    def reads_anywhere(self) -> bool:
+        """Yes."""
+        return True
+
+
+#: every planted bug by key
+BUGS: dict[str, type[Rules]] = {c.key: c for c in (VolatileVote, CommitOldTerm, TruncateOnMatch,  # type: ignore[misc]
+                                                  VoteWithoutLogCheck, CountStaleVotes, CommitNoMin, AcceptStaleTerm,
+                                                  SkipFsync, StaleReads)}
+#: planted bugs below raft.tla's level of detail (storage, the key-value layer): no spec variant has them
+NOT_IN_SPEC = frozenset({"skip-fsync", "stale-reads"})
+
+
+def bug(key: str) -> Rules:
+    """The rules with the bug ``key`` planted."""
+    if key not in BUGS:
+        raise ValueError(f"no planted bug {key!r}; bugs: {', '.join(sorted(BUGS))}")
+    return BUGS[key]()

@@ -1,0 +1,149 @@
+"""How a ``paxraft`` command ends: its exit status, and one line for any failure (docs/cli.md).
+
+This is the one place the rule lives; commands raise, and :func:`run_command` decides:
+
+====  =======================================================================================
+0     success (no violation found; the trace or history is explained)
+1     a violation found (or a trace/history the spec does not explain)
+2     bad input: an argument, a file, or a spec file that breaks the spec contract
+3     the user's spec code raised an exception (which action, parameters and state are named)
+4     paxraft's own failure (a bug: ``--debug`` shows the traceback to report)
+130   interrupted (Ctrl-C): the statistics so far are printed first
+141   stdout was a pipe its reader closed (``| head``): output ends quietly
+====  =======================================================================================
+
+Every failure is one line on stderr, ``paxraft CMD: error: ...``, cut to a bounded length so a
+huge token in a file is never echoed; ``--debug`` adds the traceback. Output into a pipe that
+was closed (``| head``) ends quietly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+
+from modelcheck.audit.tracefile import TraceError
+from modelcheck.cli.common import UsageError
+from modelcheck.engine.faults import SpecCodeError, locate, shorten
+from modelcheck.engine.progress import Progress
+from modelcheck.linearizability.history import HistoryError
+from spec.core import SpecError
+
+OK, VIOLATION, BAD_INPUT, SPEC_CODE, INTERNAL, INTERRUPTED = 0, 1, 2, 3, 4, 130
+#: A closed pipe: the status of a program killed by SIGPIPE (a shell ignores it inside a pipeline).
+PIPE_CLOSED = 141
+#: Longest error line (a message quoting a file's content is cut to this).
+LINE_CHARS = 600
+
+
+#: Exceptions that mean "the input was wrong": one line, exit 2.
+BAD_INPUT_ERRORS: tuple[type[BaseException], ...] = (SpecError, UsageError, TraceError, HistoryError)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line, cut to :data:`LINE_CHARS`."""
+    return shorten(" ".join(str(text).split()), LINE_CHARS)
+
+
+def _say(command: str, kind: str, message: str) -> None:
+    print(f"{_prog(command)}: {kind}: {one_line(message)}", file=sys.stderr, flush=True)
+
+
+def _prog(command: str) -> str:
+    return f"paxraft {command}" if command else "paxraft"
+
+
+def _debug_trace(exc: BaseException) -> None:
+    import traceback
+
+    details = getattr(exc, "details", "")
+    traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    if details:
+        print("the spec's exception:\n" + details, file=sys.stderr, end="")
+
+
+def _quiet_pipe() -> None:
+    """stdout's reader went away: point stdout at /dev/null so the interpreter's last flush is silent."""
+    if sys.stdout is not sys.__stdout__:  # stdout replaced (captured): the process's own fd 1 is not ours to move
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file: nothing to redirect
+        pass
+
+
+def interrupted_line() -> str:
+    """The statistics of the run under way when Ctrl-C came, as its last progress tick recorded them."""
+    p = Progress.latest
+    if p is None or p.figures is None:
+        return "interrupted"
+    distinct, generated, depth, queued, seconds = p.figures
+    return (
+        f"interrupted after {seconds:.1f}s ({p.label}): {distinct:,} distinct states, {generated:,} states generated, "
+        f"depth {depth}, {queued:,} states queued (figures as of the last progress tick; the search is incomplete)"
+    )
+
+
+def report(command: str, exc: BaseException, debug: bool = False) -> int:
+    """Print ``exc`` as one line (the traceback too with ``debug``) and return the exit status it means."""
+    if isinstance(exc, BrokenPipeError):
+        _quiet_pipe()
+        return PIPE_CLOSED
+    if isinstance(exc, KeyboardInterrupt):
+        print(f"{_prog(command)}: {interrupted_line()}", file=sys.stderr, flush=True)
+        return INTERRUPTED
+    if debug:
+        _debug_trace(exc)
+    if isinstance(exc, BAD_INPUT_ERRORS):
+        _say(command, "error", str(exc))
+        return BAD_INPUT
+    try:
+        found = locate(exc)
+    except Exception:  # locating must never hide the failure it is asked about
+        found = None
+    if isinstance(found, SpecCodeError):
+        if debug and found is not exc:
+            print("the spec's exception:\n" + found.details, file=sys.stderr, end="")
+        _say(command, "error in the spec's code", str(found))
+        return SPEC_CODE
+    if found is not None:  # a breach of the spec contract
+        _say(command, "error", str(found))
+        return BAD_INPUT
+    if isinstance(exc, MemoryError):
+        _say(command, "error", "out of memory: the model is too large for this machine (lower its bounds)")
+        return BAD_INPUT
+    if isinstance(exc, OSError) and exc.filename is not None:
+        _say(command, "error", f"{exc.filename}: {exc.strerror or exc}")
+        return BAD_INPUT
+    _say(
+        command,
+        "internal error",
+        f"{type(exc).__name__}: {exc} (a bug in paxraft; rerun with --debug and report the traceback)",
+    )
+    return INTERNAL
+
+
+def run_command(command: str, fn: Callable[[], int | None], debug: bool = False) -> int:
+    """Run one command; whatever it raises becomes one line and the exit status of :func:`report`."""
+    try:
+        code = int(fn() or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except SystemExit as exc:
+        if _from_parser(exc):  # argparse's own exit (usage error, --help): it printed what it had to say
+            raise
+        return report(command, exc, debug)  # sys.exit() in a spec's code: report it, never end silently
+    except BaseException as exc:  # noqa: BLE001 - the one place every failure is turned into an exit status
+        return report(command, exc, debug)
+
+
+def _from_parser(exc: SystemExit) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if isinstance(tb.tb_frame.f_locals.get("self"), argparse.ArgumentParser):
+            return True
+        tb = tb.tb_next
+    return False

@@ -1,0 +1,129 @@
+"""Checkpoints of a breadth-first search: written whole, then swapped in by renames; checked before use.
+
+``DIR/current`` is the last complete checkpoint: the workers' files and ``manifest.json``
+(the run's identity, the coordinator's counters, and each file's size and CRC-32). A new
+one is written to ``DIR/next`` and renamed over ``current`` only when complete, so a run
+killed at any moment (kill -9 included) leaves a usable checkpoint. Resuming refuses a
+checkpoint whose files were damaged or that belongs to another spec, bounds, options or
+paxraft version, with one line saying which.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import shutil
+import zlib
+from pathlib import Path
+from typing import Any
+
+from spec.core import Spec, SpecError
+
+FORMAT = 1
+
+
+class CheckpointError(SpecError):
+    """A checkpoint that cannot be resumed (one line, exit status 2)."""
+
+
+def spec_identity(spec: Spec) -> dict[str, Any]:
+    """What must match for a checkpoint to continue a run: the spec, its bounds and its source."""
+    digest = hashlib.sha256()
+    for cls in type(spec).__mro__:  # the spec's own class and the specs it extends
+        if issubclass(cls, Spec) and cls is not Spec:
+            try:
+                digest.update(inspect.getsource(cls).encode())
+            except (OSError, TypeError):
+                digest.update(cls.__qualname__.encode())
+    return {
+        "spec": spec.name,
+        "class": type(spec).__qualname__,
+        "variant": spec.variant,
+        "bounds": {k: v if isinstance(v, int | str | bool | None) else repr(v) for k, v in spec.bounds().items()},
+        "without": list(spec.excluded),
+        "restrict": list(spec.restricted),
+        "source_sha256": digest.hexdigest()[:16],
+    }
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as _v
+
+    try:
+        return _v("paxraft")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+def _crc(path: Path) -> int:
+    crc = 0
+    with path.open("rb") as f:
+        while block := f.read(1 << 22):
+            crc = zlib.crc32(block, crc)
+    return crc
+
+
+def begin(root: Path) -> Path:
+    """A fresh directory for the next checkpoint."""
+    nxt = root / "next"
+    shutil.rmtree(nxt, ignore_errors=True)
+    nxt.mkdir(parents=True)
+    return nxt
+
+
+def commit(root: Path, files: list[str], manifest: dict[str, Any]) -> None:
+    """Record the files' checksums in the manifest, then make ``next`` the current checkpoint."""
+    nxt = root / "next"
+    manifest = {
+        **manifest,
+        "format": FORMAT,
+        "version": version(),
+        "files": {f: {"bytes": (nxt / f).stat().st_size, "crc32": _crc(nxt / f)} for f in files},
+    }
+    (nxt / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    cur, old = root / "current", root / "previous"
+    shutil.rmtree(old, ignore_errors=True)
+    if cur.exists():
+        cur.rename(old)
+    nxt.rename(cur)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def load(root: Path) -> tuple[Path, dict[str, Any]]:
+    """The checkpoint to resume from and its manifest, after checking every file's size and checksum."""
+    where = next((d for d in (root / "current", root / "previous") if (d / "manifest.json").is_file()), None)
+    if where is None:
+        raise CheckpointError(f"{root}: no checkpoint here (expected {root}/current/manifest.json)")
+    try:
+        manifest = json.loads((where / "manifest.json").read_text())
+        files = manifest["files"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"{where}/manifest.json: damaged ({type(exc).__name__}); cannot resume") from None
+    if manifest.get("format") != FORMAT or manifest.get("version") != version():
+        raise CheckpointError(
+            f"{where}: written by paxraft {manifest.get('version')} (format {manifest.get('format')}), "
+            f"this is {version()} (format {FORMAT}); cannot resume"
+        )
+    for name, want in files.items():
+        path = where / name
+        if not path.is_file():
+            raise CheckpointError(f"{path}: missing; the checkpoint is damaged")
+        if path.stat().st_size != want["bytes"] or _crc(path) != want["crc32"]:
+            raise CheckpointError(f"{path}: size or checksum differs from the manifest; the checkpoint is damaged")
+    return where, manifest
+
+
+def check_matches(manifest: dict[str, Any], identity: dict[str, Any], options: dict[str, Any]) -> None:
+    """Refuse a checkpoint of another spec, bounds or options."""
+    theirs = manifest.get("identity", {})
+    for key, mine in identity.items():
+        if theirs.get(key) != mine:
+            raise CheckpointError(f"checkpoint is for {key} {theirs.get(key)!r}, this run has {mine!r}; cannot resume")
+    for key, mine in options.items():
+        if manifest.get("options", {}).get(key) != mine:
+            raise CheckpointError(
+                f"checkpoint was written with {key}={manifest.get('options', {}).get(key)!r}, "
+                f"this run has {key}={mine!r}; cannot resume"
+            )

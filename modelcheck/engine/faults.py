@@ -1,0 +1,423 @@
+"""Faults in a spec's own code, located: which spec, which action or invariant, which parameters, which state.
+
+Two kinds, two exit statuses (docs/cli.md):
+
+- :class:`SpecContractError` (a :class:`SpecError`, exit 2): the spec breaks the contract the
+  checker relies on: ``init_states`` returns an iterable of states, an enumerator yields
+  parameter tuples, a step returns a state or ``None``, states are hashable by value, an
+  invariant returns a truth value.
+- :class:`SpecCodeError` (exit 3): the spec's code raised an exception while the checker ran it.
+
+:func:`preflight` checks the contract on the first states of a model (a checked walk, each call
+made separately) before a run, so the usual mistakes are named before any engine starts.
+:func:`locate` turns an exception that escaped an engine later into one of the two: from the
+traceback (the spec method that raised, with its arguments) or, when no spec method raised (the
+engine choked on what the spec returned), by re-checking the states the engine held.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+import traceback
+from collections.abc import Iterable
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Any
+
+from spec.core import Action, Label, Spec, SpecError, State
+
+#: States the preflight walks (breadth-first) before a run, and its time budget (CPU seconds): a few
+#: milliseconds on most models, never more than that budget on a large one.
+PREFLIGHT_STATES = 64
+PREFLIGHT_SECONDS = 0.5
+#: States (and CPU seconds) :func:`locate` may walk from the initial states when the failing state is not known.
+LOCATE_STATES, LOCATE_SECONDS = 20_000, 10.0
+#: Longest rendering of a state or value inside an error line.
+SHOWN_CHARS = 240
+
+_CORE_FILE = Path(__import__("spec.core").core.__file__).resolve()
+
+
+class SpecContractError(SpecError):
+    """The spec returned something the checker cannot use (exit 2: a mistake in the spec file)."""
+
+
+class SpecCodeError(Exception):
+    """The spec's own code raised an exception (exit 3); ``details`` is that exception's traceback."""
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
+
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses process boundaries (parallel workers) intact
+        return (type(self), (str(self), self.details))
+
+
+def shorten(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit:,} more characters)"
+
+
+def spec_title(spec: Spec) -> str:
+    """The spec's name as a user knows it (the class name when the spec sets no ``name``)."""
+    return spec.name if spec.name != Spec.name else type(spec).__name__
+
+
+def show_value(value: Any) -> str:
+    """A value's repr, cut short; never raises."""
+    try:
+        return shorten(repr(value))
+    except Exception:  # a user's __repr__ may fail too
+        return f"<{type(value).__name__}>"
+
+
+def show_state(spec: Spec, state: State) -> str:
+    """``x=1, y=(0, 2)``: the state by the spec's own rendering when it works, its repr otherwise."""
+    try:
+        shown = spec.show_state(state)
+        text = ", ".join(f"{k}={v}" for k, v in shown.items())
+    except Exception:
+        return show_value(state)
+    return shorten(text) if text else show_value(state)
+
+
+def show_label(spec: Spec, name: str, params: tuple) -> str:
+    """``Inc(d=1)`` (the spec's rendering), or ``Inc(1)`` when that fails."""
+    try:
+        return spec.show_label(Label(name, params))
+    except Exception:
+        return shorten(f"{name}({', '.join(show_value(p) for p in params)})")
+
+
+def _type_name(value: Any) -> str:
+    """``an int``, ``a list``: the value's type with its article."""
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
+def _where(exc: BaseException) -> str:
+    """``counter.py:19``: the innermost line of the traceback that is not paxraft's own."""
+    last = ""
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        last = f"{Path(frame.f_code.co_filename).name}:{lineno}"
+    return f" ({last})" if last else ""
+
+
+def _details(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
+def _raised(
+    spec: Spec, what: str, exc: BaseException, state: State | None = None, has_state: bool = True
+) -> SpecCodeError:
+    msg = f"{spec_title(spec)}: {what} raised {type(exc).__name__}: {shorten(str(exc))}{_where(exc)}"
+    if has_state:
+        msg += f", in state {show_state(spec, state)}"
+    return SpecCodeError(msg, _details(exc))
+
+
+def _call_failed(exc: BaseException) -> bool:
+    """Whether ``exc`` is a TypeError raised by the call itself (wrong arguments), not inside the callee."""
+    if not isinstance(exc, TypeError) or exc.__traceback__ is None:
+        return False
+    tb = exc.__traceback__.tb_next  # past the frame that made the call; spec.core's wrappers do not count
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename).resolve() != _CORE_FILE:
+            return False
+        tb = tb.tb_next
+    return True
+
+
+# -- the contract, checked call by call ------------------------------------------------------------
+
+
+def _state_kinds(states: Iterable[State]) -> tuple[type, ...]:
+    return tuple(dict.fromkeys(type(s) for s in states))
+
+
+def _unhashable_part(value: Any, path: str) -> tuple[str, Any] | None:
+    """Where inside ``value`` an unhashable value sits: (``field y``, the value)."""
+    try:
+        hash(value)
+        return None
+    except TypeError:
+        pass
+    fields = getattr(type(value), "_fields", None) or getattr(type(value), "__dataclass_fields__", None)
+    if fields:
+        for f in fields:
+            found = _unhashable_part(getattr(value, f, None), f"{path}.{f}" if path else f)
+            if found:
+                return found
+    elif isinstance(value, (tuple, frozenset)):
+        for i, item in enumerate(value):
+            found = _unhashable_part(item, f"{path}[{i}]" if isinstance(value, tuple) else f"{path} (an element)")
+            if found:
+                return found
+    return (path or "the state", value)
+
+
+def check_state(spec: Spec, state: State, origin: str, kinds: tuple[type, ...] = ()) -> None:
+    """``state``, produced by ``origin``, is a usable state: of the spec's state type, hashable by value."""
+    title = spec_title(spec)
+    if kinds and not isinstance(state, kinds):
+        expected = " or ".join(k.__name__ for k in kinds)
+        raise SpecContractError(
+            f"{title}: {origin} returned {show_value(state)} ({_type_name(state)}); "
+            f"expected a state ({expected}), or None when not enabled"
+        )
+    try:
+        h = hash(state)
+    except TypeError:
+        where, part = _unhashable_part(state, "") or ("the state", state)
+        raise SpecContractError(
+            f"{title}: {origin} gave a state whose {where} is {_type_name(part)} ({show_value(part)}), "
+            "which is not hashable; a state holds only ints, bools, strings, tuples and frozensets"
+        ) from None
+    except Exception as exc:
+        raise _raised(spec, f"hash() of a state from {origin}", exc, state) from exc
+    if type(state).__eq__ is object.__eq__:
+        raise SpecContractError(
+            f"{title}: states of type {type(state).__name__} (from {origin}) compare by identity, so equal states "
+            "would be counted twice; make the state a NamedTuple or a frozen dataclass"
+        )
+    try:
+        twin = copy.deepcopy(state)
+    except Exception:  # a value deepcopy cannot copy: nothing more to compare
+        return
+    if twin != state or hash(twin) != h:
+        raise SpecContractError(
+            f"{title}: a state from {origin} is not hashable consistently (an equal copy of it "
+            f"{'compares unequal' if twin != state else 'hashes differently'}): {show_state(spec, state)}"
+        )
+
+
+def initial_states(spec: Spec) -> list[State]:
+    """``spec.init_states()`` as a list, with the contract checked on each state."""
+    title = spec_title(spec)
+    try:
+        got = spec.init_states()
+    except SpecError:
+        raise
+    except Exception as exc:
+        raise _raised(spec, "init_states()", exc, has_state=False) from exc
+    if got is None or hasattr(type(got), "_fields") or hasattr(type(got), "__dataclass_fields__"):
+        raise SpecContractError(
+            f"{title}: init_states() returned {show_value(got)}; expected an iterable of states"
+            + (f", e.g. [{show_value(got)}]" if got is not None else "")
+        )
+    try:
+        states = list(got)
+    except TypeError as exc:
+        if _call_failed(exc):
+            raise SpecContractError(
+                f"{title}: init_states() returned {show_value(got)} ({_type_name(got)}); "
+                "expected an iterable of states"
+            ) from None
+        raise _raised(spec, "init_states()", exc, has_state=False) from exc
+    except Exception as exc:
+        raise _raised(spec, "init_states()", exc, has_state=False) from exc
+    for s in states:
+        check_state(spec, s, "init_states()")
+    return states
+
+
+def _parameters(spec: Spec, act: Action, state: State) -> list[tuple]:
+    title = spec_title(spec)
+    what = f"the parameter enumerator of {act.name}"
+    try:
+        got = act.enumerate(state)
+    except Exception as exc:
+        if _call_failed(exc):
+            raise SpecContractError(
+                f"{title}: {what} cannot be called as params(self, state): {shorten(str(exc))}; "
+                "write @action(lambda self, s: ...)"
+            ) from None
+        raise _raised(spec, what, exc, state) from exc
+    if got is None:
+        raise SpecContractError(f"{title}: {what} returned None; expected an iterable of parameter tuples")
+    try:
+        params = list(got)
+    except TypeError as exc:
+        if _call_failed(exc):
+            raise SpecContractError(
+                f"{title}: {what} returned {show_value(got)} ({_type_name(got)}); "
+                "expected an iterable of parameter tuples"
+            ) from None
+        raise _raised(spec, what, exc, state) from exc
+    except Exception as exc:
+        raise _raised(spec, what, exc, state) from exc
+    arity = len(act.param_names)
+    takes = f"{arity} parameter{'s' if arity != 1 else ''} ({', '.join(act.param_names) or 'none'})"
+    for p in params:
+        if not isinstance(p, tuple):
+            example = "()" if arity == 0 else f"({show_value(p)},)" if arity == 1 else f"({', '.join(act.param_names)})"
+            raise SpecContractError(
+                f"{title}: {what} yielded {show_value(p)} ({_type_name(p)}); expected a tuple of {takes}, "
+                f"such as {example}"
+            )
+        if len(p) != arity:
+            raise SpecContractError(
+                f"{title}: {what} yielded {show_value(p)}, {len(p)} value{'s' if len(p) != 1 else ''}; "
+                f"{act.name} takes {takes}"
+            )
+    return params
+
+
+def successors(spec: Spec, state: State, kinds: tuple[type, ...]) -> list[tuple[str, State]]:
+    """Every successor of ``state`` as (shown label, state), each enumerator and step called and checked."""
+    out = []
+    for act in spec.actions:
+        for p in _parameters(spec, act, state):
+            shown = show_label(spec, act.name, p)
+            try:
+                nxt = act.step(state, *p)
+            except Exception as exc:
+                if _call_failed(exc):
+                    raise SpecContractError(
+                        f"{spec_title(spec)}: action {act.name} cannot take the parameters {show_value(p)} "
+                        f"its enumerator yielded: {shorten(str(exc))}"
+                    ) from None
+                raise _raised(spec, f"action {shown}", exc, state) from exc
+            if nxt is not None:
+                check_state(spec, nxt, f"action {shown}", kinds)
+                out.append((shown, nxt))
+    return out
+
+
+def check_invariants(spec: Spec, state: State) -> None:
+    """Each invariant evaluated separately on ``state``: it must return a truth value, not raise."""
+    for name, inv in spec.invariants.items():
+        try:
+            verdict = inv(state)
+        except Exception as exc:
+            raise _raised(spec, f"invariant {name}", exc, state) from exc
+        if verdict is None:
+            raise SpecContractError(
+                f"{spec_title(spec)}: invariant {name} returned None (a missing return?) on state "
+                f"{show_state(spec, state)}; expected True or False"
+            )
+
+
+def _in_model(spec: Spec, state: State) -> bool:
+    try:
+        return bool(spec.constraint(state))
+    except Exception as exc:
+        raise _raised(spec, "constraint", exc, state) from exc
+
+
+def preflight(
+    spec: Spec, limit: int = PREFLIGHT_STATES, invariants: bool = True, seconds: float = PREFLIGHT_SECONDS
+) -> None:
+    """Walk the first ``limit`` states breadth-first (for at most ``seconds`` of CPU after the initial
+    states), calling every piece of the spec separately, and raise the first contract breach
+    (SpecContractError) or exception (SpecCodeError), located."""
+    init = initial_states(spec)
+    deadline = time.process_time() + seconds
+    kinds = _state_kinds(init)
+    seen: set[State] = set()
+    queue = []
+    for s in init:
+        if s not in seen:
+            seen.add(s)
+            queue.append(s)
+    i = 0
+    while i < len(queue) and i < limit and time.process_time() < deadline:
+        s = queue[i]
+        i += 1
+        if invariants:
+            check_invariants(spec, s)
+        if not _in_model(spec, s):
+            continue
+        for _, t in successors(spec, s, kinds):
+            if t not in seen and len(seen) < 4 * limit:
+                seen.add(t)
+                queue.append(t)
+
+
+# -- locating an exception that escaped an engine ----------------------------------------------
+
+
+def _frames(exc: BaseException) -> list[FrameType]:
+    tb: TracebackType | None = exc.__traceback__
+    out = []
+    while tb is not None:
+        out.append(tb.tb_frame)
+        tb = tb.tb_next
+    return out
+
+
+def _arguments(frame: FrameType) -> list[Any]:
+    """The positional arguments the frame's function was called with (after ``self``)."""
+    code = frame.f_code
+    names = code.co_varnames[: code.co_argcount]
+    args = [frame.f_locals.get(n) for n in names[1:]]
+    if code.co_flags & 0x04:  # *args
+        args.extend(frame.f_locals.get(code.co_varnames[code.co_argcount + code.co_kwonlyargcount], ()))
+    return args
+
+
+def _function_of(code: Any, fn: Any) -> bool:
+    fn = getattr(fn, "__func__", fn)
+    return getattr(fn, "__code__", None) is code
+
+
+def _from_spec_frame(spec: Spec, frame: FrameType, exc: BaseException) -> SpecCodeError:
+    """The exception raised by the spec method running in ``frame``, described by what it is."""
+    code, args = frame.f_code, _arguments(frame)
+    if code.co_name == "__init__":  # the spec is half built: name the constructor and its bounds
+        names = code.co_varnames[1 : code.co_argcount + code.co_kwonlyargcount]
+        bounds = ", ".join(f"{n}={show_value(frame.f_locals.get(n))}" for n in names)
+        return _raised(spec, f"{type(spec).__name__}({bounds})", exc, has_state=False)
+    if code.co_name == "init_states":
+        return _raised(spec, "init_states()", exc, has_state=False)
+    state = args[0] if args else None
+    for act in spec.actions:
+        if _function_of(code, act.step):
+            return _raised(spec, f"action {show_label(spec, act.name, tuple(args[1:]))}", exc, state)
+        if _function_of(code, act.enumerate):
+            return _raised(spec, f"the parameter enumerator of {act.name}", exc, state)
+    for name, inv in spec.invariants.items():
+        if _function_of(code, inv):
+            return _raised(spec, f"invariant {name}", exc, state)
+    return _raised(spec, code.co_name, exc, state, has_state=bool(args))
+
+
+def locate(exc: BaseException) -> SpecCodeError | SpecContractError | None:
+    """What an exception that escaped a run says about the spec: an exception its code raised, a breach
+    of the contract, or ``None`` when no spec is involved (then it is paxraft's own failure)."""
+    if isinstance(exc, (SpecCodeError, SpecContractError)):
+        return exc
+    if hasattr(exc, "paxraft_fault"):  # located where it happened (a parallel worker)
+        return exc.paxraft_fault
+    frames = _frames(exc)
+    spec_frames = [
+        f
+        for f in frames
+        if isinstance(f.f_locals.get("self"), Spec) and Path(f.f_code.co_filename).resolve() != _CORE_FILE
+    ]
+    specs = [f.f_locals["self"] for f in spec_frames] or [
+        v for f in reversed(frames) for v in f.f_locals.values() if isinstance(v, Spec)
+    ]
+    if not specs:
+        return None
+    spec = specs[0]
+    if spec_frames and spec_frames[0].f_code.co_name == "__init__":
+        return _from_spec_frame(spec, spec_frames[0], exc)
+    try:  # a breach found on the states the engine held (or from the start) explains the failure best
+        init = initial_states(spec)
+        kinds = _state_kinds(init)
+        held = [v for f in reversed(frames) for v in f.f_locals.values() if isinstance(v, kinds)]
+        for s in held:
+            check_state(spec, s, "a step", kinds)
+            check_invariants(spec, s)
+            successors(spec, s, kinds)
+        if not spec_frames:
+            preflight(spec, LOCATE_STATES, seconds=LOCATE_SECONDS)
+    except (SpecContractError, SpecCodeError) as found:
+        return found
+    if spec_frames:
+        return _from_spec_frame(spec, spec_frames[0], exc)
+    return None

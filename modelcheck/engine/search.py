@@ -1,0 +1,367 @@
+"""One breadth-first search for one process, local worker processes and Ray: exact results for any count.
+
+Worker ``w`` of ``N`` owns every state whose fingerprint is ``w`` modulo ``N``: it alone stores
+those fingerprints (with parent links) and expands those states. Every state gets the index the
+one-process search gives it (its *gid*), and every generated successor a *key*,
+``parent gid << 20 | position among the parent's successors``: keys order successors exactly as
+the one-process loop generates them. A level is cut into chunks of consecutive gids; every worker
+expands its own states of the chunk, and the chunk runs in four exchanges:
+
+1. ask: each successor's fingerprint, key and action index go to its owner in flat arrays
+   (one query per fingerprint per worker and chunk; the state itself stays);
+2. decide: the owner drops fingerprints it has seen (delayed duplicate detection against
+   sorted runs, :class:`~modelcheck.engine._store.SeenSet`) and keeps the smallest key per new one:
+   the discovery the one-process search makes first, hence the same parent and action;
+3. ship: the discoverer sends the winning states, and only those, to their owners, who check
+   the invariants on them;
+4. rank: owners exchange their winners' keys, so each can number its own among all of them:
+   gid = distinct states before the chunk + rank.
+
+Violations, deadlocks and the ``max_states`` cut are events with keys; the chunk is finished,
+the smallest key is where the one-process search stops, and every worker recounts states
+generated, distinct states and per-action coverage up to that key. So distinct states, states
+generated, depth, coverage and the counterexample itself equal the one-process run's. The
+transport (:mod:`modelcheck.engine.transport`) only carries the exchanges; with one worker they are
+identity functions, and this is the one-process checker with the compact store.
+"""
+
+from __future__ import annotations
+
+import pickle
+import resource
+import time
+import zlib
+from array import array
+from collections.abc import Callable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from modelcheck.engine._fingerprint import fingerprinter
+from modelcheck.engine._store import Frontier, Records, SeenSet
+from modelcheck.engine.result import Step
+from spec.behaviour import invariant_check, state_constraint
+from spec.core import Label, Spec, SpecError, State
+
+KEY_BITS = 20
+POS_MASK = (1 << KEY_BITS) - 1
+POS_LIMIT = (1 << KEY_BITS) - 2  # successors of one state; the two top positions mark the events below
+DEADLOCK_POS = (1 << KEY_BITS) - 2  # "after the state's (no) successors": the one-process deadlock check
+END_POS = (1 << KEY_BITS) - 1  # "after the state is expanded": the one-process max_states check
+
+# Event kinds (an event is a tuple whose first item is its key).
+CUT, STATE, DEAD, FULL = "cut", "state", "deadlock", "max-states"
+
+KNOWN_CAP = 1 << 22  # fingerprints in a worker's filter of recently asked ones (~80 bytes each)
+
+Exchange = Callable[[str, list[Any]], list[Any]]
+
+
+def identity_exchange(tag: str, out: list[Any]) -> list[Any]:
+    """The exchange of a single worker: what it sends itself is what it receives."""
+    return out
+
+
+class Partition:
+    """One worker: its share of the seen-set, its records and frontier, and the current chunk."""
+
+    def __init__(
+        self,
+        w: int,
+        n: int,
+        spec: Spec,
+        symmetry: bool,
+        check_invariants: bool,
+        check_deadlock: bool,
+        spill_dir: str | None = None,
+        memory: int | None = None,
+    ) -> None:
+        self.w, self.n, self.spec = w, n, spec
+        self.fingerprint: Callable[[State], int] = fingerprinter(spec, symmetry)
+        self.violated = invariant_check(spec, check_invariants)
+        self.check_deadlock = check_deadlock
+        self.constraint = state_constraint(spec)  # None: no constraint
+        spill = Path(spill_dir) if spill_dir else None
+        half = memory // 2 if memory is not None else None  # the store and the frontiers share the budget
+        self.spill, self.half = spill, half
+        self.seen = SeenSet(spill, half)
+        self.records = Records(with_gids=n > 1)
+        self.frontier = Frontier(spill, half)  # this level's states not yet expanded, gid order
+        self.next = Frontier(spill, half)  # the next level's states found so far
+        self.exchange: Exchange = identity_exchange
+        self.total = 0  # distinct states in all workers before the current chunk
+        k = len(spec.actions)
+        self.generated, self.fired, self.new = 0, [0] * k, [0] * k
+        self.level_new = 0  # states this worker stored in the current level
+        # The current chunk, kept for the recount at a stopping point:
+        self.chunk_states: list[tuple[list[State], np.ndarray]] = []
+        self.before: tuple[int, list[int], list[int], int] = (0, [0] * k, [0] * k, 0)
+        self.win_keys = np.zeros(0, np.int64)
+        self.win_ai = np.zeros(0, np.int16)
+        self.expanded = 0
+        self.cpu = 0.0
+        self.bytes_sent = self.messages_sent = 0  # counted by the transport's exchange
+        # Fingerprints this worker has asked about (so their owner holds them or holds a smaller key):
+        # a filter in front of the exchange, emptied when full, so that its size stays bounded.
+        self.known: set[int] = set()
+        self.known_cap = KNOWN_CAP if memory is None else max(1 << 16, memory // 8 // 80)
+
+    # -- start and bookkeeping -------------------------------------------------------------------
+    def init(self, parts: list[list[tuple[State, int, int]]], total: int) -> int:
+        """Take this worker's initial states (state, gid, fingerprint); the coordinator ran level 1."""
+        items = parts[self.w]
+        fps = np.array([fp for _, _, fp in items], dtype=np.int64)
+        gids = np.array([g for _, g, _ in items], dtype=np.int64)
+        self.seen.add(fps)
+        self.records.extend(fps, np.full(len(items), -1, np.int64), np.full(len(items), -1, np.int16), gids)
+        self.frontier.append([s for s, _, _ in items], gids)
+        self.total = total
+        return len(items)
+
+    def end_level(self) -> None:
+        """The level is expanded: the states found in it are the next to expand."""
+        self.frontier, self.next = self.next, Frontier(self.spill, self.half)
+        self.level_new = 0
+
+    def stats(self) -> dict[str, Any]:
+        """Counts and memory of this worker (summed by the coordinator)."""
+        return {
+            "stored": len(self.records),
+            "generated": self.generated,
+            "fired": self.fired,
+            "new": self.new,
+            "expanded": self.expanded,
+            "cpu": self.cpu,
+            "store_bytes": self.seen.nbytes() + self.records.nbytes(),
+            "disk_bytes": self.seen.disk_bytes() + self.records.disk_bytes() + self.frontier.disk + self.next.disk,
+            "queued": len(self.frontier) + len(self.next),
+            "bytes_sent": self.bytes_sent,
+            "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            "messages_sent": self.messages_sent,
+        }
+
+    # -- one chunk -------------------------------------------------------------------------------
+    def _take(self, hi: int) -> list[tuple[list[State], np.ndarray]]:
+        """This worker's frontier states with gid below ``hi``, in gid order."""
+        out = []
+        while True:
+            seg = self.frontier.pop()
+            if seg is None:
+                break
+            states, gids = seg
+            cut = int(np.searchsorted(gids, hi))
+            if cut < len(states):
+                self.frontier.push_front(states[cut:], gids[cut:])
+                if cut:
+                    out.append((states[:cut], gids[:cut]))
+                break
+            out.append((states, gids))
+        return out
+
+    def chunk(self, hi: int, max_states: int | None) -> dict[str, Any]:
+        """Expand this worker's states with gid below ``hi`` and settle their new successors."""
+        t0 = time.process_time()
+        spec, n = self.spec, self.n
+        self.chunk_states = self._take(hi)
+        self.before = (self.generated, self.fired[:], self.new[:], self.level_new)
+        fps_a, keys_a, ai_a = array("q"), array("q"), array("h")
+        fa, ka, aa = fps_a.append, keys_a.append, ai_a.append
+        kept: list[State] = []
+        ta = kept.append
+        events: list[tuple] = []
+        fingerprint, constraint, violated = self.fingerprint, self.constraint, self.violated
+        if len(self.known) > self.known_cap:
+            self.known = set()
+        known = self.known
+        ask = known.add
+        actions = [(a.enumerate, a.step) for a in spec.actions]
+        fired = self.fired
+        generated = 0
+        expanded = 0
+        for states, gids in self.chunk_states:
+            for s, gid in zip(states, gids.tolist()):
+                base = gid << KEY_BITS
+                pos = 0
+                expanded += 1
+                for ai, (enum, step) in enumerate(actions):
+                    first = pos
+                    for params in enum(s):
+                        t = step(s, *params)
+                        if t is None:
+                            continue
+                        key = base | pos
+                        pos += 1
+                        if constraint is not None and not constraint(t):
+                            name = violated(t)
+                            if name:
+                                events.append((key, CUT, name, gid, Label(spec.actions[ai].name, params), t))
+                            continue
+                        fp = fingerprint(t)
+                        if fp in known:  # asked before, with a smaller key: not new
+                            continue
+                        ask(fp)
+                        fa(fp)
+                        ka(key)
+                        aa(ai)
+                        ta(t)
+                    if pos != first:
+                        fired[ai] += pos - first
+                generated += pos
+                if pos > POS_LIMIT:
+                    raise SpecError(f"{spec.name}: a state with more than {POS_LIMIT:,} successors")
+                if self.check_deadlock and not pos:
+                    events.append((base | DEADLOCK_POS, DEAD, None, gid))
+                if events:  # later successors have larger keys: the search stops before them
+                    break
+            if events:
+                break
+        self.generated += generated
+        self.expanded += expanded
+        fps = np.frombuffer(fps_a, dtype=np.int64) if fps_a else np.zeros(0, np.int64)
+        keys = np.frombuffer(keys_a, dtype=np.int64) if keys_a else np.zeros(0, np.int64)
+        ais = np.frombuffer(ai_a, dtype=np.int16) if ai_a else np.zeros(0, np.int16)
+        # One query per fingerprint: the first (smallest key) of this worker's successors.
+        _, first = np.unique(fps, return_index=True)
+        first.sort()
+        owner = fps[first] % n if n > 1 else np.zeros(len(first), np.int64)
+        picks = [first[owner == d] for d in range(n)] if n > 1 else [first]
+
+        # 1. ask the owners
+        asked = self.exchange("ask", [(fps[p], keys[p], ais[p]) for p in picks])
+        # 2. decide: unseen fingerprints, smallest key each
+        F = np.concatenate([a[0] for a in asked])
+        K = np.concatenate([a[1] for a in asked])
+        A = np.concatenate([a[2] for a in asked])
+        src = np.repeat(np.arange(n), [len(a[0]) for a in asked])
+        at = np.concatenate([np.arange(len(a[0])) for a in asked])
+        fresh = np.nonzero(~self.seen.contains(F))[0]
+        if n > 1:
+            order = fresh[np.lexsort((K[fresh], F[fresh]))]
+            Fs = F[order]
+            keep = np.ones(len(order), dtype=bool)
+            keep[1:] = Fs[1:] != Fs[:-1]
+            win = order[keep]
+            win = win[np.argsort(K[win], kind="stable")]
+        else:
+            win = fresh  # one asker, one query per fingerprint, already in key order
+        wf, wk, wa = F[win], K[win], A[win]
+        replies = self.exchange("decide", [at[win][src[win] == s] for s in range(n)])
+        # 3. ship the winning states to their owners
+        chosen = [picks[d][r] for d, r in enumerate(replies)]
+        shipped = self.exchange("ship", [(keys[c], [kept[i] for i in c.tolist()]) for c in chosen])
+        if n > 1:
+            got_keys = np.concatenate([k for k, _ in shipped])
+            got_states = [t for _, ts in shipped for t in ts]
+            order = np.argsort(got_keys, kind="stable")
+            new_states = [got_states[i] for i in order.tolist()]
+        else:
+            new_states = shipped[0][1]
+        for t, key, ai, fp in zip(new_states, wk.tolist(), wa.tolist(), wf.tolist()):
+            name = violated(t)
+            if name:
+                events.append((key, STATE, name, key >> KEY_BITS, ai, fp))
+                break  # later winners have larger keys
+        # 4. rank: every winner's key, so that gids follow the one-process order
+        everyone = self.exchange("rank", [wk] * n)
+        merged = np.sort(np.concatenate(everyone)) if n > 1 else wk
+        gids = self.total + np.searchsorted(merged, wk)
+        self.seen.add(wf)
+        self.records.extend(wf, wk >> KEY_BITS, wa, gids)
+        if self.half is not None and self.spill is not None and self.seen.nbytes() + self.records.nbytes() > self.half:
+            self.records.spill(self.spill)  # only counterexamples and checkpoints read them
+        self.next.append(new_states, gids)
+        for ai, c in enumerate(np.bincount(wa, minlength=len(self.new)).tolist()):
+            self.new[ai] += c
+        self.level_new += len(wk)
+        self.win_keys, self.win_ai = wk, wa
+        base_gid, added = self.total, len(merged)
+        if max_states is not None and base_gid < max_states <= base_gid + added:
+            key = int(merged[max_states - 1 - base_gid])  # the state that fills the store: stop after its parent
+            if key in set(wk.tolist()):
+                events.append(((key >> KEY_BITS) << KEY_BITS | END_POS, FULL))
+        self.total = base_gid + added
+        self.cpu += time.process_time() - t0
+        return {"added": added, "events": events, **self.stats()}
+
+    def recount(self, stop: int) -> dict[str, Any]:
+        """Counts as they stood when the one-process search reached key ``stop`` in this chunk."""
+        parent, last = stop >> KEY_BITS, stop & POS_MASK
+        generated, fired, new, level_new = self.before
+        fired, new = fired[:], new[:]
+        done = False
+        for states, gids in self.chunk_states:  # re-expanded up to the stop: cheaper than recording every step
+            for s, gid in zip(states, gids.tolist()):
+                if gid > parent:
+                    done = True
+                    break
+                ais = self._successor_actions(s)
+                for ai in islice(ais, last + 1) if gid == parent else ais:
+                    fired[ai] += 1
+                    generated += 1
+            if done:
+                break
+        won = int(np.searchsorted(self.win_keys, stop, side="right"))
+        for ai, c in enumerate(np.bincount(self.win_ai[:won], minlength=len(new)).tolist()):
+            new[ai] += c
+        return {
+            "generated": generated,
+            "fired": fired,
+            "new": new,
+            "stored": len(self.records) - (len(self.win_keys) - won),
+            "new_in_level": level_new + won,
+        }
+
+    def _successor_actions(self, s: State) -> Iterator[int]:
+        """The action index of each successor of ``s``, in generation order."""
+        for ai, act in enumerate(self.spec.actions):
+            step = act.step
+            for params in act.enumerate(s):
+                if step(s, *params) is not None:
+                    yield ai
+
+    def info(self, gid: int) -> tuple[int, int, int] | None:
+        """Parent gid, action index and fingerprint of state ``gid``, or ``None`` if another worker owns it."""
+        return self.records.info(gid)
+
+    # -- checkpoints -----------------------------------------------------------------------------
+    def save(self, directory: str) -> list[str]:
+        """Write this worker's part of a checkpoint (at a chunk boundary); return the file names."""
+        d = Path(directory)
+        name = f"worker-{self.w}"
+        cols = {f"rec_{i}": c.array() for i, c in enumerate(self.records.columns())}
+        runs = {f"run_{i}": np.asarray(r) for i, r in enumerate(self.seen.runs)}
+        np.savez(d / f"{name}-store.npz", **cols, **runs)
+        frontiers = (self.frontier.all_segments(), self.next.all_segments())
+        counters = (self.total, self.generated, self.fired, self.new, self.level_new, self.expanded, self.cpu)
+        (d / f"{name}-frontier.z").write_bytes(zlib.compress(pickle.dumps((frontiers, counters), protocol=5), 1))
+        return [f"{name}-store.npz", f"{name}-frontier.z"]
+
+    def restore(self, directory: str) -> None:
+        """Take up the state :meth:`save` wrote."""
+        d = Path(directory)
+        name = f"worker-{self.w}"
+        with np.load(d / f"{name}-store.npz") as z:
+            for i, c in enumerate(self.records.columns()):
+                c.extend(z[f"rec_{i}"])
+            runs = sorted((k for k in z.files if k.startswith("run_")), key=lambda k: int(k[4:]))
+            self.seen.runs = [z[k] for k in runs]
+        (cur, nxt), counters = pickle.loads(zlib.decompress((d / f"{name}-frontier.z").read_bytes()))
+        for states, gids in cur:
+            self.frontier.append(states, gids)
+        for states, gids in nxt:
+            self.next.append(states, gids)
+        self.total, self.generated, self.fired, self.new, self.level_new, self.expanded, self.cpu = counters
+        self.seen.spill()
+
+
+def rebuild(spec: Spec, fingerprint: Callable[[State], int], chain: list[tuple[int, int]]) -> list[Step]:
+    """Replay ``(action index, fingerprint)`` steps from the initial state, matching fingerprints."""
+    state = next(s for s in spec.init_states() if fingerprint(s) == chain[0][1])
+    steps = [Step(None, state)]
+    for via, fp in chain[1:]:
+        act = spec.actions[via]
+        params, state = next((p, t) for p, t in act.successors(state) if fingerprint(t) == fp)
+        steps.append(Step(Label(act.name, params), state))
+    return steps

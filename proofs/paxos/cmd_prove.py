@@ -1,0 +1,87 @@
+"""``paxraft prove paxos``: the Paxos proof's obligation table, and its counterexamples printed and drawn."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from modelcheck.cli.common import UsageError
+from proofs.logic import COUNTEREXAMPLE, PROVED, discharge, table
+from proofs.paxos.cti import extract, render
+from proofs.paxos.encoding import ANY_TWO, PHASE1_PHASE2, PHASE2_ONLY, RESTART_VARIANTS, PaxosEncoding
+
+
+def run(args: argparse.Namespace) -> int:
+    """Discharge every obligation of the Paxos proof, print the table, and print (and draw) any CTI."""
+    if args.flexible and args.quorum_axiom not in (None, PHASE1_PHASE2):
+        raise UsageError("--flexible and --quorum-axiom disagree")
+    if args.timeout <= 0:
+        raise UsageError(f"--timeout must be positive, got {args.timeout}")
+    axiom = PHASE1_PHASE2 if args.flexible else args.quorum_axiom or ANY_TWO
+    persists = _persists(args)
+    enc = PaxosEncoding(axiom, args.variant or "paxos", persists)
+    pre = enc.state("")
+    if args.list:
+        for name in enc.invariant(pre):
+            print(name)
+        return 0
+    known = set(enc.invariant(pre))
+    bad = [d for d in args.drop if d not in known]
+    if bad:
+        raise UsageError(f"--drop {bad[0]}: no such conjunct (see 'paxraft prove paxos --list')")
+    title = f"Paxos.tla, quorum axiom {axiom}" + (f", variant {args.variant}" if args.variant else "")
+    if persists is not None:
+        title += f", crash-restart keeping {', '.join(persists) or 'nothing'}"
+    if args.drop:
+        title += f", without {', '.join(args.drop)}"
+    outcomes = []
+    for ob in enc.obligations(tuple(args.drop)):
+        outcomes.append(discharge(ob, int(args.timeout * 1000)))
+    print(table(outcomes, title + " (any number of acceptors, ballots, values)"))
+    if args.certificate:
+        _paxos_certificate(args, enc, axiom, title, list(enc.invariant(pre)), outcomes)
+    for n, out in enumerate(o for o in outcomes if o.result == COUNTEREXAMPLE):
+        cti = extract(out)
+        print()
+        print(cti.text())
+        if args.cti_dir:
+            Path(args.cti_dir).mkdir(parents=True, exist_ok=True)
+            files = render(cti, Path(args.cti_dir) / f"cti{n + 1}.dot")
+            print("  drawn: " + ", ".join(map(str, files)))
+    return 0 if all(o.result == PROVED for o in outcomes) else 1
+
+
+def _persists(args: argparse.Namespace) -> tuple[str, ...] | None:
+    """What Restart keeps: None without restarts; else the spec's (or the variant's) ``persists``, stated there."""
+    from spec.paxos import Paxos
+    from spec.registry import spec_class
+
+    if args.variant in RESTART_VARIANTS:
+        return tuple(spec_class("paxos", args.variant).persists)
+    return tuple(Paxos.persists) if getattr(args, "restarts", False) else None
+
+
+def _paxos_certificate(
+    args: argparse.Namespace, enc: PaxosEncoding, axiom: str, title: str, conjuncts: list[str], outcomes: list
+) -> None:
+    """Write the certificate, with a conformance check of this encoding against the explicit spec at small bounds."""
+    from proofs import certificate
+    from proofs.paxos.conformance import check as conformance
+    from spec.paxos import Paxos
+    from spec.registry import spec_class
+
+    if axiom == PHASE1_PHASE2:
+        bounds = {"acceptors": 3, "values": 1, "max_ballot": 1, "q1": 3, "q2": 1}
+    else:
+        bounds = {"acceptors": 2, "values": 2, "max_ballot": 1}
+    if enc.persists is not None:
+        bounds["max_restarts"] = 1
+    if axiom == PHASE2_ONLY:
+        record = {"checked": False, "why": "no explicit spec has only phase-2 quorums meeting (the axiom is too weak)"}
+    else:
+        cls = spec_class("paxos", args.variant) if args.variant else Paxos
+        report = conformance(cls(**bounds), enc, sample_every=5)
+        record = certificate.conformance_record("paxos" + (f"[{args.variant}]" if args.variant else ""), bounds, report)
+    kept = [c for c in conjuncts if c not in args.drop]
+    path = certificate.write(args.certificate, "paxos", title, kept, outcomes, record)
+    print(f"certificate: {sum(len(o.obligation.goals) for o in outcomes)} SMT-LIB 2 queries and {path}")

@@ -1,0 +1,41 @@
+"""Upper limits on a model's constants: beyond them a model would exhaust memory before a search begins.
+
+A spec checks its bounds with :func:`bounded` and the sets it enumerates up front (quorums, the
+symmetry group) with :func:`enumerable`, so ``--acceptors 40`` or ``--max-ballot 1000000000`` is
+one line naming the flag and the limit, not minutes of swapping ending in a MemoryError.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from spec.core import SpecError
+
+#: Largest count of atoms of one kind (acceptors, servers, values, ballots, terms, log entries).
+MAX_ELEMENTS = 1_000
+#: Largest family a spec enumerates when it is built (quorum systems, symmetry permutations).
+MAX_ENUMERATED = 100_000
+
+
+def bounded(spec: str, flag: str, value: Any, low: int, high: int = MAX_ELEMENTS) -> int:
+    """``value`` when it is an integer in ``low..high``; otherwise a SpecError naming ``flag``."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise SpecError(f"{spec}: {flag} must be an integer >= {low}, got {value!r}")
+    if value > high:
+        raise SpecError(f"{spec}: {flag} {value:,} is more than paxraft can hold (at most {high:,})")
+    return value
+
+
+def enumerable(spec: str, what: str, count: int, because: str) -> int:
+    """``count`` when a family of that size can be listed; otherwise a SpecError saying which flag made it big."""
+    if count > MAX_ENUMERATED:
+        raise SpecError(
+            f"{spec}: {because} gives {count:,} {what}; paxraft lists at most {MAX_ENUMERATED:,} of them"
+        )
+    return count
+
+
+def subsets(spec: str, n: int, k: int, because: str) -> int:
+    """The number of ``k``-subsets of ``n`` elements, when it is enumerable."""
+    return enumerable(spec, f"{k}-element quorums", math.comb(n, k), because)

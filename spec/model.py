@@ -1,0 +1,51 @@
+"""A model is a value: a spec class at fixed bounds, with the actions left out of Next, the
+model restrictions applied and whether the checker reduces by symmetry.
+
+Every consumer builds its spec through one :class:`Model`: the command line
+(``modelcheck.cmd_check.model_from_args``), the catalog and the default suite (recorded bounds,
+:meth:`Model.recorded`), refine, graph and the search modes.  Specs are immutable, so a model
+builds a fresh spec and nothing a consumer does changes another's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from spec.core import Spec
+
+#: Recorded beside a catalog entry's bounds; not constructor arguments.
+MODEL_OPTIONS = ("symmetry", "without", "restrict")
+
+
+@dataclass(frozen=True)
+class Model:
+    """What to check: ``cls(**bounds)``, less the ``without`` actions, under the ``restrict``
+    restrictions, with or without symmetry reduction."""
+
+    cls: type[Spec]
+    bounds: Mapping[str, Any] = field(default_factory=dict)
+    without: tuple[str, ...] = ()
+    restrict: tuple[str, ...] = ()
+    symmetry: bool = False
+
+    @classmethod
+    def recorded(cls, spec_cls: type[Spec], bounds: Mapping[str, Any]) -> Model:
+        """The model of a catalog or suite row: constructor bounds with the model options inside."""
+        return cls(
+            spec_cls,
+            {k: v for k, v in bounds.items() if k not in MODEL_OPTIONS},
+            tuple(bounds.get("without", ())),
+            tuple(bounds.get("restrict", ())),
+            bool(bounds.get("symmetry", False)),
+        )
+
+    def build(self) -> Spec:
+        """A fresh spec instance for this model."""
+        spec = self.cls(**self.bounds)
+        if self.without:
+            spec = spec.without(self.without)
+        if self.restrict:
+            spec = spec.restrict(self.restrict)
+        return spec

@@ -1,0 +1,81 @@
+"""Reading a user's files (traces, histories, quorum files): bounded, UTF-8, JSON of bounded depth.
+
+Every reader of a file a user names goes through here, so that a directory, a device such as
+``/dev/zero``, a binary file, a number of 5,000 digits or JSON nested 100,000 levels deep is
+one error naming the file (and the line), never a hang, a MemoryError or a traceback. An error
+quotes at most :data:`TOKEN_CHARS` characters of what it found.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from spec.core import SpecError
+
+#: Largest file read whole: trace and history files (a long audited run is a few hundred MB).
+MAX_FILE_BYTES = 1 << 30
+#: Largest small text file (a quorum file).
+MAX_SMALL_FILE_BYTES = 1 << 20
+#: Longest piece of a file's content an error message quotes.
+TOKEN_CHARS = 40
+
+
+def clip(token: str, limit: int = TOKEN_CHARS) -> str:
+    """``token`` as it is, cut to ``limit`` characters with the length left out said."""
+    return token if len(token) <= limit else f"{token[:limit]}... ({len(token):,} characters)"
+
+
+def quote(token: str, limit: int = TOKEN_CHARS) -> str:
+    """``repr(token)``, cut to ``limit`` characters with the length left out said."""
+    if len(token) <= limit:
+        return repr(token)
+    return f"{token[:limit]!r}... ({len(token):,} characters)"
+
+
+def read_bytes(
+    path: str | Path, what: str = "", limit: int = MAX_FILE_BYTES, error: type[Exception] = SpecError
+) -> bytes:
+    """The bytes of ``path``, at most ``limit`` of them; ``error`` names ``what`` and the file otherwise."""
+    name = f"{what} {path}".strip()
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except FileNotFoundError:
+        raise error(f"{name}: cannot read: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{name}: cannot read: a directory, not a file") from None
+    except OSError as exc:
+        raise error(f"{name}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise error(f"{name}: larger than {limit:,} bytes; not a file paxraft reads")
+    return data
+
+
+def decode(data: bytes, name: str, error: type[Exception] = SpecError) -> str:
+    """``data`` as UTF-8 text; otherwise ``error`` naming the line of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise error(f"{name}:{line}: not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start:,})") from None
+
+
+def read_text(
+    path: str | Path, what: str = "", limit: int = MAX_FILE_BYTES, error: type[Exception] = SpecError
+) -> str:
+    """The UTF-8 text of ``path`` (bounded as :func:`read_bytes`)."""
+    return decode(read_bytes(path, what, limit, error), f"{what} {path}".strip(), error)
+
+
+def load_json(text: str, where: str, error: type[Exception] = SpecError) -> Any:
+    """``json.loads(text)``; a syntax error, JSON nested too deep or a number too long is ``error`` at ``where``."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise error(f"{where}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise error(f"{where}: JSON nested too deeply (more than about 1,000 levels)") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise error(f"{where}: unreadable JSON value ({str(exc).split(';')[0]})") from None

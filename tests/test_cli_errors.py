@@ -1,0 +1,339 @@
+"""Errors a user can act on: one line naming what was wrong and where, and an exit status that says which kind.
+
+0 ok, 1 violation, 2 bad input (a file, a flag, a spec breaking the contract), 3 the user's spec code
+raised, 130 interrupted (docs/cli.md). Each probe below was a traceback, a hang or a silent success.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from modelcheck import check
+from modelcheck.cli import main
+from modelcheck.cli.errors import interrupted_line, report
+from modelcheck.engine.faults import SpecCodeError, SpecContractError, locate, preflight
+from modelcheck.engine.progress import Progress
+
+sys.path.insert(0, str(Path(__file__).parent / "user_specs"))
+import faulty  # noqa: E402
+
+TRACE = Path(__file__).parent / "traces" / "ignore_votes_agreement.itf.json"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse's own usage errors
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line(err: str, needle: str) -> None:
+    assert "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert needle in err, err
+
+
+# -- mistakes in a spec file: the contract, checked before a run ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cls", "needle"),
+    [
+        (faulty.OneInitState, "init_states() returned S(x=0); expected an iterable of states, e.g. [S(x=0)]"),
+        (faulty.IntParams, "the parameter enumerator of Inc yielded 1 (an int); expected a tuple of 1 parameter (d)"),
+        (faulty.OneArgParams, "the parameter enumerator of Inc cannot be called as params(self, state)"),
+        (faulty.ListInState, "a state whose seen is a list ([]), which is not hashable"),
+        (faulty.ReturnsBool, "action Inc(d=1) returned True (a bool); expected a state (S), or None"),
+        (faulty.IdentityState, "states of type Box (from init_states()) compare by identity"),
+        (faulty.NoReturnInvariant, "invariant Small returned None (a missing return?) on state x=0"),
+    ],
+)
+def test_contract_breach_named_before_the_run(cls: type, needle: str) -> None:
+    with pytest.raises(SpecContractError) as info:
+        preflight(cls())
+    assert str(info.value).startswith("counter: ") and needle in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("cls", "needle"),
+    [
+        (faulty.RaisingAction, "action Inc(d=2) raised ZeroDivisionError: integer division or modulo by zero"),
+        (faulty.RaisingInvariant, "invariant Small raised ZeroDivisionError: division by zero"),
+    ],
+)
+def test_spec_code_exception_names_action_params_and_state(cls: type, needle: str) -> None:
+    with pytest.raises(SpecCodeError) as info:
+        preflight(cls())
+    msg = str(info.value)
+    assert needle in msg and "faulty.py:" in msg and "in state x=" in msg
+    assert "ZeroDivisionError" in info.value.details  # the traceback kept for --debug
+
+
+def test_exception_deep_in_a_run_is_located_from_the_engine() -> None:
+    spec = faulty.LateRaisingAction()
+    preflight(spec)  # the fault lies beyond the first states
+    with pytest.raises(ZeroDivisionError) as info:
+        check(spec)
+    found = locate(info.value)
+    assert isinstance(found, SpecCodeError)
+    assert "counter: action Inc(d=2) raised ZeroDivisionError" in str(found) and "in state x=148" in str(found)
+
+
+def test_contract_breach_deep_in_a_run_is_found_on_the_states_the_engine_held() -> None:
+    with pytest.raises(TypeError, match="unhashable") as info:
+        check(faulty.LateListInState())
+    found = locate(info.value)
+    assert isinstance(found, SpecContractError)
+    assert "action Inc(d=2) gave a state whose x is a list ([150])" in str(found)
+
+
+def test_parallel_worker_reports_the_located_exception() -> None:
+    from modelcheck.engine.parallel import parallel_bfs
+
+    with pytest.raises(ZeroDivisionError) as info:  # the same exception as in one process, located in the worker
+        parallel_bfs(faulty.LateRaisingAction(), workers=2)
+    found = locate(info.value)
+    assert isinstance(found, SpecCodeError) and "action Inc(d=2) raised ZeroDivisionError" in str(found)
+    assert "in state x=148" in str(found)
+
+
+def test_shipped_specs_pass_the_preflight() -> None:
+    from spec.paxos import Paxos
+    from spec.raft import Raft
+
+    preflight(Paxos(acceptors=2, values=2, max_ballot=1, max_restarts=1))
+    preflight(Raft(servers=2, values=1, max_term=2, max_log=1))
+
+
+# -- how the command line ends ---------------------------------------------------------------------
+
+
+def test_report_exit_statuses(capsys) -> None:
+    try:
+        check(faulty.LateRaisingAction())
+    except ZeroDivisionError as exc:
+        assert report("check", exc) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("paxraft check: error in the spec's code: counter: action Inc(d=2)")
+    assert "Traceback" not in err
+    try:
+        check(faulty.LateRaisingAction())
+    except ZeroDivisionError as exc:
+        assert report("check", exc, debug=True) == 3
+    assert "Traceback" in capsys.readouterr().err  # --debug
+    try:
+        check(faulty.LateListInState())
+    except TypeError as exc:
+        assert report("check", exc) == 2
+    assert "not hashable" in capsys.readouterr().err
+    assert report("check", RuntimeError("no spec here")) == 4
+    assert "internal error: RuntimeError: no spec here" in capsys.readouterr().err
+
+
+def test_interrupted_run_prints_its_figures(capsys) -> None:
+    from spec.paxos import Paxos
+
+    p = Progress("paxos", silent=True)
+    check(Paxos(acceptors=2, values=1, max_ballot=1), progress=p)
+    assert p.figures is not None and Progress.latest is p
+    line = interrupted_line()
+    assert line.startswith("interrupted after") and "distinct states" in line and "depth" in line
+    assert report("check", KeyboardInterrupt()) == 130
+    assert "interrupted after" in capsys.readouterr().err
+
+
+def _cli(*argv: str, **kw) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "modelcheck.cli", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+        **kw,
+    )
+
+
+def test_sigint_exits_130_with_statistics() -> None:
+    proc = _cli("check", "paxos", "--acceptors", "3", "--values", "3", "--max-ballot", "3", "--quiet")
+    time.sleep(6)  # started and searching, even on a loaded machine
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.startswith("paxraft check: interrupted")
+
+
+def test_closed_pipe_ends_quietly() -> None:
+    proc = _cli("variants", "--long")
+    proc.stdout.close()  # the reader went away before the first line (as `| head -0`)
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141 and err == ""
+
+
+def test_debug_shows_the_traceback(capsys, tmp_path) -> None:
+    code, _, err = run(capsys, "--debug", "replay", str(tmp_path))
+    assert code == 2 and "Traceback" in err and "is a directory" not in err.splitlines()[0]
+    assert err.strip().splitlines()[-1].startswith("paxraft replay: error:")
+
+
+# -- bad files and flags: one line, exit 2 -----------------------------------------------------------
+
+
+def _itf(tmp_path: Path, edit) -> str:
+    obj = json.loads(TRACE.read_text())
+    edit(obj)
+    p = tmp_path / "t.itf.json"
+    p.write_text(json.dumps(obj))
+    return str(p)
+
+
+def _set(path: list, value) -> callable:
+    def edit(obj):
+        for k in path[:-1]:
+            obj = obj[k]
+        obj[path[-1]] = value
+
+    return edit
+
+
+def test_replay_bad_files(capsys, tmp_path) -> None:
+    code, _, err = run(capsys, "replay", str(tmp_path))
+    assert code == 2
+    one_line(err, "cannot read: a directory, not a file")
+    (tmp_path / "b.json").write_bytes(b"\xff\xfe{}")
+    code, _, err = run(capsys, "replay", str(tmp_path / "b.json"))
+    assert code == 2
+    one_line(err, "b.json:1: not UTF-8 text (byte 0xff at offset 0)")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    code, _, err = run(capsys, "replay", str(tmp_path / "deep.json"))
+    assert code == 2
+    one_line(err, "JSON nested too deeply")
+    cases = [
+        (["#meta"], [1], "#meta must be a JSON object, got list"),
+        (["states", 1, "#meta", "params"], 5, "state 1: #meta.params must be a JSON object, got int"),
+        (["states", 1, "#meta"], "x", "state 1: #meta must be a JSON object, got str"),
+        (["states", 1, "#meta", "action"], [1], "#meta.action must be an action name, got list"),
+        (["vars"], [[1]], "'vars' must list the variables by name"),
+        (["#meta", "bounds"], 7, "#meta.bounds must be a JSON object, got int"),
+        (["#meta", "bounds", "acceptors"], 40, "--acceptors 40 (majorities) gives 131,282,408,400"),
+        (["#meta", "bounds", "max_ballot"], 10**9, "--max-ballot 1,000,000,000 is more than paxraft can hold"),
+        (["states", 1, "maxBal"], {"#bigint": "9" * 5000}, "(5,000 characters)"),
+    ]
+    for path, value, needle in cases:
+        code, _, err = run(capsys, "replay", _itf(tmp_path, _set(path, value)))
+        assert code == 2, (path, err)
+        one_line(err, needle)
+
+
+def test_replay_opens_no_path_named_in_the_trace(capsys, tmp_path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("phase1: a1 a2\nphase2: a2 a3\n")
+    trace = _itf(tmp_path, _set(["#meta", "bounds", "quorum_file"], str(secret)))
+    code, _, err = run(capsys, "replay", trace)
+    assert code == 2
+    one_line(err, "#meta.bounds.quorum_file names a file")
+    code, out, err = run(capsys, "replay", trace, "--bounds", f"quorum_file={secret}")
+    assert code == 1 and "Replaying" in out  # given by the user: read, and the spec with those quorums differs
+
+
+def test_audit_bad_files(capsys, tmp_path) -> None:
+    (tmp_path / "deep.jsonl").write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    code, _, err = run(capsys, "audit", str(tmp_path / "deep.jsonl"))
+    assert code == 2
+    one_line(err, "deep.jsonl:1: JSON nested too deeply")
+    (tmp_path / "h.bin").write_bytes(b"\x00\xff\x01")
+    code, _, err = run(capsys, "audit", "--history", str(tmp_path / "h.bin"))
+    assert code == 2
+    one_line(err, "h.bin:1: not UTF-8 text")
+    (tmp_path / "big.jsonl").write_text('{"client": 1, "call": ' + "9" * 5000 + "}\n")
+    code, _, err = run(capsys, "audit", "--history", str(tmp_path / "big.jsonl"))
+    assert code == 2
+    one_line(err, "big.jsonl:1: unreadable JSON value")
+
+
+def test_audit_refuses_headers_that_disagree(capsys, tmp_path) -> None:
+    head = {"format": "paxraft-trace", "version": 1, "nodes": [1, 2]}
+    for node, spec in ((1, "raft"), (2, "paxos")):
+        (tmp_path / f"n{node}.jsonl").write_text(json.dumps({**head, "node": node, "spec": spec}) + "\n")
+        with open(tmp_path / f"n{node}.jsonl", "a") as f:
+            ev = {"node": node, "clock": node, "action": "Init", "params": {}, "sent": [], "state": {}}
+            f.write(json.dumps(ev) + "\n")
+    code, _, err = run(capsys, "audit", str(tmp_path / "n1.jsonl"), str(tmp_path / "n2.jsonl"))
+    assert code == 2
+    one_line(err, 'the trace headers disagree on "spec"')
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("a\u0661 a2\n", "'a\u0661' is not an acceptor"),  # an Arabic-Indic digit one
+        ("a" + "9" * 5000 + "\n", "(5,001 characters) is outside a1..a3"),
+        ("x" * 100_000 + ": a1\n", "... (100,000 characters) (expected 'phase1:'"),
+    ],
+)
+def test_quorum_file_tokens(capsys, tmp_path, content: str, needle: str) -> None:
+    q = tmp_path / "q.txt"
+    q.write_text(content)
+    code, _, err = run(capsys, "check", "paxos", "--quorums", str(q))
+    assert code == 2
+    one_line(err, needle)
+    assert len(err) < 400  # the huge token is never echoed
+
+
+def test_quorum_file_reads_are_bounded(capsys) -> None:
+    code, _, err = run(capsys, "check", "paxos", "--quorums", "/dev/zero")
+    assert code == 2
+    one_line(err, "--quorums /dev/zero: larger than 1,048,576 bytes")
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["check", "paxos", "--acceptors", "40"], "--acceptors 40 (majorities) gives 131,282,408,400 21-element"),
+        (["check", "paxos", "--max-ballot", str(10**9)], "--max-ballot 1,000,000,000 is more than paxraft can hold"),
+        (["check", "raft", "--servers", "12", "--symmetry"], "gives 479,001,600 renamings"),
+        (["check", "paxos", "--max-states", "0"], "--max-states must be at least 1, got 0"),
+        (["check", "paxos", "--mode", "simulate", "--depth", str(10**9)], "--depth must be at most 1,000,000"),
+        (["check", "paxos", "--q1", "20", "--acceptors", "40"], "--q1 20 with --acceptors 40 gives"),
+        (["graph", "paxos", "--max-states", "0"], "--max-states must be at least 1"),
+    ],
+)
+def test_sizes_that_would_exhaust_memory_are_refused(capsys, argv: list[str], needle: str) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    one_line(err, needle)
+
+
+def test_out_pointing_at_a_file(capsys, tmp_path) -> None:
+    f = tmp_path / "afile"
+    f.write_text("")
+    code, _, err = run(capsys, "check", "paxos", "--variant", "ignore-votes", "--out", str(f))
+    assert code == 2
+    one_line(err, f"--out {f}: exists and is not a folder")
+    code, _, err = run(capsys, "graph", "paxos", "--acceptors", "1", "--values", "1", "--out", str(f / "sub"))
+    assert code == 2
+    one_line(err, "is not a folder")
+
+
+def test_workers_capped_with_a_message(capsys) -> None:
+    code, out, err = run(capsys, "check", "paxos", "--acceptors", "1", "--values", "1", "--workers", "100")
+    cap = 4 * (os.cpu_count() or 1)
+    assert code == 0 and "25 distinct states" in out
+    assert f"--workers 100 capped at {cap}" in err and "Traceback" not in err
+
+
+def test_spec_file_calling_sys_exit_at_import(capsys, tmp_path) -> None:
+    f = tmp_path / "quits.py"
+    f.write_text("import sys\nsys.exit(0)\n")
+    code, _, err = run(capsys, "check", f"{f}:Quits")
+    assert code == 2
+    one_line(err, "quits.py: the file called sys.exit(0) while being imported")
