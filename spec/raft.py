@@ -756,17 +756,29 @@ class Raft(Spec):
     @invariant
     def LogMatching(self, s: RaftState) -> bool:
         """Two logs with an entry of the same index and term are identical up to that index."""
-        if not any(s.log):  # the common case under small bounds: every log is empty
-            return True
-        return logs_match(s.log)
+        return not any(s.log) or self._unmatched_logs(s) is None  # every log empty: the common case
+
+    def _unmatched_logs(self, s: RaftState) -> tuple[int, int, int] | None:
+        """(a, b, k): servers a < b whose logs share index k's term but differ below it; None if none."""
+        logs = s.log
+        for a in self.Server:
+            for b in range(a + 1, self._n):
+                x, y = logs[a], logs[b]
+                for k in range(min(len(x), len(y)), 0, -1):  # the highest shared index decides
+                    if x[k - 1][0] == y[k - 1][0]:
+                        if x[:k] != y[:k]:
+                            return a, b, k
+                        break
+        return None
 
     @invariant
     def LeaderCompleteness(self, s: RaftState) -> bool:
         """A leader holds every entry another server committed in a term not after the leader's."""
-        st, ci = s.state, s.commitIndex
-        if LEADER not in st or not any(ci):
-            return True
-        ct, logs = s.currentTerm, s.log
+        return LEADER not in s.state or not any(s.commitIndex) or self._incomplete_leader(s) is None
+
+    def _incomplete_leader(self, s: RaftState) -> tuple[int, int, int] | None:
+        """(i, j, c): leader i lacks part of the first c entries server j committed; None if no such pair."""
+        st, ci, ct, logs = s.state, s.commitIndex, s.currentTerm, s.log
         for i in self.Server:
             if st[i] != LEADER:
                 continue
@@ -775,23 +787,24 @@ class Raft(Spec):
                 # after i's term, i (elected later, or the very leader that committed) must hold it.
                 c = min(ci[j], len(logs[j]))
                 if c and ct[j] <= ct[i] and logs[i][:c] != logs[j][:c]:
-                    return False
-        return True
+                    return i, j, c
+        return None
 
     @invariant
     def StateMachineSafety(self, s: RaftState) -> bool:
         """Committed prefixes never conflict: of two, one extends the other."""
+        return not any(s.commitIndex) or self._conflicting_commits(s) is None
+
+    def _conflicting_commits(self, s: RaftState) -> tuple[int, int, int] | None:
+        """(a, b, k): servers a < b whose committed prefixes differ within their common length k."""
         ci, logs = s.commitIndex, s.log
-        if not any(ci):
-            return True
-        committed = [logs[i][: ci[i]] for i in self.Server if ci[i]]
-        for a in range(len(committed)):
-            for b in range(a + 1, len(committed)):
-                x, y = committed[a], committed[b]
-                k = min(len(x), len(y))
-                if x[:k] != y[:k]:
-                    return False
-        return True
+        for a in self.Server:
+            for b in range(a + 1, self._n):
+                if ci[a] and ci[b]:
+                    k = min(ci[a], ci[b], len(logs[a]), len(logs[b]))
+                    if logs[a][:k] != logs[b][:k]:
+                        return a, b, k
+        return None
 
     # -- explanations: which servers, terms and entries make an invariant false ------------------
     def _entry_text(self, xlog: Log, k: int) -> str:
@@ -825,57 +838,42 @@ class Raft(Spec):
     @explains("LogMatching")
     def why_not_LogMatching(self, s: RaftState) -> str | None:
         """Two logs with a common (index, term) that differ below it."""
-        logs = s.log
-        for a in self.Server:
-            for b in self.Server:
-                x, y = logs[a], logs[b]
-                if a >= b:
-                    continue
-                for k in range(min(len(x), len(y)), 0, -1):
-                    if x[k - 1][0] == y[k - 1][0]:
-                        if x[:k] != y[:k]:
-                            d = next(n for n in range(1, k + 1) if x[n - 1] != y[n - 1])
-                            return (
-                                f"{self.server_name(a)} and {self.server_name(b)} both have an entry of term "
-                                f"{x[k - 1][0]} at index {k} but differ at index {d}: {self.server_name(a)} has "
-                                f"{self._entry_text(x, d)}, {self.server_name(b)} has {self._entry_text(y, d)}"
-                            )
-                        break
-        return None
+        found = self._unmatched_logs(s)
+        if found is None:
+            return None
+        a, b, k = found
+        x, y, sa, sb = s.log[a], s.log[b], self.server_name(a), self.server_name(b)
+        d = next(n for n in range(1, k + 1) if x[n - 1] != y[n - 1])
+        return (f"{sa} and {sb} both have an entry of term {x[k - 1][0]} at index {k} but differ at index {d}: "
+                f"{sa} has {self._entry_text(x, d)}, {sb} has {self._entry_text(y, d)}")
 
     @explains("LeaderCompleteness")
     def why_not_LeaderCompleteness(self, s: RaftState) -> str | None:
         """The committed entry, the server that committed it, and the leader that lacks it."""
-        st, ci, ct, logs = s.state, s.commitIndex, s.currentTerm, s.log
-        for i in self.Server:
-            if st[i] != LEADER:
-                continue
-            for j in self.Server:
-                c = min(ci[j], len(logs[j]))
-                if c and ct[j] <= ct[i] and logs[i][:c] != logs[j][:c]:
-                    k = next(n for n in range(1, c + 1) if logs[i][n - 1 : n] != logs[j][n - 1 : n])
-                    leader, other = self.server_name(i), self.server_name(j)
-                    return (
-                        f"leader {leader} (term {ct[i]}) lacks {self._entry_text(logs[j], k)}, which {other} "
-                        f"(term {ct[j]}, commitIndex {ci[j]}) has committed; {leader} has "
-                        f"{self._entry_text(logs[i], k)} there"
-                    )
-        return None
+        found = self._incomplete_leader(s)
+        if found is None:
+            return None
+        i, j, c = found
+        logs, ct = s.log, s.currentTerm
+        k = next(n for n in range(1, c + 1) if logs[i][n - 1 : n] != logs[j][n - 1 : n])
+        leader, other = self.server_name(i), self.server_name(j)
+        return (
+            f"leader {leader} (term {ct[i]}) lacks {self._entry_text(logs[j], k)}, which {other} "
+            f"(term {ct[j]}, commitIndex {s.commitIndex[j]}) has committed; {leader} has "
+            f"{self._entry_text(logs[i], k)} there"
+        )
 
     @explains("StateMachineSafety")
     def why_not_StateMachineSafety(self, s: RaftState) -> str | None:
         """Two servers that committed different entries at one index."""
-        ci, logs = s.commitIndex, s.log
-        for a in self.Server:
-            for b in self.Server:
-                k = min(ci[a], ci[b], len(logs[a]), len(logs[b]))
-                if a < b and logs[a][:k] != logs[b][:k]:
-                    d = next(n for n in range(1, k + 1) if logs[a][n - 1] != logs[b][n - 1])
-                    return (
-                        f"{self.server_name(a)} and {self.server_name(b)} committed different entries at index {d}: "
-                        f"{self._entry_text(logs[a], d)} and {self._entry_text(logs[b], d)}"
-                    )
-        return None
+        found = self._conflicting_commits(s)
+        if found is None:
+            return None
+        a, b, k = found
+        x, y = s.log[a], s.log[b]
+        d = next(n for n in range(1, k + 1) if x[n - 1] != y[n - 1])
+        return (f"{self.server_name(a)} and {self.server_name(b)} committed different entries at index {d}: "
+                f"{self._entry_text(x, d)} and {self._entry_text(y, d)}")
 
     # -- witnesses: states a behaviour must reach, or the invariants hold vacuously -------------
     @witness

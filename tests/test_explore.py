@@ -71,6 +71,17 @@ def _get(url: str) -> tuple[int, bytes]:
         return e.code, e.read()
 
 
+def _search(server: ExplorerServer, path: str, goal: str) -> dict:
+    """Start "run the checker from here" and poll until it ends (30 s at most)."""
+    job = json.loads(_get(server.url + f"api/search?path={path}&goal={goal}")[1])["job"]
+    for _ in range(300):
+        got = json.loads(_get(server.url + f"api/job?id={job}")[1])
+        if got["status"] != "running":
+            return got
+        time.sleep(0.1)
+    raise AssertionError("the search did not end in 30 s")
+
+
 def test_http_errors_are_pages_or_json_never_tracebacks(server: ExplorerServer) -> None:
     status, body = _get(server.url + "?path=Phase1a(0)/Phase2b(0,0,0)")
     assert status == 400 and b"is not a behaviour of the spec" in body and b"Traceback" not in body
@@ -96,18 +107,8 @@ def test_load_an_itf_counterexample_and_search_from_a_state(server: ExplorerServ
         urllib.request.urlopen(bad, timeout=30)  # noqa: S310
     assert exc.value.code == 400
     # run the checker from the initial state: the shortest violation, as plain check finds it
-    job = json.loads(_get(server.url + "api/search?path=&goal=invariants")[1])["job"]
-    for _ in range(300):
-        got = json.loads(_get(server.url + f"api/job?id={job}")[1])
-        if got["status"] != "running":
-            break
-        time.sleep(0.1)
+    got = _search(server, "", "invariants")
     assert got["status"] == "done" and len(got["path"].split("/")) == 12
     assert got["text"] == "Agreement violated 12 steps from here (3,342 states explored)"
-    job = json.loads(_get(server.url + "api/search?path=Phase1a(0)&goal=SomeValueChosen")[1])["job"]
-    for _ in range(300):
-        got = json.loads(_get(server.url + f"api/job?id={job}")[1])
-        if got["status"] != "running":
-            break
-        time.sleep(0.1)
+    got = _search(server, "Phase1a(0)", "SomeValueChosen")
     assert got["text"].startswith("SomeValueChosen reached 5 steps from here")

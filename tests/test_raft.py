@@ -149,6 +149,18 @@ def _state(spec: Raft, **changes) -> RaftState:
     return next(iter(spec.init_states())).but(**changes)
 
 
+PLANTED_WHY = {
+    "OneLeaderPerTerm": "s1 and s2 are both leaders of term 2",
+    "ElectionSafety": "term 2 was won by s1 and by s2",
+    "LogMatching": "s1 and s2 both have an entry of term 2 at index 2 but differ at index 1: "
+    "s1 has entry 1 [term 1, v1], s2 has entry 1 [term 1, v2]",
+    "LeaderCompleteness": "leader s2 (term 3) lacks entry 1 [term 2, v1], which s1 (term 2, commitIndex 1) has "
+    "committed; s2 has entry 1 [term 3, v1] there",
+    "StateMachineSafety": "s1 and s2 committed different entries at index 1: entry 1 [term 2, v1] and "
+    "entry 1 [term 3, v1]",
+}
+
+
 def test_each_invariant_catches_its_planted_violation() -> None:
     spec = Raft(servers=3)
     e1, e2 = (2, 0), (3, 0)
@@ -171,6 +183,7 @@ def test_each_invariant_catches_its_planted_violation() -> None:
         assert spec.violated(s) == name  # the fast path must not hide it
         others = [n for n in spec.invariants if n != name]
         assert all(spec.invariants[n](s) for n in others), (name, [n for n in others if not spec.invariants[n](s)])
+        assert spec.explain(name, s) == PLANTED_WHY[name]  # found by the same helper the invariant uses
     # Same term at the same index, different earlier entries: LogMatching; equal prefixes are fine.
     assert spec.LogMatching(_state(spec, log=(((1, 0), e1), ((1, 0), e1, e2), ())))
     # A stale leader (older term than the committing server) need not hold the entry.
