@@ -33,7 +33,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from spec.core import Spec, action, explains, invariant, restriction, witness
-from spec.limits import bounded
+from spec.limits import MAX_ELEMENTS, bounded
 from spec.values import EXCEPT
 
 FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
@@ -327,15 +327,17 @@ class Raft(Spec):
         max_in_flight: int = 1,
         no_history: bool = False,
     ) -> None:
-        for what, val, low in (
-            ("servers", servers, 1),
-            ("values", values, 1),
-            ("max-term", max_term, 1),
-            ("max-log", max_log, 0),
-            ("max-copies", max_copies, 1),
-            ("max-in-flight", max_in_flight, 0),
+        for what, val, low, high in (
+            ("servers", servers, 1, MAX_ELEMENTS),
+            ("values", values, 1, MAX_ELEMENTS),
+            # Terms, log lengths and message counts are limits the constraint compares with, never sets the
+            # spec lists: the audit's spec sets them to 2**30 to mean "unbounded".
+            ("max-term", max_term, 1, 1 << 30),
+            ("max-log", max_log, 0, 1 << 30),
+            ("max-copies", max_copies, 1, 1 << 30),
+            ("max-in-flight", max_in_flight, 0, 1 << 30),
         ):
-            bounded("raft", f"--{what}", val, low)
+            bounded("raft", f"--{what}", val, low, high)
         self.Server = tuple(range(servers))
         self.Value = tuple(range(values))
         self.MaxTerm, self.MaxLogLen = max_term, max_log
