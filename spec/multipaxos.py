@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from spec.core import Spec, SpecError, action, invariant
+from spec.values import EXCEPT
 
 NIL = -1
 EMPTY, PREPARING, ACCEPTING, COMMITTED = 0, 1, 2, 3
@@ -63,10 +64,6 @@ def _reset_accepting(insts: tuple[Inst, ...]) -> tuple[Inst, ...]:
 def _votes(insts: tuple[Inst, ...]) -> tuple[tuple[int, int], ...]:
     """VotesByNode: per slot, the ballot and command of the node's vote."""
     return tuple((i[2], i[3]) for i in insts)
-
-
-def _set(t: tuple, i: int, x: Any) -> tuple:
-    return t[:i] + (x,) + t[i + 1 :]
 
 
 class MultiPaxos(Spec):
@@ -149,7 +146,7 @@ class MultiPaxos(Spec):
         if any(m[0] == PREPARE and m[2] == b for m in s.msgs):
             return None  # ballots of different proposers are unique
         insts = _reset_accepting(n[INSTS])
-        node = _set(s.node, r, (r, n[KVALUE], n[COMMIT_UP_TO], 0, b, insts))
+        node = EXCEPT(s.node, r, (r, n[KVALUE], n[COMMIT_UP_TO], 0, b, insts))
         msgs = s.msgs | {(PREPARE, r, b), (PREPARE_REPLY, r, b, _votes(insts))}
         return MultiPaxosState(msgs, node, s.pending, s.observed, s.pc)
 
@@ -160,7 +157,7 @@ class MultiPaxos(Spec):
         if not self._running(s, r) or m[0] != PREPARE or m not in s.msgs or not m[2] > n[BAL_MAX_KNOWN]:
             return None
         insts = _reset_accepting(n[INSTS])
-        node = _set(s.node, r, (m[1], n[KVALUE], n[COMMIT_UP_TO], n[BAL_PREPARED], m[2], insts))
+        node = EXCEPT(s.node, r, (m[1], n[KVALUE], n[COMMIT_UP_TO], n[BAL_PREPARED], m[2], insts))
         msgs = s.msgs | {(PREPARE_REPLY, r, m[2], _votes(insts))}
         return MultiPaxosState(msgs, node, s.pending, s.observed, s.pc)
 
@@ -179,7 +176,7 @@ class MultiPaxos(Spec):
         for k, inst in enumerate(n[INSTS]):
             status, cmd = self._adopt(inst, self.peak_voted_cmd(prs, k))
             insts.append((status, cmd, inst[2], inst[3]))
-        node = _set(s.node, r, (r, n[KVALUE], n[COMMIT_UP_TO], bal, bal, tuple(insts)))
+        node = EXCEPT(s.node, r, (r, n[KVALUE], n[COMMIT_UP_TO], bal, bal, tuple(insts)))
         accepts = {(ACCEPT, r, bal, k + 1, i[1]) for k, i in enumerate(insts) if i[0] == ACCEPTING}
         return MultiPaxosState(s.msgs | accepts, node, s.pending, s.observed, s.pc)
 
@@ -220,7 +217,7 @@ class MultiPaxos(Spec):
         if not empty or not unseen:
             return None
         k, c, bal = empty[0], unseen[0], self._proposal_ballot(n)
-        node = _set(s.node, r, n[:INSTS] + (_set(insts, k, (ACCEPTING, c, bal, c)),))
+        node = EXCEPT(s.node, r, n[:INSTS] + (EXCEPT(insts, k, (ACCEPTING, c, bal, c)),))
         msgs = s.msgs | {(ACCEPT, r, bal, k + 1, c), (ACCEPT_REPLY, r, bal, k + 1)}
         return MultiPaxosState(msgs, node, s.pending, self._observe(s.observed, (REQ, c)), s.pc)
 
@@ -234,8 +231,8 @@ class MultiPaxos(Spec):
         insts = n[INSTS]
         if not (bal >= n[BAL_MAX_KNOWN] and bal > insts[slot - 1][2]):
             return None
-        node = _set(s.node, r, (src, n[KVALUE], n[COMMIT_UP_TO], n[BAL_PREPARED], bal,
-                                _set(insts, slot - 1, (ACCEPTING, cmd, bal, cmd))))
+        node = EXCEPT(s.node, r, (src, n[KVALUE], n[COMMIT_UP_TO], n[BAL_PREPARED], bal,
+                                EXCEPT(insts, slot - 1, (ACCEPTING, cmd, bal, cmd))))
         msgs = s.msgs | {(ACCEPT_REPLY, r, bal, slot)}
         return MultiPaxosState(msgs, node, s.pending, s.observed, s.pc)
 
@@ -252,7 +249,7 @@ class MultiPaxos(Spec):
         c = inst[1]
         kvalue = c if c in self.Writes else n[KVALUE]
         return (n[LEADER], kvalue, slot, n[BAL_PREPARED], n[BAL_MAX_KNOWN],
-                _set(n[INSTS], slot - 1, (COMMITTED, *inst[1:])))
+                EXCEPT(n[INSTS], slot - 1, (COMMITTED, *inst[1:])))
 
     @action(params=lambda self, s: ((r,) for r in self.Replicas))
     def HandleAcceptReplies(self, s: MultiPaxosState, r: int) -> MultiPaxosState | None:
@@ -269,7 +266,7 @@ class MultiPaxos(Spec):
         if ars < self._commit_quorum():
             return None
         c, v = n[INSTS][slot - 1][1], n[KVALUE]
-        node = _set(s.node, r, self._commit(n, slot))
+        node = EXCEPT(s.node, r, self._commit(n, slot))
         pending = tuple(x for x in s.pending if x != c)
         observed = self._observe(s.observed, (ACK, c, v))
         return MultiPaxosState(s.msgs | {(COMMIT_NOTICE, slot)}, node, pending, observed, s.pc)
@@ -283,14 +280,14 @@ class MultiPaxos(Spec):
         slot = self._next_accepting(n)
         if slot is None or (COMMIT_NOTICE, slot) not in s.msgs:
             return None
-        return MultiPaxosState(s.msgs, _set(s.node, r, self._commit(n, slot)), s.pending, s.observed, s.pc)
+        return MultiPaxosState(s.msgs, EXCEPT(s.node, r, self._commit(n, slot)), s.pending, s.observed, s.pc)
 
     @action(params=lambda self, s: ((r,) for r in self.Replicas))
     def Finish(self, s: MultiPaxosState, r: int) -> MultiPaxosState | None:
         """Replica r leaves its loop once the run has terminated (``pc[r]`` becomes ``Done``)."""
         if s.pc[r] != RLOOP or not self.terminated(s):
             return None
-        return MultiPaxosState(s.msgs, s.node, s.pending, s.observed, _set(s.pc, r, DONE))
+        return MultiPaxosState(s.msgs, s.node, s.pending, s.observed, EXCEPT(s.pc, r, DONE))
 
     @action()
     def Terminating(self, s: MultiPaxosState) -> MultiPaxosState | None:

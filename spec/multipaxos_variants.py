@@ -20,9 +20,9 @@ from spec.multipaxos import (
     REQ,
     MultiPaxos,
     MultiPaxosState,
-    _set,
 )
 from spec.registry import Option, SpecEntry, register, variant
+from spec.values import EXCEPT
 
 register(
     SpecEntry(
@@ -147,4 +147,4 @@ class ForgetVotesOnRestart(MultiPaxos):
         reset = (NIL, NIL, 0, 0, n[BAL_MAX_KNOWN], (NULL_INST,) * self.NumCommands)
         if reset == n:
             return None
-        return MultiPaxosState(s.msgs, _set(s.node, r, reset), s.pending, s.observed, s.pc)
+        return MultiPaxosState(s.msgs, EXCEPT(s.node, r, reset), s.pending, s.observed, s.pc)
