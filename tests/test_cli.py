@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
-from modelcheck.cli import main
+from modelcheck.cli import cmd_check, main
+from spec.registry import SpecEntry, entry, entry_for_class, load_user_spec
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -65,10 +67,60 @@ def test_symmetry_flag(capsys) -> None:
     assert code == 0 and json.loads(out)["distinct_states"] == 443
 
 
+@pytest.mark.slow
 def test_default_suite_table(capsys) -> None:
     code, out, _ = run(capsys, "check", "--quiet")
     assert code == 0
     assert "3,921" in out and "443" in out and "distinct" in out and "verdict" in out
+
+
+# The whole default suite takes minutes (the slow test above); its default-run twins give `paxraft check`
+# (no spec) only some specs: paxos's three suite models and two witnesses, and a spec written from scratch.
+def _suite_of(monkeypatch, *specs: SpecEntry) -> None:
+    monkeypatch.setattr(cmd_check, "entries", lambda: {e.name: e for e in specs})
+    monkeypatch.setattr(cmd_check, "spec_class", lambda name: {e.name: e.cls for e in specs}[name])
+
+
+def _table(capsys) -> tuple[int, list[list[str]]]:
+    code, out, _ = run(capsys, "check", "--quiet")
+    return code, [line.split() for line in out.splitlines()]
+
+
+def test_suite_table_rows_and_witnesses(monkeypatch, capsys) -> None:
+    _suite_of(monkeypatch, entry("paxos"))
+    code, rows = _table(capsys)
+    assert code == 0 and rows[0][:4] == ["Default", "suite:", "3", "models"]
+    assert [(r[0], r[-4], r[-3], r[-1]) for r in rows[2:5]] == [
+        ("paxos", "25", "9", "ok"), ("paxos", "3,921", "17", "ok"), ("paxos", "443", "17", "ok")]
+    assert rows[4][-5] == "symmetry" and rows[5][0] == "Witnesses"
+    assert [(r[1], r[-6], r[-3:]) for r in rows[6:8]] == [
+        ("SomeValueChosen", "221", ["in", "6", "steps"]), ("ChosenAfterEarlierVote", "1,963", ["in", "11", "steps"])]
+    assert rows[8][0] == "total:" and len(rows) == 9
+
+
+def _two_counters(suite: tuple) -> SpecEntry:
+    return replace(entry_for_class(load_user_spec("tests/user_specs/two_counters.py:TwoCounters")), suite=suite)
+
+
+def test_suite_fails_on_a_violation(monkeypatch, capsys) -> None:
+    user = _two_counters(({},))
+    monkeypatch.setattr(user.cls, "witnesses_declared", classmethod(lambda cls: ["BothMoved"]))
+    _suite_of(monkeypatch, user)
+    code, rows = _table(capsys)
+    assert code == 1
+    assert [r for r in rows if r[0] == "two-counters"] == [
+        ["two-counters", "9", "5", rows[2][3], "violation:", "NotBothDone"],
+        ["two-counters", "BothMoved", "5", rows[4][3], "reached", "in", "2", "steps"]]
+
+
+def test_suite_fails_on_a_witness_never_reached(monkeypatch, capsys) -> None:
+    paxos = entry("paxos")
+    _suite_of(monkeypatch, replace(paxos, suite=paxos.suite[:1]), _two_counters(()))
+    code, rows = _table(capsys)
+    assert code == 1 and rows[0][:4] == ["Default", "suite:", "1", "models"] and rows[2][-1] == "ok"
+    assert [r[1] for r in rows if r[0] == "paxos" and r[-1] == "steps"] == ["SomeValueChosen", "ChosenAfterEarlierVote"]
+    assert [r[1:3] + r[4:] for r in rows if r[0] == "two-counters"] == [
+        ["BothMoved", "5", "reached", "in", "2", "steps"], ["Overflow", "9", "NOT", "REACHED", "(vacuity?)"]]
 
 
 def test_list_shows_specs_and_variants(capsys) -> None:
