@@ -16,19 +16,35 @@ from spec.raft import LEADER, Raft
 from spec.registry import entry
 
 
-class HandRestricted(Raft):
-    """The two Raft restrictions written as overrides, the way a user would without --restrict."""
+class HandRestartLeaders(Raft):
+    """restart-leaders written as an override (it singles out no server: symmetry stays allowed)."""
 
     def Restart(self, s, i):  # type: ignore[no-untyped-def]
         return super().Restart(s, i) if s.state[i] == LEADER else None
+
+
+class HandRestricted(HandRestartLeaders):
+    """The two Raft restrictions written as overrides, the way a user would without --restrict."""
 
     def Timeout(self, s, i):  # type: ignore[no-untyped-def]
         return super().Timeout(s, i) if i != 2 else None
 
 
 BOUNDS = dict(servers=3, max_term=2, max_log=1, no_history=True)
+#: the default run's bounds: the tests at BOUNDS take a minute or more each (they run under `slow`)
+SMALL = dict(servers=3, max_term=2, max_log=0, no_history=True)
 
 
+def test_restrictions_equal_the_hand_written_overrides_small() -> None:
+    r = check(Raft(**SMALL).restrict(["restart-leaders", "passive-last"]))
+    hand = check(HandRestricted(**SMALL))
+    full = check(Raft(**SMALL), max_states=r.distinct_states + 1)
+    assert (r.distinct_states, r.states_generated, r.depth) == (hand.distinct_states, hand.states_generated, hand.depth)
+    assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == (OK, 10_377, 85_763, 29)
+    assert not full.complete  # the restriction really cut the model
+
+
+@pytest.mark.slow
 def test_restrictions_equal_the_hand_written_overrides() -> None:
     r = check(Raft(**BOUNDS).restrict(["restart-leaders", "passive-last"]))
     hand = check(HandRestricted(**BOUNDS))
@@ -56,6 +72,19 @@ def test_a_restricted_models_counterexample_is_a_behaviour_of_the_whole_spec() -
     assert restarts and all(prev.state.state[cur.label.params[0]] == LEADER for prev, cur in restarts)
 
 
+def test_symmetry_is_refused_when_a_restriction_singles_out_a_server_small() -> None:
+    # 2 servers: the smallest model where symmetry reduces and restart-leaders is reachable
+    small = dict(servers=2, max_term=2, max_log=1, no_history=True)
+    with pytest.raises(SpecError, match="passive-last"):
+        check(Raft(**small).restrict(["passive-last"]), symmetry=True)
+    r = check(Raft(**small).restrict(["restart-leaders"]), symmetry=True)
+    hand = check(HandRestartLeaders(**small), symmetry=True)
+    assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == (OK, 464, 2_994, 28)
+    assert (hand.distinct_states, hand.states_generated, hand.depth) == (464, 2_994, 28)
+    assert check(Raft(**small).restrict(["restart-leaders"])).distinct_states > 464  # symmetry did reduce
+
+
+@pytest.mark.slow
 def test_symmetry_is_refused_when_a_restriction_singles_out_a_server() -> None:
     with pytest.raises(SpecError, match="passive-last"):
         check(Raft(**BOUNDS).restrict(["passive-last"]), symmetry=True)
