@@ -81,6 +81,19 @@ class _CommitNoMinWithinLog(_CommitWithinLog, VARIANTS["commit-no-min"]):  # typ
     pass
 
 
+def test_commit_no_min_lets_a_follower_claim_entries_it_lacks_where_raft_does_not() -> None:
+    # The default run's twin of the test below: the same violation, and raft.tla's rule (the min) checked
+    # through every state of depth <= 26 (the first 30,000 in BFS order), not to the end (246,508 states).
+    bounds = dict(servers=3, max_term=2, max_log=2, no_history=True)
+    leave_out = ("DuplicateMessage", "DropMessage", "Restart")
+    r = check(_CommitNoMinWithinLog(**bounds).without(leave_out), symmetry=True)
+    assert (r.verdict, r.violated, r.trace_length, r.depth) == (VIOLATION, "CommitWithinLog", 24, 25)
+    assert r.trace[-1].label.name == "HandleAppendEntriesRequest"
+    base = check(_RaftCommitWithinLog(**bounds).without(leave_out), symmetry=True, max_states=30_000)
+    assert (base.verdict, base.complete, base.distinct_states, base.depth) == (OK, False, 30_000, 27)
+
+
+@pytest.mark.slow
 def test_commit_no_min_is_safe_for_the_five_but_lets_a_follower_claim_entries_it_lacks() -> None:
     # Its catalog row says "safe" (an argument in its docstring): the rule's effect is real but no
     # invariant of the five sees it. It is a commitIndex past the follower's log, in one term.
