@@ -1,7 +1,8 @@
 """A simulated cluster: real replicas on a seeded network and disk, with faults and safety checks.
 
 Time is an integer count of simulated units; each node's timer fires every ``tick_period``
-units (skewed per node), messages take 1..``max_delay`` units, and the network may drop,
+units (skewed per node), messages take 1..``max_delay`` units, a disk sync 1..``fsync_delay`` units
+(0: at once; otherwise the node keeps serving while it runs), and the network may drop,
 duplicate and (through random delays) reorder them, or be partitioned. A crash loses the
 node's memory and whatever its disk had not synced (a power cut: every node at once). A
 damaged disk is what the write-ahead log refuses at the next start: the node stays down until
@@ -23,7 +24,7 @@ from impl.raft.core import LEADER, ROLE_NAMES, Config, RaftNode
 from impl.raft.messages import Message
 from impl.raft.rejoin import RejoinGate
 from impl.raft.rules import NONE, Rules
-from impl.sim.disk import SimDisk
+from impl.sim.disk import SimDisk, SlowDisk
 from impl.sim.invariants import History, InvariantViolation, NodeView
 
 
@@ -45,6 +46,7 @@ class SimCluster:
 
     def __init__(self, n: int = 3, seed: int = 0, *, config: Config = DEFAULT_CONFIG, faults: Faults = Faults(),
                  rules: Rules = NONE, snapshot_every: int = 0, tick_period: int = 10, clients: int = 3,
+                 fsync_delay: int = 0,
                  check: bool = True, on_event: Callable[[dict[str, Any]], None] | None = None,
                  on_network: Callable[[str, Message], None] | None = None) -> None:
         self.ids = tuple(range(1, n + 1))
@@ -59,7 +61,8 @@ class SimCluster:
         self.now = 0
         self._queue: list[tuple[int, int, int, Any]] = []  # (time, seq, kind, payload)
         self._seq = 0
-        self.disks = {i: SimDisk() for i in self.ids}
+        self.fsync_delay = fsync_delay  # > 0: a sync completes that much later, the replica going on meanwhile
+        self.disks = {i: self._new_disk(i) for i in self.ids}
         self.replicas: dict[int, Replica | None] = dict.fromkeys(self.ids)
         self.boots = dict.fromkeys(self.ids, 0)
         self.clocks = dict.fromkeys(self.ids, 0)
@@ -80,6 +83,15 @@ class SimCluster:
             self._start(i)
 
     # -- nodes ----------------------------------------------------------------------------------
+    def _new_disk(self, i: int) -> SimDisk:
+        if not self.fsync_delay:
+            return SimDisk()
+
+        def later(delay: int, complete: Callable[[], None]) -> None:
+            self._schedule(delay, 2, (i, self.boots[i], complete))
+
+        return SlowDisk(lambda: self.rng.randint(1, self.fsync_delay), later)
+
     def _start(self, i: int) -> None:
         hs, snap, entries = self.disks[i].load()
         node = RaftNode(i, self.ids, self.config, rand=random.Random(self.rng.random()).randint, hard_state=hs,
@@ -155,7 +167,7 @@ class SimCluster:
         (``gate=False`` lets it vote at once: only to show what the gate prevents)."""
         self.crash(i)
         self.damaged.discard(i)
-        self.disks[i] = SimDisk()
+        self.disks[i] = self._new_disk(i)
         if gate:
             self.gates[i] = RejoinGate()
         self._start(i)
@@ -210,6 +222,12 @@ class SimCluster:
                 self.stats["delivered"] += 1
                 rep.node.step(m)
                 self._process(m.dst)
+            elif kind == 2:
+                i, boot, complete = payload
+                if self.replicas[i] is None or self.boots[i] != boot:
+                    continue  # the sync of a crashed incarnation: its writes were lost
+                complete()
+                self._process(i)
             else:
                 i, boot = payload
                 if self.replicas[i] is None or self.boots[i] != boot:

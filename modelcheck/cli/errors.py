@@ -81,9 +81,10 @@ def interrupted_line() -> str:
     if p is None or p.figures is None:
         return "interrupted"
     distinct, generated, depth, queued, seconds = p.figures
+    where = p.where or f"{queued:,} states queued"
     return (
         f"interrupted after {seconds:.1f}s ({p.label}): {distinct:,} distinct states, {generated:,} states generated, "
-        f"depth {depth}, {queued:,} states queued (figures as of the last progress tick; the search is incomplete)"
+        f"depth {depth}, {where} (figures as of the last progress tick; the search is incomplete)"
     )
 
 
