@@ -129,6 +129,7 @@ def report(command: str, exc: BaseException, debug: bool = False) -> int:
 
 def run_command(command: str, fn: Callable[[], int | None], debug: bool = False) -> int:
     """Run one command; whatever it raises becomes one line and the exit status of :func:`report`."""
+    Progress.latest = None  # an interrupted command reports its own figures, never an earlier run's
     try:
         code = int(fn() or 0)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
