@@ -254,7 +254,7 @@ class MultiPaxosNode:
         rnd = max(ballot_round(self.promised), ballot_round(self.ballot)) + 1
         b = rnd << ROUND | self.id
         self._promise(b)
-        self.role, self.leader, self.ballot, self.prepared = CANDIDATE, self.id, b, 0
+        self.role, self.leader, self.ballot, self.prepared = CANDIDATE, 0, b, 0
         self.election_elapsed = 0
         self.timeout = self._random_timeout()
         self._prep_from = self.commit + 1
@@ -332,12 +332,16 @@ class MultiPaxosNode:
             self._acks[s] = set()
         self.role, self.prepared, self.leader = LEADER, b, self.id
         self.next_slot = top + 1
+        # a no-op of our own, as a Raft leader's: once chosen, our commit point covers everything chosen before
+        self.log.put(self.next_slot, Entry(b, NOOP))
+        self._acks[self.next_slot] = set()
+        self.next_slot += 1
         self._sent = dict.fromkeys(self.peers, self.commit)
         self._peer_commit = dict.fromkeys(self.peers, 0)
         self._active = set()
         self.heartbeat_elapsed = self.election_elapsed = 0
         self._replies = {}
-        self._emit("HandlePrepareReplies", {"b": b}, slots=range(self.commit + 1, top + 1))
+        self._emit("HandlePrepareReplies", {"b": b}, slots=range(self.commit + 1, top + 2))
         self._broadcast = True
 
     # -- phase 2 --------------------------------------------------------------------------------
@@ -562,5 +566,6 @@ class MultiPaxosNode:
 
     def trace_state(self) -> dict[str, Any]:
         """The abstract fields a trace event reports (MultiPaxos.tla's names)."""
-        return {"balMaxKnown": self.promised, "balPrepared": self.prepared, "leader": self.leader or None,
+        lead = self.id if self.role != FOLLOWER else self.leader  # MultiPaxos.tla: a replica preparing leads
+        return {"balMaxKnown": self.promised, "balPrepared": self.prepared, "leader": lead or None,
                 "commitUpTo": self.commit}
