@@ -215,3 +215,17 @@ def test_trace_events_name_the_spec_actions():
     lead = c.leader()
     take = [ev for ev in c.trace[lead] if ev["action"] == "TakeNewRequest"]  # type: ignore[index]
     assert take[0]["state"]["votes"] == [[take[0]["params"]["slot"], c.node(lead).ballot, "c1.1"]]  # type: ignore[arg-type]
+
+
+def test_cluster_start_names_a_protocol_that_does_not_fit_the_existing_cluster(tmp_path, capsys):
+    from impl.runtime import cluster
+    from modelcheck.cli import main
+
+    cluster.create(tmp_path, 3)  # a Raft cluster (the default), not started
+    cluster.release_ports(tmp_path)
+    assert main(["cluster", "start", "--dir", str(tmp_path), "--protocol", "multipaxos"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "an existing raft cluster; --protocol multipaxos applies to a new one" in err[0]
+    with pytest.raises(SystemExit) as exc:
+        main(["cluster", "start", "--dir", str(tmp_path), "--protocol", "paxos"])
+    assert exc.value.code == 2
