@@ -170,7 +170,7 @@ class Replica:
             self.send(m)
         if rd.trace and self.on_events is not None:
             self.on_events(rd.events)
-        node.persisted(rd)
+        node.advance(rd)  # RaftNode.persisted: the persisted index moves up
         if self.snapshot_every and self.machine.applied - node.log.offset >= self.snapshot_every:
             self.storage.save_snapshot(node.compact(self.machine.applied, self.machine.snapshot()))
 
