@@ -22,7 +22,7 @@ from impl.kv.machine import GET, PUT, Command, Result, describe_command
 from impl.kv.replica import Replica
 from impl.raft.core import LEADER, ROLE_NAMES, Config, RaftNode
 from impl.raft.messages import Message
-from impl.raft.rejoin import RejoinGate
+from impl.raft.rejoin import RejoinGate, rebuilt_hard_state
 from impl.raft.rules import NONE, Rules
 from impl.sim.disk import SimDisk, SlowDisk
 from impl.sim.invariants import History, InvariantViolation, NodeView
@@ -166,12 +166,17 @@ class SimCluster:
         """How many nodes' storage holds what they acknowledged (not damaged, not rebuilding)."""
         return sum(i not in self.damaged and i not in self.gates for i in self.ids)
 
-    def recover_node(self, i: int, gate: bool = True) -> None:
-        """Rebuild node ``i`` from its peers: empty storage, no vote and no campaign until caught up
-        (``gate=False`` lets it vote at once: only to show what the gate prevents)."""
+    def recover_node(self, i: int, gate: bool = True, floor: bool = True) -> None:
+        """Rebuild node ``i`` from its peers: empty storage whose hard state is the vote floor read from the
+        peers' disks (impl.raft.rejoin), no vote and no campaign until caught up (``gate=False`` lets it
+        vote at once, ``floor=False`` starts it at term 1: only to show what each prevents)."""
         self.crash(i)
         self.damaged.discard(i)
-        self.disks[i] = self._new_disk(i)
+        disk = self.disks[i] = self._new_disk(i)
+        if floor:
+            terms = [d.hard_state.term if d.hard_state else 1
+                     for j, d in self.disks.items() if j != i and j not in self.damaged]
+            disk.hard_state = rebuilt_hard_state(i, len(self.ids), terms)
         if gate:
             self.gates[i] = RejoinGate()
         self._start(i)
