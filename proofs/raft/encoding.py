@@ -443,33 +443,37 @@ class RaftEncoding:
             "LogMatching": self.log_matching(s),
             # Entries of term t exist only after an election of t; while its leader leads, it holds them all.
             "EntryTermStarted": fa([T], imp(Ex([N, X, V], s.log(N, X, T, V)), started(T))),
-            "RequestTermStarted": fa([T], imp(Ex([P, U, E, V], s.appendReq(P, U, E, T, V)), started(T))),
+            "RequestTermStarted": fa([T], imp(Ex([P, U, E, V], self.request(s, P, U, E, T, V)), started(T))),
             "LeaderHoldsTermEntries": fa(
                 [M, T, N, X, V], imp(And(s.leader(M), s.currentTerm(M, T), s.log(N, X, T, V)), s.log(M, X, T, V))
             ),
             "LeaderHoldsTermRequests": fa(
                 [M, T, P, U, E, V],
-                imp(And(s.leader(M), s.currentTerm(M, T), s.appendReq(P, U, E, T, V)), s.log(M, E, T, V)),
+                imp(And(s.leader(M), s.currentTerm(M, T), self.request(s, P, U, E, T, V)), s.log(M, E, T, V)),
             ),
             # An AppendEntries request is a fragment of a log: entry p + 1 after entry p (term 0 for p = 0),
             # consistent with every log holding an entry of the same index and term, and with every other request.
-            "RequestIndexSucc": fa([P, U, E, T, V], imp(s.appendReq(P, U, E, T, V), voc.succ(P, E))),
-            "RequestPrevZero": fa([U, E, T, V], imp(s.appendReq(voc.IndexZero, U, E, T, V), voc.TermZero == U)),
+            "RequestIndexSucc": fa([P, U, E, T, V], imp(self.request(s, P, U, E, T, V), voc.succ(P, E))),
+            "RequestPrevZero": fa([U, E, T, V], imp(self.request(s, voc.IndexZero, U, E, T, V), voc.TermZero == U)),
             "RequestsAgree": fa(
                 [P, U, W, E, T, V, V2],
-                imp(And(s.appendReq(P, U, E, T, V), s.appendReq(P, W, E, T, V2)), And(U == W, V == V2)),
+                imp(And(self.request(s, P, U, E, T, V), self.request(s, P, W, E, T, V2)), And(U == W, V == V2)),
             ),
             "RequestMatchesValue": fa(
-                [P, U, E, T, V, N, V2], imp(And(s.appendReq(P, U, E, T, V), s.log(N, E, T, V2)), V == V2)
+                [P, U, E, T, V, N, V2], imp(And(self.request(s, P, U, E, T, V), s.log(N, E, T, V2)), V == V2)
             ),
             "RequestMatchesPrev": fa(
                 [N, P, U, E, T],
                 imp(
-                    And(Ex([V], s.appendReq(P, U, E, T, V)), Ex([V], s.log(N, E, T, V)), voc.IndexZero != P),
+                    And(Ex([V], self.request(s, P, U, E, T, V)), Ex([V], s.log(N, E, T, V)), voc.IndexZero != P),
                     Ex([V2], s.log(N, P, U, V2)),
                 ),
             ),
         }
+
+    def request(self, s: RaftZ3State, *entry: z3.ExprRef) -> z3.BoolRef:
+        """An AppendEntries request carrying ``(p, pt, e, et, ev)`` is in flight."""
+        return s.appendReq(*entry)
 
     def log_matching(self, s: RaftZ3State) -> z3.BoolRef:
         """LogMatching: two logs with an entry of the same index and term agree on every entry up to it."""
