@@ -85,7 +85,8 @@ class CommitInstance(RaftInstance):
             if not x or agree not in self.quorum_index:
                 return []
             xt, xv = entry(i, x)
-            return [("AdvanceCommitIndex", {"i": i, "t": ct[i], "x": x, "xt": xt, "xv": xv, "q": self.quorum_index[agree]})]
+            q = self.quorum_index[agree]
+            return [("AdvanceCommitIndex", {"i": i, "t": ct[i], "x": x, "xt": xt, "xv": xv, "q": q})]
         if name == "AppendEntries":
             i, j = p
             prev = s.nextIndex[i][j] - 1
