@@ -189,3 +189,22 @@ def test_cluster_stop_under_load_leaves_no_traceback_in_the_node_logs(tmp_path):
     for i in (1, 2, 3):
         log = (tmp_path / f"node-{i}" / "node.log").read_text()
         assert "Traceback" not in log and "closed file" not in log, log[-2000:]
+
+
+# -- the same faults on a Multi-Paxos cluster (impl/multipaxos; `paxraft cluster start --protocol multipaxos`) ----
+def test_multipaxos_kill_the_leader_while_writes_are_in_flight_loses_no_acknowledged_write(tmp_path):
+    _run(tmp_path, ["leader"], writes=300, seed=5, protocol="multipaxos")
+
+
+@pytest.mark.slow
+def test_multipaxos_kill_leaders_and_followers_repeatedly_with_snapshots(tmp_path):
+    _run(tmp_path, ["leader", "follower", "leader", "leader", "follower", "leader"], writes=6000, seed=6,
+         protocol="multipaxos", snapshot_every=500)
+    for i in (1, 2, 3):
+        assert (tmp_path / f"node-{i}" / "wal" / "snapshot.bin").exists()
+
+
+@pytest.mark.slow
+def test_multipaxos_power_cut_while_writes_are_in_flight_loses_no_acknowledged_write(tmp_path):
+    acked, lost = _power_cut_under_load(tmp_path, seed=7, protocol="multipaxos")
+    assert acked >= 60 and lost == 0

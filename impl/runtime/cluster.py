@@ -30,6 +30,9 @@ from impl.storage.wal import WAL
 ROOT = Path(impl.__file__).resolve().parent.parent
 
 
+PROTOCOLS = ("raft", "multipaxos")
+
+
 class ClusterError(Exception):
     """The cluster folder cannot be used as it is (one line for the user)."""
 
@@ -114,6 +117,8 @@ def load(directory: Path) -> dict[str, Any]:
         desc = json.loads(path.read_text())
         {int(k): int(v) for k, v in desc["nodes"].items()}
         bytes.fromhex(desc["secret"])
+        if desc.get("protocol", "raft") not in PROTOCOLS:
+            raise ValueError(f"protocol {desc['protocol']!r} is not one of {', '.join(PROTOCOLS)}")
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ClusterError(f"{path}: not a usable cluster description ({exc})") from exc
     return desc
@@ -269,6 +274,9 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path:
     empty and does not vote or campaign until it has caught up. The folder the old storage went to."""
     if pid_of(directory, node) is not None:
         raise RuntimeError(f"node {node} is running; stop it (or kill it) before recovering its storage")
+    if load(directory).get("protocol", "raft") != "raft":
+        raise ClusterError("recover-node rebuilds a Raft node only: a Multi-Paxos acceptor rebuilt empty would "
+                           "have forgotten its votes")
     home = directory / f"node-{node}"
     moved = home / f"wal.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
     if (home / "wal").exists():

@@ -39,6 +39,9 @@ from impl.kv.protocol import (
     split_requests,
 )
 from impl.kv.replica import Replica
+from impl.multipaxos.core import MultiPaxosNode
+from impl.multipaxos.rules import NONE as MP_NONE
+from impl.multipaxos.rules import bug as mp_bug
 from impl.raft.core import Config, RaftNode
 from impl.raft.messages import (
     FrameDecoder,
@@ -60,6 +63,14 @@ log = logging.getLogger("paxraft.node")
 QUEUE_LIMIT = 10_000  # frames kept per unconnected peer; beyond that the oldest are dropped (Raft retransmits)
 WRITE_BUFFER_LIMIT = 64 << 20  # bytes a connected peer may fall behind before frames to it are dropped
 PRE_AUTH_FRAME = 1024  # the largest first frame (the hello) of a connection that has not yet authenticated
+
+
+def protocol(c: dict[str, Any]) -> tuple[Any, Any]:
+    """The core class and its rules for a cluster description: ``protocol`` (raft, the default, or multipaxos)
+    and a test-only planted ``bug`` by key (impl/raft/rules.py, impl/multipaxos/rules.py)."""
+    if c.get("protocol", "raft") == "multipaxos":
+        return MultiPaxosNode, (mp_bug(c["bug"]) if c.get("bug") else MP_NONE)
+    return RaftNode, (bug(c["bug"]) if c.get("bug") else NONE)
 
 
 def load_cluster(directory: Path) -> dict[str, Any]:
@@ -220,16 +231,20 @@ class NodeServer:
         boot_file.write_text(str(boot))
         trace_path = self.home / "trace.jsonl"
         clock = last_clock(trace_path) if cfg.trace else 0
-        self.trace = TraceWriter(trace_path, self.id, self.ports) if cfg.trace else None
+        spec = {"spec": "multipaxos"} if c.get("protocol") == "multipaxos" else {}  # the audit's mapping
+        self.trace = TraceWriter(trace_path, self.id, self.ports, **spec) if cfg.trace else None
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
-        rules = bug(c["bug"]) if c.get("bug") else NONE  # a test-only planted bug (impl/raft/rules.py), by key
-        self.node = RaftNode(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs,
-                             snapshot=snap, entries=entries, boot=boot, clock=clock, describe=describe_command,
-                             rules=rules)
+        core, rules = protocol(c)
+        self.node = core(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs,
+                         snapshot=snap, entries=entries, boot=boot, clock=clock, describe=describe_command,
+                         rules=rules)
         self.replica = Replica(self.node, self.wal, self._send, snapshot_every=c.get("snapshot_every", 20_000))
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
         self.tick_s = c.get("tick_ms", 10) / 1000
         self.rejoin = RejoinGate() if (self.home / REJOINING).exists() else None  # set by `cluster recover-node`
+        if self.rejoin is not None and core is not RaftNode:
+            raise ClusterError(f"{self.home}: rebuilt from empty storage, which only a Raft node can rejoin from "
+                               "(a Multi-Paxos acceptor would have forgotten its votes)")
 
     # -- the Ready loop ---------------------------------------------------------------------------
     def kick(self) -> None:
@@ -377,7 +392,7 @@ class NodeServer:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of a node process."""
-    ap = argparse.ArgumentParser(description="Run one paxraft Raft node.")
+    ap = argparse.ArgumentParser(description="Run one paxraft node (Raft or Multi-Paxos, as cluster.json says).")
     ap.add_argument("--dir", required=True, type=Path)
     ap.add_argument("--id", required=True, type=int)
     args = ap.parse_args(argv)

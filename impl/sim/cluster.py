@@ -41,7 +41,11 @@ DEFAULT_CONFIG = Config(election_ticks=10, heartbeat_ticks=2, max_batch_entries=
 
 
 class SimCluster:
-    """N replicas, a network, disks, clients, and the safety checks run after every event."""
+    """N replicas, a network, disks, clients, and the safety checks run after every event.
+
+    ``node_class`` is the protocol's core (Raft here; impl/sim/multipaxos.py runs Multi-Paxos's)."""
+
+    node_class: Any = RaftNode
 
     def __init__(self, n: int = 3, seed: int = 0, *, config: Config = DEFAULT_CONFIG, faults: Faults = Faults(),
                  rules: Rules = NONE, snapshot_every: int = 0, tick_period: int = 10, clients: int = 3,
@@ -82,9 +86,9 @@ class SimCluster:
     # -- nodes ----------------------------------------------------------------------------------
     def _start(self, i: int) -> None:
         hs, snap, entries = self.disks[i].load()
-        node = RaftNode(i, self.ids, self.config, rand=random.Random(self.rng.random()).randint, hard_state=hs,
-                        snapshot=snap, entries=entries, boot=self.boots[i], clock=self.clocks[i],
-                        rules=self.rules, describe=describe_command)
+        node = self.node_class(i, self.ids, self.config, rand=random.Random(self.rng.random()).randint,
+                               hard_state=hs, snapshot=snap, entries=entries, boot=self.boots[i],
+                               clock=self.clocks[i], rules=self.rules, describe=describe_command)
         rep = Replica(node, self.disks[i], self._send, on_events=self._events, snapshot_every=self.snapshot_every)
         rep.applied_log = []
         self.replicas[i] = rep
@@ -253,6 +257,12 @@ class SimCluster:
                 best = i
         return best
 
+    def knows_all_committed(self, n: Any) -> bool:
+        """Whether leader ``n``'s commit point covers everything committed before it led: right after a
+        restart a new leader's commitIndex is its snapshot (0); only an entry of its own term committed
+        shows that it knows everything committed before."""
+        return bool(n.log.term(n.commit) == n.term)
+
     # -- clients --------------------------------------------------------------------------------
     def write(self, client: int) -> None:
         """Client ``client`` sends its outstanding write again, or a new one (key unique per write)."""
@@ -312,9 +322,7 @@ class SimCluster:
             if lead is None or self.outstanding:
                 continue
             n = self.node(lead)
-            # right after a restart the new leader's commitIndex is its snapshot (0): only an entry of its
-            # own term committed shows that it knows everything committed before
-            if n.log.term(n.commit) != n.term:
+            if not self.knows_all_committed(n):
                 continue
             if all(self.replicas[i].machine.applied >= n.commit for i in self.ids):  # type: ignore[union-attr]
                 break

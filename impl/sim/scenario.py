@@ -17,16 +17,17 @@ def random_run(seed: int, steps: int = 200, *, n: int = 3, faults: Faults = HOST
                snapshot_every: int = 0, config: Config = DEFAULT_CONFIG, recover: bool = True,
                disk_faults: bool = False,
                on_event: Callable[[dict[str, Any]], None] | None = None,
-               on_network: Callable[[str, Any], None] | None = None) -> SimCluster:
+               on_network: Callable[[str, Any], None] | None = None,
+               cluster_class: type[SimCluster] = SimCluster) -> SimCluster:
     """Run ``steps`` random client writes, reads, crashes, restarts and partitions; then recover.
 
     ``disk_faults``: power cuts (every node loses what it had not synced), and a node's storage
     damaged (it refuses to start) and later rebuilt from its peers, never leaving fewer than a
     majority of intact storages. Raises :class:`impl.sim.invariants.InvariantViolation` at the
-    first unsafe state.
+    first unsafe state. ``cluster_class``: the protocol's simulated cluster (impl/sim/multipaxos.py).
     """
     rng = random.Random(seed)
-    c = SimCluster(n, seed, config=config, faults=faults, rules=rules, snapshot_every=snapshot_every,
+    c = cluster_class(n, seed, config=config, faults=faults, rules=rules, snapshot_every=snapshot_every,
                    on_event=on_event, on_network=on_network)
     ids = c.ids
     quorum = n // 2 + 1
