@@ -160,7 +160,7 @@ def main() -> int:
         row("paxraft fsync " + ("on" if fsync else "off"), r)
         if fsync and args.sync_thread:
             threaded = best_of(args.repeat, lambda: run_one(True, args, sync_thread=True))
-            row("paxraft on, fsync thread", threaded)
+            row("paxraft fsync thread", threaded)
     etcd = None
     if not args.no_etcd:
         binary = etcd_cluster.ensure_installed()

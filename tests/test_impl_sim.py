@@ -256,11 +256,11 @@ def test_a_leader_counts_its_own_copy_only_once_persisted():
 def test_sync_pipeline_with_power_cuts_and_damaged_disks_loses_no_acked_write():
     """Syncs take 1..30 units and the nodes go on meanwhile (the runtime's pipeline): still nothing lost."""
     acked = 0
-    for seed in range(8):
+    for seed in range(5):
         c = random_run(seed, steps=150, disk_faults=True, fsync_delay=30)
         assert not c.read_errors
         acked += len(c.acked)
-    assert acked > 40
+    assert acked > 25
 
 
 def test_a_missing_fsync_in_the_sync_pipeline_is_caught():

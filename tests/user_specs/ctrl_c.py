@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from spec.core import Spec, action, invariant
+from spec.core import Eventually, Spec, Temporal, action, invariant
 
 
 class S(NamedTuple):
@@ -21,7 +21,7 @@ class Grid(Spec):
     name = "grid"
     variables = ("x", "y")
 
-    def __init__(self, limit: int = 400, stop_after: int = 40_000) -> None:
+    def __init__(self, limit: int = 400, stop_after: int = 15_000) -> None:
         self.limit, self.stop_after, self.calls = limit, stop_after, 0
         super().__init__()
 
@@ -40,6 +40,10 @@ class Grid(Spec):
     @invariant
     def InRange(self, s: S) -> bool:
         return s.x <= self.limit and s.y <= self.limit
+
+    def properties(self) -> dict[str, Temporal]:
+        """Something for --liveness to explore the graph for (it is interrupted first)."""
+        return {"Full": Eventually(lambda s: s.x == s.y == self.limit, "<>(x = y = limit)")}
 
     def bounds(self) -> dict[str, int]:
         return {"limit": self.limit, "stop_after": self.stop_after}
