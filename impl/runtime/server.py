@@ -251,7 +251,7 @@ class Connection(asyncio.Protocol):
                     m = decode_message(payload)
                     if m.dst != srv.id or m.src not in srv.links:
                         raise WireError(f"message from {m.src} to {m.dst} does not belong on this connection")
-                    if srv.rejoin is None or srv.rejoin.admits(m):
+                    if srv.rejoin is None or srv.rejoin.admits(m, srv.node.term):
                         srv.node.step(m)  # rounds never await, so the core is never mid-round here
                 else:
                     srv.client_requests(payload, self)
