@@ -13,7 +13,7 @@ safety, or with a counterexample to safety that the pool cannot exclude.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import z3
@@ -92,8 +92,14 @@ def model_samples(model: z3.ModelRef, system: System, state: object) -> Samples:
     return tabulate([None], domains, consts, sig.relations, sig.state_relations, table, lambda _s: table)
 
 
-def select(system: System, pool: Pool, timeout_ms: int = 60_000, max_steps: int = 400) -> Selection:
-    """Grow an invariant from the pool until it is inductive and implies every safety property."""
+def select(
+    system: System,
+    pool: Pool,
+    timeout_ms: int = 60_000,
+    max_steps: int = 400,
+    log: Callable[[str], None] | None = None,
+) -> Selection:
+    """Grow an invariant from the pool until it is inductive and implies every safety property (``log``: each step)."""
     started = time.perf_counter()
     res = Selection(None)
     order = sorted(range(len(pool.clauses)), key=lambda i: (size(pool.clauses[i]), i))
@@ -162,6 +168,10 @@ def select(system: System, pool: Pool, timeout_ms: int = 60_000, max_steps: int 
             break
         kind, what, model = broken
         pick = exclude(model) if model is not None else None
+        if log is not None:
+            why = f"Inv => {what}" if kind == "safety" else f"{pool.clauses[what[0]].text()} after {what[1]}"
+            step = f"add {pool.clauses[pick].text()}" if pick is not None else "remove it"
+            log(f"[{res.queries} queries, {len(inv)} conjuncts] {kind} fails: {why}; {step}")
         if pick is not None:
             verdict, _m = _init_implies(system, f_pre(pick), timeout_ms)
             res.queries += 1
