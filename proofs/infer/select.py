@@ -119,10 +119,10 @@ def select(
             post[i] = pool.clauses[i].z3(system.sig, system.post)
         return post[i]
 
-    def query(*extra: z3.BoolRef) -> tuple[z3.CheckSatResult, z3.ModelRef | None, set[int]]:
+    def query(*extra: z3.BoolRef, patience: int = 1) -> tuple[z3.CheckSatResult, z3.ModelRef | None, set[int]]:
         """Check the invariant and ``extra``: the verdict, a model, or the conjuncts an unsat core used."""
         s = z3.Solver()
-        s.set(timeout=timeout_ms, unsat_core=True)
+        s.set(timeout=timeout_ms * patience, unsat_core=True)
         s.add(*system.axioms, *extra)
         flags = {z3.Bool(f"inv!{i}"): i for i in inv}
         for f, i in flags.items():
@@ -142,6 +142,8 @@ def select(
         broken = None
         for name, goal in system.safety.items():
             verdict, model, _core_used = query(z3.Not(goal))
+            if verdict not in (z3.sat, z3.unsat):
+                verdict, model, _core_used = query(z3.Not(goal), patience=4)
             if verdict == z3.sat:
                 broken = ("safety", name, model)
                 break
@@ -154,12 +156,17 @@ def select(
                     if (i, tr.name) in proved:
                         continue
                     verdict, model, used = query(tr.formula, z3.Not(f_post(i)))
+                    if verdict not in (z3.sat, z3.unsat):  # Z3 gave up (a loaded machine): once more, longer
+                        verdict, model, used = query(tr.formula, z3.Not(f_post(i)), patience=4)
                     if verdict == z3.unsat:
                         proved[(i, tr.name)] = used
                         continue
-                    broken = ("step", (i, tr.name), model) if verdict == z3.sat else ("unknown", (i, tr.name), None)
+                    if verdict != z3.sat:  # removing it would be a guess: stop and say so
+                        res.cti_reason = f"Z3 gave up on whether {tr.name} preserves {pool.clauses[i].text()}"
+                        break
+                    broken = ("step", (i, tr.name), model)
                     break
-                if broken:
+                if broken or res.cti_reason:
                     break
         if res.cti_reason:
             break
