@@ -15,7 +15,10 @@ from impl.raft.core import RaftNode, Ready, Snapshot
 from impl.raft.log import Entry
 from impl.raft.messages import Message, MsgType
 
-_EARLY = frozenset({MsgType.AppendEntriesRequest, MsgType.InstallSnapshotRequest, MsgType.TimeoutNow})
+# a leader's messages that depend only on its durable term/ballot: Raft's AppendEntries, snapshots, TimeoutNow;
+# Multi-Paxos's Accept (phase 2a: the leader's own vote counts once durable), Learn and snapshots (chosen values)
+_EARLY = frozenset({MsgType.AppendEntriesRequest, MsgType.InstallSnapshotRequest, MsgType.TimeoutNow,
+                    MsgType.Accept, MsgType.Learn, MsgType.SnapshotInstall})
 Reply = Callable[[str, Any], None]  # ("ok", Result) | ("not_leader", leader id or 0) | ("retry", None)
 
 
