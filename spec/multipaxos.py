@@ -158,7 +158,7 @@ class MultiPaxos(Spec):
             return None
         insts = _reset_accepting(n[INSTS])
         node = EXCEPT(s.node, r, (m[1], n[KVALUE], n[COMMIT_UP_TO], n[BAL_PREPARED], m[2], insts))
-        msgs = s.msgs | {(PREPARE_REPLY, r, m[2], _votes(insts))}
+        msgs = s.msgs | {(PREPARE_REPLY, r, m[2], self._reported(insts))}
         return MultiPaxosState(msgs, node, s.pending, s.observed, s.pc)
 
     @action(params=lambda self, s: ((r,) for r in self.Replicas))
@@ -197,6 +197,10 @@ class MultiPaxos(Spec):
         if status == PREPARING or (status == EMPTY and peak != NIL):
             status = ACCEPTING
         return status, peak
+
+    def _reported(self, insts: tuple[Inst, ...]) -> tuple[tuple[int, int], ...]:
+        """The votes a PrepareReply reports: VotesByNode, every slot's."""
+        return _votes(insts)
 
     def _prepared(self, n: Node) -> bool:
         """Whether leader ``n`` may propose new commands: its ballot has finished phase 1."""

@@ -10,8 +10,8 @@ event maps to concrete spec steps (no search):
 | ``Restart`` | ``Restart(r)`` (extension); every vote it reports must be the spec's |
 | ``BecomeLeader(b)`` | ``BecomeLeader(r, b)`` |
 | ``HandlePrepare(j)`` | ``HandlePrepare(r, Prepare from j)``; a rejection: none |
-| ``HandlePrepareReply`` | none (the spec reads the replies at ``HandlePrepareReplies``); a rejection naming a higher ballot: ``RaiseBallot(r, b)`` |
-| ``HandlePrepareReplies(b, from)`` | ``HandlePrepareRepliesFrom(r, from)``, then ``HandleAccept(r, own Accept)`` per slot it proposes |
+| ``HandlePrepareReply`` | none (the spec reads replies at HandlePrepareReplies); a rejection: ``RaiseBallot(r, b)`` |
+| ``HandlePrepareReplies(b, from)`` | ``HandlePrepareRepliesFrom(r, from)``, ``HandleAccept(r, own Accept)`` per slot |
 | ``TakeNewRequest(slot, v)`` | ``TakeNewRequestCmd(r, v@slot)`` |
 | ``HandleAccept(j)`` | ``HandleAccept(r, Accept)`` per slot it voted in; no slot: ``Heartbeat(r, j, b)`` |
 | ``HandleAcceptReply`` | none; a rejection naming a higher ballot: ``RaiseBallot(r, b)`` |
@@ -117,7 +117,8 @@ class MultiPaxosMapping(Mapping):
     def _votes(self, event: Event) -> list[tuple[int, int, Any]]:
         out = []
         for v in event.state.get("votes", []):
-            if not (isinstance(v, list) and len(v) == 3 and isinstance(v[0], int) and 0 < v[0] <= self.spec.NumCommands):
+            ok = isinstance(v, list) and len(v) == 3 and isinstance(v[0], int)
+            if not (ok and 0 < v[0] <= self.spec.NumCommands):
                 raise TraceError(f"{event.where}: a vote must be [slot, ballot, value] with slot 1.."
                                  f"{self.spec.NumCommands}, got {v!r}")
             out.append((v[0], self._ballot(v[1], event.where), v[2]))
@@ -189,7 +190,7 @@ class MultiPaxosMapping(Mapping):
         return event.action == "Restart"
 
     def node_view(self, event: Event, state: MultiPaxosState) -> dict[str, Any]:
-        """The node's promise, commit point, prepared ballot (while leading) and the reported votes, as the spec has them."""
+        """The node's promise, commit point, prepared ballot (while leading) and reported votes, in the spec."""
         n = state.node[self.index[event.node]]
         insts = n[INSTS]
         view: dict[str, Any] = {"balMaxKnown": n[BAL_MAX_KNOWN], "commitUpTo": n[COMMIT_UP_TO]}

@@ -15,11 +15,11 @@ Paxos forbids:
   filled with no-ops, and one more no-op is proposed after it (a leader's first proposal); every
   slot that is then Accepting gets an Accept, as in the spec.
 - **Heartbeat(r, j, b)**: an Accept without slots: r follows j's ballot b (HandleAccept without a vote).
-- **LearnChosen(r, slot, c, vb)**: r takes a command some replica has Committed in that slot as its
-  vote (ballot vb, with the AcceptReply such a vote answers) and may then commit it by the
-  CommitNotice: catch-up of a lagging replica. A vote for the chosen command in any ballot keeps
-  every later phase 1 choosing it.
-- **RaiseBallot(r, b)**: a rejection names a higher ballot b: r promises it (HandlePrepare without a reply).
+- **LearnChosen(r, slot, c, vb)**: r takes a command chosen in that slot (a majority sent
+  AcceptReplies for an Accept of it in one ballot) as its vote (ballot vb, with the AcceptReply
+  such a vote answers) and may then commit it by the CommitNotice: catch-up of a lagging replica.
+  A vote for the chosen command in any ballot keeps every later phase 1 choosing it.
+- **RaiseBallot(r, b)**: a rejection names a higher ballot b: r promises it (a HandlePrepare with no reply).
 - **StepDown(r)**: a leader that did not hear from a majority stops leading.
 - **Restart(r)**: r crashes and recovers its durable promise and votes (its commit point is 0 again).
 - **ConfirmRead(r, Q)**: a leader answers a read outside the log after a majority Q confirmed its
@@ -35,12 +35,12 @@ from typing import Any
 
 from spec.core import action
 from spec.multipaxos import (
+    ACCEPT,
     ACCEPT_REPLY,
     ACCEPTING,
     BAL_MAX_KNOWN,
     BAL_PREPARED,
     COMMIT_UP_TO,
-    COMMITTED,
     EMPTY,
     INSTS,
     KVALUE,
@@ -144,20 +144,20 @@ class MultiPaxosImpl(MultiPaxos):
             return None
         return s._replace(node=EXCEPT(s.node, r, (j, n[KVALUE], n[COMMIT_UP_TO], n[BAL_PREPARED], b, n[INSTS])))
 
-    def _learnable(self, s: MultiPaxosState) -> Iterator[tuple[int, int, int, int]]:
-        for r in self.Replicas:
-            for x in s.node:
-                for k, i in enumerate(x[INSTS]):
-                    if i[0] == COMMITTED and k + 1 > s.node[r][COMMIT_UP_TO]:
-                        yield (r, k + 1, i[1], i[2])
+    def chosen(self, s: MultiPaxosState) -> set[tuple[int, int]]:
+        """(slot, command) pairs chosen: a majority sent an AcceptReply for an Accept of that command in one ballot."""
+        replies: dict[tuple[int, int], int] = {}
+        for m in s.msgs:
+            if m[0] == ACCEPT_REPLY:
+                replies[(m[2], m[3])] = replies.get((m[2], m[3]), 0) + 1
+        return {(m[3], m[4]) for m in s.msgs if m[0] == ACCEPT and replies.get((m[2], m[3]), 0) >= self.MajorityNum}
 
-    @action(params=lambda self, s: self._learnable(s))
+    @action(params=lambda self, s: ((r, slot, c, b) for r in self.Replicas for slot, c in sorted(self.chosen(s))
+                                    for b in self._ballots()))
     def LearnChosen(self, s: MultiPaxosState, r: int, slot: int, c: int, vb: int) -> MultiPaxosState | None:
-        """r takes the command some replica committed in ``slot`` as its vote there (ballot vb)."""
+        """r takes a command chosen in ``slot`` as its vote there (ballot vb)."""
         n = s.node[r]
-        if not self._running(s, r) or slot <= n[COMMIT_UP_TO]:
-            return None
-        if not any(x[INSTS][slot - 1][0] == COMMITTED and x[INSTS][slot - 1][1] == c for x in s.node):
+        if not self._running(s, r) or slot <= n[COMMIT_UP_TO] or (slot, c) not in self.chosen(s):
             return None
         node = n[:INSTS] + (EXCEPT(n[INSTS], slot - 1, (ACCEPTING, c, vb, c)),)
         return s._replace(msgs=s.msgs | {(ACCEPT_REPLY, r, vb, slot)}, node=EXCEPT(s.node, r, node))
