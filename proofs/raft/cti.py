@@ -17,7 +17,7 @@ import z3
 from modelcheck.output.dot import write_dot
 from proofs.evaluate import compile_formula, structure_of_model
 from proofs.logic import Outcome
-from proofs.raft.encoding import ACTION_LABELS, RaftEncoding, RaftZ3State
+from proofs.raft.encoding import RaftEncoding, RaftZ3State
 
 
 @dataclass
@@ -147,7 +147,7 @@ def extract(outcome: Outcome) -> RaftCTI:
     action = None
     act = ctx.get("action")
     if act is not None:
-        labels = ACTION_LABELS[act.name]
+        labels = enc.LABELS[act.name]
         shown = [f"{lab}={names(model.eval(p, model_completion=True))}" for lab, p in zip(labels, act.params)]
         action = f"{act.name}({', '.join(shown)})"
     return RaftCTI(outcome.name, quorums, before, after, action, broken_goals(outcome))
