@@ -1,7 +1,7 @@
 """Benchmark of our key-value store (Raft and Multi-Paxos): 3 local processes, synchronous and concurrent writes.
 
 Usage: .venv/bin/python benchmarks/kv_bench.py [--sync-writes N] [--writes N] [--concurrency C] [--value-size B]
-       [--repeat N] [--only on|off] [--no-multipaxos] [--no-pysyncobj] [--no-etcd] [--no-trace]
+       [--repeat N] [--only on|off] [--sync-thread] [--no-multipaxos] [--no-pysyncobj] [--no-etcd] [--no-trace]
 
 Reports writes/s, p50/p99 latency and each node's peak RSS (VmHWM) for: our Raft store with fsync
 on, and with fsync off; our Multi-Paxos store (``--protocol multipaxos``) the same way; then, in
@@ -102,10 +102,10 @@ def peak_rss(d: Path) -> list[int]:
     return out
 
 
-def run_one(fsync: bool, args: argparse.Namespace, protocol: str = "raft") -> dict[str, float]:
+def run_one(fsync: bool, args: argparse.Namespace, **settings: bool | str) -> dict[str, float]:
     d = Path(tempfile.mkdtemp(prefix="kvbench-"))
     try:
-        cluster.start(d, 3, fsync=fsync, trace=not args.no_trace, protocol=protocol)
+        cluster.start(d, 3, fsync=fsync, trace=not args.no_trace, **settings)
         try:
             r = asyncio.run(workload(d, args.sync_writes, args.writes, args.concurrency, args.value_size))
             r["rss"] = max(peak_rss(d))
@@ -139,6 +139,8 @@ def main() -> int:
     ap.add_argument("--no-pysyncobj", action="store_true", help="do not run the PySyncObj cluster")
     ap.add_argument("--no-etcd", action="store_true", help="do not run the etcd cluster")
     ap.add_argument("--only", choices=("on", "off"), help="run our store with fsync on (or off) only")
+    ap.add_argument("--sync-thread", action="store_true",
+                    help='also run our store with fsync on and "sync_thread" (the fsync on a thread), in the same run')
     ap.add_argument("--repeat", type=int, default=1, metavar="N",
                     help="run each configuration N times and report its run with the best concurrent rate")
     args = ap.parse_args()
@@ -158,11 +160,14 @@ def main() -> int:
             continue
         r = results[fsync] = best_of(args.repeat, lambda fsync=fsync: run_one(fsync, args))
         row("paxraft fsync " + ("on" if fsync else "off"), r)
+        if fsync and args.sync_thread:
+            threaded = best_of(args.repeat, lambda: run_one(True, args, sync_thread=True))
+            row("paxraft fsync thread", threaded)
     mp = {}
     for fsync in (True, False):
         if args.no_multipaxos or (args.only and args.only != ("on" if fsync else "off")):
             continue
-        r = mp[fsync] = best_of(args.repeat, lambda fsync=fsync: run_one(fsync, args, "multipaxos"))
+        r = mp[fsync] = best_of(args.repeat, lambda fsync=fsync: run_one(fsync, args, protocol="multipaxos"))
         row("multipaxos fsync " + ("on" if fsync else "off"), r)
     etcd = None
     if not args.no_etcd:

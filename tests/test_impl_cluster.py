@@ -163,6 +163,12 @@ def test_a_power_cut_while_writes_are_in_flight_loses_no_acknowledged_write(tmp_
     assert acked >= 60 and lost == 0
 
 
+def test_a_power_cut_with_the_fsync_on_a_thread_loses_no_acknowledged_write(tmp_path):
+    """``sync_thread``: the loop serves while the fsync runs; acknowledgements still wait for a durable majority."""
+    acked, lost = _power_cut_under_load(tmp_path, seed=4, sync_thread=True)
+    assert acked >= 60 and lost == 0
+
+
 def test_a_missing_fsync_in_the_runtime_commit_path_loses_writes_at_a_power_cut(tmp_path):
     """The same test with the planted bug: acknowledged before durable, so the power cut takes them."""
     acked, lost = _power_cut_under_load(tmp_path, seed=4, bug="skip-fsync")

@@ -55,6 +55,7 @@ PREPARE, PREPARE_REPLY, ACCEPT = MsgType.Prepare, MsgType.PrepareReply, MsgType.
 ACCEPT_REPLY, LEARN, SNAPSHOT = MsgType.AcceptReply, MsgType.Learn, MsgType.SnapshotInstall
 NOOP = b""  # a gap's filler: the state machine applies empty data as nothing
 DEFAULT_CONFIG = Config()
+_EARLY = frozenset({ACCEPT, LEARN, SNAPSHOT})
 ROUND = 16  # ballot = round << ROUND | replica id
 
 
@@ -110,6 +111,7 @@ class MultiPaxosNode:
         self._reads_done: list[tuple[Any, int]] = []
         self._out: list[Message] = []
         self._pending_snapshot: Snapshot | None = None
+        self._hs_unsynced = 0  # readies handed out with a promise not yet reported durable
         self.tracing = config.trace
         self._trace: list[str] = []
         self._emit("Init" if fresh else "Restart", {}, slots=range(self.log.offset + 1, self.log.last() + 1))
@@ -555,13 +557,25 @@ class MultiPaxosNode:
             lo = max(self.applied, self.log.offset) + 1
             rd.committed = [(s, self.log.get(s)) for s in range(lo, self.commit + 1)]
             self.applied = self.commit
-        rd.messages, self._out = self._out, []
+        out, self._out = self._out, []
+        if rd.hard_state is not None:
+            self._hs_unsynced += 1
+        elif not self._hs_unsynced:
+            # a leader's Accepts (phase 2a: its own vote counts once durable, in advance()), Learns and snapshots
+            # (chosen commands) depend only on its ballot, durable since it campaigned: they leave before the fsync
+            early = [m for m in out if m.type in _EARLY]
+            if early:
+                out = early + [m for m in out if m.type not in _EARLY]
+                rd.early = len(early)
+        rd.messages = out
         rd.reads, self._reads_done = self._reads_done, []
         rd.trace, self._trace = self._trace, []
         return rd
 
     def advance(self, rd: Ready) -> None:
         """The runtime persisted ``rd``: the leader's own votes in it now count towards choosing their slots."""
+        if rd.hard_state is not None:
+            self._hs_unsynced -= 1
         if rd.entries and self.role == LEADER:
             b, me = self.ballot, self.id
             for k, e in enumerate(rd.entries):

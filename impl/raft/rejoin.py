@@ -7,15 +7,33 @@ leaders. So until it holds everything that was committed when it came back, it n
 pre-votes, which change no state: without them two intact nodes whose terms and logs disagree
 (one voted in a higher term for the node that was lost, the other has the longer log) could
 reject each other's pre-votes forever, and the rejoining node would never hear from a leader.
+
+Catching up restores the log, not the votes: the node may have voted, before its storage was lost,
+in a term above the leader it catches up from (a failed or partitioned election), and voting again
+in that term could elect a second leader of it. So it starts with a vote floor (:func:`rebuilt_hard_state`):
+the highest term in its peers' durable storage, with its vote in that term already cast (for itself).
+Every term it could have voted in is at most that: a lost vote that could have elected a leader was
+for a candidate whose majority holds that term durably, and a majority less the rebuilt node meets
+any ``n - quorum + 1`` of the peers.
 """
 
 from __future__ import annotations
 
-from impl.raft.core import RaftNode
+from impl.raft.core import HardState, RaftNode
 from impl.raft.messages import Message, MsgType
 
 REJOINING = "rejoining"  # marker file in a node's folder while it rejoins (a restart keeps the gate)
 _VOTE_REQUESTS = frozenset({MsgType.RequestVoteRequest})
+
+
+def rebuilt_hard_state(node_id: int, n: int, peer_terms: list[int]) -> HardState:
+    """The hard state of a node rebuilt from empty storage in a cluster of ``n``, from the terms in its peers'
+    durable storage (ValueError when fewer than ``n - quorum + 1`` peers could be read)."""
+    need = n - (n // 2 + 1) + 1
+    if len(peer_terms) < need:
+        raise ValueError(f"the terms of at least {need} of the {n - 1} other nodes are needed to know which terms "
+                         f"node {node_id} may have voted in; {len(peer_terms)} could be read")
+    return HardState(max(peer_terms), node_id)  # "already voted" in that term: it can vote from the next one on
 
 
 class RejoinGate:

@@ -12,6 +12,7 @@ import random
 import resource
 import time
 
+from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
 from spec.behaviour import invariant_check, state_constraint
 from spec.core import Label, Spec
@@ -31,6 +32,7 @@ def simulate(
     check_invariants: bool = True,
     check_deadlock: bool = False,
     first_walk: int = 0,
+    progress: Progress | None = None,
 ) -> Result:
     """Run ``walks`` random walks of at most ``depth`` states; stop at the first violation.
 
@@ -84,6 +86,8 @@ def simulate(
                 verdict, violated, bad_trace, bad_walk = VIOLATION, bad, trace, w
             if len(trace) > len(deepest):
                 deepest = trace
+            if progress:
+                progress.tick(len(seen), generated, len(deepest), 0, f"{run:,} of {walks:,} walks done")
             if bad_trace is not None:
                 break
     finally:
@@ -97,4 +101,6 @@ def simulate(
     result.peak_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     result.extra.update({"seed": seed, "walks": run, "walk": bad_walk, "walk_depth": depth})
     result.deepest_trace = deepest  # type: ignore[attr-defined]  # not JSON: kept off ``extra``
+    if progress:
+        progress.done(result)
     return result
