@@ -1,7 +1,8 @@
 """Benchmark of our key-value store (Raft and Multi-Paxos): 3 local processes, synchronous and concurrent writes.
 
 Usage: .venv/bin/python benchmarks/kv_bench.py [--sync-writes N] [--writes N] [--concurrency C] [--value-size B]
-       [--repeat N] [--only on|off] [--sync-thread] [--no-multipaxos] [--no-pysyncobj] [--no-etcd] [--no-trace]
+       [--repeat N] [--only on|off] [--sync-thread] [--fsync-poll US] [--no-multipaxos] [--no-pysyncobj]
+       [--no-etcd] [--no-trace]
 
 Reports writes/s, p50/p99 latency and each node's peak RSS (VmHWM) for: our Raft store with fsync
 on, and with fsync off; our Multi-Paxos store (``--protocol multipaxos``) the same way; then, in
@@ -102,7 +103,7 @@ def peak_rss(d: Path) -> list[int]:
     return out
 
 
-def run_one(fsync: bool, args: argparse.Namespace, **settings: bool | str) -> dict[str, float]:
+def run_one(fsync: bool, args: argparse.Namespace, **settings: bool | int | str) -> dict[str, float]:
     d = Path(tempfile.mkdtemp(prefix="kvbench-"))
     try:
         cluster.start(d, 3, fsync=fsync, trace=not args.no_trace, **settings)
@@ -141,6 +142,9 @@ def main() -> int:
     ap.add_argument("--only", choices=("on", "off"), help="run our store with fsync on (or off) only")
     ap.add_argument("--sync-thread", action="store_true",
                     help='also run our store with fsync on and "sync_thread" (the fsync on a thread), in the same run')
+    ap.add_argument("--fsync-poll", type=int, default=0, metavar="US",
+                    help="also run our store with fsync on and a thread waking every US microseconds during "
+                         "each fsync (impl/runtime/waker.py), in the same run")
     ap.add_argument("--repeat", type=int, default=1, metavar="N",
                     help="run each configuration N times and report its run with the best concurrent rate")
     args = ap.parse_args()
@@ -163,6 +167,9 @@ def main() -> int:
         if fsync and args.sync_thread:
             threaded = best_of(args.repeat, lambda: run_one(True, args, sync_thread=True))
             row("paxraft fsync thread", threaded)
+        if fsync and args.fsync_poll > 0:
+            polled = best_of(args.repeat, lambda: run_one(True, args, fsync_poll_us=args.fsync_poll))
+            row(f"paxraft poll {args.fsync_poll} us", polled)
     mp = {}
     for fsync in (True, False):
         if args.no_multipaxos or (args.only and args.only != ("on" if fsync else "off")):

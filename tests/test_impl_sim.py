@@ -306,3 +306,38 @@ def test_the_vote_floor_needs_the_terms_of_enough_peers():
     assert rebuilt_hard_state(1, 5, [3, 2, 5]) == (5, 1)
     with pytest.raises(ValueError, match="at least 3 of the 4 other nodes"):
         rebuilt_hard_state(1, 5, [3, 9])
+
+
+def test_a_deposed_leader_of_a_lower_term_does_not_set_the_rejoin_target(seed=2):
+    """x is rebuilt while it can reach only a, a leader deposed by b's higher term (a did not hear of it): a's
+    commit index is behind b's. When b reaches x again, x must not vote before it holds all b committed; it
+    used to take a's AppendEntries as its target, vote after 16 of 31 entries, and elect a without them."""
+    c = SimCluster(3, seed, config=replace(DEFAULT_CONFIG, check_quorum=False))
+    c.run(300)
+    a = c.leader()
+    b, x = [i for i in c.ids if i != a]
+    for k in range(15):
+        c.write(1 + k % 3)
+        c.run(12)
+    c.run(100)
+    c.partition((a,), (b, x))
+    c.run(400)
+    for k in range(14):
+        c.write(1 + k % 3)
+        c.run(12)
+    c.run(100)
+    committed = c.node(b).commit
+    assert c.leader() == b and committed > c.node(a).commit
+    c.partition((a, x), (b,))
+    c.damage(x)
+    c.recover_node(x)
+    c.run(30)  # a's AppendEntries reach x first
+    c.blocked = {(a, b), (b, a)}  # b reaches x again; a stays cut off from b
+    while x in c.gates:
+        c.run(1)
+        assert c.now < 5000
+    assert c.node(x).applied >= committed
+    c.crash(b)  # a campaigns: x's vote must not elect it
+    c.run(1500)
+    c.restart(b)
+    c.recover()

@@ -224,7 +224,8 @@ class SimCluster:
                 m = payload
                 rep = self.replicas[m.dst]
                 gate = self.gates.get(m.dst)
-                if rep is None or (m.src, m.dst) in self.blocked or (gate is not None and not gate.admits(m)):
+                if (rep is None or (m.src, m.dst) in self.blocked
+                        or (gate is not None and not gate.admits(m, rep.node.term))):
                     if self.on_network is not None:
                         self.on_network("drop", m)
                     continue
