@@ -169,6 +169,27 @@ def test_a_power_cut_with_the_fsync_on_a_thread_loses_no_acknowledged_write(tmp_
     assert acked >= 60 and lost == 0
 
 
+def test_a_power_cut_with_the_fsync_waker_loses_no_acknowledged_write(tmp_path):
+    """``fsync_poll_us``: a thread wakes every 50 us during each inline fsync; durability is the same."""
+    acked, lost = _power_cut_under_load(tmp_path, seed=4, fsync_poll_us=50)
+    assert acked >= 60 and lost == 0
+
+
+def test_the_fsync_waker_wakes_only_during_the_block():
+    from impl.runtime.waker import Waker
+
+    w = Waker(100)
+    try:
+        with w.during():
+            time.sleep(0.05)
+        during = w.wakeups
+        time.sleep(0.05)
+        assert during > 0 and w.wakeups <= during + 1  # at most the wake-up that was sleeping at the end
+    finally:
+        w.close()
+    assert not w._thread.is_alive()
+
+
 def test_a_missing_fsync_in_the_runtime_commit_path_loses_writes_at_a_power_cut(tmp_path):
     """The same test with the planted bug: acknowledged before durable, so the power cut takes them."""
     acked, lost = _power_cut_under_load(tmp_path, seed=4, bug="skip-fsync")

@@ -7,11 +7,11 @@ is exhaustive up to that depth, as TLC's ``-dfid`` is for its depth.
 
 from __future__ import annotations
 
-import gc
 import resource
 import time
 
 from modelcheck.engine._fingerprint import fingerprinter
+from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
 from spec.behaviour import invariant_check, state_constraint
@@ -31,13 +31,8 @@ def dfs(
     """Explore ``spec`` depth-first (initial states are depth 1); stop at the first error."""
     if depth_bound is not None and depth_bound < 1:
         raise ValueError("depth bound must be at least 1")
-    was = gc.isenabled()
-    gc.disable()  # states are acyclic: the cyclic collector would only rescan them
-    try:
+    with gc_paused():
         return _dfs(spec, depth_bound, symmetry, check_invariants, check_deadlock, max_states, progress)
-    finally:
-        if was:
-            gc.enable()
 
 
 def _dfs(

@@ -9,13 +9,13 @@ predicates are evaluated once, when a state is found, and kept as one byte per s
 
 from __future__ import annotations
 
-import gc
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from modelcheck.engine._fingerprint import fingerprinter
+from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import Step
 from spec.behaviour import state_constraint
@@ -131,13 +131,8 @@ def explore(
     progress: Progress | None = None,
 ) -> StateGraph:
     """Explore ``spec`` breadth-first, recording every edge; raise :class:`GraphTooLargeError` past ``max_states``."""
-    was = gc.isenabled()
-    gc.disable()  # states are acyclic: the cyclic collector would only rescan them
-    try:
+    with gc_paused():
         return _explore(spec, symmetry, dict(predicates or {}), keep_states, max_states, progress)
-    finally:
-        if was:
-            gc.enable()
 
 
 def _explore(

@@ -7,11 +7,11 @@ step the walk picks uniformly among the enabled action instances.
 
 from __future__ import annotations
 
-import gc
 import random
 import resource
 import time
 
+from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
 from spec.behaviour import invariant_check, state_constraint
@@ -43,8 +43,6 @@ def simulate(
     if walks < 1 or depth < 1:
         raise ValueError("walks and depth must be at least 1")
     started = time.perf_counter()
-    was = gc.isenabled()
-    gc.disable()
     first_bad = invariant_check(spec, check_invariants)
     constraint = state_constraint(spec)
     inits = list(spec.init_states())
@@ -56,7 +54,7 @@ def simulate(
     result = Result(spec, mode="simulate", complete=False)
     verdict, violated, bad_trace, bad_walk = OK, None, None, None
     run = 0
-    try:
+    with gc_paused():
         for w in range(first_walk, first_walk + walks):
             run += 1
             rng = walk_rng(seed, w)
@@ -90,9 +88,6 @@ def simulate(
                 progress.tick(len(seen), generated, len(deepest), 0, f"{run:,} of {walks:,} walks done")
             if bad_trace is not None:
                 break
-    finally:
-        if was:
-            gc.enable()
     result.verdict, result.violated = verdict, violated
     result.trace = bad_trace
     result.distinct_states, result.states_generated, result.depth = len(seen), generated, len(deepest)
