@@ -411,10 +411,10 @@ class MultiPaxosNode:
                 log.put(s, vote)
                 voted.append(s)
         # commit notification: our votes in the leader's ballot up to its commit point are chosen
-        up = min(m.commit, log.last())
-        for s in range(self.commit + 1, up + 1):
-            if s not in self._chosen and log.get(s).term == m.term:
-                self._chosen.add(s)
+        up, slots, off, chosen = min(m.commit, log.last()), log.slots, log.offset + 1, self._chosen
+        for s in range(max(self.commit + 1, off), up + 1):
+            if slots[s - off].term == m.term:
+                chosen.add(s)
         r = self._msg(ACCEPT_REPLY, m.src, m.term, flags=SUCCESS, index=m.index if hi >= m.index else 0,
                       hint_index=hi if hi >= m.index else 0,
                       commit=self._commit_point(), context=m.context)
