@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from impl.multipaxos.rules import NONE, Rules
-from impl.multipaxos.tracing import event_line
+from impl.multipaxos.tracing import event_line, proposal_line
 from impl.multipaxos.votes import Votes
 from impl.raft.core import Config, HardState, Ready, Snapshot
 from impl.raft.log import Entry
@@ -224,7 +224,9 @@ class MultiPaxosNode:
         self.log.put(slot, Entry(self.ballot, data))
         self._acks[slot] = set()
         self._broadcast = True
-        self._emit("TakeNewRequest", {"slot": slot, "v": self.describe(data)}, slots=(slot,))
+        self.clock += 1  # a step that sends nothing (its Accepts go out with the next ready)
+        if self.tracing:
+            self._trace.append(proposal_line(self, slot, self.ballot, data))
         return slot, self.ballot
 
     def read_index(self, token: Any) -> bool:

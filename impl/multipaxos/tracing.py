@@ -58,3 +58,15 @@ def event_line(node: MultiPaxosNode, action: str, params: dict[str, Any], recv: 
     ev["sent"] = [message_record(m, d) for m in sent]
     ev["state"] = state
     return _dumps(ev)
+
+
+_json_str = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]  # the C one
+
+
+def proposal_line(node: MultiPaxosNode, slot: int, ballot: int, data: bytes) -> str:
+    """:func:`event_line` of a ``TakeNewRequest`` (one per client write on a busy leader) as one f-string:
+    the same JSON that encoding its dict makes, at a fraction of the cost."""
+    v = _json_str(node.describe(data))
+    return (f'{{"node":{node.id},"clock":{node.clock},"action":"TakeNewRequest","params":{{"slot":{slot},"v":{v}}},'
+            f'"sent":[],"state":{{"balMaxKnown":{node.promised},"balPrepared":{node.prepared},"leader":{node.id},'
+            f'"commitUpTo":{node.commit},"votes":[[{slot},{ballot},{v}]]}}}}')
