@@ -320,7 +320,7 @@ class Raft(Spec):
     name = "raft"
     variables = RaftState._fields
     #: this class's Z3 encoding for ``paxraft bmc``, a lazy ``"module:Class"``; each variant declares its own
-    #: (read from the class itself, never inherited: a variant without one has no encoding)
+    #: (a variant without one has no encoding; a subclass that is no new variant keeps its parent's)
     bmc_encoding: ClassVar[str | None] = "proofs.raft.bmc_encoding:RaftBmcEncoding"
     #: a variant's planted twin in the implementation: its key in ``impl.raft.rules.BUGS`` (None: no twin)
     impl_bug: ClassVar[str | None] = None

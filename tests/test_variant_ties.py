@@ -17,6 +17,7 @@ from modelcheck.cli import main
 from proofs.raft import bmc_variants
 from proofs.raft.bmc_encoding import RaftBmcEncoding
 from spec.raft import Raft
+from spec.raft_variants import VolatileLog
 from spec.registry import entry, lazy, variant
 
 #: every encoding class proofs/raft/bmc_variants.py defines
@@ -127,5 +128,16 @@ def test_bmc_refuses_a_variant_that_declares_no_encoding(capsys: pytest.CaptureF
                         "vote-without-log-check, volatile-vote, truncate-on-match, count-stale-votes, volatile-term, "
                         "volatile-log, match-len, accept-stale-term, commit-no-min, vote-len-only")
     assert len(err.splitlines()) == 1
-    with pytest.raises(KeyError):  # and a subclass of Raft inherits no encoding
+    with pytest.raises(KeyError):  # a variant does not inherit raft.tla's encoding
         bmc_variants.encoding_class(_Undeclared)
+
+
+class _Watched(VolatileLog):
+    """Not a new variant: volatile-log with one more invariant (as a test or a user may write)."""
+
+
+def test_a_subclass_that_is_no_new_variant_keeps_its_parent_s_encoding() -> None:
+    assert bmc_variants.encoding_class(_Watched) is bmc_variants.VolatileLog
+    assert bmc_variants.encoding_class(type("Plain", (Raft,), {})) is RaftBmcEncoding
+    with pytest.raises(KeyError):
+        bmc_variants.encoding_class(type("Sub", (_Undeclared,), {}))

@@ -93,12 +93,15 @@ class VolatileLog(RaftBmcEncoding):
 
 
 def encoding_class(spec: Raft | type[Raft]) -> type[RaftBmcEncoding]:
-    """The encoding a Raft class declares (``bmc_encoding`` on the class itself, not inherited); KeyError when none."""
+    """The encoding a Raft class declares (``bmc_encoding``): its own, or, for a subclass that is no variant
+    of its own (it adds an invariant, say), its parent's; a variant that declares none has none (KeyError)."""
     cls = spec if isinstance(spec, type) else type(spec)
-    ref = vars(cls).get("bmc_encoding") if issubclass(cls, Raft) else None
-    if ref is None:
-        raise KeyError(cls.variant or cls.__name__)
-    return lazy(ref)
+    for c in cls.__mro__ if issubclass(cls, Raft) else ():
+        if "bmc_encoding" in vars(c):
+            return lazy(vars(c)["bmc_encoding"])
+        if vars(c).get("variant"):
+            break
+    raise KeyError(cls.variant or cls.__name__)
 
 
 def encoded() -> list[str]:
