@@ -25,7 +25,10 @@ from typing import Any
 from impl.kv.machine import GET, PUT, Command
 from impl.paxos.sim import simulate
 from impl.sim.cluster import DEFAULT_CONFIG, SimCluster
+from impl.sim.multipaxos import DEFAULT_CONFIG as MP_CONFIG
+from impl.sim.multipaxos import MultiPaxosSimCluster
 from impl.sim.scenario import random_run
+from modelcheck.audit.multipaxos_map import MultiPaxosMapping
 from modelcheck.audit.online import OnlineHook
 from modelcheck.audit.paxos_map import PaxosMapping
 from modelcheck.audit.raft_sim import RaftOnlineAudit
@@ -65,15 +68,49 @@ def audit_raft_run(seed: int, steps: int = 150, *, online: bool = True, keep_eve
     return cluster, audit
 
 
+class MultiPaxosOnlineAudit:
+    """``on_event`` for the Multi-Paxos simulation: audits each event against MultiPaxos.tla as it happens and
+    raises :class:`AuditStop` at the first one no spec behaviour explains."""
+
+    def __init__(self, nodes: list[int], slots: int = 1024) -> None:
+        self.mapping = MultiPaxosMapping(nodes, slots)
+        self.hook = OnlineHook(self.mapping, lambda node: {"spec": "multipaxos", "nodes": nodes})
+
+    def __call__(self, rec: dict[str, Any]) -> None:
+        if not self.hook(rec):
+            raise AuditStop(self.hook)
+
+
+class AuditStop(AssertionError):  # noqa: N818 (named like the simulation's InvariantViolation)
+    """An online audit found an event no spec behaviour explains: ``failure`` says which and why."""
+
+    def __init__(self, hook: OnlineHook) -> None:
+        self.failure = hook.failure
+        assert self.failure is not None
+        f = self.failure
+        super().__init__(f"event {f.index + 1}: {f.event.describe()}: {f.reason}")
+
+
+def audit_multipaxos_run(seed: int, steps: int = 150, **sim: Any) -> tuple[Any, MultiPaxosOnlineAudit]:
+    """The Multi-Paxos client runs of :class:`KVHistoryRun` with traces on and the audit online; returns
+    ``(history run, audit)``; raises :class:`AuditStop` (or the simulation's ``InvariantViolation``)."""
+    audit = MultiPaxosOnlineAudit(list(range(1, sim.get("n", 3) + 1)))
+    sim.setdefault("config", replace(MP_CONFIG, trace=True))
+    run = KVHistoryRun(seed, cluster_class=MultiPaxosSimCluster, on_event=audit, **sim)
+    run.run(steps)
+    return run, audit
+
+
 KEYS = ("x", "y", "z")
 
 
 class KVHistoryRun:
     """A simulated cluster with clients whose operations are recorded as a history."""
 
-    def __init__(self, seed: int, *, clients: int = 4, reads_anywhere: bool = False, **cluster: Any) -> None:
+    def __init__(self, seed: int, *, clients: int = 4, reads_anywhere: bool = False,
+                 cluster_class: type[SimCluster] = SimCluster, **cluster: Any) -> None:
         self.rng = random.Random(seed ^ 0x5EED)
-        self.c = SimCluster(cluster.pop("n", 3), seed, **cluster)
+        self.c = cluster_class(cluster.pop("n", 3), seed, **cluster)
         self.clients = range(1, clients + 1)
         self.seq = dict.fromkeys(self.clients, 0)
         self.busy: dict[int, int] = {}  # client -> index of its open operation

@@ -17,62 +17,36 @@ states and abstract steps are checked once each.
 from __future__ import annotations
 
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 
+from proofs.conformance import Report
 from proofs.evaluate import compile_formula
 from proofs.raft.encoding import RaftEncoding
-from proofs.raft.instance import Abstract, RaftInstance, abstract_steps
+from proofs.raft.instance import Abstract, RaftInstance
 from spec.behaviour import reachable
 from spec.core import Label
-from spec.raft import Raft, RaftState
+from spec.raft import Raft
 
 
-@dataclass
-class RaftReport:
-    """What the check found; empty failure lists mean conformance."""
+def check(
+    spec: Raft,
+    enc: RaftEncoding | None = None,
+    max_failures: int = 20,
+    instance: type[RaftInstance] = RaftInstance,
+) -> Report:
+    """Run both checks on every reachable state and transition of ``spec`` (stop after ``max_failures``).
 
-    states: int = 0
-    transitions: int = 0
-    stutters: int = 0
-    abstract_states: int = 0
-    seconds: float = 0.0
-    by_action: Counter = field(default_factory=Counter)
-    invariant_failures: list[tuple[RaftState, str]] = field(default_factory=list)
-    transition_failures: list[tuple[RaftState, Label, RaftState]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """No disagreement found."""
-        return not (self.invariant_failures or self.transition_failures)
-
-    def summary(self) -> str:
-        """One line per check, then the abstract actions that explained the steps."""
-        steps = ", ".join(f"{a} {n}" for a, n in sorted(self.by_action.items()))
-        return "\n".join(
-            [
-                f"{self.states} reachable states ({self.abstract_states} abstract): "
-                f"{len(self.invariant_failures)} violate a Z3 invariant conjunct",
-                f"{self.transitions} transitions ({self.stutters} stutters): "
-                f"{len(self.transition_failures)} not a step of the Z3 model",
-                f"abstract steps: {steps}",
-                f"{self.seconds:.2f}s",
-            ]
-        )
-
-
-def check(spec: Raft, enc: RaftEncoding | None = None, max_failures: int = 20) -> RaftReport:
-    """Run both checks on every reachable state and transition of ``spec`` (stop after ``max_failures``)."""
+    ``enc`` and ``instance``: the model and its abstraction function (Raft's coarse model by default).
+    """
     started = time.perf_counter()
     enc = enc or RaftEncoding()
-    inst = RaftInstance(spec)
+    inst = instance(spec)
     pre, post = enc.state(""), enc.state("'")
     conjuncts = {k: compile_formula(f) for k, f in enc.invariant(pre).items()}
     formulas = {a.name: compile_formula(a.formula) for a in enc.actions(pre, post)}
     param_names = {a.name: [str(p) for p in a.params] for a in enc.actions(pre, post)}
     inv_seen: set[Abstract] = set()
     step_seen: dict[tuple, str | None] = {}
-    rep = RaftReport()
+    rep = Report(abstract=True)
 
     def failures() -> int:
         return len(rep.invariant_failures) + len(rep.transition_failures)
@@ -92,7 +66,7 @@ def check(spec: Raft, enc: RaftEncoding | None = None, max_failures: int = 20) -
             if a == b:
                 rep.stutters += 1
                 continue
-            candidates = abstract_steps(spec, inst, s, label)
+            candidates = inst.steps(s, label)
             key = (a, b, tuple((n, tuple(sorted(ps.items()))) for n, ps in candidates))
             if key not in step_seen:
                 step_seen[key] = next(

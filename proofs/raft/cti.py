@@ -9,15 +9,15 @@ shows, per server, its term, role, vote, the votes it tallied and its log as
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import z3
 
-from modelcheck.output.dot import write_dot
+from proofs.cti import CTI
 from proofs.evaluate import compile_formula, structure_of_model
 from proofs.logic import Outcome
-from proofs.raft.encoding import ACTION_LABELS, RaftEncoding, RaftZ3State
+from proofs.raft.encoding import RaftEncoding, RaftZ3State
 
 
 @dataclass
@@ -27,32 +27,8 @@ class RaftSnapshot:
     rows: list[tuple[str, str]]
 
 
-@dataclass
-class RaftCTI:
+class RaftCTI(CTI):
     """A counterexample: the state, the step and the next state (for an inductive step), the broken goals."""
-
-    obligation: str
-    quorums: dict[str, list[str]]
-    before: RaftSnapshot
-    after: RaftSnapshot | None
-    action: str | None
-    broken: list[str]
-
-    def text(self) -> str:
-        """The CTI as a person reads it."""
-        out = [f"Counterexample to {self.obligation}"]
-        if self.quorums:
-            out.append("  quorums: " + ", ".join(f"{q} = {{{', '.join(m)}}}" for q, m in self.quorums.items()))
-        out.append("  state satisfying the hypotheses:")
-        out += [f"    {k:<10} {v}" for k, v in self.before.rows]
-        if self.after is not None:
-            out.append(f"  step: {self.action}")
-            out.append("  next state:")
-            old = dict(self.before.rows)
-            for k, v in self.after.rows:
-                out.append(f"    {k:<10} {v}" + ("" if old.get(k) == v else "    <- changed"))
-        out.append("  violates: " + ", ".join(self.broken))
-        return "\n".join(out)
 
 
 class _Names:
@@ -103,22 +79,27 @@ def snapshot(model: z3.ModelRef, s: RaftZ3State, names: _Names) -> RaftSnapshot:
         granted = "{" + ", ".join(names(j) for j in N if holds(s.votesGranted, n, j)) + "}"
         log = [(x, t, v) for x, t, v in itertools.product(I, T, V) if holds(s.log, n, x, t, v)]
         entries = [f"{names(x)}: ({names(t)}, {names(v)})" for x, t, v in log]
-        rows.append(
-            (
-                names(n),
-                f"term {terms}, {role}, votedFor {vote}, votesGranted {granted}, log [{', '.join(entries)}]",
-            )
-        )
+        row = f"term {terms}, {role}, votedFor {vote}, votesGranted {granted}, log [{', '.join(entries)}]"
+        if "commitIdx" in s.rel:  # the commit model: commitIndex, and a leader's matchIndex of each server
+            row += f", commitIndex {one([names(x) for x in I if holds(s.commitIdx, n, x)] or ['?'])}"
+            if holds(s.leader, n):
+                match = [(k, x) for k, t, x in itertools.product(N, T, I) if holds(s.currentTerm, n, t)
+                         and holds(s.matchGe, k, t, x)]  # fmt: skip
+                row += ", matchIndex >= {" + ", ".join(f"{names(k)}: {names(x)}" for k, x in match) + "}"
+        rows.append((names(n), row))
     msgs = [
         f"vote {names(j)}->{names(c)} (term {names(t)})"
         for j, c, t in itertools.product(N, N, T)
         if holds(s.voteResp, j, c, t)
     ]
-    msgs += [
-        f"AppendEntries(prev {names(p)}: term {names(pt)}, entry {names(e)}: ({names(et)}, {names(ev)}))"
-        for p, pt, e, et, ev in itertools.product(I, T, I, T, V)
-        if holds(s.appendReq, p, pt, e, et, ev)
-    ]
+    if "commitIdx" in s.rel:
+        msgs += _commit_messages(s, holds, names)
+    else:
+        msgs += [
+            f"AppendEntries(prev {names(p)}: term {names(pt)}, entry {names(e)}: ({names(et)}, {names(ev)}))"
+            for p, pt, e, et, ev in itertools.product(I, T, I, T, V)
+            if holds(s.appendReq, p, pt, e, et, ev)
+        ]
     rows.append(("messages", "{" + ", ".join(msgs) + "}"))
     elections = []
     for t in T:
@@ -128,6 +109,33 @@ def snapshot(model: z3.ModelRef, s: RaftZ3State, names: _Names) -> RaftSnapshot:
             elections.append(f"term {names(t)}: {one(leaders) if leaders else 'nobody'} by {{{votes}}}")
     rows.append(("elections", "{" + "; ".join(elections) + "}"))
     return RaftSnapshot(rows)
+
+
+def _commit_messages(s: RaftZ3State, holds: Callable[..., bool], names: _Names) -> list[str]:
+    """The commit model's messages: requests with their term and commitIndex, RequestVote, success responses."""
+    N, T, I, V = (names.order[k] for k in ("Node", "Term", "Index", "Value"))
+    out = [
+        f"AppendEntries(term {names(t)}, prev {names(p)}: term {names(pt)}, "
+        f"entry {names(e)}: ({names(et)}, {names(ev)}))"
+        for t, p, pt, e, et, ev in itertools.product(T, I, T, I, T, V)
+        if holds(s.appendReq, t, p, pt, e, et, ev)
+    ]
+    out += [
+        f"AppendEntries(term {names(t)}, last {names(x)}: term {names(xt)}, commitIndex {names(c)})"
+        for t, x, xt, c in itertools.product(T, I, T, I)
+        if holds(s.reqCommit, t, x, xt, c)
+    ]
+    out += [
+        f"RequestVote({names(c)}, term {names(t)}, last {names(x)}: term {names(xt)})"
+        for c, t, x, xt in itertools.product(N, T, I, T)
+        if holds(s.rvReq, c, t, x, xt)
+    ]
+    out += [
+        f"success {names(k)} (term {names(t)}, index >= {names(x)})"
+        for k, t, x in itertools.product(N, T, I)
+        if holds(s.respGe, k, t, x)
+    ]
+    return out
 
 
 def extract(outcome: Outcome) -> RaftCTI:
@@ -147,7 +155,7 @@ def extract(outcome: Outcome) -> RaftCTI:
     action = None
     act = ctx.get("action")
     if act is not None:
-        labels = ACTION_LABELS[act.name]
+        labels = enc.LABELS[act.name]
         shown = [f"{lab}={names(model.eval(p, model_completion=True))}" for lab, p in zip(labels, act.params)]
         action = f"{act.name}({', '.join(shown)})"
     return RaftCTI(outcome.name, quorums, before, after, action, broken_goals(outcome))
@@ -168,36 +176,3 @@ def broken_goals(outcome: Outcome) -> list[str]:
         if z3.is_bool(p):  # a Bool parameter is tabulated as an s-expression; the evaluator wants a bool
             structure.symbols[p.decl().name()] = structure.symbols[p.decl().name()] == "true"
     return [k for k, f in outcome.obligation.goals.items() if not compile_formula(f)(structure)]
-
-
-# -- Graphviz -----------------------------------------------------------------------------------
-def _esc(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
-def dot_text(cti: RaftCTI) -> str:
-    """The CTI as a DOT graph: the states before and after the step side by side, changed rows shaded."""
-    title = _esc(cti.obligation + (f" violates {', '.join(cti.broken)}" if cti.broken else "")).replace("\\", "\\\\")
-    lines = ["digraph CTI {", "  rankdir=LR;", '  node [shape=plaintext, fontname="Helvetica"];']
-    lines.append(f'  label="{title}"; labelloc=t;')
-
-    def table(name: str, head: str, snap: RaftSnapshot, prev: RaftSnapshot | None) -> str:
-        old = dict(prev.rows) if prev else {}
-        rows = [f'<tr><td colspan="2" bgcolor="lightgrey"><b>{_esc(head)}</b></td></tr>']
-        for k, v in snap.rows:
-            colour = ' bgcolor="#ffd0d0"' if prev is not None and old.get(k) != v else ""
-            rows.append(f'<tr><td align="left">{_esc(k)}</td><td align="left"{colour}>{_esc(v)}</td></tr>')
-        return f'  {name} [label=<<table border="0" cellborder="1" cellspacing="0">{"".join(rows)}</table>>];'
-
-    quorums = ", ".join(f"{q} = {{{', '.join(m)}}}" for q, m in cti.quorums.items())
-    lines.append(table("before", f"state (satisfies the hypotheses)  {quorums}", cti.before, None))
-    if cti.after is not None:
-        lines.append(table("after", "next state", cti.after, cti.before))
-        lines.append(f'  before -> after [label="{_esc(cti.action or "")}", fontname="Helvetica"];')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def to_dot(cti: RaftCTI, path: str | Path) -> list[Path]:
-    """Write ``path`` (DOT) and, where ``dot`` is installed, the SVG beside it; return the files written."""
-    return write_dot(dot_text(cti), path)
