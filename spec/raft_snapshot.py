@@ -16,8 +16,8 @@ gains a guard.
 - ``InstallSnapshot(i, j)``: leader i sends j its snapshot when j needs a compacted entry
   (``nextIndex[i][j] <= snapshotIndex[i]``): ``[mtype |-> InstallSnapshotRequest,
   msnapshotIndex, msnapshotTerm, mdata]``, ``mdata`` the snapshot's content.
-- ``HandleInstallSnapshotRequest(i, j, m)`` (a request of i's term; a newer term goes through
-  raft.tla's UpdateTerm first, an older one is ignored), as etcd's ``raft.restore``:
+- ``HandleInstallSnapshotRequest(i, j, m)`` (a newer term goes through raft.tla's UpdateTerm
+  first; an older one is rejected as raft.tla rejects a stale AppendEntries), as etcd's ``raft.restore``:
   a candidate returns to follower; a snapshot not past ``commitIndex[i]`` is not installed;
   one whose last entry i's log holds only moves ``commitIndex`` and ``snapshotIndex`` up; any
   other replaces i's log.  The reply is an AppendEntries response acknowledging
@@ -34,7 +34,7 @@ leader of its term stays in its log: what the leader's commit counted on).
 
 Refinement (``paxraft refine raft-snapshot raft``): drop ``snapshotIndex`` and the
 InstallSnapshot and TimeoutNow messages; then CompactLog, InstallSnapshot, TransferLeadership
-and an ignored message are stutters, HandleTimeoutNow is raft.tla's Timeout, and every other
+and an ignored stale TimeoutNow are stutters, HandleTimeoutNow is raft.tla's Timeout, and every other
 action is raft.tla's own step.  HandleInstallSnapshotRequest is not: a follower's log jumps and
 an acknowledgement appears without an AppendEntries request, which no raft.tla step does.  That
 action is new behaviour and is checked by the invariants above, not by refinement.
@@ -138,20 +138,27 @@ class RaftSnapshot(Raft):
     def InstallSnapshot(self, s: SnapshotState, i: int, j: int) -> SnapshotState | None:
         """Leader i sends j its snapshot: j needs an entry i has compacted."""
         n = s.snapshotIndex[i]
-        if i == j or s.state[i] != LEADER or not s.nextIndex[i][j] <= n:
+        if i == j or s.state[i] != LEADER or not n or not self.NeedsSnapshot(s, i, j):
             return None
         lg = s.log[i]
         m = (InstallSnapshotRequest, i, j, s.currentTerm[i], n, lg[n - 1][0], lg[:n])
         return s.but(allLogs=self.NextAllLogs(s), messages=WithMessage(m, s.messages))
 
+    def NeedsSnapshot(self, s: SnapshotState, i: int, j: int) -> bool:
+        """j needs an entry leader i has compacted: ``nextIndex[i][j] <= snapshotIndex[i]``."""
+        return s.nextIndex[i][j] <= s.snapshotIndex[i]
+
     @action(params=_received(InstallSnapshotRequest))
     def HandleInstallSnapshotRequest(self, s: SnapshotState, i: int, j: int, m: Message) -> SnapshotState | None:
-        """i handles j's snapshot of a term not newer than its own (an older one is ignored)."""
+        """i handles j's snapshot of a term not newer than its own (an older one is rejected)."""
         term = s.currentTerm[i]
         if not (m[0] == InstallSnapshotRequest and m[3] <= term and self._is_receivable(s, i, j, m, None)):
             return None
-        if m[3] < term or s.state[i] == LEADER:
-            return s.but(allLogs=self.NextAllLogs(s), messages=WithoutMessage(m, s.messages))
+        if m[3] < term:  # rejected as raft.tla rejects a stale AppendEntries request
+            response = (AppendEntriesResponse, i, j, term, 0, 0)
+            return s.but(allLogs=self.NextAllLogs(s), messages=Reply(response, m, s.messages))
+        if s.state[i] == LEADER:  # a leader never receives a request of its own term
+            return None
         log, commit, snap = self.Installed(s.log[i], s.commitIndex[i], s.snapshotIndex[i], m[4], m[5], m[6])
         response = (AppendEntriesResponse, i, j, term, 1, max(commit, m[4]))
         return s.but(

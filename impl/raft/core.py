@@ -293,6 +293,7 @@ class RaftNode:
         snap = Snapshot(index, self.log.term(index), data)
         self.log.compact(index, snap.term)
         self.snapshot = snap
+        self.snapshot_changed = True  # the trace's log now starts with this snapshot
         self._emit("CompactLog", {"index": index})
         return snap
 
