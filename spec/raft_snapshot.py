@@ -313,6 +313,7 @@ class InstallMovesCommitBack(RaftSnapshot):
                       "without": ("DuplicateMessage", "DropMessage", "Restart", "TransferLeadership",
                                   "HandleTimeoutNow")}
     trace_length = 28
+    impl_bug = "install-moves-commit-back"  # its planted bug in impl.raft.rules
     source = ("etcd-io/raft raft.go restore(): 'if s.Metadata.Index <= r.raftLog.committed { return false }'; "
               "Ongaro, dissertation section 5.4.2")
 

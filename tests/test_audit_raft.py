@@ -11,7 +11,7 @@ import pytest
 
 import impl.sim.cluster as sim_cluster
 from impl.raft.core import AE_REQ, RaftNode
-from impl.raft.rules import bug
+from impl.raft.rules import NONE, bug
 from impl.sim.cluster import Faults
 from impl.sim.invariants import InvariantViolation
 from modelcheck import check
@@ -224,10 +224,12 @@ def test_traces_with_snapshots_are_explained(tmp_path, capsys):
     assert len(err.splitlines()) == 1 and "the trace never showed those entries" in err
 
 
-def test_snapshots_leadership_transfers_and_crashes_are_explained_online():
+def _snapshot_run(seed, rules=NONE):
+    """60 writes with compaction every 5 entries, a leadership transfer every 7 and a leader crash every 13,
+    audited online as they happen."""
     audit = RaftOnlineAudit([1, 2, 3])
-    c = sim_cluster.SimCluster(3, seed=1, faults=Faults(drop=0.05, duplicate=0.05, max_delay=9), snapshot_every=5,
-                               config=NO_PREVOTE, on_event=audit.on_event, on_network=audit.on_network)
+    c = sim_cluster.SimCluster(3, seed=seed, faults=Faults(drop=0.05, duplicate=0.05, max_delay=9), snapshot_every=5,
+                               config=NO_PREVOTE, rules=rules, on_event=audit.on_event, on_network=audit.on_network)
     for k in range(60):
         c.write(1 + k % 3)
         lead = c.leader()
@@ -240,6 +242,11 @@ def test_snapshots_leadership_transfers_and_crashes_are_explained_online():
             c.restart(lead)
         c.run(9)
     c.recover()
+    return c, audit
+
+
+def test_snapshots_leadership_transfers_and_crashes_are_explained_online():
+    c, audit = _snapshot_run(1)
     events = [ev for evs in c.trace.values() for ev in evs]
     seen = Counter(ev["action"] for ev in events)
     timeout_now = sum(1 for ev in events if ev["action"] == "Timeout" and ev.get("recv"))
@@ -266,3 +273,21 @@ def test_msc_window_and_start_choose_the_events_drawn(tmp_path, capsys):
         assert says in capsys.readouterr().err
     assert main(["audit", *files, "--msc-from", "3"]) == 2
     assert "need --msc PATH" in capsys.readouterr().err
+
+
+# planted bugs of the snapshot and transfer rules (impl.raft.rules), each caught online at its event
+SNAPSHOT_CAUGHT = [
+    ("install-moves-commit-back", 1, 175, "HandleInstallSnapshotRequest", {"j": 1}, ["log"]),
+    ("install-skips-commit", 0, 173, "HandleInstallSnapshotRequest", {"j": 1}, ["commitIndex", "sent"]),
+    ("install-stale-term", 6, 86, "HandleInstallSnapshotRequest", {"j": 3}, ["sent"]),
+    ("transfer-to-lagging", 0, 76, "TransferLeadership", {"j": 1}, ["sent"]),
+]
+
+
+@pytest.mark.parametrize("key, seed, index, action, params, diff", SNAPSHOT_CAUGHT, ids=[c[0] for c in SNAPSHOT_CAUGHT])
+def test_planted_snapshot_and_transfer_bug_is_caught_at_its_event(key, seed, index, action, params, diff):
+    with pytest.raises(RefinementViolation) as info:
+        _snapshot_run(seed, bug(key))
+    f = info.value.failure
+    assert (f.index + 1, f.event.action, f.event.params, [d[0] for d in f.diff]) == (index, action, params, diff)
+    assert info.value.auditor.count == index

@@ -621,4 +621,8 @@ def short_message(rec: dict[str, Any]) -> str:
         return f"{head} {'ok' if rec['msuccess'] else 'reject'} match {rec['mmatchIndex']}"
     if t == "RequestVoteRequest":
         return f"{head} last {rec['mlastLogIndex']}/{rec['mlastLogTerm']}"
+    if t == "InstallSnapshotRequest":
+        return f"{head} snapshot {rec['msnapshotIndex']}/{rec['msnapshotTerm']}"
+    if t == "TimeoutNow":
+        return head
     return f"{head} {'granted' if rec['mvoteGranted'] else 'denied'}"
