@@ -1,7 +1,7 @@
 """Benchmark of the Raft key-value store: 3 local processes, synchronous and concurrent writes, fsync on/off.
 
 Usage: .venv/bin/python benchmarks/kv_bench.py [--sync-writes N] [--writes N] [--concurrency C] [--value-size B]
-       [--repeat N] [--only on|off] [--no-pysyncobj] [--no-etcd] [--no-trace]
+       [--repeat N] [--only on|off] [--sync-thread] [--fsync-poll US] [--no-pysyncobj] [--no-etcd] [--no-trace]
 
 Reports writes/s, p50/p99 latency and each node's peak RSS (VmHWM) for: our store with fsync
 on, and with fsync off; then, in the same run and with the same sequential and concurrent
@@ -101,10 +101,10 @@ def peak_rss(d: Path) -> list[int]:
     return out
 
 
-def run_one(fsync: bool, args: argparse.Namespace) -> dict[str, float]:
+def run_one(fsync: bool, args: argparse.Namespace, **settings: bool | int) -> dict[str, float]:
     d = Path(tempfile.mkdtemp(prefix="kvbench-"))
     try:
-        cluster.start(d, 3, fsync=fsync, trace=not args.no_trace)
+        cluster.start(d, 3, fsync=fsync, trace=not args.no_trace, **settings)
         try:
             r = asyncio.run(workload(d, args.sync_writes, args.writes, args.concurrency, args.value_size))
             r["rss"] = max(peak_rss(d))
@@ -137,6 +137,11 @@ def main() -> int:
     ap.add_argument("--no-pysyncobj", action="store_true", help="do not run the PySyncObj cluster")
     ap.add_argument("--no-etcd", action="store_true", help="do not run the etcd cluster")
     ap.add_argument("--only", choices=("on", "off"), help="run our store with fsync on (or off) only")
+    ap.add_argument("--sync-thread", action="store_true",
+                    help='also run our store with fsync on and "sync_thread" (the fsync on a thread), in the same run')
+    ap.add_argument("--fsync-poll", type=int, default=0, metavar="US",
+                    help="also run our store with fsync on and a thread waking every US microseconds during "
+                         "each fsync (impl/runtime/waker.py), in the same run")
     ap.add_argument("--repeat", type=int, default=1, metavar="N",
                     help="run each configuration N times and report its run with the best concurrent rate")
     args = ap.parse_args()
@@ -156,6 +161,12 @@ def main() -> int:
             continue
         r = results[fsync] = best_of(args.repeat, lambda fsync=fsync: run_one(fsync, args))
         row("paxraft fsync " + ("on" if fsync else "off"), r)
+        if fsync and args.sync_thread:
+            threaded = best_of(args.repeat, lambda: run_one(True, args, sync_thread=True))
+            row("paxraft fsync thread", threaded)
+        if fsync and args.fsync_poll > 0:
+            polled = best_of(args.repeat, lambda: run_one(True, args, fsync_poll_us=args.fsync_poll))
+            row(f"paxraft poll {args.fsync_poll} us", polled)
     etcd = None
     if not args.no_etcd:
         binary = etcd_cluster.ensure_installed()

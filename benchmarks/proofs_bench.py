@@ -1,12 +1,14 @@
 """Times of the Z3 proofs, conformance check and BMC quoted in README's Proofs section.
 
 Run: .venv/bin/python benchmarks/proofs_bench.py          (Paxos, then Raft)
-     .venv/bin/python benchmarks/proofs_bench.py --raft   (Raft only)
+     .venv/bin/python benchmarks/proofs_bench.py --raft   (Raft only: the coarse model, then the commit model)
+     .venv/bin/python benchmarks/proofs_bench.py --raft-commit   (Raft's commit model only)
      .venv/bin/python benchmarks/proofs_bench.py --raft-bmc   (BMC of raft.tla only: Z3 seconds per depth)
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 from proofs.logic import discharge, table
@@ -57,6 +59,23 @@ def raft() -> None:
         print(f"raft conformance {kw}:")
         print(raft_check(Raft(**kw)).summary())
         print()
+    raft_commit()
+
+
+def raft_commit() -> None:
+    """The commit model's table (``paxraft prove raft --commit``) and its conformance at two servers."""
+    from proofs.raft.commit import RaftCommitEncoding
+    from proofs.raft.commit_instance import CommitInstance
+
+    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)")
+    outs = [discharge(ob, one_classification=True) for ob in RaftCommitEncoding().obligations()]
+    print(table(outs, "Raft with votes, terms and commitment (proofs/raft/commit.py)"))
+    print(f"process CPU seconds so far: {time.process_time():.1f}; load average after: {os.getloadavg()[0]:.1f}")
+    print()
+    kw = {"servers": 2, "values": 1, "max_term": 2, "max_log": 1, "max_in_flight": 1}
+    print(f"raft commit-model conformance {kw}:")
+    print(raft_check(Raft(**kw), RaftCommitEncoding(), instance=CommitInstance).summary())
+    print()
 
 
 def raft_bmc() -> None:
@@ -100,6 +119,9 @@ if __name__ == "__main__":
         raft_bmc()
         raise SystemExit(0)
 
+    if "--raft-commit" in sys.argv:
+        raft_commit()
+        raise SystemExit(0)
     if "--raft" in sys.argv:
         raft()
         raise SystemExit(0)

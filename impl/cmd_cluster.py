@@ -1,4 +1,4 @@
-"""Start, inspect and stop a local Raft key-value cluster (separate processes on 127.0.0.1)."""
+"""Start, inspect and stop a local key-value cluster, Raft or Multi-Paxos (separate processes on 127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                                  "from the others (it does not vote until it has caught up)")
     parser.add_argument("--no-fsync", action="store_true", help="new cluster: do not fsync the log (faster, unsafe)")
     parser.add_argument("--no-trace", action="store_true", help="new cluster: do not write trace files")
+    parser.add_argument("--protocol", choices=cluster.PROTOCOLS, default=None,
+                        help="new cluster: the replication protocol (default raft; docs/multipaxos.md)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,8 +47,13 @@ def _run(args: argparse.Namespace, d: Path) -> int:
     if args.action == "start":
         if args.nodes < 1 or args.nodes > 9:
             raise UsageError(f"--nodes must be 1..9, not {args.nodes}")
+        if args.protocol and (d / "cluster.json").exists():
+            has = cluster.load(d).get("protocol", "raft")
+            if has != args.protocol:
+                raise UsageError(f"{d}: an existing {has} cluster; --protocol {args.protocol} applies to a new one")
         try:
-            pids = cluster.start(d, args.nodes, fsync=not args.no_fsync, trace=not args.no_trace)
+            extra = {"protocol": args.protocol} if args.protocol else {}
+            pids = cluster.start(d, args.nodes, fsync=not args.no_fsync, trace=not args.no_trace, **extra)
         except RuntimeError as exc:
             print(f"paxraft cluster: {exc}")
             return 1

@@ -89,12 +89,12 @@ class Recorder:
 class TraceWriter:
     """Appends one node's events to its trace file (a header line per boot)."""
 
-    def __init__(self, path: str | os.PathLike[str], node: int, nodes: Iterable[int]) -> None:
+    def __init__(self, path: str | os.PathLike[str], node: int, nodes: Iterable[int], **fields: Any) -> None:
         self.path = Path(path)
         self._f = open(self.path, "a", buffering=1 << 16)  # noqa: SIM115 (kept open while the node runs)
         # events are trees built by the core, never cyclic: skipping the cycle check saves ~15% per event
         self._dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
-        self._f.write(self._dumps(header(node, nodes)) + "\n")
+        self._f.write(self._dumps(header(node, nodes, **fields)) + "\n")
         self.count = 0
 
     def write(self, events: list[dict[str, Any]]) -> None:

@@ -71,9 +71,10 @@ KEYS = ("x", "y", "z")
 class KVHistoryRun:
     """A simulated cluster with clients whose operations are recorded as a history."""
 
-    def __init__(self, seed: int, *, clients: int = 4, reads_anywhere: bool = False, **cluster: Any) -> None:
+    def __init__(self, seed: int, *, clients: int = 4, reads_anywhere: bool = False,
+                 cluster_class: type[SimCluster] = SimCluster, **cluster: Any) -> None:
         self.rng = random.Random(seed ^ 0x5EED)
-        self.c = SimCluster(cluster.pop("n", 3), seed, **cluster)
+        self.c = cluster_class(cluster.pop("n", 3), seed, **cluster)
         self.clients = range(1, clients + 1)
         self.seq = dict.fromkeys(self.clients, 0)
         self.busy: dict[int, int] = {}  # client -> index of its open operation

@@ -36,6 +36,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="Paxos with crash-restart: Restart(a) in Next, any number of times, keeping what the spec persists",
     )
     parser.add_argument(
+        "--commit",
+        action="store_true",
+        help="Raft: the model with raft.tla's vote check, request terms, commitIndex, matchIndex and commit rule",
+    )
+    parser.add_argument(
         "--drop", action="append", default=[], metavar="CONJUNCT", help="leave an invariant conjunct out (repeatable)"
     )
     parser.add_argument("--list", action="store_true", help="list the invariant's conjuncts and exit")

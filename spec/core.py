@@ -102,17 +102,42 @@ def order_key(x: Any) -> Any:
     return (type(x).__name__, repr(x))
 
 
-def _in_canonical_order(enum: Callable[[State], Iterable[Params]]) -> Callable[[State], list[Params]]:
-    """``enum`` with its parameter tuples sorted by value (see :attr:`Spec.canonical_order`)."""
+ORDER_CACHE = 1 << 14
+"""Parameter lists remembered per action once sorted by :func:`order_key` (then the cache starts over)."""
 
-    def ordered(state: State) -> list[Params]:
+
+def _in_canonical_order(enum: Callable[[State], Iterable[Params]]) -> Callable[[State], Sequence[Params]]:
+    """``enum`` with its parameter tuples sorted by value (see :attr:`Spec.canonical_order`).
+
+    Tuples of ints sort in C and form a chain: that is the whole cost. Parameters holding sets
+    (a quorum, a witness) do not form a chain and need :func:`order_key`, ten times dearer; but
+    an enumerator yields the same few lists over and over (often one per action, whatever the
+    state), so those are sorted once and looked up by the list yielded: the sorted result is a
+    function of the list's elements, so the lookup gives exactly what sorting would.
+    """
+    cache: dict[tuple, tuple] = {}
+    sets = False  # this enumerator has yielded a list that is not a chain: look it up first
+
+    def ordered(state: State) -> Sequence[Params]:
+        nonlocal sets
+        raw = tuple(enum(state))
+        if len(raw) < 2:
+            return raw
+        if sets:
+            out = cache.get(raw)
+            if out is not None:
+                return out
         try:
-            ps = sorted(enum(state))
+            ps = sorted(raw)
         except TypeError:  # values of different kinds
-            return sorted(enum(state), key=order_key)
-        if len(ps) > 1 and not all(map(operator.le, ps, itertools.islice(ps, 1, None))):
-            ps.sort(key=order_key)  # not a chain (sets compare by inclusion): sort by value
-        return ps
+            ps = None
+        if ps is not None and all(map(operator.le, ps, itertools.islice(ps, 1, None))):
+            return ps
+        sets = True  # not a chain (sets compare by inclusion): sort by value, once per list
+        if len(cache) >= ORDER_CACHE:
+            cache.clear()
+        out = cache[raw] = tuple(sorted(raw, key=order_key))
+        return out
 
     return ordered
 

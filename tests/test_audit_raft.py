@@ -37,7 +37,7 @@ class PaperCommitNode(RaftNode):
 
 @pytest.fixture
 def paper_leader(monkeypatch):
-    monkeypatch.setattr(sim_cluster, "RaftNode", PaperCommitNode)
+    monkeypatch.setattr(sim_cluster.SimCluster, "node_class", PaperCommitNode)
 
 
 # -- the spec extension -------------------------------------------------------------------------
@@ -131,7 +131,7 @@ CAUGHT = [
 @pytest.mark.parametrize("key, opts, seed, index, action, params, what", CAUGHT, ids=[c[0] for c in CAUGHT])
 def test_planted_bug_is_caught_online_at_its_step(monkeypatch, key, opts, seed, index, action, params, what):
     if opts == "paper":  # our leader caps mcommitIndex at the batch end, which masks this bug; the paper's does not
-        monkeypatch.setattr(sim_cluster, "RaftNode", PaperCommitNode)
+        monkeypatch.setattr(sim_cluster.SimCluster, "node_class", PaperCommitNode)
         opts = {}
     for earlier in range(seed):  # the seeds before the first failing one pass
         assert audit_raft_run(earlier, 150, rules=bug(key), **opts)[1].failure is None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -337,3 +338,33 @@ def test_spec_file_calling_sys_exit_at_import(capsys, tmp_path) -> None:
     code, _, err = run(capsys, "check", f"{f}:Quits")
     assert code == 2
     one_line(err, "quits.py: the file called sys.exit(0) while being imported")
+
+
+CTRL_C = str(Path(__file__).parent / "user_specs" / "ctrl_c.py") + ":Grid"
+
+
+@pytest.mark.parametrize("mode", [(), ("--mode", "dfs"), ("--mode", "simulate", "--walks", "5000", "--depth", "400"),
+                                  ("--memory", "1GiB"), ("--liveness",)])
+def test_ctrl_c_prints_the_figures_so_far_in_every_mode(capsys, mode) -> None:
+    """Ctrl-C (a KeyboardInterrupt at the 15,000th step of a user's spec) in plain BFS, DFS, simulation, the
+    engine (the --workers/--memory path) and liveness: exit 130 and the run's figures, in one line."""
+    Progress.latest = None  # no figures of an earlier test's run
+    code, _, err = run(capsys, "check", CTRL_C, "--quiet", *mode)
+    assert code == 130, err
+    one_line(err, "paxraft check: interrupted after")
+    counts = re.search(r"([\d,]+) distinct states, ([\d,]+) states generated", err)
+    assert counts and int(counts[1].replace(",", "")) > 0 and 1_000 < int(counts[2].replace(",", "")) < 15_000
+    if "simulate" in mode:
+        assert "walks done" in err
+
+
+def test_sigint_to_parallel_workers_exits_130_with_statistics() -> None:
+    """A real SIGINT to `check --workers 2` once its first progress line is out."""
+    env = dict(os.environ, PAXRAFT_PROGRESS_SECONDS="0.2")
+    proc = _cli("check", CTRL_C, "--limit", "3000", "--stop-after", "0", "--workers", "2", env=env)
+    first = proc.stderr.readline()
+    assert first.startswith("[grid"), first
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "paxraft check: interrupted after" in err and "distinct states" in err

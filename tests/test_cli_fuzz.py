@@ -231,3 +231,26 @@ def test_the_seeds_are_valid_inputs() -> None:
         allowed=(0,),
     )
     cli(["check", f"{_on_file(VARIANT, '.py')}:SilentVotes", "--acceptors", "1", "--quiet"], allowed=(1,))
+
+
+def _history_file(*recs: dict[str, Any]) -> Path:
+    return _on_file("".join(json.dumps(r) + "\n" for r in recs), ".jsonl")
+
+
+def test_json_objects_and_lists_in_a_history_are_values_or_one_line() -> None:
+    """Found by the fuzz (CI, stop 20): an object as a key crashed the checker with "unhashable type".
+
+    A key must be a string, a number or a list: anything else is one line and exit 2. Values and
+    outputs may be any JSON (objects and lists compare by value), so a history with them is checked.
+    """
+    bad_key = {"client": 2, "op": "get", "key": {}, "output": 1, "call": 2, "return": 4}
+    cli(["audit", "--history", str(_history_file(HISTORY[0], bad_key))], allowed=(2,))
+    bad_client = {"type": "invoke", "id": 1, "client": {"a": 1}, "time": 1, "op": "get", "key": "x"}
+    cli(["audit", "--history", str(_history_file(bad_client))], allowed=(2,))
+    nested = [
+        {"client": 1, "op": "put", "key": ["x", 1], "value": {"a": [1, 2]}, "call": 1, "return": 2},
+        {"client": 2, "op": "get", "key": ["x", 1], "output": {"a": [1, 2]}, "call": 3, "return": 4},
+    ]
+    cli(["audit", "--history", str(_history_file(*nested))], allowed=(0,))
+    stale = [nested[0], {**nested[1], "output": {"a": [2, 1]}}]
+    cli(["audit", "--history", str(_history_file(*stale))], allowed=(1,))

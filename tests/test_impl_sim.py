@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from impl.raft.rules import bug
-from impl.sim.cluster import Faults, SimCluster
+from impl.raft.rejoin import rebuilt_hard_state
+from impl.raft.rules import NONE, bug
+from impl.sim.cluster import DEFAULT_CONFIG, Faults, SimCluster
 from impl.sim.invariants import InvariantViolation
 from impl.sim.scenario import random_run
 
@@ -168,8 +171,8 @@ def _rebuild_a_majority(gate: bool, seed: int) -> None:
     c.damage(lead)
     c.damage(a)  # a majority's storage lost: more than the guarantee covers
     c.partition((lead, a), (b,))
-    c.recover_node(lead, gate=gate)
-    c.recover_node(a, gate=gate)
+    c.recover_node(lead, gate=gate, floor=False)  # the floor needs both peers' terms: `cluster recover-node`
+    c.recover_node(a, gate=gate, floor=False)  # refuses here; this shows what the gate alone does
     c.run(600)
     c.heal()
     c.recover(max_time=3000)
@@ -211,3 +214,130 @@ def test_a_follower_rebuilt_from_empty_storage_catches_up_from_the_same_leader()
     assert c.node(follower).log.last_index() == c.node(lead).log.last_index()
     data = c.replicas[follower].machine.data  # type: ignore[union-attr]
     assert len(c.acked) >= 10 and all(data.get(k) == v for k, v in c.acked.items())
+
+
+def _leader_disk_stalls(rules, seed: int = 2) -> SimCluster:
+    """The leader's fsync stalls while one follower stores (durably) and acknowledges a write; then a power cut,
+    and the follower that missed the write campaigns first."""
+    c = SimCluster(3, seed, fsync_delay=2, rules=rules)
+    c.run(300)
+    lead = c.leader()
+    a, b = [i for i in c.ids if i != lead]
+    c.write(1)
+    c.run(60)
+    c.disks[lead].delay = lambda: 500  # type: ignore[attr-defined]
+    c.partition((lead, a), (b,))
+    c.write(2)
+    c.run(40)
+    n = c.node(lead)
+    assert n.log.last_index() == 3 and n.log.stable == 2  # the leader's copy of the write is not durable
+    c.power_cut()
+    c.heal()
+    c.restart(b)
+    c.run(200)
+    c.restart(lead)
+    c.run(300)
+    c.restart(a)
+    c.recover()
+    return c
+
+
+def test_a_leader_counts_its_own_copy_only_once_persisted():
+    """The leader's AppendEntries leave before its own fsync; one follower's durable copy plus the leader's
+    unsynced one are not a majority of durable copies, so nothing is acknowledged before the leader's fsync.
+    Counting the unsynced copy (planted) acknowledges the write, and the power cut loses it."""
+    c = _leader_disk_stalls(NONE)
+    assert c.acked_at[b"k2.1"] > 400  # acknowledged only after the power cut (at 400), on a retry
+    with pytest.raises(InvariantViolation) as err:
+        _leader_disk_stalls(bug("leader-counts-unsynced"))
+    assert err.value.name == "LeaderCompleteness[history]" and "lacks committed entry 3" in str(err.value)
+
+
+def test_sync_pipeline_with_power_cuts_and_damaged_disks_loses_no_acked_write():
+    """Syncs take 1..30 units and the nodes go on meanwhile (the runtime's pipeline): still nothing lost."""
+    acked = 0
+    for seed in range(5):
+        c = random_run(seed, steps=150, disk_faults=True, fsync_delay=30)
+        assert not c.read_errors
+        acked += len(c.acked)
+    assert acked > 25
+
+
+def test_a_missing_fsync_in_the_sync_pipeline_is_caught():
+    with pytest.raises(InvariantViolation) as err:
+        random_run(1, 150, disk_faults=True, fsync_delay=30, rules=bug("skip-fsync"))
+    assert err.value.name == "ElectionSafety"
+
+
+def _revote_after_rebuild(floor: bool, seed: int = 1) -> None:
+    """x votes for b in a term above a's; x's storage is lost and rebuilt while it can reach only a, the leader
+    of the lower term, from whom it catches up; then a campaigns, in the term x voted in."""
+    c = SimCluster(3, seed, config=replace(DEFAULT_CONFIG, check_quorum=False))
+    c.run(300)
+    a = c.leader()
+    b, x = [i for i in c.ids if i != a]
+    c.write(1)
+    c.run(60)
+    c.partition((a,), (b, x))
+    c.run(600)
+    assert c.node(x).vote == b and c.node(b).term > c.node(a).term
+    c.partition((a, x), (b,))
+    c.damage(x)
+    c.recover_node(x, floor=floor)
+    c.run(600)
+    c.crash(a)
+    c.restart(a)
+    c.run(1000)
+    c.heal()
+    c.recover()
+
+
+def test_a_rebuilt_node_never_votes_again_in_a_term_it_may_have_voted_in():
+    """Catching up restores the log, not the votes: without the vote floor x grants a second vote in b's term
+    and a becomes a second leader of it; with it x refuses (nothing elected until the partition heals)."""
+    with pytest.raises(InvariantViolation) as err:
+        _revote_after_rebuild(floor=False)
+    assert err.value.name == "OneLeaderPerTerm"
+    _revote_after_rebuild(floor=True)
+
+
+def test_the_vote_floor_needs_the_terms_of_enough_peers():
+    assert rebuilt_hard_state(2, 3, [4, 7]) == (7, 2)
+    assert rebuilt_hard_state(1, 5, [3, 2, 5]) == (5, 1)
+    with pytest.raises(ValueError, match="at least 3 of the 4 other nodes"):
+        rebuilt_hard_state(1, 5, [3, 9])
+
+
+def test_a_deposed_leader_of_a_lower_term_does_not_set_the_rejoin_target(seed=2):
+    """x is rebuilt while it can reach only a, a leader deposed by b's higher term (a did not hear of it): a's
+    commit index is behind b's. When b reaches x again, x must not vote before it holds all b committed; it
+    used to take a's AppendEntries as its target, vote after 16 of 31 entries, and elect a without them."""
+    c = SimCluster(3, seed, config=replace(DEFAULT_CONFIG, check_quorum=False))
+    c.run(300)
+    a = c.leader()
+    b, x = [i for i in c.ids if i != a]
+    for k in range(15):
+        c.write(1 + k % 3)
+        c.run(12)
+    c.run(100)
+    c.partition((a,), (b, x))
+    c.run(400)
+    for k in range(14):
+        c.write(1 + k % 3)
+        c.run(12)
+    c.run(100)
+    committed = c.node(b).commit
+    assert c.leader() == b and committed > c.node(a).commit
+    c.partition((a, x), (b,))
+    c.damage(x)
+    c.recover_node(x)
+    c.run(30)  # a's AppendEntries reach x first
+    c.blocked = {(a, b), (b, a)}  # b reaches x again; a stays cut off from b
+    while x in c.gates:
+        c.run(1)
+        assert c.now < 5000
+    assert c.node(x).applied >= committed
+    c.crash(b)  # a campaigns: x's vote must not elect it
+    c.run(1500)
+    c.restart(b)
+    c.recover()

@@ -144,3 +144,25 @@ def test_ports_are_held_until_the_nodes_take_them_over(tmp_path):
         s.bind(("127.0.0.1", port))  # another program cannot take a new cluster's port before its node binds
     s.close()
     cluster.release_ports(d)
+
+
+def test_a_rebuilt_node_starts_with_the_vote_floor_read_from_its_peers(tmp_path, capsys):
+    """recover-node gives the empty log the highest term in the peers' logs, already voted in (for itself);
+    with too few peers' logs readable it refuses in one line."""
+    from impl.raft.core import HardState
+
+    d = tmp_path / "c"
+    cluster.create(d, 3)
+    cluster.release_ports(d)
+    cluster.init_node(d, 1, HardState(7, 3))
+    cluster.init_node(d, 3, HardState(4, 3))
+    assert cluster.vote_floor(d, 2) == HardState(7, 2)
+    cluster.init_node(d, 2, cluster.vote_floor(d, 2))
+    capsys.readouterr()
+    assert main(["wal", "check", str(d / "node-2"), "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert (rep["term"], rep["vote"], rep["last_index"]) == (7, 2, 0)
+    (d / "node-3" / "wal" / "wal.log").unlink()
+    assert main(["cluster", "recover-node", "--dir", str(d), "--node", "2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "the terms of at least 2 of the 2 other nodes are needed" in err

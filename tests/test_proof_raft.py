@@ -114,7 +114,8 @@ def test_prove_raft_lists_its_conjuncts(capsys):
     "argv, message",
     [
         (["prove", "raft", "--drop", "Nope"], "--drop Nope: no such conjunct (see 'paxraft prove raft --list')"),
-        (["prove", "raft", "--flexible"], "prove raft: --quorum-axiom, --flexible and --variant are Paxos options"),
+        (["prove", "raft", "--flexible"], "--quorum-axiom, --flexible, --variant and --restarts are Paxos options"),
+        (["prove", "paxos", "--commit"], "--commit is a Raft option"),
     ],
 )
 def test_prove_raft_bad_input(argv, message, capsys):

@@ -13,9 +13,8 @@ from typing import Any, Protocol
 from impl.kv.machine import GET, Command, KVMachine, Result, encode_command
 from impl.raft.core import RaftNode, Ready, Snapshot
 from impl.raft.log import Entry
-from impl.raft.messages import Message, MsgType
+from impl.raft.messages import Message
 
-_EARLY = frozenset({MsgType.AppendEntriesRequest, MsgType.InstallSnapshotRequest, MsgType.TimeoutNow})
 Reply = Callable[[str, Any], None]  # ("ok", Result) | ("not_leader", leader id or 0) | ("retry", None)
 
 
@@ -29,7 +28,14 @@ class Storage(Protocol):
         """Make everything written so far durable (one fsync for all of it: group commit)."""
 
     def save_snapshot(self, snap: Snapshot) -> None:
-        """Store a snapshot the node took and drop the log it covers."""
+        """Store a snapshot the node took and drop the log it covers (never called while a sync is in flight)."""
+
+
+class AsyncStorage(Storage, Protocol):
+    """Storage whose sync completes later: the Ready loop goes on meanwhile (see :meth:`Replica.process`)."""
+
+    def begin_sync(self, done: Callable[[], None]) -> None:
+        """Make everything written so far durable; call ``done`` (on the caller's thread) once it is."""
 
 
 class Replica:
@@ -37,11 +43,12 @@ class Replica:
 
     def __init__(self, node: RaftNode, storage: Storage, send: Callable[[Message], None], *,
                  on_events: Callable[[list[dict[str, Any]]], None] | None = None,
-                 snapshot_every: int = 0) -> None:
+                 on_ready: Callable[[Ready], None] | None = None, snapshot_every: int = 0) -> None:
         self.node = node
         self.storage = storage
         self.send = send
         self.on_events = on_events
+        self.on_ready = on_ready  # sees each ready first (the runtime writes its trace lines)
         self.snapshot_every = snapshot_every
         self.machine = KVMachine()
         if node.snapshot is not None:
@@ -51,6 +58,9 @@ class Replica:
         self._reads: dict[int, tuple[bytes, Reply]] = {}
         self._read_wait: list[tuple[int, bytes, Reply]] = []  # (read index, key, reply)
         self.applied_log: list[tuple[int, Entry, Result | None]] | None = None  # tests may record applies
+        self.pipelined = hasattr(storage, "begin_sync")  # asynchronous storage: see process()
+        self._waiting: list[Ready] = []  # readies whose late messages wait for a sync not yet started
+        self._flight: list[Ready] = []  # readies covered by the sync in flight
 
     def submit(self, cmd: Command, reply: Reply) -> None:
         """A client request: writes go through the log, reads through ReadIndex."""
@@ -77,36 +87,57 @@ class Replica:
             self._pending[placed[0]] = (placed[1], reply)
 
     def process(self) -> None:
-        """Run the Ready loop until the core has nothing left to hand out (synchronous storage)."""
+        """Run the Ready loop until the core has nothing left to hand out.
+
+        With synchronous storage each ready is made durable before the next; with an asynchronous
+        one (``Storage.begin_sync``) the loop keeps going while a sync is in flight: later readies
+        write behind it and share the next sync (group commit), and each ready's late messages
+        leave, and its writes count as persisted, only once a sync that covers them has completed."""
         node = self.node
+        skip = node.rules.acks_before_fsync()
         while node.has_ready():
             rd = node.ready()
-            early = self.persist(rd)
-            if not node.rules.acks_before_fsync():
+            if self.on_ready is not None:
+                self.on_ready(rd)
+            self.persist(rd)
+            if self.pipelined:
+                if skip or not (rd.must_persist or self._flight or self._waiting):
+                    self.finish(rd)  # nothing of it, nor before it, waits for a sync
+                else:
+                    self._waiting.append(rd)
+                continue
+            if rd.must_persist and not skip:
                 self.storage.sync()  # durable before any message that depends on it leaves
-            self.finish(rd, early)
+            self.finish(rd)
+        if self._waiting and not self._flight:
+            self._flight, self._waiting = self._waiting, []
+            if any(rd.must_persist for rd in self._flight):
+                self.storage.begin_sync(self._synced)  # type: ignore[attr-defined]
+            else:
+                self._synced()  # what waited behind a sync that completed meanwhile
 
-    def persist(self, rd: Ready) -> int:
-        """Everything of a ready that need not wait for the fsync; returns how many messages went early.
+    def _synced(self) -> None:
+        """The sync covering ``_flight`` completed: those readies are persisted; run the loop on."""
+        flight, self._flight = self._flight, []
+        for rd in flight:
+            self.finish(rd)
+        self.process()
 
-        In order: send what may leave before the fsync, write the log, then apply the committed
-        entries and answer their clients. A leader's AppendEntries (and snapshots, TimeoutNow) depend
-        only on its term, which was made durable before it campaigned, so they go out while its
-        own log write is in flight (Raft thesis 10.2.1); the leader counts itself towards commit
-        only once durable (:meth:`RaftNode.advance`). Committed entries are durable on a quorum
-        already, so applying them need not wait for this node's fsync of newer entries (etcd
-        applies concurrently with persisting too); the state machine is volatile and rebuilt
-        from the log after a crash."""
-        early = 0
-        if rd.hard_state is None:
-            msgs = rd.messages
-            while early < len(msgs) and msgs[early].type in _EARLY:
-                early += 1
-            for m in msgs[:early]:
-                self.send(m)
+    def persist(self, rd: Ready) -> None:
+        """Everything of a ready that need not wait for the fsync.
+
+        In order: send the messages that may leave before the fsync (``rd.early``), write the log,
+        then apply the committed entries and answer their clients. A leader's AppendEntries (and
+        snapshots, TimeoutNow) depend only on its term, which was made durable before it
+        campaigned, so they go out while its own log write is in flight (Raft thesis 10.2.1); the
+        leader counts itself towards commit only once durable (:meth:`RaftNode.persisted`).
+        Committed entries are durable on a quorum already, so applying them need not wait for this
+        node's fsync of newer entries (etcd applies concurrently with persisting too); the state
+        machine is volatile and rebuilt from the log after a crash."""
+        for m in rd.messages[: rd.early]:
+            self.send(m)
         self.storage.save(rd)
         self._apply(rd)
-        return early
 
     def _apply(self, rd: Ready) -> None:
         node = self.node
@@ -131,15 +162,15 @@ class Replica:
         if self._read_wait:
             self._serve_reads()
 
-    def finish(self, rd: Ready, early: int) -> None:
-        """After the write is durable: send the rest of the messages, hand on the trace events, advance,
-        maybe take a snapshot."""
+    def finish(self, rd: Ready) -> None:
+        """After the write is durable: send the rest of the messages, hand on the trace events, tell the
+        core it is persisted, maybe take a snapshot."""
         node = self.node
-        for m in rd.messages[early:]:
+        for m in rd.messages[rd.early :]:
             self.send(m)
         if rd.trace and self.on_events is not None:
             self.on_events(rd.events)
-        node.advance(rd)
+        node.advance(rd)  # RaftNode.persisted: the persisted index moves up
         if self.snapshot_every and self.machine.applied - node.log.offset >= self.snapshot_every:
             self.storage.save_snapshot(node.compact(self.machine.applied, self.machine.snapshot()))
 

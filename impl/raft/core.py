@@ -35,6 +35,9 @@ AE_REQ, AE_RESP = MsgType.AppendEntriesRequest, MsgType.AppendEntriesResponse
 PV_REQ, PV_RESP = MsgType.PreVoteRequest, MsgType.PreVoteResponse
 TIMEOUT_NOW, SNAP_REQ = MsgType.TimeoutNow, MsgType.InstallSnapshotRequest
 _new_tuple = tuple.__new__
+# what may leave before the sender's own writes are durable: a leader's requests depend only on its term,
+# made durable before it campaigned (and only sent when no hard state is waiting for its fsync)
+_EARLY = frozenset({AE_REQ, SNAP_REQ, TIMEOUT_NOW})
 
 
 @dataclass(frozen=True)
@@ -74,11 +77,17 @@ class Ready:
     snapshot: Snapshot | None = None  # a snapshot received from the leader: persist it, restore the state machine
     entries_from: int = 0  # the entries start at this index (everything from there on is replaced)
     entries: list[Entry] = field(default_factory=list)
-    messages: list[Message] = field(default_factory=list)  # send after persisting
+    messages: list[Message] = field(default_factory=list)  # the first ``early`` now, the rest once durable
+    early: int = 0  # how many of ``messages`` may leave before this ready's (and earlier) writes are durable
     committed: list[tuple[int, Entry]] = field(default_factory=list)  # apply, in order
     reads: list[tuple[Any, int]] = field(default_factory=list)  # (token, read index), index -1 = failed
     trace: list[str] = field(default_factory=list)  # trace events, in order, as JSON lines (no newline)
     _events: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def must_persist(self) -> bool:
+        """Whether this ready has writes that must be durable before its late messages leave."""
+        return self.hard_state is not None or bool(self.entries) or self.snapshot is not None
 
     @property
     def events(self) -> list[dict[str, Any]]:
@@ -165,6 +174,7 @@ class RaftNode:
         self.prs_dirty = True
         self.snapshot_changed = bool(snapshot)
         self._pending_snapshot: Snapshot | None = None
+        self._hs_unsynced = 0  # readies handed out with a hard state not yet reported persisted
         self._emit("Init" if fresh else "Restart", {})
 
     # -- helpers ------------------------------------------------------------------------------
@@ -575,7 +585,8 @@ class RaftNode:
         """raft.tla AdvanceCommitIndex: the largest index a quorum stores, if it is of this term."""
         if self.role != LEADER:
             return
-        matches = sorted([p.match for p in self.prs.values()] + [self.log.stable], reverse=True)
+        own = self.rules.own_match(self.log)  # the persisted index: what is durable here
+        matches = sorted([p.match for p in self.prs.values()] + [own], reverse=True)
         n = matches[self.quorum - 1]
         if n > self.commit and self.rules.commit_term_ok(self.log.term(n), self.term):
             self.commit = n
@@ -618,21 +629,43 @@ class RaftNode:
         if log.unstable_from <= log.last_index():
             rd.entries_from = log.unstable_from
             rd.entries = log.slice(log.unstable_from, log.last_index())
+            log.unstable_from = log.last_index() + 1  # handed to storage (durable once :meth:`persisted` says so)
+        if rd.hard_state is not None:
+            self._hs_unsynced += 1
         if self.commit > self.applied:
             lo = max(self.applied, log.offset) + 1
             rd.committed = [(i, log.entry(i)) for i in range(lo, self.commit + 1)]
             self.applied = self.commit
-        rd.messages, self._out = self._out, []
+        out, self._out = self._out, []
+        if rd.hard_state is None and not self._hs_unsynced:
+            early = [m for m in out if m.type in _EARLY]
+            if early:
+                out = early + [m for m in out if m.type not in _EARLY]
+                rd.early = len(early)
+        rd.messages = out
         rd.reads, self._reads_done = self._reads_done, []
         rd.trace = self.tracer.take()
         return rd
 
-    def advance(self, rd: Ready) -> None:
-        """The runtime persisted ``rd``'s entries and hard state (and sent and applied the rest)."""
+    def persisted(self, rd: Ready) -> None:
+        """Storage reports ``rd``'s writes durable (readies are persisted in the order they were handed out).
+
+        This is the only way the persisted index (``log.stable``) moves up, and the leader counts
+        its own copy towards a commit only up to it (:meth:`_maybe_commit`): its AppendEntries left
+        before its own fsync, so the followers' durable copies and its own race (Raft thesis 10.2.1).
+        """
+        if rd.hard_state is not None:
+            self._hs_unsynced -= 1
         if rd.entries:
-            self.log.stable_to(rd.entries_from + len(rd.entries) - 1)
+            last = rd.entries_from + len(rd.entries) - 1
+            if self.log.term(last) == rd.entries[-1].term:  # not replaced by a later ready meanwhile
+                self.log.stable_to(last)
             if self.role == LEADER:
-                self._maybe_commit()  # the leader's own durable copy counts towards the quorum
+                self._maybe_commit()
+
+    def advance(self, rd: Ready) -> None:
+        """The runtime persisted ``rd``'s writes, sent its messages and applied its entries (synchronous storage)."""
+        self.persisted(rd)
 
     def _start_read_round(self) -> None:
         tokens, self._reads_new = self._reads_new, []

@@ -26,7 +26,8 @@ class WireError(ValueError):
 
 
 class MsgType(IntEnum):
-    """Raft message types; names as in raft.tla plus the extensions."""
+    """Message types of the replicated logs: Raft's (names as in raft.tla plus the extensions), then
+    Multi-Paxos's (impl/multipaxos/core.py: the field meanings are in its docstring). One codec for both."""
 
     RequestVoteRequest = 1
     RequestVoteResponse = 2
@@ -36,6 +37,12 @@ class MsgType(IntEnum):
     PreVoteResponse = 6
     TimeoutNow = 7
     InstallSnapshotRequest = 8
+    Prepare = 9
+    PrepareReply = 10
+    Accept = 11
+    AcceptReply = 12
+    Learn = 13
+    SnapshotInstall = 14
 
 
 # flag bits

@@ -7,33 +7,65 @@ leaders. So until it holds everything that was committed when it came back, it n
 pre-votes, which change no state: without them two intact nodes whose terms and logs disagree
 (one voted in a higher term for the node that was lost, the other has the longer log) could
 reject each other's pre-votes forever, and the rejoining node would never hear from a leader.
+
+Catching up restores the log, not the votes: the node may have voted, before its storage was lost,
+in a term above the leader it catches up from (a failed or partitioned election), and voting again
+in that term could elect a second leader of it. So it starts with a vote floor (:func:`rebuilt_hard_state`):
+the highest term in its peers' durable storage, with its vote in that term already cast (for itself).
+Every term it could have voted in is at most that: a lost vote that could have elected a leader was
+for a candidate whose majority holds that term durably, and a majority less the rebuilt node meets
+any ``n - quorum + 1`` of the peers.
 """
 
 from __future__ import annotations
 
-from impl.raft.core import RaftNode
+from impl.raft.core import HardState, RaftNode
 from impl.raft.messages import Message, MsgType
 
 REJOINING = "rejoining"  # marker file in a node's folder while it rejoins (a restart keeps the gate)
 _VOTE_REQUESTS = frozenset({MsgType.RequestVoteRequest})
 
 
+def rebuilt_hard_state(node_id: int, n: int, peer_terms: list[int]) -> HardState:
+    """The hard state of a node rebuilt from empty storage in a cluster of ``n``, from the terms in its peers'
+    durable storage (ValueError when fewer than ``n - quorum + 1`` peers could be read)."""
+    need = n - (n // 2 + 1) + 1
+    if len(peer_terms) < need:
+        raise ValueError(f"the terms of at least {need} of the {n - 1} other nodes are needed to know which terms "
+                         f"node {node_id} may have voted in; {len(peer_terms)} could be read")
+    return HardState(max(peer_terms), node_id)  # "already voted" in that term: it can vote from the next one on
+
+
 class RejoinGate:
-    """Filters a rejoining node's incoming messages and tells when it has caught up."""
+    """Filters a rejoining node's incoming messages and tells when it has caught up.
+
+    Caught up means: it has applied a commit index that a leader at least as new as the node's own
+    term announced, and the entry there is of that leader's term. A leader commits by counting
+    replicas only entries of its own term, so such a commit index covers everything committed
+    before (by Leader Completeness for a leader elected since the node's rebuild, by its own count
+    for one elected before). A deposed leader of a lower term (which may still send AppendEntries
+    while partitioned) cannot set the target: its commit index can be behind what was committed."""
 
     def __init__(self) -> None:
-        self.target = 0  # the leader's commit index in the first AppendEntries it sent us
+        self.target = 0  # the highest commit index announced by a leader of a term >= the node's
+        self.target_term = 0  # that leader's term
 
-    def admits(self, m: Message) -> bool:
-        """Whether ``m`` may reach the core (vote requests may not; pre-vote requests may)."""
+    def admits(self, m: Message, term: int) -> bool:
+        """Whether ``m`` may reach the core of a node in ``term`` (vote requests may not; pre-votes may)."""
         if m.type in _VOTE_REQUESTS:
             return False
-        if not self.target and m.type == MsgType.AppendEntriesRequest:
-            self.target = max(m.commit, 1)  # a probe at the leader's last index carries its whole commit index
-        elif not self.target and m.type == MsgType.InstallSnapshotRequest:
-            self.target = max(m.index, 1)
+        if m.term >= term:
+            if m.type == MsgType.AppendEntriesRequest and m.commit > self.target:
+                self.target, self.target_term = m.commit, m.term
+            elif m.type == MsgType.InstallSnapshotRequest and m.index > self.target:
+                self.target, self.target_term = m.index, m.term
         return True
 
     def caught_up(self, node: RaftNode) -> bool:
         """The node holds (and has applied) what was committed when it rejoined."""
-        return bool(self.target) and node.applied >= self.target
+        t = self.target
+        if not t or node.applied < t:
+            return False
+        log = node.log
+        held = log.term(t) if t >= log.offset else log.offset_term  # compacted away: the snapshot's last term
+        return held == self.target_term

@@ -65,6 +65,10 @@ class Rules:
         """Whether the store acknowledges entries before they are durable (never)."""
         return False
 
+    def own_match(self, log: RaftLog) -> int:
+        """The index up to which a leader counts its own copy towards a commit: its persisted index."""
+        return log.stable
+
     def reads_anywhere(self) -> bool:
         """Whether any node serves reads from its own state machine, without ReadIndex (never)."""
         return False
@@ -174,6 +178,16 @@ class SkipFsync(Rules):
         return True
 
 
+class LeaderCountsUnsynced(Rules):
+    """A leader counts its own log towards a commit before its fsync completed (a storage-pipeline bug)."""
+
+    key = "leader-counts-unsynced"
+
+    def own_match(self, log: RaftLog) -> int:
+        """Everything it holds in memory."""
+        return log.last_index()
+
+
 class StaleReads(Rules):
     """Any node serves reads from its own state machine (a KV-layer bug: linearizability, no raft.tla variant)."""
 
@@ -231,10 +245,10 @@ class TransferToLagging(Rules):
 #: every planted bug by key
 BUGS: dict[str, type[Rules]] = {c.key: c for c in (VolatileVote, CommitOldTerm, TruncateOnMatch,  # type: ignore[misc]
                                                   VoteWithoutLogCheck, CountStaleVotes, CommitNoMin, AcceptStaleTerm,
-                                                  SkipFsync, StaleReads, InstallMovesCommitBack,
+                                                  SkipFsync, LeaderCountsUnsynced, StaleReads, InstallMovesCommitBack,
                                                   InstallSkipsCommit, InstallStaleTerm, TransferToLagging)}
 #: planted bugs below raft.tla's level of detail (storage, the key-value layer): no spec variant has them
-NOT_IN_SPEC = frozenset({"skip-fsync", "stale-reads"})
+NOT_IN_SPEC = frozenset({"skip-fsync", "leader-counts-unsynced", "stale-reads"})
 #: planted bugs of raft-snapshot's rules with no catalog variant (yet): the audit catches each as a step
 #: the extension does not allow (tests/test_audit_raft.py), the checker has not been run on them
 NO_VARIANT_YET = frozenset({"install-skips-commit", "install-stale-term", "transfer-to-lagging"})

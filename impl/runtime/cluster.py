@@ -24,10 +24,15 @@ from typing import Any
 
 import impl
 from impl.kv.client import KVClient
-from impl.raft.rejoin import REJOINING
+from impl.raft.core import HardState, Ready
+from impl.raft.rejoin import REJOINING, rebuilt_hard_state
 from impl.storage.wal import WAL
+from impl.storage.wal import check as wal_check
 
 ROOT = Path(impl.__file__).resolve().parent.parent
+
+
+PROTOCOLS = ("raft", "multipaxos")
 
 
 class ClusterError(Exception):
@@ -98,11 +103,17 @@ def create(directory: Path, nodes: int, **settings: Any) -> dict[str, Any]:
     return desc
 
 
-def init_node(directory: Path, node: int) -> None:
-    """A node's folder and empty log (a node whose log is missing later is refused: it lost its state)."""
+def init_node(directory: Path, node: int, hard_state: HardState | None = None) -> None:
+    """A node's folder and empty log (a node whose log is missing later is refused: it lost its state),
+    holding ``hard_state`` when given (a rebuilt node's vote floor)."""
     home = directory / f"node-{node}"
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    WAL(home / "wal", create=True).load()
+    wal = WAL(home / "wal", create=True)
+    wal.load()
+    if hard_state is not None:
+        wal.save(Ready(hard_state=hard_state))
+        wal.sync()
+    wal.close()
 
 
 def load(directory: Path) -> dict[str, Any]:
@@ -114,6 +125,8 @@ def load(directory: Path) -> dict[str, Any]:
         desc = json.loads(path.read_text())
         {int(k): int(v) for k, v in desc["nodes"].items()}
         bytes.fromhex(desc["secret"])
+        if desc.get("protocol", "raft") not in PROTOCOLS:
+            raise ValueError(f"protocol {desc['protocol']!r} is not one of {', '.join(PROTOCOLS)}")
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ClusterError(f"{path}: not a usable cluster description ({exc})") from exc
     return desc
@@ -264,17 +277,36 @@ def stop(directory: Path, wait: float = 10.0) -> list[int]:
     return sorted(running)
 
 
+def vote_floor(directory: Path, node: int) -> HardState:
+    """The hard state ``node`` is rebuilt with: the highest term in its peers' durable logs, read from their
+    folders (the cluster is local), voted for itself (impl.raft.rejoin); ClusterError when too few can be read."""
+    nodes = load(directory)["nodes"]
+    terms = []
+    for j in nodes:
+        rep = wal_check(directory / f"node-{j}" / "wal") if int(j) != node else None
+        if rep is not None and rep.ok:
+            terms.append(rep.term)
+    try:
+        return rebuilt_hard_state(node, len(nodes), terms)
+    except ValueError as exc:
+        raise ClusterError(f"cannot rebuild node {node}: {exc} (repair or recover the others first)") from exc
+
+
 def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path:
     """Rebuild a (stopped) node's storage from its peers: the old storage is moved aside, the node starts
     empty and does not vote or campaign until it has caught up. The folder the old storage went to."""
     if pid_of(directory, node) is not None:
         raise RuntimeError(f"node {node} is running; stop it (or kill it) before recovering its storage")
+    if load(directory).get("protocol", "raft") != "raft":
+        raise ClusterError("recover-node rebuilds a Raft node only: a Multi-Paxos acceptor rebuilt empty would "
+                           "have forgotten its votes")
+    floor = vote_floor(directory, node)
     home = directory / f"node-{node}"
     moved = home / f"wal.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
     if (home / "wal").exists():
         (home / "wal").rename(moved)
     (home / REJOINING).write_text("")
-    init_node(directory, node)
+    init_node(directory, node, floor)
     start_node(directory, node)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:

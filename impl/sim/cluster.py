@@ -1,7 +1,8 @@
 """A simulated cluster: real replicas on a seeded network and disk, with faults and safety checks.
 
 Time is an integer count of simulated units; each node's timer fires every ``tick_period``
-units (skewed per node), messages take 1..``max_delay`` units, and the network may drop,
+units (skewed per node), messages take 1..``max_delay`` units, a disk sync 1..``fsync_delay`` units
+(0: at once; otherwise the node keeps serving while it runs), and the network may drop,
 duplicate and (through random delays) reorder them, or be partitioned. A crash loses the
 node's memory and whatever its disk had not synced (a power cut: every node at once). A
 damaged disk is what the write-ahead log refuses at the next start: the node stays down until
@@ -21,9 +22,9 @@ from impl.kv.machine import GET, PUT, Command, Result, describe_command
 from impl.kv.replica import Replica
 from impl.raft.core import LEADER, ROLE_NAMES, Config, RaftNode
 from impl.raft.messages import Message
-from impl.raft.rejoin import RejoinGate
+from impl.raft.rejoin import RejoinGate, rebuilt_hard_state
 from impl.raft.rules import NONE, Rules
-from impl.sim.disk import SimDisk
+from impl.sim.disk import SimDisk, SlowDisk
 from impl.sim.invariants import History, InvariantViolation, NodeView
 
 
@@ -41,10 +42,15 @@ DEFAULT_CONFIG = Config(election_ticks=10, heartbeat_ticks=2, max_batch_entries=
 
 
 class SimCluster:
-    """N replicas, a network, disks, clients, and the safety checks run after every event."""
+    """N replicas, a network, disks, clients, and the safety checks run after every event.
+
+    ``node_class`` is the protocol's core (Raft here; impl/sim/multipaxos.py runs Multi-Paxos's)."""
+
+    node_class: Any = RaftNode
 
     def __init__(self, n: int = 3, seed: int = 0, *, config: Config = DEFAULT_CONFIG, faults: Faults = Faults(),
                  rules: Rules = NONE, snapshot_every: int = 0, tick_period: int = 10, clients: int = 3,
+                 fsync_delay: int = 0,
                  check: bool = True, on_event: Callable[[dict[str, Any]], None] | None = None,
                  on_network: Callable[[str, Message], None] | None = None) -> None:
         self.ids = tuple(range(1, n + 1))
@@ -59,7 +65,8 @@ class SimCluster:
         self.now = 0
         self._queue: list[tuple[int, int, int, Any]] = []  # (time, seq, kind, payload)
         self._seq = 0
-        self.disks = {i: SimDisk() for i in self.ids}
+        self.fsync_delay = fsync_delay  # > 0: a sync completes that much later, the replica going on meanwhile
+        self.disks = {i: self._new_disk(i) for i in self.ids}
         self.replicas: dict[int, Replica | None] = dict.fromkeys(self.ids)
         self.boots = dict.fromkeys(self.ids, 0)
         self.clocks = dict.fromkeys(self.ids, 0)
@@ -80,11 +87,20 @@ class SimCluster:
             self._start(i)
 
     # -- nodes ----------------------------------------------------------------------------------
+    def _new_disk(self, i: int) -> SimDisk:
+        if not self.fsync_delay:
+            return SimDisk()
+
+        def later(delay: int, complete: Callable[[], None]) -> None:
+            self._schedule(delay, 2, (i, self.boots[i], complete))
+
+        return SlowDisk(lambda: self.rng.randint(1, self.fsync_delay), later)
+
     def _start(self, i: int) -> None:
         hs, snap, entries = self.disks[i].load()
-        node = RaftNode(i, self.ids, self.config, rand=random.Random(self.rng.random()).randint, hard_state=hs,
-                        snapshot=snap, entries=entries, boot=self.boots[i], clock=self.clocks[i],
-                        rules=self.rules, describe=describe_command)
+        node = self.node_class(i, self.ids, self.config, rand=random.Random(self.rng.random()).randint,
+                               hard_state=hs, snapshot=snap, entries=entries, boot=self.boots[i],
+                               clock=self.clocks[i], rules=self.rules, describe=describe_command)
         rep = Replica(node, self.disks[i], self._send, on_events=self._events, snapshot_every=self.snapshot_every)
         rep.applied_log = []
         self.replicas[i] = rep
@@ -150,12 +166,17 @@ class SimCluster:
         """How many nodes' storage holds what they acknowledged (not damaged, not rebuilding)."""
         return sum(i not in self.damaged and i not in self.gates for i in self.ids)
 
-    def recover_node(self, i: int, gate: bool = True) -> None:
-        """Rebuild node ``i`` from its peers: empty storage, no vote and no campaign until caught up
-        (``gate=False`` lets it vote at once: only to show what the gate prevents)."""
+    def recover_node(self, i: int, gate: bool = True, floor: bool = True) -> None:
+        """Rebuild node ``i`` from its peers: empty storage whose hard state is the vote floor read from the
+        peers' disks (impl.raft.rejoin), no vote and no campaign until caught up (``gate=False`` lets it
+        vote at once, ``floor=False`` starts it at term 1: only to show what each prevents)."""
         self.crash(i)
         self.damaged.discard(i)
-        self.disks[i] = SimDisk()
+        disk = self.disks[i] = self._new_disk(i)
+        if floor:
+            terms = [d.hard_state.term if d.hard_state else 1
+                     for j, d in self.disks.items() if j != i and j not in self.damaged]
+            disk.hard_state = rebuilt_hard_state(i, len(self.ids), terms)
         if gate:
             self.gates[i] = RejoinGate()
         self._start(i)
@@ -203,13 +224,20 @@ class SimCluster:
                 m = payload
                 rep = self.replicas[m.dst]
                 gate = self.gates.get(m.dst)
-                if rep is None or (m.src, m.dst) in self.blocked or (gate is not None and not gate.admits(m)):
+                if (rep is None or (m.src, m.dst) in self.blocked
+                        or (gate is not None and not gate.admits(m, rep.node.term))):
                     if self.on_network is not None:
                         self.on_network("drop", m)
                     continue
                 self.stats["delivered"] += 1
                 rep.node.step(m)
                 self._process(m.dst)
+            elif kind == 2:
+                i, boot, complete = payload
+                if self.replicas[i] is None or self.boots[i] != boot:
+                    continue  # the sync of a crashed incarnation: its writes were lost
+                complete()
+                self._process(i)
             else:
                 i, boot = payload
                 if self.replicas[i] is None or self.boots[i] != boot:
@@ -252,6 +280,12 @@ class SimCluster:
             if rep is not None and rep.node.role == 2 and (best is None or rep.node.term > self.node(best).term):
                 best = i
         return best
+
+    def knows_all_committed(self, n: Any) -> bool:
+        """Whether leader ``n``'s commit point covers everything committed before it led: right after a
+        restart a new leader's commitIndex is its snapshot (0); only an entry of its own term committed
+        shows that it knows everything committed before."""
+        return bool(n.log.term(n.commit) == n.term)
 
     # -- clients --------------------------------------------------------------------------------
     def write(self, client: int) -> None:
@@ -312,9 +346,7 @@ class SimCluster:
             if lead is None or self.outstanding:
                 continue
             n = self.node(lead)
-            # right after a restart the new leader's commitIndex is its snapshot (0): only an entry of its
-            # own term committed shows that it knows everything committed before
-            if n.log.term(n.commit) != n.term:
+            if not self.knows_all_committed(n):
                 continue
             if all(self.replicas[i].machine.applied >= n.commit for i in self.ids):  # type: ignore[union-attr]
                 break

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from impl.raft.core import HardState, Ready, Snapshot
 from impl.raft.log import Entry
 
@@ -15,6 +17,7 @@ class SimDisk:
         self.entries: list[Entry] = []  # entries after the snapshot
         self._pending: list[Ready | Snapshot] = []
         self.syncs = 0
+        self.crashes = 0
 
     @property
     def offset(self) -> int:
@@ -32,10 +35,15 @@ class SimDisk:
 
     def sync(self) -> None:
         """Make buffered writes durable, in order."""
-        if not self._pending:
+        self._make_durable(len(self._pending))
+
+    def _make_durable(self, n: int) -> None:
+        """The first ``n`` buffered writes become durable."""
+        if not n:
             return
         self.syncs += 1
-        for w in self._pending:
+        done, self._pending = self._pending[:n], self._pending[n:]
+        for w in done:
             if isinstance(w, Snapshot):
                 self._apply_snapshot(w)
                 continue
@@ -47,7 +55,6 @@ class SimDisk:
                 k = w.entries_from - self.offset - 1
                 del self.entries[max(k, 0) :]
                 self.entries.extend(w.entries[max(-k, 0) :])
-        self._pending = []
 
     def _apply_snapshot(self, snap: Snapshot) -> None:
         k = snap.index - self.offset
@@ -61,7 +68,28 @@ class SimDisk:
     def crash(self) -> None:
         """Lose everything not synced."""
         self._pending = []
+        self.crashes += 1
 
     def load(self) -> tuple[HardState | None, Snapshot | None, list[Entry]]:
         """What a restarting node reads."""
         return self.hard_state, self.snapshot, list(self.entries)
+
+
+class SlowDisk(SimDisk):
+    """A disk whose sync completes ``delay()`` time units after it starts (the replica goes on meanwhile),
+    scheduled by the simulation through ``later(delay, callback)``; a crash before then loses the writes."""
+
+    def __init__(self, delay: Callable[[], int], later: Callable[[int, Callable[[], None]], None]) -> None:
+        super().__init__()
+        self.delay, self.later = delay, later
+
+    def begin_sync(self, done: Callable[[], None]) -> None:
+        """Start a sync of everything buffered; ``done`` runs when it completes (never after a crash)."""
+        n, crashes = len(self._pending), self.crashes
+
+        def complete() -> None:
+            if self.crashes == crashes:
+                self._make_durable(n)
+                done()
+
+        self.later(self.delay(), complete)

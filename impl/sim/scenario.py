@@ -15,19 +15,21 @@ HOSTILE = Faults(drop=0.05, duplicate=0.05, max_delay=15, skew=3)
 
 def random_run(seed: int, steps: int = 200, *, n: int = 3, faults: Faults = HOSTILE, rules: Rules = NONE,
                snapshot_every: int = 0, config: Config = DEFAULT_CONFIG, recover: bool = True,
-               disk_faults: bool = False,
+               disk_faults: bool = False, fsync_delay: int = 0,
                on_event: Callable[[dict[str, Any]], None] | None = None,
-               on_network: Callable[[str, Any], None] | None = None) -> SimCluster:
+               on_network: Callable[[str, Any], None] | None = None,
+               cluster_class: type[SimCluster] = SimCluster) -> SimCluster:
     """Run ``steps`` random client writes, reads, crashes, restarts and partitions; then recover.
 
     ``disk_faults``: power cuts (every node loses what it had not synced), and a node's storage
     damaged (it refuses to start) and later rebuilt from its peers, never leaving fewer than a
-    majority of intact storages. Raises :class:`impl.sim.invariants.InvariantViolation` at the
-    first unsafe state.
+    majority of intact storages. ``fsync_delay``: disk syncs take 1..that long and the nodes go on
+    meanwhile (the runtime's sync pipeline). Raises :class:`impl.sim.invariants.InvariantViolation` at the
+    first unsafe state. ``cluster_class``: the protocol's simulated cluster (impl/sim/multipaxos.py).
     """
     rng = random.Random(seed)
-    c = SimCluster(n, seed, config=config, faults=faults, rules=rules, snapshot_every=snapshot_every,
-                   on_event=on_event, on_network=on_network)
+    c = cluster_class(n, seed, config=config, faults=faults, rules=rules, snapshot_every=snapshot_every,
+                      on_event=on_event, on_network=on_network, fsync_delay=fsync_delay)
     ids = c.ids
     quorum = n // 2 + 1
     for _ in range(steps):

@@ -133,6 +133,7 @@ class WAL:
         self._seq = 0  # seq of the last header slot written
         self._commit = 0  # highest committed index seen, kept in the header
         self._synced_commit = 0
+        self._pending_sync: tuple[int, int] | None = None  # (length, commit) written out, not yet fdatasync'd
         self.syncs = 0
         self.torn_bytes = 0  # bytes cut from a torn tail by the last load()
         self.format = 2
@@ -376,18 +377,39 @@ class WAL:
 
     def sync(self) -> None:
         """Write what was saved, then the next header slot, and fdatasync once (group commit)."""
+        if self.write_out():
+            self.fdatasync()
+        self.synced()
+
+    def write_out(self) -> bool:
+        """The first half of :meth:`sync`: write what was saved and the next header slot to the OS;
+        True when :meth:`fdatasync` must follow (then :meth:`synced`). Nothing else may write the log
+        until then; a sync pipeline saves the next records meanwhile and writes them out after."""
         fd = self._fd
         assert fd is not None, "load() first"
         if self._buf:
             _write_all(fd, self._buf)
             self._end += len(self._buf)
             self._buf.clear()
-        if self._end != self._synced or self._commit != self._synced_commit:
-            self._seq += 1
-            os.pwrite(fd, _slot(self._seq, self._end, self._commit), SLOT_AT[self._seq % 2])
-            if self.fsync:
-                os.fdatasync(fd)  # the records and the slot that covers them, in one go
-            self._synced, self._synced_commit = self._end, self._commit
+        if self._end == self._synced and self._commit == self._synced_commit:
+            self._pending_sync = None
+            return False
+        self._seq += 1
+        os.pwrite(fd, _slot(self._seq, self._end, self._commit), SLOT_AT[self._seq % 2])
+        self._pending_sync = (self._end, self._commit)
+        return True
+
+    def fdatasync(self) -> None:
+        """Make what :meth:`write_out` wrote durable: the records and the slot that covers them, in one
+        fdatasync (safe to run on another thread; raises OSError when the disk failed)."""
+        if self.fsync and self._fd is not None:
+            os.fdatasync(self._fd)
+
+    def synced(self) -> None:
+        """Record that the sync begun by :meth:`write_out` completed."""
+        if self._pending_sync is not None:
+            self._synced, self._synced_commit = self._pending_sync
+            self._pending_sync = None
         self.syncs += 1
 
     def save_snapshot(self, snap: Snapshot) -> None:

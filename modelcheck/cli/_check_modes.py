@@ -152,8 +152,10 @@ def run(args: argparse.Namespace, spec: Spec) -> int:
 
         if not isinstance(exc, StoppedError):
             raise
-        print(exc, file=sys.stderr)
-        return 130
+        from modelcheck.cli.errors import INTERRUPTED, interrupted_line
+
+        print(f"paxraft check: {interrupted_line()}\n{exc}", file=sys.stderr)
+        return INTERRUPTED
     if args.json:
         json.dump(result.to_json(), sys.stdout, indent=1)
         print()
@@ -179,7 +181,8 @@ def _search(args: argparse.Namespace, spec: Spec) -> Result:
     if args.mode == "dfs":
         from modelcheck.engine.dfs import dfs
 
-        return dfs(spec, depth_bound=args.depth, max_states=args.max_states, **common)
+        return dfs(spec, depth_bound=args.depth, max_states=args.max_states, progress=progress_for(args, spec),
+                   **common)
     if args.mode == "simulate":
         from modelcheck.engine.simulate import simulate
 
@@ -192,6 +195,7 @@ def _search(args: argparse.Namespace, spec: Spec) -> Result:
             seed=args.seed,
             check_invariants=common["check_invariants"],
             check_deadlock=common["check_deadlock"],
+            progress=progress_for(args, spec),
         )
     if args.workers > 1 or _scaled(args):
         from modelcheck.engine.coordinator import search
@@ -242,6 +246,7 @@ def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
         fairness=[] if args.no_fairness else None,
         symmetry=args.symmetry,
         max_states=args.max_states,
+        progress=progress_for(args, spec),
     )
     if args.json:
         json.dump(res.to_json(), sys.stdout, indent=1)

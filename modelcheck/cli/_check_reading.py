@@ -56,7 +56,7 @@ def run(args: argparse.Namespace, spec: Spec) -> int:
     searching = args.counterexamples is not None or args.fewest_switches or args.reach
     if (args.deadlock or args.no_invariants) and searching:
         raise SpecError("--deadlock/--no-invariants do not go with --reach/--counterexamples/--fewest-switches")
-    progress = None if args.quiet or args.json else Progress(spec.describe())
+    progress = Progress(spec.describe(), silent=args.quiet or args.json)  # silent: its figures still serve Ctrl-C
     if args.reach:
         return _run_reach(args, spec, progress)
     if args.counterexamples is not None or args.fewest_switches:

@@ -187,7 +187,7 @@ def run_witnesses(args: argparse.Namespace, rows: list[Result]) -> bool:
     ok = True
     for e, name in found:
         spec = witness_model(e.cls, name)
-        res = reach(spec, name, spec.witnesses[name], progress=None if args.quiet else Progress(f"{e.name} {name}"))
+        res = reach(spec, name, spec.witnesses[name], progress=Progress(f"{e.name} {name}", silent=args.quiet))
         rows.append(res)
         ok &= res.verdict == REACHED
         verdict = f"reached in {res.trace_length} steps" if res.verdict == REACHED else "NOT REACHED (vacuity?)"
@@ -216,7 +216,7 @@ def run_suite(args: argparse.Namespace) -> int:
     print(f"{'spec':<8} {'bounds':<{width}} {'distinct':>10} {'depth':>6} {'seconds':>8}  verdict")
     failed = False
     for name, spec, sym, shown in models:
-        res = check(spec, symmetry=sym, progress=None if args.quiet else Progress(spec.describe()))
+        res = check(spec, symmetry=sym, progress=Progress(spec.describe(), silent=args.quiet))
         rows.append(res)
         verdict = res.verdict if res.verdict == OK else f"{res.verdict}: {res.violated}"
         failed |= res.verdict != OK

@@ -81,9 +81,10 @@ def interrupted_line() -> str:
     if p is None or p.figures is None:
         return "interrupted"
     distinct, generated, depth, queued, seconds = p.figures
+    where = p.where or f"{queued:,} states queued"
     return (
         f"interrupted after {seconds:.1f}s ({p.label}): {distinct:,} distinct states, {generated:,} states generated, "
-        f"depth {depth}, {queued:,} states queued (figures as of the last progress tick; the search is incomplete)"
+        f"depth {depth}, {where} (figures as of the last progress tick; the search is incomplete)"
     )
 
 
@@ -128,6 +129,7 @@ def report(command: str, exc: BaseException, debug: bool = False) -> int:
 
 def run_command(command: str, fn: Callable[[], int | None], debug: bool = False) -> int:
     """Run one command; whatever it raises becomes one line and the exit status of :func:`report`."""
+    Progress.latest = None  # an interrupted command reports its own figures, never an earlier run's
     try:
         code = int(fn() or 0)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit

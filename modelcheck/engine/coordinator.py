@@ -18,6 +18,7 @@ from typing import Any
 
 from modelcheck.engine import checkpoint as ckpt
 from modelcheck.engine._fingerprint import fingerprinter
+from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
 from modelcheck.engine.search import CUT, DEAD, END_POS, FULL, STATE, Partition, rebuild
@@ -97,7 +98,8 @@ def search(
     run.root, run.every, run.cli = root, checkpoint_every, cli
     handlers = run.catch_signals() if root is not None else {}
     try:
-        return run.resume(*loaded) if loaded else run.start()
+        with gc_paused():  # the in-process worker expands here; forked workers pause their own
+            return run.resume(*loaded) if loaded else run.start()
     finally:
         for sig, h in handlers.items():
             signal.signal(sig, h)

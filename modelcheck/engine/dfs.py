@@ -7,11 +7,12 @@ is exhaustive up to that depth, as TLC's ``-dfid`` is for its depth.
 
 from __future__ import annotations
 
-import gc
 import resource
 import time
 
 from modelcheck.engine._fingerprint import fingerprinter
+from modelcheck.engine.gcpause import gc_paused
+from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
 from spec.behaviour import invariant_check, state_constraint
 from spec.core import Label, Spec
@@ -25,17 +26,13 @@ def dfs(
     check_invariants: bool = True,
     check_deadlock: bool = False,
     max_states: int | None = None,
+    progress: Progress | None = None,
 ) -> Result:
     """Explore ``spec`` depth-first (initial states are depth 1); stop at the first error."""
     if depth_bound is not None and depth_bound < 1:
         raise ValueError("depth bound must be at least 1")
-    was = gc.isenabled()
-    gc.disable()  # states are acyclic: the cyclic collector would only rescan them
-    try:
-        return _dfs(spec, depth_bound, symmetry, check_invariants, check_deadlock, max_states)
-    finally:
-        if was:
-            gc.enable()
+    with gc_paused():
+        return _dfs(spec, depth_bound, symmetry, check_invariants, check_deadlock, max_states, progress)
 
 
 def _dfs(
@@ -45,6 +42,7 @@ def _dfs(
     check_invariants: bool,
     check_deadlock: bool,
     max_states: int | None,
+    progress: Progress | None,
 ) -> Result:
     started = time.perf_counter()
     fingerprint = fingerprinter(spec, symmetry)
@@ -67,6 +65,8 @@ def _dfs(
         result.peak_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         result.complete = result.complete and not cut_by_bound
         result.extra["depth_bound"] = depth_bound
+        if progress:
+            progress.done(result)
         return result
 
     # The path: one frame per state on it, (step, successor iterator).
@@ -97,6 +97,8 @@ def _dfs(
             path[-1] = (step, succs, True)
             ai, params, t = nxt
             generated += 1
+            if progress and not generated & 255:
+                progress.tick(len(seen), generated, deepest, depth, f"{depth:,} states on the current path")
             fired[ai] += 1
             tstep = Step(Label(spec.actions[ai].name, params), t)
             deepest = max(deepest, depth + 1)

@@ -9,13 +9,14 @@ predicates are evaluated once, when a state is found, and kept as one byte per s
 
 from __future__ import annotations
 
-import gc
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from modelcheck.engine._fingerprint import fingerprinter
+from modelcheck.engine.gcpause import gc_paused
+from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import Step
 from spec.behaviour import state_constraint
 from spec.core import Label, Spec, SpecError, State
@@ -127,15 +128,11 @@ def explore(
     predicates: Mapping[str, Callable[[State], bool]] | None = None,
     keep_states: bool = False,
     max_states: int | None = None,
+    progress: Progress | None = None,
 ) -> StateGraph:
     """Explore ``spec`` breadth-first, recording every edge; raise :class:`GraphTooLargeError` past ``max_states``."""
-    was = gc.isenabled()
-    gc.disable()  # states are acyclic: the cyclic collector would only rescan them
-    try:
-        return _explore(spec, symmetry, dict(predicates or {}), keep_states, max_states)
-    finally:
-        if was:
-            gc.enable()
+    with gc_paused():
+        return _explore(spec, symmetry, dict(predicates or {}), keep_states, max_states, progress)
 
 
 def _explore(
@@ -144,6 +141,7 @@ def _explore(
     predicates: dict[str, Callable[[State], bool]],
     keep_states: bool,
     max_states: int | None,
+    progress: Progress | None = None,
 ) -> StateGraph:
     fingerprint = fingerprinter(spec, symmetry)
     g = StateGraph(spec, symmetry, states=[] if keep_states else None)
@@ -191,7 +189,9 @@ def _explore(
     depth = 1
     while frontier:
         nxt_frontier: list[tuple[State, int]] = []
-        for s, si in frontier:  # expanded in index order, so edges are laid out by source index
+        for k, (s, si) in enumerate(frontier):  # expanded in index order, so edges are laid out by source index
+            if progress and not k & 255:
+                progress.tick(len(g.fps), g.generated, depth, len(frontier) - k + len(nxt_frontier))
             for act in actions:
                 for params, t in act.successors(s):
                     g.generated += 1

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from modelcheck.engine.graph import StateGraph, explore
+from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import Step
 from spec.core import Fair, Spec, SpecError, Temporal
 
@@ -286,6 +287,7 @@ def check_property(
     graph: StateGraph | None = None,
     symmetry: bool = False,
     max_states: int | None = None,
+    progress: Progress | None = None,
 ) -> LivenessResult:
     """Check the temporal property ``name`` (default: the only one declared) under the spec's fairness."""
     if symmetry:
@@ -308,7 +310,7 @@ def check_property(
     preds = {"goal": prop.goal}
     if prop.trigger is not None:
         preds["trigger"] = prop.trigger
-    g = graph or explore(spec, predicates=preds, max_states=max_states)
+    g = graph or explore(spec, predicates=preds, max_states=max_states, progress=progress)
     goal = g.marks["goal"]
     fair = _Fairness(g, conds)
     n = len(g)

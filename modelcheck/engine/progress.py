@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TYPE_CHECKING, ClassVar, TextIO
@@ -19,20 +20,25 @@ class Progress:
 
     latest: ClassVar[Progress | None] = None
 
-    def __init__(self, label: str, every: float = 5.0, stream: TextIO | None = None, silent: bool = False) -> None:
+    def __init__(self, label: str, every: float | None = None, stream: TextIO | None = None,
+                 silent: bool = False) -> None:
         self.label = label
+        if every is None:  # $PAXRAFT_PROGRESS_SECONDS, else 5
+            every = float(os.environ.get("PAXRAFT_PROGRESS_SECONDS") or 5.0)
         self.every = float("inf") if silent else every
         self.stream = stream or sys.stderr
         self.start = time.monotonic()
         self.last = self.start
         self.printed = False
         self.figures: tuple[int, int, int, int, float] | None = None  # distinct, generated, depth, queued, seconds
+        self.where = ""  # what the figures cover besides the counts (a simulation's walk), for an interrupted run
         Progress.latest = self
 
-    def tick(self, distinct: int, generated: int, depth: int, queued: int) -> None:
+    def tick(self, distinct: int, generated: int, depth: int, queued: int, where: str = "") -> None:
         """Record the figures; maybe print a line (cheap when it is not yet time)."""
         now = time.monotonic()
         self.figures = (distinct, generated, depth, queued, now - self.start)
+        self.where = where
         if now - self.last < self.every:
             return
         self.last = now

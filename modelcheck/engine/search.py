@@ -193,6 +193,8 @@ class Partition:
                             continue
                         key = base | pos
                         pos += 1
+                        if t is s:  # a step that changed nothing (the same object): s is stored and checked
+                            continue
                         if constraint is not None and not constraint(t):
                             name = violated(t)
                             if name:

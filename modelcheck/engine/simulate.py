@@ -7,11 +7,12 @@ step the walk picks uniformly among the enabled action instances.
 
 from __future__ import annotations
 
-import gc
 import random
 import resource
 import time
 
+from modelcheck.engine.gcpause import gc_paused
+from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
 from spec.behaviour import invariant_check, state_constraint
 from spec.core import Label, Spec
@@ -31,6 +32,7 @@ def simulate(
     check_invariants: bool = True,
     check_deadlock: bool = False,
     first_walk: int = 0,
+    progress: Progress | None = None,
 ) -> Result:
     """Run ``walks`` random walks of at most ``depth`` states; stop at the first violation.
 
@@ -41,8 +43,6 @@ def simulate(
     if walks < 1 or depth < 1:
         raise ValueError("walks and depth must be at least 1")
     started = time.perf_counter()
-    was = gc.isenabled()
-    gc.disable()
     first_bad = invariant_check(spec, check_invariants)
     constraint = state_constraint(spec)
     inits = list(spec.init_states())
@@ -54,7 +54,7 @@ def simulate(
     result = Result(spec, mode="simulate", complete=False)
     verdict, violated, bad_trace, bad_walk = OK, None, None, None
     run = 0
-    try:
+    with gc_paused():
         for w in range(first_walk, first_walk + walks):
             run += 1
             rng = walk_rng(seed, w)
@@ -84,11 +84,10 @@ def simulate(
                 verdict, violated, bad_trace, bad_walk = VIOLATION, bad, trace, w
             if len(trace) > len(deepest):
                 deepest = trace
+            if progress:
+                progress.tick(len(seen), generated, len(deepest), 0, f"{run:,} of {walks:,} walks done")
             if bad_trace is not None:
                 break
-    finally:
-        if was:
-            gc.enable()
     result.verdict, result.violated = verdict, violated
     result.trace = bad_trace
     result.distinct_states, result.states_generated, result.depth = len(seen), generated, len(deepest)
@@ -97,4 +96,6 @@ def simulate(
     result.peak_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     result.extra.update({"seed": seed, "walks": run, "walk": bad_walk, "walk_depth": depth})
     result.deepest_trace = deepest  # type: ignore[attr-defined]  # not JSON: kept off ``extra``
+    if progress:
+        progress.done(result)
     return result

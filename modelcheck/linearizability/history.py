@@ -45,10 +45,33 @@ def _input_from(rec: dict[str, Any], where: str) -> tuple:
     for need in {"put": ("value",), "cas": ("expected", "value")}.get(op, ()):
         if need not in rec:
             raise HistoryError(f"{where}: {op} needs {need!r}")
-    key = rec["key"]
-    if isinstance(key, list):
-        key = tuple(key)
-    return kv_input(op, key, rec.get("value"), rec.get("expected"))
+    key = _frozen(rec["key"])
+    if isinstance(key, _FrozenObject):
+        raise HistoryError(f'{where}: "key" must be a string, a number or a list, got {rec["key"]!r}')
+    return kv_input(op, key, _frozen(rec.get("value")), _frozen(rec.get("expected")))
+
+
+class _FrozenObject(tuple):
+    """A JSON object made hashable: its (name, value) pairs in name order."""
+
+    def __repr__(self) -> str:
+        return "{" + ", ".join(f"{k!r}: {v!r}" for k, v in self) + "}"
+
+
+def _frozen(val: Any) -> Any:
+    """``val`` with every JSON list a tuple and every object a :class:`_FrozenObject`: the checker hashes values."""
+    if isinstance(val, list):
+        return tuple(_frozen(v) for v in val)
+    if isinstance(val, dict):
+        return _FrozenObject(sorted((k, _frozen(v)) for k, v in val.items()))
+    return val
+
+
+def _client(rec: dict[str, Any], where: str, default: int | None = None) -> int:
+    client = rec.get("client", default)
+    if isinstance(client, bool) or not isinstance(client, int):
+        raise HistoryError(f'{where}: "client" must be an integer, got {client!r}')
+    return client
 
 
 def _number(rec: dict[str, Any], name: str, where: str, optional: bool = False) -> float | None:
@@ -63,7 +86,7 @@ def _number(rec: dict[str, Any], name: str, where: str, optional: bool = False) 
 def _output(rec: dict[str, Any], returned: bool) -> Any:
     if not returned:
         return UNKNOWN
-    return rec.get("output")
+    return _frozen(rec.get("output"))
 
 
 def read_history(path: str | Path) -> list[Operation]:
@@ -80,9 +103,7 @@ def read_history(path: str | Path) -> list[Operation]:
             raise HistoryError(f"{where}: expected a JSON object")
         kind = rec.get("type")
         if kind is None:
-            client = rec.get("client")
-            if not isinstance(client, int):
-                raise HistoryError(f'{where}: "client" must be an integer, got {client!r}')
+            client = _client(rec, where)
             call = _number(rec, "call", where)
             ret = _number(rec, "return", where, optional=True)
             if ret is not None and ret < call:  # type: ignore[operator]
@@ -92,6 +113,7 @@ def read_history(path: str | Path) -> list[Operation]:
             if not isinstance(rec.get("id"), (int, str)) or rec["id"] in pending:
                 raise HistoryError(f'{where}: an invoke needs a fresh "id" (got {rec.get("id")!r})')
             _input_from(rec, where)
+            _client(rec, where, default=0)
             pending[rec["id"]] = (where, rec)
         elif kind == "return":
             if not isinstance(rec.get("id"), (int, str)) or rec["id"] not in pending:
@@ -101,12 +123,13 @@ def read_history(path: str | Path) -> list[Operation]:
             ret = _number(rec, "time", where)
             if ret < call:  # type: ignore[operator]
                 raise HistoryError(f"{where}: returns at {ret} before its invoke at {call} ({inv_where})")
-            ops.append(Operation(inv.get("client", 0), _input_from(inv, inv_where), rec.get("output"), call, ret))  # type: ignore[arg-type]
+            client, inp, out = _client(inv, inv_where, 0), _input_from(inv, inv_where), _frozen(rec.get("output"))
+            ops.append(Operation(client, inp, out, call, ret))  # type: ignore[arg-type]
         else:
             raise HistoryError(f'{where}: "type" must be "invoke" or "return", got {kind!r}')
     for inv_where, inv in pending.values():
         call = _number(inv, "time", inv_where)
-        ops.append(Operation(inv.get("client", 0), _input_from(inv, inv_where), UNKNOWN, call, None))  # type: ignore[arg-type]
+        ops.append(Operation(_client(inv, inv_where, 0), _input_from(inv, inv_where), UNKNOWN, call, None))  # type: ignore[arg-type]
     return ops
 
 

@@ -11,13 +11,17 @@ from proofs.raft.cti import extract, to_dot
 from proofs.raft.encoding import RaftEncoding
 
 TITLE = "Raft (raft.tla under proofs/raft/encoding.py's abstraction; any number of servers, terms, indices, values)"
+COMMIT_TITLE = (
+    "Raft with votes, terms and commitment (raft.tla under proofs/raft/commit.py's abstraction; "
+    "any number of servers, terms, indices, values)"
+)
 
 
 def run(args: argparse.Namespace) -> int:
     """Discharge every obligation (or list the conjuncts); print the table and any CTI."""
-    if args.quorum_axiom or args.flexible or args.variant:
-        raise UsageError("prove raft: --quorum-axiom, --flexible and --variant are Paxos options")
-    enc = RaftEncoding()
+    if args.quorum_axiom or args.flexible or args.variant or args.restarts:
+        raise UsageError("prove raft: --quorum-axiom, --flexible, --variant and --restarts are Paxos options")
+    enc = _encoding(args.commit)
     names = list(enc.invariant(enc.state("")))
     if args.list:
         print("\n".join(names))
@@ -27,10 +31,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--drop {bad[0]}: no such conjunct (see 'paxraft prove raft --list')")
     timeout_ms = int(args.timeout * 1000)
     outcomes = [discharge(ob, timeout_ms, one_classification=True) for ob in enc.obligations(tuple(args.drop))]
-    title = TITLE + (f", without {', '.join(args.drop)}" if args.drop else "")
+    title = (COMMIT_TITLE if args.commit else TITLE) + (f", without {', '.join(args.drop)}" if args.drop else "")
     print(table(outcomes, title))
     if args.certificate:
-        _certificate(args.certificate, title, [n for n in names if n not in args.drop], outcomes)
+        _certificate(args.certificate, title, [n for n in names if n not in args.drop], outcomes, args.commit)
     for n, out in enumerate(o for o in outcomes if o.result == COUNTEREXAMPLE):
         cti = extract(out)
         print()
@@ -42,13 +46,29 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(o.result == PROVED for o in outcomes) else 1
 
 
-def _certificate(directory: str, title: str, conjuncts: list[str], outcomes: list) -> None:
+def _encoding(commit: bool) -> RaftEncoding:
+    """The coarse model, or (``--commit``) the one with raft.tla's vote check, request terms and commit rule."""
+    if commit:
+        from proofs.raft.commit import RaftCommitEncoding
+
+        return RaftCommitEncoding()
+    return RaftEncoding()
+
+
+def _certificate(directory: str, title: str, conjuncts: list[str], outcomes: list, commit: bool) -> None:
     """Write the certificate, with the abstraction's conformance check against spec/raft.py at small bounds."""
     from proofs import certificate
     from proofs.raft.conformance import check as conformance
+    from proofs.raft.instance import RaftInstance
     from spec.raft import Raft
 
     bounds = {"servers": 2, "values": 1, "max_term": 2, "max_log": 1, "max_in_flight": 1}
-    record = certificate.conformance_record("raft", bounds, conformance(Raft(**bounds)))
+    if commit:
+        from proofs.raft.commit_instance import CommitInstance
+
+        report = conformance(Raft(**bounds), _encoding(True), instance=CommitInstance)
+    else:
+        report = conformance(Raft(**bounds), instance=RaftInstance)
+    record = certificate.conformance_record("raft", bounds, report)
     path = certificate.write(directory, "raft", title, conjuncts, outcomes, record)
     print(f"certificate: {sum(len(o.obligation.goals) for o in outcomes)} SMT-LIB 2 queries and {path}")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from proofs.evaluate import compile_formula
 from proofs.raft.encoding import RaftEncoding
-from proofs.raft.instance import Abstract, RaftInstance, abstract_steps
+from proofs.raft.instance import Abstract, RaftInstance
 from spec.behaviour import reachable
 from spec.core import Label
 from spec.raft import Raft, RaftState
@@ -61,11 +61,19 @@ class RaftReport:
         )
 
 
-def check(spec: Raft, enc: RaftEncoding | None = None, max_failures: int = 20) -> RaftReport:
-    """Run both checks on every reachable state and transition of ``spec`` (stop after ``max_failures``)."""
+def check(
+    spec: Raft,
+    enc: RaftEncoding | None = None,
+    max_failures: int = 20,
+    instance: type[RaftInstance] = RaftInstance,
+) -> RaftReport:
+    """Run both checks on every reachable state and transition of ``spec`` (stop after ``max_failures``).
+
+    ``enc`` and ``instance``: the model and its abstraction function (Raft's coarse model by default).
+    """
     started = time.perf_counter()
     enc = enc or RaftEncoding()
-    inst = RaftInstance(spec)
+    inst = instance(spec)
     pre, post = enc.state(""), enc.state("'")
     conjuncts = {k: compile_formula(f) for k, f in enc.invariant(pre).items()}
     formulas = {a.name: compile_formula(a.formula) for a in enc.actions(pre, post)}
@@ -92,7 +100,7 @@ def check(spec: Raft, enc: RaftEncoding | None = None, max_failures: int = 20) -
             if a == b:
                 rep.stutters += 1
                 continue
-            candidates = abstract_steps(spec, inst, s, label)
+            candidates = inst.steps(s, label)
             key = (a, b, tuple((n, tuple(sorted(ps.items()))) for n, ps in candidates))
             if key not in step_seen:
                 step_seen[key] = next(

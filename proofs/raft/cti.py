@@ -9,6 +9,7 @@ shows, per server, its term, role, vote, the votes it tallied and its log as
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import z3
 from modelcheck.output.dot import write_dot
 from proofs.evaluate import compile_formula, structure_of_model
 from proofs.logic import Outcome
-from proofs.raft.encoding import ACTION_LABELS, RaftEncoding, RaftZ3State
+from proofs.raft.encoding import RaftEncoding, RaftZ3State
 
 
 @dataclass
@@ -103,22 +104,27 @@ def snapshot(model: z3.ModelRef, s: RaftZ3State, names: _Names) -> RaftSnapshot:
         granted = "{" + ", ".join(names(j) for j in N if holds(s.votesGranted, n, j)) + "}"
         log = [(x, t, v) for x, t, v in itertools.product(I, T, V) if holds(s.log, n, x, t, v)]
         entries = [f"{names(x)}: ({names(t)}, {names(v)})" for x, t, v in log]
-        rows.append(
-            (
-                names(n),
-                f"term {terms}, {role}, votedFor {vote}, votesGranted {granted}, log [{', '.join(entries)}]",
-            )
-        )
+        row = f"term {terms}, {role}, votedFor {vote}, votesGranted {granted}, log [{', '.join(entries)}]"
+        if "commitIdx" in s.rel:  # the commit model: commitIndex, and a leader's matchIndex of each server
+            row += f", commitIndex {one([names(x) for x in I if holds(s.commitIdx, n, x)] or ['?'])}"
+            if holds(s.leader, n):
+                match = [(k, x) for k, t, x in itertools.product(N, T, I) if holds(s.currentTerm, n, t)
+                         and holds(s.matchGe, k, t, x)]  # fmt: skip
+                row += ", matchIndex >= {" + ", ".join(f"{names(k)}: {names(x)}" for k, x in match) + "}"
+        rows.append((names(n), row))
     msgs = [
         f"vote {names(j)}->{names(c)} (term {names(t)})"
         for j, c, t in itertools.product(N, N, T)
         if holds(s.voteResp, j, c, t)
     ]
-    msgs += [
-        f"AppendEntries(prev {names(p)}: term {names(pt)}, entry {names(e)}: ({names(et)}, {names(ev)}))"
-        for p, pt, e, et, ev in itertools.product(I, T, I, T, V)
-        if holds(s.appendReq, p, pt, e, et, ev)
-    ]
+    if "commitIdx" in s.rel:
+        msgs += _commit_messages(s, holds, names)
+    else:
+        msgs += [
+            f"AppendEntries(prev {names(p)}: term {names(pt)}, entry {names(e)}: ({names(et)}, {names(ev)}))"
+            for p, pt, e, et, ev in itertools.product(I, T, I, T, V)
+            if holds(s.appendReq, p, pt, e, et, ev)
+        ]
     rows.append(("messages", "{" + ", ".join(msgs) + "}"))
     elections = []
     for t in T:
@@ -128,6 +134,33 @@ def snapshot(model: z3.ModelRef, s: RaftZ3State, names: _Names) -> RaftSnapshot:
             elections.append(f"term {names(t)}: {one(leaders) if leaders else 'nobody'} by {{{votes}}}")
     rows.append(("elections", "{" + "; ".join(elections) + "}"))
     return RaftSnapshot(rows)
+
+
+def _commit_messages(s: RaftZ3State, holds: Callable[..., bool], names: _Names) -> list[str]:
+    """The commit model's messages: requests with their term and commitIndex, RequestVote, success responses."""
+    N, T, I, V = (names.order[k] for k in ("Node", "Term", "Index", "Value"))
+    out = [
+        f"AppendEntries(term {names(t)}, prev {names(p)}: term {names(pt)}, "
+        f"entry {names(e)}: ({names(et)}, {names(ev)}))"
+        for t, p, pt, e, et, ev in itertools.product(T, I, T, I, T, V)
+        if holds(s.appendReq, t, p, pt, e, et, ev)
+    ]
+    out += [
+        f"AppendEntries(term {names(t)}, last {names(x)}: term {names(xt)}, commitIndex {names(c)})"
+        for t, x, xt, c in itertools.product(T, I, T, I)
+        if holds(s.reqCommit, t, x, xt, c)
+    ]
+    out += [
+        f"RequestVote({names(c)}, term {names(t)}, last {names(x)}: term {names(xt)})"
+        for c, t, x, xt in itertools.product(N, T, I, T)
+        if holds(s.rvReq, c, t, x, xt)
+    ]
+    out += [
+        f"success {names(k)} (term {names(t)}, index >= {names(x)})"
+        for k, t, x in itertools.product(N, T, I)
+        if holds(s.respGe, k, t, x)
+    ]
+    return out
 
 
 def extract(outcome: Outcome) -> RaftCTI:
@@ -147,7 +180,7 @@ def extract(outcome: Outcome) -> RaftCTI:
     action = None
     act = ctx.get("action")
     if act is not None:
-        labels = ACTION_LABELS[act.name]
+        labels = enc.LABELS[act.name]
         shown = [f"{lab}={names(model.eval(p, model_completion=True))}" for lab, p in zip(labels, act.params)]
         action = f"{act.name}({', '.join(shown)})"
     return RaftCTI(outcome.name, quorums, before, after, action, broken_goals(outcome))

@@ -169,10 +169,6 @@ def _is(xs: tuple, tup: tuple) -> z3.BoolRef:
     return z3.And([x == t for x, t in zip(xs, tup)])
 
 
-def _except(*names: str) -> tuple[str, ...]:
-    return tuple(n for n in RaftZ3State.SIGNATURE if n not in names)
-
-
 @dataclass
 class ActionEncoding:
     """One abstract action: its parameters (labelled as in :data:`ACTION_LABELS`) and transition formula."""
@@ -186,6 +182,13 @@ class RaftEncoding:
     """The abstract model's Init, actions, invariant conjuncts and safety properties."""
 
     SAFETY = ("ElectionSafety", "OneLeaderPerTerm", "LogMatching")
+    #: The actions and their label parameters; the sort of each parameter name.
+    LABELS: dict[str, tuple[str, ...]] = ACTION_LABELS
+    SORT_OF: dict[str, str] = {
+        "i": "Node", "j": "Node", "t": "Term", "t2": "Term", "q": "Quorum", "v": "Value", "k": "Index",
+        "e": "Index", "kt": "Term", "kv": "Value", "p": "Index", "pt": "Term", "et": "Term", "ev": "Value",
+        "pv": "Value", "x": "Index", "xt": "Term", "xv": "Value",
+    }  # fmt: skip
 
     def __init__(self) -> None:
         self.voc = RaftVocabulary()
@@ -197,12 +200,7 @@ class RaftEncoding:
     def params(self, action: str) -> list[z3.ExprRef]:
         """The parameters of an action as Z3 constants (the same objects every time: Z3 interns by name)."""
         v = self.voc
-        sort_of = {
-            "i": v.Node, "j": v.Node, "t": v.Term, "t2": v.Term, "q": v.Quorum, "v": v.Value, "k": v.Index,
-            "e": v.Index, "kt": v.Term, "kv": v.Value, "p": v.Index, "pt": v.Term, "et": v.Term, "ev": v.Value,
-            "pv": v.Value, "x": v.Index, "xt": v.Term, "xv": v.Value,
-        }  # fmt: skip
-        return [z3.Bool(p) if p == "keep" else z3.Const(p, sort_of[p]) for p in ACTION_LABELS[action]]
+        return [z3.Bool(p) if p == "keep" else z3.Const(p, getattr(v, self.SORT_OF[p])) for p in self.LABELS[action]]
 
     # -- derived predicates -----------------------------------------------------------------
     def follower(self, s: RaftZ3State, n: z3.ExprRef) -> z3.BoolRef:
@@ -248,175 +246,165 @@ class RaftEncoding:
         )
 
     def actions(self, pre: RaftZ3State, post: RaftZ3State) -> list[ActionEncoding]:
-        """Every abstract action, in the order of :data:`ACTION_LABELS`."""
-        return [getattr(self, "a_" + name)(pre, post) for name in ACTION_LABELS]
+        """Every abstract action, in the order of :attr:`LABELS`."""
+        return [getattr(self, "a_" + name)(pre, post) for name in self.LABELS]
 
     def action(self, name: str, pre: RaftZ3State, post: RaftZ3State) -> ActionEncoding:
         """One abstract action by name."""
         return getattr(self, "a_" + name)(pre, post)
 
+    def build(
+        self, name: str, pre: RaftZ3State, post: RaftZ3State, guards: list[z3.BoolRef], changes: dict[str, z3.BoolRef]
+    ) -> ActionEncoding:
+        """An action from its guards and the new value of each relation it changes; every other one is UNCHANGED.
+
+        :meth:`refine` sees both first, so a finer model adds its guards and relations to a step here.
+        """
+        ps = self.params(name)
+        guards, changes = self.refine(name, ps, pre, post, list(guards), dict(changes))
+        rest = [n for n in pre.SIGNATURE if n not in changes]
+        return ActionEncoding(name, ps, z3.And(*guards, *changes.values(), same(pre, post, *rest)))
+
+    def refine(
+        self,
+        name: str,
+        ps: list[z3.ExprRef],
+        pre: RaftZ3State,
+        post: RaftZ3State,
+        guards: list[z3.BoolRef],
+        changes: dict[str, z3.BoolRef],
+    ) -> tuple[list[z3.BoolRef], dict[str, z3.BoolRef]]:
+        """A finer model's additions to action ``name`` (this model adds none)."""
+        return guards, changes
+
     def a_Restart(self, pre: RaftZ3State, post: RaftZ3State) -> ActionEncoding:
         """Restart(i): i becomes a follower and forgets its votes; term, votedFor and log survive."""
-        (i,) = ps = self.params("Restart")
-        f = z3.And(
-            update(pre, post, "leader", lambda n: z3.And(pre.leader(n), n != i)),
-            update(pre, post, "candidate", lambda n: z3.And(pre.candidate(n), n != i)),
-            set_row(pre, post, "votesGranted", i, lambda j: z3.BoolVal(False)),
-            same(pre, post, *_except("leader", "candidate", "votesGranted")),
-        )
-        return ActionEncoding("Restart", ps, f)
+        (i,) = self.params("Restart")
+        return self.build("Restart", pre, post, [], {
+            "leader": update(pre, post, "leader", lambda n: z3.And(pre.leader(n), n != i)),
+            "candidate": update(pre, post, "candidate", lambda n: z3.And(pre.candidate(n), n != i)),
+            "votesGranted": set_row(pre, post, "votesGranted", i, lambda j: z3.BoolVal(False)),
+        })  # fmt: skip
 
     def a_Timeout(self, pre: RaftZ3State, post: RaftZ3State) -> ActionEncoding:
         """Timeout(i): a non-leader in term t becomes a candidate in a later term t2, with no vote and no votes."""
-        i, t, t2 = ps = self.params("Timeout")
-        f = z3.And(
-            z3.Not(pre.leader(i)),
-            pre.currentTerm(i, t),
-            self.voc.ltT(t, t2),
-            set_row(pre, post, "currentTerm", i, lambda u: u == t2),
-            update(pre, post, "candidate", lambda n: z3.Or(pre.candidate(n), n == i)),
-            set_row(pre, post, "votedFor", i, lambda c: z3.BoolVal(False)),
-            set_row(pre, post, "votesGranted", i, lambda j: z3.BoolVal(False)),
-            same(pre, post, *_except("currentTerm", "candidate", "votedFor", "votesGranted")),
-        )
-        return ActionEncoding("Timeout", ps, f)
+        i, t, t2 = self.params("Timeout")
+        return self.build("Timeout", pre, post, [z3.Not(pre.leader(i)), pre.currentTerm(i, t), self.voc.ltT(t, t2)], {
+            "currentTerm": set_row(pre, post, "currentTerm", i, lambda u: u == t2),
+            "candidate": update(pre, post, "candidate", lambda n: z3.Or(pre.candidate(n), n == i)),
+            "votedFor": set_row(pre, post, "votedFor", i, lambda c: z3.BoolVal(False)),
+            "votesGranted": set_row(pre, post, "votesGranted", i, lambda j: z3.BoolVal(False)),
+        })  # fmt: skip
 
     def a_UpdateTerm(self, pre: RaftZ3State, post: RaftZ3State) -> ActionEncoding:
         """UpdateTerm(i): i in term t moves to a later term t2 as a follower that has not voted."""
-        i, t, t2 = ps = self.params("UpdateTerm")
-        f = z3.And(
-            pre.currentTerm(i, t),
-            self.voc.ltT(t, t2),
-            set_row(pre, post, "currentTerm", i, lambda u: u == t2),
-            update(pre, post, "leader", lambda n: z3.And(pre.leader(n), n != i)),
-            update(pre, post, "candidate", lambda n: z3.And(pre.candidate(n), n != i)),
-            set_row(pre, post, "votedFor", i, lambda c: z3.BoolVal(False)),
-            same(pre, post, *_except("currentTerm", "leader", "candidate", "votedFor")),
-        )
-        return ActionEncoding("UpdateTerm", ps, f)
+        i, t, t2 = self.params("UpdateTerm")
+        return self.build("UpdateTerm", pre, post, [pre.currentTerm(i, t), self.voc.ltT(t, t2)], {
+            "currentTerm": set_row(pre, post, "currentTerm", i, lambda u: u == t2),
+            "leader": update(pre, post, "leader", lambda n: z3.And(pre.leader(n), n != i)),
+            "candidate": update(pre, post, "candidate", lambda n: z3.And(pre.candidate(n), n != i)),
+            "votedFor": set_row(pre, post, "votedFor", i, lambda c: z3.BoolVal(False)),
+        })  # fmt: skip
 
     def a_GrantVote(self, pre: RaftZ3State, post: RaftZ3State) -> ActionEncoding:
         """HandleRequestVoteRequest, granting: i in term t, with no vote or a vote for j, votes for j."""
-        i, j, t = ps = self.params("GrantVote")
+        i, j, t = self.params("GrantVote")[:3]
         c = z3.Const("C_", self.voc.Node)
-        f = z3.And(
-            pre.currentTerm(i, t),
-            z3.ForAll([c], z3.Implies(pre.votedFor(i, c), c == j)),
-            set_row(pre, post, "votedFor", i, lambda x: x == j),
-            add(pre, post, "voteResp", i, j, t),
-            same(pre, post, *_except("votedFor", "voteResp")),
-        )
-        return ActionEncoding("GrantVote", ps, f)
+        return self.build("GrantVote", pre, post, [
+            pre.currentTerm(i, t), z3.ForAll([c], z3.Implies(pre.votedFor(i, c), c == j)),
+        ], {
+            "votedFor": set_row(pre, post, "votedFor", i, lambda x: x == j),
+            "voteResp": add(pre, post, "voteResp", i, j, t),
+        })  # fmt: skip
 
     def a_HandleRequestVoteResponse(self, pre: RaftZ3State, post: RaftZ3State) -> ActionEncoding:
         """i in term t tallies j's granted vote of term t; the response is consumed unless a copy is ``keep``."""
-        i, j, t, keep = ps = self.params("HandleRequestVoteResponse")
-        f = z3.And(
-            pre.currentTerm(i, t),
-            pre.voteResp(j, i, t),
-            add(pre, post, "votesGranted", i, j),
-            z3.If(keep, same(pre, post, "voteResp"), remove(pre, post, "voteResp", j, i, t)),
-            same(pre, post, *_except("votesGranted", "voteResp")),
-        )
-        return ActionEncoding("HandleRequestVoteResponse", ps, f)
+        i, j, t, keep = self.params("HandleRequestVoteResponse")
+        return self.build("HandleRequestVoteResponse", pre, post, [pre.currentTerm(i, t), pre.voteResp(j, i, t)], {
+            "votesGranted": add(pre, post, "votesGranted", i, j),
+            "voteResp": z3.If(keep, same(pre, post, "voteResp"), remove(pre, post, "voteResp", j, i, t)),
+        })  # fmt: skip
 
     def a_BecomeLeader(self, pre: RaftZ3State, post: RaftZ3State) -> ActionEncoding:
         """BecomeLeader(i): candidate i of term t holds votes of quorum q; the election is recorded."""
-        i, t, q = ps = self.params("BecomeLeader")
+        i, t, q = self.params("BecomeLeader")
         n = z3.Const("N_", self.voc.Node)
-
-        def granted(x: z3.ExprRef) -> z3.BoolRef:
-            return pre.votesGranted(i, x)
-
-        f = z3.And(
+        return self.build("BecomeLeader", pre, post, [
             pre.candidate(i),
             pre.currentTerm(i, t),
             z3.ForAll([n], z3.Implies(self.voc.member(n, q), pre.votesGranted(i, n))),
-            update(pre, post, "leader", lambda x: z3.Or(pre.leader(x), x == i)),
-            update(pre, post, "candidate", lambda x: z3.And(pre.candidate(x), x != i)),
-            add(pre, post, "elected", t, i),
-            update(pre, post, "electionVote", lambda u, x: z3.Or(pre.electionVote(u, x), z3.And(u == t, granted(x)))),
-            same(pre, post, *_except("leader", "candidate", "elected", "electionVote")),
-        )
-        return ActionEncoding("BecomeLeader", ps, f)
+        ], {
+            "leader": update(pre, post, "leader", lambda x: z3.Or(pre.leader(x), x == i)),
+            "candidate": update(pre, post, "candidate", lambda x: z3.And(pre.candidate(x), x != i)),
+            "elected": add(pre, post, "elected", t, i),
+            "electionVote": update(
+                pre, post, "electionVote",
+                lambda u, x: z3.Or(pre.electionVote(u, x), z3.And(u == t, pre.votesGranted(i, x))),
+            ),
+        })  # fmt: skip
 
     def a_ClientRequest(self, pre: RaftZ3State, post: RaftZ3State) -> ActionEncoding:
         """ClientRequest(i, v): leader i of term t, whose log ends at k, appends (t, v) at e = k + 1."""
-        i, v, t, k, e, kt, kv = ps = self.params("ClientRequest")
-        f = z3.And(
-            pre.leader(i),
-            pre.currentTerm(i, t),
-            self.log_ends_at(pre, i, k, kt, kv),
-            self.voc.succ(k, e),
-            add(pre, post, "log", i, e, t, v),
-            same(pre, post, *_except("log")),
-        )
-        return ActionEncoding("ClientRequest", ps, f)
+        i, v, t, k, e, kt, kv = self.params("ClientRequest")
+        return self.build("ClientRequest", pre, post, [
+            pre.leader(i), pre.currentTerm(i, t), self.log_ends_at(pre, i, k, kt, kv), self.voc.succ(k, e),
+        ], {"log": add(pre, post, "log", i, e, t, v)})  # fmt: skip
 
     def a_AppendEntries(self, pre: RaftZ3State, post: RaftZ3State) -> ActionEncoding:
         """AppendEntries(i, j): leader i of term t sends entry e = p + 1 of its log with the term of entry p."""
-        i, p, pt, e, et, ev, t, pv = ps = self.params("AppendEntries")
+        i, p, pt, e, et, ev, t, pv = self.params("AppendEntries")[:8]
+        return self.build("AppendEntries", pre, post, self.sends_entry(pre, i, t, p, pt, pv, e, et, ev), {
+            "appendReq": add(pre, post, "appendReq", p, pt, e, et, ev),
+        })  # fmt: skip
+
+    def sends_entry(
+        self, s: RaftZ3State, i: z3.ExprRef, t: z3.ExprRef, p: z3.ExprRef, pt: z3.ExprRef, pv: z3.ExprRef,
+        e: z3.ExprRef, et: z3.ExprRef, ev: z3.ExprRef,
+    ) -> list[z3.BoolRef]:
+        """Leader i of term t holds entry p (term pt; p = 0 and pt = 0 for none) and entry e = p + 1 = (et, ev)."""
         voc = self.voc
-        f = z3.And(
-            pre.leader(i),
-            pre.currentTerm(i, t),
-            z3.Or(z3.And(p == voc.IndexZero, pt == voc.TermZero), pre.log(i, p, pt, pv)),
+        return [
+            s.leader(i),
+            s.currentTerm(i, t),
+            z3.Or(z3.And(p == voc.IndexZero, pt == voc.TermZero), s.log(i, p, pt, pv)),
             voc.succ(p, e),
-            pre.log(i, e, et, ev),
-            add(pre, post, "appendReq", p, pt, e, et, ev),
-            same(pre, post, *_except("appendReq")),
-        )
-        return ActionEncoding("AppendEntries", ps, f)
+            s.log(i, e, et, ev),
+        ]  # fmt: skip
 
     def a_AcceptEntry(self, pre: RaftZ3State, post: RaftZ3State) -> ActionEncoding:
         """HandleAppendEntriesRequest, no conflict: follower i whose log ends at p (term pt) appends entry e."""
-        i, p, pt, e, et, ev, pv = ps = self.params("AcceptEntry")
-        f = z3.And(
-            self.follower(pre, i),
-            pre.appendReq(p, pt, e, et, ev),
-            self.log_ends_at(pre, i, p, pt, pv),
-            add(pre, post, "log", i, e, et, ev),
-            same(pre, post, *_except("log")),
-        )
-        return ActionEncoding("AcceptEntry", ps, f)
+        i, p, pt, e, et, ev, pv = self.params("AcceptEntry")[:7]
+        return self.build("AcceptEntry", pre, post, [
+            self.follower(pre, i), pre.appendReq(p, pt, e, et, ev), self.log_ends_at(pre, i, p, pt, pv),
+        ], {"log": add(pre, post, "log", i, e, et, ev)})  # fmt: skip
 
     def a_RemoveLastEntry(self, pre: RaftZ3State, post: RaftZ3State) -> ActionEncoding:
         """HandleAppendEntriesRequest, conflict: follower i removes its last entry x."""
-        i, x, xt, xv = ps = self.params("RemoveLastEntry")
-        f = z3.And(
-            self.follower(pre, i),
-            self.log_ends_at(pre, i, x, xt, xv),
-            x != self.voc.IndexZero,
-            remove(pre, post, "log", i, x, xt, xv),
-            same(pre, post, *_except("log")),
-        )
-        return ActionEncoding("RemoveLastEntry", ps, f)
+        i, x, xt, xv = self.params("RemoveLastEntry")[:4]
+        return self.build("RemoveLastEntry", pre, post, [
+            self.follower(pre, i), self.log_ends_at(pre, i, x, xt, xv), x != self.voc.IndexZero,
+        ], {"log": remove(pre, post, "log", i, x, xt, xv)})  # fmt: skip
 
     def a_ReturnToFollower(self, pre: RaftZ3State, post: RaftZ3State) -> ActionEncoding:
         """HandleAppendEntriesRequest to a candidate of the request's term: it returns to follower state."""
-        (i,) = ps = self.params("ReturnToFollower")
-        f = z3.And(
-            pre.candidate(i),
-            update(pre, post, "candidate", lambda n: z3.And(pre.candidate(n), n != i)),
-            same(pre, post, *_except("candidate")),
-        )
-        return ActionEncoding("ReturnToFollower", ps, f)
+        (i,) = self.params("ReturnToFollower")
+        return self.build("ReturnToFollower", pre, post, [pre.candidate(i)], {
+            "candidate": update(pre, post, "candidate", lambda n: z3.And(pre.candidate(n), n != i)),
+        })  # fmt: skip
 
     def a_DropVoteResponse(self, pre: RaftZ3State, post: RaftZ3State) -> ActionEncoding:
         """The last copy of a granted vote response leaves the network (dropped, or discarded as stale)."""
-        j, i, t = ps = self.params("DropVoteResponse")
-        f = z3.And(pre.voteResp(j, i, t), remove(pre, post, "voteResp", j, i, t), same(pre, post, *_except("voteResp")))
-        return ActionEncoding("DropVoteResponse", ps, f)
+        j, i, t = self.params("DropVoteResponse")
+        return self.build("DropVoteResponse", pre, post, [pre.voteResp(j, i, t)], {
+            "voteResp": remove(pre, post, "voteResp", j, i, t),
+        })  # fmt: skip
 
     def a_DropAppendRequest(self, pre: RaftZ3State, post: RaftZ3State) -> ActionEncoding:
         """The last request carrying this entry leaves the network (dropped, rejected or already done)."""
-        p, pt, e, et, ev = ps = self.params("DropAppendRequest")
-        f = z3.And(
-            pre.appendReq(p, pt, e, et, ev),
-            remove(pre, post, "appendReq", p, pt, e, et, ev),
-            same(pre, post, *_except("appendReq")),
-        )
-        return ActionEncoding("DropAppendRequest", ps, f)
+        p, pt, e, et, ev = self.params("DropAppendRequest")
+        return self.build("DropAppendRequest", pre, post, [pre.appendReq(p, pt, e, et, ev)], {
+            "appendReq": remove(pre, post, "appendReq", p, pt, e, et, ev),
+        })  # fmt: skip
 
     # -- the inductive invariant ------------------------------------------------------------
     def invariant(self, s: RaftZ3State) -> dict[str, z3.BoolRef]:
@@ -455,33 +443,37 @@ class RaftEncoding:
             "LogMatching": self.log_matching(s),
             # Entries of term t exist only after an election of t; while its leader leads, it holds them all.
             "EntryTermStarted": fa([T], imp(Ex([N, X, V], s.log(N, X, T, V)), started(T))),
-            "RequestTermStarted": fa([T], imp(Ex([P, U, E, V], s.appendReq(P, U, E, T, V)), started(T))),
+            "RequestTermStarted": fa([T], imp(Ex([P, U, E, V], self.request(s, P, U, E, T, V)), started(T))),
             "LeaderHoldsTermEntries": fa(
                 [M, T, N, X, V], imp(And(s.leader(M), s.currentTerm(M, T), s.log(N, X, T, V)), s.log(M, X, T, V))
             ),
             "LeaderHoldsTermRequests": fa(
                 [M, T, P, U, E, V],
-                imp(And(s.leader(M), s.currentTerm(M, T), s.appendReq(P, U, E, T, V)), s.log(M, E, T, V)),
+                imp(And(s.leader(M), s.currentTerm(M, T), self.request(s, P, U, E, T, V)), s.log(M, E, T, V)),
             ),
             # An AppendEntries request is a fragment of a log: entry p + 1 after entry p (term 0 for p = 0),
             # consistent with every log holding an entry of the same index and term, and with every other request.
-            "RequestIndexSucc": fa([P, U, E, T, V], imp(s.appendReq(P, U, E, T, V), voc.succ(P, E))),
-            "RequestPrevZero": fa([U, E, T, V], imp(s.appendReq(voc.IndexZero, U, E, T, V), voc.TermZero == U)),
+            "RequestIndexSucc": fa([P, U, E, T, V], imp(self.request(s, P, U, E, T, V), voc.succ(P, E))),
+            "RequestPrevZero": fa([U, E, T, V], imp(self.request(s, voc.IndexZero, U, E, T, V), voc.TermZero == U)),
             "RequestsAgree": fa(
                 [P, U, W, E, T, V, V2],
-                imp(And(s.appendReq(P, U, E, T, V), s.appendReq(P, W, E, T, V2)), And(U == W, V == V2)),
+                imp(And(self.request(s, P, U, E, T, V), self.request(s, P, W, E, T, V2)), And(U == W, V == V2)),
             ),
             "RequestMatchesValue": fa(
-                [P, U, E, T, V, N, V2], imp(And(s.appendReq(P, U, E, T, V), s.log(N, E, T, V2)), V == V2)
+                [P, U, E, T, V, N, V2], imp(And(self.request(s, P, U, E, T, V), s.log(N, E, T, V2)), V == V2)
             ),
             "RequestMatchesPrev": fa(
                 [N, P, U, E, T],
                 imp(
-                    And(Ex([V], s.appendReq(P, U, E, T, V)), Ex([V], s.log(N, E, T, V)), voc.IndexZero != P),
+                    And(Ex([V], self.request(s, P, U, E, T, V)), Ex([V], s.log(N, E, T, V)), voc.IndexZero != P),
                     Ex([V2], s.log(N, P, U, V2)),
                 ),
             ),
         }
+
+    def request(self, s: RaftZ3State, *entry: z3.ExprRef) -> z3.BoolRef:
+        """An AppendEntries request carrying ``(p, pt, e, et, ev)`` is in flight."""
+        return s.appendReq(*entry)
 
     def log_matching(self, s: RaftZ3State) -> z3.BoolRef:
         """LogMatching: two logs with an entry of the same index and term agree on every entry up to it."""

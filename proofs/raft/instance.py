@@ -54,8 +54,20 @@ class RaftInstance:
             "IndexZero": 0,
         }
 
+    #: The relations of the model this instance abstracts to, in order.
+    relations: tuple[str, ...] = RELATIONS
+
     def abstract(self, s: RaftState) -> Abstract:
         """The model's relations in state s."""
+        rel = self.relation_values(s)
+        return tuple(rel[name] for name in self.relations)
+
+    def steps(self, s: RaftState, label: Label) -> list[tuple[str, dict[str, Any]]]:
+        """The abstract actions (every parameter bound) that may explain the spec step; [] means a stutter."""
+        return abstract_steps(self.spec, self, s, label)
+
+    def relation_values(self, s: RaftState) -> dict[str, frozenset]:
+        """Each relation of the model in state s, by name."""
         S = self.spec.Server
         vote_resp, append_req = set(), set()
         for m, _count in s.messages:
@@ -76,20 +88,20 @@ class RaftInstance:
             "log": frozenset((i, x, t, v) for i in S for x, (t, v) in enumerate(s.log[i], 1)),
             "appendReq": frozenset(append_req),
         }
-        return tuple(rel[name] for name in RELATIONS)
+        return rel
 
     def structure(self, states: dict[str, Abstract], params: dict[str, Any] | None = None) -> Structure:
         """The rigid symbols, each abstract state's relations (by tag) and the free parameters."""
         symbols = dict(self.fixed)
         for tag, a in states.items():
-            for name, tuples in zip(RELATIONS, a):
+            for name, tuples in zip(self.relations, a):
                 symbols[name + tag] = _membership(tuples)
         symbols.update(params or {})
         return Structure(self.domains, symbols)
 
     def show(self, a: Abstract) -> dict[str, list[tuple]]:
         """An abstract state, relation by relation, for a failure report."""
-        return {name: sorted(tuples) for name, tuples in zip(RELATIONS, a)}
+        return {name: sorted(tuples) for name, tuples in zip(self.relations, a)}
 
 
 def _membership(tuples: frozenset) -> Callable[..., bool]:

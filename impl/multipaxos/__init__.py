@@ -1,0 +1,1 @@
+"""Multi-Paxos: the sans-IO core, its rules, votes and trace events."""
