@@ -33,7 +33,8 @@ says of committed entries) and ``AckedEntriesKept`` (an entry a follower acknowl
 leader of its term stays in its log: what the leader's commit counted on).
 
 Refinement (``paxraft refine raft-snapshot raft``): drop ``snapshotIndex`` and the
-InstallSnapshot and TimeoutNow messages; then CompactLog, InstallSnapshot, TransferLeadership
+InstallSnapshot and TimeoutNow messages; then (the history variable ``allLogs`` grows only in
+raft.tla's steps, as it does in raft.tla) CompactLog, InstallSnapshot, TransferLeadership
 and an ignored stale TimeoutNow are stutters, HandleTimeoutNow is raft.tla's Timeout, and every other
 action is raft.tla's own step.  HandleInstallSnapshotRequest is not: a follower's log jumps and
 an acknowledgement appears without an AppendEntries request, which no raft.tla step does.  That
@@ -126,7 +127,7 @@ class RaftSnapshot(Raft):
         """i compacts its log up to the committed index n."""
         if not s.snapshotIndex[i] < n <= s.commitIndex[i]:
             return None
-        return s.but(allLogs=self.NextAllLogs(s), snapshotIndex=EXCEPT(s.snapshotIndex, i, n))
+        return s.but(snapshotIndex=EXCEPT(s.snapshotIndex, i, n))  # a stutter: the history variables stay
 
     def AppendEntries(self, s: SnapshotState, i: int, j: int) -> SnapshotState | None:
         """raft.tla's AppendEntries, when the entry it sends (and the one before) is not compacted."""
@@ -142,7 +143,7 @@ class RaftSnapshot(Raft):
             return None
         lg = s.log[i]
         m = (InstallSnapshotRequest, i, j, s.currentTerm[i], n, lg[n - 1][0], lg[:n])
-        return s.but(allLogs=self.NextAllLogs(s), messages=WithMessage(m, s.messages))
+        return s.but(messages=WithMessage(m, s.messages))
 
     def NeedsSnapshot(self, s: SnapshotState, i: int, j: int) -> bool:
         """j needs an entry leader i has compacted: ``nextIndex[i][j] <= snapshotIndex[i]``."""
@@ -186,7 +187,7 @@ class RaftSnapshot(Raft):
         if i == j or s.state[i] != LEADER or s.matchIndex[i][j] != len(s.log[i]):
             return None
         m = (TimeoutNow, i, j, s.currentTerm[i])
-        return s.but(allLogs=self.NextAllLogs(s), messages=WithMessage(m, s.messages))
+        return s.but(messages=WithMessage(m, s.messages))
 
     @action(params=_received(TimeoutNow))
     def HandleTimeoutNow(self, s: SnapshotState, i: int, j: int, m: Message) -> SnapshotState | None:
@@ -195,7 +196,7 @@ class RaftSnapshot(Raft):
             return None
         rest = s.but(messages=WithoutMessage(m, s.messages))
         if m[3] < s.currentTerm[i] or s.state[i] == LEADER:
-            return rest.but(allLogs=self.NextAllLogs(s))
+            return rest
         return self.Timeout(rest, i)
 
     def Receive(self, s: SnapshotState, m: Message) -> list[tuple[str, RaftState]]:
