@@ -443,6 +443,8 @@ class RaftMapping(Mapping):
         a, i, w = event.action, p.i, event.where
         if a == "Init" and i in self.booted:  # a node that ran before found nothing on its disk
             return [[StepPattern("Restart", (i,))]]
+        if a == "Restart":  # from its latest snapshot, or an older one (a compaction lost in the crash)
+            return [[StepPattern("Restart", (i,))], [StepPattern("RestartFromOlderSnapshot", (i, p.snap))]]
         if a in _STUTTER:
             return [[]]
         if a == "Timeout" and p.recv is not None and p.recv[0] == TimeoutNow:

@@ -37,12 +37,14 @@ that spec has it (its trace validation, ``Traceetcdraft.tla``, faces the same de
   the same term (its vote stays cast).  It too changes only ``state[i]``; a test model-checks
   the extension with raft.tla's invariants.
 - Log compaction, InstallSnapshot and TimeoutNow: inherited from ``spec.raft_snapshot``
-  (docs/snapshots.md), whose invariants hold too.  A leader may send its snapshot whenever it has
-  one (the spec's ``nextIndex`` does not follow the implementation's).  ``AppendEntriesRange`` sends no compacted
-  entry, and when the entry a peer is known to match is compacted (its term is gone) an empty
-  request (a heartbeat) may name index 0 as its previous entry; **Restart** puts
-  ``commitIndex`` at the snapshot (``snapshotIndex[i]``, 0 without one) instead of 0, as
-  every implementation restarts from its snapshot: those entries are committed.
+  (docs/snapshots.md), whose invariants hold too.  A leader may send its snapshot whenever it
+  has one (the spec's ``nextIndex`` does not follow the implementation's).
+  ``AppendEntriesRange`` sends no compacted entry, and when the entry a peer is known to match
+  is compacted (its term is gone) an empty request (a heartbeat) may name index 0 as its
+  previous entry.  **Restart** puts ``commitIndex`` at the snapshot (``snapshotIndex[i]``, 0
+  without one) instead of 0, as every implementation restarts from its snapshot: those entries
+  are committed; **RestartFromOlderSnapshot(i, n)** comes back from an older snapshot (the last
+  compaction was not yet durable at the crash; the log file still holds the entries after n).
 
 Values are the integers the audit interns from the trace's value strings, unbounded; the
 history variables are off (they are proof aids, not part of what an implementation reports).
@@ -95,6 +97,10 @@ def _leaders(self: RaftImpl, s: RaftState) -> list[tuple[int]]:
 
 def _candidates(self: RaftImpl, s: RaftState) -> list[tuple[int]]:
     return [(i,) for i in self.Server if s.state[i] == CANDIDATE]
+
+
+def _older_snapshots(self: RaftImpl, s: SnapshotState) -> list[tuple[int, int]]:
+    return [(i, n) for i in self.Server for n in range(s.snapshotIndex[i])]
 
 
 def _commit_targets(self: RaftImpl, s: RaftState) -> list[tuple[int, int]]:
@@ -169,6 +175,15 @@ class RaftImpl(RaftSnapshot):
         nxt = super().Restart(s, i)
         snap = s.snapshotIndex[i]
         return nxt if nxt is None or not snap else nxt.but(commitIndex=EXCEPT(nxt.commitIndex, i, snap))
+
+    @action(params=_older_snapshots)
+    def RestartFromOlderSnapshot(self, s: SnapshotState, i: int, n: int) -> SnapshotState | None:
+        """i restarts from an older snapshot ending at n: its last compaction was not yet durable (the log
+        file still holds the entries after n)."""
+        if not 0 <= n < s.snapshotIndex[i]:
+            return None
+        nxt = super().Restart(s, i)
+        return nxt.but(commitIndex=EXCEPT(nxt.commitIndex, i, n), snapshotIndex=EXCEPT(s.snapshotIndex, i, n))
 
     @action(params=_commit_targets)
     def AdvanceCommitIndexTo(self, s: RaftState, i: int, n: int) -> RaftState | None:
