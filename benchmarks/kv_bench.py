@@ -1,10 +1,12 @@
-"""Benchmark of the Raft key-value store: 3 local processes, synchronous and concurrent writes, fsync on/off.
+"""Benchmark of our key-value store (Raft and Multi-Paxos): 3 local processes, synchronous and concurrent writes.
 
 Usage: .venv/bin/python benchmarks/kv_bench.py [--sync-writes N] [--writes N] [--concurrency C] [--value-size B]
-       [--repeat N] [--only on|off] [--sync-thread] [--fsync-poll US] [--no-pysyncobj] [--no-etcd] [--no-trace]
+       [--repeat N] [--only on|off] [--sync-thread] [--fsync-poll US] [--no-multipaxos] [--no-pysyncobj]
+       [--no-etcd] [--no-trace]
 
-Reports writes/s, p50/p99 latency and each node's peak RSS (VmHWM) for: our store with fsync
-on, and with fsync off; then, in the same run and with the same sequential and concurrent
+Reports writes/s, p50/p99 latency and each node's peak RSS (VmHWM) for: our Raft store with fsync
+on, and with fsync off; our Multi-Paxos store (``--protocol multipaxos``) the same way; then, in
+the same run and with the same sequential and concurrent
 workload, a 3-member etcd with fsync (Debian's ``etcd-server``, installed by apt when run as root;
 benchmarks/etcd_cluster.py) and PySyncObj 0.3.17 (``pip install '.[bench]'``) with its default
 settings and with appendEntriesUseBatch=False (benchmarks/pysyncobj_cluster.py); and the ratios
@@ -101,7 +103,7 @@ def peak_rss(d: Path) -> list[int]:
     return out
 
 
-def run_one(fsync: bool, args: argparse.Namespace, **settings: bool | int) -> dict[str, float]:
+def run_one(fsync: bool, args: argparse.Namespace, **settings: bool | int | str) -> dict[str, float]:
     d = Path(tempfile.mkdtemp(prefix="kvbench-"))
     try:
         cluster.start(d, 3, fsync=fsync, trace=not args.no_trace, **settings)
@@ -134,6 +136,7 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--value-size", type=int, default=100)
     ap.add_argument("--no-trace", action="store_true", help="nodes do not write trace files")
+    ap.add_argument("--no-multipaxos", action="store_true", help="do not run our Multi-Paxos store")
     ap.add_argument("--no-pysyncobj", action="store_true", help="do not run the PySyncObj cluster")
     ap.add_argument("--no-etcd", action="store_true", help="do not run the etcd cluster")
     ap.add_argument("--only", choices=("on", "off"), help="run our store with fsync on (or off) only")
@@ -167,6 +170,12 @@ def main() -> int:
         if fsync and args.fsync_poll > 0:
             polled = best_of(args.repeat, lambda: run_one(True, args, fsync_poll_us=args.fsync_poll))
             row(f"paxraft poll {args.fsync_poll} us", polled)
+    mp = {}
+    for fsync in (True, False):
+        if args.no_multipaxos or (args.only and args.only != ("on" if fsync else "off")):
+            continue
+        r = mp[fsync] = best_of(args.repeat, lambda fsync=fsync: run_one(fsync, args, protocol="multipaxos"))
+        row("multipaxos fsync " + ("on" if fsync else "off"), r)
     etcd = None
     if not args.no_etcd:
         binary = etcd_cluster.ensure_installed()
@@ -188,6 +197,15 @@ def main() -> int:
         print("ratios to etcd measured in this run (both with fsync, same workload):")
         print(f"  sequential: paxraft / etcd = {on['sync_wps'] / etcd['sync_wps']:.2f} (target 2.00)")
         print(f"  {args.concurrency} concurrent sessions: paxraft / etcd = {on['pipe_wps'] / etcd['pipe_wps']:.2f}")
+        if True in mp:
+            print(f"  sequential: multipaxos / etcd = {mp[True]['sync_wps'] / etcd['sync_wps']:.2f}")
+            print(f"  {args.concurrency} concurrent sessions: multipaxos / etcd = "
+                  f"{mp[True]['pipe_wps'] / etcd['pipe_wps']:.2f}")
+    for fsync in (True, False):
+        if fsync in mp and fsync in results:
+            a, b = mp[fsync], results[fsync]
+            print(f"multipaxos / raft, fsync {'on' if fsync else 'off'} (target >= 0.90): sequential "
+                  f"{a['sync_wps'] / b['sync_wps']:.2f}, concurrent {a['pipe_wps'] / b['pipe_wps']:.2f}")
     if len(results) < 2:
         return 0
     on, off = results[True], results[False]

@@ -25,7 +25,10 @@ from typing import Any
 from impl.kv.machine import GET, PUT, Command
 from impl.paxos.sim import simulate
 from impl.sim.cluster import DEFAULT_CONFIG, SimCluster
+from impl.sim.multipaxos import DEFAULT_CONFIG as MP_CONFIG
+from impl.sim.multipaxos import MultiPaxosSimCluster
 from impl.sim.scenario import random_run
+from modelcheck.audit.multipaxos_map import MultiPaxosMapping
 from modelcheck.audit.online import OnlineHook
 from modelcheck.audit.paxos_map import PaxosMapping
 from modelcheck.audit.raft_sim import RaftOnlineAudit
@@ -63,6 +66,39 @@ def audit_raft_run(seed: int, steps: int = 150, *, online: bool = True, keep_eve
     audit = RaftOnlineAudit(nodes, keep_events)
     cluster = random_run(seed, steps, on_event=audit.on_event, on_network=audit.on_network, **sim)
     return cluster, audit
+
+
+class MultiPaxosOnlineAudit:
+    """``on_event`` for the Multi-Paxos simulation: audits each event against MultiPaxos.tla as it happens and
+    raises :class:`AuditStop` at the first one no spec behaviour explains."""
+
+    def __init__(self, nodes: list[int], slots: int = 1024) -> None:
+        self.mapping = MultiPaxosMapping(nodes, slots)
+        self.hook = OnlineHook(self.mapping, lambda node: {"spec": "multipaxos", "nodes": nodes})
+
+    def __call__(self, rec: dict[str, Any]) -> None:
+        if not self.hook(rec):
+            raise AuditStop(self.hook)
+
+
+class AuditStop(AssertionError):  # noqa: N818 (named like the simulation's InvariantViolation)
+    """An online audit found an event no spec behaviour explains: ``failure`` says which and why."""
+
+    def __init__(self, hook: OnlineHook) -> None:
+        self.failure = hook.failure
+        assert self.failure is not None
+        f = self.failure
+        super().__init__(f"event {f.index + 1}: {f.event.describe()}: {f.reason}")
+
+
+def audit_multipaxos_run(seed: int, steps: int = 150, **sim: Any) -> tuple[Any, MultiPaxosOnlineAudit]:
+    """The Multi-Paxos client runs of :class:`KVHistoryRun` with traces on and the audit online; returns
+    ``(history run, audit)``; raises :class:`AuditStop` (or the simulation's ``InvariantViolation``)."""
+    audit = MultiPaxosOnlineAudit(list(range(1, sim.get("n", 3) + 1)))
+    sim.setdefault("config", replace(MP_CONFIG, trace=True))
+    run = KVHistoryRun(seed, cluster_class=MultiPaxosSimCluster, on_event=audit, **sim)
+    run.run(steps)
+    return run, audit
 
 
 KEYS = ("x", "y", "z")

@@ -44,6 +44,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--drop", action="append", default=[], metavar="CONJUNCT", help="leave an invariant conjunct out (repeatable)"
     )
     parser.add_argument("--list", action="store_true", help="list the invariant's conjuncts and exit")
+    parser.add_argument(
+        "--invariant",
+        metavar="FILE",
+        help="paxos: prove with the conjuncts in FILE (as 'paxraft infer paxos --out' writes them) instead of the "
+        "hand-written invariant",
+    )
     parser.add_argument("--cti-dir", metavar="DIR", help="write each counterexample as DOT (and SVG) into DIR")
     parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds per query (default 60)")
     parser.add_argument(
@@ -58,4 +64,6 @@ def run(args: argparse.Namespace) -> int:
     proofs = _proofs()
     if args.spec not in proofs:
         raise UsageError(f"no proof of {args.spec!r}; proofs: {', '.join(proofs)}")
+    if args.invariant and args.spec != "paxos":
+        raise UsageError(f"--invariant: only the paxos proof reads an invariant file, not {args.spec}")
     return int(lazy(proofs[args.spec])(args))

@@ -158,7 +158,7 @@ class MultiPaxos(Spec):
             return None
         insts = _reset_accepting(n[INSTS])
         node = EXCEPT(s.node, r, (m[1], n[KVALUE], n[COMMIT_UP_TO], n[BAL_PREPARED], m[2], insts))
-        msgs = s.msgs | {(PREPARE_REPLY, r, m[2], _votes(insts))}
+        msgs = s.msgs | {(PREPARE_REPLY, r, m[2], self._reported(insts))}
         return MultiPaxosState(msgs, node, s.pending, s.observed, s.pc)
 
     @action(params=lambda self, s: ((r,) for r in self.Replicas))
@@ -172,11 +172,21 @@ class MultiPaxos(Spec):
         prs = [m for m in s.msgs if m[0] == PREPARE_REPLY and m[2] == bal]
         if len(prs) < self.MajorityNum:
             return None
+        return self._prepared_with(s, r, self._adopt_all(n, prs))
+
+    def _adopt_all(self, n: Node, prs: Sequence[tuple]) -> tuple[Inst, ...]:
+        """The leader's instances once its ballot is prepared by the replies ``prs``."""
         insts = []
         for k, inst in enumerate(n[INSTS]):
             status, cmd = self._adopt(inst, self.peak_voted_cmd(prs, k))
             insts.append((status, cmd, inst[2], inst[3]))
-        node = EXCEPT(s.node, r, (r, n[KVALUE], n[COMMIT_UP_TO], bal, bal, tuple(insts)))
+        return tuple(insts)
+
+    def _prepared_with(self, s: MultiPaxosState, r: int, insts: tuple[Inst, ...]) -> MultiPaxosState:
+        """Leader r's ballot is prepared with these instances: Accept every slot that is Accepting."""
+        n = s.node[r]
+        bal = n[BAL_MAX_KNOWN]
+        node = EXCEPT(s.node, r, (r, n[KVALUE], n[COMMIT_UP_TO], bal, bal, insts))
         accepts = {(ACCEPT, r, bal, k + 1, i[1]) for k, i in enumerate(insts) if i[0] == ACCEPTING}
         return MultiPaxosState(s.msgs | accepts, node, s.pending, s.observed, s.pc)
 
@@ -187,6 +197,10 @@ class MultiPaxos(Spec):
         if status == PREPARING or (status == EMPTY and peak != NIL):
             status = ACCEPTING
         return status, peak
+
+    def _reported(self, insts: tuple[Inst, ...]) -> tuple[tuple[int, int], ...]:
+        """The votes a PrepareReply reports: VotesByNode, every slot's."""
+        return _votes(insts)
 
     def _prepared(self, n: Node) -> bool:
         """Whether leader ``n`` may propose new commands: its ballot has finished phase 1."""
@@ -216,8 +230,13 @@ class MultiPaxos(Spec):
         unseen = self.unseen_pending(insts, s.pending)
         if not empty or not unseen:
             return None
-        k, c, bal = empty[0], unseen[0], self._proposal_ballot(n)
-        node = EXCEPT(s.node, r, n[:INSTS] + (EXCEPT(insts, k, (ACCEPTING, c, bal, c)),))
+        return self._propose(s, r, empty[0], unseen[0])
+
+    def _propose(self, s: MultiPaxosState, r: int, k: int, c: int) -> MultiPaxosState:
+        """Leader r proposes command c in slot k + 1, voting for it itself."""
+        n = s.node[r]
+        bal = self._proposal_ballot(n)
+        node = EXCEPT(s.node, r, n[:INSTS] + (EXCEPT(n[INSTS], k, (ACCEPTING, c, bal, c)),))
         msgs = s.msgs | {(ACCEPT, r, bal, k + 1, c), (ACCEPT_REPLY, r, bal, k + 1)}
         return MultiPaxosState(msgs, node, s.pending, self._observe(s.observed, (REQ, c)), s.pc)
 

@@ -30,6 +30,7 @@ register(
         cls=MultiPaxos,
         summary="Multi-Paxos state-machine replication, as MultiPaxos.tla (tlaplus/Examples, MultiPaxos-SMR)",
         refinements={"slot-consensus": "spec.slot_consensus:from_multipaxos"},
+        audit="modelcheck.audit.multipaxos_map:MultiPaxosMapping.from_events",
         options=(
             Option("--replicas", "replicas", int, 3, "number of replicas (Replicas = s1..sN)"),
             Option("--writes", "writes", int, 1, "number of client write commands (w1..wW)"),
@@ -54,6 +55,7 @@ class SkipPhase1(MultiPaxos):
     # Shortest failure: the leader's own vote post-dates its PrepareReply, so phase 1 ends with PeakVotedCmd = nil
     # in the slot it already filled, and it sends an Accept for no command (TypeOK's Messages).
     variant = "skip-phase1"
+    impl_bug = "skip-phase1"  # its planted bug in impl.multipaxos.rules
     rule = "TakeNewRequest needs leadership but not a prepared ballot: it proposes at balMaxKnown at once"
     breaks = "TypeOK"
     failing_bounds = {"replicas": 1, "writes": 1, "reads": 0, "max_ballot": 2}
@@ -72,6 +74,7 @@ class CommitMinority(MultiPaxos):
     """The leader commits a slot with one AcceptReply fewer than a majority."""
 
     variant = "commit-minority"
+    impl_bug = "commit-minority"  # its planted bug in impl.multipaxos.rules
     rule = "HandleAcceptReplies commits on MajorityNum - 1 AcceptReplies"
     breaks = "Linearizability"
     failing_bounds = {"replicas": 3, "writes": 1, "reads": 1, "max_ballot": 2, "symmetry": True}
@@ -87,6 +90,7 @@ class StaleLocalRead(MultiPaxos):
     """A replica that believes it leads answers a read from its own copy, with no lease and no quorum round."""
 
     variant = "stale-local-read"
+    impl_bug = "stale-local-read"  # its planted bug in impl.multipaxos.rules
     rule = "new action LocalRead(r): a self-believed leader acknowledges the next pending read with its kvalue"
     breaks = "Linearizability"
     failing_bounds = {"replicas": 2, "writes": 1, "reads": 1, "max_ballot": 2}
@@ -113,6 +117,7 @@ class GapFillIgnoresVotes(MultiPaxos):
     """A new leader treats the slots empty in its own log as gaps to fill, ignoring the votes reported for them."""
 
     variant = "gap-fill-ignores-votes"
+    impl_bug = "gap-fill-ignores-votes"  # its planted bug in impl.multipaxos.rules
     rule = "HandlePrepareReplies adopts PeakVotedCmd only for slots the leader itself has a command in"
     breaks = "Linearizability"
     failing_bounds = {"replicas": 3, "writes": 1, "reads": 1, "max_ballot": 2, "symmetry": True}
@@ -132,6 +137,7 @@ class ForgetVotesOnRestart(MultiPaxos):
     # Shortest failure: after the restart r takes its own old Accept, believes itself leader again with an
     # unprepared ballot, and phase 1 over its pre-vote PrepareReply sends an Accept for nil (TypeOK's Messages).
     variant = "forget-votes-on-restart"
+    impl_bug = "forget-votes-on-restart"  # its planted bug in impl.multipaxos.rules
     rule = "new action Restart(r): r's instances are back to NullInst, its ballot promise kept (at most once a run)"
     breaks = "TypeOK"
     failing_bounds = {"replicas": 1, "writes": 1, "reads": 0, "max_ballot": 2}
@@ -148,3 +154,19 @@ class ForgetVotesOnRestart(MultiPaxos):
         if reset == n:
             return None
         return MultiPaxosState(s.msgs, EXCEPT(s.node, r, reset), s.pending, s.observed, s.pc)
+
+
+@variant("multipaxos")
+class PromiseOmitsVotes(MultiPaxos):
+    """An acceptor's PrepareReply reports no votes, as if it had never accepted anything."""
+
+    variant = "promise-omits-votes"
+    impl_bug = "promise-omits-votes"  # its planted bug in impl.multipaxos.rules
+    rule = "HandlePrepare replies with VotesByNode of NullInst in every slot"
+    breaks = "Linearizability"
+    failing_bounds = {"replicas": 3, "writes": 1, "reads": 1, "max_ballot": 2, "symmetry": True}
+    trace_length = 12
+    source = f"{PMS}: a promise carries the highest-numbered proposal the acceptor accepted (Paxos.tla's Phase1b)"
+
+    def _reported(self, insts: tuple) -> tuple:
+        return tuple((0, NIL) for _ in insts)

@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -69,6 +70,30 @@ def test_worker_processes_equal_one_process(name: str) -> None:
         x = r.extra
         assert x["workers"] == n and len(x["per_worker"]) == n
         assert x["bytes_exchanged_per_state"] > 0 and x["messages_per_state"] > 0
+
+
+class _Pair(NamedTuple):
+    a: int
+    b: frozenset
+
+
+class _PairWithAttrs(_Pair):  # no __slots__: instances have a __dict__, which plain tuples would lose
+    pass
+
+
+def test_shipped_states_come_back_equal_and_of_their_class() -> None:
+    import pickle
+
+    from modelcheck.engine.search import _pack, _unpack
+
+    pairs = [_Pair(i, frozenset({i})) for i in range(3)]
+    packed = _pack(pairs, away=True)
+    assert packed[0] is _Pair and all(type(t) is tuple for t in packed[1])  # plain tuples travel
+    back = _unpack(pickle.loads(pickle.dumps(packed)))
+    assert back == pairs and all(type(t) is _Pair for t in back)
+    for states in ([_PairWithAttrs(1, frozenset())], [pairs[0], _PairWithAttrs(1, frozenset())], [(1, 2)]):
+        assert _pack(states, away=True) == (None, states)  # pickled as they are
+    assert _pack(pairs, away=False) == (None, pairs)  # kept by this worker: not copied
 
 
 def test_tiny_memory_budget_spills_and_counts_stay() -> None:

@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from impl.multipaxos.rules import NONE, Rules
-from impl.multipaxos.tracing import event_line
+from impl.multipaxos.tracing import event_line, proposal_line
 from impl.multipaxos.votes import Votes
 from impl.raft.core import Config, HardState, Ready, Snapshot
 from impl.raft.log import Entry
@@ -55,6 +55,7 @@ PREPARE, PREPARE_REPLY, ACCEPT = MsgType.Prepare, MsgType.PrepareReply, MsgType.
 ACCEPT_REPLY, LEARN, SNAPSHOT = MsgType.AcceptReply, MsgType.Learn, MsgType.SnapshotInstall
 NOOP = b""  # a gap's filler: the state machine applies empty data as nothing
 DEFAULT_CONFIG = Config()
+_EARLY = frozenset({ACCEPT, LEARN, SNAPSHOT})
 ROUND = 16  # ballot = round << ROUND | replica id
 
 
@@ -110,9 +111,10 @@ class MultiPaxosNode:
         self._reads_done: list[tuple[Any, int]] = []
         self._out: list[Message] = []
         self._pending_snapshot: Snapshot | None = None
+        self._hs_unsynced = 0  # readies handed out with a promise not yet reported durable
         self.tracing = config.trace
         self._trace: list[str] = []
-        self._emit("Init" if fresh else "Restart", {})
+        self._emit("Init" if fresh else "Restart", {}, slots=range(self.log.offset + 1, self.log.last() + 1))
 
     # -- helpers ------------------------------------------------------------------------------
     def _random_timeout(self) -> int:
@@ -157,15 +159,30 @@ class MultiPaxosNode:
             self._rounds.clear()
             self._reads_new = []
 
-    def _learn(self, slot: int, entry: Entry) -> None:
+    def _learn(self, slot: int, entry: Entry) -> bool:
         """``entry``'s command is chosen in ``slot``: keep it as this acceptor's vote there (safe: every
-        vote in a ballot at or above the one that chose it is for the same command) and commit."""
+        vote in a ballot at or above the one that chose it is for the same command) and commit.
+        Whether it was news."""
         if slot <= self.commit or slot in self._chosen:
-            return
+            return False
         own = self.log.get(slot)
         if own.data != entry.data or own.term == 0:
             self.log.put(slot, entry)
         self._chosen.add(slot)
+        return True
+
+    def _commit_point(self) -> int:
+        """Where the commit point is about to move: over the chosen slots that follow it."""
+        c = self.commit
+        while c + 1 in self._chosen:
+            c += 1
+        return c
+
+    def _commit_notice(self) -> None:
+        """HandleCommitNotice: a follower commits the chosen slots that follow its commit point."""
+        done = self._advance_commit()
+        if done:
+            self._emit("HandleCommitNotice", {"upto": self.commit}, slots=done)
 
     def _advance_commit(self) -> list[int]:
         """Move the commit point over the chosen slots that follow it; the slots committed."""
@@ -207,7 +224,9 @@ class MultiPaxosNode:
         self.log.put(slot, Entry(self.ballot, data))
         self._acks[slot] = set()
         self._broadcast = True
-        self._emit("TakeNewRequest", {"slot": slot, "v": self.describe(data)}, slots=(slot,))
+        self.clock += 1  # a step that sends nothing (its Accepts go out with the next ready)
+        if self.tracing:
+            self._trace.append(proposal_line(self, slot, self.ballot, data))
         return slot, self.ballot
 
     def read_index(self, token: Any) -> bool:
@@ -216,6 +235,7 @@ class MultiPaxosNode:
             return False
         if self.rules.local_reads():  # planted bug: no quorum round
             self._reads_done.append((token, self.commit))
+            self._emit("ConfirmRead", {"acks": [self.id]})
             return True
         self._reads_new.append(token)
         return True
@@ -340,8 +360,8 @@ class MultiPaxosNode:
         self._peer_commit = dict.fromkeys(self.peers, 0)
         self._active = set()
         self.heartbeat_elapsed = self.election_elapsed = 0
-        self._replies = {}
-        self._emit("HandlePrepareReplies", {"b": b}, slots=range(self.commit + 1, top + 2))
+        heard, self._replies = sorted(self._replies), {}
+        self._emit("HandlePrepareReplies", {"b": b, "from": heard}, slots=range(self.commit + 1, top + 2))
         self._broadcast = True
 
     # -- phase 2 --------------------------------------------------------------------------------
@@ -380,21 +400,28 @@ class MultiPaxosNode:
         self.election_elapsed = 0
         log = self.log
         hi = m.index + len(m.entries) - 1 if m.entries else 0
+        voted = []
         for k, e in enumerate(m.entries):
             s = m.index + k
-            if s > self.commit and s not in self._chosen and s > log.offset:
-                log.put(s, Entry(m.term, e.data))
+            if s <= log.offset:
+                continue  # chosen, applied and compacted
+            vote, own = Entry(m.term, e.data), log.get(s)
+            if (s <= self.commit or s in self._chosen) and own.data != e.data:
+                hi = s - 1  # never acknowledge a command other than the one chosen here
+                break
+            if own != vote:
+                log.put(s, vote)
+                voted.append(s)
         # commit notification: our votes in the leader's ballot up to its commit point are chosen
-        up = min(m.commit, log.last())
-        for s in range(self.commit + 1, up + 1):
-            if s not in self._chosen and log.get(s).term == m.term:
-                self._chosen.add(s)
-        done = self._advance_commit()
-        r = self._msg(ACCEPT_REPLY, m.src, m.term, flags=SUCCESS, index=m.index if hi else 0, hint_index=hi,
-                      commit=self.commit, context=m.context)
-        self._emit("HandleAccept", {"j": m.src, "case": "accept"}, m, [r], slots=range(m.index, hi + 1) if hi else ())
-        if done:
-            self._emit("HandleCommitNotice", {"upto": self.commit}, slots=done)
+        up, slots, off, chosen = min(m.commit, log.last()), log.slots, log.offset + 1, self._chosen
+        for s in range(max(self.commit + 1, off), up + 1):
+            if slots[s - off].term == m.term:
+                chosen.add(s)
+        r = self._msg(ACCEPT_REPLY, m.src, m.term, flags=SUCCESS, index=m.index if hi >= m.index else 0,
+                      hint_index=hi if hi >= m.index else 0,
+                      commit=self._commit_point(), context=m.context)
+        self._emit("HandleAccept", {"j": m.src, "case": "accept"}, m, [r], slots=voted)
+        self._commit_notice()
 
     def _handle_accept_reply(self, m: Message) -> None:
         j = m.src
@@ -454,15 +481,11 @@ class MultiPaxosNode:
             self._peer_commit[j] = hi  # optimistic; its next reply corrects it
 
     def _handle_learn(self, m: Message) -> None:
-        for k, e in enumerate(m.entries):
-            s = m.index + k
-            if s > self.log.offset:
-                self._learn(s, e)
-        done = self._advance_commit()
-        r = self._msg(ACCEPT_REPLY, m.src, m.term, flags=SUCCESS, commit=self.commit)
-        self._emit("HandleLearn", {"j": m.src}, m, [r], slots=range(m.index, m.index + len(m.entries)))
-        if done:
-            self._emit("HandleCommitNotice", {"upto": self.commit}, slots=done)
+        learned = [m.index + k for k, e in enumerate(m.entries) if m.index + k > self.log.offset
+                   and self._learn(m.index + k, e)]
+        r = self._msg(ACCEPT_REPLY, m.src, m.term, flags=SUCCESS, commit=self._commit_point())
+        self._emit("HandleLearn", {"j": m.src}, m, [r], slots=learned)
+        self._commit_notice()
 
     def _install(self, snap: Snapshot) -> None:
         if snap.index <= self.commit:
@@ -480,11 +503,9 @@ class MultiPaxosNode:
 
     def _handle_snapshot(self, m: Message) -> None:
         self._install(Snapshot(m.index, m.log_term, m.snapshot))
-        done = self._advance_commit()
-        r = self._msg(ACCEPT_REPLY, m.src, m.term, flags=SUCCESS, commit=self.commit)
+        r = self._msg(ACCEPT_REPLY, m.src, m.term, flags=SUCCESS, commit=self._commit_point())
         self._emit("HandleSnapshot", {"j": m.src}, m, [r])
-        if done:
-            self._emit("HandleCommitNotice", {"upto": self.commit}, slots=done)
+        self._commit_notice()
 
     # -- reads ----------------------------------------------------------------------------------
     def _read_ack(self, j: int, ctx: int) -> None:
@@ -492,14 +513,16 @@ class MultiPaxosNode:
             if c <= ctx:
                 acks.add(j)
         while self._rounds and len(self._rounds[0][3]) >= self.quorum:
-            _, slot, tokens, _ = self._rounds.popleft()
+            _, slot, tokens, acks = self._rounds.popleft()
             self._reads_done.extend((t, slot) for t in tokens)
+            self._emit("ConfirmRead", {"acks": sorted(acks)})
 
     def _start_read_round(self) -> None:
         tokens, self._reads_new = self._reads_new, []
         slot = self.next_slot - 1  # every write acknowledged before the read is at or below it
         if self.quorum == 1:
             self._reads_done.extend((t, slot) for t in tokens)
+            self._emit("ConfirmRead", {"acks": [self.id]})
             return
         self._read_ctx += 1
         self._rounds.append((self._read_ctx, slot, tokens, {self.id}))
@@ -536,13 +559,25 @@ class MultiPaxosNode:
             lo = max(self.applied, self.log.offset) + 1
             rd.committed = [(s, self.log.get(s)) for s in range(lo, self.commit + 1)]
             self.applied = self.commit
-        rd.messages, self._out = self._out, []
+        out, self._out = self._out, []
+        if rd.hard_state is not None:
+            self._hs_unsynced += 1
+        elif not self._hs_unsynced:
+            # a leader's Accepts (phase 2a: its own vote counts once durable, in advance()), Learns and snapshots
+            # (chosen commands) depend only on its ballot, durable since it campaigned: they leave before the fsync
+            early = [m for m in out if m.type in _EARLY]
+            if early:
+                out = early + [m for m in out if m.type not in _EARLY]
+                rd.early = len(early)
+        rd.messages = out
         rd.reads, self._reads_done = self._reads_done, []
         rd.trace, self._trace = self._trace, []
         return rd
 
     def advance(self, rd: Ready) -> None:
         """The runtime persisted ``rd``: the leader's own votes in it now count towards choosing their slots."""
+        if rd.hard_state is not None:
+            self._hs_unsynced -= 1
         if rd.entries and self.role == LEADER:
             b, me = self.ballot, self.id
             for k, e in enumerate(rd.entries):

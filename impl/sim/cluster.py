@@ -46,7 +46,7 @@ class SimCluster:
 
     ``node_class`` is the protocol's core (Raft here; impl/sim/multipaxos.py runs Multi-Paxos's)."""
 
-    node_class: Any = RaftNode
+    node_class: Any = None  # None: Raft's core (looked up when a node starts, so tests may substitute it)
 
     def __init__(self, n: int = 3, seed: int = 0, *, config: Config = DEFAULT_CONFIG, faults: Faults = Faults(),
                  rules: Rules = NONE, snapshot_every: int = 0, tick_period: int = 10, clients: int = 3,
@@ -98,7 +98,7 @@ class SimCluster:
 
     def _start(self, i: int) -> None:
         hs, snap, entries = self.disks[i].load()
-        node = self.node_class(i, self.ids, self.config, rand=random.Random(self.rng.random()).randint,
+        node = (self.node_class or RaftNode)(i, self.ids, self.config, rand=random.Random(self.rng.random()).randint,
                                hard_state=hs, snapshot=snap, entries=entries, boot=self.boots[i],
                                clock=self.clocks[i], rules=self.rules, describe=describe_command)
         rep = Replica(node, self.disks[i], self._send, on_events=self._events, snapshot_every=self.snapshot_every)

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "wal": "impl.cmd_wal",
     "prove": "proofs.cmd_prove",
     "bmc": "proofs.cmd_bmc",
+    "infer": "proofs.infer.cmd_infer",
 }
 
 

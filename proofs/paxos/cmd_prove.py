@@ -22,6 +22,8 @@ def run(args: argparse.Namespace) -> int:
     axiom = PHASE1_PHASE2 if args.flexible else args.quorum_axiom or ANY_TWO
     persists = _persists(args)
     enc = PaxosEncoding(axiom, args.variant or "paxos", persists)
+    if getattr(args, "invariant", None):
+        enc = _inferred(args.invariant, axiom, args.variant or "paxos", persists)
     pre = enc.state("")
     if args.list:
         for name in enc.invariant(pre):
@@ -34,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     title = f"Paxos.tla, quorum axiom {axiom}" + (f", variant {args.variant}" if args.variant else "")
     if persists is not None:
         title += f", crash-restart keeping {', '.join(persists) or 'nothing'}"
+    if getattr(args, "invariant", None):
+        title += f", invariant from {args.invariant}"
     if args.drop:
         title += f", without {', '.join(args.drop)}"
     outcomes = []
@@ -51,6 +55,22 @@ def run(args: argparse.Namespace) -> int:
             files = render(cti, Path(args.cti_dir) / f"cti{n + 1}.dot")
             print("  drawn: " + ", ".join(map(str, files)))
     return 0 if all(o.result == PROVED for o in outcomes) else 1
+
+
+def _inferred(path: str, axiom: str, variant: str, persists: tuple[str, ...] | None) -> PaxosEncoding:
+    """The encoding with the invariant file's conjuncts (a missing or malformed file is a usage error)."""
+    from proofs.infer.language import InvariantSyntaxError
+    from proofs.infer.paxos import InferredEncoding, read_invariant_file
+
+    try:
+        conjuncts = read_invariant_file(path)
+    except OSError as exc:
+        raise UsageError(f"--invariant {path}: {exc.strerror or exc}") from None
+    except (InvariantSyntaxError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--invariant {exc}") from None
+    if axiom != ANY_TWO:
+        raise UsageError(f"--invariant: inferred invariants are over one quorum sort (any-two), not {axiom}")
+    return InferredEncoding(conjuncts, axiom, variant, persists)
 
 
 def _persists(args: argparse.Namespace) -> tuple[str, ...] | None:

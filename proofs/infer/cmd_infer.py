@@ -1,0 +1,89 @@
+"""Infer an inductive invariant from the explored states and prove safety with it (no hand-written conjunct)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from modelcheck.cli.common import UsageError
+from proofs.infer.language import write_invariant
+from proofs.infer.pipeline import Report
+
+#: Spec name -> ``module:function(variant) -> Problem``.
+PROBLEMS = {"paxos": "proofs.infer.paxos:problem"}
+#: The variants each spec's proof model encodes.
+VARIANTS = {"paxos": ("ignore-votes",)}
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Spec, variant, output file, Z3 limits."""
+    parser.add_argument("spec", help=f"what to infer an invariant for: {', '.join(PROBLEMS)}")
+    parser.add_argument("--variant", help="a catalog variant the proof model encodes (paxos: ignore-votes)")
+    parser.add_argument(
+        "--out", metavar="FILE", help="write the invariant there (read by 'paxraft prove paxos --invariant')"
+    )
+    parser.add_argument(
+        "--cti-dir", metavar="DIR", help="draw the counterexample to safety (DOT/SVG) into DIR on failure"
+    )
+    parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds per Z3 query (default 60)")
+    parser.add_argument("--max-steps", type=int, default=400, metavar="N", help="selection steps before giving up")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Infer, print the stages and the invariant (or why none was found); 0 found, 1 not found."""
+    from spec.registry import lazy
+
+    if args.spec not in PROBLEMS:
+        raise UsageError(f"no invariant inference for {args.spec!r}; specs: {', '.join(PROBLEMS)}")
+    if args.variant and args.variant not in VARIANTS[args.spec]:
+        known = ", ".join(VARIANTS[args.spec])
+        raise UsageError(f"--variant {args.variant}: {args.spec}'s proof model encodes only {known}")
+    if args.timeout <= 0:
+        raise UsageError(f"--timeout must be positive, got {args.timeout}")
+    if args.max_steps <= 0:
+        raise UsageError(f"--max-steps must be positive, got {args.max_steps}")
+    if args.out and Path(args.out).is_dir():
+        raise UsageError(f"--out {args.out}: is a directory")
+    from proofs.infer.pipeline import infer
+
+    problem = lazy(PROBLEMS[args.spec])(args.variant)
+    rep = infer(problem, int(args.timeout * 1000), args.max_steps)
+    print(f"paxraft infer {problem.name}")
+    print(rep.text())
+    if rep.conjuncts is None:
+        _failure(rep, problem, args)
+        return 1
+    print()
+    header = (
+        f"{problem.name}: inductive invariant inferred by 'paxraft infer' in {rep.seconds:.1f}s; "
+        f"implies {', '.join(problem.system.safety)}"
+    )
+    text = write_invariant(rep.conjuncts, header)
+    print(text, end="")
+    print(
+        f"inductive, implies {', '.join(problem.system.safety)}: {len(rep.conjuncts)} conjuncts in {rep.seconds:.1f}s"
+    )
+    if args.out:
+        Path(args.out).write_text(text)
+        print(f"written: {args.out} (check it: paxraft prove {args.spec} --invariant {args.out})")
+    return 0
+
+
+def _failure(rep: Report, problem: object, args: argparse.Namespace) -> None:
+    """Why no invariant: the reachable state breaking safety, or the counterexample no candidate excludes."""
+    print()
+    print(f"no inductive invariant implies {', '.join(problem.system.safety)}: {rep.reason}")  # type: ignore[attr-defined]
+    if rep.violation:
+        print(rep.violation)
+        return
+    sel = rep.selection
+    if sel is not None and sel.cti is not None and args.spec == "paxos":
+        from proofs.infer.paxos import safety_cti
+
+        cti = safety_cti(problem, sel)
+        print(cti.text())
+        if args.cti_dir:
+            from proofs.paxos.cti import render
+
+            Path(args.cti_dir).mkdir(parents=True, exist_ok=True)
+            print("  drawn: " + ", ".join(map(str, render(cti, Path(args.cti_dir) / "cti.dot"))))

@@ -1,0 +1,232 @@
+"""The clauses ``paxraft infer`` searches: literals over a proof model's relations, read and written as text.
+
+A clause is universally quantified over its variables and is a disjunction of literals, with at
+most one existential disjunct ``exists y:S. g & l1 & ...`` (a forall-exists clause). Atoms are a
+relation applied to variables or constants (``msg2b(A,B1,V1)``, ``le(B1,B2)``) or an equality
+(``B1 = NoBal``). The same clause is turned into a Z3 formula over a state of the proof model
+(:meth:`Clause.z3`) and printed as one line that :func:`parse_clause` reads back, so an inferred
+invariant is a text file anyone can read, edit and hand to ``paxraft prove``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import z3
+
+EQ = "="
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The vocabulary clauses are written in: sorts, constants and relations (with their argument sorts)."""
+
+    sorts: Mapping[str, z3.SortRef]
+    constants: Mapping[str, tuple[str, z3.ExprRef]]  # name -> (sort, Z3 constant)
+    relations: Mapping[str, tuple[str, ...]]  # name -> argument sort names
+    state_relations: frozenset[str]  # the relations a step may change (the others are rigid)
+    #: ``(name, state) -> Z3 function``: a state relation of the given state, or a rigid one
+    symbol: Callable[[str, object], Callable[..., z3.BoolRef]]
+
+
+@dataclass(frozen=True, order=True)
+class Atom:
+    """``rel(args)``, or ``args[0] = args[1]`` when ``rel`` is ``=``."""
+
+    rel: str
+    args: tuple[str, ...]
+
+    def text(self) -> str:
+        """As written in an invariant file."""
+        if self.rel == EQ:
+            return f"{self.args[0]} = {self.args[1]}"
+        return f"{self.rel}({','.join(self.args)})"
+
+
+@dataclass(frozen=True, order=True)
+class Literal:
+    """An atom or its negation."""
+
+    atom: Atom
+    positive: bool = True
+
+    def text(self) -> str:
+        """``~msg2a(B1,V1)``, ``B1 != B2``."""
+        if self.atom.rel == EQ:
+            op = "=" if self.positive else "!="
+            return f"{self.atom.args[0]} {op} {self.atom.args[1]}"
+        return ("" if self.positive else "~") + self.atom.text()
+
+    def negate(self) -> Literal:
+        """The opposite literal."""
+        return Literal(self.atom, not self.positive)
+
+
+@dataclass(frozen=True)
+class Exists:
+    """``exists var:sort. l1 & l2 & ...``."""
+
+    var: str
+    sort: str
+    lits: tuple[Literal, ...]
+
+    def text(self) -> str:
+        """As written in an invariant file."""
+        return f"(exists {self.var}:{self.sort}. {' & '.join(lit.text() for lit in self.lits)})"
+
+
+@dataclass(frozen=True)
+class Clause:
+    """``forall vars. l1 | l2 | ... [| exists ...]``."""
+
+    vars: tuple[tuple[str, str], ...]  # (name, sort), in the order printed
+    lits: tuple[Literal, ...]
+    exists: Exists | None = None
+
+    def text(self) -> str:
+        """The clause as one line."""
+        body = [lit.text() for lit in self.lits] + ([self.exists.text()] if self.exists else [])
+        head = f"forall {' '.join(f'{v}:{s}' for v, s in self.vars)}. " if self.vars else ""
+        return head + (" | ".join(body) or "false")
+
+    def z3(self, sig: Signature, state: object) -> z3.BoolRef:
+        """The clause as a closed Z3 formula over ``state``'s relations."""
+        env = {name: z3.Const(name, sig.sorts[sort]) for name, sort in self.vars}
+        parts = [_literal(sig, state, env, lit) for lit in self.lits]
+        if self.exists is not None:
+            ex = self.exists
+            y = z3.Const(ex.var, sig.sorts[ex.sort])
+            inner = {**env, ex.var: y}
+            parts.append(z3.Exists([y], z3.And([_literal(sig, state, inner, lit) for lit in ex.lits])))
+        body = z3.Or(parts) if parts else z3.BoolVal(False)
+        return z3.ForAll(list(env.values()), body) if env else body
+
+
+def _term(sig: Signature, env: Mapping[str, z3.ExprRef], name: str) -> z3.ExprRef:
+    if name in env:
+        return env[name]
+    return sig.constants[name][1]
+
+
+def _literal(sig: Signature, state: object, env: Mapping[str, z3.ExprRef], lit: Literal) -> z3.BoolRef:
+    args = [_term(sig, env, a) for a in lit.atom.args]
+    atom = args[0] == args[1] if lit.atom.rel == EQ else sig.symbol(lit.atom.rel, state)(*args)
+    return atom if lit.positive else z3.Not(atom)
+
+
+# -- reading an invariant file -------------------------------------------------------------------
+
+_CLAUSE = re.compile(r"^\s*forall\s+(?P<vars>[^.]*)\.\s*(?P<body>.*)$")
+_EXISTS = re.compile(r"^\(\s*exists\s+(?P<var>\w+)\s*:\s*(?P<sort>\w+)\s*\.\s*(?P<body>.*)\)$")
+_ATOM = re.compile(r"^(?P<neg>~?)\s*(?P<rel>\w+)\((?P<args>[^)]*)\)$")
+_EQ = re.compile(r"^(?P<x>\w+)\s*(?P<op>!=|=)\s*(?P<y>\w+)$")
+
+
+class InvariantSyntaxError(ValueError):
+    """A line of an invariant file that is not a clause of the signature."""
+
+
+def parse_clause(text: str, sig: Signature) -> Clause:
+    """One clause as :meth:`Clause.text` writes it; an InvariantSyntaxError says what is wrong."""
+    m = _CLAUSE.match(text)
+    variables: list[tuple[str, str]] = []
+    body = text.strip()
+    if m:
+        for decl in m.group("vars").split():
+            name, _, sort = decl.partition(":")
+            if sort not in sig.sorts:
+                raise InvariantSyntaxError(f"variable {decl!r}: unknown sort (sorts: {', '.join(sig.sorts)})")
+            variables.append((name, sort))
+        body = m.group("body").strip()
+    sorts = dict(variables)
+    parts = _split_top(body, "|")
+    lits: list[Literal] = []
+    exists = None
+    for part in parts:
+        em = _EXISTS.match(part)
+        if em:
+            if exists is not None:
+                raise InvariantSyntaxError("at most one exists per clause")
+            if em.group("sort") not in sig.sorts:
+                raise InvariantSyntaxError(f"exists {em.group('var')}: unknown sort {em.group('sort')!r}")
+            inner = {**sorts, em.group("var"): em.group("sort")}
+            conj = [_parse_literal(p, sig, inner) for p in _split_top(em.group("body"), "&")]
+            exists = Exists(em.group("var"), em.group("sort"), tuple(conj))
+        else:
+            lits.append(_parse_literal(part, sig, sorts))
+    return Clause(tuple(variables), tuple(lits), exists)
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split on ``sep`` outside parentheses."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        if ch == sep and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur.strip())
+    return [p for p in out if p]
+
+
+def _sort_of(name: str, sig: Signature, sorts: Mapping[str, str]) -> str:
+    if name in sorts:
+        return sorts[name]
+    if name in sig.constants:
+        return sig.constants[name][0]
+    raise InvariantSyntaxError(f"{name!r} is neither a bound variable nor a constant ({', '.join(sig.constants)})")
+
+
+def _parse_literal(text: str, sig: Signature, sorts: Mapping[str, str]) -> Literal:
+    m = _EQ.match(text)
+    if m:
+        x, y = m.group("x"), m.group("y")
+        if _sort_of(x, sig, sorts) != _sort_of(y, sig, sorts):
+            raise InvariantSyntaxError(f"{text!r}: {x} and {y} have different sorts")
+        return Literal(Atom(EQ, (x, y)), m.group("op") == "=")
+    m = _ATOM.match(text)
+    if not m:
+        raise InvariantSyntaxError(f"{text!r} is not a literal (rel(args), ~rel(args), x = y or x != y)")
+    rel = m.group("rel")
+    if rel not in sig.relations:
+        raise InvariantSyntaxError(f"unknown relation {rel!r} (relations: {', '.join(sig.relations)})")
+    args = tuple(a.strip() for a in m.group("args").split(",") if a.strip())
+    want = sig.relations[rel]
+    if len(args) != len(want):
+        raise InvariantSyntaxError(f"{rel} takes {len(want)} arguments, got {len(args)} in {text!r}")
+    for a, s in zip(args, want):
+        if _sort_of(a, sig, sorts) != s:
+            raise InvariantSyntaxError(f"{text!r}: argument {a} is not of sort {s}")
+    return Literal(Atom(rel, args), not m.group("neg"))
+
+
+def read_invariant(text: str, sig: Signature, where: str = "invariant") -> dict[str, Clause]:
+    """An invariant file: ``Name: clause`` per line; ``#`` comments and blank lines ignored."""
+    out: dict[str, Clause] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, sep, rest = line.partition(":")
+        if not sep or not re.fullmatch(r"[A-Za-z_]\w*", name.strip()):
+            raise InvariantSyntaxError(f"{where}:{n}: expected 'Name: forall ...', got {line[:60]!r}")
+        if name.strip() in out:
+            raise InvariantSyntaxError(f"{where}:{n}: conjunct {name.strip()} named twice")
+        try:
+            out[name.strip()] = parse_clause(rest.strip(), sig)
+        except InvariantSyntaxError as exc:
+            raise InvariantSyntaxError(f"{where}:{n}: {exc}") from None
+    if not out:
+        raise InvariantSyntaxError(f"{where}: no conjunct")
+    return out
+
+
+def write_invariant(conjuncts: Mapping[str, Clause], header: str = "") -> str:
+    """The file :func:`read_invariant` reads."""
+    lines = [f"# {h}" for h in header.splitlines()] if header else []
+    lines += [f"{name}: {c.text()}" for name, c in conjuncts.items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,115 @@
+"""``infer``: samples, candidates, selection and minimisation, timed stage by stage.
+
+1. the explicit checker's reachable states at small bounds (and the safety property checked on
+   them: a violated reachable state ends the run, since no invariant can imply a property that
+   a reachable state breaks);
+2. per template, every minimal clause true on all of them (:mod:`proofs.infer.enumerate`);
+3. an inductive invariant that implies safety, chosen from those by Z3's counterexamples
+   (:mod:`proofs.infer.select`);
+4. a subset closed under what the proof needs (unsat cores), named ``Inv1``, ``Inv2``, ...
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from proofs.infer.enumerate import exists_clauses, universal_clauses
+from proofs.infer.language import Clause
+from proofs.infer.samples import Samples, rows
+from proofs.infer.select import Pool, Selection, select
+from proofs.infer.system import System, minimise
+from proofs.infer.templates import Template, atoms, existential_parts
+
+
+@dataclass
+class Stage:
+    """One line of the report: what was done, how much, how long."""
+
+    what: str
+    detail: str
+    seconds: float
+
+
+@dataclass
+class Report:
+    """What infer found: the named conjuncts (None when it failed), the stages, and why it stopped."""
+
+    conjuncts: dict[str, Clause] | None = None
+    stages: list[Stage] = field(default_factory=list)
+    selection: Selection | None = None
+    violation: str = ""  # a reachable state breaking the safety property, as text
+    reason: str = ""
+
+    @property
+    def seconds(self) -> float:
+        """Time to invariant (or to failure), every stage included."""
+        return sum(s.seconds for s in self.stages)
+
+    def text(self) -> str:
+        """The stage table and the result."""
+        width = max([len(s.what) for s in self.stages] + [5])
+        out = [f"{s.what.ljust(width)}  {s.seconds:>7.2f}s  {s.detail}" for s in self.stages]
+        out.append(f"{'total'.ljust(width)}  {self.seconds:>7.2f}s")
+        return "\n".join(out)
+
+
+@dataclass
+class Problem:
+    """Everything infer needs about one spec: the proof model and the explored states as samples."""
+
+    name: str
+    system: System
+    templates: Sequence[Template]
+    sample: Callable[[], tuple[list[Samples], str, str]]  # -> (samples, description, safety violation or "")
+    encoding: Any = None  # the proof model's encoding (CTIs are read back through it)
+
+
+def infer(problem: Problem, timeout_ms: int = 60_000, max_steps: int = 400) -> Report:
+    """Run the four stages on ``problem``."""
+    rep = Report()
+    started = time.perf_counter()
+    samples, described, violation = problem.sample()
+    rep.stages.append(Stage("samples", described, time.perf_counter() - started))
+    if violation:
+        rep.violation = violation
+        rep.reason = "the safety property fails on a reachable state: no invariant implies it"
+        return rep
+    sig = problem.system.sig
+    pool = Pool(list(problem.templates), [], [])
+    for t, tpl in enumerate(problem.templates):
+        started = time.perf_counter()
+        at = atoms(sig, tpl)
+        exs = existential_parts(sig, tpl)
+        pool.atoms.append(at)
+        pool.exists.append(exs)
+        r = rows(samples, tpl, at, exs)
+        found = exists_clauses(sig, tpl, at, exs, r) if tpl.exists else universal_clauses(sig, tpl, at, r)
+        pool.add(t, found.clauses)
+        detail = (
+            f"{tpl.describe()}: {len(at)} atoms{f', {len(exs)} existentials' if exs else ''}, "
+            f"{r.count:,} distinct rows, {found.tried:,} clauses tried, {len(found.clauses):,} hold"
+        )
+        rep.stages.append(Stage(f"candidates {t + 1}", detail, time.perf_counter() - started))
+    started = time.perf_counter()
+    sel = select(problem.system, pool, timeout_ms, max_steps)
+    rep.selection = sel
+    detail = f"{sel.added} added, {sel.removed} removed, {sel.queries} Z3 queries"
+    rep.stages.append(Stage("selection", detail, time.perf_counter() - started))
+    if sel.invariant is None:
+        rep.reason = sel.cti_reason
+        return rep
+    started = time.perf_counter()
+    kept = minimise(problem.system, sel.invariant, timeout_ms)
+    rep.stages.append(
+        Stage("minimise", f"{len(sel.invariant)} -> {len(kept)} conjuncts (unsat cores)", time.perf_counter() - started)
+    )
+    rep.conjuncts = {f"Inv{i}": c for i, c in enumerate(kept, 1)}
+    return rep
+
+
+def describe_bounds(bounds: dict[str, Any]) -> str:
+    """``acceptors=3 values=2 max_ballot=1``."""
+    return " ".join(f"{k}={v}" for k, v in bounds.items())

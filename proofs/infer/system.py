@@ -1,0 +1,73 @@
+"""The proof model infer works on (axioms, Init, actions, safety over a pre and a post state) and minimising.
+
+Minimising keeps the conjuncts an unsat core needs for safety, then what each kept conjunct's
+preservation by each action needs, until closed: the result is still inductive and still
+implies safety, usually far smaller than what the selection gathered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import z3
+
+from proofs.infer.language import Clause, Signature
+
+
+@dataclass
+class Transition:
+    """One action of the proof model as Houdini needs it."""
+
+    name: str
+    formula: z3.BoolRef
+
+
+@dataclass
+class System:
+    """A proof model: its axioms, Init, actions and safety properties over a pre and a post state."""
+
+    sig: Signature
+    pre: object
+    post: object
+    axioms: list[z3.BoolRef]
+    init: z3.BoolRef
+    transitions: list[Transition]
+    safety: dict[str, z3.BoolRef]
+    sorts: Sequence[z3.SortRef]
+    symbols: Callable[[object], list[z3.FuncDeclRef]]  # a state's relation symbols (and the rigid ones)
+
+
+def minimise(system: System, invariant: Sequence[Clause], timeout_ms: int = 60_000) -> list[Clause]:
+    """A subset of an inductive invariant that implies safety, closed under what inductiveness needs."""
+    flags = [z3.Bool(f"keep!{i}") for i in range(len(invariant))]
+    pre = [c.z3(system.sig, system.pre) for c in invariant]
+    post = [c.z3(system.sig, system.post) for c in invariant]
+
+    def core(extra: list[z3.BoolRef]) -> set[int]:
+        s = z3.Solver()
+        s.set(timeout=timeout_ms, unsat_core=True)
+        s.add(*system.axioms, *extra)
+        for f, p in zip(flags, pre):
+            s.add(z3.Implies(f, p))
+        if s.check(*flags) != z3.unsat:
+            return set(range(len(invariant)))  # keep everything rather than guess
+        names = {str(x) for x in s.unsat_core()}
+        return {i for i, f in enumerate(flags) if str(f) in names}
+
+    needed: set[int] = set()
+    queue: list[int] = []
+    for goal in system.safety.values():
+        for i in core([z3.Not(goal)]) - needed:
+            needed.add(i)
+            queue.append(i)
+    while queue:
+        i = queue.pop()
+        for tr in system.transitions:
+            for j in core([tr.formula, z3.Not(post[i])]) - needed:
+                needed.add(j)
+                queue.append(j)
+        for j in core([system.init, z3.Not(pre[i])]) - needed:  # Init needs none, but be exact
+            needed.add(j)
+            queue.append(j)
+    return [c for i, c in enumerate(invariant) if i in needed]
