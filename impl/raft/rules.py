@@ -223,10 +223,6 @@ class InstallStaleTerm(Rules):
 
     key = "install-stale-term"
 
-    def snapshot_commit(self, index: int, commit: int) -> int:
-        """commitIndex after installing a snapshot ending at ``index``: the snapshot's entries are committed."""
-        return max(index, commit)
-
     def snapshot_term_ok(self, mterm: int, term: int) -> bool:
         """Older terms too."""
         return mterm <= term
