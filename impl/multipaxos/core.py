@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from impl.multipaxos.rules import NONE, Rules
-from impl.multipaxos.tracing import event_line
+from impl.multipaxos.tracing import event_line, proposal_line
 from impl.multipaxos.votes import Votes
 from impl.raft.core import Config, HardState, Ready, Snapshot
 from impl.raft.log import Entry
@@ -224,7 +224,9 @@ class MultiPaxosNode:
         self.log.put(slot, Entry(self.ballot, data))
         self._acks[slot] = set()
         self._broadcast = True
-        self._emit("TakeNewRequest", {"slot": slot, "v": self.describe(data)}, slots=(slot,))
+        self.clock += 1  # a step that sends nothing (its Accepts go out with the next ready)
+        if self.tracing:
+            self._trace.append(proposal_line(self, slot, self.ballot, data))
         return slot, self.ballot
 
     def read_index(self, token: Any) -> bool:
@@ -411,10 +413,10 @@ class MultiPaxosNode:
                 log.put(s, vote)
                 voted.append(s)
         # commit notification: our votes in the leader's ballot up to its commit point are chosen
-        up = min(m.commit, log.last())
-        for s in range(self.commit + 1, up + 1):
-            if s not in self._chosen and log.get(s).term == m.term:
-                self._chosen.add(s)
+        up, slots, off, chosen = min(m.commit, log.last()), log.slots, log.offset + 1, self._chosen
+        for s in range(max(self.commit + 1, off), up + 1):
+            if slots[s - off].term == m.term:
+                chosen.add(s)
         r = self._msg(ACCEPT_REPLY, m.src, m.term, flags=SUCCESS, index=m.index if hi >= m.index else 0,
                       hint_index=hi if hi >= m.index else 0,
                       commit=self._commit_point(), context=m.context)

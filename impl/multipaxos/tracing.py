@@ -19,12 +19,13 @@ from impl.raft.messages import SUCCESS, Message, MsgType
 if TYPE_CHECKING:
     from impl.multipaxos.core import MultiPaxosNode
 
+_NAMES = {int(t): t.name for t in MsgType}
 _dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
 def message_record(m: Message, describe: Any) -> dict[str, Any]:
     """A Multi-Paxos message as the trace shows it."""
-    rec: dict[str, Any] = {"id": [m.src, m.boot, m.seq], "clock": m.clock, "type": MsgType(m.type).name,
+    rec: dict[str, Any] = {"id": [m.src, m.boot, m.seq], "clock": m.clock, "type": _NAMES[m.type],
                            "src": m.src, "dst": m.dst, "bal": m.term, "ok": bool(m.flags & SUCCESS)}
     if m.index:
         rec["slot"] = m.index
@@ -45,11 +46,27 @@ def event_line(node: MultiPaxosNode, action: str, params: dict[str, Any], recv: 
     d = node.describe
     state = node.trace_state()
     log = node.log
-    state["votes"] = [[s, log.get(s).term, d(log.get(s).data) if log.get(s).term else None]
-                      for s in slots if s > log.offset]
+    votes = []
+    for s in slots:
+        if s > log.offset:
+            e = log.get(s)
+            votes.append([s, e.term, d(e.data) if e.term else None])
+    state["votes"] = votes
     ev: dict[str, Any] = {"node": node.id, "clock": node.clock, "action": action, "params": params}
     if recv is not None:
         ev["recv"] = message_record(recv, d)
     ev["sent"] = [message_record(m, d) for m in sent]
     ev["state"] = state
     return _dumps(ev)
+
+
+_json_str = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]  # the C one
+
+
+def proposal_line(node: MultiPaxosNode, slot: int, ballot: int, data: bytes) -> str:
+    """:func:`event_line` of a ``TakeNewRequest`` (one per client write on a busy leader) as one f-string:
+    the same JSON that encoding its dict makes, at a fraction of the cost."""
+    v = _json_str(node.describe(data))
+    return (f'{{"node":{node.id},"clock":{node.clock},"action":"TakeNewRequest","params":{{"slot":{slot},"v":{v}}},'
+            f'"sent":[],"state":{{"balMaxKnown":{node.promised},"balPrepared":{node.prepared},"leader":{node.id},'
+            f'"commitUpTo":{node.commit},"votes":[[{slot},{ballot},{v}]]}}}}')

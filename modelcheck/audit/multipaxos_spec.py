@@ -86,6 +86,10 @@ class MultiPaxosImpl(MultiPaxos):
         n = len(self.Replicas)
         yield MultiPaxosState(frozenset(), (null_node,) * n, (), (), (0,) * n)
 
+    def bounds(self) -> dict[str, Any]:
+        """Replicas and the slots the audit has room for."""
+        return {"replicas": len(self.Replicas), "slots": self.NumCommands}
+
     def _observe(self, observed: tuple, e: tuple) -> tuple:
         return observed  # the client's history is not traced here
 
