@@ -5,26 +5,9 @@ from __future__ import annotations
 from modelcheck.engine.bfs import bfs
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Result, Step
-from spec.core import Spec
 
 __all__ = ["check", "Result", "Step", "OK", "VIOLATION", "DEADLOCK", "Progress"]
 
-
-def check(
-    spec: Spec,
-    *,
-    symmetry: bool = False,
-    check_invariants: bool = True,
-    check_deadlock: bool = False,
-    max_states: int | None = None,
-    progress: Progress | None = None,
-) -> Result:
-    """Breadth-first exhaustive check of ``spec``: invariants, optional deadlock, shortest trace."""
-    return bfs(
-        spec,
-        symmetry=symmetry,
-        check_invariants=check_invariants,
-        check_deadlock=check_deadlock,
-        max_states=max_states,
-        progress=progress,
-    )
+#: ``check(spec, *, symmetry, check_invariants, check_deadlock, max_states, progress)``: the breadth-first
+#: exhaustive check of ``spec`` (invariants, optional deadlock, shortest counterexample) is the bfs engine itself
+check = bfs

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from modelcheck.cli.cmd_check import add_bound_options, add_model_options, refuse_model_options
-from modelcheck.cli.common import UsageError
+from modelcheck.cli.common import UsageError, add_bound_options, add_model_options, refuse_model_options, spec_entry
 from proofs.paxos.encoding import VARIANTS
-from spec.registry import entries, entry, entry_for_class, is_user_ref, lazy, load_user_spec
+from spec.registry import entries, lazy
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +26,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Hand the model to the BMC runner its spec's registry entry names."""
     refuse_model_options(args, "bmc")
-    e = entry_for_class(load_user_spec(args.spec)) if is_user_ref(args.spec) else entry(args.spec)
+    e = spec_entry(args.spec)
     if not e.bmc:
         encoded = ", ".join(n for n, other in entries().items() if other.bmc)
         raise UsageError(f"bmc: no Z3 encoding of spec {e.name!r} (encoded: {encoded})")

@@ -268,8 +268,15 @@ def fragment_of_all_goals(ob: Obligation) -> Fragment:
     return fragment([*ob.hypotheses, *((f"negated goal {k}", z3.Not(g)) for k, g in ob.goals.items())])
 
 
+# Z3 resource units per query while a CTI's model is made readable (each query there takes ~0.1-0.2
+# M units, ~0.1 s); the wall-clock backstop only stops a runaway query and is never reached on the
+# shipped models, so the CTI is the same on a loaded machine and a quiet one.
+IMPROVE_RLIMIT = 20_000_000
+IMPROVE_BACKSTOP_MS = 600_000
+
+
 def improve_model(
-    solver: z3.Solver, prefer: Sequence[z3.BoolRef], sorts: Sequence[z3.SortRef], timeout_ms: int = 5_000
+    solver: z3.Solver, prefer: Sequence[z3.BoolRef], sorts: Sequence[z3.SortRef], rlimit: int = IMPROVE_RLIMIT
 ) -> z3.ModelRef:
     """A more readable model of a satisfiable query: fewest elements, then preferred facts where possible.
 
@@ -278,7 +285,8 @@ def improve_model(
     need not imply (every acceptor has one maxBal, ...), are kept where they fit.
     """
     model = solver.model()
-    solver.set(timeout=timeout_ms)
+    # A resource limit, not a time limit: the model a CTI shows must not depend on the machine's load.
+    solver.set(timeout=IMPROVE_BACKSTOP_MS, rlimit=rlimit)
     for sort in sorts:
         size = len(model.get_universe(sort) or [])
         for k in range(1, size):

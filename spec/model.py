@@ -2,7 +2,7 @@
 model restrictions applied and whether the checker reduces by symmetry.
 
 Every consumer builds its spec through one :class:`Model`: the command line
-(``modelcheck.cmd_check.model_from_args``), the catalog and the default suite (recorded bounds,
+(``modelcheck.cli.common.model_from_args``), the catalog and the default suite (recorded bounds,
 :meth:`Model.recorded`), refine, graph and the search modes.  Specs are immutable, so a model
 builds a fresh spec and nothing a consumer does changes another's.
 """

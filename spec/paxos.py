@@ -268,6 +268,11 @@ class Paxos(Spec):
         """Acceptor a votes for v in ballot b >= maxBal[a], as the 2a message directs."""
         if (M2A, b, v) not in s.msgs or not b >= s.maxBal[a]:
             return None
+        return self.vote(s, a, b, v)
+
+    @staticmethod
+    def vote(s: PaxosState, a: int, b: int, v: int) -> PaxosState:
+        """Phase2b's effect: maxBal[a] = maxVBal[a] = b, maxVal[a] = v, and the 2b message sent."""
         return type(s)(
             s.maxBal[:a] + (b,) + s.maxBal[a + 1 :],
             s.maxVBal[:a] + (b,) + s.maxVBal[a + 1 :],

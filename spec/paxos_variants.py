@@ -99,13 +99,7 @@ class AcceptBelowPromise(Paxos):
         """Paxos.tla's Phase2b without its guard on maxBal[a]."""
         if (M2A, b, v) not in s.msgs:
             return None
-        return type(s)(
-            s.maxBal[:a] + (b,) + s.maxBal[a + 1 :],
-            s.maxVBal[:a] + (b,) + s.maxVBal[a + 1 :],
-            s.maxVal[:a] + (v,) + s.maxVal[a + 1 :],
-            s.msgs | {(M2B, a, b, v)},
-            *s[4:],
-        )
+        return self.vote(s, a, b, v)
 
 
 @variant("paxos")

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from spec.core import Spec, action, explains, invariant, restriction, witness
 from spec.limits import MAX_ELEMENTS, bounded
@@ -294,18 +294,22 @@ class _Renaming:
     _matchIndex = _nextIndex
 
 
-def logs_match(xlogs: Sequence[Log]) -> bool:
-    """raft.tla's LogMatching over these logs: two with an entry of the same index and term agree up to it."""
-    logs = [lg for lg in xlogs if lg]
+def unmatched_logs(logs: Sequence[Log]) -> tuple[int, int, int] | None:
+    """raft.tla's LogMatching broken: (a, b, k), logs a < b share index k's term but differ below it; None if none."""
     for a in range(len(logs)):
         for b in range(a + 1, len(logs)):
             x, y = logs[a], logs[b]
             for k in range(min(len(x), len(y)), 0, -1):  # the highest shared index decides
                 if x[k - 1][0] == y[k - 1][0]:
                     if x[:k] != y[:k]:
-                        return False
+                        return a, b, k
                     break
-    return True
+    return None
+
+
+def logs_match(logs: Sequence[Log]) -> bool:
+    """raft.tla's LogMatching over these logs: two with an entry of the same index and term agree up to it."""
+    return unmatched_logs(logs) is None
 
 
 class Raft(Spec):
@@ -315,6 +319,11 @@ class Raft(Spec):
 
     name = "raft"
     variables = RaftState._fields
+    #: this class's Z3 encoding for ``paxraft bmc``, a lazy ``"module:Class"``; each variant declares its own
+    #: (a variant without one has no encoding; a subclass that is no new variant keeps its parent's)
+    bmc_encoding: ClassVar[str | None] = "proofs.raft.bmc_encoding:RaftBmcEncoding"
+    #: a variant's planted twin in the implementation: its key in ``impl.raft.rules.BUGS`` (None: no twin)
+    impl_bug: ClassVar[str | None] = None
     INVARIANTS = ("OneLeaderPerTerm", "ElectionSafety", "LogMatching", "LeaderCompleteness", "StateMachineSafety")
 
     def __init__(
@@ -758,20 +767,7 @@ class Raft(Spec):
     @invariant
     def LogMatching(self, s: RaftState) -> bool:
         """Two logs with an entry of the same index and term are identical up to that index."""
-        return not any(s.log) or self._unmatched_logs(s) is None  # every log empty: the common case
-
-    def _unmatched_logs(self, s: RaftState) -> tuple[int, int, int] | None:
-        """(a, b, k): servers a < b whose logs share index k's term but differ below it; None if none."""
-        logs = s.log
-        for a in self.Server:
-            for b in range(a + 1, self._n):
-                x, y = logs[a], logs[b]
-                for k in range(min(len(x), len(y)), 0, -1):  # the highest shared index decides
-                    if x[k - 1][0] == y[k - 1][0]:
-                        if x[:k] != y[:k]:
-                            return a, b, k
-                        break
-        return None
+        return not any(s.log) or unmatched_logs(s.log) is None  # every log empty: the common case
 
     @invariant
     def LeaderCompleteness(self, s: RaftState) -> bool:
@@ -840,7 +836,7 @@ class Raft(Spec):
     @explains("LogMatching")
     def why_not_LogMatching(self, s: RaftState) -> str | None:
         """Two logs with a common (index, term) that differ below it."""
-        found = self._unmatched_logs(s)
+        found = unmatched_logs(s.log)
         if found is None:
             return None
         a, b, k = found

@@ -1,9 +1,11 @@
 """Raft registered by name, with its variants: each raft.tla with one rule changed.
 
 Each variant overrides one small method of :class:`spec.raft.Raft` (a rule such as
-"a vote needs an up-to-date log", or what survives a restart).  A variant whose rule can be
-broken in the implementation too names that planted bug by its key (``impl_bug``), the key of
-``impl.raft.rules.BUGS``; tests/test_raft_variants.py checks that the two sets agree.  Its catalog fields
+"a vote needs an up-to-date log", or what survives a restart).  Its declaration names its twins
+in the other layers, each by one key: ``bmc_encoding``, the Z3 encoding class that overrides the
+same rule (``proofs.raft.bmc_variants``), and, for a rule the implementation can break too,
+``impl_bug``, the planted bug's key in ``impl.raft.rules.BUGS``; tests/test_architecture.py checks
+that the variants, the encodings and the planted bugs agree.  Its catalog fields
 record the invariant it breaks, the smallest bounds where the checker found that,
 and the length of the shortest counterexample there (benchmarks/raft_bench.py
 ``variants`` re-measures them; tests/test_raft_variants.py asserts them).
@@ -75,6 +77,7 @@ class NoFigure8Rule(Raft):
     """A leader commits an index once a quorum stores it, whatever the entry's term."""
 
     variant = "no-figure8-rule"
+    bmc_encoding = "proofs.raft.bmc_variants:NoFigure8Rule"  # its Z3 encoding (paxraft bmc)
     impl_bug = "no-figure8-rule"  # its planted bug in impl.raft.rules
     rule = "AdvanceCommitIndex commits Max(agreeIndexes) without requiring log[i][index].term = currentTerm[i]"
     breaks = "LeaderCompleteness"
@@ -105,6 +108,7 @@ class VoteWithoutLogCheck(Raft):
     """A server grants its vote without comparing logs."""
 
     variant = "vote-without-log-check"
+    bmc_encoding = "proofs.raft.bmc_variants:VoteWithoutLogCheck"  # its Z3 encoding (paxraft bmc)
     impl_bug = "vote-without-log-check"  # its planted bug in impl.raft.rules
     rule = "HandleRequestVoteRequest grants without logOk (the candidate's log need not be up to date)"
     breaks = "LeaderCompleteness"
@@ -122,6 +126,7 @@ class VolatileVote(Raft):
     """votedFor is not on stable storage: Restart forgets it."""
 
     variant = "volatile-vote"
+    bmc_encoding = "proofs.raft.bmc_variants:VolatileVote"  # its Z3 encoding (paxraft bmc)
     impl_bug = "volatile-vote"  # its planted bug in impl.raft.rules
     rule = "Restart(i) also sets votedFor[i] to Nil"
     breaks = "OneLeaderPerTerm"
@@ -140,6 +145,7 @@ class TruncateOnMatch(Raft):
     """A follower drops the entries after a request it already holds, though nothing conflicts."""
 
     variant = "truncate-on-match"
+    bmc_encoding = "proofs.raft.bmc_variants:TruncateOnMatch"  # its Z3 encoding (paxraft bmc)
     impl_bug = "truncate-on-match"  # its planted bug in impl.raft.rules
     rule = "HandleAppendEntriesRequest, 'already done': log[i] is cut to mprevLogIndex + Len(mentries)"
     breaks = "LeaderCompleteness"
@@ -166,6 +172,7 @@ class CountStaleVotes(Raft):
     """A candidate counts vote responses from an earlier term."""
 
     variant = "count-stale-votes"
+    bmc_encoding = "proofs.raft.bmc_variants:CountStaleVotes"  # its Z3 encoding (paxraft bmc)
     impl_bug = "count-stale-votes"  # its planted bug in impl.raft.rules
     rule = "HandleRequestVoteResponse accepts m.mterm <= currentTerm[i] (raft.tla: m.mterm = currentTerm[i])"
     breaks = "OneLeaderPerTerm"
@@ -184,6 +191,7 @@ class VolatileTerm(Raft):
     """currentTerm is not on stable storage: Restart returns it to the initial term 1."""
 
     variant = "volatile-term"
+    bmc_encoding = "proofs.raft.bmc_variants:VolatileTerm"  # its Z3 encoding (paxraft bmc)
     rule = "Restart(i) also sets currentTerm[i] to 1"
     breaks = "OneLeaderPerTerm"
     failing_bounds = _model(2, 2)
@@ -201,6 +209,7 @@ class VolatileLog(Raft):
     """The log is not on stable storage: Restart empties it."""
 
     variant = "volatile-log"
+    bmc_encoding = "proofs.raft.bmc_variants:VolatileLog"  # its Z3 encoding (paxraft bmc)
     rule = "Restart(i) also sets log[i] to << >>"
     breaks = "LeaderCompleteness"
     failing_bounds = _model(3, 3, 1, no_history=True, symmetry=True)
@@ -218,6 +227,7 @@ class MatchLen(Raft):
     """On a successful response the leader takes its own log length as the follower's match."""
 
     variant = "match-len"
+    bmc_encoding = "proofs.raft.bmc_variants:MatchLen"  # its Z3 encoding (paxraft bmc)
     rule = "HandleAppendEntriesResponse sets matchIndex[i][j] to Len(log[i]), not m.mmatchIndex"
     breaks = "LeaderCompleteness"
     failing_bounds = _model(3, 3, 1, no_history=True, symmetry=True)
@@ -234,6 +244,7 @@ class AcceptStaleTerm(Raft):
     """A follower accepts AppendEntries from a leader of an older term."""
 
     variant = "accept-stale-term"
+    bmc_encoding = "proofs.raft.bmc_variants:AcceptStaleTerm"  # its Z3 encoding (paxraft bmc)
     impl_bug = "accept-stale-term"  # its planted bug in impl.raft.rules
     rule = "HandleAppendEntriesRequest treats m.mterm < currentTerm[i] as the current term (no reject)"
     breaks = "LeaderCompleteness"
@@ -268,6 +279,7 @@ class CommitNoMin(Raft):
     """
 
     variant = "commit-no-min"
+    bmc_encoding = "proofs.raft.bmc_variants:CommitNoMin"  # its Z3 encoding (paxraft bmc)
     impl_bug = "commit-no-min"  # its planted bug in impl.raft.rules
     rule = "AppendEntries sends mcommitIndex = commitIndex[i] without Min({commitIndex[i], lastEntry})"
     breaks = None  # safe for the five invariants (argued above, checked at bounds_tried)
@@ -288,6 +300,7 @@ class VoteLenOnly(Raft):
     """The up-to-date check compares log lengths only, not last terms."""
 
     variant = "vote-len-only"
+    bmc_encoding = "proofs.raft.bmc_variants:VoteLenOnly"  # its Z3 encoding (paxraft bmc)
     rule = "HandleRequestVoteRequest's logOk is m.mlastLogIndex >= Len(log[i]) (terms ignored)"
     breaks = "LeaderCompleteness"
     # Found with the network's loss/duplication and Restart left out of Next (3,882,301 states): a

@@ -8,7 +8,7 @@ import pytest
 
 from modelcheck.cli import main
 from proofs.logic import COUNTEREXAMPLE, PROVED, discharge, fragment
-from proofs.paxos.cti import extract, render
+from proofs.paxos.cti import extract
 from proofs.paxos.encoding import ANY_TWO, IGNORE_VOTES, PHASE1_PHASE2, PHASE2_ONLY, PaxosEncoding
 
 TIMEOUT_MS = 60_000
@@ -97,7 +97,7 @@ def test_ignore_votes_breaks_the_inductive_step_of_phase2a_with_a_readable_cti(t
     assert len(new) == 1 and new.pop().startswith("2a(")
     text = cti.text()
     assert "violates: Msg2aSafe" in text and "<- changed" in text
-    files = render(cti, tmp_path / "cti.dot")
+    files = cti.draw(tmp_path / "cti.dot")
     dot = (tmp_path / "cti.dot").read_text()
     assert "Msg2aSafe" in dot and "Phase2a(b=" in dot and "#ffd0d0" in dot
     if shutil.which("dot"):

@@ -8,7 +8,7 @@ import pytest
 
 from modelcheck.cli import main
 from proofs.logic import COUNTEREXAMPLE, PROVED, Obligation, discharge
-from proofs.raft.cti import extract, to_dot
+from proofs.raft.cti import extract
 from proofs.raft.encoding import ACTION_LABELS, RaftEncoding
 
 TIMEOUT_MS = 60_000
@@ -81,7 +81,7 @@ def test_a_cti_reads_as_raft_states_and_is_drawn(tmp_path):
     assert any("log [1: (" in v for k, v in rows.items() if k.startswith("s"))
     changed = [k for k, v in cti.after.rows if rows[k] != v]
     assert len(changed) == 1 and "Leader" in dict(cti.after.rows)[changed[0]]
-    files = to_dot(cti, tmp_path / "cti.dot")
+    files = cti.draw(tmp_path / "cti.dot")
     dot = files[0].read_text()
     assert "LeaderHoldsTermEntries" in dot and "BecomeLeader(" in dot and "#ffd0d0" in dot
     if shutil.which("dot"):

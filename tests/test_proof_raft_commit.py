@@ -15,7 +15,7 @@ from proofs.logic import PROVED, Obligation, discharge
 from proofs.raft.commit import COMMIT_LABELS, RaftCommitEncoding
 from proofs.raft.commit_instance import CommitInstance
 from proofs.raft.conformance import check
-from proofs.raft.cti import extract, to_dot
+from proofs.raft.cti import extract
 from proofs.raft.encoding import RaftEncoding
 from spec.raft import Raft
 from spec.registry import build
@@ -52,7 +52,7 @@ def test_a_cti_of_the_commit_model_shows_commit_index_and_is_drawn(tmp_path: Pat
     assert cti.broken == [goal] and cti.action is not None and cti.action.startswith("BecomeLeader(")
     rows = dict(cti.before.rows)
     assert all("commitIndex" in v for k, v in rows.items() if k.startswith("s")) and rows["messages"] == "{}"
-    assert to_dot(cti, tmp_path / "cti.dot")[0].exists()
+    assert cti.draw(tmp_path / "cti.dot")[0].exists()
 
 
 def test_one_server_commits_and_conforms():

@@ -209,19 +209,3 @@ def test_vote_len_only_elects_a_leader_of_an_older_last_term() -> None:
     assert _logs_and_commits("vote-len-only") == [
         "BecomeLeader", (4, 3, 4), (2, 2, 1), (((2, 0),), ((3, 0),), ((3, 0),)), (0, 1, 0)
     ]  # fmt: skip
-
-
-def test_variants_and_the_implementation_s_planted_bugs_agree() -> None:
-    """Every variant's impl_bug is a planted bug of impl.raft.rules (one key ties them), and every planted bug
-    is some variant's, except those below raft.tla's level of detail (storage, the key-value layer)."""
-    from impl.raft.rules import BUGS, NOT_IN_SPEC, Rules, bug
-
-    declared = {cls.variant: cls.impl_bug for cls in VARIANTS.values() if getattr(cls, "impl_bug", None)}
-    assert set(declared.values()) == set(BUGS) - NOT_IN_SPEC
-    assert len(declared) == 7 and all(bug(key).key == key for key in BUGS)
-    for variant, key in declared.items():
-        assert variant == key  # the rule is named alike in the spec and the implementation
-        overridden = [n for n in vars(BUGS[key]) if callable(getattr(Rules, n, None))]
-        assert len(overridden) == 1, (key, overridden)  # one rule broken, as in the variant
-    with pytest.raises(ValueError, match="no planted bug 'nope'"):
-        bug("nope")

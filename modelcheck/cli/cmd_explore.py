@@ -12,7 +12,7 @@ import sys
 import threading
 from urllib.parse import quote
 
-from modelcheck.cli.cmd_check import add_bound_options, model_from_args
+from modelcheck.cli.common import add_bound_options, model_from_args
 from modelcheck.output.explore.server import ExplorerServer
 from modelcheck.output.explore.session import PathError, Session
 from spec.core import Spec, SpecError

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from modelcheck.cli._check_modes import output_folder
-from modelcheck.cli.cmd_check import add_bound_options, add_model_options, model_from_args
+from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args
 from modelcheck.engine.faults import preflight
 from modelcheck.engine.graph import explore
 from modelcheck.output.dot import write_dot

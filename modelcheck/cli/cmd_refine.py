@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from modelcheck.cli.cmd_check import add_bound_options, add_model_options, model_from_args
+from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args
 from modelcheck.engine.faults import preflight
 from modelcheck.engine.refinement import as_json, check_refinement, summary
 from spec.refinements import refinement

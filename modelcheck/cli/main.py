@@ -64,7 +64,7 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
     args, extra = parser.parse_known_args(argv)
     sub = getattr(args, "_parser", None)
     refs = [r for r in [getattr(args, "spec", None), *extra] if isinstance(r, str) and is_user_ref(r)]
-    from modelcheck.cli.cmd_check import BOUNDS_TITLE, add_bound_options
+    from modelcheck.cli.common import BOUNDS_TITLE, add_bound_options
 
     if sub is not None and refs and any(g.title == BOUNDS_TITLE for g in sub._action_groups):
 

@@ -16,13 +16,7 @@ from spec.behaviour import invariant_check, state_constraint
 from spec.core import Label, Spec, State
 
 
-def bfs(*args: object, **kwargs: object) -> Result:
-    """Explore every reachable state of ``spec`` level by level (initial states are depth 1)."""
-    with gc_paused():
-        return _bfs(*args, **kwargs)  # type: ignore[arg-type]
-
-
-def _bfs(
+def bfs(
     spec: Spec,
     *,
     symmetry: bool = False,
@@ -32,107 +26,172 @@ def _bfs(
     progress: Progress | None = None,
     goal: Callable[[State], str | None] | None = None,
 ) -> Result:
-    started = time.perf_counter()
-    fingerprint = fingerprinter(spec, symmetry)
-    invariants = list(spec.invariants.items()) if check_invariants or goal else []
-    # The invariants in order (or a spec's equivalent fast path); ``goal`` replaces them when the
-    # search looks for a state (a witness, `--reach`) instead of a violation: the same stop, the same trace.
-    violated = goal or invariant_check(spec)
-    constraint = state_constraint(spec)  # None when the spec has none: one test per successor
-    actions = [(a.enumerate, a.step) for a in spec.actions]
-    fired = [0] * len(actions)
-    new = [0] * len(actions)
-    store = StateStore()
-    index = store.index
-    add = store.add
-    fps_append, parents_append, via_append = store.fps.append, store.parents.append, store.via.append
-    result = Result(spec, symmetry=symmetry)
-    # Successors generated = the initial states + every action firing; the loop counts firings per
-    # action in a local and adds them once per (state, action), the cheapest count it can keep.
-    n_init = 0
+    """Explore every reachable state of ``spec`` level by level (initial states are depth 1)."""
+    with gc_paused():
+        return _Search(spec, symmetry, check_invariants, check_deadlock, max_states, progress, goal).run()
 
-    def finish(verdict: str, violated: str | None, trace: list[Step] | None, depth: int) -> Result:
-        result.verdict, result.violated, result.trace = verdict, violated, trace
-        result.distinct_states, result.states_generated, result.depth = len(store), n_init + sum(fired), depth
-        result.seconds = time.perf_counter() - started
-        result.coverage = {a.name: Coverage(fired[i], new[i]) for i, a in enumerate(spec.actions)}
-        result.store_bytes = store.nbytes()
-        result.peak_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        if progress:
-            progress.done(result)
-        return result
 
-    def trace_to(i: int, last: Step | None = None) -> list[Step]:
-        steps = store.rebuild(spec, fingerprint, spec.init_states(), i)
-        return steps + [last] if last else steps
+class _Stop(Exception):  # noqa: N818 - not an error: how a phase ends the search
+    """The search ends before the state space does (a violation, a deadlock, the state cap): its report."""
 
-    frontier: list[tuple[State, int]] = []
-    for s in spec.init_states():
-        n_init += 1
-        bad = violated(s) if invariants else None
-        if constraint is not None and not constraint(s):
+    def __init__(self, result: Result) -> None:
+        self.result = result
+
+
+class _Search:
+    """One breadth-first search, phase by phase: the initial level (:meth:`initial_level`), then each
+    level's expansion (:meth:`expand_level`, :meth:`expand`: every successor is checked against the
+    constraint and the invariants and recorded in the store once), then the report (:meth:`report`).
+    A phase that finds the end of the search raises :class:`_Stop` with the report."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        symmetry: bool,
+        check_invariants: bool,
+        check_deadlock: bool,
+        max_states: int | None,
+        progress: Progress | None,
+        goal: Callable[[State], str | None] | None,
+    ) -> None:
+        self.started = time.perf_counter()
+        self.spec, self.check_deadlock, self.max_states, self.progress = spec, check_deadlock, max_states, progress
+        self.fingerprint = fingerprinter(spec, symmetry)
+        self.invariants = goal is not None or (check_invariants and bool(spec.invariants))
+        # The invariants in order (or a spec's equivalent fast path); ``goal`` replaces them when the
+        # search looks for a state (a witness, `--reach`) instead of a violation: the same stop, the same trace.
+        self.violated = goal or invariant_check(spec)
+        self.constraint = state_constraint(spec)  # None when the spec has none: one test per successor
+        self.actions = [(a.enumerate, a.step) for a in spec.actions]
+        self.fired = [0] * len(self.actions)  # firings per action (successors generated, but the initial states)
+        self.new = [0] * len(self.actions)  # new distinct states per action
+        self.store = StateStore()
+        self.result = Result(spec, symmetry=symmetry)
+        self.n_init = 0
+        self.depth = 0
+
+    def run(self) -> Result:
+        """The phases in order: the initial level, each next level while there is one, the report."""
+        try:
+            frontier = self.initial_level()
+            self.depth = 1 if frontier else 0
+            while frontier:
+                frontier = self.expand_level(frontier)
+                if frontier:
+                    self.depth += 1
+        except _Stop as stop:
+            return stop.result
+        return self.report(OK, None, None, self.depth)
+
+    # -- init: the initial states are level 1 -----------------------------------------------------------
+
+    def initial_level(self) -> list[tuple[State, int]]:
+        """The distinct initial states within the constraint, checked and stored: the first frontier."""
+        frontier: list[tuple[State, int]] = []
+        for s in self.spec.init_states():
+            self.n_init += 1
+            bad = self.violated(s) if self.invariants else None
+            if self.constraint is not None and not self.constraint(s):
+                if bad:
+                    raise _Stop(self.report(VIOLATION, bad, [Step(None, s)], 1))
+                continue
+            fp = self.fingerprint(s)
+            if fp in self.store.index:
+                continue
+            i = self.store.add(fp, -1, -1)
             if bad:
-                return finish(VIOLATION, bad, [Step(None, s)], 1)
-            continue
-        fp = fingerprint(s)
-        if fp in index:
-            continue
-        i = add(fp, -1, -1)
-        if bad:
-            return finish(VIOLATION, bad, [Step(None, s)], 1)
-        frontier.append((s, i))
-    depth = 1 if frontier else 0
+                raise _Stop(self.report(VIOLATION, bad, [Step(None, s)], 1))
+            frontier.append((s, i))
+        return frontier
 
-    while frontier:
+    # -- expand: one level, state by state ------------------------------------------------------------
+
+    def expand_level(self, frontier: list[tuple[State, int]]) -> list[tuple[State, int]]:
+        """Every successor of the frontier's states; the new ones within the constraint are the next frontier."""
         next_frontier: list[tuple[State, int]] = []
-        append = next_frontier.append
+        store, progress, depth = self.store, self.progress, self.depth
         for n_expanded, (s, si) in enumerate(frontier):
             if progress and not n_expanded & 255:
-                progress.tick(len(store), n_init + sum(fired), depth, len(frontier) - n_expanded + len(next_frontier))
-            enabled = False
-            for ai, (enum, step) in enumerate(actions):
-                nf = 0  # this action's firings from s
-                for params in enum(s):
-                    t = step(s, *params)
-                    if t is None:
-                        continue
-                    nf += 1
-                    if t is s:  # a step that changed nothing (the same object): s is stored and checked
-                        continue
-                    if constraint is not None and not constraint(t):
-                        bad = violated(t) if invariants else None
-                        if bad:
-                            fired[ai] += nf
-                            return finish(
-                                VIOLATION, bad, trace_to(si, Step(Label(spec.actions[ai].name, params), t)), depth + 1
-                            )
-                        continue
-                    fp = fingerprint(t)
-                    if fp in index:
-                        continue
-                    ti = index[fp] = len(index)  # StateStore.add, inlined: this is the hot loop
-                    fps_append(fp)
-                    parents_append(si)
-                    via_append(ai)
-                    new[ai] += 1
-                    if invariants:
-                        bad = violated(t)
-                        if bad:
-                            fired[ai] += nf
-                            return finish(VIOLATION, bad, trace_to(ti), depth + 1)
-                    append((t, ti))
-                if nf:
-                    fired[ai] += nf
-                    enabled = True
-            if check_deadlock and not enabled:
-                return finish(DEADLOCK, None, trace_to(si), depth)
-            if max_states is not None and len(store) >= max_states:
-                result.complete = False
-                return finish(OK, None, None, depth + (1 if next_frontier else 0))
-        frontier = next_frontier
-        if frontier:
-            depth += 1
-    return finish(OK, None, None, depth)
+                progress.tick(len(store), self.generated(), depth, len(frontier) - n_expanded + len(next_frontier))
+            enabled = self.expand(s, si, next_frontier.append)
+            if self.check_deadlock and not enabled:
+                raise _Stop(self.report(DEADLOCK, None, self.trace_to(si), depth))
+            if self.max_states is not None and len(store) >= self.max_states:
+                self.result.complete = False
+                raise _Stop(self.report(OK, None, None, depth + (1 if next_frontier else 0)))
+        return next_frontier
+
+    def expand(self, s: State, si: int, append: Callable[[tuple[State, int]], None]) -> bool:
+        """Fire every action from ``s`` (store index ``si``); check each successor and record the new ones.
+        Whether any action was enabled. This is the hot loop: the store's add is inlined, names are locals."""
+        fingerprint, constraint, violated = self.fingerprint, self.constraint, self.violated
+        invariants, store, fired, new = self.invariants, self.store, self.fired, self.new
+        index, fps_append = store.index, store.fps.append
+        parents_append, via_append = store.parents.append, store.via.append
+        enabled = False
+        for ai, (enum, step) in enumerate(self.actions):
+            nf = 0  # this action's firings from s
+            for params in enum(s):
+                t = step(s, *params)
+                if t is None:
+                    continue
+                nf += 1
+                if t is s:  # a step that changed nothing (the same object): s is stored and checked
+                    continue
+                # check: a successor outside the constraint is checked, not stored nor expanded (TLC's rule)
+                if constraint is not None and not constraint(t):
+                    bad = violated(t) if invariants else None
+                    if bad:
+                        fired[ai] += nf
+                        raise _Stop(self.violation(bad, si, Step(Label(self.spec.actions[ai].name, params), t)))
+                    continue
+                # record: a new distinct state, stored once (StateStore.add, inlined)
+                fp = fingerprint(t)
+                if fp in index:
+                    continue
+                ti = index[fp] = len(index)
+                fps_append(fp)
+                parents_append(si)
+                via_append(ai)
+                new[ai] += 1
+                if invariants:
+                    bad = violated(t)
+                    if bad:
+                        fired[ai] += nf
+                        raise _Stop(self.violation(bad, ti))
+                append((t, ti))
+            if nf:
+                fired[ai] += nf
+                enabled = True
+        return enabled
+
+    # -- report -------------------------------------------------------------------------------------------
+
+    def generated(self) -> int:
+        """Successors generated: the initial states and every action firing (TLC's count)."""
+        return self.n_init + sum(self.fired)
+
+    def violation(self, bad: str, i: int, last: Step | None = None) -> Result:
+        """The report of invariant ``bad`` violated one level down, at stored state ``i`` (or after it, at ``last``)."""
+        return self.report(VIOLATION, bad, self.trace_to(i, last), self.depth + 1)
+
+    def trace_to(self, i: int, last: Step | None = None) -> list[Step]:
+        """The steps from an initial state to stored state ``i`` (then ``last``), rebuilt from the store."""
+        steps = self.store.rebuild(self.spec, self.fingerprint, self.spec.init_states(), i)
+        return steps + [last] if last else steps
+
+    def report(self, verdict: str, violated: str | None, trace: list[Step] | None, depth: int) -> Result:
+        """The result: verdict, trace, counts, coverage and memory."""
+        result, store = self.result, self.store
+        result.verdict, result.violated, result.trace = verdict, violated, trace
+        result.distinct_states, result.states_generated, result.depth = len(store), self.generated(), depth
+        result.seconds = time.perf_counter() - self.started
+        result.coverage = {a.name: Coverage(self.fired[i], self.new[i]) for i, a in enumerate(self.spec.actions)}
+        result.store_bytes = store.nbytes()
+        result.peak_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        if self.progress:
+            self.progress.done(result)
+        return result
 
 
 def main_memory_note() -> str:  # pragma: no cover - informational

@@ -83,7 +83,5 @@ def _failure(rep: Report, problem: object, args: argparse.Namespace) -> None:
         cti = safety_cti(problem, sel)
         print(cti.text())
         if args.cti_dir:
-            from proofs.paxos.cti import render
-
             Path(args.cti_dir).mkdir(parents=True, exist_ok=True)
-            print("  drawn: " + ", ".join(map(str, render(cti, Path(args.cti_dir) / "cti.dot"))))
+            print("  drawn: " + ", ".join(map(str, cti.draw(Path(args.cti_dir) / "cti.dot"))))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from modelcheck.cli.cmd_check import bounds_from_args, resolve
-from modelcheck.cli.common import UsageError
+from modelcheck.cli.common import UsageError, bounds_from_args, resolve
 from modelcheck.engine.explain import format_trace
 from modelcheck.engine.result import Step
 from proofs.paxos.bmc import bmc

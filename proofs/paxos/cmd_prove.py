@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from modelcheck.cli.common import UsageError
-from proofs.logic import COUNTEREXAMPLE, PROVED, discharge, table
-from proofs.paxos.cti import extract, render
+from proofs.cti import print_ctis
+from proofs.logic import PROVED, discharge, table
+from proofs.paxos.cti import extract
 from proofs.paxos.encoding import ANY_TWO, PHASE1_PHASE2, PHASE2_ONLY, RESTART_VARIANTS, PaxosEncoding
 
 
@@ -46,14 +46,7 @@ def run(args: argparse.Namespace) -> int:
     print(table(outcomes, title + " (any number of acceptors, ballots, values)"))
     if args.certificate:
         _paxos_certificate(args, enc, axiom, title, list(enc.invariant(pre)), outcomes)
-    for n, out in enumerate(o for o in outcomes if o.result == COUNTEREXAMPLE):
-        cti = extract(out)
-        print()
-        print(cti.text())
-        if args.cti_dir:
-            Path(args.cti_dir).mkdir(parents=True, exist_ok=True)
-            files = render(cti, Path(args.cti_dir) / f"cti{n + 1}.dot")
-            print("  drawn: " + ", ".join(map(str, files)))
+    print_ctis(outcomes, extract, args.cti_dir)
     return 0 if all(o.result == PROVED for o in outcomes) else 1
 
 

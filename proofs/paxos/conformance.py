@@ -15,45 +15,16 @@ Checks 1 and 2 evaluate the very Z3 formulas on the finite instance
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 import z3
 
+from proofs.conformance import Report
 from proofs.evaluate import closure, compile_formula, ground
 from proofs.paxos.encoding import PaxosEncoding
 from proofs.paxos.instance import PaxosInstance, encoding_for
 from spec.behaviour import reachable
 from spec.core import Label
 from spec.paxos import Paxos, PaxosState
-
-
-@dataclass
-class Report:
-    """What the conformance check found; empty failure lists mean conformance."""
-
-    states: int = 0
-    transitions: int = 0
-    sampled: int = 0
-    seconds: float = 0.0
-    invariant_failures: list[tuple[PaxosState, str]] = field(default_factory=list)
-    transition_failures: list[tuple[PaxosState, Label, PaxosState]] = field(default_factory=list)
-    extra_successors: list[tuple[PaxosState, PaxosState]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """No disagreement found."""
-        return not (self.invariant_failures or self.transition_failures or self.extra_successors)
-
-    def summary(self) -> str:
-        """One line per check."""
-        return "\n".join(
-            [
-                f"{self.states} reachable states: {len(self.invariant_failures)} violate a Z3 invariant conjunct",
-                f"{self.transitions} transitions: {len(self.transition_failures)} not allowed by the Z3 action",
-                f"{self.sampled} sampled states: {len(self.extra_successors)} Z3 successors the spec lacks",
-                f"{self.seconds:.2f}s",
-            ]
-        )
 
 
 def check(spec: Paxos, enc: PaxosEncoding | None = None, sample_every: int = 0) -> Report:

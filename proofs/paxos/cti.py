@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import z3
 
-from modelcheck.output.dot import write_dot
+from proofs import cti as shared
 from proofs.evaluate import compile_formula, structure_of_model
 from proofs.logic import Outcome
 from proofs.paxos.encoding import ACTION_LABELS, State
@@ -41,6 +40,7 @@ class PaxosSnapshot:
     maxVal: dict[str, list[str]]
     msgs: list[str]
 
+    @property
     def rows(self) -> list[tuple[str, str]]:
         """(variable, readable value) lines."""
 
@@ -62,31 +62,24 @@ def _one(vals: list[str]) -> str:
     return "{" + ", ".join(vals) + "} (not a function value)" if vals else "(no value)"
 
 
-@dataclass
-class CTI:
+class CTI(shared.CTI):
     """A counterexample to induction (or to Init => Inv, or Inv => Agreement): states, action, broken conjuncts."""
 
-    obligation: str
-    quorums: dict[str, list[str]]
-    before: PaxosSnapshot
-    after: PaxosSnapshot | None
-    action: str | None
-    broken: list[str]
+    key_width = 8
 
-    def text(self) -> str:
-        """The CTI as a person reads it."""
-        out = [f"Counterexample to {self.obligation}"]
-        out.append("  quorums: " + ", ".join(f"{q} = {{{', '.join(m)}}}" for q, m in self.quorums.items()))
-        out.append("  state satisfying the hypotheses:")
-        out += [f"    {k:<8} {v}" for k, v in self.before.rows()]
-        if self.after is not None:
-            out.append(f"  step: {self.action}")
-            out.append("  next state:")
-            old = dict(self.before.rows())
-            for k, v in self.after.rows():
-                out.append(f"    {k:<8} {v}" + ("" if old[k] == v else "    <- changed"))
-        out.append("  violates: " + ", ".join(self.broken))
-        return "\n".join(out)
+    def title(self) -> list[str]:
+        """The obligation, then what it violates."""
+        return [self.obligation] + ([f"violates {', '.join(self.broken)}"] if self.broken else [])
+
+    def value_cell(self, key: str, value: str, snap: Any, prev: Any | None, shade: str) -> str:
+        """``msgs`` one message a line, the messages the step sent in red."""
+        if key != "msgs":
+            return super().value_cell(key, value, snap, prev, shade)
+        sent = set(prev.msgs) if prev is not None else set()
+        new = [prev is not None and m not in sent for m in snap.msgs]
+        cells = "<br/>".join(f'<font color="red">{shared.esc(m)}</font>' if n else shared.esc(m)
+                             for m, n in zip(snap.msgs, new))
+        return f'<td align="left" balign="left"{shade}>{cells or "{}"}</td>'
 
 
 def _names(model: z3.ModelRef, enc: Any) -> Names:
@@ -200,49 +193,3 @@ def broken_goals(outcome: Outcome) -> list[str]:
         symbols += [p.decl() for p in act.params]
     structure = structure_of_model(outcome.model, sorts, symbols)
     return [k for k, f in outcome.obligation.goals.items() if not compile_formula(f)(structure)]
-
-
-# -- Graphviz -----------------------------------------------------------------------
-
-
-def _esc(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
-def to_dot(cti: CTI) -> str:
-    """The CTI as a DOT graph: the state before and after the step side by side, changes in red."""
-    lines = ["digraph CTI {", "  rankdir=LR;", '  node [shape=plaintext, fontname="Helvetica"];']
-    title = cti.obligation + (f"\\nviolates {', '.join(cti.broken)}" if cti.broken else "")
-    lines.append(f'  label="{_esc(title).replace(chr(92) + "n", "&#10;").replace(chr(92), chr(92) * 2)}"; labelloc=t;')
-
-    def table(name: str, head: str, snap: PaxosSnapshot, prev: PaxosSnapshot | None) -> str:
-        old = dict(prev.rows()) if prev else {}
-        rows = [f'<tr><td colspan="2" bgcolor="lightgrey"><b>{_esc(head)}</b></td></tr>']
-        for k, v in snap.rows():
-            colour = ' bgcolor="#ffd0d0"' if prev is not None and old.get(k) != v else ""
-            if k == "msgs":
-                prev_msgs = set(prev.msgs) if prev else set()
-                cells = (
-                    "<br/>".join(
-                        (f'<font color="red">{_esc(m)}</font>' if prev is not None and m not in prev_msgs else _esc(m))
-                        for m in snap.msgs
-                    )
-                    or "{}"
-                )
-                rows.append(f'<tr><td align="left">{k}</td><td align="left" balign="left"{colour}>{cells}</td></tr>')
-            else:
-                rows.append(f'<tr><td align="left">{k}</td><td align="left"{colour}>{_esc(v)}</td></tr>')
-        return f'  {name} [label=<<table border="0" cellborder="1" cellspacing="0">{"".join(rows)}</table>>];'
-
-    quorums = ", ".join(f"{q} = {{{', '.join(m)}}}" for q, m in cti.quorums.items())
-    lines.append(table("before", "state (satisfies the hypotheses)  " + quorums, cti.before, None))
-    if cti.after is not None:
-        lines.append(table("after", "next state", cti.after, cti.before))
-        lines.append(f'  before -> after [label="{_esc(cti.action or "")}", fontname="Helvetica"];')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def render(cti: CTI, path: str | Path) -> list[Path]:
-    """Write ``path`` (DOT) and, where ``dot`` is installed, the SVG beside it; return the files written."""
-    return write_dot(to_dot(cti), path)

@@ -206,16 +206,22 @@ class PaxosEncoding:
         return State(self.voc, tag)
 
     # -- Init and the actions ------------------------------------------------------
+    def initially(self, name: str) -> Callable[[z3.ExprRef], z3.BoolRef]:
+        """An acceptor variable's value in Init, as "y is it": maxBal and maxVBal -1 (NoBal), maxVal None
+        (NoVal). Init and Restart (what an acceptor does not persist) both take it from here."""
+        none = self.voc.NoVal if name == "maxVal" else self.voc.NoBal
+        return lambda y: y == none
+
     def init(self, s: State) -> z3.BoolRef:
-        """Init: maxBal = maxVBal = -1, maxVal = None everywhere, no messages."""
+        """Init: every acceptor variable at its initial value (:meth:`initially`) everywhere, no messages."""
         v = self.voc
         a, b, c = z3.Const("A", v.Acc), z3.Const("B", v.Bal), z3.Const("C", v.Bal)
         x, y = z3.Const("V", v.Val), z3.Const("W", v.Val)
         return z3.And(
-            z3.ForAll([a, b], s.maxBal(a, b) == (b == v.NoBal)),
+            z3.ForAll([a, b], s.maxBal(a, b) == self.initially("maxBal")(b)),
             z3.ForAll([a, b], z3.Not(s.left(a, b))),
-            z3.ForAll([a, b], s.maxVBal(a, b) == (b == v.NoBal)),
-            z3.ForAll([a, x], s.maxVal(a, x) == (x == v.NoVal)),
+            z3.ForAll([a, b], s.maxVBal(a, b) == self.initially("maxVBal")(b)),
+            z3.ForAll([a, x], s.maxVal(a, x) == self.initially("maxVal")(x)),
             z3.ForAll([b], z3.Not(s.msg1a(b))),
             z3.ForAll([a, b, c, x], z3.Not(s.msg1b(a, b, c, x))),
             z3.ForAll([b, x], z3.Not(s.msg2a(b, x))),
@@ -232,9 +238,7 @@ class PaxosEncoding:
         voc = self.voc
         a = z3.Const("a", voc.Acc)
         keep = set(self.persists or ())
-        init = {"maxBal": lambda y: y == voc.NoBal, "maxVBal": lambda y: y == voc.NoBal,
-                "maxVal": lambda x: x == voc.NoVal}
-        parts = [set_acceptor(pre, post, name, a, init[name]) for name in ACCEPTOR_VARIABLES if name not in keep]
+        parts = [set_acceptor(pre, post, n, a, self.initially(n)) for n in ACCEPTOR_VARIABLES if n not in keep]
         if "maxBal" not in keep:  # the ghost follows maxBal: nothing is below NoBal
             parts.append(set_acceptor(pre, post, "left", a, lambda c: z3.BoolVal(False)))
         unchanged = [n for n in State.SIGNATURE if n not in ACCEPTOR_VARIABLES and n != "left"]

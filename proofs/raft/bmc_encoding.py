@@ -124,10 +124,10 @@ class RaftBmcEncoding:
     """The Z3 transition relation of raft.tla (history dropped) for one finite instance of spec/raft.py.
 
     The methods named after spec hooks (``vote_log_ok``, ``commit_term_ok``, ...) are what a variant
-    overrides, mirroring the one method its spec class overrides.
+    overrides, mirroring the one method its spec class overrides (the spec class names its encoding
+    by ``bmc_encoding``).
     """
 
-    variant: str | None = None
     symmetric = True  # no rule depends on a server's name (BMC may then fix who times out first)
 
     def __init__(self, spec: Raft) -> None:

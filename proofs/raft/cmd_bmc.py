@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from modelcheck.cli.cmd_check import bounds_from_args, resolve
-from modelcheck.cli.common import UsageError
+from modelcheck.cli.common import UsageError, bounds_from_args, resolve
 from modelcheck.engine.explain import format_trace
 from proofs.raft.bmc import EncodingError, bmc_raft
-from proofs.raft.bmc_variants import encodings
+from proofs.raft.bmc_variants import encoded, encoding_class
 from spec.behaviour import ReplayError
-from spec.raft import Raft
 
 
 def run_raft(args: argparse.Namespace) -> int:
@@ -19,9 +17,12 @@ def run_raft(args: argparse.Namespace) -> int:
     if args.depth < 0:
         raise UsageError(f"--depth must be >= 0, got {args.depth}")
     e, cls = resolve(args)
-    if not issubclass(cls, Raft) or cls.variant not in encodings():
-        encoded = ", ".join(v for v in encodings() if v)
-        raise UsageError(f"bmc: no Z3 encoding of raft variant {cls.variant!r}; encoded: {encoded}")
+    try:
+        encoding_class(cls)
+    except KeyError:
+        raise UsageError(
+            f"bmc: no Z3 encoding of raft variant {cls.variant!r}; encoded: {', '.join(encoded())}"
+        ) from None
     spec = cls(**bounds_from_args(e, args))
     try:
         res = bmc_raft(spec, args.depth, timeout_ms=int(args.timeout * 1000))

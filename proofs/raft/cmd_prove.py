@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from modelcheck.cli.common import UsageError
-from proofs.logic import COUNTEREXAMPLE, PROVED, discharge, table
-from proofs.raft.cti import extract, to_dot
+from proofs.cti import print_ctis
+from proofs.logic import PROVED, discharge, table
+from proofs.raft.cti import extract
 from proofs.raft.encoding import RaftEncoding
 
 TITLE = "Raft (raft.tla under proofs/raft/encoding.py's abstraction; any number of servers, terms, indices, values)"
@@ -35,14 +35,7 @@ def run(args: argparse.Namespace) -> int:
     print(table(outcomes, title))
     if args.certificate:
         _certificate(args.certificate, title, [n for n in names if n not in args.drop], outcomes, args.commit)
-    for n, out in enumerate(o for o in outcomes if o.result == COUNTEREXAMPLE):
-        cti = extract(out)
-        print()
-        print(cti.text())
-        if args.cti_dir:
-            Path(args.cti_dir).mkdir(parents=True, exist_ok=True)
-            path = Path(args.cti_dir) / f"cti{n + 1}.dot"
-            print("  drawn: " + ", ".join(map(str, to_dot(cti, path))))
+    print_ctis(outcomes, extract, args.cti_dir)
     return 0 if all(o.result == PROVED for o in outcomes) else 1
 
 

@@ -17,48 +17,14 @@ states and abstract steps are checked once each.
 from __future__ import annotations
 
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 
+from proofs.conformance import Report
 from proofs.evaluate import compile_formula
 from proofs.raft.encoding import RaftEncoding
 from proofs.raft.instance import Abstract, RaftInstance
 from spec.behaviour import reachable
 from spec.core import Label
-from spec.raft import Raft, RaftState
-
-
-@dataclass
-class RaftReport:
-    """What the check found; empty failure lists mean conformance."""
-
-    states: int = 0
-    transitions: int = 0
-    stutters: int = 0
-    abstract_states: int = 0
-    seconds: float = 0.0
-    by_action: Counter = field(default_factory=Counter)
-    invariant_failures: list[tuple[RaftState, str]] = field(default_factory=list)
-    transition_failures: list[tuple[RaftState, Label, RaftState]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """No disagreement found."""
-        return not (self.invariant_failures or self.transition_failures)
-
-    def summary(self) -> str:
-        """One line per check, then the abstract actions that explained the steps."""
-        steps = ", ".join(f"{a} {n}" for a, n in sorted(self.by_action.items()))
-        return "\n".join(
-            [
-                f"{self.states} reachable states ({self.abstract_states} abstract): "
-                f"{len(self.invariant_failures)} violate a Z3 invariant conjunct",
-                f"{self.transitions} transitions ({self.stutters} stutters): "
-                f"{len(self.transition_failures)} not a step of the Z3 model",
-                f"abstract steps: {steps}",
-                f"{self.seconds:.2f}s",
-            ]
-        )
+from spec.raft import Raft
 
 
 def check(
@@ -66,7 +32,7 @@ def check(
     enc: RaftEncoding | None = None,
     max_failures: int = 20,
     instance: type[RaftInstance] = RaftInstance,
-) -> RaftReport:
+) -> Report:
     """Run both checks on every reachable state and transition of ``spec`` (stop after ``max_failures``).
 
     ``enc`` and ``instance``: the model and its abstraction function (Raft's coarse model by default).
@@ -80,7 +46,7 @@ def check(
     param_names = {a.name: [str(p) for p in a.params] for a in enc.actions(pre, post)}
     inv_seen: set[Abstract] = set()
     step_seen: dict[tuple, str | None] = {}
-    rep = RaftReport()
+    rep = Report(abstract=True)
 
     def failures() -> int:
         return len(rep.invariant_failures) + len(rep.transition_failures)

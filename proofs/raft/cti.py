@@ -11,11 +11,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import z3
 
-from modelcheck.output.dot import write_dot
+from proofs.cti import CTI
 from proofs.evaluate import compile_formula, structure_of_model
 from proofs.logic import Outcome
 from proofs.raft.encoding import RaftEncoding, RaftZ3State
@@ -28,32 +27,8 @@ class RaftSnapshot:
     rows: list[tuple[str, str]]
 
 
-@dataclass
-class RaftCTI:
+class RaftCTI(CTI):
     """A counterexample: the state, the step and the next state (for an inductive step), the broken goals."""
-
-    obligation: str
-    quorums: dict[str, list[str]]
-    before: RaftSnapshot
-    after: RaftSnapshot | None
-    action: str | None
-    broken: list[str]
-
-    def text(self) -> str:
-        """The CTI as a person reads it."""
-        out = [f"Counterexample to {self.obligation}"]
-        if self.quorums:
-            out.append("  quorums: " + ", ".join(f"{q} = {{{', '.join(m)}}}" for q, m in self.quorums.items()))
-        out.append("  state satisfying the hypotheses:")
-        out += [f"    {k:<10} {v}" for k, v in self.before.rows]
-        if self.after is not None:
-            out.append(f"  step: {self.action}")
-            out.append("  next state:")
-            old = dict(self.before.rows)
-            for k, v in self.after.rows:
-                out.append(f"    {k:<10} {v}" + ("" if old.get(k) == v else "    <- changed"))
-        out.append("  violates: " + ", ".join(self.broken))
-        return "\n".join(out)
 
 
 class _Names:
@@ -201,36 +176,3 @@ def broken_goals(outcome: Outcome) -> list[str]:
         if z3.is_bool(p):  # a Bool parameter is tabulated as an s-expression; the evaluator wants a bool
             structure.symbols[p.decl().name()] = structure.symbols[p.decl().name()] == "true"
     return [k for k, f in outcome.obligation.goals.items() if not compile_formula(f)(structure)]
-
-
-# -- Graphviz -----------------------------------------------------------------------------------
-def _esc(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
-def dot_text(cti: RaftCTI) -> str:
-    """The CTI as a DOT graph: the states before and after the step side by side, changed rows shaded."""
-    title = _esc(cti.obligation + (f" violates {', '.join(cti.broken)}" if cti.broken else "")).replace("\\", "\\\\")
-    lines = ["digraph CTI {", "  rankdir=LR;", '  node [shape=plaintext, fontname="Helvetica"];']
-    lines.append(f'  label="{title}"; labelloc=t;')
-
-    def table(name: str, head: str, snap: RaftSnapshot, prev: RaftSnapshot | None) -> str:
-        old = dict(prev.rows) if prev else {}
-        rows = [f'<tr><td colspan="2" bgcolor="lightgrey"><b>{_esc(head)}</b></td></tr>']
-        for k, v in snap.rows:
-            colour = ' bgcolor="#ffd0d0"' if prev is not None and old.get(k) != v else ""
-            rows.append(f'<tr><td align="left">{_esc(k)}</td><td align="left"{colour}>{_esc(v)}</td></tr>')
-        return f'  {name} [label=<<table border="0" cellborder="1" cellspacing="0">{"".join(rows)}</table>>];'
-
-    quorums = ", ".join(f"{q} = {{{', '.join(m)}}}" for q, m in cti.quorums.items())
-    lines.append(table("before", f"state (satisfies the hypotheses)  {quorums}", cti.before, None))
-    if cti.after is not None:
-        lines.append(table("after", "next state", cti.after, cti.before))
-        lines.append(f'  before -> after [label="{_esc(cti.action or "")}", fontname="Helvetica"];')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def to_dot(cti: RaftCTI, path: str | Path) -> list[Path]:
-    """Write ``path`` (DOT) and, where ``dot`` is installed, the SVG beside it; return the files written."""
-    return write_dot(dot_text(cti), path)

@@ -1,0 +1,108 @@
+"""A counterexample to induction as both proofs show it: text, a DOT picture, and ``paxraft prove``'s print loop.
+
+Each protocol reads its Z3 model back into a :class:`CTI` (proofs/paxos/cti.py, proofs/raft/cti.py):
+states as (variable, readable value) rows, the step between them, the goals it breaks.  How a CTI is
+printed, framed in Graphviz (the two states side by side, changed rows shaded) and written is here,
+once; a protocol only overrides what it shows differently (the key column's width, a value cell).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from modelcheck.output.dot import write_dot
+from proofs.logic import COUNTEREXAMPLE, Outcome
+
+
+class Snapshot(Protocol):
+    """One state of a CTI: (variable, readable value) rows, in display order."""
+
+    @property
+    def rows(self) -> list[tuple[str, str]]: ...
+
+
+def esc(s: str) -> str:
+    """Text for an HTML-like Graphviz label."""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+@dataclass
+class CTI:
+    """A counterexample: the state satisfying the hypotheses, the step and the next state (for an inductive
+    step), and the goals broken."""
+
+    obligation: str
+    quorums: dict[str, list[str]]
+    before: Any  # a Snapshot
+    after: Any | None  # a Snapshot, for an obligation with a step
+    action: str | None
+    broken: list[str]
+
+    key_width: ClassVar[int] = 10  #: the text's variable column
+
+    def title(self) -> list[str]:
+        """The picture's title, line by line."""
+        return [self.obligation + (f" violates {', '.join(self.broken)}" if self.broken else "")]
+
+    def quorum_text(self) -> str:
+        """``Q1 = {a1, a2}, ...``."""
+        return ", ".join(f"{q} = {{{', '.join(m)}}}" for q, m in self.quorums.items())
+
+    def text(self) -> str:
+        """The CTI as a person reads it."""
+        out = [f"Counterexample to {self.obligation}"]
+        if self.quorums:
+            out.append("  quorums: " + self.quorum_text())
+        out.append("  state satisfying the hypotheses:")
+        out += [f"    {k:<{self.key_width}} {v}" for k, v in self.before.rows]
+        if self.after is not None:
+            out.append(f"  step: {self.action}")
+            out.append("  next state:")
+            old = dict(self.before.rows)
+            for k, v in self.after.rows:
+                out.append(f"    {k:<{self.key_width}} {v}" + ("" if old.get(k) == v else "    <- changed"))
+        out.append("  violates: " + ", ".join(self.broken))
+        return "\n".join(out)
+
+    def value_cell(self, key: str, value: str, snap: Any, prev: Any | None, shade: str) -> str:
+        """One value's table cell (``shade``: the changed-row colour attribute, or empty)."""
+        return f'<td align="left"{shade}>{esc(value)}</td>'
+
+    def dot(self) -> str:
+        """The CTI as a DOT graph: the states before and after the step side by side, changed rows shaded."""
+        title = "&#10;".join(esc(line).replace("\\", "\\\\") for line in self.title())
+        lines = ["digraph CTI {", "  rankdir=LR;", '  node [shape=plaintext, fontname="Helvetica"];']
+        lines.append(f'  label="{title}"; labelloc=t;')
+        head = f"state (satisfies the hypotheses)  {self.quorum_text()}"
+        lines.append(self._table("before", head, self.before, None))
+        if self.after is not None:
+            lines.append(self._table("after", "next state", self.after, self.before))
+            lines.append(f'  before -> after [label="{esc(self.action or "")}", fontname="Helvetica"];')
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+    def _table(self, name: str, head: str, snap: Any, prev: Any | None) -> str:
+        old = dict(prev.rows) if prev is not None else {}
+        rows = [f'<tr><td colspan="2" bgcolor="lightgrey"><b>{esc(head)}</b></td></tr>']
+        for k, v in snap.rows:
+            shade = ' bgcolor="#ffd0d0"' if prev is not None and old.get(k) != v else ""
+            rows.append(f'<tr><td align="left">{esc(k)}</td>{self.value_cell(k, v, snap, prev, shade)}</tr>')
+        return f'  {name} [label=<<table border="0" cellborder="1" cellspacing="0">{"".join(rows)}</table>>];'
+
+    def draw(self, path: str | Path) -> list[Path]:
+        """Write ``path`` (DOT) and, where ``dot`` is installed, the SVG beside it; return the files written."""
+        return write_dot(self.dot(), path)
+
+
+def print_ctis(outcomes: Iterable[Outcome], extract: Callable[[Outcome], CTI], cti_dir: str | None) -> None:
+    """Print every counterexample among ``outcomes`` and, with ``cti_dir``, draw each as ``ctiN.dot``."""
+    for n, out in enumerate(o for o in outcomes if o.result == COUNTEREXAMPLE):
+        cti = extract(out)
+        print()
+        print(cti.text())
+        if cti_dir:
+            Path(cti_dir).mkdir(parents=True, exist_ok=True)
+            print("  drawn: " + ", ".join(map(str, cti.draw(Path(cti_dir) / f"cti{n + 1}.dot"))))
