@@ -4,6 +4,7 @@ Run: .venv/bin/python benchmarks/proofs_bench.py          (Paxos, then Raft)
      .venv/bin/python benchmarks/proofs_bench.py --raft   (Raft only: the coarse model, then the commit model)
      .venv/bin/python benchmarks/proofs_bench.py --raft-commit   (Raft's commit model only)
      .venv/bin/python benchmarks/proofs_bench.py --raft-bmc   (BMC of raft.tla only: Z3 seconds per depth)
+     .venv/bin/python benchmarks/proofs_bench.py --infer   (paxraft infer paxos: time to invariant, per stage)
 """
 
 from __future__ import annotations
@@ -112,8 +113,29 @@ def raft_bmc() -> None:
         print("  Z3 seconds per depth: " + " ".join(f"{t:.2f}" for t in res.seconds_per_depth), flush=True)
 
 
+def infer_paxos() -> None:
+    """``paxraft infer paxos``: each stage's time, the invariant's size, and the prover re-checking it."""
+    from proofs.infer.paxos import InferredEncoding, problem
+    from proofs.infer.pipeline import infer
+
+    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)")
+    cpu = time.process_time()
+    rep = infer(problem())
+    print(rep.text())
+    print(f"process CPU seconds: {time.process_time() - cpu:.1f}; load average after: {os.getloadavg()[0]:.1f}")
+    if rep.conjuncts is None:
+        print(f"no invariant: {rep.reason}")
+        return
+    outs = [discharge(ob) for ob in InferredEncoding(rep.conjuncts).obligations()]
+    print(table(outs, f"Paxos with the {len(rep.conjuncts)} inferred conjuncts"))
+
+
 if __name__ == "__main__":
     import sys
+
+    if "--infer" in sys.argv:
+        infer_paxos()
+        raise SystemExit(0)
 
     if "--raft-bmc" in sys.argv:
         raft_bmc()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from modelcheck.cli.common import UsageError
@@ -26,6 +27,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--cti-dir", metavar="DIR", help="draw the counterexample to safety (DOT/SVG) into DIR on failure"
     )
     parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds per Z3 query (default 60)")
+    parser.add_argument("--progress", action="store_true", help="print each selection step on stderr")
     parser.add_argument("--max-steps", type=int, default=400, metavar="N", help="selection steps before giving up")
 
 
@@ -47,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     from proofs.infer.pipeline import infer
 
     problem = lazy(PROBLEMS[args.spec])(args.variant)
-    rep = infer(problem, int(args.timeout * 1000), args.max_steps)
+    log = (lambda line: print(line, file=sys.stderr, flush=True)) if args.progress else None
+    rep = infer(problem, int(args.timeout * 1000), args.max_steps, log)
     print(f"paxraft infer {problem.name}")
     print(rep.text())
     if rep.conjuncts is None:

@@ -28,7 +28,11 @@ from spec.behaviour import reachable
 from spec.paxos import NONE
 
 #: Explicit-checker bounds whose reachable states are all samples (breadth first) ...
-BOUNDS: tuple[dict[str, int], ...] = ({"acceptors": 3, "values": 2, "max_ballot": 1},)
+BOUNDS: tuple[dict[str, int], ...] = (
+    {"acceptors": 3, "values": 2, "max_ballot": 1},  # three acceptors: quorums that differ
+    {"acceptors": 2, "values": 2, "max_ballot": 2},  # three ballots
+    {"acceptors": 2, "values": 1, "max_ballot": 3},  # four ballots: order facts that hold only below four go
+)
 #: ... and bounds too large to explore whole, sampled by seeded random walks: (bounds, walks, steps).
 WALKS: tuple[tuple[dict[str, int], int, int], ...] = ()
 

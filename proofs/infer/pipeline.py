@@ -67,8 +67,10 @@ class Problem:
     encoding: Any = None  # the proof model's encoding (CTIs are read back through it)
 
 
-def infer(problem: Problem, timeout_ms: int = 60_000, max_steps: int = 400) -> Report:
-    """Run the four stages on ``problem``."""
+def infer(
+    problem: Problem, timeout_ms: int = 60_000, max_steps: int = 400, log: Callable[[str], None] | None = None
+) -> Report:
+    """Run the four stages on ``problem`` (``log``: each selection step)."""
     rep = Report()
     started = time.perf_counter()
     samples, described, violation = problem.sample()
@@ -94,7 +96,7 @@ def infer(problem: Problem, timeout_ms: int = 60_000, max_steps: int = 400) -> R
         )
         rep.stages.append(Stage(f"candidates {t + 1}", detail, time.perf_counter() - started))
     started = time.perf_counter()
-    sel = select(problem.system, pool, timeout_ms, max_steps)
+    sel = select(problem.system, pool, timeout_ms, max_steps, log)
     rep.selection = sel
     detail = f"{sel.added} added, {sel.removed} removed, {sel.queries} Z3 queries"
     rep.stages.append(Stage("selection", detail, time.perf_counter() - started))

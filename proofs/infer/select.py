@@ -13,7 +13,7 @@ safety, or with a counterexample to safety that the pool cannot exclude.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import z3
@@ -92,8 +92,14 @@ def model_samples(model: z3.ModelRef, system: System, state: object) -> Samples:
     return tabulate([None], domains, consts, sig.relations, sig.state_relations, table, lambda _s: table)
 
 
-def select(system: System, pool: Pool, timeout_ms: int = 60_000, max_steps: int = 400) -> Selection:
-    """Grow an invariant from the pool until it is inductive and implies every safety property."""
+def select(
+    system: System,
+    pool: Pool,
+    timeout_ms: int = 60_000,
+    max_steps: int = 400,
+    log: Callable[[str], None] | None = None,
+) -> Selection:
+    """Grow an invariant from the pool until it is inductive and implies every safety property (``log``: each step)."""
     started = time.perf_counter()
     res = Selection(None)
     order = sorted(range(len(pool.clauses)), key=lambda i: (size(pool.clauses[i]), i))
@@ -113,10 +119,10 @@ def select(system: System, pool: Pool, timeout_ms: int = 60_000, max_steps: int 
             post[i] = pool.clauses[i].z3(system.sig, system.post)
         return post[i]
 
-    def query(*extra: z3.BoolRef) -> tuple[z3.CheckSatResult, z3.ModelRef | None, set[int]]:
+    def query(*extra: z3.BoolRef, patience: int = 1) -> tuple[z3.CheckSatResult, z3.ModelRef | None, set[int]]:
         """Check the invariant and ``extra``: the verdict, a model, or the conjuncts an unsat core used."""
         s = z3.Solver()
-        s.set(timeout=timeout_ms, unsat_core=True)
+        s.set(timeout=timeout_ms * patience, unsat_core=True)
         s.add(*system.axioms, *extra)
         flags = {z3.Bool(f"inv!{i}"): i for i in inv}
         for f, i in flags.items():
@@ -136,6 +142,8 @@ def select(system: System, pool: Pool, timeout_ms: int = 60_000, max_steps: int 
         broken = None
         for name, goal in system.safety.items():
             verdict, model, _core_used = query(z3.Not(goal))
+            if verdict not in (z3.sat, z3.unsat):
+                verdict, model, _core_used = query(z3.Not(goal), patience=4)
             if verdict == z3.sat:
                 broken = ("safety", name, model)
                 break
@@ -148,12 +156,17 @@ def select(system: System, pool: Pool, timeout_ms: int = 60_000, max_steps: int 
                     if (i, tr.name) in proved:
                         continue
                     verdict, model, used = query(tr.formula, z3.Not(f_post(i)))
+                    if verdict not in (z3.sat, z3.unsat):  # Z3 gave up (a loaded machine): once more, longer
+                        verdict, model, used = query(tr.formula, z3.Not(f_post(i)), patience=4)
                     if verdict == z3.unsat:
                         proved[(i, tr.name)] = used
                         continue
-                    broken = ("step", (i, tr.name), model) if verdict == z3.sat else ("unknown", (i, tr.name), None)
+                    if verdict != z3.sat:  # removing it would be a guess: stop and say so
+                        res.cti_reason = f"Z3 gave up on whether {tr.name} preserves {pool.clauses[i].text()}"
+                        break
+                    broken = ("step", (i, tr.name), model)
                     break
-                if broken:
+                if broken or res.cti_reason:
                     break
         if res.cti_reason:
             break
@@ -162,6 +175,10 @@ def select(system: System, pool: Pool, timeout_ms: int = 60_000, max_steps: int 
             break
         kind, what, model = broken
         pick = exclude(model) if model is not None else None
+        if log is not None:
+            why = f"Inv => {what}" if kind == "safety" else f"{pool.clauses[what[0]].text()} after {what[1]}"
+            step = f"add {pool.clauses[pick].text()}" if pick is not None else "remove it"
+            log(f"[{res.queries} queries, {len(inv)} conjuncts] {kind} fails: {why}; {step}")
         if pick is not None:
             verdict, _m = _init_implies(system, f_pre(pick), timeout_ms)
             res.queries += 1
