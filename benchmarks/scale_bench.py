@@ -136,12 +136,14 @@ def main() -> None:
                 rows[f"TLC -workers {w}"] = r
                 print(f"{'TLC -workers ' + str(w):<28} {r['wall']:>8.1f} {r['cpu']:>8.1f}", flush=True)
         one, two = rows["paxraft 1 worker"], rows["paxraft 2 workers"]
-        print(f"2 workers / 1 worker (wall): {one['wall'] / two['wall']:.2f}x")
+        print(f"2 workers / 1 worker (wall): {one['wall'] / two['wall']:.2f}x; "
+              f"CPU of 2 workers / CPU of 1: {two['cpu'] / one['cpu']:.2f}")
         for w in (1, 2):
             t = rows.get(f"TLC -workers {w}")
             ours = one if w == 1 else two
             if t:
-                print(f"TLC -workers {w} / paxraft {w} worker(s) (wall): {t['wall'] / ours['wall']:.2f}x")
+                print(f"TLC -workers {w} / paxraft {w} worker(s): wall {t['wall'] / ours['wall']:.2f}x, "
+                      f"CPU {t['cpu'] / ours['cpu']:.2f}x (CPU: the ratio that load disturbs less)")
     print(f"\nload average after: {os.getloadavg()}")
 
 

@@ -56,6 +56,7 @@ SPEC_MODULES: tuple[str, ...] = (
     "spec.raft_live",
     "spec.multipaxos_variants",
     "spec.raft_config",
+    "spec.raft_snapshot",
     "spec.dueling",
     "spec.voting",
     "spec.consensus",
@@ -144,9 +145,9 @@ def entry(name: str) -> SpecEntry:
 def entry_for_class(cls: type[Spec]) -> SpecEntry:
     """The entry of a spec class: its registered spec's (a variant's bounds are its base's),
     or, for a class derived from no registered spec, one read from the class itself."""
-    for e in entries().values():
-        if issubclass(cls, e.cls):
-            return e
+    mine = [e for e in entries().values() if issubclass(cls, e.cls)]
+    if mine:  # the nearest registered ancestor: an extension (raft-snapshot) before the spec it extends (raft)
+        return min(mine, key=lambda e: cls.__mro__.index(e.cls))
     return _derive(cls)
 
 

@@ -50,6 +50,15 @@ def test_the_2015_bug_is_found_with_its_shortest_counterexample():
     assert [(st.label.name, st.label.params) for st in res.trace[1:]] == BUG_2015
 
 
+@pytest.mark.slow
+def test_the_errata_rule_is_safe_where_it_allows_changes():
+    """714,573 states, about 5 CPU minutes: five servers, four members, two entries: changes happen and
+    every invariant holds."""
+    res = check(RaftConfig(servers=5, members=4, max_term=3, max_log=2))
+    assert (res.verdict, res.distinct_states, res.states_generated, res.depth) == (OK, 714_573, 3_712_945, 17)
+    assert (res.coverage["AddServer"].new, res.coverage["RemoveServer"].new) == (8_188, 24_564)
+
+
 def test_joint_consensus_is_safe_and_skipping_c_old_new_is_not():
     bounds = JointWithoutColdNew.failing_bounds
     bad = check(JointWithoutColdNew(**bounds))

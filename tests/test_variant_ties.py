@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import pytest
 
-from impl.raft.rules import BUGS, NOT_IN_SPEC, Rules, bug
+from impl.raft.rules import BUGS, NO_VARIANT_YET, NOT_IN_SPEC, Rules, bug
 from modelcheck.cli import main
 from proofs.raft import bmc_variants
 from proofs.raft.bmc_encoding import RaftBmcEncoding
@@ -60,10 +60,17 @@ def disagreements(variants: Mapping[str, type[Raft]], encodings: frozenset[type]
     return out
 
 
+#: the snapshot rules' planted bugs: raft-snapshot's variant declares one (it has no BMC encoding), the others
+#: have no variant yet; with the bugs below raft.tla's level, the planted bugs no raft variant declares
+SNAPSHOT_BUGS = frozenset({vars(c).get("impl_bug") for c in entry("raft-snapshot").variants.values()} - {None})
+UNTIED = NOT_IN_SPEC | NO_VARIANT_YET | SNAPSHOT_BUGS
+
+
 def test_raft_variants_encodings_and_planted_bugs_agree() -> None:
     variants = entry("raft").variants
-    assert len(variants) == 11 and len(ENCODINGS) == 11 and len(BUGS) == 10
-    assert disagreements(variants, ENCODINGS, BUGS, NOT_IN_SPEC) == []
+    assert {"install-moves-commit-back"} == SNAPSHOT_BUGS and len(NO_VARIANT_YET) == 3
+    assert len(variants) == 11 and len(ENCODINGS) == 11 and len(BUGS) == 14
+    assert disagreements(variants, ENCODINGS, BUGS, UNTIED) == []
     with_bug = sorted(n for n, c in variants.items() if vars(c).get("impl_bug"))
     assert with_bug == ["accept-stale-term", "commit-no-min", "count-stale-votes", "no-figure8-rule",
                         "truncate-on-match", "volatile-vote", "vote-without-log-check"]
@@ -100,17 +107,17 @@ class _SpeltAlike(Raft):
 
 def test_each_way_of_disagreeing_is_caught() -> None:
     variants = dict(entry("raft").variants)
-    assert disagreements({**variants, "undeclared": _Undeclared}, ENCODINGS, BUGS, NOT_IN_SPEC) == [
+    assert disagreements({**variants, "undeclared": _Undeclared}, ENCODINGS, BUGS, UNTIED) == [
         "undeclared: bmc_encoding None names no variant encoding"]
-    assert disagreements({**variants, "misnamed": _Misnamed}, ENCODINGS, BUGS, NOT_IN_SPEC) == [
+    assert disagreements({**variants, "misnamed": _Misnamed}, ENCODINGS, BUGS, UNTIED) == [
         "misnamed: bmc_encoding 'proofs.raft.bmc_variants:NoSuchEncoding' names no variant encoding",
         "misnamed: impl_bug 'no-such-bug' names no planted bug"]
-    assert disagreements({**variants, "sharing": _Sharing}, ENCODINGS, BUGS, NOT_IN_SPEC) == [
+    assert disagreements({**variants, "sharing": _Sharing}, ENCODINGS, BUGS, UNTIED) == [
         "sharing: bmc_encoding VolatileLog is also volatile-log's",
         "sharing: impl_bug 'volatile-vote' is also volatile-vote's"]
     dropped = {n: c for n, c in variants.items() if n != "match-len"}
-    assert disagreements(dropped, ENCODINGS, BUGS, NOT_IN_SPEC) == ["encoding MatchLen: no variant declares it"]
-    some = NOT_IN_SPEC - {"stale-reads"}
+    assert disagreements(dropped, ENCODINGS, BUGS, UNTIED) == ["encoding MatchLen: no variant declares it"]
+    some = UNTIED - {"stale-reads"}
     assert disagreements(variants, ENCODINGS, BUGS, some) == [
         "planted bug 'stale-reads': no variant declares it"]
     # a name spelt like a planted bug's key ties nothing: stale-reads is still no variant's

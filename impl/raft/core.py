@@ -290,7 +290,7 @@ class RaftNode:
             return False
         self.transferee = target
         self.election_elapsed = 0
-        if self.prs[target].match == self.log.last_index():
+        if self.rules.transfer_ready(self.prs[target].match, self.log.last_index()):
             self._send_timeout_now(target)
         else:
             self._send_append(target)
@@ -303,6 +303,7 @@ class RaftNode:
         snap = Snapshot(index, self.log.term(index), data)
         self.log.compact(index, snap.term)
         self.snapshot = snap
+        self.snapshot_changed = True  # the trace's log now starts with this snapshot
         self._emit("CompactLog", {"index": index})
         return snap
 
@@ -329,6 +330,8 @@ class RaftNode:
                 self._handle_append(m)
             elif t == RV_RESP and self.rules.vote_response_term_ok(m.term, self.term):
                 self._handle_vote_response(m)
+            elif t == SNAP_REQ and self.rules.snapshot_term_ok(m.term, self.term):
+                self._handle_snapshot(m)
             elif t in (AE_REQ, SNAP_REQ):
                 r = self._msg(AE_RESP, m.src, reject=m.index, context=m.context, flags=m.flags & HEARTBEAT)
                 self._emit("HandleAppendEntriesRequest", {"j": m.src, "case": "reject"}, m, [r])
@@ -516,13 +519,15 @@ class RaftNode:
             self._emit("HandleAppendEntriesRequest", {"j": m.src, "case": "return-to-follower"}, m)
         self.leader = m.src
         self.election_elapsed = 0
-        if m.index > self.commit:
-            if self.log.term(m.index) == m.log_term:
+        how = self.rules.snapshot_install(self.log, self.commit, m.index, m.log_term)
+        if how != "ignore":
+            if how == "keep":
                 self.log.compact(m.index, m.log_term)  # keep the matching suffix: we may have acknowledged it
             else:
                 self.log.restore(m.index, m.log_term)
             self.snapshot_changed = True
-            self.commit = self.applied = m.index
+            self.applied = m.index
+            self.commit = self.rules.snapshot_commit(m.index, self.commit)
             self.snapshot = self._pending_snapshot = Snapshot(m.index, m.log_term, m.snapshot)
         r = self._msg(AE_RESP, m.src, index=self.commit, flags=SUCCESS)
         self._emit("HandleInstallSnapshotRequest", {"j": m.src}, m, [r])
@@ -556,7 +561,7 @@ class RaftNode:
             if m.context:
                 self._read_ack(j, m.context)
             self._maybe_commit()
-            if self.transferee == j and pr.match == self.log.last_index():
+            if self.transferee == j and self.rules.transfer_ready(pr.match, self.log.last_index()):
                 self._send_timeout_now(j)
         else:
             stale = m.reject <= pr.match if pr.state == REPLICATE else m.reject != pr.next - 1

@@ -20,8 +20,15 @@ Event -> spec steps:
 - ``HandleRequestVoteRequest``/``Response``, ``HandleAppendEntriesResponse``, ``UpdateTerm``,
   ``DropStaleResponse``: the raft.tla handler with the received message.
 - ``DropMessage``: ``DropMessage(m)``: a node ignoring a message is the network losing it.
-- ``PreVote``, ``HandlePreVoteRequest``/``Response``, ``ReadIndex``, ``TransferLeadership``:
-  none (stutter): they change no variable of raft.tla, and their messages are not raft.tla's.
+- ``PreVote``, ``HandlePreVoteRequest``/``Response``, ``ReadIndex``: none (stutter): they change
+  no variable of raft.tla, and their messages are not raft.tla's.
+- ``CompactLog(index)``, ``InstallSnapshot(j)``, ``HandleInstallSnapshotRequest(j)``,
+  ``TransferLeadership(j)``: the ``spec.raft_snapshot`` action of that name; ``Timeout`` whose
+  ``recv`` is a ``TimeoutNow`` is ``HandleTimeoutNow``, and a candidate's
+  ``return-to-follower`` on an InstallSnapshot request is ``CandidateStepDown``.  A log with
+  ``"snapshot": [n, t]`` is the node's entries after ``n``; the mapping keeps the whole log (the
+  compacted prefix from the node's own log, or from the snapshot it installed) and compares
+  ``n`` with ``snapshotIndex`` and ``t`` with the term of entry ``n``.
 
 The network's steps are explicit too: a message delivered k > 1 times gets k-1
 ``DuplicateMessage(m)`` steps right after it is sent; a message never delivered gets a
@@ -33,8 +40,7 @@ After the steps, the node's ``currentTerm``, ``state``, ``votedFor``, whole ``lo
 ``commitIndex`` must equal the spec's, and ``matchIndex`` on a leader and
 ``votesResponded``/``votesGranted`` on a candidate; every raft.tla message the event sent
 must be in the spec's bag.  ``nextIndex`` is not compared: with ``AppendEntriesRange`` the
-spec does not use it (pipelining and fast backtracking move it as they like).  Snapshots
-(``CompactLog``, ``InstallSnapshot``) are not mapped: such a trace is refused by name.
+spec does not use it (pipelining and fast backtracking move it as they like).
 """
 
 from __future__ import annotations
@@ -62,6 +68,7 @@ from spec.raft import (
     RequestVoteRequest,
     RequestVoteResponse,
 )
+from spec.raft_snapshot import InstallSnapshotRequest, TimeoutNow
 from spec.trace_format import EXTENSION_ACTIONS, MESSAGE_FIELDS, RAFT_ACTIONS, STATE_OPTIONAL, STATE_REQUIRED
 
 _ROLE = {name: k for k, name in enumerate(STATE_NAMES)}
@@ -70,12 +77,14 @@ _SPEC_TYPES = {
     "RequestVoteResponse": RequestVoteResponse,
     "AppendEntriesRequest": AppendEntriesRequest,
     "AppendEntriesResponse": AppendEntriesResponse,
+    "InstallSnapshotRequest": InstallSnapshotRequest,
+    "TimeoutNow": TimeoutNow,
 }
-#: messages of the extensions (PreVote, transfer, snapshots): not in raft.tla's bag
+#: messages of the extensions the spec does not model (PreVote): in no bag
 _OTHER_TYPES = frozenset(MESSAGE_FIELDS) - frozenset(_SPEC_TYPES)
-#: documented extension steps this mapping does not map yet: a trace using them is refused by name
-_UNMAPPED = frozenset({"CompactLog", "InstallSnapshot", "HandleInstallSnapshotRequest"})
-_STUTTER = frozenset({"Init"} | {a for a, stutter in EXTENSION_ACTIONS.items() if stutter}) - _UNMAPPED - {
+#: extension steps that are spec.raft_snapshot's actions (stutters only for raft.tla's variables)
+_SNAPSHOT_STEPS = frozenset({"CompactLog", "InstallSnapshot", "HandleInstallSnapshotRequest", "TransferLeadership"})
+_STUTTER = frozenset({"Init"} | {a for a, stutter in EXTENSION_ACTIONS.items() if stutter}) - _SNAPSHOT_STEPS - {
     "DropMessage"}
 _ONE_STEP = {"Restart": "Restart", "Timeout": "Timeout", "BecomeLeader": "BecomeLeader", "CheckQuorum": "CheckQuorum",
              "CandidateStepDown": "CandidateStepDown"}
@@ -103,6 +112,7 @@ class Prepared:
     consumes: bool
     old_log: Log
     kept: int  # entries of the old log kept before the event's new ones (the delta's from - 1)
+    snap: int  # snapshotIndex after the event
     sent: list[tuple[MessageId, Message, bool]]  # (id, spec message, still in flight after the event's steps)
     steps: list[Explanation]
 
@@ -166,7 +176,7 @@ class ReportedFate(NetworkFate):
 class RaftMapping(Mapping):
     """raft.tla's vocabulary (plus the documented extensions) for a trace of Raft nodes."""
 
-    known_actions = frozenset(RAFT_ACTIONS) | frozenset(EXTENSION_ACTIONS) - _UNMAPPED
+    known_actions = frozenset(RAFT_ACTIONS) | frozenset(EXTENSION_ACTIONS)
     known_fields = frozenset(STATE_REQUIRED) | frozenset(STATE_OPTIONAL)
     stutter_actions = _STUTTER
     max_candidates = 64
@@ -180,7 +190,8 @@ class RaftMapping(Mapping):
         self.fate = fate
         self.values: dict[str, int] = {}
         self.value_names: list[str] = []
-        self.logs: dict[int, Log] = {}
+        self.logs: dict[int, Log] = {}  # node -> its whole log (compacted prefix included)
+        self.snaps: dict[int, int] = {}  # node -> snapshotIndex
         self.booted: set[int] = set()  # nodes whose first event has been seen
         self._same_log: dict[int, tuple[int, int]] = {}  # node -> ids of a (spec log, trace log) pair found equal
         self._keep: dict[int, tuple[Log, Log]] = {}
@@ -250,9 +261,50 @@ class RaftMapping(Mapping):
             if t == AppendEntriesRequest:
                 entries = self._entries(m["mentries"], where)
                 return head + (int(m["mprevLogIndex"]), int(m["mprevLogTerm"]), entries, (), int(m["mcommitIndex"]))
-            return head + (int(bool(m["msuccess"])), int(m["mmatchIndex"]))
+            if t == AppendEntriesResponse:
+                return head + (int(bool(m["msuccess"])), int(m["mmatchIndex"]))
+            if t == TimeoutNow:
+                return head
+            n, term = int(m["msnapshotIndex"]), int(m["msnapshotTerm"])
+            data = self.logs.get(head[1], ())[:n]  # the snapshot's content: the sender's log up to n
+            if len(data) != n or (n and data[-1][0] != term):
+                raise TraceError(f"{where}: a snapshot ending at index {n}, term {term}, but the sender's log "
+                                 f"has {self._entry_at(data, n)}")
+            return head + (n, term, data)
         except KeyError as exc:
             raise TraceError(f"{where}: a {typ} message needs the field {exc.args[0]!r}") from None
+
+    @staticmethod
+    def _entry_at(xlog: Log, n: int) -> str:
+        return f"entry {n} of term {xlog[n - 1][0]}" if 0 < n <= len(xlog) else f"{len(xlog)} entries"
+
+    def _whole_log(self, event: Event, i: int, lj: dict[str, Any], frm: int, new: Log) -> tuple[Log, int]:
+        """The node's whole log and snapshotIndex after the event (its log delta applied)."""
+        w = event.where
+        boot = event.action in ("Init", "Restart")
+        old = self.logs.get(i, ())
+        snap = self.snaps.get(i, 0)
+        if "snapshot" in lj:
+            try:
+                n, term = (int(x) for x in lj["snapshot"])
+            except (TypeError, ValueError):
+                raise TraceError(f"{w}: log.snapshot must be [index, term], got {lj['snapshot']!r}") from None
+            prefix = old[:n]
+            if event.action == "HandleInstallSnapshotRequest" and event.recv is not None and (
+                    len(prefix) != n or (n and prefix[-1][0] != term)):
+                prefix = self.logs.get(self._node(event.recv.get("msource"), w), ())[:n]
+            if len(prefix) != n or (n and prefix[-1][0] != term):
+                raise TraceError(f"{w}: a snapshot ending at index {n}, term {term}: the trace never showed "
+                                 f"those entries (the node's log had {self._entry_at(prefix, n)})")
+            if frm != n + 1:
+                raise TraceError(f"{w}: a log with a snapshot at {n} must list the entries from {n + 1}, not {frm}")
+            return prefix + new, n
+        if boot:
+            old = old[:snap]  # a restart keeps the snapshot; the delta lists the rest of the log
+        if not max(1, snap + 1 if boot else 1) <= frm <= len(old) + 1:
+            raise TraceError(f"{w}: log delta from {frm}, but node {event.node}'s log had {len(old)} entries")
+        log = old if (frm == len(old) + 1 and not new) else old[: frm - 1] + new
+        return log, snap
 
     def prepare(self, event: Event) -> Prepared:
         """Decode an event (once, in trace order: the log delta needs the node's previous log)."""
@@ -272,13 +324,11 @@ class RaftMapping(Mapping):
         except (KeyError, TypeError, ValueError) as exc:
             raise TraceError(f"{w}: the state needs currentTerm, state, votedFor, log and commitIndex ({exc!r})") \
                 from None
-        if "snapshot" in lj:
-            raise TraceError(f"{w}: a log with a snapshot: the raft audit does not map snapshots")
-        old = () if event.action in ("Init", "Restart") else self.logs.get(i, ())
-        if not 1 <= frm <= len(old) + 1:
-            raise TraceError(f"{w}: log delta from {frm}, but node {event.node}'s log had {len(old)} entries")
-        log = old if (frm == len(old) + 1 and not new) else old[: frm - 1] + new
-        self.logs[i] = log
+        if not isinstance(lj, dict):
+            raise TraceError(f"{w}: log must be an object with from and entries, got {lj!r}")
+        old = self.logs.get(i, ())
+        log, snap = self._whole_log(event, i, lj, frm, new)
+        self.logs[i], self.snaps[i] = log, snap
         match = responded = granted = None
         if role == LEADER:
             match = self._leader_fields(event, i, log)
@@ -286,10 +336,13 @@ class RaftMapping(Mapping):
             responded, granted = self._votes(st, "votesResponded", w), self._votes(st, "votesGranted", w)
         recv = recv_id = None
         if event.recv is not None:
-            recv = self.spec_message(event.recv, w)
             recv_id = tuple(event.recv["id"])
+            flying = self.in_flight.get(recv_id)
+            recv = flying[0] if flying else self.spec_message(event.recv, w)
+        if event.action in ("Init", "Restart"):
+            old = ()
         p = Prepared(i, term, role, vote, log, commit, match, responded, granted, recv, recv_id, consumes(event),
-                     old, frm - 1, [], [])
+                     old, frm - 1, snap, [], [])
         pre: list[StepPattern] = []
         for kind, mid in self.fate.late():
             if mid not in self.in_flight:
@@ -390,12 +443,20 @@ class RaftMapping(Mapping):
         a, i, w = event.action, p.i, event.where
         if a == "Init" and i in self.booted:  # a node that ran before found nothing on its disk
             return [[StepPattern("Restart", (i,))]]
+        if a == "Restart":  # from its latest snapshot, or an older one (a compaction lost in the crash)
+            return [[StepPattern("Restart", (i,))], [StepPattern("RestartFromOlderSnapshot", (i, p.snap))]]
         if a in _STUTTER:
             return [[]]
+        if a == "Timeout" and p.recv is not None and p.recv[0] == TimeoutNow:
+            return [[StepPattern("HandleTimeoutNow", (i, p.recv[1], p.recv))]]
         if a in _ONE_STEP:
             return [[StepPattern(_ONE_STEP[a], (i,))]]
         if a == "AdvanceCommitIndex":
             return [[StepPattern("AdvanceCommitIndexTo", (i, p.commit))]]
+        if a == "CompactLog":
+            return [[StepPattern("CompactLog", (i, p.snap))]]
+        if a in ("InstallSnapshot", "TransferLeadership"):
+            return [[StepPattern(a, (i, self._node(event.params.get("j"), w)))]]
         if a == "ClientRequest":
             if "v" not in event.params:
                 raise TraceError(f"{w}: ClientRequest needs the parameter v")
@@ -416,6 +477,10 @@ class RaftMapping(Mapping):
         j = m[1]
         if a in _HANDLERS:
             return [[StepPattern(a, (i, j, m))]]
+        if a == "HandleInstallSnapshotRequest" or m[0] == InstallSnapshotRequest:
+            if event.params.get("case") == "return-to-follower":
+                return [[StepPattern("CandidateStepDown", (i,))]]
+            return [[StepPattern("HandleInstallSnapshotRequest", (i, j, m))]]
         # HandleAppendEntriesRequest: one raft.tla step per branch taken
         step = StepPattern("HandleAppendEntriesRequest", (i, j, m))
         if event.params.get("case") != "accept":
@@ -436,7 +501,7 @@ class RaftMapping(Mapping):
         p = self.prepare(event)
         i = p.i
         if (state.currentTerm[i] != p.term or state.state[i] != p.role or state.votedFor[i] != p.vote
-                or state.commitIndex[i] != p.commit):
+                or state.commitIndex[i] != p.commit or state.snapshotIndex[i] != p.snap):
             return False
         spec_log = state.log[i]
         if self._same_log.get(i) != (id(spec_log), id(p.log)):  # most events leave both logs as they were
@@ -479,6 +544,8 @@ class RaftMapping(Mapping):
             "log": self._show_log(state.log[i]),
             "commitIndex": state.commitIndex[i],
         }
+        if p.snap or state.snapshotIndex[i]:
+            view["snapshotIndex"] = state.snapshotIndex[i]
         if p.match is not None:
             view["matchIndex"] = {str(self.nodes[j]): state.matchIndex[i][j] for j, _ in p.match}
         for name, seen, spec_set in (("votesResponded", p.responded, state.votesResponded[i]),
@@ -498,6 +565,8 @@ class RaftMapping(Mapping):
             "log": self._show_log(p.log),
             "commitIndex": p.commit,
         }
+        if p.snap:
+            view["snapshotIndex"] = p.snap
         if p.match is not None:
             view["matchIndex"] = {str(self.nodes[j]): x for j, x in p.match}
         for name, seen in (("votesResponded", p.responded), ("votesGranted", p.granted)):
@@ -554,4 +623,8 @@ def short_message(rec: dict[str, Any]) -> str:
         return f"{head} {'ok' if rec['msuccess'] else 'reject'} match {rec['mmatchIndex']}"
     if t == "RequestVoteRequest":
         return f"{head} last {rec['mlastLogIndex']}/{rec['mlastLogTerm']}"
+    if t == "InstallSnapshotRequest":
+        return f"{head} snapshot {rec['msnapshotIndex']}/{rec['msnapshotTerm']}"
+    if t == "TimeoutNow":
+        return head
     return f"{head} {'granted' if rec['mvoteGranted'] else 'denied'}"

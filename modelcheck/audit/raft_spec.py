@@ -36,6 +36,15 @@ that spec has it (its trace validation, ``Traceetcdraft.tla``, faces the same de
 - **CandidateStepDown(i)**: a candidate that gives up its election and returns to follower in
   the same term (its vote stays cast).  It too changes only ``state[i]``; a test model-checks
   the extension with raft.tla's invariants.
+- Log compaction, InstallSnapshot and TimeoutNow: inherited from ``spec.raft_snapshot``
+  (docs/snapshots.md), whose invariants hold too.  A leader may send its snapshot whenever it
+  has one (the spec's ``nextIndex`` does not follow the implementation's).
+  ``AppendEntriesRange`` sends no compacted entry, and when the entry a peer is known to match
+  is compacted (its term is gone) an empty request (a heartbeat) may name index 0 as its
+  previous entry.  **Restart** puts ``commitIndex`` at the snapshot (``snapshotIndex[i]``, 0
+  without one) instead of 0, as every implementation restarts from its snapshot: those entries
+  are committed; **RestartFromOlderSnapshot(i, n)** comes back from an older snapshot (the last
+  compaction was not yet durable at the crash; the log file still holds the entries after n).
 
 Values are the integers the audit interns from the trace's value strings, unbounded; the
 history variables are off (they are proof aids, not part of what an implementation reports).
@@ -55,10 +64,10 @@ from spec.raft import (
     AppendEntriesRequest,
     Log,
     Message,
-    Raft,
     RaftState,
     WithMessage,
 )
+from spec.raft_snapshot import RaftSnapshot, SnapshotState
 
 
 def _ranges(self: RaftImpl, s: RaftState) -> Iterator[tuple[int, int, int, int, int]]:
@@ -75,6 +84,8 @@ def _ranges(self: RaftImpl, s: RaftState) -> Iterator[tuple[int, int, int, int, 
                 spans = sorted({(low, low), (low, top), (top, top)})
             else:
                 spans = [(b, e) for b in range(low, top + 1) for e in range(b, top + 1)]
+            if s.snapshotIndex[i] > low - 1:  # the matched entry is compacted: a heartbeat names index 0
+                spans = [(1, 1), *spans]
             for b, e in spans:
                 for c in sorted({min(ci, e - 1), ci}):
                     yield (i, j, b, e, c)
@@ -86,6 +97,10 @@ def _leaders(self: RaftImpl, s: RaftState) -> list[tuple[int]]:
 
 def _candidates(self: RaftImpl, s: RaftState) -> list[tuple[int]]:
     return [(i,) for i in self.Server if s.state[i] == CANDIDATE]
+
+
+def _older_snapshots(self: RaftImpl, s: SnapshotState) -> list[tuple[int, int]]:
+    return [(i, n) for i in self.Server for n in range(s.snapshotIndex[i])]
 
 
 def _commit_targets(self: RaftImpl, s: RaftState) -> list[tuple[int, int]]:
@@ -100,8 +115,9 @@ def has_no_conflict(xlog: Log, index: int, entries: tuple) -> bool:
     return all(xlog[index + k - 1][0] == entries[k][0] for k in range(overlap))
 
 
-class RaftImpl(Raft):
-    """raft.tla plus batching/pipelining, multi-entry accept, monotone commit and matchIndex, CheckQuorum."""
+class RaftImpl(RaftSnapshot):
+    """raft.tla plus batching/pipelining, multi-entry accept, monotone commit and matchIndex, CheckQuorum,
+    candidate step-down, and (``RaftSnapshot``) compaction, InstallSnapshot and TimeoutNow."""
 
     name = "raft"
 
@@ -127,7 +143,10 @@ class RaftImpl(Raft):
         if i == j or s.state[i] != LEADER:
             return None
         lg = s.log[i]
-        if not (s.matchIndex[i][j] + 1 <= b <= e <= len(lg) + 1):
+        snap = s.snapshotIndex[i]
+        if not (s.matchIndex[i][j] + 1 <= b <= e <= len(lg) + 1) and not (b == e == 1 and s.matchIndex[i][j] < snap):
+            return None  # (an empty request after index 0: a heartbeat when the matched entry's term is compacted)
+        if (b < e and b <= snap) or 0 < b - 1 < snap:  # a compacted entry, or a compacted entry's term
             return None
         if c != s.commitIndex[i] and c != self.LeaderCommitFor(s.commitIndex[i], e - 1):
             return None
@@ -146,6 +165,25 @@ class RaftImpl(Raft):
             c,
         )
         return s.but(allLogs=self.NextAllLogs(s), messages=WithMessage(m, s.messages))
+
+    def NeedsSnapshot(self, s: SnapshotState, i: int, j: int) -> bool:
+        """Any time (the spec's nextIndex is not the implementation's): a snapshot is safe to install."""
+        return True
+
+    def Restart(self, s: SnapshotState, i: int) -> SnapshotState | None:
+        """raft.tla's Restart, with commitIndex at the snapshot (its entries are committed)."""
+        nxt = super().Restart(s, i)
+        snap = s.snapshotIndex[i]
+        return nxt if nxt is None or not snap else nxt.but(commitIndex=EXCEPT(nxt.commitIndex, i, snap))
+
+    @action(params=_older_snapshots)
+    def RestartFromOlderSnapshot(self, s: SnapshotState, i: int, n: int) -> SnapshotState | None:
+        """i restarts from an older snapshot ending at n: its last compaction was not yet durable (the log
+        file still holds the entries after n)."""
+        if not 0 <= n < s.snapshotIndex[i]:
+            return None
+        nxt = super().Restart(s, i)
+        return nxt.but(commitIndex=EXCEPT(nxt.commitIndex, i, n), snapshotIndex=EXCEPT(s.snapshotIndex, i, n))
 
     @action(params=_commit_targets)
     def AdvanceCommitIndexTo(self, s: RaftState, i: int, n: int) -> RaftState | None:

@@ -45,7 +45,8 @@ class RefinementResult:
 def check_refinement(
     concrete: Spec, abstract: Spec, mapping: Callable[[State], State], *, max_states: int | None = None
 ) -> RefinementResult:
-    """Check that ``concrete`` implements ``abstract`` under ``mapping`` on every reachable state."""
+    """Check that ``concrete`` implements ``abstract`` under ``mapping`` on every reachable state (within the
+    concrete spec's constraint: a step leaving it is checked, the state it reaches is not expanded)."""
     started = time.perf_counter()
     res = RefinementResult(concrete, abstract)
     abs_inits = set(abstract.init_states())
@@ -107,7 +108,7 @@ def check_refinement(
                     res.explained[f"{label.name} -> {via.split('(')[0]}"] += 1
                 seen_abs.add(b)
                 fp = hash(t)
-                if fp not in store.index:
+                if fp not in store.index and concrete.constraint(t):  # TLC's CONSTRAINT: checked, not expanded
                     if max_states is not None and len(store) >= max_states:
                         res.reason = f"stopped at {max_states:,} states (incomplete)"
                         return finish()
