@@ -99,7 +99,8 @@ def _many(seeds: range, steps: int) -> int:
 
 
 def test_many_seeded_hostile_runs_are_explained_online():
-    assert _many(range(200), 50) > 20_000
+    # 60 seeds (23,376 events; 200 took 25 s): the slow test below runs thousands
+    assert _many(range(60), 50) > 20_000
 
 
 @pytest.mark.slow
