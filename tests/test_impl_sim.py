@@ -80,6 +80,17 @@ TestClusterStateful = ClusterMachine.TestCase
 TestClusterStateful.settings = settings(max_examples=60, stateful_step_count=50, deadline=None)
 
 
+def test_thirty_seeded_hostile_runs_stay_safe_and_keep_acked_writes():
+    # The default run's twin of the test below (100 seeds: 14 s of CPU): 913 writes acked in all
+    acked = 0
+    for seed in range(30):
+        c = random_run(seed, steps=150, snapshot_every=(seed % 3) * 6)
+        assert not c.read_errors
+        acked += len(c.acked)
+    assert acked > 600  # the runs do make progress under faults
+
+
+@pytest.mark.slow
 def test_hundred_seeded_hostile_runs_stay_safe_and_keep_acked_writes():
     acked = 0
     for seed in range(100):
