@@ -90,7 +90,7 @@ def test_a_live_node_closes_hostile_connections_and_keeps_serving(tmp_path):
 
         t = time.monotonic()
         asyncio.run(use())
-        assert time.monotonic() - t < 10
+        assert time.monotonic() - t < 60  # still serving (a liveness bound, not a speed figure)
         log = (tmp_path / "node-1" / "node.log").read_text()
         assert log.count("closing connection") >= 4 and "MAC does not match" in log
     finally:

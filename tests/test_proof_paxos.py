@@ -38,7 +38,6 @@ def test_agreement_is_proved_with_every_query_in_epr(axiom):
     ]
     assert all(o.result == PROVED for o in outcomes)
     assert all(o.fragment.epr for o in outcomes)
-    assert sum(o.seconds for o in outcomes) < 30
 
 
 def test_the_spec_guard_of_phase2a_is_outside_epr_and_the_classifier_says_why():
