@@ -14,7 +14,7 @@ from proofs.raft.bmc_conformance import check_steps
 from proofs.raft.bmc_encoding import RaftBmcEncoding, Universe
 from spec.behaviour import ReplayError
 from spec.core import SpecError, invariant
-from spec.raft import Raft, RaftState, RequestVoteRequest, RequestVoteResponse
+from spec.raft import LEADER, Raft, RaftState, RequestVoteRequest, RequestVoteResponse
 from spec.registry import build
 
 # The smallest failing models of the catalog (spec/raft_variants.py): 2 servers, no log entries, one message.
@@ -22,6 +22,7 @@ VOLATILE_TERM = {"servers": 2, "values": 1, "max_term": 2, "max_log": 0, "max_co
 COUNT_STALE = {**VOLATILE_TERM, "max_term": 3}
 
 
+@pytest.mark.slow
 def test_volatile_term_shortest_violation_matches_the_explicit_checker(capsys):
     explicit = check(build("raft", "volatile-term", **VOLATILE_TERM))
     assert (explicit.violated, explicit.trace_length) == ("OneLeaderPerTerm", 20)
@@ -50,6 +51,7 @@ def test_count_stale_votes_shortest_violation_matches_the_explicit_checker():
     assert all(spec.invariants["OneLeaderPerTerm"](step.state) for step in res.trace[:-1])
 
 
+@pytest.mark.slow
 def test_raft_has_no_violation_at_the_same_bounds():
     spec = build("raft", **VOLATILE_TERM)
     assert check(spec).violated is None
@@ -74,6 +76,31 @@ class NothingCommitted(Raft):
 class NothingCommittedEncoding(RaftBmcEncoding):
     def violations(self, s):
         return super().violations(s) | {"NothingCommitted": z3.Or([s["ci", i] > 0 for i in range(self.n)])}
+
+
+class NoLeader(Raft):
+    """A planted invariant that fails once a server leads: a short witness of elections in the BMC encoding."""
+
+    @invariant
+    def NoLeader(self, s: RaftState) -> bool:
+        return LEADER not in s.state
+
+
+class NoLeaderEncoding(RaftBmcEncoding):
+    def violations(self, s):
+        return super().violations(s) | {"NoLeader": z3.Or([s["st", i] == LEADER for i in range(self.n)])}
+
+
+def test_first_leader_has_the_explicit_checkers_length_and_raft_is_safe_below_it():
+    """Default-run twin of the depth-20 tests above (slow): the same search, on a violation 9 steps deep."""
+    spec = NoLeader(**VOLATILE_TERM)
+    explicit = check(spec)
+    assert (explicit.violated, explicit.trace_length) == ("NoLeader", 9)
+    res = bmc_raft(spec, 10, encoding=NoLeaderEncoding)
+    assert (res.violated, res.length) == ("NoLeader", 9)
+    assert [step.label.name for step in res.trace[1:]][-1] == "BecomeLeader"
+    safe = bmc_raft(build("raft", **VOLATILE_TERM), 8)
+    assert safe.length is None and safe.unknown is None and len(safe.seconds_per_depth) == 9
 
 
 @pytest.mark.slow
