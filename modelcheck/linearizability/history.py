@@ -92,7 +92,7 @@ def _output(rec: dict[str, Any], returned: bool) -> Any:
 def read_history(path: str | Path) -> list[Operation]:
     """Every operation in a history file (either form), or a :class:`HistoryError` naming file and line."""
     ops: list[Operation] = []
-    pending: dict[Any, tuple[str, dict[str, Any]]] = {}
+    pending: dict[Any, tuple[str, int, tuple, float | None]] = {}
     text = read_text(path, error=HistoryError)
     for n, line in enumerate(text.splitlines(), 1):
         where = f"{path}:{n}"
@@ -112,24 +112,20 @@ def read_history(path: str | Path) -> list[Operation]:
         elif kind == "invoke":
             if not isinstance(rec.get("id"), (int, str)) or rec["id"] in pending:
                 raise HistoryError(f'{where}: an invoke needs a fresh "id" (got {rec.get("id")!r})')
-            _input_from(rec, where)
-            _client(rec, where, default=0)
-            pending[rec["id"]] = (where, rec)
+            # read once here; the matching return (or the end of the file) completes it
+            pending[rec["id"]] = (where, _client(rec, where, 0), _input_from(rec, where), _number(rec, "time", where))
         elif kind == "return":
             if not isinstance(rec.get("id"), (int, str)) or rec["id"] not in pending:
                 raise HistoryError(f"{where}: return for id {rec.get('id')!r}, which has no earlier invoke")
-            inv_where, inv = pending.pop(rec["id"])
-            call = _number(inv, "time", inv_where)
+            inv_where, client, inp, call = pending.pop(rec["id"])
             ret = _number(rec, "time", where)
             if ret < call:  # type: ignore[operator]
                 raise HistoryError(f"{where}: returns at {ret} before its invoke at {call} ({inv_where})")
-            client, inp, out = _client(inv, inv_where, 0), _input_from(inv, inv_where), _frozen(rec.get("output"))
-            ops.append(Operation(client, inp, out, call, ret))  # type: ignore[arg-type]
+            ops.append(Operation(client, inp, _frozen(rec.get("output")), call, ret))  # type: ignore[arg-type]
         else:
             raise HistoryError(f'{where}: "type" must be "invoke" or "return", got {kind!r}')
-    for inv_where, inv in pending.values():
-        call = _number(inv, "time", inv_where)
-        ops.append(Operation(_client(inv, inv_where, 0), _input_from(inv, inv_where), UNKNOWN, call, None))  # type: ignore[arg-type]
+    for _, client, inp, call in pending.values():
+        ops.append(Operation(client, inp, UNKNOWN, call, None))  # type: ignore[arg-type]
     return ops
 
 
