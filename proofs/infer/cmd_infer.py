@@ -26,7 +26,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         + " (each breaks the safety property on a reachable state, which infer shows)",
     )
     parser.add_argument(
-        "--out", metavar="FILE", help="write the invariant there (read by 'paxraft prove paxos --invariant')"
+        "--out", metavar="FILE", help="write the invariant there (read by 'paxraft prove SPEC --invariant')"
     )
     parser.add_argument(
         "--cti-dir", metavar="DIR", help="draw the counterexample to safety (DOT/SVG) into DIR on failure"
@@ -41,7 +41,10 @@ def run(args: argparse.Namespace) -> int:
     from spec.registry import lazy
 
     if args.spec not in PROBLEMS:
-        raise UsageError(f"no invariant inference for {args.spec!r}; specs: {', '.join(PROBLEMS)}")
+        raise UsageError(
+            f"no invariant inference for {args.spec!r}: infer needs a Z3 proof model (signature, actions, "
+            f"state mapping), which only {', '.join(PROBLEMS)} have (see docs/inference.md)"
+        )
     if args.variant and args.variant not in VARIANTS[args.spec]:
         known = ", ".join(VARIANTS[args.spec])
         raise UsageError(f"--variant {args.variant}: infer {args.spec} takes only {known}")

@@ -51,6 +51,7 @@ def tabulate(
     dyn = set(state_relations)
     derived = derived or {}
     tables: dict[str, np.ndarray] = {}
+    per_state = [symbols(s) for s in states] if dyn - set(derived) else []
     for rel, sorts in relations.items():
         if rel in derived:
             continue
@@ -60,8 +61,8 @@ def tabulate(
         if rel in dyn:
             arr = np.zeros((len(states), *shape), dtype=bool)
             flat = arr.reshape(len(states), -1)
-            for i, s in enumerate(states):
-                pred = symbols(s)[rel]
+            for i, preds in enumerate(per_state):
+                pred = preds[rel]
                 flat[i] = [pred(*p) for p in points]
         else:
             arr = np.array([fixed[rel](*p) for p in points], dtype=bool).reshape((1, *shape))
