@@ -111,9 +111,10 @@ class Clause:
     def z3(self, sig: Signature, state: object) -> z3.BoolRef:
         """The clause as a closed Z3 formula over ``state``'s relations.
 
-        Miniscoped: a universal variable that no existential part names is bound inside, around the
-        plain literals only, so an existential witness depends only on the variables it names (what
-        keeps ``forall n t. ~electionVote(t,n) | started(t)`` in EPR: no Node -> Node Skolem function).
+        With a derived relation that hides an ``exists`` (positively), miniscoped: a universal variable
+        that no existential part names is bound inside, around the plain literals only, so the witness
+        depends only on the variables it names (what keeps ``forall n t. ~electionVote(t,n) | started(t)``
+        in EPR: no Node -> Node Skolem function).
         """
         env = {name: z3.Const(name, sig.sorts[sort]) for name, sort in self.vars}
         plain, existential = [], []
@@ -129,8 +130,8 @@ class Clause:
             inner = {**env, ex.var: y}
             ex_parts.append(z3.Exists([y], z3.And([_literal(sig, state, inner, lit) for lit in ex.lits])))
         plain_f = [_literal(sig, state, env, lit) for lit in plain]
-        if not ex_parts:
-            body = z3.Or(plain_f) if plain_f else z3.BoolVal(False)
+        if not existential:  # as before derived relations: the exists disjunct under every universal
+            body = z3.Or(plain_f + ex_parts) if plain_f or ex_parts else z3.BoolVal(False)
             return z3.ForAll(list(env.values()), body) if env else body
         parts = list(ex_parts)
         if plain_f:
