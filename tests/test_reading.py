@@ -249,7 +249,8 @@ def test_explore_serves_a_user_file_from_the_command_line() -> None:
     import sys
     import urllib.request
 
-    cmd = [sys.executable, "-c", "import sys; from modelcheck.cli import main; sys.exit(main())", "explore", f"{USER_FILE}:TwoCounters", "--for", "20"]
+    run_main = "import sys; from modelcheck.cli import main; sys.exit(main())"
+    cmd = [sys.executable, "-c", run_main, "explore", f"{USER_FILE}:TwoCounters", "--for", "20"]
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
         assert proc.stdout is not None
         lines = [proc.stdout.readline(), proc.stdout.readline()]
