@@ -352,7 +352,7 @@ class SimCluster:
             n = self.node(lead)
             if not self.knows_all_committed(n):
                 continue
-            members = tuple(sorted(n.members))
+            members = tuple(sorted(getattr(n, "members", self.ids)))  # (a Multi-Paxos node: every node)
             if all(self.replicas[i].machine.applied >= n.commit for i in members):  # type: ignore[union-attr]
                 break
         else:
