@@ -1,8 +1,8 @@
 """Benchmark of our key-value store (Raft and Multi-Paxos): 3 local processes, synchronous and concurrent writes.
 
 Usage: .venv/bin/python benchmarks/kv_bench.py [--sync-writes N] [--writes N] [--concurrency C] [--value-size B]
-       [--repeat N] [--only on|off] [--sync-thread] [--fsync-poll US] [--no-multipaxos] [--no-pysyncobj]
-       [--no-etcd] [--no-trace]
+       [--repeat N] [--only on|off] [--sync-thread] [--fsync-poll US] [--also KEY=VALUE] [--alternate N]
+       [--no-multipaxos] [--no-pysyncobj] [--no-etcd] [--no-trace]
 
 Reports writes/s, p50/p99 latency and each node's peak RSS (VmHWM) for: our Raft store with fsync
 on, and with fsync off; our Multi-Paxos store (``--protocol multipaxos``) the same way; then, in
@@ -122,6 +122,35 @@ def best_of(n: int, run: Callable[[], dict[str, float]]) -> dict[str, float]:
     return max((run() for _ in range(n)), key=lambda r: r["pipe_wps"])
 
 
+def setting(text: str) -> tuple[str, bool | int]:
+    """``KEY=VALUE`` of --also: a cluster.json setting with an integer or boolean value."""
+    key, eq, value = text.partition("=")
+    if not eq or not key or not (value in ("true", "false") or value.lstrip("-").isdigit()):
+        raise ValueError(f"--also {text!r}: expected KEY=VALUE with an integer, true or false")
+    return key, (value == "true") if value in ("true", "false") else int(value)
+
+
+def alternate(args: argparse.Namespace, also: list[tuple[str, bool | int]]) -> dict[str, float]:
+    """The fsync-on row and one row per --also setting, run in turn ``--alternate`` times (so the
+    neighbours' load falls on each alike); prints each run and the medians; the default row's median run."""
+    configs: list[tuple[str, dict[str, bool | int]]] = [("paxraft fsync on", {})]
+    configs += [(f"  {key}={str(value).lower()}", {key: value}) for key, value in also]
+    rows: dict[str, list[dict[str, float]]] = {name: [] for name, _ in configs}
+    for _ in range(args.alternate):
+        for name, settings in configs:
+            rows[name].append(best_of(args.repeat, lambda settings=settings: run_one(True, args, **settings)))
+            row(name, rows[name][-1])
+    if args.alternate > 1:
+        for name, runs in rows.items():
+            print(f"median of {len(runs)}: {name.strip():<24} sequential "
+                  f"{statistics.median(r['sync_wps'] for r in runs):.0f} w/s, p50 "
+                  f"{statistics.median(r['sync_p50'] for r in runs):.2f} ms; concurrent "
+                  f"{statistics.median(r['pipe_wps'] for r in runs):.0f} w/s; node CPU "
+                  f"{statistics.median(r['cpu_us'] for r in runs):.0f} us/write")
+    base = sorted(rows["paxraft fsync on"], key=lambda r: r["sync_wps"])
+    return base[len(base) // 2]
+
+
 def row(name: str, r: dict[str, float]) -> None:
     """One line of the results table."""
     print(f"{name:<22} {r['sync_wps']:>9.0f} {r['sync_p50']:>7.2f} {r['sync_p99']:>7.2f} {r['pipe_wps']:>9.0f} "
@@ -145,11 +174,20 @@ def main() -> int:
     ap.add_argument("--fsync-poll", type=int, default=0, metavar="US",
                     help="also run our store with fsync on and a thread waking every US microseconds during "
                          "each fsync (impl/runtime/waker.py), in the same run")
+    ap.add_argument("--also", action="append", default=[], metavar="KEY=VALUE",
+                    help="also run our store with fsync on and this cluster.json setting (an integer, true or "
+                         "false), in the same run; e.g. --also wal_prealloc=0 (repeatable, one row each)")
+    ap.add_argument("--alternate", type=int, default=1, metavar="N",
+                    help="run the fsync-on row and the --also rows N times in turn (A/B/A/B...), each reported")
     ap.add_argument("--repeat", type=int, default=1, metavar="N",
                     help="run each configuration N times and report its run with the best concurrent rate")
     args = ap.parse_args()
-    if args.repeat < 1:
-        ap.error(f"--repeat must be at least 1 (got {args.repeat})")
+    if args.repeat < 1 or args.alternate < 1:
+        ap.error(f"--repeat and --alternate must be at least 1 (got {args.repeat}, {args.alternate})")
+    try:
+        also = [setting(s) for s in args.also]
+    except ValueError as exc:
+        ap.error(str(exc))
     trace = "off" if args.no_trace else "on"
     best = f"; best of {args.repeat} runs each (by concurrent rate)" if args.repeat > 1 else ""
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores "
@@ -161,6 +199,9 @@ def main() -> int:
     results = {}
     for fsync in (True, False):
         if args.only and args.only != ("on" if fsync else "off"):
+            continue
+        if fsync and (also or args.alternate > 1):
+            results[fsync] = alternate(args, also)
             continue
         r = results[fsync] = best_of(args.repeat, lambda fsync=fsync: run_one(fsync, args))
         row("paxraft fsync " + ("on" if fsync else "off"), r)

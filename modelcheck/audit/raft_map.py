@@ -57,6 +57,7 @@ from typing import Any
 
 from modelcheck.audit.mapping import Explanation, Mapping, StepPattern
 from modelcheck.audit.raft_spec import RaftImpl, config_members, config_value
+from modelcheck.audit.shared_log import SharedLog
 from modelcheck.audit.tracefile import Event, TraceError
 from spec.core import Label
 from spec.raft import (
@@ -197,11 +198,10 @@ class RaftMapping(Mapping):
         self.fate = fate
         self.values: dict[str, int] = {}
         self.value_names: list[str] = []
+        self.empty = SharedLog.empty()  # every log of this audit, the spec's and the trace's, grows from it
         self.logs: dict[int, Log] = {}  # node -> its whole log (compacted prefix included)
         self.snaps: dict[int, int] = {}  # node -> snapshotIndex
         self.booted: set[int] = set()  # nodes whose first event has been seen
-        self._same_log: dict[int, tuple[int, int]] = {}  # node -> ids of a (spec log, trace log) pair found equal
-        self._keep: dict[int, tuple[Log, Log]] = {}
         self.in_flight: dict[MessageId, list[Any]] = {}  # id -> [spec message, copies not yet accounted for]
         self.unobserved_fields: dict[str, str] = {}  # optional fields some event left out -> where first
 
@@ -306,7 +306,7 @@ class RaftMapping(Mapping):
             if t == TimeoutNow:
                 return head
             n, term = int(m["msnapshotIndex"]), int(m["msnapshotTerm"])
-            data = self.logs.get(head[1], ())[:n]  # the snapshot's content: the sender's log up to n
+            data = self.logs.get(head[1], self.empty)[:n]  # the snapshot's content: the sender's log up to n
             if len(data) != n or (n and data[-1][0] != term):
                 raise TraceError(f"{where}: a snapshot ending at index {n}, term {term}, but the sender's log "
                                  f"has {self._entry_at(data, n)}")
@@ -322,7 +322,7 @@ class RaftMapping(Mapping):
         """The node's whole log and snapshotIndex after the event (its log delta applied)."""
         w = event.where
         boot = event.action in ("Init", "Restart")
-        old = self.logs.get(i, ())
+        old = self.logs.get(i, self.empty)
         snap = self.snaps.get(i, 0)
         if "snapshot" in lj:
             try:
@@ -332,7 +332,7 @@ class RaftMapping(Mapping):
             prefix = old[:n]
             if event.action == "HandleInstallSnapshotRequest" and event.recv is not None and (
                     len(prefix) != n or (n and prefix[-1][0] != term)):
-                prefix = self.logs.get(self._node(event.recv.get("msource"), w), ())[:n]
+                prefix = self.logs.get(self._node(event.recv.get("msource"), w), self.empty)[:n]
             if len(prefix) != n or (n and prefix[-1][0] != term):
                 raise TraceError(f"{w}: a snapshot ending at index {n}, term {term}: the trace never showed "
                                  f"those entries (the node's log had {self._entry_at(prefix, n)})")
@@ -341,7 +341,7 @@ class RaftMapping(Mapping):
             return prefix + new, n
         if boot:  # a boot without "snapshot" found none: its first compaction was not durable at the crash
             snap = 0
-            old = ()
+            old = self.empty
         if not max(1, snap + 1 if boot else 1) <= frm <= len(old) + 1:
             raise TraceError(f"{w}: log delta from {frm}, but node {event.node}'s log had {len(old)} entries")
         log = old if (frm == len(old) + 1 and not new) else old[: frm - 1] + new
@@ -367,7 +367,7 @@ class RaftMapping(Mapping):
                 from None
         if not isinstance(lj, dict):
             raise TraceError(f"{w}: log must be an object with from and entries, got {lj!r}")
-        old = self.logs.get(i, ())
+        old = self.logs.get(i, self.empty)
         log, snap = self._whole_log(event, i, lj, frm, new)
         self.logs[i], self.snaps[i] = log, snap
         match = responded = granted = None
@@ -381,7 +381,7 @@ class RaftMapping(Mapping):
             flying = self.in_flight.get(recv_id)
             recv = flying[0] if flying else self.spec_message(event.recv, w)
         if event.action in ("Init", "Restart"):
-            old = ()
+            old = self.empty
         p = Prepared(i, term, role, vote, log, commit, match, responded, granted, recv, recv_id, consumes(event),
                      old, frm - 1, snap, [], [])
         pre: list[StepPattern] = []
@@ -544,12 +544,8 @@ class RaftMapping(Mapping):
         if (state.currentTerm[i] != p.term or state.state[i] != p.role or state.votedFor[i] != p.vote
                 or state.commitIndex[i] != p.commit or state.snapshotIndex[i] != p.snap):
             return False
-        spec_log = state.log[i]
-        if self._same_log.get(i) != (id(spec_log), id(p.log)):  # most events leave both logs as they were
-            if spec_log != p.log:
-                return False
-            self._same_log[i] = (id(spec_log), id(p.log))
-            self._keep[i] = (spec_log, p.log)  # keeps the ids valid
+        if state.log[i] != p.log:  # O(1): both are views of the buffers they share (shared_log)
+            return False
         if p.match is not None:
             row = state.matchIndex[i]
             if any(row[j] != x for j, x in p.match):
@@ -636,8 +632,9 @@ class RaftMapping(Mapping):
         return f"{label.name}({', '.join(shown)})"
 
     def init_states(self) -> Iterable[RaftState]:
-        """raft.tla's Init."""
-        return self.spec.init_states()
+        """raft.tla's Init, each log the audit's empty SharedLog (its entries are shared with the trace's)."""
+        logs = (self.empty,) * len(self.nodes)
+        return [s.but(log=logs) for s in self.spec.init_states()]
 
 
 def _votes_agree(spec_set: frozenset[int], seen: frozenset[int] | int) -> bool:
