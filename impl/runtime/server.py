@@ -66,6 +66,7 @@ log = logging.getLogger("paxraft.node")
 QUEUE_LIMIT = 10_000  # frames kept per unconnected peer; beyond that the oldest are dropped (Raft retransmits)
 WRITE_BUFFER_LIMIT = 64 << 20  # bytes a connected peer may fall behind before frames to it are dropped
 PRE_AUTH_FRAME = 1024  # the largest first frame (the hello) of a connection that has not yet authenticated
+WAL_PREALLOC = 1 << 20  # zero bytes kept ahead of the log's records (impl/storage/wal.py; "wal_prealloc": 0 = append)
 
 
 def protocol(c: dict[str, Any]) -> tuple[Any, Any]:
@@ -303,7 +304,8 @@ class NodeServer:
         cfg = Config(election_ticks=c.get("election_ticks", 20), heartbeat_ticks=c.get("heartbeat_ticks", 2),
                      pre_vote=c.get("pre_vote", True), check_quorum=c.get("check_quorum", True),
                      trace=c.get("trace", True))
-        self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True))  # WALError: refuse to start (see main)
+        self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True),  # WALError: refuse to start (see main)
+                       prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)))
         hs, snap, entries = self.wal.load()
         boot_file = self.home / "boot"
         boot = int(boot_file.read_text()) + 1 if boot_file.exists() else 0
