@@ -29,6 +29,11 @@ Event -> spec steps:
   ``"snapshot": [n, t]`` is the node's entries after ``n``; the mapping keeps the whole log (the
   compacted prefix from the node's own log, or from the snapshot it installed) and compares
   ``n`` with ``snapshotIndex`` and ``t`` with the term of entry ``n``.
+- ``AddServer(j)``, ``RemoveServer(j)``, ``StepDownRemoved``: the membership actions of
+  ``raft_spec`` (spec/raft_config.py's single-server rule with the errata).  A log value
+  ``config:1,2,4`` is a configuration entry with those node ids; the header's ``members`` is
+  the initial configuration (default: every node), and ``nodes`` of all the files' headers
+  together are the servers (a node added later is a spare from the start).
 
 The network's steps are explicit too: a message delivered k > 1 times gets k-1
 ``DuplicateMessage(m)`` steps right after it is sent; a message never delivered gets a
@@ -52,7 +57,7 @@ from typing import Any
 
 from modelcheck.audit.gcpause import gc_paused
 from modelcheck.audit.mapping import Explanation, Mapping, StepPattern
-from modelcheck.audit.raft_spec import RaftImpl
+from modelcheck.audit.raft_spec import RaftImpl, config_members, config_value
 from modelcheck.audit.shared_log import SharedLog
 from modelcheck.audit.tracefile import Event, TraceError
 from spec.core import Label
@@ -89,7 +94,8 @@ _SNAPSHOT_STEPS = frozenset({"CompactLog", "InstallSnapshot", "HandleInstallSnap
 _STUTTER = frozenset({"Init"} | {a for a, stutter in EXTENSION_ACTIONS.items() if stutter}) - _SNAPSHOT_STEPS - {
     "DropMessage"}
 _ONE_STEP = {"Restart": "Restart", "Timeout": "Timeout", "BecomeLeader": "BecomeLeader", "CheckQuorum": "CheckQuorum",
-             "CandidateStepDown": "CandidateStepDown"}
+             "CandidateStepDown": "CandidateStepDown", "StepDownRemoved": "StepDownRemoved"}
+CONFIG_PREFIX = "config:"  # a configuration entry's value: config:<node id>,<node id>,...
 _HANDLERS = frozenset({"HandleRequestVoteRequest", "HandleRequestVoteResponse", "HandleAppendEntriesResponse",
                        "UpdateTerm", "DropStaleResponse"})
 
@@ -183,12 +189,13 @@ class RaftMapping(Mapping):
     stutter_actions = _STUTTER
     max_candidates = 64
 
-    def __init__(self, nodes: Sequence[int], fate: NetworkFate) -> None:
+    def __init__(self, nodes: Sequence[int], fate: NetworkFate, members: Sequence[int] | None = None) -> None:
         if not nodes:
             raise TraceError("a Raft trace header needs \"nodes\": the cluster's node ids")
         self.nodes = sorted(nodes)
         self.index = {n: k for k, n in enumerate(self.nodes)}
-        self.spec = RaftImpl(servers=len(self.nodes), abbreviate=True)
+        initial = None if members is None else [self._node(n, "the header's members") for n in members]
+        self.spec = RaftImpl(servers=len(self.nodes), abbreviate=True, members=initial)
         self.fate = fate
         self.values: dict[str, int] = {}
         self.value_names: list[str] = []
@@ -208,6 +215,19 @@ class RaftMapping(Mapping):
         nodes = events[0].header.get("nodes")
         if not isinstance(nodes, list) or not all(isinstance(n, int) for n in nodes):
             raise TraceError(f'{events[0].file}:1: a Raft trace header needs "nodes": a list of node ids')
+        members = events[0].header.get("members")
+        every = set(nodes)
+        for e in events:  # a node added later: in the headers written since (every header lists the servers)
+            if e.header.get("members") != members:
+                raise TraceError(f'{e.file}: header "members" {e.header.get("members")!r} differs from '
+                                 f'{events[0].file}\'s {members!r} (the initial configuration is one)')
+            more = e.header.get("nodes")
+            if isinstance(more, list) and all(isinstance(n, int) for n in more):
+                every.update(more)
+        nodes = sorted(every)
+        if members is not None and (not isinstance(members, list) or not set(members) <= every or not members):
+            raise TraceError(f'{events[0].file}:1: header "members" must be a non-empty list of node ids among '
+                             f'"nodes", got {members!r}')
         for b in bounds or {}:
             if b != "servers":
                 raise TraceError(f"--bounds {b}: the raft audit reads terms, logs and values off the trace; "
@@ -218,7 +238,7 @@ class RaftMapping(Mapping):
         for e in events:
             if e.recv is not None and consumes(e):
                 receipts[tuple(e.recv["id"])] += 1
-        mapping = cls(nodes, ReceiptFate(receipts))
+        mapping = cls(nodes, ReceiptFate(receipts), members)
         unknown = mapping.check_vocabulary(events)
         if not unknown:
             with gc_paused():
@@ -237,9 +257,29 @@ class RaftMapping(Mapping):
         key = str(name)
         v = self.values.get(key)
         if v is None:
-            v = self.values[key] = len(self.value_names)
-            self.value_names.append(key)
+            if key.startswith(CONFIG_PREFIX):
+                v = self._config_value(key)
+            else:
+                v = len(self.value_names)
+                self.value_names.append(key)
+            self.values[key] = v
         return v
+
+    def _config_value(self, key: str) -> int:
+        """The spec value of a configuration entry ``config:1,2,4`` (TraceError when malformed)."""
+        try:
+            ids = [int(x) for x in key[len(CONFIG_PREFIX):].split(",")]
+        except ValueError:
+            raise TraceError(f"configuration value {key!r}: expected config:<node id>,<node id>,...") from None
+        self.spec.note_configs()
+        return config_value({self._node(n, f"configuration value {key!r}") for n in ids})
+
+    def value_name(self, v: int) -> str:
+        """The trace's string for a spec value."""
+        c = config_members(v)
+        if c is not None:
+            return CONFIG_PREFIX + ",".join(str(self.nodes[k]) for k in sorted(c))
+        return self.value_names[v] if v < len(self.value_names) else repr(v)
 
     def _entries(self, raw: Any, where: str) -> tuple[tuple[int, int], ...]:
         values, out = self.values, []
@@ -308,8 +348,9 @@ class RaftMapping(Mapping):
             if frm != n + 1:
                 raise TraceError(f"{w}: a log with a snapshot at {n} must list the entries from {n + 1}, not {frm}")
             return prefix + new, n
-        if boot:
-            old = old[:snap]  # a restart keeps the snapshot; the delta lists the rest of the log
+        if boot:  # a boot without "snapshot" found none: its first compaction was not durable at the crash
+            snap = 0
+            old = self.empty
         if not max(1, snap + 1 if boot else 1) <= frm <= len(old) + 1:
             raise TraceError(f"{w}: log delta from {frm}, but node {event.node}'s log had {len(old)} entries")
         log = old if (frm == len(old) + 1 and not new) else old[: frm - 1] + new
@@ -477,7 +518,7 @@ class RaftMapping(Mapping):
             return [[StepPattern("AdvanceCommitIndexTo", (i, p.commit))]]
         if a == "CompactLog":
             return [[StepPattern("CompactLog", (i, p.snap))]]
-        if a in ("InstallSnapshot", "TransferLeadership"):
+        if a in ("InstallSnapshot", "TransferLeadership", "AddServer", "RemoveServer"):
             return [[StepPattern(a, (i, self._node(event.params.get("j"), w)))]]
         if a == "ClientRequest":
             if "v" not in event.params:
@@ -539,7 +580,7 @@ class RaftMapping(Mapping):
         return all(Count(msgs, m) > 0 for _, m, flying in p.sent if flying)
 
     def _show_log(self, xlog: Log) -> list[list[Any]]:
-        return [[t, self.value_names[v]] for t, v in xlog]
+        return [[t, self.value_name(v)] for t, v in xlog]
 
     def show_message(self, m: Message) -> dict[str, Any]:
         """A spec message with the trace's node ids and value strings."""
@@ -602,10 +643,10 @@ class RaftMapping(Mapping):
         names = self.spec.action(label.name).param_names
         shown = []
         for n, x in zip(names, label.params):
-            if n in ("i", "j"):
+            if n in ("i", "j", "k"):
                 shown.append(f"{n}=node {self.nodes[x]}")
             elif n == "v":
-                shown.append(f"v={self.value_names[x] if x < len(self.value_names) else x!r}")
+                shown.append(f"v={self.value_name(x)}")
             elif n == "m":
                 shown.append(f"m={short_message(self.show_message(x))}")
             else:
