@@ -65,6 +65,7 @@ _ENT_HEAD = struct.Struct(">QI")  # first index, count
 _ENT = struct.Struct(">QI")  # term, data length
 _SNAP_HEAD = struct.Struct(">8sIQQQ")  # magic, crc32 of the rest, index, term, data length
 _SNAP_MAGIC = b"PXRSNAP1"
+_SNAP_MAGIC2 = b"PXRSNAP2"  # the same, then the configuration's length (>I) and bytes after the data
 _V1 = struct.Struct(">IIB")  # format 1 record header: crc32 of type + payload, length, type
 MAX_RECORD = 1 << 30
 
@@ -364,10 +365,14 @@ class WAL:
         if len(blob) < _SNAP_HEAD.size:
             raise WALError(f"{self.snap_path}: snapshot file of {len(blob)} bytes is shorter than its header")
         magic, crc, index, term, length = _SNAP_HEAD.unpack_from(blob, 0)
-        data = blob[_SNAP_HEAD.size :]
-        if magic != _SNAP_MAGIC or len(data) != length or zlib.crc32(blob[12:]) != crc:
+        data, config = blob[_SNAP_HEAD.size :], b""
+        if magic == _SNAP_MAGIC2 and len(data) >= length + 4:
+            (n,) = struct.unpack_from(">I", data, length)
+            data, config = data[:length], data[length + 4 :] if len(data) == length + 4 + n else b"?"
+        if magic not in (_SNAP_MAGIC, _SNAP_MAGIC2) or len(data) != length or config == b"?" or \
+                zlib.crc32(blob[12:]) != crc:
             raise WALError(f"{self.snap_path}: snapshot is damaged (bad magic, length or checksum at byte offset 0)")
-        return Snapshot(index, term, data), crc
+        return Snapshot(index, term, data, config), crc
 
     # -- writing --------------------------------------------------------------------------------
     def save(self, rd: Ready) -> None:
@@ -480,11 +485,15 @@ class WAL:
     def _write_snapshot_file(self, snap: Snapshot) -> int:
         """Write ``snapshot.bin`` durably (temporary file, rename); the crc32 of its body."""
         body = struct.pack(">QQQ", snap.index, snap.term, len(snap.data)) + snap.data
+        magic = _SNAP_MAGIC
+        if snap.config:  # the configuration as of the snapshot (format 2; none: the initial one, format 1)
+            body += struct.pack(">I", len(snap.config)) + snap.config
+            magic = _SNAP_MAGIC2
         crc = zlib.crc32(body)
         tmp = self.dir / "snapshot.bin.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            _write_all(fd, struct.pack(">8sI", _SNAP_MAGIC, crc) + body)
+            _write_all(fd, struct.pack(">8sI", magic, crc) + body)
             if self.fsync:
                 os.fsync(fd)
         finally:
