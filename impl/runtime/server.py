@@ -161,7 +161,10 @@ class InlineSync:
                 self.wal.sync()
 
     def save_snapshot(self, snap: Snapshot) -> None:
-        """Compaction (synchronous; the replica never compacts while a sync is in flight)."""
+        """Compaction (synchronous; the replica never compacts while a sync is in flight). Its CompactLog
+        event reaches the OS first: a kill -9 after the snapshot is durable must not lose it from the trace
+        (the node restarts from that snapshot, and the audit must have seen it taken)."""
+        self.server.trace_now()
         self.wal.save_snapshot(snap)
 
     def close(self) -> None:
@@ -371,6 +374,15 @@ class NodeServer:
             (self.home / REJOINING).unlink(missing_ok=True)
             log.info("node %d caught up to index %d after rejoining: voting again", self.id, node.applied)
         self._flush()  # also what was answered outside a round (not-leader, status)
+
+    def trace_now(self) -> None:
+        """Write and flush the core's trace events taken so far (before an effect that outlives a crash)."""
+        if self.trace is not None:
+            tracer = getattr(self.node, "tracer", None)  # (a Multi-Paxos core hands its events out in ready())
+            lines = tracer.take() if tracer is not None else []
+            if lines:
+                self.trace.write_lines(lines)
+            self.trace.flush()
 
     def _trace(self, rd: Ready) -> None:
         """A ready's trace lines, before any of its messages leave (see _flush)."""
