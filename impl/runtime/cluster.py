@@ -97,10 +97,17 @@ def create(directory: Path, nodes: int, **settings: Any) -> dict[str, Any]:
     desc.update(settings)
     for i in range(1, nodes + 1):
         init_node(directory, i)
-    fd = os.open(directory / "cluster.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    save(directory, desc)
+    return desc
+
+
+def save(directory: Path, desc: dict[str, Any]) -> None:
+    """Write ``cluster.json`` (private; replaced atomically, so a node reading it never sees half of it)."""
+    tmp = directory / "cluster.json.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(json.dumps(desc, indent=1) + "\n")
-    return desc
+    os.replace(tmp, directory / "cluster.json")
 
 
 def init_node(directory: Path, node: int, hard_state: HardState | None = None) -> None:
@@ -203,6 +210,8 @@ def start(directory: Path, nodes: int = 3, wait: float = 20.0, **settings: Any) 
     try:
         for k in desc["nodes"]:
             i = int(k)
+            if i in desc.get("removed", ()):
+                continue  # `cluster remove` took it out of the configuration
             pids[i] = pid_of(directory, i) or start_node(directory, i)
         if wait:
             t0 = time.monotonic()
@@ -331,6 +340,87 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path:
             raise RuntimeError(f"node {node} did not start: {down_reason(directory, node)}")
         time.sleep(0.1)
     raise RuntimeError(f"node {node} has not caught up within {wait} s (is a majority of the others up?)")
+
+
+async def _change(directory: Path, op: str, node: int, wait: float) -> tuple[bool, str]:
+    """Ask the leader for the change; (made, the leader's refusal or a timeout message)."""
+    from impl.kv.protocol import OK
+
+    client = KVClient.from_dir(directory, timeout=wait)
+    try:
+        r = await client.change(op, node)
+        if r.kind != OK:  # a retry after a leader crashed may find the change made already (and committed)
+            lead = next((st for st in (await statuses(directory)).values() if st and st["role"] == "Leader"), None)
+            if lead and (node in lead["members"]) == (op == "add") and lead["config_index"] <= lead["commit"]:
+                return True, ""
+    finally:
+        await client.close()
+    return r.kind == OK, (r.value or b"").decode(errors="replace")
+
+
+def add_node(directory: Path, wait: float = 60.0) -> tuple[int, int]:
+    """Add a new Raft node (single-server change, docs/membership.md): it gets the next id and a port in
+    cluster.json, starts with an empty log, catches up as a learner (no vote), then the leader appends the
+    configuration that adds it. (its id, its pid); ClusterError when the leader refuses (one line),
+    RuntimeError when no answer comes within ``wait`` s."""
+    desc = load(directory)
+    if desc.get("protocol", "raft") != "raft":
+        raise ClusterError("membership changes are made in a Raft cluster only")
+    ids = sorted(int(k) for k in desc["nodes"])
+    node = ids[-1] + 1
+    desc.setdefault("members", [i for i in ids if i not in desc.get("removed", ())])  # the initial configuration
+    socks = reserve_ports(1)
+    _RESERVED[directory.resolve()] = socks
+    try:
+        desc["nodes"][str(node)] = socks[0].getsockname()[1]
+        init_node(directory, node)
+        save(directory, desc)
+        pid = start_node(directory, node)
+        made, why = asyncio.run(_change(directory, "add", node, wait))
+    except Exception:
+        release_ports(directory)
+        raise
+    release_ports(directory)
+    if not made:
+        _stop_one(directory, node)
+        raise ClusterError(f"node {node} was not added: {why}")
+    return node, pid
+
+
+def remove_node(directory: Path, node: int, wait: float = 30.0) -> None:
+    """Remove ``node`` from the configuration (single-server change), then stop it; ClusterError when the
+    leader refuses (the last member, a change pending, not a member: one line)."""
+    desc = load(directory)
+    if desc.get("protocol", "raft") != "raft":
+        raise ClusterError("membership changes are made in a Raft cluster only")
+    ids = sorted(int(k) for k in desc["nodes"])
+    if node not in ids or node in desc.get("removed", ()):
+        members = [i for i in ids if i not in desc.get("removed", ())]
+        raise ClusterError(f"--node {node} is not a node of this cluster (nodes: {members})")
+    desc.setdefault("members", [i for i in ids if i not in desc.get("removed", ())])
+    save(directory, desc)
+    made, why = asyncio.run(_change(directory, "remove", node, wait))
+    if not made:
+        raise ClusterError(f"node {node} was not removed: {why}")
+    desc = load(directory)
+    desc["removed"] = sorted({*desc.get("removed", ()), node})
+    save(directory, desc)
+    _stop_one(directory, node)
+
+
+def _stop_one(directory: Path, node: int, wait: float = 10.0) -> None:
+    """SIGTERM one node, SIGKILL after ``wait`` s."""
+    pid = pid_of(directory, node)
+    if pid is None:
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if pid_of(directory, node) != pid or _reap(pid):
+            return
+        time.sleep(0.02)
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
 
 
 def _reap(pid: int) -> bool:
