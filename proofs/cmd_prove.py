@@ -67,4 +67,6 @@ def run(args: argparse.Namespace) -> int:
     proofs = _proofs()
     if args.spec not in proofs:
         raise UsageError(f"no proof of {args.spec!r}; proofs: {', '.join(proofs)}")
+    if args.invariant and args.spec not in ("paxos", "raft"):
+        raise UsageError(f"--invariant: only the paxos and raft proofs read an invariant file, not {args.spec}")
     return int(lazy(proofs[args.spec])(args))
