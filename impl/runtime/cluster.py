@@ -214,10 +214,12 @@ def start(directory: Path, nodes: int = 3, wait: float = 20.0, **settings: Any) 
                 continue  # `cluster remove` took it out of the configuration
             pids[i] = pid_of(directory, i) or start_node(directory, i)
         if wait:
+            t0 = time.monotonic()
             leader = asyncio.run(wait_for_leader(directory, wait, need=len(pids) // 2 + 1))
             if leader is None:
                 why = "; ".join(f"node {i}: {down_reason(directory, i)}" for i in pids if pid_of(directory, i) is None)
                 raise RuntimeError(f"no leader elected within {wait} s ({why or f'see {directory}/node-*/node.log'})")
+            asyncio.run(settle(directory, list(pids), wait - (time.monotonic() - t0)))
     finally:
         release_ports(directory)
     return {i: p for i in pids if (p := pid_of(directory, i))}
@@ -265,6 +267,18 @@ async def wait_for_leader(directory: Path, wait: float, need: int = 0) -> int | 
                 return i
         await asyncio.sleep(0.05)
     return None
+
+
+async def settle(directory: Path, ids: list[int], wait: float) -> None:
+    """Wait (at most ``wait`` s) until each node process answers or has exited: a majority may elect a
+    leader while another node is still starting and has yet to read, and perhaps refuse, its storage;
+    `cluster start` must not report that node as up."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        sts = await statuses(directory)
+        if all(sts.get(i) or pid_of(directory, i) is None for i in ids):
+            return
+        await asyncio.sleep(0.05)
 
 
 def stop(directory: Path, wait: float = 10.0) -> list[int]:
