@@ -212,22 +212,8 @@ class RaftMapping(Mapping):
         """The mapping for recorded traces: nodes from the header, network fate from the receipts."""
         if not events:
             raise TraceError("the trace has no events")
-        nodes = events[0].header.get("nodes")
-        if not isinstance(nodes, list) or not all(isinstance(n, int) for n in nodes):
-            raise TraceError(f'{events[0].file}:1: a Raft trace header needs "nodes": a list of node ids')
-        members = events[0].header.get("members")
-        every = set(nodes)
-        for e in events:  # a node added later: in the headers written since (every header lists the servers)
-            if e.header.get("members") != members:
-                raise TraceError(f'{e.file}: header "members" {e.header.get("members")!r} differs from '
-                                 f'{events[0].file}\'s {members!r} (the initial configuration is one)')
-            more = e.header.get("nodes")
-            if isinstance(more, list) and all(isinstance(n, int) for n in more):
-                every.update(more)
+        members, every = _initial_configuration(events)
         nodes = sorted(every)
-        if members is not None and (not isinstance(members, list) or not set(members) <= every or not members):
-            raise TraceError(f'{events[0].file}:1: header "members" must be a non-empty list of node ids among '
-                             f'"nodes", got {members!r}')
         for b in bounds or {}:
             if b != "servers":
                 raise TraceError(f"--bounds {b}: the raft audit reads terms, logs and values off the trace; "
@@ -657,6 +643,31 @@ class RaftMapping(Mapping):
         """raft.tla's Init, each log the audit's empty SharedLog (its entries are shared with the trace's)."""
         logs = (self.empty,) * len(self.nodes)
         return [s.but(log=logs) for s in self.spec.init_states()]
+
+
+def _initial_configuration(events: Sequence[Event]) -> tuple[list[int] | None, set[int]]:
+    """(the initial configuration, None when it is every node; the servers): a header's ``members``, or its
+    ``nodes`` when it has none (a file written before any change), must be the same in every header; the
+    servers are the ``nodes`` of all the headers together (a node added later lists itself in its own)."""
+    every: set[int] = set()
+    first: tuple[Any, Event] | None = None
+    for e in events:
+        h = e.header
+        nodes = h.get("nodes")
+        if not isinstance(nodes, list) or not all(isinstance(n, int) for n in nodes):
+            raise TraceError(f'{e.file}:1: a Raft trace header needs "nodes": a list of node ids')
+        members = h.get("members", nodes)
+        if not isinstance(members, list) or not members or not set(members) <= set(nodes):
+            raise TraceError(f'{e.file}:1: header "members" must be a non-empty list of node ids among "nodes", '
+                             f"got {members!r}")
+        every.update(nodes)
+        if first is None:
+            first = (sorted(members), e)
+        elif sorted(members) != first[0]:
+            raise TraceError(f"{e.file}: the initial configuration {sorted(members)} (header \"members\", else "
+                             f"\"nodes\") differs from {first[1].file}'s {first[0]}")
+    assert first is not None
+    return (None if set(first[0]) == every else first[0]), every
 
 
 def _votes_agree(spec_set: frozenset[int], seen: frozenset[int] | int) -> bool:
