@@ -12,7 +12,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-
 DOT_SECONDS = 120
 """How long ``dot`` may draw one picture (a graph of thousands of states can take minutes)."""
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, NamedTuple
 
-from spec.core import WF, Eventually, LeadsTo, Spec, action, invariant, refines
-
 from abstract_lock import FREE, Lock, LockState
+
+from spec.core import WF, Eventually, LeadsTo, Spec, action, invariant, refines
 
 NONE = 0  # held[c] == NONE: client c holds no lease
 
