@@ -105,3 +105,9 @@ def test_seeded_faults_on_a_preallocated_log_are_refused_or_keep_every_synced_re
 def test_thousands_of_seeded_disk_faults(tmp_path):
     outcomes = [run_case(tmp_path, seed) for seed in range(400, 8400)]
     assert outcomes.count("refused") > 2000
+
+
+@pytest.mark.slow
+def test_thousands_of_seeded_faults_on_preallocated_logs(tmp_path):
+    outcomes = [run_case(tmp_path, seed, prealloc=6000) for seed in range(200, 4200)]
+    assert outcomes.count("refused") > 2000 and outcomes.count("recovered") > 1000

@@ -9,6 +9,7 @@ many sessions sharing the client's connections.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -17,7 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from impl.kv.machine import CAS, DELETE, GET, PUT, Command, Result
-from impl.kv.protocol import HELLO_CLIENT, NOT_LEADER, OK, Response, batches, decode_responses, encode_request
+from impl.kv.protocol import (
+    HELLO_CLIENT,
+    NOT_LEADER,
+    OK,
+    REFUSED,
+    Response,
+    batches,
+    decode_responses,
+    encode_change_request,
+    encode_request,
+)
 from impl.raft.messages import FrameDecoder, WireError, frame_with_key, mac_key
 
 Pending = Coroutine[Any, Any, Result]  # what put/get/delete/cas return: call()'s coroutine, not a wrapper around it
@@ -155,24 +166,26 @@ class KVClient:
         self._conns[node] = c
         return c
 
-    async def _ask(self, node: int, cmd: Command | None, wait: float) -> Response:
+    async def _ask(self, node: int, cmd: Command | None, wait: float, change: tuple[str, int] | None = None
+                   ) -> Response:
         c = self._conns.get(node)
         if c is None or c.closed:
             c = await self._connect(node)
         loop = asyncio.get_running_loop()
-        rid, fut = self._request(loop, c, cmd, loop.time() + wait)
+        rid, fut = self._request(loop, c, cmd, loop.time() + wait, change)
         try:
             return await fut
         finally:
             c.waiting.pop(rid, None)
 
     def _request(self, loop: asyncio.AbstractEventLoop, c: _Conn, cmd: Command | None,
-                 deadline: float) -> tuple[int, asyncio.Future[Response]]:
-        """Queue a request on a connection: its id and the future of its response (failed at ``deadline``)."""
+                 deadline: float, change: tuple[str, int] | None = None) -> tuple[int, asyncio.Future[Response]]:
+        """Queue a request on a connection (a membership ``change`` instead of ``cmd`` when given): its id and the
+        future of its response (failed at ``deadline``)."""
         rid = next(self._ids)
         fut: asyncio.Future[Response] = loop.create_future()
         c.waiting[rid] = fut
-        c.send(encode_request(rid, cmd))
+        c.send(encode_request(rid, cmd) if change is None else encode_change_request(rid, *change))
         self._deadlines.add(loop, deadline, fut)
         return rid, fut
 
@@ -200,14 +213,20 @@ class KVClient:
                 return Result(r.status, r.value)
             self.retries += 1
             now = loop.time()
-            if r is not None and r.kind == NOT_LEADER and r.leader and r.leader != target:
-                target = r.leader
+            target, hinted = self._redirect(target, r)
+            if hinted:
                 continue
-            nodes = list(self.ports)
-            target = nodes[(nodes.index(target) + 1) % len(nodes)]
             await asyncio.sleep(0.02)
             now = loop.time()
         raise ClientError(f"no answer from the cluster within {self.timeout} s (nodes {list(self.ports)})")
+
+    def _redirect(self, target: int, r: Response | None) -> tuple[int, bool]:
+        """Whom to ask after ``target`` answered ``r`` (None: nothing): the leader it named (True: at once), else
+        the next node."""
+        if r is not None and r.kind == NOT_LEADER and r.leader and r.leader != target:
+            return r.leader, True
+        nodes = list(self.ports)
+        return nodes[(nodes.index(target) + 1) % len(nodes)], False
 
     def _cmd(self, op: int, key: bytes, value: bytes = b"", expected: bytes | None = None,
              session: Session | None = None) -> Command:
@@ -229,6 +248,25 @@ class KVClient:
     def cas(self, key: bytes, expected: bytes | None, value: bytes, session: Session | None = None) -> Pending:
         """Set ``key`` to ``value`` if it currently is ``expected`` (None: absent)."""
         return self.call(self._cmd(CAS, key, value, expected, session=session))
+
+    async def change(self, op: str, node: int) -> Response:
+        """Ask the leader to ``add`` or ``remove`` ``node`` (one server at a time, docs/membership.md): the
+        response, OK once the change is committed or REFUSED with the reason; hints and retries as :meth:`call`
+        (a retry after a lost reply may be refused as already done)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        target = self.leader
+        while loop.time() < deadline:
+            r: Response | None = None
+            with contextlib.suppress(TimeoutError, OSError, ConnectionError):  # the whole time left: a new
+                r = await self._ask(target, None, deadline - loop.time(), (op, node))  # server may take a while
+            if r is not None and r.kind in (OK, REFUSED):
+                self.leader = target
+                return r
+            target, hinted = self._redirect(target, r)
+            if not hinted:
+                await asyncio.sleep(0.05)
+        raise ClientError(f"no answer from the cluster within {self.timeout} s (nodes {list(self.ports)})")
 
     async def status(self, node: int, wait: float = 1.0) -> dict[str, Any]:
         """A node's status (term, role, commit index, ...), asked of that node directly."""

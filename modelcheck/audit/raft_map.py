@@ -55,6 +55,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from modelcheck.audit.gcpause import gc_paused
 from modelcheck.audit.mapping import Explanation, Mapping, StepPattern
 from modelcheck.audit.raft_spec import RaftImpl, config_members, config_value
 from modelcheck.audit.shared_log import SharedLog
@@ -204,28 +205,15 @@ class RaftMapping(Mapping):
         self.booted: set[int] = set()  # nodes whose first event has been seen
         self.in_flight: dict[MessageId, list[Any]] = {}  # id -> [spec message, copies not yet accounted for]
         self.unobserved_fields: dict[str, str] = {}  # optional fields some event left out -> where first
+        self._peer_maps: dict[tuple, dict[int, int]] = {}  # (field, node, reported items) -> decoded (read-only)
 
     @classmethod
     def from_events(cls, events: Sequence[Event], bounds: dict[str, Any] | None = None) -> RaftMapping:
         """The mapping for recorded traces: nodes from the header, network fate from the receipts."""
         if not events:
             raise TraceError("the trace has no events")
-        nodes = events[0].header.get("nodes")
-        if not isinstance(nodes, list) or not all(isinstance(n, int) for n in nodes):
-            raise TraceError(f'{events[0].file}:1: a Raft trace header needs "nodes": a list of node ids')
-        members = events[0].header.get("members")
-        every = set(nodes)
-        for e in events:  # a node added later: in the headers written since (every header lists the servers)
-            if e.header.get("members") != members:
-                raise TraceError(f'{e.file}: header "members" {e.header.get("members")!r} differs from '
-                                 f'{events[0].file}\'s {members!r} (the initial configuration is one)')
-            more = e.header.get("nodes")
-            if isinstance(more, list) and all(isinstance(n, int) for n in more):
-                every.update(more)
+        members, every = _initial_configuration(events)
         nodes = sorted(every)
-        if members is not None and (not isinstance(members, list) or not set(members) <= every or not members):
-            raise TraceError(f'{events[0].file}:1: header "members" must be a non-empty list of node ids among '
-                             f'"nodes", got {members!r}')
         for b in bounds or {}:
             if b != "servers":
                 raise TraceError(f"--bounds {b}: the raft audit reads terms, logs and values off the trace; "
@@ -239,8 +227,9 @@ class RaftMapping(Mapping):
         mapping = cls(nodes, ReceiptFate(receipts), members)
         unknown = mapping.check_vocabulary(events)
         if not unknown:
-            for e in events:
-                mapping.prepare(e)
+            with gc_paused():
+                for e in events:
+                    mapping.prepare(e)
         return mapping
 
     # -- decoding ---------------------------------------------------------------------------
@@ -279,8 +268,12 @@ class RaftMapping(Mapping):
         return self.value_names[v] if v < len(self.value_names) else repr(v)
 
     def _entries(self, raw: Any, where: str) -> tuple[tuple[int, int], ...]:
-        try:
-            return tuple((int(t), self.value(v)) for t, v in raw)
+        values, out = self.values, []
+        try:  # (a loop with the common case inlined: this runs for every entry of every event)
+            for t, v in raw:
+                k = values.get(v) if type(v) is str else None
+                out.append((t if type(t) is int else int(t), self.value(v) if k is None else k))
+            return tuple(out)
         except (TypeError, ValueError):
             raise TraceError(f"{where}: log entries must be [term, value] pairs, got {raw!r}") from None
 
@@ -320,10 +313,12 @@ class RaftMapping(Mapping):
 
     def _whole_log(self, event: Event, i: int, lj: dict[str, Any], frm: int, new: Log) -> tuple[Log, int]:
         """The node's whole log and snapshotIndex after the event (its log delta applied)."""
-        w = event.where
-        boot = event.action in ("Init", "Restart")
         old = self.logs.get(i, self.empty)
         snap = self.snaps.get(i, 0)
+        boot = event.action in ("Init", "Restart")
+        if frm == len(old) + 1 and not boot and "snapshot" not in lj:  # the common case: entries appended, or none
+            return old + new, snap
+        w = event.where
         if "snapshot" in lj:
             try:
                 n, term = (int(x) for x in lj["snapshot"])
@@ -419,6 +414,15 @@ class RaftMapping(Mapping):
         if raw is None:
             self.unobserved_fields.setdefault(f"{name} (Leader)", event.where)
             return None
+        key: tuple | None = None
+        if type(raw) is dict:  # a leader reports the same map in event after event: decode it once
+            try:
+                key = (name, i, *raw.items())
+                known = self._peer_maps.get(key)
+            except TypeError:  # an unhashable value: not decoded before (the checks below name it)
+                key = known = None
+            if known is not None:
+                return known
         w = event.where
         if not isinstance(raw, dict):
             raise TraceError(f"{w}: {name} must be an object keyed by peer id, got {raw!r}")
@@ -433,6 +437,10 @@ class RaftMapping(Mapping):
             if not (isinstance(x, int) and not isinstance(x, bool)):
                 raise TraceError(f"{w}: {name}[{k}] must be an integer, got {x!r}")
             out[j] = x
+        if key is not None:
+            if len(self._peer_maps) >= 1024:
+                self._peer_maps.clear()
+            self._peer_maps[key] = out
         return out
 
     def _leader_fields(self, event: Event, i: int, log: Log) -> tuple[tuple[int, int], ...] | None:
@@ -635,6 +643,31 @@ class RaftMapping(Mapping):
         """raft.tla's Init, each log the audit's empty SharedLog (its entries are shared with the trace's)."""
         logs = (self.empty,) * len(self.nodes)
         return [s.but(log=logs) for s in self.spec.init_states()]
+
+
+def _initial_configuration(events: Sequence[Event]) -> tuple[list[int] | None, set[int]]:
+    """(the initial configuration, None when it is every node; the servers): a header's ``members``, or its
+    ``nodes`` when it has none (a file written before any change), must be the same in every header; the
+    servers are the ``nodes`` of all the headers together (a node added later lists itself in its own)."""
+    every: set[int] = set()
+    first: tuple[Any, Event] | None = None
+    for e in events:
+        h = e.header
+        nodes = h.get("nodes")
+        if not isinstance(nodes, list) or not all(isinstance(n, int) for n in nodes):
+            raise TraceError(f'{e.file}:1: a Raft trace header needs "nodes": a list of node ids')
+        members = h.get("members", nodes)
+        if not isinstance(members, list) or not members or not set(members) <= set(nodes):
+            raise TraceError(f'{e.file}:1: header "members" must be a non-empty list of node ids among "nodes", '
+                             f"got {members!r}")
+        every.update(nodes)
+        if first is None:
+            first = (sorted(members), e)
+        elif sorted(members) != first[0]:
+            raise TraceError(f"{e.file}: the initial configuration {sorted(members)} (header \"members\", else "
+                             f"\"nodes\") differs from {first[1].file}'s {first[0]}")
+    assert first is not None
+    return (None if set(first[0]) == every else first[0]), every
 
 
 def _votes_agree(spec_set: frozenset[int], seen: frozenset[int] | int) -> bool:

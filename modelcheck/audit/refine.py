@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelcheck.audit.gcpause import gc_paused
 from modelcheck.audit.mapping import Explanation, Mapping, StepPattern
 from modelcheck.audit.tracefile import Event, TraceError
 from spec.core import Label, State
@@ -75,17 +76,18 @@ def _walk(
     mapping: Mapping, start: State, expl: Explanation
 ) -> tuple[list[tuple[State, list[Label]]], int, StepPattern | None]:
     """States reachable from ``start`` through ``expl``; also how far it got and the step that was not enabled."""
-    frontier: dict[State, list[Label]] = {start: []}
+    frontier: list[tuple[State, list[Label]]] = [(start, [])]
     for depth, pat in enumerate(expl):
-        nxt: dict[State, list[Label]] = {}
-        for s, labels in frontier.items():
-            for label, t in _successors(mapping, s, pat):
-                if t not in nxt:
-                    nxt[t] = labels + [label]
+        nxt = [(t, labels + [label]) for s, labels in frontier for label, t in _successors(mapping, s, pat)]
         if not nxt:
-            return list(frontier.items()), depth, pat
+            return frontier, depth, pat
+        if len(nxt) > 1:  # each state once, with the first labels that reached it (one state: no hashing)
+            first: dict[State, list[Label]] = {}
+            for t, labels in nxt:
+                first.setdefault(t, labels)
+            nxt = list(first.items())
         frontier = nxt
-    return list(frontier.items()), len(expl), None
+    return frontier, len(expl), None
 
 
 def _enabled(mapping: Mapping, event: Event, state: State, limit: int = 40) -> list[str]:
@@ -150,13 +152,14 @@ def audit_events(
     started = time.perf_counter()
     result = AuditResult(list(events))
     auditor = OnlineAuditor(mapping, keep_explained=keep_explained)
-    for k, event in enumerate(events):
-        failure = auditor.step(event)
-        if on_step:
-            on_step(k, event, len(auditor.candidates))
-        if failure is not None:
-            result.failure = failure
-            break
+    with gc_paused():
+        for k, event in enumerate(events):
+            failure = auditor.step(event)
+            if on_step:
+                on_step(k, event, len(auditor.candidates))
+            if failure is not None:
+                result.failure = failure
+                break
     result.audited = auditor.audited
     result.max_candidates = auditor.max_seen
     result.explained = auditor.explained
@@ -181,9 +184,17 @@ class OnlineAuditor:
         if self.failure is not None:
             return self.failure
         mapping = self.mapping
+        expls = mapping.explanations(event)
+        if len(expls) == 1 and len(expls[0]) == 1 and len(self.candidates) == 1 and expls[0][0].concrete:
+            # The common case (one spec state, one concrete step): the general loop below, without its
+            # machinery.  When the step fails, that loop runs and finds nothing either; it diagnoses.
+            pat, s = expls[0][0], next(iter(self.candidates))
+            t = mapping.spec.action(pat.name).step(s, *pat.params)
+            if t is not None and mapping.agrees(event, t):
+                return self._advance(event, {t: None}, [Label(pat.name, pat.params)])
         nxt: dict[State, None] = {}
         some_labels: list[Label] | None = None
-        for expl in mapping.explanations(event):
+        for expl in expls:
             for s in self.candidates:
                 if not expl:
                     if mapping.agrees(event, s) and s not in nxt:
@@ -194,21 +205,27 @@ class OnlineAuditor:
                 if stuck is not None:
                     continue
                 for t, labels in reached:
-                    if t not in nxt and mapping.agrees(event, t):
-                        nxt[t] = None
-                        if some_labels is None:
+                    if mapping.agrees(event, t):
+                        before = len(nxt)
+                        nxt.setdefault(t, None)  # (hashes the state once)
+                        if some_labels is None and len(nxt) > before:
                             some_labels = labels
         if not nxt:
             self.failure = _diagnose(mapping, self.audited, event, list(self.candidates))
             return self.failure
-        if len(nxt) > mapping.max_candidates:
+        return self._advance(event, nxt, some_labels or [])
+
+    def _advance(self, event: Event, nxt: dict[State, None], labels: list[Label]) -> None:
+        """The spec states after ``event`` become the candidates; ``labels``: the steps of one explanation."""
+        most = self.mapping.max_candidates
+        if len(nxt) > most:
             raise TraceError(
-                f"{event.where}: {len(nxt)} spec states fit the trace so far (more than {mapping.max_candidates}); "
+                f"{event.where}: {len(nxt)} spec states fit the trace so far (more than {most}); "
                 "the events leave too many choices open to audit"
             )
         self.candidates = nxt
         self.max_seen = max(self.max_seen, len(nxt))
-        self.explained.append((self.audited, some_labels or []))
+        self.explained.append((self.audited, labels))
         if len(self.explained) > self.keep:
             del self.explained[0]
         self.audited += 1

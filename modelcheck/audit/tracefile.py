@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from modelcheck.audit.gcpause import gc_paused
 from spec.trace_format import EVENT_FIELDS, FORMAT, READ_VERSIONS, shift_message, shift_state
 from spec.userfiles import read_bytes
 
@@ -38,7 +40,7 @@ class Event:
     header: dict[str, Any] = field(repr=False, default_factory=dict)
     extra: dict[str, Any] = field(repr=False, default_factory=dict)
 
-    @property
+    @cached_property
     def where(self) -> str:
         """``file:line``."""
         return f"{self.file}:{self.line}"
@@ -214,5 +216,6 @@ def read_traces(paths: list[str | Path]) -> tuple[list[Event], list[str]]:
     """Read and merge several trace files; returns the events and the warnings."""
     if not paths:
         raise TraceError("no trace files given")
-    files = [read_trace(p) for p in paths]
-    return merge(files), [w for f in files for w in f.warnings]
+    with gc_paused():
+        files = [read_trace(p) for p in paths]
+        return merge(files), [w for f in files for w in f.warnings]
