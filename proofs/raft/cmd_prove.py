@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from modelcheck.cli.common import UsageError
+from proofs.cmd_prove import listed
 from proofs.cti import print_ctis
 from proofs.logic import PROVED, discharge, table
 from proofs.raft.cti import extract
@@ -21,26 +22,38 @@ def run(args: argparse.Namespace) -> int:
     """Discharge every obligation (or list the conjuncts); print the table and any CTI."""
     if args.quorum_axiom or args.flexible or args.variant or args.restarts:
         raise UsageError("prove raft: --quorum-axiom, --flexible, --variant and --restarts are Paxos options")
-    enc = _encoding(args.commit)
+    enc = _encoding(args.commit, getattr(args, "invariant", None))
     names = list(enc.invariant(enc.state("")))
-    if args.list:
-        print("\n".join(names))
+    if listed(args, names, "raft"):
         return 0
-    bad = [d for d in args.drop if d not in names]
-    if bad:
-        raise UsageError(f"--drop {bad[0]}: no such conjunct (see 'paxraft prove raft --list')")
     timeout_ms = int(args.timeout * 1000)
     outcomes = [discharge(ob, timeout_ms, one_classification=True) for ob in enc.obligations(tuple(args.drop))]
-    title = (COMMIT_TITLE if args.commit else TITLE) + (f", without {', '.join(args.drop)}" if args.drop else "")
+    title = COMMIT_TITLE if args.commit else TITLE
+    if getattr(args, "invariant", None):
+        title += f", invariant from {args.invariant} (safety: {', '.join(enc.safety(enc.state('')))})"
+    title += f", without {', '.join(args.drop)}" if args.drop else ""
     print(table(outcomes, title))
     if args.certificate:
-        _certificate(args.certificate, title, [n for n in names if n not in args.drop], outcomes, args.commit)
+        _certificate(args.certificate, title, [n for n in names if n not in args.drop], outcomes, args.commit, enc)
     print_ctis(outcomes, extract, args.cti_dir)
     return 0 if all(o.result == PROVED for o in outcomes) else 1
 
 
-def _encoding(commit: bool) -> RaftEncoding:
-    """The coarse model, or (``--commit``) the one with raft.tla's vote check, request terms and commit rule."""
+def _encoding(commit: bool, invariant: str | None = None) -> RaftEncoding:
+    """The coarse model, or (``--commit``) the one with raft.tla's vote check, request terms and commit rule.
+
+    ``invariant``: the coarse model with the conjuncts of that file (``paxraft infer raft --out``).
+    """
+    if invariant:
+        if commit:
+            raise UsageError("--invariant: inferred Raft invariants are over the coarse model, not --commit")
+        from proofs.infer.language import InvariantSyntaxError
+        from proofs.infer.raft import InferredRaftEncoding, read_invariant_file
+
+        try:
+            return InferredRaftEncoding(read_invariant_file(invariant))
+        except InvariantSyntaxError as exc:
+            raise UsageError(f"--invariant {exc}") from None
     if commit:
         from proofs.raft.commit import RaftCommitEncoding
 
@@ -48,7 +61,9 @@ def _encoding(commit: bool) -> RaftEncoding:
     return RaftEncoding()
 
 
-def _certificate(directory: str, title: str, conjuncts: list[str], outcomes: list, commit: bool) -> None:
+def _certificate(
+    directory: str, title: str, conjuncts: list[str], outcomes: list, commit: bool, enc: RaftEncoding
+) -> None:
     """Write the certificate, with the abstraction's conformance check against spec/raft.py at small bounds."""
     from proofs import certificate
     from proofs.raft.conformance import check as conformance
@@ -61,7 +76,7 @@ def _certificate(directory: str, title: str, conjuncts: list[str], outcomes: lis
 
         report = conformance(Raft(**bounds), _encoding(True), instance=CommitInstance)
     else:
-        report = conformance(Raft(**bounds), instance=RaftInstance)
+        report = conformance(Raft(**bounds), enc, instance=RaftInstance)
     record = certificate.conformance_record("raft", bounds, report)
     path = certificate.write(directory, "raft", title, conjuncts, outcomes, record)
     print(f"certificate: {sum(len(o.obligation.goals) for o in outcomes)} SMT-LIB 2 queries and {path}")
