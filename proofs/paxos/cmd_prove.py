@@ -15,6 +15,8 @@ def run(args: argparse.Namespace) -> int:
     """Discharge every obligation of the Paxos proof, print the table, and print (and draw) any CTI."""
     if args.commit:
         raise UsageError("--commit is a Raft option")
+    if getattr(args, "complete", False):
+        raise UsageError("--complete is a Raft option")
     if args.flexible and args.quorum_axiom not in (None, PHASE1_PHASE2):
         raise UsageError("--flexible and --quorum-axiom disagree")
     if args.timeout <= 0:

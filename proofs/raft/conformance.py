@@ -22,7 +22,6 @@ from proofs.conformance import Report
 from proofs.evaluate import compile_formula
 from proofs.raft.encoding import RaftEncoding
 from proofs.raft.instance import Abstract, RaftInstance
-from spec.behaviour import reachable
 from spec.core import Label
 from spec.raft import Raft
 
@@ -52,7 +51,7 @@ def check(
         return len(rep.invariant_failures) + len(rep.transition_failures)
 
     names = [a.name for a in spec.actions]
-    for s, _inside, raw in reachable(spec):
+    for s, _inside, raw in inst.reachable():
         succ = [(Label(names[i], params), t) for i, params, t in raw]
         rep.states += 1
         a = inst.abstract(s)
