@@ -1,14 +1,28 @@
 """Audit throughput: events audited per second (Raft online and offline, Paxos offline) and linearizability speed.
 
-Run: .venv/bin/python benchmarks/audit_bench.py
-Prints, for a long seeded Paxos run: events, simulation events/s (the implementation's event
-rate in the same process), audit events/s; and for generated key-value histories: operations,
-keys, seconds, operations/s.
+Run: .venv/bin/python benchmarks/audit_bench.py [--writes N] [--concurrency C] [--fsync] [--store-only]
+
+First, in one run, the rate our Raft store produces trace events and the rate the audit checks
+them: a 3-node cluster (3 local processes, trace files on, fsync off unless --fsync) serves
+kv_bench's concurrent workload (N writes of 100 B from C sessions, after one sequential write); its events per second of
+wall time are the production rate.  The same trace files are then audited offline (read, merged,
+mapped and searched, as ``paxraft audit`` does) and online (the events handed one by one to the
+auditor the simulation uses, already decoded); the audit rates are per CPU second of this
+process (on a loaded machine wall time measures the neighbours) and per wall second, and the
+ratios audit / production are printed.  Then the cost per event against the log's length (a
+leader's steady state at 100, 10,000 and 100,000 entries), the simulated Raft runs audited
+online, Paxos, and linearizability of generated key-value histories.  The load average is
+printed with the figures.
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
+import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -109,7 +123,131 @@ def raft_seeds(count: int, steps: int) -> None:
     print(f"raft: {count:,} seeded runs of {steps} steps audited online, all explained: {events:,} events in {s:.1f}s")
 
 
+def load() -> str:
+    """The machine's load average, for the record."""
+    return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def store_events(writes: int, concurrency: int, fsync: bool) -> tuple[list[Path], float, float, int, int]:
+    """Run kv_bench's concurrent workload on a traced 3-node store; returns (trace files kept in a temporary
+    directory, workload wall seconds, the nodes' CPU seconds, events produced during the workload, events
+    before it)."""
+    from benchmarks.kv_bench import node_cpu, workload
+    from impl.runtime import cluster
+
+    d = Path(tempfile.mkdtemp(prefix="audit-bench-"))
+    cluster.start(d, 3, fsync=fsync, trace=True)
+    try:
+        before = count_events(d)
+        cpu0, t0 = node_cpu(d), time.perf_counter()
+        asyncio.run(workload(d, 1, writes, concurrency, 100))  # (one sequential write: its statistics need one)
+        wall, cpu = time.perf_counter() - t0, node_cpu(d) - cpu0
+    finally:
+        cluster.stop(d)
+    files = sorted(d.glob("node-*/trace.jsonl"))
+    return files, wall, cpu, count_events(d) - before, before
+
+
+def count_events(d: Path) -> int:
+    """Trace events (lines that are not headers) written so far under ``d``."""
+    n = 0
+    for f in d.glob("node-*/trace.jsonl"):
+        with open(f, "rb") as fh:
+            n += sum(1 for line in fh if line.endswith(b"\n") and not line.startswith(b'{"format"'))
+    return n
+
+
+def audit_offline(files: list[Path]) -> tuple[int, float, float, dict[str, float]]:
+    """``paxraft audit``'s work on the files: (events, CPU seconds, wall seconds, CPU seconds by phase)."""
+    from modelcheck.audit.raft_map import RaftMapping
+
+    c0, w0 = time.process_time(), time.perf_counter()
+    events, _ = read_traces(list(files))
+    c1 = time.process_time()
+    mapping = RaftMapping.from_events(events)
+    c2 = time.process_time()
+    result = audit_events(mapping, events)
+    c3, w3 = time.process_time(), time.perf_counter()
+    assert result.ok and result.audited == len(events), result.failure
+    return len(events), c3 - c0, w3 - w0, {"read": c1 - c0, "map": c2 - c1, "search": c3 - c2}
+
+
+def audit_online(files: list[Path]) -> tuple[int, float, float]:
+    """The same events, decoded, handed one at a time to the online auditor: (events, CPU s, wall s)."""
+    from modelcheck.audit.raft_sim import RaftOnlineAudit
+
+    recs = []
+    nodes: list[int] = []
+    for f in files:
+        for line in f.read_text().splitlines():
+            rec = json.loads(line)
+            if "format" in rec:
+                nodes = rec["nodes"]
+            else:
+                recs.append(rec)
+    recs.sort(key=lambda r: (r["clock"], r["node"]))
+    audit = RaftOnlineAudit(nodes)
+    c0, w0 = time.process_time(), time.perf_counter()
+    for rec in recs:
+        audit.on_event(rec)
+    c1, w1 = time.process_time(), time.perf_counter()
+    assert audit.failure is None and audit.count == len(recs)
+    return len(recs), c1 - c0, w1 - w0
+
+
+def store_vs_audit(writes: int, concurrency: int, fsync: bool) -> None:
+    """The store's event production and the audit's rates, in one run, and their ratios."""
+    print(f"{load()} before the store run ({os.cpu_count()} cores)")
+    files, wall, cpu, made, before = store_events(writes, concurrency, fsync)
+    d = files[0].parent.parent
+    try:
+        produced = made / wall
+        print(f"store (3 nodes, fsync {'on' if fsync else 'off'}, {writes:,} writes from {concurrency} sessions): "
+              f"{made:,} events in {wall:.2f} s = {produced:,.0f} events/s ({made / writes:.2f} per write; "
+              f"{made / cpu:,.0f} events per node-CPU second); {before} events before the workload; {load()}")
+        n, ocpu, owall, phases = audit_offline(files)
+        print(f"offline audit of its {n:,} events (read+merge {phases['read']:.2f} s, map {phases['map']:.2f} s, "
+              f"search {phases['search']:.2f} s CPU): {n / ocpu:,.0f} events/CPU-s, {n / owall:,.0f} events/wall-s; "
+              f"{load()}")
+        m, ncpu, nwall = audit_online(files)
+        print(f"online audit of the same events: {m / ncpu:,.0f} events/CPU-s, {m / nwall:,.0f} events/wall-s; "
+              f"{load()}")
+        print(f"ratio audit / store production: offline {n / ocpu / produced:.2f} (CPU), {n / owall / produced:.2f} "
+              f"(wall); online {m / ncpu / produced:.2f} (CPU), {m / nwall / produced:.2f} (wall)  (target >= 1)")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def per_event_cost(lengths: tuple[int, ...] = (100, 10_000, 100_000), writes: int = 400) -> None:
+    """Online audit rate of a leader's steady state (raft_steady) after logs of these lengths."""
+    from modelcheck.audit.raft_sim import RaftOnlineAudit
+    from modelcheck.audit.raft_steady import steady_trace
+
+    out = []
+    for bulk in lengths:
+        head, tail = steady_trace(bulk, writes)
+        audit = RaftOnlineAudit([1, 2, 3])
+        for rec in head:
+            audit.on_event(rec)
+        c0 = time.process_time()
+        for rec in tail:
+            audit.on_event(rec)
+        out.append(f"{bulk:,} entries: {len(tail) / (time.process_time() - c0):,.0f}")
+    print(f"online audit of {writes} writes (5 events each) after a log of " + "; ".join(out)
+          + f" events/CPU-s; {load()}")
+
+
 if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--writes", type=int, default=20_000, help="writes of the store's workload (default 20,000)")
+    ap.add_argument("--concurrency", type=int, default=64, help="concurrent client sessions (default 64)")
+    ap.add_argument("--fsync", action="store_true", help="the store fsyncs (default: off, its fastest)")
+    ap.add_argument("--store-only", action="store_true", help="only the store-against-audit figures")
+    args = ap.parse_args()
+    store_vs_audit(args.writes, args.concurrency, args.fsync)
+    per_event_cost()
+    if args.store_only:
+        sys.exit(0)
     raft(steps=3000)
     raft_seeds(1000, 60)
     paxos(rounds=400, proposers=3, acceptors=3)

@@ -1,8 +1,8 @@
 """Benchmark of our key-value store (Raft and Multi-Paxos): 3 local processes, synchronous and concurrent writes.
 
 Usage: .venv/bin/python benchmarks/kv_bench.py [--sync-writes N] [--writes N] [--concurrency C] [--value-size B]
-       [--repeat N] [--only on|off] [--sync-thread] [--fsync-poll US] [--no-multipaxos] [--no-pysyncobj]
-       [--no-etcd] [--no-trace]
+       [--repeat N] [--only on|off] [--sync-thread] [--fsync-poll US] [--also KEY=VALUE] [--alternate N] [--realtime]
+       [--no-multipaxos] [--no-pysyncobj] [--no-etcd] [--no-trace]
 
 Reports writes/s, p50/p99 latency and each node's peak RSS (VmHWM) for: our Raft store with fsync
 on, and with fsync off; our Multi-Paxos store (``--protocol multipaxos``) the same way; then, in
@@ -52,12 +52,14 @@ async def workload(d: Path, sync_n: int, n: int, conc: int, size: int) -> dict[s
     val = b"v" * size
     await c.put(b"warm", val)
     lat: list[float] = []
+    scpu0 = node_cpu(d)
     t0 = time.perf_counter()
     for k in range(sync_n):
         t = time.perf_counter()
         await c.put(b"s%d" % k, val)
         lat.append(time.perf_counter() - t)
     sync_s = time.perf_counter() - t0
+    scpu = node_cpu(d) - scpu0
     plat: list[float] = []
 
     async def worker(w: int) -> None:
@@ -74,6 +76,7 @@ async def workload(d: Path, sync_n: int, n: int, conc: int, size: int) -> dict[s
     cpu, ccpu = node_cpu(d) - cpu0, time.process_time() - ccpu0
     await c.close()
     return {"cpu_us": cpu / len(plat) * 1e6, "client_cpu_us": ccpu / len(plat) * 1e6,
+            "seq_cpu_us": scpu / max(sync_n, 1) * 1e6,
             "sync_wps": sync_n / sync_s, "sync_p50": statistics.median(lat) * 1000, "sync_p99": pct(lat, 0.99),
             "pipe_wps": len(plat) / pipe_s, "pipe_p50": statistics.median(plat) * 1000, "pipe_p99": pct(plat, 0.99)}
 
@@ -106,7 +109,7 @@ def peak_rss(d: Path) -> list[int]:
 def run_one(fsync: bool, args: argparse.Namespace, **settings: bool | int | str) -> dict[str, float]:
     d = Path(tempfile.mkdtemp(prefix="kvbench-"))
     try:
-        cluster.start(d, 3, fsync=fsync, trace=not args.no_trace, **settings)
+        cluster.start(d, 3, **{"fsync": fsync, "trace": not args.no_trace, **settings})  # --also may override
         try:
             r = asyncio.run(workload(d, args.sync_writes, args.writes, args.concurrency, args.value_size))
             r["rss"] = max(peak_rss(d))
@@ -122,11 +125,42 @@ def best_of(n: int, run: Callable[[], dict[str, float]]) -> dict[str, float]:
     return max((run() for _ in range(n)), key=lambda r: r["pipe_wps"])
 
 
+def setting(text: str) -> tuple[str, bool | int]:
+    """``KEY=VALUE`` of --also: a cluster.json setting with an integer or boolean value."""
+    key, eq, value = text.partition("=")
+    if not eq or not key or not (value in ("true", "false") or value.lstrip("-").isdigit()):
+        raise ValueError(f"--also {text!r}: expected KEY=VALUE with an integer, true or false")
+    return key, (value == "true") if value in ("true", "false") else int(value)
+
+
+def alternate(args: argparse.Namespace, also: list[tuple[str, bool | int]]) -> dict[str, float]:
+    """The fsync-on row and one row per --also setting, run in turn ``--alternate`` times (so the
+    neighbours' load falls on each alike); prints each run and the medians; the default row's median run."""
+    configs: list[tuple[str, dict[str, bool | int]]] = [("paxraft fsync on", {})]
+    configs += [(f"  {key}={str(value).lower()}", {key: value}) for key, value in also]
+    rows: dict[str, list[dict[str, float]]] = {name: [] for name, _ in configs}
+    for _ in range(args.alternate):
+        for name, settings in configs:
+            rows[name].append(best_of(args.repeat, lambda settings=settings: run_one(True, args, **settings)))
+            row(name, rows[name][-1])
+    if args.alternate > 1:
+        for name, runs in rows.items():
+            print(f"median of {len(runs)}: {name.strip():<24} sequential "
+                  f"{statistics.median(r['sync_wps'] for r in runs):.0f} w/s, p50 "
+                  f"{statistics.median(r['sync_p50'] for r in runs):.2f} ms; concurrent "
+                  f"{statistics.median(r['pipe_wps'] for r in runs):.0f} w/s; node CPU per write "
+                  f"{statistics.median(r['seq_cpu_us'] for r in runs):.0f} us sequential, "
+                  f"{statistics.median(r['cpu_us'] for r in runs):.0f} us concurrent")
+    base = sorted(rows["paxraft fsync on"], key=lambda r: r["sync_wps"])
+    return base[len(base) // 2]
+
+
 def row(name: str, r: dict[str, float]) -> None:
     """One line of the results table."""
     print(f"{name:<22} {r['sync_wps']:>9.0f} {r['sync_p50']:>7.2f} {r['sync_p99']:>7.2f} {r['pipe_wps']:>9.0f} "
           f"{r['pipe_p50']:>7.2f} {r['pipe_p99']:>7.2f} {r['rss'] / 2**20:>11.1f} MiB"
-          + (f"   {r['cpu_us']:.0f} / {r['client_cpu_us']:.0f}" if "cpu_us" in r else ""), flush=True)
+          + (f"   {r['cpu_us']:.0f} / {r['client_cpu_us']:.0f}; sequential {r['seq_cpu_us']:.0f}"
+             if "cpu_us" in r else ""), flush=True)
 
 
 def main() -> int:
@@ -145,22 +179,42 @@ def main() -> int:
     ap.add_argument("--fsync-poll", type=int, default=0, metavar="US",
                     help="also run our store with fsync on and a thread waking every US microseconds during "
                          "each fsync (impl/runtime/waker.py), in the same run")
+    ap.add_argument("--also", action="append", default=[], metavar="KEY=VALUE",
+                    help="also run our store with fsync on and this cluster.json setting (an integer, true or "
+                         "false), in the same run; e.g. --also wal_prealloc=0 (repeatable, one row each)")
+    ap.add_argument("--alternate", type=int, default=1, metavar="N",
+                    help="run the fsync-on row and the --also rows N times in turn (A/B/A/B...), each reported")
+    ap.add_argument("--realtime", action="store_true",
+                    help="run at real-time priority (SCHED_FIFO 10, inherited by every node and etcd; needs root): "
+                         "on a loaded machine each wake-up then preempts the neighbours, close to a quiet machine")
     ap.add_argument("--repeat", type=int, default=1, metavar="N",
                     help="run each configuration N times and report its run with the best concurrent rate")
     args = ap.parse_args()
-    if args.repeat < 1:
-        ap.error(f"--repeat must be at least 1 (got {args.repeat})")
+    if args.repeat < 1 or args.alternate < 1:
+        ap.error(f"--repeat and --alternate must be at least 1 (got {args.repeat}, {args.alternate})")
+    try:
+        also = [setting(s) for s in args.also]
+    except ValueError as exc:
+        ap.error(str(exc))
+    if args.realtime:
+        try:
+            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+        except OSError as exc:
+            ap.error(f"--realtime: cannot set SCHED_FIFO ({exc.strerror}; it needs root or CAP_SYS_NICE)")
     trace = "off" if args.no_trace else "on"
     best = f"; best of {args.repeat} runs each (by concurrent rate)" if args.repeat > 1 else ""
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores "
-          "before the run")
+          f"before the run{'; at real-time priority (SCHED_FIFO)' if args.realtime else ''}")
     print(f"3 nodes on 127.0.0.1, key ~8 B, value {args.value_size} B, trace files {trace}; {args.sync_writes} "
           f"sequential writes, then {args.writes} writes from {args.concurrency} concurrent sessions{best}")
     print(f"{'configuration':<22} {'sync w/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'conc w/s':>9} {'p50 ms':>7} "
-          f"{'p99 ms':>7} {'peak RSS/node':>14}   CPU us/write: nodes / client")
+          f"{'p99 ms':>7} {'peak RSS/node':>14}   CPU us/write: nodes / client (concurrent); nodes sequential")
     results = {}
     for fsync in (True, False):
         if args.only and args.only != ("on" if fsync else "off"):
+            continue
+        if fsync and (also or args.alternate > 1):
+            results[fsync] = alternate(args, also)
             continue
         r = results[fsync] = best_of(args.repeat, lambda fsync=fsync: run_one(fsync, args))
         row("paxraft fsync " + ("on" if fsync else "off"), r)

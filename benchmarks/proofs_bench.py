@@ -5,6 +5,7 @@ Run: .venv/bin/python benchmarks/proofs_bench.py          (Paxos, then Raft)
      .venv/bin/python benchmarks/proofs_bench.py --raft-commit   (Raft's commit model only)
      .venv/bin/python benchmarks/proofs_bench.py --raft-bmc   (BMC of raft.tla only: Z3 seconds per depth)
      .venv/bin/python benchmarks/proofs_bench.py --infer   (paxraft infer paxos: time to invariant, per stage)
+     .venv/bin/python benchmarks/proofs_bench.py --multipaxos   (Multi-Paxos: table, variants, conformance)
 """
 
 from __future__ import annotations
@@ -113,6 +114,35 @@ def raft_bmc() -> None:
         print("  Z3 seconds per depth: " + " ".join(f"{t:.2f}" for t in res.seconds_per_depth), flush=True)
 
 
+def multipaxos() -> None:
+    """``paxraft prove multipaxos``: the table, each agreement variant's failing obligation, conformance."""
+    from proofs.multipaxos.conformance import check as mp_check
+    from proofs.multipaxos.encoding import VARIANTS, MultiPaxosEncoding
+    from spec.multipaxos import MultiPaxos
+    from spec.registry import spec_class
+
+    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)")
+    outs = [discharge(ob) for ob in MultiPaxosEncoding().obligations()]
+    print(table(outs, "MultiPaxos.tla (proofs/multipaxos/encoding.py)"))
+    print()
+    for variant in VARIANTS[1:]:
+        started = time.perf_counter()
+        failed = next(o for o in map(discharge, MultiPaxosEncoding(variant).obligations()) if o.result != "proved")
+        print(f"variant {variant}: {failed.name} {failed.result} ({failed.failed_goal}), "
+              f"{time.perf_counter() - started:.1f}s to the first failure")
+    print()
+    two = {"replicas": 2, "writes": 1, "reads": 1, "max_ballot": 2}
+    for kw in ({**two, "reads": 0}, two, {**two, "replicas": 3, "reads": 0}):
+        print(f"multipaxos conformance {kw}:")
+        print(mp_check(MultiPaxos(**kw)).summary())
+        print()
+    for variant in VARIANTS[1:]:
+        rep = mp_check(spec_class("multipaxos", variant)(**two), max_failures=1)
+        left = rep.transition_failures[0][1].name if rep.transition_failures else "(none)"
+        print(f"conformance of {variant} {two} with the base model: first step outside it: {left}")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
 def infer_paxos() -> None:
     """``paxraft infer paxos``: each stage's time, the invariant's size, and the prover re-checking it."""
     from proofs.infer.paxos import InferredEncoding, problem
@@ -135,6 +165,9 @@ if __name__ == "__main__":
 
     if "--infer" in sys.argv:
         infer_paxos()
+        raise SystemExit(0)
+    if "--multipaxos" in sys.argv:
+        multipaxos()
         raise SystemExit(0)
 
     if "--raft-bmc" in sys.argv:

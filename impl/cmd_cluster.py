@@ -11,11 +11,14 @@ from impl.runtime import cluster
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Options of `paxraft cluster`."""
-    parser.add_argument("action", choices=("start", "status", "stop", "recover-node"))
+    parser.add_argument("action", choices=("start", "status", "stop", "recover-node", "add", "remove"))
     parser.add_argument("--dir", required=True, type=Path, help="the cluster's folder (ports, secret, node data)")
     parser.add_argument("--nodes", type=int, default=3, help="number of nodes of a new cluster (default 3)")
     parser.add_argument("--node", type=int, help="recover-node: the node whose storage is set aside and rebuilt "
-                                                 "from the others (it does not vote until it has caught up)")
+                                                 "from the others (it does not vote until it has caught up); "
+                                                 "remove: the node to take out of the configuration and stop")
+    parser.add_argument("--wait", type=float, default=60.0,
+                        help="add/remove: seconds to wait for the change to be committed (default 60)")
     parser.add_argument("--no-fsync", action="store_true", help="new cluster: do not fsync the log (faster, unsafe)")
     parser.add_argument("--no-trace", action="store_true", help="new cluster: do not write trace files")
     parser.add_argument("--protocol", choices=cluster.PROTOCOLS, default=None,
@@ -79,6 +82,25 @@ def _run(args: argparse.Namespace, d: Path) -> int:
             return 1
         print(f"node {args.node}: old storage kept in {moved}; rejoining (no vote until caught up)")
         return 0
+    if args.action == "add":
+        try:
+            node, pid = cluster.add_node(d, wait=args.wait)
+        except RuntimeError as exc:
+            print(f"paxraft cluster: {exc}")
+            return 1
+        print(f"node {node}: pid {pid}, 127.0.0.1:{cluster.load(d)['nodes'][str(node)]}: caught up and added "
+              "to the configuration")
+        return 0
+    if args.action == "remove":
+        if args.node is None:
+            raise UsageError("remove needs --node N")
+        try:
+            cluster.remove_node(d, args.node, wait=args.wait)
+        except RuntimeError as exc:
+            print(f"paxraft cluster: {exc}")
+            return 1
+        print(f"node {args.node}: removed from the configuration and stopped")
+        return 0
     if args.action == "stop":
         stopped = cluster.stop(d)
         print(f"stopped nodes {', '.join(map(str, stopped))}" if stopped else "no node was running")
@@ -86,11 +108,19 @@ def _run(args: argparse.Namespace, d: Path) -> int:
     sts = asyncio.run(cluster.statuses(d))
     print(f"{'node':>4} {'pid':>7} {'role':<9} {'term':>5} {'leader':>6} {'commit':>8} {'applied':>8} {'last':>8}")
     down = 0
+    removed = set(desc.get("removed", ()))
     for i, st in sorted(sts.items()):
+        if i in removed:
+            print(f"{i:>4} {'-':>7} {'removed':<9}")
+            continue
         if st is None:
             down += 1
             print(f"{i:>4} {'-':>7} {'down':<9} {cluster.down_reason(d, i)}")
             continue
         print(f"{i:>4} {st['pid']:>7} {st['role']:<9} {st['term']:>5} {st['leader'] or '-':>6} {st['commit']:>8} "
               f"{st['applied']:>8} {st['last_index']:>8}")
+    lead = next((st for st in sts.values() if st and st["role"] == "Leader" and "members" in st), None)
+    if lead is not None:
+        print(f"configuration: {', '.join(map(str, lead['members']))} (the leader's, from index "
+              f"{lead['config_index']})")
     return 1 if down else 0

@@ -63,7 +63,7 @@ def audit_raft_run(seed: int, steps: int = 150, *, online: bool = True, keep_eve
     nodes = list(range(1, sim.get("n", 3) + 1))
     if not online:
         return random_run(seed, steps, **sim), None
-    audit = RaftOnlineAudit(nodes, keep_events)
+    audit = RaftOnlineAudit(nodes, keep_events, members=sim.get("members"))
     cluster = random_run(seed, steps, on_event=audit.on_event, on_network=audit.on_network, **sim)
     return cluster, audit
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from modelcheck.cli.common import UsageError
+from proofs.multipaxos.encoding import VARIANTS as MULTIPAXOS_VARIANTS
 from proofs.paxos.encoding import QUORUM_AXIOMS, RESTART_VARIANTS, VARIANTS
 from spec.registry import entries, lazy
 
@@ -27,8 +28,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--flexible", action="store_true", help="same as --quorum-axiom phase1-phase2")
     parser.add_argument(
         "--variant",
-        choices=[v for v in VARIANTS + RESTART_VARIANTS if v != "paxos"],
-        help="prove a variant's encoding (volatile-promise and amnesia: Restart keeps less; implies --restarts)",
+        choices=[v for v in VARIANTS + RESTART_VARIANTS + MULTIPAXOS_VARIANTS if v not in ("paxos", "multipaxos")],
+        help="prove a variant's encoding (paxos: volatile-promise and amnesia keep less across Restart, implying "
+        "--restarts; multipaxos: the catalog's skip-phase1, commit-minority, gap-fill-ignores-votes, "
+        "promise-omits-votes, forget-votes-on-restart)",
     )
     parser.add_argument(
         "--restarts",

@@ -31,6 +31,7 @@ register(
         summary="Multi-Paxos state-machine replication, as MultiPaxos.tla (tlaplus/Examples, MultiPaxos-SMR)",
         refinements={"slot-consensus": "spec.slot_consensus:from_multipaxos"},
         audit="modelcheck.audit.multipaxos_map:MultiPaxosMapping.from_events",
+        proof="proofs.multipaxos.cmd_prove:run",
         options=(
             Option("--replicas", "replicas", int, 3, "number of replicas (Replicas = s1..sN)"),
             Option("--writes", "writes", int, 1, "number of client write commands (w1..wW)"),

@@ -378,6 +378,11 @@ class Raft(Spec):
         """``servers \\in Quorum``: a strict majority of Server."""
         return len(servers) * 2 > self._n
 
+    def QuorumOf(self, s: RaftState, i: int, servers: frozenset[int] | set[int]) -> bool:
+        """``servers`` are a quorum for server i in state s: raft.tla's fixed ``Quorum`` (an extension with
+        membership changes takes i's configuration)."""
+        return self.IsQuorum(servers)
+
     # -- the bounds: a TLC state constraint -------------------------------------
     def constraint(self, s: RaftState) -> bool:
         """MaxInFlight, MaxCopies, MaxTerm and MaxLogLen, as a TLC CONSTRAINT."""
@@ -476,7 +481,7 @@ class Raft(Spec):
     @action(params=_candidates)
     def BecomeLeader(self, s: RaftState, i: int) -> RaftState | None:
         """Candidate i becomes leader once a quorum granted it votes; the election is recorded."""
-        if s.state[i] != CANDIDATE or not self.IsQuorum(s.votesGranted[i]):
+        if s.state[i] != CANDIDATE or not self.QuorumOf(s, i, s.votesGranted[i]):
             return None
         n = self._n
         lg = s.log[i]

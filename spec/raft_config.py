@@ -79,6 +79,12 @@ def disjoint_quorums(a: Config, b: Config) -> bool:
     return False
 
 
+def change_allowed(config_index: int, commit_index: int, commit_term: int, current_term: int) -> bool:
+    """A leader may append a configuration entry: its latest one is committed (one change at a time), and
+    (the errata) it has committed an entry of its own term. Used by ``RaftConfig`` and the audit's spec."""
+    return config_index <= commit_index and commit_index > 0 and commit_term == current_term
+
+
 def last_term(xlog: Log) -> int:
     """The term of the last entry (0 for an empty log)."""
     return xlog[-1][0] if xlog else 0
@@ -138,7 +144,7 @@ class RaftConfig(Spec):
         """A leader may append a configuration entry: its latest one is committed, and (errata) it has
         committed an entry of its own term."""
         xlog, ci = s.log[i], s.commitIndex[i]
-        return self.config_index(xlog) <= ci and ci > 0 and xlog[ci - 1][0] == s.currentTerm[i]
+        return change_allowed(self.config_index(xlog), ci, xlog[ci - 1][0] if ci else 0, s.currentTerm[i])
 
     def _append(self, s: ConfigState, i: int, kind: int, payload: Any) -> ConfigState:
         xlog = s.log[i] + ((s.currentTerm[i], kind, payload),)
@@ -372,6 +378,7 @@ class SingleServerNoErrata(RaftConfig):
     """Single-server changes as first published: no entry of the leader's own term need be committed first."""
 
     variant = "single-server-no-errata"
+    impl_bug = "single-server-no-errata"  # its planted bug in impl.raft.rules (caught by the audit's AddServer)
     rule = "AddServer/RemoveServer need only the leader's latest configuration committed (the 2015 bug)"
     breaks = "OneLeaderPerTerm"
     # four members are needed (an even count: a configuration one larger and one one smaller then have

@@ -17,7 +17,7 @@ READ_VERSIONS = (1, 2)  #: what readers accept
 
 #: header fields: required ones first
 HEADER_REQUIRED = ("format", "version", "node")
-HEADER_OPTIONAL = ("nodes", "spec", "implementation", "term_offset")
+HEADER_OPTIONAL = ("nodes", "spec", "implementation", "term_offset", "members")
 
 #: the fields of an event line; ``recv`` may be absent, ``params`` and ``sent`` default to empty
 EVENT_FIELDS = ("node", "clock", "action", "params", "recv", "sent", "state")
@@ -43,6 +43,7 @@ EXTENSION_ACTIONS = {
     "PreVote": True, "HandlePreVoteRequest": True, "HandlePreVoteResponse": True, "DropMessage": True,
     "ReadIndex": True, "TransferLeadership": True, "CheckQuorum": False, "CandidateStepDown": False,
     "CompactLog": True, "InstallSnapshot": True, "HandleInstallSnapshotRequest": False,
+    "AddServer": False, "RemoveServer": False, "StepDownRemoved": False,
 }
 #: the cases of HandleAppendEntriesRequest
 APPEND_CASES = ("reject", "return-to-follower", "accept")

@@ -11,6 +11,7 @@ import pytest
 
 from impl.kv.client import KVClient
 from impl.runtime import cluster
+from impl.storage.wal import synced_length
 from modelcheck.cli import main
 
 
@@ -46,7 +47,7 @@ def test_damaged_node_refuses_says_why_and_is_recovered_from_its_peers(tmp_path,
     assert stat.S_IMODE(os.stat(d / "node-2" / "wal" / "wal.log").st_mode) == 0o600
     wal = d / "node-2" / "wal" / "wal.log"
     data = bytearray(wal.read_bytes())
-    data[-5] ^= 0x10  # inside the last synced record
+    data[synced_length(wal) - 5] ^= 0x10  # inside the last synced record (zero padding follows it)
     wal.write_bytes(bytes(data))
     capsys.readouterr()
     assert main(["wal", "check", str(d / "node-2"), "--json"]) == 1

@@ -9,7 +9,7 @@ import pytest
 
 from impl.raft.core import HardState, Ready, Snapshot
 from impl.raft.log import Entry
-from impl.storage.wal import DATA_START, ENTRIES, WAL, WALError, _entries_payload, _record, check
+from impl.storage.wal import DATA_START, ENTRIES, WAL, WALError, _entries_payload, _record, check, synced_length
 
 
 def fill(d, n=20, unsynced=0):
@@ -240,3 +240,80 @@ def test_a_damaged_format_1_log_is_refused(tmp_path):
     (tmp_path / "wal.log").write_bytes(body[:-1])
     with pytest.raises(WALError, match="format 1 log damaged at byte offset 25"):
         WAL(tmp_path).load()
+
+
+# -- a preallocated log (the runtime's default): zero padding after the records ----------------------------
+PAD = 8192
+
+
+def _padded(d, n=5):
+    """A preallocated log holding a hard state and ``n`` entries, one sync each; (entries, file size)."""
+    w = WAL(d, create=True, prealloc=PAD)
+    w.load()
+    w.save(Ready(hard_state=HardState(2, 1)))
+    es = [Entry(2, b"p%d" % k) for k in range(n)]
+    sizes = set()
+    for k, e in enumerate(es):
+        w.save(Ready(entries_from=k + 1, entries=[e]))
+        w.sync()
+        sizes.add((d / "wal.log").stat().st_size)
+    w.close()
+    return es, sizes
+
+
+def test_a_preallocated_log_keeps_its_size_across_syncs_and_reads_back(tmp_path):
+    es, sizes = _padded(tmp_path)
+    assert sizes == {DATA_START + PAD}  # no sync changed the file's size (no journal commit for it)
+    w = WAL(tmp_path, prealloc=PAD)
+    assert w.load() == (HardState(2, 1), None, es) and w.torn_bytes == 0  # the padding is no torn tail
+    rep = check(tmp_path)
+    assert (rep.ok, rep.last_index, rep.torn_bytes, rep.file_bytes) == (True, 5, 0, DATA_START + PAD)
+    for k in range(5, 200):  # past half the padding: extended once more, zeros again after the records
+        w.save(Ready(entries_from=k + 1, entries=[Entry(2, b"p%d" % k)]))
+        w.sync()
+    w.close()
+    size = (tmp_path / "wal.log").stat().st_size
+    assert size - w._end >= PAD // 2 and (tmp_path / "wal.log").read_bytes()[w._end :] == bytes(size - w._end)
+    assert WAL(tmp_path).load()[2] == es + [Entry(2, b"p%d" % k) for k in range(5, 200)]
+
+
+def test_zeroed_synced_records_of_a_preallocated_log_are_refused_not_taken_for_its_end(tmp_path):
+    _padded(tmp_path)
+    path = tmp_path / "wal.log"
+    data = bytearray(path.read_bytes())
+    end = synced_length(path)
+    data[end - 39 : end] = bytes(39)  # the last synced record (entry b"p4": 39 bytes) zeroed: looks like padding
+    path.write_bytes(bytes(data))
+    with pytest.raises(WALError, match=rf"damaged record at byte offset {end - 39}, inside the {end} bytes"):
+        WAL(tmp_path, prealloc=PAD).load()
+
+
+@pytest.mark.parametrize("flip", [0, 1, 3000])
+def test_damage_in_the_padding_is_a_torn_tail_cut_before_the_log_grows_over_it(tmp_path, flip):
+    """Records B, C written after the last sync; a power cut keeps C's page but not B's (zeros there).
+    The loader must cut C (or a flipped bit anywhere in the padding) away at once: otherwise a later
+    record of B's size would end exactly where C begins and C would be read back as part of the log."""
+    es, _ = _padded(tmp_path)
+    w = WAL(tmp_path, prealloc=PAD)
+    w.load()
+    end = w._end
+    w.save(Ready(entries_from=6, entries=[Entry(2, b"bb")]))
+    w.save(Ready(entries_from=7, entries=[Entry(2, b"cc")]))
+    w.close()  # written, never synced
+    path = tmp_path / "wal.log"
+    data = bytearray(path.read_bytes())
+    b_len = (w._end - end) // 2  # B and C are records of the same size
+    if flip:
+        data[end : w._end] = bytes(w._end - end)
+        data[w._end + flip] = 0x20  # one damaged byte in the padding
+    else:
+        data[end : end + b_len] = bytes(b_len)  # B lost, C kept
+    path.write_bytes(bytes(data))
+    w = WAL(tmp_path, prealloc=PAD)
+    assert w.load()[2] == es
+    assert w.torn_bytes == len(data) - end
+    w.save(Ready(entries_from=6, entries=[Entry(3, b"nn")]))  # a record of B's size: it ends where C began
+    w.sync()
+    w.close()
+    assert WAL(tmp_path).load()[2] == es + [Entry(3, b"nn")]  # C (index 7) never comes back
+

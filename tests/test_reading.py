@@ -222,3 +222,41 @@ def test_lanes_one_column_per_process(capsys: pytest.CaptureFixture[str]) -> Non
     assert row.split("|")[2].strip() == "Phase2b(b=1, v=v2)"  # in a1's column
     assert main(["check", "paxos", "--variant", "ignore-votes", "--acceptors", "1", "--lanes", "--quiet"]) == 1
     assert "-> 2b(a1, 1, v2)" in capsys.readouterr().out
+
+
+# -- the same options on a user's file, through the command line -----------------------------------
+def test_reading_options_on_a_user_file_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = f"{USER_FILE}:TwoCounters"
+    assert main(["check", spec, "--reach", "BothMoved", "--quiet"]) == 0
+    assert "Reached BothMoved: shortest behaviour, 2 steps" in capsys.readouterr().out
+    assert main(["check", spec, "--reach", "Overflow", "--quiet"]) == 1
+    assert "No state satisfies Overflow within the bounds (9 distinct states, all explored)" in capsys.readouterr().out
+    assert main(["check", spec, "--reach", "c[0] + c[1] == 3", "--quiet", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["trace_length"] == 3
+    assert main(["check", spec, "--counterexamples", "10", "--quiet", "--json"]) == 1
+    got = json.loads(capsys.readouterr().out)
+    assert (len(got["counterexamples"]), got["shortest_length"]) == (6, 4)
+    assert {c["explanation"] for c in got["counterexamples"]} == {"p1 counted to 2 and p2 to 2"}
+    assert main(["check", f"{USER_FILE}:SymmetricCounters", "--counterexamples", "10", "--quiet", "--json"]) == 1
+    assert len(json.loads(capsys.readouterr().out)["counterexamples"]) == 3  # the spec's renaming pairs them
+    assert main(["check", spec, "--fewest-switches", "--lanes", "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "Fewest process switches: 1 switches" in out and "i=0" in out and "i=1" in out
+
+
+def test_explore_serves_a_user_file_from_the_command_line() -> None:
+    import subprocess
+    import sys
+    import urllib.request
+
+    run_main = "import sys; from modelcheck.cli import main; sys.exit(main())"
+    cmd = [sys.executable, "-c", run_main, "explore", f"{USER_FILE}:TwoCounters", "--for", "20"]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline(), proc.stdout.readline()]
+        url = lines[1].split()[-1]
+        assert lines[0].startswith("Exploring two-counters") and url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(url + "api/state?path=Inc(0)/Inc(0)/Inc(1)/Inc(1)", timeout=30) as r:  # noqa: S310
+            view = json.loads(r.read())
+        proc.kill()
+    assert "p1 counted to 2 and p2 to 2" in json.dumps(view)

@@ -22,9 +22,9 @@ State = tuple[HardState | None, Snapshot | None, list[Entry]]
 FAULTS = ("flip", "truncate", "zero_page", "delete", "garbage")
 
 
-def build(d: Path, rng: random.Random) -> list[State]:
+def build(d: Path, rng: random.Random, prealloc: int = 0) -> list[State]:
     """A log on disk; the states it may load as, from 'just what was synced' to 'every record written'."""
-    w = WAL(d, create=True, fsync=False)  # fsync is not what these faults test: they act on the files
+    w = WAL(d, create=True, fsync=False, prealloc=prealloc)  # (no fsync: these faults act on the files)
     w.load()
     term, last = 1, 0
     for _ in range(rng.randint(1, 5)):  # group commits
@@ -75,14 +75,14 @@ def inject(d: Path, rng: random.Random, fault: str) -> str:
     return f"{fault} at byte {at} of {path.name}"
 
 
-def run_case(base: Path, seed: int) -> str:
-    """One seeded case; 'refused' or 'recovered'."""
+def run_case(base: Path, seed: int, prealloc: int = 0) -> str:
+    """One seeded case; 'refused' or 'recovered' (``prealloc``: zero padding after the records, see WAL)."""
     rng = random.Random(seed)
     d = base / f"case{seed}"
-    states = build(d, rng)
+    states = build(d, rng, prealloc)
     what = inject(d, rng, FAULTS[seed % len(FAULTS)])
     try:
-        got = WAL(d).load()
+        got = WAL(d, prealloc=prealloc).load()
     except WALError:
         return "refused"
     finally:
@@ -96,7 +96,18 @@ def test_seeded_disk_faults_are_refused_or_keep_every_synced_record(tmp_path):
     assert outcomes.count("refused") > 100 and outcomes.count("recovered") > 50  # both paths are exercised
 
 
+def test_seeded_faults_on_a_preallocated_log_are_refused_or_keep_every_synced_record(tmp_path):
+    outcomes = [run_case(tmp_path, seed, prealloc=6000) for seed in range(200)]
+    assert outcomes.count("refused") > 100 and outcomes.count("recovered") > 50  # both paths are exercised
+
+
 @pytest.mark.slow
 def test_thousands_of_seeded_disk_faults(tmp_path):
     outcomes = [run_case(tmp_path, seed) for seed in range(400, 8400)]
     assert outcomes.count("refused") > 2000
+
+
+@pytest.mark.slow
+def test_thousands_of_seeded_faults_on_preallocated_logs(tmp_path):
+    outcomes = [run_case(tmp_path, seed, prealloc=6000) for seed in range(200, 4200)]
+    assert outcomes.count("refused") > 2000 and outcomes.count("recovered") > 1000

@@ -17,7 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from impl.kv.machine import CAS, DELETE, GET, PUT, Command, Result
-from impl.kv.protocol import HELLO_CLIENT, NOT_LEADER, OK, Response, batches, decode_responses, encode_request
+from impl.kv.protocol import (
+    HELLO_CLIENT,
+    NOT_LEADER,
+    OK,
+    REFUSED,
+    Response,
+    batches,
+    decode_responses,
+    encode_change_request,
+    encode_request,
+)
 from impl.raft.messages import FrameDecoder, WireError, frame_with_key, mac_key
 
 Pending = Coroutine[Any, Any, Result]  # what put/get/delete/cas return: call()'s coroutine, not a wrapper around it
@@ -229,6 +239,41 @@ class KVClient:
     def cas(self, key: bytes, expected: bytes | None, value: bytes, session: Session | None = None) -> Pending:
         """Set ``key`` to ``value`` if it currently is ``expected`` (None: absent)."""
         return self.call(self._cmd(CAS, key, value, expected, session=session))
+
+    async def change(self, op: str, node: int) -> Response:
+        """Ask the leader to ``add`` or ``remove`` ``node`` (one server at a time, docs/membership.md): the
+        response, OK once the change is committed or REFUSED with the reason; hints and retries as :meth:`call`
+        (a retry after a lost reply may be refused as already done)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        target = self.leader
+        while loop.time() < deadline:
+            r: Response | None = None
+            try:
+                c = self._conns.get(target)
+                if c is None or c.closed:
+                    c = await self._connect(target)
+                rid = next(self._ids)
+                fut: asyncio.Future[Response] = loop.create_future()
+                c.waiting[rid] = fut
+                c.send(encode_change_request(rid, op, node))
+                self._deadlines.add(loop, deadline, fut)  # a new server's catch-up may take a while
+                try:
+                    r = await fut
+                finally:
+                    c.waiting.pop(rid, None)
+            except (TimeoutError, OSError, ConnectionError):
+                pass
+            if r is not None and r.kind in (OK, REFUSED):
+                self.leader = target
+                return r
+            if r is not None and r.kind == NOT_LEADER and r.leader and r.leader != target:
+                target = r.leader
+                continue
+            nodes = list(self.ports)
+            target = nodes[(nodes.index(target) + 1) % len(nodes)]
+            await asyncio.sleep(0.05)
+        raise ClientError(f"no answer from the cluster within {self.timeout} s (nodes {list(self.ports)})")
 
     async def status(self, node: int, wait: float = 1.0) -> dict[str, Any]:
         """A node's status (term, role, commit index, ...), asked of that node directly."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
+from impl.raft.membership import TAG, describe_config
+
 PUT, DELETE, CAS, GET = 1, 2, 3, 4
 OP_NAMES = {PUT: "put", DELETE: "delete", CAS: "cas", GET: "get"}
 OK, NOT_FOUND, CAS_FAILED = 0, 1, 2
@@ -67,6 +69,8 @@ def describe_command(data: bytes) -> str:
     """Trace value of an entry: ``noop`` or ``c<client>.<seq>``."""
     if not data:
         return "noop"
+    if data[:1] == TAG:
+        return describe_config(data)
     _, client, seq = struct.unpack_from(">BQQ", data, 0)
     return f"c{client}.{seq}"
 
@@ -85,7 +89,7 @@ class KVMachine:
     def apply(self, index: int, data: bytes) -> Result | None:
         """Apply the committed entry at ``index``; the no-op returns None."""
         self.applied = index
-        if not data:
+        if not data or data[0] == 0xC0:  # the no-op, a configuration entry (impl/raft/membership.py)
             return None
         # the header alone decides deduplication, and a put (the common command) needs no Command object
         op, client, seq, kl, vl, _, _ = _header(data)

@@ -16,7 +16,10 @@ from impl.kv.machine import CMD_HEADER, OP_NAMES, Command, decode_command, encod
 
 HELLO_PEER, HELLO_CLIENT = b"P", b"C"
 STATUS = 100  # a request op asking a node for its status (answered locally, as JSON)
-OK, NOT_LEADER, RETRY = 0, 1, 2
+CONFIG = 101  # a request op asking the leader for a membership change: then ">BH" (1 add | 2 remove, node id)
+OK, NOT_LEADER, RETRY, REFUSED = 0, 1, 2, 3  # REFUSED: a membership change that cannot be made (value: why)
+_CHANGE = struct.Struct(">BH")
+CHANGE_OPS = {1: "add", 2: "remove"}
 _REQ = struct.Struct(">QB")  # request id, op (STATUS, or 0 = a command follows)
 _RESP = struct.Struct(">QBBHBI")  # request id, kind, status, leader, has value, value length
 
@@ -54,6 +57,19 @@ def encode_request(req_id: int, cmd: Command | None) -> bytes:
     return _REQ.pack(req_id, 0) + encode_command(cmd)
 
 
+def encode_change_request(req_id: int, op: str, node: int) -> bytes:
+    """A membership change request: ``op`` is ``add`` or ``remove``."""
+    return _REQ.pack(req_id, CONFIG) + _CHANGE.pack(1 if op == "add" else 2, node)
+
+
+def decode_change(payload: bytes) -> tuple[str, int]:
+    """(op, node) of a membership change request's payload (ValueError when malformed)."""
+    if len(payload) != _CHANGE.size or payload[0] not in CHANGE_OPS:
+        raise ValueError(f"malformed membership change request ({payload!r})")
+    op, node = _CHANGE.unpack(payload)
+    return CHANGE_OPS[op], node
+
+
 def decode_request(buf: bytes) -> tuple[int, Command | None]:
     """(request id, command or None for a status request); ValueError if malformed."""
     if len(buf) < _REQ.size:
@@ -78,6 +94,12 @@ def split_requests(buf: bytes) -> Iterator[tuple[int, int, bytes]]:
         off += req.size
         if op == STATUS:
             yield req_id, STATUS, b""
+            continue
+        if op == CONFIG:
+            if n - off < _CHANGE.size:
+                raise ValueError(f"membership change request at byte {off} of {n} is too short")
+            yield req_id, CONFIG, buf[off : off + _CHANGE.size]
+            off += _CHANGE.size
             continue
         if op != 0:
             raise ValueError(f"unknown request op {op}")

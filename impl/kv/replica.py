@@ -11,11 +11,13 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from impl.kv.machine import GET, Command, KVMachine, Result, encode_command
-from impl.raft.core import RaftNode, Ready, Snapshot
+from impl.raft.core import LEADER, RaftNode, Ready, Snapshot
 from impl.raft.log import Entry
+from impl.raft.membership import ADD
 from impl.raft.messages import Message
 
 Reply = Callable[[str, Any], None]  # ("ok", Result) | ("not_leader", leader id or 0) | ("retry", None)
+#                                    | ("refused", why) for a membership change
 
 
 class Storage(Protocol):
@@ -61,6 +63,7 @@ class Replica:
         self.pipelined = hasattr(storage, "begin_sync")  # asynchronous storage: see process()
         self._waiting: list[Ready] = []  # readies whose late messages wait for a sync not yet started
         self._flight: list[Ready] = []  # readies covered by the sync in flight
+        self._joining: dict[int, Reply] = {}  # servers being added: learners catching up, then the change
 
     def submit(self, cmd: Command, reply: Reply) -> None:
         """A client request: writes go through the log, reads through ReadIndex."""
@@ -86,6 +89,43 @@ class Replica:
         else:
             self._pending[placed[0]] = (placed[1], reply)
 
+    def submit_config(self, op: str, node: int, reply: Reply) -> None:
+        """A membership change (``add``/``remove`` of ``node``): a server to add first catches up as a learner
+        (it does not vote meanwhile), then the leader appends the change; the reply comes once it is
+        committed, or ``("refused", why)`` at once (a change pending, no entry of the leader's term
+        committed yet, an unknown node, the last member)."""
+        node_ = self.node
+        if node_.role != LEADER:
+            reply("not_leader", node_.leader)
+            return
+        why = node_.config_refusal(op, node)
+        if why is not None or (op == ADD and node in self._joining):
+            reply("refused", why or f"node {node} is being added already")
+        elif op == ADD:
+            node_.add_learner(node)
+            self._joining[node] = reply
+        else:
+            self._change(op, node, reply)
+
+    def _change(self, op: str, node: int, reply: Reply) -> None:
+        placed = self.node.change_config(op, node)
+        if isinstance(placed, str):
+            reply("refused", placed)
+        else:
+            self._pending[placed[0]] = (placed[1], reply)
+
+    def _promote(self) -> None:
+        """Learners that have caught up are added; on a leader no more, their requests fail over."""
+        node = self.node
+        for k, reply in list(self._joining.items()):
+            if node.role != LEADER:
+                reply("not_leader", node.leader)
+            elif node.caught_up(k):
+                self._change(ADD, k, reply)
+            else:
+                continue
+            del self._joining[k]
+
     def process(self) -> None:
         """Run the Ready loop until the core has nothing left to hand out.
 
@@ -95,6 +135,8 @@ class Replica:
         leave, and its writes count as persisted, only once a sync that covers them has completed."""
         node = self.node
         skip = node.rules.acks_before_fsync()
+        if self._joining:
+            self._promote()
         while node.has_ready():
             rd = node.ready()
             if self.on_ready is not None:
@@ -188,6 +230,9 @@ class Replica:
         """Tell every waiting client to retry elsewhere (the node is shutting down)."""
         for _, reply in self._pending.values():
             reply("retry", None)
+        for reply in self._joining.values():
+            reply("retry", None)
+        self._joining = {}
         for _, reply in self._reads.values():
             reply("retry", None)
         for _, _, reply in self._read_wait:

@@ -504,7 +504,8 @@ class MultiPaxosNode:
     def _handle_snapshot(self, m: Message) -> None:
         self._install(Snapshot(m.index, m.log_term, m.snapshot))
         r = self._msg(ACCEPT_REPLY, m.src, m.term, flags=SUCCESS, commit=self._commit_point())
-        self._emit("HandleSnapshot", {"j": m.src}, m, [r])
+        # the event reports every vote kept above the commit point: an install must not lose one
+        self._emit("HandleSnapshot", {"j": m.src}, m, [r], slots=range(self.commit + 1, self.log.last() + 1))
         self._commit_notice()
 
     # -- reads ----------------------------------------------------------------------------------

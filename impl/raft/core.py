@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from impl.raft.log import Entry, RaftLog
+from impl.raft.membership import ADD, TAG, changed, decode_config, encode_config, pack_snapshot, unpack_snapshot
 from impl.raft.messages import HEARTBEAT, SUCCESS, TRANSFER, Message, MsgType, describe_value
 from impl.raft.rules import NONE, Rules
 from impl.raft.tracing import NO_TRACE, JsonLinesTracer, Tracer
@@ -62,11 +63,13 @@ class HardState(NamedTuple):
 
 
 class Snapshot(NamedTuple):
-    """A state-machine snapshot covering the log up to ``index`` (whose entry had ``term``)."""
+    """A state-machine snapshot covering the log up to ``index`` (whose entry had ``term``), with the
+    configuration as of that index (a configuration entry's bytes; empty: the initial configuration)."""
 
     index: int
     term: int
     data: bytes
+    config: bytes = b""
 
 
 @dataclass
@@ -126,13 +129,14 @@ class RaftNode:
                  rand: Callable[[int, int], int], hard_state: HardState | None = None,
                  entries: Iterable[Entry] = (), snapshot: Snapshot | None = None, boot: int = 0, clock: int = 0,
                  rules: Rules = NONE, describe: Callable[[bytes], str] = describe_value,
-                 tracer: Tracer | None = None) -> None:
+                 tracer: Tracer | None = None, members: Iterable[int] | None = None) -> None:
         self.id = node_id
-        self.nodes = tuple(sorted(nodes))
+        self.nodes = tuple(sorted(nodes))  # every node this one may hear of (the address book)
         if node_id not in self.nodes:
             raise ValueError(f"node {node_id} is not one of {self.nodes}")
-        self.peers = tuple(n for n in self.nodes if n != node_id)
-        self.quorum = len(self.nodes) // 2 + 1
+        # the initial configuration (default: every node); the log's configuration entries change it
+        self.initial_members = frozenset(self.nodes if members is None else members)
+        self.learners: set[int] = set()  # a leader's non-voting catch-up targets (volatile)
         self.cfg = config
         self.rand = rand
         self.rules = rules  # the protocol rules a planted bug may change (impl.raft.rules)
@@ -151,8 +155,10 @@ class RaftNode:
         else:
             self.log = RaftLog(list(entries))
         fresh = fresh and not self.log.entries
-        self.commit = self.applied = self.log.offset  # raft.tla Restart: commitIndex := 0 (here: the snapshot)
         self.role = FOLLOWER
+        self._base_config = snapshot.config if snapshot else b""  # the configuration as of log.offset
+        self._load_config()
+        self.commit = self.applied = self.log.offset  # raft.tla Restart: commitIndex := 0 (here: the snapshot)
         self.leader = 0
         self.election_elapsed = self.heartbeat_elapsed = 0
         self.timeout = self._random_timeout()
@@ -176,6 +182,86 @@ class RaftNode:
         self._pending_snapshot: Snapshot | None = None
         self._hs_unsynced = 0  # readies handed out with a hard state not yet reported persisted
         self._emit("Init" if fresh else "Restart", {})
+
+    # -- configuration (dissertation 4.1: the latest configuration in the log, committed or not) -------
+    def _load_config(self) -> None:
+        """Take the configuration from the log's latest configuration entry, else the snapshot's."""
+        log = self.log
+        ents = log.entries
+        for k in range(len(ents) - 1, -1, -1):
+            if ents[k].data[:1] == TAG:
+                self._set_config(decode_config(ents[k].data), log.offset + k + 1)
+                return
+        base = self._base_config
+        self._set_config(decode_config(base) if base else self.initial_members, log.offset)
+
+    def _config_at(self, index: int) -> bytes:
+        """The configuration as of ``index`` (>= log.offset) as bytes (empty: the initial configuration)."""
+        log = self.log
+        for k in range(index, log.offset, -1):
+            data = log.entry(k).data
+            if data[:1] == TAG:
+                return data
+        return self._base_config
+
+    def _set_config(self, members: frozenset[int], index: int) -> None:
+        """Use ``members`` (from the entry at ``index``; log.offset: the snapshot's or the initial one)."""
+        self.members, self.config_index = members, index
+        self.quorum = len(members) // 2 + 1
+        self.voters = tuple(sorted(members - {self.id}))  # whom to ask for votes
+        self.peers = tuple(sorted((members | self.learners) - {self.id}))  # whom a leader replicates to
+        if self.role == LEADER:
+            nxt = self.log.last_index() + 1
+            for j in self.peers:
+                if j not in self.prs:
+                    self.prs[j] = Progress(nxt)
+            for j in [j for j in self.prs if j not in self.peers]:
+                del self.prs[j]
+            self.prs_dirty = True
+
+    def config_refusal(self, op: str, node: int) -> str | None:
+        """Why this node cannot now append the change ``op`` (add/remove) of ``node``; None if it can."""
+        if self.role != LEADER or self.transferee:
+            return "not the leader"
+        if node not in self.nodes:
+            return f"node {node} is not one of the cluster's nodes {list(self.nodes)}"
+        new = changed(self.members, op, node)
+        if new == self.members:
+            return f"node {node} is {'already' if op == ADD else 'not'} a member of {sorted(self.members)}"
+        if not new:
+            return f"node {node} is the last member"
+        return self.rules.change_refusal(self.config_index, self.commit, self.log.term(self.commit), self.term)
+
+    def add_learner(self, node: int) -> bool:
+        """A leader starts replicating to ``node`` without counting it (it catches up before it votes)."""
+        if self.role != LEADER or node == self.id or node not in self.nodes:
+            return False
+        self.learners.add(node)
+        self._set_config(self.members, self.config_index)
+        self._broadcast = True
+        return True
+
+    def caught_up(self, node: int) -> bool:
+        """A leader's learner (or member) ``node`` holds everything this leader has committed."""
+        pr = self.prs.get(node)
+        return pr is not None and pr.match >= self.commit
+
+    def change_config(self, op: str, node: int) -> tuple[int, int] | str:
+        """Append a configuration one server larger (``add``) or smaller (``remove``): ``(index, term)`` of
+        the entry, or why not (:meth:`config_refusal`). It takes effect now, on this leader, as on each node
+        when the entry reaches its log; a leader that removed itself steps down once the entry commits."""
+        why = self.config_refusal(op, node)
+        if why is not None:
+            return why
+        new = changed(self.members, op, node)
+        log = self.log
+        index = log.last_index() + 1
+        log.append([Entry(self.term, encode_config(new))])
+        self.learners.discard(node)
+        self._set_config(new, index)
+        self._emit("AddServer" if op == ADD else "RemoveServer", {"j": node})
+        self._broadcast = True
+        return index, self.term
 
     # -- helpers ------------------------------------------------------------------------------
     def _random_timeout(self) -> int:
@@ -216,6 +302,9 @@ class RaftNode:
         self.prevotes = None
         self.votes_granted, self.votes_responded = set(), set()
         self.prs = {}
+        if self.learners:
+            self.learners = set()
+            self._set_config(self.members, self.config_index)
         self.transferee = 0
         self.election_elapsed = 0
         self.timeout = self._random_timeout()
@@ -238,7 +327,8 @@ class RaftNode:
             if self.election_elapsed >= self.cfg.election_ticks:
                 self.election_elapsed = 0
                 if self.cfg.check_quorum:
-                    active = 1 + sum(p.active for p in self.prs.values())
+                    members = self.members
+                    active = (self.id in members) + sum(p.active for j, p in self.prs.items() if j in members)
                     for p in self.prs.values():
                         p.active = False
                     if active < self.quorum:
@@ -257,6 +347,8 @@ class RaftNode:
         elif self.election_elapsed >= self.timeout:
             self.election_elapsed = 0
             self.timeout = self._random_timeout()
+            if self.id not in self.members:
+                return  # not a voter (not yet added, or removed): it waits to hear from a leader
             if self.cfg.pre_vote:
                 self._pre_campaign()
             else:
@@ -286,7 +378,7 @@ class RaftNode:
 
     def transfer_leadership(self, target: int) -> bool:
         """Hand leadership to ``target`` (when its log is complete); False if not possible now."""
-        if self.role != LEADER or target not in self.prs:
+        if self.role != LEADER or target not in self.prs or target not in self.members:
             return False
         self.transferee = target
         self.election_elapsed = 0
@@ -300,7 +392,8 @@ class RaftNode:
         """The state machine has a snapshot at ``index`` (<= applied): drop the log up to it."""
         if index > self.applied or index <= self.log.offset:
             raise ValueError(f"cannot compact to {index} (applied {self.applied}, snapshot {self.log.offset})")
-        snap = Snapshot(index, self.log.term(index), data)
+        snap = Snapshot(index, self.log.term(index), data, self._config_at(index))
+        self._base_config = snap.config
         self.log.compact(index, snap.term)
         self.snapshot = snap
         self.snapshot_changed = True  # the trace's log now starts with this snapshot
@@ -366,10 +459,10 @@ class RaftNode:
             if counted:
                 self.prevotes.add(m.src)  # type: ignore[union-attr]
             self._emit("HandlePreVoteResponse", {"j": m.src}, m)
-            if counted and len(self.prevotes) >= self.quorum:  # type: ignore[arg-type]
+            if counted and len(self.prevotes & self.members) >= self.quorum:  # type: ignore[operator]
                 self._campaign(None)
         elif t == TIMEOUT_NOW:
-            if self.role == FOLLOWER and m.src == self.leader:
+            if self.role == FOLLOWER and m.src == self.leader and self.id in self.members:
                 self._campaign(m)
             else:
                 self._emit("DropMessage", {"j": m.src}, m)
@@ -381,7 +474,7 @@ class RaftNode:
         self.prevotes = {self.id}
         self.leader = 0
         li, lt = self.log.last_index(), self.log.last_term()
-        sent = [self._msg(PV_REQ, j, term=self.term + 1, index=li, log_term=lt) for j in self.peers]
+        sent = [self._msg(PV_REQ, j, term=self.term + 1, index=li, log_term=lt) for j in self.voters]
         self._emit("PreVote", {}, None, sent)
         if len(self.prevotes) >= self.quorum:
             self._campaign(None)
@@ -397,7 +490,7 @@ class RaftNode:
         self._emit("Timeout", {}, cause)
         flags = TRANSFER if cause is not None else 0
         term = self.term
-        for j in (self.id, *self.peers):
+        for j in (self.id, *self.voters):
             if self.role != CANDIDATE or self.term != term:
                 break  # a single-node cluster is already leader
             m = self._msg(RV_REQ, j, index=self.log.last_index(), log_term=self.log.last_term(), flags=flags)
@@ -408,7 +501,7 @@ class RaftNode:
         if m.success:
             self.votes_granted.add(m.src)
         self._emit("HandleRequestVoteResponse", {"j": m.src}, m)
-        if self.role == CANDIDATE and len(self.votes_granted) >= self.quorum:
+        if self.role == CANDIDATE and len(self.votes_granted & self.members) >= self.quorum:
             self._become_leader()
 
     def _become_leader(self) -> None:
@@ -436,16 +529,17 @@ class RaftNode:
 
     def _send_append(self, j: int) -> None:
         """Send what follower ``j`` lacks, as flow control allows (one probe, or a window of batches)."""
-        pr = self.prs[j]
+        pr = self.prs.get(j)
         log = self.log
-        if pr.state == SNAPSHOT:
+        if pr is None or pr.state == SNAPSHOT:  # (no longer a leader or a peer: a removal committed meanwhile)
             return
         if pr.next <= log.offset:
             snap = self.snapshot
             assert snap is not None
             pr.state = SNAPSHOT
             pr.inflight.clear()
-            m = self._msg(SNAP_REQ, j, index=snap.index, log_term=snap.term, snapshot=snap.data)
+            m = self._msg(SNAP_REQ, j, index=snap.index, log_term=snap.term,
+                          snapshot=pack_snapshot(snap.config, snap.data))
             self._emit("InstallSnapshot", {"j": j}, None, [m])
             return
         last = log.last_index()
@@ -506,7 +600,12 @@ class RaftNode:
             self._emit("HandleAppendEntriesRequest", {"j": m.src, "case": "reject"}, m, [r])
             return
         if entries:
+            ci = self.config_index
+            held = log.entry(ci) if ci > log.offset else None
             self.rules.store_entries(log, prev, entries)
+            if (held is not None and (ci > log.last_index() or log.entry(ci) is not held)) or any(
+                    e.data[:1] == TAG for e in entries):
+                self._load_config()  # a configuration entry arrived or was overwritten
         c = self.rules.follower_commit(m.commit, prev + len(entries), log.last_index())
         if c > self.commit:
             self.commit = c
@@ -528,7 +627,10 @@ class RaftNode:
             self.snapshot_changed = True
             self.applied = m.index
             self.commit = self.rules.snapshot_commit(m.index, self.commit)
-            self.snapshot = self._pending_snapshot = Snapshot(m.index, m.log_term, m.snapshot)
+            cfg, data = unpack_snapshot(m.snapshot)
+            self.snapshot = self._pending_snapshot = Snapshot(m.index, m.log_term, data, cfg)
+            self._base_config = cfg
+            self._load_config()
         r = self._msg(AE_RESP, m.src, index=self.commit, flags=SUCCESS)
         self._emit("HandleInstallSnapshotRequest", {"j": m.src}, m, [r])
 
@@ -585,12 +687,21 @@ class RaftNode:
         """raft.tla AdvanceCommitIndex: the largest index a quorum stores, if it is of this term."""
         if self.role != LEADER:
             return
-        own = self.rules.own_match(self.log)  # the persisted index: what is durable here
-        matches = sorted([p.match for p in self.prs.values()] + [own], reverse=True)
+        members = self.members
+        matches = [p.match for j, p in self.prs.items() if j in members]
+        if self.id in members:
+            matches.append(self.rules.own_match(self.log))  # the persisted index: what is durable here
+        if len(matches) < self.quorum:
+            return
+        matches.sort(reverse=True)
         n = matches[self.quorum - 1]
         if n > self.commit and self.rules.commit_term_ok(self.log.term(n), self.term):
             self.commit = n
             self._emit("AdvanceCommitIndex", {})
+            if self.id not in members and self.config_index <= n:  # removed: its removal is committed
+                self._become_follower(self.term, 0)
+                self._emit("StepDownRemoved", {})
+                return
             if self._reads_wait and self.log.term(n) == self.term:
                 self._reads_new.extend(self._reads_wait)
                 self._reads_wait = []
@@ -599,7 +710,7 @@ class RaftNode:
         for c, _, _, acks in self._rounds:
             if c <= ctx:
                 acks.add(j)
-        while self._rounds and len(self._rounds[0][3]) >= self.quorum:
+        while self._rounds and len(self._rounds[0][3] & self.members) >= self.quorum:
             _, index, tokens, _ = self._rounds.popleft()
             self._reads_done.extend((t, index) for t in tokens)
 
@@ -669,7 +780,7 @@ class RaftNode:
 
     def _start_read_round(self) -> None:
         tokens, self._reads_new = self._reads_new, []
-        if self.quorum == 1:
+        if self.members == {self.id}:
             self._reads_done.extend((t, self.commit) for t in tokens)
             return
         self._read_ctx += 1
@@ -683,4 +794,5 @@ class RaftNode:
         """A summary for `paxraft cluster status`."""
         return {"id": self.id, "term": self.term, "role": ROLE_NAMES[self.role], "leader": self.leader,
                 "commit": self.commit, "applied": self.applied, "last_index": self.log.last_index(),
-                "snapshot_index": self.log.offset}
+                "snapshot_index": self.log.offset, "members": sorted(self.members),
+                "config_index": self.config_index}

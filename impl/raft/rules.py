@@ -93,6 +93,16 @@ class Rules:
         """A leader sends TimeoutNow only to a peer whose log matches all of its own."""
         return match == last
 
+    def change_refusal(self, config_index: int, commit: int, commit_term: int, term: int) -> str | None:
+        """Why a leader may not append a configuration entry now (None: it may): one change at a time (its
+        latest configuration is committed) and, the dissertation's errata (raft-dev, 2015), not before it
+        has committed an entry of its own term (spec/raft_config.py ``ChangeAllowed``)."""
+        if config_index > commit:
+            return f"the configuration change at index {config_index} is not committed yet"
+        if commit_term != term:
+            return f"the leader has not yet committed an entry of its term {term}"
+        return None
+
 
 NONE = Rules()
 
@@ -238,11 +248,22 @@ class TransferToLagging(Rules):
         return True
 
 
+class SingleServerNoErrata(Rules):
+    """A leader changes the configuration before committing an entry of its own term (the 2015 bug)."""
+
+    key = "single-server-no-errata"
+
+    def change_refusal(self, config_index: int, commit: int, commit_term: int, term: int) -> str | None:
+        """One change at a time only."""
+        return super().change_refusal(config_index, commit, term, term)
+
+
 #: every planted bug by key
 BUGS: dict[str, type[Rules]] = {c.key: c for c in (VolatileVote, CommitOldTerm, TruncateOnMatch,  # type: ignore[misc]
                                                   VoteWithoutLogCheck, CountStaleVotes, CommitNoMin, AcceptStaleTerm,
                                                   SkipFsync, LeaderCountsUnsynced, StaleReads, InstallMovesCommitBack,
-                                                  InstallSkipsCommit, InstallStaleTerm, TransferToLagging)}
+                                                  InstallSkipsCommit, InstallStaleTerm, TransferToLagging,
+                                                  SingleServerNoErrata)}
 #: planted bugs below raft.tla's level of detail (storage, the key-value layer): no spec variant has them
 NOT_IN_SPEC = frozenset({"skip-fsync", "leader-counts-unsynced", "stale-reads"})
 #: planted bugs of raft-snapshot's rules with no catalog variant (yet): the audit catches each as a step

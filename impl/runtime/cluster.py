@@ -97,10 +97,17 @@ def create(directory: Path, nodes: int, **settings: Any) -> dict[str, Any]:
     desc.update(settings)
     for i in range(1, nodes + 1):
         init_node(directory, i)
-    fd = os.open(directory / "cluster.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    save(directory, desc)
+    return desc
+
+
+def save(directory: Path, desc: dict[str, Any]) -> None:
+    """Write ``cluster.json`` (private; replaced atomically, so a node reading it never sees half of it)."""
+    tmp = directory / "cluster.json.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(json.dumps(desc, indent=1) + "\n")
-    return desc
+    os.replace(tmp, directory / "cluster.json")
 
 
 def init_node(directory: Path, node: int, hard_state: HardState | None = None) -> None:
@@ -203,12 +210,16 @@ def start(directory: Path, nodes: int = 3, wait: float = 20.0, **settings: Any) 
     try:
         for k in desc["nodes"]:
             i = int(k)
+            if i in desc.get("removed", ()):
+                continue  # `cluster remove` took it out of the configuration
             pids[i] = pid_of(directory, i) or start_node(directory, i)
         if wait:
+            t0 = time.monotonic()
             leader = asyncio.run(wait_for_leader(directory, wait, need=len(pids) // 2 + 1))
             if leader is None:
                 why = "; ".join(f"node {i}: {down_reason(directory, i)}" for i in pids if pid_of(directory, i) is None)
                 raise RuntimeError(f"no leader elected within {wait} s ({why or f'see {directory}/node-*/node.log'})")
+            asyncio.run(settle(directory, list(pids), wait - (time.monotonic() - t0)))
     finally:
         release_ports(directory)
     return {i: p for i in pids if (p := pid_of(directory, i))}
@@ -256,6 +267,18 @@ async def wait_for_leader(directory: Path, wait: float, need: int = 0) -> int | 
                 return i
         await asyncio.sleep(0.05)
     return None
+
+
+async def settle(directory: Path, ids: list[int], wait: float) -> None:
+    """Wait (at most ``wait`` s) until each node process answers or has exited: a majority may elect a
+    leader while another node is still starting and has yet to read, and perhaps refuse, its storage;
+    `cluster start` must not report that node as up."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        sts = await statuses(directory)
+        if all(sts.get(i) or pid_of(directory, i) is None for i in ids):
+            return
+        await asyncio.sleep(0.05)
 
 
 def stop(directory: Path, wait: float = 10.0) -> list[int]:
@@ -317,6 +340,87 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path:
             raise RuntimeError(f"node {node} did not start: {down_reason(directory, node)}")
         time.sleep(0.1)
     raise RuntimeError(f"node {node} has not caught up within {wait} s (is a majority of the others up?)")
+
+
+async def _change(directory: Path, op: str, node: int, wait: float) -> tuple[bool, str]:
+    """Ask the leader for the change; (made, the leader's refusal or a timeout message)."""
+    from impl.kv.protocol import OK
+
+    client = KVClient.from_dir(directory, timeout=wait)
+    try:
+        r = await client.change(op, node)
+        if r.kind != OK:  # a retry after a leader crashed may find the change made already (and committed)
+            lead = next((st for st in (await statuses(directory)).values() if st and st["role"] == "Leader"), None)
+            if lead and (node in lead["members"]) == (op == "add") and lead["config_index"] <= lead["commit"]:
+                return True, ""
+    finally:
+        await client.close()
+    return r.kind == OK, (r.value or b"").decode(errors="replace")
+
+
+def add_node(directory: Path, wait: float = 60.0) -> tuple[int, int]:
+    """Add a new Raft node (single-server change, docs/membership.md): it gets the next id and a port in
+    cluster.json, starts with an empty log, catches up as a learner (no vote), then the leader appends the
+    configuration that adds it. (its id, its pid); ClusterError when the leader refuses (one line),
+    RuntimeError when no answer comes within ``wait`` s."""
+    desc = load(directory)
+    if desc.get("protocol", "raft") != "raft":
+        raise ClusterError("membership changes are made in a Raft cluster only")
+    ids = sorted(int(k) for k in desc["nodes"])
+    node = ids[-1] + 1
+    desc.setdefault("members", [i for i in ids if i not in desc.get("removed", ())])  # the initial configuration
+    socks = reserve_ports(1)
+    _RESERVED[directory.resolve()] = socks
+    try:
+        desc["nodes"][str(node)] = socks[0].getsockname()[1]
+        init_node(directory, node)
+        save(directory, desc)
+        pid = start_node(directory, node)
+        made, why = asyncio.run(_change(directory, "add", node, wait))
+    except Exception:
+        release_ports(directory)
+        raise
+    release_ports(directory)
+    if not made:
+        _stop_one(directory, node)
+        raise ClusterError(f"node {node} was not added: {why}")
+    return node, pid
+
+
+def remove_node(directory: Path, node: int, wait: float = 30.0) -> None:
+    """Remove ``node`` from the configuration (single-server change), then stop it; ClusterError when the
+    leader refuses (the last member, a change pending, not a member: one line)."""
+    desc = load(directory)
+    if desc.get("protocol", "raft") != "raft":
+        raise ClusterError("membership changes are made in a Raft cluster only")
+    ids = sorted(int(k) for k in desc["nodes"])
+    if node not in ids or node in desc.get("removed", ()):
+        members = [i for i in ids if i not in desc.get("removed", ())]
+        raise ClusterError(f"--node {node} is not a node of this cluster (nodes: {members})")
+    desc.setdefault("members", [i for i in ids if i not in desc.get("removed", ())])
+    save(directory, desc)
+    made, why = asyncio.run(_change(directory, "remove", node, wait))
+    if not made:
+        raise ClusterError(f"node {node} was not removed: {why}")
+    desc = load(directory)
+    desc["removed"] = sorted({*desc.get("removed", ()), node})
+    save(directory, desc)
+    _stop_one(directory, node)
+
+
+def _stop_one(directory: Path, node: int, wait: float = 10.0) -> None:
+    """SIGTERM one node, SIGKILL after ``wait`` s."""
+    pid = pid_of(directory, node)
+    if pid is None:
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if pid_of(directory, node) != pid or _reap(pid):
+            return
+        time.sleep(0.02)
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
 
 
 def _reap(pid: int) -> bool:

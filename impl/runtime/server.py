@@ -30,13 +30,16 @@ from typing import Any
 
 from impl.kv.machine import GET, Result, decode_command, describe_command
 from impl.kv.protocol import (
+    CONFIG,
     HELLO_CLIENT,
     HELLO_PEER,
     NOT_LEADER,
     OK,
+    REFUSED,
     RETRY,
     STATUS,
     batches,
+    decode_change,
     encode_reply,
     split_requests,
 )
@@ -66,6 +69,7 @@ log = logging.getLogger("paxraft.node")
 QUEUE_LIMIT = 10_000  # frames kept per unconnected peer; beyond that the oldest are dropped (Raft retransmits)
 WRITE_BUFFER_LIMIT = 64 << 20  # bytes a connected peer may fall behind before frames to it are dropped
 PRE_AUTH_FRAME = 1024  # the largest first frame (the hello) of a connection that has not yet authenticated
+WAL_PREALLOC = 1 << 20  # zero bytes kept ahead of the log's records (impl/storage/wal.py; "wal_prealloc": 0 = append)
 
 
 def protocol(c: dict[str, Any]) -> tuple[Any, Any]:
@@ -157,7 +161,10 @@ class InlineSync:
                 self.wal.sync()
 
     def save_snapshot(self, snap: Snapshot) -> None:
-        """Compaction (synchronous; the replica never compacts while a sync is in flight)."""
+        """Compaction (synchronous; the replica never compacts while a sync is in flight). Its CompactLog
+        event reaches the OS first: a kill -9 after the snapshot is durable must not lose it from the trace
+        (the node restarts from that snapshot, and the audit must have seen it taken)."""
+        self.server.trace_now()
         self.wal.save_snapshot(snap)
 
     def close(self) -> None:
@@ -258,6 +265,8 @@ class Connection(asyncio.Protocol):
                     continue
                 if self.kind == HELLO_PEER:
                     m = decode_message(payload)
+                    if m.src not in srv.links:
+                        srv.refresh_peers()  # a node added since we started (cluster.json names its port)
                     if m.dst != srv.id or m.src not in srv.links:
                         raise WireError(f"message from {m.src} to {m.dst} does not belong on this connection")
                     if srv.rejoin is None or srv.rejoin.admits(m, srv.node.term):
@@ -303,20 +312,22 @@ class NodeServer:
         cfg = Config(election_ticks=c.get("election_ticks", 20), heartbeat_ticks=c.get("heartbeat_ticks", 2),
                      pre_vote=c.get("pre_vote", True), check_quorum=c.get("check_quorum", True),
                      trace=c.get("trace", True))
-        self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True))  # WALError: refuse to start (see main)
+        self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True),  # WALError: refuse to start (see main)
+                       prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)))
         hs, snap, entries = self.wal.load()
         boot_file = self.home / "boot"
         boot = int(boot_file.read_text()) + 1 if boot_file.exists() else 0
         boot_file.write_text(str(boot))
         trace_path = self.home / "trace.jsonl"
         clock = last_clock(trace_path) if cfg.trace else 0
-        spec = {"spec": "multipaxos"} if c.get("protocol") == "multipaxos" else {}  # the audit's mapping
-        self.trace = TraceWriter(trace_path, self.id, self.ports, **spec) if cfg.trace else None
+        spec: dict[str, Any] = {"spec": "multipaxos"} if c.get("protocol") == "multipaxos" else {}  # for the audit
+        members: dict[str, Any] = {"members": c["members"]} if "members" in c else {}  # the initial configuration
+        self.trace = TraceWriter(trace_path, self.id, self.ports, **spec, **members) if cfg.trace else None
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
         core, rules = protocol(c)
         self.node = core(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs,
                          snapshot=snap, entries=entries, boot=boot, clock=clock, describe=describe_command,
-                         rules=rules)
+                         rules=rules, **members)
         # fsync inline in the Ready loop (default), or on a thread while the loop serves on ("sync_thread":
         # measured slower on 2 loaded cores: the thread hop costs more CPU than the overlap saves)
         if c.get("sync_thread"):
@@ -326,6 +337,7 @@ class NodeServer:
         self.replica = Replica(self.node, self.sync, self._send,
                                snapshot_every=c.get("snapshot_every", 20_000), on_ready=self._trace)
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
+        self._peers = getattr(self.node, "peers", ())  # a Raft leader's peers when the links were last checked
         self.tick_s = c.get("tick_ms", 10) / 1000
         self.rejoin = RejoinGate() if (self.home / REJOINING).exists() else None  # set by `cluster recover-node`
         if self.rejoin is not None and core is not RaftNode:
@@ -353,11 +365,24 @@ class NodeServer:
             return
         self.replica.process()
         node = self.node
+        if getattr(node, "peers", ()) is not self._peers:  # the configuration changed (or a learner came)
+            self._peers = node.peers
+            if any(j not in self.links for j in node.peers):
+                self.refresh_peers()
         if self.rejoin is not None and self.rejoin.caught_up(node):
             self.rejoin = None
             (self.home / REJOINING).unlink(missing_ok=True)
             log.info("node %d caught up to index %d after rejoining: voting again", self.id, node.applied)
         self._flush()  # also what was answered outside a round (not-leader, status)
+
+    def trace_now(self) -> None:
+        """Write and flush the core's trace events taken so far (before an effect that outlives a crash)."""
+        if self.trace is not None:
+            tracer = getattr(self.node, "tracer", None)  # (a Multi-Paxos core hands its events out in ready())
+            lines = tracer.take() if tracer is not None else []
+            if lines:
+                self.trace.write_lines(lines)
+            self.trace.flush()
 
     def _trace(self, rd: Ready) -> None:
         """A ready's trace lines, before any of its messages leave (see _flush)."""
@@ -402,6 +427,21 @@ class NodeServer:
                 conn.close(f"client idle for {self.idle_timeout} s")
         self._sweeper = self.loop.call_later(min(self.handshake_timeout, self.idle_timeout) / 4, self._sweep)
 
+    def refresh_peers(self) -> None:
+        """Read the nodes' ports again from cluster.json (`paxraft cluster add` writes a new node's there) and
+        link to the nodes added since: the core may now name them (as a learner, a member or a sender)."""
+        try:
+            ports = {int(k): int(v) for k, v in load_cluster(self.dir)["nodes"].items()}
+        except ClusterError as exc:
+            log.warning("node %d: cannot reread the cluster description: %s", self.id, exc)
+            return
+        for j, p in ports.items():
+            if j != self.id and j not in self.links:
+                self.ports[j] = p
+                self.links[j] = PeerLink(self, j, p)
+        if isinstance(self.node, RaftNode):
+            self.node.nodes = tuple(sorted(self.ports))
+
     def _send(self, m: Message) -> None:
         link = self.links.get(m.dst)
         if link is not None:
@@ -426,6 +466,8 @@ class NodeServer:
                 if kind == "ok":
                     assert isinstance(res, Result) or res is None
                     out.append(encode_reply(req_id, OK, res.status, 0, res.value) if res else encode_reply(req_id, OK))
+                elif kind == "refused":
+                    out.append(encode_reply(req_id, REFUSED, 0, 0, str(res).encode()))
                 elif kind == "not_leader":
                     out.append(encode_reply(req_id, NOT_LEADER, 0, int(res or 0)))
                 else:
@@ -439,6 +481,13 @@ class NodeServer:
                 reply("ok", Result(0, json.dumps(st).encode()))
             elif op == GET:
                 replica.submit(decode_command(data), reply)
+            elif op == CONFIG:
+                change, target = decode_change(data)
+                if not isinstance(self.node, RaftNode):
+                    reply("refused", "membership changes are made in a Raft cluster only")
+                else:
+                    self.refresh_peers()  # the node to add was written to cluster.json just before
+                    replica.submit_config(change, target, reply)
             else:
                 replica.submit_write(data, reply)  # checked by split_requests; proposed as the client encoded it
 

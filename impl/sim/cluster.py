@@ -50,10 +50,11 @@ class SimCluster:
 
     def __init__(self, n: int = 3, seed: int = 0, *, config: Config = DEFAULT_CONFIG, faults: Faults = Faults(),
                  rules: Rules = NONE, snapshot_every: int = 0, tick_period: int = 10, clients: int = 3,
-                 fsync_delay: int = 0,
+                 fsync_delay: int = 0, members: tuple[int, ...] | None = None,
                  check: bool = True, on_event: Callable[[dict[str, Any]], None] | None = None,
                  on_network: Callable[[str, Message], None] | None = None) -> None:
         self.ids = tuple(range(1, n + 1))
+        self.members = members  # the initial configuration (None: every node); the others are spares
         self.rng = random.Random(seed)
         self.config = config
         self.faults = faults
@@ -98,9 +99,10 @@ class SimCluster:
 
     def _start(self, i: int) -> None:
         hs, snap, entries = self.disks[i].load()
+        extra = {"members": self.members} if self.members is not None else {}
         node = (self.node_class or RaftNode)(i, self.ids, self.config, rand=random.Random(self.rng.random()).randint,
                                hard_state=hs, snapshot=snap, entries=entries, boot=self.boots[i],
-                               clock=self.clocks[i], rules=self.rules, describe=describe_command)
+                               clock=self.clocks[i], rules=self.rules, describe=describe_command, **extra)
         rep = Replica(node, self.disks[i], self._send, on_events=self._events, snapshot_every=self.snapshot_every)
         rep.applied_log = []
         self.replicas[i] = rep
@@ -331,13 +333,15 @@ class SimCluster:
     # -- recovery -------------------------------------------------------------------------------
     def recover(self, max_time: int = 20_000) -> None:
         """Heal the network, restart every node, drive outstanding writes until acknowledged,
-        and check that every acknowledged write is on every node's state machine."""
+        and check that every acknowledged write is on the state machine of every member of the leader's
+        configuration (every node, unless membership changed)."""
         self.heal()
         for i in sorted(self.damaged):
             self.recover_node(i)
         for i in self.ids:
             self.restart(i)
         deadline = self.now + max_time
+        members: tuple[int, ...] = self.ids
         while self.now < deadline:
             self.run(50)
             for c in list(self.outstanding):
@@ -348,12 +352,13 @@ class SimCluster:
             n = self.node(lead)
             if not self.knows_all_committed(n):
                 continue
-            if all(self.replicas[i].machine.applied >= n.commit for i in self.ids):  # type: ignore[union-attr]
+            members = tuple(sorted(getattr(n, "members", self.ids)))  # (a Multi-Paxos node: every node)
+            if all(self.replicas[i].machine.applied >= n.commit for i in members):  # type: ignore[union-attr]
                 break
         else:
             raise InvariantViolation("Liveness", f"no recovery within {max_time} units "
                                      f"(leader {self.leader()}, outstanding {sorted(self.outstanding)})")
-        for i in self.ids:
+        for i in members:
             data = self.replicas[i].machine.data  # type: ignore[union-attr]
             for k, v in self.acked.items():
                 if data.get(k) != v:

@@ -62,3 +62,55 @@ def random_run(seed: int, steps: int = 200, *, n: int = 3, faults: Faults = HOST
     if recover:
         c.recover()
     return c
+
+
+def membership_run(seed: int, steps: int = 60, *, rules: Rules = NONE, faults: Faults = HOSTILE,
+                   snapshot_every: int = 0, config: Config = DEFAULT_CONFIG,
+                   on_event: Callable[[dict[str, Any]], None] | None = None,
+                   on_network: Callable[[str, Any], None] | None = None) -> SimCluster:
+    """Five nodes, three of them members (4 and 5 are spares): random writes, crashes, restarts and
+    single-server changes: a spare is added after catching up as a learner, a member (the leader too)
+    is removed, and a leader just elected is asked at once for a change (the errata rule refuses it
+    until its no-op commits; the 2015 bug takes it). Then recover (acknowledged writes on every member)."""
+    rng = random.Random(seed)
+    c = SimCluster(5, seed, config=config, faults=faults, rules=rules, snapshot_every=snapshot_every,
+                   members=(1, 2, 3), on_event=on_event, on_network=on_network)
+    joining: dict[int, int] = {}  # learner -> the leader catching it up
+    for _ in range(steps):
+        x = rng.random()
+        lead = c.leader()
+        node = c.node(lead) if lead is not None else None
+        for k, at in list(joining.items()):
+            if node is None or at != lead:
+                del joining[k]
+            elif node.caught_up(k):
+                node.change_config("add", k)
+                del joining[k]
+        if x < 0.06:
+            c.crash(rng.choice(c.ids))
+        elif x < 0.14:
+            c.restart(rng.choice(c.ids))
+        elif x < 0.20 and lead is not None:
+            c.crash(lead)
+            for _ in range(400):  # until a new leader is elected, then ask it for a change at once
+                c.run(1)
+                new = c.leader()
+                if new is not None and new != lead:
+                    n = c.node(new)
+                    spare = sorted(set(c.ids) - n.members)
+                    if spare:
+                        n.change_config("add", rng.choice(spare))
+                    break
+        elif x < 0.32 and node is not None:
+            spare = sorted(set(c.ids) - node.members - set(joining))
+            if spare and rng.random() < 0.5:
+                k = rng.choice(spare)
+                if node.config_refusal("add", k) is None and node.add_learner(k):
+                    joining[k] = lead  # type: ignore[assignment]
+            elif len(node.members) > 2:
+                node.change_config("remove", rng.choice(sorted(node.members)))
+        else:
+            c.write(rng.randint(1, 3))
+        c.run(rng.randint(1, 40))
+    c.recover()
+    return c

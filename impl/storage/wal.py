@@ -21,6 +21,15 @@ slot with the highest seq bounds what the last completed fsync covered, and reco
 * a bad record *after* the synced length is the unsynced tail a crash leaves: it and everything
   after it is truncated away, keeping every record before it.
 
+With ``prealloc`` (the runtime's default, ``"wal_prealloc"`` in cluster.json) the file is kept
+that many zero bytes longer than its records, written as real zeros ahead of time, so a sync
+overwrites allocated blocks without changing the file's size: fdatasync then flushes the data
+without a journal commit for the size (one only when the padding is extended). Zero bytes after
+the last record (beyond the synced length) end the scan as the end of the log; zero bytes inside
+the synced length are damage, as before. A bad record followed by anything but zeros is a torn
+tail, truncated (and fsync'd) before anything is written after it, so a stale intact record
+further on can never be read back later.
+
 A power cut in the middle of an fdatasync may leave the new header durable without its data; the
 node then refuses to start (as for damage) rather than guess, and is recovered from its peers
 (``paxraft cluster recover-node``). Logs of format 1 (no header; written before) are read only if
@@ -56,6 +65,7 @@ _ENT_HEAD = struct.Struct(">QI")  # first index, count
 _ENT = struct.Struct(">QI")  # term, data length
 _SNAP_HEAD = struct.Struct(">8sIQQQ")  # magic, crc32 of the rest, index, term, data length
 _SNAP_MAGIC = b"PXRSNAP1"
+_SNAP_MAGIC2 = b"PXRSNAP2"  # the same, then the configuration's length (>I) and bytes after the data
 _V1 = struct.Struct(">IIB")  # format 1 record header: crc32 of type + payload, length, type
 MAX_RECORD = 1 << 30
 
@@ -120,12 +130,15 @@ class WAL:
     ``create``: a missing ``wal.log`` starts an empty log (a new node); otherwise it is an error,
     because a node that has run before and lost its log could vote twice in a term."""
 
-    def __init__(self, directory: str | os.PathLike[str], fsync: bool = True, *, create: bool = False) -> None:
+    def __init__(self, directory: str | os.PathLike[str], fsync: bool = True, *, create: bool = False,
+                 prealloc: int = 0) -> None:
         self.dir = Path(directory)
         self.path = self.dir / "wal.log"
         self.snap_path = self.dir / "snapshot.bin"
         self.fsync = fsync
         self.create = create
+        self.prealloc = prealloc  # zero bytes kept written ahead of the records (0: the file ends at them)
+        self._alloc = 0  # the file's size (>= _end: the rest is zero padding)
         self._fd: int | None = None  # opened by load()
         self._buf = bytearray()  # records saved since the last sync
         self._end = 0  # bytes in the file (written to the OS)
@@ -158,25 +171,27 @@ class WAL:
             self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._rewrite()
             return None, None, []
-        good, n = self._scan()
+        good, n, torn = self._scan()
         if self.format == 1:
             log.warning("%s: format 1 log read intact; rewriting it in format 2", self.path)
             self._rewrite()
             return self._hs, self._snap, list(self._entries)
-        if good < n:
-            self.torn_bytes = n - good
-            log.warning("%s: truncating the unsynced tail of %d bytes at byte offset %d", self.path, n - good, good)
+        if torn:
+            self.torn_bytes = torn
+            log.warning("%s: truncating the unsynced tail of %d bytes at byte offset %d", self.path, torn, good)
             with open(self.path, "r+b") as f:
                 f.truncate(good)
                 f.flush()
                 os.fsync(f.fileno())
-        self._end = good
+            n = good
+        self._end, self._alloc = good, n
         self._fd = os.open(self.path, os.O_RDWR)
         os.lseek(self._fd, good, os.SEEK_SET)
         return self._hs, self._snap, list(self._entries)
 
-    def _scan(self) -> tuple[int, int]:
-        """Replay the log into memory and cross-check the snapshot; (end of the last good record, file size)."""
+    def _scan(self) -> tuple[int, int, int]:
+        """Replay the log into memory and cross-check the snapshot; (end of the last good record, file size,
+        bytes of a torn tail after it: 0 when only zero padding follows)."""
         self._offset, self._entries, self._hs, self._snap, self._snap_rec = 0, [], None, None, None
         buf = self.path.read_bytes()
         n = len(buf)
@@ -197,7 +212,7 @@ class WAL:
         if self._commit > last:
             raise WALError(f"{self.path}: the log ends at index {last} but index {self._commit} was recorded "
                            f"as committed (entries lost)")
-        return good, n
+        return good, n, 0 if buf.count(0, good) == n - good else n - good
 
     def _best_slot(self, buf: bytes) -> tuple[int, int, int] | None:
         best = None
@@ -350,10 +365,14 @@ class WAL:
         if len(blob) < _SNAP_HEAD.size:
             raise WALError(f"{self.snap_path}: snapshot file of {len(blob)} bytes is shorter than its header")
         magic, crc, index, term, length = _SNAP_HEAD.unpack_from(blob, 0)
-        data = blob[_SNAP_HEAD.size :]
-        if magic != _SNAP_MAGIC or len(data) != length or zlib.crc32(blob[12:]) != crc:
+        data, config = blob[_SNAP_HEAD.size :], b""
+        if magic == _SNAP_MAGIC2 and len(data) >= length + 4:
+            (n,) = struct.unpack_from(">I", data, length)
+            data, config = data[:length], data[length + 4 :] if len(data) == length + 4 + n else b"?"
+        if magic not in (_SNAP_MAGIC, _SNAP_MAGIC2) or len(data) != length or config == b"?" or \
+                zlib.crc32(blob[12:]) != crc:
             raise WALError(f"{self.snap_path}: snapshot is damaged (bad magic, length or checksum at byte offset 0)")
-        return Snapshot(index, term, data), crc
+        return Snapshot(index, term, data, config), crc
 
     # -- writing --------------------------------------------------------------------------------
     def save(self, rd: Ready) -> None:
@@ -391,6 +410,8 @@ class WAL:
             _write_all(fd, self._buf)
             self._end += len(self._buf)
             self._buf.clear()
+        if self.prealloc and self._end > self._alloc - self.prealloc // 2:
+            self._pad(self._end + self.prealloc)  # this sync also commits the new size (once per prealloc/2 bytes)
         if self._end == self._synced and self._commit == self._synced_commit:
             self._pending_sync = None
             return False
@@ -398,6 +419,14 @@ class WAL:
         os.pwrite(fd, _slot(self._seq, self._end, self._commit), SLOT_AT[self._seq % 2])
         self._pending_sync = (self._end, self._commit)
         return True
+
+    def _pad(self, size: int) -> None:
+        """Write zeros from the end of the records (or of the old padding) up to ``size`` bytes."""
+        assert self._fd is not None
+        at = max(self._end, self._alloc)
+        if size > at:
+            os.pwrite(self._fd, bytes(size - at), at)
+            self._alloc = size
 
     def fdatasync(self) -> None:
         """Make what :meth:`write_out` wrote durable: the records and the slot that covers them, in one
@@ -438,7 +467,7 @@ class WAL:
         tmp = self.dir / "wal.log.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            _write_all(fd, bytes(head) + bytes(body))
+            _write_all(fd, bytes(head) + bytes(body) + bytes(self.prealloc))
             if self.fsync:
                 os.fsync(fd)
         finally:
@@ -450,16 +479,21 @@ class WAL:
         self._fd = os.open(self.path, os.O_RDWR)
         os.lseek(self._fd, end, os.SEEK_SET)
         self._end = self._synced = end
+        self._alloc = end + self.prealloc
         self._seq, self._synced_commit, self.format = 1, self._commit, 2
 
     def _write_snapshot_file(self, snap: Snapshot) -> int:
         """Write ``snapshot.bin`` durably (temporary file, rename); the crc32 of its body."""
         body = struct.pack(">QQQ", snap.index, snap.term, len(snap.data)) + snap.data
+        magic = _SNAP_MAGIC
+        if snap.config:  # the configuration as of the snapshot (format 2; none: the initial one, format 1)
+            body += struct.pack(">I", len(snap.config)) + snap.config
+            magic = _SNAP_MAGIC2
         crc = zlib.crc32(body)
         tmp = self.dir / "snapshot.bin.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            _write_all(fd, struct.pack(">8sI", _SNAP_MAGIC, crc) + body)
+            _write_all(fd, struct.pack(">8sI", magic, crc) + body)
             if self.fsync:
                 os.fsync(fd)
         finally:
@@ -504,8 +538,7 @@ def check(directory: str | os.PathLike[str]) -> Report:
         if not w.path.exists():
             raise WALError(f"{w.path}: missing")
         size = w.path.stat().st_size
-        good, _ = w._scan()
-        rep.torn_bytes = size - good
+        _, _, rep.torn_bytes = w._scan()
     except (WALError, OSError) as exc:
         rep.ok = False
         rep.errors.append(str(exc))

@@ -41,7 +41,7 @@ class StepPattern:
     @property
     def concrete(self) -> bool:
         """No parameter is left open."""
-        return all(p is not ANY for p in self.params)
+        return ANY not in self.params  # (ANY equals nothing but itself)
 
     def __str__(self) -> str:
         return f"{self.name}({', '.join(map(str, self.params))})"

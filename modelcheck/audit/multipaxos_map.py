@@ -20,13 +20,21 @@ event maps to concrete spec steps (no search):
 | ``HandleLearn(j)`` | ``LearnChosen(r, slot, v@slot, ballot)`` per slot learned |
 | ``StepDown`` | ``StepDown(r)`` |
 | ``ConfirmRead(acks)`` | ``ConfirmRead(r, acks)`` |
-| ``SendAccept``, ``SendLearn``, ``ReadIndex``, ``DropMessage`` | none |
+| ``CompactLog(slot)`` | ``CompactLog(r, slot)`` |
+| ``HandleSnapshot(j)`` | ``InstallSnapshot(r, n)``, n the snapshot's last slot |
+| ``SendAccept``, ``SendLearn``, ``SendSnapshot``, ``ReadIndex``, ``DropMessage`` | none |
+
+Snapshots: a ``Restart`` whose commit point is n > 0 recovered a snapshot through slot n, so
+``InstallSnapshot(r, n)`` follows its ``Restart(r)``; a leader's ``HandlePrepareReplies`` that heard a
+PrepareReply carrying a snapshot (its ``context``, the last slot) begins with ``InstallSnapshot(r, n)``
+for the highest one. InstallSnapshot needs a command chosen in every slot it covers.
 
 After the steps the node's ``balMaxKnown`` and ``commitUpTo`` must equal the spec's, its
 ``balPrepared`` too while it leads, and each vote the event reports (``[slot, ballot, value]``)
 the spec's vote in that slot; every Accept and AcceptReply the event sent must be in the spec's
-``msgs``, and a PrepareReply must report the spec's votes from its first slot on. Snapshots
-(``CompactLog``, ``SendSnapshot``, ``HandleSnapshot``) are not mapped: such a trace is refused by name.
+``msgs``, and a PrepareReply must report the spec's votes from its first slot on. A restart reports
+every vote above its snapshot, a snapshot install every vote it keeps above its commit point; both are
+compared with all of the spec's there.
 """
 
 from __future__ import annotations
@@ -51,9 +59,8 @@ from spec.multipaxos import (
     MultiPaxosState,
 )
 
-_STUTTER = frozenset({"Init", "SendAccept", "SendLearn", "ReadIndex", "DropMessage"})
-_UNMAPPED = frozenset({"CompactLog", "SendSnapshot", "HandleSnapshot"})
-_KNOWN = _STUTTER | _UNMAPPED | {
+_STUTTER = frozenset({"Init", "SendAccept", "SendLearn", "SendSnapshot", "ReadIndex", "DropMessage"})
+_KNOWN = _STUTTER | {"CompactLog", "HandleSnapshot",
     "Restart", "BecomeLeader", "HandlePrepare", "HandlePrepareReply", "HandlePrepareReplies", "TakeNewRequest",
     "HandleAccept", "HandleAcceptReply", "HandleAcceptReplies", "HandleCommitNotice", "HandleLearn", "StepDown",
     "ConfirmRead"}
@@ -73,6 +80,7 @@ class MultiPaxosMapping(Mapping):
         self.numbers: dict[str, int] = {}
         self.spec = MultiPaxosImpl(len(self.nodes), slots, self.names)
         self.spec.noop = lambda slot: self.cmd("noop", slot)
+        self._reply_snapshots: dict[tuple[int, int], int] = {}  # (replica, ballot) -> last slot of a reply's snapshot
 
     @classmethod
     def from_events(cls, events: Sequence[Event], bounds: dict[str, Any] | None = None) -> MultiPaxosMapping:
@@ -84,9 +92,9 @@ class MultiPaxosMapping(Mapping):
             raise TraceError(f'{events[0].file}:1: a Multi-Paxos trace header needs "nodes": the node ids')
         top = 0
         for e in events:
-            if e.action in _UNMAPPED:
-                raise TraceError(f"{e.where}: {e.action}: snapshots are not mapped to MultiPaxos.tla; audit a trace "
-                                 "of a cluster without compaction")
+            for n in (e.params.get("slot") if e.action == "CompactLog" else None, e.state.get("commitUpTo")):
+                if isinstance(n, int):
+                    top = max(top, n)
             for v in e.state.get("votes", []):
                 if isinstance(v, list) and v and isinstance(v[0], int):
                     top = max(top, v[0])
@@ -124,6 +132,11 @@ class MultiPaxosMapping(Mapping):
             out.append((v[0], self._ballot(v[1], event.where), v[2]))
         return out
 
+    def _slot(self, n: Any, where: str) -> int:
+        if not isinstance(n, int) or isinstance(n, bool) or not 0 < n <= self.spec.NumCommands:
+            raise TraceError(f"{where}: slot {n!r} is not one of 1..{self.spec.NumCommands}")
+        return n
+
     def _accepts(self, m: dict[str, Any], where: str) -> list[tuple]:
         """An Accept record as the spec's Accept messages, one per slot."""
         src, bal, first = self._r(m.get("src"), where), self._ballot(m.get("bal"), where), m.get("slot", 0)
@@ -144,10 +157,13 @@ class MultiPaxosMapping(Mapping):
         recv = event.recv or {}
         if a in _STUTTER:
             return [[]]
-        if a in _UNMAPPED:
-            raise TraceError(f"{w}: {a}: snapshots are not mapped to MultiPaxos.tla")
         if a == "Restart":
-            return [[StepPattern("Restart", (r,))]]
+            snap = event.state.get("commitUpTo") or 0  # a restart's commit point is its snapshot's last slot
+            return [[StepPattern("Restart", (r,))] + ([StepPattern("InstallSnapshot", (r, snap))] if snap else [])]
+        if a == "CompactLog":
+            return [[StepPattern("CompactLog", (r, self._slot(p.get("slot"), w)))]]
+        if a == "HandleSnapshot":
+            return [[StepPattern("InstallSnapshot", (r, self._slot(recv.get("slot"), w)))]]
         if a == "BecomeLeader":
             return [[StepPattern("BecomeLeader", (r, self._ballot(p.get("b"), w)))]]
         if a == "HandlePrepare":
@@ -157,13 +173,18 @@ class MultiPaxosMapping(Mapping):
                                                        self._ballot(recv.get("bal"), w))))]]
         if a in ("HandlePrepareReply", "HandleAcceptReply"):
             if recv.get("ok"):
+                if a == "HandlePrepareReply" and recv.get("context"):  # a reply carrying a snapshot
+                    key = (r, self._ballot(recv.get("bal"), w))
+                    self._reply_snapshots[key] = max(self._reply_snapshots.get(key, 0), self._slot(recv["context"], w))
                 return [[]]
             return [[], [StepPattern("RaiseBallot", (r, self._ballot(recv.get("bal"), w)))]]
         if a == "HandlePrepareReplies":
             b = self._ballot(p.get("b"), w)
             q = frozenset(self._r(x, w) for x in p.get("from", []))
             own = [StepPattern("HandleAccept", (r, (ACCEPT, r, b, s, self.cmd(v, s)))) for s, _, v in votes]
-            return [[StepPattern("HandlePrepareRepliesFrom", (r, q)), *own]]
+            snap = self._reply_snapshots.pop((r, b), 0)
+            first = [StepPattern("InstallSnapshot", (r, snap))] if snap else []
+            return [[*first, StepPattern("HandlePrepareRepliesFrom", (r, q)), *own]]
         if a == "TakeNewRequest":
             return [[StepPattern("TakeNewRequestCmd", (r, self.cmd(p.get("v"), p.get("slot"))))]]
         if a == "HandleAccept":
@@ -186,8 +207,8 @@ class MultiPaxosMapping(Mapping):
         raise TraceError(f"{w}: unknown action {a!r}")
 
     def _full(self, event: Event) -> bool:
-        """Events that report every vote the node holds (a restart's state)."""
-        return event.action == "Restart"
+        """Events that report every vote the node holds above its commit point: a restart, a snapshot install."""
+        return event.action in ("Restart", "HandleSnapshot")
 
     def node_view(self, event: Event, state: MultiPaxosState) -> dict[str, Any]:
         """The node's promise, commit point, prepared ballot (while leading) and reported votes, in the spec."""
@@ -197,8 +218,9 @@ class MultiPaxosMapping(Mapping):
         if event.state.get("balPrepared"):
             view["balPrepared"] = n[BAL_PREPARED]
         slots = [v[0] for v in event.state.get("votes", [])]
-        if self._full(event):
-            slots = sorted(set(slots) | {k + 1 for k, i in enumerate(insts) if i[2]})
+        if self._full(event):  # every vote above the commit point (a restart's is its snapshot's last slot)
+            snap = n[COMMIT_UP_TO]
+            slots = sorted(set(slots) | {k + 1 for k, i in enumerate(insts) if i[2] and k + 1 > snap})
         view["votes"] = [[s, insts[s - 1][2], self._show(insts[s - 1][3], s)] for s in slots]
         view["sent"] = self._sent_view(event, state)
         return view

@@ -24,6 +24,13 @@ Paxos forbids:
 - **Restart(r)**: r crashes and recovers its durable promise and votes (its commit point is 0 again).
 - **ConfirmRead(r, Q)**: a leader answers a read outside the log after a majority Q confirmed its
   ballot (the store's reads; the spec's reads go through the log): a stuttering step.
+- **CompactLog(r, n)**: r folds the commands of slots 1..n into a snapshot of its state machine; only
+  committed slots may be (``n <= commitUpTo``). The spec keeps the votes (as spec/raft_snapshot.py keeps
+  the log): what the snapshot holds is exactly those slots' commands. A stuttering step.
+- **InstallSnapshot(r, n)**: r takes a snapshot through slot n, sent by a peer (a SnapshotInstall, or
+  inside a PrepareReply) or read back from its own disk at a restart: every slot up to n must hold a
+  chosen command, which r commits (commitUpTo := n). A snapshot not past r's commit point changes
+  nothing, as the store ignores it.
 
 Ballots are the implementation's own numbers (enumerated from those seen so far).
 """
@@ -41,6 +48,7 @@ from spec.multipaxos import (
     BAL_MAX_KNOWN,
     BAL_PREPARED,
     COMMIT_UP_TO,
+    COMMITTED,
     EMPTY,
     INSTS,
     KVALUE,
@@ -191,6 +199,34 @@ class MultiPaxosImpl(MultiPaxos):
             return None
         insts = tuple((ACCEPTING, i[3], i[2], i[3]) if i[2] else NULL_INST for i in n[INSTS])
         return s._replace(node=EXCEPT(s.node, r, (NIL, NIL, 0, 0, n[BAL_MAX_KNOWN], insts)))
+
+    @action(params=lambda self, s: ())
+    def CompactLog(self, s: MultiPaxosState, r: int, n: int) -> MultiPaxosState | None:
+        """r compacts slots 1..n, all committed at r (a stuttering step)."""
+        if not self._running(s, r) or not 0 < n <= s.node[r][COMMIT_UP_TO]:
+            return None
+        return s
+
+    @action(params=lambda self, s: ())
+    def InstallSnapshot(self, s: MultiPaxosState, r: int, n: int) -> MultiPaxosState | None:
+        """r commits the chosen commands of slots up to n from a snapshot (nothing if n is not past its commit)."""
+        node = s.node[r]
+        if not self._running(s, r):
+            return None
+        up = node[COMMIT_UP_TO]
+        if n <= up:
+            return s
+        if n > self.NumCommands:
+            return None
+        chosen = dict(sorted(self.chosen(s)))
+        insts = list(node[INSTS])
+        for k in range(up + 1, n + 1):
+            if k not in chosen:
+                return None  # a snapshot of a slot nothing was chosen in
+            i = insts[k - 1]
+            insts[k - 1] = (COMMITTED, chosen[k], i[2], i[3])
+        new = (node[LEADER], node[KVALUE], n, node[BAL_PREPARED], node[BAL_MAX_KNOWN], tuple(insts))
+        return s._replace(node=EXCEPT(s.node, r, new))
 
     @action(params=lambda self, s: ((r, frozenset(self.Replicas)) for r in self.Replicas))
     def ConfirmRead(self, s: MultiPaxosState, r: int, q: frozenset[int]) -> MultiPaxosState | None:

@@ -29,6 +29,11 @@ Event -> spec steps:
   ``"snapshot": [n, t]`` is the node's entries after ``n``; the mapping keeps the whole log (the
   compacted prefix from the node's own log, or from the snapshot it installed) and compares
   ``n`` with ``snapshotIndex`` and ``t`` with the term of entry ``n``.
+- ``AddServer(j)``, ``RemoveServer(j)``, ``StepDownRemoved``: the membership actions of
+  ``raft_spec`` (spec/raft_config.py's single-server rule with the errata).  A log value
+  ``config:1,2,4`` is a configuration entry with those node ids; the header's ``members`` is
+  the initial configuration (default: every node), and ``nodes`` of all the files' headers
+  together are the servers (a node added later is a spare from the start).
 
 The network's steps are explicit too: a message delivered k > 1 times gets k-1
 ``DuplicateMessage(m)`` steps right after it is sent; a message never delivered gets a
@@ -50,8 +55,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from modelcheck.audit.gcpause import gc_paused
 from modelcheck.audit.mapping import Explanation, Mapping, StepPattern
-from modelcheck.audit.raft_spec import RaftImpl
+from modelcheck.audit.raft_spec import RaftImpl, config_members, config_value
+from modelcheck.audit.shared_log import SharedLog
 from modelcheck.audit.tracefile import Event, TraceError
 from spec.core import Label
 from spec.raft import (
@@ -87,7 +94,8 @@ _SNAPSHOT_STEPS = frozenset({"CompactLog", "InstallSnapshot", "HandleInstallSnap
 _STUTTER = frozenset({"Init"} | {a for a, stutter in EXTENSION_ACTIONS.items() if stutter}) - _SNAPSHOT_STEPS - {
     "DropMessage"}
 _ONE_STEP = {"Restart": "Restart", "Timeout": "Timeout", "BecomeLeader": "BecomeLeader", "CheckQuorum": "CheckQuorum",
-             "CandidateStepDown": "CandidateStepDown"}
+             "CandidateStepDown": "CandidateStepDown", "StepDownRemoved": "StepDownRemoved"}
+CONFIG_PREFIX = "config:"  # a configuration entry's value: config:<node id>,<node id>,...
 _HANDLERS = frozenset({"HandleRequestVoteRequest", "HandleRequestVoteResponse", "HandleAppendEntriesResponse",
                        "UpdateTerm", "DropStaleResponse"})
 
@@ -181,31 +189,31 @@ class RaftMapping(Mapping):
     stutter_actions = _STUTTER
     max_candidates = 64
 
-    def __init__(self, nodes: Sequence[int], fate: NetworkFate) -> None:
+    def __init__(self, nodes: Sequence[int], fate: NetworkFate, members: Sequence[int] | None = None) -> None:
         if not nodes:
             raise TraceError("a Raft trace header needs \"nodes\": the cluster's node ids")
         self.nodes = sorted(nodes)
         self.index = {n: k for k, n in enumerate(self.nodes)}
-        self.spec = RaftImpl(servers=len(self.nodes), abbreviate=True)
+        initial = None if members is None else [self._node(n, "the header's members") for n in members]
+        self.spec = RaftImpl(servers=len(self.nodes), abbreviate=True, members=initial)
         self.fate = fate
         self.values: dict[str, int] = {}
         self.value_names: list[str] = []
+        self.empty = SharedLog.empty()  # every log of this audit, the spec's and the trace's, grows from it
         self.logs: dict[int, Log] = {}  # node -> its whole log (compacted prefix included)
         self.snaps: dict[int, int] = {}  # node -> snapshotIndex
         self.booted: set[int] = set()  # nodes whose first event has been seen
-        self._same_log: dict[int, tuple[int, int]] = {}  # node -> ids of a (spec log, trace log) pair found equal
-        self._keep: dict[int, tuple[Log, Log]] = {}
         self.in_flight: dict[MessageId, list[Any]] = {}  # id -> [spec message, copies not yet accounted for]
         self.unobserved_fields: dict[str, str] = {}  # optional fields some event left out -> where first
+        self._peer_maps: dict[tuple, dict[int, int]] = {}  # (field, node, reported items) -> decoded (read-only)
 
     @classmethod
     def from_events(cls, events: Sequence[Event], bounds: dict[str, Any] | None = None) -> RaftMapping:
         """The mapping for recorded traces: nodes from the header, network fate from the receipts."""
         if not events:
             raise TraceError("the trace has no events")
-        nodes = events[0].header.get("nodes")
-        if not isinstance(nodes, list) or not all(isinstance(n, int) for n in nodes):
-            raise TraceError(f'{events[0].file}:1: a Raft trace header needs "nodes": a list of node ids')
+        members, every = _initial_configuration(events)
+        nodes = sorted(every)
         for b in bounds or {}:
             if b != "servers":
                 raise TraceError(f"--bounds {b}: the raft audit reads terms, logs and values off the trace; "
@@ -216,11 +224,12 @@ class RaftMapping(Mapping):
         for e in events:
             if e.recv is not None and consumes(e):
                 receipts[tuple(e.recv["id"])] += 1
-        mapping = cls(nodes, ReceiptFate(receipts))
+        mapping = cls(nodes, ReceiptFate(receipts), members)
         unknown = mapping.check_vocabulary(events)
         if not unknown:
-            for e in events:
-                mapping.prepare(e)
+            with gc_paused():
+                for e in events:
+                    mapping.prepare(e)
         return mapping
 
     # -- decoding ---------------------------------------------------------------------------
@@ -234,13 +243,37 @@ class RaftMapping(Mapping):
         key = str(name)
         v = self.values.get(key)
         if v is None:
-            v = self.values[key] = len(self.value_names)
-            self.value_names.append(key)
+            if key.startswith(CONFIG_PREFIX):
+                v = self._config_value(key)
+            else:
+                v = len(self.value_names)
+                self.value_names.append(key)
+            self.values[key] = v
         return v
 
-    def _entries(self, raw: Any, where: str) -> tuple[tuple[int, int], ...]:
+    def _config_value(self, key: str) -> int:
+        """The spec value of a configuration entry ``config:1,2,4`` (TraceError when malformed)."""
         try:
-            return tuple((int(t), self.value(v)) for t, v in raw)
+            ids = [int(x) for x in key[len(CONFIG_PREFIX):].split(",")]
+        except ValueError:
+            raise TraceError(f"configuration value {key!r}: expected config:<node id>,<node id>,...") from None
+        self.spec.note_configs()
+        return config_value({self._node(n, f"configuration value {key!r}") for n in ids})
+
+    def value_name(self, v: int) -> str:
+        """The trace's string for a spec value."""
+        c = config_members(v)
+        if c is not None:
+            return CONFIG_PREFIX + ",".join(str(self.nodes[k]) for k in sorted(c))
+        return self.value_names[v] if v < len(self.value_names) else repr(v)
+
+    def _entries(self, raw: Any, where: str) -> tuple[tuple[int, int], ...]:
+        values, out = self.values, []
+        try:  # (a loop with the common case inlined: this runs for every entry of every event)
+            for t, v in raw:
+                k = values.get(v) if type(v) is str else None
+                out.append((t if type(t) is int else int(t), self.value(v) if k is None else k))
+            return tuple(out)
         except (TypeError, ValueError):
             raise TraceError(f"{where}: log entries must be [term, value] pairs, got {raw!r}") from None
 
@@ -266,7 +299,7 @@ class RaftMapping(Mapping):
             if t == TimeoutNow:
                 return head
             n, term = int(m["msnapshotIndex"]), int(m["msnapshotTerm"])
-            data = self.logs.get(head[1], ())[:n]  # the snapshot's content: the sender's log up to n
+            data = self.logs.get(head[1], self.empty)[:n]  # the snapshot's content: the sender's log up to n
             if len(data) != n or (n and data[-1][0] != term):
                 raise TraceError(f"{where}: a snapshot ending at index {n}, term {term}, but the sender's log "
                                  f"has {self._entry_at(data, n)}")
@@ -280,10 +313,12 @@ class RaftMapping(Mapping):
 
     def _whole_log(self, event: Event, i: int, lj: dict[str, Any], frm: int, new: Log) -> tuple[Log, int]:
         """The node's whole log and snapshotIndex after the event (its log delta applied)."""
-        w = event.where
-        boot = event.action in ("Init", "Restart")
-        old = self.logs.get(i, ())
+        old = self.logs.get(i, self.empty)
         snap = self.snaps.get(i, 0)
+        boot = event.action in ("Init", "Restart")
+        if frm == len(old) + 1 and not boot and "snapshot" not in lj:  # the common case: entries appended, or none
+            return old + new, snap
+        w = event.where
         if "snapshot" in lj:
             try:
                 n, term = (int(x) for x in lj["snapshot"])
@@ -292,15 +327,16 @@ class RaftMapping(Mapping):
             prefix = old[:n]
             if event.action == "HandleInstallSnapshotRequest" and event.recv is not None and (
                     len(prefix) != n or (n and prefix[-1][0] != term)):
-                prefix = self.logs.get(self._node(event.recv.get("msource"), w), ())[:n]
+                prefix = self.logs.get(self._node(event.recv.get("msource"), w), self.empty)[:n]
             if len(prefix) != n or (n and prefix[-1][0] != term):
                 raise TraceError(f"{w}: a snapshot ending at index {n}, term {term}: the trace never showed "
                                  f"those entries (the node's log had {self._entry_at(prefix, n)})")
             if frm != n + 1:
                 raise TraceError(f"{w}: a log with a snapshot at {n} must list the entries from {n + 1}, not {frm}")
             return prefix + new, n
-        if boot:
-            old = old[:snap]  # a restart keeps the snapshot; the delta lists the rest of the log
+        if boot:  # a boot without "snapshot" found none: its first compaction was not durable at the crash
+            snap = 0
+            old = self.empty
         if not max(1, snap + 1 if boot else 1) <= frm <= len(old) + 1:
             raise TraceError(f"{w}: log delta from {frm}, but node {event.node}'s log had {len(old)} entries")
         log = old if (frm == len(old) + 1 and not new) else old[: frm - 1] + new
@@ -326,7 +362,7 @@ class RaftMapping(Mapping):
                 from None
         if not isinstance(lj, dict):
             raise TraceError(f"{w}: log must be an object with from and entries, got {lj!r}")
-        old = self.logs.get(i, ())
+        old = self.logs.get(i, self.empty)
         log, snap = self._whole_log(event, i, lj, frm, new)
         self.logs[i], self.snaps[i] = log, snap
         match = responded = granted = None
@@ -340,7 +376,7 @@ class RaftMapping(Mapping):
             flying = self.in_flight.get(recv_id)
             recv = flying[0] if flying else self.spec_message(event.recv, w)
         if event.action in ("Init", "Restart"):
-            old = ()
+            old = self.empty
         p = Prepared(i, term, role, vote, log, commit, match, responded, granted, recv, recv_id, consumes(event),
                      old, frm - 1, snap, [], [])
         pre: list[StepPattern] = []
@@ -378,6 +414,15 @@ class RaftMapping(Mapping):
         if raw is None:
             self.unobserved_fields.setdefault(f"{name} (Leader)", event.where)
             return None
+        key: tuple | None = None
+        if type(raw) is dict:  # a leader reports the same map in event after event: decode it once
+            try:
+                key = (name, i, *raw.items())
+                known = self._peer_maps.get(key)
+            except TypeError:  # an unhashable value: not decoded before (the checks below name it)
+                key = known = None
+            if known is not None:
+                return known
         w = event.where
         if not isinstance(raw, dict):
             raise TraceError(f"{w}: {name} must be an object keyed by peer id, got {raw!r}")
@@ -392,6 +437,10 @@ class RaftMapping(Mapping):
             if not (isinstance(x, int) and not isinstance(x, bool)):
                 raise TraceError(f"{w}: {name}[{k}] must be an integer, got {x!r}")
             out[j] = x
+        if key is not None:
+            if len(self._peer_maps) >= 1024:
+                self._peer_maps.clear()
+            self._peer_maps[key] = out
         return out
 
     def _leader_fields(self, event: Event, i: int, log: Log) -> tuple[tuple[int, int], ...] | None:
@@ -455,7 +504,7 @@ class RaftMapping(Mapping):
             return [[StepPattern("AdvanceCommitIndexTo", (i, p.commit))]]
         if a == "CompactLog":
             return [[StepPattern("CompactLog", (i, p.snap))]]
-        if a in ("InstallSnapshot", "TransferLeadership"):
+        if a in ("InstallSnapshot", "TransferLeadership", "AddServer", "RemoveServer"):
             return [[StepPattern(a, (i, self._node(event.params.get("j"), w)))]]
         if a == "ClientRequest":
             if "v" not in event.params:
@@ -503,12 +552,8 @@ class RaftMapping(Mapping):
         if (state.currentTerm[i] != p.term or state.state[i] != p.role or state.votedFor[i] != p.vote
                 or state.commitIndex[i] != p.commit or state.snapshotIndex[i] != p.snap):
             return False
-        spec_log = state.log[i]
-        if self._same_log.get(i) != (id(spec_log), id(p.log)):  # most events leave both logs as they were
-            if spec_log != p.log:
-                return False
-            self._same_log[i] = (id(spec_log), id(p.log))
-            self._keep[i] = (spec_log, p.log)  # keeps the ids valid
+        if state.log[i] != p.log:  # O(1): both are views of the buffers they share (shared_log)
+            return False
         if p.match is not None:
             row = state.matchIndex[i]
             if any(row[j] != x for j, x in p.match):
@@ -521,7 +566,7 @@ class RaftMapping(Mapping):
         return all(Count(msgs, m) > 0 for _, m, flying in p.sent if flying)
 
     def _show_log(self, xlog: Log) -> list[list[Any]]:
-        return [[t, self.value_names[v]] for t, v in xlog]
+        return [[t, self.value_name(v)] for t, v in xlog]
 
     def show_message(self, m: Message) -> dict[str, Any]:
         """A spec message with the trace's node ids and value strings."""
@@ -584,10 +629,10 @@ class RaftMapping(Mapping):
         names = self.spec.action(label.name).param_names
         shown = []
         for n, x in zip(names, label.params):
-            if n in ("i", "j"):
+            if n in ("i", "j", "k"):
                 shown.append(f"{n}=node {self.nodes[x]}")
             elif n == "v":
-                shown.append(f"v={self.value_names[x] if x < len(self.value_names) else x!r}")
+                shown.append(f"v={self.value_name(x)}")
             elif n == "m":
                 shown.append(f"m={short_message(self.show_message(x))}")
             else:
@@ -595,8 +640,34 @@ class RaftMapping(Mapping):
         return f"{label.name}({', '.join(shown)})"
 
     def init_states(self) -> Iterable[RaftState]:
-        """raft.tla's Init."""
-        return self.spec.init_states()
+        """raft.tla's Init, each log the audit's empty SharedLog (its entries are shared with the trace's)."""
+        logs = (self.empty,) * len(self.nodes)
+        return [s.but(log=logs) for s in self.spec.init_states()]
+
+
+def _initial_configuration(events: Sequence[Event]) -> tuple[list[int] | None, set[int]]:
+    """(the initial configuration, None when it is every node; the servers): a header's ``members``, or its
+    ``nodes`` when it has none (a file written before any change), must be the same in every header; the
+    servers are the ``nodes`` of all the headers together (a node added later lists itself in its own)."""
+    every: set[int] = set()
+    first: tuple[Any, Event] | None = None
+    for e in events:
+        h = e.header
+        nodes = h.get("nodes")
+        if not isinstance(nodes, list) or not all(isinstance(n, int) for n in nodes):
+            raise TraceError(f'{e.file}:1: a Raft trace header needs "nodes": a list of node ids')
+        members = h.get("members", nodes)
+        if not isinstance(members, list) or not members or not set(members) <= set(nodes):
+            raise TraceError(f'{e.file}:1: header "members" must be a non-empty list of node ids among "nodes", '
+                             f"got {members!r}")
+        every.update(nodes)
+        if first is None:
+            first = (sorted(members), e)
+        elif sorted(members) != first[0]:
+            raise TraceError(f"{e.file}: the initial configuration {sorted(members)} (header \"members\", else "
+                             f"\"nodes\") differs from {first[1].file}'s {first[0]}")
+    assert first is not None
+    return (None if set(first[0]) == every else first[0]), every
 
 
 def _votes_agree(spec_set: frozenset[int], seen: frozenset[int] | int) -> bool:

@@ -42,11 +42,14 @@ class RefinementViolation(AssertionError):  # noqa: N818 (named like the simulat
 class RaftOnlineAudit:
     """Callbacks for ``SimCluster(on_event=..., on_network=...)``: audits each event as it happens."""
 
-    def __init__(self, nodes: Sequence[int], keep_events: int | None = None) -> None:
+    def __init__(self, nodes: Sequence[int], keep_events: int | None = None,
+                 members: Sequence[int] | None = None) -> None:
         self.fate = ReportedFate()
-        self.mapping = RaftMapping(nodes, self.fate)
+        self.mapping = RaftMapping(nodes, self.fate, members)
         self.auditor = OnlineAuditor(self.mapping)
         self.header = {"format": FORMAT, "version": VERSION, "spec": "raft", "nodes": sorted(nodes)}
+        if members is not None:
+            self.header["members"] = sorted(members)
         self.count = 0
         self.seconds = 0.0
         self.keep = keep_events
@@ -93,8 +96,10 @@ class RaftOnlineAudit:
         return text_report(self.mapping, self.result(), len(self.header["nodes"]))
 
 
-def write_traces(trace: Mapping[int, Sequence[dict[str, Any]]], directory: str | Path) -> list[Path]:
-    """Write each node's events (``SimCluster.trace``) as its trace file, a header per boot; returns the paths."""
+def write_traces(trace: Mapping[int, Sequence[dict[str, Any]]], directory: str | Path,
+                 members: Sequence[int] | None = None) -> list[Path]:
+    """Write each node's events (``SimCluster.trace``) as its trace file, a header per boot; returns the paths.
+    ``members``: the initial configuration, when not every node (``SimCluster(members=...)``)."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -105,6 +110,8 @@ def write_traces(trace: Mapping[int, Sequence[dict[str, Any]]], directory: str |
             for ev in trace[n]:
                 if ev["action"] in ("Init", "Restart"):
                     head = {"format": FORMAT, "version": VERSION, "node": n, "nodes": nodes, "spec": "raft"}
+                    if members is not None:
+                        head["members"] = sorted(members)
                     f.write(json.dumps(head) + "\n")
                 f.write(json.dumps(ev, separators=(",", ":")) + "\n")
         paths.append(path)

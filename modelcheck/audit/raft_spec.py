@@ -36,6 +36,17 @@ that spec has it (its trace validation, ``Traceetcdraft.tla``, faces the same de
 - **CandidateStepDown(i)**: a candidate that gives up its election and returns to follower in
   the same term (its vote stays cast).  It too changes only ``state[i]``; a test model-checks
   the extension with raft.tla's invariants.
+- **Membership changes** (single-server, Ongaro's dissertation 4.1 with its errata, the rule of
+  ``spec.raft_config``): ``members`` is the initial configuration (default: every server); a
+  configuration entry's value is :func:`config_value` of its members, and a server's
+  configuration is the latest such entry in its log, committed or not. Votes
+  (``BecomeLeader``) and commitment (``AdvanceCommitIndexTo``) count a quorum of the deciding
+  server's configuration (a leader outside it does not count itself). ``AddServer(i, k)`` /
+  ``RemoveServer(i, k)`` append a configuration one server larger or smaller when
+  ``raft_config.change_allowed`` holds (the latest configuration committed and an entry of
+  i's term committed); ``StepDownRemoved(i)``: a leader whose committed configuration leaves it
+  out becomes a follower (same term). Servers outside every configuration exist from the start
+  (spares): a leader may replicate to them (catch-up before they vote).
 - Log compaction, InstallSnapshot and TimeoutNow: inherited from ``spec.raft_snapshot``
   (docs/snapshots.md), whose invariants hold too.  A leader may send its snapshot whenever it
   has one (the spec's ``nextIndex`` does not follow the implementation's).
@@ -52,7 +63,7 @@ history variables are off (they are proof aids, not part of what an implementati
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from spec.core import action
@@ -67,7 +78,24 @@ from spec.raft import (
     RaftState,
     WithMessage,
 )
+from spec.raft_config import change_allowed
 from spec.raft_snapshot import RaftSnapshot, SnapshotState
+
+#: configuration entries' values: CONFIG_BASE + a bitmask of the members (client values are below 2**30)
+CONFIG_BASE = 1 << 40
+
+
+def config_value(members: frozenset[int] | set[int]) -> int:
+    """The log value of a configuration entry with these members (server indices)."""
+    return CONFIG_BASE + sum(1 << k for k in members)
+
+
+def config_members(v: int) -> frozenset[int] | None:
+    """The members of a configuration value, None for a client value."""
+    if v < CONFIG_BASE:
+        return None
+    mask = v - CONFIG_BASE
+    return frozenset(k for k in range(mask.bit_length()) if mask >> k & 1)
 
 
 def _ranges(self: RaftImpl, s: RaftState) -> Iterator[tuple[int, int, int, int, int]]:
@@ -103,6 +131,10 @@ def _older_snapshots(self: RaftImpl, s: SnapshotState) -> list[tuple[int, int]]:
     return [(i, n) for i in self.Server for n in range(s.snapshotIndex[i])]
 
 
+def _changes(self: RaftImpl, s: RaftState) -> list[tuple[int, int]]:
+    return [(i, k) for i in self.Server if s.state[i] == LEADER for k in self.Server]
+
+
 def _commit_targets(self: RaftImpl, s: RaftState) -> list[tuple[int, int]]:
     return [(i, n) for i in self.Server if s.state[i] == LEADER for n in range(s.commitIndex[i] + 1, len(s.log[i]) + 1)]
 
@@ -121,8 +153,12 @@ class RaftImpl(RaftSnapshot):
 
     name = "raft"
 
-    def __init__(self, servers: int = 3, abbreviate: bool = False, values: int | None = None, **kw: Any) -> None:
+    def __init__(self, servers: int = 3, abbreviate: bool = False, values: int | None = None,
+                 members: Sequence[int] | None = None, **kw: Any) -> None:
         self.abbreviate = abbreviate  # enumerate only three ranges per peer (for audit reports, not for checking)
+        self.Members = frozenset(range(servers) if members is None else members)  # the initial configuration
+        self._configs_seen = members is not None  # no configuration entry yet anywhere: Members, no log scan
+        self._cfg_memo: dict[int, tuple[Log, frozenset[int], int]] = {}
         kw.setdefault("no_history", True)
         kw.setdefault("max_term", 1 << 30)
         kw.setdefault("max_log", 1 << 30)
@@ -193,9 +229,72 @@ class RaftImpl(RaftSnapshot):
         if not self.CommitTermOk(s.log[i][n - 1][0], s.currentTerm[i]):
             return None
         match = s.matchIndex[i]
-        if not self.IsQuorum({i} | {k for k in self.Server if match[k] >= n}):
+        if not self.QuorumOf(s, i, {i} | {k for k in self.Server if match[k] >= n}):
             return None
         return s.but(allLogs=self.NextAllLogs(s), commitIndex=EXCEPT(s.commitIndex, i, n))
+
+    # -- membership changes (spec.raft_config's single-server rule) ----------------------------------
+    def note_configs(self) -> None:
+        """Configuration entries exist (the audit saw one): look for them in logs from now on."""
+        self._configs_seen = True
+
+    def ConfigOf(self, xlog: Log) -> tuple[frozenset[int], int]:
+        """(the configuration a server with this log uses: its latest configuration entry's, committed or
+        not, else the initial one; that entry's index, 0 for the initial one)."""
+        if not self._configs_seen:
+            return self.Members, 0
+        memo = self._cfg_memo.get(id(xlog))
+        if memo is not None and memo[0] is xlog:
+            return memo[1], memo[2]
+        out, at = self.Members, 0
+        for k in range(len(xlog) - 1, -1, -1):
+            c = config_members(xlog[k][1])
+            if c is not None:
+                out, at = c, k + 1
+                break
+        if len(self._cfg_memo) > 1024:
+            self._cfg_memo.clear()
+        self._cfg_memo[id(xlog)] = (xlog, out, at)
+        return out, at
+
+    def QuorumOf(self, s: RaftState, i: int, servers: frozenset[int] | set[int]) -> bool:
+        """A majority of i's configuration (a server outside it does not count)."""
+        c = self.ConfigOf(s.log[i])[0]
+        return len(c & servers) * 2 > len(c)
+
+    def ChangeAllowed(self, s: RaftState, i: int) -> bool:
+        """``raft_config.change_allowed``: i's latest configuration is committed and so is an entry of its term."""
+        xlog, ci = s.log[i], s.commitIndex[i]
+        return change_allowed(self.ConfigOf(xlog)[1], ci, xlog[ci - 1][0] if ci else 0, s.currentTerm[i])
+
+    def _change(self, s: RaftState, i: int, new: frozenset[int]) -> RaftState:
+        self._configs_seen = True
+        entry = (s.currentTerm[i], config_value(new))
+        return s.but(allLogs=self.NextAllLogs(s), log=EXCEPT(s.log, i, s.log[i] + (entry,)))
+
+    @action(params=_changes)
+    def AddServer(self, s: RaftState, i: int, k: int) -> RaftState | None:
+        """Leader i appends its configuration with k added (dissertation 4.1, the errata's guard)."""
+        c = self.ConfigOf(s.log[i])[0]
+        if s.state[i] != LEADER or k in c or not self.ChangeAllowed(s, i):
+            return None
+        return self._change(s, i, c | {k})
+
+    @action(params=_changes)
+    def RemoveServer(self, s: RaftState, i: int, k: int) -> RaftState | None:
+        """Leader i appends its configuration with k (possibly i itself) removed; never the last member."""
+        c = self.ConfigOf(s.log[i])[0]
+        if s.state[i] != LEADER or k not in c or len(c) == 1 or not self.ChangeAllowed(s, i):
+            return None
+        return self._change(s, i, c - {k})
+
+    @action(params=_leaders)
+    def StepDownRemoved(self, s: RaftState, i: int) -> RaftState | None:
+        """Leader i, whose committed configuration leaves it out, becomes a follower in the same term."""
+        c, at = self.ConfigOf(s.log[i])
+        if s.state[i] != LEADER or i in c or at > s.commitIndex[i]:
+            return None
+        return s.but(allLogs=self.NextAllLogs(s), state=EXCEPT(s.state, i, FOLLOWER))
 
     @action(params=_leaders)
     def CheckQuorum(self, s: RaftState, i: int) -> RaftState | None:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelcheck.audit.gcpause import gc_paused
 from modelcheck.audit.mapping import Explanation, Mapping, StepPattern
 from modelcheck.audit.tracefile import Event, TraceError
 from spec.core import Label, State
@@ -75,17 +76,18 @@ def _walk(
     mapping: Mapping, start: State, expl: Explanation
 ) -> tuple[list[tuple[State, list[Label]]], int, StepPattern | None]:
     """States reachable from ``start`` through ``expl``; also how far it got and the step that was not enabled."""
-    frontier: dict[State, list[Label]] = {start: []}
+    frontier: list[tuple[State, list[Label]]] = [(start, [])]
     for depth, pat in enumerate(expl):
-        nxt: dict[State, list[Label]] = {}
-        for s, labels in frontier.items():
-            for label, t in _successors(mapping, s, pat):
-                if t not in nxt:
-                    nxt[t] = labels + [label]
+        nxt = [(t, labels + [label]) for s, labels in frontier for label, t in _successors(mapping, s, pat)]
         if not nxt:
-            return list(frontier.items()), depth, pat
+            return frontier, depth, pat
+        if len(nxt) > 1:  # each state once, with the first labels that reached it (one state: no hashing)
+            first: dict[State, list[Label]] = {}
+            for t, labels in nxt:
+                first.setdefault(t, labels)
+            nxt = list(first.items())
         frontier = nxt
-    return list(frontier.items()), len(expl), None
+    return frontier, len(expl), None
 
 
 def _enabled(mapping: Mapping, event: Event, state: State, limit: int = 40) -> list[str]:
@@ -150,13 +152,14 @@ def audit_events(
     started = time.perf_counter()
     result = AuditResult(list(events))
     auditor = OnlineAuditor(mapping, keep_explained=keep_explained)
-    for k, event in enumerate(events):
-        failure = auditor.step(event)
-        if on_step:
-            on_step(k, event, len(auditor.candidates))
-        if failure is not None:
-            result.failure = failure
-            break
+    with gc_paused():
+        for k, event in enumerate(events):
+            failure = auditor.step(event)
+            if on_step:
+                on_step(k, event, len(auditor.candidates))
+            if failure is not None:
+                result.failure = failure
+                break
     result.audited = auditor.audited
     result.max_candidates = auditor.max_seen
     result.explained = auditor.explained
@@ -194,9 +197,10 @@ class OnlineAuditor:
                 if stuck is not None:
                     continue
                 for t, labels in reached:
-                    if t not in nxt and mapping.agrees(event, t):
-                        nxt[t] = None
-                        if some_labels is None:
+                    if mapping.agrees(event, t):
+                        before = len(nxt)
+                        nxt.setdefault(t, None)  # (hashes the state once)
+                        if some_labels is None and len(nxt) > before:
                             some_labels = labels
         if not nxt:
             self.failure = _diagnose(mapping, self.audited, event, list(self.candidates))

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from modelcheck.audit.gcpause import gc_paused
 from spec.trace_format import EVENT_FIELDS, FORMAT, READ_VERSIONS, shift_message, shift_state
 from spec.userfiles import read_bytes
 
@@ -38,7 +40,7 @@ class Event:
     header: dict[str, Any] = field(repr=False, default_factory=dict)
     extra: dict[str, Any] = field(repr=False, default_factory=dict)
 
-    @property
+    @cached_property
     def where(self) -> str:
         """``file:line``."""
         return f"{self.file}:{self.line}"
@@ -91,9 +93,9 @@ def read_trace(path: str | Path) -> TraceFile:
     last_clock: int | None = None
     last_line = 0
     for n, line in enumerate(lines, 1):
-        where = f"{name}:{n}"
         if not line.strip():
             continue
+        where = f"{name}:{n}"
         try:
             rec = json.loads(line)
         except RecursionError:
@@ -129,38 +131,42 @@ def read_trace(path: str | Path) -> TraceFile:
             header = rec
             headers.append(rec)
             continue
-        _need(header is not None, where, "an event before the file's header line")
-        assert header is not None
-        _need(_is_int(rec.get("node")), where, f'"node" must be an integer, got {rec.get("node")!r}')
-        _need(rec["node"] == header["node"], where, f"event of node {rec['node']} in node {header['node']}'s file")
+        if header is None:
+            raise TraceError(f"{where}: an event before the file's header line")
+        # The checks below run once per event: each message is built only when its check fails.
+        node = rec.get("node")
+        if not _is_int(node):
+            raise TraceError(f'{where}: "node" must be an integer, got {node!r}')
+        if node != header["node"]:
+            raise TraceError(f"{where}: event of node {node} in node {header['node']}'s file")
         clock = rec.get("clock")
-        _need(_is_int(clock), where, f'"clock" must be an integer, got {clock!r}')
+        if not _is_int(clock):
+            raise TraceError(f'{where}: "clock" must be an integer, got {clock!r}')
         if last_clock is not None and clock <= last_clock:
             raise TraceError(
                 f"{where}: out of order: clock {clock} does not exceed {last_clock} (line {last_line}); "
                 "a node's clock must strictly increase"
             )
         action = rec.get("action")
-        _need(isinstance(action, str) and action != "", where, f'"action" must be a name, got {action!r}')
+        if not (isinstance(action, str) and action != ""):
+            raise TraceError(f'{where}: "action" must be a name, got {action!r}')
         params = rec.get("params", {})
-        _need(isinstance(params, dict), where, '"params" must be an object')
+        if not isinstance(params, dict):
+            raise TraceError(f'{where}: "params" must be an object')
         recv = rec.get("recv")
-        _need(recv is None or isinstance(recv, dict), where, '"recv" must be a message object')
+        if not (recv is None or isinstance(recv, dict)):
+            raise TraceError(f'{where}: "recv" must be a message object')
         sent = rec.get("sent", [])
-        _need(
-            isinstance(sent, list) and all(isinstance(m, dict) for m in sent),
-            where,
-            '"sent" must be a list of message objects',
-        )
+        if not (isinstance(sent, list) and all(isinstance(m, dict) for m in sent)):
+            raise TraceError(f'{where}: "sent" must be a list of message objects')
         for m in ([recv] if recv else []) + sent:
-            _need(
-                isinstance(m.get("id"), list) and all(_is_int(x) for x in m["id"]),
-                where,
-                f'a message needs an "id" list of integers, got {m.get("id")!r}',
-            )
+            mid = m.get("id")
+            if not (isinstance(mid, list) and all(_is_int(x) for x in mid)):
+                raise TraceError(f'{where}: a message needs an "id" list of integers, got {mid!r}')
         state = rec.get("state")
-        _need(isinstance(state, dict), where, '"state" must be an object (the node\'s state after the step)')
-        extra = {k: v for k, v in rec.items() if k not in _EVENT_KEYS}
+        if not isinstance(state, dict):
+            raise TraceError(f'{where}: "state" must be an object (the node\'s state after the step)')
+        extra = {k: v for k, v in rec.items() if k not in _EVENT_KEYS} if rec.keys() - _EVENT_KEYS else {}
         offset = header.get("term_offset", 0)
         if offset:  # the tracer declared its numbering: every term read in raft.tla's (starting at 1)
             state = shift_state(state, offset)
@@ -210,5 +216,6 @@ def read_traces(paths: list[str | Path]) -> tuple[list[Event], list[str]]:
     """Read and merge several trace files; returns the events and the warnings."""
     if not paths:
         raise TraceError("no trace files given")
-    files = [read_trace(p) for p in paths]
-    return merge(files), [w for f in files for w in f.warnings]
+    with gc_paused():
+        files = [read_trace(p) for p in paths]
+        return merge(files), [w for f in files for w in f.warnings]

@@ -8,7 +8,7 @@ from modelcheck.cli.common import UsageError
 from proofs.cti import print_ctis
 from proofs.logic import PROVED, discharge, table
 from proofs.paxos.cti import extract
-from proofs.paxos.encoding import ANY_TWO, PHASE1_PHASE2, PHASE2_ONLY, RESTART_VARIANTS, PaxosEncoding
+from proofs.paxos.encoding import ANY_TWO, PHASE1_PHASE2, PHASE2_ONLY, RESTART_VARIANTS, VARIANTS, PaxosEncoding
 
 
 def run(args: argparse.Namespace) -> int:
@@ -17,6 +17,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--commit is a Raft option")
     if getattr(args, "complete", False):
         raise UsageError("--complete is a Raft option")
+    if args.variant and args.variant not in VARIANTS + RESTART_VARIANTS:
+        raise UsageError(f"prove paxos: {args.variant} is not a Paxos variant")
     if args.flexible and args.quorum_axiom not in (None, PHASE1_PHASE2):
         raise UsageError("--flexible and --quorum-axiom disagree")
     if args.timeout <= 0:

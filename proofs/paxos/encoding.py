@@ -143,14 +143,14 @@ def same(pre: State, post: State, *names: str) -> z3.BoolRef:
     """UNCHANGED: the named relations are equal in both states."""
     out = []
     for name in names:
-        xs = [z3.Const(f"{name}_{i}", getattr(pre.voc, s)) for i, s in enumerate(State.SIGNATURE[name])]
+        xs = [z3.Const(f"{name}_{i}", getattr(pre.voc, s)) for i, s in enumerate(pre.SIGNATURE[name])]
         out.append(z3.ForAll(xs, getattr(post, name)(*xs) == getattr(pre, name)(*xs)))
     return z3.And(out)
 
 
 def add_tuple(pre: State, post: State, name: str, *tup: z3.ExprRef) -> z3.BoolRef:
     """``post.name = pre.name \\cup {tup}``."""
-    xs = [z3.Const(f"{name}_{i}", getattr(pre.voc, s)) for i, s in enumerate(State.SIGNATURE[name])]
+    xs = [z3.Const(f"{name}_{i}", getattr(pre.voc, s)) for i, s in enumerate(pre.SIGNATURE[name])]
     is_new = z3.And([x == t for x, t in zip(xs, tup)])
     return z3.ForAll(xs, getattr(post, name)(*xs) == z3.Or(getattr(pre, name)(*xs), is_new))
 

@@ -1,0 +1,61 @@
+"""``paxraft prove multipaxos``: the Multi-Paxos proof's obligation table, its counterexamples, its certificate."""
+
+from __future__ import annotations
+
+import argparse
+
+from modelcheck.cli.common import UsageError
+from proofs.cti import print_ctis
+from proofs.logic import PROVED, discharge, table
+from proofs.multipaxos.cti import extract
+from proofs.multipaxos.encoding import BASE, VARIANTS, MultiPaxosEncoding
+
+TITLE = (
+    "MultiPaxos.tla (proofs/multipaxos/encoding.py's abstraction; "
+    "any number of replicas, ballots, commands, slots)"
+)
+#: The bounds of the certificate's conformance check: two slots, so a promise covers more than one.
+CONFORMANCE_BOUNDS = {"replicas": 2, "writes": 1, "reads": 1, "max_ballot": 2}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Discharge every obligation (or list the conjuncts); print the table and any CTI; write the certificate."""
+    if args.quorum_axiom or args.flexible or args.restarts or args.commit or args.complete:
+        raise UsageError(
+            "prove multipaxos: --quorum-axiom, --flexible, --restarts, --commit and --complete are not its options"
+        )
+    variant = args.variant or BASE
+    if variant not in VARIANTS:
+        raise UsageError(f"prove multipaxos: no encoding of variant {variant!r}; encoded: {', '.join(VARIANTS[1:])}")
+    enc = MultiPaxosEncoding(variant)
+    names = list(enc.invariant(enc.state("")))
+    if args.list:
+        print("\n".join(names))
+        return 0
+    bad = [d for d in args.drop if d not in names]
+    if bad:
+        raise UsageError(f"--drop {bad[0]}: no such conjunct (see 'paxraft prove multipaxos --list')")
+    if args.timeout <= 0:
+        raise UsageError(f"--timeout must be positive, got {args.timeout}")
+    outcomes = [discharge(ob, int(args.timeout * 1000)) for ob in enc.obligations(tuple(args.drop))]
+    title = TITLE + (f", variant {variant}" if args.variant else "")
+    title += f", without {', '.join(args.drop)}" if args.drop else ""
+    print(table(outcomes, title))
+    if args.certificate:
+        _certificate(args.certificate, title, enc, [n for n in names if n not in args.drop], outcomes)
+    print_ctis(outcomes, extract, args.cti_dir)
+    return 0 if all(o.result == PROVED for o in outcomes) else 1
+
+
+def _certificate(directory: str, title: str, enc: MultiPaxosEncoding, conjuncts: list[str], outcomes: list) -> None:
+    """Write the certificate, with the abstraction's conformance check against spec/multipaxos.py."""
+    from proofs import certificate
+    from proofs.multipaxos.conformance import check as conformance
+    from spec.registry import spec_class
+
+    variant = None if enc.variant == BASE else enc.variant
+    report = conformance(spec_class("multipaxos", variant)(**CONFORMANCE_BOUNDS), enc)
+    name = "multipaxos" + (f"[{variant}]" if variant else "")
+    record = certificate.conformance_record(name, CONFORMANCE_BOUNDS, report)
+    path = certificate.write(directory, "multipaxos", title, conjuncts, outcomes, record)
+    print(f"certificate: {sum(len(o.obligation.goals) for o in outcomes)} SMT-LIB 2 queries and {path}")

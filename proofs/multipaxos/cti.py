@@ -1,0 +1,141 @@
+"""Counterexamples to induction of the Multi-Paxos proof: a Z3 model read back as a pair of MultiPaxos.tla states.
+
+Named as the spec names things: ballots by the model's order (``NoBal`` is 0, the next 1, ...),
+replicas ``s1..``, commands ``c1..`` (``NoVal`` is nil), slots ``1..``, quorums ``Q1..``. The
+printing and drawing are the shared ones (:mod:`proofs.cti`, with Paxos's message column).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import z3
+
+from proofs.evaluate import compile_formula, structure_of_model
+from proofs.logic import Outcome
+from proofs.multipaxos.encoding import ACTION_LABELS, MPState
+from proofs.paxos.cti import CTI, Names, _holds, _one
+
+
+@dataclass
+class MultiPaxosSnapshot:
+    """One state of a CTI: each replica's promise and per-slot vote, the messages."""
+
+    balMaxKnown: dict[str, list[str]]
+    voted: dict[str, list[str]]
+    msgs: list[str]
+
+    @property
+    def rows(self) -> list[tuple[str, str]]:
+        """(variable, readable value) lines."""
+        return [
+            ("balMaxKnown", ", ".join(f"{a} |-> {_one(v)}" for a, v in self.balMaxKnown.items())),
+            *[(f"voted {key}", ", ".join(vals)) for key, vals in self.voted.items()],
+            ("msgs", "{" + ", ".join(self.msgs) + "}"),
+        ]
+
+
+class MultiPaxosCTI(CTI):
+    """Paxos's CTI with the wider variable column slot rows need."""
+
+    key_width = 14
+
+
+def _names(model: z3.ModelRef, enc: object) -> Names:
+    voc = enc.voc  # type: ignore[attr-defined]
+    names = Names()
+
+    def below(x: z3.ExprRef, y: z3.ExprRef) -> bool:
+        return z3.is_true(model.eval(voc.le(x, y), model_completion=True))
+
+    bals = list(model.get_universe(voc.Bal) or [])
+    nobal = model.eval(voc.NoBal)
+    ordered = sorted(bals, key=lambda b: sum(below(c, b) for c in bals))
+    first = next((i for i, b in enumerate(ordered) if b.eq(nobal)), 0)
+    for i, b in enumerate(ordered):
+        names.of[b.sexpr()] = str(i - first)  # NoBal is 0, as the spec's "no ballot"
+    names.order["Bal"] = ordered
+    noval = model.eval(voc.NoVal)
+    vals = list(model.get_universe(voc.Val) or [])
+    others = iter(range(1, len(vals) + 1))
+    for v in vals:
+        names.of[v.sexpr()] = "nil" if v.eq(noval) else f"c{next(others)}"
+    names.order["Val"] = vals
+    for sort, prefix in ((voc.Acc, "s"), (voc.Slot, "slot"), (voc.Quorum1, "Q")):
+        elems = list(model.get_universe(sort) or [])
+        for k, e in enumerate(elems, 1):
+            names.of[e.sexpr()] = f"{prefix}{k}"
+        names.order[sort.name()] = elems
+    return names
+
+
+def snapshot(model: z3.ModelRef, s: MPState, names: Names) -> MultiPaxosSnapshot:
+    """The relations of ``s`` in the model, named as the spec names them."""
+    A, B, V, K = (names.order[n] for n in ("Acc", "Bal", "Val", "Slot"))
+    n = names
+    promise = {n(a): [n(x) for x in B if _holds(model, s.maxBal, a, x)] for a in A}
+    voted = {}
+    for a in A:
+        voted[n(a)] = [
+            f"{n(k)} |-> ({_one([n(x) for x in B if _holds(model, s.maxVBal, a, k, x)])}, "
+            f"{_one([n(v) for v in V if _holds(model, s.maxVal, a, k, v)])})"
+            for k in K
+        ]
+    msgs = [f"Prepare({n(b)})" for b in B if _holds(model, s.msg1a, b)]
+    msgs += [
+        f"PrepareReply({n(a)}, bal={n(b)}, {n(k)}: voted ({n(x)}, {n(v)}))"
+        for a, b, k, x, v in itertools.product(A, B, K, B, V)
+        if _holds(model, s.msg1b, a, b, k, x, v)
+    ]
+    msgs += [
+        f"Accept(bal={n(b)}, {n(k)}, cmd={n(v)})"
+        for b, k, v in itertools.product(B, K, V)
+        if _holds(model, s.msg2a, b, k, v)
+    ]
+    msgs += [
+        f"AcceptReply({n(a)}, bal={n(b)}, {n(k)}, cmd={n(v)})"
+        for a, b, k, v in itertools.product(A, B, K, V)
+        if _holds(model, s.msg2b, a, b, k, v)
+    ]
+    msgs += [f"CommitNotice({n(k)})" for k in K if _holds(model, s.notice, k)]
+    return MultiPaxosSnapshot(promise, voted, msgs)
+
+
+def extract(outcome: Outcome) -> CTI:
+    """Read a counterexample outcome's model back as a CTI."""
+    model = outcome.model
+    if model is None:
+        raise ValueError(f"{outcome.name}: no model ({outcome.result})")
+    ctx = outcome.obligation.context
+    enc = ctx["encoding"]
+    names = _names(model, enc)
+    quorums = {
+        names(q): [names(a) for a in names.order["Acc"] if _holds(model, enc.voc.member1, a, q)]
+        for q in names.order[enc.voc.Quorum1.name()]
+    }
+    before = snapshot(model, ctx["pre"], names)
+    after = snapshot(model, ctx["post"], names) if ctx.get("post") is not None else None
+    action = None
+    if ctx.get("action") is not None:
+        act = ctx["action"]
+        shown = [f"{lbl}={names(model.eval(p, model_completion=True))}" for lbl, p in zip(ACTION_LABELS[act.name],
+                                                                                           act.params)]
+        extra = [f"{p}={names(model.eval(p, model_completion=True))}" for p in act.witnesses]
+        action = f"{act.name}({', '.join(shown)})" + (f"  [witnesses: {', '.join(extra)}]" if extra else "")
+    return MultiPaxosCTI(outcome.name, quorums, before, after, action, broken_goals(outcome))
+
+
+def broken_goals(outcome: Outcome) -> list[str]:
+    """The goals false in the counterexample's model, evaluated on its finite universe."""
+    ctx = outcome.obligation.context
+    voc = ctx["encoding"].voc
+    symbols = [voc.le, voc.member1, voc.NoBal.decl(), voc.NoVal.decl()]
+    for st in (ctx["pre"], ctx.get("post")):
+        if st is not None:
+            symbols += list(st.rel.values())
+    act = ctx.get("action")
+    if act is not None:
+        symbols += [p.decl() for p in act.params]
+    structure = structure_of_model(outcome.model, ctx["sorts"], symbols)
+    return [k for k, f in outcome.obligation.goals.items() if not compile_formula(f)(structure)]

@@ -1,0 +1,119 @@
+"""The audit of Multi-Paxos traces with snapshots: compaction, snapshot install and restart from a snapshot are
+mapped to MultiPaxos.tla (CompactLog, InstallSnapshot), so a cluster that compacts is fully explained, and a
+snapshot install that loses votes is stopped at its HandleSnapshot event."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from impl.multipaxos.core import MultiPaxosNode
+from impl.multipaxos.votes import Votes
+from impl.raft.core import Snapshot
+from impl.sim.multipaxos import DEFAULT_CONFIG, MultiPaxosSimCluster
+from modelcheck.audit.tracefile import TraceError
+from modelcheck.cli import main
+from modelcheck.harness import AuditStop, KVHistoryRun, MultiPaxosOnlineAudit
+
+TRACED = replace(DEFAULT_CONFIG, trace=True)
+
+
+class DropsVotesOnInstall(MultiPaxosNode):
+    """Planted bug: installing a snapshot replaces the whole vote log, the votes cast above the snapshot too
+    (an acceptor that forgets a vote lets a later phase 1 miss a chosen command)."""
+
+    def _install(self, snap: Snapshot) -> None:
+        if snap.index <= self.commit:
+            return
+        super()._install(snap)
+        self.log = Votes([], snap.index, snap.term)
+        self.log.dirty_from = snap.index + 1
+
+
+class BuggyCluster(MultiPaxosSimCluster):
+    node_class = DropsVotesOnInstall
+
+
+def _audited_run(seed: int, cluster_class: type = MultiPaxosSimCluster, steps: int = 150, every: int = 5
+                 ) -> tuple[Any, Counter]:
+    """A client run with a snapshot every ``every`` applied slots, audited online; the events' actions counted."""
+    audit = MultiPaxosOnlineAudit([1, 2, 3])
+    seen: Counter = Counter()
+
+    def on_event(rec: dict[str, Any]) -> None:
+        seen[rec["action"]] += 1
+        if rec["action"] == "Restart" and rec["state"].get("commitUpTo"):
+            seen["Restart from a snapshot"] += 1
+        if rec["action"] == "HandlePrepareReply" and (rec.get("recv") or {}).get("context"):
+            seen["PrepareReply with a snapshot"] += 1
+        audit(rec)
+
+    run = KVHistoryRun(seed, cluster_class=cluster_class, on_event=on_event, config=TRACED, snapshot_every=every)
+    run.run(steps)
+    return run, seen
+
+
+def test_a_compacting_cluster_is_fully_explained_online():
+    _, seen = _audited_run(0)
+    assert seen["CompactLog"] == 9 and seen["HandleSnapshot"] == 3 and seen["Restart from a snapshot"] == 1
+    assert sum(seen.values()) == 731
+
+
+def test_a_leader_that_hears_a_snapshot_in_phase_1_installs_it_and_is_explained():
+    _, seen = _audited_run(10, steps=200, every=3)
+    assert seen["PrepareReply with a snapshot"] == 1 and seen["HandlePrepareReplies"] > 0
+
+
+@pytest.mark.slow
+def test_ten_compacting_runs_are_fully_explained():
+    total: Counter = Counter()
+    for seed in range(10):
+        total += _audited_run(seed)[1]
+    assert total["CompactLog"] > 50 and total["HandleSnapshot"] > 30 and total["Restart from a snapshot"] > 5
+
+
+def test_a_snapshot_install_that_drops_later_votes_is_stopped_at_handle_snapshot():
+    with pytest.raises(AuditStop) as stop:
+        _audited_run(1, BuggyCluster)
+    f = stop.value.failure
+    assert f.event.action == "HandleSnapshot" and f.index + 1 == 195
+    assert "InstallSnapshot(r=node 1, n=5) leads to a different state" in str(stop.value)
+
+
+def _write_traces(tmp_path, c) -> list[str]:
+    from impl.trace import TraceWriter
+
+    files = []
+    for i, events in c.trace.items():
+        w = TraceWriter(tmp_path / f"node-{i}.jsonl", i, c.ids, spec="multipaxos")
+        w.write(events)
+        w.close()
+        files.append(str(w.path))
+    return files
+
+
+def test_paxraft_audit_explains_recorded_traces_with_snapshots(tmp_path, capsys):
+    run = KVHistoryRun(2, cluster_class=MultiPaxosSimCluster, config=TRACED, snapshot_every=5)
+    run.run(150)
+    files = _write_traces(tmp_path, run.c)
+    actions = Counter(json.loads(line).get("action") for f in files for line in Path(f).read_text().splitlines())
+    assert actions["CompactLog"] > 0 and actions["HandleSnapshot"] > 0
+    assert main(["audit", *files, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "ok" and out["audited"] == out["events"]
+
+
+def test_a_snapshot_of_a_slot_past_the_bound_is_named():
+    from modelcheck.audit.multipaxos_map import MultiPaxosMapping
+    from modelcheck.audit.tracefile import Event
+
+    m = MultiPaxosMapping([1, 2, 3], 4)
+    e = Event(file="t", line=7, node=1, boot=0, clock=1, action="CompactLog", params={"slot": 9}, recv=None,
+              sent=[], state={})
+    with pytest.raises(TraceError, match="t:7: slot 9 is not one of 1..4"):
+        m.explanations(e)

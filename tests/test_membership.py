@@ -1,0 +1,137 @@
+"""Single-server membership changes in the Raft store (docs/membership.md): the core's rules, the snapshot's
+configuration, a simulated cluster that adds and removes servers audited step by step, and the 2015 bug
+(a change before the leader committed an entry of its term) caught by the audit at its event."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+
+from impl.raft.core import Ready, Snapshot
+from impl.raft.log import Entry
+from impl.raft.membership import decode_config, encode_config, pack_snapshot, unpack_snapshot
+from impl.raft.rules import bug
+from impl.sim.cluster import DEFAULT_CONFIG, SimCluster
+from impl.sim.scenario import membership_run
+from impl.storage.wal import WAL
+from modelcheck.audit.raft_sim import RaftOnlineAudit, RefinementViolation, write_traces
+from modelcheck.cli import main
+
+TRACED = replace(DEFAULT_CONFIG, trace=True)
+CHANGES = ("AddServer", "RemoveServer", "StepDownRemoved")
+
+
+def _elect(c: SimCluster) -> int:
+    for _ in range(100):
+        c.run(20)
+        if (lead := c.leader()) is not None and c.knows_all_committed(c.node(lead)):
+            return lead
+    raise AssertionError("no leader")
+
+
+def test_the_leader_refuses_bad_changes_by_name_and_applies_one_at_a_time():
+    c = SimCluster(5, seed=3, members=(1, 2, 3))
+    lead = _elect(c)
+    n = c.node(lead)
+    assert n.members == {1, 2, 3} and c.node(4).members == {1, 2, 3}
+    assert n.config_refusal("add", 9) == "node 9 is not one of the cluster's nodes [1, 2, 3, 4, 5]"
+    assert n.config_refusal("add", 2) == "node 2 is already a member of [1, 2, 3]"
+    assert n.config_refusal("remove", 4) == "node 4 is not a member of [1, 2, 3]"
+    assert c.node(1 + lead % 3).config_refusal("add", 4) == "not the leader"
+    assert n.add_learner(4)
+    c.run(200)
+    assert n.caught_up(4) and 4 not in n.members  # replicated to, not counted
+    index, _ = n.change_config("add", 4)
+    assert n.members == {1, 2, 3, 4} and n.config_index == index  # in effect on the leader when appended
+    assert n.change_config("remove", 1) == f"the configuration change at index {index} is not committed yet"
+    c.run(200)
+    assert all(c.node(i).members == {1, 2, 3, 4} for i in (1, 2, 3, 4)) and c.node(5).members == {1, 2, 3}
+    for _ in range(3):
+        n = c.node(_elect(c))
+        if len(n.members) > 1:
+            n.change_config("remove", n.id)  # the leader removes itself: it steps down once that commits
+            c.run(300)
+    last = c.node(_elect(c))
+    assert len(last.members) == 1 and last.config_refusal("remove", last.id) == f"node {last.id} is the last member"
+
+
+def test_the_errata_rule_waits_for_an_entry_of_the_leaders_term():
+    c = SimCluster(5, seed=1, members=(1, 2, 3))
+    lead = _elect(c)
+    c.crash(lead)
+    for _ in range(2000):
+        c.run(1)
+        if (new := c.leader()) not in (None, lead):
+            break
+    n = c.node(new)
+    assert n.log.term(n.commit) != n.term  # its no-op is not committed yet
+    assert n.config_refusal("add", 4) == f"the leader has not yet committed an entry of its term {n.term}"
+    assert bug("single-server-no-errata").change_refusal(n.config_index, n.commit, n.log.term(n.commit), n.term) \
+        is None
+
+
+def test_snapshots_carry_the_configuration(tmp_path):
+    cfg = encode_config({2, 3, 5})
+    assert decode_config(cfg) == {2, 3, 5} and unpack_snapshot(pack_snapshot(cfg, b"kv")) == (cfg, b"kv")
+    with pytest.raises(ValueError, match="names a 9-byte configuration"):
+        unpack_snapshot(b"\0\0\0\x09abc")
+    w = WAL(tmp_path, create=True)
+    w.load()
+    w.save_snapshot(Snapshot(0, 0, b"", b""))  # the initial configuration: the old file format
+    assert (tmp_path / "snapshot.bin").read_bytes()[:8] == b"PXRSNAP1"
+    w.close()
+    w = WAL(tmp_path)
+    w.load()
+    w.save(Ready(entries_from=1, entries=[Entry(1, b""), Entry(1, cfg)]))
+    w.sync()
+    w.save_snapshot(Snapshot(2, 1, b"state", cfg))
+    w.close()
+    assert WAL(tmp_path).load()[1] == Snapshot(2, 1, b"state", cfg)
+    # a node compacting past its configuration entry keeps the configuration through a restart
+    c = SimCluster(5, seed=3, members=(1, 2, 3), snapshot_every=3)
+    n = c.node(_elect(c))
+    n.add_learner(5)
+    c.run(100)
+    n.change_config("add", 5)
+    for k in range(12):
+        c.write(1 + k % 3)
+        c.run(30)
+    assert c.node(2).log.offset > c.node(2).config_index and c.node(2).snapshot.config == encode_config({1, 2, 3, 5})
+    c.crash(2)
+    c.restart(2)
+    assert c.node(2).members == {1, 2, 3, 5}
+
+
+def _membership_audit(seed: int, **kw):
+    audit = RaftOnlineAudit([1, 2, 3, 4, 5], members=[1, 2, 3])
+    c = membership_run(seed, config=TRACED, snapshot_every=5, on_event=audit.on_event, on_network=audit.on_network,
+                       **kw)
+    return c, audit
+
+
+def test_a_cluster_that_adds_and_removes_servers_is_explained_online_and_offline(tmp_path, capsys):
+    c, audit = _membership_audit(8)
+    acts = Counter(e["action"] for evs in c.trace.values() for e in evs)
+    assert audit.count == 983 and audit.failure is None
+    assert {a: acts[a] for a in (*CHANGES, "CompactLog", "HandleInstallSnapshotRequest")} == {
+        "AddServer": 2, "RemoveServer": 1, "StepDownRemoved": 0, "CompactLog": 21, "HandleInstallSnapshotRequest": 16}
+    files = [str(p) for p in write_traces(c.trace, tmp_path, members=[1, 2, 3])]
+    assert main(["audit", *files, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "ok" and out["audited"] == out["events"] == 983
+    c, audit = _membership_audit(17)  # a leader removes itself and steps down
+    acts = Counter(e["action"] for evs in c.trace.values() for e in evs)
+    assert audit.count == 288 and {a: acts[a] for a in CHANGES} == {"AddServer": 0, "RemoveServer": 1,
+                                                                    "StepDownRemoved": 1}
+
+
+def test_the_2015_bug_planted_in_the_store_is_caught_at_its_change():
+    with pytest.raises(RefinementViolation) as exc:
+        _membership_audit(0, rules=bug("single-server-no-errata"))
+    assert str(exc.value) == "event 29: node 2 RemoveServer(j=3): RemoveServer(i=node 2, k=node 3) is not enabled"
+    with pytest.raises(RefinementViolation) as exc:
+        _membership_audit(3, rules=bug("single-server-no-errata"))
+    assert str(exc.value).startswith("event 97: node 2 AddServer(j=4): AddServer(i=node 2, k=node 4) is not enabled")

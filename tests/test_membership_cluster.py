@@ -1,0 +1,105 @@
+"""Membership changes in a real cluster (`paxraft cluster add/remove`) under writes and kill -9: no
+acknowledged write is lost, the change completes, and `paxraft audit` explains every node's trace."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+
+import pytest
+from test_impl_cluster import Load, kill
+
+from impl.runtime import cluster
+from modelcheck.cli import main
+
+
+async def _in_thread(fn, *args):
+    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+async def _wait_started(d, node: int, wait: float = 20.0) -> None:
+    deadline = time.monotonic() + wait
+    while cluster.pid_of(d, node) is None:
+        assert time.monotonic() < deadline, f"node {node} did not start"
+        await asyncio.sleep(0.01)
+
+
+async def _changes_under_kills(d, writes: int, rng: random.Random) -> tuple[dict[bytes, bytes], int, int]:
+    """Writes throughout; node 4 is added while the leader is killed (mid catch-up or mid change), then a
+    member is removed while node 4 is killed; each victim comes back with its data. Returns the acked writes,
+    the node removed and the first leader."""
+    load = Load(d, writes)
+    writers = asyncio.gather(*(load.writer(w) for w in range(load.sessions)))
+    await load.reached(writes // 5)
+    first = await cluster.wait_for_leader(d, 10)
+    assert first is not None
+    adding = asyncio.ensure_future(_in_thread(cluster.add_node, d, 60.0))
+    await _wait_started(d, 4)
+    await asyncio.sleep(rng.uniform(0.0, 0.3))
+    kill(d, first)  # the leader, while node 4 catches up or its configuration entry is in flight
+    assert len(load.acked) < writes
+    await asyncio.sleep(rng.uniform(0.05, 0.3))
+    cluster.start_node(d, first)
+    assert (await adding)[0] == 4
+    await load.reached(writes * 3 // 5)
+    lead = await cluster.wait_for_leader(d, 10)
+    gone = rng.choice([i for i in (1, 2, 3) if i != lead])
+    removing = asyncio.ensure_future(_in_thread(cluster.remove_node, d, gone, 30.0))
+    await asyncio.sleep(rng.uniform(0.0, 0.2))
+    kill(d, 4)  # the added node, while the removal is in flight
+    await asyncio.sleep(rng.uniform(0.05, 0.3))
+    cluster.start_node(d, 4)
+    await removing
+    await writers
+    for key, val in load.acked.items():  # linearizable reads through the leader
+        assert (await load.client.get(key)).value == val, f"acknowledged write {key!r} lost"
+    await load.client.close()
+    return load.acked, gone, first
+
+
+def _run(tmp_path, writes: int, seed: int, capsys) -> None:
+    cluster.start(tmp_path, 3, snapshot_every=60)
+    try:
+        acked, gone, _ = asyncio.run(_changes_under_kills(tmp_path, writes, random.Random(seed)))
+        assert len(acked) == writes
+        sts = asyncio.run(cluster.statuses(tmp_path, 2))
+        members = sorted({1, 2, 3, 4} - {gone})
+        assert sts[gone] is None and all(sts[i] is not None and sts[i]["members"] == members for i in members)
+    finally:
+        cluster.stop(tmp_path)
+    assert json.loads((tmp_path / "cluster.json").read_text())["removed"] == [gone]
+    capsys.readouterr()
+    files = [str(tmp_path / f"node-{i}" / "trace.jsonl") for i in (1, 2, 3, 4)]
+    assert main(["audit", "--spec", "raft", *files, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "ok" and out["audited"] == out["events"]
+
+
+def test_add_and_remove_a_server_while_the_leader_and_the_new_server_are_killed(tmp_path, capsys):
+    _run(tmp_path, writes=300, seed=1, capsys=capsys)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [2, 3, 4, 5])
+def test_changes_under_kills_many_seeds(tmp_path, capsys, seed):
+    _run(tmp_path, writes=600, seed=seed, capsys=capsys)
+
+
+def test_bad_membership_changes_are_one_line_exit_2(tmp_path, capsys):
+    cluster.start(tmp_path, 1)
+    try:
+        assert main(["cluster", "remove", "--dir", str(tmp_path), "--node", "1"]) == 2
+        assert capsys.readouterr().err.strip().endswith("node 1 was not removed: node 1 is the last member")
+        assert main(["cluster", "remove", "--dir", str(tmp_path), "--node", "7"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.endswith("--node 7 is not a node of this cluster (nodes: [1])") and len(err.splitlines()) == 1
+        assert main(["cluster", "remove", "--dir", str(tmp_path)]) == 2
+        assert capsys.readouterr().err.strip().endswith("remove needs --node N")
+        assert main(["cluster", "add", "--dir", str(tmp_path)]) == 0
+        assert "node 2: pid" in capsys.readouterr().out
+        assert main(["cluster", "status", "--dir", str(tmp_path)]) == 0
+        assert capsys.readouterr().out.splitlines()[-1] == "configuration: 1, 2 (the leader's, from index 2)"
+    finally:
+        cluster.stop(tmp_path)
