@@ -16,6 +16,9 @@ import z3
 
 PROVED, COUNTEREXAMPLE, UNKNOWN = "proved", "counterexample", "unknown"
 DEFAULT_TIMEOUT_MS = 60_000
+# Z3 resource units for a query outside EPR (no finite-model guarantee): it answers unknown past this,
+# whatever the machine's load. The shipped ones use at most about a tenth of it (docs/proofs.md).
+NON_EPR_RLIMIT = 2_000_000_000
 
 
 def total_order_axioms(le: z3.FuncDeclRef, sort: z3.SortRef) -> list[z3.BoolRef]:
@@ -259,6 +262,8 @@ def discharge(ob: Obligation, timeout_ms: int = DEFAULT_TIMEOUT_MS, one_classifi
         frags.append(frag)
         solver = z3.Solver()
         solver.set(timeout=timeout_ms)
+        if not frag.epr:  # a resource limit decides, the wall clock only stops a runaway query
+            solver.set(rlimit=NON_EPR_RLIMIT, timeout=max(timeout_ms, IMPROVE_BACKSTOP_MS))
         solver.add(*[h for _, h in hyps])
         solver.add(z3.Not(goal))
         started = time.perf_counter()
