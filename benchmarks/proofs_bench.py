@@ -4,7 +4,7 @@ Run: .venv/bin/python benchmarks/proofs_bench.py          (Paxos, then Raft)
      .venv/bin/python benchmarks/proofs_bench.py --raft   (Raft only: the coarse model, then the commit model)
      .venv/bin/python benchmarks/proofs_bench.py --raft-commit   (Raft's commit model only)
      .venv/bin/python benchmarks/proofs_bench.py --raft-bmc   (BMC of raft.tla only: Z3 seconds per depth)
-     .venv/bin/python benchmarks/proofs_bench.py --infer   (paxraft infer paxos: time to invariant, per stage)
+     .venv/bin/python benchmarks/proofs_bench.py --infer [paxos|raft]   (paxraft infer: time to invariant, per stage)
      .venv/bin/python benchmarks/proofs_bench.py --multipaxos   (Multi-Paxos: table, variants, conformance)
 """
 
@@ -143,28 +143,32 @@ def multipaxos() -> None:
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
-def infer_paxos() -> None:
-    """``paxraft infer paxos``: each stage's time, the invariant's size, and the prover re-checking it."""
-    from proofs.infer.paxos import InferredEncoding, problem
+def infer_bench(spec: str) -> None:
+    """``paxraft infer SPEC``: each stage's time, the invariant's size, and the prover re-checking it."""
+    from proofs.infer import paxos, raft
     from proofs.infer.pipeline import infer
 
-    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)")
+    mod = {"paxos": paxos, "raft": raft}[spec]
+    print(f"paxraft infer {spec}; load average before: {os.getloadavg()[0]:.1f} (2 cores)", flush=True)
     cpu = time.process_time()
-    rep = infer(problem())
+    rep = infer(mod.problem(), max_steps=1000)
     print(rep.text())
     print(f"process CPU seconds: {time.process_time() - cpu:.1f}; load average after: {os.getloadavg()[0]:.1f}")
     if rep.conjuncts is None:
         print(f"no invariant: {rep.reason}")
         return
-    outs = [discharge(ob) for ob in InferredEncoding(rep.conjuncts).obligations()]
-    print(table(outs, f"Paxos with the {len(rep.conjuncts)} inferred conjuncts"))
+    enc = paxos.InferredEncoding(rep.conjuncts) if spec == "paxos" else raft.InferredRaftEncoding(rep.conjuncts)
+    outs = [discharge(ob) for ob in enc.obligations()]
+    print(table(outs, f"{spec} with the {len(rep.conjuncts)} inferred conjuncts"), flush=True)
 
 
 if __name__ == "__main__":
     import sys
 
-    if "--infer" in sys.argv:
-        infer_paxos()
+    if "--infer" in sys.argv:  # both, or the one named after it
+        for name in ("paxos", "raft"):
+            if len(sys.argv) < 3 or name in sys.argv[2:]:
+                infer_bench(name)
         raise SystemExit(0)
     if "--multipaxos" in sys.argv:
         multipaxos()

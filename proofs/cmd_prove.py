@@ -55,8 +55,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--invariant",
         metavar="FILE",
-        help="paxos: prove with the conjuncts in FILE (as 'paxraft infer paxos --out' writes them) instead of the "
-        "hand-written invariant",
+        help="paxos, raft: prove with the conjuncts in FILE (as 'paxraft infer SPEC --out' writes them) instead of "
+        "the hand-written invariant (raft: its election safety)",
     )
     parser.add_argument("--cti-dir", metavar="DIR", help="write each counterexample as DOT (and SVG) into DIR")
     parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds per query (default 60)")
@@ -72,6 +72,6 @@ def run(args: argparse.Namespace) -> int:
     proofs = _proofs()
     if args.spec not in proofs:
         raise UsageError(f"no proof of {args.spec!r}; proofs: {', '.join(proofs)}")
-    if args.invariant and args.spec != "paxos":
-        raise UsageError(f"--invariant: only the paxos proof reads an invariant file, not {args.spec}")
+    if args.invariant and args.spec not in ("paxos", "raft"):
+        raise UsageError(f"--invariant: only the paxos and raft proofs read an invariant file, not {args.spec}")
     return int(lazy(proofs[args.spec])(args))

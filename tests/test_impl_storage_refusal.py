@@ -6,6 +6,9 @@ import asyncio
 import json
 import os
 import stat
+import subprocess
+import sys
+import threading
 
 import pytest
 
@@ -167,3 +170,19 @@ def test_a_rebuilt_node_starts_with_the_vote_floor_read_from_its_peers(tmp_path,
     assert main(["cluster", "recover-node", "--dir", str(d), "--node", "2"]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "the terms of at least 2 of the 2 other nodes are needed" in err
+
+
+def test_cluster_start_waits_for_a_node_still_starting_to_answer_or_exit(tmp_path):
+    """A majority can elect a leader while the third node is still importing and has yet to refuse its
+    damaged storage; `cluster start` then reported "cluster is up" (seen under load). ``settle`` waits
+    for that node to answer or exit: here a stand-in process that neither answers nor exits at once."""
+    cluster.create(tmp_path, 3)
+    cluster.release_ports(tmp_path)
+    p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1.5)"])
+    reaper = threading.Thread(target=p.wait)
+    reaper.start()
+    cluster.write_pid(tmp_path / "node-3" / "pid", p.pid)
+    assert cluster.pid_of(tmp_path, 3) == p.pid  # running, not answering
+    asyncio.run(cluster.settle(tmp_path, [3], 20.0))
+    assert p.poll() is not None and cluster.pid_of(tmp_path, 3) is None  # settle returned once it had exited
+    reaper.join()

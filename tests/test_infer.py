@@ -115,10 +115,11 @@ def test_infer_on_a_variant_whose_agreement_fails_shows_the_reachable_state(caps
 @pytest.mark.parametrize(
     "argv, error",
     [
-        (["infer", "raft"], "no invariant inference for 'raft'"),
+        (["infer", "paxos-commit"], "no invariant inference for 'paxos-commit'"),
         (["infer", "paxos", "--variant", "flexible"], "--variant flexible"),
         (["infer", "paxos", "--timeout", "0"], "--timeout must be positive"),
-        (["prove", "raft", "--invariant", "x.inv"], "only the paxos proof reads an invariant file"),
+        (["prove", "raft", "--invariant", "x.inv"], "--invariant x.inv: No such file"),
+        (["prove", "multipaxos", "--invariant", "x.inv"], "only the paxos and raft proofs read an invariant file"),
         (["prove", "paxos", "--invariant", "/nonexistent.inv"], "--invariant /nonexistent.inv"),
     ],
 )

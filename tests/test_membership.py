@@ -135,3 +135,22 @@ def test_the_2015_bug_planted_in_the_store_is_caught_at_its_change():
     with pytest.raises(RefinementViolation) as exc:
         _membership_audit(3, rules=bug("single-server-no-errata"))
     assert str(exc.value).startswith("event 97: node 2 AddServer(j=4): AddServer(i=node 2, k=node 4) is not enabled")
+
+
+@pytest.mark.slow
+def test_many_seeded_membership_runs_are_explained_and_the_2015_bug_is_caught_in_some():
+    changes: Counter[str] = Counter()
+    caught, events = [], 0
+    for seed in range(30):
+        c, audit = _membership_audit(seed)
+        assert audit.failure is None
+        events += audit.count
+        changes.update(e["action"] for evs in c.trace.values() for e in evs if e["action"] in CHANGES)
+        try:
+            _membership_audit(seed, rules=bug("single-server-no-errata"))
+        except RefinementViolation as exc:
+            caught.append((seed, exc.failure.event.action))
+    assert events == 10254 and changes == {"AddServer": 9, "RemoveServer": 19, "StepDownRemoved": 3}
+    # the bug shows only where a new leader took a change before its no-op committed: 14 of the 30 runs
+    assert [s for s, _ in caught] == [0, 3, 5, 6, 8, 9, 10, 13, 14, 17, 18, 20, 21, 28]
+    assert Counter(a for _, a in caught) == {"AddServer": 10, "RemoveServer": 4}

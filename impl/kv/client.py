@@ -9,6 +9,7 @@ many sessions sharing the client's connections.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -165,24 +166,26 @@ class KVClient:
         self._conns[node] = c
         return c
 
-    async def _ask(self, node: int, cmd: Command | None, wait: float) -> Response:
+    async def _ask(self, node: int, cmd: Command | None, wait: float, change: tuple[str, int] | None = None
+                   ) -> Response:
         c = self._conns.get(node)
         if c is None or c.closed:
             c = await self._connect(node)
         loop = asyncio.get_running_loop()
-        rid, fut = self._request(loop, c, cmd, loop.time() + wait)
+        rid, fut = self._request(loop, c, cmd, loop.time() + wait, change)
         try:
             return await fut
         finally:
             c.waiting.pop(rid, None)
 
     def _request(self, loop: asyncio.AbstractEventLoop, c: _Conn, cmd: Command | None,
-                 deadline: float) -> tuple[int, asyncio.Future[Response]]:
-        """Queue a request on a connection: its id and the future of its response (failed at ``deadline``)."""
+                 deadline: float, change: tuple[str, int] | None = None) -> tuple[int, asyncio.Future[Response]]:
+        """Queue a request on a connection (a membership ``change`` instead of ``cmd`` when given): its id and the
+        future of its response (failed at ``deadline``)."""
         rid = next(self._ids)
         fut: asyncio.Future[Response] = loop.create_future()
         c.waiting[rid] = fut
-        c.send(encode_request(rid, cmd))
+        c.send(encode_request(rid, cmd) if change is None else encode_change_request(rid, *change))
         self._deadlines.add(loop, deadline, fut)
         return rid, fut
 
@@ -210,14 +213,20 @@ class KVClient:
                 return Result(r.status, r.value)
             self.retries += 1
             now = loop.time()
-            if r is not None and r.kind == NOT_LEADER and r.leader and r.leader != target:
-                target = r.leader
+            target, hinted = self._redirect(target, r)
+            if hinted:
                 continue
-            nodes = list(self.ports)
-            target = nodes[(nodes.index(target) + 1) % len(nodes)]
             await asyncio.sleep(0.02)
             now = loop.time()
         raise ClientError(f"no answer from the cluster within {self.timeout} s (nodes {list(self.ports)})")
+
+    def _redirect(self, target: int, r: Response | None) -> tuple[int, bool]:
+        """Whom to ask after ``target`` answered ``r`` (None: nothing): the leader it named (True: at once), else
+        the next node."""
+        if r is not None and r.kind == NOT_LEADER and r.leader and r.leader != target:
+            return r.leader, True
+        nodes = list(self.ports)
+        return nodes[(nodes.index(target) + 1) % len(nodes)], False
 
     def _cmd(self, op: int, key: bytes, value: bytes = b"", expected: bytes | None = None,
              session: Session | None = None) -> Command:
@@ -249,30 +258,14 @@ class KVClient:
         target = self.leader
         while loop.time() < deadline:
             r: Response | None = None
-            try:
-                c = self._conns.get(target)
-                if c is None or c.closed:
-                    c = await self._connect(target)
-                rid = next(self._ids)
-                fut: asyncio.Future[Response] = loop.create_future()
-                c.waiting[rid] = fut
-                c.send(encode_change_request(rid, op, node))
-                self._deadlines.add(loop, deadline, fut)  # a new server's catch-up may take a while
-                try:
-                    r = await fut
-                finally:
-                    c.waiting.pop(rid, None)
-            except (TimeoutError, OSError, ConnectionError):
-                pass
+            with contextlib.suppress(TimeoutError, OSError, ConnectionError):  # the whole time left: a new
+                r = await self._ask(target, None, deadline - loop.time(), (op, node))  # server may take a while
             if r is not None and r.kind in (OK, REFUSED):
                 self.leader = target
                 return r
-            if r is not None and r.kind == NOT_LEADER and r.leader and r.leader != target:
-                target = r.leader
-                continue
-            nodes = list(self.ports)
-            target = nodes[(nodes.index(target) + 1) % len(nodes)]
-            await asyncio.sleep(0.05)
+            target, hinted = self._redirect(target, r)
+            if not hinted:
+                await asyncio.sleep(0.05)
         raise ClientError(f"no answer from the cluster within {self.timeout} s (nodes {list(self.ports)})")
 
     async def status(self, node: int, wait: float = 1.0) -> dict[str, Any]:

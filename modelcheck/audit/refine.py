@@ -184,9 +184,17 @@ class OnlineAuditor:
         if self.failure is not None:
             return self.failure
         mapping = self.mapping
+        expls = mapping.explanations(event)
+        if len(expls) == 1 and len(expls[0]) == 1 and len(self.candidates) == 1 and expls[0][0].concrete:
+            # The common case (one spec state, one concrete step): the general loop below, without its
+            # machinery.  When the step fails, that loop runs and finds nothing either; it diagnoses.
+            pat, s = expls[0][0], next(iter(self.candidates))
+            t = mapping.spec.action(pat.name).step(s, *pat.params)
+            if t is not None and mapping.agrees(event, t):
+                return self._advance(event, {t: None}, [Label(pat.name, pat.params)])
         nxt: dict[State, None] = {}
         some_labels: list[Label] | None = None
-        for expl in mapping.explanations(event):
+        for expl in expls:
             for s in self.candidates:
                 if not expl:
                     if mapping.agrees(event, s) and s not in nxt:
@@ -205,14 +213,19 @@ class OnlineAuditor:
         if not nxt:
             self.failure = _diagnose(mapping, self.audited, event, list(self.candidates))
             return self.failure
-        if len(nxt) > mapping.max_candidates:
+        return self._advance(event, nxt, some_labels or [])
+
+    def _advance(self, event: Event, nxt: dict[State, None], labels: list[Label]) -> None:
+        """The spec states after ``event`` become the candidates; ``labels``: the steps of one explanation."""
+        most = self.mapping.max_candidates
+        if len(nxt) > most:
             raise TraceError(
-                f"{event.where}: {len(nxt)} spec states fit the trace so far (more than {mapping.max_candidates}); "
+                f"{event.where}: {len(nxt)} spec states fit the trace so far (more than {most}); "
                 "the events leave too many choices open to audit"
             )
         self.candidates = nxt
         self.max_seen = max(self.max_seen, len(nxt))
-        self.explained.append((self.audited, some_labels or []))
+        self.explained.append((self.audited, labels))
         if len(self.explained) > self.keep:
             del self.explained[0]
         self.audited += 1

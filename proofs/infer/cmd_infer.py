@@ -11,17 +11,22 @@ from proofs.infer.language import write_invariant
 from proofs.infer.pipeline import Report
 
 #: Spec name -> ``module:function(variant) -> Problem``.
-PROBLEMS = {"paxos": "proofs.infer.paxos:problem"}
-#: The variants each spec's proof model encodes.
-VARIANTS = {"paxos": ("ignore-votes",)}
+PROBLEMS = {"paxos": "proofs.infer.paxos:problem", "raft": "proofs.infer.raft:problem"}
+#: The variants infer takes for each spec (each one breaks the safety property on an explored state).
+VARIANTS = {"paxos": ("ignore-votes",), "raft": ("count-stale-votes", "volatile-term")}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Spec, variant, output file, Z3 limits."""
     parser.add_argument("spec", help=f"what to infer an invariant for: {', '.join(PROBLEMS)}")
-    parser.add_argument("--variant", help="a catalog variant the proof model encodes (paxos: ignore-votes)")
     parser.add_argument(
-        "--out", metavar="FILE", help="write the invariant there (read by 'paxraft prove paxos --invariant')"
+        "--variant",
+        help="a catalog variant: "
+        + "; ".join(f"{spec}: {', '.join(vs)}" for spec, vs in VARIANTS.items())
+        + " (each breaks the safety property on a reachable state, which infer shows)",
+    )
+    parser.add_argument(
+        "--out", metavar="FILE", help="write the invariant there (read by 'paxraft prove SPEC --invariant')"
     )
     parser.add_argument(
         "--cti-dir", metavar="DIR", help="draw the counterexample to safety (DOT/SVG) into DIR on failure"
@@ -36,10 +41,13 @@ def run(args: argparse.Namespace) -> int:
     from spec.registry import lazy
 
     if args.spec not in PROBLEMS:
-        raise UsageError(f"no invariant inference for {args.spec!r}; specs: {', '.join(PROBLEMS)}")
+        raise UsageError(
+            f"no invariant inference for {args.spec!r}: infer needs a Z3 proof model (signature, actions, "
+            f"state mapping), which only {', '.join(PROBLEMS)} have (see docs/inference.md)"
+        )
     if args.variant and args.variant not in VARIANTS[args.spec]:
         known = ", ".join(VARIANTS[args.spec])
-        raise UsageError(f"--variant {args.variant}: {args.spec}'s proof model encodes only {known}")
+        raise UsageError(f"--variant {args.variant}: infer {args.spec} takes only {known}")
     if args.timeout <= 0:
         raise UsageError(f"--timeout must be positive, got {args.timeout}")
     if args.max_steps <= 0:
@@ -80,10 +88,10 @@ def _failure(rep: Report, problem: object, args: argparse.Namespace) -> None:
         print(rep.violation)
         return
     sel = rep.selection
-    if sel is not None and sel.cti is not None and args.spec == "paxos":
-        from proofs.infer.paxos import safety_cti
+    if sel is not None and sel.cti is not None and problem.extract is not None:  # type: ignore[attr-defined]
+        from proofs.infer.pipeline import safety_cti
 
-        cti = safety_cti(problem, sel)
+        cti = safety_cti(problem, sel)  # type: ignore[arg-type]
         print(cti.text())
         if args.cti_dir:
             Path(args.cti_dir).mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import z3
 
@@ -29,6 +29,8 @@ class Signature:
     state_relations: frozenset[str]  # the relations a step may change (the others are rigid)
     #: ``(name, state) -> Z3 function``: a state relation of the given state, or a rigid one
     symbol: Callable[[str, object], Callable[..., z3.BoolRef]]
+    #: relations defined as a conjunction of literals over the others (also in ``relations``)
+    derived: Mapping[str, Definition] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, order=True)
@@ -78,6 +80,21 @@ class Exists:
 
 
 @dataclass(frozen=True)
+class Definition:
+    """``rel(params) := [exists vars.] l1 & l2 & ...``: a derived relation, an abbreviation (not a conjunct)."""
+
+    params: tuple[tuple[str, str], ...]  # (variable, sort)
+    lits: tuple[Literal, ...]
+    exists: tuple[tuple[str, str], ...] = ()  # (variable, sort), bound inside the definition
+
+    def text(self, name: str) -> str:
+        """``tally(N,J,T) := votesGranted(N,J) & ...``."""
+        head = f"{name}({','.join(v for v, _ in self.params)})"
+        ex = f"exists {' '.join(f'{v}:{s}' for v, s in self.exists)}. " if self.exists else ""
+        return f"{head} := {ex}{' & '.join(lit.text() for lit in self.lits)}"
+
+
+@dataclass(frozen=True)
 class Clause:
     """``forall vars. l1 | l2 | ... [| exists ...]``."""
 
@@ -92,16 +109,38 @@ class Clause:
         return head + (" | ".join(body) or "false")
 
     def z3(self, sig: Signature, state: object) -> z3.BoolRef:
-        """The clause as a closed Z3 formula over ``state``'s relations."""
+        """The clause as a closed Z3 formula over ``state``'s relations.
+
+        With a derived relation that hides an ``exists`` (positively), miniscoped: a universal variable
+        that no existential part names is bound inside, around the plain literals only, so the witness
+        depends only on the variables it names (what keeps ``forall n t. ~electionVote(t,n) | started(t)``
+        in EPR: no Node -> Node Skolem function).
+        """
         env = {name: z3.Const(name, sig.sorts[sort]) for name, sort in self.vars}
-        parts = [_literal(sig, state, env, lit) for lit in self.lits]
+        plain, existential = [], []
+        for lit in self.lits:
+            d = sig.derived.get(lit.atom.rel)
+            (existential if d is not None and d.exists and lit.positive else plain).append(lit)
+        ex_parts = [_literal(sig, state, env, lit) for lit in existential]
+        named = {a for lit in existential for a in lit.atom.args}
         if self.exists is not None:
             ex = self.exists
+            named |= {a for lit in ex.lits for a in lit.atom.args if a != ex.var}
             y = z3.Const(ex.var, sig.sorts[ex.sort])
             inner = {**env, ex.var: y}
-            parts.append(z3.Exists([y], z3.And([_literal(sig, state, inner, lit) for lit in ex.lits])))
-        body = z3.Or(parts) if parts else z3.BoolVal(False)
-        return z3.ForAll(list(env.values()), body) if env else body
+            ex_parts.append(z3.Exists([y], z3.And([_literal(sig, state, inner, lit) for lit in ex.lits])))
+        plain_f = [_literal(sig, state, env, lit) for lit in plain]
+        if not existential:  # as before derived relations: the exists disjunct under every universal
+            body = z3.Or(plain_f + ex_parts) if plain_f or ex_parts else z3.BoolVal(False)
+            return z3.ForAll(list(env.values()), body) if env else body
+        parts = list(ex_parts)
+        if plain_f:
+            inner_vars = [env[v] for v, _ in self.vars if v not in named]
+            disj = z3.Or(plain_f) if len(plain_f) > 1 else plain_f[0]
+            parts.insert(0, z3.ForAll(inner_vars, disj) if inner_vars else disj)
+        body = z3.Or(parts) if len(parts) > 1 else parts[0]
+        outer_vars = [env[v] for v, _ in self.vars if v in named]
+        return z3.ForAll(outer_vars, body) if outer_vars else body
 
 
 def _term(sig: Signature, env: Mapping[str, z3.ExprRef], name: str) -> z3.ExprRef:
@@ -112,7 +151,17 @@ def _term(sig: Signature, env: Mapping[str, z3.ExprRef], name: str) -> z3.ExprRe
 
 def _literal(sig: Signature, state: object, env: Mapping[str, z3.ExprRef], lit: Literal) -> z3.BoolRef:
     args = [_term(sig, env, a) for a in lit.atom.args]
-    atom = args[0] == args[1] if lit.atom.rel == EQ else sig.symbol(lit.atom.rel, state)(*args)
+    rel = lit.atom.rel
+    if rel == EQ:
+        atom = args[0] == args[1]
+    elif rel in sig.derived:
+        d = sig.derived[rel]
+        bound = [z3.Const(f"{v}!{rel}", sig.sorts[srt]) for v, srt in d.exists]
+        inner = {**dict(zip((v for v, _ in d.params), args)), **dict(zip((v for v, _ in d.exists), bound))}
+        atom = z3.And([_literal(sig, state, inner, x) for x in d.lits])
+        atom = z3.Exists(bound, atom) if bound else atom
+    else:
+        atom = sig.symbol(rel, state)(*args)
     return atom if lit.positive else z3.Not(atom)
 
 
@@ -223,6 +272,19 @@ def read_invariant(text: str, sig: Signature, where: str = "invariant") -> dict[
     if not out:
         raise InvariantSyntaxError(f"{where}: no conjunct")
     return out
+
+
+def read_invariant_file(path: str, sig: Signature) -> dict[str, Clause]:
+    """:func:`read_invariant` on a file; a missing or unreadable file is an InvariantSyntaxError naming it."""
+    from pathlib import Path
+
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise InvariantSyntaxError(f"{path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InvariantSyntaxError(f"{path}: not a text file") from None
+    return read_invariant(text, sig, path)
 
 
 def write_invariant(conjuncts: Mapping[str, Clause], header: str = "") -> str:

@@ -14,14 +14,13 @@ from typing import Any
 
 import z3
 
-from proofs.infer.language import Clause, Signature, read_invariant
+from proofs.infer import language
+from proofs.infer.language import Clause, Signature
 from proofs.infer.pipeline import Problem, describe_bounds
 from proofs.infer.samples import Samples, tabulate
-from proofs.infer.select import Selection
 from proofs.infer.system import System, Transition
 from proofs.infer.templates import Template
-from proofs.logic import COUNTEREXAMPLE, Fragment, Obligation, Outcome
-from proofs.paxos.cti import CTI, extract
+from proofs.paxos.cti import extract
 from proofs.paxos.encoding import BASE, PaxosEncoding, State
 from proofs.paxos.instance import PaxosInstance, encoding_for
 from spec.behaviour import reachable
@@ -162,17 +161,7 @@ def problem(variant: str | None = None, bounds: Sequence[dict[str, int]] = BOUND
             described.append(f"{len(states):,} reachable states of paxos ({describe_bounds(dict(spec.bounds()))})")
         return out, "; ".join(described), ""
 
-    return Problem("paxos" + (f"[{variant}]" if variant else ""), sys_, TEMPLATES, sample, enc)
-
-
-def safety_cti(problem: Problem, sel: Selection) -> CTI:
-    """The counterexample no candidate excludes, read back as a Paxos state (as ``prove paxos`` prints CTIs)."""
-    sys_ = problem.system
-    name, goal = next(iter(sys_.safety.items()))
-    enc = problem.encoding
-    ctx = {"encoding": enc, "pre": sys_.pre, "post": None}
-    ob = Obligation(f"Inv => {name} (the inferred candidates)", [], {name: goal}, ctx)
-    return extract(Outcome(ob, COUNTEREXAMPLE, 0.0, Fragment(True, ()), sel.cti, failed_goal=name))
+    return Problem("paxos" + (f"[{variant}]" if variant else ""), sys_, TEMPLATES, sample, enc, extract)
 
 
 class InferredEncoding(PaxosEncoding):
@@ -190,6 +179,4 @@ class InferredEncoding(PaxosEncoding):
 
 def read_invariant_file(path: str) -> dict[str, Clause]:
     """The conjuncts of an invariant file over the Paxos signature (an InvariantSyntaxError names the line)."""
-    from pathlib import Path
-
-    return read_invariant(Path(path).read_text(), signature(PaxosEncoding()), path)
+    return language.read_invariant_file(path, signature(PaxosEncoding()))

@@ -65,6 +65,7 @@ class Problem:
     templates: Sequence[Template]
     sample: Callable[[], tuple[list[Samples], str, str]]  # -> (samples, description, safety violation or "")
     encoding: Any = None  # the proof model's encoding (CTIs are read back through it)
+    extract: Callable[[Any], Any] | None = None  # the proof's ``Outcome -> CTI`` (how ``prove`` prints CTIs)
 
 
 def infer(
@@ -110,6 +111,18 @@ def infer(
     )
     rep.conjuncts = {f"Inv{i}": c for i, c in enumerate(kept, 1)}
     return rep
+
+
+def safety_cti(problem: Problem, sel: Selection) -> Any:
+    """The counterexample no candidate excludes, read back as the spec's states (as ``prove`` prints CTIs)."""
+    from proofs.logic import COUNTEREXAMPLE, Fragment, Obligation, Outcome
+
+    sys_ = problem.system
+    name, goal = next((n, g) for n, g in sys_.safety.items() if n in sel.cti_reason)
+    ctx = {"encoding": problem.encoding, "pre": sys_.pre, "post": None}
+    ob = Obligation(f"Inv => {name} (the inferred candidates)", [], {name: goal}, ctx)
+    assert problem.extract is not None
+    return problem.extract(Outcome(ob, COUNTEREXAMPLE, 0.0, Fragment(True, ()), sel.cti, failed_goal=name))
 
 
 def describe_bounds(bounds: dict[str, Any]) -> str:

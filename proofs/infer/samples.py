@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from proofs.infer.language import EQ, Atom, Exists, Literal
+from proofs.infer.language import EQ, Atom, Definition, Exists, Literal
 from proofs.infer.templates import Template
 
 CHUNK_ROWS = 2_000_000  # (state, assignment) rows evaluated at once: bounds the memory used
@@ -41,28 +41,43 @@ def tabulate(
     state_relations: Iterable[str],
     fixed: Mapping[str, Callable[..., bool]],
     symbols: Callable[[Any], Mapping[str, Callable[..., bool]]],
+    derived: Mapping[str, Definition] | None = None,
 ) -> Samples:
     """Tabulate each relation on each state (``symbols(state)``) and each rigid relation once (``fixed``).
 
-    ``constants`` maps a constant to its sort and its element (``NoBal`` -> ``("Bal", -1)``).
+    ``constants`` maps a constant to its sort and its element (``NoBal`` -> ``("Bal", -1)``); a
+    ``derived`` relation is computed from the others' tables by its definition.
     """
     dyn = set(state_relations)
+    derived = derived or {}
     tables: dict[str, np.ndarray] = {}
+    per_state = [symbols(s) for s in states] if dyn - set(derived) else []
     for rel, sorts in relations.items():
+        if rel in derived:
+            continue
         doms = [domains[s] for s in sorts]
         shape = tuple(len(d) for d in doms)
         points = list(itertools.product(*doms))
         if rel in dyn:
             arr = np.zeros((len(states), *shape), dtype=bool)
             flat = arr.reshape(len(states), -1)
-            for i, s in enumerate(states):
-                pred = symbols(s)[rel]
+            for i, preds in enumerate(per_state):
+                pred = preds[rel]
                 flat[i] = [pred(*p) for p in points]
         else:
             arr = np.array([fixed[rel](*p) for p in points], dtype=bool).reshape((1, *shape))
         tables[rel] = arr
     consts = {c: list(domains[sort]).index(v) for c, (sort, v) in constants.items()}
-    return Samples(domains, consts, tables, len(states))
+    out = Samples(domains, consts, tables, len(states))
+    for rel, d in derived.items():
+        names = [v for v, _ in d.params + d.exists]
+        dims = [len(domains[srt]) for _, srt in d.params + d.exists]
+        acc = np.ones((len(states), *dims), dtype=bool)
+        for lit in d.lits:
+            val = _eval(out, lit.atom, names, dims, 0, len(states))
+            acc &= val if lit.positive else ~val
+        tables[rel] = acc.any(axis=tuple(range(1 + len(d.params), acc.ndim))) if d.exists else acc
+    return out
 
 
 @dataclass

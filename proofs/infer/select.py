@@ -87,9 +87,9 @@ def model_samples(model: z3.ModelRef, system: System, state: object) -> Samples:
         if not domains[name]:
             domains[name] = [model.eval(z3.FreshConst(srt), model_completion=True).sexpr()]
     consts = {c: (srt, st.symbols[e.decl().name()]) for c, (srt, e) in sig.constants.items()}
-    names = {rel: sig.symbol(rel, state).name() for rel in sig.relations}
-    table = {rel: st.symbols[names[rel]] for rel in sig.relations}
-    return tabulate([None], domains, consts, sig.relations, sig.state_relations, table, lambda _s: table)
+    names = {rel: sig.symbol(rel, state).name() for rel in sig.relations if rel not in sig.derived}
+    table = {rel: st.symbols[name] for rel, name in names.items()}
+    return tabulate([None], domains, consts, sig.relations, sig.state_relations, table, lambda _s: table, sig.derived)
 
 
 def select(

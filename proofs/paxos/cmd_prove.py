@@ -61,9 +61,7 @@ def _inferred(path: str, axiom: str, variant: str, persists: tuple[str, ...] | N
 
     try:
         conjuncts = read_invariant_file(path)
-    except OSError as exc:
-        raise UsageError(f"--invariant {path}: {exc.strerror or exc}") from None
-    except (InvariantSyntaxError, UnicodeDecodeError) as exc:
+    except InvariantSyntaxError as exc:
         raise UsageError(f"--invariant {exc}") from None
     if axiom != ANY_TWO:
         raise UsageError(f"--invariant: inferred invariants are over one quorum sort (any-two), not {axiom}")

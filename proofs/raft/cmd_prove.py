@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     if args.commit and args.complete:
         raise UsageError("prove raft: --commit and --complete are two models; give one")
     model = "complete" if args.complete else "commit" if args.commit else "coarse"
-    enc = _encoding(model)
+    enc = _encoding(model, getattr(args, "invariant", None))
     names = list(enc.invariant(enc.state("")))
     if args.list:
         print("\n".join(names))
@@ -39,17 +39,32 @@ def run(args: argparse.Namespace) -> int:
     timeout_ms = int(args.timeout * 1000)
     outcomes = [discharge(ob, timeout_ms, one_classification=True) for ob in enc.obligations(tuple(args.drop))]
     title = {"complete": COMPLETE_TITLE, "commit": COMMIT_TITLE, "coarse": TITLE}[model]
+    if getattr(args, "invariant", None):
+        title += f", invariant from {args.invariant} (safety: {', '.join(enc.safety(enc.state('')))})"
     title += f", without {', '.join(args.drop)}" if args.drop else ""
     print(table(outcomes, title))
     if args.certificate:
-        _certificate(args.certificate, title, [n for n in names if n not in args.drop], outcomes, model)
+        _certificate(args.certificate, title, [n for n in names if n not in args.drop], outcomes, model, enc)
     print_ctis(outcomes, extract, args.cti_dir)
     return 0 if all(o.result == PROVED for o in outcomes) else 1
 
 
-def _encoding(model: str) -> RaftEncoding:
+def _encoding(model: str, invariant: str | None = None) -> RaftEncoding:
     """The coarse model, the commit model (``--commit``: raft.tla's vote check, request terms and commit rule),
-    or the commit model with history (``--complete``: LeaderCompleteness and StateMachineSafety)."""
+    or the commit model with history (``--complete``: LeaderCompleteness and StateMachineSafety).
+
+    ``invariant``: the coarse model with the conjuncts of that file (``paxraft infer raft --out``).
+    """
+    if invariant:
+        if model != "coarse":
+            raise UsageError(f"--invariant: inferred Raft invariants are over the coarse model, not --{model}")
+        from proofs.infer.language import InvariantSyntaxError
+        from proofs.infer.raft import InferredRaftEncoding, read_invariant_file
+
+        try:
+            return InferredRaftEncoding(read_invariant_file(invariant))
+        except InvariantSyntaxError as exc:
+            raise UsageError(f"--invariant {exc}") from None
     if model == "complete":
         from proofs.raft.complete import RaftCompleteEncoding
 
@@ -84,14 +99,16 @@ def _instance(model: str) -> type:
     return RaftInstance
 
 
-def _certificate(directory: str, title: str, conjuncts: list[str], outcomes: list, model: str) -> None:
+def _certificate(
+    directory: str, title: str, conjuncts: list[str], outcomes: list, model: str, enc: RaftEncoding
+) -> None:
     """Write the certificate, with the abstraction's conformance check against spec/raft.py at small bounds."""
     from proofs import certificate
     from proofs.raft.conformance import check as conformance
     from spec.raft import Raft
 
     bounds = CERTIFIED_BOUNDS[model]
-    report = conformance(Raft(**bounds), _encoding(model), instance=_instance(model))
+    report = conformance(Raft(**bounds), enc, instance=_instance(model))
     record = certificate.conformance_record("raft", bounds, report)
     path = certificate.write(directory, "raft", title, conjuncts, outcomes, record)
     print(f"certificate: {sum(len(o.obligation.goals) for o in outcomes)} SMT-LIB 2 queries and {path}")

@@ -1,0 +1,129 @@
+"""``paxraft infer raft``: election safety inferred from explored states, proved by ``prove raft --invariant``."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import pytest
+import z3
+
+from modelcheck.cli import main
+from proofs.infer import raft as rft
+from proofs.infer.enumerate import universal_clauses
+from proofs.infer.language import parse_clause, read_invariant
+from proofs.infer.samples import rows
+from proofs.infer.templates import Template, atoms
+from proofs.raft.encoding import RaftEncoding
+from proofs.raft.instance import RaftInstance
+from spec.raft import CANDIDATE, Raft
+
+HERE = Path(__file__).parent
+HAND = HERE / "invariants" / "raft_election_hand.inv"
+SMALL = ({"servers": 2, "values": 1, "max_term": 2, "max_log": 0}, (), 1)
+
+
+def sig():
+    return rft.signature(RaftEncoding())
+
+
+@functools.cache
+def small_samples():
+    """Every reachable state of Raft with 2 servers and terms up to 2, as the coarse proof model sees it."""
+    spec, states, violation = rft.explored(Raft, *SMALL, "raft")
+    assert violation == ""
+    return spec, states, rft.sample_table(RaftInstance(spec), states, sig())
+
+
+def test_derived_relations_are_their_definitions_on_every_explored_state():
+    spec, states, table = small_samples()
+    assert len(states) == 3922
+    inst = RaftInstance(spec)
+    tally, started = table.tables["tally"], table.tables["started"]
+    for k in range(0, len(states), 7):
+        s = states[k]
+        rel = inst.relation_values(s)
+        for n in spec.Server:
+            for j in spec.Server:
+                for t in inst.domains["Term"]:
+                    want = s.state[n] == CANDIDATE and s.currentTerm[n] == t and j in s.votesGranted[n]
+                    assert tally[k, n, j, t] == want
+        assert [bool(started[k, t]) for t in inst.domains["Term"]] == [
+            any((t, c) in rel["elected"] for c in spec.Server) for t in inst.domains["Term"]
+        ]
+    assert np.any(tally) and np.any(started)
+
+
+def test_a_clause_with_an_existential_derived_relation_stays_in_epr():
+    """``started(t)`` under ``forall n`` is miniscoped: the witness of started depends on t alone."""
+    s = sig()
+    c = parse_clause("forall N1:Node T1:Term. ~electionVote(T1,N1) | started(T1)", s)
+    f = c.z3(s, RaftEncoding().state(""))
+    text = " ".join(str(f).split())
+    assert text.startswith("ForAll(T1, Or(ForAll(N1, Not(electionVote(T1, N1))), Exists(C!started")
+    hand = read_invariant(HAND.read_text(), s)
+    assert len(hand) == 19 and hand["EVStarted"] == c
+    for clause in hand.values():
+        assert parse_clause(clause.text(), s) == clause
+    assert z3.is_quantifier(f)
+
+
+def test_enumeration_keeps_exactly_the_minimal_clauses_true_on_every_explored_state():
+    s = sig()
+    _spec, _states, table = small_samples()
+    tpl = Template((("N1", "Node"), ("N2", "Node"), ("T1", "Term")), 2, rigid_last=False)
+    at = atoms(s, tpl)
+    r = rows([table], tpl, at, [])
+    found = universal_clauses(s, tpl, at, r)
+    texts = {frozenset(lit.text() for lit in c.lits) for c in found.clauses}
+    assert {"~leader(N1)", "~candidate(N1)"} in texts  # a server has one role
+    assert {"~tally(N1,N2,T1)", "~elected(T1,N1)"} in texts  # an elected server tallies no more (as candidate)
+    assert {"~elected(T1,N1)", "leader(N1)"} not in texts  # false: a leader of an old term has stepped down
+    assert (len(found.clauses), r.count) == (EXPECTED_SMALL_CLAUSES, EXPECTED_SMALL_ROWS)
+
+
+EXPECTED_SMALL_CLAUSES, EXPECTED_SMALL_ROWS = 33, 255
+
+
+def test_prove_raft_reads_an_invariant_file_in_the_infer_vocabulary(capsys):
+    """The clause language with tally and started states election safety inductively (16/16, every query EPR)."""
+    assert main(["prove", "raft", "--invariant", str(HAND)]) == 0
+    out = capsys.readouterr().out
+    assert "16/16 obligations proved" in out and "(safety: ElectionSafety, OneLeaderPerTerm)" in out
+    assert "not EPR" not in out
+
+
+def test_infer_on_a_variant_whose_election_safety_fails_shows_the_reachable_state(capsys):
+    assert main(["infer", "raft", "--variant", "count-stale-votes"]) == 1
+    out = capsys.readouterr().out
+    assert "no inductive invariant implies ElectionSafety, OneLeaderPerTerm" in out
+    assert "ElectionSafety fails on a reachable state of raft[count-stale-votes] (servers=2 values=1 max_term=3" in out
+    assert "state = {'s1': 'Leader', 's2': 'Leader'}" in out
+
+
+@pytest.mark.parametrize(
+    "argv, error",
+    [
+        (["infer", "tests/user_specs/mutex.py:Mutex"], "infer needs a Z3 proof model"),
+        (["infer", "paxos-commit"], "no invariant inference for 'paxos-commit'"),
+        (["infer", "raft", "--variant", "no-figure8-rule"], "--variant no-figure8-rule: infer raft takes only"),
+        (["prove", "raft", "--invariant", str(HAND), "--commit"], "not --commit"),
+        (["prove", "raft", "--invariant", "/nonexistent.inv"], "--invariant /nonexistent.inv"),
+        (["prove", "raft", "--invariant", str(HERE / "invariants" / "paxos_hand.inv")], "unknown sort"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(argv, error, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert error in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_infer_raft_finds_an_invariant_the_prover_proves(tmp_path, capsys):
+    out_file = tmp_path / "raft.inv"
+    assert main(["infer", "raft", "--out", str(out_file)]) == 0
+    out = capsys.readouterr().out
+    assert "inductive, implies ElectionSafety, OneLeaderPerTerm" in out
+    assert main(["prove", "raft", "--invariant", str(out_file)]) == 0
+    assert "16/16 obligations proved" in capsys.readouterr().out
