@@ -67,6 +67,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def listed(args: argparse.Namespace, conjuncts: list[str], spec: str) -> bool:
+    """``--list``: print the invariant's conjuncts and say so (the caller is done); else check that every
+    ``--drop`` names one of them (a usage error naming the first that does not)."""
+    if args.list:
+        print("\n".join(conjuncts))
+        return True
+    bad = [d for d in args.drop if d not in conjuncts]
+    if bad:
+        raise UsageError(f"--drop {bad[0]}: no such conjunct (see 'paxraft prove {spec} --list')")
+    return False
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the proof the spec's registry entry names: its obligation table and any counterexample."""
     proofs = _proofs()

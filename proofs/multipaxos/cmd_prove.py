@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from modelcheck.cli.common import UsageError
+from proofs.cmd_prove import listed
 from proofs.cti import print_ctis
 from proofs.logic import PROVED, discharge, table
 from proofs.multipaxos.cti import extract
@@ -29,12 +30,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"prove multipaxos: no encoding of variant {variant!r}; encoded: {', '.join(VARIANTS[1:])}")
     enc = MultiPaxosEncoding(variant)
     names = list(enc.invariant(enc.state("")))
-    if args.list:
-        print("\n".join(names))
+    if listed(args, names, "multipaxos"):
         return 0
-    bad = [d for d in args.drop if d not in names]
-    if bad:
-        raise UsageError(f"--drop {bad[0]}: no such conjunct (see 'paxraft prove multipaxos --list')")
     if args.timeout <= 0:
         raise UsageError(f"--timeout must be positive, got {args.timeout}")
     outcomes = [discharge(ob, int(args.timeout * 1000)) for ob in enc.obligations(tuple(args.drop))]

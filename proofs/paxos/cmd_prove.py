@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from modelcheck.cli.common import UsageError
+from proofs.cmd_prove import listed
 from proofs.cti import print_ctis
 from proofs.logic import PROVED, discharge, table
 from proofs.paxos.cti import extract
@@ -29,14 +30,8 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "invariant", None):
         enc = _inferred(args.invariant, axiom, args.variant or "paxos", persists)
     pre = enc.state("")
-    if args.list:
-        for name in enc.invariant(pre):
-            print(name)
+    if listed(args, list(enc.invariant(pre)), "paxos"):
         return 0
-    known = set(enc.invariant(pre))
-    bad = [d for d in args.drop if d not in known]
-    if bad:
-        raise UsageError(f"--drop {bad[0]}: no such conjunct (see 'paxraft prove paxos --list')")
     title = f"Paxos.tla, quorum axiom {axiom}" + (f", variant {args.variant}" if args.variant else "")
     if persists is not None:
         title += f", crash-restart keeping {', '.join(persists) or 'nothing'}"

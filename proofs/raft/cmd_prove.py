@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from modelcheck.cli.common import UsageError
+from proofs.cmd_prove import listed
 from proofs.cti import print_ctis
 from proofs.logic import PROVED, discharge, table
 from proofs.raft.cti import extract
@@ -30,12 +31,8 @@ def run(args: argparse.Namespace) -> int:
     model = "complete" if args.complete else "commit" if args.commit else "coarse"
     enc = _encoding(model, getattr(args, "invariant", None))
     names = list(enc.invariant(enc.state("")))
-    if args.list:
-        print("\n".join(names))
+    if listed(args, names, "raft"):
         return 0
-    bad = [d for d in args.drop if d not in names]
-    if bad:
-        raise UsageError(f"--drop {bad[0]}: no such conjunct (see 'paxraft prove raft --list')")
     timeout_ms = int(args.timeout * 1000)
     outcomes = [discharge(ob, timeout_ms, one_classification=True) for ob in enc.obligations(tuple(args.drop))]
     title = {"complete": COMPLETE_TITLE, "commit": COMMIT_TITLE, "coarse": TITLE}[model]
