@@ -44,6 +44,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="Raft: the model with raft.tla's vote check, request terms, commitIndex, matchIndex and commit rule",
     )
     parser.add_argument(
+        "--complete",
+        action="store_true",
+        help="Raft: the commit model with history, proving LeaderCompleteness and StateMachineSafety too",
+    )
+    parser.add_argument(
         "--drop", action="append", default=[], metavar="CONJUNCT", help="leave an invariant conjunct out (repeatable)"
     )
     parser.add_argument("--list", action="store_true", help="list the invariant's conjuncts and exit")

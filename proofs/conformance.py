@@ -91,7 +91,9 @@ def abstract_check(spec: Any, enc: Any, inst: Abstraction, steps: Steps, max_fai
     step_seen: dict[tuple, bool] = {}
     rep = Report(abstract=True)
     names = [a.name for a in spec.actions]
-    for s, _inside, raw in reachable(spec):
+    # An abstraction that reads history the spec does not keep walks (state, history) pairs of its own.
+    walk = inst.reachable() if hasattr(inst, "reachable") else reachable(spec)
+    for s, _inside, raw in walk:
         rep.states += 1
         a = inst.abstract(s)
         if a not in inv_seen:

@@ -21,8 +21,10 @@ CONFORMANCE_BOUNDS = {"replicas": 2, "writes": 1, "reads": 1, "max_ballot": 2}
 
 def run(args: argparse.Namespace) -> int:
     """Discharge every obligation (or list the conjuncts); print the table and any CTI; write the certificate."""
-    if args.quorum_axiom or args.flexible or args.restarts or args.commit:
-        raise UsageError("prove multipaxos: --quorum-axiom, --flexible, --restarts and --commit are not its options")
+    if args.quorum_axiom or args.flexible or args.restarts or args.commit or args.complete:
+        raise UsageError(
+            "prove multipaxos: --quorum-axiom, --flexible, --restarts, --commit and --complete are not its options"
+        )
     variant = args.variant or BASE
     if variant not in VARIANTS:
         raise UsageError(f"prove multipaxos: no encoding of variant {variant!r}; encoded: {', '.join(VARIANTS[1:])}")

@@ -16,6 +16,8 @@ def run(args: argparse.Namespace) -> int:
     """Discharge every obligation of the Paxos proof, print the table, and print (and draw) any CTI."""
     if args.commit:
         raise UsageError("--commit is a Raft option")
+    if getattr(args, "complete", False):
+        raise UsageError("--complete is a Raft option")
     if args.variant and args.variant not in VARIANTS + RESTART_VARIANTS:
         raise UsageError(f"prove paxos: {args.variant} is not a Paxos variant")
     if args.flexible and args.quorum_axiom not in (None, PHASE1_PHASE2):
