@@ -114,3 +114,10 @@ def test_an_enumerator_yielding_sets_is_named_not_misreported(tmp_path: Path, ca
     code, _, err = run(capsys, "check", f"{f}:SetParams")
     line = one_error_line(err)
     assert code == 2 and "the parameter enumerator of Add yielded {0} (a set); expected a tuple" in line
+
+
+def test_a_simulation_does_not_claim_a_state_limit(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "check", REF, "--mode", "simulate")
+    assert code == 0 and "No error found in these random walks" in out and "state limit" not in out
+    code, out, _ = run(capsys, "check", REF, "--variant", "local-lease", "--mode", "simulate")
+    assert code == 1 and "invariant LeaseMutex is violated; counterexample:" in out
