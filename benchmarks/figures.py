@@ -32,7 +32,7 @@ SLOW = frozenset({
     "raft/no-figure8-rule", "raft/truncate-on-match", "raft/vote-without-log-check", "raft/volatile-log",
     "raft/match-len", "raft/accept-stale-term", "raft/vote-len-only", "raft/commit-no-min",
     "raft-config/single-server-no-errata",
-    "raft-snapshot/install-moves-commit-back",  # its BFS takes over an hour (docs/snapshots.md)
+    "raft-snapshot/install-moves-commit-back",  # its BFS takes about 45 minutes (docs/snapshots.md)
 })
 FIELDS = ("verdict", "violated", "distinct_states", "states_generated", "depth", "trace_length", "trace", "coverage")
 

@@ -101,6 +101,22 @@ def audit_multipaxos_run(seed: int, steps: int = 150, **sim: Any) -> tuple[Any, 
     return run, audit
 
 
+def write_traces(cluster: SimCluster, directory: Any, spec: str = "multipaxos") -> list[str]:
+    """Write a simulated cluster's recorded trace events as one trace file per node (``node-N.jsonl``), as
+    ``paxraft audit`` reads them; returns the paths."""
+    from pathlib import Path
+
+    from impl.trace import TraceWriter
+
+    files = []
+    for i, events in cluster.trace.items():
+        w = TraceWriter(Path(directory) / f"node-{i}.jsonl", i, cluster.ids, spec=spec)
+        w.write(events)
+        w.close()
+        files.append(str(w.path))
+    return files
+
+
 KEYS = ("x", "y", "z")
 
 

@@ -35,12 +35,13 @@ VERSION = 1
 def query_text(ob: Obligation, goal_name: str) -> str:
     """One query of ``ob`` in SMT-LIB 2: its hypotheses and the negation of goal ``goal_name``."""
     solver = z3.Solver()
-    for _, h in ob.hypotheses:
+    hyps = ob.hypotheses_for(goal_name)
+    for _, h in hyps:
         solver.add(h)
     solver.add(z3.Not(ob.goals[goal_name]))
     # Z3 prints primed names (the post-state's relations, ``maxBal'``) bare; SMT-LIB needs them quoted.
     body = _PRIMED.sub(lambda m: f"|{m.group(0)}|", solver.to_smt2())
-    names = "\n".join(f";   {name}" for name, _ in ob.hypotheses)
+    names = "\n".join(f";   {name}" for name, _ in hyps)
     return (
         f"; paxraft proof obligation {ob.name!r}, goal {goal_name!r}\n"
         f"; expected: unsat (the hypotheses imply the goal)\n; hypotheses, in assertion order:\n{names}\n"
@@ -73,14 +74,16 @@ def write(
             path = out / f"{n:03d}-{_slug(ob.name)}-{_slug(goal_name)}.smt2"
             text = query_text(ob, goal_name)
             path.write_text(text, encoding="utf-8")
-            files.append({
-                "file": path.name,
-                "obligation": ob.name,
-                "goal": goal_name,
-                "expected": "unsat",
-                "z3_here": here[goal_name],
-                "sha256": hashlib.sha256(text.encode()).hexdigest(),
-            })
+            files.append(
+                {
+                    "file": path.name,
+                    "obligation": ob.name,
+                    "goal": goal_name,
+                    "expected": "unsat",
+                    "z3_here": here[goal_name],
+                    "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                }
+            )
     manifest = {
         "format": FORMAT,
         "version": VERSION,

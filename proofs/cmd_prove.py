@@ -44,6 +44,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="Raft: the model with raft.tla's vote check, request terms, commitIndex, matchIndex and commit rule",
     )
     parser.add_argument(
+        "--complete",
+        action="store_true",
+        help="Raft: the commit model with history, proving LeaderCompleteness and StateMachineSafety too",
+    )
+    parser.add_argument(
         "--drop", action="append", default=[], metavar="CONJUNCT", help="leave an invariant conjunct out (repeatable)"
     )
     parser.add_argument("--list", action="store_true", help="list the invariant's conjuncts and exit")
@@ -60,6 +65,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="also write every query as an SMT-LIB 2 file and a manifest (with a conformance check) into DIR",
     )
+
+
+def listed(args: argparse.Namespace, conjuncts: list[str], spec: str) -> bool:
+    """``--list``: print the invariant's conjuncts and say so (the caller is done); else check that every
+    ``--drop`` names one of them (a usage error naming the first that does not)."""
+    if args.list:
+        print("\n".join(conjuncts))
+        return True
+    bad = [d for d in args.drop if d not in conjuncts]
+    if bad:
+        raise UsageError(f"--drop {bad[0]}: no such conjunct (see 'paxraft prove {spec} --list')")
+    return False
 
 
 def run(args: argparse.Namespace) -> int:

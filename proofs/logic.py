@@ -16,6 +16,9 @@ import z3
 
 PROVED, COUNTEREXAMPLE, UNKNOWN = "proved", "counterexample", "unknown"
 DEFAULT_TIMEOUT_MS = 60_000
+# Z3 resource units for a query outside EPR (no finite-model guarantee): it answers unknown past this,
+# whatever the machine's load. The shipped ones use at most about a tenth of it (docs/proofs.md).
+NON_EPR_RLIMIT = 2_000_000_000
 
 
 def total_order_axioms(le: z3.FuncDeclRef, sort: z3.SortRef) -> list[z3.BoolRef]:
@@ -38,6 +41,13 @@ class Obligation:
     goals: dict[str, z3.BoolRef]
     #: What the counterexample's model is read back as (used by the CTI printer).
     context: dict = field(default_factory=dict)
+    #: Hypotheses given only to the queries of the named goals (hypothesis name -> goal names): a
+    #: conjunct outside EPR stays out of every query that does not need it.
+    only_for: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def hypotheses_for(self, goal: str) -> list[tuple[str, z3.BoolRef]]:
+        """The hypotheses of the query of ``goal``."""
+        return [(k, h) for k, h in self.hypotheses if k not in self.only_for or goal in self.only_for[k]]
 
 
 def inductive_obligations(
@@ -246,11 +256,15 @@ def discharge(ob: Obligation, timeout_ms: int = DEFAULT_TIMEOUT_MS, one_classifi
     if union is not None and not union.epr:
         union = None  # some goal may close a cycle: classify each query on its own
     for n, (goal_name, goal) in enumerate(ob.goals.items(), 1):
-        frag = union or fragment([*ob.hypotheses, ("negated goal", z3.Not(goal))])
+        hyps = ob.hypotheses_for(goal_name)
+        own = any(goal_name in goals for goals in ob.only_for.values())  # hypotheses only this query has
+        frag = (not own and union) or fragment([*hyps, ("negated goal", z3.Not(goal))])
         frags.append(frag)
         solver = z3.Solver()
         solver.set(timeout=timeout_ms)
-        solver.add(*[h for _, h in ob.hypotheses])
+        if not frag.epr:  # a resource limit decides, the wall clock only stops a runaway query
+            solver.set(rlimit=NON_EPR_RLIMIT, timeout=max(timeout_ms, IMPROVE_BACKSTOP_MS))
+        solver.add(*[h for _, h in hyps])
         solver.add(z3.Not(goal))
         started = time.perf_counter()
         verdict = solver.check()
@@ -265,7 +279,8 @@ def discharge(ob: Obligation, timeout_ms: int = DEFAULT_TIMEOUT_MS, one_classifi
 
 def fragment_of_all_goals(ob: Obligation) -> Fragment:
     """The fragment of the hypotheses with every negated goal at once: when EPR, every single query is EPR."""
-    return fragment([*ob.hypotheses, *((f"negated goal {k}", z3.Not(g)) for k, g in ob.goals.items())])
+    shared = [(k, h) for k, h in ob.hypotheses if k not in ob.only_for]
+    return fragment([*shared, *((f"negated goal {k}", z3.Not(g)) for k, g in ob.goals.items())])
 
 
 # Z3 resource units per query while a CTI's model is made readable (each query there takes ~0.1-0.2

@@ -18,7 +18,7 @@ from impl.raft.core import Snapshot
 from impl.sim.multipaxos import DEFAULT_CONFIG, MultiPaxosSimCluster
 from modelcheck.audit.tracefile import TraceError
 from modelcheck.cli import main
-from modelcheck.harness import AuditStop, KVHistoryRun, MultiPaxosOnlineAudit
+from modelcheck.harness import AuditStop, KVHistoryRun, MultiPaxosOnlineAudit, write_traces
 
 TRACED = replace(DEFAULT_CONFIG, trace=True)
 
@@ -85,22 +85,10 @@ def test_a_snapshot_install_that_drops_later_votes_is_stopped_at_handle_snapshot
     assert "InstallSnapshot(r=node 1, n=5) leads to a different state" in str(stop.value)
 
 
-def _write_traces(tmp_path, c) -> list[str]:
-    from impl.trace import TraceWriter
-
-    files = []
-    for i, events in c.trace.items():
-        w = TraceWriter(tmp_path / f"node-{i}.jsonl", i, c.ids, spec="multipaxos")
-        w.write(events)
-        w.close()
-        files.append(str(w.path))
-    return files
-
-
 def test_paxraft_audit_explains_recorded_traces_with_snapshots(tmp_path, capsys):
     run = KVHistoryRun(2, cluster_class=MultiPaxosSimCluster, config=TRACED, snapshot_every=5)
     run.run(150)
-    files = _write_traces(tmp_path, run.c)
+    files = write_traces(run.c, tmp_path)
     actions = Counter(json.loads(line).get("action") for f in files for line in Path(f).read_text().splitlines())
     assert actions["CompactLog"] > 0 and actions["HandleSnapshot"] > 0
     assert main(["audit", *files, "--json"]) == 0
@@ -117,3 +105,29 @@ def test_a_snapshot_of_a_slot_past_the_bound_is_named():
               sent=[], state={})
     with pytest.raises(TraceError, match="t:7: slot 9 is not one of 1..4"):
         m.explanations(e)
+
+
+@pytest.mark.slow
+def test_a_real_compacting_cluster_killed_under_load_is_fully_explained(tmp_path, capsys):
+    """Three node processes, a snapshot every 50 slots, the leader then a follower killed (kill -9) under 400
+    writes: every event of the three trace files is explained offline."""
+    import asyncio
+    import random
+
+    from test_impl_cluster import _kill_under_load
+
+    from impl.runtime import cluster
+
+    cluster.start(tmp_path, 3, protocol="multipaxos", snapshot_every=50)
+    try:
+        acked = asyncio.run(_kill_under_load(tmp_path, ["leader", "follower"], 400, random.Random(3)))
+    finally:
+        cluster.stop(tmp_path)
+    assert len(acked) == 400
+    files = sorted(str(p) for p in tmp_path.glob("node-*/trace.jsonl"))
+    actions = Counter(json.loads(line).get("action") for f in files for line in Path(f).read_text().splitlines()
+                      if line.startswith("{"))
+    assert actions["CompactLog"] >= 3 and actions["Restart"] >= 1
+    assert main(["audit", *files, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "ok" and out["audited"] == out["events"] > 1000

@@ -6,6 +6,7 @@ import inspect
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,9 @@ import pytest
 from modelcheck import OK, VIOLATION, check
 from modelcheck.cli import main
 from modelcheck.cli.cmd_variants import check_entry
-from spec.behaviour import validate_trace
+from spec.behaviour import Step, validate_trace
 from spec.catalog import Entry, catalog, select
-from spec.core import SpecError
+from spec.core import Label, SpecError
 from spec.paxos import Paxos
 from spec.registry import entries, variant
 
@@ -64,7 +65,15 @@ def test_a_newly_registered_variant_appears_without_touching_the_catalog() -> No
         del entries()["paxos"].variants["late-test-variant"]
 
 
-@pytest.mark.parametrize("entry", PAXOS, ids=[e.name for e in PAXOS])
+# no-promise-on-accept's exhaustive search (311,040 states to depth 17, ~15 s) runs under `slow`; its default
+# twin is test_no_promise_on_accept_breaks_agreement_from_a_state_paxos_keeps_safe below.
+_SLOW_ENTRIES = {"no-promise-on-accept"}
+
+
+@pytest.mark.parametrize(
+    "entry", [pytest.param(e, marks=pytest.mark.slow) if e.name in _SLOW_ENTRIES else e for e in PAXOS],
+    ids=[e.name for e in PAXOS],
+)
 def test_each_paxos_entry_is_found_as_recorded(entry: Entry) -> None:
     o = check_entry(entry)
     r = o.result
@@ -75,6 +84,48 @@ def test_each_paxos_entry_is_found_as_recorded(entry: Entry) -> None:
         assert (r.verdict, r.violated, r.trace_length) == (VIOLATION, entry.breaks, entry.trace_length)
         validate_trace(r.spec, r.trace)
     assert o.agrees
+
+
+# The first 9 steps of no-promise-on-accept's shortest counterexample (what the slow search finds): ballots
+# 0, 1, 2 begun, five 1b messages, ballot 0's 2a; no vote yet, so Paxos reaches this state as well.
+_NO_VOTE_YET = [
+    ("Phase1a", (0,)), ("Phase1a", (1,)), ("Phase1a", (2,)),
+    ("Phase1b", (0, 1)), ("Phase1b", (0, 2)), ("Phase1b", (1, 0)), ("Phase1b", (1, 1)), ("Phase1b", (2, 0)),
+    ("Phase2a", (0, 0)),
+]
+
+
+def _from(cls: type[Paxos], start: object) -> Paxos:
+    """``cls`` at no-promise-on-accept's bounds, started in ``start`` instead of Init."""
+
+    class From(cls):
+        def init_states(self) -> Iterator[object]:
+            yield start
+
+    return From(acceptors=3, values=2, max_ballot=2)
+
+
+def test_no_promise_on_accept_breaks_agreement_from_a_state_paxos_keeps_safe() -> None:
+    """Default twin of the slow exhaustive row: the same rule caught by the same checker, from a mid-trace state."""
+    (e,) = select(["no-promise-on-accept"])
+    variant_spec = e.build()
+    prefix = [Step(None, next(iter(variant_spec.init_states())))]
+    for name, params in _NO_VOTE_YET:
+        state = variant_spec.action(name).step(prefix[-1].state, *params)
+        assert state is not None, (name, params)
+        prefix.append(Step(Label(name, params), state))
+    validate_trace(Paxos(acceptors=3, values=2, max_ballot=2), prefix)  # Paxos reaches it too
+    start = prefix[-1].state
+    broken = check(_from(type(variant_spec), start))
+    assert (broken.verdict, broken.violated, broken.trace_length, broken.distinct_states) == (
+        VIOLATION, "Agreement", 8, 2746)
+    assert any(s.label.name == "Phase2b" for s in broken.trace[1:])
+    # prefix + the 8 steps found: a behaviour of the variant from Init, of the catalog's recorded length
+    whole = prefix + broken.trace[1:]
+    validate_trace(variant_spec, whole)
+    assert len(whole) - 1 == e.trace_length == 17
+    safe = check(_from(Paxos, start))  # Paxos.tla's Phase2b (maxBal raised) from the same state: no violation
+    assert (safe.verdict, safe.complete, safe.distinct_states) == (OK, True, 1456)
 
 
 @pytest.mark.parametrize("name", PAXOS_VARIANTS)

@@ -12,6 +12,8 @@ import pytest
 from test_impl_cluster import Load, kill
 
 from impl.runtime import cluster
+from modelcheck.audit import read_traces
+from modelcheck.audit.raft_map import RaftMapping
 from modelcheck.cli import main
 
 
@@ -59,14 +61,33 @@ async def _changes_under_kills(d, writes: int, rng: random.Random) -> tuple[dict
     return load.acked, gone, first
 
 
+def configurations_by_term(files: list[str]) -> dict[int, set[tuple[int, ...]]]:
+    """For each term, the configurations (node ids) its leaders were elected under, read off the traces."""
+    events, _ = read_traces(files)
+    mapping = RaftMapping.from_events(events)
+    out: dict[int, set[tuple[int, ...]]] = {}
+    for e in events:
+        if e.action == "BecomeLeader":
+            p = mapping.prepare(e)
+            config = mapping.spec.ConfigOf(p.log)[0]
+            out.setdefault(p.term, set()).add(tuple(sorted(mapping.nodes[k] for k in config)))
+    return out
+
+
 def _run(tmp_path, writes: int, seed: int, capsys) -> None:
     cluster.start(tmp_path, 3, snapshot_every=60)
     try:
         acked, gone, _ = asyncio.run(_changes_under_kills(tmp_path, writes, random.Random(seed)))
         assert len(acked) == writes
-        sts = asyncio.run(cluster.statuses(tmp_path, 2))
         members = sorted({1, 2, 3, 4} - {gone})
-        assert sts[gone] is None and all(sts[i] is not None and sts[i]["members"] == members for i in members)
+        for _ in range(100):  # a node killed late catches up with the latest configuration
+            sts = asyncio.run(cluster.statuses(tmp_path, 2))
+            if all(sts[i] is not None and sts[i]["members"] == members for i in members):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"the members do not agree on the configuration {members}: {sts}")
+        assert sts[gone] is None
     finally:
         cluster.stop(tmp_path)
     assert json.loads((tmp_path / "cluster.json").read_text())["removed"] == [gone]
@@ -75,6 +96,8 @@ def _run(tmp_path, writes: int, seed: int, capsys) -> None:
     assert main(["audit", "--spec", "raft", *files, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["verdict"] == "ok" and out["audited"] == out["events"]
+    terms = configurations_by_term(files)  # one configuration per term, and the elections saw the changes
+    assert all(len(c) == 1 for c in terms.values()) and {c for cs in terms.values() for c in cs} >= {(1, 2, 3)}
 
 
 def test_add_and_remove_a_server_while_the_leader_and_the_new_server_are_killed(tmp_path, capsys):

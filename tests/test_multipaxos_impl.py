@@ -17,7 +17,7 @@ from impl.sim.invariants import InvariantViolation
 from impl.sim.multipaxos import DEFAULT_CONFIG, MultiPaxosSimCluster
 from impl.sim.scenario import random_run
 from impl.storage.wal import WAL
-from modelcheck.harness import AuditStop, KVHistoryRun, audit_multipaxos_run
+from modelcheck.harness import AuditStop, KVHistoryRun, audit_multipaxos_run, write_traces
 from modelcheck.linearizability import check_operations, kv_model
 
 IDS = (1, 2, 3)
@@ -293,18 +293,6 @@ def test_every_planted_bug_has_its_audit_event():
     assert set(AUDITED) == set(BUGS)
 
 
-def _write_traces(tmp_path, c) -> list[str]:
-    from impl.trace import TraceWriter
-
-    files = []
-    for i, events in c.trace.items():
-        w = TraceWriter(tmp_path / f"node-{i}.jsonl", i, c.ids, spec="multipaxos")
-        w.write(events)
-        w.close()
-        files.append(str(w.path))
-    return files
-
-
 def test_paxraft_audit_explains_a_recorded_multipaxos_trace_and_stops_a_buggy_one(tmp_path, capsys):
     import json
 
@@ -312,14 +300,14 @@ def test_paxraft_audit_explains_a_recorded_multipaxos_trace_and_stops_a_buggy_on
 
     run = KVHistoryRun(1, cluster_class=MultiPaxosSimCluster, config=replace(DEFAULT_CONFIG, trace=True))
     run.run(120)
-    assert main(["audit", *_write_traces(tmp_path, run.c), "--json"]) == 0
+    assert main(["audit", *write_traces(run.c, tmp_path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["verdict"] == "ok" and out["audited"] == out["events"] > 300 and out["max_candidates"] == 1
     bad = KVHistoryRun(0, cluster_class=MultiPaxosSimCluster, config=replace(DEFAULT_CONFIG, trace=True),
                        rules=bug("forget-votes-on-restart"), check=False)
     bad.run(150)
     (tmp_path / "bad").mkdir()
-    assert main(["audit", *_write_traces(tmp_path / "bad", bad.c), "--json"]) == 1
+    assert main(["audit", *write_traces(bad.c, tmp_path / "bad"), "--json"]) == 1
     f = json.loads(capsys.readouterr().out)["failure"]
     assert (f["action"], f["reason"]) == ("Restart", f"Restart(r=node {f['node']}) leads to a different state")
     assert [d["field"] for d in f["diff"]] == ["votes"]

@@ -15,9 +15,13 @@ TIMEOUT_MS = 60_000
 
 
 def first_failure(enc: PaxosEncoding, drop: tuple[str, ...] = ()):
-    """The first obligation not proved (stopping there), or None when all are proved."""
+    """The first obligation not proved (stopping there), or None when all are proved.
+
+    The fragment is classified once per obligation (``one_classification``): these tests assert verdicts and
+    CTIs, not fragments (test_agreement_is_proved_with_every_query_in_epr does), and it saves a fifth of the time.
+    """
     for ob in enc.obligations(drop):
-        out = discharge(ob, TIMEOUT_MS)
+        out = discharge(ob, TIMEOUT_MS, one_classification=True)
         assert out.result in (PROVED, COUNTEREXAMPLE), f"{ob.name}: {out.result} {out.reason}"
         if out.result != PROVED:
             return out

@@ -38,16 +38,16 @@ Messages are :class:`impl.raft.messages.Message` (one wire codec): ``term`` is t
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from impl.multipaxos.rules import NONE, Rules
 from impl.multipaxos.tracing import event_line, proposal_line
 from impl.multipaxos.votes import Votes
-from impl.raft.core import Config, HardState, Ready, Snapshot
+from impl.raft.core import Config, HardState, Ready, Snapshot, check_compaction
 from impl.raft.log import Entry
 from impl.raft.messages import SUCCESS, Message, MsgType, describe_value
+from impl.raft.node_base import NodeBase
 
 FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
 ROLE_NAMES = ("Follower", "Preparing", "Leader")
@@ -64,24 +64,18 @@ def ballot_round(ballot: int) -> int:
     return ballot >> ROUND
 
 
-class MultiPaxosNode:
+class MultiPaxosNode(NodeBase):
     """One Multi-Paxos replica (acceptor, learner, and proposer when leader). Deterministic."""
+
+    rules: Rules  # set by NodeBase._init_base
 
     def __init__(self, node_id: int, nodes: Iterable[int], config: Config = DEFAULT_CONFIG, *,
                  rand: Callable[[int, int], int], hard_state: HardState | None = None,
                  entries: Iterable[Entry] = (), snapshot: Snapshot | None = None, boot: int = 0, clock: int = 0,
                  rules: Rules = NONE, describe: Callable[[bytes], str] = describe_value) -> None:
-        self.id = node_id
-        self.nodes = tuple(sorted(nodes))
-        if node_id not in self.nodes:
-            raise ValueError(f"node {node_id} is not one of {self.nodes}")
+        self._init_base(node_id, nodes, config, rand, rules, describe, boot, clock)
         self.peers = tuple(n for n in self.nodes if n != node_id)
         self.quorum = len(self.nodes) // 2 + 1
-        self.cfg = config
-        self.rand = rand
-        self.rules = rules
-        self.describe = describe
-        self.boot, self.clock, self.seq = boot, clock, 0
         fresh = hard_state is None and snapshot is None
         self.promised = hard_state.term if hard_state else 0  # balMaxKnown: the highest ballot promised
         self._persisted = self.promised
@@ -105,10 +99,6 @@ class MultiPaxosNode:
         self._peer_commit: dict[int, int] = {}
         self._active: set[int] = set()  # peers heard from since the last quorum check
         self._broadcast = False
-        self._read_ctx = 0
-        self._reads_new: list[Any] = []
-        self._rounds: deque[tuple[int, int, list[Any], set[int]]] = deque()  # (ctx, slot, tokens, acks)
-        self._reads_done: list[tuple[Any, int]] = []
         self._out: list[Message] = []
         self._pending_snapshot: Snapshot | None = None
         self._hs_unsynced = 0  # readies handed out with a promise not yet reported durable
@@ -153,11 +143,7 @@ class MultiPaxosNode:
         self.election_elapsed = 0
         self.timeout = self._random_timeout()
         if was_leader:
-            for _, _, tokens, _ in self._rounds:
-                self._reads_done.extend((t, -1) for t in tokens)
-            self._reads_done.extend((t, -1) for t in self._reads_new)
-            self._rounds.clear()
-            self._reads_new = []
+            self.reads.fail()
 
     def _learn(self, slot: int, entry: Entry) -> bool:
         """``entry``'s command is chosen in ``slot``: keep it as this acceptor's vote there (safe: every
@@ -234,16 +220,15 @@ class MultiPaxosNode:
         if self.role != LEADER:
             return False
         if self.rules.local_reads():  # planted bug: no quorum round
-            self._reads_done.append((token, self.commit))
+            self.reads.done.append((token, self.commit))
             self._emit("ConfirmRead", {"acks": [self.id]})
             return True
-        self._reads_new.append(token)
+        self.reads.new.append(token)
         return True
 
     def compact(self, index: int, data: bytes) -> Snapshot:
         """The state machine has a snapshot at ``index`` (<= applied): drop the votes up to it."""
-        if index > self.applied or index <= self.log.offset:
-            raise ValueError(f"cannot compact to {index} (applied {self.applied}, snapshot {self.log.offset})")
+        check_compaction(index, self.applied, self.log.offset)
         snap = Snapshot(index, self.log.get(index).term, data)
         self.log.compact(index, snap.term)
         self.snapshot = snap
@@ -510,31 +495,24 @@ class MultiPaxosNode:
 
     # -- reads ----------------------------------------------------------------------------------
     def _read_ack(self, j: int, ctx: int) -> None:
-        for c, _, _, acks in self._rounds:
-            if c <= ctx:
-                acks.add(j)
-        while self._rounds and len(self._rounds[0][3]) >= self.quorum:
-            _, slot, tokens, acks = self._rounds.popleft()
-            self._reads_done.extend((t, slot) for t in tokens)
+        for acks in self.reads.ack(j, ctx, lambda acks: len(acks) >= self.quorum):
             self._emit("ConfirmRead", {"acks": sorted(acks)})
 
     def _start_read_round(self) -> None:
-        tokens, self._reads_new = self._reads_new, []
         slot = self.next_slot - 1  # every write acknowledged before the read is at or below it
         if self.quorum == 1:
-            self._reads_done.extend((t, slot) for t in tokens)
+            self.reads.answer_now(slot)
             self._emit("ConfirmRead", {"acks": [self.id]})
             return
-        self._read_ctx += 1
-        self._rounds.append((self._read_ctx, slot, tokens, {self.id}))
+        ctx = self.reads.start(slot, self.id)
         self._emit("ReadIndex", {"slot": slot})
         for j in self.peers:
-            self._heartbeat(j, self._read_ctx)
+            self._heartbeat(j, ctx)
 
     # -- output ---------------------------------------------------------------------------------
     def has_ready(self) -> bool:
         """Whether :meth:`ready` has anything to hand out."""
-        return bool(self._out or self._trace or self._broadcast or self._reads_new or self._reads_done
+        return bool(self._out or self._trace or self._broadcast or self.reads.new or self.reads.done
                     or self.commit > self.applied or self.log.dirty_from <= self.log.last()
                     or self.promised != self._persisted or self._pending_snapshot)
 
@@ -547,7 +525,7 @@ class MultiPaxosNode:
                     if self._sent[j] < top:
                         self._accepts(j, self._sent[j] + 1, top)
                         self._sent[j] = top
-            if self._reads_new:
+            if self.reads.new:
                 self._start_read_round()
         self._broadcast = False
         rd = Ready()
@@ -571,7 +549,7 @@ class MultiPaxosNode:
                 out = early + [m for m in out if m.type not in _EARLY]
                 rd.early = len(early)
         rd.messages = out
-        rd.reads, self._reads_done = self._reads_done, []
+        rd.reads = self.reads.take()
         rd.trace, self._trace = self._trace, []
         return rd
 

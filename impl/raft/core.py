@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 from impl.raft.log import Entry, RaftLog
 from impl.raft.membership import ADD, TAG, changed, decode_config, encode_config, pack_snapshot, unpack_snapshot
 from impl.raft.messages import HEARTBEAT, SUCCESS, TRANSFER, Message, MsgType, describe_value
+from impl.raft.node_base import NodeBase
 from impl.raft.rules import NONE, Rules
 from impl.raft.tracing import NO_TRACE, JsonLinesTracer, Tracer
 
@@ -122,29 +123,30 @@ class Progress:
         self.inflight.clear()
 
 
-class RaftNode:
+def check_compaction(index: int, applied: int, offset: int) -> None:
+    """A snapshot at ``index`` must hold only what the state machine applied, and reach past the current one
+    (both cores' :meth:`compact`)."""
+    if index > applied or index <= offset:
+        raise ValueError(f"cannot compact to {index} (applied {applied}, snapshot {offset})")
+
+
+class RaftNode(NodeBase):
     """One Raft server. Deterministic: the same calls give the same outputs."""
+
+    rules: Rules  # set by NodeBase._init_base
 
     def __init__(self, node_id: int, nodes: Iterable[int], config: Config = Config(), *,
                  rand: Callable[[int, int], int], hard_state: HardState | None = None,
                  entries: Iterable[Entry] = (), snapshot: Snapshot | None = None, boot: int = 0, clock: int = 0,
                  rules: Rules = NONE, describe: Callable[[bytes], str] = describe_value,
                  tracer: Tracer | None = None, members: Iterable[int] | None = None) -> None:
-        self.id = node_id
-        self.nodes = tuple(sorted(nodes))  # every node this one may hear of (the address book)
-        if node_id not in self.nodes:
-            raise ValueError(f"node {node_id} is not one of {self.nodes}")
+        self._init_base(node_id, nodes, config, rand, rules, describe, boot, clock)
         # the initial configuration (default: every node); the log's configuration entries change it
         self.initial_members = frozenset(self.nodes if members is None else members)
         self.learners: set[int] = set()  # a leader's non-voting catch-up targets (volatile)
-        self.cfg = config
-        self.rand = rand
-        self.rules = rules  # the protocol rules a planted bug may change (impl.raft.rules)
-        self.describe = describe  # an entry's value as the trace names it
         # no tracer given: the JSON-lines tracer when the config asks for a trace, else none (the no-op)
         self.tracer = tracer if tracer is not None else JsonLinesTracer() if config.trace else NO_TRACE
         self.tracer.bind(self)
-        self.boot, self.clock, self.seq = boot, clock, 0
         fresh = hard_state is None and snapshot is None
         hs = hard_state or HardState(1, 0)  # raft.tla: currentTerm starts at 1
         self.term, self.vote = hs.term, hs.vote
@@ -168,11 +170,7 @@ class RaftNode:
         self.prs: dict[int, Progress] = {}
         self.transferee = 0
         self._broadcast = False
-        self._read_ctx = 0
-        self._reads_new: list[Any] = []  # tokens waiting for the next ReadIndex round
         self._reads_wait: list[Any] = []  # tokens waiting for the first commit of this term
-        self._rounds: deque[tuple[int, int, list[Any], set[int]]] = deque()  # (ctx, index, tokens, acks)
-        self._reads_done: list[tuple[Any, int]] = []
         self._out: list[Message] = []
         # for tracers (impl.raft.tracing): nextIndex/matchIndex may have changed (set after every change of
         # Progress.next/match: _become_leader, _send_append, _handle_append_response, which alone calls
@@ -312,11 +310,8 @@ class RaftNode:
             self._fail_reads()
 
     def _fail_reads(self) -> None:
-        for _, _, tokens, _ in self._rounds:
-            self._reads_done.extend((t, -1) for t in tokens)
-        self._reads_done.extend((t, -1) for t in self._reads_new + self._reads_wait)
-        self._rounds.clear()
-        self._reads_new, self._reads_wait = [], []
+        self.reads.fail(self._reads_wait)
+        self._reads_wait = []
 
     # -- inputs ---------------------------------------------------------------------------------
     def tick(self) -> None:
@@ -373,7 +368,7 @@ class RaftNode:
         if self.log.term(self.commit) != self.term:
             self._reads_wait.append(token)  # our no-op is not committed yet: commitIndex may be stale
         else:
-            self._reads_new.append(token)
+            self.reads.new.append(token)
         return True
 
     def transfer_leadership(self, target: int) -> bool:
@@ -390,8 +385,7 @@ class RaftNode:
 
     def compact(self, index: int, data: bytes) -> Snapshot:
         """The state machine has a snapshot at ``index`` (<= applied): drop the log up to it."""
-        if index > self.applied or index <= self.log.offset:
-            raise ValueError(f"cannot compact to {index} (applied {self.applied}, snapshot {self.log.offset})")
+        check_compaction(index, self.applied, self.log.offset)
         snap = Snapshot(index, self.log.term(index), data, self._config_at(index))
         self._base_config = snap.config
         self.log.compact(index, snap.term)
@@ -703,21 +697,16 @@ class RaftNode:
                 self._emit("StepDownRemoved", {})
                 return
             if self._reads_wait and self.log.term(n) == self.term:
-                self._reads_new.extend(self._reads_wait)
+                self.reads.new.extend(self._reads_wait)
                 self._reads_wait = []
 
     def _read_ack(self, j: int, ctx: int) -> None:
-        for c, _, _, acks in self._rounds:
-            if c <= ctx:
-                acks.add(j)
-        while self._rounds and len(self._rounds[0][3] & self.members) >= self.quorum:
-            _, index, tokens, _ = self._rounds.popleft()
-            self._reads_done.extend((t, index) for t in tokens)
+        self.reads.ack(j, ctx, lambda acks: len(acks & self.members) >= self.quorum)
 
     # -- output ---------------------------------------------------------------------------------
     def has_ready(self) -> bool:
         """Whether :meth:`ready` has anything to hand out."""
-        return bool(self._out or self.tracer.has_events() or self._broadcast or self._reads_new or self._reads_done
+        return bool(self._out or self.tracer.has_events() or self._broadcast or self.reads.new or self.reads.done
                     or self.commit > self.applied or self.log.unstable_from <= self.log.last_index()
                     or (self.term, self.vote) != self._persisted_hs or self._pending_snapshot)
 
@@ -727,7 +716,7 @@ class RaftNode:
             if self._broadcast:
                 for j in self.peers:
                     self._send_append(j)
-            if self._reads_new:
+            if self.reads.new:
                 self._start_read_round()
         self._broadcast = False
         rd = Ready()
@@ -754,7 +743,7 @@ class RaftNode:
                 out = early + [m for m in out if m.type not in _EARLY]
                 rd.early = len(early)
         rd.messages = out
-        rd.reads, self._reads_done = self._reads_done, []
+        rd.reads = self.reads.take()
         rd.trace = self.tracer.take()
         return rd
 
@@ -779,15 +768,13 @@ class RaftNode:
         self.persisted(rd)
 
     def _start_read_round(self) -> None:
-        tokens, self._reads_new = self._reads_new, []
         if self.members == {self.id}:
-            self._reads_done.extend((t, self.commit) for t in tokens)
+            self.reads.answer_now(self.commit)
             return
-        self._read_ctx += 1
-        self._rounds.append((self._read_ctx, self.commit, tokens, {self.id}))
+        ctx = self.reads.start(self.commit, self.id)
         self._emit("ReadIndex", {"index": self.commit})
         for j in self.peers:
-            self._send_heartbeat(j, self._read_ctx)
+            self._send_heartbeat(j, ctx)
 
     # -- inspection -----------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:

@@ -651,8 +651,12 @@ def _initial_configuration(events: Sequence[Event]) -> tuple[list[int] | None, s
     servers are the ``nodes`` of all the headers together (a node added later lists itself in its own)."""
     every: set[int] = set()
     first: tuple[Any, Event] | None = None
+    checked: set[int] = set()
     for e in events:
         h = e.header
+        if id(h) in checked:  # the events of one boot share its header: each header is checked once
+            continue
+        checked.add(id(h))
         nodes = h.get("nodes")
         if not isinstance(nodes, list) or not all(isinstance(n, int) for n in nodes):
             raise TraceError(f'{e.file}:1: a Raft trace header needs "nodes": a list of node ids')

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from modelcheck.cli.common import UsageError
+from proofs.cmd_prove import listed
 from proofs.cti import print_ctis
 from proofs.logic import PROVED, discharge, table
 from proofs.multipaxos.cti import extract
@@ -20,19 +21,17 @@ CONFORMANCE_BOUNDS = {"replicas": 2, "writes": 1, "reads": 1, "max_ballot": 2}
 
 def run(args: argparse.Namespace) -> int:
     """Discharge every obligation (or list the conjuncts); print the table and any CTI; write the certificate."""
-    if args.quorum_axiom or args.flexible or args.restarts or args.commit:
-        raise UsageError("prove multipaxos: --quorum-axiom, --flexible, --restarts and --commit are not its options")
+    if args.quorum_axiom or args.flexible or args.restarts or args.commit or args.complete:
+        raise UsageError(
+            "prove multipaxos: --quorum-axiom, --flexible, --restarts, --commit and --complete are not its options"
+        )
     variant = args.variant or BASE
     if variant not in VARIANTS:
         raise UsageError(f"prove multipaxos: no encoding of variant {variant!r}; encoded: {', '.join(VARIANTS[1:])}")
     enc = MultiPaxosEncoding(variant)
     names = list(enc.invariant(enc.state("")))
-    if args.list:
-        print("\n".join(names))
+    if listed(args, names, "multipaxos"):
         return 0
-    bad = [d for d in args.drop if d not in names]
-    if bad:
-        raise UsageError(f"--drop {bad[0]}: no such conjunct (see 'paxraft prove multipaxos --list')")
     if args.timeout <= 0:
         raise UsageError(f"--timeout must be positive, got {args.timeout}")
     outcomes = [discharge(ob, int(args.timeout * 1000)) for ob in enc.obligations(tuple(args.drop))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from modelcheck.cli.common import UsageError
+from proofs.cmd_prove import listed
 from proofs.cti import print_ctis
 from proofs.logic import PROVED, discharge, table
 from proofs.paxos.cti import extract
@@ -15,6 +16,8 @@ def run(args: argparse.Namespace) -> int:
     """Discharge every obligation of the Paxos proof, print the table, and print (and draw) any CTI."""
     if args.commit:
         raise UsageError("--commit is a Raft option")
+    if getattr(args, "complete", False):
+        raise UsageError("--complete is a Raft option")
     if args.variant and args.variant not in VARIANTS + RESTART_VARIANTS:
         raise UsageError(f"prove paxos: {args.variant} is not a Paxos variant")
     if args.flexible and args.quorum_axiom not in (None, PHASE1_PHASE2):
@@ -27,14 +30,8 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "invariant", None):
         enc = _inferred(args.invariant, axiom, args.variant or "paxos", persists)
     pre = enc.state("")
-    if args.list:
-        for name in enc.invariant(pre):
-            print(name)
+    if listed(args, list(enc.invariant(pre)), "paxos"):
         return 0
-    known = set(enc.invariant(pre))
-    bad = [d for d in args.drop if d not in known]
-    if bad:
-        raise UsageError(f"--drop {bad[0]}: no such conjunct (see 'paxraft prove paxos --list')")
     title = f"Paxos.tla, quorum axiom {axiom}" + (f", variant {args.variant}" if args.variant else "")
     if persists is not None:
         title += f", crash-restart keeping {', '.join(persists) or 'nothing'}"

@@ -217,7 +217,7 @@ class RaftCommitEncoding(RaftEncoding):
 
         It takes the request's commitIndex c and answers success for index l; the request may be consumed.
         """
-        i, t, l, lt, lv, c = self.params("AcceptCommit")
+        i, t, l, lt, lv, c = self.params("AcceptCommit")[:6]
         voc = self.voc
         changes = {
             "commitIdx": set_row(pre, post, "commitIdx", i, lambda y: y == c),
@@ -238,7 +238,7 @@ class RaftCommitEncoding(RaftEncoding):
 
     def a_RemoveLastEntry(self, pre: RaftZ3State, post: RaftZ3State) -> ActionEncoding:
         """HandleAppendEntriesRequest, conflict: entry e of a request of i's term has another term (eu) in i's log."""
-        i, x, xt, xv, t, p, pt, e, et, ev, eu, euv = self.params("RemoveLastEntry")
+        i, x, xt, xv, t, p, pt, e, et, ev, eu, euv = self.params("RemoveLastEntry")[:12]
         voc = self.voc
         pv = z3.Const("PV_", voc.Value)
         return self.build("RemoveLastEntry", pre, post, [

@@ -16,14 +16,9 @@ states and abstract steps are checked once each.
 
 from __future__ import annotations
 
-import time
-
-from proofs.conformance import Report
-from proofs.evaluate import compile_formula
+from proofs.conformance import Report, abstract_check
 from proofs.raft.encoding import RaftEncoding
-from proofs.raft.instance import Abstract, RaftInstance
-from spec.behaviour import reachable
-from spec.core import Label
+from proofs.raft.instance import RaftInstance
 from spec.raft import Raft
 
 
@@ -37,53 +32,5 @@ def check(
 
     ``enc`` and ``instance``: the model and its abstraction function (Raft's coarse model by default).
     """
-    started = time.perf_counter()
-    enc = enc or RaftEncoding()
     inst = instance(spec)
-    pre, post = enc.state(""), enc.state("'")
-    conjuncts = {k: compile_formula(f) for k, f in enc.invariant(pre).items()}
-    formulas = {a.name: compile_formula(a.formula) for a in enc.actions(pre, post)}
-    param_names = {a.name: [str(p) for p in a.params] for a in enc.actions(pre, post)}
-    inv_seen: set[Abstract] = set()
-    step_seen: dict[tuple, str | None] = {}
-    rep = Report(abstract=True)
-
-    def failures() -> int:
-        return len(rep.invariant_failures) + len(rep.transition_failures)
-
-    names = [a.name for a in spec.actions]
-    for s, _inside, raw in reachable(spec):
-        succ = [(Label(names[i], params), t) for i, params, t in raw]
-        rep.states += 1
-        a = inst.abstract(s)
-        if a not in inv_seen:
-            inv_seen.add(a)
-            st = inst.structure({"": a})
-            rep.invariant_failures += [(s, name) for name, holds in conjuncts.items() if not holds(st)]
-        for label, t in succ:
-            rep.transitions += 1
-            b = inst.abstract(t)
-            if a == b:
-                rep.stutters += 1
-                continue
-            candidates = inst.steps(s, label)
-            key = (a, b, tuple((n, tuple(sorted(ps.items()))) for n, ps in candidates))
-            if key not in step_seen:
-                step_seen[key] = next(
-                    (
-                        n
-                        for n, ps in candidates
-                        if set(ps) == set(param_names[n]) and formulas[n](inst.structure({"": a, "'": b}, ps))
-                    ),
-                    None,
-                )
-            found = step_seen[key]
-            if found is None:
-                rep.transition_failures.append((s, label, t))
-            else:
-                rep.by_action[found] += 1
-        if failures() >= max_failures:
-            break
-    rep.abstract_states = len(inv_seen)
-    rep.seconds = time.perf_counter() - started
-    return rep
+    return abstract_check(spec, enc or RaftEncoding(), inst, lambda s, label, t: inst.steps(s, label), max_failures)

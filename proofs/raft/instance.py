@@ -12,11 +12,12 @@ covered too); a quorum is a majority of servers, numbered in a fixed order.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 from proofs.evaluate import Structure
 from proofs.raft.encoding import RaftZ3State
+from spec.behaviour import reachable
 from spec.core import Label
 from spec.raft import CANDIDATE, LEADER, NIL, AppendEntriesRequest, Raft, RaftState, RequestVoteResponse
 
@@ -56,6 +57,10 @@ class RaftInstance:
 
     #: The relations of the model this instance abstracts to, in order.
     relations: tuple[str, ...] = RELATIONS
+
+    def reachable(self) -> Iterator[tuple[Any, bool, list]]:
+        """The states the conformance check walks (:func:`spec.behaviour.reachable`; a model with history adds it)."""
+        return reachable(self.spec)
 
     def abstract(self, s: RaftState) -> Abstract:
         """The model's relations in state s."""

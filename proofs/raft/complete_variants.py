@@ -1,0 +1,86 @@
+"""The catalog's LeaderCompleteness variants as models: :mod:`proofs.raft.complete` with the one rule each changes.
+
+Each variant of spec/raft_variants.py that breaks LeaderCompleteness changes one rule of
+raft.tla; the proof model has that rule as a method, so the variant's model is the complete
+model with the method overridden the way the variant's spec overrides it. Proving the variant's
+model fails at the obligation of the action whose rule changed, with a counterexample to
+induction drawn as Raft states (tests/test_proof_raft_complete.py names each).
+"""
+
+from __future__ import annotations
+
+import z3
+
+from proofs.raft.complete import RaftCompleteEncoding
+from proofs.raft.encoding import RaftZ3State, set_row
+
+
+class NoFigure8Rule(RaftCompleteEncoding):
+    """no-figure8-rule: a leader commits an index a quorum stores, whatever the entry's term."""
+
+    def commit_term_ok(self, xt: z3.ExprRef, t: z3.ExprRef) -> z3.BoolRef:
+        """Any term will do."""
+        return z3.BoolVal(True)
+
+
+class VoteWithoutLogCheck(RaftCompleteEncoding):
+    """vote-without-log-check: a vote is granted whatever the candidate's log."""
+
+    def vote_log_ok(self, lt: z3.ExprRef, li: z3.ExprRef, kt: z3.ExprRef, k: z3.ExprRef) -> z3.BoolRef:
+        """Every candidate's log is good enough."""
+        return z3.BoolVal(True)
+
+
+class MatchLen(RaftCompleteEncoding):
+    """match-len: on a success response the leader takes its own log's length as the follower's match."""
+
+    def acked_index(self, s: RaftZ3State, i: z3.ExprRef, j: z3.ExprRef, t: z3.ExprRef, m: z3.ExprRef) -> z3.BoolRef:
+        """m is the length of i's log."""
+        voc = self.voc
+        y, u, w = z3.Const("Ym", voc.Index), z3.Const("Um", voc.Term), z3.Const("Wm", voc.Value)
+        return z3.And(
+            z3.ForAll([y, u, w], z3.Implies(s.log(i, y, u, w), voc.leI(y, m))),
+            z3.Or(m == voc.IndexZero, z3.Exists([u, w], s.log(i, m, u, w))),
+        )
+
+
+class AcceptStaleTerm(RaftCompleteEncoding):
+    """accept-stale-term: a follower takes a request of a term older than its own as if it were current."""
+
+    def append_term_ok(self, s: RaftZ3State, i: z3.ExprRef, t: z3.ExprRef) -> z3.BoolRef:
+        """The request's term is not after i's."""
+        u = z3.Const("Ua", self.voc.Term)
+        return z3.Exists([u], z3.And(s.currentTerm(i, u), self.voc.leT(t, u)))
+
+
+class VolatileLog(RaftCompleteEncoding):
+    """volatile-log: Restart empties the log."""
+
+    def refine(
+        self,
+        name: str,
+        ps: list[z3.ExprRef],
+        pre: RaftZ3State,
+        post: RaftZ3State,
+        guards: list[z3.BoolRef],
+        changes: dict[str, z3.BoolRef],
+    ) -> tuple[list[z3.BoolRef], dict[str, z3.BoolRef]]:
+        """Restart also loses the log (and its last entry becomes none)."""
+        guards, changes = super().refine(name, ps, pre, post, guards, changes)
+        if name == "Restart":
+            voc, i = self.voc, ps[0]
+            changes["log"] = set_row(pre, post, "log", i, lambda y, u, w: z3.BoolVal(False))
+            changes["lastEntry"] = set_row(
+                pre, post, "lastEntry", i, lambda y, u: z3.And(y == voc.IndexZero, u == voc.TermZero)
+            )
+        return guards, changes
+
+
+#: Catalog variant name -> its model.
+VARIANTS: dict[str, type[RaftCompleteEncoding]] = {
+    "no-figure8-rule": NoFigure8Rule,
+    "vote-without-log-check": VoteWithoutLogCheck,
+    "match-len": MatchLen,
+    "accept-stale-term": AcceptStaleTerm,
+    "volatile-log": VolatileLog,
+}

@@ -1,0 +1,133 @@
+"""Raft's LeaderCompleteness and StateMachineSafety proved (proofs/raft/complete.py): the commit model with history,
+conformant with spec/raft.py (history recorded beside it), and the catalog's LeaderCompleteness variants each failing
+the proof at the obligation of the rule they change, with a counterexample drawn as Raft states."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from modelcheck.cli import main
+from proofs.logic import COUNTEREXAMPLE, PROVED, Obligation, discharge
+from proofs.raft import ghost
+from proofs.raft.complete import ANCHOR_USERS, COMPLETE_LABELS, RaftCompleteEncoding
+from proofs.raft.complete_instance import CompleteInstance
+from proofs.raft.complete_variants import VARIANTS
+from proofs.raft.conformance import check
+from proofs.raft.cti import extract
+from spec.core import Label
+from spec.raft import Raft
+
+# fmt: off
+OBLIGATIONS = ["Init => Inv", *(f"Inv /\\ {a} => Inv'" for a in COMPLETE_LABELS),
+               "Inv => ElectionSafety", "Inv => OneLeaderPerTerm", "Inv => LogMatching",
+               "Inv => LeaderCompleteness", "Inv => StateMachineSafety"]
+# fmt: on
+ONE_SERVER = {"servers": 1, "values": 1, "max_term": 2, "max_log": 1}
+
+
+def conformance(spec: Raft, enc: RaftCompleteEncoding | None = None, max_failures: int = 20):  # noqa: ANN201
+    return check(spec, enc or RaftCompleteEncoding(), max_failures, instance=CompleteInstance)
+
+
+def only(ob: Obligation, goal: str) -> Obligation:
+    """The obligation with one goal (one query)."""
+    return Obligation(ob.name, ob.hypotheses, {goal: ob.goals[goal]}, ob.context, ob.only_for)
+
+
+def obligation(enc: RaftCompleteEncoding, name: str, drop: tuple[str, ...] = ()) -> Obligation:
+    return next(o for o in enc.obligations(drop) if o.name == name)
+
+
+def test_leader_completeness_and_state_machine_safety_follow_from_the_invariant():
+    enc = RaftCompleteEncoding()
+    outs = {n: discharge(obligation(enc, f"Inv => {n}"), 60_000) for n in ("LeaderCompleteness", "StateMachineSafety")}
+    assert [o.result for o in outs.values()] == [PROVED, PROVED]
+    assert outs["LeaderCompleteness"].fragment.epr  # StateMachineSafety reads CmtByAnchored: not EPR
+    assert not outs["StateMachineSafety"].fragment.epr and "Inv => StateMachineSafety" in ANCHOR_USERS
+
+
+def test_the_history_records_acknowledgements_and_commits():
+    """A lone server elects itself, appends and commits: its commit is recorded; acks only come from followers."""
+    spec = Raft(**ONE_SERVER)
+    seen = [x for x, _, _ in ghost.reachable(spec)]
+    commits = {c for x in seen for c in x.g.commits}
+    assert commits == {(2, 1, 1, (2, 0))}  # the leader of term 2 committed index 1 = (term 2, v1)
+    assert all(not x.g.acks for x in seen)
+    s = next(x.s for x in seen if x.s.commitIndex[0] == 1)
+    assert ghost.committed(spec, s, Label("Timeout", (0,))) == frozenset()
+
+
+# The variants: the rule each changes is a method of the model; proving the variant's model fails at the obligation of
+# that rule's action, and the counterexample to induction is drawn. Each: (obligation, the conjunct that breaks).
+FAILS_AT = {
+    "no-figure8-rule": ("Inv /\\ AdvanceCommitIndex => Inv'", "CommitAnchor"),
+    "vote-without-log-check": ("Inv /\\ GrantVote => Inv'", "ChoosableVoted"),
+    "match-len": ("Inv /\\ HandleAppendEntriesResponse => Inv'", "MatchAcked"),
+    "accept-stale-term": ("Inv /\\ RemoveLastEntry => Inv'", "ChoosableHeld"),
+    "volatile-log": ("Inv /\\ Restart => Inv'", "ChoosableHeld"),
+}
+
+
+@pytest.mark.parametrize("variant", ["no-figure8-rule", "volatile-log"])
+def test_a_leader_completeness_variant_fails_the_proof_at_its_rule(variant: str, tmp_path: Path):
+    name, goal = FAILS_AT[variant]
+    out = discharge(only(obligation(VARIANTS[variant](), name), goal), 120_000)
+    assert out.result == COUNTEREXAMPLE
+    cti = extract(out)
+    assert goal in cti.broken and cti.action is not None and cti.action.startswith(name.split()[2] + "(")
+    assert cti.draw(tmp_path / "cti.dot")[0].exists()
+    assert discharge(only(obligation(RaftCompleteEncoding(), name), goal), 120_000).result == PROVED
+
+
+def test_prove_raft_complete_lists_its_conjuncts(capsys):
+    assert main(["prove", "raft", "--complete", "--list"]) == 0
+    names = capsys.readouterr().out.split()
+    assert names == list(RaftCompleteEncoding().invariant(RaftCompleteEncoding().state("")))
+    assert len(names) == len(set(names)) and {"ChoosableVoted", "CommitIdxCommitted", "CmtByAnchored"} <= set(names)
+
+
+def test_prove_raft_commit_and_complete_are_one_model_or_the_other(capsys):
+    assert main(["prove", "raft", "--commit", "--complete", "--list"]) == 2
+    assert "--commit and --complete" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_complete_model_every_obligation_proved():
+    enc = RaftCompleteEncoding()
+    outcomes = [discharge(ob, 120_000, one_classification=True) for ob in enc.obligations()]
+    assert [o.name for o in outcomes] == OBLIGATIONS and len(OBLIGATIONS) == 24
+    assert [o.name for o in outcomes if o.result != PROVED] == []
+    # Only the queries that read CmtByAnchored leave EPR: its own goal's, and BecomeLeader's and SMS's.
+    non_epr = {o.name for o in outcomes if not o.fragment.epr}
+    assert non_epr == set(OBLIGATIONS[1:19]) | {"Inv => StateMachineSafety"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", sorted(FAILS_AT))
+def test_every_leader_completeness_variant_fails_the_proof(variant: str):
+    name, goal = FAILS_AT[variant]
+    out = discharge(obligation(VARIANTS[variant](), name), 120_000)
+    assert (out.result, out.failed_goal) == (COUNTEREXAMPLE, goal)
+    assert goal in extract(out).broken
+
+
+@pytest.mark.slow
+def test_one_server_every_state_and_transition_conform():
+    rep = conformance(Raft(**{**ONE_SERVER, "max_term": 3, "max_log": 2}))
+    assert rep.ok, rep.summary()
+    assert rep.by_action["AdvanceCommitIndex"] > 0 and rep.by_action["ClientRequest"] > 0
+
+
+@pytest.mark.slow
+def test_complete_certificate_rechecks_in_a_fresh_process(tmp_path: Path):
+    out = tmp_path / "raft-complete"
+    assert main(["prove", "raft", "--complete", "--certificate", str(out)]) == 0
+    m = json.loads((out / "manifest.json").read_text())
+    assert (m["proved"], m["conformance"]["ok"]) == (True, True)
+    proc = subprocess.run([sys.executable, "-m", "proofs.certificate", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
