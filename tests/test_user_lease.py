@@ -114,3 +114,23 @@ def test_an_enumerator_yielding_sets_is_named_not_misreported(tmp_path: Path, ca
     code, _, err = run(capsys, "check", f"{f}:SetParams")
     line = one_error_line(err)
     assert code == 2 and "the parameter enumerator of Add yielded {0} (a set); expected a tuple" in line
+
+
+def test_a_simulation_does_not_claim_a_state_limit(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "check", REF, "--mode", "simulate")
+    assert code == 0 and "No error found in these random walks" in out and "state limit" not in out
+    code, out, _ = run(capsys, "check", REF, "--variant", "local-lease", "--mode", "simulate")
+    assert code == 1 and "invariant LeaseMutex is violated; counterexample:" in out
+
+
+@pytest.mark.parametrize("command", [["prove"], ["infer"], ["bmc", "--depth", "3"]])
+def test_z3_commands_refuse_it_in_one_line(command: list[str], capsys: pytest.CaptureFixture) -> None:
+    code, _, err = run(capsys, command[0], REF, *command[1:])
+    assert code == 2 and "Lease" in one_error_line(err)
+
+
+def test_audit_refuses_it_before_reading_traces(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    trace = tmp_path / "t.jsonl"
+    trace.write_text('{"format": "paxraft-trace", "version": 2, "node": 1, "nodes": [1, 2]}\n{"event": "Grant"}\n')
+    code, _, err = run(capsys, "audit", str(trace), "--spec", REF)
+    assert code == 2 and f"no audit mapping for spec {REF!r}" in one_error_line(err)
