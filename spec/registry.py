@@ -17,6 +17,7 @@ subclasses :class:`~spec.core.Spec` is checked, drawn, replayed and refined by p
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import importlib.util
 import inspect
@@ -256,7 +257,10 @@ def load_user_module(path_s: str) -> Any:
     if not path.is_file():
         raise SpecError(f"no such file {path}")
     resolved = path.resolve()
-    mod_name = f"paxraft_user_{re.sub(r'[^0-9A-Za-z_]', '_', resolved.stem)}_{abs(hash(str(resolved))):x}"
+    # The name must be the same in every process (a checkpoint's pickles name it, and `--resume`
+    # is a new process), so not hash(): str hashes are randomised per process.
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:16]
+    mod_name = f"paxraft_user_{re.sub(r'[^0-9A-Za-z_]', '_', resolved.stem)}_{digest}"
     if mod_name in sys.modules:  # loaded before: the same classes (a trace pickled across processes needs that)
         return sys.modules[mod_name]
     spec = importlib.util.spec_from_file_location(mod_name, resolved)

@@ -117,13 +117,3 @@ def test_bad_input_is_one_line_and_exit_2(argv, error, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert error in err and len(err.splitlines()) == 1
-
-
-@pytest.mark.slow
-def test_infer_raft_finds_an_invariant_the_prover_proves(tmp_path, capsys):
-    out_file = tmp_path / "raft.inv"
-    assert main(["infer", "raft", "--out", str(out_file)]) == 0
-    out = capsys.readouterr().out
-    assert "inductive, implies ElectionSafety, OneLeaderPerTerm" in out
-    assert main(["prove", "raft", "--invariant", str(out_file)]) == 0
-    assert "16/16 obligations proved" in capsys.readouterr().out

@@ -12,13 +12,18 @@ from spec.core import SpecError
 from spec.registry import entries, lazy
 
 
-def mapping_for(spec: str, events: Sequence[Event], bounds: dict[str, Any] | None = None) -> Mapping:
-    """The audit mapping of a spec by name (its registry entry names it), built for these events."""
+def audit_of(spec: str) -> str:
+    """The reference of the audit mapping of a spec by name (its registry entry names it), or one line why none."""
     found = entries().get(spec)
     if found is None or not found.audit:
         audited = ", ".join(name for name, e in entries().items() if e.audit)
         raise SpecError(f"no audit mapping for spec {spec!r}; audits exist for: {audited}")
-    return lazy(found.audit)(events, dict(bounds or {}))
+    return found.audit
+
+
+def mapping_for(spec: str, events: Sequence[Event], bounds: dict[str, Any] | None = None) -> Mapping:
+    """The audit mapping of a spec by name, built for these events."""
+    return lazy(audit_of(spec))(events, dict(bounds or {}))
 
 
 __all__ = [
@@ -31,6 +36,7 @@ __all__ = [
     "StepPattern",
     "TraceError",
     "audit_events",
+    "audit_of",
     "mapping_for",
     "merge",
     "read_trace",

@@ -270,6 +270,10 @@ _RECORDED = ("spec", "variant", "without", "restrict", "symmetry", "no_invariant
 def record(args: argparse.Namespace, bounds: dict) -> None:
     """Remember what the run was asked for, so that ``--resume DIR`` alone can rebuild it."""
     args._cli_record = {**{k: getattr(args, k) for k in _RECORDED}, "bounds": bounds}
+    spec = args._cli_record["spec"]
+    if isinstance(spec, str) and spec.count(":") == 1 and spec.split(":")[0].endswith(".py"):
+        where, cls = spec.split(":")  # a user's file: absolute, so --resume works from any folder
+        args._cli_record["spec"] = f"{Path(where).resolve()}:{cls}"
 
 
 def apply_resume(args: argparse.Namespace) -> None:

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from modelcheck.audit import TraceError, audit_events, mapping_for, read_traces
+from modelcheck.audit import TraceError, audit_events, audit_of, mapping_for, read_traces
 from modelcheck.audit.msc import write_msc
 from modelcheck.audit.report import json_report, text_report
 from modelcheck.cli.common import UsageError
@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--msc-window must be at least 1, got {args.msc_window}")
     if (args.msc_from is not None or args.msc_window != 40) and not args.msc:
         raise UsageError("--msc-window and --msc-from need --msc PATH (where to write the chart)")
+    if args.spec:
+        audit_of(args.spec)  # a spec with no audit is refused before its traces are read
     try:
         events, warnings = read_traces(args.files)
         _headers_agree(events)

@@ -8,7 +8,7 @@ from pathlib import Path
 from modelcheck.cli._check_modes import output_folder
 from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args
 from modelcheck.engine.faults import preflight
-from modelcheck.engine.graph import explore
+from modelcheck.engine.graph import GraphTooLargeError, explore
 from modelcheck.output.dot import write_dot
 from modelcheck.output.render import graph_dot
 from spec.core import SpecError
@@ -40,7 +40,12 @@ def run(args: argparse.Namespace) -> int:
     output_folder(args.out, "--out")
     spec = model_from_args(args).build()
     preflight(spec)
-    g = explore(spec, keep_states=True, max_states=args.max_states)
+    try:
+        g = explore(spec, keep_states=True, max_states=args.max_states)
+    except GraphTooLargeError:  # say which flag raises the limit
+        raise GraphTooLargeError(
+            f"{spec.describe()}: more than {args.max_states:,} states; raise --max-states or shrink the model"
+        ) from None
     assert g.states is not None
     invariants = list(spec.invariants.items())
     bad = next((i for i, s in enumerate(g.states) if any(not inv(s) for _, inv in invariants)), None)

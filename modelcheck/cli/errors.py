@@ -29,6 +29,7 @@ from modelcheck.cli.common import UsageError
 from modelcheck.engine.faults import SpecCodeError, locate, shorten
 from modelcheck.engine.progress import Progress
 from modelcheck.linearizability.history import HistoryError
+from modelcheck.output.dot import DotError
 from spec.core import SpecError
 
 OK, VIOLATION, BAD_INPUT, SPEC_CODE, INTERNAL, INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -39,7 +40,7 @@ LINE_CHARS = 600
 
 
 #: Exceptions that mean "the input was wrong": one line, exit 2.
-BAD_INPUT_ERRORS: tuple[type[BaseException], ...] = (SpecError, UsageError, TraceError, HistoryError)
+BAD_INPUT_ERRORS: tuple[type[BaseException], ...] = (SpecError, UsageError, TraceError, HistoryError, DotError)
 
 
 def one_line(text: str) -> str:

@@ -88,6 +88,8 @@ def summary(result: Result, lanes: bool = False) -> str:
         lines.append(reach_text(result))
     elif result.verdict == DEADLOCK:
         lines.append(f"Error: deadlock reached after {result.trace_length} steps")
+    elif not result.complete and result.mode == "simulate":  # random walks never cover a model: no limit hit
+        lines.append("No error found in these random walks (a simulation explores part of the model)")
     elif not result.complete:
         lines.append("Stopped at the state limit: no error found so far (search incomplete)")
     else:

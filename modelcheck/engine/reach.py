@@ -8,6 +8,7 @@ and the state count on "none" is the model's exact count.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -28,8 +29,8 @@ def goal_predicate(spec: Spec, text: str) -> tuple[str, Callable[[State], bool],
         return text, declared[text], True
     if text.isidentifier() and text not in spec.variables:
         have = ", ".join(declared) or "none"
-        raise SpecError(f"--reach {text!r}: {spec.name} declares no witness of that name (its witnesses: {have}); "
-                        "or give an expression over the state, e.g. 'len(msgs) >= 3'")
+        raise SpecError(f"--reach {text!r}: {spec.name} declares no witness of that name (its witnesses: {have})"
+                        f"{_hint(spec, text)}; or give an expression over the state, e.g. 'len(msgs) >= 3'")
     names = list(spec.show_state(next(iter(spec.init_states()))))
     expr = compile_predicate(text, names)
     show = spec.show_state
@@ -41,6 +42,14 @@ def goal_predicate(spec: Spec, text: str) -> tuple[str, Callable[[State], bool],
             raise SpecError(f"--reach {text!r}: evaluating it raised {type(exc).__name__}: {exc}") from exc
 
     return text, holds, False
+
+
+def _hint(spec: Spec, name: str) -> str:
+    """What a name that is no witness probably meant: an invariant given by mistake, or a misspelling."""
+    if name in spec.invariants:
+        return f"; {name} is an invariant (paxraft check finds a state that breaks it)"
+    close = difflib.get_close_matches(name, [*spec.witnesses, *spec.invariants, *spec.variables], n=1)
+    return f", did you mean {close[0]!r}" if close else ""
 
 
 def reach(

@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+DOT_SECONDS = 120
+"""How long ``dot`` may draw one picture (a graph of thousands of states can take minutes)."""
+
+
+class DotError(ValueError):
+    """``dot`` refused to draw (an unknown ``--format``): bad input, reported in one line."""
 
 
 def dot_available() -> bool:
@@ -27,6 +35,14 @@ def write_dot(text: str, path: str | Path, formats: Sequence[str] = ("svg",)) ->
         for fmt in formats:
             target = path.with_suffix(f".{fmt}")
             cmd = ["dot", f"-T{fmt}", str(path), "-o", str(target)]
-            subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+            try:
+                subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=DOT_SECONDS)
+            except subprocess.CalledProcessError as exc:
+                why = next((line for line in exc.stderr.splitlines() if line.strip()), f"exit status {exc.returncode}")
+                raise DotError(f"dot -T{fmt} {path}: {why}") from None
+            except subprocess.TimeoutExpired:  # the DOT file stands; the picture is only skipped
+                print(f"dot took more than {DOT_SECONDS} s to draw {target}; skipped it ({path} is written)",
+                      file=sys.stderr)
+                continue
             written.append(target)
     return written

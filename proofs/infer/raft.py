@@ -40,12 +40,14 @@ BOUNDS: tuple[tuple[dict[str, int], tuple[str, ...], int], ...] = (
         8,
     ),
 )
-#: Universal clauses over three servers and a term (up to four literals) and over two servers and two
-#: terms (up to three); forall-exists clauses over a term and a quorum, with "some member y of the
-#: quorum" and up to two more literals (no universal server: a server witness that depends on a server
-#: is a Node -> Node Skolem function, out of EPR, and Z3 may not come back).
+#: Universal clauses over three servers and a term (up to four literals, the fourth of any kind: "an
+#: election vote of term t, by a server still in t, is its vote for t's leader" has no order or
+#: equality literal) and over two servers and two terms (up to three); forall-exists clauses over a
+#: term and a quorum, with "some member y of the quorum" and up to two more literals (no universal
+#: server: a witness that depends on a server is a Node -> Node Skolem function, out of EPR, and Z3
+#: may not come back).
 TEMPLATES: tuple[Template, ...] = (
-    Template((("N1", "Node"), ("N2", "Node"), ("N3", "Node"), ("T1", "Term")), 4),
+    Template((("N1", "Node"), ("N2", "Node"), ("N3", "Node"), ("T1", "Term")), 4, rigid_last=False),
     Template((("N1", "Node"), ("N2", "Node"), ("T1", "Term"), ("T2", "Term")), 3),
     Template((("T1", "Term"), ("Q", "Quorum")), 3, exists=("y", "Node"), guard="member"),
 )

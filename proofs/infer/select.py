@@ -138,12 +138,18 @@ def select(
         bad = set(pool.false_in(model_samples(model, system, system.pre), candidates))
         return next((i for i in candidates if i in bad), None)
 
+    safe: dict[str, set[int]] = {}  # safety property proved -> the conjuncts that proof used
+
     for _step in range(max_steps):
         broken = None
         for name, goal in system.safety.items():
-            verdict, model, _core_used = query(z3.Not(goal))
+            if name in safe:  # an addition keeps a proof; a removal it used dropped it below
+                continue
+            verdict, model, used = query(z3.Not(goal))
             if verdict not in (z3.sat, z3.unsat):
-                verdict, model, _core_used = query(z3.Not(goal), patience=4)
+                verdict, model, used = query(z3.Not(goal), patience=4)
+            if verdict == z3.unsat:
+                safe[name] = used
             if verdict == z3.sat:
                 broken = ("safety", name, model)
                 break
@@ -197,6 +203,7 @@ def select(
         alive.discard(i)
         res.removed += 1
         proved = {k: used for k, used in proved.items() if i not in used and k[0] != i}  # proofs that needed i go
+        safe = {k: used for k, used in safe.items() if i not in used}
     else:
         res.cti_reason = f"no inductive invariant within {max_steps} steps"
     res.seconds = time.perf_counter() - started
