@@ -33,8 +33,10 @@ demo: setup
 	@$(BIN)/paxraft check paxos --variant ignore-votes --acceptors 3 --values 2 --max-ballot 1; \
 	  test $$? -eq 1 && echo "(exit status 1: the violation was found, as expected)"
 
+# `make test JOBS=2`: the same tests in 2 processes (pytest-xdist, one test file per process at a time)
+JOBS ?= 1
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist loadfile)
 
 test-slow: setup
 	$(BIN)/python -m pytest -m slow

@@ -3,6 +3,7 @@
 Run: .venv/bin/python benchmarks/proofs_bench.py          (Paxos, then Raft)
      .venv/bin/python benchmarks/proofs_bench.py --raft   (Raft only: the coarse model, then the commit model)
      .venv/bin/python benchmarks/proofs_bench.py --raft-commit   (Raft's commit model only)
+     .venv/bin/python benchmarks/proofs_bench.py --raft-complete   (LeaderCompleteness/StateMachineSafety proof only)
      .venv/bin/python benchmarks/proofs_bench.py --raft-bmc   (BMC of raft.tla only: Z3 seconds per depth)
      .venv/bin/python benchmarks/proofs_bench.py --infer [paxos|raft]   (paxraft infer: time to invariant, per stage)
      .venv/bin/python benchmarks/proofs_bench.py --multipaxos   (Multi-Paxos: table, variants, conformance)
@@ -77,6 +78,44 @@ def raft_commit() -> None:
     kw = {"servers": 2, "values": 1, "max_term": 2, "max_log": 1, "max_in_flight": 1}
     print(f"raft commit-model conformance {kw}:")
     print(raft_check(Raft(**kw), RaftCommitEncoding(), instance=CommitInstance).summary())
+    print()
+
+
+def raft_complete() -> None:
+    """``paxraft prove raft --complete``: per obligation and in total, the Z3 resource units of its queries outside
+    EPR (against ``NON_EPR_RLIMIT``), and the model's conformance on one server."""
+    import z3
+
+    from proofs.logic import NON_EPR_RLIMIT, fragment
+    from proofs.raft.complete import RaftCompleteEncoding
+    from proofs.raft.complete_instance import CompleteInstance
+
+    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)")
+    cpu, wall = time.process_time(), time.perf_counter()
+    obs = RaftCompleteEncoding().obligations()
+    outs = [discharge(ob, one_classification=True) for ob in obs]
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(table(outs, "Raft's full safety (proofs/raft/complete.py)"))
+    queries = sum(o.queries for o in outs)
+    load = os.getloadavg()[0]
+    print(f"{queries} queries; process CPU {cpu:.1f} s, wall {wall:.1f} s; load average after: {load:.1f}")
+    worst, outside = 0, 0
+    for ob in obs:  # the resource units each query outside EPR used
+        for goal, f in ob.goals.items():
+            hyps = ob.hypotheses_for(goal)
+            if fragment([*hyps, ("negated goal", z3.Not(f))]).epr:
+                continue
+            solver = z3.Solver()
+            solver.add(*[h for _, h in hyps], z3.Not(f))
+            solver.check()
+            stats = solver.statistics()
+            keys = stats.keys()
+            worst = max(worst, stats.get_key_value("rlimit count") if "rlimit count" in keys else 0)
+            outside += 1
+    print(f"{outside} queries outside EPR; the most Z3 resource units one used: {worst:,} (limit {NON_EPR_RLIMIT:,})")
+    kw = {"servers": 1, "values": 1, "max_term": 3, "max_log": 2, "max_in_flight": 1}
+    print(f"raft complete-model conformance {kw}:")
+    print(raft_check(Raft(**kw), RaftCompleteEncoding(), instance=CompleteInstance).summary())
     print()
 
 
@@ -180,6 +219,9 @@ if __name__ == "__main__":
 
     if "--raft-commit" in sys.argv:
         raft_commit()
+        raise SystemExit(0)
+    if "--raft-complete" in sys.argv:
+        raft_complete()
         raise SystemExit(0)
     if "--raft" in sys.argv:
         raft()

@@ -73,7 +73,11 @@ FAILS_AT = {
 }
 
 
-@pytest.mark.parametrize("variant", ["no-figure8-rule", "volatile-log"])
+@pytest.mark.parametrize(
+    "variant",
+    ["no-figure8-rule", "volatile-log",
+     *(pytest.param(v, marks=pytest.mark.slow) for v in ("vote-without-log-check", "match-len", "accept-stale-term"))],
+)  # fmt: skip
 def test_a_leader_completeness_variant_fails_the_proof_at_its_rule(variant: str, tmp_path: Path):
     name, goal = FAILS_AT[variant]
     out = discharge(only(obligation(VARIANTS[variant](), name), goal), 120_000)
@@ -100,20 +104,47 @@ def test_prove_raft_commit_and_complete_are_one_model_or_the_other(capsys):
 def test_complete_model_every_obligation_proved():
     enc = RaftCompleteEncoding()
     outcomes = [discharge(ob, 120_000, one_classification=True) for ob in enc.obligations()]
-    assert [o.name for o in outcomes] == OBLIGATIONS and len(OBLIGATIONS) == 24
+    assert [o.name for o in outcomes] == OBLIGATIONS and len(OBLIGATIONS) == 23
     assert [o.name for o in outcomes if o.result != PROVED] == []
     # Only the queries that read CmtByAnchored leave EPR: its own goal's, and BecomeLeader's and SMS's.
     non_epr = {o.name for o in outcomes if not o.fragment.epr}
-    assert non_epr == set(OBLIGATIONS[1:19]) | {"Inv => StateMachineSafety"}
+    assert non_epr == set(OBLIGATIONS[1:18]) | {"Inv => StateMachineSafety"}
+
+
+# Each conjunct below is needed: without it, this query (obligation, goal) has a counterexample to induction. The
+# conjuncts of the commit model are shown needed by tests/test_proof_raft.py; the remaining new ones are not shown yet.
+def _step(action: str) -> str:
+    return f"Inv /\\ {action} => Inv'"
+
+
+NEEDED_BY = {
+    "RequestVoteNotFuture": (_step("Timeout"), "RequestVoteIsLog"),
+    "AckedBelowLeaderLast": (_step("ClientRequest"), "ChoosableHeld"),
+    "VotedLeft": (_step("BecomeLeader"), "ChoosableInLaterTermLogs"),
+    "TermLogNoZero": (_step("AcceptEntry"), "LogMatchesTermLog"),
+    "CommitBelowLast": (_step("AcceptEntry"), "CommitIdxCommitted"),
+    "LeftBelowTerm": (_step("GrantVote"), "VotedLeft"),
+    "LeftNotCurrent": (_step("AcceptCommit"), "ChoosableHeld"),
+    "LogMatchesTermLog": (_step("GrantVote"), "ChoosableVoted"),
+    "LogInTermLog": (_step("GrantVote"), "ChoosableVoted"),
+    "LeaderLogIsTermLog": ("Inv => LeaderCompleteness", "LeaderCompleteness"),
+    "RequestInTermLog": (_step("RemoveLastEntry"), "ChoosableHeld"),
+    "LastEntryAbove": (_step("AcceptCommit"), "CommitBelowLast"),
+    "AckedStarted": (_step("BecomeLeader"), "AckedBelowLeaderLast"),
+    "AckedBelow": (_step("HandleAppendEntriesResponse"), "MatchAcked"),
+    "ResponseAcked": (_step("HandleAppendEntriesResponse"), "MatchAcked"),
+    "MatchAcked": (_step("AdvanceCommitIndex"), "CommitAnchor"),
+    "ChoosableHeld": (_step("GrantVote"), "ChoosableVoted"),
+    "ChoosableVoted": (_step("BecomeLeader"), "ChoosableInLaterTermLogs"),
+}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("variant", sorted(FAILS_AT))
-def test_every_leader_completeness_variant_fails_the_proof(variant: str):
-    name, goal = FAILS_AT[variant]
-    out = discharge(obligation(VARIANTS[variant](), name), 120_000)
-    assert (out.result, out.failed_goal) == (COUNTEREXAMPLE, goal)
-    assert goal in extract(out).broken
+@pytest.mark.parametrize("conjunct", sorted(NEEDED_BY))
+def test_each_conjunct_is_needed(conjunct: str):
+    name, goal = NEEDED_BY[conjunct]
+    out = discharge(only(obligation(RaftCompleteEncoding(), name, (conjunct,)), goal), 300_000)
+    assert out.result == COUNTEREXAMPLE and goal in extract(out).broken
 
 
 @pytest.mark.slow

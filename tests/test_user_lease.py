@@ -114,6 +114,7 @@ def test_an_enumerator_yielding_sets_is_named_not_misreported(tmp_path: Path, ca
     code, _, err = run(capsys, "check", f"{f}:SetParams")
     line = one_error_line(err)
     assert code == 2 and "the parameter enumerator of Add yielded {0} (a set); expected a tuple" in line
+    assert line.endswith("such as (frozenset({0}),)")  # a parameter is hashed: the example must be hashable
 
 
 def test_a_simulation_does_not_claim_a_state_limit(capsys: pytest.CaptureFixture) -> None:

@@ -73,6 +73,14 @@ def test_variants_of_the_file_are_checked(capsys) -> None:
     assert code == 0 and "LockHeld, 3 steps" in out and "every entry agrees" in out
 
 
+def test_variants_check_of_a_file_without_variants_is_refused_not_passed(capsys) -> None:
+    # checking nothing must not print "every entry agrees" and exit 0
+    clocks = MUTEX.parent / "three_clocks.py"
+    code, out, err = run(capsys, "variants", "--spec", f"{clocks}:ThreeClocks", "--check", "--quiet")
+    assert code == 2 and "every entry agrees" not in out
+    assert "no variants of" in err and "sets `variant = NAME`" in err and len(err.strip().splitlines()) == 1
+
+
 def test_out_writes_pictures_and_replay_reads_the_trace_back(capsys, tmp_path) -> None:
     out_dir = tmp_path / "cex"
     code, out, _ = run(capsys, "check", REF, "--variant", "early-unlock", "--procs", "2", "--out", str(out_dir))

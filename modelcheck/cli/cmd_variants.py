@@ -21,6 +21,7 @@ from modelcheck import check
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result
 from spec.catalog import Entry, select
+from spec.core import SpecError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -128,6 +129,12 @@ def run(args: argparse.Namespace) -> int:
         else:
             print_table(rows, args.long)
         return 0
+    if not rows:  # checking nothing must not pass: a file whose variants were not found is a mistake
+        where = f" of {args.spec}" if args.spec else ""
+        raise SpecError(
+            f"no variants{where} to check: a variant is a subclass of the spec that sets `variant = NAME`, "
+            "defined in the spec's own file"
+        )
     sw = max([len(r.spec) for r in rows] + [4])
     nw = max([len(r.name) for r in rows] + [5])
     if not args.json:

@@ -253,7 +253,8 @@ def _parameters(spec: Spec, act: Action, state: State) -> list[tuple]:
     takes = f"{arity} parameter{'s' if arity != 1 else ''} ({', '.join(act.param_names) or 'none'})"
     for p in params:
         if not isinstance(p, tuple):
-            example = "()" if arity == 0 else f"({show_value(p)},)" if arity == 1 else f"({', '.join(act.param_names)})"
+            one = f"frozenset({show_value(p)})" if isinstance(p, set) else show_value(p)  # parameters are hashed
+            example = "()" if arity == 0 else f"({one},)" if arity == 1 else f"({', '.join(act.param_names)})"
             raise SpecContractError(
                 f"{title}: {what} yielded {show_value(p)} ({_type_name(p)}); expected a tuple of {takes}, "
                 f"such as {example}"

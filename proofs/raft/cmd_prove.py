@@ -77,7 +77,7 @@ def _encoding(model: str, invariant: str | None = None) -> RaftEncoding:
 CERTIFIED_BOUNDS = {
     "coarse": {"servers": 2, "values": 1, "max_term": 2, "max_log": 1, "max_in_flight": 1},
     "commit": {"servers": 2, "values": 1, "max_term": 2, "max_log": 1, "max_in_flight": 1},
-    "complete": {"servers": 1, "values": 1, "max_term": 3, "max_log": 2, "max_in_flight": 1},
+    "complete": {"servers": 1, "values": 1, "max_term": 2, "max_log": 1, "max_in_flight": 1},
 }
 
 
