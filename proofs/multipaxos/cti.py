@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 import z3
 
-from proofs.evaluate import compile_formula, structure_of_model
 from proofs.logic import Outcome
 from proofs.multipaxos.encoding import ACTION_LABELS, MPState
-from proofs.paxos.cti import CTI, Names, _holds, _one
+from proofs.paxos.cti import CTI, Names, _holds, _one, action_text, false_goals
 
 
 @dataclass
@@ -118,11 +117,7 @@ def extract(outcome: Outcome) -> CTI:
     after = snapshot(model, ctx["post"], names) if ctx.get("post") is not None else None
     action = None
     if ctx.get("action") is not None:
-        act = ctx["action"]
-        shown = [f"{lbl}={names(model.eval(p, model_completion=True))}" for lbl, p in zip(ACTION_LABELS[act.name],
-                                                                                           act.params)]
-        extra = [f"{p}={names(model.eval(p, model_completion=True))}" for p in act.witnesses]
-        action = f"{act.name}({', '.join(shown)})" + (f"  [witnesses: {', '.join(extra)}]" if extra else "")
+        action = action_text(model, ctx["action"], ACTION_LABELS[ctx["action"].name], names)
     return MultiPaxosCTI(outcome.name, quorums, before, after, action, broken_goals(outcome))
 
 
@@ -131,11 +126,4 @@ def broken_goals(outcome: Outcome) -> list[str]:
     ctx = outcome.obligation.context
     voc = ctx["encoding"].voc
     symbols = [voc.le, voc.member1, voc.NoBal.decl(), voc.NoVal.decl()]
-    for st in (ctx["pre"], ctx.get("post")):
-        if st is not None:
-            symbols += list(st.rel.values())
-    act = ctx.get("action")
-    if act is not None:
-        symbols += [p.decl() for p in act.params]
-    structure = structure_of_model(outcome.model, ctx["sorts"], symbols)
-    return [k for k, f in outcome.obligation.goals.items() if not compile_formula(f)(structure)]
+    return false_goals(outcome, ctx["sorts"], symbols)

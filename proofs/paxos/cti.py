@@ -169,11 +169,7 @@ def extract(outcome: Outcome) -> CTI:
     after = snapshot(model, ctx["post"], names) if ctx.get("post") is not None else None
     action = None
     if ctx.get("action") is not None:
-        act = ctx["action"]
-        labels = ACTION_LABELS[act.name]
-        shown = [f"{n}={names(model.eval(p, model_completion=True))}" for n, p in zip(labels, act.params)]
-        extra = [f"{p}={names(model.eval(p, model_completion=True))}" for p in act.witnesses]
-        action = f"{act.name}({', '.join(shown)})" + (f"  [witnesses: {', '.join(extra)}]" if extra else "")
+        action = action_text(model, ctx["action"], ACTION_LABELS[ctx["action"].name], names)
     broken = broken_goals(outcome)
     return CTI(outcome.name, quorums, before, after, action, broken)
 
@@ -185,6 +181,21 @@ def broken_goals(outcome: Outcome) -> list[str]:
     sorts = [voc.Acc, voc.Bal, voc.Val, voc.Quorum1] + ([] if voc.Quorum2.eq(voc.Quorum1) else [voc.Quorum2])
     symbols = [voc.le, voc.member1, voc.NoBal.decl(), voc.NoVal.decl()]
     symbols += [] if voc.member2.eq(voc.member1) else [voc.member2]
+    return false_goals(outcome, sorts, symbols)
+
+
+def action_text(model: z3.ModelRef, act: Any, labels: tuple[str, ...] | list[str], names: Names) -> str:
+    """The CTI's step as ``Action(label=value, ...)``, with the witnesses its guard chose."""
+    shown = [f"{n}={names(model.eval(p, model_completion=True))}" for n, p in zip(labels, act.params)]
+    extra = [f"{p}={names(model.eval(p, model_completion=True))}" for p in act.witnesses]
+    return f"{act.name}({', '.join(shown)})" + (f"  [witnesses: {', '.join(extra)}]" if extra else "")
+
+
+def false_goals(outcome: Outcome, sorts: list[Any], symbols: list[Any]) -> list[str]:
+    """The obligation's goals false in the outcome's model, read over ``symbols`` plus both states'
+    relations and the action's parameters."""
+    ctx = outcome.obligation.context
+    symbols = list(symbols)
     for st in (ctx["pre"], ctx.get("post")):
         if st is not None:
             symbols += list(st.rel.values())
