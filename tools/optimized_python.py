@@ -29,40 +29,47 @@ import sys
 
 MIN_VERSION = (3, 11)  # pyproject.toml's requires-python
 
-# Run inside each candidate: its version, whether it can build a venv with pip, and the evidence.
-PROBE = r"""
-import gzip, json, os, sys, sysconfig
-cfg = sysconfig.get_config_var
-why = None
-args = cfg("CONFIG_ARGS") or ""
-for opt in ("--enable-optimizations", "--with-lto"):
-    if opt in args:
-        why = "sysconfig CONFIG_ARGS has " + opt
-        break
-if why is None:
-    flags = " ".join(cfg(k) or "" for k in ("PY_CFLAGS", "PY_CFLAGS_NODIST", "PY_LDFLAGS_NODIST", "OPT"))
+def evidence(config: dict, executable: str, changelog: str | None) -> str | None:
+    """Why a build counts as optimised (PGO or LTO), from what it records; ``None`` when it records nothing.
+
+    ``config`` is its ``sysconfig.get_config_vars()``, ``executable`` its real path, ``changelog``
+    the text of its Debian package changelog if there is one.
+    """
+    args = config.get("CONFIG_ARGS") or ""
+    for opt in ("--enable-optimizations", "--with-lto"):
+        if opt in args:
+            return f"sysconfig CONFIG_ARGS has {opt}"
+    flags = " ".join(config.get(k) or "" for k in ("PY_CFLAGS", "PY_CFLAGS_NODIST", "PY_LDFLAGS_NODIST", "OPT")).split()
     for flag in ("-fprofile-use", "-flto"):
-        if flag in flags.split():
-            why = "sysconfig compile flags have " + flag
-            break
-if why is None and os.path.realpath(sys.executable).startswith("/usr/bin/"):
-    ver = "%d.%d" % sys.version_info[:2]
-    log = "/usr/share/doc/python%s/changelog.Debian.gz" % ver
+        if flag in flags or any(f.startswith(flag + "=") for f in flags):
+            return f"sysconfig compile flags have {flag}"
+    if executable.startswith("/usr/bin/") and changelog and "PGO" in changelog and "LTO" in changelog:
+        return "Debian's package, built with PGO and LTO (its changelog says so; sysconfig does not)"
+    return None
+
+
+def describe_self() -> dict:
+    """What this interpreter reports about itself (run inside each candidate, ``--probe``)."""
+    import gzip
+    import sysconfig
+
+    executable = os.path.realpath(sys.executable)
+    changelog = None
     try:
-        with gzip.open(log, "rt", errors="replace") as f:
-            text = f.read(1 << 22)
-        if "PGO" in text and "LTO" in text:
-            why = "Debian's package, built with PGO and LTO (" + log + ")"
+        name = "/usr/share/doc/python{}.{}/changelog.Debian.gz".format(*sys.version_info[:2])
+        with gzip.open(name, "rt", errors="replace") as f:
+            changelog = f.read(1 << 22)
     except OSError:
         pass
-try:
-    import ensurepip, venv  # noqa: F401 - Debian ships venv support separately (python3.X-venv)
-    venv_ok = True
-except ImportError:
-    venv_ok = False
-print(json.dumps({"version": list(sys.version_info[:2]), "venv": venv_ok, "why": why,
-                  "path": os.path.realpath(sys.executable)}))
-"""
+    try:
+        import ensurepip  # noqa: F401 - Debian ships venv support separately (python3.X-venv)
+        import venv  # noqa: F401
+
+        venv_ok = True
+    except ImportError:
+        venv_ok = False
+    why = evidence(sysconfig.get_config_vars(), executable, changelog)
+    return {"version": list(sys.version_info[:2]), "venv": venv_ok, "why": why, "path": executable}
 
 
 def candidates() -> list[str]:
@@ -83,7 +90,7 @@ def candidates() -> list[str]:
 def probe(path: str) -> dict | None:
     """What ``path`` reports about itself, or ``None`` if it does not run the probe."""
     try:
-        out = subprocess.run([path, "-c", PROBE], capture_output=True, text=True, timeout=30, check=True)
+        out = subprocess.run([path, __file__, "--probe"], capture_output=True, text=True, timeout=30, check=True)
         return json.loads(out.stdout.strip().splitlines()[-1])
     except (OSError, subprocess.SubprocessError, ValueError, IndexError):
         return None
@@ -102,4 +109,7 @@ def pick(verbose: bool = False) -> str:
 
 
 if __name__ == "__main__":
-    print(pick(verbose="-v" in sys.argv[1:]))
+    if "--probe" in sys.argv[1:]:
+        print(json.dumps(describe_self()))
+    else:
+        print(pick(verbose="-v" in sys.argv[1:]))
