@@ -548,7 +548,8 @@ class NodeServer:
         self.kick()
         self._ticker = loop.call_at(loop.time() + self.tick_s, self._tick, loop.time() + self.tick_s)
         self._sweep()
-        log.info("node %d listening on 127.0.0.1:%d", self.id, self.ports[self.id])
+        log.info("node %d listening on 127.0.0.1:%d (%s event loop)", self.id, self.ports[self.id],
+                 type(loop).__module__.split(".")[0])
         await stop.wait()
         self._ticker.cancel()
         self._sweeper.cancel()
@@ -571,6 +572,22 @@ class NodeServer:
             self.timeline.close()
 
 
+def use_event_loop(c: dict[str, Any]) -> None:
+    """uvloop's event loop (libuv, in C) unless cluster.json says ``"uvloop": false``: a quarter less node
+    CPU per write than asyncio's own loop (docs/performance.md). When it is not installed the node runs on
+    asyncio's loop, unless ``"uvloop": true`` asked for it (ClusterError)."""
+    want = c.get("uvloop")
+    if want is False:
+        return
+    try:
+        import uvloop
+    except ImportError as exc:
+        if want:
+            raise ClusterError('cluster.json asks for "uvloop": true, but uvloop is not installed') from exc
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of a node process."""
     ap = argparse.ArgumentParser(description="Run one paxraft node (Raft or Multi-Paxos, as cluster.json says).")
@@ -579,6 +596,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
+        use_event_loop(load_cluster(args.dir))
         asyncio.run(NodeServer(args.dir, args.id).main())
     except (WALError, ClusterError, OSError) as exc:  # damaged storage, an unusable folder, a port taken
         log.error("node %d cannot start: %s", args.id, exc)  # one line; `cluster start/status` quote it
