@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import inspect
 import json
 import sys
 import time
@@ -101,7 +102,8 @@ def _built(entry: Entry) -> Spec:
     misspell a bound in ``failing_bounds`` or the invariant in ``breaks``): else one line, exit 2."""
     cls = entry.cls or spec_class(entry.spec, entry.variant)
     own = [o.dest for o in entry_for_class(cls).all_options]
-    unknown = [k for k in entry.bounds if k not in own and k not in ("without", "restrict", "symmetry")]
+    takes = set(inspect.signature(cls.__init__).parameters) | {"without", "restrict", "symmetry"}
+    unknown = [k for k in entry.bounds if k not in own and k not in takes]
     if unknown:
         raise SpecError(f"{entry.spec} variant {entry.name}: failing_bounds names {unknown[0]!r}, not a bound of "
                         f"{entry.spec}{_did_you_mean(unknown[0], own)} (its bounds: {', '.join(own) or 'none'})")
