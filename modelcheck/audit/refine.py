@@ -172,7 +172,7 @@ class OnlineAuditor:
 
     def __init__(self, mapping: Mapping, keep_explained: int = 30) -> None:
         self.mapping = mapping
-        self.candidates: dict[State, None] = dict.fromkeys(mapping.init_states())
+        self.candidates: list[State] = list(dict.fromkeys(mapping.init_states()))  # distinct states
         self.audited = 0
         self.max_seen = len(self.candidates)
         self.keep = keep_explained
@@ -187,11 +187,12 @@ class OnlineAuditor:
         expls = mapping.explanations(event)
         if len(expls) == 1 and len(expls[0]) == 1 and len(self.candidates) == 1 and expls[0][0].concrete:
             # The common case (one spec state, one concrete step): the general loop below, without its
-            # machinery.  When the step fails, that loop runs and finds nothing either; it diagnoses.
-            pat, s = expls[0][0], next(iter(self.candidates))
-            t = mapping.spec.action(pat.name).step(s, *pat.params)
+            # machinery (one state needs no dict, hence no state hash).  When the step fails, that loop
+            # runs and finds nothing either; it diagnoses.
+            pat = expls[0][0]
+            t = mapping.spec.action(pat.name).step(self.candidates[0], *pat.params)
             if t is not None and mapping.agrees(event, t):
-                return self._advance(event, {t: None}, [Label(pat.name, pat.params)])
+                return self._advance(event, [t], [Label(pat.name, pat.params)])
         nxt: dict[State, None] = {}
         some_labels: list[Label] | None = None
         for expl in expls:
@@ -211,12 +212,12 @@ class OnlineAuditor:
                         if some_labels is None and len(nxt) > before:
                             some_labels = labels
         if not nxt:
-            self.failure = _diagnose(mapping, self.audited, event, list(self.candidates))
+            self.failure = _diagnose(mapping, self.audited, event, self.candidates)
             return self.failure
-        return self._advance(event, nxt, some_labels or [])
+        return self._advance(event, list(nxt), some_labels or [])
 
-    def _advance(self, event: Event, nxt: dict[State, None], labels: list[Label]) -> None:
-        """The spec states after ``event`` become the candidates; ``labels``: the steps of one explanation."""
+    def _advance(self, event: Event, nxt: list[State], labels: list[Label]) -> None:
+        """The spec states after ``event`` (distinct) become the candidates; ``labels``: one explanation's steps."""
         most = self.mapping.max_candidates
         if len(nxt) > most:
             raise TraceError(
