@@ -19,7 +19,7 @@ from typing import Any
 from modelcheck.audit.gcpause import gc_paused
 from modelcheck.audit.mapping import Explanation, Mapping, StepPattern
 from modelcheck.audit.tracefile import Event, TraceError
-from spec.core import Label, State
+from spec.core import Action, Label, State
 
 
 @dataclass
@@ -178,6 +178,7 @@ class OnlineAuditor:
         self.keep = keep_explained
         self.explained: list[tuple[int, list[Label]]] = []
         self.failure: Failure | None = None
+        self._actions: dict[str, Action] = {}
 
     def step(self, event: Event) -> Failure | None:
         """Advance the candidate states over ``event``; returns a :class:`Failure` if nothing explains it."""
@@ -190,7 +191,10 @@ class OnlineAuditor:
             # machinery (one state needs no dict, hence no state hash).  When the step fails, that loop
             # runs and finds nothing either; it diagnoses.
             pat = expls[0][0]
-            t = mapping.spec.action(pat.name).step(self.candidates[0], *pat.params)
+            act = self._actions.get(pat.name)
+            if act is None:  # (Spec.action searches the action list: once per name)
+                act = self._actions[pat.name] = mapping.spec.action(pat.name)
+            t = act.step(self.candidates[0], *pat.params)
             if t is not None and mapping.agrees(event, t):
                 return self._advance(event, [t], [Label(pat.name, pat.params)])
         nxt: dict[State, None] = {}

@@ -23,9 +23,9 @@ class TraceError(ValueError):
     """A trace that cannot be audited: names the file, the line and what was wrong."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
-    """One implementation step as the trace records it."""
+    """One implementation step as the trace records it (slots: no per-event __dict__ to build and collect)."""
 
     file: str
     line: int
