@@ -44,6 +44,7 @@ action is new behaviour and is checked by the invariants above, not by refinemen
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from spec.core import action, invariant
@@ -84,9 +85,7 @@ class SnapshotState(RaftState):
     def __new__(cls, *values: Any) -> SnapshotState:  # noqa: D102 (all 14 values: pickling passes them so)
         return tuple.__new__(cls, values)
 
-    @property
-    def snapshotIndex(self) -> tuple[int, ...]:  # noqa: D102
-        return self[13]
+    snapshotIndex = property(itemgetter(13), doc="snapshotIndex (a C getter, as RaftState's fields have)")
 
     def but(self, *, snapshotIndex: Any = _SAME, **changed: Any) -> SnapshotState:  # type: ignore[override]
         """This state with the named variables replaced; every other variable is UNCHANGED.
