@@ -169,3 +169,9 @@ def run(binary: str, sync_n: int, n: int, conc: int, size: int, ports: list[int]
                 p.wait()
             log.close()
         shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    from _args import helper_module
+
+    helper_module(__doc__, "kv_bench.py")

@@ -164,7 +164,9 @@ def row(name: str, r: dict[str, float]) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from _args import Parser
+
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--sync-writes", type=int, default=1000)
     ap.add_argument("--writes", type=int, default=20000)
     ap.add_argument("--concurrency", type=int, default=64)

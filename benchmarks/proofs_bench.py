@@ -202,28 +202,30 @@ def infer_bench(spec: str) -> None:
 
 
 if __name__ == "__main__":
-    import sys
+    from _args import parser
 
-    if "--infer" in sys.argv:  # both, or the one named after it
-        for name in ("paxos", "raft"):
-            if len(sys.argv) < 3 or name in sys.argv[2:]:
-                infer_bench(name)
-        raise SystemExit(0)
-    if "--multipaxos" in sys.argv:
+    ap = parser(__doc__)
+    only = ap.add_mutually_exclusive_group()
+    only.add_argument("--infer", nargs="*", choices=["paxos", "raft"], metavar="paxos|raft",
+                      help="paxraft infer: time to invariant, per stage (both specs when none is named)")
+    for flag, what in (("--multipaxos", "Multi-Paxos only"), ("--raft-bmc", "BMC of raft.tla only"),
+                       ("--raft-commit", "Raft's commit model only"),
+                       ("--raft-complete", "the LeaderCompleteness/StateMachineSafety proof only"),
+                       ("--raft", "Raft only: the coarse model, then the commit model")):
+        only.add_argument(flag, action="store_true", help=what)
+    args = ap.parse_args()
+    if args.infer is not None:
+        for name in args.infer or ("paxos", "raft"):
+            infer_bench(name)
+    elif args.multipaxos:
         multipaxos()
-        raise SystemExit(0)
-
-    if "--raft-bmc" in sys.argv:
+    elif args.raft_bmc:
         raft_bmc()
-        raise SystemExit(0)
-
-    if "--raft-commit" in sys.argv:
+    elif args.raft_commit:
         raft_commit()
-        raise SystemExit(0)
-    if "--raft-complete" in sys.argv:
+    elif args.raft_complete:
         raft_complete()
-        raise SystemExit(0)
-    if "--raft" in sys.argv:
+    elif args.raft:
         raft()
-        raise SystemExit(0)
-    main()
+    else:
+        main()

@@ -200,6 +200,14 @@ def test_ray_actors_equal_one_process(ray_runtime: object) -> None:
     assert r.extra["transport"] == "ray" and r.mode == "parallel"
 
 
+def test_ray_actors_run_a_spec_from_a_users_file(ray_runtime: object) -> None:
+    """The workers load the user's file (and the neighbour it imports) from the shipped sources;
+    before, this failed on `import cloudpickle` and then on pickling the user's state class."""
+    chain = load_user_spec(str(ROOT / "tests" / "user_specs" / "chain_replication.py") + ":Chain")
+    r = search(chain(), workers=2, ray=True)
+    assert (r.distinct_states, r.states_generated, r.depth, r.verdict) == (565, 955, 10, OK)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(MODELS))
 def test_ray_actors_equal_one_process_every_model(ray_runtime: object, name: str) -> None:
@@ -246,3 +254,25 @@ def test_three_node_ray_cluster_on_localhost() -> None:
     one = check(build("paxos", "ignore-votes"))
     assert got == {"nodes": 3, "distinct": one.distinct_states, "generated": one.states_generated,
                    "depth": one.depth, "trace": one.trace_length, "violated": "Agreement"}
+
+
+def test_frontier_takes_chunks_without_copying_the_rest(tmp_path: Path) -> None:
+    import numpy as np
+
+    from modelcheck.engine._store import Frontier
+
+    f = Frontier(tmp_path, budget=1 << 40)
+    big = [("s", i) for i in range(10)]
+    f.append(big, np.arange(10, dtype=np.int64))
+    f.append([("s", 10), ("s", 11)], np.array([10, 11], dtype=np.int64))
+    first = f.take(4)
+    assert [g.tolist() for _, g in first] == [[0, 1, 2, 3]] and len(f) == 8
+    assert first[0][0] == [("s", i) for i in range(4)]
+    assert f.segments[0][0] is big and big[:4] == [None] * 4  # the rest stays in place; taken states are let go
+    assert [g.tolist() for _, g in f.all_segments()] == [[4, 5, 6, 7, 8, 9], [10, 11]]  # a checkpoint's view
+    f.budget = 1  # the next append spills every segment, the taken part excluded
+    f.append([("s", 12)], np.array([12], dtype=np.int64))
+    assert all(isinstance(s, Path) for s in f.segments) and f.head == 0
+    out = f.take(11) + f.take(11) + f.take(100)
+    assert [s for seg, _ in out for s in seg] == [("s", i) for i in range(4, 13)] and len(f) == 0
+    assert f.take(100) == [] and f.disk == 0

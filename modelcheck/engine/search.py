@@ -143,28 +143,11 @@ class Partition:
         }
 
     # -- one chunk -------------------------------------------------------------------------------
-    def _take(self, hi: int) -> list[tuple[list[State], np.ndarray]]:
-        """This worker's frontier states with gid below ``hi``, in gid order."""
-        out = []
-        while True:
-            seg = self.frontier.pop()
-            if seg is None:
-                break
-            states, gids = seg
-            cut = int(np.searchsorted(gids, hi))
-            if cut < len(states):
-                self.frontier.push_front(states[cut:], gids[cut:])
-                if cut:
-                    out.append((states[:cut], gids[:cut]))
-                break
-            out.append((states, gids))
-        return out
-
     def chunk(self, hi: int, max_states: int | None) -> dict[str, Any]:
         """Expand this worker's states with gid below ``hi`` and settle their new successors."""
         t0 = time.process_time()
         spec, n = self.spec, self.n
-        self.chunk_states = self._take(hi)
+        self.chunk_states = self.frontier.take(hi)
         self.before = (self.generated, self.fired[:], self.new[:], self.level_new)
         fps_a, keys_a, ai_a = array("q"), array("q"), array("h")
         fa, ka, aa = fps_a.append, keys_a.append, ai_a.append
