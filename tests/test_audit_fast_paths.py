@@ -110,9 +110,7 @@ def _calls_per_write(writes: int = 40) -> float:
 
 def test_a_write_costs_a_bounded_number_of_python_calls():
     # A write is five events (ClientRequest, AppendEntries, the follower's accept, the response,
-    # AdvanceCommitIndex).  CALLS_PER_WRITE below was measured on this code; before the fast paths
-    # (decoding each leader map, a dict of one state, the action searched by name) it was higher.
-    assert _calls_per_write() <= CALLS_PER_WRITE
-
-
-CALLS_PER_WRITE = 10_000  # placeholder, set from a measurement below
+    # AdvanceCommitIndex).  Measured: 370 Python calls per write before the fast paths (each leader map
+    # decoded, a dict of one state, the action searched by name, ...), 310 with them; the bound leaves
+    # a little room for changes elsewhere and fails on a return of what they removed.
+    assert _calls_per_write() <= 330
