@@ -220,6 +220,14 @@ def test_ray_actors_equal_one_process(ray_runtime: object) -> None:
     assert r.extra["transport"] == "ray" and r.mode == "parallel"
 
 
+def test_ray_actors_run_a_spec_from_a_users_file(ray_runtime: object) -> None:
+    """The workers load the user's file (and the neighbour it imports) from the shipped sources;
+    before, this failed on `import cloudpickle` and then on pickling the user's state class."""
+    chain = load_user_spec(str(ROOT / "tests" / "user_specs" / "chain_replication.py") + ":Chain")
+    r = search(chain(), workers=2, ray=True)
+    assert (r.distinct_states, r.states_generated, r.depth, r.verdict) == (565, 955, 10, OK)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(MODELS))
 def test_ray_actors_equal_one_process_every_model(ray_runtime: object, name: str) -> None:
