@@ -14,7 +14,6 @@ in microseconds; the medians do not add up to the median total (each is a median
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import shutil
@@ -80,7 +79,9 @@ def report(name: str, steps: list[dict[str, int]], wps: float, n: int) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from _args import Parser
+
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--writes", type=int, default=500)
     ap.add_argument("--value-size", type=int, default=100)
     ap.add_argument("--also", action="append", default=[], metavar="KEY=VALUE",

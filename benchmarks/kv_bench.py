@@ -83,14 +83,7 @@ async def workload(d: Path, sync_n: int, n: int, conc: int, size: int) -> dict[s
 
 def node_cpu(d: Path) -> float:
     """CPU seconds (user + system) used so far by the three node processes together."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for i in (1, 2, 3):
-        pid = cluster.pid_of(d, i)
-        if pid:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
-    return total / tick
+    return etcd_cluster.cpu_seconds([pid for i in (1, 2, 3) if (pid := cluster.pid_of(d, i))])
 
 
 def peak_rss(d: Path) -> list[int]:
