@@ -371,9 +371,28 @@ class RaftNode(NodeBase):
             self.reads.new.append(token)
         return True
 
+    def transfer_refusal(self, target: int) -> str | None:
+        """Why this node cannot now hand leadership to ``target``; None if it can."""
+        if self.role != LEADER:
+            return "not the leader"
+        if self.transferee:
+            return f"a transfer to node {self.transferee} is running"
+        if target == self.id:
+            return f"node {target} is the leader already"
+        if target not in self.members or target not in self.prs:
+            return f"node {target} is not a member of the configuration {sorted(self.members)}"
+        return None
+
+    def transfer_target(self) -> int:
+        """The member a leader would hand over to when none is named: the one whose log matches most of its own
+        (the lowest id among equals); 0 when it is the only member."""
+        return max((j for j in self.prs if j in self.members), key=lambda j: (self.prs[j].match, -j), default=0)
+
     def transfer_leadership(self, target: int) -> bool:
-        """Hand leadership to ``target`` (when its log is complete); False if not possible now."""
-        if self.role != LEADER or target not in self.prs or target not in self.members:
+        """Hand leadership to ``target``: no more proposals here (:meth:`propose`), bring its log up to date,
+        then send it TimeoutNow; abandoned (proposals accepted again) if it has not finished in an election
+        timeout (:meth:`tick`). False if not possible now (:meth:`transfer_refusal`)."""
+        if self.transfer_refusal(target) is not None:
             return False
         self.transferee = target
         self.election_elapsed = 0
