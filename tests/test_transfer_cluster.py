@@ -28,7 +28,9 @@ def _traces(d: Path) -> list[str]:
 def _audit(d: Path, capsys) -> dict:
     capsys.readouterr()
     rc = main(["audit", "--spec", "raft", *_traces(d), "--json"])
-    out = json.loads(capsys.readouterr().out)
+    cap = capsys.readouterr()
+    assert cap.out, f"audit exit {rc}: {cap.err}"
+    out = json.loads(cap.out)
     assert rc == (0 if out["verdict"] == "ok" else 1)
     return out
 
