@@ -104,6 +104,11 @@ def _expected(e: Entry) -> str:
     return _verdict(e.breaks, e.trace_length) if e.recorded else f"{e.breaks}, bounds ?"
 
 
+#: Why an entry without failing bounds DIFFERS, and what to add: a new variant's author sees this first.
+NOT_RECORDED = ("no failing bounds recorded: once 'paxraft check SPEC --variant NAME' breaks the property, "
+                "set failing_bounds = {bound: value, ...} (the smallest bounds) and trace_length = STEPS in the class")
+
+
 def print_table(rows: list[Entry], long: bool) -> None:
     """The catalog as a table: one line per entry (and its source with --long)."""
     sw = max([len(r.spec) for r in rows] + [4])
@@ -115,7 +120,8 @@ def print_table(rows: list[Entry], long: bool) -> None:
         print(f"{r.spec:<{sw}}  {r.name:<{nw}}  {_expected(r):<30}  {bounds:<{bw}}  {r.rule}")
         if long and r.source:
             print(f"{'':<{sw}}  {'':<{nw}}  source: {r.source}")
-    print(f"\n{len(rows)} entries. 'paxraft variants --check [NAME...]' re-runs them;")
+    many = "entry" if len(rows) == 1 else "entries"
+    print(f"\n{len(rows)} {many}. 'paxraft variants --check [NAME...]' re-runs them;")
     print("'paxraft check SPEC --variant NAME' runs one variant at any bounds.")
 
 
@@ -147,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
         outcomes.append(o)
         if not args.json:
             states = "" if o.result is None else f"{o.result.distinct_states:,}"
-            result = "agrees" if o.agrees else "DIFFERS" + ("" if r.recorded else ": no failing bounds recorded")
+            result = "agrees" if o.agrees else "DIFFERS" + ("" if r.recorded else f": {NOT_RECORDED}")
             print(
                 f"{r.spec:<{sw}}  {r.name:<{nw}}  {_expected(r):<30}  {o.found_text():<30}  {states:>10}  "
                 f"{o.seconds:>8.2f}  {result}",
@@ -162,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         total = sum(o.seconds for o in outcomes)
         verdict = "every entry agrees" if not bad else f"{len(bad)} disagree: {', '.join(o.entry.name for o in bad)}"
-        print(f"\n{len(outcomes)} entries checked in {total:.1f}s: {verdict}")
+        print(f"\n{len(outcomes)} {'entry' if len(outcomes) == 1 else 'entries'} checked in {total:.1f}s: {verdict}")
     return 1 if bad else 0
 
 

@@ -451,9 +451,12 @@ def format_lasso(spec: Spec, result: LivenessResult) -> str:
     else:
         lasso = result.lasso
         assert lasso is not None
-        shape = "stutters for ever" if lasso.stutters else f"loops ({len(lasso.loop)} steps)"
+        def steps(k: int) -> str:
+            return f"{k} step" if k == 1 else f"{k} steps"
+
+        shape = "stutters for ever" if lasso.stutters else f"loops ({steps(len(lasso.loop))})"
         lines.append(
-            f"Error: property {result.property} is violated: a fair behaviour of {len(lasso.prefix) - 1} steps "
+            f"Error: property {result.property} is violated: a fair behaviour of {steps(len(lasso.prefix) - 1)} "
             f"that then {shape} without reaching the goal"
         )
         lines.append("")
