@@ -60,7 +60,7 @@ def test_verdicts_of_the_models() -> None:
     assert (r.verdict, r.violated, r.trace_length) == (VIOLATION, "Agreement", 12)
 
 
-@pytest.mark.parametrize("name", ["paxos-violation", "paxos-cut", "user-deadlock"])
+@pytest.mark.parametrize("name", ["paxos-violation", "paxos-cut", "user-deadlock", "raft"])
 def test_worker_processes_equal_one_process(name: str) -> None:
     make, kw = MODELS[name]
     one = check(make(), **kw)
@@ -70,6 +70,26 @@ def test_worker_processes_equal_one_process(name: str) -> None:
         x = r.extra
         assert x["workers"] == n and len(x["per_worker"]) == n
         assert x["bytes_exchanged_per_state"] > 0 and x["messages_per_state"] > 0
+
+
+def test_new_states_stay_with_their_discoverer_and_the_load_is_shared() -> None:
+    """Raft has one initial state: without evening out, the worker holding it would expand every state."""
+    r = search(Raft(servers=2, max_term=2, max_log=1), workers=2)
+    assert (r.distinct_states, r.states_generated, r.depth) == (1760, 13_797, 28)
+    expanded = [w["expanded"] for w in r.extra["per_worker"]]
+    assert sum(expanded) == 1760 and min(expanded) > 0.95 * max(expanded)
+    # queries (fingerprint, key, action), decisions and ranks: 43 B per state here; 98 B when every new
+    # state a worker did not own was shipped to its owner
+    assert r.extra["bytes_exchanged_per_state"] < 60
+
+
+def test_balance_moves() -> None:
+    from modelcheck.engine.search import balance_moves
+
+    assert balance_moves([5, 0]) == [] and balance_moves([500, 480]) == []  # within the slack: nothing moves
+    assert balance_moves([100, 0]) == [(0, 1, 50)]
+    assert balance_moves([70, 10, 0]) == [(0, 1, 17), (0, 2, 26)]  # shares 27, 27, 26
+    assert balance_moves([0, 90, 0, 10]) == [(1, 0, 25), (1, 2, 25), (1, 3, 15)]
 
 
 class _Pair(NamedTuple):
