@@ -528,7 +528,9 @@ class NodeServer:
             elif op == CONFIG:
                 change, target = decode_change(data)
                 if not isinstance(self.node, RaftNode):
-                    reply("refused", "membership changes are made in a Raft cluster only")
+                    reply("refused", "membership changes and leadership transfer are for a Raft cluster only")
+                elif change == "transfer":
+                    replica.submit_transfer(target, reply)
                 else:
                     self.refresh_peers()  # the node to add was written to cluster.json just before
                     replica.submit_config(change, target, reply)
