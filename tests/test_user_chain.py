@@ -147,3 +147,86 @@ def test_a_user_module_and_its_neighbour_load_where_their_files_do_not_exist(tmp
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0 and "'servers': 3" in done.stdout, done.stderr
+
+
+MISTAKES = '''
+import sys
+sys.path.insert(0, {folder!r})
+from chain_replication import Chain
+from lossy_log import LossyLog
+from spec.core import action, explains, refines
+
+
+class LateAck(Chain):
+    """The head acknowledges: a variant of a spec this file imports."""
+    variant = "late-ack"
+    breaks = "AckedDurable"
+    failing_bounds = {{"servers": 2}}
+    trace_length = 4
+
+    @action()
+    def Ack(self, s):
+        n = len(s.hist[self.head(s)])
+        return None if self.head(s) in s.crashed or n <= s.acked else s._replace(acked=n)
+
+
+class Misspelt(LateAck):
+    variant = "misspelt"
+    breaks = "AckedDurabel"
+
+
+class BadBound(LateAck):
+    variant = "bad-bound"
+    failing_bounds = {{"server": 2}}
+
+
+class WrongExplains(Chain):
+    @explains("AckedDurabel")
+    def why(self, s):
+        return "x"
+
+
+class BareProperty(Chain):
+    def properties(self):
+        return {{"P": lambda s: True}}
+
+
+class ListPermute(Chain):
+    def permute(self, s, perm):
+        return s._replace(hist=[list(h) for h in s.hist])
+
+
+class FunctionRefines(Chain):
+    @refines(LossyLog)
+    def as_log(self):
+        return lambda s: s
+'''
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["check", "{f}:WrongExplains"], "@explains('AckedDurabel') on why names no invariant of the spec"),
+    (["check", "{f}:BareProperty", "--liveness"], "property P is a function; expected a temporal property"),
+    (["check", "{f}:ListPermute", "--symmetry"], "gave a state whose hist is a list"),
+    (["refine", "{f}:FunctionRefines", "LossyLog"], "@refines method as_log returned function; expected (the"),
+    (["variants", "--spec", "{f}", "--check", "misspelt"], "breaks = 'AckedDurabel' names no invariant of Chain "
+                                                          "(did you mean 'AckedDurable'?)"),
+    (["variants", "--spec", "{f}", "--check", "bad-bound"], "failing_bounds names 'server', not a bound of Chain "
+                                                           "(did you mean 'servers'?)"),
+    (["check", REF, "--liveness", "PrefixOrder"], "PrefixOrder is an invariant, which paxraft check without"),
+])
+def test_spec_mistakes_are_one_line_not_internal_errors(
+    argv: list[str], says: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """Each was an internal error (exit 4, a traceback hint) or silently accepted."""
+    f = tmp_path / "mistakes.py"
+    f.write_text(MISTAKES.format(folder=str(CHAIN.parent)))
+    code, _, err = run(capsys, *[a.format(f=f) for a in argv])
+    assert code == 2 and says in one_error_line(err)
+
+
+def test_variants_of_an_imported_spec_are_catalogued(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A file holding only variants of a spec it imports checked nothing and passed."""
+    f = tmp_path / "mistakes.py"
+    f.write_text(MISTAKES.format(folder=str(CHAIN.parent)))
+    code, out, _ = run(capsys, "variants", "--spec", str(f), "--check", "late-ack")
+    assert code == 0 and "AckedDurable, 4 steps           AckedDurable, 4 steps" in out and "1 entry checked" in out
