@@ -296,3 +296,21 @@ def test_frontier_takes_chunks_without_copying_the_rest(tmp_path: Path) -> None:
     out = f.take(11) + f.take(11) + f.take(100)
     assert [s for seg, _ in out for s in seg] == [("s", i) for i in range(4, 13)] and len(f) == 0
     assert f.take(100) == [] and f.disk == 0
+
+
+def test_asked_filter_is_exact_and_counted_in_the_store() -> None:
+    import numpy as np
+
+    from modelcheck.engine._store import AskedFilter
+    from modelcheck.engine.search import Partition
+
+    f = AskedFilter(max_bits=4, bits=2)
+    assert all(f.table[fp & f.mask] != fp for fp in (0, 1, 2, 3, -1, -4, 1 << 62))  # empty: no fingerprint hits
+    for fp in (5, -7, 1 << 40):
+        f.table[fp & f.mask] = fp
+    f.grow(1000)  # capped at 2**4 slots; entries kept where they still fit
+    assert f.bits == 4 and f.nbytes() == 16 * 8
+    held = set(np.frombuffer(f.table, dtype=np.int64).tolist())
+    assert {5, -7, 1 << 40} <= held and all(f.table[fp & f.mask] != fp for fp in (0, 21, 1 << 41))
+    p = Partition(0, 1, Paxos(), False, True, False)
+    assert p.stats()["store_bytes"] == p.seen.nbytes() + p.records.nbytes() + p.known.nbytes() > 0
