@@ -17,7 +17,6 @@ printed with the figures.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -238,7 +237,9 @@ def per_event_cost(lengths: tuple[int, ...] = (100, 10_000, 100_000), writes: in
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from _args import Parser
+
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--writes", type=int, default=20_000, help="writes of the store's workload (default 20,000)")
     ap.add_argument("--concurrency", type=int, default=64, help="concurrent client sessions (default 64)")
     ap.add_argument("--fsync", action="store_true", help="the store fsyncs (default: off, its fastest)")

@@ -100,17 +100,32 @@ async def _leader(client_ports: list[int], wait: float = 30.0) -> int:
     raise RuntimeError("etcd elected no leader")
 
 
-async def _workload(port: int, sync_n: int, n: int, conc: int, size: int) -> dict[str, float]:
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by these processes together (gone ones count 0)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / tick
+
+
+async def _workload(port: int, sync_n: int, n: int, conc: int, size: int, pids: list[int]) -> dict[str, float]:
     val = b"v" * size
     c = _Conn(port)
     await c.put(b"warm", val)
     lat: list[float] = []
+    scpu0 = cpu_seconds(pids)
     t0 = time.perf_counter()
     for k in range(sync_n):
         t = time.perf_counter()
         await c.put(b"s%d" % k, val)
         lat.append(time.perf_counter() - t)
     sync_s = time.perf_counter() - t0
+    scpu = cpu_seconds(pids) - scpu0
     c.close()
     plat: list[float] = []
 
@@ -122,10 +137,14 @@ async def _workload(port: int, sync_n: int, n: int, conc: int, size: int) -> dic
             plat.append(time.perf_counter() - t)
         s.close()
 
+    cpu0, ccpu0 = cpu_seconds(pids), time.process_time()
     t0 = time.perf_counter()
     await asyncio.gather(*(session(w) for w in range(conc)))
     pipe_s = time.perf_counter() - t0
-    return {"sync_wps": sync_n / sync_s, "sync_p50": statistics.median(lat) * 1000, "sync_p99": _pct(lat, 0.99),
+    cpu, ccpu = cpu_seconds(pids) - cpu0, time.process_time() - ccpu0
+    return {"cpu_us": cpu / len(plat) * 1e6, "client_cpu_us": ccpu / len(plat) * 1e6,
+            "seq_cpu_us": scpu / max(sync_n, 1) * 1e6,
+            "sync_wps": sync_n / sync_s, "sync_p50": statistics.median(lat) * 1000, "sync_p99": _pct(lat, 0.99),
             "pipe_wps": len(plat) / pipe_s, "pipe_p50": statistics.median(plat) * 1000, "pipe_p99": _pct(plat, 0.99)}
 
 
@@ -155,7 +174,7 @@ def run(binary: str, sync_n: int, n: int, conc: int, size: int, ports: list[int]
                  "--initial-cluster-token", "paxraft-bench", "--logger", "zap", "--log-level", "error"],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL), log))
         leader = asyncio.run(_leader(client))
-        r = asyncio.run(_workload(leader, sync_n, n, conc, size))
+        r = asyncio.run(_workload(leader, sync_n, n, conc, size, [p.pid for p, _ in procs]))
         r["rss"] = max(_peak_rss(p.pid) for p, _ in procs)
         return r
     finally:
@@ -169,3 +188,9 @@ def run(binary: str, sync_n: int, n: int, conc: int, size: int, ports: list[int]
                 p.wait()
             log.close()
         shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    from _args import helper_module
+
+    helper_module(__doc__, "kv_bench.py")

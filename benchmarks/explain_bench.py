@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -75,7 +74,9 @@ def reading_costs(names: list[str]) -> list[dict[str, object]]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from _args import Parser
+
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--entries", default="ignore-votes,any-vote,flexible-n4-q2-q2,volatile-term,count-stale-votes")

@@ -17,7 +17,6 @@ the committed baseline; tests/test_figures.py asserts it.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import sys
@@ -95,7 +94,9 @@ def compare(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]])
 
 def main(argv: list[str] | None = None) -> int:
     """Measure, print, optionally write and compare; exit 1 when a compared figure differs."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from _args import Parser
+
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("names", nargs="*", help="only rows whose name contains one of these")
     ap.add_argument("--all", action="store_true", help="also the catalog entries that take minutes")
     ap.add_argument("--out", type=Path, help="write the figures as JSON")

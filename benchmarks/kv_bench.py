@@ -83,14 +83,7 @@ async def workload(d: Path, sync_n: int, n: int, conc: int, size: int) -> dict[s
 
 def node_cpu(d: Path) -> float:
     """CPU seconds (user + system) used so far by the three node processes together."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for i in (1, 2, 3):
-        pid = cluster.pid_of(d, i)
-        if pid:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
-    return total / tick
+    return etcd_cluster.cpu_seconds([pid for i in (1, 2, 3) if (pid := cluster.pid_of(d, i))])
 
 
 def peak_rss(d: Path) -> list[int]:
@@ -164,7 +157,9 @@ def row(name: str, r: dict[str, float]) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from _args import Parser
+
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--sync-writes", type=int, default=1000)
     ap.add_argument("--writes", type=int, default=20000)
     ap.add_argument("--concurrency", type=int, default=64)

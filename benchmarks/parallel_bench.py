@@ -17,7 +17,6 @@ login session one share, so two workers then share what one process would get.
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 
@@ -36,7 +35,9 @@ def model(name: str) -> Spec:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
+    from _args import Parser
+
+    ap = Parser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--model", choices=("paxos", "raft"), default="paxos")

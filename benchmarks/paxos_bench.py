@@ -72,4 +72,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from _args import parser
+
+    parser(__doc__).parse_args()
     main()

@@ -63,3 +63,9 @@ def plain_paxos(n_acc: int, n_val: int, max_ballot: int) -> tuple[int, int]:
                 assert agreement(t)
                 queue.append((t, d + 1))
     return len(seen), depth
+
+
+if __name__ == "__main__":
+    from _args import helper_module
+
+    helper_module(__doc__, "paxos_bench.py")

@@ -9,7 +9,6 @@ follower's log lost a suffix it had (the entries of the request all matching).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -47,7 +46,9 @@ def audit(traces: list[str]) -> tuple[int, str]:
 
 def main() -> int:
     """Run every setting ``--runs`` times and print the verdicts."""
-    ap = argparse.ArgumentParser()
+    from _args import Parser
+
+    ap = Parser(description=__doc__)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()

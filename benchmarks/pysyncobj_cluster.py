@@ -91,10 +91,11 @@ def _workload(d: Any, sync_n: int, n: int, conc: int, size: int) -> dict[str, fl
 
 def node_main(argv: list[str]) -> int:
     """One PySyncObj node; the leader runs the workload and writes ``OUT/result.json``."""
+    from _args import Parser
     from pysyncobj import SyncObj, SyncObjConf
     from pysyncobj.batteries import ReplDict
 
-    ap = argparse.ArgumentParser()
+    ap = Parser(prog="pysyncobj_cluster.py node")
     ap.add_argument("--self", required=True)
     ap.add_argument("--partners", required=True)
     ap.add_argument("--out", required=True, type=Path)
@@ -156,6 +157,10 @@ def run(batch: bool, sync_n: int, n: int, conc: int, size: int, ports: list[int]
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["node"]:
-        sys.exit(node_main(sys.argv[2:]))
-    sys.exit("usage: pysyncobj_cluster.py node ... (started by benchmarks/kv_bench.py)")
+    from _args import parser
+
+    ap = parser(__doc__)
+    ap.add_argument("command", choices=["node"], help="one node of the cluster (benchmarks/kv_bench.py starts them)")
+    ap.add_argument("node_args", nargs=argparse.REMAINDER, help="--self, --partners, --out, ... of the node")
+    args = ap.parse_args()
+    sys.exit(node_main(args.node_args))

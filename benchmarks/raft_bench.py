@@ -299,7 +299,7 @@ def variants() -> None:
     sys.path.insert(0, str(ROOT))
     from spec.registry import entry
 
-    only = sys.argv[2:]  # variant names to run (all when none given)
+    only = sys.argv[2:]  # variant names to run (all when none given; the command line checked them)
     for name, cls in entry("raft").variants.items():
         if only and name not in only:
             continue
@@ -316,4 +316,12 @@ def variants() -> None:
 
 
 if __name__ == "__main__":
-    {"scale": scale, "variants": variants}.get(sys.argv[1] if len(sys.argv) > 1 else "", tlc_model)()
+    from _args import parser
+
+    ap = parser(__doc__)
+    ap.add_argument("mode", nargs="?", choices=["scale", "variants"], help="default: the 705,532-state model")
+    ap.add_argument("names", nargs="*", help="variants: only these")
+    args = ap.parse_args()
+    if args.names and args.mode != "variants":
+        ap.error(f"variant names ({' '.join(args.names)}) go with the mode 'variants'")
+    {"scale": scale, "variants": variants}.get(args.mode or "", tlc_model)()

@@ -11,7 +11,12 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     """Run each benchmark script with the same interpreter; report failures at the end."""
-    only = set(sys.argv[1:])
+    from _args import chosen, parser
+
+    ap = parser(__doc__)
+    names = sorted(s.stem.removesuffix("_bench") for s in HERE.glob("*_bench.py"))
+    ap.add_argument("only", nargs="*", metavar="NAME", help=f"only these: {', '.join(names)}")
+    only = set(chosen(ap, ap.parse_args().only, names, "benchmark"))
     failed = []
     for script in sorted(HERE.glob("*_bench.py")):
         if only and script.stem not in only and script.stem.removesuffix("_bench") not in only:

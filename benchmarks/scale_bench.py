@@ -110,8 +110,15 @@ def tlc(bounds: dict, workers: int) -> dict | None:
 
 
 def main() -> None:
-    names = [a for a in sys.argv[1:] if not a.startswith("--")] or ["705k"]
-    use_tlc, use_ray = "--no-tlc" not in sys.argv, "--no-ray" not in sys.argv
+    from _args import chosen, parser
+
+    ap = parser(__doc__)
+    ap.add_argument("models", nargs="*", metavar="MODEL", help="705k (default) and/or 2m")
+    ap.add_argument("--no-tlc", action="store_true", help="paxraft only")
+    ap.add_argument("--no-ray", action="store_true", help="no Ray rows")
+    args = ap.parse_args()
+    names = chosen(ap, args.models, list(MODELS), "model") or ["705k"]
+    use_tlc, use_ray = not args.no_tlc, not args.no_ray
     print(f"cores: {os.cpu_count()}; load average before: {os.getloadavg()}")
     for name in names:
         bounds, want = MODELS[name]

@@ -114,8 +114,14 @@ def tlc(module: str, cfg: str, needs: tuple[str, ...]) -> dict:
 
 
 def main(argv: list[str]) -> None:
-    names = [a for a in argv if not a.startswith("-")] or list(MODELS)
-    with_tlc = "--no-tlc" not in argv
+    from _args import chosen, parser
+
+    ap = parser(__doc__)
+    ap.add_argument("names", nargs="*", metavar="SPEC", help=f"one of {', '.join(MODELS)} (default: all)")
+    ap.add_argument("--no-tlc", action="store_true", help="paxraft only")
+    args = ap.parse_args(argv)
+    names = chosen(ap, args.names, list(MODELS), "spec") or list(MODELS)
+    with_tlc = not args.no_tlc
     if with_tlc and not (JAR.is_file() and TX.is_dir() and shutil.which("java")):
         print(f"TLC skipped: no {JAR} (TLA2TOOLS_JAR), {TX} (TLAPLUS_EXAMPLES) or java")
         with_tlc = False

@@ -16,7 +16,6 @@ the rule "safe iff K1 + K2 > N".
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import sys
 import time
@@ -115,7 +114,9 @@ def quorums(sizes: list[int]) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from _args import Parser
+
+    parser = Parser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="mode", required=True)
     s = sub.add_parser("search")
     s.add_argument("names", nargs="*")

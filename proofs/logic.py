@@ -49,6 +49,11 @@ class Obligation:
         """The hypotheses of the query of ``goal``."""
         return [(k, h) for k, h in self.hypotheses if k not in self.only_for or goal in self.only_for[k]]
 
+    def narrow(self) -> set[str]:
+        """The hypotheses given to fewer than half the goals (a conjunct outside EPR, say): the queries that
+        get one are classified on their own; the rest are covered by :func:`fragment_of_all_goals`."""
+        return {k for k, goals in self.only_for.items() if 2 * len(set(goals) & set(self.goals)) < len(self.goals)}
+
 
 def inductive_obligations(
     enc: Any,
@@ -253,11 +258,12 @@ def discharge(ob: Obligation, timeout_ms: int = DEFAULT_TIMEOUT_MS, one_classifi
     total = 0.0
     frags = []
     union = fragment_of_all_goals(ob) if one_classification else None
+    narrow = ob.narrow()
     if union is not None and not union.epr:
         union = None  # some goal may close a cycle: classify each query on its own
     for n, (goal_name, goal) in enumerate(ob.goals.items(), 1):
         hyps = ob.hypotheses_for(goal_name)
-        own = any(goal_name in goals for goals in ob.only_for.values())  # hypotheses only this query has
+        own = any(goal_name in ob.only_for[k] for k in narrow)  # hypotheses only a few queries have
         frag = (not own and union) or fragment([*hyps, ("negated goal", z3.Not(goal))])
         frags.append(frag)
         solver = z3.Solver()
@@ -278,8 +284,10 @@ def discharge(ob: Obligation, timeout_ms: int = DEFAULT_TIMEOUT_MS, one_classifi
 
 
 def fragment_of_all_goals(ob: Obligation) -> Fragment:
-    """The fragment of the hypotheses with every negated goal at once: when EPR, every single query is EPR."""
-    shared = [(k, h) for k, h in ob.hypotheses if k not in ob.only_for]
+    """The fragment of the hypotheses (but the narrow ones) with every negated goal at once: when EPR, every
+    query that gets no narrow hypothesis is EPR (its formulas are a subset)."""
+    narrow = ob.narrow()
+    shared = [(k, h) for k, h in ob.hypotheses if k not in narrow]
     return fragment([*shared, *((f"negated goal {k}", z3.Not(g)) for k, g in ob.goals.items())])
 
 

@@ -427,11 +427,16 @@ class Spec:
                 return name
         return None
 
+    def explained(self) -> dict[str, str]:
+        """Method name -> the invariant it explains (see :func:`explains`)."""
+        cls = type(self)
+        return {m: _inherited_marker(cls, m, "__paxraft_explains__") for m in _marked(cls, "__paxraft_explains__")}
+
     def explain(self, name: str, state: State) -> str:
         """Why invariant ``name`` fails in ``state``: the spec's explanation (see :func:`explains`),
         else the invariant's name and docstring."""
-        for method in _marked(type(self), "__paxraft_explains__"):
-            if _inherited_marker(type(self), method, "__paxraft_explains__") == name:
+        for method, explained in self.explained().items():
+            if explained == name:
                 text = getattr(self, method)(state)
                 if text:
                     return text

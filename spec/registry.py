@@ -23,6 +23,7 @@ import importlib.util
 import inspect
 import re
 import sys
+import types
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -282,6 +283,40 @@ def load_user_module(path_s: str) -> Any:
         raise SpecError(f"{path}: {type(exc).__name__}: {exc}") from exc
     module.__paxraft_file__ = str(resolved)  # type: ignore[attr-defined]
     return module
+
+
+def user_module_sources(cls: type) -> list[tuple[str, str, str]]:
+    """(module name, file, source) of the user files ``cls`` comes from, and of the modules they
+    imported from their folders, dependencies first: what another machine needs to load ``cls``
+    by name (a Ray worker), where the files may not exist."""
+    files = [sys.modules[c.__module__] for c in cls.__mro__ if c.__module__.startswith("paxraft_user_")]
+    folders = {str(Path(m.__paxraft_file__).parent) for m in files}
+    siblings = [  # imported from a user file's folder; a module is in sys.modules before what it imports
+        m for name, m in reversed(list(sys.modules.items()))
+        if not name.startswith("paxraft_user_") and str(Path(getattr(m, "__file__", None) or "/").parent) in folders
+    ]
+    out = []
+    for m in siblings + files[::-1]:
+        path = getattr(m, "__paxraft_file__", None) or m.__file__
+        if path.endswith(".py") and (m.__name__, path) not in [(n, p) for n, p, _ in out]:
+            out.append((m.__name__, path, Path(path).read_text()))
+    return out
+
+
+def install_user_modules(sources: list[tuple[str, str, str]]) -> None:
+    """Load modules from ``user_module_sources`` under their names, unless this process has them."""
+    for name, path, text in sources:
+        if name in sys.modules:
+            continue
+        folder = str(Path(path).parent)
+        if Path(folder).is_dir() and folder not in sys.path:
+            sys.path.insert(0, folder)
+        module = types.ModuleType(name)
+        module.__file__ = path
+        sys.modules[name] = module
+        exec(compile(text, path, "exec"), module.__dict__)  # noqa: S102 - the user's own spec file, as imported
+        if name.startswith("paxraft_user_"):
+            module.__paxraft_file__ = path  # type: ignore[attr-defined]
 
 
 def user_classes(module: Any) -> list[type[Spec]]:

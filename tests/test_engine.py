@@ -60,7 +60,7 @@ def test_verdicts_of_the_models() -> None:
     assert (r.verdict, r.violated, r.trace_length) == (VIOLATION, "Agreement", 12)
 
 
-@pytest.mark.parametrize("name", ["paxos-violation", "paxos-cut", "user-deadlock"])
+@pytest.mark.parametrize("name", ["paxos-violation", "paxos-cut", "user-deadlock", "raft"])
 def test_worker_processes_equal_one_process(name: str) -> None:
     make, kw = MODELS[name]
     one = check(make(), **kw)
@@ -70,6 +70,26 @@ def test_worker_processes_equal_one_process(name: str) -> None:
         x = r.extra
         assert x["workers"] == n and len(x["per_worker"]) == n
         assert x["bytes_exchanged_per_state"] > 0 and x["messages_per_state"] > 0
+
+
+def test_new_states_stay_with_their_discoverer_and_the_load_is_shared() -> None:
+    """Raft has one initial state: without evening out, the worker holding it would expand every state."""
+    r = search(Raft(servers=2, max_term=2, max_log=1), workers=2)
+    assert (r.distinct_states, r.states_generated, r.depth) == (1760, 13_797, 28)
+    expanded = [w["expanded"] for w in r.extra["per_worker"]]
+    assert sum(expanded) == 1760 and min(expanded) > 0.95 * max(expanded)
+    # queries (fingerprint, key, action), decisions and ranks: 43 B per state here; 98 B when every new
+    # state a worker did not own was shipped to its owner
+    assert r.extra["bytes_exchanged_per_state"] < 60
+
+
+def test_balance_moves() -> None:
+    from modelcheck.engine.search import balance_moves
+
+    assert balance_moves([5, 0]) == [] and balance_moves([500, 480]) == []  # within the slack: nothing moves
+    assert balance_moves([100, 0]) == [(0, 1, 50)]
+    assert balance_moves([70, 10, 0]) == [(0, 1, 17), (0, 2, 26)]  # shares 27, 27, 26
+    assert balance_moves([0, 90, 0, 10]) == [(1, 0, 25), (1, 2, 25), (1, 3, 15)]
 
 
 class _Pair(NamedTuple):
@@ -200,6 +220,14 @@ def test_ray_actors_equal_one_process(ray_runtime: object) -> None:
     assert r.extra["transport"] == "ray" and r.mode == "parallel"
 
 
+def test_ray_actors_run_a_spec_from_a_users_file(ray_runtime: object) -> None:
+    """The workers load the user's file (and the neighbour it imports) from the shipped sources;
+    before, this failed on `import cloudpickle` and then on pickling the user's state class."""
+    chain = load_user_spec(str(ROOT / "tests" / "user_specs" / "chain_replication.py") + ":Chain")
+    r = search(chain(), workers=2, ray=True)
+    assert (r.distinct_states, r.states_generated, r.depth, r.verdict) == (565, 955, 10, OK)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(MODELS))
 def test_ray_actors_equal_one_process_every_model(ray_runtime: object, name: str) -> None:
@@ -246,3 +274,25 @@ def test_three_node_ray_cluster_on_localhost() -> None:
     one = check(build("paxos", "ignore-votes"))
     assert got == {"nodes": 3, "distinct": one.distinct_states, "generated": one.states_generated,
                    "depth": one.depth, "trace": one.trace_length, "violated": "Agreement"}
+
+
+def test_frontier_takes_chunks_without_copying_the_rest(tmp_path: Path) -> None:
+    import numpy as np
+
+    from modelcheck.engine._store import Frontier
+
+    f = Frontier(tmp_path, budget=1 << 40)
+    big = [("s", i) for i in range(10)]
+    f.append(big, np.arange(10, dtype=np.int64))
+    f.append([("s", 10), ("s", 11)], np.array([10, 11], dtype=np.int64))
+    first = f.take(4)
+    assert [g.tolist() for _, g in first] == [[0, 1, 2, 3]] and len(f) == 8
+    assert first[0][0] == [("s", i) for i in range(4)]
+    assert f.segments[0][0] is big and big[:4] == [None] * 4  # the rest stays in place; taken states are let go
+    assert [g.tolist() for _, g in f.all_segments()] == [[4, 5, 6, 7, 8, 9], [10, 11]]  # a checkpoint's view
+    f.budget = 1  # the next append spills every segment, the taken part excluded
+    f.append([("s", 12)], np.array([12], dtype=np.int64))
+    assert all(isinstance(s, Path) for s in f.segments) and f.head == 0
+    out = f.take(11) + f.take(11) + f.take(100)
+    assert [s for seg, _ in out for s in seg] == [("s", i) for i in range(4, 13)] and len(f) == 0
+    assert f.take(100) == [] and f.disk == 0

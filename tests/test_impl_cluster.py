@@ -173,6 +173,16 @@ def test_a_power_cut_with_the_fsync_on_a_thread_loses_no_acknowledged_write(tmp_
     assert acked >= 60 and lost == 0
 
 
+def test_a_power_cut_with_the_leader_fsync_on_a_thread_loses_no_acknowledged_write(tmp_path):
+    """``leader_fsync_thread``: a leader may commit on two followers' acks before its own fsync ends; a
+    power cut then drops its copy, the followers' make the majority. With ``skip-fsync`` planted (acks
+    before the fsync) the same cut takes every acknowledged write: the test can fail."""
+    acked, lost = _power_cut_under_load(tmp_path / "a", seed=4, leader_fsync_thread=True)
+    assert acked >= 60 and lost == 0
+    acked, lost = _power_cut_under_load(tmp_path / "b", seed=4, leader_fsync_thread=True, bug="skip-fsync")
+    assert acked >= 60 and lost == acked
+
+
 def test_a_power_cut_with_the_fsync_waker_loses_no_acknowledged_write(tmp_path):
     """``fsync_poll_us``: a thread wakes every 50 us during each inline fsync; durability is the same."""
     acked, lost = _power_cut_under_load(tmp_path, seed=4, fsync_poll_us=50)

@@ -115,16 +115,16 @@ def _membership_audit(seed: int, **kw):
 def test_a_cluster_that_adds_and_removes_servers_is_explained_online_and_offline(tmp_path, capsys):
     c, audit = _membership_audit(8)
     acts = Counter(e["action"] for evs in c.trace.values() for e in evs)
-    assert audit.count == 983 and audit.failure is None
+    assert audit.count == 896 and audit.failure is None
     assert {a: acts[a] for a in (*CHANGES, "CompactLog", "HandleInstallSnapshotRequest")} == {
-        "AddServer": 2, "RemoveServer": 1, "StepDownRemoved": 0, "CompactLog": 21, "HandleInstallSnapshotRequest": 16}
+        "AddServer": 2, "RemoveServer": 1, "StepDownRemoved": 0, "CompactLog": 23, "HandleInstallSnapshotRequest": 6}
     files = [str(p) for p in write_traces(c.trace, tmp_path, members=[1, 2, 3])]
     assert main(["audit", *files, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["verdict"] == "ok" and out["audited"] == out["events"] == 983
+    assert out["verdict"] == "ok" and out["audited"] == out["events"] == 896
     c, audit = _membership_audit(17)  # a leader removes itself and steps down
     acts = Counter(e["action"] for evs in c.trace.values() for e in evs)
-    assert audit.count == 288 and {a: acts[a] for a in CHANGES} == {"AddServer": 0, "RemoveServer": 1,
+    assert audit.count == 268 and {a: acts[a] for a in CHANGES} == {"AddServer": 0, "RemoveServer": 1,
                                                                     "StepDownRemoved": 1}
 
 

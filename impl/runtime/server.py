@@ -47,7 +47,7 @@ from impl.kv.replica import Replica
 from impl.multipaxos.core import MultiPaxosNode
 from impl.multipaxos.rules import NONE as MP_NONE
 from impl.multipaxos.rules import bug as mp_bug
-from impl.raft.core import Config, RaftNode, Ready, Snapshot
+from impl.raft.core import LEADER, Config, RaftNode, Ready, Snapshot
 from impl.raft.messages import (
     FrameDecoder,
     Message,
@@ -61,6 +61,7 @@ from impl.raft.messages import (
 from impl.raft.rejoin import REJOINING, RejoinGate
 from impl.raft.rules import NONE, bug
 from impl.runtime.cluster import ClusterError, load, write_pid
+from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
 from impl.storage.wal import WAL, WALError
 from impl.trace import TraceWriter, last_clock
@@ -154,11 +155,16 @@ class InlineSync:
     def sync(self) -> None:
         """Send what may leave before the fsync, then write out and fdatasync."""
         self.server._flush()
+        tl = self.server.timeline
+        if tl is not None:
+            tl.mark(FSYNC)
         if self.waker is None:
             self.wal.sync()
         else:
             with self.waker.during():
                 self.wal.sync()
+        if tl is not None:
+            tl.mark(SYNCED)
 
     def save_snapshot(self, snap: Snapshot) -> None:
         """Compaction (synchronous; the replica never compacts while a sync is in flight). Its CompactLog
@@ -195,6 +201,8 @@ class SyncPipeline(InlineSync):
             loop.call_soon(self._done, None, done)
             return
         self.busy = True
+        if self.server.timeline is not None:
+            self.server.timeline.mark(FSYNC)
         loop.run_in_executor(self.pool, self.wal.fdatasync).add_done_callback(lambda f: self._done(f, done))
 
     def _done(self, fut: asyncio.Future[None] | None, done: Callable[[], None]) -> None:
@@ -205,6 +213,8 @@ class SyncPipeline(InlineSync):
             os._exit(3)  # nothing acknowledged after this point could be trusted to be on disk
         if self.server.closed:
             return
+        if self.server.timeline is not None:
+            self.server.timeline.mark(SYNCED)
         self.wal.synced()
         done()
         self.server.kick()  # what the completion made ready (commits, late messages) goes out in a round
@@ -215,6 +225,26 @@ class SyncPipeline(InlineSync):
         self.pool.shutdown(wait=True)
         if self.busy:
             self.wal.synced()
+
+
+class LeaderThreadSync(SyncPipeline):
+    """Inline fsync on a follower, the fdatasync on a thread on a leader (``"leader_fsync_thread"``).
+
+    A follower has nothing to do during its fsync (its ack waits for it), so it syncs inline, with
+    no thread hop. A leader's AppendEntries leave before its own write (Raft thesis 10.2.1); with
+    its fdatasync on a thread its loop reads the followers' acks meanwhile, and commits as soon as a
+    quorum is durable: two followers' acks, or one and its own sync, whichever comes first (the
+    core counts its own copy only once :meth:`RaftNode.persisted` says so). Inline, a slow fsync of
+    the leader's held those acks unread even when two followers had synced."""
+
+    def begin_sync(self, done: Callable[[], None]) -> None:
+        """Inline on a follower (``done`` runs before this returns), on the sync thread on a leader."""
+        if self.server.node.role != LEADER:
+            self.sync()
+            done()
+            return
+        self.server._flush()  # the AppendEntries (and the trace lines before them) leave before the write
+        super().begin_sync(done)
 
 
 class Connection(asyncio.Protocol):
@@ -256,6 +286,8 @@ class Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         srv = self.server
         self.last = srv.loop.time()  # type: ignore[union-attr]
+        if srv.timeline is not None and self.kind is not None:
+            srv.timeline.mark(RECV_PEER if self.kind == HELLO_PEER else RECV_CLIENT)
         try:
             for payload in self.dec.feed(data):
                 if self.kind is None:
@@ -306,6 +338,7 @@ class NodeServer:
         self.refused = 0  # connections refused at the cap
         self.closed = False  # set at shutdown, once the log and trace are closing
         self._refusal_logged = -1.0
+        self.timeline: Timeline | None = None  # critical-path stamps ("timeline": true; impl/runtime/timeline.py)
 
     def _build(self) -> None:
         c = self.cluster
@@ -332,6 +365,8 @@ class NodeServer:
         # measured slower on 2 loaded cores: the thread hop costs more CPU than the overlap saves)
         if c.get("sync_thread"):
             self.sync: InlineSync = SyncPipeline(self.wal, self)
+        elif c.get("leader_fsync_thread") and core is RaftNode:
+            self.sync = LeaderThreadSync(self.wal, self)
         else:
             self.sync = InlineSync(self.wal, self, poll_us=int(c.get("fsync_poll_us", 0)))
         self.replica = Replica(self.node, self.sync, self._send,
@@ -339,6 +374,8 @@ class NodeServer:
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
         self._peers = getattr(self.node, "peers", ())  # a Raft leader's peers when the links were last checked
         self.tick_s = c.get("tick_ms", 10) / 1000
+        if c.get("timeline"):
+            self.timeline = Timeline(self.home / "timeline.txt")
         self.rejoin = RejoinGate() if (self.home / REJOINING).exists() else None  # set by `cluster recover-node`
         if self.rejoin is not None and core is not RaftNode:
             raise ClusterError(f"{self.home}: rebuilt from empty storage, which only a Raft node can rejoin from "
@@ -363,6 +400,8 @@ class NodeServer:
         self._scheduled = False
         if self.closed:  # scheduled before shutdown closed the log and the trace
             return
+        if self.timeline is not None:
+            self.timeline.mark(ROUND)
         self.replica.process()
         node = self.node
         if getattr(node, "peers", ()) is not self._peers:  # the configuration changed (or a learner came)
@@ -394,10 +433,15 @@ class NodeServer:
         and per client connection."""
         if self.trace is not None:
             self.trace.flush()
+        tl = self.timeline  # (stamps before the writes: the reader may stamp its receipt before ours returns)
+        if tl is not None and any(link.pending for link in self.links.values()):
+            tl.mark(SENT_PEER)
         for link in self.links.values():
             if link.pending:
                 link.flush()
         if self._dirty:
+            if tl is not None:
+                tl.mark(SENT_CLIENT)
             key = self.key
             for conn in self._dirty:
                 t = conn.transport
@@ -484,7 +528,9 @@ class NodeServer:
             elif op == CONFIG:
                 change, target = decode_change(data)
                 if not isinstance(self.node, RaftNode):
-                    reply("refused", "membership changes are made in a Raft cluster only")
+                    reply("refused", "membership changes and leadership transfer are for a Raft cluster only")
+                elif change == "transfer":
+                    replica.submit_transfer(target, reply)
                 else:
                     self.refresh_peers()  # the node to add was written to cluster.json just before
                     replica.submit_config(change, target, reply)
@@ -504,7 +550,8 @@ class NodeServer:
         self.kick()
         self._ticker = loop.call_at(loop.time() + self.tick_s, self._tick, loop.time() + self.tick_s)
         self._sweep()
-        log.info("node %d listening on 127.0.0.1:%d", self.id, self.ports[self.id])
+        log.info("node %d listening on 127.0.0.1:%d (%s event loop)", self.id, self.ports[self.id],
+                 type(loop).__module__.split(".")[0])
         await stop.wait()
         self._ticker.cancel()
         self._sweeper.cancel()
@@ -523,6 +570,24 @@ class NodeServer:
         self.wal.close()
         if self.trace is not None:
             self.trace.close()
+        if self.timeline is not None:
+            self.timeline.close()
+
+
+def use_event_loop(c: dict[str, Any]) -> None:
+    """uvloop's event loop (libuv, in C) unless cluster.json says ``"uvloop": false``: a quarter less node
+    CPU per write than asyncio's own loop (docs/performance.md). When it is not installed the node runs on
+    asyncio's loop, unless ``"uvloop": true`` asked for it (ClusterError)."""
+    want = c.get("uvloop")
+    if want is False:
+        return
+    try:
+        import uvloop
+    except ImportError as exc:
+        if want:
+            raise ClusterError('cluster.json asks for "uvloop": true, but uvloop is not installed') from exc
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -533,6 +598,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
+        use_event_loop(load_cluster(args.dir))
         asyncio.run(NodeServer(args.dir, args.id).main())
     except (WALError, ClusterError, OSError) as exc:  # damaged storage, an unusable folder, a port taken
         log.error("node %d cannot start: %s", args.id, exc)  # one line; `cluster start/status` quote it

@@ -256,10 +256,9 @@ def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
     if args.out and res.lasso is not None:
         from modelcheck.output.artifacts import write_trace_artifacts
 
-        trace = res.lasso.prefix + res.lasso.loop
-        for path in write_trace_artifacts(
-            spec, trace, Path(args.out), f"{res.property} ({res.text})", "liveness", loop_start=len(res.lasso.prefix)
-        ):
+        trace, loop = res.lasso.prefix + res.lasso.loop, len(res.lasso.prefix) - 1  # the loop leaves and returns there
+        what = f"{res.property} ({res.text})"
+        for path in write_trace_artifacts(spec, trace, Path(args.out), what, "liveness", loop):
             print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
     return 0 if res.holds else 1
 

@@ -8,6 +8,7 @@ import json
 from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args
 from modelcheck.engine.faults import preflight
 from modelcheck.engine.refinement import as_json, check_refinement, summary
+from spec.core import SpecError
 from spec.refinements import refinement
 
 
@@ -19,10 +20,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_bound_options(parser)
     add_model_options(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--symmetry", action="store_true", help=f"refused: {NO_SYMMETRY}")
+    parser.epilog = f"Symmetry: {NO_SYMMETRY}."
+
+
+#: Why refine explores the unreduced model (said by --help, and when --symmetry is given anyway).
+NO_SYMMETRY = ("refine explores every reachable concrete state, without symmetry reduction: the mapping "
+               "need not commute with renaming (two symmetric concrete states may map to abstract states "
+               "that are not), so a reduced search could miss a step that maps to no abstract step")
 
 
 def run(args: argparse.Namespace) -> int:
     """0 when every reachable step maps to an abstract step or stutter, 1 at the first that does not."""
+    if args.symmetry:
+        raise SpecError(f"--symmetry is not offered: {NO_SYMMETRY}")
     concrete = model_from_args(args).build()
     preflight(concrete)
     abstract, mapping = refinement(concrete, args.abstract)

@@ -45,5 +45,11 @@ def run(args: argparse.Namespace) -> int:
         still = not spec.invariants[violated](trace.steps[-1].state)
         print(f"Every state follows; the last state {'violates' if still else 'no longer violates'} {violated}.")
         return 0 if still else 1
+    loop = trace.meta.get("loop")
+    if loop is not None:  # read_itf refused a lasso that does not close
+        ends = ("it ends stuttering for ever in its last state" if loop == len(trace.steps) - 1
+                else f"the loop closes: the last state is state {loop} again")
+        print(f"Every state follows from the one before, and {ends}.")
+        return 0
     print("Every state follows from the one before.")
     return 0

@@ -23,10 +23,12 @@ class UsageError(Exception):
 
 def add_bound_options(parser: argparse.ArgumentParser, extra: SpecEntry | None = None) -> None:
     """Every registered spec's bounds (a flag shared by two specs is added once), and those of
-    ``extra`` (a user's spec, known once its file is loaded: see :func:`modelcheck.cli.main`)."""
+    ``extra`` (a user's spec, known once its file is loaded: see :func:`modelcheck.cli.main`).
+    They all parse, but ``--help`` lists none until a spec is named (:func:`show_bounds_of`):
+    each spec takes its own, and a list of every spec's is noise."""
     seen = set(parser._option_string_actions)
     group = next((g for g in parser._action_groups if g.title == BOUNDS_TITLE), None)
-    group = group or parser.add_argument_group(BOUNDS_TITLE)
+    group = group or parser.add_argument_group(BOUNDS_TITLE, BOUNDS_HELP)
     bounds = {flag for a in group._group_actions for flag in a.option_strings}
     clash = [o.flag for o in (extra.all_options if extra else ()) if o.flag in seen and o.flag not in bounds]
     if clash:
@@ -38,13 +40,28 @@ def add_bound_options(parser: argparse.ArgumentParser, extra: SpecEntry | None =
                 continue
             seen.add(opt.flag)
             if opt.type is bool:
-                group.add_argument(opt.flag, dest=opt.dest, action="store_true", default=None, help=opt.help)
+                group.add_argument(opt.flag, dest=opt.dest, action="store_true", default=None, help=argparse.SUPPRESS)
             else:
-                group.add_argument(opt.flag, dest=opt.dest, type=opt.type, default=None, metavar="N", help=opt.help)
+                group.add_argument(opt.flag, dest=opt.dest, type=opt.type, default=None, metavar="N",
+                                   help=argparse.SUPPRESS)
 
 
-BOUNDS_TITLE = "bounds (each spec takes its own; see 'paxraft list')"
+def show_bounds_of(parser: argparse.ArgumentParser, e: SpecEntry, named: str) -> None:
+    """Make ``--help`` list the bound flags of the spec named on the command line (``named``: its
+    name, or the file a user's spec is in), in its order, and only those."""
+    group = next((g for g in parser._action_groups if g.title == BOUNDS_TITLE), None)
+    if group is None:
+        return
+    group.title, group.description = f"bounds of {e.name} (as 'paxraft list {named}' shows them)", None
+    own = [parser._option_string_actions[o.flag] for o in e.all_options if o.flag in parser._option_string_actions]
+    for opt, action in zip(e.all_options, own):
+        action.help = opt.help
+    group._group_actions[:] = own + [a for a in group._group_actions if a not in own]
 
+
+BOUNDS_TITLE = "bounds"
+BOUNDS_HELP = ("each spec takes its own bound flags: 'paxraft list SPEC' shows them, "
+               "as does this command's --help with the spec named (paxraft check SPEC --help)")
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:

@@ -11,7 +11,7 @@ from typing import NoReturn
 from modelcheck.cli.common import UsageError
 from modelcheck.cli.errors import run_command
 from spec.core import SpecError
-from spec.registry import entry_for_class, is_user_ref, load_user_spec
+from spec.registry import entries, entry_for_class, is_user_ref, load_user_spec
 
 #: Sub-command name -> module providing ``configure(parser)`` and ``run(args) -> int``.
 COMMANDS: dict[str, str] = {
@@ -60,19 +60,29 @@ def build_parser() -> argparse.ArgumentParser:
 def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse in two phases: a user's spec (``file.py:Class``) is only known once its file is
     loaded, so its own bound flags (``--rms 4``) are added to the sub-command then, and the
-    arguments parsed again."""
-    args, extra = parser.parse_known_args(argv)
+    arguments parsed again.  ``--help`` waits for the second phase, so it lists the bound flags
+    of the spec named (and only those)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    helped = [a for a in argv if a not in ("-h", "--help")]
+    args, extra = parser.parse_known_args(helped) if len(helped) > 1 else (None, [])
     sub = getattr(args, "_parser", None)
-    refs = [r for r in [getattr(args, "spec", None), *extra] if isinstance(r, str) and is_user_ref(r)]
-    from modelcheck.cli.common import BOUNDS_TITLE, add_bound_options
+    named = getattr(args, "spec", None)
+    refs = [r for r in [named, *extra] if isinstance(r, str) and is_user_ref(r)]
+    from modelcheck.cli.common import BOUNDS_TITLE, add_bound_options, show_bounds_of
 
-    if sub is not None and refs and any(g.title == BOUNDS_TITLE for g in sub._action_groups):
-
+    if sub is not None and any(g.title == BOUNDS_TITLE for g in sub._action_groups):
         try:
-            add_bound_options(sub, entry_for_class(load_user_spec(refs[0])))
+            if refs:
+                add_bound_options(sub, entry_for_class(load_user_spec(refs[0])))
+                show_bounds_of(sub, entry_for_class(load_user_spec(refs[0])), refs[0].rpartition(":")[0])
+            elif isinstance(named, str) and named in entries():
+                show_bounds_of(sub, entries()[named], named)
         except SpecError as exc:
-            parser.exit(2, f"paxraft {args.command}: error: {exc}\n")
-    return parser.parse_args(argv) if extra or refs else args
+            parser.exit(2, f"paxraft {args.command}: error: {exc}\n")  # type: ignore[union-attr]
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # said by the sub-command, so the hint names its --help
+        (getattr(args, "_parser", None) or parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -275,10 +275,14 @@ class Frontier:
     """States waiting for expansion, in gid order, as segments; past the budget, segments go to disk.
 
     A spilled segment is the pickled states and gids, zlib-compressed (states compress 5-10x).
+    A chunk takes states from the front: ``head`` marks how much of the first segment is taken,
+    so taking a chunk costs the chunk, not a copy of the rest of a segment (a level can be one
+    segment of millions of states).
     """
 
     def __init__(self, spill_dir: Path | None = None, budget: int | None = None) -> None:
         self.segments: list[tuple[list, np.ndarray] | Path] = []
+        self.head = 0  # states of the first segment already taken (set to None there, so they can be freed)
         self.spill_dir, self.budget = spill_dir, budget
         self.count = 0  # states held
         self.mem_states = 0  # states held in memory
@@ -303,37 +307,48 @@ class Frontier:
                 if isinstance(seg, tuple):
                     path = self.spill_dir / f"frontier-{os.getpid()}-{self._files}.z"
                     self._files += 1
-                    data = zlib.compress(pickle.dumps(seg, protocol=5), 1)
+                    data = zlib.compress(pickle.dumps(self._rest(j, seg), protocol=5), 1)
                     path.write_bytes(data)
                     self.disk += len(data)
                     self.segments[j] = path
+            self.head = 0
             self.mem_states = 0
 
-    def pop(self) -> tuple[list, np.ndarray] | None:
-        """The oldest segment (read back and deleted if it was on disk), or ``None``."""
-        if not self.segments:
-            return None
-        seg = self.segments.pop(0)
-        if isinstance(seg, Path):
-            data = seg.read_bytes()
-            self.disk -= len(data)
-            seg.unlink()
-            seg = pickle.loads(zlib.decompress(data))
-        else:
-            self.mem_states -= len(seg[0])
-        self.count -= len(seg[0])
-        return seg
+    def _rest(self, j: int, seg: tuple[list, np.ndarray]) -> tuple[list, np.ndarray]:
+        """Segment ``j`` without what was taken from it."""
+        if j or not self.head:
+            return seg
+        return seg[0][self.head :], seg[1][self.head :]
 
-    def push_front(self, states: list, gids: np.ndarray) -> None:
-        """Put back the unexpanded rest of a segment."""
-        if states:
-            self.segments.insert(0, (states, gids))
-            self.count += len(states)
-            self.mem_states += len(states)
+    def take(self, hi: int) -> list[tuple[list, np.ndarray]]:
+        """Remove and return the states with gid below ``hi``, in gid order, as segments."""
+        out = []
+        while self.segments:
+            seg = self.segments[0]
+            if isinstance(seg, Path):  # read back from disk
+                data = seg.read_bytes()
+                self.disk -= len(data)
+                seg.unlink()
+                seg = self.segments[0] = pickle.loads(zlib.decompress(data))
+                self.mem_states += len(seg[0])
+            states, gids = seg
+            start = self.head
+            cut = start + int(np.searchsorted(gids[start:], hi))
+            if cut > start:
+                out.append((states[start:cut], gids[start:cut]))
+                self.count -= cut - start
+                self.mem_states -= cut - start
+            if cut < len(states):
+                states[start:cut] = [None] * (cut - start)  # taken: free them with the chunk
+                self.head = cut
+                break
+            self.segments.pop(0)
+            self.head = 0
+        return out
 
     def all_segments(self) -> list[tuple[list, np.ndarray]]:
-        """Every segment, read back (for a checkpoint); the frontier itself is unchanged."""
+        """Every segment not yet taken, read back (for a checkpoint); the frontier itself is unchanged."""
         out = []
-        for seg in self.segments:
-            out.append(pickle.loads(zlib.decompress(seg.read_bytes())) if isinstance(seg, Path) else seg)
+        for j, seg in enumerate(self.segments):
+            out.append(pickle.loads(zlib.decompress(seg.read_bytes())) if isinstance(seg, Path) else self._rest(j, seg))
         return out

@@ -25,6 +25,7 @@ from modelcheck.engine.search import CUT, DEAD, END_POS, FULL, STATE, Partition,
 from modelcheck.engine.transport import InProcess, LocalProcesses, RayActors
 from spec.behaviour import invariant_check, state_constraint
 from spec.core import Spec, State
+from spec.registry import user_module_sources
 
 CHUNK = 1 << 15  # gids per worker and chunk: bounds the successors held at once
 
@@ -88,8 +89,7 @@ def search(
         memory=memory // workers if memory is not None else None,
     )
     if ray:
-        _pickle_user_module(spec)
-        transport: Any = RayActors(make, workers, ray_address)
+        transport: Any = RayActors(make, workers, ray_address, user_module_sources(type(spec)))
     elif workers > 1:
         transport = LocalProcesses(make, workers)
     else:
@@ -108,17 +108,6 @@ def search(
             shutil.rmtree(temp, ignore_errors=True)
         elif spill_dir is not None:
             shutil.rmtree(spill_dir, ignore_errors=True)
-
-
-def _pickle_user_module(spec: Spec) -> None:
-    """A spec loaded from a user's file is not importable on Ray's workers: send its module by value."""
-    import sys
-
-    mod = type(spec).__module__
-    if mod.startswith("paxraft_user_"):
-        import cloudpickle
-
-        cloudpickle.register_pickle_by_value(sys.modules[mod])
 
 
 class _Run:

@@ -10,6 +10,8 @@ from spec.core import Spec
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, tuple):  # shown values: a tuple is a sequence, a list a set (as the specs show sets)
+        return "<<" + ", ".join(_fmt(x) for x in value) + ">>"
     if isinstance(value, dict) and set(value) >= {"type"}:
         return "[" + ", ".join(f"{k} |-> {_fmt(v)}" for k, v in value.items()) + "]"
     if isinstance(value, (dict, list)):
@@ -18,13 +20,16 @@ def _fmt(value: Any) -> str:
 
 
 def compact(value: Any) -> str:
-    """A short text for a shown value: records as ``a1:0 a2:-1``, sets as ``{x, y}``."""
+    """A short text for a shown value: records as ``a1:0 a2:-1``, sets (lists) as ``{x, y}``,
+    sequences (tuples) as ``<<x, y>>``."""
     if isinstance(value, dict):
         if "type" in value:
             return f"{value['type']}(" + ", ".join(str(v) for k, v in value.items() if k != "type") + ")"
         return " ".join(f"{k}:{compact(v)}" for k, v in value.items())
     if isinstance(value, list):
         return "{" + ", ".join(compact(x) for x in value) + "}"
+    if isinstance(value, tuple):
+        return "<<" + ", ".join(compact(x) for x in value) + ">>"
     return str(value)
 
 
@@ -70,7 +75,10 @@ def format_trace(spec: Spec, trace: list[Step]) -> str:
 
 def violation_line(spec: Spec, invariant: str, state: Any) -> str:
     """The line closing a counterexample: which invariant is false, and why (the spec's explanation)."""
-    return f"       --> {invariant} is false in this state: {spec.explain(invariant, state)}"
+    why = spec.explain(invariant, state)
+    if why.startswith(f"{invariant} is false"):  # no explanation but the docstring: say the name once
+        return f"       --> {invariant} is false in this state{why[len(invariant) + 9:]}"
+    return f"       --> {invariant} is false in this state: {why}"
 
 
 def summary(result: Result, lanes: bool = False) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 from modelcheck.engine.faults import locate
 from modelcheck.engine.search import Partition
 from spec.core import SpecError
+from spec.registry import install_user_modules
 
 PHASES = ("ask", "decide", "ship", "rank")
 
@@ -157,9 +158,12 @@ class _Inbox:
 class RayWorker:
     """A Ray actor holding one partition; peers deliver exchange payloads to it directly."""
 
-    def __init__(self, make: Callable[[int, int], Partition], w: int, n: int) -> None:
+    def __init__(self, make: bytes, modules: list[tuple[str, str, str]], w: int, n: int) -> None:
         gc.disable()
-        self.part = make(w, n)
+        # A spec from a user's file names its module, which this process loads from the shipped
+        # source first; the states it makes then pickle by name, as in the driver.
+        install_user_modules(modules)
+        self.part = pickle.loads(make)(w, n)
         self.inbox = _Inbox()
         self.peers: list[Any] = []
 
@@ -194,12 +198,15 @@ class RayActors:
 
     name = "ray"
 
-    def __init__(self, make: Callable[[int, int], Partition], n: int, address: str | None) -> None:
+    def __init__(self, make: Callable[[int, int], Partition], n: int, address: str | None,
+                 modules: tuple[tuple[str, str, str], ...] = ()) -> None:
         ray = ray_init(address)
+        from ray import cloudpickle  # pickles the partial by reference: the modules go beside it
         self.ray, self.n = ray, n
         # SPREAD: one actor per node while there are nodes, so a cluster's machines share the work
         actor = ray.remote(num_cpus=0.5, max_concurrency=n + 2, scheduling_strategy="SPREAD")(RayWorker)
-        self.actors = [actor.remote(make, w, n) for w in range(n)]
+        made = cloudpickle.dumps(make)
+        self.actors = [actor.remote(made, list(modules), w, n) for w in range(n)]
         self.nodes = ray.get([a.connect.remote(self.actors) for a in self.actors])
 
     def call(self, method: str, *args: Any) -> list[Any]:

@@ -107,7 +107,8 @@ def trace_to_itf(
     mode: str = "bfs",
     loop_start: int | None = None,
 ) -> dict[str, Any]:
-    """The ITF object for ``trace``; ``loop_start`` (a state index) marks a lasso's loop."""
+    """The ITF object for ``trace``; ``loop_start`` marks a lasso: the index of the state the loop
+    leaves from and returns to, which the last state equals (Apalache's ``loop``)."""
     meta: dict[str, Any] = {
         "format": FORMAT,
         "format-description": FORMAT_DESCRIPTION,
@@ -123,7 +124,7 @@ def trace_to_itf(
     if spec.excluded or spec.restricted:  # the model searched; the trace replays on the full spec all the same
         meta["model"] = {"without": list(spec.excluded), "restrict": list(spec.restricted)}
     if loop_start is not None:
-        meta["loop"] = loop_start  # ITF's own lasso marker: the state the last one returns to
+        meta["loop"] = loop_start  # ITF's own lasso marker: the last state is this one again
     first = trace[0].state
     states = []
     for i, st in enumerate(trace):
@@ -215,9 +216,25 @@ def read_itf(
     meta = _object(obj.get("#meta"), f"{p}: #meta")
     spec = spec or spec_from_meta(meta, str(p), given, spec_ref)
     try:
-        return spec, ItfTrace(meta, _steps(spec, obj, p))
+        steps = _steps(spec, obj, p)
     except RecursionError:
         raise ItfError(f"{p}: a value nested too deeply to be a state") from None
+    _check_loop(meta.get("loop"), steps, p)
+    return spec, ItfTrace(meta, steps)
+
+
+def _check_loop(loop: Any, steps: list[Step], p: Path) -> None:
+    """A lasso (``#meta.loop``) must close: its last state is the state the loop starts from, else
+    replaying its steps one by one proves nothing about the infinite behaviour it stands for."""
+    if loop is None:
+        return
+    if not isinstance(loop, int) or isinstance(loop, bool) or not 0 <= loop < len(steps):
+        got = quote(json.dumps(loop))
+        raise ItfError(f"{p}: #meta.loop must be the index of a state (0..{len(steps) - 1}), got {got}")
+    if steps[-1].state != steps[loop].state:
+        diff = _first_difference(steps[loop].state, steps[-1].state)
+        raise ItfError(f"{p}: the lasso does not close: #meta.loop is {loop}, but the last state "
+                       f"(state {len(steps) - 1}) is not state {loop}{diff}")
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:

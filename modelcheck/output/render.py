@@ -56,9 +56,9 @@ def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop
         unheard = [m for m in sent_names if m not in later_received]
         if unheard:  # sent but not received within the trace: named beside the step, no arrow
             text += "\nsends " + ", ".join(unheard)
-        if loop_start is not None and r + 1 == loop_start + 1:
+        if loop_start is not None and r == loop_start + 1:  # the first step out of the loop's state
             text = "loop from here:\n" + text
-        fill = ', style=filled, fillcolor="#fff3c4"' if loop_start is not None and r >= loop_start else ""
+        fill = ', style=filled, fillcolor="#fff3c4"' if loop_start is not None and r > loop_start else ""
         out.append(f"  {{ rank=same; s{r} [shape=plaintext, label={_q(text)}{fill}];")
         for n in nodes:
             if n == ev.node:

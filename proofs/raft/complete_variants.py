@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import z3
 
-from proofs.raft.complete import RaftCompleteEncoding
+from proofs.raft.complete import COMPLETE_LABELS, RaftCompleteEncoding
 from proofs.raft.encoding import RaftZ3State, set_row
 
 
@@ -53,6 +53,52 @@ class AcceptStaleTerm(RaftCompleteEncoding):
         return z3.Exists([u], z3.And(s.currentTerm(i, u), self.voc.leT(t, u)))
 
 
+class VoteLenOnly(RaftCompleteEncoding):
+    """vote-len-only: the up-to-date check compares log lengths only."""
+
+    def vote_log_ok(self, lt: z3.ExprRef, li: z3.ExprRef, kt: z3.ExprRef, k: z3.ExprRef) -> z3.BoolRef:
+        """The candidate's log is at least as long, whatever its last term."""
+        return self.voc.leI(k, li)
+
+
+class CommitNoMin(RaftCompleteEncoding):
+    """commit-no-min: mcommitIndex is the leader's commitIndex, not capped at the request's last entry."""
+
+    def leader_commit_for(self, ci: z3.ExprRef, last: z3.ExprRef, c: z3.ExprRef) -> z3.BoolRef:
+        """The leader's commitIndex as it is."""
+        return c == ci
+
+
+class TruncateOnMatch(RaftCompleteEncoding):
+    """truncate-on-match: an already-done request cuts the follower's log after the request's last entry."""
+
+    LABELS = {**COMPLETE_LABELS, "AcceptCommit": (*COMPLETE_LABELS["AcceptCommit"], "k", "kt")}
+
+    def matched_log(self, pre: RaftZ3State, post: RaftZ3State, i: z3.ExprRef, l: z3.ExprRef) -> dict[str, z3.BoolRef]:
+        """MatchedLog is log[i][:l]: i's entries above l go."""
+        return {"log": set_row(pre, post, "log", i, lambda y, u, w: z3.And(pre.log(i, y, u, w), self.voc.leI(y, l)))}
+
+    def refine(
+        self,
+        name: str,
+        ps: list[z3.ExprRef],
+        pre: RaftZ3State,
+        post: RaftZ3State,
+        guards: list[z3.BoolRef],
+        changes: dict[str, z3.BoolRef],
+    ) -> tuple[list[z3.BoolRef], dict[str, z3.BoolRef]]:
+        """After a cut, i's last entry (k, kt) becomes the request's (l, lt) (k a parameter: the step stays EPR)."""
+        guards, changes = super().refine(name, ps, pre, post, guards, changes)
+        if name == "AcceptCommit":
+            voc, (i, _, l, lt), (k, kt) = self.voc, ps[:4], ps[-2:]
+            guards.append(pre.lastEntry(i, k, kt))
+            cut = z3.Not(voc.leI(k, l))
+            changes["lastEntry"] = set_row(
+                pre, post, "lastEntry", i, lambda y, u: z3.If(cut, z3.And(y == l, u == lt), pre.lastEntry(i, y, u))
+            )
+        return guards, changes
+
+
 class VolatileLog(RaftCompleteEncoding):
     """volatile-log: Restart empties the log."""
 
@@ -83,4 +129,7 @@ VARIANTS: dict[str, type[RaftCompleteEncoding]] = {
     "match-len": MatchLen,
     "accept-stale-term": AcceptStaleTerm,
     "volatile-log": VolatileLog,
+    "vote-len-only": VoteLenOnly,
+    "commit-no-min": CommitNoMin,
+    "truncate-on-match": TruncateOnMatch,
 }

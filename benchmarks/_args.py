@@ -1,0 +1,37 @@
+"""The command line of every script in this folder: ``--help`` prints its usage, a wrong argument is one line.
+
+A script runs as ``python benchmarks/NAME.py``, so this folder is first on ``sys.path`` and the
+script imports this module as ``_args`` from its ``__main__`` block.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a wrong argument is one line on stderr (what was wrong) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def parser(doc: str | None) -> Parser:
+    """A parser whose ``--help`` shows the script's docstring as it is written."""
+    return Parser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def helper_module(doc: str | None, used_by: str) -> None:
+    """The command line of a module other scripts import: ``--help``, otherwise a note saying so."""
+    parser(doc).parse_args()
+    print(f"a helper of benchmarks/{used_by}, not a benchmark on its own: run benchmarks/{used_by}")
+
+
+def chosen(ap: argparse.ArgumentParser, given: list[str], allowed: list[str], what: str) -> list[str]:
+    """``given`` if each is one of ``allowed``; else a one-line error (``nargs="*"`` with ``choices``
+    is broken in Python 3.11: it rejects an empty list)."""
+    for g in given:
+        if g not in allowed:
+            ap.error(f"unknown {what} {g!r} (choose from {', '.join(allowed)})")
+    return given

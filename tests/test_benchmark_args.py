@@ -1,0 +1,48 @@
+"""Every script in benchmarks/ parses its command line: ``--help`` prints usage and runs nothing; a wrong
+argument is one line naming it, exit status 2 (no traceback, no benchmark started)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+SCRIPTS = sorted(p.name for p in BENCH.glob("*.py") if p.name != "_args.py")
+# Scripts that once ran the whole benchmark whatever the arguments (and start fast): the default run's twins.
+QUICK = ["paxos_bench.py", "raft_bench.py", "run.py", "scale_bench.py", "txcommit_bench.py"]
+
+
+def _run(script: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True, timeout=60)
+
+
+def _check(script: str) -> None:
+    shown = _run(script, "--help")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("usage: " + script), shown.stdout[:200]
+    wrong = _run(script, "--no-such-option")
+    assert wrong.returncode == 2
+    assert wrong.stdout == ""  # nothing started
+    lines = wrong.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(script + ": "), wrong.stderr
+
+
+@pytest.mark.parametrize("script", QUICK)
+def test_quick_scripts_parse_their_arguments(script: str) -> None:
+    _check(script)
+
+
+def test_a_wrong_model_name_is_one_line() -> None:
+    wrong = _run("scale_bench.py", "5m")
+    assert wrong.returncode == 2 and wrong.stdout == ""
+    assert wrong.stderr.splitlines() == ["scale_bench.py: unknown model '5m' (choose from 705k, 2m) "
+                                         "(see scale_bench.py --help)"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", [s for s in SCRIPTS if s not in QUICK])
+def test_every_script_parses_its_arguments(script: str) -> None:
+    _check(script)

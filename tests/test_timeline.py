@@ -1,0 +1,66 @@
+"""The critical-path timeline (impl/runtime/timeline.py, benchmarks/critical_path.py): stamps joined into steps."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from impl.runtime import cluster
+from impl.runtime.timeline import STEPS, critical_path, read
+
+# one write, sent at 1000 and answered at 2000 (ns); leader 1, followers 2 (acks first) and 3; a heartbeat
+# exchange with node 3 before the AppendEntries, and node 3's late fsync, must not be taken for the path
+LEADER = [(1000, "recv_peer"), (1010, "recv_client"), (1020, "round"), (1100, "sent_peer"), (1101, "fsync"),
+          (1300, "synced"), (1310, "round"), (1700, "recv_peer"), (1710, "round"), (1800, "sent_client"),
+          (1850, "recv_peer")]
+FOLLOWER_2 = [(1150, "recv_peer"), (1160, "round"), (1200, "fsync"), (1600, "synced"), (1650, "sent_peer")]
+FOLLOWER_3 = [(1040, "recv_peer"), (1050, "round"), (1060, "sent_peer"), (1120, "recv_peer"), (1130, "round"),
+              (1140, "fsync"), (1690, "synced"), (1760, "sent_peer")]
+WRITE = [(1000, 2000)]
+
+
+def test_the_stamps_of_a_write_join_into_its_steps_exactly():
+    [step] = critical_path(WRITE, {1: LEADER, 2: FOLLOWER_2, 3: FOLLOWER_3})
+    assert [step[k] for k in STEPS] == [10, 90, 50, 50, 400, 50, 50, 100, 200]
+    assert step["total"] == 1000 == sum(step[k] for k in STEPS)
+    assert step["leader fdatasync"] == 199
+
+
+def test_the_follower_whose_ack_left_first_is_the_one_on_the_path():
+    slow_2 = [(t + 200, m) if m in ("synced", "sent_peer") else (t, m) for t, m in FOLLOWER_2]  # acks at 1850
+    leader = [*LEADER[:7], (1770, "recv_peer"), (1780, "round"), (1800, "sent_client"), (1860, "recv_peer")]
+    [step] = critical_path(WRITE, {1: leader, 2: slow_2, 3: FOLLOWER_3})
+    assert step["follower: received -> fsync"] == 20 and step["follower: WAL write + fdatasync"] == 550  # node 3
+
+
+@pytest.mark.parametrize("drop", [(2, "fsync"), (1, "sent_client"), (1, "recv_client")])
+def test_a_write_whose_path_is_not_whole_is_left_out(drop):
+    nodes = {1: LEADER, 2: FOLLOWER_2, 3: []}
+    j, mark = drop
+    nodes[j] = [(t, m) for t, m in nodes[j] if m != mark]
+    assert critical_path(WRITE, nodes) == []
+
+
+def test_a_malformed_timeline_line_is_refused_naming_its_line(tmp_path):
+    p = tmp_path / "timeline.txt"
+    p.write_text("12 round\n13 rounds\n")
+    with pytest.raises(ValueError, match=r"timeline.txt:2: not a timeline stamp"):
+        read(p)
+
+
+def test_a_cluster_with_timelines_on_shows_the_whole_path_of_each_sequential_write(tmp_path):
+    """The nodes' stamps (and the leader's fsync on its thread: ``leader_fsync_thread``) on a real cluster."""
+    from benchmarks.critical_path import writes
+
+    cluster.start(tmp_path, 3, timeline=True, leader_fsync_thread=True)
+    try:
+        w = asyncio.run(writes(tmp_path, 30, 10))
+    finally:
+        cluster.stop(tmp_path)
+    nodes = {j: read(tmp_path / f"node-{j}" / "timeline.txt") for j in (1, 2, 3)}
+    steps = critical_path(w, nodes)
+    assert len(steps) >= 25  # a write may miss a stamp only around an election or a retry
+    for s in steps:
+        assert all(s[k] >= 0 for k in STEPS) and s["total"] == sum(s[k] for k in STEPS) > 0
+        assert s["follower: WAL write + fdatasync"] > 0 and s["leader fdatasync"] > 0

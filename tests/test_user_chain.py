@@ -1,0 +1,232 @@
+"""A new user's spec written from scratch from the README and docs/ only (issue 12, notes hU3):
+chain replication with a configuration master (tests/user_specs/chain_replication.py) refining a
+lossy log (tests/user_specs/lossy_log.py), run through every feature, with exact figures.  The
+failures found that way are pinned here: --ray on a user's file, `--help` listing every spec's
+bounds, a lasso trace whose loop does not close, a list shown as a set, `variants --check` on a
+variant without failing bounds, `refine --symmetry`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from modelcheck.cli import main
+from modelcheck.engine.stateful import InvariantViolation, run_spec
+from spec.registry import load_user_spec, user_module_sources
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAIN = ROOT / "tests" / "user_specs" / "chain_replication.py"
+REF = f"{CHAIN}:Chain"
+
+
+def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def counts(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, tuple[int, int, int]]:
+    code, out, _ = run(capsys, "check", REF, *argv, "--json", "--quiet")
+    obj = json.loads(out)
+    return code, (obj["distinct_states"], obj["states_generated"], obj["depth"])
+
+
+def one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+def test_counts_in_every_search_mode(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    assert counts(capsys) == (0, (565, 955, 10))
+    assert counts(capsys, "--workers", "2") == (0, (565, 955, 10))
+    assert counts(capsys, "--symmetry") == (0, (286, 487, 10))  # values are interchangeable
+    assert counts(capsys, "--mode", "dfs") == (0, (565, 955, 11))  # dfs: its longest path, not a shortest one
+    assert counts(capsys, "--max-states", "300") == (0, (301, 485, 7))
+    assert counts(capsys, "--max-states", "300", "--checkpoint", str(tmp_path / "ck"), "--checkpoint-every", "0") \
+        == (0, (301, 485, 7))
+    assert counts(capsys, "--resume", str(tmp_path / "ck")) == (0, (301, 485, 7))
+    code, out, _ = run(capsys, "check", REF, "--variant", "head-acks", "--workers", "2")
+    assert code == 1 and "invariant AckedDurable is violated; shortest counterexample: 4 steps" in out
+    assert "Reconfigure(x=0)\n       chain: <<s1, s2, s3>> -> <<s2, s3>>" in out  # a tuple reads as a sequence
+    assert "--> AckedDurable is false in this state (The head" in out  # the name once, then the docstring
+    code, out, _ = run(capsys, "check", REF, "--reach", "AckedAfterReconfiguration")
+    assert code == 0 and "Reached AckedAfterReconfiguration: shortest behaviour, 5 steps" in out
+
+
+def test_liveness_refinement_and_hypothesis(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "check", REF, "--liveness")
+    assert code == 0 and "Property TailCatchesUp holds under this fairness." in out
+    code, out, _ = run(capsys, "check", REF, "--liveness", "--no-fairness")
+    assert code == 1 and "a fair behaviour of 1 step that then stutters for ever" in out
+    code, out, _ = run(capsys, "refine", REF, "LossyLog")
+    assert code == 0 and ("565 distinct Chain states, 954 transitions checked (522 map to stutters), "
+                          "17 distinct LossyLog states reached") in out
+    assert "Reconfigure -> Lose                      18" in out
+    cls = load_user_spec(REF)
+    run_spec(cls(servers=2))
+    with pytest.raises(InvariantViolation) as found:
+        run_spec(load_user_spec(f"{CHAIN}:HeadAcks")())
+    assert found.value.invariant == "AckedDurable"
+
+
+def test_a_lasso_replays_only_if_its_loop_closes(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """--out wrote `loop` one past the state the loop returns to (out of range for a stutter), and
+    replay never looked at it: a lasso whose last state is not its loop state replayed as fine."""
+    out_dir = tmp_path / "lasso"
+    code, _, _ = run(capsys, "check", REF, "--liveness", "--no-fairness", "--out", str(out_dir))
+    trace = out_dir / "trace.itf.json"
+    assert code == 1 and json.loads(trace.read_text())["#meta"]["loop"] == 1
+    code, out, _ = run(capsys, "replay", str(trace), "--spec", REF)
+    assert code == 0 and "it ends stuttering for ever in its last state" in out
+    code, out, _ = run(capsys, "replay", "tests/traces/dueling_lasso.itf.json")
+    assert code == 0 and "the loop closes: the last state is state 3 again" in out
+    lasso = json.loads(Path("tests/traces/dueling_lasso.itf.json").read_text())
+    lasso["#meta"]["loop"] = 4
+    bad = tmp_path / "open.itf.json"
+    bad.write_text(json.dumps(lasso))
+    code, _, err = run(capsys, "replay", str(bad))
+    assert code == 2 and "the lasso does not close: #meta.loop is 4, but the last state (state 9) is not state 4" \
+        in one_error_line(err)
+    lasso["#meta"]["loop"] = 10
+    bad.write_text(json.dumps(lasso))
+    code, _, err = run(capsys, "replay", str(bad))
+    assert code == 2 and "#meta.loop must be the index of a state (0..9)" in one_error_line(err)
+
+
+def test_help_lists_the_bounds_of_the_spec_named_only(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    out = capsys.readouterr().out
+    assert "--acceptors" not in out and "--servers" not in out and "'paxraft list SPEC' shows them" in out
+    with pytest.raises(SystemExit):
+        main(["graph", REF, "--help"])
+    out = capsys.readouterr().out
+    assert "bounds of Chain (as 'paxraft list" in out and "--max-crashes N" in out and "--acceptors" not in out
+    with pytest.raises(SystemExit):
+        main(["check", "paxos", "--help"])
+    out = capsys.readouterr().out
+    assert "bounds of paxos" in out and "--acceptors N" in out and "--max-term" not in out
+    assert counts(capsys, "--servers", "2", "--max-writes", "1") == (0, (45, 57, 6))  # hidden flags still parse
+    with pytest.raises(SystemExit) as ended:  # argparse's exit, as for every usage error
+        main(["check", REF, "--invariant", "X"])
+    assert ended.value.code == 2 and one_error_line(capsys.readouterr().err) == (
+        "paxraft check: error: unrecognized arguments: --invariant X (see 'paxraft check --help')")
+
+
+def test_refine_says_why_no_symmetry_and_variants_say_what_to_add(capsys: pytest.CaptureFixture) -> None:
+    code, _, err = run(capsys, "refine", REF, "LossyLog", "--symmetry")
+    assert code == 2 and "--symmetry is not offered: refine explores every reachable concrete state" \
+        in one_error_line(err)
+    code, out, _ = run(capsys, "variants", "--spec", str(CHAIN), "--check")
+    assert code == 1 and "set failing_bounds = {bound: value, ...} (the smallest bounds) and trace_length" in out
+    assert "1 entry checked" in out
+
+
+def test_a_user_module_and_its_neighbour_load_where_their_files_do_not_exist(tmp_path: Path) -> None:
+    """What a Ray worker on another machine gets: the sources, not the files.  (Before, --ray on a
+    user's file failed: `import cloudpickle`, which is not installed, and then plain pickle could
+    not name the by-value module's state class.)"""
+    sources = user_module_sources(load_user_spec(REF))
+    assert [name for name, _, _ in sources][0] == "lossy_log"  # the neighbour before the file importing it
+    moved = [(n, f"/nonexistent/{Path(p).name}", text) for n, p, text in sources]
+    code = (
+        "import pickle, sys\nfrom spec.registry import install_user_modules\n"
+        f"install_user_modules({moved!r})\n"
+        f"mod = sys.modules[{sources[-1][0]!r}]\n"
+        "s = mod.Chain().init_states()[0]\n"
+        "assert pickle.loads(pickle.dumps(s)) == s and type(s).__module__ == mod.__name__\n"
+        "print(mod.Chain().bounds())\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and "'servers': 3" in done.stdout, done.stderr
+
+
+MISTAKES = '''
+import sys
+sys.path.insert(0, {folder!r})
+from chain_replication import Chain
+from lossy_log import LossyLog
+from spec.core import action, explains, refines
+
+
+class LateAck(Chain):
+    """The head acknowledges: a variant of a spec this file imports."""
+    variant = "late-ack"
+    breaks = "AckedDurable"
+    failing_bounds = {{"servers": 2}}
+    trace_length = 4
+
+    @action()
+    def Ack(self, s):
+        n = len(s.hist[self.head(s)])
+        return None if self.head(s) in s.crashed or n <= s.acked else s._replace(acked=n)
+
+
+class Misspelt(LateAck):
+    variant = "misspelt"
+    breaks = "AckedDurabel"
+
+
+class BadBound(LateAck):
+    variant = "bad-bound"
+    failing_bounds = {{"server": 2}}
+
+
+class WrongExplains(Chain):
+    @explains("AckedDurabel")
+    def why(self, s):
+        return "x"
+
+
+class BareProperty(Chain):
+    def properties(self):
+        return {{"P": lambda s: True}}
+
+
+class ListPermute(Chain):
+    def permute(self, s, perm):
+        return s._replace(hist=[list(h) for h in s.hist])
+
+
+class FunctionRefines(Chain):
+    @refines(LossyLog)
+    def as_log(self):
+        return lambda s: s
+'''
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["check", "{f}:WrongExplains"], "@explains('AckedDurabel') on why names no invariant of the spec"),
+    (["check", "{f}:BareProperty", "--liveness"], "property P is a function; expected a temporal property"),
+    (["check", "{f}:ListPermute", "--symmetry"], "gave a state whose hist is a list"),
+    (["refine", "{f}:FunctionRefines", "LossyLog"], "@refines method as_log returned function; expected (the"),
+    (["variants", "--spec", "{f}", "--check", "misspelt"], "breaks = 'AckedDurabel' names no invariant of Chain "
+                                                          "(did you mean 'AckedDurable'?)"),
+    (["variants", "--spec", "{f}", "--check", "bad-bound"], "failing_bounds names 'server', not a bound of Chain "
+                                                           "(did you mean 'servers'?)"),
+    (["check", REF, "--liveness", "PrefixOrder"], "PrefixOrder is an invariant, which paxraft check without"),
+])
+def test_spec_mistakes_are_one_line_not_internal_errors(
+    argv: list[str], says: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """Each was an internal error (exit 4, a traceback hint) or silently accepted."""
+    f = tmp_path / "mistakes.py"
+    f.write_text(MISTAKES.format(folder=str(CHAIN.parent)))
+    code, _, err = run(capsys, *[a.format(f=f) for a in argv])
+    assert code == 2 and says in one_error_line(err)
+
+
+def test_variants_of_an_imported_spec_are_catalogued(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A file holding only variants of a spec it imports checked nothing and passed."""
+    f = tmp_path / "mistakes.py"
+    f.write_text(MISTAKES.format(folder=str(CHAIN.parent)))
+    code, out, _ = run(capsys, "variants", "--spec", str(f), "--check", "late-ack")
+    assert code == 0 and "AckedDurable, 4 steps           AckedDurable, 4 steps" in out and "1 entry checked" in out
