@@ -23,7 +23,6 @@ from spec.raft import CANDIDATE, Raft
 
 HERE = Path(__file__).parent
 HAND = HERE / "invariants" / "raft_election_hand.inv"
-INFERRED = HERE.parent / "docs" / "examples" / "raft-election-inferred.inv"
 SMALL = ({"servers": 2, "values": 1, "max_term": 2, "max_log": 0}, (), 1)
 
 
@@ -161,25 +160,3 @@ def test_houdini_keeps_an_inductive_subset_and_fails_on_safety_with_a_raft_state
     assert main(["prove", "raft", "--invariant", str(path)]) == 1
     out = capsys.readouterr().out
     assert "14/16 obligations proved" in out and "counterexample" in out
-
-
-def test_the_inferred_election_safety_invariant_proves(capsys):
-    """docs/examples/raft-election-inferred.inv is infer's output, unedited; the prover re-checks it."""
-    conjuncts = rft.read_invariant_file(str(INFERRED))
-    assert len(conjuncts) == EXPECTED_INFERRED
-    assert main(["prove", "raft", "--invariant", str(INFERRED)]) == 0
-    out = capsys.readouterr().out
-    assert "16/16 obligations proved" in out and "not EPR" not in out
-
-
-EXPECTED_INFERRED = 0  # set from the committed file
-
-
-@pytest.mark.slow
-def test_infer_raft_reaches_the_committed_invariant(tmp_path, capsys):
-    """The whole run (samples, candidates, Houdini with supports, minimising): the committed file's conjuncts."""
-    out_file = tmp_path / "raft.inv"
-    assert main(["infer", "raft", "--out", str(out_file)]) == 0
-    assert read_invariant(out_file.read_text(), sig()) == read_invariant(INFERRED.read_text(), sig())
-    out = capsys.readouterr().out
-    assert f"inductive, implies ElectionSafety, OneLeaderPerTerm: {EXPECTED_INFERRED} conjuncts" in out
