@@ -49,6 +49,7 @@ class Option:
     type: Callable[[str], Any]
     default: Any
     help: str
+    required: bool = False  # the constructor argument has no default: the flag must be given
 
 
 @dataclass(frozen=True)

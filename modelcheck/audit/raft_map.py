@@ -97,6 +97,7 @@ _ONE_STEP = {"Restart": "Restart", "Timeout": "Timeout", "BecomeLeader": "Become
              "CandidateStepDown": "CandidateStepDown", "StepDownRemoved": "StepDownRemoved"}
 CONFIG_PREFIX = "config:"  # a configuration entry's value: config:<node id>,<node id>,...
 _ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
+_BOOT = frozenset({"Init", "Restart"})
 _HANDLERS = frozenset({"HandleRequestVoteRequest", "HandleRequestVoteResponse", "HandleAppendEntriesResponse",
                        "UpdateTerm", "DropStaleResponse"})
 
@@ -122,7 +123,7 @@ class Prepared:
     old_log: Log
     kept: int  # entries of the old log kept before the event's new ones (the delta's from - 1)
     snap: int  # snapshotIndex after the event
-    sent: list[tuple[MessageId, Message, bool]]  # (id, spec message, still in flight after the event's steps)
+    sent: Sequence[tuple[MessageId, Message, bool]]  # (id, spec message, still in flight after the event's steps)
     steps: list[Explanation]
 
 
@@ -207,6 +208,8 @@ class RaftMapping(Mapping):
         self.in_flight: dict[MessageId, list[Any]] = {}  # id -> [spec message, copies not yet accounted for]
         self.unobserved_fields: dict[str, str] = {}  # optional fields some event left out -> where first
         #: (node, matchIndex items, None, nextIndex items) -> (matchIndex decoded, its highest value, nextIndex's)
+        self.entries_decoded = 0  # log entries decoded one by one (a batch seen lately is not: see _entries)
+        self._batches: dict[tuple[int, str | None], tuple[list, Log]] = {}  # (see _entries)
         self._leader_memo: dict[tuple, tuple[tuple[tuple[int, int], ...], int, int]] = {}
 
     @classmethod
@@ -270,14 +273,37 @@ class RaftMapping(Mapping):
         return self.value_names[v] if v < len(self.value_names) else repr(v)
 
     def _entries(self, raw: Any, where: str) -> tuple[tuple[int, int], ...]:
-        values, out = self.values, []
+        """Decoded log entries.  A batch is decoded up to three times (the leader's request to each
+        follower, then each follower's log delta, equal to the request it took): a batch equal to one
+        decoded lately (list ==, in C) is that one's decoding, when its values were all strings
+        (equal strings intern alike; equal numbers give int() the same term)."""
+        key = None
+        if type(raw) is list and len(raw) > 1:
+            first = raw[0]
+            v0 = first[1] if type(first) is list and len(first) == 2 else None
+            key = (len(raw), v0 if type(v0) is str else None)
+            hit = self._batches.get(key)
+            if hit is not None and hit[0] == raw:
+                return hit[1]
+        values, out, other = self.values, [], False
         try:  # (a loop with the common case inlined: this runs for every entry of every event)
             for t, v in raw:
-                k = values.get(v) if type(v) is str else None
-                out.append((t if type(t) is int else int(t), self.value(v) if k is None else k))
-            return tuple(out)
+                if type(v) is str:
+                    k = values.get(v)
+                    if k is None:
+                        k = self.value(v)
+                else:
+                    k, other = self.value(v), True
+                out.append((t if type(t) is int else int(t), k))
         except (TypeError, ValueError):
             raise TraceError(f"{where}: log entries must be [term, value] pairs, got {raw!r}") from None
+        decoded = tuple(out)
+        self.entries_decoded += len(decoded)
+        if key is not None and not other:
+            if len(self._batches) >= 64:
+                self._batches.clear()
+            self._batches[key] = (raw, decoded)
+        return decoded
 
     def spec_message(self, m: dict[str, Any], where: str) -> Message | None:
         """A trace message as a raft.tla message tuple (None for the extensions' message types)."""
@@ -317,9 +343,9 @@ class RaftMapping(Mapping):
         """The node's whole log and snapshotIndex after the event (its log delta applied)."""
         old = self.logs.get(i, self.empty)
         snap = self.snaps.get(i, 0)
-        boot = event.action in ("Init", "Restart")
+        boot = event.action in _BOOT
         if frm == len(old) + 1 and not boot and "snapshot" not in lj:  # the common case: entries appended, or none
-            return old + new, snap
+            return old.extend(new), snap
         w = event.where
         if "snapshot" in lj:
             try:
@@ -346,7 +372,7 @@ class RaftMapping(Mapping):
 
     def prepare(self, event: Event) -> Prepared:
         """Decode an event (once, in trace order: the log delta needs the node's previous log)."""
-        p = event.extra.get("_raft")
+        p = event.cache
         if p is not None:
             return p
         w = event.where
@@ -377,10 +403,10 @@ class RaftMapping(Mapping):
             recv_id = tuple(event.recv["id"])
             flying = self.in_flight.get(recv_id)
             recv = flying[0] if flying else self.spec_message(event.recv, w)
-        if event.action in ("Init", "Restart"):
+        if event.action in _BOOT:
             old = self.empty
         p = Prepared(i, term, role, vote, log, commit, match, responded, granted, recv, recv_id, consumes(event),
-                     old, frm - 1, snap, [], [])
+                     old, frm - 1, snap, (), [])
         pre: list[StepPattern] = []
         for kind, mid in self.fate.late():
             if mid not in self.in_flight:
@@ -391,6 +417,7 @@ class RaftMapping(Mapping):
                 self.in_flight[mid][1] += 1
                 pre.append(StepPattern("DuplicateMessage", (self.in_flight[mid][0],)))
         post: list[StepPattern] = []
+        sent = []
         for m in event.sent:
             sm = self.spec_message(m, w)
             if sm is None:
@@ -402,12 +429,15 @@ class RaftMapping(Mapping):
                 post.append(StepPattern("DropMessage", (sm,)))
             else:
                 self.in_flight[mid] = [sm, 1 + dups]
-            p.sent.append((mid, sm, not lost))
+            sent.append((mid, sm, not lost))
+        if sent:
+            p.sent = sent
         if recv is not None and p.consumes and recv_id in self.in_flight:
             self.in_flight_take(recv_id)
-        p.steps = [pre + core + post for core in self._core(event, p)]
+        cores = self._core(event, p)  # (new lists: no network step around them is the common case)
+        p.steps = [pre + core + post for core in cores] if pre or post else cores
         self.booted.add(i)
-        event.extra["_raft"] = p
+        event.cache = p
         return p
 
     def _peer_map(self, event: Event, name: str, i: int) -> dict[int, int] | None:
@@ -503,7 +533,9 @@ class RaftMapping(Mapping):
         if a == "ClientRequest":  # (first: most of a busy leader's events; no test below matches it)
             if "v" not in event.params:
                 raise TraceError(f"{event.where}: ClientRequest needs the parameter v")
-            return [[StepPattern("ClientRequest", (i, self.value(event.params["v"])))]]
+            v = event.params["v"]
+            k = self.values.get(v) if type(v) is str else None  # (interned already: it is the new entry's)
+            return [[StepPattern("ClientRequest", (i, self.value(v) if k is None else k))]]
         w = event.where
         if a == "Init" and i in self.booted:  # a node that ran before found nothing on its disk
             return [[StepPattern("Restart", (i,))]]
