@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from modelcheck.cli import main
 from modelcheck.engine.stateful import InvariantViolation, run_spec
@@ -69,7 +70,7 @@ def test_liveness_refinement_and_hypothesis(capsys: pytest.CaptureFixture) -> No
                           "17 distinct LossyLog states reached") in out
     assert "Reconfigure -> Lose                      18" in out
     cls = load_user_spec(REF)
-    run_spec(cls(servers=2))
+    run_spec(cls(servers=2), settings(max_examples=20, stateful_step_count=15, deadline=None))
     with pytest.raises(InvariantViolation) as found:
         run_spec(load_user_spec(f"{CHAIN}:HeadAcks")())
     assert found.value.invariant == "AckedDurable"
@@ -154,7 +155,7 @@ import sys
 sys.path.insert(0, {folder!r})
 from chain_replication import Chain
 from lossy_log import LossyLog
-from spec.core import action, explains, refines
+from spec.core import Spec, action, explains, refines
 
 
 class LateAck(Chain):
@@ -196,6 +197,15 @@ class ListPermute(Chain):
         return s._replace(hist=[list(h) for h in s.hist])
 
 
+class NoPermute(Chain):
+    permute = Spec.permute  # Spec's own: symmetric sets declared, no renaming given
+
+
+class NoDefault(Chain):
+    def __init__(self, servers: int):
+        super().__init__(servers)
+
+
 class FunctionRefines(Chain):
     @refines(LossyLog)
     def as_log(self):
@@ -213,6 +223,10 @@ class FunctionRefines(Chain):
     (["variants", "--spec", "{f}", "--check", "bad-bound"], "failing_bounds names 'server', not a bound of Chain "
                                                            "(did you mean 'servers'?)"),
     (["check", REF, "--liveness", "PrefixOrder"], "PrefixOrder is an invariant, which paxraft check without"),
+    (["check", "{f}:NoPermute", "--symmetry"], "symmetric_sets() declares Value, but the spec defines neither "
+                                               "permute(state, perm) nor canonical(state)"),
+    (["check", str(CHAIN.parent / "lossy_log.py") + ":LossyLog", "--symmetry"], "the spec declares no symmetric set"),
+    (["check", "{f}:NoDefault"], "Chain needs --servers: its constructor argument servers has no default"),
 ])
 def test_spec_mistakes_are_one_line_not_internal_errors(
     argv: list[str], says: str, tmp_path: Path, capsys: pytest.CaptureFixture
@@ -230,3 +244,16 @@ def test_variants_of_an_imported_spec_are_catalogued(tmp_path: Path, capsys: pyt
     f.write_text(MISTAKES.format(folder=str(CHAIN.parent)))
     code, out, _ = run(capsys, "variants", "--spec", str(f), "--check", "late-ack")
     assert code == 0 and "AckedDurable, 4 steps           AckedDurable, 4 steps" in out and "1 entry checked" in out
+
+
+def test_out_says_when_it_has_nothing_and_draws_a_reach(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    code, _, err = run(capsys, "check", REF, "--out", str(tmp_path / "none"))
+    assert code == 0 and "nothing written, no trace to draw (no violation found" in err
+    code, out, _ = run(capsys, "check", REF, "--reach", "AckedAfterReconfiguration", "--out", str(tmp_path / "r"))
+    assert code == 0 and f"wrote {tmp_path / 'r' / 'trace.itf.json'}" in out
+    code, out, _ = run(capsys, "replay", str(tmp_path / "r" / "trace.itf.json"), "--spec", REF)
+    assert code == 0 and "6 states" in out and "Every state follows from the one before." in out
+    f = tmp_path / "mistakes.py"
+    f.write_text(MISTAKES.format(folder=str(CHAIN.parent)))
+    code, out, _ = run(capsys, "list", str(f))
+    assert code == 0 and "--servers        servers (required)" in out
