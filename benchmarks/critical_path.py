@@ -6,8 +6,9 @@ Starts our 3-node Raft store with fsync and ``"timeline": true`` (impl/runtime/t
 node stamps CLOCK_MONOTONIC at data received, Ready round, frames out, fdatasync start/end), runs N
 sequential writes stamping each one's send and reply in the client, stops the cluster and joins the
 stamps into the steps of each write (client -> leader -> AppendEntries -> follower fsync -> ack ->
-commit -> reply; impl.runtime.timeline.critical_path). Prints each step's median and 90th percentile
-in microseconds; the medians do not add up to the median total (each is a median of its own).
+commit -> reply; impl.runtime.timeline.critical_path). Prints the nodes' CPU per write and each
+step's median and 90th percentile in microseconds; the medians do not add up to the median total
+(each is a median of its own).
 ``--also KEY=VALUE`` adds a cluster.json setting (e.g. trace=false); with ``--runs N`` and several
 ``--also`` the configurations run in turn N times. The machine's load is printed with the figures.
 """
@@ -25,50 +26,58 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.etcd_cluster import cpu_seconds  # noqa: E402
 from benchmarks.kv_bench import setting  # noqa: E402
 from impl.kv.client import KVClient  # noqa: E402
 from impl.runtime import cluster  # noqa: E402
 from impl.runtime.timeline import STEPS, critical_path, read  # noqa: E402
 
 
-async def writes(d: Path, n: int, size: int) -> list[tuple[int, int]]:
-    """N sequential puts after a warm-up; each one's (sent, answered) CLOCK_MONOTONIC stamps."""
+async def writes(d: Path, n: int, size: int, cpu: list[float] | None = None) -> list[tuple[int, int]]:
+    """N sequential puts after a warm-up; each one's (sent, answered) CLOCK_MONOTONIC stamps. ``cpu``
+    gets the nodes' CPU seconds during the N writes appended."""
     c = KVClient.from_dir(d)
     val = b"v" * size
     for k in range(20):
         await c.put(b"warm%d" % k, val)
+    pids = [pid for j in cluster.load(d)["nodes"] if (pid := cluster.pid_of(d, int(j)))]
+    cpu0 = cpu_seconds(pids)
     now = time.monotonic_ns
     out = []
     for k in range(n):
         t = now()
         await c.put(b"s%d" % k, val)
         out.append((t, now()))
+    if cpu is not None:
+        cpu.append(cpu_seconds(pids) - cpu0)
     await c.close()
     return out
 
 
-def run(n: int, size: int, settings: dict[str, bool | int]) -> tuple[list[dict[str, int]], float]:
-    """One cluster: the joined steps of its writes and its sequential writes/s."""
+def run(n: int, size: int, settings: dict[str, bool | int]) -> tuple[list[dict[str, int]], float, float]:
+    """One cluster: the joined steps of its writes, its sequential writes/s and the nodes' CPU us per write."""
+    cpu: list[float] = []
     d = Path(tempfile.mkdtemp(prefix="critpath-"))
     try:
         cluster.start(d, 3, **{"fsync": True, **settings, "timeline": True})
         try:
-            w = asyncio.run(writes(d, n, size))
+            w = asyncio.run(writes(d, n, size, cpu))
         finally:
             cluster.stop(d)
         nodes = {int(j): read(d / f"node-{j}" / "timeline.txt") for j in cluster.load(d)["nodes"]}
     finally:
         shutil.rmtree(d, ignore_errors=True)
-    return critical_path(w, nodes), n / ((w[-1][1] - w[0][0]) / 1e9)
+    return critical_path(w, nodes), n / ((w[-1][1] - w[0][0]) / 1e9), cpu[0] / n * 1e6
 
 
-def report(name: str, steps: list[dict[str, int]], wps: float, n: int) -> None:
+def report(name: str, steps: list[dict[str, int]], wps: float, cpu_us: float, n: int) -> None:
     """Median and p90 of each step, in microseconds."""
     def q(xs: list[int], p: float) -> float:
         xs = sorted(xs)
         return xs[min(len(xs) - 1, int(p * len(xs)))] / 1000
 
-    print(f"{name}: {wps:.0f} sequential writes/s; {len(steps)} of {n} writes joined whole")
+    print(f"{name}: {wps:.0f} sequential writes/s, node CPU {cpu_us:.0f} us per write (3 nodes); "
+          f"{len(steps)} of {n} writes joined whole")
     if not steps:
         return
     for key in (*STEPS, "total", "leader fdatasync"):
@@ -97,8 +106,8 @@ def main() -> int:
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores")
     for _ in range(args.runs):
         for name, settings in configs:
-            steps, wps = run(args.writes, args.value_size, settings)
-            report(name, steps, wps, args.writes)
+            steps, wps, cpu_us = run(args.writes, args.value_size, settings)
+            report(name, steps, wps, cpu_us, args.writes)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores")
     return 0
 

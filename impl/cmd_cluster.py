@@ -11,14 +11,19 @@ from impl.runtime import cluster
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Options of `paxraft cluster`."""
-    parser.add_argument("action", choices=("start", "status", "stop", "recover-node", "add", "remove"))
+    parser.add_argument("action", choices=("start", "status", "stop", "recover-node", "add", "remove",
+                                                "transfer"))
     parser.add_argument("--dir", required=True, type=Path, help="the cluster's folder (ports, secret, node data)")
     parser.add_argument("--nodes", type=int, default=3, help="number of nodes of a new cluster (default 3)")
     parser.add_argument("--node", type=int, help="recover-node: the node whose storage is set aside and rebuilt "
                                                  "from the others (it does not vote until it has caught up); "
                                                  "remove: the node to take out of the configuration and stop")
+    parser.add_argument("--to", type=int, default=None,
+                        help="transfer: the node to hand leadership to (default: the leader picks the member "
+                             "whose log is most complete)")
     parser.add_argument("--wait", type=float, default=60.0,
-                        help="add/remove: seconds to wait for the change to be committed (default 60)")
+                        help="add/remove: seconds to wait for the change to be committed; transfer: for the "
+                             "new leader (default 60)")
     parser.add_argument("--no-fsync", action="store_true", help="new cluster: do not fsync the log (faster, unsafe)")
     parser.add_argument("--no-trace", action="store_true", help="new cluster: do not write trace files")
     parser.add_argument("--protocol", choices=cluster.PROTOCOLS, default=None,
@@ -100,6 +105,15 @@ def _run(args: argparse.Namespace, d: Path) -> int:
             print(f"paxraft cluster: {exc}")
             return 1
         print(f"node {args.node}: removed from the configuration and stopped")
+        return 0
+    if args.action == "transfer":
+        try:
+            old, term, new, new_term = cluster.transfer(d, args.to, wait=args.wait)
+        except RuntimeError as exc:
+            print(f"paxraft cluster: {exc}")
+            return 1
+        note = "" if args.to in (None, new) else f" (not node {args.to}: it lost the election)"
+        print(f"leadership moved from node {old} (term {term}) to node {new} (term {new_term}){note}")
         return 0
     if args.action == "stop":
         stopped = cluster.stop(d)

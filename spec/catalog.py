@@ -115,6 +115,12 @@ def catalog(spec_name: str | None = None) -> list[Entry]:
     for e in _entries(spec_name):
         out += [entry_for_variant(e.name, cls) for cls in e.variants.values()]
         out += list(lazy(e.cases)) if e.cases else []
+    if spec_name is not None and spec_name.endswith(".py"):  # variants in the file of a spec it imports
+        here = {r.cls for r in out}
+        for cls in user_classes(load_user_module(spec_name)):
+            base = next((b for b in cls.__mro__[1:] if issubclass(b, Spec) and not b.variant), None)
+            if cls.variant and cls not in here and base is not None and base is not Spec:
+                out.append(entry_for_variant(entry_for_class(base).name, cls))
     return out
 
 

@@ -37,7 +37,11 @@ def refinements_of(cls: type[Spec]) -> dict[str, Builder]:
         name = abstract if isinstance(abstract, str) else abstract.name
 
         def build(spec: Spec, _method: str = method) -> tuple[Spec, Mapping]:
-            return getattr(spec, _method)()
+            made = getattr(spec, _method)()
+            if not (isinstance(made, tuple) and len(made) == 2 and isinstance(made[0], Spec) and callable(made[1])):
+                raise SpecError(f"{spec.name}: @refines method {_method} returned {type(made).__name__}; expected "
+                                "(the abstract spec, a function from a state to an abstract state)")
+            return made
 
         out[name] = build
     return out

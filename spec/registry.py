@@ -220,7 +220,8 @@ def options_of(cls: type[Spec]) -> tuple[Option, ...]:
         if typ is None:
             continue
         default = None if p.default is p.empty else p.default
-        out.append(Option("--" + p.name.replace("_", "-"), p.name, typ, default, help_text or p.name))
+        out.append(Option("--" + p.name.replace("_", "-"), p.name, typ, default, help_text or p.name,
+                          required=p.default is p.empty))
     return tuple(out)
 
 

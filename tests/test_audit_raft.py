@@ -212,10 +212,10 @@ def test_traces_with_snapshots_are_explained(tmp_path, capsys):
     files = _run_to_files(tmp_path, 0, snapshot_every=4)
     events, _ = read_traces(files)
     assert Counter(e.action for e in events if "Snapshot" in e.action or e.action == "CompactLog") == {
-        "CompactLog": 19, "InstallSnapshot": 6, "HandleInstallSnapshotRequest": 4}
+        "CompactLog": 23, "InstallSnapshot": 5, "HandleInstallSnapshotRequest": 4}
     assert main(["audit", *files, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["verdict"] == "ok" and out["audited"] == out["events"] == 588
+    assert out["verdict"] == "ok" and out["audited"] == out["events"] == 615
     # a snapshot whose entries the trace never showed (here: its term edited) is one line, exit 2
     lines = Path(files[0]).read_text().splitlines()
     k = next(k for k, line in enumerate(lines) if '"snapshot":[' in line)
@@ -252,9 +252,9 @@ def test_snapshots_leadership_transfers_and_crashes_are_explained_online():
     events = [ev for evs in c.trace.values() for ev in evs]
     seen = Counter(ev["action"] for ev in events)
     timeout_now = sum(1 for ev in events if ev["action"] == "Timeout" and ev.get("recv"))
-    assert audit.failure is None and audit.count == len(events) == 476
+    assert audit.failure is None and audit.count == len(events) == 463
     assert (seen["TransferLeadership"], timeout_now, seen["CompactLog"], seen["InstallSnapshot"],
-            seen["HandleInstallSnapshotRequest"], seen["Restart"]) == (5, 3, 11, 7, 7, 3)
+            seen["HandleInstallSnapshotRequest"], seen["Restart"]) == (5, 3, 15, 4, 4, 3)
 
 
 def test_msc_window_and_start_choose_the_events_drawn(tmp_path, capsys):
@@ -279,9 +279,10 @@ def test_msc_window_and_start_choose_the_events_drawn(tmp_path, capsys):
 
 # planted bugs of the snapshot and transfer rules (impl.raft.rules), each caught online at its event
 SNAPSHOT_CAUGHT = [
-    ("install-moves-commit-back", 1, 175, "HandleInstallSnapshotRequest", {"j": 1}, ["log"]),
+    ("install-moves-commit-back", 2, 134, "HandleInstallSnapshotRequest", {"j": 3}, ["log"]),
     ("install-skips-commit", 0, 173, "HandleInstallSnapshotRequest", {"j": 1}, ["commitIndex", "sent"]),
-    ("install-stale-term", 6, 86, "HandleInstallSnapshotRequest", {"j": 3}, ["sent"]),
+    ("install-stale-term", 3, 245, "HandleInstallSnapshotRequest", {"j": 3},
+     ["commitIndex", "log", "sent", "snapshotIndex"]),
     ("transfer-to-lagging", 0, 76, "TransferLeadership", {"j": 1}, ["sent"]),
 ]
 

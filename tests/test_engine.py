@@ -50,7 +50,7 @@ def test_one_process_engine_equals_the_dict_loop(name: str) -> None:
     one, eng = check(make(), **kw), search(make(), chunk=256, **kw)  # small chunks: many chunk boundaries
     assert summary(eng) == summary(one)
     if eng.complete and eng.verdict == OK:  # a stopped run also holds its last chunk's later states
-        assert eng.bytes_per_state <= 32  # fingerprint twice (sorted run, record), parent, action
+        assert eng.bytes_per_state <= 32  # fingerprint twice (sorted run, record), parent, action, asked filter
 
 
 def test_verdicts_of_the_models() -> None:
@@ -60,7 +60,7 @@ def test_verdicts_of_the_models() -> None:
     assert (r.verdict, r.violated, r.trace_length) == (VIOLATION, "Agreement", 12)
 
 
-@pytest.mark.parametrize("name", ["paxos-violation", "paxos-cut", "user-deadlock"])
+@pytest.mark.parametrize("name", ["paxos-violation", "paxos-cut", "user-deadlock", "raft"])
 def test_worker_processes_equal_one_process(name: str) -> None:
     make, kw = MODELS[name]
     one = check(make(), **kw)
@@ -70,6 +70,27 @@ def test_worker_processes_equal_one_process(name: str) -> None:
         x = r.extra
         assert x["workers"] == n and len(x["per_worker"]) == n
         assert x["bytes_exchanged_per_state"] > 0 and x["messages_per_state"] > 0
+
+
+def test_new_states_stay_with_their_discoverer_and_the_load_is_shared() -> None:
+    """Raft has one initial state: without evening out, the worker holding it would expand every state."""
+    r = search(Raft(servers=2, max_term=2, max_log=1), workers=2)
+    assert (r.distinct_states, r.states_generated, r.depth) == (1760, 13_797, 28)
+    expanded = [w["expanded"] for w in r.extra["per_worker"]]
+    assert sum(expanded) == 1760 and min(expanded) > 0.95 * max(expanded)
+    # queries (fingerprint, key, action), decisions and ranks: 43 B per state here; 98 B when every new
+    # state a worker did not own was shipped to its owner
+    assert r.extra["bytes_exchanged_per_state"] < 60
+    assert r.bytes_per_state <= 32  # sorted runs, records (offsets for parent and state numbers), the asked filter
+
+
+def test_balance_moves() -> None:
+    from modelcheck.engine.search import balance_moves
+
+    assert balance_moves([5, 0]) == [] and balance_moves([500, 480]) == []  # within the slack: nothing moves
+    assert balance_moves([100, 0]) == [(0, 1, 50)]
+    assert balance_moves([70, 10, 0]) == [(0, 1, 17), (0, 2, 26)]  # shares 27, 27, 26
+    assert balance_moves([0, 90, 0, 10]) == [(1, 0, 25), (1, 2, 25), (1, 3, 15)]
 
 
 class _Pair(NamedTuple):
@@ -276,3 +297,43 @@ def test_frontier_takes_chunks_without_copying_the_rest(tmp_path: Path) -> None:
     out = f.take(11) + f.take(11) + f.take(100)
     assert [s for seg, _ in out for s in seg] == [("s", i) for i in range(4, 13)] and len(f) == 0
     assert f.take(100) == [] and f.disk == 0
+
+
+def test_asked_filter_is_exact_and_counted_in_the_store() -> None:
+    import numpy as np
+
+    from modelcheck.engine._store import AskedFilter
+    from modelcheck.engine.search import Partition
+
+    f = AskedFilter(max_bits=4, bits=2)
+    assert all(f.table[fp & f.mask] != fp for fp in (0, 1, 2, 3, -1, -4, 1 << 62))  # empty: no fingerprint hits
+    for fp in (5, -7, 1 << 40):
+        f.table[fp & f.mask] = fp
+    f.grow(1000)  # capped at 2**4 slots; entries kept where they still fit
+    assert f.bits == 4 and f.nbytes() == 16 * 8
+    held = set(np.frombuffer(f.table, dtype=np.int64).tolist())
+    assert {5, -7, 1 << 40} <= held and all(f.table[fp & f.mask] != fp for fp in (0, 21, 1 << 41))
+    p = Partition(0, 1, Paxos(), False, True, False)
+    assert p.stats()["store_bytes"] == p.seen.nbytes() + p.records.nbytes() + p.known.nbytes() > 0
+
+
+def test_record_columns_hold_offsets_and_read_back(tmp_path: Path) -> None:
+    import numpy as np
+
+    from modelcheck.engine._store import Records
+
+    r = Records(with_gids=True)
+    r.extend(np.array([7, 8]), np.array([-1, -1]), np.array([-1, -1], np.int16), np.array([0, 1]))
+    r.extend(np.array([9, 10, 11]), np.array([1, 0, 1]), np.array([2, 0, 1], np.int16), np.array([3, 5, 6]))
+    wide = np.array([1 << 40, 3], dtype=np.int64)  # a range int32 offsets cannot hold
+    r.extend(np.array([12, 13]), wide, np.array([0, 0], np.int16), np.array([7, 1 << 40]))
+    assert r.parents.chunks[0].dtype == np.int32 and r.parents.chunks[2].dtype == np.int64
+    assert r.nbytes() == 7 * 8 + 5 * 4 + 2 * 8 + 7 * 2 + 5 * 4 + 2 * 8  # fps, parents, actions, gids
+    want = {0: (-1, -1, 7), 3: (1, 2, 9), 5: (0, 0, 10), 6: (1, 1, 11), 7: (1 << 40, 0, 12), 1 << 40: (3, 0, 13)}
+    for rec in (r, None):
+        if rec is None:  # the same, read back from disk
+            r.spill(tmp_path)
+            rec = r
+        assert {g: rec.info(g) for g in want} == want
+        assert rec.info(2) is None and rec.info(4) is None
+        assert rec.parents.array().tolist() == [-1, -1, 1, 0, 1, 1 << 40, 3]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from impl.kv.machine import describe_command
 from impl.raft.core import CANDIDATE, FOLLOWER, LEADER, Config, HardState, RaftNode
 from impl.raft.log import Entry
-from impl.raft.messages import Message, MsgType, describe_value, message_json, message_line
+from impl.raft.messages import SUCCESS, Message, MsgType, describe_value, message_json, message_line
 from impl.raft.rules import NONE, Rules, bug
 from impl.raft.tracing import NO_TRACE, JsonLinesTracer
 from impl.sim.cluster import Faults, SimCluster
@@ -168,6 +168,44 @@ def test_leadership_transfer_hands_over_without_an_election_timeout():
     assert net.nodes[1].transfer_leadership(3)
     net.flush()
     assert net.nodes[3].role == LEADER and net.nodes[3].term == 3 and net.nodes[1].role == FOLLOWER
+
+
+def test_one_snapshot_in_flight_per_follower_and_a_lost_one_is_sent_again():
+    """Stale acknowledgements (a heartbeat's, or ones a link queued while the leader was down) that arrive while a
+    snapshot is in flight do not send it again (etcd's StateSnapshot); a lost one is re-sent after an election
+    timeout without its acknowledgement, then installed."""
+    snap_req = MsgType.InstallSnapshotRequest
+    net = Net(cfg=Config(election_ticks=10, heartbeat_ticks=2, trace=True))
+    net.cut = {3}
+    net.tick(1, 10)
+    n1, n3 = net.nodes[1], net.nodes[3]
+    for k in range(10):
+        n1.propose(b"x%d" % k)
+        net.flush()
+    n1.compact(n1.applied, b"state")
+    net.cut = set()
+    net.lose = lambda m: m.type == snap_req  # in flight: never delivered
+
+    def sends() -> int:
+        return sum(m.type == snap_req for m in net.sent)
+
+    def ticks_until(n: int) -> int:
+        for t in range(1, 50):
+            net.tick(1)
+            if sends() == n:
+                return t
+        raise AssertionError(f"{sends()} snapshots sent, not {n}")
+
+    ticks_until(1)
+    assert n1.prs[3].match == 0
+    for k in range(50):  # stale successes, as a follower's link delivers after a leader restarts
+        n1.step(Message(MsgType.AppendEntriesResponse, 3, 1, n1.term, index=0, flags=SUCCESS, seq=10_000 + k))
+        net.flush()
+    assert sends() == 1
+    assert ticks_until(2) == 10  # an election timeout without its acknowledgement: lost, sent again
+    net.lose = lambda m: False
+    net.tick(1, 10)
+    assert sends() == 3 and n3.log.offset == 11 and n1.prs[3].match == 11 and n3.commit == 11
 
 
 def test_trace_clocks_message_ids_and_log_deltas():

@@ -11,8 +11,10 @@ import z3
 
 from modelcheck.cli import main
 from proofs.infer import raft as rft
-from proofs.infer.enumerate import universal_clauses
+from proofs.infer.enumerate import merges_variables, universal_clauses
+from proofs.infer.houdini import footprints
 from proofs.infer.language import parse_clause, read_invariant
+from proofs.infer.pipeline import infer, safety_cti
 from proofs.infer.samples import rows
 from proofs.infer.templates import Template, atoms
 from proofs.raft.encoding import RaftEncoding
@@ -117,3 +119,44 @@ def test_bad_input_is_one_line_and_exit_2(argv, error, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert error in err and len(err.splitlines()) == 1
+
+
+def test_footprints_read_what_each_action_reads_and_writes_off_its_formula():
+    """Frame conjuncts (r' = r) are neither: GrantVote reads the voter's term but changes only votes and replies."""
+    steps = footprints(rft.system(RaftEncoding()))
+    assert steps["GrantVote"].reads == {"currentTerm", "voteResp", "votedFor"}
+    assert steps["GrantVote"].writes == {"voteResp", "votedFor"}
+    assert steps["BecomeLeader"].writes == {"candidate", "elected", "electionVote", "leader"}
+    assert steps["DropVoteResponse"].reads == steps["DropVoteResponse"].writes == {"voteResp"}
+
+
+def test_a_clause_with_a_variable_disequality_is_left_to_its_merged_form():
+    s = sig()
+    assert merges_variables(parse_clause("forall N1:Node N2:Node. ~leader(N1) | leader(N2) | N1 != N2", s))
+    assert not merges_variables(parse_clause("forall N1:Node N2:Node. ~votedFor(N1,N2) | N1 = N2", s))
+    assert not merges_variables(parse_clause("forall T1:Term. ~started(T1) | T1 != TermZero", s))
+
+
+#: The small twin of ``infer raft``: two servers, terms up to 2, clauses of up to 3 literals over two
+#: servers and a term, no supports. Houdini keeps an inductive subset, which does not imply election safety.
+TWIN = (Template((("N1", "Node"), ("N2", "Node"), ("T1", "Term")), 3, rigid_last=False),)
+
+
+def test_houdini_keeps_an_inductive_subset_and_fails_on_safety_with_a_raft_state(tmp_path, capsys):
+    problem = rft.problem(bounds=(SMALL,), templates=TWIN, supports=())
+    rep = infer(problem)
+    stages = {s.what: s.detail for s in rep.stages}
+    assert "156 hold, 135 kept" in stages["candidates 1"]  # 21 of the 156 say X != Y: a smaller clause says it
+    assert stages["houdini"].startswith("135 candidates -> 13 inductive (122 dropped)")
+    assert rep.conjuncts is None and rep.reason.endswith("does not imply ElectionSafety")
+    assert rep.inductive is not None and len(rep.inductive) == 13
+    cti = safety_cti(problem, rep.selection).text()
+    assert cti.startswith("Counterexample to Inv => ElectionSafety") and "elections  {term 1:" in cti
+    assert cti.rstrip().endswith("violates: ElectionSafety")
+    # the prover agrees: Init and all 13 actions preserve the 13 clauses, the safety properties do not follow
+    path = tmp_path / "twin.inv"
+    path.write_text("".join(f"C{i}: {c.text()}\n" for i, c in enumerate(rep.inductive, 1)))
+    capsys.readouterr()
+    assert main(["prove", "raft", "--invariant", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "14/16 obligations proved" in out and "counterexample" in out

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from modelcheck.cli import main
 from modelcheck.engine.stateful import InvariantViolation, run_spec
@@ -69,7 +70,7 @@ def test_liveness_refinement_and_hypothesis(capsys: pytest.CaptureFixture) -> No
                           "17 distinct LossyLog states reached") in out
     assert "Reconfigure -> Lose                      18" in out
     cls = load_user_spec(REF)
-    run_spec(cls(servers=2))
+    run_spec(cls(servers=2), settings(max_examples=20, stateful_step_count=15, deadline=None))
     with pytest.raises(InvariantViolation) as found:
         run_spec(load_user_spec(f"{CHAIN}:HeadAcks")())
     assert found.value.invariant == "AckedDurable"
@@ -147,3 +148,112 @@ def test_a_user_module_and_its_neighbour_load_where_their_files_do_not_exist(tmp
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0 and "'servers': 3" in done.stdout, done.stderr
+
+
+MISTAKES = '''
+import sys
+sys.path.insert(0, {folder!r})
+from chain_replication import Chain
+from lossy_log import LossyLog
+from spec.core import Spec, action, explains, refines
+
+
+class LateAck(Chain):
+    """The head acknowledges: a variant of a spec this file imports."""
+    variant = "late-ack"
+    breaks = "AckedDurable"
+    failing_bounds = {{"servers": 2}}
+    trace_length = 4
+
+    @action()
+    def Ack(self, s):
+        n = len(s.hist[self.head(s)])
+        return None if self.head(s) in s.crashed or n <= s.acked else s._replace(acked=n)
+
+
+class Misspelt(LateAck):
+    variant = "misspelt"
+    breaks = "AckedDurabel"
+
+
+class BadBound(LateAck):
+    variant = "bad-bound"
+    failing_bounds = {{"server": 2}}
+
+
+class WrongExplains(Chain):
+    @explains("AckedDurabel")
+    def why(self, s):
+        return "x"
+
+
+class BareProperty(Chain):
+    def properties(self):
+        return {{"P": lambda s: True}}
+
+
+class ListPermute(Chain):
+    def permute(self, s, perm):
+        return s._replace(hist=[list(h) for h in s.hist])
+
+
+class NoPermute(Chain):
+    permute = Spec.permute  # Spec's own: symmetric sets declared, no renaming given
+
+
+class NoDefault(Chain):
+    def __init__(self, servers: int):
+        super().__init__(servers)
+
+
+class FunctionRefines(Chain):
+    @refines(LossyLog)
+    def as_log(self):
+        return lambda s: s
+'''
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["check", "{f}:WrongExplains"], "@explains('AckedDurabel') on why names no invariant of the spec"),
+    (["check", "{f}:BareProperty", "--liveness"], "property P is a function; expected a temporal property"),
+    (["check", "{f}:ListPermute", "--symmetry"], "gave a state whose hist is a list"),
+    (["refine", "{f}:FunctionRefines", "LossyLog"], "@refines method as_log returned function; expected (the"),
+    (["variants", "--spec", "{f}", "--check", "misspelt"], "breaks = 'AckedDurabel' names no invariant of Chain "
+                                                          "(did you mean 'AckedDurable'?)"),
+    (["variants", "--spec", "{f}", "--check", "bad-bound"], "failing_bounds names 'server', not a bound of Chain "
+                                                           "(did you mean 'servers'?)"),
+    (["check", REF, "--liveness", "PrefixOrder"], "PrefixOrder is an invariant, which paxraft check without"),
+    (["check", "{f}:NoPermute", "--symmetry"], "symmetric_sets() declares Value, but the spec defines neither "
+                                               "permute(state, perm) nor canonical(state)"),
+    (["check", str(CHAIN.parent / "lossy_log.py") + ":LossyLog", "--symmetry"], "the spec declares no symmetric set"),
+    (["check", "{f}:NoDefault"], "Chain needs --servers: its constructor argument servers has no default"),
+])
+def test_spec_mistakes_are_one_line_not_internal_errors(
+    argv: list[str], says: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """Each was an internal error (exit 4, a traceback hint) or silently accepted."""
+    f = tmp_path / "mistakes.py"
+    f.write_text(MISTAKES.format(folder=str(CHAIN.parent)))
+    code, _, err = run(capsys, *[a.format(f=f) for a in argv])
+    assert code == 2 and says in one_error_line(err)
+
+
+def test_variants_of_an_imported_spec_are_catalogued(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A file holding only variants of a spec it imports checked nothing and passed."""
+    f = tmp_path / "mistakes.py"
+    f.write_text(MISTAKES.format(folder=str(CHAIN.parent)))
+    code, out, _ = run(capsys, "variants", "--spec", str(f), "--check", "late-ack")
+    assert code == 0 and "AckedDurable, 4 steps           AckedDurable, 4 steps" in out and "1 entry checked" in out
+
+
+def test_out_says_when_it_has_nothing_and_draws_a_reach(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    code, _, err = run(capsys, "check", REF, "--out", str(tmp_path / "none"))
+    assert code == 0 and "nothing written, no trace to draw (no violation found" in err
+    code, out, _ = run(capsys, "check", REF, "--reach", "AckedAfterReconfiguration", "--out", str(tmp_path / "r"))
+    assert code == 0 and f"wrote {tmp_path / 'r' / 'trace.itf.json'}" in out
+    code, out, _ = run(capsys, "replay", str(tmp_path / "r" / "trace.itf.json"), "--spec", REF)
+    assert code == 0 and "6 states" in out and "Every state follows from the one before." in out
+    f = tmp_path / "mistakes.py"
+    f.write_text(MISTAKES.format(folder=str(CHAIN.parent)))
+    code, out, _ = run(capsys, "list", str(f))
+    assert code == 0 and "--servers        servers (required)" in out

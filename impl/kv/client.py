@@ -268,6 +268,12 @@ class KVClient:
                 await asyncio.sleep(0.05)
         raise ClientError(f"no answer from the cluster within {self.timeout} s (nodes {list(self.ports)})")
 
+    async def transfer(self, leader: int, target: int, wait: float) -> Response:
+        """Ask node ``leader`` to hand leadership to ``target`` (0: it picks): OK once it has stepped down,
+        REFUSED with the reason (also when it gave the transfer up), NOT_LEADER; asked of that node only (a
+        retry elsewhere would ask another leader). ConnectionError/TimeoutError when no answer comes."""
+        return await self._ask(leader, None, wait, ("transfer", target))
+
     async def status(self, node: int, wait: float = 1.0) -> dict[str, Any]:
         """A node's status (term, role, commit index, ...), asked of that node directly."""
         r = await self._ask(node, None, wait)

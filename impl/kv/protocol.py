@@ -16,10 +16,11 @@ from impl.kv.machine import CMD_HEADER, OP_NAMES, Command, decode_command, encod
 
 HELLO_PEER, HELLO_CLIENT = b"P", b"C"
 STATUS = 100  # a request op asking a node for its status (answered locally, as JSON)
-CONFIG = 101  # a request op asking the leader for a membership change: then ">BH" (1 add | 2 remove, node id)
+CONFIG = 101  # a request op asking the leader for a membership change: then ">BH" (1 add | 2 remove, node id),
+#              or for a leadership transfer (3, the target or 0: the leader picks)
 OK, NOT_LEADER, RETRY, REFUSED = 0, 1, 2, 3  # REFUSED: a membership change that cannot be made (value: why)
 _CHANGE = struct.Struct(">BH")
-CHANGE_OPS = {1: "add", 2: "remove"}
+CHANGE_OPS = {1: "add", 2: "remove", 3: "transfer"}
 _REQ = struct.Struct(">QB")  # request id, op (STATUS, or 0 = a command follows)
 _RESP = struct.Struct(">QBBHBI")  # request id, kind, status, leader, has value, value length
 
@@ -58,8 +59,9 @@ def encode_request(req_id: int, cmd: Command | None) -> bytes:
 
 
 def encode_change_request(req_id: int, op: str, node: int) -> bytes:
-    """A membership change request: ``op`` is ``add`` or ``remove``."""
-    return _REQ.pack(req_id, CONFIG) + _CHANGE.pack(1 if op == "add" else 2, node)
+    """A membership change request: ``op`` is ``add`` or ``remove`` (or ``transfer``: leadership to ``node``)."""
+    code = next(k for k, name in CHANGE_OPS.items() if name == op)
+    return _REQ.pack(req_id, CONFIG) + _CHANGE.pack(code, node)
 
 
 def decode_change(payload: bytes) -> tuple[str, int]:

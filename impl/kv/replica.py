@@ -64,6 +64,7 @@ class Replica:
         self._waiting: list[Ready] = []  # readies whose late messages wait for a sync not yet started
         self._flight: list[Ready] = []  # readies covered by the sync in flight
         self._joining: dict[int, Reply] = {}  # servers being added: learners catching up, then the change
+        self._transfer: tuple[int, int, Reply] | None = None  # a leadership transfer running: (target, term, reply)
 
     def submit(self, cmd: Command, reply: Reply) -> None:
         """A client request: writes go through the log, reads through ReadIndex."""
@@ -107,6 +108,34 @@ class Replica:
         else:
             self._change(op, node, reply)
 
+    def submit_transfer(self, target: int, reply: Reply) -> None:
+        """Hand leadership to ``target`` (0: the member whose log is most complete): the reply is ``("ok", None)``
+        once this leader has stepped down, ``("refused", why)`` at once (no such member, the leader itself, a
+        transfer running) or when the transfer is abandoned after an election timeout (this node leads on)."""
+        node = self.node
+        if node.role != LEADER:
+            reply("not_leader", node.leader)
+            return
+        target = target or node.transfer_target()
+        why = node.transfer_refusal(target) if target else "no other member to hand over to"
+        if why is not None:
+            reply("refused", why)
+            return
+        node.transfer_leadership(target)
+        self._transfer = (target, node.term, reply)
+
+    def _transfer_outcome(self) -> None:
+        """Answer the transfer request once this leader stepped down or gave the transfer up."""
+        target, term, reply = self._transfer  # type: ignore[misc]
+        node = self.node
+        if node.role != LEADER or node.term != term:
+            reply("ok", None)
+        elif node.transferee != target:
+            reply("refused", f"abandoned: node {target} did not take over within an election timeout")
+        else:
+            return
+        self._transfer = None
+
     def _change(self, op: str, node: int, reply: Reply) -> None:
         placed = self.node.change_config(op, node)
         if isinstance(placed, str):
@@ -137,6 +166,8 @@ class Replica:
         skip = node.rules.acks_before_fsync()
         if self._joining:
             self._promote()
+        if self._transfer is not None:
+            self._transfer_outcome()
         while node.has_ready():
             rd = node.ready()
             if self.on_ready is not None:
@@ -233,6 +264,9 @@ class Replica:
         for reply in self._joining.values():
             reply("retry", None)
         self._joining = {}
+        if self._transfer is not None:
+            self._transfer[2]("retry", None)
+            self._transfer = None
         for _, reply in self._reads.values():
             reply("retry", None)
         for _, _, reply in self._read_wait:

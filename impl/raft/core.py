@@ -105,7 +105,8 @@ class Ready:
 class Progress:
     """The leader's view of one follower (etcd's Progress): nextIndex, matchIndex, flow control."""
 
-    __slots__ = ("next", "match", "state", "inflight", "probe_sent", "active", "hb_match", "boot")
+    __slots__ = ("next", "match", "state", "inflight", "probe_sent", "active", "hb_match", "boot", "pending_snapshot",
+                 "snapshot_wait")
 
     def __init__(self, next_index: int) -> None:
         self.next = next_index
@@ -116,6 +117,10 @@ class Progress:
         self.active = False  # heard from since the last CheckQuorum
         self.hb_match = -1  # match at the previous heartbeat response (no progress => re-probe)
         self.boot = -1  # the follower's incarnation (boot count) that acknowledged ``match``
+        # SNAPSHOT state (etcd's StateSnapshot): the index of the snapshot in flight, and the heartbeat intervals
+        # waited for its acknowledgement (re-sent after an election timeout: it was lost)
+        self.pending_snapshot = 0
+        self.snapshot_wait = 0
 
     def probe(self, next_index: int) -> None:
         """Back to probing at ``next_index``: one message at a time until one succeeds."""
@@ -337,6 +342,10 @@ class RaftNode(NodeBase):
                     pr = self.prs[j]
                     if pr.state == PROBE:
                         pr.probe_sent = False
+                    elif pr.state == SNAPSHOT:
+                        pr.snapshot_wait += 1
+                        if pr.snapshot_wait * self.cfg.heartbeat_ticks >= self.cfg.election_ticks:
+                            pr.probe(pr.match + 1)  # no acknowledgement in an election timeout: send it again
                     self._send_heartbeat(j, 0)
                     self._send_append(j)
         elif self.election_elapsed >= self.timeout:
@@ -371,9 +380,28 @@ class RaftNode(NodeBase):
             self.reads.new.append(token)
         return True
 
+    def transfer_refusal(self, target: int) -> str | None:
+        """Why this node cannot now hand leadership to ``target``; None if it can."""
+        if self.role != LEADER:
+            return "not the leader"
+        if self.transferee:
+            return f"a transfer to node {self.transferee} is running"
+        if target == self.id:
+            return f"node {target} is the leader already"
+        if target not in self.members or target not in self.prs:
+            return f"node {target} is not a member of the configuration {sorted(self.members)}"
+        return None
+
+    def transfer_target(self) -> int:
+        """The member a leader would hand over to when none is named: the one whose log matches most of its own
+        (the lowest id among equals); 0 when it is the only member."""
+        return max((j for j in self.prs if j in self.members), key=lambda j: (self.prs[j].match, -j), default=0)
+
     def transfer_leadership(self, target: int) -> bool:
-        """Hand leadership to ``target`` (when its log is complete); False if not possible now."""
-        if self.role != LEADER or target not in self.prs or target not in self.members:
+        """Hand leadership to ``target``: no more proposals here (:meth:`propose`), bring its log up to date,
+        then send it TimeoutNow; abandoned (proposals accepted again) if it has not finished in an election
+        timeout (:meth:`tick`). False if not possible now (:meth:`transfer_refusal`)."""
+        if self.transfer_refusal(target) is not None:
             return False
         self.transferee = target
         self.election_elapsed = 0
@@ -530,7 +558,7 @@ class RaftNode(NodeBase):
         if pr.next <= log.offset:
             snap = self.snapshot
             assert snap is not None
-            pr.state = SNAPSHOT
+            pr.state, pr.pending_snapshot, pr.snapshot_wait = SNAPSHOT, snap.index, 0
             pr.inflight.clear()
             m = self._msg(SNAP_REQ, j, index=snap.index, log_term=snap.term,
                           snapshot=pack_snapshot(snap.config, snap.data))
@@ -643,6 +671,15 @@ class RaftNode(NodeBase):
                 pr.match = m.index
             if pr.next <= pr.match:
                 pr.next = pr.match + 1
+            if pr.state == SNAPSHOT and pr.match < pr.pending_snapshot:
+                # an acknowledgement sent before the snapshot arrived (a heartbeat's, or one queued while this
+                # leader was down): the snapshot is still in flight; wait for its own acknowledgement rather
+                # than send it again for each of these
+                self._emit("HandleAppendEntriesResponse", {"j": j}, m)
+                if m.context:
+                    self._read_ack(j, m.context)
+                self._maybe_commit()
+                return
             while pr.inflight and pr.inflight[0] <= pr.match:
                 pr.inflight.popleft()
             if pr.state != REPLICATE:

@@ -24,6 +24,7 @@ from typing import Any
 
 import impl
 from impl.kv.client import KVClient
+from impl.kv.protocol import OK, REFUSED
 from impl.raft.core import HardState, Ready
 from impl.raft.rejoin import REJOINING, rebuilt_hard_state
 from impl.storage.wal import WAL
@@ -344,8 +345,6 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path:
 
 async def _change(directory: Path, op: str, node: int, wait: float) -> tuple[bool, str]:
     """Ask the leader for the change; (made, the leader's refusal or a timeout message)."""
-    from impl.kv.protocol import OK
-
     client = KVClient.from_dir(directory, timeout=wait)
     try:
         r = await client.change(op, node)
@@ -356,6 +355,75 @@ async def _change(directory: Path, op: str, node: int, wait: float) -> tuple[boo
     finally:
         await client.close()
     return r.kind == OK, (r.value or b"").decode(errors="replace")
+
+
+async def _leader(directory: Path, after_term: int = 0) -> tuple[int, int] | None:
+    """(id, term) of a node that reports itself leader of a term past ``after_term``, or None. The nodes are
+    asked at once and the first leader to answer is taken (a paused node would delay a round of statuses)."""
+    client = KVClient.from_dir(directory)
+
+    async def ask(i: int) -> tuple[int, dict[str, Any] | None]:
+        try:
+            return i, await client.status(i, 0.5)
+        except (TimeoutError, OSError, ConnectionError):
+            return i, None
+
+    tasks = [asyncio.ensure_future(ask(i)) for i in client.ports]
+    try:
+        for fut in asyncio.as_completed(tasks):
+            i, st = await fut
+            if st and st["role"] == "Leader" and st["term"] > after_term:
+                return i, st["term"]
+        return None
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await client.close()
+
+
+async def _transfer(directory: Path, target: int | None, wait: float) -> tuple[int, int, int, int]:
+    desc = load(directory)
+    if desc.get("protocol", "raft") != "raft":
+        raise ClusterError("leadership transfer is for a Raft cluster only")
+    members = [int(k) for k in desc["nodes"] if int(k) not in desc.get("removed", ())]
+    if target is not None and target not in members:
+        raise ClusterError(f"--to {target} is not a node of this cluster (nodes: {sorted(members)})")
+    old = await _leader(directory)
+    if old is None:
+        raise ClusterError("no leader to transfer from (see `paxraft cluster status`)")
+    if target == old[0]:
+        raise ClusterError(f"node {target} is the leader already")
+    client = KVClient.from_dir(directory, timeout=wait)
+    try:
+        r = await client.transfer(old[0], target or 0, wait)
+    except (TimeoutError, OSError, ConnectionError) as exc:
+        raise RuntimeError(f"no answer from the leader, node {old[0]} ({exc or 'timed out'})") from exc
+    finally:
+        await client.close()
+    if r.kind == REFUSED:
+        why = (r.value or b"").decode(errors="replace")
+        if why.startswith("abandoned"):
+            raise RuntimeError(f"transfer {why}; node {old[0]} leads on")
+        raise ClusterError(f"node {old[0]} refused the transfer: {why}")
+    if r.kind != OK:
+        raise RuntimeError(f"node {old[0]} is no longer the leader (another transfer or an election)")
+    deadline = time.monotonic() + wait
+    while (new := await _leader(directory, old[1])) is None:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"node {old[0]} stepped down, but no new leader within {wait} s")
+        await asyncio.sleep(0.02)
+    return old[0], old[1], new[0], new[1]
+
+
+def transfer(directory: Path, target: int | None = None, wait: float = 10.0) -> tuple[int, int, int, int]:
+    """Hand leadership over to ``target`` (None: the leader picks the member whose log is most complete):
+    the leader stops taking writes, brings the target up to date and sends it TimeoutNow, which starts an
+    election at once; waits for the new leader. (old leader, its term, new leader, its term); ClusterError
+    for bad input (one line: an unknown node, no leader, the target leads already, a transfer running);
+    RuntimeError when the transfer was abandoned (not finished in an election timeout: the old leader takes
+    writes again) or no answer came."""
+    return asyncio.run(_transfer(directory, target, wait))
 
 
 def add_node(directory: Path, wait: float = 60.0) -> tuple[int, int]:

@@ -10,8 +10,7 @@ messages the step sent), and how to show that node's fields for a diff.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from modelcheck.audit.tracefile import Event
 from spec.core import Label, Spec, State
@@ -27,9 +26,11 @@ class _Any:
 ANY: Any = _Any()
 
 
-@dataclass(frozen=True)
-class StepPattern:
-    """One spec step: an action name and its parameters, ``ANY`` where the trace leaves a choice."""
+class StepPattern(NamedTuple):
+    """One spec step: an action name and its parameters, ``ANY`` where the trace leaves a choice.
+
+    (A NamedTuple rather than a frozen dataclass: one is made for nearly every event, and a frozen
+    dataclass's constructor costs several times a tuple's.)"""
 
     name: str
     params: tuple = ()

@@ -96,13 +96,15 @@ _STUTTER = frozenset({"Init"} | {a for a, stutter in EXTENSION_ACTIONS.items() i
 _ONE_STEP = {"Restart": "Restart", "Timeout": "Timeout", "BecomeLeader": "BecomeLeader", "CheckQuorum": "CheckQuorum",
              "CandidateStepDown": "CandidateStepDown", "StepDownRemoved": "StepDownRemoved"}
 CONFIG_PREFIX = "config:"  # a configuration entry's value: config:<node id>,<node id>,...
+_ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
+_BOOT = frozenset({"Init", "Restart"})
 _HANDLERS = frozenset({"HandleRequestVoteRequest", "HandleRequestVoteResponse", "HandleAppendEntriesResponse",
                        "UpdateTerm", "DropStaleResponse"})
 
 MessageId = tuple[int, ...]
 
 
-@dataclass
+@dataclass(slots=True)
 class Prepared:
     """What the audit needs from one event, decoded once: spec encodings of its fields and messages."""
 
@@ -121,7 +123,7 @@ class Prepared:
     old_log: Log
     kept: int  # entries of the old log kept before the event's new ones (the delta's from - 1)
     snap: int  # snapshotIndex after the event
-    sent: list[tuple[MessageId, Message, bool]]  # (id, spec message, still in flight after the event's steps)
+    sent: Sequence[tuple[MessageId, Message, bool]]  # (id, spec message, still in flight after the event's steps)
     steps: list[Explanation]
 
 
@@ -205,7 +207,10 @@ class RaftMapping(Mapping):
         self.booted: set[int] = set()  # nodes whose first event has been seen
         self.in_flight: dict[MessageId, list[Any]] = {}  # id -> [spec message, copies not yet accounted for]
         self.unobserved_fields: dict[str, str] = {}  # optional fields some event left out -> where first
-        self._peer_maps: dict[tuple, dict[int, int]] = {}  # (field, node, reported items) -> decoded (read-only)
+        #: (node, matchIndex items, None, nextIndex items) -> (matchIndex decoded, its highest value, nextIndex's)
+        self.entries_decoded = 0  # log entries decoded one by one (a batch seen lately is not: see _entries)
+        self._batches: dict[tuple[int, str | None], tuple[list, Log]] = {}  # (see _entries)
+        self._leader_memo: dict[tuple, tuple[tuple[tuple[int, int], ...], int, int]] = {}
 
     @classmethod
     def from_events(cls, events: Sequence[Event], bounds: dict[str, Any] | None = None) -> RaftMapping:
@@ -268,14 +273,37 @@ class RaftMapping(Mapping):
         return self.value_names[v] if v < len(self.value_names) else repr(v)
 
     def _entries(self, raw: Any, where: str) -> tuple[tuple[int, int], ...]:
-        values, out = self.values, []
+        """Decoded log entries.  A batch is decoded up to three times (the leader's request to each
+        follower, then each follower's log delta, equal to the request it took): a batch equal to one
+        decoded lately (list ==, in C) is that one's decoding, when its values were all strings
+        (equal strings intern alike; equal numbers give int() the same term)."""
+        key = None
+        if type(raw) is list and len(raw) > 1:
+            first = raw[0]
+            v0 = first[1] if type(first) is list and len(first) == 2 else None
+            key = (len(raw), v0 if type(v0) is str else None)
+            hit = self._batches.get(key)
+            if hit is not None and hit[0] == raw:
+                return hit[1]
+        values, out, other = self.values, [], False
         try:  # (a loop with the common case inlined: this runs for every entry of every event)
             for t, v in raw:
-                k = values.get(v) if type(v) is str else None
-                out.append((t if type(t) is int else int(t), self.value(v) if k is None else k))
-            return tuple(out)
+                if type(v) is str:
+                    k = values.get(v)
+                    if k is None:
+                        k = self.value(v)
+                else:
+                    k, other = self.value(v), True
+                out.append((t if type(t) is int else int(t), k))
         except (TypeError, ValueError):
             raise TraceError(f"{where}: log entries must be [term, value] pairs, got {raw!r}") from None
+        decoded = tuple(out)
+        self.entries_decoded += len(decoded)
+        if key is not None and not other:
+            if len(self._batches) >= 64:
+                self._batches.clear()
+            self._batches[key] = (raw, decoded)
+        return decoded
 
     def spec_message(self, m: dict[str, Any], where: str) -> Message | None:
         """A trace message as a raft.tla message tuple (None for the extensions' message types)."""
@@ -315,9 +343,9 @@ class RaftMapping(Mapping):
         """The node's whole log and snapshotIndex after the event (its log delta applied)."""
         old = self.logs.get(i, self.empty)
         snap = self.snaps.get(i, 0)
-        boot = event.action in ("Init", "Restart")
+        boot = event.action in _BOOT
         if frm == len(old) + 1 and not boot and "snapshot" not in lj:  # the common case: entries appended, or none
-            return old + new, snap
+            return old.extend(new), snap
         w = event.where
         if "snapshot" in lj:
             try:
@@ -344,7 +372,7 @@ class RaftMapping(Mapping):
 
     def prepare(self, event: Event) -> Prepared:
         """Decode an event (once, in trace order: the log delta needs the node's previous log)."""
-        p = event.extra.get("_raft")
+        p = event.cache
         if p is not None:
             return p
         w = event.where
@@ -375,10 +403,10 @@ class RaftMapping(Mapping):
             recv_id = tuple(event.recv["id"])
             flying = self.in_flight.get(recv_id)
             recv = flying[0] if flying else self.spec_message(event.recv, w)
-        if event.action in ("Init", "Restart"):
+        if event.action in _BOOT:
             old = self.empty
         p = Prepared(i, term, role, vote, log, commit, match, responded, granted, recv, recv_id, consumes(event),
-                     old, frm - 1, snap, [], [])
+                     old, frm - 1, snap, (), [])
         pre: list[StepPattern] = []
         for kind, mid in self.fate.late():
             if mid not in self.in_flight:
@@ -389,6 +417,7 @@ class RaftMapping(Mapping):
                 self.in_flight[mid][1] += 1
                 pre.append(StepPattern("DuplicateMessage", (self.in_flight[mid][0],)))
         post: list[StepPattern] = []
+        sent = []
         for m in event.sent:
             sm = self.spec_message(m, w)
             if sm is None:
@@ -400,12 +429,15 @@ class RaftMapping(Mapping):
                 post.append(StepPattern("DropMessage", (sm,)))
             else:
                 self.in_flight[mid] = [sm, 1 + dups]
-            p.sent.append((mid, sm, not lost))
+            sent.append((mid, sm, not lost))
+        if sent:
+            p.sent = sent
         if recv is not None and p.consumes and recv_id in self.in_flight:
             self.in_flight_take(recv_id)
-        p.steps = [pre + core + post for core in self._core(event, p)]
+        cores = self._core(event, p)  # (new lists: no network step around them is the common case)
+        p.steps = [pre + core + post for core in cores] if pre or post else cores
         self.booted.add(i)
-        event.extra["_raft"] = p
+        event.cache = p
         return p
 
     def _peer_map(self, event: Event, name: str, i: int) -> dict[int, int] | None:
@@ -414,15 +446,6 @@ class RaftMapping(Mapping):
         if raw is None:
             self.unobserved_fields.setdefault(f"{name} (Leader)", event.where)
             return None
-        key: tuple | None = None
-        if type(raw) is dict:  # a leader reports the same map in event after event: decode it once
-            try:
-                key = (name, i, *raw.items())
-                known = self._peer_maps.get(key)
-            except TypeError:  # an unhashable value: not decoded before (the checks below name it)
-                key = known = None
-            if known is not None:
-                return known
         w = event.where
         if not isinstance(raw, dict):
             raise TraceError(f"{w}: {name} must be an object keyed by peer id, got {raw!r}")
@@ -437,14 +460,26 @@ class RaftMapping(Mapping):
             if not (isinstance(x, int) and not isinstance(x, bool)):
                 raise TraceError(f"{w}: {name}[{k}] must be an integer, got {x!r}")
             out[j] = x
-        if key is not None:
-            if len(self._peer_maps) >= 1024:
-                self._peer_maps.clear()
-            self._peer_maps[key] = out
         return out
 
     def _leader_fields(self, event: Event, i: int, log: Log) -> tuple[tuple[int, int], ...] | None:
-        """matchIndex (compared) after checking it and nextIndex (not compared) for values no leader can hold."""
+        """matchIndex (compared) after checking it and nextIndex (not compared) for values no leader can hold.
+
+        A leader reports the same two maps in event after event while its log grows: the maps are
+        decoded and checked once, and what depends on the log's length (the highest value of each
+        against it) is checked for every event."""
+        st = event.state
+        raw_m, raw_n = st.get("matchIndex"), st.get("nextIndex")
+        key: tuple | None = None
+        if type(raw_m) is dict and type(raw_n) is dict and _ALL_INT(map(type, raw_m.values())) and _ALL_INT(
+                map(type, raw_n.values())):  # (exact ints only: True == 1 would find 1's entry)
+            try:
+                key = (i, *raw_m.items(), None, *raw_n.items())
+                known = self._leader_memo.get(key)
+            except TypeError:  # (not reached with int values and str keys; kept for safety)
+                key = known = None
+            if known is not None and known[1] <= len(log) and known[2] <= len(log) + 1:
+                return known[0]
         w, top = event.where, len(log)
         match, nxt = self._peer_map(event, "matchIndex", i), self._peer_map(event, "nextIndex", i)
         for j, x in (match or {}).items():
@@ -458,7 +493,12 @@ class RaftMapping(Mapping):
             if match and j in match and x <= match[j]:
                 raise TraceError(f"{w}: nextIndex[{self.nodes[j]}] = {x} but matchIndex[{self.nodes[j]}] = "
                                  f"{match[j]}: a leader sends what follows what it knows to match")
-        return None if match is None else tuple(sorted(match.items()))
+        out = None if match is None else tuple(sorted(match.items()))
+        if key is not None and match is not None and nxt is not None:
+            if len(self._leader_memo) >= 1024:
+                self._leader_memo.clear()
+            self._leader_memo[key] = (out, max(match.values(), default=0), max(nxt.values(), default=1))
+        return out
 
     def _votes(self, st: dict[str, Any], name: str, where: str) -> frozenset[int] | int | None:
         """A candidate's vote field: a list of node ids, or a count (an implementation that keeps only one)."""
@@ -489,7 +529,14 @@ class RaftMapping(Mapping):
 
     def _core(self, event: Event, p: Prepared) -> list[list[StepPattern]]:
         """The alternatives of spec steps for the event itself (without the network's)."""
-        a, i, w = event.action, p.i, event.where
+        a, i = event.action, p.i
+        if a == "ClientRequest":  # (first: most of a busy leader's events; no test below matches it)
+            if "v" not in event.params:
+                raise TraceError(f"{event.where}: ClientRequest needs the parameter v")
+            v = event.params["v"]
+            k = self.values.get(v) if type(v) is str else None  # (interned already: it is the new entry's)
+            return [[StepPattern("ClientRequest", (i, self.value(v) if k is None else k))]]
+        w = event.where
         if a == "Init" and i in self.booted:  # a node that ran before found nothing on its disk
             return [[StepPattern("Restart", (i,))]]
         if a == "Restart":  # from its latest snapshot, or an older one (a compaction lost in the crash)
@@ -506,10 +553,6 @@ class RaftMapping(Mapping):
             return [[StepPattern("CompactLog", (i, p.snap))]]
         if a in ("InstallSnapshot", "TransferLeadership", "AddServer", "RemoveServer"):
             return [[StepPattern(a, (i, self._node(event.params.get("j"), w)))]]
-        if a == "ClientRequest":
-            if "v" not in event.params:
-                raise TraceError(f"{w}: ClientRequest needs the parameter v")
-            return [[StepPattern("ClientRequest", (i, self.value(event.params["v"])))]]
         if a == "RequestVote":
             return [[StepPattern("RequestVote", (i, self._node(event.params.get("j"), w)))]]
         if a == "AppendEntries":
@@ -556,14 +599,19 @@ class RaftMapping(Mapping):
             return False
         if p.match is not None:
             row = state.matchIndex[i]
-            if any(row[j] != x for j, x in p.match):
-                return False
+            for j, x in p.match:  # (loops, not any()/all() of a generator: this runs for every event)
+                if row[j] != x:
+                    return False
         if p.responded is not None and not _votes_agree(state.votesResponded[i], p.responded):
             return False
         if p.granted is not None and not _votes_agree(state.votesGranted[i], p.granted):
             return False
-        msgs = state.messages
-        return all(Count(msgs, m) > 0 for _, m, flying in p.sent if flying)
+        if p.sent:
+            msgs = state.messages
+            for _, m, flying in p.sent:
+                if flying and Count(msgs, m) <= 0:
+                    return False
+        return True
 
     def _show_log(self, xlog: Log) -> list[list[Any]]:
         return [[t, self.value_name(v)] for t, v in xlog]

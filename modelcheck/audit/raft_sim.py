@@ -50,6 +50,7 @@ class RaftOnlineAudit:
         self.header = {"format": FORMAT, "version": VERSION, "spec": "raft", "nodes": sorted(nodes)}
         if members is not None:
             self.header["members"] = sorted(members)
+        self._headers: dict[Any, dict[str, Any]] = {}
         self.count = 0
         self.seconds = 0.0
         self.keep = keep_events
@@ -63,7 +64,11 @@ class RaftOnlineAudit:
         """Audit one event; raises :class:`RefinementViolation` at the first unexplained one."""
         started = time.perf_counter()
         self.count += 1
-        event = event_from_record(rec, {**self.header, "node": rec["node"]}, (f"<sim node {rec['node']}>", self.count))
+        node = rec["node"]
+        header = self._headers.get(node)
+        if header is None:  # (one header per node, shared by its events, as a trace file's boot shares one)
+            header = self._headers[node] = {**self.header, "node": node}
+        event = event_from_record(rec, header, (f"<sim node {node}>", self.count))
         if event.action not in self.mapping.known_actions:
             raise TraceError(f"{event.where}: the raft audit does not map the action {event.action!r}")
         self.events.append(event)

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modelcheck.audit.gcpause import gc_paused
-from modelcheck.audit.mapping import Explanation, Mapping, StepPattern
+from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern
 from modelcheck.audit.tracefile import Event, TraceError
-from spec.core import Label, State
+from spec.core import Action, Label, State
 
 
 @dataclass
@@ -172,12 +172,13 @@ class OnlineAuditor:
 
     def __init__(self, mapping: Mapping, keep_explained: int = 30) -> None:
         self.mapping = mapping
-        self.candidates: dict[State, None] = dict.fromkeys(mapping.init_states())
+        self.candidates: list[State] = list(dict.fromkeys(mapping.init_states()))  # distinct states
         self.audited = 0
         self.max_seen = len(self.candidates)
         self.keep = keep_explained
         self.explained: list[tuple[int, list[Label]]] = []
         self.failure: Failure | None = None
+        self._actions: dict[str, Action] = {}
 
     def step(self, event: Event) -> Failure | None:
         """Advance the candidate states over ``event``; returns a :class:`Failure` if nothing explains it."""
@@ -185,38 +186,37 @@ class OnlineAuditor:
             return self.failure
         mapping = self.mapping
         expls = mapping.explanations(event)
-        if len(expls) == 1 and len(expls[0]) == 1 and len(self.candidates) == 1 and expls[0][0].concrete:
+        if len(expls) == 1 and len(expls[0]) == 1 and len(self.candidates) == 1 and ANY not in expls[0][0].params:
             # The common case (one spec state, one concrete step): the general loop below, without its
-            # machinery.  When the step fails, that loop runs and finds nothing either; it diagnoses.
-            pat, s = expls[0][0], next(iter(self.candidates))
-            t = mapping.spec.action(pat.name).step(s, *pat.params)
+            # machinery (one state needs no dict, hence no state hash).  When the step fails, that loop
+            # runs and finds nothing either; it diagnoses.
+            pat = expls[0][0]
+            act = self._actions.get(pat.name)
+            if act is None:  # (Spec.action searches the action list: once per name)
+                act = self._actions[pat.name] = mapping.spec.action(pat.name)
+            t = act.step(self.candidates[0], *pat.params)
             if t is not None and mapping.agrees(event, t):
-                return self._advance(event, {t: None}, [Label(pat.name, pat.params)])
-        nxt: dict[State, None] = {}
-        some_labels: list[Label] | None = None
+                return self._advance(event, [t], [Label(pat.name, pat.params)])
+        found: list[tuple[State, list[Label]]] = []  # (a state that agrees, the steps that reached it)
         for expl in expls:
             for s in self.candidates:
                 if not expl:
-                    if mapping.agrees(event, s) and s not in nxt:
-                        nxt[s] = None
-                        some_labels = some_labels if some_labels is not None else []
+                    if mapping.agrees(event, s):
+                        found.append((s, []))
                     continue
                 reached, _, stuck = _walk(mapping, s, expl)
                 if stuck is not None:
                     continue
-                for t, labels in reached:
-                    if mapping.agrees(event, t):
-                        before = len(nxt)
-                        nxt.setdefault(t, None)  # (hashes the state once)
-                        if some_labels is None and len(nxt) > before:
-                            some_labels = labels
-        if not nxt:
-            self.failure = _diagnose(mapping, self.audited, event, list(self.candidates))
+                found.extend((t, labels) for t, labels in reached if mapping.agrees(event, t))
+        if not found:
+            self.failure = _diagnose(mapping, self.audited, event, self.candidates)
             return self.failure
-        return self._advance(event, nxt, some_labels or [])
+        # each state once (hashing the states only when there are several), with the first labels found
+        nxt = [found[0][0]] if len(found) == 1 else list(dict.fromkeys(t for t, _ in found))
+        return self._advance(event, nxt, found[0][1])
 
-    def _advance(self, event: Event, nxt: dict[State, None], labels: list[Label]) -> None:
-        """The spec states after ``event`` become the candidates; ``labels``: the steps of one explanation."""
+    def _advance(self, event: Event, nxt: list[State], labels: list[Label]) -> None:
+        """The spec states after ``event`` (distinct) become the candidates; ``labels``: one explanation's steps."""
         most = self.mapping.max_candidates
         if len(nxt) > most:
             raise TraceError(

@@ -76,6 +76,15 @@ class _Buffer:
         self.entries.append(entry)
         self.acc.append(_mix(self.acc[-1], entry))
 
+    def push_all(self, entries: Sequence[Entry]) -> None:
+        """``push`` each entry (one call for a batch)."""
+        WORK["appended"] += len(entries)
+        acc, a = self.acc, self.acc[-1]
+        for e in entries:
+            a = _mix(a, e)
+            acc.append(a)
+        self.entries.extend(entries)
+
 
 class SharedLog:
     """An immutable sequence of log entries: a prefix of a shared buffer (see the module's docstring)."""
@@ -93,6 +102,15 @@ class SharedLog:
     def extend(self, entries: Iterable[Entry]) -> SharedLog:
         """This log with ``entries`` appended (what ``log + entries`` means)."""
         buf, n = self._buf, self._n
+        if type(entries) is tuple:  # the two common cases, without a Python loop: at the buffer's end,
+            held, k = buf.entries, len(entries)  # or entries the buffer holds already (a follower's copy)
+            if k == 0:
+                return self
+            if n == len(held):
+                buf.push_all(entries)
+                return SharedLog(buf, n + k)
+            if n + k <= len(held) and tuple(held[n : n + k]) == entries:
+                return SharedLog(buf, n + k)
         for e in entries:
             held = buf.entries
             if n < len(held) and held[n] != e:
@@ -167,6 +185,8 @@ class SharedLog:
         return all(a[k] == b[k] for k in range(n))
 
     def __ne__(self, other: object) -> bool:
+        if type(other) is SharedLog and other._buf is self._buf:  # (the audit's usual compare: one buffer)
+            return other._n != self._n
         eq = self.__eq__(other)
         return eq if eq is NotImplemented else not eq
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from modelcheck.audit.fastjson import loads
 from modelcheck.audit.gcpause import gc_paused
 from spec.trace_format import EVENT_FIELDS, FORMAT, READ_VERSIONS, shift_message, shift_state
 from spec.userfiles import read_bytes
@@ -23,9 +23,9 @@ class TraceError(ValueError):
     """A trace that cannot be audited: names the file, the line and what was wrong."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
-    """One implementation step as the trace records it."""
+    """One implementation step as the trace records it (slots: no per-event __dict__ to build and collect)."""
 
     file: str
     line: int
@@ -39,10 +39,12 @@ class Event:
     state: dict[str, Any]
     header: dict[str, Any] = field(repr=False, default_factory=dict)
     extra: dict[str, Any] = field(repr=False, default_factory=dict)
+    #: what a mapping decoded from this event, once (its own slot: an object per event fewer for the collector)
+    cache: Any = field(repr=False, default=None, compare=False)
 
-    @cached_property
+    @property
     def where(self) -> str:
-        """``file:line``."""
+        """``file:line`` (a plain property: functools.cached_property takes a lock on every first read)."""
         return f"{self.file}:{self.line}"
 
     def describe(self) -> str:
@@ -97,7 +99,7 @@ def read_trace(path: str | Path) -> TraceFile:
             continue
         where = f"{name}:{n}"
         try:
-            rec = json.loads(line)
+            rec = loads(line)
         except RecursionError:
             raise TraceError(f"{where}: JSON nested too deeply (more than about 1,000 levels)") from None
         except ValueError as exc:  # JSONDecodeError, or an integer of more than 4,300 digits
@@ -110,7 +112,8 @@ def read_trace(path: str | Path) -> TraceFile:
                 )
                 break
             raise TraceError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
-        _need(isinstance(rec, dict), where, "expected a JSON object")
+        if type(rec) is not dict:
+            raise TraceError(f"{where}: expected a JSON object")
         if "format" in rec:
             _need(rec["format"] == FORMAT, where, f"unknown format {rec['format']!r} (expected {FORMAT!r})")
             _need(rec.get("version") in READ_VERSIONS, where,
@@ -135,12 +138,12 @@ def read_trace(path: str | Path) -> TraceFile:
             raise TraceError(f"{where}: an event before the file's header line")
         # The checks below run once per event: each message is built only when its check fails.
         node = rec.get("node")
-        if not _is_int(node):
+        if type(node) is not int:  # (a decoded JSON integer is exactly int; bool is not)
             raise TraceError(f'{where}: "node" must be an integer, got {node!r}')
         if node != header["node"]:
             raise TraceError(f"{where}: event of node {node} in node {header['node']}'s file")
         clock = rec.get("clock")
-        if not _is_int(clock):
+        if type(clock) is not int:
             raise TraceError(f'{where}: "clock" must be an integer, got {clock!r}')
         if last_clock is not None and clock <= last_clock:
             raise TraceError(
@@ -148,23 +151,24 @@ def read_trace(path: str | Path) -> TraceFile:
                 "a node's clock must strictly increase"
             )
         action = rec.get("action")
-        if not (isinstance(action, str) and action != ""):
+        if type(action) is not str or not action:
             raise TraceError(f'{where}: "action" must be a name, got {action!r}')
         params = rec.get("params", {})
-        if not isinstance(params, dict):
+        if type(params) is not dict:
             raise TraceError(f'{where}: "params" must be an object')
         recv = rec.get("recv")
-        if not (recv is None or isinstance(recv, dict)):
+        if recv is not None and type(recv) is not dict:
             raise TraceError(f'{where}: "recv" must be a message object')
         sent = rec.get("sent", [])
-        if not (isinstance(sent, list) and all(isinstance(m, dict) for m in sent)):
+        if type(sent) is not list or (sent and not all(type(m) is dict for m in sent)):
             raise TraceError(f'{where}: "sent" must be a list of message objects')
-        for m in ([recv] if recv else []) + sent:
-            mid = m.get("id")
-            if not (isinstance(mid, list) and all(_is_int(x) for x in mid)):
-                raise TraceError(f'{where}: a message needs an "id" list of integers, got {mid!r}')
+        if recv or sent:
+            for m in ([recv] if recv else []) + sent:
+                mid = m.get("id")
+                if not (type(mid) is list and all(type(x) is int for x in mid)):
+                    raise TraceError(f'{where}: a message needs an "id" list of integers, got {mid!r}')
         state = rec.get("state")
-        if not isinstance(state, dict):
+        if type(state) is not dict:
             raise TraceError(f'{where}: "state" must be an object (the node\'s state after the step)')
         extra = {k: v for k, v in rec.items() if k not in _EVENT_KEYS} if rec.keys() - _EVENT_KEYS else {}
         offset = header.get("term_offset", 0)

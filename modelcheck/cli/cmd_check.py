@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     model = model_from_args(args)
     spec = model.build()
     check_modes.record(args, dict(model.bounds))
-    preflight(spec, invariants=not args.no_invariants)
+    preflight(spec, invariants=not args.no_invariants, symmetry=model.symmetry)
     if check_reading.wants(args):
         return check_reading.run(args, spec)
     if check_modes.wants(args):

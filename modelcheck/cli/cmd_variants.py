@@ -11,6 +11,8 @@ prints the expected and the found verdict side by side; exit status 1 if any dis
 from __future__ import annotations
 
 import argparse
+import difflib
+import inspect
 import json
 import sys
 import time
@@ -19,9 +21,10 @@ from typing import Any
 
 from modelcheck import check
 from modelcheck.engine.progress import Progress
-from modelcheck.engine.result import OK, Result
+from modelcheck.engine.result import DEADLOCK, OK, Result
 from spec.catalog import Entry, select
-from spec.core import SpecError
+from spec.core import Spec, SpecError
+from spec.registry import entry_for_class, spec_class
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -88,10 +91,33 @@ def check_entry(entry: Entry, progress: Progress | None = None) -> Outcome:
     """Model-check one entry at its recorded bounds (an entry without them is not run)."""
     if not entry.recorded:
         return Outcome(entry, None)
-    spec = entry.build()
+    spec = _built(entry)
     started = time.perf_counter()
     result = check(spec, symmetry=entry.symmetry, progress=progress)
     return Outcome(entry, result, time.perf_counter() - started)
+
+
+def _built(entry: Entry) -> Spec:
+    """The entry's spec, once its catalog fields name what the spec has (a variant's author may
+    misspell a bound in ``failing_bounds`` or the invariant in ``breaks``): else one line, exit 2."""
+    cls = entry.cls or spec_class(entry.spec, entry.variant)
+    own = [o.dest for o in entry_for_class(cls).all_options]
+    takes = set(inspect.signature(cls.__init__).parameters) | {"without", "restrict", "symmetry"}
+    unknown = [k for k in entry.bounds if k not in own and k not in takes]
+    if unknown:
+        raise SpecError(f"{entry.spec} variant {entry.name}: failing_bounds names {unknown[0]!r}, not a bound of "
+                        f"{entry.spec}{_did_you_mean(unknown[0], own)} (its bounds: {', '.join(own) or 'none'})")
+    spec = entry.build()
+    if entry.breaks is not None and entry.breaks not in spec.invariants and entry.breaks != DEADLOCK:
+        raise SpecError(f"{entry.spec} variant {entry.name}: breaks = {entry.breaks!r} names no invariant of "
+                        f"{entry.spec}{_did_you_mean(entry.breaks, list(spec.invariants))} "
+                        f"(its invariants: {', '.join(spec.invariants) or 'none'})")
+    return spec
+
+
+def _did_you_mean(word: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(word, known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _verdict(breaks: str | None, length: int | None) -> str:

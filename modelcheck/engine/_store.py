@@ -161,11 +161,18 @@ class SeenSet:
 
 
 class Column:
-    """An append-only numpy column in chunks; full chunks can move to disk (compressed)."""
+    """An append-only numpy column in chunks; full chunks can move to disk (compressed).
 
-    def __init__(self, dtype: str) -> None:
+    Parent and state numbers of one chunk lie close together: an ``offsets`` column holds each
+    chunk as int32 offsets from the chunk's least value (4 bytes a value, not 8).
+    """
+
+    def __init__(self, dtype: str, offsets: bool = False) -> None:
         self.dtype = np.dtype(dtype)
+        self.offsets = offsets
         self.chunks: list[np.ndarray | Path] = []
+        self.kinds: list[np.dtype] = []  # how each chunk is held: self.dtype, or int32 offsets
+        self.bounds: list[tuple[int, int]] = []  # least and greatest value of each chunk
         self.starts: list[int] = []
         self.n = 0
 
@@ -173,16 +180,24 @@ class Column:
         return self.n
 
     def extend(self, values: np.ndarray) -> None:
-        if len(values):
-            self.chunks.append(np.ascontiguousarray(values, dtype=self.dtype))
-            self.starts.append(self.n)
-            self.n += len(values)
+        if not len(values):
+            return
+        values = np.ascontiguousarray(values, dtype=self.dtype)
+        lo, hi = (int(values.min()), int(values.max())) if self.offsets else (0, 0)
+        if self.offsets and hi - lo < 1 << 31:
+            self.chunks.append((values - lo).astype(np.int32))
+        else:  # a range too wide for int32 (or no offsets): the values themselves
+            self.chunks.append(values)
+        self.kinds.append(self.chunks[-1].dtype)
+        self.bounds.append((lo, hi))
+        self.starts.append(self.n)
+        self.n += len(values)
 
     def chunk(self, j: int) -> np.ndarray:
         c = self.chunks[j]
         if isinstance(c, Path):
-            return np.frombuffer(zlib.decompress(c.read_bytes()), dtype=self.dtype)
-        return c
+            c = np.frombuffer(zlib.decompress(c.read_bytes()), dtype=self.kinds[j])
+        return c.astype(self.dtype) + self.bounds[j][0] if c.dtype != self.dtype else c
 
     def __getitem__(self, i: int) -> int:
         j = bisect_right(self.starts, i) - 1
@@ -193,12 +208,6 @@ class Column:
         if not self.chunks:
             return np.zeros(0, dtype=self.dtype)
         return np.concatenate([self.chunk(j) for j in range(len(self.chunks))])
-
-    def truncate(self, n: int) -> None:
-        """Keep the first ``n`` values (used when a stopped chunk's late winners are dropped)."""
-        whole = self.array()[:n]
-        self.chunks, self.starts, self.n = [], [], 0
-        self.extend(whole)
 
     def nbytes(self) -> int:
         return sum(c.nbytes for c in self.chunks if not isinstance(c, Path))
@@ -223,8 +232,8 @@ class Records:
     """
 
     def __init__(self, with_gids: bool) -> None:
-        self.fps, self.parents, self.via = Column("i8"), Column("i8"), Column("i2")
-        self.gids = Column("i8") if with_gids else None
+        self.fps, self.parents, self.via = Column("i8"), Column("i8", offsets=True), Column("i2")
+        self.gids = Column("i8", offsets=True) if with_gids else None
 
     def __len__(self) -> int:
         return len(self.fps)
@@ -239,21 +248,17 @@ class Records:
         if self.gids is not None:
             self.gids.extend(gids)
 
-    def truncate(self, n: int) -> None:
-        for c in self.columns():
-            c.truncate(n)
-
     def info(self, gid: int) -> tuple[int, int, int] | None:
         """Parent gid, action index and fingerprint of state ``gid``, or ``None`` when not held here."""
         if self.gids is None:
             local = gid if 0 <= gid < len(self) else -1
         else:
             local = -1
-            for j in range(len(self.gids.chunks)):  # gids increase: find the chunk, then the place
-                c = self.gids.chunk(j)
-                if len(c) and c[0] <= gid <= c[-1]:
+            for j, (lo, hi) in enumerate(self.gids.bounds):  # gids increase: find the chunk, then the place
+                if lo <= gid <= hi:
+                    c = self.gids.chunk(j)
                     k = int(np.searchsorted(c, gid))
-                    if c[k] == gid:
+                    if k < len(c) and c[k] == gid:
                         local = self.gids.starts[j] + k
                     break
         if local < 0:
@@ -269,6 +274,40 @@ class Records:
     def spill(self, directory: Path) -> None:
         for name, c in zip(("fps", "parents", "via", "gids"), self.columns()):
             c.spill(directory, name)
+
+
+class AskedFilter:
+    """Fingerprints a worker asked about lately: a direct-mapped table in front of the exchange.
+
+    Slot ``fp & mask`` holds the last fingerprint asked that maps there. A hit is exact (a new
+    state is never taken for a seen one); a miss only costs a query its owner answers anyway.
+    8 bytes a slot, counted in the store's bytes; the table doubles as the worker's share of
+    the states grows (about one slot per state it holds), up to ``2**max_bits`` slots.
+    """
+
+    def __init__(self, max_bits: int, bits: int = 8) -> None:
+        self.max_bits = max(max_bits, bits)
+        self.bits = bits
+        self.mask = (1 << bits) - 1
+        self.table = array("q", self._empty(bits).tobytes())
+
+    @staticmethod
+    def _empty(bits: int) -> np.ndarray:
+        return np.arange(1 << bits, dtype=np.int64) ^ 1  # slot i holds no fingerprint ending in i: empty
+
+    def grow(self, states: int) -> None:
+        """Enough slots for ``states`` fingerprints (within the cap), keeping the ones held."""
+        bits = min(self.max_bits, max(self.bits, (max(states, 1) - 1).bit_length()))
+        if bits == self.bits:
+            return
+        old = np.frombuffer(self.table, dtype=np.int64)
+        held = old[(old & self.mask) == np.arange(len(old))]
+        new = self._empty(bits)
+        new[held & ((1 << bits) - 1)] = held
+        self.bits, self.mask, self.table = bits, (1 << bits) - 1, array("q", new.tobytes())
+
+    def nbytes(self) -> int:
+        return self.table.itemsize * len(self.table)
 
 
 class Frontier:

@@ -95,7 +95,11 @@ def load(root: Path) -> tuple[Path, dict[str, Any]]:
     """The checkpoint to resume from and its manifest, after checking every file's size and checksum."""
     where = next((d for d in (root / "current", root / "previous") if (d / "manifest.json").is_file()), None)
     if where is None:
-        raise CheckpointError(f"{root}: no checkpoint here (expected {root}/current/manifest.json)")
+        raise CheckpointError(
+            f"{root}: no checkpoint here (expected {root}/current/manifest.json; a run writes its first at a "
+            "level end after --checkpoint-every seconds, 60 by default, or when stopped, so one that finished "
+            "sooner left none)"
+        )
     try:
         manifest = json.loads((where / "manifest.json").read_text())
         files = manifest["files"]

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
-from spec.core import Action, Label, Spec, SpecError, State
+from spec.core import Action, Label, Spec, SpecError, State, Temporal
 
 #: States the preflight walks (breadth-first) before a run, and its time budget (CPU seconds): a few
 #: milliseconds on most models, never more than that budget on a large one.
@@ -309,15 +309,74 @@ def _in_model(spec: Spec, state: State) -> bool:
         raise _raised(spec, "constraint", exc, state) from exc
 
 
+def check_declarations(spec: Spec) -> None:
+    """What the spec declares names what it has: each ``@explains`` an invariant, each temporal
+    property a ``Temporal`` (``Eventually(...)``, not a bare predicate)."""
+    title = spec_title(spec)
+    for method, name in spec.explained().items():
+        if name not in spec.invariants:
+            raise SpecContractError(
+                f"{title}: @explains({name!r}) on {method} names no invariant of the spec "
+                f"(invariants: {', '.join(spec.invariants) or 'none'})"
+            )
+    try:
+        props = spec.properties()
+    except Exception as exc:
+        raise _raised(spec, "properties()", exc, has_state=False) from exc
+    for name, prop in props.items():
+        if not isinstance(prop, Temporal):
+            raise SpecContractError(
+                f"{title}: property {name} is {_type_name(prop)}; expected a temporal "
+                "property: Eventually(pred, text), AlwaysEventually(pred, text) or LeadsTo(p, q, text)"
+            )
+
+
+def _check_renamings(spec: Spec, states: list[State], kinds: tuple[type, ...]) -> None:
+    """``permute`` (or ``canonical``) gives states the checker can store, for a few renamings of the
+    first states."""
+    cls = type(spec)
+    if cls.canonical is not Spec.canonical:
+        for s in states[:8]:
+            try:
+                t = spec.canonical(s)
+            except Exception as exc:
+                raise _raised(spec, "canonical(state)", exc, s) from exc
+            check_state(spec, t, "canonical(state)", kinds)
+        return
+    if not spec.symmetric_sets():
+        raise SpecContractError(f"{spec_title(spec)}: --symmetry needs symmetric_sets() (name -> size) and "
+                                "permute(state, perm); the spec declares no symmetric set")
+    if cls.permute is Spec.permute:
+        raise SpecContractError(
+            f"{spec_title(spec)}: symmetric_sets() declares {', '.join(spec.symmetric_sets())}, but the spec "
+            "defines neither permute(state, perm) nor canonical(state), so --symmetry cannot rename a state"
+        )
+    perms = spec.permutations()[:4]
+    for s in states[:8]:
+        for perm in perms:
+            try:
+                t = spec.permute(s, perm)
+            except Exception as exc:
+                raise _raised(spec, f"permute(state, {dict(perm)})", exc, s) from exc
+            check_state(spec, t, f"permute(state, {dict(perm)})", kinds)
+
+
 def preflight(
-    spec: Spec, limit: int = PREFLIGHT_STATES, invariants: bool = True, seconds: float = PREFLIGHT_SECONDS
+    spec: Spec,
+    limit: int = PREFLIGHT_STATES,
+    invariants: bool = True,
+    seconds: float = PREFLIGHT_SECONDS,
+    symmetry: bool = False,
 ) -> None:
     """Walk the first ``limit`` states breadth-first (for at most ``seconds`` of CPU after the initial
-    states), calling every piece of the spec separately, and raise the first contract breach
-    (SpecContractError) or exception (SpecCodeError), located."""
+    states), calling every piece of the spec separately (``permute`` too with ``symmetry``), and raise
+    the first contract breach (SpecContractError) or exception (SpecCodeError), located."""
+    check_declarations(spec)
     init = initial_states(spec)
     deadline = time.process_time() + seconds
     kinds = _state_kinds(init)
+    if symmetry:
+        _check_renamings(spec, init, kinds)
     seen: set[State] = set()
     queue = []
     for s in init:

@@ -19,6 +19,7 @@ The report is a lasso: the shortest prefix to the loop, then the loop, marked.
 
 from __future__ import annotations
 
+import difflib
 import time
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -304,7 +305,9 @@ def check_property(
             raise SpecError(f"{spec.name}: several properties ({', '.join(props)}); name one")
         name = next(iter(props))
     if name not in props:
-        raise SpecError(f"{spec.name}: no temporal property {name!r} (declared: {', '.join(props)})")
+        hint = (f"; {name} is an invariant, which paxraft check without --liveness checks" if name in spec.invariants
+                else "".join(f"; did you mean {c!r}?" for c in difflib.get_close_matches(name, list(props), n=1)))
+        raise SpecError(f"{spec.name}: no temporal property {name!r} (declared: {', '.join(props)}){hint}")
     prop: Temporal = props[name]
     conds = spec.fairness() if fairness is None else list(fairness)
     preds = {"goal": prop.goal}

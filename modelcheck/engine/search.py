@@ -1,21 +1,27 @@
 """One breadth-first search for one process, local worker processes and Ray: exact results for any count.
 
 Worker ``w`` of ``N`` owns every state whose fingerprint is ``w`` modulo ``N``: it alone stores
-those fingerprints (with parent links) and expands those states. Every state gets the index the
-one-process search gives it (its *gid*), and every generated successor a *key*,
+those fingerprints (with parent links) and decides which discovery of such a state counts.
+Every state gets the index the one-process search gives it (its *gid*), and every generated
+successor a *key*,
 ``parent gid << 20 | position among the parent's successors``: keys order successors exactly as
 the one-process loop generates them. A level is cut into chunks of consecutive gids; every worker
-expands its own states of the chunk, and the chunk runs in four exchanges:
+expands the states of the chunk it holds, and the chunk runs in four exchanges:
 
 1. ask: each successor's fingerprint, key and action index go to its owner in flat arrays
    (one query per fingerprint per worker and chunk; the state itself stays);
 2. decide: the owner drops fingerprints it has seen (delayed duplicate detection against
    sorted runs, :class:`~modelcheck.engine._store.SeenSet`) and keeps the smallest key per new one:
    the discovery the one-process search makes first, hence the same parent and action;
-3. ship: the discoverer sends the winning states, and only those, to their owners, who check
-   the invariants on them;
-4. rank: owners exchange their winners' keys, so each can number its own among all of them:
-   gid = distinct states before the chunk + rank.
+   it records the state (fingerprint, parent, action) and tells each asker which queries won;
+3. keep: the asker holds its winning states, checks the invariants on them and expands them
+   in the next level (a state never travels to be stored: shipping it, pickled and rebuilt,
+   cost more than its share of the expansion);
+4. rank: workers exchange the keys of the states they hold, so each can number the new
+   states among all of them (gid = distinct states before the chunk + rank) and see the
+   workers' loads; when one holds more than its share beyond a small slack, it ships the
+   excess, evenly spread in key order (:func:`balance_moves`; Raft starts from one state, which
+   would otherwise leave every state with one worker).
 
 Violations, deadlocks and the ``max_states`` cut are events with keys; the chunk is finished,
 the smallest key is where the one-process search stops, and every worker recounts states
@@ -40,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from modelcheck.engine._fingerprint import fingerprinter
-from modelcheck.engine._store import Frontier, Records, SeenSet
+from modelcheck.engine._store import AskedFilter, Frontier, Records, SeenSet
 from modelcheck.engine.result import Step
 from spec.behaviour import invariant_check, state_constraint
 from spec.core import Label, Spec, SpecError, State
@@ -54,7 +60,11 @@ END_POS = (1 << KEY_BITS) - 1  # "after the state is expanded": the one-process 
 # Event kinds (an event is a tuple whose first item is its key).
 CUT, STATE, DEAD, FULL = "cut", "state", "deadlock", "max-states"
 
-KNOWN_CAP = 1 << 22  # fingerprints in a worker's filter of recently asked ones (~80 bytes each)
+BALANCE_SLACK, BALANCE_SHARE = 8, 64  # a worker may hold 8 states or 1/64 of a chunk's new states beyond its share
+KNOWN_BITS = 22  # at most 2**22 slots (32 MiB) in a worker's filter of asked fingerprints
+# Slots per state a worker holds: 2-4 B/state. More slots save queries but no measurable CPU (first
+# 100,000 states of the 705k Raft model: 215k queries at 0.25, 166k at 1, 112k with an unbounded set).
+KNOWN_PER_STATE = 0.25
 
 Exchange = Callable[[str, list[Any]], list[Any]]
 
@@ -104,9 +114,10 @@ class Partition:
         self.cpu = 0.0
         self.bytes_sent = self.messages_sent = 0  # counted by the transport's exchange
         # Fingerprints this worker has asked about (so their owner holds them or holds a smaller key):
-        # a filter in front of the exchange, emptied when full, so that its size stays bounded.
-        self.known: set[int] = set()
-        self.known_cap = KNOWN_CAP if memory is None else max(1 << 16, memory // 8 // 80)
+        # a bounded filter in front of the exchange.
+        cap = KNOWN_BITS if memory is None else max(16, min(KNOWN_BITS, (memory // 8 // 8).bit_length() - 1))
+        self.known = AskedFilter(cap)
+        self.asked = 0
 
     # -- start and bookkeeping -------------------------------------------------------------------
     def init(self, parts: list[list[tuple[State, int, int]]], total: int) -> int:
@@ -134,7 +145,8 @@ class Partition:
             "new": self.new,
             "expanded": self.expanded,
             "cpu": self.cpu,
-            "store_bytes": self.seen.nbytes() + self.records.nbytes(),
+            "store_bytes": self.seen.nbytes() + self.records.nbytes() + self.known.nbytes(),
+            "asked": self.asked,
             "disk_bytes": self.seen.disk_bytes() + self.records.disk_bytes() + self.frontier.disk + self.next.disk,
             "queued": len(self.frontier) + len(self.next),
             "bytes_sent": self.bytes_sent,
@@ -155,10 +167,8 @@ class Partition:
         ta = kept.append
         events: list[tuple] = []
         fingerprint, constraint, violated = self.fingerprint, self.constraint, self.violated
-        if len(self.known) > self.known_cap:
-            self.known = set()
-        known = self.known
-        ask = known.add
+        self.known.grow(int(KNOWN_PER_STATE * self.total / n))
+        known, mask = self.known.table, self.known.mask
         actions = [(a.enumerate, a.step) for a in spec.actions]
         fired = self.fired
         generated = 0
@@ -184,9 +194,10 @@ class Partition:
                                 events.append((key, CUT, name, gid, Label(spec.actions[ai].name, params), t))
                             continue
                         fp = fingerprint(t)
-                        if fp in known:  # asked before, with a smaller key: not new
+                        slot = fp & mask
+                        if known[slot] == fp:  # asked before, with a smaller key: not new
                             continue
-                        ask(fp)
+                        known[slot] = fp
                         fa(fp)
                         ka(key)
                         aa(ai)
@@ -204,6 +215,7 @@ class Partition:
                 break
         self.generated += generated
         self.expanded += expanded
+        self.asked += len(fps_a)
         fps = np.frombuffer(fps_a, dtype=np.int64) if fps_a else np.zeros(0, np.int64)
         keys = np.frombuffer(keys_a, dtype=np.int64) if keys_a else np.zeros(0, np.int64)
         ais = np.frombuffer(ai_a, dtype=np.int16) if ai_a else np.zeros(0, np.int16)
@@ -233,32 +245,28 @@ class Partition:
             win = fresh  # one asker, one query per fingerprint, already in key order
         wf, wk, wa = F[win], K[win], A[win]
         replies = self.exchange("decide", [at[win][src[win] == s] for s in range(n)])
-        # 3. ship the winning states to their owners
-        chosen = [picks[d][r] for d, r in enumerate(replies)]
-        shipped = self.exchange(
-            "ship", [(keys[c], _pack([kept[i] for i in c.tolist()], d != self.w)) for d, c in enumerate(chosen)]
-        )
-        if n > 1:
-            got_keys = np.concatenate([k for k, _ in shipped])
-            got_states = [t for _, ts in shipped for t in _unpack(ts)]
-            order = np.argsort(got_keys, kind="stable")
-            new_states = [got_states[i] for i in order.tolist()]
-        else:
-            new_states = shipped[0][1][1]
-        for t, key, ai, fp in zip(new_states, wk.tolist(), wa.tolist(), wf.tolist()):
+        # 3. keep: each winning state stays with the worker that generated it (no state travels to be
+        # stored), which checks the invariants on it, in key order
+        mine = np.sort(np.concatenate([picks[d][r] for d, r in enumerate(replies)])) if n > 1 else picks[0][replies[0]]
+        held_keys = keys[mine]
+        held = [kept[i] for i in mine.tolist()]
+        for t, i in zip(held, mine.tolist()):
             name = violated(t)
             if name:
-                events.append((key, STATE, name, key >> KEY_BITS, ai, fp))
+                key = int(keys[i])
+                events.append((key, STATE, name, key >> KEY_BITS, int(ais[i]), int(fps[i])))
                 break  # later winners have larger keys
-        # 4. rank: every winner's key, so that gids follow the one-process order
-        everyone = self.exchange("rank", [wk] * n)
-        merged = np.sort(np.concatenate(everyone)) if n > 1 else wk
+        # 4. rank: every holder's keys, so that gids follow the one-process order
+        everyone = self.exchange("rank", [held_keys] * n)
+        merged = np.sort(np.concatenate(everyone)) if n > 1 else held_keys
         gids = self.total + np.searchsorted(merged, wk)
         self.seen.add(wf)
         self.records.extend(wf, wk >> KEY_BITS, wa, gids)
         if self.half is not None and self.spill is not None and self.seen.nbytes() + self.records.nbytes() > self.half:
             self.records.spill(self.spill)  # only counterexamples and checkpoints read them
-        self.next.append(new_states, gids)
+        if n > 1:
+            held, held_keys = self._even_out(held, held_keys, [len(e) for e in everyone])
+        self.next.append(held, self.total + np.searchsorted(merged, held_keys))
         for ai, c in enumerate(np.bincount(wa, minlength=len(self.new)).tolist()):
             self.new[ai] += c
         self.level_new += len(wk)
@@ -271,6 +279,37 @@ class Partition:
         self.total = base_gid + added
         self.cpu += time.process_time() - t0
         return {"added": added, "events": events, **self.stats()}
+
+    def _even_out(self, held: list[State], keys: np.ndarray, counts: list[int]) -> tuple[list[State], np.ndarray]:
+        """Ship states from workers holding too many of the chunk's new states to those holding too few.
+
+        Every worker computes the same moves from the same counts. A sender picks the states to
+        give evenly spaced in key order, so that every stretch of the next level stays shared.
+        """
+        moves = balance_moves(counts)
+        if not moves:
+            return held, keys
+        n, w = self.n, self.w
+        out: list[Any] = [(np.zeros(0, np.int64), (None, []))] * n
+        mine = [(d, c) for s, d, c in moves if s == w]
+        if mine:
+            give = sum(c for _, c in mine)
+            at = (np.arange(give) * len(held)) // give  # evenly spaced positions
+            dest = _interleave([d for d, _ in mine], [c for _, c in mine])
+            for d, _ in mine:
+                sel = at[dest == d]
+                out[d] = (keys[sel], _pack([held[i] for i in sel.tolist()], True))
+            stay = np.ones(len(held), dtype=bool)
+            stay[at] = False
+            held = [t for t, k in zip(held, stay.tolist()) if k]
+            keys = keys[stay]
+        got = [(k, _unpack(p)) for s, (k, p) in enumerate(self.exchange("ship", out)) if s != w and len(k)]
+        if got:
+            every = np.concatenate([keys] + [k for k, _ in got])
+            states = held + [t for _, ts in got for t in ts]
+            order = np.argsort(every, kind="stable")
+            held, keys = [states[i] for i in order.tolist()], every[order]
+        return held, keys
 
     def recount(self, stop: int) -> dict[str, Any]:
         """Counts as they stood when the one-process search reached key ``stop`` in this chunk."""
@@ -341,6 +380,38 @@ class Partition:
             self.next.append(states, gids)
         self.total, self.generated, self.fired, self.new, self.level_new, self.expanded, self.cpu = counters
         self.seen.spill()
+
+
+def balance_moves(counts: list[int]) -> list[tuple[int, int, int]]:
+    """``(from, to, how many)`` moves that share a chunk's new states evenly among the workers.
+
+    None while every worker is within a small slack of its share: shipping a state (pickled,
+    rebuilt without the objects it shared with its parent) costs more than a little imbalance.
+    """
+    n, total = len(counts), sum(counts)
+    target = [total // n + (1 if w < total % n else 0) for w in range(n)]
+    if max(c - t for c, t in zip(counts, target)) <= max(BALANCE_SLACK, total // BALANCE_SHARE):
+        return []
+    give = [max(0, c - t) for c, t in zip(counts, target)]
+    need = [max(0, t - c) for c, t in zip(counts, target)]
+    moves, d = [], 0
+    for s in range(n):
+        while give[s]:
+            while not need[d]:
+                d += 1
+            m = min(give[s], need[d])
+            moves.append((s, d, m))
+            give[s] -= m
+            need[d] -= m
+    return moves
+
+
+def _interleave(dests: list[int], counts: list[int]) -> np.ndarray:
+    """``counts[i]`` copies of ``dests[i]``, spread through the sequence rather than in runs."""
+    if len(dests) == 1:
+        return np.full(counts[0], dests[0])
+    where = np.concatenate([(np.arange(c) + 0.5) / c for c in counts])
+    return np.repeat(dests, counts)[np.argsort(where, kind="stable")]
 
 
 def _pack(states: list[State], away: bool) -> tuple[type | None, list]:

@@ -166,6 +166,13 @@ def _canonical_text(c: Clause, ren: dict[str, str]) -> str:
     return "|".join(lits) + "#" + ex
 
 
+def merges_variables(c: Clause) -> bool:
+    """Whether the clause has a literal ``X != Y`` between two of its variables: it says the same as the
+    smaller clause with Y renamed X (which is a candidate, or implied by one), so Houdini need not ask."""
+    names = {v for v, _ in c.vars}
+    return any(lit.atom.rel == EQ and not lit.positive and set(lit.atom.args) <= names for lit in c.lits)
+
+
 def _clause(tpl: Template, lits: list[Literal], ex: Exists | None = None) -> Clause:
     """A clause quantifying exactly the universal variables it uses, in template order."""
     used = {a for lit in lits for a in lit.atom.args} | ({a for lit in ex.lits for a in lit.atom.args} if ex else set())

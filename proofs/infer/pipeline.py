@@ -16,7 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from proofs.infer.enumerate import exists_clauses, universal_clauses
+import z3
+
+from proofs.infer.enumerate import exists_clauses, merges_variables, universal_clauses
+from proofs.infer.houdini import footprint_supports, houdini
 from proofs.infer.language import Clause
 from proofs.infer.samples import Samples, rows
 from proofs.infer.select import Pool, Selection, select
@@ -42,6 +45,7 @@ class Report:
     selection: Selection | None = None
     violation: str = ""  # a reachable state breaking the safety property, as text
     reason: str = ""
+    inductive: list[Clause] | None = None  # Houdini's largest inductive subset (before the safety check)
 
     @property
     def seconds(self) -> float:
@@ -66,6 +70,9 @@ class Problem:
     sample: Callable[[], tuple[list[Samples], str, str]]  # -> (samples, description, safety violation or "")
     encoding: Any = None  # the proof model's encoding (CTIs are read back through it)
     extract: Callable[[Any], Any] | None = None  # the proof's ``Outcome -> CTI`` (how ``prove`` prints CTIs)
+    #: Houdini instead of growing the invariant (:mod:`proofs.infer.houdini`): every candidate of ``templates``
+    #: starts in; candidates of these larger templates join only to exclude a counterexample (supports)
+    supports: Sequence[Template] | None = None
 
 
 def infer(
@@ -81,8 +88,10 @@ def infer(
         rep.reason = "the safety property fails on a reachable state: no invariant implies it"
         return rep
     sig = problem.system.sig
-    pool = Pool(list(problem.templates), [], [])
-    for t, tpl in enumerate(problem.templates):
+    houdini_way = problem.supports is not None
+    templates = [*problem.templates, *(problem.supports or ())]
+    pool = Pool(templates, [], [])
+    for t, tpl in enumerate(templates):
         started = time.perf_counter()
         at = atoms(sig, tpl)
         exs = existential_parts(sig, tpl)
@@ -90,12 +99,20 @@ def infer(
         pool.exists.append(exs)
         r = rows(samples, tpl, at, exs)
         found = exists_clauses(sig, tpl, at, exs, r) if tpl.exists else universal_clauses(sig, tpl, at, r)
-        pool.add(t, found.clauses)
+        clauses = found.clauses
+        if houdini_way:
+            base = {c.text() for c in pool.clauses} if t >= len(problem.templates) else set()
+            clauses = [c for c in clauses if not merges_variables(c) and c.text() not in base]
+        pool.add(t, clauses)
         detail = (
             f"{tpl.describe()}: {len(at)} atoms{f', {len(exs)} existentials' if exs else ''}, "
             f"{r.count:,} distinct rows, {found.tried:,} clauses tried, {len(found.clauses):,} hold"
+            + (f", {len(clauses):,} kept" if len(clauses) != len(found.clauses) else "")
+            + (" (supports)" if t >= len(problem.templates) else "")
         )
         rep.stages.append(Stage(f"candidates {t + 1}", detail, time.perf_counter() - started))
+    if houdini_way:
+        return _by_houdini(problem, pool, rep, timeout_ms, log)
     started = time.perf_counter()
     sel = select(problem.system, pool, timeout_ms, max_steps, log)
     rep.selection = sel
@@ -110,6 +127,44 @@ def infer(
         Stage("minimise", f"{len(sel.invariant)} -> {len(kept)} conjuncts (unsat cores)", time.perf_counter() - started)
     )
     rep.conjuncts = {f"Inv{i}": c for i, c in enumerate(kept, 1)}
+    return rep
+
+
+def _by_houdini(
+    problem: Problem, pool: Pool, rep: Report, timeout_ms: int, log: Callable[[str], None] | None
+) -> Report:
+    """Houdini over the base candidates (supports joining from the larger templates), then safety, then minimise."""
+    sys_ = problem.system
+    base = [i for i, t in enumerate(pool.template_of) if t < len(problem.templates)]
+    larger = [i for i, t in enumerate(pool.template_of) if t >= len(problem.templates)]
+    started = time.perf_counter()
+    supports = footprint_supports(sys_, pool, larger) if larger else None
+    fx = houdini(sys_, pool, base, timeout_ms, supports, log)
+    detail = (
+        f"{len(base):,} candidates{f' + {fx.joined} supports' if larger else ''} -> {len(fx.kept)} inductive "
+        f"({fx.dropped:,} dropped{f', {fx.unknown} on a Z3 timeout' if fx.unknown else ''}), {fx.queries:,} Z3 queries"
+    )
+    rep.stages.append(Stage("houdini", detail, time.perf_counter() - started))
+    kept = rep.inductive = [pool.clauses[i] for i in fx.kept]
+    started = time.perf_counter()
+    for name, goal in sys_.safety.items():
+        s = z3.Solver()
+        s.set(timeout=timeout_ms)
+        s.add(*sys_.axioms, *[c.z3(sys_.sig, sys_.pre) for c in kept], z3.Not(goal))
+        verdict = s.check()
+        if verdict != z3.unsat:
+            rep.stages.append(Stage("safety", f"{name}: {verdict}", time.perf_counter() - started))
+            rep.reason = f"the largest inductive subset of the candidates does not imply {name}"
+            if verdict == z3.sat:
+                rep.selection = Selection(None, s.model(), f"{name} fails", queries=fx.queries)
+            return rep
+    rep.stages.append(Stage("safety", f"implies {', '.join(sys_.safety)}", time.perf_counter() - started))
+    started = time.perf_counter()
+    final = minimise(sys_, kept, timeout_ms)
+    rep.stages.append(
+        Stage("minimise", f"{len(kept)} -> {len(final)} conjuncts (unsat cores)", time.perf_counter() - started)
+    )
+    rep.conjuncts = {f"Inv{i}": c for i, c in enumerate(final, 1)}
     return rep
 
 

@@ -1,0 +1,256 @@
+"""Leadership transfer in a real cluster (`paxraft cluster transfer`): bad input, a target that lags (paused
+with SIGSTOP) is brought up to date before it gets TimeoutNow (the planted bug that does not wait is caught by
+`paxraft audit` at its TransferLeadership event), and kill -9 of the old leader or of the target while the
+transfer is in flight under writes: no acknowledged write is lost, one leader per term, every event explained."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+from pathlib import Path
+
+import pytest
+from test_impl_cluster import Load, kill
+
+from impl.kv.client import KVClient
+from impl.runtime import cluster
+from modelcheck.audit import read_traces
+from modelcheck.cli import main
+
+
+def _traces(d: Path) -> list[str]:
+    return sorted(str(p) for p in d.glob("node-*/trace.jsonl"))
+
+
+def _audit(d: Path, capsys) -> dict:
+    capsys.readouterr()
+    rc = main(["audit", "--spec", "raft", *_traces(d), "--json"])
+    cap = capsys.readouterr()
+    assert cap.out, f"audit exit {rc}: {cap.err}"
+    out = json.loads(cap.out)
+    assert rc == (0 if out["verdict"] == "ok" else 1)
+    return out
+
+
+def leaders_by_term(files: list[str]) -> dict[int, set[int]]:
+    """For each term, the nodes that became its leader, read off the traces (BecomeLeader events)."""
+    events, _ = read_traces(files)
+    out: dict[int, set[int]] = {}
+    for e in events:
+        if e.action == "BecomeLeader":
+            out.setdefault(e.state["currentTerm"], set()).add(e.node)
+    return out
+
+
+def _counts(files: list[str]) -> dict[str, int]:
+    events, _ = read_traces(files)
+    out: dict[str, int] = {}
+    for e in events:
+        key = "HandleTimeoutNow" if e.action == "Timeout" and e.recv is not None else e.action
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def _try_transfer(d: Path, target: int | None) -> str:
+    """`cluster.transfer`'s outcome as text: 'moved A->B', or the RuntimeError's message."""
+    try:
+        old, _, new, _ = cluster.transfer(d, target, wait=10.0)
+    except RuntimeError as exc:
+        return str(exc)
+    except cluster.ClusterError as exc:
+        return f"refused: {exc}"
+    return f"moved {old}->{new}"
+
+
+async def _in_thread(fn, *args):
+    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+def _pause(d: Path, node: int, sig: int) -> None:
+    pid = cluster.pid_of(d, node)
+    assert pid is not None
+    os.kill(pid, sig)
+
+
+async def _writes(d: Path, n: int, tag: bytes) -> None:
+    client = KVClient.from_dir(d, timeout=10)
+    try:
+        for k in range(n):
+            await client.put(b"%s%d" % (tag, k), b"v")
+    finally:
+        await client.close()
+
+
+def test_bad_transfers_are_one_line_exit_2(tmp_path, capsys):
+    cluster.start(tmp_path, 1)
+    try:
+        for argv, err in ((["--to", "7"], "--to 7 is not a node of this cluster (nodes: [1])"),
+                          (["--to", "1"], "node 1 is the leader already"),
+                          ([], "node 1 refused the transfer: no other member to hand over to")):
+            assert main(["cluster", "transfer", "--dir", str(tmp_path), *argv]) == 2
+            out = capsys.readouterr().err.strip()
+            assert out.endswith(err) and len(out.splitlines()) == 1, out
+    finally:
+        cluster.stop(tmp_path)
+    assert main(["cluster", "transfer", "--dir", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip().endswith("no leader to transfer from (see `paxraft cluster status`)")
+
+
+def _transfer_to_a_paused_target(d: Path, capsys, bug: str | None) -> tuple[str, dict]:
+    """Node `target` is paused (SIGSTOP) while 5 writes commit without it, then asked to take over and
+    resumed 0.1 s later: the transfer's outcome and the audit's verdict."""
+    cluster.start(d, 3, election_ticks=50, **({"bug": bug} if bug else {}))  # transfers abandoned after 0.5 s
+    try:
+        lead = asyncio.run(cluster.wait_for_leader(d, 10))
+        assert lead is not None
+        target = 1 + lead % 3
+        _pause(d, target, signal.SIGSTOP)
+        try:
+            asyncio.run(_writes(d, 5, b"k"))
+
+            async def go() -> str:
+                moving = asyncio.ensure_future(_in_thread(_try_transfer, d, target))
+                await asyncio.sleep(0.1)
+                _pause(d, target, signal.SIGCONT)
+                return await moving
+
+            outcome = asyncio.run(go())
+        finally:
+            _pause(d, target, signal.SIGCONT)
+        if bug is None:
+            assert outcome == f"moved {lead}->{target}"
+            asyncio.run(_writes(d, 5, b"after"))  # the new leader takes writes
+    finally:
+        cluster.stop(d)
+    return outcome, _audit(d, capsys)
+
+
+def test_a_lagging_target_is_brought_up_to_date_before_timeout_now(tmp_path, capsys):
+    _, out = _transfer_to_a_paused_target(tmp_path, capsys, None)
+    assert out["verdict"] == "ok" and out["audited"] == out["events"]
+    counts = _counts(_traces(tmp_path))
+    # TimeoutNow goes with each acknowledgement that finds the target up to date while the transfer runs (as in
+    # etcd); the first makes it campaign, a later one finds it a candidate or leader already
+    assert counts["TransferLeadership"] >= 1 and counts["HandleTimeoutNow"] == 1, counts
+
+
+def test_timeout_now_to_a_lagging_target_is_caught_at_transfer_leadership(tmp_path, capsys):
+    """The planted bug `transfer-to-lagging` (TimeoutNow at once): not a step the spec allows."""
+    _, out = _transfer_to_a_paused_target(tmp_path, capsys, "transfer-to-lagging")
+    f = out["failure"]
+    assert out["verdict"] == "unexplained" and f["action"] == "TransferLeadership", f
+    assert "is not enabled" in f["reason"]
+
+
+class Writes(Load):
+    """``sessions`` writers, one write outstanding each, until told to stop (after at least ``writes``)."""
+
+    stop = False
+
+    async def writer(self, w: int) -> None:
+        s = self.client.session()
+        k = 0
+        while not self.stop or len(self.acked) < self.writes:
+            key, val = b"w%d.%d" % (w, k), b"v%d" % k
+            assert (await self.client.put(key, val, session=s)).status == 0
+            self.acked[key] = val
+            self.progress.set()
+            k += 1
+
+
+async def _transfers_under_kills(d: Path, writes: int, rng: random.Random) -> tuple[dict[bytes, bytes], list[str]]:
+    """Writes throughout; three transfers, each to a target paused (SIGSTOP) so that the transfer is still in
+    flight (the leader refuses writes, waiting for the target to catch up): the old leader is killed (-9); the
+    target is killed; nothing is killed (the transfer completes). Victims come back with their data."""
+    load = Writes(d, writes)
+    writers = asyncio.gather(*(load.writer(w) for w in range(load.sessions)))
+    outcomes = []
+    for n, victim in enumerate(("leader", "target", None)):
+        await load.reached(writes * (n + 1) // 4)
+        for _attempt in range(3):
+            await cluster.settle(d, [1, 2, 3], 10)  # a node restarted in the phase before is up again
+            lead = await cluster.wait_for_leader(d, 10)
+            assert lead is not None
+            target = rng.choice([i for i in (1, 2, 3) if i != lead])
+            _pause(d, target, signal.SIGSTOP)
+            moving = asyncio.ensure_future(_in_thread(_try_transfer, d, target))
+            await asyncio.sleep(rng.uniform(0.02, 0.08))
+            if not moving.done():
+                break
+            _pause(d, target, signal.SIGCONT)  # refused at once (the leader changed meanwhile, under load): again
+        else:
+            raise AssertionError(f"no transfer started: {await moving}")
+        assert not writers.done()
+        if victim == "leader":
+            kill(d, lead)
+            _pause(d, target, signal.SIGCONT)
+            await asyncio.sleep(rng.uniform(0.05, 0.3))
+            cluster.start_node(d, lead)
+        elif victim == "target":
+            kill(d, target)  # a stopped process dies on SIGKILL
+            await asyncio.sleep(rng.uniform(0.05, 0.3))
+            cluster.start_node(d, target)
+        else:
+            _pause(d, target, signal.SIGCONT)
+        outcomes.append(await moving)
+    load.stop = True
+    await writers
+    for key, val in load.acked.items():  # linearizable reads through the leader
+        assert (await load.client.get(key)).value == val, f"acknowledged write {key!r} lost"
+    await load.client.close()
+    return load.acked, outcomes
+
+
+def _run(d: Path, writes: int, seed: int, capsys) -> list[str]:
+    cluster.start(d, 3, snapshot_every=60, election_ticks=50)
+    try:
+        acked, outcomes = asyncio.run(_transfers_under_kills(d, writes, random.Random(seed)))
+        assert len(acked) >= writes
+    finally:
+        cluster.stop(d)
+    out = _audit(d, capsys)
+    assert out["verdict"] == "ok" and out["audited"] == out["events"]
+    files = _traces(d)
+    assert all(len(nodes) == 1 for nodes in leaders_by_term(files).values()), leaders_by_term(files)
+    counts = _counts(files)
+    assert counts["TransferLeadership"] >= 1 and counts["HandleTimeoutNow"] >= 1, counts
+    assert counts["Restart"] == 2, counts  # the old leader and the target, each killed once
+    return outcomes
+
+
+def test_transfers_while_the_old_leader_and_the_target_are_killed(tmp_path, capsys):
+    outcomes = _run(tmp_path, writes=120, seed=1, capsys=capsys)
+    assert outcomes[0].startswith("no answer from the leader")  # killed before it could answer
+    assert outcomes[1].startswith("transfer abandoned: node ")  # the old leader leads on and takes writes
+    assert outcomes[2].startswith("moved ")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [2, 3, 4, 5, 6, 7])
+def test_transfers_under_kills_many_seeds(tmp_path, capsys, seed):
+    _run(tmp_path, writes=600, seed=seed, capsys=capsys)
+
+
+def test_a_transfer_stops_writes_and_is_abandoned_after_an_election_timeout():
+    """The core: no proposals while a transfer runs, a second transfer refused by name, proposals again once
+    an election timeout passes without the target taking over."""
+    from test_impl_core import Net
+
+    from impl.raft.core import LEADER
+
+    net = Net()
+    net.tick(1, 10)
+    n1 = net.nodes[1]
+    assert n1.role == LEADER and n1.transfer_target() == 2
+    net.cut = {3}
+    assert n1.transfer_leadership(3) and n1.transferee == 3
+    assert n1.propose(b"x") is None
+    assert n1.transfer_refusal(2) == "a transfer to node 3 is running" and not n1.transfer_leadership(2)
+    for _ in range(n1.cfg.election_ticks):
+        n1.tick()
+    assert n1.role == LEADER and n1.transferee == 0 and n1.propose(b"x") is not None
+    assert n1.transfer_refusal(1) == "node 1 is the leader already"
+    assert n1.transfer_refusal(9) == "node 9 is not a member of the configuration [1, 2, 3]"
