@@ -115,9 +115,12 @@ class Chain(Spec):
         return {
             "chain": tuple(name(x) for x in s.chain),  # a tuple reads as a sequence, a list as a set
             "crashed": sorted(name(x) for x in s.crashed),
-            "hist": {name(x): [f"v{v + 1}" for v in h] for x, h in enumerate(s.hist)},
+            "hist": {name(x): tuple(f"v{v + 1}" for v in h) for x, h in enumerate(s.hist)},
             "acked": s.acked,
         }
+
+    def show_param(self, action: str, param: str, value: Any) -> Any:
+        return f"v{value + 1}" if param == "v" else f"s{value + 1}"
 
     def symmetric_sets(self) -> dict[str, int]:
         return {"Value": len(self.values)}
