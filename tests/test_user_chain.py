@@ -142,7 +142,7 @@ def test_a_user_module_and_its_neighbour_load_where_their_files_do_not_exist(tmp
     sources = user_module_sources(load_user_spec(REF))
     names = [name for name, _, _ in sources]
     assert "lossy_log" in names and names[-1].startswith("paxraft_user_chain_replication_")  # the file last
-    moved = [(n, f"/nonexistent/{Path(p).name}", text) for n, p, text in sources]
+    moved = [(n, f"/nonexistent/{Path(p).name}", text) for n, p, text in sources][::-1]  # in any order
     code = (
         "import pickle, sys\nfrom spec.registry import install_user_modules\n"
         f"install_user_modules({moved!r})\n"
