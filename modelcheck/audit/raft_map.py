@@ -376,14 +376,20 @@ class RaftMapping(Mapping):
         if p is not None:
             return p
         w = event.where
-        i = self._node(event.node, w)
+        index = self.index  # (node ids looked up inline, _node only to refuse one: this runs per event)
+        i = index.get(event.node)
+        if i is None:
+            i = self._node(event.node, w)
         st = event.state
         try:
             lj = st["log"]
             frm = int(lj["from"])
             new = self._entries(lj["entries"], w)
             role = _ROLE[st["state"]]
-            vote = NIL if st["votedFor"] is None else self._node(st["votedFor"], w)
+            voted = st["votedFor"]
+            vote = NIL if voted is None else index.get(voted)
+            if vote is None:
+                vote = self._node(voted, w)
             term, commit = int(st["currentTerm"]), int(st["commitIndex"])
         except (KeyError, TypeError, ValueError) as exc:
             raise TraceError(f"{w}: the state needs currentTerm, state, votedFor, log and commitIndex ({exc!r})") \

@@ -165,6 +165,8 @@ class HeadAcks(Chain):
     variant = "head-acks"
     rule = "Ack reports the head's history, not the tail's"
     breaks = "AckedDurable"
+    failing_bounds = {"servers": 2, "values": 1, "max_writes": 1}  # with no crash (--max-crashes 0) it holds
+    trace_length = 4
 
     @action()
     def Ack(self, s: ChainState) -> ChainState | None:
