@@ -266,6 +266,7 @@ HEADER = (
 def tlc_model() -> None:
     """The 705,532-state model: paxraft (with and without symmetry) and the plain loop, one process each."""
     print("raft.tla, 3 servers, 1 value, MaxTerm 2, MaxLogLen 0, MaxCopies 1, MaxInFlight 1")
+    print(f"python {sys.version.split()[0]} at {sys.executable} (make setup's choice: tools/optimized_python.py)")
     print("TLC 2.20 (issue 3): 705,532 distinct, 8,683,474 generated, depth 39, one worker 154-227 s")
     print(HEADER)
     plain = child(CHILD_PLAIN.format(bench=str(ROOT / "benchmarks"), args=_args(TLC_MODEL)))

@@ -126,6 +126,7 @@ def main(argv: list[str]) -> None:
         print(f"TLC skipped: no {JAR} (TLA2TOOLS_JAR), {TX} (TLAPLUS_EXAMPLES) or java")
         with_tlc = False
     print(f"load average before: {load()}  (2 cores; figures under load are slower for both)")
+    print(f"python {sys.version.split()[0]} at {sys.executable} (make setup's choice: tools/optimized_python.py)")
     print(f"{'spec':<12} {'distinct':>10} {'generated':>11} {'depth':>5} {'paxraft CPU s':>14} {'TLC CPU s':>10} "
           f"{'TLC / paxraft':>13}")  # fmt: skip
     for name in names:

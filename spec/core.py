@@ -49,6 +49,7 @@ class Option:
     type: Callable[[str], Any]
     default: Any
     help: str
+    required: bool = False  # the constructor argument has no default: the flag must be given
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ ORDER_CACHE = 1 << 14
 def _in_canonical_order(enum: Callable[[State], Iterable[Params]]) -> Callable[[State], Sequence[Params]]:
     """``enum`` with its parameter tuples sorted by value (see :attr:`Spec.canonical_order`).
 
-    Tuples of ints sort in C and form a chain: that is the whole cost. Parameters holding sets
+    Most enumerators yield in order already: one pass in C (``operator.le`` over neighbours) shows
+    it, and the list is taken as yielded. Else tuples of ints sort in C and form a chain. Parameters holding sets
     (a quorum, a witness) do not form a chain and need :func:`order_key`, ten times dearer; but
     an enumerator yields the same few lists over and over (often one per action, whatever the
     state), so those are sorted once and looked up by the list yielded: the sorted result is a
@@ -123,14 +125,23 @@ def _in_canonical_order(enum: Callable[[State], Iterable[Params]]) -> Callable[[
         raw = tuple(enum(state))
         if len(raw) < 2:
             return raw
-        try:
-            hash(raw)
-        except TypeError:  # a parameter holding a set or list: as yielded, for the contract check to name
-            return raw
         if sets:
-            out = cache.get(raw)
+            try:
+                out = cache.get(raw)
+            except TypeError:  # a parameter holding a set or list: as yielded, for the contract check to name
+                return raw
             if out is not None:
                 return out
+        else:
+            try:  # most enumerators yield in order already: then sorting would give raw itself
+                if all(map(operator.le, raw, itertools.islice(raw, 1, None))):
+                    return raw
+            except TypeError:  # values of different kinds: sorted by order_key below
+                pass
+        try:
+            hash(raw)
+        except TypeError:
+            return raw
         try:
             ps = sorted(raw)
         except TypeError:  # values of different kinds

@@ -9,11 +9,12 @@ builds a fresh spec and nothing a consumer does changes another's.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from spec.core import Spec
+from spec.core import Spec, SpecError
 
 #: Recorded beside a catalog entry's bounds; not constructor arguments.
 MODEL_OPTIONS = ("symmetry", "without", "restrict")
@@ -43,6 +44,14 @@ class Model:
 
     def build(self) -> Spec:
         """A fresh spec instance for this model."""
+        if self.cls.__init__ is not Spec.__init__:  # a constructor argument without a default must be given
+            params = list(inspect.signature(self.cls.__init__).parameters.values())[1:]
+            missing = [p.name for p in params
+                       if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                       and p.name not in self.bounds]
+            if missing:
+                flag = "--" + missing[0].replace("_", "-")
+                raise SpecError(f"{self.cls.name} needs {flag}: its constructor argument {missing[0]} has no default")
         spec = self.cls(**self.bounds)
         if self.without:
             spec = spec.without(self.without)

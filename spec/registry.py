@@ -19,11 +19,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
+import importlib.abc
 import importlib.util
 import inspect
 import re
 import sys
-import types
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -220,7 +220,8 @@ def options_of(cls: type[Spec]) -> tuple[Option, ...]:
         if typ is None:
             continue
         default = None if p.default is p.empty else p.default
-        out.append(Option("--" + p.name.replace("_", "-"), p.name, typ, default, help_text or p.name))
+        out.append(Option("--" + p.name.replace("_", "-"), p.name, typ, default, help_text or p.name,
+                          required=p.default is p.empty))
     return tuple(out)
 
 
@@ -303,20 +304,38 @@ def user_module_sources(cls: type) -> list[tuple[str, str, str]]:
     return out
 
 
-def install_user_modules(sources: list[tuple[str, str, str]]) -> None:
-    """Load modules from ``user_module_sources`` under their names, unless this process has them."""
-    for name, path, text in sources:
-        if name in sys.modules:
-            continue
-        folder = str(Path(path).parent)
-        if Path(folder).is_dir() and folder not in sys.path:
-            sys.path.insert(0, folder)
-        module = types.ModuleType(name)
+class _Shipped(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports the modules of ``user_module_sources`` from their shipped text, in whatever order
+    they import each other."""
+
+    sources: dict[str, tuple[str, str]] = {}
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name not in self.sources:
+            return None
+        return importlib.util.spec_from_loader(name, self, origin=self.sources[name][0])
+
+    def create_module(self, spec: Any) -> None:
+        return None
+
+    def exec_module(self, module: Any) -> None:
+        path, text = self.sources[module.__name__]
         module.__file__ = path
-        sys.modules[name] = module
+        if module.__name__.startswith("paxraft_user_"):
+            module.__paxraft_file__ = path
         exec(compile(text, path, "exec"), module.__dict__)  # noqa: S102 - the user's own spec file, as imported
-        if name.startswith("paxraft_user_"):
-            module.__paxraft_file__ = path  # type: ignore[attr-defined]
+
+
+def install_user_modules(sources: list[tuple[str, str, str]]) -> None:
+    """Load the modules of ``user_module_sources`` under their names, unless this process has them."""
+    _Shipped.sources.update({name: (path, text) for name, path, text in sources})
+    if not any(isinstance(f, _Shipped) for f in sys.meta_path):
+        sys.meta_path.insert(0, _Shipped())
+    for name, path, _ in sources:
+        folder = str(Path(path).parent)
+        if Path(folder).is_dir() and folder not in sys.path:  # a module it imports later, unshipped
+            sys.path.insert(0, folder)
+        importlib.import_module(name)
 
 
 def user_classes(module: Any) -> list[type[Spec]]:

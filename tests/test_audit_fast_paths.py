@@ -6,10 +6,10 @@ checked against the log and for non-integers, and one write costs a bounded numb
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import pytest
+from test_audit_speed import _tail_work
 
 from modelcheck.audit import fastjson
 from modelcheck.audit.raft_sim import RaftOnlineAudit, RefinementViolation
@@ -90,32 +90,14 @@ def test_a_leader_map_seen_before_is_still_checked_against_the_log():
         _audit(records)
 
 
-def _calls_per_write(writes: int = 40) -> float:
-    head, tail = steady_trace(100, writes)
-    audit = _audit(head)
-    calls = 0
-
-    def count(frame: Any, event: str, arg: Any) -> None:
-        nonlocal calls
-        if event == "call":  # Python-level calls only (C calls vary more between Python versions)
-            calls += 1
-
-    sys.setprofile(count)
-    try:
-        for rec in tail:
-            audit.on_event(rec)
-    finally:
-        sys.setprofile(None)
-    assert audit.failure is None and audit.count == len(head) + 5 * writes
-    return calls / writes
-
-
 def test_a_write_costs_a_bounded_number_of_python_calls():
     # A write is five events (ClientRequest, AppendEntries, the follower's accept, the response,
     # AdvanceCommitIndex).  Measured: 370 Python calls per write before the fast paths (each leader map
-    # decoded, a dict of one state, the action searched by name, ...), 310 with them; the bound leaves
+    # decoded, a dict of one state, the action searched by name, ...), 289 with them; the bound leaves
     # a little room for changes elsewhere and fails on a return of what they removed.
-    assert _calls_per_write() <= 330
+    _, calls, audit = _tail_work(100, 40, kinds=("call",))  # (Python calls: C calls vary more between versions)
+    assert audit.failure is None and audit.auditor.audited == audit.count == 116 + 200
+    assert calls / 40 <= 330
 
 
 def test_a_batch_is_decoded_once_for_the_request_and_the_log_that_took_it():

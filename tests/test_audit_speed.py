@@ -15,9 +15,10 @@ from modelcheck.audit.raft_steady import steady_trace
 from modelcheck.audit.shared_log import WORK, SharedLog, of
 
 
-def _tail_work(bulk: int, writes: int) -> tuple[Counter[str], int, RaftOnlineAudit]:
+def _tail_work(bulk: int, writes: int, kinds: tuple[str, ...] = ("call", "c_call")
+               ) -> tuple[Counter[str], int, RaftOnlineAudit]:
     """Audit online a leader's log of ``bulk`` entries, then count what the next ``writes`` writes cost:
-    log entries touched (SharedLog's WORK) and Python function calls (a profile hook)."""
+    log entries touched (SharedLog's WORK) and function calls of these ``kinds`` (a profile hook)."""
     head, tail = steady_trace(bulk, writes)
     audit = RaftOnlineAudit([1, 2, 3])
     for rec in head:
@@ -27,7 +28,7 @@ def _tail_work(bulk: int, writes: int) -> tuple[Counter[str], int, RaftOnlineAud
 
     def count(frame: Any, event: str, arg: Any) -> None:
         nonlocal calls
-        if event in ("call", "c_call"):
+        if event in kinds:
             calls += 1
 
     sys.setprofile(count)

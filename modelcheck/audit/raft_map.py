@@ -123,7 +123,7 @@ class Prepared:
     old_log: Log
     kept: int  # entries of the old log kept before the event's new ones (the delta's from - 1)
     snap: int  # snapshotIndex after the event
-    sent: list[tuple[MessageId, Message, bool]]  # (id, spec message, still in flight after the event's steps)
+    sent: Sequence[tuple[MessageId, Message, bool]]  # (id, spec message, still in flight after the event's steps)
     steps: list[Explanation]
 
 
@@ -372,18 +372,24 @@ class RaftMapping(Mapping):
 
     def prepare(self, event: Event) -> Prepared:
         """Decode an event (once, in trace order: the log delta needs the node's previous log)."""
-        p = event.extra.get("_raft")
+        p = event.cache
         if p is not None:
             return p
         w = event.where
-        i = self._node(event.node, w)
+        index = self.index  # (node ids looked up inline, _node only to refuse one: this runs per event)
+        i = index.get(event.node)
+        if i is None:
+            i = self._node(event.node, w)
         st = event.state
         try:
             lj = st["log"]
             frm = int(lj["from"])
             new = self._entries(lj["entries"], w)
             role = _ROLE[st["state"]]
-            vote = NIL if st["votedFor"] is None else self._node(st["votedFor"], w)
+            voted = st["votedFor"]
+            vote = NIL if voted is None else index.get(voted)
+            if vote is None:
+                vote = self._node(voted, w)
             term, commit = int(st["currentTerm"]), int(st["commitIndex"])
         except (KeyError, TypeError, ValueError) as exc:
             raise TraceError(f"{w}: the state needs currentTerm, state, votedFor, log and commitIndex ({exc!r})") \
@@ -406,7 +412,7 @@ class RaftMapping(Mapping):
         if event.action in _BOOT:
             old = self.empty
         p = Prepared(i, term, role, vote, log, commit, match, responded, granted, recv, recv_id, consumes(event),
-                     old, frm - 1, snap, [], [])
+                     old, frm - 1, snap, (), [])
         pre: list[StepPattern] = []
         for kind, mid in self.fate.late():
             if mid not in self.in_flight:
@@ -417,6 +423,7 @@ class RaftMapping(Mapping):
                 self.in_flight[mid][1] += 1
                 pre.append(StepPattern("DuplicateMessage", (self.in_flight[mid][0],)))
         post: list[StepPattern] = []
+        sent = []
         for m in event.sent:
             sm = self.spec_message(m, w)
             if sm is None:
@@ -428,13 +435,15 @@ class RaftMapping(Mapping):
                 post.append(StepPattern("DropMessage", (sm,)))
             else:
                 self.in_flight[mid] = [sm, 1 + dups]
-            p.sent.append((mid, sm, not lost))
+            sent.append((mid, sm, not lost))
+        if sent:
+            p.sent = sent
         if recv is not None and p.consumes and recv_id in self.in_flight:
             self.in_flight_take(recv_id)
         cores = self._core(event, p)  # (new lists: no network step around them is the common case)
         p.steps = [pre + core + post for core in cores] if pre or post else cores
         self.booted.add(i)
-        event.extra["_raft"] = p
+        event.cache = p
         return p
 
     def _peer_map(self, event: Event, name: str, i: int) -> dict[int, int] | None:

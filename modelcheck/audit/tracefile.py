@@ -39,6 +39,8 @@ class Event:
     state: dict[str, Any]
     header: dict[str, Any] = field(repr=False, default_factory=dict)
     extra: dict[str, Any] = field(repr=False, default_factory=dict)
+    #: what a mapping decoded from this event, once (its own slot: an object per event fewer for the collector)
+    cache: Any = field(repr=False, default=None, compare=False)
 
     @property
     def where(self) -> str:

@@ -168,6 +168,9 @@ def run(args: argparse.Namespace, spec: Spec) -> int:
 
             for path in write_trace_artifacts(result.spec, trace, Path(args.out), result.violated, result.mode):
                 print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
+        else:  # say so: an empty folder after --out looks like a failure
+            print(f"--out {args.out}: nothing written, no trace to draw (no violation found; --reach EXPR "
+                  "gives a trace to a state you choose)", file=sys.stderr)
     return 0 if result.verdict == OK else 1
 
 

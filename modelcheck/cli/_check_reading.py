@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from modelcheck import check
@@ -46,9 +47,12 @@ def wants(args: argparse.Namespace) -> bool:
 
 def run(args: argparse.Namespace, spec: Spec) -> int:
     """Run the search the options ask for and print it."""
-    if args.workers != 1 or args.mode != "bfs" or args.liveness is not None or args.out:
+    if args.workers != 1 or args.mode != "bfs" or args.liveness is not None:
         raise SpecError("--reach/--counterexamples/--fewest-switches/--lanes run breadth-first in one process: "
-                        "drop --workers, --mode, --liveness and --out")
+                        "drop --workers, --mode and --liveness")
+    if args.out and (not args.reach or args.reach.strip() == "all"):
+        raise SpecError("--out goes with a violation, a liveness lasso or one --reach target, not with "
+                        "--reach all/--counterexamples/--fewest-switches/--lanes")
     if args.counterexamples is not None and args.counterexamples < 1:
         raise SpecError(f"--counterexamples must be at least 1, got {args.counterexamples}")
     if args.reach and (args.counterexamples is not None or args.fewest_switches):
@@ -94,6 +98,11 @@ def _run_reach(args: argparse.Namespace, spec: Spec, progress: Progress | None) 
         out.append(result)
         if not args.json:
             print(summary(result, lanes=args.lanes) if len(names) == 1 else reach_text(result))
+        if args.out and result.trace:  # the behaviour to the chosen state, drawn and replayable
+            from modelcheck.output.artifacts import write_trace_artifacts
+
+            for path in write_trace_artifacts(spec, result.trace, Path(args.out), None, "reach"):
+                print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
     if args.json:
         json.dump([r.to_json() for r in out] if len(names) > 1 else out[0].to_json(), sys.stdout, indent=1)
         print()

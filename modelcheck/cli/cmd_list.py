@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     for e in _listed(args.source):
         print(f"{e.name}: {e.summary}")
         for opt in e.all_options:
-            default = "" if opt.type is bool else f" (default {opt.default})"
+            default = "" if opt.type is bool else " (required)" if opt.required else f" (default {opt.default})"
             print(f"    {opt.flag:<16} {opt.help}{default}")
         offered = e.cls.restrictions()
         if offered:

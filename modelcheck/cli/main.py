@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
 from collections.abc import Sequence
@@ -81,7 +82,11 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
             parser.exit(2, f"paxraft {args.command}: error: {exc}\n")  # type: ignore[union-attr]
     args, extra = parser.parse_known_args(argv)
     if extra:  # said by the sub-command, so the hint names its --help
-        (getattr(args, "_parser", None) or parser).error(f"unrecognized arguments: {' '.join(extra)}")
+        said = getattr(args, "_parser", None) or parser
+        flags = [f for f in said._option_string_actions if f.startswith("--")]
+        close = [c for a in extra if a.startswith("--") for c in difflib.get_close_matches(a.split("=")[0], flags, 1)]
+        hint = f"; did you mean {close[0]}?" if close else ""
+        said.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
     return args
 
 

@@ -127,6 +127,7 @@ class _Search:
         fingerprint, constraint, violated = self.fingerprint, self.constraint, self.violated
         invariants, store, fired, new = self.invariants, self.store, self.fired, self.new
         index, fps_append = store.index, store.fps.append
+        seen, n = index.setdefault, len(index)  # one dict operation per successor: new ones get index n
         parents_append, via_append = store.parents.append, store.via.append
         enabled = False
         for ai, (enum, step) in enumerate(self.actions):
@@ -147,9 +148,10 @@ class _Search:
                     continue
                 # record: a new distinct state, stored once (StateStore.add, inlined)
                 fp = fingerprint(t)
-                if fp in index:
+                ti = seen(fp, n)
+                if ti != n:
                     continue
-                ti = index[fp] = len(index)
+                n += 1
                 fps_append(fp)
                 parents_append(si)
                 via_append(ai)

@@ -332,7 +332,25 @@ def check_declarations(spec: Spec) -> None:
 
 
 def _check_renamings(spec: Spec, states: list[State], kinds: tuple[type, ...]) -> None:
-    """``permute`` gives states the checker can store, for a few renamings of the first states."""
+    """``permute`` (or ``canonical``) gives states the checker can store, for a few renamings of the
+    first states."""
+    cls = type(spec)
+    if cls.canonical is not Spec.canonical:
+        for s in states[:8]:
+            try:
+                t = spec.canonical(s)
+            except Exception as exc:
+                raise _raised(spec, "canonical(state)", exc, s) from exc
+            check_state(spec, t, "canonical(state)", kinds)
+        return
+    if not spec.symmetric_sets():
+        raise SpecContractError(f"{spec_title(spec)}: --symmetry needs symmetric_sets() (name -> size) and "
+                                "permute(state, perm); the spec declares no symmetric set")
+    if cls.permute is Spec.permute:
+        raise SpecContractError(
+            f"{spec_title(spec)}: symmetric_sets() declares {', '.join(spec.symmetric_sets())}, but the spec "
+            "defines neither permute(state, perm) nor canonical(state), so --symmetry cannot rename a state"
+        )
     perms = spec.permutations()[:4]
     for s in states[:8]:
         for perm in perms:

@@ -115,9 +115,12 @@ class Chain(Spec):
         return {
             "chain": tuple(name(x) for x in s.chain),  # a tuple reads as a sequence, a list as a set
             "crashed": sorted(name(x) for x in s.crashed),
-            "hist": {name(x): [f"v{v + 1}" for v in h] for x, h in enumerate(s.hist)},
+            "hist": {name(x): tuple(f"v{v + 1}" for v in h) for x, h in enumerate(s.hist)},
             "acked": s.acked,
         }
+
+    def show_param(self, action: str, param: str, value: Any) -> Any:
+        return f"v{value + 1}" if param == "v" else f"s{value + 1}"
 
     def symmetric_sets(self) -> dict[str, int]:
         return {"Value": len(self.values)}
@@ -162,6 +165,8 @@ class HeadAcks(Chain):
     variant = "head-acks"
     rule = "Ack reports the head's history, not the tail's"
     breaks = "AckedDurable"
+    failing_bounds = {"servers": 2, "values": 1, "max_writes": 1}  # with no crash (--max-crashes 0) it holds
+    trace_length = 4
 
     @action()
     def Ack(self, s: ChainState) -> ChainState | None:
