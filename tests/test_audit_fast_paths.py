@@ -93,7 +93,7 @@ def test_a_leader_map_seen_before_is_still_checked_against_the_log():
 def test_a_write_costs_a_bounded_number_of_python_calls():
     # A write is five events (ClientRequest, AppendEntries, the follower's accept, the response,
     # AdvanceCommitIndex).  Measured: 370 Python calls per write before the fast paths (each leader map
-    # decoded, a dict of one state, the action searched by name, ...), 299 with them; the bound leaves
+    # decoded, a dict of one state, the action searched by name, ...), 289 with them; the bound leaves
     # a little room for changes elsewhere and fails on a return of what they removed.
     _, calls, audit = _tail_work(100, 40, kinds=("call",))  # (Python calls: C calls vary more between versions)
     assert audit.failure is None and audit.auditor.audited == audit.count == 116 + 200

@@ -138,12 +138,13 @@ def test_a_clause_with_a_variable_disequality_is_left_to_its_merged_form():
 
 
 #: The small twin of ``infer raft``: two servers, terms up to 2, clauses of up to 3 literals over two
-#: servers and a term, no supports. Houdini keeps an inductive subset, which does not imply election safety.
+#: servers and a term, all of them in Houdini from the start (no supports). Houdini keeps an inductive
+#: subset, which does not imply election safety.
 TWIN = (Template((("N1", "Node"), ("N2", "Node"), ("T1", "Term")), 3, rigid_last=False),)
 
 
 def test_houdini_keeps_an_inductive_subset_and_fails_on_safety_with_a_raft_state(tmp_path, capsys):
-    problem = rft.problem(bounds=(SMALL,), templates=TWIN, supports=())
+    problem = rft.problem(bounds=(SMALL,), templates=TWIN)
     rep = infer(problem)
     stages = {s.what: s.detail for s in rep.stages}
     assert "156 hold, 135 kept" in stages["candidates 1"]  # 21 of the 156 say X != Y: a smaller clause says it

@@ -70,9 +70,9 @@ class Problem:
     sample: Callable[[], tuple[list[Samples], str, str]]  # -> (samples, description, safety violation or "")
     encoding: Any = None  # the proof model's encoding (CTIs are read back through it)
     extract: Callable[[Any], Any] | None = None  # the proof's ``Outcome -> CTI`` (how ``prove`` prints CTIs)
-    #: Houdini instead of growing the invariant (:mod:`proofs.infer.houdini`): every candidate of ``templates``
-    #: starts in; candidates of these larger templates join only to exclude a counterexample (supports)
-    supports: Sequence[Template] | None = None
+    #: Houdini instead of growing the invariant (:mod:`proofs.infer.houdini`): every candidate of at most this
+    #: many universal literals starts in; longer ones join only to exclude a counterexample (supports)
+    houdini_literals: int | None = None
 
 
 def infer(
@@ -88,10 +88,9 @@ def infer(
         rep.reason = "the safety property fails on a reachable state: no invariant implies it"
         return rep
     sig = problem.system.sig
-    houdini_way = problem.supports is not None
-    templates = [*problem.templates, *(problem.supports or ())]
-    pool = Pool(templates, [], [])
-    for t, tpl in enumerate(templates):
+    houdini_way = problem.houdini_literals is not None
+    pool = Pool(list(problem.templates), [], [])
+    for t, tpl in enumerate(problem.templates):
         started = time.perf_counter()
         at = atoms(sig, tpl)
         exs = existential_parts(sig, tpl)
@@ -101,14 +100,12 @@ def infer(
         found = exists_clauses(sig, tpl, at, exs, r) if tpl.exists else universal_clauses(sig, tpl, at, r)
         clauses = found.clauses
         if houdini_way:
-            base = {c.text() for c in pool.clauses} if t >= len(problem.templates) else set()
-            clauses = [c for c in clauses if not merges_variables(c) and c.text() not in base]
+            clauses = [c for c in clauses if not merges_variables(c)]
         pool.add(t, clauses)
         detail = (
             f"{tpl.describe()}: {len(at)} atoms{f', {len(exs)} existentials' if exs else ''}, "
             f"{r.count:,} distinct rows, {found.tried:,} clauses tried, {len(found.clauses):,} hold"
             + (f", {len(clauses):,} kept" if len(clauses) != len(found.clauses) else "")
-            + (" (supports)" if t >= len(problem.templates) else "")
         )
         rep.stages.append(Stage(f"candidates {t + 1}", detail, time.perf_counter() - started))
     if houdini_way:
@@ -133,10 +130,11 @@ def infer(
 def _by_houdini(
     problem: Problem, pool: Pool, rep: Report, timeout_ms: int, log: Callable[[str], None] | None
 ) -> Report:
-    """Houdini over the base candidates (supports joining from the larger templates), then safety, then minimise."""
+    """Houdini over the short candidates (longer ones joining as supports), then safety, then minimise."""
     sys_ = problem.system
-    base = [i for i, t in enumerate(pool.template_of) if t < len(problem.templates)]
-    larger = [i for i, t in enumerate(pool.template_of) if t >= len(problem.templates)]
+    short = problem.houdini_literals or 0
+    base = [i for i, c in enumerate(pool.clauses) if len(c.lits) <= short]
+    larger = [i for i, c in enumerate(pool.clauses) if len(c.lits) > short]
     started = time.perf_counter()
     supports = footprint_supports(sys_, pool, larger) if larger else None
     fx = houdini(sys_, pool, base, timeout_ms, supports, log)

@@ -40,21 +40,20 @@ BOUNDS: tuple[tuple[dict[str, int], tuple[str, ...], int], ...] = (
         8,
     ),
 )
-#: Houdini's candidates: universal clauses of up to three literals over three servers and a term and
-#: over two servers and two terms; forall-exists clauses over a term and a quorum, with "some member y
-#: of the quorum" and up to two more literals (no universal server: a witness that depends on a server
-#: is a Node -> Node Skolem function, out of EPR, and Z3 may not come back).
+#: Universal clauses over three servers and a term (up to four literals) and over two servers and two
+#: terms (up to three); forall-exists clauses over a term and a quorum, with "some member y of the quorum"
+#: and up to two more literals (no universal server: a witness that depends on a server is a Node -> Node
+#: Skolem function, out of EPR, and Z3 may not come back).
 TEMPLATES: tuple[Template, ...] = (
-    Template((("N1", "Node"), ("N2", "Node"), ("N3", "Node"), ("T1", "Term")), 3, rigid_last=False),
+    Template((("N1", "Node"), ("N2", "Node"), ("N3", "Node"), ("T1", "Term")), 4, rigid_last=False),
     Template((("N1", "Node"), ("N2", "Node"), ("T1", "Term"), ("T2", "Term")), 3, rigid_last=False),
     Template((("T1", "Term"), ("Q", "Quorum")), 3, exists=("y", "Node"), guard="member"),
 )
-#: Supports: four literals over three servers and a term. Election safety needs one ("an election vote
-#: of term t, by a server still in t, is its vote for t's leader"); the 28,000 such clauses true on the
-#: samples are too many to start Houdini with, so each joins only to exclude a counterexample.
-SUPPORTS: tuple[Template, ...] = (
-    Template((("N1", "Node"), ("N2", "Node"), ("N3", "Node"), ("T1", "Term")), 4, rigid_last=False),
-)
+#: Houdini starts from the clauses of at most three literals (about 350). Election safety also needs one of
+#: four ("an election vote of term t, by a server still in t, is its vote for t's leader"), but the 28,000
+#: four-literal clauses true on the samples are too many to start with: each joins only as a support, to
+#: exclude a counterexample.
+HOUDINI_LITERALS = 3
 #: Two derived relations (abbreviations, not conjuncts). ``tally(n, j, t)``: candidate n of term t has
 #: tallied j's vote; without it the vote-uniqueness facts election safety needs are clauses of seven
 #: literals (two candidates' tallies in one term never share a voter), beyond what enumeration reaches.
@@ -162,7 +161,7 @@ def problem(
     variant: str | None = None,
     bounds: Sequence[tuple[dict[str, int], tuple[str, ...], int]] = BOUNDS,
     templates: Sequence[Template] = TEMPLATES,
-    supports: Sequence[Template] = SUPPORTS,
+    houdini_literals: int = HOUDINI_LITERALS,
 ) -> Problem:
     """``paxraft infer raft [--variant V]``: election safety over the coarse model, samples from the explicit spec.
 
@@ -189,7 +188,7 @@ def problem(
             raise RuntimeError(f"no reachable state of {name} breaks {' or '.join(TARGETS)} within {bounds}")
         return out, "; ".join(described), ""
 
-    return Problem(name, sys_, templates, sample, enc, extract, supports)
+    return Problem(name, sys_, templates, sample, enc, extract, houdini_literals)
 
 
 def read_invariant_file(path: str) -> dict[str, Clause]:
