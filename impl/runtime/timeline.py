@@ -87,6 +87,9 @@ class _Marks:
         return ts[k] if k >= 0 and ts[k] >= lo else None
 
 
+_NEVER = 2**63  # past every CLOCK_MONOTONIC stamp
+
+
 def critical_path(writes: list[tuple[int, int]], nodes: dict[int, list[tuple[int, str]]]) -> list[dict[str, int]]:
     """The steps (:data:`STEPS`, nanoseconds) of each sequential write whose path the stamps show whole.
 
@@ -96,8 +99,8 @@ def critical_path(writes: list[tuple[int, int]], nodes: dict[int, list[tuple[int
     before it, and its first frames out after it (the ack); the follower whose ack left first is the
     one on the path; then the leader's first read of peer data after that ack left, and its first
     client reply after that. ``"leader fdatasync"`` (the leader's own, off the path when it ends
-    before the ack is read) and ``"total"`` are added. A write whose path is not whole (a stamp
-    missing: a re-election, a retry) is left out."""
+    before the ack is read; on a thread it may end after the reply) and ``"total"`` are added. A write
+    whose path is not whole (a stamp missing: a re-election, a retry) is left out."""
     marks = {j: _Marks(st) for j, st in nodes.items()}
     out = []
     for s, r in writes:
@@ -112,7 +115,8 @@ def critical_path(writes: list[tuple[int, int]], nodes: dict[int, list[tuple[int
         leader, lm, lr = got
         lae = lm.first(SENT_PEER, lr, r)
         lfs = lm.first(FSYNC, lr, r)
-        lfe = lm.first(SYNCED, lfs, r)
+        # with the leader's fsync on a thread it may end after the reply (two followers' acks committed)
+        lfe = lm.first(SYNCED, lfs, _NEVER)
         if lae is None or lfs is None or lfe is None:
             continue
         best = None
