@@ -12,7 +12,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -165,12 +164,15 @@ def _cli(*argv: str, **kw) -> subprocess.Popen:
 
 
 def test_sigint_exits_130_with_statistics() -> None:
-    proc = _cli("check", "paxos", "--acceptors", "3", "--values", "3", "--max-ballot", "3", "--quiet")
-    time.sleep(6)  # started and searching, even on a loaded machine
+    """SIGINT once the search is running (its first progress line is out; a fixed sleep raced a loaded machine)."""
+    env = dict(os.environ, PAXRAFT_PROGRESS_SECONDS="0.2")
+    proc = _cli("check", "paxos", "--acceptors", "3", "--values", "3", "--max-ballot", "3", env=env)
+    first = proc.stderr.readline()
+    assert first.startswith("["), first
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert "Traceback" not in err and err.startswith("paxraft check: interrupted")
+    assert "Traceback" not in err and err.splitlines()[-1].startswith("paxraft check: interrupted"), err
 
 
 def test_closed_pipe_ends_quietly() -> None:
