@@ -28,6 +28,22 @@ async def _wait_started(d, node: int, wait: float = 20.0) -> None:
         await asyncio.sleep(0.01)
 
 
+async def add_a_server_while_the_leader_is_killed(d, new: int, load: Load, rng: random.Random) -> int:
+    """Add node ``new``; kill (-9) the leader while it catches up or its configuration entry is in flight (and
+    ``load`` is still writing), and bring it back with its data; the add completes. Returns the leader killed."""
+    first = await cluster.wait_for_leader(d, 10)
+    assert first is not None
+    adding = asyncio.ensure_future(_in_thread(cluster.add_node, d, 60.0))
+    await _wait_started(d, new)
+    await asyncio.sleep(rng.uniform(0.0, 0.3))
+    kill(d, first)
+    assert len(load.acked) < load.writes
+    await asyncio.sleep(rng.uniform(0.05, 0.3))
+    cluster.start_node(d, first)
+    assert (await adding)[0] == new
+    return first
+
+
 async def _changes_under_kills(d, writes: int, rng: random.Random) -> tuple[dict[bytes, bytes], int, int]:
     """Writes throughout; node 4 is added while the leader is killed (mid catch-up or mid change), then a
     member is removed while node 4 is killed; each victim comes back with its data. Returns the acked writes,
@@ -35,16 +51,7 @@ async def _changes_under_kills(d, writes: int, rng: random.Random) -> tuple[dict
     load = Load(d, writes)
     writers = asyncio.gather(*(load.writer(w) for w in range(load.sessions)))
     await load.reached(writes // 5)
-    first = await cluster.wait_for_leader(d, 10)
-    assert first is not None
-    adding = asyncio.ensure_future(_in_thread(cluster.add_node, d, 60.0))
-    await _wait_started(d, 4)
-    await asyncio.sleep(rng.uniform(0.0, 0.3))
-    kill(d, first)  # the leader, while node 4 catches up or its configuration entry is in flight
-    assert len(load.acked) < writes
-    await asyncio.sleep(rng.uniform(0.05, 0.3))
-    cluster.start_node(d, first)
-    assert (await adding)[0] == 4
+    first = await add_a_server_while_the_leader_is_killed(d, 4, load, rng)
     await load.reached(writes * 3 // 5)
     lead = await cluster.wait_for_leader(d, 10)
     gone = rng.choice([i for i in (1, 2, 3) if i != lead])
@@ -74,20 +81,22 @@ def configurations_by_term(files: list[str]) -> dict[int, set[tuple[int, ...]]]:
     return out
 
 
+def the_members_agree(d, members: list[int]) -> dict[int, dict | None]:
+    """Wait (10 s at most) until every one of ``members`` reports the configuration ``members``; the statuses."""
+    for _ in range(100):  # a node killed late catches up with the latest configuration
+        sts = asyncio.run(cluster.statuses(d, 2))
+        if all(sts[i] is not None and sts[i]["members"] == members for i in members):
+            return sts
+        time.sleep(0.1)
+    raise AssertionError(f"the members do not agree on the configuration {members}: {sts}")
+
+
 def _run(tmp_path, writes: int, seed: int, capsys) -> None:
     cluster.start(tmp_path, 3, snapshot_every=60)
     try:
         acked, gone, _ = asyncio.run(_changes_under_kills(tmp_path, writes, random.Random(seed)))
         assert len(acked) == writes
-        members = sorted({1, 2, 3, 4} - {gone})
-        for _ in range(100):  # a node killed late catches up with the latest configuration
-            sts = asyncio.run(cluster.statuses(tmp_path, 2))
-            if all(sts[i] is not None and sts[i]["members"] == members for i in members):
-                break
-            time.sleep(0.1)
-        else:
-            raise AssertionError(f"the members do not agree on the configuration {members}: {sts}")
-        assert sts[gone] is None
+        assert the_members_agree(tmp_path, sorted({1, 2, 3, 4} - {gone}))[gone] is None
     finally:
         cluster.stop(tmp_path)
     assert json.loads((tmp_path / "cluster.json").read_text())["removed"] == [gone]

@@ -161,6 +161,25 @@ class Writes(Load):
             k += 1
 
 
+async def start_a_transfer_to_a_paused_target(d: Path, members: list[int], rng: random.Random
+                                              ) -> tuple[int, int, asyncio.Future[str]]:
+    """Pause (SIGSTOP) a member other than the leader and ask the leader to hand over to it: (the leader, the
+    target, the transfer's outcome to come), the transfer still in flight (the leader refuses writes, waiting for
+    the target to catch up). The caller resumes the target (SIGCONT)."""
+    for _attempt in range(3):
+        await cluster.settle(d, members, 10)  # a node restarted in the phase before is up again
+        lead = await cluster.wait_for_leader(d, 10)
+        assert lead is not None
+        target = rng.choice([i for i in members if i != lead])
+        _pause(d, target, signal.SIGSTOP)
+        moving = asyncio.ensure_future(_in_thread(_try_transfer, d, target))
+        await asyncio.sleep(rng.uniform(0.02, 0.08))
+        if not moving.done():
+            return lead, target, moving
+        _pause(d, target, signal.SIGCONT)  # refused at once (the leader changed meanwhile, under load): again
+    raise AssertionError(f"no transfer started: {await moving}")
+
+
 async def _transfers_under_kills(d: Path, writes: int, rng: random.Random) -> tuple[dict[bytes, bytes], list[str]]:
     """Writes throughout; three transfers, each to a target paused (SIGSTOP) so that the transfer is still in
     flight (the leader refuses writes, waiting for the target to catch up): the old leader is killed (-9); the
@@ -170,19 +189,7 @@ async def _transfers_under_kills(d: Path, writes: int, rng: random.Random) -> tu
     outcomes = []
     for n, victim in enumerate(("leader", "target", None)):
         await load.reached(writes * (n + 1) // 4)
-        for _attempt in range(3):
-            await cluster.settle(d, [1, 2, 3], 10)  # a node restarted in the phase before is up again
-            lead = await cluster.wait_for_leader(d, 10)
-            assert lead is not None
-            target = rng.choice([i for i in (1, 2, 3) if i != lead])
-            _pause(d, target, signal.SIGSTOP)
-            moving = asyncio.ensure_future(_in_thread(_try_transfer, d, target))
-            await asyncio.sleep(rng.uniform(0.02, 0.08))
-            if not moving.done():
-                break
-            _pause(d, target, signal.SIGCONT)  # refused at once (the leader changed meanwhile, under load): again
-        else:
-            raise AssertionError(f"no transfer started: {await moving}")
+        lead, target, moving = await start_a_transfer_to_a_paused_target(d, [1, 2, 3], rng)
         assert not writers.done()
         if victim == "leader":
             kill(d, lead)
