@@ -140,20 +140,19 @@ class PeerLink(asyncio.Protocol):
 
 
 class InlineSync:
-    """The node's storage for the Ready loop: the WAL, whose fsync runs inline in the loop; a
-    ready's early messages (a leader's AppendEntries) are written to the sockets before its log
-    record is even built, so the followers store and sync while the leader does."""
+    """The node's storage for the Ready loop: the WAL, whose fsync runs inline in the loop; the
+    round's early messages (a leader's AppendEntries) are written to the sockets just before it,
+    so the followers store and sync while the leader does. Not before the log record is written to
+    the OS: their trace lines go first, and a kill -9 between those lines and the write would restart
+    the node without entries its trace says it appended (a Restart the audit cannot explain; hit by
+    tests/test_cluster_everything.py when the early flush ran at save())."""
 
     def __init__(self, wal: WAL, server: NodeServer, poll_us: int = 0) -> None:
         self.wal, self.server = wal, server
         self.waker = Waker(poll_us) if poll_us > 0 else None  # opt-in: impl/runtime/waker.py
 
     def save(self, rd: Ready) -> None:
-        """Buffer a ready's writes in the WAL; the messages that may leave before it (a leader's
-        AppendEntries, queued just before this call) are written out first, with the trace lines ahead
-        of them, so they do not wait for the log record to be built or committed entries to be applied."""
-        if rd.early:
-            self.server._flush()
+        """Buffer a ready's writes in the WAL."""
         self.wal.save(rd)
 
     def sync(self) -> None:
