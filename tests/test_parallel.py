@@ -126,3 +126,34 @@ def test_a_failing_worker_fails_the_run_without_hanging() -> None:
     for n in (2, 3):
         with pytest.raises(ValueError, match=r"state \(2, 1\)"):
             parallel_bfs(Broken(limit=9), workers=n)
+
+
+class _Waiter:
+    """A stand-in partition whose one call waits in an exchange for every peer."""
+
+    def __init__(self, w: int, n: int) -> None:
+        self.w, self.n, self.bytes_sent, self.messages_sent = w, n, 0, 0
+
+    def meet(self) -> list:
+        return self.exchange("ask", [self.w] * self.n)  # type: ignore[attr-defined]
+
+
+def test_close_ends_a_worker_left_in_an_exchange_by_a_call_sent_to_only_some() -> None:
+    """Ctrl-C between the sends of one call: worker 1 got the call and waits on worker 0, which is told
+    to stop. close() used to join it for ever (seen as a hung `check --workers 2` after SIGINT)."""
+    import threading
+    import time
+
+    from modelcheck.engine import transport
+
+    t = transport.LocalProcesses(_Waiter, 2)
+    t.conns[1].send(("meet", ()))  # the interrupted call reached worker 1 only
+    time.sleep(0.3)
+    assert t.procs[1].is_alive()
+    closer = threading.Thread(target=t.close, daemon=True)
+    closer.start()
+    closer.join(transport.CLOSE_GRACE + 10)
+    hung = closer.is_alive()
+    for p in t.procs:
+        p.kill()  # a hung close (the old code) must not leave the worker behind
+    assert not hung, "close() still joining a worker blocked in an exchange"

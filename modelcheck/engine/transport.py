@@ -93,6 +93,9 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
+CLOSE_GRACE = 5.0  # seconds a stopped worker gets to exit before it is terminated
+
+
 class LocalProcesses:
     """``n`` forked worker processes; exchanges go through one queue per worker and phase."""
 
@@ -133,8 +136,14 @@ class LocalProcesses:
                     c.send((None, ()))
                 except OSError:
                     p.terminate()
+        # An idle worker exits at once. One can be blocked for good: a Ctrl-C that lands between the
+        # sends of one call leaves a worker in that call's exchange waiting on a peer that was told to stop.
+        deadline = time.monotonic() + CLOSE_GRACE
         for p in self.procs:
-            p.join()
+            p.join(max(0.0, deadline - time.monotonic()))
+            if p.is_alive():
+                p.terminate()
+                p.join()
 
 
 class _Inbox:
