@@ -55,11 +55,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from modelcheck.audit.gcpause import gc_paused
 from modelcheck.audit.mapping import Explanation, Mapping, StepPattern
 from modelcheck.audit.raft_spec import RaftImpl, config_members, config_value
 from modelcheck.audit.shared_log import SharedLog
 from modelcheck.audit.tracefile import Event, TraceError
+from modelcheck.engine.gcpause import gc_paused
 from spec.core import Label
 from spec.raft import (
     CANDIDATE,
@@ -232,7 +232,7 @@ class RaftMapping(Mapping):
         mapping = cls(nodes, ReceiptFate(receipts), members)
         unknown = mapping.check_vocabulary(events)
         if not unknown:
-            with gc_paused():
+            with gc_paused(promote=True):  # the audit's events: no cycles, tens of thousands alive
                 for e in events:
                     mapping.prepare(e)
         return mapping
