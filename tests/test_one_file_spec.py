@@ -8,8 +8,8 @@ import json
 from typing import NamedTuple
 
 import pytest
+from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
 
-from modelcheck.cli import main
 from modelcheck.engine.stateful import InvariantViolation, run_spec
 from spec.core import Spec, action, invariant
 from spec.registry import _REGISTRY, register, spec_class
@@ -62,11 +62,6 @@ def registered():
     yield
     del _REGISTRY["bump"]
 
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_check_list_variants_hypothesis_and_replay_by_name(registered, capsys, tmp_path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck.cli import main
 from modelcheck.engine.stateful import InvariantViolation, run_spec
@@ -24,11 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CHAIN = ROOT / "tests" / "user_specs" / "chain_replication.py"
 REF = f"{CHAIN}:Chain"
 
-
-def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def counts(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, tuple[int, int, int]]:

@@ -12,19 +12,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
 
-from modelcheck.cli import main
 from modelcheck.output.dot import dot_available
 
 ROOT = Path(__file__).resolve().parent.parent
 LEASE = ROOT / "tests" / "user_specs" / "lease_lock.py"
 REF = f"{LEASE}:Lease"
 
-
-def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def one_error_line(err: str) -> str:

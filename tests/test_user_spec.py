@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck.cli import main
 from modelcheck.engine.stateful import InvariantViolation, run_spec
@@ -16,11 +17,6 @@ from spec.registry import entries, load_user_spec
 MUTEX = Path(__file__).resolve().parent / "user_specs" / "mutex.py"
 REF = f"{MUTEX}:Mutex"
 
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_the_file_is_not_registered_and_imports_no_shipped_spec() -> None:
