@@ -132,9 +132,12 @@ class MsgSet(frozenset):
         names = tuple(fields)
         if names not in self._shapes:
             self._shapes = self._shapes | {names}
-            for k, group in _groups(self, names).items():
+            for k, group in _groups(self, names).items():  # a new combination: one scan of this set
                 index[k] = _ordered(group)
-            return index.get(key, ())
+            found = index.get(key)
+            if found is not None:
+                return found
+        index[key] = ()  # asked and empty: remembered, and carried to the children like any group
         return ()
 
     def _inherit(self) -> dict:
@@ -144,8 +147,19 @@ class MsgSet(frozenset):
             self._index, self._shapes, self._parent = {}, frozenset(), None
             return self._index
         index = parent._index.copy()
-        for k, group in _groups(self._added, *parent._shapes).items():
-            index[k] = _ordered((*index.get(k, ()), *group))
+        shapes = parent._shapes
+        for m in self._added:
+            keys_of = _KEYS.get((m.__class__, shapes)) or _keys_function(m.__class__, shapes)
+            for k in keys_of(m):
+                old = index.get(k)
+                if not old:
+                    index[k] = (m,)
+                    continue
+                try:
+                    last = old[-1] < m  # the common case: m goes last, no sort needed
+                except TypeError:
+                    last = False
+                index[k] = (*old, m) if last else _ordered((*old, m))
         self._index, self._shapes, self._parent = index, parent._shapes, None  # the parent may now be freed
         return index
 
@@ -154,18 +168,47 @@ _new = frozenset.__new__
 _union = frozenset.__or__
 
 
-def _groups(msgs: Iterable[Any], *shapes: tuple[str, ...]) -> dict[tuple, list]:
-    """Messages grouped by ``((field, value), ...)`` for each combination of field names in ``shapes``
-    (a message lacking one of the fields is left out of that combination)."""
+def _groups(msgs: Iterable[Any], names: tuple[str, ...]) -> dict[tuple, list]:
+    """Messages grouped by ``((field, value), ...)`` for the field names ``names``
+    (a message lacking one of the fields is left out)."""
     groups: dict[tuple, list] = {}
-    for names in shapes:
-        for m in msgs:
-            try:
-                key = tuple([(f, getattr(m, f)) for f in names])
-            except AttributeError:
-                continue
+    shape = frozenset([names])
+    for m in msgs:
+        keys_of = _KEYS.get((m.__class__, shape)) or _keys_function(m.__class__, shape)
+        for key in keys_of(m):
             groups.setdefault(key, []).append(m)
     return groups
+
+
+_KEYS: dict[tuple[type, frozenset], Callable[[Any], tuple]] = {}
+
+
+def _keys_function(cls: type, shapes: frozenset) -> Callable[[Any], tuple]:
+    """The function giving a message of class ``cls`` its ``((field, value), ...)`` key for each
+    combination of field names in ``shapes`` that the class has. For a NamedTuple class it is
+    generated once per class and set of combinations, reading the fields by position: one call
+    per message added to a set, no attribute lookups, no exception for a field the class lacks."""
+    fields = getattr(cls, "_fields", None)
+    if isinstance(fields, tuple) and issubclass(cls, tuple):
+        keys = [
+            "(" + "".join(f"({n!r}, m[{fields.index(n)}]), " for n in names) + ")"
+            for names in sorted(shapes)
+            if set(names) <= set(fields)
+        ]
+        fn: Callable[[Any], tuple] = eval(f"lambda m: ({''.join(k + ', ' for k in keys)})")
+    else:
+
+        def fn(m: Any) -> tuple:
+            out = []
+            for names in sorted(shapes):
+                if all(hasattr(m, f) for f in names):
+                    out.append(tuple([(f, getattr(m, f)) for f in names]))
+            return tuple(out)
+
+    if len(_KEYS) > 4096:  # a spec asking ever new combinations: start over rather than grow
+        _KEYS.clear()
+    _KEYS[cls, shapes] = fn
+    return fn
 
 
 def _ordered(group: Iterable[Any]) -> tuple:
