@@ -84,33 +84,26 @@ class MsgSet(frozenset):
     new messages) instead of scanning: in a breadth-first search the parent was expanded first.
     """
 
-    __slots__ = ("_index", "_shapes", "_parent", "_added")
+    # _index: the indexes (a dict), or (parent, added messages) until the first where() builds them
+    # from the parent's, or None for a set made directly; _shapes: the field combinations indexed.
+    __slots__ = ("_index", "_shapes")
 
     def __new__(cls, items: Iterable[Any] = ()) -> MsgSet:
         self = frozenset.__new__(cls, items)
         self._index = None
-        self._parent = None
         return self
 
     def __reduce__(self) -> tuple:  # pickle (--workers) the messages, not the indexes
         return (MsgSet, (list(self),))
 
     def __or__(self, other: Iterable[Any]) -> MsgSet:  # type: ignore[override]
-        if other.__class__ is set and len(other) == 1:  # the common case, msgs \cup {m}
-            for m in other:
-                if m in self:  # Send of a message already sent changes nothing: the same object
-                    return self
-            added: tuple = (m,)
-        elif isinstance(other, (set, frozenset)):
-            added = tuple(other - self)
-            if not added:
+        if other.__class__ is set or isinstance(other, (set, frozenset)):  # msgs \cup {m}, the common case first
+            if other <= self:  # Send of a message already sent changes nothing: the same object
                 return self
         else:
             return NotImplemented
         child = _new(MsgSet, _union(self, other))
-        child._index = None
-        child._parent = self
-        child._added = added
+        child._index = (self, tuple(other))  # a copy: the caller may change its set afterwards
         return child
 
     __ror__ = __or__
@@ -123,7 +116,7 @@ class MsgSet(frozenset):
         of the fields (another message type) is never selected.
         """
         index = self._index
-        if index is None:
+        if index.__class__ is not dict:
             index = self._inherit()
         key = tuple(fields.items())
         found = index.get(key)
@@ -142,13 +135,16 @@ class MsgSet(frozenset):
 
     def _inherit(self) -> dict:
         """Indexes for every field combination the parent has: its entries plus the added messages."""
-        parent = self._parent
-        if parent is None or not parent._index:
-            self._index, self._shapes, self._parent = {}, frozenset(), None
+        link = self._index
+        parent = link[0] if link is not None else None
+        if parent is None or parent._index.__class__ is not dict or not parent._index:
+            self._index, self._shapes = {}, frozenset()
             return self._index
         index = parent._index.copy()
         shapes = parent._shapes
-        for m in self._added:
+        for m in link[1]:
+            if m in parent:
+                continue
             keys_of = _KEYS.get((m.__class__, shapes)) or _keys_function(m.__class__, shapes)
             for k in keys_of(m):
                 old = index.get(k)
@@ -160,7 +156,7 @@ class MsgSet(frozenset):
                 except TypeError:
                     last = False
                 index[k] = (*old, m) if last else _ordered((*old, m))
-        self._index, self._shapes, self._parent = index, parent._shapes, None  # the parent may now be freed
+        self._index, self._shapes = index, shapes  # the parent may now be freed
         return index
 
 
