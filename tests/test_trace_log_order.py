@@ -17,7 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from impl.raft.core import HardState, Ready
+from impl.raft.log import Entry
 from impl.runtime import cluster
+from impl.storage.wal import WAL
 from modelcheck.audit import audit_events, mapping_for, read_traces
 from modelcheck.cli import main
 
@@ -74,3 +77,67 @@ def test_without_the_marks_the_same_crash_is_a_restart_the_audit_cannot_explain(
     assert not result.ok
     assert result.failure is not None
     assert result.failure.event.action == "Restart" and result.failure.event.node == lead
+
+
+# -- the log's side, without processes: what a restart keeps of a last write, given the trace's size ----------
+def _log_with_a_last_write(d: Path, boot: int | None = None) -> tuple[WAL, tuple[int, int]]:
+    """A log of entries 1-3 synced, then entries 4-5 written (not synced) with their mark; the mark's trace
+    sizes (before, after): the trace was 100 bytes and the write's lines are 50 more."""
+    w = WAL(d, create=True)
+    w.load()
+    trace = [100, 100]
+    w.trace_extent = lambda: (trace[0], trace[1])
+    w.save(Ready(hard_state=HardState(2, 1), entries_from=1, entries=[Entry(2, b"e%d" % k) for k in (1, 2, 3)]))
+    w.sync()
+    if boot is not None:
+        w.boot = boot
+    trace[1] = 150
+    w.save(Ready(entries_from=4, entries=[Entry(2, b"e4"), Entry(2, b"e5")]))
+    assert w.write_out()  # the write() reached the OS; the kill comes before its trace lines (and the fdatasync)
+    return w, (100, 150)
+
+
+def _entries(d: Path, trace_size: int | None) -> tuple[list[bytes], int | None]:
+    w = WAL(d)
+    _, _, entries = w.load(trace_size)
+    w.close()
+    return [e.data for e in entries], w.trace_cut
+
+
+@pytest.mark.parametrize("trace_size, kept", [(100, False), (120, False), (150, True), (170, True), (None, True)])
+def test_a_restart_keeps_a_last_write_only_if_its_trace_lines_all_reached_the_os(tmp_path, trace_size, kept):
+    _log_with_a_last_write(tmp_path)
+    data, cut = _entries(tmp_path, trace_size)
+    assert data == [b"e1", b"e2", b"e3"] + ([b"e4", b"e5"] if kept else [])
+    assert cut == (None if kept else 100)  # the trace is cut back to before the write's lines
+    again, _ = _entries(tmp_path, cut or 150)  # a drop was made durable (a new header slot): the same log again
+    assert again == data
+
+
+def test_a_last_write_of_an_earlier_machine_boot_is_kept(tmp_path):
+    """After a reboot the trace (never synced) may have lost its tail while the log's write was synced and
+    acknowledged: the mark of another boot drops nothing."""
+    _log_with_a_last_write(tmp_path, boot=12345)
+    assert _entries(tmp_path, 100) == ([b"e1", b"e2", b"e3", b"e4", b"e5"], None)
+
+
+def test_records_after_the_last_mark_are_a_write_cut_short_and_dropped(tmp_path):
+    w, _ = _log_with_a_last_write(tmp_path)
+    w.synced()
+    w.trace_extent = None  # a write whose mark never reached the OS
+    w.save(Ready(entries_from=6, entries=[Entry(2, b"e6")]))
+    w.write_records()
+    w.close()
+    assert _entries(tmp_path, None)[0][-1] == b"e6"  # (read without a trace size: as before)
+    assert _entries(tmp_path, 150) == ([b"e1", b"e2", b"e3", b"e4", b"e5"], None)
+
+
+def test_a_log_written_without_marks_is_read_as_before(tmp_path):
+    w = WAL(tmp_path, create=True)
+    w.load()
+    w.save(Ready(hard_state=HardState(2, 1), entries_from=1, entries=[Entry(2, b"e1")]))
+    w.sync()
+    w.save(Ready(entries_from=2, entries=[Entry(2, b"e2")]))
+    w.write_out()
+    w.close()
+    assert _entries(tmp_path, 0) == ([b"e1", b"e2"], None)

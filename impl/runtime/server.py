@@ -251,7 +251,7 @@ class LeaderThreadSync(SyncPipeline):
     """Inline fsync on a follower, the fdatasync on a thread on a leader (``"leader_fsync_thread"``).
 
     A follower has nothing to do during its fsync (its ack waits for it), so it syncs inline, with
-    no thread hop. A leader's AppendEntries leave before its own write (Raft thesis 10.2.1); with
+    no thread hop. A leader's AppendEntries leave before its own fdatasync (Raft thesis 10.2.1); with
     its fdatasync on a thread its loop reads the followers' acks meanwhile, and commits as soon as a
     quorum is durable: two followers' acks, or one and its own sync, whichever comes first (the
     core counts its own copy only once :meth:`RaftNode.persisted` says so). Inline, a slow fsync of
@@ -460,6 +460,7 @@ class NodeServer:
             lines = tracer.take() if tracer is not None else []
             if lines:
                 self.trace.write_lines(lines)
+            self.wal.write_records()
             self.trace.flush()
 
     def _trace(self, rd: Ready) -> None:
@@ -468,9 +469,11 @@ class NodeServer:
             self.trace.write_lines(rd.trace)
 
     def _flush(self) -> None:
-        """Trace lines first (a step reaches the OS before its messages leave), then one write per peer
-        and per client connection."""
+        """The log's records first (written, not synced: with a sync in flight on a thread, records saved
+        since wait), then the trace lines (a step reaches the OS before its messages leave), then one
+        write per peer and per client connection."""
         if self.trace is not None:
+            self.wal.write_records()
             self.trace.flush()
         tl = self.timeline  # (stamps before the writes: the reader may stamp its receipt before ours returns)
         if tl is not None and any(link.pending for link in self.links.values()):

@@ -466,12 +466,7 @@ class WAL:
         until then; a sync pipeline saves the next records meanwhile and writes them out after."""
         fd = self._fd
         assert fd is not None, "load() first"
-        if self._buf:
-            if self.trace_extent is not None:
-                self._buf += _record(TRACE_MARK, _MARK.pack(self._end, *self.trace_extent(), self.boot))
-            _write_all(fd, self._buf)
-            self._end += len(self._buf)
-            self._buf.clear()
+        self.write_records()
         if self.prealloc and self._end > self._alloc - self.prealloc // 2:
             self._pad(self._end + self.prealloc)  # this sync also commits the new size (once per prealloc/2 bytes)
         if self._end == self._synced and self._commit == self._synced_commit:
@@ -480,6 +475,17 @@ class WAL:
         self._write_slot(self._seq + 1, self._end, self._commit)
         self._pending_sync = (self._end, self._commit)
         return True
+
+    def write_records(self) -> None:
+        """Write what was saved to the OS, no header slot and no sync (the start of :meth:`write_out`; also what
+        the runtime does before a trace line leaves while a sync is in flight)."""
+        if self._buf:
+            assert self._fd is not None, "load() first"
+            if self.trace_extent is not None:
+                self._buf += _record(TRACE_MARK, _MARK.pack(self._end, *self.trace_extent(), self.boot))
+            _write_all(self._fd, self._buf)
+            self._end += len(self._buf)
+            self._buf.clear()
 
     def _write_slot(self, seq: int, length: int, commit: int) -> None:
         assert self._fd is not None
