@@ -145,7 +145,9 @@ class InlineSync:
     so the followers store and sync while the leader does.
 
     The order is: the log's records to the OS (a write(), no sync), then the trace lines of the
-    steps they hold, then the messages, then the fdatasync. A kill -9 can stop the node between
+    steps they hold, then the messages, then the header slot and the fdatasync (:meth:`NodeServer._flush`
+    does the first three; only the records' write() is added before the AppendEntries leave, one
+    syscall of a few hundred bytes on the leader's step). A kill -9 can stop the node between
     any two: the page cache keeps what was written, and a restart drops a last write whose trace
     lines did not all reach the OS (:meth:`WAL.load`; nothing of it had left), so the node never
     restarts with a log its trace does not explain, nor without entries its trace says it appended
@@ -162,12 +164,13 @@ class InlineSync:
         self.wal.save(rd)
 
     def sync(self) -> None:
-        """Write out, send what may leave before the fsync, then fdatasync."""
+        """Write the records, send what may leave before the fsync (both in ``_flush``), then the header slot
+        and the fdatasync."""
         wal, server = self.wal, self.server
-        must = wal.write_out()
-        server.crash_point("written")
         server._flush()
-        server.crash_point("sent")
+        if server._crash is not None:
+            server.crash_point("sent")
+        must = wal.write_out()
         tl = server.timeline
         if tl is not None:
             tl.mark(FSYNC)
@@ -474,6 +477,8 @@ class NodeServer:
         write per peer and per client connection."""
         if self.trace is not None:
             self.wal.write_records()
+            if self._crash is not None:
+                self.crash_point("written")
             self.trace.flush()
         tl = self.timeline  # (stamps before the writes: the reader may stamp its receipt before ours returns)
         if tl is not None and any(link.pending for link in self.links.values()):
