@@ -21,7 +21,7 @@ from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
-from modelcheck.engine.search import CUT, DEAD, END_POS, FULL, STATE, Partition, rebuild
+from modelcheck.engine.search import CUT, DEAD, FULL, STATE, Partition, rebuild
 from modelcheck.engine.transport import InProcess, LocalProcesses, RayActors
 from spec.behaviour import invariant_check, state_constraint
 from spec.core import Spec, State
@@ -209,15 +209,16 @@ class _Run:
                 return self.finish({**counts, "stored": stored, "generated": generated}, VIOLATION, bad,
                                    [Step(None, s)], 1)
             parts[fp % n].append((s, stored - 1, fp))
+            if self.max_states is not None and stored >= self.max_states:  # the initial states fill it
+                self.result.complete = False
+                return self.finish({**counts, "stored": stored, "generated": generated}, OK, None, None, 1)
         self.init_generated = generated
         if not stored:
             return self.finish({**counts, "generated": generated}, OK, None, None, 0)
         self.t.call("init", parts, stored)  # each worker takes its own part
         self.total = self.level_hi = stored
         self.depth = 1
-        # When the initial states already fill max_states, one process stops after expanding the first.
-        full = self.max_states is not None and stored >= self.max_states
-        return self.loop([(END_POS, FULL)] if full else [])
+        return self.loop([])
 
     def loop(self, pending: list[tuple]) -> Result:
         t = self.t
@@ -232,8 +233,8 @@ class _Run:
                 self.chunks += 1
                 events = pending + [e for r in reports for e in r["events"]]
                 pending = []
-                if events:
-                    return self.stop(min(events, key=lambda e: e[0]))
+                if events:  # at one key, the state's own violation comes before the max_states cut
+                    return self.stop(min(events, key=lambda e: (e[0], e[1] == FULL)))
                 self.total += reports[0]["added"]
                 self.peak_disk = max(self.peak_disk, sum(r["disk_bytes"] for r in reports))
                 self.lo = hi

@@ -55,7 +55,6 @@ KEY_BITS = 20
 POS_MASK = (1 << KEY_BITS) - 1
 POS_LIMIT = (1 << KEY_BITS) - 2  # successors of one state; the two top positions mark the events below
 DEADLOCK_POS = (1 << KEY_BITS) - 2  # "after the state's (no) successors": the one-process deadlock check
-END_POS = (1 << KEY_BITS) - 1  # "after the state is expanded": the one-process max_states check
 
 # Event kinds (an event is a tuple whose first item is its key).
 CUT, STATE, DEAD, FULL = "cut", "state", "deadlock", "max-states"
@@ -281,9 +280,9 @@ class Partition:
         self.win_keys, self.win_ai = wk, wa
         base_gid, added = self.total, len(merged)
         if max_states is not None and base_gid < max_states <= base_gid + added:
-            key = int(merged[max_states - 1 - base_gid])  # the state that fills the store: stop after its parent
+            key = int(merged[max_states - 1 - base_gid])  # the state that fills the store: stop right after it
             if key in set(wk.tolist()):
-                events.append(((key >> KEY_BITS) << KEY_BITS | END_POS, FULL))
+                events.append((key, FULL))
         self.total = base_gid + added
         cpu = time.process_time() - t0
         self.cpu += cpu
