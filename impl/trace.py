@@ -89,45 +89,52 @@ class Recorder:
 class TraceWriter:
     """Appends one node's events to its trace file (a header line per boot).
 
-    Lines wait in a list until :meth:`flush`, which hands them to the OS in one ``write`` of the
-    encoded bytes (no text layer, no buffer copy; nothing when none wait): the node flushes before
-    every batch of messages leaves, so this is on a sequential write's critical path."""
+    Lines wait in memory until :meth:`flush` hands them to the OS in one write, never earlier (a
+    buffer that filled up would write them out before the step they describe had reached the log);
+    ``size`` counts the bytes handed to the OS and :meth:`extent` the bytes once the waiting lines
+    are, which the store's log records with each write (impl/storage/wal.py, ``TRACE_MARK``)."""
 
     def __init__(self, path: str | os.PathLike[str], node: int, nodes: Iterable[int], **fields: Any) -> None:
         self.path = Path(path)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.size = os.fstat(self._fd).st_size
         # events are trees built by the core, never cyclic: skipping the cycle check saves ~15% per event
         self._dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
-        self._lines: list[str] = [self._dumps(header(node, nodes, **fields))]
+        self._pending: list[str] = [self._dumps(header(node, nodes, **fields))]
+        self._bytes = len(self._pending[0]) + 1  # the lines are ASCII (the encoders escape the rest)
         self.count = 0
-        self.flush()
 
     def write(self, events: list[dict[str, Any]]) -> None:
-        """Append events (kept; :meth:`flush` writes them out)."""
-        dumps = self._dumps
-        self._lines.extend([dumps(e) for e in events])
-        self.count += len(events)
+        """Append events (buffered; :meth:`flush` writes them out)."""
+        self.write_lines([self._dumps(e) for e in events])
 
     def write_lines(self, lines: list[str]) -> None:
-        """Append events already encoded as JSON lines (``Ready.trace``; kept like :meth:`write`)."""
-        self._lines += lines
+        """Append events already encoded as JSON lines (``Ready.trace``; buffered like :meth:`write`)."""
+        self._pending += lines
+        self._bytes += sum(map(len, lines)) + len(lines)
         self.count += len(lines)
 
+    def extent(self) -> tuple[int, int]:
+        """(bytes handed to the OS, bytes once the waiting lines are too)."""
+        return self.size, self.size + self._bytes
+
     def flush(self) -> None:
-        """Hand the kept lines to the OS (one ``write``; a SIGKILL after it loses none of them)."""
-        if self._lines:
-            data = ("\n".join(self._lines) + "\n").encode()
-            self._lines.clear()
+        """Hand the waiting lines to the OS (one write)."""
+        if self._pending and self._fd is not None:
+            data = ("\n".join(self._pending) + "\n").encode()
             view = memoryview(data)
             while view:
                 view = view[os.write(self._fd, view):]
+            self.size += len(data)
+            self._pending, self._bytes = [], 0
 
     def close(self) -> None:
         """Flush and close."""
-        if self._fd >= 0:
-            self.flush()
+        self.flush()
+        if self._fd is not None:
             os.close(self._fd)
-            self._fd = -1
+            self._fd = None
+
 
 def last_clock(path: str | os.PathLike[str]) -> int:
     """The clock of the last complete event in a trace file (0 if none): a restarted node continues from it."""

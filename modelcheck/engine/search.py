@@ -55,7 +55,6 @@ KEY_BITS = 20
 POS_MASK = (1 << KEY_BITS) - 1
 POS_LIMIT = (1 << KEY_BITS) - 2  # successors of one state; the two top positions mark the events below
 DEADLOCK_POS = (1 << KEY_BITS) - 2  # "after the state's (no) successors": the one-process deadlock check
-END_POS = (1 << KEY_BITS) - 1  # "after the state is expanded": the one-process max_states check
 
 # Event kinds (an event is a tuple whose first item is its key).
 CUT, STATE, DEAD, FULL = "cut", "state", "deadlock", "max-states"
@@ -111,8 +110,9 @@ class Partition:
         self.win_keys = np.zeros(0, np.int64)
         self.win_ai = np.zeros(0, np.int16)
         self.expanded = 0
-        self.cpu = 0.0
+        self.cpu = self.expand_cpu = 0.0  # CPU seconds in chunks, and in their expansion loops
         self.bytes_sent = self.messages_sent = 0  # counted by the transport's exchange
+        self.wait = 0.0  # seconds the transport's exchange waited for peers
         # Fingerprints this worker has asked about (so their owner holds them or holds a smaller key):
         # a bounded filter in front of the exchange.
         cap = KNOWN_BITS if memory is None else max(16, min(KNOWN_BITS, (memory // 8 // 8).bit_length() - 1))
@@ -138,6 +138,7 @@ class Partition:
 
     def stats(self) -> dict[str, Any]:
         """Counts and memory of this worker (summed by the coordinator)."""
+        use = resource.getrusage(resource.RUSAGE_SELF)
         return {
             "stored": len(self.records),
             "generated": self.generated,
@@ -145,12 +146,17 @@ class Partition:
             "new": self.new,
             "expanded": self.expanded,
             "cpu": self.cpu,
+            "expand_cpu": self.expand_cpu,
+            "wait": self.wait,
             "store_bytes": self.seen.nbytes() + self.records.nbytes() + self.known.nbytes(),
             "asked": self.asked,
             "disk_bytes": self.seen.disk_bytes() + self.records.disk_bytes() + self.frontier.disk + self.next.disk,
             "queued": len(self.frontier) + len(self.next),
             "bytes_sent": self.bytes_sent,
-            "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            "peak_rss_bytes": use.ru_maxrss * 1024,
+            # what a slow run's cause can be read from: page faults (memory), preemptions (other load)
+            "faults": (use.ru_minflt, use.ru_majflt),
+            "preempted": use.ru_nivcsw,
             "messages_sent": self.messages_sent,
         }
 
@@ -215,6 +221,7 @@ class Partition:
                 break
         self.generated += generated
         self.expanded += expanded
+        self.expand_cpu += time.process_time() - t0
         self.asked += len(fps_a)
         fps = np.frombuffer(fps_a, dtype=np.int64) if fps_a else np.zeros(0, np.int64)
         keys = np.frombuffer(keys_a, dtype=np.int64) if keys_a else np.zeros(0, np.int64)
@@ -273,12 +280,13 @@ class Partition:
         self.win_keys, self.win_ai = wk, wa
         base_gid, added = self.total, len(merged)
         if max_states is not None and base_gid < max_states <= base_gid + added:
-            key = int(merged[max_states - 1 - base_gid])  # the state that fills the store: stop after its parent
+            key = int(merged[max_states - 1 - base_gid])  # the state that fills the store: stop right after it
             if key in set(wk.tolist()):
-                events.append(((key >> KEY_BITS) << KEY_BITS | END_POS, FULL))
+                events.append((key, FULL))
         self.total = base_gid + added
-        self.cpu += time.process_time() - t0
-        return {"added": added, "events": events, **self.stats()}
+        cpu = time.process_time() - t0
+        self.cpu += cpu
+        return {"added": added, "events": events, "chunk_cpu": cpu, **self.stats()}
 
     def _even_out(self, held: list[State], keys: np.ndarray, counts: list[int]) -> tuple[list[State], np.ndarray]:
         """Ship states from workers holding too many of the chunk's new states to those holding too few.
