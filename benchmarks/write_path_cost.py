@@ -3,8 +3,8 @@
 Usage: .venv/bin/python benchmarks/write_path_cost.py [--writes N] [--value-size B] [--repeat R] [--instructions]
 
 Three Raft replicas in one process (impl/kv/replica.py with the runtime's pieces: the WAL written to
-the OS for real but not fdatasync'd, the trace lines written to each node's trace file before its
-messages leave, frames encoded, tagged with BLAKE2b and decoded as on the wire, the client's request
+the OS for real but not fdatasync'd, then the trace lines to each node's trace file, then its
+messages, frames encoded, tagged with BLAKE2b and decoded as on the wire, the client's request
 split and its reply encoded as the node does), driven one write at a time in the order of a
 sequential write on the real cluster: the leader's request round, each follower's round, the leader's
 round for each acknowledgement. No sockets, no event loop, no waiting for the disk: what is left is
@@ -46,7 +46,7 @@ NODES = (1, 2, 3)
 
 
 class Node:
-    """One replica with the runtime's order of effects: trace lines out before its frames, frames before the WAL."""
+    """One replica with the runtime's order of effects (InlineSync, NodeServer._flush)."""
 
     def __init__(self, home: Path, j: int, trace: bool, wire: deque[tuple[int, bytes]]) -> None:
         home.mkdir()
@@ -54,6 +54,8 @@ class Node:
         self.wal = WAL(home, fsync=False, create=True, prealloc=1 << 20)
         hs, _, entries = self.wal.load()
         self.trace = TraceWriter(home / "trace.jsonl", j, NODES) if trace else None
+        if self.trace is not None:
+            self.wal.trace_extent = self.trace.extent  # the trace marks, as the runtime writes them
         self.core = RaftNode(j, NODES, Config(election_ticks=20, heartbeat_ticks=2, trace=trace),
                              rand=random.Random(j).randint, hard_state=hs, entries=entries, describe=describe_command)
         self.out: list[tuple[int, bytes]] = []
@@ -68,13 +70,14 @@ class Node:
             self.trace.write_lines(rd.trace)
 
     def flush(self) -> None:
-        """What NodeServer._flush does: the trace lines to the OS, then the frames."""
+        """What NodeServer._flush does: the log's records to the OS, then the trace lines, then the frames."""
         if self.trace is not None:
+            self.wal.write_records()
             self.trace.flush()
         self.wire.extend(self.out)
         self.out.clear()
 
-    # the replica's storage (InlineSync): frames out, then the WAL written and "synced"
+    # the replica's storage (InlineSync): records, trace lines and frames out, then the header slot (no fsync)
     def save(self, rd: Ready) -> None:
         self.wal.save(rd)
 
