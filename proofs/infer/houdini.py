@@ -16,12 +16,17 @@ every relation of a candidate unchanged is not asked about it.
 in the counterexample's pre-state (stronger facts from a larger template, which would exclude
 it); they join and the question is asked again. Each candidate joins at most once and is
 dropped at most once, so the loop ends.
+
+``weaken``: after dropping candidates on a counterexample, a caller may offer weaker candidates
+in their place that hold in its post-state (:mod:`proofs.infer.weaken`, DistAI's minimum
+weakening); they join as any candidate does. The weakenings of a clause are finitely many
+(a literal bound), and each joins at most once, so the loop still ends.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 import z3
@@ -33,6 +38,8 @@ from proofs.infer.system import System
 
 #: (candidate dropped, action, the counterexample's pre-state) -> candidates that would exclude that state
 Supports = Callable[[int, str, Samples], Iterable[int]]
+#: (candidate dropped, the counterexample's post-state, the candidates still in) -> weaker candidates
+Weaken = Callable[[int, Samples, Collection[int]], Iterable[int]]
 
 
 @dataclass
@@ -43,6 +50,7 @@ class Fixpoint:
     queries: int = 0
     dropped: int = 0
     joined: int = 0
+    weakened: int = 0  # weakenings that joined (true in Init)
     unknown: int = 0  # candidates dropped because Z3 gave up on them (sound: the subset is still proved)
     ctis: list[tuple[int, str, Samples]] = field(default_factory=list)
     seconds: float = 0.0
@@ -123,6 +131,7 @@ def houdini(
     timeout_ms: int = 60_000,
     supports: Supports | None = None,
     log: Callable[[str], None] | None = None,
+    weaken: Weaken | None = None,
 ) -> Fixpoint:
     """The largest inductive subset of ``active`` (grown by ``supports``) that Init implies."""
     started = time.perf_counter()
@@ -211,6 +220,8 @@ def houdini(
                     live -= gone
                     dead |= gone
                     res.dropped += len(gone)
+                    if weaken is not None and verdict == z3.sat:
+                        res.weakened += join(w for g in sorted(gone) for w in weaken(g, after, live))
                     proved = {k: used for k, used in proved.items() if k[0] in live and not (used & gone)}
                     changed = True
                     if log is not None:
