@@ -18,9 +18,10 @@ it); they join and the question is asked again. Each candidate joins at most onc
 dropped at most once, so the loop ends.
 
 ``weaken``: after dropping candidates on a counterexample, a caller may offer weaker candidates
-in their place that hold in its post-state (:mod:`proofs.infer.weaken`, DistAI's minimum
-weakening); they join as any candidate does. The weakenings of a clause are finitely many
-(a literal bound), and each joins at most once, so the loop still ends.
+in their place that hold in its post-state (or in the initial state, for a candidate Init
+breaks; :mod:`proofs.infer.weaken`, DistAI's minimum weakening); they join as any candidate
+does. A clause has finitely many weakenings (a literal bound) and each joins at most once, so
+the loop still ends.
 """
 
 from __future__ import annotations
@@ -156,6 +157,7 @@ def houdini(
 
     def join(new: Iterable[int]) -> int:
         count = 0
+        weaker: list[int] = []
         for i in sorted(set(new) - live - dead):
             c = pool.clauses[i]
             pre[i], post[i] = c.z3(sig, system.pre), c.z3(sig, system.post)
@@ -164,6 +166,8 @@ def houdini(
             init.add(z3.Not(pre[i]))
             res.queries += 1
             verdict = init.check()
+            if verdict == z3.sat and weaken is not None:  # weaker forms that hold in that initial state
+                weaker += weaken(i, model_samples(init.model(), system, system.pre), live)
             init.pop()
             if verdict != z3.unsat:  # true on the samples, but not on some initial state of the model
                 dead.add(i)
@@ -174,6 +178,8 @@ def houdini(
                 s.add(z3.Implies(flags[i], pre[i]))
             live.add(i)
             count += 1
+        if weaker:
+            res.weakened += join(weaker)
         return count
 
     join(active)

@@ -11,24 +11,25 @@ on every explored state; if it breaks later it is weakened again, up to ``max_li
 
 Left out, as in enumeration: a weakening with a literal of an atom ``c`` already has, with
 ``X != Y`` between two variables (a smaller clause says it), one already proposed (up to
-renaming variables of a sort), and one implied by a live candidate whose literals it contains
-(that candidate says more, and is still in). Only universal clauses are weakened.
+renaming variables of a sort), and one implied by a live candidate whose literals it contains up
+to such a renaming (that candidate says more, and is still in). Only universal clauses are weakened.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from proofs.infer.enumerate import canonical_key, clause_of, merges_variables
 from proofs.infer.language import Clause, Literal
 from proofs.infer.samples import Rows, Samples, rows
 from proofs.infer.select import Pool
+from proofs.infer.templates import rename_atom
 
 
 @dataclass
 class Weakener:
-    """Proposes the one-literal weakenings of dropped clauses; it adds them to the pool and remembers each one's origin."""
+    """Proposes the one-literal weakenings of dropped clauses, adds them to the pool, remembers their origin."""
 
     pool: Pool
     max_literals: int
@@ -60,8 +61,9 @@ class Weakener:
         for lit in c.lits:
             fails &= r.false_of[lit]
         have = {lit.atom for lit in c.lits}
+        syms = tpl.symmetries()
         stronger = [
-            frozenset(self.pool.clauses[i].lits)
+            _renamed(self.pool.clauses[i].lits, {})
             for i in live
             if self.pool.template_of[i] == t and self.pool.clauses[i].exists is None
         ]
@@ -74,7 +76,10 @@ class Weakener:
                 if fails & r.false_of[lit]:
                     continue  # false somewhere the dropped clause is: the same step breaks it
                 w = clause_of(tpl, sorted((*c.lits, lit)))
-                if merges_variables(w) or any(s <= frozenset(w.lits) for s in stronger):
+                if merges_variables(w):
+                    continue
+                images = [_renamed(w.lits, r) for r in syms]
+                if any(s <= im for s in stronger for im in images):
                     continue
                 k = (t, canonical_key(w, tpl))
                 if k in self._seen:
@@ -93,3 +98,8 @@ class Weakener:
             i = self.origin[i]
             out.append(self.pool.clauses[i])
         return out
+
+
+def _renamed(lits: Iterable[Literal], ren: dict[str, str]) -> frozenset[Literal]:
+    """The literals with variables renamed (equalities in one argument order, so sets compare)."""
+    return frozenset(Literal(rename_atom(lit.atom, ren), lit.positive) for lit in lits)
