@@ -197,6 +197,15 @@ def invariant(fn: Callable[[Any, State], bool]) -> Callable[[Any, State], bool]:
     return fn
 
 
+def not_a_bool(spec: Any, kind: str, name: str, value: object) -> SpecError:
+    """The error for a predicate that returned something other than True or False: judging it by
+    truthiness would quietly pass an invariant returning None (a forgotten ``return``) or a set."""
+    shown = repr(value)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    return SpecError(f"{spec.name}: {kind} {name} returned {type(value).__name__} {shown}, not True or False "
+                     f"(return a bool: e.g. bool(...) or len(...) > 0)")
+
+
 def explains(invariant_name: str) -> Callable[[Callable], Callable]:
     """Mark ``why(self, state) -> str | None`` as the explanation of invariant ``invariant_name``:
     which conjunct fails and for which values (the quantifier witness), said in one line.
@@ -434,8 +443,11 @@ class Spec:
         fast path for states where every invariant plainly holds (tested to agree with this).
         """
         for name, inv in self._invariants.items():
-            if not inv(state):
-                return name
+            verdict = inv(state)
+            if verdict is not True:
+                if verdict is False:
+                    return name
+                raise not_a_bool(self, "invariant", name, verdict)
         return None
 
     def explained(self) -> dict[str, str]:
