@@ -136,6 +136,9 @@ class _Run:
         self.level_hi = 0
         self.lo = 0
         self.chunks = 0
+        # Seconds in chunk calls, and the slowest worker's CPU in each chunk summed (the run on idle
+        # cores): their difference is what waits cost (imbalance, barriers, a worker descheduled).
+        self.chunk_wall = self.critical_cpu = 0.0
         self.peak_disk = 0  # the most bytes the workers had on disk at a chunk's end
         self.reports: list[dict[str, Any]] = []
         self.root: Path | None = None
@@ -222,7 +225,10 @@ class _Run:
         while True:
             while self.lo < self.level_hi:
                 hi = min(self.level_hi, self.lo + self.chunk)
+                t0 = time.perf_counter()
                 reports = t.call("chunk", hi, self.max_states)
+                self.chunk_wall += time.perf_counter() - t0
+                self.critical_cpu += max(r["chunk_cpu"] for r in reports)
                 self.reports = reports
                 self.chunks += 1
                 events = pending + [e for r in reports for e in r["events"]]
@@ -319,18 +325,25 @@ class _Run:
                 "states": s["stored"],
                 "expanded": s["expanded"],
                 "cpu_seconds": round(s["cpu"], 2),
+                "expand_cpu_seconds": round(s["expand_cpu"], 2),
+                "wait_seconds": round(s["wait"], 2),
                 "states_per_second": round(s["expanded"] / s["cpu"]) if s["cpu"] else 0,
                 "bytes_sent": s["bytes_sent"],
                 "messages_sent": s["messages_sent"],
                 "store_bytes": s["store_bytes"],
                 "disk_bytes": s["disk_bytes"],
                 "peak_rss_bytes": s["peak_rss_bytes"],
+                "minor_faults": s["faults"][0],
+                "major_faults": s["faults"][1],
+                "preempted": s["preempted"],
             }
             for s in stats
         ]
         x["bytes_exchanged_per_state"] = round(sent / n_states, 1)
         x["messages_per_state"] = round(msgs / n_states, 4)
         x["chunks"] = self.chunks
+        x["chunk_seconds"] = round(self.chunk_wall, 2)
+        x["critical_path_cpu_seconds"] = round(self.critical_cpu, 2)
         x["disk_bytes"] = sum(s["disk_bytes"] for s in stats)
         x["peak_disk_bytes"] = max(self.peak_disk, x["disk_bytes"])
         if self.t.name == "ray":
