@@ -197,7 +197,7 @@ def test_numpy_loads_only_with_the_compact_store() -> None:
     import sys
 
     probe = ("import sys; from modelcheck import check; from modelcheck.cli.main import build_parser; build_parser(); "
-             "from spec.paxos import Paxos; check(Paxos(acceptors=1, values=1)); print('numpy' in sys.modules, end=' '); "
-             "import modelcheck.engine.search; print('numpy' in sys.modules)")
+             "from spec.paxos import Paxos; check(Paxos(acceptors=1, values=1)); "
+             "print('numpy' in sys.modules, end=' '); import modelcheck.engine.search; print('numpy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ["False", "True"], out.stderr
