@@ -1,14 +1,16 @@
-"""Speed-up of `--workers 2` over one process, and where the workers' time goes.
+"""Speed-up of `--workers N` over one process, and where the workers' time goes.
 
-Run: .venv/bin/python benchmarks/parallel_bench.py [--repeat N] [--model paxos|raft]
+Run: .venv/bin/python benchmarks/parallel_bench.py [--repeat N] [--workers N] [--model paxos|raft|raft705k]
 
 paxos: 3 acceptors, 2 values, ballots 0..2 (185,369 states); raft: 2 servers, terms up to 4,
-one log entry, no history variables.  Prints the load average before and after (other work on
-the machine distorts wall-clock times), the best wall-clock time of N runs of each, one process's
-CPU time, each worker's CPU time and its main thread's CPU seconds per move of a level (expand,
-ask owners, decide, check and ship, rank; the rest is the queues' pickling threads and
-start-up), the critical path (per level, the slowest worker's CPU seconds, summed: what the
-run takes on idle cores), and asserts that both runs report the same counts, depth and coverage.
+one log entry, no history variables; raft705k: the 705,532-state raft.tla model of
+benchmarks/scale_bench.py. Prints the load average before and after (other work on the machine
+distorts wall-clock times), the best wall-clock time of N runs of each, one process's CPU time,
+and from the N-worker run's ``--json`` figures: each worker's CPU seconds in chunks (of which
+expanding states), the seconds it waited for its peers in exchanges, the times it was preempted
+(other load) and its page faults; the critical path (per chunk, the slowest worker's CPU seconds,
+summed: what the run takes on idle cores) against the seconds the chunks took. Asserts that both
+runs report the same counts, depth and coverage.
 
 Wall-clock times only show a speed-up when the machine is otherwise idle: with the kernel's
 autogroup scheduling (/proc/sys/kernel/sched_autogroup_enabled = 1), a busy machine gives each
@@ -31,16 +33,18 @@ def model(name: str) -> Spec:
     """The benchmark model called ``name``."""
     if name == "raft":
         return Raft(servers=2, values=1, max_term=4, max_log=1, no_history=True)
+    if name == "raft705k":
+        return Raft(servers=3, values=1, max_term=2, max_log=0, max_copies=1, max_in_flight=1)
     return Paxos(acceptors=3, values=2, max_ballot=2)
 
 
 def main() -> None:
-    from _args import Parser
+    from _args import parser
 
-    ap = Parser(description=__doc__)
+    ap = parser(__doc__)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--model", choices=("paxos", "raft"), default="paxos")
+    ap.add_argument("--model", choices=("paxos", "raft", "raft705k"), default="paxos")
     args = ap.parse_args()
     spec = model(args.model)
     print(f"model: {spec.describe()}; cores: {os.cpu_count()}; load average before: {os.getloadavg()[0]:.2f}")
@@ -59,14 +63,16 @@ def main() -> None:
         if b.seconds < par_best:
             par_best, best = b.seconds, b
     assert best is not None
+    x = best.extra
     print(f"distinct {a.distinct_states:,}  generated {a.states_generated:,}  depth {a.depth}  (equal for both)")
     print(f"1 process : {seq_best:6.2f} s wall, {cpu_seq:5.2f} s CPU")
-    cpus = best.extra["worker_cpu_seconds"]
-    print(f"{args.workers} workers : {par_best:6.2f} s wall, worker CPU {cpus} s")
-    for w, phases in enumerate(best.extra["worker_phase_seconds"]):
-        print(f"  worker {w} CPU seconds per move: " + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()))
-    crit = best.extra["critical_path_cpu_seconds"]
-    print(f"  critical path (sum over levels of the slowest worker's CPU seconds): {crit:.2f} s")
+    print(f"{args.workers} workers : {par_best:6.2f} s wall, {x['chunks']} chunks")
+    for w, p in enumerate(x["per_worker"]):
+        print(f"  worker {w}: {p['cpu_seconds']:.2f} s CPU ({p['expand_cpu_seconds']:.2f} expanding), "
+              f"waited {p['wait_seconds']:.2f} s, preempted {p['preempted']}, "
+              f"faults {p['minor_faults']} minor / {p['major_faults']} major")
+    crit = x["critical_path_cpu_seconds"]
+    print(f"  critical path {crit:.2f} s CPU; chunks took {x['chunk_seconds']:.2f} s")
     print(f"speed-up  : {seq_best / par_best:.2f}x wall; on idle cores {cpu_seq / crit:.2f}x (CPU / critical path)")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 

@@ -1,11 +1,15 @@
 """The engine against TLC, in one run: 1 and 2 workers (local processes and Ray), wall clock and CPU.
 
-    .venv/bin/python benchmarks/scale_bench.py [705k|2m ...] [--no-tlc] [--no-ray]
+    .venv/bin/python benchmarks/scale_bench.py [705k|2m ...] [--no-tlc] [--no-ray] [--pair]
 
 Models: raft.tla with 3 servers, 1 value, MaxTerm 2, MaxCopies 1, MaxInFlight 1 and MaxLogLen 0
 (705,532 states) or 1 (2,379,781 states). Each paxraft run is a fresh process: wall seconds,
 CPU seconds of the process and its children, peak RSS (coordinator + workers), the store's
-bytes per state, and the exchange's bytes and messages per distinct state. TLC 2.20 runs
+bytes per state, and the exchange's bytes and messages per distinct state; for several workers,
+each worker's CPU (of which expanding), the seconds it waited for its peers, how often it was
+preempted and its page faults, and the critical path: what tells a slow run's cause (more CPU
+per state, or waits). ``--pair`` adds two independent 1-worker runs at once: what keeping both
+cores busy costs per run on this machine, whatever the engine does. TLC 2.20 runs
 raft.tla (set RAFT_TLA to ongardie/raft.tla; TLA2TOOLS_JAR to the jar) with ``-workers 1``
 and ``-workers 2`` on a model written here (constants and the same state constraint).
 Prints ``uptime`` before and after: figures taken under load are labelled as such.
@@ -39,10 +43,12 @@ r = search(Raft(**{bounds!r}), workers={workers}, ray={ray})
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 per = r.extra.get("per_worker", [])
 print(json.dumps(dict(distinct=r.distinct_states, generated=r.states_generated, depth=r.depth, wall=r.seconds,
-    cpu=time.process_time() - t + sum(w["cpu_seconds"] for w in per) * ({ray} or {workers} > 1),
+    # forked workers are joined children (all their CPU); Ray actors are not: their CPU in chunks
+    cpu=time.process_time() - t + kids.ru_utime + kids.ru_stime + sum(w["cpu_seconds"] for w in per) * {ray},
     rss=me.ru_maxrss * 1024 + sum(w["peak_rss_bytes"] for w in per) * ({workers} > 1 or {ray}),
     bytes_per_state=r.bytes_per_state, exchanged=r.extra.get("bytes_exchanged_per_state", 0),
-    messages=r.extra.get("messages_per_state", 0))))
+    messages=r.extra.get("messages_per_state", 0), per_worker=per,
+    critical=r.extra.get("critical_path_cpu_seconds"), chunk_seconds=r.extra.get("chunk_seconds"))))
 """
 
 # The TLC model: raft.tla's constants and the constraint paxraft's Raft bounds stand for (docs/raft.md).
@@ -74,10 +80,32 @@ CONSTRAINT Bounds
 """
 
 
-def paxraft(bounds: dict, workers: int, ray: bool) -> dict:
+def machine_cpu() -> tuple[float, float]:
+    """CPU seconds the whole machine has been busy (user, system, irq; steal apart), and stolen by the host."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    hz = os.sysconf("SC_CLK_TCK")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq) / hz, steal / hz
+
+
+def paxraft(bounds: dict, workers: int, ray: bool, at_once: int = 1) -> list[dict]:
+    """``at_once`` independent runs started together (each a fresh process); their figures, with the CPU
+    other processes used meanwhile (``others``) and the time the host stole (``steal``)."""
     code = CHILD.format(root=str(ROOT), bounds=bounds, workers=workers, ray=ray)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    busy, steal, t0 = *machine_cpu(), time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(at_once)]
+    outs = [p.communicate()[0] for p in procs]
+    busy2, steal2, elapsed = *machine_cpu(), time.perf_counter() - t0
+    if any(p.returncode for p in procs):
+        raise SystemExit(f"a paxraft run failed: {[p.returncode for p in procs]}")
+    rows = [json.loads(out.strip().splitlines()[-1]) for out in outs]
+    ours = sum(r["cpu"] for r in rows)  # without the interpreters' start-up: 'others' is an upper bound
+    for r in rows:
+        r["others"], r["steal"], r["elapsed"] = max(0.0, busy2 - busy - ours), steal2 - steal, elapsed
+    return rows
 
 
 def tlc(bounds: dict, workers: int) -> dict | None:
@@ -109,6 +137,20 @@ def tlc(bounds: dict, workers: int) -> dict | None:
     }
 
 
+def explain(r: dict) -> None:
+    """Where a run's time went: what tells a slow run's cause (more CPU per state, or waits, or other load)."""
+    share = r["others"] / r["elapsed"] / (os.cpu_count() or 1)
+    print(f"    meanwhile other processes used {r['others']:.1f} CPU s ({share:.0%} of the machine), "
+          f"the host stole {r['steal']:.1f} s")
+    for w, p in enumerate(r["per_worker"] if len(r["per_worker"]) > 1 else []):
+        print(f"    worker {w}: {p['cpu_seconds']:.1f} CPU s in chunks ({p['expand_cpu_seconds']:.1f} expanding "
+              f"{p['expanded']:,} states), waited {p['wait_seconds']:.1f} s for peers, preempted "
+              f"{p['preempted']:,} times, {p['minor_faults']:,} minor / {p['major_faults']} major faults")
+    if r.get("critical") is not None and len(r["per_worker"]) > 1:
+        print(f"    critical path (slowest worker's CPU per chunk, summed) {r['critical']:.1f} s; "
+              f"chunks took {r['chunk_seconds']:.1f} s wall")
+
+
 def main() -> None:
     from _args import chosen, parser
 
@@ -116,6 +158,9 @@ def main() -> None:
     ap.add_argument("models", nargs="*", metavar="MODEL", help="705k (default) and/or 2m")
     ap.add_argument("--no-tlc", action="store_true", help="paxraft only")
     ap.add_argument("--no-ray", action="store_true", help="no Ray rows")
+    ap.add_argument("--pair", action="store_true",
+                    help="also two independent 1-worker runs at once: the CPU each takes over one run alone is "
+                         "what keeping both cores busy costs on this machine, whatever the engine does")
     args = ap.parse_args()
     names = chosen(ap, args.models, list(MODELS), "model") or ["705k"]
     use_tlc, use_ray = not args.no_tlc, not args.no_ray
@@ -128,11 +173,16 @@ def main() -> None:
         runs = [("paxraft 1 worker", 1, False), ("paxraft 2 workers", 2, False)]
         if use_ray:
             runs += [("paxraft ray 1 worker", 1, True), ("paxraft ray 2 workers", 2, True)]
+        if args.pair:
+            runs.append(("paxraft 1 worker, 2 at once", 1, False))
         for title, w, ray in runs:
-            r = rows[title] = paxraft(bounds, w, ray)
-            assert r["distinct"] == want, (title, r)
-            print(f"{title:<28} {r['wall']:>8.1f} {r['cpu']:>8.1f} {r['rss'] / 2**20:>9.0f} "
-                  f"{r['bytes_per_state']:>8.1f} {r['exchanged']:>10.1f} {r['messages']:>8.4f}", flush=True)
+            got = paxraft(bounds, w, ray, 2 if "at once" in title else 1)
+            rows[title] = {**got[0], "cpu": sum(r["cpu"] for r in got) / len(got)}
+            for r in got:
+                assert r["distinct"] == want, (title, r)
+                print(f"{title:<28} {r['wall']:>8.1f} {r['cpu']:>8.1f} {r['rss'] / 2**20:>9.0f} "
+                      f"{r['bytes_per_state']:>8.1f} {r['exchanged']:>10.1f} {r['messages']:>8.4f}", flush=True)
+                explain(r)
         if use_tlc:
             for w in (1, 2):
                 r = tlc(bounds, w)
@@ -145,6 +195,9 @@ def main() -> None:
         one, two = rows["paxraft 1 worker"], rows["paxraft 2 workers"]
         print(f"2 workers / 1 worker (wall): {one['wall'] / two['wall']:.2f}x; "
               f"CPU of 2 workers / CPU of 1: {two['cpu'] / one['cpu']:.2f}")
+        if "paxraft 1 worker, 2 at once" in rows:
+            print(f"CPU of a 1-worker run beside another (mean of the two) / alone: "
+                  f"{rows['paxraft 1 worker, 2 at once']['cpu'] / one['cpu']:.2f} (both cores busy)")
         for w in (1, 2):
             t = rows.get(f"TLC -workers {w}")
             ours = one if w == 1 else two

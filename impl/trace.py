@@ -87,34 +87,53 @@ class Recorder:
 
 
 class TraceWriter:
-    """Appends one node's events to its trace file (a header line per boot)."""
+    """Appends one node's events to its trace file (a header line per boot).
+
+    Lines wait in memory until :meth:`flush` hands them to the OS in one write, never earlier (a
+    buffer that filled up would write them out before the step they describe had reached the log);
+    ``size`` counts the bytes handed to the OS and :meth:`extent` the bytes once the waiting lines
+    are, which the store's log records with each write (impl/storage/wal.py, ``TRACE_MARK``)."""
 
     def __init__(self, path: str | os.PathLike[str], node: int, nodes: Iterable[int], **fields: Any) -> None:
         self.path = Path(path)
-        self._f = open(self.path, "a", buffering=1 << 16)  # noqa: SIM115 (kept open while the node runs)
+        self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.size = os.fstat(self._fd).st_size
         # events are trees built by the core, never cyclic: skipping the cycle check saves ~15% per event
         self._dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
-        self._f.write(self._dumps(header(node, nodes, **fields)) + "\n")
+        self._pending: list[str] = [self._dumps(header(node, nodes, **fields))]
+        self._bytes = len(self._pending[0]) + 1  # the lines are ASCII (the encoders escape the rest)
         self.count = 0
 
     def write(self, events: list[dict[str, Any]]) -> None:
         """Append events (buffered; :meth:`flush` writes them out)."""
-        dumps = self._dumps
-        self._f.write("".join(dumps(e) + "\n" for e in events))
-        self.count += len(events)
+        self.write_lines([self._dumps(e) for e in events])
 
     def write_lines(self, lines: list[str]) -> None:
         """Append events already encoded as JSON lines (``Ready.trace``; buffered like :meth:`write`)."""
-        self._f.write("\n".join(lines) + "\n")
+        self._pending += lines
+        self._bytes += sum(map(len, lines)) + len(lines)
         self.count += len(lines)
 
+    def extent(self) -> tuple[int, int]:
+        """(bytes handed to the OS, bytes once the waiting lines are too)."""
+        return self.size, self.size + self._bytes
+
     def flush(self) -> None:
-        """Hand buffered lines to the OS."""
-        self._f.flush()
+        """Hand the waiting lines to the OS (one write)."""
+        if self._pending and self._fd is not None:
+            data = ("\n".join(self._pending) + "\n").encode()
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view):]
+            self.size += len(data)
+            self._pending, self._bytes = [], 0
 
     def close(self) -> None:
         """Flush and close."""
-        self._f.close()
+        self.flush()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def last_clock(path: str | os.PathLike[str]) -> int:

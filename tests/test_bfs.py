@@ -87,6 +87,9 @@ def test_a_violation_in_an_initial_state() -> None:
 def test_the_state_cap_stops_a_level_and_marks_the_result_incomplete() -> None:
     # after expanding 0 the store holds 0, 1, 2: the cap; the depth counts the level begun
     assert _figures(check(Walk(stop=10), max_states=3)) == (OK, None, 3, 3, 2, None, {"Move": (2, 2)}, False)
+    # the cap is exact: the search stops as the N-th distinct state is stored, in the middle of an expansion
+    assert _figures(check(Walk(stop=10), max_states=2)) == (OK, None, 2, 2, 2, None, {"Move": (1, 1)}, False)
+    assert _figures(check(Walk(stop=10), max_states=1)) == (OK, None, 1, 1, 1, None, {"Move": (0, 0)}, False)
 
 
 def test_a_deadlock_is_reported_at_the_state_with_no_successor() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from modelcheck import DEADLOCK, OK, VIOLATION, check
+from modelcheck.engine.dfs import dfs
 from modelcheck.engine.result import Step
 from spec.behaviour import ReplayError, validate_trace
 from spec.core import Label, Spec, action, invariant
@@ -68,8 +69,11 @@ def test_every_reported_trace_replays_and_tampering_is_caught() -> None:
 
 
 def test_max_states_stops_early_and_says_incomplete() -> None:
-    r = check(Paxos(), max_states=100)
-    assert not r.complete and r.distinct_states >= 100 and r.distinct_states < 3921
+    for n in (1, 100, 300, 3920):  # exactly N distinct states: stored and checked, then the stop
+        r = check(Paxos(), max_states=n)
+        assert not r.complete and r.distinct_states == n
+        r = dfs(Paxos(), max_states=n)
+        assert not r.complete and r.distinct_states == n
 
 
 def test_fingerprint_store_holds_no_states() -> None:

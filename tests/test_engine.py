@@ -82,6 +82,12 @@ def test_new_states_stay_with_their_discoverer_and_the_load_is_shared() -> None:
     # state a worker did not own was shipped to its owner
     assert r.extra["bytes_exchanged_per_state"] < 60
     assert r.bytes_per_state <= 32  # sorted runs, records (offsets for parent and state numbers), the asked filter
+    # where the time went: CPU in chunks (of which expanding), waits for peers, the critical path
+    per = r.extra["per_worker"]
+    assert all(0 < w["expand_cpu_seconds"] <= w["cpu_seconds"] and w["wait_seconds"] >= 0 for w in per)
+    cpus = [w["cpu_seconds"] for w in per]
+    assert max(cpus) - 0.02 <= r.extra["critical_path_cpu_seconds"] <= sum(cpus) + 0.02
+    assert r.extra["critical_path_cpu_seconds"] <= r.extra["chunk_seconds"] * 1.5  # one thread at a time, mostly
 
 
 def test_balance_moves() -> None:

@@ -166,9 +166,35 @@ def test_the_audits_spec_with_membership_actions_model_checks_clean():
     from modelcheck import check
     from modelcheck.audit.raft_spec import RaftImpl
 
-    without = ["CompactLog", "InstallSnapshot", "HandleInstallSnapshotRequest", "TransferLeadership",
-               "HandleTimeoutNow", "RestartFromOlderSnapshot", "DuplicateMessage", "DropMessage", "CandidateStepDown",
-               "CheckQuorum"]
-    r = check(RaftImpl(servers=2, members=[0], values=1, max_term=2, max_log=2, max_in_flight=1).without(without))
+    r = check(RaftImpl(servers=2, members=[0], values=1, max_term=2, max_log=2, max_in_flight=1)
+              .without(MEMBERSHIP_CHECK_WITHOUT))
     assert (r.verdict, r.distinct_states, r.depth) == ("ok", 15847, 34)
     assert {a: r.coverage[a].new for a in CHANGES} == {"AddServer": 546, "RemoveServer": 0, "StepDownRemoved": 2661}
+
+
+MEMBERSHIP_CHECK_WITHOUT = ["CompactLog", "InstallSnapshot", "HandleInstallSnapshotRequest", "TransferLeadership",
+                            "HandleTimeoutNow", "RestartFromOlderSnapshot", "DuplicateMessage", "DropMessage",
+                            "CandidateStepDown", "CheckQuorum"]
+
+
+def test_the_membership_check_fails_at_the_same_bounds_when_votes_from_outside_the_configuration_count():
+    """The must-fail twin of the check above, at its bounds (2 servers, one member): a planted rule counts a vote
+    whoever cast it, in the candidate's configuration or not (a spare, a server being caught up, a removed one).
+    The spare then elects itself in the term the member leads: OneLeaderPerTerm, 10 steps, 984 states.
+    (Breaking the change actions' guard instead fails nowhere at 2 servers: with one server added or removed at
+    a time, every quorum of one configuration over 2 servers meets every quorum of the next; the 2015 bug needs
+    4 members, spec/raft_config.py's ``SingleServerNoErrata``.)"""
+    from modelcheck import check
+    from modelcheck.audit.raft_spec import RaftImpl
+
+    class OutsideVotesCount(RaftImpl):
+        def QuorumOf(self, s, i, servers):
+            """A majority of i's configuration's size, counting every server (the planted bug)."""
+            return len(servers) * 2 > len(self.ConfigOf(s.log[i])[0])
+
+    spec = OutsideVotesCount(servers=2, members=[0], values=1, max_term=2, max_log=2, max_in_flight=1)
+    r = check(spec.without(MEMBERSHIP_CHECK_WITHOUT))
+    assert (r.verdict, r.violated, r.trace_length, r.distinct_states) == ("violation", "OneLeaderPerTerm", 10, 984)
+    steps = [(st.label.name, st.label.params[0]) for st in r.trace[1:]]
+    assert steps[-1] == ("BecomeLeader", 1) and ("BecomeLeader", 0) in steps  # the spare, elected by itself
+    assert ("RequestVote", (1, 0)) not in [(st.label.name, st.label.params[:2]) for st in r.trace[1:]]

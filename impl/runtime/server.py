@@ -142,10 +142,18 @@ class PeerLink(asyncio.Protocol):
 class InlineSync:
     """The node's storage for the Ready loop: the WAL, whose fsync runs inline in the loop; the
     round's early messages (a leader's AppendEntries) are written to the sockets just before it,
-    so the followers store and sync while the leader does. Not before the log record is written to
-    the OS: their trace lines go first, and a kill -9 between those lines and the write would restart
-    the node without entries its trace says it appended (a Restart the audit cannot explain; hit by
-    tests/test_cluster_everything.py when the early flush ran at save())."""
+    so the followers store and sync while the leader does.
+
+    The order is: the log's records to the OS (a write(), no sync), then the trace lines of the
+    steps they hold, then the messages, then the header slot and the fdatasync (:meth:`NodeServer._flush`
+    does the first three; only the records' write() is added before the AppendEntries leave, one
+    syscall of a few hundred bytes on the leader's step). A kill -9 can stop the node between
+    any two: the page cache keeps what was written, and a restart drops a last write whose trace
+    lines did not all reach the OS (:meth:`WAL.load`; nothing of it had left), so the node never
+    restarts with a log its trace does not explain, nor without entries its trace says it appended
+    (a Restart the audit cannot explain; hit by tests/test_cluster_everything.py when the trace
+    lines and messages left first). ``"crash_at"`` in cluster.json names a point between two of
+    these where a leader kills itself (tests/test_trace_log_order.py)."""
 
     def __init__(self, wal: WAL, server: NodeServer, poll_us: int = 0) -> None:
         self.wal, self.server = wal, server
@@ -156,16 +164,23 @@ class InlineSync:
         self.wal.save(rd)
 
     def sync(self) -> None:
-        """Send what may leave before the fsync, then write out and fdatasync."""
-        self.server._flush()
-        tl = self.server.timeline
+        """Write the records, send what may leave before the fsync (both in ``_flush``), then the header slot
+        and the fdatasync."""
+        wal, server = self.wal, self.server
+        server._flush()
+        if server._crash is not None:
+            server.crash_point("sent")
+        must = wal.write_out()
+        tl = server.timeline
         if tl is not None:
             tl.mark(FSYNC)
-        if self.waker is None:
-            self.wal.sync()
-        else:
-            with self.waker.during():
-                self.wal.sync()
+        if must:
+            if self.waker is None:
+                wal.fdatasync()
+            else:
+                with self.waker.during():
+                    wal.fdatasync()
+        wal.synced()
         if tl is not None:
             tl.mark(SYNCED)
 
@@ -201,12 +216,17 @@ class SyncPipeline(InlineSync):
         loop = self.server.loop
         assert loop is not None and not self.busy
         if not self.wal.write_out():
+            self.written()
             loop.call_soon(self._done, None, done)
             return
+        self.written()
         self.busy = True
         if self.server.timeline is not None:
             self.server.timeline.mark(FSYNC)
         loop.run_in_executor(self.pool, self.wal.fdatasync).add_done_callback(lambda f: self._done(f, done))
+
+    def written(self) -> None:
+        """What runs once the records are written, before the fdatasync (here nothing: the round's end sends)."""
 
     def _done(self, fut: asyncio.Future[None] | None, done: Callable[[], None]) -> None:
         self.busy = False
@@ -234,7 +254,7 @@ class LeaderThreadSync(SyncPipeline):
     """Inline fsync on a follower, the fdatasync on a thread on a leader (``"leader_fsync_thread"``).
 
     A follower has nothing to do during its fsync (its ack waits for it), so it syncs inline, with
-    no thread hop. A leader's AppendEntries leave before its own write (Raft thesis 10.2.1); with
+    no thread hop. A leader's AppendEntries leave before its own fdatasync (Raft thesis 10.2.1); with
     its fdatasync on a thread its loop reads the followers' acks meanwhile, and commits as soon as a
     quorum is durable: two followers' acks, or one and its own sync, whichever comes first (the
     core counts its own copy only once :meth:`RaftNode.persisted` says so). Inline, a slow fsync of
@@ -246,8 +266,11 @@ class LeaderThreadSync(SyncPipeline):
             self.sync()
             done()
             return
-        self.server._flush()  # the AppendEntries (and the trace lines before them) leave before the write
         super().begin_sync(done)
+
+    def written(self) -> None:
+        """The AppendEntries (and the trace lines before them) leave after the write, before the fdatasync."""
+        self.server._flush()
 
 
 class Connection(asyncio.Protocol):
@@ -350,15 +373,22 @@ class NodeServer:
                      trace=c.get("trace", True))
         self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True),  # WALError: refuse to start (see main)
                        prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)))
-        hs, snap, entries = self.wal.load()
+        trace_path = self.home / "trace.jsonl"
+        traced = cfg.trace and trace_path.exists()
+        hs, snap, entries = self.wal.load(trace_path.stat().st_size if traced else None)
+        if self.wal.trace_cut is not None:  # the log dropped a write whose trace lines were cut short: the trace too
+            os.truncate(trace_path, self.wal.trace_cut)
         boot_file = self.home / "boot"
         boot = int(boot_file.read_text()) + 1 if boot_file.exists() else 0
         boot_file.write_text(str(boot))
-        trace_path = self.home / "trace.jsonl"
         clock = last_clock(trace_path) if cfg.trace else 0
         spec: dict[str, Any] = {"spec": "multipaxos"} if c.get("protocol") == "multipaxos" else {}  # for the audit
         members: dict[str, Any] = {"members": c["members"]} if "members" in c else {}  # the initial configuration
         self.trace = TraceWriter(trace_path, self.id, self.ports, **spec, **members) if cfg.trace else None
+        if self.trace is not None and c.get("trace_marks", True):  # (false: only to show what the marks prevent)
+            self.wal.trace_extent = self.trace.extent
+        crash = c.get("crash_at")  # {"at": "written" | "sent", "index": n}: see InlineSync
+        self._crash = None if crash is None else (crash["at"], crash["index"])
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
         core, rules = protocol(c)
         self.node = core(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs,
@@ -417,6 +447,15 @@ class NodeServer:
             log.info("node %d caught up to index %d after rejoining: voting again", self.id, node.applied)
         self._flush()  # also what was answered outside a round (not-leader, status)
 
+    def crash_point(self, name: str) -> None:
+        """A fault hook for tests: a leader whose log reached ``crash_at``'s index kills itself at this point (one
+        node of the cluster, once: it leaves DIR/crashed)."""
+        crash = self._crash
+        if (crash is not None and crash[0] == name and self.node.role == LEADER
+                and self.node.log.last_index() >= crash[1] and not (self.dir / "crashed").exists()):
+            (self.dir / "crashed").write_text(str(self.id))
+            os.kill(os.getpid(), signal.SIGKILL)
+
     def trace_now(self) -> None:
         """Write and flush the core's trace events taken so far (before an effect that outlives a crash)."""
         if self.trace is not None:
@@ -424,6 +463,7 @@ class NodeServer:
             lines = tracer.take() if tracer is not None else []
             if lines:
                 self.trace.write_lines(lines)
+            self.wal.write_records()
             self.trace.flush()
 
     def _trace(self, rd: Ready) -> None:
@@ -432,9 +472,13 @@ class NodeServer:
             self.trace.write_lines(rd.trace)
 
     def _flush(self) -> None:
-        """Trace lines first (a step reaches the OS before its messages leave), then one write per peer
-        and per client connection."""
+        """The log's records first (written, not synced: with a sync in flight on a thread, records saved
+        since wait), then the trace lines (a step reaches the OS before its messages leave), then one
+        write per peer and per client connection."""
         if self.trace is not None:
+            self.wal.write_records()
+            if self._crash is not None:
+                self.crash_point("written")
             self.trace.flush()
         tl = self.timeline  # (stamps before the writes: the reader may stamp its receipt before ours returns)
         if tl is not None and any(link.pending for link in self.links.values()):

@@ -43,6 +43,7 @@ import logging
 import os
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ from impl.raft.log import Entry
 
 log = logging.getLogger(__name__)
 
-HARD_STATE, ENTRIES, SNAPSHOT = 1, 2, 3
+HARD_STATE, ENTRIES, SNAPSHOT, TRACE_MARK = 1, 2, 3, 4
 MAGIC = b"PXRWAL2\n"
 SLOT_AT = (0, 4096)
 DATA_START = 8192
@@ -61,6 +62,7 @@ _HEAD = struct.Struct(">IBI")  # payload length, type, payload crc32; preceded b
 _REC = 4 + _HEAD.size
 _HS = struct.Struct(">QQ")
 _SNAP_REC = struct.Struct(">QQI")  # index, term, crc32 of the snapshot file's body
+_MARK = struct.Struct(">QQQQ")  # the write's first byte, the trace's size before and after its lines, machine boot
 _ENT_HEAD = struct.Struct(">QI")  # first index, count
 _ENT = struct.Struct(">QI")  # term, data length
 _SNAP_HEAD = struct.Struct(">8sIQQQ")  # magic, crc32 of the rest, index, term, data length
@@ -101,6 +103,15 @@ def _write_all(fd: int, data: bytes | bytearray) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
+
+
+def machine_boot() -> int:
+    """This boot of the machine (Linux's boot_id, 64 bits of it; 0 where unknown). The page cache, and so
+    what a killed process had written to any file, survives until the machine reboots."""
+    try:
+        return int(Path("/proc/sys/kernel/random/boot_id").read_text().replace("-", "")[:16], 16)
+    except (OSError, ValueError):
+        return 0
 
 
 @dataclass
@@ -158,10 +169,26 @@ class WAL:
         self._hs: HardState | None = None
         self._snap: Snapshot | None = None
         self._snap_rec: tuple[int, int, int | None] | None = None  # (index, term, crc) of the last snapshot record
+        # the trace's (size so far, size once its waiting lines are written): set, each write ends with a
+        # TRACE_MARK record, so that load() can drop a write whose trace lines never reached the OS
+        self.trace_extent: Callable[[], tuple[int, int]] | None = None
+        self.boot = machine_boot()
+        self._mark: tuple[int, int, int, int, int] | None = None  # the last mark read: its end, then _MARK's fields
+        self._after_mark = False  # records follow the last mark
+        self.trace_cut: int | None = None  # set by load(): the size the trace is to be cut back to
 
     # -- recovery -------------------------------------------------------------------------------
-    def load(self) -> tuple[HardState | None, Snapshot | None, list[Entry]]:
-        """Recover (hard state, snapshot, entries after it); opens the log for appending."""
+    def load(self, trace_size: int | None = None) -> tuple[HardState | None, Snapshot | None, list[Entry]]:
+        """Recover (hard state, snapshot, entries after it); opens the log for appending.
+
+        ``trace_size``: the size of the node's trace file. The runtime writes a record to the OS,
+        then the trace lines of the steps it holds, then sends what depends on them; a kill -9
+        between the first two leaves a log the trace does not explain. So, given the trace's size,
+        the last write is dropped (and ``trace_cut`` says where the trace is to be cut, its lines
+        being partly written) when its mark says the trace should be longer and was written in this
+        boot of the machine (so the trace lost nothing to a power cut); records after the last mark
+        (a write cut short) are dropped too. Nothing of such a write had left the node, and no sync
+        of it had begun."""
         if not self.path.exists():
             if self.snap_path.exists():
                 raise WALError(f"{self.path}: missing while {self.snap_path.name} exists (the log's hard state and "
@@ -171,7 +198,7 @@ class WAL:
             self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._rewrite()
             return None, None, []
-        good, n, torn = self._scan()
+        good, n, torn = self._scan(trace_size)
         if self.format == 1:
             log.warning("%s: format 1 log read intact; rewriting it in format 2", self.path)
             self._rewrite()
@@ -187,13 +214,46 @@ class WAL:
         self._end, self._alloc = good, n
         self._fd = os.open(self.path, os.O_RDWR)
         os.lseek(self._fd, good, os.SEEK_SET)
+        if good < self._synced:  # a write dropped for its trace (above): a new slot says where the log ends
+            self._synced = good
+            self._write_slot(self._seq + 1, good, self._commit)
+            os.fsync(self._fd)
         return self._hs, self._snap, list(self._entries)
 
-    def _scan(self) -> tuple[int, int, int]:
+    def _scan(self, trace_size: int | None = None) -> tuple[int, int, int]:
         """Replay the log into memory and cross-check the snapshot; (end of the last good record, file size,
-        bytes of a torn tail after it: 0 when only zero padding follows)."""
-        self._offset, self._entries, self._hs, self._snap, self._snap_rec = 0, [], None, None, None
+        bytes of a torn tail after it: 0 when only zero padding follows). ``trace_size``: see :meth:`load`."""
         buf = self.path.read_bytes()
+        good, n = self._replay_all(buf)
+        cut = self._unflushed(good, trace_size) if trace_size is not None else good
+        last = self._offset + len(self._entries)
+        if cut < good:
+            good, _ = self._replay_all(buf[:cut], prefix=True)
+            last = self._offset + len(self._entries)
+            self._commit = self._synced_commit = min(self._commit, last)  # (the dropped write may have moved it)
+        if self._commit > last:
+            raise WALError(f"{self.path}: the log ends at index {last} but index {self._commit} was recorded "
+                           f"as committed (entries lost)")
+        return good, n, 0 if buf.count(0, good) == n - good else n - good
+
+    def _unflushed(self, good: int, trace_size: int) -> int:
+        """Where the log is to end so that it holds nothing its trace does not (see :meth:`load`)."""
+        if self._mark is None:
+            return good
+        end, start, before, after, boot = self._mark
+        if self._after_mark:
+            return end
+        if boot and boot == self.boot and before <= trace_size < after:
+            self.trace_cut = before
+            log.warning("%s: dropping the last write (byte offset %d to %d): the trace holds %d of its %d bytes",
+                        self.path, start, good, trace_size - before, after - before)
+            return start
+        return good
+
+    def _replay_all(self, buf: bytes, prefix: bool = False) -> tuple[int, int]:
+        """Replay ``buf`` (the log file, or a prefix of it) into memory; (end of the last good record, size)."""
+        self._offset, self._entries, self._hs, self._snap, self._snap_rec = 0, [], None, None, None
+        self._mark, self._after_mark = None, False
         n = len(buf)
         slot = self._best_slot(buf)
         if slot is None:
@@ -206,13 +266,9 @@ class WAL:
         else:
             self._seq, self._synced, self._commit = slot
             self._synced_commit = self._commit
-            good = self._scan_v2(buf, self._synced)
+            good = self._scan_v2(buf, min(self._synced, n) if prefix else self._synced)
         self._check_snapshot()
-        last = self._offset + len(self._entries)
-        if self._commit > last:
-            raise WALError(f"{self.path}: the log ends at index {last} but index {self._commit} was recorded "
-                           f"as committed (entries lost)")
-        return good, n, 0 if buf.count(0, good) == n - good else n - good
+        return good, n
 
     def _best_slot(self, buf: bytes) -> tuple[int, int, int] | None:
         best = None
@@ -244,7 +300,11 @@ class WAL:
                                    f"that were synced: {why}")
                 return pos  # the unsynced tail a crash left
             typ = buf[pos + 8]
-            self._replay_at(typ, memoryview(buf)[pos + _REC : end], pos)
+            if typ == TRACE_MARK and end - pos == _REC + _MARK.size:
+                self._mark, self._after_mark = (end, *_MARK.unpack_from(buf, pos + _REC)), False
+            else:
+                self._after_mark = True
+                self._replay_at(typ, memoryview(buf)[pos + _REC : end], pos)
             pos = end
         return pos
 
@@ -406,19 +466,31 @@ class WAL:
         until then; a sync pipeline saves the next records meanwhile and writes them out after."""
         fd = self._fd
         assert fd is not None, "load() first"
-        if self._buf:
-            _write_all(fd, self._buf)
-            self._end += len(self._buf)
-            self._buf.clear()
+        self.write_records()
         if self.prealloc and self._end > self._alloc - self.prealloc // 2:
             self._pad(self._end + self.prealloc)  # this sync also commits the new size (once per prealloc/2 bytes)
         if self._end == self._synced and self._commit == self._synced_commit:
             self._pending_sync = None
             return False
-        self._seq += 1
-        os.pwrite(fd, _slot(self._seq, self._end, self._commit), SLOT_AT[self._seq % 2])
+        self._write_slot(self._seq + 1, self._end, self._commit)
         self._pending_sync = (self._end, self._commit)
         return True
+
+    def write_records(self) -> None:
+        """Write what was saved to the OS, no header slot and no sync (the start of :meth:`write_out`; also what
+        the runtime does before a trace line leaves while a sync is in flight)."""
+        if self._buf:
+            assert self._fd is not None, "load() first"
+            if self.trace_extent is not None:
+                self._buf += _record(TRACE_MARK, _MARK.pack(self._end, *self.trace_extent(), self.boot))
+            _write_all(self._fd, self._buf)
+            self._end += len(self._buf)
+            self._buf.clear()
+
+    def _write_slot(self, seq: int, length: int, commit: int) -> None:
+        assert self._fd is not None
+        self._seq = seq
+        os.pwrite(self._fd, _slot(seq, length, commit), SLOT_AT[seq % 2])
 
     def _pad(self, size: int) -> None:
         """Write zeros from the end of the records (or of the old padding) up to ``size`` bytes."""
@@ -460,6 +532,9 @@ class WAL:
             body += _record(HARD_STATE, _HS.pack(*self._hs))
         if self._entries:
             body += _record(ENTRIES, _entries_payload(self._offset + 1, self._entries))
+        if self.trace_extent is not None:  # a mark that drops nothing: a write cut short after it is seen as such
+            size = self.trace_extent()[0]
+            body += _record(TRACE_MARK, _MARK.pack(DATA_START + len(body), size, size, self.boot))
         end = DATA_START + len(body)
         head = bytearray(DATA_START)
         head[0 : _SLOT.size + 4] = _slot(0, end, self._commit)

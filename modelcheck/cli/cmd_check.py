@@ -29,7 +29,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_model_options(parser)
     parser.add_argument("--deadlock", action="store_true", help="report states with no successor")
     parser.add_argument("--no-invariants", action="store_true", help="explore only (count states)")
-    parser.add_argument("--max-states", type=int, default=None, metavar="N", help="stop after N distinct states")
+    parser.add_argument("--max-states", type=int, default=None, metavar="N",
+                        help="stop once N distinct states are stored (and checked): exactly N, marked incomplete")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     check_modes.configure(parser)

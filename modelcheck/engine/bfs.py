@@ -57,6 +57,8 @@ class _Search:
     ) -> None:
         self.started = time.perf_counter()
         self.spec, self.check_deadlock, self.max_states, self.progress = spec, check_deadlock, max_states, progress
+        # The store size that ends the search: the run stops as the N-th distinct state is stored and checked.
+        self.limit = sys.maxsize if max_states is None else max_states
         self.fingerprint = fingerprinter(spec, symmetry)
         self.invariants = goal is not None or (check_invariants and bool(spec.invariants))
         # The invariants in order (or a spec's equivalent fast path); ``goal`` replaces them when the
@@ -103,6 +105,8 @@ class _Search:
             if bad:
                 raise _Stop(self.report(VIOLATION, bad, [Step(None, s)], 1))
             frontier.append((s, i))
+            if i + 1 >= self.limit:
+                raise _Stop(self.full(1))
         return frontier
 
     # -- expand: one level, state by state ------------------------------------------------------------
@@ -117,9 +121,6 @@ class _Search:
             enabled = self.expand(s, si, next_frontier.append)
             if self.check_deadlock and not enabled:
                 raise _Stop(self.report(DEADLOCK, None, self.trace_to(si), depth))
-            if self.max_states is not None and len(store) >= self.max_states:
-                self.result.complete = False
-                raise _Stop(self.report(OK, None, None, depth + (1 if next_frontier else 0)))
         return next_frontier
 
     def expand(self, s: State, si: int, append: Callable[[tuple[State, int]], None]) -> bool:
@@ -129,6 +130,7 @@ class _Search:
         invariants, store, fired, new = self.invariants, self.store, self.fired, self.new
         index, fps_append = store.index, store.fps.append
         seen, n = index.setdefault, len(index)  # one dict operation per successor: new ones get index n
+        limit = self.limit
         parents_append, via_append = store.parents.append, store.via.append
         enabled = False
         for ai, (enum, step, arity) in enumerate(self.actions):
@@ -172,6 +174,9 @@ class _Search:
                     if bad:
                         fired[ai] += nf
                         raise _Stop(self.violation(bad, ti))
+                if n >= limit:  # the N-th distinct state: stored and checked, then the search stops
+                    fired[ai] += nf
+                    raise _Stop(self.full(self.depth + 1))
                 append((t, ti))
             if nf:
                 fired[ai] += nf
@@ -183,6 +188,11 @@ class _Search:
     def generated(self) -> int:
         """Successors generated: the initial states and every action firing (TLC's count)."""
         return self.n_init + sum(self.fired)
+
+    def full(self, depth: int) -> Result:
+        """The report of a search cut at ``max_states`` distinct states (incomplete; no verdict beyond them)."""
+        self.result.complete = False
+        return self.report(OK, None, None, depth)
 
     def violation(self, bad: str, i: int, last: Step | None = None) -> Result:
         """The report of invariant ``bad`` violated one level down, at stored state ``i`` (or after it, at ``last``)."""

@@ -21,7 +21,7 @@ from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
-from modelcheck.engine.search import CUT, DEAD, END_POS, FULL, STATE, Partition, rebuild
+from modelcheck.engine.search import CUT, DEAD, FULL, STATE, Partition, rebuild
 from modelcheck.engine.transport import InProcess, LocalProcesses, RayActors
 from spec.behaviour import invariant_check, state_constraint
 from spec.core import Spec, State
@@ -136,6 +136,9 @@ class _Run:
         self.level_hi = 0
         self.lo = 0
         self.chunks = 0
+        # Seconds in chunk calls, and the slowest worker's CPU in each chunk summed (the run on idle
+        # cores): their difference is what waits cost (imbalance, barriers, a worker descheduled).
+        self.chunk_wall = self.critical_cpu = 0.0
         self.peak_disk = 0  # the most bytes the workers had on disk at a chunk's end
         self.reports: list[dict[str, Any]] = []
         self.root: Path | None = None
@@ -206,28 +209,32 @@ class _Run:
                 return self.finish({**counts, "stored": stored, "generated": generated}, VIOLATION, bad,
                                    [Step(None, s)], 1)
             parts[fp % n].append((s, stored - 1, fp))
+            if self.max_states is not None and stored >= self.max_states:  # the initial states fill it
+                self.result.complete = False
+                return self.finish({**counts, "stored": stored, "generated": generated}, OK, None, None, 1)
         self.init_generated = generated
         if not stored:
             return self.finish({**counts, "generated": generated}, OK, None, None, 0)
         self.t.call("init", parts, stored)  # each worker takes its own part
         self.total = self.level_hi = stored
         self.depth = 1
-        # When the initial states already fill max_states, one process stops after expanding the first.
-        full = self.max_states is not None and stored >= self.max_states
-        return self.loop([(END_POS, FULL)] if full else [])
+        return self.loop([])
 
     def loop(self, pending: list[tuple]) -> Result:
         t = self.t
         while True:
             while self.lo < self.level_hi:
                 hi = min(self.level_hi, self.lo + self.chunk)
+                t0 = time.perf_counter()
                 reports = t.call("chunk", hi, self.max_states)
+                self.chunk_wall += time.perf_counter() - t0
+                self.critical_cpu += max(r["chunk_cpu"] for r in reports)
                 self.reports = reports
                 self.chunks += 1
                 events = pending + [e for r in reports for e in r["events"]]
                 pending = []
-                if events:
-                    return self.stop(min(events, key=lambda e: e[0]))
+                if events:  # at one key, the state's own violation comes before the max_states cut
+                    return self.stop(min(events, key=lambda e: (e[0], e[1] == FULL)))
                 self.total += reports[0]["added"]
                 self.peak_disk = max(self.peak_disk, sum(r["disk_bytes"] for r in reports))
                 self.lo = hi
@@ -318,18 +325,25 @@ class _Run:
                 "states": s["stored"],
                 "expanded": s["expanded"],
                 "cpu_seconds": round(s["cpu"], 2),
+                "expand_cpu_seconds": round(s["expand_cpu"], 2),
+                "wait_seconds": round(s["wait"], 2),
                 "states_per_second": round(s["expanded"] / s["cpu"]) if s["cpu"] else 0,
                 "bytes_sent": s["bytes_sent"],
                 "messages_sent": s["messages_sent"],
                 "store_bytes": s["store_bytes"],
                 "disk_bytes": s["disk_bytes"],
                 "peak_rss_bytes": s["peak_rss_bytes"],
+                "minor_faults": s["faults"][0],
+                "major_faults": s["faults"][1],
+                "preempted": s["preempted"],
             }
             for s in stats
         ]
         x["bytes_exchanged_per_state"] = round(sent / n_states, 1)
         x["messages_per_state"] = round(msgs / n_states, 4)
         x["chunks"] = self.chunks
+        x["chunk_seconds"] = round(self.chunk_wall, 2)
+        x["critical_path_cpu_seconds"] = round(self.critical_cpu, 2)
         x["disk_bytes"] = sum(s["disk_bytes"] for s in stats)
         x["peak_disk_bytes"] = max(self.peak_disk, x["disk_bytes"])
         if self.t.name == "ray":

@@ -82,6 +82,9 @@ def _dfs(
         if fp in seen:
             continue
         seen[fp] = 1
+        if max_states is not None and len(seen) >= max_states:
+            result.complete = False
+            return finish(OK, None, None)
         path = [(Step(None, init), spec.successors(init), False)]
         while path:
             step, succs, moved = path[-1]

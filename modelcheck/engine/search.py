@@ -6,22 +6,25 @@ Every state gets the index the one-process search gives it (its *gid*), and ever
 successor a *key*,
 ``parent gid << 20 | position among the parent's successors``: keys order successors exactly as
 the one-process loop generates them. A level is cut into chunks of consecutive gids; every worker
-expands the states of the chunk it holds, and the chunk runs in four exchanges:
+expands the states of the chunk it holds, and the chunk runs in two exchanges (a third when loads
+are evened out):
 
 1. ask: each successor's fingerprint, key and action index go to its owner in flat arrays
    (one query per fingerprint per worker and chunk; the state itself stays);
 2. decide: the owner drops fingerprints it has seen (delayed duplicate detection against
    sorted runs, :class:`~modelcheck.engine._store.SeenSet`) and keeps the smallest key per new one:
    the discovery the one-process search makes first, hence the same parent and action;
-   it records the state (fingerprint, parent, action) and tells each asker which queries won;
+   it records the state (fingerprint, parent, action), tells each asker which queries won, and
+   tells every worker the keys of all its winners and how many each asker won;
 3. keep: the asker holds its winning states, checks the invariants on them and expands them
    in the next level (a state never travels to be stored: shipping it, pickled and rebuilt,
    cost more than its share of the expansion);
-4. rank: workers exchange the keys of the states they hold, so each can number the new
-   states among all of them (gid = distinct states before the chunk + rank) and see the
-   workers' loads; when one holds more than its share beyond a small slack, it ships the
-   excess, evenly spread in key order (:func:`balance_moves`; Raft starts from one state, which
-   would otherwise leave every state with one worker).
+4. rank: from every owner's winning keys each worker numbers the new states among all of them
+   (gid = distinct states before the chunk + rank) and sees the workers' loads; when one holds
+   more than its share beyond a small slack, it ships the excess, evenly spread in key order
+   (:func:`balance_moves`; Raft starts from one state, which would otherwise leave every state
+   with one worker). Every exchange is a barrier where a worker can wait for a slower one, so
+   the winners' keys ride on the decide exchange rather than a round of their own.
 
 Violations, deadlocks and the ``max_states`` cut are events with keys; the chunk is finished,
 the smallest key is where the one-process search stops, and every worker recounts states
@@ -56,7 +59,6 @@ KEY_BITS = 20
 POS_MASK = (1 << KEY_BITS) - 1
 POS_LIMIT = (1 << KEY_BITS) - 2  # successors of one state; the two top positions mark the events below
 DEADLOCK_POS = (1 << KEY_BITS) - 2  # "after the state's (no) successors": the one-process deadlock check
-END_POS = (1 << KEY_BITS) - 1  # "after the state is expanded": the one-process max_states check
 
 # Event kinds (an event is a tuple whose first item is its key).
 CUT, STATE, DEAD, FULL = "cut", "state", "deadlock", "max-states"
@@ -112,8 +114,9 @@ class Partition:
         self.win_keys = np.zeros(0, np.int64)
         self.win_ai = np.zeros(0, np.int16)
         self.expanded = 0
-        self.cpu = 0.0
+        self.cpu = self.expand_cpu = 0.0  # CPU seconds in chunks, and in their expansion loops
         self.bytes_sent = self.messages_sent = 0  # counted by the transport's exchange
+        self.wait = 0.0  # seconds the transport's exchange waited for peers
         # Fingerprints this worker has asked about (so their owner holds them or holds a smaller key):
         # a bounded filter in front of the exchange.
         cap = KNOWN_BITS if memory is None else max(16, min(KNOWN_BITS, (memory // 8 // 8).bit_length() - 1))
@@ -139,6 +142,7 @@ class Partition:
 
     def stats(self) -> dict[str, Any]:
         """Counts and memory of this worker (summed by the coordinator)."""
+        use = resource.getrusage(resource.RUSAGE_SELF)
         return {
             "stored": len(self.records),
             "generated": self.generated,
@@ -146,12 +150,17 @@ class Partition:
             "new": self.new,
             "expanded": self.expanded,
             "cpu": self.cpu,
+            "expand_cpu": self.expand_cpu,
+            "wait": self.wait,
             "store_bytes": self.seen.nbytes() + self.records.nbytes() + self.known.nbytes(),
             "asked": self.asked,
             "disk_bytes": self.seen.disk_bytes() + self.records.disk_bytes() + self.frontier.disk + self.next.disk,
             "queued": len(self.frontier) + len(self.next),
             "bytes_sent": self.bytes_sent,
-            "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            "peak_rss_bytes": use.ru_maxrss * 1024,
+            # what a slow run's cause can be read from: page faults (memory), preemptions (other load)
+            "faults": (use.ru_minflt, use.ru_majflt),
+            "preempted": use.ru_nivcsw,
             "messages_sent": self.messages_sent,
         }
 
@@ -226,6 +235,7 @@ class Partition:
                 break
         self.generated += generated
         self.expanded += expanded
+        self.expand_cpu += time.process_time() - t0
         self.asked += len(fps_a)
         fps = np.frombuffer(fps_a, dtype=np.int64) if fps_a else np.zeros(0, np.int64)
         keys = np.frombuffer(keys_a, dtype=np.int64) if keys_a else np.zeros(0, np.int64)
@@ -255,10 +265,20 @@ class Partition:
         else:
             win = fresh  # one asker, one query per fingerprint, already in key order
         wf, wk, wa = F[win], K[win], A[win]
-        replies = self.exchange("decide", [at[win][src[win] == s] for s in range(n)])
-        # 3. keep: each winning state stays with the worker that generated it (no state travels to be
-        # stored), which checks the invariants on it, in key order
-        mine = np.sort(np.concatenate([picks[d][r] for d, r in enumerate(replies)])) if n > 1 else picks[0][replies[0]]
+        if n > 1:
+            # to each asker: which of its queries won; to everyone: every winner's key and how many
+            # each asker won (the rank below, and the loads), so no separate round is needed for them
+            ws = src[win]
+            wins = np.bincount(ws, minlength=n)
+            replies = self.exchange("decide", [(at[win][ws == s].astype(np.int32), wk, wins) for s in range(n)])
+            # 3. keep: each winning state stays with the worker that generated it (no state travels to
+            # be stored), which checks the invariants on it, in key order
+            mine = np.sort(np.concatenate([picks[d][r[0]] for d, r in enumerate(replies)]))
+            # 4. rank: every winner's key, so that gids follow the one-process order
+            merged = np.sort(np.concatenate([r[1] for r in replies]))
+            loads = np.sum([r[2] for r in replies], axis=0).tolist()
+        else:
+            mine, merged = picks[0][at[win]], wk  # one asker: its queries in key order
         held_keys = keys[mine]
         held = [kept[i] for i in mine.tolist()]
         for t, i in zip(held, mine.tolist()):
@@ -267,16 +287,13 @@ class Partition:
                 key = int(keys[i])
                 events.append((key, STATE, name, key >> KEY_BITS, int(ais[i]), int(fps[i])))
                 break  # later winners have larger keys
-        # 4. rank: every holder's keys, so that gids follow the one-process order
-        everyone = self.exchange("rank", [held_keys] * n)
-        merged = np.sort(np.concatenate(everyone)) if n > 1 else held_keys
         gids = self.total + np.searchsorted(merged, wk)
         self.seen.add(wf)
         self.records.extend(wf, wk >> KEY_BITS, wa, gids)
         if self.half is not None and self.spill is not None and self.seen.nbytes() + self.records.nbytes() > self.half:
             self.records.spill(self.spill)  # only counterexamples and checkpoints read them
         if n > 1:
-            held, held_keys = self._even_out(held, held_keys, [len(e) for e in everyone])
+            held, held_keys = self._even_out(held, held_keys, loads)
         self.next.append(held, self.total + np.searchsorted(merged, held_keys))
         for ai, c in enumerate(np.bincount(wa, minlength=len(self.new)).tolist()):
             self.new[ai] += c
@@ -284,12 +301,13 @@ class Partition:
         self.win_keys, self.win_ai = wk, wa
         base_gid, added = self.total, len(merged)
         if max_states is not None and base_gid < max_states <= base_gid + added:
-            key = int(merged[max_states - 1 - base_gid])  # the state that fills the store: stop after its parent
+            key = int(merged[max_states - 1 - base_gid])  # the state that fills the store: stop right after it
             if key in set(wk.tolist()):
-                events.append(((key >> KEY_BITS) << KEY_BITS | END_POS, FULL))
+                events.append((key, FULL))
         self.total = base_gid + added
-        self.cpu += time.process_time() - t0
-        return {"added": added, "events": events, **self.stats()}
+        cpu = time.process_time() - t0
+        self.cpu += cpu
+        return {"added": added, "events": events, "chunk_cpu": cpu, **self.stats()}
 
     def _even_out(self, held: list[State], keys: np.ndarray, counts: list[int]) -> tuple[list[State], np.ndarray]:
         """Ship states from workers holding too many of the chunk's new states to those holding too few.

@@ -24,7 +24,7 @@ from modelcheck.engine.search import Partition
 from spec.core import SpecError
 from spec.registry import install_user_modules
 
-PHASES = ("ask", "decide", "ship", "rank")
+PHASES = ("ask", "decide", "ship")
 
 
 class InProcess:
@@ -57,7 +57,9 @@ def _counting_exchange(part: Partition, send: Callable[[int, str, bytes], None],
         got: list[Any] = [None] * n
         got[w] = out[w]
         for _ in range(n - 1):
+            t0 = time.perf_counter()
             src, data = recv(tag)
+            part.wait += time.perf_counter() - t0
             got[src] = pickle.loads(data)
         return got
 

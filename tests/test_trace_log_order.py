@@ -1,0 +1,149 @@
+"""A leader killed -9 between its log's write() and the trace lines and messages that depend on it.
+
+The runtime writes a ready's log records to the OS, then its trace lines, then its messages, then
+fdatasyncs (impl/runtime/server.py, InlineSync). A kill -9 after the write but before the trace lines
+leaves a log holding entries its trace never showed; the restart drops that last write (its
+``TRACE_MARK`` says how long the trace should be, impl/storage/wal.py), so the audit explains the
+Restart. With the marks off the same crash is a Restart the audit cannot explain: the must-fail twin.
+The fault hook (``crash_at``) makes the leader kill itself at the named point once its log reaches
+an index, so the crash lands in the window every time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from impl.raft.core import HardState, Ready
+from impl.raft.log import Entry
+from impl.runtime import cluster
+from impl.storage.wal import WAL
+from modelcheck.audit import audit_events, mapping_for, read_traces
+from modelcheck.cli import main
+
+CRASH_INDEX = 4  # the leader's no-op is entry 1: the third write crashes it
+
+
+def _crash_and_restart(d: Path, capsys, at: str, **settings) -> tuple[int, list[int]]:
+    """A 3-node cluster whose leader kills itself at ``at`` when it appends entry CRASH_INDEX; it is restarted,
+    more writes follow. Returns the killed node and the writes' exit codes."""
+    cluster.start(d, 3, crash_at={"at": at, "index": CRASH_INDEX}, **settings)
+    codes = []
+    try:
+        lead = asyncio.run(cluster.wait_for_leader(d, 10))
+        assert lead is not None
+        for k in range(6):
+            codes.append(main(["kv", "put", f"k{k}", f"v{k}", "--dir", str(d), "--timeout", "5"]))
+        deadline = time.monotonic() + 10
+        while cluster.pid_of(d, lead) is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert cluster.pid_of(d, lead) is None, "the leader did not kill itself at the crash point"
+        assert (d / "crashed").read_text() == str(lead)
+        cluster.start(d)  # the killed node comes back (its hook fired once: it does not crash again)
+        for k in range(6, 9):
+            codes.append(main(["kv", "put", f"k{k}", f"v{k}", "--dir", str(d), "--timeout", "5"]))
+        for k, code in enumerate(codes):  # every acknowledged write reads back
+            if code == 0:
+                assert main(["kv", "get", f"k{k}", "--dir", str(d)]) == 0
+                assert capsys.readouterr().out.splitlines()[-1] == f"v{k}"
+    finally:
+        cluster.stop(d)
+    return lead, codes
+
+
+def _audit(d: Path):
+    events, _ = read_traces(sorted(str(p) for p in d.glob("node-*/trace.jsonl")))
+    return events, audit_events(mapping_for("raft", events), events)
+
+
+@pytest.mark.parametrize("at, settings", [("written", {}), ("sent", {}), ("written", {"leader_fsync_thread": True})])
+def test_a_leader_killed_between_its_log_write_and_its_trace_lines_restarts_as_its_trace_says(tmp_path, at, settings,
+                                                                                               capsys):
+    """(With ``leader_fsync_thread`` the leader's header slot is written too before the trace lines: the restart
+    writes a new one.)"""
+    lead, codes = _crash_and_restart(tmp_path, capsys, at, **settings)
+    events, result = _audit(tmp_path)
+    assert result.ok, result.failure and result.failure.reason
+    assert result.audited == len(events)
+    actions = Counter(e.action for e in events)
+    assert actions["Restart"] == 1
+    node_log = (tmp_path / f"node-{lead}" / "node.log").read_text()
+    dropped = "dropping the last write" in node_log
+    # killed after the write but before the trace lines: the write is dropped at boot; after the lines: kept
+    assert dropped == (at == "written")
+    assert codes.count(0) >= len(codes) - 1  # only the write the leader was appending when it died may fail
+
+
+def test_without_the_marks_the_same_crash_is_a_restart_the_audit_cannot_explain(tmp_path, capsys):
+    lead, _ = _crash_and_restart(tmp_path, capsys, "written", trace_marks=False)
+    _, result = _audit(tmp_path)
+    assert not result.ok
+    assert result.failure is not None
+    assert result.failure.event.action == "Restart" and result.failure.event.node == lead
+
+
+# -- the log's side, without processes: what a restart keeps of a last write, given the trace's size ----------
+def _log_with_a_last_write(d: Path, boot: int | None = None) -> tuple[WAL, tuple[int, int]]:
+    """A log of entries 1-3 synced, then entries 4-5 written (not synced) with their mark; the mark's trace
+    sizes (before, after): the trace was 100 bytes and the write's lines are 50 more."""
+    w = WAL(d, create=True)
+    w.load()
+    trace = [100, 100]
+    w.trace_extent = lambda: (trace[0], trace[1])
+    w.save(Ready(hard_state=HardState(2, 1), entries_from=1, entries=[Entry(2, b"e%d" % k) for k in (1, 2, 3)]))
+    w.sync()
+    if boot is not None:
+        w.boot = boot
+    trace[1] = 150
+    w.save(Ready(entries_from=4, entries=[Entry(2, b"e4"), Entry(2, b"e5")]))
+    assert w.write_out()  # the write() reached the OS; the kill comes before its trace lines (and the fdatasync)
+    return w, (100, 150)
+
+
+def _entries(d: Path, trace_size: int | None) -> tuple[list[bytes], int | None]:
+    w = WAL(d)
+    _, _, entries = w.load(trace_size)
+    w.close()
+    return [e.data for e in entries], w.trace_cut
+
+
+@pytest.mark.parametrize("trace_size, kept", [(100, False), (120, False), (150, True), (170, True), (None, True)])
+def test_a_restart_keeps_a_last_write_only_if_its_trace_lines_all_reached_the_os(tmp_path, trace_size, kept):
+    _log_with_a_last_write(tmp_path)
+    data, cut = _entries(tmp_path, trace_size)
+    assert data == [b"e1", b"e2", b"e3"] + ([b"e4", b"e5"] if kept else [])
+    assert cut == (None if kept else 100)  # the trace is cut back to before the write's lines
+    again, _ = _entries(tmp_path, cut or 150)  # a drop was made durable (a new header slot): the same log again
+    assert again == data
+
+
+def test_a_last_write_of_an_earlier_machine_boot_is_kept(tmp_path):
+    """After a reboot the trace (never synced) may have lost its tail while the log's write was synced and
+    acknowledged: the mark of another boot drops nothing."""
+    _log_with_a_last_write(tmp_path, boot=12345)
+    assert _entries(tmp_path, 100) == ([b"e1", b"e2", b"e3", b"e4", b"e5"], None)
+
+
+def test_records_after_the_last_mark_are_a_write_cut_short_and_dropped(tmp_path):
+    w, _ = _log_with_a_last_write(tmp_path)
+    w.synced()
+    w.trace_extent = None  # a write whose mark never reached the OS
+    w.save(Ready(entries_from=6, entries=[Entry(2, b"e6")]))
+    w.write_records()
+    w.close()
+    assert _entries(tmp_path, None)[0][-1] == b"e6"  # (read without a trace size: as before)
+    assert _entries(tmp_path, 150) == ([b"e1", b"e2", b"e3", b"e4", b"e5"], None)
+
+
+def test_a_log_written_without_marks_is_read_as_before(tmp_path):
+    w = WAL(tmp_path, create=True)
+    w.load()
+    w.save(Ready(hard_state=HardState(2, 1), entries_from=1, entries=[Entry(2, b"e1")]))
+    w.sync()
+    w.save(Ready(entries_from=2, entries=[Entry(2, b"e2")]))
+    w.write_out()
+    w.close()
+    assert _entries(tmp_path, 0) == ([b"e1", b"e2"], None)
