@@ -17,7 +17,7 @@ shared machine only ratios within one run mean anything). The rows:
 
 ``check / (loop + invariants)`` is the engine's own overhead; ``(loop + invariants) - loop`` the
 invariants'. Every row must reach the same distinct and generated counts (asserted). With
-``--max-states N`` every row stops where `check` does (after the state that fills the store).
+``--max-states N`` every row stops where `check` does (as it stores the N-th state).
 Compare ``loop`` with a hand-written loop (benchmarks/raft_bench.py's plain loop) to see what the
 spec's style costs.
 """
@@ -69,7 +69,7 @@ else:
         if (constraint is None or constraint(s)) and hash(s) not in seen:
             seen.add(hash(s))
             frontier.append(s)
-    full = False
+    full = cap is not None and len(seen) >= cap
     while frontier and not full:
         nxt = []
         for s in frontier:
@@ -92,8 +92,12 @@ else:
                     if inv:
                         violated(t2)
                     nxt.append(t2)
-            if cap is not None and len(seen) >= cap:
-                full = True
+                    if len(seen) == cap:  # check stops as it stores the N-th state
+                        full = True
+                        break
+                if full:
+                    break
+            if full:
                 break
         frontier = nxt
     got = (len(seen), generated)
