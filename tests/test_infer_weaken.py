@@ -170,3 +170,25 @@ def test_with_enough_processes_sampled_nothing_needs_weakening():
         assert stages["houdini"].startswith("7 candidates" + (" + 0 weakenings" if weaken else "") + " -> 7 inductive")
         assert rep.conjuncts is not None and ME_ENUMERATED in texts(rep.conjuncts.values())
         assert rep.weakens == {}
+
+
+def cli_problem(variant: str | None) -> Problem:
+    """``paxraft infer`` on the user's mutex (registered by the test below only)."""
+    return problem(weaken=3)
+
+
+def test_infer_prints_which_conjuncts_are_weakenings_and_writes_them(tmp_path, capsys, monkeypatch):
+    from modelcheck.cli import main
+    from proofs.infer import cmd_infer
+    from proofs.infer.language import read_invariant_file
+
+    monkeypatch.setitem(cmd_infer.PROBLEMS, "mutex", "test_infer_weaken:cli_problem")
+    monkeypatch.setitem(cmd_infer.VARIANTS, "mutex", ())
+    out_file = tmp_path / "mutex.inv"
+    assert main(["infer", "mutex", "--out", str(out_file)]) == 0
+    out = capsys.readouterr().out
+    assert "24 candidates + 14 weakenings -> 7 inductive" in out
+    me = next(line.split(":")[0] for line in out.splitlines() if line.endswith(ME))  # "Inv3: forall ..."
+    assert f"{me} weakens forall P1:Proc P2:Proc. P1 = P2 | ~critical(P1) <- forall P1:Proc P2:Proc. P1 = P2" in out
+    written = read_invariant_file(str(out_file), system().sig)
+    assert ME in texts(written.values()) and len(written) == 3
