@@ -50,6 +50,7 @@ import numpy as np
 
 from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine._store import AskedFilter, Frontier, Records, SeenSet
+from modelcheck.engine.calls import step_arity
 from modelcheck.engine.result import Step
 from spec.behaviour import invariant_check, state_constraint
 from spec.core import Label, Spec, SpecError, State
@@ -180,7 +181,7 @@ class Partition:
         fingerprint, constraint, violated = self.fingerprint, self.constraint, self.violated
         self.known.grow(int(KNOWN_PER_STATE * self.total / n))
         known, mask = self.known.table, self.known.mask
-        actions = [(a.enumerate, a.step) for a in spec.actions]
+        actions = [(a.enumerate, a.step, step_arity(a.step)) for a in spec.actions]
         fired = self.fired
         generated = 0
         expanded = 0
@@ -189,10 +190,20 @@ class Partition:
                 base = gid << KEY_BITS
                 pos = 0
                 expanded += 1
-                for ai, (enum, step) in enumerate(actions):
+                for ai, (enum, step, arity) in enumerate(actions):
                     first = pos
                     for params in enum(s):
-                        t = step(s, *params)
+                        if arity == 1:  # the specialised call (modelcheck.engine.calls); the same as step(s, *params)
+                            (p0,) = params
+                            t = step(s, p0)
+                        elif arity == 2:
+                            p0, p1 = params
+                            t = step(s, p0, p1)
+                        elif arity == 3:
+                            p0, p1, p2 = params
+                            t = step(s, p0, p1, p2)
+                        else:
+                            t = step(s, *params)
                         if t is None:
                             continue
                         key = base | pos
