@@ -80,14 +80,32 @@ CONSTRAINT Bounds
 """
 
 
+def machine_cpu() -> tuple[float, float]:
+    """CPU seconds the whole machine has been busy (user, system, irq; steal apart), and stolen by the host."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    hz = os.sysconf("SC_CLK_TCK")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq) / hz, steal / hz
+
+
 def paxraft(bounds: dict, workers: int, ray: bool, at_once: int = 1) -> list[dict]:
-    """``at_once`` independent runs started together (each a fresh process); their figures."""
+    """``at_once`` independent runs started together (each a fresh process); their figures, with the CPU
+    other processes used meanwhile (``others``) and the time the host stole (``steal``)."""
     code = CHILD.format(root=str(ROOT), bounds=bounds, workers=workers, ray=ray)
+    busy, steal, t0 = *machine_cpu(), time.perf_counter()
     procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(at_once)]
     outs = [p.communicate()[0] for p in procs]
+    busy2, steal2, elapsed = *machine_cpu(), time.perf_counter() - t0
     if any(p.returncode for p in procs):
         raise SystemExit(f"a paxraft run failed: {[p.returncode for p in procs]}")
-    return [json.loads(out.strip().splitlines()[-1]) for out in outs]
+    rows = [json.loads(out.strip().splitlines()[-1]) for out in outs]
+    ours = sum(r["cpu"] for r in rows)  # without the interpreters' start-up: 'others' is an upper bound
+    for r in rows:
+        r["others"], r["steal"], r["elapsed"] = max(0.0, busy2 - busy - ours), steal2 - steal, elapsed
+    return rows
 
 
 def tlc(bounds: dict, workers: int) -> dict | None:
@@ -120,7 +138,10 @@ def tlc(bounds: dict, workers: int) -> dict | None:
 
 
 def explain(r: dict) -> None:
-    """Where a multi-worker run's time went: what tells a slow run's cause (more CPU per state, or waits)."""
+    """Where a run's time went: what tells a slow run's cause (more CPU per state, or waits, or other load)."""
+    share = r["others"] / r["elapsed"] / (os.cpu_count() or 1)
+    print(f"    meanwhile other processes used {r['others']:.1f} CPU s ({share:.0%} of the machine), "
+          f"the host stole {r['steal']:.1f} s")
     for w, p in enumerate(r["per_worker"] if len(r["per_worker"]) > 1 else []):
         print(f"    worker {w}: {p['cpu_seconds']:.1f} CPU s in chunks ({p['expand_cpu_seconds']:.1f} expanding "
               f"{p['expanded']:,} states), waited {p['wait_seconds']:.1f} s for peers, preempted "

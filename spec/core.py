@@ -17,6 +17,7 @@ fingerprints, symmetry representatives and counterexamples.
 from __future__ import annotations
 
 import copy
+import dis
 import inspect
 import itertools
 import math
@@ -155,6 +156,37 @@ def _in_canonical_order(enum: Callable[[State], Iterable[Params]]) -> Callable[[
         return out
 
     return ordered
+
+
+_LOCAL_OPS = frozenset(dis.haslocal) | frozenset(dis.hasfree)
+
+
+def _reads_state(enum: Any) -> bool:
+    """Whether parameter enumerator ``enum(self, state)`` may read the state: False only for a plain
+    function whose code never names its state argument (``lambda self, s: ((rm,) for rm in self.RM)``),
+    nor a nested scope it opens, nor ``locals``/``vars``/``eval``/``exec``."""
+    code = getattr(enum, "__code__", None)
+    if code is None or code.co_argcount < 2 or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        return True
+    arg = code.co_varnames[1]
+    if arg in code.co_cellvars or {"locals", "vars", "eval", "exec"} & set(code.co_names):
+        return True
+    return any(ins.opcode in _LOCAL_OPS and ins.argval == arg for ins in dis.get_instructions(code))
+
+
+def _once(enum: Callable[[State], Iterable[Params]]) -> Callable[[State], Sequence[Params]]:
+    """An enumerator that does not read the state (:func:`_reads_state`) gives the same parameters in
+    every state: they are taken (and put in canonical order) once, on the first call, and that tuple
+    is given every time after (the spec's constants are fixed once it is built)."""
+    cached: tuple | None = None
+
+    def constant(state: State) -> Sequence[Params]:
+        nonlocal cached
+        if cached is None:
+            cached = tuple(enum(state))
+        return cached
+
+    return constant
 
 
 def action(
@@ -329,9 +361,14 @@ class Spec:
 
     def _bind_action(self, name: str) -> Action:
         method = getattr(self, name)
-        enum = _inherited_marker(type(self), name, "__paxraft_action__").__get__(self)
+        marker = _inherited_marker(type(self), name, "__paxraft_action__")
+        enum = marker.__get__(self)
         names = tuple(inspect.signature(method).parameters)[1:]
-        return Action(name, names, _in_canonical_order(enum) if self.canonical_order else enum, method)
+        if self.canonical_order:
+            enum = _in_canonical_order(enum)
+        if not _reads_state(marker):
+            enum = _once(enum)
+        return Action(name, names, enum, method)
 
     # -- the model ---------------------------------------------------------
     def init_states(self) -> Iterable[State]:

@@ -84,33 +84,26 @@ class MsgSet(frozenset):
     new messages) instead of scanning: in a breadth-first search the parent was expanded first.
     """
 
-    __slots__ = ("_index", "_shapes", "_parent", "_added")
+    # _index: the indexes (a dict), or (parent, added messages) until the first where() builds them
+    # from the parent's, or None for a set made directly; _shapes: the field combinations indexed.
+    __slots__ = ("_index", "_shapes")
 
     def __new__(cls, items: Iterable[Any] = ()) -> MsgSet:
         self = frozenset.__new__(cls, items)
         self._index = None
-        self._parent = None
         return self
 
     def __reduce__(self) -> tuple:  # pickle (--workers) the messages, not the indexes
         return (MsgSet, (list(self),))
 
     def __or__(self, other: Iterable[Any]) -> MsgSet:  # type: ignore[override]
-        if other.__class__ is set and len(other) == 1:  # the common case, msgs \cup {m}
-            for m in other:
-                if m in self:  # Send of a message already sent changes nothing: the same object
-                    return self
-            added: tuple = (m,)
-        elif isinstance(other, (set, frozenset)):
-            added = tuple(other - self)
-            if not added:
+        if other.__class__ is set or isinstance(other, (set, frozenset)):  # msgs \cup {m}, the common case first
+            if other <= self:  # Send of a message already sent changes nothing: the same object
                 return self
         else:
             return NotImplemented
         child = _new(MsgSet, _union(self, other))
-        child._index = None
-        child._parent = self
-        child._added = added
+        child._index = (self, tuple(other))  # a copy: the caller may change its set afterwards
         return child
 
     __ror__ = __or__
@@ -123,7 +116,7 @@ class MsgSet(frozenset):
         of the fields (another message type) is never selected.
         """
         index = self._index
-        if index is None:
+        if index.__class__ is not dict:
             index = self._inherit()
         key = tuple(fields.items())
         found = index.get(key)
@@ -132,21 +125,38 @@ class MsgSet(frozenset):
         names = tuple(fields)
         if names not in self._shapes:
             self._shapes = self._shapes | {names}
-            for k, group in _groups(self, names).items():
+            for k, group in _groups(self, names).items():  # a new combination: one scan of this set
                 index[k] = _ordered(group)
-            return index.get(key, ())
+            found = index.get(key)
+            if found is not None:
+                return found
+        index[key] = ()  # asked and empty: remembered, and carried to the children like any group
         return ()
 
     def _inherit(self) -> dict:
         """Indexes for every field combination the parent has: its entries plus the added messages."""
-        parent = self._parent
-        if parent is None or not parent._index:
-            self._index, self._shapes, self._parent = {}, frozenset(), None
+        link = self._index
+        parent = link[0] if link is not None else None
+        if parent is None or parent._index.__class__ is not dict or not parent._index:
+            self._index, self._shapes = {}, frozenset()
             return self._index
         index = parent._index.copy()
-        for k, group in _groups(self._added, *parent._shapes).items():
-            index[k] = _ordered((*index.get(k, ()), *group))
-        self._index, self._shapes, self._parent = index, parent._shapes, None  # the parent may now be freed
+        shapes = parent._shapes
+        for m in link[1]:
+            if m in parent:
+                continue
+            keys_of = _KEYS.get((m.__class__, shapes)) or _keys_function(m.__class__, shapes)
+            for k in keys_of(m):
+                old = index.get(k)
+                if not old:
+                    index[k] = (m,)
+                    continue
+                try:
+                    last = old[-1] < m  # the common case: m goes last, no sort needed
+                except TypeError:
+                    last = False
+                index[k] = (*old, m) if last else _ordered((*old, m))
+        self._index, self._shapes = index, shapes  # the parent may now be freed
         return index
 
 
@@ -154,18 +164,47 @@ _new = frozenset.__new__
 _union = frozenset.__or__
 
 
-def _groups(msgs: Iterable[Any], *shapes: tuple[str, ...]) -> dict[tuple, list]:
-    """Messages grouped by ``((field, value), ...)`` for each combination of field names in ``shapes``
-    (a message lacking one of the fields is left out of that combination)."""
+def _groups(msgs: Iterable[Any], names: tuple[str, ...]) -> dict[tuple, list]:
+    """Messages grouped by ``((field, value), ...)`` for the field names ``names``
+    (a message lacking one of the fields is left out)."""
     groups: dict[tuple, list] = {}
-    for names in shapes:
-        for m in msgs:
-            try:
-                key = tuple([(f, getattr(m, f)) for f in names])
-            except AttributeError:
-                continue
+    shape = frozenset([names])
+    for m in msgs:
+        keys_of = _KEYS.get((m.__class__, shape)) or _keys_function(m.__class__, shape)
+        for key in keys_of(m):
             groups.setdefault(key, []).append(m)
     return groups
+
+
+_KEYS: dict[tuple[type, frozenset], Callable[[Any], tuple]] = {}
+
+
+def _keys_function(cls: type, shapes: frozenset) -> Callable[[Any], tuple]:
+    """The function giving a message of class ``cls`` its ``((field, value), ...)`` key for each
+    combination of field names in ``shapes`` that the class has. For a NamedTuple class it is
+    generated once per class and set of combinations, reading the fields by position: one call
+    per message added to a set, no attribute lookups, no exception for a field the class lacks."""
+    fields = getattr(cls, "_fields", None)
+    if isinstance(fields, tuple) and issubclass(cls, tuple):
+        keys = [
+            "(" + "".join(f"({n!r}, m[{fields.index(n)}]), " for n in names) + ")"
+            for names in sorted(shapes)
+            if set(names) <= set(fields)
+        ]
+        fn: Callable[[Any], tuple] = eval(f"lambda m: ({''.join(k + ', ' for k in keys)})")
+    else:
+
+        def fn(m: Any) -> tuple:
+            out = []
+            for names in sorted(shapes):
+                if all(hasattr(m, f) for f in names):
+                    out.append(tuple([(f, getattr(m, f)) for f in names]))
+            return tuple(out)
+
+    if len(_KEYS) > 4096:  # a spec asking ever new combinations: start over rather than grow
+        _KEYS.clear()
+    _KEYS[cls, shapes] = fn
+    return fn
 
 
 def _ordered(group: Iterable[Any]) -> tuple:

@@ -64,3 +64,11 @@ def test_a_cluster_with_timelines_on_shows_the_whole_path_of_each_sequential_wri
     for s in steps:
         assert all(s[k] >= 0 for k in STEPS) and s["total"] == sum(s[k] for k in STEPS) > 0
         assert s["follower: WAL write + fdatasync"] > 0 and s["leader fdatasync"] > 0
+
+
+def test_the_write_path_cost_benchmark_answers_every_write():
+    """benchmarks/write_path_cost.py: three replicas in one process answer each sequential write (it raises
+    otherwise), trace files on and off."""
+    from benchmarks.write_path_cost import run
+
+    assert run(20, 10, True) > 0 and run(20, 10, False) > 0

@@ -123,7 +123,11 @@ def message_line(m: Message, jdesc: Callable[[bytes], str]) -> str:
     head = (f'{{"id":[{m.src},{m.boot},{m.seq}],"clock":{m.clock},"type":"{_TYPE_NAMES[t]}",'
             f'"msource":{m.src},"mdest":{m.dst},"mterm":{m.term}')
     if t == MsgType.AppendEntriesRequest:
-        ents = ",".join([f"[{e.term},{jdesc(e.data)}]" for e in m.entries])
+        es = m.entries
+        if len(es) == 1:  # the common case (one sequential write): no list to build
+            ents = f"[{es[0].term},{jdesc(es[0].data)}]"
+        else:
+            ents = ",".join([f"[{e.term},{jdesc(e.data)}]" for e in es])
         ctx = f',"mcontext":{m.context}' if m.context else ""
         return (f'{head},"mprevLogIndex":{m.index},"mprevLogTerm":{m.log_term},"mentries":[{ents}],'
                 f'"mcommitIndex":{m.commit}{ctx}}}')

@@ -61,6 +61,9 @@ class JsonLinesTracer(Tracer):
         self._jcache: dict[bytes, str] = {}
         self._prs_json = ""
         self.describe: Callable[[bytes], str] = str
+        self._heads: dict[tuple[Any, ...], str] = {}  # (action, *params) -> its ``"action":..,"params":{..}`` text
+        self._hs: tuple[int, int, int] = (-1, -1, -1)  # (term, role, vote) of the cached state prefix
+        self._hs_text = ""
 
     def bind(self, node: RaftNode) -> None:
         """Values are named by the node's ``describe``."""
@@ -89,10 +92,11 @@ class JsonLinesTracer(Tracer):
     def _prs(self, node: RaftNode) -> str:
         """The leader's nextIndex and matchIndex as JSON members, recomputed only after the core marked them dirty."""
         if node.prs_dirty:
-            prs = node.prs.items()
-            nxt = ",".join([f'"{j}":{p.next}' for j, p in prs])
-            match = ",".join([f'"{j}":{p.match}' for j, p in prs])
-            self._prs_json = f',"nextIndex":{{{nxt}}},"matchIndex":{{{match}}}}}'
+            nxt, match = [], []
+            for j, p in node.prs.items():
+                nxt.append(f'"{j}":{p.next}')
+                match.append(f'"{j}":{p.match}')
+            self._prs_json = f',"nextIndex":{{{",".join(nxt)}}},"matchIndex":{{{",".join(match)}}}}}'
             node.prs_dirty = False
         return self._prs_json
 
@@ -103,13 +107,21 @@ class JsonLinesTracer(Tracer):
         snap = node.snapshot_changed
         frm = log.offset + 1 if snap else max(min(log.changed_from, last + 1), log.offset + 1)
         jd = self._jdesc
-        ents = ",".join([f"[{e.term},{jd(e.data)}]" for e in log.slice(frm, last)]) if frm <= last else ""
+        if frm == last:  # one new entry (a follower's accept of one write): no list to build
+            e = log.entry(last)
+            ents = f"[{e.term},{jd(e.data)}]"
+        else:
+            ents = ",".join([f"[{e.term},{jd(e.data)}]" for e in log.slice(frm, last)]) if frm <= last else ""
         if snap:
             ents += f'],"snapshot":[{log.offset},{log.offset_term}'
             node.snapshot_changed = False
         log.changed_from = last + 1
-        s = (f'{{"currentTerm":{node.term},"state":"{ROLE_NAMES[node.role]}","votedFor":{node.vote or "null"},'
-             f'"log":{{"from":{frm},"entries":[{ents}]}},"commitIndex":{node.commit}')
+        hs = (node.term, node.role, node.vote)
+        if hs != self._hs:  # the same for most events: the prefix is formatted once per term, role and vote
+            self._hs = hs
+            self._hs_text = (f'{{"currentTerm":{node.term},"state":"{ROLE_NAMES[node.role]}",'
+                             f'"votedFor":{node.vote or "null"},"log":{{"from":')
+        s = f'{self._hs_text}{frm},"entries":[{ents}]}},"commitIndex":{node.commit}'
         if node.role == LEADER:
             return s + self._prs(node)
         if node.role == CANDIDATE:
@@ -117,16 +129,37 @@ class JsonLinesTracer(Tracer):
                     f'"votesGranted":[{",".join(map(str, sorted(node.votes_granted)))}]}}')
         return s + "}"
 
+    def _head(self, action: str, params: dict[str, Any]) -> str:
+        """``"action":"A","params":{..}`` of an event, cached by action and parameters (a few dozen distinct
+        ones: peers, cases; a ReadIndex's index keeps changing, hence the bound)."""
+        try:
+            key: tuple[Any, ...] = (action, *params.items())
+            return self._heads[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable parameter value: not cached
+            key = ()
+        pj = ",".join([f'"{k}":{v}' if type(v) is int else f'"{k}":{_json_str(v)}' for k, v in params.items()])
+        text = f'"action":"{action}","params":{{{pj}}}'
+        if key and action != "ClientRequest":  # (its value differs every time)
+            if len(self._heads) >= 4096:
+                self._heads.clear()
+            self._heads[key] = text
+        return text
+
     def event(self, node: RaftNode, action: str, params: dict[str, Any], recv: Message | None,
               sent: Sequence[Message]) -> None:
         """Record the step as one JSON line."""
-        pj = "{" + ",".join([f'"{k}":{v}' if type(v) is int else f'"{k}":{_json_str(v)}'
-                             for k, v in params.items()]) + "}"
-        line = f'{{"node":{node.id},"clock":{node.clock},"action":"{action}","params":{pj}'
         jd = self._jdesc
+        line = f'{{"node":{node.id},"clock":{node.clock},{self._head(action, params)}'
         if recv is not None:
             line += ',"recv":' + message_line(recv, jd)
-        sent_json = ",".join([message_line(m, jd) for m in sent]) if sent else ""
+        if not sent:
+            sent_json = ""
+        elif len(sent) == 1:
+            sent_json = message_line(sent[0], jd)
+        else:
+            sent_json = ",".join([message_line(m, jd) for m in sent])
         self.lines.append(f'{line},"sent":[{sent_json}],"state":{self._state_line(node)}}}')
 
     def client_request(self, node: RaftNode, data: bytes) -> None:

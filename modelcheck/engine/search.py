@@ -6,22 +6,25 @@ Every state gets the index the one-process search gives it (its *gid*), and ever
 successor a *key*,
 ``parent gid << 20 | position among the parent's successors``: keys order successors exactly as
 the one-process loop generates them. A level is cut into chunks of consecutive gids; every worker
-expands the states of the chunk it holds, and the chunk runs in four exchanges:
+expands the states of the chunk it holds, and the chunk runs in two exchanges (a third when loads
+are evened out):
 
 1. ask: each successor's fingerprint, key and action index go to its owner in flat arrays
    (one query per fingerprint per worker and chunk; the state itself stays);
 2. decide: the owner drops fingerprints it has seen (delayed duplicate detection against
    sorted runs, :class:`~modelcheck.engine._store.SeenSet`) and keeps the smallest key per new one:
    the discovery the one-process search makes first, hence the same parent and action;
-   it records the state (fingerprint, parent, action) and tells each asker which queries won;
+   it records the state (fingerprint, parent, action), tells each asker which queries won, and
+   tells every worker the keys of all its winners and how many each asker won;
 3. keep: the asker holds its winning states, checks the invariants on them and expands them
    in the next level (a state never travels to be stored: shipping it, pickled and rebuilt,
    cost more than its share of the expansion);
-4. rank: workers exchange the keys of the states they hold, so each can number the new
-   states among all of them (gid = distinct states before the chunk + rank) and see the
-   workers' loads; when one holds more than its share beyond a small slack, it ships the
-   excess, evenly spread in key order (:func:`balance_moves`; Raft starts from one state, which
-   would otherwise leave every state with one worker).
+4. rank: from every owner's winning keys each worker numbers the new states among all of them
+   (gid = distinct states before the chunk + rank) and sees the workers' loads; when one holds
+   more than its share beyond a small slack, it ships the excess, evenly spread in key order
+   (:func:`balance_moves`; Raft starts from one state, which would otherwise leave every state
+   with one worker). Every exchange is a barrier where a worker can wait for a slower one, so
+   the winners' keys ride on the decide exchange rather than a round of their own.
 
 Violations, deadlocks and the ``max_states`` cut are events with keys; the chunk is finished,
 the smallest key is where the one-process search stops, and every worker recounts states
@@ -47,6 +50,7 @@ import numpy as np
 
 from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine._store import AskedFilter, Frontier, Records, SeenSet
+from modelcheck.engine.calls import step_arity
 from modelcheck.engine.result import Step
 from spec.behaviour import invariant_check, state_constraint
 from spec.core import Label, Spec, SpecError, State
@@ -175,7 +179,7 @@ class Partition:
         fingerprint, constraint, violated = self.fingerprint, self.constraint, self.violated
         self.known.grow(int(KNOWN_PER_STATE * self.total / n))
         known, mask = self.known.table, self.known.mask
-        actions = [(a.enumerate, a.step) for a in spec.actions]
+        actions = [(a.enumerate, a.step, step_arity(a.step)) for a in spec.actions]
         fired = self.fired
         generated = 0
         expanded = 0
@@ -184,10 +188,20 @@ class Partition:
                 base = gid << KEY_BITS
                 pos = 0
                 expanded += 1
-                for ai, (enum, step) in enumerate(actions):
+                for ai, (enum, step, arity) in enumerate(actions):
                     first = pos
                     for params in enum(s):
-                        t = step(s, *params)
+                        if arity == 1:  # the specialised call (modelcheck.engine.calls); the same as step(s, *params)
+                            (p0,) = params
+                            t = step(s, p0)
+                        elif arity == 2:
+                            p0, p1 = params
+                            t = step(s, p0, p1)
+                        elif arity == 3:
+                            p0, p1, p2 = params
+                            t = step(s, p0, p1, p2)
+                        else:
+                            t = step(s, *params)
                         if t is None:
                             continue
                         key = base | pos
@@ -251,10 +265,20 @@ class Partition:
         else:
             win = fresh  # one asker, one query per fingerprint, already in key order
         wf, wk, wa = F[win], K[win], A[win]
-        replies = self.exchange("decide", [at[win][src[win] == s] for s in range(n)])
-        # 3. keep: each winning state stays with the worker that generated it (no state travels to be
-        # stored), which checks the invariants on it, in key order
-        mine = np.sort(np.concatenate([picks[d][r] for d, r in enumerate(replies)])) if n > 1 else picks[0][replies[0]]
+        if n > 1:
+            # to each asker: which of its queries won; to everyone: every winner's key and how many
+            # each asker won (the rank below, and the loads), so no separate round is needed for them
+            ws = src[win]
+            wins = np.bincount(ws, minlength=n)
+            replies = self.exchange("decide", [(at[win][ws == s].astype(np.int32), wk, wins) for s in range(n)])
+            # 3. keep: each winning state stays with the worker that generated it (no state travels to
+            # be stored), which checks the invariants on it, in key order
+            mine = np.sort(np.concatenate([picks[d][r[0]] for d, r in enumerate(replies)]))
+            # 4. rank: every winner's key, so that gids follow the one-process order
+            merged = np.sort(np.concatenate([r[1] for r in replies]))
+            loads = np.sum([r[2] for r in replies], axis=0).tolist()
+        else:
+            mine, merged = picks[0][at[win]], wk  # one asker: its queries in key order
         held_keys = keys[mine]
         held = [kept[i] for i in mine.tolist()]
         for t, i in zip(held, mine.tolist()):
@@ -263,16 +287,13 @@ class Partition:
                 key = int(keys[i])
                 events.append((key, STATE, name, key >> KEY_BITS, int(ais[i]), int(fps[i])))
                 break  # later winners have larger keys
-        # 4. rank: every holder's keys, so that gids follow the one-process order
-        everyone = self.exchange("rank", [held_keys] * n)
-        merged = np.sort(np.concatenate(everyone)) if n > 1 else held_keys
         gids = self.total + np.searchsorted(merged, wk)
         self.seen.add(wf)
         self.records.extend(wf, wk >> KEY_BITS, wa, gids)
         if self.half is not None and self.spill is not None and self.seen.nbytes() + self.records.nbytes() > self.half:
             self.records.spill(self.spill)  # only counterexamples and checkpoints read them
         if n > 1:
-            held, held_keys = self._even_out(held, held_keys, [len(e) for e in everyone])
+            held, held_keys = self._even_out(held, held_keys, loads)
         self.next.append(held, self.total + np.searchsorted(merged, held_keys))
         for ai, c in enumerate(np.bincount(wa, minlength=len(self.new)).tolist()):
             self.new[ai] += c

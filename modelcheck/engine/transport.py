@@ -24,7 +24,7 @@ from modelcheck.engine.search import Partition
 from spec.core import SpecError
 from spec.registry import install_user_modules
 
-PHASES = ("ask", "decide", "ship", "rank")
+PHASES = ("ask", "decide", "ship")
 
 
 class InProcess:

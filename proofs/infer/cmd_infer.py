@@ -71,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
     )
     text = write_invariant(rep.conjuncts, header)
     print(text, end="")
+    for name, chain in rep.weakens.items():  # conjuncts no template gave: Houdini weakened a dropped clause
+        print(f"{name} weakens {' <- '.join(c.text() for c in chain)}")
     print(
         f"inductive, implies {', '.join(problem.system.safety)}: {len(rep.conjuncts)} conjuncts in {rep.seconds:.1f}s"
     )

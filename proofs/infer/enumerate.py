@@ -70,7 +70,7 @@ def universal_clauses(sig: Signature, tpl: Template, atoms: Sequence[Atom], rows
                     valid.append(cand)
                 valid_sets.update(frozenset(im) for im in images)
         frontier = nxt
-    clauses = [_clause(tpl, [lits[i] for i in c]) for c in valid]
+    clauses = [clause_of(tpl, [lits[i] for i in c]) for c in valid]
     return Enumeration(clauses, tried, rows.count)
 
 
@@ -146,8 +146,8 @@ def exists_clauses(
     syms = tpl.symmetries()
     for clause, es in found.items():
         for e in es:
-            c = _clause(tpl, [lits[i] for i in clause], exists[e])
-            key = min(_canonical_text(c, r) for r in syms)
+            c = clause_of(tpl, [lits[i] for i in clause], exists[e])
+            key = canonical_key(c, tpl, syms)
             if key not in seen:
                 seen.add(key)
                 out.append(c)
@@ -156,6 +156,11 @@ def exists_clauses(
 
 def _stronger_found(found: dict, sub: tuple[int, ...], elits: list[frozenset], e: int) -> bool:
     return any(elits[e] <= elits[f] for f in found.get(sub, []))
+
+
+def canonical_key(c: Clause, tpl: Template, syms: list[dict[str, str]] | None = None) -> str:
+    """The same text for clauses equal up to renaming variables of one sort among the template's."""
+    return min(_canonical_text(c, r) for r in (syms if syms is not None else tpl.symmetries()))
 
 
 def _canonical_text(c: Clause, ren: dict[str, str]) -> str:
@@ -173,7 +178,7 @@ def merges_variables(c: Clause) -> bool:
     return any(lit.atom.rel == EQ and not lit.positive and set(lit.atom.args) <= names for lit in c.lits)
 
 
-def _clause(tpl: Template, lits: list[Literal], ex: Exists | None = None) -> Clause:
+def clause_of(tpl: Template, lits: list[Literal], ex: Exists | None = None) -> Clause:
     """A clause quantifying exactly the universal variables it uses, in template order."""
     used = {a for lit in lits for a in lit.atom.args} | ({a for lit in ex.lits for a in lit.atom.args} if ex else set())
     return Clause(tuple((v, s) for v, s in tpl.universal if v in used), tuple(lits), ex)

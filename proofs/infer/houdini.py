@@ -16,12 +16,18 @@ every relation of a candidate unchanged is not asked about it.
 in the counterexample's pre-state (stronger facts from a larger template, which would exclude
 it); they join and the question is asked again. Each candidate joins at most once and is
 dropped at most once, so the loop ends.
+
+``weaken``: after dropping candidates on a counterexample, a caller may offer weaker candidates
+in their place that hold in its post-state (or in the initial state, for a candidate Init
+breaks; :mod:`proofs.infer.weaken`, DistAI's minimum weakening); they join as any candidate
+does. A clause has finitely many weakenings (a literal bound) and each joins at most once, so
+the loop still ends.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 import z3
@@ -33,6 +39,8 @@ from proofs.infer.system import System
 
 #: (candidate dropped, action, the counterexample's pre-state) -> candidates that would exclude that state
 Supports = Callable[[int, str, Samples], Iterable[int]]
+#: (candidate dropped, the counterexample's post-state, the candidates still in) -> weaker candidates
+Weaken = Callable[[int, Samples, Collection[int]], Iterable[int]]
 
 
 @dataclass
@@ -43,6 +51,7 @@ class Fixpoint:
     queries: int = 0
     dropped: int = 0
     joined: int = 0
+    weakened: int = 0  # weakenings that joined (true in Init)
     unknown: int = 0  # candidates dropped because Z3 gave up on them (sound: the subset is still proved)
     ctis: list[tuple[int, str, Samples]] = field(default_factory=list)
     seconds: float = 0.0
@@ -123,6 +132,7 @@ def houdini(
     timeout_ms: int = 60_000,
     supports: Supports | None = None,
     log: Callable[[str], None] | None = None,
+    weaken: Weaken | None = None,
 ) -> Fixpoint:
     """The largest inductive subset of ``active`` (grown by ``supports``) that Init implies."""
     started = time.perf_counter()
@@ -147,6 +157,7 @@ def houdini(
 
     def join(new: Iterable[int]) -> int:
         count = 0
+        weaker: list[int] = []
         for i in sorted(set(new) - live - dead):
             c = pool.clauses[i]
             pre[i], post[i] = c.z3(sig, system.pre), c.z3(sig, system.post)
@@ -155,6 +166,8 @@ def houdini(
             init.add(z3.Not(pre[i]))
             res.queries += 1
             verdict = init.check()
+            if verdict == z3.sat and weaken is not None:  # weaker forms that hold in that initial state
+                weaker += weaken(i, model_samples(init.model(), system, system.pre), live)
             init.pop()
             if verdict != z3.unsat:  # true on the samples, but not on some initial state of the model
                 dead.add(i)
@@ -165,6 +178,8 @@ def houdini(
                 s.add(z3.Implies(flags[i], pre[i]))
             live.add(i)
             count += 1
+        if weaker:
+            res.weakened += join(weaker)
         return count
 
     join(active)
@@ -211,6 +226,8 @@ def houdini(
                     live -= gone
                     dead |= gone
                     res.dropped += len(gone)
+                    if weaken is not None and verdict == z3.sat:
+                        res.weakened += join(w for g in sorted(gone) for w in weaken(g, after, live))
                     proved = {k: used for k, used in proved.items() if k[0] in live and not (used & gone)}
                     changed = True
                     if log is not None:

@@ -25,6 +25,7 @@ from proofs.infer.samples import Samples, rows
 from proofs.infer.select import Pool, Selection, select
 from proofs.infer.system import System, minimise
 from proofs.infer.templates import Template, atoms, existential_parts
+from proofs.infer.weaken import Weakener
 
 
 @dataclass
@@ -46,6 +47,8 @@ class Report:
     violation: str = ""  # a reachable state breaking the safety property, as text
     reason: str = ""
     inductive: list[Clause] | None = None  # Houdini's largest inductive subset (before the safety check)
+    #: conjunct name -> the dropped candidates it weakens (newest first), for conjuncts that are weakenings
+    weakens: dict[str, list[Clause]] = field(default_factory=dict)
 
     @property
     def seconds(self) -> float:
@@ -73,6 +76,8 @@ class Problem:
     #: Houdini instead of growing the invariant (:mod:`proofs.infer.houdini`): every candidate of at most this
     #: many universal literals starts in; longer ones join only to exclude a counterexample (supports)
     houdini_literals: int | None = None
+    #: Houdini weakens a candidate it drops by one literal at a time up to this many (:mod:`proofs.infer.weaken`)
+    weaken_literals: int | None = None
 
 
 def infer(
@@ -137,9 +142,11 @@ def _by_houdini(
     larger = [i for i, c in enumerate(pool.clauses) if len(c.lits) > short]
     started = time.perf_counter()
     supports = footprint_supports(sys_, pool, larger) if larger else None
-    fx = houdini(sys_, pool, base, timeout_ms, supports, log)
+    weakener = Weakener(pool, problem.weaken_literals) if problem.weaken_literals else None
+    fx = houdini(sys_, pool, base, timeout_ms, supports, log, weakener)
     detail = (
-        f"{len(base):,} candidates{f' + {fx.joined} supports' if larger else ''} -> {len(fx.kept)} inductive "
+        f"{len(base):,} candidates{f' + {fx.joined} supports' if larger else ''}"
+        f"{f' + {fx.weakened} weakenings' if weakener else ''} -> {len(fx.kept)} inductive "
         f"({fx.dropped:,} dropped{f', {fx.unknown} on a Z3 timeout' if fx.unknown else ''}), {fx.queries:,} Z3 queries"
     )
     rep.stages.append(Stage("houdini", detail, time.perf_counter() - started))
@@ -163,6 +170,12 @@ def _by_houdini(
         Stage("minimise", f"{len(kept)} -> {len(final)} conjuncts (unsat cores)", time.perf_counter() - started)
     )
     rep.conjuncts = {f"Inv{i}": c for i, c in enumerate(final, 1)}
+    if weakener is not None:
+        index = {id(pool.clauses[i]): i for i in fx.kept}
+        for name, c in rep.conjuncts.items():
+            i = index[id(c)]
+            if i in weakener.origin:
+                rep.weakens[name] = weakener.lineage(i)[1:]
     return rep
 
 

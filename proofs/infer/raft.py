@@ -54,6 +54,11 @@ TEMPLATES: tuple[Template, ...] = (
 #: four-literal clauses true on the samples are too many to start with: each joins only as a support, to
 #: exclude a counterexample.
 HOUDINI_LITERALS = 3
+#: A candidate Houdini drops comes back one literal weaker (if that holds in the counterexample), up to three:
+#: three clauses election safety needs (TallyResp, EVTally, EVResp of tests/invariants/raft_election_hand.inv)
+#: are not minimal on the samples; the pool has their two-literal forms, which the proof model breaks
+#: (``proofs/infer/weaken.py``). The four-literal clause it also needs is minimal: it comes as a support.
+WEAKEN_LITERALS = 3
 #: Two derived relations (abbreviations, not conjuncts). ``tally(n, j, t)``: candidate n of term t has
 #: tallied j's vote; without it the vote-uniqueness facts election safety needs are clauses of seven
 #: literals (two candidates' tallies in one term never share a voter), beyond what enumeration reaches.
@@ -162,6 +167,7 @@ def problem(
     bounds: Sequence[tuple[dict[str, int], tuple[str, ...], int]] = BOUNDS,
     templates: Sequence[Template] = TEMPLATES,
     houdini_literals: int = HOUDINI_LITERALS,
+    weaken_literals: int | None = WEAKEN_LITERALS,
 ) -> Problem:
     """``paxraft infer raft [--variant V]``: election safety over the coarse model, samples from the explicit spec.
 
@@ -188,7 +194,7 @@ def problem(
             raise RuntimeError(f"no reachable state of {name} breaks {' or '.join(TARGETS)} within {bounds}")
         return out, "; ".join(described), ""
 
-    return Problem(name, sys_, templates, sample, enc, extract, houdini_literals)
+    return Problem(name, sys_, templates, sample, enc, extract, houdini_literals, weaken_literals)
 
 
 def read_invariant_file(path: str) -> dict[str, Clause]:

@@ -1,0 +1,196 @@
+"""What one sequential write costs the nodes' Python: CPU time, and instructions counted whatever the load.
+
+Usage: .venv/bin/python benchmarks/write_path_cost.py [--writes N] [--value-size B] [--repeat R] [--instructions]
+
+Three Raft replicas in one process (impl/kv/replica.py with the runtime's pieces: the WAL written to
+the OS for real but not fdatasync'd, then the trace lines to each node's trace file, then its
+messages, frames encoded, tagged with BLAKE2b and decoded as on the wire, the client's request
+split and its reply encoded as the node does), driven one write at a time in the order of a
+sequential write on the real cluster: the leader's request round, each follower's round, the leader's
+round for each acknowledgement. No sockets, no event loop, no waiting for the disk: what is left is
+the Python on a write's path (and the second follower's), the part that code changes move.
+
+Prints, with trace files on and off, the CPU microseconds per write (process_time, best of
+--repeat runs; the machine's load inflates it) and, with --instructions, the user-space instructions
+per write counted by valgrind's cachegrind (needs ``valgrind``): the same code gives the same count
+(to ~0.1%) whatever else runs on the machine, so an A/B of two builds needs no quiet machine. The
+count is the difference between a run of 4N and one of N writes, divided by 3N (set-up cancels).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import deque
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from impl.kv.machine import PUT, Command, describe_command  # noqa: E402
+from impl.kv.protocol import OK, encode_reply, encode_request, split_requests  # noqa: E402
+from impl.kv.replica import Replica  # noqa: E402
+from impl.raft.core import LEADER, Config, RaftNode, Ready  # noqa: E402
+from impl.raft.messages import FrameDecoder, Message, decode_message, encode_message, frame_with_key, mac_key  # noqa: E402
+from impl.storage.wal import WAL  # noqa: E402
+from impl.trace import TraceWriter  # noqa: E402
+
+SECRET = b"write-path-cost-secret-32-bytes!"
+NODES = (1, 2, 3)
+
+
+class Node:
+    """One replica with the runtime's order of effects (InlineSync, NodeServer._flush)."""
+
+    def __init__(self, home: Path, j: int, trace: bool, wire: deque[tuple[int, bytes]]) -> None:
+        home.mkdir()
+        self.id, self.wire, self.key = j, wire, mac_key(SECRET)
+        self.wal = WAL(home, fsync=False, create=True, prealloc=1 << 20)
+        hs, _, entries = self.wal.load()
+        self.trace = TraceWriter(home / "trace.jsonl", j, NODES) if trace else None
+        if self.trace is not None:
+            self.wal.trace_extent = self.trace.extent  # the trace marks, as the runtime writes them
+        self.core = RaftNode(j, NODES, Config(election_ticks=20, heartbeat_ticks=2, trace=trace),
+                             rand=random.Random(j).randint, hard_state=hs, entries=entries, describe=describe_command)
+        self.out: list[tuple[int, bytes]] = []
+        self.decoder = FrameDecoder(SECRET)
+        self.replica = Replica(self.core, self, self._send, on_ready=self._lines)
+
+    def _send(self, m: Message) -> None:
+        self.out.append((m.dst, frame_with_key(encode_message(m), self.key)))
+
+    def _lines(self, rd: Ready) -> None:
+        if self.trace is not None and rd.trace:
+            self.trace.write_lines(rd.trace)
+
+    def flush(self) -> None:
+        """What NodeServer._flush does: the log's records to the OS, then the trace lines, then the frames."""
+        if self.trace is not None:
+            self.wal.write_records()
+            self.trace.flush()
+        self.wire.extend(self.out)
+        self.out.clear()
+
+    # the replica's storage (InlineSync): records, trace lines and frames out, then the header slot (no fsync)
+    def save(self, rd: Ready) -> None:
+        self.wal.save(rd)
+
+    def sync(self) -> None:
+        self.flush()
+        self.wal.sync()
+
+    def save_snapshot(self, snap: object) -> None:
+        raise AssertionError("no snapshots in this benchmark")
+
+    def round(self) -> None:
+        self.replica.process()
+        self.flush()
+
+    def receive(self, frame: bytes) -> None:
+        for payload in self.decoder.feed(frame):
+            self.core.step(decode_message(payload))
+        self.round()
+
+
+def cluster(d: Path, trace: bool) -> tuple[dict[int, Node], deque[tuple[int, bytes]]]:
+    """Three nodes, node 1 elected leader, its no-op committed everywhere."""
+    wire: deque[tuple[int, bytes]] = deque()
+    nodes = {j: Node(d / f"node-{j}", j, trace, wire) for j in NODES}
+    leader = nodes[1]
+    for _ in range(1000):
+        leader.core.tick()
+        leader.round()
+        deliver(nodes, wire)
+        if leader.core.role == LEADER and all(n.core.commit == leader.core.commit > 0 for n in nodes.values()):
+            break
+    else:
+        raise RuntimeError("node 1 did not become leader")
+    return nodes, wire
+
+
+def deliver(nodes: dict[int, Node], wire: deque[tuple[int, bytes]]) -> None:
+    """Frames in the order they were sent, each followed by its receiver's round (as on the real cluster)."""
+    while wire:
+        dst, frame = wire.popleft()
+        nodes[dst].receive(frame)
+
+
+def run(n: int, size: int, trace: bool) -> float:
+    """N sequential writes on a fresh cluster; the CPU seconds they took."""
+    d = Path(tempfile.mkdtemp(prefix="write-path-cost-"))
+    try:
+        nodes, wire = cluster(d, trace)
+        leader, key = nodes[1], mac_key(SECRET)
+        requests = [frame_with_key(encode_request(k + 1, Command(PUT, 7, k + 1, b"k%d" % k, b"v" * size)), key)
+                    for k in range(n)]
+        replies: list[bytes] = []
+        decoder = FrameDecoder(SECRET)
+        t0 = time.process_time()
+        for frame in requests:
+            for payload in decoder.feed(frame):  # what Connection.data_received + client_requests do
+                for req_id, _, data in split_requests(payload):
+                    leader.replica.submit_write(
+                        data, lambda kind, res, req_id=req_id: replies.append(
+                            frame_with_key(encode_reply(req_id, OK, res.status, 0, res.value), key)))
+            leader.round()
+            deliver(nodes, wire)
+        cpu = time.process_time() - t0
+        if len(replies) != n:
+            raise RuntimeError(f"{len(replies)} of {n} writes answered")
+        return cpu
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def instructions(n: int, size: int, trace: bool) -> int:
+    """User-space instructions per write (cachegrind): (I refs of 4N writes - I refs of N) / 3N."""
+    def refs(k: int) -> int:
+        cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+               sys.executable, __file__, "--once", str(k), "--value-size", str(size)]
+        cmd += [] if trace else ["--no-trace"]
+        p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"}, check=True)
+        m = re.search(r"I\s+refs:\s+([\d,]+)", p.stderr)
+        if m is None:
+            raise RuntimeError(f"no instruction count in valgrind's output: {p.stderr[-300:]}")
+        return int(m.group(1).replace(",", ""))
+
+    return (refs(4 * n) - refs(n)) // (3 * n)
+
+
+def main() -> int:
+    from _args import parser
+
+    ap = parser(__doc__)
+    ap.add_argument("--writes", type=int, default=2000)
+    ap.add_argument("--value-size", type=int, default=100)
+    ap.add_argument("--repeat", type=int, default=5, metavar="R", help="CPU time: best of R runs")
+    ap.add_argument("--instructions", action="store_true", help="also count instructions with valgrind (slow)")
+    ap.add_argument("--once", type=int, metavar="N", help=argparse.SUPPRESS)
+    ap.add_argument("--no-trace", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.writes < 1 or args.repeat < 1 or args.value_size < 0:
+        ap.error("--writes and --repeat must be at least 1, --value-size at least 0")
+    if args.once is not None:  # one run, for valgrind to count
+        run(args.once, args.value_size, not args.no_trace)
+        return 0
+    if args.instructions and shutil.which("valgrind") is None:
+        ap.error("--instructions needs valgrind (apt-get install valgrind)")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores")
+    for trace in (True, False):
+        cpu = min(run(args.writes, args.value_size, trace) for _ in range(args.repeat))
+        line = (f"trace files {'on ' if trace else 'off'}: {cpu / args.writes * 1e6:6.1f} us CPU per write "
+                f"(best of {args.repeat})")
+        if args.instructions:
+            line += f", {instructions(max(1, args.writes // 10), args.value_size, trace):,} instructions per write"
+        print(line, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
