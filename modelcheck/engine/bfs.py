@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 from modelcheck.engine._fingerprint import fingerprinter
-from modelcheck.engine._store import StateStore
+from modelcheck.engine._state_store import StateStore
 from modelcheck.engine.calls import step_arity
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress

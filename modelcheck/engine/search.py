@@ -117,6 +117,7 @@ class Partition:
         self.cpu = self.expand_cpu = 0.0  # CPU seconds in chunks, and in their expansion loops
         self.bytes_sent = self.messages_sent = 0  # counted by the transport's exchange
         self.wait = 0.0  # seconds the transport's exchange waited for peers
+        self.shipped = 0  # states sent to another worker to even out loads
         # Fingerprints this worker has asked about (so their owner holds them or holds a smaller key):
         # a bounded filter in front of the exchange.
         cap = KNOWN_BITS if memory is None else max(16, min(KNOWN_BITS, (memory // 8 // 8).bit_length() - 1))
@@ -152,6 +153,7 @@ class Partition:
             "cpu": self.cpu,
             "expand_cpu": self.expand_cpu,
             "wait": self.wait,
+            "shipped": self.shipped,
             "store_bytes": self.seen.nbytes() + self.records.nbytes() + self.known.nbytes(),
             "asked": self.asked,
             "disk_bytes": self.seen.disk_bytes() + self.records.disk_bytes() + self.frontier.disk + self.next.disk,
@@ -323,6 +325,7 @@ class Partition:
         mine = [(d, c) for s, d, c in moves if s == w]
         if mine:
             give = sum(c for _, c in mine)
+            self.shipped += give
             at = (np.arange(give) * len(held)) // give  # evenly spaced positions
             dest = _interleave([d for d, _ in mine], [c for _, c in mine])
             for d, _ in mine:
