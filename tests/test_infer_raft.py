@@ -166,3 +166,15 @@ def test_houdini_weakens_what_it_drops_keeps_an_inductive_subset_and_fails_on_sa
     assert main(["prove", "raft", "--invariant", str(path)]) == 1
     out = capsys.readouterr().out
     assert "14/16 obligations proved" in out and "counterexample" in out
+
+
+def test_a_check_can_narrow_the_supports_to_clauses_given_by_hand():
+    """``proofs_bench.py --infer raft --given-support EVRecorded``: only that clause (up to renaming) may join."""
+    s = sig()
+    hand = read_invariant(HAND.read_text(), s)
+    problem = rft.problem(given_supports=[hand["EVRecorded"]])
+    assert problem.may_support is not None and rft.problem().may_support is None
+    text = "~electionVote(T1,N3) | ~elected(T1,N2) | ~currentTerm(N3,T1) | votedFor(N3,N2)"
+    renamed = parse_clause(f"forall N2:Node N3:Node T1:Term. {text}", s)
+    assert problem.may_support(renamed)
+    assert not problem.may_support(hand["EVResp"]) and not problem.may_support(hand["TallyResp"])
