@@ -8,7 +8,8 @@ import time
 from collections.abc import Callable
 
 from modelcheck.engine._fingerprint import fingerprinter
-from modelcheck.engine._store import StateStore
+from modelcheck.engine._state_store import StateStore
+from modelcheck.engine.calls import step_arity
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
@@ -64,7 +65,7 @@ class _Search:
         # search looks for a state (a witness, `--reach`) instead of a violation: the same stop, the same trace.
         self.violated = goal or invariant_check(spec)
         self.constraint = state_constraint(spec)  # None when the spec has none: one test per successor
-        self.actions = [(a.enumerate, a.step) for a in spec.actions]
+        self.actions = [(a.enumerate, a.step, step_arity(a.step)) for a in spec.actions]
         self.fired = [0] * len(self.actions)  # firings per action (successors generated, but the initial states)
         self.new = [0] * len(self.actions)  # new distinct states per action
         self.store = StateStore()
@@ -132,10 +133,20 @@ class _Search:
         limit = self.limit
         parents_append, via_append = store.parents.append, store.via.append
         enabled = False
-        for ai, (enum, step) in enumerate(self.actions):
+        for ai, (enum, step, arity) in enumerate(self.actions):
             nf = 0  # this action's firings from s
             for params in enum(s):
-                t = step(s, *params)
+                if arity == 1:  # the specialised call (modelcheck.engine.calls); the same as step(s, *params)
+                    (p0,) = params
+                    t = step(s, p0)
+                elif arity == 2:
+                    p0, p1 = params
+                    t = step(s, p0, p1)
+                elif arity == 3:
+                    p0, p1, p2 = params
+                    t = step(s, p0, p1, p2)
+                else:
+                    t = step(s, *params)
                 if t is None:
                     continue
                 nf += 1
