@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn
 
+from modelcheck.cli.common import StrictParser
 
-class Parser(argparse.ArgumentParser):
+
+class Parser(StrictParser):
     """argparse, but a wrong argument is one line on stderr (what was wrong) and exit status 2."""
 
     def error(self, message: str) -> NoReturn:

@@ -69,6 +69,7 @@ def main() -> None:
     print(f"{args.workers} workers : {par_best:6.2f} s wall, {x['chunks']} chunks")
     for w, p in enumerate(x["per_worker"]):
         print(f"  worker {w}: {p['cpu_seconds']:.2f} s CPU ({p['expand_cpu_seconds']:.2f} expanding), "
+              f"{p['states_shipped']} states shipped to even loads, "
               f"waited {p['wait_seconds']:.2f} s, preempted {p['preempted']}, "
               f"faults {p['minor_faults']} minor / {p['major_faults']} major")
     crit = x["critical_path_cpu_seconds"]

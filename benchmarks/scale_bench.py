@@ -144,8 +144,9 @@ def explain(r: dict) -> None:
           f"the host stole {r['steal']:.1f} s")
     for w, p in enumerate(r["per_worker"] if len(r["per_worker"]) > 1 else []):
         print(f"    worker {w}: {p['cpu_seconds']:.1f} CPU s in chunks ({p['expand_cpu_seconds']:.1f} expanding "
-              f"{p['expanded']:,} states), waited {p['wait_seconds']:.1f} s for peers, preempted "
-              f"{p['preempted']:,} times, {p['minor_faults']:,} minor / {p['major_faults']} major faults")
+              f"{p['expanded']:,} states, {p['states_shipped']:,} shipped to even loads), "
+              f"waited {p['wait_seconds']:.1f} s for peers, preempted {p['preempted']:,} times, "
+              f"{p['minor_faults']:,} minor / {p['major_faults']} major faults")
     if r.get("critical") is not None and len(r["per_worker"]) > 1:
         print(f"    critical path (slowest worker's CPU per chunk, summed) {r['critical']:.1f} s; "
               f"chunks took {r['chunk_seconds']:.1f} s wall")

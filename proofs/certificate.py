@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m proofs.certificate DIR [--solver z3|cvc5]``: re-check a certificate in a fresh process."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m proofs.certificate", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m proofs.certificate", description=main.__doc__, allow_abbrev=False)
     parser.add_argument("directory", nargs="?")
     parser.add_argument("--solver", choices=("z3", "cvc5"), default="z3")
     parser.add_argument("--cvc5", nargs="+", metavar="FILE", help=argparse.SUPPRESS)  # internal: cvc5's answers

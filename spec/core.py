@@ -229,6 +229,34 @@ def invariant(fn: Callable[[Any, State], bool]) -> Callable[[Any, State], bool]:
     return fn
 
 
+def returned(value: object) -> str:
+    """What a predicate returned instead of True or False, said short: ``None (a missing return?)``, ``set {1}``."""
+    if value is None:
+        return "None (a missing return?)"
+    shown = repr(value)
+    return f"{type(value).__name__} {shown if len(shown) <= 40 else shown[:37] + '...'}"
+
+
+def not_a_bool(spec: Any, kind: str, name: str, value: object) -> SpecError:
+    """The error for a predicate that returned something other than True or False: judging it by
+    truthiness would quietly pass an invariant returning None (a forgotten ``return``) or fail one
+    returning an empty set."""
+    return SpecError(f"{spec.name}: {kind} {name} returned {returned(value)}, not True or False "
+                     f"(return a bool: e.g. bool(...), len(...) > 0)")
+
+
+def strict_predicate(spec: Any, kind: str, name: str, pred: Callable[[Any], Any]) -> Callable[[Any], bool]:
+    """``pred``, refusing any result but True or False (see :func:`not_a_bool`)."""
+
+    def judged(state: Any) -> bool:
+        verdict = pred(state)
+        if verdict is True or verdict is False:
+            return verdict
+        raise not_a_bool(spec, kind, name, verdict)
+
+    return judged
+
+
 def explains(invariant_name: str) -> Callable[[Callable], Callable]:
     """Mark ``why(self, state) -> str | None`` as the explanation of invariant ``invariant_name``:
     which conjunct fails and for which values (the quantifier witness), said in one line.
@@ -471,8 +499,11 @@ class Spec:
         fast path for states where every invariant plainly holds (tested to agree with this).
         """
         for name, inv in self._invariants.items():
-            if not inv(state):
-                return name
+            verdict = inv(state)
+            if verdict is not True:
+                if verdict is False:
+                    return name
+                raise not_a_bool(self, "invariant", name, verdict)
         return None
 
     def explained(self) -> dict[str, str]:

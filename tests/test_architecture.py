@@ -188,3 +188,16 @@ def test_allowed_imports_pass(tmp_path: Path) -> None:
         },
     )
     assert violations(root) == []
+
+
+def test_numpy_loads_only_with_the_compact_store() -> None:
+    """``import modelcheck``, ``paxraft list`` and a one-process check use the dict store: numpy (about
+    0.1-0.7 s of start-up) loads only with the parallel engine's compact store."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from modelcheck import check; from modelcheck.cli.main import build_parser; build_parser(); "
+             "from spec.paxos import Paxos; check(Paxos(acceptors=1, values=1)); "
+             "print('numpy' in sys.modules, end=' '); import modelcheck.engine.search; print('numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["False", "True"], out.stderr

@@ -42,6 +42,13 @@ def test_a_wrong_model_name_is_one_line() -> None:
                                          "(see scale_bench.py --help)"]
 
 
+def test_an_abbreviated_flag_is_refused_with_the_flag_meant() -> None:
+    wrong = _run("txcommit_bench.py", "--no-tl")  # argparse would take it for --no-tlc and run
+    assert wrong.returncode == 2 and wrong.stdout == ""
+    assert wrong.stderr.splitlines() == ["txcommit_bench.py: unrecognized arguments: --no-tl; did you mean --no-tlc? "
+                                         "(see txcommit_bench.py --help)"]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("script", [s for s in SCRIPTS if s not in QUICK])
 def test_every_script_parses_its_arguments(script: str) -> None:

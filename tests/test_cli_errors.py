@@ -292,6 +292,22 @@ def test_quorum_file_tokens(capsys, tmp_path, content: str, needle: str) -> None
     assert len(err) < 400  # the huge token is never echoed
 
 
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["check", "paxos", "--acceptor", "2"], "unrecognized arguments: --acceptor 2; did you mean --acceptors?"),
+        (["check", "tests/user_specs/chain_replication.py:Chain", "--server", "2"],
+         "unrecognized arguments: --server 2; did you mean --servers?"),
+        (["graph", "paxos", "--max-state", "9"], "unrecognized arguments: --max-state 9; did you mean --max-states?"),
+        (["prove", "paxos", "--cert", "d"], "unrecognized arguments: --cert d; did you mean --certificate?"),
+    ],
+)
+def test_an_abbreviated_flag_is_refused_with_the_flag_meant(capsys, argv: list[str], needle: str) -> None:
+    code, _, err = run(capsys, *argv)  # argparse would have taken each for the flag it abbreviates
+    assert code == 2
+    one_line(err, needle)
+
+
 def test_quorum_file_reads_are_bounded(capsys) -> None:
     code, _, err = run(capsys, "check", "paxos", "--quorums", "/dev/zero")
     assert code == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from hypothesis import given
@@ -77,3 +78,21 @@ def test_msgset_is_a_frozenset_value() -> None:
     back = pickle.loads(pickle.dumps(grown))
     assert type(back) is MsgSet and back == grown and back.where(type=1) == (Ack(1, 1, 1, 0),)
     assert msgs.where(type=5) == () and msgs.where(val=0) == ()  # no such message; no such field
+
+
+@dataclass(frozen=True, order=True)
+class Note:
+    """A message that is not a NamedTuple: indexed through getattr."""
+
+    type: int
+    src: int
+
+
+def test_where_on_messages_that_are_not_namedtuples_and_on_an_empty_answer_later_filled() -> None:
+    msgs = MsgSet([Note(0, 1), Req(0, 2, 1)])
+    assert msgs.where(type=0, src=1) == (Note(0, 1),) and msgs.where(bal=1) == (Req(0, 2, 1),)
+    assert msgs.where(type=0, src=3) == ()  # asked, empty: remembered ...
+    grown = msgs | {Note(0, 3)} | {Ack(0, 3, 1, 0)}
+    # ... and filled in the children; a Note and an Ack do not compare, so they go in the order of their text
+    assert grown.where(type=0, src=3) == (Ack(0, 3, 1, 0), Note(0, 3))
+    assert grown.where(bal=1) == (Req(0, 2, 1), Ack(0, 3, 1, 0))

@@ -70,7 +70,7 @@ def node_main(argv: list[str]) -> int:
 
     from impl.pysyncobj_trace.recorder import TracedSyncObj
 
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(allow_abbrev=False)
     ap.add_argument("--dir", type=Path, required=True)
     ap.add_argument("--id", type=int, required=True)
     ap.add_argument("--options", required=True)
@@ -182,7 +182,7 @@ def run(directory: Path, o: Options | None = None) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     """``DIR [--writes N] [--kill-leader] [--no-batch] [--batch-bytes B]``: run, print the trace paths."""
-    ap = argparse.ArgumentParser(prog="python -m impl.pysyncobj_trace.cluster")
+    ap = argparse.ArgumentParser(prog="python -m impl.pysyncobj_trace.cluster", allow_abbrev=False)
     ap.add_argument("dir", type=Path)
     ap.add_argument("--writes", type=int, default=40, help="writes per node (default 40)")
     ap.add_argument("--kill-leader", action="store_true", help="SIGKILL the first leader after --kill-after commits")

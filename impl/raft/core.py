@@ -37,6 +37,7 @@ AE_REQ, AE_RESP = MsgType.AppendEntriesRequest, MsgType.AppendEntriesResponse
 PV_REQ, PV_RESP = MsgType.PreVoteRequest, MsgType.PreVoteResponse
 TIMEOUT_NOW, SNAP_REQ = MsgType.TimeoutNow, MsgType.InstallSnapshotRequest
 _new_tuple = tuple.__new__
+assert Message._fields[-1] == "clock"  # _emit restamps a message's clock as its last field
 # what may leave before the sender's own writes are durable: a leader's requests depend only on its term,
 # made durable before it campaigned (and only sent when no hard state is waiting for its fsync)
 _EARLY = frozenset({AE_REQ, SNAP_REQ, TIMEOUT_NOW})
@@ -73,7 +74,7 @@ class Snapshot(NamedTuple):
     config: bytes = b""
 
 
-@dataclass
+@dataclass(slots=True)
 class Ready:
     """One batch of work for the runtime, to be done in this order, then :meth:`RaftNode.advance`."""
 
@@ -281,7 +282,8 @@ class RaftNode(NodeBase):
         """Close one protocol step: advance the Lamport clock, tell the tracer, route the messages."""
         self.clock = (max(self.clock, recv.clock) if recv is not None else self.clock) + 1
         if sent and recv is not None and sent[0].clock != self.clock:  # sent before the receive clock was known
-            sent = [m._replace(clock=self.clock) for m in sent]
+            c = self.clock  # (clock is a message's last field: a new tuple without _replace's keyword machinery)
+            sent = [_new_tuple(Message, (*m[:-1], c)) for m in sent]
         self.tracer.event(self, action, params, recv, sent)
         for m in sent:
             if m.dst == self.id:
@@ -743,9 +745,11 @@ class RaftNode(NodeBase):
     # -- output ---------------------------------------------------------------------------------
     def has_ready(self) -> bool:
         """Whether :meth:`ready` has anything to hand out."""
-        return bool(self._out or self.tracer.has_events() or self._broadcast or self.reads.new or self.reads.done
-                    or self.commit > self.applied or self.log.unstable_from <= self.log.last_index()
-                    or (self.term, self.vote) != self._persisted_hs or self._pending_snapshot)
+        log, phs = self.log, self._persisted_hs
+        return bool(self._out or self._broadcast or self.commit > self.applied
+                    or log.unstable_from <= log.offset + len(log.entries) or self.tracer.has_events()
+                    or self.reads.new or self.reads.done or self.term != phs.term or self.vote != phs.vote
+                    or self._pending_snapshot)
 
     def ready(self) -> Ready:
         """Everything to do now; call :meth:`advance` with it once it is done."""
@@ -757,8 +761,9 @@ class RaftNode(NodeBase):
                 self._start_read_round()
         self._broadcast = False
         rd = Ready()
-        hs = HardState(self.term, self.vote)
-        if hs != self._persisted_hs:
+        phs = self._persisted_hs
+        if self.term != phs.term or self.vote != phs.vote:
+            hs = HardState(self.term, self.vote)
             rd.hard_state = self.rules.persisted(hs)
             self._persisted_hs = hs
         rd.snapshot, self._pending_snapshot = self._pending_snapshot, None
@@ -774,9 +779,11 @@ class RaftNode(NodeBase):
             rd.committed = [(i, log.entry(i)) for i in range(lo, self.commit + 1)]
             self.applied = self.commit
         out, self._out = self._out, []
-        if rd.hard_state is None and not self._hs_unsynced:
+        if out and rd.hard_state is None and not self._hs_unsynced:
             early = [m for m in out if m.type in _EARLY]
-            if early:
+            if len(early) == len(out):  # (a leader's round: AppendEntries only)
+                rd.early = len(out)
+            elif early:
                 out = early + [m for m in out if m.type not in _EARLY]
                 rd.early = len(early)
         rd.messages = out

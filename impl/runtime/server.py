@@ -639,7 +639,8 @@ def use_event_loop(c: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of a node process."""
-    ap = argparse.ArgumentParser(description="Run one paxraft node (Raft or Multi-Paxos, as cluster.json says).")
+    ap = argparse.ArgumentParser(
+        description="Run one paxraft node (Raft or Multi-Paxos, as cluster.json says).", allow_abbrev=False)
     ap.add_argument("--dir", required=True, type=Path)
     ap.add_argument("--id", required=True, type=int)
     args = ap.parse_args(argv)

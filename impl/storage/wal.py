@@ -76,21 +76,24 @@ class WALError(Exception):
     """The log or snapshot on disk is damaged in a way recovery must not paper over."""
 
 
-def _crc(data: bytes | memoryview) -> int:
-    return zlib.crc32(data)
+_CRC = struct.Struct(">I")
+_crc = zlib.crc32
 
 
 def _record(typ: int, payload: bytes) -> bytes:
     head = _HEAD.pack(len(payload), typ, _crc(payload))
-    return struct.pack(">I", _crc(head)) + head + payload
+    return _CRC.pack(_crc(head)) + head + payload
 
 
 def _slot(seq: int, synced: int, commit: int) -> bytes:
     body = _SLOT.pack(MAGIC, seq, synced, commit)
-    return body + struct.pack(">I", _crc(body))
+    return body + _CRC.pack(_crc(body))
 
 
 def _entries_payload(first: int, entries: list[Entry]) -> bytes:
+    if len(entries) == 1:  # (one sequential write)
+        e = entries[0]
+        return _ENT_HEAD.pack(first, 1) + _ENT.pack(e.term, len(e.data)) + e.data
     parts = [_ENT_HEAD.pack(first, len(entries))]
     pack = _ENT.pack
     for e in entries:

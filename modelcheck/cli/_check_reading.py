@@ -136,7 +136,9 @@ def _run_shortest(args: argparse.Namespace, spec: Spec) -> int:
         return 1
     sym = "  (symmetry)" if args.symmetry else ""
     print(f"Model: {spec.describe()}{sym}")
-    print(f"Shortest counterexamples have {dag.depth - 1} steps; {len(dag.targets)} violating states on that level; "
+    n_bad = len(dag.targets)
+    print(f"Shortest counterexamples have {dag.depth - 1} steps; {n_bad} violating state{'' if n_bad == 1 else 's'} "
+          "on that level; "
           f"{dag.distinct_states:,} distinct states explored")
     if args.counterexamples is not None:
         k = sum(1 for f in found if not f[3])

@@ -10,6 +10,7 @@ that lower layers may import: it imports nothing of ours beyond ``spec``.
 from __future__ import annotations
 
 import argparse
+import difflib
 from typing import Any
 
 from spec.core import Spec, SpecError
@@ -19,6 +20,29 @@ from spec.registry import SpecEntry, entries, entry, entry_for_class, is_user_re
 
 class UsageError(Exception):
     """Bad command-line input: reported as one line, exit status 2."""
+
+
+class StrictParser(argparse.ArgumentParser):
+    """argparse that takes flags as spelt only: ``--server 2`` is not quietly ``--servers 2``
+    (abbreviations change meaning when a flag is added, and a spec's own bound flags come and go)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            self.error(unrecognized(self, extra))
+        return parsed
+
+
+def unrecognized(parser: argparse.ArgumentParser, extra: list[str]) -> str:
+    """The error for arguments ``parser`` does not take, with the closest flag it does take."""
+    flags = [f for f in parser._option_string_actions if f.startswith("--")]
+    close = [c for a in extra if a.startswith("--") for c in difflib.get_close_matches(a.split("=")[0], flags, 1)]
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"unrecognized arguments: {' '.join(extra)}{hint}"
 
 
 def add_bound_options(parser: argparse.ArgumentParser, extra: SpecEntry | None = None) -> None:

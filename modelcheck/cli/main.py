@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from modelcheck.cli.common import UsageError
+from modelcheck.cli.common import StrictParser, UsageError, unrecognized
 from modelcheck.cli.errors import run_command
 from spec.core import SpecError
 from spec.registry import entries, entry_for_class, is_user_ref, load_user_spec
@@ -36,7 +35,7 @@ COMMANDS: dict[str, str] = {
 __all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(StrictParser):
     """argparse, but a usage error is one clear line on stderr and exit status 2."""
 
     def error(self, message: str) -> NoReturn:
@@ -83,10 +82,7 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
     args, extra = parser.parse_known_args(argv)
     if extra:  # said by the sub-command, so the hint names its --help
         said = getattr(args, "_parser", None) or parser
-        flags = [f for f in said._option_string_actions if f.startswith("--")]
-        close = [c for a in extra if a.startswith("--") for c in difflib.get_close_matches(a.split("=")[0], flags, 1)]
-        hint = f"; did you mean {close[0]}?" if close else ""
-        said.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
+        said.error(unrecognized(said, extra))
     return args
 
 

@@ -1,96 +1,19 @@
-"""The seen-set and parent links, kept compact: fingerprints and small ints, no states.
-
-A stored state is its fingerprint (key of a dict to its index), its parent's
-index and the index of the action that first reached it. A counterexample is
-rebuilt by replaying those actions from an initial state and matching
-fingerprints, so no full state is kept once its level has been expanded.
+"""The compact store of the level-synchronous engine (:mod:`modelcheck.engine.search`): numpy arrays of
+fingerprints and small ints, no states, no dict. The one-process dict store is
+:mod:`modelcheck.engine._state_store` (kept apart so that only this engine loads numpy).
 """
 
 from __future__ import annotations
 
 import os
 import pickle
-import sys
 import zlib
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 
-from modelcheck.engine.result import Step
-from spec.core import Label, Spec, State
-
-
-class StateStore:
-    """Fingerprint -> index, with parent and action arrays for rebuilding traces."""
-
-    __slots__ = ("index", "fps", "parents", "via")
-
-    def __init__(self) -> None:
-        self.index: dict[int, int] = {}
-        self.fps = array("q")
-        self.parents = array("q")
-        self.via = array("h")
-
-    def __len__(self) -> int:
-        return len(self.fps)
-
-    def add(self, fp: int, parent: int, action: int) -> int:
-        """Record a new fingerprint; return its index."""
-        i = len(self.fps)
-        self.index[fp] = i
-        self.fps.append(fp)
-        self.parents.append(parent)
-        self.via.append(action)
-        return i
-
-    def path(self, i: int) -> list[int]:
-        """Indices from an initial state to state ``i``."""
-        out = [i]
-        while self.parents[i] >= 0:
-            i = self.parents[i]
-            out.append(i)
-        out.reverse()
-        return out
-
-    def nbytes(self) -> int:
-        """Approximate bytes held: the dict, its int keys and values, and the arrays."""
-        n = len(self.fps)
-        ints = 32 * n + 28 * n  # fingerprint and index int objects
-        return sys.getsizeof(self.index) + ints + sum(a.itemsize * len(a) for a in (self.fps, self.parents, self.via))
-
-    def rebuild(
-        self,
-        spec: Spec,
-        fingerprint: Callable[[State], int],
-        inits: Iterable[State],
-        i: int,
-    ) -> list[Step]:
-        """Replay the recorded actions from an initial state to state ``i``, matching fingerprints."""
-        path = self.path(i)
-        root_fp = self.fps[path[0]]
-        state = next(s for s in inits if fingerprint(s) == root_fp)
-        steps = [Step(None, state)]
-        for j in path[1:]:
-            act = spec.actions[self.via[j]]
-            want = self.fps[j]
-            for params, nxt in act.successors(state):
-                if fingerprint(nxt) == want:
-                    steps.append(Step(Label(act.name, params), nxt))
-                    state = nxt
-                    break
-            else:  # pragma: no cover - means the spec is not deterministic
-                raise RuntimeError(
-                    f"trace rebuild: no {act.name} step reaches the recorded state; is the spec deterministic?"
-                )
-        return steps
-
-
-# ---------------------------------------------------------------------------------------------
-# The compact store of the level-synchronous engine (modelcheck.engine.search): numpy arrays, no dict.
-# ---------------------------------------------------------------------------------------------
 
 class SeenSet:
     """Fingerprints seen so far, as sorted int64 runs merged like a log-structured merge tree.

@@ -327,6 +327,7 @@ class _Run:
                 "cpu_seconds": round(s["cpu"], 2),
                 "expand_cpu_seconds": round(s["expand_cpu"], 2),
                 "wait_seconds": round(s["wait"], 2),
+                "states_shipped": s["shipped"],
                 "states_per_second": round(s["expanded"] / s["cpu"]) if s["cpu"] else 0,
                 "bytes_sent": s["bytes_sent"],
                 "messages_sent": s["messages_sent"],

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
-from spec.core import Action, Label, Spec, SpecError, State, Temporal
+from spec.core import Action, Label, Spec, SpecError, State, Temporal, returned
 
 #: States the preflight walks (breadth-first) before a run, and its time budget (CPU seconds): a few
 #: milliseconds on most models, never more than that budget on a large one.
@@ -295,9 +295,9 @@ def check_invariants(spec: Spec, state: State) -> None:
             verdict = inv(state)
         except Exception as exc:
             raise _raised(spec, f"invariant {name}", exc, state) from exc
-        if verdict is None:
+        if verdict is not True and verdict is not False:
             raise SpecContractError(
-                f"{spec_title(spec)}: invariant {name} returned None (a missing return?) on state "
+                f"{spec_title(spec)}: invariant {name} returned {returned(verdict)} on state "
                 f"{show_state(spec, state)}; expected True or False"
             )
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from modelcheck.engine.graph import StateGraph, explore
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import Step
-from spec.core import Fair, Spec, SpecError, Temporal
+from spec.core import Fair, Spec, SpecError, Temporal, strict_predicate
 
 EVENTUALLY, ALWAYS_EVENTUALLY, LEADS_TO = "eventually", "always-eventually", "leads-to"
 
@@ -310,9 +310,9 @@ def check_property(
         raise SpecError(f"{spec.name}: no temporal property {name!r} (declared: {', '.join(props)}){hint}")
     prop: Temporal = props[name]
     conds = spec.fairness() if fairness is None else list(fairness)
-    preds = {"goal": prop.goal}
+    preds = {"goal": strict_predicate(spec, "property", name, prop.goal)}
     if prop.trigger is not None:
-        preds["trigger"] = prop.trigger
+        preds["trigger"] = strict_predicate(spec, "property", name, prop.trigger)
     g = graph or explore(spec, predicates=preds, max_states=max_states, progress=progress)
     goal = g.marks["goal"]
     fair = _Fairness(g, conds)

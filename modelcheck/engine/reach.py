@@ -16,7 +16,7 @@ from modelcheck.engine.bfs import bfs
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import VIOLATION, Result
 from modelcheck.engine.safe_expr import compile_predicate
-from spec.core import Spec, SpecError, State
+from spec.core import Spec, SpecError, State, strict_predicate
 
 REACHED, UNREACHABLE = "reached", "unreachable"
 
@@ -66,12 +66,13 @@ def reach(
     With ``symmetry`` the predicate must not tell renamed states apart (declared witnesses are
     written so); a state outside the spec's constraint counts, as a violation there would.
     """
+    judged = strict_predicate(spec, "witness", name, holds)  # True or False only, as invariants
     result = bfs(
         spec,
         symmetry=symmetry,
         max_states=max_states,
         progress=progress,
-        goal=lambda s: name if holds(s) else None,
+        goal=lambda s: name if judged(s) else None,
     )
     result.mode = "reach"
     result.verdict = REACHED if result.verdict == VIOLATION else UNREACHABLE

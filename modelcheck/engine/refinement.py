@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelcheck.engine._store import StateStore
+from modelcheck.engine._state_store import StateStore
 from modelcheck.engine.explain import compact, format_trace
 from modelcheck.engine.result import Step
 from spec.core import Label, Spec, State

@@ -50,6 +50,7 @@ import numpy as np
 
 from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine._store import AskedFilter, Frontier, Records, SeenSet
+from modelcheck.engine.calls import step_arity
 from modelcheck.engine.result import Step
 from spec.behaviour import invariant_check, state_constraint
 from spec.core import Label, Spec, SpecError, State
@@ -116,6 +117,7 @@ class Partition:
         self.cpu = self.expand_cpu = 0.0  # CPU seconds in chunks, and in their expansion loops
         self.bytes_sent = self.messages_sent = 0  # counted by the transport's exchange
         self.wait = 0.0  # seconds the transport's exchange waited for peers
+        self.shipped = 0  # states sent to another worker to even out loads
         # Fingerprints this worker has asked about (so their owner holds them or holds a smaller key):
         # a bounded filter in front of the exchange.
         cap = KNOWN_BITS if memory is None else max(16, min(KNOWN_BITS, (memory // 8 // 8).bit_length() - 1))
@@ -151,6 +153,7 @@ class Partition:
             "cpu": self.cpu,
             "expand_cpu": self.expand_cpu,
             "wait": self.wait,
+            "shipped": self.shipped,
             "store_bytes": self.seen.nbytes() + self.records.nbytes() + self.known.nbytes(),
             "asked": self.asked,
             "disk_bytes": self.seen.disk_bytes() + self.records.disk_bytes() + self.frontier.disk + self.next.disk,
@@ -178,7 +181,7 @@ class Partition:
         fingerprint, constraint, violated = self.fingerprint, self.constraint, self.violated
         self.known.grow(int(KNOWN_PER_STATE * self.total / n))
         known, mask = self.known.table, self.known.mask
-        actions = [(a.enumerate, a.step) for a in spec.actions]
+        actions = [(ai, a.enumerate, a.step, step_arity(a.step)) for ai, a in enumerate(spec.actions)]
         fired = self.fired
         generated = 0
         expanded = 0
@@ -187,10 +190,20 @@ class Partition:
                 base = gid << KEY_BITS
                 pos = 0
                 expanded += 1
-                for ai, (enum, step) in enumerate(actions):
+                for ai, enum, step, arity in actions:
                     first = pos
                     for params in enum(s):
-                        t = step(s, *params)
+                        if arity == 1:  # the specialised call (modelcheck.engine.calls); the same as step(s, *params)
+                            (p0,) = params
+                            t = step(s, p0)
+                        elif arity == 2:
+                            p0, p1 = params
+                            t = step(s, p0, p1)
+                        elif arity == 3:
+                            p0, p1, p2 = params
+                            t = step(s, p0, p1, p2)
+                        else:
+                            t = step(s, *params)
                         if t is None:
                             continue
                         key = base | pos
@@ -312,6 +325,7 @@ class Partition:
         mine = [(d, c) for s, d, c in moves if s == w]
         if mine:
             give = sum(c for _, c in mine)
+            self.shipped += give
             at = (np.arange(give) * len(held)) // give  # evenly spaced positions
             dest = _interleave([d for d, _ in mine], [c for _, c in mine])
             for d, _ in mine:

@@ -75,7 +75,9 @@ def simulate(
                 generated += 1
                 fired[ai] += 1
                 fp = hash(state)
-                if fp not in seen:
+                # distinct states are those the exhaustive search stores: not one outside the constraint
+                # (checked, then the walk ends), so a simulation never reports more than the model has
+                if fp not in seen and (constraint is None or constraint(state)):
                     seen.add(fp)
                     new[ai] += 1
                 trace.append(Step(Label(spec.actions[ai].name, params), state))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from modelcheck.cli.common import UsageError
-from proofs.infer.language import write_invariant
-from proofs.infer.pipeline import Report
+
+if TYPE_CHECKING:  # the pipeline loads Z3 and numpy: only when infer runs, not for every paxraft command
+    from proofs.infer.pipeline import Report
 
 #: Spec name -> ``module:function(variant) -> Problem``.
 PROBLEMS = {"paxos": "proofs.infer.paxos:problem", "raft": "proofs.infer.raft:problem"}
@@ -54,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--max-steps must be positive, got {args.max_steps}")
     if args.out and Path(args.out).is_dir():
         raise UsageError(f"--out {args.out}: is a directory")
+    from proofs.infer.language import write_invariant
     from proofs.infer.pipeline import infer
 
     problem = lazy(PROBLEMS[args.spec])(args.variant)

@@ -1,0 +1,77 @@
+"""Parameter enumerators that never read the state are taken once per spec (spec.core._once);
+every other enumerator runs in every state; the counts are the same either way."""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+from modelcheck import check
+from spec.core import Spec, _reads_state, action, invariant
+
+
+class Pos(NamedTuple):
+    x: tuple[int, ...]
+
+
+class Counters(Spec):
+    """Counters 0..2 each stepping up to ``top``; Inc's enumerator does not read the state."""
+
+    variables = ("x",)
+
+    def __init__(self, top: int = 3) -> None:
+        self.top = top
+        self.calls = 0
+        super().__init__()
+
+    def init_states(self) -> list[Pos]:
+        return [Pos((0, 0, 0))]
+
+    def counters(self, s: Pos) -> list[tuple[int]]:  # reads nothing of s, but is handed it: runs every time
+        self.calls += 1
+        return [(i,) for i in range(3)]
+
+    def constant(self, s: Pos) -> list[tuple[int]]:  # never names s: taken once
+        self.calls += 1
+        return [(i,) for i in (2, 0, 1)]  # out of order: put in canonical order once
+
+    @action(params=constant)
+    def Inc(self, s: Pos, i: int) -> Pos | None:
+        return Pos(s.x[:i] + (s.x[i] + 1,) + s.x[i + 1 :]) if s.x[i] < self.top else None
+
+    @invariant
+    def Bounded(self, s: Pos) -> bool:
+        return all(v <= self.top for v in s.x)
+
+
+class CountersPerState(Counters):
+    """The same model, its enumerator handed the state (so it runs in every state)."""
+
+    @action(params=lambda self, s: self.counters(s))
+    def Inc(self, s: Pos, i: int) -> Pos | None:
+        return super().Inc(s, i)
+
+
+def test_an_enumerator_that_never_reads_the_state_runs_once_with_the_same_counts() -> None:
+    once, every = Counters(), CountersPerState()
+    a, b = check(once), check(every)
+    assert (a.distinct_states, a.states_generated, a.depth) == (64, 145, 10)
+    assert (b.distinct_states, b.states_generated, b.depth) == (64, 145, 10)
+    assert {k: (c.fired, c.new) for k, c in a.coverage.items()} == {k: (c.fired, c.new) for k, c in b.coverage.items()}
+    assert once.calls == 1 and every.calls == 64  # every reached state expanded once
+    assert list(once.action("Inc").enumerate(Pos((0, 0, 0)))) == [(0,), (1,), (2,)]  # canonical order
+
+
+def _uses_helper(self: object, s: Pos) -> list:
+    return list(self.counters(s))  # type: ignore[attr-defined]
+
+
+def test_reads_state_is_false_only_when_the_code_never_names_the_state() -> None:
+    assert not _reads_state(lambda self, s: ((rm,) for rm in range(3)))
+    assert not _reads_state(lambda self, s: ((),))
+    assert _reads_state(lambda self, s: ((m,) for m in s))  # the state in a nested scope
+    assert _reads_state(lambda self, s: [(i,) for i in range(len(s))])
+    assert _reads_state(_uses_helper)  # handed on to a method
+    assert _reads_state(lambda self, s: eval("s"))  # noqa: S307 - what the check must not miss
+    assert _reads_state(lambda self, *a: a)  # no named state argument
+    assert _reads_state(functools.partial(_uses_helper))  # not a plain function
