@@ -1,6 +1,7 @@
 """A third new user's spec written from README.md and docs/ only (issue 12, notes hU4): Lamport's bakery
 lock (tests/user_specs/bakery.py, a ticket read and a wait loop of one step per process) refining a
-one-holder lock (tests/user_specs/holder_lock.py), run through every feature with exact figures.
+one-holder lock (written anew, it came out as tests/user_specs/abstract_lock.py, which it now uses),
+run through every feature with exact figures.
 Pinned here: a simulation counted states outside the constraint as distinct (104 "distinct" states on a
 102-state model), "1 violating states"."""
 
@@ -63,7 +64,7 @@ def test_refinement_pictures_replay_and_hypothesis(capsys: pytest.CaptureFixture
     assert "102 distinct Bakery states, 171 transitions checked (125 map to stutters), 3 distinct Lock states" in out
     assert "Check -> Acquire                         20" in out and "Exit -> Release                          26" in out
     code, out, _ = run(capsys, "refine", REF, "--variant", "no-choosing", "Lock", "--procs", "3")
-    assert code == 1 and "refinement fails at step 14: Check(p=p1) maps to no step of Lock: holder = p2" in out
+    assert code == 1 and "fails at step 14: Check(p=p1) maps to no step of Lock: holder = 1  ->  holder = 0" in out
     cex = tmp_path / "cex"
     code, out, _ = run(capsys, "check", REF, "--variant", "no-choosing", "--procs", "3", "--out", str(cex))
     assert code == 1 and (cex / "trace.itf.json").exists() and (cex / "msc.dot").exists()
