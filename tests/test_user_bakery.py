@@ -3,7 +3,7 @@ lock (tests/user_specs/bakery.py, a ticket read and a wait loop of one step per 
 one-holder lock (written anew, it came out as tests/user_specs/abstract_lock.py, which it now uses),
 run through every feature with exact figures.
 Pinned here: a simulation counted states outside the constraint as distinct (104 "distinct" states on a
-102-state model), "1 violating states"."""
+102-state model), "1 violating states", --counterexamples overshooting --max-states."""
 
 from __future__ import annotations
 
@@ -37,6 +37,9 @@ def test_counts_in_every_search_mode(capsys: pytest.CaptureFixture) -> None:
     # a walk that steps outside the constraint (a ticket above --max-ticket) ends there; that state is
     # checked but, as in the exhaustive search, not one of the model's distinct states (it was: 104 of 102)
     assert figures(capsys, "--mode", "simulate") == (95, 3120, 50)
+    for n, depth in ((100, 8), (7, 3), (1, 1)):  # --counterexamples stops where the plain check does (was 130 at 100)
+        code, out, _ = run(capsys, "check", REF, "--procs", "3", "--counterexamples", "2", "--max-states", str(n))
+        assert code == 0 and f"no error found so far ({n} distinct states, depth {depth})" in out
     code, _, err = run(capsys, "check", REF, "--symmetry")  # ties are broken by process id: no symmetry
     assert code == 2 and "the spec declares no symmetric set" in err
 
