@@ -6,6 +6,7 @@ Run: .venv/bin/python benchmarks/proofs_bench.py          (Paxos, then Raft)
      .venv/bin/python benchmarks/proofs_bench.py --raft-complete   (LeaderCompleteness/StateMachineSafety proof only)
      .venv/bin/python benchmarks/proofs_bench.py --raft-bmc   (BMC of raft.tla only: Z3 seconds per depth)
      .venv/bin/python benchmarks/proofs_bench.py --infer [paxos|raft]   (paxraft infer: time to invariant, per stage)
+     .venv/bin/python benchmarks/proofs_bench.py --infer raft --given-support EVRecorded   (a check: support by hand)
      .venv/bin/python benchmarks/proofs_bench.py --multipaxos   (Multi-Paxos: table, variants, conformance)
 """
 
@@ -197,16 +198,28 @@ def multipaxos() -> None:
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
-def infer_bench(spec: str) -> None:
-    """``paxraft infer SPEC``: each stage's time, the invariant's size, and the prover re-checking it."""
+def infer_bench(spec: str, given: list[str] | None = None) -> None:
+    """``paxraft infer SPEC``: each stage's time, the invariant's size, and the prover re-checking it.
+
+    ``given`` (raft): conjuncts of tests/invariants/raft_election_hand.inv that are the only candidates
+    allowed to join as supports (a check of the rest of the pipeline, not a result).
+    """
     from proofs.infer import paxos, raft
     from proofs.infer.pipeline import infer
 
     mod = {"paxos": paxos, "raft": raft}[spec]
+    if given:
+        hand = raft.read_invariant_file("tests/invariants/raft_election_hand.inv")
+        problem = raft.problem(given_supports=[hand[name] for name in given])
+    else:
+        problem = mod.problem()
     print(f"paxraft infer {spec}; load average before: {os.getloadavg()[0]:.1f} (2 cores)", flush=True)
+    print(f"supports given by hand (a check): {', '.join(given)}" if given else "", flush=True)
     cpu = time.process_time()
-    rep = infer(mod.problem(), max_steps=1000)
+    rep = infer(problem, max_steps=1000)
     print(rep.text())
+    for name, chain in rep.weakens.items():
+        print(f"{name} weakens {' <- '.join(c.text() for c in chain)}")
     print(f"process CPU seconds: {time.process_time() - cpu:.1f}; load average after: {os.getloadavg()[0]:.1f}")
     if rep.conjuncts is None:
         print(f"no invariant: {rep.reason}")
@@ -223,6 +236,8 @@ if __name__ == "__main__":
     only = ap.add_mutually_exclusive_group()
     only.add_argument("--infer", nargs="*", choices=["paxos", "raft"], metavar="paxos|raft",
                       help="paxraft infer: time to invariant, per stage (both specs when none is named)")
+    ap.add_argument("--given-support", nargs="+", metavar="NAME",
+                    help="with --infer raft: only these hand-written conjuncts may join as supports (a check)")
     for flag, what in (("--multipaxos", "Multi-Paxos only"), ("--raft-bmc", "BMC of raft.tla only"),
                        ("--raft-commit", "Raft's commit model only"),
                        ("--raft-complete", "the LeaderCompleteness/StateMachineSafety proof only"),
@@ -231,7 +246,7 @@ if __name__ == "__main__":
     args = ap.parse_args()
     if args.infer is not None:
         for name in args.infer or ("paxos", "raft"):
-            infer_bench(name)
+            infer_bench(name, args.given_support if name == "raft" else None)
     elif args.multipaxos:
         multipaxos()
     elif args.raft_bmc:

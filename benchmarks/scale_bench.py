@@ -39,7 +39,7 @@ sys.path.insert(0, {root!r})
 from modelcheck.engine.coordinator import search
 from spec.raft import Raft
 t = time.process_time()
-r = search(Raft(**{bounds!r}), workers={workers}, ray={ray})
+r = search(Raft(**{bounds!r}), workers={workers}, ray={ray}, per_worker=True)
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 per = r.extra.get("per_worker", [])
 print(json.dumps(dict(distinct=r.distinct_states, generated=r.states_generated, depth=r.depth, wall=r.seconds,
@@ -142,9 +142,10 @@ def explain(r: dict) -> None:
     share = r["others"] / r["elapsed"] / (os.cpu_count() or 1)
     print(f"    meanwhile other processes used {r['others']:.1f} CPU s ({share:.0%} of the machine), "
           f"the host stole {r['steal']:.1f} s")
-    for w, p in enumerate(r["per_worker"] if len(r["per_worker"]) > 1 else []):
+    for w, p in enumerate(r["per_worker"]):
+        us = p["expand_cpu_seconds"] / max(p["expanded"], 1) * 1e6  # the figure to compare across rows
         print(f"    worker {w}: {p['cpu_seconds']:.1f} CPU s in chunks ({p['expand_cpu_seconds']:.1f} expanding "
-              f"{p['expanded']:,} states, {p['states_shipped']:,} shipped to even loads), "
+              f"{p['expanded']:,} states, {us:.0f} us each; {p['states_shipped']:,} shipped to even loads), "
               f"waited {p['wait_seconds']:.1f} s for peers, preempted {p['preempted']:,} times, "
               f"{p['minor_faults']:,} minor / {p['major_faults']} major faults")
     if r.get("critical") is not None and len(r["per_worker"]) > 1:

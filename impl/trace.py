@@ -97,7 +97,7 @@ class TraceWriter:
     def __init__(self, path: str | os.PathLike[str], node: int, nodes: Iterable[int], **fields: Any) -> None:
         self.path = Path(path)
         self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self.size = os.fstat(self._fd).st_size
+        self.size = _cut_partial_line(self.path, os.fstat(self._fd).st_size)
         # events are trees built by the core, never cyclic: skipping the cycle check saves ~15% per event
         self._dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
         self._pending: list[str] = [self._dumps(header(node, nodes, **fields))]
@@ -134,6 +134,30 @@ class TraceWriter:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _cut_partial_line(path: Path, size: int) -> int:
+    """Cut a last line without its newline (a kill -9 during a write of more than a page can leave one), so that
+    the next line does not run on from it; the size after. Its step's messages never left (they go after the
+    trace lines) and a log write of its own would be dropped at start too (impl/storage/wal.py, ``TRACE_MARK``)."""
+    if size == 0:
+        return 0
+    with open(path, "rb") as f:
+        end = size
+        while end > 0:
+            start = max(0, end - 65536)
+            f.seek(start)
+            chunk = f.read(end - start)
+            nl = chunk.rfind(b"\n")
+            if nl >= 0:
+                keep = start + nl + 1
+                break
+            end = start
+        else:
+            keep = 0
+    if keep < size:
+        os.truncate(path, keep)
+    return keep
 
 
 def last_clock(path: str | os.PathLike[str]) -> int:

@@ -91,6 +91,14 @@ def test_new_states_stay_with_their_discoverer_and_the_load_is_shared() -> None:
     assert 0 < sum(w["states_shipped"] for w in per) < 0.2 * 1760  # one initial state: some must move, few do
 
 
+def test_one_worker_reports_its_figures_when_asked() -> None:
+    """benchmarks/scale_bench.py compares one worker's CPU per expanded state with each of two workers'."""
+    spec = Raft(servers=2, max_term=2, max_log=1)
+    assert "per_worker" not in search(spec).extra
+    [w] = search(spec, per_worker=True).extra["per_worker"]
+    assert w["expanded"] == 1760 and 0 < w["expand_cpu_seconds"] <= w["cpu_seconds"] and w["wait_seconds"] == 0
+
+
 def test_balance_moves() -> None:
     from modelcheck.engine.search import balance_moves
 

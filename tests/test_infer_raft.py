@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -152,8 +153,11 @@ def test_houdini_weakens_what_it_drops_keeps_an_inductive_subset_and_fails_on_sa
     rep = infer(problem)
     stages = {s.what: s.detail for s in rep.stages}
     assert "156 hold, 135 kept" in stages["candidates 1"]  # 21 of the 156 say X != Y: a smaller clause says it
-    # 219 weakenings of dropped clauses join; every one breaks too. Without weakening: 135 -> 13 (122 dropped)
-    assert stages["houdini"].startswith("135 candidates + 219 weakenings -> 13 inductive (341 dropped)")
+    # about 220 weakenings of dropped clauses join (how many depends on the counterexamples Z3 picks, which
+    # depend on what ran before in the process) and every one breaks: the 13 are the largest inductive subset
+    # of the 135, as without weakening (135 -> 13, 122 dropped)
+    m = re.match(r"135 candidates \+ (\d+) weakenings -> 13 inductive \((\d+) dropped\)", stages["houdini"])
+    assert m is not None and int(m.group(1)) >= 100 and int(m.group(2)) == 122 + int(m.group(1))
     assert rep.conjuncts is None and rep.reason.endswith("does not imply ElectionSafety")
     assert rep.inductive is not None and len(rep.inductive) == 13
     cti = safety_cti(problem, rep.selection).text()
@@ -166,3 +170,15 @@ def test_houdini_weakens_what_it_drops_keeps_an_inductive_subset_and_fails_on_sa
     assert main(["prove", "raft", "--invariant", str(path)]) == 1
     out = capsys.readouterr().out
     assert "14/16 obligations proved" in out and "counterexample" in out
+
+
+def test_a_check_can_narrow_the_supports_to_clauses_given_by_hand():
+    """``proofs_bench.py --infer raft --given-support EVRecorded``: only that clause (up to renaming) may join."""
+    s = sig()
+    hand = read_invariant(HAND.read_text(), s)
+    problem = rft.problem(given_supports=[hand["EVRecorded"]])
+    assert problem.may_support is not None and rft.problem().may_support is None
+    text = "~electionVote(T1,N3) | ~elected(T1,N2) | ~currentTerm(N3,T1) | votedFor(N3,N2)"
+    renamed = parse_clause(f"forall N2:Node N3:Node T1:Term. {text}", s)
+    assert problem.may_support(renamed)
+    assert not problem.may_support(hand["EVResp"]) and not problem.may_support(hand["TallyResp"])

@@ -147,3 +147,22 @@ def test_a_log_written_without_marks_is_read_as_before(tmp_path):
     w.write_out()
     w.close()
     assert _entries(tmp_path, 0) == ([b"e1", b"e2"], None)
+
+
+def test_a_partial_last_trace_line_is_cut_before_the_next_boot_appends(tmp_path):
+    """A kill -9 in the middle of a trace write of more than a page leaves a line without its newline; the next
+    boot's header must not run on from it (the audit would refuse the merged line as invalid JSON)."""
+    from impl.trace import TraceWriter, read_events
+
+    path = tmp_path / "trace.jsonl"
+    w = TraceWriter(path, 1, [1, 2])
+    w.write([{"clock": 1, "node": 1, "action": "Init", "params": {}, "state": {}}])
+    w.close()
+    whole = path.read_bytes()
+    path.write_bytes(whole + b'{"clock":2,"node":1,"act')
+    w = TraceWriter(path, 1, [1, 2])
+    assert w.size == len(whole)
+    w.close()
+    lines = path.read_bytes().split(b"\n")
+    assert lines[2].startswith(b'{"format"') and len(lines) == 4  # header, Init, the new header, ''
+    assert [e["action"] for e in read_events(path) if "action" in e] == ["Init"]

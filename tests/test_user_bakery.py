@@ -1,8 +1,9 @@
 """A third new user's spec written from README.md and docs/ only (issue 12, notes hU4): Lamport's bakery
 lock (tests/user_specs/bakery.py, a ticket read and a wait loop of one step per process) refining a
-one-holder lock (tests/user_specs/holder_lock.py), run through every feature with exact figures.
+one-holder lock (written anew, it came out as tests/user_specs/abstract_lock.py, which it now uses),
+run through every feature with exact figures.
 Pinned here: a simulation counted states outside the constraint as distinct (104 "distinct" states on a
-102-state model), "1 violating states"."""
+102-state model), "1 violating states", --counterexamples overshooting --max-states."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ def test_counts_in_every_search_mode(capsys: pytest.CaptureFixture) -> None:
     # a walk that steps outside the constraint (a ticket above --max-ticket) ends there; that state is
     # checked but, as in the exhaustive search, not one of the model's distinct states (it was: 104 of 102)
     assert figures(capsys, "--mode", "simulate") == (95, 3120, 50)
+    for n, depth in ((100, 8), (7, 3), (1, 1)):  # --counterexamples stops where the plain check does (was 130 at 100)
+        code, out, _ = run(capsys, "check", REF, "--procs", "3", "--counterexamples", "2", "--max-states", str(n))
+        assert code == 0 and f"no error found so far ({n} distinct states, depth {depth})" in out
     code, _, err = run(capsys, "check", REF, "--symmetry")  # ties are broken by process id: no symmetry
     assert code == 2 and "the spec declares no symmetric set" in err
 
@@ -63,7 +67,7 @@ def test_refinement_pictures_replay_and_hypothesis(capsys: pytest.CaptureFixture
     assert "102 distinct Bakery states, 171 transitions checked (125 map to stutters), 3 distinct Lock states" in out
     assert "Check -> Acquire                         20" in out and "Exit -> Release                          26" in out
     code, out, _ = run(capsys, "refine", REF, "--variant", "no-choosing", "Lock", "--procs", "3")
-    assert code == 1 and "refinement fails at step 14: Check(p=p1) maps to no step of Lock: holder = p2" in out
+    assert code == 1 and "fails at step 14: Check(p=p1) maps to no step of Lock: holder = 1  ->  holder = 0" in out
     cex = tmp_path / "cex"
     code, out, _ = run(capsys, "check", REF, "--variant", "no-choosing", "--procs", "3", "--out", str(cex))
     assert code == 1 and (cex / "trace.itf.json").exists() and (cex / "msc.dot").exists()

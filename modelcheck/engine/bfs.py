@@ -65,7 +65,7 @@ class _Search:
         # search looks for a state (a witness, `--reach`) instead of a violation: the same stop, the same trace.
         self.violated = goal or invariant_check(spec)
         self.constraint = state_constraint(spec)  # None when the spec has none: one test per successor
-        self.actions = [(a.enumerate, a.step, step_arity(a.step)) for a in spec.actions]
+        self.actions = [(ai, a.enumerate, a.step, step_arity(a.step)) for ai, a in enumerate(spec.actions)]
         self.fired = [0] * len(self.actions)  # firings per action (successors generated, but the initial states)
         self.new = [0] * len(self.actions)  # new distinct states per action
         self.store = StateStore()
@@ -88,9 +88,9 @@ class _Search:
 
     # -- init: the initial states are level 1 -----------------------------------------------------------
 
-    def initial_level(self) -> list[tuple[State, int]]:
+    def initial_level(self) -> list[State]:
         """The distinct initial states within the constraint, checked and stored: the first frontier."""
-        frontier: list[tuple[State, int]] = []
+        frontier: list[State] = []
         for s in self.spec.init_states():
             self.n_init += 1
             bad = self.violated(s) if self.invariants else None
@@ -104,84 +104,82 @@ class _Search:
             i = self.store.add(fp, -1, -1)
             if bad:
                 raise _Stop(self.report(VIOLATION, bad, [Step(None, s)], 1))
-            frontier.append((s, i))
+            frontier.append(s)
             if i + 1 >= self.limit:
                 raise _Stop(self.full(1))
         return frontier
 
     # -- expand: one level, state by state ------------------------------------------------------------
 
-    def expand_level(self, frontier: list[tuple[State, int]]) -> list[tuple[State, int]]:
-        """Every successor of the frontier's states; the new ones within the constraint are the next frontier."""
-        next_frontier: list[tuple[State, int]] = []
-        store, progress, depth = self.store, self.progress, self.depth
-        for n_expanded, (s, si) in enumerate(frontier):
-            if progress and not n_expanded & 255:
-                progress.tick(len(store), self.generated(), depth, len(frontier) - n_expanded + len(next_frontier))
-            enabled = self.expand(s, si, next_frontier.append)
-            if self.check_deadlock and not enabled:
-                raise _Stop(self.report(DEADLOCK, None, self.trace_to(si), depth))
-        return next_frontier
-
-    def expand(self, s: State, si: int, append: Callable[[tuple[State, int]], None]) -> bool:
-        """Fire every action from ``s`` (store index ``si``); check each successor and record the new ones.
-        Whether any action was enabled. This is the hot loop: the store's add is inlined, names are locals."""
+    def expand_level(self, frontier: list[State]) -> list[State]:
+        """Fire every action from every state of the level; check each successor and record the new ones:
+        the next level. A level's states have consecutive store indices (a new state is stored and queued
+        at once), from ``len(store) - len(frontier)`` on. This is the hot loop: the store's add is
+        inlined, names are locals, and the loop runs once per level, not once per state."""
         fingerprint, constraint, violated = self.fingerprint, self.constraint, self.violated
         invariants, store, fired, new = self.invariants, self.store, self.fired, self.new
         index, fps_append = store.index, store.fps.append
         seen, n = index.setdefault, len(index)  # one dict operation per successor: new ones get index n
-        limit = self.limit
         parents_append, via_append = store.parents.append, store.via.append
-        enabled = False
-        for ai, (enum, step, arity) in enumerate(self.actions):
-            nf = 0  # this action's firings from s
-            for params in enum(s):
-                if arity == 1:  # the specialised call (modelcheck.engine.calls); the same as step(s, *params)
-                    (p0,) = params
-                    t = step(s, p0)
-                elif arity == 2:
-                    p0, p1 = params
-                    t = step(s, p0, p1)
-                elif arity == 3:
-                    p0, p1, p2 = params
-                    t = step(s, p0, p1, p2)
-                else:
-                    t = step(s, *params)
-                if t is None:
-                    continue
-                nf += 1
-                if t is s:  # a step that changed nothing (the same object): s is stored and checked
-                    continue
-                # check: a successor outside the constraint is checked, not stored nor expanded (TLC's rule)
-                if constraint is not None and not constraint(t):
-                    bad = violated(t) if invariants else None
-                    if bad:
+        limit, progress, depth, check_deadlock = self.limit, self.progress, self.depth, self.check_deadlock
+        next_frontier: list[State] = []
+        append = next_frontier.append
+        first = n - len(frontier)  # store index of the level's first state
+        for si, s in enumerate(frontier, first):
+            if progress and not (si - first) & 255:
+                progress.tick(n, self.generated(), depth, len(frontier) - (si - first) + len(next_frontier))
+            enabled = False
+            for ai, enum, step, arity in self.actions:
+                nf = 0  # this action's firings from s
+                for params in enum(s):
+                    if arity == 1:  # the specialised call (modelcheck.engine.calls); the same as step(s, *params)
+                        (p0,) = params
+                        t = step(s, p0)
+                    elif arity == 2:
+                        p0, p1 = params
+                        t = step(s, p0, p1)
+                    elif arity == 3:
+                        p0, p1, p2 = params
+                        t = step(s, p0, p1, p2)
+                    else:
+                        t = step(s, *params)
+                    if t is None:
+                        continue
+                    nf += 1
+                    if t is s:  # a step that changed nothing (the same object): s is stored and checked
+                        continue
+                    # check: a successor outside the constraint is checked, not stored nor expanded (TLC's rule)
+                    if constraint is not None and not constraint(t):
+                        bad = violated(t) if invariants else None
+                        if bad:
+                            fired[ai] += nf
+                            raise _Stop(self.violation(bad, si, Step(Label(self.spec.actions[ai].name, params), t)))
+                        continue
+                    # record: a new distinct state, stored once (StateStore.add, inlined)
+                    fp = fingerprint(t)
+                    ti = seen(fp, n)
+                    if ti != n:
+                        continue
+                    n += 1
+                    fps_append(fp)
+                    parents_append(si)
+                    via_append(ai)
+                    new[ai] += 1
+                    if invariants:
+                        bad = violated(t)
+                        if bad:
+                            fired[ai] += nf
+                            raise _Stop(self.violation(bad, ti))
+                    if n >= limit:  # the N-th distinct state: stored and checked, then the search stops
                         fired[ai] += nf
-                        raise _Stop(self.violation(bad, si, Step(Label(self.spec.actions[ai].name, params), t)))
-                    continue
-                # record: a new distinct state, stored once (StateStore.add, inlined)
-                fp = fingerprint(t)
-                ti = seen(fp, n)
-                if ti != n:
-                    continue
-                n += 1
-                fps_append(fp)
-                parents_append(si)
-                via_append(ai)
-                new[ai] += 1
-                if invariants:
-                    bad = violated(t)
-                    if bad:
-                        fired[ai] += nf
-                        raise _Stop(self.violation(bad, ti))
-                if n >= limit:  # the N-th distinct state: stored and checked, then the search stops
+                        raise _Stop(self.full(depth + 1))
+                    append(t)
+                if nf:
                     fired[ai] += nf
-                    raise _Stop(self.full(self.depth + 1))
-                append((t, ti))
-            if nf:
-                fired[ai] += nf
-                enabled = True
-        return enabled
+                    enabled = True
+            if check_deadlock and not enabled:
+                raise _Stop(self.report(DEADLOCK, None, self.trace_to(si), depth))
+        return next_frontier
 
     # -- report -------------------------------------------------------------------------------------------
 

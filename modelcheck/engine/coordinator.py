@@ -51,13 +51,15 @@ def search(
     resume: bool = False,
     chunk: int = CHUNK,
     cli: dict[str, Any] | None = None,
+    per_worker: bool = False,
 ) -> Result:
     """Breadth-first search of ``spec``; the result equals the one-process search's for any transport.
 
     ``memory`` (bytes) bounds the store and the frontier held in memory; past it they spill to
     disk. ``checkpoint`` is a directory: a checkpoint is written there at level boundaries
     (at most every ``checkpoint_every`` seconds) and on SIGINT/SIGTERM; ``resume`` continues
-    from the one found there.
+    from the one found there. ``per_worker`` puts the per-worker figures in ``extra`` for one
+    in-process worker too (they are there for several, Ray, checkpoints and spills).
     """
     if workers < 1:
         raise ValueError("workers must be at least 1")
@@ -95,7 +97,7 @@ def search(
     else:
         transport = InProcess(make)
     run = _Run(spec, transport, symmetry, check_invariants, check_deadlock, max_states, progress, chunk)
-    run.root, run.every, run.cli = root, checkpoint_every, cli
+    run.root, run.every, run.cli, run.per_worker = root, checkpoint_every, cli, per_worker
     handlers = run.catch_signals() if root is not None else {}
     try:
         with gc_paused():  # the in-process worker expands here; forked workers pause their own
@@ -147,6 +149,7 @@ class _Run:
         self.stop_requested = False
         self.resumed_from: int | None = None
         self.cli: dict[str, Any] | None = None  # the command line's record, for `--resume DIR` alone
+        self.per_worker = False  # per-worker figures in extra even for one in-process worker
 
     # -- signals and checkpoints -----------------------------------------------------------------
     def catch_signals(self) -> dict[int, Any]:
@@ -307,7 +310,8 @@ class _Run:
         result.store_bytes = sum(s["store_bytes"] for s in stats)
         result.seconds = self.before_seconds + time.perf_counter() - self.started
         result.peak_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        if self.n > 1 or self.t.name == "ray" or self.root is not None or any(s["disk_bytes"] for s in stats):
+        if self.per_worker or self.n > 1 or self.t.name == "ray" or self.root is not None or any(
+                s["disk_bytes"] for s in stats):
             self._extra(stats)
         if self.progress:
             self.progress.done(result)

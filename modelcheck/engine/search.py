@@ -181,7 +181,7 @@ class Partition:
         fingerprint, constraint, violated = self.fingerprint, self.constraint, self.violated
         self.known.grow(int(KNOWN_PER_STATE * self.total / n))
         known, mask = self.known.table, self.known.mask
-        actions = [(a.enumerate, a.step, step_arity(a.step)) for a in spec.actions]
+        actions = [(ai, a.enumerate, a.step, step_arity(a.step)) for ai, a in enumerate(spec.actions)]
         fired = self.fired
         generated = 0
         expanded = 0
@@ -190,7 +190,7 @@ class Partition:
                 base = gid << KEY_BITS
                 pos = 0
                 expanded += 1
-                for ai, (enum, step, arity) in enumerate(actions):
+                for ai, enum, step, arity in actions:
                     first = pos
                     for params in enum(s):
                         if arity == 1:  # the specialised call (modelcheck.engine.calls); the same as step(s, *params)

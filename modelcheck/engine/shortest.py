@@ -199,10 +199,12 @@ def shortest_dag(
             continue
         frontier.append((s, node(fp, None, name)))
     dag.depth = 1
+    cap = -1 if max_states is None else max_states
     while frontier and not dag.targets:
-        if max_states is not None and len(dag.fps) >= max_states:
+        if max_states is not None and len(dag.fps) >= max_states:  # the initial states fill it
             dag.complete = False
-            break
+            dag.actors = list(actor_ids)
+            return dag
         level = len(dag.fps)  # nodes from here on are on the new level
         nxt: list[tuple[State, int]] = []
         for s, si in frontier:
@@ -229,6 +231,11 @@ def shortest_dag(
                     j = node(fp, (si, ai, params, who), name)
                     if not name and (constraint is None or constraint(t)):
                         nxt.append((t, j))
+                    if len(dag.fps) == cap and not dag.targets:  # exactly max_states, as the bfs engine
+                        dag.complete = False
+                        dag.depth += 1  # the level begun
+                        dag.actors = list(actor_ids)
+                        return dag
         frontier = nxt
         dag.depth += 1
     dag.actors = list(actor_ids)

@@ -78,6 +78,9 @@ class Problem:
     houdini_literals: int | None = None
     #: Houdini weakens a candidate it drops by one literal at a time up to this many (:mod:`proofs.infer.weaken`)
     weaken_literals: int | None = None
+    #: a check: only these longer candidates join as supports, wherever one is false in a counterexample's pre-state
+    #: (None: every longer one within the footprint of the broken candidate and the action)
+    may_support: Callable[[Clause], bool] | None = None
 
 
 def infer(
@@ -142,6 +145,9 @@ def _by_houdini(
     larger = [i for i, c in enumerate(pool.clauses) if len(c.lits) > short]
     started = time.perf_counter()
     supports = footprint_supports(sys_, pool, larger) if larger else None
+    if problem.may_support is not None:  # a check: the given clauses join wherever they exclude a counterexample
+        given = [i for i in larger if problem.may_support(pool.clauses[i])]
+        supports = (lambda _c, _a, state: pool.false_in(state, given)) if given else None
     weakener = Weakener(pool, problem.weaken_literals) if problem.weaken_literals else None
     fx = houdini(sys_, pool, base, timeout_ms, supports, log, weakener)
     detail = (

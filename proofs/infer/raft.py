@@ -16,6 +16,7 @@ from typing import Any
 import z3
 
 from proofs.infer import language
+from proofs.infer.enumerate import canonical_key
 from proofs.infer.language import Atom, Clause, Definition, Literal, Signature
 from proofs.infer.pipeline import Problem, describe_bounds
 from proofs.infer.samples import Samples, tabulate
@@ -168,11 +169,14 @@ def problem(
     templates: Sequence[Template] = TEMPLATES,
     houdini_literals: int = HOUDINI_LITERALS,
     weaken_literals: int | None = WEAKEN_LITERALS,
+    given_supports: Sequence[Clause] | None = None,
 ) -> Problem:
     """``paxraft infer raft [--variant V]``: election safety over the coarse model, samples from the explicit spec.
 
     The proof model encodes raft.tla itself; a variant is only explored, and infer stops at the
     reachable state where its election safety fails (every listed variant has one within the bounds).
+    ``given_supports``: only these of the longer candidates may join as supports (a check, not a result:
+    ``benchmarks/proofs_bench.py --infer raft --given-support EVRecorded``).
     """
     from proofs.raft.cti import extract
     from spec.registry import spec_class
@@ -194,7 +198,11 @@ def problem(
             raise RuntimeError(f"no reachable state of {name} breaks {' or '.join(TARGETS)} within {bounds}")
         return out, "; ".join(described), ""
 
-    return Problem(name, sys_, templates, sample, enc, extract, houdini_literals, weaken_literals)
+    problem = Problem(name, sys_, templates, sample, enc, extract, houdini_literals, weaken_literals)
+    if given_supports is not None:
+        keys = {canonical_key(c, t) for c in given_supports for t in templates}
+        problem.may_support = lambda c: any(canonical_key(c, t) in keys for t in templates)
+    return problem
 
 
 def read_invariant_file(path: str) -> dict[str, Clause]:

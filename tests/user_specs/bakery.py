@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, NamedTuple
 
-from holder_lock import FREE, Lock, LockState
+from abstract_lock import FREE, Lock, LockState
 
 from spec.core import WF, LeadsTo, Spec, SpecError, action, invariant, refines, witness
 
