@@ -4,6 +4,7 @@ commands, batched requests and replies, timeouts."""
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import time
 
@@ -174,3 +175,19 @@ def test_batches_keep_order_and_stay_under_the_limit_unless_one_item_is_bigger()
     items = [b"a" * n for n in (3, 4, 2, 9, 1, 1)]
     assert list(batches(items, 6)) == [[b"aaa"], [b"aaaa", b"aa"], [b"a" * 9], [b"a", b"a"]]
     assert list(batches(items)) == [items] and list(batches([])) == []
+
+
+def test_a_hint_naming_a_server_added_later_is_followed_once_cluster_json_names_it(tmp_path):
+    """A client started before ``cluster add`` was hinted to the new leader (node 4) and died on its port
+    (KeyError: 4, seen in test_membership_cluster): it now reads the port from cluster.json; a client built
+    from ports alone asks the next node it knows instead."""
+    desc = {"nodes": {"1": 7001, "2": 7002, "3": 7003}, "secret": "ab" * 32}
+    (tmp_path / "cluster.json").write_text(json.dumps(desc))
+    c = KVClient.from_dir(tmp_path)
+    hint = Response(1, NOT_LEADER, leader=4)
+    assert c._redirect(2, hint) == (3, False)  # node 4 unknown yet: not a KeyError
+    desc["nodes"]["4"] = 7004
+    (tmp_path / "cluster.json").write_text(json.dumps(desc))
+    assert c._redirect(2, hint) == (4, True) and c.ports[4] == 7004
+    bare = KVClient({1: 7001, 2: 7002}, b"s" * 32)
+    assert bare._redirect(2, hint) == (1, False)

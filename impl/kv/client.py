@@ -148,12 +148,23 @@ class KVClient:
         self._ids = itertools.count(1)
         self.default = self.session()
         self.retries = 0
+        self.directory: Path | None = None  # where cluster.json is, to learn servers added after we started
+
+    def _knows(self, node: int) -> bool:
+        """Whether ``node``'s port is known, re-reading cluster.json once for a server added since."""
+        if node not in self.ports and self.directory is not None:
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError, AttributeError):
+                nodes = json.loads((self.directory / "cluster.json").read_text())["nodes"]
+                self.ports = dict(sorted({**self.ports, **{int(k): int(v) for k, v in nodes.items()}}.items()))
+        return node in self.ports
 
     @classmethod
     def from_dir(cls, directory: str | os.PathLike[str], timeout: float = 10.0) -> KVClient:
         """A client for the cluster described in ``DIR/cluster.json``."""
         c = json.loads((Path(directory) / "cluster.json").read_text())
-        return cls({int(k): v for k, v in c["nodes"].items()}, bytes.fromhex(c["secret"]), timeout)
+        client = cls({int(k): v for k, v in c["nodes"].items()}, bytes.fromhex(c["secret"]), timeout)
+        client.directory = Path(directory)
+        return client
 
     def session(self) -> Session:
         """A new session (a fresh random client id)."""
@@ -222,8 +233,9 @@ class KVClient:
 
     def _redirect(self, target: int, r: Response | None) -> tuple[int, bool]:
         """Whom to ask after ``target`` answered ``r`` (None: nothing): the leader it named (True: at once), else
-        the next node."""
-        if r is not None and r.kind == NOT_LEADER and r.leader and r.leader != target:
+        the next node. A hint naming a server added after this client started is followed once cluster.json
+        gives its port (a client built from ports alone cannot: it asks the next node it knows)."""
+        if r is not None and r.kind == NOT_LEADER and r.leader and r.leader != target and self._knows(r.leader):
             return r.leader, True
         nodes = list(self.ports)
         return nodes[(nodes.index(target) + 1) % len(nodes)], False
