@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import Phase, settings
 from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck.cli import main
@@ -67,8 +67,11 @@ def test_liveness_refinement_and_hypothesis(capsys: pytest.CaptureFixture) -> No
     assert "Reconfigure -> Lose                      18" in out
     cls = load_user_spec(REF)
     run_spec(cls(servers=2), settings(max_examples=20, stateful_step_count=15, deadline=None))
+    # a fixed seed: with the ci profile's 60 random examples the 4-step bug was missed now and then
+    fixed = settings(derandomize=True, database=None, max_examples=100, deadline=None,
+                     phases=[p for p in Phase if p is not Phase.explain])
     with pytest.raises(InvariantViolation) as found:
-        run_spec(load_user_spec(f"{CHAIN}:HeadAcks")())
+        run_spec(load_user_spec(f"{CHAIN}:HeadAcks")(), fixed)
     assert found.value.invariant == "AckedDurable"
 
 
