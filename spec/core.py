@@ -189,6 +189,17 @@ def _once(enum: Callable[[State], Iterable[Params]]) -> Callable[[State], Sequen
     return constant
 
 
+def _remembered(fn: Callable, cls: type, run: Callable, step: bool) -> Callable:
+    """``run`` (the step, or the enumerator in canonical order) remembered by the ``where`` answers
+    ``fn``'s code reads (spec.reads), or ``run`` itself when its code reads the state otherwise."""
+    from spec import reads  # spec.reads builds on spec.values, which needs nothing from here
+
+    found = reads.reads_of(fn, cls, step=step)
+    if found is None or not found.rememberable:
+        return run
+    return reads.remembered_step(run, found) if step else reads.remembered_enumerator(run, found)
+
+
 def action(
     params: ParamEnumerator | None = None, *, present: Callable[[Any], bool] | None = None
 ) -> Callable[[Callable], Callable]:
@@ -394,9 +405,19 @@ class Spec:
         names = tuple(inspect.signature(method).parameters)[1:]
         if self.canonical_order:
             enum = _in_canonical_order(enum)
+        step: Callable[..., State | None] = method
         if not _reads_state(marker):
             enum = _once(enum)
-        return Action(name, names, enum, method)
+        elif self.remember_reads:
+            enum = _remembered(marker, type(self), enum, False)
+        if self.remember_reads:
+            step = _remembered(method, type(self), method, True)
+        return Action(name, names, enum, step)
+
+    #: Steps and enumerators that read the messages only through ``MsgSet.where`` are answered from a
+    #: record of what they asked when every answer is the same object (spec/reads.py): exact, and a
+    #: guard disabled for a reason the last message did not touch is not run again. False: run as written.
+    remember_reads: ClassVar[bool] = True
 
     # -- the model ---------------------------------------------------------
     def init_states(self) -> Iterable[State]:
