@@ -189,17 +189,6 @@ def _once(enum: Callable[[State], Iterable[Params]]) -> Callable[[State], Sequen
     return constant
 
 
-def _remembered(fn: Callable, cls: type, run: Callable, step: bool) -> Callable:
-    """``run`` (the step, or the enumerator in canonical order) remembered by the ``where`` answers
-    ``fn``'s code reads (spec.reads), or ``run`` itself when its code reads the state otherwise."""
-    from spec import reads  # spec.reads builds on spec.values, which needs nothing from here
-
-    found = reads.reads_of(fn, cls, step=step)
-    if found is None or not found.rememberable:
-        return run
-    return reads.remembered_step(run, found) if step else reads.remembered_enumerator(run, found)
-
-
 def action(
     params: ParamEnumerator | None = None, *, present: Callable[[Any], bool] | None = None
 ) -> Callable[[Callable], Callable]:
@@ -405,18 +394,18 @@ class Spec:
         names = tuple(inspect.signature(method).parameters)[1:]
         if self.canonical_order:
             enum = _in_canonical_order(enum)
-        step: Callable[..., State | None] = method
-        if not _reads_state(marker):
+        constant = not _reads_state(marker)
+        if constant:
             enum = _once(enum)
-        elif self.remember_reads:
-            enum = _remembered(marker, type(self), enum, False)
         if self.remember_reads:
-            step = _remembered(method, type(self), method, True)
-        return Action(name, names, enum, step)
+            from spec.reads import remembered  # spec.reads reads spec code; it needs nothing from here
 
-    #: Steps and enumerators that read the messages only through ``MsgSet.where`` are answered from a
-    #: record of what they asked when every answer is the same object (spec/reads.py): exact, and a
-    #: guard disabled for a reason the last message did not touch is not run again. False: run as written.
+            enum = remembered(type(self), method, marker, enum, constant)
+        return Action(name, names, enum, method)
+
+    #: An enumerator (and, to leave out disabled parameters, a step) whose code reads the state only
+    #: through ``MsgSet.where`` on one field is remembered by the answers it got (spec/reads.py): exact,
+    #: and a guard is not run again while its questions get the answers they got. False: run as written.
     remember_reads: ClassVar[bool] = True
 
     # -- the model ---------------------------------------------------------

@@ -1,34 +1,34 @@
-"""Remembering a step or an enumerator by what it read of the state: the answers of ``where``.
+"""Remembering an action's parameters by what its code reads of the state: the answers of ``where``.
 
 A plainly written guard reads the message set through :meth:`spec.values.MsgSet.where`
-(``s.msgs.where(type=PHASE1B, ins=rm, mbal=bal)``), and most steps of a search add one message
-that falls in none of the groups a given guard asks about. A child set carries its parent's
-index groups over as the same tuple objects (``msgs | {m}`` builds only the groups ``m`` falls
-in anew), so "the guard's questions get the same answers" is a test of identity, a few
-dictionary lookups, where running the guard again costs its whole Python code.
+(``s.msgs.where(type=PHASE1B, ins=rm, mbal=bal)``), and in most steps of a search the new message
+falls in none of the groups the guard asks about: PaxosCommit's ``Phase2a`` is disabled in 93% of
+its calls, for a quorum whose 1b messages have not changed. Asking the index the same questions
+costs a few dictionary lookups (one C call); running the guard again costs its whole Python code.
 
-The rule, for a function ``f(self, s, *params)``:
+The rule, for an action whose enumerator is ``params(self, s)`` and whose step is ``step(self, s, *p)``:
 
-1. Its source is read (:func:`reads_of`): every use of the state ``s`` must be ``s.F.where(...)``
+1. Their source is read (:func:`reads_of`): every use of the state ``s`` must be ``s.F.where(...)``
    (a *where read* of field F), ``s.F`` (a *whole read* of F), or ``s`` handed to a method of the
-   spec (``self.helper(s, ...)``, read the same way, a few calls deep). Anything else (``s`` in a
-   call to another function, ``getattr(s, ...)``, ``s[0]``, iterating ``s``, a name rebinding
-   ``s``, ``locals``/``vars``/``eval``/``exec``) and the function is not remembered at all.
-   For a step, what is read inside ``return s._replace(...)`` (or ``return s``) is left out:
-   that statement returns a state, never ``None``, so it cannot take part in a disabled verdict.
-2. Only functions with at least one where read and no whole read of a field they read through
-   ``where`` are remembered (a guard testing ``m in s.msgs`` reads the whole set, which changes
-   in nearly every step: remembering it would cost more than it saves).
-3. At run time the function runs once with :data:`spec.values.RECORD` on: each ``where`` it calls
-   is recorded with its answer. A later call (same parameters) is answered from the record when
-   each whole-read field holds the very object recorded and each recorded question gets the very
-   answer recorded (``is``); the recorded objects are kept alive, so identities cannot be reused.
-   A step's record is kept only for a ``None`` result (disabled); an enumerator's for its result.
+   spec (``self.helper(s, ...)``, read the same way, a few calls deep). Any other use (``s`` given
+   to another function, ``getattr``, ``s[0]``, iterating ``s``, a nested scope rebinding ``s``,
+   ``locals``/``vars``/``eval``/``exec``) and the action is run as written. For a step, what is
+   read inside ``return s._replace(...)`` or ``return s`` is left out: that statement ends the
+   step with a state, so it cannot decide whether the step is enabled.
+2. When the step reads only through ``where`` on one field F, and the enumerator too (or it does
+   not read the state at all), the action's enumerator gives only the parameters whose step is
+   enabled; when only the enumerator reads so, its result is remembered.
+3. At run time (:class:`_Memo`) a run records the questions asked (:data:`spec.values.RECORD`);
+   the answers F's index gives to every question asked so far, in order, are the key of the
+   result. A state whose answers are equal takes the same path through the code: the same
+   parameters, the same enabled ones. The engine still runs every enabled step itself.
 
-Same answers, same reads, so the same path through the code and the same result: the counts,
-the coverage and every trace are those of running the code each time. The spec's constants (what
-``self`` holds) must not change once the check has started, as for enumerators that never read
-the state (spec.core._once).
+Counts, coverage and traces are exactly those of running the code each time (tests/test_reads.py
+compares them on every shipped example and user spec). It rests on what the checker assumes
+anyway: steps and enumerators are functions of the state, their parameters and the spec's
+constants (which do not change once the check has started, as for spec.core._once), and values
+equal as Python values are one value (the store identifies states by their hash). A spec that
+needs otherwise sets ``remember_reads = False``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import ast
 import inspect
 import operator
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,9 +46,6 @@ from spec.values import MsgSet
 
 DEPTH = 3
 """How many spec-method calls deep a state handed on is followed."""
-
-RECORDS = 1 << 14
-"""Records kept per step (one per parameter tuple; then the table starts over): bounded memory."""
 
 _DYNAMIC = frozenset({"locals", "vars", "eval", "exec", "globals", "getattr", "__import__"})
 
@@ -105,15 +102,21 @@ def _arg_names(node: ast.FunctionDef | ast.Lambda) -> list[str]:
 
 
 def _returns_a_state(node: ast.AST, parents: dict[int, ast.AST], state: str) -> bool:
-    """Whether ``node`` lies inside ``return s._replace(...)`` or ``return s``: a statement that
-    returns a state, never None."""
-    while not isinstance(node, (ast.Return, ast.FunctionDef, ast.Lambda)):
-        node = parents.get(id(node))  # type: ignore[assignment]
-        if node is None:
-            return False
-    if not isinstance(node, ast.Return) or node.value is None:
+    """Whether ``node`` lies inside ``return s._replace(...)`` or ``return s`` of the function itself
+    (not of a function nested in it): a statement that ends the step with a state, never None."""
+    ret: ast.AST | None = None
+    up: ast.AST | None = node
+    while up is not None:
+        if isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            if parents.get(id(up)) is not None:  # a nested function: its return is not the step's
+                return False
+            break
+        if isinstance(up, ast.Return) and ret is None:
+            ret = up
+        up = parents.get(id(up))
+    if not isinstance(ret, ast.Return) or ret.value is None:
         return False
-    v = node.value
+    v = ret.value
     if isinstance(v, ast.Name) and v.id == state:
         return True
     return (isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr == "_replace"
@@ -185,94 +188,112 @@ def reads_of(fn: Callable, spec_cls: type, *, step: bool) -> Reads | None:
     return Reads(frozenset(where), frozenset(whole))
 
 
-# -- the records -----------------------------------------------------------------------------------
+# -- the memo ------------------------------------------------------------------------------------------
 
 _MISS: Any = object()
 
-
-class _Record:
-    """What one run read (the whole-read objects, the questions and their answers) and its result."""
-
-    __slots__ = ("wholes", "questions", "result")
-
-    def __init__(self, wholes: tuple, questions: tuple, result: Any) -> None:
-        self.wholes, self.questions, self.result = wholes, questions, result
-
-    def answer(self, state: Any, getters: tuple[Callable[[Any], Any], ...]) -> Any:
-        """The recorded result if ``state`` reads as recorded, else :data:`_MISS`."""
-        for get, obj in zip(getters, self.wholes):
-            if get(state) is not obj:
-                return _MISS
-        for get, key, ans in self.questions:
-            ms = get(state)
-            if ms.__class__ is not MsgSet:
-                return _MISS
-            index = ms._index
-            if index.__class__ is not dict:
-                index = ms._inherit()
-            if index.get(key) is not ans:
-                return _MISS
-        return self.result
+TABLE = 1 << 15
+"""Results remembered per action (then the table starts over): bounded memory."""
 
 
-def _recorded(fn: Callable, state: Any, args: tuple, where_fields: tuple[str, ...],
-              getters: tuple[Callable[[Any], Any], ...]) -> tuple[Any, _Record | None]:
-    """Run ``fn(state, *args)`` recording its ``where`` questions; the result and its record (``None``
-    when a question went to a set that is none of the state's where-read fields)."""
-    log: list[tuple[MsgSet, tuple, tuple]] = []
-    values.RECORD.append(log)
-    try:
-        result = fn(state, *args)
-    finally:
-        values.RECORD.pop()
-    fields = {id(getattr(state, f)): operator.attrgetter(f) for f in where_fields}
-    questions = []
-    for ms, key, ans in log:
-        get = fields.get(id(ms))
-        if get is None:  # a where on some other set (a parameter's, a constant's): not remembered
-            return result, None
-        questions.append((get, key, ans))
-    return result, _Record(tuple(g(state) for g in getters), tuple(questions), result)
+class _Memo:
+    """``fn(s)`` remembered by the answers ``s.F.where(...)`` gives to every question ``fn`` asked so far.
 
+    ``fn`` reads the state only through ``where`` on field F (checked by :func:`reads_of`). A run
+    asks some questions, each answered from F's index; the answers, in the order of the
+    questions, are the key of its result. A later state whose answers to the same questions are
+    equal takes the same path through the code and gets the same result. A run that asks a
+    question not asked before adds it to the list (and starts the table over)."""
 
-def remembered_step(step: Callable, reads: Reads) -> Callable:
-    """``step(s, *params)`` answered ``None`` from its record when ``s`` reads as when it was disabled."""
-    getters = tuple(operator.attrgetter(f) for f in sorted(reads.whole))
-    where_fields = tuple(sorted(reads.where))
-    records: dict[tuple, _Record] = {}
+    __slots__ = ("fn", "plain", "get_field", "keys", "answers_of", "table", "off")
 
-    def step_remembered(s: Any, *params: Any) -> Any:
+    def __init__(self, fn: Callable[[Any], Any], plain: Callable[[Any], Any], field: str) -> None:
+        self.fn, self.plain, self.get_field = fn, plain, operator.attrgetter(field)
+        self.keys: tuple = ()
+        self.answers_of: Callable[[dict], Any] = _no_answers
+        self.table: dict[Any, Any] = {}
+        self.off = False  # a run asked a set other than s.F: run as written from then on
+
+    def __call__(self, s: Any) -> Any:
+        if self.off:
+            return self.plain(s)
+        ms = self.get_field(s)
+        if ms.__class__ is not MsgSet:
+            return self.plain(s)
+        index = ms._index
+        if index.__class__ is not dict:
+            index = ms._inherit()
         try:
-            rec = records.get(params)
-        except TypeError:  # an unhashable parameter: run as written (the contract checks name it)
-            return step(s, *params)
-        if rec is not None and rec.answer(s, getters) is None:
-            return None
-        result, rec = _recorded(step, s, params, where_fields, getters)
-        if result is None and rec is not None:
-            if len(records) >= RECORDS:
-                records.clear()
-            records[params] = rec
+            found = self.table.get(self.answers_of(index), _MISS)
+        except KeyError:  # a question this set's lineage never asked: answered by the run below
+            found = _MISS
+        if found is not _MISS:
+            return found
+        return self.run(s, ms)
+
+    def run(self, s: Any, ms: MsgSet) -> Any:
+        """Run ``fn`` recording its questions; remember the result under the answers."""
+        log: list[tuple[MsgSet, tuple, tuple]] = []
+        values.RECORD.append(log)
+        try:
+            result = self.fn(s)
+        except Exception:  # a spec error: run as written from now on, so it is raised and named where it always is
+            self.off, self.table = True, {}
+            return self.plain(s)
+        finally:
+            values.RECORD.pop()
+        if any(asked is not ms for asked, _, _ in log):
+            self.off, self.table = True, {}
+            return self.plain(s)
+        new = tuple(dict.fromkeys(k for _, k, _ in log if k not in self.keys))
+        if new:
+            self.keys += new
+            self.answers_of = operator.itemgetter(*self.keys) if len(self.keys) > 1 else _one(self.keys[0])
+            self.table = {}
+        index = ms._index
+        for k in self.keys:
+            if k not in index:  # asked in another state only: ask it here too (where remembers it)
+                ms.where(**dict(k))
+        if len(self.table) >= TABLE:
+            self.table.clear()
+        self.table[self.answers_of(index)] = result
         return result
 
-    step_remembered.__wrapped__ = step  # type: ignore[attr-defined]
-    return step_remembered
+
+def _no_answers(index: dict) -> tuple:
+    return ()
 
 
-def remembered_enumerator(enum: Callable[[Any], Iterable[tuple]], reads: Reads) -> Callable[[Any], Any]:
-    """``enum(s)`` answered from its last record when ``s`` reads as it did then."""
-    getters = tuple(operator.attrgetter(f) for f in sorted(reads.whole))
-    where_fields = tuple(sorted(reads.where))
-    last: list[_Record | None] = [None]
+def _one(key: tuple) -> Callable[[dict], tuple]:
+    return lambda index: (index[key],)
 
-    def enum_remembered(s: Any) -> Any:
-        rec = last[0]
-        if rec is not None:
-            out = rec.answer(s, getters)
-            if out is not _MISS:
-                return out
-        result, rec = _recorded(lambda st: tuple(enum(st)), s, (), where_fields, getters)
-        last[0] = rec
-        return result
 
-    return enum_remembered
+def remembered(cls: type, step: Callable, enum_code: Callable, enum: Callable[[Any], Any],
+               constant: bool) -> Callable[[Any], Any]:
+    """The action's enumerator, remembered when its code and (to leave out disabled parameters)
+    its step's code read the state only through ``where`` on one field; else ``enum`` itself.
+
+    - constant enumerator, step read so: the enumerator gives only the parameters whose step is
+      enabled (the engine then runs just those);
+    - enumerator read so, step not: the enumerator's result is remembered;
+    - enumerator and step read so: the enabled ones among the enumerator's parameters.
+    """
+    step_reads = reads_of(step, cls, step=True)
+    enum_reads = None if constant else reads_of(enum_code, cls, step=False)
+    step_ok = step_reads is not None and step_reads.rememberable and len(step_reads.where) == 1
+    enum_ok = constant or (enum_reads is not None and enum_reads.rememberable and len(enum_reads.where) == 1)
+    if not enum_ok:
+        return enum
+    if step_ok and (constant or step_reads.where == enum_reads.where):  # type: ignore[union-attr]
+        field = next(iter(step_reads.where))  # type: ignore[union-attr]
+
+        def enabled(s: Any) -> tuple:
+            params = tuple(enum(s))
+            if not all(p.__class__ is tuple for p in params):
+                raise _Unreadable  # not parameter tuples: the contract check names it (run as written)
+            return tuple([p for p in params if step(s, *p) is not None])
+
+        return _Memo(enabled, enum, field)
+    if constant:
+        return enum
+    return _Memo(lambda s: tuple(enum(s)), enum, next(iter(enum_reads.where)))  # type: ignore[union-attr]
