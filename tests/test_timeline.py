@@ -68,7 +68,7 @@ def test_a_cluster_with_timelines_on_shows_the_whole_path_of_each_sequential_wri
 
 def test_the_write_path_cost_benchmark_answers_every_write():
     """benchmarks/write_path_cost.py: three replicas in one process answer each sequential write (it raises
-    otherwise), trace files on and off."""
+    otherwise), with compact trace files, JSON-lines ones and none."""
     from benchmarks.write_path_cost import run
 
-    assert run(20, 10, True) > 0 and run(20, 10, False) > 0
+    assert run(20, 10, "compact") > 0 and run(20, 10, "jsonl") > 0 and run(20, 10, None) > 0

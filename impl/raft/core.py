@@ -26,7 +26,7 @@ from impl.raft.membership import ADD, TAG, changed, decode_config, encode_config
 from impl.raft.messages import HEARTBEAT, SUCCESS, TRANSFER, Message, MsgType, describe_value
 from impl.raft.node_base import NodeBase
 from impl.raft.rules import NONE, Rules
-from impl.raft.tracing import NO_TRACE, JsonLinesTracer, Tracer
+from impl.raft.tracing import NO_TRACE, JsonLinesTracer, LineFormatter, Tracer
 
 FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
 ROLE_NAMES = ("Follower", "Candidate", "Leader")
@@ -86,7 +86,7 @@ class Ready:
     early: int = 0  # how many of ``messages`` may leave before this ready's (and earlier) writes are durable
     committed: list[tuple[int, Entry]] = field(default_factory=list)  # apply, in order
     reads: list[tuple[Any, int]] = field(default_factory=list)  # (token, read index), index -1 = failed
-    trace: list[str] = field(default_factory=list)  # trace events, in order, as JSON lines (no newline)
+    trace: list[Any] = field(default_factory=list)  # trace events, in order: JSON lines (no newline) or compact tuples
     _events: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -98,8 +98,14 @@ class Ready:
     def events(self) -> list[dict[str, Any]]:
         """The trace events as dicts (parsed from :attr:`trace` on first use)."""
         if self._events is None:
-            loads = json.loads
-            self._events = [loads(s) for s in self.trace]
+            loads, fmt = json.loads, None
+            events = []
+            for s in self.trace:
+                if type(s) is not str:  # a CompactTracer's event
+                    fmt = fmt or LineFormatter()
+                    s = fmt.line(s)
+                events.append(loads(s))
+            self._events = events
         return self._events
 
 
