@@ -15,7 +15,7 @@ from impl.raft.core import CANDIDATE, FOLLOWER, LEADER, Config, HardState, RaftN
 from impl.raft.log import Entry
 from impl.raft.messages import SUCCESS, Message, MsgType, describe_value, message_json, message_line
 from impl.raft.rules import NONE, Rules, bug
-from impl.raft.tracing import NO_TRACE, CompactTracer, JsonLinesTracer, LineFormatter
+from impl.raft.tracing import NO_TRACE, CompactTracer, LineFormatter
 from impl.sim.cluster import Faults, SimCluster
 from impl.trace import MARSHAL_VERSION, expand_logs
 

@@ -53,10 +53,11 @@ class CompactTracer(Tracer):
     """Records each event as a tuple of plain values (the compact trace, docs/trace-format.md "Compact
     trace files"): what the JSON line is made of, read off the node while its state is at hand, and
     turned into that line later, off the write path (:class:`LineFormatter`). Formatting the text was
-    ~40k instructions per event; taking the values is a few thousand, and marshal writes them in C.
+    ~40k instructions per event; taking the values costs about half of that, and marshal writes them in C.
 
     An event is ``(node, clock, action, params, recv, sent, term, role, vote, from, entries, snapshot,
-    commit, extra)``: ``recv`` and each of ``sent`` a message as :func:`message_values` gives it,
+    commit, extra)``: ``recv`` and each of ``sent`` a message's fields (its entries as ``(term, value)`` pairs,
+    without the snapshot's bytes: :func:`message_from_values` gives the message back),
     ``entries`` the log delta from index ``from`` as ``(term, value)`` pairs, ``snapshot`` None or
     ``(index, term)``, ``extra`` a leader's ``((peer, nextIndex, matchIndex), ..)``, a candidate's
     ``(votesResponded, votesGranted)``, else None. Entry values are the node's ``describe`` of the
@@ -95,28 +96,41 @@ class CompactTracer(Tracer):
     def _msg(self, m: Message) -> tuple[Any, ...]:
         """A message's values: its fields with the entries described and without the snapshot's bytes."""
         head = m[:12] if type(m[0]) is int else (int(m[0]), *m[1:12])  # (the core's own: a MsgType, not marshalled)
-        if m.entries:
-            d = self._desc
-            return head + (tuple([(e.term, d(e.data)) for e in m.entries]),) + m[14:]
-        return head + _NO_ENTRIES + m[14:]
+        es = m[12]
+        if not es:
+            return head + _NO_ENTRIES + m[14:]
+        if len(es) == 1:  # (one sequential write)
+            e = es[0]
+            return (*head, ((e[0], self._desc(e[1])),), *m[14:])
+        d = self._desc
+        return (*head, tuple([(e[0], d(e[1])) for e in es]), *m[14:])
 
     def event(self, node: RaftNode, action: str, params: dict[str, Any], recv: Message | None,
               sent: Sequence[Message]) -> None:
         """Record the step's values."""
         log = node.log
-        last = log.last_index()
-        snap = node.snapshot_changed
-        frm = log.offset + 1 if snap else max(min(log.changed_from, last + 1), log.offset + 1)
-        d = self._desc
-        if frm == last:  # one new entry (a follower's accept of one write): no list to build
-            e = log.entry(last)
-            ents: tuple[tuple[int, str], ...] = ((e.term, d(e.data)),)
-        else:
-            ents = tuple([(e.term, d(e.data)) for e in log.slice(frm, last)]) if frm <= last else ()
-        sp = None
-        if snap:
-            sp = (log.offset, log.offset_term)
+        entries = log.entries
+        offset = log.offset
+        last = offset + len(entries)
+        if node.snapshot_changed:
+            frm = offset + 1
+            sp: tuple[int, int] | None = (offset, log.offset_term)
             node.snapshot_changed = False
+        else:
+            frm = log.changed_from
+            if frm > last:
+                frm = last + 1
+            if frm <= offset:
+                frm = offset + 1
+            sp = None
+        if frm > last:  # no change to the log (most events)
+            ents: tuple[tuple[int, str], ...] = ()
+        elif frm == last:  # one new entry (a follower's accept of one write): no list to build
+            e = entries[-1]
+            ents = ((e[0], self._desc(e[1])),)
+        else:
+            d = self._desc
+            ents = tuple([(e[0], d(e[1])) for e in entries[frm - offset - 1 :]])
         log.changed_from = last + 1
         role = node.role
         if role == LEADER:
@@ -128,10 +142,13 @@ class CompactTracer(Tracer):
             extra = (tuple(sorted(node.votes_responded)), tuple(sorted(node.votes_granted)))
         else:
             extra = None
-        msg = self._msg
-        self.events.append((node.id, node.clock, action, params, None if recv is None else msg(recv),
-                            tuple([msg(m) for m in sent]) if sent else (), node.term, role, node.vote, frm, ents,
-                            sp, node.commit, extra))
+        if sent:
+            msg = self._msg
+            sent_values: tuple[Any, ...] = (msg(sent[0]),) if len(sent) == 1 else tuple([msg(m) for m in sent])
+        else:
+            sent_values = ()
+        self.events.append((node.id, node.clock, action, params, None if recv is None else self._msg(recv),
+                            sent_values, node.term, role, node.vote, frm, ents, sp, node.commit, extra))
 
     def client_request(self, node: RaftNode, data: bytes) -> None:
         """The hot path (one event per proposal): the values :meth:`event` takes, without its general cases."""
