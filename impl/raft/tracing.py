@@ -13,7 +13,6 @@ import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from impl.raft.log import Entry
 from impl.raft.messages import Message, message_line
 
 if TYPE_CHECKING:
@@ -56,8 +55,8 @@ class CompactTracer(Tracer):
     ~40k instructions per event; taking the values costs about half of that, and marshal writes them in C.
 
     An event is ``(node, clock, action, params, recv, sent, term, role, vote, from, entries, snapshot,
-    commit, extra)``: ``recv`` and each of ``sent`` a message's fields (its entries as ``(term, value)`` pairs,
-    without the snapshot's bytes: :func:`message_from_values` gives the message back),
+    commit, extra)``: ``recv`` and each of ``sent`` a message's fields in :class:`Message`'s order (its
+    entries as ``(term, value)`` pairs, the snapshot's bytes left out; :func:`message_line` formats both),
     ``entries`` the log delta from index ``from`` as ``(term, value)`` pairs, ``snapshot`` None or
     ``(index, term)``, ``extra`` a leader's ``((peer, nextIndex, matchIndex), ..)``, a candidate's
     ``(votesResponded, votesGranted)``, else None. Entry values are the node's ``describe`` of the
@@ -94,16 +93,17 @@ class CompactTracer(Tracer):
         return s
 
     def _msg(self, m: Message) -> tuple[Any, ...]:
-        """A message's values: its fields with the entries described and without the snapshot's bytes."""
-        head = m[:12] if type(m[0]) is int else (int(m[0]), *m[1:12])  # (the core's own: a MsgType, not marshalled)
+        """A message's values: its fields in order, its entries' data described, the snapshot's bytes left out."""
         es = m[12]
+        if type(m[0]) is not int:  # the core's own messages: a MsgType (an int subclass marshal refuses)
+            m = (int(m[0]), *m[1:])  # type: ignore[assignment]
         if not es:
-            return head + _NO_ENTRIES + m[14:]
+            return tuple(m) if not m[13] else (*m[:13], b"", *m[14:])
         if len(es) == 1:  # (one sequential write)
             e = es[0]
-            return (*head, ((e[0], self._desc(e[1])),), *m[14:])
+            return (*m[:12], ((e[0], self._desc(e[1])),), b"", *m[14:])
         d = self._desc
-        return (*head, tuple([(e[0], d(e[1])) for e in es]), *m[14:])
+        return (*m[:12], tuple([(e[0], d(e[1])) for e in es]), b"", *m[14:])
 
     def event(self, node: RaftNode, action: str, params: dict[str, Any], recv: Message | None,
               sent: Sequence[Message]) -> None:
@@ -163,14 +163,6 @@ class CompactTracer(Tracer):
                             index, ((node.term, v),), None, node.commit, self._prs))
 
 
-_NO_ENTRIES: tuple[tuple[()]] = ((),)
-
-
-def message_from_values(t: Sequence[Any]) -> Message:
-    """The message :meth:`CompactTracer._msg` took the values of (entries' data: their trace values)."""
-    return Message(*t[:12], tuple([Entry(term, value) for term, value in t[12]]), b"", *t[13:])  # type: ignore[misc]
-
-
 class LineFormatter:
     """Turns :class:`CompactTracer` events into their JSON lines (docs/trace-format.md): the same text
     json's compact encoder makes of the event's dict. The ``action``/``params`` text is cached by action
@@ -228,8 +220,8 @@ class LineFormatter:
         node, clock, action, params, recv, sent, term, role, vote, frm, ents, snap, commit, extra = ev
         line = f'{{"node":{node},"clock":{clock},{self._head(action, params)}'
         if recv is not None:
-            line += ',"recv":' + message_line(message_from_values(recv), _json_str)
-        sent_json = ",".join([message_line(message_from_values(m), _json_str) for m in sent])
+            line += ',"recv":' + message_line(recv, _json_str)
+        sent_json = ",".join([message_line(m, _json_str) for m in sent])
         return f'{line},"sent":[{sent_json}],"state":{self._state(term, role, vote, frm, ents, snap, commit, extra)}}}'
 
 
