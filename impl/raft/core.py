@@ -32,10 +32,11 @@ FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
 ROLE_NAMES = ("Follower", "Candidate", "Leader")
 PROBE, REPLICATE, SNAPSHOT = 0, 1, 2
 
-RV_REQ, RV_RESP = MsgType.RequestVoteRequest, MsgType.RequestVoteResponse
-AE_REQ, AE_RESP = MsgType.AppendEntriesRequest, MsgType.AppendEntriesResponse
-PV_REQ, PV_RESP = MsgType.PreVoteRequest, MsgType.PreVoteResponse
-TIMEOUT_NOW, SNAP_REQ = MsgType.TimeoutNow, MsgType.InstallSnapshotRequest
+# plain ints, as the wire decoder gives them (a compact trace marshals messages: an IntEnum member is refused)
+RV_REQ, RV_RESP = int(MsgType.RequestVoteRequest), int(MsgType.RequestVoteResponse)
+AE_REQ, AE_RESP = int(MsgType.AppendEntriesRequest), int(MsgType.AppendEntriesResponse)
+PV_REQ, PV_RESP = int(MsgType.PreVoteRequest), int(MsgType.PreVoteResponse)
+TIMEOUT_NOW, SNAP_REQ = int(MsgType.TimeoutNow), int(MsgType.InstallSnapshotRequest)
 _new_tuple = tuple.__new__
 assert Message._fields[-1] == "clock"  # _emit restamps a message's clock as its last field
 # what may leave before the sender's own writes are durable: a leader's requests depend only on its term,

@@ -94,16 +94,16 @@ class CompactTracer(Tracer):
 
     def _msg(self, m: Message) -> tuple[Any, ...]:
         """A message's values: its fields in order, its entries' data described, the snapshot's bytes left out."""
+        if type(m[0]) is not int:  # a MsgType member (an int subclass marshal refuses; the core's are ints)
+            m = (int(m[0]),) + m[1:]  # type: ignore[assignment]
         es = m[12]
-        if type(m[0]) is not int:  # the core's own messages: a MsgType (an int subclass marshal refuses)
-            m = (int(m[0]), *m[1:])  # type: ignore[assignment]
         if not es:
-            return tuple(m) if not m[13] else (*m[:13], b"", *m[14:])
+            return tuple(m) if not m[13] else m[:13] + (b"",) + m[14:]
         if len(es) == 1:  # (one sequential write)
             e = es[0]
-            return (*m[:12], ((e[0], self._desc(e[1])),), b"", *m[14:])
+            return m[:12] + (((e[0], self._desc(e[1])),), b"") + m[14:]
         d = self._desc
-        return (*m[:12], tuple([(e[0], d(e[1])) for e in es]), b"", *m[14:])
+        return m[:12] + (tuple([(e[0], d(e[1])) for e in es]), b"") + m[14:]
 
     def event(self, node: RaftNode, action: str, params: dict[str, Any], recv: Message | None,
               sent: Sequence[Message]) -> None:

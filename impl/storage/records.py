@@ -47,6 +47,8 @@ def cut_short(why: str) -> bool:
 
 def write_all(fd: int, data: bytes | bytearray) -> None:
     """Hand all of ``data`` to the OS (os.write may take less than it is given)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+    n = os.write(fd, data)
+    if n < len(data):  # (rare: a signal, a full disk's partial write)
+        view = memoryview(data)[n:]
+        while view:
+            view = view[os.write(fd, view):]
