@@ -102,8 +102,10 @@ def test_bad_transfers_are_one_line_exit_2(tmp_path, capsys):
 
 def _transfer_to_a_paused_target(d: Path, capsys, bug: str | None) -> tuple[str, dict]:
     """Node `target` is paused (SIGSTOP) while 5 writes commit without it, then asked to take over and
-    resumed 0.1 s later: the transfer's outcome and the audit's verdict."""
-    cluster.start(d, 3, election_ticks=50, **({"bug": bug} if bug else {}))  # transfers abandoned after 0.5 s
+    resumed once the leader has started the transfer: the transfer's outcome and the audit's verdict."""
+    # transfers abandoned after 1.5 s: with 0.5 s the resumed target, starved of CPU, did not catch up in time at
+    # load ~15 ('transfer abandoned' instead of 'moved')
+    cluster.start(d, 3, election_ticks=150, **({"bug": bug} if bug else {}))
     try:
         lead = asyncio.run(cluster.wait_for_leader(d, 10))
         assert lead is not None
@@ -113,8 +115,10 @@ def _transfer_to_a_paused_target(d: Path, capsys, bug: str | None) -> tuple[str,
             asyncio.run(_writes(d, 5, b"k"))
 
             async def go() -> str:
+                # resumed once the leader reports the transfer: after a fixed 0.1 s the request could reach the
+                # leader after the target had caught up (under load), and the planted bug went unseen
                 moving = asyncio.ensure_future(_in_thread(_try_transfer, d, target))
-                await asyncio.sleep(0.1)
+                await _transfer_in_flight(d, target, moving)
                 _pause(d, target, signal.SIGCONT)
                 return await moving
 
