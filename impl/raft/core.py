@@ -829,8 +829,9 @@ class RaftNode(NodeBase):
 
     # -- inspection -----------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
-        """A summary for `paxraft cluster status`."""
+        """A summary for `paxraft cluster status` (``transferee``: the target of a leadership transfer in flight,
+        0 for none; tests wait on it to act while a transfer runs)."""
         return {"id": self.id, "term": self.term, "role": ROLE_NAMES[self.role], "leader": self.leader,
                 "commit": self.commit, "applied": self.applied, "last_index": self.log.last_index(),
                 "snapshot_index": self.log.offset, "members": sorted(self.members),
-                "config_index": self.config_index}
+                "config_index": self.config_index, "transferee": self.transferee}

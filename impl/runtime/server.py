@@ -247,7 +247,9 @@ class SyncPipeline(InlineSync):
         """Wait for a sync in flight (shutdown)."""
         super().close()
         self.pool.shutdown(wait=True)
-        if self.busy:
+        if self.busy:  # its completion callback will not run (the node is closing): its end is stamped here
+            if self.server.timeline is not None:
+                self.server.timeline.mark(SYNCED)
             self.wal.synced()
 
 
@@ -617,7 +619,11 @@ class NodeServer:
             if conn.transport is not None:
                 conn.transport.abort()
         self.sync.close()
+        if self.timeline is not None:  # the last records (waiting behind a sync on the thread) are synced here
+            self.timeline.mark(FSYNC)
         self.wal.sync()
+        if self.timeline is not None:
+            self.timeline.mark(SYNCED)
         self.wal.close()
         if self.trace is not None:
             self.trace.close()
