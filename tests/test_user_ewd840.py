@@ -145,7 +145,8 @@ def test_one_line_errors_on_a_users_file(capsys: pytest.CaptureFixture) -> None:
 def test_list_loads_no_other_command() -> None:
     probe = (
         "import sys; from modelcheck.cli.main import main; main(['list', sys.argv[1]]); "
-        "print(sorted(m for m in ('z3', 'asyncio', 'http.server', 'proofs.cmd_prove') if m in sys.modules))"
+        "print(sorted(m for m in ('z3', 'asyncio', 'http.server', 'proofs.cmd_prove', 'modelcheck.audit', "
+        "'modelcheck.linearizability') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", probe, str(FILE)], capture_output=True, text=True, check=True).stdout
     assert "EWD840: Dijkstra's termination detection" in out and out.strip().endswith("[]")
