@@ -3,7 +3,8 @@ termination detection on a ring, EWD840.tla, and the abstract SyncTerminationDet
 (tests/user_specs/ewd840.py), run through every feature with TLC 2.20's exact figures.
 Pinned here: replay numbered states from 0 where check numbers them from 1; "1 distinct states" and
 "1 steps"; `check FILE.py` (no class) said "unknown spec"; `bmc FILE.py:Class` asked for --depth before
-saying there is no Z3 encoding; `paxraft list` imported z3, asyncio and http.server."""
+saying there is no Z3 encoding; `paxraft list` imported z3, asyncio and http.server; run_spec with a
+user's settings ran Hypothesis's explain phase (minutes); an empty Init passed without a word."""
 
 from __future__ import annotations
 
@@ -56,7 +57,10 @@ def test_counts_and_coverage_are_tlcs(capsys: pytest.CaptureFixture) -> None:
     assert code == 2 and "the spec declares no symmetric set" in err
 
 
-def test_plurals_of_one(capsys: pytest.CaptureFixture) -> None:
+def test_plurals_of_one_and_a_model_without_initial_states(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "check", REF, "--nodes", "0")  # no node holds the token: Init is empty
+    assert code == 0 and out.endswith("Warning: the model has no initial state (init_states() gave none): "
+                                      "nothing was checked\n")  # TLC, too, says only "No error has been found"
     code, out, _ = run(capsys, "check", REF, "--nodes", "1", "--max-states", "1")
     assert code == 0 and "\n1 distinct state, 1 state generated, depth 1," in out  # was "1 distinct states"
     code, out, _ = run(capsys, "check", REF, "--reach", "tpos == 'n2' and tcolor == 'white'")
@@ -141,7 +145,8 @@ def test_one_line_errors_on_a_users_file(capsys: pytest.CaptureFixture) -> None:
 def test_list_loads_no_other_command() -> None:
     probe = (
         "import sys; from modelcheck.cli.main import main; main(['list', sys.argv[1]]); "
-        "print(sorted(m for m in ('z3', 'asyncio', 'http.server', 'proofs.cmd_prove') if m in sys.modules))"
+        "print(sorted(m for m in ('z3', 'asyncio', 'http.server', 'proofs.cmd_prove', 'modelcheck.audit', "
+        "'modelcheck.linearizability') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", probe, str(FILE)], capture_output=True, text=True, check=True).stdout
     assert "EWD840: Dijkstra's termination detection" in out and out.strip().endswith("[]")

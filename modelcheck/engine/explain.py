@@ -141,7 +141,9 @@ def summary(result: Result, lanes: bool = False) -> str:
                 note += f"  <- restricted ({', '.join(restricted[name])})"
             lines.append(f"{name.ljust(width)}  {cov.fired:>12,}  {cov.new:>12,}{note}")
         dead = [name for name, cov in result.coverage.items() if cov.fired == 0 and name not in left_out]
-        if dead and result.complete:
+        if result.complete and result.distinct_states == 0:  # TLC says no more, but nothing was checked
+            lines.append("Warning: the model has no initial state (init_states() gave none): nothing was checked")
+        elif dead and result.complete:
             lines.append(
                 f"Warning: {', '.join(dead)} never fired: dead in this model (a bug in the spec, or bounds too small)"
             )
