@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, ClassVar, NamedTuple
 
-from spec.core import Spec, action, explains, invariant, restriction, witness
+from spec.core import OUTSIDE, Spec, action, explains, invariant, restriction, witness
 from spec.limits import MAX_ELEMENTS, bounded
 from spec.values import EXCEPT, setter
 
@@ -117,7 +117,8 @@ class RaftState(NamedTuple):
 # Positional updates for the steps taken most often (spec.values.setter: a keyword call to ``but``
 # costs about twice as much); each names the variables its action changes, the rest are UNCHANGED.
 _put_restart = setter(
-    RaftState, "allLogs", "state", "votesResponded", "votesGranted", "voterLog", "nextIndex", "matchIndex", "commitIndex"
+    RaftState, "allLogs", "state", "votesResponded", "votesGranted", "voterLog", "nextIndex", "matchIndex",
+    "commitIndex",
 )
 _put_timeout = setter(
     RaftState, "allLogs", "state", "currentTerm", "votedFor", "votesResponded", "votesGranted", "voterLog"
@@ -391,6 +392,9 @@ class Raft(Spec):
         self._fast_invariants = set(self.invariants) == set(self.INVARIANTS) and all(
             getattr(type(self), n) is getattr(Raft, n) for n in self.INVARIANTS
         )
+        # A step may answer OUTSIDE (spec.core) for a successor these bounds cut whose invariants hold
+        # because its parent's do: only with the five invariants and the constraint of this class.
+        self._may_cut = self._fast_invariants and type(self).constraint is Raft.constraint
 
     def IsQuorum(self, servers: frozenset[int] | set[int]) -> bool:
         """``servers \\in Quorum``: a strict majority of Server."""
@@ -448,6 +452,15 @@ class Raft(Spec):
             matchIndex=(self._zeros,) * n,
         )
 
+    def _send_is_cut(self, msgs: Bag, m: Message) -> bool:
+        """Sending m breaks MaxCopies or MaxInFlight, while the search only counts such successors
+        (``count_outside``). The step changes only ``messages`` and ``allLogs``, which no invariant reads,
+        so the successor satisfies them as its parent (already checked) does."""
+        if not (self.count_outside and self._may_cut):
+            return False
+        c = Count(msgs, m)
+        return c >= self.MaxCopies if c else len(msgs) >= self.MaxInFlight
+
     def NextAllLogs(self, s: RaftState) -> frozenset[Log]:
         """``allLogs' = allLogs \\cup {log[i] : i \\in Server}``: Next conjoins it to every action."""
         memo = self._memo
@@ -493,6 +506,10 @@ class Raft(Spec):
         if st[i] == LEADER:
             return None
         ct, vr, vg, vl = s.currentTerm, s.votesResponded, s.votesGranted, s.voterLog
+        if ct[i] >= self.MaxTerm and self.count_outside and self._may_cut:
+            # past MaxTerm, so only counted; the invariants hold as in s: i is no leader before or after,
+            # no leader's term, log, commitIndex or election changes, and i's term only grows
+            return OUTSIDE
         return _put_timeout(
             s,
             self.NextAllLogs(s),
@@ -511,6 +528,8 @@ class Raft(Spec):
             return None
         lg = s.log[i]
         m = (RequestVoteRequest, i, j, s.currentTerm[i], LastTerm(lg), len(lg))
+        if self._send_is_cut(s.messages, m):
+            return OUTSIDE
         return _put_messages(s, self.NextAllLogs(s), WithMessage(m, s.messages))
 
     @action(params=_elected)
@@ -581,6 +600,8 @@ class Raft(Spec):
             lg if self.history else (),  # mlog: a history field
             self.LeaderCommitFor(s.commitIndex[i], lastEntry),
         )
+        if self._send_is_cut(s.messages, m):
+            return OUTSIDE
         return _put_messages(s, self.NextAllLogs(s), WithMessage(m, s.messages))
 
     def LeaderCommitFor(self, commitIndex: int, lastEntry: int) -> int:
@@ -762,6 +783,8 @@ class Raft(Spec):
         """The network duplicates a message."""
         if Count(s.messages, m) == 0:
             return None
+        if self._send_is_cut(s.messages, m):
+            return OUTSIDE
         return _put_messages(s, self.NextAllLogs(s), WithMessage(m, s.messages))
 
     @action(params=_each_message)

@@ -6,10 +6,9 @@ import pickle
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-import pytest
 
 from spec.values import EXCEPT, MsgSet, record, setter
 
