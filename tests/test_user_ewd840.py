@@ -17,8 +17,10 @@ import pytest
 from hypothesis import Phase, settings
 from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
 
+from modelcheck.engine.refinement import check_refinement
 from modelcheck.engine.stateful import InvariantViolation, run_spec
 from modelcheck.output.explore.session import Session
+from spec.core import SpecError
 from spec.registry import load_user_spec
 
 FILE = Path(__file__).resolve().parent / "user_specs" / "ewd840.py"
@@ -84,6 +86,15 @@ def test_variant_liveness_and_refinement(capsys: pytest.CaptureFixture) -> None:
     assert "PassToken -> DetectTermination            1" in out
     code, out, _ = run(capsys, "refine", REF, "--variant", "unstained-token", "SyncTerminationDetection")
     assert code == 1 and "refinement fails at step 3: PassToken(i=n1, why=passive) maps to no step" in out
+
+
+def test_a_mapping_returning_a_plain_tuple_is_named() -> None:
+    """A NamedTuple equals the plain tuple of its fields, so such a mapping passed for an initial state and
+    then failed inside the abstract spec's enumerator (exit 3, 'each_termination raised AttributeError')."""
+    ewd840, sync = load_user_spec(REF)(nodes=2), load_user_spec(SYNC)(nodes=2)
+    with pytest.raises(SpecError, match=r"the mapping from EWD840 to SyncTerminationDetection returned tuple "
+                       r"\(\(False, False\), False\); expected a state of SyncTerminationDetection \(SyncState,"):
+        check_refinement(ewd840, sync, lambda s: (s.active, False))
 
 
 def test_pictures_replay_and_graph_number_states_alike(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
