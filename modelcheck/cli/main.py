@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "cluster": "impl.cmd_cluster",
     "kv": "impl.cmd_kv",
     "wal": "impl.cmd_wal",
+    "trace-json": "impl.cmd_trace",
     "prove": "proofs.cmd_prove",
     "bmc": "proofs.cmd_bmc",
     "infer": "proofs.infer.cmd_infer",
