@@ -48,7 +48,9 @@ def test_counts_and_coverage_are_tlcs(capsys: pytest.CaptureFixture) -> None:
     assert {a: (c["new"], c["fired"]) for a, c in coverage.items()} == {
         "InitiateProbe": (8, 28), "PassToken": (2, 48), "SendMsg": (3, 53), "Deactivate": (9, 53),
     }
-    assert figures(capsys, REF, "--workers", "2") == (302, 2001, 9)
+    one, two = report(capsys, REF), report(capsys, REF, "--workers", "2")
+    assert (two["distinct_states"], two["states_generated"], two["depth"]) == (302, 2001, 9)
+    assert two["coverage"] == one["coverage"]  # the `why` parameters are strings: sorted, not hashed
     assert figures(capsys, REF, "--mode", "dfs") == (302, 2001, 56)  # dfs: its longest path
     assert figures(capsys, REF, "--max-states", "250") == (250, 1604, 4)  # exactly N
     assert figures(capsys, REF, "--max-states", "250", "--workers", "2") == (250, 1604, 4)
@@ -151,6 +153,18 @@ def test_one_line_errors_on_a_users_file(capsys: pytest.CaptureFixture) -> None:
     assert code == 2 and "bmc needs --depth K" in err
     code, _, err = run(capsys, "infer", REF)
     assert code == 2 and "infer needs a Z3 proof model" in err
+
+
+def test_list_names_the_class_of_a_subclass_that_keeps_its_bases_name(capsys: pytest.CaptureFixture,
+                                                                       tmp_path: Path) -> None:
+    """Two subclasses of EWD840 without a variant name were both listed as "EWD840: ..."."""
+    (tmp_path / "mine.py").write_text(
+        f"import sys; sys.path.insert(0, {str(FILE.parent)!r})\nfrom ewd840 import EWD840\n\n\n"
+        "class Fair(EWD840):\n    \"\"\"One.\"\"\"\n\n\nclass Unfair(EWD840):\n    \"\"\"Two.\"\"\"\n"
+    )
+    code, out, _ = run(capsys, "list", str(tmp_path / "mine.py"))
+    assert code == 0 and f"EWD840 ({tmp_path / 'mine.py'}:Fair): One." in out
+    assert f"EWD840 ({tmp_path / 'mine.py'}:Unfair): Two." in out
 
 
 def test_list_loads_no_other_command() -> None:
