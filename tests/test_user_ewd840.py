@@ -17,8 +17,10 @@ import pytest
 from hypothesis import Phase, settings
 from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
 
+from modelcheck.engine.refinement import check_refinement
 from modelcheck.engine.stateful import InvariantViolation, run_spec
 from modelcheck.output.explore.session import Session
+from spec.core import SpecError
 from spec.registry import load_user_spec
 
 FILE = Path(__file__).resolve().parent / "user_specs" / "ewd840.py"
@@ -46,7 +48,9 @@ def test_counts_and_coverage_are_tlcs(capsys: pytest.CaptureFixture) -> None:
     assert {a: (c["new"], c["fired"]) for a, c in coverage.items()} == {
         "InitiateProbe": (8, 28), "PassToken": (2, 48), "SendMsg": (3, 53), "Deactivate": (9, 53),
     }
-    assert figures(capsys, REF, "--workers", "2") == (302, 2001, 9)
+    one, two = report(capsys, REF), report(capsys, REF, "--workers", "2")
+    assert (two["distinct_states"], two["states_generated"], two["depth"]) == (302, 2001, 9)
+    assert two["coverage"] == one["coverage"]  # the `why` parameters are strings: sorted, not hashed
     assert figures(capsys, REF, "--mode", "dfs") == (302, 2001, 56)  # dfs: its longest path
     assert figures(capsys, REF, "--max-states", "250") == (250, 1604, 4)  # exactly N
     assert figures(capsys, REF, "--max-states", "250", "--workers", "2") == (250, 1604, 4)
@@ -84,6 +88,15 @@ def test_variant_liveness_and_refinement(capsys: pytest.CaptureFixture) -> None:
     assert "PassToken -> DetectTermination            1" in out
     code, out, _ = run(capsys, "refine", REF, "--variant", "unstained-token", "SyncTerminationDetection")
     assert code == 1 and "refinement fails at step 3: PassToken(i=n1, why=passive) maps to no step" in out
+
+
+def test_a_mapping_returning_a_plain_tuple_is_named() -> None:
+    """A NamedTuple equals the plain tuple of its fields, so such a mapping passed for an initial state and
+    then failed inside the abstract spec's enumerator (exit 3, 'each_termination raised AttributeError')."""
+    ewd840, sync = load_user_spec(REF)(nodes=2), load_user_spec(SYNC)(nodes=2)
+    with pytest.raises(SpecError, match=r"the mapping from EWD840 to SyncTerminationDetection returned tuple "
+                       r"\(\(False, False\), False\); expected a state of SyncTerminationDetection \(SyncState,"):
+        check_refinement(ewd840, sync, lambda s: (s.active, False))
 
 
 def test_pictures_replay_and_graph_number_states_alike(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
@@ -140,6 +153,18 @@ def test_one_line_errors_on_a_users_file(capsys: pytest.CaptureFixture) -> None:
     assert code == 2 and "bmc needs --depth K" in err
     code, _, err = run(capsys, "infer", REF)
     assert code == 2 and "infer needs a Z3 proof model" in err
+
+
+def test_list_names_the_class_of_a_subclass_that_keeps_its_bases_name(capsys: pytest.CaptureFixture,
+                                                                       tmp_path: Path) -> None:
+    """Two subclasses of EWD840 without a variant name were both listed as "EWD840: ..."."""
+    (tmp_path / "mine.py").write_text(
+        f"import sys; sys.path.insert(0, {str(FILE.parent)!r})\nfrom ewd840 import EWD840\n\n\n"
+        "class Fair(EWD840):\n    \"\"\"One.\"\"\"\n\n\nclass Unfair(EWD840):\n    \"\"\"Two.\"\"\"\n"
+    )
+    code, out, _ = run(capsys, "list", str(tmp_path / "mine.py"))
+    assert code == 0 and f"EWD840 ({tmp_path / 'mine.py'}:Fair): One." in out
+    assert f"EWD840 ({tmp_path / 'mine.py'}:Unfair): Two." in out
 
 
 def test_list_loads_no_other_command() -> None:
