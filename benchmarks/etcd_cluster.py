@@ -16,10 +16,10 @@ import base64
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,11 +77,6 @@ class _Conn:
             self.writer.close()
 
 
-def _pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(p * len(xs)))] * 1000
-
-
 async def _leader(client_ports: list[int], wait: float = 30.0) -> int:
     """The client port of the member that is leader."""
     deadline = time.monotonic() + wait
@@ -114,38 +109,19 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 async def _workload(port: int, sync_n: int, n: int, conc: int, size: int, pids: list[int]) -> dict[str, float]:
-    val = b"v" * size
+    """The shared workload (benchmarks/kv_load.py): sequential puts on one connection, a connection a session."""
+    from benchmarks import kv_load  # here: this file also runs alone (for --help), without the repo on sys.path
+
     c = _Conn(port)
-    await c.put(b"warm", val)
-    lat: list[float] = []
-    scpu0 = cpu_seconds(pids)
-    t0 = time.perf_counter()
-    for k in range(sync_n):
-        t = time.perf_counter()
-        await c.put(b"s%d" % k, val)
-        lat.append(time.perf_counter() - t)
-    sync_s = time.perf_counter() - t0
-    scpu = cpu_seconds(pids) - scpu0
-    c.close()
-    plat: list[float] = []
 
-    async def session(w: int) -> None:
+    def session() -> tuple[Callable[[bytes, bytes], Awaitable[None]], Callable[[], None]]:
         s = _Conn(port)
-        for k in range(n // conc):
-            t = time.perf_counter()
-            await s.put(b"p%d.%d" % (w, k), val)
-            plat.append(time.perf_counter() - t)
-        s.close()
+        return s.put, s.close
 
-    cpu0, ccpu0 = cpu_seconds(pids), time.process_time()
-    t0 = time.perf_counter()
-    await asyncio.gather(*(session(w) for w in range(conc)))
-    pipe_s = time.perf_counter() - t0
-    cpu, ccpu = cpu_seconds(pids) - cpu0, time.process_time() - ccpu0
-    return {"cpu_us": cpu / len(plat) * 1e6, "client_cpu_us": ccpu / len(plat) * 1e6,
-            "seq_cpu_us": scpu / max(sync_n, 1) * 1e6,
-            "sync_wps": sync_n / sync_s, "sync_p50": statistics.median(lat) * 1000, "sync_p99": _pct(lat, 0.99),
-            "pipe_wps": len(plat) / pipe_s, "pipe_p50": statistics.median(plat) * 1000, "pipe_p99": _pct(plat, 0.99)}
+    try:
+        return await kv_load.workload(c.put, session, lambda: cpu_seconds(pids), sync_n, n, conc, size)
+    finally:
+        c.close()
 
 
 def _peak_rss(pid: int) -> int:

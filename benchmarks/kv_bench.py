@@ -26,13 +26,13 @@ import shutil
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import etcd_cluster, pysyncobj_cluster  # noqa: E402
+from benchmarks import etcd_cluster, kv_load, pysyncobj_cluster  # noqa: E402
 from impl.kv.client import KVClient  # noqa: E402
 from impl.runtime import cluster  # noqa: E402
 
@@ -42,43 +42,18 @@ REFERENCE = {  # measured on 2 cores by the issue's author (issue 7)
 }
 
 
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(p * len(xs)))] * 1000
-
-
 async def workload(d: Path, sync_n: int, n: int, conc: int, size: int) -> dict[str, float]:
+    """The shared workload (benchmarks/kv_load.py) against the cluster in ``d``."""
     c = KVClient.from_dir(d)
-    val = b"v" * size
-    await c.put(b"warm", val)
-    lat: list[float] = []
-    scpu0 = node_cpu(d)
-    t0 = time.perf_counter()
-    for k in range(sync_n):
-        t = time.perf_counter()
-        await c.put(b"s%d" % k, val)
-        lat.append(time.perf_counter() - t)
-    sync_s = time.perf_counter() - t0
-    scpu = node_cpu(d) - scpu0
-    plat: list[float] = []
+    try:
+        return await kv_load.workload(c.put, lambda: (partial(c.put, session=c.session()), _nothing),
+                                      lambda: node_cpu(d), sync_n, n, conc, size)
+    finally:
+        await c.close()
 
-    async def worker(w: int) -> None:
-        s = c.session()
-        for k in range(n // conc):
-            t = time.perf_counter()
-            await c.put(b"p%d.%d" % (w, k), val, session=s)
-            plat.append(time.perf_counter() - t)
 
-    cpu0, ccpu0 = node_cpu(d), time.process_time()
-    t0 = time.perf_counter()
-    await asyncio.gather(*(worker(w) for w in range(conc)))
-    pipe_s = time.perf_counter() - t0
-    cpu, ccpu = node_cpu(d) - cpu0, time.process_time() - ccpu0
-    await c.close()
-    return {"cpu_us": cpu / len(plat) * 1e6, "client_cpu_us": ccpu / len(plat) * 1e6,
-            "seq_cpu_us": scpu / max(sync_n, 1) * 1e6,
-            "sync_wps": sync_n / sync_s, "sync_p50": statistics.median(lat) * 1000, "sync_p99": pct(lat, 0.99),
-            "pipe_wps": len(plat) / pipe_s, "pipe_p50": statistics.median(plat) * 1000, "pipe_p99": pct(plat, 0.99)}
+def _nothing() -> None:
+    """Closing one of our sessions: nothing to do (they share the client's connections)."""
 
 
 def node_cpu(d: Path) -> float:

@@ -40,6 +40,7 @@ def model(name: str) -> Spec:
 
 def main() -> None:
     from _args import parser
+    from worker_figures import worker_line
 
     ap = parser(__doc__)
     ap.add_argument("--repeat", type=int, default=3)
@@ -68,10 +69,7 @@ def main() -> None:
     print(f"1 process : {seq_best:6.2f} s wall, {cpu_seq:5.2f} s CPU")
     print(f"{args.workers} workers : {par_best:6.2f} s wall, {x['chunks']} chunks")
     for w, p in enumerate(x["per_worker"]):
-        print(f"  worker {w}: {p['cpu_seconds']:.2f} s CPU ({p['expand_cpu_seconds']:.2f} expanding), "
-              f"{p['states_shipped']} states shipped to even loads, "
-              f"waited {p['wait_seconds']:.2f} s, preempted {p['preempted']}, "
-              f"faults {p['minor_faults']} minor / {p['major_faults']} major")
+        print("  " + worker_line(w, p, places=2))
     crit = x["critical_path_cpu_seconds"]
     print(f"  critical path {crit:.2f} s CPU; chunks took {x['chunk_seconds']:.2f} s")
     print(f"speed-up  : {seq_best / par_best:.2f}x wall; on idle cores {cpu_seq / crit:.2f}x (CPU / critical path)")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,11 +21,6 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-
-
-def _pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(p * len(xs)))] * 1000
 
 
 def _peak_rss_kib() -> int:
@@ -37,7 +31,11 @@ def _peak_rss_kib() -> int:
 
 
 def _workload(d: Any, sync_n: int, n: int, conc: int, size: int) -> dict[str, float]:
-    """The same pattern as kv_bench: sequential writes, then ``conc`` sessions with one write in flight each."""
+    """The same pattern as kv_bench: sequential writes, then ``conc`` sessions with one write in flight each.
+
+    In callbacks, as PySyncObj's client is (so not kv_load.workload); the figures are kv_load's."""
+    from kv_load import rates  # a node runs as a script: this folder is on sys.path
+
     val = "v" * size
     d.set("warm", val, sync=True, timeout=30)
     lat: list[float] = []
@@ -84,9 +82,7 @@ def _workload(d: Any, sync_n: int, n: int, conc: int, size: int) -> dict[str, fl
     if not done.wait(600):
         raise RuntimeError("PySyncObj concurrent workload did not finish in 600 s")
     pipe_s = time.perf_counter() - t0
-    return {"sync_wps": sync_n / sync_s, "sync_p50": statistics.median(lat) * 1000, "sync_p99": _pct(lat, 0.99),
-            "pipe_wps": len(plat) / pipe_s, "pipe_p50": statistics.median(plat) * 1000, "pipe_p99": _pct(plat, 0.99),
-            "failures": failures[0]}
+    return {**rates(lat, sync_s, plat, pipe_s), "failures": failures[0]}
 
 
 def node_main(argv: list[str]) -> int:

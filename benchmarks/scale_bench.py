@@ -139,15 +139,13 @@ def tlc(bounds: dict, workers: int) -> dict | None:
 
 def explain(r: dict) -> None:
     """Where a run's time went: what tells a slow run's cause (more CPU per state, or waits, or other load)."""
+    from worker_figures import worker_line
+
     share = r["others"] / r["elapsed"] / (os.cpu_count() or 1)
     print(f"    meanwhile other processes used {r['others']:.1f} CPU s ({share:.0%} of the machine), "
           f"the host stole {r['steal']:.1f} s")
     for w, p in enumerate(r["per_worker"]):
-        us = p["expand_cpu_seconds"] / max(p["expanded"], 1) * 1e6  # the figure to compare across rows
-        print(f"    worker {w}: {p['cpu_seconds']:.1f} CPU s in chunks ({p['expand_cpu_seconds']:.1f} expanding "
-              f"{p['expanded']:,} states, {us:.0f} us each; {p['states_shipped']:,} shipped to even loads), "
-              f"waited {p['wait_seconds']:.1f} s for peers, preempted {p['preempted']:,} times, "
-              f"{p['minor_faults']:,} minor / {p['major_faults']} major faults")
+        print("    " + worker_line(w, p))
     if r.get("critical") is not None and len(r["per_worker"]) > 1:
         print(f"    critical path (slowest worker's CPU per chunk, summed) {r['critical']:.1f} s; "
               f"chunks took {r['chunk_seconds']:.1f} s wall")

@@ -143,25 +143,21 @@ def _trace_lines() -> list[dict[str, Any]]:
     return [HEADER, ev, {**ev, "clock": 2}]
 
 
-def _trace_case(data: st.DataObject) -> None:
-    lines = _trace_lines()
+def _mutated_jsonl(data: st.DataObject, lines: list) -> Path:
+    """A JSON-lines file of ``lines``, mutated as JSON (records changed) or as bytes."""
     if data.draw(st.booleans()):
         lines = data.draw(mutated_json(lines))
         text = "".join(json.dumps(x) + "\n" for x in lines) if isinstance(lines, list) else json.dumps(lines)
-        f = _on_file(text, ".jsonl")
-    else:
-        f = _on_file(data.draw(mutated_bytes("".join(json.dumps(x) + "\n" for x in lines))), ".jsonl")
-    cli(["audit", str(f)])
+        return _on_file(text, ".jsonl")
+    return _on_file(data.draw(mutated_bytes("".join(json.dumps(x) + "\n" for x in lines))), ".jsonl")
+
+
+def _trace_case(data: st.DataObject) -> None:
+    cli(["audit", str(_mutated_jsonl(data, _trace_lines()))])
 
 
 def _history_case(data: st.DataObject) -> None:
-    if data.draw(st.booleans()):
-        recs = data.draw(mutated_json(HISTORY))
-        text = "".join(json.dumps(x) + "\n" for x in recs) if isinstance(recs, list) else json.dumps(recs)
-        f = _on_file(text, ".jsonl")
-    else:
-        f = _on_file(data.draw(mutated_bytes("".join(json.dumps(x) + "\n" for x in HISTORY))), ".jsonl")
-    cli(["audit", "--history", str(f)])
+    cli(["audit", "--history", str(_mutated_jsonl(data, HISTORY))])
 
 
 quorum_text = st.lists(

@@ -197,8 +197,10 @@ def test_the_fsync_waker_wakes_only_during_the_block():
 
     w = Waker(100)
     try:
-        with w.during():
-            time.sleep(0.05)
+        with w.during():  # a fixed 50 ms could pass without the thread being scheduled on a busy machine
+            deadline = time.monotonic() + 20
+            while w.wakeups == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
         during = w.wakeups
         time.sleep(0.05)
         assert during > 0 and w.wakeups <= during + 1  # at most the wake-up that was sleeping at the end

@@ -36,6 +36,14 @@ def rss_mb(pid: int) -> float:
     raise AssertionError("no VmRSS")
 
 
+def seconds_until_closed(s: socket.socket, since: float, within: float = 20.0) -> float:
+    """Seconds from ``since`` (a time.monotonic() taken before the node could start its timer) until the node
+    closed ``s``; fails after ``within`` s. A lower bound on it holds however busy the machine is (the node's
+    timer starts later, never earlier), where 'still open after a fixed look' did not."""
+    assert closed_by_server(s, within), f"not closed by the node within {within} s"
+    return time.monotonic() - since
+
+
 def closed_by_server(s: socket.socket, within: float) -> bool:
     s.settimeout(within)
     try:
@@ -70,9 +78,9 @@ def test_a_huge_frame_before_the_hello_is_refused_without_buffering_it(node):
 
 def test_a_connection_without_a_hello_is_closed_after_the_handshake_timeout(node):
     d, port, _, _ = node
+    t = time.monotonic()
     s = socket.create_connection(("127.0.0.1", port))
-    assert not closed_by_server(s, 0.2)
-    assert closed_by_server(s, 3.0)
+    assert seconds_until_closed(s, t) >= 0.5  # not before the handshake timeout
     s.close()
     assert "no authenticated hello within 0.5 s" in (d / "node-1" / "node.log").read_text()
 
@@ -80,9 +88,9 @@ def test_a_connection_without_a_hello_is_closed_after_the_handshake_timeout(node
 def test_an_idle_client_is_closed(node):
     d, port, _, secret = node
     s = socket.create_connection(("127.0.0.1", port))
+    t = time.monotonic()
     s.sendall(encode_frame(HELLO_CLIENT, secret))
-    assert not closed_by_server(s, 0.4)  # past the handshake timeout: it did say hello
-    assert closed_by_server(s, 3.0)
+    assert seconds_until_closed(s, t) >= 1.0  # the idle timeout, not the handshake timeout (0.5 s): it said hello
     s.close()
     assert "client idle for 1.0 s" in (d / "node-1" / "node.log").read_text()
 

@@ -10,29 +10,9 @@ from spec.core import SF, WF, AlwaysEventually, Eventually, LeadsTo, Spec, SpecE
 from spec.dueling import DistinguishedLeader, Dueling
 from spec.paxos import Paxos
 from spec.registry import entries
+from tests.fair_lasso import loop_is_fair
 
 entries()  # loads the declarations (spec.paxos_live)
-
-
-def fair_loop(spec, lasso, conds) -> bool:
-    """Independent check, from the spec itself, that the lasso's loop meets every fairness condition."""
-    names = {a.name: a.param_names for a in spec.actions}
-
-    def enabled(state, f):
-        return any(
-            t != state and f.matches(lab, names[lab.name])
-            for lab, t in ((spec.label(i, p), t) for i, p, t in spec.successors(state))
-        )
-
-    loop_states = [lasso.prefix[-1].state] + [st.state for st in lasso.loop]
-    for f in conds:
-        taken = any(f.matches(st.label, names[st.label.name]) for st in lasso.loop)
-        on = [enabled(s, f) for s in loop_states]
-        if f.kind == "WF" and all(on) and not taken:
-            return False
-        if f.kind == "SF" and any(on) and not taken:
-            return False
-    return True
 
 
 def test_mcpaxos_liveness_holds_under_mclspec_fairness() -> None:
@@ -55,7 +35,7 @@ def test_paxos_missing_one_acceptor_fairness_is_violated_by_a_stutter() -> None:
     assert not r.holds and r.lasso.stutters
     last = r.lasso.prefix[-1].state
     assert not spec.chosen(last)
-    assert fair_loop(spec, r.lasso, conds)
+    assert loop_is_fair(spec, r.lasso, conds)
 
 
 def test_dueling_proposers_give_a_fair_lasso_with_its_loop() -> None:
@@ -74,7 +54,7 @@ def test_dueling_proposers_give_a_fair_lasso_with_its_loop() -> None:
     ]
     assert r.lasso.loop[-1].state == r.lasso.prefix[-1].state  # the loop closes
     assert not any(st.state.decided for st in r.lasso.prefix + r.lasso.loop)
-    assert fair_loop(spec, r.lasso, spec.fairness())
+    assert loop_is_fair(spec, r.lasso, spec.fairness())
 
 
 def test_distinguished_leader_decides() -> None:
@@ -107,7 +87,7 @@ def test_weak_fairness_is_met_by_a_loop_that_disables_the_action() -> None:
     spec = Toggle()
     r = check_property(spec, fairness=[WF("Flip"), WF("Set")])
     assert not r.holds and [st.label.name for st in r.lasso.loop] == ["Flip", "Flip"]
-    assert fair_loop(spec, r.lasso, [WF("Flip"), WF("Set")])
+    assert loop_is_fair(spec, r.lasso, [WF("Flip"), WF("Set")])
 
 
 def test_strong_fairness_removes_that_loop() -> None:

@@ -8,10 +8,11 @@ from modelcheck.cli import main
 from modelcheck.engine.graph import StateGraph, explore
 from modelcheck.engine.liveness import check_property
 from spec.behaviour import validate_trace
-from spec.core import Fair, Spec, SpecError
+from spec.core import SpecError
 from spec.raft import CANDIDATE, LEADER, Raft
 from spec.raft_live import committed_or_gone, pending_own_entry, raft_fairness, weak_delivery_fairness
 from spec.registry import SPEC_MODULES
+from tests.fair_lasso import loop_is_fair
 
 
 def small() -> Raft:
@@ -22,27 +23,6 @@ def small() -> Raft:
 def graph_for(spec: Raft, prop: str) -> StateGraph:
     p = spec.properties()[prop]
     return explore(spec, predicates={"goal": p.goal, "trigger": p.trigger})
-
-
-def loop_is_fair(spec: Spec, lasso, conds: list[Fair]) -> bool:
-    """Independent check, from the spec's own successors, that the lasso's loop meets every condition."""
-    names = {a.name: a.param_names for a in spec.actions}
-
-    def enabled(state, f: Fair) -> bool:  # a state-changing step of the family, to any state
-        return any(
-            t != state and f.matches(spec.label(i, p), names[spec.actions[i].name])
-            for i, p, t in spec.successors(state)
-        )
-
-    loop_states = [lasso.prefix[-1].state] + [st.state for st in lasso.loop]
-    for f in conds:
-        taken = any(f.matches(st.label, names[st.label.name]) for st in lasso.loop)
-        on = [enabled(s, f) for s in loop_states]
-        if f.kind == "WF" and all(on) and not taken:
-            return False
-        if f.kind == "SF" and any(on) and not taken:
-            return False
-    return True
 
 
 def test_declarations_are_registered_and_named() -> None:

@@ -94,28 +94,29 @@ def critical_path(writes: list[tuple[int, int]], nodes: dict[int, list[tuple[int
     """The steps (:data:`STEPS`, nanoseconds) of each sequential write whose path the stamps show whole.
 
     ``writes`` are the client's (sent, answered) stamps, one write at a time; ``nodes`` each node's
-    timeline. Within a write's window: the leader is the node that received the request; each
+    timeline. Within a write's window: the leader is the node that received the request first; each
     follower's fdatasync after the leader's AppendEntries went out, the peer data it received last
     before it, and its first frames out after it (the ack); the follower whose ack left first is the
     one on the path; then the leader's first read of peer data after that ack left, and its first
-    client reply after that. ``"leader fdatasync"`` (the leader's own, off the path when it ends
-    before the ack is read; on a thread it may end after the reply) and ``"total"`` are added. A write
+    client reply after that. ``"leader fdatasync"`` (the leader's own, its first after the request: off
+    the path when it ends before the ack is read; on a thread it may start and end after the reply) and
+    ``"total"`` are added. A write
     whose path is not whole (a stamp missing: a re-election, a retry) is left out."""
     marks = {j: _Marks(st) for j, st in nodes.items()}
     out = []
     for s, r in writes:
         got = None
-        for j, m in marks.items():
+        for j, m in marks.items():  # the first to receive it: a retry (after 1 s unanswered) may reach another node
             lr = m.first(RECV_CLIENT, s, r)
-            if lr is not None:
+            if lr is not None and (got is None or lr < got[2]):
                 got = (j, m, lr)
-                break
         if got is None:
             continue
         leader, lm, lr = got
         lae = lm.first(SENT_PEER, lr, r)
-        lfs = lm.first(FSYNC, lr, r)
-        # with the leader's fsync on a thread it may end after the reply (two followers' acks committed)
+        # with the leader's fsync on a thread it may start and end after the reply (two followers' acks committed;
+        # one sync is in flight at a time, so a write that arrives during one waits for the next)
+        lfs = lm.first(FSYNC, lr, _NEVER)
         lfe = lm.first(SYNCED, lfs, _NEVER)
         if lae is None or lfs is None or lfe is None:
             continue

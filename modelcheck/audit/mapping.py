@@ -90,8 +90,15 @@ class Mapping:
         return True
 
     def show_label(self, label: Label) -> str:
-        """A spec label as a reader wants it."""
-        return self.spec.show_label(label)
+        """A spec label as a reader wants it: ``Name(p=value, ...)``, each value as :meth:`show_param` shows it."""
+        names = self.spec.action(label.name).param_names
+        shown = (f"{n}={self.show_param(label.name, n, x)}" for n, x in zip(names, label.params))
+        return f"{label.name}({', '.join(shown)})"
+
+    def show_param(self, action: str, name: str, value: Any) -> Any:
+        """One parameter of a spec label as a reader wants it: here as the spec shows it; a mapping names
+        the trace's nodes, values and messages."""
+        return self.spec.show_param(action, name, value)
 
     def unobserved(self) -> list[str]:
         """Optional fields some event did not write (hence not checked there), with where first."""

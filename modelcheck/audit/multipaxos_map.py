@@ -289,18 +289,14 @@ class MultiPaxosMapping(Mapping):
         """The node's own steps."""
         return bool(label.params) and label.params[0] == self.index.get(event.node)
 
-    def show_label(self, label: Label) -> str:
+    def show_param(self, action: str, name: str, value: Any) -> Any:
         """Replicas by node id, messages and commands by the trace's names."""
-        shown = []
-        for name, x in zip(self.spec.action(label.name).param_names, label.params):
-            if name in ("r", "j"):
-                shown.append(f"{name}=node {self.nodes[x]}")
-            elif name in ("q",):
-                shown.append(f"{name}={sorted(self.nodes[i] for i in x)}")
-            elif name == "c":
-                shown.append(f"c={self.names[x]}")
-            elif name == "m":
-                shown.append(f"m={self.spec.show_message(x)}")
-            else:
-                shown.append(f"{name}={x}")
-        return f"{label.name}({', '.join(shown)})"
+        if name in ("r", "j"):
+            return f"node {self.nodes[value]}"
+        if name == "q":
+            return sorted(self.nodes[i] for i in value)
+        if name == "c":
+            return self.names[value]
+        if name == "m":
+            return self.spec.show_message(value)
+        return value

@@ -167,15 +167,10 @@ class PaxosMapping(Mapping):
             return label.name in ("Phase1b", "Phase2b") and label.params[0] == self.acc_index[event.node]
         return label.name in ("Phase1a", "Phase2a")
 
-    def show_label(self, label: Label) -> str:
+    def show_param(self, action: str, name: str, value: Any) -> Any:
         """Acceptors and values by the trace's names: ``Phase2b(a=node 2, b=1, v='v4')``."""
-        names = self.spec.action(label.name).param_names
-        shown = []
-        for n, x in zip(names, label.params):
-            if n == "a":
-                shown.append(f"a=node {list(self.acc_index)[x]}")
-            elif n == "v":
-                shown.append(f"v={self.values[x]!r}" if x != NONE else "v=None")
-            else:
-                shown.append(f"{n}={x}")
-        return f"{label.name}({', '.join(shown)})"
+        if name == "a":
+            return f"node {list(self.acc_index)[value]}"
+        if name == "v":
+            return repr(self.values[value]) if value != NONE else "None"
+        return value

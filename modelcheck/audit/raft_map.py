@@ -678,20 +678,15 @@ class RaftMapping(Mapping):
         """The stepping node's own actions (network steps are not the node's)."""
         return label.name not in ("DropMessage", "DuplicateMessage") and label.params[:1] == (self.index[event.node],)
 
-    def show_label(self, label: Label) -> str:
+    def show_param(self, action: str, name: str, value: Any) -> Any:
         """Nodes by the trace's ids, values by the trace's strings, messages in short."""
-        names = self.spec.action(label.name).param_names
-        shown = []
-        for n, x in zip(names, label.params):
-            if n in ("i", "j", "k"):
-                shown.append(f"{n}=node {self.nodes[x]}")
-            elif n == "v":
-                shown.append(f"v={self.value_name(x)}")
-            elif n == "m":
-                shown.append(f"m={short_message(self.show_message(x))}")
-            else:
-                shown.append(f"{n}={x}")
-        return f"{label.name}({', '.join(shown)})"
+        if name in ("i", "j", "k"):
+            return f"node {self.nodes[value]}"
+        if name == "v":
+            return self.value_name(value)
+        if name == "m":
+            return short_message(self.show_message(value))
+        return value
 
     def init_states(self) -> Iterable[RaftState]:
         """raft.tla's Init, each log the audit's empty SharedLog (its entries are shared with the trace's)."""

@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Iterable
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any
+from typing import Any, NoReturn
 
 from spec.core import Action, Label, Spec, SpecError, State, Temporal, returned
 
@@ -131,6 +131,16 @@ def _call_failed(exc: BaseException) -> bool:
     return True
 
 
+def _blame(
+    spec: Spec, what: str, exc: BaseException, state: State | None, contract: str, has_state: bool = True
+) -> NoReturn:
+    """Raise for a call to the spec that failed: ``contract`` (a SpecContractError) when the call itself
+    failed (the spec's function cannot be called as the contract says), else the spec's code raised."""
+    if _call_failed(exc):
+        raise SpecContractError(contract) from None
+    raise _raised(spec, what, exc, state, has_state) from exc
+
+
 # -- the contract, checked call by call ------------------------------------------------------------
 
 
@@ -211,12 +221,9 @@ def initial_states(spec: Spec) -> list[State]:
     try:
         states = list(got)
     except TypeError as exc:
-        if _call_failed(exc):
-            raise SpecContractError(
-                f"{title}: init_states() returned {show_value(got)} ({_type_name(got)}); "
-                "expected an iterable of states"
-            ) from None
-        raise _raised(spec, "init_states()", exc, has_state=False) from exc
+        contract = f"{title}: init_states() returned {show_value(got)} ({_type_name(got)}); " \
+                   "expected an iterable of states"
+        _blame(spec, "init_states()", exc, None, contract, has_state=False)
     except Exception as exc:
         raise _raised(spec, "init_states()", exc, has_state=False) from exc
     for s in states:
@@ -230,23 +237,17 @@ def _parameters(spec: Spec, act: Action, state: State) -> list[tuple]:
     try:
         got = act.enumerate(state)
     except Exception as exc:
-        if _call_failed(exc):
-            raise SpecContractError(
-                f"{title}: {what} cannot be called as params(self, state): {shorten(str(exc))}; "
-                "write @action(lambda self, s: ...)"
-            ) from None
-        raise _raised(spec, what, exc, state) from exc
+        contract = (f"{title}: {what} cannot be called as params(self, state): {shorten(str(exc))}; "
+                    "write @action(lambda self, s: ...)")
+        _blame(spec, what, exc, state, contract)
     if got is None:
         raise SpecContractError(f"{title}: {what} returned None; expected an iterable of parameter tuples")
     try:
         params = list(got)
     except TypeError as exc:
-        if _call_failed(exc):
-            raise SpecContractError(
-                f"{title}: {what} returned {show_value(got)} ({_type_name(got)}); "
-                "expected an iterable of parameter tuples"
-            ) from None
-        raise _raised(spec, what, exc, state) from exc
+        contract = f"{title}: {what} returned {show_value(got)} ({_type_name(got)}); " \
+                   "expected an iterable of parameter tuples"
+        _blame(spec, what, exc, state, contract)
     except Exception as exc:
         raise _raised(spec, what, exc, state) from exc
     arity = len(act.param_names)
@@ -276,12 +277,9 @@ def successors(spec: Spec, state: State, kinds: tuple[type, ...]) -> list[tuple[
             try:
                 nxt = act.step(state, *p)
             except Exception as exc:
-                if _call_failed(exc):
-                    raise SpecContractError(
-                        f"{spec_title(spec)}: action {act.name} cannot take the parameters {show_value(p)} "
-                        f"its enumerator yielded: {shorten(str(exc))}"
-                    ) from None
-                raise _raised(spec, f"action {shown}", exc, state) from exc
+                contract = (f"{spec_title(spec)}: action {act.name} cannot take the parameters {show_value(p)} "
+                            f"its enumerator yielded: {shorten(str(exc))}")
+                _blame(spec, f"action {shown}", exc, state, contract)
             if nxt is not None:
                 check_state(spec, nxt, f"action {shown}", kinds)
                 out.append((shown, nxt))

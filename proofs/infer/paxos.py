@@ -82,17 +82,7 @@ def system(enc: PaxosEncoding) -> System:
     def symbols(state: Any) -> list[z3.FuncDeclRef]:
         return [state.rel[n] for n in State.SIGNATURE] + [voc.le, voc.member1, voc.NoBal.decl(), voc.NoVal.decl()]
 
-    return System(
-        sig=signature(enc),
-        pre=pre,
-        post=post,
-        axioms=[f for _, f in voc.axioms()],
-        init=enc.init(pre),
-        transitions=transitions,
-        safety={"Agreement": enc.agreement(pre)},
-        sorts=sorts,
-        symbols=symbols,
-    )
+    return System.of(enc, signature(enc), pre, post, transitions, {"Agreement": enc.agreement(pre)}, sorts, symbols)
 
 
 def explored(

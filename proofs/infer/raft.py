@@ -115,17 +115,8 @@ def system(enc: RaftEncoding) -> System:
         rigid = [getattr(voc, name) for name in RIGID]
         return [state.rel[n] for n in RaftZ3State.SIGNATURE] + rigid + [voc.TermZero.decl(), voc.IndexZero.decl()]
 
-    return System(
-        sig=signature(enc),
-        pre=pre,
-        post=post,
-        axioms=[f for _, f in voc.axioms()],
-        init=enc.init(pre),
-        transitions=[Transition(a.name, a.formula) for a in enc.actions(pre, post)],
-        safety={name: safety[name] for name in TARGETS},
-        sorts=voc.sorts,
-        symbols=symbols,
-    )
+    transitions = [Transition(a.name, a.formula) for a in enc.actions(pre, post)]
+    return System.of(enc, signature(enc), pre, post, transitions, {n: safety[n] for n in TARGETS}, voc.sorts, symbols)
 
 
 def sample_table(inst: RaftInstance, states: Sequence[Any], sig: Signature) -> Samples:

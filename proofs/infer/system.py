@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import z3
 
@@ -36,6 +37,22 @@ class System:
     safety: dict[str, z3.BoolRef]
     sorts: Sequence[z3.SortRef]
     symbols: Callable[[object], list[z3.FuncDeclRef]]  # a state's relation symbols (and the rigid ones)
+
+    @classmethod
+    def of(
+        cls,
+        enc: Any,
+        sig: Signature,
+        pre: object,
+        post: object,
+        transitions: list[Transition],
+        safety: dict[str, z3.BoolRef],
+        sorts: Sequence[z3.SortRef],
+        symbols: Callable[[object], list[z3.FuncDeclRef]],
+    ) -> System:
+        """The proof model of a Z3 encoding (paxos, raft) over two of its states: the vocabulary's axioms and
+        the encoding's Init over ``pre``, with the rest as given."""
+        return cls(sig, pre, post, [f for _, f in enc.voc.axioms()], enc.init(pre), transitions, safety, sorts, symbols)
 
 
 def minimise(system: System, invariant: Sequence[Clause], timeout_ms: int = 60_000) -> list[Clause]:

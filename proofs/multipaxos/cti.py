@@ -14,7 +14,7 @@ import z3
 
 from proofs.logic import Outcome
 from proofs.multipaxos.encoding import ACTION_LABELS, MPState
-from proofs.paxos.cti import CTI, Names, _holds, _one, action_text, false_goals
+from proofs.paxos.cti import CTI, Names, _holds, _one, false_goals, read_step
 
 
 @dataclass
@@ -103,21 +103,12 @@ def snapshot(model: z3.ModelRef, s: MPState, names: Names) -> MultiPaxosSnapshot
 
 def extract(outcome: Outcome) -> CTI:
     """Read a counterexample outcome's model back as a CTI."""
-    model = outcome.model
-    if model is None:
-        raise ValueError(f"{outcome.name}: no model ({outcome.result})")
-    ctx = outcome.obligation.context
-    enc = ctx["encoding"]
-    names = _names(model, enc)
+    model, names, before, after, action = read_step(outcome, _names, snapshot, ACTION_LABELS)
+    voc = outcome.obligation.context["encoding"].voc
     quorums = {
-        names(q): [names(a) for a in names.order["Acc"] if _holds(model, enc.voc.member1, a, q)]
-        for q in names.order[enc.voc.Quorum1.name()]
+        names(q): [names(a) for a in names.order["Acc"] if _holds(model, voc.member1, a, q)]
+        for q in names.order[voc.Quorum1.name()]
     }
-    before = snapshot(model, ctx["pre"], names)
-    after = snapshot(model, ctx["post"], names) if ctx.get("post") is not None else None
-    action = None
-    if ctx.get("action") is not None:
-        action = action_text(model, ctx["action"], ACTION_LABELS[ctx["action"].name], names)
     return MultiPaxosCTI(outcome.name, quorums, before, after, action, broken_goals(outcome))
 
 

@@ -9,8 +9,9 @@ printed as text and rendered as a Graphviz picture (DOT, and SVG when ``dot`` ex
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import z3
 
@@ -18,6 +19,8 @@ from proofs import cti as shared
 from proofs.evaluate import compile_formula, structure_of_model
 from proofs.logic import Outcome
 from proofs.paxos.encoding import ACTION_LABELS, State
+
+S = TypeVar("S")  # a snapshot of one state
 
 
 @dataclass
@@ -153,25 +156,36 @@ def snapshot(model: z3.ModelRef, s: State, names: Names) -> PaxosSnapshot:
 
 def extract(outcome: Outcome) -> CTI:
     """Read a counterexample outcome's model back as a CTI."""
-    model = outcome.model
-    if model is None:
-        raise ValueError(f"{outcome.name}: no model ({outcome.result})")
-    ctx = outcome.obligation.context
-    enc = ctx["encoding"]
-    names = _names(model, enc)
-    voc = enc.voc
+    model, names, before, after, action = read_step(outcome, _names, snapshot, ACTION_LABELS)
+    voc = outcome.obligation.context["encoding"].voc
     quorums: dict[str, list[str]] = {}
     for sort_name in ("Quorum1", "Quorum2"):
         member = voc.member1 if sort_name == "Quorum1" else voc.member2
         for q in names.order.get(sort_name, []):
             quorums[names(q)] = [names(a) for a in names.order["Acc"] if _holds(model, member, a, q)]
-    before = snapshot(model, ctx["pre"], names)
-    after = snapshot(model, ctx["post"], names) if ctx.get("post") is not None else None
-    action = None
-    if ctx.get("action") is not None:
-        action = action_text(model, ctx["action"], ACTION_LABELS[ctx["action"].name], names)
     broken = broken_goals(outcome)
     return CTI(outcome.name, quorums, before, after, action, broken)
+
+
+def read_step(
+    outcome: Outcome,
+    name: Callable[[z3.ModelRef, Any], Names],
+    snapshot: Callable[[z3.ModelRef, Any, Names], S],
+    labels: Mapping[str, Sequence[str]],
+) -> tuple[z3.ModelRef, Names, S, S | None, str | None]:
+    """What a Paxos or Multi-Paxos CTI reads first from a counterexample: its model (a ValueError if none),
+    the universe's names (``name(model, encoding)``), the state before, the state after and the step (both
+    None for a state's obligation)."""
+    model = outcome.model
+    if model is None:
+        raise ValueError(f"{outcome.name}: no model ({outcome.result})")
+    ctx = outcome.obligation.context
+    names = name(model, ctx["encoding"])
+    before = snapshot(model, ctx["pre"], names)
+    after = snapshot(model, ctx["post"], names) if ctx.get("post") is not None else None
+    act = ctx.get("action")
+    action = action_text(model, act, labels[act.name], names) if act is not None else None
+    return model, names, before, after, action
 
 
 def broken_goals(outcome: Outcome) -> list[str]:
@@ -184,7 +198,7 @@ def broken_goals(outcome: Outcome) -> list[str]:
     return false_goals(outcome, sorts, symbols)
 
 
-def action_text(model: z3.ModelRef, act: Any, labels: tuple[str, ...] | list[str], names: Names) -> str:
+def action_text(model: z3.ModelRef, act: Any, labels: Sequence[str], names: Names) -> str:
     """The CTI's step as ``Action(label=value, ...)``, with the witnesses its guard chose."""
     shown = [f"{n}={names(model.eval(p, model_completion=True))}" for n, p in zip(labels, act.params)]
     extra = [f"{p}={names(model.eval(p, model_completion=True))}" for p in act.witnesses]

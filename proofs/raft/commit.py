@@ -31,7 +31,16 @@ from __future__ import annotations
 
 import z3
 
-from proofs.raft.encoding import ACTION_LABELS, ActionEncoding, RaftEncoding, RaftZ3State, add, set_row, update
+from proofs.raft.encoding import (
+    ACTION_LABELS,
+    ActionEncoding,
+    Draft,
+    RaftEncoding,
+    RaftZ3State,
+    add,
+    set_row,
+    update,
+)
 
 
 class CommitState(RaftZ3State):
@@ -118,17 +127,10 @@ class RaftCommitEncoding(RaftEncoding):
         return z3.Or(z3.And(le(ci, last), c == ci), z3.And(le(last, ci), c == last))
 
     # -- the actions: the coarse model's, refined, and the new ones --------------------------
-    def refine(
-        self,
-        name: str,
-        ps: list[z3.ExprRef],
-        pre: RaftZ3State,
-        post: RaftZ3State,
-        guards: list[z3.BoolRef],
-        changes: dict[str, z3.BoolRef],
-    ) -> tuple[list[z3.BoolRef], dict[str, z3.BoolRef]]:
+    def refine(self, d: Draft) -> None:
         """A vote needs the candidate's request, from a log up to date; Restart, UpdateTerm and BecomeLeader
         also reset what the model keeps of matchIndex and commitIndex."""
+        name, ps, pre, post, guards, changes = d.name, d.ps, d.pre, d.post, d.guards, d.changes
         voc = self.voc
         if name in ("Restart", "UpdateTerm"):
             i = ps[0]
@@ -146,7 +148,6 @@ class RaftCommitEncoding(RaftEncoding):
         if name == "BecomeLeader":
             t = ps[1]
             changes["matchGe"] = update(pre, post, "matchGe", lambda k, u, x: z3.And(pre.matchGe(k, u, x), u != t))
-        return guards, changes
 
     def _ends(self, s: RaftZ3State, n: z3.ExprRef, k: z3.ExprRef, kt: z3.ExprRef, kv: z3.ExprRef) -> z3.BoolRef:
         """n's log ends at index k of term kt (k = 0 and kt = 0: empty)."""

@@ -34,7 +34,7 @@ import z3
 
 from proofs.logic import Obligation, inductive_obligations
 from proofs.raft.commit import COMMIT_LABELS, CommitState, RaftCommitEncoding, add_up_to
-from proofs.raft.encoding import RaftZ3State, add, set_row, update
+from proofs.raft.encoding import Draft, RaftZ3State, add, set_row, update
 
 
 class CompleteState(CommitState):
@@ -130,17 +130,10 @@ class RaftCompleteEncoding(RaftCommitEncoding):
         )  # fmt: skip
 
     # -- the history each action records ---------------------------------------------------------
-    def refine(
-        self,
-        name: str,
-        ps: list[z3.ExprRef],
-        pre: RaftZ3State,
-        post: RaftZ3State,
-        guards: list[z3.BoolRef],
-        changes: dict[str, z3.BoolRef],
-    ) -> tuple[list[z3.BoolRef], dict[str, z3.BoolRef]]:
+    def refine(self, d: Draft) -> None:
         """The commit model's step, and the history it records (and lastEntry where the log changes)."""
-        guards, changes = super().refine(name, ps, pre, post, guards, changes)
+        super().refine(d)
+        name, ps, pre, post, guards, changes = d.name, d.ps, d.pre, d.post, d.guards, d.changes
         voc = self.voc
         if name in ("Timeout", "UpdateTerm"):
             i, t2 = ps[0], ps[2]
@@ -192,7 +185,6 @@ class RaftCompleteEncoding(RaftCommitEncoding):
                 pre, post, "cmtBy",
                 lambda tt, y, u, w: z3.Or(pre.cmtBy(tt, y, u, w), z3.And(voc.leT(t, tt), below(y, u, w))),
             )  # fmt: skip
-        return guards, changes
 
     # -- the invariant --------------------------------------------------------------------------
     def vouches(self, s: RaftZ3State, n: z3.ExprRef, t: z3.ExprRef, x: z3.ExprRef) -> z3.BoolRef:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import z3
 
 from proofs.raft.complete import COMPLETE_LABELS, RaftCompleteEncoding
-from proofs.raft.encoding import RaftZ3State, set_row
+from proofs.raft.encoding import Draft, RaftZ3State, set_row
 
 
 class NoFigure8Rule(RaftCompleteEncoding):
@@ -78,17 +78,10 @@ class TruncateOnMatch(RaftCompleteEncoding):
         """MatchedLog is log[i][:l]: i's entries above l go."""
         return {"log": set_row(pre, post, "log", i, lambda y, u, w: z3.And(pre.log(i, y, u, w), self.voc.leI(y, l)))}
 
-    def refine(
-        self,
-        name: str,
-        ps: list[z3.ExprRef],
-        pre: RaftZ3State,
-        post: RaftZ3State,
-        guards: list[z3.BoolRef],
-        changes: dict[str, z3.BoolRef],
-    ) -> tuple[list[z3.BoolRef], dict[str, z3.BoolRef]]:
+    def refine(self, d: Draft) -> None:
         """After a cut, i's last entry (k, kt) becomes the request's (l, lt) (k a parameter: the step stays EPR)."""
-        guards, changes = super().refine(name, ps, pre, post, guards, changes)
+        super().refine(d)
+        name, ps, pre, post, guards, changes = d.name, d.ps, d.pre, d.post, d.guards, d.changes
         if name == "AcceptCommit":
             voc, (i, _, l, lt), (k, kt) = self.voc, ps[:4], ps[-2:]
             guards.append(pre.lastEntry(i, k, kt))
@@ -96,30 +89,21 @@ class TruncateOnMatch(RaftCompleteEncoding):
             changes["lastEntry"] = set_row(
                 pre, post, "lastEntry", i, lambda y, u: z3.If(cut, z3.And(y == l, u == lt), pre.lastEntry(i, y, u))
             )
-        return guards, changes
 
 
 class VolatileLog(RaftCompleteEncoding):
     """volatile-log: Restart empties the log."""
 
-    def refine(
-        self,
-        name: str,
-        ps: list[z3.ExprRef],
-        pre: RaftZ3State,
-        post: RaftZ3State,
-        guards: list[z3.BoolRef],
-        changes: dict[str, z3.BoolRef],
-    ) -> tuple[list[z3.BoolRef], dict[str, z3.BoolRef]]:
+    def refine(self, d: Draft) -> None:
         """Restart also loses the log (and its last entry becomes none)."""
-        guards, changes = super().refine(name, ps, pre, post, guards, changes)
+        super().refine(d)
+        name, ps, pre, post, changes = d.name, d.ps, d.pre, d.post, d.changes
         if name == "Restart":
             voc, i = self.voc, ps[0]
             changes["log"] = set_row(pre, post, "log", i, lambda y, u, w: z3.BoolVal(False))
             changes["lastEntry"] = set_row(
                 pre, post, "lastEntry", i, lambda y, u: z3.And(y == voc.IndexZero, u == voc.TermZero)
             )
-        return guards, changes
 
 
 #: Catalog variant name -> its model.

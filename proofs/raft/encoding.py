@@ -170,6 +170,22 @@ def _is(xs: tuple, tup: tuple) -> z3.BoolRef:
 
 
 @dataclass
+class Draft:
+    """An action as :meth:`RaftEncoding.build` drafts it, for :meth:`RaftEncoding.refine` to add to in place.
+
+    One object, so that every finer model's ``refine`` states its signature once.
+    """
+
+    name: str
+    ps: list[z3.ExprRef]
+    pre: RaftZ3State
+    post: RaftZ3State
+    #: The guards, and the new value of each relation the action changes (every other one is UNCHANGED).
+    guards: list[z3.BoolRef]
+    changes: dict[str, z3.BoolRef]
+
+
+@dataclass
 class ActionEncoding:
     """One abstract action: its parameters (labelled as in :data:`ACTION_LABELS`) and transition formula."""
 
@@ -260,22 +276,13 @@ class RaftEncoding:
 
         :meth:`refine` sees both first, so a finer model adds its guards and relations to a step here.
         """
-        ps = self.params(name)
-        guards, changes = self.refine(name, ps, pre, post, list(guards), dict(changes))
-        rest = [n for n in pre.SIGNATURE if n not in changes]
-        return ActionEncoding(name, ps, z3.And(*guards, *changes.values(), same(pre, post, *rest)))
+        d = Draft(name, self.params(name), pre, post, list(guards), dict(changes))
+        self.refine(d)
+        rest = [n for n in pre.SIGNATURE if n not in d.changes]
+        return ActionEncoding(name, d.ps, z3.And(*d.guards, *d.changes.values(), same(pre, post, *rest)))
 
-    def refine(
-        self,
-        name: str,
-        ps: list[z3.ExprRef],
-        pre: RaftZ3State,
-        post: RaftZ3State,
-        guards: list[z3.BoolRef],
-        changes: dict[str, z3.BoolRef],
-    ) -> tuple[list[z3.BoolRef], dict[str, z3.BoolRef]]:
-        """A finer model's additions to action ``name`` (this model adds none)."""
-        return guards, changes
+    def refine(self, d: Draft) -> None:
+        """A finer model's additions to the drafted action, in place (this model adds none)."""
 
     def a_Restart(self, pre: RaftZ3State, post: RaftZ3State) -> ActionEncoding:
         """Restart(i): i becomes a follower and forgets its votes; term, votedFor and log survive."""
