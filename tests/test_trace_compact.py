@@ -171,3 +171,19 @@ def test_an_intact_record_whose_events_do_not_decode_is_refused(tmp_path):
     path.write_bytes(COMPACT_MAGIC + record(9, b"x"))
     with pytest.raises(TraceError, match="record of unknown type 9 at byte offset 8"):
         read_trace(path)
+
+
+def test_the_trace_format_setting_is_checked_and_names_the_file(tmp_path, capsys):
+    from impl.runtime.cluster import ClusterError, trace_compact, trace_file_name
+
+    assert trace_compact({}, raft=True) and not trace_compact({}, raft=False)
+    assert not trace_compact({"trace_format": "jsonl"}, raft=True)
+    assert not trace_compact({}, raft=True, has_jsonl=True)  # a node that wrote JSON lines before goes on
+    assert trace_compact({"trace_format": "compact"}, raft=True, has_jsonl=True)
+    assert (trace_file_name(True), trace_file_name(False)) == ("trace.bin", "trace.jsonl")
+    with pytest.raises(ClusterError, match='"trace_format" must be one of compact, jsonl, got \'xml\''):
+        trace_compact({"trace_format": "xml"}, raft=True)
+    with pytest.raises(ClusterError, match='"compact" is for Raft nodes'):
+        trace_compact({"trace_format": "compact"}, raft=False)
+    assert main(["trace-json", str(tmp_path / "none.bin")]) == 2
+    assert "none.bin: cannot read: no such file" in capsys.readouterr().err
