@@ -178,6 +178,8 @@ def test_the_trace_format_setting_is_checked_and_names_the_file(tmp_path, capsys
 
     assert trace_compact({}, raft=True) and not trace_compact({}, raft=False)
     assert not trace_compact({"trace_format": "jsonl"}, raft=True)
+    assert not trace_compact({}, raft=True, has_jsonl=True)  # a node that wrote JSON lines before goes on
+    assert trace_compact({"trace_format": "compact"}, raft=True, has_jsonl=True)
     assert (trace_file_name(True), trace_file_name(False)) == ("trace.bin", "trace.jsonl")
     with pytest.raises(ClusterError, match='"trace_format" must be one of compact, jsonl, got \'xml\''):
         trace_compact({"trace_format": "xml"}, raft=True)
