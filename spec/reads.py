@@ -34,6 +34,7 @@ needs otherwise sets ``remember_reads = False``.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import operator
 import textwrap
@@ -77,9 +78,7 @@ def _function_node(fn: Callable) -> tuple[ast.FunctionDef | ast.Lambda, dict[int
             path = inspect.getsourcefile(fn)
             if path is None:
                 return None
-            with open(path, encoding="utf-8") as f:
-                tree = ast.parse(f.read())
-            found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno]
+            found = [n for n in _lambdas(path) if n.lineno == code.co_firstlineno]
             if len(found) == 1 and [a.arg for a in found[0].args.args] == list(code.co_varnames[: code.co_argcount]):
                 node = found[0]
         else:
@@ -92,6 +91,13 @@ def _function_node(fn: Callable) -> tuple[ast.FunctionDef | ast.Lambda, dict[int
         return None
     parents = {id(c): p for p in ast.walk(node) for c in ast.iter_child_nodes(p)}
     return node, parents  # type: ignore[return-value]
+
+
+@functools.lru_cache(maxsize=16)
+def _lambdas(path: str) -> list[ast.Lambda]:
+    """The lambdas of a source file (read once per file: a spec's enumerators are mostly lambdas)."""
+    with open(path, encoding="utf-8") as f:
+        return [n for n in ast.walk(ast.parse(f.read())) if isinstance(n, ast.Lambda)]
 
 
 def _arg_names(node: ast.FunctionDef | ast.Lambda) -> list[str]:
@@ -246,9 +252,9 @@ class _Memo:
             self.off, self.table = True, {}
             return self.plain(s)
         new = tuple(dict.fromkeys(k for _, k, _ in log if k not in self.keys))
-        if new:
+        if new:  # the key of a result: the answers in the order of the questions (the answer itself for one)
             self.keys += new
-            self.answers_of = operator.itemgetter(*self.keys) if len(self.keys) > 1 else _one(self.keys[0])
+            self.answers_of = operator.itemgetter(*self.keys)
             self.table = {}
         index = ms._index
         for k in self.keys:
@@ -262,10 +268,6 @@ class _Memo:
 
 def _no_answers(index: dict) -> tuple:
     return ()
-
-
-def _one(key: tuple) -> Callable[[dict], tuple]:
-    return lambda index: (index[key],)
 
 
 def remembered(cls: type, step: Callable, enum_code: Callable, enum: Callable[[Any], Any],
