@@ -38,7 +38,7 @@ import functools
 import inspect
 import operator
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,6 +194,18 @@ def reads_of(fn: Callable, spec_cls: type, *, step: bool) -> Reads | None:
     return Reads(frozenset(where), frozenset(whole))
 
 
+_READS: dict[tuple, Reads | None] = {}
+
+
+def _cached_reads(fn: Callable, cls: type, step: bool) -> Reads | None:
+    """:func:`reads_of`, once per function, class and kind (a spec class is built many times)."""
+    fn = getattr(fn, "__func__", fn)
+    key = (fn, cls, step)
+    if key not in _READS:
+        _READS[key] = reads_of(fn, cls, step=step)
+    return _READS[key]
+
+
 # -- the memo ------------------------------------------------------------------------------------------
 
 _MISS: Any = object()
@@ -270,6 +282,34 @@ def _no_answers(index: dict) -> tuple:
     return ()
 
 
+def _names(code: Any) -> Iterable[str]:
+    """The names a code object and the code nested in it use."""
+    yield from code.co_names
+    for c in code.co_consts:
+        if hasattr(c, "co_names"):
+            yield from _names(c)
+
+
+_ASKS: dict[type, bool] = {}
+
+
+def _asks_where(cls: type) -> bool:
+    """Whether any function of the spec class (its own or inherited, but the base Spec's) calls
+    something named ``where``: only then can an action read the state through it. Once per class."""
+    asks = _ASKS.get(cls)
+    if asks is None:
+        from spec.core import Spec  # spec.core imports this module lazily
+
+        asks = _ASKS[cls] = any(
+            "where" in _names(f.__code__)
+            for k in cls.__mro__ if k not in (Spec, object)
+            for v in vars(k).values()
+            for f in [getattr(v, "__func__", v), getattr(v, "__paxraft_action__", None)]
+            if inspect.isfunction(f)
+        )
+    return asks
+
+
 def remembered(cls: type, step: Callable, enum_code: Callable, enum: Callable[[Any], Any],
                constant: bool) -> Callable[[Any], Any]:
     """The action's enumerator, remembered when its code and (to leave out disabled parameters)
@@ -280,8 +320,10 @@ def remembered(cls: type, step: Callable, enum_code: Callable, enum: Callable[[A
     - enumerator read so, step not: the enumerator's result is remembered;
     - enumerator and step read so: the enabled ones among the enumerator's parameters.
     """
-    step_reads = reads_of(step, cls, step=True)
-    enum_reads = None if constant else reads_of(enum_code, cls, step=False)
+    if not _asks_where(cls):
+        return enum
+    step_reads = _cached_reads(step, cls, True)
+    enum_reads = None if constant else _cached_reads(enum_code, cls, False)
     step_ok = step_reads is not None and step_reads.rememberable and len(step_reads.where) == 1
     enum_ok = constant or (enum_reads is not None and enum_reads.rememberable and len(enum_reads.where) == 1)
     if not enum_ok:
