@@ -76,6 +76,8 @@ def test_variant_liveness_and_refinement(capsys: pytest.CaptureFixture) -> None:
     assert code == 1 and "invariant Inv is violated; shortest counterexample: 2 steps" in out  # TLC: 3 states
     code, out, _ = run(capsys, "variants", "--spec", str(FILE), "--check")
     assert code == 0 and "Inv, 2 steps                    Inv, 2 steps" in out
+    code, out, _ = run(capsys, "variants", "--spec", str(FILE))  # the hint names the file's spec (was: SPEC)
+    assert code == 0 and f"'paxraft check {FILE}:EWD840 --variant NAME' runs one variant" in out
     code, out, _ = run(capsys, "check", REF, "--liveness")
     assert code == 0 and "Property Liveness holds under this fairness.\n302 distinct states, 1,468 edges" in out
     code, out, _ = run(capsys, "check", REF, "--liveness", "--no-fairness")
