@@ -143,17 +143,16 @@ def store_events(writes: int, concurrency: int, fsync: bool) -> tuple[list[Path]
         wall, cpu = time.perf_counter() - t0, node_cpu(d) - cpu0
     finally:
         cluster.stop(d)
-    files = sorted(d.glob("node-*/trace.jsonl"))
+    files = cluster.trace_files(d)
     return files, wall, cpu, count_events(d) - before, before
 
 
 def count_events(d: Path) -> int:
-    """Trace events (lines that are not headers) written so far under ``d``."""
-    n = 0
-    for f in d.glob("node-*/trace.jsonl"):
-        with open(f, "rb") as fh:
-            n += sum(1 for line in fh if line.endswith(b"\n") and not line.startswith(b'{"format"'))
-    return n
+    """Trace events (headers excluded) written so far under ``d``."""
+    from impl.runtime import cluster
+    from impl.trace import read_events
+
+    return sum(sum(1 for _ in read_events(f)) for f in cluster.trace_files(d))
 
 
 def audit_offline(files: list[Path]) -> tuple[int, float, float, dict[str, float]]:

@@ -10,8 +10,9 @@ sequential write on the real cluster: the leader's request round, each follower'
 round for each acknowledgement. No sockets, no event loop, no waiting for the disk: what is left is
 the Python on a write's path (and the second follower's), the part that code changes move.
 
-Prints, with trace files on and off, the CPU microseconds per write (process_time, best of
---repeat runs; the machine's load inflates it) and, with --instructions, the user-space instructions
+Prints, with compact trace files (the runtime's default), JSON-lines ones and none, the CPU microseconds
+per write (process_time, best of --repeat runs; the machine's load inflates it) and, with
+--instructions, the user-space instructions
 per write counted by valgrind's cachegrind (needs ``valgrind``): the same code gives the same count
 (to ~0.1%) whatever else runs on the machine, so an A/B of two builds needs no quiet machine. The
 count is the difference between a run of 4N and one of N writes, divided by 3N (set-up cancels).
@@ -38,26 +39,35 @@ from impl.kv.protocol import OK, encode_reply, encode_request, split_requests  #
 from impl.kv.replica import Replica  # noqa: E402
 from impl.raft.core import LEADER, Config, RaftNode, Ready  # noqa: E402
 from impl.raft.messages import FrameDecoder, Message, decode_message, encode_message, frame_with_key, mac_key  # noqa: E402
+from impl.raft.tracing import CompactTracer  # noqa: E402
+from impl.runtime.cluster import trace_file_name  # noqa: E402
 from impl.storage.wal import WAL  # noqa: E402
 from impl.trace import TraceWriter  # noqa: E402
 
 SECRET = b"write-path-cost-secret-32-bytes!"
+TRACES = ("compact", "jsonl", "off")
+
+
+def _trace(name: str) -> str | None:
+    return None if name == "off" else name
 NODES = (1, 2, 3)
 
 
 class Node:
     """One replica with the runtime's order of effects (InlineSync, NodeServer._flush)."""
 
-    def __init__(self, home: Path, j: int, trace: bool, wire: deque[tuple[int, bytes]]) -> None:
+    def __init__(self, home: Path, j: int, trace: str | None, wire: deque[tuple[int, bytes]]) -> None:
         home.mkdir()
         self.id, self.wire, self.key = j, wire, mac_key(SECRET)
         self.wal = WAL(home, fsync=False, create=True, prealloc=1 << 20)
         hs, _, entries = self.wal.load()
-        self.trace = TraceWriter(home / "trace.jsonl", j, NODES) if trace else None
+        compact = trace == "compact"  # the runtime's default: compact events, JSON lines made when read
+        self.trace = TraceWriter(home / trace_file_name(compact), j, NODES, compact=compact) if trace else None
         if self.trace is not None:
             self.wal.trace_extent = self.trace.extent  # the trace marks, as the runtime writes them
-        self.core = RaftNode(j, NODES, Config(election_ticks=20, heartbeat_ticks=2, trace=trace),
-                             rand=random.Random(j).randint, hard_state=hs, entries=entries, describe=describe_command)
+        self.core = RaftNode(j, NODES, Config(election_ticks=20, heartbeat_ticks=2, trace=trace is not None),
+                             rand=random.Random(j).randint, hard_state=hs, entries=entries, describe=describe_command,
+                             tracer=CompactTracer() if compact else None)
         self.out: list[tuple[int, bytes]] = []
         self.decoder = FrameDecoder(SECRET)
         self.replica = Replica(self.core, self, self._send, on_ready=self._lines)
@@ -98,7 +108,7 @@ class Node:
         self.round()
 
 
-def cluster(d: Path, trace: bool) -> tuple[dict[int, Node], deque[tuple[int, bytes]]]:
+def cluster(d: Path, trace: str | None) -> tuple[dict[int, Node], deque[tuple[int, bytes]]]:
     """Three nodes, node 1 elected leader, its no-op committed everywhere."""
     wire: deque[tuple[int, bytes]] = deque()
     nodes = {j: Node(d / f"node-{j}", j, trace, wire) for j in NODES}
@@ -121,7 +131,7 @@ def deliver(nodes: dict[int, Node], wire: deque[tuple[int, bytes]]) -> None:
         nodes[dst].receive(frame)
 
 
-def run(n: int, size: int, trace: bool) -> float:
+def run(n: int, size: int, trace: str | None) -> float:
     """N sequential writes on a fresh cluster; the CPU seconds they took."""
     d = Path(tempfile.mkdtemp(prefix="write-path-cost-"))
     try:
@@ -148,12 +158,12 @@ def run(n: int, size: int, trace: bool) -> float:
         shutil.rmtree(d, ignore_errors=True)
 
 
-def instructions(n: int, size: int, trace: bool) -> int:
+def instructions(n: int, size: int, trace: str | None) -> int:
     """User-space instructions per write (cachegrind): (I refs of 4N writes - I refs of N) / 3N."""
     def refs(k: int) -> int:
         cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
                sys.executable, __file__, "--once", str(k), "--value-size", str(size)]
-        cmd += [] if trace else ["--no-trace"]
+        cmd += ["--trace", trace or "off"]
         p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"}, check=True)
         m = re.search(r"I\s+refs:\s+([\d,]+)", p.stderr)
         if m is None:
@@ -172,19 +182,21 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5, metavar="R", help="CPU time: best of R runs")
     ap.add_argument("--instructions", action="store_true", help="also count instructions with valgrind (slow)")
     ap.add_argument("--once", type=int, metavar="N", help=argparse.SUPPRESS)
-    ap.add_argument("--no-trace", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--trace", choices=TRACES, action="append",
+                    help="trace files: compact (the runtime's default), jsonl or off (repeatable; default: all three)")
     args = ap.parse_args()
     if args.writes < 1 or args.repeat < 1 or args.value_size < 0:
         ap.error("--writes and --repeat must be at least 1, --value-size at least 0")
     if args.once is not None:  # one run, for valgrind to count
-        run(args.once, args.value_size, not args.no_trace)
+        run(args.once, args.value_size, _trace((args.trace or ["compact"])[-1]))
         return 0
     if args.instructions and shutil.which("valgrind") is None:
         ap.error("--instructions needs valgrind (apt-get install valgrind)")
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores")
-    for trace in (True, False):
+    for name in args.trace or TRACES:
+        trace = _trace(name)
         cpu = min(run(args.writes, args.value_size, trace) for _ in range(args.repeat))
-        line = (f"trace files {'on ' if trace else 'off'}: {cpu / args.writes * 1e6:6.1f} us CPU per write "
+        line = (f"trace files {name:7}: {cpu / args.writes * 1e6:6.1f} us CPU per write "
                 f"(best of {args.repeat})")
         if args.instructions:
             line += f", {instructions(max(1, args.writes // 10), args.value_size, trace):,} instructions per write"

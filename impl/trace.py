@@ -6,17 +6,21 @@ Public API (docs/auditing-your-raft.md shows it at work):
   and the JSON-lines file. A tracer maps each handler of its implementation to one
   :meth:`Recorder.event` call; the recorder does the bookkeeping the format asks for.
 - :class:`TraceWriter`: the bare JSON-lines file (our store's nodes format their own lines).
-- :func:`last_clock`, :func:`read_events`, :func:`expand_logs`: reading a trace back.
+- :func:`last_clock`, :func:`read_events`, :func:`expand_logs`: reading a trace back; :func:`json_lines`: a
+  compact trace file (what our store's nodes write) as its JSON lines.
 """
 
 from __future__ import annotations
 
 import json
+import marshal
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from impl.raft.tracing import LineFormatter
+from impl.storage.records import HEAD, REC, cut_short, problem, record, write_all
 from spec.trace_format import FORMAT, VERSION
 
 
@@ -86,47 +90,93 @@ class Recorder:
         self._f.close()
 
 
+COMPACT_MAGIC = b"PXRTRC1\n"  # the first bytes of a compact trace file (docs/trace-format.md, "Compact trace files")
+JSON_LINES, RAFT_EVENTS = 1, 2  # its record types: JSON lines as text; a list of CompactTracer events, marshalled
+
+
+class TraceFileError(ValueError):
+    """A trace file that cannot be read or appended to: names the file, the byte offset and what was wrong."""
+
+
 class TraceWriter:
     """Appends one node's events to its trace file (a header line per boot).
 
     Lines wait in memory until :meth:`flush` hands them to the OS in one write, never earlier (a
     buffer that filled up would write them out before the step they describe had reached the log);
     ``size`` counts the bytes handed to the OS and :meth:`extent` the bytes once the waiting lines
-    are, which the store's log records with each write (impl/storage/wal.py, ``TRACE_MARK``)."""
+    are, which the store's log records with each write (impl/storage/wal.py, ``TRACE_MARK``).
 
-    def __init__(self, path: str | os.PathLike[str], node: int, nodes: Iterable[int], **fields: Any) -> None:
+    With ``compact`` the file is a compact trace: the Raft core's events (:class:`CompactTracer` tuples)
+    are written marshalled, one checksummed record per flush; JSON lines (the header, a Multi-Paxos
+    core's events) go in records of their own. :func:`json_lines` turns the file back into JSON lines."""
+
+    def __init__(self, path: str | os.PathLike[str], node: int, nodes: Iterable[int], *, compact: bool = False,
+                 **fields: Any) -> None:
         self.path = Path(path)
+        self.compact = compact
         self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self.size = _cut_partial_line(self.path, os.fstat(self._fd).st_size)
+        size = os.fstat(self._fd).st_size
+        self.size = _cut_partial_record(self.path, size) if compact else _cut_partial_line(self.path, size)
+        if compact and self.size == 0:
+            write_all(self._fd, COMPACT_MAGIC)
+            self.size = len(COMPACT_MAGIC)
         # events are trees built by the core, never cyclic: skipping the cycle check saves ~15% per event
         self._dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
-        self._pending: list[str] = [self._dumps(header(node, nodes, **fields))]
+        self._pending: list[Any] = [self._dumps(header(node, nodes, **fields))]
         self._bytes = len(self._pending[0]) + 1  # the lines are ASCII (the encoders escape the rest)
+        self._ready = b""  # (compact) the waiting events, encoded by extent()
         self.count = 0
 
     def write(self, events: list[dict[str, Any]]) -> None:
         """Append events (buffered; :meth:`flush` writes them out)."""
         self.write_lines([self._dumps(e) for e in events])
 
-    def write_lines(self, lines: list[str]) -> None:
-        """Append events already encoded as JSON lines (``Ready.trace``; buffered like :meth:`write`)."""
+    def write_lines(self, lines: list[Any]) -> None:
+        """Append events already encoded as JSON lines, or (compact files) :class:`CompactTracer` events
+        (``Ready.trace``; buffered like :meth:`write`)."""
         self._pending += lines
-        self._bytes += sum(map(len, lines)) + len(lines)
+        if not self.compact:
+            self._bytes += sum(map(len, lines)) + len(lines)
         self.count += len(lines)
 
     def extent(self) -> tuple[int, int]:
         """(bytes handed to the OS, bytes once the waiting lines are too)."""
+        if self.compact:
+            if self._pending:
+                self._ready += self._encode()
+            return self.size, self.size + len(self._ready)
         return self.size, self.size + self._bytes
+
+    def _encode(self) -> bytes:
+        """The waiting events as compact records (one per run of JSON lines or of core events)."""
+        pending, self._pending = self._pending, []
+        if str not in map(type, pending):  # (a Raft node's events after its header: one marshal call)
+            return record(RAFT_EVENTS, marshal.dumps(pending, MARSHAL_VERSION))
+        out, run = [], [pending[0]]
+        for x in pending[1:]:
+            if (type(x) is str) == (type(run[-1]) is str):
+                run.append(x)
+            else:
+                out.append(_run_record(run))
+                run = [x]
+        out.append(_run_record(run))
+        return b"".join(out)
 
     def flush(self) -> None:
         """Hand the waiting lines to the OS (one write)."""
-        if self._pending and self._fd is not None:
+        if self._fd is None:
+            return
+        if self.compact:
+            data = self._ready + self._encode() if self._pending else self._ready
+            self._ready = b""
+        elif self._pending:
             data = ("\n".join(self._pending) + "\n").encode()
-            view = memoryview(data)
-            while view:
-                view = view[os.write(self._fd, view):]
-            self.size += len(data)
             self._pending, self._bytes = [], 0
+        else:
+            return
+        if data:
+            write_all(self._fd, data)
+            self.size += len(data)
 
     def close(self) -> None:
         """Flush and close."""
@@ -134,6 +184,15 @@ class TraceWriter:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+MARSHAL_VERSION = 2  # (no object references: versions 3 and 4 track every object, ~30% more work)
+
+
+def _run_record(run: list[Any]) -> bytes:
+    if type(run[0]) is str:
+        return record(JSON_LINES, ("\n".join(run) + "\n").encode())
+    return record(RAFT_EVENTS, marshal.dumps(run, MARSHAL_VERSION))
 
 
 def _cut_partial_line(path: Path, size: int) -> int:
@@ -160,17 +219,104 @@ def _cut_partial_line(path: Path, size: int) -> int:
     return keep
 
 
+def compact_records(data: bytes, name: str) -> tuple[list[tuple[int, int, memoryview]], int]:
+    """The records of a compact trace file's bytes as ``(byte offset, type, payload)``, and where the intact
+    records end: a last record cut short (a kill -9 during its write) ends them; damage anywhere else, or a
+    record of an unknown type, is a :class:`TraceFileError` naming the offset."""
+    if not data.startswith(COMPACT_MAGIC):
+        raise TraceFileError(f"{name}: not a compact trace file (it does not start with {COMPACT_MAGIC!r})")
+    out, pos, n = [], len(COMPACT_MAGIC), len(data)
+    view = memoryview(data)
+    while pos < n:
+        why = problem(data, pos)
+        if why is not None:
+            if cut_short(why):
+                break
+            raise TraceFileError(f"{name}: damaged record at byte offset {pos}: {why}")
+        length, typ, _ = HEAD.unpack_from(data, pos + 4)
+        if typ not in (JSON_LINES, RAFT_EVENTS):
+            raise TraceFileError(f"{name}: record of unknown type {typ} at byte offset {pos}")
+        out.append((pos, typ, view[pos + REC : pos + REC + length]))
+        pos += REC + length
+    return out, pos
+
+
+def _cut_partial_record(path: Path, size: int) -> int:
+    """The compact file's :func:`_cut_partial_line`: cut a last record cut short; the size after (0 for an empty
+    file). Damage is refused (:class:`TraceFileError`), as is a file that is not a compact trace."""
+    if size == 0:
+        return 0
+    _, keep = compact_records(path.read_bytes(), str(path))
+    if keep < size:
+        os.truncate(path, keep)
+    return keep
+
+
+def _record_lines(typ: int, payload: memoryview, formatter: LineFormatter, where: str) -> list[str]:
+    """A compact record's events as JSON lines (no newlines)."""
+    if typ == JSON_LINES:
+        try:
+            text = bytes(payload).decode("utf-8")
+        except UnicodeDecodeError:
+            raise TraceFileError(f"{where}: a JSON-lines record that is not UTF-8 text") from None
+        if not text.endswith("\n"):
+            raise TraceFileError(f"{where}: a JSON-lines record whose last line has no newline")
+        return text[:-1].split("\n")
+    try:
+        events = marshal.loads(payload)
+        if type(events) is not list:
+            raise TypeError("not a list")
+        return [formatter.line(ev) for ev in events]
+    except (ValueError, EOFError, TypeError, IndexError, KeyError, AttributeError) as exc:
+        raise TraceFileError(f"{where}: a record of events that does not decode ({exc})") from None
+
+
+def json_lines(data: bytes, name: str) -> tuple[list[str], int | None]:
+    """A compact trace file's bytes as its JSON lines (no newlines), and the byte offset of a last record cut
+    short (None when there is none). The one way from the compact form to the documented one."""
+    records, end = compact_records(data, name)
+    formatter = LineFormatter()
+    lines: list[str] = []
+    for pos, typ, payload in records:
+        lines += _record_lines(typ, payload, formatter, f"{name}: record at byte offset {pos}")
+    return lines, (end if end < len(data) else None)
+
+
+def is_compact(data: bytes) -> bool:
+    """Whether a trace file's bytes are a compact trace."""
+    return data.startswith(COMPACT_MAGIC)
+
+
 def last_clock(path: str | os.PathLike[str]) -> int:
     """The clock of the last complete event in a trace file (0 if none): a restarted node continues from it."""
     p = Path(path)
     if not p.exists():
         return 0
     with open(p, "rb") as f:
+        head = f.read(len(COMPACT_MAGIC))
+        if is_compact(head):
+            f.seek(0)
+            data = f.read()
+            records, _ = compact_records(data, str(p))
+            for _pos, typ, payload in reversed(records):
+                if typ == RAFT_EVENTS:
+                    events = marshal.loads(payload)
+                    if events:
+                        return int(events[-1][1])
+                else:
+                    clock = _last_clock_of(bytes(payload).split(b"\n"))
+                    if clock:
+                        return clock
+            return 0
         f.seek(0, os.SEEK_END)
         size = f.tell()
         f.seek(max(0, size - 65536))
         tail = f.read().split(b"\n")
-    for line in reversed(tail):
+    return _last_clock_of(tail)
+
+
+def _last_clock_of(lines: list[bytes]) -> int:
+    for line in reversed(lines):
         try:
             ev = json.loads(line)
         except ValueError:
@@ -181,14 +327,19 @@ def last_clock(path: str | os.PathLike[str]) -> int:
 
 
 def read_events(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
-    """Every event (headers skipped) of a trace file; a partial last line is skipped."""
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if not line.endswith("\n"):
-                break
-            ev = json.loads(line)
-            if "action" in ev:
-                yield ev
+    """Every event (headers skipped) of a trace file, JSON lines or compact; a partial last line or record is
+    skipped."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if is_compact(data):
+        lines, _ = json_lines(data, str(path))
+    else:
+        lines = data.decode("utf-8").split("\n")
+        lines.pop()  # after the last newline: empty, or a partial line
+    for line in lines:
+        ev = json.loads(line)
+        if "action" in ev:
+            yield ev
 
 
 def expand_logs(events: Iterable[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], list[list[Any]]]]:

@@ -13,7 +13,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Spec, depth, variant and the spec's bounds (as for 'paxraft check')."""
     encoded = [n for n, e in entries().items() if e.bmc]
     parser.add_argument("spec", help=f"spec name ({', '.join(encoded)})")
-    parser.add_argument("--depth", type=int, required=True, metavar="K", help="unroll at most K steps")
+    # required, but checked in run(): a spec without an encoding is said first, not a missing --depth
+    parser.add_argument("--depth", type=int, metavar="K", help="unroll at most K steps (required)")
     parser.add_argument(
         "--variant",
         help="a variant with a Z3 encoding: " + ", ".join(v for v in VARIANTS if v != "paxos") + "; raft: every one",
@@ -30,4 +31,6 @@ def run(args: argparse.Namespace) -> int:
     if not e.bmc:
         encoded = ", ".join(n for n, other in entries().items() if other.bmc)
         raise UsageError(f"bmc: no Z3 encoding of spec {e.name!r} (encoded: {encoded})")
+    if args.depth is None:
+        raise UsageError("bmc needs --depth K: how many steps to unroll")
     return int(lazy(e.bmc)(args))

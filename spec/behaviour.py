@@ -8,6 +8,7 @@ re-runs them against the spec (does each state follow from the previous one by i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from spec.core import Label, Params, Spec, State
@@ -69,6 +70,22 @@ def state_constraint(spec: Spec) -> Callable[[State], bool] | None:
     invariants, but neither stored nor expanded. ``None`` lets a hot loop skip the call.
     """
     return None if type(spec).constraint is Spec.constraint else spec.constraint
+
+
+@contextmanager
+def outside_counted(spec: Spec, on: bool = True) -> Iterator[None]:
+    """While the block runs, ``spec``'s steps may return :data:`spec.core.OUTSIDE` (see there).
+
+    ``on``: the search checks, on a successor outside the constraint, nothing but the spec's own
+    invariants (not a ``--reach`` goal). Without a constraint nothing is outside: the flag stays off."""
+    if not on or state_constraint(spec) is None:
+        yield
+        return
+    spec.count_outside = True
+    try:
+        yield
+    finally:
+        spec.count_outside = False
 
 
 def invariant_check(spec: Spec, check_invariants: bool = True) -> Callable[[State], str | None]:

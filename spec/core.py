@@ -53,6 +53,27 @@ class Option:
     required: bool = False  # the constructor argument has no default: the flag must be given
 
 
+class _Outside:
+    """The type of :data:`OUTSIDE` (one object, compared by identity)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "OUTSIDE"
+
+    def __reduce__(self) -> str:  # the same object in every process (--workers)
+        return "OUTSIDE"
+
+
+OUTSIDE: Any = _Outside()
+"""What a step may return, while its spec's ``count_outside`` is true, instead of a successor it knows
+lies outside the state constraint and satisfies every invariant the spec checks: the exhaustive
+searches count it as generated (TLC counts such a successor) and build, hash and check nothing.
+Those searches set ``count_outside`` while they expand, and only when what they would check on such
+a successor is the spec's own invariants (or none); in every other use of a step (simulation, the
+explorer, trace replay, a ``--reach`` goal) it is false and a step returns the successor itself."""
+
+
 @dataclass(frozen=True)
 class Label:
     """An action label ``(name, params)``: what a trace step names and what a test picks."""
@@ -78,7 +99,7 @@ class Action:
         step = self.step
         for params in self.enumerate(state):
             nxt = step(state, *params)
-            if nxt is not None:
+            if nxt is not None and nxt is not OUTSIDE:  # OUTSIDE: never a stored state (trace replay)
                 yield params, nxt
 
 
@@ -339,6 +360,9 @@ class Spec:
     trace_length: ClassVar[int | None] = None  # shortest counterexample there (transitions)
     source: ClassVar[str] = ""  # paper section or public report
 
+    #: Set by the exhaustive searches while they expand: a step may then return :data:`OUTSIDE`.
+    count_outside: bool = False
+
     #: The bounds the command line sets, when the constructor's signature does not say enough
     #: (help texts, a flag spelt differently); empty: read from the signature.
     bound_options: ClassVar[tuple[Option, ...]] = ()
@@ -548,7 +572,7 @@ class Spec:
             step = act.step
             for params in act.enumerate(state):
                 nxt = step(state, *params)
-                if nxt is not None:
+                if nxt is not None and nxt is not OUTSIDE:
                     yield i, params, nxt
 
     # -- symmetry ----------------------------------------------------------

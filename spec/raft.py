@@ -32,9 +32,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, ClassVar, NamedTuple
 
-from spec.core import Spec, action, explains, invariant, restriction, witness
+from spec.core import OUTSIDE, Spec, action, explains, invariant, restriction, witness
 from spec.limits import MAX_ELEMENTS, bounded
-from spec.values import EXCEPT
+from spec.values import EXCEPT, setter
 
 FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
 NIL = -1
@@ -114,6 +114,20 @@ class RaftState(NamedTuple):
         )
 
 
+# Positional updates for the steps taken most often (spec.values.setter: a keyword call to ``but``
+# costs about twice as much); each names the variables its action changes, the rest are UNCHANGED.
+_put_restart = setter(
+    RaftState, "allLogs", "state", "votesResponded", "votesGranted", "voterLog", "nextIndex", "matchIndex",
+    "commitIndex",
+)
+_put_timeout = setter(
+    RaftState, "allLogs", "state", "currentTerm", "votedFor", "votesResponded", "votesGranted", "voterLog"
+)
+_put_messages = setter(RaftState, "allLogs", "messages")
+_put_vote = setter(RaftState, "allLogs", "votedFor", "messages")
+_put_tally = setter(RaftState, "allLogs", "votesResponded", "votesGranted", "voterLog", "messages")
+
+
 # -- helpers of raft.tla ---------------------------------------------------------
 def LastTerm(xlog: Log) -> int:
     """The term of the last entry in a log, or 0 if the log is empty."""
@@ -172,8 +186,13 @@ def _not_leaders(self: Raft, s: RaftState) -> tuple[tuple[int], ...]:
     return self._enum_not_leaders[s.state]
 
 
-def _candidates(self: Raft, s: RaftState) -> tuple[tuple[int], ...]:
-    return self._enum_candidates[s.state]
+def _elected(self: Raft, s: RaftState) -> tuple[tuple[int], ...] | list[tuple[int]]:
+    """The candidates a quorum granted votes: BecomeLeader's guard, asked here once per state."""
+    cands = self._enum_candidates[s.state]
+    if not cands:
+        return cands
+    vg = s.votesGranted
+    return [c for c in cands if self.QuorumOf(s, c[0], vg[c[0]])]
 
 
 def _leaders(self: Raft, s: RaftState) -> tuple[tuple[int], ...]:
@@ -373,6 +392,9 @@ class Raft(Spec):
         self._fast_invariants = set(self.invariants) == set(self.INVARIANTS) and all(
             getattr(type(self), n) is getattr(Raft, n) for n in self.INVARIANTS
         )
+        # A step may answer OUTSIDE (spec.core) for a successor these bounds cut whose invariants hold
+        # because its parent's do: only with the five invariants and the constraint of this class.
+        self._may_cut = self._fast_invariants and type(self).constraint is Raft.constraint
 
     def IsQuorum(self, servers: frozenset[int] | set[int]) -> bool:
         """``servers \\in Quorum``: a strict majority of Server."""
@@ -430,12 +452,25 @@ class Raft(Spec):
             matchIndex=(self._zeros,) * n,
         )
 
+    def _send_is_cut(self, msgs: Bag, m: Message) -> bool:
+        """Sending m breaks MaxCopies or MaxInFlight, while the search only counts such successors
+        (``count_outside``). The step changes only ``messages`` and ``allLogs``, which no invariant reads,
+        so the successor satisfies them as its parent (already checked) does."""
+        if not (self.count_outside and self._may_cut):
+            return False
+        c = Count(msgs, m)
+        return c >= self.MaxCopies if c else len(msgs) >= self.MaxInFlight
+
     def NextAllLogs(self, s: RaftState) -> frozenset[Log]:
         """``allLogs' = allLogs \\cup {log[i] : i \\in Server}``: Next conjoins it to every action."""
         memo = self._memo
         if memo[0] is s:  # every action of one state asks: compute it once per state
             return memo[1]
-        out = s.allLogs | frozenset(s.log) if self.history else s.allLogs
+        out = s.allLogs
+        if self.history:
+            logs = frozenset(s.log)
+            if not logs <= out:  # the same object when no log is new: steps that change nothing stay s
+                out = out | logs
         self._memo = (s, out)
         return out
 
@@ -443,30 +478,47 @@ class Raft(Spec):
     @action(params=_each_server)
     def Restart(self, s: RaftState, i: int) -> RaftState | None:
         """Server i restarts from stable storage: it keeps only currentTerm, votedFor and log."""
-        return s.but(
-            allLogs=self.NextAllLogs(s),
-            state=EXCEPT(s.state, i, FOLLOWER),
-            votesResponded=EXCEPT(s.votesResponded, i, EMPTY),
-            votesGranted=EXCEPT(s.votesGranted, i, EMPTY),
-            voterLog=EXCEPT(s.voterLog, i, EMPTY),
-            nextIndex=EXCEPT(s.nextIndex, i, self._ones),
-            matchIndex=EXCEPT(s.matchIndex, i, self._zeros),
-            commitIndex=EXCEPT(s.commitIndex, i, 0),
+        allLogs, st, vr, vg, vl, ni, mi, ci = (
+            self.NextAllLogs(s), s.state, s.votesResponded, s.votesGranted, s.voterLog, s.nextIndex, s.matchIndex,
+            s.commitIndex,
+        )
+        if (
+            st[i] == FOLLOWER and not (vr[i] or vg[i] or vl[i] or ci[i]) and ni[i] == self._ones
+            and mi[i] == self._zeros and allLogs is s.allLogs
+        ):
+            return s  # i holds nothing volatile: the restart changes nothing (its value is s's)
+        return _put_restart(
+            s,
+            allLogs,
+            EXCEPT(st, i, FOLLOWER),
+            EXCEPT(vr, i, EMPTY),
+            EXCEPT(vg, i, EMPTY),
+            EXCEPT(vl, i, EMPTY),
+            EXCEPT(ni, i, self._ones),
+            EXCEPT(mi, i, self._zeros),
+            EXCEPT(ci, i, 0),
         )
 
     @action(params=_not_leaders)
     def Timeout(self, s: RaftState, i: int) -> RaftState | None:
         """Server i times out and starts a new election (it does not vote for itself yet)."""
-        if s.state[i] == LEADER:
+        st = s.state
+        if st[i] == LEADER:
             return None
-        return s.but(
-            allLogs=self.NextAllLogs(s),
-            state=EXCEPT(s.state, i, CANDIDATE),
-            currentTerm=EXCEPT(s.currentTerm, i, s.currentTerm[i] + 1),
-            votedFor=EXCEPT(s.votedFor, i, NIL),
-            votesResponded=EXCEPT(s.votesResponded, i, EMPTY),
-            votesGranted=EXCEPT(s.votesGranted, i, EMPTY),
-            voterLog=EXCEPT(s.voterLog, i, EMPTY),
+        ct, vr, vg, vl = s.currentTerm, s.votesResponded, s.votesGranted, s.voterLog
+        if ct[i] >= self.MaxTerm and self.count_outside and self._may_cut:
+            # past MaxTerm, so only counted; the invariants hold as in s: i is no leader before or after,
+            # no leader's term, log, commitIndex or election changes, and i's term only grows
+            return OUTSIDE
+        return _put_timeout(
+            s,
+            self.NextAllLogs(s),
+            EXCEPT(st, i, CANDIDATE),
+            EXCEPT(ct, i, ct[i] + 1),
+            EXCEPT(s.votedFor, i, NIL),
+            vr if vr[i] is EMPTY else EXCEPT(vr, i, EMPTY),  # EXCEPT's own 'already so', without its call
+            vg if vg[i] is EMPTY else EXCEPT(vg, i, EMPTY),
+            vl if vl[i] is EMPTY else EXCEPT(vl, i, EMPTY),
         )
 
     @action(params=_request_vote_params)
@@ -476,9 +528,11 @@ class Raft(Spec):
             return None
         lg = s.log[i]
         m = (RequestVoteRequest, i, j, s.currentTerm[i], LastTerm(lg), len(lg))
-        return s.but(allLogs=self.NextAllLogs(s), messages=WithMessage(m, s.messages))
+        if self._send_is_cut(s.messages, m):
+            return OUTSIDE
+        return _put_messages(s, self.NextAllLogs(s), WithMessage(m, s.messages))
 
-    @action(params=_candidates)
+    @action(params=_elected)
     def BecomeLeader(self, s: RaftState, i: int) -> RaftState | None:
         """Candidate i becomes leader once a quorum granted it votes; the election is recorded."""
         if s.state[i] != CANDIDATE or not self.QuorumOf(s, i, s.votesGranted[i]):
@@ -491,7 +545,7 @@ class Raft(Spec):
         return s.but(
             allLogs=self.NextAllLogs(s),
             state=EXCEPT(s.state, i, LEADER),
-            nextIndex=EXCEPT(s.nextIndex, i, (len(lg) + 1,) * n),
+            nextIndex=EXCEPT(s.nextIndex, i, (len(lg) + 1,) * n if lg else self._ones),  # one shared row
             matchIndex=EXCEPT(s.matchIndex, i, self._zeros),
             elections=elections,
         )
@@ -546,7 +600,9 @@ class Raft(Spec):
             lg if self.history else (),  # mlog: a history field
             self.LeaderCommitFor(s.commitIndex[i], lastEntry),
         )
-        return s.but(allLogs=self.NextAllLogs(s), messages=WithMessage(m, s.messages))
+        if self._send_is_cut(s.messages, m):
+            return OUTSIDE
+        return _put_messages(s, self.NextAllLogs(s), WithMessage(m, s.messages))
 
     def LeaderCommitFor(self, commitIndex: int, lastEntry: int) -> int:
         """mcommitIndex: ``Min({commitIndex[i], lastEntry})``, never past the entries the request covers."""
@@ -578,10 +634,8 @@ class Raft(Spec):
         lg = s.log[i]
         grant = m[3] == term and self.VoteLogOk(m[4], m[5], lg) and s.votedFor[i] in (NIL, j)
         response = (RequestVoteResponse, i, j, term, int(grant), lg if self.history else ())
-        return s.but(
-            allLogs=self.NextAllLogs(s),
-            votedFor=EXCEPT(s.votedFor, i, j) if grant else s.votedFor,
-            messages=Reply(response, m, s.messages),
+        return _put_vote(
+            s, self.NextAllLogs(s), EXCEPT(s.votedFor, i, j) if grant else s.votedFor, Reply(response, m, s.messages)
         )
 
     def VoteLogOk(self, mlastLogTerm: int, mlastLogIndex: int, xlog: Log) -> bool:
@@ -594,7 +648,7 @@ class Raft(Spec):
         """A response from an older term is discarded."""
         if not (m[0] & 1 and m[3] < s.currentTerm[i] and self._is_receivable(s, i, j, m, None)):
             return None
-        return s.but(allLogs=self.NextAllLogs(s), messages=WithoutMessage(m, s.messages))
+        return _put_messages(s, self.NextAllLogs(s), WithoutMessage(m, s.messages))
 
     @action(params=_rv_responses)
     def HandleRequestVoteResponse(self, s: RaftState, i: int, j: int, m: Message) -> RaftState | None:
@@ -608,12 +662,13 @@ class Raft(Spec):
             votesGranted = EXCEPT(votesGranted, i, votesGranted[i] | {j})
             if self.history and all(v != j for v, _ in voterLog[i]):  # voterLog[i] @@ (j :> m.mlog)
                 voterLog = EXCEPT(voterLog, i, voterLog[i] | {(j, m[5])})
-        return s.but(
-            allLogs=self.NextAllLogs(s),
-            votesResponded=EXCEPT(s.votesResponded, i, s.votesResponded[i] | {j}),
-            votesGranted=votesGranted,
-            voterLog=voterLog,
-            messages=WithoutMessage(m, s.messages),
+        return _put_tally(
+            s,
+            self.NextAllLogs(s),
+            EXCEPT(s.votesResponded, i, s.votesResponded[i] | {j}),
+            votesGranted,
+            voterLog,
+            WithoutMessage(m, s.messages),
         )
 
     def VoteResponseTermOk(self, mterm: int, currentTerm: int) -> bool:
@@ -728,14 +783,16 @@ class Raft(Spec):
         """The network duplicates a message."""
         if Count(s.messages, m) == 0:
             return None
-        return s.but(allLogs=self.NextAllLogs(s), messages=WithMessage(m, s.messages))
+        if self._send_is_cut(s.messages, m):
+            return OUTSIDE
+        return _put_messages(s, self.NextAllLogs(s), WithMessage(m, s.messages))
 
     @action(params=_each_message)
     def DropMessage(self, s: RaftState, m: Message) -> RaftState | None:
         """The network drops a message."""
         if Count(s.messages, m) == 0:
             return None
-        return s.but(allLogs=self.NextAllLogs(s), messages=WithoutMessage(m, s.messages))
+        return _put_messages(s, self.NextAllLogs(s), WithoutMessage(m, s.messages))
 
     # -- invariants (raft.tla states none; these are the standard safety properties) ----------
     def violated(self, s: RaftState) -> str | None:

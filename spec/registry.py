@@ -139,6 +139,11 @@ def entries() -> dict[str, SpecEntry]:
 def entry(name: str) -> SpecEntry:
     """The spec called ``name``, or a :class:`SpecError` listing the known ones."""
     known = entries()
+    if name not in known and name.endswith(".py"):  # a file without its class (`check my.py`)
+        found = [c.__name__ for c in user_classes(load_user_module(name))]
+        example = f", e.g. {name}:{found[0]}" if found else ""
+        raise SpecError(f"{name} is a file: name a spec class in it{example} "
+                        f"(its Spec subclasses: {', '.join(found) or 'none'})")
     if name not in known:
         raise SpecError(f"unknown spec {name!r}; known specs: {', '.join(known)}")
     return known[name]

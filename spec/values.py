@@ -71,6 +71,29 @@ def record(cls: type[R]) -> type[R]:
     return cls
 
 
+def setter(cls: type, *names: str) -> Callable[..., Any]:
+    """``put(s, v1, v2, ...)``: record ``s`` with the fields ``names`` set to v1, v2, ... (by position).
+
+    For the steps a spec runs millions of times: a call with keyword arguments to a function
+    with keyword-only defaults (``_replace``, a hand-written ``but``) takes CPython's slow call
+    path and tests every field, which costs about as much as the step's own logic. ``put`` is a
+    positional function generated for one set of fields: a list copy and a store per field.
+    The state's own class is kept (a subclass with more fields keeps them)."""
+    fields = cls._fields  # type: ignore[attr-defined]
+    unknown = [n for n in names if n not in fields]
+    if unknown:
+        raise TypeError(f"setter({cls.__name__}): no field(s) {', '.join(map(repr, unknown))}")
+    if len(set(names)) != len(names):
+        raise TypeError(f"setter({cls.__name__}): a field named twice in {names}")
+    stores = "".join(f"    s_[{fields.index(n)}] = {n}\n" for n in names)
+    src = f"def put(s, {', '.join(names)}):\n    s_ = list(s)\n{stores}    return _new(s.__class__, s_)\n"
+    env: dict[str, Any] = {"_new": tuple.__new__}
+    exec(src, env)  # one positional function per field set, as collections.namedtuple builds its own
+    fn = env["put"]
+    fn.__doc__ = f"{cls.__name__} with {', '.join(names)} replaced."
+    return fn
+
+
 # -- message sets indexed by field --------------------------------------------------------------
 
 

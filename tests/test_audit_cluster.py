@@ -1,5 +1,6 @@
 """Auditing a real local cluster of our implementation: `paxraft cluster start`, `kv` writes, a leader killed
-and restarted, `cluster stop`, then `paxraft audit DIR/node-*/trace.jsonl --spec raft`."""
+and restarted, `cluster stop`, then `paxraft audit DIR/node-*/trace.bin --spec raft` (compact trace files, the
+nodes' default; `paxraft trace-json` prints their JSON lines)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,16 @@ from pathlib import Path
 import pytest
 
 from impl.runtime import cluster
+from impl.trace import json_lines
 from modelcheck.audit import audit_events, mapping_for, read_traces
 from modelcheck.cli import main
+
+
+def _lines(path: str) -> list[str]:
+    """A compact trace file's JSON lines."""
+    lines, cut = json_lines(Path(path).read_bytes(), path)
+    assert cut is None
+    return lines
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +45,7 @@ def cluster_run(tmp_path_factory):
         _caught_up(d, lead)  # the restarted node catches up (its peers' reconnect backoff reaches 1 s)
     finally:
         assert main(["cluster", "stop", "--dir", str(d)]) == 0
-    return d, sorted(str(p) for p in d.glob("node-*/trace.jsonl")), lead
+    return d, [str(p) for p in cluster.trace_files(d)], lead
 
 
 def _caught_up(d: Path, node: int, wait: float = 30.0) -> None:
@@ -65,8 +74,8 @@ def _leader(d: Path) -> int:
 
 def test_the_runtime_writes_one_trace_file_per_node(cluster_run):
     d, traces, lead = cluster_run
-    assert traces == [str(d / f"node-{i}" / "trace.jsonl") for i in (1, 2, 3)]
-    killed = Path(traces[lead - 1]).read_text().splitlines()
+    assert traces == [str(d / f"node-{i}" / "trace.bin") for i in (1, 2, 3)]
+    killed = _lines(traces[lead - 1])
     heads = [json.loads(x) for x in killed if x.startswith('{"format"')]
     assert len(heads) == 2 and all(h["node"] == lead and h["nodes"] == [1, 2, 3] for h in heads)  # one per boot
 
@@ -89,7 +98,7 @@ def test_a_real_cluster_run_with_a_leader_killed_and_restarted_is_explained(clus
 def test_an_altered_line_of_a_real_run_is_caught_at_that_event(cluster_run, tmp_path, capsys):
     d, traces, lead = cluster_run
     follower = next(i for i in (1, 2, 3) if i != lead)
-    lines = Path(traces[follower - 1]).read_text().splitlines(keepends=True)
+    lines = [x + "\n" for x in _lines(traces[follower - 1])]
     # the follower's first accept that appended entries now reports another value in its last new entry
     k = next(n for n, x in enumerate(lines) if '"case":"accept"' in x and json.loads(x)["state"]["log"]["entries"])
     ev = json.loads(lines[k])

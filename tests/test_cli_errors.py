@@ -222,8 +222,8 @@ def test_replay_bad_files(capsys, tmp_path) -> None:
     one_line(err, "JSON nested too deeply")
     cases = [
         (["#meta"], [1], "#meta must be a JSON object, got list"),
-        (["states", 1, "#meta", "params"], 5, "state 1: #meta.params must be a JSON object, got int"),
-        (["states", 1, "#meta"], "x", "state 1: #meta must be a JSON object, got str"),
+        (["states", 1, "#meta", "params"], 5, "states[1]: #meta.params must be a JSON object, got int"),
+        (["states", 1, "#meta"], "x", "states[1]: #meta must be a JSON object, got str"),
         (["states", 1, "#meta", "action"], [1], "#meta.action must be an action name, got list"),
         (["vars"], [[1]], "'vars' must list the variables by name"),
         (["#meta", "bounds"], 7, "#meta.bounds must be a JSON object, got int"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 from collections.abc import Callable
 
 import pytest
@@ -14,9 +15,9 @@ from impl.raft.core import CANDIDATE, FOLLOWER, LEADER, Config, HardState, RaftN
 from impl.raft.log import Entry
 from impl.raft.messages import SUCCESS, Message, MsgType, describe_value, message_json, message_line
 from impl.raft.rules import NONE, Rules, bug
-from impl.raft.tracing import NO_TRACE, JsonLinesTracer
+from impl.raft.tracing import NO_TRACE, CompactTracer, LineFormatter
 from impl.sim.cluster import Faults, SimCluster
-from impl.trace import expand_logs
+from impl.trace import MARSHAL_VERSION, expand_logs
 
 CFG = Config(election_ticks=10, heartbeat_ticks=1, trace=True)
 
@@ -289,31 +290,38 @@ def test_trace_lines_are_the_standard_json_of_their_events(monkeypatch, describe
         lines.extend(rd.trace)
         return rd
 
-    state_line = JsonLinesTracer._state_line
+    event = CompactTracer.event
+    compact: list[tuple] = []  # every event as the compact tracer took it, marshalled and read back
 
-    def fresh(self: JsonLinesTracer, node: RaftNode) -> str:  # the leader's cached nextIndex/matchIndex: never stale
-        line = state_line(self, node)
+    def fresh(self: CompactTracer, node: RaftNode, *args) -> None:  # the leader's cached prs: never stale
+        event(self, node, *args)
+        ev = self.events[-1]
         if node.role == LEADER:
-            st = json.loads(line)
-            assert st["nextIndex"] == {str(j): p.next for j, p in node.prs.items()}
-            assert st["matchIndex"] == {str(j): p.match for j, p in node.prs.items()}
-        return line
+            assert ev[13] == tuple((j, p.next, p.match) for j, p in node.prs.items())
 
     propose = RaftNode.propose
     proposed = [0]
 
-    def fresh_proposal(self: RaftNode, data: bytes):  # its own formatting path: checked the same way
+    def fresh_proposal(self: RaftNode, data: bytes):  # its own path: checked the same way
         placed = propose(self, data)
         if placed is not None:
-            st = json.loads(self.tracer.lines[-1])["state"]
+            st = json.loads(LineFormatter().line(self.tracer.events[-1]))["state"]
             assert st["nextIndex"] == {str(j): p.next for j, p in self.prs.items()}
             assert st["matchIndex"] == {str(j): p.match for j, p in self.prs.items()}
             assert st["log"] == {"from": placed[0], "entries": [[placed[1], describe(data)]]}
             proposed[0] += 1
         return placed
 
+    take = CompactTracer.take
+
+    def taken(self: CompactTracer) -> list:
+        out = take(self)
+        compact.extend(marshal.loads(marshal.dumps(out, MARSHAL_VERSION)))
+        return out
+
+    monkeypatch.setattr(CompactTracer, "take", taken)
     monkeypatch.setattr(RaftNode, "ready", recording)
-    monkeypatch.setattr(JsonLinesTracer, "_state_line", fresh)
+    monkeypatch.setattr(CompactTracer, "event", fresh)
     monkeypatch.setattr(RaftNode, "propose", fresh_proposal)
     monkeypatch.setattr("impl.sim.cluster.describe_command", describe)
     c = SimCluster(3, seed=3, faults=Faults(drop=0.1, duplicate=0.1, max_delay=9), snapshot_every=7,
@@ -336,6 +344,8 @@ def test_trace_lines_are_the_standard_json_of_their_events(monkeypatch, describe
         ev = json.loads(line)
         assert _STD(ev) == line
         actions.add(ev["action"])
+    fmt = LineFormatter()  # a compact trace file's events, read back, are the same lines
+    assert [fmt.line(ev) for ev in compact] == lines
     assert {"ClientRequest", "AppendEntries", "HandleAppendEntriesRequest", "HandleAppendEntriesResponse",
             "CompactLog", "InstallSnapshot", "HandleInstallSnapshotRequest", "ReadIndex", "TransferLeadership",
             "RequestVote", "HandleRequestVoteResponse", "PreVote", "Timeout", "UpdateTerm"} <= actions

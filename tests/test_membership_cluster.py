@@ -103,7 +103,8 @@ def _run(tmp_path, writes: int, seed: int, capsys) -> None:
         cluster.stop(tmp_path)
     assert json.loads((tmp_path / "cluster.json").read_text())["removed"] == [gone]
     capsys.readouterr()
-    files = [str(tmp_path / f"node-{i}" / "trace.jsonl") for i in (1, 2, 3, 4)]
+    files = [str(p) for p in cluster.trace_files(tmp_path)]
+    assert len(files) == 4
     assert main(["audit", "--spec", "raft", *files, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["verdict"] == "ok" and out["audited"] == out["events"]

@@ -80,7 +80,10 @@ def test_a_cti_reads_as_raft_states_and_is_drawn(tmp_path):
     # Some server's log holds an entry of the new leader's term, the leader's log does not; the leader row changes.
     assert any("log [1: (" in v for k, v in rows.items() if k.startswith("s"))
     changed = [k for k, v in cti.after.rows if rows[k] != v]
-    assert len(changed) == 1 and "Leader" in dict(cti.after.rows)[changed[0]]
+    servers = [k for k in changed if k.startswith("s")]
+    assert len(servers) == 1 and "Leader" in dict(cti.after.rows)[servers[0]]
+    # Z3 may also pick a model whose election of that term had fewer votes: the history then records the new set.
+    assert set(changed) <= {servers[0], "elections"}
     files = cti.draw(tmp_path / "cti.dot")
     dot = files[0].read_text()
     assert "LeaderHoldsTermEntries" in dot and "BecomeLeader(" in dot and "#ffd0d0" in dot

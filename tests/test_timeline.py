@@ -8,6 +8,7 @@ import pytest
 
 from impl.runtime import cluster
 from impl.runtime.timeline import STEPS, critical_path, read
+from impl.trace import read_events
 
 # one write, sent at 1000 and answered at 2000 (ns); leader 1, followers 2 (acks first) and 3; a heartbeat
 # exchange with node 3 before the AppendEntries, and node 3's late fsync, must not be taken for the path
@@ -78,8 +79,7 @@ def test_a_cluster_with_timelines_on_shows_the_whole_path_of_each_sequential_wri
         cluster.stop(tmp_path)
     nodes = {j: read(tmp_path / f"node-{j}" / "timeline.txt") for j in (1, 2, 3)}
     steps = critical_path(w, nodes)
-    elected = [ln for j in (1, 2, 3) for ln in (tmp_path / f"node-{j}" / "trace.jsonl").read_text().splitlines()
-               if '"action":"BecomeLeader"' in ln]
+    elected = [ev for f in cluster.trace_files(tmp_path) for ev in read_events(f) if ev["action"] == "BecomeLeader"]
     # a write may miss a stamp only around an election or a retry
     assert len(steps) >= 25, f"{len(steps)} of 30 writes joined whole; {len(elected)} elections"
     for s in steps:
@@ -89,7 +89,7 @@ def test_a_cluster_with_timelines_on_shows_the_whole_path_of_each_sequential_wri
 
 def test_the_write_path_cost_benchmark_answers_every_write():
     """benchmarks/write_path_cost.py: three replicas in one process answer each sequential write (it raises
-    otherwise), trace files on and off."""
+    otherwise), with compact trace files, JSON-lines ones and none."""
     from benchmarks.write_path_cost import run
 
-    assert run(20, 10, True) > 0 and run(20, 10, False) > 0
+    assert run(20, 10, "compact") > 0 and run(20, 10, "jsonl") > 0 and run(20, 10, None) > 0

@@ -55,15 +55,16 @@ def _crash_and_restart(d: Path, capsys, at: str, **settings) -> tuple[int, list[
 
 
 def _audit(d: Path):
-    events, _ = read_traces(sorted(str(p) for p in d.glob("node-*/trace.jsonl")))
+    events, _ = read_traces([str(p) for p in cluster.trace_files(d)])
     return events, audit_events(mapping_for("raft", events), events)
 
 
-@pytest.mark.parametrize("at, settings", [("written", {}), ("sent", {}), ("written", {"leader_fsync_thread": True})])
+@pytest.mark.parametrize("at, settings", [("written", {}), ("sent", {}), ("written", {"leader_fsync_thread": True}),
+                                          ("written", {"trace_format": "jsonl"})])
 def test_a_leader_killed_between_its_log_write_and_its_trace_lines_restarts_as_its_trace_says(tmp_path, at, settings,
                                                                                                capsys):
     """(With ``leader_fsync_thread`` the leader's header slot is written too before the trace lines: the restart
-    writes a new one.)"""
+    writes a new one. The trace files are compact, the default, or JSON lines.)"""
     lead, codes = _crash_and_restart(tmp_path, capsys, at, **settings)
     events, result = _audit(tmp_path)
     assert result.ok, result.failure and result.failure.reason

@@ -23,7 +23,7 @@ from modelcheck.cli import main
 
 
 def _traces(d: Path) -> list[str]:
-    return sorted(str(p) for p in d.glob("node-*/trace.jsonl"))
+    return [str(p) for p in cluster.trace_files(d)]
 
 
 def _audit(d: Path, capsys) -> dict:

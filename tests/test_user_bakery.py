@@ -39,7 +39,8 @@ def test_counts_in_every_search_mode(capsys: pytest.CaptureFixture) -> None:
     assert figures(capsys, "--mode", "simulate") == (95, 3120, 50)
     for n, depth in ((100, 8), (7, 3), (1, 1)):  # --counterexamples stops where the plain check does (was 130 at 100)
         code, out, _ = run(capsys, "check", REF, "--procs", "3", "--counterexamples", "2", "--max-states", str(n))
-        assert code == 0 and f"no error found so far ({n} distinct states, depth {depth})" in out
+        states = "1 distinct state" if n == 1 else f"{n} distinct states"
+        assert code == 0 and f"no error found so far ({states}, depth {depth})" in out
     code, _, err = run(capsys, "check", REF, "--symmetry")  # ties are broken by process id: no symmetry
     assert code == 2 and "the spec declares no symmetric set" in err
 
@@ -74,7 +75,7 @@ def test_refinement_pictures_replay_and_hypothesis(capsys: pytest.CaptureFixture
     code, out, _ = run(capsys, "replay", str(cex / "trace.itf.json"), "--spec", f"{BAKERY}:NoChoosing")
     assert code == 0 and "Every state follows; the last state violates MutualExclusion." in out
     code, out, _ = run(capsys, "replay", str(cex / "trace.itf.json"), "--spec", REF)  # the fixed lock refuses it
-    assert code == 1 and "FAIL state 8: Check(p=p2): not enabled in the previous state" in out
+    assert code == 1 and "FAIL state 9: Check(p=p2): not enabled in the previous state" in out
     code, out, _ = run(capsys, "graph", REF, "--out", str(tmp_path / "g"))
     assert code == 0 and "102 states, 160 edges" in out
     # random runs hold; the no-choosing race (14 exact steps among 3 processes) is too rare for random

@@ -85,13 +85,13 @@ def test_a_lasso_replays_only_if_its_loop_closes(capsys: pytest.CaptureFixture, 
     code, out, _ = run(capsys, "replay", str(trace), "--spec", REF)
     assert code == 0 and "it ends stuttering for ever in its last state" in out
     code, out, _ = run(capsys, "replay", "tests/traces/dueling_lasso.itf.json")
-    assert code == 0 and "the loop closes: the last state is state 3 again" in out
+    assert code == 0 and "the loop closes: the last state is state 4 again" in out
     lasso = json.loads(Path("tests/traces/dueling_lasso.itf.json").read_text())
     lasso["#meta"]["loop"] = 4
     bad = tmp_path / "open.itf.json"
     bad.write_text(json.dumps(lasso))
     code, _, err = run(capsys, "replay", str(bad))
-    assert code == 2 and "the lasso does not close: #meta.loop is 4, but the last state (state 9) is not state 4" \
+    assert code == 2 and "the lasso does not close: #meta.loop is 4, but the last state (states[9]) is not states[4]" \
         in one_error_line(err)
     lasso["#meta"]["loop"] = 10
     bad.write_text(json.dumps(lasso))

@@ -6,10 +6,11 @@ import pickle
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spec.values import EXCEPT, MsgSet, record
+from spec.values import EXCEPT, MsgSet, record, setter
 
 
 class Req(NamedTuple):
@@ -44,6 +45,31 @@ def test_record_replace_returns_the_record_itself_when_nothing_changes() -> None
     assert p._replace(right=3) == Pair((1,), 3) and type(p._replace(right=3)) is Pair
     assert p._replace(right=2) is p and p._replace() is p
     assert p._replace(left=tuple([1])) is not p  # an equal but different object: a new record
+
+
+class Triple(NamedTuple):
+    a: int
+    b: int
+    c: int
+
+
+class TripleAndMore(Triple):
+    """A state class with one field more (as spec/raft_snapshot's state extends raft's)."""
+
+    _fields = (*Triple._fields, "d")
+
+
+def test_setter_replaces_the_named_fields_by_position_and_keeps_the_class_and_extra_fields() -> None:
+    put_ac = setter(Triple, "a", "c")
+    t = Triple(1, 2, 3)
+    assert put_ac(t, 7, 9) == Triple(7, 2, 9) and type(put_ac(t, 7, 9)) is Triple
+    longer = tuple.__new__(TripleAndMore, (1, 2, 3, 4))
+    out = put_ac(longer, 7, 9)
+    assert type(out) is TripleAndMore and tuple(out) == (7, 2, 9, 4)
+    with pytest.raises(TypeError, match="'x'"):
+        setter(Triple, "a", "x")
+    with pytest.raises(TypeError, match="named twice"):
+        setter(Triple, "a", "a")
 
 
 messages = st.one_of(

@@ -26,16 +26,17 @@ from impl.raft.membership import ADD, TAG, changed, decode_config, encode_config
 from impl.raft.messages import HEARTBEAT, SUCCESS, TRANSFER, Message, MsgType, describe_value
 from impl.raft.node_base import NodeBase
 from impl.raft.rules import NONE, Rules
-from impl.raft.tracing import NO_TRACE, JsonLinesTracer, Tracer
+from impl.raft.tracing import NO_TRACE, JsonLinesTracer, LineFormatter, Tracer
 
 FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
 ROLE_NAMES = ("Follower", "Candidate", "Leader")
 PROBE, REPLICATE, SNAPSHOT = 0, 1, 2
 
-RV_REQ, RV_RESP = MsgType.RequestVoteRequest, MsgType.RequestVoteResponse
-AE_REQ, AE_RESP = MsgType.AppendEntriesRequest, MsgType.AppendEntriesResponse
-PV_REQ, PV_RESP = MsgType.PreVoteRequest, MsgType.PreVoteResponse
-TIMEOUT_NOW, SNAP_REQ = MsgType.TimeoutNow, MsgType.InstallSnapshotRequest
+# plain ints, as the wire decoder gives them (a compact trace marshals messages: an IntEnum member is refused)
+RV_REQ, RV_RESP = int(MsgType.RequestVoteRequest), int(MsgType.RequestVoteResponse)
+AE_REQ, AE_RESP = int(MsgType.AppendEntriesRequest), int(MsgType.AppendEntriesResponse)
+PV_REQ, PV_RESP = int(MsgType.PreVoteRequest), int(MsgType.PreVoteResponse)
+TIMEOUT_NOW, SNAP_REQ = int(MsgType.TimeoutNow), int(MsgType.InstallSnapshotRequest)
 _new_tuple = tuple.__new__
 assert Message._fields[-1] == "clock"  # _emit restamps a message's clock as its last field
 # what may leave before the sender's own writes are durable: a leader's requests depend only on its term,
@@ -86,7 +87,7 @@ class Ready:
     early: int = 0  # how many of ``messages`` may leave before this ready's (and earlier) writes are durable
     committed: list[tuple[int, Entry]] = field(default_factory=list)  # apply, in order
     reads: list[tuple[Any, int]] = field(default_factory=list)  # (token, read index), index -1 = failed
-    trace: list[str] = field(default_factory=list)  # trace events, in order, as JSON lines (no newline)
+    trace: list[Any] = field(default_factory=list)  # trace events, in order: JSON lines (no newline) or compact tuples
     _events: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -98,8 +99,14 @@ class Ready:
     def events(self) -> list[dict[str, Any]]:
         """The trace events as dicts (parsed from :attr:`trace` on first use)."""
         if self._events is None:
-            loads = json.loads
-            self._events = [loads(s) for s in self.trace]
+            loads, fmt = json.loads, None
+            events = []
+            for s in self.trace:
+                if type(s) is not str:  # a CompactTracer's event
+                    fmt = fmt or LineFormatter()
+                    s = fmt.line(s)
+                events.append(loads(s))
+            self._events = events
         return self._events
 
 

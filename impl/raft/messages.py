@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import IntEnum
 from typing import Any, NamedTuple
 
@@ -115,34 +115,34 @@ def message_json(m: Message, describe: Callable[[bytes], str] = describe_value) 
 _BOOL = ("false", "true")
 
 
-def message_line(m: Message, jdesc: Callable[[bytes], str]) -> str:
+def message_line(m: Sequence[Any], jdesc: Callable[[Any], str]) -> str:
     """:func:`message_json` already encoded as compact JSON (the same text the standard encoder makes of
     that dict); ``jdesc`` gives an entry's value as a JSON string literal. Tracing every step must be
-    cheap: formatting the text directly costs a fraction of building the dict and encoding it."""
-    t = m.type
-    head = (f'{{"id":[{m.src},{m.boot},{m.seq}],"clock":{m.clock},"type":"{_TYPE_NAMES[t]}",'
-            f'"msource":{m.src},"mdest":{m.dst},"mterm":{m.term}')
+    cheap: formatting the text directly costs a fraction of building the dict and encoding it. ``m`` is
+    a :class:`Message` or a plain tuple of its fields in its order (a compact trace's, whose entries hold
+    their trace values: impl/raft/tracing.py); fields are read by position."""
+    t = m[0]
+    head = (f'{{"id":[{m[1]},{m[14]},{m[15]}],"clock":{m[16]},"type":"{_TYPE_NAMES[t]}",'
+            f'"msource":{m[1]},"mdest":{m[2]},"mterm":{m[3]}')
     if t == MsgType.AppendEntriesRequest:
-        es = m.entries
-        if len(es) == 1:  # the common case (one sequential write): no list to build
-            ents = f"[{es[0].term},{jdesc(es[0].data)}]"
-        else:
-            ents = ",".join([f"[{e.term},{jdesc(e.data)}]" for e in es])
-        ctx = f',"mcontext":{m.context}' if m.context else ""
-        return (f'{head},"mprevLogIndex":{m.index},"mprevLogTerm":{m.log_term},"mentries":[{ents}],'
-                f'"mcommitIndex":{m.commit}{ctx}}}')
+        es = m[12]
+        # (one entry, the common case of one sequential write: no list to build)
+        ents = f"[{es[0][0]},{jdesc(es[0][1])}]" if len(es) == 1 else ",".join([f"[{e[0]},{jdesc(e[1])}]" for e in es])
+        ctx = f',"mcontext":{m[11]}' if m[11] else ""
+        return (f'{head},"mprevLogIndex":{m[4]},"mprevLogTerm":{m[5]},"mentries":[{ents}],'
+                f'"mcommitIndex":{m[6]}{ctx}}}')
     if t == MsgType.AppendEntriesResponse:
-        ok = m.flags & SUCCESS
-        s = f'{head},"msuccess":{_BOOL[ok]},"mmatchIndex":{m.index}'
+        ok = m[7] & SUCCESS
+        s = f'{head},"msuccess":{_BOOL[ok]},"mmatchIndex":{m[4]}'
         if not ok:
-            s += f',"mhintIndex":{m.hint_index},"mhintTerm":{m.hint_term},"mrejectIndex":{m.reject}'
-        return s + (f',"mcontext":{m.context}}}' if m.context else "}")
+            s += f',"mhintIndex":{m[8]},"mhintTerm":{m[9]},"mrejectIndex":{m[10]}'
+        return s + (f',"mcontext":{m[11]}}}' if m[11] else "}")
     if t in (MsgType.RequestVoteRequest, MsgType.PreVoteRequest):
-        return f'{head},"mlastLogTerm":{m.log_term},"mlastLogIndex":{m.index}}}'
+        return f'{head},"mlastLogTerm":{m[5]},"mlastLogIndex":{m[4]}}}'
     if t in (MsgType.RequestVoteResponse, MsgType.PreVoteResponse):
-        return f'{head},"mvoteGranted":{_BOOL[m.flags & SUCCESS]}}}'
+        return f'{head},"mvoteGranted":{_BOOL[m[7] & SUCCESS]}}}'
     if t == MsgType.InstallSnapshotRequest:
-        return f'{head},"msnapshotIndex":{m.index},"msnapshotTerm":{m.log_term}}}'
+        return f'{head},"msnapshotIndex":{m[4]},"msnapshotTerm":{m[5]}}}'
     return head + "}"
 
 

@@ -1,4 +1,4 @@
-"""Tracers for the Raft core: the no-op default and the JSON-lines tracer (docs/trace-format.md).
+"""Tracers for the Raft core: the no-op default, the compact tracer and the JSON-lines one (docs/trace-format.md).
 
 The core (:mod:`impl.raft.core`) calls its injected tracer once per protocol step, after the
 step, with the node itself: the tracer reads what it reports off the node. What the core
@@ -48,90 +48,134 @@ class Tracer:
 NO_TRACE = Tracer()
 
 
-class JsonLinesTracer(Tracer):
-    """Formats each event as its JSON line (format: docs/trace-format.md) while the node's state is at hand.
+class CompactTracer(Tracer):
+    """Records each event as a tuple of plain values (the compact trace, docs/trace-format.md "Compact
+    trace files"): what the JSON line is made of, read off the node while its state is at hand, and
+    turned into that line later, off the write path (:class:`LineFormatter`). Formatting the text was
+    ~40k instructions per event; taking the values costs about half of that, and marshal writes them in C.
 
-    Tracing every step must be cheap: the line is written directly as text (the same text the
-    standard encoder makes of the event's dict), entry values are cached, and a leader's
-    nextIndex/matchIndex object is reused until the core marks it dirty.
-    """
+    An event is ``(node, clock, action, params, recv, sent, term, role, vote, from, entries, snapshot,
+    commit, extra)``: ``recv`` and each of ``sent`` a message's fields in :class:`Message`'s order (its
+    entries as ``(term, value)`` pairs, the snapshot's bytes left out; :func:`message_line` formats both),
+    ``entries`` the log delta from index ``from`` as ``(term, value)`` pairs, ``snapshot`` None or
+    ``(index, term)``, ``extra`` a leader's ``((peer, nextIndex, matchIndex), ..)``, a candidate's
+    ``(votesResponded, votesGranted)``, else None. Entry values are the node's ``describe`` of the
+    command bytes, cached by those bytes."""
 
     def __init__(self) -> None:
-        self.lines: list[str] = []
-        self._jcache: dict[bytes, str] = {}
-        self._prs_json = ""
+        self.events: list[tuple[Any, ...]] = []
+        self._dcache: dict[bytes, str] = {}
+        self._prs: tuple[tuple[int, int, int], ...] = ()
         self.describe: Callable[[bytes], str] = str
-        self._heads: dict[tuple[Any, ...], str] = {}  # (action, *params) -> its ``"action":..,"params":{..}`` text
-        self._hs: tuple[int, int, int] = (-1, -1, -1)  # (term, role, vote) of the cached state prefix
-        self._hs_text = ""
 
     def bind(self, node: RaftNode) -> None:
         """Values are named by the node's ``describe``."""
         self.describe = node.describe
 
-    def take(self) -> list[str]:
-        """The lines recorded since the last call."""
-        out, self.lines = self.lines, []
+    def take(self) -> list[Any]:
+        """The events recorded since the last call (tuples)."""
+        out, self.events = self.events, []
         return out
 
     def has_events(self) -> bool:
-        """Whether lines wait to be taken."""
-        return bool(self.lines)
+        """Whether events wait to be taken."""
+        return bool(self.events)
 
-    def _jdesc(self, data: bytes) -> str:
-        """An entry's trace value as a JSON string literal. Cached by the command bytes: a leader
-        describes each entry for its ClientRequest, its log delta and every AppendEntries, a
-        follower for the request it receives and its log delta."""
-        s = self._jcache.get(data)
+    def _desc(self, data: bytes) -> str:
+        """An entry's trace value, cached by the command bytes: a leader describes each entry for its
+        ClientRequest, its log delta and every AppendEntries, a follower for the request it receives and
+        its log delta."""
+        s = self._dcache.get(data)
         if s is None:
-            if len(self._jcache) >= 4096:
-                self._jcache.clear()
-            s = self._jcache[data] = _json_str(self.describe(data))
+            if len(self._dcache) >= 4096:
+                self._dcache.clear()
+            s = self._dcache[data] = self.describe(data)
         return s
 
-    def _prs(self, node: RaftNode) -> str:
-        """The leader's nextIndex and matchIndex as JSON members, recomputed only after the core marked them dirty."""
-        if node.prs_dirty:
-            nxt, match = [], []
-            for j, p in node.prs.items():
-                nxt.append(f'"{j}":{p.next}')
-                match.append(f'"{j}":{p.match}')
-            self._prs_json = f',"nextIndex":{{{",".join(nxt)}}},"matchIndex":{{{",".join(match)}}}}}'
-            node.prs_dirty = False
-        return self._prs_json
+    def _msg(self, m: Message) -> tuple[Any, ...]:
+        """A message's values: its fields in order, its entries' data described, the snapshot's bytes left out."""
+        if type(m[0]) is not int:  # a MsgType member (an int subclass marshal refuses; the core's are ints)
+            m = (int(m[0]),) + m[1:]  # type: ignore[assignment]
+        es = m[12]
+        if not es:
+            return tuple(m) if not m[13] else m[:13] + (b"",) + m[14:]
+        if len(es) == 1:  # (one sequential write)
+            e = es[0]
+            return m[:12] + (((e[0], self._desc(e[1])),), b"") + m[14:]
+        d = self._desc
+        return m[:12] + (tuple([(e[0], d(e[1])) for e in es]), b"") + m[14:]
 
-    def _state_line(self, node: RaftNode) -> str:
-        """The node's abstract state (the trace's ``state``) as compact JSON; consumes the log delta."""
+    def event(self, node: RaftNode, action: str, params: dict[str, Any], recv: Message | None,
+              sent: Sequence[Message]) -> None:
+        """Record the step's values."""
         log = node.log
-        last = log.last_index()
-        snap = node.snapshot_changed
-        frm = log.offset + 1 if snap else max(min(log.changed_from, last + 1), log.offset + 1)
-        jd = self._jdesc
-        if frm == last:  # one new entry (a follower's accept of one write): no list to build
-            e = log.entry(last)
-            ents = f"[{e.term},{jd(e.data)}]"
-        else:
-            ents = ",".join([f"[{e.term},{jd(e.data)}]" for e in log.slice(frm, last)]) if frm <= last else ""
-        if snap:
-            ents += f'],"snapshot":[{log.offset},{log.offset_term}'
+        entries = log.entries
+        offset = log.offset
+        last = offset + len(entries)
+        if node.snapshot_changed:
+            frm = offset + 1
+            sp: tuple[int, int] | None = (offset, log.offset_term)
             node.snapshot_changed = False
+        else:
+            frm = log.changed_from
+            if frm > last:
+                frm = last + 1
+            if frm <= offset:
+                frm = offset + 1
+            sp = None
+        if frm > last:  # no change to the log (most events)
+            ents: tuple[tuple[int, str], ...] = ()
+        elif frm == last:  # one new entry (a follower's accept of one write): no list to build
+            e = entries[-1]
+            ents = ((e[0], self._desc(e[1])),)
+        else:
+            d = self._desc
+            ents = tuple([(e[0], d(e[1])) for e in entries[frm - offset - 1 :]])
         log.changed_from = last + 1
-        hs = (node.term, node.role, node.vote)
-        if hs != self._hs:  # the same for most events: the prefix is formatted once per term, role and vote
-            self._hs = hs
-            self._hs_text = (f'{{"currentTerm":{node.term},"state":"{ROLE_NAMES[node.role]}",'
-                             f'"votedFor":{node.vote or "null"},"log":{{"from":')
-        s = f'{self._hs_text}{frm},"entries":[{ents}]}},"commitIndex":{node.commit}'
-        if node.role == LEADER:
-            return s + self._prs(node)
-        if node.role == CANDIDATE:
-            return (f'{s},"votesResponded":[{",".join(map(str, sorted(node.votes_responded)))}],'
-                    f'"votesGranted":[{",".join(map(str, sorted(node.votes_granted)))}]}}')
-        return s + "}"
+        role = node.role
+        if role == LEADER:
+            if node.prs_dirty:
+                self._prs = tuple([(j, p.next, p.match) for j, p in node.prs.items()])
+                node.prs_dirty = False
+            extra: Any = self._prs
+        elif role == CANDIDATE:
+            extra = (tuple(sorted(node.votes_responded)), tuple(sorted(node.votes_granted)))
+        else:
+            extra = None
+        if sent:
+            msg = self._msg
+            sent_values: tuple[Any, ...] = (msg(sent[0]),) if len(sent) == 1 else tuple([msg(m) for m in sent])
+        else:
+            sent_values = ()
+        self.events.append((node.id, node.clock, action, params, None if recv is None else self._msg(recv),
+                            sent_values, node.term, role, node.vote, frm, ents, sp, node.commit, extra))
+
+    def client_request(self, node: RaftNode, data: bytes) -> None:
+        """The hot path (one event per proposal): the values :meth:`event` takes, without its general cases."""
+        log = node.log
+        index = log.last_index()
+        if node.prs_dirty or log.changed_from != index or node.snapshot_changed:
+            self.event(node, "ClientRequest", {"v": self.describe(data)}, None, ())
+            return
+        log.changed_from = index + 1
+        v = self._desc(data)
+        self.events.append((node.id, node.clock, "ClientRequest", {"v": v}, None, (), node.term, LEADER, node.vote,
+                            index, ((node.term, v),), None, node.commit, self._prs))
+
+
+class LineFormatter:
+    """Turns :class:`CompactTracer` events into their JSON lines (docs/trace-format.md): the same text
+    json's compact encoder makes of the event's dict. The ``action``/``params`` text is cached by action
+    and parameters, the state's ``currentTerm/state/votedFor`` prefix by (term, role, vote)."""
+
+    def __init__(self) -> None:
+        self._heads: dict[tuple[Any, ...], str] = {}
+        self._hs: tuple[int, int, int | None] = (-1, -1, -1)
+        self._hs_text = ""
 
     def _head(self, action: str, params: dict[str, Any]) -> str:
-        """``"action":"A","params":{..}`` of an event, cached by action and parameters (a few dozen distinct
-        ones: peers, cases; a ReadIndex's index keeps changing, hence the bound)."""
+        """``"action":"A","params":{..}`` of an event (a few dozen distinct ones: peers, cases; a ReadIndex's
+        index keeps changing, hence the bound)."""
         try:
             key: tuple[Any, ...] = (action, *params.items())
             return self._heads[key]
@@ -140,38 +184,56 @@ class JsonLinesTracer(Tracer):
         except TypeError:  # an unhashable parameter value: not cached
             key = ()
         pj = ",".join([f'"{k}":{v}' if type(v) is int else f'"{k}":{_json_str(v)}' for k, v in params.items()])
-        text = f'"action":"{action}","params":{{{pj}}}'
+        text = f'"action":{_json_str(action)},"params":{{{pj}}}'
         if key and action != "ClientRequest":  # (its value differs every time)
             if len(self._heads) >= 4096:
                 self._heads.clear()
             self._heads[key] = text
         return text
 
-    def event(self, node: RaftNode, action: str, params: dict[str, Any], recv: Message | None,
-              sent: Sequence[Message]) -> None:
-        """Record the step as one JSON line."""
-        jd = self._jdesc
-        line = f'{{"node":{node.id},"clock":{node.clock},{self._head(action, params)}'
-        if recv is not None:
-            line += ',"recv":' + message_line(recv, jd)
-        if not sent:
-            sent_json = ""
-        elif len(sent) == 1:
-            sent_json = message_line(sent[0], jd)
+    def _state(self, term: int, role: int, vote: int | None, frm: int, ents: Sequence[Sequence[Any]],
+               snap: Sequence[int] | None, commit: int, extra: Any) -> str:
+        if len(ents) == 1:
+            e = ents[0]
+            text = f"[{e[0]},{_json_str(e[1])}]"
         else:
-            sent_json = ",".join([message_line(m, jd) for m in sent])
-        self.lines.append(f'{line},"sent":[{sent_json}],"state":{self._state_line(node)}}}')
+            text = ",".join([f"[{t},{_json_str(v)}]" for t, v in ents])
+        if snap is not None:
+            text += f'],"snapshot":[{snap[0]},{snap[1]}'
+        hs = (term, role, vote)
+        if hs != self._hs:
+            self._hs = hs
+            self._hs_text = (f'{{"currentTerm":{term},"state":"{ROLE_NAMES[role]}",'
+                             f'"votedFor":{vote or "null"},"log":{{"from":')
+        s = f'{self._hs_text}{frm},"entries":[{text}]}},"commitIndex":{commit}'
+        if role == LEADER:
+            nxt = ",".join([f'"{j}":{n}' for j, n, _ in extra])
+            match = ",".join([f'"{j}":{m}' for j, _, m in extra])
+            return f'{s},"nextIndex":{{{nxt}}},"matchIndex":{{{match}}}}}'
+        if role == CANDIDATE:
+            return (f'{s},"votesResponded":[{",".join(map(str, extra[0]))}],'
+                    f'"votesGranted":[{",".join(map(str, extra[1]))}]}}')
+        return s + "}"
 
-    def client_request(self, node: RaftNode, data: bytes) -> None:
-        """The hot path (one event per proposal): the same text as :meth:`event`, in one f-string."""
-        log = node.log
-        index = log.last_index()
-        if node.prs_dirty or log.changed_from != index or node.snapshot_changed:
-            self.event(node, "ClientRequest", {"v": self.describe(data)}, None, ())
-            return
-        log.changed_from = index + 1
-        v = self._jdesc(data)
-        self.lines.append(
-            f'{{"node":{node.id},"clock":{node.clock},"action":"ClientRequest","params":{{"v":{v}}},"sent":[],'
-            f'"state":{{"currentTerm":{node.term},"state":"Leader","votedFor":{node.vote or "null"},'
-            f'"log":{{"from":{index},"entries":[[{node.term},{v}]]}},"commitIndex":{node.commit}{self._prs_json}}}')
+    def line(self, ev: Sequence[Any]) -> str:
+        """One event's JSON line (no newline)."""
+        node, clock, action, params, recv, sent, term, role, vote, frm, ents, snap, commit, extra = ev
+        line = f'{{"node":{node},"clock":{clock},{self._head(action, params)}'
+        if recv is not None:
+            line += ',"recv":' + message_line(recv, _json_str)
+        sent_json = ",".join([message_line(m, _json_str) for m in sent])
+        return f'{line},"sent":[{sent_json}],"state":{self._state(term, role, vote, frm, ents, snap, commit, extra)}}}'
+
+
+class JsonLinesTracer(CompactTracer):
+    """Hands each event out as its JSON line (format: docs/trace-format.md): the compact events,
+    formatted when taken (the simulator, the tests and ``"trace_format": "jsonl"`` nodes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.formatter = LineFormatter()
+
+    def take(self) -> list[Any]:
+        """The lines recorded since the last call."""
+        fmt = self.formatter.line
+        return [fmt(ev) for ev in super().take()]

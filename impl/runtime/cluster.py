@@ -86,6 +86,32 @@ def free_ports(n: int) -> list[int]:
     return ports
 
 
+TRACE_FORMATS = ("compact", "jsonl")
+
+
+def trace_compact(c: dict[str, Any], raft: bool) -> bool:
+    """Whether a node writes a compact trace file (``"trace_format"`` in cluster.json: ``compact``, the default
+    for Raft nodes, or ``jsonl``, the default for Multi-Paxos ones, whose core formats its own lines)."""
+    fmt = c.get("trace_format", "compact" if raft else "jsonl")
+    if fmt not in TRACE_FORMATS:
+        raise ClusterError(f'cluster.json: "trace_format" must be one of {", ".join(TRACE_FORMATS)}, got {fmt!r}')
+    if fmt == "compact" and not raft:
+        raise ClusterError('cluster.json: "trace_format": "compact" is for Raft nodes (Multi-Paxos writes jsonl)')
+    return fmt == "compact"
+
+
+def trace_file_name(compact: bool) -> str:
+    """A node's trace file in its folder: ``trace.bin`` (compact; ``paxraft trace-json`` prints its JSON lines)
+    or ``trace.jsonl``."""
+    return "trace.bin" if compact else "trace.jsonl"
+
+
+def trace_files(directory: Path) -> list[Path]:
+    """The nodes' trace files of a cluster folder, by node (either format)."""
+    return sorted([*directory.glob("node-*/trace.bin"), *directory.glob("node-*/trace.jsonl")],
+                  key=lambda p: int(p.parent.name.split("-")[1]))
+
+
 def create(directory: Path, nodes: int, **settings: Any) -> dict[str, Any]:
     """Write ``cluster.json`` for a new cluster (fresh ports and secret) and each node's empty log."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)

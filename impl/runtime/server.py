@@ -60,11 +60,12 @@ from impl.raft.messages import (
 )
 from impl.raft.rejoin import REJOINING, RejoinGate
 from impl.raft.rules import NONE, bug
-from impl.runtime.cluster import ClusterError, load, write_pid
+from impl.raft.tracing import CompactTracer
+from impl.runtime.cluster import ClusterError, load, trace_compact, trace_file_name, write_pid
 from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
 from impl.storage.wal import WAL, WALError
-from impl.trace import TraceWriter, last_clock
+from impl.trace import TraceFileError, TraceWriter, last_clock
 
 log = logging.getLogger("paxraft.node")
 QUEUE_LIMIT = 10_000  # frames kept per unconnected peer; beyond that the oldest are dropped (Raft retransmits)
@@ -375,7 +376,9 @@ class NodeServer:
                      trace=c.get("trace", True))
         self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True),  # WALError: refuse to start (see main)
                        prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)))
-        trace_path = self.home / "trace.jsonl"
+        core, rules = protocol(c)
+        compact = trace_compact(c, core is RaftNode)
+        trace_path = self.home / trace_file_name(compact)
         traced = cfg.trace and trace_path.exists()
         hs, snap, entries = self.wal.load(trace_path.stat().st_size if traced else None)
         if self.wal.trace_cut is not None:  # the log dropped a write whose trace lines were cut short: the trace too
@@ -386,16 +389,17 @@ class NodeServer:
         clock = last_clock(trace_path) if cfg.trace else 0
         spec: dict[str, Any] = {"spec": "multipaxos"} if c.get("protocol") == "multipaxos" else {}  # for the audit
         members: dict[str, Any] = {"members": c["members"]} if "members" in c else {}  # the initial configuration
-        self.trace = TraceWriter(trace_path, self.id, self.ports, **spec, **members) if cfg.trace else None
+        self.trace = (TraceWriter(trace_path, self.id, self.ports, compact=compact, **spec, **members)
+                      if cfg.trace else None)
         if self.trace is not None and c.get("trace_marks", True):  # (false: only to show what the marks prevent)
             self.wal.trace_extent = self.trace.extent
         crash = c.get("crash_at")  # {"at": "written" | "sent", "index": n}: see InlineSync
         self._crash = None if crash is None else (crash["at"], crash["index"])
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
-        core, rules = protocol(c)
+        tracer = {"tracer": CompactTracer()} if compact and cfg.trace else {}  # (its events: TraceWriter encodes)
         self.node = core(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs,
                          snapshot=snap, entries=entries, boot=boot, clock=clock, describe=describe_command,
-                         rules=rules, **members)
+                         rules=rules, **members, **tracer)
         # fsync inline in the Ready loop (default), or on a thread while the loop serves on ("sync_thread":
         # measured slower on 2 loaded cores: the thread hop costs more CPU than the overlap saves)
         if c.get("sync_thread"):
@@ -654,7 +658,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         use_event_loop(load_cluster(args.dir))
         asyncio.run(NodeServer(args.dir, args.id).main())
-    except (WALError, ClusterError, OSError) as exc:  # damaged storage, an unusable folder, a port taken
+    except (WALError, TraceFileError, ClusterError, OSError) as exc:  # damaged storage, a bad folder, a port taken
         log.error("node %d cannot start: %s", args.id, exc)  # one line; `cluster start/status` quote it
         return 2
     return 0

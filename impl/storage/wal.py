@@ -50,6 +50,8 @@ from typing import Any
 
 from impl.raft.core import HardState, Ready, Snapshot
 from impl.raft.log import Entry
+from impl.storage.records import REC, problem, write_all
+from impl.storage.records import record as _record
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +60,7 @@ MAGIC = b"PXRWAL2\n"
 SLOT_AT = (0, 4096)
 DATA_START = 8192
 _SLOT = struct.Struct(">8sQQQ")  # magic, seq, synced length, commit index; then crc32 of these 32 bytes
-_HEAD = struct.Struct(">IBI")  # payload length, type, payload crc32; preceded by the crc32 of these 9 bytes
-_REC = 4 + _HEAD.size
+_REC = REC
 _HS = struct.Struct(">QQ")
 _SNAP_REC = struct.Struct(">QQI")  # index, term, crc32 of the snapshot file's body
 _MARK = struct.Struct(">QQQQ")  # the write's first byte, the trace's size before and after its lines, machine boot
@@ -80,11 +81,6 @@ _CRC = struct.Struct(">I")
 _crc = zlib.crc32
 
 
-def _record(typ: int, payload: bytes) -> bytes:
-    head = _HEAD.pack(len(payload), typ, _crc(payload))
-    return _CRC.pack(_crc(head)) + head + payload
-
-
 def _slot(seq: int, synced: int, commit: int) -> bytes:
     body = _SLOT.pack(MAGIC, seq, synced, commit)
     return body + _CRC.pack(_crc(body))
@@ -100,12 +96,6 @@ def _entries_payload(first: int, entries: list[Entry]) -> bytes:
         parts.append(pack(e.term, len(e.data)))
         parts.append(e.data)
     return b"".join(parts)
-
-
-def _write_all(fd: int, data: bytes | bytearray) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
 
 
 def machine_boot() -> int:
@@ -313,18 +303,7 @@ class WAL:
 
     def _bad_v2(self, buf: bytes, pos: int) -> str | None:
         """Why the record at ``pos`` is not intact, or None."""
-        if pos + _REC > len(buf):
-            return "incomplete record header"
-        hcrc = struct.unpack_from(">I", buf, pos)[0]
-        if _crc(buf[pos + 4 : pos + _REC]) != hcrc:
-            return "header checksum mismatch"
-        length, _, pcrc = _HEAD.unpack_from(buf, pos + 4)
-        end = pos + _REC + length
-        if end > len(buf):
-            return f"payload of {length} bytes runs past the end of the file"
-        if _crc(memoryview(buf)[pos + _REC : end]) != pcrc:
-            return "payload checksum mismatch"
-        return None
+        return problem(buf, pos)
 
     def _v1_looks_valid(self, buf: bytes) -> bool:
         crc, length, typ = _V1.unpack_from(buf, 0)
@@ -486,7 +465,7 @@ class WAL:
             assert self._fd is not None, "load() first"
             if self.trace_extent is not None:
                 self._buf += _record(TRACE_MARK, _MARK.pack(self._end, *self.trace_extent(), self.boot))
-            _write_all(self._fd, self._buf)
+            write_all(self._fd, self._buf)
             self._end += len(self._buf)
             self._buf.clear()
 
@@ -545,7 +524,7 @@ class WAL:
         tmp = self.dir / "wal.log.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            _write_all(fd, bytes(head) + bytes(body) + bytes(self.prealloc))
+            write_all(fd, bytes(head) + bytes(body) + bytes(self.prealloc))
             if self.fsync:
                 os.fsync(fd)
         finally:
@@ -571,7 +550,7 @@ class WAL:
         tmp = self.dir / "snapshot.bin.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            _write_all(fd, struct.pack(">8sI", magic, crc) + body)
+            write_all(fd, struct.pack(">8sI", magic, crc) + body)
             if self.fsync:
                 os.fsync(fd)
         finally:
@@ -592,7 +571,7 @@ class WAL:
         """Write what is buffered (durable only after a :meth:`sync`) and close."""
         if self._fd is not None:
             if self._buf:
-                _write_all(self._fd, self._buf)
+                write_all(self._fd, self._buf)
                 self._end += len(self._buf)
                 self._buf.clear()
             os.close(self._fd)

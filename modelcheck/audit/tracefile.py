@@ -4,6 +4,7 @@ A file is JSON lines: a header (``{"format": "paxraft-trace", "version": 2, "nod
 then that boot's events, possibly followed by further headers (one per restart).  Within a
 file the Lamport clock strictly increases.  A last line without its newline that is not
 valid JSON is what a crashed node leaves behind: it is reported as a warning and skipped.
+A compact trace file (what our store's nodes write; impl/trace.py) is read as its JSON lines.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from impl.trace import TraceFileError, is_compact, json_lines
 from modelcheck.audit.fastjson import loads
 from modelcheck.engine.gcpause import gc_paused
 from spec.trace_format import EVENT_FIELDS, FORMAT, READ_VERSIONS, shift_message, shift_state
@@ -79,18 +81,28 @@ def read_trace(path: str | Path) -> TraceFile:
     """Parse one trace file, checking its structure and that its clock only increases."""
     name = str(path)
     data = read_bytes(path, error=TraceError)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise TraceError(f"{name}:{line}: not UTF-8 text") from exc
-    lines = text.split("\n")
-    complete = text.endswith("\n") or not text
-    if complete:
-        lines.pop()  # the empty string after the final newline
+    warnings: list[str] = []
+    if is_compact(data):  # our store's nodes' form: read as its JSON lines (line N: the Nth of `paxraft trace-json`)
+        try:
+            lines, cut = json_lines(data, name)
+        except TraceFileError as exc:
+            raise TraceError(str(exc)) from None
+        if cut is not None:
+            warnings.append(f"{name}: the last record is cut short (byte offset {cut}, {len(data) - cut} bytes): "
+                            "a node that crashed while writing; ignored")
+        complete = True
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise TraceError(f"{name}:{line}: not UTF-8 text") from exc
+        lines = text.split("\n")
+        complete = text.endswith("\n") or not text
+        if complete:
+            lines.pop()  # the empty string after the final newline
     headers: list[dict[str, Any]] = []
     events: list[Event] = []
-    warnings: list[str] = []
     header: dict[str, Any] | None = None
     last_clock: int | None = None
     last_line = 0

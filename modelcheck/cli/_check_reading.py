@@ -19,7 +19,7 @@ from modelcheck.engine.explain import format_trace, summary, violation_line
 from modelcheck.engine.lanes import format_lanes
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.reach import REACHED, goal_predicate, reach, reach_text
-from modelcheck.engine.result import OK, Result, Step
+from modelcheck.engine.result import OK, Result, Step, count
 from modelcheck.engine.shortest import shortest_dag, switches
 from spec.core import Spec, SpecError
 
@@ -118,7 +118,8 @@ def _run_shortest(args: argparse.Namespace, spec: Spec) -> int:
                        "complete": dag.complete, "counterexamples": []}, sys.stdout, indent=1)
             print()
         else:
-            print(f"Model: {spec.describe()}\n{text} ({dag.distinct_states:,} distinct states, depth {dag.depth}).")
+            states = count(dag.distinct_states, "distinct state")
+            print(f"Model: {spec.describe()}\n{text} ({states}, depth {dag.depth}).")
         return 0
     found: list[tuple[str, list[Step], str, dict[str, Any]]] = []
     if args.counterexamples is not None:
@@ -151,7 +152,7 @@ def _run_shortest(args: argparse.Namespace, spec: Spec) -> int:
                   f"(as plain 'check' prints it) has {extra['first_trace_switches']}: "
                   f"{extra['switches_saved']} saved")
         else:
-            print(f"{title}: {bad}, {len(trace) - 1} steps")
+            print(f"{title}: {bad}, {count(len(trace) - 1, 'step')}")
         print(_trace_text(spec, trace, args.lanes))
         print(violation_line(spec, bad, trace[-1].state))
     return 1

@@ -14,7 +14,7 @@ from modelcheck.cli.common import add_bound_options, add_model_options, model_fr
 from modelcheck.engine.explain import summary
 from modelcheck.engine.faults import preflight
 from modelcheck.engine.progress import Progress
-from modelcheck.engine.result import OK, Result
+from modelcheck.engine.result import OK, Result, count
 from spec.core import SpecError
 from spec.model import Model
 from spec.registry import entries, spec_class
@@ -86,7 +86,8 @@ def run_witnesses(args: argparse.Namespace, rows: list[Result]) -> bool:
         res = reach(spec, name, spec.witnesses[name], progress=Progress(f"{e.name} {name}", silent=args.quiet))
         rows.append(res)
         ok &= res.verdict == REACHED
-        verdict = f"reached in {res.trace_length} steps" if res.verdict == REACHED else "NOT REACHED (vacuity?)"
+        reached = res.verdict == REACHED
+        verdict = f"reached in {count(res.trace_length, 'step')}" if reached else "NOT REACHED (vacuity?)"
         shown = " ".join(f"{k}={v}" for k, v in spec.bounds().items())
         print(f"{e.name:<8} {name:<30} {shown:<50} {res.distinct_states:>10,} {res.seconds:>8.2f}  {verdict}",
               flush=True)

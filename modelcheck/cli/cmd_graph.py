@@ -9,6 +9,7 @@ from modelcheck.cli._check_modes import output_folder
 from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args
 from modelcheck.engine.faults import preflight
 from modelcheck.engine.graph import GraphTooLargeError, explore
+from modelcheck.engine.result import count
 from modelcheck.output.dot import write_dot
 from modelcheck.output.render import graph_dot
 from spec.core import SpecError
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         g = explore(spec, keep_states=True, max_states=args.max_states)
     except GraphTooLargeError:  # say which flag raises the limit
         raise GraphTooLargeError(
-            f"{spec.describe()}: more than {args.max_states:,} states; raise --max-states or shrink the model"
+            f"{spec.describe()}: more than {count(args.max_states, 'state')}; raise --max-states or shrink the model"
         ) from None
     assert g.states is not None
     invariants = list(spec.invariants.items())

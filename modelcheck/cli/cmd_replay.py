@@ -35,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
     for v in replay_steps(spec, trace.steps):
         if not args.quiet or not v.ok:
             mark = "ok  " if v.ok else "FAIL"
-            print(f"  {mark} state {v.index}: {v.label}" + (f": {v.reason}" if v.reason else ""))
+            # numbered from 1, as check's trace and table number them (v.index is the ITF array's)
+            print(f"  {mark} state {v.index + 1}: {v.label}" + (f": {v.reason}" if v.reason else ""))
         ok = ok and v.ok
     if not ok:
         print("The trace is not a behaviour of the spec.")
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     loop = trace.meta.get("loop")
     if loop is not None:  # read_itf refused a lasso that does not close
         ends = ("it ends stuttering for ever in its last state" if loop == len(trace.steps) - 1
-                else f"the loop closes: the last state is state {loop} again")
+                else f"the loop closes: the last state is state {loop + 1} again")
         print(f"Every state follows from the one before, and {ends}.")
         return 0
     print("Every state follows from the one before.")

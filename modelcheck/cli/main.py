@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "cluster": "impl.cmd_cluster",
     "kv": "impl.cmd_kv",
     "wal": "impl.cmd_wal",
+    "trace-json": "impl.cmd_trace",
     "prove": "proofs.cmd_prove",
     "bmc": "proofs.cmd_bmc",
     "infer": "proofs.infer.cmd_infer",
@@ -42,14 +43,18 @@ class _Parser(StrictParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser, every sub-command configured."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every sub-command configured, or only the one named ``only``: a command's
+    module imports what it needs (z3, asyncio, http.server), so ``paxraft list`` need not load the
+    others'."""
     parser = _Parser(prog="paxraft", description="Model-check, prove, run and audit Paxos and Raft.")
     parser.add_argument(
         "--debug", action="store_true", help="on an error, show the traceback too (anywhere on the line)"
     )
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, modname in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         mod = importlib.import_module(modname)
         sub = subs.add_parser(name, help=mod.__doc__.strip().splitlines()[0] if mod.__doc__ else None)
         mod.configure(sub)
@@ -94,7 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = next((a for a in argv if a in COMMANDS), "")
 
     def dispatch() -> int:
-        parser = build_parser()  # inside: Ctrl-C or a failure while the commands load is reported too
+        # inside: Ctrl-C or a failure while the commands load is reported too.  When the line starts
+        # with a command, only that command is configured (paxraft --help, or a misspelt command, get all)
+        parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
         args = _parse(parser, argv)
         if not getattr(args, "_run", None):
             parser.print_help()

@@ -13,8 +13,8 @@ from modelcheck.engine.calls import step_arity
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
-from spec.behaviour import invariant_check, state_constraint
-from spec.core import Label, Spec, State
+from spec.behaviour import invariant_check, outside_counted, state_constraint
+from spec.core import OUTSIDE, Label, Spec, State
 
 
 def bfs(
@@ -64,6 +64,7 @@ class _Search:
         # The invariants in order (or a spec's equivalent fast path); ``goal`` replaces them when the
         # search looks for a state (a witness, `--reach`) instead of a violation: the same stop, the same trace.
         self.violated = goal or invariant_check(spec)
+        self.counts_outside = goal is None  # a goal may hold outside the constraint: steps then build every successor
         self.constraint = state_constraint(spec)  # None when the spec has none: one test per successor
         self.actions = [(ai, a.enumerate, a.step, step_arity(a.step)) for ai, a in enumerate(spec.actions)]
         self.fired = [0] * len(self.actions)  # firings per action (successors generated, but the initial states)
@@ -78,10 +79,11 @@ class _Search:
         try:
             frontier = self.initial_level()
             self.depth = 1 if frontier else 0
-            while frontier:
-                frontier = self.expand_level(frontier)
-                if frontier:
-                    self.depth += 1
+            with outside_counted(self.spec, self.counts_outside):
+                while frontier:
+                    frontier = self.expand_level(frontier)
+                    if frontier:
+                        self.depth += 1
         except _Stop as stop:
             return stop.result
         return self.report(OK, None, None, self.depth)
@@ -122,6 +124,7 @@ class _Search:
         seen, n = index.setdefault, len(index)  # one dict operation per successor: new ones get index n
         parents_append, via_append = store.parents.append, store.via.append
         limit, progress, depth, check_deadlock = self.limit, self.progress, self.depth, self.check_deadlock
+        outside = OUTSIDE
         next_frontier: list[State] = []
         append = next_frontier.append
         first = n - len(frontier)  # store index of the level's first state
@@ -146,7 +149,7 @@ class _Search:
                     if t is None:
                         continue
                     nf += 1
-                    if t is s:  # a step that changed nothing (the same object): s is stored and checked
+                    if t is s or t is outside:  # changed nothing (s is stored and checked), or counted only
                         continue
                     # check: a successor outside the constraint is checked, not stored nor expanded (TLC's rule)
                     if constraint is not None and not constraint(t):

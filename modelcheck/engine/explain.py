@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from modelcheck.engine.result import DEADLOCK, VIOLATION, Result, Step
+from modelcheck.engine.result import DEADLOCK, VIOLATION, Result, Step, count
 from spec.core import Spec
 
 
@@ -88,14 +88,15 @@ def summary(result: Result, lanes: bool = False) -> str:
     if result.verdict == VIOLATION:
         lines.append(
             f"Error: invariant {result.violated} is violated; "
-            f"{'shortest ' if result.mode in ('bfs', 'parallel') else ''}counterexample: {result.trace_length} steps"
+            f"{'shortest ' if result.mode in ('bfs', 'parallel') else ''}counterexample: "
+            f"{count(result.trace_length, 'step')}"
         )
     elif result.mode == "reach":
         from modelcheck.engine.reach import reach_text
 
         lines.append(reach_text(result))
     elif result.verdict == DEADLOCK:
-        lines.append(f"Error: deadlock reached after {result.trace_length} steps")
+        lines.append(f"Error: deadlock reached after {count(result.trace_length, 'step')}")
     elif not result.complete and result.mode == "simulate":  # random walks never cover a model: no limit hit
         lines.append("No error found in these random walks (a simulation explores part of the model)")
     elif not result.complete:
@@ -116,7 +117,8 @@ def summary(result: Result, lanes: bool = False) -> str:
             lines.append(f"       --> {result.extra['reach']} holds in this state")
         lines.append("")
     lines.append(
-        f"{result.distinct_states:,} distinct states, {result.states_generated:,} states generated, "
+        f"{count(result.distinct_states, 'distinct state')}, "
+        f"{count(result.states_generated, 'state generated', 'states generated')}, "
         f"depth {result.depth}, {result.seconds:.2f}s ({result.states_per_second:,.0f} distinct states/s)"
     )
     lines.append(
@@ -139,7 +141,9 @@ def summary(result: Result, lanes: bool = False) -> str:
                 note += f"  <- restricted ({', '.join(restricted[name])})"
             lines.append(f"{name.ljust(width)}  {cov.fired:>12,}  {cov.new:>12,}{note}")
         dead = [name for name, cov in result.coverage.items() if cov.fired == 0 and name not in left_out]
-        if dead and result.complete:
+        if result.complete and result.distinct_states == 0:  # TLC says no more, but nothing was checked
+            lines.append("Warning: the model has no initial state (init_states() gave none): nothing was checked")
+        elif dead and result.complete:
             lines.append(
                 f"Warning: {', '.join(dead)} never fired: dead in this model (a bug in the spec, or bounds too small)"
             )

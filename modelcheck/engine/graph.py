@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
-from modelcheck.engine.result import Step
+from modelcheck.engine.result import Step, count
 from spec.behaviour import state_constraint
 from spec.core import Label, Spec, SpecError, State
 
@@ -165,7 +165,7 @@ def _explore(
             g.states.append(s)
         if max_states is not None and len(g.fps) > max_states:
             raise GraphTooLargeError(
-                f"{spec.describe()}: more than {max_states:,} states; raise the limit or shrink the model"
+                f"{spec.describe()}: more than {count(max_states, 'state')}; raise the limit or shrink the model"
             )
         return i
 

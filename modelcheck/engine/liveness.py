@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from modelcheck.engine.graph import StateGraph, explore
 from modelcheck.engine.progress import Progress
-from modelcheck.engine.result import Step
+from modelcheck.engine.result import Step, count
 from spec.core import Fair, Spec, SpecError, Temporal, strict_predicate
 
 EVENTUALLY, ALWAYS_EVENTUALLY, LEADS_TO = "eventually", "always-eventually", "leads-to"
@@ -455,7 +455,7 @@ def format_lasso(spec: Spec, result: LivenessResult) -> str:
         lasso = result.lasso
         assert lasso is not None
         def steps(k: int) -> str:
-            return f"{k} step" if k == 1 else f"{k} steps"
+            return count(k, "step")
 
         shape = "stutters for ever" if lasso.stutters else f"loops ({steps(len(lasso.loop))})"
         lines.append(
@@ -482,5 +482,6 @@ def format_lasso(spec: Spec, result: LivenessResult) -> str:
                 lines.extend(f"       {x}" for x in diff_lines(prev, shown))
                 prev = shown
             lines.append(f"     --- loop ends: back to state {len(lasso.prefix)}")
-    lines.append(f"{result.distinct_states:,} distinct states, {result.edges:,} edges, {result.seconds:.2f}s")
+    lines.append(f"{count(result.distinct_states, 'distinct state')}, {count(result.edges, 'edge')}, "
+                 f"{result.seconds:.2f}s")
     return "\n".join(lines)

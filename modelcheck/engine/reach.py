@@ -14,7 +14,7 @@ from typing import Any
 
 from modelcheck.engine.bfs import bfs
 from modelcheck.engine.progress import Progress
-from modelcheck.engine.result import VIOLATION, Result
+from modelcheck.engine.result import VIOLATION, Result, count
 from modelcheck.engine.safe_expr import compile_predicate
 from spec.core import Spec, SpecError, State, strict_predicate
 
@@ -87,7 +87,7 @@ def reach_text(result: Result) -> str:
     """The verdict line of a reach search."""
     name = result.extra["reach"]
     if result.verdict == REACHED:
-        return f"Reached {name}: shortest behaviour, {result.trace_length} steps"
+        return f"Reached {name}: shortest behaviour, {count(result.trace_length, 'step')}"
     if not result.complete:
         return f"{name} not reached in the first {result.distinct_states:,} states (stopped at the state limit)"
     return f"No state satisfies {name} within the bounds ({result.distinct_states:,} distinct states, all explored)"

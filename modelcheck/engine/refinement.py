@@ -17,7 +17,7 @@ from typing import Any
 from modelcheck.engine._state_store import StateStore
 from modelcheck.engine.explain import compact, format_trace
 from modelcheck.engine.result import Step
-from spec.core import Label, Spec, State
+from spec.core import Label, Spec, SpecError, State, returned
 
 
 @dataclass
@@ -75,11 +75,17 @@ def check_refinement(
         res.seconds = time.perf_counter() - started
         return res
 
+    state_types = {type(x) for x in abs_inits}
     for s in concrete.init_states():
         if hash(s) in store.index:
             continue
         i = store.add(hash(s), -1, -1)
         a = mapping(s)
+        if state_types and type(a) not in state_types:  # a NamedTuple equals a plain tuple: it would pass
+            # as an initial state, then fail in the abstract spec's own code (exit 3, blaming it)
+            want = " or ".join(sorted(t.__name__ for t in state_types))
+            raise SpecError(f"the mapping from {concrete.name} to {abstract.name} returned {returned(a)}; "
+                            f"expected a state of {abstract.name} ({want}, as its init_states() give)")
         seen_abs.add(a)
         if a not in abs_inits:
             return fail(

@@ -11,6 +11,12 @@ from spec.core import Spec
 OK, VIOLATION, DEADLOCK = "ok", "violation", "deadlock"
 
 
+def count(n: int, one: str, many: str | None = None) -> str:
+    """``n`` and its noun, singular for one: "1 step", "1 distinct state", "3,921 distinct states"
+    (``many`` when the plural is not ``one`` + "s": "states generated")."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
 @dataclass
 class Coverage:
     """How often an action fired, and how many of its successors were new distinct states."""

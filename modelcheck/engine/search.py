@@ -52,8 +52,8 @@ from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine._store import AskedFilter, Frontier, Records, SeenSet
 from modelcheck.engine.calls import step_arity
 from modelcheck.engine.result import Step
-from spec.behaviour import invariant_check, state_constraint
-from spec.core import Label, Spec, SpecError, State
+from spec.behaviour import invariant_check, outside_counted, state_constraint
+from spec.core import OUTSIDE, Label, Spec, SpecError, State
 
 KEY_BITS = 20
 POS_MASK = (1 << KEY_BITS) - 1
@@ -182,59 +182,60 @@ class Partition:
         self.known.grow(int(KNOWN_PER_STATE * self.total / n))
         known, mask = self.known.table, self.known.mask
         actions = [(ai, a.enumerate, a.step, step_arity(a.step)) for ai, a in enumerate(spec.actions)]
-        fired = self.fired
+        fired, outside = self.fired, OUTSIDE
         generated = 0
         expanded = 0
-        for states, gids in self.chunk_states:
-            for s, gid in zip(states, gids.tolist()):
-                base = gid << KEY_BITS
-                pos = 0
-                expanded += 1
-                for ai, enum, step, arity in actions:
-                    first = pos
-                    for params in enum(s):
-                        if arity == 1:  # the specialised call (modelcheck.engine.calls); the same as step(s, *params)
-                            (p0,) = params
-                            t = step(s, p0)
-                        elif arity == 2:
-                            p0, p1 = params
-                            t = step(s, p0, p1)
-                        elif arity == 3:
-                            p0, p1, p2 = params
-                            t = step(s, p0, p1, p2)
-                        else:
-                            t = step(s, *params)
-                        if t is None:
-                            continue
-                        key = base | pos
-                        pos += 1
-                        if t is s:  # a step that changed nothing (the same object): s is stored and checked
-                            continue
-                        if constraint is not None and not constraint(t):
-                            name = violated(t)
-                            if name:
-                                events.append((key, CUT, name, gid, Label(spec.actions[ai].name, params), t))
-                            continue
-                        fp = fingerprint(t)
-                        slot = fp & mask
-                        if known[slot] == fp:  # asked before, with a smaller key: not new
-                            continue
-                        known[slot] = fp
-                        fa(fp)
-                        ka(key)
-                        aa(ai)
-                        ta(t)
-                    if pos != first:
-                        fired[ai] += pos - first
-                generated += pos
-                if pos > POS_LIMIT:
-                    raise SpecError(f"{spec.name}: a state with more than {POS_LIMIT:,} successors")
-                if self.check_deadlock and not pos:
-                    events.append((base | DEADLOCK_POS, DEAD, None, gid))
-                if events:  # later successors have larger keys: the search stops before them
+        with outside_counted(spec):  # the worker checks its spec's own invariants only
+            for states, gids in self.chunk_states:
+                for s, gid in zip(states, gids.tolist()):
+                    base = gid << KEY_BITS
+                    pos = 0
+                    expanded += 1
+                    for ai, enum, step, arity in actions:
+                        first = pos
+                        for params in enum(s):
+                            if arity == 1:  # the specialised call (engine.calls); the same as step(s, *params)
+                                (p0,) = params
+                                t = step(s, p0)
+                            elif arity == 2:
+                                p0, p1 = params
+                                t = step(s, p0, p1)
+                            elif arity == 3:
+                                p0, p1, p2 = params
+                                t = step(s, p0, p1, p2)
+                            else:
+                                t = step(s, *params)
+                            if t is None:
+                                continue
+                            key = base | pos
+                            pos += 1
+                            if t is s or t is outside:  # changed nothing (s is stored and checked), or counted only
+                                continue
+                            if constraint is not None and not constraint(t):
+                                name = violated(t)
+                                if name:
+                                    events.append((key, CUT, name, gid, Label(spec.actions[ai].name, params), t))
+                                continue
+                            fp = fingerprint(t)
+                            slot = fp & mask
+                            if known[slot] == fp:  # asked before, with a smaller key: not new
+                                continue
+                            known[slot] = fp
+                            fa(fp)
+                            ka(key)
+                            aa(ai)
+                            ta(t)
+                        if pos != first:
+                            fired[ai] += pos - first
+                    generated += pos
+                    if pos > POS_LIMIT:
+                        raise SpecError(f"{spec.name}: a state with more than {POS_LIMIT:,} successors")
+                    if self.check_deadlock and not pos:
+                        events.append((base | DEADLOCK_POS, DEAD, None, gid))
+                    if events:  # later successors have larger keys: the search stops before them
+                        break
+                if events:
                     break
-            if events:
-                break
         self.generated += generated
         self.expanded += expanded
         self.expand_cpu += time.process_time() - t0

@@ -92,14 +92,17 @@ def _invariant_method(spec: Spec, name: str, predicate: object) -> object:
     return check
 
 
-def run_spec(spec: Spec | Model, settings: object | None = None) -> None:
+def run_spec(spec: Spec | Model, settings: hypothesis_settings | None = None) -> None:
     """Run the Hypothesis state machine of ``spec`` now; raises :class:`InvariantViolation` on a violation.
 
-    Without ``settings``, the current profile's less its *explain* phase: that phase re-runs the
-    shrunk failure under line tracing to say which lines only failing runs reach, which took 72 s
-    of the 0.1 s a TwoPhase violation otherwise costs, and the violation's trace already says more.
+    With ``settings`` (a ``hypothesis.settings``) or the current profile's, always less the *explain*
+    phase: that phase re-runs the shrunk failure under line tracing to say which lines only failing
+    runs reach, which took 72 s of the 0.1 s a TwoPhase violation otherwise costs (and minutes on
+    EWD840's 2-step bug when a user's own settings brought it back), and the violation's trace
+    already says more.
     """
-    if settings is None:
-        current = hypothesis_settings()
-        settings = hypothesis_settings(current, phases=[p for p in current.phases if p is not Phase.explain])
-    run_state_machine_as_test(spec_machine(spec), settings=settings)  # type: ignore[arg-type]
+    given = hypothesis_settings() if settings is None else settings
+    if not isinstance(given, hypothesis_settings):
+        raise TypeError(f"run_spec: settings must be a hypothesis.settings, got {type(given).__name__}")
+    settings = hypothesis_settings(given, phases=[p for p in given.phases if p is not Phase.explain])
+    run_state_machine_as_test(spec_machine(spec), settings=settings)

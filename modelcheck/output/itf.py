@@ -234,7 +234,7 @@ def _check_loop(loop: Any, steps: list[Step], p: Path) -> None:
     if steps[-1].state != steps[loop].state:
         diff = _first_difference(steps[loop].state, steps[-1].state)
         raise ItfError(f"{p}: the lasso does not close: #meta.loop is {loop}, but the last state "
-                       f"(state {len(steps) - 1}) is not state {loop}{diff}")
+                       f"(states[{len(steps) - 1}]) is not states[{loop}]{diff}")
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:
@@ -253,7 +253,7 @@ def _steps(spec: Spec, obj: dict[str, Any], p: Path) -> list[Step]:
         raise ItfError(f"{p}: 'vars' must list the variables by name")
     steps: list[Step] = []
     for i, raw in enumerate(obj["states"]):
-        where = f"{p}: state {i}"
+        where = f"{p}: states[{i}]"  # the file's own (0-based) index; replay prints states from 1
         if not isinstance(raw, dict):
             raise ItfError(f"{where}: not an object")
         missing = [v for v in vars_ if v not in raw]
@@ -287,7 +287,7 @@ def _steps(spec: Spec, obj: dict[str, Any], p: Path) -> list[Step]:
 
 @dataclass
 class StepVerdict:
-    """Whether state ``index`` (0-based, as ITF numbers them) follows from the one before."""
+    """Whether state ``index`` (0-based, as ITF's array numbers them; replay prints index + 1) follows."""
 
     index: int
     label: str
@@ -336,7 +336,7 @@ def assert_replays(path: str | Path, spec_ref: str | None = None) -> None:
     """
     spec, trace = read_itf(path, spec_ref=spec_ref)
     for v in replay_steps(spec, trace.steps):
-        assert v.ok, f"{path}: state {v.index} ({v.label}): {v.reason}"
+        assert v.ok, f"{path}: state {v.index + 1} ({v.label}): {v.reason}"
     violated = trace.meta.get("violated")
     if violated and violated in spec.invariants:
         last = trace.steps[-1].state

@@ -1,0 +1,173 @@
+"""Compact trace files (docs/trace-format.md, "Compact trace files"): what our Raft nodes write by default.
+
+The Raft core's events are written as marshalled tuples in checksummed records and turned into the
+documented JSON lines only when read (`paxraft audit`, `paxraft trace-json`, read_events). They must
+read back as exactly the lines the JSON-lines tracer writes; a last record cut short by a crash is cut
+as a partial JSON line is (warned and skipped, cut before the next boot appends); any other damage is
+refused with the file and byte offset, never silently misread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from impl.raft.core import Config
+from impl.raft.tracing import CompactTracer
+from impl.sim.cluster import SimCluster
+from impl.storage.records import record
+from impl.trace import (
+    COMPACT_MAGIC,
+    RAFT_EVENTS,
+    TraceFileError,
+    TraceWriter,
+    compact_records,
+    json_lines,
+    last_clock,
+    read_events,
+)
+from modelcheck.audit import audit_events, mapping_for, read_traces
+from modelcheck.audit.tracefile import TraceError, read_trace
+from modelcheck.cli import main
+
+NODES = (1, 2, 3)
+
+
+@pytest.fixture(scope="module")
+def traces(tmp_path_factory) -> tuple[Path, dict[int, Path], dict[int, Path]]:
+    """A simulated 3-node run with writes, a crash and a recovery, written twice per node: as a compact file
+    (flushed every 5 events: several records) and as JSON lines."""
+    taken: list[tuple] = []
+    take = CompactTracer.take
+    mp = pytest.MonkeyPatch()
+
+    def recording(self: CompactTracer) -> list:
+        out = take(self)
+        taken.extend(out)
+        return out
+
+    mp.setattr(CompactTracer, "take", recording)
+    lines: list[str] = []
+    try:
+        c = SimCluster(3, seed=5, config=Config(election_ticks=10, heartbeat_ticks=2, trace=True),
+                       on_event=lambda ev: None)
+        c.run(300)
+        for k in range(12):
+            c.write(1 + k % 3)
+            c.run(5)
+        c.run(100)
+        c.crash(c.leader() or 1)
+        c.run(200)
+        c.recover()
+    finally:
+        mp.undo()
+    from impl.raft.tracing import LineFormatter
+
+    fmt = LineFormatter()
+    lines = [fmt.line(ev) for ev in taken]
+    d = tmp_path_factory.mktemp("compact")
+    bins, jsons = {}, {}
+    for i in NODES:
+        bins[i], jsons[i] = d / f"node-{i}.bin", d / f"node-{i}.jsonl"
+        b, j = TraceWriter(bins[i], i, NODES, compact=True), TraceWriter(jsons[i], i, NODES)
+        mine = [k for k, ev in enumerate(taken) if ev[0] == i]
+        for n in range(0, len(mine), 5):
+            b.write_lines([taken[k] for k in mine[n : n + 5]])
+            j.write_lines([lines[k] for k in mine[n : n + 5]])
+            b.flush()
+            j.flush()
+        b.close()
+        j.close()
+    return d, bins, jsons
+
+
+def test_a_compact_file_reads_back_as_the_json_lines_of_the_same_events(traces, capsys):
+    d, bins, jsons = traces
+    for i in NODES:
+        lines, cut = json_lines(bins[i].read_bytes(), str(bins[i]))
+        assert cut is None
+        assert [x + "\n" for x in lines] == jsons[i].read_text().splitlines(keepends=True)
+        assert list(read_events(bins[i])) == list(read_events(jsons[i]))
+        assert last_clock(bins[i]) == last_clock(jsons[i]) > 0
+        assert len(compact_records(bins[i].read_bytes(), "x")[0]) > 3
+        assert bins[i].stat().st_size < jsons[i].stat().st_size
+    events, _ = read_traces([str(p) for p in bins.values()])
+    ref, _ = read_traces([str(p) for p in jsons.values()])
+    assert [(e.node, e.clock, e.action, e.state) for e in events] == [(e.node, e.clock, e.action, e.state) for e in ref]
+    result = audit_events(mapping_for("raft", events), events)
+    assert result.ok and result.audited == len(events) > 100
+    assert main(["trace-json", str(bins[1]), "--out", str(d / "out.jsonl")]) == 0
+    assert (d / "out.jsonl").read_bytes() == jsons[1].read_bytes()
+    assert main(["audit", *map(str, bins.values()), "--spec", "raft"]) == 0
+    assert "OK: every event is explained" in capsys.readouterr().out
+
+
+def _records(path: Path) -> list[int]:
+    offsets = [pos for pos, _, _ in compact_records(path.read_bytes(), str(path))[0]]
+    return offsets
+
+
+def test_a_last_record_cut_short_is_cut_like_a_partial_json_line(traces, tmp_path):
+    """Every cut inside the last record: the audit warns and reads the records before it; the next boot's writer
+    cuts the file back to them before it appends; the restarted clock is the last intact event's."""
+    _, bins, _ = traces
+    whole = bins[2].read_bytes()
+    last = _records(bins[2])[-1]
+    before = read_trace(bins[2]).events
+    path = tmp_path / "t.bin"
+    path.write_bytes(whole[:last])
+    kept = read_trace(path).events
+    assert len(kept) < len(before)
+    clock = last_clock(path)
+    for cut in sorted({last + 1, last + 4, last + 12, last + 13, last + 14, (last + len(whole)) // 2, len(whole) - 1}):
+        path.write_bytes(whole[:cut])
+        tf = read_trace(path)
+        assert [e.clock for e in tf.events] == [e.clock for e in kept]
+        assert tf.warnings == [f"{path}: the last record is cut short (byte offset {last}, {cut - last} bytes): "
+                               "a node that crashed while writing; ignored"]
+        assert last_clock(path) == clock
+        w = TraceWriter(path, 2, NODES, compact=True)  # the next boot
+        assert w.size == last == path.stat().st_size
+        w.close()
+        assert len(read_trace(path).headers) == len(tf.headers) + 1 and not read_trace(path).warnings
+
+
+@pytest.mark.parametrize("where, why", [("payload", "payload checksum mismatch"),
+                                        ("length", "header checksum mismatch"),
+                                        ("last-length", "header checksum mismatch")])
+def test_a_damaged_record_is_refused_with_its_offset_never_misread(traces, tmp_path, capsys, where, why):
+    """A flipped bit in a record's payload or in its length (even the last record's, which a trusted length would
+    have made a torn tail): the audit, `trace-json` and a node's restart all refuse the file, naming the offset."""
+    _, bins, _ = traces
+    data = bytearray(bins[3].read_bytes())
+    offsets = _records(bins[3])
+    pos = offsets[-1] if where == "last-length" else offsets[len(offsets) // 2]
+    data[pos + 4 + (0 if where != "payload" else 20)] ^= 0x40  # the length's top byte, or a payload byte
+    path = tmp_path / "t.bin"
+    path.write_bytes(bytes(data))
+    msg = f"{path}: damaged record at byte offset {pos}: {why}"
+    with pytest.raises(TraceError) as exc:
+        read_trace(path)
+    assert str(exc.value) == msg
+    assert main(["audit", str(path), "--spec", "raft"]) == 2
+    assert main(["trace-json", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count(msg) == 2 and "Traceback" not in err
+    with pytest.raises(TraceFileError, match="damaged record"):
+        TraceWriter(path, 3, NODES, compact=True)
+    assert path.read_bytes() == bytes(data)  # nothing cut
+
+
+def test_an_intact_record_whose_events_do_not_decode_is_refused(tmp_path):
+    """A record with valid checksums but a payload that is not a list of events (written by something else)."""
+    import marshal
+
+    for payload, what in [(b"\x00garbage", "does not decode"), (marshal.dumps({"a": 1}), "does not decode"),
+                          (marshal.dumps([(1, 2)]), "does not decode")]:
+        path = tmp_path / "t.bin"
+        path.write_bytes(COMPACT_MAGIC + record(RAFT_EVENTS, payload))
+        with pytest.raises(TraceError, match=f"{path}: record at byte offset 8: a record of events that {what}"):
+            read_trace(path)
+    path.write_bytes(COMPACT_MAGIC + record(9, b"x"))
+    with pytest.raises(TraceError, match="record of unknown type 9 at byte offset 8"):
+        read_trace(path)
