@@ -191,3 +191,25 @@ def test_cluster_start_waits_for_a_node_still_starting_to_answer_or_exit(tmp_pat
     # p.poll() may still say None here: the reaper thread holds Popen's wait lock while it reaps
     reaper.join(10)
     assert p.returncode == 0
+
+
+def test_a_pid_file_being_rewritten_is_never_read_empty(tmp_path):
+    """A node rewrites its pid file once it listens; read meanwhile, a file truncated then written was empty and the
+    node was taken for not running (`recover-node` said 'did not start'). Written aside and renamed, it never is."""
+    (tmp_path / "node-1").mkdir()
+    pid_file = tmp_path / "node-1" / "pid"
+    cluster.write_pid(pid_file, os.getpid())
+    done = threading.Event()
+
+    def rewrite() -> None:
+        while not done.is_set():
+            cluster.write_pid(pid_file, os.getpid())
+
+    writer = threading.Thread(target=rewrite)
+    writer.start()
+    try:
+        seen = {cluster.pid_of(tmp_path, 1) for _ in range(3000)}
+    finally:
+        done.set()
+        writer.join(10)
+    assert seen == {os.getpid()}
