@@ -44,6 +44,13 @@ def test_damaged_node_refuses_says_why_and_is_recovered_from_its_peers(tmp_path,
     assert main(["cluster", "start", "--dir", str(d)]) == 0
     try:
         _put_some(d, 30)
+        deadline = time.monotonic() + 30  # every node holds the writes before the stop (a follower may lag)
+        while True:
+            sts = asyncio.run(cluster.statuses(d, 2))
+            if all(st and st["applied"] >= 31 for st in sts.values()):
+                break
+            assert time.monotonic() < deadline, f"not every node applied the no-op and 30 writes within 30 s: {sts}"
+            time.sleep(0.1)
     finally:
         cluster.stop(d)
     assert stat.S_IMODE(os.stat(d / "cluster.json").st_mode) == 0o600  # it holds the secret
@@ -51,7 +58,9 @@ def test_damaged_node_refuses_says_why_and_is_recovered_from_its_peers(tmp_path,
     assert stat.S_IMODE(os.stat(d / "node-2" / "wal" / "wal.log").st_mode) == 0o600
     wal = d / "node-2" / "wal" / "wal.log"
     data = bytearray(wal.read_bytes())
-    data[synced_length(wal) - 5] ^= 0x10  # inside the last synced record (zero padding follows it)
+    synced = synced_length(wal)
+    assert synced > 8192, f"node 2's log has no synced record (synced length {synced})"  # (records start at 8192)
+    data[synced - 5] ^= 0x10  # inside the last synced record (zero padding follows it)
     wal.write_bytes(bytes(data))
     capsys.readouterr()
     assert main(["wal", "check", str(d / "node-2"), "--json"]) == 1
