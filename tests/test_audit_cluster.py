@@ -15,8 +15,9 @@ import pytest
 
 from impl.runtime import cluster
 from impl.trace import json_lines
-from modelcheck.audit import audit_events, mapping_for, read_traces
+from modelcheck.audit import audit_events, mapping_for
 from modelcheck.cli import main
+from modelcheck.harness import read_node_traces as read_traces
 
 
 def _lines(path: str) -> list[str]:

@@ -12,9 +12,9 @@ import pytest
 from test_impl_cluster import Load, kill
 
 from impl.runtime import cluster
-from modelcheck.audit import read_traces
 from modelcheck.audit.raft_map import RaftMapping
 from modelcheck.cli import main
+from modelcheck.harness import read_node_traces as read_traces
 
 
 async def _in_thread(fn, *args):

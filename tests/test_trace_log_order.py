@@ -21,8 +21,9 @@ from impl.raft.core import HardState, Ready
 from impl.raft.log import Entry
 from impl.runtime import cluster
 from impl.storage.wal import WAL
-from modelcheck.audit import audit_events, mapping_for, read_traces
+from modelcheck.audit import audit_events, mapping_for
 from modelcheck.cli import main
+from modelcheck.harness import read_node_traces as read_traces
 
 CRASH_INDEX = 4  # the leader's no-op is entry 1: the third write crashes it
 

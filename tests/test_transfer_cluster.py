@@ -18,8 +18,8 @@ from test_impl_cluster import Load, kill
 
 from impl.kv.client import KVClient
 from impl.runtime import cluster
-from modelcheck.audit import read_traces
 from modelcheck.cli import main
+from modelcheck.harness import read_node_traces as read_traces
 
 
 def _traces(d: Path) -> list[str]:

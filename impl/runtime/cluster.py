@@ -89,10 +89,12 @@ def free_ports(n: int) -> list[int]:
 TRACE_FORMATS = ("compact", "jsonl")
 
 
-def trace_compact(c: dict[str, Any], raft: bool) -> bool:
+def trace_compact(c: dict[str, Any], raft: bool, has_jsonl: bool = False) -> bool:
     """Whether a node writes a compact trace file (``"trace_format"`` in cluster.json: ``compact``, the default
-    for Raft nodes, or ``jsonl``, the default for Multi-Paxos ones, whose core formats its own lines)."""
-    fmt = c.get("trace_format", "compact" if raft else "jsonl")
+    for Raft nodes, or ``jsonl``, the default for Multi-Paxos ones, whose core formats its own lines, and for
+    a node whose folder already holds ``trace.jsonl`` (``has_jsonl``: written before compact files were the
+    default; it goes on appending there, its clock continuing)."""
+    fmt = c.get("trace_format", "compact" if raft and not has_jsonl else "jsonl")
     if fmt not in TRACE_FORMATS:
         raise ClusterError(f'cluster.json: "trace_format" must be one of {", ".join(TRACE_FORMATS)}, got {fmt!r}')
     if fmt == "compact" and not raft:

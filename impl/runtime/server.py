@@ -377,7 +377,7 @@ class NodeServer:
         self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True),  # WALError: refuse to start (see main)
                        prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)))
         core, rules = protocol(c)
-        compact = trace_compact(c, core is RaftNode)
+        compact = trace_compact(c, core is RaftNode, has_jsonl=(self.home / trace_file_name(False)).exists())
         trace_path = self.home / trace_file_name(compact)
         traced = cfg.trace and trace_path.exists()
         hs, snap, entries = self.wal.load(trace_path.stat().st_size if traced else None)

@@ -135,7 +135,7 @@ NOT_RECORDED = ("no failing bounds recorded: once 'paxraft check SPEC --variant 
                 "set failing_bounds = {bound: value, ...} (the smallest bounds) and trace_length = STEPS in the class")
 
 
-def print_table(rows: list[Entry], long: bool) -> None:
+def print_table(rows: list[Entry], long: bool, source: str | None = None) -> None:
     """The catalog as a table: one line per entry (and its source with --long)."""
     sw = max([len(r.spec) for r in rows] + [4])
     nw = max([len(r.name) for r in rows] + [5])
@@ -148,7 +148,11 @@ def print_table(rows: list[Entry], long: bool) -> None:
             print(f"{'':<{sw}}  {'':<{nw}}  source: {r.source}")
     many = "entry" if len(rows) == 1 else "entries"
     print(f"\n{len(rows)} {many}. 'paxraft variants --check [NAME...]' re-runs them;")
-    print("'paxraft check SPEC --variant NAME' runs one variant at any bounds.")
+    # a user's file: its spec is named by file and class, which the table's spec name is not
+    bases = sorted({c.__mro__[1].__name__ for r in rows if (c := r.cls) is not None and r.variant
+                    and c.__mro__[1].__module__ == c.__module__})  # a spec of that file, not one it imports
+    spec = f"{source}:{bases[0]}" if source and source.endswith(".py") and len(bases) == 1 else "SPEC"
+    print(f"'paxraft check {spec} --variant NAME' runs one variant at any bounds.")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -159,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
             json.dump([_entry_json(r) for r in rows], sys.stdout, indent=1)
             print()
         else:
-            print_table(rows, args.long)
+            print_table(rows, args.long, args.spec)
         return 0
     if not rows:  # checking nothing must not pass: a file whose variants were not found is a mistake
         where = f" of {args.spec}" if args.spec else ""
