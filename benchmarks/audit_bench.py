@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from impl.paxos.sim import simulate  # noqa: E402
+from impl.trace import decode_compact  # noqa: E402
 from modelcheck.audit import audit_events, read_traces  # noqa: E402
 from modelcheck.audit.paxos_map import PaxosMapping  # noqa: E402
 from modelcheck.linearizability import Operation, check_operations, kv_model  # noqa: E402
@@ -160,7 +161,7 @@ def audit_offline(files: list[Path]) -> tuple[int, float, float, dict[str, float
     from modelcheck.audit.raft_map import RaftMapping
 
     c0, w0 = time.process_time(), time.perf_counter()
-    events, _ = read_traces(list(files))
+    events, _ = read_traces(list(files), decode_compact)
     c1 = time.process_time()
     mapping = RaftMapping.from_events(events)
     c2 = time.process_time()

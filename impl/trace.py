@@ -21,7 +21,7 @@ from typing import Any
 
 from impl.raft.tracing import LineFormatter
 from impl.storage.records import HEAD, REC, cut_short, problem, record, write_all
-from spec.trace_format import FORMAT, VERSION
+from spec.trace_format import COMPACT_MAGIC, FORMAT, VERSION
 
 
 def header(node: int, nodes: Iterable[int], **fields: Any) -> dict[str, Any]:
@@ -90,7 +90,6 @@ class Recorder:
         self._f.close()
 
 
-COMPACT_MAGIC = b"PXRTRC1\n"  # the first bytes of a compact trace file (docs/trace-format.md, "Compact trace files")
 JSON_LINES, RAFT_EVENTS = 1, 2  # its record types: JSON lines as text; a list of CompactTracer events, marshalled
 
 
@@ -280,6 +279,16 @@ def json_lines(data: bytes, name: str) -> tuple[list[str], int | None]:
     for pos, typ, payload in records:
         lines += _record_lines(typ, payload, formatter, f"{name}: record at byte offset {pos}")
     return lines, (end if end < len(data) else None)
+
+
+def decode_compact(data: bytes, name: str) -> tuple[list[str], str | None]:
+    """What the audit's reader needs of a compact file (modelcheck/audit/tracefile.py, ``decode``): its JSON
+    lines and a warning when a last record was cut short (TraceFileError when damaged)."""
+    lines, cut = json_lines(data, name)
+    if cut is None:
+        return lines, None
+    return lines, (f"{name}: the last record is cut short (byte offset {cut}, {len(data) - cut} bytes): "
+                   "a node that crashed while writing; ignored")
 
 
 def is_compact(data: bytes) -> bool:

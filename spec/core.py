@@ -418,9 +418,19 @@ class Spec:
         names = tuple(inspect.signature(method).parameters)[1:]
         if self.canonical_order:
             enum = _in_canonical_order(enum)
-        if not _reads_state(marker):
+        constant = not _reads_state(marker)
+        if constant:
             enum = _once(enum)
+        if self.remember_reads:
+            from spec.reads import remembered  # spec.reads reads spec code; it needs nothing from here
+
+            enum = remembered(type(self), method, marker, enum, constant)
         return Action(name, names, enum, method)
+
+    #: An enumerator (and, to leave out disabled parameters, a step) whose code reads the state only
+    #: through ``MsgSet.where`` on one field is remembered by the answers it got (spec/reads.py): exact,
+    #: and a guard is not run again while its questions get the answers they got. False: run as written.
+    remember_reads: ClassVar[bool] = True
 
     # -- the model ---------------------------------------------------------
     def init_states(self) -> Iterable[State]:

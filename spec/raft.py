@@ -458,8 +458,11 @@ class Raft(Spec):
         so the successor satisfies them as its parent (already checked) does."""
         if not (self.count_outside and self._may_cut):
             return False
+        full = len(msgs) >= self.MaxInFlight
+        if full and self.MaxCopies == 1:  # m is new (no room) or already there once (no second copy)
+            return True
         c = Count(msgs, m)
-        return c >= self.MaxCopies if c else len(msgs) >= self.MaxInFlight
+        return c >= self.MaxCopies if c else full
 
     def NextAllLogs(self, s: RaftState) -> frozenset[Log]:
         """``allLogs' = allLogs \\cup {log[i] : i \\in Server}``: Next conjoins it to every action."""
@@ -487,16 +490,17 @@ class Raft(Spec):
             and mi[i] == self._zeros and allLogs is s.allLogs
         ):
             return s  # i holds nothing volatile: the restart changes nothing (its value is s's)
-        return _put_restart(
+        ones, zeros = self._ones, self._zeros
+        return _put_restart(  # "x if x[i] is v": EXCEPT's own 'already so', without its call (most are)
             s,
             allLogs,
-            EXCEPT(st, i, FOLLOWER),
-            EXCEPT(vr, i, EMPTY),
-            EXCEPT(vg, i, EMPTY),
-            EXCEPT(vl, i, EMPTY),
-            EXCEPT(ni, i, self._ones),
-            EXCEPT(mi, i, self._zeros),
-            EXCEPT(ci, i, 0),
+            st if st[i] == FOLLOWER else EXCEPT(st, i, FOLLOWER),
+            vr if vr[i] is EMPTY else EXCEPT(vr, i, EMPTY),
+            vg if vg[i] is EMPTY else EXCEPT(vg, i, EMPTY),
+            vl if vl[i] is EMPTY else EXCEPT(vl, i, EMPTY),
+            ni if ni[i] is ones else EXCEPT(ni, i, ones),
+            mi if mi[i] is zeros else EXCEPT(mi, i, zeros),
+            ci if ci[i] == 0 else EXCEPT(ci, i, 0),
         )
 
     @action(params=_not_leaders)

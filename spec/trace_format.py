@@ -13,6 +13,8 @@ from typing import Any
 
 FORMAT = "paxraft-trace"
 VERSION = 2  #: what writers write
+#: the first bytes of a compact trace file (our store's nodes' trace.bin; impl/trace.py reads it as JSON lines)
+COMPACT_MAGIC = b"PXRTRC1\n"
 READ_VERSIONS = (1, 2)  #: what readers accept
 
 #: header fields: required ones first

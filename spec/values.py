@@ -97,6 +97,10 @@ def setter(cls: type, *names: str) -> Callable[..., Any]:
 # -- message sets indexed by field --------------------------------------------------------------
 
 
+RECORD: list[list[tuple[Any, tuple, tuple]]] = []
+"""While not empty, each ``where`` appends (set, question, answer) to its last list (spec.reads)."""
+
+
 class MsgSet(frozenset):
     """An immutable set of messages (NamedTuples) that answers ``where(type=X, ins=r)`` by lookup.
 
@@ -143,9 +147,15 @@ class MsgSet(frozenset):
             index = self._inherit()
         key = tuple(fields.items())
         found = index.get(key)
-        if found is not None:
-            return found
-        names = tuple(fields)
+        if found is None:
+            found = self._fill(index, key, tuple(fields))
+        if RECORD:  # a run being remembered by what it asked (spec.reads)
+            RECORD[-1].append((self, key, found))
+        return found
+
+    def _fill(self, index: dict, key: tuple, names: tuple[str, ...]) -> tuple:
+        """The answer to a question this set's index does not hold yet: a new combination of fields
+        indexed by one scan, or an empty answer remembered (and carried to the children like any group)."""
         if names not in self._shapes:
             self._shapes = self._shapes | {names}
             for k, group in _groups(self, names).items():  # a new combination: one scan of this set
@@ -153,7 +163,7 @@ class MsgSet(frozenset):
             found = index.get(key)
             if found is not None:
                 return found
-        index[key] = ()  # asked and empty: remembered, and carried to the children like any group
+        index[key] = ()
         return ()
 
     def _inherit(self) -> dict:

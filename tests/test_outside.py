@@ -45,6 +45,13 @@ def test_raft_counts_and_coverage_are_those_of_building_every_successor() -> Non
     }
 
 
+def test_raft_with_two_copies_allowed_counts_the_third_copy_only() -> None:
+    bounds = {"servers": 2, "max_term": 2, "max_log": 0, "max_copies": 2, "max_in_flight": 1}
+    counted, built = check(Raft(**bounds)), check(_built(Raft(**bounds)))
+    assert _figures(counted) == _figures(built)
+    assert (counted.distinct_states, counted.states_generated, counted.depth) == (3566, 28973, 24)
+
+
 def test_a_reach_goal_that_holds_only_outside_the_constraint_is_found() -> None:
     # Two messages in flight: outside MaxInFlight 1, so only a successor the steps would count.
     r = reach(Raft(servers=2, max_term=2, max_in_flight=1), "TwoInFlight", lambda s: len(s.messages) >= 2)

@@ -22,15 +22,23 @@ from impl.trace import (
     TraceFileError,
     TraceWriter,
     compact_records,
+    decode_compact,
     json_lines,
     last_clock,
     read_events,
 )
 from modelcheck.audit import audit_events, mapping_for, read_traces
-from modelcheck.audit.tracefile import TraceError, read_trace
+from modelcheck.audit.tracefile import TraceError
+from modelcheck.audit.tracefile import read_trace as read_any
 from modelcheck.cli import main
+from modelcheck.harness import read_node_traces
 
 NODES = (1, 2, 3)
+
+
+def read_trace(path: Path):
+    """The audit's reader with the store's decoder (as `paxraft audit` and read_node_traces read)."""
+    return read_any(path, decode_compact)
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +99,7 @@ def test_a_compact_file_reads_back_as_the_json_lines_of_the_same_events(traces, 
         assert last_clock(bins[i]) == last_clock(jsons[i]) > 0
         assert len(compact_records(bins[i].read_bytes(), "x")[0]) > 3
         assert bins[i].stat().st_size < jsons[i].stat().st_size
-    events, _ = read_traces([str(p) for p in bins.values()])
+    events, _ = read_node_traces([str(p) for p in bins.values()])
     ref, _ = read_traces([str(p) for p in jsons.values()])
     assert [(e.node, e.clock, e.action, e.state) for e in events] == [(e.node, e.clock, e.action, e.state) for e in ref]
     result = audit_events(mapping_for("raft", events), events)
@@ -156,6 +164,13 @@ def test_a_damaged_record_is_refused_with_its_offset_never_misread(traces, tmp_p
     with pytest.raises(TraceFileError, match="damaged record"):
         TraceWriter(path, 3, NODES, compact=True)
     assert path.read_bytes() == bytes(data)  # nothing cut
+
+
+def test_the_audit_layer_alone_names_a_compact_file_instead_of_misreading_it(traces):
+    """modelcheck.audit does not import the store: without a decoder it refuses a compact file in one line."""
+    _, bins, _ = traces
+    with pytest.raises(TraceError, match=r"node-1.bin: a compact trace file \(a node's trace.bin\): read it with"):
+        read_traces([bins[1]])
 
 
 def test_an_intact_record_whose_events_do_not_decode_is_refused(tmp_path):

@@ -4,20 +4,21 @@ A file is JSON lines: a header (``{"format": "paxraft-trace", "version": 2, "nod
 then that boot's events, possibly followed by further headers (one per restart).  Within a
 file the Lamport clock strictly increases.  A last line without its newline that is not
 valid JSON is what a crashed node leaves behind: it is reported as a warning and skipped.
-A compact trace file (what our store's nodes write; impl/trace.py) is read as its JSON lines.
+A compact trace file (what our store's nodes write; impl/trace.py) is read as its JSON lines, by a decoder
+the caller passes.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from impl.trace import TraceFileError, is_compact, json_lines
 from modelcheck.audit.fastjson import loads
 from modelcheck.engine.gcpause import gc_paused
-from spec.trace_format import EVENT_FIELDS, FORMAT, READ_VERSIONS, shift_message, shift_state
+from spec.trace_format import COMPACT_MAGIC, EVENT_FIELDS, FORMAT, READ_VERSIONS, shift_message, shift_state
 from spec.userfiles import read_bytes
 
 
@@ -77,19 +78,27 @@ def _is_int(x: Any) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
 
-def read_trace(path: str | Path) -> TraceFile:
-    """Parse one trace file, checking its structure and that its clock only increases."""
+#: Reads a compact trace file's bytes (named) as its JSON lines and a warning or None; ValueError when damaged.
+Decoder = Callable[[bytes, str], tuple[list[str], "str | None"]]
+
+
+def read_trace(path: str | Path, decode: Decoder | None = None) -> TraceFile:
+    """Parse one trace file, checking its structure and that its clock only increases. A compact file (our
+    store's nodes' ``trace.bin``) is read as its JSON lines by ``decode`` (impl.trace.decode_compact, which
+    `paxraft audit` and modelcheck.harness.read_node_traces pass: this layer does not import the store)."""
     name = str(path)
     data = read_bytes(path, error=TraceError)
     warnings: list[str] = []
-    if is_compact(data):  # our store's nodes' form: read as its JSON lines (line N: the Nth of `paxraft trace-json`)
+    if data.startswith(COMPACT_MAGIC):  # line N: the Nth line of `paxraft trace-json`
+        if decode is None:
+            raise TraceError(f"{name}: a compact trace file (a node's trace.bin): read it with `paxraft audit` "
+                             "or convert it with `paxraft trace-json`")
         try:
-            lines, cut = json_lines(data, name)
-        except TraceFileError as exc:
+            lines, warning = decode(data, name)
+        except ValueError as exc:
             raise TraceError(str(exc)) from None
-        if cut is not None:
-            warnings.append(f"{name}: the last record is cut short (byte offset {cut}, {len(data) - cut} bytes): "
-                            "a node that crashed while writing; ignored")
+        if warning is not None:
+            warnings.append(warning)
         complete = True
     else:
         try:
@@ -228,10 +237,11 @@ def merge(files: list[TraceFile]) -> list[Event]:
     return events
 
 
-def read_traces(paths: list[str | Path]) -> tuple[list[Event], list[str]]:
-    """Read and merge several trace files; returns the events and the warnings."""
+def read_traces(paths: list[str | Path], decode: Decoder | None = None) -> tuple[list[Event], list[str]]:
+    """Read and merge several trace files (compact ones by ``decode``: see :func:`read_trace`); returns the
+    events and the warnings."""
     if not paths:
         raise TraceError("no trace files given")
     with gc_paused(promote=True):  # the audit's events: no cycles, tens of thousands alive
-        files = [read_trace(p) for p in paths]
+        files = [read_trace(p, decode) for p in paths]
         return merge(files), [w for f in files for w in f.warnings]

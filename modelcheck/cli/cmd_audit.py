@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from impl.trace import decode_compact
 from modelcheck.audit import TraceError, audit_events, audit_of, mapping_for, read_traces
 from modelcheck.audit.msc import write_msc
 from modelcheck.audit.report import json_report, text_report
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if args.spec:
         audit_of(args.spec)  # a spec with no audit is refused before its traces are read
     try:
-        events, warnings = read_traces(args.files)
+        events, warnings = read_traces(args.files, decode_compact)  # (our nodes' trace.bin too)
         _headers_agree(events)
         spec = args.spec or (events[0].header.get("spec") if events else None)
         if not spec:

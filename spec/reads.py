@@ -1,0 +1,343 @@
+"""Remembering an action's parameters by what its code reads of the state: the answers of ``where``.
+
+A plainly written guard reads the message set through :meth:`spec.values.MsgSet.where`
+(``s.msgs.where(type=PHASE1B, ins=rm, mbal=bal)``), and in most steps of a search the new message
+falls in none of the groups the guard asks about: PaxosCommit's ``Phase2a`` is disabled in 93% of
+its calls, for a quorum whose 1b messages have not changed. Asking the index the same questions
+costs a few dictionary lookups (one C call); running the guard again costs its whole Python code.
+
+The rule, for an action whose enumerator is ``params(self, s)`` and whose step is ``step(self, s, *p)``:
+
+1. Their source is read (:func:`reads_of`): every use of the state ``s`` must be ``s.F.where(...)``
+   (a *where read* of field F), ``s.F`` (a *whole read* of F), or ``s`` handed to a method of the
+   spec (``self.helper(s, ...)``, read the same way, a few calls deep). Any other use (``s`` given
+   to another function, ``getattr``, ``s[0]``, iterating ``s``, a nested scope rebinding ``s``,
+   ``locals``/``vars``/``eval``/``exec``) and the action is run as written. For a step, what is
+   read inside ``return s._replace(...)`` or ``return s`` is left out: that statement ends the
+   step with a state, so it cannot decide whether the step is enabled.
+2. When the step reads only through ``where`` on one field F, and the enumerator too (or it does
+   not read the state at all), the action's enumerator gives only the parameters whose step is
+   enabled; when only the enumerator reads so, its result is remembered.
+3. At run time (:class:`_Memo`) a run records the questions asked (:data:`spec.values.RECORD`);
+   the answers F's index gives to every question asked so far, in order, are the key of the
+   result. A state whose answers are equal takes the same path through the code: the same
+   parameters, the same enabled ones. The engine still runs every enabled step itself.
+
+Counts, coverage and traces are exactly those of running the code each time (tests/test_reads.py
+compares them on every shipped example and user spec). It rests on what the checker assumes
+anyway: steps and enumerators are functions of the state, their parameters and the spec's
+constants (which do not change once the check has started, as for spec.core._once), and values
+equal as Python values are one value (the store identifies states by their hash). A spec that
+needs otherwise sets ``remember_reads = False``.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import operator
+import textwrap
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from spec import values
+from spec.values import MsgSet
+
+DEPTH = 3
+"""How many spec-method calls deep a state handed on is followed."""
+
+_DYNAMIC = frozenset({"locals", "vars", "eval", "exec", "globals", "getattr", "__import__"})
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What a function reads of its state: fields read through ``where``, fields read whole."""
+
+    where: frozenset[str]
+    whole: frozenset[str]
+
+    @property
+    def rememberable(self) -> bool:
+        """At least one where read, and no field both read through ``where`` and read whole."""
+        return bool(self.where) and not (self.where & self.whole)
+
+
+class _Unreadable(Exception):  # noqa: N818 - control flow: the code reads the state in a way not followed
+    pass
+
+
+def _function_node(fn: Callable) -> tuple[ast.FunctionDef | ast.Lambda, dict[int, ast.AST]] | None:
+    """The AST of ``fn`` (a def, from its source lines; a lambda, from its file, picked by its first
+    line) and a map child -> parent over it; ``None`` when the source cannot be had or is ambiguous."""
+    code = fn.__code__
+    node: ast.AST | None = None
+    try:
+        if code.co_name == "<lambda>":
+            path = inspect.getsourcefile(fn)
+            if path is None:
+                return None
+            found = [n for n in _lambdas(path) if n.lineno == code.co_firstlineno]
+            if len(found) == 1 and [a.arg for a in found[0].args.args] == list(code.co_varnames[: code.co_argcount]):
+                node = found[0]
+        else:
+            tree = ast.parse(textwrap.dedent("".join(inspect.getsourcelines(fn)[0])))
+            if len(tree.body) == 1 and isinstance(tree.body[0], ast.FunctionDef) and tree.body[0].name == code.co_name:
+                node = tree.body[0]
+    except (OSError, TypeError, SyntaxError, ValueError, UnicodeDecodeError):
+        return None
+    if node is None:
+        return None
+    parents = {id(c): p for p in ast.walk(node) for c in ast.iter_child_nodes(p)}
+    return node, parents  # type: ignore[return-value]
+
+
+@functools.lru_cache(maxsize=16)
+def _lambdas(path: str) -> list[ast.Lambda]:
+    """The lambdas of a source file (read once per file: a spec's enumerators are mostly lambdas)."""
+    with open(path, encoding="utf-8") as f:
+        return [n for n in ast.walk(ast.parse(f.read())) if isinstance(n, ast.Lambda)]
+
+
+def _arg_names(node: ast.FunctionDef | ast.Lambda) -> list[str]:
+    a = node.args
+    if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs:
+        raise _Unreadable
+    return [x.arg for x in a.args]
+
+
+def _returns_a_state(node: ast.AST, parents: dict[int, ast.AST], state: str) -> bool:
+    """Whether ``node`` lies inside ``return s._replace(...)`` or ``return s`` of the function itself
+    (not of a function nested in it): a statement that ends the step with a state, never None."""
+    ret: ast.AST | None = None
+    up: ast.AST | None = node
+    while up is not None:
+        if isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            if parents.get(id(up)) is not None:  # a nested function: its return is not the step's
+                return False
+            break
+        if isinstance(up, ast.Return) and ret is None:
+            ret = up
+        up = parents.get(id(up))
+    if not isinstance(ret, ast.Return) or ret.value is None:
+        return False
+    v = ret.value
+    if isinstance(v, ast.Name) and v.id == state:
+        return True
+    return (isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr == "_replace"
+            and isinstance(v.func.value, ast.Name) and v.func.value.id == state)
+
+
+def _scan(fn: Callable, state_pos: int, spec_cls: type, step: bool, depth: int,
+          where: set[str], whole: set[str]) -> None:
+    """Add to ``where``/``whole`` what ``fn`` reads of its argument number ``state_pos``
+    (0 is ``self``); raise :class:`_Unreadable` for any use not followed."""
+    if depth > DEPTH:
+        raise _Unreadable
+    got = _function_node(fn)
+    if got is None:
+        raise _Unreadable
+    node, parents = got
+    names = _arg_names(node)
+    if len(names) <= state_pos:
+        raise _Unreadable
+    state, this = names[state_pos], names[0]
+    body = node.body if isinstance(node, ast.FunctionDef) else [node.body]
+    for sub in (n for b in body for n in ast.walk(b)):
+        if isinstance(sub, ast.Name) and sub.id in _DYNAMIC:
+            raise _Unreadable
+        if isinstance(sub, (ast.Global, ast.Nonlocal)) and state in sub.names:
+            raise _Unreadable
+        if isinstance(sub, ast.arg) and sub.arg == state:  # a nested scope rebinding the name
+            raise _Unreadable
+        if not (isinstance(sub, ast.Name) and sub.id == state):
+            continue
+        if not isinstance(sub.ctx, ast.Load):
+            raise _Unreadable
+        if step and _returns_a_state(sub, parents, state):
+            continue
+        up = parents.get(id(sub))
+        if isinstance(up, ast.Attribute) and up.value is sub:
+            if up.attr.startswith("_"):
+                raise _Unreadable
+            up2 = parents.get(id(up))
+            if (isinstance(up2, ast.Attribute) and up2.attr == "where" and up2.value is up
+                    and isinstance(parents.get(id(up2)), ast.Call) and parents[id(up2)].func is up2):
+                where.add(up.attr)
+            else:
+                whole.add(up.attr)
+            continue
+        if (isinstance(up, ast.Call) and sub in up.args and not any(isinstance(a, ast.Starred) for a in up.args)
+                and isinstance(up.func, ast.Attribute) and isinstance(up.func.value, ast.Name)
+                and up.func.value.id == this):
+            method = inspect.getattr_static(spec_cls, up.func.attr, None)
+            if not inspect.isfunction(method):
+                raise _Unreadable
+            _scan(method, up.args.index(sub) + 1, spec_cls, False, depth + 1, where, whole)
+            continue
+        raise _Unreadable
+
+
+def reads_of(fn: Callable, spec_cls: type, *, step: bool) -> Reads | None:
+    """What ``fn(self, s, ...)`` (a step when ``step``, else an enumerator) reads of ``s``, or
+    ``None`` when its code uses the state in a way this reading does not follow."""
+    fn = getattr(fn, "__func__", fn)
+    if not inspect.isfunction(fn):
+        return None
+    where: set[str] = set()
+    whole: set[str] = set()
+    try:
+        _scan(fn, 1, spec_cls, step, 0, where, whole)
+    except _Unreadable:
+        return None
+    return Reads(frozenset(where), frozenset(whole))
+
+
+_READS: dict[tuple, Reads | None] = {}
+
+
+def _cached_reads(fn: Callable, cls: type, step: bool) -> Reads | None:
+    """:func:`reads_of`, once per function, class and kind (a spec class is built many times)."""
+    fn = getattr(fn, "__func__", fn)
+    key = (fn, cls, step)
+    if key not in _READS:
+        _READS[key] = reads_of(fn, cls, step=step)
+    return _READS[key]
+
+
+# -- the memo ------------------------------------------------------------------------------------------
+
+_MISS: Any = object()
+
+TABLE = 1 << 15
+"""Results remembered per action (then the table starts over): bounded memory."""
+
+
+class _Memo:
+    """``fn(s)`` remembered by the answers ``s.F.where(...)`` gives to every question ``fn`` asked so far.
+
+    ``fn`` reads the state only through ``where`` on field F (checked by :func:`reads_of`). A run
+    asks some questions, each answered from F's index; the answers, in the order of the
+    questions, are the key of its result. A later state whose answers to the same questions are
+    equal takes the same path through the code and gets the same result. A run that asks a
+    question not asked before adds it to the list (and starts the table over)."""
+
+    __slots__ = ("fn", "plain", "get_field", "keys", "answers_of", "table", "off")
+
+    def __init__(self, fn: Callable[[Any], Any], plain: Callable[[Any], Any], field: str) -> None:
+        self.fn, self.plain, self.get_field = fn, plain, operator.attrgetter(field)
+        self.keys: tuple = ()
+        self.answers_of: Callable[[dict], Any] = _no_answers
+        self.table: dict[Any, Any] = {}
+        self.off = False  # a run asked a set other than s.F: run as written from then on
+
+    def __call__(self, s: Any) -> Any:
+        if self.off:
+            return self.plain(s)
+        ms = self.get_field(s)
+        if ms.__class__ is not MsgSet:
+            return self.plain(s)
+        index = ms._index
+        if index.__class__ is not dict:
+            index = ms._inherit()
+        try:
+            found = self.table.get(self.answers_of(index), _MISS)
+        except KeyError:  # a question this set's lineage never asked: answered by the run below
+            found = _MISS
+        if found is not _MISS:
+            return found
+        return self.run(s, ms)
+
+    def run(self, s: Any, ms: MsgSet) -> Any:
+        """Run ``fn`` recording its questions; remember the result under the answers."""
+        log: list[tuple[MsgSet, tuple, tuple]] = []
+        values.RECORD.append(log)
+        try:
+            result = self.fn(s)
+        except Exception:  # a spec error: run as written from now on, so it is raised and named where it always is
+            self.off, self.table = True, {}
+            return self.plain(s)
+        finally:
+            values.RECORD.pop()
+        if any(asked is not ms for asked, _, _ in log):
+            self.off, self.table = True, {}
+            return self.plain(s)
+        new = tuple(dict.fromkeys(k for _, k, _ in log if k not in self.keys))
+        if new:  # the key of a result: the answers in the order of the questions (the answer itself for one)
+            self.keys += new
+            self.answers_of = operator.itemgetter(*self.keys)
+            self.table = {}
+        index = ms._index
+        for k in self.keys:
+            if k not in index:  # asked in another state only: ask it here too (where remembers it)
+                ms.where(**dict(k))
+        if len(self.table) >= TABLE:
+            self.table.clear()
+        self.table[self.answers_of(index)] = result
+        return result
+
+
+def _no_answers(index: dict) -> tuple:
+    return ()
+
+
+def _names(code: Any) -> Iterable[str]:
+    """The names a code object and the code nested in it use."""
+    yield from code.co_names
+    for c in code.co_consts:
+        if hasattr(c, "co_names"):
+            yield from _names(c)
+
+
+_ASKS: dict[type, bool] = {}
+
+
+def _asks_where(cls: type) -> bool:
+    """Whether any function of the spec class (its own or inherited, but the base Spec's) calls
+    something named ``where``: only then can an action read the state through it. Once per class."""
+    asks = _ASKS.get(cls)
+    if asks is None:
+        from spec.core import Spec  # spec.core imports this module lazily
+
+        asks = _ASKS[cls] = any(
+            "where" in _names(f.__code__)
+            for k in cls.__mro__ if k not in (Spec, object)
+            for v in vars(k).values()
+            for f in [getattr(v, "__func__", v), getattr(v, "__paxraft_action__", None)]
+            if inspect.isfunction(f)
+        )
+    return asks
+
+
+def remembered(cls: type, step: Callable, enum_code: Callable, enum: Callable[[Any], Any],
+               constant: bool) -> Callable[[Any], Any]:
+    """The action's enumerator, remembered when its code and (to leave out disabled parameters)
+    its step's code read the state only through ``where`` on one field; else ``enum`` itself.
+
+    - constant enumerator, step read so: the enumerator gives only the parameters whose step is
+      enabled (the engine then runs just those);
+    - enumerator read so, step not: the enumerator's result is remembered;
+    - enumerator and step read so: the enabled ones among the enumerator's parameters.
+    """
+    if not _asks_where(cls):
+        return enum
+    step_reads = _cached_reads(step, cls, True)
+    enum_reads = None if constant else _cached_reads(enum_code, cls, False)
+    step_ok = step_reads is not None and step_reads.rememberable and len(step_reads.where) == 1
+    enum_ok = constant or (enum_reads is not None and enum_reads.rememberable and len(enum_reads.where) == 1)
+    if not enum_ok:
+        return enum
+    if step_ok and (constant or step_reads.where == enum_reads.where):  # type: ignore[union-attr]
+        field = next(iter(step_reads.where))  # type: ignore[union-attr]
+
+        def enabled(s: Any) -> tuple:
+            params = tuple(enum(s))
+            if not all(p.__class__ is tuple for p in params):
+                raise _Unreadable  # not parameter tuples: the contract check names it (run as written)
+            return tuple([p for p in params if step(s, *p) is not None])
+
+        return _Memo(enabled, enum, field)
+    if constant:
+        return enum
+    return _Memo(lambda s: tuple(enum(s)), enum, next(iter(enum_reads.where)))  # type: ignore[union-attr]
