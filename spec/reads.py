@@ -39,6 +39,7 @@ import inspect
 import operator
 import textwrap
 import threading
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -83,7 +84,7 @@ def _function_node(fn: Callable) -> tuple[ast.FunctionDef | ast.Lambda, dict[int
             if len(found) == 1 and [a.arg for a in found[0].args.args] == list(code.co_varnames[: code.co_argcount]):
                 node = found[0]
         else:
-            tree = ast.parse(textwrap.dedent("".join(inspect.getsourcelines(fn)[0])))
+            tree = _parse(textwrap.dedent("".join(inspect.getsourcelines(fn)[0])), code.co_filename)
             if len(tree.body) == 1 and isinstance(tree.body[0], ast.FunctionDef) and tree.body[0].name == code.co_name:
                 node = tree.body[0]
     except (OSError, TypeError, SyntaxError, ValueError, UnicodeDecodeError):
@@ -98,7 +99,14 @@ def _function_node(fn: Callable) -> tuple[ast.FunctionDef | ast.Lambda, dict[int
 def _lambdas(path: str) -> list[ast.Lambda]:
     """The lambdas of a source file (read once per file: a spec's enumerators are mostly lambdas)."""
     with open(path, encoding="utf-8") as f:
-        return [n for n in ast.walk(ast.parse(f.read())) if isinstance(n, ast.Lambda)]
+        return [n for n in ast.walk(_parse(f.read(), path)) if isinstance(n, ast.Lambda)]
+
+
+def _parse(source: str, path: str) -> ast.Module:
+    """The AST of ``source``: the spec's own import already said what its text warns about."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(source, path)
 
 
 def _arg_names(node: ast.FunctionDef | ast.Lambda) -> list[str]:
