@@ -119,7 +119,7 @@ def _run(args: argparse.Namespace, d: Path) -> int:
         stopped = cluster.stop(d)
         print(f"stopped nodes {', '.join(map(str, stopped))}" if stopped else "no node was running")
         return 0
-    sts = asyncio.run(cluster.statuses(d))
+    sts = asyncio.run(cluster.statuses(d, 5.0))  # (a busy node may take over 0.5 s: it is not down)
     print(f"{'node':>4} {'pid':>7} {'role':<9} {'term':>5} {'leader':>6} {'commit':>8} {'applied':>8} {'last':>8}")
     down = 0
     removed = set(desc.get("removed", ()))

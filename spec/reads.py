@@ -38,6 +38,7 @@ import functools
 import inspect
 import operator
 import textwrap
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -221,16 +222,19 @@ class _Memo:
     asks some questions, each answered from F's index; the answers, in the order of the
     questions, are the key of its result. A later state whose answers to the same questions are
     equal takes the same path through the code and gets the same result. A run that asks a
-    question not asked before adds it to the list (and starts the table over)."""
+    question not asked before adds it to the list (and starts the table over).
 
-    __slots__ = ("fn", "plain", "get_field", "keys", "answers_of", "table", "off")
+    Threads (the explorer searches on one while its pages enumerate on another): recorded runs take
+    one lock, so a record holds every question its run asked (another thread's questions can only
+    add to it, or turn the memo off); the key function and its table are read as one pair."""
+
+    __slots__ = ("fn", "plain", "get_field", "keys", "now", "off")
 
     def __init__(self, fn: Callable[[Any], Any], plain: Callable[[Any], Any], field: str) -> None:
         self.fn, self.plain, self.get_field = fn, plain, operator.attrgetter(field)
         self.keys: tuple = ()
-        self.answers_of: Callable[[dict], Any] = _no_answers
-        self.table: dict[Any, Any] = {}
-        self.off = False  # a run asked a set other than s.F: run as written from then on
+        self.now: tuple[Callable[[dict], Any], dict[Any, Any]] = (_no_answers, {})  # (answers_of, table)
+        self.off = False  # a run asked a set other than s.F, or raised: run as written from then on
 
     def __call__(self, s: Any) -> Any:
         if self.off:
@@ -241,13 +245,15 @@ class _Memo:
         index = ms._index
         if index.__class__ is not dict:
             index = ms._inherit()
+        answers_of, table = self.now
         try:
-            found = self.table.get(self.answers_of(index), _MISS)
+            found = table.get(answers_of(index), _MISS)
         except KeyError:  # a question this set's lineage never asked: answered by the run below
             found = _MISS
         if found is not _MISS:
             return found
-        return self.run(s, ms)
+        with _RUNNING:
+            return self.run(s, ms)
 
     def run(self, s: Any, ms: MsgSet) -> Any:
         """Run ``fn`` recording its questions; remember the result under the answers."""
@@ -256,26 +262,30 @@ class _Memo:
         try:
             result = self.fn(s)
         except Exception:  # a spec error: run as written from now on, so it is raised and named where it always is
-            self.off, self.table = True, {}
+            self.off, self.now = True, (_no_answers, {})
             return self.plain(s)
         finally:
             values.RECORD.pop()
-        if any(asked is not ms for asked, _, _ in log):
-            self.off, self.table = True, {}
+        if self.off or any(asked is not ms for asked, _, _ in log):
+            self.off, self.now = True, (_no_answers, {})
             return self.plain(s)
+        answers_of, table = self.now
         new = tuple(dict.fromkeys(k for _, k, _ in log if k not in self.keys))
         if new:  # the key of a result: the answers in the order of the questions (the answer itself for one)
             self.keys += new
-            self.answers_of = operator.itemgetter(*self.keys)
-            self.table = {}
+            answers_of, table = operator.itemgetter(*self.keys), {}
         index = ms._index
         for k in self.keys:
             if k not in index:  # asked in another state only: ask it here too (where remembers it)
                 ms.where(**dict(k))
-        if len(self.table) >= TABLE:
-            self.table.clear()
-        self.table[self.answers_of(index)] = result
+        if len(table) >= TABLE:
+            table = {}
+        table[answers_of(index)] = result
+        self.now = (answers_of, table)
         return result
+
+
+_RUNNING = threading.RLock()
 
 
 def _no_answers(index: dict) -> tuple:

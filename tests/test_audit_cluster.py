@@ -49,8 +49,9 @@ def cluster_run(tmp_path_factory):
     return d, [str(p) for p in cluster.trace_files(d)], lead
 
 
-def _caught_up(d: Path, node: int, wait: float = 15.0) -> None:
+def _caught_up(d: Path, node: int, wait: float = 30.0) -> None:
     """Poll until ``node`` has applied everything the leader committed (no fixed sleep: under load it is slow)."""
+    sts: dict = {}
     import asyncio
 
     deadline = time.monotonic() + wait
@@ -61,13 +62,14 @@ def _caught_up(d: Path, node: int, wait: float = 15.0) -> None:
         if lead and me and me["applied"] >= lead["commit"]:
             return
         time.sleep(0.1)
+    raise AssertionError(f"node {node} has not caught up with the leader within {wait} s: {sts}")
 
 
 def _leader(d: Path) -> int:
     import asyncio
 
-    lead = asyncio.run(cluster.wait_for_leader(d, 10))
-    assert lead is not None
+    lead = asyncio.run(cluster.wait_for_leader(d, 30))
+    assert lead is not None, "no leader within 30 s"
     return lead
 
 

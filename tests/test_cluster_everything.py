@@ -48,9 +48,9 @@ async def _everything(d: Path, writes: int, rng: random.Random) -> tuple[dict[by
     cluster.start_node(d, lead)
     outcomes = [await moving]
     await load.reached(writes * 3 // 5)
-    await cluster.settle(d, members, 10)
-    lead = await cluster.wait_for_leader(d, 10)
-    assert lead is not None
+    await cluster.settle(d, members, 20)
+    lead = await cluster.wait_for_leader(d, 30)
+    assert lead is not None, "no leader within 30 s"
     gone = rng.choice([i for i in members if i != lead])
     for _attempt in range(20):  # (3) refused while a leader elected just before has not committed in its term
         try:
@@ -64,7 +64,7 @@ async def _everything(d: Path, writes: int, rng: random.Random) -> tuple[dict[by
     members.remove(gone)
     await load.reached(writes * 4 // 5)
     for _attempt in range(3):  # (4) a node restarted before may still be reconnecting to the leader (under load)
-        await cluster.settle(d, members, 10)
+        await cluster.settle(d, members, 20)
         outcomes.append(await _in_thread(_try_transfer, d, None))
         if outcomes[-1].startswith("moved "):
             break

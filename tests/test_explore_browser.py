@@ -83,7 +83,7 @@ def test_click_to_the_violation_and_reopen_it_from_its_url(explorer: str, browse
     spec = build("paxos", "ignore-votes")
     trace = check(spec).trace
     assert trace is not None and len(trace) == 13
-    wait = WebDriverWait(browser, 20)
+    wait = WebDriverWait(browser, 60)  # (each step; a busy machine slows the headless browser)
     browser.get(explorer)
     wait.until(lambda d: _depth(d) == "initial state")
     for k, step in enumerate(trace[1:], 1):

@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -43,6 +44,13 @@ def test_damaged_node_refuses_says_why_and_is_recovered_from_its_peers(tmp_path,
     assert main(["cluster", "start", "--dir", str(d)]) == 0
     try:
         _put_some(d, 30)
+        deadline = time.monotonic() + 30  # every node holds the writes before the stop (a follower may lag)
+        while True:
+            sts = asyncio.run(cluster.statuses(d, 2))
+            if all(st and st["applied"] >= 31 for st in sts.values()):
+                break
+            assert time.monotonic() < deadline, f"not every node applied the no-op and 30 writes within 30 s: {sts}"
+            time.sleep(0.1)
     finally:
         cluster.stop(d)
     assert stat.S_IMODE(os.stat(d / "cluster.json").st_mode) == 0o600  # it holds the secret
@@ -50,7 +58,9 @@ def test_damaged_node_refuses_says_why_and_is_recovered_from_its_peers(tmp_path,
     assert stat.S_IMODE(os.stat(d / "node-2" / "wal" / "wal.log").st_mode) == 0o600
     wal = d / "node-2" / "wal" / "wal.log"
     data = bytearray(wal.read_bytes())
-    data[synced_length(wal) - 5] ^= 0x10  # inside the last synced record (zero padding follows it)
+    synced = synced_length(wal)
+    assert synced > 8192, f"node 2's log has no synced record (synced length {synced})"  # (records start at 8192)
+    data[synced - 5] ^= 0x10  # inside the last synced record (zero padding follows it)
     wal.write_bytes(bytes(data))
     capsys.readouterr()
     assert main(["wal", "check", str(d / "node-2"), "--json"]) == 1
@@ -76,8 +86,10 @@ def test_damaged_node_refuses_says_why_and_is_recovered_from_its_peers(tmp_path,
         assert "rejoining" in capsys.readouterr().out
         assert main(["cluster", "status", "--dir", str(d)]) == 0
         assert _get_all(d, 30) == [b"v%d" % k for k in range(30)]
-        st = asyncio.run(cluster.statuses(d))[2]
-        assert st["applied"] >= 31 and st["rejoining"] is False
+        deadline = time.monotonic() + 20  # one 0.5 s look may find a busy node silent
+        while (st := asyncio.run(cluster.statuses(d, 2))[2]) is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert st is not None and st["applied"] >= 31 and st["rejoining"] is False, st
         assert any(p.name.startswith("wal.damaged-") for p in (d / "node-2").iterdir())  # the evidence is kept
     finally:
         cluster.stop(d)
@@ -188,3 +200,25 @@ def test_cluster_start_waits_for_a_node_still_starting_to_answer_or_exit(tmp_pat
     # p.poll() may still say None here: the reaper thread holds Popen's wait lock while it reaps
     reaper.join(10)
     assert p.returncode == 0
+
+
+def test_a_pid_file_being_rewritten_is_never_read_empty(tmp_path):
+    """A node rewrites its pid file once it listens; read meanwhile, a file truncated then written was empty and the
+    node was taken for not running (`recover-node` said 'did not start'). Written aside and renamed, it never is."""
+    (tmp_path / "node-1").mkdir()
+    pid_file = tmp_path / "node-1" / "pid"
+    cluster.write_pid(pid_file, os.getpid())
+    done = threading.Event()
+
+    def rewrite() -> None:
+        while not done.is_set():
+            cluster.write_pid(pid_file, os.getpid())
+
+    writer = threading.Thread(target=rewrite)
+    writer.start()
+    try:
+        seen = {cluster.pid_of(tmp_path, 1) for _ in range(3000)}
+    finally:
+        done.set()
+        writer.join(10)
+    assert seen == {os.getpid()}

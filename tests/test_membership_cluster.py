@@ -31,8 +31,8 @@ async def _wait_started(d, node: int, wait: float = 20.0) -> None:
 async def add_a_server_while_the_leader_is_killed(d, new: int, load: Load, rng: random.Random) -> int:
     """Add node ``new``; kill (-9) the leader while it catches up or its configuration entry is in flight (and
     ``load`` is still writing), and bring it back with its data; the add completes. Returns the leader killed."""
-    first = await cluster.wait_for_leader(d, 10)
-    assert first is not None
+    first = await cluster.wait_for_leader(d, 30)
+    assert first is not None, "no leader within 30 s"
     adding = asyncio.ensure_future(_in_thread(cluster.add_node, d, 60.0))
     await _wait_started(d, new)
     await asyncio.sleep(rng.uniform(0.0, 0.3))
@@ -53,7 +53,8 @@ async def _changes_under_kills(d, writes: int, rng: random.Random) -> tuple[dict
     await load.reached(writes // 5)
     first = await add_a_server_while_the_leader_is_killed(d, 4, load, rng)
     await load.reached(writes * 3 // 5)
-    lead = await cluster.wait_for_leader(d, 10)
+    lead = await cluster.wait_for_leader(d, 30)
+    assert lead is not None, "no leader within 30 s after the add"
     gone = rng.choice([i for i in (1, 2, 3) if i != lead])
     removing = asyncio.ensure_future(_in_thread(cluster.remove_node, d, gone, 30.0))
     await asyncio.sleep(rng.uniform(0.0, 0.2))
@@ -82,8 +83,9 @@ def configurations_by_term(files: list[str]) -> dict[int, set[tuple[int, ...]]]:
 
 
 def the_members_agree(d, members: list[int]) -> dict[int, dict | None]:
-    """Wait (10 s at most) until every one of ``members`` reports the configuration ``members``; the statuses."""
-    for _ in range(100):  # a node killed late catches up with the latest configuration
+    """Wait (30 s at most) until every one of ``members`` reports the configuration ``members``; the statuses."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # a node killed late catches up with the latest configuration
         sts = asyncio.run(cluster.statuses(d, 2))
         if all(sts[i] is not None and sts[i]["members"] == members for i in members):
             return sts

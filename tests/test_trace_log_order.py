@@ -34,10 +34,10 @@ def _crash_and_restart(d: Path, capsys, at: str, **settings) -> tuple[int, list[
     cluster.start(d, 3, crash_at={"at": at, "index": CRASH_INDEX}, **settings)
     codes = []
     try:
-        lead = asyncio.run(cluster.wait_for_leader(d, 10))
-        assert lead is not None
+        lead = asyncio.run(cluster.wait_for_leader(d, 30))
+        assert lead is not None, "no leader within 30 s"
         for k in range(6):
-            codes.append(main(["kv", "put", f"k{k}", f"v{k}", "--dir", str(d), "--timeout", "5"]))
+            codes.append(main(["kv", "put", f"k{k}", f"v{k}", "--dir", str(d), "--timeout", "20"]))
         deadline = time.monotonic() + 10
         while cluster.pid_of(d, lead) is not None and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -45,7 +45,7 @@ def _crash_and_restart(d: Path, capsys, at: str, **settings) -> tuple[int, list[
         assert (d / "crashed").read_text() == str(lead)
         cluster.start(d)  # the killed node comes back (its hook fired once: it does not crash again)
         for k in range(6, 9):
-            codes.append(main(["kv", "put", f"k{k}", f"v{k}", "--dir", str(d), "--timeout", "5"]))
+            codes.append(main(["kv", "put", f"k{k}", f"v{k}", "--dir", str(d), "--timeout", "20"]))
         for k, code in enumerate(codes):  # every acknowledged write reads back
             if code == 0:
                 assert main(["kv", "get", f"k{k}", "--dir", str(d)]) == 0

@@ -107,8 +107,8 @@ def _transfer_to_a_paused_target(d: Path, capsys, bug: str | None) -> tuple[str,
     # load ~15 ('transfer abandoned' instead of 'moved')
     cluster.start(d, 3, election_ticks=150, **({"bug": bug} if bug else {}))
     try:
-        lead = asyncio.run(cluster.wait_for_leader(d, 10))
-        assert lead is not None
+        lead = asyncio.run(cluster.wait_for_leader(d, 30))
+        assert lead is not None, "no leader within 30 s"
         target = 1 + lead % 3
         _pause(d, target, signal.SIGSTOP)
         try:
@@ -241,7 +241,7 @@ async def _transfers_under_kills(d: Path, writes: int, rng: random.Random) -> tu
     for _attempt in range(2):  # a node restarted just before may still be reconnecting to the leader (under load)
         if outcomes[-1].startswith("moved "):
             break
-        await cluster.settle(d, [1, 2, 3], 10)
+        await cluster.settle(d, [1, 2, 3], 20)
         outcomes[-1] = await _in_thread(_try_transfer, d, None)
     load.stop = True
     await writers

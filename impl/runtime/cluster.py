@@ -177,9 +177,13 @@ def _proc_stat(pid: int) -> list[str] | None:
 
 
 def write_pid(path: Path, pid: int) -> None:
-    """Record a node's pid with its start time (field 22 of /proc/PID/stat), so a reused pid is told apart."""
+    """Record a node's pid with its start time (field 22 of /proc/PID/stat), so a reused pid is told apart.
+    Replaced atomically: the node rewrites it once it listens, and a reader that found it empty meanwhile took
+    the node for not running (`cluster recover-node` said 'did not start' at load ~15)."""
     st = _proc_stat(pid)
-    path.write_text(f"{pid} {st[19] if st else 0}\n")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(f"{pid} {st[19] if st else 0}\n")
+    os.replace(tmp, path)
 
 
 def _is_our_node(pid: int, directory: Path, node: int) -> bool:
