@@ -452,15 +452,18 @@ class Raft(Spec):
             matchIndex=(self._zeros,) * n,
         )
 
-    def _send_is_cut(self, msgs: Bag, m: Message) -> bool:
+    def _send_is_cut(self, msgs: Bag, m: Message | None) -> bool:
         """Sending m breaks MaxCopies or MaxInFlight, while the search only counts such successors
-        (``count_outside``). The step changes only ``messages`` and ``allLogs``, which no invariant reads,
-        so the successor satisfies them as its parent (already checked) does."""
+        (``count_outside``); m None: any message would (a full bag). The step changes only ``messages``
+        and ``allLogs``, which no invariant reads, so the successor satisfies them as its parent
+        (already checked) does."""
         if not (self.count_outside and self._may_cut):
             return False
         full = len(msgs) >= self.MaxInFlight
         if full and self.MaxCopies == 1:  # m is new (no room) or already there once (no second copy)
             return True
+        if m is None:
+            return False
         c = Count(msgs, m)
         return c >= self.MaxCopies if c else full
 
@@ -530,6 +533,8 @@ class Raft(Spec):
         """Candidate i sends j (possibly itself) a RequestVote request."""
         if s.state[i] != CANDIDATE or j in s.votesResponded[i]:
             return None
+        if self._send_is_cut(s.messages, None):  # a full bag: whatever the message, only counted
+            return OUTSIDE
         lg = s.log[i]
         m = (RequestVoteRequest, i, j, s.currentTerm[i], LastTerm(lg), len(lg))
         if self._send_is_cut(s.messages, m):
