@@ -16,6 +16,7 @@ import json
 import marshal
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -151,15 +152,7 @@ class TraceWriter:
         pending, self._pending = self._pending, []
         if str not in map(type, pending):  # (a Raft node's events after its header: one marshal call)
             return record(RAFT_EVENTS, marshal.dumps(pending, MARSHAL_VERSION))
-        out, run = [], [pending[0]]
-        for x in pending[1:]:
-            if (type(x) is str) == (type(run[-1]) is str):
-                run.append(x)
-            else:
-                out.append(_run_record(run))
-                run = [x]
-        out.append(_run_record(run))
-        return b"".join(out)
+        return b"".join(_run_record(list(run)) for _, run in groupby(pending, key=lambda x: type(x) is str))
 
     def flush(self) -> None:
         """Hand the waiting lines to the OS (one write)."""

@@ -60,7 +60,6 @@ MAGIC = b"PXRWAL2\n"
 SLOT_AT = (0, 4096)
 DATA_START = 8192
 _SLOT = struct.Struct(">8sQQQ")  # magic, seq, synced length, commit index; then crc32 of these 32 bytes
-_REC = REC
 _HS = struct.Struct(">QQ")
 _SNAP_REC = struct.Struct(">QQI")  # index, term, crc32 of the snapshot file's body
 _MARK = struct.Struct(">QQQQ")  # the write's first byte, the trace's size before and after its lines, machine boot
@@ -283,8 +282,8 @@ class WAL:
                            f"(truncated; byte offset {n})")
         pos = DATA_START
         while pos < n:
-            why = self._bad_v2(buf, pos)
-            end = pos + _REC + (struct.unpack_from(">I", buf, pos + 4)[0] if why is None else 0)
+            why = problem(buf, pos)
+            end = pos + REC + (struct.unpack_from(">I", buf, pos + 4)[0] if why is None else 0)
             if why is None and pos < synced < end:
                 why = f"record runs past the synced length {synced}"
             if why is not None:
@@ -293,17 +292,13 @@ class WAL:
                                    f"that were synced: {why}")
                 return pos  # the unsynced tail a crash left
             typ = buf[pos + 8]
-            if typ == TRACE_MARK and end - pos == _REC + _MARK.size:
-                self._mark, self._after_mark = (end, *_MARK.unpack_from(buf, pos + _REC)), False
+            if typ == TRACE_MARK and end - pos == REC + _MARK.size:
+                self._mark, self._after_mark = (end, *_MARK.unpack_from(buf, pos + REC)), False
             else:
                 self._after_mark = True
-                self._replay_at(typ, memoryview(buf)[pos + _REC : end], pos)
+                self._replay_at(typ, memoryview(buf)[pos + REC : end], pos)
             pos = end
         return pos
-
-    def _bad_v2(self, buf: bytes, pos: int) -> str | None:
-        """Why the record at ``pos`` is not intact, or None."""
-        return problem(buf, pos)
 
     def _v1_looks_valid(self, buf: bytes) -> bool:
         crc, length, typ = _V1.unpack_from(buf, 0)
