@@ -52,6 +52,7 @@ class Option:
     default: Any
     help: str
     required: bool = False  # the constructor argument has no default: the flag must be given
+    names_file: bool = False  # a path the spec opens: replay takes it from --bounds, never from a trace
 
 
 class _Outside:
