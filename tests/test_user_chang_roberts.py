@@ -1,0 +1,124 @@
+"""A fifth new user's spec written from README.md and docs/ only (issue 12, notes newuser): Chang and
+Roberts's leader election on a ring, ChangRoberts.tla (tlaplus/Examples, a PlusCal algorithm), and an
+abstract one-step election it refines (tests/user_specs/chang_roberts.py, leader_election.py), run
+through every feature with TLC 2.20's exact figures.
+Pinned here: replay took every str bound (the ring's --ids) for a file name and refused the trace."""
+
+from __future__ import annotations
+
+import json
+import unittest
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
+
+from modelcheck.engine.stateful import InvariantViolation, run_spec, spec_machine
+from spec.registry import load_user_spec
+
+FILE = Path(__file__).resolve().parent / "user_specs" / "chang_roberts.py"
+ABSTRACT = Path(__file__).resolve().parent / "user_specs" / "leader_election.py"
+REF = f"{FILE}:ChangRoberts"
+
+
+def cli(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
+    """`run`, also for argparse's refusals (which exit)."""
+    try:
+        return run(capsys, *argv)
+    except SystemExit as stop:
+        out, err = capsys.readouterr()
+        return int(stop.code or 0), out, err
+
+
+def report(capsys: pytest.CaptureFixture, ref: str, *argv: str) -> dict:
+    code, out, _ = run(capsys, "check", ref, *argv, "--json", "--quiet")
+    assert code in (0, 1), out
+    return json.loads(out)
+
+
+def figures(capsys: pytest.CaptureFixture, ref: str, *argv: str) -> tuple[int, int, int]:
+    obj = report(capsys, ref, *argv)
+    return obj["distinct_states"], obj["states_generated"], obj["depth"]
+
+
+def test_counts_are_tlcs(capsys: pytest.CaptureFixture) -> None:
+    # TLC 2.20 -workers 1 on MCChangRoberts.cfg (Id = <<1..N>>, TypeOK and Correctness, CHECK_DEADLOCK FALSE):
+    # N=3 137/227/10 (as the tlaplus/Examples manifest), N=4 823/1,791/15, N=5 5,455/15,113/21;
+    # APChangRoberts's Id = <<3, 1, 2>>: 137/227/10
+    assert figures(capsys, REF) == (137, 227, 10)
+    assert figures(capsys, REF, "--nodes", "4") == (823, 1791, 15)
+    assert figures(capsys, REF, "--nodes", "5") == (5455, 15113, 21)
+    assert figures(capsys, REF, "--ids", "3,1,2") == (137, 227, 10)
+    one, two = report(capsys, REF, "--nodes", "4"), report(capsys, REF, "--nodes", "4", "--workers", "2")
+    assert {a: (c["new"], c["fired"]) for a, c in one["coverage"].items()} == {"n0": (240, 696), "n1": (567, 1079)}
+    assert (two["distinct_states"], two["states_generated"], two["depth"], two["coverage"]) == (
+        823, 1791, 15, one["coverage"])
+    assert figures(capsys, REF, "--nodes", "4", "--mode", "dfs") == (823, 1791, 15)
+
+
+def test_bound_mistakes_are_one_line(capsys: pytest.CaptureFixture) -> None:
+    for argv, needle in [
+        (["--ids", "3,1"], "--ids gives 2 identities for --nodes 3"),
+        (["--ids", "1,,2"], "--ids takes comma-separated integers"),
+        (["--node", "3"], "did you mean --nodes?"),
+        (["--symmetry"], "the spec declares no symmetric set"),
+        (["--variant", "nope"], "its variants: forward-larger, keep-candidate"),
+        (["--liveness", "Nope"], "no temporal property 'Nope' (declared: Liveness)"),
+    ]:
+        code, out, err = cli(capsys, "check", REF, *argv)
+        assert code == 2 and out == "" and needle in err and len(err.strip().splitlines()) == 1, (argv, err)
+
+
+def test_liveness_under_the_processes_weak_fairness(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "check", REF, "--liveness")
+    assert code == 0 and "Property Liveness holds under this fairness." in out
+    code, out, _ = run(capsys, "check", REF, "--liveness", "--no-fairness")
+    assert code == 1 and "property Liveness is violated: a fair behaviour of 0 steps" in out
+
+
+def test_variants_out_and_replay(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "variants", "--spec", str(FILE), "--check")
+    assert code == 0 and "every entry agrees" in out
+    code, out, _ = run(capsys, "check", REF, "--variant", "forward-larger", "--out", str(tmp_path / "cex"))
+    assert code == 1 and "shortest counterexample: 6 steps" in out
+    trace = str(tmp_path / "cex" / "trace.itf.json")
+    assert json.loads(Path(trace).read_text())["#meta"]["bounds"]["ids"] == ""
+    code, out, err = run(capsys, "replay", trace, "--spec", f"{FILE}:ForwardLarger")
+    assert code == 0 and "Every state follows; the last state violates Correctness." in out, err
+    code, out, _ = run(capsys, "replay", trace, "--spec", REF)  # the base spec swallows the larger identity
+    assert code == 1 and "FAIL state 6: n1(n=0, id=2)" in out
+
+
+def test_a_path_bound_is_still_taken_only_from_the_command_line(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    user = tmp_path / "ring_file.py"
+    user.write_text(
+        f"import sys\nfrom pathlib import Path\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+        "from chang_roberts import ForwardLarger  # noqa: E402\n\n\n"
+        "class FromFile(ForwardLarger):\n"
+        "    def __init__(self, nodes: int = 3, ids_file: Path = Path('')) -> None:\n"
+        "        super().__init__(nodes, Path(ids_file).read_text().strip() if str(ids_file) else '')\n"
+    )
+    (tmp_path / "ids.txt").write_text("3,1,2\n")
+    ref = f"{user}:FromFile"
+    code, out, _ = run(capsys, "check", ref, "--ids-file", str(tmp_path / "ids.txt"), "--out", str(tmp_path / "t"))
+    assert code == 1 and "invariant Correctness is violated" in out
+    trace = str(tmp_path / "t" / "trace.itf.json")
+    code, _, err = run(capsys, "replay", trace, "--spec", ref)
+    assert code == 2 and "#meta.bounds.ids_file names a file" in err
+    code, out, err = run(capsys, "replay", trace, "--spec", ref, "--bounds", f"ids_file={tmp_path / 'ids.txt'}")
+    assert code == 0, err
+
+
+def test_hypothesis_finds_both_variants() -> None:
+    fast = settings(max_examples=50, stateful_step_count=30, derandomize=True, database=None, deadline=None)
+    run_spec(load_user_spec(REF)(nodes=5), settings=fast)
+    for name in ("ForwardLarger", "KeepCandidate"):
+        with pytest.raises(InvariantViolation) as found:
+            run_spec(load_user_spec(f"{FILE}:{name}")(nodes=3), settings=fast)
+        assert found.value.invariant == "Correctness"
+    case = spec_machine(load_user_spec(REF)(nodes=3)).TestCase
+    case.settings = fast
+    outcome = unittest.TestResult()
+    case("runTest").run(outcome)
+    assert outcome.wasSuccessful() and outcome.testsRun == 1
