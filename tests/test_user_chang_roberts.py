@@ -122,3 +122,18 @@ def test_hypothesis_finds_both_variants() -> None:
     outcome = unittest.TestResult()
     case("runTest").run(outcome)
     assert outcome.wasSuccessful() and outcome.testsRun == 1
+
+
+def test_refinement_names_the_failing_state_as_the_listing_numbers_it(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "refine", REF, "LeaderElection")
+    assert code == 0 and "ChangRoberts implements LeaderElection." in out
+    assert "137 distinct ChangRoberts states, 219 transitions checked (202 map to stutters), 15 distinct" in out
+    code, out, _ = run(capsys, "refine", REF, f"{ABSTRACT}:LeaderElection", "--nodes", "4")
+    assert code == 0 and "823 distinct ChangRoberts states" in out
+    # the variant swallows nothing larger than itself, so node 2 wins with node 1 an initiator: no Elect step.
+    # The message said "fails at step 4" while the listing below numbered that step "5." (states from 1)
+    code, out, _ = run(capsys, "refine", f"{FILE}:ForwardLarger", "LeaderElection", "--nodes", "2")
+    assert code == 1 and "refinement fails at state 5 (step 4): n1(n=1, id=2) maps to no step of LeaderElection" in out
+    assert "\n  5. n1(n=1, id=2)\n" in out
+    code, out, _ = run(capsys, "refine", f"{FILE}:KeepCandidate", "LeaderElection", "--nodes", "2")
+    assert code == 0  # the abstract election says nothing of the losers: this broken variant refines it

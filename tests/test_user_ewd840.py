@@ -89,7 +89,7 @@ def test_variant_liveness_and_refinement(capsys: pytest.CaptureFixture) -> None:
         "9 distinct SyncTerminationDetection states reached" in out
     assert "PassToken -> DetectTermination            1" in out
     code, out, _ = run(capsys, "refine", REF, "--variant", "unstained-token", "SyncTerminationDetection")
-    assert code == 1 and "refinement fails at step 3: PassToken(i=n1, why=passive) maps to no step" in out
+    assert code == 1 and "refinement fails at state 4 (step 3): PassToken(i=n1, why=passive) maps to no step" in out
 
 
 def test_a_mapping_returning_a_plain_tuple_is_named() -> None:
