@@ -137,3 +137,25 @@ def test_refinement_names_the_failing_state_as_the_listing_numbers_it(capsys: py
     assert "\n  5. n1(n=1, id=2)\n" in out
     code, out, _ = run(capsys, "refine", f"{FILE}:KeepCandidate", "LeaderElection", "--nodes", "2")
     assert code == 0  # the abstract election says nothing of the losers: this broken variant refines it
+
+
+def test_a_subclass_that_is_no_variant_has_its_own_name(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """It printed its base's name: 'Model: ChangRoberts' for class Quiet(ChangRoberts) with no variant name."""
+    user = tmp_path / "ring_quiet.py"
+    user.write_text(
+        f"import sys\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+        "from chang_roberts import ChangRoberts, ForwardLarger  # noqa: E402\n\n\n"
+        "class Quiet(ChangRoberts):\n    '''No initiator sends its identity.'''\n\n"
+        "    def n0(self, s, n):\n        return None\n\n\n"
+        "class Again(ForwardLarger):\n    '''The forward-larger variant, inherited.'''\n"
+    )
+    code, out, _ = run(capsys, "check", f"{user}:Quiet")
+    assert code == 0 and out.startswith("Model: Quiet nodes=3 ids=\n") and "8 distinct states" in out
+    code, out, _ = run(capsys, "list", str(user))
+    assert code == 0 and out.startswith("Quiet: No initiator sends its identity.\n")
+    code, out, _ = run(capsys, "check", f"{user}:Again")  # a variant stays its spec's
+    assert code == 1 and out.startswith("Model: ChangRoberts[forward-larger] nodes=3")
+    assert load_user_spec(REF).name == "ChangRoberts" and load_user_spec(f"{FILE}:KeepCandidate").name == "ChangRoberts"
+    from modelcheck.audit.multipaxos_spec import MultiPaxosImpl
+
+    assert MultiPaxosImpl.name == "multipaxos"  # a declared name is inherited
