@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import unittest
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,8 @@ from hypothesis import settings
 from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck.engine.stateful import InvariantViolation, run_spec, spec_machine
+from modelcheck.output.explore.server import serve_in_thread
+from modelcheck.output.explore.session import Session
 from spec.registry import load_user_spec
 
 FILE = Path(__file__).resolve().parent / "user_specs" / "chang_roberts.py"
@@ -159,3 +163,38 @@ def test_a_subclass_that_is_no_variant_has_its_own_name(capsys: pytest.CaptureFi
     from modelcheck.audit.multipaxos_spec import MultiPaxosImpl
 
     assert MultiPaxosImpl.name == "multipaxos"  # a declared name is inherited
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:  # noqa: S310 - our own server on 127.0.0.1
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def test_the_explorer_lists_every_initial_state(capsys: pytest.CaptureFixture) -> None:
+    """Only the first of the 2^N initial states was reachable from the page (the others by typing Init(k))."""
+    session = Session(load_user_spec(REF)())
+    view = session.view("Init(5)/n0(0)")
+    assert view["path"] == "Init(5)/n0(0)" and view["history"][0]["path"] == "Init(5)"
+    inits = view["inits"]
+    assert (inits["count"], inits["current"]) == (8, 5)
+    assert [(i["label"], i["path"]) for i in inits["listed"]][:2] == [("Init(0)", ""), ("Init(1)", "Init(1)")]
+    assert inits["listed"][5]["text"] == (
+        "msgs = <<{}, {}, {}>>; pc = <<n0, n0, n0>>; initiator = <<True, False, True>>; state = <<cand, lost, cand>>")
+    assert Session(load_user_spec(f"{ABSTRACT}:LeaderElection")(nodes=1)).view("")["inits"]["count"] == 2
+    server = serve_in_thread(session)
+    try:
+        status, body = _get(server.url + "api/state?path=Init(7)")
+        assert status == 200 and json.loads(body)["inits"]["current"] == 7
+        status, body = _get(server.url + "?path=Init(7)/n0(1)")
+        assert status == 200 and b'id="inits"' in body
+        assert b"renderInits" in _get(server.url + "static/app.js")[1]
+        status, body = _get(server.url + "api/state?path=Init(8)")
+        assert status == 400 and "Init(8) names no initial state (there are 8)" in json.loads(body)["error"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    code, out, _ = cli(capsys, "explore", REF, "--help")
+    assert code == 0 and "--nodes" in out and "--ids" in out
