@@ -17,7 +17,6 @@ fingerprints, symmetry representatives and counterexamples.
 from __future__ import annotations
 
 import copy
-import dis
 import inspect
 import itertools
 import math
@@ -25,6 +24,8 @@ import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+from spec.reads import names_state, remembered
 
 State = Any
 """A spec state: an immutable, hashable value (a NamedTuple of ints, tuples, frozensets)."""
@@ -180,24 +181,8 @@ def _in_canonical_order(enum: Callable[[State], Iterable[Params]]) -> Callable[[
     return ordered
 
 
-_LOCAL_OPS = frozenset(dis.haslocal) | frozenset(dis.hasfree)
-
-
-def _reads_state(enum: Any) -> bool:
-    """Whether parameter enumerator ``enum(self, state)`` may read the state: False only for a plain
-    function whose code never names its state argument (``lambda self, s: ((rm,) for rm in self.RM)``),
-    nor a nested scope it opens, nor ``locals``/``vars``/``eval``/``exec``."""
-    code = getattr(enum, "__code__", None)
-    if code is None or code.co_argcount < 2 or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
-        return True
-    arg = code.co_varnames[1]
-    if arg in code.co_cellvars or {"locals", "vars", "eval", "exec"} & set(code.co_names):
-        return True
-    return any(ins.opcode in _LOCAL_OPS and ins.argval == arg for ins in dis.get_instructions(code))
-
-
 def _once(enum: Callable[[State], Iterable[Params]]) -> Callable[[State], Sequence[Params]]:
-    """An enumerator that does not read the state (:func:`_reads_state`) gives the same parameters in
+    """An enumerator that does not read the state (:func:`spec.reads.names_state`) gives the same parameters in
     every state: they are taken (and put in canonical order) once, on the first call, and that tuple
     is given every time after (the spec's constants are fixed once it is built)."""
     cached: tuple | None = None
@@ -426,12 +411,10 @@ class Spec:
         names = tuple(inspect.signature(method).parameters)[1:]
         if self.canonical_order:
             enum = _in_canonical_order(enum)
-        constant = not _reads_state(marker)
+        constant = not names_state(marker)
         if constant:
             enum = _once(enum)
         if self.remember_reads:
-            from spec.reads import remembered  # spec.reads reads spec code; it needs nothing from here
-
             enum = remembered(type(self), method, marker, enum, constant)
         return Action(name, names, enum, method)
 
