@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import unittest
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,8 @@ from hypothesis import settings
 from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck.engine.stateful import InvariantViolation, run_spec, spec_machine
+from modelcheck.output.explore.server import serve_in_thread
+from modelcheck.output.explore.session import Session
 from spec.registry import load_user_spec
 
 FILE = Path(__file__).resolve().parent / "user_specs" / "chang_roberts.py"
@@ -122,3 +126,75 @@ def test_hypothesis_finds_both_variants() -> None:
     outcome = unittest.TestResult()
     case("runTest").run(outcome)
     assert outcome.wasSuccessful() and outcome.testsRun == 1
+
+
+def test_refinement_names_the_failing_state_as_the_listing_numbers_it(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "refine", REF, "LeaderElection")
+    assert code == 0 and "ChangRoberts implements LeaderElection." in out
+    assert "137 distinct ChangRoberts states, 219 transitions checked (202 map to stutters), 15 distinct" in out
+    code, out, _ = run(capsys, "refine", REF, f"{ABSTRACT}:LeaderElection", "--nodes", "4")
+    assert code == 0 and "823 distinct ChangRoberts states" in out
+    # the variant swallows nothing larger than itself, so node 2 wins with node 1 an initiator: no Elect step.
+    # The message said "fails at step 4" while the listing below numbered that step "5." (states from 1)
+    code, out, _ = run(capsys, "refine", f"{FILE}:ForwardLarger", "LeaderElection", "--nodes", "2")
+    assert code == 1 and "refinement fails at state 5 (step 4): n1(n=1, id=2) maps to no step of LeaderElection" in out
+    assert "\n  5. n1(n=1, id=2)\n" in out
+    code, out, _ = run(capsys, "refine", f"{FILE}:KeepCandidate", "LeaderElection", "--nodes", "2")
+    assert code == 0  # the abstract election says nothing of the losers: this broken variant refines it
+
+
+def test_a_subclass_that_is_no_variant_has_its_own_name(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """It printed its base's name: 'Model: ChangRoberts' for class Quiet(ChangRoberts) with no variant name."""
+    user = tmp_path / "ring_quiet.py"
+    user.write_text(
+        f"import sys\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+        "from chang_roberts import ChangRoberts, ForwardLarger  # noqa: E402\n\n\n"
+        "class Quiet(ChangRoberts):\n    '''No initiator sends its identity.'''\n\n"
+        "    def n0(self, s, n):\n        return None\n\n\n"
+        "class Again(ForwardLarger):\n    '''The forward-larger variant, inherited.'''\n"
+    )
+    code, out, _ = run(capsys, "check", f"{user}:Quiet")
+    assert code == 0 and out.startswith("Model: Quiet nodes=3 ids=\n") and "8 distinct states" in out
+    code, out, _ = run(capsys, "list", str(user))
+    assert code == 0 and out.startswith("Quiet: No initiator sends its identity.\n")
+    code, out, _ = run(capsys, "check", f"{user}:Again")  # a variant stays its spec's
+    assert code == 1 and out.startswith("Model: ChangRoberts[forward-larger] nodes=3")
+    assert load_user_spec(REF).name == "ChangRoberts" and load_user_spec(f"{FILE}:KeepCandidate").name == "ChangRoberts"
+    from modelcheck.audit.multipaxos_spec import MultiPaxosImpl
+
+    assert MultiPaxosImpl.name == "multipaxos"  # a declared name is inherited
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:  # noqa: S310 - our own server on 127.0.0.1
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def test_the_explorer_lists_every_initial_state(capsys: pytest.CaptureFixture) -> None:
+    """Only the first of the 2^N initial states was reachable from the page (the others by typing Init(k))."""
+    session = Session(load_user_spec(REF)())
+    view = session.view("Init(5)/n0(0)")
+    assert view["path"] == "Init(5)/n0(0)" and view["history"][0]["path"] == "Init(5)"
+    inits = view["inits"]
+    assert (inits["count"], inits["current"]) == (8, 5)
+    assert [(i["label"], i["path"]) for i in inits["listed"]][:2] == [("Init(0)", ""), ("Init(1)", "Init(1)")]
+    assert inits["listed"][5]["text"] == (
+        "msgs = <<{}, {}, {}>>; pc = <<n0, n0, n0>>; initiator = <<True, False, True>>; state = <<cand, lost, cand>>")
+    assert Session(load_user_spec(f"{ABSTRACT}:LeaderElection")(nodes=1)).view("")["inits"]["count"] == 2
+    server = serve_in_thread(session)
+    try:
+        status, body = _get(server.url + "api/state?path=Init(7)")
+        assert status == 200 and json.loads(body)["inits"]["current"] == 7
+        status, body = _get(server.url + "?path=Init(7)/n0(1)")
+        assert status == 200 and b'id="inits"' in body
+        assert b"renderInits" in _get(server.url + "static/app.js")[1]
+        status, body = _get(server.url + "api/state?path=Init(8)")
+        assert status == 400 and "Init(8) names no initial state (there are 8)" in json.loads(body)["error"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    code, out, _ = cli(capsys, "explore", REF, "--help")
+    assert code == 0 and "--nodes" in out and "--ids" in out
