@@ -198,3 +198,22 @@ def test_the_explorer_lists_every_initial_state(capsys: pytest.CaptureFixture) -
         server.server_close()
     code, out, _ = cli(capsys, "explore", REF, "--help")
     assert code == 0 and "--nodes" in out and "--ids" in out
+
+
+def test_fairness_mistakes_are_one_line(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """WF("n0", node=0) (the parameter is n) was taken as WF(n0): the filter matched no parameter, so it
+    constrained nothing, and the run reported a liveness verdict for a fairness the user never wrote."""
+    user = tmp_path / "ring_fair.py"
+    user.write_text(
+        f"import sys\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+        "from chang_roberts import ChangRoberts  # noqa: E402\nfrom spec.core import WF  # noqa: E402\n\n\n"
+        "class BadFilter(ChangRoberts):\n    def fairness(self):\n        return [WF('n0', 'n1', node=0)]\n\n\n"
+        "class BadAction(ChangRoberts):\n    def fairness(self):\n        return [WF('n2', n=0)]\n"
+    )
+    for cls, needle in [
+        ("BadFilter", "BadFilter: fairness WF(n0 \\/ n1 with node=0) filters on node, a parameter of none of its "
+                      "actions: n0(n); n1(n, id)"),
+        ("BadAction", "BadAction: fairness WF(n2 with n=0) names unknown action(s) n2"),
+    ]:
+        code, out, err = run(capsys, "check", f"{user}:{cls}", "--liveness")
+        assert code == 2 and out == "" and needle in err and len(err.strip().splitlines()) == 1, err
