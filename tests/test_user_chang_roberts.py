@@ -217,3 +217,20 @@ def test_fairness_mistakes_are_one_line(capsys: pytest.CaptureFixture, tmp_path:
     ]:
         code, out, err = run(capsys, "check", f"{user}:{cls}", "--liveness")
         assert code == 2 and out == "" and needle in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_depth_is_refused_where_it_means_nothing_and_said_where_it_cut(capsys: pytest.CaptureFixture) -> None:
+    """`--depth 3` on the breadth-first search was ignored (the run went to depth 10 and said "No error found.");
+    a depth-bounded dfs said "Stopped at the state limit", and --max-states alone "the bound cut some paths"."""
+    code, out, err = cli(capsys, "check", REF, "--depth", "3")
+    assert code == 2 and out == "" and "--depth bounds --mode dfs or is --mode simulate's walk length" in err
+    code, out, _ = run(capsys, "check", REF, "--nodes", "4", "--mode", "dfs", "--depth", "5")
+    assert code == 0 and out.startswith("Depth-first search, depth bound 5 (the bound cut some paths: not exhaustive)")
+    assert "No error found on paths of up to 5 states (the depth bound cut the search: incomplete)" in out
+    assert "352 distinct states, 688 states generated, depth 5" in out
+    code, out, _ = run(capsys, "check", REF, "--nodes", "4", "--mode", "dfs", "--max-states", "100")
+    assert out.startswith("Depth-first search\n") and "Stopped at the state limit" in out
+    code, out, _ = run(capsys, "check", REF, "--nodes", "4", "--mode", "dfs", "--depth", "50")
+    assert out.startswith("Depth-first search, depth bound 50\n") and "No error found.\n823 distinct states" in out
+    code, out, _ = run(capsys, "check", f"{FILE}:ForwardLarger", "--nodes", "4", "--mode", "simulate", "--depth", "30")
+    assert code == 1 and "invariant Correctness is violated; counterexample:" in out
