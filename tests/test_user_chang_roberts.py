@@ -234,3 +234,11 @@ def test_depth_is_refused_where_it_means_nothing_and_said_where_it_cut(capsys: p
     assert out.startswith("Depth-first search, depth bound 50\n") and "No error found.\n823 distinct states" in out
     code, out, _ = run(capsys, "check", f"{FILE}:ForwardLarger", "--nodes", "4", "--mode", "simulate", "--depth", "30")
     assert code == 1 and "invariant Correctness is violated; counterexample:" in out
+
+
+def test_the_coverage_table_lines_up_under_short_action_names(capsys: pytest.CaptureFixture) -> None:
+    """With actions n0 and n1 (shorter than the header's "action") the figures sat 4 columns left of theirs."""
+    code, out, _ = run(capsys, "check", REF)
+    table = out[out.index("action "):].splitlines()[:3]
+    assert table == ["action         fired    new states", "n0               108            56",
+                     "n1               111            73"]

@@ -129,7 +129,7 @@ def summary(result: Result, lanes: bool = False) -> str:
         f"store {result.bytes_per_state:.0f} bytes/state"
     )
     if result.coverage:
-        width = max(len(a) for a in result.coverage)
+        width = max(len("action"), *(len(a) for a in result.coverage))  # the header's own word, for n0 and n1
         lines.append(f"{'action'.ljust(width)}  {'fired':>12}  {'new states':>12}")
         left_out = set(spec.excluded)
         restricted: dict[str, list[str]] = {}
