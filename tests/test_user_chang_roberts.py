@@ -154,7 +154,7 @@ def test_a_subclass_that_is_no_variant_has_its_own_name(capsys: pytest.CaptureFi
         "class Again(ForwardLarger):\n    '''The forward-larger variant, inherited.'''\n"
     )
     code, out, _ = run(capsys, "check", f"{user}:Quiet")
-    assert code == 0 and out.startswith("Model: Quiet nodes=3 ids=\n") and "8 distinct states" in out
+    assert code == 0 and out.startswith("Model: Quiet nodes=3 ids=''\n") and "8 distinct states" in out
     code, out, _ = run(capsys, "list", str(user))
     assert code == 0 and out.startswith("Quiet: No initiator sends its identity.\n")
     code, out, _ = run(capsys, "check", f"{user}:Again")  # a variant stays its spec's
@@ -242,3 +242,18 @@ def test_the_coverage_table_lines_up_under_short_action_names(capsys: pytest.Cap
     table = out[out.index("action "):].splitlines()[:3]
     assert table == ["action         fired    new states", "n0               108            56",
                      "n1               111            73"]
+
+
+def test_a_str_bound_reads_as_one(capsys: pytest.CaptureFixture) -> None:
+    """An empty default printed "(default )" and "ids=", and --help showed "--ids N"."""
+    code, out, _ = run(capsys, "list", str(FILE))
+    assert code == 0
+    assert "--ids            the nodes' identities, comma-separated (Id); default 1..N (default empty)\n" in out
+    code, out, _ = run(capsys, "check", REF)
+    assert out.startswith("Model: ChangRoberts nodes=3 ids=''\n")
+    code, out, _ = run(capsys, "check", REF, "--ids", "3,1,2")
+    assert out.startswith("Model: ChangRoberts nodes=3 ids=3,1,2\n")
+    code, out, _ = cli(capsys, "check", REF, "--help")
+    assert code == 0 and "[--nodes N] [--ids TEXT]" in out
+    code, out, _ = cli(capsys, "check", "paxos", "--help")
+    assert code == 0 and "--quorums PATH" in out
