@@ -39,7 +39,7 @@ def _listed(source: str | None) -> list[SpecEntry]:
 def run(args: argparse.Namespace) -> int:
     """Print each spec with its bounds, then its variants with the rule each one changes."""
     for e in _listed(args.source):
-        # a subclass in a user's file keeps its base's name: say which class to name on the command line
+        # a subclass of a registered spec (paxos) keeps its name: say which class to name on the command line
         handle = e.cls.__name__
         ref = f" ({args.source.rpartition(':')[0] or args.source}:{handle})" if args.source and handle != e.name else ""
         print(f"{e.name}{ref}: {e.summary}")
