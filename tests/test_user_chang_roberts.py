@@ -154,7 +154,7 @@ def test_a_subclass_that_is_no_variant_has_its_own_name(capsys: pytest.CaptureFi
         "class Again(ForwardLarger):\n    '''The forward-larger variant, inherited.'''\n"
     )
     code, out, _ = run(capsys, "check", f"{user}:Quiet")
-    assert code == 0 and out.startswith("Model: Quiet nodes=3 ids=\n") and "8 distinct states" in out
+    assert code == 0 and out.startswith("Model: Quiet nodes=3 ids=''\n") and "8 distinct states" in out
     code, out, _ = run(capsys, "list", str(user))
     assert code == 0 and out.startswith("Quiet: No initiator sends its identity.\n")
     code, out, _ = run(capsys, "check", f"{user}:Again")  # a variant stays its spec's
@@ -198,3 +198,62 @@ def test_the_explorer_lists_every_initial_state(capsys: pytest.CaptureFixture) -
         server.server_close()
     code, out, _ = cli(capsys, "explore", REF, "--help")
     assert code == 0 and "--nodes" in out and "--ids" in out
+
+
+def test_fairness_mistakes_are_one_line(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """WF("n0", node=0) (the parameter is n) was taken as WF(n0): the filter matched no parameter, so it
+    constrained nothing, and the run reported a liveness verdict for a fairness the user never wrote."""
+    user = tmp_path / "ring_fair.py"
+    user.write_text(
+        f"import sys\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+        "from chang_roberts import ChangRoberts  # noqa: E402\nfrom spec.core import WF  # noqa: E402\n\n\n"
+        "class BadFilter(ChangRoberts):\n    def fairness(self):\n        return [WF('n0', 'n1', node=0)]\n\n\n"
+        "class BadAction(ChangRoberts):\n    def fairness(self):\n        return [WF('n2', n=0)]\n"
+    )
+    for cls, needle in [
+        ("BadFilter", "BadFilter: fairness WF(n0 \\/ n1 with node=0) filters on node, a parameter of none of its "
+                      "actions: n0(n); n1(n, id)"),
+        ("BadAction", "BadAction: fairness WF(n2 with n=0) names unknown action(s) n2"),
+    ]:
+        code, out, err = run(capsys, "check", f"{user}:{cls}", "--liveness")
+        assert code == 2 and out == "" and needle in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_depth_is_refused_where_it_means_nothing_and_said_where_it_cut(capsys: pytest.CaptureFixture) -> None:
+    """`--depth 3` on the breadth-first search was ignored (the run went to depth 10 and said "No error found.");
+    a depth-bounded dfs said "Stopped at the state limit", and --max-states alone "the bound cut some paths"."""
+    code, out, err = cli(capsys, "check", REF, "--depth", "3")
+    assert code == 2 and out == "" and "--depth bounds --mode dfs or is --mode simulate's walk length" in err
+    code, out, _ = run(capsys, "check", REF, "--nodes", "4", "--mode", "dfs", "--depth", "5")
+    assert code == 0 and out.startswith("Depth-first search, depth bound 5 (the bound cut some paths: not exhaustive)")
+    assert "No error found on paths of up to 5 states (the depth bound cut the search: incomplete)" in out
+    assert "352 distinct states, 688 states generated, depth 5" in out
+    code, out, _ = run(capsys, "check", REF, "--nodes", "4", "--mode", "dfs", "--max-states", "100")
+    assert out.startswith("Depth-first search\n") and "Stopped at the state limit" in out
+    code, out, _ = run(capsys, "check", REF, "--nodes", "4", "--mode", "dfs", "--depth", "50")
+    assert out.startswith("Depth-first search, depth bound 50\n") and "No error found.\n823 distinct states" in out
+    code, out, _ = run(capsys, "check", f"{FILE}:ForwardLarger", "--nodes", "4", "--mode", "simulate", "--depth", "30")
+    assert code == 1 and "invariant Correctness is violated; counterexample:" in out
+
+
+def test_the_coverage_table_lines_up_under_short_action_names(capsys: pytest.CaptureFixture) -> None:
+    """With actions n0 and n1 (shorter than the header's "action") the figures sat 4 columns left of theirs."""
+    code, out, _ = run(capsys, "check", REF)
+    table = out[out.index("action "):].splitlines()[:3]
+    assert table == ["action         fired    new states", "n0               108            56",
+                     "n1               111            73"]
+
+
+def test_a_str_bound_reads_as_one(capsys: pytest.CaptureFixture) -> None:
+    """An empty default printed "(default )" and "ids=", and --help showed "--ids N"."""
+    code, out, _ = run(capsys, "list", str(FILE))
+    assert code == 0
+    assert "--ids            the nodes' identities, comma-separated (Id); default 1..N (default empty)\n" in out
+    code, out, _ = run(capsys, "check", REF)
+    assert out.startswith("Model: ChangRoberts nodes=3 ids=''\n")
+    code, out, _ = run(capsys, "check", REF, "--ids", "3,1,2")
+    assert out.startswith("Model: ChangRoberts nodes=3 ids=3,1,2\n")
+    code, out, _ = cli(capsys, "check", REF, "--help")
+    assert code == 0 and "[--nodes N] [--ids TEXT]" in out
+    code, out, _ = cli(capsys, "check", "paxos", "--help")
+    assert code == 0 and "--quorums PATH" in out
