@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from spec.core import Label, Params, Spec, State
+from spec.core import Label, Params, Spec, State, order_key
 
 
 @dataclass
@@ -60,6 +60,17 @@ def validate_trace(spec: Spec, trace: list[Step]) -> None:
 
 def _no_invariants(state: State) -> None:
     return None
+
+
+def initial_states(spec: Spec) -> list[State]:
+    """The initial states as a list, for a run that picks one by index or at random (the Hypothesis
+    adapter, random simulation): sorted by value (:func:`spec.core.order_key`) when the spec asks for
+    the canonical order, as its parameters are. ``init_states`` iterating a set of strings yields them
+    in an order that changes with the process's hash seed, and so would a seeded run's first choice."""
+    inits = list(spec.init_states())
+    if spec.canonical_order:
+        inits.sort(key=order_key)
+    return inits
 
 
 def state_constraint(spec: Spec) -> Callable[[State], bool] | None:

@@ -7,7 +7,8 @@ import functools
 from typing import NamedTuple
 
 from modelcheck import check
-from spec.core import Spec, _reads_state, action, invariant
+from spec.core import Spec, action, invariant
+from spec.reads import Reads, names_state, reads_of
 
 
 class Pos(NamedTuple):
@@ -66,12 +67,28 @@ def _uses_helper(self: object, s: Pos) -> list:
     return list(self.counters(s))  # type: ignore[attr-defined]
 
 
-def test_reads_state_is_false_only_when_the_code_never_names_the_state() -> None:
-    assert not _reads_state(lambda self, s: ((rm,) for rm in range(3)))
-    assert not _reads_state(lambda self, s: ((),))
-    assert _reads_state(lambda self, s: ((m,) for m in s))  # the state in a nested scope
-    assert _reads_state(lambda self, s: [(i,) for i in range(len(s))])
-    assert _reads_state(_uses_helper)  # handed on to a method
-    assert _reads_state(lambda self, s: eval("s"))  # noqa: S307 - what the check must not miss
-    assert _reads_state(lambda self, *a: a)  # no named state argument
-    assert _reads_state(functools.partial(_uses_helper))  # not a plain function
+def test_names_state_is_false_only_when_the_code_never_names_the_state() -> None:
+    assert not names_state(lambda self, s: ((rm,) for rm in range(3)))
+    assert not names_state(lambda self, s: ((),))
+    assert names_state(lambda self, s: ((m,) for m in s))  # the state in a nested scope
+    assert names_state(lambda self, s: [(i,) for i in range(len(s))])
+    assert names_state(_uses_helper)  # handed on to a method
+    assert names_state(lambda self, s: eval("s"))  # noqa: S307 - what the check must not miss
+    assert names_state(lambda self, *a: a)  # no named state argument
+    assert names_state(functools.partial(_uses_helper))  # not a plain function
+    assert not names_state(lambda self, s, t: t, 1) and names_state(lambda self, s, t: t, 2)
+
+
+def test_the_code_reading_starts_from_the_same_answer() -> None:
+    """One rule for "reads nothing": a function that never names its state reads nothing of it in
+    the source reading too (``getattr`` on ``self`` cannot reach a local), while one that does is
+    read from its source."""
+
+    def no_state(self: Counters, s: Pos) -> list:
+        return list(getattr(self, "counters")(None))  # noqa: B009 - the point: getattr without the state
+
+    nothing = Reads(frozenset(), frozenset())
+    assert reads_of(no_state, Counters, step=False) == nothing
+    assert reads_of(Counters.counters, Counters, step=False) == nothing
+    assert reads_of(_uses_helper, Counters, step=False) == nothing  # handed on to a helper that reads nothing
+    assert reads_of(Counters.Bounded, Counters, step=False) == Reads(frozenset(), frozenset({"x"}))

@@ -103,7 +103,7 @@ def test_refinement_declared_in_the_file(capsys) -> None:
     code, out, _ = run(capsys, "refine", REF, "Lock")
     assert code == 0 and "Mutex implements Lock" in out and "44 distinct Mutex states" in out
     code, out, _ = run(capsys, "refine", REF, "--variant", "early-unlock", "Lock", "--procs", "2")
-    assert code == 1 and "refinement fails at step 5: Enter(p=p2) maps to no step of Lock" in out
+    assert code == 1 and "refinement fails at state 6 (step 5): Enter(p=p2) maps to no step of Lock" in out
 
 
 def test_liveness_holds_under_fairness_and_fails_without(capsys) -> None:

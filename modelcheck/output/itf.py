@@ -176,12 +176,12 @@ def spec_from_meta(
     bounds = {**_object(meta.get("bounds"), f"{path}: #meta.bounds"), **given}
     cls = _user_class(meta, path, spec_ref) if name not in entries() else None
     e = entry_for_class(cls) if cls is not None else entry(name)
-    known = {o.dest for o in e.all_options}
-    unknown = sorted(set(bounds) - known)
+    files = {o.dest for o in e.all_options if o.names_file}
+    unknown = sorted(set(bounds) - {o.dest for o in e.all_options})
     if unknown:
         raise ItfError(f"{path}: #meta.bounds has {', '.join(map(quote, unknown))}, not bounds of {name}")
-    for key, val in bounds.items():
-        if isinstance(val, str) and key not in given:
+    for key, val in bounds.items():  # a str bound is a value (a list of identities) unless it names a file
+        if key in files and isinstance(val, str) and key not in given:
             raise ItfError(
                 f"{path}: #meta.bounds.{key} names a file ({quote(val)}); replay opens no path a trace names: "
                 f"pass it yourself with --bounds {key}=PATH"

@@ -1,0 +1,259 @@
+"""A fifth new user's spec written from README.md and docs/ only (issue 12, notes newuser): Chang and
+Roberts's leader election on a ring, ChangRoberts.tla (tlaplus/Examples, a PlusCal algorithm), and an
+abstract one-step election it refines (tests/user_specs/chang_roberts.py, leader_election.py), run
+through every feature with TLC 2.20's exact figures.
+Pinned here: replay took every str bound (the ring's --ids) for a file name and refused the trace."""
+
+from __future__ import annotations
+
+import json
+import unittest
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
+
+from modelcheck.engine.stateful import InvariantViolation, run_spec, spec_machine
+from modelcheck.output.explore.server import serve_in_thread
+from modelcheck.output.explore.session import Session
+from spec.registry import load_user_spec
+
+FILE = Path(__file__).resolve().parent / "user_specs" / "chang_roberts.py"
+ABSTRACT = Path(__file__).resolve().parent / "user_specs" / "leader_election.py"
+REF = f"{FILE}:ChangRoberts"
+
+
+def cli(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
+    """`run`, also for argparse's refusals (which exit)."""
+    try:
+        return run(capsys, *argv)
+    except SystemExit as stop:
+        out, err = capsys.readouterr()
+        return int(stop.code or 0), out, err
+
+
+def report(capsys: pytest.CaptureFixture, ref: str, *argv: str) -> dict:
+    code, out, _ = run(capsys, "check", ref, *argv, "--json", "--quiet")
+    assert code in (0, 1), out
+    return json.loads(out)
+
+
+def figures(capsys: pytest.CaptureFixture, ref: str, *argv: str) -> tuple[int, int, int]:
+    obj = report(capsys, ref, *argv)
+    return obj["distinct_states"], obj["states_generated"], obj["depth"]
+
+
+def test_counts_are_tlcs(capsys: pytest.CaptureFixture) -> None:
+    # TLC 2.20 -workers 1 on MCChangRoberts.cfg (Id = <<1..N>>, TypeOK and Correctness, CHECK_DEADLOCK FALSE):
+    # N=3 137/227/10 (as the tlaplus/Examples manifest), N=4 823/1,791/15, N=5 5,455/15,113/21;
+    # APChangRoberts's Id = <<3, 1, 2>>: 137/227/10
+    assert figures(capsys, REF) == (137, 227, 10)
+    assert figures(capsys, REF, "--nodes", "4") == (823, 1791, 15)
+    assert figures(capsys, REF, "--nodes", "5") == (5455, 15113, 21)
+    assert figures(capsys, REF, "--ids", "3,1,2") == (137, 227, 10)
+    one, two = report(capsys, REF, "--nodes", "4"), report(capsys, REF, "--nodes", "4", "--workers", "2")
+    assert {a: (c["new"], c["fired"]) for a, c in one["coverage"].items()} == {"n0": (240, 696), "n1": (567, 1079)}
+    assert (two["distinct_states"], two["states_generated"], two["depth"], two["coverage"]) == (
+        823, 1791, 15, one["coverage"])
+    assert figures(capsys, REF, "--nodes", "4", "--mode", "dfs") == (823, 1791, 15)
+
+
+def test_bound_mistakes_are_one_line(capsys: pytest.CaptureFixture) -> None:
+    for argv, needle in [
+        (["--ids", "3,1"], "--ids gives 2 identities for --nodes 3"),
+        (["--ids", "1,,2"], "--ids takes comma-separated integers"),
+        (["--node", "3"], "did you mean --nodes?"),
+        (["--symmetry"], "the spec declares no symmetric set"),
+        (["--variant", "nope"], "its variants: forward-larger, keep-candidate"),
+        (["--liveness", "Nope"], "no temporal property 'Nope' (declared: Liveness)"),
+    ]:
+        code, out, err = cli(capsys, "check", REF, *argv)
+        assert code == 2 and out == "" and needle in err and len(err.strip().splitlines()) == 1, (argv, err)
+
+
+def test_liveness_under_the_processes_weak_fairness(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "check", REF, "--liveness")
+    assert code == 0 and "Property Liveness holds under this fairness." in out
+    code, out, _ = run(capsys, "check", REF, "--liveness", "--no-fairness")
+    assert code == 1 and "property Liveness is violated: a fair behaviour of 0 steps" in out
+
+
+def test_variants_out_and_replay(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "variants", "--spec", str(FILE), "--check")
+    assert code == 0 and "every entry agrees" in out
+    code, out, _ = run(capsys, "check", REF, "--variant", "forward-larger", "--out", str(tmp_path / "cex"))
+    assert code == 1 and "shortest counterexample: 6 steps" in out
+    trace = str(tmp_path / "cex" / "trace.itf.json")
+    assert json.loads(Path(trace).read_text())["#meta"]["bounds"]["ids"] == ""
+    code, out, err = run(capsys, "replay", trace, "--spec", f"{FILE}:ForwardLarger")
+    assert code == 0 and "Every state follows; the last state violates Correctness." in out, err
+    code, out, _ = run(capsys, "replay", trace, "--spec", REF)  # the base spec swallows the larger identity
+    assert code == 1 and "FAIL state 6: n1(n=0, id=2)" in out
+
+
+def test_a_path_bound_is_still_taken_only_from_the_command_line(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    user = tmp_path / "ring_file.py"
+    user.write_text(
+        f"import sys\nfrom pathlib import Path\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+        "from chang_roberts import ForwardLarger  # noqa: E402\n\n\n"
+        "class FromFile(ForwardLarger):\n"
+        "    def __init__(self, nodes: int = 3, ids_file: Path = Path('')) -> None:\n"
+        "        super().__init__(nodes, Path(ids_file).read_text().strip() if str(ids_file) else '')\n"
+    )
+    (tmp_path / "ids.txt").write_text("3,1,2\n")
+    ref = f"{user}:FromFile"
+    code, out, _ = run(capsys, "check", ref, "--ids-file", str(tmp_path / "ids.txt"), "--out", str(tmp_path / "t"))
+    assert code == 1 and "invariant Correctness is violated" in out
+    trace = str(tmp_path / "t" / "trace.itf.json")
+    code, _, err = run(capsys, "replay", trace, "--spec", ref)
+    assert code == 2 and "#meta.bounds.ids_file names a file" in err
+    code, out, err = run(capsys, "replay", trace, "--spec", ref, "--bounds", f"ids_file={tmp_path / 'ids.txt'}")
+    assert code == 0, err
+
+
+def test_hypothesis_finds_both_variants() -> None:
+    fast = settings(max_examples=50, stateful_step_count=30, derandomize=True, database=None, deadline=None)
+    run_spec(load_user_spec(REF)(nodes=5), settings=fast)
+    for name in ("ForwardLarger", "KeepCandidate"):
+        with pytest.raises(InvariantViolation) as found:
+            run_spec(load_user_spec(f"{FILE}:{name}")(nodes=3), settings=fast)
+        assert found.value.invariant == "Correctness"
+    case = spec_machine(load_user_spec(REF)(nodes=3)).TestCase
+    case.settings = fast
+    outcome = unittest.TestResult()
+    case("runTest").run(outcome)
+    assert outcome.wasSuccessful() and outcome.testsRun == 1
+
+
+def test_refinement_names_the_failing_state_as_the_listing_numbers_it(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "refine", REF, "LeaderElection")
+    assert code == 0 and "ChangRoberts implements LeaderElection." in out
+    assert "137 distinct ChangRoberts states, 219 transitions checked (202 map to stutters), 15 distinct" in out
+    code, out, _ = run(capsys, "refine", REF, f"{ABSTRACT}:LeaderElection", "--nodes", "4")
+    assert code == 0 and "823 distinct ChangRoberts states" in out
+    # the variant swallows nothing larger than itself, so node 2 wins with node 1 an initiator: no Elect step.
+    # The message said "fails at step 4" while the listing below numbered that step "5." (states from 1)
+    code, out, _ = run(capsys, "refine", f"{FILE}:ForwardLarger", "LeaderElection", "--nodes", "2")
+    assert code == 1 and "refinement fails at state 5 (step 4): n1(n=1, id=2) maps to no step of LeaderElection" in out
+    assert "\n  5. n1(n=1, id=2)\n" in out
+    code, out, _ = run(capsys, "refine", f"{FILE}:KeepCandidate", "LeaderElection", "--nodes", "2")
+    assert code == 0  # the abstract election says nothing of the losers: this broken variant refines it
+
+
+def test_a_subclass_that_is_no_variant_has_its_own_name(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """It printed its base's name: 'Model: ChangRoberts' for class Quiet(ChangRoberts) with no variant name."""
+    user = tmp_path / "ring_quiet.py"
+    user.write_text(
+        f"import sys\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+        "from chang_roberts import ChangRoberts, ForwardLarger  # noqa: E402\n\n\n"
+        "class Quiet(ChangRoberts):\n    '''No initiator sends its identity.'''\n\n"
+        "    def n0(self, s, n):\n        return None\n\n\n"
+        "class Again(ForwardLarger):\n    '''The forward-larger variant, inherited.'''\n"
+    )
+    code, out, _ = run(capsys, "check", f"{user}:Quiet")
+    assert code == 0 and out.startswith("Model: Quiet nodes=3 ids=''\n") and "8 distinct states" in out
+    code, out, _ = run(capsys, "list", str(user))
+    assert code == 0 and out.startswith("Quiet: No initiator sends its identity.\n")
+    code, out, _ = run(capsys, "check", f"{user}:Again")  # a variant stays its spec's
+    assert code == 1 and out.startswith("Model: ChangRoberts[forward-larger] nodes=3")
+    assert load_user_spec(REF).name == "ChangRoberts" and load_user_spec(f"{FILE}:KeepCandidate").name == "ChangRoberts"
+    from modelcheck.audit.multipaxos_spec import MultiPaxosImpl
+
+    assert MultiPaxosImpl.name == "multipaxos"  # a declared name is inherited
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:  # noqa: S310 - our own server on 127.0.0.1
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def test_the_explorer_lists_every_initial_state(capsys: pytest.CaptureFixture) -> None:
+    """Only the first of the 2^N initial states was reachable from the page (the others by typing Init(k))."""
+    session = Session(load_user_spec(REF)())
+    view = session.view("Init(5)/n0(0)")
+    assert view["path"] == "Init(5)/n0(0)" and view["history"][0]["path"] == "Init(5)"
+    inits = view["inits"]
+    assert (inits["count"], inits["current"]) == (8, 5)
+    assert [(i["label"], i["path"]) for i in inits["listed"]][:2] == [("Init(0)", ""), ("Init(1)", "Init(1)")]
+    assert inits["listed"][5]["text"] == (
+        "msgs = <<{}, {}, {}>>; pc = <<n0, n0, n0>>; initiator = <<True, False, True>>; state = <<cand, lost, cand>>")
+    assert Session(load_user_spec(f"{ABSTRACT}:LeaderElection")(nodes=1)).view("")["inits"]["count"] == 2
+    server = serve_in_thread(session)
+    try:
+        status, body = _get(server.url + "api/state?path=Init(7)")
+        assert status == 200 and json.loads(body)["inits"]["current"] == 7
+        status, body = _get(server.url + "?path=Init(7)/n0(1)")
+        assert status == 200 and b'id="inits"' in body
+        assert b"renderInits" in _get(server.url + "static/app.js")[1]
+        status, body = _get(server.url + "api/state?path=Init(8)")
+        assert status == 400 and "Init(8) names no initial state (there are 8)" in json.loads(body)["error"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    code, out, _ = cli(capsys, "explore", REF, "--help")
+    assert code == 0 and "--nodes" in out and "--ids" in out
+
+
+def test_fairness_mistakes_are_one_line(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """WF("n0", node=0) (the parameter is n) was taken as WF(n0): the filter matched no parameter, so it
+    constrained nothing, and the run reported a liveness verdict for a fairness the user never wrote."""
+    user = tmp_path / "ring_fair.py"
+    user.write_text(
+        f"import sys\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+        "from chang_roberts import ChangRoberts  # noqa: E402\nfrom spec.core import WF  # noqa: E402\n\n\n"
+        "class BadFilter(ChangRoberts):\n    def fairness(self):\n        return [WF('n0', 'n1', node=0)]\n\n\n"
+        "class BadAction(ChangRoberts):\n    def fairness(self):\n        return [WF('n2', n=0)]\n"
+    )
+    for cls, needle in [
+        ("BadFilter", "BadFilter: fairness WF(n0 \\/ n1 with node=0) filters on node, a parameter of none of its "
+                      "actions: n0(n); n1(n, id)"),
+        ("BadAction", "BadAction: fairness WF(n2 with n=0) names unknown action(s) n2"),
+    ]:
+        code, out, err = run(capsys, "check", f"{user}:{cls}", "--liveness")
+        assert code == 2 and out == "" and needle in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_depth_is_refused_where_it_means_nothing_and_said_where_it_cut(capsys: pytest.CaptureFixture) -> None:
+    """`--depth 3` on the breadth-first search was ignored (the run went to depth 10 and said "No error found.");
+    a depth-bounded dfs said "Stopped at the state limit", and --max-states alone "the bound cut some paths"."""
+    code, out, err = cli(capsys, "check", REF, "--depth", "3")
+    assert code == 2 and out == "" and "--depth bounds --mode dfs or is --mode simulate's walk length" in err
+    code, out, _ = run(capsys, "check", REF, "--nodes", "4", "--mode", "dfs", "--depth", "5")
+    assert code == 0 and out.startswith("Depth-first search, depth bound 5 (the bound cut some paths: not exhaustive)")
+    assert "No error found on paths of up to 5 states (the depth bound cut the search: incomplete)" in out
+    assert "352 distinct states, 688 states generated, depth 5" in out
+    code, out, _ = run(capsys, "check", REF, "--nodes", "4", "--mode", "dfs", "--max-states", "100")
+    assert out.startswith("Depth-first search\n") and "Stopped at the state limit" in out
+    code, out, _ = run(capsys, "check", REF, "--nodes", "4", "--mode", "dfs", "--depth", "50")
+    assert out.startswith("Depth-first search, depth bound 50\n") and "No error found.\n823 distinct states" in out
+    code, out, _ = run(capsys, "check", f"{FILE}:ForwardLarger", "--nodes", "4", "--mode", "simulate", "--depth", "30")
+    assert code == 1 and "invariant Correctness is violated; counterexample:" in out
+
+
+def test_the_coverage_table_lines_up_under_short_action_names(capsys: pytest.CaptureFixture) -> None:
+    """With actions n0 and n1 (shorter than the header's "action") the figures sat 4 columns left of theirs."""
+    code, out, _ = run(capsys, "check", REF)
+    table = out[out.index("action "):].splitlines()[:3]
+    assert table == ["action         fired    new states", "n0               108            56",
+                     "n1               111            73"]
+
+
+def test_a_str_bound_reads_as_one(capsys: pytest.CaptureFixture) -> None:
+    """An empty default printed "(default )" and "ids=", and --help showed "--ids N"."""
+    code, out, _ = run(capsys, "list", str(FILE))
+    assert code == 0
+    assert "--ids            the nodes' identities, comma-separated (Id); default 1..N (default empty)\n" in out
+    code, out, _ = run(capsys, "check", REF)
+    assert out.startswith("Model: ChangRoberts nodes=3 ids=''\n")
+    code, out, _ = run(capsys, "check", REF, "--ids", "3,1,2")
+    assert out.startswith("Model: ChangRoberts nodes=3 ids=3,1,2\n")
+    code, out, _ = cli(capsys, "check", REF, "--help")
+    assert code == 0 and "[--nodes N] [--ids TEXT]" in out
+    code, out, _ = cli(capsys, "check", "paxos", "--help")
+    assert code == 0 and "--quorums PATH" in out
