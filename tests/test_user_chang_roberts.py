@@ -7,6 +7,10 @@ Pinned here: replay took every str bound (the ring's --ids) for a file name and 
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -21,7 +25,8 @@ from modelcheck.output.explore.server import serve_in_thread
 from modelcheck.output.explore.session import Session
 from spec.registry import load_user_spec
 
-FILE = Path(__file__).resolve().parent / "user_specs" / "chang_roberts.py"
+ROOT = Path(__file__).resolve().parent.parent
+FILE = ROOT / "tests" / "user_specs" / "chang_roberts.py"
 ABSTRACT = Path(__file__).resolve().parent / "user_specs" / "leader_election.py"
 REF = f"{FILE}:ChangRoberts"
 
@@ -115,8 +120,8 @@ def test_a_path_bound_is_still_taken_only_from_the_command_line(capsys: pytest.C
 
 
 def test_hypothesis_finds_both_variants() -> None:
-    fast = settings(max_examples=50, stateful_step_count=30, derandomize=True, database=None, deadline=None)
-    run_spec(load_user_spec(REF)(nodes=5), settings=fast)
+    fast = settings(max_examples=30, stateful_step_count=30, derandomize=True, database=None, deadline=None)
+    run_spec(load_user_spec(REF)(nodes=4), settings=fast)
     for name in ("ForwardLarger", "KeepCandidate"):
         with pytest.raises(InvariantViolation) as found:
             run_spec(load_user_spec(f"{FILE}:{name}")(nodes=3), settings=fast)
@@ -257,3 +262,47 @@ def test_a_str_bound_reads_as_one(capsys: pytest.CaptureFixture) -> None:
     assert code == 0 and "[--nodes N] [--ids TEXT]" in out
     code, out, _ = cli(capsys, "check", "paxos", "--help")
     assert code == 0 and "--quorums PATH" in out
+
+
+def test_graph_pictures_and_the_proof_commands(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "graph", REF, "--nodes", "2", "--out", str(tmp_path / "g"))
+    assert code == 0 and "ChangRoberts nodes=2 ids='': 25 states, 27 edges" in out
+    code, out, _ = run(capsys, "graph", f"{FILE}:ForwardLarger", "--nodes", "2", "--out", str(tmp_path / "g2"))
+    assert code == 0 and "Correctness is violated in state #23; its shortest path (4 steps) is drawn in red" in out
+    assert (tmp_path / "g2" / "states.dot").read_text().count("color=\"#c00000\", fontcolor") == 4  # the path, red
+    code, _, err = run(capsys, "graph", REF, "--nodes", "6")
+    assert code == 2 and "more than 300 states; raise --max-states or shrink the model" in err
+    code, out, _ = run(capsys, "check", f"{FILE}:KeepCandidate", "--out", str(tmp_path / "cex"))
+    assert code == 1 and {p.name for p in (tmp_path / "cex").iterdir()} >= {"trace.itf.json", "msc.dot", "table.dot"}
+    for cmd, needle in [("infer", "infer needs a Z3 proof model"), ("bmc", "no Z3 encoding of spec 'ChangRoberts'"),
+                        ("prove", "no proof of ")]:
+        code, out, err = cli(capsys, cmd, REF, *(["--depth", "5"] if cmd == "bmc" else []))
+        assert code == 2 and out == "" and needle in err and len(err.strip().splitlines()) == 1, (cmd, err)
+
+
+def test_a_finished_checkpoint_resumes_to_the_same_figures(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    ck = str(tmp_path / "ck")
+    assert figures(capsys, REF, "--nodes", "5", "--checkpoint", ck, "--checkpoint-every", "0") == (5455, 15113, 21)
+    code, out, _ = run(capsys, "check", "--resume", ck, "--json", "--quiet")
+    assert code == 0 and json.loads(out)["distinct_states"] == 5455
+
+
+@pytest.mark.slow
+def test_an_interrupted_run_resumes_to_tlcs_figures(tmp_path: Path) -> None:
+    """N=7 (TLC 2.20: 333,161 distinct, 1,385,875 generated, depth 36; 7 s here): SIGINT once the first
+    checkpoint is on disk, then --resume finishes the search with the figures of one uninterrupted run."""
+    ck = tmp_path / "ck"
+    argv = [sys.executable, "-m", "modelcheck.cli", "check", REF, "--nodes", "7", "--quiet"]
+    proc = subprocess.Popen([*argv, "--checkpoint", str(ck), "--checkpoint-every", "0"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(2400):  # up to 120 s for the first level's checkpoint
+        if (ck / "current" / "manifest.json").exists() or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out  # stopped mid-search, checkpointed
+    done = subprocess.run([sys.executable, "-m", "modelcheck.cli", "check", "--resume", str(ck), "--json", "--quiet"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    obj = json.loads(done.stdout)
+    assert (obj["distinct_states"], obj["states_generated"], obj["depth"]) == (333161, 1385875, 36)
