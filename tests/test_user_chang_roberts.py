@@ -306,3 +306,12 @@ def test_an_interrupted_run_resumes_to_tlcs_figures(tmp_path: Path) -> None:
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     obj = json.loads(done.stdout)
     assert (obj["distinct_states"], obj["states_generated"], obj["depth"]) == (333161, 1385875, 36)
+
+
+def test_a_file_without_variants_says_so(capsys: pytest.CaptureFixture) -> None:
+    """`variants --spec` on a file with none printed an empty table and '0 entries'."""
+    code, out, _ = run(capsys, "variants", "--spec", str(ABSTRACT))
+    assert code == 0 and out == f"{ABSTRACT} has no variants: a variant is a subclass of a spec that sets " \
+        "`variant = NAME` (in the spec's file or another)\n"
+    code, out, err = run(capsys, "variants", "--spec", str(ABSTRACT), "--check")
+    assert code == 2 and out == "" and "no variants of" in err
