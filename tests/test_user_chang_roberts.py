@@ -315,3 +315,16 @@ def test_a_file_without_variants_says_so(capsys: pytest.CaptureFixture) -> None:
         "`variant = NAME` (in the spec's file or another)\n"
     code, out, err = run(capsys, "variants", "--spec", str(ABSTRACT), "--check")
     assert code == 2 and out == "" and "no variants of" in err
+
+
+def test_explore_a_users_trace_says_how_explore_takes_the_spec(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """`explore --trace T` of a user's spec said "pass --spec FILE:Class", an option explore does not have."""
+    run(capsys, "check", f"{FILE}:ForwardLarger", "--out", str(tmp_path))
+    trace = str(tmp_path / "trace.itf.json")
+    code, out, err = cli(capsys, "explore", "--trace", trace, "--for", "0")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert f"name it before --trace: paxraft explore {FILE}:ForwardLarger --trace {trace}" in err
+    code, out, err = cli(capsys, "explore", f"{FILE}:ForwardLarger", "--trace", trace, "--for", "0.01")
+    assert code == 0 and "?trail=Init(3)/n0(0)/n0(1)/n0(2)/n1(2,2)/n1(0,2)/n1(1,2)" in out, err
+    code, _, err = run(capsys, "replay", trace)
+    assert code == 2 and f"paxraft runs no code a trace names: pass --spec {FILE}:ForwardLarger" in err
