@@ -328,3 +328,17 @@ def test_explore_a_users_trace_says_how_explore_takes_the_spec(capsys: pytest.Ca
     assert code == 0 and "?trail=Init(3)/n0(0)/n0(1)/n0(2)/n1(2,2)/n1(0,2)/n1(1,2)" in out, err
     code, _, err = run(capsys, "replay", trace)
     assert code == 2 and f"paxraft runs no code a trace names: pass --spec {FILE}:ForwardLarger" in err
+
+
+def test_show_state_returning_no_dict_is_a_spec_mistake(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """show_state returning a str passed the checks and failed as paxraft's own error (exit 4, AttributeError)
+    once the counterexample was printed."""
+    user = tmp_path / "ring_show.py"
+    user.write_text(
+        f"import sys\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+        "from chang_roberts import ForwardLarger  # noqa: E402\n\n\n"
+        "class Shown(ForwardLarger):\n    def show_state(self, s):\n        return str(s)\n"
+    )
+    code, out, err = run(capsys, "check", f"{user}:Shown")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "ChangRoberts: show_state returned a str on an initial state; expected a dict of variable -> value" in err
