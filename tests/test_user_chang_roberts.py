@@ -96,7 +96,7 @@ def test_variants_out_and_replay(capsys: pytest.CaptureFixture, tmp_path: Path) 
     code, out, err = run(capsys, "replay", trace, "--spec", f"{FILE}:ForwardLarger")
     assert code == 0 and "Every state follows; the last state violates Correctness." in out, err
     code, out, _ = run(capsys, "replay", trace, "--spec", REF)  # the base spec swallows the larger identity
-    assert code == 1 and "FAIL state 6: n1(n=0, id=2)" in out
+    assert code == 1 and "FAIL state 6: n1(n=p1, id=2)" in out
 
 
 def test_a_path_bound_is_still_taken_only_from_the_command_line(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
@@ -142,8 +142,8 @@ def test_refinement_names_the_failing_state_as_the_listing_numbers_it(capsys: py
     # the variant swallows nothing larger than itself, so node 2 wins with node 1 an initiator: no Elect step.
     # The message said "fails at step 4" while the listing below numbered that step "5." (states from 1)
     code, out, _ = run(capsys, "refine", f"{FILE}:ForwardLarger", "LeaderElection", "--nodes", "2")
-    assert code == 1 and "refinement fails at state 5 (step 4): n1(n=1, id=2) maps to no step of LeaderElection" in out
-    assert "\n  5. n1(n=1, id=2)\n" in out
+    assert code == 1 and "refinement fails at state 5 (step 4): n1(n=p2, id=2) maps to no step of LeaderElection" in out
+    assert "\n  5. n1(n=p2, id=2)\n" in out
     code, out, _ = run(capsys, "refine", f"{FILE}:KeepCandidate", "LeaderElection", "--nodes", "2")
     assert code == 0  # the abstract election says nothing of the losers: this broken variant refines it
 
@@ -183,11 +183,14 @@ def test_the_explorer_lists_every_initial_state(capsys: pytest.CaptureFixture) -
     session = Session(load_user_spec(REF)())
     view = session.view("Init(5)/n0(0)")
     assert view["path"] == "Init(5)/n0(0)" and view["history"][0]["path"] == "Init(5)"
+    assert view["state"]["processes"] == ["p1", "p2", "p3"] and view["lanes"] == ["p1"]  # the lifelines that act
+    assert view["events"] == [{"node": "p1", "received": [], "sent": ["1 to p2"]}]
     inits = view["inits"]
     assert (inits["count"], inits["current"]) == (8, 5)
     assert [(i["label"], i["path"]) for i in inits["listed"]][:2] == [("Init(0)", ""), ("Init(1)", "Init(1)")]
     assert inits["listed"][5]["text"] == (
-        "msgs = <<{}, {}, {}>>; pc = <<n0, n0, n0>>; initiator = <<True, False, True>>; state = <<cand, lost, cand>>")
+        "msgs = p1:{} p2:{} p3:{}; pc = p1:n0 p2:n0 p3:n0; initiator = p1:True p2:False p3:True; "
+        "state = p1:cand p2:lost p3:cand")
     assert Session(load_user_spec(f"{ABSTRACT}:LeaderElection")(nodes=1)).view("")["inits"]["count"] == 2
     server = serve_in_thread(session)
     try:

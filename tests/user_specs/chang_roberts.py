@@ -12,7 +12,7 @@ from typing import Annotated, Any, NamedTuple
 
 from leader_election import Elected, LeaderElection
 
-from spec.core import WF, LeadsTo, Spec, SpecError, action, invariant, refines
+from spec.core import WF, Label, LeadsTo, MscEvent, Spec, SpecError, action, invariant, refines
 
 N0, N1 = range(2)  # the process's pc: labels n0 and n1 ("Done" is never reached: while (TRUE))
 PC = ("n0", "n1")
@@ -126,12 +126,29 @@ class ChangRoberts(Spec):
         return {"Liveness": LeadsTo(some_cand, some_won, "(\\E n : state[n] = cand) ~> (\\E n : state[n] = won)")}
 
     def show_state(self, s: CRState) -> dict[str, Any]:
+        """Each variable a function of the nodes, as a dict keyed by node (p1..pN, the TLA+ text's 1..N):
+        check prints only the nodes a step changed, the explorer a table with a column per node."""
+        names = [self.show_param("n0", "n", n) for n in self.Node]
         return {
-            "msgs": tuple(sorted(m) for m in s.msgs),
-            "pc": tuple(PC[p] for p in s.pc),
-            "initiator": s.initiator,
-            "state": tuple(STATE[x] for x in s.state),
+            "msgs": dict(zip(names, (sorted(m) for m in s.msgs))),
+            "pc": dict(zip(names, (PC[p] for p in s.pc))),
+            "initiator": dict(zip(names, s.initiator)),
+            "state": dict(zip(names, (STATE[x] for x in s.state))),
         }
+
+    def show_param(self, action: str, param: str, value: Any) -> Any:
+        return f"p{value + 1}" if param == "n" else value
+
+    def msc_nodes(self) -> list[str]:
+        return [self.show_param("n0", "n", n) for n in self.Node]
+
+    def msc_event(self, prev: CRState, label: Label, nxt: CRState) -> MscEvent:
+        """The node taking the step, the identity it takes from its queue and the one it passes on."""
+        n = label.params[0]
+        me, to = self.show_param("n0", "n", n), self.show_param("n0", "n", self.succ(n))
+        got = (f"{label.params[1]} to {me}",) if label.name == "n1" else ()
+        sent = tuple(f"{i} to {to}" for i in sorted(nxt.msgs[self.succ(n)] - prev.msgs[self.succ(n)]))
+        return MscEvent(me, got, sent)
 
     @refines(LeaderElection)
     def as_election(self) -> tuple[LeaderElection, Any]:
