@@ -12,13 +12,12 @@ import subprocess
 import sys
 import time
 import unittest
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
+from test_explore import _get  # an HTTP GET that returns error statuses too
 
 from modelcheck.engine.stateful import InvariantViolation, run_spec, spec_machine
 from modelcheck.output.explore.server import serve_in_thread
@@ -29,6 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 FILE = ROOT / "tests" / "user_specs" / "chang_roberts.py"
 ABSTRACT = Path(__file__).resolve().parent / "user_specs" / "leader_election.py"
 REF = f"{FILE}:ChangRoberts"
+
+
+def user_file(tmp_path: Path, name: str, imports: str, body: str) -> Path:
+    """A user's file beside the test that imports from tests/user_specs/chang_roberts.py."""
+    path = tmp_path / f"{name}.py"
+    path.write_text(f"import sys\nfrom pathlib import Path\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+                    f"{imports}  # noqa: E402\n\n\n{body}")
+    return path
 
 
 def cli(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
@@ -100,10 +107,8 @@ def test_variants_out_and_replay(capsys: pytest.CaptureFixture, tmp_path: Path) 
 
 
 def test_a_path_bound_is_still_taken_only_from_the_command_line(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
-    user = tmp_path / "ring_file.py"
-    user.write_text(
-        f"import sys\nfrom pathlib import Path\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
-        "from chang_roberts import ForwardLarger  # noqa: E402\n\n\n"
+    user = user_file(
+        tmp_path, "ring_file", "from chang_roberts import ForwardLarger",
         "class FromFile(ForwardLarger):\n"
         "    def __init__(self, nodes: int = 3, ids_file: Path = Path('')) -> None:\n"
         "        super().__init__(nodes, Path(ids_file).read_text().strip() if str(ids_file) else '')\n"
@@ -150,10 +155,8 @@ def test_refinement_names_the_failing_state_as_the_listing_numbers_it(capsys: py
 
 def test_a_subclass_that_is_no_variant_has_its_own_name(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     """It printed its base's name: 'Model: ChangRoberts' for class Quiet(ChangRoberts) with no variant name."""
-    user = tmp_path / "ring_quiet.py"
-    user.write_text(
-        f"import sys\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
-        "from chang_roberts import ChangRoberts, ForwardLarger  # noqa: E402\n\n\n"
+    user = user_file(
+        tmp_path, "ring_quiet", "from chang_roberts import ChangRoberts, ForwardLarger",
         "class Quiet(ChangRoberts):\n    '''No initiator sends its identity.'''\n\n"
         "    def n0(self, s, n):\n        return None\n\n\n"
         "class Again(ForwardLarger):\n    '''The forward-larger variant, inherited.'''\n"
@@ -168,14 +171,6 @@ def test_a_subclass_that_is_no_variant_has_its_own_name(capsys: pytest.CaptureFi
     from modelcheck.audit.multipaxos_spec import MultiPaxosImpl
 
     assert MultiPaxosImpl.name == "multipaxos"  # a declared name is inherited
-
-
-def _get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as r:  # noqa: S310 - our own server on 127.0.0.1
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
 
 
 def test_the_explorer_lists_every_initial_state(capsys: pytest.CaptureFixture) -> None:
@@ -211,10 +206,8 @@ def test_the_explorer_lists_every_initial_state(capsys: pytest.CaptureFixture) -
 def test_fairness_mistakes_are_one_line(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     """WF("n0", node=0) (the parameter is n) was taken as WF(n0): the filter matched no parameter, so it
     constrained nothing, and the run reported a liveness verdict for a fairness the user never wrote."""
-    user = tmp_path / "ring_fair.py"
-    user.write_text(
-        f"import sys\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
-        "from chang_roberts import ChangRoberts  # noqa: E402\nfrom spec.core import WF  # noqa: E402\n\n\n"
+    user = user_file(
+        tmp_path, "ring_fair", "from chang_roberts import ChangRoberts\nfrom spec.core import WF",
         "class BadFilter(ChangRoberts):\n    def fairness(self):\n        return [WF('n0', 'n1', node=0)]\n\n\n"
         "class BadAction(ChangRoberts):\n    def fairness(self):\n        return [WF('n2', n=0)]\n"
     )
@@ -336,10 +329,8 @@ def test_explore_a_users_trace_says_how_explore_takes_the_spec(capsys: pytest.Ca
 def test_show_state_returning_no_dict_is_a_spec_mistake(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     """show_state returning a str passed the checks and failed as paxraft's own error (exit 4, AttributeError)
     once the counterexample was printed."""
-    user = tmp_path / "ring_show.py"
-    user.write_text(
-        f"import sys\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
-        "from chang_roberts import ForwardLarger  # noqa: E402\n\n\n"
+    user = user_file(
+        tmp_path, "ring_show", "from chang_roberts import ForwardLarger",
         "class Shown(ForwardLarger):\n    def show_state(self, s):\n        return str(s)\n"
     )
     code, out, err = run(capsys, "check", f"{user}:Shown")

@@ -81,14 +81,18 @@ class ChangRoberts(Spec):
     def n1(self, s: CRState, n: int, id: int) -> CRState | None:
         if s.pc[n] != N1 or id not in s.msgs[n]:
             return None
-        rest = s.msgs[:n] + (s.msgs[n] - {id},) + s.msgs[n + 1 :]
         if s.state[n] == LOST:
-            return s._replace(msgs=self.send(rest, self.succ(n), id))
+            return s._replace(msgs=self.pass_on(s, n, id))
         if id < self.Id[n]:
-            return s._replace(state=self.set_state(s, n, LOST), msgs=self.send(rest, self.succ(n), id))
+            return s._replace(state=self.set_state(s, n, LOST), msgs=self.pass_on(s, n, id))
+        rest = s.msgs[:n] + (s.msgs[n] - {id},) + s.msgs[n + 1 :]  # _msgs
         if id == self.Id[n]:
             return s._replace(msgs=rest, state=self.set_state(s, n, WON))
         return s._replace(msgs=rest)
+
+    def pass_on(self, s: CRState, n: int, id: int) -> tuple[frozenset[int], ...]:
+        """[_msgs EXCEPT ![succ(self)] = @ \\cup {id}]: node n takes id from its queue and forwards it."""
+        return self.send(s.msgs[:n] + (s.msgs[n] - {id},) + s.msgs[n + 1 :], self.succ(n), id)
 
     def set_state(self, s: CRState, n: int, x: int) -> tuple[int, ...]:
         return s.state[:n] + (x,) + s.state[n + 1 :]
@@ -168,8 +172,7 @@ class KeepCandidate(ChangRoberts):
 
     def n1(self, s: CRState, n: int, id: int) -> CRState | None:
         if s.pc[n] == N1 and id in s.msgs[n] and s.state[n] == CAND and id < self.Id[n]:
-            rest = s.msgs[:n] + (s.msgs[n] - {id},) + s.msgs[n + 1 :]
-            return s._replace(msgs=self.send(rest, self.succ(n), id))
+            return s._replace(msgs=self.pass_on(s, n, id))
         return super().n1(s, n, id)
 
 
@@ -184,6 +187,5 @@ class ForwardLarger(ChangRoberts):
 
     def n1(self, s: CRState, n: int, id: int) -> CRState | None:
         if s.pc[n] == N1 and id in s.msgs[n] and s.state[n] == CAND and id > self.Id[n]:
-            rest = s.msgs[:n] + (s.msgs[n] - {id},) + s.msgs[n + 1 :]
-            return s._replace(msgs=self.send(rest, self.succ(n), id))
+            return s._replace(msgs=self.pass_on(s, n, id))
         return super().n1(s, n, id)
