@@ -314,23 +314,37 @@ async def settle(directory: Path, ids: list[int], wait: float) -> None:
         await asyncio.sleep(0.05)
 
 
+KILLED_WAIT = 60.0
+"""Seconds ``stop`` waits for a SIGKILLed node to be gone (a process blocked in an fdatasync dies when it returns)."""
+
+
 def stop(directory: Path, wait: float = 10.0) -> list[int]:
-    """SIGTERM every running node, SIGKILL the ones still up after ``wait`` s; the ids stopped."""
+    """SIGTERM every running node, SIGKILL the ones still up after ``wait`` s; the ids stopped.
+
+    Returns once each has exited, the killed ones too: a node killed in the middle of a write could
+    otherwise still change its log after ``stop`` returned (`wal check` once read a log that a node
+    still being killed under load went on writing, and found a damage made meanwhile gone)."""
     desc = load(directory)
     running = {int(k): p for k in desc["nodes"] if (p := pid_of(directory, int(k)))}
     for pid in running.values():
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait
     for i, pid in running.items():
-        while time.monotonic() < deadline:
-            if pid_of(directory, i) != pid or _reap(pid):  # gone (pid_of also tells a reused pid apart)
-                break
-            time.sleep(0.02)
-        else:
-            if pid_of(directory, i) == pid:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
+        if not _exited(directory, i, pid, deadline):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            _exited(directory, i, pid, time.monotonic() + KILLED_WAIT)
     return sorted(running)
+
+
+def _exited(directory: Path, node: int, pid: int, deadline: float) -> bool:
+    """Poll until node process ``pid`` has exited (True) or ``deadline`` (``time.monotonic``) passes (False)."""
+    while True:
+        if pid_of(directory, node) != pid or _reap(pid):  # gone (pid_of also tells a reused pid apart)
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
 
 
 def vote_floor(directory: Path, node: int) -> HardState:
