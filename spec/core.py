@@ -353,11 +353,18 @@ class Spec:
     #: (help texts, a flag spelt differently); empty: read from the signature.
     bound_options: ClassVar[tuple[Option, ...]] = ()
 
+    #: Whether ``name`` is the class's own name for want of a declared one (TCommit's, not Paxos's "paxos").
+    _named_by_class: ClassVar[bool] = False
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """A spec class that sets no ``name`` is called by its class name (``TCommit``)."""
+        """A spec class that sets no ``name`` is called by its class name (``TCommit``); so is a subclass
+        of such a class that is no variant (a variant is its spec's, ``TwoPhase[eager-commit]``). A
+        subclass of a spec with a declared name (paxos) keeps that name, as an audit's implementation does."""
         super().__init_subclass__(**kwargs)
-        if cls.name == Spec.name:
-            cls.name = cls.__name__
+        if "name" in vars(cls):
+            cls._named_by_class = False
+        elif cls.name == Spec.name or (cls._named_by_class and cls.variant is None):
+            cls.name, cls._named_by_class = cls.__name__, True
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Spec:
         """Record the constructor's arguments (defaults applied): a spec that does not define
@@ -637,7 +644,7 @@ class Spec:
 
     def describe(self) -> str:
         """One line: the spec, its variant and its bounds."""
-        b = " ".join(f"{k}={v}" for k, v in self.bounds().items())
+        b = " ".join(f"{k}={v if v != '' else repr(v)}" for k, v in self.bounds().items())  # ids='', not ids=
         if self.excluded:
             b += f" without={','.join(self.excluded)}"
         if self.restricted:

@@ -110,6 +110,9 @@ def validate(args: argparse.Namespace) -> None:
         raise SpecError(f"--depth must be at least 1, got {args.depth}")
     if args.depth is not None and args.depth > MAX_DEPTH:
         raise SpecError(f"--depth must be at most {MAX_DEPTH:,} (a walk keeps its states), got {args.depth:,}")
+    if args.depth is not None and args.mode == "bfs":  # it was ignored: the search went as deep as the model
+        raise SpecError("--depth bounds --mode dfs or is --mode simulate's walk length; a breadth-first search "
+                        "stops at --max-states")
     if args.walks < 1:
         raise SpecError(f"--walks must be at least 1, got {args.walks}")
     cap = WORKERS_PER_CORE * (os.cpu_count() or 1)
@@ -230,7 +233,7 @@ def _header(result: Result) -> str:
         )
     if result.mode == "dfs":
         bound = x.get("depth_bound")
-        cut = " (the bound cut some paths: not exhaustive)" if not result.complete else ""
+        cut = " (the bound cut some paths: not exhaustive)" if x.get("cut_by_bound") else ""
         return f"Depth-first search{f', depth bound {bound}' if bound else ''}{cut}\n"
     if result.mode == "parallel":
         kind = "Ray actors" if x.get("transport") == "ray" else "worker processes"

@@ -38,7 +38,7 @@ def build_spec(args: argparse.Namespace) -> Spec:
             raise SpecError("name a spec (see 'paxraft list') or give --trace FILE.itf.json")
         from modelcheck.output.itf import read_itf
 
-        return read_itf(args.trace)[0]
+        return read_itf(args.trace, naming="name it before --trace: paxraft explore {ref} --trace {trace}")[0]
     return model_from_args(args).build()
 
 

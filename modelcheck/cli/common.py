@@ -79,7 +79,8 @@ def add_bound_options(parser: argparse.ArgumentParser, extra: SpecEntry | None =
             if opt.type is bool:
                 group.add_argument(opt.flag, dest=opt.dest, action="store_true", default=None, help=argparse.SUPPRESS)
             else:
-                group.add_argument(opt.flag, dest=opt.dest, type=opt.type, default=None, metavar="N",
+                shape = "PATH" if opt.names_file else "TEXT" if opt.type is str else "N"
+                group.add_argument(opt.flag, dest=opt.dest, type=opt.type, default=None, metavar=shape,
                                    help=argparse.SUPPRESS)
 
 

@@ -156,6 +156,13 @@ class _Fairness:
             unknown = [a for a in f.actions if a not in names]
             if unknown:
                 raise SpecError(f"{spec.name}: fairness {f} names unknown action(s) {', '.join(unknown)}")
+            # a filter an action lacks leaves that action unconstrained; one that no action has is a mistake
+            # that would silently make the condition cover every step of the family
+            for key, _ in f.where:
+                if not any(key in names[a] for a in f.actions):
+                    takes = "; ".join(f"{a}({', '.join(names[a])})" for a in f.actions)
+                    raise SpecError(f"{spec.name}: fairness {f} filters on {key}, a parameter of none of its "
+                                    f"actions: {takes}")
         # bit k of mask[label id] is set when the label belongs to condition k
         self.mask = [
             sum(1 << k for k, f in enumerate(self.conds) if f.matches(lab, names[lab.name])) for lab in g.labels

@@ -77,7 +77,7 @@ class ChangRoberts(Spec):
         msgs = self.send(s.msgs, self.succ(n), self.Id[n]) if s.initiator[n] else s.msgs
         return s._replace(msgs=msgs, pc=s.pc[:n] + (N1,) + s.pc[n + 1 :])
 
-    @action(lambda self, s: [(n, i) for n in self.Node for i in s.msgs[n]])
+    @action(lambda self, s: [(n, i) for n in self.Node for i in s.msgs[n]])  # with (id \in msgs[self])
     def n1(self, s: CRState, n: int, id: int) -> CRState | None:
         if s.pc[n] != N1 or id not in s.msgs[n]:
             return None
