@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     """Serve until interrupted (or --for seconds), printing the URL first."""
     if not 0 <= args.port <= 65535:
         raise SpecError(f"--port must be in 0..65535, got {args.port}")
-    positive("--for", args.seconds)
+    positive("--for", args.seconds, zero=True)  # 0: build the model, serve nothing
     session = Session(build_spec(args))
     trail = ""
     if args.trace:

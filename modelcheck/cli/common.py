@@ -23,13 +23,15 @@ class UsageError(Exception):
     """Bad command-line input: reported as one line, exit status 2."""
 
 
-def positive(flag: str, value: float | None) -> None:
-    """Refuse a time limit or a count of 0 or less, NaN or infinity (``None``: not given): a UsageError
-    naming the flag. ``int(nan * 1000)`` and ``int(inf * 1000)`` raised inside Z3's callers, and a wait of
-    0 or less gave up at once, as if the cluster had not answered."""
+def positive(flag: str, value: float | None, *, zero: bool = False) -> None:
+    """Refuse a time limit or a count of 0 or less (below 0 with ``zero``), NaN or infinity (``None``: not
+    given): a UsageError naming the flag. ``int(nan * 1000)`` and ``int(inf * 1000)`` raised inside Z3's
+    callers, and a wait of 0 or less gave up at once, as if the cluster had not answered."""
     if value is None:
         return
-    if not value > 0:
+    if zero and not value >= 0:
+        raise UsageError(f"{flag} must be 0 or more, got {value}")
+    if not zero and not value > 0:
         raise UsageError(f"{flag} must be positive, got {value}")
     if not math.isfinite(value):
         raise UsageError(f"{flag} must be finite, got {value}")
