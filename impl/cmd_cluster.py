@@ -50,8 +50,9 @@ def _down(d: Path, ids: list[int], running: dict[int, int]) -> int:
 
 
 def _run(args: argparse.Namespace, d: Path) -> int:
-    from modelcheck.cli.common import UsageError
+    from modelcheck.cli.common import UsageError, positive
 
+    positive("--wait", args.wait)
     if args.action == "start":
         if args.nodes < 1 or args.nodes > 9:
             raise UsageError(f"--nodes must be 1..9, not {args.nodes}")

@@ -12,7 +12,7 @@ import sys
 import threading
 from urllib.parse import quote
 
-from modelcheck.cli.common import add_bound_options, model_from_args
+from modelcheck.cli.common import add_bound_options, model_from_args, positive
 from modelcheck.output.explore.server import ExplorerServer
 from modelcheck.output.explore.session import PathError, Session
 from spec.core import Spec, SpecError
@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     """Serve until interrupted (or --for seconds), printing the URL first."""
     if not 0 <= args.port <= 65535:
         raise SpecError(f"--port must be in 0..65535, got {args.port}")
+    positive("--for", args.seconds, zero=True)  # 0: build the model, serve nothing
     session = Session(build_spec(args))
     trail = ""
     if args.trace:
