@@ -336,3 +336,11 @@ def test_show_state_returning_no_dict_is_a_spec_mistake(capsys: pytest.CaptureFi
     code, out, err = run(capsys, "check", f"{user}:Shown")
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert "ChangRoberts: show_state returned a str on an initial state; expected a dict of variable -> value" in err
+
+
+def test_counterexamples_of_a_spec_without_symmetric_sets(capsys: pytest.CaptureFixture) -> None:
+    """"no two alike up to renaming" was said of a ring whose nodes cannot be renamed."""
+    code, out, _ = run(capsys, "check", f"{FILE}:ForwardLarger", "--counterexamples", "3")
+    assert code == 1
+    assert "5 violating states on that level; 131 distinct states explored\n3 of them, no two alike:\n" in out
+    assert out.count("Counterexample ") == 3 and "--> Correctness is false in this state" in out
