@@ -89,6 +89,8 @@ def test_bound_mistakes_are_one_line(capsys: pytest.CaptureFixture) -> None:
 def test_liveness_under_the_processes_weak_fairness(capsys: pytest.CaptureFixture) -> None:
     code, out, _ = run(capsys, "check", REF, "--liveness")
     assert code == 0 and "Property Liveness holds under this fairness." in out
+    # the filter's values as the spec shows parameters (it printed n=0 beside labels reading n=p1)
+    assert "Fairness: WF(n0 \\/ n1 with n=p1); WF(n0 \\/ n1 with n=p2); WF(n0 \\/ n1 with n=p3)\n" in out
     code, out, _ = run(capsys, "check", REF, "--liveness", "--no-fairness")
     assert code == 1 and "property Liveness is violated: a fair behaviour of 0 steps" in out
 
