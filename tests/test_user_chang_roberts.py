@@ -12,13 +12,12 @@ import subprocess
 import sys
 import time
 import unittest
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
+from test_explore import _get  # an HTTP GET that returns error statuses too
 
 from modelcheck.engine.stateful import InvariantViolation, run_spec, spec_machine
 from modelcheck.output.explore.server import serve_in_thread
@@ -29,6 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 FILE = ROOT / "tests" / "user_specs" / "chang_roberts.py"
 ABSTRACT = Path(__file__).resolve().parent / "user_specs" / "leader_election.py"
 REF = f"{FILE}:ChangRoberts"
+
+
+def user_file(tmp_path: Path, name: str, imports: str, body: str) -> Path:
+    """A user's file beside the test that imports from tests/user_specs/chang_roberts.py."""
+    path = tmp_path / f"{name}.py"
+    path.write_text(f"import sys\nfrom pathlib import Path\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+                    f"{imports}  # noqa: E402\n\n\n{body}")
+    return path
 
 
 def cli(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
@@ -96,14 +103,12 @@ def test_variants_out_and_replay(capsys: pytest.CaptureFixture, tmp_path: Path) 
     code, out, err = run(capsys, "replay", trace, "--spec", f"{FILE}:ForwardLarger")
     assert code == 0 and "Every state follows; the last state violates Correctness." in out, err
     code, out, _ = run(capsys, "replay", trace, "--spec", REF)  # the base spec swallows the larger identity
-    assert code == 1 and "FAIL state 6: n1(n=0, id=2)" in out
+    assert code == 1 and "FAIL state 6: n1(n=p1, id=2)" in out
 
 
 def test_a_path_bound_is_still_taken_only_from_the_command_line(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
-    user = tmp_path / "ring_file.py"
-    user.write_text(
-        f"import sys\nfrom pathlib import Path\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
-        "from chang_roberts import ForwardLarger  # noqa: E402\n\n\n"
+    user = user_file(
+        tmp_path, "ring_file", "from chang_roberts import ForwardLarger",
         "class FromFile(ForwardLarger):\n"
         "    def __init__(self, nodes: int = 3, ids_file: Path = Path('')) -> None:\n"
         "        super().__init__(nodes, Path(ids_file).read_text().strip() if str(ids_file) else '')\n"
@@ -142,18 +147,16 @@ def test_refinement_names_the_failing_state_as_the_listing_numbers_it(capsys: py
     # the variant swallows nothing larger than itself, so node 2 wins with node 1 an initiator: no Elect step.
     # The message said "fails at step 4" while the listing below numbered that step "5." (states from 1)
     code, out, _ = run(capsys, "refine", f"{FILE}:ForwardLarger", "LeaderElection", "--nodes", "2")
-    assert code == 1 and "refinement fails at state 5 (step 4): n1(n=1, id=2) maps to no step of LeaderElection" in out
-    assert "\n  5. n1(n=1, id=2)\n" in out
+    assert code == 1 and "refinement fails at state 5 (step 4): n1(n=p2, id=2) maps to no step of LeaderElection" in out
+    assert "\n  5. n1(n=p2, id=2)\n" in out
     code, out, _ = run(capsys, "refine", f"{FILE}:KeepCandidate", "LeaderElection", "--nodes", "2")
     assert code == 0  # the abstract election says nothing of the losers: this broken variant refines it
 
 
 def test_a_subclass_that_is_no_variant_has_its_own_name(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     """It printed its base's name: 'Model: ChangRoberts' for class Quiet(ChangRoberts) with no variant name."""
-    user = tmp_path / "ring_quiet.py"
-    user.write_text(
-        f"import sys\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
-        "from chang_roberts import ChangRoberts, ForwardLarger  # noqa: E402\n\n\n"
+    user = user_file(
+        tmp_path, "ring_quiet", "from chang_roberts import ChangRoberts, ForwardLarger",
         "class Quiet(ChangRoberts):\n    '''No initiator sends its identity.'''\n\n"
         "    def n0(self, s, n):\n        return None\n\n\n"
         "class Again(ForwardLarger):\n    '''The forward-larger variant, inherited.'''\n"
@@ -170,24 +173,19 @@ def test_a_subclass_that_is_no_variant_has_its_own_name(capsys: pytest.CaptureFi
     assert MultiPaxosImpl.name == "multipaxos"  # a declared name is inherited
 
 
-def _get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as r:  # noqa: S310 - our own server on 127.0.0.1
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-
-
 def test_the_explorer_lists_every_initial_state(capsys: pytest.CaptureFixture) -> None:
     """Only the first of the 2^N initial states was reachable from the page (the others by typing Init(k))."""
     session = Session(load_user_spec(REF)())
     view = session.view("Init(5)/n0(0)")
     assert view["path"] == "Init(5)/n0(0)" and view["history"][0]["path"] == "Init(5)"
+    assert view["state"]["processes"] == ["p1", "p2", "p3"] and view["lanes"] == ["p1"]  # the lifelines that act
+    assert view["events"] == [{"node": "p1", "received": [], "sent": ["1 to p2"]}]
     inits = view["inits"]
     assert (inits["count"], inits["current"]) == (8, 5)
     assert [(i["label"], i["path"]) for i in inits["listed"]][:2] == [("Init(0)", ""), ("Init(1)", "Init(1)")]
     assert inits["listed"][5]["text"] == (
-        "msgs = <<{}, {}, {}>>; pc = <<n0, n0, n0>>; initiator = <<True, False, True>>; state = <<cand, lost, cand>>")
+        "msgs = p1:{} p2:{} p3:{}; pc = p1:n0 p2:n0 p3:n0; initiator = p1:True p2:False p3:True; "
+        "state = p1:cand p2:lost p3:cand")
     assert Session(load_user_spec(f"{ABSTRACT}:LeaderElection")(nodes=1)).view("")["inits"]["count"] == 2
     server = serve_in_thread(session)
     try:
@@ -208,10 +206,8 @@ def test_the_explorer_lists_every_initial_state(capsys: pytest.CaptureFixture) -
 def test_fairness_mistakes_are_one_line(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     """WF("n0", node=0) (the parameter is n) was taken as WF(n0): the filter matched no parameter, so it
     constrained nothing, and the run reported a liveness verdict for a fairness the user never wrote."""
-    user = tmp_path / "ring_fair.py"
-    user.write_text(
-        f"import sys\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
-        "from chang_roberts import ChangRoberts  # noqa: E402\nfrom spec.core import WF  # noqa: E402\n\n\n"
+    user = user_file(
+        tmp_path, "ring_fair", "from chang_roberts import ChangRoberts\nfrom spec.core import WF",
         "class BadFilter(ChangRoberts):\n    def fairness(self):\n        return [WF('n0', 'n1', node=0)]\n\n\n"
         "class BadAction(ChangRoberts):\n    def fairness(self):\n        return [WF('n2', n=0)]\n"
     )
@@ -333,10 +329,8 @@ def test_explore_a_users_trace_says_how_explore_takes_the_spec(capsys: pytest.Ca
 def test_show_state_returning_no_dict_is_a_spec_mistake(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     """show_state returning a str passed the checks and failed as paxraft's own error (exit 4, AttributeError)
     once the counterexample was printed."""
-    user = tmp_path / "ring_show.py"
-    user.write_text(
-        f"import sys\n\nsys.path.insert(0, {str(FILE.parent)!r})\n"
-        "from chang_roberts import ForwardLarger  # noqa: E402\n\n\n"
+    user = user_file(
+        tmp_path, "ring_show", "from chang_roberts import ForwardLarger",
         "class Shown(ForwardLarger):\n    def show_state(self, s):\n        return str(s)\n"
     )
     code, out, err = run(capsys, "check", f"{user}:Shown")
