@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import math
 from typing import Any
 
 from spec.core import Spec, SpecError
@@ -20,6 +21,20 @@ from spec.registry import SpecEntry, entries, entry, entry_for_class, is_user_re
 
 class UsageError(Exception):
     """Bad command-line input: reported as one line, exit status 2."""
+
+
+def positive(flag: str, value: float | None, *, zero: bool = False) -> None:
+    """Refuse a time limit or a count of 0 or less (below 0 with ``zero``), NaN or infinity (``None``: not
+    given): a UsageError naming the flag. ``int(nan * 1000)`` and ``int(inf * 1000)`` raised inside Z3's
+    callers, and a wait of 0 or less gave up at once, as if the cluster had not answered."""
+    if value is None:
+        return
+    if zero and not value >= 0:
+        raise UsageError(f"{flag} must be 0 or more, got {value}")
+    if not zero and not value > 0:
+        raise UsageError(f"{flag} must be positive, got {value}")
+    if not math.isfinite(value):
+        raise UsageError(f"{flag} must be finite, got {value}")
 
 
 class StrictParser(argparse.ArgumentParser):
