@@ -346,3 +346,19 @@ def test_counterexamples_of_a_spec_without_symmetric_sets(capsys: pytest.Capture
     assert code == 1
     assert "5 violating states on that level; 131 distinct states explored\n3 of them, no two alike:\n" in out
     assert out.count("Counterexample ") == 3 and "--> Correctness is false in this state" in out
+
+
+def test_variables_naming_a_missing_field_is_a_spec_mistake(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """`variables` naming a field the states lack (and no show_state of the spec's own) was an internal error
+    (exit 4, AttributeError) at the first report; a show_state that raises is the spec's code (exit 3)."""
+    user = user_file(
+        tmp_path, "ring_vars", "from chang_roberts import ChangRoberts, ForwardLarger\nfrom spec.core import Spec",
+        "class Typo(ForwardLarger):\n    variables = ('msgs', 'pcs')\n    show_state = Spec.show_state\n\n\n"
+        "class Raises(ChangRoberts):\n    def show_state(self, s):\n        return {'x': 1 / 0}\n"
+    )
+    code, out, err = run(capsys, "check", f"{user}:Typo")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert ("ChangRoberts: variables names pcs, which a state of type CRState from init_states() does not have "
+            "(its fields: msgs, pc, initiator, state)") in err
+    code, out, err = run(capsys, "check", f"{user}:Raises")
+    assert code == 3 and "Raises: show_state raised ZeroDivisionError: division by zero (ring_vars.py:" in err
