@@ -89,6 +89,8 @@ def test_bound_mistakes_are_one_line(capsys: pytest.CaptureFixture) -> None:
 def test_liveness_under_the_processes_weak_fairness(capsys: pytest.CaptureFixture) -> None:
     code, out, _ = run(capsys, "check", REF, "--liveness")
     assert code == 0 and "Property Liveness holds under this fairness." in out
+    # the filter's values as the spec shows parameters (it printed n=0 beside labels reading n=p1)
+    assert "Fairness: WF(n0 \\/ n1 with n=p1); WF(n0 \\/ n1 with n=p2); WF(n0 \\/ n1 with n=p3)\n" in out
     code, out, _ = run(capsys, "check", REF, "--liveness", "--no-fairness")
     assert code == 1 and "property Liveness is violated: a fair behaviour of 0 steps" in out
 
@@ -336,3 +338,11 @@ def test_show_state_returning_no_dict_is_a_spec_mistake(capsys: pytest.CaptureFi
     code, out, err = run(capsys, "check", f"{user}:Shown")
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert "ChangRoberts: show_state returned a str on an initial state; expected a dict of variable -> value" in err
+
+
+def test_counterexamples_of_a_spec_without_symmetric_sets(capsys: pytest.CaptureFixture) -> None:
+    """"no two alike up to renaming" was said of a ring whose nodes cannot be renamed."""
+    code, out, _ = run(capsys, "check", f"{FILE}:ForwardLarger", "--counterexamples", "3")
+    assert code == 1
+    assert "5 violating states on that level; 131 distinct states explored\n3 of them, no two alike:\n" in out
+    assert out.count("Counterexample ") == 3 and "--> Correctness is false in this state" in out
