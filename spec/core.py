@@ -645,7 +645,7 @@ class Spec:
 
     def describe(self) -> str:
         """One line: the spec, its variant and its bounds."""
-        b = " ".join(f"{k}={v}" for k, v in self.bounds().items())
+        b = " ".join(f"{k}={v if v != '' else repr(v)}" for k, v in self.bounds().items())  # ids='', not ids=
         if self.excluded:
             b += f" without={','.join(self.excluded)}"
         if self.restricted:

@@ -145,10 +145,13 @@ def test_every_initial_state_is_a_link(ring: str, browser: webdriver.Chrome) -> 
     assert [a.text for a in links] == [f"Init({k})" for k in range(8)]
     links[5].click()
     wait.until(lambda d: "Init(5)" in d.find_element(By.ID, "inits-summary").text)
-    assert "initiator = <<True, False, True>>" in browser.find_element(By.CSS_SELECTOR, "#inits-list li.current").text
-    browser.find_element(By.XPATH, "//ul[@id='enabled']//a[text()='n0(n=0)']").click()
+    current = browser.find_element(By.CSS_SELECTOR, "#inits-list li.current").text
+    assert "initiator = p1:True p2:False p3:True" in current
+    browser.find_element(By.XPATH, "//ul[@id='enabled']//a[text()='n0(n=p1)']").click()
     wait.until(lambda d: _depth(d) == "step 1")
     assert browser.current_url.endswith("?path=Init(5)%2Fn0(0)")
+    head = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#processes tr:first-child th")]
+    assert head == ["variable", "p1", "p2", "p3"]  # show_state's dicts keyed by node: a column per node
     browser.find_element(By.ID, "initial").click()  # back to this path's own initial state
     wait.until(lambda d: _depth(d) == "initial state")
     assert browser.current_url.endswith("?path=Init(5)")

@@ -87,7 +87,7 @@ def test_out_writes_pictures_and_replay_reads_the_trace_back(capsys, tmp_path) -
     assert "Unlock()" in (out_dir / "msc.dot").read_text()  # an action without parameters is drawn
     # the trace names the file, but replay runs no code a trace names: it says which --spec to pass
     code, _, err = run(capsys, "replay", str(out_dir / "trace.itf.json"))
-    assert code == 2 and err.count("\n") == 1 and "replay runs no code a trace names: pass --spec" in err
+    assert code == 2 and err.count("\n") == 1 and "paxraft runs no code a trace names: pass --spec" in err
     assert f"{MUTEX}:EarlyUnlock" in err
     code, out, _ = run(capsys, "replay", str(out_dir / "trace.itf.json"), "--spec", f"{MUTEX}:EarlyUnlock")
     assert code == 0 and "Every state follows; the last state violates LockHeld." in out

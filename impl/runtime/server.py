@@ -393,7 +393,7 @@ class NodeServer:
                       if cfg.trace else None)
         if self.trace is not None and c.get("trace_marks", True):  # (false: only to show what the marks prevent)
             self.wal.trace_extent = self.trace.extent
-        crash = c.get("crash_at")  # {"at": "written" | "sent", "index": n}: see InlineSync
+        crash = c.get("crash_at")  # {"at": "written" | "sent" | "replied", "index": n}: see InlineSync, _flush
         self._crash = None if crash is None else (crash["at"], crash["index"])
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
         tracer = {"tracer": CompactTracer()} if compact and cfg.trace else {}  # (its events: TraceWriter encodes)
@@ -503,6 +503,8 @@ class NodeServer:
                         conn.close(f"client does not read its replies ({t.get_write_buffer_size()} bytes waiting)")
                 conn.out.clear()
             self._dirty.clear()
+            if self._crash is not None:
+                self.crash_point("replied")  # (the round's trace lines, if any, still in memory)
         sending = any([link.pending for link in self.links.values()])
         if self.trace is not None:
             wrote = self.wal.write_records()

@@ -591,6 +591,8 @@ def check(directory: str | os.PathLike[str]) -> Report:
     try:
         if not w.path.exists():
             raise WALError(f"{w.path}: missing")
+        if not w.path.is_file():
+            raise WALError(f"{w.path}: not a file")
         size = w.path.stat().st_size
         _, _, rep.torn_bytes = w._scan()
     except (WALError, OSError) as exc:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import math
+from pathlib import Path
 from typing import Any
 
 from spec.core import Spec, SpecError
@@ -20,6 +22,34 @@ from spec.registry import SpecEntry, entries, entry, entry_for_class, is_user_re
 
 class UsageError(Exception):
     """Bad command-line input: reported as one line, exit status 2."""
+
+
+def positive(flag: str, value: float | None, *, zero: bool = False) -> None:
+    """Refuse a time limit or a count of 0 or less (below 0 with ``zero``), NaN or infinity (``None``: not
+    given): a UsageError naming the flag. ``int(nan * 1000)`` and ``int(inf * 1000)`` raised inside Z3's
+    callers, and a wait of 0 or less gave up at once, as if the cluster had not answered."""
+    if value is None:
+        return
+    if zero and not value >= 0:
+        raise UsageError(f"{flag} must be 0 or more, got {value}")
+    if not zero and not value > 0:
+        raise UsageError(f"{flag} must be positive, got {value}")
+    if not math.isfinite(value):
+        raise UsageError(f"{flag} must be finite, got {value}")
+
+
+def output_folder(path: str, flag: str) -> Path:
+    """``path`` as a folder to write into (``--out``, ``--checkpoint``, ``--cti-dir``, ``--certificate``): it may
+    not exist yet, but it may not be a file: refused before any work, not after a run when writing."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise SpecError(f"{flag} {path}: exists and is not a folder")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise SpecError(f"{flag} {path}: {parent} is not a folder")
+            break
+    return p
 
 
 class StrictParser(argparse.ArgumentParser):
@@ -66,7 +96,8 @@ def add_bound_options(parser: argparse.ArgumentParser, extra: SpecEntry | None =
             if opt.type is bool:
                 group.add_argument(opt.flag, dest=opt.dest, action="store_true", default=None, help=argparse.SUPPRESS)
             else:
-                group.add_argument(opt.flag, dest=opt.dest, type=opt.type, default=None, metavar="N",
+                shape = "PATH" if opt.names_file else "TEXT" if opt.type is str else "N"
+                group.add_argument(opt.flag, dest=opt.dest, type=opt.type, default=None, metavar=shape,
                                    help=argparse.SUPPRESS)
 
 

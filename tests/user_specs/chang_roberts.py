@@ -12,7 +12,7 @@ from typing import Annotated, Any, NamedTuple
 
 from leader_election import Elected, LeaderElection
 
-from spec.core import WF, LeadsTo, Spec, SpecError, action, invariant, refines
+from spec.core import WF, Label, LeadsTo, MscEvent, Spec, SpecError, action, invariant, refines
 
 N0, N1 = range(2)  # the process's pc: labels n0 and n1 ("Done" is never reached: while (TRUE))
 PC = ("n0", "n1")
@@ -77,18 +77,22 @@ class ChangRoberts(Spec):
         msgs = self.send(s.msgs, self.succ(n), self.Id[n]) if s.initiator[n] else s.msgs
         return s._replace(msgs=msgs, pc=s.pc[:n] + (N1,) + s.pc[n + 1 :])
 
-    @action(lambda self, s: [(n, i) for n in self.Node for i in s.msgs[n]])
+    @action(lambda self, s: [(n, i) for n in self.Node for i in s.msgs[n]])  # with (id \in msgs[self])
     def n1(self, s: CRState, n: int, id: int) -> CRState | None:
         if s.pc[n] != N1 or id not in s.msgs[n]:
             return None
-        rest = s.msgs[:n] + (s.msgs[n] - {id},) + s.msgs[n + 1 :]
         if s.state[n] == LOST:
-            return s._replace(msgs=self.send(rest, self.succ(n), id))
+            return s._replace(msgs=self.pass_on(s, n, id))
         if id < self.Id[n]:
-            return s._replace(state=self.set_state(s, n, LOST), msgs=self.send(rest, self.succ(n), id))
+            return s._replace(state=self.set_state(s, n, LOST), msgs=self.pass_on(s, n, id))
+        rest = s.msgs[:n] + (s.msgs[n] - {id},) + s.msgs[n + 1 :]  # _msgs
         if id == self.Id[n]:
             return s._replace(msgs=rest, state=self.set_state(s, n, WON))
         return s._replace(msgs=rest)
+
+    def pass_on(self, s: CRState, n: int, id: int) -> tuple[frozenset[int], ...]:
+        """[_msgs EXCEPT ![succ(self)] = @ \\cup {id}]: node n takes id from its queue and forwards it."""
+        return self.send(s.msgs[:n] + (s.msgs[n] - {id},) + s.msgs[n + 1 :], self.succ(n), id)
 
     def set_state(self, s: CRState, n: int, x: int) -> tuple[int, ...]:
         return s.state[:n] + (x,) + s.state[n + 1 :]
@@ -126,12 +130,29 @@ class ChangRoberts(Spec):
         return {"Liveness": LeadsTo(some_cand, some_won, "(\\E n : state[n] = cand) ~> (\\E n : state[n] = won)")}
 
     def show_state(self, s: CRState) -> dict[str, Any]:
+        """Each variable a function of the nodes, as a dict keyed by node (p1..pN, the TLA+ text's 1..N):
+        check prints only the nodes a step changed, the explorer a table with a column per node."""
+        names = [self.show_param("n0", "n", n) for n in self.Node]
         return {
-            "msgs": tuple(sorted(m) for m in s.msgs),
-            "pc": tuple(PC[p] for p in s.pc),
-            "initiator": s.initiator,
-            "state": tuple(STATE[x] for x in s.state),
+            "msgs": dict(zip(names, (sorted(m) for m in s.msgs))),
+            "pc": dict(zip(names, (PC[p] for p in s.pc))),
+            "initiator": dict(zip(names, s.initiator)),
+            "state": dict(zip(names, (STATE[x] for x in s.state))),
         }
+
+    def show_param(self, action: str, param: str, value: Any) -> Any:
+        return f"p{value + 1}" if param == "n" else value
+
+    def msc_nodes(self) -> list[str]:
+        return [self.show_param("n0", "n", n) for n in self.Node]
+
+    def msc_event(self, prev: CRState, label: Label, nxt: CRState) -> MscEvent:
+        """The node taking the step, the identity it takes from its queue and the one it passes on."""
+        n = label.params[0]
+        me, to = self.show_param("n0", "n", n), self.show_param("n0", "n", self.succ(n))
+        got = (f"{label.params[1]} to {me}",) if label.name == "n1" else ()
+        sent = tuple(f"{i} to {to}" for i in sorted(nxt.msgs[self.succ(n)] - prev.msgs[self.succ(n)]))
+        return MscEvent(me, got, sent)
 
     @refines(LeaderElection)
     def as_election(self) -> tuple[LeaderElection, Any]:
@@ -151,8 +172,7 @@ class KeepCandidate(ChangRoberts):
 
     def n1(self, s: CRState, n: int, id: int) -> CRState | None:
         if s.pc[n] == N1 and id in s.msgs[n] and s.state[n] == CAND and id < self.Id[n]:
-            rest = s.msgs[:n] + (s.msgs[n] - {id},) + s.msgs[n + 1 :]
-            return s._replace(msgs=self.send(rest, self.succ(n), id))
+            return s._replace(msgs=self.pass_on(s, n, id))
         return super().n1(s, n, id)
 
 
@@ -167,6 +187,5 @@ class ForwardLarger(ChangRoberts):
 
     def n1(self, s: CRState, n: int, id: int) -> CRState | None:
         if s.pc[n] == N1 and id in s.msgs[n] and s.state[n] == CAND and id > self.Id[n]:
-            rest = s.msgs[:n] + (s.msgs[n] - {id},) + s.msgs[n + 1 :]
-            return s._replace(msgs=self.send(rest, self.succ(n), id))
+            return s._replace(msgs=self.pass_on(s, n, id))
         return super().n1(s, n, id)
