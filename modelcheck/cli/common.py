@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import math
+from pathlib import Path
 from typing import Any
 
 from spec.core import Spec, SpecError
@@ -35,6 +36,20 @@ def positive(flag: str, value: float | None, *, zero: bool = False) -> None:
         raise UsageError(f"{flag} must be positive, got {value}")
     if not math.isfinite(value):
         raise UsageError(f"{flag} must be finite, got {value}")
+
+
+def output_folder(path: str, flag: str) -> Path:
+    """``path`` as a folder to write into (``--out``, ``--checkpoint``, ``--cti-dir``, ``--certificate``): it may
+    not exist yet, but it may not be a file: refused before any work, not after a run when writing."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise SpecError(f"{flag} {path}: exists and is not a folder")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise SpecError(f"{flag} {path}: {parent} is not a folder")
+            break
+    return p
 
 
 class StrictParser(argparse.ArgumentParser):
