@@ -362,3 +362,15 @@ def test_variables_naming_a_missing_field_is_a_spec_mistake(capsys: pytest.Captu
             "(its fields: msgs, pc, initiator, state)") in err
     code, out, err = run(capsys, "check", f"{user}:Raises")
     assert code == 3 and "Raises: show_state raised ZeroDivisionError: division by zero (ring_vars.py:" in err
+
+
+def test_the_explanation_and_the_witness(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "check", f"{FILE}:ForwardLarger", "--nodes", "2")
+    assert code == 1 and "--> Correctness is false in this state: p2 won while p1 is cand" in out
+    code, out, _ = run(capsys, "check", REF, "--reach", "SomeoneWins")
+    assert code == 0 and "Reached SomeoneWins: shortest behaviour, 6 steps" in out
+    code, out, _ = run(capsys, "check", REF, "--reach", "'won' in state.values()", "--nodes", "4")
+    assert code == 0 and "shortest behaviour, 8 steps" in out
+    view = Session(load_user_spec(f"{FILE}:ForwardLarger")(nodes=2)).view("Init(3)/n0(0)/n0(1)/n1(0,2)/n1(1,2)")
+    assert [(i["name"], i["why"]) for i in view["invariants"] if not i["holds"]] == [
+        ("Correctness", "p2 won while p1 is cand")]
