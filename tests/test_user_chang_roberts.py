@@ -374,3 +374,14 @@ def test_the_explanation_and_the_witness(capsys: pytest.CaptureFixture) -> None:
     view = Session(load_user_spec(f"{FILE}:ForwardLarger")(nodes=2)).view("Init(3)/n0(0)/n0(1)/n1(0,2)/n1(1,2)")
     assert [(i["name"], i["why"]) for i in view["invariants"] if not i["holds"]] == [
         ("Correctness", "p2 won while p1 is cand")]
+
+
+def test_a_misspelt_flag_is_matched_against_this_specs_flags_only(capsys: pytest.CaptureFixture) -> None:
+    """`graph ring.py:ChangRoberts --json` suggested --joint, a bound of another spec (raft-config) that this
+    one refuses."""
+    code, _, err = cli(capsys, "graph", REF, "--json")
+    assert code == 2 and "unrecognized arguments: --json (see 'paxraft graph --help')" in err and "--joint" not in err
+    code, _, err = cli(capsys, "check", REF, "--node", "3")
+    assert code == 2 and "did you mean --nodes?" in err
+    code, _, err = cli(capsys, "check", "raft", "--server", "3")  # a registered spec's own flags still match
+    assert code == 2 and "did you mean --servers?" in err
