@@ -385,3 +385,10 @@ def test_a_misspelt_flag_is_matched_against_this_specs_flags_only(capsys: pytest
     assert code == 2 and "did you mean --nodes?" in err
     code, _, err = cli(capsys, "check", "raft", "--server", "3")  # a registered spec's own flags still match
     assert code == 2 and "did you mean --servers?" in err
+
+
+def test_a_simulation_reports_no_store(capsys: pytest.CaptureFixture) -> None:
+    """A simulation keeps no store of states, yet said "store 0 bytes/state"."""
+    code, out, _ = run(capsys, "check", REF, "--mode", "simulate", "--walks", "5", "--seed", "1")
+    assert code == 0 and "bytes/state" not in out and "Fingerprint collision probability" in out
+    assert "bytes/state" in run(capsys, "check", REF)[1]
