@@ -476,3 +476,21 @@ def test_cluster_add_without_a_leader_is_one_line_and_stops_the_node_it_started(
     assert (code, err) == (1, "")
     assert out.strip() == "paxraft cluster: no answer from the cluster within 1.0 s (nodes [1, 2])"
     assert cluster.pid_of(d, 2) is None  # node 2 was left running
+
+
+def test_output_folders_that_are_files_are_refused_before_any_work(capsys, tmp_path) -> None:
+    """--checkpoint FILE ran the whole check (exit 0) and wrote no checkpoint; prove and infer --cti-dir FILE
+    said "FILE: File exists" only after the proof had run; --checkpoint-every -1 was taken."""
+    f = tmp_path / "afile"
+    f.write_text("x")
+    for argv in (["check", "paxos", "--checkpoint", str(f)],
+                 ["prove", "paxos", "--variant", "ignore-votes", "--cti-dir", str(f)],
+                 ["prove", "raft", "--certificate", str(f)],
+                 ["infer", "paxos", "--cti-dir", str(f / "sub")]):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == "", argv
+        one_line(err, f"{argv[-2]} {argv[-1]}: ")
+        assert "exists and is not a folder" in err or f"{f} is not a folder" in err
+    code, _, err = run(capsys, "check", "paxos", "--checkpoint", str(tmp_path / "ck"), "--checkpoint-every", "-1")
+    assert code == 2
+    one_line(err, "--checkpoint-every must be 0 or more, got -1.0")

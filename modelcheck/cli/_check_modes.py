@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from modelcheck import check
+from modelcheck.cli.common import output_folder, positive
 from modelcheck.engine.explain import summary
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result
@@ -123,21 +124,10 @@ def validate(args: argparse.Namespace) -> None:
             file=sys.stderr,
         )
         args.workers = cap
-    if args.out is not None:
-        output_folder(args.out, "--out")
-
-
-def output_folder(path: str, flag: str) -> Path:
-    """``path`` as a folder to write into: it may not exist yet, but it may not be a file."""
-    p = Path(path)
-    if p.exists() and not p.is_dir():
-        raise SpecError(f"{flag} {path}: exists and is not a folder")
-    for parent in p.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise SpecError(f"{flag} {path}: {parent} is not a folder")
-            break
-    return p
+    positive("--checkpoint-every", args.checkpoint_every, zero=True)
+    for flag, path in (("--out", args.out), ("--checkpoint", args.checkpoint)):
+        if path is not None:
+            output_folder(path, flag)
 
 
 def run(args: argparse.Namespace, spec: Spec) -> int:

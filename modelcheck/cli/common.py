@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import math
+from pathlib import Path
 from typing import Any
 
 from spec.core import Spec, SpecError
@@ -37,6 +38,20 @@ def positive(flag: str, value: float | None, *, zero: bool = False) -> None:
         raise UsageError(f"{flag} must be finite, got {value}")
 
 
+def output_folder(path: str, flag: str) -> Path:
+    """``path`` as a folder to write into (``--out``, ``--checkpoint``, ``--cti-dir``, ``--certificate``): it may
+    not exist yet, but it may not be a file: refused before any work, not after a run when writing."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise SpecError(f"{flag} {path}: exists and is not a folder")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise SpecError(f"{flag} {path}: {parent} is not a folder")
+            break
+    return p
+
+
 class StrictParser(argparse.ArgumentParser):
     """argparse that takes flags as spelt only: ``--server 2`` is not quietly ``--servers 2``
     (abbreviations change meaning when a flag is added, and a spec's own bound flags come and go)."""
@@ -55,6 +70,11 @@ class StrictParser(argparse.ArgumentParser):
 def unrecognized(parser: argparse.ArgumentParser, extra: list[str]) -> str:
     """The error for arguments ``parser`` does not take, with the closest flag it does take."""
     flags = [f for f in parser._option_string_actions if f.startswith("--")]
+    own = getattr(parser, "paxraft_own_bounds", None)  # a spec is named: not another spec's bound flags
+    if own is not None:
+        group = next((g for g in parser._action_groups if g.title.startswith(BOUNDS_TITLE)), None)
+        others = {f for a in (group._group_actions if group else ()) for f in a.option_strings} - own
+        flags = [f for f in flags if f not in others]
     close = [c for a in extra if a.startswith("--") for c in difflib.get_close_matches(a.split("=")[0], flags, 1)]
     hint = f"; did you mean {close[0]}?" if close else ""
     return f"unrecognized arguments: {' '.join(extra)}{hint}"
@@ -93,6 +113,7 @@ def show_bounds_of(parser: argparse.ArgumentParser, e: SpecEntry, named: str) ->
     if group is None:
         return
     group.title, group.description = f"bounds of {e.name} (as 'paxraft list {named}' shows them)", None
+    parser.paxraft_own_bounds = {o.flag for o in e.all_options}  # type: ignore[attr-defined]
     own = [parser._option_string_actions[o.flag] for o in e.all_options if o.flag in parser._option_string_actions]
     for opt, action in zip(e.all_options, own):
         action.help = opt.help
