@@ -7,8 +7,9 @@ node stamps CLOCK_MONOTONIC at data received, Ready round, frames out, fdatasync
 sequential writes stamping each one's send and reply in the client, stops the cluster and joins the
 stamps into the steps of each write (client -> leader -> AppendEntries -> follower fsync -> ack ->
 commit -> reply; impl.runtime.timeline.critical_path). Prints the nodes' CPU per write and each
-step's median and 90th percentile in microseconds; the medians do not add up to the median total
-(each is a median of its own).
+step's median, 90th percentile and mean in microseconds; the medians do not add up to the median total
+(each is a median of its own), the means do add up to the mean total (the steps of each write add up
+to its latency), which is what the sequential rate is the inverse of, so they show where the tail goes.
 ``--also KEY=VALUE`` adds a cluster.json setting (e.g. trace=false); with ``--runs N`` and several
 ``--also`` the configurations run in turn N times. The machine's load is printed with the figures.
 """
@@ -82,7 +83,8 @@ def report(name: str, steps: list[dict[str, int]], wps: float, cpu_us: float, n:
         return
     for key in (*STEPS, "total", "leader fdatasync"):
         xs = [s[key] for s in steps]
-        print(f"  {key:<38} p50 {statistics.median(xs) / 1000:>7.0f} us   p90 {q(xs, 0.9):>7.0f} us")
+        print(f"  {key:<38} p50 {statistics.median(xs) / 1000:>7.0f} us   p90 {q(xs, 0.9):>7.0f} us"
+              f"   mean {statistics.fmean(xs) / 1000:>7.0f} us")
     late = sum(1 for s in steps if s["leader fdatasync"] > sum(s[k] for k in STEPS[2:6]))
     print(f"  leader's own fdatasync ended after the first ack left its follower: {late} of {len(steps)}")
 

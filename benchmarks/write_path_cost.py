@@ -80,9 +80,9 @@ class Node:
             self.trace.write_lines(rd.trace)
 
     def flush(self) -> None:
-        """What NodeServer._flush does: the log's records to the OS, then the trace lines, then the frames."""
-        if self.trace is not None:
-            self.wal.write_records()
+        """What NodeServer._flush does: the log's records to the OS, then the trace lines (only with records or
+        frames), then the frames."""
+        if self.trace is not None and (self.wal.write_records() or self.out):
             self.trace.flush()
         self.wire.extend(self.out)
         self.out.clear()

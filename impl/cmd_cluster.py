@@ -39,6 +39,9 @@ def run(args: argparse.Namespace) -> int:
         return _run(args, d)
     except cluster.ClusterError as exc:
         raise UsageError(str(exc)) from exc
+    except RuntimeError as exc:  # the cluster did not come up, a node did not start, no answer in time
+        print(f"paxraft cluster: {exc}")
+        return 1
 
 
 def _down(d: Path, ids: list[int], running: dict[int, int]) -> int:
@@ -50,8 +53,9 @@ def _down(d: Path, ids: list[int], running: dict[int, int]) -> int:
 
 
 def _run(args: argparse.Namespace, d: Path) -> int:
-    from modelcheck.cli.common import UsageError
+    from modelcheck.cli.common import UsageError, positive
 
+    positive("--wait", args.wait)
     if args.action == "start":
         if args.nodes < 1 or args.nodes > 9:
             raise UsageError(f"--nodes must be 1..9, not {args.nodes}")
@@ -59,12 +63,8 @@ def _run(args: argparse.Namespace, d: Path) -> int:
             has = cluster.load(d).get("protocol", "raft")
             if has != args.protocol:
                 raise UsageError(f"{d}: an existing {has} cluster; --protocol {args.protocol} applies to a new one")
-        try:
-            extra = {"protocol": args.protocol} if args.protocol else {}
-            pids = cluster.start(d, args.nodes, fsync=not args.no_fsync, trace=not args.no_trace, **extra)
-        except RuntimeError as exc:
-            print(f"paxraft cluster: {exc}")
-            return 1
+        extra = {"protocol": args.protocol} if args.protocol else {}
+        pids = cluster.start(d, args.nodes, fsync=not args.no_fsync, trace=not args.no_trace, **extra)
         desc = cluster.load(d)
         for i, pid in sorted(pids.items()):
             print(f"node {i}: pid {pid}, 127.0.0.1:{desc['nodes'][str(i)]}, data {d / f'node-{i}'}")
@@ -80,38 +80,22 @@ def _run(args: argparse.Namespace, d: Path) -> int:
     if args.action == "recover-node":
         if args.node not in ids:
             raise UsageError(f"--node must name one of the nodes {ids}, not {args.node}")
-        try:
-            moved = cluster.recover_node(d, args.node)
-        except RuntimeError as exc:
-            print(f"paxraft cluster: {exc}")
-            return 1
+        moved = cluster.recover_node(d, args.node)
         print(f"node {args.node}: old storage kept in {moved}; rejoining (no vote until caught up)")
         return 0
     if args.action == "add":
-        try:
-            node, pid = cluster.add_node(d, wait=args.wait)
-        except RuntimeError as exc:
-            print(f"paxraft cluster: {exc}")
-            return 1
+        node, pid = cluster.add_node(d, wait=args.wait)
         print(f"node {node}: pid {pid}, 127.0.0.1:{cluster.load(d)['nodes'][str(node)]}: caught up and added "
               "to the configuration")
         return 0
     if args.action == "remove":
         if args.node is None:
             raise UsageError("remove needs --node N")
-        try:
-            cluster.remove_node(d, args.node, wait=args.wait)
-        except RuntimeError as exc:
-            print(f"paxraft cluster: {exc}")
-            return 1
+        cluster.remove_node(d, args.node, wait=args.wait)
         print(f"node {args.node}: removed from the configuration and stopped")
         return 0
     if args.action == "transfer":
-        try:
-            old, term, new, new_term = cluster.transfer(d, args.to, wait=args.wait)
-        except RuntimeError as exc:
-            print(f"paxraft cluster: {exc}")
-            return 1
+        old, term, new, new_term = cluster.transfer(d, args.to, wait=args.wait)
         note = "" if args.to in (None, new) else f" (not node {args.to}: it lost the election)"
         print(f"leadership moved from node {old} (term {term}) to node {new} (term {new_term}){note}")
         return 0

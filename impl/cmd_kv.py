@@ -21,13 +21,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the answer; exit status 1 for not found / cas failed / no answer."""
-    from modelcheck.cli.common import UsageError
+    from impl.runtime import cluster
+    from modelcheck.cli.common import UsageError, positive
 
     need = {"put": 1, "get": 0, "delete": 0, "cas": 2}[args.op]
     if len(args.value) != need:
         raise UsageError(f"kv {args.op} takes {need} value argument(s) after the key, got {len(args.value)}")
+    positive("--timeout", args.timeout)
     if not (args.dir / "cluster.json").exists():
         raise UsageError(f"{args.dir}: no cluster.json (start a cluster there first)")
+    try:
+        cluster.load(args.dir)  # private to us and usable, as every cluster command checks
+    except cluster.ClusterError as exc:
+        raise UsageError(str(exc)) from None
     key = args.key.encode()
     vals = [v.encode() for v in args.value]
 

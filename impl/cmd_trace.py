@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from impl.trace import TraceFileError, is_compact, json_lines
-from spec.userfiles import read_bytes
+from spec.userfiles import decode, load_json, read_bytes
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -30,8 +30,13 @@ def run(args: argparse.Namespace) -> int:
         if cut is not None:
             print(f"warning: {args.trace}: the last record is cut short (byte offset {cut}, {len(data) - cut} "
                   "bytes): a node that crashed while writing; left out", file=sys.stderr)
-    else:
-        text = data.decode("utf-8", errors="replace")
+    else:  # JSON lines, copied as they are: anything else is named (it was printed, replaced characters and all)
+        name = f"trace {args.trace}"
+        text = decode(data, name, UsageError)
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip() and not isinstance(load_json(line, f"{name}:{n}", UsageError), dict):
+                raise UsageError(f"{name}:{n}: not a JSON object; a trace file is a compact trace (trace.bin) "
+                                 "or JSON lines, one event object a line")
     if args.out is None:
         sys.stdout.write(text)
     else:

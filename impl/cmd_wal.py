@@ -25,6 +25,8 @@ def run(args: argparse.Namespace) -> int:
     if not d.is_dir():
         raise UsageError(f"{d}: not a folder")
     wal_dir = d / "wal" if (d / "wal").is_dir() else d
+    if not any((wal_dir / f).exists() for f in ("wal.log", "snapshot.bin")):  # nothing of a log: the wrong folder
+        raise UsageError(f"{d}: no wal.log here nor in {d / 'wal'} (not a node's folder, nor its wal/ folder)")
     rep = check(wal_dir)
     if args.json:
         print(json.dumps(rep.as_dict()))

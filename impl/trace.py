@@ -125,6 +125,7 @@ class TraceWriter:
         self._pending: list[Any] = [self._dumps(header(node, nodes, **fields))]
         self._bytes = len(self._pending[0]) + 1  # the lines are ASCII (the encoders escape the rest)
         self._ready = b""  # (compact) the waiting events, encoded by extent()
+        self.marked = False
         self.count = 0
 
     def write(self, events: list[dict[str, Any]]) -> None:
@@ -140,7 +141,9 @@ class TraceWriter:
         self.count += len(lines)
 
     def extent(self) -> tuple[int, int]:
-        """(bytes handed to the OS, bytes once the waiting lines are too)."""
+        """(bytes handed to the OS, bytes once the waiting lines are too); until :meth:`flush`, ``marked``
+        says that a log record's trace mark counts the waiting lines."""
+        self.marked = True
         if self.compact:
             if self._pending:
                 self._ready += self._encode()
@@ -158,6 +161,7 @@ class TraceWriter:
         """Hand the waiting lines to the OS (one write)."""
         if self._fd is None:
             return
+        self.marked = False
         if self.compact:
             data = self._ready + self._encode() if self._pending else self._ready
             self._ready = b""

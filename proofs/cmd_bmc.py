@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from modelcheck.cli.common import UsageError, add_bound_options, add_model_options, refuse_model_options, spec_entry
+from modelcheck.cli.common import (
+    UsageError,
+    add_bound_options,
+    add_model_options,
+    positive,
+    refuse_model_options,
+    spec_entry,
+)
 from proofs.paxos.encoding import VARIANTS
 from spec.registry import entries, lazy
 
@@ -33,4 +40,5 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"bmc: no Z3 encoding of spec {e.name!r} (encoded: {encoded})")
     if args.depth is None:
         raise UsageError("bmc needs --depth K: how many steps to unroll")
+    positive("--timeout", args.timeout)
     return int(lazy(e.bmc)(args))

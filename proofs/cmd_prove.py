@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from modelcheck.cli.common import UsageError
+from modelcheck.cli.common import UsageError, output_folder, positive
 from proofs.multipaxos.encoding import VARIANTS as MULTIPAXOS_VARIANTS
 from proofs.paxos.encoding import QUORUM_AXIOMS, RESTART_VARIANTS, VARIANTS
 from spec.registry import entries, lazy
@@ -84,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
     proofs = _proofs()
     if args.spec not in proofs:
         raise UsageError(f"no proof of {args.spec!r}; proofs: {', '.join(proofs)}")
+    positive("--timeout", args.timeout)
+    for flag, path in (("--cti-dir", args.cti_dir), ("--certificate", args.certificate)):
+        if path is not None:
+            output_folder(path, flag)
     if args.invariant and args.spec not in ("paxos", "raft"):
         raise UsageError(f"--invariant: only the paxos and raft proofs read an invariant file, not {args.spec}")
     return int(lazy(proofs[args.spec])(args))

@@ -7,11 +7,14 @@ re-runs them against the spec (does each state follow from the previous one by i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
-from spec.core import Label, Params, Spec, State
+from spec.core import Label, Params, Spec, State, order_key
+
+N = TypeVar("N")
 
 
 @dataclass
@@ -62,6 +65,17 @@ def _no_invariants(state: State) -> None:
     return None
 
 
+def initial_states(spec: Spec) -> list[State]:
+    """The initial states as a list, for a run that picks one by index or at random (the Hypothesis
+    adapter, random simulation): sorted by value (:func:`spec.core.order_key`) when the spec asks for
+    the canonical order, as its parameters are. ``init_states`` iterating a set of strings yields them
+    in an order that changes with the process's hash seed, and so would a seeded run's first choice."""
+    inits = list(spec.init_states())
+    if spec.canonical_order:
+        inits.sort(key=order_key)
+    return inits
+
+
 def state_constraint(spec: Spec) -> Callable[[State], bool] | None:
     """The spec's state constraint (TLC ``CONSTRAINT``), or ``None`` when it declares none.
 
@@ -101,20 +115,30 @@ def reachable(spec: Spec) -> Iterator[tuple[State, bool, list[tuple[int, Params,
     Full states are kept, so this is for the small instances the proofs' conformance checks
     walk; the checker's own loops store fingerprints instead.
     """
-    within = state_constraint(spec)
-    frontier: list[State] = []
-    seen: set[State] = set()
-    for s in spec.init_states():
+    return breadth_first(spec.init_states(), state_constraint(spec), lambda s: list(spec.successors(s)))
+
+
+Edges = list[tuple[int, Params, N]]
+
+
+def breadth_first(inits: Iterable[N], within: Callable[[N], bool] | None,
+                  successors: Callable[[N], Edges[N]]) -> Iterator[tuple[N, bool, Edges[N]]]:
+    """The walk of :func:`reachable` over any nodes (a state, or a state with a history: proofs.raft.ghost):
+    each node once, breadth first, whether ``within`` holds (a node outside is yielded, not expanded),
+    and its ``successors`` ``(action index, params, node)``."""
+    frontier: list[N] = []
+    seen: set[N] = set()
+    for s in inits:
         if s not in seen:
             seen.add(s)
             frontier.append(s)
     while frontier:
-        nxt: list[State] = []
+        nxt: list[N] = []
         for s in frontier:
             if within is not None and not within(s):
                 yield s, False, []
                 continue
-            succ = list(spec.successors(s))
+            succ = successors(s)
             yield s, True, succ
             for _, _, t in succ:
                 if t not in seen:

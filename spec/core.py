@@ -17,7 +17,6 @@ fingerprints, symmetry representatives and counterexamples.
 from __future__ import annotations
 
 import copy
-import dis
 import inspect
 import itertools
 import math
@@ -25,6 +24,8 @@ import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+from spec.reads import names_state, remembered
 
 State = Any
 """A spec state: an immutable, hashable value (a NamedTuple of ints, tuples, frozensets)."""
@@ -51,6 +52,7 @@ class Option:
     default: Any
     help: str
     required: bool = False  # the constructor argument has no default: the flag must be given
+    names_file: bool = False  # a path the spec opens: replay takes it from --bounds, never from a trace
 
 
 class _Outside:
@@ -179,24 +181,8 @@ def _in_canonical_order(enum: Callable[[State], Iterable[Params]]) -> Callable[[
     return ordered
 
 
-_LOCAL_OPS = frozenset(dis.haslocal) | frozenset(dis.hasfree)
-
-
-def _reads_state(enum: Any) -> bool:
-    """Whether parameter enumerator ``enum(self, state)`` may read the state: False only for a plain
-    function whose code never names its state argument (``lambda self, s: ((rm,) for rm in self.RM)``),
-    nor a nested scope it opens, nor ``locals``/``vars``/``eval``/``exec``."""
-    code = getattr(enum, "__code__", None)
-    if code is None or code.co_argcount < 2 or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
-        return True
-    arg = code.co_varnames[1]
-    if arg in code.co_cellvars or {"locals", "vars", "eval", "exec"} & set(code.co_names):
-        return True
-    return any(ins.opcode in _LOCAL_OPS and ins.argval == arg for ins in dis.get_instructions(code))
-
-
 def _once(enum: Callable[[State], Iterable[Params]]) -> Callable[[State], Sequence[Params]]:
-    """An enumerator that does not read the state (:func:`_reads_state`) gives the same parameters in
+    """An enumerator that does not read the state (:func:`spec.reads.names_state`) gives the same parameters in
     every state: they are taken (and put in canonical order) once, on the first call, and that tuple
     is given every time after (the spec's constants are fixed once it is built)."""
     cached: tuple | None = None
@@ -207,6 +193,7 @@ def _once(enum: Callable[[State], Iterable[Params]]) -> Callable[[State], Sequen
             cached = tuple(enum(state))
         return cached
 
+    constant.state_free = True  # type: ignore[attr-defined]  # the engines' loops then ask it once per level
     return constant
 
 
@@ -367,11 +354,18 @@ class Spec:
     #: (help texts, a flag spelt differently); empty: read from the signature.
     bound_options: ClassVar[tuple[Option, ...]] = ()
 
+    #: Whether ``name`` is the class's own name for want of a declared one (TCommit's, not Paxos's "paxos").
+    _named_by_class: ClassVar[bool] = False
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """A spec class that sets no ``name`` is called by its class name (``TCommit``)."""
+        """A spec class that sets no ``name`` is called by its class name (``TCommit``); so is a subclass
+        of such a class that is no variant (a variant is its spec's, ``TwoPhase[eager-commit]``). A
+        subclass of a spec with a declared name (paxos) keeps that name, as an audit's implementation does."""
         super().__init_subclass__(**kwargs)
-        if cls.name == Spec.name:
-            cls.name = cls.__name__
+        if "name" in vars(cls):
+            cls._named_by_class = False
+        elif cls.name == Spec.name or (cls._named_by_class and cls.variant is None):
+            cls.name, cls._named_by_class = cls.__name__, True
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Spec:
         """Record the constructor's arguments (defaults applied): a spec that does not define
@@ -418,12 +412,10 @@ class Spec:
         names = tuple(inspect.signature(method).parameters)[1:]
         if self.canonical_order:
             enum = _in_canonical_order(enum)
-        constant = not _reads_state(marker)
+        constant = not names_state(marker)
         if constant:
             enum = _once(enum)
         if self.remember_reads:
-            from spec.reads import remembered  # spec.reads reads spec code; it needs nothing from here
-
             enum = remembered(type(self), method, marker, enum, constant)
         return Action(name, names, enum, method)
 
@@ -653,7 +645,7 @@ class Spec:
 
     def describe(self) -> str:
         """One line: the spec, its variant and its bounds."""
-        b = " ".join(f"{k}={v}" for k, v in self.bounds().items())
+        b = " ".join(f"{k}={v if v != '' else repr(v)}" for k, v in self.bounds().items())  # ids='', not ids=
         if self.excluded:
             b += f" without={','.join(self.excluded)}"
         if self.restricted:

@@ -34,6 +34,7 @@ needs otherwise sets ``remember_reads = False``.
 from __future__ import annotations
 
 import ast
+import dis
 import functools
 import inspect
 import operator
@@ -50,7 +51,13 @@ from spec.values import MsgSet
 DEPTH = 3
 """How many spec-method calls deep a state handed on is followed."""
 
-_DYNAMIC = frozenset({"locals", "vars", "eval", "exec", "globals", "getattr", "__import__"})
+_FRAME = frozenset({"locals", "vars", "eval", "exec"})
+"""Names that reach a function's local variables without naming them."""
+
+_DYNAMIC = _FRAME | {"globals", "getattr", "__import__"}
+"""Names whose use on a state this reading does not follow."""
+
+_LOCAL_OPS = frozenset(dis.haslocal) | frozenset(dis.hasfree)
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,20 @@ class Reads:
     def rememberable(self) -> bool:
         """At least one where read, and no field both read through ``where`` and read whole."""
         return bool(self.where) and not (self.where & self.whole)
+
+
+def names_state(fn: Callable, pos: int = 1) -> bool:
+    """Whether ``fn`` may read its argument number ``pos`` (0 is ``self``): False only for a plain
+    function whose code never names it (``lambda self, s: ((rm,) for rm in self.RM)``), nor a nested
+    scope it opens, nor uses a name in :data:`_FRAME`. Read from the bytecode, without the source:
+    the first step of :func:`reads_of`, and all spec.core needs to take an enumerator once."""
+    code = getattr(fn, "__code__", None)
+    if code is None or code.co_argcount <= pos or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        return True
+    arg = code.co_varnames[pos]
+    if arg in code.co_cellvars or _FRAME & set(code.co_names):
+        return True
+    return any(ins.opcode in _LOCAL_OPS and ins.argval == arg for ins in dis.get_instructions(code))
 
 
 class _Unreadable(Exception):  # noqa: N818 - control flow: the code reads the state in a way not followed
@@ -142,6 +163,8 @@ def _scan(fn: Callable, state_pos: int, spec_cls: type, step: bool, depth: int,
           where: set[str], whole: set[str]) -> None:
     """Add to ``where``/``whole`` what ``fn`` reads of its argument number ``state_pos``
     (0 is ``self``); raise :class:`_Unreadable` for any use not followed."""
+    if not names_state(fn, state_pos):  # reads nothing of it: no source to parse
+        return
     if depth > DEPTH:
         raise _Unreadable
     got = _function_node(fn)
@@ -316,7 +339,7 @@ def _asks_where(cls: type) -> bool:
     something named ``where``: only then can an action read the state through it. Once per class."""
     asks = _ASKS.get(cls)
     if asks is None:
-        from spec.core import Spec  # spec.core imports this module lazily
+        from spec.core import Spec  # spec.core imports this module: not at the top
 
         asks = _ASKS[cls] = any(
             "where" in _names(f.__code__)
@@ -355,7 +378,13 @@ def remembered(cls: type, step: Callable, enum_code: Callable, enum: Callable[[A
                 raise _Unreadable  # not parameter tuples: the contract check names it (run as written)
             return tuple([p for p in params if step(s, *p) is not None])
 
-        return _Memo(enabled, enum, field)
+        return _Memo(enabled, enum, field).__call__  # a bound method: called in half the time of the object
     if constant:
         return enum
-    return _Memo(lambda s: tuple(enum(s)), enum, next(iter(enum_reads.where)))  # type: ignore[union-attr]
+    return _Memo(lambda s: tuple(enum(s)), enum, next(iter(enum_reads.where))).__call__  # type: ignore[union-attr]
+
+
+def memo_of(enum: Callable[[Any], Any]) -> _Memo | None:
+    """The memo behind an action's enumerator, if :func:`remembered` gave it one."""
+    memo = getattr(enum, "__self__", None)
+    return memo if isinstance(memo, _Memo) else None

@@ -202,13 +202,13 @@ def _derive(cls: type[Spec], registered: bool = False) -> SpecEntry:
     )
 
 
-_SIMPLE = (int, bool, float, str)
+_SIMPLE = (int, bool, float, str, Path)
 
 
 def options_of(cls: type[Spec]) -> tuple[Option, ...]:
     """The bounds of a spec class: its ``bound_options`` table, or one option per constructor
-    parameter of a plain type (int, bool, float, str, from its annotation or default); a help
-    text comes from ``Annotated[int, "help"]``."""
+    parameter of a plain type (int, bool, float, str, from its annotation or default; a
+    ``pathlib.Path`` is a str naming a file); a help text comes from ``Annotated[int, "help"]``."""
     if cls.bound_options:
         return tuple(cls.bound_options)
     if cls.__init__ is Spec.__init__:
@@ -225,13 +225,13 @@ def options_of(cls: type[Spec]) -> tuple[Option, ...]:
         if typ is None:
             continue
         default = None if p.default is p.empty else p.default
-        out.append(Option("--" + p.name.replace("_", "-"), p.name, typ, default, help_text or p.name,
-                          required=p.default is p.empty))
+        out.append(Option("--" + p.name.replace("_", "-"), p.name, str if typ is Path else typ, default,
+                          help_text or p.name, required=p.default is p.empty, names_file=typ is Path))
     return tuple(out)
 
 
 def _plain_type(hint: Any, default: Any) -> tuple[type | None, str]:
-    """(int/bool/float/str or None, help text) for a constructor parameter."""
+    """(int/bool/float/str/Path or None, help text) for a constructor parameter."""
     help_text = ""
     if typing.get_origin(hint) is typing.Annotated:
         hint, *extra = typing.get_args(hint)
@@ -242,7 +242,7 @@ def _plain_type(hint: Any, default: Any) -> tuple[type | None, str]:
     if hint in _SIMPLE:
         return hint, help_text
     if hint is None and isinstance(default, _SIMPLE):
-        return type(default), help_text
+        return Path if isinstance(default, Path) else type(default), help_text
     return None, help_text
 
 

@@ -386,3 +386,111 @@ def test_sigint_to_parallel_workers_exits_130_with_statistics() -> None:
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "paxraft check: interrupted after" in err and "distinct states" in err
+
+
+# -- the other sub-commands: explore, infer, bmc, prove, wal, trace-json, kv, cluster -----------------------
+
+
+def _private_dir(path: Path, cluster_json: str | None = None) -> Path:
+    path.mkdir(mode=0o700)
+    if cluster_json is not None:
+        (path / "cluster.json").write_text(cluster_json)
+        os.chmod(path / "cluster.json", 0o600)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [  # each was a traceback (internal error, exit 4) or ran on with what it was given (exit 0 or 1)
+        (["prove", "paxos", "--timeout", "nan"], "--timeout must be positive, got nan"),
+        (["prove", "raft", "--timeout", "-1"], "--timeout must be positive, got -1.0"),
+        (["prove", "multipaxos", "--timeout", "inf"], "--timeout must be finite, got inf"),
+        (["bmc", "paxos", "--depth", "1", "--timeout", "0"], "--timeout must be positive, got 0.0"),
+        (["bmc", "raft", "--depth", "1", "--timeout", "inf"], "--timeout must be finite, got inf"),
+        (["infer", "paxos", "--timeout", "nan"], "--timeout must be positive, got nan"),
+        (["explore", "paxos", "--for", "-1"], "--for must be 0 or more, got -1.0"),
+        (["explore", "paxos", "--for", "nan"], "--for must be 0 or more, got nan"),
+        (["explore", "paxos", "--for", "inf"], "--for must be finite, got inf"),
+        (["kv", "get", "k", "--dir", "/nonexistent", "--timeout", "-1"], "--timeout must be positive, got -1.0"),
+        (["cluster", "add", "--dir", "/nonexistent", "--wait", "-1"], "--wait must be positive, got -1.0"),
+        (["cluster", "transfer", "--dir", "/nonexistent", "--wait", "nan"], "--wait must be positive, got nan"),
+    ],
+)
+def test_time_limits_of_zero_or_less_nan_or_infinite_are_refused(capsys, argv: list[str], needle: str) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    one_line(err, needle)
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ('{"nodes": ', "cluster.json: not a usable cluster description (Expecting value"),
+        ("[]", "cluster.json: not a usable cluster description (list indices"),
+        ('{"nodes": {"1": 1}, "secret": "zz"}', "cluster.json: not a usable cluster description (non-hexadecimal"),
+    ],
+)
+def test_kv_reads_cluster_json_as_the_cluster_commands_do(capsys, tmp_path, content: str, needle: str) -> None:
+    d = _private_dir(tmp_path / "c", content)
+    code, _, err = run(capsys, "kv", "get", "k", "--dir", str(d))  # was: internal error, exit 4
+    assert code == 2
+    one_line(err, needle)
+    code, _, err = run(capsys, "cluster", "status", "--dir", str(d))
+    assert code == 2
+    one_line(err, needle)
+
+
+def test_trace_json_names_a_file_that_is_no_trace(capsys, tmp_path) -> None:
+    binary, text, array = tmp_path / "junk.bin", tmp_path / "notes.jsonl", tmp_path / "list.jsonl"
+    binary.write_bytes(bytes(range(128, 256)))
+    text.write_text('{"clock": 1}\nnot json\n')
+    array.write_text("[1, 2]\n")
+    for path, needle in [(binary, f"trace {binary}:1: not UTF-8 text (byte 0x80 at offset 0)"),
+                         (text, f"trace {text}:2: not valid JSON"),
+                         (array, f"trace {array}:1: not a JSON object")]:
+        code, out, err = run(capsys, "trace-json", str(path))  # were copied to the output, exit 0
+        assert code == 2 and out == ""
+        one_line(err, needle)
+    text.write_text('{"clock": 1}\n\n{"clock": 2}\n')
+    assert run(capsys, "trace-json", str(text)) == (0, text.read_text(), "")  # JSON lines are copied as they are
+
+
+def test_wal_check_of_a_folder_holding_no_log(capsys, tmp_path) -> None:
+    empty = _private_dir(tmp_path / "empty")
+    code, out, err = run(capsys, "wal", "check", str(empty))  # was: "REFUSED ... wal.log: missing", exit 1
+    assert code == 2 and out == ""
+    one_line(err, f"{empty}: no wal.log here nor in {empty / 'wal'} (not a node's folder, nor its wal/ folder)")
+    (empty / "wal").mkdir()
+    (empty / "wal" / "wal.log").mkdir()
+    code, out, _ = run(capsys, "wal", "check", str(empty))  # was: "[Errno 21] Is a directory"
+    assert code == 1 and f"error: {empty / 'wal' / 'wal.log'}: not a file" in out
+
+
+def test_cluster_add_without_a_leader_is_one_line_and_stops_the_node_it_started(capsys, tmp_path) -> None:
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.create(d, 1)
+    cluster.release_ports(d)  # node 1 is never started: no leader can answer
+    code, out, err = run(capsys, "cluster", "add", "--dir", str(d), "--wait", "1")  # was: internal error, exit 4
+    assert (code, err) == (1, "")
+    assert out.strip() == "paxraft cluster: no answer from the cluster within 1.0 s (nodes [1, 2])"
+    assert cluster.pid_of(d, 2) is None  # node 2 was left running
+
+
+def test_output_folders_that_are_files_are_refused_before_any_work(capsys, tmp_path) -> None:
+    """--checkpoint FILE ran the whole check (exit 0) and wrote no checkpoint; prove and infer --cti-dir FILE
+    said "FILE: File exists" only after the proof had run; --checkpoint-every -1 was taken."""
+    f = tmp_path / "afile"
+    f.write_text("x")
+    for argv in (["check", "paxos", "--checkpoint", str(f)],
+                 ["prove", "paxos", "--variant", "ignore-votes", "--cti-dir", str(f)],
+                 ["prove", "raft", "--certificate", str(f)],
+                 ["infer", "paxos", "--cti-dir", str(f / "sub")]):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == "", argv
+        one_line(err, f"{argv[-2]} {argv[-1]}: ")
+        assert "exists and is not a folder" in err or f"{f} is not a folder" in err
+    code, _, err = run(capsys, "check", "paxos", "--checkpoint", str(tmp_path / "ck"), "--checkpoint-every", "-1")
+    assert code == 2
+    one_line(err, "--checkpoint-every must be 0 or more, got -1.0")

@@ -7,7 +7,8 @@ import functools
 from typing import NamedTuple
 
 from modelcheck import check
-from spec.core import Spec, _reads_state, action, invariant
+from spec.core import Spec, action, invariant
+from spec.reads import Reads, names_state, reads_of
 
 
 class Pos(NamedTuple):
@@ -62,16 +63,45 @@ def test_an_enumerator_that_never_reads_the_state_runs_once_with_the_same_counts
     assert list(once.action("Inc").enumerate(Pos((0, 0, 0)))) == [(0,), (1,), (2,)]  # canonical order
 
 
+def test_a_state_free_enumerator_is_marked_and_both_engines_count_alike() -> None:
+    """The engines' generated loops ask a state-free enumerator once per level or chunk
+    (modelcheck/engine/_level_loop.py): the mark they read, and the same figures in both."""
+    from modelcheck.engine.coordinator import search
+
+    assert getattr(Counters().action("Inc").enumerate, "state_free", False) is True
+    assert not getattr(CountersPerState().action("Inc").enumerate, "state_free", False)
+    for run in (check, search):
+        r = run(Counters())
+        assert (r.distinct_states, r.states_generated, r.depth) == (64, 145, 10)
+        assert {k: (c.fired, c.new) for k, c in r.coverage.items()} == {"Inc": (144, 63)}
+
+
 def _uses_helper(self: object, s: Pos) -> list:
     return list(self.counters(s))  # type: ignore[attr-defined]
 
 
-def test_reads_state_is_false_only_when_the_code_never_names_the_state() -> None:
-    assert not _reads_state(lambda self, s: ((rm,) for rm in range(3)))
-    assert not _reads_state(lambda self, s: ((),))
-    assert _reads_state(lambda self, s: ((m,) for m in s))  # the state in a nested scope
-    assert _reads_state(lambda self, s: [(i,) for i in range(len(s))])
-    assert _reads_state(_uses_helper)  # handed on to a method
-    assert _reads_state(lambda self, s: eval("s"))  # noqa: S307 - what the check must not miss
-    assert _reads_state(lambda self, *a: a)  # no named state argument
-    assert _reads_state(functools.partial(_uses_helper))  # not a plain function
+def test_names_state_is_false_only_when_the_code_never_names_the_state() -> None:
+    assert not names_state(lambda self, s: ((rm,) for rm in range(3)))
+    assert not names_state(lambda self, s: ((),))
+    assert names_state(lambda self, s: ((m,) for m in s))  # the state in a nested scope
+    assert names_state(lambda self, s: [(i,) for i in range(len(s))])
+    assert names_state(_uses_helper)  # handed on to a method
+    assert names_state(lambda self, s: eval("s"))  # noqa: S307 - what the check must not miss
+    assert names_state(lambda self, *a: a)  # no named state argument
+    assert names_state(functools.partial(_uses_helper))  # not a plain function
+    assert not names_state(lambda self, s, t: t, 1) and names_state(lambda self, s, t: t, 2)
+
+
+def test_the_code_reading_starts_from_the_same_answer() -> None:
+    """One rule for "reads nothing": a function that never names its state reads nothing of it in
+    the source reading too (``getattr`` on ``self`` cannot reach a local), while one that does is
+    read from its source."""
+
+    def no_state(self: Counters, s: Pos) -> list:
+        return list(getattr(self, "counters")(None))  # noqa: B009 - the point: getattr without the state
+
+    nothing = Reads(frozenset(), frozenset())
+    assert reads_of(no_state, Counters, step=False) == nothing
+    assert reads_of(Counters.counters, Counters, step=False) == nothing
+    assert reads_of(_uses_helper, Counters, step=False) == nothing  # handed on to a helper that reads nothing
+    assert reads_of(Counters.Bounded, Counters, step=False) == Reads(frozenset(), frozenset({"x"}))

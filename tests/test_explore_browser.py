@@ -42,8 +42,18 @@ WHY = "2 values are chosen: v1 in ballot 0 by quorum {a2,a3}; v2 in ballot 1 by 
 @pytest.fixture
 def explorer() -> Iterator[str]:
     """`paxraft explore paxos --variant ignore-votes` in a subprocess; yields the URL it prints."""
+    yield from _explore("paxos", "--variant", "ignore-votes")
+
+
+@pytest.fixture
+def ring() -> Iterator[str]:
+    """`paxraft explore` on a user's spec with 8 initial states (tests/user_specs/chang_roberts.py)."""
+    yield from _explore("tests/user_specs/chang_roberts.py:ChangRoberts")
+
+
+def _explore(*argv: str) -> Iterator[str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "modelcheck.cli", "explore", "paxos", "--variant", "ignore-votes", "--for", "300"],
+        [sys.executable, "-m", "modelcheck.cli", "explore", *argv, "--for", "300"],
         stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )  # fmt: skip
     try:
@@ -121,3 +131,27 @@ def test_a_path_that_is_not_a_behaviour_gets_an_error_page(explorer: str, browse
         "step 2: Phase2b(0,0,0) is not enabled in the state reached after step 1: "
         "this path is not a behaviour of the spec"
     )
+
+
+def test_every_initial_state_is_a_link(ring: str, browser: webdriver.Chrome) -> None:
+    """The page opened on the first initial state and listed no other (the others only by typing Init(k))."""
+    wait = WebDriverWait(browser, 60)
+    browser.get(ring)
+    wait.until(lambda d: _depth(d) == "initial state")
+    summary = browser.find_element(By.ID, "inits-summary").text
+    assert summary.startswith("8 initial states; this path starts from Init(0)")
+    browser.find_element(By.ID, "inits").click()  # open the <details>
+    links = browser.find_elements(By.CSS_SELECTOR, "#inits-list a")
+    assert [a.text for a in links] == [f"Init({k})" for k in range(8)]
+    links[5].click()
+    wait.until(lambda d: "Init(5)" in d.find_element(By.ID, "inits-summary").text)
+    current = browser.find_element(By.CSS_SELECTOR, "#inits-list li.current").text
+    assert "initiator = p1:True p2:False p3:True" in current
+    browser.find_element(By.XPATH, "//ul[@id='enabled']//a[text()='n0(n=p1)']").click()
+    wait.until(lambda d: _depth(d) == "step 1")
+    assert browser.current_url.endswith("?path=Init(5)%2Fn0(0)")
+    head = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#processes tr:first-child th")]
+    assert head == ["variable", "p1", "p2", "p3"]  # show_state's dicts keyed by node: a column per node
+    browser.find_element(By.ID, "initial").click()  # back to this path's own initial state
+    wait.until(lambda d: _depth(d) == "initial state")
+    assert browser.current_url.endswith("?path=Init(5)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -200,6 +201,34 @@ def test_cluster_start_waits_for_a_node_still_starting_to_answer_or_exit(tmp_pat
     # p.poll() may still say None here: the reaper thread holds Popen's wait lock while it reaps
     reaper.join(10)
     assert p.returncode == 0
+
+
+def test_stop_returns_only_once_a_killed_node_is_gone(tmp_path, monkeypatch):
+    """A node still up after the wait is SIGKILLed; stop returned at once, while the process could still be
+    writing its log (under load `wal check` then read a log changed after the test damaged it). Here the
+    kill lands 0.5 s late, as to a process not yet scheduled: stop must wait for it to be gone."""
+    cluster.create(tmp_path, 1)
+    cluster.release_ports(tmp_path)
+    p = subprocess.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                          "print('ready', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline() == "ready\n"  # SIGTERM is ignored from here on
+        cluster.write_pid(tmp_path / "node-1" / "pid", p.pid)
+        kill, late = os.kill, []
+
+        def kill_late(pid: int, sig: int) -> None:
+            if sig == signal.SIGKILL:
+                late.append(threading.Timer(0.5, kill, (pid, sig)))
+                late[-1].start()
+            else:
+                kill(pid, sig)
+
+        monkeypatch.setattr(cluster.os, "kill", kill_late)
+        assert cluster.stop(tmp_path, wait=0.2) == [1]
+        assert len(late) == 1 and cluster.pid_of(tmp_path, 1) is None
+    finally:
+        p.kill()
+        p.wait()
 
 
 def test_a_pid_file_being_rewritten_is_never_read_empty(tmp_path):

@@ -53,6 +53,6 @@ def test_cli_refine(capsys) -> None:
     assert main(["refine", "paxos", "voting", "--acceptors", "1", "--values", "1"]) == 0
     assert "paxos implements voting" in capsys.readouterr().out
     assert main(["refine", "paxos", "voting", "--variant", "ignore-votes"]) == 1
-    assert "refinement fails at step 10" in capsys.readouterr().out
+    assert "refinement fails at state 11 (step 10): Phase2b(a=a1, b=1, v=v2)" in capsys.readouterr().out
     assert main(["refine", "voting", "paxos"]) == 2
     assert "no refinement mapping from voting to paxos" in capsys.readouterr().err

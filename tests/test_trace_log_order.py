@@ -6,7 +6,8 @@ leaves a log holding entries its trace never showed; the restart drops that last
 ``TRACE_MARK`` says how long the trace should be, impl/storage/wal.py), so the audit explains the
 Restart. With the marks off the same crash is a Restart the audit cannot explain: the must-fail twin.
 The fault hook (``crash_at``) makes the leader kill itself at the named point once its log reaches
-an index, so the crash lands in the window every time."""
+an index, so the crash lands in the window every time; ``replied`` is just after a round's client replies,
+which leave before its trace lines."""
 
 from __future__ import annotations
 
@@ -77,6 +78,19 @@ def test_a_leader_killed_between_its_log_write_and_its_trace_lines_restarts_as_i
     # killed after the write but before the trace lines: the write is dropped at boot; after the lines: kept
     assert dropped == (at == "written")
     assert codes.count(0) >= len(codes) - 1  # only the write the leader was appending when it died may fail
+
+
+def test_a_leader_killed_right_after_a_reply_with_its_trace_lines_still_in_memory_is_explained(tmp_path, capsys):
+    """A round's client replies leave before its trace lines, and a round that sends nothing keeps them for the
+    next one (NodeServer._flush): killed there, the leader's trace lacks the acknowledgements it read and the
+    commit it made. The audit reads that as a crash before them, and the acknowledged write survives."""
+    lead, codes = _crash_and_restart(tmp_path, capsys, "replied")
+    events, result = _audit(tmp_path)
+    assert result.ok, result.failure and result.failure.reason
+    assert result.audited == len(events)
+    assert Counter(e.action for e in events)["Restart"] == 1
+    assert "dropping the last write" not in (tmp_path / f"node-{lead}" / "node.log").read_text()
+    assert codes[:3] == [0, 0, 0]  # the write that committed entry CRASH_INDEX was answered before the kill
 
 
 def test_without_the_marks_the_same_crash_is_a_restart_the_audit_cannot_explain(tmp_path, capsys):

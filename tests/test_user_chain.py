@@ -238,7 +238,7 @@ class FunctionRefines(Chain):
     (["check", "{f}:NoPermute", "--symmetry"], "symmetric_sets() declares Value, but the spec defines neither "
                                                "permute(state, perm) nor canonical(state)"),
     (["check", str(CHAIN.parent / "lossy_log.py") + ":LossyLog", "--symmetry"], "the spec declares no symmetric set"),
-    (["check", "{f}:NoDefault"], "Chain needs --servers: its constructor argument servers has no default"),
+    (["check", "{f}:NoDefault"], "NoDefault needs --servers: its constructor argument servers has no default"),
 ])
 def test_spec_mistakes_are_one_line_not_internal_errors(
     argv: list[str], says: str, tmp_path: Path, capsys: pytest.CaptureFixture

@@ -44,7 +44,7 @@ def test_counts_symmetry_variant_liveness_and_refinement(capsys: pytest.CaptureF
     code, out, _ = run(capsys, "refine", REF, "Lock")
     assert code == 0 and "200 distinct Lease states, 526 transitions checked (392 map to stutters)" in out
     code, out, _ = run(capsys, "refine", REF, "--variant", "local-lease", "Lock")
-    assert code == 1 and "refinement fails at step 6: Receive(c=0, until=2) maps to no step of Lock" in out
+    assert code == 1 and "refinement fails at state 7 (step 6): Receive(c=0, until=2) maps to no step of Lock" in out
 
 
 def test_resume_of_a_spec_file_in_a_new_process_from_another_folder(tmp_path: Path) -> None:

@@ -87,7 +87,7 @@ def test_out_writes_pictures_and_replay_reads_the_trace_back(capsys, tmp_path) -
     assert "Unlock()" in (out_dir / "msc.dot").read_text()  # an action without parameters is drawn
     # the trace names the file, but replay runs no code a trace names: it says which --spec to pass
     code, _, err = run(capsys, "replay", str(out_dir / "trace.itf.json"))
-    assert code == 2 and err.count("\n") == 1 and "replay runs no code a trace names: pass --spec" in err
+    assert code == 2 and err.count("\n") == 1 and "paxraft runs no code a trace names: pass --spec" in err
     assert f"{MUTEX}:EarlyUnlock" in err
     code, out, _ = run(capsys, "replay", str(out_dir / "trace.itf.json"), "--spec", f"{MUTEX}:EarlyUnlock")
     assert code == 0 and "Every state follows; the last state violates LockHeld." in out
@@ -103,7 +103,7 @@ def test_refinement_declared_in_the_file(capsys) -> None:
     code, out, _ = run(capsys, "refine", REF, "Lock")
     assert code == 0 and "Mutex implements Lock" in out and "44 distinct Mutex states" in out
     code, out, _ = run(capsys, "refine", REF, "--variant", "early-unlock", "Lock", "--procs", "2")
-    assert code == 1 and "refinement fails at step 5: Enter(p=p2) maps to no step of Lock" in out
+    assert code == 1 and "refinement fails at state 6 (step 5): Enter(p=p2) maps to no step of Lock" in out
 
 
 def test_liveness_holds_under_fairness_and_fails_without(capsys) -> None:

@@ -122,3 +122,32 @@ def test_where_on_messages_that_are_not_namedtuples_and_on_an_empty_answer_later
     # ... and filled in the children; a Note and an Ack do not compare, so they go in the order of their text
     assert grown.where(type=0, src=3) == (Ack(0, 3, 1, 0), Note(0, 3))
     assert grown.where(bal=1) == (Req(0, 2, 1), Ack(0, 3, 1, 0))
+
+
+@given(
+    first=st.lists(st.builds(Req, st.integers(0, 1), st.integers(0, 2), st.integers(0, 2)), max_size=4),
+    later=st.lists(st.builds(Ack, st.integers(0, 1), st.integers(0, 2), st.integers(0, 2), st.integers(0, 1)),
+                   max_size=5),
+    limit=st.integers(0, 2),
+)
+def test_all_is_the_plain_quantifier_on_every_set_of_a_lineage(first: list, later: list, limit: int) -> None:
+    """``msgs.all(P)`` answers ``all(P(m) for m in msgs)`` whether it tests the whole set or, its parent
+    having passed, only the messages added; a lambda closing over another value is another predicate."""
+    msgs = MsgSet(first)
+    for m in [None, *later]:
+        msgs = msgs if m is None else msgs | {m}
+        for lim in (limit, 2 - limit):
+            want = all(x.bal <= lim for x in msgs)
+            assert msgs.all(lambda x: x.bal <= lim) is want  # noqa: B023 - called at once, on purpose
+            assert msgs.all(lambda x: x.bal <= lim) is want  # noqa: B023 - the second time: remembered
+
+
+def test_all_tests_a_message_sent_after_its_parent_passed() -> None:
+    """The incremental path must fail: the parent holds, the added message breaks the predicate."""
+    ok = MsgSet([Req(0, 1, 1)])
+    assert ok.all(lambda m: m.type < 2)
+    bad = ok | {Ack(7, 1, 1, 0)}
+    assert not bad.all(lambda m: m.type < 2) and not bad.all(lambda m: m.type < 2)
+    assert (bad | {Req(0, 2, 2)}).all(lambda m: m.type < 2) is False  # its parent failed: the whole set tested
+    assert ok.all(lambda m: m.type < 2)
+    assert ok.all(lambda m, *, k=[0]: m.type in k) and bad.all(len) and MsgSet().all(lambda m: False)

@@ -237,7 +237,7 @@ class PaxosCommit(Spec):
                 for row in s.aState
                 for a in row
             )
-            and all(m.type in range(6) for m in s.msgs)
+            and s.msgs.all(lambda m: m.type in range(6))  # msgs \subseteq Message
         )
 
     @invariant

@@ -34,7 +34,7 @@ from impl.raft.messages import FrameDecoder, WireError, frame_with_key, mac_key
 Pending = Coroutine[Any, Any, Result]  # what put/get/delete/cas return: call()'s coroutine, not a wrapper around it
 
 
-class ClientError(Exception):
+class ClientError(RuntimeError):
     """The cluster did not answer in time (no leader reachable)."""
 
 class _Conn(asyncio.Protocol):

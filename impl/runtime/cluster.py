@@ -314,23 +314,42 @@ async def settle(directory: Path, ids: list[int], wait: float) -> None:
         await asyncio.sleep(0.05)
 
 
+KILLED_WAIT = 60.0
+"""Seconds ``stop`` waits for a SIGKILLed node to be gone (a process blocked in an fdatasync dies when it returns)."""
+
+
 def stop(directory: Path, wait: float = 10.0) -> list[int]:
-    """SIGTERM every running node, SIGKILL the ones still up after ``wait`` s; the ids stopped."""
+    """SIGTERM every running node, SIGKILL the ones still up after ``wait`` s; the ids stopped.
+
+    Returns once each has exited, the killed ones too: a node killed in the middle of a write could
+    otherwise still change its log after ``stop`` returned (`wal check` once read a log that a node
+    still being killed under load went on writing, and found a damage made meanwhile gone)."""
     desc = load(directory)
     running = {int(k): p for k in desc["nodes"] if (p := pid_of(directory, int(k)))}
     for pid in running.values():
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait
     for i, pid in running.items():
-        while time.monotonic() < deadline:
-            if pid_of(directory, i) != pid or _reap(pid):  # gone (pid_of also tells a reused pid apart)
-                break
-            time.sleep(0.02)
-        else:
-            if pid_of(directory, i) == pid:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
+        _ended(directory, i, pid, deadline)
     return sorted(running)
+
+
+def _ended(directory: Path, node: int, pid: int, deadline: float) -> None:
+    """Wait until node process ``pid`` (sent SIGTERM) has exited; SIGKILL it at ``deadline`` and wait on."""
+    if not _exited(directory, node, pid, deadline):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        _exited(directory, node, pid, time.monotonic() + KILLED_WAIT)
+
+
+def _exited(directory: Path, node: int, pid: int, deadline: float) -> bool:
+    """Poll until node process ``pid`` has exited (True) or ``deadline`` (``time.monotonic``) passes (False)."""
+    while True:
+        if pid_of(directory, node) != pid or _reap(pid):  # gone (pid_of also tells a reused pid apart)
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
 
 
 def vote_floor(directory: Path, node: int) -> HardState:
@@ -471,6 +490,7 @@ def add_node(directory: Path, wait: float = 60.0) -> tuple[int, int]:
     desc.setdefault("members", [i for i in ids if i not in desc.get("removed", ())])  # the initial configuration
     socks = reserve_ports(1)
     _RESERVED[directory.resolve()] = socks
+    pid = None
     try:
         desc["nodes"][str(node)] = socks[0].getsockname()[1]
         init_node(directory, node)
@@ -479,6 +499,8 @@ def add_node(directory: Path, wait: float = 60.0) -> tuple[int, int]:
         made, why = asyncio.run(_change(directory, "add", node, wait))
     except Exception:
         release_ports(directory)
+        if pid is not None:  # no leader answered (ClientError): the node started for the change is not left running
+            _stop_one(directory, node)
         raise
     release_ports(directory)
     if not made:
@@ -509,18 +531,12 @@ def remove_node(directory: Path, node: int, wait: float = 30.0) -> None:
 
 
 def _stop_one(directory: Path, node: int, wait: float = 10.0) -> None:
-    """SIGTERM one node, SIGKILL after ``wait`` s."""
+    """SIGTERM one node, SIGKILL after ``wait`` s; returns once it has exited (as :func:`stop`)."""
     pid = pid_of(directory, node)
     if pid is None:
         return
     os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if pid_of(directory, node) != pid or _reap(pid):
-            return
-        time.sleep(0.02)
-    with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGKILL)
+    _ended(directory, node, pid, time.monotonic() + wait)
 
 
 def _reap(pid: int) -> bool:

@@ -393,7 +393,7 @@ class NodeServer:
                       if cfg.trace else None)
         if self.trace is not None and c.get("trace_marks", True):  # (false: only to show what the marks prevent)
             self.wal.trace_extent = self.trace.extent
-        crash = c.get("crash_at")  # {"at": "written" | "sent", "index": n}: see InlineSync
+        crash = c.get("crash_at")  # {"at": "written" | "sent" | "replied", "index": n}: see InlineSync, _flush
         self._crash = None if crash is None else (crash["at"], crash["index"])
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
         tracer = {"tracer": CompactTracer()} if compact and cfg.trace else {}  # (its events: TraceWriter encodes)
@@ -478,20 +478,19 @@ class NodeServer:
             self.trace.write_lines(rd.trace)
 
     def _flush(self) -> None:
-        """The log's records first (written, not synced: with a sync in flight on a thread, records saved
-        since wait), then the trace lines (a step reaches the OS before its messages leave), then one
-        write per peer and per client connection."""
-        if self.trace is not None:
-            self.wal.write_records()
-            if self._crash is not None:
-                self.crash_point("written")
-            self.trace.flush()
+        """One write per client connection, then the log's records (written, not synced: with a sync in flight
+        on a thread, records saved since wait), then the trace lines (a step reaches the OS before its messages
+        leave), then one write per peer.
+
+        Replies go first: nothing written after them is what they report (a write is answered once durable on
+        a majority, the leader's own copy counted only once its fsync completed; a read from applied state),
+        and the audit matches the messages between nodes, not replies. The trace lines are written only with
+        log records or peer messages: a round that only answers clients or only receives (a leader reading
+        acknowledgements) leaves its lines to the next round that does, one write for both. A kill -9 before
+        then loses events that nothing outside the node saw and that changed nothing durable, as a crash just
+        before them would (their messages were never received), and a log write's trace mark covers the lines
+        that waited (docs/durability.md, "The log, the trace and a kill -9")."""
         tl = self.timeline  # (stamps before the writes: the reader may stamp its receipt before ours returns)
-        if tl is not None and any(link.pending for link in self.links.values()):
-            tl.mark(SENT_PEER)
-        for link in self.links.values():
-            if link.pending:
-                link.flush()
         if self._dirty:
             if tl is not None:
                 tl.mark(SENT_CLIENT)
@@ -504,6 +503,21 @@ class NodeServer:
                         conn.close(f"client does not read its replies ({t.get_write_buffer_size()} bytes waiting)")
                 conn.out.clear()
             self._dirty.clear()
+            if self._crash is not None:
+                self.crash_point("replied")  # (the round's trace lines, if any, still in memory)
+        sending = any([link.pending for link in self.links.values()])
+        if self.trace is not None:
+            wrote = self.wal.write_records()
+            if self._crash is not None:
+                self.crash_point("written")
+            if wrote or sending or self.trace.marked:  # (marked: records written by a sync pipeline's write_out)
+                self.trace.flush()
+        if sending:
+            if tl is not None:
+                tl.mark(SENT_PEER)
+            for link in self.links.values():
+                if link.pending:
+                    link.flush()
 
     def log_refusal(self, peer: Any) -> None:
         """One line per second at most while connections are refused at the cap."""

@@ -453,16 +453,18 @@ class WAL:
         self._pending_sync = (self._end, self._commit)
         return True
 
-    def write_records(self) -> None:
+    def write_records(self) -> bool:
         """Write what was saved to the OS, no header slot and no sync (the start of :meth:`write_out`; also what
-        the runtime does before a trace line leaves while a sync is in flight)."""
-        if self._buf:
-            assert self._fd is not None, "load() first"
-            if self.trace_extent is not None:
-                self._buf += _record(TRACE_MARK, _MARK.pack(self._end, *self.trace_extent(), self.boot))
-            write_all(self._fd, self._buf)
-            self._end += len(self._buf)
-            self._buf.clear()
+        the runtime does before a trace line leaves while a sync is in flight); whether there was anything."""
+        if not self._buf:
+            return False
+        assert self._fd is not None, "load() first"
+        if self.trace_extent is not None:
+            self._buf += _record(TRACE_MARK, _MARK.pack(self._end, *self.trace_extent(), self.boot))
+        write_all(self._fd, self._buf)
+        self._end += len(self._buf)
+        self._buf.clear()
+        return True
 
     def _write_slot(self, seq: int, length: int, commit: int) -> None:
         assert self._fd is not None
@@ -589,6 +591,8 @@ def check(directory: str | os.PathLike[str]) -> Report:
     try:
         if not w.path.exists():
             raise WALError(f"{w.path}: missing")
+        if not w.path.is_file():
+            raise WALError(f"{w.path}: not a file")
         size = w.path.stat().st_size
         _, _, rep.torn_bytes = w._scan()
     except (WALError, OSError) as exc:

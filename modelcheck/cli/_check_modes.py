@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from modelcheck import check
+from modelcheck.cli.common import output_folder, positive
 from modelcheck.engine.explain import summary
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result
@@ -110,6 +111,9 @@ def validate(args: argparse.Namespace) -> None:
         raise SpecError(f"--depth must be at least 1, got {args.depth}")
     if args.depth is not None and args.depth > MAX_DEPTH:
         raise SpecError(f"--depth must be at most {MAX_DEPTH:,} (a walk keeps its states), got {args.depth:,}")
+    if args.depth is not None and args.mode == "bfs":  # it was ignored: the search went as deep as the model
+        raise SpecError("--depth bounds --mode dfs or is --mode simulate's walk length; a breadth-first search "
+                        "stops at --max-states")
     if args.walks < 1:
         raise SpecError(f"--walks must be at least 1, got {args.walks}")
     cap = WORKERS_PER_CORE * (os.cpu_count() or 1)
@@ -120,21 +124,10 @@ def validate(args: argparse.Namespace) -> None:
             file=sys.stderr,
         )
         args.workers = cap
-    if args.out is not None:
-        output_folder(args.out, "--out")
-
-
-def output_folder(path: str, flag: str) -> Path:
-    """``path`` as a folder to write into: it may not exist yet, but it may not be a file."""
-    p = Path(path)
-    if p.exists() and not p.is_dir():
-        raise SpecError(f"{flag} {path}: exists and is not a folder")
-    for parent in p.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise SpecError(f"{flag} {path}: {parent} is not a folder")
-            break
-    return p
+    positive("--checkpoint-every", args.checkpoint_every, zero=True)
+    for flag, path in (("--out", args.out), ("--checkpoint", args.checkpoint)):
+        if path is not None:
+            output_folder(path, flag)
 
 
 def run(args: argparse.Namespace, spec: Spec) -> int:
@@ -230,7 +223,7 @@ def _header(result: Result) -> str:
         )
     if result.mode == "dfs":
         bound = x.get("depth_bound")
-        cut = " (the bound cut some paths: not exhaustive)" if not result.complete else ""
+        cut = " (the bound cut some paths: not exhaustive)" if x.get("cut_by_bound") else ""
         return f"Depth-first search{f', depth bound {bound}' if bound else ''}{cut}\n"
     if result.mode == "parallel":
         kind = "Ray actors" if x.get("transport") == "ray" else "worker processes"

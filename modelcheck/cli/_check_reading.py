@@ -143,8 +143,9 @@ def _run_shortest(args: argparse.Namespace, spec: Spec) -> int:
           f"{dag.distinct_states:,} distinct states explored")
     if args.counterexamples is not None:
         k = sum(1 for f in found if not f[3])
-        more = "" if k == args.counterexamples else f" (only {k} differ by more than a renaming)"
-        print(f"{k} of them, no two alike up to renaming{more}:")
+        renames = bool(spec.symmetric_sets())  # without symmetric sets a renaming is no question
+        more = "" if k == args.counterexamples else f" (only {k} differ{' by more than a renaming' * renames})"
+        print(f"{k} of them, no two alike{' up to renaming' * renames}{more}:")
     for title, trace, bad, extra in found:
         print()
         if extra:

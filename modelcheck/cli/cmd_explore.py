@@ -12,7 +12,7 @@ import sys
 import threading
 from urllib.parse import quote
 
-from modelcheck.cli.common import add_bound_options, model_from_args
+from modelcheck.cli.common import add_bound_options, model_from_args, positive
 from modelcheck.output.explore.server import ExplorerServer
 from modelcheck.output.explore.session import PathError, Session
 from spec.core import Spec, SpecError
@@ -38,7 +38,7 @@ def build_spec(args: argparse.Namespace) -> Spec:
             raise SpecError("name a spec (see 'paxraft list') or give --trace FILE.itf.json")
         from modelcheck.output.itf import read_itf
 
-        return read_itf(args.trace)[0]
+        return read_itf(args.trace, naming="name it before --trace: paxraft explore {ref} --trace {trace}")[0]
     return model_from_args(args).build()
 
 
@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     """Serve until interrupted (or --for seconds), printing the URL first."""
     if not 0 <= args.port <= 65535:
         raise SpecError(f"--port must be in 0..65535, got {args.port}")
+    positive("--for", args.seconds, zero=True)  # 0: build the model, serve nothing
     session = Session(build_spec(args))
     trail = ""
     if args.trace:

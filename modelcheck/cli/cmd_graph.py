@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from modelcheck.cli._check_modes import output_folder
-from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args
+from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args, output_folder
 from modelcheck.engine.faults import preflight
 from modelcheck.engine.graph import GraphTooLargeError, explore
 from modelcheck.engine.result import count

@@ -39,12 +39,13 @@ def _listed(source: str | None) -> list[SpecEntry]:
 def run(args: argparse.Namespace) -> int:
     """Print each spec with its bounds, then its variants with the rule each one changes."""
     for e in _listed(args.source):
-        # a subclass in a user's file keeps its base's name: say which class to name on the command line
+        # a subclass of a registered spec (paxos) keeps its name: say which class to name on the command line
         handle = e.cls.__name__
         ref = f" ({args.source.rpartition(':')[0] or args.source}:{handle})" if args.source and handle != e.name else ""
         print(f"{e.name}{ref}: {e.summary}")
         for opt in e.all_options:
-            default = "" if opt.type is bool else " (required)" if opt.required else f" (default {opt.default})"
+            default = "" if opt.type is bool else " (required)" if opt.required else \
+                " (default empty)" if opt.default == "" else f" (default {opt.default})"
             print(f"    {opt.flag:<16} {opt.help}{default}")
         offered = e.cls.restrictions()
         if offered:

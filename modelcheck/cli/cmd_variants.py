@@ -130,6 +130,8 @@ def _expected(e: Entry) -> str:
     return _verdict(e.breaks, e.trace_length) if e.recorded else f"{e.breaks}, bounds ?"
 
 
+WHAT_A_VARIANT_IS = "a variant is a subclass of a spec that sets `variant = NAME` (in the spec's file or another)"
+
 #: Why an entry without failing bounds DIFFERS, and what to add: a new variant's author sees this first.
 NOT_RECORDED = ("no failing bounds recorded: once 'paxraft check SPEC --variant NAME' breaks the property, "
                 "set failing_bounds = {bound: value, ...} (the smallest bounds) and trace_length = STEPS in the class")
@@ -158,6 +160,9 @@ def print_table(rows: list[Entry], long: bool, source: str | None = None) -> Non
 def run(args: argparse.Namespace) -> int:
     """Print the catalog, or check it."""
     rows = select(list(args.names), args.spec)
+    if not args.check and not rows and args.spec and not args.json:  # not an empty table: say what a variant is
+        print(f"{args.spec} has no variants: {WHAT_A_VARIANT_IS}")
+        return 0
     if not args.check:
         if args.json:
             json.dump([_entry_json(r) for r in rows], sys.stdout, indent=1)
@@ -167,10 +172,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not rows:  # checking nothing must not pass: a file whose variants were not found is a mistake
         where = f" of {args.spec}" if args.spec else ""
-        raise SpecError(
-            f"no variants{where} to check: a variant is a subclass of the spec that sets `variant = NAME`, "
-            "defined in the spec's own file"
-        )
+        raise SpecError(f"no variants{where} to check: {WHAT_A_VARIANT_IS}")
     sw = max([len(r.spec) for r in rows] + [4])
     nw = max([len(r.name) for r in rows] + [5])
     if not args.json:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import math
+from pathlib import Path
 from typing import Any
 
 from spec.core import Spec, SpecError
@@ -20,6 +22,34 @@ from spec.registry import SpecEntry, entries, entry, entry_for_class, is_user_re
 
 class UsageError(Exception):
     """Bad command-line input: reported as one line, exit status 2."""
+
+
+def positive(flag: str, value: float | None, *, zero: bool = False) -> None:
+    """Refuse a time limit or a count of 0 or less (below 0 with ``zero``), NaN or infinity (``None``: not
+    given): a UsageError naming the flag. ``int(nan * 1000)`` and ``int(inf * 1000)`` raised inside Z3's
+    callers, and a wait of 0 or less gave up at once, as if the cluster had not answered."""
+    if value is None:
+        return
+    if zero and not value >= 0:
+        raise UsageError(f"{flag} must be 0 or more, got {value}")
+    if not zero and not value > 0:
+        raise UsageError(f"{flag} must be positive, got {value}")
+    if not math.isfinite(value):
+        raise UsageError(f"{flag} must be finite, got {value}")
+
+
+def output_folder(path: str, flag: str) -> Path:
+    """``path`` as a folder to write into (``--out``, ``--checkpoint``, ``--cti-dir``, ``--certificate``): it may
+    not exist yet, but it may not be a file: refused before any work, not after a run when writing."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise SpecError(f"{flag} {path}: exists and is not a folder")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise SpecError(f"{flag} {path}: {parent} is not a folder")
+            break
+    return p
 
 
 class StrictParser(argparse.ArgumentParser):
@@ -40,6 +70,11 @@ class StrictParser(argparse.ArgumentParser):
 def unrecognized(parser: argparse.ArgumentParser, extra: list[str]) -> str:
     """The error for arguments ``parser`` does not take, with the closest flag it does take."""
     flags = [f for f in parser._option_string_actions if f.startswith("--")]
+    own = getattr(parser, "paxraft_own_bounds", None)  # a spec is named: not another spec's bound flags
+    if own is not None:
+        group = next((g for g in parser._action_groups if g.title.startswith(BOUNDS_TITLE)), None)
+        others = {f for a in (group._group_actions if group else ()) for f in a.option_strings} - own
+        flags = [f for f in flags if f not in others]
     close = [c for a in extra if a.startswith("--") for c in difflib.get_close_matches(a.split("=")[0], flags, 1)]
     hint = f"; did you mean {close[0]}?" if close else ""
     return f"unrecognized arguments: {' '.join(extra)}{hint}"
@@ -66,7 +101,8 @@ def add_bound_options(parser: argparse.ArgumentParser, extra: SpecEntry | None =
             if opt.type is bool:
                 group.add_argument(opt.flag, dest=opt.dest, action="store_true", default=None, help=argparse.SUPPRESS)
             else:
-                group.add_argument(opt.flag, dest=opt.dest, type=opt.type, default=None, metavar="N",
+                shape = "PATH" if opt.names_file else "TEXT" if opt.type is str else "N"
+                group.add_argument(opt.flag, dest=opt.dest, type=opt.type, default=None, metavar=shape,
                                    help=argparse.SUPPRESS)
 
 
@@ -77,6 +113,7 @@ def show_bounds_of(parser: argparse.ArgumentParser, e: SpecEntry, named: str) ->
     if group is None:
         return
     group.title, group.description = f"bounds of {e.name} (as 'paxraft list {named}' shows them)", None
+    parser.paxraft_own_bounds = {o.flag for o in e.all_options}  # type: ignore[attr-defined]
     own = [parser._option_string_actions[o.flag] for o in e.all_options if o.flag in parser._option_string_actions]
     for opt, action in zip(e.all_options, own):
         action.help = opt.help

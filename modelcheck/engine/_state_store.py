@@ -1,7 +1,9 @@
 """The one-process seen-set and parent links: fingerprints and small ints, no states.
 
 A stored state is its fingerprint (key of a dict to its index), its parent's
-index and the index of the action that first reached it. A counterexample is
+index and the index of the action that first reached it. The dict is filled in index
+order (a new fingerprint's index is the dict's size), so its keys in order are the
+fingerprints by index: no second copy of them is kept. A counterexample is
 rebuilt by replaying those actions from an initial state and matching
 fingerprints, so no full state is kept once its level has been expanded.
 Plain Python only: the compact numpy store of the parallel engine is :mod:`modelcheck.engine._store`,
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable
 
 from modelcheck.engine.result import Step
@@ -21,25 +24,28 @@ from spec.core import Label, Spec, State
 class StateStore:
     """Fingerprint -> index, with parent and action arrays for rebuilding traces."""
 
-    __slots__ = ("index", "fps", "parents", "via")
+    __slots__ = ("index", "parents", "via")
 
     def __init__(self) -> None:
-        self.index: dict[int, int] = {}
-        self.fps = array("q")
+        self.index: dict[int, int] = {}  # fingerprint -> index, inserted in index order
         self.parents = array("q")
         self.via = array("h")
 
     def __len__(self) -> int:
-        return len(self.fps)
+        return len(self.index)
 
     def add(self, fp: int, parent: int, action: int) -> int:
         """Record a new fingerprint; return its index."""
-        i = len(self.fps)
+        i = len(self.index)
         self.index[fp] = i
-        self.fps.append(fp)
         self.parents.append(parent)
         self.via.append(action)
         return i
+
+    def new_per_action(self, k: int) -> list[int]:
+        """How many stored states each of the ``k`` actions reached first (initial states aside)."""
+        counts = Counter(self.via)
+        return [counts[ai] for ai in range(k)]
 
     def path(self, i: int) -> list[int]:
         """Indices from an initial state to state ``i``."""
@@ -52,9 +58,9 @@ class StateStore:
 
     def nbytes(self) -> int:
         """Approximate bytes held: the dict, its int keys and values, and the arrays."""
-        n = len(self.fps)
+        n = len(self.index)
         ints = 32 * n + 28 * n  # fingerprint and index int objects
-        return sys.getsizeof(self.index) + ints + sum(a.itemsize * len(a) for a in (self.fps, self.parents, self.via))
+        return sys.getsizeof(self.index) + ints + sum(a.itemsize * len(a) for a in (self.parents, self.via))
 
     def rebuild(
         self,
@@ -65,12 +71,13 @@ class StateStore:
     ) -> list[Step]:
         """Replay the recorded actions from an initial state to state ``i``, matching fingerprints."""
         path = self.path(i)
-        root_fp = self.fps[path[0]]
+        fps = list(self.index)  # by index (see the module's docstring); a trace is rebuilt once
+        root_fp = fps[path[0]]
         state = next(s for s in inits if fingerprint(s) == root_fp)
         steps = [Step(None, state)]
         for j in path[1:]:
             act = spec.actions[self.via[j]]
-            want = self.fps[j]
+            want = fps[j]
             for params, nxt in act.successors(state):
                 if fingerprint(nxt) == want:
                     steps.append(Step(Label(act.name, params), nxt))

@@ -6,15 +6,17 @@ import resource
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 
 from modelcheck.engine._fingerprint import fingerprinter
+from modelcheck.engine._level_loop import level_loop
 from modelcheck.engine._state_store import StateStore
 from modelcheck.engine.calls import step_arity
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
 from spec.behaviour import invariant_check, outside_counted, state_constraint
-from spec.core import OUTSIDE, Label, Spec, State
+from spec.core import Label, Spec, State
 
 
 def bfs(
@@ -33,10 +35,11 @@ def bfs(
 
 
 class _Stop(Exception):  # noqa: N818 - not an error: how a phase ends the search
-    """The search ends before the state space does (a violation, a deadlock, the state cap): its report."""
+    """The search ends before the state space does (a violation, a deadlock, the state cap): how to
+    report it, made once the stopped level's firings are counted."""
 
-    def __init__(self, result: Result) -> None:
-        self.result = result
+    def __init__(self, report: Callable[[], Result]) -> None:
+        self.report = report
 
 
 class _Search:
@@ -66,9 +69,15 @@ class _Search:
         self.violated = goal or invariant_check(spec)
         self.counts_outside = goal is None  # a goal may hold outside the constraint: steps then build every successor
         self.constraint = state_constraint(spec)  # None when the spec has none: one test per successor
-        self.actions = [(ai, a.enumerate, a.step, step_arity(a.step)) for ai, a in enumerate(spec.actions)]
-        self.fired = [0] * len(self.actions)  # firings per action (successors generated, but the initial states)
-        self.new = [0] * len(self.actions)  # new distinct states per action
+        self.fired = [0] * len(spec.actions)  # firings per action (successors generated, but the initial states)
+        self.level_loop = level_loop(
+            spec,
+            [(a.enumerate, a.step, step_arity(a.step)) for a in spec.actions],
+            constraint=self.constraint is not None,
+            invariants=self.invariants,
+            deadlock=check_deadlock,
+            stop=_Stop,
+        )
         self.store = StateStore()
         self.result = Result(spec, symmetry=symmetry)
         self.n_init = 0
@@ -85,7 +94,7 @@ class _Search:
                     if frontier:
                         self.depth += 1
         except _Stop as stop:
-            return stop.result
+            return stop.report()
         return self.report(OK, None, None, self.depth)
 
     # -- init: the initial states are level 1 -----------------------------------------------------------
@@ -98,17 +107,17 @@ class _Search:
             bad = self.violated(s) if self.invariants else None
             if self.constraint is not None and not self.constraint(s):
                 if bad:
-                    raise _Stop(self.report(VIOLATION, bad, [Step(None, s)], 1))
+                    raise _Stop(partial(self.report, VIOLATION, bad, [Step(None, s)], 1))
                 continue
             fp = self.fingerprint(s)
             if fp in self.store.index:
                 continue
             i = self.store.add(fp, -1, -1)
             if bad:
-                raise _Stop(self.report(VIOLATION, bad, [Step(None, s)], 1))
+                raise _Stop(partial(self.report, VIOLATION, bad, [Step(None, s)], 1))
             frontier.append(s)
             if i + 1 >= self.limit:
-                raise _Stop(self.full(1))
+                raise _Stop(partial(self.full, 1))
         return frontier
 
     # -- expand: one level, state by state ------------------------------------------------------------
@@ -116,73 +125,32 @@ class _Search:
     def expand_level(self, frontier: list[State]) -> list[State]:
         """Fire every action from every state of the level; check each successor and record the new ones:
         the next level. A level's states have consecutive store indices (a new state is stored and queued
-        at once), from ``len(store) - len(frontier)`` on. This is the hot loop: the store's add is
-        inlined, names are locals, and the loop runs once per level, not once per state."""
-        fingerprint, constraint, violated = self.fingerprint, self.constraint, self.violated
-        invariants, store, fired, new = self.invariants, self.store, self.fired, self.new
-        index, fps_append = store.index, store.fps.append
-        seen, n = index.setdefault, len(index)  # one dict operation per successor: new ones get index n
-        parents_append, via_append = store.parents.append, store.via.append
-        limit, progress, depth, check_deadlock = self.limit, self.progress, self.depth, self.check_deadlock
-        outside = OUTSIDE
-        next_frontier: list[State] = []
-        append = next_frontier.append
-        first = n - len(frontier)  # store index of the level's first state
-        for si, s in enumerate(frontier, first):
-            if progress and not (si - first) & 255:
-                progress.tick(n, self.generated(), depth, len(frontier) - (si - first) + len(next_frontier))
-            enabled = False
-            for ai, enum, step, arity in self.actions:
-                nf = 0  # this action's firings from s
-                for params in enum(s):
-                    if arity == 1:  # the specialised call (modelcheck.engine.calls); the same as step(s, *params)
-                        (p0,) = params
-                        t = step(s, p0)
-                    elif arity == 2:
-                        p0, p1 = params
-                        t = step(s, p0, p1)
-                    elif arity == 3:
-                        p0, p1, p2 = params
-                        t = step(s, p0, p1, p2)
-                    else:
-                        t = step(s, *params)
-                    if t is None:
-                        continue
-                    nf += 1
-                    if t is s or t is outside:  # changed nothing (s is stored and checked), or counted only
-                        continue
-                    # check: a successor outside the constraint is checked, not stored nor expanded (TLC's rule)
-                    if constraint is not None and not constraint(t):
-                        bad = violated(t) if invariants else None
-                        if bad:
-                            fired[ai] += nf
-                            raise _Stop(self.violation(bad, si, Step(Label(self.spec.actions[ai].name, params), t)))
-                        continue
-                    # record: a new distinct state, stored once (StateStore.add, inlined)
-                    fp = fingerprint(t)
-                    ti = seen(fp, n)
-                    if ti != n:
-                        continue
-                    n += 1
-                    fps_append(fp)
-                    parents_append(si)
-                    via_append(ai)
-                    new[ai] += 1
-                    if invariants:
-                        bad = violated(t)
-                        if bad:
-                            fired[ai] += nf
-                            raise _Stop(self.violation(bad, ti))
-                    if n >= limit:  # the N-th distinct state: stored and checked, then the search stops
-                        fired[ai] += nf
-                        raise _Stop(self.full(depth + 1))
-                    append(t)
-                if nf:
-                    fired[ai] += nf
-                    enabled = True
-            if check_deadlock and not enabled:
-                raise _Stop(self.report(DEADLOCK, None, self.trace_to(si), depth))
-        return next_frontier
+        at once), from ``len(store) - len(frontier)`` on. This is the hot loop, generated for the spec
+        (:mod:`modelcheck.engine._level_loop`); it calls the stops below."""
+        return self.level_loop(self, frontier)
+
+    def add_fired(self, counts: tuple[int, ...]) -> None:
+        """Add a level's (or a stopped level's) firings per action."""
+        fired = self.fired
+        for ai, c in enumerate(counts):
+            fired[ai] += c
+
+    def stop_cut(self, bad: str, si: int, ai: int, params: tuple, t: State) -> None:
+        """Invariant ``bad`` fails on ``t``, a successor of stored state ``si`` outside the constraint."""
+        last = Step(Label(self.spec.actions[ai].name, params), t)
+        raise _Stop(lambda: self.violation(bad, si, last))
+
+    def stop_violation(self, bad: str, ti: int) -> None:
+        """Invariant ``bad`` fails on stored state ``ti``."""
+        raise _Stop(lambda: self.violation(bad, ti))
+
+    def stop_full(self, depth: int) -> None:
+        """The store holds ``max_states`` states."""
+        raise _Stop(lambda: self.full(depth))
+
+    def stop_deadlock(self, si: int) -> None:
+        """Stored state ``si`` has no successor."""
+        raise _Stop(lambda: self.report(DEADLOCK, None, self.trace_to(si), self.depth))
 
     # -- report -------------------------------------------------------------------------------------------
 
@@ -210,7 +178,8 @@ class _Search:
         result.verdict, result.violated, result.trace = verdict, violated, trace
         result.distinct_states, result.states_generated, result.depth = len(store), self.generated(), depth
         result.seconds = time.perf_counter() - self.started
-        result.coverage = {a.name: Coverage(self.fired[i], self.new[i]) for i, a in enumerate(self.spec.actions)}
+        new = store.new_per_action(len(self.fired))
+        result.coverage = {a.name: Coverage(self.fired[i], new[i]) for i, a in enumerate(self.spec.actions)}
         result.store_bytes = store.nbytes()
         result.peak_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         if self.progress:

@@ -65,6 +65,7 @@ def _dfs(
         result.peak_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         result.complete = result.complete and not cut_by_bound
         result.extra["depth_bound"] = depth_bound
+        result.extra["cut_by_bound"] = cut_by_bound
         if progress:
             progress.done(result)
         return result
@@ -83,7 +84,7 @@ def _dfs(
             continue
         seen[fp] = 1
         if max_states is not None and len(seen) >= max_states:
-            result.complete = False
+            result.complete, result.extra["state_limit"] = False, True
             return finish(OK, None, None)
         path = [(Step(None, init), spec.successors(init), False)]
         while path:
@@ -122,7 +123,7 @@ def _dfs(
                     return finish(VIOLATION, bad, [f[0] for f in path] + [tstep])
             seen[fp] = depth + 1
             if max_states is not None and len(seen) >= max_states:
-                result.complete = False
+                result.complete, result.extra["state_limit"] = False, True
                 return finish(OK, None, None)
             path.append((tstep, spec.successors(t), False))
     return finish(OK, None, None)

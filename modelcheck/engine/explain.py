@@ -99,6 +99,9 @@ def summary(result: Result, lanes: bool = False) -> str:
         lines.append(f"Error: deadlock reached after {count(result.trace_length, 'step')}")
     elif not result.complete and result.mode == "simulate":  # random walks never cover a model: no limit hit
         lines.append("No error found in these random walks (a simulation explores part of the model)")
+    elif not result.complete and result.extra.get("cut_by_bound") and not result.extra.get("state_limit"):
+        lines.append(f"No error found on paths of up to {result.extra['depth_bound']:,} states "
+                     "(the depth bound cut the search: incomplete)")
     elif not result.complete:
         lines.append("Stopped at the state limit: no error found so far (search incomplete)")
     else:
@@ -121,12 +124,13 @@ def summary(result: Result, lanes: bool = False) -> str:
         f"{count(result.states_generated, 'state generated', 'states generated')}, "
         f"depth {result.depth}, {result.seconds:.2f}s ({result.states_per_second:,.0f} distinct states/s)"
     )
+    store = f"; store {result.bytes_per_state:.0f} bytes/state" if result.mode != "simulate" else ""  # walks keep none
     lines.append(
-        f"Fingerprint collision probability (optimistic, as TLC computes it): {result.collision_probability:.1e}; "
-        f"store {result.bytes_per_state:.0f} bytes/state"
+        f"Fingerprint collision probability (optimistic, as TLC computes it): {result.collision_probability:.1e}"
+        + store
     )
     if result.coverage:
-        width = max(len(a) for a in result.coverage)
+        width = max(len("action"), *(len(a) for a in result.coverage))  # the header's own word, for n0 and n1
         lines.append(f"{'action'.ljust(width)}  {'fired':>12}  {'new states':>12}")
         left_out = set(spec.excluded)
         restricted: dict[str, list[str]] = {}

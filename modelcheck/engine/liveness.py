@@ -24,6 +24,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from modelcheck.engine.graph import StateGraph, explore
 from modelcheck.engine.progress import Progress
@@ -144,6 +145,24 @@ def tarjan(nodes: Iterable[int], succ: dict[int, list[int]]) -> list[list[int]]:
     return out
 
 
+def show_fair(spec: Spec, f: Fair) -> str:
+    """``WF(n0 \\/ n1 with n=p1)``: a condition with its filter values as the spec shows parameters."""
+    if f.text or not f.where:
+        return str(f)
+    takes = {a.name: a.param_names for a in spec.actions}
+
+    def shown(key: str, value: Any) -> Any:
+        act = next((a for a in f.actions if key in takes.get(a, ())), None)
+        try:
+            return value if act is None else spec.show_param(act, key, value)
+        except Exception:  # the spec's rendering of a value it never enumerates: the value itself
+            return value
+
+    family = " \\/ ".join(f.actions)
+    filt = ", ".join(f"{k}={shown(k, v)}" for k, v in f.where)
+    return f"{f.kind}({family} with {filt})"
+
+
 class _Fairness:
     """Fairness conditions resolved against the graph's labels: which edges and states they concern."""
 
@@ -156,6 +175,13 @@ class _Fairness:
             unknown = [a for a in f.actions if a not in names]
             if unknown:
                 raise SpecError(f"{spec.name}: fairness {f} names unknown action(s) {', '.join(unknown)}")
+            # a filter an action lacks leaves that action unconstrained; one that no action has is a mistake
+            # that would silently make the condition cover every step of the family
+            for key, _ in f.where:
+                if not any(key in names[a] for a in f.actions):
+                    takes = "; ".join(f"{a}({', '.join(names[a])})" for a in f.actions)
+                    raise SpecError(f"{spec.name}: fairness {f} filters on {key}, a parameter of none of its "
+                                    f"actions: {takes}")
         # bit k of mask[label id] is set when the label belongs to condition k
         self.mask = [
             sum(1 << k for k, f in enumerate(self.conds) if f.matches(lab, names[lab.name])) for lab in g.labels
@@ -354,7 +380,7 @@ def check_property(
         spec=spec,
         property=name,
         text=prop.text,
-        fairness=[str(f) for f in conds],
+        fairness=[show_fair(spec, f) for f in conds],
         holds=lasso is None,
         lasso=lasso,
         distinct_states=n,

@@ -134,7 +134,8 @@ def summary(res: RefinementResult) -> str:
     if res.holds:
         lines.append(f"Every step maps to a step of {a.name} or to a stutter: {c.name} implements {a.name}.")
     else:
-        lines.append(f"Error: refinement fails at step {res.failing_step}: {res.reason}")
+        k = res.failing_step  # the listing below numbers states from 1, so step k leads to state k + 1
+        lines.append(f"Error: refinement fails at state {k + 1} (step {k}): {res.reason}")
         lines.append("")
         assert res.trace is not None
         lines.append(format_trace(c, res.trace))

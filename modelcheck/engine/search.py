@@ -49,11 +49,12 @@ from typing import Any
 import numpy as np
 
 from modelcheck.engine._fingerprint import fingerprinter
+from modelcheck.engine._level_loop import chunk_loop
 from modelcheck.engine._store import AskedFilter, Frontier, Records, SeenSet
 from modelcheck.engine.calls import step_arity
 from modelcheck.engine.result import Step
 from spec.behaviour import invariant_check, outside_counted, state_constraint
-from spec.core import OUTSIDE, Label, Spec, SpecError, State
+from spec.core import Label, Spec, SpecError, State
 
 KEY_BITS = 20
 POS_MASK = (1 << KEY_BITS) - 1
@@ -123,6 +124,15 @@ class Partition:
         cap = KNOWN_BITS if memory is None else max(16, min(KNOWN_BITS, (memory // 8 // 8).bit_length() - 1))
         self.known = AskedFilter(cap)
         self.asked = 0
+        self.expand_chunk = chunk_loop(
+            spec,
+            [(a.enumerate, a.step, step_arity(a.step)) for a in spec.actions],
+            constraint=self.constraint is not None,
+            KEY_BITS=KEY_BITS,
+            POS_LIMIT=POS_LIMIT,
+            DEADLOCK_POS=DEADLOCK_POS,
+            DEAD=DEAD,
+        )
 
     # -- start and bookkeeping -------------------------------------------------------------------
     def init(self, parts: list[list[tuple[State, int, int]]], total: int) -> int:
@@ -178,64 +188,13 @@ class Partition:
         kept: list[State] = []
         ta = kept.append
         events: list[tuple] = []
-        fingerprint, constraint, violated = self.fingerprint, self.constraint, self.violated
         self.known.grow(int(KNOWN_PER_STATE * self.total / n))
-        known, mask = self.known.table, self.known.mask
-        actions = [(ai, a.enumerate, a.step, step_arity(a.step)) for ai, a in enumerate(spec.actions)]
-        fired, outside = self.fired, OUTSIDE
-        generated = 0
-        expanded = 0
         with outside_counted(spec):  # the worker checks its spec's own invariants only
-            for states, gids in self.chunk_states:
-                for s, gid in zip(states, gids.tolist()):
-                    base = gid << KEY_BITS
-                    pos = 0
-                    expanded += 1
-                    for ai, enum, step, arity in actions:
-                        first = pos
-                        for params in enum(s):
-                            if arity == 1:  # the specialised call (engine.calls); the same as step(s, *params)
-                                (p0,) = params
-                                t = step(s, p0)
-                            elif arity == 2:
-                                p0, p1 = params
-                                t = step(s, p0, p1)
-                            elif arity == 3:
-                                p0, p1, p2 = params
-                                t = step(s, p0, p1, p2)
-                            else:
-                                t = step(s, *params)
-                            if t is None:
-                                continue
-                            key = base | pos
-                            pos += 1
-                            if t is s or t is outside:  # changed nothing (s is stored and checked), or counted only
-                                continue
-                            if constraint is not None and not constraint(t):
-                                name = violated(t)
-                                if name:
-                                    events.append((key, CUT, name, gid, Label(spec.actions[ai].name, params), t))
-                                continue
-                            fp = fingerprint(t)
-                            slot = fp & mask
-                            if known[slot] == fp:  # asked before, with a smaller key: not new
-                                continue
-                            known[slot] = fp
-                            fa(fp)
-                            ka(key)
-                            aa(ai)
-                            ta(t)
-                        if pos != first:
-                            fired[ai] += pos - first
-                    generated += pos
-                    if pos > POS_LIMIT:
-                        raise SpecError(f"{spec.name}: a state with more than {POS_LIMIT:,} successors")
-                    if self.check_deadlock and not pos:
-                        events.append((base | DEADLOCK_POS, DEAD, None, gid))
-                    if events:  # later successors have larger keys: the search stops before them
-                        break
-                if events:
-                    break
+            generated, expanded, fired = self.expand_chunk(
+                self, self.chunk_states, self.known.table, self.known.mask, fa, ka, aa, ta, events
+            )
+        for ai, c in enumerate(fired):
+            self.fired[ai] += c
         self.generated += generated
         self.expanded += expanded
         self.expand_cpu += time.process_time() - t0
@@ -284,6 +243,7 @@ class Partition:
             mine, merged = picks[0][at[win]], wk  # one asker: its queries in key order
         held_keys = keys[mine]
         held = [kept[i] for i in mine.tolist()]
+        violated = self.violated
         for t, i in zip(held, mine.tolist()):
             name = violated(t)
             if name:
@@ -311,6 +271,13 @@ class Partition:
         cpu = time.process_time() - t0
         self.cpu += cpu
         return {"added": added, "events": events, "chunk_cpu": cpu, **self.stats()}
+
+    def cut_event(self, key: int, bad: str, gid: int, ai: int, params: tuple, t: State) -> tuple:
+        """The event: invariant ``bad`` fails on ``t``, successor ``key`` of state ``gid``, outside the constraint."""
+        return (key, CUT, bad, gid, Label(self.spec.actions[ai].name, params), t)
+
+    def too_many_successors(self) -> None:
+        raise SpecError(f"{self.spec.name}: a state with more than {POS_LIMIT:,} successors")
 
     def _even_out(self, held: list[State], keys: np.ndarray, counts: list[int]) -> tuple[list[State], np.ndarray]:
         """Ship states from workers holding too many of the chunk's new states to those holding too few.

@@ -14,7 +14,7 @@ import time
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
-from spec.behaviour import invariant_check, state_constraint
+from spec.behaviour import initial_states, invariant_check, state_constraint
 from spec.core import Label, Spec
 
 
@@ -45,7 +45,7 @@ def simulate(
     started = time.perf_counter()
     first_bad = invariant_check(spec, check_invariants)
     constraint = state_constraint(spec)
-    inits = list(spec.init_states())
+    inits = initial_states(spec)
     fired = [0] * len(spec.actions)
     new = [0] * len(spec.actions)
     seen: set[int] = set()

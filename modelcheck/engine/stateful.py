@@ -24,7 +24,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from modelcheck.engine.explain import format_trace, violation_line
 from modelcheck.engine.result import Step
-from spec.behaviour import state_constraint
+from spec.behaviour import initial_states, state_constraint
 from spec.core import Label, Spec, State
 from spec.model import Model
 
@@ -50,7 +50,7 @@ def spec_machine(spec: Spec | Model) -> type[RuleBasedStateMachine]:
     """A ``RuleBasedStateMachine`` subclass exploring ``spec`` (or a model's spec) by random enabled steps."""
     if isinstance(spec, Model):
         spec = spec.build()
-    inits: list[State] = list(spec.init_states())
+    inits: list[State] = initial_states(spec)
     if not inits:
         raise ValueError(f"{spec.describe()}: no initial state")
     constraint = state_constraint(spec)

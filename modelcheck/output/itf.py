@@ -151,6 +151,10 @@ def write_itf(path: Path, spec: Spec, trace: list[Step], **kw: Any) -> Path:
     return path
 
 
+#: How `replay` takes a user's spec, for a trace that names one ({ref}: the class, {trace}: the trace file).
+PASS_SPEC = "pass --spec {ref}"
+
+
 @dataclass
 class ItfTrace:
     """A trace read from an ITF file, with the metadata that names its spec."""
@@ -160,12 +164,14 @@ class ItfTrace:
 
 
 def spec_from_meta(
-    meta: dict[str, Any], path: str, given: dict[str, Any] | None = None, spec_ref: str | None = None
+    meta: dict[str, Any], path: str, given: dict[str, Any] | None = None, spec_ref: str | None = None,
+    naming: str = PASS_SPEC,
 ) -> Spec:
     """Build the spec a trace names, with the recorded bounds (those ``given`` overriding them): a registered
     spec/variant by name, or the class of a user's file or module, which is loaded only from ``spec_ref``,
     the user's own ``--spec FILE.py:Class``. Replaying a trace never opens a path or runs code written inside
-    it: a trace that names a file says which ``--spec`` to pass, and a bound naming a file comes from ``given``."""
+    it: a trace that names a file says how to name that spec (``naming``, by default ``--spec``), and a bound
+    naming a file comes from ``given``."""
     name = meta.get("spec")
     if not isinstance(name, str):
         raise ItfError(f"{path}: #meta.spec is missing: which spec does this trace belong to?")
@@ -174,14 +180,14 @@ def spec_from_meta(
         raise ItfError(f"{path}: #meta.variant must be a variant name, got {type(variant).__name__}")
     given = given or {}
     bounds = {**_object(meta.get("bounds"), f"{path}: #meta.bounds"), **given}
-    cls = _user_class(meta, path, spec_ref) if name not in entries() else None
+    cls = _user_class(meta, path, spec_ref, naming) if name not in entries() else None
     e = entry_for_class(cls) if cls is not None else entry(name)
-    known = {o.dest for o in e.all_options}
-    unknown = sorted(set(bounds) - known)
+    files = {o.dest for o in e.all_options if o.names_file}
+    unknown = sorted(set(bounds) - {o.dest for o in e.all_options})
     if unknown:
         raise ItfError(f"{path}: #meta.bounds has {', '.join(map(quote, unknown))}, not bounds of {name}")
-    for key, val in bounds.items():
-        if isinstance(val, str) and key not in given:
+    for key, val in bounds.items():  # a str bound is a value (a list of identities) unless it names a file
+        if key in files and isinstance(val, str) and key not in given:
             raise ItfError(
                 f"{path}: #meta.bounds.{key} names a file ({quote(val)}); replay opens no path a trace names: "
                 f"pass it yourself with --bounds {key}=PATH"
@@ -189,32 +195,34 @@ def spec_from_meta(
     return cls(**bounds) if cls is not None else build(name, variant, **bounds)
 
 
-def _user_class(meta: dict[str, Any], path: str, spec_ref: str | None) -> type[Spec]:
+def _user_class(meta: dict[str, Any], path: str, spec_ref: str | None, naming: str = PASS_SPEC) -> type[Spec]:
     """The user's class for a trace of a spec defined outside paxraft: from ``spec_ref`` only."""
     if spec_ref is not None:
         return load_user_spec(spec_ref)
     qual = str(meta.get("class", "")).rpartition(":")[2] or "Class"
     named = f"{meta['file']}:{qual}" if isinstance(meta.get("file"), str) else meta.get("class")
     if not isinstance(named, str) or not is_user_ref(named):
-        raise ItfError(f"{path}: #meta.spec {quote(str(meta.get('spec')))} is no known spec; pass --spec FILE.py:Class")
+        raise ItfError(f"{path}: #meta.spec {quote(str(meta.get('spec')))} is no known spec; "
+                       + naming.format(ref="FILE.py:Class", trace=path))
     shown = clip(named, 300)  # a path is long; a trace may still hold anything
     raise ItfError(
-        f"{path}: the trace was made from {shown}; replay runs no code a trace names: "
-        f"pass --spec {shown} (or your own copy of that spec)"
+        f"{path}: the trace was made from {shown}; paxraft runs no code a trace names: "
+        + naming.format(ref=shown, trace=path) + " (or your own copy of that spec)"
     )
 
 
 def read_itf(
-    path: str | Path, spec: Spec | None = None, given: dict[str, Any] | None = None, spec_ref: str | None = None
+    path: str | Path, spec: Spec | None = None, given: dict[str, Any] | None = None, spec_ref: str | None = None,
+    naming: str = PASS_SPEC,
 ) -> tuple[Spec, ItfTrace]:
     """Read an ITF trace; build its spec from ``#meta`` (with the bounds ``given`` overriding, and a user's class
-    from ``spec_ref``) unless one is given."""
+    from ``spec_ref``) unless one is given; ``naming`` says how the command takes a user's spec."""
     p = Path(path)
     obj = load_json(read_text(p, error=ItfError), str(p), ItfError)
     if not isinstance(obj, dict) or not isinstance(obj.get("states"), list) or not obj["states"]:
         raise ItfError(f"{p}: not an ITF trace (needs a non-empty 'states' list)")
     meta = _object(obj.get("#meta"), f"{p}: #meta")
-    spec = spec or spec_from_meta(meta, str(p), given, spec_ref)
+    spec = spec or spec_from_meta(meta, str(p), given, spec_ref, naming)
     try:
         steps = _steps(spec, obj, p)
     except RecursionError:

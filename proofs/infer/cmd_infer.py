@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from modelcheck.cli.common import UsageError
+from modelcheck.cli.common import UsageError, output_folder, positive
 
 if TYPE_CHECKING:  # the pipeline loads Z3 and numpy: only when infer runs, not for every paxraft command
     from proofs.infer.pipeline import Report
@@ -50,10 +50,10 @@ def run(args: argparse.Namespace) -> int:
     if args.variant and args.variant not in VARIANTS[args.spec]:
         known = ", ".join(VARIANTS[args.spec])
         raise UsageError(f"--variant {args.variant}: infer {args.spec} takes only {known}")
-    if args.timeout <= 0:
-        raise UsageError(f"--timeout must be positive, got {args.timeout}")
-    if args.max_steps <= 0:
-        raise UsageError(f"--max-steps must be positive, got {args.max_steps}")
+    positive("--timeout", args.timeout)
+    positive("--max-steps", args.max_steps)
+    if args.cti_dir is not None:
+        output_folder(args.cti_dir, "--cti-dir")
     if args.out and Path(args.out).is_dir():
         raise UsageError(f"--out {args.out}: is a directory")
     from proofs.infer.language import write_invariant

@@ -22,8 +22,6 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"prove paxos: {args.variant} is not a Paxos variant")
     if args.flexible and args.quorum_axiom not in (None, PHASE1_PHASE2):
         raise UsageError("--flexible and --quorum-axiom disagree")
-    if args.timeout <= 0:
-        raise UsageError(f"--timeout must be positive, got {args.timeout}")
     axiom = PHASE1_PHASE2 if args.flexible else args.quorum_axiom or ANY_TWO
     persists = _persists(args)
     enc = PaxosEncoding(axiom, args.variant or "paxos", persists)

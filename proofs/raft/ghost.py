@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from spec.behaviour import state_constraint
+from spec.behaviour import breadth_first, state_constraint
 from spec.core import Label
 from spec.raft import FOLLOWER, Raft, RaftState
 
@@ -81,26 +81,10 @@ def reachable(spec: Raft) -> Iterator[tuple[Ghosted, bool, list[tuple[int, Any, 
     """Every reachable (state, history), breadth first, as :func:`spec.behaviour.reachable` yields states."""
     within = state_constraint(spec)
     names = [a.name for a in spec.actions]
-    seen: set[Ghosted] = set()
-    frontier = []
-    for s in spec.init_states():
-        x = Ghosted(s, Ghost())
-        if x not in seen:
-            seen.add(x)
-            frontier.append(x)
-    while frontier:
-        nxt: list[Ghosted] = []
-        for x in frontier:
-            if within is not None and not within(x.s):
-                yield x, False, []
-                continue
-            succ = [
-                (k, params, Ghosted(t, step(spec, x.g, x.s, Label(names[k], params))))
-                for k, params, t in spec.successors(x.s)
-            ]
-            yield x, True, succ
-            for _, _, y in succ:
-                if y not in seen:
-                    seen.add(y)
-                    nxt.append(y)
-        frontier = nxt
+
+    def successors(x: Ghosted) -> list[tuple[int, Any, Ghosted]]:
+        return [(k, params, Ghosted(t, step(spec, x.g, x.s, Label(names[k], params))))
+                for k, params, t in spec.successors(x.s)]
+
+    return breadth_first((Ghosted(s, Ghost()) for s in spec.init_states()),
+                         None if within is None else lambda x: within(x.s), successors)

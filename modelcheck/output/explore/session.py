@@ -25,6 +25,8 @@ from modelcheck.engine.reach import REACHED, goal_predicate, reach
 from modelcheck.engine.result import VIOLATION, Result, Step
 from spec.core import Label, Params, Spec, SpecError, State
 
+SHOWN_INITS = 500  # initial states the page lists as links (a spec with more is still explored: Init(k))
+
 
 class PathError(ValueError):
     """A path that is not a behaviour of the spec (or not a path at all); the message says which step."""
@@ -181,6 +183,7 @@ class Session:
         return {
             "spec": spec.describe(),
             "path": base,
+            "inits": self._inits(init),
             "depth": len(steps) - 1,
             "state": self._layout(shown, before),
             "invariants": invariants,
@@ -190,6 +193,16 @@ class Session:
             "events": [{"node": e.node, "received": list(e.received), "sent": list(e.sent)} for e in events],
             "witnesses": list(spec.witnesses),
         }
+
+    def _inits(self, current: int) -> dict[str, Any]:
+        """The initial states to start from (a spec may have many: EWD840 has 192), each a link; the first
+        ``SHOWN_INITS`` listed, the others reached by typing ``Init(k)``."""
+        listed = []
+        for k, st in enumerate(self.inits[:SHOWN_INITS]):
+            text = "; ".join(f"{var} = {compact(val)}" for var, val in self.spec.show_state(st).items())
+            text = text if len(text) <= 160 else text[:159] + "\u2026"
+            listed.append({"label": f"Init({k})", "text": text, "path": path_text([], k)})
+        return {"count": len(self.inits), "current": current, "listed": listed}
 
     # -- "run the checker from here" ------------------------------------------------------------
     _ids = itertools.count(1)

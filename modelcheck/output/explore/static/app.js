@@ -57,6 +57,7 @@ function render() {
   renderInvariants();
   renderEnabled();
   renderHistory();
+  renderInits();
   $("msc").replaceChildren(msc(view));
   $("back").disabled = view.depth === 0;
   $("forward").disabled = trail === view.path;
@@ -115,6 +116,21 @@ function renderEnabled() {
 function renderHistory() {
   $("history").replaceChildren(...view.history.map((h, i) =>
     el("li", { class: i === view.depth ? "current" : "" }, link(h.label, h.path))));
+}
+
+// A spec with several initial states: each one a link (the path "Init(k)"), the current one marked.
+function renderInits() {
+  const inits = view.inits;
+  $("inits").hidden = inits.count < 2;
+  $("initial").setAttribute("href", pageUrl(view.history[0].path));
+  if (inits.count < 2) return;
+  const more = inits.count > inits.listed.length ? `, the first ${inits.listed.length} listed (type Init(k) for the others)` : "";
+  $("inits-summary").textContent = `${inits.count} initial states; this path starts from Init(${inits.current})${more}`;
+  $("inits-list").replaceChildren(...inits.listed.map((it, k) => {
+    const li = el("li", { class: k === inits.current ? "current" : "" }, link(it.label, it.path));
+    li.append(" ", it.text);
+    return li;
+  }));
 }
 
 // The message-sequence chart: one lane per process, a dot per step, an arrow per message received.
@@ -211,7 +227,7 @@ $("forward").addEventListener("click", () => {
   const rest = trail.slice(view.path.length).replace(/^\//, "");
   if (rest) go((view.path ? view.path + "/" : "") + rest.split("/")[0]);
 });
-$("initial").addEventListener("click", (ev) => { ev.preventDefault(); go(""); });
+$("initial").addEventListener("click", (ev) => { ev.preventDefault(); go(view ? view.history[0].path : ""); });
 $("run").addEventListener("click", runSearch);
 $("itf").addEventListener("change", (ev) => { if (ev.target.files[0]) loadTrace(ev.target.files[0]); });
 window.addEventListener("popstate", (ev) => go(ev.state ? ev.state.path : new URLSearchParams(location.search).get("path") || "", false));

@@ -1,0 +1,258 @@
+"""The breadth-first engines' expansion loops, generated for one spec: its actions unrolled, each
+with its own inner loop.
+
+A loop written once for every spec pays, per state and action, for unpacking an
+``(index, enumerator, step, arity)`` tuple and a per-action firing counter, and per successor for
+choosing the call by arity and testing options (a constraint? invariants?) that never change during
+a run. The generated loops decide those once: each action's parameters are unpacked in the ``for``
+target and passed spread out (:mod:`modelcheck.engine.calls`: the specialised call), firings are
+counted in one local per action (added to the totals at the end of the level or chunk, or at a
+stop), and only the tests the spec needs are there. What a successor goes through is unchanged:
+the same tests in the same order, so counts, coverage and counterexamples are the generic loop's.
+
+Two loops share the per-action part (:func:`_action`): the one-process search's level
+(:func:`level_loop`, :mod:`modelcheck.engine.bfs`) and a worker's chunk (:func:`chunk_loop`,
+:mod:`modelcheck.engine.search`); they differ in what they do with a successor's fingerprint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from modelcheck.engine.calls import GENERIC
+from spec.core import OUTSIDE, Spec, State
+
+Actions = list[tuple[Callable[..., Any], Callable[..., Any], int]]  # (enumerator, step, arity) per action
+
+_ARGS = ("p0", "p1", "p2")
+
+# One action's successors of state ``s``; {count} counts a firing, {record} takes a successor's fingerprint.
+_ACTION = """\
+            for {target} in {params_of}:
+                t = step_{i}(s, {args})
+                if t is None:
+                    continue
+{count}                if {unchanged}:  # changed nothing (s is stored and checked){or_outside}
+                    continue
+{cut}                fp = fingerprint(t)
+{record}"""
+
+# a successor outside the constraint is checked, not stored nor expanded (TLC's rule)
+_CUT = """\
+                if not constraint(t):
+{cut_check}                    continue
+"""
+
+_CUT_CHECK = """\
+                    bad = violated(t)
+                    if bad:
+                        {on_cut}
+"""
+
+
+def _action(i: int, enum: Callable[..., Any], arity: int, count: str, record: str, constraint: bool,
+            cut_check: str | None) -> str:
+    """The code of action ``i``: ``cut_check`` runs on a cut successor that violates an invariant
+    (``bad``: its name; ``params``: the parameters), or None when cut successors are not checked.
+    An enumerator that reads no state (:func:`spec.core._once`) is asked once, before the loop."""
+    if arity == GENERIC:
+        target, args, params = "params", "*params", "params"
+    else:
+        args = ", ".join(_ARGS[:arity])
+        target, params = args + ",", f"({args},)"
+    cut = ""
+    if constraint:
+        on_cut = cut_check.format(i=i, params=params) if cut_check is not None else None
+        cut = _CUT.format(cut_check=_CUT_CHECK.format(on_cut=on_cut) if on_cut else "")
+    return _ACTION.format(
+        i=i,
+        params_of=f"params_{i}" if _state_free(enum) else f"enum_{i}(s)",
+        target=target,
+        args=args,
+        count=count.format(i=i),
+        unchanged="t is s or t is outside" if constraint else "t is s",
+        or_outside=", or counted only" if constraint else "",
+        cut=cut,
+        record=record.format(i=i),
+    )
+
+
+def _state_free(enum: Callable[..., Any]) -> bool:
+    return getattr(enum, "state_free", False) is True
+
+
+def _ask_once(actions: Actions, indent: str) -> str:
+    """The code that takes the parameters of the state-free enumerators from state ``s``."""
+    return "".join(f"{indent}params_{i} = enum_{i}(s)\n" for i, (e, _, _) in enumerate(actions) if _state_free(e))
+
+
+def _compile(spec: Spec, what: str, source: str, actions: Actions, **names: Any) -> Callable[..., Any]:
+    """The function ``what`` defined by ``source``, with the actions' enumerators and steps at hand."""
+    namespace: dict[str, Any] = {
+        "OUTSIDE": OUTSIDE,
+        "search_enums": tuple(e for e, _, _ in actions),
+        "search_steps": tuple(st for _, st, _ in actions),
+        **names,
+    }
+    exec(compile(source, f"<{what} of {spec.name}>", "exec"), namespace)  # noqa: S102 - our template, names only
+    return namespace[what]
+
+
+def _names(k: int) -> dict[str, str]:
+    """The template fields that name the actions' locals."""
+    counters = "".join(f"f{i}, " for i in range(k))
+    return {
+        "enums": "".join(f"enum_{i}, " for i in range(k)),
+        "steps": "".join(f"step_{i}, " for i in range(k)),
+        "counters": counters,
+        "zero": counters or "_",
+        "zeros": f"(0,) * {k}",
+        "fired_total": " + ".join(f"f{i}" for i in range(k)) or "0",
+    }
+
+
+# -- the one-process level ------------------------------------------------------------------------------
+
+_LEVEL = """\
+def expand_level(search, frontier):
+    ({enums}) = search_enums
+    ({steps}) = search_steps
+    fingerprint, constraint, violated = search.fingerprint, search.constraint, search.violated
+    store = search.store
+    seen = store.index.setdefault  # one dict operation per successor: a new fingerprint gets index n
+    n = len(store.index)
+    parents_append, via_append = store.parents.append, store.via.append
+    limit, progress, depth = search.limit, search.progress, search.depth
+    outside = OUTSIDE
+    next_frontier = []
+    append = next_frontier.append
+    first = n - len(frontier)  # store index of the level's first state
+    s = frontier[0]
+{ask_once}    {zero} = {zeros}  # firings per action in this level
+    try:
+        for si, s in enumerate(frontier, first):
+            if progress and not (si - first) & 255:
+                queued = len(frontier) - (si - first) + len(next_frontier)
+                progress.tick(n, search.generated() + {fired_total}, depth, queued)
+{before}{actions}{deadlock}    except Stop:
+        search.add_fired(({counters}))
+        raise
+    search.add_fired(({counters}))
+    return next_frontier
+"""
+
+_LEVEL_RECORD = """\
+                if seen(fp, n) != n:
+                    continue
+                n += 1
+                parents_append(si)
+                via_append({i})
+{check}                if n >= limit:  # the N-th distinct state: stored and checked, then the search stops
+                    search.stop_full(depth + 1)
+                append(t)
+"""
+
+_LEVEL_CHECK = """\
+                bad = violated(t)
+                if bad:
+                    search.stop_violation(bad, n - 1)
+"""
+
+_LEVEL_DEADLOCK = """\
+            if {fired_total} == before:
+                search.stop_deadlock(si)
+"""
+
+
+def level_loop(
+    spec: Spec, actions: Actions, *, constraint: bool, invariants: bool, deadlock: bool, stop: type[Exception]
+) -> Callable[[Any, list[State]], list[State]]:
+    """The level loop of :mod:`modelcheck.engine.bfs` for ``actions`` (in the spec's order).
+
+    ``constraint``: the spec has one (a successor may be cut, or be :data:`OUTSIDE`); ``invariants``:
+    new and cut states are checked; ``deadlock``: a state without successors stops the search. The
+    returned function takes the search (its ``fingerprint``, ``constraint``, ``violated``, ``store``,
+    ``limit``, ``progress``, ``depth``, ``generated``, ``add_fired``, and the stops ``stop_cut``,
+    ``stop_violation``, ``stop_full``, ``stop_deadlock``, which raise ``stop``) and the level's
+    states, and returns the next level's.
+    """
+    names = _names(len(actions))
+    record = _LEVEL_RECORD.replace("{check}", _LEVEL_CHECK if invariants else "")
+    cut = "search.stop_cut(bad, si, {i}, {params}, t)" if invariants else None
+    code = "".join(_action(i, e, a, "                f{i} += 1\n", record, constraint, cut) for i, (e, _, a) in
+                   enumerate(actions))
+    source = _LEVEL.format(
+        actions=code,
+        ask_once=_ask_once(actions, "    "),
+        before=f"            before = {names['fired_total']}\n" if deadlock else "",
+        deadlock=_LEVEL_DEADLOCK.format(**names) if deadlock else "",
+        **names,
+    )
+    return _compile(spec, "expand_level", source, actions, Stop=stop)
+
+
+# -- a worker's chunk ------------------------------------------------------------------------------------
+
+_CHUNK = """\
+def expand_chunk(part, chunk_states, known, mask, fa, ka, aa, ta, events):
+    ({enums}) = search_enums
+    ({steps}) = search_steps
+    fingerprint, constraint, violated = part.fingerprint, part.constraint, part.violated
+    cut_event, check_deadlock = part.cut_event, part.check_deadlock
+    outside = OUTSIDE
+    if chunk_states:
+        s = chunk_states[0][0][0]
+{ask_once}    {zero} = {zeros}  # firings per action in this chunk
+    generated = expanded = 0
+    for states, gids in chunk_states:
+        for s, gid in zip(states, gids.tolist()):
+            base = gid << KEY_BITS
+            key = base - 1  # the key of the last successor: parent gid << KEY_BITS | position
+            expanded += 1
+{actions}            pos = key + 1 - base
+            generated += pos
+            if pos > POS_LIMIT:
+                part.too_many_successors()
+            if check_deadlock and not pos:
+                events.append((base | DEADLOCK_POS, DEAD, None, gid))
+            if events:  # later successors have larger keys: the search stops before them
+                break
+        if events:
+            break
+    return generated, expanded, ({counters})
+"""
+
+_CHUNK_COUNT = """\
+                key += 1
+                f{i} += 1
+"""
+
+_CHUNK_RECORD = """\
+                slot = fp & mask
+                if known[slot] == fp:  # asked before, with a smaller key: not new
+                    continue
+                known[slot] = fp
+                fa(fp)
+                ka(key)
+                aa({i})
+                ta(t)
+"""
+
+
+def chunk_loop(spec: Spec, actions: Actions, *, constraint: bool, **names: Any) -> Callable[..., Any]:
+    """The chunk loop of :mod:`modelcheck.engine.search` for ``actions`` (in the spec's order).
+
+    The returned function takes the worker (its ``fingerprint``, ``constraint``, ``violated``,
+    ``check_deadlock``, ``cut_event``, ``too_many_successors``), the chunk's ``(states, gids)``
+    segments, the filter of asked fingerprints (table and mask), the appends of the fingerprints,
+    keys, action indices and states to ask about, and the chunk's events; it returns the successors
+    generated, the states expanded and the firings per action. ``names``: the key's layout and the
+    event kinds (``KEY_BITS``, ``POS_LIMIT``, ``DEADLOCK_POS``, ``DEAD``).
+    """
+    fields = _names(len(actions))
+    cut = "events.append(cut_event(key, bad, gid, {i}, {params}, t))"
+    code = "".join(_action(i, e, a, _CHUNK_COUNT, _CHUNK_RECORD, constraint, cut) for i, (e, _, a) in
+                   enumerate(actions))
+    source = _CHUNK.format(actions=code, ask_once=_ask_once(actions, "        "), **fields)
+    return _compile(spec, "expand_chunk", source, actions, **names)

@@ -1,0 +1,85 @@
+"""The expansion loops generated per spec (modelcheck/engine/_level_loop.py): the edges of the
+generation, in both engines (`check` and the chunked `search`), on specs written here."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pytest
+
+from modelcheck import DEADLOCK, OK, VIOLATION, check
+from modelcheck.engine.coordinator import search
+from spec.core import Spec, action, invariant
+
+
+class XY(NamedTuple):
+    x: int
+    y: int
+
+
+class Jump(Spec):
+    """A point moved by (dx, dy) of a fixed list; points past ``stop`` are outside the constraint."""
+
+    name = "jump"
+    variables = ("x", "y")
+
+    def __init__(self, stop: int = 3, bad: int = 99) -> None:
+        self.stop, self.bad = stop, bad
+        super().__init__()
+
+    def init_states(self) -> list[XY]:
+        return [XY(0, 0)]
+
+    @action(lambda self, s: [(1, 0), (0, 2)])
+    def Move(self, s: XY, dx: int, dy: int) -> XY:
+        return XY(s.x + dx, s.y + dy)
+
+    @action(lambda self, s: [()])
+    def Stay(self, s: XY) -> XY:
+        return s  # changes nothing: counted, never stored again
+
+    def constraint(self, s: XY) -> bool:
+        return s.x <= self.stop and s.y <= self.stop
+
+    @invariant
+    def SumBelowBad(self, s: XY) -> bool:
+        return s.x + s.y < self.bad
+
+
+class Idle(Spec):
+    """No action at all: the initial states are the whole model, each a deadlock."""
+
+    name = "idle"
+    variables = ("x", "y")
+
+    def init_states(self) -> list[XY]:
+        return [XY(0, 0), XY(1, 1)]
+
+
+ENGINES = {"check": check, "search": search}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_complete_run_counts_every_firing(engine: str) -> None:
+    r = ENGINES[engine](Jump())
+    # x in 0..3, y in {0, 2}: 8 states; every stored state fires Move twice and Stay once
+    assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == (OK, 8, 1 + 8 * 3, 5)
+    assert {k: (c.fired, c.new) for k, c in r.coverage.items()} == {"Move": (16, 7), "Stay": (8, 0)}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_violation_outside_the_constraint_names_the_step_and_its_parameters(engine: str) -> None:
+    r = ENGINES[engine](Jump(stop=1, bad=3))
+    # (0,0) -> (0,2) is outside the constraint and fine; (1,0) -> (1,2) is outside and violates
+    assert (r.verdict, r.violated, r.depth) == (VIOLATION, "SumBelowBad", 3)
+    assert [(st.label.name, st.label.params) if st.label else None for st in r.trace] == [
+        None, ("Move", (1, 0)), ("Move", (0, 2))]
+    assert r.trace[-1].state == XY(1, 2)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_spec_without_actions_is_its_initial_states(engine: str) -> None:
+    r = ENGINES[engine](Idle())
+    assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == (OK, 2, 2, 1)
+    r = ENGINES[engine](Idle(), check_deadlock=True)
+    assert (r.verdict, [st.state for st in r.trace]) == (DEADLOCK, [XY(0, 0)])
