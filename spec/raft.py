@@ -748,8 +748,12 @@ class Raft(Spec):
         lg = s.log[i]
         grant = m[3] == term and self.VoteLogOk(m[4], m[5], lg) and s.votedFor[i] in (NIL, j)
         response = (RequestVoteResponse, i, j, term, int(grant), lg if self.history else ())
+        memo = self._memo
         return _put_vote(
-            s, self.NextAllLogs(s), EXCEPT(s.votedFor, i, j) if grant else s.votedFor, Reply(response, m, s.messages)
+            s,
+            memo[1] if memo[0] is s else self.NextAllLogs(s),
+            EXCEPT(s.votedFor, i, j) if grant else s.votedFor,
+            Reply(response, m, s.messages),
         )
 
     def VoteLogOk(self, mlastLogTerm: int, mlastLogIndex: int, xlog: Log) -> bool:
@@ -774,11 +778,16 @@ class Raft(Spec):
         votesGranted, voterLog = s.votesGranted, s.voterLog
         if m[4]:
             votesGranted = EXCEPT(votesGranted, i, votesGranted[i] | {j})
-            if self.history and all(v != j for v, _ in voterLog[i]):  # voterLog[i] @@ (j :> m.mlog)
-                voterLog = EXCEPT(voterLog, i, voterLog[i] | {(j, m[5])})
+            if self.history:  # voterLog[i] @@ (j :> m.mlog): j's entry, unless it has one
+                for v, _ in voterLog[i]:
+                    if v == j:
+                        break
+                else:
+                    voterLog = EXCEPT(voterLog, i, voterLog[i] | {(j, m[5])})
+        memo = self._memo
         return _put_tally(
             s,
-            self.NextAllLogs(s),
+            memo[1] if memo[0] is s else self.NextAllLogs(s),
             EXCEPT(s.votesResponded, i, s.votesResponded[i] | {j}),
             votesGranted,
             voterLog,

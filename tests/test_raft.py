@@ -218,6 +218,50 @@ def test_fast_path_agrees_with_every_invariant() -> None:
         assert spec.violated(s) == Spec.violated(spec, s)
 
 
+def _plain_params(spec: Raft, s: RaftState) -> dict[str, tuple]:
+    """Each action's parameters as raft.tla's guards read, one scan per action (what the bundles must give)."""
+    S, st, ct, msgs = spec.Server, s.state, s.currentTerm, [m for m, _ in s.messages]
+    leaders = [i for i in S if st[i] == LEADER]
+    cands = [i for i in S if st[i] == CANDIDATE]
+    sent = lambda keep: tuple((m[2], m[1], m) for m in msgs if keep(m, ct[m[2]]))  # noqa: E731
+    return {
+        "Restart": tuple((i,) for i in S),
+        "Timeout": tuple((i,) for i in S if st[i] != LEADER),
+        "RequestVote": tuple((i, j) for i in cands for j in S if j not in s.votesResponded[i]),
+        "BecomeLeader": tuple((i,) for i in cands if spec.QuorumOf(s, i, s.votesGranted[i])),
+        "ClientRequest": tuple((i, v) for i in leaders for v in spec.Value),
+        "AdvanceCommitIndex": tuple((i,) for i in leaders),
+        "AppendEntries": tuple((i, j) for i in leaders for j in S if j != i),
+        "UpdateTerm": sent(lambda m, t: m[3] > t),
+        "HandleRequestVoteRequest": sent(lambda m, t: m[0] == RequestVoteRequest and m[3] <= t),
+        "DropStaleResponse": sent(lambda m, t: m[0] % 2 == 1 and m[3] < t),
+        "HandleRequestVoteResponse": sent(lambda m, t: m[0] == 1 and spec.VoteResponseTermOk(m[3], t)),
+        "HandleAppendEntriesRequest": sent(lambda m, t: m[0] == AppendEntriesRequest and m[3] <= t),
+        "HandleAppendEntriesResponse": sent(lambda m, t: m[0] == 3 and m[3] == t),
+        "DuplicateMessage": tuple((m,) for m in msgs),
+        "DropMessage": tuple((m,) for m in msgs),
+    }
+
+
+def test_enumerator_bundles_give_each_action_its_plain_parameters() -> None:
+    # The enumerators read bundles kept per state and per value (roles and votes; bag and terms): in every
+    # state, asked in any order and again, they give what one scan per action gives. Two servers who count
+    # stale votes, and a quorum that is not the votes' alone (the bundle then leaves BecomeLeader's test out).
+    class TermQuorum(Raft):
+        def QuorumOf(self, s, i, servers):
+            return len(servers) >= 1 + s.currentTerm[i] % 2  # a quorum that reads the state
+
+    specs = [Raft(servers=2, max_term=3, max_log=1), build("raft", "count-stale-votes", servers=2, max_term=3),
+             TermQuorum(servers=2, max_term=3, max_log=1)]
+    for spec in specs:
+        states = reachable(spec, 20_000)
+        assert any(s.messages and LEADER in s.state for s in states), spec
+        for s in itertools.chain(states, reversed(states)):
+            want = _plain_params(spec, s)
+            for act in reversed(spec.actions):
+                assert tuple(act.enumerate(s)) == want[act.name], (act.name, s)
+
+
 def test_fast_path_is_off_when_a_subclass_changes_the_invariants() -> None:
     class Extra(Raft):
         from spec.core import invariant
