@@ -193,6 +193,7 @@ def _once(enum: Callable[[State], Iterable[Params]]) -> Callable[[State], Sequen
             cached = tuple(enum(state))
         return cached
 
+    constant.state_free = True  # type: ignore[attr-defined]  # the engines' loops then ask it once per level
     return constant
 
 

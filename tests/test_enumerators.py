@@ -63,6 +63,19 @@ def test_an_enumerator_that_never_reads_the_state_runs_once_with_the_same_counts
     assert list(once.action("Inc").enumerate(Pos((0, 0, 0)))) == [(0,), (1,), (2,)]  # canonical order
 
 
+def test_a_state_free_enumerator_is_marked_and_both_engines_count_alike() -> None:
+    """The engines' generated loops ask a state-free enumerator once per level or chunk
+    (modelcheck/engine/_level_loop.py): the mark they read, and the same figures in both."""
+    from modelcheck.engine.coordinator import search
+
+    assert getattr(Counters().action("Inc").enumerate, "state_free", False) is True
+    assert not getattr(CountersPerState().action("Inc").enumerate, "state_free", False)
+    for run in (check, search):
+        r = run(Counters())
+        assert (r.distinct_states, r.states_generated, r.depth) == (64, 145, 10)
+        assert {k: (c.fired, c.new) for k, c in r.coverage.items()} == {"Inc": (144, 63)}
+
+
 def _uses_helper(self: object, s: Pos) -> list:
     return list(self.counters(s))  # type: ignore[attr-defined]
 

@@ -29,7 +29,7 @@ _ARGS = ("p0", "p1", "p2")
 
 # One action's successors of state ``s``; {count} counts a firing, {record} takes a successor's fingerprint.
 _ACTION = """\
-            for {target} in enum_{i}(s):
+            for {target} in {params_of}:
                 t = step_{i}(s, {args})
                 if t is None:
                     continue
@@ -51,9 +51,11 @@ _CUT_CHECK = """\
 """
 
 
-def _action(i: int, arity: int, count: str, record: str, constraint: bool, cut_check: str | None) -> str:
+def _action(i: int, enum: Callable[..., Any], arity: int, count: str, record: str, constraint: bool,
+            cut_check: str | None) -> str:
     """The code of action ``i``: ``cut_check`` runs on a cut successor that violates an invariant
-    (``bad``: its name; ``params``: the parameters), or None when cut successors are not checked."""
+    (``bad``: its name; ``params``: the parameters), or None when cut successors are not checked.
+    An enumerator that reads no state (:func:`spec.core._once`) is asked once, before the loop."""
     if arity == GENERIC:
         target, args, params = "params", "*params", "params"
     else:
@@ -65,6 +67,7 @@ def _action(i: int, arity: int, count: str, record: str, constraint: bool, cut_c
         cut = _CUT.format(cut_check=_CUT_CHECK.format(on_cut=on_cut) if on_cut else "")
     return _ACTION.format(
         i=i,
+        params_of=f"params_{i}" if _state_free(enum) else f"enum_{i}(s)",
         target=target,
         args=args,
         count=count.format(i=i),
@@ -73,6 +76,15 @@ def _action(i: int, arity: int, count: str, record: str, constraint: bool, cut_c
         cut=cut,
         record=record.format(i=i),
     )
+
+
+def _state_free(enum: Callable[..., Any]) -> bool:
+    return getattr(enum, "state_free", False) is True
+
+
+def _ask_once(actions: Actions, indent: str) -> str:
+    """The code that takes the parameters of the state-free enumerators from state ``s``."""
+    return "".join(f"{indent}params_{i} = enum_{i}(s)\n" for i, (e, _, _) in enumerate(actions) if _state_free(e))
 
 
 def _compile(spec: Spec, what: str, source: str, actions: Actions, **names: Any) -> Callable[..., Any]:
@@ -116,7 +128,8 @@ def expand_level(search, frontier):
     next_frontier = []
     append = next_frontier.append
     first = n - len(frontier)  # store index of the level's first state
-    {zero} = {zeros}  # firings per action in this level
+    s = frontier[0]
+{ask_once}    {zero} = {zeros}  # firings per action in this level
     try:
         for si, s in enumerate(frontier, first):
             if progress and not (si - first) & 255:
@@ -167,10 +180,11 @@ def level_loop(
     names = _names(len(actions))
     record = _LEVEL_RECORD.replace("{check}", _LEVEL_CHECK if invariants else "")
     cut = "search.stop_cut(bad, si, {i}, {params}, t)" if invariants else None
-    code = "".join(_action(i, a, "                f{i} += 1\n", record, constraint, cut) for i, (_, _, a) in
+    code = "".join(_action(i, e, a, "                f{i} += 1\n", record, constraint, cut) for i, (e, _, a) in
                    enumerate(actions))
     source = _LEVEL.format(
         actions=code,
+        ask_once=_ask_once(actions, "    "),
         before=f"            before = {names['fired_total']}\n" if deadlock else "",
         deadlock=_LEVEL_DEADLOCK.format(**names) if deadlock else "",
         **names,
@@ -187,7 +201,9 @@ def expand_chunk(part, chunk_states, known, mask, fa, ka, aa, ta, events):
     fingerprint, constraint, violated = part.fingerprint, part.constraint, part.violated
     cut_event, check_deadlock = part.cut_event, part.check_deadlock
     outside = OUTSIDE
-    {zero} = {zeros}  # firings per action in this chunk
+    if chunk_states:
+        s = chunk_states[0][0][0]
+{ask_once}    {zero} = {zeros}  # firings per action in this chunk
     generated = expanded = 0
     for states, gids in chunk_states:
         for s, gid in zip(states, gids.tolist()):
@@ -236,5 +252,7 @@ def chunk_loop(spec: Spec, actions: Actions, *, constraint: bool, **names: Any) 
     """
     fields = _names(len(actions))
     cut = "events.append(cut_event(key, bad, gid, {i}, {params}, t))"
-    code = "".join(_action(i, a, _CHUNK_COUNT, _CHUNK_RECORD, constraint, cut) for i, (_, _, a) in enumerate(actions))
-    return _compile(spec, "expand_chunk", _CHUNK.format(actions=code, **fields), actions, **names)
+    code = "".join(_action(i, e, a, _CHUNK_COUNT, _CHUNK_RECORD, constraint, cut) for i, (e, _, a) in
+                   enumerate(actions))
+    source = _CHUNK.format(actions=code, ask_once=_ask_once(actions, "        "), **fields)
+    return _compile(spec, "expand_chunk", source, actions, **names)
