@@ -33,6 +33,12 @@ def _setter(n: int, i: int) -> Callable[[tuple, Any], tuple]:
 _SETTERS = [[_setter(n, i) for i in range(n)] for n in range(10)]
 
 
+def except_at(n: int) -> list[Callable[[tuple, Any], tuple]]:
+    """``put = except_at(n)[i]``: ``put(f, v)`` is ``[f EXCEPT ![i] = v]`` for a tuple f of length n, a
+    new tuple always (no 'already so' test): for a step that knows which positions change."""
+    return _SETTERS[n] if n < len(_SETTERS) else [_setter(n, i) for i in range(n)]
+
+
 def EXCEPT(f: tuple, i: int, v: Any) -> tuple:
     """``[f EXCEPT ![i] = v]`` for a function of ``0..n-1`` held as a tuple (``f`` itself if already so)."""
     if f[i] is v:  # small ints and shared objects: identity says "already so" for free

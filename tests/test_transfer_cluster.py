@@ -264,7 +264,12 @@ def _run(d: Path, writes: int, seed: int, capsys) -> list[str]:
     assert all(len(nodes) == 1 for nodes in leaders_by_term(files).values()), leaders_by_term(files)
     counts = _counts(files)
     assert counts["TransferLeadership"] >= 1 and counts["HandleTimeoutNow"] >= 1, counts
-    assert counts["Restart"] == 2, counts  # the old leader and the target, each killed once
+    # the old leader and the target, each killed once and started again: two restarts. A boot's Restart event
+    # waits in memory for the node's first round that writes or sends (97e560e); a boot killed -9 before then
+    # leaves none, rightly (nothing outside saw it), as under load when a node restarted as the leader's victim
+    # was chosen as the next target (seen: 1). The last boot is stopped with SIGTERM: its event is written.
+    boots = sum((d / f"node-{i}" / "node.log").read_text().count(" listening on ") for i in (1, 2, 3))
+    assert boots == 3 + 2 and 1 <= counts["Restart"] <= 2, (boots, counts)
     return outcomes
 
 

@@ -346,3 +346,49 @@ def test_counterexamples_of_a_spec_without_symmetric_sets(capsys: pytest.Capture
     assert code == 1
     assert "5 violating states on that level; 131 distinct states explored\n3 of them, no two alike:\n" in out
     assert out.count("Counterexample ") == 3 and "--> Correctness is false in this state" in out
+
+
+def test_variables_naming_a_missing_field_is_a_spec_mistake(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """`variables` naming a field the states lack (and no show_state of the spec's own) was an internal error
+    (exit 4, AttributeError) at the first report; a show_state that raises is the spec's code (exit 3)."""
+    user = user_file(
+        tmp_path, "ring_vars", "from chang_roberts import ChangRoberts, ForwardLarger\nfrom spec.core import Spec",
+        "class Typo(ForwardLarger):\n    variables = ('msgs', 'pcs')\n    show_state = Spec.show_state\n\n\n"
+        "class Raises(ChangRoberts):\n    def show_state(self, s):\n        return {'x': 1 / 0}\n"
+    )
+    code, out, err = run(capsys, "check", f"{user}:Typo")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert ("ChangRoberts: variables names pcs, which a state of type CRState from init_states() does not have "
+            "(its fields: msgs, pc, initiator, state)") in err
+    code, out, err = run(capsys, "check", f"{user}:Raises")
+    assert code == 3 and "Raises: show_state raised ZeroDivisionError: division by zero (ring_vars.py:" in err
+
+
+def test_the_explanation_and_the_witness(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "check", f"{FILE}:ForwardLarger", "--nodes", "2")
+    assert code == 1 and "--> Correctness is false in this state: p2 won while p1 is cand" in out
+    code, out, _ = run(capsys, "check", REF, "--reach", "SomeoneWins")
+    assert code == 0 and "Reached SomeoneWins: shortest behaviour, 6 steps" in out
+    code, out, _ = run(capsys, "check", REF, "--reach", "'won' in state.values()", "--nodes", "4")
+    assert code == 0 and "shortest behaviour, 8 steps" in out
+    view = Session(load_user_spec(f"{FILE}:ForwardLarger")(nodes=2)).view("Init(3)/n0(0)/n0(1)/n1(0,2)/n1(1,2)")
+    assert [(i["name"], i["why"]) for i in view["invariants"] if not i["holds"]] == [
+        ("Correctness", "p2 won while p1 is cand")]
+
+
+def test_a_misspelt_flag_is_matched_against_this_specs_flags_only(capsys: pytest.CaptureFixture) -> None:
+    """`graph ring.py:ChangRoberts --json` suggested --joint, a bound of another spec (raft-config) that this
+    one refuses."""
+    code, _, err = cli(capsys, "graph", REF, "--json")
+    assert code == 2 and "unrecognized arguments: --json (see 'paxraft graph --help')" in err and "--joint" not in err
+    code, _, err = cli(capsys, "check", REF, "--node", "3")
+    assert code == 2 and "did you mean --nodes?" in err
+    code, _, err = cli(capsys, "check", "raft", "--server", "3")  # a registered spec's own flags still match
+    assert code == 2 and "did you mean --servers?" in err
+
+
+def test_a_simulation_reports_no_store(capsys: pytest.CaptureFixture) -> None:
+    """A simulation keeps no store of states, yet said "store 0 bytes/state"."""
+    code, out, _ = run(capsys, "check", REF, "--mode", "simulate", "--walks", "5", "--seed", "1")
+    assert code == 0 and "bytes/state" not in out and "Fingerprint collision probability" in out
+    assert "bytes/state" in run(capsys, "check", REF)[1]

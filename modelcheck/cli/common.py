@@ -70,6 +70,11 @@ class StrictParser(argparse.ArgumentParser):
 def unrecognized(parser: argparse.ArgumentParser, extra: list[str]) -> str:
     """The error for arguments ``parser`` does not take, with the closest flag it does take."""
     flags = [f for f in parser._option_string_actions if f.startswith("--")]
+    own = getattr(parser, "paxraft_own_bounds", None)  # a spec is named: not another spec's bound flags
+    if own is not None:
+        group = next((g for g in parser._action_groups if g.title.startswith(BOUNDS_TITLE)), None)
+        others = {f for a in (group._group_actions if group else ()) for f in a.option_strings} - own
+        flags = [f for f in flags if f not in others]
     close = [c for a in extra if a.startswith("--") for c in difflib.get_close_matches(a.split("=")[0], flags, 1)]
     hint = f"; did you mean {close[0]}?" if close else ""
     return f"unrecognized arguments: {' '.join(extra)}{hint}"
@@ -108,6 +113,7 @@ def show_bounds_of(parser: argparse.ArgumentParser, e: SpecEntry, named: str) ->
     if group is None:
         return
     group.title, group.description = f"bounds of {e.name} (as 'paxraft list {named}' shows them)", None
+    parser.paxraft_own_bounds = {o.flag for o in e.all_options}  # type: ignore[attr-defined]
     own = [parser._option_string_actions[o.flag] for o in e.all_options if o.flag in parser._option_string_actions]
     for opt, action in zip(e.all_options, own):
         action.help = opt.help

@@ -124,9 +124,10 @@ def summary(result: Result, lanes: bool = False) -> str:
         f"{count(result.states_generated, 'state generated', 'states generated')}, "
         f"depth {result.depth}, {result.seconds:.2f}s ({result.states_per_second:,.0f} distinct states/s)"
     )
+    store = f"; store {result.bytes_per_state:.0f} bytes/state" if result.mode != "simulate" else ""  # walks keep none
     lines.append(
-        f"Fingerprint collision probability (optimistic, as TLC computes it): {result.collision_probability:.1e}; "
-        f"store {result.bytes_per_state:.0f} bytes/state"
+        f"Fingerprint collision probability (optimistic, as TLC computes it): {result.collision_probability:.1e}"
+        + store
     )
     if result.coverage:
         width = max(len("action"), *(len(a) for a in result.coverage))  # the header's own word, for n0 and n1

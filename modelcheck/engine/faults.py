@@ -332,10 +332,19 @@ def check_declarations(spec: Spec) -> None:
 def check_shown(spec: Spec, state: State) -> None:
     """``show_state`` gives a dict of variable -> value (every report, trace and picture reads it so); a
     spec that returns a string or a list failed only once a counterexample was printed (exit 4)."""
+    if type(spec).show_state is Spec.show_state:  # the default reads the fields `variables` names
+        missing = [v for v in spec.variables if not hasattr(state, v)]
+        if missing:
+            fields = getattr(state, "_fields", None)
+            has = f" (its fields: {', '.join(fields)})" if fields else ""
+            raise SpecContractError(
+                f"{spec_title(spec)}: variables names {', '.join(missing)}, which a state of type "
+                f"{type(state).__name__} from init_states() does not have{has}"
+            )
     try:
         shown = spec.show_state(state)
-    except Exception:  # located where a report first needs it, as before: a run without one may not
-        return
+    except Exception as exc:  # the spec's own rendering: every report needs it
+        raise _raised(spec, "show_state", exc, state) from exc
     if not isinstance(shown, dict):
         raise SpecContractError(
             f"{spec_title(spec)}: show_state returned {_type_name(shown)} on an initial state; expected a dict "

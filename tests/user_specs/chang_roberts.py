@@ -12,7 +12,7 @@ from typing import Annotated, Any, NamedTuple
 
 from leader_election import Elected, LeaderElection
 
-from spec.core import WF, Label, LeadsTo, MscEvent, Spec, SpecError, action, invariant, refines
+from spec.core import WF, Label, LeadsTo, MscEvent, Spec, SpecError, action, explains, invariant, refines, witness
 
 N0, N1 = range(2)  # the process's pc: labels n0 and n1 ("Done" is never reached: while (TRUE))
 PC = ("n0", "n1")
@@ -118,6 +118,25 @@ class ChangRoberts(Spec):
                 if m != n and (s.state[m] != LOST or (s.initiator[m] and not self.Id[m] > self.Id[n])):
                     return False
         return True
+
+    @explains("Correctness")
+    def why_incorrect(self, s: CRState) -> str | None:
+        """Which winner, and which node did not lose or beats it."""
+        node = [self.show_param("n0", "n", n) for n in self.Node]
+        for n in (n for n in self.Node if s.state[n] == WON):
+            if not s.initiator[n]:
+                return f"{node[n]} won without being an initiator"
+            for m in self.Node:
+                if m != n and s.state[m] != LOST:
+                    return f"{node[n]} won while {node[m]} is {STATE[s.state[m]]}"
+                if m != n and s.initiator[m] and self.Id[m] < self.Id[n]:
+                    return f"{node[n]} (Id {self.Id[n]}) won over the initiator {node[m]} (Id {self.Id[m]})"
+        return None
+
+    @witness
+    def SomeoneWins(self, s: CRState) -> bool:
+        """A leader is elected: the invariants do not hold only because nothing happens."""
+        return WON in s.state
 
     def fairness(self) -> list:
         """\\A self \\in Node : WF_vars(node(self)), node(self) == n0(self) \\/ n1(self)."""
