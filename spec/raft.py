@@ -193,7 +193,8 @@ def Reply(response: Message, request: Message, msgs: Bag) -> Bag:
 # The role bundle: Timeout, RequestVote, BecomeLeader, AdvanceCommitIndex, AppendEntries (ClientRequest's
 # pairs are made from its leaders).
 _TIMEOUT, _REQUEST_VOTE, _ELECTED, _LEADERS, _APPEND = range(5)
-# The message bundle: the message handlers' (i, j, m) in _MESSAGE_ACTIONS' order, then every (m,).
+# The message bundle: the (i, j, m) of UpdateTerm, HandleRequestVoteRequest, DropStaleResponse,
+# HandleRequestVoteResponse, HandleAppendEntriesRequest and HandleAppendEntriesResponse, then every (m,).
 _NEWER, _RV_REQUESTS, _STALE, _RV_RESPONSES, _AE_REQUESTS, _AE_RESPONSES, _EACH = range(7)
 _NO_MESSAGES: tuple[tuple, ...] = ((),) * 7
 
@@ -222,7 +223,7 @@ _not_leaders, _request_vote_params, _leaders, _append_entries_params = map(
     _role_enum, (_TIMEOUT, _REQUEST_VOTE, _LEADERS, _APPEND)
 )
 _newer_term, _rv_requests, _stale_responses, _rv_responses, _ae_requests, _ae_responses, _each_message = map(
-    _message_enum, range(7)
+    _message_enum, (_NEWER, _RV_REQUESTS, _STALE, _RV_RESPONSES, _AE_REQUESTS, _AE_RESPONSES, _EACH)
 )
 
 
