@@ -360,7 +360,8 @@ class Raft(Spec):
         self.MaxCopies, self.MaxInFlight = max_copies, max_in_flight
         self.history = not no_history
         self._servers1 = tuple((i,) for i in self.Server)
-        self._within: list[Any] = [None, None, None]  # bag, terms, logs last found within the bounds
+        self._within: list[Any] = [None, None]  # terms, logs last found within the bounds
+        self._bags_within: set[Bag] = set()  # bags found within the bounds
         self._n = servers
         # One shared object per reset row, so that EXCEPT sees 'already so' by identity.
         self._ones, self._zeros = (1,) * servers, (0,) * servers
@@ -483,28 +484,31 @@ class Raft(Spec):
     # -- the bounds: a TLC state constraint -------------------------------------
     def constraint(self, s: RaftState) -> bool:
         """MaxInFlight, MaxCopies, MaxTerm and MaxLogLen, as a TLC CONSTRAINT."""
-        # Successors of one state mostly share its bag, terms and logs (the same objects): the last
-        # values found within bounds are remembered by identity and not checked again.
+        # Successors of one state mostly share its bag, terms and logs (the same objects): the last terms
+        # and logs found within bounds are remembered by identity and not checked again, the bags by value
+        # (a frozenset keeps its hash: one set lookup; a model has few bags).
         ok = self._within
         msgs = s.messages
-        if msgs and msgs is not ok[0]:
+        if msgs and msgs not in self._bags_within:
             if len(msgs) > self.MaxInFlight:
                 return False
             copies = self.MaxCopies
             for mc in msgs:
                 if mc[1] > copies:
                     return False
-            ok[0] = msgs
+            if len(self._bags_within) >= MEMO_LIMIT:
+                self._bags_within.clear()
+            self._bags_within.add(msgs)
         terms = s.currentTerm
-        if terms is not ok[1]:
+        if terms is not ok[0]:
             if max(terms) > self.MaxTerm:
                 return False
-            ok[1] = terms
+            ok[0] = terms
         logs = s.log
-        if logs is not ok[2]:
+        if logs is not ok[1]:
             if max(map(len, logs)) > self.MaxLogLen:
                 return False
-            ok[2] = logs
+            ok[1] = logs
         return True
 
     # -- Init ----------------------------------------------------------------------
