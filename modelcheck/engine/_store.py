@@ -199,6 +199,12 @@ class Records:
             c.spill(directory, name)
 
 
+# An array of 64-bit ints that takes a Python int cheaply: CPython 3.11 converts a multi-digit int for
+# typecode "q" through _PyLong_AsByteArray (~380 instructions), for "l" through PyLong_AsLong (a few
+# dozen); "l" is 64 bits on Linux and macOS, 32 on Windows.
+INT64 = "l" if array("l").itemsize == 8 else "q"
+
+
 class AskedFilter:
     """Fingerprints a worker asked about lately: a direct-mapped table in front of the exchange.
 
@@ -212,7 +218,7 @@ class AskedFilter:
         self.max_bits = max(max_bits, bits)
         self.bits = bits
         self.mask = (1 << bits) - 1
-        self.table = array("q", self._empty(bits).tobytes())
+        self.table = array(INT64, self._empty(bits).tobytes())
 
     @staticmethod
     def _empty(bits: int) -> np.ndarray:
@@ -227,7 +233,7 @@ class AskedFilter:
         held = old[(old & self.mask) == np.arange(len(old))]
         new = self._empty(bits)
         new[held & ((1 << bits) - 1)] = held
-        self.bits, self.mask, self.table = bits, (1 << bits) - 1, array("q", new.tobytes())
+        self.bits, self.mask, self.table = bits, (1 << bits) - 1, array(INT64, new.tobytes())
 
     def nbytes(self) -> int:
         return self.table.itemsize * len(self.table)

@@ -50,7 +50,7 @@ import numpy as np
 
 from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine._level_loop import chunk_loop
-from modelcheck.engine._store import AskedFilter, Frontier, Records, SeenSet
+from modelcheck.engine._store import INT64, AskedFilter, Frontier, Records, SeenSet
 from modelcheck.engine.calls import step_arity
 from modelcheck.engine.result import Step
 from spec.behaviour import invariant_check, outside_counted, state_constraint
@@ -183,7 +183,7 @@ class Partition:
         spec, n = self.spec, self.n
         self.chunk_states = self.frontier.take(hi)
         self.before = (self.generated, self.fired[:], self.new[:], self.level_new)
-        fps_a, keys_a, ai_a = array("q"), array("q"), array("h")
+        fps_a, keys_a, ai_a = array(INT64), array(INT64), array("h")
         fa, ka, aa = fps_a.append, keys_a.append, ai_a.append
         kept: list[State] = []
         ta = kept.append
