@@ -195,12 +195,13 @@ def level_loop(
 # -- a worker's chunk ------------------------------------------------------------------------------------
 
 _CHUNK = """\
-def expand_chunk(part, chunk_states, known, mask, fa, ka, aa, ta, events):
+def expand_chunk(part, chunk_states, asked, before, fa, ka, aa, ta, events):
     ({enums}) = search_enums
     ({steps}) = search_steps
     fingerprint, constraint, violated = part.fingerprint, part.constraint, part.violated
     cut_event, check_deadlock = part.cut_event, part.check_deadlock
     outside = OUTSIDE
+    asked_add = asked.add
     if chunk_states:
         s = chunk_states[0][0][0]
 {ask_once}    {zero} = {zeros}  # firings per action in this chunk
@@ -231,10 +232,9 @@ _CHUNK_COUNT = """\
 """
 
 _CHUNK_RECORD = """\
-                slot = fp & mask
-                if known[slot] == fp:  # asked before, with a smaller key: not new
+                if fp in asked or fp in before:  # asked before, with a smaller key: not new
                     continue
-                known[slot] = fp
+                asked_add(fp)
                 fa(fp)
                 ka(base + pos)
                 aa({i})
