@@ -324,6 +324,8 @@ def test_quorum_file_reads_are_bounded(capsys) -> None:
         (["check", "paxos", "--mode", "simulate", "--depth", str(10**9)], "--depth must be at most 1,000,000"),
         (["check", "paxos", "--q1", "20", "--acceptors", "40"], "--q1 20 with --acceptors 40 gives"),
         (["graph", "paxos", "--max-states", "0"], "--max-states must be at least 1"),
+        (["bmc", "paxos", "--depth", str(10**9)], "--depth must be at most 1,000 (Z3 unrolls a copy of the state per"),
+        (["bmc", "raft", "--depth", str(10**9)], "--depth must be at most 1,000 (Z3 unrolls a copy of the state per"),
     ],
 )
 def test_sizes_that_would_exhaust_memory_are_refused(capsys, argv: list[str], needle: str) -> None:
@@ -453,6 +455,27 @@ def test_trace_json_names_a_file_that_is_no_trace(capsys, tmp_path) -> None:
         one_line(err, needle)
     text.write_text('{"clock": 1}\n\n{"clock": 2}\n')
     assert run(capsys, "trace-json", str(text)) == (0, text.read_text(), "")  # JSON lines are copied as they are
+
+
+def test_trace_json_of_a_trace_without_events_says_so(capsys, tmp_path) -> None:
+    """An empty file, blank lines, a header alone (JSON lines or compact: a node stopped before its first
+    step): no events, said in one line, exit 2, as the audit says it (it printed nothing and exit 0)."""
+    from impl.trace import TraceWriter
+
+    empty, blank, header, compact = (tmp_path / n for n in ("e.jsonl", "b.jsonl", "h.jsonl", "h.bin"))
+    empty.write_bytes(b"")
+    blank.write_text("\n\n")
+    for path, is_compact in ((header, False), (compact, True)):
+        w = TraceWriter(path, 1, (1, 2, 3), compact=is_compact)
+        w.flush()
+        w.close()
+    for path, why in ((empty, "an empty file"), (blank, "an empty file"), (header, "header lines only"),
+                      (compact, "header lines only")):
+        code, out, err = run(capsys, "trace-json", str(path))
+        assert code == 2 and out == ""
+        one_line(err, f"trace {path}: no events ({why})")
+    code, _, err = run(capsys, "audit", str(header), "--spec", "raft")
+    assert code == 2 and "the trace has no events" in err
 
 
 def test_wal_check_of_a_folder_holding_no_log(capsys, tmp_path) -> None:

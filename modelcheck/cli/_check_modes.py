@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from modelcheck import check
-from modelcheck.cli.common import output_folder, positive
+from modelcheck.cli.common import output_folder, positive, within
 from modelcheck.engine.explain import summary
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result
@@ -107,10 +107,8 @@ def validate(args: argparse.Namespace) -> None:
         raise SpecError(f"--max-states must be at least 1, got {args.max_states}")
     if args.workers < 1:
         raise SpecError(f"--workers must be at least 1, got {args.workers}")
-    if args.depth is not None and args.depth < 1:
-        raise SpecError(f"--depth must be at least 1, got {args.depth}")
-    if args.depth is not None and args.depth > MAX_DEPTH:
-        raise SpecError(f"--depth must be at most {MAX_DEPTH:,} (a walk keeps its states), got {args.depth:,}")
+    if args.depth is not None:
+        within("--depth", args.depth, 1, MAX_DEPTH, "a walk keeps its states")
     if args.depth is not None and args.mode == "bfs":  # it was ignored: the search went as deep as the model
         raise SpecError("--depth bounds --mode dfs or is --mode simulate's walk length; a breadth-first search "
                         "stops at --max-states")
