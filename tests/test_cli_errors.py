@@ -334,6 +334,27 @@ def test_sizes_that_would_exhaust_memory_are_refused(capsys, argv: list[str], ne
     one_line(err, needle)
 
 
+@pytest.mark.parametrize("argv", [["check"], ["check", "--workers", "2"], ["check", "--mode", "dfs"], ["graph"],
+                                  ["explore", "--for", "0"]])
+def test_initial_states_without_end_are_refused_after_the_cap(capsys, argv: list[str]) -> None:
+    """init_states() is taken lazily, at most MAX_ENUMERATED states (it was listed until memory ran out), by
+    every command: the flag a user gave is named."""
+    ref = f"{Path(faulty.__file__)}:EveryStart"
+    code, _, err = run(capsys, argv[0], ref, "--limit", "5", *argv[1:])
+    assert code == 2
+    one_line(err, "counter: init_states() gives more than 100,000 initial states with --limit 5; paxraft takes at "
+             "most 100,000 (lower the bounds)")
+
+
+def test_a_spec_counts_its_initial_states_before_listing_them(capsys) -> None:
+    """Chang-Roberts with --nodes 2000: 2**2000 initial states, refused at once by the spec's own count
+    (spec.limits.enumerable, as docs/writing-a-spec.md teaches); it ran out of memory."""
+    ref = str(Path(faulty.__file__).parent / "chang_roberts.py") + ":ChangRoberts"
+    code, _, err = run(capsys, "check", ref, "--nodes", "2000")
+    assert code == 2
+    one_line(err, "chang_roberts: --nodes 2000 gives 1.15e+602 initial states; paxraft lists at most 100,000 of them")
+
+
 def test_out_pointing_at_a_file(capsys, tmp_path) -> None:
     f = tmp_path / "afile"
     f.write_text("")

@@ -1,7 +1,7 @@
-"""The `paxraft check` options beyond breadth-first search: modes, workers, liveness and --out.
+"""The `paxraft check` of one model: search modes, workers, liveness and --out, and the plain breadth-first run.
 
-``cmd_check`` hands a run here when any of these options is given, so the plain
-breadth-first path stays as it was.
+``cmd_check`` hands every run of one model here (but those of the reading options, ``_check_reading``);
+:func:`run` picks the engine and :func:`report` prints its result, the one place for both.
 """
 
 from __future__ import annotations
@@ -62,17 +62,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--no-fairness", action="store_true", help="liveness: assume no fairness at all")
     g.add_argument("--out", metavar="DIR", help="write the trace (ITF JSON), its chart and table (DOT, SVG) here")
-
-
-def wants(args: argparse.Namespace) -> bool:
-    """Whether the arguments ask for anything beyond the plain breadth-first run."""
-    return (
-        args.mode != "bfs"
-        or args.workers != 1
-        or args.out is not None
-        or args.liveness is not None
-        or _scaled(args)
-    )
 
 
 def _scaled(args: argparse.Namespace) -> bool:
@@ -147,11 +136,7 @@ def run(args: argparse.Namespace, spec: Spec) -> int:
 
         print(f"paxraft check: {interrupted_line()}\n{exc}", file=sys.stderr)
         return INTERRUPTED
-    if args.json:
-        json.dump(result.to_json(), sys.stdout, indent=1)
-        print()
-    else:
-        print(_header(result) + summary(result))
+    report(args, result, _header(result))
     if args.out:
         trace = result.trace if result.trace is not None else getattr(result, "deepest_trace", None)
         if trace:
@@ -163,6 +148,15 @@ def run(args: argparse.Namespace, spec: Spec) -> int:
             print(f"--out {args.out}: nothing written, no trace to draw (no violation found; --reach EXPR "
                   "gives a trace to a state you choose)", file=sys.stderr)
     return 0 if result.verdict == OK else 1
+
+
+def report(args: argparse.Namespace, result: Result, head: str = "") -> None:
+    """The result on stdout: JSON with --json, else ``head`` and the summary (traces as lanes with --lanes)."""
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, indent=1)
+        print()
+    else:
+        print(head + summary(result, lanes=getattr(args, "lanes", False)))
 
 
 def progress_for(args: argparse.Namespace, spec: Spec) -> Progress:
