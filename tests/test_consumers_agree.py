@@ -81,3 +81,13 @@ def test_check_and_the_explorer_render_a_value_alike() -> None:
     assert "msgs: + [type |-> 1a, bal |-> 0]" in text
     msgs = next(o for o in Session(paxos).view("Phase1a(0)")["state"]["others"] if o["var"] == "msgs")
     assert [i["text"] for i in msgs["items"]] == ["[type |-> 1a, bal |-> 0]"]
+
+
+def test_lanes_run_the_search_asked_for(capsys) -> None:
+    """--lanes alone had a copy of the plain search that dropped --deadlock (and --no-invariants)."""
+    from modelcheck.cli import main
+
+    ref = "tests/user_specs/faulty.py:Counter"
+    assert main(["check", ref, "--deadlock", "--lanes", "--quiet"]) == 1
+    assert "Error: deadlock reached after 2 steps" in capsys.readouterr().out
+    assert main(["check", "tests/user_specs/faulty.py:Counter", "--limit", "2", "--lanes", "--no-invariants"]) == 0
