@@ -42,9 +42,10 @@ REFERENCE = {  # measured on 2 cores by the issue's author (issue 7)
 }
 
 
-async def workload(d: Path, sync_n: int, n: int, conc: int, size: int) -> dict[str, float]:
-    """The shared workload (benchmarks/kv_load.py) against the cluster in ``d``."""
-    c = KVClient.from_dir(d)
+async def workload(d: Path, sync_n: int, n: int, conc: int, size: int, client_poll_us: int = 0) -> dict[str, float]:
+    """The shared workload (benchmarks/kv_load.py) against the cluster in ``d`` (the client polling its sockets
+    for ``client_poll_us`` after each request: KVClient's ``busy_poll_us``)."""
+    c = KVClient.from_dir(d, busy_poll_us=client_poll_us)
     try:
         return await kv_load.workload(c.put, lambda: (partial(c.put, session=c.session()), _nothing),
                                       lambda: node_cpu(d), sync_n, n, conc, size)
@@ -75,11 +76,14 @@ def peak_rss(d: Path) -> list[int]:
 
 
 def run_one(fsync: bool, args: argparse.Namespace, **settings: bool | int | str) -> dict[str, float]:
+    """One fresh cluster with these cluster.json settings (``client_poll_us``: the client's, not the nodes')."""
     d = Path(tempfile.mkdtemp(prefix="kvbench-"))
+    client_poll = int(settings.pop("client_poll_us", 0))
     try:
         cluster.start(d, 3, **{"fsync": fsync, "trace": not args.no_trace, **settings})  # --also may override
         try:
-            r = asyncio.run(workload(d, args.sync_writes, args.writes, args.concurrency, args.value_size))
+            r = asyncio.run(workload(d, args.sync_writes, args.writes, args.concurrency, args.value_size,
+                                     client_poll))
             r["rss"] = max(peak_rss(d))
         finally:
             cluster.stop(d)
@@ -101,11 +105,16 @@ def setting(text: str) -> tuple[str, bool | int]:
     return key, (value == "true") if value in ("true", "false") else int(value)
 
 
-def alternate(args: argparse.Namespace, also: list[tuple[str, bool | int]]) -> dict[str, float]:
+def row_settings(text: str) -> dict[str, bool | int]:
+    """One --also row: ``KEY=VALUE`` or several joined by commas (``busy_poll_us=300,busy_poll_leader=true``)."""
+    return dict(setting(part) for part in text.split(","))
+
+
+def alternate(args: argparse.Namespace, also: list[dict[str, bool | int]]) -> dict[str, float]:
     """The fsync-on row and one row per --also setting, run in turn ``--alternate`` times (so the
     neighbours' load falls on each alike); prints each run and the medians; the default row's median run."""
     configs: list[tuple[str, dict[str, bool | int]]] = [("paxraft fsync on", {})]
-    configs += [(f"  {key}={str(value).lower()}", {key: value}) for key, value in also]
+    configs += [("  " + ",".join(f"{key}={str(value).lower()}" for key, value in row.items()), row) for row in also]
     rows: dict[str, list[dict[str, float]]] = {name: [] for name, _ in configs}
     for _ in range(args.alternate):
         for name, settings in configs:
@@ -151,7 +160,9 @@ def main() -> int:
                          "each fsync (impl/runtime/waker.py), in the same run")
     ap.add_argument("--also", action="append", default=[], metavar="KEY=VALUE",
                     help="also run our store with fsync on and this cluster.json setting (an integer, true or "
-                         "false), in the same run; e.g. --also wal_prealloc=0 (repeatable, one row each)")
+                         "false), in the same run; e.g. --also wal_prealloc=0 (repeatable, one row each; "
+                         "KEY=VALUE,KEY=VALUE for several in one row); "
+                         "client_poll_us=US is the client's busy poll (KVClient), not a node setting")
     ap.add_argument("--alternate", type=int, default=1, metavar="N",
                     help="run the fsync-on row and the --also rows N times in turn (A/B/A/B...), each reported")
     ap.add_argument("--realtime", action="store_true",
@@ -163,7 +174,7 @@ def main() -> int:
     if args.repeat < 1 or args.alternate < 1:
         ap.error(f"--repeat and --alternate must be at least 1 (got {args.repeat}, {args.alternate})")
     try:
-        also = [setting(s) for s in args.also]
+        also = [row_settings(s) for s in args.also]
     except ValueError as exc:
         ap.error(str(exc))
     if args.realtime:

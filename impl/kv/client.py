@@ -13,6 +13,7 @@ import contextlib
 import itertools
 import json
 import os
+import time
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
@@ -138,8 +139,11 @@ class Session:
 class KVClient:
     """Talks to a cluster given its nodes' ports and secret (or its directory)."""
 
-    def __init__(self, ports: dict[int, int], secret: bytes, timeout: float = 10.0) -> None:
+    def __init__(self, ports: dict[int, int], secret: bytes, timeout: float = 10.0, busy_poll_us: int = 0) -> None:
         self.ports = dict(sorted(ports.items()))
+        self.busy_poll = busy_poll_us / 1e6  # seconds the loop keeps polling after a request left (see _poll)
+        self._poll_until = 0.0
+        self._polling = False
         self.secret = secret
         self.timeout = timeout
         self.leader = next(iter(self.ports))
@@ -159,10 +163,10 @@ class KVClient:
         return node in self.ports
 
     @classmethod
-    def from_dir(cls, directory: str | os.PathLike[str], timeout: float = 10.0) -> KVClient:
+    def from_dir(cls, directory: str | os.PathLike[str], timeout: float = 10.0, busy_poll_us: int = 0) -> KVClient:
         """A client for the cluster described in ``DIR/cluster.json``."""
         c = json.loads((Path(directory) / "cluster.json").read_text())
-        client = cls({int(k): v for k, v in c["nodes"].items()}, bytes.fromhex(c["secret"]), timeout)
+        client = cls({int(k): v for k, v in c["nodes"].items()}, bytes.fromhex(c["secret"]), timeout, busy_poll_us)
         client.directory = Path(directory)
         return client
 
@@ -198,7 +202,20 @@ class KVClient:
         c.waiting[rid] = fut
         c.send(encode_request(rid, cmd) if change is None else encode_change_request(rid, *change))
         self._deadlines.add(loop, deadline, fut)
+        if self.busy_poll:
+            self._poll_until = time.monotonic() + self.busy_poll
+            if not self._polling:
+                self._polling = True
+                loop.call_soon(self._poll, loop)
         return rid, fut
+
+    def _poll(self, loop: asyncio.AbstractEventLoop) -> None:
+        """One turn of the busy poll (``busy_poll_us``): while a request waits and the window since the last one
+        left has not run out, keep a callback scheduled so the loop polls its sockets without blocking."""
+        if time.monotonic() >= self._poll_until or not any(c.waiting for c in self._conns.values()):
+            self._polling = False
+            return
+        loop.call_soon(self._poll, loop)
 
     async def call(self, cmd: Command) -> Result:
         """Send a command to the leader, following hints and retrying (same sequence number) until answered."""
