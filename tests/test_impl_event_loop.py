@@ -40,3 +40,32 @@ def test_a_missing_uvloop_falls_back_unless_asked_for(policy, monkeypatch):
     assert loop_module() == "asyncio"
     with pytest.raises(ClusterError, match='"uvloop": true, but uvloop is not installed'):
         use_event_loop({"uvloop": True})
+
+
+def test_the_busy_poll_keeps_the_loop_turning_only_within_its_window_and_while_wanted():
+    """impl/runtime/busypoll.py: turns while armed and wanted; none once the window ended or nothing is wanted."""
+    import time
+
+    from impl.runtime.busypoll import BusyPoll
+
+    async def go() -> tuple[int, bool, int, int]:
+        loop = asyncio.get_running_loop()
+        wanted = [True]
+        p = BusyPoll(loop, 20_000, lambda: wanted[0])
+        p.arm()
+        deadline = time.monotonic() + 10
+        while p.polling and time.monotonic() < deadline:  # (a yield that let another process run ends it early)
+            await asyncio.sleep(0)
+        ended, turns = not p.polling, p.turns
+        await asyncio.sleep(0.05)
+        after_window = p.turns
+        wanted[0] = False
+        p.arm()
+        for _ in range(10):
+            await asyncio.sleep(0)
+        return turns, ended, after_window, p.turns
+
+    turns, ended, after_window, unwanted = asyncio.run(go())
+    assert turns >= 1 and ended
+    assert after_window == turns  # nothing after the window (or the cut)
+    assert unwanted == turns  # armed, but nothing wanted: no turn

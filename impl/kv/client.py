@@ -13,7 +13,6 @@ import contextlib
 import itertools
 import json
 import os
-import time
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from impl.kv.protocol import (
     encode_request,
 )
 from impl.raft.messages import FrameDecoder, WireError, frame_with_key, mac_key
+from impl.runtime.busypoll import BusyPoll
 
 Pending = Coroutine[Any, Any, Result]  # what put/get/delete/cas return: call()'s coroutine, not a wrapper around it
 
@@ -141,9 +141,8 @@ class KVClient:
 
     def __init__(self, ports: dict[int, int], secret: bytes, timeout: float = 10.0, busy_poll_us: int = 0) -> None:
         self.ports = dict(sorted(ports.items()))
-        self.busy_poll = busy_poll_us / 1e6  # seconds the loop keeps polling after a request left (see _poll)
-        self._poll_until = 0.0
-        self._polling = False
+        self.busy_poll_us = busy_poll_us  # how long the loop polls after a request left (impl/runtime/busypoll.py)
+        self._poller: BusyPoll | None = None
         self.secret = secret
         self.timeout = timeout
         self.leader = next(iter(self.ports))
@@ -202,20 +201,11 @@ class KVClient:
         c.waiting[rid] = fut
         c.send(encode_request(rid, cmd) if change is None else encode_change_request(rid, *change))
         self._deadlines.add(loop, deadline, fut)
-        if self.busy_poll:
-            self._poll_until = time.monotonic() + self.busy_poll
-            if not self._polling:
-                self._polling = True
-                loop.call_soon(self._poll, loop)
+        if self.busy_poll_us:
+            if self._poller is None or self._poller.loop is not loop:
+                self._poller = BusyPoll(loop, self.busy_poll_us, lambda: any(c.waiting for c in self._conns.values()))
+            self._poller.arm()  # (until every reply is in, or the window ends)
         return rid, fut
-
-    def _poll(self, loop: asyncio.AbstractEventLoop) -> None:
-        """One turn of the busy poll (``busy_poll_us``): while a request waits and the window since the last one
-        left has not run out, keep a callback scheduled so the loop polls its sockets without blocking."""
-        if time.monotonic() >= self._poll_until or not any(c.waiting for c in self._conns.values()):
-            self._polling = False
-            return
-        loop.call_soon(self._poll, loop)
 
     async def call(self, cmd: Command) -> Result:
         """Send a command to the leader, following hints and retrying (same sequence number) until answered."""

@@ -23,7 +23,6 @@ import random
 import signal
 import struct
 import sys
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -62,6 +61,7 @@ from impl.raft.messages import (
 from impl.raft.rejoin import REJOINING, RejoinGate
 from impl.raft.rules import NONE, bug
 from impl.raft.tracing import CompactTracer
+from impl.runtime.busypoll import BusyPoll
 from impl.runtime.cluster import ClusterError, load, trace_compact, trace_file_name, write_pid
 from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
@@ -73,8 +73,8 @@ QUEUE_LIMIT = 10_000  # frames kept per unconnected peer; beyond that the oldest
 WRITE_BUFFER_LIMIT = 64 << 20  # bytes a connected peer may fall behind before frames to it are dropped
 PRE_AUTH_FRAME = 1024  # the largest first frame (the hello) of a connection that has not yet authenticated
 WAL_PREALLOC = 1 << 20  # zero bytes kept ahead of the log's records (impl/storage/wal.py; "wal_prealloc": 0 = append)
-BUSY_POLL_US = 0  # how long a node keeps polling after a write-path round ("busy_poll_us"; NodeServer._poll): off,
-#                   measured slower on the shared 2-core machine (docs/performance.md, 2026-12-04 13:00-14:30)
+BUSY_POLL_US = 0  # how long a node polls after a round that appended or committed ("busy_poll_us"; busypoll.py):
+#                   off, measured slower on the shared 2-core machine (docs/performance.md, 2026-12-04)
 
 
 def protocol(c: dict[str, Any]) -> tuple[Any, Any]:
@@ -371,12 +371,9 @@ class NodeServer:
         self.closed = False  # set at shutdown, once the log and trace are closing
         self._refusal_logged = -1.0
         self.timeline: Timeline | None = None  # critical-path stamps ("timeline": true; impl/runtime/timeline.py)
-        self.busy_poll = int(c.get("busy_poll_us", BUSY_POLL_US)) / 1e6  # seconds; 0: block at once (see _poll)
-        self.busy_poll_leader = bool(c.get("busy_poll_leader", False))  # only a leader polls
-        self._poll_until = 0.0  # time.monotonic() at which the busy poll stops
-        self._polling = False  # a _poll turn is scheduled
+        self.poller: BusyPoll | None = None  # "busy_poll_us" (set up with the loop in _build)
+        self.poll_leader_only = bool(c.get("busy_poll_leader", False))
         self._progress = (0, 0)  # the log's written bytes and the commit index when the last round ended
-        self.poll_turns = 0  # loop iterations spent polling (in `status`: tests check an idle node spends none)
 
     def _build(self) -> None:
         c = self.cluster
@@ -422,6 +419,9 @@ class NodeServer:
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
         self._peers = getattr(self.node, "peers", ())  # a Raft leader's peers when the links were last checked
         self.tick_s = c.get("tick_ms", 10) / 1000
+        if int(c.get("busy_poll_us", BUSY_POLL_US)) > 0:
+            assert self.loop is not None
+            self.poller = BusyPoll(self.loop, int(c.get("busy_poll_us", BUSY_POLL_US)), lambda: not self.closed)
         if c.get("timeline"):
             self.timeline = Timeline(self.home / "timeline.txt")
         self.rejoin = RejoinGate() if (self.home / REJOINING).exists() else None  # set by `cluster recover-node`
@@ -461,30 +461,11 @@ class NodeServer:
             (self.home / REJOINING).unlink(missing_ok=True)
             log.info("node %d caught up to index %d after rejoining: voting again", self.id, node.applied)
         self._flush()  # also what was answered outside a round (not-leader, status)
-        if self.busy_poll and (node.role == LEADER or not self.busy_poll_leader):
+        if self.poller is not None and (node.role == LEADER or not self.poll_leader_only):
             progress = (self.wal.written, node.commit)
-            if progress != self._progress:  # the write path: this round appended or committed
-                self._progress = progress
-                self._poll_until = time.monotonic() + self.busy_poll
-                if not self._polling:
-                    self._polling = True
-                    self.loop.call_soon(self._poll)  # type: ignore[union-attr]
-
-    def _poll(self) -> None:
-        """One turn of the busy poll (``"busy_poll_us"``, off by default): until that long has passed since the
-        last round that appended to the log or committed, keep a callback scheduled, so the event loop polls
-        its sockets without blocking (epoll with timeout 0) instead of sleeping in the kernel; each turn yields
-        the CPU to any other runnable process first. The idea is Go's (etcd): its scheduler spins before it
-        parks, and on this 2-vCPU guest (halt polling off) a process that sleeps on a vCPU that then halts
-        pays a wake-up for the next message of a sequential write (the next request, an acknowledgement, the
-        next AppendEntries, all within a few hundred microseconds). Heartbeats, reads and status requests
-        neither append nor commit, so an idle node blocks at once as before."""
-        if self.closed or time.monotonic() >= self._poll_until:
-            self._polling = False
-            return
-        self.poll_turns += 1
-        os.sched_yield()  # (a spinning process must not hold a CPU that a woken peer or the client needs)
-        self.loop.call_soon(self._poll)  # type: ignore[union-attr]
+            if progress != self._progress:  # the write path: this round appended or committed (heartbeats, reads
+                self._progress = progress  # and status requests do neither: an idle node never polls)
+                self.poller.arm()
 
     def crash_point(self, name: str) -> None:
         """A fault hook for tests: a leader whose log reached ``crash_at``'s index kills itself at this point (one
@@ -622,7 +603,7 @@ class NodeServer:
                 st = self.node.status()
                 st["pid"] = os.getpid()
                 st["rejoining"] = self.rejoin is not None
-                st["poll_turns"] = self.poll_turns
+                st["poll_turns"] = self.poller.turns if self.poller is not None else 0
                 reply("ok", Result(0, json.dumps(st).encode()))
             elif op == GET:
                 replica.submit(decode_command(data), reply)
