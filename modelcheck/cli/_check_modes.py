@@ -224,31 +224,39 @@ def _header(result: Result) -> str:
 
 
 def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
+    """``--liveness NAME``, or every declared property in turn (TLC's PROPERTY lines, all checked: a
+    property per process, as ``\\A p : P(p) ~> Q(p)``, was refused with 'several properties; name one')."""
     from modelcheck.engine.liveness import check_property, format_lasso
 
     if args.mode != "bfs" or args.workers != 1:
         raise SpecError("--liveness explores the whole graph itself; drop --mode/--workers")
-    res = check_property(
-        spec,
-        args.liveness or None,
-        fairness=[] if args.no_fairness else None,
-        symmetry=args.symmetry,
-        max_states=args.max_states,
-        progress=progress_for(args, spec),
-    )
+    names = [args.liveness] if args.liveness else list(spec.properties()) or [None]  # None: the engine says why
+    results = [
+        check_property(
+            spec,
+            name,
+            fairness=[] if args.no_fairness else None,
+            symmetry=args.symmetry,
+            max_states=args.max_states,
+            progress=progress_for(args, spec),
+        )
+        for name in names
+    ]
     if args.json:
-        json.dump(res.to_json(), sys.stdout, indent=1)
+        shown = [r.to_json() for r in results]
+        json.dump(shown[0] if len(shown) == 1 else shown, sys.stdout, indent=1)
         print()
     else:
-        print(format_lasso(spec, res))
-    if args.out and res.lasso is not None:
+        print("\n\n".join(format_lasso(spec, r) for r in results))
+    res = next((r for r in results if r.lasso is not None), None)
+    if args.out and res is not None and res.lasso is not None:  # the first property violated
         from modelcheck.output.artifacts import write_trace_artifacts
 
         trace, loop = res.lasso.prefix + res.lasso.loop, len(res.lasso.prefix) - 1  # the loop leaves and returns there
         what = f"{res.property} ({res.text})"
         for path in write_trace_artifacts(spec, trace, Path(args.out), what, "liveness", loop):
             print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
-    return 0 if res.holds else 1
+    return 0 if res is None else 1
 
 
 _RECORDED = ("spec", "variant", "without", "restrict", "symmetry", "no_invariants", "deadlock", "max_states", "workers")
