@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_cli import one_error_line, run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck import check
-from modelcheck.cli import main
 from modelcheck.cli.errors import interrupted_line, report
 from modelcheck.engine.faults import SpecCodeError, SpecContractError, locate, preflight
 from modelcheck.engine.progress import Progress
@@ -28,19 +28,8 @@ import faulty  # noqa: E402
 TRACE = Path(__file__).parent / "traces" / "ignore_votes_agreement.itf.json"
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse's own usage errors
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def one_line(err: str, needle: str) -> None:
-    assert "Traceback" not in err, err
-    assert len(err.strip().splitlines()) == 1, err
-    assert needle in err, err
+    assert needle in one_error_line(err), err
 
 
 # -- mistakes in a spec file: the contract, checked before a run ------------------------------------
@@ -538,3 +527,14 @@ def test_output_folders_that_are_files_are_refused_before_any_work(capsys, tmp_p
     code, _, err = run(capsys, "check", "paxos", "--checkpoint", str(tmp_path / "ck"), "--checkpoint-every", "-1")
     assert code == 2
     one_line(err, "--checkpoint-every must be 0 or more, got -1.0")
+
+
+def test_replay_of_a_spec_without_end_of_initial_states(capsys, tmp_path) -> None:
+    """replay took init_states() whole (a set of them): a spec yielding without end never answered."""
+    ref = f"{Path(faulty.__file__)}:EveryStart"
+    trace = tmp_path / "t.itf.json"
+    trace.write_text(json.dumps({"#meta": {"spec": "counter", "bounds": {"limit": 5}},
+                                 "vars": ["x"], "states": [{"#meta": {"index": 0}, "x": 0}]}))
+    code, _, err = run(capsys, "replay", str(trace), "--spec", ref)
+    assert code == 2
+    one_line(err, "counter: init_states() gives more than 100,000 initial states with --limit 5")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import Phase, settings
-from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
+from test_cli import one_error_line, run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck.cli import main
 from modelcheck.engine.stateful import InvariantViolation, run_spec
@@ -31,12 +31,6 @@ def counts(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, tuple[int, i
     code, out, _ = run(capsys, "check", REF, *argv, "--json", "--quiet")
     obj = json.loads(out)
     return code, (obj["distinct_states"], obj["states_generated"], obj["depth"])
-
-
-def one_error_line(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 def test_counts_in_every_search_mode(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
