@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_cli import one_error_line, run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck import check
-from modelcheck.cli import main
 from modelcheck.cli.errors import interrupted_line, report
 from modelcheck.engine.faults import SpecCodeError, SpecContractError, locate, preflight
 from modelcheck.engine.progress import Progress
@@ -28,19 +28,8 @@ import faulty  # noqa: E402
 TRACE = Path(__file__).parent / "traces" / "ignore_votes_agreement.itf.json"
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse's own usage errors
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def one_line(err: str, needle: str) -> None:
-    assert "Traceback" not in err, err
-    assert len(err.strip().splitlines()) == 1, err
-    assert needle in err, err
+    assert needle in one_error_line(err), err
 
 
 # -- mistakes in a spec file: the contract, checked before a run ------------------------------------
@@ -334,6 +323,27 @@ def test_sizes_that_would_exhaust_memory_are_refused(capsys, argv: list[str], ne
     one_line(err, needle)
 
 
+@pytest.mark.parametrize("argv", [["check"], ["check", "--workers", "2"], ["check", "--mode", "dfs"], ["graph"],
+                                  ["explore", "--for", "0"]])
+def test_initial_states_without_end_are_refused_after_the_cap(capsys, argv: list[str]) -> None:
+    """init_states() is taken lazily, at most MAX_ENUMERATED states (it was listed until memory ran out), by
+    every command: the flag a user gave is named."""
+    ref = f"{Path(faulty.__file__)}:EveryStart"
+    code, _, err = run(capsys, argv[0], ref, "--limit", "5", *argv[1:])
+    assert code == 2
+    one_line(err, "counter: init_states() gives more than 100,000 initial states with --limit 5; paxraft takes at "
+             "most 100,000 (lower the bounds)")
+
+
+def test_a_spec_counts_its_initial_states_before_listing_them(capsys) -> None:
+    """Chang-Roberts with --nodes 2000: 2**2000 initial states, refused at once by the spec's own count
+    (spec.limits.enumerable, as docs/writing-a-spec.md teaches); it ran out of memory."""
+    ref = str(Path(faulty.__file__).parent / "chang_roberts.py") + ":ChangRoberts"
+    code, _, err = run(capsys, "check", ref, "--nodes", "2000")
+    assert code == 2
+    one_line(err, "chang_roberts: --nodes 2000 gives 1.15e+602 initial states; paxraft lists at most 100,000 of them")
+
+
 def test_out_pointing_at_a_file(capsys, tmp_path) -> None:
     f = tmp_path / "afile"
     f.write_text("")
@@ -517,3 +527,14 @@ def test_output_folders_that_are_files_are_refused_before_any_work(capsys, tmp_p
     code, _, err = run(capsys, "check", "paxos", "--checkpoint", str(tmp_path / "ck"), "--checkpoint-every", "-1")
     assert code == 2
     one_line(err, "--checkpoint-every must be 0 or more, got -1.0")
+
+
+def test_replay_of_a_spec_without_end_of_initial_states(capsys, tmp_path) -> None:
+    """replay took init_states() whole (a set of them): a spec yielding without end never answered."""
+    ref = f"{Path(faulty.__file__)}:EveryStart"
+    trace = tmp_path / "t.itf.json"
+    trace.write_text(json.dumps({"#meta": {"spec": "counter", "bounds": {"limit": 5}},
+                                 "vars": ["x"], "states": [{"#meta": {"index": 0}, "x": 0}]}))
+    code, _, err = run(capsys, "replay", str(trace), "--spec", ref)
+    assert code == 2
+    one_line(err, "counter: init_states() gives more than 100,000 initial states with --limit 5")

@@ -119,6 +119,15 @@ def load(root: Path) -> tuple[Path, dict[str, Any]]:
     return where, manifest
 
 
+def check_cap(manifest: dict[str, Any], max_states: int | None) -> None:
+    """Refuse a ``max_states`` the checkpoint has already passed (the run it continues would have stopped
+    before): any other may differ from the one it was written with, as the search is the same up to the cut."""
+    total = manifest.get("coordinator", {}).get("total", 0)
+    if max_states is not None and total >= max_states:
+        raise CheckpointError(f"the checkpoint holds {total:,} states already, --max-states {max_states:,} "
+                              "stops before it; give more, or start afresh")
+
+
 def check_matches(manifest: dict[str, Any], identity: dict[str, Any], options: dict[str, Any]) -> None:
     """Refuse a checkpoint of another spec, bounds or options."""
     theirs = manifest.get("identity", {})

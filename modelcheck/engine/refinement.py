@@ -17,6 +17,7 @@ from typing import Any
 from modelcheck.engine._state_store import StateStore
 from modelcheck.engine.explain import compact, format_trace
 from modelcheck.engine.result import Step
+from spec.behaviour import initial_states
 from spec.core import Label, Spec, SpecError, State, returned
 
 
@@ -76,7 +77,7 @@ def check_refinement(
         return res
 
     state_types = {type(x) for x in abs_inits}
-    for s in concrete.init_states():
+    for s in initial_states(concrete):
         if hash(s) in store.index:
             continue
         i = store.add(hash(s), -1, -1)

@@ -15,6 +15,7 @@ from typing import Any
 
 from modelcheck.engine.explain import compact
 from modelcheck.engine.graph import StateGraph
+from modelcheck.engine.lanes import lane_order
 from modelcheck.engine.result import Step
 from spec.core import Spec
 
@@ -27,12 +28,7 @@ def _q(text: str) -> str:
 def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop_start: int | None = None) -> str:
     """The message-sequence chart of ``trace`` in DOT."""
     events = [spec.msc_event(trace[i - 1].state, trace[i].label, trace[i].state) for i in range(1, len(trace))]
-    nodes = list(spec.msc_nodes())
-    for ev in events:
-        if ev.node not in nodes:
-            nodes.append(ev.node)
-    used = {ev.node for ev in events}
-    nodes = [n for n in nodes if n in used] or nodes[:1]
+    nodes = lane_order(spec, events) or list(spec.msc_nodes())[:1]  # the lanes' columns, as the explorer's
     col = {n: i for i, n in enumerate(nodes)}
     rows = len(events)
     out = [

@@ -23,6 +23,7 @@ from modelcheck.engine.explain import compact
 from modelcheck.engine.lanes import lane_order
 from modelcheck.engine.reach import REACHED, goal_predicate, reach
 from modelcheck.engine.result import VIOLATION, Result, Step
+from spec.behaviour import initial_states
 from spec.core import Label, Params, Spec, SpecError, State
 
 SHOWN_INITS = 500  # initial states the page lists as links (a spec with more is still explored: Init(k))
@@ -73,7 +74,7 @@ class Session:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.inits = list(self.spec.init_states())
+        self.inits = initial_states(self.spec)  # Init(k) is the checker's k-th initial state
         self.processes = self._process_names(self.spec.show_state(self.inits[0]))
 
     # -- paths ------------------------------------------------------------------------------
