@@ -197,10 +197,13 @@ class Session:
 
     def _inits(self, current: int) -> dict[str, Any]:
         """The initial states to start from (a spec may have many: EWD840 has 192), each a link; the first
-        ``SHOWN_INITS`` listed, the others reached by typing ``Init(k)``."""
+        ``SHOWN_INITS`` listed, the others reached by typing ``Init(k)``. Each is shown by the variables in
+        which the listed ones differ (Peterson's by ``turn = p1``): a whole state did not fit the line."""
+        shown = [self.spec.show_state(st) for st in self.inits[:SHOWN_INITS]]
+        differ = [var for var in shown[0] if any(sh.get(var) != shown[0][var] for sh in shown)] or list(shown[0])
         listed = []
-        for k, st in enumerate(self.inits[:SHOWN_INITS]):
-            text = "; ".join(f"{var} = {compact(val)}" for var, val in self.spec.show_state(st).items())
+        for k, sh in enumerate(shown):
+            text = "; ".join(f"{var} = {compact(sh[var])}" for var in differ)
             text = text if len(text) <= 160 else text[:159] + "\u2026"
             listed.append({"label": f"Init({k})", "text": text, "path": path_text([], k)})
         return {"count": len(self.inits), "current": current, "listed": listed}
