@@ -187,8 +187,7 @@ def test_the_explorer_lists_every_initial_state(capsys: pytest.CaptureFixture) -
     assert (inits["count"], inits["current"]) == (8, 5)
     assert [(i["label"], i["path"]) for i in inits["listed"]][:2] == [("Init(0)", ""), ("Init(1)", "Init(1)")]
     assert inits["listed"][5]["text"] == (
-        "msgs = [p1 |-> {}, p2 |-> {}, p3 |-> {}]; pc = [p1 |-> n0, p2 |-> n0, p3 |-> n0]; "
-        "initiator = [p1 |-> True, p2 |-> False, p3 |-> True]; state = [p1 |-> cand, p\u2026")  # 160 characters
+        "initiator = [p1 |-> True, p2 |-> False, p3 |-> True]; state = [p1 |-> cand, p2 |-> lost, p3 |-> cand]")
     assert Session(load_user_spec(f"{ABSTRACT}:LeaderElection")(nodes=1)).view("")["inits"]["count"] == 2
     server = serve_in_thread(session)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelcheck.engine.result import DEADLOCK, VIOLATION, Result, Step, count
+from modelcheck.engine.result import DEADLOCK, VIOLATION, Result, Step, count, shown_state
 from spec.core import Spec
 
 
@@ -50,7 +50,7 @@ def format_trace(spec: Spec, trace: list[Step]) -> str:
     out = []
     prev = None
     for n, step in enumerate(trace, 1):
-        shown = spec.show_state(step.state)
+        shown = shown_state(spec, step.state)
         head = "Initial state" if step.label is None else spec.show_label(step.label)
         out.append(f"{n:>3}. {head}")
         if step.label is not None and prev == shown:

@@ -16,7 +16,7 @@ from typing import Any
 from modelcheck.engine.explain import compact
 from modelcheck.engine.graph import StateGraph
 from modelcheck.engine.lanes import lane_order
-from modelcheck.engine.result import Step
+from modelcheck.engine.result import Step, shown_state
 from spec.core import Spec
 
 
@@ -95,7 +95,7 @@ def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop
 
 def table_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop_start: int | None = None) -> str:
     """The trace's states as one table in DOT (an HTML-like label); changed cells are shaded."""
-    shown = [spec.show_state(st.state) for st in trace]
+    shown = [shown_state(spec, st.state) for st in trace]
     variables = list(shown[0])
     head = "".join(f'<TD BGCOLOR="#e8eef7"><B>{html.escape(v)}</B></TD>' for v in variables)
     rows = [f'<TR><TD BGCOLOR="#e8eef7"><B>#</B></TD><TD BGCOLOR="#e8eef7"><B>action</B></TD>{head}</TR>']
@@ -130,7 +130,7 @@ def table_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, lo
 def state_text(spec: Spec, state: Any, width: int = 48) -> str:
     """A state as a few short lines (variables in order), for graph nodes."""
     lines = []
-    for k, v in spec.show_state(state).items():
+    for k, v in shown_state(spec, state).items():
         text = f"{k} = {compact(v)}"
         lines.extend(text[i : i + width] for i in range(0, len(text), width))
     return "\n".join(lines)
