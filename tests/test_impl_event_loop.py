@@ -69,3 +69,21 @@ def test_the_busy_poll_keeps_the_loop_turning_only_within_its_window_and_while_w
     assert turns >= 1 and ended
     assert after_window == turns  # nothing after the window (or the cut)
     assert unwanted == turns  # armed, but nothing wanted: no turn
+
+
+def test_a_node_runs_with_the_scheduler_slice_cluster_json_names(tmp_path):
+    """impl/runtime/slice.py: ``sched_slice_us`` (100 by default) is the nodes' EEVDF slice; on a kernel without
+    custom slices (before 6.12, where sched_getattr reports none for this process either) it stays unset."""
+    from impl.runtime import cluster
+    from impl.runtime.slice import get_slice
+
+    kernel_has_slices = get_slice() > 0
+    cluster.start(tmp_path / "a", 3)
+    cluster.start(tmp_path / "b", 3, sched_slice_us=300)
+    try:
+        a = [get_slice(cluster.pid_of(tmp_path / "a", i)) for i in (1, 2, 3)]
+        b = [get_slice(cluster.pid_of(tmp_path / "b", i)) for i in (1, 2, 3)]
+    finally:
+        cluster.stop(tmp_path / "a")
+        cluster.stop(tmp_path / "b")
+    assert (a, b) == (([100] * 3, [300] * 3) if kernel_has_slices else ([0] * 3, [0] * 3))

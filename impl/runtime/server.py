@@ -63,6 +63,7 @@ from impl.raft.rules import NONE, bug
 from impl.raft.tracing import CompactTracer
 from impl.runtime.busypoll import BusyPoll
 from impl.runtime.cluster import ClusterError, load, trace_compact, trace_file_name, write_pid
+from impl.runtime.slice import set_slice
 from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
 from impl.storage.wal import WAL, WALError
@@ -73,6 +74,8 @@ QUEUE_LIMIT = 10_000  # frames kept per unconnected peer; beyond that the oldest
 WRITE_BUFFER_LIMIT = 64 << 20  # bytes a connected peer may fall behind before frames to it are dropped
 PRE_AUTH_FRAME = 1024  # the largest first frame (the hello) of a connection that has not yet authenticated
 WAL_PREALLOC = 1 << 20  # zero bytes kept ahead of the log's records (impl/storage/wal.py; "wal_prealloc": 0 = append)
+SCHED_SLICE_US = 100  # the node's EEVDF slice ("sched_slice_us"; impl/runtime/slice.py; 0: the kernel's, 1.4 ms
+#                       here): under load 8 of 10 alternated pairs faster (docs/performance.md, 2026-12-04 13:20)
 BUSY_POLL_US = 0  # how long a node polls after a round that appended or committed ("busy_poll_us"; busypoll.py):
 #                   off, measured slower on the shared 2-core machine (docs/performance.md, 2026-12-04)
 
@@ -685,7 +688,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
-        use_event_loop(load_cluster(args.dir))
+        c = load_cluster(args.dir)
+        use_event_loop(c)
+        slice_us = int(c.get("sched_slice_us", SCHED_SLICE_US))
+        if slice_us:
+            try:
+                set_slice(slice_us)  # (before any thread starts: they inherit it)
+            except OSError as exc:  # an older kernel, another platform: the node runs as it would without
+                log.warning("node %d: cannot set a %d us scheduler slice: %s", args.id, slice_us, exc)
         asyncio.run(NodeServer(args.dir, args.id).main())
     except (WALError, TraceFileError, ClusterError, OSError) as exc:  # damaged storage, a bad folder, a port taken
         log.error("node %d cannot start: %s", args.id, exc)  # one line; `cluster start/status` quote it
