@@ -486,6 +486,9 @@ def test_trace_json_of_a_trace_without_events_says_so(capsys, tmp_path) -> None:
         one_line(err, f"trace {path}: no events ({why})")
     code, _, err = run(capsys, "audit", str(header), "--spec", "raft")
     assert code == 2 and "the trace has no events" in err
+    code, out, err = run(capsys, "audit", "--history", str(empty), str(blank))  # it said '0 operations: ok'
+    assert code == 2 and out == ""
+    one_line(err, f"{empty}, {blank}: no operations (an empty history)")
 
 
 def test_wal_check_of_a_folder_holding_no_log(capsys, tmp_path) -> None:

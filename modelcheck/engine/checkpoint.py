@@ -5,7 +5,8 @@
 one is written to ``DIR/next`` and renamed over ``current`` only when complete, so a run
 killed at any moment (kill -9 included) leaves a usable checkpoint. Resuming refuses a
 checkpoint whose files were damaged or that belongs to another spec, bounds, options or
-paxraft version, with one line saying which.
+paxraft version, with one line saying which; ``max_states`` may differ (a stopping rule, not
+part of the search), unless the checkpoint already holds that many states (:func:`check_cap`).
 """
 
 from __future__ import annotations
