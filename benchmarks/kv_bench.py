@@ -127,7 +127,8 @@ def alternate(args: argparse.Namespace, also: list[dict[str, bool | int]]) -> di
                   f"{statistics.median(r['sync_p50'] for r in runs):.2f} ms; concurrent "
                   f"{statistics.median(r['pipe_wps'] for r in runs):.0f} w/s; node CPU per write "
                   f"{statistics.median(r['seq_cpu_us'] for r in runs):.0f} us sequential, "
-                  f"{statistics.median(r['cpu_us'] for r in runs):.0f} us concurrent")
+                  f"{statistics.median(r['cpu_us'] for r in runs):.0f} us concurrent; vCPU halts per sequential write "
+                  f"{statistics.median(r['seq_halts'] for r in runs):.2f}")
     base = sorted(rows["paxraft fsync on"], key=lambda r: r["sync_wps"])
     return base[len(base) // 2]
 
@@ -137,7 +138,8 @@ def row(name: str, r: dict[str, float]) -> None:
     print(f"{name:<22} {r['sync_wps']:>9.0f} {r['sync_p50']:>7.2f} {r['sync_p99']:>7.2f} {r['pipe_wps']:>9.0f} "
           f"{r['pipe_p50']:>7.2f} {r['pipe_p99']:>7.2f} {r['rss'] / 2**20:>11.1f} MiB"
           + (f"   {r['cpu_us']:.0f} / {r['client_cpu_us']:.0f}; sequential {r['seq_cpu_us']:.0f}"
-             if "cpu_us" in r else ""), flush=True)
+             if "cpu_us" in r else "")
+          + (f"; vCPU halts/seq write {r['seq_halts']:.2f}" if "seq_halts" in r else ""), flush=True)
 
 
 def main() -> int:
@@ -191,7 +193,8 @@ def main() -> int:
     print(f"3 nodes on 127.0.0.1, key ~8 B, value {args.value_size} B, trace files {trace}; {args.sync_writes} "
           f"sequential writes, then {args.writes} writes from {args.concurrency} concurrent sessions{best}")
     print(f"{'configuration':<22} {'sync w/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'conc w/s':>9} {'p50 ms':>7} "
-          f"{'p99 ms':>7} {'peak RSS/node':>14}   CPU us/write: nodes / client (concurrent); nodes sequential")
+          f"{'p99 ms':>7} {'peak RSS/node':>14}   CPU us/write: nodes / client (concurrent); nodes sequential"
+          "; vCPU halts per sequential write (kv_load.vcpu_halts)")
     results = {}
     for fsync in (True, False):
         if args.only and args.only != ("on" if fsync else "off"):
