@@ -75,7 +75,7 @@ WRITE_BUFFER_LIMIT = 64 << 20  # bytes a connected peer may fall behind before f
 PRE_AUTH_FRAME = 1024  # the largest first frame (the hello) of a connection that has not yet authenticated
 WAL_PREALLOC = 1 << 20  # zero bytes kept ahead of the log's records (impl/storage/wal.py; "wal_prealloc": 0 = append)
 SCHED_SLICE_US = 100  # the node's EEVDF slice ("sched_slice_us"; impl/runtime/slice.py; 0: the kernel's, 1.4 ms
-#                       here): under load 8 of 10 alternated pairs faster (docs/performance.md, 2026-12-04 13:20)
+#                       here): under load 8 of 10 alternated pairs faster (docs/performance.md, 2026-12-04 13:17)
 BUSY_POLL_US = 0  # how long a node polls after a round that appended or committed ("busy_poll_us"; busypoll.py):
 #                   off, measured slower on the shared 2-core machine (docs/performance.md, 2026-12-04)
 
