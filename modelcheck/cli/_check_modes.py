@@ -58,7 +58,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         const="",
         default=None,
         metavar="PROPERTY",
-        help="check a temporal property under the spec's fairness (default: its only one)",
+        help="check a temporal property under the spec's fairness (default: every one declared, in turn)",
     )
     g.add_argument("--no-fairness", action="store_true", help="liveness: assume no fairness at all")
     g.add_argument("--out", metavar="DIR", help="write the trace (ITF JSON), its chart and table (DOT, SVG) here")
