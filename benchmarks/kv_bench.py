@@ -42,9 +42,10 @@ REFERENCE = {  # measured on 2 cores by the issue's author (issue 7)
 }
 
 
-async def workload(d: Path, sync_n: int, n: int, conc: int, size: int) -> dict[str, float]:
-    """The shared workload (benchmarks/kv_load.py) against the cluster in ``d``."""
-    c = KVClient.from_dir(d)
+async def workload(d: Path, sync_n: int, n: int, conc: int, size: int, client_poll_us: int = 0) -> dict[str, float]:
+    """The shared workload (benchmarks/kv_load.py) against the cluster in ``d`` (the client polling its sockets
+    for ``client_poll_us`` after each request: KVClient's ``busy_poll_us``)."""
+    c = KVClient.from_dir(d, busy_poll_us=client_poll_us)
     try:
         return await kv_load.workload(c.put, lambda: (partial(c.put, session=c.session()), _nothing),
                                       lambda: node_cpu(d), sync_n, n, conc, size)
@@ -75,11 +76,14 @@ def peak_rss(d: Path) -> list[int]:
 
 
 def run_one(fsync: bool, args: argparse.Namespace, **settings: bool | int | str) -> dict[str, float]:
+    """One fresh cluster with these cluster.json settings (``client_poll_us``: the client's, not the nodes')."""
     d = Path(tempfile.mkdtemp(prefix="kvbench-"))
+    client_poll = int(settings.pop("client_poll_us", 0))
     try:
         cluster.start(d, 3, **{"fsync": fsync, "trace": not args.no_trace, **settings})  # --also may override
         try:
-            r = asyncio.run(workload(d, args.sync_writes, args.writes, args.concurrency, args.value_size))
+            r = asyncio.run(workload(d, args.sync_writes, args.writes, args.concurrency, args.value_size,
+                                     client_poll))
             r["rss"] = max(peak_rss(d))
         finally:
             cluster.stop(d)
@@ -101,11 +105,16 @@ def setting(text: str) -> tuple[str, bool | int]:
     return key, (value == "true") if value in ("true", "false") else int(value)
 
 
-def alternate(args: argparse.Namespace, also: list[tuple[str, bool | int]]) -> dict[str, float]:
+def row_settings(text: str) -> dict[str, bool | int]:
+    """One --also row: ``KEY=VALUE`` or several joined by commas (``busy_poll_us=300,busy_poll_leader=true``)."""
+    return dict(setting(part) for part in text.split(","))
+
+
+def alternate(args: argparse.Namespace, also: list[dict[str, bool | int]]) -> dict[str, float]:
     """The fsync-on row and one row per --also setting, run in turn ``--alternate`` times (so the
     neighbours' load falls on each alike); prints each run and the medians; the default row's median run."""
     configs: list[tuple[str, dict[str, bool | int]]] = [("paxraft fsync on", {})]
-    configs += [(f"  {key}={str(value).lower()}", {key: value}) for key, value in also]
+    configs += [("  " + ",".join(f"{key}={str(value).lower()}" for key, value in row.items()), row) for row in also]
     rows: dict[str, list[dict[str, float]]] = {name: [] for name, _ in configs}
     for _ in range(args.alternate):
         for name, settings in configs:
@@ -118,7 +127,8 @@ def alternate(args: argparse.Namespace, also: list[tuple[str, bool | int]]) -> d
                   f"{statistics.median(r['sync_p50'] for r in runs):.2f} ms; concurrent "
                   f"{statistics.median(r['pipe_wps'] for r in runs):.0f} w/s; node CPU per write "
                   f"{statistics.median(r['seq_cpu_us'] for r in runs):.0f} us sequential, "
-                  f"{statistics.median(r['cpu_us'] for r in runs):.0f} us concurrent")
+                  f"{statistics.median(r['cpu_us'] for r in runs):.0f} us concurrent; vCPU halts per sequential write "
+                  f"{statistics.median(r['seq_halts'] for r in runs):.2f}")
     base = sorted(rows["paxraft fsync on"], key=lambda r: r["sync_wps"])
     return base[len(base) // 2]
 
@@ -128,7 +138,8 @@ def row(name: str, r: dict[str, float]) -> None:
     print(f"{name:<22} {r['sync_wps']:>9.0f} {r['sync_p50']:>7.2f} {r['sync_p99']:>7.2f} {r['pipe_wps']:>9.0f} "
           f"{r['pipe_p50']:>7.2f} {r['pipe_p99']:>7.2f} {r['rss'] / 2**20:>11.1f} MiB"
           + (f"   {r['cpu_us']:.0f} / {r['client_cpu_us']:.0f}; sequential {r['seq_cpu_us']:.0f}"
-             if "cpu_us" in r else ""), flush=True)
+             if "cpu_us" in r else "")
+          + (f"; vCPU halts/seq write {r['seq_halts']:.2f}" if "seq_halts" in r else ""), flush=True)
 
 
 def main() -> int:
@@ -151,11 +162,15 @@ def main() -> int:
                          "each fsync (impl/runtime/waker.py), in the same run")
     ap.add_argument("--also", action="append", default=[], metavar="KEY=VALUE",
                     help="also run our store with fsync on and this cluster.json setting (an integer, true or "
-                         "false), in the same run; e.g. --also wal_prealloc=0 (repeatable, one row each)")
+                         "false), in the same run; e.g. --also wal_prealloc=0 (repeatable, one row each; "
+                         "KEY=VALUE,KEY=VALUE for several in one row); "
+                         "client_poll_us=US is the client's busy poll (KVClient), not a node setting")
     ap.add_argument("--alternate", type=int, default=1, metavar="N",
                     help="run the fsync-on row and the --also rows N times in turn (A/B/A/B...), each reported")
     ap.add_argument("--realtime", action="store_true",
-                    help="run at real-time priority (SCHED_FIFO 10, inherited by every node and etcd; needs root): "
+                    help="run at real-time priority (SCHED_RR 10, inherited by every node and etcd; needs root; round "
+                         "robin, not FIFO: two etcd members spinning at SCHED_FIFO starved the third and the benchmark "
+                         "for 10 minutes on 2 cores): "
                          "on a loaded machine each wake-up then preempts the neighbours, close to a quiet machine")
     ap.add_argument("--repeat", type=int, default=1, metavar="N",
                     help="run each configuration N times and report its run with the best concurrent rate")
@@ -163,22 +178,23 @@ def main() -> int:
     if args.repeat < 1 or args.alternate < 1:
         ap.error(f"--repeat and --alternate must be at least 1 (got {args.repeat}, {args.alternate})")
     try:
-        also = [setting(s) for s in args.also]
+        also = [row_settings(s) for s in args.also]
     except ValueError as exc:
         ap.error(str(exc))
     if args.realtime:
         try:
-            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+            os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(10))
         except OSError as exc:
-            ap.error(f"--realtime: cannot set SCHED_FIFO ({exc.strerror}; it needs root or CAP_SYS_NICE)")
+            ap.error(f"--realtime: cannot set SCHED_RR ({exc.strerror}; it needs root or CAP_SYS_NICE)")
     trace = "off" if args.no_trace else "on"
     best = f"; best of {args.repeat} runs each (by concurrent rate)" if args.repeat > 1 else ""
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores "
-          f"before the run{'; at real-time priority (SCHED_FIFO)' if args.realtime else ''}")
+          f"before the run{'; at real-time priority (SCHED_RR)' if args.realtime else ''}")
     print(f"3 nodes on 127.0.0.1, key ~8 B, value {args.value_size} B, trace files {trace}; {args.sync_writes} "
           f"sequential writes, then {args.writes} writes from {args.concurrency} concurrent sessions{best}")
     print(f"{'configuration':<22} {'sync w/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'conc w/s':>9} {'p50 ms':>7} "
-          f"{'p99 ms':>7} {'peak RSS/node':>14}   CPU us/write: nodes / client (concurrent); nodes sequential")
+          f"{'p99 ms':>7} {'peak RSS/node':>14}   CPU us/write: nodes / client (concurrent); nodes sequential"
+          "; vCPU halts per sequential write (kv_load.vcpu_halts)")
     results = {}
     for fsync in (True, False):
         if args.only and args.only != ("on" if fsync else "off"):

@@ -11,6 +11,7 @@ import asyncio
 import statistics
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 #: A session's put of one key and value (awaited until the store acknowledges it).
 Put = Callable[[bytes, bytes], Awaitable[object]]
@@ -20,6 +21,14 @@ def pct(xs: list[float], p: float) -> float:
     """The ``p`` quantile of latencies ``xs`` (seconds), in milliseconds."""
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(p * len(xs)))] * 1000
+
+
+def vcpu_halts() -> int:
+    """How many times the machine's CPUs entered an idle state so far (Linux cpuidle; 0 where it is not exposed).
+    On a virtual machine without guest halt polling each entry halts the vCPU, and a wake-up on it then costs
+    a trip through the hypervisor: the sequential phase's halts per write say how many of a write's wake-ups
+    could have paid that."""
+    return sum(int(f.read_text()) for f in Path("/sys/devices/system/cpu").glob("cpu[0-9]*/cpuidle/state*/usage"))
 
 
 def rates(lat: list[float], sync_s: float, plat: list[float], pipe_s: float) -> dict[str, float]:
@@ -42,14 +51,14 @@ async def workload(
     val = b"v" * size
     await put(b"warm", val)
     lat: list[float] = []
-    scpu0 = cpu()
+    scpu0, halts0 = cpu(), vcpu_halts()
     t0 = time.perf_counter()
     for k in range(sync_n):
         t = time.perf_counter()
         await put(b"s%d" % k, val)
         lat.append(time.perf_counter() - t)
     sync_s = time.perf_counter() - t0
-    scpu = cpu() - scpu0
+    scpu, halts = cpu() - scpu0, vcpu_halts() - halts0
     plat: list[float] = []
 
     async def worker(w: int) -> None:
@@ -66,7 +75,8 @@ async def workload(
     pipe_s = time.perf_counter() - t0
     cpu1, ccpu = cpu() - cpu0, time.process_time() - ccpu0
     return {"cpu_us": cpu1 / len(plat) * 1e6, "client_cpu_us": ccpu / len(plat) * 1e6,
-            "seq_cpu_us": scpu / max(sync_n, 1) * 1e6, **rates(lat, sync_s, plat, pipe_s)}
+            "seq_cpu_us": scpu / max(sync_n, 1) * 1e6, "seq_halts": halts / max(sync_n, 1),
+            **rates(lat, sync_s, plat, pipe_s)}
 
 
 if __name__ == "__main__":

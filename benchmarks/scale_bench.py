@@ -3,16 +3,26 @@
     .venv/bin/python benchmarks/scale_bench.py [705k|2m ...] [--no-tlc] [--no-ray] [--pair]
 
 Models: raft.tla with 3 servers, 1 value, MaxTerm 2, MaxCopies 1, MaxInFlight 1 and MaxLogLen 0
-(705,532 states) or 1 (2,379,781 states). Each paxraft run is a fresh process: wall seconds,
-CPU seconds of the process and its children, peak RSS (coordinator + workers), the store's
-bytes per state, and the exchange's bytes and messages per distinct state; for several workers,
-each worker's CPU (of which expanding), the seconds it waited for its peers, how often it was
-preempted and its page faults, and the critical path: what tells a slow run's cause (more CPU
-per state, or waits). ``--pair`` adds two independent 1-worker runs at once: what keeping both
-cores busy costs per run on this machine, whatever the engine does. TLC 2.20 runs
-raft.tla (set RAFT_TLA to ongardie/raft.tla; TLA2TOOLS_JAR to the jar) with ``-workers 1``
-and ``-workers 2`` on a model written here (constants and the same state constraint).
-Prints ``uptime`` before and after: figures taken under load are labelled as such.
+(705,532 states) or 1 (2,379,781 states). Rows, each a fresh process:
+
+- ``paxraft check``: the one-process checker ``paxraft check`` runs without ``--workers`` or with
+  ``--workers 1`` (:func:`modelcheck.check`, the generated level loop and the dict store);
+- ``paxraft search 1 worker``: the parallel engine (:func:`~modelcheck.engine.coordinator.search`)
+  with one in-process worker (what ``--memory``/``--checkpoint`` run), its compact store;
+- ``paxraft 2 workers``: the parallel engine over two forked processes (``--workers 2``);
+- the Ray rows: the parallel engine over 1 and 2 Ray actors (``--ray``).
+
+Each row: wall seconds, CPU seconds of the process and its children, peak RSS (coordinator +
+workers), the store's bytes per state, and the exchange's bytes and messages per distinct state;
+for several workers, each worker's CPU (of which expanding), the seconds it waited for its peers,
+how often it was preempted and its page faults, and the critical path: what tells a slow run's
+cause (more CPU per state, or waits). The ratios ("2 workers / 1 worker", "TLC / paxraft at 1
+worker") are taken against the FASTEST paxraft one-worker row (wall clock), named in the line.
+``--pair`` adds two independent ``paxraft check`` runs at once: what keeping both cores busy
+costs per run on this machine, whatever the engine does. TLC 2.20 runs raft.tla (set RAFT_TLA
+to ongardie/raft.tla; TLA2TOOLS_JAR to the jar) with ``-workers 1`` and ``-workers 2`` on a model
+written here (constants and the same state constraint). Prints ``uptime`` before and after:
+figures taken under load are labelled as such.
 """
 
 from __future__ import annotations
@@ -36,10 +46,14 @@ MODELS = {
 CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-from modelcheck.engine.coordinator import search
 from spec.raft import Raft
 t = time.process_time()
-r = search(Raft(**{bounds!r}), workers={workers}, ray={ray}, per_worker=True)
+if {workers} == 0:  # what `paxraft check` runs for one worker
+    from modelcheck import check
+    r = check(Raft(**{bounds!r}))
+else:
+    from modelcheck.engine.coordinator import search
+    r = search(Raft(**{bounds!r}), workers={workers}, ray={ray}, per_worker=True)
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 per = r.extra.get("per_worker", [])
 print(json.dumps(dict(distinct=r.distinct_states, generated=r.states_generated, depth=r.depth, wall=r.seconds,
@@ -151,6 +165,30 @@ def explain(r: dict) -> None:
               f"chunks took {r['chunk_seconds']:.1f} s wall")
 
 
+ONE_WORKER = ("paxraft check", "paxraft search 1 worker", "paxraft ray 1 worker")
+
+
+def ratios(rows: dict[str, dict]) -> None:
+    """The ratios, against the fastest paxraft one-worker row (wall clock), which is named."""
+    best = min((t for t in ONE_WORKER if t in rows), key=lambda t: rows[t]["wall"])
+    one = rows[best]
+    print(f"fastest paxraft 1-worker run: {best!r} ({one['wall']:.1f} s wall, {one['cpu']:.1f} CPU s)")
+    for title in ("paxraft 2 workers", "paxraft ray 2 workers"):
+        if title in rows:
+            two = rows[title]
+            print(f"{title} / {best} (wall): {one['wall'] / two['wall']:.2f}x; "
+                  f"CPU of 2 workers / CPU of 1: {two['cpu'] / one['cpu']:.2f}")
+    if "paxraft check, 2 at once" in rows:
+        print(f"CPU of a paxraft check run beside another (mean of the two) / alone: "
+              f"{rows['paxraft check, 2 at once']['cpu'] / rows['paxraft check']['cpu']:.2f} (both cores busy)")
+    for w in (1, 2):
+        t = rows.get(f"TLC -workers {w}")
+        ours, name = (one, best) if w == 1 else (rows["paxraft 2 workers"], "paxraft 2 workers")
+        if t:
+            print(f"TLC -workers {w} / {name}: wall {t['wall'] / ours['wall']:.2f}x, "
+                  f"CPU {t['cpu'] / ours['cpu']:.2f}x (CPU: the ratio that load disturbs less)")
+
+
 def main() -> None:
     from _args import chosen, parser
 
@@ -159,8 +197,8 @@ def main() -> None:
     ap.add_argument("--no-tlc", action="store_true", help="paxraft only")
     ap.add_argument("--no-ray", action="store_true", help="no Ray rows")
     ap.add_argument("--pair", action="store_true",
-                    help="also two independent 1-worker runs at once: the CPU each takes over one run alone is "
-                         "what keeping both cores busy costs on this machine, whatever the engine does")
+                    help="also two independent `paxraft check` runs at once: the CPU each takes over one run alone "
+                         "is what keeping both cores busy costs on this machine, whatever the engine does")
     args = ap.parse_args()
     names = chosen(ap, args.models, list(MODELS), "model") or ["705k"]
     use_tlc, use_ray = not args.no_tlc, not args.no_ray
@@ -170,11 +208,12 @@ def main() -> None:
         print(f"\nraft.tla {bounds}: {want:,} distinct states")
         print(f"{'run':<28} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'B/state':>8} {'xchg B/st':>10} {'msg/st':>8}")
         rows: dict[str, dict] = {}
-        runs = [("paxraft 1 worker", 1, False), ("paxraft 2 workers", 2, False)]
+        # (title, workers, ray); workers 0: the one-process checker of `paxraft check`
+        runs = [("paxraft check", 0, False), ("paxraft search 1 worker", 1, False), ("paxraft 2 workers", 2, False)]
         if use_ray:
             runs += [("paxraft ray 1 worker", 1, True), ("paxraft ray 2 workers", 2, True)]
         if args.pair:
-            runs.append(("paxraft 1 worker, 2 at once", 1, False))
+            runs.append(("paxraft check, 2 at once", 0, False))
         for title, w, ray in runs:
             got = paxraft(bounds, w, ray, 2 if "at once" in title else 1)
             rows[title] = {**got[0], "cpu": sum(r["cpu"] for r in got) / len(got)}
@@ -192,18 +231,7 @@ def main() -> None:
                 assert r["distinct"] == want, r
                 rows[f"TLC -workers {w}"] = r
                 print(f"{'TLC -workers ' + str(w):<28} {r['wall']:>8.1f} {r['cpu']:>8.1f}", flush=True)
-        one, two = rows["paxraft 1 worker"], rows["paxraft 2 workers"]
-        print(f"2 workers / 1 worker (wall): {one['wall'] / two['wall']:.2f}x; "
-              f"CPU of 2 workers / CPU of 1: {two['cpu'] / one['cpu']:.2f}")
-        if "paxraft 1 worker, 2 at once" in rows:
-            print(f"CPU of a 1-worker run beside another (mean of the two) / alone: "
-                  f"{rows['paxraft 1 worker, 2 at once']['cpu'] / one['cpu']:.2f} (both cores busy)")
-        for w in (1, 2):
-            t = rows.get(f"TLC -workers {w}")
-            ours = one if w == 1 else two
-            if t:
-                print(f"TLC -workers {w} / paxraft {w} worker(s): wall {t['wall'] / ours['wall']:.2f}x, "
-                      f"CPU {t['cpu'] / ours['cpu']:.2f}x (CPU: the ratio that load disturbs less)")
+        ratios(rows)
     print(f"\nload average after: {os.getloadavg()}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -17,7 +18,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Exit 0 (a last record cut short by a crash is left out, with a warning on stderr), 2 on a damaged file."""
+    """Exit 0 (a last record cut short by a crash is left out, with a warning on stderr), 2 on a damaged file
+    or one without events."""
     from modelcheck.cli.common import UsageError
 
     data = read_bytes(args.trace, "trace", error=UsageError)
@@ -30,13 +32,19 @@ def run(args: argparse.Namespace) -> int:
         if cut is not None:
             print(f"warning: {args.trace}: the last record is cut short (byte offset {cut}, {len(data) - cut} "
                   "bytes): a node that crashed while writing; left out", file=sys.stderr)
+        events = any("format" not in json.loads(line) for line in lines)
     else:  # JSON lines, copied as they are: anything else is named (it was printed, replaced characters and all)
         name = f"trace {args.trace}"
         text = decode(data, name, UsageError)
+        events = False
         for n, line in enumerate(text.splitlines(), 1):
-            if line.strip() and not isinstance(load_json(line, f"{name}:{n}", UsageError), dict):
+            obj = load_json(line, f"{name}:{n}", UsageError) if line.strip() else {"format": None}
+            if not isinstance(obj, dict):
                 raise UsageError(f"{name}:{n}: not a JSON object; a trace file is a compact trace (trace.bin) "
                                  "or JSON lines, one event object a line")
+            events = events or "format" not in obj
+    if not events:  # said, as the audit says it: an empty output and exit 0 read as a trace that was converted
+        raise UsageError(f"trace {args.trace}: no events ({'header lines only' if text.strip() else 'an empty file'})")
     if args.out is None:
         sys.stdout.write(text)
     else:

@@ -11,9 +11,13 @@ from modelcheck.cli.common import (
     positive,
     refuse_model_options,
     spec_entry,
+    within,
 )
 from proofs.paxos.encoding import VARIANTS
 from spec.registry import entries, lazy
+
+#: Deepest unrolling: Z3 holds a copy of the state's variables per step (10**9 was taken, and unrolled on).
+MAX_DEPTH = 1_000
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -40,5 +44,6 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"bmc: no Z3 encoding of spec {e.name!r} (encoded: {encoded})")
     if args.depth is None:
         raise UsageError("bmc needs --depth K: how many steps to unroll")
+    within("--depth", args.depth, 0, MAX_DEPTH, "Z3 unrolls a copy of the state per step")
     positive("--timeout", args.timeout)
     return int(lazy(e.bmc)(args))

@@ -7,12 +7,13 @@ re-runs them against the spec (does each state follow from the previous one by i
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
-from spec.core import Label, Params, Spec, State, order_key
+from spec.core import Label, Params, Spec, SpecError, State, order_key
 
 N = TypeVar("N")
 
@@ -40,7 +41,7 @@ def validate_trace(spec: Spec, trace: list[Step]) -> None:
     """Raise :class:`ReplayError` at the first step the spec does not allow; return if all do."""
     if not trace:
         raise ReplayError(1, "empty trace")
-    if trace[0].label is not None or trace[0].state not in set(spec.init_states()):
+    if trace[0].label is not None or trace[0].state not in set(take_initial(spec, spec.init_states())):
         raise ReplayError(1, "not an initial state of the spec")
     for i in range(1, len(trace)):
         prev, step = trace[i - 1].state, trace[i]
@@ -66,14 +67,41 @@ def _no_invariants(state: State) -> None:
 
 
 def initial_states(spec: Spec) -> list[State]:
-    """The initial states as a list, for a run that picks one by index or at random (the Hypothesis
-    adapter, random simulation): sorted by value (:func:`spec.core.order_key`) when the spec asks for
-    the canonical order, as its parameters are. ``init_states`` iterating a set of strings yields them
-    in an order that changes with the process's hash seed, and so would a seeded run's first choice."""
-    inits = list(spec.init_states())
+    """The initial states as a list, in the order every search takes them (the checker's states are
+    numbered in it, the explorer's ``Init(k)`` and the Hypothesis adapter's choices index it): sorted by
+    value (:func:`spec.core.order_key`) when the spec asks for the canonical order, as its parameters
+    are. ``init_states`` iterating a set of strings yields them in an order that changes with the
+    process's hash seed, and so would the counterexample chosen among equally short ones.
+    At most ``MAX_ENUMERATED`` of them (:func:`take_initial`)."""
+    inits = take_initial(spec, spec.init_states())
     if spec.canonical_order:
         inits.sort(key=order_key)
     return inits
+
+
+def take_initial(spec: Spec, states: Iterable[State]) -> list[State]:
+    """``states`` (what ``init_states()`` gave) as a list, refused in one line naming the bounds given
+    once there are more than :data:`spec.limits.MAX_ENUMERATED`: taken lazily, so that an ``init_states``
+    that yields stops there (``--nodes 2000`` of a ring whose nodes may each start or not was
+    2**2000 states listed until memory ran out)."""
+    from spec.limits import MAX_ENUMERATED  # spec.limits builds on spec.core, as this module does
+
+    inits = list(itertools.islice(states, MAX_ENUMERATED + 1))
+    if len(inits) > MAX_ENUMERATED:
+        given = " ".join(f"{flag} {value}" for flag, value in _bounds_given(spec))
+        raise SpecError(f"{spec.name}: init_states() gives more than {MAX_ENUMERATED:,} initial states"
+                        f"{f' with {given}' if given else ''}; paxraft takes at most {MAX_ENUMERATED:,} "
+                        "(lower the bounds)")
+    return inits
+
+
+def _bounds_given(spec: Spec) -> list[tuple[str, object]]:
+    """The spec's bound flags whose values are not their defaults, as the command line spells them."""
+    from spec.registry import entry_for_class  # the registry loads specs: only on this error's path
+
+    given = spec._init_args
+    return [(o.flag, given[o.dest]) for o in entry_for_class(type(spec)).all_options
+            if o.dest in given and given[o.dest] != o.default]
 
 
 def state_constraint(spec: Spec) -> Callable[[State], bool] | None:

@@ -104,7 +104,9 @@ def entry_for_variant(spec_name: str, cls: type[Spec]) -> Entry:
         trace_length=cls.trace_length,
         source=cls.source,
         symmetry=bool(bounds.get("symmetry", False)),
-        recorded=bool(bounds) or cls.breaks is None,
+        # {} is "not yet" for a spec with bounds, and the only record a spec without bounds can make
+        recorded=cls.breaks is None or bool(bounds) or (cls.failing_bounds is not None
+                                                         and not entry_for_class(cls).all_options),
         cls=cls,
     )
 

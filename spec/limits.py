@@ -8,6 +8,7 @@ one line naming the flag and the limit, not minutes of swapping ending in a Memo
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from typing import Any
 
 from spec.core import SpecError
@@ -30,9 +31,8 @@ def bounded(spec: str, flag: str, value: Any, low: int, high: int = MAX_ELEMENTS
 def enumerable(spec: str, what: str, count: int, because: str) -> int:
     """``count`` when a family of that size can be listed; otherwise a SpecError saying which flag made it big."""
     if count > MAX_ENUMERATED:
-        raise SpecError(
-            f"{spec}: {because} gives {count:,} {what}; paxraft lists at most {MAX_ENUMERATED:,} of them"
-        )
+        shown = f"{count:,}" if count < 10**15 else f"{Decimal(count):.2e}"  # 2**2000 in 603 digits is no message
+        raise SpecError(f"{spec}: {because} gives {shown} {what}; paxraft lists at most {MAX_ENUMERATED:,} of them")
     return count
 
 

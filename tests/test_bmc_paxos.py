@@ -56,7 +56,7 @@ def test_bmc_command_reports_the_shortest_trace(capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["bmc", "paxos", "--depth", "-1"], "--depth must be >= 0"),
+        (["bmc", "paxos", "--depth", "-1"], "--depth must be at least 0, got -1"),
         (["bmc", "paxos", "--depth", "2", "--variant", "nope"], "no Z3 encoding of variant 'nope'"),
         (["bmc", "voting", "--depth", "2"], "no Z3 encoding of spec 'voting'"),
     ],

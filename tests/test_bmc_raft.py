@@ -215,7 +215,7 @@ def test_bmc_command_without_violation(capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["bmc", "raft", "--depth", "-1"], "--depth must be >= 0"),
+        (["bmc", "raft", "--depth", "-1"], "--depth must be at least 0, got -1"),
         (["bmc", "raft", "--depth", "2", "--variant", "nope"], "nope"),
         (["bmc", "raft", "--depth", "2", "--acceptors", "2"], "--acceptors is not a bound of raft"),
         (["bmc", "raft", "--depth", "2", "--servers", "0"], "--servers must be an integer >= 1"),

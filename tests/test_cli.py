@@ -14,9 +14,20 @@ from spec.registry import SpecEntry, entry, entry_for_class, load_user_spec
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
+    """``paxraft ARGV`` in this process: exit status, stdout, stderr (the one helper of every CLI test)."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse's own usage errors
+        code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def one_error_line(err: str) -> str:
+    """The one line an error must be (no traceback)."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
 
 
 def test_check_paxos_prints_tlc_figures(capsys) -> None:

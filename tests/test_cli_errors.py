@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_cli import one_error_line, run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck import check
-from modelcheck.cli import main
 from modelcheck.cli.errors import interrupted_line, report
 from modelcheck.engine.faults import SpecCodeError, SpecContractError, locate, preflight
 from modelcheck.engine.progress import Progress
@@ -28,19 +28,8 @@ import faulty  # noqa: E402
 TRACE = Path(__file__).parent / "traces" / "ignore_votes_agreement.itf.json"
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse's own usage errors
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def one_line(err: str, needle: str) -> None:
-    assert "Traceback" not in err, err
-    assert len(err.strip().splitlines()) == 1, err
-    assert needle in err, err
+    assert needle in one_error_line(err), err
 
 
 # -- mistakes in a spec file: the contract, checked before a run ------------------------------------
@@ -324,12 +313,35 @@ def test_quorum_file_reads_are_bounded(capsys) -> None:
         (["check", "paxos", "--mode", "simulate", "--depth", str(10**9)], "--depth must be at most 1,000,000"),
         (["check", "paxos", "--q1", "20", "--acceptors", "40"], "--q1 20 with --acceptors 40 gives"),
         (["graph", "paxos", "--max-states", "0"], "--max-states must be at least 1"),
+        (["bmc", "paxos", "--depth", str(10**9)], "--depth must be at most 1,000 (Z3 unrolls a copy of the state per"),
+        (["bmc", "raft", "--depth", str(10**9)], "--depth must be at most 1,000 (Z3 unrolls a copy of the state per"),
     ],
 )
 def test_sizes_that_would_exhaust_memory_are_refused(capsys, argv: list[str], needle: str) -> None:
     code, _, err = run(capsys, *argv)
     assert code == 2
     one_line(err, needle)
+
+
+@pytest.mark.parametrize("argv", [["check"], ["check", "--workers", "2"], ["check", "--mode", "dfs"], ["graph"],
+                                  ["explore", "--for", "0"]])
+def test_initial_states_without_end_are_refused_after_the_cap(capsys, argv: list[str]) -> None:
+    """init_states() is taken lazily, at most MAX_ENUMERATED states (it was listed until memory ran out), by
+    every command: the flag a user gave is named."""
+    ref = f"{Path(faulty.__file__)}:EveryStart"
+    code, _, err = run(capsys, argv[0], ref, "--limit", "5", *argv[1:])
+    assert code == 2
+    one_line(err, "counter: init_states() gives more than 100,000 initial states with --limit 5; paxraft takes at "
+             "most 100,000 (lower the bounds)")
+
+
+def test_a_spec_counts_its_initial_states_before_listing_them(capsys) -> None:
+    """Chang-Roberts with --nodes 2000: 2**2000 initial states, refused at once by the spec's own count
+    (spec.limits.enumerable, as docs/writing-a-spec.md teaches); it ran out of memory."""
+    ref = str(Path(faulty.__file__).parent / "chang_roberts.py") + ":ChangRoberts"
+    code, _, err = run(capsys, "check", ref, "--nodes", "2000")
+    assert code == 2
+    one_line(err, "chang_roberts: --nodes 2000 gives 1.15e+602 initial states; paxraft lists at most 100,000 of them")
 
 
 def test_out_pointing_at_a_file(capsys, tmp_path) -> None:
@@ -455,6 +467,30 @@ def test_trace_json_names_a_file_that_is_no_trace(capsys, tmp_path) -> None:
     assert run(capsys, "trace-json", str(text)) == (0, text.read_text(), "")  # JSON lines are copied as they are
 
 
+def test_trace_json_of_a_trace_without_events_says_so(capsys, tmp_path) -> None:
+    """An empty file, blank lines, a header alone (JSON lines or compact: a node stopped before its first
+    step): no events, said in one line, exit 2, as the audit says it (it printed nothing and exit 0)."""
+    from impl.trace import TraceWriter
+
+    empty, blank, header, compact = (tmp_path / n for n in ("e.jsonl", "b.jsonl", "h.jsonl", "h.bin"))
+    empty.write_bytes(b"")
+    blank.write_text("\n\n")
+    for path, is_compact in ((header, False), (compact, True)):
+        w = TraceWriter(path, 1, (1, 2, 3), compact=is_compact)
+        w.flush()
+        w.close()
+    for path, why in ((empty, "an empty file"), (blank, "an empty file"), (header, "header lines only"),
+                      (compact, "header lines only")):
+        code, out, err = run(capsys, "trace-json", str(path))
+        assert code == 2 and out == ""
+        one_line(err, f"trace {path}: no events ({why})")
+    code, _, err = run(capsys, "audit", str(header), "--spec", "raft")
+    assert code == 2 and "the trace has no events" in err
+    code, out, err = run(capsys, "audit", "--history", str(empty), str(blank))  # it said '0 operations: ok'
+    assert code == 2 and out == ""
+    one_line(err, f"{empty}, {blank}: no operations (an empty history)")
+
+
 def test_wal_check_of_a_folder_holding_no_log(capsys, tmp_path) -> None:
     empty = _private_dir(tmp_path / "empty")
     code, out, err = run(capsys, "wal", "check", str(empty))  # was: "REFUSED ... wal.log: missing", exit 1
@@ -494,3 +530,14 @@ def test_output_folders_that_are_files_are_refused_before_any_work(capsys, tmp_p
     code, _, err = run(capsys, "check", "paxos", "--checkpoint", str(tmp_path / "ck"), "--checkpoint-every", "-1")
     assert code == 2
     one_line(err, "--checkpoint-every must be 0 or more, got -1.0")
+
+
+def test_replay_of_a_spec_without_end_of_initial_states(capsys, tmp_path) -> None:
+    """replay took init_states() whole (a set of them): a spec yielding without end never answered."""
+    ref = f"{Path(faulty.__file__)}:EveryStart"
+    trace = tmp_path / "t.itf.json"
+    trace.write_text(json.dumps({"#meta": {"spec": "counter", "bounds": {"limit": 5}},
+                                 "vars": ["x"], "states": [{"#meta": {"index": 0}, "x": 0}]}))
+    code, _, err = run(capsys, "replay", str(trace), "--spec", ref)
+    assert code == 2
+    one_line(err, "counter: init_states() gives more than 100,000 initial states with --limit 5")

@@ -146,7 +146,7 @@ def test_every_initial_state_is_a_link(ring: str, browser: webdriver.Chrome) -> 
     links[5].click()
     wait.until(lambda d: "Init(5)" in d.find_element(By.ID, "inits-summary").text)
     current = browser.find_element(By.CSS_SELECTOR, "#inits-list li.current").text
-    assert "initiator = p1:True p2:False p3:True" in current
+    assert "initiator = [p1 |-> True, p2 |-> False, p3 |-> True]" in current
     browser.find_element(By.XPATH, "//ul[@id='enabled']//a[text()='n0(n=p1)']").click()
     wait.until(lambda d: _depth(d) == "step 1")
     assert browser.current_url.endswith("?path=Init(5)%2Fn0(0)")

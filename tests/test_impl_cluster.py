@@ -27,8 +27,8 @@ from impl.storage.wal import synced_length
 class Load:
     """``sessions`` writers, each with one write outstanding at a time, until ``writes`` are acknowledged."""
 
-    def __init__(self, d, writes: int, sessions: int = 4) -> None:
-        self.client = KVClient.from_dir(d, timeout=20)
+    def __init__(self, d, writes: int, sessions: int = 4, client_poll_us: int = 0) -> None:
+        self.client = KVClient.from_dir(d, timeout=20, busy_poll_us=client_poll_us)
         self.acked: dict[bytes, bytes] = {}
         self.writes, self.sessions = writes, sessions
         self.progress = asyncio.Event()
@@ -134,13 +134,13 @@ def power_cut(d) -> None:
             f.write(bytes(size - synced))
 
 
-def _power_cut_under_load(d, seed: int, **settings) -> tuple[int, int]:
+def _power_cut_under_load(d, seed: int, client_poll_us: int = 0, **settings) -> tuple[int, int]:
     """(acknowledged writes, of them lost) after a power cut at a seeded point of a write load."""
     rng = random.Random(seed)
     cluster.start(d, 3, **settings)
     try:
         async def cut() -> dict[bytes, bytes]:
-            load = Load(d, 10_000)
+            load = Load(d, 10_000, client_poll_us=client_poll_us)
             writers = [asyncio.ensure_future(load.writer(w)) for w in range(load.sessions)]
             await load.reached(rng.randint(60, 160))
             power_cut(d)  # writes are in flight
@@ -190,6 +190,40 @@ def test_a_power_cut_with_the_fsync_waker_loses_no_acknowledged_write(tmp_path):
     """``fsync_poll_us``: a thread wakes every 50 us during each inline fsync; durability is the same."""
     acked, lost = _power_cut_under_load(tmp_path, seed=4, fsync_poll_us=50)
     assert acked >= 60 and lost == 0
+
+
+def test_a_power_cut_with_the_busy_poll_loses_no_acknowledged_write(tmp_path):
+    """``busy_poll_us`` (nodes) and the client's ``busy_poll_us``: the loops poll instead of blocking for a while
+    after each write; what is acknowledged and when is unchanged."""
+    acked, lost = _power_cut_under_load(tmp_path, seed=4, client_poll_us=300, busy_poll_us=300)
+    assert acked >= 60 and lost == 0
+
+
+def test_the_busy_poll_runs_after_writes_and_never_on_an_idle_cluster(tmp_path):
+    """A node polls after a round that appended or committed; heartbeats and status requests do not start it,
+    so an idle cluster's nodes spend no turns polling (three idle nodes' CPU stays what it was)."""
+    cluster.start(tmp_path, 3, busy_poll_us=5000)
+
+    async def go() -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+        c = KVClient.from_dir(tmp_path, timeout=20)
+        try:
+            before = {i: (await c.status(i, 5.0))["poll_turns"] for i in (1, 2, 3)}
+            for k in range(50):
+                await c.put(b"k%d" % k, b"v")
+            await asyncio.sleep(0.5)  # the last windows end; heartbeats carry the last commit index to followers
+            after = {i: (await c.status(i, 5.0))["poll_turns"] for i in (1, 2, 3)}
+            await asyncio.sleep(0.5)  # 25 heartbeats and three status requests later
+            idle = {i: (await c.status(i, 5.0))["poll_turns"] for i in (1, 2, 3)}
+            return before, after, idle
+        finally:
+            await c.close()
+
+    try:
+        before, after, idle = asyncio.run(go())
+    finally:
+        cluster.stop(tmp_path)
+    assert all(after[i] > before[i] for i in (1, 2, 3)), (before, after)  # each appended 50 entries
+    assert idle == after, (after, idle)
 
 
 def test_the_fsync_waker_wakes_only_during_the_block():

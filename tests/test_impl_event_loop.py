@@ -40,3 +40,50 @@ def test_a_missing_uvloop_falls_back_unless_asked_for(policy, monkeypatch):
     assert loop_module() == "asyncio"
     with pytest.raises(ClusterError, match='"uvloop": true, but uvloop is not installed'):
         use_event_loop({"uvloop": True})
+
+
+def test_the_busy_poll_keeps_the_loop_turning_only_within_its_window_and_while_wanted():
+    """impl/runtime/busypoll.py: turns while armed and wanted; none once the window ended or nothing is wanted."""
+    import time
+
+    from impl.runtime.busypoll import BusyPoll
+
+    async def go() -> tuple[int, bool, int, int]:
+        loop = asyncio.get_running_loop()
+        wanted = [True]
+        p = BusyPoll(loop, 20_000, lambda: wanted[0])
+        p.arm()
+        deadline = time.monotonic() + 10
+        while p.polling and time.monotonic() < deadline:  # (a yield that let another process run ends it early)
+            await asyncio.sleep(0)
+        ended, turns = not p.polling, p.turns
+        await asyncio.sleep(0.05)
+        after_window = p.turns
+        wanted[0] = False
+        p.arm()
+        for _ in range(10):
+            await asyncio.sleep(0)
+        return turns, ended, after_window, p.turns
+
+    turns, ended, after_window, unwanted = asyncio.run(go())
+    assert turns >= 1 and ended
+    assert after_window == turns  # nothing after the window (or the cut)
+    assert unwanted == turns  # armed, but nothing wanted: no turn
+
+
+def test_a_node_runs_with_the_scheduler_slice_cluster_json_names(tmp_path):
+    """impl/runtime/slice.py: ``sched_slice_us`` (100 by default) is the nodes' EEVDF slice; on a kernel without
+    custom slices (before 6.12, where sched_getattr reports none for this process either) it stays unset."""
+    from impl.runtime import cluster
+    from impl.runtime.slice import get_slice
+
+    kernel_has_slices = get_slice() > 0
+    cluster.start(tmp_path / "a", 3)
+    cluster.start(tmp_path / "b", 3, sched_slice_us=300)
+    try:
+        a = [get_slice(cluster.pid_of(tmp_path / "a", i)) for i in (1, 2, 3)]
+        b = [get_slice(cluster.pid_of(tmp_path / "b", i)) for i in (1, 2, 3)]
+    finally:
+        cluster.stop(tmp_path / "a")
+        cluster.stop(tmp_path / "b")
+    assert (a, b) == (([100] * 3, [300] * 3) if kernel_has_slices else ([0] * 3, [0] * 3))

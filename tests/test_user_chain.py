@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import Phase, settings
-from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
+from test_cli import one_error_line, run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck.cli import main
 from modelcheck.engine.stateful import InvariantViolation, run_spec
@@ -31,12 +31,6 @@ def counts(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, tuple[int, i
     code, out, _ = run(capsys, "check", REF, *argv, "--json", "--quiet")
     obj = json.loads(out)
     return code, (obj["distinct_states"], obj["states_generated"], obj["depth"])
-
-
-def one_error_line(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 def test_counts_in_every_search_mode(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
@@ -55,6 +49,20 @@ def test_counts_in_every_search_mode(capsys: pytest.CaptureFixture, tmp_path: Pa
     code, out, _ = run(capsys, "check", REF, "--reach", "AckedAfterReconfiguration")
     assert code == 0 and "Reached AckedAfterReconfiguration: shortest behaviour, 5 steps" in out
 
+
+
+def test_a_resumed_run_may_move_max_states(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """--max-states is a stopping rule, not part of the state space: --resume with another one continues the
+    same search (it was refused: 'checkpoint was written with max_states=300'). Each resumed run ends with
+    the figures of one uninterrupted run with its cap; a cap the checkpoint has passed is refused."""
+    ck = str(tmp_path / "ck")
+    assert counts(capsys, "--max-states", "300", "--checkpoint", ck, "--checkpoint-every", "0") == (0, (300, 484, 7))
+    code, _, err = run(capsys, "check", "--resume", ck, "--max-states", "100")
+    assert code == 2 and one_error_line(err).endswith(
+        "checkpoint holds 193 states already, --max-states 100 stops before it; give more, or start afresh")
+    assert counts(capsys, "--max-states", "400") == (0, (400, 650, 8))
+    assert counts(capsys, "--resume", ck, "--max-states", "400") == (0, (400, 650, 8))
+    assert counts(capsys, "--resume", ck, "--max-states", "100000") == (0, (565, 955, 10))  # the whole model
 
 def test_liveness_refinement_and_hypothesis(capsys: pytest.CaptureFixture) -> None:
     code, out, _ = run(capsys, "check", REF, "--liveness")

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
+from test_cli import one_error_line, run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck.output.dot import dot_available
 
@@ -20,12 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 LEASE = ROOT / "tests" / "user_specs" / "lease_lock.py"
 REF = f"{LEASE}:Lease"
 
-
-
-def one_error_line(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 def test_counts_symmetry_variant_liveness_and_refinement(capsys: pytest.CaptureFixture) -> None:

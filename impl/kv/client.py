@@ -30,6 +30,7 @@ from impl.kv.protocol import (
     encode_request,
 )
 from impl.raft.messages import FrameDecoder, WireError, frame_with_key, mac_key
+from impl.runtime.busypoll import BusyPoll
 
 Pending = Coroutine[Any, Any, Result]  # what put/get/delete/cas return: call()'s coroutine, not a wrapper around it
 
@@ -138,8 +139,10 @@ class Session:
 class KVClient:
     """Talks to a cluster given its nodes' ports and secret (or its directory)."""
 
-    def __init__(self, ports: dict[int, int], secret: bytes, timeout: float = 10.0) -> None:
+    def __init__(self, ports: dict[int, int], secret: bytes, timeout: float = 10.0, busy_poll_us: int = 0) -> None:
         self.ports = dict(sorted(ports.items()))
+        self.busy_poll_us = busy_poll_us  # how long the loop polls after a request left (impl/runtime/busypoll.py)
+        self._poller: BusyPoll | None = None
         self.secret = secret
         self.timeout = timeout
         self.leader = next(iter(self.ports))
@@ -159,10 +162,10 @@ class KVClient:
         return node in self.ports
 
     @classmethod
-    def from_dir(cls, directory: str | os.PathLike[str], timeout: float = 10.0) -> KVClient:
+    def from_dir(cls, directory: str | os.PathLike[str], timeout: float = 10.0, busy_poll_us: int = 0) -> KVClient:
         """A client for the cluster described in ``DIR/cluster.json``."""
         c = json.loads((Path(directory) / "cluster.json").read_text())
-        client = cls({int(k): v for k, v in c["nodes"].items()}, bytes.fromhex(c["secret"]), timeout)
+        client = cls({int(k): v for k, v in c["nodes"].items()}, bytes.fromhex(c["secret"]), timeout, busy_poll_us)
         client.directory = Path(directory)
         return client
 
@@ -198,6 +201,10 @@ class KVClient:
         c.waiting[rid] = fut
         c.send(encode_request(rid, cmd) if change is None else encode_change_request(rid, *change))
         self._deadlines.add(loop, deadline, fut)
+        if self.busy_poll_us:
+            if self._poller is None or self._poller.loop is not loop:
+                self._poller = BusyPoll(loop, self.busy_poll_us, lambda: any(c.waiting for c in self._conns.values()))
+            self._poller.arm()  # (until every reply is in, or the window ends)
         return rid, fut
 
     async def call(self, cmd: Command) -> Result:

@@ -61,7 +61,9 @@ from impl.raft.messages import (
 from impl.raft.rejoin import REJOINING, RejoinGate
 from impl.raft.rules import NONE, bug
 from impl.raft.tracing import CompactTracer
+from impl.runtime.busypoll import BusyPoll
 from impl.runtime.cluster import ClusterError, load, trace_compact, trace_file_name, write_pid
+from impl.runtime.slice import set_slice
 from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
 from impl.storage.wal import WAL, WALError
@@ -72,6 +74,10 @@ QUEUE_LIMIT = 10_000  # frames kept per unconnected peer; beyond that the oldest
 WRITE_BUFFER_LIMIT = 64 << 20  # bytes a connected peer may fall behind before frames to it are dropped
 PRE_AUTH_FRAME = 1024  # the largest first frame (the hello) of a connection that has not yet authenticated
 WAL_PREALLOC = 1 << 20  # zero bytes kept ahead of the log's records (impl/storage/wal.py; "wal_prealloc": 0 = append)
+SCHED_SLICE_US = 100  # the node's EEVDF slice ("sched_slice_us"; impl/runtime/slice.py; 0: the kernel's, 1.4 ms
+#                       here): under load 8 of 10 alternated pairs faster (docs/performance.md, 2026-12-04 13:17)
+BUSY_POLL_US = 0  # how long a node polls after a round that appended or committed ("busy_poll_us"; busypoll.py):
+#                   off, measured slower on the shared 2-core machine (docs/performance.md, 2026-12-04)
 
 
 def protocol(c: dict[str, Any]) -> tuple[Any, Any]:
@@ -368,6 +374,9 @@ class NodeServer:
         self.closed = False  # set at shutdown, once the log and trace are closing
         self._refusal_logged = -1.0
         self.timeline: Timeline | None = None  # critical-path stamps ("timeline": true; impl/runtime/timeline.py)
+        self.poller: BusyPoll | None = None  # "busy_poll_us" (set up with the loop in _build)
+        self.poll_leader_only = bool(c.get("busy_poll_leader", False))
+        self._progress = (0, 0)  # the log's written bytes and the commit index when the last round ended
 
     def _build(self) -> None:
         c = self.cluster
@@ -413,6 +422,9 @@ class NodeServer:
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
         self._peers = getattr(self.node, "peers", ())  # a Raft leader's peers when the links were last checked
         self.tick_s = c.get("tick_ms", 10) / 1000
+        if int(c.get("busy_poll_us", BUSY_POLL_US)) > 0:
+            assert self.loop is not None
+            self.poller = BusyPoll(self.loop, int(c.get("busy_poll_us", BUSY_POLL_US)), lambda: not self.closed)
         if c.get("timeline"):
             self.timeline = Timeline(self.home / "timeline.txt")
         self.rejoin = RejoinGate() if (self.home / REJOINING).exists() else None  # set by `cluster recover-node`
@@ -452,6 +464,11 @@ class NodeServer:
             (self.home / REJOINING).unlink(missing_ok=True)
             log.info("node %d caught up to index %d after rejoining: voting again", self.id, node.applied)
         self._flush()  # also what was answered outside a round (not-leader, status)
+        if self.poller is not None and (node.role == LEADER or not self.poll_leader_only):
+            progress = (self.wal.written, node.commit)
+            if progress != self._progress:  # the write path: this round appended or committed (heartbeats, reads
+                self._progress = progress  # and status requests do neither: an idle node never polls)
+                self.poller.arm()
 
     def crash_point(self, name: str) -> None:
         """A fault hook for tests: a leader whose log reached ``crash_at``'s index kills itself at this point (one
@@ -589,6 +606,7 @@ class NodeServer:
                 st = self.node.status()
                 st["pid"] = os.getpid()
                 st["rejoining"] = self.rejoin is not None
+                st["poll_turns"] = self.poller.turns if self.poller is not None else 0
                 reply("ok", Result(0, json.dumps(st).encode()))
             elif op == GET:
                 replica.submit(decode_command(data), reply)
@@ -670,7 +688,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
-        use_event_loop(load_cluster(args.dir))
+        c = load_cluster(args.dir)
+        use_event_loop(c)
+        slice_us = int(c.get("sched_slice_us", SCHED_SLICE_US))
+        if slice_us:
+            try:
+                set_slice(slice_us)  # (before any thread starts: they inherit it)
+            except OSError as exc:  # an older kernel, another platform: the node runs as it would without
+                log.warning("node %d: cannot set a %d us scheduler slice: %s", args.id, slice_us, exc)
         asyncio.run(NodeServer(args.dir, args.id).main())
     except (WALError, TraceFileError, ClusterError, OSError) as exc:  # damaged storage, a bad folder, a port taken
         log.error("node %d cannot start: %s", args.id, exc)  # one line; `cluster start/status` quote it

@@ -453,6 +453,11 @@ class WAL:
         self._pending_sync = (self._end, self._commit)
         return True
 
+    @property
+    def written(self) -> int:
+        """Bytes of records written to the OS so far (moves with every record; the runtime's busy poll watches it)."""
+        return self._end
+
     def write_records(self) -> bool:
         """Write what was saved to the OS, no header slot and no sync (the start of :meth:`write_out`; also what
         the runtime does before a trace line leaves while a sync is in flight); whether there was anything."""

@@ -1,7 +1,7 @@
-"""The `paxraft check` options beyond breadth-first search: modes, workers, liveness and --out.
+"""The `paxraft check` of one model: search modes, workers, liveness and --out, and the plain breadth-first run.
 
-``cmd_check`` hands a run here when any of these options is given, so the plain
-breadth-first path stays as it was.
+``cmd_check`` hands every run of one model here (but those of the reading options, ``_check_reading``);
+:func:`run` picks the engine and :func:`report` prints its result, the one place for both.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from modelcheck import check
-from modelcheck.cli.common import output_folder, positive
+from modelcheck.cli.common import output_folder, positive, within
 from modelcheck.engine.explain import summary
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result
@@ -58,21 +58,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         const="",
         default=None,
         metavar="PROPERTY",
-        help="check a temporal property under the spec's fairness (default: its only one)",
+        help="check a temporal property under the spec's fairness (default: every one declared, in turn)",
     )
     g.add_argument("--no-fairness", action="store_true", help="liveness: assume no fairness at all")
     g.add_argument("--out", metavar="DIR", help="write the trace (ITF JSON), its chart and table (DOT, SVG) here")
-
-
-def wants(args: argparse.Namespace) -> bool:
-    """Whether the arguments ask for anything beyond the plain breadth-first run."""
-    return (
-        args.mode != "bfs"
-        or args.workers != 1
-        or args.out is not None
-        or args.liveness is not None
-        or _scaled(args)
-    )
 
 
 def _scaled(args: argparse.Namespace) -> bool:
@@ -107,10 +96,8 @@ def validate(args: argparse.Namespace) -> None:
         raise SpecError(f"--max-states must be at least 1, got {args.max_states}")
     if args.workers < 1:
         raise SpecError(f"--workers must be at least 1, got {args.workers}")
-    if args.depth is not None and args.depth < 1:
-        raise SpecError(f"--depth must be at least 1, got {args.depth}")
-    if args.depth is not None and args.depth > MAX_DEPTH:
-        raise SpecError(f"--depth must be at most {MAX_DEPTH:,} (a walk keeps its states), got {args.depth:,}")
+    if args.depth is not None:
+        within("--depth", args.depth, 1, MAX_DEPTH, "a walk keeps its states")
     if args.depth is not None and args.mode == "bfs":  # it was ignored: the search went as deep as the model
         raise SpecError("--depth bounds --mode dfs or is --mode simulate's walk length; a breadth-first search "
                         "stops at --max-states")
@@ -149,11 +136,7 @@ def run(args: argparse.Namespace, spec: Spec) -> int:
 
         print(f"paxraft check: {interrupted_line()}\n{exc}", file=sys.stderr)
         return INTERRUPTED
-    if args.json:
-        json.dump(result.to_json(), sys.stdout, indent=1)
-        print()
-    else:
-        print(_header(result) + summary(result))
+    report(args, result, _header(result))
     if args.out:
         trace = result.trace if result.trace is not None else getattr(result, "deepest_trace", None)
         if trace:
@@ -165,6 +148,15 @@ def run(args: argparse.Namespace, spec: Spec) -> int:
             print(f"--out {args.out}: nothing written, no trace to draw (no violation found; --reach EXPR "
                   "gives a trace to a state you choose)", file=sys.stderr)
     return 0 if result.verdict == OK else 1
+
+
+def report(args: argparse.Namespace, result: Result, head: str = "") -> None:
+    """The result on stdout: JSON with --json, else ``head`` and the summary (traces as lanes with --lanes)."""
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, indent=1)
+        print()
+    else:
+        print(head + summary(result, lanes=getattr(args, "lanes", False)))
 
 
 def progress_for(args: argparse.Namespace, spec: Spec) -> Progress:
@@ -232,31 +224,39 @@ def _header(result: Result) -> str:
 
 
 def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
+    """``--liveness NAME``, or every declared property in turn (TLC's PROPERTY lines, all checked: a
+    property per process, as ``\\A p : P(p) ~> Q(p)``, was refused with 'several properties; name one')."""
     from modelcheck.engine.liveness import check_property, format_lasso
 
     if args.mode != "bfs" or args.workers != 1:
         raise SpecError("--liveness explores the whole graph itself; drop --mode/--workers")
-    res = check_property(
-        spec,
-        args.liveness or None,
-        fairness=[] if args.no_fairness else None,
-        symmetry=args.symmetry,
-        max_states=args.max_states,
-        progress=progress_for(args, spec),
-    )
+    names = [args.liveness] if args.liveness else list(spec.properties()) or [None]  # None: the engine says why
+    results = [
+        check_property(
+            spec,
+            name,
+            fairness=[] if args.no_fairness else None,
+            symmetry=args.symmetry,
+            max_states=args.max_states,
+            progress=progress_for(args, spec),
+        )
+        for name in names
+    ]
     if args.json:
-        json.dump(res.to_json(), sys.stdout, indent=1)
+        shown = [r.to_json() for r in results]
+        json.dump(shown[0] if len(shown) == 1 else shown, sys.stdout, indent=1)
         print()
     else:
-        print(format_lasso(spec, res))
-    if args.out and res.lasso is not None:
+        print("\n\n".join(format_lasso(spec, r) for r in results))
+    res = next((r for r in results if r.lasso is not None), None)
+    if args.out and res is not None and res.lasso is not None:  # the first property violated
         from modelcheck.output.artifacts import write_trace_artifacts
 
         trace, loop = res.lasso.prefix + res.lasso.loop, len(res.lasso.prefix) - 1  # the loop leaves and returns there
         what = f"{res.property} ({res.text})"
         for path in write_trace_artifacts(spec, trace, Path(args.out), what, "liveness", loop):
             print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
-    return 0 if res.holds else 1
+    return 0 if res is None else 1
 
 
 _RECORDED = ("spec", "variant", "without", "restrict", "symmetry", "no_invariants", "deadlock", "max_states", "workers")

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from modelcheck import check
+from modelcheck.cli import _check_modes as check_modes
 from modelcheck.engine.explain import format_trace, summary, violation_line
 from modelcheck.engine.lanes import format_lanes
 from modelcheck.engine.progress import Progress
@@ -60,26 +60,15 @@ def run(args: argparse.Namespace, spec: Spec) -> int:
     searching = args.counterexamples is not None or args.fewest_switches or args.reach
     if (args.deadlock or args.no_invariants) and searching:
         raise SpecError("--deadlock/--no-invariants do not go with --reach/--counterexamples/--fewest-switches")
-    progress = Progress(spec.describe(), silent=args.quiet or args.json)  # silent: its figures still serve Ctrl-C
     if args.reach:
-        return _run_reach(args, spec, progress)
+        return _run_reach(args, spec, check_modes.progress_for(args, spec))
     if args.counterexamples is not None or args.fewest_switches:
         return _run_shortest(args, spec)
-    result = check(spec, symmetry=args.symmetry, max_states=args.max_states, progress=progress)
-    _print(args, result)
-    return 0 if result.verdict == OK else 1
+    return check_modes.run(args, spec)  # --lanes alone: the plain search (it dropped --deadlock), drawn as lanes
 
 
 def _trace_text(spec: Spec, trace: list[Step], lanes: bool) -> str:
     return format_lanes(spec, trace) if lanes else format_trace(spec, trace)
-
-
-def _print(args: argparse.Namespace, result: Result) -> None:
-    if args.json:
-        json.dump(result.to_json(), sys.stdout, indent=1)
-        print()
-    else:
-        print(summary(result, lanes=args.lanes))
 
 
 def _run_reach(args: argparse.Namespace, spec: Spec, progress: Progress | None) -> int:

@@ -114,6 +114,8 @@ def run_history(args: argparse.Namespace) -> int:
         ops = [op for f in args.files for op in read_history(f)]
     except HistoryError as exc:
         raise UsageError(str(exc)) from exc
+    if not ops:  # '0 operations, 0 keys: ok', exit 0, read as a history that was checked
+        raise UsageError(f"{', '.join(map(str, args.files))}: no operations (an empty history)")
     result = check_operations(kv_model(), ops)
     if args.html:
         write_html(result, args.html)

@@ -11,7 +11,6 @@ from modelcheck import check
 from modelcheck.cli import _check_modes as check_modes
 from modelcheck.cli import _check_reading as check_reading
 from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args
-from modelcheck.engine.explain import summary
 from modelcheck.engine.faults import preflight
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result, count
@@ -52,23 +51,7 @@ def run(args: argparse.Namespace) -> int:
     preflight(spec, invariants=not args.no_invariants, symmetry=model.symmetry)
     if check_reading.wants(args):
         return check_reading.run(args, spec)
-    if check_modes.wants(args):
-        return check_modes.run(args, spec)
-    progress = check_modes.progress_for(args, spec)
-    result = check(
-        spec,
-        symmetry=model.symmetry,
-        check_invariants=not args.no_invariants,
-        check_deadlock=args.deadlock,
-        max_states=args.max_states,
-        progress=progress,
-    )
-    if args.json:
-        json.dump(result.to_json(), sys.stdout, indent=1)
-        print()
-    else:
-        print(summary(result))
-    return 0 if result.verdict == OK else 1
+    return check_modes.run(args, spec)
 
 
 def run_witnesses(args: argparse.Namespace, rows: list[Result]) -> bool:

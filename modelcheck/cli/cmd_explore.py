@@ -12,7 +12,7 @@ import sys
 import threading
 from urllib.parse import quote
 
-from modelcheck.cli.common import add_bound_options, model_from_args, positive
+from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args, positive
 from modelcheck.output.explore.server import ExplorerServer
 from modelcheck.output.explore.session import PathError, Session
 from spec.core import Spec, SpecError
@@ -23,8 +23,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", nargs="?", help="spec name or path/to/file.py:ClassName (default: the trace's)")
     parser.add_argument("--variant", help="explore a named variant of the spec")
     add_bound_options(parser)
-    parser.add_argument("--without", default=None, metavar="A,B", help="leave these actions out of Next")
-    parser.add_argument("--restrict", default=None, metavar="R,S", help="model restrictions the spec offers")
+    add_model_options(parser)
     parser.add_argument("--trace", metavar="FILE.itf.json", help="a counterexample (ITF JSON) to step through")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--for", dest="seconds", type=float, default=None, metavar="S",

@@ -38,6 +38,15 @@ def positive(flag: str, value: float | None, *, zero: bool = False) -> None:
         raise UsageError(f"{flag} must be finite, got {value}")
 
 
+def within(flag: str, value: int, low: int, high: int, why: str) -> None:
+    """Refuse an integer outside ``low..high``: a UsageError naming the flag (and, past ``high``, ``why``
+    the limit is there: ``--depth 1000000000`` was taken, and ran until memory or patience ran out)."""
+    if value < low:
+        raise UsageError(f"{flag} must be at least {low:,}, got {value:,}")
+    if value > high:
+        raise UsageError(f"{flag} must be at most {high:,} ({why}), got {value:,}")
+
+
 def output_folder(path: str, flag: str) -> Path:
     """``path`` as a folder to write into (``--out``, ``--checkpoint``, ``--cti-dir``, ``--certificate``): it may
     not exist yet, but it may not be a file: refused before any work, not after a run when writing."""

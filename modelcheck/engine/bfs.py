@@ -15,7 +15,7 @@ from modelcheck.engine.calls import step_arity
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
-from spec.behaviour import invariant_check, outside_counted, state_constraint
+from spec.behaviour import initial_states, invariant_check, outside_counted, state_constraint
 from spec.core import Label, Spec, State
 
 
@@ -102,7 +102,7 @@ class _Search:
     def initial_level(self) -> list[State]:
         """The distinct initial states within the constraint, checked and stored: the first frontier."""
         frontier: list[State] = []
-        for s in self.spec.init_states():
+        for s in initial_states(self.spec):
             self.n_init += 1
             bad = self.violated(s) if self.invariants else None
             if self.constraint is not None and not self.constraint(s):

@@ -5,7 +5,8 @@
 one is written to ``DIR/next`` and renamed over ``current`` only when complete, so a run
 killed at any moment (kill -9 included) leaves a usable checkpoint. Resuming refuses a
 checkpoint whose files were damaged or that belongs to another spec, bounds, options or
-paxraft version, with one line saying which.
+paxraft version, with one line saying which; ``max_states`` may differ (a stopping rule, not
+part of the search), unless the checkpoint already holds that many states (:func:`check_cap`).
 """
 
 from __future__ import annotations
@@ -117,6 +118,15 @@ def load(root: Path) -> tuple[Path, dict[str, Any]]:
         if path.stat().st_size != want["bytes"] or _crc(path) != want["crc32"]:
             raise CheckpointError(f"{path}: size or checksum differs from the manifest; the checkpoint is damaged")
     return where, manifest
+
+
+def check_cap(manifest: dict[str, Any], max_states: int | None) -> None:
+    """Refuse a ``max_states`` the checkpoint has already passed (the run it continues would have stopped
+    before): any other may differ from the one it was written with, as the search is the same up to the cut."""
+    total = manifest.get("coordinator", {}).get("total", 0)
+    if max_states is not None and total >= max_states:
+        raise CheckpointError(f"the checkpoint holds {total:,} states already, --max-states {max_states:,} "
+                              "stops before it; give more, or start afresh")
 
 
 def check_matches(manifest: dict[str, Any], identity: dict[str, Any], options: dict[str, Any]) -> None:

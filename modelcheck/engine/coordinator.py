@@ -23,7 +23,7 @@ from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
 from modelcheck.engine.search import CUT, DEAD, FULL, STATE, Partition, rebuild
 from modelcheck.engine.transport import InProcess, LocalProcesses, RayActors
-from spec.behaviour import invariant_check, state_constraint
+from spec.behaviour import initial_states, invariant_check, state_constraint
 from spec.core import Spec, State
 from spec.registry import user_module_sources
 
@@ -70,8 +70,9 @@ def search(
         assert root is not None, "resume needs the checkpoint directory"
         where, manifest = ckpt.load(root)
         options = {"symmetry": symmetry, "check_invariants": check_invariants, "check_deadlock": check_deadlock,
-                   "max_states": max_states, "workers": workers}
+                   "workers": workers}  # not max_states: a stopping rule, which a resumed run may move
         ckpt.check_matches(manifest, ckpt.spec_identity(spec), options)
+        ckpt.check_cap(manifest, max_states)
         loaded = (where, manifest)
     temp = None
     spill_dir = None
@@ -197,7 +198,7 @@ class _Run:
         stored = generated = 0
         k = len(spec.actions)
         counts = {"stored": 0, "generated": 0, "fired": [0] * k, "new": [0] * k}
-        for s in spec.init_states():
+        for s in initial_states(spec):
             generated += 1
             bad = violated(s)
             if constraint is not None and not constraint(s):
@@ -349,6 +350,8 @@ class _Run:
                 "bytes_sent": s["bytes_sent"],
                 "messages_sent": s["messages_sent"],
                 "store_bytes": s["store_bytes"],
+                "queries": s["asked"],
+                "asked_bytes": s["asked_bytes"],
                 "disk_bytes": s["disk_bytes"],
                 "peak_rss_bytes": s["peak_rss_bytes"],
                 "minor_faults": s["faults"][0],

@@ -14,7 +14,7 @@ from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
-from spec.behaviour import invariant_check, state_constraint
+from spec.behaviour import initial_states, invariant_check, state_constraint
 from spec.core import Label, Spec
 
 
@@ -71,7 +71,7 @@ def _dfs(
         return result
 
     # The path: one frame per state on it, (step, successor iterator).
-    for init in spec.init_states():
+    for init in initial_states(spec):
         generated += 1
         deepest = max(deepest, 1)
         bad = first_bad(init)

@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from modelcheck.engine.result import DEADLOCK, VIOLATION, Result, Step, count
+from modelcheck.engine.result import DEADLOCK, VIOLATION, Result, Step, count, shown_state
 from spec.core import Spec
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, tuple):  # shown values: a tuple is a sequence, a list a set (as the specs show sets)
-        return "<<" + ", ".join(_fmt(x) for x in value) + ">>"
-    if isinstance(value, dict) and set(value) >= {"type"}:
-        return "[" + ", ".join(f"{k} |-> {_fmt(v)}" for k, v in value.items()) + "]"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(", ", ": "))
-    return str(value)
-
-
 def compact(value: Any) -> str:
-    """A short text for a shown value: records as ``a1:0 a2:-1``, sets (lists) as ``{x, y}``,
-    sequences (tuples) as ``<<x, y>>``."""
-    if isinstance(value, dict):
-        if "type" in value:
-            return f"{value['type']}(" + ", ".join(str(v) for k, v in value.items() if k != "type") + ")"
-        return " ".join(f"{k}:{compact(v)}" for k, v in value.items())
+    """A shown value (what ``show_state`` gives) as text: the one rendering, in check's traces, the
+    explorer, the DOT tables and lanes. A list reads as a set ``{x, y}``, a tuple as a sequence
+    ``<<x, y>>``, a dict as a record or function ``[k |-> v, ...]`` (a message's ``type`` first, as
+    given), at any depth; anything else as ``str`` gives it. (check printed a list inside a dict as JSON,
+    ``[1, 2]`` with quoted strings, and the explorer as ``{1, 2}``: two renderers of one state.)"""
     if isinstance(value, list):
         return "{" + ", ".join(compact(x) for x in value) + "}"
     if isinstance(value, tuple):
         return "<<" + ", ".join(compact(x) for x in value) + ">>"
+    if isinstance(value, dict):
+        return "[" + ", ".join(f"{k} |-> {compact(v)}" for k, v in value.items()) + "]"
     return str(value)
 
 
@@ -41,20 +31,17 @@ def diff_lines(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str
         if before is not None and old == new:
             continue
         if before is None:
-            if isinstance(new, list):
-                lines.append(f"{var} = {{{', '.join(_fmt(x) for x in new)}}}")
-            else:
-                lines.append(f"{var} = {_fmt(new)}")
+            lines.append(f"{var} = {compact(new)}")
         elif isinstance(new, dict) and isinstance(old, dict) and set(new) == set(old):
-            changed = [f"{k}: {_fmt(old[k])} -> {_fmt(new[k])}" for k in new if new[k] != old[k]]
+            changed = [f"{k}: {compact(old[k])} -> {compact(new[k])}" for k in new if new[k] != old[k]]
             lines.append(f"{var}: " + "; ".join(changed))
         elif isinstance(new, list) and isinstance(old, list):
             added = [x for x in new if x not in old]
             gone = [x for x in old if x not in new]
-            parts = [f"+ {_fmt(x)}" for x in added] + [f"- {_fmt(x)}" for x in gone]
+            parts = [f"+ {compact(x)}" for x in added] + [f"- {compact(x)}" for x in gone]
             lines.append(f"{var}: " + ("; ".join(parts) if parts else "(reordered)"))
         else:
-            lines.append(f"{var}: {_fmt(old)} -> {_fmt(new)}")
+            lines.append(f"{var}: {compact(old)} -> {compact(new)}")
     return lines
 
 
@@ -63,7 +50,7 @@ def format_trace(spec: Spec, trace: list[Step]) -> str:
     out = []
     prev = None
     for n, step in enumerate(trace, 1):
-        shown = spec.show_state(step.state)
+        shown = shown_state(spec, step.state)
         head = "Initial state" if step.label is None else spec.show_label(step.label)
         out.append(f"{n:>3}. {head}")
         if step.label is not None and prev == shown:

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, NoReturn
 
+from spec.behaviour import take_initial
 from spec.core import Action, Label, Spec, SpecError, State, Temporal, returned
 
 #: States the preflight walks (breadth-first) before a run, and its time budget (CPU seconds): a few
@@ -205,7 +206,8 @@ def check_state(spec: Spec, state: State, origin: str, kinds: tuple[type, ...] =
 
 
 def initial_states(spec: Spec) -> list[State]:
-    """``spec.init_states()`` as a list, with the contract checked on each state."""
+    """``spec.init_states()`` as a list (at most as many as every search takes), with the contract checked on
+    each state."""
     title = spec_title(spec)
     try:
         got = spec.init_states()
@@ -219,7 +221,9 @@ def initial_states(spec: Spec) -> list[State]:
             + (f", e.g. [{show_value(got)}]" if got is not None else "")
         )
     try:
-        states = list(got)
+        states = take_initial(spec, got)
+    except SpecError:
+        raise
     except TypeError as exc:
         contract = f"{title}: init_states() returned {show_value(got)} ({_type_name(got)}); " \
                    "expected an iterable of states"

@@ -18,7 +18,7 @@ from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import Step, count
-from spec.behaviour import state_constraint
+from spec.behaviour import initial_states, state_constraint
 from spec.core import Label, Spec, SpecError, State
 
 
@@ -176,7 +176,7 @@ def _explore(
                 g.cut_marks[name] = True
 
     frontier: list[tuple[State, int]] = []
-    for s in spec.init_states():
+    for s in initial_states(spec):
         g.generated += 1
         if constraint is not None and not constraint(s):
             cut_state(s)

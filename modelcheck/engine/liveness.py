@@ -28,7 +28,7 @@ from typing import Any
 
 from modelcheck.engine.graph import StateGraph, explore
 from modelcheck.engine.progress import Progress
-from modelcheck.engine.result import Step, count
+from modelcheck.engine.result import Step, count, shown_state
 from spec.core import Fair, Spec, SpecError, Temporal, strict_predicate
 
 EVENTUALLY, ALWAYS_EVENTUALLY, LEADS_TO = "eventually", "always-eventually", "leads-to"
@@ -75,7 +75,7 @@ class LivenessResult:
                 {
                     "action": "Init" if st.label is None else st.label.name,
                     "params": {} if st.label is None else spec.params_json(st.label),
-                    "state": spec.show_state(st.state),
+                    "state": shown_state(spec, st.state),
                 }
                 for st in xs
             ]
@@ -493,7 +493,7 @@ def format_lasso(spec: Spec, result: LivenessResult) -> str:
         n = 0
         for st in lasso.prefix:
             n += 1
-            shown = spec.show_state(st.state)
+            shown = shown_state(spec, st.state)
             lines.append(f"{n:>3}. {'Initial state' if st.label is None else spec.show_label(st.label)}")
             lines.extend(f"       {x}" for x in diff_lines(prev, shown))
             prev = shown
@@ -503,7 +503,7 @@ def format_lasso(spec: Spec, result: LivenessResult) -> str:
             lines.append(f"     --- loop begins: from state {n} the following steps repeat for ever")
             for st in lasso.loop:
                 n += 1
-                shown = spec.show_state(st.state)
+                shown = shown_state(spec, st.state)
                 lines.append(f"{n:>3}. {spec.show_label(st.label)}" if st.label else f"{n:>3}.")
                 lines.extend(f"       {x}" for x in diff_lines(prev, shown))
                 prev = shown

@@ -16,7 +16,8 @@ from typing import Any
 
 from modelcheck.engine._state_store import StateStore
 from modelcheck.engine.explain import compact, format_trace
-from modelcheck.engine.result import Step
+from modelcheck.engine.result import Step, shown_state
+from spec.behaviour import initial_states
 from spec.core import Label, Spec, SpecError, State, returned
 
 
@@ -76,7 +77,7 @@ def check_refinement(
         return res
 
     state_types = {type(x) for x in abs_inits}
-    for s in concrete.init_states():
+    for s in initial_states(concrete):
         if hash(s) in store.index:
             continue
         i = store.add(hash(s), -1, -1)
@@ -89,7 +90,7 @@ def check_refinement(
         seen_abs.add(a)
         if a not in abs_inits:
             return fail(
-                f"initial state maps to {abstract.show_state(a)}, not an initial state of {abstract.name}", i, None
+                f"initial state maps to {_show(abstract, a)}, not an initial state of {abstract.name}", i, None
             )
         frontier.append((s, i))
     while frontier:
@@ -124,7 +125,7 @@ def check_refinement(
 
 
 def _show(spec: Spec, state: State) -> str:
-    return "; ".join(f"{k} = {compact(v)}" for k, v in spec.show_state(state).items())
+    return "; ".join(f"{k} = {compact(v)}" for k, v in shown_state(spec, state).items())
 
 
 def summary(res: RefinementResult) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spec.behaviour import Step  # re-exported: the engine's results are made of the spec's steps
-from spec.core import Spec
+from spec.core import Spec, State, order_key
 
 OK, VIOLATION, DEADLOCK = "ok", "violation", "deadlock"
 
@@ -15,6 +15,25 @@ def count(n: int, one: str, many: str | None = None) -> str:
     """``n`` and its noun, singular for one: "1 step", "1 distinct state", "3,921 distinct states"
     (``many`` when the plural is not ``one`` + "s": "states generated")."""
     return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
+def shown_state(spec: Spec, state: State) -> dict[str, Any]:
+    """``spec.show_state(state)`` as every report, picture, page and JSON object takes it: a set (a frozenset
+    field under the default show_state, a MsgSet) becomes a list sorted by value, which reads as a set.
+    (It printed as ``frozenset()`` and made ``--json`` fail as paxraft's own error, exit 4.)"""
+    return {var: _as_shown(value) for var, value in spec.show_state(state).items()}
+
+
+def _as_shown(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return [_as_shown(x) for x in sorted(value, key=order_key)]
+    if isinstance(value, tuple):
+        return tuple(_as_shown(x) for x in value)
+    if isinstance(value, list):
+        return [_as_shown(x) for x in value]
+    if isinstance(value, dict):
+        return {k: _as_shown(x) for k, x in value.items()}
+    return value
 
 
 @dataclass
@@ -98,7 +117,7 @@ class Result:
                 {
                     "action": "Init" if st.label is None else st.label.name,
                     "params": {} if st.label is None else spec.params_json(st.label),
-                    "state": spec.show_state(st.state),
+                    "state": shown_state(spec, st.state),
                 }
                 for st in self.trace
             ],

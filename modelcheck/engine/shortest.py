@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine.result import Step
-from spec.behaviour import invariant_check, state_constraint
+from spec.behaviour import initial_states, invariant_check, state_constraint
 from spec.core import Label, Params, Spec, SpecError, State
 
 Edge = tuple[int, int, Params, int]  # (parent node, action index, params, actor id; -1 when not asked)
@@ -189,7 +189,7 @@ def shortest_dag(
         return j
 
     frontier: list[tuple[State, int]] = []
-    for s in spec.init_states():
+    for s in initial_states(spec):
         dag.states_generated += 1
         fp = fingerprint(s)
         if fp in index:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from modelcheck.engine.result import Step
+from spec.behaviour import initial_states
 from spec.core import Label, Spec, SpecError, State, order_key
 from spec.registry import build, class_ref, entries, entry, entry_for_class, is_user_ref, load_user_spec
 from spec.userfiles import clip, load_json, quote, read_text
@@ -305,7 +306,7 @@ class StepVerdict:
 
 def replay_steps(spec: Spec, steps: list[Step]) -> Iterator[StepVerdict]:
     """Judge each state in turn; stop after the first that does not follow."""
-    inits = set(spec.init_states())
+    inits = set(initial_states(spec))
     first = steps[0]
     if first.label is not None or first.state not in inits:
         yield StepVerdict(0, "Init", False, "not an initial state of the spec")

@@ -15,7 +15,8 @@ from typing import Any
 
 from modelcheck.engine.explain import compact
 from modelcheck.engine.graph import StateGraph
-from modelcheck.engine.result import Step
+from modelcheck.engine.lanes import lane_order
+from modelcheck.engine.result import Step, shown_state
 from spec.core import Spec
 
 
@@ -27,12 +28,7 @@ def _q(text: str) -> str:
 def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop_start: int | None = None) -> str:
     """The message-sequence chart of ``trace`` in DOT."""
     events = [spec.msc_event(trace[i - 1].state, trace[i].label, trace[i].state) for i in range(1, len(trace))]
-    nodes = list(spec.msc_nodes())
-    for ev in events:
-        if ev.node not in nodes:
-            nodes.append(ev.node)
-    used = {ev.node for ev in events}
-    nodes = [n for n in nodes if n in used] or nodes[:1]
+    nodes = lane_order(spec, events) or list(spec.msc_nodes())[:1]  # the lanes' columns, as the explorer's
     col = {n: i for i, n in enumerate(nodes)}
     rows = len(events)
     out = [
@@ -99,7 +95,7 @@ def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop
 
 def table_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop_start: int | None = None) -> str:
     """The trace's states as one table in DOT (an HTML-like label); changed cells are shaded."""
-    shown = [spec.show_state(st.state) for st in trace]
+    shown = [shown_state(spec, st.state) for st in trace]
     variables = list(shown[0])
     head = "".join(f'<TD BGCOLOR="#e8eef7"><B>{html.escape(v)}</B></TD>' for v in variables)
     rows = [f'<TR><TD BGCOLOR="#e8eef7"><B>#</B></TD><TD BGCOLOR="#e8eef7"><B>action</B></TD>{head}</TR>']
@@ -134,7 +130,7 @@ def table_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, lo
 def state_text(spec: Spec, state: Any, width: int = 48) -> str:
     """A state as a few short lines (variables in order), for graph nodes."""
     lines = []
-    for k, v in spec.show_state(state).items():
+    for k, v in shown_state(spec, state).items():
         text = f"{k} = {compact(v)}"
         lines.extend(text[i : i + width] for i in range(0, len(text), width))
     return "\n".join(lines)

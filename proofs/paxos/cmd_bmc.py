@@ -14,8 +14,6 @@ from spec.paxos import Paxos
 
 def run(args: argparse.Namespace) -> int:
     """Unroll depth 0, 1, ..., K of a Paxos model and report the first depth with a violation."""
-    if args.depth < 0:
-        raise UsageError(f"--depth must be >= 0, got {args.depth}")
     if args.variant and args.variant not in VARIANTS:
         raise UsageError(f"no Z3 encoding of variant {args.variant!r}; encoded: {', '.join(VARIANTS[1:])}")
     e, cls = resolve(args)

@@ -14,8 +14,6 @@ from spec.behaviour import ReplayError
 
 def run_raft(args: argparse.Namespace) -> int:
     """Unroll depth 0..K of a Raft model; 1 with the shortest trace on a violation, 0 without, 2 if Z3 gave up."""
-    if args.depth < 0:
-        raise UsageError(f"--depth must be >= 0, got {args.depth}")
     e, cls = resolve(args)
     try:
         encoding_class(cls)

@@ -8,11 +8,13 @@ identity wins. MCChangRoberts.cfg (N = 3, Id = <<1, 2, 3>>): TLC 2.20 gives 137 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any, NamedTuple
 
 from leader_election import Elected, LeaderElection
 
 from spec.core import WF, Label, LeadsTo, MscEvent, Spec, SpecError, action, explains, invariant, refines, witness
+from spec.limits import enumerable
 
 N0, N1 = range(2)  # the process's pc: labels n0 and n1 ("Done" is never reached: while (TRUE))
 PC = ("n0", "n1")
@@ -46,21 +48,20 @@ class ChangRoberts(Spec):
             raise SpecError(f"--ids gives {len(self.Id)} identities for --nodes {nodes}")
         if len(set(self.Id)) != nodes:
             raise SpecError("--ids must give distinct identities")
+        enumerable("chang_roberts", "initial states", 2**nodes, f"--nodes {nodes}")  # each node starts or not
         super().__init__()
 
     def succ(self, n: int) -> int:
         """The successor along the ring."""
         return (n + 1) % len(self.Node)
 
-    def init_states(self) -> list[CRState]:
+    def init_states(self) -> Iterator[CRState]:
         """Init: no messages, each node an initiator or not, a candidate if it is one."""
         n = len(self.Node)
-        out = []
         for bits in range(2**n):
             initiator = tuple(bool(bits >> i & 1) for i in self.Node)
             state = tuple(CAND if x else LOST for x in initiator)
-            out.append(CRState((frozenset(),) * n, (N0,) * n, initiator, state))
-        return out
+            yield CRState((frozenset(),) * n, (N0,) * n, initiator, state)
 
     def each_node(self, s: CRState) -> list[tuple[int]]:
         return [(n,) for n in self.Node]

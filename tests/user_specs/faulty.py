@@ -157,3 +157,13 @@ class LateListInState(Counter):
         if s.x + d > self.limit:
             return None
         return S([s.x + d]) if s.x + d == 150 else S(s.x + d)
+
+
+class EveryStart(Counter):
+    """Init is x \\in Nat: init_states yields without end (a generator, so the checker can stop it)."""
+
+    def init_states(self):  # type: ignore[override]
+        x = 0
+        while True:  # unbounded on purpose: the checker takes at most MAX_ENUMERATED of them
+            yield S(x)
+            x += 1

@@ -22,7 +22,8 @@ from typing import Any
 from modelcheck.engine.explain import compact
 from modelcheck.engine.lanes import lane_order
 from modelcheck.engine.reach import REACHED, goal_predicate, reach
-from modelcheck.engine.result import VIOLATION, Result, Step
+from modelcheck.engine.result import VIOLATION, Result, Step, shown_state
+from spec.behaviour import initial_states
 from spec.core import Label, Params, Spec, SpecError, State
 
 SHOWN_INITS = 500  # initial states the page lists as links (a spec with more is still explored: Init(k))
@@ -73,8 +74,8 @@ class Session:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.inits = list(self.spec.init_states())
-        self.processes = self._process_names(self.spec.show_state(self.inits[0]))
+        self.inits = initial_states(self.spec)  # Init(k) is the checker's k-th initial state
+        self.processes = self._process_names(shown_state(self.spec, self.inits[0]))
 
     # -- paths ------------------------------------------------------------------------------
     def replay(self, text: str) -> list[Step]:
@@ -157,8 +158,8 @@ class Session:
         spec = self.spec
         steps = self.replay(text)
         state = steps[-1].state
-        shown = spec.show_state(state)
-        before = spec.show_state(steps[-2].state) if len(steps) > 1 else None
+        shown = shown_state(spec, state)
+        before = shown_state(spec, steps[-2].state) if len(steps) > 1 else None
         labels = [st.label for st in steps[1:]]
         init = self.inits.index(steps[0].state) if len(self.inits) > 1 else 0
         base = path_text(labels, init)
@@ -196,10 +197,13 @@ class Session:
 
     def _inits(self, current: int) -> dict[str, Any]:
         """The initial states to start from (a spec may have many: EWD840 has 192), each a link; the first
-        ``SHOWN_INITS`` listed, the others reached by typing ``Init(k)``."""
+        ``SHOWN_INITS`` listed, the others reached by typing ``Init(k)``. Each is shown by the variables in
+        which the listed ones differ (Peterson's by ``turn = p1``): a whole state did not fit the line."""
+        shown = [shown_state(self.spec, st) for st in self.inits[:SHOWN_INITS]]
+        differ = [var for var in shown[0] if any(sh.get(var) != shown[0][var] for sh in shown)] or list(shown[0])
         listed = []
-        for k, st in enumerate(self.inits[:SHOWN_INITS]):
-            text = "; ".join(f"{var} = {compact(val)}" for var, val in self.spec.show_state(st).items())
+        for k, sh in enumerate(shown):
+            text = "; ".join(f"{var} = {compact(sh[var])}" for var in differ)
             text = text if len(text) <= 160 else text[:159] + "\u2026"
             listed.append({"label": f"Init({k})", "text": text, "path": path_text([], k)})
         return {"count": len(self.inits), "current": current, "listed": listed}
