@@ -314,22 +314,25 @@ def test_frontier_takes_chunks_without_copying_the_rest(tmp_path: Path) -> None:
     assert f.take(100) == [] and f.disk == 0
 
 
-def test_asked_filter_is_exact_and_counted_in_the_store() -> None:
-    import numpy as np
+def test_a_worker_forgets_old_queries_past_the_cap_and_the_results_stay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ASKED_CAP fingerprints a worker starts a new generation of its asked sets and drops the
+    older one: it asks again about states it forgot (more queries), and every count stays."""
+    from modelcheck.engine import search as engine
 
-    from modelcheck.engine._store import AskedFilter
-    from modelcheck.engine.search import Partition
-
-    f = AskedFilter(max_bits=4, bits=2)
-    assert all(f.table[fp & f.mask] != fp for fp in (0, 1, 2, 3, -1, -4, 1 << 62))  # empty: no fingerprint hits
-    for fp in (5, -7, 1 << 40):
-        f.table[fp & f.mask] = fp
-    f.grow(1000)  # capped at 2**4 slots; entries kept where they still fit
-    assert f.bits == 4 and f.nbytes() == 16 * 8
-    held = set(np.frombuffer(f.table, dtype=np.int64).tolist())
-    assert {5, -7, 1 << 40} <= held and all(f.table[fp & f.mask] != fp for fp in (0, 21, 1 << 41))
-    p = Partition(0, 1, Paxos(), False, True, False)
-    assert p.stats()["store_bytes"] == p.seen.nbytes() + p.records.nbytes() + p.known.nbytes() > 0
+    spec = Raft(servers=2, max_term=2, max_log=1)
+    one = check(spec)
+    for n in (1, 2):
+        full = search(spec, workers=n, chunk=64, per_worker=True)
+        monkeypatch.setattr(engine, "ASKED_CAP", 16)  # the forked workers inherit it
+        small = search(spec, workers=n, chunk=64, per_worker=True)
+        monkeypatch.undo()
+        assert summary(small) == summary(full) == summary(one), n
+        queries = [sum(w["queries"] for w in r.extra["per_worker"]) for r in (full, small)]
+        assert queries[0] < queries[1], (n, queries)
+        held = [[w["asked_bytes"] for w in r.extra["per_worker"]] for r in (full, small)]
+        assert all(0 < b < a for a, b in zip(*held)), (n, held)  # two generations held, not every query
+    p = engine.Partition(0, 1, Paxos(), False, True, False)
+    assert p.stats()["store_bytes"] == p.seen.nbytes() + p.records.nbytes()
 
 
 def test_record_columns_hold_offsets_and_read_back(tmp_path: Path) -> None:

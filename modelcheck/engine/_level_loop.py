@@ -195,22 +195,25 @@ def level_loop(
 # -- a worker's chunk ------------------------------------------------------------------------------------
 
 _CHUNK = """\
-def expand_chunk(part, chunk_states, known, mask, fa, ka, aa, ta, events):
+def expand_chunk(part, chunk_states, asked, before, fa, ka, aa, ta, events):
     ({enums}) = search_enums
     ({steps}) = search_steps
     fingerprint, constraint, violated = part.fingerprint, part.constraint, part.violated
     cut_event, check_deadlock = part.cut_event, part.check_deadlock
     outside = OUTSIDE
+    asked_add = asked.add
     if chunk_states:
         s = chunk_states[0][0][0]
 {ask_once}    {zero} = {zeros}  # firings per action in this chunk
     generated = expanded = 0
     for states, gids in chunk_states:
         for s, gid in zip(states, gids.tolist()):
-            base = gid << KEY_BITS
-            key = base - 1  # the key of the last successor: parent gid << KEY_BITS | position
+            base = gid << KEY_BITS  # a successor's key: base + its position among the successors of s
+            # the position of the last successor: a small int, so counting allocates nothing (a key is
+            # a 2-digit int past gid 1023, and adding 1 to it built a new one per successor)
+            pos = -1
             expanded += 1
-{actions}            pos = key + 1 - base
+{actions}            pos += 1  # successors of s
             generated += pos
             if pos > POS_LIMIT:
                 part.too_many_successors()
@@ -224,17 +227,16 @@ def expand_chunk(part, chunk_states, known, mask, fa, ka, aa, ta, events):
 """
 
 _CHUNK_COUNT = """\
-                key += 1
+                pos += 1
                 f{i} += 1
 """
 
 _CHUNK_RECORD = """\
-                slot = fp & mask
-                if known[slot] == fp:  # asked before, with a smaller key: not new
+                if fp in asked or fp in before:  # asked before, with a smaller key: not new
                     continue
-                known[slot] = fp
+                asked_add(fp)
                 fa(fp)
-                ka(key)
+                ka(base + pos)
                 aa({i})
                 ta(t)
 """
@@ -251,7 +253,7 @@ def chunk_loop(spec: Spec, actions: Actions, *, constraint: bool, **names: Any) 
     event kinds (``KEY_BITS``, ``POS_LIMIT``, ``DEADLOCK_POS``, ``DEAD``).
     """
     fields = _names(len(actions))
-    cut = "events.append(cut_event(key, bad, gid, {i}, {params}, t))"
+    cut = "events.append(cut_event(base + pos, bad, gid, {i}, {params}, t))"
     code = "".join(_action(i, e, a, _CHUNK_COUNT, _CHUNK_RECORD, constraint, cut) for i, (e, _, a) in
                    enumerate(actions))
     source = _CHUNK.format(actions=code, ask_once=_ask_once(actions, "        "), **fields)

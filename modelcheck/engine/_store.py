@@ -199,38 +199,10 @@ class Records:
             c.spill(directory, name)
 
 
-class AskedFilter:
-    """Fingerprints a worker asked about lately: a direct-mapped table in front of the exchange.
-
-    Slot ``fp & mask`` holds the last fingerprint asked that maps there. A hit is exact (a new
-    state is never taken for a seen one); a miss only costs a query its owner answers anyway.
-    8 bytes a slot, counted in the store's bytes; the table doubles as the worker's share of
-    the states grows (about one slot per state it holds), up to ``2**max_bits`` slots.
-    """
-
-    def __init__(self, max_bits: int, bits: int = 8) -> None:
-        self.max_bits = max(max_bits, bits)
-        self.bits = bits
-        self.mask = (1 << bits) - 1
-        self.table = array("q", self._empty(bits).tobytes())
-
-    @staticmethod
-    def _empty(bits: int) -> np.ndarray:
-        return np.arange(1 << bits, dtype=np.int64) ^ 1  # slot i holds no fingerprint ending in i: empty
-
-    def grow(self, states: int) -> None:
-        """Enough slots for ``states`` fingerprints (within the cap), keeping the ones held."""
-        bits = min(self.max_bits, max(self.bits, (max(states, 1) - 1).bit_length()))
-        if bits == self.bits:
-            return
-        old = np.frombuffer(self.table, dtype=np.int64)
-        held = old[(old & self.mask) == np.arange(len(old))]
-        new = self._empty(bits)
-        new[held & ((1 << bits) - 1)] = held
-        self.bits, self.mask, self.table = bits, (1 << bits) - 1, array("q", new.tobytes())
-
-    def nbytes(self) -> int:
-        return self.table.itemsize * len(self.table)
+# An array of 64-bit ints that takes a Python int cheaply: CPython 3.11 converts a multi-digit int for
+# typecode "q" through _PyLong_AsByteArray (~380 instructions), for "l" through PyLong_AsLong (a few
+# dozen); "l" is 64 bits on Linux and macOS, 32 on Windows.
+INT64 = "l" if array("l").itemsize == 8 else "q"
 
 
 class Frontier:

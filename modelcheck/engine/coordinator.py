@@ -350,6 +350,8 @@ class _Run:
                 "bytes_sent": s["bytes_sent"],
                 "messages_sent": s["messages_sent"],
                 "store_bytes": s["store_bytes"],
+                "queries": s["asked"],
+                "asked_bytes": s["asked_bytes"],
                 "disk_bytes": s["disk_bytes"],
                 "peak_rss_bytes": s["peak_rss_bytes"],
                 "minor_faults": s["faults"][0],
