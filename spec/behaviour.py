@@ -132,8 +132,13 @@ def outside_counted(spec: Spec, on: bool = True) -> Iterator[None]:
 
 def invariant_check(spec: Spec, check_invariants: bool = True) -> Callable[[State], str | None]:
     """The name of the first invariant a state violates, or ``None``: the spec's own check (its
-    fast path included), or nothing at all when invariants are not checked."""
-    return spec.violated if check_invariants else _no_invariants
+    fast path included, or its conjuncts remembered by value: :mod:`spec.invariant_memo`), or nothing
+    at all when invariants are not checked."""
+    if not check_invariants:
+        return _no_invariants
+    from spec.invariant_memo import remembered_violated  # it builds on spec.core, as this module does
+
+    return remembered_violated(spec) or spec.violated
 
 
 def reachable(spec: Spec) -> Iterator[tuple[State, bool, list[tuple[int, Params, State]]]]:

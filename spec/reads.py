@@ -174,8 +174,14 @@ def _scan(fn: Callable, state_pos: int, spec_cls: type, step: bool, depth: int,
     names = _arg_names(node)
     if len(names) <= state_pos:
         raise _Unreadable
-    state, this = names[state_pos], names[0]
     body = node.body if isinstance(node, ast.FunctionDef) else [node.body]
+    _walk(body, parents, names[state_pos], names[0], spec_cls, step, depth, where, whole)
+
+
+def _walk(body: list[ast.AST], parents: dict[int, ast.AST], state: str, this: str, spec_cls: type, step: bool,
+          depth: int, where: set[str], whole: set[str]) -> None:
+    """:func:`_scan` on the nodes ``body`` of a function whose state argument is named ``state`` and
+    whose spec argument ``this``."""
     for sub in (n for b in body for n in ast.walk(b)):
         if isinstance(sub, ast.Name) and sub.id in _DYNAMIC:
             raise _Unreadable
@@ -224,6 +230,52 @@ def reads_of(fn: Callable, spec_cls: type, *, step: bool) -> Reads | None:
     except _Unreadable:
         return None
     return Reads(frozenset(where), frozenset(whole))
+
+
+def conjuncts(fn: Callable, spec_cls: type) -> list[tuple[Callable[[Any, Any], Any], str | None]] | None:
+    """An invariant written ``return A and B and ...`` (its only statement, a docstring aside), as one
+    function of ``(self, s)`` per conjunct, each with the one state variable it reads (``None`` when it
+    reads several, none, or the state otherwise than through ``s.F``, as :func:`reads_of` follows it);
+    ``None`` when ``fn`` is not written so. The conjuncts are compiled from the function's own source,
+    with its globals and line numbers: they raise what it raises, where it raises it."""
+    fn = getattr(fn, "__func__", fn)
+    if not inspect.isfunction(fn) or fn.__code__.co_freevars or fn.__code__.co_name == "<lambda>":
+        return None
+    got = _function_node(fn)
+    if got is None or not isinstance(got[0], ast.FunctionDef):
+        return None
+    node, parents = got
+    try:
+        names = _arg_names(node)
+    except _Unreadable:
+        return None
+    body = node.body[1:] if ast.get_docstring(node, clean=False) is not None else node.body
+    if len(names) != 2 or len(body) != 1 or not isinstance(body[0], ast.Return):
+        return None
+    expr = body[0].value
+    if expr is None:
+        return None
+    parts = expr.values if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.And) else [expr]
+    args = ast.arguments(posonlyargs=[], args=[ast.arg(arg=n) for n in names], kwonlyargs=[], kw_defaults=[],
+                         defaults=[])
+    out: list[tuple[Callable[[Any, Any], Any], str | None]] = []
+    for part in parts:
+        where: set[str] = set()
+        whole: set[str] = set()
+        try:
+            _walk([part], parents, names[1], names[0], spec_cls, False, 0, where, whole)
+            fields = where | whole
+        except _Unreadable:
+            fields = set()
+        lam = ast.Expression(ast.Lambda(args=args, body=part))
+        ast.fix_missing_locations(lam)
+        ast.increment_lineno(lam, fn.__code__.co_firstlineno - 1)
+        try:
+            code = compile(lam, fn.__code__.co_filename, "eval")
+        except (SyntaxError, ValueError):  # a construct a lambda cannot hold (an await, a yield)
+            return None
+        out.append((eval(code, fn.__globals__), next(iter(fields)) if len(fields) == 1 else None))  # noqa: S307
+    return out
 
 
 _READS: dict[tuple, Reads | None] = {}

@@ -120,9 +120,11 @@ class MsgSet(frozenset):
     new messages) instead of scanning: in a breadth-first search the parent was expanded first.
     """
 
-    # _index: the indexes (a dict), or (parent, added messages) until the first where() builds them
-    # from the parent's, or None for a set made directly; _shapes: the field combinations indexed;
-    # _holds: the predicates every message was found to satisfy (see all()).
+    # _index: the indexes (a dict), or the parent set until the first where() builds them from the
+    # parent's (the messages added, this set less the parent, are worked out then: most sets made by
+    # ``|`` in a search are never asked, their state already seen), or None for a set made directly;
+    # _shapes: the field combinations indexed; _holds: the predicates every message was found to
+    # satisfy (see all()).
     __slots__ = ("_index", "_shapes", "_holds")
 
     def __new__(cls, items: Iterable[Any] = ()) -> MsgSet:
@@ -140,7 +142,7 @@ class MsgSet(frozenset):
         else:
             return NotImplemented
         child = _new(MsgSet, _union(self, other))
-        child._index = (self, tuple(other))  # a copy: the caller may change its set afterwards
+        child._index = self  # the parent: the messages added are worked out if an index is asked for
         child._holds = ()
         return child
 
@@ -164,9 +166,11 @@ class MsgSet(frozenset):
         holds = self._holds
         if key in holds:
             return True
-        link = self._index
-        parent_passed = link.__class__ is tuple and key in link[0]._holds
-        ok = all(map(pred, link[1] if parent_passed else self))  # the parent passed: test the added ones
+        parent = self._index
+        if parent.__class__ is MsgSet and key in parent._holds:  # the parent passed: test the added ones
+            ok = all(map(pred, _minus(self, parent)))
+        else:
+            ok = all(map(pred, self))
         if ok:
             self._holds = (*holds, key)
         return ok
@@ -204,16 +208,13 @@ class MsgSet(frozenset):
 
     def _inherit(self) -> dict:
         """Indexes for every field combination the parent has: its entries plus the added messages."""
-        link = self._index
-        parent = link[0] if link is not None else None
+        parent = self._index
         if parent is None or parent._index.__class__ is not dict or not parent._index:
             self._index, self._shapes = {}, frozenset()
             return self._index
         index = parent._index.copy()
         shapes = parent._shapes
-        for m in link[1]:
-            if m in parent:
-                continue
+        for m in _minus(self, parent):
             keys_of = _KEYS.get((m.__class__, shapes)) or _keys_function(m.__class__, shapes)
             for k in keys_of(m):
                 old = index.get(k)
@@ -231,6 +232,7 @@ class MsgSet(frozenset):
 
 _new = frozenset.__new__
 _union = frozenset.__or__
+_minus = frozenset.__sub__
 
 
 def _predicate_key(pred: Callable[[Any], Any]) -> Any:
