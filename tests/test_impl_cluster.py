@@ -195,34 +195,47 @@ def test_a_power_cut_with_the_fsync_waker_loses_no_acknowledged_write(tmp_path):
 def test_a_power_cut_with_the_busy_poll_loses_no_acknowledged_write(tmp_path):
     """``busy_poll_us`` (nodes) and the client's ``busy_poll_us``: the loops poll instead of blocking for a while
     after each write; what is acknowledged and when is unchanged."""
-    acked, lost = _power_cut_under_load(tmp_path, seed=4, client_poll_us=300, busy_poll_us=300)
+    acked, lost = _power_cut_under_load(tmp_path, seed=4, client_poll_us=300, busy_poll_us=300, busy_poll_leader=False)
     assert acked >= 60 and lost == 0
 
 
-def test_the_busy_poll_runs_after_writes_and_never_on_an_idle_cluster(tmp_path):
-    """A node polls after a round that appended or committed; heartbeats and status requests do not start it,
-    so an idle cluster's nodes spend no turns polling (three idle nodes' CPU stays what it was)."""
-    cluster.start(tmp_path, 3, busy_poll_us=5000)
+def _poll_turns(d, **settings) -> tuple[dict[int, int], dict[int, int], dict[int, int], dict[int, str]]:
+    """Each node's busy-poll turns before 50 writes, after them, and after an idle second; and its role."""
+    cluster.start(d, 3, **settings)
 
-    async def go() -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
-        c = KVClient.from_dir(tmp_path, timeout=20)
+    async def go() -> tuple[dict[int, int], dict[int, int], dict[int, int], dict[int, str]]:
+        c = KVClient.from_dir(d, timeout=20)
         try:
             before = {i: (await c.status(i, 5.0))["poll_turns"] for i in (1, 2, 3)}
             for k in range(50):
                 await c.put(b"k%d" % k, b"v")
             await asyncio.sleep(0.5)  # the last windows end; heartbeats carry the last commit index to followers
-            after = {i: (await c.status(i, 5.0))["poll_turns"] for i in (1, 2, 3)}
+            st = {i: await c.status(i, 5.0) for i in (1, 2, 3)}
             await asyncio.sleep(0.5)  # 25 heartbeats and three status requests later
             idle = {i: (await c.status(i, 5.0))["poll_turns"] for i in (1, 2, 3)}
-            return before, after, idle
+            return before, {i: st[i]["poll_turns"] for i in st}, idle, {i: st[i]["role"] for i in st}
         finally:
             await c.close()
 
     try:
-        before, after, idle = asyncio.run(go())
+        return asyncio.run(go())
     finally:
-        cluster.stop(tmp_path)
+        cluster.stop(d)
+
+
+def test_the_busy_poll_runs_after_writes_and_never_on_an_idle_cluster(tmp_path):
+    """A node polls after a round that appended or committed; heartbeats and status requests do not start it,
+    so an idle cluster's nodes spend no turns polling (three idle nodes' CPU stays what it was)."""
+    before, after, idle, _ = _poll_turns(tmp_path, busy_poll_us=5000, busy_poll_leader=False)
     assert all(after[i] > before[i] for i in (1, 2, 3)), (before, after)  # each appended 50 entries
+    assert idle == after, (after, idle)
+
+
+def test_by_default_only_the_leader_polls(tmp_path):
+    """``busy_poll_leader`` is on by default: the followers, which append too, never poll."""
+    before, after, idle, roles = _poll_turns(tmp_path, busy_poll_us=5000)
+    assert {i: after[i] > before[i] for i in roles} == {i: role == "Leader" for i, role in roles.items()}, (
+        before, after, roles)
     assert idle == after, (after, idle)
 
 

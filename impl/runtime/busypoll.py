@@ -1,4 +1,4 @@
-"""A bounded busy poll for an event loop (opt-in: ``"busy_poll_us"`` in cluster.json, ``KVClient(busy_poll_us=)``).
+"""A bounded busy poll for an event loop (``"busy_poll_us"`` in cluster.json, ``KVClient(busy_poll_us=)``).
 
 After a step of a sequential write, the next message comes within a few hundred microseconds (the next
 request, an acknowledgement, the next AppendEntries, the reply). A process that blocks in epoll meanwhile
@@ -7,8 +7,9 @@ so the message costs a wake-up; Go's scheduler (etcd) spins a little before it p
 keeps a callback scheduled on the loop for ``window_us`` instead, so the loop polls its sockets without
 blocking (epoll with timeout 0, uvloop or asyncio alike). Each turn yields the CPU first, and a yield that
 comes back late (another process ran) ends the poll: that vCPU is busy anyway, and polling on would only
-take CPU time from the processes that have work. It costs CPU per write and, on the loaded machine it was
-measured on, throughput: off by default (docs/performance.md, 2026-12-04).
+take CPU time from the processes that have work. A node polls for 300 us on a leader only by default: on
+the quiet machine that made sequential writes faster in most pairs, under load at ordinary priority it was
+neutral; polling on every node, or in the client, was not better (docs/performance.md, 2026-12-04).
 """
 
 from __future__ import annotations

@@ -75,9 +75,11 @@ WRITE_BUFFER_LIMIT = 64 << 20  # bytes a connected peer may fall behind before f
 PRE_AUTH_FRAME = 1024  # the largest first frame (the hello) of a connection that has not yet authenticated
 WAL_PREALLOC = 1 << 20  # zero bytes kept ahead of the log's records (impl/storage/wal.py; "wal_prealloc": 0 = append)
 SCHED_SLICE_US = 100  # the node's EEVDF slice ("sched_slice_us"; impl/runtime/slice.py; 0: the kernel's, 1.4 ms
-#                       here): under load 8 of 10 alternated pairs faster (docs/performance.md, 2026-12-04 13:17)
-BUSY_POLL_US = 0  # how long a node polls after a round that appended or committed ("busy_poll_us"; busypoll.py):
-#                   off, measured slower on the shared 2-core machine (docs/performance.md, 2026-12-04)
+#                       here): faster under moderate load, neutral under heavy (docs/performance.md, 2026-12-04 13:17)
+BUSY_POLL_US = 300  # how long a leader polls after a round that appended or committed ("busy_poll_us"; busypoll.py)
+BUSY_POLL_LEADER = True  # only a leader polls ("busy_poll_leader": false: every node). Both by measurement: on the
+#                          quiet machine 11 of 15 pairs faster (+13%), under load at ordinary priority about neutral
+#                          (docs/performance.md, 2026-12-04 13:27-13:45)
 
 
 def protocol(c: dict[str, Any]) -> tuple[Any, Any]:
@@ -375,7 +377,7 @@ class NodeServer:
         self._refusal_logged = -1.0
         self.timeline: Timeline | None = None  # critical-path stamps ("timeline": true; impl/runtime/timeline.py)
         self.poller: BusyPoll | None = None  # "busy_poll_us" (set up with the loop in _build)
-        self.poll_leader_only = bool(c.get("busy_poll_leader", False))
+        self.poll_leader_only = bool(c.get("busy_poll_leader", BUSY_POLL_LEADER))
         self._progress = (0, 0)  # the log's written bytes and the commit index when the last round ended
 
     def _build(self) -> None:
@@ -422,9 +424,12 @@ class NodeServer:
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
         self._peers = getattr(self.node, "peers", ())  # a Raft leader's peers when the links were last checked
         self.tick_s = c.get("tick_ms", 10) / 1000
-        if int(c.get("busy_poll_us", BUSY_POLL_US)) > 0:
+        poll_us = int(c.get("busy_poll_us", BUSY_POLL_US))
+        if poll_us > 0 and os.sched_getscheduler(0) not in (os.SCHED_FIFO, os.SCHED_RR):
+            # (at real-time priority a sched_yield never lets an ordinary process run, so the poll could not see
+            # that the CPU is wanted: under load it cost a quarter of the sequential rate there)
             assert self.loop is not None
-            self.poller = BusyPoll(self.loop, int(c.get("busy_poll_us", BUSY_POLL_US)), lambda: not self.closed)
+            self.poller = BusyPoll(self.loop, poll_us, lambda: not self.closed)
         if c.get("timeline"):
             self.timeline = Timeline(self.home / "timeline.txt")
         self.rejoin = RejoinGate() if (self.home / REJOINING).exists() else None  # set by `cluster recover-node`
