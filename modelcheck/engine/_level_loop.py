@@ -199,36 +199,36 @@ def expand_chunk(part, chunk_states, asked, before, fa, ka, aa, ta, events):
     ({enums}) = search_enums
     ({steps}) = search_steps
     fingerprint, constraint, violated = part.fingerprint, part.constraint, part.violated
-    cut_event, check_deadlock = part.cut_event, part.check_deadlock
+    cut_event = part.cut_event
     outside = OUTSIDE
     asked_add = asked.add
     if chunk_states:
         s = chunk_states[0][0][0]
 {ask_once}    {zero} = {zeros}  # firings per action in this chunk
-    generated = expanded = 0
+    gid = -1
     for states, gids in chunk_states:
         for s, gid in zip(states, gids.tolist()):
             base = gid << KEY_BITS  # a successor's key: base + its position among the successors of s
             # the position of the last successor: a small int, so counting allocates nothing (a key is
             # a 2-digit int past gid 1023, and adding 1 to it built a new one per successor)
             pos = -1
-            expanded += 1
-{actions}            pos += 1  # successors of s
-            generated += pos
-            if pos > POS_LIMIT:
+{actions}            if pos >= POS_LIMIT:
                 part.too_many_successors()
-            if check_deadlock and not pos:
-                events.append((base | DEADLOCK_POS, DEAD, None, gid))
-            if events:  # later successors have larger keys: the search stops before them
+{deadlock}            if events:  # later successors have larger keys: the search stops before them
                 break
         if events:
             break
-    return generated, expanded, ({counters})
+    return gid, ({counters})
 """
 
 _CHUNK_COUNT = """\
                 pos += 1
                 f{i} += 1
+"""
+
+_CHUNK_DEADLOCK = """\
+            if pos < 0:
+                events.append((base | DEADLOCK_POS, DEAD, None, gid))
 """
 
 _CHUNK_RECORD = """\
@@ -242,19 +242,21 @@ _CHUNK_RECORD = """\
 """
 
 
-def chunk_loop(spec: Spec, actions: Actions, *, constraint: bool, **names: Any) -> Callable[..., Any]:
+def chunk_loop(spec: Spec, actions: Actions, *, constraint: bool, deadlock: bool, **names: Any) -> Callable[..., Any]:
     """The chunk loop of :mod:`modelcheck.engine.search` for ``actions`` (in the spec's order).
 
     The returned function takes the worker (its ``fingerprint``, ``constraint``, ``violated``,
-    ``check_deadlock``, ``cut_event``, ``too_many_successors``), the chunk's ``(states, gids)``
-    segments, the filter of asked fingerprints (table and mask), the appends of the fingerprints,
-    keys, action indices and states to ask about, and the chunk's events; it returns the successors
-    generated, the states expanded and the firings per action. ``names``: the key's layout and the
-    event kinds (``KEY_BITS``, ``POS_LIMIT``, ``DEADLOCK_POS``, ``DEAD``).
+    ``cut_event``, ``too_many_successors``), the chunk's ``(states, gids)`` segments, the
+    fingerprints asked about (this generation's set and the one before), the appends of the
+    fingerprints, keys, action indices and states to ask about, and the chunk's events; it returns
+    the gid of the last state it expanded (-1: none) and the firings per action. ``deadlock``: a
+    state without successors is an event. ``names``: the key's layout and the event kinds
+    (``KEY_BITS``, ``POS_LIMIT``, ``DEADLOCK_POS``, ``DEAD``).
     """
     fields = _names(len(actions))
     cut = "events.append(cut_event(base + pos, bad, gid, {i}, {params}, t))"
     code = "".join(_action(i, e, a, _CHUNK_COUNT, _CHUNK_RECORD, constraint, cut) for i, (e, _, a) in
                    enumerate(actions))
-    source = _CHUNK.format(actions=code, ask_once=_ask_once(actions, "        "), **fields)
+    source = _CHUNK.format(actions=code, ask_once=_ask_once(actions, "        "),
+                           deadlock=_CHUNK_DEADLOCK if deadlock else "", **fields)
     return _compile(spec, "expand_chunk", source, actions, **names)

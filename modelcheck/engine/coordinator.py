@@ -64,6 +64,7 @@ def search(
     """
     if workers < 1:
         raise ValueError("workers must be at least 1")
+    started = time.perf_counter()  # the run's seconds include starting the workers
     root = Path(checkpoint) if checkpoint else None
     loaded = None
     if resume:
@@ -100,6 +101,7 @@ def search(
         transport = InProcess(make)
     run = _Run(spec, transport, symmetry, check_invariants, check_deadlock, max_states, progress, chunk)
     run.root, run.every, run.cli, run.per_worker = root, checkpoint_every, cli, per_worker
+    run.started = started
     handlers = run.catch_signals() if root is not None else {}
     try:
         with gc_paused():  # the in-process worker expands here; forked workers pause their own

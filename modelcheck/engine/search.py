@@ -134,6 +134,7 @@ class Partition:
             spec,
             [(a.enumerate, a.step, step_arity(a.step)) for a in spec.actions],
             constraint=self.constraint is not None,
+            deadlock=check_deadlock,
             KEY_BITS=KEY_BITS,
             POS_LIMIT=POS_LIMIT,
             DEADLOCK_POS=DEADLOCK_POS,
@@ -198,13 +199,13 @@ class Partition:
         if len(self.asked_now) >= self.asked_cap:  # a new generation; the older one is forgotten
             self.asked_then, self.asked_now = self.asked_now, set()
         with outside_counted(spec):  # the worker checks its spec's own invariants only
-            generated, expanded, fired = self.expand_chunk(
+            last, fired = self.expand_chunk(
                 self, self.chunk_states, self.asked_now, self.asked_then, fa, ka, aa, ta, events
             )
         for ai, c in enumerate(fired):
             self.fired[ai] += c
-        self.generated += generated
-        self.expanded += expanded
+        self.generated += sum(fired)
+        self.expanded += sum(int(np.searchsorted(gids, last, side="right")) for _, gids in self.chunk_states)
         self.expand_cpu += time.process_time() - t0
         self.asked += len(fps_a)
         fps = np.frombuffer(fps_a, dtype=np.int64) if fps_a else np.zeros(0, np.int64)
