@@ -23,6 +23,7 @@ on the spec class turns all of it off.
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import FunctionType
 from typing import Any
 
 from spec.core import Spec, State, not_a_bool
@@ -88,14 +89,48 @@ def _fail(spec: Spec, name: str, verdict: Any) -> str:
     raise not_a_bool(spec, "invariant", name, verdict)
 
 
+WARM = 10_000
+"""States checked by the spec's own ``violated`` before the invariants are read (reading their source
+costs some 20 ms once per process: a small model is done before it would pay)."""
+
+
+
 def remembered_violated(spec: Spec) -> Callable[[State], str | None] | None:
-    """``spec.violated`` with the conjuncts that read one variable remembered (see the module's text),
-    or ``None`` when the spec overrides ``violated``, has ``remember_reads`` off, or has no such
-    conjunct."""
+    """``spec.violated``, becoming after :data:`WARM` states the same check with the conjuncts that read
+    one variable remembered (see the module's text; the function's code is swapped in place, so a
+    caller holding it gets the faster one); ``None`` when the spec overrides ``violated`` or has
+    ``remember_reads`` off."""
     if type(spec).violated is not Spec.violated or not spec.remember_reads:
         return None
-    namespace: dict[str, Any] = {"spec": spec, "MISS": _MISS, "fail": _fail, "checks": 0}
-    lines = ["def violated(s):", "    global checks", "    checks += 1"]
+    namespace: dict[str, Any] = {"plain": spec.violated, "checks": 0, "WARM": WARM}
+
+    def warm() -> None:
+        fast = _remembered(spec, namespace)
+        namespace["violated"].__code__ = (fast or _plain_only).__code__  # no second call from then on
+        namespace["warm"] = None
+
+    namespace["warm"] = warm
+    namespace["violated"] = FunctionType(_warming.__code__, namespace, "violated")
+    return namespace["violated"]
+
+
+# The two bodies below run with a check's own namespace as their globals (FunctionType, __code__).
+def _warming(s: State) -> str | None:
+    global checks
+    checks += 1  # type: ignore[name-defined]  # noqa: F821
+    if checks >= WARM:  # type: ignore[name-defined]  # noqa: F821
+        warm()  # type: ignore[name-defined]  # noqa: F821
+    return plain(s)  # type: ignore[name-defined]  # noqa: F821
+
+
+def _plain_only(s: State) -> str | None:
+    return plain(s)  # type: ignore[name-defined]  # noqa: F821
+
+
+def _remembered(spec: Spec, namespace: dict[str, Any]) -> Callable[[State], str | None] | None:
+    """The remembered check, defined in ``namespace``; ``None`` when no conjunct reads one variable."""
+    namespace.update({"spec": spec, "MISS": _MISS, "fail": _fail})
+    lines = ["def violated_fast(s):", "    global checks", "    checks += 1"]
     remembered = False
     for i, (name, inv) in enumerate(spec.invariants.items()):
         namespace[f"name_{i}"] = name
@@ -141,4 +176,4 @@ def remembered_violated(spec: Spec) -> Callable[[State], str | None] | None:
         return None
     lines.append("    return None")
     exec(compile("\n".join(lines) + "\n", f"<invariants of {spec.name}>", "exec"), namespace)  # noqa: S102
-    return namespace["violated"]
+    return namespace["violated_fast"]

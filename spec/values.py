@@ -120,9 +120,10 @@ class MsgSet(frozenset):
     new messages) instead of scanning: in a breadth-first search the parent was expanded first.
     """
 
-    # _index: the indexes (a dict), or the parent set until the first where() builds them from the
-    # parent's (the messages added, this set less the parent, are worked out then: most sets made by
-    # ``|`` in a search are never asked, their state already seen), or None for a set made directly;
+    # _index: the indexes (a dict), or (parent set, the set given to ``|``) until the first where()
+    # builds them from the parent's (the messages added are worked out then, or by all() first, and
+    # kept as (parent, added, True): most sets made by ``|`` in a search are never asked, their state
+    # already seen), or None for a set made directly;
     # _shapes: the field combinations indexed; _holds: the predicates every message was found to
     # satisfy (see all()).
     __slots__ = ("_index", "_shapes", "_holds")
@@ -142,9 +143,23 @@ class MsgSet(frozenset):
         else:
             return NotImplemented
         child = _new(MsgSet, _union(self, other))
-        child._index = self  # the parent: the messages added are worked out if an index is asked for
+        child._index = (self, other)  # no copy of the caller's set: _added() checks it is still what was added
         child._holds = ()
         return child
+
+    def _added(self) -> tuple[MsgSet, Any]:
+        """(parent, the messages this set has and the parent lacks), for a set made by ``parent | given``:
+        ``given`` less the parent, in O(len(given)), checked to be exactly this set less the parent (the
+        caller may have changed its set since; then the difference is worked out whole)."""
+        link = self._index
+        if len(link) == 3:  # worked out before (all(), then the index)
+            return link[0], link[1]
+        parent, given = link
+        added = given - parent
+        if not (len(added) == len(self) - len(parent) and added <= self):
+            added = _minus(self, parent)
+        self._index = parent, added, True
+        return parent, added
 
     __ror__ = __or__
 
@@ -166,9 +181,8 @@ class MsgSet(frozenset):
         holds = self._holds
         if key in holds:
             return True
-        parent = self._index
-        if parent.__class__ is MsgSet and key in parent._holds:  # the parent passed: test the added ones
-            ok = all(map(pred, _minus(self, parent)))
+        if self._index.__class__ is tuple and key in self._index[0]._holds:  # the parent passed: test the added
+            ok = all(map(pred, self._added()[1]))
         else:
             ok = all(map(pred, self))
         if ok:
@@ -208,13 +222,13 @@ class MsgSet(frozenset):
 
     def _inherit(self) -> dict:
         """Indexes for every field combination the parent has: its entries plus the added messages."""
-        parent = self._index
-        if parent is None or parent._index.__class__ is not dict or not parent._index:
+        if self._index is None or self._index[0]._index.__class__ is not dict or not self._index[0]._index:
             self._index, self._shapes = {}, frozenset()
             return self._index
+        parent, added = self._added()
         index = parent._index.copy()
         shapes = parent._shapes
-        for m in _minus(self, parent):
+        for m in added:
             keys_of = _KEYS.get((m.__class__, shapes)) or _keys_function(m.__class__, shapes)
             for k in keys_of(m):
                 old = index.get(k)

@@ -59,6 +59,12 @@ class Counters(Spec):
         return s.x != self.bad and s[0] >= 0  # the second reads the state by position: run as written
 
 
+@pytest.fixture(autouse=True)
+def at_once(monkeypatch) -> None:
+    """The remembered check from the first state on (by default the spec's own runs WARM states first)."""
+    monkeypatch.setattr(invariant_memo, "WARM", 1)
+
+
 def reached(spec: Spec, n: int = 200) -> list[Any]:
     """The states of a breadth-first walk (every successor, repeats included)."""
     out, frontier = [], list(spec.init_states())
@@ -82,6 +88,7 @@ def test_the_same_verdicts_and_a_conjunct_run_once_per_value() -> None:
     fast = remembered_violated(spec)
     assert fast is not None and invariant_check(spec) is not spec.violated
     states = reached(spec)
+    fast(states[0])  # the first (WARM-th) check is the spec's own; the remembered one is in place after it
     assert [fast(s) for s in states] == [spec.violated(s) for s in states]
     spec.y_checks = 0
     for s in states:
@@ -134,6 +141,30 @@ def test_a_memo_that_misses_more_than_it_hits_is_dropped(monkeypatch) -> None:
 def test_an_unhashable_value_runs_as_written() -> None:
     spec = Counters()
     assert remembered_violated(spec)(C(1, [0, 1], 0)) is None  # type: ignore[arg-type]
+
+
+def test_the_specs_own_check_runs_until_warm_then_the_remembered_one(monkeypatch) -> None:
+    monkeypatch.setattr(invariant_memo, "WARM", 5)
+    spec = Counters()
+    fast = remembered_violated(spec)
+    plain_code = fast.__code__
+    states = reached(spec, 50)
+    assert [fast(s) for s in states[:4]] == [None] * 4 and fast.__code__ is plain_code
+    assert [fast(s) for s in states] == [spec.violated(s) for s in states]
+    assert fast.__code__ is not plain_code and "on_0_1" in fast.__globals__
+
+    class Positional(Counters):  # no conjunct read by variable: the plain check, one call, after warming
+        @invariant
+        def TypeOK(self, s: C) -> bool:
+            return s[0] >= 0
+
+        @invariant
+        def NotBad(self, s: C) -> bool:
+            return s[0] != self.bad
+
+    fast = remembered_violated(Positional(bad=3))
+    assert [fast(C(x, (), 0)) for x in range(8)] == [None, None, None, "NotBad"] + [None] * 4
+    assert "violated_fast" not in fast.__globals__ and fast.__code__.co_name == "_plain_only"
 
 
 def test_nothing_to_remember_or_turned_off_gives_the_specs_own_check() -> None:

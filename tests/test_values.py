@@ -151,3 +151,25 @@ def test_all_tests_a_message_sent_after_its_parent_passed() -> None:
     assert (bad | {Req(0, 2, 2)}).all(lambda m: m.type < 2) is False  # its parent failed: the whole set tested
     assert ok.all(lambda m: m.type < 2)
     assert ok.all(lambda m, *, k=[0]: m.type in k) and bad.all(len) and MsgSet().all(lambda m: False)
+
+
+def test_a_set_given_to_union_and_changed_afterwards_changes_nothing() -> None:
+    """The child keeps the caller's set rather than a copy: changed later, it must not be taken for
+    what was added (a message never added must not be indexed, one added must still be tested)."""
+    parent = MsgSet([Req(0, 1, 1)])
+    assert parent.where(type=0) == (Req(0, 1, 1),) and parent.all(lambda m: m.type < 2)
+    for change in ("swap", "grow", "empty"):
+        given = {Ack(1, 1, 1, 0)}
+        child = parent | given
+        if change == "swap":
+            given.clear()
+            given.add(Ack(1, 2, 2, 0))
+        elif change == "grow":
+            given.add(Req(0, 3, 3))
+        else:
+            given.clear()
+        assert child.where(type=1) == (Ack(1, 1, 1, 0),) and child.where(type=0) == (Req(0, 1, 1),), change
+        assert child.all(lambda m: m.type < 2) and not child.all(lambda m: m.type < 1), change
+    bad = parent | (given := {Ack(7, 1, 1, 0)})
+    given.clear()
+    assert not bad.all(lambda m: m.type < 2)  # the message added breaks it, though the caller's set is empty now
