@@ -87,3 +87,25 @@ def test_a_node_runs_with_the_scheduler_slice_cluster_json_names(tmp_path):
         cluster.stop(tmp_path / "a")
         cluster.stop(tmp_path / "b")
     assert (a, b) == (([100] * 3, [300] * 3) if kernel_has_slices else ([0] * 3, [0] * 3))
+
+
+def test_the_slice_keeps_the_policy_and_leaves_real_time_priority_alone():
+    """set_slice must not turn a SCHED_BATCH process into SCHED_OTHER, nor a real-time one (``kv_bench.py
+    --realtime``) into an ordinary one: it did, and a node then ran at ordinary priority beside a real-time etcd."""
+    import subprocess
+
+    code = """
+import os
+from impl.runtime.slice import get_slice, set_slice
+os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+has = get_slice() > 0
+print(set_slice(200), os.sched_getscheduler(0) == os.SCHED_BATCH, get_slice() == (200 if has else 0))
+try:
+    os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(1))
+except PermissionError:
+    print("True True")  # (not privileged: a real-time process cannot occur here)
+else:
+    print(set_slice(200) is False, os.sched_getscheduler(0) == os.SCHED_RR)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True"] * 5, out

@@ -698,7 +698,7 @@ def main(argv: list[str] | None = None) -> int:
         slice_us = int(c.get("sched_slice_us", SCHED_SLICE_US))
         if slice_us:
             try:
-                set_slice(slice_us)  # (before any thread starts: they inherit it)
+                set_slice(slice_us)  # (before any thread starts: they inherit it; at real-time priority: nothing)
             except OSError as exc:  # an older kernel, another platform: the node runs as it would without
                 log.warning("node %d: cannot set a %d us scheduler slice: %s", args.id, slice_us, exc)
         asyncio.run(NodeServer(args.dir, args.id).main())

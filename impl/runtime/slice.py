@@ -27,15 +27,20 @@ def _call(number: int, *args: object) -> None:
         raise OSError(err, os.strerror(err))
 
 
-def set_slice(us: int, pid: int = 0) -> None:
-    """Ask for a ``us``-microsecond slice for ``pid`` (0: this thread) under SCHED_OTHER, keeping its nice value
-    (0: the kernel's default slice again). OSError when the kernel or the platform refuses."""
+def set_slice(us: int, pid: int = 0) -> bool:
+    """Ask for a ``us``-microsecond slice for ``pid`` (0: this thread; 0 us: the kernel's default again), keeping
+    its policy and nice value; False, untouched, when it runs at real-time priority (SCHED_FIFO, SCHED_RR:
+    no slices there, and the call would make it an ordinary process). OSError when the kernel refuses."""
+    policy = os.sched_getscheduler(pid)
+    if policy not in (os.SCHED_OTHER, os.SCHED_BATCH, os.SCHED_IDLE):
+        return False
     numbers = _SYSCALLS.get(os.uname().machine)
     if numbers is None:
         raise OSError(f"sched_setattr: no syscall number known for {os.uname().machine}")
     nice = os.getpriority(os.PRIO_PROCESS, pid)
-    _call(numbers[0], pid, ctypes.create_string_buffer(_ATTR.pack(_ATTR.size, 0, 0, nice, 0, us * 1000, 0, 0, 0, 0),
-                                                      _ATTR.size), 0)
+    attr = _ATTR.pack(_ATTR.size, policy, 0, nice, 0, us * 1000, 0, 0, 0, 0)
+    _call(numbers[0], pid, ctypes.create_string_buffer(attr, _ATTR.size), 0)
+    return True
 
 
 def get_slice(pid: int = 0) -> int:
