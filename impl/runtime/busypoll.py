@@ -7,9 +7,9 @@ so the message costs a wake-up; Go's scheduler (etcd) spins a little before it p
 keeps a callback scheduled on the loop for ``window_us`` instead, so the loop polls its sockets without
 blocking (epoll with timeout 0, uvloop or asyncio alike). Each turn yields the CPU first, and a yield that
 comes back late (another process ran) ends the poll: that vCPU is busy anyway, and polling on would only
-take CPU time from the processes that have work. A node polls for 300 us on a leader only by default: on
-the quiet machine that made sequential writes faster in most pairs, under load at ordinary priority it was
-neutral; polling on every node, or in the client, was not better (docs/performance.md, 2026-12-04).
+take CPU time from the processes that have work. Off by default: a leader polling for 300 us made
+sequential writes faster in most pairs in quiet minutes at 13:27 on 2026-12-04, but lost all three rounds
+of the quiet A/B at 14:53; polling on every node, or in the client, was not better (docs/performance.md).
 """
 
 from __future__ import annotations

@@ -76,7 +76,9 @@ PRE_AUTH_FRAME = 1024  # the largest first frame (the hello) of a connection tha
 WAL_PREALLOC = 1 << 20  # zero bytes kept ahead of the log's records (impl/storage/wal.py; "wal_prealloc": 0 = append)
 SCHED_SLICE_US = 100  # the node's EEVDF slice ("sched_slice_us"; impl/runtime/slice.py; 0: the kernel's, 1.4 ms
 #                       here): faster under moderate load, neutral under heavy (docs/performance.md, 2026-12-04 13:17)
-BUSY_POLL_US = 0  # off: the quiet A/B of 2026-12-04 14:53 (docs/performance.md); how long a leader polls after a round that appended or committed ("busy_poll_us"; busypoll.py)
+# how long a leader polls after a round that appended or committed ("busy_poll_us"; busypoll.py); off since
+# the quiet A/B of 2026-12-04 14:53 (docs/performance.md)
+BUSY_POLL_US = 0
 BUSY_POLL_LEADER = True  # only a leader polls ("busy_poll_leader": false: every node). Both by measurement: on the
 #                          quiet machine 11 of 15 pairs faster (+13%), under load at ordinary priority about neutral
 #                          (docs/performance.md, 2026-12-04 13:27-13:45)
