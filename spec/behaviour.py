@@ -41,7 +41,7 @@ def validate_trace(spec: Spec, trace: list[Step]) -> None:
     """Raise :class:`ReplayError` at the first step the spec does not allow; return if all do."""
     if not trace:
         raise ReplayError(1, "empty trace")
-    if trace[0].label is not None or trace[0].state not in set(take_initial(spec, spec.init_states())):
+    if trace[0].label is not None or trace[0].state not in set(initial_states(spec)):
         raise ReplayError(1, "not an initial state of the spec")
     for i in range(1, len(trace)):
         prev, step = trace[i - 1].state, trace[i]

@@ -94,7 +94,6 @@ WARM = 10_000
 costs some 20 ms once per process: a small model is done before it would pay)."""
 
 
-
 def remembered_violated(spec: Spec) -> Callable[[State], str | None] | None:
     """``spec.violated``, becoming after :data:`WARM` states the same check with the conjuncts that read
     one variable remembered (see the module's text; the function's code is swapped in place, so a
@@ -127,6 +126,11 @@ def _plain_only(s: State) -> str | None:
     return plain(s)  # type: ignore[name-defined]  # noqa: F821
 
 
+def _whole(i: int, indent: str = "    ") -> list[str]:
+    """The lines that run invariant ``i`` as one call (the method as written) and name it when false."""
+    return [f"{indent}v = inv_{i}(s)", f"{indent}if v is not True:", f"{indent}    return fail(spec, name_{i}, v)"]
+
+
 def _remembered(spec: Spec, namespace: dict[str, Any]) -> Callable[[State], str | None] | None:
     """The remembered check, defined in ``namespace``; ``None`` when no conjunct reads one variable."""
     namespace.update({"spec": spec, "MISS": _MISS, "fail": _fail})
@@ -134,15 +138,14 @@ def _remembered(spec: Spec, namespace: dict[str, Any]) -> Callable[[State], str 
     remembered = False
     for i, (name, inv) in enumerate(spec.invariants.items()):
         namespace[f"name_{i}"] = name
+        namespace[f"inv_{i}"] = inv
         parts = _cached_conjuncts(getattr(inv, "__func__", None), type(spec))
         if parts is None or getattr(inv, "__self__", None) is not spec:
-            namespace[f"inv_{i}"] = inv
-            lines += [f"    v = inv_{i}(s)", "    if v is not True:", f"        return fail(spec, name_{i}, v)"]
+            lines += _whole(i)
             continue
         flags = [f"on_{i}_{j}" for j, (_, field) in enumerate(parts) if field is not None and field.isidentifier()]
-        namespace[f"inv_{i}"] = inv
         if not flags:
-            lines += [f"    v = inv_{i}(s)", "    if v is not True:", f"        return fail(spec, name_{i}, v)"]
+            lines += _whole(i)
             continue
         remembered = True
         namespace[f"split_{i}"] = True
@@ -170,8 +173,8 @@ def _remembered(spec: Spec, namespace: dict[str, Any]) -> Callable[[State], str 
             last = j == len(parts) - 1
             lines += ["        if v is not True:" if last else "        if not v:",
                       f"            return fail(spec, name_{i}, v)"]
-        lines += ["    else:  # every memo of this invariant dropped: the method itself, one call",
-                  f"        v = inv_{i}(s)", "        if v is not True:", f"            return fail(spec, name_{i}, v)"]
+        lines.append("    else:  # every memo of this invariant dropped: the method itself, one call")
+        lines += _whole(i, "        ")
     if not remembered:
         return None
     lines.append("    return None")

@@ -79,9 +79,8 @@ SCHED_SLICE_US = 100  # the node's EEVDF slice ("sched_slice_us"; impl/runtime/s
 # how long a leader polls after a round that appended or committed ("busy_poll_us"; busypoll.py); off since
 # the quiet A/B of 2026-12-04 14:53 (docs/performance.md)
 BUSY_POLL_US = 0
-BUSY_POLL_LEADER = True  # only a leader polls ("busy_poll_leader": false: every node). Both by measurement: on the
-#                          quiet machine 11 of 15 pairs faster (+13%), under load at ordinary priority about neutral
-#                          (docs/performance.md, 2026-12-04 13:27-13:45)
+BUSY_POLL_LEADER = True  # with "busy_poll_us" set, only a leader polls ("busy_poll_leader": false: every node):
+#                          polling on every node was not better (docs/performance.md, 2026-12-04 13:27-13:45)
 
 
 def protocol(c: dict[str, Any]) -> tuple[Any, Any]:

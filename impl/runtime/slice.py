@@ -20,7 +20,12 @@ _SYSCALLS = {"x86_64": (314, 315), "aarch64": (274, 275)}  # sched_setattr, sche
 _ATTR = struct.Struct("=IIQiIQQQII")  # struct sched_attr, version 1 (56 bytes)
 
 
-def _call(number: int, *args: object) -> None:
+def _call(which: int, *args: object) -> None:
+    """The syscall ``which`` of ``_SYSCALLS`` (0: sched_setattr, 1: sched_getattr) on this machine's numbers."""
+    numbers = _SYSCALLS.get(os.uname().machine)
+    if numbers is None:
+        raise OSError(f"{('sched_setattr', 'sched_getattr')[which]}: no syscall number known for {os.uname().machine}")
+    number = numbers[which]
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.syscall(number, *args) != 0:
         err = ctypes.get_errno()
@@ -34,20 +39,14 @@ def set_slice(us: int, pid: int = 0) -> bool:
     policy = os.sched_getscheduler(pid)
     if policy not in (os.SCHED_OTHER, os.SCHED_BATCH, os.SCHED_IDLE):
         return False
-    numbers = _SYSCALLS.get(os.uname().machine)
-    if numbers is None:
-        raise OSError(f"sched_setattr: no syscall number known for {os.uname().machine}")
     nice = os.getpriority(os.PRIO_PROCESS, pid)
     attr = _ATTR.pack(_ATTR.size, policy, 0, nice, 0, us * 1000, 0, 0, 0, 0)
-    _call(numbers[0], pid, ctypes.create_string_buffer(attr, _ATTR.size), 0)
+    _call(0, pid, ctypes.create_string_buffer(attr, _ATTR.size), 0)
     return True
 
 
 def get_slice(pid: int = 0) -> int:
     """The slice ``pid`` runs with, in microseconds (0 on a kernel before EEVDF's slices)."""
-    numbers = _SYSCALLS.get(os.uname().machine)
-    if numbers is None:
-        raise OSError(f"sched_getattr: no syscall number known for {os.uname().machine}")
     buf = ctypes.create_string_buffer(_ATTR.size)
-    _call(numbers[1], pid, buf, _ATTR.size, 0)
+    _call(1, pid, buf, _ATTR.size, 0)
     return _ATTR.unpack(buf.raw)[5] // 1000

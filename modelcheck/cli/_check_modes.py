@@ -249,7 +249,7 @@ def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
     else:
         print("\n\n".join(format_lasso(spec, r) for r in results))
     res = next((r for r in results if r.lasso is not None), None)
-    if args.out and res is not None and res.lasso is not None:  # the first property violated
+    if args.out and res is not None:  # the first property violated
         from modelcheck.output.artifacts import write_trace_artifacts
 
         trace, loop = res.lasso.prefix + res.lasso.loop, len(res.lasso.prefix) - 1  # the loop leaves and returns there
