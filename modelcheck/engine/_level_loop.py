@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from modelcheck.engine.calls import GENERIC
-from spec.core import OUTSIDE, Spec, State
+from spec.core import OUTSIDE, Counted, Spec, State
 
 Actions = list[tuple[Callable[..., Any], Callable[..., Any], int]]  # (enumerator, step, arity) per action
 
@@ -38,6 +38,13 @@ _ACTION = """\
 {cut}                fp = fingerprint(t)
 {record}"""
 
+# The same for an enumerator that may answer Counted (spec.core.counts_outside): its counted parameters
+# come after the others, so they are counted after them ({counted} adds ``ps_{i}.outside`` firings).
+_COUNTED = """\
+            ps_{i} = {params_of}
+{action}            if ps_{i}.__class__ is Counted:
+{counted}"""
+
 # a successor outside the constraint is checked, not stored nor expanded (TLC's rule)
 _CUT = """\
                 if not constraint(t):
@@ -52,22 +59,33 @@ _CUT_CHECK = """\
 
 
 def _action(i: int, enum: Callable[..., Any], arity: int, count: str, record: str, constraint: bool,
-            cut_check: str | None) -> str:
+            cut_check: str | None, counted: str) -> str:
     """The code of action ``i``: ``cut_check`` runs on a cut successor that violates an invariant
-    (``bad``: its name; ``params``: the parameters), or None when cut successors are not checked.
+    (``bad``: its name; ``params``: the parameters), or None when cut successors are not checked;
+    ``counted`` adds ``n`` firings at once (an enumerator's :class:`spec.core.Counted` parameters).
     An enumerator that reads no state (:func:`spec.core._once`) is asked once, before the loop."""
     if arity == GENERIC:
         target, args, params = "params", "*params", "params"
     else:
         args = ", ".join(_ARGS[:arity])
         target, params = args + ",", f"({args},)"
+    params_of = f"params_{i}" if _state_free(enum) else f"enum_{i}(s)"
+    if getattr(enum, "counts_outside", False) is True:
+        code = _action_code(i, f"ps_{i}", target, args, params, count, record, constraint, cut_check)
+        return _COUNTED.format(i=i, params_of=params_of, action=code, counted=counted.format(i=i, n=f"ps_{i}.outside"))
+    return _action_code(i, params_of, target, args, params, count, record, constraint, cut_check)
+
+
+def _action_code(i: int, params_of: str, target: str, args: str, params: str, count: str, record: str,
+                 constraint: bool, cut_check: str | None) -> str:
+    """The loop over action ``i``'s parameters ``params_of`` (see :func:`_action`)."""
     cut = ""
     if constraint:
         on_cut = cut_check.format(i=i, params=params) if cut_check is not None else None
         cut = _CUT.format(cut_check=_CUT_CHECK.format(on_cut=on_cut) if on_cut else "")
     return _ACTION.format(
         i=i,
-        params_of=f"params_{i}" if _state_free(enum) else f"enum_{i}(s)",
+        params_of=params_of,
         target=target,
         args=args,
         count=count.format(i=i),
@@ -91,6 +109,7 @@ def _compile(spec: Spec, what: str, source: str, actions: Actions, **names: Any)
     """The function ``what`` defined by ``source``, with the actions' enumerators and steps at hand."""
     namespace: dict[str, Any] = {
         "OUTSIDE": OUTSIDE,
+        "Counted": Counted,
         "search_enums": tuple(e for e, _, _ in actions),
         "search_steps": tuple(st for _, st, _ in actions),
         **names,
@@ -142,6 +161,14 @@ def expand_level(search, frontier):
     return next_frontier
 """
 
+_LEVEL_COUNT = """\
+                f{i} += 1
+"""
+
+_LEVEL_COUNTED = """\
+                f{i} += {n}
+"""
+
 _LEVEL_RECORD = """\
                 if seen(fp, n) != n:
                     continue
@@ -180,8 +207,8 @@ def level_loop(
     names = _names(len(actions))
     record = _LEVEL_RECORD.replace("{check}", _LEVEL_CHECK if invariants else "")
     cut = "search.stop_cut(bad, si, {i}, {params}, t)" if invariants else None
-    code = "".join(_action(i, e, a, "                f{i} += 1\n", record, constraint, cut) for i, (e, _, a) in
-                   enumerate(actions))
+    code = "".join(_action(i, e, a, _LEVEL_COUNT, record, constraint, cut, _LEVEL_COUNTED)
+                   for i, (e, _, a) in enumerate(actions))
     source = _LEVEL.format(
         actions=code,
         ask_once=_ask_once(actions, "    "),
@@ -226,6 +253,11 @@ _CHUNK_COUNT = """\
                 f{i} += 1
 """
 
+_CHUNK_COUNTED = """\
+                pos += {n}
+                f{i} += {n}
+"""
+
 _CHUNK_DEADLOCK = """\
             if pos < 0:
                 events.append((base | DEADLOCK_POS, DEAD, None, gid))
@@ -255,8 +287,8 @@ def chunk_loop(spec: Spec, actions: Actions, *, constraint: bool, deadlock: bool
     """
     fields = _names(len(actions))
     cut = "events.append(cut_event(base + pos, bad, gid, {i}, {params}, t))"
-    code = "".join(_action(i, e, a, _CHUNK_COUNT, _CHUNK_RECORD, constraint, cut) for i, (e, _, a) in
-                   enumerate(actions))
+    code = "".join(_action(i, e, a, _CHUNK_COUNT, _CHUNK_RECORD, constraint, cut, _CHUNK_COUNTED)
+                   for i, (e, _, a) in enumerate(actions))
     source = _CHUNK.format(actions=code, ask_once=_ask_once(actions, "        "),
                            deadlock=_CHUNK_DEADLOCK if deadlock else "", **fields)
     return _compile(spec, "expand_chunk", source, actions, **names)
