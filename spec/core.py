@@ -104,6 +104,21 @@ def counts_outside(enum: Callable[..., Any]) -> Callable[..., Any]:
     return enum
 
 
+def bundled(bundle: Callable[[Any, State], Sequence[Any]], k: int) -> Callable[[Any, State], Any]:
+    """The parameter enumerator ``bundle(self, state)[k]``: one of several actions' parameters worked out
+    together, once per state, by the spec's ``bundle`` (a pure function of the state, the constants and
+    ``count_outside``). The engines' generated loops call ``bundle`` once per state and take item ``k``
+    for the action, instead of calling one enumerator per action (a call costs more than the answer when
+    the bundle is remembered); every other user calls the enumerator, which asks the bundle. With
+    ``canonical_order`` true each enumerator is called (and sorted) on its own."""
+
+    def enum(self: Any, state: State) -> Any:
+        return bundle(self, state)[k]
+
+    enum.bundle = (bundle, k)  # type: ignore[attr-defined]
+    return enum
+
+
 @dataclass(frozen=True)
 class Label:
     """An action label ``(name, params)``: what a trace step names and what a test picks."""
