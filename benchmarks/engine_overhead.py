@@ -45,7 +45,7 @@ import json, sys, time
 sys.path.insert(0, {root!r})
 from spec.registry import entry, load_user_spec
 from spec.behaviour import outside_counted, state_constraint
-from spec.core import OUTSIDE
+from spec.core import OUTSIDE, Counted
 ref, bounds, row, cap = {ref!r}, {bounds!r}, {row!r}, {cap!r}
 cls = load_user_spec(ref) if ":" in ref else entry(ref).cls
 spec = cls(**bounds)
@@ -67,7 +67,8 @@ def minimal_loop(spec, inv, cap):  # a function, as the engines' loops are (fast
         nxt = []
         for s in frontier:
             for enum, step in actions:
-                for params in enum(s):
+                ps = enum(s)
+                for params in ps:
                     t2 = step(s, *params)
                     if t2 is None:
                         continue
@@ -90,6 +91,8 @@ def minimal_loop(spec, inv, cap):  # a function, as the engines' loops are (fast
                         break
                 if full:
                     break
+                if ps.__class__ is Counted:  # its counted parameters (after the others) would answer OUTSIDE
+                    generated += ps.outside
             if full:
                 break
         frontier = nxt

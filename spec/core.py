@@ -76,6 +76,49 @@ a successor is the spec's own invariants (or none); in every other use of a step
 explorer, trace replay, a ``--reach`` goal) it is false and a step returns the successor itself."""
 
 
+class Counted(tuple):
+    """What an enumerator marked with :func:`counts_outside` may return while its spec's
+    ``count_outside`` is true: the parameter tuples whose steps the search calls, followed (in the
+    action's order) by ``outside`` more whose steps would each answer :data:`OUTSIDE`. The exhaustive
+    searches count those as generated after the others and never call their step: a state where
+    every ``Timeout`` is past MaxTerm costs one enumerator call, not one step call per server."""
+
+    outside: int
+
+    def __new__(cls, params: Iterable[Params], outside: int) -> Counted:
+        self = tuple.__new__(cls, params)
+        self.outside = outside
+        return self
+
+    def __reduce__(self) -> tuple:  # pickle (--ray ships specs with their memos) both parts
+        return (Counted, (tuple(self), self.outside))
+
+    def __repr__(self) -> str:
+        return f"Counted({tuple(self)!r}, outside={self.outside})"
+
+
+def counts_outside(enum: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a parameter enumerator that may return :class:`Counted` (the engines' loops then look
+    for it; an unmarked enumerator is never asked, so its loop pays nothing)."""
+    enum.counts_outside = True  # type: ignore[attr-defined]
+    return enum
+
+
+def bundled(bundle: Callable[[Any, State], Sequence[Any]], k: int) -> Callable[[Any, State], Any]:
+    """The parameter enumerator ``bundle(self, state)[k]``: one of several actions' parameters worked out
+    together, once per state, by the spec's ``bundle`` (a pure function of the state, the constants and
+    ``count_outside``). The engines' generated loops call ``bundle`` once per state and take item ``k``
+    for the action, instead of calling one enumerator per action (a call costs more than the answer when
+    the bundle is remembered); every other user calls the enumerator, which asks the bundle. With
+    ``canonical_order`` true each enumerator is called (and sorted) on its own."""
+
+    def enum(self: Any, state: State) -> Any:
+        return bundle(self, state)[k]
+
+    enum.bundle = (bundle, k)  # type: ignore[attr-defined]
+    return enum
+
+
 @dataclass(frozen=True)
 class Label:
     """An action label ``(name, params)``: what a trace step names and what a test picks."""
@@ -410,6 +453,11 @@ class Spec:
         marker = _inherited_marker(type(self), name, "__paxraft_action__")
         enum = marker.__get__(self)
         names = tuple(inspect.signature(method).parameters)[1:]
+        if getattr(marker, "counts_outside", False) is True:  # its Counted results go to the loops as made
+            if self.canonical_order:
+                raise SpecError(f"{self.name}: {name}'s enumerator may return Counted, whose counted parameters "
+                                "come last in the order it gives: set canonical_order = False")
+            return Action(name, names, enum, method)
         if self.canonical_order:
             enum = _in_canonical_order(enum)
         constant = not names_state(marker)

@@ -32,7 +32,18 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, ClassVar, NamedTuple
 
-from spec.core import OUTSIDE, Spec, action, explains, invariant, restriction, witness
+from spec.core import (
+    OUTSIDE,
+    Counted,
+    Spec,
+    action,
+    bundled,
+    counts_outside,
+    explains,
+    invariant,
+    restriction,
+    witness,
+)
 from spec.limits import MAX_ELEMENTS, bounded
 from spec.values import EXCEPT, except_at, setter
 
@@ -185,68 +196,94 @@ def Reply(response: Message, request: Message, msgs: Bag) -> Bag:
 
 
 # -- parameter enumerators (precise where it is cheap; the step is the authority) --------------
-# Fifteen enumerators run in every expanded state, most of them on the same few facts: they read two
-# bundles of parameter tuples, one from the roles and vote sets, one from the bag and the terms. A bundle
-# is computed once per state (remembered by the state's identity) and kept per value of what it depends
-# on, where most states find it already: a model has far fewer bags and role vectors than states.
+# Fourteen enumerators read the state (Restart's servers do not), mostly the same few facts: their parameters
+# are worked out together, once per state, by _state_params (spec.core.bundled: the engines' loops call it once
+# per state and take each action's item, instead of fourteen enumerator calls). It reads two bundles of
+# parameter tuples, each kept per value of what it depends on, where most states find them: a model has far
+# fewer bags and role vectors than states. One is a function of the roles, votes and volatile indexes, and
+# holds Restart's resets too; the other, of the bag and the terms.
 
-# The role bundle: Timeout, RequestVote, BecomeLeader, AdvanceCommitIndex, AppendEntries (ClientRequest's
-# pairs are made from its leaders).
+# The role bundle: Timeout, RequestVote, BecomeLeader, AdvanceCommitIndex (the leaders) and AppendEntries, then
+# the same five counted whole (bundle[k + _COUNTED], see _state_params), ClientRequest's pairs, Restart's resets.
 _TIMEOUT, _REQUEST_VOTE, _ELECTED, _LEADERS, _APPEND = range(5)
+_COUNTED = 5
+_CLIENT, _RESETS = 10, 11
 # The message bundle: the (i, j, m) of UpdateTerm, HandleRequestVoteRequest, DropStaleResponse,
 # HandleRequestVoteResponse, HandleAppendEntriesRequest and HandleAppendEntriesResponse, then every (m,).
 _NEWER, _RV_REQUESTS, _STALE, _RV_RESPONSES, _AE_REQUESTS, _AE_RESPONSES, _EACH = range(7)
-_NO_MESSAGES: tuple[tuple, ...] = ((),) * 7
+_EACH_ONCE = 7  # every (m,), all counted, when each message has one copy (else None): DuplicateMessage's
+# The items of _state_params: the actions' parameters in the order of the actions (Restart's aside).
+(_P_TIMEOUT, _P_REQUEST_VOTE, _P_ELECTED, _P_CLIENT, _P_LEADERS, _P_APPEND, _P_NEWER, _P_RV_REQUESTS, _P_STALE,
+ _P_RV_RESPONSES, _P_AE_REQUESTS, _P_AE_RESPONSES, _P_DUPLICATE, _P_EACH) = range(14)
+
+
+def _all_outside(n: int) -> Counted:
+    """n parameters, every one answering OUTSIDE (one shared object per n)."""
+    out = _OUTSIDE_ONLY.get(n)
+    if out is None:
+        out = _OUTSIDE_ONLY[n] = Counted((), n)
+    return out
+
+
+_OUTSIDE_ONLY: dict[int, Counted] = {}
+_NO_MESSAGES: tuple[tuple, ...] = ((),) * 7 + (_all_outside(0),)
 
 
 def _each_server(self: Raft, s: RaftState) -> tuple[tuple[int], ...]:
     return self._servers1
 
 
-def _role_enum(k: int) -> Callable[[Raft, RaftState], tuple]:
-    def enum(self: Raft, s: RaftState) -> tuple:
-        rq = self._rq
-        return (rq[1] if rq[0] is s else self._role_params(s))[k]
+def _state_params(self: Raft, s: RaftState) -> tuple[tuple, ...]:
+    """Every state-reading enumerator's parameters in state s, by _P_ index (remembered for the last state).
 
-    return enum
-
-
-def _message_enum(k: int) -> Callable[[Raft, RaftState], tuple]:
-    def enum(self: Raft, s: RaftState) -> tuple:
-        mq = self._mq
-        return (mq[1] if mq[0] is s else self._message_params(s))[k]
-
-    return enum
-
-
-_not_leaders, _request_vote_params, _leaders, _append_entries_params = map(
-    _role_enum, (_TIMEOUT, _REQUEST_VOTE, _LEADERS, _APPEND)
-)
-_newer_term, _rv_requests, _stale_responses, _rv_responses, _ae_requests, _ae_responses, _each_message = map(
-    _message_enum, (_NEWER, _RV_REQUESTS, _STALE, _RV_RESPONSES, _AE_REQUESTS, _AE_RESPONSES, _EACH)
-)
-
-
-def _client_request_params(self: Raft, s: RaftState) -> tuple[tuple[int, int], ...]:
+    While a search counts successors outside the constraint (Raft.count_outside), where every call of a step
+    would answer OUTSIDE its parameters are counted whole (spec.core.Counted), for this class's own steps:
+    Timeout when every server not leading is at MaxTerm, RequestVote and AppendEntries into a full bag under
+    MaxCopies 1, DuplicateMessage when every message has its one copy (half of the 705k model's successors).
+    BecomeLeader's candidates are those a quorum granted votes (QuorumOf asked here when it reads the state).
+    """
+    ps = self._ps
+    if ps[0] is s:
+        return ps[1]
     rq = self._rq
-    leaders = (rq[1] if rq[0] is s else self._role_params(s))[_LEADERS]
-    if not leaders:
-        return leaders
-    out = self._client_memo.get(leaders)
-    if out is None:  # few leader sets: 2**n at most
-        out = self._client_memo[leaders] = tuple([(i, v) for (i,) in leaders for v in self._client_values])
+    b = rq[1] if rq[0] is s else self._role_params(s)
+    msgs = s.messages
+    m = self._message_params(msgs, s.currentTerm) if msgs else _NO_MESSAGES
+    count = self._count
+    timeouts = b[_TIMEOUT]
+    if count[_TIMEOUT] and timeouts:
+        ct, top = s.currentTerm, self.MaxTerm
+        for (i,) in timeouts:
+            if ct[i] < top:
+                break
+        else:
+            timeouts = b[_TIMEOUT + _COUNTED]
+    full = len(msgs) >= self.MaxInFlight
+    cands = b[_ELECTED]
+    if cands and not self._votes_decide:
+        vg = s.votesGranted
+        cands = tuple([c for c in cands if self.QuorumOf(s, c[0], vg[c[0]])])
+    out = (
+        timeouts,
+        b[_REQUEST_VOTE + _COUNTED] if full and count[_REQUEST_VOTE] else b[_REQUEST_VOTE],
+        cands,
+        b[_CLIENT],
+        b[_LEADERS],
+        b[_APPEND + _COUNTED] if full and count[_APPEND] else b[_APPEND],
+        m[_NEWER], m[_RV_REQUESTS], m[_STALE], m[_RV_RESPONSES], m[_AE_REQUESTS], m[_AE_RESPONSES],
+        m[_EACH_ONCE] if self._count_duplicates and m[_EACH_ONCE] is not None else m[_EACH],
+        m[_EACH],
+    )
+    self._ps = (s, out)
     return out
 
 
-def _elected(self: Raft, s: RaftState) -> tuple[tuple[int], ...]:
-    """The candidates a quorum granted votes: BecomeLeader's guard, asked here once per state (in the role
-    bundle when the quorum is raft.tla's, a function of the votes alone)."""
-    rq = self._rq
-    cands = (rq[1] if rq[0] is s else self._role_params(s))[_ELECTED]
-    if self._votes_decide or not cands:
-        return cands
-    vg = s.votesGranted
-    return tuple([c for c in cands if self.QuorumOf(s, c[0], vg[c[0]])])
+(_not_leaders, _request_vote_params, _elected, _client_request_params, _leaders, _append_entries_params,
+ _newer_term, _rv_requests, _stale_responses, _rv_responses, _ae_requests, _ae_responses, _duplicate_params,
+ _each_message) = (bundled(_state_params, k) for k in range(14))
+_not_leaders, _request_vote_params, _append_entries_params, _duplicate_params = map(
+    counts_outside, (_not_leaders, _request_vote_params, _append_entries_params, _duplicate_params)
+)
 
 
 class _Renaming:
@@ -368,11 +405,11 @@ class Raft(Spec):
         self._except = except_at(servers)  # _except[i](f, v): [f EXCEPT ![i] = v], unchecked
         self._memo: tuple[RaftState | None, frozenset] = (None, EMPTY)
         self._renamings: dict[tuple[int, ...], _Renaming] = {}
-        # The enumerators' bundles (see _role_enum): the last state's, and those kept by value.
+        # The enumerators' parameters and their bundles (see _state_params): the last state's, and those kept
+        # by value.
+        self._ps: tuple[Any, tuple] = (None, ())
         self._rq: tuple[Any, tuple] = (None, ())
-        self._mq: tuple[Any, tuple] = (None, ())
         self._roles_memo: dict[tuple, tuple] = {}
-        self._client_memo: dict[tuple, tuple] = {}
         # The values ClientRequest offers: the model's (an audit's spec then widens Value, which its guard
         # reads, to every value a trace may name, 2**30 of them: never enumerated).
         self._client_values = self.Value
@@ -380,8 +417,6 @@ class Raft(Spec):
         # raft.tla's Quorum is a function of the votes alone: then BecomeLeader's guard is in the role bundle.
         self._votes_decide = type(self).QuorumOf is Raft.QuorumOf
         self._verdicts: dict[Any, bool] = {}  # see violated
-        self._rs: tuple[Any, tuple] = (None, ())  # see _restarts
-        self._restart_memo: dict[tuple, tuple] = {}
         super().__init__()
         # The shortcut in `violated` covers exactly these five; a subclass that adds or
         # redefines an invariant gets the full check on every state.
@@ -396,6 +431,10 @@ class Raft(Spec):
     # ``_cut_full``: moreover any message sent into a full bag is cut (MaxCopies 1: a new message finds no
     # room, one already there no second copy).
     _counting = _cut = _cut_full = False
+    # Which parameters are counted whole (see _state_params): by role bundle index, and DuplicateMessage's; only
+    # for this class's own steps (the enumerators know when those answer OUTSIDE, not when an override does).
+    _count: tuple[bool, ...] = (False,) * 5
+    _count_duplicates = False
 
     @property  # type: ignore[override]
     def count_outside(self) -> bool:  # noqa: D102 - spec.core.Spec.count_outside
@@ -406,6 +445,19 @@ class Raft(Spec):
         self._counting = on
         self._cut = on and self._may_cut
         self._cut_full = self._cut and self.MaxCopies == 1
+        count = [False] * 5
+        count[_TIMEOUT] = self._cut and self._runs_own("Timeout")
+        count[_REQUEST_VOTE] = self._cut_full and self._runs_own("RequestVote")
+        count[_APPEND] = self._cut_full and self._runs_own("AppendEntries")
+        self._count = tuple(count)
+        self._count_duplicates = self._cut_full and self._runs_own("DuplicateMessage")
+        self._ps = (None, ())  # the last state's parameters were for the flags before
+
+    def _runs_own(self, name: str) -> bool:
+        """The search calls this spec's own step ``name``, as this class defines it (not an override, nor a
+        restriction's guard around it): then its enumerator knows where it answers OUTSIDE."""
+        step = next((a.step for a in self.actions if a.name == name), None)
+        return getattr(step, "__func__", None) is getattr(Raft, name) and getattr(step, "__self__", None) is self
 
     def IsQuorum(self, servers: frozenset[int] | set[int]) -> bool:
         """``servers \\in Quorum``: a strict majority of Server."""
@@ -417,68 +469,70 @@ class Raft(Spec):
         return self.IsQuorum(servers)
 
     # -- the enumerators' bundles --------------------------------------------------------
-    def _role_params(self, s: RaftState) -> tuple[tuple, ...]:
-        """The parameters of the actions of servers in some role, in the role bundle's order (_TIMEOUT, ...):
-        a function of roles, vote requests answered and votes granted."""
-        key = (s.state, s.votesResponded, s.votesGranted)
+    def _role_params(self, s: RaftState) -> tuple[Any, ...]:
+        """The role bundle (_TIMEOUT, ...): the parameters of the actions of servers in some role, and Restart's
+        resets; a function of roles, votes, volatile indexes and commitIndex (its key)."""
+        key = (s.state, s.votesResponded, s.votesGranted, s.voterLog, s.nextIndex, s.matchIndex, s.commitIndex)
         out = self._roles_memo.get(key)
         if out is None:
-            st, vr, vg = key
+            st, vr, vg = key[0], key[1], key[2]
             S = self.Server
             cands = [(i,) for i in S if st[i] == CANDIDATE]
             leaders = [i for i in S if st[i] == LEADER]
-            out = (
+            lists = (
                 tuple([(i,) for i in S if st[i] != LEADER]),
                 tuple([(i, j) for (i,) in cands for j in S if j not in vr[i]]),
                 tuple([c for c in cands if self.IsQuorum(vg[c[0]])] if self._votes_decide else cands),
                 tuple([(i,) for i in leaders]),
                 tuple([(i, j) for i in leaders for j in S if j != i]),
             )
+            client = tuple([(i, v) for i in leaders for v in self._client_values])
+            out = lists + tuple([_all_outside(len(x)) for x in lists]) + (client, self._restarts(key))
             if len(self._roles_memo) >= MEMO_LIMIT:
                 self._roles_memo.clear()
             self._roles_memo[key] = out
         self._rq = (s, out)
         return out
 
-    def _message_params(self, s: RaftState) -> tuple[tuple, ...]:
-        """The parameters of the message actions, in the message bundle's order (_NEWER, ...): a function of
-        the bag and the terms. Each list keeps the bag's order, as one scan per action would."""
-        msgs, ct = s.messages, s.currentTerm
-        if not msgs:
-            out = _NO_MESSAGES
-        else:
-            key = (msgs, ct)
-            out = self._messages_memo.get(key)
-            if out is None:
-                newer: list = []
-                stale: list = []
-                handled: tuple[list, ...] = ([], [], [], [])  # by mtype: (i, j, m) its handler may take
-                ok = self.VoteResponseTermOk
-                for m, _ in msgs:
-                    mtype, mterm = m[0], m[3]
-                    term = ct[m[2]]
-                    params = (m[2], m[1], m)
-                    if mterm > term:
-                        newer.append(params)
-                    if mtype & 1 and mterm < term:  # odd types are responses
-                        stale.append(params)
-                    if mtype == RequestVoteResponse:
-                        took = ok(mterm, term)
-                    elif mtype == AppendEntriesResponse:
-                        took = mterm == term
-                    else:  # requests, of a term not newer than the recipient's
-                        took = mterm <= term
-                    if took and mtype <= AppendEntriesResponse:  # not an extension's type
-                        handled[mtype].append(params)
-                rvq, rvp, aeq, aep = handled
-                out = (
-                    tuple(newer), tuple(rvq), tuple(stale), tuple(rvp), tuple(aeq), tuple(aep),
-                    tuple([(m,) for m, _ in msgs]),
-                )
-                if len(self._messages_memo) >= MEMO_LIMIT:
-                    self._messages_memo.clear()
-                self._messages_memo[key] = out
-        self._mq = (s, out)
+    def _message_params(self, msgs: Bag, ct: tuple[int, ...]) -> tuple[Any, ...]:
+        """The parameters of the message actions, in the message bundle's order (_NEWER, ...), for a bag that
+        is not empty: a function of the bag and the terms. Each list keeps the bag's order, as one scan per
+        action would."""
+        key = (msgs, ct)
+        out = self._messages_memo.get(key)
+        if out is None:
+            newer: list = []
+            stale: list = []
+            handled: tuple[list, ...] = ([], [], [], [])  # by mtype: (i, j, m) its handler may take
+            ok = self.VoteResponseTermOk
+            once = True  # every message has one copy
+            for m, c in msgs:
+                if c != 1:
+                    once = False
+                mtype, mterm = m[0], m[3]
+                term = ct[m[2]]
+                params = (m[2], m[1], m)
+                if mterm > term:
+                    newer.append(params)
+                if mtype & 1 and mterm < term:  # odd types are responses
+                    stale.append(params)
+                if mtype == RequestVoteResponse:
+                    took = ok(mterm, term)
+                elif mtype == AppendEntriesResponse:
+                    took = mterm == term
+                else:  # requests, of a term not newer than the recipient's
+                    took = mterm <= term
+                if took and mtype <= AppendEntriesResponse:  # not an extension's type
+                    handled[mtype].append(params)
+            rvq, rvp, aeq, aep = handled
+            out = (
+                tuple(newer), tuple(rvq), tuple(stale), tuple(rvp), tuple(aeq), tuple(aep),
+                tuple([(m,) for m, _ in msgs]),
+                _all_outside(len(msgs)) if once else None,
+            )
+            if len(self._messages_memo) >= MEMO_LIMIT:
+                self._messages_memo.clear()
+            self._messages_memo[key] = out
         return out
 
     # -- the bounds: a TLC state constraint -------------------------------------
@@ -563,44 +617,36 @@ class Raft(Spec):
     @action(params=_each_server)
     def Restart(self, s: RaftState, i: int) -> RaftState | None:
         """Server i restarts from stable storage: it keeps only currentTerm, votedFor and log."""
-        rs = self._rs
-        reset = (rs[1] if rs[0] is s else self._restarts(s))[i]
+        rq = self._rq
+        reset = (rq[1] if rq[0] is s else self._role_params(s))[_RESETS][i]
         memo = self._memo
         allLogs = memo[1] if memo[0] is s else self.NextAllLogs(s)
         if reset is None:  # i holds nothing volatile
             return s if allLogs is s.allLogs else _put_all_logs(s, allLogs)
         return _put_restart(s, allLogs, reset[0], reset[1], reset[2], reset[3], reset[4], reset[5], reset[6])
 
-    def _restarts(self, s: RaftState) -> tuple[tuple[tuple, ...] | None, ...]:
+    def _restarts(self, key: tuple) -> tuple[tuple[tuple, ...] | None, ...]:
         """Per server i, the volatile variables after Restart(i) (state, votesResponded, votesGranted, voterLog,
         nextIndex, matchIndex, commitIndex), or None when i holds nothing volatile: a function of those
-        variables, worked out once per state (the three restarts ask) and kept by their value."""
-        key = (s.state, s.votesResponded, s.votesGranted, s.voterLog, s.nextIndex, s.matchIndex, s.commitIndex)
-        out = self._restart_memo.get(key)
-        if out is None:
-            st, vr, vg, vl, ni, mi, ci = key
-            ones, zeros = self._ones, self._zeros
-            resets: list[tuple[tuple, ...] | None] = []
-            for i in self.Server:
-                if st[i] == FOLLOWER and not (vr[i] or vg[i] or vl[i] or ci[i]) and ni[i] == ones and mi[i] == zeros:
-                    resets.append(None)
-                    continue
-                put = self._except[i]  # EXCEPT at i without its checks: "x if x[i] is v" is its 'already so'
-                resets.append((
-                    st if st[i] == FOLLOWER else put(st, FOLLOWER),
-                    vr if vr[i] is EMPTY else put(vr, EMPTY),
-                    vg if vg[i] is EMPTY else put(vg, EMPTY),
-                    vl if vl[i] is EMPTY else put(vl, EMPTY),
-                    ni if ni[i] is ones else put(ni, ones),
-                    mi if mi[i] is zeros else put(mi, zeros),
-                    ci if ci[i] == 0 else put(ci, 0),
-                ))
-            out = tuple(resets)
-            if len(self._restart_memo) >= MEMO_LIMIT:
-                self._restart_memo.clear()
-            self._restart_memo[key] = out
-        self._rs = (s, out)
-        return out
+        variables (``key``, in that order), kept in the role bundle."""
+        st, vr, vg, vl, ni, mi, ci = key
+        ones, zeros = self._ones, self._zeros
+        resets: list[tuple[tuple, ...] | None] = []
+        for i in self.Server:
+            if st[i] == FOLLOWER and not (vr[i] or vg[i] or vl[i] or ci[i]) and ni[i] == ones and mi[i] == zeros:
+                resets.append(None)
+                continue
+            put = self._except[i]  # EXCEPT at i without its checks: "x if x[i] is v" is its 'already so'
+            resets.append((
+                st if st[i] == FOLLOWER else put(st, FOLLOWER),
+                vr if vr[i] is EMPTY else put(vr, EMPTY),
+                vg if vg[i] is EMPTY else put(vg, EMPTY),
+                vl if vl[i] is EMPTY else put(vl, EMPTY),
+                ni if ni[i] is ones else put(ni, ones),
+                mi if mi[i] is zeros else put(mi, zeros),
+                ci if ci[i] == 0 else put(ci, 0),
+            ))
+        return tuple(resets)
 
     @action(params=_not_leaders)
     def Timeout(self, s: RaftState, i: int) -> RaftState | None:
@@ -906,7 +952,7 @@ class Raft(Spec):
         return out
 
     # -- network --------------------------------------------------------------------------
-    @action(params=_each_message)
+    @action(params=_duplicate_params)
     def DuplicateMessage(self, s: RaftState, m: Message) -> RaftState | None:
         """The network duplicates a message."""
         msgs = s.messages

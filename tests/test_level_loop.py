@@ -9,7 +9,7 @@ import pytest
 
 from modelcheck import DEADLOCK, OK, VIOLATION, check
 from modelcheck.engine.coordinator import search
-from spec.core import Spec, action, invariant
+from spec.core import Spec, action, bundled, invariant
 
 
 class XY(NamedTuple):
@@ -83,3 +83,47 @@ def test_a_spec_without_actions_is_its_initial_states(engine: str) -> None:
     assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == (OK, 2, 2, 1)
     r = ENGINES[engine](Idle(), check_deadlock=True)
     assert (r.verdict, [st.state for st in r.trace]) == (DEADLOCK, [XY(0, 0)])
+
+
+def _both_moves(self: Spec, s: XY) -> tuple:
+    self.bundles += 1
+    return ([(1, 0), (0, 2)], [()])
+
+
+class BundledJump(Jump):
+    """Jump with both enumerators read from one per-state bundle (spec.core.bundled)."""
+
+    canonical_order = False  # else each enumerator is called (and sorted) on its own
+
+    def __init__(self, stop: int = 3, bad: int = 99) -> None:
+        self.bundles = 0  # calls of the bundle
+        super().__init__(stop, bad)
+
+    @action(bundled(_both_moves, 0))
+    def Move(self, s: XY, dx: int, dy: int) -> XY:
+        return XY(s.x + dx, s.y + dy)
+
+    @action(bundled(_both_moves, 1))
+    def Stay(self, s: XY) -> XY:
+        return s
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("bounds", [{}, {"stop": 1, "bad": 3}, {"stop": 3, "bad": 2}])
+def test_bundled_enumerators_give_the_run_of_separate_ones(engine: str, bounds: dict) -> None:
+    unsorted = type("Unsorted", (Jump,), {"canonical_order": False})  # Move's parameters in the bundle's order
+    bundled_run, plain = ENGINES[engine](BundledJump(**bounds)), ENGINES[engine](unsorted(**bounds))
+    assert (bundled_run.verdict, bundled_run.violated, bundled_run.distinct_states, bundled_run.states_generated,
+            bundled_run.depth, bundled_run.coverage) == (plain.verdict, plain.violated, plain.distinct_states,
+                                                          plain.states_generated, plain.depth, plain.coverage)
+    assert [st.state for st in bundled_run.trace or []] == [st.state for st in plain.trace or []]
+
+
+def test_the_loop_asks_a_bundle_once_per_state() -> None:
+    spec = BundledJump()
+    assert check(spec).distinct_states == 8
+    assert spec.bundles == 8  # once per expanded state, for both actions
+    assert spec.action("Stay").enumerate(XY(0, 0)) == [()]  # every other user calls the enumerator
+    sorted_spec = type("Sorted", (BundledJump,), {"canonical_order": True})()
+    check(sorted_spec)
+    assert sorted_spec.bundles == 16  # sorted, each enumerator on its own: the same run

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from modelcheck.engine.calls import GENERIC
-from spec.core import OUTSIDE, Spec, State
+from spec.core import OUTSIDE, Counted, Spec, State
 
 Actions = list[tuple[Callable[..., Any], Callable[..., Any], int]]  # (enumerator, step, arity) per action
 
@@ -38,6 +38,13 @@ _ACTION = """\
 {cut}                fp = fingerprint(t)
 {record}"""
 
+# The same for an enumerator that may answer Counted (spec.core.counts_outside): its counted parameters
+# come after the others, so they are counted after them ({counted} adds ``ps_{i}.outside`` firings).
+_COUNTED = """\
+            ps_{i} = {params_of}
+{action}            if ps_{i}.__class__ is Counted:
+{counted}"""
+
 # a successor outside the constraint is checked, not stored nor expanded (TLC's rule)
 _CUT = """\
                 if not constraint(t):
@@ -52,22 +59,34 @@ _CUT_CHECK = """\
 
 
 def _action(i: int, enum: Callable[..., Any], arity: int, count: str, record: str, constraint: bool,
-            cut_check: str | None) -> str:
+            cut_check: str | None, counted: str, bundled: dict[int, str]) -> str:
     """The code of action ``i``: ``cut_check`` runs on a cut successor that violates an invariant
-    (``bad``: its name; ``params``: the parameters), or None when cut successors are not checked.
-    An enumerator that reads no state (:func:`spec.core._once`) is asked once, before the loop."""
+    (``bad``: its name; ``params``: the parameters), or None when cut successors are not checked;
+    ``counted`` adds ``n`` firings at once (an enumerator's :class:`spec.core.Counted` parameters).
+    An enumerator that reads no state (:func:`spec.core._once`) is asked once, before the loop; one
+    that takes an item of a bundle (``bundled[i]``, see :func:`_bundles`) reads the state's bundle."""
     if arity == GENERIC:
         target, args, params = "params", "*params", "params"
     else:
         args = ", ".join(_ARGS[:arity])
         target, params = args + ",", f"({args},)"
+    params_of = f"params_{i}" if _state_free(enum) else bundled.get(i, f"enum_{i}(s)")
+    if getattr(enum, "counts_outside", False) is True:
+        code = _action_code(i, f"ps_{i}", target, args, params, count, record, constraint, cut_check)
+        return _COUNTED.format(i=i, params_of=params_of, action=code, counted=counted.format(i=i, n=f"ps_{i}.outside"))
+    return _action_code(i, params_of, target, args, params, count, record, constraint, cut_check)
+
+
+def _action_code(i: int, params_of: str, target: str, args: str, params: str, count: str, record: str,
+                 constraint: bool, cut_check: str | None) -> str:
+    """The loop over action ``i``'s parameters ``params_of`` (see :func:`_action`)."""
     cut = ""
     if constraint:
         on_cut = cut_check.format(i=i, params=params) if cut_check is not None else None
         cut = _CUT.format(cut_check=_CUT_CHECK.format(on_cut=on_cut) if on_cut else "")
     return _ACTION.format(
         i=i,
-        params_of=f"params_{i}" if _state_free(enum) else f"enum_{i}(s)",
+        params_of=params_of,
         target=target,
         args=args,
         count=count.format(i=i),
@@ -87,22 +106,52 @@ def _ask_once(actions: Actions, indent: str) -> str:
     return "".join(f"{indent}params_{i} = enum_{i}(s)\n" for i, (e, _, _) in enumerate(actions) if _state_free(e))
 
 
-def _compile(spec: Spec, what: str, source: str, actions: Actions, **names: Any) -> Callable[..., Any]:
-    """The function ``what`` defined by ``source``, with the actions' enumerators and steps at hand."""
+def _bundles(actions: Actions) -> tuple[list[Callable[..., Any]], dict[int, str]]:
+    """The per-state bundles that the actions' enumerators take an item of (:func:`spec.core.bundled`),
+    bound to their spec, and for each such action ``i`` its parameters' expression (``b0[3]``)."""
+    found: list[tuple[Any, Any]] = []  # (bundle function, spec)
+    bound: list[Callable[..., Any]] = []
+    of: dict[int, str] = {}
+    for i, (e, _, _) in enumerate(actions):
+        mark, owner = getattr(e, "bundle", None), getattr(e, "__self__", None)
+        if mark is None or owner is None or _state_free(e):  # a wrapper (canonical order, ...) is called as is
+            continue
+        fn, k = mark
+        if not any(f is fn and o is owner for f, o in found):
+            found.append((fn, owner))
+            bound.append(fn.__get__(owner))
+        j = next(j for j, (f, o) in enumerate(found) if f is fn and o is owner)
+        of[i] = f"b{j}[{k}]"
+    return bound, of
+
+
+def _ask_bundles(bundles: list[Callable[..., Any]]) -> str:
+    """The code that takes each bundle of state ``s`` (once per state, before its actions)."""
+    return "".join(f"            b{j} = bundle_{j}(s)\n" for j in range(len(bundles)))
+
+
+def _compile(spec: Spec, what: str, source: str, actions: Actions, bundles: list[Callable[..., Any]],
+             **names: Any) -> Callable[..., Any]:
+    """The function ``what`` defined by ``source``, with the actions' enumerators and steps and the
+    enumerators' bundles at hand."""
     namespace: dict[str, Any] = {
         "OUTSIDE": OUTSIDE,
+        "Counted": Counted,
         "search_enums": tuple(e for e, _, _ in actions),
         "search_steps": tuple(st for _, st, _ in actions),
+        "search_bundles": tuple(bundles),
         **names,
     }
     exec(compile(source, f"<{what} of {spec.name}>", "exec"), namespace)  # noqa: S102 - our template, names only
     return namespace[what]
 
 
-def _names(k: int) -> dict[str, str]:
-    """The template fields that name the actions' locals."""
+def _names(k: int, bundles: int) -> dict[str, str]:
+    """The template fields that name the actions' (and their bundles') locals."""
     counters = "".join(f"f{i}, " for i in range(k))
+    bundle_names = "".join(f"bundle_{j}, " for j in range(bundles))
     return {
+        "unpack_bundles": f"    ({bundle_names}) = search_bundles\n" if bundles else "",
         "enums": "".join(f"enum_{i}, " for i in range(k)),
         "steps": "".join(f"step_{i}, " for i in range(k)),
         "counters": counters,
@@ -118,7 +167,7 @@ _LEVEL = """\
 def expand_level(search, frontier):
     ({enums}) = search_enums
     ({steps}) = search_steps
-    fingerprint, constraint, violated = search.fingerprint, search.constraint, search.violated
+{unpack_bundles}    fingerprint, constraint, violated = search.fingerprint, search.constraint, search.violated
     store = search.store
     seen = store.index.setdefault  # one dict operation per successor: a new fingerprint gets index n
     n = len(store.index)
@@ -135,11 +184,19 @@ def expand_level(search, frontier):
             if progress and not (si - first) & 255:
                 queued = len(frontier) - (si - first) + len(next_frontier)
                 progress.tick(n, search.generated() + {fired_total}, depth, queued)
-{before}{actions}{deadlock}    except Stop:
+{ask_bundles}{before}{actions}{deadlock}    except Stop:
         search.add_fired(({counters}))
         raise
     search.add_fired(({counters}))
     return next_frontier
+"""
+
+_LEVEL_COUNT = """\
+                f{i} += 1
+"""
+
+_LEVEL_COUNTED = """\
+                f{i} += {n}
 """
 
 _LEVEL_RECORD = """\
@@ -177,19 +234,21 @@ def level_loop(
     ``stop_violation``, ``stop_full``, ``stop_deadlock``, which raise ``stop``) and the level's
     states, and returns the next level's.
     """
-    names = _names(len(actions))
+    bundles, bundled = _bundles(actions)
+    names = _names(len(actions), len(bundles))
     record = _LEVEL_RECORD.replace("{check}", _LEVEL_CHECK if invariants else "")
     cut = "search.stop_cut(bad, si, {i}, {params}, t)" if invariants else None
-    code = "".join(_action(i, e, a, "                f{i} += 1\n", record, constraint, cut) for i, (e, _, a) in
-                   enumerate(actions))
+    code = "".join(_action(i, e, a, _LEVEL_COUNT, record, constraint, cut, _LEVEL_COUNTED, bundled)
+                   for i, (e, _, a) in enumerate(actions))
     source = _LEVEL.format(
         actions=code,
         ask_once=_ask_once(actions, "    "),
+        ask_bundles=_ask_bundles(bundles),
         before=f"            before = {names['fired_total']}\n" if deadlock else "",
         deadlock=_LEVEL_DEADLOCK.format(**names) if deadlock else "",
         **names,
     )
-    return _compile(spec, "expand_level", source, actions, Stop=stop)
+    return _compile(spec, "expand_level", source, actions, bundles, Stop=stop)
 
 
 # -- a worker's chunk ------------------------------------------------------------------------------------
@@ -198,7 +257,7 @@ _CHUNK = """\
 def expand_chunk(part, chunk_states, asked, before, fa, ka, aa, ta, events):
     ({enums}) = search_enums
     ({steps}) = search_steps
-    fingerprint, constraint, violated = part.fingerprint, part.constraint, part.violated
+{unpack_bundles}    fingerprint, constraint, violated = part.fingerprint, part.constraint, part.violated
     cut_event = part.cut_event
     outside = OUTSIDE
     asked_add = asked.add
@@ -212,7 +271,7 @@ def expand_chunk(part, chunk_states, asked, before, fa, ka, aa, ta, events):
             # the position of the last successor: a small int, so counting allocates nothing (a key is
             # a 2-digit int past gid 1023, and adding 1 to it built a new one per successor)
             pos = -1
-{actions}            if pos >= POS_LIMIT:
+{ask_bundles}{actions}            if pos >= POS_LIMIT:
                 part.too_many_successors()
 {deadlock}            if events:  # later successors have larger keys: the search stops before them
                 break
@@ -224,6 +283,11 @@ def expand_chunk(part, chunk_states, asked, before, fa, ka, aa, ta, events):
 _CHUNK_COUNT = """\
                 pos += 1
                 f{i} += 1
+"""
+
+_CHUNK_COUNTED = """\
+                pos += {n}
+                f{i} += {n}
 """
 
 _CHUNK_DEADLOCK = """\
@@ -253,10 +317,11 @@ def chunk_loop(spec: Spec, actions: Actions, *, constraint: bool, deadlock: bool
     state without successors is an event. ``names``: the key's layout and the event kinds
     (``KEY_BITS``, ``POS_LIMIT``, ``DEADLOCK_POS``, ``DEAD``).
     """
-    fields = _names(len(actions))
+    bundles, bundled = _bundles(actions)
+    fields = _names(len(actions), len(bundles))
     cut = "events.append(cut_event(base + pos, bad, gid, {i}, {params}, t))"
-    code = "".join(_action(i, e, a, _CHUNK_COUNT, _CHUNK_RECORD, constraint, cut) for i, (e, _, a) in
-                   enumerate(actions))
-    source = _CHUNK.format(actions=code, ask_once=_ask_once(actions, "        "),
+    code = "".join(_action(i, e, a, _CHUNK_COUNT, _CHUNK_RECORD, constraint, cut, _CHUNK_COUNTED, bundled)
+                   for i, (e, _, a) in enumerate(actions))
+    source = _CHUNK.format(actions=code, ask_once=_ask_once(actions, "        "), ask_bundles=_ask_bundles(bundles),
                            deadlock=_CHUNK_DEADLOCK if deadlock else "", **fields)
-    return _compile(spec, "expand_chunk", source, actions, **names)
+    return _compile(spec, "expand_chunk", source, actions, bundles, **names)
