@@ -114,6 +114,15 @@ def state_constraint(spec: Spec) -> Callable[[State], bool] | None:
     return None if type(spec).constraint is Spec.constraint else spec.constraint
 
 
+def constraint_keepers(spec: Spec) -> frozenset[int]:
+    """The indices of the actions whose successors need not be asked the constraint
+    (:meth:`spec.core.Spec.keeps_constraint`): their parents, being expanded, are within it."""
+    if state_constraint(spec) is None:
+        return frozenset()
+    names = set(spec.keeps_constraint())
+    return frozenset(i for i, a in enumerate(spec.actions) if a.name in names)
+
+
 @contextmanager
 def outside_counted(spec: Spec, on: bool = True) -> Iterator[None]:
     """While the block runs, ``spec``'s steps may return :data:`spec.core.OUTSIDE` (see there).

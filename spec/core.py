@@ -616,6 +616,12 @@ class Spec:
         """TLC ``CONSTRAINT``: a state outside it is checked but neither stored nor expanded."""
         return True
 
+    def keeps_constraint(self) -> Iterable[str]:
+        """The actions whose steps never take a state within :meth:`constraint` outside it (they change
+        nothing it reads, or only shrink what it bounds): the exhaustive searches, which expand only states
+        within it, do not ask it about their successors. None by default."""
+        return ()
+
     def successors(self, state: State) -> Iterator[tuple[int, Params, State]]:
         """Yield ``(action index, params, successor)`` for every enabled action instance."""
         for i, act in enumerate(self._actions):

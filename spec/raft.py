@@ -565,6 +565,19 @@ class Raft(Spec):
             ok[1] = logs
         return True
 
+    #: The actions that keep the constraint: they change none of messages, currentTerm and log, or only take a
+    #: message out of the bag (fewer messages, fewer copies).
+    KEEP_CONSTRAINT = ("Restart", "BecomeLeader", "AdvanceCommitIndex", "DropStaleResponse",
+                       "HandleRequestVoteResponse", "HandleAppendEntriesResponse", "DropMessage")
+
+    def keeps_constraint(self) -> tuple[str, ...]:
+        """KEEP_CONSTRAINT, for this class's constraint and those of the actions this class defines (an override
+        may change what they change)."""
+        cls = type(self)
+        if cls.constraint is not Raft.constraint:
+            return ()
+        return tuple(n for n in self.KEEP_CONSTRAINT if getattr(cls, n) is getattr(Raft, n))
+
     # -- Init ----------------------------------------------------------------------
     def init_states(self) -> Iterator[RaftState]:
         """Init: every server a follower in term 1 with an empty log; no messages; empty histories."""

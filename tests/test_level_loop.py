@@ -127,3 +127,37 @@ def test_the_loop_asks_a_bundle_once_per_state() -> None:
     sorted_spec = type("Sorted", (BundledJump,), {"canonical_order": True})()
     check(sorted_spec)
     assert sorted_spec.bundles == 16  # sorted, each enumerator on its own: the same run
+
+
+class KeptJump(Jump):
+    """Jump declaring that Stay keeps the constraint; the constraint counts its calls."""
+
+    def __init__(self, stop: int = 3, bad: int = 99) -> None:
+        self.asked = 0
+        super().__init__(stop, bad)
+
+    def constraint(self, s: XY) -> bool:
+        self.asked += 1
+        return super().constraint(s)
+
+    @action(lambda self, s: [()])
+    def Stay(self, s: XY) -> XY:
+        return XY(s.x, s.y)  # an equal state, not s itself: asked the constraint unless kept, then found again
+
+    def keeps_constraint(self) -> tuple[str, ...]:
+        return ("Stay",) if self.keeps else ()
+
+    keeps = True
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_kept_action_is_not_asked_the_constraint_and_the_run_is_the_same(engine: str) -> None:
+    kept, asked, plain = KeptJump(), KeptJump(), Jump()
+    asked.keeps = False
+    assert _figures(ENGINES[engine](kept)) == _figures(ENGINES[engine](asked)) == _figures(ENGINES[engine](plain))
+    if engine == "check":
+        assert (kept.asked, asked.asked) == (1 + 16, 1 + 16 + 8)  # the initial state, Move's 16, Stay's 8
+
+
+def _figures(r):  # noqa: ANN001, ANN202 - a Result
+    return r.verdict, r.violated, r.distinct_states, r.states_generated, r.depth, r.coverage

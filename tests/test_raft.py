@@ -439,3 +439,37 @@ def test_state_is_hashable_ints_only() -> None:
 
     for s in itertools.islice(reachable(Raft(servers=2, max_term=2, max_log=1, max_in_flight=2)), 3000):
         assert all(type(a) is int for a in atoms(s))
+
+
+def test_the_actions_that_keep_the_constraint_keep_it() -> None:
+    # Every successor of a kept action, from a state within the constraint, is within it (two copies and two
+    # messages in flight allowed, so that taking a message out also lowers a count).
+    spec = Raft(servers=2, max_term=3, max_log=1, max_copies=2, max_in_flight=2)
+    kept = set(spec.keeps_constraint())
+    assert kept == set(Raft.KEEP_CONSTRAINT)
+    seen, frontier, checked = set(), list(spec.init_states()), 0
+    while frontier and len(seen) < 20_000:
+        nxt = []
+        for s in frontier:
+            for i, _, t in spec.successors(s):
+                if spec.actions[i].name in kept:
+                    assert spec.constraint(t), (spec.actions[i].name, s, t)
+                    checked += 1
+                if spec.constraint(t) and t not in seen:
+                    seen.add(t)
+                    nxt.append(t)
+        frontier = nxt
+    assert checked > 10_000
+
+
+def test_an_override_or_another_constraint_is_asked_as_written() -> None:
+    class OwnRestart(Raft):
+        def Restart(self, s, i):  # noqa: ANN001, ANN202
+            return super().Restart(s, i)
+
+    class OwnBounds(Raft):
+        def constraint(self, s):  # noqa: ANN001, ANN202
+            return super().constraint(s)
+
+    assert "Restart" not in OwnRestart().keeps_constraint() and "DropMessage" in OwnRestart().keeps_constraint()
+    assert OwnBounds().keeps_constraint() == ()

@@ -59,10 +59,11 @@ _CUT_CHECK = """\
 
 
 def _action(i: int, enum: Callable[..., Any], arity: int, count: str, record: str, constraint: bool,
-            cut_check: str | None, counted: str, bundled: dict[int, str]) -> str:
+            cut_check: str | None, counted: str, bundled: dict[int, str], kept: frozenset[int]) -> str:
     """The code of action ``i``: ``cut_check`` runs on a cut successor that violates an invariant
     (``bad``: its name; ``params``: the parameters), or None when cut successors are not checked;
-    ``counted`` adds ``n`` firings at once (an enumerator's :class:`spec.core.Counted` parameters).
+    ``counted`` adds ``n`` firings at once (an enumerator's :class:`spec.core.Counted` parameters);
+    an action in ``kept`` keeps the constraint (:func:`spec.behaviour.constraint_keepers`): not asked.
     An enumerator that reads no state (:func:`spec.core._once`) is asked once, before the loop; one
     that takes an item of a bundle (``bundled[i]``, see :func:`_bundles`) reads the state's bundle."""
     if arity == GENERIC:
@@ -72,16 +73,16 @@ def _action(i: int, enum: Callable[..., Any], arity: int, count: str, record: st
         target, params = args + ",", f"({args},)"
     params_of = f"params_{i}" if _state_free(enum) else bundled.get(i, f"enum_{i}(s)")
     if getattr(enum, "counts_outside", False) is True:
-        code = _action_code(i, f"ps_{i}", target, args, params, count, record, constraint, cut_check)
+        code = _action_code(i, f"ps_{i}", target, args, params, count, record, constraint, i in kept, cut_check)
         return _COUNTED.format(i=i, params_of=params_of, action=code, counted=counted.format(i=i, n=f"ps_{i}.outside"))
-    return _action_code(i, params_of, target, args, params, count, record, constraint, cut_check)
+    return _action_code(i, params_of, target, args, params, count, record, constraint, i in kept, cut_check)
 
 
 def _action_code(i: int, params_of: str, target: str, args: str, params: str, count: str, record: str,
-                 constraint: bool, cut_check: str | None) -> str:
+                 constraint: bool, kept: bool, cut_check: str | None) -> str:
     """The loop over action ``i``'s parameters ``params_of`` (see :func:`_action`)."""
     cut = ""
-    if constraint:
+    if constraint and not kept:
         on_cut = cut_check.format(i=i, params=params) if cut_check is not None else None
         cut = _CUT.format(cut_check=_CUT_CHECK.format(on_cut=on_cut) if on_cut else "")
     return _ACTION.format(
@@ -223,12 +224,14 @@ _LEVEL_DEADLOCK = """\
 
 
 def level_loop(
-    spec: Spec, actions: Actions, *, constraint: bool, invariants: bool, deadlock: bool, stop: type[Exception]
+    spec: Spec, actions: Actions, *, constraint: bool, invariants: bool, deadlock: bool, stop: type[Exception],
+    kept: frozenset[int] = frozenset(),
 ) -> Callable[[Any, list[State]], list[State]]:
     """The level loop of :mod:`modelcheck.engine.bfs` for ``actions`` (in the spec's order).
 
     ``constraint``: the spec has one (a successor may be cut, or be :data:`OUTSIDE`); ``invariants``:
-    new and cut states are checked; ``deadlock``: a state without successors stops the search. The
+    new and cut states are checked; ``deadlock``: a state without successors stops the search; ``kept``: the
+    actions whose successors are not asked the constraint (:func:`spec.behaviour.constraint_keepers`). The
     returned function takes the search (its ``fingerprint``, ``constraint``, ``violated``, ``store``,
     ``limit``, ``progress``, ``depth``, ``generated``, ``add_fired``, and the stops ``stop_cut``,
     ``stop_violation``, ``stop_full``, ``stop_deadlock``, which raise ``stop``) and the level's
@@ -238,7 +241,7 @@ def level_loop(
     names = _names(len(actions), len(bundles))
     record = _LEVEL_RECORD.replace("{check}", _LEVEL_CHECK if invariants else "")
     cut = "search.stop_cut(bad, si, {i}, {params}, t)" if invariants else None
-    code = "".join(_action(i, e, a, _LEVEL_COUNT, record, constraint, cut, _LEVEL_COUNTED, bundled)
+    code = "".join(_action(i, e, a, _LEVEL_COUNT, record, constraint, cut, _LEVEL_COUNTED, bundled, kept)
                    for i, (e, _, a) in enumerate(actions))
     source = _LEVEL.format(
         actions=code,
@@ -306,7 +309,8 @@ _CHUNK_RECORD = """\
 """
 
 
-def chunk_loop(spec: Spec, actions: Actions, *, constraint: bool, deadlock: bool, **names: Any) -> Callable[..., Any]:
+def chunk_loop(spec: Spec, actions: Actions, *, constraint: bool, deadlock: bool, kept: frozenset[int] = frozenset(),
+               **names: Any) -> Callable[..., Any]:
     """The chunk loop of :mod:`modelcheck.engine.search` for ``actions`` (in the spec's order).
 
     The returned function takes the worker (its ``fingerprint``, ``constraint``, ``violated``,
@@ -314,13 +318,13 @@ def chunk_loop(spec: Spec, actions: Actions, *, constraint: bool, deadlock: bool
     fingerprints asked about (this generation's set and the one before), the appends of the
     fingerprints, keys, action indices and states to ask about, and the chunk's events; it returns
     the gid of the last state it expanded (-1: none) and the firings per action. ``deadlock``: a
-    state without successors is an event. ``names``: the key's layout and the event kinds
-    (``KEY_BITS``, ``POS_LIMIT``, ``DEADLOCK_POS``, ``DEAD``).
+    state without successors is an event; ``kept``: as in :func:`level_loop`. ``names``: the key's layout
+    and the event kinds (``KEY_BITS``, ``POS_LIMIT``, ``DEADLOCK_POS``, ``DEAD``).
     """
     bundles, bundled = _bundles(actions)
     fields = _names(len(actions), len(bundles))
     cut = "events.append(cut_event(base + pos, bad, gid, {i}, {params}, t))"
-    code = "".join(_action(i, e, a, _CHUNK_COUNT, _CHUNK_RECORD, constraint, cut, _CHUNK_COUNTED, bundled)
+    code = "".join(_action(i, e, a, _CHUNK_COUNT, _CHUNK_RECORD, constraint, cut, _CHUNK_COUNTED, bundled, kept)
                    for i, (e, _, a) in enumerate(actions))
     source = _CHUNK.format(actions=code, ask_once=_ask_once(actions, "        "), ask_bundles=_ask_bundles(bundles),
                            deadlock=_CHUNK_DEADLOCK if deadlock else "", **fields)

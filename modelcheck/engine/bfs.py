@@ -15,7 +15,7 @@ from modelcheck.engine.calls import step_arity
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
-from spec.behaviour import initial_states, invariant_check, outside_counted, state_constraint
+from spec.behaviour import constraint_keepers, initial_states, invariant_check, outside_counted, state_constraint
 from spec.core import Label, Spec, State
 
 
@@ -74,6 +74,7 @@ class _Search:
             spec,
             [(a.enumerate, a.step, step_arity(a.step)) for a in spec.actions],
             constraint=self.constraint is not None,
+            kept=constraint_keepers(spec),
             invariants=self.invariants,
             deadlock=check_deadlock,
             stop=_Stop,

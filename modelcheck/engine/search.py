@@ -53,7 +53,7 @@ from modelcheck.engine._level_loop import chunk_loop
 from modelcheck.engine._store import INT64, Frontier, Records, SeenSet
 from modelcheck.engine.calls import step_arity
 from modelcheck.engine.result import Step
-from spec.behaviour import invariant_check, outside_counted, state_constraint
+from spec.behaviour import constraint_keepers, invariant_check, outside_counted, state_constraint
 from spec.core import Label, Spec, SpecError, State
 
 KEY_BITS = 20
@@ -134,6 +134,7 @@ class Partition:
             spec,
             [(a.enumerate, a.step, step_arity(a.step)) for a in spec.actions],
             constraint=self.constraint is not None,
+            kept=constraint_keepers(spec),
             deadlock=check_deadlock,
             KEY_BITS=KEY_BITS,
             POS_LIMIT=POS_LIMIT,
