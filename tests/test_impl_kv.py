@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from impl.kv.client import ClientError, KVClient, _Deadlines
+from impl.kv.client import ClientError, KVClient, _Conn, _Deadlines
 from impl.kv.machine import CAS, CAS_FAILED, DELETE, GET, NOT_FOUND, OK, PUT, Command, KVMachine, Result, encode_command
 from impl.kv.protocol import (
     NOT_LEADER,
@@ -28,6 +28,8 @@ from impl.kv.protocol import (
     encode_response,
     split_requests,
 )
+from impl.kv.protocol import OK as ANSWERED
+from impl.raft.messages import FrameDecoder, frame_with_key
 
 KEYS = st.sampled_from([b"a", b"b", b""])
 VALS = st.binary(max_size=6)
@@ -163,6 +165,53 @@ def test_client_timeouts_still_fire_in_a_second_event_loop():
     finally:
         srv.close()
 
+
+
+def test_a_sequential_request_leaves_at_once_and_concurrent_ones_share_one_frame():
+    """A request that is the only one outstanding, after replies that answered one, is written before the loop
+    turns; requests sent while another is outstanding, or after a frame of replies that answered several
+    (sessions running concurrently), wait for the turn and leave together in one frame, in order."""
+    secret = b"s" * 32
+
+    class Wire:  # the connection's transport: what was written to it
+        def __init__(self) -> None:
+            self.writes: list[bytes] = []
+
+        def write(self, data: bytes) -> None:
+            self.writes.append(data)
+
+        def is_closing(self) -> bool:
+            return False
+
+    async def go() -> list[list[int]]:
+        loop = asyncio.get_running_loop()
+        c = _Conn(secret)
+        c.transport = wire = Wire()  # type: ignore[assignment]
+
+        def send(k: int) -> None:
+            c.waiting[k] = loop.create_future()
+            c.send(encode_request(k, Command(PUT, 7, k, b"k%d" % k, b"v")))
+
+        def replies(*ids: int) -> None:
+            c.data_received(frame_with_key(b"".join(encode_reply(k, ANSWERED) for k in ids), c.key))
+
+        send(1)
+        assert len(wire.writes) == 1  # at once
+        send(2)
+        send(3)
+        assert len(wire.writes) == 1  # queued behind the outstanding one
+        await asyncio.sleep(0)  # one turn of the loop: 2 and 3 in one frame
+        replies(1, 2, 3)  # one frame answered three: sessions run concurrently
+        send(4)
+        assert len(wire.writes) == 2
+        await asyncio.sleep(0)
+        replies(4)
+        send(5)
+        assert len(wire.writes) == 4  # sequential again: at once
+        dec = FrameDecoder(secret)
+        return [[req_id for req_id, _, _ in split_requests(p)] for w in wire.writes for p in dec.feed(w)]
+
+    assert asyncio.run(go()) == [[1], [2, 3], [4], [5]]
 
 requests = st.one_of(st.builds(Command, st.sampled_from([PUT, DELETE, CAS, GET]), st.integers(0, 2**63),
                                st.integers(0, 2**63), st.binary(max_size=9), VALS, st.one_of(st.none(), VALS)),

@@ -48,14 +48,24 @@ class _Conn(asyncio.Protocol):
         self.waiting: dict[int, asyncio.Future[Response]] = {}
         self.transport: asyncio.Transport | None = None
         self.out: list[bytes] = []
+        self.answered = 0  # requests the last data received answered (more than one: sessions run concurrently)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         transport.write(frame_with_key(HELLO_CLIENT, self.key))  # type: ignore[attr-defined]
 
     def send(self, request: bytes) -> None:
-        """Queue an encoded request; the requests of one loop iteration leave in one frame."""
+        """Send an encoded request (its future already in ``waiting``). Used sequentially (it is the only one
+        outstanding, and the last replies answered one request), it leaves at once: the next request waits for
+        no turn of the loop (an epoll call and the loop's own work: ~132k -> ~110k client instructions per
+        sequential write). Otherwise it is queued, and the requests of one loop iteration leave together in
+        one frame (the sessions woken by one frame of replies answer in one frame, which the leader handles
+        in one round and one fsync)."""
         if not self.out:
+            t = self.transport
+            if len(self.waiting) == 1 and self.answered <= 1 and t is not None and not t.is_closing():
+                t.write(frame_with_key(request, self.key))
+                return
             asyncio.get_running_loop().call_soon(self._flush)
         self.out.append(request)
 
@@ -68,11 +78,14 @@ class _Conn(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         try:
             waiting = self.waiting
+            answered = 0
             for payload in self.dec.feed(data):
                 for r in decode_responses(payload):
                     fut = waiting.pop(r.req_id, None)
                     if fut is not None and not fut.done():
                         fut.set_result(r)
+                        answered += 1
+            self.answered = answered
         except (WireError, ValueError):
             self.close()
 
