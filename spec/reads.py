@@ -353,7 +353,7 @@ class _Memo:
             self.off, self.now = True, (_no_answers, {})
             return self.plain(s)
         answers_of, table = self.now
-        new = tuple(dict.fromkeys(k for _, k, _ in log if k not in self.keys))
+        new = tuple(dict.fromkeys(values._canonical(k) for _, k, _ in log if k not in self.keys))
         if new:  # the key of a result: the answers in the order of the questions (the answer itself for one)
             self.keys += new
             answers_of, table = operator.itemgetter(*self.keys), {}

@@ -217,7 +217,7 @@ class MsgSet(frozenset):
             found = index.get(key)
             if found is not None:
                 return found
-        index[key] = ()
+        index[_canonical(key)] = ()
         return ()
 
     def _inherit(self) -> dict:
@@ -307,10 +307,35 @@ def _keys_function(cls: type, shapes: frozenset) -> Callable[[Any], tuple]:
                     out.append(tuple([(f, getattr(m, f)) for f in names]))
             return tuple(out)
 
+    raw, seen = fn, {}
+    get = seen.get
+
+    def fn(m: Any) -> tuple:  # noqa: F811 - the keys above, remembered by message
+        keys = get(m)
+        if keys is None:
+            if len(seen) >= MESSAGES:
+                seen.clear()
+            keys = seen[m] = tuple([_canonical(k) for k in raw(m)])
+        return keys
+
     if len(_KEYS) > 4096:  # a spec asking ever new combinations: start over rather than grow
         _KEYS.clear()
     _KEYS[cls, shapes] = fn
     return fn
+
+
+MESSAGES = 1 << 16
+"""Messages whose keys are remembered per class and field combinations (then the table starts over)."""
+
+_CANONICAL: dict[tuple, tuple] = {}
+
+
+def _canonical(key: tuple) -> tuple:
+    """One object per ``((field, value), ...)`` key: the indexes and the where-memo's questions hold the
+    same objects, so a lookup finds its entry by identity instead of comparing nested tuples."""
+    if len(_CANONICAL) >= MESSAGES:
+        _CANONICAL.clear()
+    return _CANONICAL.setdefault(key, key)
 
 
 def _ordered(group: Iterable[Any]) -> tuple:

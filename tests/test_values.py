@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from spec import values
 from spec.values import EXCEPT, MsgSet, record, setter
 
 
@@ -173,3 +174,31 @@ def test_a_set_given_to_union_and_changed_afterwards_changes_nothing() -> None:
     bad = parent | (given := {Ack(7, 1, 1, 0)})
     given.clear()
     assert not bad.all(lambda m: m.type < 2)  # the message added breaks it, though the caller's set is empty now
+
+
+class Left(NamedTuple):
+    type: int
+    a: int
+    b: int
+
+
+class Right(NamedTuple):
+    type: int
+    b: int
+    a: int
+
+
+def test_keys_remembered_per_message_class_and_past_the_table_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message's keys are remembered by its value per class: ``Left(0, 1, 2)`` and ``Right(0, 1, 2)`` are
+    equal tuples with other field names, and each set answers by its own class's fields; with a table
+    of two messages (started over as it fills) the answers are the same."""
+    for bound in (values.MESSAGES, 2):
+        monkeypatch.setattr(values, "MESSAGES", bound)
+        left, right = MsgSet([Left(0, 9, 9)]), MsgSet([Right(0, 9, 9)])
+        left.where(a=1)
+        right.where(a=1)  # indexes on the parents, inherited by the children below
+        for x in range(2, 5):
+            left, right = left | {Left(0, 1, x)}, right | {Right(0, 1, x)}
+            assert left.where(a=1) == tuple(sorted(Left(0, 1, y) for y in range(2, x + 1)))
+            assert right.where(a=1) == () and right.where(b=1) == tuple(sorted(Right(0, 1, y) for y in range(2, x + 1)))
+            assert left.where(type=0, b=x) == (Left(0, 1, x),) and right.where(type=0, a=x) == (Right(0, 1, x),)
