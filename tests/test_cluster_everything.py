@@ -52,15 +52,8 @@ async def _everything(d: Path, writes: int, rng: random.Random) -> tuple[dict[by
     lead = await cluster.wait_for_leader(d, 30)
     assert lead is not None, "no leader within 30 s"
     gone = rng.choice([i for i in members if i != lead])
-    for _attempt in range(20):  # (3) refused while a leader elected just before has not committed in its term
-        try:
-            await _in_thread(cluster.remove_node, d, gone, 30.0)
-            break
-        except cluster.ClusterError as exc:
-            assert "has not yet committed an entry of its term" in str(exc), exc
-            await asyncio.sleep(0.1)
-    else:
-        raise AssertionError(f"node {gone} was not removed")
+    # (3) (a leader elected just before, that has not committed in its term yet, is asked again by the client)
+    await _in_thread(cluster.remove_node, d, gone, 30.0)
     members.remove(gone)
     await load.reached(writes * 4 // 5)
     for _attempt in range(3):  # (4) a node restarted before may still be reconnecting to the leader (under load)

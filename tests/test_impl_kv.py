@@ -16,6 +16,7 @@ from impl.kv.client import ClientError, KVClient, _Conn, _Deadlines
 from impl.kv.machine import CAS, CAS_FAILED, DELETE, GET, NOT_FOUND, OK, PUT, Command, KVMachine, Result, encode_command
 from impl.kv.protocol import (
     NOT_LEADER,
+    REFUSED,
     RETRY,
     STATUS,
     Response,
@@ -30,6 +31,7 @@ from impl.kv.protocol import (
 )
 from impl.kv.protocol import OK as ANSWERED
 from impl.raft.messages import FrameDecoder, frame_with_key
+from impl.raft.rules import NO_ENTRY_OF_TERM
 
 KEYS = st.sampled_from([b"a", b"b", b""])
 VALS = st.binary(max_size=6)
@@ -249,6 +251,32 @@ def test_batches_keep_order_and_stay_under_the_limit_unless_one_item_is_bigger()
     assert list(batches(items, 6)) == [[b"aaa"], [b"aaaa", b"aa"], [b"a" * 9], [b"a", b"a"]]
     assert list(batches(items)) == [items] and list(batches([])) == []
 
+
+
+def test_a_change_refused_by_a_leader_without_an_entry_of_its_term_is_asked_again():
+    """A leader just elected refuses a membership change until it has committed an entry of its term (its no-op,
+    within a round trip): the client asks again rather than report that refusal; other refusals are final, and
+    when the leader never gets there the refusal is what the client reports at its timeout."""
+    not_yet = Response(1, REFUSED, value=f"{NO_ENTRY_OF_TERM} 3".encode())
+    final = Response(2, REFUSED, value=b"node 4 is already a member of [1, 2, 3, 4]")
+
+    def client(answers: list[Response]) -> tuple[KVClient, list[Response]]:
+        c = KVClient({1: 7001}, b"s" * 32, timeout=0.2)
+        asked: list[Response] = []
+
+        async def ask(node: int, cmd: object, wait: float, change: object = None) -> Response:
+            asked.append(answers[min(len(asked), len(answers) - 1)])
+            return asked[-1]
+
+        c._ask = ask  # type: ignore[method-assign]
+        return c, asked
+
+    c, asked = client([not_yet, not_yet, Response(3, OK)])
+    assert asyncio.run(c.change("add", 4)).kind == OK and len(asked) == 3
+    c, asked = client([final, Response(3, OK)])
+    assert asyncio.run(c.change("add", 4)) == final and len(asked) == 1
+    c, asked = client([not_yet])
+    assert asyncio.run(c.change("add", 4)) == not_yet and len(asked) > 1
 
 def test_a_hint_naming_a_server_added_later_is_followed_once_cluster_json_names_it(tmp_path):
     """A client started before ``cluster add`` was hinted to the new leader (node 4) and died on its port

@@ -30,6 +30,7 @@ from impl.kv.protocol import (
     encode_request,
 )
 from impl.raft.messages import FrameDecoder, WireError, frame_with_key, mac_key
+from impl.raft.rules import NO_ENTRY_OF_TERM
 from impl.runtime.busypoll import BusyPoll
 
 Pending = Coroutine[Any, Any, Result]  # what put/get/delete/cas return: call()'s coroutine, not a wrapper around it
@@ -284,20 +285,28 @@ class KVClient:
     async def change(self, op: str, node: int) -> Response:
         """Ask the leader to ``add`` or ``remove`` ``node`` (one server at a time, docs/membership.md): the
         response, OK once the change is committed or REFUSED with the reason; hints and retries as :meth:`call`
-        (a retry after a lost reply may be refused as already done)."""
+        (a retry after a lost reply may be refused as already done). A leader that has not yet committed an
+        entry of its term (just elected: it will within a round trip) is asked again until the timeout."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
         target = self.leader
+        waited: Response | None = None  # the last refusal that passes by itself
         while loop.time() < deadline:
             r: Response | None = None
             with contextlib.suppress(TimeoutError, OSError, ConnectionError):  # the whole time left: a new
                 r = await self._ask(target, None, deadline - loop.time(), (op, node))  # server may take a while
+            if r is not None and r.kind == REFUSED and (r.value or b"").startswith(NO_ENTRY_OF_TERM.encode()):
+                waited = r
+                await asyncio.sleep(0.01)
+                continue
             if r is not None and r.kind in (OK, REFUSED):
                 self.leader = target
                 return r
             target, hinted = self._redirect(target, r)
             if not hinted:
                 await asyncio.sleep(0.05)
+        if waited is not None:
+            return waited
         raise ClientError(f"no answer from the cluster within {self.timeout} s (nodes {list(self.ports)})")
 
     async def transfer(self, leader: int, target: int, wait: float) -> Response:

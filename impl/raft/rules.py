@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from impl.raft.messages import Message
 
 
+# the start of a configuration change's refusal that passes by itself: a new leader commits an entry of its term
+# (its no-op) within a round trip (KVClient.change asks again)
+NO_ENTRY_OF_TERM = "the leader has not yet committed an entry of its term"
+
 class Rules:
     """raft.tla's rules (what production runs)."""
 
@@ -100,7 +104,7 @@ class Rules:
         if config_index > commit:
             return f"the configuration change at index {config_index} is not committed yet"
         if commit_term != term:
-            return f"the leader has not yet committed an entry of its term {term}"
+            return f"{NO_ENTRY_OF_TERM} {term}"
         return None
 
 
