@@ -12,6 +12,10 @@ The table bounds what making one kind of call cheaper can gain: a faster way to 
 gains on the ``seen`` and ``new`` columns only. The counts are exact; a sample of the first states
 (``--max-states``) can be far from the whole model's mix (PaxosCommit's first 100,000 states have
 half the disabled calls per state of the whole model), so quote the whole model where it matters.
+A wrapped step is no longer the spec's own, so an enumerator that counts steps outside the constraint
+without calling them (``spec.core.Counted``: Raft's Timeout, RequestVote, AppendEntries,
+DuplicateMessage) lists them one by one here: their ``OUTSIDE`` calls are calls `check` itself no
+longer makes.
 """
 
 from __future__ import annotations

@@ -120,6 +120,9 @@ def constraint_keepers(spec: Spec) -> frozenset[int]:
     if state_constraint(spec) is None:
         return frozenset()
     names = set(spec.keeps_constraint())
+    unknown = names - {a.name for a in spec.actions}
+    if unknown:  # a misspelt name would silently ask the constraint again: say so instead
+        raise SpecError(f"{spec.name}: keeps_constraint() names no action {', '.join(sorted(map(repr, unknown)))}")
     return frozenset(i for i, a in enumerate(spec.actions) if a.name in names)
 
 

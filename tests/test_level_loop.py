@@ -9,7 +9,7 @@ import pytest
 
 from modelcheck import DEADLOCK, OK, VIOLATION, check
 from modelcheck.engine.coordinator import search
-from spec.core import Spec, action, bundled, invariant
+from spec.core import Spec, SpecError, action, bundled, invariant
 
 
 class XY(NamedTuple):
@@ -161,3 +161,12 @@ def test_a_kept_action_is_not_asked_the_constraint_and_the_run_is_the_same(engin
 
 def _figures(r):  # noqa: ANN001, ANN202 - a Result
     return r.verdict, r.violated, r.distinct_states, r.states_generated, r.depth, r.coverage
+
+
+def test_keeps_constraint_naming_no_action_is_refused_by_name() -> None:
+    class Misspelt(KeptJump):
+        def keeps_constraint(self) -> tuple[str, ...]:
+            return ("Stay", "Stya")
+
+    with pytest.raises(SpecError, match=r"keeps_constraint\(\) names no action 'Stya'"):
+        check(Misspelt())
