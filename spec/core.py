@@ -113,7 +113,12 @@ def bundled(bundle: Callable[[Any, State], Sequence[Any]], k: int) -> Callable[[
     ``canonical_order`` true each enumerator is called (and sorted) on its own."""
 
     def enum(self: Any, state: State) -> Any:
-        return bundle(self, state)[k]
+        items = bundle(self, state)
+        try:
+            return items[k]
+        except IndexError:  # (the generated loops index the bundle themselves: the preflight calls this first)
+            raise SpecError(f"{self.name}: {bundle.__qualname__} gave {len(items)} items; "
+                            f"bundled({bundle.__name__}, {k}) takes item {k}") from None
 
     enum.bundle = (bundle, k)  # type: ignore[attr-defined]
     return enum
@@ -453,6 +458,9 @@ class Spec:
         marker = _inherited_marker(type(self), name, "__paxraft_action__")
         enum = marker.__get__(self)
         names = tuple(inspect.signature(method).parameters)[1:]
+        if self.canonical_order and getattr(marker, "bundle", None) is not None:
+            raise SpecError(f"{self.name}: {name}'s enumerator is bundled, but sorted enumerators are called one by "
+                            "one (the bundle once per action): set canonical_order = False")
         if getattr(marker, "counts_outside", False) is True:  # its Counted results go to the loops as made
             if self.canonical_order:
                 raise SpecError(f"{self.name}: {name}'s enumerator may return Counted, whose counted parameters "

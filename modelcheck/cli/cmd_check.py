@@ -31,6 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-states", type=int, default=None, metavar="N",
                         help="stop once N distinct states are stored (and checked): exactly N, marked incomplete")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    parser.add_argument("--check-hooks", action="store_true",
+                        help="first compare the speed hooks (OUTSIDE, Counted, keeps_constraint) with the plain "
+                             "steps on every state, not only on the first 64 (docs/fast-specs.md)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     check_modes.configure(parser)
     check_reading.configure(parser)
@@ -48,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     model = model_from_args(args)
     spec = model.build()
     check_modes.record(args, dict(model.bounds))
-    preflight(spec, invariants=not args.no_invariants, symmetry=model.symmetry)
+    preflight(spec, invariants=not args.no_invariants, symmetry=model.symmetry, every=args.check_hooks)
     if check_reading.wants(args):
         return check_reading.run(args, spec)
     return check_modes.run(args, spec)

@@ -12,7 +12,7 @@ from array import array
 from bisect import bisect_right
 from pathlib import Path
 
-import numpy as np
+from modelcheck.engine._numpy import np
 
 
 class SeenSet:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, NoReturn
@@ -240,6 +240,8 @@ def _parameters(spec: Spec, act: Action, state: State) -> list[tuple]:
     what = f"the parameter enumerator of {act.name}"
     try:
         got = act.enumerate(state)
+    except SpecError:  # the spec's mistake, named where it was found (a bundle too short)
+        raise
     except Exception as exc:
         contract = (f"{title}: {what} cannot be called as params(self, state): {shorten(str(exc))}; "
                     "write @action(lambda self, s: ...)")
@@ -302,6 +304,20 @@ def check_invariants(spec: Spec, state: State) -> None:
                 f"{spec_title(spec)}: invariant {name} returned {returned(verdict)} on state "
                 f"{show_state(spec, state)}; expected True or False"
             )
+
+
+def _hook_check(spec: Spec, invariants: bool) -> Callable[[State], None] | None:
+    """The check of the spec's speed hooks on a state within its constraint, or ``None`` when it has no
+    constraint (then no step is counted without being built, and no action keeps anything)."""
+    from modelcheck.engine.hook_check import check_hooks  # it names the faults this module defines
+    from spec.behaviour import constraint_keepers, state_constraint
+
+    constraint = state_constraint(spec)
+    if constraint is None:
+        return None
+    kept = frozenset(spec.actions[i].name for i in constraint_keepers(spec))
+    violated = spec.violated if invariants else None
+    return lambda s: check_hooks(spec, s, constraint, kept, violated)
 
 
 def _in_model(spec: Spec, state: State) -> bool:
@@ -392,10 +408,13 @@ def preflight(
     invariants: bool = True,
     seconds: float = PREFLIGHT_SECONDS,
     symmetry: bool = False,
+    every: bool = False,
 ) -> None:
     """Walk the first ``limit`` states breadth-first (for at most ``seconds`` of CPU after the initial
-    states), calling every piece of the spec separately (``permute`` too with ``symmetry``), and raise
-    the first contract breach (SpecContractError) or exception (SpecCodeError), located."""
+    states; ``every``: the whole model, however long), calling every piece of the spec separately
+    (``permute`` too with ``symmetry``) and comparing its speed hooks with the plain spec
+    (:mod:`modelcheck.engine.hook_check`), and raise the first contract breach (SpecContractError) or
+    exception (SpecCodeError), located."""
     check_declarations(spec)
     init = initial_states(spec)
     if init:
@@ -410,16 +429,19 @@ def preflight(
         if s not in seen:
             seen.add(s)
             queue.append(s)
+    hooks = _hook_check(spec, invariants)
     i = 0
-    while i < len(queue) and i < limit and time.process_time() < deadline:
+    while i < len(queue) and (i < limit or every) and (time.process_time() < deadline or every):
         s = queue[i]
         i += 1
         if invariants:
             check_invariants(spec, s)
         if not _in_model(spec, s):
             continue
+        if hooks is not None:
+            hooks(s)
         for _, t in successors(spec, s, kinds):
-            if t not in seen and len(seen) < 4 * limit:
+            if t not in seen and (len(seen) < 4 * limit or every):
                 seen.add(t)
                 queue.append(t)
 

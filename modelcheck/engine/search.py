@@ -46,10 +46,9 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine._level_loop import chunk_loop
+from modelcheck.engine._numpy import np
 from modelcheck.engine._store import INT64, Frontier, Records, SeenSet
 from modelcheck.engine.calls import step_arity
 from modelcheck.engine.result import Step

@@ -1,0 +1,81 @@
+"""The speed hooks' promises (docs/fast-specs.md), checked on the states the preflight walks.
+
+A step answering :data:`spec.core.OUTSIDE`, an enumerator's :class:`spec.core.Counted` and
+:meth:`spec.core.Spec.keeps_constraint` are promises the exhaustive searches take on trust: they count
+what the spec says and never build it, so a hook that lies changes the counts (or, for a
+``keeps_constraint`` that names a step growing what the constraint bounds, never ends) without a
+word. Here each promise is compared, state by state, with what the plain spec does (``count_outside``
+false, every step called): the preflight does it on the first states of every check, ``paxraft check
+--check-hooks`` on every state of the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from modelcheck.engine.faults import SpecContractError, show_label, show_state, spec_title
+from spec.core import OUTSIDE, Action, Counted, Spec, State
+
+Violated = Callable[[State], str | None] | None  # the first invariant a state breaks; None: none checked
+
+
+def _fail(spec: Spec, what: str, state: State) -> SpecContractError:
+    return SpecContractError(f"{spec_title(spec)}: {what} (in state {show_state(spec, state)})")
+
+
+def check_hooks(spec: Spec, state: State, constraint: Callable[[State], bool], kept: frozenset[str],
+                violated: Violated) -> None:
+    """Raise a one-line :class:`SpecContractError` (exit 2) where a hook's promise about ``state``
+    (within the constraint) is not what the plain spec does."""
+    for act in spec.actions:
+        spec.count_outside = False
+        plain = list(act.enumerate(state))
+        built = [act.step(state, *p) for p in plain]
+        spec.count_outside = True
+        try:
+            fast = act.enumerate(state)
+            answers = [act.step(state, *p) for p in fast]
+        finally:
+            spec.count_outside = False
+        called = list(fast)
+        if fast.__class__ is Counted:
+            if getattr(act.enumerate, "counts_outside", False) is not True:
+                raise _fail(spec, f"{act.name}'s enumerator returned {fast!r} but is not marked @counts_outside: "
+                            f"the searches would count none of its {fast.outside} counted parameters", state)
+            counted = plain[len(called):]
+            if called != plain[:len(called)] or len(counted) != fast.outside:
+                raise _fail(spec, f"{act.name}'s enumerator returned {fast!r} where it gives {len(plain)} parameters "
+                            f"when count_outside is false: the called ones must come first and the rest be counted",
+                            state)
+            for p, t in zip(counted, built[len(called):], strict=True):
+                _outside(spec, act, p, t, constraint, violated, "is counted (Counted)", state)
+        elif called != plain:
+            raise _fail(spec, f"{act.name}'s enumerator gives other parameters when count_outside is true "
+                        f"({len(called)} against {len(plain)})", state)
+        for p, got in zip(called, answers, strict=True):
+            t = built[plain.index(p)]
+            if got is OUTSIDE:
+                _outside(spec, act, p, t, constraint, violated, "answers OUTSIDE", state)
+            elif got != t:
+                step = show_label(spec, act.name, p)
+                raise _fail(spec, f"{step} gives another successor when count_outside is true", state)
+        if act.name in kept:
+            for p, t in zip(plain, built, strict=True):
+                if t is not None and not constraint(t):
+                    step = show_label(spec, act.name, p)
+                    raise _fail(spec, f"keeps_constraint() names {act.name}, but {step} leaves the constraint", state)
+
+
+def _outside(spec: Spec, act: Action, p: tuple, t: Any, constraint: Callable[[State], bool],
+             violated: Violated, how: str, state: State) -> None:
+    """``act(p)``, whose plain successor is ``t``, is counted without being built: ``t`` must exist, lie
+    outside the constraint and satisfy the invariants."""
+    step = show_label(spec, act.name, p)
+    if t is None:
+        raise _fail(spec, f"{step} {how} but is not enabled: it would be counted as generated", state)
+    if constraint(t):
+        raise _fail(spec, f"{step} {how} but its successor is within the constraint", state)
+    bad = violated(t) if violated is not None else None
+    if bad:
+        raise _fail(spec, f"{step} {how} but its successor violates {bad}", state)
