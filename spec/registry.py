@@ -182,8 +182,8 @@ def build(name: str, variant_name: str | None = None, **bounds: Any) -> Spec:
 def _derive(cls: type[Spec], registered: bool = False) -> SpecEntry:
     doc = (cls.__doc__ or "").strip().splitlines()
     module = sys.modules.get(cls.__module__)
-    variants = {
-        v.variant: v
+    found = [
+        v
         for v in vars(module).values()
         if module is not None
         and isinstance(v, type)
@@ -191,7 +191,14 @@ def _derive(cls: type[Spec], registered: bool = False) -> SpecEntry:
         and v is not cls
         and v.variant
         and v.__module__ == cls.__module__
-    }
+    ]
+    # One name, several classes (a variant of the spec and one of a subclass spec, both named
+    # "deliver-any"): the nearest to the spec is its variant, not whichever the file defines last.
+    variants: dict[str, type[Spec]] = {}
+    for v in found:
+        known = variants.get(v.variant)
+        if known is None or v.__mro__.index(cls) <= known.__mro__.index(cls):
+            variants[v.variant] = v
     return SpecEntry(
         name=cls.name,
         cls=cls,

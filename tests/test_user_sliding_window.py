@@ -190,3 +190,16 @@ def test_the_excerpts_in_fast_specs_are_in_this_spec() -> None:
     assert len(excerpts) == 2
     for body in excerpts:
         assert body in FILE.read_text(), body
+
+
+def test_a_variant_name_used_twice_is_the_nearest_class(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "twice.py"  # a variant of Plain, and one of Sub (a spec of its own below Plain), one name
+    path.write_text(f"import sys\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+                    "from sliding_window import SlidingWindow  # noqa: E402\n\n\n"
+                    "class Plain(SlidingWindow):\n    pass\n\n\n"
+                    "class PlainTwo(Plain):\n    variant = 'two'\n\n\n"
+                    "class Sub(Plain):\n    pass\n\n\n"
+                    "class SubTwo(Sub):\n    variant = 'two'\n")
+    for name in ("Plain", "Sub"):  # Plain's used to be SubTwo: the class defined last
+        code, out, err = run(capsys, "check", f"{path}:{name}", "--variant", "two")
+        assert code == 0 and out.startswith(f"Model: {name}[two]"), (name, out, err)
