@@ -481,7 +481,10 @@ class NodeServer:
                 self.refresh_peers()
         if self.cpus is not None and node.leader != self._placed_for:
             self._placed_for = node.leader
-            os.sched_setaffinity(0, follower_cpu(self.id, node.leader, sorted(self.ports), self.cpus))
+            try:
+                os.sched_setaffinity(0, follower_cpu(self.id, node.leader, sorted(self.ports), self.cpus))
+            except OSError as exc:  # (the CPUs allowed changed since the start): run where the kernel lets it
+                log.warning("node %d: cannot place itself for spread_followers: %s", self.id, exc)
         if self.rejoin is not None and self.rejoin.caught_up(node):
             self.rejoin = None
             (self.home / REJOINING).unlink(missing_ok=True)
