@@ -109,3 +109,40 @@ else:
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["True"] * 5, out
+
+
+def test_spread_followers_gives_each_follower_its_own_cpu_and_the_leader_all_of_them(tmp_path):
+    """``"spread_followers"``: a follower runs on one CPU by its rank among the followers, the leader (and a node
+    that knows no leader) on every CPU it was allowed; off by default."""
+    import os
+    import time
+
+    from impl.runtime import cluster
+    from impl.runtime.server import follower_cpu
+
+    assert follower_cpu(1, 1, [1, 2, 3], {0, 1}) == {0, 1}  # the leader
+    assert [follower_cpu(j, 1, [1, 2, 3], {0, 1}) for j in (2, 3)] == [{0}, {1}]
+    assert [follower_cpu(j, 2, [1, 2, 3, 4], {2, 5}) for j in (1, 3, 4)] == [{2}, {5}, {2}]
+    assert follower_cpu(2, 0, [1, 2, 3], {0, 1}) == {0, 1}  # no leader known
+    assert follower_cpu(2, 1, [1, 2, 3], {3}) == {3}
+
+    allowed = os.sched_getaffinity(0)
+    cluster.start(tmp_path, 3, spread_followers=True)
+    try:
+        lead = asyncio.run(cluster.wait_for_leader(tmp_path, 30))
+        assert lead is not None
+        want = {j: follower_cpu(j, lead, [1, 2, 3], allowed) for j in (1, 2, 3)}
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # each node places itself in its first round that knows the leader
+            got = {j: os.sched_getaffinity(cluster.pid_of(tmp_path, j)) for j in (1, 2, 3)}
+            if got == want:
+                break
+            time.sleep(0.05)
+    finally:
+        cluster.stop(tmp_path)
+    assert got == want
+    cluster.start(tmp_path / "off", 3)
+    try:
+        assert all(os.sched_getaffinity(cluster.pid_of(tmp_path / "off", j)) == allowed for j in (1, 2, 3))
+    finally:
+        cluster.stop(tmp_path / "off")

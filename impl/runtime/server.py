@@ -83,6 +83,16 @@ BUSY_POLL_LEADER = True  # with "busy_poll_us" set, only a leader polls ("busy_p
 #                          polling on every node was not better (docs/performance.md, 2026-12-04 13:27-13:45)
 
 
+def follower_cpu(node: int, leader: int, nodes: list[int], cpus: set[int]) -> set[int]:
+    """The CPUs a node runs on with ``"spread_followers"``: a follower of a known leader one CPU of ``cpus`` by its
+    rank among the followers (so two followers woken by the same AppendEntries do not queue on one CPU), the
+    leader or a node without a leader all of them."""
+    if not leader or node == leader or len(cpus) < 2:
+        return set(cpus)
+    rank = sorted(n for n in nodes if n != leader).index(node)
+    return {sorted(cpus)[rank % len(cpus)]}
+
+
 def protocol(c: dict[str, Any]) -> tuple[Any, Any]:
     """The core class and its rules for a cluster description: ``protocol`` (raft, the default, or multipaxos)
     and a test-only planted ``bug`` by key (impl/raft/rules.py, impl/multipaxos/rules.py)."""
@@ -380,6 +390,10 @@ class NodeServer:
         self.poller: BusyPoll | None = None  # "busy_poll_us" (set up with the loop in _build)
         self.poll_leader_only = bool(c.get("busy_poll_leader", BUSY_POLL_LEADER))
         self._progress = (0, 0)  # the log's written bytes and the commit index when the last round ended
+        # "spread_followers" (opt-in; docs/performance.md 2026-12-04 16:42): the CPUs allowed at start, the leader
+        # the placement was last made for
+        self.cpus = os.sched_getaffinity(0) if c.get("spread_followers") else None
+        self._placed_for = -1
 
     def _build(self) -> None:
         c = self.cluster
@@ -465,6 +479,12 @@ class NodeServer:
             self._peers = node.peers
             if any(j not in self.links for j in node.peers):
                 self.refresh_peers()
+        if self.cpus is not None and node.leader != self._placed_for:
+            self._placed_for = node.leader
+            try:
+                os.sched_setaffinity(0, follower_cpu(self.id, node.leader, sorted(self.ports), self.cpus))
+            except OSError as exc:  # (the CPUs allowed changed since the start): run where the kernel lets it
+                log.warning("node %d: cannot place itself for spread_followers: %s", self.id, exc)
         if self.rejoin is not None and self.rejoin.caught_up(node):
             self.rejoin = None
             (self.home / REJOINING).unlink(missing_ok=True)
