@@ -9,10 +9,13 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from test_cli import run  # the CLI run with its captured output
 
 from modelcheck import OK, check
 from modelcheck.engine.coordinator import search
+from modelcheck.engine.stateful import run_spec
+from spec.core import SpecError
 from spec.registry import load_user_spec
 
 FILE = Path(__file__).resolve().parent / "user_specs" / "sliding_window.py"
@@ -160,7 +163,8 @@ def mistakes(tmp_path: Path) -> Path:
     ("ShortBundle", "ShortBundle: _five gave 5 items; bundled(_five, 5) takes item 5"),
     ("Unmarked", "Unmarked: Send's enumerator returned Counted((), outside=2) but is not marked @counts_outside: "
                  "the searches would count none of its 2 counted parameters (in state base=0, data=(0, 0)"),
-    ("WrongCount", "WrongCount: Send's enumerator returned Counted((), outside=1) where it gives 2 parameters"),
+    ("WrongCount", "WrongCount: Send's enumerator returned Counted((), outside=1) when count_outside is true, "
+                   "where 2 are enabled when it is false"),
     ("LyingKeeps", "LyingKeeps: keeps_constraint() names Send, but Send(i=0) leaves the constraint (in state "
                    "base=0, data=(0, 0)"),
     ("Misspelt", "Misspelt: keeps_constraint() names no action 'Recieve'"),
@@ -203,3 +207,17 @@ def test_a_variant_name_used_twice_is_the_nearest_class(capsys: pytest.CaptureFi
     for name in ("Plain", "Sub"):  # Plain's used to be SubTwo: the class defined last
         code, out, err = run(capsys, "check", f"{path}:{name}", "--variant", "two")
         assert code == 0 and out.startswith(f"Model: {name}[two]"), (name, out, err)
+
+
+def test_the_hypothesis_adapter_finds_a_lie_deep_in_the_model(mistakes: Path) -> None:
+    lies_late = load_user_spec(f"{mistakes}:LiesLate")()
+    with pytest.raises(SpecError, match="LiesLate: Send.* answers OUTSIDE but its successor is within the constraint"):
+        run_spec(lies_late, settings(max_examples=200, stateful_step_count=30, derandomize=True))
+    run_spec(_spec("Fast"), settings(max_examples=20, stateful_step_count=30, derandomize=True))  # no lie: quiet
+
+
+def test_a_generator_enumerator_is_compared_whole(capsys: pytest.CaptureFixture[str]) -> None:
+    """The hook check once read a generator enumerator's parameters after the steps had used them up,
+    and refused raft-config (BecomeLeader's enumerator yields): 0 parameters against 12."""
+    code, out, err = run(capsys, "check", "raft-config", "--max-states", "100")
+    assert code == 0 and "100 distinct states" in out, err

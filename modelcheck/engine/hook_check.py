@@ -31,38 +31,41 @@ def check_hooks(spec: Spec, state: State, constraint: Callable[[State], bool], k
     for act in spec.actions:
         spec.count_outside = False
         plain = list(act.enumerate(state))
-        built = [act.step(state, *p) for p in plain]
+        built = {p: act.step(state, *p) for p in plain}
+        enabled = [p for p in plain if built[p] is not None]
         spec.count_outside = True
         try:
             fast = act.enumerate(state)
-            answers = [act.step(state, *p) for p in fast]
+            called = list(fast)  # (an enumerator may be a generator: taken once)
+            answers = [act.step(state, *p) for p in called]
         finally:
             spec.count_outside = False
-        called = list(fast)
-        if fast.__class__ is Counted:
-            if getattr(act.enumerate, "counts_outside", False) is not True:
-                raise _fail(spec, f"{act.name}'s enumerator returned {fast!r} but is not marked @counts_outside: "
-                            f"the searches would count none of its {fast.outside} counted parameters", state)
-            counted = plain[len(called):]
-            if called != plain[:len(called)] or len(counted) != fast.outside:
-                raise _fail(spec, f"{act.name}'s enumerator returned {fast!r} where it gives {len(plain)} parameters "
-                            f"when count_outside is false: the called ones must come first and the rest be counted",
-                            state)
-            for p, t in zip(counted, built[len(called):], strict=True):
-                _outside(spec, act, p, t, constraint, violated, "is counted (Counted)", state)
-        elif called != plain:
-            raise _fail(spec, f"{act.name}'s enumerator gives other parameters when count_outside is true "
-                        f"({len(called)} against {len(plain)})", state)
+        counted = fast.outside if fast.__class__ is Counted else 0
+        if counted and getattr(act.enumerate, "counts_outside", False) is not True:
+            raise _fail(spec, f"{act.name}'s enumerator returned {fast!r} but is not marked @counts_outside: "
+                        f"the searches would count none of its {counted} counted parameters", state)
+        for p in called:
+            if p not in built:
+                built[p] = act.step(state, *p)
+        # A parameter whose step is disabled may be left out (Raft's bundles then offer fewer): the enabled
+        # ones called must be the plain enabled ones, in order, and the counted ones the rest.
+        taken = [p for p in called if built[p] is not None]
+        if taken != enabled[:len(taken)] or len(enabled) - len(taken) != counted:
+            got = f"returned {fast!r}" if counted else f"gives {len(taken)} enabled parameters"
+            raise _fail(spec, f"{act.name}'s enumerator {got} when count_outside is true, where {len(enabled)} are "
+                        "enabled when it is false: the called ones must come first, in the same order, and the "
+                        "rest be counted", state)
+        for p in enabled[len(taken):]:
+            _outside(spec, act, p, built[p], constraint, violated, "is counted (Counted)", state)
         for p, got in zip(called, answers, strict=True):
-            t = built[plain.index(p)]
             if got is OUTSIDE:
-                _outside(spec, act, p, t, constraint, violated, "answers OUTSIDE", state)
-            elif got != t:
+                _outside(spec, act, p, built[p], constraint, violated, "answers OUTSIDE", state)
+            elif got != built[p]:
                 step = show_label(spec, act.name, p)
                 raise _fail(spec, f"{step} gives another successor when count_outside is true", state)
         if act.name in kept:
-            for p, t in zip(plain, built, strict=True):
-                if t is not None and not constraint(t):
+            for p in enabled:
+                if not constraint(built[p]):
                     step = show_label(spec, act.name, p)
                     raise _fail(spec, f"keeps_constraint() names {act.name}, but {step} leaves the constraint", state)
 

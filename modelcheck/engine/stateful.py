@@ -5,7 +5,8 @@ state machine with one rule, ``step``, that picks one of the enabled
 ``(action, params)`` of the current state by its index in the enabled list (so
 Hypothesis shrinks a failing run towards fewer steps and earlier choices), and one
 Hypothesis ``@invariant`` per spec invariant.  The spec's state constraint bounds a
-run as in the checker: a state outside it is checked but not stepped from.  A
+run as in the checker: a state outside it is checked but not stepped from, and in a state
+within it the speed hooks (docs/fast-specs.md) are compared with the plain steps.  A
 violation raises :class:`InvariantViolation`, whose message is the trace printed
 exactly as ``paxraft check`` prints a counterexample::
 
@@ -15,6 +16,7 @@ exactly as ``paxraft check`` prints a counterexample::
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from hypothesis import Phase
@@ -23,8 +25,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from modelcheck.engine.explain import format_trace, violation_line
+from modelcheck.engine.hook_check import check_hooks
 from modelcheck.engine.result import Step
-from spec.behaviour import initial_states, state_constraint
+from spec.behaviour import constraint_keepers, initial_states, state_constraint
 from spec.core import Label, Spec, State
 from spec.model import Model
 
@@ -54,6 +57,10 @@ def spec_machine(spec: Spec | Model) -> type[RuleBasedStateMachine]:
     if not inits:
         raise ValueError(f"{spec.describe()}: no initial state")
     constraint = state_constraint(spec)
+    hooks = None  # the speed hooks' promises, compared with the plain steps in every state a run steps from
+    if constraint is not None:
+        kept = frozenset(spec.actions[i].name for i in constraint_keepers(spec))
+        hooks = partial(check_hooks, spec, constraint=constraint, kept=kept, violated=spec.violated)
 
     class SpecMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -72,6 +79,8 @@ def spec_machine(spec: Spec | Model) -> type[RuleBasedStateMachine]:
             state = self.trace[-1].state
             if constraint is not None and not constraint(state):
                 return
+            if hooks is not None:
+                hooks(state)
             enabled = list(spec.successors(state))
             if not enabled:
                 return
