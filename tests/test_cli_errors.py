@@ -541,3 +541,31 @@ def test_replay_of_a_spec_without_end_of_initial_states(capsys, tmp_path) -> Non
     code, _, err = run(capsys, "replay", str(trace), "--spec", ref)
     assert code == 2
     one_line(err, "counter: init_states() gives more than 100,000 initial states with --limit 5")
+
+
+def test_the_program_exits_with_its_status_its_output_whole_and_the_exit_handlers_run(tmp_path) -> None:
+    """``paxraft`` skips freeing what the run built (modelcheck.cli.run), not the rest of an exit."""
+    marker = tmp_path / "handler-ran"
+    spec = tmp_path / "counter.py"
+    spec.write_text(
+        "import atexit\n"
+        "from typing import NamedTuple\n"
+        "from spec.core import Spec, action, invariant\n"
+        f"atexit.register(lambda: open({str(marker)!r}, 'w').close())\n"
+        "class C(NamedTuple):\n"
+        "    n: int\n"
+        "class Counter(Spec):\n"
+        "    name = 'counter'\n"
+        "    def init_states(self):\n"
+        "        yield C(0)\n"
+        "    @action(params=lambda self, s: [()])\n"
+        "    def Up(self, s):\n"
+        "        return C(s.n + 1) if s.n < 5 else None\n"
+        "    @invariant\n"
+        "    def Small(self, s):\n"
+        "        return s.n < 4\n"
+    )
+    proc = _cli("check", f"{spec}:Counter")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    assert "Small" in out and out.endswith("\n") and marker.exists(), (out, err)

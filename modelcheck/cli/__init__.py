@@ -4,6 +4,6 @@ sub-command; ``common`` holds ``UsageError`` and the helpers the commands share.
 from __future__ import annotations
 
 from modelcheck.cli.common import UsageError
-from modelcheck.cli.main import main
+from modelcheck.cli.main import main, run
 
-__all__ = ["main", "UsageError"]
+__all__ = ["main", "run", "UsageError"]

@@ -1,7 +1,5 @@
 """``python -m modelcheck.cli``: the ``paxraft`` command."""
 
-import sys
+from modelcheck.cli.main import run
 
-from modelcheck.cli.main import main
-
-sys.exit(main())
+run()
