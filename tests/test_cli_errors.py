@@ -152,14 +152,35 @@ def _cli(*argv: str, **kw) -> subprocess.Popen:
     )
 
 
+def _hear_sigint() -> None:
+    """In the child before it runs: SIGINT back to its default. A test run started in the background by a
+    shell (``make test &``) inherits SIGINT ignored, and Python keeps an ignored SIGINT ignored, so the
+    child would never hear it (both SIGINT tests timed out that way on 2026-12-04)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _interrupt(proc: subprocess.Popen) -> str:
+    """SIGINT to a running ``paxraft``; its stderr once it ended (on a time-out, the child's signal masks:
+    whether it could hear SIGINT at all)."""
+    masks = dict(line.split(":\t") for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+                 if line.startswith(("SigIgn", "SigCgt", "SigBlk")))
+    proc.send_signal(signal.SIGINT)
+    try:
+        return proc.communicate(timeout=60)[1]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+        pytest.fail(f"no exit 60 s after SIGINT; masks before it {masks}; stderr ends {err[-1500:]!r}")
+
+
 def test_sigint_exits_130_with_statistics() -> None:
     """SIGINT once the search is running (its first progress line is out; a fixed sleep raced a loaded machine)."""
     env = dict(os.environ, PAXRAFT_PROGRESS_SECONDS="0.2")
-    proc = _cli("check", "paxos", "--acceptors", "3", "--values", "3", "--max-ballot", "3", env=env)
+    proc = _cli("check", "paxos", "--acceptors", "3", "--values", "3", "--max-ballot", "3", env=env,
+                preexec_fn=_hear_sigint)
     first = proc.stderr.readline()
     assert first.startswith("["), first
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    err = _interrupt(proc)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and err.splitlines()[-1].startswith("paxraft check: interrupted"), err
 
@@ -391,11 +412,11 @@ def test_ctrl_c_prints_the_figures_so_far_in_every_mode(capsys, mode) -> None:
 def test_sigint_to_parallel_workers_exits_130_with_statistics() -> None:
     """A real SIGINT to `check --workers 2` once its first progress line is out."""
     env = dict(os.environ, PAXRAFT_PROGRESS_SECONDS="0.2")
-    proc = _cli("check", CTRL_C, "--limit", "3000", "--stop-after", "0", "--workers", "2", env=env)
+    proc = _cli("check", CTRL_C, "--limit", "3000", "--stop-after", "0", "--workers", "2", env=env,
+                preexec_fn=_hear_sigint)
     first = proc.stderr.readline()
     assert first.startswith("[grid"), first
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    err = _interrupt(proc)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "paxraft check: interrupted after" in err and "distinct states" in err
 

@@ -292,7 +292,8 @@ def test_an_interrupted_run_resumes_to_tlcs_figures(tmp_path: Path) -> None:
     ck = tmp_path / "ck"
     argv = [sys.executable, "-m", "modelcheck.cli", "check", REF, "--nodes", "7", "--quiet"]
     proc = subprocess.Popen([*argv, "--checkpoint", str(ck), "--checkpoint-every", "0"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # heard in a `&` run
     for _ in range(2400):  # up to 120 s for the first level's checkpoint
         if (ck / "current" / "manifest.json").exists() or proc.poll() is not None:
             break
