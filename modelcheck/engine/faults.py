@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, NoReturn
@@ -306,20 +306,6 @@ def check_invariants(spec: Spec, state: State) -> None:
             )
 
 
-def _hook_check(spec: Spec, invariants: bool) -> Callable[[State], None] | None:
-    """The check of the spec's speed hooks on a state within its constraint, or ``None`` when it has no
-    constraint (then no step is counted without being built, and no action keeps anything)."""
-    from modelcheck.engine.hook_check import check_hooks  # it names the faults this module defines
-    from spec.behaviour import constraint_keepers, state_constraint
-
-    constraint = state_constraint(spec)
-    if constraint is None:
-        return None
-    kept = frozenset(spec.actions[i].name for i in constraint_keepers(spec))
-    violated = spec.violated if invariants else None
-    return lambda s: check_hooks(spec, s, constraint, kept, violated)
-
-
 def _in_model(spec: Spec, state: State) -> bool:
     try:
         return bool(spec.constraint(state))
@@ -429,7 +415,9 @@ def preflight(
         if s not in seen:
             seen.add(s)
             queue.append(s)
-    hooks = _hook_check(spec, invariants)
+    from modelcheck.engine.hook_check import hook_checker  # it names the faults this module defines
+
+    hooks = hook_checker(spec, invariants)
     i = 0
     while i < len(queue) and (i < limit or every) and (time.process_time() < deadline or every):
         s = queue[i]

@@ -15,9 +15,22 @@ from collections.abc import Callable
 from typing import Any
 
 from modelcheck.engine.faults import SpecContractError, show_label, show_state, spec_title
+from spec.behaviour import constraint_keepers, state_constraint
 from spec.core import OUTSIDE, Action, Counted, Spec, State
 
 Violated = Callable[[State], str | None] | None  # the first invariant a state breaks; None: none checked
+
+
+def hook_checker(spec: Spec, invariants: bool = True) -> Callable[[State], None] | None:
+    """:func:`check_hooks` for ``spec``'s constraint, kept actions and (with ``invariants``) invariants, or
+    ``None`` when it has no constraint (then no step is counted without being built, and no action keeps
+    anything): what the preflight and the Hypothesis adapter call on each state within the constraint."""
+    constraint = state_constraint(spec)
+    if constraint is None:
+        return None
+    kept = frozenset(spec.actions[i].name for i in constraint_keepers(spec))
+    violated = spec.violated if invariants else None
+    return lambda s: check_hooks(spec, s, constraint, kept, violated)
 
 
 def _fail(spec: Spec, what: str, state: State) -> SpecContractError:

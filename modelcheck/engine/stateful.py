@@ -16,7 +16,6 @@ exactly as ``paxraft check`` prints a counterexample::
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from hypothesis import Phase
@@ -25,9 +24,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from modelcheck.engine.explain import format_trace, violation_line
-from modelcheck.engine.hook_check import check_hooks
+from modelcheck.engine.hook_check import hook_checker
 from modelcheck.engine.result import Step
-from spec.behaviour import constraint_keepers, initial_states, state_constraint
+from spec.behaviour import initial_states, state_constraint
 from spec.core import Label, Spec, State
 from spec.model import Model
 
@@ -57,10 +56,7 @@ def spec_machine(spec: Spec | Model) -> type[RuleBasedStateMachine]:
     if not inits:
         raise ValueError(f"{spec.describe()}: no initial state")
     constraint = state_constraint(spec)
-    hooks = None  # the speed hooks' promises, compared with the plain steps in every state a run steps from
-    if constraint is not None:
-        kept = frozenset(spec.actions[i].name for i in constraint_keepers(spec))
-        hooks = partial(check_hooks, spec, constraint=constraint, kept=kept, violated=spec.violated)
+    hooks = hook_checker(spec)  # the speed hooks' promises, compared with the plain steps where a run steps on
 
     class SpecMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
