@@ -109,8 +109,8 @@ def bundled(bundle: Callable[[Any, State], Sequence[Any]], k: int) -> Callable[[
     together, once per state, by the spec's ``bundle`` (a pure function of the state, the constants and
     ``count_outside``). The engines' generated loops call ``bundle`` once per state and take item ``k``
     for the action, instead of calling one enumerator per action (a call costs more than the answer when
-    the bundle is remembered); every other user calls the enumerator, which asks the bundle. With
-    ``canonical_order`` true each enumerator is called (and sorted) on its own."""
+    the bundle is remembered); every other user calls the enumerator, which asks the bundle. A spec with
+    ``canonical_order`` true is refused (its enumerators are called and sorted one by one)."""
 
     def enum(self: Any, state: State) -> Any:
         items = bundle(self, state)
