@@ -5,27 +5,19 @@ rows; ``make test-slow`` all of them."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = json.loads((ROOT / "tests/data/figures.json").read_text())
 SMALL = 8_000  # distinct states: rows at most this big are re-measured in the default run (about 3 CPU s in all)
 
 
-def _figures_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("figures_bench", ROOT / "benchmarks/figures.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-FIGURES = _figures_module()
+FIGURES = load_script("benchmarks/figures.py", "figures_bench")
 
 
 def _measure(small_only: bool) -> tuple[dict[str, dict], dict[str, dict]]:

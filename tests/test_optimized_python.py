@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.scripts import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("optimized_python", ROOT / "tools" / "optimized_python.py")
-assert _spec and _spec.loader
-optimized_python = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(optimized_python)
+optimized_python = load_script("tools/optimized_python.py", "optimized_python")
 evidence = optimized_python.evidence
 
 # pyenv's default build (this machine's python3): nothing says PGO or LTO.

@@ -5,7 +5,6 @@ invariant fast path, symmetry, Receive's dispatch, presentation and bad input.""
 from __future__ import annotations
 
 import functools
-import importlib.util
 import itertools
 import json
 from pathlib import Path
@@ -30,16 +29,14 @@ from spec.raft import (
     WithoutMessage,
 )
 from spec.registry import build, entry
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _plain_raft():
     """The benchmark's plain loop: raft.tla written independently as one function."""
-    mod_spec = importlib.util.spec_from_file_location("raft_bench", ROOT / "benchmarks" / "raft_bench.py")
-    mod = importlib.util.module_from_spec(mod_spec)
-    mod_spec.loader.exec_module(mod)
-    return mod.plain_raft
+    return load_script("benchmarks/raft_bench.py", "raft_bench").plain_raft
 
 
 @functools.cache

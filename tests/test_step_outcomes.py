@@ -3,25 +3,12 @@ that classifies every call itself."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
 from typing import NamedTuple
 
 from spec.core import Spec, action
+from tests.scripts import load_script
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("step_outcomes_bench", ROOT / "benchmarks/step_outcomes.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-OUTCOMES = _module()
+OUTCOMES = load_script("benchmarks/step_outcomes.py", "step_outcomes_bench")
 
 
 class Two(NamedTuple):
