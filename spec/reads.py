@@ -78,8 +78,11 @@ def names_state(fn: Callable, pos: int = 1) -> bool:
     function whose code never names it (``lambda self, s: ((rm,) for rm in self.RM)``), nor a nested
     scope it opens, nor uses a name in :data:`_FRAME`. Read from the bytecode, without the source:
     the first step of :func:`reads_of`, and all spec.core needs to take an enumerator once."""
-    code = getattr(fn, "__code__", None)
-    if code is None or code.co_argcount <= pos or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+    fn = getattr(fn, "__func__", fn)
+    if not inspect.isfunction(fn):  # a compiled function (Cython's) has a __code__ without the bytecode read here
+        return True
+    code = fn.__code__
+    if code.co_argcount <= pos or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
         return True
     arg = code.co_varnames[pos]
     if arg in code.co_cellvars or _FRAME & set(code.co_names):

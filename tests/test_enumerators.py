@@ -89,6 +89,40 @@ def test_names_state_is_false_only_when_the_code_never_names_the_state() -> None
     assert names_state(lambda self, s: eval("s"))  # noqa: S307 - what the check must not miss
     assert names_state(lambda self, *a: a)  # no named state argument
     assert names_state(functools.partial(_uses_helper))  # not a plain function
+    assert names_state(_Compiled(lambda self, s: ((m,) for m in s)))  # a __code__ without its bytecode
+
+
+class _Compiled:
+    """What Cython makes of a function: callable, with a ``__code__`` whose bytecode is not the function's
+    (here the code of a lambda that never names the state)."""
+
+    __code__ = (lambda self, s: ((i,) for i in range(3))).__code__
+
+    def __init__(self, fn: object) -> None:
+        self.fn = fn
+
+    def __call__(self, *args: object) -> object:
+        return self.fn(*args)  # type: ignore[operator]
+
+    def __get__(self, obj: object, cls: type | None = None) -> object:  # bound like a method, as Cython's are
+        return functools.partial(self, obj)
+
+
+class CountersCompiled(Counters):
+    """The per-state model, its enumerator a compiled function: it must run in every state."""
+
+    @action(params=_Compiled(lambda self, s: self.counters(s)))
+    def Inc(self, s: Pos, i: int) -> Pos | None:
+        return super().Inc(s, i)
+
+
+def test_a_compiled_enumerator_is_not_taken_for_a_state_free_one() -> None:
+    """Cython gives a function a ``__code__`` with no bytecode: reading that as "never names the state"
+    took its parameters once and silently cut the model (a compiled PaxosCommit: 36 states)."""
+    spec = CountersCompiled()
+    r = check(spec)
+    assert (r.distinct_states, r.states_generated, r.depth) == (64, 145, 10)
+    assert not getattr(spec.action("Inc").enumerate, "state_free", False) and spec.calls == 64
     assert not names_state(lambda self, s, t: t, 1) and names_state(lambda self, s, t: t, 2)
 
 
