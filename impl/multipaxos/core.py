@@ -107,10 +107,6 @@ class MultiPaxosNode(NodeBase):
         self._emit("Init" if fresh else "Restart", {}, slots=range(self.log.offset + 1, self.log.last() + 1))
 
     # -- helpers ------------------------------------------------------------------------------
-    def _random_timeout(self) -> int:
-        e = self.cfg.election_ticks
-        return e + self.rand(0, e - 1)
-
     def _msg(self, typ: int, dst: int, term: int, **kw: Any) -> Message:
         self.seq += 1
         return Message(typ, self.id, dst, term, boot=self.boot, seq=self.seq, clock=self.clock + 1, **kw)

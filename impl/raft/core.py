@@ -275,10 +275,6 @@ class RaftNode(NodeBase):
         return index, self.term
 
     # -- helpers ------------------------------------------------------------------------------
-    def _random_timeout(self) -> int:
-        e = self.cfg.election_ticks
-        return e + self.rand(0, e - 1)
-
     def _msg(self, typ: int, dst: int, **kw: Any) -> Message:
         self.seq += 1
         return Message(typ, self.id, dst, kw.pop("term", self.term), boot=self.boot, seq=self.seq,

@@ -24,3 +24,9 @@ class NodeBase:
         self.describe = describe  # an entry's value as the trace names it
         self.boot, self.clock, self.seq = boot, clock, 0
         self.reads = ReadRounds()
+
+    def _random_timeout(self) -> int:
+        """An election timeout drawn uniformly from [election_ticks, 2*election_ticks): the jitter that
+        keeps two nodes from timing out together round after round."""
+        e = self.cfg.election_ticks
+        return e + self.rand(0, e - 1)
