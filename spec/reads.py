@@ -69,8 +69,10 @@ class Reads:
 
     @property
     def rememberable(self) -> bool:
-        """At least one where read, and no field both read through ``where`` and read whole."""
-        return bool(self.where) and not (self.where & self.whole)
+        """At least one where read and no whole read: the answers are then all the code reads. A whole
+        read of another field (``s.x > 0 and s.msgs.where(...)``) is not in the memo's key, so a state
+        differing only there would get the answer of another."""
+        return bool(self.where) and not self.whole
 
 
 def names_state(fn: Callable, pos: int = 1) -> bool:
