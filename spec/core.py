@@ -17,6 +17,7 @@ fingerprints, symmetry representatives and counterexamples.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import itertools
 import math
@@ -456,7 +457,9 @@ class Spec:
     def _bind_action(self, name: str) -> Action:
         method = getattr(self, name)
         marker = _inherited_marker(type(self), name, "__paxraft_action__")
-        enum = marker.__get__(self)
+        # Bound as a method of the class would be (a function gets the spec, a staticmethod not); a callable
+        # that binds no way (functools.partial, an object with __call__) is called as params(self, state).
+        enum = marker.__get__(self) if hasattr(type(marker), "__get__") else functools.partial(marker, self)
         names = tuple(inspect.signature(method).parameters)[1:]
         if self.canonical_order and getattr(marker, "bundle", None) is not None:
             raise SpecError(f"{self.name}: {name}'s enumerator is bundled, but sorted enumerators are called one by "
@@ -468,11 +471,12 @@ class Spec:
             return Action(name, names, enum, method)
         if self.canonical_order:
             enum = _in_canonical_order(enum)
-        constant = not names_state(marker)
+        code = marker if inspect.isfunction(marker) else None  # only a plain function's code is read
+        constant = code is not None and not names_state(code)
         if constant:
             enum = _once(enum)
         if self.remember_reads:
-            enum = remembered(type(self), method, marker, enum, constant)
+            enum = remembered(type(self), method, code, enum, constant)
         return Action(name, names, enum, method)
 
     #: An enumerator (and, to leave out disabled parameters, a step) whose code reads the state only

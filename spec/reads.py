@@ -69,17 +69,21 @@ class Reads:
 
     @property
     def rememberable(self) -> bool:
-        """At least one where read, and no field both read through ``where`` and read whole."""
-        return bool(self.where) and not (self.where & self.whole)
+        """At least one where read and no whole read: the answers are then all the code reads. A whole
+        read of another field (``s.x > 0 and s.msgs.where(...)``) is not in the memo's key, so a state
+        differing only there would get the answer of another."""
+        return bool(self.where) and not self.whole
 
 
 def names_state(fn: Callable, pos: int = 1) -> bool:
     """Whether ``fn`` may read its argument number ``pos`` (0 is ``self``): False only for a plain
     function whose code never names it (``lambda self, s: ((rm,) for rm in self.RM)``), nor a nested
     scope it opens, nor uses a name in :data:`_FRAME`. Read from the bytecode, without the source:
-    the first step of :func:`reads_of`, and all spec.core needs to take an enumerator once."""
-    fn = getattr(fn, "__func__", fn)
-    if not inspect.isfunction(fn):  # a compiled function (Cython's) has a __code__ without the bytecode read here
+    the first step of :func:`reads_of`, and all spec.core needs to take an enumerator once.
+    Anything but a plain function may read it: a compiled function (Cython's) has a ``__code__``
+    without the bytecode read here, and a wrapper's arguments are not its code's (a ``staticmethod``'s
+    state is its argument 0, a method bound to another object's its argument 2)."""
+    if not inspect.isfunction(fn):
         return True
     code = fn.__code__
     if code.co_argcount <= pos or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
@@ -228,9 +232,10 @@ def _walk(body: list[ast.AST], parents: dict[int, ast.AST], state: str, this: st
 
 def reads_of(fn: Callable, spec_cls: type, *, step: bool) -> Reads | None:
     """What ``fn(self, s, ...)`` (a step when ``step``, else an enumerator) reads of ``s``, or
-    ``None`` when its code uses the state in a way this reading does not follow."""
-    fn = getattr(fn, "__func__", fn)
-    if not inspect.isfunction(fn):
+    ``None`` when its code uses the state in a way this reading does not follow (or ``fn`` is neither a
+    plain function nor a method bound to a spec of ``spec_cls``: see :func:`names_state`)."""
+    fn = _function_of(fn, spec_cls)
+    if fn is None:
         return None
     where: set[str] = set()
     whole: set[str] = set()
@@ -290,9 +295,19 @@ def conjuncts(fn: Callable, spec_cls: type) -> list[tuple[Callable[[Any, Any], A
 _READS: dict[tuple, Reads | None] = {}
 
 
-def _cached_reads(fn: Callable, cls: type, step: bool) -> Reads | None:
+def _function_of(fn: Callable, spec_cls: type) -> Callable | None:
+    """The plain function ``fn(self, s, ...)`` is: ``fn`` itself, or the function of a method bound to a
+    spec of ``spec_cls``; ``None`` for anything else (whose arguments are not its code's)."""
+    if inspect.ismethod(fn) and isinstance(fn.__self__, spec_cls):
+        fn = fn.__func__
+    return fn if inspect.isfunction(fn) else None
+
+
+def _cached_reads(fn: Callable | None, cls: type, step: bool) -> Reads | None:
     """:func:`reads_of`, once per function, class and kind (a spec class is built many times)."""
-    fn = getattr(fn, "__func__", fn)
+    fn = None if fn is None else _function_of(fn, cls)
+    if fn is None:
+        return None
     key = (fn, cls, step)
     if key not in _READS:
         _READS[key] = reads_of(fn, cls, step=step)
@@ -412,10 +427,12 @@ def _asks_where(cls: type) -> bool:
     return asks
 
 
-def remembered(cls: type, step: Callable, enum_code: Callable, enum: Callable[[Any], Any],
+def remembered(cls: type, step: Callable, enum_code: Callable | None, enum: Callable[[Any], Any],
                constant: bool) -> Callable[[Any], Any]:
     """The action's enumerator, remembered when its code and (to leave out disabled parameters)
     its step's code read the state only through ``where`` on one field; else ``enum`` itself.
+    ``enum_code``: the enumerator as ``@action`` was given it, when that is a plain function
+    ``params(self, s)`` (else ``None``: not read).
 
     - constant enumerator, step read so: the enumerator gives only the parameters whose step is
       enabled (the engine then runs just those);
@@ -424,7 +441,7 @@ def remembered(cls: type, step: Callable, enum_code: Callable, enum: Callable[[A
     """
     if not _asks_where(cls):
         return enum
-    step_reads = _cached_reads(step, cls, True)
+    step_reads = _cached_reads(step, cls, True) if inspect.ismethod(step) else None  # (a staticmethod's: not read)
     enum_reads = None if constant else _cached_reads(enum_code, cls, False)
     step_ok = step_reads is not None and step_reads.rememberable and len(step_reads.where) == 1
     enum_ok = constant or (enum_reads is not None and enum_reads.rememberable and len(enum_reads.where) == 1)

@@ -253,10 +253,10 @@ def _predicate_key(pred: Callable[[Any], Any]) -> Any:
     """What identifies ``pred`` across calls (a lambda is a new function object each time its line
     runs): its code, and the values it closes over, its defaults and its bound object, if any;
     ``None`` when those are not hashable (then :meth:`MsgSet.all` tests every message)."""
-    code = getattr(pred, "__code__", None)
-    if code is None or getattr(pred, "__kwdefaults__", None):
-        return None
-    cells, defaults, bound = pred.__closure__, pred.__defaults__, getattr(pred, "__self__", None)
+    fn = getattr(pred, "__func__", pred)
+    if not isinstance(fn, _FUNCTION) or fn.__kwdefaults__:  # a compiled function may close over values it
+        return None  # does not show in __closure__ (Cython's do): only a plain function is known by these
+    code, cells, defaults, bound = fn.__code__, fn.__closure__, fn.__defaults__, getattr(pred, "__self__", None)
     if cells is None and defaults is None and bound is None:
         return code
     try:

@@ -214,3 +214,39 @@ def test_paxoscommit_remembers_phase2a_and_two_workers_agree_with_one() -> None:
     two = parallel_bfs(cls(rms=2, acceptors=1, max_ballot=1), workers=2)
     assert (one.distinct_states, one.states_generated, one.depth) == (1425, 9961, 16)
     assert outcome(one)[:6] == outcome(two)[:6]
+
+
+class WholeReadToo(Spec):
+    """``Bump``'s guard reads ``flag`` whole beside a ``where`` on ``msgs``: the where answers do not
+    decide it. (Found with the differential test, tests/test_differential.py: remembered by the answers
+    alone, the first state with ``flag == 0`` and vote 0 sent stored Bump as disabled for every later
+    state with that vote, ``flag == 1`` included: 8 states instead of 10, Bump never fired.)"""
+
+    def init_states(self) -> list[S]:
+        return [S(0, MsgSet())]
+
+    @action(params=lambda self, s: [(v,) for v in range(2)])
+    def Send(self, s: S, v: int) -> S | None:
+        if s.msgs.where(type=0, voter=v):
+            return None
+        return s._replace(msgs=s.msgs | {Vote(0, v, 0)})
+
+    @action(params=lambda self, s: [()])
+    def Inc(self, s: S) -> S | None:
+        return s._replace(flag=1) if s.flag == 0 else None
+
+    @action(params=lambda self, s: [()])
+    def Bump(self, s: S) -> S | None:
+        if s.flag != 1 or not s.msgs.where(type=0, voter=0):
+            return None
+        return s._replace(flag=5)
+
+
+def test_a_guard_reading_another_field_whole_is_not_remembered_by_the_where_answers() -> None:
+    r = reads_of(WholeReadToo.Bump, WholeReadToo, step=True)
+    assert r is not None and r.where == {"msgs"} and r.whole == {"flag"} and not r.rememberable
+    assert memo_of(WholeReadToo().action("Bump").enumerate) is None
+    on, off = both(WholeReadToo)
+    assert outcome(on) == outcome(off)
+    assert (on.distinct_states, on.states_generated, on.depth) == (10, 16, 5)
+    assert (on.coverage["Bump"].fired, on.coverage["Bump"].new) == (2, 2)

@@ -154,6 +154,28 @@ def test_all_tests_a_message_sent_after_its_parent_passed() -> None:
     assert ok.all(lambda m, *, k=[0]: m.type in k) and bad.all(len) and MsgSet().all(lambda m: False)
 
 
+class _CompiledBound:
+    """What Cython makes of ``lambda m: m.bal <= b``: one ``__code__`` for every ``b``, and ``__closure__``
+    None although it closes over ``b``."""
+
+    __code__ = (lambda m: True).__code__
+    __closure__ = __defaults__ = __kwdefaults__ = None
+
+    def __init__(self, b: int) -> None:
+        self.b = b
+
+    def __call__(self, m: Req) -> bool:
+        return m.bal <= self.b
+
+
+def test_all_does_not_take_two_compiled_predicates_for_one() -> None:
+    """Known by its ``__code__`` alone, the second predicate was answered from the first's verdict."""
+    msgs = MsgSet([Req(0, 1, 1), Req(0, 2, 2)])
+    assert msgs.all(_CompiledBound(2)) and not msgs.all(_CompiledBound(1))
+    child = msgs | {Req(0, 3, 0)}
+    assert child.all(_CompiledBound(2)) and not child.all(_CompiledBound(1))
+
+
 def test_a_set_given_to_union_and_changed_afterwards_changes_nothing() -> None:
     """The child keeps the caller's set rather than a copy: changed later, it must not be taken for
     what was added (a message never added must not be indexed, one added must still be tested)."""

@@ -44,7 +44,7 @@ from typing import Any
 from impl.multipaxos.rules import NONE, Rules
 from impl.multipaxos.tracing import event_line, proposal_line
 from impl.multipaxos.votes import Votes
-from impl.raft.core import Config, HardState, Ready, Snapshot, check_compaction
+from impl.raft.core import Config, HardState, Ready, Snapshot
 from impl.raft.log import Entry
 from impl.raft.messages import SUCCESS, Message, MsgType, describe_value
 from impl.raft.node_base import NodeBase
@@ -68,6 +68,7 @@ class MultiPaxosNode(NodeBase):
     """One Multi-Paxos replica (acceptor, learner, and proposer when leader). Deterministic."""
 
     rules: Rules  # set by NodeBase._init_base
+    POSITION = "slot"
 
     def __init__(self, node_id: int, nodes: Iterable[int], config: Config = DEFAULT_CONFIG, *,
                  rand: Callable[[int, int], int], hard_state: HardState | None = None,
@@ -107,10 +108,6 @@ class MultiPaxosNode(NodeBase):
         self._emit("Init" if fresh else "Restart", {}, slots=range(self.log.offset + 1, self.log.last() + 1))
 
     # -- helpers ------------------------------------------------------------------------------
-    def _random_timeout(self) -> int:
-        e = self.cfg.election_ticks
-        return e + self.rand(0, e - 1)
-
     def _msg(self, typ: int, dst: int, term: int, **kw: Any) -> Message:
         self.seq += 1
         return Message(typ, self.id, dst, term, boot=self.boot, seq=self.seq, clock=self.clock + 1, **kw)
@@ -226,14 +223,9 @@ class MultiPaxosNode(NodeBase):
         self.reads.new.append(token)
         return True
 
-    def compact(self, index: int, data: bytes) -> Snapshot:
-        """The state machine has a snapshot at ``index`` (<= applied): drop the votes up to it."""
-        check_compaction(index, self.applied, self.log.offset)
-        snap = Snapshot(index, self.log.get(index).term, data)
-        self.log.compact(index, snap.term)
-        self.snapshot = snap
-        self._emit("CompactLog", {"slot": index})
-        return snap
+    def _snapshot_at(self, index: int, data: bytes) -> Snapshot:
+        """The snapshot at slot ``index``; the votes up to it go (:meth:`NodeBase.compact`)."""
+        return Snapshot(index, self.log.get(index).term, data)
 
     def step(self, m: Message) -> None:
         """Handle one received message."""

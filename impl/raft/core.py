@@ -136,13 +136,6 @@ class Progress:
         self.inflight.clear()
 
 
-def check_compaction(index: int, applied: int, offset: int) -> None:
-    """A snapshot at ``index`` must hold only what the state machine applied, and reach past the current one
-    (both cores' :meth:`compact`)."""
-    if index > applied or index <= offset:
-        raise ValueError(f"cannot compact to {index} (applied {applied}, snapshot {offset})")
-
-
 class RaftNode(NodeBase):
     """One Raft server. Deterministic: the same calls give the same outputs."""
 
@@ -275,10 +268,6 @@ class RaftNode(NodeBase):
         return index, self.term
 
     # -- helpers ------------------------------------------------------------------------------
-    def _random_timeout(self) -> int:
-        e = self.cfg.election_ticks
-        return e + self.rand(0, e - 1)
-
     def _msg(self, typ: int, dst: int, **kw: Any) -> Message:
         self.seq += 1
         return Message(typ, self.id, dst, kw.pop("term", self.term), boot=self.boot, seq=self.seq,
@@ -420,15 +409,11 @@ class RaftNode(NodeBase):
             self._send_append(target)
         return True
 
-    def compact(self, index: int, data: bytes) -> Snapshot:
-        """The state machine has a snapshot at ``index`` (<= applied): drop the log up to it."""
-        check_compaction(index, self.applied, self.log.offset)
+    def _snapshot_at(self, index: int, data: bytes) -> Snapshot:
+        """The snapshot at ``index`` carries the configuration as of that index (:meth:`NodeBase.compact`)."""
         snap = Snapshot(index, self.log.term(index), data, self._config_at(index))
         self._base_config = snap.config
-        self.log.compact(index, snap.term)
-        self.snapshot = snap
         self.snapshot_changed = True  # the trace's log now starts with this snapshot
-        self._emit("CompactLog", {"index": index})
         return snap
 
     def step(self, m: Message) -> None:

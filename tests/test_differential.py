@@ -1,0 +1,820 @@
+"""Random specs checked by the engine and by a plain reference search: the two must agree exactly.
+
+paxraft's checker is fast because of shortcuts that read the user's code or trust its hooks: an
+enumerator that never names the state is taken once (``spec.reads.names_state``, ``spec.core._once``),
+enumerators and guards are remembered by what they asked a MsgSet (``spec.reads.remembered``), the
+canonical parameter order, ``bundled``/``Counted``/``OUTSIDE``/``keeps_constraint``, conjunct-split
+invariants (``spec.invariant_memo``), the generated level loops and the worker processes. A wrong
+reading of the user's code changes a count without a word. This test writes random specs as Python
+source, in the styles a user writes (docs/writing-a-spec.md, docs/fast-specs.md), loads them with
+paxraft's own loader (so the readers that parse source and bytecode really run), and compares
+``modelcheck.check``, the worker engine (``coordinator.search``, two processes) and, for a few, the
+command line, with :func:`reference`: a breadth-first search that calls the spec's own methods and
+nothing else.
+
+**Getting an action's plain enumerator and step.** ``@action(params)`` stores ``params`` on the method
+as ``__paxraft_action__``; ``Spec._bind_action`` wraps it (canonical order, taken once, remembered).
+The reference reads the marker itself: the nearest class in the MRO whose attribute of the action's
+name carries ``__paxraft_action__`` (a subclass's plain ``def`` override keeps its base's marker), and
+calls it as the contract says, ``params(self, state)``: bound as a method of the class would be (a
+staticmethod gets the state alone), a callable that binds no way called with the spec first. The step is the method,
+``getattr(spec, name)``, which the engine calls as written too. The actions are ``spec.actions``' names,
+in order (only those ``present``). Invariants are the methods named by ``spec.invariants``, called in
+order; the constraint is ``spec.constraint``; ``count_outside`` stays false, so every step builds its
+successor and every ``@counts_outside`` enumerator gives all its parameters.
+
+**What counts** (docs/checking.md, ``modelcheck.engine.bfs``; TLC's rules): states generated are every
+initial state (duplicates and those outside the constraint included) and every enabled step's
+successor (a step returning anything but ``None``: a stuttering step, a duplicate, a successor outside
+the constraint); an action's ``fired`` counts its successors and ``new`` the distinct states it found
+first. A successor outside the constraint is checked against the invariants but neither stored nor
+expanded. Depth: initial states are depth 1; a stop (violation, ``max_states``) reports the depth of
+the state it stopped at. Parameters are taken in the order the spec asks for: sorted by value
+(:func:`spec.core.order_key`) when ``canonical_order`` is true, as the enumerator gives them
+otherwise; initial states likewise. With the same order the two searches stop at the same successor,
+so even a stopped run's counts must be equal.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from modelcheck import check
+from modelcheck.engine.coordinator import search
+from spec import invariant_memo, reads
+from spec.core import OUTSIDE, Spec, State, order_key
+from spec.registry import load_user_spec
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CAP = 1_500
+"""Distinct states after which both searches stop (``max_states``): a random spec may be large."""
+
+
+# -- the reference ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What both searches report, in one comparable value."""
+
+    verdict: str
+    violated: str | None
+    trace_length: int | None
+    distinct: int
+    generated: int
+    depth: int
+    coverage: dict[str, tuple[int, int]]
+    complete: bool = True
+    trace: list[tuple[str, Any]] = field(default_factory=list, compare=False)
+
+
+def plain_enumerator(spec: Spec, name: str) -> Callable[[State], Any]:
+    """The enumerator ``@action`` was given for action ``name``, bound to ``spec`` as a method of its class
+    would be (a function gets the spec, a staticmethod not); one that binds no way (an object with
+    ``__call__``, ``functools.partial``, a method of another object) is called as ``params(spec, state)``."""
+    for klass in type(spec).__mro__:
+        marker = getattr(vars(klass).get(name), "__paxraft_action__", None)
+        if marker is not None:
+            if hasattr(type(marker), "__get__"):
+                return marker.__get__(spec, type(spec))
+            return functools.partial(marker, spec)
+    raise AssertionError(f"{name} has no @action marker")
+
+
+def reference(spec: Spec, *, max_states: int | None = None, deadlock: bool = False) -> Outcome:
+    """Breadth-first search by the rules in the module's text, calling only the spec's own methods."""
+    names = [a.name for a in spec.actions]
+    enums = [plain_enumerator(spec, n) for n in names]
+    steps = [getattr(spec, n) for n in names]
+    invs = [(n, getattr(spec, n)) for n in spec.invariants]
+    has_constraint = type(spec).constraint is not Spec.constraint
+    fired, new = [0] * len(names), [0] * len(names)
+    seen: dict[Any, int] = {}
+    parent: list[tuple[int, str, tuple]] = []  # per stored state: (parent index, action, params)
+    states: list[Any] = []
+    generated = 0
+    limit = max_states if max_states is not None else float("inf")
+
+    def violated(s: State) -> str | None:
+        for n, inv in invs:
+            verdict = inv(s)
+            assert verdict is True or verdict is False, f"{n} gave {verdict!r}"
+            if not verdict:
+                return n
+        return None
+
+    def path(i: int, last: tuple[str, Any] | None = None) -> list[tuple[str, Any]]:
+        out = []
+        while i >= 0:
+            p, label, _ = parent[i]
+            out.append((label, states[i]))
+            i = p
+        return out[::-1] + ([last] if last else [])
+
+    def outcome(verdict: str, bad: str | None, trace: list | None, depth: int, complete: bool = True) -> Outcome:
+        cov = {n: (fired[i], new[i]) for i, n in enumerate(names)}
+        return Outcome(verdict, bad, None if trace is None else len(trace) - 1, len(states), generated, depth, cov,
+                       complete, trace or [])
+
+    inits = list(spec.init_states())
+    if spec.canonical_order:
+        inits.sort(key=order_key)
+    frontier: list[int] = []
+    for s in inits:
+        generated += 1
+        bad = violated(s)
+        if has_constraint and not spec.constraint(s):
+            if bad:
+                return outcome("violation", bad, [("Init", s)], 1)
+            continue
+        if s in seen:
+            continue
+        seen[s] = len(states)
+        states.append(s)
+        parent.append((-1, "Init", ()))
+        frontier.append(len(states) - 1)
+        if bad:
+            return outcome("violation", bad, path(len(states) - 1), 1)
+        if len(states) >= limit:
+            return outcome("ok", None, None, 1, complete=False)
+    depth = 1 if frontier else 0
+    while frontier:
+        nxt: list[int] = []
+        for si in frontier:
+            s = states[si]
+            any_fired = False
+            for ai, (enum, step) in enumerate(zip(enums, steps)):
+                params = list(enum(s))
+                if spec.canonical_order:
+                    params.sort(key=order_key)
+                for p in params:
+                    t = step(s, *p)
+                    if t is None:
+                        continue
+                    assert t is not OUTSIDE, "count_outside is false: a step must build its successor"
+                    fired[ai] += 1
+                    generated += 1
+                    any_fired = True
+                    if has_constraint and not spec.constraint(t):
+                        bad = violated(t)
+                        if bad:
+                            return outcome("violation", bad, path(si, (names[ai], t)), depth + 1)
+                        continue
+                    if t in seen:
+                        continue
+                    seen[t] = len(states)
+                    states.append(t)
+                    parent.append((si, names[ai], tuple(p)))
+                    new[ai] += 1
+                    bad = violated(t)
+                    if bad:
+                        return outcome("violation", bad, path(len(states) - 1), depth + 1)
+                    if len(states) >= limit:
+                        return outcome("ok", None, None, depth + 1, complete=False)
+                    nxt.append(len(states) - 1)
+            if deadlock and not any_fired:
+                return outcome("deadlock", None, path(si), depth)
+        frontier = nxt
+        if frontier:
+            depth += 1
+    return outcome("ok", None, None, depth)
+
+
+def engine_outcome(r: Any) -> Outcome:
+    """A :class:`modelcheck.Result` as an :class:`Outcome`."""
+    cov = {k: (c.fired, c.new) for k, c in r.coverage.items()}
+    trace = [("Init" if st_.label is None else st_.label.name, st_.state) for st_ in r.trace or []]
+    return Outcome(r.verdict, r.violated, r.trace_length, r.distinct_states, r.states_generated, r.depth, cov,
+                   r.complete, trace)
+
+
+def json_outcome(j: dict[str, Any]) -> Outcome:
+    """The command line's ``--json`` object as an :class:`Outcome`."""
+    cov = {k: (c["fired"], c["new"]) for k, c in j["coverage"].items()}
+    return Outcome(j["verdict"], j["violated"], j["trace_length"], j["distinct_states"], j["states_generated"],
+                   j["depth"], cov, j["complete"])
+
+
+# -- random specs, as source text ------------------------------------------------------------------
+
+N, V, XMAX, YMAX, ZMAX = 2, 2, 2, 2, 3  # processes, values, and the bounds the guards keep
+
+HEADER = '''\
+"""Generated by tests/test_differential.py (seed {seed})."""
+
+from typing import NamedTuple
+
+from spec.core import OUTSIDE, Counted, Spec, action, bundled, counts_outside, invariant
+from spec.values import EXCEPT, MsgSet, record
+
+
+class Msg(NamedTuple):
+    type: int
+    a: int
+    b: int
+
+
+{record}class St(NamedTuple):
+    x: int
+    y: tuple
+    z: int
+    msgs: MsgSet
+
+
+def each(n):
+    return [(i,) for i in range(n)]
+
+
+def each_pair(n, v):
+    return [(i, j) for i in range(n) for j in range(v)]
+
+
+def sent(s, t):
+    return [(m,) for m in s.msgs.where(type=t)]
+
+
+class Gen(Spec):
+    """A random spec."""
+
+    canonical_order = {canonical}
+{init}
+    def init_states(self):
+        return [{inits}]
+
+    def pending(self, s, t):
+        return s.msgs.where(type=t)
+
+    def all_p(self, s):
+        return [(p,) for p in range(self.N)]
+
+    def gen_p(self, s):
+        for p in range(self.N):
+            yield (p,)
+
+    def has_type(self, s, t):
+        return [(m,) for m in s.msgs.where(type=t) if m.b < {ymax}]
+'''
+
+INIT_PLAIN = "    N = 2\n"
+INIT_ARG = '''
+    def __init__(self, n: int = 2):
+        self.N = n
+        super().__init__()
+'''
+
+
+@dataclass
+class Act:
+    """One generated action: its enumerator expression (or ``None`` when ``method`` holds it), its
+    parameter names, its body, the fields it writes, and how it may count outside the constraint."""
+
+    name: str
+    enum: str
+    params: str
+    body: list[str]
+    writes: frozenset[str]
+    before: list[str] = field(default_factory=list)  # class-body lines before the action (an enumerator)
+
+
+def _indent(lines: list[str], n: int = 8) -> list[str]:
+    return [" " * n + ln if ln else "" for ln in lines]
+
+
+@st.composite
+def _one_param_enum(draw: st.DrawFn, name: str, canonical: bool) -> tuple[str, list[str]]:
+    """An enumerator of ``(p,)`` for p in 0..N-1, in a style a user writes: (decorator expression, lines
+    to put before the action)."""
+    styles = [
+        "lambda self, s: [(p,) for p in range(self.N)]",  # names no state: taken once
+        "lambda self, s: ((p,) for p in range(self.N))",  # a generator
+        "lambda self, s: each(self.N)",  # a helper call
+        "all_p",  # a method
+        "gen_p",  # a generator method
+        "lambda self, s: [(0,), (1,)]",  # a list
+        "lambda self, s: [(p,) for p in range(self.N) if s.x >= 0]",  # names the state
+        "lambda self, s: [(p,) for p in range(self.N)] if s.z <= 9 else []",
+    ]
+    if canonical:
+        styles.append("lambda self, s: [(1,), (0,)]")  # out of order: sorted by the checker
+    return draw(st.sampled_from(styles)), []
+
+
+@st.composite
+def _msg_enum(draw: st.DrawFn, t: int, canonical: bool) -> str:
+    """An enumerator of ``(m,)`` for the messages of type ``t``."""
+    styles = [
+        f"lambda self, s: [(m,) for m in s.msgs.where(type={t})]",
+        f"lambda self, s: ((m,) for m in s.msgs.where(type={t}))",
+        f"lambda self, s: [(m,) for m in self.pending(s, {t})]",
+        f"lambda self, s: self.has_type(s, {t})",
+        f"lambda self, s: sent(s, {t})",  # the state handed to a module function: not followed
+        f"lambda self, s: [(m,) for m in s.msgs.where(type={t}) if s.x <= {XMAX}]",  # another field read whole
+        f"lambda self, s: [(m,) for m in s.msgs.where(type={t}, a=0)] + [(m,) for m in s.msgs.where(type={t}, a=1)]",
+    ]
+    if canonical:  # a frozenset's iteration order is not a function of its value: only under the canonical order
+        styles.append(f"lambda self, s: [(m,) for m in s.msgs if m.type == {t}]")
+    return draw(st.sampled_from(styles))
+
+
+@st.composite
+def _guard(draw: st.DrawFn, p: str) -> list[str]:
+    """An extra enabling condition reading a field whole, or none (the step then reads only ``where``)."""
+    return draw(st.sampled_from([
+        [],
+        [],
+        [f"if s.y[{p}] >= {YMAX}:", "    return None"],
+        [f"if s.x != {draw(st.integers(0, XMAX))}:", "    return None"],
+        ["if s.z > 1 and s.x == 0:", "    return None"],
+    ]))
+
+
+@st.composite
+def send_action(draw: st.DrawFn, name: str, canonical: bool) -> Act:
+    """Send a message of type T from p (at most one per (T, p)), guarded by ``where``."""
+    t = draw(st.integers(0, 1))
+    with_v = draw(st.booleans())
+    if with_v:
+        enum = draw(st.sampled_from([
+            "lambda self, s: [(p, v) for p in range(self.N) for v in range(2)]",
+            "lambda self, s: each_pair(self.N, 2)",
+            "lambda self, s: [(p, v) for p in range(self.N) for v in range(2) if s.y[p] != v]",
+        ]))
+        params, v = "p, v", "v"
+    else:
+        enum, _ = draw(_one_param_enum(name, canonical))
+        params, v = "p", draw(st.sampled_from(["0", "1", "s.x % 2", "s.y[p] % 2"]))
+    body = [f"if s.msgs.where(type={t}, a=p):", "    return None", *draw(_guard("p"))]
+    also_y = draw(st.booleans())
+    writes = {"msgs"}
+    if also_y:
+        body.append(f"return s._replace(y=EXCEPT(s.y, p, {v}), msgs=s.msgs | {{Msg({t}, p, {v})}})")
+        writes.add("y")
+    else:
+        body.append(f"return s._replace(msgs=s.msgs | {{Msg({t}, p, {v})}})")
+    return Act(name, enum, params, body, frozenset(writes))
+
+
+@st.composite
+def recv_action(draw: st.DrawFn, name: str, canonical: bool) -> Act:
+    """Take a message of type T: set y at its sender, or answer it with type T2 (once per sender)."""
+    t = draw(st.integers(0, 1))
+    enum = draw(_msg_enum(t, canonical))
+    kind = draw(st.sampled_from(["y", "reply", "x", "stutter", "drop"]))
+    body: list[str] = []
+    writes: set[str] = set()
+    if kind == "y":
+        body += ["if s.y[m.a] == m.b:", "    return None"] if draw(st.booleans()) else []
+        body.append("return s._replace(y=EXCEPT(s.y, m.a, m.b))")
+        writes.add("y")
+    elif kind == "reply":
+        t2 = draw(st.sampled_from([2, 1 - t]))
+        body += [f"if s.msgs.where(type={t2}, a=m.a):", "    return None", *draw(_guard("m.a"))]
+        body.append(f"return s._replace(msgs=s.msgs | {{Msg({t2}, m.a, m.b)}})")
+        writes.add("msgs")
+    elif kind == "x":
+        body += [f"if s.x >= {XMAX} or m.b == s.x:", "    return None", "return s._replace(x=s.x + 1)"]
+        writes.add("x")
+    elif kind == "stutter":
+        body += ["if m.b != 0:", "    return None", draw(st.sampled_from(["return s", "return s._replace(x=s.x)"]))]
+    else:
+        body += [f"if not s.msgs.where(type={t}, a=m.a):", "    return None",
+                 "return s._replace(msgs=MsgSet(s.msgs - {m}))"]
+        writes.add("msgs")
+    return Act(name, enum, "m", body, frozenset(writes))
+
+
+@st.composite
+def count_action(draw: st.DrawFn, name: str, canonical: bool) -> Act:
+    """A quorum-like test: ``len(where(...))`` against a bound, then set x or y, or send a decision."""
+    t = draw(st.integers(0, 1))
+    k = draw(st.integers(1, 2))
+    enum = draw(st.sampled_from(["lambda self, s: [(v,) for v in range(2)]", "lambda self, s: [(0,), (1,)]",
+                                 "lambda self, s: ((v,) for v in range(2))"]))
+    field_ = draw(st.sampled_from(["b", "a"]))
+    body = [f"if len(s.msgs.where(type={t}, {field_}=v)) < {k}:", "    return None"]
+    kind = draw(st.sampled_from(["x", "decide", "y"]))
+    if kind == "x":
+        body.append("return s._replace(x=v)")
+        writes = {"x"}
+    elif kind == "y":
+        body.append("return s._replace(y=EXCEPT(s.y, v % self.N, 1))")
+        writes = {"y"}
+    else:
+        body += ["if s.msgs.where(type=2, a=0):", "    return None", "return s._replace(msgs=s.msgs | {Msg(2, 0, v)})"]
+        writes = {"msgs"}
+    return Act(name, enum, "v", body, frozenset(writes))
+
+
+@st.composite
+def field_action(draw: st.DrawFn, name: str, canonical: bool) -> Act:
+    """Change x or y by reading fields only."""
+    kind = draw(st.sampled_from(["inc", "sety", "reset"]))
+    if kind == "inc":
+        return Act(name, "lambda self, s: [()]", "", [f"if s.x >= {XMAX}:", "    return None",
+                                                        "return s._replace(x=s.x + 1)"], frozenset({"x"}))
+    if kind == "sety":
+        enum, _ = draw(_one_param_enum(name, canonical))
+        return Act(name, enum, "p", [f"if s.y[p] >= {YMAX}:", "    return None",
+                                     "return s._replace(y=EXCEPT(s.y, p, s.y[p] + 1))"], frozenset({"y"}))
+    return Act(name, "lambda self, s: [()]", "", ["if s.x == 0:", "    return None", "return s._replace(x=0)"],
+               frozenset({"x"}))
+
+
+@dataclass
+class Tick:
+    """The clock action: z + 1 by process p. Guarded (z < ZMAX) or bounded by the constraint only, then
+    optionally answering OUTSIDE, counted (``Counted``) or bundled."""
+
+    guarded: bool
+    outside: bool
+    counted: bool
+    bundled: bool
+
+
+@st.composite
+def tick_form(draw: st.DrawFn, canonical: bool, z_read: bool) -> Tick:
+    guarded = draw(st.booleans())
+    hooks = not guarded and not z_read  # OUTSIDE's promise: no invariant reads z, the only field Tick writes
+    return Tick(guarded,
+                hooks and draw(st.booleans()),
+                hooks and not canonical and draw(st.booleans()),
+                not canonical and draw(st.booleans()))
+
+
+def tick_source(tick: Tick) -> list[str]:
+    """The class-body lines of the Tick action in its form (and its enumerator or bundle)."""
+    lines: list[str] = []
+
+    def counted(outside: str, every: str) -> list[str]:
+        return ["    ps = [(p,) for p in range(self.N)]",
+                "    if self.count_outside and not self.constraint(s._replace(z=s.z + 1)):",
+                f"        return {outside}  # every Tick is enabled and lands outside",
+                f"    return {every}"]
+
+    if tick.bundled:  # item 0 is Tick's; item 1 nobody's
+        lines += ["def bundle(self, s):",
+                  *(counted("(Counted((), len(ps)), [()])", "(ps, [()])") if tick.counted
+                    else ["    return ([(p,) for p in range(self.N)], [()])"]),
+                  ""]
+        enum = "counts_outside(bundled(bundle, 0))" if tick.counted else "bundled(bundle, 0)"
+    elif tick.counted:
+        lines += ["@counts_outside", "def tick_params(self, s):", *counted("Counted((), len(ps))", "ps"), ""]
+        enum = "tick_params"
+    else:
+        enum = "lambda self, s: [(p,) for p in range(self.N)]"
+    lines += [f"@action({enum})", "def Tick(self, s, p):"]
+    if tick.guarded:
+        lines += [f"    if s.z >= {ZMAX}:", "        return None"]
+    if tick.outside:
+        lines += ["    t = s._replace(z=s.z + 1)",
+                  "    if self.count_outside and not self.constraint(t):",
+                  "        return OUTSIDE  # only z changes, and no invariant reads z",
+                  "    return t"]
+    else:
+        lines.append("    return s._replace(z=s.z + 1)")
+    return lines
+
+
+INVARIANTS = {
+    # name: (source lines of the body, fields read)
+    "TypeOK": (["return s.x >= 0 and len(s.y) == self.N and s.msgs.all(lambda m: m.type < 3)"],
+               {"x", "y", "msgs"}),
+    "XBound": (["return s.x <= {k}"], {"x"}),
+    "YBound": (["return s.y[0] + s.y[1] <= {k} and s.x <= 2"], {"x", "y"}),
+    "Decisions": (["return len(s.msgs.where(type=2)) <= {k}"], {"msgs"}),
+    "OneSent": (["return not s.msgs.where(type=0, a=0) or not s.msgs.where(type=1, a=1) or s.x < {k}"],
+                {"msgs", "x"}),
+    "ZSeen": (["return s.z <= {k} or s.x == 0"], {"z", "x"}),
+}
+
+
+@dataclass
+class Gen:
+    """A generated spec: its source and what the test needs to know about it."""
+
+    source: str
+    canonical: bool
+    has_constraint: bool
+
+
+@st.composite
+def specs(draw: st.DrawFn) -> Gen:
+    """A random spec's source text (see the module's text)."""
+    canonical = draw(st.booleans())
+    kinds = [recv_action, count_action, field_action, send_action]  # after a first send: messages to read
+    acts = [draw(send_action("A0", canonical))]
+    acts += [draw(draw(st.sampled_from(kinds))(f"A{i}", canonical)) for i in range(1, 1 + draw(st.integers(1, 4)))]
+    inv_names = draw(st.lists(st.sampled_from(sorted(INVARIANTS)), max_size=3, unique=True))
+    invs = [(n, [ln.format(k=draw(st.integers(0, 3))) for ln in INVARIANTS[n][0]], INVARIANTS[n][1])
+            for n in inv_names]
+    z_read = any("z" in fields for _, _, fields in invs)
+    tick = draw(st.none() | tick_form(canonical, z_read))
+    # The constraint: z bounded (needed by an unguarded Tick), the message count bounded, or none.
+    parts = []
+    if tick is not None and not tick.guarded:
+        parts.append(f"s.z <= {draw(st.integers(1, 3))}")
+    elif draw(st.booleans()):
+        parts.append(f"s.z <= {draw(st.integers(0, 2))}")
+    if draw(st.booleans()):
+        parts.append(f"len(s.msgs) <= {draw(st.integers(1, 3))}")
+    constraint_fields = {"z"} if any(p.startswith("s.z") for p in parts) else set()
+    if any(p.startswith("len") for p in parts):
+        constraint_fields.add("msgs")
+    # keeps_constraint: an action that writes nothing the constraint reads, or only takes a message out
+    writes = {a.name: a.writes for a in acts} | ({"Tick": frozenset({"z"})} if tick is not None else {})
+    shrinks = {a.name for a in acts if "MsgSet(s.msgs - {m})" in "".join(a.body)}
+    kept = [n for n, w in writes.items() if parts and (not w & constraint_fields or n in shrinks)
+            and draw(st.booleans())]
+    init_values = draw(st.sampled_from([
+        ["St(0, (0, 0), 0, MsgSet())"],
+        ["St(0, (0, 0), 0, MsgSet())", "St(1, (0, 1), 0, MsgSet())"],
+        ["St(1, (0, 0), 0, MsgSet())", "St(0, (0, 0), 0, MsgSet())", "St(0, (0, 0), 0, MsgSet())"],
+        ["St(0, (0, 0), 0, MsgSet({Msg(0, 1, 1)}))"],
+    ]))
+    out = [HEADER.format(seed=draw(st.integers(0, 9999)), record=draw(st.sampled_from(["@record\n", ""])),
+                         canonical=canonical, init=draw(st.sampled_from([INIT_PLAIN, INIT_ARG])),
+                         inits=", ".join(init_values), ymax=YMAX)]
+    body: list[str] = []
+    for a in acts:
+        body += [*a.before, f"@action({a.enum})", f"def {a.name}(self, s{', ' if a.params else ''}{a.params}):",
+                 *_indent(a.body, 4), ""]
+    if tick is not None:
+        body += [*tick_source(tick), ""]
+    for name, lines, _ in invs:
+        body += ["@invariant", f"def {name}(self, s):", *_indent(lines, 4), ""]
+    if parts:
+        body += ["def constraint(self, s):", f"    return {' and '.join(parts)}", ""]
+        if kept:
+            body += ["def keeps_constraint(self):", f"    return {tuple(kept)!r}", ""]
+    out += _indent(body, 4)
+    return Gen("\n".join(out).rstrip() + "\n", canonical, bool(parts))
+
+
+# -- the comparison --------------------------------------------------------------------------------
+
+_files = itertools.count()
+
+
+def load(tmp: Path, source: str) -> type[Spec]:
+    """The class ``Gen`` of ``source``, loaded by paxraft's loader from a file of its own (the loader and
+    the source readers remember files by path)."""
+    path = tmp / f"gen_{next(_files)}.py"
+    path.write_text(source)
+    return load_user_spec(f"{path}:Gen")
+
+
+def compare(cls: type[Spec], *, workers: bool = True, deadlock: bool = False) -> Outcome:
+    """The reference, ``check`` and (``workers``) two worker processes on fresh instances of ``cls``:
+    equal outcomes, the counterexample's states too."""
+    ref = reference(cls(), max_states=CAP, deadlock=deadlock)
+    got = engine_outcome(check(cls(), max_states=CAP, check_deadlock=deadlock))
+    assert got == ref
+    assert [st_ for _, st_ in got.trace] == [st_ for _, st_ in ref.trace]
+    if workers:
+        par = engine_outcome(search(cls(), workers=2, max_states=CAP, check_deadlock=deadlock))
+        assert par == ref
+        assert [st_ for _, st_ in par.trace] == [st_ for _, st_ in ref.trace]
+    return ref
+
+
+@pytest.fixture(scope="module")
+def gen_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("differential")
+
+
+@pytest.fixture
+def tiny_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shortcuts' tables small enough that a small model reaches their edges: the invariant memo from
+    the first state on and dropped after a few misses, the where-memo and order tables started over."""
+    monkeypatch.setattr(invariant_memo, "WARM", 1)
+    monkeypatch.setattr(invariant_memo, "PROBE", 8)
+    monkeypatch.setattr(invariant_memo, "TABLE", 4)
+    monkeypatch.setattr(reads, "TABLE", 4)
+
+
+DEFAULT = settings(max_examples=40, derandomize=True, database=None, deadline=None,
+                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+@DEFAULT
+@given(g=specs())
+def test_random_specs_agree_with_the_reference(gen_dir: Path, g: Gen) -> None:
+    compare(load(gen_dir, g.source))
+
+
+@DEFAULT
+@given(g=specs(), deadlock=st.booleans())
+def test_random_specs_agree_with_small_tables(gen_dir: Path, tiny_tables: None, g: Gen, deadlock: bool) -> None:
+    compare(load(gen_dir, g.source), workers=False, deadlock=deadlock)
+
+
+@settings(DEFAULT, max_examples=3)
+@given(g=specs())
+def test_the_command_line_agrees_with_the_reference(gen_dir: Path, g: Gen) -> None:
+    cls = load(gen_dir, g.source)
+    ref = reference(cls(), max_states=CAP)
+    path = sys.modules[cls.__module__].__paxraft_file__
+    for extra in ((), ("--workers", "2")):
+        done = subprocess.run([sys.executable, "-m", "modelcheck.cli", "check", f"{path}:Gen", "--json",
+                               "--max-states", str(CAP), *extra], capture_output=True, text=True, cwd=ROOT,
+                              timeout=120)
+        assert done.returncode in (0, 1), done.stderr
+        assert json_outcome(json.loads(done.stdout)) == ref
+
+
+@pytest.mark.slow
+@settings(DEFAULT, max_examples=1500, derandomize=False)
+@given(g=specs(), deadlock=st.booleans())
+def test_many_random_specs_agree_with_the_reference(gen_dir: Path, g: Gen, deadlock: bool) -> None:
+    compare(load(gen_dir, g.source), deadlock=deadlock)
+
+
+# -- forms a user may write that the generator does not reach ----------------------------------------
+
+HAND = '''\
+"""Enumerators given in every way Python allows (tests/test_differential.py)."""
+
+import functools
+from typing import NamedTuple
+
+from spec.core import Spec, action, invariant
+from spec.values import EXCEPT, MsgSet, record
+
+
+class Msg(NamedTuple):
+    type: int
+    a: int
+
+
+@record
+class St(NamedTuple):
+    x: int
+    y: tuple
+    msgs: MsgSet
+
+
+class Params:
+    """A callable object: called as params(self, state)."""
+
+    def __call__(self, spec, s):
+        return [(m,) for m in s.msgs.where(type=0)]
+
+
+class Helper:
+    def params(self, spec, s):  # a method of another object: called with the spec and the state
+        return [(m,) for m in s.msgs.where(type=0)]
+
+
+def acks(spec, s, kind):
+    return [(m,) for m in s.msgs.where(type=kind)]
+
+
+HELPER = Helper()
+
+
+class Plain(Spec):
+    def init_states(self):
+        return [St(0, (0, 0), MsgSet())]
+
+    @action(lambda self, s: [(p,) for p in range(2)])
+    def Send(self, s, p):
+        if s.msgs.where(type=0, a=p):
+            return None
+        return s._replace(msgs=s.msgs | {Msg(0, p)})
+
+    @action(lambda self, s: [(m,) for m in s.msgs.where(type=0)])
+    def Ack(self, s, m):
+        if s.msgs.where(type=1, a=m.a):
+            return None
+        return s._replace(y=EXCEPT(s.y, m.a, 1), msgs=s.msgs | {Msg(1, m.a)})
+
+    @action(lambda self, s: [()])
+    def Inc(self, s):
+        return s._replace(x=s.x + 1) if s.x < 2 else None
+
+    @invariant
+    def TypeOK(self, s):
+        return s.x <= 2 and s.msgs.all(lambda m: m.type < 2)
+
+
+class ByObject(Plain):
+    @action(Params())
+    def Ack(self, s, m):
+        return super().Ack(s, m)
+
+
+class ByPartial(Plain):
+    @action(functools.partial(acks, kind=0))
+    def Ack(self, s, m):
+        return super().Ack(s, m)
+
+
+class ByStatic(Plain):
+    @action(staticmethod(lambda s, unused=None: [(m,) for m in s.msgs.where(type=0)]))
+    def Ack(self, s, m):
+        return super().Ack(s, m)
+
+
+class ByClassmethod(Plain):
+    @action(classmethod(lambda cls, s: [(m,) for m in s.msgs.where(type=0)]))
+    def Ack(self, s, m):
+        return super().Ack(s, m)
+
+
+class ByBoundMethod(Plain):
+    @action(HELPER.params)
+    def Ack(self, s, m):
+        return super().Ack(s, m)
+
+
+class StepOnly(Plain):
+    """A plain def keeps the base's enumerator; its guard now reads x whole."""
+
+    def Ack(self, s, m):
+        if s.x == 1:
+            return None
+        return super().Ack(s, m)
+
+
+class OtherEnumerator(Plain):
+    """Send's enumerator reads the state here (x), and Inc's no longer does: each read anew."""
+
+    @action(lambda self, s: [(p,) for p in range(2) if p <= s.x])
+    def Send(self, s, p):
+        return super().Send(s, p)
+
+    @action(lambda self, s: [()] if s.x < 1 else [])
+    def Inc(self, s):
+        return super().Inc(s)
+'''
+
+HAND_CLASSES = ("Plain", "ByObject", "ByPartial", "ByStatic", "ByClassmethod", "ByBoundMethod", "StepOnly",
+                "OtherEnumerator")
+
+
+@pytest.mark.parametrize("name", HAND_CLASSES)
+def test_every_way_of_giving_an_enumerator_agrees_with_the_reference(gen_dir: Path, name: str) -> None:
+    path = gen_dir / "hand.py"
+    if not path.exists():
+        path.write_text(HAND)
+    ref = compare(load_user_spec(f"{path}:{name}"))
+    if name.startswith("By"):  # the same model as Plain's, whatever the form
+        assert (ref.distinct, ref.generated, ref.depth) == (27, 55, 7)
+
+
+
+RAISES = '''\
+from typing import NamedTuple
+
+from spec.core import Spec, action, invariant
+
+
+class St(NamedTuple):
+    x: int
+    y: tuple
+
+
+class Raises(Spec):
+    def init_states(self):
+        return [St(0, (0, 0))]
+
+    @action(lambda self, s: [()])
+    def Inc(self, s):
+        return s._replace(x=s.x + 1) if s.x < 3 else None
+
+    @invariant
+    def Fine(self, s):
+        return (s.x < 2 or 1 // 0 == 0) and s.y[0] >= 0
+'''
+
+
+@pytest.mark.parametrize("warm", [invariant_memo.WARM, 1])
+def test_an_invariant_whose_first_conjunct_raises_raises_in_every_search(gen_dir: Path, warm: int,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Split into conjuncts and remembered (``warm`` 1: from the first state on) or called whole, the
+    invariant raises what it raises, in the state where it raises, in each search."""
+    monkeypatch.setattr(invariant_memo, "WARM", warm)
+    path = gen_dir / "raises.py"
+    if not path.exists():
+        path.write_text(RAISES)
+    cls = load_user_spec(f"{path}:Raises")
+    for run in (reference, check, lambda spec: search(spec, workers=2)):
+        with pytest.raises(ZeroDivisionError):
+            run(cls())
+    done = subprocess.run([sys.executable, "-m", "modelcheck.cli", "check", f"{path}:Raises"], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 3
+    assert "invariant Fine raised ZeroDivisionError" in done.stderr and "St(x=2, y=(0, 0))" in done.stderr
