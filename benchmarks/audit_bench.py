@@ -34,6 +34,7 @@ from impl.trace import decode_compact  # noqa: E402
 from modelcheck.audit import audit_events, read_traces  # noqa: E402
 from modelcheck.audit.paxos_map import PaxosMapping  # noqa: E402
 from modelcheck.linearizability import Operation, check_operations, kv_model  # noqa: E402
+from modelcheck.linearizability.history import random_timeline  # noqa: E402
 
 
 def paxos(rounds: int, proposers: int, acceptors: int) -> None:
@@ -55,17 +56,9 @@ def paxos(rounds: int, proposers: int, acceptors: int) -> None:
 
 def history(n_ops: int, clients: int, keys: int, seed: int = 1) -> None:
     rng = random.Random(seed)
-    spans = []
-    for c in range(clients):
-        t = rng.random()
-        for _ in range(n_ops // clients):
-            call = t + rng.random()
-            ret = call + rng.random() * 3
-            spans.append((rng.uniform(call, ret), c, call, ret))
-            t = ret
     store: dict[int, int] = {}
     ops = []
-    for _, c, call, ret in sorted(spans):
+    for _, c, call, ret in random_timeline(rng, n_ops, clients):
         k = rng.randrange(keys)
         if rng.random() < 0.5:
             v = rng.randrange(1000)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from spec.catalog import Entry
 from spec.core import action
-from spec.paxos import M1A, M1B, M2A, M2B, Paxos, PaxosState
+from spec.paxos import M1A, M1B, M2A, Paxos, PaxosState
 from spec.registry import Option, SpecEntry, register, variant
 
 register(
@@ -155,15 +155,8 @@ class NoPromiseOnAccept(Paxos):
 
     def Phase2b(self, s: PaxosState, a: int, b: int, v: int) -> PaxosState | None:
         """Paxos.tla's Phase2b, except that maxBal[a] is not raised to b."""
-        if (M2A, b, v) not in s.msgs or not b >= s.maxBal[a]:
-            return None
-        return type(s)(
-            s.maxBal,
-            s.maxVBal[:a] + (b,) + s.maxVBal[a + 1 :],
-            s.maxVal[:a] + (v,) + s.maxVal[a + 1 :],
-            s.msgs | {(M2B, a, b, v)},
-            *s[4:],
-        )
+        t = super().Phase2b(s, a, b, v)
+        return None if t is None else type(t)(s.maxBal, *t[1:])
 
 
 @variant("paxos")

@@ -91,7 +91,13 @@ def names_state(fn: Callable, pos: int = 1) -> bool:
     arg = code.co_varnames[pos]
     if arg in code.co_cellvars or _FRAME & set(code.co_names):
         return True
-    return any(ins.opcode in _LOCAL_OPS and ins.argval == arg for ins in dis.get_instructions(code))
+    return any(ins.opcode in _LOCAL_OPS and _operand_names(ins.argval, arg) for ins in dis.get_instructions(code))
+
+
+def _operand_names(argval: object, arg: str) -> bool:
+    """Whether an instruction's operand names local ``arg``: Python 3.13's superinstructions
+    (``LOAD_FAST_LOAD_FAST`` for ``f(self, s)``) name two locals at once, as a tuple."""
+    return argval == arg or (isinstance(argval, tuple) and arg in argval)
 
 
 class _Unreadable(Exception):  # noqa: N818 - control flow: the code reads the state in a way not followed

@@ -64,9 +64,7 @@ async def _everything(d: Path, writes: int, rng: random.Random) -> tuple[dict[by
     assert outcomes[-1].startswith("moved "), outcomes
     load.stop = True
     await writers
-    for key, val in load.acked.items():  # linearizable reads through the leader
-        assert (await load.client.get(key)).value == val, f"acknowledged write {key!r} lost"
-    await load.client.close()
+    await load.check_acked()
     return load.acked, gone, outcomes
 
 

@@ -7,7 +7,7 @@ import z3
 
 from modelcheck import check as model_check
 from proofs.paxos.conformance import check
-from proofs.paxos.encoding import ANY_TWO, PaxosEncoding, State, _except, same, set_acceptor
+from proofs.paxos.encoding import ANY_TWO, PaxosEncoding, State, add_tuple, same, set_acceptor
 from spec.paxos import Paxos
 
 
@@ -36,61 +36,26 @@ def test_three_acceptors_every_state_and_transition_conform():
 
 
 class ForgetsMaxVal(PaxosEncoding):
-    """Planted drift: Phase2b does not record the value voted for."""
+    """Planted drift: Phase2b does not record the value voted for (maxVal[a] and msg2b stay as they were)."""
 
     def phase2b(self, pre: State, post: State):
         act = super().phase2b(pre, post)
-        a, b, v, x = act.params
-        voc = self.voc
-        act.formula = z3.And(
-            pre.msg2a(b, v),
-            pre.maxBal(a, x),
-            voc.le(x, b),
-            set_acceptor(pre, post, "maxBal", a, lambda y: y == b),
-            set_acceptor(pre, post, "left", a, lambda c: voc.lt(c, b)),
-            set_acceptor(pre, post, "maxVBal", a, lambda y: y == b),
-            same(pre, post, "maxVal", "msg1a", "msg1b", "msg2a", "msg2b"),
+        a, b, v, _x = act.params
+        act.formula = z3.substitute(
+            act.formula,
+            (set_acceptor(pre, post, "maxVal", a, lambda y: y == v), same(pre, post, "maxVal")),
+            (add_tuple(pre, post, "msg2b", a, b, v), same(pre, post, "msg2b")),
         )
         return act
 
 
 class PromisesTwice(PaxosEncoding):
-    """Planted drift: Phase1b also answers a 1a message of the ballot already promised (x <= b)."""
+    """Planted drift: Phase1b also answers a 1a message of the ballot already promised (x <= b, not x < b)."""
 
     def phase1b(self, pre: State, post: State):
         act = super().phase1b(pre, post)
-        a, b, x, vb, vv = act.params
-        voc = self.voc
-        act.formula = z3.And(
-            pre.msg1a(b),
-            pre.maxBal(a, x),
-            voc.le(x, b),
-            pre.maxVBal(a, vb),
-            pre.maxVal(a, vv),
-            set_acceptor(pre, post, "maxBal", a, lambda y: y == b),
-            set_acceptor(pre, post, "left", a, lambda c: voc.lt(c, b)),
-            z3.ForAll(
-                [z3.Const("A1", voc.Acc), z3.Const("B1", voc.Bal), z3.Const("X1", voc.Bal), z3.Const("V1", voc.Val)],
-                post.msg1b(
-                    z3.Const("A1", voc.Acc), z3.Const("B1", voc.Bal), z3.Const("X1", voc.Bal), z3.Const("V1", voc.Val)
-                )
-                == z3.Or(
-                    pre.msg1b(
-                        z3.Const("A1", voc.Acc),
-                        z3.Const("B1", voc.Bal),
-                        z3.Const("X1", voc.Bal),
-                        z3.Const("V1", voc.Val),
-                    ),
-                    z3.And(
-                        z3.Const("A1", voc.Acc) == a,
-                        z3.Const("B1", voc.Bal) == b,
-                        z3.Const("X1", voc.Bal) == vb,
-                        z3.Const("V1", voc.Val) == vv,
-                    ),
-                ),
-            ),
-            same(pre, post, *_except("maxBal", "left", "msg1b")),
-        )
+        _a, b, x, _vb, _vv = act.params
+        act.formula = z3.substitute(act.formula, (self.voc.lt(x, b), self.voc.le(x, b)))
         return act
 
 

@@ -23,6 +23,7 @@ from modelcheck.linearizability import (
     render_html,
     write_history,
 )
+from modelcheck.linearizability.history import random_timeline
 
 O = Operation
 KV = kv_model()
@@ -131,18 +132,9 @@ def test_return_before_call_is_refused():
 
 def linearizable_history(rng: random.Random, n_ops: int, n_clients: int, keys: str) -> list[Operation]:
     """Each client runs operations one after another; each takes effect at a random instant of its interval."""
-    spans = []
-    for c in range(n_clients):
-        t = rng.random()
-        for _ in range(n_ops // n_clients):
-            call = t + rng.random()
-            ret = call + rng.random() * 3
-            point = rng.uniform(call, ret)
-            spans.append((point, c, call, ret))
-            t = ret
     store: dict[str, int] = {}
     ops = []
-    for _point, c, call, ret in sorted(spans):
+    for _point, c, call, ret in random_timeline(rng, n_ops, n_clients):
         key = rng.choice(keys)
         kind = rng.choice(("put", "get", "get", "delete", "cas"))
         if kind == "put":

@@ -252,9 +252,7 @@ async def _transfers_under_kills(d: Path, writes: int, rng: random.Random, targe
         outcomes[-1] = await _in_thread(_try_transfer, d, None)
     load.stop = True
     await writers
-    for key, val in load.acked.items():  # linearizable reads through the leader
-        assert (await load.client.get(key)).value == val, f"acknowledged write {key!r} lost"
-    await load.client.close()
+    await load.check_acked()
     return load.acked, outcomes
 
 

@@ -13,6 +13,7 @@ A history file holds one JSON object per line, in either of two forms:
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -188,3 +189,19 @@ def by_client(ops: Sequence[Operation]) -> dict[int, list[Operation]]:
     for op in sorted(ops, key=lambda o: o.call):
         out.setdefault(op.client, []).append(op)
     return out
+
+
+def random_timeline(rng: random.Random, n_ops: int, n_clients: int) -> list[tuple[float, int, float, float]]:
+    """A generated history's skeleton: each client runs ``n_ops // n_clients`` operations one after another,
+    each taking effect at a random instant of its interval; ``(instant, client, call, return)`` in order of
+    the instant, so that applying them in this order to a sequential model gives a linearizable history
+    (the benchmarks' and the tests' generated histories)."""
+    spans = []
+    for c in range(n_clients):
+        t = rng.random()
+        for _ in range(n_ops // n_clients):
+            call = t + rng.random()
+            ret = call + rng.random() * 3
+            spans.append((rng.uniform(call, ret), c, call, ret))
+            t = ret
+    return sorted(spans)
