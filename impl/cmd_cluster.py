@@ -60,7 +60,7 @@ def _run(args: argparse.Namespace, d: Path) -> int:
         if args.nodes < 1 or args.nodes > 9:
             raise UsageError(f"--nodes must be 1..9, not {args.nodes}")
         if args.protocol and (d / "cluster.json").exists():
-            has = cluster.load(d).get("protocol", "raft")
+            has = cluster.protocol_of(cluster.load(d))
             if has != args.protocol:
                 raise UsageError(f"{d}: an existing {has} cluster; --protocol {args.protocol} applies to a new one")
         extra = {"protocol": args.protocol} if args.protocol else {}

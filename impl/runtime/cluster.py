@@ -161,11 +161,30 @@ def load(directory: Path) -> dict[str, Any]:
         desc = json.loads(path.read_text())
         {int(k): int(v) for k, v in desc["nodes"].items()}
         bytes.fromhex(desc["secret"])
-        if desc.get("protocol", "raft") not in PROTOCOLS:
+        if protocol_of(desc) not in PROTOCOLS:
             raise ValueError(f"protocol {desc['protocol']!r} is not one of {', '.join(PROTOCOLS)}")
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ClusterError(f"{path}: not a usable cluster description ({exc})") from exc
     return desc
+
+
+def protocol_of(desc: dict[str, Any]) -> str:
+    """A cluster description's protocol: its ``protocol``, raft when it names none."""
+    return desc.get("protocol", "raft")
+
+
+def load_raft(directory: Path, refusal: str) -> dict[str, Any]:
+    """:func:`load`, for what only a Raft cluster does: ClusterError ``refusal`` for any other protocol."""
+    desc = load(directory)
+    if protocol_of(desc) != "raft":
+        raise ClusterError(refusal)
+    return desc
+
+
+def members(desc: dict[str, Any]) -> list[int]:
+    """The nodes of a cluster description that `cluster remove` has not taken out of the configuration, by id."""
+    removed = desc.get("removed", ())
+    return sorted(i for i in map(int, desc["nodes"]) if i not in removed)
 
 
 def _proc_stat(pid: int) -> list[str] | None:
@@ -241,10 +260,7 @@ def start(directory: Path, nodes: int = 3, wait: float = 20.0, **settings: Any) 
     desc = load(directory)
     pids = {}
     try:
-        for k in desc["nodes"]:
-            i = int(k)
-            if i in desc.get("removed", ()):
-                continue  # `cluster remove` took it out of the configuration
+        for i in members(desc):  # (a node `cluster remove` took out stays stopped)
             pids[i] = pid_of(directory, i) or start_node(directory, i)
         if wait:
             t0 = time.monotonic()
@@ -372,9 +388,8 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path:
     empty and does not vote or campaign until it has caught up. The folder the old storage went to."""
     if pid_of(directory, node) is not None:
         raise RuntimeError(f"node {node} is running; stop it (or kill it) before recovering its storage")
-    if load(directory).get("protocol", "raft") != "raft":
-        raise ClusterError("recover-node rebuilds a Raft node only: a Multi-Paxos acceptor rebuilt empty would "
-                           "have forgotten its votes")
+    load_raft(directory, "recover-node rebuilds a Raft node only: a Multi-Paxos acceptor rebuilt empty would "
+              "have forgotten its votes")
     floor = vote_floor(directory, node)
     home = directory / f"node-{node}"
     moved = home / f"wal.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -434,12 +449,9 @@ async def _leader(directory: Path, after_term: int = 0) -> tuple[int, int] | Non
 
 
 async def _transfer(directory: Path, target: int | None, wait: float) -> tuple[int, int, int, int]:
-    desc = load(directory)
-    if desc.get("protocol", "raft") != "raft":
-        raise ClusterError("leadership transfer is for a Raft cluster only")
-    members = [int(k) for k in desc["nodes"] if int(k) not in desc.get("removed", ())]
-    if target is not None and target not in members:
-        raise ClusterError(f"--to {target} is not a node of this cluster (nodes: {sorted(members)})")
+    desc = load_raft(directory, "leadership transfer is for a Raft cluster only")
+    if target is not None and target not in members(desc):
+        raise ClusterError(f"--to {target} is not a node of this cluster (nodes: {members(desc)})")
     old = await _leader(directory)
     if old is None:
         raise ClusterError("no leader to transfer from (see `paxraft cluster status`)")
@@ -482,12 +494,9 @@ def add_node(directory: Path, wait: float = 60.0) -> tuple[int, int]:
     cluster.json, starts with an empty log, catches up as a learner (no vote), then the leader appends the
     configuration that adds it. (its id, its pid); ClusterError when the leader refuses (one line),
     RuntimeError when no answer comes within ``wait`` s."""
-    desc = load(directory)
-    if desc.get("protocol", "raft") != "raft":
-        raise ClusterError("membership changes are made in a Raft cluster only")
-    ids = sorted(int(k) for k in desc["nodes"])
-    node = ids[-1] + 1
-    desc.setdefault("members", [i for i in ids if i not in desc.get("removed", ())])  # the initial configuration
+    desc = load_raft(directory, "membership changes are made in a Raft cluster only")
+    node = max(map(int, desc["nodes"])) + 1
+    desc.setdefault("members", members(desc))  # the initial configuration
     socks = reserve_ports(1)
     _RESERVED[directory.resolve()] = socks
     pid = None
@@ -512,14 +521,10 @@ def add_node(directory: Path, wait: float = 60.0) -> tuple[int, int]:
 def remove_node(directory: Path, node: int, wait: float = 30.0) -> None:
     """Remove ``node`` from the configuration (single-server change), then stop it; ClusterError when the
     leader refuses (the last member, a change pending, not a member: one line)."""
-    desc = load(directory)
-    if desc.get("protocol", "raft") != "raft":
-        raise ClusterError("membership changes are made in a Raft cluster only")
-    ids = sorted(int(k) for k in desc["nodes"])
-    if node not in ids or node in desc.get("removed", ()):
-        members = [i for i in ids if i not in desc.get("removed", ())]
-        raise ClusterError(f"--node {node} is not a node of this cluster (nodes: {members})")
-    desc.setdefault("members", [i for i in ids if i not in desc.get("removed", ())])
+    desc = load_raft(directory, "membership changes are made in a Raft cluster only")
+    if node not in members(desc):
+        raise ClusterError(f"--node {node} is not a node of this cluster (nodes: {members(desc)})")
+    desc.setdefault("members", members(desc))
     save(directory, desc)
     made, why = asyncio.run(_change(directory, "remove", node, wait))
     if not made:

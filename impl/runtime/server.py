@@ -62,7 +62,7 @@ from impl.raft.rejoin import REJOINING, RejoinGate
 from impl.raft.rules import NONE, bug
 from impl.raft.tracing import CompactTracer
 from impl.runtime.busypoll import BusyPoll
-from impl.runtime.cluster import ClusterError, load, trace_compact, trace_file_name, write_pid
+from impl.runtime.cluster import ClusterError, load, protocol_of, trace_compact, trace_file_name, write_pid
 from impl.runtime.slice import set_slice
 from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
@@ -96,7 +96,7 @@ def follower_cpu(node: int, leader: int, nodes: list[int], cpus: set[int]) -> se
 def protocol(c: dict[str, Any]) -> tuple[Any, Any]:
     """The core class and its rules for a cluster description: ``protocol`` (raft, the default, or multipaxos)
     and a test-only planted ``bug`` by key (impl/raft/rules.py, impl/multipaxos/rules.py)."""
-    if c.get("protocol", "raft") == "multipaxos":
+    if protocol_of(c) == "multipaxos":
         return MultiPaxosNode, (mp_bug(c["bug"]) if c.get("bug") else MP_NONE)
     return RaftNode, (bug(c["bug"]) if c.get("bug") else NONE)
 
