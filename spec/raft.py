@@ -35,6 +35,7 @@ from typing import Any, ClassVar, NamedTuple
 from spec.core import (
     OUTSIDE,
     Counted,
+    Option,
     Spec,
     action,
     bundled,
@@ -354,6 +355,24 @@ def unmatched_logs(logs: Sequence[Log]) -> tuple[int, int, int] | None:
 def logs_match(logs: Sequence[Log]) -> bool:
     """raft.tla's LogMatching over these logs: two with an entry of the same index and term agree up to it."""
     return unmatched_logs(logs) is None
+
+
+def raft_options(max_log: int) -> tuple[Option, ...]:
+    """The command line's bounds of raft.tla's model (``max_log``: the default of --max-log), for the specs that
+    extend it: raft (spec/raft_variants.py) and raft-snapshot."""
+    return (
+        Option("--servers", "servers", int, 3, "number of servers (Server = s1..sN)"),
+        Option("--values", "values", int, 1, "number of client values (Value = v1..vK)"),
+        Option("--max-term", "max_term", int, 2, "constraint: currentTerm <= MAX (terms start at 1)"),
+        Option("--max-log", "max_log", int, max_log, "constraint: every log's length <= MAX"),
+        Option("--max-copies", "max_copies", int, 1, "constraint: no message has more than MAX copies"),
+        Option("--max-in-flight", "max_in_flight", int, 1, "constraint: at most MAX distinct messages in flight"),
+    )
+
+
+NO_HISTORY = Option("--no-history", "no_history", bool, False,
+                    "drop the history variables elections, allLogs, voterLog and mlog (fewer states)")
+"""raft.tla's model without its history variables (raft and raft-snapshot)."""
 
 
 class Raft(Spec):

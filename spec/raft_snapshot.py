@@ -53,6 +53,7 @@ from spec.raft import (
     EXCEPT,
     FOLLOWER,
     LEADER,
+    NO_HISTORY,
     AppendEntriesResponse,
     Message,
     Raft,
@@ -61,8 +62,9 @@ from spec.raft import (
     WithMessage,
     WithoutMessage,
     _new,
+    raft_options,
 )
-from spec.registry import Option, SpecEntry, register, variant
+from spec.registry import SpecEntry, register, variant
 
 InstallSnapshotRequest, TimeoutNow = 4, 6  # even: requests (odd message types are responses)
 EXTENSION_MESSAGES = frozenset({InstallSnapshotRequest, TimeoutNow})
@@ -297,16 +299,8 @@ register(
         cls=RaftSnapshot,
         summary="raft.tla + log compaction, InstallSnapshot and TimeoutNow (an etcdraft-style extension)",
         refinements={"raft": "spec.raft_snapshot:to_raft"},
-        options=(
-            Option("--servers", "servers", int, 3, "number of servers (Server = s1..sN)"),
-            Option("--values", "values", int, 1, "number of client values (Value = v1..vK)"),
-            Option("--max-term", "max_term", int, 2, "constraint: currentTerm <= MAX (terms start at 1)"),
-            Option("--max-log", "max_log", int, 1, "constraint: every log's length <= MAX"),
-            Option("--max-copies", "max_copies", int, 1, "constraint: no message has more than MAX copies"),
-            Option("--max-in-flight", "max_in_flight", int, 1, "constraint: at most MAX distinct messages in flight"),
-        ),
-        flags=(Option("--no-history", "no_history", bool, False,
-                      "drop the history variables elections, allLogs, voterLog and mlog (fewer states)"),),
+        options=raft_options(max_log=1),
+        flags=(NO_HISTORY,),
         suite=(),
     )
 )

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from spec.raft import EXCEPT, NIL, Log, Message, Raft, RaftState
-from spec.registry import Option, SpecEntry, register, variant
+from spec.raft import EXCEPT, NIL, NO_HISTORY, Log, Message, Raft, RaftState, raft_options
+from spec.registry import SpecEntry, register, variant
 
 register(
     SpecEntry(
@@ -26,23 +26,8 @@ register(
         audit="modelcheck.audit.raft_map:RaftMapping.from_events",
         bmc="proofs.raft.cmd_bmc:run_raft",
         proof="proofs.raft.cmd_prove:run",
-        options=(
-            Option("--servers", "servers", int, 3, "number of servers (Server = s1..sN)"),
-            Option("--values", "values", int, 1, "number of client values (Value = v1..vK)"),
-            Option("--max-term", "max_term", int, 2, "constraint: currentTerm <= MAX (terms start at 1)"),
-            Option("--max-log", "max_log", int, 0, "constraint: every log's length <= MAX"),
-            Option("--max-copies", "max_copies", int, 1, "constraint: no message has more than MAX copies"),
-            Option("--max-in-flight", "max_in_flight", int, 1, "constraint: at most MAX distinct messages in flight"),
-        ),
-        flags=(
-            Option(
-                "--no-history",
-                "no_history",
-                bool,
-                False,
-                "drop the history variables elections, allLogs, voterLog and mlog (fewer states)",
-            ),
-        ),
+        options=raft_options(max_log=0),
+        flags=(NO_HISTORY,),
         suite=(
             # TLC 2.20's model of issue 3 (705,532 states), then with symmetry, then one that commits.
             {"servers": 3, "values": 1, "max_term": 2, "max_log": 0, "max_copies": 1, "max_in_flight": 1},

@@ -113,3 +113,17 @@ def test_load_an_itf_counterexample_and_search_from_a_state(server: ExplorerServ
     assert got["text"] == "Agreement violated 12 steps from here (3,342 states explored)"
     got = _search(server, "Phase1a(0)", "SomeValueChosen")
     assert got["text"].startswith("SomeValueChosen reached 5 steps from here")
+
+
+def test_a_search_ending_at_once_reads_in_the_singular() -> None:
+    """A goal holding where the search starts: "reached 0 steps from here (1 state explored)" (was "1 states")."""
+    session = Session(TwoCounters())
+    job = session.start_search("", "c[0] == 0")
+    deadline = time.monotonic() + 120
+    while (got := session.job(job))["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert got["text"] == "c[0] == 0 reached 0 steps from here (1 state explored)"
+    job = session.start_search("Inc(0)", "c[0] == 2")
+    while (got := session.job(job))["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert got["text"].startswith("c[0] == 2 reached 1 step from here (")

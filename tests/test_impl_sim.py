@@ -80,6 +80,13 @@ TestClusterStateful = ClusterMachine.TestCase
 TestClusterStateful.settings = settings(max_examples=60, stateful_step_count=50, deadline=None)
 
 
+def _write(c: SimCluster, n: int, gap: int) -> None:
+    """``n`` client writes, from clients 1, 2, 3 in turn, ``gap`` ticks apart."""
+    for k in range(n):
+        c.write(1 + k % 3)
+        c.run(gap)
+
+
 def _acked_in_hostile_runs(seeds: int) -> int:
     """Writes acked in all over seeds 0..seeds-1 (150 steps each), every run's reads checked."""
     acked = 0
@@ -109,9 +116,7 @@ def test_a_run_is_reproduced_exactly_by_its_seed():
 def test_crash_loses_only_unsynced_writes():
     c = SimCluster(3, 1)
     c.run(300)
-    for k in range(10):
-        c.write(1 + k % 3)
-        c.run(10)
+    _write(c, 10, 10)
     lead = c.leader()
     durable = list(c.disks[lead].entries)
     c.crash(lead)
@@ -174,9 +179,7 @@ def test_a_missing_fsync_with_power_cuts_is_caught(seed, invariant_name):
 def _rebuild_a_majority(gate: bool, seed: int) -> None:
     c = SimCluster(3, seed)
     c.run(300)
-    for k in range(12):
-        c.write(1 + k % 3)
-        c.run(15)
+    _write(c, 12, 15)
     lead = c.leader()
     a, b = [i for i in c.ids if i != lead]
     c.damage(lead)
@@ -213,9 +216,7 @@ def test_a_follower_rebuilt_from_empty_storage_catches_up_from_the_same_leader()
     before that match starts replication over (it used to probe at match + 1 forever)."""
     c = SimCluster(3, 2)
     c.run(300)
-    for k in range(12):
-        c.write(1 + k % 3)
-        c.run(15)
+    _write(c, 12, 15)
     lead = c.leader()
     follower = next(i for i in c.ids if i != lead)
     c.damage(follower)
@@ -327,15 +328,11 @@ def test_a_deposed_leader_of_a_lower_term_does_not_set_the_rejoin_target(seed=2)
     c.run(300)
     a = c.leader()
     b, x = [i for i in c.ids if i != a]
-    for k in range(15):
-        c.write(1 + k % 3)
-        c.run(12)
+    _write(c, 15, 12)
     c.run(100)
     c.partition((a,), (b, x))
     c.run(400)
-    for k in range(14):
-        c.write(1 + k % 3)
-        c.run(12)
+    _write(c, 14, 12)
     c.run(100)
     committed = c.node(b).commit
     assert c.leader() == b and committed > c.node(a).commit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 import pytest
 
@@ -13,7 +14,7 @@ from modelcheck.engine.reach import REACHED, UNREACHABLE, goal_predicate, reach
 from modelcheck.engine.shortest import shortest_dag, switches
 from modelcheck.output.itf import read_itf
 from spec.catalog import select
-from spec.core import SpecError
+from spec.core import Spec, SpecError, action
 from spec.registry import build, load_user_spec
 
 USER_FILE = "tests/user_specs/two_counters.py"
@@ -171,6 +172,58 @@ def test_reach_expression_refused(expr: str, why: str, capsys: pytest.CaptureFix
     assert main(["check", "paxos", "--reach", expr, "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and why in err
+
+
+@pytest.mark.parametrize(
+    ("expr", "why"),
+    [
+        ("msgs == {}", "msgs is a list and {} a dict, never equal in Python; here a set reads as a list"),
+        ("msgs != set()", "msgs is a list and set() a set, never equal"),
+        ("0 < 1 < 2 and [] == msgs == {}", "msgs is a list and {} a dict"),  # a chain: each pair checked
+    ],
+)
+def test_reach_comparing_kinds_that_are_never_equal_is_refused(
+    expr: str, why: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A trace prints a set as {} or {a1}, but an expression sees it as a list: ``msgs == {}`` was false in every
+    state, so the search answered "No state satisfies msgs == {} ... all explored" (exit 1) of the initial state."""
+    assert main(["check", "paxos", "--reach", expr, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--reach {expr!r}: " in err and why in err, err
+
+
+def test_reach_equality_keeps_pythons_meaning(capsys: pytest.CaptureFixture[str]) -> None:
+    for expr in ("msgs == []", "len(msgs) == 0 == 0", "maxBal != {} and 1 < 2", "not (msgs != [])"):
+        assert main(["check", "paxos", "--reach", expr, "--quiet", "--json"]) == 0, expr
+        assert json.loads(capsys.readouterr().out)["trace_length"] == 0, expr
+    assert main(["check", "paxos", "--reach", "maxBal == {}", "--quiet"]) == 1  # two dicts: compared as Python does
+
+
+class _Held(NamedTuple):
+    held: frozenset[int]
+
+
+class _Holders(Spec):
+    """Processes 0 and 1 each take a token once; the default show_state: ``held`` is a frozenset."""
+
+    variables = ("held",)
+
+    def init_states(self) -> list[_Held]:
+        return [_Held(frozenset())]
+
+    @action(lambda self, s: [(0,), (1,)])
+    def Take(self, s: _Held, p: int) -> _Held | None:
+        return None if p in s.held else _Held(s.held | {p})
+
+
+def test_reach_sees_a_frozenset_field_as_the_trace_prints_it() -> None:
+    """The expression saw the default show_state's frozenset where the trace, the JSON and the explorer show a
+    sorted list (and the docs say "sets as lists"): ``held == [0, 1]`` was never reached."""
+    name, holds, _ = goal_predicate(_Holders(), "held == [0, 1]")
+    assert (reach(_Holders(), name, holds).verdict, reach(_Holders(), name, holds).trace_length) == (REACHED, 2)
+    name, holds, _ = goal_predicate(_Holders(), "held == {0, 1}")
+    with pytest.raises(SpecError, match=r"held is a list and \{0, 1\} a set, never equal"):
+        reach(_Holders(), name, holds)
 
 
 def test_reading_options_refuse_workers(capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from modelcheck.engine.bfs import bfs
 from modelcheck.engine.progress import Progress
-from modelcheck.engine.result import VIOLATION, Result, count
+from modelcheck.engine.result import VIOLATION, Result, count, shown_state
 from modelcheck.engine.safe_expr import compile_predicate
 from spec.core import Spec, SpecError, State, strict_predicate
 
@@ -33,11 +33,15 @@ def goal_predicate(spec: Spec, text: str) -> tuple[str, Callable[[State], bool],
                         f"{_hint(spec, text)}; or give an expression over the state, e.g. 'len(msgs) >= 3'")
     names = list(spec.show_state(next(iter(spec.init_states()))))
     expr = compile_predicate(text, names)
-    show = spec.show_state
+
+    def show(state: State) -> dict[str, Any]:  # as the trace prints it: a set (a frozenset field too) as a list
+        return shown_state(spec, state)
 
     def holds(state: State) -> bool:
         try:
             return bool(expr(show(state)))
+        except SpecError as exc:  # a comparison that can never hold (safe_expr): what was compared, and how to
+            raise SpecError(f"--reach {text!r}: {exc}") from exc
         except Exception as exc:  # the user's expression on this state: report it as bad input
             raise SpecError(f"--reach {text!r}: evaluating it raised {type(exc).__name__}: {exc}") from exc
 

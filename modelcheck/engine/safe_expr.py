@@ -67,9 +67,9 @@ def compile_predicate(text: str, variables: Sequence[str]) -> Callable[[dict[str
                 raise SpecError(f"{where}: names starting with '_' are not allowed")
             if node.id not in known:
                 raise SpecError(f"{where}: unknown name {node.id!r} (the state's variables: {', '.join(variables)})")
-    tree = _MethodsAsFunctions().visit(tree)
+    tree = _EqualityChecked(text).visit(_MethodsAsFunctions().visit(tree))
     code = compile(ast.fix_missing_locations(tree), "<reach>", "eval")
-    fixed = {"__builtins__": {}, **FUNCTIONS, **{f"_m_{m}": _method(m) for m in METHODS}}
+    fixed = {"__builtins__": {}, **FUNCTIONS, **{f"_m_{m}": _method(m) for m in METHODS}, "_eq": _equal}
 
     def evaluate(shown: dict[str, Any]) -> Any:
         return eval(code, {**fixed, **shown})  # noqa: S307 - the tree was checked above
@@ -87,6 +87,51 @@ class _MethodsAsFunctions(ast.NodeTransformer):
             name = ast.copy_location(ast.Name(id=f"_m_{f.attr}", ctx=ast.Load()), f)
             return ast.copy_location(ast.Call(func=name, args=[f.value, *node.args], keywords=[]), node)
         return node
+
+
+class _EqualityChecked(ast.NodeTransformer):
+    """``a == b`` becomes ``_eq(a, b, True, 'a', 'b')`` (``!=``: ``False``), which refuses to compare two kinds of
+    container Python never finds equal: the trace prints a set as ``{}`` and ``{p1}``, but the expression sees it
+    as a list, so ``crit == {}`` was false in every state and the search said "No state satisfies" of a state the
+    trace shows. A chain ``a == b == c`` becomes ``a == b and b == c``, as Python reads it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        self.generic_visit(node)
+        if not any(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops):
+            return node
+        sides = [node.left, *node.comparators]
+        parts: list[ast.expr] = []
+        for op, left, right in zip(node.ops, sides, sides[1:]):
+            if isinstance(op, (ast.Eq, ast.NotEq)):
+                texts = [ast.Constant(ast.get_source_segment(self.text, x) or "?") for x in (left, right)]
+                args = [left, right, ast.Constant(isinstance(op, ast.Eq)), *texts]
+                call = ast.Call(ast.Name("_eq", ast.Load()), args, [])
+                parts.append(ast.copy_location(call, node))
+            else:
+                parts.append(ast.copy_location(ast.Compare(left, [op], [right]), node))
+        return parts[0] if len(parts) == 1 else ast.copy_location(ast.BoolOp(ast.And(), parts), node)
+
+
+_KINDS = ((dict, "dict"), ((set, frozenset), "set"), (list, "list"), (tuple, "tuple"))
+
+
+def _kind(x: Any) -> str | None:
+    return next((name for types, name in _KINDS if isinstance(x, types)), None)
+
+
+def _equal(a: Any, b: Any, eq: bool, a_text: str, b_text: str) -> bool:
+    """``a == b`` (``a != b`` when not ``eq``), refused for a list, a tuple, a set or a dict against another of
+    these kinds: never equal, so the verdict would say nothing of the state."""
+    ka, kb = _kind(a), _kind(b)
+    if ka and kb and ka != kb:
+        raise SpecError(
+            f"{a_text} is a {ka} and {b_text} a {kb}, never equal in Python; here a set reads as a list, a sequence as "
+            "a tuple and a function as a dict: compare like with like (x == [], sorted(x) == [...], set(x) == {...})"
+        )
+    return a == b if eq else a != b
 
 
 def _method(name: str) -> Callable[..., Any]:

@@ -22,7 +22,7 @@ from typing import Any
 from modelcheck.engine.explain import compact
 from modelcheck.engine.lanes import lane_order
 from modelcheck.engine.reach import REACHED, goal_predicate, reach
-from modelcheck.engine.result import VIOLATION, Result, Step, shown_state
+from modelcheck.engine.result import VIOLATION, Result, Step, count, shown_state
 from spec.behaviour import initial_states
 from spec.core import Label, Params, Spec, SpecError, State
 
@@ -248,7 +248,7 @@ class Session:
             extra = path_text([st.label for st in res.trace[1:]])  # type: ignore[union-attr, misc]
             out["path"] = "/".join(p for p in (prefix, extra) if p)
             out["text"] = (f"{res.violated} violated" if res.violated else f"{res.extra['reach']} reached") + \
-                f" {res.trace_length} steps from here ({res.distinct_states:,} states explored)"
+                f" {count(res.trace_length, 'step')} from here ({count(res.distinct_states, 'state')} explored)"
         elif res.complete:
             out["text"] = f"nothing found: all {res.distinct_states:,} states reachable from here explored"
         else:
