@@ -243,6 +243,7 @@ def _once(enum: Callable[[State], Iterable[Params]]) -> Callable[[State], Sequen
         return cached
 
     constant.state_free = True  # type: ignore[attr-defined]  # the engines' loops then ask it once per level
+    constant.anew = enum  # type: ignore[attr-defined]  # called every time: the preflight compares the two
     return constant
 
 
