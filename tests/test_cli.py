@@ -177,3 +177,18 @@ def test_console_script_runs() -> None:
         check=False,
     )
     assert proc.returncode == 0 and "25 distinct states" in proc.stdout
+
+
+def test_an_action_that_did_not_fire_before_a_violation_is_not_called_dead(capsys) -> None:
+    """The search stops at the first violation, so an action it had not reached yet is not dead in the model:
+    'ReceiveRelease never fired: dead in this model (a bug in the spec, or bounds too small)' printed under
+    Lamport's mutex's no-ack-wait counterexample (4 steps), though ReceiveRelease fires in the full model."""
+    spec = "tests/user_specs/lamport_mutex.py:LamportMutex"
+    code, out, _ = run(capsys, "check", spec, "--variant", "no-ack-wait")
+    assert code == 1 and "ReceiveRelease             0             0  <- never fired" in out
+    assert "dead in this model" not in out
+    code, out, _ = run(capsys, "check", spec, "--procs", "1")  # one process receives nothing: dead indeed
+    assert code == 0 and out.endswith(
+        "Warning: ReceiveRequest, ReceiveAck, ReceiveRelease never fired: dead in this model (a bug in the spec, "
+        "or bounds too small)\n"
+    )

@@ -355,3 +355,23 @@ def test_record_columns_hold_offsets_and_read_back(tmp_path: Path) -> None:
         assert {g: rec.info(g) for g in want} == want
         assert rec.info(2) is None and rec.info(4) is None
         assert rec.parents.array().tolist() == [-1, -1, 1, 0, 1, 1 << 40, 3]
+
+
+def test_two_frontiers_of_one_process_spill_to_files_of_their_own(tmp_path: Path) -> None:
+    """A worker holds two frontiers (this level's and the next) and makes a new one each level; their spilled
+    segments were numbered per frontier, so the second overwrote the first's file: the first read back the
+    other's states (found with tests/test_differential.py: search with chunk=3 and memory=4096 stopped on
+    FileNotFoundError, the file already read and removed by the other frontier)."""
+    import numpy as np
+
+    from modelcheck.engine._store import Frontier
+
+    a, b = Frontier(tmp_path, budget=1), Frontier(tmp_path, budget=1)
+    a.append([("a", 0)], np.array([0], dtype=np.int64))
+    b.append([("b", 0)], np.array([0], dtype=np.int64))
+    assert [s for seg, _ in a.take(1) for s in seg] == [("a", 0)]
+    assert [s for seg, _ in b.take(1) for s in seg] == [("b", 0)]
+    one = check(Paxos())
+    for n in (1, 2):
+        r = search(Paxos(), workers=n, memory=4096, chunk=3)
+        assert summary(r)[:5] == summary(one)[:5]

@@ -104,3 +104,19 @@ def test_simulation_run_saved_as_itf_replays(tmp_path, capsys) -> None:
     spec, trace = read_itf(out / "trace.itf.json")
     assert trace.meta["mode"] == "simulate" and len(trace.steps) == 12
     assert all(v.ok for v in replay_steps(spec, trace.steps))
+
+
+def test_a_trace_given_another_users_spec_names_the_spec_given(tmp_path, capsys) -> None:
+    """``replay T --spec lamport_mutex.py:AbstractMutex`` of a LamportMutex trace said "#meta.bounds has
+    'max_clock', not bounds of LamportMutex": the spec the user gave was AbstractMutex."""
+    ref = "tests/user_specs/lamport_mutex.py"
+    assert main(["check", f"{ref}:LamportMutex", "--variant", "no-ack-wait", "--procs", "2", "--out", str(tmp_path),
+                 "--quiet"]) == 1  # fmt: skip
+    capsys.readouterr()
+    trace = str(tmp_path / "trace.itf.json")
+    assert main(["replay", trace, "--spec", f"{ref}:AbstractMutex"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.endswith(
+        "#meta.bounds has 'max_clock', not bounds of AbstractMutex (the trace is of LamportMutex)\n"
+    ), err
+    assert main(["replay", trace, "--spec", f"{ref}:NoAckWait"]) == 0

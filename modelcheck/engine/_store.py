@@ -5,6 +5,7 @@ fingerprints and small ints, no states, no dict. The one-process dict store is
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import zlib
@@ -205,6 +206,11 @@ class Records:
 INT64 = "l" if array("l").itemsize == 8 else "q"
 
 
+_FRONTIER_FILES = itertools.count()
+"""Numbers a spilled frontier segment's file, across every Frontier of the process: a worker holds two (this
+level's and the next) and makes a new one each level, and numbered per Frontier their files overwrote each other."""
+
+
 class Frontier:
     """States waiting for expansion, in gid order, as segments; past the budget, segments go to disk.
 
@@ -221,7 +227,6 @@ class Frontier:
         self.count = 0  # states held
         self.mem_states = 0  # states held in memory
         self.state_bytes = 0.0  # estimated bytes of one in-memory state (from its pickle)
-        self._files = 0
         self.disk = 0
 
     def __len__(self) -> int:
@@ -239,8 +244,7 @@ class Frontier:
         if self.budget is not None and self.spill_dir is not None and self.mem_states * self.state_bytes > self.budget:
             for j, seg in enumerate(self.segments):
                 if isinstance(seg, tuple):
-                    path = self.spill_dir / f"frontier-{os.getpid()}-{self._files}.z"
-                    self._files += 1
+                    path = self.spill_dir / f"frontier-{os.getpid()}-{next(_FRONTIER_FILES)}.z"
                     data = zlib.compress(pickle.dumps(self._rest(j, seg), protocol=5), 1)
                     path.write_bytes(data)
                     self.disk += len(data)

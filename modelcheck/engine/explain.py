@@ -134,7 +134,7 @@ def summary(result: Result, lanes: bool = False) -> str:
         dead = [name for name, cov in result.coverage.items() if cov.fired == 0 and name not in left_out]
         if result.complete and result.distinct_states == 0:  # TLC says no more, but nothing was checked
             lines.append("Warning: the model has no initial state (init_states() gave none): nothing was checked")
-        elif dead and result.complete:
+        elif dead and result.complete and result.verdict not in (VIOLATION, DEADLOCK):  # not cut short either
             lines.append(
                 f"Warning: {', '.join(dead)} never fired: dead in this model (a bug in the spec, or bounds too small)"
             )

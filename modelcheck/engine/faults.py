@@ -274,10 +274,36 @@ def _parameters(spec: Spec, act: Action, state: State) -> list[tuple]:
     return params
 
 
+def _taken_once(act: Action) -> Any:
+    """The enumerator of ``act`` taken once (:func:`spec.core._once`), also behind a where-memo; else None."""
+    from spec.reads import memo_of  # spec.reads builds on spec.core, as this module does
+
+    enum = act.enumerate
+    memo = memo_of(enum)
+    if memo is not None:
+        enum = memo.plain
+    return enum if getattr(enum, "state_free", False) is True else None
+
+
+def _same_as_once(spec: Spec, act: Action, state: State) -> None:
+    """An enumerator that never names its state is taken once: it must give the same parameters anew."""
+    once = _taken_once(act)
+    if once is None:
+        return
+    first, anew = tuple(once(state)), tuple(once.anew(state))
+    if anew != first:
+        raise SpecContractError(
+            f"{spec_title(spec)}: the parameter enumerator of {act.name} never names its state, so paxraft takes its "
+            f"parameters once, but here it gives {show_value(anew)} against {show_value(first)} then (in state "
+            f"{show_state(spec, state)}): it reads something that changed during the run, a spec attribute? "
+            "A spec's constants must not change once the check has started")
+
+
 def successors(spec: Spec, state: State, kinds: tuple[type, ...]) -> list[tuple[str, State]]:
     """Every successor of ``state`` as (shown label, state), each enumerator and step called and checked."""
     out = []
     for act in spec.actions:
+        _same_as_once(spec, act, state)
         for p in _parameters(spec, act, state):
             shown = show_label(spec, act.name, p)
             try:

@@ -185,8 +185,9 @@ def spec_from_meta(
     e = entry_for_class(cls) if cls is not None else entry(name)
     files = {o.dest for o in e.all_options if o.names_file}
     unknown = sorted(set(bounds) - {o.dest for o in e.all_options})
-    if unknown:
-        raise ItfError(f"{path}: #meta.bounds has {', '.join(map(quote, unknown))}, not bounds of {name}")
+    if unknown:  # named as given: a --spec class other than the trace's is the likelier mistake
+        of = name if e.name == name else f"{e.name} (the trace is of {name})"
+        raise ItfError(f"{path}: #meta.bounds has {', '.join(map(quote, unknown))}, not bounds of {of}")
     for key, val in bounds.items():  # a str bound is a value (a list of identities) unless it names a file
         if key in files and isinstance(val, str) and key not in given:
             raise ItfError(
