@@ -8,13 +8,18 @@ once; a protocol only overrides what it shows differently (the key column's widt
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
+
+import z3
 
 from modelcheck.output.dot import write_dot
+from proofs.evaluate import compile_formula, structure_of_model
 from proofs.logic import COUNTEREXAMPLE, Outcome
+
+S = TypeVar("S")  # a snapshot of one state
 
 
 class Snapshot(Protocol):
@@ -22,6 +27,63 @@ class Snapshot(Protocol):
 
     @property
     def rows(self) -> list[tuple[str, str]]: ...
+
+
+@dataclass
+class Names:
+    """Readable names for the elements of a model's universes."""
+
+    of: dict[str, str] = field(default_factory=dict)  # element's sexpr -> name
+    order: dict[str, list[z3.ExprRef]] = field(default_factory=dict)  # sort -> elements in display order
+
+    def __call__(self, e: z3.ExprRef) -> str:
+        return self.of.get(e.sexpr(), e.sexpr())
+
+
+def read_step(
+    outcome: Outcome,
+    name: Callable[[z3.ModelRef, Any], Names],
+    snapshot: Callable[[z3.ModelRef, Any, Names], S],
+    labels: Mapping[str, Sequence[str]],
+) -> tuple[z3.ModelRef, Names, S, S | None, str | None]:
+    """What every protocol's CTI reads first from a counterexample: its model (a ValueError if none),
+    the universe's names (``name(model, encoding)``), the state before, the state after and the step (both
+    None for a state's obligation)."""
+    model = outcome.model
+    if model is None:
+        raise ValueError(f"{outcome.name}: no model ({outcome.result})")
+    ctx = outcome.obligation.context
+    names = name(model, ctx["encoding"])
+    before = snapshot(model, ctx["pre"], names)
+    after = snapshot(model, ctx["post"], names) if ctx.get("post") is not None else None
+    act = ctx.get("action")
+    action = action_text(model, act, labels[act.name], names) if act is not None else None
+    return model, names, before, after, action
+
+
+def action_text(model: z3.ModelRef, act: Any, labels: Sequence[str], names: Names) -> str:
+    """The CTI's step as ``Action(label=value, ...)``, with the witnesses its guard chose."""
+    shown = [f"{n}={names(model.eval(p, model_completion=True))}" for n, p in zip(labels, act.params)]
+    extra = [f"{p}={names(model.eval(p, model_completion=True))}" for p in act.witnesses]
+    return f"{act.name}({', '.join(shown)})" + (f"  [witnesses: {', '.join(extra)}]" if extra else "")
+
+
+def false_goals(outcome: Outcome, sorts: list[Any], symbols: list[Any]) -> list[str]:
+    """The obligation's goals false in the outcome's model, read over ``symbols`` plus both states'
+    relations and the action's parameters."""
+    ctx = outcome.obligation.context
+    symbols = list(symbols)
+    for st in (ctx["pre"], ctx.get("post")):
+        if st is not None:
+            symbols += list(st.rel.values())
+    act = ctx.get("action")
+    if act is not None:
+        symbols += [p.decl() for p in act.params]
+    structure = structure_of_model(outcome.model, sorts, symbols)
+    for p in act.params if act is not None else ():
+        if z3.is_bool(p):  # a Bool parameter is tabulated as an s-expression; the evaluator wants a bool
+            structure.symbols[p.decl().name()] = structure.symbols[p.decl().name()] == "true"
+    return [k for k, f in outcome.obligation.goals.items() if not compile_formula(f)(structure)]
 
 
 def esc(s: str) -> str:

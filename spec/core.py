@@ -247,6 +247,13 @@ def _once(enum: Callable[[State], Iterable[Params]]) -> Callable[[State], Sequen
     return constant
 
 
+def binds_as_method(marker: object) -> bool:
+    """Whether an enumerator binds to the spec as a method would; ``functools.partial`` never does here:
+    Python 3.13 gave it a ``__get__`` that returns it unbound (with a FutureWarning; 3.14's binds it), so
+    it was called without the spec and raised TypeError under 3.13 only."""
+    return hasattr(type(marker), "__get__") and not isinstance(marker, functools.partial)
+
+
 def action(
     params: ParamEnumerator | None = None, *, present: Callable[[Any], bool] | None = None
 ) -> Callable[[Callable], Callable]:
@@ -460,7 +467,7 @@ class Spec:
         marker = _inherited_marker(type(self), name, "__paxraft_action__")
         # Bound as a method of the class would be (a function gets the spec, a staticmethod not); a callable
         # that binds no way (functools.partial, an object with __call__) is called as params(self, state).
-        enum = marker.__get__(self) if hasattr(type(marker), "__get__") else functools.partial(marker, self)
+        enum = marker.__get__(self) if binds_as_method(marker) else functools.partial(marker, self)
         names = tuple(inspect.signature(method).parameters)[1:]
         if self.canonical_order and getattr(marker, "bundle", None) is not None:
             raise SpecError(f"{self.name}: {name}'s enumerator is bundled, but sorted enumerators are called one by "

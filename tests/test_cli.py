@@ -23,6 +23,13 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def check_report(capsys, *argv: str, codes: tuple[int, ...] = (0,)) -> dict:
+    """``paxraft check ARGV --json --quiet``'s report; its exit status must be one of ``codes``."""
+    code, out, _ = run(capsys, "check", *argv, "--json", "--quiet")
+    assert code in codes, out
+    return json.loads(out)
+
+
 def one_error_line(err: str) -> str:
     """The one line an error must be (no traceback)."""
     lines = err.strip().splitlines()

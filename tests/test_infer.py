@@ -10,7 +10,7 @@ from modelcheck.cli import main
 from proofs.infer import paxos as pax
 from proofs.infer.enumerate import universal_clauses
 from proofs.infer.language import InvariantSyntaxError, parse_clause, read_invariant
-from proofs.infer.samples import rows, tabulate
+from proofs.infer.samples import rows
 from proofs.infer.select import Pool, select
 from proofs.infer.templates import Template, atoms
 from proofs.paxos.encoding import PaxosEncoding
@@ -28,21 +28,8 @@ def sig():
 def small_samples():
     """Every reachable state of Paxos with 2 acceptors, 1 value, ballots 0..1, as the proof model sees it."""
     s = sig()
-    out = []
-    for inst, states in pax.explored(Paxos, [{"acceptors": 2, "values": 1, "max_ballot": 1}]):
-        consts = {"NoBal": ("Bal", -1), "NoVal": ("Val", -1)}
-        out.append(
-            tabulate(
-                states,
-                inst.domains,
-                consts,
-                s.relations,
-                s.state_relations,
-                inst.fixed_symbols(),
-                lambda st, inst=inst: inst.state_symbols(st, ""),
-            )
-        )
-    return out
+    bounds = [{"acceptors": 2, "values": 1, "max_ballot": 1}]
+    return [pax.sample_table(inst, states, s) for inst, states in pax.explored(Paxos, bounds)]
 
 
 def test_every_clause_reads_back_as_written():

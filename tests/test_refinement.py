@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from modelcheck import check
 from modelcheck.cli import main
-from modelcheck.engine.refinement import check_refinement
+from modelcheck.engine.refinement import check_refinement, summary
 from spec.consensus import Consensus
 from spec.paxos import Paxos
 from spec.refinements import refinement
-from spec.registry import build
+from spec.registry import build, load_user_spec
 from spec.voting import Voting
 
 
@@ -56,3 +56,14 @@ def test_cli_refine(capsys) -> None:
     assert "refinement fails at state 11 (step 10): Phase2b(a=a1, b=1, v=v2)" in capsys.readouterr().out
     assert main(["refine", "voting", "paxos"]) == 2
     assert "no refinement mapping from voting to paxos" in capsys.readouterr().err
+
+
+def test_a_refinement_failing_at_the_initial_state_counts_in_the_singular() -> None:
+    """'1 distinct BadInit states, 0 transitions checked ..., 1 distinct AbstractMutex states reached'."""
+    spec = load_user_spec("tests/user_specs/lamport_mutex.py:LamportMutex")(procs=2, max_clock=1)
+    abstract = load_user_spec("tests/user_specs/lamport_mutex.py:AbstractMutex")(procs=2)
+    waiting = type(abstract.init_states()[0])((1, 1))  # every process waiting: not AbstractMutex's Init
+    res = check_refinement(spec, abstract, lambda s: waiting)
+    assert not res.holds and res.failing_step == 0
+    assert "\n1 distinct LamportMutex state, 0 transitions checked (0 map to stutters), 1 distinct AbstractMutex " \
+        "state reached, " in summary(res)

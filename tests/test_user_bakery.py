@@ -7,12 +7,11 @@ Pinned here: a simulation counted states outside the constraint as distinct (104
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
+from test_cli import check_report, run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck.engine.stateful import run_spec
 from spec.registry import load_user_spec
@@ -22,9 +21,7 @@ REF = f"{BAKERY}:Bakery"
 
 
 def figures(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, int, int]:
-    code, out, _ = run(capsys, "check", REF, *argv, "--json", "--quiet")
-    obj = json.loads(out)
-    assert code == 0, out
+    obj = check_report(capsys, REF, *argv)
     return obj["distinct_states"], obj["states_generated"], obj["depth"]
 
 

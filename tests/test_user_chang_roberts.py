@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
+from test_cli import check_report, run  # the CLI run with its captured output: one helper for every CLI test
 from test_explore import _get  # an HTTP GET that returns error statuses too
 
 from modelcheck.engine.stateful import InvariantViolation, run_spec, spec_machine
@@ -48,9 +48,7 @@ def cli(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
 
 
 def report(capsys: pytest.CaptureFixture, ref: str, *argv: str) -> dict:
-    code, out, _ = run(capsys, "check", ref, *argv, "--json", "--quiet")
-    assert code in (0, 1), out
-    return json.loads(out)
+    return check_report(capsys, ref, *argv, codes=(0, 1))
 
 
 def figures(capsys: pytest.CaptureFixture, ref: str, *argv: str) -> tuple[int, int, int]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import Phase, settings
-from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
+from test_cli import check_report, run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck.engine.refinement import check_refinement
 from modelcheck.engine.stateful import InvariantViolation, run_spec
@@ -28,9 +28,7 @@ REF, SYNC = f"{FILE}:EWD840", f"{FILE}:SyncTerminationDetection"
 
 
 def report(capsys: pytest.CaptureFixture, ref: str, *argv: str) -> dict:
-    code, out, _ = run(capsys, "check", ref, *argv, "--json", "--quiet")
-    assert code == 0, out
-    return json.loads(out)
+    return check_report(capsys, ref, *argv)
 
 
 def figures(capsys: pytest.CaptureFixture, ref: str, *argv: str) -> tuple[int, int, int]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from modelcheck.engine._state_store import StateStore
 from modelcheck.engine.explain import compact, format_trace
-from modelcheck.engine.result import Step, shown_state
+from modelcheck.engine.result import Step, count, shown_state
 from spec.behaviour import initial_states
 from spec.core import Label, Spec, SpecError, State, returned
 
@@ -142,8 +142,8 @@ def summary(res: RefinementResult) -> str:
         lines.append(format_trace(c, res.trace))
         lines.append("")
     lines.append(
-        f"{res.distinct_states:,} distinct {c.name} states, {res.transitions:,} transitions checked "
-        f"({res.stutters:,} map to stutters), {res.abstract_states:,} distinct {a.name} states reached, "
+        f"{count(res.distinct_states, f'distinct {c.name} state')}, {count(res.transitions, 'transition')} checked "
+        f"({res.stutters:,} map to stutters), {count(res.abstract_states, f'distinct {a.name} state')} reached, "
         f"{res.seconds:.2f}s"
     )
     for k, n in sorted(res.explained.items()):

@@ -119,6 +119,13 @@ def random_walks(spec: Any, walks: int, steps: int, seed: int) -> list:
     return list(seen)
 
 
+def sample_table(inst: PaxosInstance, states: Sequence[Any], sig: Signature) -> Samples:
+    """The states as the proof model's relations, through the conformance abstraction."""
+    consts = {"NoBal": ("Bal", NONE), "NoVal": ("Val", NONE)}
+    return tabulate(states, inst.domains, consts, sig.relations, sig.state_relations, inst.fixed_symbols(),
+                    lambda s: inst.state_symbols(s, ""))
+
+
 def problem(variant: str | None = None, bounds: Sequence[dict[str, int]] = BOUNDS) -> Problem:
     """``paxraft infer paxos [--variant V]``: the encoding of that variant, samples from its explicit spec."""
     from spec.registry import spec_class
@@ -127,7 +134,6 @@ def problem(variant: str | None = None, bounds: Sequence[dict[str, int]] = BOUND
     enc = PaxosEncoding(variant=variant or BASE)
     sys_ = system(enc)
     sig = sys_.sig
-    consts = {"NoBal": ("Bal", NONE), "NoVal": ("Val", NONE)}
 
     def sample() -> tuple[list[Samples], str, str]:
         out, described = [], []
@@ -137,17 +143,7 @@ def problem(variant: str | None = None, bounds: Sequence[dict[str, int]] = BOUND
                 if not spec.Agreement(s):
                     where = f"paxos{f'[{variant}]' if variant else ''} ({describe_bounds(dict(spec.bounds()))})"
                     return [], "", f"Agreement fails on a reachable state of {where}: {spec.show_state(s)}"
-            out.append(
-                tabulate(
-                    states,
-                    inst.domains,
-                    consts,
-                    sig.relations,
-                    sig.state_relations,
-                    inst.fixed_symbols(),
-                    lambda s, inst=inst: inst.state_symbols(s, ""),
-                )
-            )
+            out.append(sample_table(inst, states, sig))
             described.append(f"{len(states):,} reachable states of paxos ({describe_bounds(dict(spec.bounds()))})")
         return out, "; ".join(described), ""
 

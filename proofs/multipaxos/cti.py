@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import z3
 
+from proofs.cti import Names, false_goals, read_step
 from proofs.logic import Outcome
 from proofs.multipaxos.encoding import ACTION_LABELS, MPState
-from proofs.paxos.cti import CTI, Names, _holds, _one, false_goals, read_step
+from proofs.paxos.cti import CTI, _holds, _one
 
 
 @dataclass

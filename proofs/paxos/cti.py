@@ -9,29 +9,15 @@ printed as text and rendered as a Graphviz picture (DOT, and SVG when ``dot`` ex
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any
 
 import z3
 
 from proofs import cti as shared
-from proofs.evaluate import compile_formula, structure_of_model
+from proofs.cti import Names, false_goals, read_step
 from proofs.logic import Outcome
 from proofs.paxos.encoding import ACTION_LABELS, State
-
-S = TypeVar("S")  # a snapshot of one state
-
-
-@dataclass
-class Names:
-    """Readable names for the elements of a model's universes."""
-
-    of: dict[str, str] = field(default_factory=dict)  # element's sexpr -> name
-    order: dict[str, list[z3.ExprRef]] = field(default_factory=dict)  # sort -> elements in display order
-
-    def __call__(self, e: z3.ExprRef) -> str:
-        return self.of.get(e.sexpr(), e.sexpr())
 
 
 @dataclass
@@ -167,27 +153,6 @@ def extract(outcome: Outcome) -> CTI:
     return CTI(outcome.name, quorums, before, after, action, broken)
 
 
-def read_step(
-    outcome: Outcome,
-    name: Callable[[z3.ModelRef, Any], Names],
-    snapshot: Callable[[z3.ModelRef, Any, Names], S],
-    labels: Mapping[str, Sequence[str]],
-) -> tuple[z3.ModelRef, Names, S, S | None, str | None]:
-    """What a Paxos or Multi-Paxos CTI reads first from a counterexample: its model (a ValueError if none),
-    the universe's names (``name(model, encoding)``), the state before, the state after and the step (both
-    None for a state's obligation)."""
-    model = outcome.model
-    if model is None:
-        raise ValueError(f"{outcome.name}: no model ({outcome.result})")
-    ctx = outcome.obligation.context
-    names = name(model, ctx["encoding"])
-    before = snapshot(model, ctx["pre"], names)
-    after = snapshot(model, ctx["post"], names) if ctx.get("post") is not None else None
-    act = ctx.get("action")
-    action = action_text(model, act, labels[act.name], names) if act is not None else None
-    return model, names, before, after, action
-
-
 def broken_goals(outcome: Outcome) -> list[str]:
     """The goals (invariant conjuncts) false in the counterexample's model, evaluated on its finite universe."""
     ctx = outcome.obligation.context
@@ -198,23 +163,3 @@ def broken_goals(outcome: Outcome) -> list[str]:
     return false_goals(outcome, sorts, symbols)
 
 
-def action_text(model: z3.ModelRef, act: Any, labels: Sequence[str], names: Names) -> str:
-    """The CTI's step as ``Action(label=value, ...)``, with the witnesses its guard chose."""
-    shown = [f"{n}={names(model.eval(p, model_completion=True))}" for n, p in zip(labels, act.params)]
-    extra = [f"{p}={names(model.eval(p, model_completion=True))}" for p in act.witnesses]
-    return f"{act.name}({', '.join(shown)})" + (f"  [witnesses: {', '.join(extra)}]" if extra else "")
-
-
-def false_goals(outcome: Outcome, sorts: list[Any], symbols: list[Any]) -> list[str]:
-    """The obligation's goals false in the outcome's model, read over ``symbols`` plus both states'
-    relations and the action's parameters."""
-    ctx = outcome.obligation.context
-    symbols = list(symbols)
-    for st in (ctx["pre"], ctx.get("post")):
-        if st is not None:
-            symbols += list(st.rel.values())
-    act = ctx.get("action")
-    if act is not None:
-        symbols += [p.decl() for p in act.params]
-    structure = structure_of_model(outcome.model, sorts, symbols)
-    return [k for k, f in outcome.obligation.goals.items() if not compile_formula(f)(structure)]

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 import z3
 
-from proofs.cti import CTI
-from proofs.evaluate import compile_formula, structure_of_model
+from proofs.cti import CTI, Names, false_goals, read_step
 from proofs.logic import Outcome
 from proofs.raft.encoding import RaftEncoding, RaftZ3State
 
@@ -31,34 +30,29 @@ class RaftCTI(CTI):
     """A counterexample: the state, the step and the next state (for an inductive step), the broken goals."""
 
 
-class _Names:
+def _names(model: z3.ModelRef, enc: RaftEncoding) -> Names:
     """Readable names for a model's elements, and the elements of each sort in display order."""
-
-    def __init__(self, model: z3.ModelRef, enc: RaftEncoding) -> None:
-        voc = enc.voc
-        self.of: dict[str, str] = {}
-        self.order: dict[str, list[z3.ExprRef]] = {}
-        for sort, le, zero in ((voc.Term, voc.leT, voc.TermZero), (voc.Index, voc.leI, voc.IndexZero)):
-            elems = list(model.get_universe(sort) or [])
-            below = {
-                e.sexpr(): sum(z3.is_true(model.eval(le(d, e), model_completion=True)) for d in elems) for e in elems
-            }
-            ordered = sorted(elems, key=lambda e: below[e.sexpr()])
-            zero_at = next((k for k, e in enumerate(ordered) if e.eq(model.eval(zero, model_completion=True))), 0)
-            for k, e in enumerate(ordered):
-                self.of[e.sexpr()] = str(k - zero_at)
-            self.order[sort.name()] = ordered
-        for sort, prefix in ((voc.Node, "s"), (voc.Value, "v"), (voc.Quorum, "Q")):
-            elems = list(model.get_universe(sort) or [])
-            for k, e in enumerate(elems, 1):
-                self.of[e.sexpr()] = f"{prefix}{k}"
-            self.order[sort.name()] = elems
-
-    def __call__(self, e: z3.ExprRef) -> str:
-        return self.of.get(e.sexpr(), e.sexpr())
+    voc = enc.voc
+    names = Names()
+    for sort, le, zero in ((voc.Term, voc.leT, voc.TermZero), (voc.Index, voc.leI, voc.IndexZero)):
+        elems = list(model.get_universe(sort) or [])
+        below = {
+            e.sexpr(): sum(z3.is_true(model.eval(le(d, e), model_completion=True)) for d in elems) for e in elems
+        }
+        ordered = sorted(elems, key=lambda e: below[e.sexpr()])
+        zero_at = next((k for k, e in enumerate(ordered) if e.eq(model.eval(zero, model_completion=True))), 0)
+        for k, e in enumerate(ordered):
+            names.of[e.sexpr()] = str(k - zero_at)
+        names.order[sort.name()] = ordered
+    for sort, prefix in ((voc.Node, "s"), (voc.Value, "v"), (voc.Quorum, "Q")):
+        elems = list(model.get_universe(sort) or [])
+        for k, e in enumerate(elems, 1):
+            names.of[e.sexpr()] = f"{prefix}{k}"
+        names.order[sort.name()] = elems
+    return names
 
 
-def snapshot(model: z3.ModelRef, s: RaftZ3State, names: _Names) -> RaftSnapshot:
+def snapshot(model: z3.ModelRef, s: RaftZ3State, names: Names) -> RaftSnapshot:
     """The relations of ``s`` in the model, as rows: one per server, then messages and elections."""
     N, T, I, V = (names.order[k] for k in ("Node", "Term", "Index", "Value"))
 
@@ -111,7 +105,7 @@ def snapshot(model: z3.ModelRef, s: RaftZ3State, names: _Names) -> RaftSnapshot:
     return RaftSnapshot(rows)
 
 
-def _commit_messages(s: RaftZ3State, holds: Callable[..., bool], names: _Names) -> list[str]:
+def _commit_messages(s: RaftZ3State, holds: Callable[..., bool], names: Names) -> list[str]:
     """The commit model's messages: requests with their term and commitIndex, RequestVote, success responses."""
     N, T, I, V = (names.order[k] for k in ("Node", "Term", "Index", "Value"))
     out = [
@@ -140,39 +134,17 @@ def _commit_messages(s: RaftZ3State, holds: Callable[..., bool], names: _Names) 
 
 def extract(outcome: Outcome) -> RaftCTI:
     """Read a counterexample outcome of the Raft proof back as a CTI."""
-    model = outcome.model
-    if model is None:
-        raise ValueError(f"{outcome.name}: no model ({outcome.result})")
-    ctx = outcome.obligation.context
-    enc: RaftEncoding = ctx["encoding"]
-    names = _Names(model, enc)
+    enc: RaftEncoding = outcome.obligation.context["encoding"]
+    model, names, before, after, action = read_step(outcome, _names, snapshot, enc.LABELS)
     quorums = {
         names(q): [names(n) for n in names.order["Node"] if z3.is_true(model.eval(enc.voc.member(n, q), True))]
         for q in names.order["Quorum"]
     }
-    before = snapshot(model, ctx["pre"], names)
-    after = snapshot(model, ctx["post"], names) if ctx.get("post") is not None else None
-    action = None
-    act = ctx.get("action")
-    if act is not None:
-        labels = enc.LABELS[act.name]
-        shown = [f"{lab}={names(model.eval(p, model_completion=True))}" for lab, p in zip(labels, act.params)]
-        action = f"{act.name}({', '.join(shown)})"
     return RaftCTI(outcome.name, quorums, before, after, action, broken_goals(outcome))
 
 
 def broken_goals(outcome: Outcome) -> list[str]:
     """The goals false in the counterexample's model, evaluated on its finite universe."""
-    ctx = outcome.obligation.context
-    voc = ctx["encoding"].voc
+    voc = outcome.obligation.context["encoding"].voc
     symbols = [voc.leT, voc.leI, voc.succ, voc.member, voc.TermZero.decl(), voc.IndexZero.decl()]
-    for st in (ctx["pre"], ctx.get("post")):
-        if st is not None:
-            symbols += list(st.rel.values())
-    if ctx.get("action") is not None:
-        symbols += [p.decl() for p in ctx["action"].params]
-    structure = structure_of_model(outcome.model, voc.sorts, symbols)
-    for p in ctx["action"].params if ctx.get("action") is not None else ():
-        if z3.is_bool(p):  # a Bool parameter is tabulated as an s-expression; the evaluator wants a bool
-            structure.symbols[p.decl().name()] = structure.symbols[p.decl().name()] == "true"
-    return [k for k, f in outcome.obligation.goals.items() if not compile_formula(f)(structure)]
+    return false_goals(outcome, voc.sorts, symbols)

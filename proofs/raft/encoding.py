@@ -193,6 +193,11 @@ class ActionEncoding:
     params: list[z3.ExprRef]
     formula: z3.BoolRef
 
+    @property
+    def witnesses(self) -> list[z3.ExprRef]:
+        """Parameters no label names: none (a CTI's step shows the labelled ones, :func:`proofs.cti.action_text`)."""
+        return []
+
 
 class RaftEncoding:
     """The abstract model's Init, actions, invariant conjuncts and safety properties."""
