@@ -247,11 +247,18 @@ def _once(enum: Callable[[State], Iterable[Params]]) -> Callable[[State], Sequen
     return constant
 
 
-def binds_as_method(marker: object) -> bool:
-    """Whether an enumerator binds to the spec as a method would; ``functools.partial`` never does here:
-    Python 3.13 gave it a ``__get__`` that returns it unbound (with a FutureWarning; 3.14's binds it), so
-    it was called without the spec and raised TypeError under 3.13 only."""
-    return hasattr(type(marker), "__get__") and not isinstance(marker, functools.partial)
+def bound_enumerator(marker: Any, spec: Any) -> Callable[[State], Any]:
+    """``marker`` bound to ``spec`` as a method of its class would be (a function gets the spec, a staticmethod
+    not); a callable that binds no way (an object with ``__call__``, ``functools.partial``, a method of another
+    object) is called as ``params(spec, state)``. Binding no way includes a ``__get__`` that gives the callable
+    back unbound: Python 3.13's partial and bound method have one (3.11's have none), and binding through it
+    called them without the spec (TypeError under 3.13 only)."""
+    get = getattr(type(marker), "__get__", None)
+    if get is not None and not isinstance(marker, functools.partial):  # 3.13's warns "will be a method descriptor"
+        bound = get(marker, spec, type(spec))
+        if bound is not marker:
+            return bound
+    return functools.partial(marker, spec)
 
 
 def action(
@@ -465,9 +472,7 @@ class Spec:
     def _bind_action(self, name: str) -> Action:
         method = getattr(self, name)
         marker = _inherited_marker(type(self), name, "__paxraft_action__")
-        # Bound as a method of the class would be (a function gets the spec, a staticmethod not); a callable
-        # that binds no way (functools.partial, an object with __call__) is called as params(self, state).
-        enum = marker.__get__(self) if binds_as_method(marker) else functools.partial(marker, self)
+        enum = bound_enumerator(marker, self)
         names = tuple(inspect.signature(method).parameters)[1:]
         if self.canonical_order and getattr(marker, "bundle", None) is not None:
             raise SpecError(f"{self.name}: {name}'s enumerator is bundled, but sorted enumerators are called one by "
@@ -522,11 +527,23 @@ class Spec:
             raise SpecError(
                 f"{self.name}: --without names no action {', '.join(map(repr, unknown))} (actions: {', '.join(known)})"
             )
-        out = copy.copy(self)
+        out = self._rebound()
         out._actions = [
-            Action(a.name, a.param_names, _never_enabled, _never_step) if a.name in names else a for a in self._actions
+            Action(a.name, a.param_names, _never_enabled, _never_step) if a.name in names else a for a in out._actions
         ]
         out.excluded = tuple(n for n in known if n in names or n in self.excluded)
+        return out
+
+    def _rebound(self) -> Spec:
+        """A copy of this spec whose actions are bound to the copy: a search sets ``count_outside`` on the spec
+        it runs, and the steps and enumerators read it there (bound to this spec, a copy's steps never answered
+        OUTSIDE nor its enumerators Counted: the 705k Raft model with ``--without`` of an action that never
+        fires took 1.9 times the CPU). An action left out stays out; a restricted one stays as it is, bound to
+        a spec no search runs: a Counted answer would count parameters the restriction's guard may refuse."""
+        out = copy.copy(self)
+        methods = self._restriction_methods()
+        keep = set(self.excluded) | {methods[n][1] for n in self.restricted}
+        out._actions = [a if a.name in keep else out._bind_action(a.name) for a in self._actions]
         return out
 
     excluded: tuple[str, ...] = ()  # actions left out of Next by `without`
@@ -567,17 +584,21 @@ class Spec:
             have = "; ".join(f"{n}: {doc}" for n, (_, _, doc) in self.restrictions().items()) or "none"
             raise SpecError(f"{self.name}: --restrict names no restriction {', '.join(map(repr, unknown))} "
                             f"(this spec offers: {have})")
-        out = copy.copy(self)
+        out = self._rebound()
         for n in names:
             if n in out.restricted:
                 continue
             method, act_name, _ = methods[n]
-            act, guard = out.action(act_name), getattr(self, method)
+            guard = getattr(self, method)
+            # restricted already: kept as it was (see _rebound); else this spec's, not the copy's (rebound)
+            act = out.action(act_name) if any(methods[r][1] == act_name for r in out.restricted) else \
+                self.action(act_name)
 
             def step(s: State, *params: Any, _step: Callable = act.step, _guard: Callable = guard) -> State | None:
                 return _step(s, *params) if _guard(s, *params) else None
 
-            out._actions = [Action(a.name, a.param_names, a.enumerate, step) if a is act else a for a in out._actions]
+            out._actions = [Action(a.name, a.param_names, a.enumerate, step) if a.name == act_name else a
+                            for a in out._actions]
             out.restricted += (n,)
         return out
 

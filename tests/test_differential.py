@@ -21,7 +21,8 @@ staticmethod gets the state alone), a callable that binds no way called with the
 ``getattr(spec, name)``, which the engine calls as written too. The actions are ``spec.actions``' names,
 in order (only those ``present``). Invariants are the methods named by ``spec.invariants``, called in
 order; the constraint is ``spec.constraint``; ``count_outside`` stays false, so every step builds its
-successor and every ``@counts_outside`` enumerator gives all its parameters.
+successor and every ``@counts_outside`` enumerator gives all its parameters. An action left out
+(``spec.without``) is never enabled; a restriction (``spec.restrict``) is its guard, asked before the step.
 
 **What counts** (docs/checking.md, ``modelcheck.engine.bfs``; TLC's rules): states generated are every
 initial state (duplicates and those outside the constraint included) and every enabled step's
@@ -91,9 +92,9 @@ def plain_enumerator(spec: Spec, name: str) -> Callable[[State], Any]:
     for klass in type(spec).__mro__:
         marker = getattr(vars(klass).get(name), "__paxraft_action__", None)
         if marker is not None:
-            if hasattr(type(marker), "__get__") and not isinstance(marker, functools.partial):  # 3.13: unbound
-                return marker.__get__(spec, type(spec))
-            return functools.partial(marker, spec)
+            get = getattr(type(marker), "__get__", None)
+            bound = get(marker, spec, type(spec)) if get and not isinstance(marker, functools.partial) else marker
+            return bound if bound is not marker else functools.partial(marker, spec)  # 3.13: given back unbound
     raise AssertionError(f"{name} has no @action marker")
 
 
@@ -115,6 +116,8 @@ def reference(spec: Spec, *, max_states: int | None = None, deadlock: bool = Fal
     names = [a.name for a in spec.actions]
     enums = [plain_enumerator(spec, n) for n in names]
     steps = [getattr(spec, n) for n in names]
+    methods = type(spec)._restriction_methods()  # --restrict: a guard before the step; --without: never enabled
+    guards = [[getattr(spec, methods[r][0]) for r in spec.restricted if methods[r][1] == n] for n in names]
     invs = [(n, getattr(spec, n)) for n in spec.invariants]
     has_constraint = type(spec).constraint is not Spec.constraint
     fired, new = [0] * len(names), [0] * len(names)
@@ -179,11 +182,13 @@ def reference(spec: Spec, *, max_states: int | None = None, deadlock: bool = Fal
             s = states[si]
             any_fired = False
             for ai, (enum, step) in enumerate(zip(enums, steps)):
+                if names[ai] in spec.excluded:
+                    continue
                 params = list(enum(s))
                 if spec.canonical_order:
                     params = canonical(params)
                 for p in params:
-                    t = step(s, *p)
+                    t = step(s, *p) if all(g(s, *p) for g in guards[ai]) else None
                     if t is None:
                         continue
                     assert t is not OUTSIDE, "count_outside is false: a step must build its successor"
@@ -240,7 +245,7 @@ HEADER = '''\
 
 from typing import NamedTuple
 
-from spec.core import OUTSIDE, Counted, Spec, action, bundled, counts_outside, invariant, order_key
+from spec.core import OUTSIDE, Counted, Spec, action, bundled, counts_outside, invariant, order_key, restriction
 from spec.values import EXCEPT, MsgSet, record
 
 
@@ -590,6 +595,15 @@ class Gen:
     canonical: bool
     has_constraint: bool
     symmetric: bool
+    restrict: tuple[str, ...]  # restrictions the model applies (--restrict)
+    without: tuple[str, ...]  # actions it leaves out (--without)
+
+    def model(self, cls: type[Spec]) -> Spec:
+        """The spec the searches check: ``cls()`` with the restrictions and the actions left out."""
+        spec = cls()
+        if self.restrict:
+            spec = spec.restrict(self.restrict)
+        return spec.without(self.without) if self.without else spec
 
 
 @st.composite
@@ -645,8 +659,18 @@ def specs(draw: st.DrawFn) -> Gen:
     if symmetric:  # processes renamed (a spec need not be symmetric for both searches to agree)
         body += SYMMETRY
         body += draw(st.sampled_from([[], SYMMETRY_KEYS, CANONICAL]))
+    names = [a.name for a in acts] + (["Tick"] if tick is not None else [])
+    restricted = draw(st.lists(st.sampled_from(names), max_size=2))  # the same action twice: two guards
+    for i, n in enumerate(restricted):
+        body += [f'@restriction("r{i}", action="{n}")', f"def guard_{i}(self, s, *params):",
+                 f"    return {draw(st.sampled_from(RESTRICTIONS))}", ""]
+    restrict = tuple(f"r{i}" for i in range(len(restricted)) if draw(st.booleans()))
+    without = tuple(draw(st.lists(st.sampled_from(names), max_size=1)))
     out += _indent(body, 4)
-    return Gen("\n".join(out).rstrip() + "\n", canonical, bool(parts), symmetric)
+    return Gen("\n".join(out).rstrip() + "\n", canonical, bool(parts), symmetric, restrict, without)
+
+
+RESTRICTIONS = ["s.x <= 1", "s.z < 2", "not params or params[0] != 1", "len(params) != 1 or params[0] == 0"]
 
 
 SYMMETRY = """\
@@ -687,10 +711,10 @@ def load(tmp: Path, source: str) -> type[Spec]:
     return load_user_spec(f"{path}:Gen")
 
 
-def compare(cls: type[Spec], *, workers: bool = True, deadlock: bool = False, symmetry: bool = False,
-            max_states: int = CAP, **options: Any) -> Outcome:
+def compare(cls: type[Spec] | Callable[[], Spec], *, workers: bool = True, deadlock: bool = False,
+            symmetry: bool = False, max_states: int = CAP, **options: Any) -> Outcome:
     """The reference, ``check`` and (``workers``) two worker processes (``search``, with ``options``) on fresh
-    instances of ``cls``: equal outcomes, the counterexample's states too."""
+    specs made by ``cls``: equal outcomes, the counterexample's states too."""
     ref = reference(cls(), max_states=max_states, deadlock=deadlock, symmetry=symmetry)
     got = engine_outcome(check(cls(), max_states=max_states, check_deadlock=deadlock, symmetry=symmetry))
     assert got == ref
@@ -734,7 +758,7 @@ DEFAULT = settings(max_examples=150, derandomize=True, database=None, deadline=N
 @DEFAULT
 @given(g=specs())
 def test_random_specs_agree_with_the_reference(gen_dir: Path, g: Gen) -> None:
-    compare(load(gen_dir, g.source), symmetry=g.symmetric)
+    compare(functools.partial(g.model, load(gen_dir, g.source)), symmetry=g.symmetric)
 
 
 @DEFAULT
@@ -744,20 +768,21 @@ def test_random_specs_agree_with_small_tables(gen_dir: Path, tiny_tables: None, 
                                               chunk: int, memory: int | None) -> None:
     """Also stopped early (``max_states``), the workers' levels cut in chunks of a few states and their
     frontiers and stores spilled to disk."""
-    compare(load(gen_dir, g.source), deadlock=deadlock, symmetry=g.symmetric, max_states=cap, chunk=chunk,
-            memory=memory)
+    compare(functools.partial(g.model, load(gen_dir, g.source)), deadlock=deadlock, symmetry=g.symmetric,
+            max_states=cap, chunk=chunk, memory=memory)
 
 
 @settings(DEFAULT, max_examples=3)
 @given(g=specs())
 def test_the_command_line_agrees_with_the_reference(gen_dir: Path, g: Gen) -> None:
     cls = load(gen_dir, g.source)
-    ref = reference(cls(), max_states=CAP, symmetry=g.symmetric)
+    ref = reference(g.model(cls), max_states=CAP, symmetry=g.symmetric)
     path = sys.modules[cls.__module__].__paxraft_file__
-    symmetry = ("--symmetry",) if g.symmetric else ()
+    options = (*(("--symmetry",) if g.symmetric else ()), *(("--restrict", ",".join(g.restrict)) if g.restrict else ()),
+               *(("--without", ",".join(g.without)) if g.without else ()))
     for extra in ((), ("--workers", "2")):
         done = subprocess.run([sys.executable, "-m", "modelcheck.cli", "check", f"{path}:Gen", "--json",
-                               "--max-states", str(CAP), *symmetry, *extra], capture_output=True, text=True,
+                               "--max-states", str(CAP), *options, *extra], capture_output=True, text=True,
                               cwd=ROOT, timeout=120)
         assert done.returncode in (0, 1), done.stderr
         assert json_outcome(json.loads(done.stdout)) == ref
@@ -772,8 +797,8 @@ def test_many_random_specs_agree_with_the_reference(gen_dir: Path, g: Gen, deadl
     with pytest.MonkeyPatch.context() as monkeypatch:
         if tiny:
             shrink_tables(monkeypatch)
-        compare(load(gen_dir, g.source), deadlock=deadlock, symmetry=g.symmetric, max_states=cap, chunk=chunk,
-                memory=memory)
+        compare(functools.partial(g.model, load(gen_dir, g.source)), deadlock=deadlock, symmetry=g.symmetric,
+                max_states=cap, chunk=chunk, memory=memory)
 
 
 # -- forms a user may write that the generator does not reach ----------------------------------------
