@@ -261,6 +261,29 @@ def bound_enumerator(marker: Any, spec: Any) -> Callable[[State], Any]:
     return functools.partial(marker, spec)
 
 
+def _not_overridden(cls: type, action_name: str, marker: Any) -> None:
+    """Refuse an action whose enumerator (or bundle) is a method of the spec's class that ``cls`` overrides:
+    ``@action(each_proc)`` takes the function itself, so a subclass's own ``each_proc`` silently changed nothing
+    (a variant restricting who may request checked the base model's 865 states)."""
+    bundle = getattr(marker, "bundle", None)  # bundled(bundle, k): (bundle, k)
+    fn = bundle[0] if isinstance(bundle, tuple) else marker
+    fn = getattr(fn, "__func__", fn)  # a staticmethod's or classmethod's function
+    attr = getattr(fn, "__name__", "<lambda>")
+    owner = next((k for k in cls.__mro__ if getattr(vars(k).get(attr), "__func__", vars(k).get(attr)) is fn), None)
+    if owner is None or owner is cls:
+        return
+    now = inspect.getattr_static(cls, attr)
+    if getattr(now, "__func__", now) is fn:
+        return
+    by = next(k for k in cls.__mro__ if attr in vars(k))
+    again = f"bundled({attr}, {bundle[1]})" if isinstance(bundle, tuple) else attr
+    raise SpecError(
+        f"{cls.__name__}: {action_name}'s enumerator is {owner.__name__}.{attr}, which {by.__name__} overrides, but "
+        f"@action was given the one in {owner.__name__}: declare {action_name} again in {by.__name__} "
+        f"(@action({again})), or enumerate with @action(lambda self, s: self.{attr}(s)) in {owner.__name__}"
+    )
+
+
 def action(
     params: ParamEnumerator | None = None, *, present: Callable[[Any], bool] | None = None
 ) -> Callable[[Callable], Callable]:
@@ -472,6 +495,7 @@ class Spec:
     def _bind_action(self, name: str) -> Action:
         method = getattr(self, name)
         marker = _inherited_marker(type(self), name, "__paxraft_action__")
+        _not_overridden(type(self), name, marker)
         enum = bound_enumerator(marker, self)
         names = tuple(inspect.signature(method).parameters)[1:]
         if self.canonical_order and getattr(marker, "bundle", None) is not None:
