@@ -39,6 +39,26 @@ class Names:
     def __call__(self, e: z3.ExprRef) -> str:
         return self.of.get(e.sexpr(), e.sexpr())
 
+    def numbered(self, model: z3.ModelRef, sort: z3.SortRef, prefix: str, key: str | None = None) -> None:
+        """Name the elements of ``sort`` ``prefix1``, ``prefix2``, ... in the model's order (listed under ``key``,
+        by default the sort's name)."""
+        elems = list(model.get_universe(sort) or [])
+        for k, e in enumerate(elems, 1):
+            self.of[e.sexpr()] = f"{prefix}{k}"
+        self.order[key or sort.name()] = elems
+
+    def ordered(self, model: z3.ModelRef, sort: z3.SortRef, le: z3.FuncDeclRef, zero: z3.ExprRef) -> None:
+        """Name the elements of ``sort`` by their place in the order ``le`` (how many are at or below each), ``zero``
+        as 0 and any below it negative, and list them in that order."""
+        elems = list(model.get_universe(sort) or [])
+        below = {e.sexpr(): sum(z3.is_true(model.eval(le(d, e), model_completion=True)) for d in elems) for e in elems}
+        ordered = sorted(elems, key=lambda e: below[e.sexpr()])
+        z = model.eval(zero, model_completion=True)
+        zero_at = next((k for k, e in enumerate(ordered) if e.eq(z)), 0)
+        for k, e in enumerate(ordered):
+            self.of[e.sexpr()] = str(k - zero_at)
+        self.order[sort.name()] = ordered
+
 
 def read_step(
     outcome: Outcome,

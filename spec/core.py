@@ -247,11 +247,41 @@ def _once(enum: Callable[[State], Iterable[Params]]) -> Callable[[State], Sequen
     return constant
 
 
-def binds_as_method(marker: object) -> bool:
-    """Whether an enumerator binds to the spec as a method would; ``functools.partial`` never does here:
-    Python 3.13 gave it a ``__get__`` that returns it unbound (with a FutureWarning; 3.14's binds it), so
-    it was called without the spec and raised TypeError under 3.13 only."""
-    return hasattr(type(marker), "__get__") and not isinstance(marker, functools.partial)
+def bound_enumerator(marker: Any, spec: Any) -> Callable[[State], Any]:
+    """``marker`` bound to ``spec`` as a method of its class would be (a function gets the spec, a staticmethod
+    not); a callable that binds no way (an object with ``__call__``, ``functools.partial``, a method of another
+    object) is called as ``params(spec, state)``. Binding no way includes a ``__get__`` that gives the callable
+    back unbound: Python 3.13's partial and bound method have one (3.11's have none), and binding through it
+    called them without the spec (TypeError under 3.13 only)."""
+    get = getattr(type(marker), "__get__", None)
+    if get is not None and not isinstance(marker, functools.partial):  # 3.13's warns "will be a method descriptor"
+        bound = get(marker, spec, type(spec))
+        if bound is not marker:
+            return bound
+    return functools.partial(marker, spec)
+
+
+def _not_overridden(cls: type, action_name: str, marker: Any) -> None:
+    """Refuse an action whose enumerator (or bundle) is a method of the spec's class that ``cls`` overrides:
+    ``@action(each_proc)`` takes the function itself, so a subclass's own ``each_proc`` silently changed nothing
+    (a variant restricting who may request checked the base model's 865 states)."""
+    bundle = getattr(marker, "bundle", None)  # bundled(bundle, k): (bundle, k)
+    fn = bundle[0] if isinstance(bundle, tuple) else marker
+    fn = getattr(fn, "__func__", fn)  # a staticmethod's or classmethod's function
+    attr = getattr(fn, "__name__", "<lambda>")
+    owner = next((k for k in cls.__mro__ if getattr(vars(k).get(attr), "__func__", vars(k).get(attr)) is fn), None)
+    if owner is None or owner is cls:
+        return
+    now = inspect.getattr_static(cls, attr)
+    if getattr(now, "__func__", now) is fn:
+        return
+    by = next(k for k in cls.__mro__ if attr in vars(k))
+    again = f"bundled({attr}, {bundle[1]})" if isinstance(bundle, tuple) else attr
+    raise SpecError(
+        f"{cls.__name__}: {action_name}'s enumerator is {owner.__name__}.{attr}, which {by.__name__} overrides, but "
+        f"@action was given the one in {owner.__name__}: declare {action_name} again in {by.__name__} "
+        f"(@action({again})), or enumerate with @action(lambda self, s: self.{attr}(s)) in {owner.__name__}"
+    )
 
 
 def action(
@@ -465,9 +495,8 @@ class Spec:
     def _bind_action(self, name: str) -> Action:
         method = getattr(self, name)
         marker = _inherited_marker(type(self), name, "__paxraft_action__")
-        # Bound as a method of the class would be (a function gets the spec, a staticmethod not); a callable
-        # that binds no way (functools.partial, an object with __call__) is called as params(self, state).
-        enum = marker.__get__(self) if binds_as_method(marker) else functools.partial(marker, self)
+        _not_overridden(type(self), name, marker)
+        enum = bound_enumerator(marker, self)
         names = tuple(inspect.signature(method).parameters)[1:]
         if self.canonical_order and getattr(marker, "bundle", None) is not None:
             raise SpecError(f"{self.name}: {name}'s enumerator is bundled, but sorted enumerators are called one by "

@@ -92,9 +92,9 @@ def plain_enumerator(spec: Spec, name: str) -> Callable[[State], Any]:
     for klass in type(spec).__mro__:
         marker = getattr(vars(klass).get(name), "__paxraft_action__", None)
         if marker is not None:
-            if hasattr(type(marker), "__get__") and not isinstance(marker, functools.partial):  # 3.13: unbound
-                return marker.__get__(spec, type(spec))
-            return functools.partial(marker, spec)
+            get = getattr(type(marker), "__get__", None)
+            bound = get(marker, spec, type(spec)) if get and not isinstance(marker, functools.partial) else marker
+            return bound if bound is not marker else functools.partial(marker, spec)  # 3.13: given back unbound
     raise AssertionError(f"{name} has no @action marker")
 
 

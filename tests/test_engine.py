@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from test_parallel import summary  # what a run reports that no engine or number of workers may change
 
-from modelcheck import DEADLOCK, OK, VIOLATION, Result, check
+from modelcheck import DEADLOCK, OK, VIOLATION, check
 from modelcheck.cli import main
 from modelcheck.engine.coordinator import search
 from spec.paxos import Paxos
@@ -25,13 +26,6 @@ from spec.registry import build, load_user_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 USER_SPEC = str(ROOT / "tests" / "user_specs" / "ticket_lock.py") + ":TicketLock"
-
-
-def summary(r: Result) -> tuple:
-    """Everything a run reports that must not depend on the engine or the number of workers."""
-    trace = None if r.trace is None else [(None if st.label is None else str(st.label), st.state) for st in r.trace]
-    coverage = {k: (c.fired, c.new) for k, c in r.coverage.items()}
-    return r.verdict, r.violated, r.distinct_states, r.states_generated, r.depth, r.complete, coverage, trace
 
 
 MODELS = {

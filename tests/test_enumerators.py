@@ -12,7 +12,7 @@ import pytest
 
 import spec.reads
 from modelcheck import check
-from spec.core import Spec, action, invariant
+from spec.core import Spec, SpecError, action, invariant
 from spec.reads import Reads, names_state, reads_of
 
 
@@ -237,9 +237,50 @@ class CountersByPartial313(Counters):
         return super().Inc(s, i)
 
 
-def test_a_partial_enumerator_gets_the_spec_under_python_313_too() -> None:
-    """Under 3.13 a functools.partial enumerator was bound through that ``__get__``, so it was called without the
-    spec: ``_uses_helper() missing 1 required positional argument: 's'`` (exit 3) where 3.11 checks the model."""
-    spec = CountersByPartial313()
-    r = check(spec)
-    assert (r.distinct_states, r.states_generated, r.depth, spec.calls) == (64, 145, 10, 64)
+class _GivesItselfBack(_Params):
+    """A callable object whose ``__get__`` gives it back unbound, as 3.13's bound methods' does."""
+
+    def __get__(self, obj: object, cls: type | None = None) -> object:
+        return self
+
+
+class CountersByMethod313(Counters):
+    @action(params=_GivesItselfBack())
+    def Inc(self, s: Pos, i: int) -> Pos | None:
+        return super().Inc(s, i)
+
+
+def test_an_enumerator_given_back_unbound_gets_the_spec_as_under_python_311() -> None:
+    """Under 3.13 a functools.partial enumerator, or a method of another object, was bound through the
+    ``__get__`` 3.13 gives them, which returns them unbound, so it was called without the spec:
+    ``_uses_helper() missing 1 required positional argument: 's'`` (exit 3) where 3.11 checks the model."""
+    for cls in (CountersByPartial313, CountersByMethod313):
+        spec = cls()
+        r = check(spec)
+        assert (r.distinct_states, r.states_generated, r.depth, spec.calls) == (64, 145, 10, 64), cls.__name__
+
+
+class CountersFewer(Counters):
+    """Overrides the enumerator Counters' Inc was declared with: only counter 0 may step (or so its author thinks)."""
+
+    def constant(self, s: Pos) -> list[tuple[int]]:
+        return [(0,)]
+
+
+class CountersFewerDeclared(CountersFewer):
+    @action(params=CountersFewer.constant)
+    def Inc(self, s: Pos, i: int) -> Pos | None:
+        return super().Inc(s, i)
+
+
+def test_an_enumerator_overridden_below_its_action_is_refused() -> None:
+    """``@action(constant)`` takes Counters' function, so a subclass's own ``constant`` changed nothing: the
+    model kept its 64 states without a word (Lamport's mutex with ``each_proc`` overridden to one process: 865
+    states, the base model's). Refused in one line; declaring the action again is the way, and checks 4 states."""
+    with pytest.raises(SpecError, match=r"^CountersFewer: Inc's enumerator is Counters.constant, which CountersFewer "
+                       r"overrides, but @action was given the one in Counters: declare Inc again in CountersFewer "
+                       r"\(@action\(constant\)\), or enumerate with @action\(lambda self, s: self.constant\(s\)\) in "
+                       r"Counters$"):  # fmt: skip
+        CountersFewer().actions  # noqa: B018 - binding the actions is what refuses
+    r = check(CountersFewerDeclared())
+    assert (r.distinct_states, r.states_generated, r.depth) == (4, 4, 4)

@@ -42,6 +42,10 @@ class Load:
             self.acked[key] = val
             self.progress.set()
 
+    def writing(self) -> bool:
+        """Whether the writers still have writes to make (a kill now lands under load)."""
+        return len(self.acked) < self.writes
+
     async def reached(self, n: int) -> None:
         while len(self.acked) < n:
             self.progress.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -120,3 +121,53 @@ def test_a_trace_given_another_users_spec_names_the_spec_given(tmp_path, capsys)
         "#meta.bounds has 'max_clock', not bounds of AbstractMutex (the trace is of LamportMutex)\n"
     ), err
     assert main(["replay", trace, "--spec", f"{ref}:NoAckWait"]) == 0
+
+
+LASSO_SPECS = '''
+import sys
+sys.path.insert(0, {folder!r})
+from lamport_mutex import LamportMutex
+
+
+class NoExitFair(LamportMutex):
+    """Exit is not fair: a process may stay in the critical section for ever (Starvation2 breaks)."""
+
+    def fairness(self):
+        return [f for f in super().fairness() if "Exit" not in f.actions]
+
+
+class GoalReached(NoExitFair):
+    """Starvation2 now asks only that p2 requests: the saved lasso reaches that goal."""
+
+    def properties(self):
+        return {{**super().properties(), "Starvation2": type(super().properties()["Starvation2"])(
+            "leads-to", lambda s: s.req[1][1] != 0, lambda s: s.req[1][1] != 0, "p2 requests ~> p2 requests")}}
+'''
+
+
+def test_a_saved_lasso_replays_only_while_it_still_violates_its_property(tmp_path, capsys) -> None:
+    """A lasso's replay (and assert_replays, "a recorded violation still happens") checked only that its steps
+    follow: a starvation lasso found without WF(Exit) still passed against the spec with WF(Exit), where the
+    property holds (stuttering with Exit enabled is not fair), and against a spec whose property it satisfies."""
+    specs = tmp_path / "lasso_specs.py"
+    specs.write_text(LASSO_SPECS.format(folder=str(Path("tests/user_specs").resolve())))
+    fixed = "tests/user_specs/lamport_mutex.py:LamportMutex"
+    out = tmp_path / "lasso"
+    assert main(["check", f"{specs}:NoExitFair", "--liveness", "Starvation2", "--out", str(out), "--quiet"]) == 1
+    trace = str(out / "trace.itf.json")
+    capsys.readouterr()
+    assert main(["replay", trace, "--spec", f"{specs}:NoExitFair", "--quiet"]) == 0
+    assert "the behaviour violates Starvation2 under its fairness." in capsys.readouterr().out
+    assert_replays(trace, spec_ref=f"{specs}:NoExitFair")
+    assert main(["replay", trace, "--spec", fixed, "--quiet"]) == 1
+    assert "no longer violates Starvation2: WF(Exit with p=p1) is enabled in the last state, where it stutters " \
+        "for ever, but never taken: not a fair behaviour." in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="no longer violates Starvation2"):
+        assert_replays(trace, spec_ref=fixed)
+    assert main(["replay", trace, "--spec", f"{specs}:GoalReached", "--quiet"]) == 1
+    assert "no longer violates Starvation2: state 12, visited for ever, satisfies its goal" in capsys.readouterr().out
+    # found with --no-fairness: a violation under no fairness, whatever fairness the spec declares
+    assert main(["check", fixed, "--liveness", "Starvation2", "--no-fairness", "--out", str(out), "--quiet"]) == 1
+    capsys.readouterr()
+    assert main(["replay", trace, "--spec", fixed, "--quiet"]) == 0
+    assert "the behaviour violates Starvation2 under no fairness." in capsys.readouterr().out

@@ -37,7 +37,7 @@ async def add_a_server_while_the_leader_is_killed(d, new: int, load: Load, rng: 
     await _wait_started(d, new)
     await asyncio.sleep(rng.uniform(0.0, 0.3))
     kill(d, first)
-    assert len(load.acked) < load.writes
+    assert load.writing()  # (a Writes load goes on past its target: on a busy machine the add may take that long)
     await asyncio.sleep(rng.uniform(0.05, 0.3))
     cluster.start_node(d, first)
     assert (await adding)[0] == new

@@ -15,7 +15,7 @@ from spec.registry import build
 
 
 def summary(r: Result) -> tuple:
-    """Everything a run reports that must not depend on the number of workers."""
+    """Everything a run reports that must not depend on the engine or the number of workers."""
     trace = None if r.trace is None else [(None if st.label is None else str(st.label), st.state) for st in r.trace]
     coverage = {k: (c.fired, c.new) for k, c in r.coverage.items()}
     return r.verdict, r.violated, r.distinct_states, r.states_generated, r.depth, r.complete, coverage, trace

@@ -165,6 +165,10 @@ class Writes(Load):
             self.progress.set()
             k += 1
 
+    def writing(self) -> bool:
+        """Until told to stop, past ``writes`` too."""
+        return not self.stop or len(self.acked) < self.writes
+
 
 async def _transfer_in_flight(d: Path, target: int, moving: asyncio.Future[str], wait: float = 20.0) -> int | None:
     """Poll (``wait`` s at most) until a leader reports its transfer to ``target`` in flight (its ``transferee``):

@@ -137,6 +137,11 @@ class ReadsTheChannel(Outside):
         return len(s.data) <= self.max_len
 
 
+class BundleOverridden(Bundled):
+    def params(self, s):
+        return super().params(s)
+
+
 class LiesLate(Outside):
     """OUTSIDE for a successor within the constraint, but only once every packet is delivered."""
 
@@ -168,6 +173,9 @@ def mistakes(tmp_path: Path) -> Path:
     ("LyingKeeps", "LyingKeeps: keeps_constraint() names Send, but Send(i=0) leaves the constraint (in state "
                    "base=0, data=(0, 0)"),
     ("Misspelt", "Misspelt: keeps_constraint() names no action 'Recieve'"),
+    ("BundleOverridden", "BundleOverridden: Send's enumerator is Bundled.params, which BundleOverridden overrides, "
+                         "but @action was given the one in Bundled: declare Send again in BundleOverridden "
+                         "(@action(bundled(params, 0)))"),
     ("LyingOutside", "LyingOutside: Send(i=0) answers OUTSIDE but its successor is within the constraint"),
     ("ReadsTheChannel", "ReadsTheChannel: Send(i=0) answers OUTSIDE but its successor violates Short"),
 ])

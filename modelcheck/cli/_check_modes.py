@@ -254,7 +254,8 @@ def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
 
         trace, loop = res.lasso.prefix + res.lasso.loop, len(res.lasso.prefix) - 1  # the loop leaves and returns there
         what = f"{res.property} ({res.text})"
-        for path in write_trace_artifacts(spec, trace, Path(args.out), what, "liveness", loop):
+        found = {"property": res.property, "fairness": "none" if args.no_fairness else "declared"}
+        for path in write_trace_artifacts(spec, trace, Path(args.out), what, "liveness", loop, found):
             print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
     return 0 if res is None else 1
 

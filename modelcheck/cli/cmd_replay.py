@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from modelcheck.cli.cmd_audit import parse_bounds
-from modelcheck.output.itf import read_itf, replay_steps
+from modelcheck.output.itf import read_itf, recorded_violation, replay_steps
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -41,16 +41,14 @@ def run(args: argparse.Namespace) -> int:
     if not ok:
         print("The trace is not a behaviour of the spec.")
         return 1
-    violated = trace.meta.get("violated")
-    if violated and violated in spec.invariants:
-        still = not spec.invariants[violated](trace.steps[-1].state)
-        print(f"Every state follows; the last state {'violates' if still else 'no longer violates'} {violated}.")
-        return 0 if still else 1
+    verdict = recorded_violation(spec, trace)
     loop = trace.meta.get("loop")
     if loop is not None:  # read_itf refused a lasso that does not close
         ends = ("it ends stuttering for ever in its last state" if loop == len(trace.steps) - 1
                 else f"the loop closes: the last state is state {loop + 1} again")
-        print(f"Every state follows from the one before, and {ends}.")
-        return 0
-    print("Every state follows from the one before.")
-    return 0
+        print(f"Every state follows from the one before, and {ends}" + (f"; {verdict[1]}." if verdict else "."))
+    elif verdict is not None:
+        print(f"Every state follows; {verdict[1]}.")
+    else:
+        print("Every state follows from the one before.")
+    return 0 if verdict is None or verdict[0] else 1

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from modelcheck.engine.result import Step
-from spec.behaviour import initial_states
+from spec.behaviour import initial_states, state_constraint
 from spec.core import Label, Spec, SpecError, State, order_key
 from spec.registry import build, class_ref, entries, entry, entry_for_class, is_user_ref, load_user_spec
 from spec.userfiles import clip, load_json, quote, read_text
@@ -107,9 +107,12 @@ def trace_to_itf(
     violated: str | None = None,
     mode: str = "bfs",
     loop_start: int | None = None,
+    liveness: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The ITF object for ``trace``; ``loop_start`` marks a lasso: the index of the state the loop
-    leaves from and returns to, which the last state equals (Apalache's ``loop``)."""
+    leaves from and returns to, which the last state equals (Apalache's ``loop``); ``liveness`` names its
+    property and the fairness it was found under (``{"property": name, "fairness": "declared" or "none"}``),
+    so that a replay can say whether it still violates that property."""
     meta: dict[str, Any] = {
         "format": FORMAT,
         "format-description": FORMAT_DESCRIPTION,
@@ -126,6 +129,8 @@ def trace_to_itf(
         meta["model"] = {"without": list(spec.excluded), "restrict": list(spec.restricted)}
     if loop_start is not None:
         meta["loop"] = loop_start  # ITF's own lasso marker: the last state is this one again
+    if liveness is not None:
+        meta.update(liveness)
     first = trace[0].state
     states = []
     for i, st in enumerate(trace):
@@ -305,6 +310,75 @@ class StepVerdict:
     reason: str = ""
 
 
+def recorded_violation(spec: Spec, trace: ItfTrace) -> tuple[bool, str] | None:
+    """Whether the violation ``trace`` records still happens in ``spec`` (its steps having been replayed), and
+    the sentence that says so; ``None`` when it records none the spec can judge. An invariant: the last state
+    breaks it. A lasso of a temporal property: the behaviour it stands for (the prefix, then the loop for ever,
+    or stuttering in the last state) violates the property, and its loop is fair under the fairness it was found
+    under (the spec's declared fairness, or none with ``--no-fairness``) on the model it was found on."""
+    meta, steps = trace.meta, trace.steps
+    violated = meta.get("violated")
+    if isinstance(violated, str) and violated in spec.invariants:
+        still = not spec.invariants[violated](steps[-1].state)
+        return still, f"the last state {'violates' if still else 'no longer violates'} {violated}"
+    loop, name = meta.get("loop"), meta.get("property")
+    if loop is None or not isinstance(name, str):
+        return None
+    props = spec.properties()
+    if name not in props:
+        return False, f"the spec declares no temporal property {name!r} any more (declared: {', '.join(props)})"
+    why = _lasso_keeps(props[name], steps, loop) or _loop_unfair(spec, meta, steps, loop)
+    if why:
+        return False, f"the behaviour no longer violates {name}: {why}"
+    under = "no fairness" if meta.get("fairness") == "none" else "its fairness"
+    return True, f"the behaviour violates {name} under {under}"
+
+
+def _lasso_keeps(prop: Any, steps: list[Step], loop: int) -> str:
+    """Why the lasso (``steps``, looping back to ``steps[loop]``) satisfies ``prop``; "" when it violates it."""
+    states = [st.state for st in steps]  # states[loop:] are visited for ever (one: it stutters in the last)
+    goal = [bool(prop.goal(s)) for s in states]
+    if prop.kind == "eventually":
+        return f"state {goal.index(True) + 1} satisfies its goal" if any(goal) else ""
+    if any(goal[loop:]):
+        return f"state {loop + goal[loop:].index(True) + 1}, visited for ever, satisfies its goal"
+    if prop.kind == "always-eventually":
+        return ""
+    for i, s in enumerate(states):  # leads-to: a trigger state with no goal after it (the loop has none)
+        if prop.trigger(s) and not any(goal[i:]):
+            return ""
+    return "every state where its trigger holds is followed by one where its goal holds"
+
+
+def _loop_unfair(spec: Spec, meta: dict[str, Any], steps: list[Step], loop: int) -> str:
+    """Why the lasso's loop is not fair on the model it was found on; "" when it is. A family of steps is
+    enabled in a state when one of its steps changes the state to one within the constraint (as the liveness
+    checker's graph has it); WF: enabled throughout the loop and never taken; SF: enabled in it and not taken."""
+    from modelcheck.engine.liveness import show_fair  # the liveness checker's words for a condition
+
+    if meta.get("fairness") == "none":
+        return ""
+    model = meta.get("model") or {}
+    found_on = spec.without(model.get("without") or []).restrict(model.get("restrict") or [])
+    names = {a.name: a.param_names for a in found_on.actions}
+    constraint = state_constraint(found_on)
+    taken = [st.label for st in steps[loop + 1 :]]
+    in_loop = [st.state for st in steps[loop:]] if taken else [steps[-1].state]
+    for f in found_on.fairness():
+        if any(f.matches(lab, names.get(lab.name, ())) for lab in taken):
+            continue
+        on = [
+            any(t != s and (constraint is None or constraint(t)) and f.matches(found_on.label(i, p), names[a.name])
+                for i, p, t in found_on.successors(s) for a in (found_on.actions[i],))
+            for s in in_loop
+        ]  # fmt: skip
+        if (f.kind == "WF" and all(on)) or (f.kind == "SF" and any(on)):
+            where = ("in the last state, where it stutters for ever," if not taken
+                     else "throughout the loop" if f.kind == "WF" else "in the loop")
+            return f"{show_fair(found_on, f)} is enabled {where} but never taken: not a fair behaviour"
+    return ""
+
+
 def replay_steps(spec: Spec, steps: list[Step]) -> Iterator[StepVerdict]:
     """Judge each state in turn; stop after the first that does not follow."""
     inits = set(initial_states(spec))
@@ -347,7 +421,6 @@ def assert_replays(path: str | Path, spec_ref: str | None = None) -> None:
     spec, trace = read_itf(path, spec_ref=spec_ref)
     for v in replay_steps(spec, trace.steps):
         assert v.ok, f"{path}: state {v.index + 1} ({v.label}): {v.reason}"
-    violated = trace.meta.get("violated")
-    if violated and violated in spec.invariants:
-        last = trace.steps[-1].state
-        assert not spec.invariants[violated](last), f"{path}: the last state no longer violates {violated}"
+    verdict = recorded_violation(spec, trace)
+    if verdict is not None:
+        assert verdict[0], f"{path}: {verdict[1]}"

@@ -45,17 +45,7 @@ class MultiPaxosCTI(CTI):
 def _names(model: z3.ModelRef, enc: object) -> Names:
     voc = enc.voc  # type: ignore[attr-defined]
     names = Names()
-
-    def below(x: z3.ExprRef, y: z3.ExprRef) -> bool:
-        return z3.is_true(model.eval(voc.le(x, y), model_completion=True))
-
-    bals = list(model.get_universe(voc.Bal) or [])
-    nobal = model.eval(voc.NoBal)
-    ordered = sorted(bals, key=lambda b: sum(below(c, b) for c in bals))
-    first = next((i for i, b in enumerate(ordered) if b.eq(nobal)), 0)
-    for i, b in enumerate(ordered):
-        names.of[b.sexpr()] = str(i - first)  # NoBal is 0, as the spec's "no ballot"
-    names.order["Bal"] = ordered
+    names.ordered(model, voc.Bal, voc.le, voc.NoBal)  # NoBal is 0, as the spec's "no ballot"
     noval = model.eval(voc.NoVal)
     vals = list(model.get_universe(voc.Val) or [])
     others = iter(range(1, len(vals) + 1))
@@ -63,10 +53,7 @@ def _names(model: z3.ModelRef, enc: object) -> Names:
         names.of[v.sexpr()] = "nil" if v.eq(noval) else f"c{next(others)}"
     names.order["Val"] = vals
     for sort, prefix in ((voc.Acc, "s"), (voc.Slot, "slot"), (voc.Quorum1, "Q")):
-        elems = list(model.get_universe(sort) or [])
-        for k, e in enumerate(elems, 1):
-            names.of[e.sexpr()] = f"{prefix}{k}"
-        names.order[sort.name()] = elems
+        names.numbered(model, sort, prefix)
     return names
 
 

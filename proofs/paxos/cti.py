@@ -99,18 +99,12 @@ def _names(model: z3.ModelRef, enc: Any) -> Names:
             names.of[v.sexpr()] = f"v{j}"
             j += 1
     names.order["Val"] = vals
-    accs = list(model.get_universe(voc.Acc) or [])
-    for k, a in enumerate(accs, 1):
-        names.of[a.sexpr()] = f"a{k}"
-    names.order["Acc"] = accs
+    names.numbered(model, voc.Acc, "a")
     for sort_name, sort in (("Quorum1", voc.Quorum1), ("Quorum2", voc.Quorum2)):
         if sort_name == "Quorum2" and voc.Quorum2.eq(voc.Quorum1):
             continue
         prefix = "Q" if voc.Quorum2.eq(voc.Quorum1) else ("P" if sort_name == "Quorum1" else "Q")
-        qs = list(model.get_universe(sort) or [])
-        for k, q in enumerate(qs, 1):
-            names.of[q.sexpr()] = f"{prefix}{k}"
-        names.order[sort_name] = qs
+        names.numbered(model, sort, prefix, key=sort_name)
     return names
 
 

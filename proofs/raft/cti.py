@@ -34,21 +34,10 @@ def _names(model: z3.ModelRef, enc: RaftEncoding) -> Names:
     """Readable names for a model's elements, and the elements of each sort in display order."""
     voc = enc.voc
     names = Names()
-    for sort, le, zero in ((voc.Term, voc.leT, voc.TermZero), (voc.Index, voc.leI, voc.IndexZero)):
-        elems = list(model.get_universe(sort) or [])
-        below = {
-            e.sexpr(): sum(z3.is_true(model.eval(le(d, e), model_completion=True)) for d in elems) for e in elems
-        }
-        ordered = sorted(elems, key=lambda e: below[e.sexpr()])
-        zero_at = next((k for k, e in enumerate(ordered) if e.eq(model.eval(zero, model_completion=True))), 0)
-        for k, e in enumerate(ordered):
-            names.of[e.sexpr()] = str(k - zero_at)
-        names.order[sort.name()] = ordered
+    names.ordered(model, voc.Term, voc.leT, voc.TermZero)
+    names.ordered(model, voc.Index, voc.leI, voc.IndexZero)
     for sort, prefix in ((voc.Node, "s"), (voc.Value, "v"), (voc.Quorum, "Q")):
-        elems = list(model.get_universe(sort) or [])
-        for k, e in enumerate(elems, 1):
-            names.of[e.sexpr()] = f"{prefix}{k}"
-        names.order[sort.name()] = elems
+        names.numbered(model, sort, prefix)
     return names
 
 
