@@ -621,7 +621,7 @@ class Spec:
             def step(s: State, *params: Any, _step: Callable = act.step, _guard: Callable = guard) -> State | None:
                 return _step(s, *params) if _guard(s, *params) else None
 
-            out._actions = [Action(a.name, a.param_names, a.enumerate, step) if a.name == act_name else a
+            out._actions = [Action(act.name, act.param_names, act.enumerate, step) if a.name == act_name else a
                             for a in out._actions]
             out.restricted += (n,)
         return out

@@ -246,7 +246,7 @@ HEADER = '''\
 from typing import NamedTuple
 
 from spec.core import OUTSIDE, Counted, Spec, action, bundled, counts_outside, invariant, order_key, restriction
-from spec.values import EXCEPT, MsgSet, record
+from spec.values import EXCEPT, MsgSet, record, setter
 
 
 class Msg(NamedTuple):
@@ -271,6 +271,9 @@ def rename(m, p):
     msgs: MsgSet
 
 
+put_x = setter(St, "x")
+
+
 def each(n):
     return [(i,) for i in range(n)]
 
@@ -289,7 +292,7 @@ class Gen(Spec):
     canonical_order = {canonical}
 {init}
     def init_states(self):
-        return [{inits}]
+        return {inits}
 
     def pending(self, s, t):
         return s.msgs.where(type=t)
@@ -405,7 +408,8 @@ def send_action(draw: st.DrawFn, name: str, canonical: bool) -> Act:
     if form == "resend":  # no guard: a message sent again gives the same set (a stuttering step)
         body = [*draw(_guard("p")), f"return s._replace(msgs=s.msgs | {{Msg({t}, p, 0)}})"]
         return Act(name, enum, params, body, frozenset({"msgs"}))
-    body = [f"if s.msgs.where(type={t}, a=p):", "    return None", *draw(_guard("p"))]
+    ask = draw(st.sampled_from([f"type={t}, a=p", f"a=p, type={t}"]))  # another field order: another index
+    body = [f"if s.msgs.where({ask}):", "    return None", *draw(_guard("p"))]
     also_y = draw(st.booleans())
     writes = {"msgs"}
     if also_y:
@@ -507,8 +511,9 @@ def field_action(draw: st.DrawFn, name: str, canonical: bool) -> Act:
     """Change x or y by reading fields only."""
     kind = draw(st.sampled_from(["inc", "sety", "reset"]))
     if kind == "inc":
-        return Act(name, "lambda self, s: [()]", "", [f"if s.x >= {XMAX}:", "    return None",
-                                                        "return s._replace(x=s.x + 1)"], frozenset({"x"}))
+        update = draw(st.sampled_from(["s._replace(x=s.x + 1)", "put_x(s, s.x + 1)"]))  # spec.values.setter
+        return Act(name, "lambda self, s: [()]", "", [f"if s.x >= {XMAX}:", "    return None", f"return {update}"],
+                   frozenset({"x"}))
     if kind == "sety":
         enum, _ = draw(_one_param_enum(name, canonical))
         return Act(name, enum, "p", [f"if s.y[p] >= {YMAX}:", "    return None",
@@ -639,10 +644,12 @@ def specs(draw: st.DrawFn) -> Gen:
         ["St(0, (0, 0), 0, MsgSet())", "St(1, (0, 1), 0, MsgSet())"],
         ["St(1, (0, 0), 0, MsgSet())", "St(0, (0, 0), 0, MsgSet())", "St(0, (0, 0), 0, MsgSet())"],
         ["St(0, (0, 0), 0, MsgSet({Msg(0, 1, 1)}))"],
+        ["St(0, (0, 0), 2, MsgSet())", "St(0, (0, 0), 0, MsgSet())"],  # outside a constraint z <= 1 or less
     ]))
+    inits = ", ".join(init_values)
     out = [HEADER.format(seed=draw(st.integers(0, 9999)), record=draw(st.sampled_from(["@record\n", ""])),
                          canonical=canonical, init=draw(st.sampled_from([INIT_PLAIN, INIT_ARG])),
-                         inits=", ".join(init_values), ymax=YMAX)]
+                         inits=draw(st.sampled_from([f"[{inits}]", f"{{{inits}}}", f"iter([{inits}])"])), ymax=YMAX)]
     body: list[str] = []
     for a in acts:
         body += [*a.before, f"@action({a.enum})", f"def {a.name}(self, s{', ' if a.params else ''}{a.params}):",

@@ -7,8 +7,8 @@ import re
 from modelcheck import check
 from modelcheck.cli import main
 from modelcheck.engine.graph import explore
-from modelcheck.output.render import graph_dot, msc_dot, table_dot
-from spec.registry import build
+from modelcheck.output.render import graph_dot, msc_dot, state_text, table_dot
+from spec.registry import build, load_user_spec
 
 
 def test_msc_of_the_ignore_votes_counterexample() -> None:
@@ -71,3 +71,14 @@ def test_state_graph_highlights_the_shortest_counterexample(tmp_path, capsys) ->
 def test_graph_size_guard(capsys) -> None:
     assert main(["graph", "paxos", "--max-states", "100"]) == 2
     assert "more than 100 states" in capsys.readouterr().err
+
+
+def test_graph_nodes_break_lines_between_values() -> None:
+    """A node's lines were cut every 48 characters, mid-value: ``network = [p1->p2 |-> <<>>, p2->p1 |-> <<>\\n>]``
+    (Lamport's mutex, tests/user_specs/lamport_mutex.py)."""
+    spec = load_user_spec("tests/user_specs/lamport_mutex.py:LamportMutex")(procs=2, max_clock=1)
+    s = spec.init_states()[0]
+    s = spec.Request(s, 0)
+    text = state_text(spec, s)
+    assert "network = [p1->p2 |-> <<req(1)>>, p2->p1 |->\n<<>>]" in text, text
+    assert all(len(line) <= 48 for line in text.splitlines())

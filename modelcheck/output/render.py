@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import html
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -128,11 +129,11 @@ def table_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, lo
 
 
 def state_text(spec: Spec, state: Any, width: int = 48) -> str:
-    """A state as a few short lines (variables in order), for graph nodes."""
+    """A state as a few short lines (variables in order), for graph nodes: broken at spaces, so that a value
+    such as ``<<req(1)>>`` is not cut in two (a token longer than a line is still cut)."""
     lines = []
     for k, v in shown_state(spec, state).items():
-        text = f"{k} = {compact(v)}"
-        lines.extend(text[i : i + width] for i in range(0, len(text), width))
+        lines.extend(textwrap.wrap(f"{k} = {compact(v)}", width, break_on_hyphens=False, replace_whitespace=False))
     return "\n".join(lines)
 
 
