@@ -13,6 +13,12 @@ by eye (brute force: the models are tiny):
   orbit has as many successors, the spec being symmetric). A violation is a real behaviour, replayed
   with the spec's own actions, as short as the plain search's. Specs go through the full-orbit path,
   ``symmetry_keys`` (the sorting path) and, with four processes, twins.
+- **Liveness.** Tiny random graphs (2-9 nodes, up to three actions with a parameter, self-loops,
+  WF/SF over action families with parameter filters, ``<>G``, ``[]<>G``, ``P ~> G``) written as specs:
+  the verdict equals a brute-force reference (every subset of the states a violation may run through,
+  tried as a fair cycle; the fairness rule is restated at its section), and a reported lasso is real:
+  each step the spec's own action, out of the goal after its trigger, the loop closes, every loop step
+  changes the state, the loop (or the stutter) is fair, the prefix is the shortest to any violating tail.
 """
 
 from __future__ import annotations
@@ -27,8 +33,22 @@ import pytest
 
 from modelcheck import check
 from modelcheck.engine.coordinator import search
-from modelcheck.engine.result import Result
-from spec.core import Spec, State, action, invariant, order_key
+from modelcheck.engine.liveness import ALWAYS_EVENTUALLY, EVENTUALLY, LEADS_TO, check_property
+from modelcheck.engine.result import Result, Step
+from spec.core import (
+    SF,
+    WF,
+    AlwaysEventually,
+    Eventually,
+    Fair,
+    LeadsTo,
+    Spec,
+    State,
+    Temporal,
+    action,
+    invariant,
+    order_key,
+)
 
 # -- a random symmetric spec -----------------------------------------------------------------------
 
@@ -330,3 +350,242 @@ def test_symmetry_counts_orbits_with_two_workers(seed: int) -> None:
 @pytest.mark.parametrize("seed", range(40, 400))
 def test_symmetry_counts_orbits_many(seed: int) -> None:
     _symmetry_case(seed)
+
+
+# -- 2. liveness under fairness --------------------------------------------------------------------
+#
+# The fairness the checker implements (spec.core.Fair, modelcheck.engine.liveness), restated: only a
+# step that changes the state counts, for taking a family and for enabling it. A family F is enabled
+# at s when some step of F leaves s for another state. An infinite behaviour that stutters for ever
+# at s is fair when no condition is enabled at s. One that runs for ever through the set C of states
+# it visits infinitely often, taking the set E of steps infinitely often, is fair when each
+# WF(F) has a step of F in E or a state of C where F is disabled, and each SF(F) has a step of F in E
+# or no state of C where F is enabled. Taking every step inside C only adds steps, so a fair cycle
+# exists on C exactly when C is strongly connected (with at least one step inside) and "every step
+# inside C" is fair: the reference tries every subset of the states a violation may run through.
+# <>G is violated from an initial non-G state staying in non-G; []<>G and P ~> G from any reachable
+# (P and) non-G state, staying in non-G from there.
+
+
+class Node(NamedTuple):
+    at: int
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A tiny random transition system: ``table[action][(node, i)]`` is the target of ``action(i)`` at node."""
+
+    n: int
+    inits: tuple[int, ...]
+    table: dict[str, dict[tuple[int, int], int]]
+    fairness: tuple[tuple[str, tuple[str, ...], int | None], ...]  # (WF/SF, actions, i filter)
+    kind: str
+    goal: frozenset[int]
+    trigger: frozenset[int]
+    seed: int
+
+
+def random_graph(seed: int) -> Graph:
+    rng = random.Random(seed)
+    n = rng.randint(2, 9)
+    table: dict[str, dict[tuple[int, int], int]] = {}
+    for a in ("A", "B", "C")[: rng.randint(1, 3)]:
+        table[a] = {(u, i): rng.randrange(n) for u in range(n) for i in range(2) if rng.random() < 0.35}
+    fairness = tuple(
+        (rng.choice(("WF", "SF")), tuple(rng.sample(sorted(table), rng.randint(1, len(table)))),
+         rng.choice((None, None, 0, 1)))
+        for _ in range(rng.randint(0, 3)))
+    goal = frozenset(u for u in range(n) if rng.random() < 0.25)
+    trigger = frozenset(u for u in range(n) if rng.random() < 0.4)
+    inits = tuple(sorted(rng.sample(range(n), rng.choice((1, 1, 2)))))
+    return Graph(n, inits, table, fairness, rng.choice((EVENTUALLY, ALWAYS_EVENTUALLY, LEADS_TO)), goal, trigger,
+                 seed)
+
+
+def graph_spec(g: Graph) -> Spec:
+    """The graph as a spec: one action per table, its parameter ``i`` (0 or 1)."""
+
+    def make(name: str) -> Callable:
+        tab = g.table[name]
+
+        def step(self: Spec, s: Node, i: int) -> Node | None:
+            t = tab.get((s.at, i))
+            return None if t is None else Node(t)
+
+        step.__name__ = name
+        return action(lambda self, s: [(0,), (1,)])(step)
+
+    def fairness(self: Spec) -> list[Fair]:
+        return [(WF if k == "WF" else SF)(*acts, **({} if i is None else {"i": i})) for k, acts, i in g.fairness]
+
+    def properties(self: Spec) -> dict[str, Temporal]:
+        goal, trig = (lambda s: s.at in g.goal), (lambda s: s.at in g.trigger)
+        prop = {EVENTUALLY: Eventually(goal), ALWAYS_EVENTUALLY: AlwaysEventually(goal),
+                LEADS_TO: LeadsTo(trig, goal)}[g.kind]
+        return {"P": prop}
+
+    ns: dict[str, Any] = {name: make(name) for name in g.table}
+    ns.update(variables=("at",), init_states=lambda self: [Node(u) for u in g.inits], fairness=fairness,
+              properties=properties, __doc__=f"Random graph {g.seed}.")
+    return type(f"Graph{g.seed}", (Spec,), ns)()
+
+
+def _steps_of(g: Graph, u: int) -> list[tuple[str, int, int]]:
+    """Every state-changing step leaving ``u``: (action, i, target)."""
+    return [(a, i, t) for a, tab in g.table.items() for (v, i), t in tab.items() if v == u and t != u]
+
+
+def _in_family(g: Graph, k: int, a: str, i: int) -> bool:
+    _, acts, only = g.fairness[k]
+    return a in acts and (only is None or only == i)
+
+
+def _enabled(g: Graph, k: int, u: int) -> bool:
+    return any(_in_family(g, k, a, i) for a, i, _ in _steps_of(g, u))
+
+
+def _fair_on(g: Graph, states: set[int], steps: list[tuple[int, str, int, int]]) -> bool:
+    """Is running for ever through ``states`` taking ``steps`` (at least once each, infinitely often) fair?"""
+    for k, (kind, _, _) in enumerate(g.fairness):
+        if any(_in_family(g, k, a, i) for _, a, i, _ in steps):
+            continue
+        enabled = [u for u in states if _enabled(g, k, u)]
+        if kind == "WF" and len(enabled) == len(states) or kind == "SF" and enabled:
+            return False
+    return True
+
+
+def reference_liveness(g: Graph) -> tuple[bool, set[int]]:
+    """(property holds, the states at which a violating tail can start: stutters and fair cycles' states)."""
+    reach, todo = set(g.inits), list(g.inits)
+    while todo:
+        u = todo.pop()
+        for _, _, t in _steps_of(g, u):
+            if t not in reach:
+                reach.add(t)
+                todo.append(t)
+    if g.kind == EVENTUALLY:
+        starts = {u for u in g.inits if u not in g.goal}
+    elif g.kind == ALWAYS_EVENTUALLY:
+        starts = {u for u in reach if u not in g.goal}
+    else:
+        starts = {u for u in reach if u in g.trigger and u not in g.goal}
+    region, todo = set(starts), list(starts)
+    while todo:
+        u = todo.pop()
+        for _, _, t in _steps_of(g, u):
+            if t not in g.goal and t not in region:
+                region.add(t)
+                todo.append(t)
+    tails = {u for u in region if not any(_enabled(g, k, u) for k in range(len(g.fairness)))}
+    members = sorted(region)
+    for bits in range(1, 1 << len(members)):
+        c = {u for j, u in enumerate(members) if bits >> j & 1}
+        inside = [(u, a, i, t) for u in c for a, i, t in _steps_of(g, u) if t in c]
+        if inside and _strongly_connected(c, inside) and _fair_on(g, c, inside):
+            tails |= c
+    return not tails, tails
+
+
+def _shortest_prefix(g: Graph, tails: set[int]) -> int:
+    """Steps from an initial state to a tail: for <>G through non-G states only, otherwise anywhere to a
+    (trigger and) non-G state, then through non-G states (a search over (state, past the trigger))."""
+    def start(u: int) -> bool:
+        return u not in g.goal and (g.kind != LEADS_TO or u in g.trigger)
+
+    def nodes(u: int, past: bool) -> set[tuple[int, bool]]:
+        """Where being at ``u`` puts a behaviour: past the trigger (staying there), or not yet, or at it now."""
+        if g.kind == EVENTUALLY:
+            return set() if u in g.goal else {(u, True)}
+        if past:
+            return set() if u in g.goal else {(u, True)}
+        return {(u, False)} | ({(u, True)} if start(u) else set())
+
+    level = set().union(*(nodes(u, False) for u in g.inits))
+    seen, steps = set(level), 0
+    while level:
+        if any(past and u in tails for u, past in level):
+            return steps
+        nxt = set()
+        for u, past in level:
+            for _, _, t in _steps_of(g, u):
+                for node in nodes(t, past) - seen:
+                    seen.add(node)
+                    nxt.add(node)
+        level, steps = nxt, steps + 1
+    raise AssertionError("a tail is reachable")
+
+
+def _strongly_connected(c: set[int], edges: list[tuple[int, str, int, int]]) -> bool:
+    def reached(start: int, forward: bool) -> set[int]:
+        seen, todo = {start}, [start]
+        while todo:
+            u = todo.pop()
+            for a_, _, _, b_ in edges:
+                x, y = (a_, b_) if forward else (b_, a_)
+                if x == u and y not in seen:
+                    seen.add(y)
+                    todo.append(y)
+        return seen
+
+    first = next(iter(c))
+    return reached(first, True) == c == reached(first, False)
+
+
+def _replay_steps(spec: Spec, steps: list[Step], start: State) -> None:
+    state = start
+    for st in steps:
+        assert st.label is not None
+        act = spec.action(st.label.name)
+        assert tuple(st.label.params) in [tuple(p) for p in act.enumerate(state)]
+        assert getattr(spec, st.label.name)(state, *st.label.params) == st.state
+        state = st.state
+
+
+def _liveness_case(seed: int) -> None:
+    g = random_graph(seed)
+    spec = graph_spec(g)
+    holds, tails = reference_liveness(g)
+    got = check_property(spec, "P")
+    assert got.holds == holds, g
+    if holds:
+        assert got.lasso is None
+        return
+    lasso = got.lasso
+    assert lasso is not None and lasso.prefix[0].label is None and lasso.prefix[0].state.at in g.inits
+    _replay_steps(spec, lasso.prefix[1:], lasso.prefix[0].state)
+    _replay_steps(spec, lasso.loop, lasso.prefix[-1].state)
+    path = [st.state.at for st in lasso.prefix]
+    loop = [st.state.at for st in lasso.loop]
+    assert not set(loop) & g.goal
+    if g.kind == EVENTUALLY:
+        assert not set(path) & g.goal, "<>G: no goal state on the way"
+    else:  # a trigger (any state for []<>G), then no goal state to the end
+        from_ = [j for j, u in enumerate(path) if (g.kind == ALWAYS_EVENTUALLY or u in g.trigger)
+                 and not set(path[j:]) & g.goal]
+        assert from_, "no trigger after which the behaviour stays out of the goal"
+    last = path[-1]
+    assert last in tails
+    assert len(path) - 1 == _shortest_prefix(g, tails), "the prefix is the shortest to a violating tail"
+    if not loop:  # stutters for ever: no fair family can change the state
+        assert not any(_enabled(g, k, last) for k in range(len(g.fairness))), g
+    else:
+        assert loop[-1] == last, "the loop closes"
+        steps = []
+        prev = last
+        for st, u in zip(lasso.loop, loop):
+            assert u != prev, "every loop step changes the state"
+            steps.append((prev, st.label.name, st.label.params[0], u))
+            prev = u
+        assert _fair_on(g, set(loop), steps), "the loop is fair"
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_liveness_agrees_with_brute_force(seed: int) -> None:
+    _liveness_case(seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(150, 3000))
+def test_liveness_agrees_with_brute_force_many(seed: int) -> None:
+    _liveness_case(seed)
