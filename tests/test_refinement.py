@@ -67,3 +67,15 @@ def test_a_refinement_failing_at_the_initial_state_counts_in_the_singular() -> N
     assert not res.holds and res.failing_step == 0
     assert "\n1 distinct LamportMutex state, 0 transitions checked (0 map to stutters), 1 distinct AbstractMutex " \
         "state reached, " in summary(res)
+
+
+def test_refine_says_it_compares_steps_only_when_the_abstract_spec_has_fairness(capsys) -> None:
+    """'LamportMutex implements AbstractMutex' read as TLA+'s Impl => AbstractSpec, whose fairness (SF on Enter)
+    and starvation properties refine never compares: it now says so (Voting declares none: no note)."""
+    assert main(["refine", "tests/user_specs/lamport_mutex.py:LamportMutex", "AbstractMutex", "--max-clock", "2"]) == 0
+    assert capsys.readouterr().out.endswith(
+        "Steps only: AbstractMutex's fairness and temporal properties are not compared; state them for "
+        "LamportMutex and check them with paxraft check --liveness.\n"
+    )
+    assert main(["refine", "voting", "consensus"]) == 0
+    assert "Steps only" not in capsys.readouterr().out

@@ -148,6 +148,9 @@ def summary(res: RefinementResult) -> str:
     )
     for k, n in sorted(res.explained.items()):
         lines.append(f"  {k:<32} {n:>10,}")
+    if res.holds and (a.fairness() or a.properties()):  # TLA+'s Impl => AbstractSpec includes its fairness
+        lines.append(f"Steps only: {a.name}'s fairness and temporal properties are not compared; state them for "
+                     f"{c.name} and check them with paxraft check --liveness.")
     return "\n".join(lines)
 
 

@@ -1,0 +1,591 @@
+"""The checker's other modes against plain references: symmetry, liveness, checkpoints, dfs, simulate, graph.
+
+tests/test_differential.py compares the breadth-first search with a reference search on random specs.
+This file compares what that one does not, each with a reference written here that a reader can check
+by eye (brute force: the models are tiny):
+
+- **Symmetry.** A random spec over ``n`` interchangeable processes (2-4; a local counter, a vote that
+  names another process, messages that name their sender). Under ``--symmetry`` the distinct count is
+  the number of orbits of the reachable states (plain search without symmetry, then states grouped by
+  the least member of their orbit over *every* permutation); depth is the plain depth (renaming keeps a
+  state's distance from the initial states); states generated is, as docs/checking.md counts it, every
+  initial state plus every successor of every stored state (one stored per orbit: every member of an
+  orbit has as many successors, the spec being symmetric). A violation is a real behaviour, replayed
+  with the spec's own actions, as short as the plain search's. Specs go through the full-orbit path,
+  ``symmetry_keys`` (the sorting path) and, with four processes, twins.
+- **Liveness.** Tiny random graphs (2-9 nodes, up to three actions with a parameter, self-loops,
+  WF/SF over action families with parameter filters, ``<>G``, ``[]<>G``, ``P ~> G``) written as specs:
+  the verdict equals a brute-force reference (every subset of the states a violation may run through,
+  tried as a fair cycle; the fairness rule is restated at its section), and a reported lasso is real:
+  each step the spec's own action, out of the goal after its trigger, the loop closes, every loop step
+  changes the state, the loop (or the stutter) is fair, the prefix is the shortest to any violating tail.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import pytest
+
+from modelcheck import check
+from modelcheck.engine.coordinator import search
+from modelcheck.engine.liveness import ALWAYS_EVENTUALLY, EVENTUALLY, LEADS_TO, check_property
+from modelcheck.engine.result import Result, Step
+from spec.core import (
+    SF,
+    WF,
+    AlwaysEventually,
+    Eventually,
+    Fair,
+    LeadsTo,
+    Spec,
+    State,
+    Temporal,
+    action,
+    invariant,
+    order_key,
+)
+
+# -- a random symmetric spec -----------------------------------------------------------------------
+
+
+class Sym(NamedTuple):
+    loc: tuple[int, ...]  # each process's counter, 0..k
+    vote: tuple[int, ...]  # the process each one voted for, or -1
+    msgs: frozenset[tuple[int, int]]  # (sender, value)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What one random symmetric spec is made of."""
+
+    n: int
+    k: int
+    actions: tuple[str, ...]
+    invariant: str | None  # one of INVARIANTS, or none
+    threshold: int
+    keys: str  # "none" (every renaming, or twins from four processes), "fine" or "coarse" symmetry_keys
+    seed: int
+
+
+ACTIONS = ("Inc", "Send", "Recv", "Vote", "Reset", "Drop", "Copy")
+INVARIANTS = ("FewVotes", "SmallSum", "NotAllEqual")
+
+
+def _inc(self: Any, s: Sym, p: int) -> Sym | None:
+    if s.loc[p] >= self.k or (self.guarded and s.vote[p] >= 0):
+        return None
+    return s._replace(loc=_set(s.loc, p, s.loc[p] + 1))
+
+
+def _send(self: Any, s: Sym, p: int) -> Sym | None:
+    if s.loc[p] == 0 or (p, s.loc[p]) in s.msgs:
+        return None
+    return s._replace(msgs=s.msgs | {(p, s.loc[p])})
+
+
+def _recv(self: Any, s: Sym, p: int, m: tuple[int, int]) -> Sym | None:
+    if m[0] == p or m[1] <= s.loc[p]:
+        return None
+    return s._replace(loc=_set(s.loc, p, m[1]))
+
+
+def _vote(self: Any, s: Sym, p: int, q: int) -> Sym | None:
+    if s.vote[p] >= 0 or p == q or s.loc[q] < s.loc[p]:
+        return None
+    return s._replace(vote=_set(s.vote, p, q))
+
+
+def _reset(self: Any, s: Sym, p: int) -> Sym | None:
+    if s.loc[p] < self.k or s.vote[p] < 0:
+        return None
+    return s._replace(loc=_set(s.loc, p, 0), vote=_set(s.vote, p, -1))
+
+
+def _drop(self: Any, s: Sym, m: tuple[int, int]) -> Sym | None:
+    return s._replace(msgs=s.msgs - {m})
+
+
+def _copy(self: Any, s: Sym, p: int, q: int) -> Sym | None:
+    """p takes q's vote (a step whose effect names a third process)."""
+    if p == q or s.vote[q] < 0 or s.vote[q] == p or s.vote[p] == s.vote[q]:
+        return None
+    return s._replace(vote=_set(s.vote, p, s.vote[q]))
+
+
+def _set(t: tuple[int, ...], i: int, v: int) -> tuple[int, ...]:
+    return t[:i] + (v,) + t[i + 1:]
+
+
+def _each(self: Any, s: Sym) -> list[tuple[int]]:
+    return [(p,) for p in range(self.n)]
+
+
+def _pairs(self: Any, s: Sym) -> list[tuple[int, int]]:
+    return [(p, q) for p in range(self.n) for q in range(self.n)]
+
+
+def _sent(self: Any, s: Sym) -> list[tuple[tuple[int, int]]]:
+    return [(m,) for m in sorted(s.msgs)]
+
+
+def _to_each(self: Any, s: Sym) -> list[tuple[int, tuple[int, int]]]:
+    return [(p, m) for p in range(self.n) for m in sorted(s.msgs)]
+
+
+STEPS: dict[str, tuple[Callable, Callable]] = {
+    "Inc": (_each, _inc), "Send": (_each, _send), "Recv": (_to_each, _recv), "Vote": (_pairs, _vote),
+    "Reset": (_each, _reset), "Drop": (_sent, _drop), "Copy": (_pairs, _copy),
+}
+
+
+class SymBase(Spec):
+    """Processes 0..n-1, interchangeable; the random part (actions, invariant, keys) is the subclass's."""
+
+    variables = ("loc", "vote", "msgs")
+    recipe: Recipe
+
+    def __init__(self) -> None:
+        self.n, self.k, self.guarded = self.recipe.n, self.recipe.k, self.recipe.seed % 2 == 0
+        super().__init__()
+
+    def init_states(self) -> list[Sym]:
+        n = self.n
+        inits = [Sym((0,) * n, (-1,) * n, frozenset())]
+        if self.recipe.seed % 3 == 0:  # an orbit of initial states: the first process already counted once
+            inits.append(Sym((1,) + (0,) * (n - 1), (-1,) * n, frozenset()))
+        return inits
+
+    def symmetric_sets(self) -> dict[str, int]:
+        return {"P": self.n}
+
+    def permute(self, s: Sym, perm: Any) -> Sym:
+        pi = perm["P"]
+        loc, vote = [0] * self.n, [-1] * self.n
+        for i in range(self.n):
+            loc[pi[i]] = s.loc[i]
+            vote[pi[i]] = pi[s.vote[i]] if s.vote[i] >= 0 else -1
+        return Sym(tuple(loc), tuple(vote), frozenset((pi[q], v) for q, v in s.msgs))
+
+    def votes_for(self, s: Sym, p: int) -> int:
+        return sum(v == p for v in s.vote)
+
+
+def _keys_fine(self: SymBase, s: Sym) -> dict[str, list]:
+    """Everything about a process that names no other: its counter, whether it voted, its votes, its messages."""
+    return {"P": [(s.loc[i], s.vote[i] < 0, self.votes_for(s, i), tuple(sorted(v for q, v in s.msgs if q == i)))
+                  for i in range(self.n)]}
+
+
+def _keys_coarse(self: SymBase, s: Sym) -> dict[str, list]:
+    """Only the counter: large tie groups, so the renamings within them (and twins) do the work."""
+    return {"P": [s.loc[i] for i in range(self.n)]}
+
+
+def _few_votes(self: SymBase, s: Sym) -> bool:
+    return all(self.votes_for(s, p) < self.recipe.threshold for p in range(self.n))
+
+
+def _small_sum(self: SymBase, s: Sym) -> bool:
+    return sum(s.loc) + len(s.msgs) < self.recipe.threshold + self.n
+
+
+def _not_all_equal(self: SymBase, s: Sym) -> bool:
+    return not (s.loc[0] > 0 and all(x == s.loc[0] for x in s.loc) and -1 not in s.vote)
+
+
+INV_FUNCS = {"FewVotes": _few_votes, "SmallSum": _small_sum, "NotAllEqual": _not_all_equal}
+
+
+def make_spec(r: Recipe) -> type[SymBase]:
+    """The spec class of recipe ``r``: its actions in the recipe's order, its invariant, its keys."""
+    ns: dict[str, Any] = {"recipe": r, "__doc__": f"Random symmetric spec {r}."}
+    for name in r.actions:
+        enum, step = STEPS[name]
+        ns[name] = action(enum)(step)
+    if r.invariant:
+        ns[r.invariant] = invariant(INV_FUNCS[r.invariant])
+    if r.keys == "fine":
+        ns["symmetry_keys"] = _keys_fine
+    elif r.keys == "coarse":
+        ns["symmetry_keys"] = _keys_coarse
+    return type(f"SymGen{r.seed}", (SymBase,), ns)
+
+
+def recipe(seed: int) -> Recipe:
+    """A random recipe; four processes get fewer actions (the plain search must stay small)."""
+    rng = random.Random(seed)
+    n = rng.choice((2, 3, 3, 4))
+    k = rng.choice((1, 2)) if n < 4 else 1
+    pool = list(ACTIONS) if n < 4 else ["Inc", "Send", "Recv", "Vote", "Reset", "Drop"]
+    acts = ["Inc"] + rng.sample([a for a in pool if a != "Inc"], rng.randint(1, 3 if n < 4 else 2))
+    rng.shuffle(acts)
+    inv = rng.choice((None, *INVARIANTS))
+    return Recipe(n, k, tuple(acts), inv, rng.randint(1, n), rng.choice(("none", "fine", "coarse")), seed)
+
+
+# -- the plain reference ---------------------------------------------------------------------------
+
+
+@dataclass
+class Plain:
+    """The plain breadth-first search's answer: every reachable state with its depth and parent."""
+
+    states: dict[State, int]  # state -> depth (1 for an initial state)
+    succ: dict[State, list[tuple[str, tuple, State]]]
+    inits: list[State]
+    bad: State | None  # the first violating state found, breadth-first
+    bad_depth: int | None
+
+
+def plain_search(spec: Spec, *, stop_at_violation: bool = False, limit: int = 60_000) -> Plain:
+    """Every reachable state, by calling the spec's actions (enumerator, then step) and nothing else."""
+    inits = list(spec.init_states())
+    invs = [getattr(spec, n) for n in spec.invariants]
+    states: dict[State, int] = {}
+    succ: dict[State, list[tuple[str, tuple, State]]] = {}
+    frontier = []
+    for s in inits:
+        if s not in states:
+            states[s] = 1
+            frontier.append(s)
+    bad = next((s for s in frontier if not all(f(s) for f in invs)), None)
+    if bad is not None and stop_at_violation:
+        return Plain(states, succ, inits, bad, 1)
+    depth = 1
+    while frontier:
+        nxt = []
+        for s in frontier:
+            out = succ[s] = []
+            for a in spec.actions:
+                for p in a.enumerate(s):
+                    t = getattr(spec, a.name)(s, *p)
+                    if t is None:
+                        continue
+                    out.append((a.name, tuple(p), t))
+                    if t not in states:
+                        states[t] = depth + 1
+                        nxt.append(t)
+                        if bad is None and not all(f(t) for f in invs):
+                            bad = t
+                            if stop_at_violation:
+                                return Plain(states, succ, inits, bad, depth + 1)
+        assert len(states) < limit, "a generated model is larger than this test means to search"
+        frontier = nxt
+        if frontier:
+            depth += 1
+    return Plain(states, succ, inits, bad, states[bad] if bad is not None else None)
+
+
+def orbit_key(spec: Spec, s: State) -> State:
+    """The least member of ``s``'s orbit over every permutation of every symmetric set (brute force)."""
+    sets = spec.symmetric_sets()
+    names = list(sets)
+    best = s
+    for combo in itertools.product(*(itertools.permutations(range(sets[n])) for n in names)):
+        t = spec.permute(s, dict(zip(names, combo)))
+        if order_key(t) < order_key(best):
+            best = t
+    return best
+
+
+def replays(spec: Spec, result: Result) -> None:
+    """Each step of ``result.trace`` is the spec's own action applied to the state before it."""
+    trace = result.trace
+    assert trace, "a violation comes with a trace"
+    assert trace[0].label is None and trace[0].state in list(spec.init_states())
+    for before, after in zip(trace, trace[1:]):
+        assert after.label is not None
+        name, params = after.label.name, tuple(after.label.params)
+        assert name in [a.name for a in spec.actions]
+        assert params in [tuple(p) for p in next(a for a in spec.actions if a.name == name).enumerate(before.state)]
+        assert getattr(spec, name)(before.state, *params) == after.state, f"{name}{params} does not give the next state"
+
+
+# -- 1. symmetry -----------------------------------------------------------------------------------
+
+
+def _symmetry_case(seed: int, workers: int = 0) -> None:
+    r = recipe(seed)
+    cls = make_spec(r)
+    spec = cls()
+    plain = plain_search(spec)
+    got = check(cls(), symmetry=True) if not workers else search(cls(), symmetry=True, workers=workers)
+    if plain.bad is None:
+        orbits: dict[State, State] = {}  # orbit key -> a member
+        for s in plain.states:
+            orbits.setdefault(orbit_key(spec, s), s)
+        depth = max(plain.states.values())
+        generated = len(plain.inits) + sum(len(plain.succ[s]) for s in orbits.values())
+        assert (got.verdict, got.distinct_states, got.states_generated, got.depth) == \
+               ("ok", len(orbits), generated, depth), r
+        assert sum(c.fired for c in got.coverage.values()) == generated - len(plain.inits)
+        assert {a: c.fired for a, c in got.coverage.items()} == {
+            a: sum(1 for s in orbits.values() for lab, _, _ in plain.succ[s] if lab == a) for a in r.actions}
+    else:
+        assert (got.verdict, got.violated) == ("violation", r.invariant), r
+        replays(spec, got)
+        assert not getattr(spec, r.invariant)(got.trace[-1].state)
+        assert got.trace_length == plain.bad_depth - 1, r  # as short as the plain search's
+
+
+SEEDS = range(40)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_symmetry_counts_orbits(seed: int) -> None:
+    _symmetry_case(seed)
+
+
+@pytest.mark.parametrize("seed", range(1, 40, 5))
+def test_symmetry_counts_orbits_with_two_workers(seed: int) -> None:
+    _symmetry_case(seed, workers=2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(40, 400))
+def test_symmetry_counts_orbits_many(seed: int) -> None:
+    _symmetry_case(seed)
+
+
+# -- 2. liveness under fairness --------------------------------------------------------------------
+#
+# The fairness the checker implements (spec.core.Fair, modelcheck.engine.liveness), restated: only a
+# step that changes the state counts, for taking a family and for enabling it. A family F is enabled
+# at s when some step of F leaves s for another state. An infinite behaviour that stutters for ever
+# at s is fair when no condition is enabled at s. One that runs for ever through the set C of states
+# it visits infinitely often, taking the set E of steps infinitely often, is fair when each
+# WF(F) has a step of F in E or a state of C where F is disabled, and each SF(F) has a step of F in E
+# or no state of C where F is enabled. Taking every step inside C only adds steps, so a fair cycle
+# exists on C exactly when C is strongly connected (with at least one step inside) and "every step
+# inside C" is fair: the reference tries every subset of the states a violation may run through.
+# <>G is violated from an initial non-G state staying in non-G; []<>G and P ~> G from any reachable
+# (P and) non-G state, staying in non-G from there.
+
+
+class Node(NamedTuple):
+    at: int
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A tiny random transition system: ``table[action][(node, i)]`` is the target of ``action(i)`` at node."""
+
+    n: int
+    inits: tuple[int, ...]
+    table: dict[str, dict[tuple[int, int], int]]
+    fairness: tuple[tuple[str, tuple[str, ...], int | None], ...]  # (WF/SF, actions, i filter)
+    kind: str
+    goal: frozenset[int]
+    trigger: frozenset[int]
+    seed: int
+
+
+def random_graph(seed: int) -> Graph:
+    rng = random.Random(seed)
+    n = rng.randint(2, 9)
+    table: dict[str, dict[tuple[int, int], int]] = {}
+    for a in ("A", "B", "C")[: rng.randint(1, 3)]:
+        table[a] = {(u, i): rng.randrange(n) for u in range(n) for i in range(2) if rng.random() < 0.35}
+    fairness = tuple(
+        (rng.choice(("WF", "SF")), tuple(rng.sample(sorted(table), rng.randint(1, len(table)))),
+         rng.choice((None, None, 0, 1)))
+        for _ in range(rng.randint(0, 3)))
+    goal = frozenset(u for u in range(n) if rng.random() < 0.25)
+    trigger = frozenset(u for u in range(n) if rng.random() < 0.4)
+    inits = tuple(sorted(rng.sample(range(n), rng.choice((1, 1, 2)))))
+    return Graph(n, inits, table, fairness, rng.choice((EVENTUALLY, ALWAYS_EVENTUALLY, LEADS_TO)), goal, trigger,
+                 seed)
+
+
+def graph_spec(g: Graph) -> Spec:
+    """The graph as a spec: one action per table, its parameter ``i`` (0 or 1)."""
+
+    def make(name: str) -> Callable:
+        tab = g.table[name]
+
+        def step(self: Spec, s: Node, i: int) -> Node | None:
+            t = tab.get((s.at, i))
+            return None if t is None else Node(t)
+
+        step.__name__ = name
+        return action(lambda self, s: [(0,), (1,)])(step)
+
+    def fairness(self: Spec) -> list[Fair]:
+        return [(WF if k == "WF" else SF)(*acts, **({} if i is None else {"i": i})) for k, acts, i in g.fairness]
+
+    def properties(self: Spec) -> dict[str, Temporal]:
+        goal, trig = (lambda s: s.at in g.goal), (lambda s: s.at in g.trigger)
+        prop = {EVENTUALLY: Eventually(goal), ALWAYS_EVENTUALLY: AlwaysEventually(goal),
+                LEADS_TO: LeadsTo(trig, goal)}[g.kind]
+        return {"P": prop}
+
+    ns: dict[str, Any] = {name: make(name) for name in g.table}
+    ns.update(variables=("at",), init_states=lambda self: [Node(u) for u in g.inits], fairness=fairness,
+              properties=properties, __doc__=f"Random graph {g.seed}.")
+    return type(f"Graph{g.seed}", (Spec,), ns)()
+
+
+def _steps_of(g: Graph, u: int) -> list[tuple[str, int, int]]:
+    """Every state-changing step leaving ``u``: (action, i, target)."""
+    return [(a, i, t) for a, tab in g.table.items() for (v, i), t in tab.items() if v == u and t != u]
+
+
+def _in_family(g: Graph, k: int, a: str, i: int) -> bool:
+    _, acts, only = g.fairness[k]
+    return a in acts and (only is None or only == i)
+
+
+def _enabled(g: Graph, k: int, u: int) -> bool:
+    return any(_in_family(g, k, a, i) for a, i, _ in _steps_of(g, u))
+
+
+def _fair_on(g: Graph, states: set[int], steps: list[tuple[int, str, int, int]]) -> bool:
+    """Is running for ever through ``states`` taking ``steps`` (at least once each, infinitely often) fair?"""
+    for k, (kind, _, _) in enumerate(g.fairness):
+        if any(_in_family(g, k, a, i) for _, a, i, _ in steps):
+            continue
+        enabled = [u for u in states if _enabled(g, k, u)]
+        if kind == "WF" and len(enabled) == len(states) or kind == "SF" and enabled:
+            return False
+    return True
+
+
+def reference_liveness(g: Graph) -> tuple[bool, set[int]]:
+    """(property holds, the states at which a violating tail can start: stutters and fair cycles' states)."""
+    reach, todo = set(g.inits), list(g.inits)
+    while todo:
+        u = todo.pop()
+        for _, _, t in _steps_of(g, u):
+            if t not in reach:
+                reach.add(t)
+                todo.append(t)
+    if g.kind == EVENTUALLY:
+        starts = {u for u in g.inits if u not in g.goal}
+    elif g.kind == ALWAYS_EVENTUALLY:
+        starts = {u for u in reach if u not in g.goal}
+    else:
+        starts = {u for u in reach if u in g.trigger and u not in g.goal}
+    region, todo = set(starts), list(starts)
+    while todo:
+        u = todo.pop()
+        for _, _, t in _steps_of(g, u):
+            if t not in g.goal and t not in region:
+                region.add(t)
+                todo.append(t)
+    tails = {u for u in region if not any(_enabled(g, k, u) for k in range(len(g.fairness)))}
+    members = sorted(region)
+    for bits in range(1, 1 << len(members)):
+        c = {u for j, u in enumerate(members) if bits >> j & 1}
+        inside = [(u, a, i, t) for u in c for a, i, t in _steps_of(g, u) if t in c]
+        if inside and _strongly_connected(c, inside) and _fair_on(g, c, inside):
+            tails |= c
+    return not tails, tails
+
+
+def _shortest_prefix(g: Graph, tails: set[int]) -> int:
+    """Steps from an initial state to a tail: for <>G through non-G states only, otherwise anywhere to a
+    (trigger and) non-G state, then through non-G states (a search over (state, past the trigger))."""
+    def start(u: int) -> bool:
+        return u not in g.goal and (g.kind != LEADS_TO or u in g.trigger)
+
+    def nodes(u: int, past: bool) -> set[tuple[int, bool]]:
+        """Where being at ``u`` puts a behaviour: past the trigger (staying there), or not yet, or at it now."""
+        if g.kind == EVENTUALLY:
+            return set() if u in g.goal else {(u, True)}
+        if past:
+            return set() if u in g.goal else {(u, True)}
+        return {(u, False)} | ({(u, True)} if start(u) else set())
+
+    level = set().union(*(nodes(u, False) for u in g.inits))
+    seen, steps = set(level), 0
+    while level:
+        if any(past and u in tails for u, past in level):
+            return steps
+        nxt = set()
+        for u, past in level:
+            for _, _, t in _steps_of(g, u):
+                for node in nodes(t, past) - seen:
+                    seen.add(node)
+                    nxt.add(node)
+        level, steps = nxt, steps + 1
+    raise AssertionError("a tail is reachable")
+
+
+def _strongly_connected(c: set[int], edges: list[tuple[int, str, int, int]]) -> bool:
+    def reached(start: int, forward: bool) -> set[int]:
+        seen, todo = {start}, [start]
+        while todo:
+            u = todo.pop()
+            for a_, _, _, b_ in edges:
+                x, y = (a_, b_) if forward else (b_, a_)
+                if x == u and y not in seen:
+                    seen.add(y)
+                    todo.append(y)
+        return seen
+
+    first = next(iter(c))
+    return reached(first, True) == c == reached(first, False)
+
+
+def _replay_steps(spec: Spec, steps: list[Step], start: State) -> None:
+    state = start
+    for st in steps:
+        assert st.label is not None
+        act = spec.action(st.label.name)
+        assert tuple(st.label.params) in [tuple(p) for p in act.enumerate(state)]
+        assert getattr(spec, st.label.name)(state, *st.label.params) == st.state
+        state = st.state
+
+
+def _liveness_case(seed: int) -> None:
+    g = random_graph(seed)
+    spec = graph_spec(g)
+    holds, tails = reference_liveness(g)
+    got = check_property(spec, "P")
+    assert got.holds == holds, g
+    if holds:
+        assert got.lasso is None
+        return
+    lasso = got.lasso
+    assert lasso is not None and lasso.prefix[0].label is None and lasso.prefix[0].state.at in g.inits
+    _replay_steps(spec, lasso.prefix[1:], lasso.prefix[0].state)
+    _replay_steps(spec, lasso.loop, lasso.prefix[-1].state)
+    path = [st.state.at for st in lasso.prefix]
+    loop = [st.state.at for st in lasso.loop]
+    assert not set(loop) & g.goal
+    if g.kind == EVENTUALLY:
+        assert not set(path) & g.goal, "<>G: no goal state on the way"
+    else:  # a trigger (any state for []<>G), then no goal state to the end
+        from_ = [j for j, u in enumerate(path) if (g.kind == ALWAYS_EVENTUALLY or u in g.trigger)
+                 and not set(path[j:]) & g.goal]
+        assert from_, "no trigger after which the behaviour stays out of the goal"
+    last = path[-1]
+    assert last in tails
+    assert len(path) - 1 == _shortest_prefix(g, tails), "the prefix is the shortest to a violating tail"
+    if not loop:  # stutters for ever: no fair family can change the state
+        assert not any(_enabled(g, k, last) for k in range(len(g.fairness))), g
+    else:
+        assert loop[-1] == last, "the loop closes"
+        steps = []
+        prev = last
+        for st, u in zip(lasso.loop, loop):
+            assert u != prev, "every loop step changes the state"
+            steps.append((prev, st.label.name, st.label.params[0], u))
+            prev = u
+        assert _fair_on(g, set(loop), steps), "the loop is fair"
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_liveness_agrees_with_brute_force(seed: int) -> None:
+    _liveness_case(seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(150, 3000))
+def test_liveness_agrees_with_brute_force_many(seed: int) -> None:
+    _liveness_case(seed)
