@@ -768,7 +768,7 @@ def test_random_specs_agree_with_the_reference(gen_dir: Path, g: Gen) -> None:
     compare(functools.partial(g.model, load(gen_dir, g.source)), symmetry=g.symmetric)
 
 
-@DEFAULT
+@settings(DEFAULT, max_examples=100)
 @given(g=specs(), deadlock=st.booleans(), cap=st.sampled_from([CAP, 1, 5, 30]), chunk=st.sampled_from([1, 3, 1 << 15]),
        memory=st.sampled_from([None, 4096]))
 def test_random_specs_agree_with_small_tables(gen_dir: Path, tiny_tables: None, g: Gen, deadlock: bool, cap: int,
@@ -1065,3 +1065,58 @@ def test_a_spec_attribute_changed_by_a_step_is_refused_by_the_preflight(gen_dir:
     assert done.returncode == 2, done.stdout + done.stderr
     assert "the parameter enumerator of Inc never names its state" in done.stderr
     assert "gives ((0,), (1,)) against ((0,),)" in done.stderr
+
+
+# -- the shipped specs, their variants and the example and user specs ------------------------------------
+
+
+def shipped_models() -> list[tuple[str, Callable[[], Spec], bool]]:
+    """(name, a function making the spec, whether it declares symmetric sets): every registered spec and variant
+    with its default bounds, and every spec class of docs/examples and tests/user_specs that builds with its
+    defaults (but tests/user_specs/faulty.py's deliberate mistakes, which the preflight refuses)."""
+    from spec.registry import build, entries, load_user_module, user_classes
+
+    out: list[tuple[str, Callable[[], Spec], bool]] = []
+    for name, e in entries().items():
+        for v in (None, *e.variants):
+            make = functools.partial(build, name, v)
+            out.append((f"{name}[{v}]" if v else name, make, bool(make().symmetric_sets())))
+    files = sorted([*(ROOT / "docs" / "examples").glob("*.py"), *(ROOT / "tests" / "user_specs").glob("*.py")])
+    for f in files:
+        if f.name == "faulty.py":
+            continue
+        for cls in user_classes(load_user_module(str(f))):
+            try:
+                spec = cls()
+            except Exception:  # noqa: BLE001 - a class that needs bounds, or an abstract base: not a model here
+                continue
+            out.append((f"{f.name}:{cls.__name__}", cls, bool(spec.symmetric_sets())))
+    return out
+
+
+SHIPPED = shipped_models()
+QUICK = {"raft", "paxos[ignore-votes]", "raft-config", "paxoscommit.py:PaxosCommit", "sliding_window.py:Fast",
+         "lamport_mutex.py:LamportMutex"}
+
+
+def _shipped(name: str, make: Callable[[], Spec], symmetric: bool, cap: int) -> None:
+    compare(make, max_states=cap)
+    if symmetric:
+        compare(make, max_states=cap, symmetry=True)
+
+
+@pytest.mark.parametrize("name, make, symmetric", [m for m in SHIPPED if m[0] in QUICK], ids=lambda x: x
+                         if isinstance(x, str) else "")
+def test_shipped_specs_agree_with_the_reference_on_their_first_states(name: str, make: Callable[[], Spec],
+                                                                       symmetric: bool) -> None:
+    """Their first 1,000 states (a stop in the middle of a level counts exactly), with and without symmetry:
+    Raft's bundles, Counted and OUTSIDE answers and invariant fast path, PaxosCommit's where-memos, the sliding
+    window's hooks, each against the plain reference."""
+    _shipped(name, make, symmetric, 1_000)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, make, symmetric", SHIPPED, ids=lambda x: x if isinstance(x, str) else "")
+def test_every_shipped_spec_agrees_with_the_reference_on_its_first_states(name: str, make: Callable[[], Spec],
+                                                                          symmetric: bool) -> None:
+    _shipped(name, make, symmetric, 3_000)
