@@ -19,21 +19,28 @@ by eye (brute force: the models are tiny):
   tried as a fair cycle; the fairness rule is restated at its section), and a reported lasso is real:
   each step the spec's own action, out of the goal after its trigger, the loop closes, every loop step
   changes the state, the loop (or the stutter) is fair, the prefix is the shortest to any violating tail.
+- **Checkpoints.** A run stopped after a random chunk by SIGTERM/SIGINT (or dying there, as under
+  kill -9) and resumed, up to three times, reports the uninterrupted run's verdict, counts, depth and
+  coverage; one process and two workers.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import random
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
 
 from modelcheck import check
-from modelcheck.engine.coordinator import search
+from modelcheck.engine.coordinator import StoppedError, search
 from modelcheck.engine.liveness import ALWAYS_EVENTUALLY, EVENTUALLY, LEADS_TO, check_property
+from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import Result, Step
 from spec.core import (
     SF,
@@ -589,3 +596,84 @@ def test_liveness_agrees_with_brute_force(seed: int) -> None:
 @pytest.mark.parametrize("seed", range(150, 3000))
 def test_liveness_agrees_with_brute_force_many(seed: int) -> None:
     _liveness_case(seed)
+
+
+# -- 3. checkpoint and resume ----------------------------------------------------------------------
+#
+# docs/scaling.md: a run with a checkpoint directory writes one at level ends (at most every
+# ``checkpoint_every`` seconds) and on SIGINT/SIGTERM, and ``resume`` continues it, "also after kill -9"
+# (from the last whole checkpoint). Here a run is stopped after a random chunk (chunks of a few states,
+# so the stop falls inside a level) by the signal sent to this process, or dies there without a word
+# (an exception from its progress hook: the kill -9 case), and is resumed, perhaps stopped again; the
+# end must report what the uninterrupted run reports.
+
+
+class CrashError(Exception):
+    """The run dies here, as under kill -9: nothing is saved but what was saved before."""
+
+
+class StopAt(Progress):
+    """Counts progress ticks (one per chunk); at tick ``at`` sends ``how`` (a signal) or crashes."""
+
+    def __init__(self, at: int | None = None, how: int | None = None) -> None:
+        super().__init__("test", silent=True)
+        self.ticks, self.at, self.how = 0, at, how
+
+    def tick(self, *args: Any, **kwargs: Any) -> None:
+        super().tick(*args, **kwargs)
+        self.ticks += 1
+        if self.ticks == self.at:
+            if self.how is None:
+                raise CrashError
+            os.kill(os.getpid(), self.how)
+
+
+def summary(r: Result) -> tuple:
+    """What an interruption may not change."""
+    return (r.verdict, r.violated, r.trace_length, r.distinct_states, r.states_generated, r.depth,
+            {a: (c.fired, c.new) for a, c in r.coverage.items()}, r.complete)
+
+
+def _checkpoint_case(seed: int, tmp: Path, workers: int = 1) -> None:
+    rng = random.Random(seed)
+    r = recipe(seed)
+    cls = make_spec(r)
+    sym = rng.random() < 0.5
+    chunk = rng.randint(1, 4)
+    counter = StopAt()
+    whole = search(cls(), symmetry=sym, workers=workers, chunk=chunk, progress=counter)
+    assert summary(whole) == summary(check(cls(), symmetry=sym))
+    ck = tmp / f"ck{seed}"
+    resume, stops = False, 0
+    while True:  # at most three stops: the fourth run goes to the end
+        at = rng.randint(1, max(1, counter.ticks)) if stops < 3 else None  # past its last chunk: no stop
+        how = rng.choice((signal.SIGTERM, signal.SIGINT, None))
+        if how is None and not (ck / "current").exists():
+            how = signal.SIGTERM  # a crash before the first checkpoint leaves nothing to resume
+        hook = StopAt(at, how)
+        try:
+            got = search(cls(), symmetry=sym, workers=workers, chunk=chunk, progress=hook, checkpoint=ck,
+                         checkpoint_every=0.0, resume=resume)
+            break
+        except (StoppedError, CrashError):
+            stops += 1
+            resume = True
+    assert summary(got) == summary(whole), (r, sym, chunk, stops)
+    if got.verdict == "violation":
+        replays(cls(), got)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_stopped_and_resumed_run_reports_the_uninterrupted_one(seed: int, tmp_path: Path) -> None:
+    _checkpoint_case(seed, tmp_path)
+
+
+@pytest.mark.parametrize("seed", range(12, 16))
+def test_a_stopped_and_resumed_run_reports_the_uninterrupted_one_with_two_workers(seed: int, tmp_path: Path) -> None:
+    _checkpoint_case(seed, tmp_path, workers=2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(16, 200))
+def test_a_stopped_and_resumed_run_reports_the_uninterrupted_one_many(seed: int, tmp_path: Path) -> None:
+    _checkpoint_case(seed, tmp_path, workers=1 + seed % 2)
