@@ -301,6 +301,7 @@ class Gen(Spec):
     """A random spec."""
 
     canonical_order = {canonical}
+    __zero = 0  # private: Python renames it _Gen__zero in the class body
 {init}
     def init_states(self):
         return {inits}
@@ -600,6 +601,7 @@ INVARIANTS = {
     "OneSent": (["return not s.msgs.where(type=0, a=0) or not s.msgs.where(type=1, a=1) or s.x < {k}"],
                 {"msgs", "x"}),
     "ZSeen": (["return s.z <= {k} or s.x == 0"], {"z", "x"}),
+    "Private": (["return s.x >= self.__zero and s.y[0] <= {k}"], {"x", "y"}),
 }
 
 
@@ -682,8 +684,8 @@ def specs(draw: st.DrawFn) -> Gen:
     for i, n in enumerate(restricted):
         body += [f'@restriction("r{i}", action="{n}")', f"def guard_{i}(self, s, *params):",
                  f"    return {draw(st.sampled_from(RESTRICTIONS))}", ""]
-    restrict = tuple(f"r{i}" for i in range(len(restricted)) if draw(st.booleans()))
-    without = tuple(draw(st.lists(st.sampled_from(names), max_size=1)))
+    restrict = tuple(f"r{i}" for i in range(len(restricted)) if draw(st.integers(0, 3)) == 0)
+    without = (draw(st.sampled_from(names)),) if draw(st.integers(0, 3)) == 0 else ()
     out += _indent(body, 4)
     return Gen("\n".join(out).rstrip() + "\n", canonical, bool(parts), symmetric, restrict, without)
 
