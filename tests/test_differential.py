@@ -58,6 +58,7 @@ from modelcheck import check
 from modelcheck.engine import _fingerprint
 from modelcheck.engine import search as engine_search
 from modelcheck.engine.coordinator import search
+from modelcheck.engine.dfs import dfs
 from modelcheck.engine.graph import explore
 from spec import invariant_memo, reads
 from spec.core import OUTSIDE, Spec, State, order_key
@@ -783,6 +784,11 @@ def test_random_specs_agree_with_the_reference(gen_dir: Path, g: Gen) -> None:
     whole = reference(make(), max_states=CAP, symmetry=g.symmetric, invariants=False)
     if whole.complete:  # the state graph (liveness, paxraft graph): every state, every edge
         assert graph_outcome(make(), g.symmetric) == whole
+        if not g.symmetric:  # depth first (--mode dfs): the same states and successors, in another order
+            d = dfs(make(), check_invariants=False)
+            fired = {k: c.fired for k, c in d.coverage.items()}
+            assert (d.distinct_states, d.states_generated, fired) == (
+                whole.distinct, whole.generated, {k: f for k, (f, _) in whole.coverage.items()})
 
 
 @settings(DEFAULT, max_examples=100)
