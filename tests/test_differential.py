@@ -60,7 +60,7 @@ from modelcheck.engine import search as engine_search
 from modelcheck.engine.coordinator import search
 from modelcheck.engine.dfs import dfs
 from modelcheck.engine.graph import explore
-from spec import invariant_memo, reads
+from spec import core, invariant_memo, reads, values
 from spec.core import OUTSIDE, Spec, State, order_key
 from spec.registry import load_user_spec
 
@@ -757,7 +757,8 @@ def shrink_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     """The shortcuts' tables small enough that a small model reaches their edges: the invariant memo from
     the first state on and dropped after a few misses, the where-memo's table started over, twins looked
     for among two processes; a worker forgets what it asked past 4 fingerprints and hands states on past
-    its share at once."""
+    its share at once; the messages' index keys and the question keys started over past 4, the sorted
+    parameter lists past 2."""
     monkeypatch.setattr(invariant_memo, "WARM", 1)
     monkeypatch.setattr(invariant_memo, "PROBE", 8)
     monkeypatch.setattr(invariant_memo, "TABLE", 4)
@@ -765,6 +766,8 @@ def shrink_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_fingerprint, "TWINS_FROM", 2)
     monkeypatch.setattr(engine_search, "ASKED_CAP", 4)
     monkeypatch.setattr(engine_search, "BALANCE_SLACK", 0)
+    monkeypatch.setattr(values, "MESSAGES", 4)
+    monkeypatch.setattr(core, "ORDER_CACHE", 2)
 
 
 @pytest.fixture
