@@ -22,13 +22,21 @@ by eye (brute force: the models are tiny):
 - **Checkpoints.** A run stopped after a random chunk by SIGTERM/SIGINT (or dying there, as under
   kill -9) and resumed, up to three times, reports the uninterrupted run's verdict, counts, depth and
   coverage; one process and two workers.
+- **dfs and simulate.** ``dfs`` stores and expands what the plain search does (depth is its own: see
+  the section); with a depth bound it explores exactly the states within it. Simulated walks replay
+  and their violations are real and first.
+- **graph.** The DOT file of ``paxraft graph`` (and ``graph_dot``) has the plain search's states as
+  nodes and its distinct state-changing steps as edges, each matched by text and label.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import itertools
 import os
 import random
+import re
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,16 +46,23 @@ from typing import Any, NamedTuple
 import pytest
 
 from modelcheck import check
+from modelcheck.cli import main
 from modelcheck.engine.coordinator import StoppedError, search
+from modelcheck.engine.dfs import dfs
+from modelcheck.engine.graph import explore
 from modelcheck.engine.liveness import ALWAYS_EVENTUALLY, EVENTUALLY, LEADS_TO, check_property
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import Result, Step
+from modelcheck.engine.simulate import simulate
+from modelcheck.output import dot as dot_output
+from modelcheck.output.render import graph_dot, state_text
 from spec.core import (
     SF,
     WF,
     AlwaysEventually,
     Eventually,
     Fair,
+    Label,
     LeadsTo,
     Spec,
     State,
@@ -677,3 +692,159 @@ def test_a_stopped_and_resumed_run_reports_the_uninterrupted_one_with_two_worker
 @pytest.mark.parametrize("seed", range(16, 200))
 def test_a_stopped_and_resumed_run_reports_the_uninterrupted_one_many(seed: int, tmp_path: Path) -> None:
     _checkpoint_case(seed, tmp_path, workers=1 + seed % 2)
+
+
+# -- 4. depth-first search and simulation ----------------------------------------------------------
+#
+# dfs (modelcheck/engine/dfs.py): without a bound it stores every reachable state once and expands it
+# once, so distinct states, states generated and each action's firings are the breadth-first search's;
+# its depth is the longest path of states it held (a successor already seen counts for one more), not
+# the shortest distance, so it lies between the plain depth and the distinct count plus one. With a
+# bound K every state within K steps of an initial state is explored (a state found again by a
+# shorter path is expanded again), and a run that misses a state says it was cut. A violation it
+# reports is a real behaviour, no shorter than the shortest. simulate: every walk it reports replays,
+# and the invariant it names is violated in the walk's last state and in no earlier one.
+
+
+def _plain_summary(plain: Plain) -> tuple[int, int, dict[str, int]]:
+    fired: dict[str, int] = {}
+    for out in plain.succ.values():
+        for a, _, _ in out:
+            fired[a] = fired.get(a, 0) + 1
+    return len(plain.states), len(plain.inits) + sum(fired.values()), fired
+
+
+def _dfs_case(seed: int) -> None:
+    r = recipe(seed)
+    cls = make_spec(r)
+    spec = cls()
+    plain = plain_search(spec)
+    distinct, generated, fired = _plain_summary(plain)
+    depth = max(plain.states.values())
+    got = dfs(cls())
+    if plain.bad is None:
+        assert (got.verdict, got.distinct_states, got.states_generated, got.complete) == \
+               ("ok", distinct, generated, True), r
+        assert {a: c.fired for a, c in got.coverage.items() if c.fired} == fired
+        # every state is new once: as an initial state, or by the step that reached it first (depth-first,
+        # an initial state can be reached from an earlier one before its turn)
+        assert distinct - len(set(plain.inits)) <= sum(c.new for c in got.coverage.values()) <= distinct - 1
+        assert depth <= got.depth <= distinct + 1
+    else:
+        assert (got.verdict, got.violated) == ("violation", r.invariant), r
+        replays(spec, got)
+        assert got.trace_length >= plain.bad_depth - 1
+    bound = random.Random(seed).randint(1, depth)
+    cut = dfs(cls(), depth_bound=bound)
+    within = sum(1 for d in plain.states.values() if d <= bound)
+    if plain.bad is not None and plain.bad_depth <= bound:
+        assert (cut.verdict, cut.violated) == ("violation", r.invariant), (r, bound)
+        replays(spec, cut)
+        assert cut.trace_length <= bound - 1
+        return
+    assert cut.verdict == "ok" and cut.distinct_states == within, (r, bound)
+    assert cut.extra["cut_by_bound"] or within == len(plain.states), "states beyond the bound, yet not cut"
+    assert cut.complete == (not cut.extra["cut_by_bound"])
+
+
+def _simulate_case(seed: int) -> None:
+    r = recipe(seed)
+    cls = make_spec(r)
+    spec = cls()
+    plain = plain_search(spec)
+    got = simulate(cls(), walks=20, depth=12, seed=seed)
+    for walk in [got.trace, got.deepest_trace]:  # type: ignore[attr-defined]
+        if walk is None:
+            continue
+        fake = Result(spec, trace=walk)
+        replays(spec, fake)
+        assert len(walk) <= 12 and all(st.state in plain.states for st in walk)
+    inv = getattr(spec, r.invariant) if r.invariant else None
+    if got.verdict == "violation":
+        assert got.violated == r.invariant and inv is not None
+        assert not inv(got.trace[-1].state) and all(inv(st.state) for st in got.trace[:-1])
+    else:
+        assert got.verdict == "ok"
+        assert inv is None or all(inv(st.state) for st in got.deepest_trace)  # type: ignore[attr-defined]
+    assert got.distinct_states <= len(plain.states)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_dfs_agrees_with_the_plain_search(seed: int) -> None:
+    _dfs_case(seed)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_simulated_walks_are_real_behaviours(seed: int) -> None:
+    _simulate_case(seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(30, 300))
+def test_dfs_and_simulate_many(seed: int) -> None:
+    _dfs_case(seed)
+    _simulate_case(seed)
+
+
+# -- 5. the state graph (paxraft graph, DOT) -------------------------------------------------------
+#
+# ``paxraft graph`` draws every reachable state once and every state-changing step once per label
+# (self-loops omitted, as it prints): the DOT file's nodes are the plain search's states and its
+# edges are the plain search's distinct (state, action, parameters) steps to another state; each node
+# is found by its text, each edge by its label. An invariant violated somewhere is drawn with the
+# shortest path to it.
+
+_DOT_NODE = re.compile(r'^  n(\d+) \[label="((?:[^"\\]|\\.)*)"')
+_DOT_EDGE = re.compile(r'^  n(\d+) -> n(\d+) \[label="((?:[^"\\]|\\.)*)"')
+
+
+def _undot(text: str) -> str:
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), text)
+
+
+def _graph_case(seed: int, tmp: Path, cli: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    r = recipe(seed)
+    cls = make_spec(r)
+    spec = cls()
+    plain = plain_search(spec)
+    if cli:
+        src = tmp / f"gen{seed}.py"
+        src.write_text("from tests.test_differential_modes import make_spec, recipe\n\n"
+                       f"Gen = make_spec(recipe({seed}))\n")
+        out = io.StringIO()
+        monkeypatch.setattr(dot_output, "dot_available", lambda: False)  # the DOT text is compared; no layout
+        with contextlib.redirect_stdout(out):
+            assert main(["graph", f"{src}:Gen", "--out", str(tmp / "g"), "--max-states", "100000"]) == 0
+        dot = (tmp / "g" / "states.dot").read_text()
+        printed = out.getvalue()
+    else:
+        g = explore(cls(), keep_states=True)
+        dot, printed = graph_dot(g), ""
+    by_text = {state_text(spec, s): s for s in plain.states}
+    assert len(by_text) == len(plain.states), "state texts tell states apart"
+    nodes: dict[str, State] = {}
+    for m in filter(None, map(_DOT_NODE.match, dot.splitlines())):
+        head, _, text = _undot(m.group(2)).partition("\n")
+        assert head == f"#{m.group(1)}"
+        nodes[m.group(1)] = by_text[text]
+    edges = [(nodes[m.group(1)], _undot(m.group(3)), nodes[m.group(2)])
+             for m in filter(None, map(_DOT_EDGE.match, dot.splitlines()))]
+    steps = {(s, spec.show_label(Label(a, p)), t) for s, out in plain.succ.items() for a, p, t in out if t != s}
+    assert sorted(nodes.values(), key=order_key) == sorted(plain.states, key=order_key), r
+    assert len(edges) == len(set(edges)) and set(edges) == steps, r
+    if cli:
+        assert f": {len(plain.states):,} states, {len(steps):,} edges" in printed
+        if plain.bad is not None:
+            assert f"its shortest path ({plain.bad_depth - 1} steps)" in printed
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_state_graph_is_the_plain_search_graph(seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _graph_case(seed, tmp_path, seed % 5 == 0, monkeypatch)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(20, 200))
+def test_the_state_graph_is_the_plain_search_graph_many(seed: int, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _graph_case(seed, tmp_path, seed % 10 == 0, monkeypatch)
