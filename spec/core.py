@@ -568,6 +568,7 @@ class Spec:
         methods = self._restriction_methods()
         keep = set(self.excluded) | {methods[n][1] for n in self.restricted}
         out._actions = [a if a.name in keep else out._bind_action(a.name) for a in self._actions]
+        out._invariants = {n: getattr(out, n) for n in self._invariants}  # the copy's: split and remembered too
         return out
 
     excluded: tuple[str, ...] = ()  # actions left out of Next by `without`

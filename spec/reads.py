@@ -250,7 +250,8 @@ def conjuncts(fn: Callable, spec_cls: type) -> list[tuple[Callable[[Any, Any], A
     """An invariant written ``return A and B and ...`` (its only statement, a docstring aside), as one
     function of ``(self, s)`` per conjunct, each with the one state variable it reads (``None`` when it
     reads several, none, or the state otherwise than through ``s.F``, as :func:`reads_of` follows it);
-    ``None`` when ``fn`` is not written so. The conjuncts are compiled from the function's own source,
+    ``None`` when ``fn`` is not written so (or names a private identifier, ``self.__limit``, which only its
+    class body's compilation renames). The conjuncts are compiled from the function's own source,
     with its globals and line numbers: they raise what it raises, where it raises it."""
     fn = getattr(fn, "__func__", fn)
     if not inspect.isfunction(fn) or fn.__code__.co_freevars or fn.__code__.co_name == "<lambda>":
@@ -259,6 +260,8 @@ def conjuncts(fn: Callable, spec_cls: type) -> list[tuple[Callable[[Any, Any], A
     if got is None or not isinstance(got[0], ast.FunctionDef):
         return None
     node, parents = got
+    if any(_private(n) for n in ast.walk(node)):  # self.__limit: compiled outside its class, not mangled
+        return None
     try:
         names = _arg_names(node)
     except _Unreadable:
@@ -290,6 +293,15 @@ def conjuncts(fn: Callable, spec_cls: type) -> list[tuple[Callable[[Any, Any], A
             return None
         out.append((eval(code, fn.__globals__), next(iter(fields)) if len(fields) == 1 else None))  # noqa: S307
     return out
+
+
+def _private(node: ast.AST) -> bool:
+    """Whether ``node`` names a private identifier (``__limit``), which Python renames inside a class body
+    (``_Spec__limit``): code compiled from the text outside the class would look up another name."""
+    for name in (getattr(node, "id", None), getattr(node, "attr", None), getattr(node, "arg", None)):
+        if isinstance(name, str) and name.startswith("__") and not name.endswith("__"):
+            return True
+    return False
 
 
 _READS: dict[tuple, Reads | None] = {}

@@ -196,3 +196,32 @@ def test_the_examples_give_the_same_results_with_and_without_the_memo(ref: str, 
     fast = remembered_violated(cls(**bounds))
     states = reached(spec, 2000)
     assert [fast(s) for s in states] == [spec.violated(s) for s in states]
+
+
+class Private(Spec):
+    """An invariant reading a private attribute: Python renames ``self.__limit`` to ``self._Private__limit`` in
+    the class body only."""
+
+    def __init__(self, limit: int = 3) -> None:
+        self.__limit = limit
+        super().__init__()
+
+    def init_states(self) -> list[C]:
+        return [C(0, (0,), 0)]
+
+    @action(lambda self, s: [()])
+    def Inc(self, s: C) -> C | None:
+        return s._replace(x=s.x + 1) if s.x < self.__limit else None
+
+    @invariant
+    def Bounded(self, s: C) -> bool:
+        return s.x <= self.__limit and s.z == 0
+
+
+def test_an_invariant_naming_a_private_attribute_is_called_whole() -> None:
+    """Found with tests/test_differential.py's hand-written forms: its conjuncts, compiled outside the class,
+    looked up ``__limit`` itself and raised AttributeError once the remembered check took over (after 10,000
+    states by default, so only on a model that large)."""
+    assert conjuncts(Private.Bounded, Private) is None
+    r = check(Private())
+    assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", 4, 4, 4)

@@ -137,6 +137,32 @@ def test_always_eventually_and_leads_to() -> None:
     assert [st.state for st in r.lasso.prefix] == [(0,), (1,)]  # reach the trigger, then stop
 
 
+class TwoStarts(Spec):
+    """Initial states 0 and 1; Go takes 0 to 1, where the behaviour can only stutter."""
+
+    name = "two-starts"
+    variables = ("at",)
+
+    def init_states(self):
+        return [(0,), (1,)]
+
+    @action()
+    def Go(self, s):
+        return (1,) if s[0] == 0 else None
+
+
+declare(TwoStarts, properties=lambda spec: {"Never": AlwaysEventually(lambda s: False, "[]<>FALSE")},
+        fairness=lambda spec: [WF("Go")])
+
+
+def test_the_lasso_prefix_is_the_shortest_from_any_initial_state() -> None:
+    """Stuttering in initial state 1 violates []<>FALSE in 0 steps; the lasso was 0 -> 1, one step, because
+    the path search reached (1, past the trigger) by Go before taking initial state 1's free phase switch."""
+    r = check_property(TwoStarts(), "Never")
+    assert not r.holds and r.lasso.stutters
+    assert [st.state for st in r.lasso.prefix] == [(1,)]
+
+
 def test_vacuity_warning_when_the_constraint_cuts_every_path_to_the_goal() -> None:
     # The only fair continuation from h = 2 leaves the model, so "holds" is vacuous: warned.
     r = check_property(Clock(limit=2), "Three")

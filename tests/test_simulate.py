@@ -8,6 +8,7 @@ from modelcheck.engine.dfs import dfs
 from modelcheck.engine.graph import explore
 from modelcheck.engine.simulate import simulate
 from spec.behaviour import validate_trace
+from spec.core import Spec, action, invariant
 from spec.paxos import Paxos
 from spec.registry import build
 
@@ -29,6 +30,31 @@ def test_dfs_depth_bound_explores_exactly_the_states_within_it() -> None:
     # ignore-votes needs 13 states: a bound of 12 misses it, 13 finds it.
     assert dfs(build("paxos", "ignore-votes"), depth_bound=12).verdict == OK
     assert dfs(build("paxos", "ignore-votes"), depth_bound=13).trace_length == 12
+
+
+class Chain(Spec):
+    """Initial states 0 and 1; Next goes 0 -> 1 -> 2; state 2 is bad."""
+
+    variables = ("x",)
+
+    def init_states(self):
+        return [(0,), (1,)]
+
+    @action()
+    def Next(self, s):
+        return (s[0] + 1,) if s[0] < 2 else None
+
+    @invariant
+    def NotTwo(self, s):
+        return s[0] != 2
+
+
+def test_dfs_depth_bound_expands_an_initial_state_already_reached_deeper() -> None:
+    """Within two states of initial state 1 lies the bad state 2. Initial state 0 reached 1 first, at depth 2
+    (not expanded under the bound), and the search then skipped initial state 1 as seen: ok, 2 states."""
+    r = dfs(Chain(), depth_bound=2)
+    assert (r.verdict, r.violated, r.trace_length) == (VIOLATION, "NotTwo", 1)
+    assert [st.state for st in r.trace] == [(1,), (2,)]
 
 
 def test_simulation_finds_the_planted_bug_from_a_fixed_seed() -> None:

@@ -80,7 +80,10 @@ def _dfs(
         if constraint is not None and not constraint(init):
             continue
         fp = fingerprint(init)
-        if fp in seen:
+        # an initial state already reached from another one (deeper, so perhaps cut by the bound) is
+        # expanded again from depth 1, as any state reached again by a shorter path is
+        known = seen.get(fp)
+        if known is not None and (depth_bound is None or known <= 1):
             continue
         seen[fp] = 1
         if max_states is not None and len(seen) >= max_states:

@@ -418,14 +418,26 @@ def _shortest_lasso(
 def _two_phase_path(g: StateGraph, starts: set[int], region: set[int], goal: dict[int, int]) -> list[tuple[int, int]]:
     """Shortest path from an initial state, anywhere to a trigger state, then inside ``region`` to ``goal``.
 
-    A breadth-first search over (state, phase) pairs; entering phase two at a trigger state
-    costs no step, so it is a 0-1 search with a double-ended queue.
+    A breadth-first search over (state, phase) pairs. Entering phase two at a trigger state costs no
+    step, so it happens as the state is reached: ``(u, 2)`` is found with ``(u, 1)``, at the same
+    distance. (It was an edge of a 0-1 search that marked a pair seen when first queued, so a pair
+    reached by a step before its free switch was dequeued kept the longer path: with initial states
+    0 and 1, 1 a tail and 0 -> 1, the prefix was 0, 1 instead of 1 alone.)
     """
     prev: dict[tuple[int, int], tuple[tuple[int, int] | None, int]] = {}
     queue: deque[tuple[int, int]] = deque()
+
+    def reach(node: tuple[int, int], back: tuple[int, int] | None, lid: int) -> None:
+        if node not in prev:
+            prev[node] = (back, lid)
+            queue.append(node)
+        u, phase = node
+        if phase == 1 and u in starts and (u, 2) not in prev:
+            prev[(u, 2)] = (node, -1)
+            queue.append((u, 2))
+
     for i in g.inits:
-        prev[(i, 1)] = (None, -1)
-        queue.append((i, 1))
+        reach((i, 1), None, -1)
     while queue:
         node = queue.popleft()
         u, phase = node
@@ -439,15 +451,10 @@ def _two_phase_path(g: StateGraph, starts: set[int], region: set[int], goal: dic
                 cur = back
             out.reverse()
             return out
-        if phase == 1 and u in starts and (u, 2) not in prev:
-            prev[(u, 2)] = (node, -1)
-            queue.appendleft((u, 2))
         for v, lid in g.edges(u):
             if phase == 2 and v not in region:
                 continue
-            if (v, phase) not in prev:
-                prev[(v, phase)] = (node, lid)
-                queue.append((v, phase))
+            reach((v, phase), node, lid)
     raise AssertionError("a tail in the region is reachable from a trigger state by construction")
 
 

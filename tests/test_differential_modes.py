@@ -1,0 +1,850 @@
+"""The checker's other modes against plain references: symmetry, liveness, checkpoints, dfs, simulate, graph.
+
+tests/test_differential.py compares the breadth-first search with a reference search on random specs.
+This file compares what that one does not, each with a reference written here that a reader can check
+by eye (brute force: the models are tiny):
+
+- **Symmetry.** A random spec over ``n`` interchangeable processes (2-4; a local counter, a vote that
+  names another process, messages that name their sender). Under ``--symmetry`` the distinct count is
+  the number of orbits of the reachable states (plain search without symmetry, then states grouped by
+  the least member of their orbit over *every* permutation); depth is the plain depth (renaming keeps a
+  state's distance from the initial states); states generated is, as docs/checking.md counts it, every
+  initial state plus every successor of every stored state (one stored per orbit: every member of an
+  orbit has as many successors, the spec being symmetric). A violation is a real behaviour, replayed
+  with the spec's own actions, as short as the plain search's. Specs go through the full-orbit path,
+  ``symmetry_keys`` (the sorting path) and, with four processes, twins.
+- **Liveness.** Tiny random graphs (2-9 nodes, up to three actions with a parameter, self-loops,
+  WF/SF over action families with parameter filters, ``<>G``, ``[]<>G``, ``P ~> G``) written as specs:
+  the verdict equals a brute-force reference (every subset of the states a violation may run through,
+  tried as a fair cycle; the fairness rule is restated at its section), and a reported lasso is real:
+  each step the spec's own action, out of the goal after its trigger, the loop closes, every loop step
+  changes the state, the loop (or the stutter) is fair, the prefix is the shortest to any violating tail.
+- **Checkpoints.** A run stopped after a random chunk by SIGTERM/SIGINT (or dying there, as under
+  kill -9) and resumed, up to three times, reports the uninterrupted run's verdict, counts, depth and
+  coverage; one process and two workers.
+- **dfs and simulate.** ``dfs`` stores and expands what the plain search does (depth is its own: see
+  the section); with a depth bound it explores exactly the states within it. Simulated walks replay
+  and their violations are real and first.
+- **graph.** The DOT file of ``paxraft graph`` (and ``graph_dot``) has the plain search's states as
+  nodes and its distinct state-changing steps as edges, each matched by text and label.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import os
+import random
+import re
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+
+from modelcheck import check
+from modelcheck.cli import main
+from modelcheck.engine.coordinator import StoppedError, search
+from modelcheck.engine.dfs import dfs
+from modelcheck.engine.graph import explore
+from modelcheck.engine.liveness import ALWAYS_EVENTUALLY, EVENTUALLY, LEADS_TO, check_property
+from modelcheck.engine.progress import Progress
+from modelcheck.engine.result import Result, Step
+from modelcheck.engine.simulate import simulate
+from modelcheck.output import dot as dot_output
+from modelcheck.output.render import graph_dot, state_text
+from spec.core import (
+    SF,
+    WF,
+    AlwaysEventually,
+    Eventually,
+    Fair,
+    Label,
+    LeadsTo,
+    Spec,
+    State,
+    Temporal,
+    action,
+    invariant,
+    order_key,
+)
+
+# -- a random symmetric spec -----------------------------------------------------------------------
+
+
+class Sym(NamedTuple):
+    loc: tuple[int, ...]  # each process's counter, 0..k
+    vote: tuple[int, ...]  # the process each one voted for, or -1
+    msgs: frozenset[tuple[int, int]]  # (sender, value)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What one random symmetric spec is made of."""
+
+    n: int
+    k: int
+    actions: tuple[str, ...]
+    invariant: str | None  # one of INVARIANTS, or none
+    threshold: int
+    keys: str  # "none" (every renaming, or twins from four processes), "fine" or "coarse" symmetry_keys
+    seed: int
+
+
+ACTIONS = ("Inc", "Send", "Recv", "Vote", "Reset", "Drop", "Copy")
+INVARIANTS = ("FewVotes", "SmallSum", "NotAllEqual")
+
+
+def _inc(self: Any, s: Sym, p: int) -> Sym | None:
+    if s.loc[p] >= self.k or (self.guarded and s.vote[p] >= 0):
+        return None
+    return s._replace(loc=_set(s.loc, p, s.loc[p] + 1))
+
+
+def _send(self: Any, s: Sym, p: int) -> Sym | None:
+    if s.loc[p] == 0 or (p, s.loc[p]) in s.msgs:
+        return None
+    return s._replace(msgs=s.msgs | {(p, s.loc[p])})
+
+
+def _recv(self: Any, s: Sym, p: int, m: tuple[int, int]) -> Sym | None:
+    if m[0] == p or m[1] <= s.loc[p]:
+        return None
+    return s._replace(loc=_set(s.loc, p, m[1]))
+
+
+def _vote(self: Any, s: Sym, p: int, q: int) -> Sym | None:
+    if s.vote[p] >= 0 or p == q or s.loc[q] < s.loc[p]:
+        return None
+    return s._replace(vote=_set(s.vote, p, q))
+
+
+def _reset(self: Any, s: Sym, p: int) -> Sym | None:
+    if s.loc[p] < self.k or s.vote[p] < 0:
+        return None
+    return s._replace(loc=_set(s.loc, p, 0), vote=_set(s.vote, p, -1))
+
+
+def _drop(self: Any, s: Sym, m: tuple[int, int]) -> Sym | None:
+    return s._replace(msgs=s.msgs - {m})
+
+
+def _copy(self: Any, s: Sym, p: int, q: int) -> Sym | None:
+    """p takes q's vote (a step whose effect names a third process)."""
+    if p == q or s.vote[q] < 0 or s.vote[q] == p or s.vote[p] == s.vote[q]:
+        return None
+    return s._replace(vote=_set(s.vote, p, s.vote[q]))
+
+
+def _set(t: tuple[int, ...], i: int, v: int) -> tuple[int, ...]:
+    return t[:i] + (v,) + t[i + 1:]
+
+
+def _each(self: Any, s: Sym) -> list[tuple[int]]:
+    return [(p,) for p in range(self.n)]
+
+
+def _pairs(self: Any, s: Sym) -> list[tuple[int, int]]:
+    return [(p, q) for p in range(self.n) for q in range(self.n)]
+
+
+def _sent(self: Any, s: Sym) -> list[tuple[tuple[int, int]]]:
+    return [(m,) for m in sorted(s.msgs)]
+
+
+def _to_each(self: Any, s: Sym) -> list[tuple[int, tuple[int, int]]]:
+    return [(p, m) for p in range(self.n) for m in sorted(s.msgs)]
+
+
+STEPS: dict[str, tuple[Callable, Callable]] = {
+    "Inc": (_each, _inc), "Send": (_each, _send), "Recv": (_to_each, _recv), "Vote": (_pairs, _vote),
+    "Reset": (_each, _reset), "Drop": (_sent, _drop), "Copy": (_pairs, _copy),
+}
+
+
+class SymBase(Spec):
+    """Processes 0..n-1, interchangeable; the random part (actions, invariant, keys) is the subclass's."""
+
+    variables = ("loc", "vote", "msgs")
+    recipe: Recipe
+
+    def __init__(self) -> None:
+        self.n, self.k, self.guarded = self.recipe.n, self.recipe.k, self.recipe.seed % 2 == 0
+        super().__init__()
+
+    def init_states(self) -> list[Sym]:
+        n = self.n
+        inits = [Sym((0,) * n, (-1,) * n, frozenset())]
+        if self.recipe.seed % 3 == 0:  # an orbit of initial states: the first process already counted once
+            inits.append(Sym((1,) + (0,) * (n - 1), (-1,) * n, frozenset()))
+        return inits
+
+    def symmetric_sets(self) -> dict[str, int]:
+        return {"P": self.n}
+
+    def permute(self, s: Sym, perm: Any) -> Sym:
+        pi = perm["P"]
+        loc, vote = [0] * self.n, [-1] * self.n
+        for i in range(self.n):
+            loc[pi[i]] = s.loc[i]
+            vote[pi[i]] = pi[s.vote[i]] if s.vote[i] >= 0 else -1
+        return Sym(tuple(loc), tuple(vote), frozenset((pi[q], v) for q, v in s.msgs))
+
+    def votes_for(self, s: Sym, p: int) -> int:
+        return sum(v == p for v in s.vote)
+
+
+def _keys_fine(self: SymBase, s: Sym) -> dict[str, list]:
+    """Everything about a process that names no other: its counter, whether it voted, its votes, its messages."""
+    return {"P": [(s.loc[i], s.vote[i] < 0, self.votes_for(s, i), tuple(sorted(v for q, v in s.msgs if q == i)))
+                  for i in range(self.n)]}
+
+
+def _keys_coarse(self: SymBase, s: Sym) -> dict[str, list]:
+    """Only the counter: large tie groups, so the renamings within them (and twins) do the work."""
+    return {"P": [s.loc[i] for i in range(self.n)]}
+
+
+def _few_votes(self: SymBase, s: Sym) -> bool:
+    return all(self.votes_for(s, p) < self.recipe.threshold for p in range(self.n))
+
+
+def _small_sum(self: SymBase, s: Sym) -> bool:
+    return sum(s.loc) + len(s.msgs) < self.recipe.threshold + self.n
+
+
+def _not_all_equal(self: SymBase, s: Sym) -> bool:
+    return not (s.loc[0] > 0 and all(x == s.loc[0] for x in s.loc) and -1 not in s.vote)
+
+
+INV_FUNCS = {"FewVotes": _few_votes, "SmallSum": _small_sum, "NotAllEqual": _not_all_equal}
+
+
+def make_spec(r: Recipe) -> type[SymBase]:
+    """The spec class of recipe ``r``: its actions in the recipe's order, its invariant, its keys."""
+    ns: dict[str, Any] = {"recipe": r, "__doc__": f"Random symmetric spec {r}."}
+    for name in r.actions:
+        enum, step = STEPS[name]
+        ns[name] = action(enum)(step)
+    if r.invariant:
+        ns[r.invariant] = invariant(INV_FUNCS[r.invariant])
+    if r.keys == "fine":
+        ns["symmetry_keys"] = _keys_fine
+    elif r.keys == "coarse":
+        ns["symmetry_keys"] = _keys_coarse
+    return type(f"SymGen{r.seed}", (SymBase,), ns)
+
+
+def recipe(seed: int) -> Recipe:
+    """A random recipe; four processes get fewer actions (the plain search must stay small)."""
+    rng = random.Random(seed)
+    n = rng.choice((2, 3, 3, 4))
+    k = rng.choice((1, 2)) if n < 4 else 1
+    pool = list(ACTIONS) if n < 4 else ["Inc", "Send", "Recv", "Vote", "Reset", "Drop"]
+    acts = ["Inc"] + rng.sample([a for a in pool if a != "Inc"], rng.randint(1, 3 if n < 4 else 2))
+    rng.shuffle(acts)
+    inv = rng.choice((None, *INVARIANTS))
+    return Recipe(n, k, tuple(acts), inv, rng.randint(1, n), rng.choice(("none", "fine", "coarse")), seed)
+
+
+# -- the plain reference ---------------------------------------------------------------------------
+
+
+@dataclass
+class Plain:
+    """The plain breadth-first search's answer: every reachable state with its depth and parent."""
+
+    states: dict[State, int]  # state -> depth (1 for an initial state)
+    succ: dict[State, list[tuple[str, tuple, State]]]
+    inits: list[State]
+    bad: State | None  # the first violating state found, breadth-first
+    bad_depth: int | None
+
+
+def plain_search(spec: Spec, *, stop_at_violation: bool = False, limit: int = 60_000) -> Plain:
+    """Every reachable state, by calling the spec's actions (enumerator, then step) and nothing else."""
+    inits = list(spec.init_states())
+    invs = [getattr(spec, n) for n in spec.invariants]
+    states: dict[State, int] = {}
+    succ: dict[State, list[tuple[str, tuple, State]]] = {}
+    frontier = []
+    for s in inits:
+        if s not in states:
+            states[s] = 1
+            frontier.append(s)
+    bad = next((s for s in frontier if not all(f(s) for f in invs)), None)
+    if bad is not None and stop_at_violation:
+        return Plain(states, succ, inits, bad, 1)
+    depth = 1
+    while frontier:
+        nxt = []
+        for s in frontier:
+            out = succ[s] = []
+            for a in spec.actions:
+                for p in a.enumerate(s):
+                    t = getattr(spec, a.name)(s, *p)
+                    if t is None:
+                        continue
+                    out.append((a.name, tuple(p), t))
+                    if t not in states:
+                        states[t] = depth + 1
+                        nxt.append(t)
+                        if bad is None and not all(f(t) for f in invs):
+                            bad = t
+                            if stop_at_violation:
+                                return Plain(states, succ, inits, bad, depth + 1)
+        assert len(states) < limit, "a generated model is larger than this test means to search"
+        frontier = nxt
+        if frontier:
+            depth += 1
+    return Plain(states, succ, inits, bad, states[bad] if bad is not None else None)
+
+
+def orbit_key(spec: Spec, s: State) -> State:
+    """The least member of ``s``'s orbit over every permutation of every symmetric set (brute force)."""
+    sets = spec.symmetric_sets()
+    names = list(sets)
+    best = s
+    for combo in itertools.product(*(itertools.permutations(range(sets[n])) for n in names)):
+        t = spec.permute(s, dict(zip(names, combo)))
+        if order_key(t) < order_key(best):
+            best = t
+    return best
+
+
+def replays(spec: Spec, result: Result) -> None:
+    """Each step of ``result.trace`` is the spec's own action applied to the state before it."""
+    trace = result.trace
+    assert trace, "a violation comes with a trace"
+    assert trace[0].label is None and trace[0].state in list(spec.init_states())
+    for before, after in zip(trace, trace[1:]):
+        assert after.label is not None
+        name, params = after.label.name, tuple(after.label.params)
+        assert name in [a.name for a in spec.actions]
+        assert params in [tuple(p) for p in next(a for a in spec.actions if a.name == name).enumerate(before.state)]
+        assert getattr(spec, name)(before.state, *params) == after.state, f"{name}{params} does not give the next state"
+
+
+# -- 1. symmetry -----------------------------------------------------------------------------------
+
+
+def _symmetry_case(seed: int, workers: int = 0) -> None:
+    r = recipe(seed)
+    cls = make_spec(r)
+    spec = cls()
+    plain = plain_search(spec)
+    got = check(cls(), symmetry=True) if not workers else search(cls(), symmetry=True, workers=workers)
+    if plain.bad is None:
+        orbits: dict[State, State] = {}  # orbit key -> a member
+        for s in plain.states:
+            orbits.setdefault(orbit_key(spec, s), s)
+        depth = max(plain.states.values())
+        generated = len(plain.inits) + sum(len(plain.succ[s]) for s in orbits.values())
+        assert (got.verdict, got.distinct_states, got.states_generated, got.depth) == \
+               ("ok", len(orbits), generated, depth), r
+        assert sum(c.fired for c in got.coverage.values()) == generated - len(plain.inits)
+        assert {a: c.fired for a, c in got.coverage.items()} == {
+            a: sum(1 for s in orbits.values() for lab, _, _ in plain.succ[s] if lab == a) for a in r.actions}
+    else:
+        assert (got.verdict, got.violated) == ("violation", r.invariant), r
+        replays(spec, got)
+        assert not getattr(spec, r.invariant)(got.trace[-1].state)
+        assert got.trace_length == plain.bad_depth - 1, r  # as short as the plain search's
+
+
+SEEDS = range(40)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_symmetry_counts_orbits(seed: int) -> None:
+    _symmetry_case(seed)
+
+
+@pytest.mark.parametrize("seed", range(1, 40, 5))
+def test_symmetry_counts_orbits_with_two_workers(seed: int) -> None:
+    _symmetry_case(seed, workers=2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(40, 400))
+def test_symmetry_counts_orbits_many(seed: int) -> None:
+    _symmetry_case(seed)
+
+
+# -- 2. liveness under fairness --------------------------------------------------------------------
+#
+# The fairness the checker implements (spec.core.Fair, modelcheck.engine.liveness), restated: only a
+# step that changes the state counts, for taking a family and for enabling it. A family F is enabled
+# at s when some step of F leaves s for another state. An infinite behaviour that stutters for ever
+# at s is fair when no condition is enabled at s. One that runs for ever through the set C of states
+# it visits infinitely often, taking the set E of steps infinitely often, is fair when each
+# WF(F) has a step of F in E or a state of C where F is disabled, and each SF(F) has a step of F in E
+# or no state of C where F is enabled. Taking every step inside C only adds steps, so a fair cycle
+# exists on C exactly when C is strongly connected (with at least one step inside) and "every step
+# inside C" is fair: the reference tries every subset of the states a violation may run through.
+# <>G is violated from an initial non-G state staying in non-G; []<>G and P ~> G from any reachable
+# (P and) non-G state, staying in non-G from there.
+
+
+class Node(NamedTuple):
+    at: int
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A tiny random transition system: ``table[action][(node, i)]`` is the target of ``action(i)`` at node."""
+
+    n: int
+    inits: tuple[int, ...]
+    table: dict[str, dict[tuple[int, int], int]]
+    fairness: tuple[tuple[str, tuple[str, ...], int | None], ...]  # (WF/SF, actions, i filter)
+    kind: str
+    goal: frozenset[int]
+    trigger: frozenset[int]
+    seed: int
+
+
+def random_graph(seed: int) -> Graph:
+    rng = random.Random(seed)
+    n = rng.randint(2, 9)
+    table: dict[str, dict[tuple[int, int], int]] = {}
+    for a in ("A", "B", "C")[: rng.randint(1, 3)]:
+        table[a] = {(u, i): rng.randrange(n) for u in range(n) for i in range(2) if rng.random() < 0.35}
+    fairness = tuple(
+        (rng.choice(("WF", "SF")), tuple(rng.sample(sorted(table), rng.randint(1, len(table)))),
+         rng.choice((None, None, 0, 1)))
+        for _ in range(rng.randint(0, 3)))
+    goal = frozenset(u for u in range(n) if rng.random() < 0.25)
+    trigger = frozenset(u for u in range(n) if rng.random() < 0.4)
+    inits = tuple(sorted(rng.sample(range(n), rng.choice((1, 1, 2)))))
+    return Graph(n, inits, table, fairness, rng.choice((EVENTUALLY, ALWAYS_EVENTUALLY, LEADS_TO)), goal, trigger,
+                 seed)
+
+
+def graph_spec(g: Graph) -> Spec:
+    """The graph as a spec: one action per table, its parameter ``i`` (0 or 1)."""
+
+    def make(name: str) -> Callable:
+        tab = g.table[name]
+
+        def step(self: Spec, s: Node, i: int) -> Node | None:
+            t = tab.get((s.at, i))
+            return None if t is None else Node(t)
+
+        step.__name__ = name
+        return action(lambda self, s: [(0,), (1,)])(step)
+
+    def fairness(self: Spec) -> list[Fair]:
+        return [(WF if k == "WF" else SF)(*acts, **({} if i is None else {"i": i})) for k, acts, i in g.fairness]
+
+    def properties(self: Spec) -> dict[str, Temporal]:
+        goal, trig = (lambda s: s.at in g.goal), (lambda s: s.at in g.trigger)
+        prop = {EVENTUALLY: Eventually(goal), ALWAYS_EVENTUALLY: AlwaysEventually(goal),
+                LEADS_TO: LeadsTo(trig, goal)}[g.kind]
+        return {"P": prop}
+
+    ns: dict[str, Any] = {name: make(name) for name in g.table}
+    ns.update(variables=("at",), init_states=lambda self: [Node(u) for u in g.inits], fairness=fairness,
+              properties=properties, __doc__=f"Random graph {g.seed}.")
+    return type(f"Graph{g.seed}", (Spec,), ns)()
+
+
+def _steps_of(g: Graph, u: int) -> list[tuple[str, int, int]]:
+    """Every state-changing step leaving ``u``: (action, i, target)."""
+    return [(a, i, t) for a, tab in g.table.items() for (v, i), t in tab.items() if v == u and t != u]
+
+
+def _in_family(g: Graph, k: int, a: str, i: int) -> bool:
+    _, acts, only = g.fairness[k]
+    return a in acts and (only is None or only == i)
+
+
+def _enabled(g: Graph, k: int, u: int) -> bool:
+    return any(_in_family(g, k, a, i) for a, i, _ in _steps_of(g, u))
+
+
+def _fair_on(g: Graph, states: set[int], steps: list[tuple[int, str, int, int]]) -> bool:
+    """Is running for ever through ``states`` taking ``steps`` (at least once each, infinitely often) fair?"""
+    for k, (kind, _, _) in enumerate(g.fairness):
+        if any(_in_family(g, k, a, i) for _, a, i, _ in steps):
+            continue
+        enabled = [u for u in states if _enabled(g, k, u)]
+        if kind == "WF" and len(enabled) == len(states) or kind == "SF" and enabled:
+            return False
+    return True
+
+
+def reference_liveness(g: Graph) -> tuple[bool, set[int]]:
+    """(property holds, the states at which a violating tail can start: stutters and fair cycles' states)."""
+    reach, todo = set(g.inits), list(g.inits)
+    while todo:
+        u = todo.pop()
+        for _, _, t in _steps_of(g, u):
+            if t not in reach:
+                reach.add(t)
+                todo.append(t)
+    if g.kind == EVENTUALLY:
+        starts = {u for u in g.inits if u not in g.goal}
+    elif g.kind == ALWAYS_EVENTUALLY:
+        starts = {u for u in reach if u not in g.goal}
+    else:
+        starts = {u for u in reach if u in g.trigger and u not in g.goal}
+    region, todo = set(starts), list(starts)
+    while todo:
+        u = todo.pop()
+        for _, _, t in _steps_of(g, u):
+            if t not in g.goal and t not in region:
+                region.add(t)
+                todo.append(t)
+    tails = {u for u in region if not any(_enabled(g, k, u) for k in range(len(g.fairness)))}
+    members = sorted(region)
+    for bits in range(1, 1 << len(members)):
+        c = {u for j, u in enumerate(members) if bits >> j & 1}
+        inside = [(u, a, i, t) for u in c for a, i, t in _steps_of(g, u) if t in c]
+        if inside and _strongly_connected(c, inside) and _fair_on(g, c, inside):
+            tails |= c
+    return not tails, tails
+
+
+def _shortest_prefix(g: Graph, tails: set[int]) -> int:
+    """Steps from an initial state to a tail: for <>G through non-G states only, otherwise anywhere to a
+    (trigger and) non-G state, then through non-G states (a search over (state, past the trigger))."""
+    def start(u: int) -> bool:
+        return u not in g.goal and (g.kind != LEADS_TO or u in g.trigger)
+
+    def nodes(u: int, past: bool) -> set[tuple[int, bool]]:
+        """Where being at ``u`` puts a behaviour: past the trigger (staying there), or not yet, or at it now."""
+        if g.kind == EVENTUALLY:
+            return set() if u in g.goal else {(u, True)}
+        if past:
+            return set() if u in g.goal else {(u, True)}
+        return {(u, False)} | ({(u, True)} if start(u) else set())
+
+    level = set().union(*(nodes(u, False) for u in g.inits))
+    seen, steps = set(level), 0
+    while level:
+        if any(past and u in tails for u, past in level):
+            return steps
+        nxt = set()
+        for u, past in level:
+            for _, _, t in _steps_of(g, u):
+                for node in nodes(t, past) - seen:
+                    seen.add(node)
+                    nxt.add(node)
+        level, steps = nxt, steps + 1
+    raise AssertionError("a tail is reachable")
+
+
+def _strongly_connected(c: set[int], edges: list[tuple[int, str, int, int]]) -> bool:
+    def reached(start: int, forward: bool) -> set[int]:
+        seen, todo = {start}, [start]
+        while todo:
+            u = todo.pop()
+            for a_, _, _, b_ in edges:
+                x, y = (a_, b_) if forward else (b_, a_)
+                if x == u and y not in seen:
+                    seen.add(y)
+                    todo.append(y)
+        return seen
+
+    first = next(iter(c))
+    return reached(first, True) == c == reached(first, False)
+
+
+def _replay_steps(spec: Spec, steps: list[Step], start: State) -> None:
+    state = start
+    for st in steps:
+        assert st.label is not None
+        act = spec.action(st.label.name)
+        assert tuple(st.label.params) in [tuple(p) for p in act.enumerate(state)]
+        assert getattr(spec, st.label.name)(state, *st.label.params) == st.state
+        state = st.state
+
+
+def _liveness_case(seed: int) -> None:
+    g = random_graph(seed)
+    spec = graph_spec(g)
+    holds, tails = reference_liveness(g)
+    got = check_property(spec, "P")
+    assert got.holds == holds, g
+    if holds:
+        assert got.lasso is None
+        return
+    lasso = got.lasso
+    assert lasso is not None and lasso.prefix[0].label is None and lasso.prefix[0].state.at in g.inits
+    _replay_steps(spec, lasso.prefix[1:], lasso.prefix[0].state)
+    _replay_steps(spec, lasso.loop, lasso.prefix[-1].state)
+    path = [st.state.at for st in lasso.prefix]
+    loop = [st.state.at for st in lasso.loop]
+    assert not set(loop) & g.goal
+    if g.kind == EVENTUALLY:
+        assert not set(path) & g.goal, "<>G: no goal state on the way"
+    else:  # a trigger (any state for []<>G), then no goal state to the end
+        from_ = [j for j, u in enumerate(path) if (g.kind == ALWAYS_EVENTUALLY or u in g.trigger)
+                 and not set(path[j:]) & g.goal]
+        assert from_, "no trigger after which the behaviour stays out of the goal"
+    last = path[-1]
+    assert last in tails
+    assert len(path) - 1 == _shortest_prefix(g, tails), "the prefix is the shortest to a violating tail"
+    if not loop:  # stutters for ever: no fair family can change the state
+        assert not any(_enabled(g, k, last) for k in range(len(g.fairness))), g
+    else:
+        assert loop[-1] == last, "the loop closes"
+        steps = []
+        prev = last
+        for st, u in zip(lasso.loop, loop):
+            assert u != prev, "every loop step changes the state"
+            steps.append((prev, st.label.name, st.label.params[0], u))
+            prev = u
+        assert _fair_on(g, set(loop), steps), "the loop is fair"
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_liveness_agrees_with_brute_force(seed: int) -> None:
+    _liveness_case(seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(150, 3000))
+def test_liveness_agrees_with_brute_force_many(seed: int) -> None:
+    _liveness_case(seed)
+
+
+# -- 3. checkpoint and resume ----------------------------------------------------------------------
+#
+# docs/scaling.md: a run with a checkpoint directory writes one at level ends (at most every
+# ``checkpoint_every`` seconds) and on SIGINT/SIGTERM, and ``resume`` continues it, "also after kill -9"
+# (from the last whole checkpoint). Here a run is stopped after a random chunk (chunks of a few states,
+# so the stop falls inside a level) by the signal sent to this process, or dies there without a word
+# (an exception from its progress hook: the kill -9 case), and is resumed, perhaps stopped again; the
+# end must report what the uninterrupted run reports.
+
+
+class CrashError(Exception):
+    """The run dies here, as under kill -9: nothing is saved but what was saved before."""
+
+
+class StopAt(Progress):
+    """Counts progress ticks (one per chunk); at tick ``at`` sends ``how`` (a signal) or crashes."""
+
+    def __init__(self, at: int | None = None, how: int | None = None) -> None:
+        super().__init__("test", silent=True)
+        self.ticks, self.at, self.how = 0, at, how
+
+    def tick(self, *args: Any, **kwargs: Any) -> None:
+        super().tick(*args, **kwargs)
+        self.ticks += 1
+        if self.ticks == self.at:
+            if self.how is None:
+                raise CrashError
+            os.kill(os.getpid(), self.how)
+
+
+def summary(r: Result) -> tuple:
+    """What an interruption may not change."""
+    return (r.verdict, r.violated, r.trace_length, r.distinct_states, r.states_generated, r.depth,
+            {a: (c.fired, c.new) for a, c in r.coverage.items()}, r.complete)
+
+
+def _checkpoint_case(seed: int, tmp: Path, workers: int = 1) -> None:
+    rng = random.Random(seed)
+    r = recipe(seed)
+    cls = make_spec(r)
+    sym = rng.random() < 0.5
+    chunk = rng.randint(1, 4)
+    counter = StopAt()
+    whole = search(cls(), symmetry=sym, workers=workers, chunk=chunk, progress=counter)
+    assert summary(whole) == summary(check(cls(), symmetry=sym))
+    ck = tmp / f"ck{seed}"
+    resume, stops = False, 0
+    while True:  # at most three stops: the fourth run goes to the end
+        at = rng.randint(1, max(1, counter.ticks)) if stops < 3 else None  # past its last chunk: no stop
+        how = rng.choice((signal.SIGTERM, signal.SIGINT, None))
+        if how is None and not (ck / "current").exists():
+            how = signal.SIGTERM  # a crash before the first checkpoint leaves nothing to resume
+        hook = StopAt(at, how)
+        try:
+            got = search(cls(), symmetry=sym, workers=workers, chunk=chunk, progress=hook, checkpoint=ck,
+                         checkpoint_every=0.0, resume=resume)
+            break
+        except (StoppedError, CrashError):
+            stops += 1
+            resume = True
+    assert summary(got) == summary(whole), (r, sym, chunk, stops)
+    if got.verdict == "violation":
+        replays(cls(), got)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_stopped_and_resumed_run_reports_the_uninterrupted_one(seed: int, tmp_path: Path) -> None:
+    _checkpoint_case(seed, tmp_path)
+
+
+@pytest.mark.parametrize("seed", range(12, 16))
+def test_a_stopped_and_resumed_run_reports_the_uninterrupted_one_with_two_workers(seed: int, tmp_path: Path) -> None:
+    _checkpoint_case(seed, tmp_path, workers=2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(16, 200))
+def test_a_stopped_and_resumed_run_reports_the_uninterrupted_one_many(seed: int, tmp_path: Path) -> None:
+    _checkpoint_case(seed, tmp_path, workers=1 + seed % 2)
+
+
+# -- 4. depth-first search and simulation ----------------------------------------------------------
+#
+# dfs (modelcheck/engine/dfs.py): without a bound it stores every reachable state once and expands it
+# once, so distinct states, states generated and each action's firings are the breadth-first search's;
+# its depth is the longest path of states it held (a successor already seen counts for one more), not
+# the shortest distance, so it lies between the plain depth and the distinct count plus one. With a
+# bound K every state within K steps of an initial state is explored (a state found again by a
+# shorter path is expanded again), and a run that misses a state says it was cut. A violation it
+# reports is a real behaviour, no shorter than the shortest. simulate: every walk it reports replays,
+# and the invariant it names is violated in the walk's last state and in no earlier one.
+
+
+def _plain_summary(plain: Plain) -> tuple[int, int, dict[str, int]]:
+    fired: dict[str, int] = {}
+    for out in plain.succ.values():
+        for a, _, _ in out:
+            fired[a] = fired.get(a, 0) + 1
+    return len(plain.states), len(plain.inits) + sum(fired.values()), fired
+
+
+def _dfs_case(seed: int) -> None:
+    r = recipe(seed)
+    cls = make_spec(r)
+    spec = cls()
+    plain = plain_search(spec)
+    distinct, generated, fired = _plain_summary(plain)
+    depth = max(plain.states.values())
+    got = dfs(cls())
+    if plain.bad is None:
+        assert (got.verdict, got.distinct_states, got.states_generated, got.complete) == \
+               ("ok", distinct, generated, True), r
+        assert {a: c.fired for a, c in got.coverage.items() if c.fired} == fired
+        # every state is new once: as an initial state, or by the step that reached it first (depth-first,
+        # an initial state can be reached from an earlier one before its turn)
+        assert distinct - len(set(plain.inits)) <= sum(c.new for c in got.coverage.values()) <= distinct - 1
+        assert depth <= got.depth <= distinct + 1
+    else:
+        assert (got.verdict, got.violated) == ("violation", r.invariant), r
+        replays(spec, got)
+        assert got.trace_length >= plain.bad_depth - 1
+    bound = random.Random(seed).randint(1, depth)
+    cut = dfs(cls(), depth_bound=bound)
+    within = sum(1 for d in plain.states.values() if d <= bound)
+    if plain.bad is not None and plain.bad_depth <= bound:
+        assert (cut.verdict, cut.violated) == ("violation", r.invariant), (r, bound)
+        replays(spec, cut)
+        assert cut.trace_length <= bound - 1
+        return
+    assert cut.verdict == "ok" and cut.distinct_states == within, (r, bound)
+    assert cut.extra["cut_by_bound"] or within == len(plain.states), "states beyond the bound, yet not cut"
+    assert cut.complete == (not cut.extra["cut_by_bound"])
+
+
+def _simulate_case(seed: int) -> None:
+    r = recipe(seed)
+    cls = make_spec(r)
+    spec = cls()
+    plain = plain_search(spec)
+    got = simulate(cls(), walks=20, depth=12, seed=seed)
+    for walk in [got.trace, got.deepest_trace]:  # type: ignore[attr-defined]
+        if walk is None:
+            continue
+        fake = Result(spec, trace=walk)
+        replays(spec, fake)
+        assert len(walk) <= 12 and all(st.state in plain.states for st in walk)
+    inv = getattr(spec, r.invariant) if r.invariant else None
+    if got.verdict == "violation":
+        assert got.violated == r.invariant and inv is not None
+        assert not inv(got.trace[-1].state) and all(inv(st.state) for st in got.trace[:-1])
+    else:
+        assert got.verdict == "ok"
+        assert inv is None or all(inv(st.state) for st in got.deepest_trace)  # type: ignore[attr-defined]
+    assert got.distinct_states <= len(plain.states)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_dfs_agrees_with_the_plain_search(seed: int) -> None:
+    _dfs_case(seed)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_simulated_walks_are_real_behaviours(seed: int) -> None:
+    _simulate_case(seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(30, 300))
+def test_dfs_and_simulate_many(seed: int) -> None:
+    _dfs_case(seed)
+    _simulate_case(seed)
+
+
+# -- 5. the state graph (paxraft graph, DOT) -------------------------------------------------------
+#
+# ``paxraft graph`` draws every reachable state once and every state-changing step once per label
+# (self-loops omitted, as it prints): the DOT file's nodes are the plain search's states and its
+# edges are the plain search's distinct (state, action, parameters) steps to another state; each node
+# is found by its text, each edge by its label. An invariant violated somewhere is drawn with the
+# shortest path to it.
+
+_DOT_NODE = re.compile(r'^  n(\d+) \[label="((?:[^"\\]|\\.)*)"')
+_DOT_EDGE = re.compile(r'^  n(\d+) -> n(\d+) \[label="((?:[^"\\]|\\.)*)"')
+
+
+def _undot(text: str) -> str:
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), text)
+
+
+def _graph_case(seed: int, tmp: Path, cli: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    r = recipe(seed)
+    cls = make_spec(r)
+    spec = cls()
+    plain = plain_search(spec)
+    if cli:
+        src = tmp / f"gen{seed}.py"
+        src.write_text("from tests.test_differential_modes import make_spec, recipe\n\n"
+                       f"Gen = make_spec(recipe({seed}))\n")
+        out = io.StringIO()
+        monkeypatch.setattr(dot_output, "dot_available", lambda: False)  # the DOT text is compared; no layout
+        with contextlib.redirect_stdout(out):
+            assert main(["graph", f"{src}:Gen", "--out", str(tmp / "g"), "--max-states", "100000"]) == 0
+        dot = (tmp / "g" / "states.dot").read_text()
+        printed = out.getvalue()
+    else:
+        g = explore(cls(), keep_states=True)
+        dot, printed = graph_dot(g), ""
+    by_text = {state_text(spec, s): s for s in plain.states}
+    assert len(by_text) == len(plain.states), "state texts tell states apart"
+    nodes: dict[str, State] = {}
+    for m in filter(None, map(_DOT_NODE.match, dot.splitlines())):
+        head, _, text = _undot(m.group(2)).partition("\n")
+        assert head == f"#{m.group(1)}"
+        nodes[m.group(1)] = by_text[text]
+    edges = [(nodes[m.group(1)], _undot(m.group(3)), nodes[m.group(2)])
+             for m in filter(None, map(_DOT_EDGE.match, dot.splitlines()))]
+    steps = {(s, spec.show_label(Label(a, p)), t) for s, out in plain.succ.items() for a, p, t in out if t != s}
+    assert sorted(nodes.values(), key=order_key) == sorted(plain.states, key=order_key), r
+    assert len(edges) == len(set(edges)) and set(edges) == steps, r
+    if cli:
+        assert f": {len(plain.states):,} states, {len(steps):,} edges" in printed
+        if plain.bad is not None:
+            assert f"its shortest path ({plain.bad_depth - 1} steps)" in printed
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_state_graph_is_the_plain_search_graph(seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _graph_case(seed, tmp_path, seed % 5 == 0, monkeypatch)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(20, 200))
+def test_the_state_graph_is_the_plain_search_graph_many(seed: int, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _graph_case(seed, tmp_path, seed % 10 == 0, monkeypatch)
