@@ -58,8 +58,9 @@ from modelcheck import check
 from modelcheck.engine import _fingerprint
 from modelcheck.engine import search as engine_search
 from modelcheck.engine.coordinator import search
+from modelcheck.engine.dfs import dfs
 from modelcheck.engine.graph import explore
-from spec import invariant_memo, reads
+from spec import core, invariant_memo, reads, values
 from spec.core import OUTSIDE, Spec, State, order_key
 from spec.registry import load_user_spec
 
@@ -756,7 +757,8 @@ def shrink_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     """The shortcuts' tables small enough that a small model reaches their edges: the invariant memo from
     the first state on and dropped after a few misses, the where-memo's table started over, twins looked
     for among two processes; a worker forgets what it asked past 4 fingerprints and hands states on past
-    its share at once."""
+    its share at once; the messages' index keys and the question keys started over past 4, the sorted
+    parameter lists past 2."""
     monkeypatch.setattr(invariant_memo, "WARM", 1)
     monkeypatch.setattr(invariant_memo, "PROBE", 8)
     monkeypatch.setattr(invariant_memo, "TABLE", 4)
@@ -764,6 +766,8 @@ def shrink_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_fingerprint, "TWINS_FROM", 2)
     monkeypatch.setattr(engine_search, "ASKED_CAP", 4)
     monkeypatch.setattr(engine_search, "BALANCE_SLACK", 0)
+    monkeypatch.setattr(values, "MESSAGES", 4)
+    monkeypatch.setattr(core, "ORDER_CACHE", 2)
 
 
 @pytest.fixture
@@ -783,6 +787,11 @@ def test_random_specs_agree_with_the_reference(gen_dir: Path, g: Gen) -> None:
     whole = reference(make(), max_states=CAP, symmetry=g.symmetric, invariants=False)
     if whole.complete:  # the state graph (liveness, paxraft graph): every state, every edge
         assert graph_outcome(make(), g.symmetric) == whole
+        if not g.symmetric:  # depth first (--mode dfs): the same states and successors, in another order
+            d = dfs(make(), check_invariants=False)
+            fired = {k: c.fired for k, c in d.coverage.items()}
+            assert (d.distinct_states, d.states_generated, fired) == (
+                whole.distinct, whole.generated, {k: f for k, (f, _) in whole.coverage.items()})
 
 
 @settings(DEFAULT, max_examples=100)
