@@ -32,12 +32,16 @@ by eye (brute force: the models are tiny):
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import itertools
+import json
 import os
 import random
 import re
 import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +75,8 @@ from spec.core import (
     invariant,
     order_key,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # -- a random symmetric spec -----------------------------------------------------------------------
 
@@ -223,12 +229,13 @@ def _not_all_equal(self: SymBase, s: Sym) -> bool:
 INV_FUNCS = {"FewVotes": _few_votes, "SmallSum": _small_sum, "NotAllEqual": _not_all_equal}
 
 
-def make_spec(r: Recipe) -> type[SymBase]:
-    """The spec class of recipe ``r``: its actions in the recipe's order, its invariant, its keys."""
+def make_spec(r: Recipe, on_step: Callable[[], None] | None = None) -> type[SymBase]:
+    """The spec class of recipe ``r``: its actions in the recipe's order, its invariant, its keys;
+    ``on_step`` is called before every step (a test's hook into a run in another process)."""
     ns: dict[str, Any] = {"recipe": r, "__doc__": f"Random symmetric spec {r}."}
     for name in r.actions:
         enum, step = STEPS[name]
-        ns[name] = action(enum)(step)
+        ns[name] = action(enum)(step if on_step is None else _hooked(step, on_step))
     if r.invariant:
         ns[r.invariant] = invariant(INV_FUNCS[r.invariant])
     if r.keys == "fine":
@@ -236,6 +243,16 @@ def make_spec(r: Recipe) -> type[SymBase]:
     elif r.keys == "coarse":
         ns["symmetry_keys"] = _keys_coarse
     return type(f"SymGen{r.seed}", (SymBase,), ns)
+
+
+def _hooked(step: Callable, hook: Callable[[], None]) -> Callable:
+    def hooked(self: SymBase, s: Sym, *params: Any) -> Sym | None:
+        hook()
+        return step(self, s, *params)
+
+    hooked.__name__ = step.__name__
+    hooked.__signature__ = inspect.signature(step)  # type: ignore[attr-defined]  # its parameters' names
+    return hooked
 
 
 def recipe(seed: int) -> Recipe:
@@ -655,6 +672,7 @@ def _checkpoint_case(seed: int, tmp: Path, workers: int = 1) -> None:
     cls = make_spec(r)
     sym = rng.random() < 0.5
     chunk = rng.randint(1, 4)
+    memory = rng.choice((None, 2048))  # 2 KiB: the store and the frontier spill to disk at once
     counter = StopAt()
     whole = search(cls(), symmetry=sym, workers=workers, chunk=chunk, progress=counter)
     assert summary(whole) == summary(check(cls(), symmetry=sym))
@@ -668,12 +686,12 @@ def _checkpoint_case(seed: int, tmp: Path, workers: int = 1) -> None:
         hook = StopAt(at, how)
         try:
             got = search(cls(), symmetry=sym, workers=workers, chunk=chunk, progress=hook, checkpoint=ck,
-                         checkpoint_every=0.0, resume=resume)
+                         checkpoint_every=0.0, resume=resume, memory=memory)
             break
         except (StoppedError, CrashError):
             stops += 1
             resume = True
-    assert summary(got) == summary(whole), (r, sym, chunk, stops)
+    assert summary(got) == summary(whole), (r, sym, chunk, memory, stops)
     if got.verdict == "violation":
         replays(cls(), got)
 
@@ -848,3 +866,53 @@ def test_the_state_graph_is_the_plain_search_graph(seed: int, tmp_path: Path, mo
 def test_the_state_graph_is_the_plain_search_graph_many(seed: int, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     _graph_case(seed, tmp_path, seed % 10 == 0, monkeypatch)
+
+
+STOPPING = """from os import environ, getpid, kill
+from signal import SIG_DFL, SIGTERM, getsignal
+
+from tests.test_differential_modes import make_spec, recipe
+
+calls = [0]
+
+
+def stop() -> None:
+    \"\"\"Send this process $STOP_WITH at the $STOP_AT_STEP-th step of the search (counted once the run has
+    caught SIGTERM: the checks before it step the spec too): a signal at a point chosen by the test.\"\"\"
+    if getsignal(SIGTERM) is SIG_DFL:
+        return
+    calls[0] += 1
+    if calls[0] == int(environ.get("STOP_AT_STEP", "0")):
+        kill(getpid(), int(environ["STOP_WITH"]))
+
+
+Gen = make_spec(recipe({seed}), on_step=stop)
+"""
+
+
+def _cli_json(args: list[str], tmp: Path, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """``paxraft check ARGS --json`` in a process of its own: exit status and stdout."""
+    done = subprocess.run([sys.executable, "-m", "modelcheck.cli", "check", *args, "--json"], cwd=tmp,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, capture_output=True,
+                          text=True, timeout=120)
+    return done.returncode, done.stdout
+
+
+@pytest.mark.parametrize(("seed", "how"), [(9, signal.SIGTERM), (5, signal.SIGINT)])
+def test_the_command_line_stopped_by_a_signal_and_resumed_reports_the_uninterrupted_run(
+        seed: int, how: int, tmp_path: Path) -> None:
+    """docs/scaling.md's way: ``check --checkpoint ck``, a signal, then ``check --resume ck`` alone."""
+    src = tmp_path / "gen.py"
+    src.write_text(STOPPING.format(seed=seed))
+    spec_arg = f"{src}:Gen"
+    code, whole = _cli_json([spec_arg], tmp_path)
+    assert code == 0
+    calls = random.Random(seed).randint(100, 2000)
+    code, out = _cli_json([spec_arg, "--checkpoint", "ck", "--checkpoint-every", "0"], tmp_path,
+                          {"STOP_AT_STEP": str(calls), "STOP_WITH": str(int(how))})
+    assert code == 130, out  # stopped, with a checkpoint
+    code, resumed = _cli_json(["--resume", "ck"], tmp_path)
+    assert code == 0
+    keys = ("verdict", "distinct_states", "states_generated", "depth", "coverage", "complete")
+    a, b = json.loads(whole), json.loads(resumed)
+    assert {k: b[k] for k in keys} == {k: a[k] for k in keys}
