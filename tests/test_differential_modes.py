@@ -800,6 +800,30 @@ def _simulate_case(seed: int) -> None:
     assert got.distinct_states <= len(plain.states)
 
 
+def _deadlock_case(seed: int) -> None:
+    """A deadlock (a state where no step is enabled, a stuttering one included) is found by bfs, by dfs (within
+    its bound) exactly when the plain search has one there; what any mode reports is one, at the end of a real
+    behaviour."""
+    r = recipe(seed)
+    cls = make_spec(r)
+    spec = cls()
+    plain = plain_search(spec)
+    dead = {s for s, out in plain.succ.items() if not out}
+    bound = random.Random(seed).randint(1, max(plain.states.values()))
+    runs = [(check(cls(), check_deadlock=True, check_invariants=False), dead),
+            (dfs(cls(), check_deadlock=True, check_invariants=False), dead),
+            (dfs(cls(), check_deadlock=True, check_invariants=False, depth_bound=bound),
+             {s for s in dead if plain.states[s] <= bound}),
+            (simulate(cls(), walks=10, depth=20, seed=seed, check_deadlock=True, check_invariants=False), None)]
+    for got, expected in runs:
+        if expected is not None:
+            assert (got.verdict == "deadlock") == bool(expected), (r, got.mode, bound)
+        if got.verdict == "deadlock":
+            replays(spec, got)
+            assert got.trace[-1].state in dead
+    assert runs[0][0].verdict != "deadlock" or runs[0][0].trace_length == min(plain.states[s] for s in dead) - 1
+
+
 @pytest.mark.parametrize("seed", range(30))
 def test_dfs_agrees_with_the_plain_search(seed: int) -> None:
     _dfs_case(seed)
@@ -810,11 +834,17 @@ def test_simulated_walks_are_real_behaviours(seed: int) -> None:
     _simulate_case(seed)
 
 
+@pytest.mark.parametrize("seed", range(30))
+def test_deadlocks_agree_with_the_plain_search(seed: int) -> None:
+    _deadlock_case(seed)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(30, 300))
 def test_dfs_and_simulate_many(seed: int) -> None:
     _dfs_case(seed)
     _simulate_case(seed)
+    _deadlock_case(seed)
 
 
 # -- 5. the state graph (paxraft graph, DOT) -------------------------------------------------------
