@@ -403,7 +403,9 @@ def test_symmetry_counts_orbits_many(seed: int) -> None:
 # exists on C exactly when C is strongly connected (with at least one step inside) and "every step
 # inside C" is fair: the reference tries every subset of the states a violation may run through.
 # <>G is violated from an initial non-G state staying in non-G; []<>G and P ~> G from any reachable
-# (P and) non-G state, staying in non-G from there.
+# (P and) non-G state, staying in non-G from there. Under a state constraint a behaviour runs through
+# the states within it only (TLC's CONSTRAINT: the rest is never stored or expanded), but a step to a
+# state outside still enables its family: ENABLED is a property of the state (graph.out_labels).
 
 
 class Node(NamedTuple):
@@ -422,6 +424,7 @@ class Graph:
     goal: frozenset[int]
     trigger: frozenset[int]
     seed: int
+    cut: frozenset[int] = frozenset()  # states outside the constraint
 
 
 def random_graph(seed: int) -> Graph:
@@ -437,8 +440,9 @@ def random_graph(seed: int) -> Graph:
     goal = frozenset(u for u in range(n) if rng.random() < 0.25)
     trigger = frozenset(u for u in range(n) if rng.random() < 0.4)
     inits = tuple(sorted(rng.sample(range(n), rng.choice((1, 1, 2)))))
+    cut = frozenset(u for u in range(n) if rng.random() < 0.15) if rng.random() < 0.3 else frozenset()
     return Graph(n, inits, table, fairness, rng.choice((EVENTUALLY, ALWAYS_EVENTUALLY, LEADS_TO)), goal, trigger,
-                 seed)
+                 seed, cut)
 
 
 def graph_spec(g: Graph) -> Spec:
@@ -466,12 +470,19 @@ def graph_spec(g: Graph) -> Spec:
     ns: dict[str, Any] = {name: make(name) for name in g.table}
     ns.update(variables=("at",), init_states=lambda self: [Node(u) for u in g.inits], fairness=fairness,
               properties=properties, __doc__=f"Random graph {g.seed}.")
+    if g.cut:
+        ns["constraint"] = lambda self, s: s.at not in g.cut
     return type(f"Graph{g.seed}", (Spec,), ns)()
 
 
 def _steps_of(g: Graph, u: int) -> list[tuple[str, int, int]]:
-    """Every state-changing step leaving ``u``: (action, i, target)."""
+    """Every state-changing step leaving ``u``: (action, i, target), the target perhaps outside the constraint."""
     return [(a, i, t) for a, tab in g.table.items() for (v, i), t in tab.items() if v == u and t != u]
+
+
+def _moves_of(g: Graph, u: int) -> list[tuple[str, int, int]]:
+    """The steps a behaviour can take from ``u``: to a state within the constraint."""
+    return [(a, i, t) for a, i, t in _steps_of(g, u) if t not in g.cut]
 
 
 def _in_family(g: Graph, k: int, a: str, i: int) -> bool:
@@ -496,15 +507,16 @@ def _fair_on(g: Graph, states: set[int], steps: list[tuple[int, str, int, int]])
 
 def reference_liveness(g: Graph) -> tuple[bool, set[int]]:
     """(property holds, the states at which a violating tail can start: stutters and fair cycles' states)."""
-    reach, todo = set(g.inits), list(g.inits)
+    inits = [u for u in g.inits if u not in g.cut]  # an initial state outside the constraint is not kept
+    reach, todo = set(inits), list(inits)
     while todo:
         u = todo.pop()
-        for _, _, t in _steps_of(g, u):
+        for _, _, t in _moves_of(g, u):
             if t not in reach:
                 reach.add(t)
                 todo.append(t)
     if g.kind == EVENTUALLY:
-        starts = {u for u in g.inits if u not in g.goal}
+        starts = {u for u in inits if u not in g.goal}
     elif g.kind == ALWAYS_EVENTUALLY:
         starts = {u for u in reach if u not in g.goal}
     else:
@@ -512,7 +524,7 @@ def reference_liveness(g: Graph) -> tuple[bool, set[int]]:
     region, todo = set(starts), list(starts)
     while todo:
         u = todo.pop()
-        for _, _, t in _steps_of(g, u):
+        for _, _, t in _moves_of(g, u):
             if t not in g.goal and t not in region:
                 region.add(t)
                 todo.append(t)
@@ -520,7 +532,7 @@ def reference_liveness(g: Graph) -> tuple[bool, set[int]]:
     members = sorted(region)
     for bits in range(1, 1 << len(members)):
         c = {u for j, u in enumerate(members) if bits >> j & 1}
-        inside = [(u, a, i, t) for u in c for a, i, t in _steps_of(g, u) if t in c]
+        inside = [(u, a, i, t) for u in c for a, i, t in _moves_of(g, u) if t in c]
         if inside and _strongly_connected(c, inside) and _fair_on(g, c, inside):
             tails |= c
     return not tails, tails
@@ -540,14 +552,14 @@ def _shortest_prefix(g: Graph, tails: set[int]) -> int:
             return set() if u in g.goal else {(u, True)}
         return {(u, False)} | ({(u, True)} if start(u) else set())
 
-    level = set().union(*(nodes(u, False) for u in g.inits))
+    level = set().union(*(nodes(u, False) for u in g.inits if u not in g.cut))
     seen, steps = set(level), 0
     while level:
         if any(past and u in tails for u, past in level):
             return steps
         nxt = set()
         for u, past in level:
-            for _, _, t in _steps_of(g, u):
+            for _, _, t in _moves_of(g, u):
                 for node in nodes(t, past) - seen:
                     seen.add(node)
                     nxt.add(node)
@@ -596,6 +608,7 @@ def _liveness_case(seed: int) -> None:
     _replay_steps(spec, lasso.loop, lasso.prefix[-1].state)
     path = [st.state.at for st in lasso.prefix]
     loop = [st.state.at for st in lasso.loop]
+    assert not set(path + loop) & g.cut, "a behaviour stays within the constraint"
     assert not set(loop) & g.goal
     if g.kind == EVENTUALLY:
         assert not set(path) & g.goal, "<>G: no goal state on the way"
