@@ -590,3 +590,16 @@ def test_the_program_exits_with_its_status_its_output_whole_and_the_exit_handler
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, err
     assert "Small" in out and out.endswith("\n") and marker.exists(), (out, err)
+
+
+def test_a_variant_class_given_another_variant_names_the_spec_class(capsys) -> None:
+    """``check lamport_mutex.py:NoAckWait --variant stale-clock`` said 'LamportMutex has no variant
+    'stale-clock'; its variants: none', though LamportMutex has two: the class named is itself a variant."""
+    ref = "tests/user_specs/lamport_mutex.py"
+    code, _, err = run(capsys, "check", f"{ref}:NoAckWait", "--variant", "stale-clock")
+    assert code == 2 and one_error_line(err) == (
+        "paxraft check: error: NoAckWait is itself the variant 'no-ack-wait' of LamportMutex: name the spec's class "
+        f"for --variant stale-clock ({ref}:LamportMutex)"
+    )
+    code, out, _ = run(capsys, "check", f"{ref}:LamportMutex", "--variant", "stale-clock", "--max-clock", "2")
+    assert code == 1 and "invariant ClockCondition is violated" in out

@@ -32,12 +32,16 @@ by eye (brute force: the models are tiny):
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import itertools
+import json
 import os
 import random
 import re
 import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +75,8 @@ from spec.core import (
     invariant,
     order_key,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # -- a random symmetric spec -----------------------------------------------------------------------
 
@@ -223,12 +229,13 @@ def _not_all_equal(self: SymBase, s: Sym) -> bool:
 INV_FUNCS = {"FewVotes": _few_votes, "SmallSum": _small_sum, "NotAllEqual": _not_all_equal}
 
 
-def make_spec(r: Recipe) -> type[SymBase]:
-    """The spec class of recipe ``r``: its actions in the recipe's order, its invariant, its keys."""
+def make_spec(r: Recipe, on_step: Callable[[], None] | None = None) -> type[SymBase]:
+    """The spec class of recipe ``r``: its actions in the recipe's order, its invariant, its keys;
+    ``on_step`` is called before every step (a test's hook into a run in another process)."""
     ns: dict[str, Any] = {"recipe": r, "__doc__": f"Random symmetric spec {r}."}
     for name in r.actions:
         enum, step = STEPS[name]
-        ns[name] = action(enum)(step)
+        ns[name] = action(enum)(step if on_step is None else _hooked(step, on_step))
     if r.invariant:
         ns[r.invariant] = invariant(INV_FUNCS[r.invariant])
     if r.keys == "fine":
@@ -236,6 +243,16 @@ def make_spec(r: Recipe) -> type[SymBase]:
     elif r.keys == "coarse":
         ns["symmetry_keys"] = _keys_coarse
     return type(f"SymGen{r.seed}", (SymBase,), ns)
+
+
+def _hooked(step: Callable, hook: Callable[[], None]) -> Callable:
+    def hooked(self: SymBase, s: Sym, *params: Any) -> Sym | None:
+        hook()
+        return step(self, s, *params)
+
+    hooked.__name__ = step.__name__
+    hooked.__signature__ = inspect.signature(step)  # type: ignore[attr-defined]  # its parameters' names
+    return hooked
 
 
 def recipe(seed: int) -> Recipe:
@@ -386,7 +403,9 @@ def test_symmetry_counts_orbits_many(seed: int) -> None:
 # exists on C exactly when C is strongly connected (with at least one step inside) and "every step
 # inside C" is fair: the reference tries every subset of the states a violation may run through.
 # <>G is violated from an initial non-G state staying in non-G; []<>G and P ~> G from any reachable
-# (P and) non-G state, staying in non-G from there.
+# (P and) non-G state, staying in non-G from there. Under a state constraint a behaviour runs through
+# the states within it only (TLC's CONSTRAINT: the rest is never stored or expanded), but a step to a
+# state outside still enables its family: ENABLED is a property of the state (graph.out_labels).
 
 
 class Node(NamedTuple):
@@ -405,6 +424,7 @@ class Graph:
     goal: frozenset[int]
     trigger: frozenset[int]
     seed: int
+    cut: frozenset[int] = frozenset()  # states outside the constraint
 
 
 def random_graph(seed: int) -> Graph:
@@ -420,8 +440,9 @@ def random_graph(seed: int) -> Graph:
     goal = frozenset(u for u in range(n) if rng.random() < 0.25)
     trigger = frozenset(u for u in range(n) if rng.random() < 0.4)
     inits = tuple(sorted(rng.sample(range(n), rng.choice((1, 1, 2)))))
+    cut = frozenset(u for u in range(n) if rng.random() < 0.15) if rng.random() < 0.3 else frozenset()
     return Graph(n, inits, table, fairness, rng.choice((EVENTUALLY, ALWAYS_EVENTUALLY, LEADS_TO)), goal, trigger,
-                 seed)
+                 seed, cut)
 
 
 def graph_spec(g: Graph) -> Spec:
@@ -449,12 +470,19 @@ def graph_spec(g: Graph) -> Spec:
     ns: dict[str, Any] = {name: make(name) for name in g.table}
     ns.update(variables=("at",), init_states=lambda self: [Node(u) for u in g.inits], fairness=fairness,
               properties=properties, __doc__=f"Random graph {g.seed}.")
+    if g.cut:
+        ns["constraint"] = lambda self, s: s.at not in g.cut
     return type(f"Graph{g.seed}", (Spec,), ns)()
 
 
 def _steps_of(g: Graph, u: int) -> list[tuple[str, int, int]]:
-    """Every state-changing step leaving ``u``: (action, i, target)."""
+    """Every state-changing step leaving ``u``: (action, i, target), the target perhaps outside the constraint."""
     return [(a, i, t) for a, tab in g.table.items() for (v, i), t in tab.items() if v == u and t != u]
+
+
+def _moves_of(g: Graph, u: int) -> list[tuple[str, int, int]]:
+    """The steps a behaviour can take from ``u``: to a state within the constraint."""
+    return [(a, i, t) for a, i, t in _steps_of(g, u) if t not in g.cut]
 
 
 def _in_family(g: Graph, k: int, a: str, i: int) -> bool:
@@ -479,15 +507,16 @@ def _fair_on(g: Graph, states: set[int], steps: list[tuple[int, str, int, int]])
 
 def reference_liveness(g: Graph) -> tuple[bool, set[int]]:
     """(property holds, the states at which a violating tail can start: stutters and fair cycles' states)."""
-    reach, todo = set(g.inits), list(g.inits)
+    inits = [u for u in g.inits if u not in g.cut]  # an initial state outside the constraint is not kept
+    reach, todo = set(inits), list(inits)
     while todo:
         u = todo.pop()
-        for _, _, t in _steps_of(g, u):
+        for _, _, t in _moves_of(g, u):
             if t not in reach:
                 reach.add(t)
                 todo.append(t)
     if g.kind == EVENTUALLY:
-        starts = {u for u in g.inits if u not in g.goal}
+        starts = {u for u in inits if u not in g.goal}
     elif g.kind == ALWAYS_EVENTUALLY:
         starts = {u for u in reach if u not in g.goal}
     else:
@@ -495,7 +524,7 @@ def reference_liveness(g: Graph) -> tuple[bool, set[int]]:
     region, todo = set(starts), list(starts)
     while todo:
         u = todo.pop()
-        for _, _, t in _steps_of(g, u):
+        for _, _, t in _moves_of(g, u):
             if t not in g.goal and t not in region:
                 region.add(t)
                 todo.append(t)
@@ -503,7 +532,7 @@ def reference_liveness(g: Graph) -> tuple[bool, set[int]]:
     members = sorted(region)
     for bits in range(1, 1 << len(members)):
         c = {u for j, u in enumerate(members) if bits >> j & 1}
-        inside = [(u, a, i, t) for u in c for a, i, t in _steps_of(g, u) if t in c]
+        inside = [(u, a, i, t) for u in c for a, i, t in _moves_of(g, u) if t in c]
         if inside and _strongly_connected(c, inside) and _fair_on(g, c, inside):
             tails |= c
     return not tails, tails
@@ -523,14 +552,14 @@ def _shortest_prefix(g: Graph, tails: set[int]) -> int:
             return set() if u in g.goal else {(u, True)}
         return {(u, False)} | ({(u, True)} if start(u) else set())
 
-    level = set().union(*(nodes(u, False) for u in g.inits))
+    level = set().union(*(nodes(u, False) for u in g.inits if u not in g.cut))
     seen, steps = set(level), 0
     while level:
         if any(past and u in tails for u, past in level):
             return steps
         nxt = set()
         for u, past in level:
-            for _, _, t in _steps_of(g, u):
+            for _, _, t in _moves_of(g, u):
                 for node in nodes(t, past) - seen:
                     seen.add(node)
                     nxt.add(node)
@@ -579,6 +608,7 @@ def _liveness_case(seed: int) -> None:
     _replay_steps(spec, lasso.loop, lasso.prefix[-1].state)
     path = [st.state.at for st in lasso.prefix]
     loop = [st.state.at for st in lasso.loop]
+    assert not set(path + loop) & g.cut, "a behaviour stays within the constraint"
     assert not set(loop) & g.goal
     if g.kind == EVENTUALLY:
         assert not set(path) & g.goal, "<>G: no goal state on the way"
@@ -655,6 +685,7 @@ def _checkpoint_case(seed: int, tmp: Path, workers: int = 1) -> None:
     cls = make_spec(r)
     sym = rng.random() < 0.5
     chunk = rng.randint(1, 4)
+    memory = rng.choice((None, 2048))  # 2 KiB: the store and the frontier spill to disk at once
     counter = StopAt()
     whole = search(cls(), symmetry=sym, workers=workers, chunk=chunk, progress=counter)
     assert summary(whole) == summary(check(cls(), symmetry=sym))
@@ -668,12 +699,12 @@ def _checkpoint_case(seed: int, tmp: Path, workers: int = 1) -> None:
         hook = StopAt(at, how)
         try:
             got = search(cls(), symmetry=sym, workers=workers, chunk=chunk, progress=hook, checkpoint=ck,
-                         checkpoint_every=0.0, resume=resume)
+                         checkpoint_every=0.0, resume=resume, memory=memory)
             break
         except (StoppedError, CrashError):
             stops += 1
             resume = True
-    assert summary(got) == summary(whole), (r, sym, chunk, stops)
+    assert summary(got) == summary(whole), (r, sym, chunk, memory, stops)
     if got.verdict == "violation":
         replays(cls(), got)
 
@@ -769,6 +800,30 @@ def _simulate_case(seed: int) -> None:
     assert got.distinct_states <= len(plain.states)
 
 
+def _deadlock_case(seed: int) -> None:
+    """A deadlock (a state where no step is enabled, a stuttering one included) is found by bfs, by dfs (within
+    its bound) exactly when the plain search has one there; what any mode reports is one, at the end of a real
+    behaviour."""
+    r = recipe(seed)
+    cls = make_spec(r)
+    spec = cls()
+    plain = plain_search(spec)
+    dead = {s for s, out in plain.succ.items() if not out}
+    bound = random.Random(seed).randint(1, max(plain.states.values()))
+    runs = [(check(cls(), check_deadlock=True, check_invariants=False), dead),
+            (dfs(cls(), check_deadlock=True, check_invariants=False), dead),
+            (dfs(cls(), check_deadlock=True, check_invariants=False, depth_bound=bound),
+             {s for s in dead if plain.states[s] <= bound}),
+            (simulate(cls(), walks=10, depth=20, seed=seed, check_deadlock=True, check_invariants=False), None)]
+    for got, expected in runs:
+        if expected is not None:
+            assert (got.verdict == "deadlock") == bool(expected), (r, got.mode, bound)
+        if got.verdict == "deadlock":
+            replays(spec, got)
+            assert got.trace[-1].state in dead
+    assert runs[0][0].verdict != "deadlock" or runs[0][0].trace_length == min(plain.states[s] for s in dead) - 1
+
+
 @pytest.mark.parametrize("seed", range(30))
 def test_dfs_agrees_with_the_plain_search(seed: int) -> None:
     _dfs_case(seed)
@@ -779,11 +834,17 @@ def test_simulated_walks_are_real_behaviours(seed: int) -> None:
     _simulate_case(seed)
 
 
+@pytest.mark.parametrize("seed", range(30))
+def test_deadlocks_agree_with_the_plain_search(seed: int) -> None:
+    _deadlock_case(seed)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(30, 300))
 def test_dfs_and_simulate_many(seed: int) -> None:
     _dfs_case(seed)
     _simulate_case(seed)
+    _deadlock_case(seed)
 
 
 # -- 5. the state graph (paxraft graph, DOT) -------------------------------------------------------
@@ -848,3 +909,53 @@ def test_the_state_graph_is_the_plain_search_graph(seed: int, tmp_path: Path, mo
 def test_the_state_graph_is_the_plain_search_graph_many(seed: int, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     _graph_case(seed, tmp_path, seed % 10 == 0, monkeypatch)
+
+
+STOPPING = """from os import environ, getpid, kill
+from signal import SIG_DFL, SIGTERM, getsignal
+
+from tests.test_differential_modes import make_spec, recipe
+
+calls = [0]
+
+
+def stop() -> None:
+    \"\"\"Send this process $STOP_WITH at the $STOP_AT_STEP-th step of the search (counted once the run has
+    caught SIGTERM: the checks before it step the spec too): a signal at a point chosen by the test.\"\"\"
+    if getsignal(SIGTERM) is SIG_DFL:
+        return
+    calls[0] += 1
+    if calls[0] == int(environ.get("STOP_AT_STEP", "0")):
+        kill(getpid(), int(environ["STOP_WITH"]))
+
+
+Gen = make_spec(recipe({seed}), on_step=stop)
+"""
+
+
+def _cli_json(args: list[str], tmp: Path, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """``paxraft check ARGS --json`` in a process of its own: exit status and stdout."""
+    done = subprocess.run([sys.executable, "-m", "modelcheck.cli", "check", *args, "--json"], cwd=tmp,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, capture_output=True,
+                          text=True, timeout=120)
+    return done.returncode, done.stdout
+
+
+@pytest.mark.parametrize(("seed", "how"), [(9, signal.SIGTERM), (5, signal.SIGINT)])
+def test_the_command_line_stopped_by_a_signal_and_resumed_reports_the_uninterrupted_run(
+        seed: int, how: int, tmp_path: Path) -> None:
+    """docs/scaling.md's way: ``check --checkpoint ck``, a signal, then ``check --resume ck`` alone."""
+    src = tmp_path / "gen.py"
+    src.write_text(STOPPING.format(seed=seed))
+    spec_arg = f"{src}:Gen"
+    code, whole = _cli_json([spec_arg], tmp_path)
+    assert code == 0
+    calls = random.Random(seed).randint(100, 2000)
+    code, out = _cli_json([spec_arg, "--checkpoint", "ck", "--checkpoint-every", "0"], tmp_path,
+                          {"STOP_AT_STEP": str(calls), "STOP_WITH": str(int(how))})
+    assert code == 130, out  # stopped, with a checkpoint
+    code, resumed = _cli_json(["--resume", "ck"], tmp_path)
+    assert code == 0
+    keys = ("verdict", "distinct_states", "states_generated", "depth", "coverage", "complete")
+    a, b = json.loads(whole), json.loads(resumed)
+    assert {k: b[k] for k in keys} == {k: a[k] for k in keys}

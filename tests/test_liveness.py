@@ -190,3 +190,18 @@ def test_cli_liveness(capsys) -> None:
     assert "loop begins: from state 4" in out and "loop ends: back to state 4" in out
     assert main(["check", "paxos", "--liveness", "--symmetry"]) == 2
     assert "tlaplus/tlaplus#59" in capsys.readouterr().err
+
+
+def test_liveness_checks_the_invariants_first_as_tlc_does(capsys) -> None:
+    """TLC checks a model's INVARIANTs with its PROPERTYs. --liveness checked the properties alone: Lamport's
+    mutex without waiting for acknowledgements (two processes in the critical section after 4 steps) printed
+    'Property Starvation1 holds ... Starvation2 holds' and exited 0."""
+    spec = "tests/user_specs/lamport_mutex.py:LamportMutex"
+    bug = ("--variant", "no-ack-wait", "--procs", "2", "--max-clock", "2")
+    assert main(["check", spec, *bug, "--liveness"]) == 1
+    out = capsys.readouterr().out
+    assert "Error: invariant Mutex is violated; shortest counterexample: 4 steps" in out and "holds" not in out
+    assert main(["check", spec, *bug, "--liveness", "--no-invariants"]) == 0  # asked for: the properties alone
+    assert capsys.readouterr().out.count("holds under this fairness") == 2
+    assert main(["check", spec, "--max-clock", "2", "--liveness", "Starvation1", "--deadlock"]) == 1
+    assert "Error: deadlock reached after 18 steps" in capsys.readouterr().out  # the protocol ends: TLC agrees

@@ -192,6 +192,18 @@ def test_reach_comparing_kinds_that_are_never_equal_is_refused(
     assert err.count("\n") == 1 and f"--reach {expr!r}: " in err and why in err, err
 
 
+def test_reach_comparing_kinds_never_equal_inside_a_value_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """One level down as at the top: ``ack == {'p1': {}, ...}`` compared each process's list with a dict."""
+    spec = "tests/user_specs/lamport_mutex.py:LamportMutex"
+    for expr, why in [
+        ("ack == {'p1': {}, 'p2': {}, 'p3': {}}", "ack['p1'] is a list and {} a dict, never equal"),
+        ("[{}] == [ack['p2']]", "{} is a dict and [] a list"),
+    ]:
+        assert main(["check", spec, "--max-clock", "2", "--reach", expr, "--quiet"]) == 2, expr
+        assert why in capsys.readouterr().err, expr
+    assert main(["check", spec, "--max-clock", "2", "--reach", "ack == {'p1': [], 'p2': [], 'p3': []}", "--quiet"]) == 0
+
+
 def test_reach_equality_keeps_pythons_meaning(capsys: pytest.CaptureFixture[str]) -> None:
     for expr in ("msgs == []", "len(msgs) == 0 == 0", "maxBal != {} and 1 < 2", "not (msgs != [])"):
         assert main(["check", "paxos", "--reach", expr, "--quiet", "--json"]) == 0, expr

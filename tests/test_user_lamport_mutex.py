@@ -36,10 +36,22 @@ def figures(obj: dict) -> tuple[int, int, int]:
     return obj["distinct_states"], obj["states_generated"], obj["depth"]
 
 
+# the planted bugs' whole models (no invariants): NEXT NextNoAck / NextStale in the same file, 2 processes
+TLC_VARIANTS = {("no-ack-wait", 2): (1578, 3515, 25), ("no-ack-wait", 3): (12029, 29050, 37),
+                ("stale-clock", 2): (80, 119, 19), ("stale-clock", 3): (154, 246, 25)}  # fmt: skip
+
+
 @pytest.mark.parametrize("procs, max_clock", sorted(TLC))
 def test_counts_are_tlcs(procs: int, max_clock: int) -> None:
     r = check(load_user_spec(REF)(procs=procs, max_clock=max_clock))
     assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", *TLC[procs, max_clock])
+
+
+@pytest.mark.parametrize("variant, max_clock", sorted(TLC_VARIANTS))
+def test_the_planted_bugs_whole_models_are_tlcs(variant: str, max_clock: int) -> None:
+    cls = {"no-ack-wait": "NoAckWait", "stale-clock": "StaleClock"}[variant]
+    r = check(load_user_spec(f"{FILE}:{cls}")(procs=2, max_clock=max_clock), check_invariants=False)
+    assert (r.distinct_states, r.states_generated, r.depth) == TLC_VARIANTS[variant, max_clock]
 
 
 def test_engines_agree_on_the_default_model(capsys: pytest.CaptureFixture) -> None:

@@ -137,17 +137,23 @@ def run(args: argparse.Namespace, spec: Spec) -> int:
         print(f"paxraft check: {interrupted_line()}\n{exc}", file=sys.stderr)
         return INTERRUPTED
     report(args, result, _header(result))
-    if args.out:
-        trace = result.trace if result.trace is not None else getattr(result, "deepest_trace", None)
-        if trace:
-            from modelcheck.output.artifacts import write_trace_artifacts
-
-            for path in write_trace_artifacts(result.spec, trace, Path(args.out), result.violated, result.mode):
-                print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
-        else:  # say so: an empty folder after --out looks like a failure
-            print(f"--out {args.out}: nothing written, no trace to draw (no violation found; --reach EXPR "
-                  "gives a trace to a state you choose)", file=sys.stderr)
+    _write_out(args, result)
     return 0 if result.verdict == OK else 1
+
+
+def _write_out(args: argparse.Namespace, result: Result) -> None:
+    """``--out DIR``: the result's trace (a violation's, or a simulation's deepest walk) as ITF and pictures."""
+    if not args.out:
+        return
+    trace = result.trace if result.trace is not None else getattr(result, "deepest_trace", None)
+    if trace:
+        from modelcheck.output.artifacts import write_trace_artifacts
+
+        for path in write_trace_artifacts(result.spec, trace, Path(args.out), result.violated, result.mode):
+            print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
+    else:  # say so: an empty folder after --out looks like a failure
+        print(f"--out {args.out}: nothing written, no trace to draw (no violation found; --reach EXPR "
+              "gives a trace to a state you choose)", file=sys.stderr)
 
 
 def report(args: argparse.Namespace, result: Result, head: str = "") -> None:
@@ -230,6 +236,15 @@ def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
 
     if args.mode != "bfs" or args.workers != 1:
         raise SpecError("--liveness explores the whole graph itself; drop --mode/--workers")
+    if not (args.no_invariants or args.symmetry) and (spec.invariants or args.deadlock):
+        # TLC checks a model's INVARIANTs (and deadlock) with its PROPERTYs: a property holding in a model whose
+        # invariant breaks was reported alone, exit 0 (Lamport's mutex's no-ack-wait: two processes in crit)
+        progress = progress_for(args, spec)
+        safety = check(spec, max_states=args.max_states, progress=progress, check_deadlock=args.deadlock)
+        if safety.verdict != OK:
+            report(args, safety)
+            _write_out(args, safety)
+            return 1
     names = [args.liveness] if args.liveness else list(spec.properties()) or [None]  # None: the engine says why
     results = [
         check_property(

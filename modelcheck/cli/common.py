@@ -187,6 +187,10 @@ def resolve(args: argparse.Namespace) -> tuple[SpecEntry, type[Spec]]:
     if getattr(args, "variant", None):
         if e.registered:
             raise SpecError("--variant goes with a spec name, not with a file")
+        if getattr(cls, "variant", None) and args.variant not in e.variants:  # a variant's class, named as the spec
+            base = next(k for k in cls.__mro__ if getattr(k, "variant", None) is None)
+            raise SpecError(f"{cls.__name__} is itself the variant {cls.variant!r} of {e.name}: name the spec's class "
+                            f"for --variant {args.variant} ({args.spec.rsplit(':', 1)[0]}:{base.__name__})")
         cls = _variant_of(e, args.variant)
     return e, cls
 

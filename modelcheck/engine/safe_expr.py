@@ -18,6 +18,7 @@ an expression cannot build a value much larger than the state it reads.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -124,14 +125,44 @@ def _kind(x: Any) -> str | None:
 
 def _equal(a: Any, b: Any, eq: bool, a_text: str, b_text: str) -> bool:
     """``a == b`` (``a != b`` when not ``eq``), refused for a list, a tuple, a set or a dict against another of
-    these kinds: never equal, so the verdict would say nothing of the state."""
-    ka, kb = _kind(a), _kind(b)
-    if ka and kb and ka != kb:
+    these kinds, at the top or inside (a dict's value for a key both have, an item at the same place of two
+    sequences of one length): never equal, so the verdict would say nothing of the state."""
+    clash = _clash(a, b, a_text, b_text)
+    if clash:
+        x, y, kx, ky = clash
         raise SpecError(
-            f"{a_text} is a {ka} and {b_text} a {kb}, never equal in Python; here a set reads as a list, a sequence as "
+            f"{x} is a {kx} and {y} a {ky}, never equal in Python; here a set reads as a list, a sequence as "
             "a tuple and a function as a dict: compare like with like (x == [], sorted(x) == [...], set(x) == {...})"
         )
     return a == b if eq else a != b
+
+
+def _clash(a: Any, b: Any, a_text: str, b_text: str, depth: int = 0) -> tuple[str, str, str, str] | None:
+    """The first pair of values of different container kinds where ``a == b`` compares them, with their texts."""
+    ka, kb = _kind(a), _kind(b)
+    if ka and kb and ka != kb:
+        return a_text, b_text, ka, kb
+    if depth >= 8 or ka is None or ka != kb:  # bounded: a state is a few levels deep
+        return None
+    if ka == "dict":
+        pairs = [(a[k], b[k], k) for k in a if k in b]
+    elif ka in ("list", "tuple") and len(a) == len(b):
+        pairs = [(x, y, i) for i, (x, y) in enumerate(zip(a, b))]
+    else:
+        return None
+    subs = ((x, y, _part(a_text, k, x), _part(b_text, k, y)) for x, y, k in pairs)
+    return next((c for x, y, tx, ty in subs if (c := _clash(x, y, tx, ty, depth + 1))), None)
+
+
+def _part(text: str, key: Any, value: Any) -> str:
+    """How to name ``text[key]``: so written after a variable (``ack['p1']``), else by its value (``{}``)."""
+    if _PATH.fullmatch(text):
+        return f"{text}[{key!r}]"
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+_PATH = re.compile(r"[A-Za-z]\w*(\[[^\[\]]*\])*")
 
 
 def _method(name: str) -> Callable[..., Any]:

@@ -64,6 +64,25 @@ ReceiveRelease(p, q) ==
   /\ network' = [network EXCEPT ![q][p] = Tail(@)]
   /\ UNCHANGED <<clock, ack, crit>>
 
+EnterNoAck(p) == /\ p \notin crit /\ req[p][p] # 0
+            /\ \A q \in Proc \ {p} : beats(p, q)
+            /\ crit' = crit \cup {p}
+            /\ UNCHANGED <<clock, req, ack, network>>
+
+ReceiveRequestStale(p, q) ==
+  /\ network[q][p] # <<>>
+  /\ LET m == Head(network[q][p]) IN
+     /\ m[1] = "req"
+     /\ req' = [req EXCEPT ![p][q] = m[2]]
+     /\ clock' = [clock EXCEPT ![p] = @ + 1]
+     /\ network' = [network EXCEPT ![q][p] = Tail(@), ![p][q] = Append(@, AckMsg)]
+     /\ UNCHANGED <<ack, crit>>
+
+NextNoAck == \E p \in Proc : \/ Request(p) \/ EnterNoAck(p) \/ Exit(p)
+                        \/ \E q \in Proc : ReceiveRequest(p, q) \/ ReceiveAck(p, q) \/ ReceiveRelease(p, q)
+NextStale == \E p \in Proc : \/ Request(p) \/ Enter(p) \/ Exit(p)
+                        \/ \E q \in Proc : ReceiveRequestStale(p, q) \/ ReceiveAck(p, q) \/ ReceiveRelease(p, q)
+
 Next == \E p \in Proc : \/ Request(p) \/ Enter(p) \/ Exit(p)
                         \/ \E q \in Proc : ReceiveRequest(p, q) \/ ReceiveAck(p, q) \/ ReceiveRelease(p, q)
 

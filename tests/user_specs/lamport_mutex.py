@@ -11,7 +11,8 @@ below it, so the model is finite with no state constraint (a constraint would cu
 tests/user_specs/LamportMutex.tla is the same model in TLA+; TLC 2.20 gives the same counts (N = 3, MaxClock = 3:
 17,074 distinct states, 50,554 generated, depth 37; N = 3, MaxClock = 2: 865 / 2,391 / 28; TLC's -deadlock, as
 the protocol ends once every clock has reached MaxClock), and the same liveness verdicts (FairSpec: Starvation
-holds; without weak fairness on Exit it is violated).
+holds; without weak fairness on Exit it is violated). Its NextNoAck and NextStale are the two planted bugs:
+their whole models (2 processes, no invariants) have TLC's counts too.
 """
 
 from __future__ import annotations
