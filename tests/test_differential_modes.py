@@ -13,7 +13,9 @@ by eye (brute force: the models are tiny):
   initial state plus every successor of every stored state (one stored per orbit: every member of an
   orbit has as many successors, the spec being symmetric). A violation is a real behaviour, replayed
   with the spec's own actions, as short as the plain search's. Specs go through the full-orbit path,
-  ``symmetry_keys`` (the sorting path) and, with four processes, twins.
+  ``symmetry_keys`` (the sorting path) and, with four processes, twins. A third of the specs have a
+  state constraint (counters and messages add up to at most a cap), in every mode below too: a state
+  outside it is checked and counted but neither stored nor expanded (docs/checking.md).
 - **Liveness.** Tiny random graphs (2-9 nodes, up to three actions with a parameter, self-loops,
   WF/SF over action families with parameter filters, ``<>G``, ``[]<>G``, ``P ~> G``) written as specs:
   the verdict equals a brute-force reference (every subset of the states a violation may run through,
@@ -101,6 +103,7 @@ class Recipe:
     keys: str  # "none" (every renaming, or twins from four processes), "fine" or "coarse" symmetry_keys
     seed: int
     tokens: int = 0  # a second symmetric set, of tokens the processes grab and give away (0: none)
+    cap: int | None = None  # the state constraint: counters and messages add up to at most cap
 
 
 ACTIONS = ("Inc", "Send", "Recv", "Vote", "Reset", "Drop", "Copy")
@@ -246,6 +249,10 @@ def _keys_coarse(self: SymBase, s: Sym) -> dict[str, list]:
     return {"P": [s.loc[i] for i in range(self.n)]}
 
 
+def _within_cap(self: SymBase, s: Sym) -> bool:
+    return sum(s.loc) + len(s.msgs) <= self.recipe.cap
+
+
 def _few_votes(self: SymBase, s: Sym) -> bool:
     return all(self.votes_for(s, p) < self.recipe.threshold for p in range(self.n))
 
@@ -270,6 +277,8 @@ def make_spec(r: Recipe, on_step: Callable[[], None] | None = None) -> type[SymB
         ns[name] = action(enum)(step if on_step is None else _hooked(step, on_step))
     if r.invariant:
         ns[r.invariant] = invariant(INV_FUNCS[r.invariant])
+    if r.cap is not None:
+        ns["constraint"] = _within_cap
     if r.keys == "fine":
         ns["symmetry_keys"] = _keys_fine
     elif r.keys == "coarse":
@@ -300,7 +309,9 @@ def recipe(seed: int) -> Recipe:
     tokens = more.choice((0, 2, 3)) if n == 2 else more.choice((0, 0, 2)) if n == 3 and len(acts) <= 2 else 0
     if tokens:
         acts += ["Grab", "Give"]
-    return Recipe(n, k, tuple(acts), inv, rng.randint(1, n), rng.choice(("none", "fine", "coarse")), seed, tokens)
+    cap = more.randint(1, n * k + 1) if more.random() < 0.3 else None
+    return Recipe(n, k, tuple(acts), inv, rng.randint(1, n), rng.choice(("none", "fine", "coarse")), seed, tokens,
+                  cap)
 
 
 # -- the plain reference ---------------------------------------------------------------------------
@@ -317,20 +328,31 @@ class Plain:
     bad_depth: int | None
 
 
-def plain_search(spec: Spec, *, stop_at_violation: bool = False, limit: int = 60_000) -> Plain:
-    """Every reachable state, by calling the spec's actions (enumerator, then step) and nothing else."""
+def plain_search(spec: Spec, *, limit: int = 60_000) -> Plain:
+    """Every reachable state, by calling the spec's actions (enumerator, then step) and nothing else. A state
+    outside the constraint (TLC's rule, docs/checking.md) is checked against the invariants, but neither
+    stored nor expanded: it is in no ``states``, only among the successors of the state that reached it."""
     inits = list(spec.init_states())
     invs = [getattr(spec, n) for n in spec.invariants]
+    constraint = spec.constraint
     states: dict[State, int] = {}
     succ: dict[State, list[tuple[str, tuple, State]]] = {}
-    frontier = []
-    for s in inits:
-        if s not in states:
-            states[s] = 1
-            frontier.append(s)
-    bad = next((s for s in frontier if not all(f(s) for f in invs)), None)
-    if bad is not None and stop_at_violation:
-        return Plain(states, succ, inits, bad, 1)
+    bad: State | None = None
+    bad_depth: int | None = None
+
+    def reached(t: State, depth: int) -> bool:
+        """Note ``t``, reached at ``depth``; whether it is new and within the constraint (to expand)."""
+        nonlocal bad, bad_depth
+        if t in states:
+            return False
+        if bad is None and not all(f(t) for f in invs):
+            bad, bad_depth = t, depth
+        if not constraint(t):
+            return False
+        states[t] = depth
+        return True
+
+    frontier = [s for s in inits if reached(s, 1)]
     depth = 1
     while frontier:
         nxt = []
@@ -342,18 +364,13 @@ def plain_search(spec: Spec, *, stop_at_violation: bool = False, limit: int = 60
                     if t is None:
                         continue
                     out.append((a.name, tuple(p), t))
-                    if t not in states:
-                        states[t] = depth + 1
+                    if reached(t, depth + 1):
                         nxt.append(t)
-                        if bad is None and not all(f(t) for f in invs):
-                            bad = t
-                            if stop_at_violation:
-                                return Plain(states, succ, inits, bad, depth + 1)
         assert len(states) < limit, "a generated model is larger than this test means to search"
         frontier = nxt
         if frontier:
             depth += 1
-    return Plain(states, succ, inits, bad, states[bad] if bad is not None else None)
+    return Plain(states, succ, inits, bad, bad_depth)
 
 
 def orbit_key(spec: Spec, s: State) -> State:
@@ -830,7 +847,9 @@ def _simulate_case(seed: int) -> None:
             continue
         fake = Result(spec, trace=walk)
         replays(spec, fake)
-        assert len(walk) <= 12 and all(st.state in plain.states for st in walk)
+        # a walk that steps outside the constraint ends there
+        assert len(walk) <= 12 and all(st.state in plain.states for st in walk[:-1])
+        assert walk[-1].state in plain.states or not spec.constraint(walk[-1].state)
     inv = getattr(spec, r.invariant) if r.invariant else None
     if got.verdict == "violation":
         assert got.violated == r.invariant and inv is not None
@@ -931,13 +950,15 @@ def _graph_case(seed: int, tmp: Path, cli: bool, monkeypatch: pytest.MonkeyPatch
         nodes[m.group(1)] = by_text[text]
     edges = [(nodes[m.group(1)], _undot(m.group(3)), nodes[m.group(2)])
              for m in filter(None, map(_DOT_EDGE.match, dot.splitlines()))]
-    steps = {(s, spec.show_label(Label(a, p)), t) for s, out in plain.succ.items() for a, p, t in out if t != s}
+    steps = {(s, spec.show_label(Label(a, p)), t) for s, out in plain.succ.items() for a, p, t in out
+             if t != s and t in plain.states}  # nor a step out of the constraint
     assert sorted(nodes.values(), key=order_key) == sorted(plain.states, key=order_key), r
     assert len(edges) == len(set(edges)) and set(edges) == steps, r
     if cli:
         assert f": {len(plain.states):,} states, {len(steps):,} edges" in printed
-        if plain.bad is not None:
-            assert f"its shortest path ({plain.bad_depth - 1} steps)" in printed
+        bad = [d for s, d in plain.states.items() if not all(getattr(spec, n)(s) for n in spec.invariants)]
+        if bad:  # the graph holds the states within the constraint only
+            assert f"its shortest path ({min(bad) - 1} steps)" in printed
 
 
 @pytest.mark.parametrize("seed", range(20))
