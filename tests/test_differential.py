@@ -389,7 +389,6 @@ def _guard(draw: st.DrawFn, p: str) -> list[str]:
     every later state with the same messages would miss the step."""
     return draw(st.sampled_from([
         [],
-        [],
         [f"if s.y[{p}] >= {YMAX}:", "    return None"],
         [f"if s.x < {draw(st.integers(1, XMAX))}:", "    return None"],
         [f"if s.x != {draw(st.integers(0, XMAX))}:", "    return None"],
@@ -488,7 +487,7 @@ def quorum_action(draw: st.DrawFn, name: str, canonical: bool) -> Act:
         "lambda self, s: [(frozenset(q),) for q in ({0}, {1}, {0, 1})]",
         f"lambda self, s: [({quorums[0]},), ({quorums[1]},)]",
     ]))
-    body = [f"if not all(s.msgs.where(type={t}, a=i) for i in q):", "    return None"]
+    body = [f"if not all(s.msgs.where(type={t}, a=i) for i in q):", "    return None", *draw(_guard("min(q)"))]
     if draw(st.booleans()):
         body.append("return s._replace(x=len(q))")
         return Act(name, enum, "q", body, frozenset({"x"}))
@@ -505,7 +504,7 @@ def count_action(draw: st.DrawFn, name: str, canonical: bool) -> Act:
     enum = draw(st.sampled_from(["lambda self, s: [(v,) for v in range(2)]", "lambda self, s: [(0,), (1,)]",
                                  "lambda self, s: ((v,) for v in range(2))"]))
     field_ = draw(st.sampled_from(["b", "a"]))
-    body = [f"if len(s.msgs.where(type={t}, {field_}=v)) < {k}:", "    return None"]
+    body = [f"if len(s.msgs.where(type={t}, {field_}=v)) < {k}:", "    return None", *draw(_guard("v % self.N"))]
     kind = draw(st.sampled_from(["x", "decide", "y"]))
     if kind == "x":
         body.append("return s._replace(x=v)")
@@ -547,8 +546,8 @@ class Tick:
 
 
 @st.composite
-def tick_form(draw: st.DrawFn, canonical: bool, z_read: bool) -> Tick:
-    guarded = draw(st.booleans())
+def tick_form(draw: st.DrawFn, canonical: bool, z_read: bool, hooks: bool = False) -> Tick:
+    guarded = not hooks and draw(st.booleans())
     hooks = not guarded and not z_read  # OUTSIDE's promise: no invariant reads z, the only field Tick writes
     return Tick(guarded,
                 hooks and draw(st.booleans()),
@@ -626,17 +625,19 @@ class Gen:
 
 
 @st.composite
-def specs(draw: st.DrawFn) -> Gen:
-    """A random spec's source text (see the module's text)."""
-    canonical = draw(st.booleans())
-    kinds = [recv_action, count_action, field_action, send_action, note_action, quorum_action]
+def specs(draw: st.DrawFn, hooks: bool = False) -> Gen:
+    """A random spec's source text (see the module's text); ``hooks``: always with the unguarded Tick, which
+    a constraint bounds and which may answer OUTSIDE, be counted (Counted), bundled or restricted."""
+    canonical = not hooks and draw(st.booleans())  # hooks: Counted and bundled need canonical_order False
+    kinds = [recv_action, count_action, field_action, field_action, send_action, note_action, quorum_action]
     acts = [draw(send_action("A0", canonical))]
     acts += [draw(draw(st.sampled_from(kinds))(f"A{i}", canonical)) for i in range(1, 1 + draw(st.integers(1, 4)))]
-    inv_names = draw(st.lists(st.sampled_from(sorted(INVARIANTS)), max_size=3, unique=True))
+    inv_names = draw(st.lists(st.sampled_from(sorted(n for n in INVARIANTS if not hooks or n != "ZSeen")),
+                              max_size=3, unique=True))
     invs = [(n, [ln.format(k=draw(st.integers(0, 3))) for ln in INVARIANTS[n][0]], INVARIANTS[n][1])
             for n in inv_names]
     z_read = any("z" in fields for _, _, fields in invs)
-    tick = draw(st.none() | tick_form(canonical, z_read))
+    tick = draw(tick_form(canonical, z_read, True)) if hooks else draw(st.none() | tick_form(canonical, z_read))
     # The constraint: z bounded (needed by an unguarded Tick), the message count bounded, or none.
     parts = []
     if tick is not None and not tick.guarded:
@@ -686,6 +687,9 @@ def specs(draw: st.DrawFn) -> Gen:
         body += [f'@restriction("r{i}", action="{n}")', f"def guard_{i}(self, s, *params):",
                  f"    return {draw(st.sampled_from(RESTRICTIONS))}", ""]
     restrict = tuple(f"r{i}" for i in range(len(restricted)) if draw(st.integers(0, 3)) == 0)
+    if tick is not None and (tick.counted or tick.outside) and (hooks or draw(st.booleans())):  # guard on a hook
+        body += ['@restriction("early", action="Tick")', "def early(self, s, p):", "    return not s.msgs", ""]
+        restrict += ("early",)
     without = (draw(st.sampled_from(names)),) if draw(st.integers(0, 3)) == 0 else ()
     out += _indent(body, 4)
     return Gen("\n".join(out).rstrip() + "\n", canonical, bool(parts), symmetric, restrict, without)
@@ -792,6 +796,13 @@ def test_random_specs_agree_with_the_reference(gen_dir: Path, g: Gen) -> None:
             fired = {k: c.fired for k, c in d.coverage.items()}
             assert (d.distinct_states, d.states_generated, fired) == (
                 whole.distinct, whole.generated, {k: f for k, (f, _) in whole.coverage.items()})
+
+
+@settings(DEFAULT, max_examples=60)
+@given(g=specs(hooks=True), cap=st.sampled_from([CAP, CAP, CAP, 5, 30]))
+def test_random_specs_with_speed_hooks_agree_with_the_reference(gen_dir: Path, g: Gen, cap: int) -> None:
+    """Every one with OUTSIDE, Counted, bundled or keeps_constraint possible, and a restriction around them."""
+    compare(functools.partial(g.model, load(gen_dir, g.source)), symmetry=g.symmetric, max_states=cap)
 
 
 @settings(DEFAULT, max_examples=100)
@@ -985,6 +996,7 @@ def test_every_way_of_giving_an_enumerator_agrees_with_the_reference(gen_dir: Pa
     if not path.exists():
         path.write_text(HAND)
     ref = compare(load_user_spec(f"{path}:{name}"))
+    assert compare(load_user_spec(f"{path}:{name}"), chunk=1, memory=4096) == ref  # levels cut, frontiers spilled
     if name.startswith("By"):  # the same model as Plain's, whatever the form
         assert (ref.distinct, ref.generated, ref.depth) == (27, 55, 7)
 

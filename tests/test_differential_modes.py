@@ -5,10 +5,11 @@ This file compares what that one does not, each with a reference written here th
 by eye (brute force: the models are tiny):
 
 - **Symmetry.** A random spec over ``n`` interchangeable processes (2-4; a local counter, a vote that
-  names another process, messages that name their sender). Under ``--symmetry`` the distinct count is
-  the number of orbits of the reachable states (plain search without symmetry, then states grouped by
-  the least member of their orbit over *every* permutation); depth is the plain depth (renaming keeps a
-  state's distance from the initial states); states generated is, as docs/checking.md counts it, every
+  names another process, messages that name their sender), some with a second symmetric set (tokens
+  the processes hold). Under ``--symmetry`` the distinct count is the number of orbits of the reachable
+  states (plain search without symmetry, then states grouped by the least member of their orbit over
+  *every* permutation of every set); an orbit's depth is its nearest member's (the initial states need
+  not be a union of orbits); states generated is, as docs/checking.md counts it, every
   initial state plus every successor of every stored state (one stored per orbit: every member of an
   orbit has as many successors, the spec being symmetric). A violation is a real behaviour, replayed
   with the spec's own actions, as short as the plain search's. Specs go through the full-orbit path,
@@ -85,6 +86,7 @@ class Sym(NamedTuple):
     loc: tuple[int, ...]  # each process's counter, 0..k
     vote: tuple[int, ...]  # the process each one voted for, or -1
     msgs: frozenset[tuple[int, int]]  # (sender, value)
+    own: tuple[int, ...] = ()  # the process holding each token, or -1 (a second symmetric set)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class Recipe:
     threshold: int
     keys: str  # "none" (every renaming, or twins from four processes), "fine" or "coarse" symmetry_keys
     seed: int
+    tokens: int = 0  # a second symmetric set, of tokens the processes grab and give away (0: none)
 
 
 ACTIONS = ("Inc", "Send", "Recv", "Vote", "Reset", "Drop", "Copy")
@@ -145,6 +148,18 @@ def _copy(self: Any, s: Sym, p: int, q: int) -> Sym | None:
     return s._replace(vote=_set(s.vote, p, s.vote[q]))
 
 
+def _grab(self: Any, s: Sym, p: int, t: int) -> Sym | None:
+    if s.own[t] >= 0 or s.loc[p] == 0:
+        return None
+    return s._replace(own=_set(s.own, t, p))
+
+
+def _give(self: Any, s: Sym, t: int, q: int) -> Sym | None:
+    if s.own[t] < 0 or s.own[t] == q:
+        return None
+    return s._replace(own=_set(s.own, t, q))
+
+
 def _set(t: tuple[int, ...], i: int, v: int) -> tuple[int, ...]:
     return t[:i] + (v,) + t[i + 1:]
 
@@ -161,6 +176,14 @@ def _sent(self: Any, s: Sym) -> list[tuple[tuple[int, int]]]:
     return [(m,) for m in sorted(s.msgs)]
 
 
+def _process_token(self: Any, s: Sym) -> list[tuple[int, int]]:
+    return [(p, t) for p in range(self.n) for t in range(self.recipe.tokens)]
+
+
+def _token_process(self: Any, s: Sym) -> list[tuple[int, int]]:
+    return [(t, q) for t in range(self.recipe.tokens) for q in range(self.n)]
+
+
 def _to_each(self: Any, s: Sym) -> list[tuple[int, tuple[int, int]]]:
     return [(p, m) for p in range(self.n) for m in sorted(s.msgs)]
 
@@ -168,13 +191,14 @@ def _to_each(self: Any, s: Sym) -> list[tuple[int, tuple[int, int]]]:
 STEPS: dict[str, tuple[Callable, Callable]] = {
     "Inc": (_each, _inc), "Send": (_each, _send), "Recv": (_to_each, _recv), "Vote": (_pairs, _vote),
     "Reset": (_each, _reset), "Drop": (_sent, _drop), "Copy": (_pairs, _copy),
+    "Grab": (_process_token, _grab), "Give": (_token_process, _give),
 }
 
 
 class SymBase(Spec):
     """Processes 0..n-1, interchangeable; the random part (actions, invariant, keys) is the subclass's."""
 
-    variables = ("loc", "vote", "msgs")
+    variables = ("loc", "vote", "msgs", "own")
     recipe: Recipe
 
     def __init__(self) -> None:
@@ -183,30 +207,38 @@ class SymBase(Spec):
 
     def init_states(self) -> list[Sym]:
         n = self.n
-        inits = [Sym((0,) * n, (-1,) * n, frozenset())]
+        own = (-1,) * self.recipe.tokens
+        inits = [Sym((0,) * n, (-1,) * n, frozenset(), own)]
         if self.recipe.seed % 3 == 0:  # an orbit of initial states: the first process already counted once
-            inits.append(Sym((1,) + (0,) * (n - 1), (-1,) * n, frozenset()))
+            inits.append(Sym((1,) + (0,) * (n - 1), (-1,) * n, frozenset(), own))
         return inits
 
     def symmetric_sets(self) -> dict[str, int]:
-        return {"P": self.n}
+        return {"P": self.n, "T": self.recipe.tokens} if self.recipe.tokens else {"P": self.n}
 
     def permute(self, s: Sym, perm: Any) -> Sym:
-        pi = perm["P"]
-        loc, vote = [0] * self.n, [-1] * self.n
+        pi, tau = perm["P"], perm.get("T", ())
+        loc, vote, own = [0] * self.n, [-1] * self.n, [-1] * len(s.own)
         for i in range(self.n):
             loc[pi[i]] = s.loc[i]
             vote[pi[i]] = pi[s.vote[i]] if s.vote[i] >= 0 else -1
-        return Sym(tuple(loc), tuple(vote), frozenset((pi[q], v) for q, v in s.msgs))
+        for t, holder in enumerate(s.own):
+            own[tau[t]] = pi[holder] if holder >= 0 else -1
+        return Sym(tuple(loc), tuple(vote), frozenset((pi[q], v) for q, v in s.msgs), tuple(own))
 
     def votes_for(self, s: Sym, p: int) -> int:
         return sum(v == p for v in s.vote)
 
 
 def _keys_fine(self: SymBase, s: Sym) -> dict[str, list]:
-    """Everything about a process that names no other: its counter, whether it voted, its votes, its messages."""
-    return {"P": [(s.loc[i], s.vote[i] < 0, self.votes_for(s, i), tuple(sorted(v for q, v in s.msgs if q == i)))
-                  for i in range(self.n)]}
+    """Everything about a process that names no other: its counter, whether it voted, its votes, its messages,
+    its tokens; about a token, whether it is held and its holder's counter."""
+    keys: dict[str, list] = {"P": [(s.loc[i], s.vote[i] < 0, self.votes_for(s, i),
+                                    tuple(sorted(v for q, v in s.msgs if q == i)), s.own.count(i))
+                                   for i in range(self.n)]}
+    if s.own:
+        keys["T"] = [(h < 0, s.loc[h] if h >= 0 else -1) for h in s.own]
+    return keys
 
 
 def _keys_coarse(self: SymBase, s: Sym) -> dict[str, list]:
@@ -264,7 +296,11 @@ def recipe(seed: int) -> Recipe:
     acts = ["Inc"] + rng.sample([a for a in pool if a != "Inc"], rng.randint(1, 3 if n < 4 else 2))
     rng.shuffle(acts)
     inv = rng.choice((None, *INVARIANTS))
-    return Recipe(n, k, tuple(acts), inv, rng.randint(1, n), rng.choice(("none", "fine", "coarse")), seed)
+    more = random.Random(f"{seed}:tokens")  # drawn apart: the recipes above stay those of the seeds before
+    tokens = more.choice((0, 2, 3)) if n == 2 else more.choice((0, 0, 2)) if n == 3 and len(acts) <= 2 else 0
+    if tokens:
+        acts += ["Grab", "Give"]
+    return Recipe(n, k, tuple(acts), inv, rng.randint(1, n), rng.choice(("none", "fine", "coarse")), seed, tokens)
 
 
 # -- the plain reference ---------------------------------------------------------------------------
@@ -356,9 +392,14 @@ def _symmetry_case(seed: int, workers: int = 0) -> None:
     got = check(cls(), symmetry=True) if not workers else search(cls(), symmetry=True, workers=workers)
     if plain.bad is None:
         orbits: dict[State, State] = {}  # orbit key -> a member
-        for s in plain.states:
-            orbits.setdefault(orbit_key(spec, s), s)
-        depth = max(plain.states.values())
+        nearest: dict[State, int] = {}  # orbit key -> the least depth of its members
+        for s, d in plain.states.items():
+            k = orbit_key(spec, s)
+            orbits.setdefault(k, s)
+            nearest[k] = min(nearest.get(k, d), d)
+        # an orbit is as deep as its nearest member (the initial states need not be a union of orbits:
+        # with initial state (1, 0) and not (0, 1), (0, 1) may lie deeper than its orbit)
+        depth = max(nearest.values())
         generated = len(plain.inits) + sum(len(plain.succ[s]) for s in orbits.values())
         assert (got.verdict, got.distinct_states, got.states_generated, got.depth) == \
                ("ok", len(orbits), generated, depth), r
@@ -800,6 +841,30 @@ def _simulate_case(seed: int) -> None:
     assert got.distinct_states <= len(plain.states)
 
 
+def _deadlock_case(seed: int) -> None:
+    """A deadlock (a state where no step is enabled, a stuttering one included) is found by bfs, by dfs (within
+    its bound) exactly when the plain search has one there; what any mode reports is one, at the end of a real
+    behaviour."""
+    r = recipe(seed)
+    cls = make_spec(r)
+    spec = cls()
+    plain = plain_search(spec)
+    dead = {s for s, out in plain.succ.items() if not out}
+    bound = random.Random(seed).randint(1, max(plain.states.values()))
+    runs = [(check(cls(), check_deadlock=True, check_invariants=False), dead),
+            (dfs(cls(), check_deadlock=True, check_invariants=False), dead),
+            (dfs(cls(), check_deadlock=True, check_invariants=False, depth_bound=bound),
+             {s for s in dead if plain.states[s] <= bound}),
+            (simulate(cls(), walks=10, depth=20, seed=seed, check_deadlock=True, check_invariants=False), None)]
+    for got, expected in runs:
+        if expected is not None:
+            assert (got.verdict == "deadlock") == bool(expected), (r, got.mode, bound)
+        if got.verdict == "deadlock":
+            replays(spec, got)
+            assert got.trace[-1].state in dead
+    assert runs[0][0].verdict != "deadlock" or runs[0][0].trace_length == min(plain.states[s] for s in dead) - 1
+
+
 @pytest.mark.parametrize("seed", range(30))
 def test_dfs_agrees_with_the_plain_search(seed: int) -> None:
     _dfs_case(seed)
@@ -810,11 +875,17 @@ def test_simulated_walks_are_real_behaviours(seed: int) -> None:
     _simulate_case(seed)
 
 
+@pytest.mark.parametrize("seed", range(30))
+def test_deadlocks_agree_with_the_plain_search(seed: int) -> None:
+    _deadlock_case(seed)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(30, 300))
 def test_dfs_and_simulate_many(seed: int) -> None:
     _dfs_case(seed)
     _simulate_case(seed)
+    _deadlock_case(seed)
 
 
 # -- 5. the state graph (paxraft graph, DOT) -------------------------------------------------------
