@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from test_cli import one_error_line, run  # the CLI run with its captured output: one helper for every CLI test
@@ -21,6 +22,7 @@ from modelcheck import check
 from modelcheck.cli.errors import interrupted_line, report
 from modelcheck.engine.faults import SpecCodeError, SpecContractError, locate, preflight
 from modelcheck.engine.progress import Progress
+from spec.core import Spec, action, invariant
 
 sys.path.insert(0, str(Path(__file__).parent / "user_specs"))
 import faulty  # noqa: E402
@@ -603,3 +605,43 @@ def test_a_variant_class_given_another_variant_names_the_spec_class(capsys) -> N
     )
     code, out, _ = run(capsys, "check", f"{ref}:LamportMutex", "--variant", "stale-clock", "--max-clock", "2")
     assert code == 1 and "invariant ClockCondition is violated" in out
+
+
+class _Up(NamedTuple):
+    x: int
+
+
+class _Climb(Spec):
+    """x climbs from 0 to 10,000; Small breaks at x = 3. Counts the invariant's calls."""
+
+    variables = ("x",)
+
+    def __init__(self) -> None:
+        self.calls = 0
+        super().__init__()
+
+    def init_states(self) -> list[_Up]:
+        return [_Up(0)]
+
+    @action()
+    def Inc(self, s: _Up) -> _Up | None:
+        return _Up(s.x + 1) if s.x < 10_000 else None
+
+    @invariant
+    def Small(self, s: _Up) -> bool:
+        self.calls += 1
+        return s.x < 3
+
+
+def test_the_check_hooks_walk_ends_where_the_search_would_stop(capsys) -> None:
+    """``check --check-hooks`` walked the whole plain model before the search: Lamport's mutex's no-ack-wait
+    (Mutex broken after 4 steps, millions of states behind it) ran for minutes without a line. The walk ends at
+    the first state breaking an invariant (the search expands nothing past it) and prints progress while long."""
+    spec = _Climb()
+    preflight(spec, every=True)
+    assert spec.calls == 4  # x = 0, 1, 2, then 3 breaks Small (was 10,001: every state)
+    ref = "tests/user_specs/lamport_mutex.py:LamportMutex"
+    bug = ("--variant", "no-ack-wait", "--procs", "2", "--max-clock", "1")
+    code, out, _ = run(capsys, "check", ref, *bug, "--check-hooks")
+    assert code == 1 and "invariant Mutex is violated; shortest counterexample: 4 steps" in out
+    assert "23 distinct states, 31 states generated, depth 5" in out  # as without --check-hooks

@@ -51,7 +51,10 @@ def run(args: argparse.Namespace) -> int:
     model = model_from_args(args)
     spec = model.build()
     check_modes.record(args, dict(model.bounds))
-    preflight(spec, invariants=not args.no_invariants, symmetry=model.symmetry, every=args.check_hooks)
+    hooks_progress = (Progress(f"--check-hooks walk of {spec.describe()}", silent=args.quiet or args.json)
+                      if args.check_hooks else None)  # fmt: skip
+    preflight(spec, invariants=not args.no_invariants, symmetry=model.symmetry, every=args.check_hooks,
+              progress=hooks_progress)
     if check_reading.wants(args):
         return check_reading.run(args, spec)
     return check_modes.run(args, spec)

@@ -23,10 +23,13 @@ import traceback
 from collections.abc import Iterable
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from spec.behaviour import take_initial
 from spec.core import Action, Label, Spec, SpecError, State, Temporal, returned
+
+if TYPE_CHECKING:
+    from modelcheck.engine.progress import Progress
 
 #: States the preflight walks (breadth-first) before a run, and its time budget (CPU seconds): a few
 #: milliseconds on most models, never more than that budget on a large one.
@@ -318,8 +321,10 @@ def successors(spec: Spec, state: State, kinds: tuple[type, ...]) -> list[tuple[
     return out
 
 
-def check_invariants(spec: Spec, state: State) -> None:
-    """Each invariant evaluated separately on ``state``: it must return a truth value, not raise."""
+def check_invariants(spec: Spec, state: State) -> bool:
+    """Each invariant evaluated separately on ``state``: it must return a truth value, not raise. Whether
+    all hold."""
+    holds = True
     for name, inv in spec.invariants.items():
         try:
             verdict = inv(state)
@@ -330,6 +335,8 @@ def check_invariants(spec: Spec, state: State) -> None:
                 f"{spec_title(spec)}: invariant {name} returned {returned(verdict)} on state "
                 f"{show_state(spec, state)}; expected True or False"
             )
+        holds = holds and verdict
+    return holds
 
 
 def _in_model(spec: Spec, state: State) -> bool:
@@ -421,12 +428,15 @@ def preflight(
     seconds: float = PREFLIGHT_SECONDS,
     symmetry: bool = False,
     every: bool = False,
+    progress: Progress | None = None,
 ) -> None:
     """Walk the first ``limit`` states breadth-first (for at most ``seconds`` of CPU after the initial
     states; ``every``: the whole model, however long), calling every piece of the spec separately
     (``permute`` too with ``symmetry``) and comparing its speed hooks with the plain spec
     (:mod:`modelcheck.engine.hook_check`), and raise the first contract breach (SpecContractError) or
-    exception (SpecCodeError), located."""
+    exception (SpecCodeError), located. The walk ends at a state that breaks an invariant: every state
+    before it in breadth-first order is one the search expands before it stops there, and none after it
+    is (``paxraft check --check-hooks`` walked a 4-step counterexample's millions of later states first)."""
     check_declarations(spec)
     init = initial_states(spec)
     if init:
@@ -448,8 +458,10 @@ def preflight(
     while i < len(queue) and (i < limit or every) and (time.process_time() < deadline or every):
         s = queue[i]
         i += 1
-        if invariants:
-            check_invariants(spec, s)
+        if progress is not None and not i & 255:
+            progress.tick(len(seen), i, 0, len(queue) - i, "checking the speed hooks before the search")
+        if invariants and not check_invariants(spec, s):
+            return
         if not _in_model(spec, s):
             continue
         if hooks is not None:
