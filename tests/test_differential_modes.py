@@ -385,6 +385,19 @@ def orbit_key(spec: Spec, s: State) -> State:
     return best
 
 
+def orbits_of(spec: Spec, plain: Plain) -> tuple[dict[State, State], dict[State, int]]:
+    """The orbits of the plain search's states: orbit key -> a member, and orbit key -> its depth, the
+    least of its members' (the initial states need not be a union of orbits: with initial state (1, 0)
+    and not (0, 1), (0, 1) may lie deeper than its orbit)."""
+    orbits: dict[State, State] = {}
+    nearest: dict[State, int] = {}
+    for s, d in plain.states.items():
+        k = orbit_key(spec, s)
+        orbits.setdefault(k, s)
+        nearest[k] = min(nearest.get(k, d), d)
+    return orbits, nearest
+
+
 def replays(spec: Spec, result: Result) -> None:
     """Each step of ``result.trace`` is the spec's own action applied to the state before it."""
     trace = result.trace
@@ -408,14 +421,7 @@ def _symmetry_case(seed: int, workers: int = 0) -> None:
     plain = plain_search(spec)
     got = check(cls(), symmetry=True) if not workers else search(cls(), symmetry=True, workers=workers)
     if plain.bad is None:
-        orbits: dict[State, State] = {}  # orbit key -> a member
-        nearest: dict[State, int] = {}  # orbit key -> the least depth of its members
-        for s, d in plain.states.items():
-            k = orbit_key(spec, s)
-            orbits.setdefault(k, s)
-            nearest[k] = min(nearest.get(k, d), d)
-        # an orbit is as deep as its nearest member (the initial states need not be a union of orbits:
-        # with initial state (1, 0) and not (0, 1), (0, 1) may lie deeper than its orbit)
+        orbits, nearest = orbits_of(spec, plain)
         depth = max(nearest.values())
         generated = len(plain.inits) + sum(len(plain.succ[s]) for s in orbits.values())
         assert (got.verdict, got.distinct_states, got.states_generated, got.depth) == \
@@ -791,7 +797,8 @@ def test_a_stopped_and_resumed_run_reports_the_uninterrupted_one_many(seed: int,
 # the shortest distance, so it lies between the plain depth and the distinct count plus one. With a
 # bound K every state within K steps of an initial state is explored (a state found again by a
 # shorter path is expanded again), and a run that misses a state says it was cut. A violation it
-# reports is a real behaviour, no shorter than the shortest. simulate: every walk it reports replays,
+# reports is a real behaviour, no shorter than the shortest. Under symmetry it stores one state per
+# orbit (with a bound, the orbits whose nearest member lies within it). simulate: every walk it reports replays,
 # and the invariant it names is violated in the walk's last state and in no earlier one.
 
 
@@ -834,6 +841,13 @@ def _dfs_case(seed: int) -> None:
     assert cut.verdict == "ok" and cut.distinct_states == within, (r, bound)
     assert cut.extra["cut_by_bound"] or within == len(plain.states), "states beyond the bound, yet not cut"
     assert cut.complete == (not cut.extra["cut_by_bound"])
+    if plain.bad is None:  # under symmetry: one state per orbit, within the bound too
+        orbits, nearest = orbits_of(spec, plain)
+        sym = dfs(cls(), symmetry=True)
+        assert (sym.verdict, sym.distinct_states, sym.states_generated) == \
+               ("ok", len(orbits), len(plain.inits) + sum(len(plain.succ[s]) for s in orbits.values())), r
+        sym_cut = dfs(cls(), symmetry=True, depth_bound=bound)
+        assert sym_cut.distinct_states == sum(1 for d in nearest.values() if d <= bound), (r, bound)
 
 
 def _simulate_case(seed: int) -> None:
