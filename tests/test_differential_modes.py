@@ -35,6 +35,7 @@ by eye (brute force: the models are tiny):
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import inspect
 import io
 import itertools
@@ -1035,3 +1036,22 @@ def test_the_command_line_stopped_by_a_signal_and_resumed_reports_the_uninterrup
     keys = ("verdict", "distinct_states", "states_generated", "depth", "coverage", "complete")
     a, b = json.loads(whole), json.loads(resumed)
     assert {k: b[k] for k in keys} == {k: a[k] for k in keys}
+
+
+@pytest.mark.parametrize("seed", [3, 7, 22, 38])  # each kind of property; 7, 22, 38 hold only under fairness
+def test_the_command_line_liveness_verdict_is_the_reference_one(seed: int, tmp_path: Path) -> None:
+    """``check --liveness P --json``, with the declared fairness and with ``--no-fairness``: the reference's
+    verdict (fairness dropped), and the lasso the one ``check_property`` reports."""
+    g = random_graph(seed)
+    src = tmp_path / "graph.py"
+    src.write_text("from tests.test_differential_modes import graph_spec, random_graph\n\n"
+                   f"Gen = type(graph_spec(random_graph({seed})))\n")
+    for flags, fair in (([], g), (["--no-fairness"], dataclasses.replace(g, fairness=()))):
+        code, out = _cli_json([f"{src}:Gen", "--liveness", "P", *flags], tmp_path)
+        j = json.loads(out)
+        holds = reference_liveness(fair)[0]
+        assert (code, j["verdict"]) == ((0, "ok") if holds else (1, "violation")), (g, flags)
+        mine = check_property(graph_spec(g), "P", fairness=None if not flags else [])
+        if not holds:
+            assert mine.lasso is not None
+            assert [len(j["prefix"]), len(j["loop"])] == [len(mine.lasso.prefix), len(mine.lasso.loop)]
