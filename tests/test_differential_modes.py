@@ -881,9 +881,11 @@ def _checkpoint_case(seed: int, tmp: Path, workers: int = 1) -> None:
     sym = rng.random() < 0.5
     chunk = rng.randint(1, 4)
     memory = rng.choice((None, 2048))  # 2 KiB: the store and the frontier spill to disk at once
+    capper = random.Random(f"{seed}:cap")  # drawn apart: the other draws stay those of the seeds before
+    cap = capper.randint(1, 300) if capper.random() < 0.3 else None  # --max-states: the same cap resumed
     counter = StopAt()
-    whole = search(cls(), symmetry=sym, workers=workers, chunk=chunk, progress=counter)
-    assert summary(whole) == summary(check(cls(), symmetry=sym))
+    whole = search(cls(), symmetry=sym, workers=workers, chunk=chunk, progress=counter, max_states=cap)
+    assert summary(whole) == summary(check(cls(), symmetry=sym, max_states=cap))
     ck = tmp / f"ck{seed}"
     resume, stops = False, 0
     while True:  # at most three stops: the fourth run goes to the end
@@ -894,12 +896,12 @@ def _checkpoint_case(seed: int, tmp: Path, workers: int = 1) -> None:
         hook = StopAt(at, how)
         try:
             got = search(cls(), symmetry=sym, workers=workers, chunk=chunk, progress=hook, checkpoint=ck,
-                         checkpoint_every=0.0, resume=resume, memory=memory)
+                         checkpoint_every=0.0, resume=resume, memory=memory, max_states=cap)
             break
         except (StoppedError, CrashError):
             stops += 1
             resume = True
-    assert summary(got) == summary(whole), (r, sym, chunk, memory, stops)
+    assert summary(got) == summary(whole), (r, sym, chunk, memory, cap, stops)
     if got.verdict == "violation":
         replays(cls(), got)
 
