@@ -11,6 +11,7 @@ there, and the difference between the two states.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -136,6 +137,16 @@ def _diagnose(mapping: Mapping, index: int, event: Event, cands: Sequence[State]
     return Failure(index, event, _enabled(mapping, event, cands[0]), diff, reason, len(cands))
 
 
+def _not_as_sent(index: int, event: Event, candidates: int) -> Failure:
+    """The failure of an event whose ``recv`` is not the message sent under its id (``Event.sent_as``)."""
+    where, sent = event.sent_as  # type: ignore[misc]
+    recv = event.recv or {}
+    fields = [k for k in sorted(recv.keys() | sent.keys()) if recv.get(k) != sent.get(k)]
+    reason = f"receives message {recv.get('id')} other than it was sent ({where}: " + ", ".join(
+        f"{k} {json.dumps(recv.get(k))} here, {json.dumps(sent.get(k))} sent" for k in fields) + ")"
+    return Failure(index, event, [], [(f"recv.{k}", recv.get(k), sent.get(k)) for k in fields], reason, candidates)
+
+
 def audit_events(
     mapping: Mapping,
     events: Sequence[Event],
@@ -183,6 +194,9 @@ class OnlineAuditor:
     def step(self, event: Event) -> Failure | None:
         """Advance the candidate states over ``event``; returns a :class:`Failure` if nothing explains it."""
         if self.failure is not None:
+            return self.failure
+        if event.sent_as is not None:  # no spec step receives a message other than the one sent
+            self.failure = _not_as_sent(self.audited, event, len(self.candidates))
             return self.failure
         mapping = self.mapping
         expls = mapping.explanations(event)

@@ -44,6 +44,9 @@ class Event:
     extra: dict[str, Any] = field(repr=False, default_factory=dict)
     #: what a mapping decoded from this event, once (its own slot: an object per event fewer for the collector)
     cache: Any = field(repr=False, default=None, compare=False)
+    #: set by :func:`merge` when ``recv`` differs from the message its sender sent under that id: (where it was
+    #: sent, the sender's copy); the audit fails at this event unless the sending event failed first
+    sent_as: tuple[str, dict[str, Any]] | None = field(repr=False, default=None, compare=False)
 
     @property
     def where(self) -> str:
@@ -210,7 +213,8 @@ def merge(files: list[TraceFile]) -> list[Event]:
     """All events in one order consistent with happens-before: by (clock, node), then file order.
 
     Also checks what the clocks promise: every received message was sent by an earlier event
-    (when its sender's trace is among the files).
+    (when its sender's trace is among the files); a receipt that differs from the copy sent under its id
+    is marked (``Event.sent_as``) for the audit to fail at.
     """
     events = sorted((e for f in files for e in f.events), key=lambda e: (e.clock, e.node))
     traced_nodes = {f.headers[0]["node"] for f in files}
@@ -232,6 +236,9 @@ def merge(files: list[TraceFile]) -> list[Event]:
                         )
                     )
                 raise TraceError(f"{e.where}: receives message {list(mid)} from node {src}, whose trace was not given")
+            sender = sent_at[mid]
+            if e.recv not in sender.sent:  # one id is one message: the copy sent under it must be the one received
+                e.sent_as = sender.where, next(m for m in sender.sent if tuple(m["id"]) == mid)
         for m in e.sent:
             sent_at.setdefault(tuple(m["id"]), e)
     return events
