@@ -22,11 +22,12 @@ from typing import Any
 import pytest
 
 from impl.paxos.sim import simulate
+from impl.sim.cluster import Faults
 from modelcheck.audit import TraceError, audit_events, mapping_for, read_traces
 from modelcheck.audit.raft_sim import write_traces
 from modelcheck.audit.report import text_report
 from modelcheck.cli import main
-from modelcheck.harness import audit_raft_run
+from modelcheck.harness import audit_raft_run, trace_config
 
 Files = dict[int, list[dict[str, Any]]]  # node -> its file's records, header first (line k = records[k - 1])
 
@@ -257,7 +258,11 @@ def test_paxos_valid_traces_pass_the_command_line(tmp_path, capsys):
 
 # -- Raft: valid traces pass; mutations no behaviour explains are rejected at their line ---------------------------
 def _raft_files(seed: int, steps: int, tmp: Path) -> Files:
-    cluster, _ = audit_raft_run(seed, steps, online=False)
+    """A seeded run's trace files; every third seed without pre-vote and with slow, lossy links, every third
+    without CheckQuorum (as tests/test_audit_raft.py varies them)."""
+    kw = [{}, dict(config=trace_config(pre_vote=False), faults=Faults(drop=0.05, duplicate=0.05, max_delay=40)),
+          dict(config=trace_config(check_quorum=False))][seed % 3]
+    cluster, _ = audit_raft_run(seed, steps, online=False, **kw)
     return _load(write_traces(cluster.trace, tmp / f"raft-valid-{seed}"))
 
 
@@ -294,19 +299,29 @@ def _raft_mutants(rng: random.Random, files: Files) -> list[tuple[str, int, int,
     return out
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_raft_valid_and_unexplainable_traces(tmp_path, seed):
-    files = _raft_files(seed, 60, tmp_path)
+def _raft_check(tmp_path: Path, seed: int, steps: int) -> None:
+    files = _raft_files(seed, steps, tmp_path)
     paths = _save(files, tmp_path / "valid")
     assert audit(paths, "raft") == ("ok", None, "")
     if seed < 2:
         assert main(["audit", *map(str, paths.values())]) == 0
     for what, node, line, mutant in _raft_mutants(random.Random(seed), files):
-        paths = _save(mutant, tmp_path / what)
+        paths = _save(mutant, tmp_path / f"{seed}-{what}")
         got, where, message = audit(paths, "raft")
         assert (what, got, where) == (what, "malformed" if what == "phantom" else "unexplained",
                                       f"{paths[node]}:{line}"), message
         assert what == "phantom" or f"{where}: node {node} " in message, message
+
+
+@pytest.mark.parametrize("seed", range(9))
+def test_raft_valid_and_unexplainable_traces(tmp_path, seed):
+    _raft_check(tmp_path, seed, 60)
+
+
+@pytest.mark.slow
+def test_raft_many_more_valid_and_unexplainable_traces(tmp_path):
+    for seed in range(9, 300):
+        _raft_check(tmp_path, seed, 200)
 
 
 # -- the regression the comparison found ----------------------------------------------------------------------------
@@ -336,3 +351,24 @@ def test_a_receipt_other_than_the_message_sent_under_its_id_is_refused(tmp_path)
     assert f"receives message [2, 0, 1] other than it was sent ({paths[2]}:3: bal 2 here, 1 sent)" in report
     files[1][2]["recv"]["bal"] = 1
     assert audit(_save(files, tmp_path / "as-sent"), "paxos") == ("ok", None, "")
+
+
+def test_a_trace_naming_no_value_is_diagnosed_not_crashed(tmp_path):
+    """Before any 2a, a trace names no value, but the model has one (Value is never empty): listing what the spec
+    allowed at a failing event (a Phase2a of that value) raised IndexError instead of the verdict."""
+    head = {"format": "paxraft-trace", "version": 1, "nodes": [1, 2], "spec": "paxos", "acceptors": [1]}
+    m1a = {"id": [2, 0, 0], "clock": 1, "type": "1a", "bal": 0}
+    m1b = {"id": [1, 0, 0], "clock": 2, "type": "1b", "bal": 0, "acc": 1, "mbal": -1, "mval": None}
+    files = {
+        1: [head | {"node": 1},
+            {"node": 1, "clock": 2, "action": "Phase1b", "params": {"b": 0}, "recv": m1a, "sent": [m1b],
+             "state": {"maxBal": 0, "maxVBal": -1, "maxVal": None}}],
+        2: [head | {"node": 2},
+            {"node": 2, "clock": 1, "action": "Phase1a", "params": {"b": 0}, "sent": [m1a], "state": {}},
+            {"node": 2, "clock": 3, "action": "Phase1a", "params": {"b": 1},  # sends a 1a of ballot 2, not 1
+             "sent": [{"id": [2, 0, 1], "clock": 3, "type": "1a", "bal": 2}], "state": {}}],
+    }
+    paths = _save(files, tmp_path)
+    verdict, where, report = audit(paths, "paxos")
+    assert (verdict, where) == ("unexplained", f"{paths[2]}:3")
+    assert "Phase2a(b=0, v='<a value>')" in report and f"{paths[2]}:3: node 2 Phase1a(b=1)" in report

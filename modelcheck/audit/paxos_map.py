@@ -126,7 +126,7 @@ class PaxosMapping(Mapping):
             view = {
                 "maxBal": state.maxBal[a],
                 "maxVBal": state.maxVBal[a],
-                "maxVal": None if state.maxVal[a] == NONE else self.values[state.maxVal[a]],
+                "maxVal": None if state.maxVal[a] == NONE else self.value_name(state.maxVal[a]),
             }
         kinds = {_kind(m) for m in self._sent(event)}
         view["sent"] = [self.show_message(m) for m in sorted(state.msgs) if _kind(m) in kinds]
@@ -145,8 +145,13 @@ class PaxosMapping(Mapping):
             rec["acc"] = list(self.acc_index)[m[1]]
         for f, i in (("mval", 4), ("val", 3 if m[0] == M2B else 2)):
             if f in rec:
-                rec[f] = None if m[i] == NONE else self.values[m[i]]
+                rec[f] = None if m[i] == NONE else self.value_name(m[i])
         return rec
+
+    def value_name(self, v: int) -> Any:
+        """The trace's name of spec value ``v``; a trace naming no value still has one in the model (Value is
+        never empty), which has no name: shown as ``<a value>``."""
+        return self.values[v] if v < len(self.values) else "<a value>"
 
     def agrees(self, event: Event, state: PaxosState) -> bool:
         """The acceptor's variables match, and every message the step sent is in ``msgs``."""
@@ -172,5 +177,5 @@ class PaxosMapping(Mapping):
         if name == "a":
             return f"node {list(self.acc_index)[value]}"
         if name == "v":
-            return repr(self.values[value]) if value != NONE else "None"
+            return repr(self.value_name(value)) if value != NONE else "None"
         return value
