@@ -80,7 +80,6 @@ def check_refinement(
     for s in initial_states(concrete):
         if hash(s) in store.index:
             continue
-        i = store.add(hash(s), -1, -1)
         a = mapping(s)
         if state_types and type(a) not in state_types:  # a NamedTuple equals a plain tuple: it would pass
             # as an initial state, then fail in the abstract spec's own code (exit 3, blaming it)
@@ -89,10 +88,10 @@ def check_refinement(
                             f"expected a state of {abstract.name} ({want}, as its init_states() give)")
         seen_abs.add(a)
         if a not in abs_inits:
-            return fail(
-                f"initial state maps to {_show(abstract, a)}, not an initial state of {abstract.name}", i, None
-            )
-        frontier.append((s, i))
+            return fail(f"initial state maps to {_show(abstract, a)}, not an initial state of {abstract.name}",
+                        store.add(hash(s), -1, -1), None)
+        if concrete.constraint(s):  # TLC's CONSTRAINT holds initial states too: checked, not stored or expanded
+            frontier.append((s, store.add(hash(s), -1, -1)))
     while frontier:
         nxt: list[tuple[State, int]] = []
         for s, si in frontier:
