@@ -47,7 +47,7 @@ from modelcheck.cli import main
 from modelcheck.engine.refinement import check_refinement
 from proofs.paxos.bmc import bmc
 from proofs.raft.bmc import bmc_raft
-from spec.core import Spec, State
+from spec.core import Spec, SpecError, State
 from spec.refinements import refinement
 from spec.registry import build, load_user_spec
 from tests.test_differential import plain_enumerator
@@ -383,3 +383,16 @@ RAFT = {"servers": 2, "values": 1, "max_term": 2, "max_log": 0, "max_copies": 1,
 def test_raft_bmc_agrees_with_breadth_first_search(variant: str | None, want: int | None) -> None:
     got = bmc_agrees(lambda: build("raft", variant, **RAFT), bmc_raft)
     assert got[1] == want
+
+
+@pytest.mark.parametrize("variant", [None, "volatile-promise", "amnesia"])
+def test_paxos_bmc_refuses_restarts(variant: str | None, capsys: pytest.CaptureFixture) -> None:
+    """Found while choosing the variants: ``bmc()`` took a model with restarts (the command line refuses
+    ``--max-restarts``) and crashed reading Z3's trace back (AttributeError: no ``restarts`` field), its
+    encoding's Restart unbounded where the spec allows ``max_restarts``; it now refuses, as the command does."""
+    with pytest.raises(SpecError, match="Restart has no Z3 encoding"):
+        bmc(build("paxos", variant, acceptors=1, values=2, max_ballot=1, max_restarts=1), 10)
+    argv = ["bmc", "paxos", "--depth", "3", "--acceptors", "1", "--values", "2", "--max-ballot", "1",
+            "--max-restarts", "1"]
+    assert main(argv) == 2
+    assert "bmc: Restart has no Z3 encoding; drop --max-restarts" in capsys.readouterr().err

@@ -17,7 +17,7 @@ import z3
 from proofs.evaluate import closure, ground
 from proofs.paxos.encoding import PaxosEncoding, State
 from proofs.paxos.instance import PaxosInstance, encoding_for
-from spec.core import Label
+from spec.core import Label, SpecError
 from spec.paxos import Paxos, PaxosState
 
 
@@ -41,6 +41,8 @@ class BmcResult:
 
 def bmc(spec: Paxos, depth: int, enc: PaxosEncoding | None = None, timeout_ms: int = 300_000) -> BmcResult:
     """The shortest violation of Agreement within ``depth`` steps, by incremental unrolling."""
+    if getattr(spec, "MaxRestarts", 0):  # the encoding's Restart is unbounded and its states have no restart count
+        raise SpecError("bmc: Restart has no Z3 encoding; drop --max-restarts")
     enc = enc or encoding_for(spec, spec.variant)
     inst = PaxosInstance(spec, enc)
     states = [enc.state(f"@{i}") for i in range(depth + 1)]
