@@ -116,8 +116,11 @@ def test_a_planted_violation_is_found_by_real_steps(gen_dir: Path, g: Gen) -> No
     d = max(k for k, states in enumerate(lv) if states)
     spec = g.model(_planted(cls, lv[d]))
     inits = initial_states(spec)
-    with pytest.raises(InvariantViolation) as found:
+    with pytest.raises((InvariantViolation, SpecContractError)) as found:
         run(spec)
+    if isinstance(found.value, SpecContractError):  # the planted invariant reads z: an OUTSIDE or Counted Tick's
+        assert first_lie(spec, STEPS) is not None  # successor may break it, which the adapter rightly flags
+        return
     trace = found.value.trace
     assert_behaviour(spec, trace, inits)
     assert 1 <= len(trace) <= STEPS
