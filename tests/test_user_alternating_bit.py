@@ -136,3 +136,21 @@ def test_pictures_replay_graph_hypothesis_and_explorer(capsys: pytest.CaptureFix
     assert [(e["label"], e["violates"]) for e in view["enabled"] if e["violates"]] == [
         ("SndNewValue(d=d1)", "ABTypeInv"), ("SndNewValue(d=d2)", "ABTypeInv")]
 
+
+def test_replay_counts_steps_the_constraint_cuts_as_enabled(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """A lasso replayed on a model whose fairness it breaks is no violation there. With ackQLen = 0 every SndAck
+    step leaves the constraint; the checker counts SndAck enabled all the same, as TLC does (TLC: SpecNoResend,
+    which has WF(SndAck), holds; SpecReceiptOnlyFair, without it, is violated by SndNewValue, LoseMsg, stuttering).
+    Replay judged a loop's fairness with such steps disabled, so the stuttering lasso of receipt-only-fair
+    replayed on unfair-resend (the same plus WF(SndAck)) as "the behaviour violates SentLeadsToRcvd_d1", exit 0,
+    where the checker and TLC say the property holds."""
+    out_dir = tmp_path / "lasso"
+    code, _, _ = run(capsys, "check", AB, "--variant", "receipt-only-fair", "--ack-q-len", "0", "--liveness",
+                     "SentLeadsToRcvd_d1", "--out", str(out_dir))  # fmt: skip
+    assert code == 1
+    trace = str(out_dir / "trace.itf.json")
+    code, out, _ = run(capsys, "replay", trace, "--spec", f"{FILE}:ReceiptOnlyFair")
+    assert code == 0 and "violates SentLeadsToRcvd_d1 under its fairness" in out
+    code, out, _ = run(capsys, "replay", trace, "--spec", f"{FILE}:UnfairResend")
+    assert code == 1 and ("no longer violates SentLeadsToRcvd_d1: WF(SndAck) is enabled in the last state, where "
+                          "it stutters for ever, but never taken") in out  # fmt: skip
