@@ -62,7 +62,15 @@ from impl.raft.rejoin import REJOINING, RejoinGate
 from impl.raft.rules import NONE, bug
 from impl.raft.tracing import CompactTracer
 from impl.runtime.busypoll import BusyPoll
-from impl.runtime.cluster import ClusterError, load, protocol_of, trace_compact, trace_file_name, write_pid
+from impl.runtime.cluster import (
+    ClusterError,
+    load,
+    lock_node,
+    protocol_of,
+    trace_compact,
+    trace_file_name,
+    write_pid,
+)
 from impl.runtime.slice import set_slice
 from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
@@ -396,6 +404,7 @@ class NodeServer:
         self._placed_for = -1
 
     def _build(self) -> None:
+        self._lock = lock_node(self.home)  # before the log is read: a second process of this node refuses here
         c = self.cluster
         cfg = Config(election_ticks=c.get("election_ticks", 20), heartbeat_ticks=c.get("heartbeat_ticks", 2),
                      pre_vote=c.get("pre_vote", True), check_quorum=c.get("check_quorum", True),
