@@ -251,3 +251,29 @@ def test_a_pid_file_being_rewritten_is_never_read_empty(tmp_path):
         done.set()
         writer.join(10)
     assert seen == {os.getpid()}
+
+
+def test_a_second_process_for_a_running_node_refuses_to_start(tmp_path):
+    """Two processes for one node (a second `cluster start` racing the first, a node started by hand) both
+    started: both listened on its port (SO_REUSEPORT), each answered votes from its own memory (the node could
+    vote twice in a term) and both appended to one log; and the second's pid file hid the first from `cluster
+    stop`, which left it running. The node's folder lock refuses the second in one line."""
+    d = tmp_path / "c"
+    assert main(["cluster", "start", "--dir", str(d), "--nodes", "1"]) == 0
+    try:
+        first = cluster.pid_of(d, 1)
+        second = subprocess.run([sys.executable, "-m", "impl.runtime.server", "--dir", str(d), "--id", "1"],
+                                capture_output=True, text=True, timeout=30, cwd=cluster.ROOT)
+        assert second.returncode == 2
+        err = second.stderr.strip()
+        assert "\n" not in err and err.endswith(f"node 1 cannot start: {d / 'node-1'}: in use by another process "
+                                                f"(pid {first}); one node folder takes one node process")
+        assert cluster.pid_of(d, 1) == first
+        (d / "node-1" / "pid").write_text("999999999 0\n")  # a pid file naming no running node
+        assert cluster.pid_of(d, 1) == first  # found by its lock: `stop` reaches it, `start` starts no other
+        assert cluster.start(d, wait=5) == {1: first}
+        with pytest.raises(RuntimeError, match="node 1 is running"):
+            cluster.recover_node(d, 1)
+    finally:
+        assert cluster.stop(d) == [1]
+    assert cluster.pid_of(d, 1) is None
