@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from modelcheck.engine.result import Step
-from spec.behaviour import initial_states, state_constraint
+from spec.behaviour import initial_states
 from spec.core import Label, Spec, SpecError, State, order_key
 from spec.registry import build, class_ref, entries, entry, entry_for_class, is_user_ref, load_user_spec
 from spec.userfiles import clip, load_json, quote, read_text
@@ -368,8 +368,9 @@ def _lasso_keeps(prop: Any, steps: list[Step], loop: int) -> str:
 
 def _loop_unfair(spec: Spec, meta: dict[str, Any], steps: list[Step], loop: int) -> str:
     """Why the lasso's loop is not fair on the model it was found on; "" when it is. A family of steps is
-    enabled in a state when one of its steps changes the state to one within the constraint (as the liveness
-    checker's graph has it); WF: enabled throughout the loop and never taken; SF: enabled in it and not taken."""
+    enabled in a state when one of its steps changes the state, to a state within the constraint or not (as the
+    liveness checker's graph has it, and TLC's ENABLED, which ignores CONSTRAINT); WF: enabled throughout the
+    loop and never taken; SF: enabled in it and not taken."""
     from modelcheck.engine.liveness import show_fair  # the liveness checker's words for a condition
 
     if meta.get("fairness") == "none":
@@ -377,14 +378,13 @@ def _loop_unfair(spec: Spec, meta: dict[str, Any], steps: list[Step], loop: int)
     model = meta.get("model") or {}
     found_on = spec.without(model.get("without") or []).restrict(model.get("restrict") or [])
     names = {a.name: a.param_names for a in found_on.actions}
-    constraint = state_constraint(found_on)
     taken = [st.label for st in steps[loop + 1 :]]
     in_loop = [st.state for st in steps[loop:]] if taken else [steps[-1].state]
     for f in found_on.fairness():
         if any(f.matches(lab, names.get(lab.name, ())) for lab in taken):
             continue
         on = [
-            any(t != s and (constraint is None or constraint(t)) and f.matches(found_on.label(i, p), names[a.name])
+            any(t != s and f.matches(found_on.label(i, p), names[a.name])
                 for i, p, t in found_on.successors(s) for a in (found_on.actions[i],))
             for s in in_loop
         ]  # fmt: skip
