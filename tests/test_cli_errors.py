@@ -47,6 +47,9 @@ def one_line(err: str, needle: str) -> None:
         (faulty.ReturnsBool, "action Inc(d=1) returned True (a bool); expected a state (S), or None"),
         (faulty.IdentityState, "states of type Box (from init_states()) compare by identity"),
         (faulty.NoReturnInvariant, "invariant Small returned None (a missing return?) on state x=0"),
+        (faulty.FairNoAction, 'fairness WF() names no action, so it covers no step and constrains nothing; name '
+                              'the actions it makes fair: WF("A", "B")'),
+        (faulty.FairAsText, "fairness() gave a str ('WF(Inc)'); expected fairness conditions: WF(\"A\", ...)"),
     ],
 )
 def test_contract_breach_named_before_the_run(cls: type, needle: str) -> None:
