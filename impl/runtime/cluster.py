@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import signal
@@ -128,7 +129,7 @@ def create(directory: Path, nodes: int, **settings: Any) -> dict[str, Any]:
             "pre_vote": True, "check_quorum": True, "snapshot_every": 20_000}
     desc.update(settings)
     for i in range(1, nodes + 1):
-        init_node(directory, i)
+        init_node(directory, i, desc=desc)
     save(directory, desc)
     return desc
 
@@ -142,12 +143,18 @@ def save(directory: Path, desc: dict[str, Any]) -> None:
     os.replace(tmp, directory / "cluster.json")
 
 
-def init_node(directory: Path, node: int, hard_state: HardState | None = None) -> None:
+def identity(desc: dict[str, Any], node: int) -> tuple[bytes, int]:
+    """The owner a node's log names (impl.storage.wal): the cluster's id, a hash of its secret, and the node's."""
+    return hashlib.blake2b(bytes.fromhex(desc["secret"]), digest_size=8, person=b"paxraft-cluster").digest(), node
+
+
+def init_node(directory: Path, node: int, hard_state: HardState | None = None,
+              desc: dict[str, Any] | None = None) -> None:
     """A node's folder and empty log (a node whose log is missing later is refused: it lost its state),
-    holding ``hard_state`` when given (a rebuilt node's vote floor)."""
+    holding ``hard_state`` when given (a rebuilt node's vote floor); ``desc``: cluster.json's (read when None)."""
     home = directory / f"node-{node}"
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    wal = WAL(home / "wal", create=True)
+    wal = WAL(home / "wal", create=True, owner=identity(desc or load(directory), node))
     wal.load()
     if hard_state is not None:
         wal.save(Ready(hard_state=hard_state))
@@ -543,7 +550,7 @@ def add_node(directory: Path, wait: float = 60.0) -> tuple[int, int]:
     pid = None
     try:
         desc["nodes"][str(node)] = socks[0].getsockname()[1]
-        init_node(directory, node)
+        init_node(directory, node, desc=desc)
         save(directory, desc)
         pid = start_node(directory, node)
         made, why = asyncio.run(_change(directory, "add", node, wait))

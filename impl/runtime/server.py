@@ -64,6 +64,7 @@ from impl.raft.tracing import CompactTracer
 from impl.runtime.busypoll import BusyPoll
 from impl.runtime.cluster import (
     ClusterError,
+    identity,
     load,
     lock_node,
     protocol_of,
@@ -83,7 +84,8 @@ WRITE_BUFFER_LIMIT = 64 << 20  # bytes a connected peer may fall behind before f
 PRE_AUTH_FRAME = 1024  # the largest first frame (the hello) of a connection that has not yet authenticated
 WAL_PREALLOC = 1 << 20  # zero bytes kept ahead of the log's records (impl/storage/wal.py; "wal_prealloc": 0 = append)
 SCHED_SLICE_US = 100  # the node's EEVDF slice ("sched_slice_us"; impl/runtime/slice.py; 0: the kernel's, 1.4 ms
-#                       here): faster under moderate load, neutral under heavy (docs/performance-log.md, 2026-12-04 13:17)
+#                       here): faster under moderate load, neutral under heavy (docs/performance-log.md,
+#                       2026-12-04 13:17)
 # how long a leader polls after a round that appended or committed ("busy_poll_us"; busypoll.py); off since
 # the quiet A/B of 2026-12-04 14:53 (docs/performance-log.md)
 BUSY_POLL_US = 0
@@ -410,7 +412,7 @@ class NodeServer:
                      pre_vote=c.get("pre_vote", True), check_quorum=c.get("check_quorum", True),
                      trace=c.get("trace", True))
         self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True),  # WALError: refuse to start (see main)
-                       prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)))
+                       prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)), owner=identity(c, self.id))
         core, rules = protocol(c)
         compact = trace_compact(c, core is RaftNode, has_jsonl=(self.home / trace_file_name(False)).exists())
         trace_path = self.home / trace_file_name(compact)
