@@ -47,6 +47,9 @@ def one_line(err: str, needle: str) -> None:
         (faulty.ReturnsBool, "action Inc(d=1) returned True (a bool); expected a state (S), or None"),
         (faulty.IdentityState, "states of type Box (from init_states()) compare by identity"),
         (faulty.NoReturnInvariant, "invariant Small returned None (a missing return?) on state x=0"),
+        (faulty.FairNoAction, 'fairness WF() names no action, so it covers no step and constrains nothing; name '
+                              'the actions it makes fair: WF("A", "B")'),
+        (faulty.FairAsText, "fairness() gave a str ('WF(Inc)'); expected fairness conditions: WF(\"A\", ...)"),
     ],
 )
 def test_contract_breach_named_before_the_run(cls: type, needle: str) -> None:
@@ -523,6 +526,30 @@ def test_wal_check_of_a_folder_holding_no_log(capsys, tmp_path) -> None:
     (empty / "wal" / "wal.log").mkdir()
     code, out, _ = run(capsys, "wal", "check", str(empty))  # was: "[Errno 21] Is a directory"
     assert code == 1 and f"error: {empty / 'wal' / 'wal.log'}: not a file" in out
+
+
+def test_wal_check_of_a_node_folder_whose_log_is_gone_is_refused(capsys, tmp_path) -> None:
+    """A node's folder (its wal/ is there) whose log was deleted, or is a link to nothing, is storage the node
+    refuses: exit 1 (it was exit 2, 'not a node's folder', as for a wrong folder); a snapshot.bin that is a
+    folder is named (it was '[Errno 21] Is a directory')."""
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.create(d, 1)
+    cluster.release_ports(d)
+    wal = d / "node-1" / "wal"
+    (wal / "wal.log").unlink()
+    for args in ((str(d / "node-1"),), (str(wal),)):
+        code, out, _ = run(capsys, "wal", "check", *args)
+        assert code == 1 and f"error: {wal / 'wal.log'}: missing" in out
+    (wal / "wal.log").symlink_to(tmp_path / "nothing")
+    code, out, _ = run(capsys, "wal", "check", str(d / "node-1"))
+    assert code == 1 and f"error: {wal / 'wal.log'}: not a file (a symbolic link to nothing)" in out
+    (wal / "wal.log").unlink()
+    cluster.init_node(d, 1)
+    (wal / "snapshot.bin").mkdir()
+    code, out, _ = run(capsys, "wal", "check", str(d / "node-1"))
+    assert code == 1 and f"error: {wal / 'snapshot.bin'}: not a file" in out
 
 
 def test_cluster_add_without_a_leader_is_one_line_and_stops_the_node_it_started(capsys, tmp_path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -251,3 +252,75 @@ def test_a_pid_file_being_rewritten_is_never_read_empty(tmp_path):
         done.set()
         writer.join(10)
     assert seen == {os.getpid()}
+
+
+def test_a_second_process_for_a_running_node_refuses_to_start(tmp_path):
+    """Two processes for one node (a second `cluster start` racing the first, a node started by hand) both
+    started: both listened on its port (SO_REUSEPORT), each answered votes from its own memory (the node could
+    vote twice in a term) and both appended to one log; and the second's pid file hid the first from `cluster
+    stop`, which left it running. The node's folder lock refuses the second in one line."""
+    d = tmp_path / "c"
+    assert main(["cluster", "start", "--dir", str(d), "--nodes", "1"]) == 0
+    try:
+        first = cluster.pid_of(d, 1)
+        second = subprocess.run([sys.executable, "-m", "impl.runtime.server", "--dir", str(d), "--id", "1"],
+                                capture_output=True, text=True, timeout=30, cwd=cluster.ROOT)
+        assert second.returncode == 2
+        err = second.stderr.strip()
+        assert "\n" not in err and err.endswith(f"node 1 cannot start: {d / 'node-1'}: in use by another process "
+                                                f"(pid {first}); one node folder takes one node process")
+        assert cluster.pid_of(d, 1) == first
+        (d / "node-1" / "pid").write_text("999999999 0\n")  # a pid file naming no running node
+        assert cluster.pid_of(d, 1) == first  # found by its lock: `stop` reaches it, `start` starts no other
+        assert cluster.start(d, wait=5) == {1: first}
+        with pytest.raises(RuntimeError, match="node 1 is running"):
+            cluster.recover_node(d, 1)
+    finally:
+        assert cluster.stop(d) == [1]
+    assert cluster.pid_of(d, 1) is None
+
+
+def test_a_node_folder_of_another_cluster_or_node_is_refused(tmp_path, capsys):
+    """A node's folder replaced by one of another cluster (a wrong backup restored) started and, its term being
+    higher, won the election: the cluster then served the other cluster's data, every acknowledged write of its
+    own gone (20 of 20 in a run by hand). Each log names its cluster and node; another's is refused."""
+    from impl.raft.core import HardState, Ready
+    from impl.storage.wal import WAL, WALError
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    cluster.create(a, 3)
+    cluster.release_ports(a)
+    cluster.create(b, 1)
+    cluster.release_ports(b)
+    cluster.init_node(b, 1, HardState(9, 1))
+    shutil.rmtree(a / "node-3" / "wal")
+    shutil.copytree(b / "node-1" / "wal", a / "node-3" / "wal")
+    capsys.readouterr()
+    assert main(["wal", "check", str(a / "node-3"), "--json"]) == 1
+    rep = json.loads(capsys.readouterr().out)
+    assert not rep["ok"] and rep["node"] == 1 and "the log of node 1 of another cluster" in rep["errors"][0]
+    a1, a2 = a / "node-1" / "wal", a / "node-2" / "wal"
+    a1.rename(tmp_path / "w")
+    a2.rename(a1)
+    (tmp_path / "w").rename(a2)
+    assert main(["wal", "check", str(a / "node-1")]) == 1
+    assert "the log of node 2 of this cluster, not of node 1" in capsys.readouterr().out
+    with pytest.raises(WALError, match="another cluster"):
+        WAL(a / "node-3" / "wal", owner=cluster.identity(cluster.load(a), 3)).load()
+    try:
+        assert main(["cluster", "start", "--dir", str(a)]) == 1  # nodes 1 and 2 swapped, 3 foreign: none starts
+    finally:
+        cluster.stop(a)
+    out = capsys.readouterr().out
+    assert "no leader elected" in out and "node 3: " in out and "of another cluster" in out and "not of node 1" in out
+    # a log written before logs named their owner is taken, and stamped: it is refused to another node from then on
+    old = tmp_path / "old"
+    w = WAL(old, create=True)
+    w.load()
+    w.save(Ready(hard_state=HardState(3, 1)))
+    w.sync()
+    w.close()
+    assert WAL(old, owner=(b"8 bytes!", 2)).load()[0] == HardState(3, 1)
+    assert WAL(old, owner=(b"8 bytes!", 2)).load()[0] == HardState(3, 1)
+    with pytest.raises(WALError, match="not of node 3"):
+        WAL(old, owner=(b"8 bytes!", 3)).load()

@@ -9,7 +9,7 @@ blocking (epoll with timeout 0, uvloop or asyncio alike). Each turn yields the C
 comes back late (another process ran) ends the poll: that vCPU is busy anyway, and polling on would only
 take CPU time from the processes that have work. Off by default: a leader polling for 300 us made
 sequential writes faster in most pairs in quiet minutes at 13:27 on 2026-12-04, but lost all three rounds
-of the quiet A/B at 14:53; polling on every node, or in the client, was not better (docs/performance.md).
+of the quiet A/B at 14:53; polling on every node, or in the client, was not better (docs/performance-log.md).
 """
 
 from __future__ import annotations

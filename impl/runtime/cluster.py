@@ -6,12 +6,16 @@ Starting an existing cluster again reuses all of it, so a restarted node keeps i
 The folder and ``cluster.json`` (it holds the secret) are private to their owner (0700, 0600);
 a folder or file owned by another user or writable by others is refused. A pid file names the
 process and its start time, so a signal never reaches a process that merely reuses the pid.
+A node process holds its folder's ``lock`` (flock) while it runs: a second process for the same
+node refuses to start (two would each vote, and write one log).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import signal
@@ -125,7 +129,7 @@ def create(directory: Path, nodes: int, **settings: Any) -> dict[str, Any]:
             "pre_vote": True, "check_quorum": True, "snapshot_every": 20_000}
     desc.update(settings)
     for i in range(1, nodes + 1):
-        init_node(directory, i)
+        init_node(directory, i, desc=desc)
     save(directory, desc)
     return desc
 
@@ -139,12 +143,18 @@ def save(directory: Path, desc: dict[str, Any]) -> None:
     os.replace(tmp, directory / "cluster.json")
 
 
-def init_node(directory: Path, node: int, hard_state: HardState | None = None) -> None:
+def identity(desc: dict[str, Any], node: int) -> tuple[bytes, int]:
+    """The owner a node's log names (impl.storage.wal): the cluster's id, a hash of its secret, and the node's."""
+    return hashlib.blake2b(bytes.fromhex(desc["secret"]), digest_size=8, person=b"paxraft-cluster").digest(), node
+
+
+def init_node(directory: Path, node: int, hard_state: HardState | None = None,
+              desc: dict[str, Any] | None = None) -> None:
     """A node's folder and empty log (a node whose log is missing later is refused: it lost its state),
-    holding ``hard_state`` when given (a rebuilt node's vote floor)."""
+    holding ``hard_state`` when given (a rebuilt node's vote floor); ``desc``: cluster.json's (read when None)."""
     home = directory / f"node-{node}"
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    wal = WAL(home / "wal", create=True)
+    wal = WAL(home / "wal", create=True, owner=identity(desc or load(directory), node))
     wal.load()
     if hard_state is not None:
         wal.save(Ready(hard_state=hard_state))
@@ -205,6 +215,29 @@ def write_pid(path: Path, pid: int) -> None:
     os.replace(tmp, path)
 
 
+LOCK = "lock"
+"""A node folder's lock file: flock'd by the node process while it runs (released by the kernel when it exits,
+kill -9 too), holding its pid and start time as the pid file does."""
+
+
+def lock_node(home: Path) -> int:
+    """Take ``home``'s lock for this process (the open descriptor; the lock lasts until it is closed or the process
+    ends). ClusterError when another process holds it: two processes of one node would each answer votes from
+    their own memory (a node voting twice in a term) and append to one log."""
+    fd = os.open(home / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        holder = _pid_in(home / LOCK)
+        raise ClusterError(f"{home}: in use by another process{f' (pid {holder})' if holder else ''}; "
+                           "one node folder takes one node process") from None
+    st = _proc_stat(os.getpid())
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()} {st[19] if st else 0}\n".encode(), 0)
+    return fd
+
+
 def _is_our_node(pid: int, directory: Path, node: int) -> bool:
     """Whether process ``pid`` runs this cluster's node ``node`` (its command line says so)."""
     try:
@@ -217,8 +250,15 @@ def _is_our_node(pid: int, directory: Path, node: int) -> bool:
 
 def pid_of(directory: Path, node: int) -> int | None:
     """The pid of a running node, or None (no pid file, the process is gone, or the pid now names another
-    process: its start time differs)."""
-    f = directory / f"node-{node}" / "pid"
+    process: its start time differs). The lock file is read when the pid file names no running node: a node
+    started meanwhile by hand, or by a second `cluster start` whose process then refused (it wrote the pid file)."""
+    home = directory / f"node-{node}"
+    return _pid_in(home / "pid", directory, node) or _pid_in(home / LOCK)
+
+
+def _pid_in(f: Path, directory: Path | None = None, node: int = 0) -> int | None:
+    """The running process a pid file (or lock file) names, or None (``directory``: a pid file of the old format,
+    its pid alone, is trusted only when that process's command line is this node's)."""
     try:
         fields = f.read_text().split()
         pid = int(fields[0])
@@ -229,7 +269,7 @@ def pid_of(directory: Path, node: int) -> int | None:
         return None
     if len(fields) > 1 and st[19] != fields[1]:
         return None
-    if len(fields) == 1 and not _is_our_node(pid, directory, node):  # a pid file written before start times
+    if len(fields) == 1 and (directory is None or not _is_our_node(pid, directory, node)):  # (before start times)
         return None
     if st[0] == "Z":
         _reap(pid)  # killed but not yet collected: not running
@@ -393,10 +433,18 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path:
     floor = vote_floor(directory, node)
     home = directory / f"node-{node}"
     moved = home / f"wal.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
-    if (home / "wal").exists():
-        (home / "wal").rename(moved)
-    (home / REJOINING).write_text("")
-    init_node(directory, node, floor)
+    try:
+        fd = lock_node(home)  # (no node process may start on the folder while its storage is replaced)
+    except ClusterError as exc:
+        raise RuntimeError(f"node {node} is running ({exc}); stop it before recovering its storage") from None
+    try:
+        if (home / "wal").exists():
+            (home / "wal").rename(moved)
+        (home / REJOINING).write_text("")
+        init_node(directory, node, floor)
+    finally:
+        os.ftruncate(fd, 0)  # (its pid would name this command as the node's process)
+        os.close(fd)
     start_node(directory, node)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
@@ -502,7 +550,7 @@ def add_node(directory: Path, wait: float = 60.0) -> tuple[int, int]:
     pid = None
     try:
         desc["nodes"][str(node)] = socks[0].getsockname()[1]
-        init_node(directory, node)
+        init_node(directory, node, desc=desc)
         save(directory, desc)
         pid = start_node(directory, node)
         made, why = asyncio.run(_change(directory, "add", node, wait))

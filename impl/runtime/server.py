@@ -62,7 +62,16 @@ from impl.raft.rejoin import REJOINING, RejoinGate
 from impl.raft.rules import NONE, bug
 from impl.raft.tracing import CompactTracer
 from impl.runtime.busypoll import BusyPoll
-from impl.runtime.cluster import ClusterError, load, protocol_of, trace_compact, trace_file_name, write_pid
+from impl.runtime.cluster import (
+    ClusterError,
+    identity,
+    load,
+    lock_node,
+    protocol_of,
+    trace_compact,
+    trace_file_name,
+    write_pid,
+)
 from impl.runtime.slice import set_slice
 from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
@@ -75,12 +84,13 @@ WRITE_BUFFER_LIMIT = 64 << 20  # bytes a connected peer may fall behind before f
 PRE_AUTH_FRAME = 1024  # the largest first frame (the hello) of a connection that has not yet authenticated
 WAL_PREALLOC = 1 << 20  # zero bytes kept ahead of the log's records (impl/storage/wal.py; "wal_prealloc": 0 = append)
 SCHED_SLICE_US = 100  # the node's EEVDF slice ("sched_slice_us"; impl/runtime/slice.py; 0: the kernel's, 1.4 ms
-#                       here): faster under moderate load, neutral under heavy (docs/performance.md, 2026-12-04 13:17)
+#                       here): faster under moderate load, neutral under heavy (docs/performance-log.md,
+#                       2026-12-04 13:17)
 # how long a leader polls after a round that appended or committed ("busy_poll_us"; busypoll.py); off since
-# the quiet A/B of 2026-12-04 14:53 (docs/performance.md)
+# the quiet A/B of 2026-12-04 14:53 (docs/performance-log.md)
 BUSY_POLL_US = 0
 BUSY_POLL_LEADER = True  # with "busy_poll_us" set, only a leader polls ("busy_poll_leader": false: every node):
-#                          polling on every node was not better (docs/performance.md, 2026-12-04 13:27-13:45)
+#                          polling on every node was not better (docs/performance-log.md, 2026-12-04 13:27-13:45)
 
 
 def follower_cpu(node: int, leader: int, nodes: list[int], cpus: set[int]) -> set[int]:
@@ -390,18 +400,19 @@ class NodeServer:
         self.poller: BusyPoll | None = None  # "busy_poll_us" (set up with the loop in _build)
         self.poll_leader_only = bool(c.get("busy_poll_leader", BUSY_POLL_LEADER))
         self._progress = (0, 0)  # the log's written bytes and the commit index when the last round ended
-        # "spread_followers" (opt-in; docs/performance.md 2026-12-04 16:42): the CPUs allowed at start, the leader
+        # "spread_followers" (opt-in; docs/performance-log.md 2026-12-04 16:42): the CPUs allowed at start, the leader
         # the placement was last made for
         self.cpus = os.sched_getaffinity(0) if c.get("spread_followers") else None
         self._placed_for = -1
 
     def _build(self) -> None:
+        self._lock = lock_node(self.home)  # before the log is read: a second process of this node refuses here
         c = self.cluster
         cfg = Config(election_ticks=c.get("election_ticks", 20), heartbeat_ticks=c.get("heartbeat_ticks", 2),
                      pre_vote=c.get("pre_vote", True), check_quorum=c.get("check_quorum", True),
                      trace=c.get("trace", True))
         self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True),  # WALError: refuse to start (see main)
-                       prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)))
+                       prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)), owner=identity(c, self.id))
         core, rules = protocol(c)
         compact = trace_compact(c, core is RaftNode, has_jsonl=(self.home / trace_file_name(False)).exists())
         trace_path = self.home / trace_file_name(compact)
@@ -691,7 +702,7 @@ class NodeServer:
 
 def use_event_loop(c: dict[str, Any]) -> None:
     """uvloop's event loop (libuv, in C) unless cluster.json says ``"uvloop": false``: a quarter less node
-    CPU per write than asyncio's own loop (docs/performance.md). When it is not installed the node runs on
+    CPU per write than asyncio's own loop (docs/performance-log.md). When it is not installed the node runs on
     asyncio's loop, unless ``"uvloop": true`` asked for it (ClusterError)."""
     want = c.get("uvloop")
     if want is False:

@@ -2,7 +2,7 @@
 
 On the 2-core VM this project is measured on, a process blocked in ``fdatasync`` while no vCPU
 runs noticed the completion late (3.99 ms at the median, against 0.18 ms while another process
-ran; docs/performance.md). A thread that wakes every ``fsync_poll_us`` microseconds during the
+ran; docs/performance-log.md). A thread that wakes every ``fsync_poll_us`` microseconds during the
 fsync (and sleeps on an event otherwise) keeps one vCPU from halting for that long. It costs a
 wake-up per period of each fsync; whether it pays off is for `benchmarks/kv_bench.py --fsync-poll`
 to say on a quiet machine, so it is off by default.

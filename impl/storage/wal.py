@@ -6,7 +6,10 @@ index | crc32``. Records follow from byte 8192: ``header crc (4) | length (4) | 
 crc (4) | payload``; the header crc covers length, type and payload crc, so a damaged length is
 detected instead of trusted. Record types: hard state (term, vote); entries (first index, then term
 + data per entry; writing at index k replaces whatever the log had from k on); snapshot (index, term,
-crc32 of ``DIR/snapshot.bin``, which holds the log up to index).
+crc32 of ``DIR/snapshot.bin``, which holds the log up to index); trace mark (see :meth:`WAL.load`); owner
+(the cluster's id and the node's, written first in every new or compacted log, and appended when a log
+written before is loaded: a log of another cluster or another node is refused, as its term and entries
+would win elections over the cluster's own).
 
 :meth:`WAL.sync` writes what :meth:`WAL.save` buffered, then the next header slot (alternating) with
 the new length of the file, and makes both durable with one fdatasync (group commit). So the valid
@@ -55,7 +58,7 @@ from impl.storage.records import record as _record
 
 log = logging.getLogger(__name__)
 
-HARD_STATE, ENTRIES, SNAPSHOT, TRACE_MARK = 1, 2, 3, 4
+HARD_STATE, ENTRIES, SNAPSHOT, TRACE_MARK, OWNER = 1, 2, 3, 4, 5
 MAGIC = b"PXRWAL2\n"
 SLOT_AT = (0, 4096)
 DATA_START = 8192
@@ -64,6 +67,7 @@ _HS = struct.Struct(">QQ")
 _SNAP_REC = struct.Struct(">QQI")  # index, term, crc32 of the snapshot file's body
 _MARK = struct.Struct(">QQQQ")  # the write's first byte, the trace's size before and after its lines, machine boot
 _ENT_HEAD = struct.Struct(">QI")  # first index, count
+_OWNER = struct.Struct(">8sQ")  # the cluster's id (impl.runtime.cluster.identity), the node's
 _ENT = struct.Struct(">QI")  # term, data length
 _SNAP_HEAD = struct.Struct(">8sIQQQ")  # magic, crc32 of the rest, index, term, data length
 _SNAP_MAGIC = b"PXRSNAP1"
@@ -120,6 +124,7 @@ class Report:
     synced_bytes: int = 0
     file_bytes: int = 0
     torn_bytes: int = 0
+    node: int = 0  # the node the log says it belongs to (0: a log written before it said)
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -131,15 +136,19 @@ class WAL:
     """A node's stable storage (implements :class:`impl.kv.replica.Storage`).
 
     ``create``: a missing ``wal.log`` starts an empty log (a new node); otherwise it is an error,
-    because a node that has run before and lost its log could vote twice in a term."""
+    because a node that has run before and lost its log could vote twice in a term. ``owner``: (cluster id,
+    node id) the log must belong to; a log that names another is refused (one that names none, written before
+    logs did, is taken, and :meth:`load` stamps it)."""
 
     def __init__(self, directory: str | os.PathLike[str], fsync: bool = True, *, create: bool = False,
-                 prealloc: int = 0) -> None:
+                 prealloc: int = 0, owner: tuple[bytes, int] | None = None) -> None:
         self.dir = Path(directory)
         self.path = self.dir / "wal.log"
         self.snap_path = self.dir / "snapshot.bin"
         self.fsync = fsync
         self.create = create
+        self.owner = owner
+        self._owner_rec: tuple[bytes, int] | None = None  # the owner the log names
         self.prealloc = prealloc  # zero bytes kept written ahead of the records (0: the file ends at them)
         self._alloc = 0  # the file's size (>= _end: the rest is zero padding)
         self._fd: int | None = None  # opened by load()
@@ -182,7 +191,7 @@ class WAL:
         (a write cut short) are dropped too. Nothing of such a write had left the node, and no sync
         of it had begun."""
         if not self.path.exists():
-            if self.snap_path.exists():
+            if os.path.lexists(self.snap_path):
                 raise WALError(f"{self.path}: missing while {self.snap_path.name} exists (the log's hard state and "
                                f"entries after the snapshot are gone; recover the node from its peers)")
             if not self.create:
@@ -210,6 +219,10 @@ class WAL:
             self._synced = good
             self._write_slot(self._seq + 1, good, self._commit)
             os.fsync(self._fd)
+        if self.owner is not None and self._owner_rec is None:  # a log written before logs named their owner
+            self._owner_rec = self.owner
+            self._buf += _record(OWNER, _OWNER.pack(*self.owner))
+            self.sync()
         return self._hs, self._snap, list(self._entries)
 
     def _scan(self, trace_size: int | None = None) -> tuple[int, int, int]:
@@ -245,7 +258,7 @@ class WAL:
     def _replay_all(self, buf: bytes, prefix: bool = False) -> tuple[int, int]:
         """Replay ``buf`` (the log file, or a prefix of it) into memory; (end of the last good record, size)."""
         self._offset, self._entries, self._hs, self._snap, self._snap_rec = 0, [], None, None, None
-        self._mark, self._after_mark = None, False
+        self._mark, self._after_mark, self._owner_rec = None, False, None
         n = len(buf)
         slot = self._best_slot(buf)
         if slot is None:
@@ -259,8 +272,20 @@ class WAL:
             self._seq, self._synced, self._commit = slot
             self._synced_commit = self._commit
             good = self._scan_v2(buf, min(self._synced, n) if prefix else self._synced)
+        self._check_owner()
         self._check_snapshot()
         return good, n
+
+    def _check_owner(self) -> None:
+        rec, want = self._owner_rec, self.owner
+        if rec is None or want is None or rec == want:
+            return
+        if rec[0] != want[0]:
+            raise WALError(f"{self.path}: the log of node {rec[1]} of another cluster (its cluster id differs from "
+                           f"this cluster.json's): a folder copied from elsewhere would replace this cluster's "
+                           f"entries with its own")
+        raise WALError(f"{self.path}: the log of node {rec[1]} of this cluster, not of node {want[1]} (folders "
+                       f"swapped or copied?)")
 
     def _best_slot(self, buf: bytes) -> tuple[int, int, int] | None:
         best = None
@@ -294,6 +319,8 @@ class WAL:
             typ = buf[pos + 8]
             if typ == TRACE_MARK and end - pos == REC + _MARK.size:
                 self._mark, self._after_mark = (end, *_MARK.unpack_from(buf, pos + REC)), False
+            elif typ == OWNER:  # (not a step of the node: no trace lines go with it)
+                self._replay_at(typ, memoryview(buf)[pos + REC : end], pos)
             else:
                 self._after_mark = True
                 self._replay_at(typ, memoryview(buf)[pos + REC : end], pos)
@@ -348,6 +375,8 @@ class WAL:
             if pos != len(payload):
                 raise ValueError("trailing bytes after the entries")
             self._put(first, new)
+        elif typ == OWNER:
+            self._owner_rec = _OWNER.unpack(payload)
         elif typ == SNAPSHOT:
             if len(payload) == _HS.size:  # format 1: no checksum of the file
                 index, term = _HS.unpack(payload)
@@ -396,8 +425,10 @@ class WAL:
         self._offset = index
 
     def _read_snapshot(self) -> tuple[Snapshot | None, int]:
-        if not self.snap_path.exists():
+        if not os.path.lexists(self.snap_path):
             return None, 0
+        if not self.snap_path.is_file():
+            raise WALError(f"{self.snap_path}: not a file")
         blob = self.snap_path.read_bytes()
         if len(blob) < _SNAP_HEAD.size:
             raise WALError(f"{self.snap_path}: snapshot file of {len(blob)} bytes is shorter than its header")
@@ -509,6 +540,9 @@ class WAL:
     def _rewrite(self) -> None:
         """Write the log the in-memory view amounts to into a new file and rename it into place."""
         body = bytearray()
+        self._owner_rec = self._owner_rec or self.owner
+        if self._owner_rec is not None:
+            body += _record(OWNER, _OWNER.pack(*self._owner_rec))
         if self._snap_rec is not None:
             index, term, crc = self._snap_rec
             body += _record(SNAPSHOT, _SNAP_REC.pack(index, term, crc or 0))
@@ -588,16 +622,16 @@ def synced_length(path: str | os.PathLike[str]) -> int:
     return slot[1]
 
 
-def check(directory: str | os.PathLike[str]) -> Report:
-    """Read a log without changing it: what it holds and what is wrong with it."""
-    w = WAL(directory)
+def check(directory: str | os.PathLike[str], owner: tuple[bytes, int] | None = None) -> Report:
+    """Read a log without changing it: what it holds and what is wrong with it (``owner``: see :class:`WAL`)."""
+    w = WAL(directory, owner=owner)
     rep = Report()
     size = 0
     try:
-        if not w.path.exists():
+        if not os.path.lexists(w.path):
             raise WALError(f"{w.path}: missing")
         if not w.path.is_file():
-            raise WALError(f"{w.path}: not a file")
+            raise WALError(f"{w.path}: not a file{' (a symbolic link to nothing)' if not w.path.exists() else ''}")
         size = w.path.stat().st_size
         _, _, rep.torn_bytes = w._scan()
     except (WALError, OSError) as exc:
@@ -609,4 +643,5 @@ def check(directory: str | os.PathLike[str]) -> Report:
     rep.last_index = w._offset + len(w._entries)
     rep.commit_index = min(max(w._commit, w._offset), rep.last_index)
     rep.synced_bytes, rep.file_bytes = w._synced, size
+    rep.node = w._owner_rec[1] if w._owner_rec else 0
     return rep

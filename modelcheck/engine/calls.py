@@ -2,7 +2,7 @@
 
 ``step(s, *params)`` is CPython's generic call (CALL_FUNCTION_EX): a new argument tuple and no
 inlined frame. ``p0, p1 = params; step(s, p0, p1)`` is the specialised call of CPython 3.11: on
-the 705,532-state Raft model the search loop ran 5-12% faster that way (docs/performance.md). It
+the 705,532-state Raft model the search loop ran 5-12% faster that way (docs/performance-log.md). It
 is the same call when the step takes exactly that many positional parameters: the unpacking fails
 where ``*params`` would (a parameter tuple of another length), so a spec mistake still stops the run.
 """

@@ -26,7 +26,7 @@ from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from spec.behaviour import take_initial
-from spec.core import Action, Label, Spec, SpecError, State, Temporal, returned
+from spec.core import Action, Fair, Label, Spec, SpecError, State, Temporal, returned
 
 if TYPE_CHECKING:
     from modelcheck.engine.progress import Progress
@@ -348,7 +348,8 @@ def _in_model(spec: Spec, state: State) -> bool:
 
 def check_declarations(spec: Spec) -> None:
     """What the spec declares names what it has: each ``@explains`` an invariant, each temporal
-    property a ``Temporal`` (``Eventually(...)``, not a bare predicate)."""
+    property a ``Temporal`` (``Eventually(...)``, not a bare predicate), each fairness condition a
+    ``WF``/``SF`` naming at least one action (``WF()`` covers no step, so it would constrain nothing)."""
     title = spec_title(spec)
     for method, name in spec.explained().items():
         if name not in spec.invariants:
@@ -365,6 +366,21 @@ def check_declarations(spec: Spec) -> None:
             raise SpecContractError(
                 f"{title}: property {name} is {_type_name(prop)}; expected a temporal "
                 "property: Eventually(pred, text), AlwaysEventually(pred, text) or LeadsTo(p, q, text)"
+            )
+    try:
+        fairness = list(spec.fairness())
+    except Exception as exc:
+        raise _raised(spec, "fairness()", exc, has_state=False) from exc
+    for f in fairness:
+        if not isinstance(f, Fair):
+            raise SpecContractError(
+                f"{title}: fairness() gave {_type_name(f)} ({shorten(repr(f))}); expected fairness conditions: "
+                'WF("A", ...) or SF("A", ...) from spec.core, each naming actions'
+            )
+        if not f.actions:
+            raise SpecContractError(
+                f"{title}: fairness {f} names no action, so it covers no step and constrains nothing; "
+                f'name the actions it makes fair: {f.kind}("A", "B")'
             )
 
 

@@ -93,6 +93,21 @@ def from_itf(value: Any, records: dict[frozenset[str], type], where: str = "") -
     raise ItfError(f"{where}: unexpected JSON value {quote(json.dumps(value))}")
 
 
+def conform(value: Any, like: Any) -> Any:
+    """``value`` (read back from ITF) with the frozenset subclasses ``like`` (a state of the spec, or a part of
+    one) holds in the same places: ITF has one kind of set, and a state's :class:`spec.values.MsgSet` read back
+    as a plain frozenset has no ``where``, which the spec's steps call."""
+    if isinstance(like, frozenset):
+        return like.__class__(value) if value.__class__ is frozenset and like.__class__ is not frozenset else value
+    if isinstance(like, tuple) and isinstance(value, tuple) and len(like) == len(value) and (
+            value.__class__ is like.__class__ or not _is_record(like)):
+        parts = [conform(v, w) for v, w in zip(value, like)]
+        if all(p is v for p, v in zip(parts, value)):
+            return value
+        return tuple.__new__(value.__class__, parts) if _is_record(value) else tuple(parts)
+    return value
+
+
 def state_vars(spec: Spec, state: State) -> dict[str, Any]:
     """The state as ITF variables: a NamedTuple's fields, or one variable ``state`` otherwise."""
     if _is_record(state):
@@ -263,6 +278,7 @@ def _object(value: Any, where: str) -> dict[str, Any]:
 
 def _steps(spec: Spec, obj: dict[str, Any], p: Path) -> list[Step]:
     records = record_types(spec)
+    like = next(iter(spec.init_states()))  # where the spec's states hold a MsgSet (see conform)
     vars_ = obj.get("vars")
     if not isinstance(vars_, list) or not all(isinstance(v, str) for v in vars_):
         raise ItfError(f"{p}: 'vars' must list the variables by name")
@@ -296,7 +312,7 @@ def _steps(spec: Spec, obj: dict[str, Any], p: Path) -> list[Step]:
             label = Label(
                 action, tuple(from_itf(params[n], records, f"{where}.#meta.params.{n}") for n in act.param_names)
             )
-        steps.append(Step(label, state))
+        steps.append(Step(label, conform(state, like)))
     return steps
 
 
@@ -352,8 +368,9 @@ def _lasso_keeps(prop: Any, steps: list[Step], loop: int) -> str:
 
 def _loop_unfair(spec: Spec, meta: dict[str, Any], steps: list[Step], loop: int) -> str:
     """Why the lasso's loop is not fair on the model it was found on; "" when it is: the liveness checker's
-    rule (:class:`modelcheck.engine.fairness.FairnessRule`), on the labels of the steps the loop takes and of
-    the state-changing steps each of its states has."""
+    rule (:class:`modelcheck.engine.fairness.FairnessRule`; a step out of the constraint enables its family, as
+    TLC's ENABLED ignores CONSTRAINT), on the labels of the steps the loop takes and of the state-changing
+    steps each of its states has."""
     from modelcheck.engine.fairness import FairnessRule
 
     if meta.get("fairness") == "none":
