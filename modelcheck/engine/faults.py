@@ -374,8 +374,8 @@ def check_declarations(spec: Spec) -> None:
     for f in fairness:
         if not isinstance(f, Fair):
             raise SpecContractError(
-                f"{title}: fairness() gave {_type_name(f)} ({shorten(repr(f))}); expected fairness conditions: WF(\"A\", ...) or "
-                'SF("A", ...) from spec.core, each naming actions'
+                f"{title}: fairness() gave {_type_name(f)} ({shorten(repr(f))}); expected fairness conditions: "
+                'WF("A", ...) or SF("A", ...) from spec.core, each naming actions'
             )
         if not f.actions:
             raise SpecContractError(

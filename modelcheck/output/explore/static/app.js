@@ -101,6 +101,10 @@ function renderInvariants() {
     if (!inv.holds) li.append(el("span", { class: "why", text: inv.why }));
     return li;
   }));
+  if (view.outside) {  // the checker checks such a state but never expands it: the steps below leave the model
+    $("invariants").append(el("li", { class: "outside", text: "This state is outside the state constraint: " +
+      "the checker checks it but never expands it, so the steps below are not part of the model checked." }));
+  }
 }
 
 function renderEnabled() {
@@ -108,6 +112,7 @@ function renderEnabled() {
     const li = el("li", { class: a.violates ? "bad" : "" }, link(a.label, a.path));
     if (a.violates) li.append(el("span", { class: "note", text: `breaks ${a.violates}` }));
     if (a.stutter) li.append(el("span", { class: "stutter", text: "(changes nothing)" }));
+    if (a.outside) li.append(el("span", { class: "stutter", text: "(leaves the state constraint)" }));
     return li;
   });
   $("enabled").replaceChildren(...(items.length ? items : [el("li", { text: "none: a deadlock" })]));
