@@ -255,21 +255,25 @@ class AlternatingBit(Spec):
         }
 
     def msc_nodes(self) -> list[str]:
-        return ["sender", "msgQ", "ackQ", "receiver"]
+        return ["sender", "receiver", "lost"]
 
     def msc_event(self, prev: ABState, label: Label, nxt: ABState) -> MscEvent:
+        """Messages are named by their content: the chart pairs each receipt with the oldest copy not yet
+        received, as a FIFO channel delivers them; a lost message is drawn into the lifeline "lost"."""
+        def msg(m: tuple[int, int]) -> str:
+            return f"<<{m[0]}, {data_name(m[1])}>>"
+
         name = label.name
         if name in ("SndNewValue", "ReSndMsg"):
-            b, d = nxt.msgQ[-1]
-            return MscEvent("sender", (), (f"<<{b}, {data_name(d)}>> #{len(nxt.msgQ)}",))
+            return MscEvent("sender", (), (msg(nxt.msgQ[-1]),))
         if name == "RcvAck":
-            return MscEvent("sender", (f"ack {prev.ackQ[0]} #1",), ())
+            return MscEvent("sender", (f"ack {prev.ackQ[0]}",), ())
         if name == "RcvMsg":
-            b, d = prev.msgQ[0]
-            return MscEvent("receiver", (f"<<{b}, {data_name(d)}>> #1",), ())
+            return MscEvent("receiver", (msg(prev.msgQ[0]),), ())
         if name == "SndAck":
-            return MscEvent("receiver", (), (f"ack {nxt.ackQ[-1]} #{len(nxt.ackQ)}",))
-        return MscEvent("msgQ" if name == "LoseMsg" else "ackQ")
+            return MscEvent("receiver", (), (f"ack {nxt.ackQ[-1]}",))
+        i = label.params[0]
+        return MscEvent("lost", (msg(prev.msgQ[i]) if name == "LoseMsg" else f"ack {prev.ackQ[i]}",), ())
 
 
 # ----------------------------------------------------------------------------------------------- planted bugs
