@@ -96,7 +96,9 @@ def test_planted_invariant_bug(capsys: pytest.CaptureFixture) -> None:
     assert (obj["violated"], obj["trace_length"], figures(obj)) == ("ABTypeInv", 1, (17, 21, 2))
     assert report(capsys, AB, "--variant", "flip-by-adding", "--workers", "2")["trace"] == obj["trace"]
     code, out, _ = run(capsys, "variants", "--spec", str(FILE), "--check")
-    assert code == 0 and "every entry agrees" in out
+    assert code == 0 and "every entry agrees" in out and "ABTypeInv, 1 step " in out  # was "1 steps"
+    code, out, _ = run(capsys, "check", AB, "--variant", "flip-by-adding", "--counterexamples", "3")
+    assert code == 1 and "Shortest counterexamples have 1 step; 4 violating states on that level; 24 distinct" in out
 
 
 def test_liveness_holds_under_abfairness_and_fails_without_it(capsys: pytest.CaptureFixture) -> None:
@@ -158,6 +160,7 @@ def test_pictures_replay_graph_hypothesis_and_explorer(capsys: pytest.CaptureFix
     with pytest.raises(InvariantViolation) as found:
         run_spec(load_user_spec(f"{FILE}:FlipByAdding")(), settings=fast)
     assert found.value.invariant == "ABTypeInv" and found.value.trace_length == 1
+    assert str(found.value).startswith("invariant ABTypeInv is violated after 1 step (")
     view = Session(load_user_spec(f"{FILE}:FlipByAdding")()).view("Init(4)")
     assert [(e["label"], e["violates"]) for e in view["enabled"] if e["violates"]] == [
         ("SndNewValue(d=d1)", "ABTypeInv"), ("SndNewValue(d=d2)", "ABTypeInv")]
