@@ -86,6 +86,14 @@ class ABCorrectness(Spec):
     def properties(self) -> dict:
         return sent_leads_to_rcvd(self.Data)
 
+    def symmetric_sets(self) -> dict[str, int]:
+        """The data values are interchangeable (MCAlternatingBit's commented-out SYMMETRY DataPerm)."""
+        return {"Data": len(self.Data)}
+
+    def permute(self, s: ABCState, perm: Any) -> ABCState:
+        pi = perm["Data"]
+        return s._replace(sent=pi[s.sent], rcvd=pi[s.rcvd])
+
     def show_param(self, action: str, param: str, value: Any) -> Any:
         return data_name(value)
 
@@ -238,6 +246,15 @@ class AlternatingBit(Spec):
     def as_abcorrectness(self) -> tuple[ABCorrectness, Any]:
         """INSTANCE ABCorrectness: the same Data; a state keeps its sender's and receiver's variables."""
         return ABCorrectness(len(self.Data)), lambda s: ABCState(s.sBit, s.sAck, s.rBit, s.sent, s.rcvd)
+
+    # -- symmetry
+    def symmetric_sets(self) -> dict[str, int]:
+        """The data values are interchangeable (MCAlternatingBit's commented-out SYMMETRY DataPerm)."""
+        return {"Data": len(self.Data)}
+
+    def permute(self, s: ABState, perm: Any) -> ABState:
+        pi = perm["Data"]
+        return s._replace(msgQ=tuple((b, pi[d]) for b, d in s.msgQ), sent=pi[s.sent], rcvd=pi[s.rcvd])
 
     # -- reading
     def show_param(self, action: str, param: str, value: Any) -> Any:
