@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -377,3 +378,44 @@ def test_a_node_whose_disk_fills_up_stops_and_keeps_what_it_synced(tmp_path):
         cluster.stop(d)
     for i in (1, 2, 3):
         assert main(["wal", "check", str(d / f"node-{i}")]) == 0
+
+
+def test_a_snapshot_file_of_another_cluster_or_node_is_not_adopted(tmp_path, capsys):
+    """A snapshot.bin newer than the log's last snapshot record is adopted (a crash between writing it and logging
+    it), and `wal check` said ok: one of another cluster (index 45, term 6) put into node 3's wal/ was adopted, node
+    3 won the election after the leader was killed, and the cluster served the other's data, 20 of 20 acknowledged
+    writes gone (by hand). A snapshot file names the node that wrote it; only this node's own is adopted."""
+    from impl.raft.core import Snapshot
+    from impl.storage.wal import WAL, WALError
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d, n in ((a, 3), (b, 1)):
+        cluster.create(d, n)
+        cluster.release_ports(d)
+
+    def snapshot_of(d: Path, node: int, owned: bool = True) -> bytes:
+        w = WAL(d / f"node-{node}" / "wal", owner=cluster.identity(cluster.load(d), node) if owned else None)
+        w.load()
+        w.save_snapshot(Snapshot(45, 6, b"their data"))
+        w.close()
+        return (d / f"node-{node}" / "wal" / "snapshot.bin").read_bytes()
+
+    snap3 = a / "node-3" / "wal" / "snapshot.bin"
+    for blob, why in ((snapshot_of(b, 1), "a snapshot of another cluster (written by its node 1"),
+                      (snapshot_of(a, 2), "is not this node's (written by node 2)"),
+                      (snapshot_of(b, 1, owned=False), "is not this node's (written before snapshots named")):
+        snap3.write_bytes(blob)
+        capsys.readouterr()
+        assert main(["wal", "check", str(a / "node-3"), "--json"]) == 1
+        rep = json.loads(capsys.readouterr().out)
+        assert not rep["ok"] and why in rep["errors"][0], rep
+    own = WAL(a / "node-3" / "wal", owner=cluster.identity(cluster.load(a), 3))
+    snap3.unlink()
+    own.load()
+    own._write_snapshot_file(Snapshot(45, 6, b"ours"))  # a crash before the log's record: adopted
+    own.close()
+    assert main(["wal", "check", str(a / "node-3"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["snapshot_index"] == 45
+    with pytest.raises(WALError, match="another cluster"):
+        snap3.write_bytes(snapshot_of(b, 1))
+        WAL(a / "node-3" / "wal", owner=cluster.identity(cluster.load(a), 3)).load()
