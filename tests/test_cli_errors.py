@@ -582,6 +582,23 @@ def test_a_cluster_json_setting_out_of_range_is_one_line(capsys, tmp_path, setti
         one_line(err, f"{d / 'cluster.json'}: not a usable cluster description ({why})")
 
 
+def test_cluster_start_does_not_report_a_removed_node_as_down(capsys, tmp_path) -> None:
+    """After `cluster remove`, `cluster start` printed the removed node as 'down: not running' and exited 1
+    ('cluster is up, but not every node is'), though every member was up."""
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.create(d, 3)
+    cluster.release_ports(d)
+    desc = cluster.load(d)
+    cluster.save(d, {**desc, "members": [1, 2, 3], "removed": [3]})
+    try:
+        code, out, err = run(capsys, "cluster", "start", "--dir", str(d))
+        assert (code, err) == (0, "") and "node 3" not in out and out.endswith("cluster is up\n"), out
+    finally:
+        cluster.stop(d)
+
+
 def test_kv_takes_and_gives_back_the_bytes_of_arguments_that_are_not_utf8(tmp_path) -> None:
     """A key or value that is not UTF-8 (a shell passes bytes) was an internal error, exit 4; `kv get` printed a
     stored value decoded with replacement characters. Both are the bytes given now."""
