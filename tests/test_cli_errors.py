@@ -552,6 +552,29 @@ def test_wal_check_of_a_node_folder_whose_log_is_gone_is_refused(capsys, tmp_pat
     assert code == 1 and f"error: {wal / 'snapshot.bin'}: not a file" in out
 
 
+def test_kv_takes_and_gives_back_the_bytes_of_arguments_that_are_not_utf8(tmp_path) -> None:
+    """A key or value that is not UTF-8 (a shell passes bytes) was an internal error, exit 4; `kv get` printed a
+    stored value decoded with replacement characters. Both are the bytes given now."""
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.start(d, 1)
+    try:
+        kv = [sys.executable, "-m", "modelcheck.cli", "kv"]
+
+        def call(*args: bytes) -> subprocess.CompletedProcess[bytes]:
+            return subprocess.run([*kv, *args, b"--dir", os.fsencode(d)], capture_output=True, timeout=60,
+                                  cwd=cluster.ROOT)
+
+        put = call(b"put", b"k\xff\xfe", b"v\xff\x01x\xc3")
+        assert (put.returncode, put.stdout, put.stderr) == (0, b"ok\n", b"")
+        get = call(b"get", b"k\xff\xfe")
+        assert (get.returncode, get.stdout) == (0, b"v\xff\x01x\xc3\n")
+        assert call(b"get", b"k").stdout == b"not found\n"
+    finally:
+        cluster.stop(d)
+
+
 def test_cluster_add_without_a_leader_is_one_line_and_stops_the_node_it_started(capsys, tmp_path) -> None:
     from impl.runtime import cluster
 

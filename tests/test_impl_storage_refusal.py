@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -324,3 +325,97 @@ def test_a_node_folder_of_another_cluster_or_node_is_refused(tmp_path, capsys):
     assert WAL(old, owner=(b"8 bytes!", 2)).load()[0] == HardState(3, 1)
     with pytest.raises(WALError, match="not of node 3"):
         WAL(old, owner=(b"8 bytes!", 3)).load()
+
+
+def test_a_node_whose_disk_fills_up_stops_and_keeps_what_it_synced(tmp_path):
+    """A write to the log that fails (a full disk: here a file-size limit, EFBIG) stops the node in one line. It
+    used to run on, a traceback a round: on a full tmpfs by hand, once the disk had room again it wrote after the
+    half-written records and acknowledged entries stored behind them, and its log was refused at the next start
+    ('damaged record ... inside the 2579157 bytes that were synced'): a transient full disk destroyed a node."""
+    import resource
+
+    d = tmp_path / "c"
+    cluster.start(d, 3, wal_prealloc=0, trace=False)
+    try:
+        cluster._stop_one(d, 3)
+        limit = (d / "node-3" / "wal" / "wal.log").stat().st_size + 48 * 1024
+
+        def small_disk() -> None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+        with open(d / "node-3" / "node.log", "ab") as out:
+            node3 = subprocess.Popen([sys.executable, "-m", "impl.runtime.server", "--dir", str(d), "--id", "3"],
+                                     stdout=out, stderr=subprocess.STDOUT, cwd=cluster.ROOT, preexec_fn=small_disk)
+        cluster.write_pid(d / "node-3" / "pid", node3.pid)
+
+        async def put_until_node_3_stops() -> int:
+            c = KVClient.from_dir(d, timeout=15)
+            try:
+                for k in range(200):  # 200 KB of values: the 48 KiB left are used up on the way
+                    assert (await c.put(b"k%d" % k, b"v" * 1000)).status == 0
+                    if node3.poll() is not None:
+                        break
+                first = k + 1
+                for j in range(first, first + 30):  # acknowledged by nodes 1 and 2
+                    assert (await c.put(b"k%d" % j, b"v" * 1000)).status == 0
+                return first + 30
+            finally:
+                await c.close()
+
+        n = asyncio.run(put_until_node_3_stops())
+        assert node3.wait(30) == 3
+        last = (d / "node-3" / "node.log").read_text().splitlines()[-1]
+        assert "node 3: writing its log or trace failed ([Errno 27] File too large): stopping" in last
+        assert "Traceback" not in (d / "node-3" / "node.log").read_text()
+        assert main(["wal", "check", str(d / "node-3")]) == 0  # its unsynced tail is cut at the next start
+        cluster.start(d)
+        deadline = time.monotonic() + 30
+        while (st := asyncio.run(cluster.statuses(d, 2))[3]) is None or st["applied"] < n + 1:
+            assert time.monotonic() < deadline, f"node 3 did not catch up: {st}"
+            time.sleep(0.1)
+        assert _get_all(d, n) == [b"v" * 1000] * n
+    finally:
+        cluster.stop(d)
+    for i in (1, 2, 3):
+        assert main(["wal", "check", str(d / f"node-{i}")]) == 0
+
+
+def test_a_snapshot_file_of_another_cluster_or_node_is_not_adopted(tmp_path, capsys):
+    """A snapshot.bin newer than the log's last snapshot record is adopted (a crash between writing it and logging
+    it), and `wal check` said ok: one of another cluster (index 45, term 6) put into node 3's wal/ was adopted, node
+    3 won the election after the leader was killed, and the cluster served the other's data, 20 of 20 acknowledged
+    writes gone (by hand). A snapshot file names the node that wrote it; only this node's own is adopted."""
+    from impl.raft.core import Snapshot
+    from impl.storage.wal import WAL, WALError
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d, n in ((a, 3), (b, 1)):
+        cluster.create(d, n)
+        cluster.release_ports(d)
+
+    def snapshot_of(d: Path, node: int, owned: bool = True) -> bytes:
+        w = WAL(d / f"node-{node}" / "wal", owner=cluster.identity(cluster.load(d), node) if owned else None)
+        w.load()
+        w.save_snapshot(Snapshot(45, 6, b"their data"))
+        w.close()
+        return (d / f"node-{node}" / "wal" / "snapshot.bin").read_bytes()
+
+    snap3 = a / "node-3" / "wal" / "snapshot.bin"
+    for blob, why in ((snapshot_of(b, 1), "a snapshot of another cluster (written by its node 1"),
+                      (snapshot_of(a, 2), "is not this node's (written by node 2)"),
+                      (snapshot_of(b, 1, owned=False), "is not this node's (written before snapshots named")):
+        snap3.write_bytes(blob)
+        capsys.readouterr()
+        assert main(["wal", "check", str(a / "node-3"), "--json"]) == 1
+        rep = json.loads(capsys.readouterr().out)
+        assert not rep["ok"] and why in rep["errors"][0], rep
+    own = WAL(a / "node-3" / "wal", owner=cluster.identity(cluster.load(a), 3))
+    snap3.unlink()
+    own.load()
+    own._write_snapshot_file(Snapshot(45, 6, b"ours"))  # a crash before the log's record: adopted
+    own.close()
+    assert main(["wal", "check", str(a / "node-3"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["snapshot_index"] == 45
+    with pytest.raises(WALError, match="another cluster"):
+        snap3.write_bytes(snapshot_of(b, 1))
+        WAL(a / "node-3" / "wal", owner=cluster.identity(cluster.load(a), 3)).load()

@@ -48,6 +48,29 @@ def test_counts_are_tlcs(data: int, mq: int, aq: int) -> None:
     assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", *TLC[data, mq, aq])
 
 
+# TLC with SYMMETRY DataPerm (MCABVariants.tla; MCABCorrectness.tla for the abstract spec)
+TLC_SYMMETRY = {(2, 2, 2): (120, 700, 10), (3, 2, 2): (120, 734, 10), (2, 3, 3): (264, 1874, 12)}
+
+
+@pytest.mark.parametrize("data, mq, aq", sorted(TLC_SYMMETRY))
+def test_symmetry_counts_are_tlcs(data: int, mq: int, aq: int) -> None:
+    r = check(load_user_spec(AB)(data=data, msg_q_len=mq, ack_q_len=aq), symmetry=True)
+    assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", *TLC_SYMMETRY[data, mq, aq])
+
+
+@pytest.mark.slow
+def test_a_larger_model_is_tlcs_and_resumes_from_a_checkpoint(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """TLC 2.20 on (10 data values, msgQLen = ackQLen = 12): 263,380 distinct, 4,730,920 generated, depth 30 (29 s);
+    paxraft's the same in one run, and stopped at --max-states 60,000 with a checkpoint then resumed."""
+    bounds = ("--data", "10", "--msg-q-len", "12", "--ack-q-len", "12")
+    assert figures(report(capsys, AB, *bounds)) == (263380, 4730920, 30)
+    ck = str(tmp_path / "ck")
+    first = report(capsys, AB, *bounds, "--checkpoint", ck, "--checkpoint-every", "0", "--max-states", "60000")
+    assert first["distinct_states"] == 60000
+    code, out, _ = run(capsys, "check", "--resume", ck, "--max-states", "1000000", "--json", "--quiet")
+    assert code == 0 and figures(json.loads(out)) == (263380, 4730920, 30)
+
+
 def test_coverage_and_engines_agree_on_the_examples_model(capsys: pytest.CaptureFixture) -> None:
     one = report(capsys, AB)
     assert figures(one) == TLC[2, 2, 2]
@@ -59,6 +82,9 @@ def test_coverage_and_engines_agree_on_the_examples_model(capsys: pytest.Capture
     assert sim["verdict"] == "ok" and sim["distinct_states"] <= TLC[2, 2, 2][0]
     # ABCorrectness.cfg (Data = {d1, d2}, INVARIANT TypeInv): 20 distinct, 36 generated, depth 3
     assert figures(report(capsys, ABC)) == (20, 36, 3)
+    assert figures(report(capsys, ABC, "--symmetry")) == (10, 22, 3)
+    assert figures(report(capsys, ABC, "--symmetry", "--data", "3")) == (10, 36, 3)
+    assert figures(report(capsys, AB, "--symmetry", "--workers", "2")) == TLC_SYMMETRY[2, 2, 2]
 
 
 def test_planted_invariant_bug(capsys: pytest.CaptureFixture) -> None:
@@ -70,7 +96,9 @@ def test_planted_invariant_bug(capsys: pytest.CaptureFixture) -> None:
     assert (obj["violated"], obj["trace_length"], figures(obj)) == ("ABTypeInv", 1, (17, 21, 2))
     assert report(capsys, AB, "--variant", "flip-by-adding", "--workers", "2")["trace"] == obj["trace"]
     code, out, _ = run(capsys, "variants", "--spec", str(FILE), "--check")
-    assert code == 0 and "every entry agrees" in out
+    assert code == 0 and "every entry agrees" in out and "ABTypeInv, 1 step " in out  # was "1 steps"
+    code, out, _ = run(capsys, "check", AB, "--variant", "flip-by-adding", "--counterexamples", "3")
+    assert code == 1 and "Shortest counterexamples have 1 step; 4 violating states on that level; 24 distinct" in out
 
 
 def test_liveness_holds_under_abfairness_and_fails_without_it(capsys: pytest.CaptureFixture) -> None:
@@ -132,6 +160,7 @@ def test_pictures_replay_graph_hypothesis_and_explorer(capsys: pytest.CaptureFix
     with pytest.raises(InvariantViolation) as found:
         run_spec(load_user_spec(f"{FILE}:FlipByAdding")(), settings=fast)
     assert found.value.invariant == "ABTypeInv" and found.value.trace_length == 1
+    assert str(found.value).startswith("invariant ABTypeInv is violated after 1 step (")
     view = Session(load_user_spec(f"{FILE}:FlipByAdding")()).view("Init(4)")
     assert [(e["label"], e["violates"]) for e in view["enabled"] if e["violates"]] == [
         ("SndNewValue(d=d1)", "ABTypeInv"), ("SndNewValue(d=d2)", "ABTypeInv")]

@@ -26,7 +26,7 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from impl.kv.machine import GET, Result, decode_command, describe_command
 from impl.kv.protocol import (
@@ -262,14 +262,16 @@ class SyncPipeline(InlineSync):
         self.busy = False
         exc = fut.exception() if fut is not None else None
         if exc is not None:
-            log.critical("node %d: fdatasync of %s failed (%s): stopping", self.server.id, self.wal.path, exc)
-            os._exit(3)  # nothing acknowledged after this point could be trusted to be on disk
+            self.server.fail_stop(exc)
         if self.server.closed:
             return
         if self.server.timeline is not None:
             self.server.timeline.mark(SYNCED)
         self.wal.synced()
-        done()
+        try:
+            done()
+        except OSError as exc:
+            self.server.fail_stop(exc)
         self.server.kick()  # what the completion made ready (commits, late messages) goes out in a round
 
     def close(self) -> None:
@@ -484,7 +486,10 @@ class NodeServer:
             return
         if self.timeline is not None:
             self.timeline.mark(ROUND)
-        self.replica.process()
+        try:
+            self.replica.process()
+        except OSError as exc:
+            self.fail_stop(exc)
         node = self.node
         if getattr(node, "peers", ()) is not self._peers:  # the configuration changed (or a learner came)
             self._peers = node.peers
@@ -500,12 +505,24 @@ class NodeServer:
             self.rejoin = None
             (self.home / REJOINING).unlink(missing_ok=True)
             log.info("node %d caught up to index %d after rejoining: voting again", self.id, node.applied)
-        self._flush()  # also what was answered outside a round (not-leader, status)
+        try:
+            self._flush()  # also what was answered outside a round (not-leader, status)
+        except OSError as exc:
+            self.fail_stop(exc)
         if self.poller is not None and (node.role == LEADER or not self.poll_leader_only):
             progress = (self.wal.written, node.commit)
             if progress != self._progress:  # the write path: this round appended or committed (heartbeats, reads
                 self._progress = progress  # and status requests do neither: an idle node never polls)
                 self.poller.arm()
+
+    def fail_stop(self, exc: BaseException) -> NoReturn:
+        """Writing the log or the trace failed (a full disk, an I/O error): stop at once. Running on, the node
+        kept what the failed write had half written, and once the disk had room again it wrote after it and
+        acknowledged entries stored behind damage, refused at its next start (a full disk did that to one node
+        of three by hand). Restarted, it keeps what its last completed fsync covered and cuts the rest."""
+        log.critical("node %d: writing its log or trace failed (%s): stopping; restart it once the disk is "
+                     "fixed (it keeps what was synced)", self.id, exc)
+        os._exit(3)  # nothing acknowledged after this point could be trusted to be on disk
 
     def crash_point(self, name: str) -> None:
         """A fault hook for tests: a leader whose log reached ``crash_at``'s index kills itself at this point (one

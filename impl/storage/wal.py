@@ -72,6 +72,7 @@ _ENT = struct.Struct(">QI")  # term, data length
 _SNAP_HEAD = struct.Struct(">8sIQQQ")  # magic, crc32 of the rest, index, term, data length
 _SNAP_MAGIC = b"PXRSNAP1"
 _SNAP_MAGIC2 = b"PXRSNAP2"  # the same, then the configuration's length (>I) and bytes after the data
+_SNAP_MAGIC3 = b"PXRSNAP3"  # PXRSNAP2's layout, then the owner (_OWNER) of the node that wrote it
 _V1 = struct.Struct(">IIB")  # format 1 record header: crc32 of type + payload, length, type
 MAX_RECORD = 1 << 30
 
@@ -390,7 +391,10 @@ class WAL:
 
     def _check_snapshot(self) -> None:
         """The snapshot file against the log's last snapshot record."""
-        snap, crc = self._read_snapshot()
+        snap, crc, owner = self._read_snapshot()
+        if snap is not None and owner is not None and self.owner is not None and owner[0] != self.owner[0]:
+            raise WALError(f"{self.snap_path}: a snapshot of another cluster (written by its node {owner[1]}; its "
+                           f"cluster id differs from this cluster.json's)")
         rec = self._snap_rec
         if rec is not None:
             where = f"{self.path} records a snapshot at index {rec[0]} (term {rec[1]})"
@@ -401,7 +405,13 @@ class WAL:
                                f"with {'the same' if rec[2] in (None, crc) else 'another'} checksum")
         if snap is not None:
             # a snapshot newer than the last record: the crash came between installing the file and
-            # logging it, and the file (of committed entries only) is adopted
+            # logging it, and the file (of committed entries only) is adopted when this node wrote it (a
+            # snapshot.bin of another cluster, adopted, won elections by its term and replaced the data)
+            if (rec is None or snap.index > rec[0]) and self.owner is not None and owner != self.owner:
+                whose = "written before snapshots named their node" if owner is None else f"written by node {owner[1]}"
+                raise WALError(f"{self.snap_path}: holds index {snap.index} (term {snap.term}), which {self.path} "
+                               f"does not record, and is not this node's ({whose}): not adopted (recover the node "
+                               f"from its peers)")
             self._cut(snap.index, snap.term)
             self._snap_rec = (snap.index, snap.term, crc)
             self._snap = snap
@@ -424,23 +434,26 @@ class WAL:
         self._entries = self._entries[k:] if keep else []
         self._offset = index
 
-    def _read_snapshot(self) -> tuple[Snapshot | None, int]:
+    def _read_snapshot(self) -> tuple[Snapshot | None, int, tuple[bytes, int] | None]:
+        """The snapshot file, the crc32 of its body and the owner it names (None: none, or no file)."""
         if not os.path.lexists(self.snap_path):
-            return None, 0
+            return None, 0, None
         if not self.snap_path.is_file():
             raise WALError(f"{self.snap_path}: not a file")
         blob = self.snap_path.read_bytes()
         if len(blob) < _SNAP_HEAD.size:
             raise WALError(f"{self.snap_path}: snapshot file of {len(blob)} bytes is shorter than its header")
         magic, crc, index, term, length = _SNAP_HEAD.unpack_from(blob, 0)
-        data, config = blob[_SNAP_HEAD.size :], b""
-        if magic == _SNAP_MAGIC2 and len(data) >= length + 4:
+        data, config, owner = blob[_SNAP_HEAD.size :], b"", None
+        if magic == _SNAP_MAGIC3 and len(data) >= _OWNER.size:
+            owner, data = _OWNER.unpack_from(data, len(data) - _OWNER.size), data[: -_OWNER.size]
+        if magic in (_SNAP_MAGIC2, _SNAP_MAGIC3) and len(data) >= length + 4:
             (n,) = struct.unpack_from(">I", data, length)
             data, config = data[:length], data[length + 4 :] if len(data) == length + 4 + n else b"?"
-        if magic not in (_SNAP_MAGIC, _SNAP_MAGIC2) or len(data) != length or config == b"?" or \
+        if magic not in (_SNAP_MAGIC, _SNAP_MAGIC2, _SNAP_MAGIC3) or len(data) != length or config == b"?" or \
                 zlib.crc32(blob[12:]) != crc:
             raise WALError(f"{self.snap_path}: snapshot is damaged (bad magic, length or checksum at byte offset 0)")
-        return Snapshot(index, term, data, config), crc
+        return Snapshot(index, term, data, config), crc, owner
 
     # -- writing --------------------------------------------------------------------------------
     def save(self, rd: Ready) -> None:
@@ -579,9 +592,12 @@ class WAL:
         """Write ``snapshot.bin`` durably (temporary file, rename); the crc32 of its body."""
         body = struct.pack(">QQQ", snap.index, snap.term, len(snap.data)) + snap.data
         magic = _SNAP_MAGIC
-        if snap.config:  # the configuration as of the snapshot (format 2; none: the initial one, format 1)
+        if snap.config or self.owner:  # the configuration as of the snapshot (format 2; none: the initial one)
             body += struct.pack(">I", len(snap.config)) + snap.config
             magic = _SNAP_MAGIC2
+        if self.owner:  # (format 3: the node that wrote it, so that a snapshot.bin of another is not adopted)
+            body += _OWNER.pack(*self.owner)
+            magic = _SNAP_MAGIC3
         crc = zlib.crc32(body)
         tmp = self.dir / "snapshot.bin.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

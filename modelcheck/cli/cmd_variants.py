@@ -21,7 +21,7 @@ from typing import Any
 
 from modelcheck import check
 from modelcheck.engine.progress import Progress
-from modelcheck.engine.result import DEADLOCK, OK, Result
+from modelcheck.engine.result import DEADLOCK, OK, Result, count
 from spec.catalog import Entry, select
 from spec.core import Spec, SpecError
 from spec.registry import entry_for_class, spec_class
@@ -123,7 +123,7 @@ def _did_you_mean(word: str, known: list[str]) -> str:
 def _verdict(breaks: str | None, length: int | None) -> str:
     if breaks is None:
         return "safe"
-    return f"{breaks}, {length} steps" if length is not None else f"{breaks}, length ?"
+    return f"{breaks}, {count(length, 'step')}" if length is not None else f"{breaks}, length ?"
 
 
 def _expected(e: Entry) -> str:

@@ -16,7 +16,11 @@
 (*     ackQLen = 0 (WF(SndAck) is enabled, every SndAck step leaves the constraint, so no fair behaviour)  *)
 (*   SpecWeakRcvMsg, PROPERTIES SentLeadsToRcvd: violated (the message lost each time it is resent)         *)
 (*   SpecReceiptOnlyFair, ackQLen = 0, PROPERTIES SentLeadsToRcvd: violated (SndNewValue, LoseMsg, stutter) *)
-EXTENDS MCAlternatingBit
+(*   ABSpec, SYMMETRY DataPerm: (2,2,2) 120/700/10, (3,2,2) 120/734/10, (2,3,3) 264/1,874/12                  *)
+(*   ABSpec, no PROPERTIES, (10,12,12): 263,380/4,730,920/30 (29 s)                                           *)
+EXTENDS MCAlternatingBit, TLC
+
+DataPerm == Permutations(Data)  \* MCAlternatingBit.cfg's commented-out SYMMETRY DataPerm
 
 \* flip-by-adding: the sender "flips" its bit by adding one (breaks ABTypeInv).
 SndNewValueAdd(d) ==

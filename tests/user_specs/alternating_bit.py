@@ -86,6 +86,14 @@ class ABCorrectness(Spec):
     def properties(self) -> dict:
         return sent_leads_to_rcvd(self.Data)
 
+    def symmetric_sets(self) -> dict[str, int]:
+        """The data values are interchangeable (MCAlternatingBit's commented-out SYMMETRY DataPerm)."""
+        return {"Data": len(self.Data)}
+
+    def permute(self, s: ABCState, perm: Any) -> ABCState:
+        pi = perm["Data"]
+        return s._replace(sent=pi[s.sent], rcvd=pi[s.rcvd])
+
     def show_param(self, action: str, param: str, value: Any) -> Any:
         return data_name(value)
 
@@ -239,6 +247,15 @@ class AlternatingBit(Spec):
         """INSTANCE ABCorrectness: the same Data; a state keeps its sender's and receiver's variables."""
         return ABCorrectness(len(self.Data)), lambda s: ABCState(s.sBit, s.sAck, s.rBit, s.sent, s.rcvd)
 
+    # -- symmetry
+    def symmetric_sets(self) -> dict[str, int]:
+        """The data values are interchangeable (MCAlternatingBit's commented-out SYMMETRY DataPerm)."""
+        return {"Data": len(self.Data)}
+
+    def permute(self, s: ABState, perm: Any) -> ABState:
+        pi = perm["Data"]
+        return s._replace(msgQ=tuple((b, pi[d]) for b, d in s.msgQ), sent=pi[s.sent], rcvd=pi[s.rcvd])
+
     # -- reading
     def show_param(self, action: str, param: str, value: Any) -> Any:
         return data_name(value) if param == "d" else value + 1  # Lose's i counts from 1, as in the TLA+ text
@@ -255,21 +272,25 @@ class AlternatingBit(Spec):
         }
 
     def msc_nodes(self) -> list[str]:
-        return ["sender", "msgQ", "ackQ", "receiver"]
+        return ["sender", "receiver", "lost"]
 
     def msc_event(self, prev: ABState, label: Label, nxt: ABState) -> MscEvent:
+        """Messages are named by their content: the chart pairs each receipt with the oldest copy not yet
+        received, as a FIFO channel delivers them; a lost message is drawn into the lifeline "lost"."""
+        def msg(m: tuple[int, int]) -> str:
+            return f"<<{m[0]}, {data_name(m[1])}>>"
+
         name = label.name
         if name in ("SndNewValue", "ReSndMsg"):
-            b, d = nxt.msgQ[-1]
-            return MscEvent("sender", (), (f"<<{b}, {data_name(d)}>> #{len(nxt.msgQ)}",))
+            return MscEvent("sender", (), (msg(nxt.msgQ[-1]),))
         if name == "RcvAck":
-            return MscEvent("sender", (f"ack {prev.ackQ[0]} #1",), ())
+            return MscEvent("sender", (f"ack {prev.ackQ[0]}",), ())
         if name == "RcvMsg":
-            b, d = prev.msgQ[0]
-            return MscEvent("receiver", (f"<<{b}, {data_name(d)}>> #1",), ())
+            return MscEvent("receiver", (msg(prev.msgQ[0]),), ())
         if name == "SndAck":
-            return MscEvent("receiver", (), (f"ack {nxt.ackQ[-1]} #{len(nxt.ackQ)}",))
-        return MscEvent("msgQ" if name == "LoseMsg" else "ackQ")
+            return MscEvent("receiver", (), (f"ack {nxt.ackQ[-1]}",))
+        i = label.params[0]
+        return MscEvent("lost", (msg(prev.msgQ[i]) if name == "LoseMsg" else f"ack {prev.ackQ[i]}",), ())
 
 
 # ----------------------------------------------------------------------------------------------- planted bugs
