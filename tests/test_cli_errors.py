@@ -552,6 +552,53 @@ def test_wal_check_of_a_node_folder_whose_log_is_gone_is_refused(capsys, tmp_pat
     assert code == 1 and f"error: {wal / 'snapshot.bin'}: not a file" in out
 
 
+@pytest.mark.parametrize(("setting", "why"), [
+    ({"wal_prealloc": 10**12}, "wal_prealloc must be an integer 0..1,073,741,824, got 1000000000000"),
+    ({"wal_prealloc": "abc"}, "wal_prealloc must be an integer 0..1,073,741,824, got 'abc'"),
+    ({"tick_ms": 0}, "tick_ms must be an integer 1..60,000, got 0"),
+    ({"election_ticks": -1}, "election_ticks must be an integer 2..100,000, got -1"),
+    ({"heartbeat_ticks": 20}, "heartbeat_ticks must be below election_ticks"),
+    ({"max_connections": "x"}, "max_connections must be an integer 1..1,000,000, got 'x'"),
+    ({"nodes": {"1": 70000}}, "nodes: node 1's port must be an integer 1..65535, got 70000"),
+    ({"secret": ""}, "secret: must be at least 16 bytes (32 hex digits)"),
+    ({"fsync": "no"}, "fsync must be true or false, got 'no'"),
+    ({"idle_timeout_s": float("nan")}, "idle_timeout_s must be a number of seconds above 0, got nan"),
+])
+def test_a_cluster_json_setting_out_of_range_is_one_line(capsys, tmp_path, setting, why) -> None:
+    """A node read cluster.json's settings unchecked: "wal_prealloc": 10**12 ended it in a MemoryError traceback
+    (a smaller huge one fills the disk with zeros), "election_ticks": -1 and "max_connections": "x" in tracebacks,
+    "tick_ms": 0 ran its timer in a busy loop, a port above 65535 was an internal error (exit 4) of `cluster
+    start`. Each command that reads cluster.json names the setting, exit 2."""
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.create(d, 1)
+    cluster.release_ports(d)
+    desc = json.loads((d / "cluster.json").read_text())
+    cluster.save(d, {**desc, **setting})
+    for cmd in (["cluster", "status"], ["cluster", "start"], ["kv", "get", "k"]):
+        code, out, err = run(capsys, *cmd, "--dir", str(d))
+        assert (code, out) == (2, "")
+        one_line(err, f"{d / 'cluster.json'}: not a usable cluster description ({why})")
+
+
+def test_cluster_start_does_not_report_a_removed_node_as_down(capsys, tmp_path) -> None:
+    """After `cluster remove`, `cluster start` printed the removed node as 'down: not running' and exited 1
+    ('cluster is up, but not every node is'), though every member was up."""
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.create(d, 3)
+    cluster.release_ports(d)
+    desc = cluster.load(d)
+    cluster.save(d, {**desc, "members": [1, 2, 3], "removed": [3]})
+    try:
+        code, out, err = run(capsys, "cluster", "start", "--dir", str(d))
+        assert (code, err) == (0, "") and "node 3" not in out and out.endswith("cluster is up\n"), out
+    finally:
+        cluster.stop(d)
+
+
 def test_kv_takes_and_gives_back_the_bytes_of_arguments_that_are_not_utf8(tmp_path) -> None:
     """A key or value that is not UTF-8 (a shell passes bytes) was an internal error, exit 4; `kv get` printed a
     stored value decoded with replacement characters. Both are the bytes given now."""

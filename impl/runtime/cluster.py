@@ -162,8 +162,44 @@ def init_node(directory: Path, node: int, hard_state: HardState | None = None,
     wal.close()
 
 
+INT_SETTINGS = {"tick_ms": (1, 60_000), "election_ticks": (2, 100_000), "heartbeat_ticks": (1, 100_000),
+                "snapshot_every": (0, 1 << 40), "wal_prealloc": (0, 1 << 30), "max_connections": (1, 1_000_000),
+                "busy_poll_us": (0, 1_000_000), "fsync_poll_us": (0, 1_000_000), "sched_slice_us": (0, 1_000_000)}
+"""The integer settings of cluster.json and their ranges (snapshot_every 0: never; wal_prealloc in bytes)."""
+BOOL_SETTINGS = ("fsync", "trace", "pre_vote", "check_quorum", "trace_marks", "sync_thread", "leader_fsync_thread",
+                 "busy_poll_leader", "spread_followers", "timeline")
+SECONDS_SETTINGS = ("handshake_timeout_s", "idle_timeout_s")
+
+
+def check_settings(desc: dict[str, Any]) -> None:
+    """ValueError naming the first setting of a cluster description out of its type or range. A node read them
+    unchecked: "wal_prealloc": 10**12 ended it in a MemoryError traceback (a smaller huge one would have filled
+    the disk with zeros), "election_ticks": -1 and "max_connections": "x" in tracebacks, "tick_ms": 0 ran the
+    timer in a busy loop, and a port above 65535 was an internal error of `cluster start`."""
+    for k, v in desc["nodes"].items():
+        if int(k) < 1 or type(v) is not int or not 0 < v < 65536:
+            raise ValueError(f"nodes: node {k}'s port must be an integer 1..65535, got {v!r}")
+    if len(bytes.fromhex(desc["secret"])) < 16:
+        raise ValueError("secret: must be at least 16 bytes (32 hex digits)")
+    for name, (lo, hi) in INT_SETTINGS.items():
+        v = desc.get(name, lo)
+        if type(v) is not int or not lo <= v <= hi:
+            raise ValueError(f"{name} must be an integer {lo:,}..{hi:,}, got {v!r}")
+    if desc.get("heartbeat_ticks", 2) >= desc.get("election_ticks", 20):
+        raise ValueError("heartbeat_ticks must be below election_ticks")
+    for name in BOOL_SETTINGS:
+        if type(desc.get(name, False)) is not bool:
+            raise ValueError(f"{name} must be true or false, got {desc[name]!r}")
+    if desc.get("uvloop") not in (None, True, False):
+        raise ValueError(f"uvloop must be true or false, got {desc['uvloop']!r}")
+    for name in SECONDS_SETTINGS:
+        v = desc.get(name, 1.0)
+        if type(v) not in (int, float) or not 0 < v < 1e9:
+            raise ValueError(f"{name} must be a number of seconds above 0, got {v!r}")
+
+
 def load(directory: Path) -> dict[str, Any]:
-    """``cluster.json``, after checking that it and its folder are private to us."""
+    """``cluster.json``, after checking that it and its folder are private to us and its settings (one line)."""
     check_private(directory)
     path = directory / "cluster.json"
     check_private(path)
@@ -173,6 +209,7 @@ def load(directory: Path) -> dict[str, Any]:
         bytes.fromhex(desc["secret"])
         if protocol_of(desc) not in PROTOCOLS:
             raise ValueError(f"protocol {desc['protocol']!r} is not one of {', '.join(PROTOCOLS)}")
+        check_settings(desc)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ClusterError(f"{path}: not a usable cluster description ({exc})") from exc
     return desc
