@@ -97,6 +97,9 @@ def test_planted_invariant_bug(capsys: pytest.CaptureFixture) -> None:
     assert report(capsys, AB, "--variant", "flip-by-adding", "--workers", "2")["trace"] == obj["trace"]
     code, out, _ = run(capsys, "variants", "--spec", str(FILE), "--check")
     assert code == 0 and "every entry agrees" in out and "ABTypeInv, 1 step " in out  # was "1 steps"
+    # a liveness bug in the catalog: breaks names a temporal property (was refused: "names no invariant")
+    assert "unfair-resend      SentLeadsToRcvd_d1, 4 steps     SentLeadsToRcvd_d1, 4 steps" in out
+    assert "why: a fair behaviour of 2 steps that then loops (2 steps) without reaching the goal" in out
     code, out, _ = run(capsys, "check", AB, "--variant", "flip-by-adding", "--counterexamples", "3")
     assert code == 1 and "Shortest counterexamples have 1 step; 4 violating states on that level; 24 distinct" in out
 

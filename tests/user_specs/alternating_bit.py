@@ -316,6 +316,9 @@ class NoAckWait(AlternatingBit):
 
     variant = "no-ack-wait"
     rule = "SndNewValue is enabled whatever sAck is"
+    breaks = "SentLeadsToRcvd_d1"  # and the refinement of ABCorrectness: paxraft refine fails at state 3
+    failing_bounds = {"msg_q_len": 1, "ack_q_len": 1}
+    trace_length = 21  # a 1-step prefix, a 20-step loop
 
     @action(AlternatingBit.each_data)
     def SndNewValue(self, s: ABState, d: int) -> ABState | None:
@@ -328,6 +331,9 @@ class UnfairResend(AlternatingBit):
 
     variant = "unfair-resend"
     rule = "no fairness on ReSndMsg: a lost message may never be sent again"
+    breaks = "SentLeadsToRcvd_d1"
+    failing_bounds = {"msg_q_len": 1, "ack_q_len": 1}
+    trace_length = 4  # SndNewValue, LoseMsg, then SndAck, RcvAck for ever
 
     def fairness(self) -> list:
         return [WF("SndAck"), SF("RcvMsg"), SF("RcvAck")]
@@ -338,6 +344,9 @@ class WeakReceive(AlternatingBit):
 
     variant = "weak-receive"
     rule = "WF(RcvMsg), not SF(RcvMsg): a message may be lost each time before it is received"
+    breaks = "SentLeadsToRcvd_d1"
+    failing_bounds = {"msg_q_len": 1, "ack_q_len": 1}
+    trace_length = 7  # SndNewValue, then a 6-step loop losing each copy
 
     def fairness(self) -> list:
         return [WF("ReSndMsg"), WF("SndAck"), WF("RcvMsg"), SF("RcvAck")]
@@ -348,6 +357,9 @@ class ReceiptOnlyFair(AlternatingBit):
 
     variant = "receipt-only-fair"
     rule = "no fairness on ReSndMsg nor SndAck: only SF(RcvMsg) and SF(RcvAck)"
+    breaks = "SentLeadsToRcvd_d1"
+    failing_bounds = {"msg_q_len": 1, "ack_q_len": 0}
+    trace_length = 2  # SndNewValue, LoseMsg, then stuttering
 
     def fairness(self) -> list:
         return [SF("RcvMsg"), SF("RcvAck")]
