@@ -183,6 +183,7 @@ class _GraphSearch(_Search):
         g.parent = self.store.parents  # one array for both
         g.marks = {name: bytearray() for name in predicates}
         g.cut_marks = dict.fromkeys(predicates, False)
+        self.cut_pending = bool(predicates)  # some predicate has held in no cut state yet
         self.label_ids: list[dict[tuple, int]] = [{} for _ in spec.actions]  # per action: params -> label id
 
     def compile_level_loop(self) -> None:
@@ -206,11 +207,16 @@ class _GraphSearch(_Search):
 
     def cut(self, s: State) -> None:
         """A state the constraint keeps out: counted, and whether each predicate held in one."""
-        g = self.g
-        g.cut += 1
+        self.g.cut += 1
+        self.cut_predicates(s)
+
+    def cut_predicates(self, s: State) -> None:
+        """Mark the predicates that hold in the cut state ``s``; once each has held in one, there is nothing to do."""
+        marks = self.g.cut_marks
         for name, pred in self.predicates.items():
-            if not g.cut_marks[name] and pred(s):
-                g.cut_marks[name] = True
+            if not marks[name] and pred(s):
+                marks[name] = True
+        self.cut_pending = not all(marks.values())
 
     def initial_cut(self, s: State) -> None:
         self.cut(s)
@@ -233,9 +239,11 @@ class _GraphSearch(_Search):
         fingerprint, constraint, violated = self.fingerprint, self.constraint, self.violated
         invariants = self.invariants
         progress, depth, deadlock = self.progress, self.depth, self.check_deadlock
-        actions = list(enumerate(self.spec.actions))
-        label_ids = self.label_ids
+        actions = [(ai, a.enumerate, a.step, self.label_ids[ai]) for ai, a in enumerate(self.spec.actions)]
+        dst_append, lab_append = g.dst.append, g.lab.append
+        self_append, cut_append = g.self_loops.append, g.cut_from.append
         fired = [0] * len(actions)
+        cut = 0
         next_frontier: list[State] = []
         first = len(index) - len(frontier)
         try:
@@ -244,23 +252,27 @@ class _GraphSearch(_Search):
                     queued = len(frontier) - (si - first) + len(next_frontier)
                     progress.tick(len(index), self.generated() + sum(fired), depth, queued)
                 before = sum(fired) if deadlock else 0
-                for ai, act in actions:
-                    ids = label_ids[ai]
-                    for params, t in act.successors(s):
+                for ai, enum, step, ids in actions:
+                    for params in enum(s):
+                        t = step(s, *params)
+                        if t is None:
+                            continue
                         fired[ai] += 1
                         lid = ids.get(params)
                         if lid is None:
                             lid = self.label_id(ai, params)
                         if t is s or t == s:  # a stutter: not an edge
-                            g.self_loops.append(lid)
+                            self_append(lid)
                             continue
                         if constraint is not None and not constraint(t):
                             if invariants:
                                 bad = violated(t)
                                 if bad:
                                     self.stop_cut(bad, si, ai, params, t)
-                            self.cut(t)
-                            g.cut_from.append(lid)
+                            cut += 1
+                            if self.cut_pending:
+                                self.cut_predicates(t)
+                            cut_append(lid)
                             continue
                         fp = fingerprint(t)
                         ti = index.get(fp)
@@ -273,17 +285,18 @@ class _GraphSearch(_Search):
                                     self.stop_violation(bad, ti)
                             next_frontier.append(t)
                         elif ti == si:  # equal to s up to symmetry: still a stutter of the canonical state
-                            g.self_loops.append(lid)
+                            self_append(lid)
                             continue
-                        g.dst.append(ti)
-                        g.lab.append(lid)
+                        dst_append(ti)
+                        lab_append(lid)
                 if deadlock and sum(fired) == before:
                     self.stop_deadlock(si)
                 g.start.append(len(g.dst))
                 g.self_start.append(len(g.self_loops))
                 g.cut_start.append(len(g.cut_from))
-        finally:  # a stop too: its level's firings count
+        finally:  # a stop too: its level's firings and cuts count
             self.add_fired(tuple(fired))
+            g.cut += cut
         return next_frontier
 
     def finish(self) -> StateGraph:
