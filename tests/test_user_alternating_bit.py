@@ -186,3 +186,14 @@ def test_replay_counts_steps_the_constraint_cuts_as_enabled(capsys: pytest.Captu
     code, out, _ = run(capsys, "replay", trace, "--spec", f"{FILE}:UnfairResend")
     assert code == 1 and ("no longer violates SentLeadsToRcvd_d1: WF(SndAck) is enabled in the last state, where "
                           "it stutters for ever, but never taken") in out  # fmt: skip
+
+
+def test_resume_says_why_a_bound_flag_is_not_taken(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """A user's bound flag given again with --resume (no spec named, so no bound flags parsed) was answered
+    "unrecognized arguments: --data; did you mean --depth?"."""
+    ck = str(tmp_path / "ck")
+    assert report(capsys, AB, "--checkpoint", ck, "--checkpoint-every", "0", "--max-states", "100")["complete"] is False
+    code, _, err = run(capsys, "check", "--resume", ck, "--data", "3")
+    assert code == 2 and "--resume takes the spec and its bounds from the checkpoint, so a spec's bound flag" in err
+    code, out, _ = run(capsys, "check", "--resume", ck, "--max-states", "1000", "--json", "--quiet")
+    assert code == 0 and figures(json.loads(out)) == TLC[2, 2, 2]
