@@ -742,3 +742,21 @@ def test_the_check_hooks_walk_ends_where_the_search_would_stop(capsys) -> None:
     code, out, _ = run(capsys, "check", ref, *bug, "--check-hooks")
     assert code == 1 and "invariant Mutex is violated; shortest counterexample: 4 steps" in out
     assert "23 distinct states, 31 states generated, depth 5" in out  # as without --check-hooks
+
+
+def test_a_state_in_an_error_line_reads_as_traces_print_it(capsys, tmp_path) -> None:
+    """The alternating-bit protocol's empty channels read "msgQ=()" in an error line and "<<>>" in every trace."""
+    f = tmp_path / "raises.py"
+    f.write_text(
+        "from spec.core import action\n"
+        "from alternating_bit import AlternatingBit\n\n\n"
+        "class Raises(AlternatingBit):\n"
+        "    @action()\n"
+        "    def RcvAck(self, s):  # no guard: the empty queue raises\n"
+        "        return s._replace(ackQ=s.ackQ[1:], sAck=s.ackQ[0])\n"
+    )
+    sys.path.insert(0, str(Path(__file__).parent / "user_specs"))
+    code, _, err = run(capsys, "check", f"{f}:Raises")
+    assert code == 3
+    one_line(err, "action RcvAck() raised IndexError: tuple index out of range (raises.py:8), in state msgQ=<<>>, "
+                  "ackQ=<<>>, sBit=0, sAck=0, rBit=0, sent=d1, rcvd=d1")
