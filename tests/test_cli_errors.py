@@ -582,6 +582,20 @@ def test_a_cluster_json_setting_out_of_range_is_one_line(capsys, tmp_path, setti
         one_line(err, f"{d / 'cluster.json'}: not a usable cluster description ({why})")
 
 
+def test_recover_node_of_a_running_multipaxos_node_says_raft_only_first(capsys, tmp_path) -> None:
+    """recover-node of a running Multi-Paxos node said 'node 2 is running; stop it', exit 1; stopped, it then said
+    that it rebuilds Raft nodes only (exit 2). The refusal that holds either way comes first."""
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.create(d, 3, protocol="multipaxos")
+    cluster.release_ports(d)
+    cluster.write_pid(d / "node-2" / "pid", os.getpid())  # a running process stands for the node
+    code, out, err = run(capsys, "cluster", "recover-node", "--dir", str(d), "--node", "2")
+    assert (code, out) == (2, "")
+    one_line(err, "recover-node rebuilds a Raft node only")
+
+
 def test_cluster_start_does_not_report_a_removed_node_as_down(capsys, tmp_path) -> None:
     """After `cluster remove`, `cluster start` printed the removed node as 'down: not running' and exited 1
     ('cluster is up, but not every node is'), though every member was up."""

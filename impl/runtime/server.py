@@ -780,6 +780,10 @@ def main(argv: list[str] | None = None) -> int:
     except (WALError, TraceFileError, ClusterError, OSError) as exc:  # damaged storage, a bad folder, a port taken
         log.error("node %d cannot start: %s", args.id, exc)  # one line; `cluster start/status` quote it
         return 2
+    except MemoryError:  # (a file of the node's folder far larger than it should be: a compact trace is read whole)
+        log.error("node %d cannot start: out of memory reading its folder %s (a damaged or huge file there?)",
+                  args.id, args.dir / f"node-{args.id}")
+        return 2
     return 0
 
 

@@ -75,6 +75,9 @@ _SNAP_MAGIC2 = b"PXRSNAP2"  # the same, then the configuration's length (>I) and
 _SNAP_MAGIC3 = b"PXRSNAP3"  # PXRSNAP2's layout, then the owner (_OWNER) of the node that wrote it
 _V1 = struct.Struct(">IIB")  # format 1 record header: crc32 of type + payload, length, type
 MAX_RECORD = 1 << 30
+TAIL_LIMIT = 2 << 30
+"""Bytes a log may hold past what its header says was synced: one round's unsynced records and the zero padding
+(``wal_prealloc`` is at most 1 GiB). More is damage, refused before the file is read into memory."""
 
 
 class WALError(Exception):
@@ -239,7 +242,7 @@ class WAL:
     def _scan(self, trace_size: int | None = None) -> tuple[int, int, int]:
         """Replay the log into memory and cross-check the snapshot; (end of the last good record, file size,
         bytes of a torn tail after it: 0 when only zero padding follows). ``trace_size``: see :meth:`load`."""
-        buf = self.path.read_bytes()
+        buf = self._read_log()
         good, n = self._replay_all(buf)
         cut = self._unflushed(good, trace_size) if trace_size is not None else good
         last = self._offset + len(self._entries)
@@ -251,6 +254,20 @@ class WAL:
             raise WALError(f"{self.path}: the log ends at index {last} but index {self._commit} was recorded "
                            f"as committed (entries lost)")
         return good, n, 0 if buf.count(0, good) == n - good else n - good
+
+    def _read_log(self) -> bytes:
+        """The log file's bytes, once its size is plausible for its header (a wal.log of 1 TiB of zeros, a sparse
+        file, was read whole: MemoryError, a traceback at the node's start; a smaller one could exhaust memory)."""
+        with open(self.path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            head = f.read(DATA_START)
+            slot = self._best_slot(head)
+            synced = slot[1] if slot else 0
+            if size > synced + TAIL_LIMIT:
+                raise WALError(f"{self.path}: file is {size:,} bytes, more than {TAIL_LIMIT >> 30} GiB past the "
+                               f"{synced:,} bytes its header says were synced: neither an unsynced tail nor the log's "
+                               f"padding (damaged, or not a log)")
+            return head + f.read()
 
     def _unflushed(self, good: int, trace_size: int) -> int:
         """Where the log is to end so that it holds nothing its trace does not (see :meth:`load`)."""
