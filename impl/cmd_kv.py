@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import sys
 from pathlib import Path
 
 from impl.kv.client import ClientError, KVClient
@@ -34,8 +36,9 @@ def run(args: argparse.Namespace) -> int:
         cluster.load(args.dir)  # private to us and usable, as every cluster command checks
     except cluster.ClusterError as exc:
         raise UsageError(str(exc)) from None
-    key = args.key.encode()
-    vals = [v.encode() for v in args.value]
+    # the bytes given, as the OS passed them (a key that is not UTF-8 was an internal error, exit 4)
+    key = os.fsencode(args.key)
+    vals = [os.fsencode(v) for v in args.value]
 
     async def go() -> int:
         c = KVClient.from_dir(args.dir, args.timeout)
@@ -54,7 +57,12 @@ def run(args: argparse.Namespace) -> int:
         finally:
             await c.close()
         if r.status == OK:
-            print(r.value.decode(errors="replace") if args.op == "get" and r.value is not None else "ok")
+            if args.op == "get" and r.value is not None:  # the value's bytes as stored (not decoded with loss)
+                sys.stdout.flush()
+                sys.stdout.buffer.write(r.value + b"\n")
+                sys.stdout.buffer.flush()
+            else:
+                print("ok")
             return 0
         if r.status == NOT_FOUND:
             print("not found")

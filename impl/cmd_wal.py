@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 from impl.storage.wal import check
@@ -17,6 +18,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                                             "term, errors, ...)")
 
 
+def _owner(wal_dir: Path) -> tuple[bytes, int] | None:
+    """The owner the log of ``D/node-N/wal`` must name, from ``D/cluster.json``; None when there is none to read."""
+    from impl.runtime.cluster import identity
+
+    home = wal_dir.parent if wal_dir.name == "wal" else wal_dir
+    name, _, node = home.name.partition("-")
+    try:
+        desc = json.loads((home.parent / "cluster.json").read_text())
+        return identity(desc, int(node)) if name == "node" else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Exit status 0 when the storage is usable, 1 when a node must refuse it."""
     from modelcheck.cli.common import UsageError
@@ -25,9 +39,12 @@ def run(args: argparse.Namespace) -> int:
     if not d.is_dir():
         raise UsageError(f"{d}: not a folder")
     wal_dir = d / "wal" if (d / "wal").is_dir() else d
-    if not any((wal_dir / f).exists() for f in ("wal.log", "snapshot.bin")):  # nothing of a log: the wrong folder
+    # a node's folder (its wal/ is there) or storage whose log is missing is checked (and REFUSED); a folder holding
+    # nothing of a log is the wrong folder
+    node = wal_dir != d or (d.name == "wal" and d.resolve().parent.name.startswith("node-"))
+    if not node and not any(os.path.lexists(wal_dir / f) for f in ("wal.log", "snapshot.bin")):
         raise UsageError(f"{d}: no wal.log here nor in {d / 'wal'} (not a node's folder, nor its wal/ folder)")
-    rep = check(wal_dir)
+    rep = check(wal_dir, _owner(wal_dir))
     if args.json:
         print(json.dumps(rep.as_dict()))
     else:

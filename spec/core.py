@@ -882,7 +882,9 @@ class MscEvent:
     """One step in a message-sequence chart: the acting node, the messages it receives and sends.
 
     Messages are strings naming them (``1b(a1, 1, -1, None)``); the same string sent at one
-    step and received at another is one arrow.
+    step and received at another is one arrow. A string sent again is another copy: each receipt
+    takes the oldest copy no receipt took yet (a FIFO channel), else the latest (a set's message,
+    received by many): ``modelcheck.output.render.pair_messages``.
     """
 
     node: str

@@ -47,6 +47,9 @@ def one_line(err: str, needle: str) -> None:
         (faulty.ReturnsBool, "action Inc(d=1) returned True (a bool); expected a state (S), or None"),
         (faulty.IdentityState, "states of type Box (from init_states()) compare by identity"),
         (faulty.NoReturnInvariant, "invariant Small returned None (a missing return?) on state x=0"),
+        (faulty.FairNoAction, 'fairness WF() names no action, so it covers no step and constrains nothing; name '
+                              'the actions it makes fair: WF("A", "B")'),
+        (faulty.FairAsText, "fairness() gave a str ('WF(Inc)'); expected fairness conditions: WF(\"A\", ...)"),
     ],
 )
 def test_contract_breach_named_before_the_run(cls: type, needle: str) -> None:
@@ -525,6 +528,114 @@ def test_wal_check_of_a_folder_holding_no_log(capsys, tmp_path) -> None:
     assert code == 1 and f"error: {empty / 'wal' / 'wal.log'}: not a file" in out
 
 
+def test_wal_check_of_a_node_folder_whose_log_is_gone_is_refused(capsys, tmp_path) -> None:
+    """A node's folder (its wal/ is there) whose log was deleted, or is a link to nothing, is storage the node
+    refuses: exit 1 (it was exit 2, 'not a node's folder', as for a wrong folder); a snapshot.bin that is a
+    folder is named (it was '[Errno 21] Is a directory')."""
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.create(d, 1)
+    cluster.release_ports(d)
+    wal = d / "node-1" / "wal"
+    (wal / "wal.log").unlink()
+    for args in ((str(d / "node-1"),), (str(wal),)):
+        code, out, _ = run(capsys, "wal", "check", *args)
+        assert code == 1 and f"error: {wal / 'wal.log'}: missing" in out
+    (wal / "wal.log").symlink_to(tmp_path / "nothing")
+    code, out, _ = run(capsys, "wal", "check", str(d / "node-1"))
+    assert code == 1 and f"error: {wal / 'wal.log'}: not a file (a symbolic link to nothing)" in out
+    (wal / "wal.log").unlink()
+    cluster.init_node(d, 1)
+    (wal / "snapshot.bin").mkdir()
+    code, out, _ = run(capsys, "wal", "check", str(d / "node-1"))
+    assert code == 1 and f"error: {wal / 'snapshot.bin'}: not a file" in out
+
+
+@pytest.mark.parametrize(("setting", "why"), [
+    ({"wal_prealloc": 10**12}, "wal_prealloc must be an integer 0..1,073,741,824, got 1000000000000"),
+    ({"wal_prealloc": "abc"}, "wal_prealloc must be an integer 0..1,073,741,824, got 'abc'"),
+    ({"tick_ms": 0}, "tick_ms must be an integer 1..60,000, got 0"),
+    ({"election_ticks": -1}, "election_ticks must be an integer 2..100,000, got -1"),
+    ({"heartbeat_ticks": 20}, "heartbeat_ticks must be below election_ticks"),
+    ({"max_connections": "x"}, "max_connections must be an integer 1..1,000,000, got 'x'"),
+    ({"nodes": {"1": 70000}}, "nodes: node 1's port must be an integer 1..65535, got 70000"),
+    ({"secret": ""}, "secret: must be at least 16 bytes (32 hex digits)"),
+    ({"fsync": "no"}, "fsync must be true or false, got 'no'"),
+    ({"idle_timeout_s": float("nan")}, "idle_timeout_s must be a number of seconds above 0, got nan"),
+])
+def test_a_cluster_json_setting_out_of_range_is_one_line(capsys, tmp_path, setting, why) -> None:
+    """A node read cluster.json's settings unchecked: "wal_prealloc": 10**12 ended it in a MemoryError traceback
+    (a smaller huge one fills the disk with zeros), "election_ticks": -1 and "max_connections": "x" in tracebacks,
+    "tick_ms": 0 ran its timer in a busy loop, a port above 65535 was an internal error (exit 4) of `cluster
+    start`. Each command that reads cluster.json names the setting, exit 2."""
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.create(d, 1)
+    cluster.release_ports(d)
+    desc = json.loads((d / "cluster.json").read_text())
+    cluster.save(d, {**desc, **setting})
+    for cmd in (["cluster", "status"], ["cluster", "start"], ["kv", "get", "k"]):
+        code, out, err = run(capsys, *cmd, "--dir", str(d))
+        assert (code, out) == (2, "")
+        one_line(err, f"{d / 'cluster.json'}: not a usable cluster description ({why})")
+
+
+def test_recover_node_of_a_running_multipaxos_node_says_raft_only_first(capsys, tmp_path) -> None:
+    """recover-node of a running Multi-Paxos node said 'node 2 is running; stop it', exit 1; stopped, it then said
+    that it rebuilds Raft nodes only (exit 2). The refusal that holds either way comes first."""
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.create(d, 3, protocol="multipaxos")
+    cluster.release_ports(d)
+    cluster.write_pid(d / "node-2" / "pid", os.getpid())  # a running process stands for the node
+    code, out, err = run(capsys, "cluster", "recover-node", "--dir", str(d), "--node", "2")
+    assert (code, out) == (2, "")
+    one_line(err, "recover-node rebuilds a Raft node only")
+
+
+def test_cluster_start_does_not_report_a_removed_node_as_down(capsys, tmp_path) -> None:
+    """After `cluster remove`, `cluster start` printed the removed node as 'down: not running' and exited 1
+    ('cluster is up, but not every node is'), though every member was up."""
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.create(d, 3)
+    cluster.release_ports(d)
+    desc = cluster.load(d)
+    cluster.save(d, {**desc, "members": [1, 2, 3], "removed": [3]})
+    try:
+        code, out, err = run(capsys, "cluster", "start", "--dir", str(d))
+        assert (code, err) == (0, "") and "node 3" not in out and out.endswith("cluster is up\n"), out
+    finally:
+        cluster.stop(d)
+
+
+def test_kv_takes_and_gives_back_the_bytes_of_arguments_that_are_not_utf8(tmp_path) -> None:
+    """A key or value that is not UTF-8 (a shell passes bytes) was an internal error, exit 4; `kv get` printed a
+    stored value decoded with replacement characters. Both are the bytes given now."""
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.start(d, 1)
+    try:
+        kv = [sys.executable, "-m", "modelcheck.cli", "kv"]
+
+        def call(*args: bytes) -> subprocess.CompletedProcess[bytes]:
+            return subprocess.run([*kv, *args, b"--dir", os.fsencode(d)], capture_output=True, timeout=60,
+                                  cwd=cluster.ROOT)
+
+        put = call(b"put", b"k\xff\xfe", b"v\xff\x01x\xc3")
+        assert (put.returncode, put.stdout, put.stderr) == (0, b"ok\n", b"")
+        get = call(b"get", b"k\xff\xfe")
+        assert (get.returncode, get.stdout) == (0, b"v\xff\x01x\xc3\n")
+        assert call(b"get", b"k").stdout == b"not found\n"
+    finally:
+        cluster.stop(d)
+
+
 def test_cluster_add_without_a_leader_is_one_line_and_stops_the_node_it_started(capsys, tmp_path) -> None:
     from impl.runtime import cluster
 
@@ -645,3 +756,21 @@ def test_the_check_hooks_walk_ends_where_the_search_would_stop(capsys) -> None:
     code, out, _ = run(capsys, "check", ref, *bug, "--check-hooks")
     assert code == 1 and "invariant Mutex is violated; shortest counterexample: 4 steps" in out
     assert "23 distinct states, 31 states generated, depth 5" in out  # as without --check-hooks
+
+
+def test_a_state_in_an_error_line_reads_as_traces_print_it(capsys, tmp_path) -> None:
+    """The alternating-bit protocol's empty channels read "msgQ=()" in an error line and "<<>>" in every trace."""
+    f = tmp_path / "raises.py"
+    f.write_text(
+        "from spec.core import action\n"
+        "from alternating_bit import AlternatingBit\n\n\n"
+        "class Raises(AlternatingBit):\n"
+        "    @action()\n"
+        "    def RcvAck(self, s):  # no guard: the empty queue raises\n"
+        "        return s._replace(ackQ=s.ackQ[1:], sAck=s.ackQ[0])\n"
+    )
+    sys.path.insert(0, str(Path(__file__).parent / "user_specs"))
+    code, _, err = run(capsys, "check", f"{f}:Raises")
+    assert code == 3
+    one_line(err, "action RcvAck() raised IndexError: tuple index out of range (raises.py:8), in state msgQ=<<>>, "
+                  "ackQ=<<>>, sBit=0, sAck=0, rBit=0, sent=d1, rcvd=d1")

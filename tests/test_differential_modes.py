@@ -59,7 +59,7 @@ from modelcheck import check
 from modelcheck.cli import main
 from modelcheck.engine.coordinator import StoppedError, search
 from modelcheck.engine.dfs import dfs
-from modelcheck.engine.graph import explore
+from modelcheck.engine.graph import explore, explore_checked
 from modelcheck.engine.liveness import ALWAYS_EVENTUALLY, EVENTUALLY, LEADS_TO, check_property
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import Result, Step
@@ -1187,3 +1187,34 @@ def test_the_command_line_liveness_verdict_is_the_reference_one(seed: int, tmp_p
         if not holds:
             assert mine.lasso is not None
             assert [len(j["prefix"]), len(j["loop"])] == [len(mine.lasso.prefix), len(mine.lasso.loop)]
+
+
+# -- 7. one exploration for the invariants and the graph (check --liveness) --------------------------------
+
+
+def _one_pass_case(seed: int) -> None:
+    """The exploration that builds the liveness graph checks the invariants (and deadlock) as the plain search
+    does: the same verdict, shortest counterexample, counts, depth and coverage, with and without symmetry,
+    within a state constraint or not; complete, its graph holds every distinct state."""
+    r = recipe(seed)
+    cls = make_spec(r)
+    rng = random.Random(f"{seed}:one-pass")
+    for symmetry, deadlock in ((False, False), (rng.random() < 0.5, rng.random() < 0.5)):
+        want = check(cls(), symmetry=symmetry, check_deadlock=deadlock)
+        g, got = explore_checked(cls(), symmetry=symmetry, check_deadlock=deadlock)
+        keys = ("verdict", "violated", "trace", "distinct_states", "states_generated", "depth", "coverage",
+                "complete")
+        assert {k: getattr(got, k) for k in keys} == {k: getattr(want, k) for k in keys}, (r, symmetry, deadlock)
+        if got.verdict == "ok":
+            assert len(g) == got.distinct_states and g.generated == got.states_generated
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_liveness_exploration_checks_the_invariants_as_check_does(seed: int) -> None:
+    _one_pass_case(seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(40, 400))
+def test_the_liveness_exploration_checks_the_invariants_as_check_does_many(seed: int) -> None:
+    _one_pass_case(seed)

@@ -127,3 +127,25 @@ def test_a_search_ending_at_once_reads_in_the_singular() -> None:
     while (got := session.job(job))["status"] == "running" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert got["text"].startswith("c[0] == 2 reached 1 step from here (")
+
+
+def test_a_state_outside_the_constraint_says_so() -> None:
+    """The alternating-bit protocol bounds its channels with a state constraint (ackQ at most 2 here). The
+    explorer let a user click on past it as if inside the model, and a search from there said "nothing found:
+    all 0 states reachable from here explored" (the checker checks such a state but never expands it)."""
+    ab = load_user_spec("tests/user_specs/alternating_bit.py:FlipByAdding")()
+    session = Session(ab)
+    inside = session.view("SndAck()/SndAck()")
+    assert not inside["outside"]
+    assert [(e["label"], e["outside"]) for e in inside["enabled"] if e["label"].startswith("Snd")] == [
+        ("SndNewValue(d=d1)", False), ("SndNewValue(d=d2)", False), ("SndAck()", True)]
+    assert session.view("SndAck()/SndAck()/SndAck()")["outside"]
+    deadline = time.monotonic() + 120
+    job = session.start_search("SndAck()/SndAck()/SndAck()", "invariants")
+    while (got := session.job(job))["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert got["text"].startswith("nothing found here; this state is outside the state constraint")
+    job = session.start_search("SndAck()/SndAck()", "invariants")  # within it: the search runs (sBit + 1 = 2)
+    while (got := session.job(job))["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert got["text"] == "ABTypeInv violated 7 steps from here (58 states explored)"

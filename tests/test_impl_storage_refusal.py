@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -251,3 +253,191 @@ def test_a_pid_file_being_rewritten_is_never_read_empty(tmp_path):
         done.set()
         writer.join(10)
     assert seen == {os.getpid()}
+
+
+def test_a_second_process_for_a_running_node_refuses_to_start(tmp_path):
+    """Two processes for one node (a second `cluster start` racing the first, a node started by hand) both
+    started: both listened on its port (SO_REUSEPORT), each answered votes from its own memory (the node could
+    vote twice in a term) and both appended to one log; and the second's pid file hid the first from `cluster
+    stop`, which left it running. The node's folder lock refuses the second in one line."""
+    d = tmp_path / "c"
+    assert main(["cluster", "start", "--dir", str(d), "--nodes", "1"]) == 0
+    try:
+        first = cluster.pid_of(d, 1)
+        second = subprocess.run([sys.executable, "-m", "impl.runtime.server", "--dir", str(d), "--id", "1"],
+                                capture_output=True, text=True, timeout=30, cwd=cluster.ROOT)
+        assert second.returncode == 2
+        err = second.stderr.strip()
+        assert "\n" not in err and err.endswith(f"node 1 cannot start: {d / 'node-1'}: in use by another process "
+                                                f"(pid {first}); one node folder takes one node process")
+        assert cluster.pid_of(d, 1) == first
+        (d / "node-1" / "pid").write_text("999999999 0\n")  # a pid file naming no running node
+        assert cluster.pid_of(d, 1) == first  # found by its lock: `stop` reaches it, `start` starts no other
+        assert cluster.start(d, wait=5) == {1: first}
+        with pytest.raises(RuntimeError, match="node 1 is running"):
+            cluster.recover_node(d, 1)
+    finally:
+        assert cluster.stop(d) == [1]
+    assert cluster.pid_of(d, 1) is None
+
+
+def test_a_node_folder_of_another_cluster_or_node_is_refused(tmp_path, capsys):
+    """A node's folder replaced by one of another cluster (a wrong backup restored) started and, its term being
+    higher, won the election: the cluster then served the other cluster's data, every acknowledged write of its
+    own gone (20 of 20 in a run by hand). Each log names its cluster and node; another's is refused."""
+    from impl.raft.core import HardState, Ready
+    from impl.storage.wal import WAL, WALError
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    cluster.create(a, 3)
+    cluster.release_ports(a)
+    cluster.create(b, 1)
+    cluster.release_ports(b)
+    cluster.init_node(b, 1, HardState(9, 1))
+    shutil.rmtree(a / "node-3" / "wal")
+    shutil.copytree(b / "node-1" / "wal", a / "node-3" / "wal")
+    capsys.readouterr()
+    assert main(["wal", "check", str(a / "node-3"), "--json"]) == 1
+    rep = json.loads(capsys.readouterr().out)
+    assert not rep["ok"] and rep["node"] == 1 and "the log of node 1 of another cluster" in rep["errors"][0]
+    a1, a2 = a / "node-1" / "wal", a / "node-2" / "wal"
+    a1.rename(tmp_path / "w")
+    a2.rename(a1)
+    (tmp_path / "w").rename(a2)
+    assert main(["wal", "check", str(a / "node-1")]) == 1
+    assert "the log of node 2 of this cluster, not of node 1" in capsys.readouterr().out
+    with pytest.raises(WALError, match="another cluster"):
+        WAL(a / "node-3" / "wal", owner=cluster.identity(cluster.load(a), 3)).load()
+    try:
+        assert main(["cluster", "start", "--dir", str(a)]) == 1  # nodes 1 and 2 swapped, 3 foreign: none starts
+    finally:
+        cluster.stop(a)
+    out = capsys.readouterr().out
+    assert "no leader elected" in out and "node 3: " in out and "of another cluster" in out and "not of node 1" in out
+    # a log written before logs named their owner is taken, and stamped: it is refused to another node from then on
+    old = tmp_path / "old"
+    w = WAL(old, create=True)
+    w.load()
+    w.save(Ready(hard_state=HardState(3, 1)))
+    w.sync()
+    w.close()
+    assert WAL(old, owner=(b"8 bytes!", 2)).load()[0] == HardState(3, 1)
+    assert WAL(old, owner=(b"8 bytes!", 2)).load()[0] == HardState(3, 1)
+    with pytest.raises(WALError, match="not of node 3"):
+        WAL(old, owner=(b"8 bytes!", 3)).load()
+
+
+def test_a_node_whose_disk_fills_up_stops_and_keeps_what_it_synced(tmp_path):
+    """A write to the log that fails (a full disk: here a file-size limit, EFBIG) stops the node in one line. It
+    used to run on, a traceback a round: on a full tmpfs by hand, once the disk had room again it wrote after the
+    half-written records and acknowledged entries stored behind them, and its log was refused at the next start
+    ('damaged record ... inside the 2579157 bytes that were synced'): a transient full disk destroyed a node."""
+    import resource
+
+    d = tmp_path / "c"
+    cluster.start(d, 3, wal_prealloc=0, trace=False)
+    try:
+        cluster._stop_one(d, 3)
+        limit = (d / "node-3" / "wal" / "wal.log").stat().st_size + 48 * 1024
+
+        def small_disk() -> None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+        with open(d / "node-3" / "node.log", "ab") as out:
+            node3 = subprocess.Popen([sys.executable, "-m", "impl.runtime.server", "--dir", str(d), "--id", "3"],
+                                     stdout=out, stderr=subprocess.STDOUT, cwd=cluster.ROOT, preexec_fn=small_disk)
+        cluster.write_pid(d / "node-3" / "pid", node3.pid)
+
+        async def put_until_node_3_stops() -> int:
+            c = KVClient.from_dir(d, timeout=15)
+            try:
+                for k in range(200):  # 200 KB of values: the 48 KiB left are used up on the way
+                    assert (await c.put(b"k%d" % k, b"v" * 1000)).status == 0
+                    if node3.poll() is not None:
+                        break
+                first = k + 1
+                for j in range(first, first + 30):  # acknowledged by nodes 1 and 2
+                    assert (await c.put(b"k%d" % j, b"v" * 1000)).status == 0
+                return first + 30
+            finally:
+                await c.close()
+
+        n = asyncio.run(put_until_node_3_stops())
+        assert node3.wait(30) == 3
+        last = (d / "node-3" / "node.log").read_text().splitlines()[-1]
+        assert "node 3: writing its log or trace failed ([Errno 27] File too large): stopping" in last
+        assert "Traceback" not in (d / "node-3" / "node.log").read_text()
+        assert main(["wal", "check", str(d / "node-3")]) == 0  # its unsynced tail is cut at the next start
+        cluster.start(d)
+        deadline = time.monotonic() + 30
+        while (st := asyncio.run(cluster.statuses(d, 2))[3]) is None or st["applied"] < n + 1:
+            assert time.monotonic() < deadline, f"node 3 did not catch up: {st}"
+            time.sleep(0.1)
+        assert _get_all(d, n) == [b"v" * 1000] * n
+    finally:
+        cluster.stop(d)
+    for i in (1, 2, 3):
+        assert main(["wal", "check", str(d / f"node-{i}")]) == 0
+
+
+def test_a_snapshot_file_of_another_cluster_or_node_is_not_adopted(tmp_path, capsys):
+    """A snapshot.bin newer than the log's last snapshot record is adopted (a crash between writing it and logging
+    it), and `wal check` said ok: one of another cluster (index 45, term 6) put into node 3's wal/ was adopted, node
+    3 won the election after the leader was killed, and the cluster served the other's data, 20 of 20 acknowledged
+    writes gone (by hand). A snapshot file names the node that wrote it; only this node's own is adopted."""
+    from impl.raft.core import Snapshot
+    from impl.storage.wal import WAL, WALError
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d, n in ((a, 3), (b, 1)):
+        cluster.create(d, n)
+        cluster.release_ports(d)
+
+    def snapshot_of(d: Path, node: int, owned: bool = True) -> bytes:
+        w = WAL(d / f"node-{node}" / "wal", owner=cluster.identity(cluster.load(d), node) if owned else None)
+        w.load()
+        w.save_snapshot(Snapshot(45, 6, b"their data"))
+        w.close()
+        return (d / f"node-{node}" / "wal" / "snapshot.bin").read_bytes()
+
+    snap3 = a / "node-3" / "wal" / "snapshot.bin"
+    for blob, why in ((snapshot_of(b, 1), "a snapshot of another cluster (written by its node 1"),
+                      (snapshot_of(a, 2), "is not this node's (written by node 2)"),
+                      (snapshot_of(b, 1, owned=False), "is not this node's (written before snapshots named")):
+        snap3.write_bytes(blob)
+        capsys.readouterr()
+        assert main(["wal", "check", str(a / "node-3"), "--json"]) == 1
+        rep = json.loads(capsys.readouterr().out)
+        assert not rep["ok"] and why in rep["errors"][0], rep
+    own = WAL(a / "node-3" / "wal", owner=cluster.identity(cluster.load(a), 3))
+    snap3.unlink()
+    own.load()
+    own._write_snapshot_file(Snapshot(45, 6, b"ours"))  # a crash before the log's record: adopted
+    own.close()
+    assert main(["wal", "check", str(a / "node-3"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["snapshot_index"] == 45
+    with pytest.raises(WALError, match="another cluster"):
+        snap3.write_bytes(snapshot_of(b, 1))
+        WAL(a / "node-3" / "wal", owner=cluster.identity(cluster.load(a), 3)).load()
+
+
+def test_a_node_whose_boot_file_was_left_empty_starts(tmp_path, capsys):
+    """The boot count was rewritten in place without an fsync: a crash or power cut in between leaves an empty
+    file (ext4's zero-length file), and every later start ended in a ValueError traceback. It is replaced
+    atomically now, and an unreadable one gives way to the time (above any count), with a line in node.log."""
+    d = tmp_path / "c"
+    cluster.create(d, 1)
+    cluster.release_ports(d)
+    (d / "node-1" / "boot").write_text("")
+    try:
+        assert main(["cluster", "start", "--dir", str(d)]) == 0
+    finally:
+        cluster.stop(d)
+    boot = int((d / "node-1" / "boot").read_text())
+    assert boot >= 1_700_000_000
+    assert "node 1: " in (log := (d / "node-1" / "node.log").read_text()) and "held '', not a boot count" in log
+    try:
+        assert main(["cluster", "start", "--dir", str(d)]) == 0
+    finally:
+        cluster.stop(d)
+    assert int((d / "node-1" / "boot").read_text()) == boot + 1

@@ -171,3 +171,62 @@ def test_a_saved_lasso_replays_only_while_it_still_violates_its_property(tmp_pat
     capsys.readouterr()
     assert main(["replay", trace, "--spec", fixed, "--quiet"]) == 0
     assert "the behaviour violates Starvation2 under no fairness." in capsys.readouterr().out
+
+
+EXIT_SPECS = '''
+from typing import NamedTuple
+
+from spec.core import WF, Eventually, Spec, action, declare
+
+
+class At(NamedTuple):
+    x: int
+
+
+class Swing(Spec):
+    """x swings between 0 and 1; Leave goes to 2, which the state constraint keeps out of the model."""
+
+    variables = ("x",)
+    canonical_order = False
+
+    def init_states(self):
+        return [At(0)]
+
+    @action()
+    def Swap(self, s):
+        return At(1 - s.x) if s.x < 2 else None
+
+    @action()
+    def Leave(self, s):
+        return At(2) if s.x < 2 else None
+
+    def constraint(self, s):
+        return s.x < 2
+
+
+class LeaveFair(Swing):
+    """Leaving is weakly fair too: it is enabled in every state of the swing (TLC's ENABLED), never taken."""
+
+
+declare(Swing, properties=lambda spec: {{"Out": Eventually(lambda s: s.x == 2, "<>(x = 2)")}},
+        fairness=lambda spec: [WF("Swap")])
+declare(LeaveFair, fairness=lambda spec: [WF("Swap"), WF("Leave")])
+'''
+
+
+def test_a_lasso_replays_under_the_checkers_fairness_rule(tmp_path, capsys) -> None:
+    """A step into a state the constraint keeps out still enables its action (the checker's rule, TLC's
+    ENABLED): the replay of a lasso judged Leave disabled there, so a swing that the checker finds unfair
+    under WF(Leave) (the property holds) still passed as a violation."""
+    specs = tmp_path / "exit_specs.py"
+    specs.write_text(EXIT_SPECS.format())
+    out = tmp_path / "lasso"
+    assert main(["check", f"{specs}:Swing", "--liveness", "--out", str(out), "--quiet"]) == 1
+    trace = str(out / "trace.itf.json")
+    assert main(["check", f"{specs}:LeaveFair", "--liveness", "--quiet"]) == 0
+    assert "Property Out holds under this fairness." in capsys.readouterr().out
+    assert main(["replay", trace, "--spec", f"{specs}:Swing", "--quiet"]) == 0
+    assert "the behaviour violates Out under its fairness." in capsys.readouterr().out
+    assert main(["replay", trace, "--spec", f"{specs}:LeaveFair", "--quiet"]) == 1
+    assert "no longer violates Out: WF(Leave) is enabled throughout the loop but never taken: not a fair " \
+        "behaviour." in capsys.readouterr().out

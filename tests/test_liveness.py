@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from collections import Counter
+
 import pytest
 
 from modelcheck.cli import main
 from modelcheck.engine.liveness import check_property, tarjan
-from spec.core import SF, WF, AlwaysEventually, Eventually, LeadsTo, Spec, SpecError, action, declare
+from spec.core import SF, WF, Action, AlwaysEventually, Eventually, LeadsTo, Spec, SpecError, action, declare
 from spec.dueling import DistinguishedLeader, Dueling
 from spec.paxos import Paxos
 from spec.registry import entries
@@ -205,3 +209,54 @@ def test_liveness_checks_the_invariants_first_as_tlc_does(capsys) -> None:
     assert capsys.readouterr().out.count("holds under this fairness") == 2
     assert main(["check", spec, "--max-clock", "2", "--liveness", "Starvation1", "--deadlock"]) == 1
     assert "Error: deadlock reached after 18 steps" in capsys.readouterr().out  # the protocol ends: TLC agrees
+
+
+def _counting_steps(monkeypatch: pytest.MonkeyPatch) -> Counter:
+    """Count every call of every spec's action steps from now on, by action name."""
+    calls: Counter = Counter()
+    bind = Spec._bind_action
+
+    def counted(self: Spec, name: str) -> Action:
+        act = bind(self, name)
+        step = act.step
+
+        def counting(*args: object) -> object:
+            calls[name] += 1
+            return step(*args)
+
+        return dataclasses.replace(act, step=counting)
+
+    monkeypatch.setattr(Spec, "_bind_action", counted)
+    return calls
+
+
+def test_liveness_explores_the_model_once(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check --liveness` of Lamport's mutex (3 processes, MaxClock 2: 865 states, 2 invariants, 3 properties)
+    calls each step as often as the plain check does: one exploration for the invariants and every property
+    (it was a plain check, then one exploration per property: 4 times the steps)."""
+    calls = _counting_steps(monkeypatch)
+    spec = ["tests/user_specs/lamport_mutex.py:LamportMutex", "--max-clock", "2", "--quiet"]
+    assert main(["check", *spec]) == 0
+    plain = sum(calls.values())
+    calls.clear()
+    assert main(["check", *spec, "--liveness"]) == 0
+    assert capsys.readouterr().out.count("holds under this fairness.\n865 distinct states, 2,390 edges") == 3
+    assert sum(calls.values()) == plain == 15_543  # (58,734 before: 3.8 times)
+
+
+def test_an_invariant_violated_in_a_liveness_run_is_reported_as_check_reports_it(capsys) -> None:
+    """The one exploration finds an invariant's violation as the plain check does: the same shortest
+    counterexample, counts, depth and coverage, breadth-first (two leaders in one term, a violation of one
+    leader per term: Raft whose Restart forgets the current term, 20 steps; its state constraint and steps that
+    count the successors outside it, which the exploration builds, leave the counts alone)."""
+    model = ["raft", "--variant", "volatile-term", "--servers", "2", "--max-term", "2", "--max-log", "0", "--json",
+             "--quiet"]
+    assert main(["check", *model]) == 1
+    plain = json.loads(capsys.readouterr().out)
+    assert main(["check", *model, "--liveness"]) == 1
+    live = json.loads(capsys.readouterr().out)
+    keys = ("verdict", "violated", "trace", "trace_length", "distinct_states", "states_generated", "depth",
+            "coverage", "complete")
+    assert {k: live[k] for k in keys} == {k: plain[k] for k in keys}
+    assert (plain["violated"], plain["trace_length"]) == ("OneLeaderPerTerm", 20)  # the catalogue's shortest
+    assert (plain["distinct_states"], plain["states_generated"], plain["depth"]) == (7_310, 50_308, 21)

@@ -82,3 +82,28 @@ def test_graph_nodes_break_lines_between_values() -> None:
     text = state_text(spec, s)
     assert "network = [p1->p2 |-> <<req(1)>>, p2->p1 |->\n<<>>]" in text, text
     assert all(len(line) <= 48 for line in text.splitlines())
+
+
+def test_copies_of_a_message_pair_in_order_and_a_lasso_says_how_it_ends() -> None:
+    """The alternating-bit protocol sends "ack 0" twice, then receives it twice: each receipt was drawn from the
+    first copy, the second shown as never received. A lasso's table said its property "is violated in the last
+    state", and a stuttering one's chart that "the loop repeats for ever"."""
+    from modelcheck.engine.liveness import check_property
+    from modelcheck.output.explore.session import Session
+
+    spec = load_user_spec("tests/user_specs/alternating_bit.py:UnfairResend")()
+    lasso = check_property(spec, "SentLeadsToRcvd_d1").lasso
+    trace = lasso.prefix + lasso.loop
+    assert [st.label.name for st in trace[1:]] == ["SndNewValue", "LoseMsg", "SndAck", "SndAck", "RcvAck", "RcvAck"]
+    dot = msc_dot(spec, trace, "P", len(lasso.prefix) - 1)
+    assert re.findall(r"p(\d)_(\d) -> p(\d)_(\d) \[xlabel=\"([^\"]+)\"", dot) == [
+        ("0", "1", "2", "2", "<<1, d1>>"), ("1", "3", "0", "5", "ack 0"), ("1", "4", "0", "6", "ack 0")]
+    assert "P: the loop back to state 3 repeats for ever" in dot
+    assert "P: the loop back to state 3 repeats for ever" in table_dot(spec, trace, "P", len(lasso.prefix) - 1)
+    path = "/".join(f"{st.label.name}({','.join(map(str, st.label.params))})" for st in trace[1:])
+    view = Session(spec).view("Init(1)/" + path)
+    assert [(a["from"], a["to"]) for a in view["arrows"]] == [(0, 1), (2, 4), (3, 5)]  # as the chart pairs them
+    stutter = load_user_spec("tests/user_specs/alternating_bit.py:ReceiptOnlyFair")(ack_q_len=0)
+    lasso = check_property(stutter, "SentLeadsToRcvd_d1").lasso
+    dot = table_dot(stutter, lasso.prefix + lasso.loop, "P", len(lasso.prefix) - 1)
+    assert not lasso.loop and "P: the behaviour stutters for ever in the last state" in dot

@@ -6,12 +6,16 @@ Starting an existing cluster again reuses all of it, so a restarted node keeps i
 The folder and ``cluster.json`` (it holds the secret) are private to their owner (0700, 0600);
 a folder or file owned by another user or writable by others is refused. A pid file names the
 process and its start time, so a signal never reaches a process that merely reuses the pid.
+A node process holds its folder's ``lock`` (flock) while it runs: a second process for the same
+node refuses to start (two would each vote, and write one log).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import signal
@@ -125,7 +129,7 @@ def create(directory: Path, nodes: int, **settings: Any) -> dict[str, Any]:
             "pre_vote": True, "check_quorum": True, "snapshot_every": 20_000}
     desc.update(settings)
     for i in range(1, nodes + 1):
-        init_node(directory, i)
+        init_node(directory, i, desc=desc)
     save(directory, desc)
     return desc
 
@@ -139,12 +143,18 @@ def save(directory: Path, desc: dict[str, Any]) -> None:
     os.replace(tmp, directory / "cluster.json")
 
 
-def init_node(directory: Path, node: int, hard_state: HardState | None = None) -> None:
+def identity(desc: dict[str, Any], node: int) -> tuple[bytes, int]:
+    """The owner a node's log names (impl.storage.wal): the cluster's id, a hash of its secret, and the node's."""
+    return hashlib.blake2b(bytes.fromhex(desc["secret"]), digest_size=8, person=b"paxraft-cluster").digest(), node
+
+
+def init_node(directory: Path, node: int, hard_state: HardState | None = None,
+              desc: dict[str, Any] | None = None) -> None:
     """A node's folder and empty log (a node whose log is missing later is refused: it lost its state),
-    holding ``hard_state`` when given (a rebuilt node's vote floor)."""
+    holding ``hard_state`` when given (a rebuilt node's vote floor); ``desc``: cluster.json's (read when None)."""
     home = directory / f"node-{node}"
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    wal = WAL(home / "wal", create=True)
+    wal = WAL(home / "wal", create=True, owner=identity(desc or load(directory), node))
     wal.load()
     if hard_state is not None:
         wal.save(Ready(hard_state=hard_state))
@@ -152,8 +162,44 @@ def init_node(directory: Path, node: int, hard_state: HardState | None = None) -
     wal.close()
 
 
+INT_SETTINGS = {"tick_ms": (1, 60_000), "election_ticks": (2, 100_000), "heartbeat_ticks": (1, 100_000),
+                "snapshot_every": (0, 1 << 40), "wal_prealloc": (0, 1 << 30), "max_connections": (1, 1_000_000),
+                "busy_poll_us": (0, 1_000_000), "fsync_poll_us": (0, 1_000_000), "sched_slice_us": (0, 1_000_000)}
+"""The integer settings of cluster.json and their ranges (snapshot_every 0: never; wal_prealloc in bytes)."""
+BOOL_SETTINGS = ("fsync", "trace", "pre_vote", "check_quorum", "trace_marks", "sync_thread", "leader_fsync_thread",
+                 "busy_poll_leader", "spread_followers", "timeline")
+SECONDS_SETTINGS = ("handshake_timeout_s", "idle_timeout_s")
+
+
+def check_settings(desc: dict[str, Any]) -> None:
+    """ValueError naming the first setting of a cluster description out of its type or range. A node read them
+    unchecked: "wal_prealloc": 10**12 ended it in a MemoryError traceback (a smaller huge one would have filled
+    the disk with zeros), "election_ticks": -1 and "max_connections": "x" in tracebacks, "tick_ms": 0 ran the
+    timer in a busy loop, and a port above 65535 was an internal error of `cluster start`."""
+    for k, v in desc["nodes"].items():
+        if int(k) < 1 or type(v) is not int or not 0 < v < 65536:
+            raise ValueError(f"nodes: node {k}'s port must be an integer 1..65535, got {v!r}")
+    if len(bytes.fromhex(desc["secret"])) < 16:
+        raise ValueError("secret: must be at least 16 bytes (32 hex digits)")
+    for name, (lo, hi) in INT_SETTINGS.items():
+        v = desc.get(name, lo)
+        if type(v) is not int or not lo <= v <= hi:
+            raise ValueError(f"{name} must be an integer {lo:,}..{hi:,}, got {v!r}")
+    if desc.get("heartbeat_ticks", 2) >= desc.get("election_ticks", 20):
+        raise ValueError("heartbeat_ticks must be below election_ticks")
+    for name in BOOL_SETTINGS:
+        if type(desc.get(name, False)) is not bool:
+            raise ValueError(f"{name} must be true or false, got {desc[name]!r}")
+    if desc.get("uvloop") not in (None, True, False):
+        raise ValueError(f"uvloop must be true or false, got {desc['uvloop']!r}")
+    for name in SECONDS_SETTINGS:
+        v = desc.get(name, 1.0)
+        if type(v) not in (int, float) or not 0 < v < 1e9:
+            raise ValueError(f"{name} must be a number of seconds above 0, got {v!r}")
+
+
 def load(directory: Path) -> dict[str, Any]:
-    """``cluster.json``, after checking that it and its folder are private to us."""
+    """``cluster.json``, after checking that it and its folder are private to us and its settings (one line)."""
     check_private(directory)
     path = directory / "cluster.json"
     check_private(path)
@@ -163,6 +209,7 @@ def load(directory: Path) -> dict[str, Any]:
         bytes.fromhex(desc["secret"])
         if protocol_of(desc) not in PROTOCOLS:
             raise ValueError(f"protocol {desc['protocol']!r} is not one of {', '.join(PROTOCOLS)}")
+        check_settings(desc)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ClusterError(f"{path}: not a usable cluster description ({exc})") from exc
     return desc
@@ -205,6 +252,29 @@ def write_pid(path: Path, pid: int) -> None:
     os.replace(tmp, path)
 
 
+LOCK = "lock"
+"""A node folder's lock file: flock'd by the node process while it runs (released by the kernel when it exits,
+kill -9 too), holding its pid and start time as the pid file does."""
+
+
+def lock_node(home: Path) -> int:
+    """Take ``home``'s lock for this process (the open descriptor; the lock lasts until it is closed or the process
+    ends). ClusterError when another process holds it: two processes of one node would each answer votes from
+    their own memory (a node voting twice in a term) and append to one log."""
+    fd = os.open(home / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        holder = _pid_in(home / LOCK)
+        raise ClusterError(f"{home}: in use by another process{f' (pid {holder})' if holder else ''}; "
+                           "one node folder takes one node process") from None
+    st = _proc_stat(os.getpid())
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()} {st[19] if st else 0}\n".encode(), 0)
+    return fd
+
+
 def _is_our_node(pid: int, directory: Path, node: int) -> bool:
     """Whether process ``pid`` runs this cluster's node ``node`` (its command line says so)."""
     try:
@@ -217,8 +287,15 @@ def _is_our_node(pid: int, directory: Path, node: int) -> bool:
 
 def pid_of(directory: Path, node: int) -> int | None:
     """The pid of a running node, or None (no pid file, the process is gone, or the pid now names another
-    process: its start time differs)."""
-    f = directory / f"node-{node}" / "pid"
+    process: its start time differs). The lock file is read when the pid file names no running node: a node
+    started meanwhile by hand, or by a second `cluster start` whose process then refused (it wrote the pid file)."""
+    home = directory / f"node-{node}"
+    return _pid_in(home / "pid", directory, node) or _pid_in(home / LOCK)
+
+
+def _pid_in(f: Path, directory: Path | None = None, node: int = 0) -> int | None:
+    """The running process a pid file (or lock file) names, or None (``directory``: a pid file of the old format,
+    its pid alone, is trusted only when that process's command line is this node's)."""
     try:
         fields = f.read_text().split()
         pid = int(fields[0])
@@ -229,7 +306,7 @@ def pid_of(directory: Path, node: int) -> int | None:
         return None
     if len(fields) > 1 and st[19] != fields[1]:
         return None
-    if len(fields) == 1 and not _is_our_node(pid, directory, node):  # a pid file written before start times
+    if len(fields) == 1 and (directory is None or not _is_our_node(pid, directory, node)):  # (before start times)
         return None
     if st[0] == "Z":
         _reap(pid)  # killed but not yet collected: not running
@@ -386,17 +463,25 @@ def vote_floor(directory: Path, node: int) -> HardState:
 def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path:
     """Rebuild a (stopped) node's storage from its peers: the old storage is moved aside, the node starts
     empty and does not vote or campaign until it has caught up. The folder the old storage went to."""
+    load_raft(directory, "recover-node rebuilds a Raft node only: a Multi-Paxos acceptor rebuilt empty would "
+              "have forgotten its votes")  # (first: to stop a node for a command that then refuses helps no one)
     if pid_of(directory, node) is not None:
         raise RuntimeError(f"node {node} is running; stop it (or kill it) before recovering its storage")
-    load_raft(directory, "recover-node rebuilds a Raft node only: a Multi-Paxos acceptor rebuilt empty would "
-              "have forgotten its votes")
     floor = vote_floor(directory, node)
     home = directory / f"node-{node}"
     moved = home / f"wal.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
-    if (home / "wal").exists():
-        (home / "wal").rename(moved)
-    (home / REJOINING).write_text("")
-    init_node(directory, node, floor)
+    try:
+        fd = lock_node(home)  # (no node process may start on the folder while its storage is replaced)
+    except ClusterError as exc:
+        raise RuntimeError(f"node {node} is running ({exc}); stop it before recovering its storage") from None
+    try:
+        if (home / "wal").exists():
+            (home / "wal").rename(moved)
+        (home / REJOINING).write_text("")
+        init_node(directory, node, floor)
+    finally:
+        os.ftruncate(fd, 0)  # (its pid would name this command as the node's process)
+        os.close(fd)
     start_node(directory, node)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
@@ -502,7 +587,7 @@ def add_node(directory: Path, wait: float = 60.0) -> tuple[int, int]:
     pid = None
     try:
         desc["nodes"][str(node)] = socks[0].getsockname()[1]
-        init_node(directory, node)
+        init_node(directory, node, desc=desc)
         save(directory, desc)
         pid = start_node(directory, node)
         made, why = asyncio.run(_change(directory, "add", node, wait))

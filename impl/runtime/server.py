@@ -23,10 +23,11 @@ import random
 import signal
 import struct
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from impl.kv.machine import GET, Result, decode_command, describe_command
 from impl.kv.protocol import (
@@ -62,7 +63,16 @@ from impl.raft.rejoin import REJOINING, RejoinGate
 from impl.raft.rules import NONE, bug
 from impl.raft.tracing import CompactTracer
 from impl.runtime.busypoll import BusyPoll
-from impl.runtime.cluster import ClusterError, load, protocol_of, trace_compact, trace_file_name, write_pid
+from impl.runtime.cluster import (
+    ClusterError,
+    identity,
+    load,
+    lock_node,
+    protocol_of,
+    trace_compact,
+    trace_file_name,
+    write_pid,
+)
 from impl.runtime.slice import set_slice
 from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
@@ -75,7 +85,8 @@ WRITE_BUFFER_LIMIT = 64 << 20  # bytes a connected peer may fall behind before f
 PRE_AUTH_FRAME = 1024  # the largest first frame (the hello) of a connection that has not yet authenticated
 WAL_PREALLOC = 1 << 20  # zero bytes kept ahead of the log's records (impl/storage/wal.py; "wal_prealloc": 0 = append)
 SCHED_SLICE_US = 100  # the node's EEVDF slice ("sched_slice_us"; impl/runtime/slice.py; 0: the kernel's, 1.4 ms
-#                       here): faster under moderate load, neutral under heavy (docs/performance-log.md, 2026-12-04 13:17)
+#                       here): faster under moderate load, neutral under heavy (docs/performance-log.md,
+#                       2026-12-04 13:17)
 # how long a leader polls after a round that appended or committed ("busy_poll_us"; busypoll.py); off since
 # the quiet A/B of 2026-12-04 14:53 (docs/performance-log.md)
 BUSY_POLL_US = 0
@@ -252,14 +263,16 @@ class SyncPipeline(InlineSync):
         self.busy = False
         exc = fut.exception() if fut is not None else None
         if exc is not None:
-            log.critical("node %d: fdatasync of %s failed (%s): stopping", self.server.id, self.wal.path, exc)
-            os._exit(3)  # nothing acknowledged after this point could be trusted to be on disk
+            self.server.fail_stop(exc)
         if self.server.closed:
             return
         if self.server.timeline is not None:
             self.server.timeline.mark(SYNCED)
         self.wal.synced()
-        done()
+        try:
+            done()
+        except OSError as exc:
+            self.server.fail_stop(exc)
         self.server.kick()  # what the completion made ready (commits, late messages) goes out in a round
 
     def close(self) -> None:
@@ -396,12 +409,13 @@ class NodeServer:
         self._placed_for = -1
 
     def _build(self) -> None:
+        self._lock = lock_node(self.home)  # before the log is read: a second process of this node refuses here
         c = self.cluster
         cfg = Config(election_ticks=c.get("election_ticks", 20), heartbeat_ticks=c.get("heartbeat_ticks", 2),
                      pre_vote=c.get("pre_vote", True), check_quorum=c.get("check_quorum", True),
                      trace=c.get("trace", True))
         self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True),  # WALError: refuse to start (see main)
-                       prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)))
+                       prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)), owner=identity(c, self.id))
         core, rules = protocol(c)
         compact = trace_compact(c, core is RaftNode, has_jsonl=(self.home / trace_file_name(False)).exists())
         trace_path = self.home / trace_file_name(compact)
@@ -409,9 +423,7 @@ class NodeServer:
         hs, snap, entries = self.wal.load(trace_path.stat().st_size if traced else None)
         if self.wal.trace_cut is not None:  # the log dropped a write whose trace lines were cut short: the trace too
             os.truncate(trace_path, self.wal.trace_cut)
-        boot_file = self.home / "boot"
-        boot = int(boot_file.read_text()) + 1 if boot_file.exists() else 0
-        boot_file.write_text(str(boot))
+        boot = next_boot(self.home / "boot", self.id)
         clock = last_clock(trace_path) if cfg.trace else 0
         spec: dict[str, Any] = {"spec": "multipaxos"} if c.get("protocol") == "multipaxos" else {}  # for the audit
         members: dict[str, Any] = {"members": c["members"]} if "members" in c else {}  # the initial configuration
@@ -473,7 +485,10 @@ class NodeServer:
             return
         if self.timeline is not None:
             self.timeline.mark(ROUND)
-        self.replica.process()
+        try:
+            self.replica.process()
+        except OSError as exc:
+            self.fail_stop(exc)
         node = self.node
         if getattr(node, "peers", ()) is not self._peers:  # the configuration changed (or a learner came)
             self._peers = node.peers
@@ -489,12 +504,24 @@ class NodeServer:
             self.rejoin = None
             (self.home / REJOINING).unlink(missing_ok=True)
             log.info("node %d caught up to index %d after rejoining: voting again", self.id, node.applied)
-        self._flush()  # also what was answered outside a round (not-leader, status)
+        try:
+            self._flush()  # also what was answered outside a round (not-leader, status)
+        except OSError as exc:
+            self.fail_stop(exc)
         if self.poller is not None and (node.role == LEADER or not self.poll_leader_only):
             progress = (self.wal.written, node.commit)
             if progress != self._progress:  # the write path: this round appended or committed (heartbeats, reads
                 self._progress = progress  # and status requests do neither: an idle node never polls)
                 self.poller.arm()
+
+    def fail_stop(self, exc: BaseException) -> NoReturn:
+        """Writing the log or the trace failed (a full disk, an I/O error): stop at once. Running on, the node
+        kept what the failed write had half written, and once the disk had room again it wrote after it and
+        acknowledged entries stored behind damage, refused at its next start (a full disk did that to one node
+        of three by hand). Restarted, it keeps what its last completed fsync covered and cuts the rest."""
+        log.critical("node %d: writing its log or trace failed (%s): stopping; restart it once the disk is "
+                     "fixed (it keeps what was synced)", self.id, exc)
+        os._exit(3)  # nothing acknowledged after this point could be trusted to be on disk
 
     def crash_point(self, name: str) -> None:
         """A fault hook for tests: a leader whose log reached ``crash_at``'s index kills itself at this point (one
@@ -689,6 +716,33 @@ class NodeServer:
             self.timeline.close()
 
 
+def next_boot(path: Path, node: int) -> int:
+    """This start's incarnation number, one above the last (0 at the first start), recorded durably first.
+
+    It was rewritten in place without an fsync: a crash (or a power cut, ext4 leaving a zero-length file) in
+    between left a file that ended every later start in a ValueError traceback. It is replaced atomically now;
+    an unreadable one (written before, or damaged) gives way to the time in seconds, above every count a node
+    reaches (a leader takes a higher incarnation of a follower for a new one: ``RaftNode`` ``pr.boot``)."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        text = "-1"
+    try:
+        boot = int(text) + 1
+    except ValueError:
+        boot = int(time.time())
+        log.warning("node %d: %s held %r, not a boot count: this boot is %d", node, path, text[:20], boot)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, str(boot).encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    return boot
+
+
 def use_event_loop(c: dict[str, Any]) -> None:
     """uvloop's event loop (libuv, in C) unless cluster.json says ``"uvloop": false``: a quarter less node
     CPU per write than asyncio's own loop (docs/performance-log.md). When it is not installed the node runs on
@@ -725,6 +779,10 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(NodeServer(args.dir, args.id).main())
     except (WALError, TraceFileError, ClusterError, OSError) as exc:  # damaged storage, a bad folder, a port taken
         log.error("node %d cannot start: %s", args.id, exc)  # one line; `cluster start/status` quote it
+        return 2
+    except MemoryError:  # (a file of the node's folder far larger than it should be: a compact trace is read whole)
+        log.error("node %d cannot start: out of memory reading its folder %s (a damaged or huge file there?)",
+                  args.id, args.dir / f"node-{args.id}")
         return 2
     return 0
 

@@ -6,7 +6,10 @@ index | crc32``. Records follow from byte 8192: ``header crc (4) | length (4) | 
 crc (4) | payload``; the header crc covers length, type and payload crc, so a damaged length is
 detected instead of trusted. Record types: hard state (term, vote); entries (first index, then term
 + data per entry; writing at index k replaces whatever the log had from k on); snapshot (index, term,
-crc32 of ``DIR/snapshot.bin``, which holds the log up to index).
+crc32 of ``DIR/snapshot.bin``, which holds the log up to index); trace mark (see :meth:`WAL.load`); owner
+(the cluster's id and the node's, written first in every new or compacted log, and appended when a log
+written before is loaded: a log of another cluster or another node is refused, as its term and entries
+would win elections over the cluster's own).
 
 :meth:`WAL.sync` writes what :meth:`WAL.save` buffered, then the next header slot (alternating) with
 the new length of the file, and makes both durable with one fdatasync (group commit). So the valid
@@ -55,7 +58,7 @@ from impl.storage.records import record as _record
 
 log = logging.getLogger(__name__)
 
-HARD_STATE, ENTRIES, SNAPSHOT, TRACE_MARK = 1, 2, 3, 4
+HARD_STATE, ENTRIES, SNAPSHOT, TRACE_MARK, OWNER = 1, 2, 3, 4, 5
 MAGIC = b"PXRWAL2\n"
 SLOT_AT = (0, 4096)
 DATA_START = 8192
@@ -64,12 +67,17 @@ _HS = struct.Struct(">QQ")
 _SNAP_REC = struct.Struct(">QQI")  # index, term, crc32 of the snapshot file's body
 _MARK = struct.Struct(">QQQQ")  # the write's first byte, the trace's size before and after its lines, machine boot
 _ENT_HEAD = struct.Struct(">QI")  # first index, count
+_OWNER = struct.Struct(">8sQ")  # the cluster's id (impl.runtime.cluster.identity), the node's
 _ENT = struct.Struct(">QI")  # term, data length
 _SNAP_HEAD = struct.Struct(">8sIQQQ")  # magic, crc32 of the rest, index, term, data length
 _SNAP_MAGIC = b"PXRSNAP1"
 _SNAP_MAGIC2 = b"PXRSNAP2"  # the same, then the configuration's length (>I) and bytes after the data
+_SNAP_MAGIC3 = b"PXRSNAP3"  # PXRSNAP2's layout, then the owner (_OWNER) of the node that wrote it
 _V1 = struct.Struct(">IIB")  # format 1 record header: crc32 of type + payload, length, type
 MAX_RECORD = 1 << 30
+TAIL_LIMIT = 2 << 30
+"""Bytes a log may hold past what its header says was synced: one round's unsynced records and the zero padding
+(``wal_prealloc`` is at most 1 GiB). More is damage, refused before the file is read into memory."""
 
 
 class WALError(Exception):
@@ -120,6 +128,7 @@ class Report:
     synced_bytes: int = 0
     file_bytes: int = 0
     torn_bytes: int = 0
+    node: int = 0  # the node the log says it belongs to (0: a log written before it said)
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -131,15 +140,19 @@ class WAL:
     """A node's stable storage (implements :class:`impl.kv.replica.Storage`).
 
     ``create``: a missing ``wal.log`` starts an empty log (a new node); otherwise it is an error,
-    because a node that has run before and lost its log could vote twice in a term."""
+    because a node that has run before and lost its log could vote twice in a term. ``owner``: (cluster id,
+    node id) the log must belong to; a log that names another is refused (one that names none, written before
+    logs did, is taken, and :meth:`load` stamps it)."""
 
     def __init__(self, directory: str | os.PathLike[str], fsync: bool = True, *, create: bool = False,
-                 prealloc: int = 0) -> None:
+                 prealloc: int = 0, owner: tuple[bytes, int] | None = None) -> None:
+        # (at most 29 attributes: CPython 3.11 keeps an instance's attribute names shared, and reads them fastest,
+        # up to 29; a 30th cost every sequential write 0.8% more instructions, benchmarks/write_path_cost.py)
         self.dir = Path(directory)
-        self.path = self.dir / "wal.log"
-        self.snap_path = self.dir / "snapshot.bin"
         self.fsync = fsync
         self.create = create
+        self.owner = owner
+        self._owner_rec: tuple[bytes, int] | None = None  # the owner the log names
         self.prealloc = prealloc  # zero bytes kept written ahead of the records (0: the file ends at them)
         self._alloc = 0  # the file's size (>= _end: the rest is zero padding)
         self._fd: int | None = None  # opened by load()
@@ -169,6 +182,16 @@ class WAL:
         self._after_mark = False  # records follow the last mark
         self.trace_cut: int | None = None  # set by load(): the size the trace is to be cut back to
 
+    @property
+    def path(self) -> Path:
+        """The log file."""
+        return self.dir / "wal.log"
+
+    @property
+    def snap_path(self) -> Path:
+        """The snapshot file."""
+        return self.dir / "snapshot.bin"
+
     # -- recovery -------------------------------------------------------------------------------
     def load(self, trace_size: int | None = None) -> tuple[HardState | None, Snapshot | None, list[Entry]]:
         """Recover (hard state, snapshot, entries after it); opens the log for appending.
@@ -182,7 +205,7 @@ class WAL:
         (a write cut short) are dropped too. Nothing of such a write had left the node, and no sync
         of it had begun."""
         if not self.path.exists():
-            if self.snap_path.exists():
+            if os.path.lexists(self.snap_path):
                 raise WALError(f"{self.path}: missing while {self.snap_path.name} exists (the log's hard state and "
                                f"entries after the snapshot are gone; recover the node from its peers)")
             if not self.create:
@@ -210,12 +233,16 @@ class WAL:
             self._synced = good
             self._write_slot(self._seq + 1, good, self._commit)
             os.fsync(self._fd)
+        if self.owner is not None and self._owner_rec is None:  # a log written before logs named their owner
+            self._owner_rec = self.owner
+            self._buf += _record(OWNER, _OWNER.pack(*self.owner))
+            self.sync()
         return self._hs, self._snap, list(self._entries)
 
     def _scan(self, trace_size: int | None = None) -> tuple[int, int, int]:
         """Replay the log into memory and cross-check the snapshot; (end of the last good record, file size,
         bytes of a torn tail after it: 0 when only zero padding follows). ``trace_size``: see :meth:`load`."""
-        buf = self.path.read_bytes()
+        buf = self._read_log()
         good, n = self._replay_all(buf)
         cut = self._unflushed(good, trace_size) if trace_size is not None else good
         last = self._offset + len(self._entries)
@@ -227,6 +254,20 @@ class WAL:
             raise WALError(f"{self.path}: the log ends at index {last} but index {self._commit} was recorded "
                            f"as committed (entries lost)")
         return good, n, 0 if buf.count(0, good) == n - good else n - good
+
+    def _read_log(self) -> bytes:
+        """The log file's bytes, once its size is plausible for its header (a wal.log of 1 TiB of zeros, a sparse
+        file, was read whole: MemoryError, a traceback at the node's start; a smaller one could exhaust memory)."""
+        with open(self.path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            head = f.read(DATA_START)
+            slot = self._best_slot(head)
+            synced = slot[1] if slot else 0
+            if size > synced + TAIL_LIMIT:
+                raise WALError(f"{self.path}: file is {size:,} bytes, more than {TAIL_LIMIT >> 30} GiB past the "
+                               f"{synced:,} bytes its header says were synced: neither an unsynced tail nor the log's "
+                               f"padding (damaged, or not a log)")
+            return head + f.read()
 
     def _unflushed(self, good: int, trace_size: int) -> int:
         """Where the log is to end so that it holds nothing its trace does not (see :meth:`load`)."""
@@ -245,7 +286,7 @@ class WAL:
     def _replay_all(self, buf: bytes, prefix: bool = False) -> tuple[int, int]:
         """Replay ``buf`` (the log file, or a prefix of it) into memory; (end of the last good record, size)."""
         self._offset, self._entries, self._hs, self._snap, self._snap_rec = 0, [], None, None, None
-        self._mark, self._after_mark = None, False
+        self._mark, self._after_mark, self._owner_rec = None, False, None
         n = len(buf)
         slot = self._best_slot(buf)
         if slot is None:
@@ -259,8 +300,20 @@ class WAL:
             self._seq, self._synced, self._commit = slot
             self._synced_commit = self._commit
             good = self._scan_v2(buf, min(self._synced, n) if prefix else self._synced)
+        self._check_owner()
         self._check_snapshot()
         return good, n
+
+    def _check_owner(self) -> None:
+        rec, want = self._owner_rec, self.owner
+        if rec is None or want is None or rec == want:
+            return
+        if rec[0] != want[0]:
+            raise WALError(f"{self.path}: the log of node {rec[1]} of another cluster (its cluster id differs from "
+                           f"this cluster.json's): a folder copied from elsewhere would replace this cluster's "
+                           f"entries with its own")
+        raise WALError(f"{self.path}: the log of node {rec[1]} of this cluster, not of node {want[1]} (folders "
+                       f"swapped or copied?)")
 
     def _best_slot(self, buf: bytes) -> tuple[int, int, int] | None:
         best = None
@@ -294,6 +347,8 @@ class WAL:
             typ = buf[pos + 8]
             if typ == TRACE_MARK and end - pos == REC + _MARK.size:
                 self._mark, self._after_mark = (end, *_MARK.unpack_from(buf, pos + REC)), False
+            elif typ == OWNER:  # (not a step of the node: no trace lines go with it)
+                self._replay_at(typ, memoryview(buf)[pos + REC : end], pos)
             else:
                 self._after_mark = True
                 self._replay_at(typ, memoryview(buf)[pos + REC : end], pos)
@@ -348,6 +403,8 @@ class WAL:
             if pos != len(payload):
                 raise ValueError("trailing bytes after the entries")
             self._put(first, new)
+        elif typ == OWNER:
+            self._owner_rec = _OWNER.unpack(payload)
         elif typ == SNAPSHOT:
             if len(payload) == _HS.size:  # format 1: no checksum of the file
                 index, term = _HS.unpack(payload)
@@ -361,7 +418,10 @@ class WAL:
 
     def _check_snapshot(self) -> None:
         """The snapshot file against the log's last snapshot record."""
-        snap, crc = self._read_snapshot()
+        snap, crc, owner = self._read_snapshot()
+        if snap is not None and owner is not None and self.owner is not None and owner[0] != self.owner[0]:
+            raise WALError(f"{self.snap_path}: a snapshot of another cluster (written by its node {owner[1]}; its "
+                           f"cluster id differs from this cluster.json's)")
         rec = self._snap_rec
         if rec is not None:
             where = f"{self.path} records a snapshot at index {rec[0]} (term {rec[1]})"
@@ -372,7 +432,13 @@ class WAL:
                                f"with {'the same' if rec[2] in (None, crc) else 'another'} checksum")
         if snap is not None:
             # a snapshot newer than the last record: the crash came between installing the file and
-            # logging it, and the file (of committed entries only) is adopted
+            # logging it, and the file (of committed entries only) is adopted when this node wrote it (a
+            # snapshot.bin of another cluster, adopted, won elections by its term and replaced the data)
+            if (rec is None or snap.index > rec[0]) and self.owner is not None and owner != self.owner:
+                whose = "written before snapshots named their node" if owner is None else f"written by node {owner[1]}"
+                raise WALError(f"{self.snap_path}: holds index {snap.index} (term {snap.term}), which {self.path} "
+                               f"does not record, and is not this node's ({whose}): not adopted (recover the node "
+                               f"from its peers)")
             self._cut(snap.index, snap.term)
             self._snap_rec = (snap.index, snap.term, crc)
             self._snap = snap
@@ -395,21 +461,26 @@ class WAL:
         self._entries = self._entries[k:] if keep else []
         self._offset = index
 
-    def _read_snapshot(self) -> tuple[Snapshot | None, int]:
-        if not self.snap_path.exists():
-            return None, 0
+    def _read_snapshot(self) -> tuple[Snapshot | None, int, tuple[bytes, int] | None]:
+        """The snapshot file, the crc32 of its body and the owner it names (None: none, or no file)."""
+        if not os.path.lexists(self.snap_path):
+            return None, 0, None
+        if not self.snap_path.is_file():
+            raise WALError(f"{self.snap_path}: not a file")
         blob = self.snap_path.read_bytes()
         if len(blob) < _SNAP_HEAD.size:
             raise WALError(f"{self.snap_path}: snapshot file of {len(blob)} bytes is shorter than its header")
         magic, crc, index, term, length = _SNAP_HEAD.unpack_from(blob, 0)
-        data, config = blob[_SNAP_HEAD.size :], b""
-        if magic == _SNAP_MAGIC2 and len(data) >= length + 4:
+        data, config, owner = blob[_SNAP_HEAD.size :], b"", None
+        if magic == _SNAP_MAGIC3 and len(data) >= _OWNER.size:
+            owner, data = _OWNER.unpack_from(data, len(data) - _OWNER.size), data[: -_OWNER.size]
+        if magic in (_SNAP_MAGIC2, _SNAP_MAGIC3) and len(data) >= length + 4:
             (n,) = struct.unpack_from(">I", data, length)
             data, config = data[:length], data[length + 4 :] if len(data) == length + 4 + n else b"?"
-        if magic not in (_SNAP_MAGIC, _SNAP_MAGIC2) or len(data) != length or config == b"?" or \
+        if magic not in (_SNAP_MAGIC, _SNAP_MAGIC2, _SNAP_MAGIC3) or len(data) != length or config == b"?" or \
                 zlib.crc32(blob[12:]) != crc:
             raise WALError(f"{self.snap_path}: snapshot is damaged (bad magic, length or checksum at byte offset 0)")
-        return Snapshot(index, term, data, config), crc
+        return Snapshot(index, term, data, config), crc, owner
 
     # -- writing --------------------------------------------------------------------------------
     def save(self, rd: Ready) -> None:
@@ -509,6 +580,9 @@ class WAL:
     def _rewrite(self) -> None:
         """Write the log the in-memory view amounts to into a new file and rename it into place."""
         body = bytearray()
+        self._owner_rec = self._owner_rec or self.owner
+        if self._owner_rec is not None:
+            body += _record(OWNER, _OWNER.pack(*self._owner_rec))
         if self._snap_rec is not None:
             index, term, crc = self._snap_rec
             body += _record(SNAPSHOT, _SNAP_REC.pack(index, term, crc or 0))
@@ -545,9 +619,12 @@ class WAL:
         """Write ``snapshot.bin`` durably (temporary file, rename); the crc32 of its body."""
         body = struct.pack(">QQQ", snap.index, snap.term, len(snap.data)) + snap.data
         magic = _SNAP_MAGIC
-        if snap.config:  # the configuration as of the snapshot (format 2; none: the initial one, format 1)
+        if snap.config or self.owner:  # the configuration as of the snapshot (format 2; none: the initial one)
             body += struct.pack(">I", len(snap.config)) + snap.config
             magic = _SNAP_MAGIC2
+        if self.owner:  # (format 3: the node that wrote it, so that a snapshot.bin of another is not adopted)
+            body += _OWNER.pack(*self.owner)
+            magic = _SNAP_MAGIC3
         crc = zlib.crc32(body)
         tmp = self.dir / "snapshot.bin.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -588,16 +665,16 @@ def synced_length(path: str | os.PathLike[str]) -> int:
     return slot[1]
 
 
-def check(directory: str | os.PathLike[str]) -> Report:
-    """Read a log without changing it: what it holds and what is wrong with it."""
-    w = WAL(directory)
+def check(directory: str | os.PathLike[str], owner: tuple[bytes, int] | None = None) -> Report:
+    """Read a log without changing it: what it holds and what is wrong with it (``owner``: see :class:`WAL`)."""
+    w = WAL(directory, owner=owner)
     rep = Report()
     size = 0
     try:
-        if not w.path.exists():
+        if not os.path.lexists(w.path):
             raise WALError(f"{w.path}: missing")
         if not w.path.is_file():
-            raise WALError(f"{w.path}: not a file")
+            raise WALError(f"{w.path}: not a file{' (a symbolic link to nothing)' if not w.path.exists() else ''}")
         size = w.path.stat().st_size
         _, _, rep.torn_bytes = w._scan()
     except (WALError, OSError) as exc:
@@ -609,4 +686,5 @@ def check(directory: str | os.PathLike[str]) -> Report:
     rep.last_index = w._offset + len(w._entries)
     rep.commit_index = min(max(w._commit, w._offset), rep.last_index)
     rep.synced_bytes, rep.file_bytes = w._synced, size
+    rep.node = w._owner_rec[1] if w._owner_rec else 0
     return rep

@@ -232,31 +232,27 @@ def _header(result: Result) -> str:
 def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
     """``--liveness NAME``, or every declared property in turn (TLC's PROPERTY lines, all checked: a
     property per process, as ``\\A p : P(p) ~> Q(p)``, was refused with 'several properties; name one')."""
-    from modelcheck.engine.liveness import check_property, format_lasso
+    from modelcheck.engine.liveness import check_liveness, format_lasso
 
     if args.mode != "bfs" or args.workers != 1:
         raise SpecError("--liveness explores the whole graph itself; drop --mode/--workers")
-    if not (args.no_invariants or args.symmetry) and (spec.invariants or args.deadlock):
-        # TLC checks a model's INVARIANTs (and deadlock) with its PROPERTYs: a property holding in a model whose
-        # invariant breaks was reported alone, exit 0 (Lamport's mutex's no-ack-wait: two processes in crit)
-        progress = progress_for(args, spec)
-        safety = check(spec, max_states=args.max_states, progress=progress, check_deadlock=args.deadlock)
-        if safety.verdict != OK:
-            report(args, safety)
-            _write_out(args, safety)
-            return 1
-    names = [args.liveness] if args.liveness else list(spec.properties()) or [None]  # None: the engine says why
-    results = [
-        check_property(
-            spec,
-            name,
-            fairness=[] if args.no_fairness else None,
-            symmetry=args.symmetry,
-            max_states=args.max_states,
-            progress=progress_for(args, spec),
-        )
-        for name in names
-    ]
+    # TLC checks a model's INVARIANTs (and deadlock) with its PROPERTYs: a property holding in a model whose
+    # invariant breaks was reported alone, exit 0 (Lamport's mutex's no-ack-wait: two processes in crit). The
+    # one exploration checks them as `check` does, and a violation is reported as `check` reports it.
+    safety, results = check_liveness(
+        spec,
+        [args.liveness] if args.liveness else None,
+        fairness=[] if args.no_fairness else None,
+        symmetry=args.symmetry,
+        max_states=args.max_states,
+        progress=progress_for(args, spec),
+        check_invariants=not args.no_invariants,
+        check_deadlock=args.deadlock and not args.no_invariants,  # --no-invariants: the properties alone
+    )
+    if safety.verdict != OK:
+        report(args, safety)
+        _write_out(args, safety)
+        return 1
     if args.json:
         shown = [r.to_json() for r in results]
         json.dump(shown[0] if len(shown) == 1 else shown, sys.stdout, indent=1)

@@ -127,9 +127,8 @@ def _run_shortest(args: argparse.Namespace, spec: Spec) -> int:
     sym = "  (symmetry)" if args.symmetry else ""
     print(f"Model: {spec.describe()}{sym}")
     n_bad = len(dag.targets)
-    print(f"Shortest counterexamples have {dag.depth - 1} steps; {n_bad} violating state{'' if n_bad == 1 else 's'} "
-          "on that level; "
-          f"{dag.distinct_states:,} distinct states explored")
+    print(f"Shortest counterexamples have {count(dag.depth - 1, 'step')}; {count(n_bad, 'violating state')} "
+          f"on that level; {count(dag.distinct_states, 'distinct state')} explored")
     if args.counterexamples is not None:
         k = sum(1 for f in found if not f[3])
         renames = bool(spec.symmetric_sets())  # without symmetric sets a renaming is no question

@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"{spec.describe()}: {len(g):,} states, {g.edge_count():,} edges (self-loops omitted)")
     if bad is not None:
         broken = next(n for n, inv in invariants if not inv(g.states[bad]))
-        print(f"{broken} is violated in state #{bad}; its shortest path ({len(path) - 1} steps) is drawn in red")
+        steps = count(len(path) - 1, "step")
+        print(f"{broken} is violated in state #{bad}; its shortest path ({steps}) is drawn in red")
     for p in written:
         print(f"wrote {p}")
     return 0

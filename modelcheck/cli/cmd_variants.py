@@ -21,7 +21,7 @@ from typing import Any
 
 from modelcheck import check
 from modelcheck.engine.progress import Progress
-from modelcheck.engine.result import DEADLOCK, OK, Result
+from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Result, count
 from spec.catalog import Entry, select
 from spec.core import Spec, SpecError
 from spec.registry import entry_for_class, spec_class
@@ -44,6 +44,7 @@ class Outcome:
     entry: Entry
     result: Result | None
     seconds: float = 0.0
+    why: str | None = None  # a lasso's shape, for an entry that breaks a temporal property
 
     @property
     def found_breaks(self) -> str | None:
@@ -79,7 +80,7 @@ class Outcome:
             "trace_length": e.trace_length,
             "found": None if r is None else r.verdict,
             "violated": None if r is None else r.violated,
-            "explanation": None if r is None else r.explanation,
+            "explanation": None if r is None else self.why or r.explanation,
             "found_trace_length": None if r is None else r.trace_length,
             "distinct_states": None if r is None else r.distinct_states,
             "seconds": round(self.seconds, 3),
@@ -94,7 +95,26 @@ def check_entry(entry: Entry, progress: Progress | None = None) -> Outcome:
     spec = _built(entry)
     started = time.perf_counter()
     result = check(spec, symmetry=entry.symmetry, progress=progress)
+    if result.verdict == OK and entry.breaks in spec.properties() and entry.breaks not in spec.invariants:
+        return _liveness_outcome(entry, spec, result, started)
     return Outcome(entry, result, time.perf_counter() - started)
+
+
+def _liveness_outcome(entry: Entry, spec: Spec, safe: Result, started: float) -> Outcome:
+    """An entry that breaks a temporal property, its invariants holding: the property checked under the spec's
+    fairness (as ``paxraft check --liveness NAME``); its length is the lasso's steps, prefix and loop."""
+    from modelcheck.engine.liveness import check_property
+
+    live = check_property(spec, entry.breaks)
+    if live.lasso is None:
+        return Outcome(entry, safe, time.perf_counter() - started)
+    lasso = live.lasso
+    trace = lasso.prefix + lasso.loop
+    result = Result(spec, verdict=VIOLATION, violated=entry.breaks, trace=trace,
+                    distinct_states=live.distinct_states, complete=True)  # fmt: skip
+    ends = "stutters for ever" if not lasso.loop else f"loops ({count(len(lasso.loop), 'step')})"
+    why = f"a fair behaviour of {count(len(lasso.prefix) - 1, 'step')} that then {ends} without reaching the goal"
+    return Outcome(entry, result, time.perf_counter() - started, why)
 
 
 def _built(entry: Entry) -> Spec:
@@ -108,10 +128,13 @@ def _built(entry: Entry) -> Spec:
         raise SpecError(f"{entry.spec} variant {entry.name}: failing_bounds names {unknown[0]!r}, not a bound of "
                         f"{entry.spec}{_did_you_mean(unknown[0], own)} (its bounds: {', '.join(own) or 'none'})")
     spec = entry.build()
-    if entry.breaks is not None and entry.breaks not in spec.invariants and entry.breaks != DEADLOCK:
+    props = list(spec.properties())
+    if entry.breaks is not None and entry.breaks not in spec.invariants and entry.breaks not in props \
+            and entry.breaks != DEADLOCK:
         raise SpecError(f"{entry.spec} variant {entry.name}: breaks = {entry.breaks!r} names no invariant of "
-                        f"{entry.spec}{_did_you_mean(entry.breaks, list(spec.invariants))} "
-                        f"(its invariants: {', '.join(spec.invariants) or 'none'})")
+                        f"{entry.spec}{_did_you_mean(entry.breaks, list(spec.invariants) + props)} "
+                        f"(its invariants: {', '.join(spec.invariants) or 'none'}"
+                        f"{'; its temporal properties: ' + ', '.join(props) if props else ''})")
     return spec
 
 
@@ -123,7 +146,7 @@ def _did_you_mean(word: str, known: list[str]) -> str:
 def _verdict(breaks: str | None, length: int | None) -> str:
     if breaks is None:
         return "safe"
-    return f"{breaks}, {length} steps" if length is not None else f"{breaks}, length ?"
+    return f"{breaks}, {count(length, 'step')}" if length is not None else f"{breaks}, length ?"
 
 
 def _expected(e: Entry) -> str:
@@ -191,8 +214,9 @@ def run(args: argparse.Namespace) -> int:
                 f"{o.seconds:>8.2f}  {result}",
                 flush=True,
             )
-            if o.result is not None and o.result.explanation:
-                print(f"{'':<{sw}}  {'':<{nw}}  why: {o.result.explanation}", flush=True)
+            why = None if o.result is None else o.why or o.result.explanation
+            if why:
+                print(f"{'':<{sw}}  {'':<{nw}}  why: {why}", flush=True)
     bad = [o for o in outcomes if not o.agrees]
     if args.json:
         json.dump([o.to_json() for o in outcomes], sys.stdout, indent=1)

@@ -70,19 +70,24 @@ class _Search:
         self.counts_outside = goal is None  # a goal may hold outside the constraint: steps then build every successor
         self.constraint = state_constraint(spec)  # None when the spec has none: one test per successor
         self.fired = [0] * len(spec.actions)  # firings per action (successors generated, but the initial states)
-        self.level_loop = level_loop(
+        self.level_loop = self.compile_level_loop()
+        self.store = StateStore()
+        self.result = Result(spec, symmetry=symmetry)
+        self.n_init = 0
+        self.depth = 0
+
+    def compile_level_loop(self) -> Callable[[_Search, list[State]], list[State]] | None:
+        """The level loop generated for this spec and these options (see :meth:`expand_level`)."""
+        spec = self.spec
+        return level_loop(
             spec,
             [(a.enumerate, a.step, step_arity(a.step)) for a in spec.actions],
             constraint=self.constraint is not None,
             kept=constraint_keepers(spec),
             invariants=self.invariants,
-            deadlock=check_deadlock,
+            deadlock=self.check_deadlock,
             stop=_Stop,
         )
-        self.store = StateStore()
-        self.result = Result(spec, symmetry=symmetry)
-        self.n_init = 0
-        self.depth = 0
 
     def run(self) -> Result:
         """The phases in order: the initial level, each next level while there is one, the report."""
@@ -109,17 +114,26 @@ class _Search:
             if self.constraint is not None and not self.constraint(s):
                 if bad:
                     raise _Stop(partial(self.report, VIOLATION, bad, [Step(None, s)], 1))
+                self.initial_cut(s)
                 continue
             fp = self.fingerprint(s)
             if fp in self.store.index:
                 continue
             i = self.store.add(fp, -1, -1)
+            self.initial_stored(s, fp, i)
             if bad:
                 raise _Stop(partial(self.report, VIOLATION, bad, [Step(None, s)], 1))
             frontier.append(s)
             if i + 1 >= self.limit:
                 raise _Stop(partial(self.full, 1))
         return frontier
+
+    def initial_cut(self, s: State) -> None:
+        """Initial state ``s`` lies outside the constraint (and satisfies the invariants): a hook, for
+        :mod:`modelcheck.engine.graph`'s search, which records what it needs of such a state."""
+
+    def initial_stored(self, s: State, fp: int, i: int) -> None:
+        """Initial state ``s`` (fingerprint ``fp``) is stored as ``i``, not yet checked: a hook, as above."""
 
     # -- expand: one level, state by state ------------------------------------------------------------
 

@@ -25,8 +25,10 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from modelcheck.engine.explain import compact
+from modelcheck.engine.result import shown_state
 from spec.behaviour import take_initial
-from spec.core import Action, Label, Spec, SpecError, State, Temporal, returned
+from spec.core import Action, Fair, Label, Spec, SpecError, State, Temporal, returned
 
 if TYPE_CHECKING:
     from modelcheck.engine.progress import Progress
@@ -79,10 +81,10 @@ def show_value(value: Any) -> str:
 
 
 def show_state(spec: Spec, state: State) -> str:
-    """``x=1, y=(0, 2)``: the state by the spec's own rendering when it works, its repr otherwise."""
+    """``x=1, y=<<0, 2>>``: the state by the spec's own rendering, each value as traces print it
+    (:func:`modelcheck.engine.explain.compact`: an empty sequence ``<<>>``, not ``()``), its repr when that fails."""
     try:
-        shown = spec.show_state(state)
-        text = ", ".join(f"{k}={v}" for k, v in shown.items())
+        text = ", ".join(f"{k}={compact(v)}" for k, v in shown_state(spec, state).items())
     except Exception:
         return show_value(state)
     return shorten(text) if text else show_value(state)
@@ -348,7 +350,8 @@ def _in_model(spec: Spec, state: State) -> bool:
 
 def check_declarations(spec: Spec) -> None:
     """What the spec declares names what it has: each ``@explains`` an invariant, each temporal
-    property a ``Temporal`` (``Eventually(...)``, not a bare predicate)."""
+    property a ``Temporal`` (``Eventually(...)``, not a bare predicate), each fairness condition a
+    ``WF``/``SF`` naming at least one action (``WF()`` covers no step, so it would constrain nothing)."""
     title = spec_title(spec)
     for method, name in spec.explained().items():
         if name not in spec.invariants:
@@ -365,6 +368,21 @@ def check_declarations(spec: Spec) -> None:
             raise SpecContractError(
                 f"{title}: property {name} is {_type_name(prop)}; expected a temporal "
                 "property: Eventually(pred, text), AlwaysEventually(pred, text) or LeadsTo(p, q, text)"
+            )
+    try:
+        fairness = list(spec.fairness())
+    except Exception as exc:
+        raise _raised(spec, "fairness()", exc, has_state=False) from exc
+    for f in fairness:
+        if not isinstance(f, Fair):
+            raise SpecContractError(
+                f"{title}: fairness() gave {_type_name(f)} ({shorten(repr(f))}); expected fairness conditions: "
+                'WF("A", ...) or SF("A", ...) from spec.core, each naming actions'
+            )
+        if not f.actions:
+            raise SpecContractError(
+                f"{title}: fairness {f} names no action, so it covers no step and constrains nothing; "
+                f'name the actions it makes fair: {f.kind}("A", "B")'
             )
 
 

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from modelcheck.engine._fingerprint import fingerprinter
+from modelcheck.engine.bfs import _Search
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
-from modelcheck.engine.result import Step, count
-from spec.behaviour import initial_states, state_constraint
+from modelcheck.engine.result import Result, Step, count
 from spec.core import Label, Spec, SpecError, State
 
 
@@ -131,96 +131,177 @@ def explore(
     progress: Progress | None = None,
 ) -> StateGraph:
     """Explore ``spec`` breadth-first, recording every edge; raise :class:`GraphTooLargeError` past ``max_states``."""
-    with gc_paused():
-        return _explore(spec, symmetry, dict(predicates or {}), keep_states, max_states, progress)
+    return explore_checked(spec, symmetry=symmetry, predicates=predicates, keep_states=keep_states,
+                           max_states=max_states, progress=progress, check_invariants=False)[0]
 
 
-def _explore(
+def explore_checked(
     spec: Spec,
-    symmetry: bool,
-    predicates: dict[str, Callable[[State], bool]],
-    keep_states: bool,
-    max_states: int | None,
+    *,
+    symmetry: bool = False,
+    predicates: Mapping[str, Callable[[State], bool]] | None = None,
+    keep_states: bool = False,
+    max_states: int | None = None,
     progress: Progress | None = None,
-) -> StateGraph:
-    fingerprint = fingerprinter(spec, symmetry)
-    g = StateGraph(spec, symmetry, states=[] if keep_states else None)
-    g.marks = {name: bytearray() for name in predicates}
-    g.cut_marks = dict.fromkeys(predicates, False)
-    g.fired = {a.name: 0 for a in spec.actions}
-    constraint = state_constraint(spec)
-    index: dict[int, int] = {}
-    label_ids: dict[Label, int] = {}
-    actions = spec.actions
+    check_invariants: bool = True,
+    check_deadlock: bool = False,
+) -> tuple[StateGraph, Result]:
+    """:func:`explore`, checking the invariants (and deadlock) on the way as :func:`modelcheck.check` does:
+    the result is ``check``'s, verdict, shortest counterexample, counts, depth and coverage alike (one
+    exploration serves both, ``check --liveness``); a violation stops the search, leaving the graph partial.
+    Past ``max_states`` distinct states it raises :class:`GraphTooLargeError` instead of stopping."""
+    with gc_paused():
+        search = _GraphSearch(spec, symmetry, check_invariants, check_deadlock, dict(predicates or {}),
+                              keep_states, max_states, progress)
+        result = search.run()
+        return search.finish(), result
 
-    def add(s: State, fp: int, parent: int, lid: int, depth: int) -> int:
-        i = index[fp] = len(g.fps)
+
+class _GraphSearch(_Search):
+    """The breadth-first search of :mod:`modelcheck.engine.bfs` (its initial level, order of checks, stops and
+    report), expanding each level with a loop that also records the graph: every state-changing edge with its
+    label, the self-loops, the labels leaving to states the constraint cuts, and the predicates of each state.
+    States get the store's indices (breadth-first order). Steps build every successor (``count_outside`` stays
+    off): a step into a cut state still enables its action for fairness, so its label is kept."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        symmetry: bool,
+        check_invariants: bool,
+        check_deadlock: bool,
+        predicates: dict[str, Callable[[State], bool]],
+        keep_states: bool,
+        max_states: int | None,
+        progress: Progress | None,
+    ) -> None:
+        super().__init__(spec, symmetry, check_invariants, check_deadlock, None, progress, None)
+        self.counts_outside = False
+        self.cap = max_states
+        self.predicates = predicates
+        g = self.g = StateGraph(spec, symmetry, states=[] if keep_states else None)
+        g.parent = self.store.parents  # one array for both
+        g.marks = {name: bytearray() for name in predicates}
+        g.cut_marks = dict.fromkeys(predicates, False)
+        self.cut_pending = bool(predicates)  # some predicate has held in no cut state yet
+        self.label_ids: list[dict[tuple, int]] = [{} for _ in spec.actions]  # per action: params -> label id
+
+    def compile_level_loop(self) -> None:
+        """None: :meth:`expand_level` is this class's own loop."""
+        return None
+
+    def record(self, s: State, fp: int, lid: int, depth: int) -> None:
+        """The graph's part of a newly stored state; past the size guard, refuse the model."""
+        g = self.g
         g.fps.append(fp)
-        g.parent.append(parent)
         g.parent_lab.append(lid)
         g.depth_of.append(depth)
-        for name, pred in predicates.items():
+        for name, pred in self.predicates.items():
             g.marks[name].append(1 if pred(s) else 0)
         if g.states is not None:
             g.states.append(s)
-        if max_states is not None and len(g.fps) > max_states:
+        if self.cap is not None and len(g.fps) > self.cap:
             raise GraphTooLargeError(
-                f"{spec.describe()}: more than {count(max_states, 'state')}; raise the limit or shrink the model"
+                f"{self.spec.describe()}: more than {count(self.cap, 'state')}; raise the limit or shrink the model"
             )
-        return i
 
-    def cut_state(s: State) -> None:
-        g.cut += 1
-        for name, pred in predicates.items():
-            if not g.cut_marks[name] and pred(s):
-                g.cut_marks[name] = True
+    def cut(self, s: State) -> None:
+        """A state the constraint keeps out: counted, and whether each predicate held in one."""
+        self.g.cut += 1
+        self.cut_predicates(s)
 
-    frontier: list[tuple[State, int]] = []
-    for s in initial_states(spec):
-        g.generated += 1
-        if constraint is not None and not constraint(s):
-            cut_state(s)
-            continue
-        fp = fingerprint(s)
-        if fp not in index:
-            i = add(s, fp, -1, -1, 1)
-            g.inits.append(i)
-            frontier.append((s, i))
-    depth = 1
-    while frontier:
-        nxt_frontier: list[tuple[State, int]] = []
-        for k, (s, si) in enumerate(frontier):  # expanded in index order, so edges are laid out by source index
-            if progress and not k & 255:
-                progress.tick(len(g.fps), g.generated, depth, len(frontier) - k + len(nxt_frontier))
-            for act in actions:
-                for params, t in act.successors(s):
-                    g.generated += 1
-                    g.fired[act.name] += 1
-                    label = Label(act.name, params)
-                    lid = label_ids.get(label)
-                    if lid is None:
-                        lid = label_ids[label] = len(g.labels)
-                        g.labels.append(label)
-                    if t == s:
-                        g.self_loops.append(lid)
-                        continue
-                    if constraint is not None and not constraint(t):
-                        cut_state(t)
-                        g.cut_from.append(lid)
-                        continue
-                    fp = fingerprint(t)
-                    ti = index.get(fp)
-                    if ti is None:
-                        ti = add(t, fp, si, lid, depth + 1)
-                        nxt_frontier.append((t, ti))
-                    if ti == si:  # equal to s up to symmetry: still a stutter of the canonical state
-                        g.self_loops.append(lid)
-                        continue
-                    g.dst.append(ti)
-                    g.lab.append(lid)
-            g.start.append(len(g.dst))
-            g.self_start.append(len(g.self_loops))
-            g.cut_start.append(len(g.cut_from))
-        frontier = nxt_frontier
-        depth += 1
-    return g
+    def cut_predicates(self, s: State) -> None:
+        """Mark the predicates that hold in the cut state ``s``; once each has held in one, there is nothing to do."""
+        marks = self.g.cut_marks
+        for name, pred in self.predicates.items():
+            if not marks[name] and pred(s):
+                marks[name] = True
+        self.cut_pending = not all(marks.values())
+
+    def initial_cut(self, s: State) -> None:
+        self.cut(s)
+
+    def initial_stored(self, s: State, fp: int, i: int) -> None:
+        self.record(s, fp, -1, 1)
+        self.g.inits.append(i)
+
+    def label_id(self, ai: int, params: tuple) -> int:
+        """The id of action ``ai``'s label with ``params``, interned on first sight."""
+        lid = self.label_ids[ai][params] = len(self.g.labels)
+        self.g.labels.append(Label(self.spec.actions[ai].name, params))
+        return lid
+
+    def expand_level(self, frontier: list[State]) -> list[State]:
+        """Expand one level as the generated loop does (the same successors, tests and stops in the same
+        order), recording the edges; a state's edges are laid out by its index."""
+        g, store = self.g, self.store
+        index = store.index
+        fingerprint, constraint, violated = self.fingerprint, self.constraint, self.violated
+        invariants = self.invariants
+        progress, depth, deadlock = self.progress, self.depth, self.check_deadlock
+        actions = [(ai, a.enumerate, a.step, self.label_ids[ai]) for ai, a in enumerate(self.spec.actions)]
+        dst_append, lab_append = g.dst.append, g.lab.append
+        self_append, cut_append = g.self_loops.append, g.cut_from.append
+        fired = [0] * len(actions)
+        cut = 0
+        next_frontier: list[State] = []
+        first = len(index) - len(frontier)
+        try:
+            for si, s in enumerate(frontier, first):
+                if progress and not (si - first) & 255:
+                    queued = len(frontier) - (si - first) + len(next_frontier)
+                    progress.tick(len(index), self.generated() + sum(fired), depth, queued)
+                before = sum(fired) if deadlock else 0
+                for ai, enum, step, ids in actions:
+                    for params in enum(s):
+                        t = step(s, *params)
+                        if t is None:
+                            continue
+                        fired[ai] += 1
+                        lid = ids.get(params)
+                        if lid is None:
+                            lid = self.label_id(ai, params)
+                        if t is s or t == s:  # a stutter: not an edge
+                            self_append(lid)
+                            continue
+                        if constraint is not None and not constraint(t):
+                            if invariants:
+                                bad = violated(t)
+                                if bad:
+                                    self.stop_cut(bad, si, ai, params, t)
+                            cut += 1
+                            if self.cut_pending:
+                                self.cut_predicates(t)
+                            cut_append(lid)
+                            continue
+                        fp = fingerprint(t)
+                        ti = index.get(fp)
+                        if ti is None:
+                            ti = store.add(fp, si, ai)
+                            self.record(t, fp, lid, depth + 1)
+                            if invariants:
+                                bad = violated(t)
+                                if bad:
+                                    self.stop_violation(bad, ti)
+                            next_frontier.append(t)
+                        elif ti == si:  # equal to s up to symmetry: still a stutter of the canonical state
+                            self_append(lid)
+                            continue
+                        dst_append(ti)
+                        lab_append(lid)
+                if deadlock and sum(fired) == before:
+                    self.stop_deadlock(si)
+                g.start.append(len(g.dst))
+                g.self_start.append(len(g.self_loops))
+                g.cut_start.append(len(g.cut_from))
+        finally:  # a stop too: its level's firings and cuts count
+            self.add_fired(tuple(fired))
+            g.cut += cut
+        return next_frontier
+
+    def finish(self) -> StateGraph:
+        """The graph, with the search's figures."""
+        g = self.g
+        g.generated = self.generated()
+        g.fired = {a.name: n for a, n in zip(self.spec.actions, self.fired)}
+        return g

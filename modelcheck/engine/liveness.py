@@ -22,14 +22,14 @@ from __future__ import annotations
 import difflib
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from modelcheck.engine.graph import StateGraph, explore
+from modelcheck.engine.fairness import FairnessRule, show_fair
+from modelcheck.engine.graph import StateGraph, explore, explore_checked
 from modelcheck.engine.progress import Progress
-from modelcheck.engine.result import Step, count, shown_state
-from spec.core import Fair, Spec, SpecError, Temporal, strict_predicate
+from modelcheck.engine.result import OK, Result, Step, count, shown_state
+from spec.core import Fair, Spec, SpecError, State, Temporal, strict_predicate
 
 EVENTUALLY, ALWAYS_EVENTUALLY, LEADS_TO = "eventually", "always-eventually", "leads-to"
 
@@ -145,58 +145,30 @@ def tarjan(nodes: Iterable[int], succ: dict[int, list[int]]) -> list[list[int]]:
     return out
 
 
-def show_fair(spec: Spec, f: Fair) -> str:
-    """``WF(n0 \\/ n1 with n=p1)``: a condition with its filter values as the spec shows parameters."""
-    if f.text or not f.where:
-        return str(f)
-    takes = {a.name: a.param_names for a in spec.actions}
-
-    def shown(key: str, value: Any) -> Any:
-        act = next((a for a in f.actions if key in takes.get(a, ())), None)
-        try:
-            return value if act is None else spec.show_param(act, key, value)
-        except Exception:  # the spec's rendering of a value it never enumerates: the value itself
-            return value
-
-    family = " \\/ ".join(f.actions)
-    filt = ", ".join(f"{k}={shown(k, v)}" for k, v in f.where)
-    return f"{f.kind}({family} with {filt})"
-
-
 class _Fairness:
-    """Fairness conditions resolved against the graph's labels: which edges and states they concern."""
+    """The fairness rule (:class:`modelcheck.engine.fairness.FairnessRule`) on the graph's label ids and states."""
 
-    def __init__(self, g: StateGraph, fairness: Sequence[Fair]) -> None:
+    def __init__(self, g: StateGraph, rule: FairnessRule) -> None:
         self.g = g
-        self.conds = list(fairness)
-        spec = g.spec
-        names = {a.name: a.param_names for a in spec.actions}
-        for f in self.conds:
-            unknown = [a for a in f.actions if a not in names]
-            if unknown:
-                raise SpecError(f"{spec.name}: fairness {f} names unknown action(s) {', '.join(unknown)}")
-            # a filter an action lacks leaves that action unconstrained; one that no action has is a mistake
-            # that would silently make the condition cover every step of the family
-            for key, _ in f.where:
-                if not any(key in names[a] for a in f.actions):
-                    takes = "; ".join(f"{a}({', '.join(names[a])})" for a in f.actions)
-                    raise SpecError(f"{spec.name}: fairness {f} filters on {key}, a parameter of none of its "
-                                    f"actions: {takes}")
-        # bit k of mask[label id] is set when the label belongs to condition k
-        self.mask = [
-            sum(1 << k for k, f in enumerate(self.conds) if f.matches(lab, names[lab.name])) for lab in g.labels
-        ]
+        self.rule = rule
+        self.conds = rule.conds
+        self.mask = [rule.mask(lab) for lab in g.labels]  # by label id
         self._enabled: dict[int, int] = {}
 
     def enabled(self, s: int) -> int:
-        """Bit mask of the conditions with a state-changing step enabled at ``s``."""
+        """Bit mask of the conditions enabled at ``s`` (by a step to a kept or a cut state)."""
         m = self._enabled.get(s)
         if m is None:
-            m = 0
-            for lid in self.g.out_labels(s):
-                m |= self.mask[lid]
-            self._enabled[s] = m
+            labels = self.g.labels
+            m = self._enabled[s] = self.rule.enabled(labels[lid] for lid in self.g.out_labels(s))
         return m
+
+    def broken(self, loop: list[int], taken: Iterable[int]) -> int | None:
+        """The first condition the loop through the states ``loop`` taking the label ids ``taken`` breaks."""
+        m = 0
+        for lid in taken:
+            m |= self.mask[lid]
+        return self.rule.broken(m, (self.enabled(u) for u in loop))
 
 
 def _fair_components(
@@ -316,13 +288,62 @@ def check_property(
     max_states: int | None = None,
     progress: Progress | None = None,
 ) -> LivenessResult:
-    """Check the temporal property ``name`` (default: the only one declared) under the spec's fairness."""
+    """Check the temporal property ``name`` (default: the only one declared) under the spec's fairness (or
+    ``fairness``), on ``graph`` when given (explored with this property's predicates named ``goal`` and
+    ``trigger``). :func:`check_liveness` checks the invariants and several properties in one exploration."""
+    _refuse_symmetry(symmetry)
+    started = time.perf_counter()
+    name, prop = temporal(spec, name)
+    rule = FairnessRule(spec, spec.fairness() if fairness is None else fairness)
+    if graph is None:
+        graph = explore(spec, predicates=_predicates(spec, name, prop, plain=True), max_states=max_states,
+                        progress=progress)
+    return _judge(spec, name, prop, rule, graph, "goal", "trigger", started)
+
+
+def check_liveness(
+    spec: Spec,
+    names: Sequence[str | None] | None = None,
+    *,
+    fairness: Sequence[Fair] | None = None,
+    symmetry: bool = False,
+    max_states: int | None = None,
+    progress: Progress | None = None,
+    check_invariants: bool = True,
+    check_deadlock: bool = False,
+) -> tuple[Result, list[LivenessResult]]:
+    """The invariants (and deadlock), as :func:`modelcheck.check` checks them, and the temporal properties
+    ``names`` (default: every one declared), from one exploration of the model: ``check``'s result (its
+    verdict, shortest counterexample, counts and depth) and, unless that is a violation (then none), each
+    property's. Names and fairness are checked before the exploration starts."""
+    _refuse_symmetry(symmetry)
+    started = time.perf_counter()
+    if names is None:
+        names = list(spec.properties()) or [None]  # none declared: temporal() says so
+    props = [temporal(spec, name) for name in names]
+    rule = FairnessRule(spec, spec.fairness() if fairness is None else fairness)
+    preds: dict[str, Callable[[State], bool]] = {}
+    for name, prop in props:
+        preds.update(_predicates(spec, name, prop))
+    g, safety = explore_checked(spec, predicates=preds, max_states=max_states, progress=progress,
+                                check_invariants=check_invariants, check_deadlock=check_deadlock)
+    if safety.verdict != OK:
+        return safety, []
+    explored = time.perf_counter() - started  # each property's seconds: the exploration's and its own
+    return safety, [_judge(spec, name, prop, rule, g, *_keys(name), time.perf_counter() - explored)
+                    for name, prop in props]
+
+
+def _refuse_symmetry(symmetry: bool) -> None:
     if symmetry:
         raise SpecError(
             "liveness with symmetry reduction is refused: a fair cycle in the quotient graph need not be one "
             "in the real graph, so verdicts can be wrong (TLC's known unsoundness, tlaplus/tlaplus#59); drop --symmetry"
         )
-    started = time.perf_counter()
+
+
+def temporal(spec: Spec, name: str | None) -> tuple[str, Temporal]:
+    """The declared temporal property ``name`` (None: the only one) and its name; a one-line error otherwise."""
     props = spec.properties()
     if not props:
         raise SpecError(f"{spec.describe()}: declares no temporal property to check")
@@ -334,14 +355,31 @@ def check_property(
         hint = (f"; {name} is an invariant, which paxraft check without --liveness checks" if name in spec.invariants
                 else "".join(f"; did you mean {c!r}?" for c in difflib.get_close_matches(name, list(props), n=1)))
         raise SpecError(f"{spec.name}: no temporal property {name!r} (declared: {', '.join(props)}){hint}")
-    prop: Temporal = props[name]
-    conds = spec.fairness() if fairness is None else list(fairness)
-    preds = {"goal": strict_predicate(spec, "property", name, prop.goal)}
+    return name, props[name]
+
+
+def _keys(name: str) -> tuple[str, str]:
+    """The names of property ``name``'s goal and trigger marks in a graph explored for several properties."""
+    return f"goal of {name}", f"trigger of {name}"
+
+
+def _predicates(spec: Spec, name: str, prop: Temporal, plain: bool = False) -> dict[str, Callable[[State], bool]]:
+    """The state predicates the graph marks for ``prop``: its goal and trigger, named by :func:`_keys`
+    (``plain``: ``goal`` and ``trigger``)."""
+    goal, trigger = ("goal", "trigger") if plain else _keys(name)
+    preds = {goal: strict_predicate(spec, "property", name, prop.goal)}
     if prop.trigger is not None:
-        preds["trigger"] = strict_predicate(spec, "property", name, prop.trigger)
-    g = graph or explore(spec, predicates=preds, max_states=max_states, progress=progress)
-    goal = g.marks["goal"]
-    fair = _Fairness(g, conds)
+        preds[trigger] = strict_predicate(spec, "property", name, prop.trigger)
+    return preds
+
+
+def _judge(
+    spec: Spec, name: str, prop: Temporal, rule: FairnessRule, g: StateGraph, goal_key: str, trigger_key: str,
+    started: float,
+) -> LivenessResult:
+    """Property ``name`` on the explored graph ``g``, whose marks ``goal_key`` (and ``trigger_key``) are its."""
+    goal = g.marks[goal_key]
+    fair = _Fairness(g, rule)
     n = len(g)
 
     # R: the ~goal states a violating behaviour can be in after its trigger.
@@ -350,7 +388,7 @@ def check_property(
     elif prop.kind == ALWAYS_EVENTUALLY:
         starts = [i for i in range(n) if not goal[i]]
     elif prop.kind == LEADS_TO:
-        trig = g.marks["trigger"]
+        trig = g.marks[trigger_key]
         starts = [i for i in range(n) if trig[i] and not goal[i]]
     else:
         raise SpecError(f"unknown temporal property kind {prop.kind!r}")
@@ -363,16 +401,15 @@ def check_property(
                 region.add(v)
                 todo.append(v)
 
-    # Tails: stutter states (no fair family can change the state) and fair components.
+    # Tails: stutter states (stuttering there for ever is fair) and fair components.
     tails: list[tuple[list[int], list[tuple[int, tuple[int, int, int]]] | None]] = []
-    all_fair = (1 << len(conds)) - 1
     for u in sorted(region):
-        if not fair.enabled(u) & all_fair:
+        if fair.broken([u], ()) is None:
             tails.append(([u], None))
     succ = {u: [v for v, _ in g.edges(u) if v in region] for u in region}
     tails.extend(_fair_components(sorted(region), succ, g, fair))
 
-    warnings = vacuity_warnings(g, prop)
+    warnings = vacuity_warnings(g, prop, goal_key)
     lasso = None
     if tails:
         lasso = _shortest_lasso(g, prop, starts, region, tails, fair)
@@ -380,7 +417,7 @@ def check_property(
         spec=spec,
         property=name,
         text=prop.text,
-        fairness=[show_fair(spec, f) for f in conds],
+        fairness=[show_fair(spec, f) for f in rule.conds],
         holds=lasso is None,
         lasso=lasso,
         distinct_states=n,
@@ -411,6 +448,7 @@ def _shortest_lasso(
     entry = path[-1][0]
     comp, obligations = tails[tail_of[entry]]
     loop_path = [] if obligations is None else _loop(g, entry, set(comp), obligations, fair)
+    assert fair.broken([entry] + [v for v, _ in loop_path], [lid for _, lid in loop_path]) is None, "an unfair loop"
     steps = g.materialize(path + loop_path)
     return Lasso(prefix=steps[: len(path)], loop=steps[len(path) :])
 
@@ -458,13 +496,14 @@ def _two_phase_path(g: StateGraph, starts: set[int], region: set[int], goal: dic
     raise AssertionError("a tail in the region is reachable from a trigger state by construction")
 
 
-def vacuity_warnings(g: StateGraph, prop: Temporal) -> list[str]:
-    """Warn when the state constraint cut every path to the property's goal (TLC is silent here)."""
+def vacuity_warnings(g: StateGraph, prop: Temporal, goal_key: str = "goal") -> list[str]:
+    """Warn when the state constraint cut every path to the property's goal (TLC is silent here); the goal's
+    marks in ``g`` are named ``goal_key``."""
     if not g.cut:
         return []
-    if any(g.marks["goal"]):
+    if any(g.marks[goal_key]):
         return []
-    if g.cut_marks.get("goal"):
+    if g.cut_marks.get(goal_key):
         return [
             f"the state constraint cut every path to the goal of {prop.text}: it holds only in states the "
             f"constraint excluded ({g.cut:,} successors cut), so the verdict says little about the protocol"

@@ -25,7 +25,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from modelcheck.engine.explain import format_trace, violation_line
 from modelcheck.engine.hook_check import hook_checker
-from modelcheck.engine.result import Step
+from modelcheck.engine.result import Step, count
 from spec.behaviour import initial_states, state_constraint
 from spec.core import Label, Spec, State
 from spec.model import Model
@@ -37,7 +37,7 @@ class InvariantViolation(AssertionError):  # noqa: N818 - reads as what happened
     def __init__(self, spec: Spec, invariant: str, trace: list[Step]) -> None:
         self.spec, self.invariant, self.trace = spec, invariant, list(trace)
         super().__init__(
-            f"invariant {invariant} is violated after {self.trace_length} steps "
+            f"invariant {invariant} is violated after {count(self.trace_length, 'step')} "
             f"({spec.describe()}):\n{format_trace(spec, self.trace)}\n"
             + violation_line(spec, invariant, self.trace[-1].state)
         )

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from modelcheck.engine.result import Step
-from spec.behaviour import initial_states, state_constraint
+from spec.behaviour import initial_states
 from spec.core import Label, Spec, SpecError, State, order_key
 from spec.registry import build, class_ref, entries, entry, entry_for_class, is_user_ref, load_user_spec
 from spec.userfiles import clip, load_json, quote, read_text
@@ -367,32 +367,22 @@ def _lasso_keeps(prop: Any, steps: list[Step], loop: int) -> str:
 
 
 def _loop_unfair(spec: Spec, meta: dict[str, Any], steps: list[Step], loop: int) -> str:
-    """Why the lasso's loop is not fair on the model it was found on; "" when it is. A family of steps is
-    enabled in a state when one of its steps changes the state to one within the constraint (as the liveness
-    checker's graph has it); WF: enabled throughout the loop and never taken; SF: enabled in it and not taken."""
-    from modelcheck.engine.liveness import show_fair  # the liveness checker's words for a condition
+    """Why the lasso's loop is not fair on the model it was found on; "" when it is: the liveness checker's
+    rule (:class:`modelcheck.engine.fairness.FairnessRule`; a step out of the constraint enables its family, as
+    TLC's ENABLED ignores CONSTRAINT), on the labels of the steps the loop takes and of the state-changing
+    steps each of its states has."""
+    from modelcheck.engine.fairness import FairnessRule
 
     if meta.get("fairness") == "none":
         return ""
     model = meta.get("model") or {}
     found_on = spec.without(model.get("without") or []).restrict(model.get("restrict") or [])
-    names = {a.name: a.param_names for a in found_on.actions}
-    constraint = state_constraint(found_on)
-    taken = [st.label for st in steps[loop + 1 :]]
-    in_loop = [st.state for st in steps[loop:]] if taken else [steps[-1].state]
-    for f in found_on.fairness():
-        if any(f.matches(lab, names.get(lab.name, ())) for lab in taken):
-            continue
-        on = [
-            any(t != s and (constraint is None or constraint(t)) and f.matches(found_on.label(i, p), names[a.name])
-                for i, p, t in found_on.successors(s) for a in (found_on.actions[i],))
-            for s in in_loop
-        ]  # fmt: skip
-        if (f.kind == "WF" and all(on)) or (f.kind == "SF" and any(on)):
-            where = ("in the last state, where it stutters for ever," if not taken
-                     else "throughout the loop" if f.kind == "WF" else "in the loop")
-            return f"{show_fair(found_on, f)} is enabled {where} but never taken: not a fair behaviour"
-    return ""
+    rule = FairnessRule(found_on, found_on.fairness())
+    taken = [st.label for st in steps[loop + 1 :] if st.label is not None]
+    in_loop = [st.state for st in steps[loop:]] if len(steps) > loop + 1 else [steps[-1].state]
+    enabled = (rule.enabled(found_on.label(i, p) for i, p, t in found_on.successors(s) if t != s) for s in in_loop)
+    k = rule.broken(rule.enabled(taken), enabled)
+    return "" if k is None else rule.broken_text(k, stutters=len(steps) == loop + 1)
 
 
 def replay_steps(spec: Spec, steps: list[Step]) -> Iterator[StepVerdict]:

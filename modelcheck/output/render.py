@@ -18,12 +18,34 @@ from modelcheck.engine.explain import compact
 from modelcheck.engine.graph import StateGraph
 from modelcheck.engine.lanes import lane_order
 from modelcheck.engine.result import Step, shown_state
-from spec.core import Spec
+from spec.core import MscEvent, Spec
 
 
 def _q(text: str) -> str:
     """A DOT double-quoted string."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def pair_messages(events: Sequence[MscEvent]) -> list[tuple[str, int, int]]:
+    """The chart's arrows, ``(message, row of its send, row of its receipt)``, rows numbering ``events`` from 1
+    (the explorer's chart draws the same). A receipt of ``m`` takes the earliest send of ``m`` no receipt has
+    taken yet (a FIFO channel's copies: the alternating-bit protocol sends ``ack 0`` again and again, and each
+    receipt was drawn from the first), else the latest send before it (a message in a set is received by many:
+    Paxos's 1a reaches each acceptor); one sent before the trace began gets no arrow."""
+    sends: dict[str, list[int]] = {}
+    unread: dict[str, list[int]] = {}
+    arrows: list[tuple[str, int, int]] = []
+    for r, ev in enumerate(events, 1):
+        for m in ev.received:
+            waiting = unread.get(m)
+            if waiting:
+                arrows.append((m, waiting.pop(0), r))
+            elif sends.get(m):
+                arrows.append((m, sends[m][-1], r))
+        for m in ev.sent:
+            sends.setdefault(m, []).append(r)
+            unread.setdefault(m, []).append(r)
+    return arrows
 
 
 def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop_start: int | None = None) -> str:
@@ -44,13 +66,13 @@ def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop
         out.append(f'    h{col[n]} [shape=box, style=filled, fillcolor="#e8eef7", label={_q(n)}];')
     out.append("  }")
     out.append("  " + " -> ".join(["step_h"] + [f"h{col[n]}" for n in nodes]) + " [style=invis];")
-    later_received = {m for ev in events for m in ev.received}
-    sent_at: dict[str, tuple[int, int]] = {}
+    arrows = pair_messages(events)
+    heard = {(m, sr) for m, sr, _ in arrows}
     for r, ev in enumerate(events, 1):
         step = trace[r]
         sent_names = list(ev.sent)
         text = f"{r + 1}. {spec.show_label(step.label)}"
-        unheard = [m for m in sent_names if m not in later_received]
+        unheard = [m for m in sent_names if (m, r) not in heard]
         if unheard:  # sent but not received within the trace: named beside the step, no arrow
             text += "\nsends " + ", ".join(unheard)
         if loop_start is not None and r == loop_start + 1:  # the first step out of the loop's state
@@ -64,26 +86,19 @@ def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop
                 out.append(f'    p{col[n]}_{r} [shape=point, width=0.02, label=""];')
         out.append("  }")
         out.append("  " + " -> ".join([f"s{r}"] + [f"p{col[n]}_{r}" for n in nodes]) + " [style=invis];")
-        for m in sent_names:
-            sent_at.setdefault(m, (col[ev.node], r))
     for n in nodes:  # lifelines
         chain = [f"h{col[n]}"] + [f"p{col[n]}_{r}" for r in range(1, rows + 1)]
         out.append("  " + " -> ".join(chain) + ' [arrowhead=none, color="#9aa7b8", weight=100];')
     if rows:
         out.append("  step_h -> " + " -> ".join(f"s{r}" for r in range(1, rows + 1)) + " [style=invis, weight=100];")
-    received: set[str] = set()
-    for r, ev in enumerate(events, 1):
-        for m in ev.received:
-            if m in sent_at and sent_at[m][1] < r:
-                c, sr = sent_at[m]
-                received.add(m)
-                out.append(
-                    f'  p{c}_{sr} -> p{col[ev.node]}_{r} [xlabel={_q(m)}, color="#2c6fbb", fontcolor="#2c6fbb",'
-                    " constraint=false];"
-                )
+    for m, sr, r in arrows:
+        c, cr = col[events[sr - 1].node], col[events[r - 1].node]
+        out.append(
+            f'  p{c}_{sr} -> p{cr}_{r} [xlabel={_q(m)}, color="#2c6fbb", fontcolor="#2c6fbb", constraint=false];'
+        )
     end = rows + 1
     if violated:
-        note = f"{violated} is violated here" if loop_start is None else f"{violated}: the loop repeats for ever"
+        note = f"{violated} is violated here" if loop_start is None else _lasso_note(violated, trace, loop_start)
         out.append(
             f'  {{ rank=same; s{end} [shape=box, style=filled, fillcolor="#f8d0d0", color="#c00000", '
             f'fontcolor="#c00000", label={_q(note)}]; }}'
@@ -92,6 +107,15 @@ def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop
             out.append(f"  s{rows} -> s{end} [style=invis, weight=100];")
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def _lasso_note(violated: str, trace: Sequence[Step], loop_start: int) -> str:
+    """What a liveness counterexample's picture says at its end: a temporal property is violated by the whole
+    infinite behaviour, not in a state (the table said "violated in the last state", the chart "the loop
+    repeats for ever" of a behaviour that stutters)."""
+    if loop_start >= len(trace) - 1:
+        return f"{violated}: the behaviour stutters for ever in the last state"
+    return f"{violated}: the loop back to state {loop_start + 1} repeats for ever"
 
 
 def table_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop_start: int | None = None) -> str:
@@ -118,9 +142,10 @@ def table_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, lo
         rows.append(f'<TR><TD>{i + 1}</TD><TD ALIGN="LEFT">{html.escape(action + mark)}</TD>{"".join(cells)}</TR>')
     if violated:
         span = len(variables) + 2
+        note = f"{violated} is violated in the last state" if loop_start is None else \
+            _lasso_note(violated, trace, loop_start)
         rows.append(
-            f'<TR><TD COLSPAN="{span}" BGCOLOR="#f8d0d0"><FONT COLOR="#c00000">'
-            f"{html.escape(violated)} is violated in the last state</FONT></TD></TR>"
+            f'<TR><TD COLSPAN="{span}" BGCOLOR="#f8d0d0"><FONT COLOR="#c00000">{html.escape(note)}</FONT></TD></TR>'
         )
     label = '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">' + "".join(rows) + "</TABLE>"
     return (

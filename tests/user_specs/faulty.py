@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from spec.core import Spec, action, invariant
+from spec.core import WF, Spec, action, invariant
 
 
 class S(NamedTuple):
@@ -167,3 +167,17 @@ class EveryStart(Counter):
         while True:  # unbounded on purpose: the checker takes at most MAX_ENUMERATED of them
             yield S(x)
             x += 1
+
+
+class FairNoAction(Counter):
+    """WF() names no action: it covers no step, so it would constrain nothing (a lasso then passed as fair)."""
+
+    def fairness(self) -> list:
+        return [WF()]
+
+
+class FairAsText(Counter):
+    """fairness() gives the condition as text: the liveness check failed with an internal error (exit 4)."""
+
+    def fairness(self) -> list:
+        return ["WF(Inc)"]

@@ -23,7 +23,8 @@ from modelcheck.engine.explain import compact
 from modelcheck.engine.lanes import lane_order
 from modelcheck.engine.reach import REACHED, goal_predicate, reach
 from modelcheck.engine.result import VIOLATION, Result, Step, count, shown_state
-from spec.behaviour import initial_states
+from modelcheck.output.render import pair_messages
+from spec.behaviour import initial_states, state_constraint
 from spec.core import Label, Params, Spec, SpecError, State
 
 SHOWN_INITS = 500  # initial states the page lists as links (a spec with more is still explored: Init(k))
@@ -75,6 +76,7 @@ class Session:
 
     def __post_init__(self) -> None:
         self.inits = initial_states(self.spec)  # Init(k) is the checker's k-th initial state
+        self.constraint = state_constraint(self.spec)
         self.processes = self._process_names(shown_state(self.spec, self.inits[0]))
 
     # -- paths ------------------------------------------------------------------------------
@@ -176,6 +178,7 @@ class Session:
                     "path": f"{base}/{segment(label)}" if base else segment(label),
                     "violates": spec.violated(nxt),
                     "stutter": nxt == state,
+                    "outside": not self.within(nxt),
                 })
         events = [spec.msc_event(steps[i - 1].state, steps[i].label, steps[i].state) for i in range(1, len(steps))]
         history = [{"label": "Initial state", "path": path_text([], init)}] + [
@@ -186,14 +189,21 @@ class Session:
             "path": base,
             "inits": self._inits(init),
             "depth": len(steps) - 1,
+            "outside": not self.within(state),  # the page says the checker never expands it
             "state": self._layout(shown, before),
             "invariants": invariants,
             "enabled": enabled,
             "history": history,
             "lanes": lane_order(spec, events),
             "events": [{"node": e.node, "received": list(e.received), "sent": list(e.sent)} for e in events],
+            "arrows": [{"message": m, "from": sr - 1, "to": r - 1} for m, sr, r in pair_messages(events)],
             "witnesses": list(spec.witnesses),
         }
+
+    def within(self, state: State) -> bool:
+        """Whether ``state`` is within the spec's state constraint: a state outside it is part of no model the
+        checker explores (checked, never expanded), though the spec's steps lead there and on."""
+        return self.constraint is None or bool(self.constraint(state))
 
     def _inits(self, current: int) -> dict[str, Any]:
         """The initial states to start from (a spec may have many: EWD840 has 192), each a link; the first
@@ -233,14 +243,14 @@ class Session:
                     res = bfs(base, max_states=max_states, progress=_JobProgress(job))
                 else:
                     res = reach(base, name, holds, max_states=max_states, progress=_JobProgress(job))
-                job.update(self._finish(res, prefix))
+                job.update(self._finish(res, prefix, outside=not self.within(here)))
             except Exception as exc:  # the spec's or the user's expression: shown on the page
                 job.update({"status": "error", "error": f"{type(exc).__name__}: {exc}"})
 
         threading.Thread(target=work, daemon=True, name=f"explore-search-{job_id}").start()
         return job_id
 
-    def _finish(self, res: Result, prefix: str) -> dict[str, Any]:
+    def _finish(self, res: Result, prefix: str, outside: bool = False) -> dict[str, Any]:
         found = res.verdict in (VIOLATION, REACHED) and res.trace is not None
         out: dict[str, Any] = {"status": "done", "distinct": res.distinct_states, "depth": res.depth,
                                "seconds": round(res.seconds, 2), "complete": res.complete}
@@ -249,6 +259,9 @@ class Session:
             out["path"] = "/".join(p for p in (prefix, extra) if p)
             out["text"] = (f"{res.violated} violated" if res.violated else f"{res.extra['reach']} reached") + \
                 f" {count(res.trace_length, 'step')} from here ({count(res.distinct_states, 'state')} explored)"
+        elif outside:  # checked, never expanded: "all 0 states reachable from here explored" misled
+            out["text"] = ("nothing found here; this state is outside the state constraint, which the checker "
+                           "never expands: search from a state within it")
         elif res.complete:
             out["text"] = f"nothing found: all {res.distinct_states:,} states reachable from here explored"
         else:

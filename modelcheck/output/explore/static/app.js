@@ -101,6 +101,10 @@ function renderInvariants() {
     if (!inv.holds) li.append(el("span", { class: "why", text: inv.why }));
     return li;
   }));
+  if (view.outside) {  // the checker checks such a state but never expands it: the steps below leave the model
+    $("invariants").append(el("li", { class: "outside", text: "This state is outside the state constraint: " +
+      "the checker checks it but never expands it, so the steps below are not part of the model checked." }));
+  }
 }
 
 function renderEnabled() {
@@ -108,6 +112,7 @@ function renderEnabled() {
     const li = el("li", { class: a.violates ? "bad" : "" }, link(a.label, a.path));
     if (a.violates) li.append(el("span", { class: "note", text: `breaks ${a.violates}` }));
     if (a.stutter) li.append(el("span", { class: "stutter", text: "(changes nothing)" }));
+    if (a.outside) li.append(el("span", { class: "stutter", text: "(leaves the state constraint)" }));
     return li;
   });
   $("enabled").replaceChildren(...(items.length ? items : [el("li", { text: "none: a deadlock" })]));
@@ -156,17 +161,10 @@ function msc(v) {
     root.append(svg("text", { x: x(n), y: 16, "text-anchor": "middle", "font-size": 12, "font-weight": "bold" }, n));
     root.append(svg("line", { x1: x(n), y1: 22, x2: x(n), y2: height - 6, stroke: "#9aa7b8" }));
   });
-  const sentAt = {};
-  v.events.forEach((ev, r) => {
-    for (const m of ev.received) {
-      if (m in sentAt) {
-        const [from, sr] = sentAt[m];
-        root.append(svg("line", { x1: x(from), y1: y(sr), x2: x(ev.node), y2: y(r) - 5, stroke: "#2c6fbb",
-          "stroke-width": 1.2, "marker-end": "url(#arrow)" }));
-      }
-    }
-    for (const m of ev.sent) if (!(m in sentAt)) sentAt[m] = [ev.node, r];
-  });
+  for (const a of v.arrows) {  // paired by the server, as paxraft check --out pairs them (render.pair_messages)
+    root.append(svg("line", { x1: x(v.events[a.from].node), y1: y(a.from), x2: x(v.events[a.to].node),
+      y2: y(a.to) - 5, stroke: "#2c6fbb", "stroke-width": 1.2, "marker-end": "url(#arrow)" }));
+  }
   v.events.forEach((ev, r) => {
     const current = r === v.events.length - 1;
     root.append(svg("text", { x: 4, y: y(r) + 4, "font-size": 11, fill: "#5b6776" }, String(r + 1)));

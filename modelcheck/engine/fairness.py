@@ -1,0 +1,97 @@
+"""Fairness conditions judged: the one rule for the liveness checker and for the replay of a lasso.
+
+A condition (``WF``/``SF`` over an action family, :class:`spec.core.Fair`) concerns the steps whose
+label it matches. It is *enabled* in a state when one of the state's state-changing steps belongs
+to it, whether that step leads to a state within the state constraint or to one the constraint
+cuts (TLC's ``ENABLED``: the constraint bounds the graph, not what an action may do). A loop
+*breaks* it when the loop takes none of its steps and it is enabled in every state of the loop
+(``WF``) or in one of them (``SF``); a behaviour that stutters for ever in a state loops there
+taking nothing. :mod:`modelcheck.engine.liveness` finds fair loops with it (and judges the loop of
+each lasso it prints by it); :func:`modelcheck.output.itf.recorded_violation` judges a saved one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from spec.core import Fair, Label, Spec, SpecError
+
+
+def show_fair(spec: Spec, f: Fair) -> str:
+    """``WF(n0 \\/ n1 with n=p1)``: a condition with its filter values as the spec shows parameters."""
+    if f.text or not f.where:
+        return str(f)
+    takes = {a.name: a.param_names for a in spec.actions}
+
+    def shown(key: str, value: Any) -> Any:
+        act = next((a for a in f.actions if key in takes.get(a, ())), None)
+        try:
+            return value if act is None else spec.show_param(act, key, value)
+        except Exception:  # the spec's rendering of a value it never enumerates: the value itself
+            return value
+
+    family = " \\/ ".join(f.actions)
+    filt = ", ".join(f"{k}={shown(k, v)}" for k, v in f.where)
+    return f"{f.kind}({family} with {filt})"
+
+
+class FairnessRule:
+    """The conditions ``conds`` of ``spec``, checked against its actions, as bit masks: bit ``k`` stands
+    for ``conds[k]``."""
+
+    def __init__(self, spec: Spec, conds: Sequence[Fair]) -> None:
+        self.spec = spec
+        self.conds = list(conds)
+        self.names = {a.name: a.param_names for a in spec.actions}
+        for f in self.conds:
+            unknown = [a for a in f.actions if a not in self.names]
+            if unknown:
+                raise SpecError(f"{spec.name}: fairness {f} names unknown action(s) {', '.join(unknown)}")
+            # a filter an action lacks leaves that action unconstrained; one that no action has is a mistake
+            # that would silently make the condition cover every step of the family
+            for key, _ in f.where:
+                if not any(key in self.names[a] for a in f.actions):
+                    takes = "; ".join(f"{a}({', '.join(self.names[a])})" for a in f.actions)
+                    raise SpecError(f"{spec.name}: fairness {f} filters on {key}, a parameter of none of its "
+                                    f"actions: {takes}")
+        self.all = (1 << len(self.conds)) - 1
+        self._masks: dict[Label, int] = {}
+
+    def mask(self, label: Label) -> int:
+        """The conditions whose family has the step ``label``."""
+        m = self._masks.get(label)
+        if m is None:
+            takes = self.names.get(label.name, ())
+            m = self._masks[label] = sum(1 << k for k, f in enumerate(self.conds) if f.matches(label, takes))
+        return m
+
+    def enabled(self, steps: Iterable[Label]) -> int:
+        """The conditions enabled in a state whose state-changing steps (to kept or cut states) are ``steps``."""
+        m = 0
+        for label in steps:
+            m |= self.mask(label)
+        return m
+
+    def broken(self, taken: int, enabled: Iterable[int]) -> int | None:
+        """The index of the first condition a loop breaks, or None when the loop is fair: ``taken`` is
+        the conditions of the steps the loop takes (none when it stutters), ``enabled`` those enabled in
+        each of its states."""
+        on = list(enabled)
+        always = self.all
+        ever = 0
+        for m in on:
+            always &= m
+            ever |= m
+        for k, f in enumerate(self.conds):
+            bit = 1 << k
+            if not taken & bit and (always if f.kind == "WF" else ever) & bit:
+                return k
+        return None
+
+    def broken_text(self, k: int, stutters: bool) -> str:
+        """Why condition ``k`` makes a loop (or, ``stutters``, a stutter) unfair, in words."""
+        f = self.conds[k]
+        where = ("in the last state, where it stutters for ever," if stutters
+                 else "throughout the loop" if f.kind == "WF" else "in the loop")
+        return f"{show_fair(self.spec, f)} is enabled {where} but never taken: not a fair behaviour"
