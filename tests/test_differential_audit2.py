@@ -32,7 +32,9 @@ the reading refuses (a receipt of a message never sent, a malformed field) is re
 reading is shared. Mutations, one per trace: an event dropped; two events of one node swapped (clocks kept);
 a field of the node's state changed (currentTerm, commitIndex, votedFor, state); a field of a sent message
 changed (mterm, mprevLogIndex, mcommitIndex, mmatchIndex, msuccess, mvoteGranted, mlastLogIndex); a received
-copy changed likewise; a receipt of a message never sent; a receipt duplicated at the node's end.
+copy changed likewise; a receipt of a message never sent; a receipt duplicated at the node's end. The traces: the
+seeded simulation of impl/raft (as tests/test_audit_raft.py runs it), and a real PySyncObj cluster's
+(impl/pysyncobj_trace, as tests/test_audit_pysyncobj.py runs it), which the Raft audit reads the same way.
 """
 
 from __future__ import annotations
@@ -46,11 +48,13 @@ from typing import Any
 
 import pytest
 
+from impl.pysyncobj_trace.cluster import Options
+from impl.pysyncobj_trace.cluster import run as run_pysyncobj
 from modelcheck.audit import TraceError, audit_events, mapping_for, read_traces
 from modelcheck.audit.raft_map import RaftMapping, consumes
 from modelcheck.audit.report import text_report
 from spec.raft import Message, RaftState
-from tests.test_differential_audit import Files, _raft_files, _save
+from tests.test_differential_audit import Files, _load, _raft_files, _save
 
 STUTTERS = frozenset({"PreVote", "HandlePreVoteRequest", "HandlePreVoteResponse", "ReadIndex"})
 ONE_STEP = {  # the event's action -> the spec action it is (docs/trace-format.md's table)
@@ -291,3 +295,20 @@ def test_a_reply_reported_but_not_sent_by_the_steps_fails_at_its_event(tmp_path:
     verdict, where, report = audit(paths)
     assert (verdict, where) == ("unexplained", f"{paths[1]}:16") == raft_reference(paths)
     assert f"{paths[1]}:16: node 1 HandleAppendEntriesRequest(j=2, case=accept)" in report
+
+
+def test_pysyncobj_traces_and_their_mutants_agree_with_the_brute_force_reference(tmp_path: Path) -> None:
+    """A real PySyncObj 0.3.17 cluster (impl/pysyncobj_trace: 3 processes on 127.0.0.1, 20 writes, the leader
+    killed after 10), audited as ``paxraft audit --spec raft``: accepted by both, and 40 seeded mutants judged
+    alike. The run's timing is the machine's, so only the agreement is asserted, not the counts."""
+    res = run_pysyncobj(tmp_path, Options(writes=20, kill_leader=True, kill_after=10))
+    files = _load([Path(p) for p in res["traces"]])
+    paths = _save(files, tmp_path / "valid")
+    assert raft_reference(paths) == ("ok", None) and audit(paths)[0] == "ok"
+    rng = random.Random(0)
+    for t in range(40):
+        what, mutant = raft_mutate(rng, files)
+        paths = _save(mutant, tmp_path / f"m{t}")
+        want, where = raft_reference(paths)
+        got, at, message = audit(paths)
+        assert (got, at) == (want, where), f"mutant {t}: {what}: reference {want} at {where}; audit: {message}"
