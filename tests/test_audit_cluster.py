@@ -112,3 +112,18 @@ def test_an_altered_line_of_a_real_run_is_caught_at_that_event(cluster_run, tmp_
     out = capsys.readouterr().out
     assert f"{bad}:{k + 1}: node {follower} HandleAppendEntriesRequest" in out
     assert "    log" in out  # the log is the field that differs
+
+
+def test_a_sender_trace_that_ends_early_is_named_as_such(cluster_run, tmp_path, capsys):
+    """`paxraft audit` of a running cluster's files (read one after the other while the nodes write them) said a
+    node 'receives message [1, 0, 708] that node 1's trace never sends', exit 2, as for a forged receipt. When the
+    sender's file ends before the receipt, the line says so."""
+    d, traces, lead = cluster_run
+    lines = [x + "\n" for x in _lines(traces[lead - 1])]
+    cut = tmp_path / f"node-{lead}.jsonl"
+    cut.write_text("".join(lines[: len(lines) // 2]))
+    files = [str(cut) if i == lead else traces[i - 1] for i in (1, 2, 3)]
+    assert main(["audit", *files, "--spec", "raft"]) == 2
+    err = capsys.readouterr().err
+    assert f"that node {lead}'s trace never sends (it ends at clock " in err
+    assert "a file read while its node was still writing it, or one cut short" in err

@@ -582,6 +582,20 @@ def test_a_cluster_json_setting_out_of_range_is_one_line(capsys, tmp_path, setti
         one_line(err, f"{d / 'cluster.json'}: not a usable cluster description ({why})")
 
 
+def test_recover_node_of_a_running_multipaxos_node_says_raft_only_first(capsys, tmp_path) -> None:
+    """recover-node of a running Multi-Paxos node said 'node 2 is running; stop it', exit 1; stopped, it then said
+    that it rebuilds Raft nodes only (exit 2). The refusal that holds either way comes first."""
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.create(d, 3, protocol="multipaxos")
+    cluster.release_ports(d)
+    cluster.write_pid(d / "node-2" / "pid", os.getpid())  # a running process stands for the node
+    code, out, err = run(capsys, "cluster", "recover-node", "--dir", str(d), "--node", "2")
+    assert (code, out) == (2, "")
+    one_line(err, "recover-node rebuilds a Raft node only")
+
+
 def test_cluster_start_does_not_report_a_removed_node_as_down(capsys, tmp_path) -> None:
     """After `cluster remove`, `cluster start` printed the removed node as 'down: not running' and exited 1
     ('cluster is up, but not every node is'), though every member was up."""
@@ -742,3 +756,21 @@ def test_the_check_hooks_walk_ends_where_the_search_would_stop(capsys) -> None:
     code, out, _ = run(capsys, "check", ref, *bug, "--check-hooks")
     assert code == 1 and "invariant Mutex is violated; shortest counterexample: 4 steps" in out
     assert "23 distinct states, 31 states generated, depth 5" in out  # as without --check-hooks
+
+
+def test_a_state_in_an_error_line_reads_as_traces_print_it(capsys, tmp_path) -> None:
+    """The alternating-bit protocol's empty channels read "msgQ=()" in an error line and "<<>>" in every trace."""
+    f = tmp_path / "raises.py"
+    f.write_text(
+        "from spec.core import action\n"
+        "from alternating_bit import AlternatingBit\n\n\n"
+        "class Raises(AlternatingBit):\n"
+        "    @action()\n"
+        "    def RcvAck(self, s):  # no guard: the empty queue raises\n"
+        "        return s._replace(ackQ=s.ackQ[1:], sAck=s.ackQ[0])\n"
+    )
+    sys.path.insert(0, str(Path(__file__).parent / "user_specs"))
+    code, _, err = run(capsys, "check", f"{f}:Raises")
+    assert code == 3
+    one_line(err, "action RcvAck() raised IndexError: tuple index out of range (raises.py:8), in state msgQ=<<>>, "
+                  "ackQ=<<>>, sBit=0, sAck=0, rBit=0, sent=d1, rcvd=d1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 
@@ -317,3 +318,31 @@ def test_damage_in_the_padding_is_a_torn_tail_cut_before_the_log_grows_over_it(t
     w.close()
     assert WAL(tmp_path).load()[2] == es + [Entry(3, b"nn")]  # C (index 7) never comes back
 
+
+
+def test_a_wal_keeps_few_enough_attributes_for_cpython_to_share_their_names(tmp_path):
+    """CPython 3.11 shares an instance's attribute names (and reads them fastest) for up to 29 attributes; a WAL
+    with 30 cost every sequential write 0.8% more instructions (benchmarks/write_path_cost.py --instructions:
+    936,435 -> 944,735 per write with compact traces). Adding one means removing one."""
+    w = WAL(tmp_path, create=True, owner=(b"8 bytes!", 1))
+    w.load()
+    w.trace_cut = 0
+    assert len(w.__dict__) <= 28, sorted(w.__dict__)
+
+
+def test_a_log_far_longer_than_its_header_allows_is_refused_unread(tmp_path, capsys):
+    """A wal.log extended to 1 TiB (a sparse file of zeros) was read whole: `wal check` said 'out of memory: the
+    model is too large for this machine (lower its bounds)' and a node's start ended in a MemoryError traceback;
+    a size below the machine's memory would have been read into it. More than 2 GiB past the synced length is
+    neither an unsynced tail nor padding: refused from the size alone."""
+    from modelcheck.cli import main
+
+    w = WAL(tmp_path / "wal", create=True)
+    w.load()
+    w.close()
+    os.truncate(tmp_path / "wal" / "wal.log", 1 << 40)
+    with pytest.raises(WALError, match="file is 1,099,511,627,776 bytes, more than 2 GiB past the 8,192 bytes its "
+                                       "header says were synced"):
+        WAL(tmp_path / "wal").load()
+    assert main(["wal", "check", str(tmp_path)]) == 1
+    assert "more than 2 GiB past" in capsys.readouterr().out

@@ -198,3 +198,46 @@ def test_the_membership_check_fails_at_the_same_bounds_when_votes_from_outside_t
     steps = [(st.label.name, st.label.params[0]) for st in r.trace[1:]]
     assert steps[-1] == ("BecomeLeader", 1) and ("BecomeLeader", 0) in steps  # the spare, elected by itself
     assert ("RequestVote", (1, 0)) not in [(st.label.name, st.label.params[:2]) for st in r.trace[1:]]
+
+
+def test_removing_a_live_member_while_another_is_down_is_refused(tmp_path, capsys):
+    """With node A down, `cluster remove` of the live node B left a configuration of two whose quorum needs A:
+    the change could not commit, CheckQuorum deposed the leader, the command waited out --wait (exit 1) and the
+    cluster had no leader until A came back (by hand: status 'Follower ... -' on every node). The leader now
+    refuses a change whose quorum includes members it has not heard from (etcd's strict reconfiguration check),
+    and the cluster keeps serving."""
+    import asyncio
+    import os
+    import signal
+    import time
+
+    from impl.kv.client import KVClient
+    from impl.runtime import cluster
+    from modelcheck.cli import main
+
+    d = tmp_path / "c"
+    cluster.start(d, 3)
+    try:
+        lead = asyncio.run(cluster.wait_for_leader(d, 30))
+        a, b = [i for i in (1, 2, 3) if i != lead]
+        os.kill(cluster.pid_of(d, a), signal.SIGKILL)
+        time.sleep(1.0)  # (over two election timeouts of 0.2 s: the leader has stopped hearing from it)
+        capsys.readouterr()
+        assert main(["cluster", "remove", "--dir", str(d), "--node", str(b), "--wait", "10"]) == 2
+        err = capsys.readouterr().err
+        assert f"node {b} was not removed: after it the members [{min(a, lead)}, {max(a, lead)}] need 2 up, and " \
+               f"node(s) [{a}] have not answered this leader" in err and "\n" not in err.strip()
+
+        async def put() -> int:
+            c = KVClient.from_dir(d, timeout=10)
+            try:
+                return (await c.put(b"k", b"v")).status
+            finally:
+                await c.close()
+
+        assert asyncio.run(put()) == 0  # still a leader, still a majority
+        cluster.start(d)  # A back: now B may go
+        time.sleep(1.0)
+        assert main(["cluster", "remove", "--dir", str(d), "--node", str(b), "--wait", "20"]) == 0
+    finally:
+        cluster.stop(d)

@@ -6,6 +6,7 @@ and replay, graph, the Hypothesis adapter and the explorer."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -14,8 +15,10 @@ from hypothesis import settings
 from test_cli import run  # the CLI run with its captured output
 
 from modelcheck import check
+from modelcheck.engine.liveness import check_property
 from modelcheck.engine.stateful import InvariantViolation, run_spec
 from modelcheck.output.explore.session import Session
+from spec.core import SF, WF
 from spec.registry import load_user_spec
 
 FILE = Path(__file__).resolve().parent / "user_specs" / "alternating_bit.py"
@@ -186,3 +189,32 @@ def test_replay_counts_steps_the_constraint_cuts_as_enabled(capsys: pytest.Captu
     code, out, _ = run(capsys, "replay", trace, "--spec", f"{FILE}:UnfairResend")
     assert code == 1 and ("no longer violates SentLeadsToRcvd_d1: WF(SndAck) is enabled in the last state, where "
                           "it stutters for ever, but never taken") in out  # fmt: skip
+
+
+def test_resume_says_why_a_bound_flag_is_not_taken(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """A user's bound flag given again with --resume (no spec named, so no bound flags parsed) was answered
+    "unrecognized arguments: --data; did you mean --depth?"."""
+    ck = str(tmp_path / "ck")
+    assert report(capsys, AB, "--checkpoint", ck, "--checkpoint-every", "0", "--max-states", "100")["complete"] is False
+    code, _, err = run(capsys, "check", "--resume", ck, "--data", "3")
+    assert code == 2 and "--resume takes the spec and its bounds from the checkpoint, so a spec's bound flag" in err
+    code, out, _ = run(capsys, "check", "--resume", ck, "--max-states", "1000", "--json", "--quiet")
+    assert code == 0 and figures(json.loads(out)) == TLC[2, 2, 2]
+
+
+def test_liveness_verdicts_under_every_fairness_are_tlcs() -> None:
+    """Each of ReSndMsg, SndAck, RcvMsg, RcvAck unfair, weakly or strongly fair: 81 conditions, three properties.
+    TLC 2.20 (MCABFairness.tla, 243 runs) holds SentLeadsToRcvd and (rBit # sBit) ~> (rBit = sBit) exactly when
+    ReSndMsg is fair and RcvMsg strongly fair, (rBit # sAck) ~> (rBit = sAck) exactly when SndAck is fair and RcvAck
+    strongly fair; paxraft finds the same 243 verdicts."""
+    spec = load_user_spec(AB)()
+    acts = ("ReSndMsg", "SndAck", "RcvMsg", "RcvAck")
+    for kinds in itertools.product((None, WF, SF), repeat=4):
+        fair = [k(a) for k, a in zip(kinds, acts) if k is not None]
+        resend, ack, rcv_msg, rcv_ack = kinds
+        expected = {"SentLeadsToRcvd_d1": resend is not None and rcv_msg is SF,
+                    "SentLeadsToRcvd_d2": resend is not None and rcv_msg is SF,
+                    "ABCFairness_CRcvMsg": resend is not None and rcv_msg is SF,
+                    "ABCFairness_CRcvAck": ack is not None and rcv_ack is SF}  # fmt: skip
+        found = {p: check_property(spec, p, fairness=fair).holds for p in expected}
+        assert found == expected, [str(f) for f in fair]

@@ -167,11 +167,11 @@ def mistakes(tmp_path: Path) -> Path:
                       "(the bundle once per action): set canonical_order = False"),
     ("ShortBundle", "ShortBundle: _five gave 5 items; bundled(_five, 5) takes item 5"),
     ("Unmarked", "Unmarked: Send's enumerator returned Counted((), outside=2) but is not marked @counts_outside: "
-                 "the searches would count none of its 2 counted parameters (in state base=0, data=(0, 0)"),
+                 "the searches would count none of its 2 counted parameters (in state base=0, data=<<0, 0>>"),
     ("WrongCount", "WrongCount: Send's enumerator returned Counted((), outside=1) when count_outside is true, "
                    "where 2 are enabled when it is false"),
     ("LyingKeeps", "LyingKeeps: keeps_constraint() names Send, but Send(i=0) leaves the constraint (in state "
-                   "base=0, data=(0, 0)"),
+                   "base=0, data=<<0, 0>>"),
     ("Misspelt", "Misspelt: keeps_constraint() names no action 'Recieve'"),
     ("BundleOverridden", "BundleOverridden: Send's enumerator is Bundled.params, which BundleOverridden overrides, "
                          "but @action was given the one in Bundled: declare Send again in BundleOverridden "

@@ -137,6 +137,10 @@ class Replica:
         self._transfer = None
 
     def _change(self, op: str, node: int, reply: Reply) -> None:
+        why = self.node.quorum_refusal(op, node)
+        if why is not None:
+            reply("refused", why)
+            return
         placed = self.node.change_config(op, node)
         if isinstance(placed, str):
             reply("refused", placed)

@@ -113,8 +113,8 @@ class Ready:
 class Progress:
     """The leader's view of one follower (etcd's Progress): nextIndex, matchIndex, flow control."""
 
-    __slots__ = ("next", "match", "state", "inflight", "probe_sent", "active", "hb_match", "boot", "pending_snapshot",
-                 "snapshot_wait")
+    __slots__ = ("next", "match", "state", "inflight", "probe_sent", "active", "was_active", "hb_match", "boot",
+                 "pending_snapshot", "snapshot_wait")
 
     def __init__(self, next_index: int) -> None:
         self.next = next_index
@@ -123,6 +123,7 @@ class Progress:
         self.inflight: deque[int] = deque()  # last index of each unacknowledged AppendEntries
         self.probe_sent = False
         self.active = False  # heard from since the last CheckQuorum
+        self.was_active = False  # heard from in the CheckQuorum period before (quorum_refusal)
         self.hb_match = -1  # match at the previous heartbeat response (no progress => re-probe)
         self.boot = -1  # the follower's incarnation (boot count) that acknowledged ``match``
         # SNAPSHOT state (etcd's StateSnapshot): the index of the snapshot in flight, and the heartbeat intervals
@@ -236,6 +237,20 @@ class RaftNode(NodeBase):
             return f"node {node} is the last member"
         return self.rules.change_refusal(self.config_index, self.commit, self.log.term(self.commit), self.term)
 
+    def quorum_refusal(self, op: str, node: int) -> str | None:
+        """Why the change ``op`` of ``node`` would leave a configuration whose quorum includes members this leader
+        has not heard from in the last election timeout or two (etcd's strict reconfiguration check); None if
+        it would not. The runtime asks it before an operator's change (removing a live member while another was
+        down left a configuration that could not commit or keep a leader: `cluster remove` hung, then no
+        leader); the simulation's random changes do not."""
+        new = changed(self.members, op, node)
+        heard = {self.id} | {j for j, p in self.prs.items() if p.active or p.was_active}
+        need = len(new) // 2 + 1
+        if len(new & heard) >= need:
+            return None
+        return (f"after it the members {sorted(new)} need {need} up, and node(s) {sorted(new - heard)} have not "
+                f"answered this leader within the last election timeout: the cluster would stop until they are back")
+
     def add_learner(self, node: int) -> bool:
         """A leader starts replicating to ``node`` without counting it (it catches up before it votes)."""
         if self.role != LEADER or node == self.id or node not in self.nodes:
@@ -328,7 +343,7 @@ class RaftNode(NodeBase):
                     members = self.members
                     active = (self.id in members) + sum(p.active for j, p in self.prs.items() if j in members)
                     for p in self.prs.values():
-                        p.active = False
+                        p.was_active, p.active = p.active, False
                     if active < self.quorum:
                         self._become_follower(self.term, 0)
                         self._emit("CheckQuorum", {})

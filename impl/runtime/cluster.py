@@ -463,10 +463,10 @@ def vote_floor(directory: Path, node: int) -> HardState:
 def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path:
     """Rebuild a (stopped) node's storage from its peers: the old storage is moved aside, the node starts
     empty and does not vote or campaign until it has caught up. The folder the old storage went to."""
+    load_raft(directory, "recover-node rebuilds a Raft node only: a Multi-Paxos acceptor rebuilt empty would "
+              "have forgotten its votes")  # (first: to stop a node for a command that then refuses helps no one)
     if pid_of(directory, node) is not None:
         raise RuntimeError(f"node {node} is running; stop it (or kill it) before recovering its storage")
-    load_raft(directory, "recover-node rebuilds a Raft node only: a Multi-Paxos acceptor rebuilt empty would "
-              "have forgotten its votes")
     floor = vote_floor(directory, node)
     home = directory / f"node-{node}"
     moved = home / f"wal.damaged-{time.strftime('%Y%m%d-%H%M%S')}"

@@ -23,6 +23,7 @@ import random
 import signal
 import struct
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -422,9 +423,7 @@ class NodeServer:
         hs, snap, entries = self.wal.load(trace_path.stat().st_size if traced else None)
         if self.wal.trace_cut is not None:  # the log dropped a write whose trace lines were cut short: the trace too
             os.truncate(trace_path, self.wal.trace_cut)
-        boot_file = self.home / "boot"
-        boot = int(boot_file.read_text()) + 1 if boot_file.exists() else 0
-        boot_file.write_text(str(boot))
+        boot = next_boot(self.home / "boot", self.id)
         clock = last_clock(trace_path) if cfg.trace else 0
         spec: dict[str, Any] = {"spec": "multipaxos"} if c.get("protocol") == "multipaxos" else {}  # for the audit
         members: dict[str, Any] = {"members": c["members"]} if "members" in c else {}  # the initial configuration
@@ -717,6 +716,33 @@ class NodeServer:
             self.timeline.close()
 
 
+def next_boot(path: Path, node: int) -> int:
+    """This start's incarnation number, one above the last (0 at the first start), recorded durably first.
+
+    It was rewritten in place without an fsync: a crash (or a power cut, ext4 leaving a zero-length file) in
+    between left a file that ended every later start in a ValueError traceback. It is replaced atomically now;
+    an unreadable one (written before, or damaged) gives way to the time in seconds, above every count a node
+    reaches (a leader takes a higher incarnation of a follower for a new one: ``RaftNode`` ``pr.boot``)."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        text = "-1"
+    try:
+        boot = int(text) + 1
+    except ValueError:
+        boot = int(time.time())
+        log.warning("node %d: %s held %r, not a boot count: this boot is %d", node, path, text[:20], boot)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, str(boot).encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    return boot
+
+
 def use_event_loop(c: dict[str, Any]) -> None:
     """uvloop's event loop (libuv, in C) unless cluster.json says ``"uvloop": false``: a quarter less node
     CPU per write than asyncio's own loop (docs/performance-log.md). When it is not installed the node runs on
@@ -753,6 +779,10 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(NodeServer(args.dir, args.id).main())
     except (WALError, TraceFileError, ClusterError, OSError) as exc:  # damaged storage, a bad folder, a port taken
         log.error("node %d cannot start: %s", args.id, exc)  # one line; `cluster start/status` quote it
+        return 2
+    except MemoryError:  # (a file of the node's folder far larger than it should be: a compact trace is read whole)
+        log.error("node %d cannot start: out of memory reading its folder %s (a damaged or huge file there?)",
+                  args.id, args.dir / f"node-{args.id}")
         return 2
     return 0
 

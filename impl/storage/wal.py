@@ -75,6 +75,9 @@ _SNAP_MAGIC2 = b"PXRSNAP2"  # the same, then the configuration's length (>I) and
 _SNAP_MAGIC3 = b"PXRSNAP3"  # PXRSNAP2's layout, then the owner (_OWNER) of the node that wrote it
 _V1 = struct.Struct(">IIB")  # format 1 record header: crc32 of type + payload, length, type
 MAX_RECORD = 1 << 30
+TAIL_LIMIT = 2 << 30
+"""Bytes a log may hold past what its header says was synced: one round's unsynced records and the zero padding
+(``wal_prealloc`` is at most 1 GiB). More is damage, refused before the file is read into memory."""
 
 
 class WALError(Exception):
@@ -143,9 +146,9 @@ class WAL:
 
     def __init__(self, directory: str | os.PathLike[str], fsync: bool = True, *, create: bool = False,
                  prealloc: int = 0, owner: tuple[bytes, int] | None = None) -> None:
+        # (at most 29 attributes: CPython 3.11 keeps an instance's attribute names shared, and reads them fastest,
+        # up to 29; a 30th cost every sequential write 0.8% more instructions, benchmarks/write_path_cost.py)
         self.dir = Path(directory)
-        self.path = self.dir / "wal.log"
-        self.snap_path = self.dir / "snapshot.bin"
         self.fsync = fsync
         self.create = create
         self.owner = owner
@@ -178,6 +181,16 @@ class WAL:
         self._mark: tuple[int, int, int, int, int] | None = None  # the last mark read: its end, then _MARK's fields
         self._after_mark = False  # records follow the last mark
         self.trace_cut: int | None = None  # set by load(): the size the trace is to be cut back to
+
+    @property
+    def path(self) -> Path:
+        """The log file."""
+        return self.dir / "wal.log"
+
+    @property
+    def snap_path(self) -> Path:
+        """The snapshot file."""
+        return self.dir / "snapshot.bin"
 
     # -- recovery -------------------------------------------------------------------------------
     def load(self, trace_size: int | None = None) -> tuple[HardState | None, Snapshot | None, list[Entry]]:
@@ -229,7 +242,7 @@ class WAL:
     def _scan(self, trace_size: int | None = None) -> tuple[int, int, int]:
         """Replay the log into memory and cross-check the snapshot; (end of the last good record, file size,
         bytes of a torn tail after it: 0 when only zero padding follows). ``trace_size``: see :meth:`load`."""
-        buf = self.path.read_bytes()
+        buf = self._read_log()
         good, n = self._replay_all(buf)
         cut = self._unflushed(good, trace_size) if trace_size is not None else good
         last = self._offset + len(self._entries)
@@ -241,6 +254,20 @@ class WAL:
             raise WALError(f"{self.path}: the log ends at index {last} but index {self._commit} was recorded "
                            f"as committed (entries lost)")
         return good, n, 0 if buf.count(0, good) == n - good else n - good
+
+    def _read_log(self) -> bytes:
+        """The log file's bytes, once its size is plausible for its header (a wal.log of 1 TiB of zeros, a sparse
+        file, was read whole: MemoryError, a traceback at the node's start; a smaller one could exhaust memory)."""
+        with open(self.path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            head = f.read(DATA_START)
+            slot = self._best_slot(head)
+            synced = slot[1] if slot else 0
+            if size > synced + TAIL_LIMIT:
+                raise WALError(f"{self.path}: file is {size:,} bytes, more than {TAIL_LIMIT >> 30} GiB past the "
+                               f"{synced:,} bytes its header says were synced: neither an unsynced tail nor the log's "
+                               f"padding (damaged, or not a log)")
+            return head + f.read()
 
     def _unflushed(self, good: int, trace_size: int) -> int:
         """Where the log is to end so that it holds nothing its trace does not (see :meth:`load`)."""

@@ -218,6 +218,7 @@ def merge(files: list[TraceFile]) -> list[Event]:
     """
     events = sorted((e for f in files for e in f.events), key=lambda e: (e.clock, e.node))
     traced_nodes = {f.headers[0]["node"] for f in files}
+    ends = {f.headers[0]["node"]: max((e.clock for e in f.events), default=0) for f in files}
     sent_at: dict[tuple[int, ...], Event] = {}
     for e in events:
         if e.recv is not None:
@@ -233,6 +234,12 @@ def merge(files: list[TraceFile]) -> list[Event]:
                             "the clocks are not consistent with happens-before"
                             if later
                             else f"that node {src}'s trace never sends"
+                            + (
+                                f" (it ends at clock {ends[src]}, before this receipt's {e.clock}: a file read while "
+                                "its node was still writing it, or one cut short, by a power cut or by hand)"
+                                if ends[src] < e.clock
+                                else ""
+                            )
                         )
                     )
                 raise TraceError(f"{e.where}: receives message {list(mid)} from node {src}, whose trace was not given")

@@ -76,8 +76,10 @@ class StrictParser(argparse.ArgumentParser):
         return parsed
 
 
-def unrecognized(parser: argparse.ArgumentParser, extra: list[str]) -> str:
-    """The error for arguments ``parser`` does not take, with the closest flag it does take."""
+def unrecognized(parser: argparse.ArgumentParser, extra: list[str], args: argparse.Namespace | None = None) -> str:
+    """The error for arguments ``parser`` does not take, with the closest flag it does take (``args``: what
+    was parsed; ``check --resume DIR`` names no spec, so a spec's bound flag there is no typo of another flag,
+    and the value after it was taken as the spec)."""
     flags = [f for f in parser._option_string_actions if f.startswith("--")]
     own = getattr(parser, "paxraft_own_bounds", None)  # a spec is named: not another spec's bound flags
     if own is not None:
@@ -86,6 +88,9 @@ def unrecognized(parser: argparse.ArgumentParser, extra: list[str]) -> str:
         flags = [f for f in flags if f not in others]
     close = [c for a in extra if a.startswith("--") for c in difflib.get_close_matches(a.split("=")[0], flags, 1)]
     hint = f"; did you mean {close[0]}?" if close else ""
+    if args is not None and getattr(args, "resume", None):
+        hint += ("; --resume takes the spec and its bounds from the checkpoint, so a spec's bound flag is "
+                 "taken only with the spec named")
     return f"unrecognized arguments: {' '.join(extra)}{hint}"
 
 

@@ -91,7 +91,7 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
     args, extra = parser.parse_known_args(argv)
     if extra:  # said by the sub-command, so the hint names its --help
         said = getattr(args, "_parser", None) or parser
-        said.error(unrecognized(said, extra))
+        said.error(unrecognized(said, extra, args))
     return args
 
 

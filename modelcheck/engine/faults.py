@@ -25,6 +25,8 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from modelcheck.engine.explain import compact
+from modelcheck.engine.result import shown_state
 from spec.behaviour import take_initial
 from spec.core import Action, Fair, Label, Spec, SpecError, State, Temporal, returned
 
@@ -79,10 +81,10 @@ def show_value(value: Any) -> str:
 
 
 def show_state(spec: Spec, state: State) -> str:
-    """``x=1, y=(0, 2)``: the state by the spec's own rendering when it works, its repr otherwise."""
+    """``x=1, y=<<0, 2>>``: the state by the spec's own rendering, each value as traces print it
+    (:func:`modelcheck.engine.explain.compact`: an empty sequence ``<<>>``, not ``()``), its repr when that fails."""
     try:
-        shown = spec.show_state(state)
-        text = ", ".join(f"{k}={v}" for k, v in shown.items())
+        text = ", ".join(f"{k}={compact(v)}" for k, v in shown_state(spec, state).items())
     except Exception:
         return show_value(state)
     return shorten(text) if text else show_value(state)

@@ -13,7 +13,10 @@ with the identity on sBit, sAck, rBit, sent and rcvd (MCAlternatingBit's `INSTAN
 
 tests/user_specs/MCAlternatingBit.tla (with AlternatingBit.tla and ABCorrectness.tla beside it, copied unchanged)
 is the model TLC 2.20 ran; tests/test_user_alternating_bit.py holds its figures (MCAlternatingBit.cfg: 240
-distinct states, 1,392 generated, depth 10) and asserts paxraft's equal.
+distinct states, 1,392 generated, depth 10) and asserts paxraft's equal. MCABVariants.tla holds the planted bugs
+below in TLA+ and the runs' figures, MCABFairness.tla the 81 fairness conditions, MCABCorrectness.tla the abstract
+spec's symmetry. Planted bugs: flip-by-adding (ABTypeInv, 1 step), no-ack-wait (SentLeadsToRcvd_d1, and the
+refinement fails at state 3), and three weakened fairness conditions (SentLeadsToRcvd_d1).
 """
 
 from __future__ import annotations
