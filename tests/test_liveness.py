@@ -280,3 +280,12 @@ def test_a_vacuous_verdict_says_so() -> None:
         "holds (56 successors cut), so the property holds vacuously"]
     r = check_property(load_user_spec(f"{ref}:AlternatingBit")(), "SentLeadsToRcvd_d1")
     assert r.holds and r.warnings == []
+
+
+def test_a_misspelt_property_names_every_closest_one() -> None:
+    """"SentLeadsToRcvd" is as close to SentLeadsToRcvd_d1 as to _d2: only the second was suggested."""
+    spec = load_user_spec("tests/user_specs/alternating_bit.py:AlternatingBit")()
+    with pytest.raises(SpecError, match="did you mean 'SentLeadsToRcvd_d1' or 'SentLeadsToRcvd_d2'[?]$"):
+        check_property(spec, "SentLeadsToRcvd")
+    with pytest.raises(SpecError, match="did you mean 'ABCFairness_CRcvAck'[?]$"):
+        check_property(spec, "ABCFairness_CRcvAk")

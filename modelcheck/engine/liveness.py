@@ -355,9 +355,20 @@ def temporal(spec: Spec, name: str | None) -> tuple[str, Temporal]:
         name = next(iter(props))
     if name not in props:
         hint = (f"; {name} is an invariant, which paxraft check without --liveness checks" if name in spec.invariants
-                else "".join(f"; did you mean {c!r}?" for c in difflib.get_close_matches(name, list(props), n=1)))
+                else _closest(name, list(props)))
         raise SpecError(f"{spec.name}: no temporal property {name!r} (declared: {', '.join(props)}){hint}")
     return name, props[name]
+
+
+def _closest(name: str, known: list[str]) -> str:
+    """``; did you mean 'X'?``, naming every name as close as the closest: ``SentLeadsToRcvd`` is as close to
+    ``SentLeadsToRcvd_d1`` as to ``_d2``, and naming only the second sent a user to one of two properties."""
+    close = difflib.get_close_matches(name, known, n=len(known))
+    if not close:
+        return ""
+    best = difflib.SequenceMatcher(None, name, close[0]).ratio()
+    tied = [c for c in known if c in close and difflib.SequenceMatcher(None, name, c).ratio() == best]
+    return f"; did you mean {' or '.join(repr(c) for c in tied)}?"
 
 
 def _keys(name: str) -> tuple[str, str]:
