@@ -262,6 +262,24 @@ def test_an_invariant_violated_in_a_liveness_run_is_reported_as_check_reports_it
     assert (plain["distinct_states"], plain["states_generated"], plain["depth"]) == (7_310, 50_308, 21)
 
 
+def test_variants_check_of_a_liveness_entry_explores_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`variants --check` of an entry that breaks a temporal property (the alternating-bit protocol's
+    unfair-resend) checks the invariants and the property from one exploration, as `check --liveness` does:
+    as many step calls as a plain check and the lasso's (it was a plain check, then one more exploration)."""
+    from modelcheck import check
+    from modelcheck.cli.cmd_variants import check_entry
+    from spec.catalog import select
+
+    calls = _counting_steps(monkeypatch)
+    entry = select(["unfair-resend"], "tests/user_specs/alternating_bit.py")[0]
+    outcome = check_entry(entry)
+    assert outcome.agrees and outcome.result.trace_length == 4
+    liveness = sum(calls.values())
+    calls.clear()
+    assert check(entry.build()).verdict == "ok"
+    assert liveness == sum(calls.values()) + 4 > 4  # one exploration, then the lasso's 4 steps replayed
+
+
 def test_a_vacuous_verdict_says_so() -> None:
     """The alternating-bit protocol (tests/user_specs/alternating_bit.py) at bounds where the state constraint
     empties a property: "holds", silently, in TLC as here. With ackQLen = 0 every SndAck step leaves the
