@@ -687,7 +687,7 @@ def specs(draw: st.DrawFn, hooks: bool = False) -> Gen:
         body += [f'@restriction("r{i}", action="{n}")', f"def guard_{i}(self, s, *params):",
                  f"    return {draw(st.sampled_from(RESTRICTIONS))}", ""]
     restrict = tuple(f"r{i}" for i in range(len(restricted)) if draw(st.integers(0, 3)) == 0)
-    if tick is not None and (tick.counted or tick.outside) and (hooks or draw(st.booleans())):  # guard on a hook
+    if tick is not None and (tick.counted or tick.outside) and draw(st.booleans()):  # guard on a hook (then inert)
         body += ['@restriction("early", action="Tick")', "def early(self, s, p):", "    return not s.msgs", ""]
         restrict += ("early",)
     without = (draw(st.sampled_from(names)),) if draw(st.integers(0, 3)) == 0 else ()

@@ -172,9 +172,9 @@ class _Fairness:
 
 
 def _fair_components(
-    nodes: list[int], succ: dict[int, list[int]], g: StateGraph, fair: _Fairness
+    nodes: list[int], succ: dict[int, list[int]], g: StateGraph, fair: _Fairness, first: bool = False
 ) -> list[tuple[list[int], list[tuple[int, tuple[int, int, int]]]]]:
-    """Fair strongly connected subgraphs of ``nodes``, each with its obligations.
+    """Fair strongly connected subgraphs of ``nodes``, each with its obligations (``first``: only the first found).
 
     An obligation is ``(condition, (u, v, lid))``, an edge the loop must take, or
     ``(condition, (u, -1, -1))``, a state it must visit (where a weakly fair family is disabled).
@@ -226,6 +226,8 @@ def _fair_components(
                     pending.append(rest)
                 continue
             out.append((comp, obligations))
+            if first:
+                return out
     return out
 
 
@@ -353,9 +355,20 @@ def temporal(spec: Spec, name: str | None) -> tuple[str, Temporal]:
         name = next(iter(props))
     if name not in props:
         hint = (f"; {name} is an invariant, which paxraft check without --liveness checks" if name in spec.invariants
-                else "".join(f"; did you mean {c!r}?" for c in difflib.get_close_matches(name, list(props), n=1)))
+                else _closest(name, list(props)))
         raise SpecError(f"{spec.name}: no temporal property {name!r} (declared: {', '.join(props)}){hint}")
     return name, props[name]
+
+
+def _closest(name: str, known: list[str]) -> str:
+    """``; did you mean 'X'?``, naming every name as close as the closest: ``SentLeadsToRcvd`` is as close to
+    ``SentLeadsToRcvd_d1`` as to ``_d2``, and naming only the second sent a user to one of two properties."""
+    close = difflib.get_close_matches(name, known, n=len(known))
+    if not close:
+        return ""
+    best = difflib.SequenceMatcher(None, name, close[0]).ratio()
+    tied = [c for c in known if c in close and difflib.SequenceMatcher(None, name, c).ratio() == best]
+    return f"; did you mean {' or '.join(repr(c) for c in tied)}?"
 
 
 def _keys(name: str) -> tuple[str, str]:
@@ -409,10 +422,12 @@ def _judge(
     succ = {u: [v for v, _ in g.edges(u) if v in region] for u in region}
     tails.extend(_fair_components(sorted(region), succ, g, fair))
 
-    warnings = vacuity_warnings(g, prop, goal_key)
+    warnings = vacuity_warnings(g, prop, goal_key, trigger_key)
     lasso = None
     if tails:
         lasso = _shortest_lasso(g, prop, starts, region, tails, fair)
+    else:
+        warnings += _no_fair_behaviour(g, fair)
     return LivenessResult(
         spec=spec,
         property=name,
@@ -496,11 +511,49 @@ def _two_phase_path(g: StateGraph, starts: set[int], region: set[int], goal: dic
     raise AssertionError("a tail in the region is reachable from a trigger state by construction")
 
 
-def vacuity_warnings(g: StateGraph, prop: Temporal, goal_key: str = "goal") -> list[str]:
-    """Warn when the state constraint cut every path to the property's goal (TLC is silent here); the goal's
-    marks in ``g`` are named ``goal_key``."""
+def _no_fair_behaviour(g: StateGraph, fair: _Fairness) -> list[str]:
+    """Warn when no behaviour of the model is fair, so that every property holds vacuously (TLC is silent too).
+
+    Without a state constraint a fair behaviour always exists (each enabled step is an edge to take). With one,
+    a condition may have steps only to states the constraint cuts (the alternating-bit protocol at
+    ``--ack-q-len 0``: every SndAck step leaves it, and WF(SndAck) holds no behaviour fair). Only for such a
+    condition (its labels among the cut steps', none among the edges': two passes over label ids in C) is the
+    whole graph searched for a fair tail."""
+    suspects = 0
+    for lid in set(g.cut_from):
+        suspects |= fair.mask[lid]
+    for lid in set(g.lab):
+        suspects &= ~fair.mask[lid]
+    if not suspects:
+        return []
+    nodes = list(range(len(g)))
+    if any(fair.broken([u], ()) is None for u in nodes):
+        return []
+    if _fair_components(nodes, {u: [v for v, _ in g.edges(u)] for u in nodes}, g, fair, first=True):
+        return []
+    culprits = [show_fair(g.spec, f) for k, f in enumerate(fair.conds) if suspects >> k & 1]
+    return [
+        f"no behaviour of this model is fair, so the property holds vacuously: every step of "
+        f"{', '.join(culprits)} leaves the state constraint, and a fair behaviour would have to take one "
+        "(raise the constraint's bounds)"
+    ]
+
+
+def vacuity_warnings(g: StateGraph, prop: Temporal, goal_key: str = "goal", trigger_key: str = "trigger") -> list[str]:
+    """Warn when the state constraint cut every path to the property's goal, or every state where a leads-to's
+    trigger holds (TLC is silent here); the goal's and trigger's marks in ``g`` are named ``goal_key`` and
+    ``trigger_key``."""
     if not g.cut:
         return []
+    trig = g.marks.get(trigger_key) if prop.kind == LEADS_TO else None
+    if trig is not None and not any(trig):
+        if g.cut_marks.get(trigger_key):
+            return [
+                f"the state constraint cut every state where the trigger of {prop.text} holds ({g.cut:,} "
+                "successors cut), so the property holds vacuously"
+            ]
+        return [f"no explored state satisfies the trigger of {prop.text}, and the state constraint cut {g.cut:,} "
+                "successors: the constraint may hide every state where it holds"]
     if any(g.marks[goal_key]):
         return []
     if g.cut_marks.get(goal_key):

@@ -4,7 +4,10 @@
 (* msgQLen = ackQLen = 2, CONSTRAINT SeqConstraint, PROPERTIES one of SentLeadsToRcvd, RcvMsgLeadsTo,             *)
 (* RcvAckLeadsTo (243 runs): SentLeadsToRcvd and RcvMsgLeadsTo hold exactly when ReSndMsg is fair (WF or SF) and  *)
 (* RcvMsg strongly fair; RcvAckLeadsTo exactly when SndAck is fair and RcvAck strongly fair.                        *)
-(* tests/test_user_alternating_bit.py finds the same 243 verdicts.                                                 *)
+(* With (msgQLen, ackQLen) = (2, 1) the same (162 runs: SentLeadsToRcvd, RcvAckLeadsTo); with (1, 0) every        *)
+(* SndAck step leaves the constraint, so WF or SF on SndAck leaves no fair behaviour: both hold whenever SndAck   *)
+(* is fair (vacuously), and SentLeadsToRcvd otherwise as above (162 runs).                                         *)
+(* tests/test_user_alternating_bit.py finds the same verdicts.                                                     *)
 EXTENDS MCABVariants
 S0 == ABInit /\ [][ABNext]_abvars
 S1 == ABInit /\ [][ABNext]_abvars /\ WF_abvars(RcvAck)
