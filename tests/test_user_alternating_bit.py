@@ -144,6 +144,24 @@ def test_refinement_both_ways(capsys: pytest.CaptureFixture) -> None:
     assert code == 1 and "refinement fails at state 3 (step 2): SndNewValue(d=d1) maps to no step" in out
 
 
+def test_refinement_checks_steps_into_states_the_constraint_cuts(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """A bug only on steps that leave the constraint (SndAck onto a full ackQ flips rBit): TLC checks ABCSpec's
+    action part on them (MCABVariants.tla's SpecEdge: violated at state 4), and so does refine."""
+    edge = tmp_path / "edge.py"
+    edge.write_text(
+        f"import sys\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+        "from spec.core import action\nfrom alternating_bit import AlternatingBit\n\n\n"
+        "class EdgeBug(AlternatingBit):\n"
+        "    @action()\n"
+        "    def SndAck(self, s):\n"
+        "        flip = 1 - s.rBit if len(s.ackQ) >= self.ackQLen else s.rBit\n"
+        "        return s._replace(ackQ=s.ackQ + (s.rBit,), rBit=flip)\n"
+    )
+    code, out, _ = run(capsys, "refine", f"{edge}:EdgeBug", "ABCorrectness")
+    assert code == 1 and "refinement fails at state 4 (step 3): SndAck() maps to no step of ABCorrectness" in out
+    assert figures(report(capsys, f"{edge}:EdgeBug")) == TLC[2, 2, 2]  # inside the constraint it is the protocol
+
+
 def test_pictures_replay_graph_hypothesis_and_explorer(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     cex = tmp_path / "cex"
     code, out, _ = run(capsys, "check", AB, "--variant", "flip-by-adding", "--out", str(cex))
