@@ -307,3 +307,21 @@ def test_a_misspelt_property_names_every_closest_one() -> None:
         check_property(spec, "SentLeadsToRcvd")
     with pytest.raises(SpecError, match="did you mean 'ABCFairness_CRcvAck'[?]$"):
         check_property(spec, "ABCFairness_CRcvAk")
+
+
+def test_the_loop_is_the_shortest_fair_one_through_its_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The alternating-bit protocol's no-ack-wait bug: a walk to each obligation in turn made a 20-step loop at
+    msgQLen = ackQLen = 1 (TLC's loop there has 2 steps, after a 5-step prefix); the loop is now the shortest
+    fair one back to the prefix's end (6 steps at the default bounds, 18 by the walk, which a search past
+    MAX_LOOP_SEARCH pairs falls back to). Each loop is fair, read from the spec's successors."""
+    import modelcheck.engine.liveness as live
+
+    spec = load_user_spec("tests/user_specs/alternating_bit.py:NoAckWait")()
+    r = check_property(spec, "SentLeadsToRcvd_d1")
+    assert (len(r.lasso.prefix) - 1, len(r.lasso.loop)) == (1, 6) and loop_is_fair(spec, r.lasso, spec.fairness())
+    small = load_user_spec("tests/user_specs/alternating_bit.py:NoAckWait")(msg_q_len=1, ack_q_len=1)
+    r = check_property(small, "SentLeadsToRcvd_d1")
+    assert (len(r.lasso.prefix) - 1, len(r.lasso.loop)) == (1, 6) and loop_is_fair(small, r.lasso, small.fairness())
+    monkeypatch.setattr(live, "MAX_LOOP_SEARCH", 3)
+    r = check_property(spec, "SentLeadsToRcvd_d1")
+    assert (len(r.lasso.prefix) - 1, len(r.lasso.loop)) == (1, 18) and loop_is_fair(spec, r.lasso, spec.fairness())

@@ -113,14 +113,16 @@ def test_liveness_holds_under_abfairness_and_fails_without_it(capsys: pytest.Cap
     code, out, err = run(capsys, "check", ABC, "--liveness", "--out", "unwritten")  # WF(CRcvMsg), WF(CRcvAck)
     assert code == 0 and out.count("holds under this fairness.") == 2
     assert err == "--out unwritten: nothing written, no lasso to draw (every property checked holds)\n"  # was silent
-    # TLC (SpecNoResend): violated, a 4-step prefix and a 2-step loop (SndAck, RcvAck); paxraft's prefix is shortest
+    # TLC (SpecNoResend): violated, a 4-step prefix and the loop SndAck, RcvAck; paxraft's prefix is shortest, and
+    # its loop the shortest through the prefix's end (it was SndAck, SndAck, RcvAck, RcvAck)
     obj = json.loads(run(capsys, "check", AB, "--variant", "unfair-resend", "--liveness", "SentLeadsToRcvd_d1",
                          "--json")[1])  # fmt: skip
-    assert (obj["verdict"], len(obj["prefix"]) - 1, len(obj["loop"])) == ("violation", 2, 4)
-    assert [s["action"] for s in obj["loop"]] == ["SndAck", "SndAck", "RcvAck", "RcvAck"]
+    assert (obj["verdict"], len(obj["prefix"]) - 1, len(obj["loop"])) == ("violation", 2, 2)
+    assert [s["action"] for s in obj["loop"]] == ["SndAck", "RcvAck"]
     # TLC (SpecWeakRcvMsg): violated, the message lost each time it is sent again
     code, out, _ = run(capsys, "check", AB, "--variant", "weak-receive", "--liveness", "SentLeadsToRcvd_d2")
-    assert code == 1 and "a fair behaviour of 1 step that then loops (8 steps)" in out
+    assert code == 1 and "a fair behaviour of 1 step that then loops (4 steps)" in out  # was 8 steps
+    assert "3. SndAck()\n" in out and "4. RcvAck()\n" in out and "5. LoseMsg(i=1)\n" in out and "6. ReSndMsg()" in out
     code, out, _ = run(capsys, "check", AB, "--variant", "weak-receive", "--liveness", "ABCFairness_CRcvAck")
     assert code == 0
     # ackQLen = 0: every SndAck step leaves the constraint, yet WF(SndAck) counts it enabled, as TLC does

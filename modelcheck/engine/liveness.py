@@ -14,7 +14,7 @@ in ``~G`` states forever.  In a finite graph its tail is either
   states and is split again.  ``WF`` is met by a component that contains a step of the
   family or a state where it is disabled (the cycle through every state then meets it).
 
-The report is a lasso: the shortest prefix to the loop, then the loop, marked.
+The report is a lasso: the shortest prefix to the loop, then the shortest fair loop back to it, marked.
 """
 
 from __future__ import annotations
@@ -231,7 +231,70 @@ def _fair_components(
     return out
 
 
+MAX_LOOP_CONDITIONS = 12  # the shortest fair loop is searched over (state, conditions met): 2^k times the states
+MAX_LOOP_SEARCH = 1_000_000  # ... and given up for the walk past this many (state, conditions met) pairs
+
+
 def _loop(
+    g: StateGraph, entry: int, comp: set[int], obligations: list[tuple[int, int, int]], fair: _Fairness
+) -> list[tuple[int, int]]:
+    """A cycle from ``entry`` through ``comp`` that meets every obligation, as ``(state, label id)`` steps: the
+    shortest one (:func:`_shortest_loop`) when there are few, else a walk to each in turn."""
+    if len(obligations) <= MAX_LOOP_CONDITIONS:
+        shortest = _shortest_loop(g, entry, comp, obligations, fair)
+        if shortest is not None:
+            return shortest
+    return _walked_loop(g, entry, comp, obligations, fair)
+
+
+def _shortest_loop(
+    g: StateGraph, entry: int, comp: set[int], obligations: list[tuple[int, int, int]], fair: _Fairness
+) -> list[tuple[int, int]] | None:
+    """The shortest cycle from ``entry`` through ``comp`` meeting every obligation, by a breadth-first search
+    over (state, obligations met); None past :data:`MAX_LOOP_SEARCH` pairs. Obligation ``k`` of condition ``c``
+    is met by a step of ``c``'s family, or, for a weakly fair ``c``, by a state where it is disabled. (A walk
+    to each obligation in turn gave the alternating-bit protocol's no-ack-wait a 20-step loop where 6 do.)"""
+    conds = [c for c, _ in obligations]
+    weak = [fair.conds[c].kind == "WF" for c in conds]
+    full = (1 << len(conds)) - 1
+
+    def met_by_state(u: int) -> int:
+        on = fair.enabled(u)
+        return sum(1 << j for j, c in enumerate(conds) if weak[j] and not on >> c & 1)
+
+    def met_by_step(lid: int) -> int:
+        m = fair.mask[lid]
+        return sum(1 << j for j, c in enumerate(conds) if m >> c & 1)
+
+    start = (entry, met_by_state(entry))
+    prev: dict[tuple[int, int], tuple[tuple[int, int], int]] = {}
+    queue: deque[tuple[int, int]] = deque([start])
+    seen = {start}
+    while queue:
+        node = queue.popleft()
+        u, met = node
+        for v, lid in g.edges(u):
+            if v not in comp:
+                continue
+            nxt = (v, met | met_by_step(lid) | met_by_state(v))
+            if v == entry and nxt[1] == full:  # closed, every obligation met
+                steps = [(v, lid)]
+                while node != start:
+                    back, back_lid = prev[node]
+                    steps.append((node[0], back_lid))
+                    node = back
+                steps.reverse()
+                return steps
+            if nxt not in seen:
+                if len(seen) >= MAX_LOOP_SEARCH:
+                    return None
+                seen.add(nxt)
+                prev[nxt] = (node, lid)
+                queue.append(nxt)
+    raise AssertionError("a fair component has a loop through each of its states meeting its obligations")
+
+
+def _walked_loop(
     g: StateGraph, entry: int, comp: set[int], obligations: list[tuple[int, int, int]], fair: _Fairness
 ) -> list[tuple[int, int]]:
     """A cycle from ``entry`` through ``comp`` that meets every obligation, as ``(state, label id)`` steps.
