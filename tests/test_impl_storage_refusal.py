@@ -468,3 +468,22 @@ def test_status_says_why_a_node_does_not_answer_not_a_stale_reason(tmp_path, cap
     finally:
         stray.kill()
         stray.wait()
+
+
+@pytest.mark.slow
+def test_cluster_start_with_a_stopped_node_is_not_up(tmp_path, capsys):
+    """A node stopped with SIGSTOP neither answers nor exits: `cluster start` waited for it, then said "cluster is
+    up", exit 0 (a minute's wait at most: slow)."""
+    d = tmp_path / "c"
+    assert main(["cluster", "start", "--dir", str(d)]) == 0
+    pid = cluster.pid_of(d, 3)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        capsys.readouterr()
+        assert main(["cluster", "start", "--dir", str(d)]) == 1
+        out = capsys.readouterr().out
+        assert f"node 3: down: not answering (its process, pid {pid}, is running" in out
+        assert out.endswith("cluster is up, but not every node is\n")
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        cluster.stop(d)
