@@ -45,8 +45,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _down(d: Path, ids: list[int], running: dict[int, int]) -> int:
-    """Print a line per node that is not running; how many."""
-    down = [i for i in ids if i not in running]
+    """Print a line per node that is not running, or runs and does not answer (a stopped process: `start` said
+    "cluster is up", exit 0, with one); how many."""
+    answering = asyncio.run(cluster.statuses(d, 1.0)) if running else {}
+    down = [i for i in ids if i not in running or answering.get(i) is None]
     for i in down:
         print(f"node {i}: down: {cluster.down_reason(d, i)}")
     return len(down)

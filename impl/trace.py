@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import marshal
 import os
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
 from pathlib import Path
@@ -237,12 +238,49 @@ def compact_records(data: bytes, name: str) -> tuple[list[tuple[int, int, memory
     return out, pos
 
 
+LAST_RECORDS = 64  # the records :func:`stream_records` remembers, for :func:`last_clock`
+
+
+def stream_records(path: Path) -> tuple[deque[tuple[int, int, int]], int]:
+    """:func:`compact_records`'s verdicts on a compact trace file read one record at a time, so that a node's start
+    holds one record in memory, not the file (it read the whole file, twice; a trace grows with every write):
+    the last :data:`LAST_RECORDS` records as ``(byte offset, type, payload length)``, and where the intact
+    records end. TraceFileError as compact_records."""
+    name = str(path)
+    last: deque[tuple[int, int, int]] = deque(maxlen=LAST_RECORDS)
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if f.read(len(COMPACT_MAGIC)) != COMPACT_MAGIC:
+            raise TraceFileError(f"{name}: not a compact trace file (it does not start with {COMPACT_MAGIC!r})")
+        pos = len(COMPACT_MAGIC)
+        while pos < size:
+            head = f.read(REC)
+            why = problem(head, 0)  # (the header alone: intact, its payload not read yet, or cut short or damaged)
+            if why is not None and cut_short(why) and len(head) == REC:
+                length = HEAD.unpack_from(head, 4)[0]
+                why = None if pos + REC + length <= size else why
+                if why is None:
+                    why = problem(head + f.read(length), 0)
+            else:
+                length = 0
+            if why is not None:
+                if cut_short(why):
+                    break
+                raise TraceFileError(f"{name}: damaged record at byte offset {pos}: {why}")
+            typ = head[8]
+            if typ not in (JSON_LINES, RAFT_EVENTS):
+                raise TraceFileError(f"{name}: record of unknown type {typ} at byte offset {pos}")
+            last.append((pos, typ, length))
+            pos += REC + length
+    return last, pos
+
+
 def _cut_partial_record(path: Path, size: int) -> int:
     """The compact file's :func:`_cut_partial_line`: cut a last record cut short; the size after (0 for an empty
     file). Damage is refused (:class:`TraceFileError`), as is a file that is not a compact trace."""
     if size == 0:
         return 0
-    _, keep = compact_records(path.read_bytes(), str(path))
+    _, keep = stream_records(path)
     if keep < size:
         os.truncate(path, keep)
     return keep
@@ -301,24 +339,30 @@ def last_clock(path: str | os.PathLike[str]) -> int:
     with open(p, "rb") as f:
         head = f.read(len(COMPACT_MAGIC))
         if is_compact(head):
-            f.seek(0)
-            data = f.read()
-            records, _ = compact_records(data, str(p))
-            for _pos, typ, payload in reversed(records):
-                if typ == RAFT_EVENTS:
-                    events = marshal.loads(payload)
-                    if events:
-                        return int(events[-1][1])
-                else:
-                    clock = _last_clock_of(bytes(payload).split(b"\n"))
-                    if clock:
-                        return clock
-            return 0
+            last, _ = stream_records(p)
+            for pos, typ, length in reversed(last):
+                f.seek(pos + REC)
+                clock = _record_clock(typ, f.read(length))
+                if clock:
+                    return clock
+            if len(last) < LAST_RECORDS:
+                return 0
+            f.seek(0)  # (every one of the last records is a header: rare; the earlier ones are read too)
+            records, _ = compact_records(f.read(), str(p))
+            return next((c for _, typ, payload in reversed(records) if (c := _record_clock(typ, payload))), 0)
         f.seek(0, os.SEEK_END)
         size = f.tell()
         f.seek(max(0, size - 65536))
         tail = f.read().split(b"\n")
     return _last_clock_of(tail)
+
+
+def _record_clock(typ: int, payload: bytes | memoryview) -> int:
+    """The clock of a compact record's last event (0: it holds none)."""
+    if typ == RAFT_EVENTS:
+        events = marshal.loads(payload)
+        return int(events[-1][1]) if events else 0
+    return _last_clock_of(bytes(payload).split(b"\n"))
 
 
 def _last_clock_of(lines: list[bytes]) -> int:

@@ -62,7 +62,7 @@ from modelcheck.engine.dfs import dfs
 from modelcheck.engine.graph import explore, explore_checked
 from modelcheck.engine.liveness import ALWAYS_EVENTUALLY, EVENTUALLY, LEADS_TO, check_property
 from modelcheck.engine.progress import Progress
-from modelcheck.engine.result import Result, Step
+from modelcheck.engine.result import Result, Step, count
 from modelcheck.engine.simulate import simulate
 from modelcheck.output import dot as dot_output
 from modelcheck.output.render import graph_dot, state_text
@@ -1105,7 +1105,7 @@ def _graph_case(seed: int, tmp: Path, cli: bool, monkeypatch: pytest.MonkeyPatch
         assert f": {len(plain.states):,} states, {len(steps):,} edges" in printed
         bad = [d for s, d in plain.states.items() if not all(getattr(spec, n)(s) for n in spec.invariants)]
         if bad:  # the graph holds the states within the constraint only
-            assert f"its shortest path ({min(bad) - 1} steps)" in printed
+            assert f"its shortest path ({count(min(bad) - 1, 'step')})" in printed
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -149,3 +149,26 @@ def test_a_state_outside_the_constraint_says_so() -> None:
     while (got := session.job(job))["status"] == "running" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert got["text"] == "ABTypeInv violated 7 steps from here (58 states explored)"
+
+
+def test_an_exception_in_the_spec_s_code_is_located_on_the_page(tmp_path: Path) -> None:
+    """The alternating-bit protocol with RcvAck unguarded raises on an empty ackQ: the page said "IndexError:
+    tuple index out of range", where check names the action, the file and line, and the state."""
+    f = tmp_path / "raises.py"
+    f.write_text(
+        f"import sys\nsys.path.insert(0, {str(Path('tests/user_specs').resolve())!r})\n"
+        "from spec.core import action\nfrom alternating_bit import AlternatingBit\n\n\n"
+        "class Raises(AlternatingBit):\n"
+        "    @action()\n"
+        "    def RcvAck(self, s):\n"
+        "        return s._replace(ackQ=s.ackQ[1:], sAck=s.ackQ[0])\n"
+    )
+    srv = serve_in_thread(Session(load_user_spec(f"{f}:Raises")()))
+    try:
+        status, body = _get(srv.url + "api/state?path=")
+        assert status == 500 and json.loads(body)["error"] == (
+            "Raises: action RcvAck() raised IndexError: tuple index out of range (raises.py:10), in state "
+            "msgQ=<<>>, ackQ=<<>>, sBit=0, sAck=0, rBit=0, sent=d1, rcvd=d1")
+    finally:
+        srv.shutdown()
+        srv.server_close()

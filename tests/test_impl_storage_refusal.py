@@ -441,3 +441,49 @@ def test_a_node_whose_boot_file_was_left_empty_starts(tmp_path, capsys):
     finally:
         cluster.stop(d)
     assert int((d / "node-1" / "boot").read_text()) == boot + 1
+
+
+def test_status_says_why_a_node_does_not_answer_not_a_stale_reason(tmp_path, capsys):
+    """`cluster status` gave the last 'cannot start' line of node.log even when the node had started since (a
+    second process refused by the folder's lock, say), and 'not running' for a process that runs but does not
+    answer (stopped with SIGSTOP)."""
+    d = tmp_path / "c"
+    cluster.create(d, 2)
+    cluster.release_ports(d)
+    (d / "node-1" / "node.log").write_text(
+        "... node 1 cannot start: /x/node-1: in use by another process (pid 7); one node folder takes one node\n"
+        "... node 1 listening on 127.0.0.1:1 (uvloop event loop)\n")
+    (d / "node-2" / "node.log").write_text("... node 2 cannot start: /x/wal.log: damaged record at byte offset 9\n")
+    stray = subprocess.Popen(["sleep", "30"])
+    try:
+        cluster.write_pid(d / "node-1" / "pid", stray.pid)  # (its start time: pid_of takes it for the node)
+        capsys.readouterr()
+        assert main(["cluster", "status", "--dir", str(d)]) == 1
+        out = capsys.readouterr().out
+        assert f"not answering (its process, pid {stray.pid}, is running: stopped, or too busy?)" in out
+        assert "/x/wal.log: damaged record at byte offset 9" in out  # node 2's refusal is why it is down
+        stray.kill()
+        stray.wait()
+        assert cluster.down_reason(d, 1) == "not running"  # not the refusal logged before it last started
+    finally:
+        stray.kill()
+        stray.wait()
+
+
+@pytest.mark.slow
+def test_cluster_start_with_a_stopped_node_is_not_up(tmp_path, capsys):
+    """A node stopped with SIGSTOP neither answers nor exits: `cluster start` waited for it, then said "cluster is
+    up", exit 0 (a minute's wait at most: slow)."""
+    d = tmp_path / "c"
+    assert main(["cluster", "start", "--dir", str(d)]) == 0
+    pid = cluster.pid_of(d, 3)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        capsys.readouterr()
+        assert main(["cluster", "start", "--dir", str(d)]) == 1
+        out = capsys.readouterr().out
+        assert f"node 3: down: not answering (its process, pid {pid}, is running" in out
+        assert out.endswith("cluster is up, but not every node is\n")
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        cluster.stop(d)

@@ -230,3 +230,18 @@ def test_a_lasso_replays_under_the_checkers_fairness_rule(tmp_path, capsys) -> N
     assert main(["replay", trace, "--spec", f"{specs}:LeaveFair", "--quiet"]) == 1
     assert "no longer violates Out: WF(Leave) is enabled throughout the loop but never taken: not a fair " \
         "behaviour." in capsys.readouterr().out
+
+
+def test_a_lasso_s_fairness_word_is_one_of_two(tmp_path, capsys) -> None:
+    """#meta.fairness other than "declared" or "none" was read as "declared": a hand-edited "weak" (or a typo of
+    "none") replayed the alternating-bit protocol's lasso under the declared fairness, exit 0."""
+    ref = "tests/user_specs/alternating_bit.py:UnfairResend"
+    assert main(["check", ref, "--liveness", "SentLeadsToRcvd_d1", "--out", str(tmp_path), "--quiet"]) == 1
+    trace = tmp_path / "trace.itf.json"
+    obj = json.loads(trace.read_text())
+    assert obj["#meta"]["fairness"] == "declared"
+    obj["#meta"]["fairness"] = "nnone"
+    trace.write_text(json.dumps(obj))
+    capsys.readouterr()
+    assert main(["replay", str(trace), "--spec", ref]) == 2
+    assert '#meta.fairness must be "declared" or "none", got \'"nnone"\'' in capsys.readouterr().err

@@ -13,7 +13,7 @@ from modelcheck.engine.liveness import check_property, tarjan
 from spec.core import SF, WF, Action, AlwaysEventually, Eventually, LeadsTo, Spec, SpecError, action, declare
 from spec.dueling import DistinguishedLeader, Dueling
 from spec.paxos import Paxos
-from spec.registry import entries
+from spec.registry import entries, load_user_spec
 from tests.fair_lasso import loop_is_fair
 
 entries()  # loads the declarations (spec.paxos_live)
@@ -260,3 +260,68 @@ def test_an_invariant_violated_in_a_liveness_run_is_reported_as_check_reports_it
     assert {k: live[k] for k in keys} == {k: plain[k] for k in keys}
     assert (plain["violated"], plain["trace_length"]) == ("OneLeaderPerTerm", 20)  # the catalogue's shortest
     assert (plain["distinct_states"], plain["states_generated"], plain["depth"]) == (7_310, 50_308, 21)
+
+
+def test_variants_check_of_a_liveness_entry_explores_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`variants --check` of an entry that breaks a temporal property (the alternating-bit protocol's
+    unfair-resend) checks the invariants and the property from one exploration, as `check --liveness` does:
+    as many step calls as a plain check and the lasso's (it was a plain check, then one more exploration)."""
+    from modelcheck import check
+    from modelcheck.cli.cmd_variants import check_entry
+    from spec.catalog import select
+
+    calls = _counting_steps(monkeypatch)
+    entry = select(["unfair-resend"], "tests/user_specs/alternating_bit.py")[0]
+    outcome = check_entry(entry)
+    assert outcome.agrees and outcome.result.trace_length == 4
+    liveness = sum(calls.values())
+    calls.clear()
+    assert check(entry.build()).verdict == "ok"
+    assert liveness == sum(calls.values()) + 4 > 4  # one exploration, then the lasso's 4 steps replayed
+
+
+def test_a_vacuous_verdict_says_so() -> None:
+    """The alternating-bit protocol (tests/user_specs/alternating_bit.py) at bounds where the state constraint
+    empties a property: "holds", silently, in TLC as here. With ackQLen = 0 every SndAck step leaves the
+    constraint, so WF(SndAck) holds no behaviour fair: even the planted no-ack-wait bug, which violates
+    SentLeadsToRcvd_d1 at ackQLen = 1, "held". With msgQLen = 0 no SndNewValue step stays within it, so the
+    leads-to's trigger (sBit # sAck) holds in no explored state."""
+    ref = "tests/user_specs/alternating_bit.py"
+    r = check_property(load_user_spec(f"{ref}:NoAckWait")(ack_q_len=0), "SentLeadsToRcvd_d1")
+    assert r.holds and r.warnings == [
+        "no behaviour of this model is fair, so the property holds vacuously: every step of WF(SndAck) leaves the "
+        "state constraint, and a fair behaviour would have to take one (raise the constraint's bounds)"]
+    assert not check_property(load_user_spec(f"{ref}:NoAckWait")(ack_q_len=1), "SentLeadsToRcvd_d1").holds
+    r = check_property(load_user_spec(f"{ref}:AlternatingBit")(msg_q_len=0), "SentLeadsToRcvd_d1")
+    assert r.holds and r.warnings == [
+        "the state constraint cut every state where the trigger of (sent = d1) /\\ (sBit # sAck) ~> (rcvd = d1) "
+        "holds (56 successors cut), so the property holds vacuously"]
+    r = check_property(load_user_spec(f"{ref}:AlternatingBit")(), "SentLeadsToRcvd_d1")
+    assert r.holds and r.warnings == []
+
+
+def test_a_misspelt_property_names_every_closest_one() -> None:
+    """"SentLeadsToRcvd" is as close to SentLeadsToRcvd_d1 as to _d2: only the second was suggested."""
+    spec = load_user_spec("tests/user_specs/alternating_bit.py:AlternatingBit")()
+    with pytest.raises(SpecError, match="did you mean 'SentLeadsToRcvd_d1' or 'SentLeadsToRcvd_d2'[?]$"):
+        check_property(spec, "SentLeadsToRcvd")
+    with pytest.raises(SpecError, match="did you mean 'ABCFairness_CRcvAck'[?]$"):
+        check_property(spec, "ABCFairness_CRcvAk")
+
+
+def test_the_loop_is_the_shortest_fair_one_through_its_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The alternating-bit protocol's no-ack-wait bug: a walk to each obligation in turn made a 20-step loop at
+    msgQLen = ackQLen = 1 (TLC's loop there has 2 steps, after a 5-step prefix); the loop is now the shortest
+    fair one back to the prefix's end (6 steps at the default bounds, 18 by the walk, which a search past
+    MAX_LOOP_SEARCH pairs falls back to). Each loop is fair, read from the spec's successors."""
+    import modelcheck.engine.liveness as live
+
+    spec = load_user_spec("tests/user_specs/alternating_bit.py:NoAckWait")()
+    r = check_property(spec, "SentLeadsToRcvd_d1")
+    assert (len(r.lasso.prefix) - 1, len(r.lasso.loop)) == (1, 6) and loop_is_fair(spec, r.lasso, spec.fairness())
+    small = load_user_spec("tests/user_specs/alternating_bit.py:NoAckWait")(msg_q_len=1, ack_q_len=1)
+    r = check_property(small, "SentLeadsToRcvd_d1")
+    assert (len(r.lasso.prefix) - 1, len(r.lasso.loop)) == (1, 6) and loop_is_fair(small, r.lasso, small.fairness())
+    monkeypatch.setattr(live, "MAX_LOOP_SEARCH", 3)
+    r = check_property(spec, "SentLeadsToRcvd_d1")
+    assert (len(r.lasso.prefix) - 1, len(r.lasso.loop)) == (1, 18) and loop_is_fair(spec, r.lasso, spec.fairness())

@@ -241,3 +241,39 @@ def test_removing_a_live_member_while_another_is_down_is_refused(tmp_path, capsy
         assert main(["cluster", "remove", "--dir", str(d), "--node", str(b), "--wait", "20"]) == 0
     finally:
         cluster.stop(d)
+
+
+def test_two_cluster_adds_at_once_give_two_nodes(tmp_path, monkeypatch):
+    """Two `cluster add` at once each read cluster.json's highest id and gave it to their own new node: the second
+    write of cluster.json replaced the first's port, one folder served two processes' claims. The second now
+    waits for the first (a lock on cluster.json's edits). Here the first add holds on after choosing its id
+    until the second has chosen one too (or 2 s have passed, as they do when it waits for the lock)."""
+    import threading
+
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.start(d, 3)
+    chosen: list[int] = []
+    both = threading.Event()
+    init = cluster.init_node
+
+    def slow_init(directory, node, hard_state=None, desc=None):
+        chosen.append(node)
+        if len(chosen) == 2:
+            both.set()
+        both.wait(2.0)
+        return init(directory, node, hard_state, desc)
+
+    monkeypatch.setattr(cluster, "init_node", slow_init)
+    added: list[int] = []
+    try:
+        threads = [threading.Thread(target=lambda: added.append(cluster.add_node(d, wait=30)[0])) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(90)
+        assert sorted(added) == [4, 5] and sorted(chosen) == [4, 5]
+        assert sorted(cluster.load(d)["nodes"]) == ["1", "2", "3", "4", "5"]
+    finally:
+        cluster.stop(d)

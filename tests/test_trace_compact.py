@@ -8,6 +8,7 @@ refused with the file and byte offset, never silently misread."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,72 @@ def test_the_trace_format_setting_is_checked_and_names_the_file(tmp_path, capsys
         trace_compact({"trace_format": "compact"}, raft=False)
     assert main(["trace-json", str(tmp_path / "none.bin")]) == 2
     assert "none.bin: cannot read: no such file" in capsys.readouterr().err
+
+
+def _reference(data: bytes, name: str) -> tuple[str | None, int, list[int], int]:
+    """compact_records' verdict on the whole bytes: (error, end, record offsets, the last event's clock)."""
+    try:
+        records, end = compact_records(data, name)
+    except TraceFileError as exc:
+        return str(exc), 0, [], 0
+    lines, _ = json_lines(data[:end], name)
+    clocks = [json.loads(x)["clock"] for x in lines if '"clock"' in x and '"format"' not in x]
+    return None, end, [pos for pos, _, _ in records], clocks[-1] if clocks else 0
+
+
+def test_a_node_start_reads_its_compact_trace_one_record_at_a_time_with_the_same_verdicts(traces, tmp_path):
+    """A node's start read its whole compact trace into memory, twice (to cut a last record cut short, and for its
+    last clock), and a trace grows with every write. stream_records reads a record at a time: on the file cut
+    around every record boundary and at every offset of its last two records, and with 40 seeded bit flips, its
+    verdict (where the intact records end, or the damage and its offset), the records it remembers, the cut a
+    restart makes and the restarted clock are compact_records' (every offset and 300 flips under slow)."""
+    _stream_against_reference(traces, tmp_path, every_offset=False, flips=40)
+
+
+@pytest.mark.slow
+def test_stream_records_against_compact_records_at_every_offset(traces, tmp_path):
+    _stream_against_reference(traces, tmp_path, every_offset=True, flips=300)
+
+
+def _stream_against_reference(traces, tmp_path: Path, every_offset: bool, flips: int) -> None:
+    import random
+
+    from impl.trace import LAST_RECORDS, stream_records
+
+    _, bins, _ = traces
+    whole = bins[2].read_bytes()
+    rng = random.Random(7)
+    starts = _records(bins[2])
+    if every_offset:
+        cuts = set(range(len(COMPACT_MAGIC), len(whole) + 1))
+    else:  # each record's start, header and first payload byte, and 40 cuts across the last two records
+        cuts = {c for pos in starts for c in (pos, pos + 1, pos + 12, pos + 13, pos + 14)}
+        cuts |= set(range(starts[-2], len(whole) + 1, max(1, (len(whole) - starts[-2]) // 40))) | {len(whole)}
+    cases = [whole[:cut] for cut in sorted(c for c in cuts if c <= len(whole))]
+    for _ in range(flips):
+        flipped = bytearray(whole)
+        flipped[rng.randrange(len(COMPACT_MAGIC), len(whole))] ^= 1 << rng.randrange(8)
+        cases.append(bytes(flipped))
+    path = tmp_path / "t.bin"
+    damaged = 0
+    for data in cases:
+        path.write_bytes(data)
+        error, end, offsets, clock = _reference(data, str(path))
+        if error is not None:
+            damaged += 1
+            with pytest.raises(TraceFileError) as exc:
+                stream_records(path)
+            assert str(exc.value) == error
+            continue
+        last, got_end = stream_records(path)
+        assert (got_end, [pos for pos, _, _ in last]) == (end, offsets[-LAST_RECORDS:])
+        assert last_clock(path) == clock
+        TraceWriter(path, 2, NODES, compact=True).close()  # a restart cuts back to the intact records
+        assert path.read_bytes()[:end] == data[:end] and stream_records(path)[1] == path.stat().st_size
+    assert flips * 0.8 < damaged <= flips
+    # more than LAST_RECORDS header-only records at the end (restarts with no event): the clock is found earlier
+    path.write_bytes(whole)
+    clock = last_clock(path)
+    for _ in range(LAST_RECORDS + 6):
+        TraceWriter(path, 2, NODES, compact=True).close()
+    assert last_clock(path) == clock > 0

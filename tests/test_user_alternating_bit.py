@@ -110,16 +110,19 @@ def test_planted_invariant_bug(capsys: pytest.CaptureFixture) -> None:
 def test_liveness_holds_under_abfairness_and_fails_without_it(capsys: pytest.CaptureFixture) -> None:
     code, out, _ = run(capsys, "check", AB, "--liveness")
     assert code == 0 and out.count("holds under this fairness.\n240 distinct states, 1,196 edges") == 4
-    code, out, _ = run(capsys, "check", ABC, "--liveness")  # WF(CRcvMsg), WF(CRcvAck)
+    code, out, err = run(capsys, "check", ABC, "--liveness", "--out", "unwritten")  # WF(CRcvMsg), WF(CRcvAck)
     assert code == 0 and out.count("holds under this fairness.") == 2
-    # TLC (SpecNoResend): violated, a 4-step prefix and a 2-step loop (SndAck, RcvAck); paxraft's prefix is shortest
+    assert err == "--out unwritten: nothing written, no lasso to draw (every property checked holds)\n"  # was silent
+    # TLC (SpecNoResend): violated, a 4-step prefix and the loop SndAck, RcvAck; paxraft's prefix is shortest, and
+    # its loop the shortest through the prefix's end (it was SndAck, SndAck, RcvAck, RcvAck)
     obj = json.loads(run(capsys, "check", AB, "--variant", "unfair-resend", "--liveness", "SentLeadsToRcvd_d1",
                          "--json")[1])  # fmt: skip
-    assert (obj["verdict"], len(obj["prefix"]) - 1, len(obj["loop"])) == ("violation", 2, 4)
-    assert [s["action"] for s in obj["loop"]] == ["SndAck", "SndAck", "RcvAck", "RcvAck"]
+    assert (obj["verdict"], len(obj["prefix"]) - 1, len(obj["loop"])) == ("violation", 2, 2)
+    assert [s["action"] for s in obj["loop"]] == ["SndAck", "RcvAck"]
     # TLC (SpecWeakRcvMsg): violated, the message lost each time it is sent again
     code, out, _ = run(capsys, "check", AB, "--variant", "weak-receive", "--liveness", "SentLeadsToRcvd_d2")
-    assert code == 1 and "a fair behaviour of 1 step that then loops (8 steps)" in out
+    assert code == 1 and "a fair behaviour of 1 step that then loops (4 steps)" in out  # was 8 steps
+    assert "3. SndAck()\n" in out and "4. RcvAck()\n" in out and "5. LoseMsg(i=1)\n" in out and "6. ReSndMsg()" in out
     code, out, _ = run(capsys, "check", AB, "--variant", "weak-receive", "--liveness", "ABCFairness_CRcvAck")
     assert code == 0
     # ackQLen = 0: every SndAck step leaves the constraint, yet WF(SndAck) counts it enabled, as TLC does
@@ -139,6 +142,24 @@ def test_refinement_both_ways(capsys: pytest.CaptureFixture) -> None:
     # TLC on SpecNoWait with PROPERTIES ABCSpec: "Action property ... is violated" at state 3, two SndNewValue(d1)
     code, out, _ = run(capsys, "refine", AB, "--variant", "no-ack-wait", "ABCorrectness")
     assert code == 1 and "refinement fails at state 3 (step 2): SndNewValue(d=d1) maps to no step" in out
+
+
+def test_refinement_checks_steps_into_states_the_constraint_cuts(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """A bug only on steps that leave the constraint (SndAck onto a full ackQ flips rBit): TLC checks ABCSpec's
+    action part on them (MCABVariants.tla's SpecEdge: violated at state 4), and so does refine."""
+    edge = tmp_path / "edge.py"
+    edge.write_text(
+        f"import sys\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+        "from spec.core import action\nfrom alternating_bit import AlternatingBit\n\n\n"
+        "class EdgeBug(AlternatingBit):\n"
+        "    @action()\n"
+        "    def SndAck(self, s):\n"
+        "        flip = 1 - s.rBit if len(s.ackQ) >= self.ackQLen else s.rBit\n"
+        "        return s._replace(ackQ=s.ackQ + (s.rBit,), rBit=flip)\n"
+    )
+    code, out, _ = run(capsys, "refine", f"{edge}:EdgeBug", "ABCorrectness")
+    assert code == 1 and "refinement fails at state 4 (step 3): SndAck() maps to no step of ABCorrectness" in out
+    assert figures(report(capsys, f"{edge}:EdgeBug")) == TLC[2, 2, 2]  # inside the constraint it is the protocol
 
 
 def test_pictures_replay_graph_hypothesis_and_explorer(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -327,13 +328,29 @@ def start_node(directory: Path, node: int) -> int:
     return p.pid
 
 
+@contextlib.contextmanager
+def editing(directory: Path) -> Iterator[None]:
+    """Hold ``DIR/cluster.lock`` (flock; waits for another command holding it) while a command reads, changes and
+    writes cluster.json: two `cluster add` at once each read the same highest id and gave it to their new node
+    (one port lost), and two `cluster start` of a new folder each wrote their own secret and ports."""
+    fd = os.open(directory / "cluster.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def start(directory: Path, nodes: int = 3, wait: float = 20.0, **settings: Any) -> dict[int, int]:
     """Start every node that is not running (creating the cluster if new); wait for a leader.
 
     Returns the pids of the running nodes; RuntimeError when no leader is elected (or a majority of
     the nodes refused to start)."""
-    if not (directory / "cluster.json").exists():
-        create(directory, nodes, **settings)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    check_private(directory)
+    with editing(directory):
+        if not (directory / "cluster.json").exists():
+            create(directory, nodes, **settings)
     desc = load(directory)
     pids = {}
     try:
@@ -352,7 +369,12 @@ def start(directory: Path, nodes: int = 3, wait: float = 20.0, **settings: Any) 
 
 
 def down_reason(directory: Path, node: int) -> str:
-    """Why a node is not running: the last 'cannot start' line of its node.log, or 'not running'."""
+    """Why a node does not answer: its process runs (stopped, or too busy), or the last 'cannot start' line of its
+    node.log since it last listened, or 'not running'. (A process found running was reported 'not running', and
+    a refusal logged before the node's last start, say a second process refused, was given as the reason.)"""
+    pid = pid_of(directory, node)
+    if pid is not None:
+        return f"not answering (its process, pid {pid}, is running: stopped, or too busy?)"
     try:
         lines = (directory / f"node-{node}" / "node.log").read_text(errors="replace").splitlines()[-200:]
     except OSError:
@@ -360,6 +382,8 @@ def down_reason(directory: Path, node: int) -> str:
     for line in reversed(lines):
         if "cannot start:" in line:
             return line.split("cannot start:", 1)[1].strip()
+        if " listening on " in line:  # (it started after any refusal above: that is not why it is down now)
+            break
     return "not running"
 
 
@@ -579,6 +603,11 @@ def add_node(directory: Path, wait: float = 60.0) -> tuple[int, int]:
     cluster.json, starts with an empty log, catches up as a learner (no vote), then the leader appends the
     configuration that adds it. (its id, its pid); ClusterError when the leader refuses (one line),
     RuntimeError when no answer comes within ``wait`` s."""
+    with editing(directory):  # (until the change is made: another add would take the same id)
+        return _add_node(directory, wait)
+
+
+def _add_node(directory: Path, wait: float) -> tuple[int, int]:
     desc = load_raft(directory, "membership changes are made in a Raft cluster only")
     node = max(map(int, desc["nodes"])) + 1
     desc.setdefault("members", members(desc))  # the initial configuration
@@ -606,6 +635,11 @@ def add_node(directory: Path, wait: float = 60.0) -> tuple[int, int]:
 def remove_node(directory: Path, node: int, wait: float = 30.0) -> None:
     """Remove ``node`` from the configuration (single-server change), then stop it; ClusterError when the
     leader refuses (the last member, a change pending, not a member: one line)."""
+    with editing(directory):
+        _remove_node(directory, node, wait)
+
+
+def _remove_node(directory: Path, node: int, wait: float) -> None:
     desc = load_raft(directory, "membership changes are made in a Raft cluster only")
     if node not in members(desc):
         raise ClusterError(f"--node {node} is not a node of this cluster (nodes: {members(desc)})")

@@ -268,6 +268,8 @@ def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
         found = {"property": res.property, "fairness": "none" if args.no_fairness else "declared"}
         for path in write_trace_artifacts(spec, trace, Path(args.out), what, "liveness", loop, found):
             print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
+    elif args.out:  # as a plain check says it: an empty folder after --out looks like a failure
+        print(f"--out {args.out}: nothing written, no lasso to draw (every property checked holds)", file=sys.stderr)
     return 0 if res is None else 1
 
 

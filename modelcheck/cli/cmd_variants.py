@@ -94,19 +94,21 @@ def check_entry(entry: Entry, progress: Progress | None = None) -> Outcome:
         return Outcome(entry, None)
     spec = _built(entry)
     started = time.perf_counter()
+    if entry.breaks in spec.properties() and entry.breaks not in spec.invariants and not entry.symmetry:
+        return _liveness_outcome(entry, spec, started, progress)
     result = check(spec, symmetry=entry.symmetry, progress=progress)
-    if result.verdict == OK and entry.breaks in spec.properties() and entry.breaks not in spec.invariants:
-        return _liveness_outcome(entry, spec, result, started)
     return Outcome(entry, result, time.perf_counter() - started)
 
 
-def _liveness_outcome(entry: Entry, spec: Spec, safe: Result, started: float) -> Outcome:
-    """An entry that breaks a temporal property, its invariants holding: the property checked under the spec's
-    fairness (as ``paxraft check --liveness NAME``); its length is the lasso's steps, prefix and loop."""
-    from modelcheck.engine.liveness import check_property
+def _liveness_outcome(entry: Entry, spec: Spec, started: float, progress: Progress | None) -> Outcome:
+    """An entry that breaks a temporal property: the invariants, then (when they hold) the property under the
+    spec's fairness, from one exploration, as ``paxraft check --liveness NAME`` checks them; its length is
+    the lasso's steps, prefix and loop."""
+    from modelcheck.engine.liveness import check_liveness
 
-    live = check_property(spec, entry.breaks)
-    if live.lasso is None:
+    safe, results = check_liveness(spec, [entry.breaks], progress=progress)  # none: an invariant broken
+    live = results[0] if results else None
+    if live is None or live.lasso is None:
         return Outcome(entry, safe, time.perf_counter() - started)
     lasso = live.lasso
     trace = lasso.prefix + lasso.loop

@@ -11,7 +11,8 @@ stop), and only the tests the spec needs are there. What a successor goes throug
 the same tests in the same order, so counts, coverage and counterexamples are the generic loop's.
 
 Two loops share the per-action part (:func:`_action`): the one-process search's level
-(:func:`level_loop`, :mod:`modelcheck.engine.bfs`) and a worker's chunk (:func:`chunk_loop`,
+(:func:`level_loop`, :mod:`modelcheck.engine.bfs`; with ``graph``, the same level recording the state
+graph, :mod:`modelcheck.engine.graph`) and a worker's chunk (:func:`chunk_loop`,
 :mod:`modelcheck.engine.search`); they differ in what they do with a successor's fingerprint.
 """
 
@@ -34,7 +35,7 @@ _ACTION = """\
                 if t is None:
                     continue
 {count}                if {unchanged}:  # changed nothing (s is stored and checked){or_outside}
-                    continue
+{on_unchanged}                    continue
 {cut}                fp = fingerprint(t)
 {record}"""
 
@@ -48,7 +49,7 @@ _COUNTED = """\
 # a successor outside the constraint is checked, not stored nor expanded (TLC's rule)
 _CUT = """\
                 if not constraint(t):
-{cut_check}                    continue
+{cut_check}{on_cut}                    continue
 """
 
 _CUT_CHECK = """\
@@ -59,9 +60,12 @@ _CUT_CHECK = """\
 
 
 def _action(i: int, enum: Callable[..., Any], arity: int, count: str, record: str, constraint: bool,
-            cut_check: str | None, counted: str, bundled: dict[int, str], kept: frozenset[int]) -> str:
+            cut_check: str | None, counted: str, bundled: dict[int, str], kept: frozenset[int],
+            on_unchanged: str = "", on_cut: str = "") -> str:
     """The code of action ``i``: ``cut_check`` runs on a cut successor that violates an invariant
     (``bad``: its name; ``params``: the parameters), or None when cut successors are not checked;
+    ``on_unchanged`` and ``on_cut`` run on a successor that changed nothing and on one the constraint cuts
+    (the graph's loop records their labels there);
     ``counted`` adds ``n`` firings at once (an enumerator's :class:`spec.core.Counted` parameters);
     an action in ``kept`` keeps the constraint (:func:`spec.behaviour.constraint_keepers`): not asked.
     An enumerator that reads no state (:func:`spec.core._once`) is asked once, before the loop; one
@@ -73,26 +77,29 @@ def _action(i: int, enum: Callable[..., Any], arity: int, count: str, record: st
         target, params = args + ",", f"({args},)"
     params_of = f"params_{i}" if _state_free(enum) else bundled.get(i, f"enum_{i}(s)")
     if getattr(enum, "counts_outside", False) is True:
-        code = _action_code(i, f"ps_{i}", target, args, params, count, record, constraint, i in kept, cut_check)
+        code = _action_code(i, f"ps_{i}", target, args, params, count, record, constraint, i in kept, cut_check,
+                            on_unchanged, on_cut)
         return _COUNTED.format(i=i, params_of=params_of, action=code, counted=counted.format(i=i, n=f"ps_{i}.outside"))
-    return _action_code(i, params_of, target, args, params, count, record, constraint, i in kept, cut_check)
+    return _action_code(i, params_of, target, args, params, count, record, constraint, i in kept, cut_check,
+                        on_unchanged, on_cut)
 
 
 def _action_code(i: int, params_of: str, target: str, args: str, params: str, count: str, record: str,
-                 constraint: bool, kept: bool, cut_check: str | None) -> str:
+                 constraint: bool, kept: bool, cut_check: str | None, on_unchanged: str, on_cut: str) -> str:
     """The loop over action ``i``'s parameters ``params_of`` (see :func:`_action`)."""
     cut = ""
     if constraint and not kept:
-        on_cut = cut_check.format(i=i, params=params) if cut_check is not None else None
-        cut = _CUT.format(cut_check=_CUT_CHECK.format(on_cut=on_cut) if on_cut else "")
+        bad = cut_check.format(i=i, params=params) if cut_check is not None else None
+        cut = _CUT.format(cut_check=_CUT_CHECK.format(on_cut=bad) if bad else "", on_cut=on_cut)
     return _ACTION.format(
         i=i,
         params_of=params_of,
         target=target,
         args=args,
-        count=count.format(i=i),
+        count=count.format(i=i, params=params),
         unchanged="t is s or t is outside" if constraint else "t is s",
         or_outside=", or counted only" if constraint else "",
+        on_unchanged=on_unchanged,
         cut=cut,
         record=record.format(i=i),
     )
@@ -174,7 +181,7 @@ def expand_level(search, frontier):
     n = len(store.index)
     parents_append, via_append = store.parents.append, store.via.append
     limit, progress, depth = search.limit, search.progress, search.depth
-    outside = OUTSIDE
+{graph_locals}    outside = OUTSIDE
     next_frontier = []
     append = next_frontier.append
     first = n - len(frontier)  # store index of the level's first state
@@ -185,7 +192,7 @@ def expand_level(search, frontier):
             if progress and not (si - first) & 255:
                 queued = len(frontier) - (si - first) + len(next_frontier)
                 progress.tick(n, search.generated() + {fired_total}, depth, queued)
-{ask_bundles}{before}{actions}{deadlock}    except Stop:
+{ask_bundles}{before}{actions}{deadlock}{state_end}    except Stop:
         search.add_fired(({counters}))
         raise
     search.add_fired(({counters}))
@@ -223,9 +230,69 @@ _LEVEL_DEADLOCK = """\
 """
 
 
+# -- the graph's level (modelcheck.engine.graph) ------------------------------------------------------------
+
+# the graph's locals, and where a state's edges end
+_GRAPH_LOCALS = """\
+    g, record, label_id = search.g, search.record, search.label_id
+    ({ids}) = search.label_ids
+    dst, self_loops, cut_from = g.dst, g.self_loops, g.cut_from
+    dst_append, lab_append, self_append, cut_append = dst.append, g.lab.append, self_loops.append, cut_from.append
+    start_append, self_start_append, cut_start_append = g.start.append, g.self_start.append, g.cut_start.append
+"""
+
+_GRAPH_STATE_END = """\
+            start_append(len(dst))
+            self_start_append(len(self_loops))
+            cut_start_append(len(cut_from))
+"""
+
+# a firing, and its label's id (interned on first sight)
+_GRAPH_COUNT = """\
+                f{i} += 1
+                lid = ids_{i}.get({params})
+                if lid is None:
+                    lid = label_id({i}, {params})
+"""
+
+_GRAPH_UNCHANGED = """\
+                    self_append(lid)
+"""
+
+_GRAPH_CUT = """\
+                    g.cut += 1
+                    if search.cut_pending:
+                        search.cut_predicates(t)
+                    cut_append(lid)
+"""
+
+# a new state is stored, recorded (the size guard may refuse the model there) and checked; an edge to
+# the state itself (equal up to symmetry) is a stutter, as the unchanged successor above
+_GRAPH_RECORD = """\
+                ti = seen(fp, n)
+                if ti == n:
+                    n += 1
+                    parents_append(si)
+                    via_append({i})
+                    record(t, fp, lid, depth + 1)
+{check}                    append(t)
+                elif ti == si:
+                    self_append(lid)
+                    continue
+                dst_append(ti)
+                lab_append(lid)
+"""
+
+_GRAPH_CHECK = """\
+                    bad = violated(t)
+                    if bad:
+                        search.stop_violation(bad, ti)
+"""
+
+
 def level_loop(
     spec: Spec, actions: Actions, *, constraint: bool, invariants: bool, deadlock: bool, stop: type[Exception],
-    kept: frozenset[int] = frozenset(),
+    kept: frozenset[int] = frozenset(), graph: bool = False,
 ) -> Callable[[Any, list[State]], list[State]]:
     """The level loop of :mod:`modelcheck.engine.bfs` for ``actions`` (in the spec's order).
 
@@ -236,12 +303,22 @@ def level_loop(
     ``limit``, ``progress``, ``depth``, ``generated``, ``add_fired``, and the stops ``stop_cut``,
     ``stop_violation``, ``stop_full``, ``stop_deadlock``, which raise ``stop``) and the level's
     states, and returns the next level's.
+
+    ``graph``: the loop of :mod:`modelcheck.engine.graph`'s search, successor by successor the same tests in
+    the same order and the same stops (but the state cap: the graph's size guard raises in ``record``),
+    recording the graph as it goes: each successor's label id, a stutter's, a cut one's, an edge per
+    state-changing successor kept, and where each state's edges end. Its search also gives ``g``,
+    ``label_ids`` (per action, parameters -> label id), ``label_id``, ``record``, ``cut_pending`` and
+    ``cut_predicates``.
     """
     bundles, bundled = _bundles(actions)
     names = _names(len(actions), len(bundles))
-    record = _LEVEL_RECORD.replace("{check}", _LEVEL_CHECK if invariants else "")
+    count, record, check, on_unchanged, on_cut, graph_locals, state_end = (
+        (_GRAPH_COUNT, _GRAPH_RECORD, _GRAPH_CHECK, _GRAPH_UNCHANGED, _GRAPH_CUT, _GRAPH_LOCALS, _GRAPH_STATE_END)
+        if graph else (_LEVEL_COUNT, _LEVEL_RECORD, _LEVEL_CHECK, "", "", "", ""))
+    record = record.replace("{check}", check if invariants else "")
     cut = "search.stop_cut(bad, si, {i}, {params}, t)" if invariants else None
-    code = "".join(_action(i, e, a, _LEVEL_COUNT, record, constraint, cut, _LEVEL_COUNTED, bundled, kept)
+    code = "".join(_action(i, e, a, count, record, constraint, cut, _LEVEL_COUNTED, bundled, kept, on_unchanged, on_cut)
                    for i, (e, _, a) in enumerate(actions))
     source = _LEVEL.format(
         actions=code,
@@ -249,6 +326,8 @@ def level_loop(
         ask_bundles=_ask_bundles(bundles),
         before=f"            before = {names['fired_total']}\n" if deadlock else "",
         deadlock=_LEVEL_DEADLOCK.format(**names) if deadlock else "",
+        graph_locals=graph_locals.replace("{ids}", "".join(f"ids_{i}, " for i in range(len(actions)))),
+        state_end=state_end,
         **names,
     )
     return _compile(spec, "expand_level", source, actions, bundles, Stop=stop)

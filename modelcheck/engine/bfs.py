@@ -48,6 +48,9 @@ class _Search:
     constraint and the invariants and recorded in the store once), then the report (:meth:`report`).
     A phase that finds the end of the search raises :class:`_Stop` with the report."""
 
+    #: What generates the level loop (:mod:`modelcheck.engine._level_loop`); the graph's search has its own.
+    make_level_loop = staticmethod(level_loop)
+
     def __init__(
         self,
         spec: Spec,
@@ -70,24 +73,19 @@ class _Search:
         self.counts_outside = goal is None  # a goal may hold outside the constraint: steps then build every successor
         self.constraint = state_constraint(spec)  # None when the spec has none: one test per successor
         self.fired = [0] * len(spec.actions)  # firings per action (successors generated, but the initial states)
-        self.level_loop = self.compile_level_loop()
-        self.store = StateStore()
-        self.result = Result(spec, symmetry=symmetry)
-        self.n_init = 0
-        self.depth = 0
-
-    def compile_level_loop(self) -> Callable[[_Search, list[State]], list[State]] | None:
-        """The level loop generated for this spec and these options (see :meth:`expand_level`)."""
-        spec = self.spec
-        return level_loop(
+        self.level_loop = self.make_level_loop(
             spec,
             [(a.enumerate, a.step, step_arity(a.step)) for a in spec.actions],
             constraint=self.constraint is not None,
             kept=constraint_keepers(spec),
             invariants=self.invariants,
-            deadlock=self.check_deadlock,
+            deadlock=check_deadlock,
             stop=_Stop,
         )
+        self.store = StateStore()
+        self.result = Result(spec, symmetry=symmetry)
+        self.n_init = 0
+        self.depth = 0
 
     def run(self) -> Result:
         """The phases in order: the initial level, each next level while there is one, the report."""

@@ -56,6 +56,7 @@ class FairnessRule:
                     raise SpecError(f"{spec.name}: fairness {f} filters on {key}, a parameter of none of its "
                                     f"actions: {takes}")
         self.all = (1 << len(self.conds)) - 1
+        self.weak = sum(1 << k for k, f in enumerate(self.conds) if f.kind == "WF")  # the rest are SF
         self._masks: dict[Label, int] = {}
 
     def mask(self, label: Label) -> int:
@@ -77,17 +78,12 @@ class FairnessRule:
         """The index of the first condition a loop breaks, or None when the loop is fair: ``taken`` is
         the conditions of the steps the loop takes (none when it stutters), ``enabled`` those enabled in
         each of its states."""
-        on = list(enabled)
-        always = self.all
-        ever = 0
-        for m in on:
+        always, ever = self.all, 0
+        for m in enabled:
             always &= m
             ever |= m
-        for k, f in enumerate(self.conds):
-            bit = 1 << k
-            if not taken & bit and (always if f.kind == "WF" else ever) & bit:
-                return k
-        return None
+        bad = (always & self.weak | ever & ~self.weak) & ~taken
+        return (bad & -bad).bit_length() - 1 if bad else None  # the lowest bit: the first condition
 
     def broken_text(self, k: int, stutters: bool) -> str:
         """Why condition ``k`` makes a loop (or, ``stutters``, a stutter) unfair, in words."""

@@ -13,8 +13,10 @@ from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from modelcheck.engine._fingerprint import fingerprinter
+from modelcheck.engine._level_loop import level_loop
 from modelcheck.engine.bfs import _Search
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
@@ -158,8 +160,8 @@ def explore_checked(
 
 
 class _GraphSearch(_Search):
-    """The breadth-first search of :mod:`modelcheck.engine.bfs` (its initial level, order of checks, stops and
-    report), expanding each level with a loop that also records the graph: every state-changing edge with its
+    """The breadth-first search of :mod:`modelcheck.engine.bfs` (its initial level, generated level loop,
+    stops and report), the loop generated to record the graph as well: every state-changing edge with its
     label, the self-loops, the labels leaving to states the constraint cuts, and the predicates of each state.
     States get the store's indices (breadth-first order). Steps build every successor (``count_outside`` stays
     off): a step into a cut state still enables its action for fairness, so its label is kept."""
@@ -186,9 +188,8 @@ class _GraphSearch(_Search):
         self.cut_pending = bool(predicates)  # some predicate has held in no cut state yet
         self.label_ids: list[dict[tuple, int]] = [{} for _ in spec.actions]  # per action: params -> label id
 
-    def compile_level_loop(self) -> None:
-        """None: :meth:`expand_level` is this class's own loop."""
-        return None
+    #: check's level loop, recording the graph (:func:`modelcheck.engine._level_loop.level_loop`, ``graph``)
+    make_level_loop = staticmethod(partial(level_loop, graph=True))
 
     def record(self, s: State, fp: int, lid: int, depth: int) -> None:
         """The graph's part of a newly stored state; past the size guard, refuse the model."""
@@ -205,11 +206,6 @@ class _GraphSearch(_Search):
                 f"{self.spec.describe()}: more than {count(self.cap, 'state')}; raise the limit or shrink the model"
             )
 
-    def cut(self, s: State) -> None:
-        """A state the constraint keeps out: counted, and whether each predicate held in one."""
-        self.g.cut += 1
-        self.cut_predicates(s)
-
     def cut_predicates(self, s: State) -> None:
         """Mark the predicates that hold in the cut state ``s``; once each has held in one, there is nothing to do."""
         marks = self.g.cut_marks
@@ -219,7 +215,8 @@ class _GraphSearch(_Search):
         self.cut_pending = not all(marks.values())
 
     def initial_cut(self, s: State) -> None:
-        self.cut(s)
+        self.g.cut += 1  # the loop counts a cut successor the same way
+        self.cut_predicates(s)
 
     def initial_stored(self, s: State, fp: int, i: int) -> None:
         self.record(s, fp, -1, 1)
@@ -230,74 +227,6 @@ class _GraphSearch(_Search):
         lid = self.label_ids[ai][params] = len(self.g.labels)
         self.g.labels.append(Label(self.spec.actions[ai].name, params))
         return lid
-
-    def expand_level(self, frontier: list[State]) -> list[State]:
-        """Expand one level as the generated loop does (the same successors, tests and stops in the same
-        order), recording the edges; a state's edges are laid out by its index."""
-        g, store = self.g, self.store
-        index = store.index
-        fingerprint, constraint, violated = self.fingerprint, self.constraint, self.violated
-        invariants = self.invariants
-        progress, depth, deadlock = self.progress, self.depth, self.check_deadlock
-        actions = [(ai, a.enumerate, a.step, self.label_ids[ai]) for ai, a in enumerate(self.spec.actions)]
-        dst_append, lab_append = g.dst.append, g.lab.append
-        self_append, cut_append = g.self_loops.append, g.cut_from.append
-        fired = [0] * len(actions)
-        cut = 0
-        next_frontier: list[State] = []
-        first = len(index) - len(frontier)
-        try:
-            for si, s in enumerate(frontier, first):
-                if progress and not (si - first) & 255:
-                    queued = len(frontier) - (si - first) + len(next_frontier)
-                    progress.tick(len(index), self.generated() + sum(fired), depth, queued)
-                before = sum(fired) if deadlock else 0
-                for ai, enum, step, ids in actions:
-                    for params in enum(s):
-                        t = step(s, *params)
-                        if t is None:
-                            continue
-                        fired[ai] += 1
-                        lid = ids.get(params)
-                        if lid is None:
-                            lid = self.label_id(ai, params)
-                        if t is s or t == s:  # a stutter: not an edge
-                            self_append(lid)
-                            continue
-                        if constraint is not None and not constraint(t):
-                            if invariants:
-                                bad = violated(t)
-                                if bad:
-                                    self.stop_cut(bad, si, ai, params, t)
-                            cut += 1
-                            if self.cut_pending:
-                                self.cut_predicates(t)
-                            cut_append(lid)
-                            continue
-                        fp = fingerprint(t)
-                        ti = index.get(fp)
-                        if ti is None:
-                            ti = store.add(fp, si, ai)
-                            self.record(t, fp, lid, depth + 1)
-                            if invariants:
-                                bad = violated(t)
-                                if bad:
-                                    self.stop_violation(bad, ti)
-                            next_frontier.append(t)
-                        elif ti == si:  # equal to s up to symmetry: still a stutter of the canonical state
-                            self_append(lid)
-                            continue
-                        dst_append(ti)
-                        lab_append(lid)
-                if deadlock and sum(fired) == before:
-                    self.stop_deadlock(si)
-                g.start.append(len(g.dst))
-                g.self_start.append(len(g.self_loops))
-                g.cut_start.append(len(g.cut_from))
-        finally:  # a stop too: its level's firings and cuts count
-            self.add_fired(tuple(fired))
-            g.cut += cut
-        return next_frontier
 
     def finish(self) -> StateGraph:
         """The graph, with the search's figures."""

@@ -14,7 +14,7 @@ in ``~G`` states forever.  In a finite graph its tail is either
   states and is split again.  ``WF`` is met by a component that contains a step of the
   family or a state where it is disabled (the cycle through every state then meets it).
 
-The report is a lasso: the shortest prefix to the loop, then the loop, marked.
+The report is a lasso: the shortest prefix to the loop, then the shortest fair loop back to it, marked.
 """
 
 from __future__ import annotations
@@ -172,9 +172,9 @@ class _Fairness:
 
 
 def _fair_components(
-    nodes: list[int], succ: dict[int, list[int]], g: StateGraph, fair: _Fairness
+    nodes: list[int], succ: dict[int, list[int]], g: StateGraph, fair: _Fairness, first: bool = False
 ) -> list[tuple[list[int], list[tuple[int, tuple[int, int, int]]]]]:
-    """Fair strongly connected subgraphs of ``nodes``, each with its obligations.
+    """Fair strongly connected subgraphs of ``nodes``, each with its obligations (``first``: only the first found).
 
     An obligation is ``(condition, (u, v, lid))``, an edge the loop must take, or
     ``(condition, (u, -1, -1))``, a state it must visit (where a weakly fair family is disabled).
@@ -226,10 +226,75 @@ def _fair_components(
                     pending.append(rest)
                 continue
             out.append((comp, obligations))
+            if first:
+                return out
     return out
 
 
+MAX_LOOP_CONDITIONS = 12  # the shortest fair loop is searched over (state, conditions met): 2^k times the states
+MAX_LOOP_SEARCH = 1_000_000  # ... and given up for the walk past this many (state, conditions met) pairs
+
+
 def _loop(
+    g: StateGraph, entry: int, comp: set[int], obligations: list[tuple[int, int, int]], fair: _Fairness
+) -> list[tuple[int, int]]:
+    """A cycle from ``entry`` through ``comp`` that meets every obligation, as ``(state, label id)`` steps: the
+    shortest one (:func:`_shortest_loop`) when there are few, else a walk to each in turn."""
+    if len(obligations) <= MAX_LOOP_CONDITIONS:
+        shortest = _shortest_loop(g, entry, comp, obligations, fair)
+        if shortest is not None:
+            return shortest
+    return _walked_loop(g, entry, comp, obligations, fair)
+
+
+def _shortest_loop(
+    g: StateGraph, entry: int, comp: set[int], obligations: list[tuple[int, int, int]], fair: _Fairness
+) -> list[tuple[int, int]] | None:
+    """The shortest cycle from ``entry`` through ``comp`` meeting every obligation, by a breadth-first search
+    over (state, obligations met); None past :data:`MAX_LOOP_SEARCH` pairs. Obligation ``k`` of condition ``c``
+    is met by a step of ``c``'s family, or, for a weakly fair ``c``, by a state where it is disabled. (A walk
+    to each obligation in turn gave the alternating-bit protocol's no-ack-wait a 20-step loop where 6 do.)"""
+    conds = [c for c, _ in obligations]
+    weak = [fair.conds[c].kind == "WF" for c in conds]
+    full = (1 << len(conds)) - 1
+
+    def met_by_state(u: int) -> int:
+        on = fair.enabled(u)
+        return sum(1 << j for j, c in enumerate(conds) if weak[j] and not on >> c & 1)
+
+    def met_by_step(lid: int) -> int:
+        m = fair.mask[lid]
+        return sum(1 << j for j, c in enumerate(conds) if m >> c & 1)
+
+    start = (entry, met_by_state(entry))
+    prev: dict[tuple[int, int], tuple[tuple[int, int], int]] = {}
+    queue: deque[tuple[int, int]] = deque([start])
+    seen = {start}
+    while queue:
+        node = queue.popleft()
+        u, met = node
+        for v, lid in g.edges(u):
+            if v not in comp:
+                continue
+            nxt = (v, met | met_by_step(lid) | met_by_state(v))
+            if v == entry and nxt[1] == full:  # closed, every obligation met
+                steps = [(v, lid)]
+                while node != start:
+                    back, back_lid = prev[node]
+                    steps.append((node[0], back_lid))
+                    node = back
+                steps.reverse()
+                return steps
+            if nxt not in seen:
+                if len(seen) >= MAX_LOOP_SEARCH:
+                    return None
+                seen.add(nxt)
+                prev[nxt] = (node, lid)
+                queue.append(nxt)
+    raise AssertionError("a fair component has a loop through each of its states meeting its obligations")
+
+
+def _walked_loop(
     g: StateGraph, entry: int, comp: set[int], obligations: list[tuple[int, int, int]], fair: _Fairness
 ) -> list[tuple[int, int]]:
     """A cycle from ``entry`` through ``comp`` that meets every obligation, as ``(state, label id)`` steps.
@@ -353,9 +418,20 @@ def temporal(spec: Spec, name: str | None) -> tuple[str, Temporal]:
         name = next(iter(props))
     if name not in props:
         hint = (f"; {name} is an invariant, which paxraft check without --liveness checks" if name in spec.invariants
-                else "".join(f"; did you mean {c!r}?" for c in difflib.get_close_matches(name, list(props), n=1)))
+                else _closest(name, list(props)))
         raise SpecError(f"{spec.name}: no temporal property {name!r} (declared: {', '.join(props)}){hint}")
     return name, props[name]
+
+
+def _closest(name: str, known: list[str]) -> str:
+    """``; did you mean 'X'?``, naming every name as close as the closest: ``SentLeadsToRcvd`` is as close to
+    ``SentLeadsToRcvd_d1`` as to ``_d2``, and naming only the second sent a user to one of two properties."""
+    close = difflib.get_close_matches(name, known, n=len(known))
+    if not close:
+        return ""
+    best = difflib.SequenceMatcher(None, name, close[0]).ratio()
+    tied = [c for c in known if c in close and difflib.SequenceMatcher(None, name, c).ratio() == best]
+    return f"; did you mean {' or '.join(repr(c) for c in tied)}?"
 
 
 def _keys(name: str) -> tuple[str, str]:
@@ -409,10 +485,12 @@ def _judge(
     succ = {u: [v for v, _ in g.edges(u) if v in region] for u in region}
     tails.extend(_fair_components(sorted(region), succ, g, fair))
 
-    warnings = vacuity_warnings(g, prop, goal_key)
+    warnings = vacuity_warnings(g, prop, goal_key, trigger_key)
     lasso = None
     if tails:
         lasso = _shortest_lasso(g, prop, starts, region, tails, fair)
+    else:
+        warnings += _no_fair_behaviour(g, fair)
     return LivenessResult(
         spec=spec,
         property=name,
@@ -496,11 +574,49 @@ def _two_phase_path(g: StateGraph, starts: set[int], region: set[int], goal: dic
     raise AssertionError("a tail in the region is reachable from a trigger state by construction")
 
 
-def vacuity_warnings(g: StateGraph, prop: Temporal, goal_key: str = "goal") -> list[str]:
-    """Warn when the state constraint cut every path to the property's goal (TLC is silent here); the goal's
-    marks in ``g`` are named ``goal_key``."""
+def _no_fair_behaviour(g: StateGraph, fair: _Fairness) -> list[str]:
+    """Warn when no behaviour of the model is fair, so that every property holds vacuously (TLC is silent too).
+
+    Without a state constraint a fair behaviour always exists (each enabled step is an edge to take). With one,
+    a condition may have steps only to states the constraint cuts (the alternating-bit protocol at
+    ``--ack-q-len 0``: every SndAck step leaves it, and WF(SndAck) holds no behaviour fair). Only for such a
+    condition (its labels among the cut steps', none among the edges': two passes over label ids in C) is the
+    whole graph searched for a fair tail."""
+    suspects = 0
+    for lid in set(g.cut_from):
+        suspects |= fair.mask[lid]
+    for lid in set(g.lab):
+        suspects &= ~fair.mask[lid]
+    if not suspects:
+        return []
+    nodes = list(range(len(g)))
+    if any(fair.broken([u], ()) is None for u in nodes):
+        return []
+    if _fair_components(nodes, {u: [v for v, _ in g.edges(u)] for u in nodes}, g, fair, first=True):
+        return []
+    culprits = [show_fair(g.spec, f) for k, f in enumerate(fair.conds) if suspects >> k & 1]
+    return [
+        f"no behaviour of this model is fair, so the property holds vacuously: every step of "
+        f"{', '.join(culprits)} leaves the state constraint, and a fair behaviour would have to take one "
+        "(raise the constraint's bounds)"
+    ]
+
+
+def vacuity_warnings(g: StateGraph, prop: Temporal, goal_key: str = "goal", trigger_key: str = "trigger") -> list[str]:
+    """Warn when the state constraint cut every path to the property's goal, or every state where a leads-to's
+    trigger holds (TLC is silent here); the goal's and trigger's marks in ``g`` are named ``goal_key`` and
+    ``trigger_key``."""
     if not g.cut:
         return []
+    trig = g.marks.get(trigger_key) if prop.kind == LEADS_TO else None
+    if trig is not None and not any(trig):
+        if g.cut_marks.get(trigger_key):
+            return [
+                f"the state constraint cut every state where the trigger of {prop.text} holds ({g.cut:,} "
+                "successors cut), so the property holds vacuously"
+            ]
+        return [f"no explored state satisfies the trigger of {prop.text}, and the state constraint cut {g.cut:,} "
+                "successors: the constraint may hide every state where it holds"]
     if any(g.marks[goal_key]):
         return []
     if g.cut_marks.get(goal_key):

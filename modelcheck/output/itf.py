@@ -250,6 +250,9 @@ def read_itf(
     except RecursionError:
         raise ItfError(f"{p}: a value nested too deeply to be a state") from None
     _check_loop(meta.get("loop"), steps, p)
+    fairness = meta.get("fairness")
+    if fairness is not None and fairness not in ("declared", "none"):  # any other word read as "declared"
+        raise ItfError(f"{p}: #meta.fairness must be \"declared\" or \"none\", got {quote(json.dumps(fairness))}")
     return spec, ItfTrace(meta, steps)
 
 

@@ -52,6 +52,15 @@ SpecWeakRcvMsg == ABInit /\ [][ABNext]_abvars
 
 SpecReceiptOnlyFair == ABInit /\ [][ABNext]_abvars /\ SF_abvars(RcvMsg) /\ SF_abvars(RcvAck)
 
+\* A refinement bug only on steps into states the constraint cuts: SndAck onto a full ackQ flips rBit too.
+\* TLC checks ABCSpec's action part on those steps: violated at state 4 (three SndAckEdge), as paxraft refine.
+SndAckEdge == IF Len(ackQ) >= ackQLen
+              THEN /\ ackQ' = Append(ackQ, rBit) /\ rBit' = 1 - rBit /\ UNCHANGED <<msgQ, sBit, sAck, sent, rcvd>>
+              ELSE SndAck
+NextEdge == \/ \E d \in Data : SndNewValue(d)
+            \/ ReSndMsg \/ RcvMsg \/ SndAckEdge \/ RcvAck \/ LoseMsg \/ LoseAck
+SpecEdge == ABInit /\ [][NextEdge]_abvars
+
 \* ABCSpec's fairness, as stated for the protocol in alternating_bit.py (ABCFairness_CRcvMsg, _CRcvAck).
 RcvMsgLeadsTo == (rBit # sBit) ~> (rBit = sBit)
 RcvAckLeadsTo == (rBit # sAck) ~> (rBit = sAck)

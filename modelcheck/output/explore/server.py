@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
 
-from modelcheck.output.explore.session import PathError, Session
+from modelcheck.output.explore.session import PathError, Session, failure_text
 from spec.core import SpecError
 
 STATIC = {"app.js": "text/javascript", "app.css": "text/css", "index.html": "text/html"}
@@ -92,7 +92,7 @@ class Handler(BaseHTTPRequestHandler):
         except (PathError, SpecError) as exc:
             self._fail(400, str(exc), api)
         except Exception as exc:  # a bug or the spec's own error: say it, keep serving
-            self._fail(500, f"{type(exc).__name__}: {exc}", api)
+            self._fail(500, failure_text(exc), api)
 
     def do_POST(self) -> None:
         """``/api/load``: an ITF trace in the body."""

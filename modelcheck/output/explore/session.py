@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modelcheck.engine.explain import compact
+from modelcheck.engine.faults import locate
 from modelcheck.engine.lanes import lane_order
 from modelcheck.engine.reach import REACHED, goal_predicate, reach
 from modelcheck.engine.result import VIOLATION, Result, Step, count, shown_state
@@ -63,6 +64,14 @@ def _parse_segment(text: str, where: str) -> tuple[str, Params]:
     except (ValueError, SyntaxError):
         raise PathError(f"{where}: the parameters of {text!r} are not Python literals") from None
     return name, tuple(params)
+
+
+def failure_text(exc: BaseException) -> str:
+    """What the page says of an exception: located as the command line locates it (the spec's action, its
+    parameters, the file and line that raised, the state) when the spec's code raised it, else its type and text.
+    ("IndexError: tuple index out of range" named none of them.)"""
+    fault = locate(exc)
+    return str(fault) if fault is not None else f"{type(exc).__name__}: {exc}"
 
 
 @dataclass
@@ -245,7 +254,7 @@ class Session:
                     res = reach(base, name, holds, max_states=max_states, progress=_JobProgress(job))
                 job.update(self._finish(res, prefix, outside=not self.within(here)))
             except Exception as exc:  # the spec's or the user's expression: shown on the page
-                job.update({"status": "error", "error": f"{type(exc).__name__}: {exc}"})
+                job.update({"status": "error", "error": failure_text(exc)})
 
         threading.Thread(target=work, daemon=True, name=f"explore-search-{job_id}").start()
         return job_id
