@@ -320,6 +320,20 @@ def test_a_reply_reported_but_not_sent_by_the_steps_fails_at_its_event(tmp_path:
     assert f"{paths[1]}:16: node 1 HandleAppendEntriesRequest(j=2, case=accept)" in report
 
 
+def test_a_lost_reply_reported_but_not_sent_by_the_steps_fails_at_its_event(tmp_path: Path) -> None:
+    """Seed 49 (120 steps): node 3 answers a heartbeat (prev 15) at line 75 with a reply the network loses; made
+    to report mmatchIndex 16 where the spec replies 15, the audit explained it by the handler (its reply 15 not
+    reported, which a lost message may be) and a DropMessage of an older identical reply (16) still in flight, so
+    ``sends`` must count a lost message too: the event's own steps add it, the network's DropMessage takes it."""
+    files = _raft_files(49, 120, tmp_path)
+    reply = files[3][74]["sent"][0]
+    assert (files[3][74]["action"], reply["type"], reply["mmatchIndex"]) == (
+        "HandleAppendEntriesRequest", "AppendEntriesResponse", 15)
+    reply["mmatchIndex"] = 16
+    paths = _save(files, tmp_path / "m")
+    assert audit(paths)[:2] == ("unexplained", f"{paths[3]}:75") == raft_reference(paths)
+
+
 def test_pysyncobj_traces_and_their_mutants_agree_with_the_brute_force_reference(tmp_path: Path) -> None:
     """A real PySyncObj 0.3.17 cluster (impl/pysyncobj_trace: 3 processes on 127.0.0.1, 20 writes, the leader
     killed after 10), audited as ``paxraft audit --spec raft``: accepted by both, and 40 seeded mutants judged

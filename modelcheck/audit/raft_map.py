@@ -125,7 +125,7 @@ class Prepared:
     snap: int  # snapshotIndex after the event
     sent: Sequence[tuple[MessageId, Message, bool]]  # (id, spec message, still in flight after the event's steps)
     steps: list[Explanation]
-    late: Sequence[StepPattern] = ()  # the network's steps (online) before the event's own, in every explanation
+    network: Sequence[StepPattern] = ()  # the network's steps around the event's own, in every explanation
 
 
 class NetworkFate:
@@ -441,8 +441,8 @@ class RaftMapping(Mapping):
             p.sent = sent
         if recv is not None and p.consumes and recv_id in self.in_flight:
             self.in_flight_take(recv_id)
-        if pre:
-            p.late = pre
+        if pre or post:
+            p.network = (*pre, *post)
         cores = self._core(event, p)  # (new lists: no network step around them is the common case)
         p.steps = [pre + core + post for core in cores] if pre or post else cores
         self.booted.add(i)
@@ -623,14 +623,13 @@ class RaftMapping(Mapping):
         return True
 
     def sends(self, event: Event, before: RaftState, after: RaftState) -> bool:
-        """Each message the event sent and the network kept has more copies in the bag than before the event's
-        steps (a bag: an older identical copy in flight does not stand for this one)."""
+        """The event's own steps added one copy to the bag of each message it sent (a bag: an older identical copy
+        in flight does not stand for it), before the network duplicated or lost it."""
         p = self.prepare(event)
-        flying = [m for _, m, kept in p.sent if kept]
-        for m in set(flying):
-            # the network's late steps on an identical copy (online) come first: a copy lost is one fewer
-            late = sum((x.name == "DuplicateMessage") - (x.name == "DropMessage") for x in p.late if x.params[0] == m)
-            if Count(after.messages, m) - Count(before.messages, m) - late < flying.count(m):
+        sent = [m for _, m, _ in p.sent]
+        for m in set(sent):
+            net = sum((x.name == "DuplicateMessage") - (x.name == "DropMessage") for x in p.network if x.params[0] == m)
+            if Count(after.messages, m) - Count(before.messages, m) - net < sent.count(m):
                 return False
         return True
 
