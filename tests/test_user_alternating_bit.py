@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -243,3 +248,26 @@ def test_liveness_verdicts_under_every_fairness_are_tlcs(mq: int, aq: int) -> No
                     "ABCFairness_CRcvAck": vacuous or (ack is not None and rcv_ack is SF)}  # fmt: skip
         found = {p: check_property(spec, p, fairness=fair).holds for p, v in expected.items() if v is not None}
         assert found == {p: v for p, v in expected.items() if v is not None}, [str(f) for f in fair]
+
+
+def test_explore_serves_the_spec_and_stops_by_itself() -> None:
+    """paxraft explore FILE:Class --for 3, as a user starts it: the page and a state's JSON over HTTP, then the
+    server ends by itself (exit 0) within the time given."""
+    proc = subprocess.Popen([sys.executable, "-m", "modelcheck.cli", "explore", f"{FILE}:FlipByAdding", "--for", "3"],
+                            stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        proc.stdout.readline()  # "Exploring ..."
+        url = re.match(r"Open (http://127\.0\.0\.1:\d+/)$", proc.stdout.readline().strip())
+        assert url, "the explorer printed no URL"
+        with urllib.request.urlopen(url[1], timeout=30) as page:  # noqa: S310 - our own server on 127.0.0.1
+            assert page.status == 200
+        with urllib.request.urlopen(url[1] + "api/state?path=Init(4)/SndNewValue(0)", timeout=30) as r:  # noqa: S310
+            view = json.loads(r.read())
+        assert view["invariants"] == [{"name": "ABTypeInv", "holds": False, "why": "ABTypeInv is false"}]
+        started = time.monotonic()
+        assert proc.wait(timeout=60) == 0 and time.monotonic() - started < 60
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
