@@ -17,16 +17,18 @@ it shows the spec's Next, and so does the reference here.
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import sys
+import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from modelcheck import check
@@ -35,7 +37,7 @@ from modelcheck.output.explore.server import serve_in_thread
 from modelcheck.output.explore.session import Session, path_text, segment
 from modelcheck.output.itf import write_itf
 from spec.core import Label, Spec, State, invariant
-from tests.test_differential import DEFAULT, Gen, canonical, load, plain_enumerator, specs
+from tests.test_differential import CAP, DEFAULT, Gen, canonical, load, plain_enumerator, reference, specs
 
 
 def plain_successors(spec: Spec, s: State) -> list[tuple[Label, State]]:
@@ -244,3 +246,41 @@ def test_a_trace_of_a_state_holding_a_msgset_replays(tmp_path: Path, capsys: pyt
     out = capsys.readouterr().out
     assert "ok   state 2: Send(p=0)\n  ok   state 3: Inc()\nEvery state follows; the last state violates Quiet." \
         in out, out
+
+
+@settings(DEFAULT, max_examples=60)
+@given(g=specs(), seed=st.integers(0, 2**16))
+def test_run_the_checker_from_here_agrees_with_the_reference(gen_dir: Path, g: Gen, seed: int) -> None:
+    """"Run the checker from here" (``Session.start_search``, ``/api/search``) half way along a click walk, with an
+    invariant planted where the walk ended: the reference's breadth-first search from that state alone finds a
+    violation as many steps away (the first invariant it breaks, by the path the page links to, through the same
+    states), or none after as many states; from a state outside the constraint the page says so (the checker
+    never expands it)."""
+    cls = load(gen_dir, g.source)
+    path, states = walk(g.model(cls), Session(g.model(cls)), random.Random(seed), 8)
+    session = Session(g.model(_planted(cls, states[-1])))  # a violation where the walk ended, too
+    segments = path.split("/") if path else []
+    cut = len(states) // 2  # search from half way
+    path = "/".join(segments[:cut + (1 if segments and segments[0].startswith("Init(") else 0)])
+    states = states[:cut + 1]
+    assert session.replay(path)[-1].state == states[-1]
+    base = copy.copy(session.spec)
+    base.init_states = lambda: iter([states[-1]])  # type: ignore[method-assign]
+    ref = reference(base, max_states=CAP)
+    job = session.start_search(path, "invariants", max_states=CAP)
+    for _ in range(1200):  # 120 s at most: a loaded machine is slow
+        got = session.job(job)
+        if got["status"] != "running":
+            break
+        time.sleep(0.1)
+    assert got["status"] == "done", got
+    event(ref.verdict)
+    if ref.verdict == "violation":
+        found = session.replay(got["path"])
+        assert len(found) - len(states) == ref.trace_length, (got, ref)
+        assert [st_.state for st_ in found[len(states) - 1:]] == [s for _, s in ref.trace]
+        assert got["text"].startswith(f"{ref.violated} violated {ref.trace_length} step")
+    elif not g.has_constraint or session.spec.constraint(states[-1]):
+        assert "path" not in got and got["distinct"] == ref.distinct and got["complete"] == ref.complete, (got, ref)
+    else:
+        assert "outside the state constraint" in got["text"]
