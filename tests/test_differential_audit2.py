@@ -534,9 +534,9 @@ def _mp_agree(seed: int, steps: int, tmp: Path, per_trace: int) -> Counter[tuple
 
 def test_multipaxos_mutants_agree_with_the_brute_force_reference(tmp_path: Path) -> None:
     """150 mutants of 5 seeded runs (seed 3's holds a HandleLearn of 5 slots, whose every order and choice of
-    LearnChosen takes the brute force about 1.3 s of CPU per trace, 40 s for its 30 mutants: under slow). The leader a node reports is not observed
-    (multipaxos_map: balMaxKnown, commitUpTo, balPrepared while leading, the votes), so changing it changes no
-    verdict."""
+    LearnChosen takes the brute force about 1.3 s of CPU per trace, 40 s for its 30 mutants: under slow). The
+    leader a node reports is not observed (multipaxos_map: balMaxKnown, commitUpTo, balPrepared while leading,
+    the votes), so changing it changes no verdict."""
     counts: Counter[tuple[str, str]] = Counter()
     for seed in (0, 1, 2, 4, 5):
         counts += _mp_agree(seed, 40, tmp_path, 30)
