@@ -97,6 +97,12 @@ def test_malformed_files_get_one_clear_error(tmp_path, capsys) -> None:
     bad = _tampered(tmp_path, lambda o: o["states"][3]["#meta"].update(action="Phase9"))
     with pytest.raises(ItfError, match="'Phase9' is not an action of paxos"):
         read_itf(bad)
+    # {"#tup": null} (found by tests/test_cli_fuzz.py) was an internal error: 'NoneType' object is not iterable
+    for tag in ("#tup", "#set"):
+        bad = _tampered(tmp_path, lambda o, tag=tag: o["states"][2].update(maxVal={tag: None}))
+        assert main(["replay", str(bad), "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert err == f"paxraft replay: error: {bad}: states[2].maxVal: {tag} holds 'null', not a JSON list\n"
 
 
 def test_simulation_run_saved_as_itf_replays(tmp_path, capsys) -> None:

@@ -79,6 +79,9 @@ def from_itf(value: Any, records: dict[frozenset[str], type], where: str = "") -
                 return int(value["#bigint"])
             except (TypeError, ValueError):
                 raise ItfError(f"{where}: #bigint {quote(str(value['#bigint']))} is not an integer") from None
+        for tag in ("#tup", "#set"):
+            if tag in value and not isinstance(value[tag], list):
+                raise ItfError(f"{where}: {tag} holds {quote(json.dumps(value[tag]))}, not a JSON list")
         if "#tup" in value:
             return tuple(from_itf(x, records, f"{where}[{i}]") for i, x in enumerate(value["#tup"]))
         if "#set" in value:
