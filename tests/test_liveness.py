@@ -209,6 +209,13 @@ def test_liveness_checks_the_invariants_first_as_tlc_does(capsys) -> None:
     assert capsys.readouterr().out.count("holds under this fairness") == 2
     assert main(["check", spec, "--max-clock", "2", "--liveness", "Starvation1", "--deadlock"]) == 1
     assert "Error: deadlock reached after 18 steps" in capsys.readouterr().out  # the protocol ends: TLC agrees
+    # --deadlock asked for with --no-invariants: a plain check reports the deadlock, and --liveness skipped it
+    duel = ("dueling", "--variant", "distinguished-leader", "--no-invariants", "--deadlock")
+    assert main(["check", *duel]) == 1
+    assert "Error: deadlock reached after 7 steps" in capsys.readouterr().out
+    assert main(["check", *duel, "--liveness"]) == 1
+    out = capsys.readouterr().out
+    assert "Error: deadlock reached after 7 steps" in out and "holds" not in out
 
 
 def _counting_steps(monkeypatch: pytest.MonkeyPatch) -> Counter:

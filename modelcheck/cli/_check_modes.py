@@ -247,7 +247,7 @@ def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
         max_states=args.max_states,
         progress=progress_for(args, spec),
         check_invariants=not args.no_invariants,
-        check_deadlock=args.deadlock and not args.no_invariants,  # --no-invariants: the properties alone
+        check_deadlock=args.deadlock,  # as a plain check: --no-invariants leaves out the invariants, not --deadlock
     )
     if safety.verdict != OK:
         report(args, safety)
