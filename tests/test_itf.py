@@ -97,6 +97,13 @@ def test_malformed_files_get_one_clear_error(tmp_path, capsys) -> None:
     bad = _tampered(tmp_path, lambda o: o["states"][3]["#meta"].update(action="Phase9"))
     with pytest.raises(ItfError, match="'Phase9' is not an action of paxos"):
         read_itf(bad)
+    # {"#bigint": 1e400} (read as inf; found by tests/test_cli_fuzz.py) was an internal error: OverflowError
+    for digits, shown in ((float("inf"), "Infinity"), (1.5, "1.5"), ("1x", "1x")):
+        bad = _tampered(tmp_path, lambda o, d=digits: o["states"][2].update(maxVal={"#tup": [{"#bigint": d}]}))
+        assert main(["replay", str(bad), "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert err.endswith(f"states[2].maxVal[0]: #bigint '{shown}' is not a string of an integer's digits\n"), err
+        assert err.startswith(f"paxraft replay: error: {bad}: ") and err.count("\n") == 1
     # {"#tup": null} (found by tests/test_cli_fuzz.py) was an internal error: 'NoneType' object is not iterable
     for tag in ("#tup", "#set"):
         bad = _tampered(tmp_path, lambda o, tag=tag: o["states"][2].update(maxVal={tag: None}))

@@ -75,10 +75,14 @@ def from_itf(value: Any, records: dict[frozenset[str], type], where: str = "") -
         return value
     if isinstance(value, dict):
         if "#bigint" in value:
-            try:
-                return int(value["#bigint"])
-            except (TypeError, ValueError):
-                raise ItfError(f"{where}: #bigint {quote(str(value['#bigint']))} is not an integer") from None
+            digits = value["#bigint"]
+            try:  # ITF writes a string of digits; a JSON number is not one (1e400 reads as inf, 1.5 would be cut to 1)
+                if isinstance(digits, str):
+                    return int(digits)
+            except ValueError:
+                pass
+            shown = digits if isinstance(digits, str) else json.dumps(digits)
+            raise ItfError(f"{where}: #bigint {quote(shown)} is not a string of an integer's digits")
         for tag in ("#tup", "#set"):
             if tag in value and not isinstance(value[tag], list):
                 raise ItfError(f"{where}: {tag} holds {quote(json.dumps(value[tag]))}, not a JSON list")
