@@ -243,13 +243,18 @@ def _proc_stat(pid: int) -> list[str] | None:
         return None
 
 
+def _pid_line(pid: int) -> str:
+    """A pid file's (and a lock file's) line: the pid and its start time (field 22 of /proc/PID/stat)."""
+    st = _proc_stat(pid)
+    return f"{pid} {st[19] if st else 0}\n"
+
+
 def write_pid(path: Path, pid: int) -> None:
     """Record a node's pid with its start time (field 22 of /proc/PID/stat), so a reused pid is told apart.
     Replaced atomically: the node rewrites it once it listens, and a reader that found it empty meanwhile took
     the node for not running (`cluster recover-node` said 'did not start' at load ~15)."""
-    st = _proc_stat(pid)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(f"{pid} {st[19] if st else 0}\n")
+    tmp.write_text(_pid_line(pid))
     os.replace(tmp, path)
 
 
@@ -270,9 +275,8 @@ def lock_node(home: Path) -> int:
         holder = _pid_in(home / LOCK)
         raise ClusterError(f"{home}: in use by another process{f' (pid {holder})' if holder else ''}; "
                            "one node folder takes one node process") from None
-    st = _proc_stat(os.getpid())
     os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()} {st[19] if st else 0}\n".encode(), 0)
+    os.pwrite(fd, _pid_line(os.getpid()).encode(), 0)
     return fd
 
 

@@ -52,9 +52,11 @@ def to_itf(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as ITF: states hold ints, tuples and frozensets")
 
 
-def record_types(spec: Spec) -> dict[frozenset[str], type]:
-    """NamedTuple classes defined in the module of the spec's state class, keyed by their field names."""
-    init = next(iter(spec.init_states()))
+def record_types(spec: Spec, init: State | None = None) -> dict[frozenset[str], type]:
+    """NamedTuple classes defined in the module of the spec's state class (that of ``init``, by default the
+    spec's first initial state), keyed by their field names."""
+    if init is None:
+        init = next(iter(spec.init_states()))
     module = sys.modules[type(init).__module__]
     out: dict[frozenset[str], type] = {}
     for obj in vars(module).values():
@@ -76,11 +78,11 @@ def from_itf(value: Any, records: dict[frozenset[str], type], where: str = "") -
     if isinstance(value, dict):
         if "#bigint" in value:
             digits = value["#bigint"]
-            try:  # ITF writes a string of digits; a JSON number is not one (1e400 reads as inf, 1.5 would be cut to 1)
-                if isinstance(digits, str):
+            if isinstance(digits, str):  # ITF writes digits; a JSON number is not (1e400 reads as inf, 1.5 cut to 1)
+                try:
                     return int(digits)
-            except ValueError:
-                pass
+                except ValueError:
+                    pass
             shown = digits if isinstance(digits, str) else json.dumps(digits)
             raise ItfError(f"{where}: #bigint {quote(shown)} is not a string of an integer's digits")
         for tag in ("#tup", "#set"):
@@ -287,8 +289,8 @@ def _object(value: Any, where: str) -> dict[str, Any]:
 
 
 def _steps(spec: Spec, obj: dict[str, Any], p: Path) -> list[Step]:
-    records = record_types(spec)
     like = next(iter(spec.init_states()))  # where the spec's states hold a MsgSet (see conform)
+    records = record_types(spec, like)
     vars_ = obj.get("vars")
     if not isinstance(vars_, list) or not all(isinstance(v, str) for v in vars_):
         raise ItfError(f"{p}: 'vars' must list the variables by name")
