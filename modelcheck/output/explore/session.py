@@ -115,7 +115,9 @@ class Session:
         if first and first[0].startswith("Init("):
             _, params = _parse_segment(first[0], "step 0")
             if len(params) != 1 or not isinstance(params[0], int) or not 0 <= params[0] < len(self.inits):
-                raise PathError(f"step 0: {first[0]} names no initial state (there are {len(self.inits)})")
+                n = len(self.inits)  # numbered from 0, as every search takes them; the checker's state 1 is Init(0)
+                which = "Init(0)" if n == 1 else f"Init(0) to Init({n - 1})"
+                raise PathError(f"step 0: {first[0]} names no initial state (there are {n}, numbered from 0: {which})")
             k = params[0]
         return [Step(None, self.inits[k])]
 
