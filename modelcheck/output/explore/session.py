@@ -27,6 +27,7 @@ from modelcheck.engine.result import VIOLATION, Result, Step, count, shown_state
 from modelcheck.output.render import pair_messages
 from spec.behaviour import initial_states, state_constraint
 from spec.core import Label, Params, Spec, SpecError, State
+from spec.suggest import hint
 
 SHOWN_INITS = 500  # initial states the page lists as links (a spec with more is still explored: Init(k))
 
@@ -127,8 +128,9 @@ class Session:
         try:
             act = self.spec.action(name)
         except SpecError:
-            known = ", ".join(a.name for a in self.spec.actions)
-            raise PathError(f"{where}: {self.spec.name} has no action {name!r} (actions: {known})") from None
+            known = [a.name for a in self.spec.actions]
+            raise PathError(f"{where}: {self.spec.name} has no action {name!r}{hint(name, known)} "
+                            f"(actions: {', '.join(known)})") from None
         if len(params) != len(act.param_names):
             raise PathError(f"{where}: {name} takes {len(act.param_names)} parameter(s) "
                             f"({', '.join(act.param_names)}), got {len(params)}")
