@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from spec.core import Label, Params, Spec, SpecError, State, order_key
+from spec.suggest import hint
 
 N = TypeVar("N")
 
@@ -122,7 +123,10 @@ def constraint_keepers(spec: Spec) -> frozenset[int]:
     names = set(spec.keeps_constraint())
     unknown = names - {a.name for a in spec.actions}
     if unknown:  # a misspelt name would silently ask the constraint again: say so instead
-        raise SpecError(f"{spec.name}: keeps_constraint() names no action {', '.join(sorted(map(repr, unknown)))}")
+        known = [a.name for a in spec.actions]
+        first = min(unknown)
+        raise SpecError(f"{spec.name}: keeps_constraint() names no action {', '.join(sorted(map(repr, unknown)))}"
+                        f"{hint(first, known)}")
     return frozenset(i for i, a in enumerate(spec.actions) if a.name in names)
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from spec.reads import names_state, remembered
+from spec.suggest import hint
 
 State = Any
 """A spec state: an immutable, hashable value (a NamedTuple of ints, tuples, frozensets)."""
@@ -536,7 +537,8 @@ class Spec:
         for act in self._actions:
             if act.name == name:
                 return act
-        raise SpecError(f"{self.name}: no action named {name!r} (actions: {', '.join(a.name for a in self._actions)})")
+        known = [a.name for a in self._actions]
+        raise SpecError(f"{self.name}: no action named {name!r}{hint(name, known)} (actions: {', '.join(known)})")
 
     def without(self, names: Iterable[str]) -> Spec:
         """Leave the named actions out of Next (a model option, like dropping disjuncts from a TLC
@@ -549,7 +551,8 @@ class Spec:
         unknown = [n for n in names if n not in known]
         if unknown:
             raise SpecError(
-                f"{self.name}: --without names no action {', '.join(map(repr, unknown))} (actions: {', '.join(known)})"
+                f"{self.name}: --without names no action {', '.join(map(repr, unknown))}{hint(unknown[0], known)} "
+                f"(actions: {', '.join(known)})"
             )
         out = self._rebound()
         out._actions = [
@@ -607,8 +610,8 @@ class Spec:
         unknown = [n for n in names if n not in methods]
         if unknown:
             have = "; ".join(f"{n}: {doc}" for n, (_, _, doc) in self.restrictions().items()) or "none"
-            raise SpecError(f"{self.name}: --restrict names no restriction {', '.join(map(repr, unknown))} "
-                            f"(this spec offers: {have})")
+            raise SpecError(f"{self.name}: --restrict names no restriction {', '.join(map(repr, unknown))}"
+                            f"{hint(unknown[0], methods)} (this spec offers: {have})")
         out = self._rebound()
         for n in names:
             if n in out.restricted:

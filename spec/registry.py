@@ -25,12 +25,13 @@ import inspect
 import re
 import sys
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from spec.core import Option, Spec, SpecError
+from spec.suggest import hint
 
 __all__ = [
     "Option",
@@ -145,7 +146,7 @@ def entry(name: str) -> SpecEntry:
         raise SpecError(f"{name} is a file: name a spec class in it{example} "
                         f"(its Spec subclasses: {', '.join(found) or 'none'})")
     if name not in known:
-        raise SpecError(f"unknown spec {name!r}; known specs: {', '.join(known)}")
+        raise SpecError(f"unknown spec {name!r} (known specs: {', '.join(known)}){hint(name, known)}")
     return known[name]
 
 
@@ -164,10 +165,15 @@ def spec_class(name: str, variant_name: str | None = None) -> type[Spec]:
     if variant_name is None:
         return e.cls
     if variant_name not in e.variants:
-        raise SpecError(
-            f"{name} has no variant {variant_name!r}; its variants: {', '.join(sorted(e.variants)) or 'none'}"
-        )
+        raise no_variant(name, variant_name, e.variants)
     return e.variants[variant_name]
+
+
+def no_variant(spec_name: str, name: str, variants: Iterable[str]) -> SpecError:
+    """The error for a variant ``spec_name`` does not have, with the closest it does."""
+    known = sorted(variants)
+    listed = ", ".join(known) or "none"
+    return SpecError(f"{spec_name} has no variant {name!r} (its variants: {listed}){hint(name, known)}")
 
 
 def build(name: str, variant_name: str | None = None, **bounds: Any) -> Spec:
@@ -377,7 +383,8 @@ def load_user_spec(ref: str) -> type[Spec]:
     cls = getattr(module, cls_name, None)
     if not (isinstance(cls, type) and issubclass(cls, Spec)):
         found = [c.__name__ for c in user_classes(module)]
-        raise SpecError(f"{where}: no Spec subclass named {cls_name!r} (found: {', '.join(found) or 'none'})")
+        raise SpecError(f"{where}: no Spec subclass named {cls_name!r}{hint(cls_name, found)} "
+                        f"(found: {', '.join(found) or 'none'})")
     return cls
 
 

@@ -9,12 +9,17 @@ state and tries, for each event, **every** parameter the spec's own enumerators 
 event names (docs/trace-format.md's table of actions), from every candidate:
 
 - the node is the event's ``node``; a handler's message is the one the event received (``recv``, as written in
-  the receipt); a ClientRequest's value is the event's ``v``; every other parameter (the peer, a range ``b, e``
-  and its commit index ``c``, the index an AdvanceCommitIndex reaches, a Restart from an older snapshot) is
-  whatever the spec enumerates (``RaftImpl`` with ``abbreviate`` off, so every range);
+  the receipt); a ClientRequest's value is the event's ``v``; the peer is the event's ``j`` and a compaction's
+  index its ``index`` (the parameters the format names, "by raft.tla's names"); every other parameter (a range
+  ``b, e`` and its commit index ``c``, the index an AdvanceCommitIndex reaches, a Restart from an older
+  snapshot) is whatever the spec enumerates (``RaftImpl`` with ``abbreviate`` off, so every range);
 - ``HandleAppendEntriesRequest`` with ``case: accept`` is the handler run 1, 2, ... times on that message (the
   conflict branch, the append, then the reply); every other event one step, or none for the stutters
   (PreVote, its handlers, ReadIndex) and a fresh node's ``Init`` (a booted node's ``Init`` is ``Restart``);
+  the extensions' events are spec/raft_snapshot.py's and the membership actions (spec/raft_config.py's rule):
+  CompactLog, InstallSnapshot, its handler, TransferLeadership, a ``Timeout`` that received a TimeoutNow
+  (HandleTimeoutNow), a candidate's return-to-follower on a snapshot (CandidateStepDown), AddServer,
+  RemoveServer, StepDownRemoved, and a ``Restart`` from the latest snapshot or an older one;
 - the network, after the event's steps: a message the trace receives k times (a receipt that consumes it:
   not UpdateTerm, not a candidate's return-to-follower) gets k - 1 ``DuplicateMessage`` steps, one never
   received a ``DropMessage`` step, both the spec's own;
@@ -57,33 +62,51 @@ import pytest
 
 from impl.pysyncobj_trace.cluster import Options
 from impl.pysyncobj_trace.cluster import run as run_pysyncobj
+from impl.sim.cluster import Faults, SimCluster
 from impl.sim.multipaxos import DEFAULT_CONFIG as MP_CONFIG
 from impl.sim.multipaxos import MultiPaxosSimCluster
+from impl.sim.scenario import membership_run
 from modelcheck.audit import TraceError, audit_events, mapping_for, read_traces
 from modelcheck.audit.multipaxos_map import MultiPaxosMapping
 from modelcheck.audit.raft_map import RaftMapping, consumes
+from modelcheck.audit.raft_sim import write_traces as raft_write_traces
 from modelcheck.audit.report import text_report
-from modelcheck.harness import KVHistoryRun, write_traces
+from modelcheck.harness import KVHistoryRun, audit_raft_run, trace_config, write_traces
 from spec.raft import Message, RaftState
+from spec.raft_snapshot import InstallSnapshotRequest
 from tests.test_differential import plain_enumerator
 from tests.test_differential_audit import Files, _load, _raft_files, _save
 
 STUTTERS = frozenset({"PreVote", "HandlePreVoteRequest", "HandlePreVoteResponse", "ReadIndex"})
-ONE_STEP = {  # the event's action -> the spec action it is (docs/trace-format.md's table)
+ONE_STEP = {  # the event's action -> the spec action it is (docs/trace-format.md's tables)
     "Timeout": "Timeout", "RequestVote": "RequestVote", "BecomeLeader": "BecomeLeader",
     "AppendEntries": "AppendEntriesRange", "AdvanceCommitIndex": "AdvanceCommitIndexTo",
     "CheckQuorum": "CheckQuorum", "CandidateStepDown": "CandidateStepDown",
+    # the extensions': spec/raft_snapshot.py (every index, every peer) and the membership rule of spec/raft_config.py
+    "CompactLog": "CompactLog", "InstallSnapshot": "InstallSnapshot", "TransferLeadership": "TransferLeadership",
+    "AddServer": "AddServer", "RemoveServer": "RemoveServer", "StepDownRemoved": "StepDownRemoved",
 }
 HANDLERS = frozenset({"HandleRequestVoteRequest", "HandleRequestVoteResponse", "HandleAppendEntriesRequest",
-                      "HandleAppendEntriesResponse", "UpdateTerm", "DropStaleResponse"})
+                      "HandleAppendEntriesResponse", "UpdateTerm", "DropStaleResponse", "HandleInstallSnapshotRequest"})
 
 
-def _steps(spec: Any, s: RaftState, name: str, i: int, m: Message | None = None) -> Iterator[RaftState]:
+#: spec actions whose second parameter is the event's ``j`` (the peer; for a handler the sender), and CompactLog's
+#: the event's ``index``: docs/trace-format.md's params, "by raft.tla's names"
+PEER_ACTIONS = frozenset({"RequestVote", "AppendEntriesRange", "InstallSnapshot", "TransferLeadership", "AddServer",
+                          "RemoveServer", "HandleTimeoutNow", *HANDLERS})
+
+
+def _steps(spec: Any, s: RaftState, name: str, i: int, m: Message | None = None,
+           params_of: dict[str, Any] | None = None) -> Iterator[RaftState]:
     """Every successor of ``s`` by the spec's action ``name`` of node ``i`` (and message ``m``), over every
-    parameter its enumerator gives."""
+    parameter its enumerator gives but those the event names (``params_of``: ``j`` as a spec index, ``index``)."""
     act = spec.action(name)
+    fixed = None
+    if params_of:
+        fixed = params_of.get("j") if name in PEER_ACTIONS else params_of.get("index") if name == "CompactLog" \
+            else None
     for params in act.enumerate(s):
-        if params[0] != i or (m is not None and params[-1] != m):
+        if params[0] != i or (m is not None and params[-1] != m) or (fixed is not None and params[1] != fixed):
             continue
         t = act.step(s, *params)
         if t is not None:
@@ -91,8 +114,9 @@ def _steps(spec: Any, s: RaftState, name: str, i: int, m: Message | None = None)
 
 
 def _core(spec: Any, s: RaftState, event: Any, i: int, booted: bool, value: int | None,
-          recv: Message | None) -> Iterator[RaftState]:
-    """The states the event's own spec steps may reach from ``s`` (before the network's)."""
+          recv: Message | None, named: dict[str, Any]) -> Iterator[RaftState]:
+    """The states the event's own spec steps may reach from ``s`` (before the network's); ``named``: the event's
+    ``j`` (a spec index) and ``index``, which fix those parameters."""
     a = event.action
     if a in STUTTERS or (a == "Init" and not booted):
         yield s
@@ -104,12 +128,17 @@ def _core(spec: Any, s: RaftState, event: Any, i: int, booted: bool, value: int 
         t = spec.ClientRequest(s, i, value)
         if t is not None:
             yield t
+    elif a == "Timeout" and recv is not None:  # a TimeoutNow received: the extension's HandleTimeoutNow
+        yield from _steps(spec, s, "HandleTimeoutNow", i, recv, named)
+    elif a == "HandleAppendEntriesRequest" and recv is not None and recv[0] == InstallSnapshotRequest:
+        if event.params.get("case") == "return-to-follower":  # a candidate hearing its term's leader's snapshot
+            yield from _steps(spec, s, "CandidateStepDown", i)
     elif a in ONE_STEP:
-        yield from _steps(spec, s, ONE_STEP[a], i)
+        yield from _steps(spec, s, ONE_STEP[a], i, None, named)
     elif a == "DropMessage":
         if recv is None:
             yield s
-        else:
+        else:  # (raft.tla's DropMessage has no j)
             t = spec.DropMessage(s, recv)
             if t is not None:
                 yield t
@@ -117,10 +146,10 @@ def _core(spec: Any, s: RaftState, event: Any, i: int, booted: bool, value: int 
         if a == "HandleAppendEntriesRequest" and event.params.get("case") == "accept":
             frontier = [s]
             for _ in range(len(s.log[i]) + len(recv[6]) + 2):  # remove while conflicting, append, reply
-                frontier = [t for x in frontier for t in _steps(spec, x, a, i, recv)]
+                frontier = [t for x in frontier for t in _steps(spec, x, a, i, recv, named)]
                 yield from frontier
         else:
-            yield from _steps(spec, s, a, i, recv)
+            yield from _steps(spec, s, a, i, recv, named)
     else:
         raise AssertionError(f"{event.where}: {a} is not an action these traces hold")
 
@@ -146,15 +175,18 @@ def raft_reference(paths: dict[int, Path]) -> tuple[str, str | None]:
             copies.setdefault(tuple(m["id"]), m)
         p = mapping.prepare(e)
         i = p.i
-        recv = None if e.recv is None else mapping.spec_message(e.recv, e.where)  # the receipt's own copy
+        recv = p.recv  # (its receipt is its sender's copy: checked above)
         value = mapping.value(e.params["v"]) if e.action == "ClientRequest" else None
-        sent = [(tuple(m["id"]), mapping.spec_message(m, e.where)) for m in e.sent]
+        named = {"j": mapping.index.get(e.params["j"], -1)} if "j" in e.params else {}
+        if "index" in e.params:
+            named["index"] = e.params["index"]
+        sent = [(mid, m) for mid, m, _ in p.sent]  # (decoded in trace order: a snapshot's data is its sender's log)
         new = Counter(m for _, m in sent if m is not None)
         gone = Counter([recv] if recv is not None and consumes(e) and e.action not in STUTTERS else [])
         nxt = set()
         for s in cands:
             bag = Counter(dict(s.messages))
-            for t in _core(spec, s, e, i, i in booted, value, recv):
+            for t in _core(spec, s, e, i, i in booted, value, recv, named):
                 after = Counter(dict(t.messages))
                 if any(after[m] - bag[m] < k for m, k in new.items()) or any(after[m] != bag[m] - 1 for m in gone):
                     continue  # it did not send what the event sent, or did not take what it got
@@ -255,6 +287,69 @@ def raft_mutate(rng: random.Random, files: Files) -> tuple[str, Files]:
     return f"change state {f} of node {n} line {k + 1}", files
 
 
+def _snapshot_files(seed: int, writes: int, tmp: Path) -> Files:
+    """A run with compaction every 5 entries, a leadership transfer every 7 writes and a leader crash every 13
+    (tests/test_audit_raft.py's online run, here written as trace files): CompactLog, InstallSnapshot, its
+    handler, TransferLeadership and Timeouts on a TimeoutNow."""
+    c = SimCluster(3, seed=seed, faults=Faults(drop=0.05, duplicate=0.05, max_delay=9), snapshot_every=5,
+                   config=trace_config(pre_vote=False))
+    for k in range(writes):
+        c.write(1 + k % 3)
+        lead = c.leader()
+        if k % 7 == 3 and lead:
+            c.node(lead).transfer_leadership(1 + lead % 3)
+            c._process(lead)
+        if k % 13 == 12 and lead:
+            c.crash(lead)
+            c.run(30)
+            c.restart(lead)
+        c.run(9)
+    c.recover()
+    return _load(raft_write_traces(c.trace, tmp / f"snapshot-valid-{seed}"))
+
+
+EXT_ACTIONS = frozenset({"CompactLog", "InstallSnapshot", "HandleInstallSnapshotRequest", "TransferLeadership",
+                         "AddServer", "RemoveServer", "StepDownRemoved", "Restart"})
+EXT_MESSAGE_FIELDS = (*MESSAGE_FIELDS, "msnapshotIndex", "msnapshotTerm")
+
+
+def ext_mutate(rng: random.Random, files: Files) -> tuple[str, Files]:
+    """As :func:`raft_mutate`, but at an event of the extensions (a snapshot, a transfer, a membership change, a
+    restart, a Timeout on a TimeoutNow) one time in two: its parameter, the snapshot its log reports, its
+    state, its messages (their snapshot fields too), or dropped or swapped."""
+    spots = [(n, k) for n, recs in files.items() for k, r in enumerate(recs) if k and "format" not in r and (
+        r["action"] in EXT_ACTIONS or (r["action"] == "Timeout" and r.get("recv")))]
+    if not spots or rng.random() < 0.5:
+        return raft_mutate(rng, files)
+    files = copy.deepcopy(files)
+    nodes = sorted(files)
+    n, k = rng.choice(spots)
+    r = files[n][k]
+    kind = rng.choice(["drop", "swap", "param", "param", "snapshot", "state", "sent", "sent", "recv"])
+    done = _structural(rng, files, n, k, kind)
+    if done:
+        return done, files
+    where = f"of node {n} line {k + 1} ({r['action']})"
+    if kind == "param" and r["params"]:
+        name = rng.choice(sorted(r["params"]))
+        x = r["params"][name]
+        r["params"][name] = rng.choice([y for y in nodes if y != x]) if name == "j" else x + rng.choice((-1, 1))
+        return f"change param {name} {where}", files
+    if kind == "snapshot" and "snapshot" in r["state"]["log"]:
+        snap = r["state"]["log"]["snapshot"]
+        snap[rng.randrange(2)] += rng.choice((-1, 1))
+        return f"change log.snapshot {where}", files
+    msgs = (r.get("sent") or []) if kind == "sent" else ([r["recv"]] if kind == "recv" and r.get("recv") else [])
+    fields = [(m, f) for m in msgs for f in EXT_MESSAGE_FIELDS if f in m]
+    if fields:
+        m, f = rng.choice(fields)
+        _change(rng, m, f, nodes)
+        return f"change {kind} {f} {where}", files
+    f = rng.choice([f for f in STATE_FIELDS if f in r["state"]])
+    _change(rng, r["state"], f, nodes)
+    return f"change state {f} {where}", files
+
+
 def _raft_agree(seed: int, steps: int, tmp: Path, per_trace: int) -> Counter[tuple[str, str]]:
     files = _raft_files(seed, steps, tmp)
     paths = _save(files, tmp / f"rv{seed}")
@@ -297,6 +392,68 @@ def test_raft_mutants_agree_with_the_brute_force_reference(tmp_path: Path) -> No
     }
 
 
+def _ext_files(kind: str, seed: int, length: int, tmp: Path) -> Files:
+    """Trace files with the extensions' events: ``snapshot`` (:func:`_snapshot_files`, ``length`` writes),
+    ``random`` (the seeded hostile run with compaction every 4 entries, ``length`` steps) or ``membership``
+    (impl.sim.scenario.membership_run: five nodes, three members, servers added and removed, compaction every 5)."""
+    if kind == "snapshot":
+        return _snapshot_files(seed, length, tmp)
+    out = tmp / f"{kind}-valid-{seed}"
+    if kind == "random":
+        cluster, _ = audit_raft_run(seed, length, online=False, snapshot_every=4)
+        return _load(raft_write_traces(cluster.trace, out))
+    c = membership_run(seed, length, config=trace_config(), snapshot_every=5)
+    return _load(raft_write_traces(c.trace, out, members=[1, 2, 3]))
+
+
+def _ext_agree(kind: str, seed: int, length: int, tmp: Path, per_trace: int) -> Counter[tuple[str, str]]:
+    """The valid trace accepted by both, and ``per_trace`` mutants (:func:`ext_mutate`) judged alike."""
+    files = _ext_files(kind, seed, length, tmp)
+    paths = _save(files, tmp / f"ev{kind}{seed}")
+    assert raft_reference(paths) == ("ok", None) and audit(paths)[0] == "ok", (kind, seed)
+    rng = random.Random(seed)
+    counts: Counter[tuple[str, str]] = Counter()
+    for t in range(per_trace):
+        what, mutant = ext_mutate(rng, files)
+        paths = _save(mutant, tmp / f"em{kind}{seed}-{t}")
+        want, where = raft_reference(paths)
+        got, at, message = audit(paths)
+        assert (got, at) == (want, where), f"{kind} seed {seed} mutant {t}: {what}: reference {want} at " \
+            f"{where}; audit: {message}"
+        counts[what.split(" of ")[0].split(" node")[0], want] += 1
+    return counts
+
+
+def test_snapshot_transfer_and_membership_mutants_agree_with_the_brute_force_reference(tmp_path: Path) -> None:
+    counts: Counter[tuple[str, str]] = Counter()
+    for kind, seeds, length in (("snapshot", range(3), 30), ("random", range(2), 60), ("membership", range(2), 40)):
+        for seed in seeds:
+            counts += _ext_agree(kind, seed, length, tmp_path, 15)
+    # 105 mutants: a log's snapshot changed is refused while reading (those entries were never shown), so is a
+    # snapshot message whose index or term is not its sender's log's; a dropped compaction, transfer or
+    # snapshot send that nothing depended on leaves a valid trace (5)
+    assert counts == {
+        ("change log.snapshot", "malformed"): 5, ("change param index", "unexplained"): 5,
+        ("change param j", "unexplained"): 3, ("change recv mcommitIndex", "unexplained"): 1,
+        ("change recv mterm", "unexplained"): 1, ("change sent mmatchIndex", "unexplained"): 4,
+        ("change sent msnapshotTerm", "malformed"): 1, ("change sent mterm", "unexplained"): 2,
+        ("change state commitIndex", "unexplained"): 16, ("change state currentTerm", "unexplained"): 9,
+        ("change state state", "unexplained"): 13, ("change state votedFor", "unexplained"): 13,
+        ("drop", "malformed"): 4, ("drop", "ok"): 5, ("drop", "unexplained"): 3,
+        ("duplicate receipt", "ok"): 1, ("duplicate receipt", "unexplained"): 5, ("phantom receipt", "malformed"): 2,
+        ("swap", "malformed"): 12,
+    }
+
+
+@pytest.mark.slow
+def test_many_more_snapshot_transfer_and_membership_mutants_agree_with_the_brute_force_reference(
+        tmp_path: Path) -> None:
+    for kind, seeds, length in (("snapshot", range(3, 40), 60), ("random", range(2, 40), 120),
+                                ("membership", range(2, 30), 60)):
+        for seed in seeds:
+            _ext_agree(kind, seed, length, tmp_path, 30)
+
+
 @pytest.mark.slow
 def test_many_more_raft_mutants_agree_with_the_brute_force_reference(tmp_path: Path) -> None:
     for seed in range(9, 120):
@@ -333,6 +490,33 @@ def test_a_lost_reply_reported_but_not_sent_by_the_steps_fails_at_its_event(tmp_
     reply["mmatchIndex"] = 16
     paths = _save(files, tmp_path / "m")
     assert audit(paths)[:2] == ("unexplained", f"{paths[3]}:75") == raft_reference(paths)
+
+
+def _first(files: Files, action: str, test: Callable[[dict[str, Any]], bool] = lambda r: True) -> tuple[int, int]:
+    """(node, index in its file) of the first event of ``action`` that ``test`` accepts."""
+    return next((n, k) for n, recs in sorted(files.items()) for k, r in enumerate(recs)
+                if r.get("action") == action and test(r))
+
+
+@pytest.mark.parametrize(("action", "param", "test"), [
+    ("CompactLog", "index", lambda r: True),
+    ("HandleAppendEntriesRequest", "j", lambda r: r["params"].get("case") == "accept"),
+    ("AppendEntries", "j", lambda r: True),
+])
+def test_an_events_parameter_that_contradicts_its_step_is_refused(tmp_path: Path, action: str, param: str,
+                                                                   test: Callable[[dict[str, Any]], bool]) -> None:
+    """docs/trace-format.md names each event's parameters (``j`` the peer, raft.tla's; CompactLog's ``index``).
+    The audit read a compaction's index off the log's snapshot and a handler's (AppendEntries's) peer off its
+    message, so an event saying CompactLog(index=n+1) over a snapshot at n, or
+    HandleAppendEntriesRequest(j=3) for node 1's request, was explained (found by the reference, which takes
+    the parameters the event names)."""
+    files = _snapshot_files(0, 30, tmp_path)
+    n, k = _first(files, action, test)
+    params = files[n][k]["params"]
+    params[param] = params[param] + 1 if param == "index" else next(x for x in sorted(files) if x not in (
+        n, params[param]))
+    paths = _save(files, tmp_path / "m")
+    assert audit(paths)[:2] == ("unexplained", f"{paths[n]}:{k + 1}") == raft_reference(paths)
 
 
 def test_pysyncobj_traces_and_their_mutants_agree_with_the_brute_force_reference(tmp_path: Path) -> None:

@@ -35,7 +35,8 @@ def test_user_spec_path_view_and_refusals() -> None:
         ("Dec(0)", "step 1: two-counters has no action 'Dec' (actions: Inc)"),
         ("Inc(0", "step 1: 'Inc(0' is not a step"),
         ("Inc(__import__('os'))", "are not Python literals"),
-        ("Init(3)", "step 0: Init(3) names no initial state (there are 1)"),
+        ("Init(3)", "step 0: Init(3) names no initial state (there are 1, numbered from 0: Init(0))"),
+        ("Init(1)", "step 0: Init(1) names no initial state (there are 1, numbered from 0: Init(0))"),
     ]:
         with pytest.raises(PathError, match=None) as exc:
             s.replay(bad)

@@ -1,7 +1,9 @@
 """Auditing Raft traces (docs/trace-format.md) against raft.tla with the extensions of ``raft_spec``.
 
 Every event maps to concrete spec steps: the node, the peer and the message are read off
-the event, so one spec state stays a candidate (no search over open parameters).
+the event, so one spec state stays a candidate (no search over open parameters).  The peer is
+the event's ``j`` (a handler's, AppendEntries's: else its message's), a compaction's index its
+``index``: a parameter that contradicts the message or the state leaves the event unexplained.
 
 Event -> spec steps:
 
@@ -553,13 +555,16 @@ class RaftMapping(Mapping):
         if a in _STUTTER:
             return [[]]
         if a == "Timeout" and p.recv is not None and p.recv[0] == TimeoutNow:
-            return [[StepPattern("HandleTimeoutNow", (i, p.recv[1], p.recv))]]
+            return [[StepPattern("HandleTimeoutNow", (i, self._peer(event, p.recv[1]), p.recv))]]
         if a in _ONE_STEP:
             return [[StepPattern(_ONE_STEP[a], (i,))]]
         if a == "AdvanceCommitIndex":
             return [[StepPattern("AdvanceCommitIndexTo", (i, p.commit))]]
-        if a == "CompactLog":
-            return [[StepPattern("CompactLog", (i, p.snap))]]
+        if a == "CompactLog":  # up to the event's index (its log's snapshot must end there: agrees)
+            n = event.params.get("index")
+            if type(n) is not int:
+                raise TraceError(f"{w}: CompactLog needs the parameter index (an integer), got {n!r}")
+            return [[StepPattern("CompactLog", (i, n))]]
         if a in ("InstallSnapshot", "TransferLeadership", "AddServer", "RemoveServer"):
             return [[StepPattern(a, (i, self._node(event.params.get("j"), w)))]]
         if a == "RequestVote":
@@ -569,13 +574,13 @@ class RaftMapping(Mapping):
                 raise TraceError(f"{w}: AppendEntries sends no AppendEntriesRequest")
             m = p.sent[0][1]
             b = m[4] + 1
-            return [[StepPattern("AppendEntriesRange", (i, m[2], b, b + len(m[6]), m[8]))]]
+            return [[StepPattern("AppendEntriesRange", (i, self._peer(event, m[2]), b, b + len(m[6]), m[8]))]]
         m = p.recv
         if a == "DropMessage":
             return [[StepPattern("DropMessage", (m,))]] if m is not None else [[]]
         if m is None:
             raise TraceError(f"{w}: {a} needs the message it received (\"recv\") of a raft.tla type")
-        j = m[1]
+        j = self._peer(event, m[1])
         if a in _HANDLERS:
             return [[StepPattern(a, (i, j, m))]]
         if a == "HandleInstallSnapshotRequest" or m[0] == InstallSnapshotRequest:
@@ -591,6 +596,15 @@ class RaftMapping(Mapping):
         appended = 1 if len(p.log) > kept else 0
         n = removed + appended + 1
         return [[step] * n] if n == 1 else [[step], [step] * n]  # the one-step form: for the report's diff
+
+    def _peer(self, event: Event, default: int) -> int:
+        """The spec's ``j``: the event's parameter ``j`` (docs/trace-format.md: the parameters by raft.tla's
+        names), else ``default``, the peer its message names (a step of another peer is not enabled)."""
+        j = event.params.get("j")
+        if j is None:
+            return default
+        k = self.index.get(j)
+        return self._node(j, event.where) if k is None else k
 
     # -- the abstraction function -----------------------------------------------------------
     def explanations(self, event: Event) -> list[Explanation]:

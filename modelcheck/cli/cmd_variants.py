@@ -11,7 +11,6 @@ prints the expected and the found verdict side by side; exit status 1 if any dis
 from __future__ import annotations
 
 import argparse
-import difflib
 import inspect
 import json
 import sys
@@ -25,6 +24,7 @@ from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Result, count
 from spec.catalog import Entry, select
 from spec.core import Spec, SpecError
 from spec.registry import entry_for_class, spec_class
+from spec.suggest import did_you_mean
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -128,21 +128,21 @@ def _built(entry: Entry) -> Spec:
     unknown = [k for k in entry.bounds if k not in own and k not in takes]
     if unknown:
         raise SpecError(f"{entry.spec} variant {entry.name}: failing_bounds names {unknown[0]!r}, not a bound of "
-                        f"{entry.spec}{_did_you_mean(unknown[0], own)} (its bounds: {', '.join(own) or 'none'})")
+                        f"{entry.spec}{_aside(unknown[0], own)} (its bounds: {', '.join(own) or 'none'})")
     spec = entry.build()
     props = list(spec.properties())
     if entry.breaks is not None and entry.breaks not in spec.invariants and entry.breaks not in props \
             and entry.breaks != DEADLOCK:
         raise SpecError(f"{entry.spec} variant {entry.name}: breaks = {entry.breaks!r} names no invariant of "
-                        f"{entry.spec}{_did_you_mean(entry.breaks, list(spec.invariants) + props)} "
+                        f"{entry.spec}{_aside(entry.breaks, [*spec.invariants, *props])} "
                         f"(its invariants: {', '.join(spec.invariants) or 'none'}"
                         f"{'; its temporal properties: ' + ', '.join(props) if props else ''})")
     return spec
 
 
-def _did_you_mean(word: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(word, known, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+def _aside(word: str, known: list[str]) -> str:
+    text = did_you_mean(word, known)
+    return f" ({text})" if text else ""
 
 
 def _verdict(breaks: str | None, length: int | None) -> str:

@@ -10,14 +10,24 @@ that lower layers may import: it imports nothing of ours beyond ``spec``.
 from __future__ import annotations
 
 import argparse
-import difflib
 import math
 from pathlib import Path
 from typing import Any
 
 from spec.core import Spec, SpecError
 from spec.model import Model
-from spec.registry import SpecEntry, entries, entry, entry_for_class, is_user_ref, load_user_spec, spec_class
+from spec.registry import (
+    SpecEntry,
+    entries,
+    entry,
+    entry_for_class,
+    is_user_ref,
+    load_user_spec,
+    no_variant,
+    spec_class,
+)
+from spec.suggest import closest
+from spec.suggest import hint as suggest_hint
 
 
 class UsageError(Exception):
@@ -86,8 +96,8 @@ def unrecognized(parser: argparse.ArgumentParser, extra: list[str], args: argpar
         group = next((g for g in parser._action_groups if g.title.startswith(BOUNDS_TITLE)), None)
         others = {f for a in (group._group_actions if group else ()) for f in a.option_strings} - own
         flags = [f for f in flags if f not in others]
-    close = [c for a in extra if a.startswith("--") for c in difflib.get_close_matches(a.split("=")[0], flags, 1)]
-    hint = f"; did you mean {close[0]}?" if close else ""
+    typed = next((a.split("=")[0] for a in extra if a.startswith("--") and closest(a.split("=")[0], flags)), None)
+    hint = suggest_hint(typed, flags, quote=False) if typed else ""
     if args is not None and getattr(args, "resume", None):
         hint += ("; --resume takes the spec and its bounds from the checkpoint, so a spec's bound flag is "
                  "taken only with the spec named")
@@ -207,7 +217,7 @@ def spec_entry(ref: str) -> SpecEntry:
 
 def _variant_of(e: SpecEntry, name: str) -> type[Spec]:
     if name not in e.variants:
-        raise SpecError(f"{e.name} has no variant {name!r}; its variants: {', '.join(sorted(e.variants)) or 'none'}")
+        raise no_variant(e.name, name, e.variants)
     return e.variants[name]
 
 

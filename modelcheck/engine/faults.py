@@ -29,6 +29,7 @@ from modelcheck.engine.explain import compact
 from modelcheck.engine.result import shown_state
 from spec.behaviour import take_initial
 from spec.core import Action, Fair, Label, Spec, SpecError, State, Temporal, returned
+from spec.suggest import hint
 
 if TYPE_CHECKING:
     from modelcheck.engine.progress import Progress
@@ -356,7 +357,7 @@ def check_declarations(spec: Spec) -> None:
     for method, name in spec.explained().items():
         if name not in spec.invariants:
             raise SpecContractError(
-                f"{title}: @explains({name!r}) on {method} names no invariant of the spec "
+                f"{title}: @explains({name!r}) on {method} names no invariant of the spec{hint(name, spec.invariants)} "
                 f"(invariants: {', '.join(spec.invariants) or 'none'})"
             )
     try:

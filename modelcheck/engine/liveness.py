@@ -19,7 +19,6 @@ The report is a lasso: the shortest prefix to the loop, then the shortest fair l
 
 from __future__ import annotations
 
-import difflib
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -30,6 +29,7 @@ from modelcheck.engine.graph import StateGraph, explore, explore_checked
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result, Step, count, shown_state
 from spec.core import Fair, Spec, SpecError, State, Temporal, strict_predicate
+from spec.suggest import hint
 
 EVENTUALLY, ALWAYS_EVENTUALLY, LEADS_TO = "eventually", "always-eventually", "leads-to"
 
@@ -417,21 +417,10 @@ def temporal(spec: Spec, name: str | None) -> tuple[str, Temporal]:
             raise SpecError(f"{spec.name}: several properties ({', '.join(props)}); name one")
         name = next(iter(props))
     if name not in props:
-        hint = (f"; {name} is an invariant, which paxraft check without --liveness checks" if name in spec.invariants
-                else _closest(name, list(props)))
-        raise SpecError(f"{spec.name}: no temporal property {name!r} (declared: {', '.join(props)}){hint}")
+        why = (f"; {name} is an invariant, which paxraft check without --liveness checks" if name in spec.invariants
+               else hint(name, props))
+        raise SpecError(f"{spec.name}: no temporal property {name!r} (declared: {', '.join(props)}){why}")
     return name, props[name]
-
-
-def _closest(name: str, known: list[str]) -> str:
-    """``; did you mean 'X'?``, naming every name as close as the closest: ``SentLeadsToRcvd`` is as close to
-    ``SentLeadsToRcvd_d1`` as to ``_d2``, and naming only the second sent a user to one of two properties."""
-    close = difflib.get_close_matches(name, known, n=len(known))
-    if not close:
-        return ""
-    best = difflib.SequenceMatcher(None, name, close[0]).ratio()
-    tied = [c for c in known if c in close and difflib.SequenceMatcher(None, name, c).ratio() == best]
-    return f"; did you mean {' or '.join(repr(c) for c in tied)}?"
 
 
 def _keys(name: str) -> tuple[str, str]:

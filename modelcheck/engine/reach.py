@@ -8,7 +8,6 @@ and the state count on "none" is the model's exact count.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import VIOLATION, Result, count, shown_state
 from modelcheck.engine.safe_expr import compile_predicate
 from spec.core import Spec, SpecError, State, strict_predicate
+from spec.suggest import hint
 
 REACHED, UNREACHABLE = "reached", "unreachable"
 
@@ -52,8 +52,7 @@ def _hint(spec: Spec, name: str) -> str:
     """What a name that is no witness probably meant: an invariant given by mistake, or a misspelling."""
     if name in spec.invariants:
         return f"; {name} is an invariant (paxraft check finds a state that breaks it)"
-    close = difflib.get_close_matches(name, [*spec.witnesses, *spec.invariants, *spec.variables], n=1)
-    return f", did you mean {close[0]!r}" if close else ""
+    return hint(name, [*spec.witnesses, *spec.invariants, *spec.variables])
 
 
 def reach(

@@ -27,6 +27,7 @@ from modelcheck.engine.result import VIOLATION, Result, Step, count, shown_state
 from modelcheck.output.render import pair_messages
 from spec.behaviour import initial_states, state_constraint
 from spec.core import Label, Params, Spec, SpecError, State
+from spec.suggest import hint
 
 SHOWN_INITS = 500  # initial states the page lists as links (a spec with more is still explored: Init(k))
 
@@ -115,7 +116,9 @@ class Session:
         if first and first[0].startswith("Init("):
             _, params = _parse_segment(first[0], "step 0")
             if len(params) != 1 or not isinstance(params[0], int) or not 0 <= params[0] < len(self.inits):
-                raise PathError(f"step 0: {first[0]} names no initial state (there are {len(self.inits)})")
+                n = len(self.inits)  # numbered from 0, as every search takes them; the checker's state 1 is Init(0)
+                which = "Init(0)" if n == 1 else f"Init(0) to Init({n - 1})"
+                raise PathError(f"step 0: {first[0]} names no initial state (there are {n}, numbered from 0: {which})")
             k = params[0]
         return [Step(None, self.inits[k])]
 
@@ -125,8 +128,9 @@ class Session:
         try:
             act = self.spec.action(name)
         except SpecError:
-            known = ", ".join(a.name for a in self.spec.actions)
-            raise PathError(f"{where}: {self.spec.name} has no action {name!r} (actions: {known})") from None
+            known = [a.name for a in self.spec.actions]
+            raise PathError(f"{where}: {self.spec.name} has no action {name!r}{hint(name, known)} "
+                            f"(actions: {', '.join(known)})") from None
         if len(params) != len(act.param_names):
             raise PathError(f"{where}: {name} takes {len(act.param_names)} parameter(s) "
                             f"({', '.join(act.param_names)}), got {len(params)}")

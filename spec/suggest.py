@@ -1,0 +1,35 @@
+"""Spelling hints for names a user typed: the one rule every "did you mean" message follows.
+
+A hint names every known name as close to the typed one as the closest (difflib's similarity, at least 0.6), in
+the order the caller lists them: ``SentLeadsToRcvd`` is as close to ``SentLeadsToRcvd_d1`` as to ``_d2``, and
+naming only one of the two would send the user to the wrong property half the time.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def closest(word: str, known: Iterable[str]) -> list[str]:
+    """The known names tied for closest to ``word``; none when nothing is close."""
+    names = list(dict.fromkeys(known))
+    close = difflib.get_close_matches(word, names, n=len(names) or 1)
+    if not close:
+        return []
+    best = difflib.SequenceMatcher(None, word, close[0]).ratio()
+    return [n for n in names if n in close and difflib.SequenceMatcher(None, word, n).ratio() == best]
+
+
+def did_you_mean(word: str, known: Iterable[str], *, quote: bool = True) -> str:
+    """``did you mean 'X'?`` (or ``'X' or 'Y'``), or ``""`` when nothing is close; flags go unquoted."""
+    names = closest(word, known)
+    if not names:
+        return ""
+    return f"did you mean {' or '.join(repr(n) if quote else n for n in names)}?"
+
+
+def hint(word: str, known: Iterable[str], *, quote: bool = True) -> str:
+    """``; did you mean 'X'?`` to end a message with, or ``""``."""
+    text = did_you_mean(word, known, quote=quote)
+    return f"; {text}" if text else ""
