@@ -165,8 +165,10 @@ def init_node(directory: Path, node: int, hard_state: HardState | None = None,
 
 INT_SETTINGS = {"tick_ms": (1, 60_000), "election_ticks": (2, 100_000), "heartbeat_ticks": (1, 100_000),
                 "snapshot_every": (0, 1 << 40), "wal_prealloc": (0, 1 << 30), "max_connections": (1, 1_000_000),
-                "busy_poll_us": (0, 1_000_000), "fsync_poll_us": (0, 1_000_000), "sched_slice_us": (0, 1_000_000)}
-"""The integer settings of cluster.json and their ranges (snapshot_every 0: never; wal_prealloc in bytes)."""
+                "busy_poll_us": (0, 1_000_000), "fsync_poll_us": (0, 1_000_000), "sched_slice_us": (0, 1_000_000),
+                "trace_segment_bytes": (4096, 1 << 30)}
+"""The integer settings of cluster.json and their ranges (snapshot_every 0: never; wal_prealloc in bytes;
+trace_segment_bytes: a compact trace's segment size, at most what the audit reads of one file)."""
 BOOL_SETTINGS = ("fsync", "trace", "pre_vote", "check_quorum", "trace_marks", "sync_thread", "leader_fsync_thread",
                  "busy_poll_leader", "spread_followers", "timeline")
 SECONDS_SETTINGS = ("handshake_timeout_s", "idle_timeout_s")
