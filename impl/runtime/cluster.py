@@ -634,8 +634,28 @@ def _add_node(directory: Path, wait: float) -> tuple[int, int]:
     release_ports(directory)
     if not made:
         _stop_one(directory, node)
-        raise ClusterError(f"node {node} was not added: {why}")
+        raise ClusterError(f"node {node} was not added: {why}; {_roll_back_add(directory, node)}")
     return node, pid
+
+
+def _roll_back_add(directory: Path, node: int) -> str:
+    """After the leader refused to add ``node`` (stopped): take its id and port out of cluster.json (`start` kept
+    starting it, a node of no configuration) when no configuration holding it can ever commit: the leader's
+    latest one (committed or not) does not hold it, is committed, and so is an entry of the leader's term (an
+    entry another node may hold but this leader does not can then never commit). Its folder stays: its trace
+    is part of the run the audit reads, and a later add takes the same id and goes on from its storage. What
+    was done, for the refusal's line."""
+    sts = asyncio.run(statuses(directory))
+    lead = next((st for st in sts.values() if st and st["role"] == "Leader"), None)
+    if lead is None or node in lead["members"] or lead["config_index"] > lead["commit"] \
+            or lead.get("commit_term") != lead["term"]:
+        return (f"node {node} stays in cluster.json (stopped; `cluster start` starts it): no leader that has "
+                "committed an entry of its term says it holds no configuration with it")
+    desc = load(directory)
+    del desc["nodes"][str(node)]
+    save(directory, desc)
+    return (f"cluster.json is as before (node-{node}/ is kept: its trace is part of the run the audit reads, and "
+            "the next add goes on from it)")
 
 
 def remove_node(directory: Path, node: int, wait: float = 30.0) -> None:

@@ -624,6 +624,8 @@ class NodeServer:
             if j != self.id and j not in self.links:
                 self.ports[j] = p
                 self.links[j] = PeerLink(self, j, p)
+            elif j != self.id and self.ports[j] != p:  # an add refused and rolled back, then this id added again
+                self.ports[j] = self.links[j].port = p  # (the link connects to its port at each attempt)
         if isinstance(self.node, RaftNode):
             self.node.nodes = tuple(sorted(self.ports))
 
