@@ -77,7 +77,7 @@ from impl.runtime.slice import set_slice
 from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
 from impl.storage.wal import WAL, WALError
-from impl.trace import TraceFileError, TraceWriter, last_clock
+from impl.trace import SEGMENT_BYTES, TraceFileError, TraceWriter, cut_trace, last_clock, trace_size
 
 log = logging.getLogger("paxraft.node")
 QUEUE_LIMIT = 10_000  # frames kept per unconnected peer; beyond that the oldest are dropped (Raft retransmits)
@@ -418,17 +418,21 @@ class NodeServer:
                        prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)), owner=identity(c, self.id))
         core, rules = protocol(c)
         compact = trace_compact(c, core is RaftNode, has_jsonl=(self.home / trace_file_name(False)).exists())
-        trace_path = self.home / trace_file_name(compact)
+        trace_path = self.home / trace_file_name(compact)  # (compact: the first segment; its last one is appended to)
         traced = cfg.trace and trace_path.exists()
-        hs, snap, entries = self.wal.load(trace_path.stat().st_size if traced else None)
+        size = (trace_size(trace_path) if compact else trace_path.stat().st_size) if traced else None
+        hs, snap, entries = self.wal.load(size)
         if self.wal.trace_cut is not None:  # the log dropped a write whose trace lines were cut short: the trace too
-            os.truncate(trace_path, self.wal.trace_cut)
+            if compact:
+                cut_trace(trace_path, self.wal.trace_cut)
+            else:
+                os.truncate(trace_path, self.wal.trace_cut)
         boot = next_boot(self.home / "boot", self.id)
         clock = last_clock(trace_path) if cfg.trace else 0
         spec: dict[str, Any] = {"spec": "multipaxos"} if c.get("protocol") == "multipaxos" else {}  # for the audit
         members: dict[str, Any] = {"members": c["members"]} if "members" in c else {}  # the initial configuration
-        self.trace = (TraceWriter(trace_path, self.id, self.ports, compact=compact, **spec, **members)
-                      if cfg.trace else None)
+        self.trace = (TraceWriter(trace_path, self.id, self.ports, compact=compact, **spec, **members,
+                                  segment_bytes=c.get("trace_segment_bytes", SEGMENT_BYTES)) if cfg.trace else None)
         if self.trace is not None and c.get("trace_marks", True):  # (false: only to show what the marks prevent)
             self.wal.trace_extent = self.trace.extent
         crash = c.get("crash_at")  # {"at": "written" | "sent" | "replied", "index": n}: see InlineSync, _flush
@@ -620,6 +624,8 @@ class NodeServer:
             if j != self.id and j not in self.links:
                 self.ports[j] = p
                 self.links[j] = PeerLink(self, j, p)
+            elif j != self.id and self.ports[j] != p:  # an add refused and rolled back, then this id added again
+                self.ports[j] = self.links[j].port = p  # (the link connects to its port at each attempt)
         if isinstance(self.node, RaftNode):
             self.node.nodes = tuple(sorted(self.ports))
 
