@@ -173,3 +173,14 @@ def test_an_exception_in_the_spec_s_code_is_located_on_the_page(tmp_path: Path) 
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_the_columns_are_the_names_most_variables_map() -> None:
+    """KVsnap maps keys to values in store (its first variable) and transactions to values in six others: the
+    table has a column per transaction (newuser4; it had one per key, and the six went to the list below it)."""
+    spec = load_user_spec(str(Path(__file__).parent / "user_specs" / "kv_snapshot.py") + ":KVsnap")(keys=2, txs=3)
+    state = Session(spec).view("START(0,0,1)")["state"]
+    assert state["processes"] == ["t1", "t2", "t3"]
+    assert [r["var"] for r in state["rows"]] == ["missed", "pc", "snapshotStore", "read_keys", "write_keys", "ops"]
+    assert [o["var"] for o in state["others"]] == ["store", "tx"]
+    assert build("paxos").name and Session(build("paxos")).view("")["state"]["processes"] == ["a1", "a2", "a3"]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from modelcheck.engine.result import Step
-from spec.behaviour import initial_states
+from spec.behaviour import NOT_OFFERED, initial_states, offered
 from spec.core import Label, Spec, SpecError, State, order_key
 from spec.registry import build, class_ref, entries, entry, entry_for_class, is_user_ref, load_user_spec
 from spec.userfiles import clip, load_json, quote, read_text
@@ -414,6 +414,9 @@ def replay_steps(spec: Spec, steps: list[Step]) -> Iterator[StepVerdict]:
         nxt = spec.action(step.label.name).step(prev, *step.label.params)
         if nxt is None:
             yield StepVerdict(i, shown, False, "not enabled in the previous state")
+            return
+        if not offered(spec, step.label, prev):
+            yield StepVerdict(i, shown, False, NOT_OFFERED)
             return
         if nxt != step.state:
             diff = _first_difference(nxt, step.state)

@@ -409,11 +409,14 @@ class FastPaxos(Common, Spec):
         self.ClassicBallots = tuple(b for b in range(ballots + 1) if b not in self.FastBallots)
         n = replicas
         k = quorum if quorum is not None else n // 2 + 1
-        fk = fast_quorum if fast_quorum is not None else smallest_fast_quorum(n, k)
+        fk = fast_quorum if fast_quorum is not None else self.default_fast_quorum(n, k)
         if not 1 <= fk <= n:
             raise SpecError(f"--fast-quorum must be between 1 and --replicas ({n}), got {fk}")
         self.FastQuorums = tuple(combinations(range(n), fk))
         super().__init__(replicas, values, ballots, quorum)
+
+    def default_fast_quorum(self, n: int, k: int) -> int:
+        return smallest_fast_quorum(n, k)
 
     def check_quorums(self) -> None:
         super().check_quorums()
@@ -580,13 +583,17 @@ class Consensus(Spec):
 
 # ----------------------------------------------------------------------------------------------- planted bugs
 class SmallFastQuorums(FastPaxos):
-    """Fast quorums of two out of four: two fast quorums need not meet, so two values can be chosen at once."""
+    """Fast quorums of half the replicas (two of four, --fast-quorum by default): two fast quorums need not meet, so
+    two values can be chosen at once."""
 
     variant = "small-fast-quorums"
     rule = "FastQuorums are every 2-subset of 4 replicas (FastAssume needs 3)"
     breaks = "Agreement"
     failing_bounds = {"replicas": 4, "values": 2, "ballots": 1, "fast_ballots": "1", "fast_quorum": 2}
     trace_length = 5
+
+    def default_fast_quorum(self, n: int, k: int) -> int:
+        return n // 2  # 2 of 4: any smaller than a majority
 
     def check_quorums(self) -> None:
         Common.check_quorums(self)  # the classic quorums are still majorities; the fast ones are taken as given

@@ -481,7 +481,7 @@ class KVsnap(Spec):
 
     def show_param(self, action: str, param: str, value: Any) -> Any:
         if param in ("rk", "wk"):
-            return sorted(f"k{k + 1}" for k in self.KeySets[value])
+            return "{" + ", ".join(f"k{k + 1}" for k in sorted(self.KeySets[value])) + "}"
         return f"t{value + 1}"
 
     def show_op(self, op: tuple[int, int, int]) -> str:

@@ -146,11 +146,14 @@ class Session:
     # -- the page's data ----------------------------------------------------------------------
     @staticmethod
     def _process_names(shown: dict[str, Any]) -> list[str]:
-        """The columns: the keys of the first variable that maps process names to values."""
+        """The columns: the keys most variables that map names to values share (the first such variable's on a
+        tie). A spec mapping keys to values in one variable and transactions to values in three (KeyValueStore's
+        store, then snapshotStore, written and missed) gets a column per transaction, not per key."""
+        shared: dict[tuple[str, ...], int] = {}
         for value in shown.values():
             if isinstance(value, dict) and value and "type" not in value:
-                return list(value)
-        return []
+                shared[tuple(value)] = shared.get(tuple(value), 0) + 1
+        return list(max(shared, key=shared.__getitem__)) if shared else []  # max keeps the first of equals
 
     def _layout(self, shown: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
         procs = self.processes
