@@ -102,6 +102,24 @@ def test_planted_bugs(capsys: pytest.CaptureFixture) -> None:
     assert code == 0 and "4 entries checked" in out and "every entry agrees" in out
 
 
+# The fast quorum varied (SmallFastQuorums takes any size; values 2, ballots 0..2, fast ballot 1, majority quorums):
+# (replicas, fast quorum) -> Agreement's shortest counterexample, or None when safe (distinct states then). Safe
+# exactly where FastAssume holds: 3 of 3, 3 of 4, 4 of 5 and above.
+FAST_QUORUMS = {(3, 1): 3, (3, 2): 7, (3, 3): None, (4, 1): 3, (4, 2): 5, (4, 3): None, (4, 4): None,
+                (5, 1): 3, (5, 2): 5, (5, 3): 10, (5, 4): None}  # fmt: skip
+SAFE_STATES = {(3, 3): 102, (4, 3): 1112, (4, 4): 504, (5, 4): 7626}
+
+
+@pytest.mark.parametrize("replicas, fast_quorum", sorted(FAST_QUORUMS))
+def test_fast_quorums_are_safe_exactly_where_fast_assume_says(replicas: int, fast_quorum: int) -> None:
+    spec = load_user_spec(f"{FILE}:SmallFastQuorums")(replicas, 2, 2, "1", fast_quorum=fast_quorum)
+    r, steps = check(spec), FAST_QUORUMS[replicas, fast_quorum]
+    if steps is None:
+        assert (r.verdict, r.distinct_states) == ("ok", SAFE_STATES[replicas, fast_quorum])
+    else:
+        assert (r.verdict, r.violated, r.trace_length) == ("violation", "Agreement", steps)
+
+
 def test_refinement_both_ways(capsys: pytest.CaptureFixture) -> None:
     """PaxosConsistency as a refinement of Consensus holds for both; FastPaxos is no step-by-step Paxos."""
     code, out, _ = run(capsys, "refine", FAST, "Consensus", *SMALL)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import logging
 import os
@@ -76,7 +77,7 @@ from impl.runtime.cluster import (
 from impl.runtime.slice import set_slice
 from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
-from impl.storage.wal import WAL, WALError
+from impl.storage.wal import SYNC_FAILED, WAL, WALError
 from impl.trace import SEGMENT_BYTES, TraceFileError, TraceWriter, cut_trace, last_clock, trace_size
 
 log = logging.getLogger("paxraft.node")
@@ -435,8 +436,10 @@ class NodeServer:
                                   segment_bytes=c.get("trace_segment_bytes", SEGMENT_BYTES)) if cfg.trace else None)
         if self.trace is not None and c.get("trace_marks", True):  # (false: only to show what the marks prevent)
             self.wal.trace_extent = self.trace.extent
-        crash = c.get("crash_at")  # {"at": "written" | "sent" | "replied", "index": n}: see InlineSync, _flush
+        crash = c.get("crash_at")  # {"at": "written" | "sent" | "replied" | "eio", "index": n}: see crash_point
         self._crash = None if crash is None else (crash["at"], crash["index"])
+        if self._crash is not None and self._crash[0] == "eio":
+            self._fail_log_sync()
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
         tracer = {"tracer": CompactTracer()} if compact and cfg.trace else {}  # (its events: TraceWriter encodes)
         self.node = core(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs,
@@ -523,18 +526,41 @@ class NodeServer:
         kept what the failed write had half written, and once the disk had room again it wrote after it and
         acknowledged entries stored behind damage, refused at its next start (a full disk did that to one node
         of three by hand). Restarted, it keeps what its last completed fsync covered and cuts the rest."""
-        log.critical("node %d: writing its log or trace failed (%s): stopping; restart it once the disk is "
-                     "fixed (it keeps what was synced)", self.id, exc)
+        if (self.wal.dir / SYNC_FAILED).exists():  # (its fdatasync: the cache may hold what the disk does not)
+            log.critical("node %d: an fdatasync of its log failed (%s): stopping; it will not restart on this boot "
+                         "of the machine: rebuild it from its peers (paxraft cluster recover-node --node %d)",
+                         self.id, exc, self.id)
+        else:
+            log.critical("node %d: writing its log or trace failed (%s): stopping; restart it once the disk is "
+                         "fixed (it keeps what was synced)", self.id, exc)
         os._exit(3)  # nothing acknowledged after this point could be trusted to be on disk
 
     def crash_point(self, name: str) -> None:
         """A fault hook for tests: a leader whose log reached ``crash_at``'s index kills itself at this point (one
         node of the cluster, once: it leaves DIR/crashed)."""
+        if self._crash is not None and self._crash_due(name):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def _crash_due(self, name: str) -> bool:
         crash = self._crash
         if (crash is not None and crash[0] == name and self.node.role == LEADER
                 and self.node.log.last_index() >= crash[1] and not (self.dir / "crashed").exists()):
             (self.dir / "crashed").write_text(str(self.id))
-            os.kill(os.getpid(), signal.SIGKILL)
+            return True
+        return False
+
+    def _fail_log_sync(self) -> None:
+        """The fault hook ``"crash_at": {"at": "eio", ...}``: once the leader's log reaches the index, the log's
+        fdatasync fails with EIO, as a failing disk's does (the syscall itself, so that the log's own handling of
+        it runs; this process only)."""
+        real = os.fdatasync
+
+        def fdatasync(fd: int) -> None:
+            if fd == self.wal._fd and self._crash_due("eio"):
+                raise OSError(errno.EIO, "Input/output error (the crash_at fault hook)")
+            real(fd)
+
+        os.fdatasync = fdatasync
 
     def trace_now(self) -> None:
         """Write and flush the core's trace events taken so far (before an effect that outlives a crash)."""
