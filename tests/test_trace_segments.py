@@ -238,6 +238,19 @@ def test_a_restart_finishes_a_rotation_cut_by_a_crash_and_cuts_only_the_last_seg
     assert [json.loads(x).get("clock") for x in lines if '"format"' not in x] == list(range(1, clock - 2))
 
 
+def test_a_cut_of_the_first_write_keeps_the_first_segments_magic(tmp_path):
+    """The first write's mark starts right after the magic (the boot's header line goes with the first events):
+    a cut there is in the first segment, not before it (it was refused as before the last segment's head)."""
+    first = tmp_path / "trace.bin"
+    w = TraceWriter(first, 1, (1, 2, 3), compact=True, segment_bytes=BOUND)
+    mark = w.extent()[0]
+    _events(w, 0, 3)
+    w.close()
+    assert mark == len(COMPACT_MAGIC)
+    cut_trace(first, mark)
+    assert first.read_bytes() == COMPACT_MAGIC and last_clock(first) == 0
+
+
 def test_the_segment_bound_is_a_checked_setting(tmp_path, capsys):
     d = tmp_path / "c"
     cluster.create(d, 3)
