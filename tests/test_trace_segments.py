@@ -57,6 +57,23 @@ def run(tmp_path_factory) -> Path:
     return d
 
 
+def test_a_multipaxos_cluster_writes_its_lines_in_segments_when_asked(tmp_path, capsys):
+    """Multi-Paxos nodes write JSON lines by default, one file without bound; with "trace_format": "compact"
+    their lines go in JSON-lines records of compact segments, and the audit of the run passes."""
+    d = tmp_path / "mp"
+    cluster.start(d, 3, protocol="multipaxos", trace_format="compact", trace_segment_bytes=BOUND)
+    try:
+        for k in range(30):
+            assert main(["kv", "put", f"k{k}", f"v{k}", "--dir", str(d)]) == 0
+    finally:
+        cluster.stop(d)
+    firsts = cluster.trace_files(d)
+    assert [p.name for p in firsts] == ["trace.bin"] * 3 and max(trace_tail(p)[0] for p in firsts) >= 3
+    capsys.readouterr()
+    assert main(["audit", *map(str, firsts)]) == 0
+    assert "against multipaxos" in capsys.readouterr().out
+
+
 def _segments(first: Path) -> list[Path]:
     n = trace_tail(first)[0]
     return [segment_path(first, i) for i in range(1, n + 1)]
