@@ -18,6 +18,7 @@ from modelcheck.engine.liveness import check_property
 from modelcheck.engine.stateful import InvariantViolation, run_spec
 from modelcheck.output.explore.session import Session
 from modelcheck.output.itf import assert_replays
+from spec.core import SF, WF, AlwaysEventually, Eventually, LeadsTo
 from spec.registry import load_user_spec
 
 FILE = Path(__file__).resolve().parent / "user_specs" / "kv_snapshot.py"
@@ -115,6 +116,11 @@ def test_planted_bugs(capsys: pytest.CaptureFixture) -> None:
     assert (obj["violated"], obj["trace_length"]) == ("Serialization", 8)
     code, out, _ = run(capsys, "variants", "--spec", str(FILE), "--check")
     assert code == 0 and "every entry agrees" in out
+    code, out, _ = run(capsys, "check", KVS, "--variant", "forget-missed", "--keys", "1", "--vals", "1")
+    assert code == 1 and "--> TxLifecycle is false in this state: t2 is open and sees k1 = NoVal while the store " \
+        "has v1, yet k1 is in neither written[t2] nor missed" in out  # fmt: skip
+    code, out, _ = run(capsys, "check", KVS, "--reach", "WriteConflict", "--keys", "1", "--vals", "1")
+    assert code == 0 and "Reached WriteConflict: shortest behaviour, 5 steps" in out
 
 
 def test_liveness(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
@@ -139,7 +145,53 @@ def test_liveness(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     assert not r.holds and r.lasso is not None and (len(r.lasso.prefix), len(r.lasso.loop)) == (6, 0)
 
 
+# MCKVSLive2.tla, MCKVSLive2_SPEC_PROPERTY.cfg (1 key, 1 value, 2 transactions): TLC's verdict for each fairness
+# (a conjunction over t \in TxId) and property; Lands is (t \in tx /\ k \in written[t]) ~> (store[k] =
+# snapshotStore[t][k] \/ t \notin tx), Quiesce []<>(tx = {}), SomeWrite <>(\E k : store[k] # NoVal)
+TLC_LIVENESS = {
+    "RollbackOnly": {"Ends": True, "Lands": True, "Quiesce": False, "SomeWrite": False},
+    "SFClose": {"Ends": False, "Lands": False, "Quiesce": False, "SomeWrite": False},
+    "LiveSpec": {"Ends": True, "Lands": True, "Quiesce": False, "SomeWrite": False},
+    "SFCloseWFRollback": {"Ends": True, "Lands": True, "Quiesce": False, "SomeWrite": False},
+    "AllFair": {"Ends": False, "Lands": False, "Quiesce": False, "SomeWrite": False},
+}
+
+
+def test_liveness_verdicts_are_tlcs() -> None:
+    cls = load_user_spec(KVS)
+    key, txs = (0,), (0, 1)
+    props = {
+        "Ends": [LeadsTo(lambda s, t=t: t in s.tx, lambda s, t=t: t not in s.tx) for t in txs],
+        "Lands": [LeadsTo(lambda s, t=t, k=k: t in s.tx and k in s.written[t],
+                          lambda s, t=t, k=k: s.store[k] == s.snapshotStore[t][k] or t not in s.tx)
+                  for t in txs for k in key],
+        "Quiesce": [AlwaysEventually(lambda s: not s.tx)],
+        "SomeWrite": [Eventually(lambda s: any(x != -1 for x in s.store))],
+    }  # fmt: skip
+
+    class Props(cls):  # type: ignore[misc, valid-type]
+        def properties(self) -> dict:
+            return {f"{n}{i}": p for n, ps in props.items() for i, p in enumerate(ps)}
+
+    spec = Props(keys=1, vals=1, txs=2)
+    everything = ("OpenTx", "Add", "Update", "Remove", "RollbackTx", "CloseTx")
+    fairness = {
+        "RollbackOnly": [WF("RollbackTx", t=t) for t in txs],
+        "SFClose": [SF("CloseTx", t=t) for t in txs],
+        "LiveSpec": spec.fairness(),
+        "SFCloseWFRollback": [f for t in txs for f in (SF("CloseTx", t=t), WF("RollbackTx", t=t))],
+        "AllFair": [WF(*everything)],
+    }
+    got = {
+        f: {n: all(check_property(spec, f"{n}{i}", fairness=fair).holds for i in range(len(props[n]))) for n in props}
+        for f, fair in fairness.items()
+    }
+    assert got == TLC_LIVENESS
+
+
 def test_refinement(capsys: pytest.CaptureFixture) -> None:
+    """TLC agrees (KVsnapKVS.tla: KVS!Spec under the same mapping): it holds with one key (KVsnapKVS_12.cfg,
+    KVsnapKVS_13.cfg) and fails at state 4, UPDATE(t1), with two (KVsnapKVS_22.cfg)."""
     code, out, _ = run(capsys, "refine", SNAP, "KeyValueStore", "--keys", "1")
     assert code == 0 and "334 distinct KVsnap states, 609 transitions checked (183 map to stutters), 108 " \
         "distinct KeyValueStore states reached" in out  # fmt: skip

@@ -21,7 +21,20 @@ import itertools
 from functools import lru_cache
 from typing import Annotated, Any, NamedTuple
 
-from spec.core import WF, Eventually, Label, LeadsTo, MscEvent, Spec, SpecError, action, invariant, refines
+from spec.core import (
+    WF,
+    Eventually,
+    Label,
+    LeadsTo,
+    MscEvent,
+    Spec,
+    SpecError,
+    action,
+    explains,
+    invariant,
+    refines,
+    witness,
+)
 
 NOVAL = -1  # NoVal == CHOOSE v : v \notin Val
 
@@ -168,6 +181,21 @@ class KeyValueStore(Spec):
             for t in self.TxId
             if t not in s.tx
         )
+
+    @explains("TxLifecycle")
+    def why_not_lifecycle(self, s: KVState) -> str:
+        for t in sorted(s.tx):
+            for k in self.Key:
+                if s.store[k] != s.snapshotStore[t][k] and k not in s.written[t] and k not in s.missed[t]:
+                    return (f"t{t + 1} is open and sees k{k + 1} = {self.val(s.snapshotStore[t][k])} while the store "
+                            f"has {self.val(s.store[k])}, yet k{k + 1} is in neither written[t{t + 1}] nor missed")
+        t = next(t for t in self.TxId if t not in s.tx)
+        return f"t{t + 1} is closed but its snapshot, written or missed set was not cleared"
+
+    @witness
+    def WriteConflict(self, s: KVState) -> bool:
+        """An open transaction that can no longer close: another one closed first having written one of its keys."""
+        return any(s.missed[t] & s.written[t] for t in s.tx)
 
     # -- liveness (the TLA+ files state none): every open transaction ends, if ending it is weakly fair
     def fairness(self) -> list:
