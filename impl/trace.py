@@ -402,8 +402,8 @@ def trace_size(first: Path) -> int:
 def cut_trace(first: Path, size: int) -> None:
     """Cut a node's compact trace back to ``size`` bytes (its log dropped a write whose trace lines were cut
     short): in its last segment, where every write's lines are (a new segment starts only between writes)."""
-    _, start, path = trace_tail(first)
-    if size < start + len(COMPACT_MAGIC) + REC + _SEG.size:
+    number, start, path = trace_tail(first)
+    if size < start + len(COMPACT_MAGIC) + (REC + _SEG.size if number > 1 else 0):
         raise TraceFileError(f"{path}: the log's last write says the trace held {size:,} bytes before it, but its "
                              f"last segment starts at byte {start:,}")
     os.truncate(path, size - start)

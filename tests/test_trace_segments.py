@@ -57,6 +57,23 @@ def run(tmp_path_factory) -> Path:
     return d
 
 
+def test_a_multipaxos_cluster_writes_its_lines_in_segments_when_asked(tmp_path, capsys):
+    """Multi-Paxos nodes write JSON lines by default, one file without bound; with "trace_format": "compact"
+    their lines go in JSON-lines records of compact segments, and the audit of the run passes."""
+    d = tmp_path / "mp"
+    cluster.start(d, 3, protocol="multipaxos", trace_format="compact", trace_segment_bytes=BOUND)
+    try:
+        for k in range(30):
+            assert main(["kv", "put", f"k{k}", f"v{k}", "--dir", str(d)]) == 0
+    finally:
+        cluster.stop(d)
+    firsts = cluster.trace_files(d)
+    assert [p.name for p in firsts] == ["trace.bin"] * 3 and max(trace_tail(p)[0] for p in firsts) >= 3
+    capsys.readouterr()
+    assert main(["audit", *map(str, firsts)]) == 0
+    assert "against multipaxos" in capsys.readouterr().out
+
+
 def _segments(first: Path) -> list[Path]:
     n = trace_tail(first)[0]
     return [segment_path(first, i) for i in range(1, n + 1)]
@@ -236,6 +253,19 @@ def test_a_restart_finishes_a_rotation_cut_by_a_crash_and_cuts_only_the_last_seg
         cut_trace(first, 100)
     lines = [x for chunk, _ in segment_lines(first) for x in chunk]
     assert [json.loads(x).get("clock") for x in lines if '"format"' not in x] == list(range(1, clock - 2))
+
+
+def test_a_cut_of_the_first_write_keeps_the_first_segments_magic(tmp_path):
+    """The first write's mark starts right after the magic (the boot's header line goes with the first events):
+    a cut there is in the first segment, not before it (it was refused as before the last segment's head)."""
+    first = tmp_path / "trace.bin"
+    w = TraceWriter(first, 1, (1, 2, 3), compact=True, segment_bytes=BOUND)
+    mark = w.extent()[0]
+    _events(w, 0, 3)
+    w.close()
+    assert mark == len(COMPACT_MAGIC)
+    cut_trace(first, mark)
+    assert first.read_bytes() == COMPACT_MAGIC and last_clock(first) == 0
 
 
 def test_the_segment_bound_is_a_checked_setting(tmp_path, capsys):

@@ -98,12 +98,11 @@ def trace_compact(c: dict[str, Any], raft: bool, has_jsonl: bool = False) -> boo
     """Whether a node writes a compact trace file (``"trace_format"`` in cluster.json: ``compact``, the default
     for Raft nodes, or ``jsonl``, the default for Multi-Paxos ones, whose core formats its own lines, and for
     a node whose folder already holds ``trace.jsonl`` (``has_jsonl``: written before compact files were the
-    default; it goes on appending there, its clock continuing)."""
+    default; it goes on appending there, its clock continuing). A Multi-Paxos node's compact file holds its
+    lines as JSON-lines records: what it gains is segments (a JSON-lines trace is one file, without bound)."""
     fmt = c.get("trace_format", "compact" if raft and not has_jsonl else "jsonl")
     if fmt not in TRACE_FORMATS:
         raise ClusterError(f'cluster.json: "trace_format" must be one of {", ".join(TRACE_FORMATS)}, got {fmt!r}')
-    if fmt == "compact" and not raft:
-        raise ClusterError('cluster.json: "trace_format": "compact" is for Raft nodes (Multi-Paxos writes jsonl)')
     return fmt == "compact"
 
 

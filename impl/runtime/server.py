@@ -441,7 +441,8 @@ class NodeServer:
         if self._crash is not None and self._crash[0] == "eio":
             self._fail_log_sync()
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
-        tracer = {"tracer": CompactTracer()} if compact and cfg.trace else {}  # (its events: TraceWriter encodes)
+        tracer = {"tracer": CompactTracer()} if compact and cfg.trace and core is RaftNode else {}  # (TraceWriter
+        # encodes its events; a Multi-Paxos core formats its own lines, written as JSON-lines records)
         self.node = core(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs,
                          snapshot=snap, entries=entries, boot=boot, clock=clock, describe=describe_command,
                          rules=rules, **members, **tracer)
