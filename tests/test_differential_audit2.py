@@ -185,7 +185,7 @@ class RefEvent:
     recv: dict[str, Any] | None
     sent: list[dict[str, Any]]
     state: dict[str, Any]
-    boot: bool  # the first event after a header
+    boot: bool  # the first event after a header, then: a boot (Init or Restart)
     header: dict[str, Any] = field(default_factory=dict, repr=False)
     i: int = 0  # the node's spec index (nodes sorted)
     term: int = 0
@@ -343,6 +343,9 @@ class RefDecoder:
 
     def decode(self, e: RefEvent) -> None:
         w, st = e.where, e.state
+        if e.boot and e.action not in ("Init", "Restart"):
+            raise RefTraceError(w, "a boot's first event is its Init or Restart")
+        e.boot = e.action in ("Init", "Restart")  # (a Restart without a header of its own is a boot too)
         e.i = i = self.node(e.node, w)
         e.term, e.role, e.commit = st["currentTerm"], ROLES[st["state"]], st["commitIndex"]
         e.vote = -1 if st["votedFor"] is None else self.node(st["votedFor"], w)  # spec.raft's NIL
@@ -406,6 +409,17 @@ def ref_consumes(e: RefEvent) -> bool:
     return e.action != "UpdateTerm" and e.params.get("case") != "return-to-follower"
 
 
+def _case_reply(e: RefEvent, t: Any, m: Message | None) -> Message | None:
+    """The reply the branch a follower's ``case`` names makes (docs/trace-format.md): ``reject`` replies
+    ``msuccess: false, mmatchIndex: 0``, ``accept`` ends with "already done", ``msuccess: true`` and
+    ``mprevLogIndex + Len(mentries)``; None for any other event."""
+    case = e.params.get("case")
+    if e.action != "HandleAppendEntriesRequest" or m is None or case not in ("accept", "reject"):
+        return None
+    ok = case == "accept" and m[0] == 2  # (an InstallSnapshotRequest is only ever rejected so)
+    return (3, e.i, m[1], t.currentTerm[e.i], int(ok), m[4] + len(m[6]) if ok else 0)
+
+
 def raft_reference(paths: dict[int, Path]) -> tuple[str, str | None]:
     """("ok", None), ("malformed", FILE:LINE) when the reference's own reading refuses the trace, or
     ("unexplained", FILE:LINE) of the first event no candidate state explains (see the module's text)."""
@@ -444,6 +458,9 @@ def raft_reference(paths: dict[int, Path]) -> tuple[str, str | None]:
                 if any(after[m] - bag[m] < k for m, k in new.items()) or any(after[m] != bag[m] - 1 for m in gone) \
                         or (kept is not None and after[kept] != bag[kept]):
                     continue  # it did not send what the event sent, or did not take (or leave) what it got
+                reply = _case_reply(e, t, recv_msg)
+                if reply is not None and after[reply] - bag[reply] < 1:
+                    continue  # not the branch its case names
                 for mid, m in e.sent_msgs:
                     k = receipts[mid]
                     for _ in range(k - 1):
@@ -570,10 +587,18 @@ EXT_MESSAGE_FIELDS = (*MESSAGE_FIELDS, "msnapshotIndex", "msnapshotTerm")
 def ext_mutate(rng: random.Random, files: Files) -> tuple[str, Files]:
     """As :func:`raft_mutate`, but at an event of the extensions (a snapshot, a transfer, a membership change, a
     restart, a Timeout on a TimeoutNow) one time in two: its parameter, the snapshot its log reports, its
-    state, its messages (their snapshot fields too), or dropped or swapped."""
+    state, its messages (their snapshot fields too), or dropped or swapped; or (15%) a follower's ``case``."""
     spots = [(n, k) for n, recs in files.items() for k, r in enumerate(recs) if k and "format" not in r and (
         r["action"] in EXT_ACTIONS or (r["action"] == "Timeout" and r.get("recv")))]
-    if not spots or rng.random() < 0.5:
+    x = rng.random()
+    if x < 0.15:  # a follower's case: the branch its event names
+        cases = [(n, k) for n, recs in files.items() for k, r in enumerate(recs) if r.get("params", {}).get("case")]
+        files = copy.deepcopy(files)
+        n, k = rng.choice(cases)
+        params = files[n][k]["params"]
+        params["case"] = rng.choice([c for c in ("accept", "reject", "return-to-follower") if c != params["case"]])
+        return f"change param case of node {n} line {k + 1}", files
+    if not spots or x < 0.5:
         return raft_mutate(rng, files)
     files = copy.deepcopy(files)
     nodes = sorted(files)
@@ -746,19 +771,18 @@ def test_snapshot_transfer_and_membership_mutants_agree_with_the_brute_force_ref
     for kind, seeds, length in (("snapshot", range(3), 30), ("random", range(2), 60), ("membership", range(2), 40)):
         for seed in seeds:
             counts += _ext_agree(kind, seed, length, tmp_path, 15)
-    # 105 mutants: a log's snapshot changed is refused while reading (those entries were never shown), so is a
-    # snapshot message whose index or term is not its sender's log's; a dropped compaction, transfer or
-    # snapshot send that nothing depended on leaves a valid trace (5)
+    # 105 mutants: a log's snapshot changed is refused while reading (those entries were never shown); a
+    # follower's case changed is not explained (its branch's reply or bag differ); a dropped compaction, transfer
+    # or snapshot send that nothing depended on leaves a valid trace (3)
     assert counts == {
-        ("change log.snapshot", "malformed"): 5, ("change param index", "unexplained"): 5,
-        ("change param j", "unexplained"): 3, ("change recv mcommitIndex", "unexplained"): 1,
+        ("change log.snapshot", "malformed"): 4, ("change param case", "unexplained"): 20,
+        ("change param index", "unexplained"): 6,
+        ("change param j", "unexplained"): 5, ("change recv mcommitIndex", "unexplained"): 1,
         ("change recv mterm", "unexplained"): 1, ("change sent mmatchIndex", "unexplained"): 4,
-        ("change sent msnapshotTerm", "malformed"): 1, ("change sent mterm", "unexplained"): 2,
-        ("change state commitIndex", "unexplained"): 16, ("change state currentTerm", "unexplained"): 9,
-        ("change state state", "unexplained"): 13, ("change state votedFor", "unexplained"): 13,
-        ("drop", "malformed"): 4, ("drop", "ok"): 5, ("drop", "unexplained"): 3,
-        ("duplicate receipt", "ok"): 1, ("duplicate receipt", "unexplained"): 5, ("phantom receipt", "malformed"): 2,
-        ("swap", "malformed"): 12,
+        ("change sent mterm", "unexplained"): 2, ("change state commitIndex", "unexplained"): 10,
+        ("change state currentTerm", "unexplained"): 8, ("change state state", "unexplained"): 15,
+        ("change state votedFor", "unexplained"): 12, ("drop", "malformed"): 6, ("drop", "ok"): 3,
+        ("duplicate receipt", "unexplained"): 1, ("swap", "malformed"): 7,
     }
 
 
@@ -875,6 +899,45 @@ def test_an_events_parameter_that_contradicts_its_step_is_refused(tmp_path: Path
         n, params[param]))
     paths = _save(files, tmp_path / "m")
     assert audit(paths)[:2] == ("unexplained", f"{paths[n]}:{k + 1}") == raft_reference(paths)
+
+
+def test_an_accept_explained_by_a_candidates_return_to_follower_is_refused(tmp_path: Path) -> None:
+    """Seed 5 (snapshot run, 30 writes): node 1, a candidate, returns to follower on its term's leader's request
+    (line 11: not consumed), then accepts it. Labelled ``accept``, that first event was explained by the
+    handler's return-to-follower branch, which leaves the message in the bag, and a DuplicateMessage the
+    relabelled (now consuming) receipt made the audit add: it never asked that a consuming receipt's steps
+    take the message out. ``sends`` now does (found by the reference's case mutations)."""
+    files = _snapshot_files(5, 30, tmp_path)
+    n, k = _first(files, "HandleAppendEntriesRequest", lambda r: r["params"]["case"] == "return-to-follower")
+    assert (n, k) == (1, 10)
+    files[n][k]["params"]["case"] = "accept"
+    paths = _save(files, tmp_path / "m")
+    assert audit(paths)[:2] == ("unexplained", f"{paths[n]}:{k + 1}") == raft_reference(paths)
+
+
+def test_a_reject_explained_by_the_accept_branch_is_refused(tmp_path: Path) -> None:
+    """docs/trace-format.md: ``reject`` is the spec's reject branch (its reply ``msuccess: false``). An accept
+    of a heartbeat relabelled ``reject`` was explained by the handler's one step, the "already done" branch
+    (found by the reference's case mutations): the steps must make the reply of the branch the case names."""
+    files = _snapshot_files(0, 30, tmp_path)
+    n, k = _first(files, "HandleAppendEntriesRequest", lambda r: r["params"]["case"] == "accept")
+    files[n][k]["params"]["case"] = "reject"
+    paths = _save(files, tmp_path / "m")
+    assert audit(paths)[:2] == ("unexplained", f"{paths[n]}:{k + 1}") == raft_reference(paths)
+
+
+def test_a_boot_without_its_restart_is_refused(tmp_path: Path) -> None:
+    """docs/trace-format.md: a header starts a boot, whose first event is Init or Restart. Seed 1 (60 steps):
+    with node 2's Restart (line 26) taken out, its header then followed by an UpdateTerm, the audit explained the
+    trace: the next events' deltas were read against the log before the crash and no Restart step was needed
+    (found by the reference's own decoder, which keys a boot on its header). Refused now, at that event."""
+    files = _raft_files(1, 60, tmp_path)
+    assert "format" in files[2][24] and files[2][25]["action"] == "Restart"
+    del files[2][25]
+    paths = _save(files, tmp_path / "m")
+    verdict, where, message = audit(paths)
+    assert (verdict, where) == ("malformed", f"{paths[2]}:26") == raft_reference(paths)
+    assert f"{files[2][25]['action']} is the first event after a header" in message
 
 
 def test_pysyncobj_traces_and_their_mutants_agree_with_the_brute_force_reference(tmp_path: Path) -> None:
