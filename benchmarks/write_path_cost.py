@@ -42,7 +42,7 @@ from impl.raft.messages import FrameDecoder, Message, decode_message, encode_mes
 from impl.raft.tracing import CompactTracer  # noqa: E402
 from impl.runtime.cluster import trace_file_name  # noqa: E402
 from impl.storage.wal import WAL  # noqa: E402
-from impl.trace import TraceWriter  # noqa: E402
+from impl.trace import SEGMENT_BYTES, TraceWriter  # noqa: E402
 
 SECRET = b"write-path-cost-secret-32-bytes!"
 TRACES = ("compact", "jsonl", "off")
@@ -62,7 +62,8 @@ class Node:
         self.wal = WAL(home, fsync=False, create=True, prealloc=1 << 20)
         hs, _, entries = self.wal.load()
         compact = trace == "compact"  # the runtime's default: compact events, JSON lines made when read
-        self.trace = TraceWriter(home / trace_file_name(compact), j, NODES, compact=compact) if trace else None
+        self.trace = (TraceWriter(home / trace_file_name(compact), j, NODES, compact=compact,
+                                  segment_bytes=SEGMENT_BYTES) if trace else None)  # (as a node: in segments)
         if self.trace is not None:
             self.wal.trace_extent = self.trace.extent  # the trace marks, as the runtime writes them
         self.core = RaftNode(j, NODES, Config(election_ticks=20, heartbeat_ticks=2, trace=trace is not None),

@@ -4,52 +4,107 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import IO, NoReturn
 
-from impl.trace import TraceFileError, is_compact, json_lines
+from impl.trace import TraceFileError, is_compact, segment_lines
 from spec.userfiles import decode, load_json, read_bytes
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Options of `paxraft trace-json`."""
-    parser.add_argument("trace", type=Path, help="a node's trace file (D/node-1/trace.bin; a .jsonl is copied)")
+    parser.add_argument("trace", type=Path, help="a node's trace file (D/node-1/trace.bin, its first segment: the "
+                        "segments after it are read in order; a .jsonl is copied)")
     parser.add_argument("--out", "-o", type=Path, help="write the lines to this file (default: standard output)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Exit 0 (a last record cut short by a crash is left out, with a warning on stderr), 2 on a damaged file
-    or one without events."""
+    or one without events (a segment found damaged after earlier ones were printed: those stay printed)."""
     from modelcheck.cli.common import UsageError
 
     data = read_bytes(args.trace, "trace", error=UsageError)
-    if is_compact(data):
+    if is_compact(data):  # a node's segments, in order (trace.bin, trace.000002.bin, ...), one in memory at a time
+        return _compact(args, data)
+    # JSON lines, copied as they are: anything else is named (it was printed, replaced characters and all)
+    name = f"trace {args.trace}"
+    text = decode(data, name, UsageError)
+    events = False
+    for n, line in enumerate(text.splitlines(), 1):
+        obj = load_json(line, f"{name}:{n}", UsageError) if line.strip() else {"format": None}
+        if not isinstance(obj, dict):
+            raise UsageError(f"{name}:{n}: not a JSON object; a trace file is a compact trace (trace.bin) "
+                             "or JSON lines, one event object a line")
+        events = events or "format" not in obj
+    if not events:
+        _no_events(args, text)
+    with _output(args) as out:
         try:
-            lines, cut = json_lines(data, str(args.trace))
-        except TraceFileError as exc:
-            raise UsageError(str(exc)) from None
-        text = "".join(line + "\n" for line in lines)
-        if cut is not None:
-            print(f"warning: {args.trace}: the last record is cut short (byte offset {cut}, {len(data) - cut} "
-                  "bytes): a node that crashed while writing; left out", file=sys.stderr)
-        events = any("format" not in json.loads(line) for line in lines)
-    else:  # JSON lines, copied as they are: anything else is named (it was printed, replaced characters and all)
-        name = f"trace {args.trace}"
-        text = decode(data, name, UsageError)
-        events = False
-        for n, line in enumerate(text.splitlines(), 1):
-            obj = load_json(line, f"{name}:{n}", UsageError) if line.strip() else {"format": None}
-            if not isinstance(obj, dict):
-                raise UsageError(f"{name}:{n}: not a JSON object; a trace file is a compact trace (trace.bin) "
-                                 "or JSON lines, one event object a line")
-            events = events or "format" not in obj
-    if not events:  # said, as the audit says it: an empty output and exit 0 read as a trace that was converted
-        raise UsageError(f"trace {args.trace}: no events ({'header lines only' if text.strip() else 'an empty file'})")
-    if args.out is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            args.out.write_text(text)
+            out.write(text)
         except OSError as exc:
             raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
     return 0
+
+
+def _compact(args: argparse.Namespace, data: bytes) -> int:
+    """A compact trace's lines, written segment by segment once the first event is seen (before: held, so that
+    a trace of header lines only writes nothing)."""
+    from modelcheck.cli.common import UsageError
+
+    held: list[str] = []
+    out: IO[str] | None = None
+    with ExitStack() as stack:
+        try:
+            for lines, warning in segment_lines(args.trace, data):
+                text = "".join(line + "\n" for line in lines)
+                if out is None:
+                    held.append(text)
+                    if any("format" not in json.loads(line) for line in lines):
+                        out = stack.enter_context(_output(args))
+                        out.write("".join(held))
+                        held = []
+                else:
+                    out.write(text)
+                if warning is not None:
+                    print(f"warning: {warning.replace('; ignored', '; left out')}", file=sys.stderr)
+        except TraceFileError as exc:
+            raise UsageError(str(exc)) from None
+        except OSError as exc:
+            raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
+    if out is None:
+        _no_events(args, "".join(held))
+    return 0
+
+
+def _no_events(args: argparse.Namespace, text: str) -> NoReturn:
+    """Said, as the audit says it: an empty output and exit 0 read as a trace that was converted."""
+    from modelcheck.cli.common import UsageError
+
+    raise UsageError(f"trace {args.trace}: no events ({'header lines only' if text.strip() else 'an empty file'})")
+
+
+@contextmanager
+def _output(args: argparse.Namespace) -> Iterator[IO[str]]:
+    """Standard output, or ``--out``'s file (UsageError if it cannot be written)."""
+    from modelcheck.cli.common import UsageError
+
+    if args.out is None:
+        yield sys.stdout
+        return
+    tmp = args.out.with_name(args.out.name + ".tmp")  # (in place only when whole: a damaged segment leaves no file)
+    try:
+        f = open(tmp, "w")  # noqa: SIM115 (closed below; an error opening it is named)
+    except OSError as exc:
+        raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
+    try:
+        with f:
+            yield f
+        os.replace(tmp, args.out)
+    except OSError as exc:
+        raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)

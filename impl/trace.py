@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import marshal
 import os
+import re
+import struct
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
@@ -93,6 +95,13 @@ class Recorder:
 
 
 JSON_LINES, RAFT_EVENTS = 1, 2  # its record types: JSON lines as text; a list of CompactTracer events, marshalled
+# a compact trace in segments (docs/trace-format.md, "Segments"): a continuation segment's first record, and a full
+# segment's last; both hold _SEG: node, the segment's number (the first is 1), where it starts in the node's whole
+# trace (the segments' bytes end to end) and a random link, the same in both, so that only that one file continues it
+SEGMENT, NEXT = 3, 4
+_SEG = struct.Struct(">IIQ8s")
+_TYPES = (JSON_LINES, RAFT_EVENTS, SEGMENT, NEXT)
+SEGMENT_BYTES = 64 << 20  # the default of cluster.json's "trace_segment_bytes"
 
 
 class TraceFileError(ValueError):
@@ -112,15 +121,24 @@ class TraceWriter:
     core's events) go in records of their own. :func:`json_lines` turns the file back into JSON lines."""
 
     def __init__(self, path: str | os.PathLike[str], node: int, nodes: Iterable[int], *, compact: bool = False,
-                 **fields: Any) -> None:
+                 segment_bytes: int = 0, **fields: Any) -> None:
         self.path = Path(path)
         self.compact = compact
-        self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.node = node
+        # (compact) a new segment once the current one holds segment_bytes (0: never): self.path is the first
+        # segment, self._seg the current one (number, where it starts in the whole trace, its path)
+        self.segment_bytes = segment_bytes if compact and segment_bytes > 0 else 1 << 62
+        self._seg = trace_tail(self.path) if compact else (1, 0, self.path)
+        start, current = self._seg[1], self._seg[2]
+        self._rotate_at = start + self.segment_bytes  # (the size at which flush rotates: one compare per flush)
+        self._fd: int | None = os.open(current, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         size = os.fstat(self._fd).st_size
-        self.size = _cut_partial_record(self.path, size) if compact else _cut_partial_line(self.path, size)
+        self.size = start + (_cut_partial_record(current, size) if compact else _cut_partial_line(current, size))
         if compact and self.size == 0:
             write_all(self._fd, COMPACT_MAGIC)
             self.size = len(COMPACT_MAGIC)
+        if compact:
+            self._finish_rotation()  # (a crash between a segment's last record and the next segment's file)
         # events are trees built by the core, never cyclic: skipping the cycle check saves ~15% per event
         self._dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
         self._pending: list[Any] = [self._dumps(header(node, nodes, **fields))]
@@ -174,6 +192,54 @@ class TraceWriter:
         if data:
             write_all(self._fd, data)
             self.size += len(data)
+            if self.size >= self._rotate_at:
+                self._rotate()
+
+    def _rotate(self) -> None:
+        """Close the current segment with a NEXT record and go on in a new one (between writes: no trace mark of
+        the log spans two segments, so a cut at the next start falls in the last one)."""
+        assert self._fd is not None
+        number, _, _ = self._seg
+        start = self.size + REC + _SEG.size
+        link = _SEG.pack(self.node, number + 1, start, os.urandom(8))
+        write_all(self._fd, record(NEXT, link))
+        self.size = start
+        self._open_segment(link)
+
+    def _finish_rotation(self) -> None:
+        """At start: a last segment that ends with its NEXT record (a crash before the next file was in place)
+        goes on in that next segment."""
+        assert self._fd is not None
+        number, start, current = self._seg
+        size = self.size - start
+        if size < REC + _SEG.size:
+            return
+        with open(current, "rb") as f:
+            f.seek(size - REC - _SEG.size)
+            tail = f.read()
+        if problem(tail, 0) is None and tail[8] == NEXT:
+            self._open_segment(tail[REC:])
+
+    def _open_segment(self, link: bytes) -> None:
+        """Make the segment ``link`` (a NEXT payload) names, atomically and synced (once per segment), and
+        append to it from now on."""
+        assert self._fd is not None
+        _, number, start, _ = _SEG.unpack(link)
+        path = segment_path(self.path, number)
+        head = COMPACT_MAGIC + record(SEGMENT, link)
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            write_all(fd, head)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        os.close(self._fd)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        self._seg = (number, start, path)
+        self.size = start + len(head)
+        self._rotate_at = start + self.segment_bytes
 
     def close(self) -> None:
         """Flush and close."""
@@ -231,7 +297,7 @@ def compact_records(data: bytes, name: str) -> tuple[list[tuple[int, int, memory
                 break
             raise TraceFileError(f"{name}: damaged record at byte offset {pos}: {why}")
         length, typ, _ = HEAD.unpack_from(data, pos + 4)
-        if typ not in (JSON_LINES, RAFT_EVENTS):
+        if typ not in _TYPES:
             raise TraceFileError(f"{name}: record of unknown type {typ} at byte offset {pos}")
         out.append((pos, typ, view[pos + REC : pos + REC + length]))
         pos += REC + length
@@ -268,7 +334,7 @@ def stream_records(path: Path) -> tuple[deque[tuple[int, int, int]], int]:
                     break
                 raise TraceFileError(f"{name}: damaged record at byte offset {pos}: {why}")
             typ = head[8]
-            if typ not in (JSON_LINES, RAFT_EVENTS):
+            if typ not in _TYPES:
                 raise TraceFileError(f"{name}: record of unknown type {typ} at byte offset {pos}")
             last.append((pos, typ, length))
             pos += REC + length
@@ -286,6 +352,129 @@ def _cut_partial_record(path: Path, size: int) -> int:
     return keep
 
 
+def segment_path(first: Path, number: int) -> Path:
+    """Segment ``number`` of the compact trace whose first segment is ``first``: ``trace.bin`` (1), then
+    ``trace.000002.bin``, ``trace.000003.bin``... beside it."""
+    return first if number == 1 else first.with_name(f"{first.stem}.{number:06d}{first.suffix}")
+
+
+def _segment_numbers(first: Path) -> list[int]:
+    """The numbers of the continuation segments beside ``first`` (by the folder's names), ascending."""
+    pattern = re.compile(re.escape(first.stem) + r"\.(\d{6,})" + re.escape(first.suffix))
+    try:
+        names = os.listdir(first.parent)
+    except FileNotFoundError:
+        return []
+    return sorted(int(m.group(1)) for n in names if (m := pattern.fullmatch(n)) and int(m.group(1)) > 1)
+
+
+def _segment_head(path: Path, data: bytes) -> tuple[int, int, int, bytes]:
+    """A continuation segment's SEGMENT record (its first), unpacked; TraceFileError if it has none."""
+    n = len(COMPACT_MAGIC)
+    if not data.startswith(COMPACT_MAGIC) or problem(data, n) is not None or data[n + 8] != SEGMENT:
+        raise TraceFileError(f"{path}: not a segment of a compact trace (it does not start with {COMPACT_MAGIC!r} "
+                             "and a segment record)")
+    return _SEG.unpack_from(data, n + REC)
+
+
+def trace_tail(first: Path) -> tuple[int, int, Path]:
+    """The last segment of a node's compact trace, for the node's start: (its number, where it starts in the
+    whole trace, its path). Only that segment's head is read (the earlier ones are the audit's to check);
+    ``(1, 0, first)`` when there is no continuation segment."""
+    numbers = _segment_numbers(first)
+    if not numbers:
+        return 1, 0, first
+    path = segment_path(first, numbers[-1])
+    with open(path, "rb") as f:
+        head = f.read(len(COMPACT_MAGIC) + REC + _SEG.size)
+    _, number, start, _ = _segment_head(path, head)
+    if number != numbers[-1]:
+        raise TraceFileError(f"{path}: holds segment {number}, not {numbers[-1]} (a segment renamed or copied?)")
+    return number, start, path
+
+
+def trace_size(first: Path) -> int:
+    """The size of a node's whole compact trace (its segments end to end): what its log's trace marks count."""
+    _, start, path = trace_tail(first)
+    return start + path.stat().st_size
+
+
+def cut_trace(first: Path, size: int) -> None:
+    """Cut a node's compact trace back to ``size`` bytes (its log dropped a write whose trace lines were cut
+    short): in its last segment, where every write's lines are (a new segment starts only between writes)."""
+    number, start, path = trace_tail(first)
+    if size < start + len(COMPACT_MAGIC) + (REC + _SEG.size if number > 1 else 0):
+        raise TraceFileError(f"{path}: the log's last write says the trace held {size:,} bytes before it, but its "
+                             f"last segment starts at byte {start:,}")
+    os.truncate(path, size - start)
+
+
+def read_segments(first: Path, data: bytes | None = None) -> Iterator[tuple[str, bytes, list[Any], int]]:
+    """A node's compact trace segment by segment, in order, each checked to continue the one before: yields
+    (file name, its bytes, its records as :func:`compact_records` gives them without the SEGMENT and NEXT ones,
+    where its intact records end). One segment's bytes at a time (``data``: the first one's, already read).
+    A segment missing, reordered, duplicated, of another trace or damaged is a TraceFileError naming the file."""
+    from spec.userfiles import read_bytes  # (here: the write path's benchmark imports this module without spec,
+    # whose modules add some 2,700 instructions per write there, in the collector; a node has them loaded already)
+
+    number, start, link = 1, 0, b""
+    path = first
+    while True:
+        name = str(path)
+        if data is None:
+            data = read_bytes(path, "trace segment" if number > 1 else "", error=TraceFileError)
+        records, end = compact_records(data, name)
+        head = records[0] if records and records[0][1] == SEGMENT else None
+        if number == 1 and head is not None:
+            _, n, at, _ = _SEG.unpack(head[2])
+            first_name = re.sub(r"\.\d{6,}$", "", path.stem) + path.suffix
+            raise TraceFileError(f"{name}: segment {n} of a node's trace (from its byte {at:,}), not its start: give "
+                                 f"its first segment ({first_name} if not renamed); the ones after it are read in "
+                                 "order")
+        if number > 1:
+            if head is None:
+                raise TraceFileError(f"{name}: does not start with a segment record: not segment {number} of "
+                                     f"{first}'s trace")
+            if bytes(head[2]) != link:
+                raise TraceFileError(f"{name}: does not continue {segment_path(first, number - 1)} "
+                                     f"({_mismatch(_SEG.unpack(head[2]), _SEG.unpack(link))})")
+            records = records[1:]
+        closed = records and records[-1][1] == NEXT
+        stray = next((pos for pos, typ, _ in records[:-1] if typ in (SEGMENT, NEXT)), None)
+        if stray is not None:
+            raise TraceFileError(f"{name}: a segment record in the middle of the segment (byte offset {stray})")
+        nxt = segment_path(first, number + 1)
+        if not closed:
+            if nxt.exists():
+                raise TraceFileError(f"{name}: does not end with the record that names the next segment, yet "
+                                     f"{nxt.name} is there (this one cut short, or that one not of this trace)")
+            yield name, data, records, end
+            return
+        link = bytes(records[-1][2])
+        _, _, at, _ = _SEG.unpack(link)
+        if end != len(data):
+            raise TraceFileError(f"{name}: {len(data) - end:,} bytes after its last record, which closes it")
+        if at != start + len(data):
+            raise TraceFileError(f"{name}: its last record says it ends at byte {at:,} of its trace, but it ends at "
+                                 f"{start + len(data):,} (a segment cut or extended)")
+        if not nxt.exists():
+            raise TraceFileError(f"{name}: continues in {nxt.name}, which is missing (segment {number + 1} of the "
+                                 "node's trace): a trace read without it would lose its events silently")
+        yield name, data, records[:-1], end
+        number, start, path, data = number + 1, at, nxt, None
+
+
+def _mismatch(got: tuple[Any, ...], want: tuple[Any, ...]) -> str:
+    """What differs between a segment's record and the one its predecessor's NEXT expects."""
+    if got[0] != want[0]:
+        return f"a segment of node {got[0]}'s trace, not node {want[0]}'s"
+    if got[1] != want[1]:
+        return f"it is segment {got[1]}, expected {want[1]}: segments renamed or reordered?"
+    if got[2] != want[2]:
+        return f"it starts at byte {got[2]:,} of its trace, expected {want[2]:,}"
+    return "another run's segment, or an older copy: its link differs"
+
+
 def _record_lines(typ: int, payload: memoryview, formatter: LineFormatter, where: str) -> list[str]:
     """A compact record's events as JSON lines (no newlines)."""
     if typ == JSON_LINES:
@@ -296,6 +485,8 @@ def _record_lines(typ: int, payload: memoryview, formatter: LineFormatter, where
         if not text.endswith("\n"):
             raise TraceFileError(f"{where}: a JSON-lines record whose last line has no newline")
         return text[:-1].split("\n")
+    if typ != RAFT_EVENTS:
+        raise TraceFileError(f"{where}: a segment record: read the trace with its segments (impl.trace.segment_lines)")
     try:
         events = marshal.loads(payload)
         if type(events) is not list:
@@ -306,8 +497,8 @@ def _record_lines(typ: int, payload: memoryview, formatter: LineFormatter, where
 
 
 def json_lines(data: bytes, name: str) -> tuple[list[str], int | None]:
-    """A compact trace file's bytes as its JSON lines (no newlines), and the byte offset of a last record cut
-    short (None when there is none). The one way from the compact form to the documented one."""
+    """One compact file's bytes (a trace of one segment) as its JSON lines (no newlines), and the byte offset of
+    a last record cut short (None when there is none). :func:`segment_lines` reads a trace in segments."""
     records, end = compact_records(data, name)
     formatter = LineFormatter()
     lines: list[str] = []
@@ -316,14 +507,28 @@ def json_lines(data: bytes, name: str) -> tuple[list[str], int | None]:
     return lines, (end if end < len(data) else None)
 
 
-def decode_compact(data: bytes, name: str) -> tuple[list[str], str | None]:
-    """What the audit's reader needs of a compact file (modelcheck/audit/tracefile.py, ``decode``): its JSON
-    lines and a warning when a last record was cut short (TraceFileError when damaged)."""
-    lines, cut = json_lines(data, name)
-    if cut is None:
-        return lines, None
-    return lines, (f"{name}: the last record is cut short (byte offset {cut}, {len(data) - cut} bytes): "
-                   "a node that crashed while writing; ignored")
+def segment_lines(first: Path, data: bytes | None = None) -> Iterator[tuple[list[str], str | None]]:
+    """A node's compact trace (``first``: its first segment, ``data`` its bytes if read) as its JSON lines, one
+    segment at a time (:func:`read_segments`): the segment's lines, and a warning when its last record is cut
+    short (only the last segment's can be). The one way from the compact form to the documented one."""
+    formatter = LineFormatter()
+    for name, seg, records, end in read_segments(first, data):
+        lines: list[str] = []
+        for pos, typ, payload in records:
+            lines += _record_lines(typ, payload, formatter, f"{name}: record at byte offset {pos}")
+        del records  # (their payloads are views of the segment's bytes)
+        yield lines, (None if end == len(seg) else f"{name}: the last record is cut short (byte offset {end}, "
+                      f"{len(seg) - end} bytes): a node that crashed while writing; ignored")
+
+
+def decode_compact(path: str | os.PathLike[str], data: bytes, warnings: list[str]) -> Iterator[list[str]]:
+    """What the audit's reader needs of a compact file (modelcheck/audit/tracefile.py, ``Decoder``): given the
+    first segment's path and bytes, the trace's JSON lines segment by segment (a warning appended when a last
+    record was cut short; TraceFileError when damaged)."""
+    for lines, warning in segment_lines(Path(path), data):
+        if warning is not None:
+            warnings.append(warning)
+        yield lines
 
 
 def is_compact(data: bytes) -> bool:
@@ -339,17 +544,12 @@ def last_clock(path: str | os.PathLike[str]) -> int:
     with open(p, "rb") as f:
         head = f.read(len(COMPACT_MAGIC))
         if is_compact(head):
-            last, _ = stream_records(p)
-            for pos, typ, length in reversed(last):
-                f.seek(pos + REC)
-                clock = _record_clock(typ, f.read(length))
+            number = trace_tail(p)[0]
+            for n in range(number, 0, -1):  # (the segments before the last: only when it holds no event yet)
+                clock = _segment_clock(segment_path(p, n))
                 if clock:
                     return clock
-            if len(last) < LAST_RECORDS:
-                return 0
-            f.seek(0)  # (every one of the last records is a header: rare; the earlier ones are read too)
-            records, _ = compact_records(f.read(), str(p))
-            return next((c for _, typ, payload in reversed(records) if (c := _record_clock(typ, payload))), 0)
+            return 0
         f.seek(0, os.SEEK_END)
         size = f.tell()
         f.seek(max(0, size - 65536))
@@ -357,12 +557,28 @@ def last_clock(path: str | os.PathLike[str]) -> int:
     return _last_clock_of(tail)
 
 
+def _segment_clock(path: Path) -> int:
+    """The clock of the last event of one compact file (0: none)."""
+    last, _ = stream_records(path)
+    with open(path, "rb") as f:
+        for pos, typ, length in reversed(last):
+            f.seek(pos + REC)
+            clock = _record_clock(typ, f.read(length))
+            if clock:
+                return clock
+        if len(last) < LAST_RECORDS:
+            return 0
+        f.seek(0)  # (every one of the last records is a header: rare; the earlier ones are read too)
+        records, _ = compact_records(f.read(), str(path))
+    return next((c for _, typ, payload in reversed(records) if (c := _record_clock(typ, payload))), 0)
+
+
 def _record_clock(typ: int, payload: bytes | memoryview) -> int:
     """The clock of a compact record's last event (0: it holds none)."""
     if typ == RAFT_EVENTS:
         events = marshal.loads(payload)
         return int(events[-1][1]) if events else 0
-    return _last_clock_of(bytes(payload).split(b"\n"))
+    return _last_clock_of(bytes(payload).split(b"\n")) if typ == JSON_LINES else 0
 
 
 def _last_clock_of(lines: list[bytes]) -> int:
@@ -382,7 +598,7 @@ def read_events(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     with open(path, "rb") as f:
         data = f.read()
     if is_compact(data):
-        lines, _ = json_lines(data, str(path))
+        lines = [line for chunk, _ in segment_lines(Path(path), data) for line in chunk]
     else:
         lines = data.decode("utf-8").split("\n")
         lines.pop()  # after the last newline: empty, or a partial line

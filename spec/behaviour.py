@@ -27,6 +27,9 @@ class Step:
     state: State
 
 
+NOT_OFFERED = "not a step of the model: its action does not take these parameters in the previous state (other bounds?)"
+
+
 @dataclass
 class ReplayError(Exception):
     """Step ``index`` (1-based, as traces are numbered) is not explained by the spec."""
@@ -36,6 +39,15 @@ class ReplayError(Exception):
 
     def __str__(self) -> str:
         return f"step {self.index}: {self.reason}"
+
+
+def offered(spec: Spec, label: Label, state: State) -> bool:
+    """Whether ``label``'s action offers its parameters in ``state``: the enumerator is the TLA+ action's
+    ``\\E v \\in Values``, so a step is a behaviour's only with parameters from it. A step method need not test
+    them (docs/writing-a-spec.md: the enumerator gives the candidates, the method has the last word among them):
+    a trace naming ``v4`` replayed on a model with three values ran ``ClassicAccept(v=v4)`` and called it a step."""
+    params = tuple(label.params)
+    return any(tuple(p) == params for p in spec.action(label.name).enumerate(state))
 
 
 def validate_trace(spec: Spec, trace: list[Step]) -> None:
@@ -56,6 +68,8 @@ def validate_trace(spec: Spec, trace: list[Step]) -> None:
         nxt = act.step(prev, *step.label.params)
         if nxt is None:
             raise ReplayError(i + 1, f"{spec.show_label(step.label)} is not enabled in the previous state")
+        if not offered(spec, step.label, prev):
+            raise ReplayError(i + 1, f"{spec.show_label(step.label)}: {NOT_OFFERED}")
         if nxt != step.state:
             raise ReplayError(i + 1, f"{spec.show_label(step.label)} leads to a different state than the one recorded")
 

@@ -56,6 +56,15 @@ class Option:
     required: bool = False  # the constructor argument has no default: the flag must be given
     names_file: bool = False  # a path the spec opens: replay takes it from --bounds, never from a trace
 
+    def default_note(self) -> str:
+        """What `paxraft list` and `check SPEC --help` print after the help text: " (default 3)", or nothing for an
+        on/off flag and for a default of None, which the help text explains ("default a majority")."""
+        if self.type is bool or (self.default is None and not self.required):
+            return ""
+        if self.required:
+            return " (required)"
+        return " (default empty)" if self.default == "" else f" (default {self.default})"
+
 
 class _Outside:
     """The type of :data:`OUTSIDE` (one object, compared by identity)."""

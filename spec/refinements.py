@@ -13,6 +13,7 @@ from typing import Any
 
 from spec.core import Spec, SpecError, _inherited_marker, _marked
 from spec.registry import entries, entry_for_class, lazy
+from spec.suggest import hint
 
 Mapping = Callable[[Any], Any]
 Builder = Callable[[Any], tuple[Spec, Mapping]]
@@ -56,7 +57,8 @@ def refinement(concrete: Spec, abstract_name: str) -> tuple[Spec, Mapping]:
     if builder is None:
         pairs = [f"{e.name} => {a}" for e in entries().values() for a in e.refinements]
         pairs += [f"{concrete.name} => {a}" for a in table if f"{concrete.name} => {a}" not in pairs]
-        raise SpecError(f"no refinement mapping from {concrete.name} to {abstract_name} (known: {', '.join(pairs)})")
+        raise SpecError(f"no refinement mapping from {concrete.name} to {abstract_name}{hint(name, table)} "
+                        f"(known: {', '.join(pairs)})")
     return builder(concrete)
 
 

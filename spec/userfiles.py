@@ -9,6 +9,8 @@ quotes at most :data:`TOKEN_CHARS` characters of what it found.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +41,17 @@ def read_bytes(
 ) -> bytes:
     """The bytes of ``path``, at most ``limit`` of them; ``error`` names ``what`` and the file otherwise."""
     name = f"{what} {path}".strip()
+    too_large = f"{name}: larger than {limit:,} bytes; not a file paxraft reads"
     try:
         with open(path, "rb") as fh:
-            data = fh.read(limit + 1)
+            st = os.fstat(fh.fileno())
+            size = st.st_size if stat.S_ISREG(st.st_mode) else 0  # (a device or a pipe: read up to the limit)
+            if size > limit:  # (refused from its size: it was read, up to the limit, first)
+                raise error(too_large)
+            # (a file's size, not the limit: read(limit + 1) took a buffer of the limit, 1 GiB, for every file)
+            data = fh.read(size + 1 if size else limit + 1)
+            if 0 < size < len(data) <= limit:  # (it grew while read)
+                data += fh.read(limit + 1 - len(data))
     except FileNotFoundError:
         raise error(f"{name}: cannot read: no such file") from None
     except IsADirectoryError:
@@ -49,7 +59,7 @@ def read_bytes(
     except OSError as exc:
         raise error(f"{name}: cannot read: {exc.strerror or exc}") from None
     if len(data) > limit:
-        raise error(f"{name}: larger than {limit:,} bytes; not a file paxraft reads")
+        raise error(too_large)
     return data
 
 

@@ -199,3 +199,27 @@ def test_an_action_that_did_not_fire_before_a_violation_is_not_called_dead(capsy
         "Warning: ReceiveRequest, ReceiveAck, ReceiveRelease never fired: dead in this model (a bug in the spec, "
         "or bounds too small)\n"
     )
+
+
+def test_a_simulation_that_stops_in_its_first_walk_counts_one_walk(capsys) -> None:
+    """'Simulation: 1 random walks of up to 30 states' headed Fast Paxos's small-fast-quorums run (newuser5)."""
+    spec = "tests/user_specs/fast_paxos.py:SmallFastQuorums"
+    code, out, _ = run(capsys, "check", spec, "--fast-ballots", "1", "--mode", "simulate", "--depth", "30")
+    assert code == 1 and out.startswith("Simulation: 1 random walk of up to 30 states, seed 0; violation in walk 0;")
+    code, out, _ = run(capsys, "check", spec, "--fast-ballots", "1", "--fast-quorum", "3", "--mode", "simulate",
+                       "--walks", "3", "--depth", "4")  # fmt: skip
+    assert code == 0 and out.startswith("Simulation: 3 random walks of up to 4 states, seed 0;")
+
+
+def test_a_specs_help_gives_its_bounds_defaults_as_list_does(capsys) -> None:
+    """`check FILE:Class --help` listed the bound flags without their defaults, and `list` printed
+    '(default None)' after a help text that says what no value means ('default a majority'; newuser5)."""
+    spec = "tests/user_specs/fast_paxos.py"
+    with pytest.raises(SystemExit):
+        main(["check", f"{spec}:FastPaxos", "--help"])
+    out = capsys.readouterr().out
+    assert "--replicas N          number of replicas (Replicas = r1..rN) (default 4)\n" in out
+    assert "(default None)" not in out and "(FastBallots)\n                        (default 1,3)" in out
+    code, out, _ = run(capsys, "list", spec)
+    assert code == 0 and "(default None)" not in out
+    assert "    --quorum         quorum size (Quorums = every K-subset; default a majority)\n" in out

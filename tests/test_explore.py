@@ -35,7 +35,8 @@ def test_user_spec_path_view_and_refusals() -> None:
         ("Dec(0)", "step 1: two-counters has no action 'Dec' (actions: Inc)"),
         ("Inc(0", "step 1: 'Inc(0' is not a step"),
         ("Inc(__import__('os'))", "are not Python literals"),
-        ("Init(3)", "step 0: Init(3) names no initial state (there are 1)"),
+        ("Init(3)", "step 0: Init(3) names no initial state (there are 1, numbered from 0: Init(0))"),
+        ("Init(1)", "step 0: Init(1) names no initial state (there are 1, numbered from 0: Init(0))"),
     ]:
         with pytest.raises(PathError, match=None) as exc:
             s.replay(bad)
@@ -172,3 +173,36 @@ def test_an_exception_in_the_spec_s_code_is_located_on_the_page(tmp_path: Path) 
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_the_columns_are_the_names_most_variables_map() -> None:
+    """KVsnap maps keys to values in store (its first variable) and transactions to values in six others: the
+    table has a column per transaction (newuser4; it had one per key, and the six went to the list below it)."""
+    spec = load_user_spec(str(Path(__file__).parent / "user_specs" / "kv_snapshot.py") + ":KVsnap")(keys=2, txs=3)
+    state = Session(spec).view("START(0,0,1)")["state"]
+    assert state["processes"] == ["t1", "t2", "t3"]
+    assert [r["var"] for r in state["rows"]] == ["missed", "pc", "snapshotStore", "read_keys", "write_keys", "ops"]
+    assert [o["var"] for o in state["others"]] == ["store", "tx"]
+    assert build("paxos").name and Session(build("paxos")).view("")["state"]["processes"] == ["a1", "a2", "a3"]
+
+
+def test_the_command_a_user_s_trace_suggests_explores_it(capsys, tmp_path: Path) -> None:
+    """`explore --trace T` of a user's spec says to name the class before --trace; that command took the class's
+    default bounds, not the trace's, and failed ('the trace's first state is not an initial state of this spec',
+    newuser4). Bounds not given now come from the trace, as replay --spec takes them; given ones still win."""
+    from modelcheck.cli import main
+
+    ref = str(Path(__file__).parent / "user_specs" / "kv_snapshot.py")
+    cex = tmp_path / "cex"
+    assert main(["check", f"{ref}:KVsnap", "--variant", "blind-commit", "--keys", "1", "--txs", "2", "--out",
+                 str(cex), "--quiet"]) == 1  # fmt: skip
+    trace = str(cex / "trace.itf.json")
+    capsys.readouterr()
+    assert main(["explore", "--trace", trace, "--for", "0"]) == 2
+    suggested = capsys.readouterr().err.split("name it before --trace: paxraft ")[1].split(" (or your own")[0]
+    assert suggested == f"explore {ref}:BlindCommit --trace {trace}"
+    assert main([*suggested.split(), "--for", "0"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Exploring KVsnap[blind-commit] keys=1 txs=2\n") and "/READ(0)/READ(1)/UPDATE(0)" in out
+    assert main([*suggested.split(), "--for", "0", "--keys", "2"]) == 2  # a bound given is the user's
+    assert "the trace's first state is not an initial state of this spec" in capsys.readouterr().err

@@ -487,3 +487,77 @@ def test_cluster_start_with_a_stopped_node_is_not_up(tmp_path, capsys):
     finally:
         os.kill(pid, signal.SIGCONT)
         cluster.stop(d)
+
+
+def test_a_log_whose_fdatasync_failed_is_not_trusted_on_this_boot_of_the_machine(tmp_path, monkeypatch, capsys):
+    """fsyncgate: after an fdatasync fails (EIO), Linux marks the pages it could not write clean, so until the
+    machine restarts the page cache may hand back records the disk never got; a restarted node read them as
+    synced. The failure is recorded beside the log; a load (a node's start) and `wal check` on this boot refuse
+    the log in one line; after a restart of the machine (another boot id) the log on disk is read by the usual
+    rules and the record goes."""
+    import errno
+
+    from impl.raft.core import HardState, Ready
+    from impl.raft.log import Entry
+    from impl.storage import wal as walmod
+
+    d = tmp_path / "node-1" / "wal"
+    w = walmod.WAL(d, create=True)
+    w.load()
+    w.save(Ready(hard_state=HardState(2, 1), entries_from=1, entries=[Entry(2, b"a")]))
+    w.sync()
+    real = os.fdatasync
+
+    def failing(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fdatasync", failing)
+    w.save(Ready(entries_from=2, entries=[Entry(2, b"b")]))
+    with pytest.raises(OSError, match="Input/output error"):
+        w.sync()
+    monkeypatch.setattr(os, "fdatasync", real)
+    w.close()
+    assert json.loads((d / walmod.SYNC_FAILED).read_text())["boot"] == walmod.machine_boot()
+    msg = f"{d / 'wal.log'}: an fdatasync of this log failed on this boot of the machine ([Errno 5] Input/output error)"
+    with pytest.raises(walmod.WALError) as exc:
+        walmod.WAL(d).load()
+    assert str(exc.value).startswith(msg) and "paxraft cluster recover-node" in str(exc.value)
+    capsys.readouterr()
+    assert main(["wal", "check", str(d.parent)]) == 1
+    out = capsys.readouterr().out
+    assert "REFUSED" in out and msg in out
+    rebooted = walmod.machine_boot() ^ 1
+    monkeypatch.setattr(walmod, "machine_boot", lambda: rebooted)
+    hs, _, entries = walmod.WAL(d).load()  # the machine restarted: the disk's log, by the usual rules
+    assert hs == HardState(2, 1) and [e.data for e in entries][:1] == [b"a"]  # (b"b" too, if the disk has it)
+    assert not (d / walmod.SYNC_FAILED).exists()
+    assert main(["wal", "check", str(d.parent)]) == 0
+
+
+def test_a_node_whose_fdatasync_fails_stops_and_is_rebuilt_from_its_peers(tmp_path, capsys):
+    """The fault hook `"crash_at": {"at": "eio"}` fails the leader's fdatasync with EIO once its log reaches
+    index 20: it stops (exit 3) with one line saying it will not restart on this boot; `cluster start` leaves it
+    down with the reason; `recover-node` rebuilds it; no acknowledged write is lost."""
+    d = tmp_path / "c"
+    cluster.start(d, 3, crash_at={"at": "eio", "index": 20})
+    try:
+        _put_some(d, 40)  # the leader fails at its 20th entry; the others go on
+        failed = int((d / "crashed").read_text())
+        deadline = time.monotonic() + 30
+        while cluster.pid_of(d, failed) is not None:
+            assert time.monotonic() < deadline, f"node {failed} did not stop"
+            time.sleep(0.1)
+        log = (d / f"node-{failed}" / "node.log").read_text()
+        assert (f"node {failed}: an fdatasync of its log failed ([Errno 5] Input/output error (the crash_at fault "
+                "hook)): stopping; it will not restart on this boot of the machine") in log.splitlines()[-1]
+        assert "Traceback" not in log
+        capsys.readouterr()
+        assert main(["cluster", "start", "--dir", str(d)]) == 1
+        out = capsys.readouterr().out
+        assert f"node {failed}: down: " in out and "an fdatasync of this log failed on this boot" in out
+        assert main(["wal", "check", str(d / f"node-{failed}")]) == 1
+        assert main(["cluster", "recover-node", "--dir", str(d), "--node", str(failed)]) == 0
+        assert _get_all(d, 40) == [b"v%d" % k for k in range(40)]
+        assert main(["wal", "check", str(d / f"node-{failed}")]) == 0
+    finally:
+        cluster.stop(d)

@@ -19,6 +19,7 @@ from modelcheck.output.itf import (
     to_itf,
     write_itf,
 )
+from spec.behaviour import ReplayError, validate_trace
 from spec.paxos import Paxos, PaxosState
 from spec.registry import build
 
@@ -84,6 +85,29 @@ def test_tampered_label_is_rejected_as_not_enabled(tmp_path) -> None:
     spec, trace = read_itf(_tampered(tmp_path, edit))
     last = list(replay_steps(spec, trace.steps))[-1]
     assert (last.index, last.ok, last.reason) == (4, False, "not enabled in the previous state")
+
+
+def test_a_step_whose_parameters_the_model_does_not_offer_is_no_step(tmp_path, capsys) -> None:
+    """A step method need not test what its enumerator gives (\\E v \\in Values), so replaying a trace on other
+    bounds ran ClassicAccept(v=v4) on a model with three values and said 'Every state follows', exit 0 (newuser5:
+    Fast Paxos's any-recovery counterexample, its #meta.bounds.values lowered from 4 to 3)."""
+    ref = "tests/user_specs/fast_paxos.py:AnyRecovery"
+    bounds = ["--replicas", "3", "--ballots", "2", "--fast-ballots", "1"]
+    assert main(["check", ref, "--values", "4", *bounds, "--out", str(tmp_path / "cex"), "--quiet"]) == 1
+    capsys.readouterr()
+    obj = json.loads((tmp_path / "cex" / "trace.itf.json").read_text())
+    assert main(["replay", str(tmp_path / "cex" / "trace.itf.json"), "--spec", ref]) == 0
+    obj["#meta"]["bounds"]["values"] = 3
+    fewer = tmp_path / "fewer.itf.json"
+    fewer.write_text(json.dumps(obj))
+    capsys.readouterr()
+    assert main(["replay", str(fewer), "--spec", ref]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL state 6: ClassicAccept(b=2, f=1, q={r1, r2, r3}, v=v4): not a step of the model: its action does " \
+        "not take these parameters in the previous state (other bounds?)" in out
+    spec, trace = read_itf(fewer, spec_ref=ref)
+    with pytest.raises(ReplayError, match="step 6: ClassicAccept.*not a step of the model"):
+        validate_trace(spec, trace.steps)  # the bounded model checker's replay: the same rule
 
 
 def test_malformed_files_get_one_clear_error(tmp_path, capsys) -> None:

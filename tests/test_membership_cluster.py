@@ -136,3 +136,69 @@ def test_bad_membership_changes_are_one_line_exit_2(tmp_path, capsys):
         assert capsys.readouterr().out.splitlines()[-1] == "configuration: 1, 2 (the leader's, from index 2)"
     finally:
         cluster.stop(tmp_path)
+
+
+def test_a_refused_add_is_rolled_back_and_the_next_add_goes_on_from_its_folder(tmp_path, capsys, monkeypatch):
+    """A `cluster add` the leader refused left the new node's id and port in cluster.json: not a member, and
+    started by every `cluster start`. Now (the leader's answer replaced by a refusal: the change is never asked)
+    cluster.json's nodes are as before and node 4 is stopped, its folder and trace kept; `start` leaves it alone;
+    the next add takes id 4 again on a new port and goes on from that folder; the audit explains every trace."""
+    d = tmp_path
+    cluster.start(d, 3)
+    try:
+        assert main(["kv", "put", "a", "1", "--dir", str(d)]) == 0
+        nodes = json.loads((d / "cluster.json").read_text())["nodes"]
+
+        async def refused(directory, op, node, wait):
+            deadline = time.monotonic() + 20  # (a leader refuses once the node has caught up, or at once)
+            while (await cluster.statuses(directory))[node] is None:  # it runs, and has written its trace
+                assert time.monotonic() < deadline, f"node {node} did not come up"
+                await asyncio.sleep(0.05)
+            return False, "refused for the test"
+
+        monkeypatch.setattr(cluster, "_change", refused)
+        capsys.readouterr()
+        assert main(["cluster", "add", "--dir", str(d)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.endswith("node 4 was not added: refused for the test; cluster.json is as before (node-4/ is kept: "
+                            "its trace is part of the run the audit reads, and the next add goes on from it)"), err
+        assert json.loads((d / "cluster.json").read_text())["nodes"] == nodes
+        assert cluster.pid_of(d, 4) is None and (d / "node-4" / "trace.bin").exists()
+        assert main(["cluster", "start", "--dir", str(d)]) == 0
+        assert cluster.pid_of(d, 4) is None and "node 4" not in capsys.readouterr().out
+        monkeypatch.undo()
+        assert main(["cluster", "add", "--dir", str(d)]) == 0
+        assert "node 4: pid" in capsys.readouterr().out
+        the_members_agree(d, [1, 2, 3, 4])
+        assert main(["kv", "put", "b", "2", "--dir", str(d)]) == 0
+    finally:
+        cluster.stop(d)
+    files = [str(p) for p in cluster.trace_files(d)]
+    assert len(files) == 4
+    capsys.readouterr()
+    assert main(["audit", "--spec", "raft", *files]) == 0
+    assert "OK: every event is explained" in capsys.readouterr().out
+
+
+def test_a_refused_add_stays_in_cluster_json_while_a_configuration_with_it_may_commit(tmp_path, monkeypatch):
+    """The rollback's rule: only from a leader whose latest configuration, committed, does not hold the node and
+    that has committed an entry of its term (then no configuration with it can ever commit); otherwise the node
+    stays in cluster.json (stopped) and the line says why."""
+    cluster.create(tmp_path, 3)
+    desc = cluster.load(tmp_path)
+    desc["nodes"]["4"] = 40000
+    cluster.save(tmp_path, desc)
+    ok = {"role": "Leader", "members": [1, 2, 3], "config_index": 1, "commit": 5, "term": 2, "commit_term": 2}
+    for lead in ({**ok, "members": [1, 2, 3, 4]}, {**ok, "config_index": 6}, {**ok, "commit_term": 1}, None):
+
+        async def statuses(directory, wait=0.5, lead=lead):
+            return {1: lead, 2: None, 3: {**ok, "role": "Follower"}}
+
+        monkeypatch.setattr(cluster, "statuses", statuses)
+        why = cluster._roll_back_add(tmp_path, 4)
+        assert why == ("node 4 stays in cluster.json (stopped; `cluster start` starts it): no leader that has "
+                       "committed an entry of its term says it holds no configuration with it")
+        assert "4" in cluster.load(tmp_path)["nodes"]
+    monkeypatch.setattr(cluster, "statuses", lambda directory, wait=0.5: asyncio.sleep(0, {1: ok}))
+    assert cluster._roll_back_add(tmp_path, 4).startswith("cluster.json is as before")
+    assert "4" not in cluster.load(tmp_path)["nodes"]

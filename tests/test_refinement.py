@@ -56,6 +56,8 @@ def test_cli_refine(capsys) -> None:
     assert "refinement fails at state 11 (step 10): Phase2b(a=a1, b=1, v=v2)" in capsys.readouterr().out
     assert main(["refine", "voting", "paxos"]) == 2
     assert "no refinement mapping from voting to paxos" in capsys.readouterr().err
+    assert main(["refine", "paxos", "votng"]) == 2  # a typo is answered as every other name a user types
+    assert "no refinement mapping from paxos to votng; did you mean 'voting'? (known: " in capsys.readouterr().err
 
 
 def test_a_refinement_failing_at_the_initial_state_counts_in_the_singular() -> None:
@@ -79,3 +81,50 @@ def test_refine_says_it_compares_steps_only_when_the_abstract_spec_has_fairness(
     )
     assert main(["refine", "voting", "consensus"]) == 0
     assert "Steps only" not in capsys.readouterr().out
+
+
+def test_a_mapping_failing_past_the_initial_states_is_named(capsys, tmp_path) -> None:
+    """A mapping that raises, or returns None or a plain tuple, in a state past the initial ones (newuser4): it was
+    reported as paxraft's own failure (exit 4), or blamed on the abstract spec's code or its show_state (exit 3)."""
+    user_specs = str(__import__("pathlib").Path(__file__).parent / "user_specs")
+    (tmp_path / "maps.py").write_text(f'''import sys
+sys.path.insert(0, {user_specs!r})
+from lamport_mutex import AbstractMutex, LamportMutex
+from spec.core import refines
+
+
+def broken(spec, how):
+    abstract, m = LamportMutex.as_abstract(spec)
+    return abstract, lambda s: how(m(s)) if s.crit else m(s)
+
+
+class Raises(LamportMutex):
+    @refines(AbstractMutex)
+    def as_abstract(self):
+        return broken(self, lambda a: 1 // 0)
+
+
+class GivesNone(LamportMutex):
+    @refines(AbstractMutex)
+    def as_abstract(self):
+        return broken(self, lambda a: None)
+
+
+class GivesTuple(LamportMutex):
+    @refines(AbstractMutex)
+    def as_abstract(self):
+        return broken(self, tuple)
+''')
+    ref = str(tmp_path / "maps.py")
+    argv = ["AbstractMutex", "--procs", "2", "--max-clock", "1"]
+    assert main(["refine", f"{ref}:Raises", *argv]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("paxraft refine: error in the spec's code: Raises: the refinement mapping to AbstractMutex "
+                          "raised ZeroDivisionError: integer division or modulo by zero (maps.py:")
+    assert err.endswith("crit={p1}\n")  # the state it raised in
+    assert main(["refine", f"{ref}:GivesNone", *argv]) == 2
+    assert capsys.readouterr().err == ("paxraft refine: error: the mapping from GivesNone to AbstractMutex returned "
+                                       "None (a missing return?); expected a state of AbstractMutex (AMState, as "
+                                       "its init_states() give)\n")
+    assert main(["refine", f"{ref}:GivesTuple", *argv]) == 2
+    assert "the mapping from GivesTuple to AbstractMutex returned tuple ((2, 0)" in capsys.readouterr().err

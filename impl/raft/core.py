@@ -830,8 +830,10 @@ class RaftNode(NodeBase):
     # -- inspection -----------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
         """A summary for `paxraft cluster status` (``transferee``: the target of a leadership transfer in flight,
-        0 for none; tests wait on it to act while a transfer runs)."""
+        0 for none; tests wait on it to act while a transfer runs; ``commit_term``: `cluster add` rolls back a
+        refused node only from a leader that has committed an entry of its term)."""
         return {"id": self.id, "term": self.term, "role": ROLE_NAMES[self.role], "leader": self.leader,
                 "commit": self.commit, "applied": self.applied, "last_index": self.log.last_index(),
                 "snapshot_index": self.log.offset, "members": sorted(self.members),
-                "config_index": self.config_index, "transferee": self.transferee}
+                "config_index": self.config_index, "transferee": self.transferee,
+                "commit_term": self.log.term(self.commit)}

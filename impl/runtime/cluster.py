@@ -98,12 +98,11 @@ def trace_compact(c: dict[str, Any], raft: bool, has_jsonl: bool = False) -> boo
     """Whether a node writes a compact trace file (``"trace_format"`` in cluster.json: ``compact``, the default
     for Raft nodes, or ``jsonl``, the default for Multi-Paxos ones, whose core formats its own lines, and for
     a node whose folder already holds ``trace.jsonl`` (``has_jsonl``: written before compact files were the
-    default; it goes on appending there, its clock continuing)."""
+    default; it goes on appending there, its clock continuing). A Multi-Paxos node's compact file holds its
+    lines as JSON-lines records: what it gains is segments (a JSON-lines trace is one file, without bound)."""
     fmt = c.get("trace_format", "compact" if raft and not has_jsonl else "jsonl")
     if fmt not in TRACE_FORMATS:
         raise ClusterError(f'cluster.json: "trace_format" must be one of {", ".join(TRACE_FORMATS)}, got {fmt!r}')
-    if fmt == "compact" and not raft:
-        raise ClusterError('cluster.json: "trace_format": "compact" is for Raft nodes (Multi-Paxos writes jsonl)')
     return fmt == "compact"
 
 
@@ -165,8 +164,10 @@ def init_node(directory: Path, node: int, hard_state: HardState | None = None,
 
 INT_SETTINGS = {"tick_ms": (1, 60_000), "election_ticks": (2, 100_000), "heartbeat_ticks": (1, 100_000),
                 "snapshot_every": (0, 1 << 40), "wal_prealloc": (0, 1 << 30), "max_connections": (1, 1_000_000),
-                "busy_poll_us": (0, 1_000_000), "fsync_poll_us": (0, 1_000_000), "sched_slice_us": (0, 1_000_000)}
-"""The integer settings of cluster.json and their ranges (snapshot_every 0: never; wal_prealloc in bytes)."""
+                "busy_poll_us": (0, 1_000_000), "fsync_poll_us": (0, 1_000_000), "sched_slice_us": (0, 1_000_000),
+                "trace_segment_bytes": (4096, 1 << 30)}
+"""The integer settings of cluster.json and their ranges (snapshot_every 0: never; wal_prealloc in bytes;
+trace_segment_bytes: a compact trace's segment size, at most what the audit reads of one file)."""
 BOOL_SETTINGS = ("fsync", "trace", "pre_vote", "check_quorum", "trace_marks", "sync_thread", "leader_fsync_thread",
                  "busy_poll_leader", "spread_followers", "timeline")
 SECONDS_SETTINGS = ("handshake_timeout_s", "idle_timeout_s")
@@ -632,8 +633,28 @@ def _add_node(directory: Path, wait: float) -> tuple[int, int]:
     release_ports(directory)
     if not made:
         _stop_one(directory, node)
-        raise ClusterError(f"node {node} was not added: {why}")
+        raise ClusterError(f"node {node} was not added: {why}; {_roll_back_add(directory, node)}")
     return node, pid
+
+
+def _roll_back_add(directory: Path, node: int) -> str:
+    """After the leader refused to add ``node`` (stopped): take its id and port out of cluster.json (`start` kept
+    starting it, a node of no configuration) when no configuration holding it can ever commit: the leader's
+    latest one (committed or not) does not hold it, is committed, and so is an entry of the leader's term (an
+    entry another node may hold but this leader does not can then never commit). Its folder stays: its trace
+    is part of the run the audit reads, and a later add takes the same id and goes on from its storage. What
+    was done, for the refusal's line."""
+    sts = asyncio.run(statuses(directory))
+    lead = next((st for st in sts.values() if st and st["role"] == "Leader"), None)
+    if lead is None or node in lead["members"] or lead["config_index"] > lead["commit"] \
+            or lead.get("commit_term") != lead["term"]:
+        return (f"node {node} stays in cluster.json (stopped; `cluster start` starts it): no leader that has "
+                "committed an entry of its term says it holds no configuration with it")
+    desc = load(directory)
+    del desc["nodes"][str(node)]
+    save(directory, desc)
+    return (f"cluster.json is as before (node-{node}/ is kept: its trace is part of the run the audit reads, and "
+            "the next add goes on from it)")
 
 
 def remove_node(directory: Path, node: int, wait: float = 30.0) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import logging
 import os
@@ -76,8 +77,8 @@ from impl.runtime.cluster import (
 from impl.runtime.slice import set_slice
 from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
-from impl.storage.wal import WAL, WALError
-from impl.trace import TraceFileError, TraceWriter, last_clock
+from impl.storage.wal import SYNC_FAILED, WAL, WALError
+from impl.trace import SEGMENT_BYTES, TraceFileError, TraceWriter, cut_trace, last_clock, trace_size
 
 log = logging.getLogger("paxraft.node")
 QUEUE_LIMIT = 10_000  # frames kept per unconnected peer; beyond that the oldest are dropped (Raft retransmits)
@@ -418,23 +419,30 @@ class NodeServer:
                        prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)), owner=identity(c, self.id))
         core, rules = protocol(c)
         compact = trace_compact(c, core is RaftNode, has_jsonl=(self.home / trace_file_name(False)).exists())
-        trace_path = self.home / trace_file_name(compact)
+        trace_path = self.home / trace_file_name(compact)  # (compact: the first segment; its last one is appended to)
         traced = cfg.trace and trace_path.exists()
-        hs, snap, entries = self.wal.load(trace_path.stat().st_size if traced else None)
+        size = (trace_size(trace_path) if compact else trace_path.stat().st_size) if traced else None
+        hs, snap, entries = self.wal.load(size)
         if self.wal.trace_cut is not None:  # the log dropped a write whose trace lines were cut short: the trace too
-            os.truncate(trace_path, self.wal.trace_cut)
+            if compact:
+                cut_trace(trace_path, self.wal.trace_cut)
+            else:
+                os.truncate(trace_path, self.wal.trace_cut)
         boot = next_boot(self.home / "boot", self.id)
         clock = last_clock(trace_path) if cfg.trace else 0
         spec: dict[str, Any] = {"spec": "multipaxos"} if c.get("protocol") == "multipaxos" else {}  # for the audit
         members: dict[str, Any] = {"members": c["members"]} if "members" in c else {}  # the initial configuration
-        self.trace = (TraceWriter(trace_path, self.id, self.ports, compact=compact, **spec, **members)
-                      if cfg.trace else None)
+        self.trace = (TraceWriter(trace_path, self.id, self.ports, compact=compact, **spec, **members,
+                                  segment_bytes=c.get("trace_segment_bytes", SEGMENT_BYTES)) if cfg.trace else None)
         if self.trace is not None and c.get("trace_marks", True):  # (false: only to show what the marks prevent)
             self.wal.trace_extent = self.trace.extent
-        crash = c.get("crash_at")  # {"at": "written" | "sent" | "replied", "index": n}: see InlineSync, _flush
+        crash = c.get("crash_at")  # {"at": "written" | "sent" | "replied" | "eio", "index": n}: see crash_point
         self._crash = None if crash is None else (crash["at"], crash["index"])
+        if self._crash is not None and self._crash[0] == "eio":
+            self._fail_log_sync()
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
-        tracer = {"tracer": CompactTracer()} if compact and cfg.trace else {}  # (its events: TraceWriter encodes)
+        tracer = {"tracer": CompactTracer()} if compact and cfg.trace and core is RaftNode else {}  # (TraceWriter
+        # encodes its events; a Multi-Paxos core formats its own lines, written as JSON-lines records)
         self.node = core(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs,
                          snapshot=snap, entries=entries, boot=boot, clock=clock, describe=describe_command,
                          rules=rules, **members, **tracer)
@@ -519,18 +527,41 @@ class NodeServer:
         kept what the failed write had half written, and once the disk had room again it wrote after it and
         acknowledged entries stored behind damage, refused at its next start (a full disk did that to one node
         of three by hand). Restarted, it keeps what its last completed fsync covered and cuts the rest."""
-        log.critical("node %d: writing its log or trace failed (%s): stopping; restart it once the disk is "
-                     "fixed (it keeps what was synced)", self.id, exc)
+        if (self.wal.dir / SYNC_FAILED).exists():  # (its fdatasync: the cache may hold what the disk does not)
+            log.critical("node %d: an fdatasync of its log failed (%s): stopping; it will not restart on this boot "
+                         "of the machine: rebuild it from its peers (paxraft cluster recover-node --node %d)",
+                         self.id, exc, self.id)
+        else:
+            log.critical("node %d: writing its log or trace failed (%s): stopping; restart it once the disk is "
+                         "fixed (it keeps what was synced)", self.id, exc)
         os._exit(3)  # nothing acknowledged after this point could be trusted to be on disk
 
     def crash_point(self, name: str) -> None:
         """A fault hook for tests: a leader whose log reached ``crash_at``'s index kills itself at this point (one
         node of the cluster, once: it leaves DIR/crashed)."""
+        if self._crash is not None and self._crash_due(name):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def _crash_due(self, name: str) -> bool:
         crash = self._crash
         if (crash is not None and crash[0] == name and self.node.role == LEADER
                 and self.node.log.last_index() >= crash[1] and not (self.dir / "crashed").exists()):
             (self.dir / "crashed").write_text(str(self.id))
-            os.kill(os.getpid(), signal.SIGKILL)
+            return True
+        return False
+
+    def _fail_log_sync(self) -> None:
+        """The fault hook ``"crash_at": {"at": "eio", ...}``: once the leader's log reaches the index, the log's
+        fdatasync fails with EIO, as a failing disk's does (the syscall itself, so that the log's own handling of
+        it runs; this process only)."""
+        real = os.fdatasync
+
+        def fdatasync(fd: int) -> None:
+            if fd == self.wal._fd and self._crash_due("eio"):
+                raise OSError(errno.EIO, "Input/output error (the crash_at fault hook)")
+            real(fd)
+
+        os.fdatasync = fdatasync
 
     def trace_now(self) -> None:
         """Write and flush the core's trace events taken so far (before an effect that outlives a crash)."""
@@ -620,6 +651,8 @@ class NodeServer:
             if j != self.id and j not in self.links:
                 self.ports[j] = p
                 self.links[j] = PeerLink(self, j, p)
+            elif j != self.id and self.ports[j] != p:  # an add refused and rolled back, then this id added again
+                self.ports[j] = self.links[j].port = p  # (the link connects to its port at each attempt)
         if isinstance(self.node, RaftNode):
             self.node.nodes = tuple(sorted(self.ports))
 

@@ -42,9 +42,11 @@ a temporary file and renames it into place.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import struct
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -112,6 +114,59 @@ def machine_boot() -> int:
         return int(Path("/proc/sys/kernel/random/boot_id").read_text().replace("-", "")[:16], 16)
     except (OSError, ValueError):
         return 0
+
+
+SYNC_FAILED = "sync-failed"  # in the log's folder: an fdatasync of the log failed (see _sync_failure)
+
+
+def _record_sync_failure(directory: Path, exc: OSError, boot: int) -> None:
+    """Note, durably if the disk still lets us, that an fdatasync of this log failed on this boot of the machine:
+    Linux marks the pages it could not write clean, so until the machine restarts the page cache may hand back
+    records the disk never got, and a restarted node would read them as synced ("fsyncgate")."""
+    tmp = directory / (SYNC_FAILED + ".tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            write_all(fd, json.dumps({"boot": boot, "error": str(exc), "time": time.time()}).encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, directory / SYNC_FAILED)
+        dfd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError as again:  # (the disk refuses that too: a start on this boot then reads what the cache holds)
+        log.critical("%s: cannot record that an fdatasync failed (%s): do not restart this node before the machine "
+                     "restarts; rebuild it from its peers (paxraft cluster recover-node)", directory, again)
+
+
+def _sync_failure(directory: Path, boot: int) -> None:
+    """WALError when an fdatasync of the log in ``directory`` failed on this boot of the machine (or the boot
+    cannot be told): the cache may hold what the disk does not. One that failed before the machine restarted
+    is only logged: what the disk holds is read, and judged by the usual rules (:meth:`WAL.load` then removes
+    the record)."""
+    path = directory / SYNC_FAILED
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as exc:
+        raise WALError(f"{path}: unreadable ({exc}): an fdatasync of this log failed; recover the node from its "
+                       "peers (paxraft cluster recover-node)") from None
+    try:
+        rec = json.loads(text)
+        then, error = int(rec["boot"]), str(rec["error"])
+    except (ValueError, KeyError, TypeError):
+        then, error = 0, "its record is damaged"
+    if then == 0 or boot == 0 or then == boot:
+        raise WALError(f"{directory / 'wal.log'}: an fdatasync of this log failed on this boot of the machine "
+                       f"({error}): the page cache may hold records the disk never got, marked clean, that would "
+                       "be read as synced; recover the node from its peers (paxraft cluster recover-node), or "
+                       f"restart the machine (then what the disk holds is read and checked; {path})")
+    log.warning("%s: an fdatasync of this log failed (%s) before the machine restarted: reading what the disk "
+                "holds", directory / "wal.log", error)
 
 
 @dataclass
@@ -237,11 +292,13 @@ class WAL:
             self._owner_rec = self.owner
             self._buf += _record(OWNER, _OWNER.pack(*self.owner))
             self.sync()
+        (self.dir / SYNC_FAILED).unlink(missing_ok=True)  # (of an earlier boot, if any: the disk's log was judged)
         return self._hs, self._snap, list(self._entries)
 
     def _scan(self, trace_size: int | None = None) -> tuple[int, int, int]:
         """Replay the log into memory and cross-check the snapshot; (end of the last good record, file size,
         bytes of a torn tail after it: 0 when only zero padding follows). ``trace_size``: see :meth:`load`."""
+        _sync_failure(self.dir, self.boot)
         buf = self._read_log()
         good, n = self._replay_all(buf)
         cut = self._unflushed(good, trace_size) if trace_size is not None else good
@@ -559,7 +616,11 @@ class WAL:
         """Make what :meth:`write_out` wrote durable: the records and the slot that covers them, in one
         fdatasync (safe to run on another thread; raises OSError when the disk failed)."""
         if self.fsync and self._fd is not None:
-            os.fdatasync(self._fd)
+            try:
+                os.fdatasync(self._fd)
+            except OSError as exc:  # what it wrote may be in the cache only: a start on this boot must not trust it
+                _record_sync_failure(self.dir, exc, self.boot)
+                raise
 
     def synced(self) -> None:
         """Record that the sync begun by :meth:`write_out` completed."""

@@ -11,7 +11,7 @@ the caller passes.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,8 +81,19 @@ def _is_int(x: Any) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
 
-#: Reads a compact trace file's bytes (named) as its JSON lines and a warning or None; ValueError when damaged.
-Decoder = Callable[[bytes, str], tuple[list[str], "str | None"]]
+#: Reads a compact trace given its (first) file's path and bytes: yields its JSON lines a batch at a time (a
+#: segment's: a node's trace may be several files, read one at a time), appends warnings to the list given;
+#: ValueError when damaged.
+Decoder = Callable[[Path, bytes, list[str]], Iterable[list[str]]]
+
+
+def _decoded(batches: Iterable[list[str]]) -> Iterator[str]:
+    """A decoder's lines, one at a time; its ValueError (damage) as a TraceError."""
+    try:
+        for batch in batches:
+            yield from batch
+    except ValueError as exc:
+        raise TraceError(str(exc)) from None
 
 
 def read_trace(path: str | Path, decode: Decoder | None = None) -> TraceFile:
@@ -92,17 +103,14 @@ def read_trace(path: str | Path, decode: Decoder | None = None) -> TraceFile:
     name = str(path)
     data = read_bytes(path, error=TraceError)
     warnings: list[str] = []
+    lines: list[str] | Iterator[str]
     if data.startswith(COMPACT_MAGIC):  # line N: the Nth line of `paxraft trace-json`
         if decode is None:
             raise TraceError(f"{name}: a compact trace file (a node's trace.bin): read it with `paxraft audit` "
                              "or convert it with `paxraft trace-json`")
-        try:
-            lines, warning = decode(data, name)
-        except ValueError as exc:
-            raise TraceError(str(exc)) from None
-        if warning is not None:
-            warnings.append(warning)
-        complete = True
+        lines = _decoded(decode(Path(path), data, warnings))  # (a segment at a time: read below)
+        del data
+        total, complete = 0, True
     else:
         try:
             text = data.decode("utf-8")
@@ -113,6 +121,7 @@ def read_trace(path: str | Path, decode: Decoder | None = None) -> TraceFile:
         complete = text.endswith("\n") or not text
         if complete:
             lines.pop()  # the empty string after the final newline
+        total = len(lines)
     headers: list[dict[str, Any]] = []
     events: list[Event] = []
     header: dict[str, Any] | None = None
@@ -129,7 +138,7 @@ def read_trace(path: str | Path, decode: Decoder | None = None) -> TraceFile:
         except ValueError as exc:  # JSONDecodeError, or an integer of more than 4,300 digits
             if not isinstance(exc, json.JSONDecodeError):
                 raise TraceError(f"{where}: unreadable JSON value ({str(exc).split(';')[0]})") from None
-            if n == len(lines) and not complete:
+            if n == total and not complete:
                 warnings.append(
                     f"{where}: the last line is cut short ({len(line)} bytes, no newline): "
                     "a node that crashed while writing; ignored"

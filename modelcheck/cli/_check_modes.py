@@ -16,7 +16,7 @@ from modelcheck import check
 from modelcheck.cli.common import output_folder, positive, within
 from modelcheck.engine.explain import summary
 from modelcheck.engine.progress import Progress
-from modelcheck.engine.result import OK, Result
+from modelcheck.engine.result import OK, Result, count
 from spec.core import Spec, SpecError
 
 
@@ -216,8 +216,8 @@ def _header(result: Result) -> str:
     if result.mode == "simulate":
         where = f"; violation in walk {x['walk']}" if x.get("walk") is not None else ""
         return (
-            f"Simulation: {x['walks']} random walks of up to {x['walk_depth']} states, seed {x['seed']}{where}; "
-            f"deepest walk {result.depth} states\n"
+            f"Simulation: {count(x['walks'], 'random walk')} of up to {x['walk_depth']} states, seed {x['seed']}"
+            f"{where}; deepest walk {result.depth} states\n"
         )
     if result.mode == "dfs":
         bound = x.get("depth_bound")

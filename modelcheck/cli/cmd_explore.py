@@ -12,7 +12,7 @@ import sys
 import threading
 from urllib.parse import quote
 
-from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args, positive
+from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args, positive, resolve
 from modelcheck.output.explore.server import ExplorerServer
 from modelcheck.output.explore.session import PathError, Session
 from spec.core import Spec, SpecError
@@ -38,6 +38,13 @@ def build_spec(args: argparse.Namespace) -> Spec:
         from modelcheck.output.itf import read_itf
 
         return read_itf(args.trace, naming="name it before --trace: paxraft explore {ref} --trace {trace}")[0]
+    if args.trace:  # the bounds not given come from the trace, as replay --spec takes them
+        from modelcheck.output.itf import trace_bounds
+
+        recorded = trace_bounds(args.trace)
+        for opt in resolve(args)[0].all_options:
+            if getattr(args, opt.dest, None) is None and opt.dest in recorded and not opt.names_file:
+                setattr(args, opt.dest, recorded[opt.dest])
     return model_from_args(args).build()
 
 

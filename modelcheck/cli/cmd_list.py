@@ -44,9 +44,7 @@ def run(args: argparse.Namespace) -> int:
         ref = f" ({args.source.rpartition(':')[0] or args.source}:{handle})" if args.source and handle != e.name else ""
         print(f"{e.name}{ref}: {e.summary}")
         for opt in e.all_options:
-            default = "" if opt.type is bool else " (required)" if opt.required else \
-                " (default empty)" if opt.default == "" else f" (default {opt.default})"
-            print(f"    {opt.flag:<16} {opt.help}{default}")
+            print(f"    {opt.flag:<16} {opt.help}{opt.default_note()}")
         offered = e.cls.restrictions()
         if offered:
             print("  restrictions (--restrict NAME, a model option):")

@@ -140,7 +140,7 @@ def show_bounds_of(parser: argparse.ArgumentParser, e: SpecEntry, named: str) ->
     parser.paxraft_own_bounds = {o.flag for o in e.all_options}  # type: ignore[attr-defined]
     own = [parser._option_string_actions[o.flag] for o in e.all_options if o.flag in parser._option_string_actions]
     for opt, action in zip(e.all_options, own):
-        action.help = opt.help
+        action.help = (opt.help + opt.default_note()).replace("%", "%%")  # argparse formats help with %
     group._group_actions[:] = own + [a for a in group._group_actions if a not in own]
 
 

@@ -117,7 +117,7 @@ def _details(exc: BaseException) -> str:
     return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
-def _raised(
+def raised(
     spec: Spec, what: str, exc: BaseException, state: State | None = None, has_state: bool = True
 ) -> SpecCodeError:
     msg = f"{spec_title(spec)}: {what} raised {type(exc).__name__}: {shorten(str(exc))}{_where(exc)}"
@@ -145,7 +145,7 @@ def _blame(
     failed (the spec's function cannot be called as the contract says), else the spec's code raised."""
     if _call_failed(exc):
         raise SpecContractError(contract) from None
-    raise _raised(spec, what, exc, state, has_state) from exc
+    raise raised(spec, what, exc, state, has_state) from exc
 
 
 # -- the contract, checked call by call ------------------------------------------------------------
@@ -194,7 +194,7 @@ def check_state(spec: Spec, state: State, origin: str, kinds: tuple[type, ...] =
             "which is not hashable; a state holds only ints, bools, strings, tuples and frozensets"
         ) from None
     except Exception as exc:
-        raise _raised(spec, f"hash() of a state from {origin}", exc, state) from exc
+        raise raised(spec, f"hash() of a state from {origin}", exc, state) from exc
     if type(state).__eq__ is object.__eq__:
         raise SpecContractError(
             f"{title}: states of type {type(state).__name__} (from {origin}) compare by identity, so equal states "
@@ -220,7 +220,7 @@ def initial_states(spec: Spec) -> list[State]:
     except SpecError:
         raise
     except Exception as exc:
-        raise _raised(spec, "init_states()", exc, has_state=False) from exc
+        raise raised(spec, "init_states()", exc, has_state=False) from exc
     if got is None or hasattr(type(got), "_fields") or hasattr(type(got), "__dataclass_fields__"):
         raise SpecContractError(
             f"{title}: init_states() returned {show_value(got)}; expected an iterable of states"
@@ -235,7 +235,7 @@ def initial_states(spec: Spec) -> list[State]:
                    "expected an iterable of states"
         _blame(spec, "init_states()", exc, None, contract, has_state=False)
     except Exception as exc:
-        raise _raised(spec, "init_states()", exc, has_state=False) from exc
+        raise raised(spec, "init_states()", exc, has_state=False) from exc
     for s in states:
         check_state(spec, s, "init_states()")
     return states
@@ -261,7 +261,7 @@ def _parameters(spec: Spec, act: Action, state: State) -> list[tuple]:
                    "expected an iterable of parameter tuples"
         _blame(spec, what, exc, state, contract)
     except Exception as exc:
-        raise _raised(spec, what, exc, state) from exc
+        raise raised(spec, what, exc, state) from exc
     arity = len(act.param_names)
     takes = f"{arity} parameter{'s' if arity != 1 else ''} ({', '.join(act.param_names) or 'none'})"
     for p in params:
@@ -332,7 +332,7 @@ def check_invariants(spec: Spec, state: State) -> bool:
         try:
             verdict = inv(state)
         except Exception as exc:
-            raise _raised(spec, f"invariant {name}", exc, state) from exc
+            raise raised(spec, f"invariant {name}", exc, state) from exc
         if verdict is not True and verdict is not False:
             raise SpecContractError(
                 f"{spec_title(spec)}: invariant {name} returned {returned(verdict)} on state "
@@ -346,7 +346,7 @@ def _in_model(spec: Spec, state: State) -> bool:
     try:
         return bool(spec.constraint(state))
     except Exception as exc:
-        raise _raised(spec, "constraint", exc, state) from exc
+        raise raised(spec, "constraint", exc, state) from exc
 
 
 def check_declarations(spec: Spec) -> None:
@@ -363,7 +363,7 @@ def check_declarations(spec: Spec) -> None:
     try:
         props = spec.properties()
     except Exception as exc:
-        raise _raised(spec, "properties()", exc, has_state=False) from exc
+        raise raised(spec, "properties()", exc, has_state=False) from exc
     for name, prop in props.items():
         if not isinstance(prop, Temporal):
             raise SpecContractError(
@@ -373,7 +373,7 @@ def check_declarations(spec: Spec) -> None:
     try:
         fairness = list(spec.fairness())
     except Exception as exc:
-        raise _raised(spec, "fairness()", exc, has_state=False) from exc
+        raise raised(spec, "fairness()", exc, has_state=False) from exc
     for f in fairness:
         if not isinstance(f, Fair):
             raise SpecContractError(
@@ -402,7 +402,7 @@ def check_shown(spec: Spec, state: State) -> None:
     try:
         shown = spec.show_state(state)
     except Exception as exc:  # the spec's own rendering: every report needs it
-        raise _raised(spec, "show_state", exc, state) from exc
+        raise raised(spec, "show_state", exc, state) from exc
     if not isinstance(shown, dict):
         raise SpecContractError(
             f"{spec_title(spec)}: show_state returned {_type_name(shown)} on an initial state; expected a dict "
@@ -419,7 +419,7 @@ def _check_renamings(spec: Spec, states: list[State], kinds: tuple[type, ...]) -
             try:
                 t = spec.canonical(s)
             except Exception as exc:
-                raise _raised(spec, "canonical(state)", exc, s) from exc
+                raise raised(spec, "canonical(state)", exc, s) from exc
             check_state(spec, t, "canonical(state)", kinds)
         return
     if not spec.symmetric_sets():
@@ -436,7 +436,7 @@ def _check_renamings(spec: Spec, states: list[State], kinds: tuple[type, ...]) -
             try:
                 t = spec.permute(s, perm)
             except Exception as exc:
-                raise _raised(spec, f"permute(state, {dict(perm)})", exc, s) from exc
+                raise raised(spec, f"permute(state, {dict(perm)})", exc, s) from exc
             check_state(spec, t, f"permute(state, {dict(perm)})", kinds)
 
 
@@ -524,19 +524,19 @@ def _from_spec_frame(spec: Spec, frame: FrameType, exc: BaseException) -> SpecCo
     if code.co_name == "__init__":  # the spec is half built: name the constructor and its bounds
         names = code.co_varnames[1 : code.co_argcount + code.co_kwonlyargcount]
         bounds = ", ".join(f"{n}={show_value(frame.f_locals.get(n))}" for n in names)
-        return _raised(spec, f"{type(spec).__name__}({bounds})", exc, has_state=False)
+        return raised(spec, f"{type(spec).__name__}({bounds})", exc, has_state=False)
     if code.co_name == "init_states":
-        return _raised(spec, "init_states()", exc, has_state=False)
+        return raised(spec, "init_states()", exc, has_state=False)
     state = args[0] if args else None
     for act in spec.actions:
         if _function_of(code, act.step):
-            return _raised(spec, f"action {show_label(spec, act.name, tuple(args[1:]))}", exc, state)
+            return raised(spec, f"action {show_label(spec, act.name, tuple(args[1:]))}", exc, state)
         if _function_of(code, act.enumerate):
-            return _raised(spec, f"the parameter enumerator of {act.name}", exc, state)
+            return raised(spec, f"the parameter enumerator of {act.name}", exc, state)
     for name, inv in spec.invariants.items():
         if _function_of(code, inv):
-            return _raised(spec, f"invariant {name}", exc, state)
-    return _raised(spec, code.co_name, exc, state, has_state=bool(args))
+            return raised(spec, f"invariant {name}", exc, state)
+    return raised(spec, code.co_name, exc, state, has_state=bool(args))
 
 
 def locate(exc: BaseException) -> SpecCodeError | SpecContractError | None:

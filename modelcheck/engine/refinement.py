@@ -16,6 +16,7 @@ from typing import Any
 
 from modelcheck.engine._state_store import StateStore
 from modelcheck.engine.explain import compact, format_trace
+from modelcheck.engine.faults import raised
 from modelcheck.engine.result import Step, count, shown_state
 from spec.behaviour import initial_states
 from spec.core import Label, Spec, SpecError, State, returned
@@ -77,15 +78,26 @@ def check_refinement(
         return res
 
     state_types = {type(x) for x in abs_inits}
-    for s in initial_states(concrete):
-        if hash(s) in store.index:
-            continue
-        a = mapping(s)
-        if state_types and type(a) not in state_types:  # a NamedTuple equals a plain tuple: it would pass
-            # as an initial state, then fail in the abstract spec's own code (exit 3, blaming it)
+
+    def mapped(s: State) -> State:
+        """The mapping's image of ``s``, checked in every state: an exception it raises is the spec's code
+        failing (exit 3, naming the mapping); a value that is not an abstract state (``None``, a plain tuple,
+        which equals a NamedTuple and would pass as one) is one line, exit 2. Either was blamed on the
+        abstract spec's own code or show_state (exit 3), or reported as paxraft's failure (exit 4)."""
+        try:
+            a = mapping(s)
+        except Exception as exc:
+            raise raised(concrete, f"the refinement mapping to {abstract.name}", exc, s) from exc
+        if state_types and type(a) not in state_types:
             want = " or ".join(sorted(t.__name__ for t in state_types))
             raise SpecError(f"the mapping from {concrete.name} to {abstract.name} returned {returned(a)}; "
                             f"expected a state of {abstract.name} ({want}, as its init_states() give)")
+        return a
+
+    for s in initial_states(concrete):
+        if hash(s) in store.index:
+            continue
+        a = mapped(s)
         seen_abs.add(a)
         if a not in abs_inits:
             return fail(f"initial state maps to {_show(abstract, a)}, not an initial state of {abstract.name}",
@@ -95,10 +107,10 @@ def check_refinement(
     while frontier:
         nxt: list[tuple[State, int]] = []
         for s, si in frontier:
-            a = mapping(s)
+            a = mapped(s)
             for ai, params, t in concrete.successors(s):
                 res.transitions += 1
-                b = mapping(t)
+                b = mapped(t)
                 label = Label(concrete.actions[ai].name, params)
                 if b == a:
                     res.stutters += 1

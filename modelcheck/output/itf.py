@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from modelcheck.engine.result import Step
-from spec.behaviour import initial_states
+from spec.behaviour import NOT_OFFERED, initial_states, offered
 from spec.core import Label, Spec, SpecError, State, order_key
 from spec.registry import build, class_ref, entries, entry, entry_for_class, is_user_ref, load_user_spec
 from spec.userfiles import clip, load_json, quote, read_text
@@ -249,9 +249,7 @@ def read_itf(
     """Read an ITF trace; build its spec from ``#meta`` (with the bounds ``given`` overriding, and a user's class
     from ``spec_ref``) unless one is given; ``naming`` says how the command takes a user's spec."""
     p = Path(path)
-    obj = load_json(read_text(p, error=ItfError), str(p), ItfError)
-    if not isinstance(obj, dict) or not isinstance(obj.get("states"), list) or not obj["states"]:
-        raise ItfError(f"{p}: not an ITF trace (needs a non-empty 'states' list)")
+    obj = _read_trace(p)
     meta = _object(obj.get("#meta"), f"{p}: #meta")
     spec = spec or spec_from_meta(meta, str(p), given, spec_ref, naming)
     try:
@@ -263,6 +261,20 @@ def read_itf(
     if fairness is not None and fairness not in ("declared", "none"):  # any other word read as "declared"
         raise ItfError(f"{p}: #meta.fairness must be \"declared\" or \"none\", got {quote(json.dumps(fairness))}")
     return spec, ItfTrace(meta, steps)
+
+
+def _read_trace(p: Path) -> dict[str, Any]:
+    obj = load_json(read_text(p, error=ItfError), str(p), ItfError)
+    if not isinstance(obj, dict) or not isinstance(obj.get("states"), list) or not obj["states"]:
+        raise ItfError(f"{p}: not an ITF trace (needs a non-empty 'states' list)")
+    return obj
+
+
+def trace_bounds(path: str | Path) -> dict[str, Any]:
+    """The bounds a trace records (``#meta.bounds``), read without building its spec."""
+    p = Path(path)
+    meta = _object(_read_trace(p).get("#meta"), f"{p}: #meta")
+    return _object(meta.get("bounds"), f"{p}: #meta.bounds")
 
 
 def _check_loop(loop: Any, steps: list[Step], p: Path) -> None:
@@ -414,6 +426,9 @@ def replay_steps(spec: Spec, steps: list[Step]) -> Iterator[StepVerdict]:
         nxt = spec.action(step.label.name).step(prev, *step.label.params)
         if nxt is None:
             yield StepVerdict(i, shown, False, "not enabled in the previous state")
+            return
+        if not offered(spec, step.label, prev):
+            yield StepVerdict(i, shown, False, NOT_OFFERED)
             return
         if nxt != step.state:
             diff = _first_difference(nxt, step.state)

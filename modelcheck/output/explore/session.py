@@ -116,7 +116,9 @@ class Session:
         if first and first[0].startswith("Init("):
             _, params = _parse_segment(first[0], "step 0")
             if len(params) != 1 or not isinstance(params[0], int) or not 0 <= params[0] < len(self.inits):
-                raise PathError(f"step 0: {first[0]} names no initial state (there are {len(self.inits)})")
+                n = len(self.inits)  # numbered from 0, as every search takes them; the checker's state 1 is Init(0)
+                which = "Init(0)" if n == 1 else f"Init(0) to Init({n - 1})"
+                raise PathError(f"step 0: {first[0]} names no initial state (there are {n}, numbered from 0: {which})")
             k = params[0]
         return [Step(None, self.inits[k])]
 
@@ -144,11 +146,14 @@ class Session:
     # -- the page's data ----------------------------------------------------------------------
     @staticmethod
     def _process_names(shown: dict[str, Any]) -> list[str]:
-        """The columns: the keys of the first variable that maps process names to values."""
+        """The columns: the keys most variables that map names to values share (the first such variable's on a
+        tie). A spec mapping keys to values in one variable and transactions to values in three (KeyValueStore's
+        store, then snapshotStore, written and missed) gets a column per transaction, not per key."""
+        shared: dict[tuple[str, ...], int] = {}
         for value in shown.values():
             if isinstance(value, dict) and value and "type" not in value:
-                return list(value)
-        return []
+                shared[tuple(value)] = shared.get(tuple(value), 0) + 1
+        return list(max(shared, key=shared.__getitem__)) if shared else []  # max keeps the first of equals
 
     def _layout(self, shown: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
         procs = self.processes

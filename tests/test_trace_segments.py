@@ -1,0 +1,279 @@
+"""A node's compact trace in segments (docs/trace-format.md, "Segments"): a node starts a new file once its
+current one holds cluster.json's "trace_segment_bytes"; `paxraft audit` and `trace-json` read a node's segments
+in order as one trace, one segment in memory at a time; a segment missing, reordered, duplicated, of another
+node or damaged is refused in one line naming the file (exit 2), never read past."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from impl.runtime import cluster
+from impl.storage.records import REC, record
+from impl.trace import (
+    _SEG,
+    COMPACT_MAGIC,
+    SEGMENT,
+    TraceFileError,
+    TraceWriter,
+    cut_trace,
+    last_clock,
+    read_events,
+    segment_lines,
+    segment_path,
+    trace_size,
+    trace_tail,
+)
+from modelcheck.cli import main
+
+BOUND = 4096  # the smallest bound cluster.json takes: a 60-write run fills dozens of segments
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Path:
+    """A 3-node cluster with 4 KiB segments: writes, the leader SIGKILLed, writes, it restarts, writes."""
+    d = tmp_path_factory.mktemp("segments")
+    cluster.start(d, 3, trace_segment_bytes=BOUND)
+    try:
+        for k in range(20):
+            assert main(["kv", "put", f"a{k}", f"v{k}", "--dir", str(d)]) == 0
+        lead = asyncio.run(cluster.wait_for_leader(d, 30))
+        assert lead is not None
+        os.kill(cluster.pid_of(d, lead), signal.SIGKILL)
+        for k in range(20):
+            assert main(["kv", "put", f"b{k}", f"v{k}", "--dir", str(d)]) == 0
+        assert main(["cluster", "start", "--dir", str(d)]) == 0
+        for k in range(20):
+            assert main(["kv", "put", f"c{k}", f"v{k}", "--dir", str(d)]) == 0
+    finally:
+        cluster.stop(d)
+    return d
+
+
+def test_a_multipaxos_cluster_writes_its_lines_in_segments_when_asked(tmp_path, capsys):
+    """Multi-Paxos nodes write JSON lines by default, one file without bound; with "trace_format": "compact"
+    their lines go in JSON-lines records of compact segments, and the audit of the run passes."""
+    d = tmp_path / "mp"
+    cluster.start(d, 3, protocol="multipaxos", trace_format="compact", trace_segment_bytes=BOUND)
+    try:
+        for k in range(30):
+            assert main(["kv", "put", f"k{k}", f"v{k}", "--dir", str(d)]) == 0
+    finally:
+        cluster.stop(d)
+    firsts = cluster.trace_files(d)
+    assert [p.name for p in firsts] == ["trace.bin"] * 3 and max(trace_tail(p)[0] for p in firsts) >= 3
+    capsys.readouterr()
+    assert main(["audit", *map(str, firsts)]) == 0
+    assert "against multipaxos" in capsys.readouterr().out
+
+
+def _segments(first: Path) -> list[Path]:
+    n = trace_tail(first)[0]
+    return [segment_path(first, i) for i in range(1, n + 1)]
+
+
+def _copy(run: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "c"
+    shutil.copytree(run, out, ignore=shutil.ignore_patterns("lock", "pid", "wal", "*.log"))
+    return out
+
+
+def test_a_cluster_run_in_small_segments_is_audited_as_one_trace_per_node(run, capsys):
+    """Every node wrote several segments, each closed once it reached the bound; the audit of the three first
+    segments reads them all and explains every event; trace-json prints the node's whole trace."""
+    firsts = cluster.trace_files(run)
+    assert [p.name for p in firsts] == ["trace.bin"] * 3
+    for first in firsts:
+        segs = _segments(first)
+        assert len(segs) >= 3, segs
+        assert all(s.stat().st_size >= BOUND for s in segs[:-1])  # (closed by the first write that reaches it)
+        assert trace_size(first) == sum(s.stat().st_size for s in segs)
+    capsys.readouterr()
+    assert main(["audit", *map(str, firsts), "--spec", "raft"]) == 0
+    out = capsys.readouterr().out
+    assert "OK: every event is explained" in out
+    events = sum(1 for f in firsts for _ in read_events(f))
+    assert f"Audit of {events:,} events" in out or f"Audit of {events} events" in out
+    assert main(["trace-json", str(firsts[0])]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert sum(1 for x in lines if '"format"' not in x) == sum(1 for _ in read_events(firsts[0]))
+    boots = int((firsts[0].parent / "boot").read_text()) + 1
+    assert sum(1 for x in lines if '"format"' in x) == boots  # a header line per boot
+
+
+def _refused(files: list[Path], msg: str, capsys) -> None:
+    """`paxraft audit` of the files and `trace-json --out` of the damaged node's: exit 2, one line with ``msg``
+    each, nothing written (trace-json to standard output prints the segments before the damage, then says it)."""
+    capsys.readouterr()
+    assert main(["audit", *map(str, files), "--spec", "raft"]) == 2
+    out = files[0].parent / "out.jsonl"
+    assert main(["trace-json", str(files[0]), "--out", str(out)]) == 2
+    assert not out.exists() and not list(files[0].parent.glob("out.jsonl*"))
+    printed, err = capsys.readouterr()
+    assert err.count(msg) == 2, err
+    assert len(err.strip().splitlines()) == 2 and "Traceback" not in err and not printed
+
+
+def test_a_missing_segment_is_refused_naming_it(run, tmp_path, capsys):
+    for which in (2, -1):  # one in the middle, the last
+        d = _copy(run, tmp_path / str(which))
+        files = cluster.trace_files(d)
+        segs = _segments(files[0])
+        gone = segs[which - 1 if which > 0 else -1]
+        gone.unlink()
+        before = segs[segs.index(gone) - 1]
+        _refused(files, f"{before}: continues in {gone.name}, which is missing", capsys)
+
+
+def test_reordered_segments_are_refused(run, tmp_path, capsys):
+    d = _copy(run, tmp_path)
+    files = cluster.trace_files(d)
+    s2, s3 = _segments(files[0])[1:3]
+    tmp = s2.with_name("x")
+    s2.rename(tmp)
+    s3.rename(s2)
+    tmp.rename(s3)
+    _refused(files, f"{s2}: does not continue {files[0]} (it is segment 3, expected 2", capsys)
+
+
+def test_a_duplicated_segment_is_refused(run, tmp_path, capsys):
+    d = _copy(run, tmp_path / "a")
+    files = cluster.trace_files(d)
+    segs = _segments(files[0])
+    shutil.copy(segs[1], segs[2])  # segment 2 again in place of segment 3
+    _refused(files, f"{segs[2]}: does not continue {segs[1]} (it is segment 2, expected 3", capsys)
+    d = _copy(run, tmp_path / "b")
+    files = cluster.trace_files(d)
+    segs = _segments(files[0])
+    extra = segment_path(files[0], len(segs) + 1)
+    shutil.copy(segs[-1], extra)  # the last segment again, after it
+    _refused(files, f"{segs[-1]}: does not end with the record that names the next segment, yet {extra.name} is "
+             "there", capsys)
+
+
+def test_a_segment_of_another_node_or_run_is_refused(run, tmp_path, capsys):
+    d = _copy(run, tmp_path / "a")
+    files = cluster.trace_files(d)
+    mine = _segments(files[0])[1]
+    shutil.copy(_segments(files[1])[1], mine)  # node 2's segment 2 as node 1's
+    _refused(files, f"{mine}: does not continue {files[0]} (a segment of node 2's trace, not node 1's)", capsys)
+    d = _copy(run, tmp_path / "b")
+    files = cluster.trace_files(d)
+    mine = _segments(files[0])[1]
+    data = mine.read_bytes()
+    at = len(COMPACT_MAGIC)
+    node, number, start, _ = _SEG.unpack_from(data, at + REC)
+    head = record(SEGMENT, _SEG.pack(node, number, start, b"another!"))  # all as expected but the random link
+    mine.write_bytes(data[:at] + head + data[at + len(head):])
+    _refused(files, f"{mine}: does not continue {files[0]} (another run's segment, or an older copy", capsys)
+
+
+def test_a_damaged_or_cut_segment_is_refused(run, tmp_path, capsys):
+    d = _copy(run, tmp_path / "a")
+    files = cluster.trace_files(d)
+    seg = _segments(files[0])[2]
+    data = bytearray(seg.read_bytes())
+    data[len(data) // 2] ^= 0x10
+    seg.write_bytes(bytes(data))
+    _refused(files, f"{seg}: damaged record at byte offset", capsys)
+    d = _copy(run, tmp_path / "b")
+    files = cluster.trace_files(d)
+    seg = _segments(files[0])[1]
+    os.truncate(seg, seg.stat().st_size - 5)  # a full segment cut short: its closing record is gone
+    _refused(files, f"{seg}: does not end with the record that names the next segment", capsys)
+
+
+def test_a_continuation_segment_given_alone_is_refused_naming_the_first(run, capsys):
+    seg = _segments(cluster.trace_files(run)[0])[1]
+    capsys.readouterr()
+    assert main(["audit", str(seg), "--spec", "raft"]) == 2
+    err = capsys.readouterr().err
+    assert f"{seg}: segment 2 of a node's trace (from its byte " in err and "give its first segment (trace.bin" in err
+
+
+def _events(w: TraceWriter, clock: int, n: int, size: int = 50) -> int:
+    """Write and flush n JSON-lines events of node 1 (a Multi-Paxos-like tracer's lines); the last clock."""
+    pad = "x" * size
+    w.write_lines([f'{{"node":1,"clock":{clock + k},"action":"A","params":{{}},"sent":[],"state":{{"v":"{pad}"}}}}'
+                   for k in range(1, n + 1)])
+    w.flush()
+    return clock + n
+
+
+def test_the_reader_holds_one_segment_at_a_time(tmp_path):
+    """segment_lines of a 40-segment trace: the bytes it holds at once stay near one segment's, not the trace's."""
+    first = tmp_path / "trace.bin"
+    w = TraceWriter(first, 1, (1, 2, 3), compact=True, segment_bytes=64 << 10)
+    clock = 0
+    while trace_tail(first)[0] < 40:
+        clock = _events(w, clock, 50, 200)
+    w.close()
+    total = trace_size(first)
+    tracemalloc.start()
+    try:
+        n = 0
+        for lines, _ in segment_lines(first):
+            n += len(lines)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert n == clock + 1  # every event and the header
+    assert peak < total / 4, (peak, total)
+
+
+def test_a_restart_finishes_a_rotation_cut_by_a_crash_and_cuts_only_the_last_segment(tmp_path):
+    """A crash after a segment's closing record, before the next file was in place: the next start makes that
+    file and appends there (the chain reads whole); the log's cut of a write's lines lands in the last segment,
+    and one before it is refused; the restarted clock is the last event's even when the last segment has none."""
+    first = tmp_path / "trace.bin"
+    w = TraceWriter(first, 1, (1, 2, 3), compact=True, segment_bytes=BOUND)
+    clock = 0
+    while trace_tail(first)[0] < 3:
+        clock = _events(w, clock, 10)
+    w.close()
+    assert last_clock(first) == clock  # the last segment holds only its head: the clock is the one before's
+    size = trace_size(first)
+    segment_path(first, 3).unlink()  # the crash: segment 2 ends with its closing record, segment 3 not made
+    assert trace_tail(first)[0] == 2 and trace_size(first) == size - len(COMPACT_MAGIC) - REC - _SEG.size
+    w = TraceWriter(first, 1, (1, 2, 3), compact=True, segment_bytes=BOUND)
+    assert trace_tail(first)[0] == 3 and w.size == size
+    mark = w.extent()[0]
+    clock = _events(w, clock, 3)
+    w.close()
+    cut_trace(first, mark)  # the log dropped that write: its lines go, the header line of this boot stays
+    assert last_clock(first) == clock - 3
+    with pytest.raises(TraceFileError, match="but its last segment starts at byte"):
+        cut_trace(first, 100)
+    lines = [x for chunk, _ in segment_lines(first) for x in chunk]
+    assert [json.loads(x).get("clock") for x in lines if '"format"' not in x] == list(range(1, clock - 2))
+
+
+def test_a_cut_of_the_first_write_keeps_the_first_segments_magic(tmp_path):
+    """The first write's mark starts right after the magic (the boot's header line goes with the first events):
+    a cut there is in the first segment, not before it (it was refused as before the last segment's head)."""
+    first = tmp_path / "trace.bin"
+    w = TraceWriter(first, 1, (1, 2, 3), compact=True, segment_bytes=BOUND)
+    mark = w.extent()[0]
+    _events(w, 0, 3)
+    w.close()
+    assert mark == len(COMPACT_MAGIC)
+    cut_trace(first, mark)
+    assert first.read_bytes() == COMPACT_MAGIC and last_clock(first) == 0
+
+
+def test_the_segment_bound_is_a_checked_setting(tmp_path, capsys):
+    d = tmp_path / "c"
+    cluster.create(d, 3)
+    desc = json.loads((d / "cluster.json").read_text())
+    for bad in (100, 1 << 31, "64M", True):
+        desc["trace_segment_bytes"] = bad
+        (d / "cluster.json").write_text(json.dumps(desc))
+        assert main(["cluster", "status", "--dir", str(d)]) == 2
+        assert f"trace_segment_bytes must be an integer 4,096..1,073,741,824, got {bad!r}" in capsys.readouterr().err

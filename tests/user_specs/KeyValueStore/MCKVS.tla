@@ -1,0 +1,5 @@
+---- MODULE MCKVS ----
+EXTENDS KeyValueStore, TLC
+TxIdSymmetric == Permutations(TxId)
+====
+
