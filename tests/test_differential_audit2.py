@@ -27,19 +27,25 @@ event names (docs/trace-format.md's table of actions), from every candidate:
   the receiving event (docs/auditing.md's rule; for raft.tla's types no step could receive it anyway);
 - a state is kept when the event's steps added the messages the event sent (``sent``, those of raft.tla's types)
   to the bag, one more copy each (a message a step sent and the event did not report is allowed: the network
-  may lose it), and took out one copy of the one it received (unless the receipt does not consume it), and the
-  node's
-  observed variables agree with the event (docs/trace-format.md's observation model; ``RaftMapping.agrees``,
-  shared with the audit, as is the decoding of the trace's fields).
+  may lose it), and took out one copy of the one it received (unless the receipt does not consume it: then it
+  is left), and the node's observed variables agree with the event (docs/trace-format.md's observation model,
+  :func:`ref_agrees`).
 
-The audit's verdict and, when it rejects, the event it names (FILE:LINE) must be the reference's. A trace that
-the reading refuses (a receipt of a message never sent, a malformed field) is refused alike by both, as the
-reading is shared. Mutations, one per trace: an event dropped; two events of one node swapped (clocks kept);
-a field of the node's state changed (currentTerm, commitIndex, votedFor, state); a field of a sent message
-changed (mterm, mprevLogIndex, mcommitIndex, mmatchIndex, msuccess, mvoteGranted, mlastLogIndex); a received
-copy changed likewise; a receipt of a message never sent; a receipt duplicated at the node's end. The traces: the
-seeded simulation of impl/raft (as tests/test_audit_raft.py runs it), and a real PySyncObj cluster's
-(impl/pysyncobj_trace, as tests/test_audit_pysyncobj.py runs it), which the Raft audit reads the same way.
+The reference reads and decodes the files itself (:func:`ref_read`, :class:`RefDecoder`), from
+docs/trace-format.md alone: headers, the merge by (clock, node), the term offset, node ids, value interning,
+the log deltas and snapshots, the leader's and candidate's optional fields and what no node can hold; it shares
+no code with the audit's reading or decoding (``RaftMapping.prepare``), only the spec (``RaftImpl``).
+
+The audit's verdict and, when it rejects, the event it names (FILE:LINE) must be the reference's, and whether it
+refuses the trace as malformed (exit 2) or as unexplained (exit 1). Mutations, one per trace: an event dropped;
+two events of one node swapped (clocks kept); a field of the node's state changed (currentTerm, commitIndex,
+votedFor, state); a field of a sent message changed (mterm, mprevLogIndex, mcommitIndex, mmatchIndex, msuccess,
+mvoteGranted, mlastLogIndex); a received copy changed likewise; a receipt of a message never sent; a receipt
+duplicated at the node's end; at the extensions' events their parameters, snapshot fields and messages
+(:func:`ext_mutate`); what only the decoding reads (:func:`decode_mutate`). The traces: the seeded simulation
+of impl/raft (as tests/test_audit_raft.py runs it; with compaction, transfers and membership changes too), and a
+real PySyncObj cluster's (impl/pysyncobj_trace, as tests/test_audit_pysyncobj.py runs it, its terms offset by 1),
+which the Raft audit reads the same way.
 
 The Multi-Paxos audit (``--spec multipaxos``, modelcheck/audit/multipaxos_map.py) is compared the same way with
 :func:`mp_reference` on the Multi-Paxos store's simulation (impl/sim/multipaxos, a client run): the spec action of
@@ -51,10 +57,11 @@ from fixed by the event), ``MultiPaxosMapping.agrees`` shared.
 from __future__ import annotations
 
 import copy
+import json
 import random
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +75,8 @@ from impl.sim.multipaxos import MultiPaxosSimCluster
 from impl.sim.scenario import membership_run
 from modelcheck.audit import TraceError, audit_events, mapping_for, read_traces
 from modelcheck.audit.multipaxos_map import MultiPaxosMapping
-from modelcheck.audit.raft_map import RaftMapping, consumes
 from modelcheck.audit.raft_sim import write_traces as raft_write_traces
+from modelcheck.audit.raft_spec import RaftImpl, config_value
 from modelcheck.audit.report import text_report
 from modelcheck.harness import KVHistoryRun, audit_raft_run, trace_config, write_traces
 from spec.raft import Message, RaftState
@@ -131,8 +138,11 @@ def _core(spec: Any, s: RaftState, event: Any, i: int, booted: bool, value: int 
     elif a == "Timeout" and recv is not None:  # a TimeoutNow received: the extension's HandleTimeoutNow
         yield from _steps(spec, s, "HandleTimeoutNow", i, recv, named)
     elif a == "HandleAppendEntriesRequest" and recv is not None and recv[0] == InstallSnapshotRequest:
-        if event.params.get("case") == "return-to-follower":  # a candidate hearing its term's leader's snapshot
+        case = event.params.get("case")
+        if case == "return-to-follower":  # a candidate hearing its term's leader's snapshot
             yield from _steps(spec, s, "CandidateStepDown", i)
+        elif case == "reject" and recv[3] < s.currentTerm[i]:  # an older term's: the extension's rejection
+            yield from _steps(spec, s, "HandleInstallSnapshotRequest", i, recv, named)
     elif a in ONE_STEP:
         yield from _steps(spec, s, ONE_STEP[a], i, None, named)
     elif a == "DropMessage":
@@ -154,18 +164,276 @@ def _core(spec: Any, s: RaftState, event: Any, i: int, booted: bool, value: int 
         raise AssertionError(f"{event.where}: {a} is not an action these traces hold")
 
 
+# -- the reference's own reading and decoding of trace files (docs/trace-format.md), shared with no audit code ------
+class RefTraceError(Exception):
+    """A trace the format does not allow: ``where`` is FILE:LINE."""
+
+    def __init__(self, where: str, what: str) -> None:
+        super().__init__(f"{where}: {what}")
+        self.where = where
+
+
+@dataclass
+class RefEvent:
+    """One event as the format describes it, and what the reference decoded of it."""
+
+    where: str
+    node: int
+    clock: int
+    action: str
+    params: dict[str, Any]
+    recv: dict[str, Any] | None
+    sent: list[dict[str, Any]]
+    state: dict[str, Any]
+    boot: bool  # the first event after a header, then: a boot (Init or Restart)
+    header: dict[str, Any] = field(default_factory=dict, repr=False)
+    i: int = 0  # the node's spec index (nodes sorted)
+    term: int = 0
+    role: int = 0
+    vote: int = 0
+    log: tuple = ()  # the whole log after the step, compacted prefix included
+    commit: int = 0
+    snap: int = 0  # snapshotIndex after the step
+    match: dict[int, int] | None = None  # leader: matchIndex by peer index (None: not written)
+    votes: dict[str, frozenset[int] | int] = field(default_factory=dict)  # candidate: the vote fields written
+    recv_msg: Message | None = None  # the spec message received (the sender's copy), None if not raft.tla's
+    sent_msgs: list[tuple[tuple[int, ...], Message]] = field(default_factory=list)  # (id, spec message)
+
+
+ROLES = {"Follower": 0, "Candidate": 1, "Leader": 2}  # spec.raft's FOLLOWER, CANDIDATE, LEADER
+#: the message types raft.tla and the raft-snapshot extension have, and their spec numbers (spec/raft.py and
+#: spec/raft_snapshot.py's tuples); PreVote's are not the spec's
+SPEC_TYPES = {"RequestVoteRequest": 0, "RequestVoteResponse": 1, "AppendEntriesRequest": 2,
+              "AppendEntriesResponse": 3, "InstallSnapshotRequest": 4, "TimeoutNow": 6}
+NOT_SPEC_TYPES = frozenset({"PreVoteRequest", "PreVoteResponse"})
+#: a term field of a message, and the index field whose 0 means "no entry" (its term 0 is not shifted)
+TERM_FIELDS = {"mterm": None, "mprevLogTerm": "mprevLogIndex", "mlastLogTerm": "mlastLogIndex",
+               "mhintTerm": "mhintTerm", "msnapshotTerm": "msnapshotIndex"}
+
+
+def ref_read(paths: list[Path]) -> list[RefEvent]:
+    """The files' events merged by (clock, node), each file's structure checked as the format states it: a header
+    first (format, version 1 or 2, node), every event of the header's node, clocks strictly increasing, every
+    term shifted by the header's ``term_offset``; every receipt of a message some earlier event sent."""
+    events: list[RefEvent] = []
+    headers: dict[int, dict[str, Any]] = {}
+    for path in paths:
+        header: dict[str, Any] | None = None
+        last = None
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            where = f"{path}:{n}"
+            rec = json.loads(line)
+            if "format" in rec:
+                if rec["format"] != "paxraft-trace" or rec.get("version") not in (1, 2):
+                    raise RefTraceError(where, "not a version 1 or 2 paxraft-trace header")
+                header = rec
+                headers.setdefault(rec["node"], rec)
+                boot = True
+                continue
+            if header is None or rec.get("node") != header["node"]:
+                raise RefTraceError(where, "an event without its node's header")
+            if last is not None and rec["clock"] <= last:
+                raise RefTraceError(where, "a node's clock must strictly increase")
+            last = rec["clock"]
+            off = header.get("term_offset", 0)
+            recv = rec.get("recv")
+            events.append(RefEvent(where, rec["node"], rec["clock"], rec["action"], rec.get("params", {}),
+                                   None if recv is None else _shift_message(recv, off),
+                                   [_shift_message(m, off) for m in rec.get("sent", [])],
+                                   _shift_state(rec["state"], off), boot, header))
+            boot = False
+    events.sort(key=lambda e: (e.clock, e.node))  # (stable: a file's own order kept)
+    sent: set[tuple[int, ...]] = set()
+    for e in events:
+        if e.recv is not None and tuple(e.recv["id"]) not in sent:
+            raise RefTraceError(e.where, "a receipt of a message no earlier event sent")
+        sent.update(tuple(m["id"]) for m in e.sent)
+    return events
+
+
+def ref_configuration(events: list[RefEvent]) -> tuple[list[int], list[int]]:
+    """(the servers: every header's ``nodes``, the initial configuration: ``members``, by default the header's
+    ``nodes``, the same in every header, else refused at the file of the first that differs, in merged order)."""
+    members = None
+    for e in events:
+        mine = sorted(e.header.get("members", e.header["nodes"]))
+        if members is None:
+            members = mine
+        elif mine != members:
+            raise RefTraceError(e.where.rsplit(":", 1)[0], "an initial configuration other than the first file's")
+    return sorted({n for e in events for n in e.header["nodes"]}), members or []
+
+
+def _shift_message(m: dict[str, Any], off: int) -> dict[str, Any]:
+    """``off`` added to every term of the message (entries too), but a term 0 that means "no entry"."""
+    if not off:
+        return m
+    out = dict(m)
+    for f, index in TERM_FIELDS.items():
+        if f in out and (index is None or out.get(index)):
+            out[f] += off
+    if "mentries" in out:
+        out["mentries"] = [[t + off, v] for t, v in out["mentries"]]
+    return out
+
+
+def _shift_state(st: dict[str, Any], off: int) -> dict[str, Any]:
+    if not off:
+        return st
+    lj = dict(st["log"], entries=[[t + off, v] for t, v in st["log"]["entries"]])
+    if lj.get("snapshot"):
+        lj["snapshot"] = [lj["snapshot"][0], lj["snapshot"][1] + off]
+    return dict(st, currentTerm=st["currentTerm"] + off, log=lj)
+
+
+class RefDecoder:
+    """The trace's values as the spec's (docs/trace-format.md): node ids by their place among every header's
+    ``nodes`` (sorted), value strings interned in order of appearance (a ``config:`` value as the spec's
+    configuration value), each log delta applied to the node's log after its previous event."""
+
+    def __init__(self, events: list[RefEvent], headers_nodes: list[int], members: list[int] | None) -> None:
+        self.nodes = headers_nodes
+        self.index = {n: k for k, n in enumerate(self.nodes)}
+        self.members = None if members is None else [self.index[n] for n in members]
+        self.values: dict[str, int] = {}
+        self.logs: dict[int, tuple] = {}  # node index -> its whole log after its latest event
+        self.sent: dict[tuple[int, ...], tuple[dict[str, Any], Message | None]] = {}  # id -> (as sent, decoded)
+        self.snaps: dict[int, int] = {}
+        for e in events:
+            self.decode(e)
+
+    def node(self, n: Any, where: str) -> int:
+        if n not in self.index:
+            raise RefTraceError(where, f"{n!r} is not a node")
+        return self.index[n]
+
+    def value(self, v: Any) -> int:
+        key = json.dumps(v)
+        if key not in self.values:
+            if isinstance(v, str) and v.startswith("config:"):
+                self.values[key] = config_value({self.node(int(x), "a configuration") for x in v[7:].split(",")})
+            else:
+                self.values[key] = len(self.values)
+        return self.values[key]
+
+    def entries(self, raw: list) -> tuple:
+        return tuple((t, self.value(v)) for t, v in raw)
+
+    def message(self, m: dict[str, Any], where: str) -> Message | None:
+        """The spec's tuple for a message (spec/raft.py's and spec/raft_snapshot.py's layouts), None for PreVote's."""
+        if m["type"] in NOT_SPEC_TYPES:
+            return None
+        if m["type"] not in SPEC_TYPES:
+            raise RefTraceError(where, f"unknown message type {m['type']!r}")
+        t = SPEC_TYPES[m["type"]]
+        head = (t, self.node(m["msource"], where), self.node(m["mdest"], where), m["mterm"])
+        if t == 0:
+            return (*head, m["mlastLogTerm"], m["mlastLogIndex"])
+        if t in (1, 3):
+            return (*head, int(m["mvoteGranted"]), ()) if t == 1 else (*head, int(m["msuccess"]), m["mmatchIndex"])
+        if t == 2:
+            return (*head, m["mprevLogIndex"], m["mprevLogTerm"], self.entries(m["mentries"]), (), m["mcommitIndex"])
+        if t == 6:
+            return head
+        n, term = m["msnapshotIndex"], m["msnapshotTerm"]
+        data = self.logs.get(head[1], ())[:n]  # the snapshot's content: its sender's log up to n, as it sends
+        if len(data) != n or (n and data[-1][0] != term):
+            raise RefTraceError(where, "a snapshot its sender's log does not end with")
+        return (*head, n, term, data)
+
+    def decode(self, e: RefEvent) -> None:
+        w, st = e.where, e.state
+        if e.boot and e.action not in ("Init", "Restart"):
+            raise RefTraceError(w, "a boot's first event is its Init or Restart")
+        e.boot = e.action in ("Init", "Restart")  # (a Restart without a header of its own is a boot too)
+        e.i = i = self.node(e.node, w)
+        e.term, e.role, e.commit = st["currentTerm"], ROLES[st["state"]], st["commitIndex"]
+        e.vote = -1 if st["votedFor"] is None else self.node(st["votedFor"], w)  # spec.raft's NIL
+        if e.recv is not None:  # the sender's decoding (a snapshot's content is its sender's log as it sent it; a
+            e.recv_msg = self.sent[tuple(e.recv["id"])][1]  # receipt that differs is unexplained where it is)
+        # the log: the first from - 1 entries of the log after the node's previous event (none after a header),
+        # then the entries; with "snapshot": [n, t], entries 1..n are a snapshot (from is n + 1), known by the
+        # term of entry n: the node's own entries, or those of the snapshot the event received
+        lj = st["log"]
+        old, snap = ((), 0) if e.boot else (self.logs.get(i, ()), self.snaps.get(i, 0))
+        frm = lj["from"]
+        if "snapshot" in lj:
+            n, t = lj["snapshot"]
+            prefix = self.logs.get(i, ())[:n]
+            if (len(prefix) != n or (n and prefix[-1][0] != t)) and e.recv_msg is not None and e.recv_msg[0] == 4:
+                prefix = e.recv_msg[6][:n]
+            if len(prefix) != n or (n and prefix[-1][0] != t) or frm != n + 1:
+                raise RefTraceError(w, "a snapshot whose entries the trace never showed, or not followed by the rest")
+            old, snap = prefix, n
+        elif not 1 <= frm <= len(old) + 1:  # (into the snapshot too: the whole log is known, the spec judges)
+            raise RefTraceError(w, "a log delta outside the node's log")
+        e.log, e.snap = old[: frm - 1] + self.entries(lj["entries"]), snap
+        self.logs[i], self.snaps[i] = e.log, e.snap
+        if e.role == 2:  # a value no leader can hold is refused (the observation model's last paragraph)
+            match = {self.node(int(k), w): x for k, x in st.get("matchIndex", {}).items()}
+            nxt = {self.node(int(k), w): x for k, x in st.get("nextIndex", {}).items()}
+            if i in match or i in nxt or any(not 0 <= x <= len(e.log) for x in match.values()) or any(
+                    not (1 <= x <= len(e.log) + 1 and x > match.get(j, -1)) for j, x in nxt.items()):
+                raise RefTraceError(w, "a matchIndex or nextIndex no leader can hold")
+            e.match = match if "matchIndex" in st else None
+        if e.role == 1:
+            for name in ("votesResponded", "votesGranted"):
+                if name in st:
+                    x = st[name]
+                    if isinstance(x, int) and not 0 <= x <= len(self.nodes):
+                        raise RefTraceError(w, f"{name}: a count of votes no candidate can hold")
+                    e.votes[name] = x if isinstance(x, int) else frozenset(self.node(n, w) for n in x)
+        for m in e.sent:
+            sm = self.message(m, w)
+            self.sent.setdefault(tuple(m["id"]), (m, sm))
+            if sm is not None:
+                e.sent_msgs.append((tuple(m["id"]), sm))
+
+
+def ref_agrees(e: RefEvent, t: Any) -> bool:
+    """The node's variables in spec state ``t`` are the event's (the observation model: currentTerm, state,
+    votedFor, the whole log, commitIndex and the snapshot's index always; matchIndex and the vote sets (or their
+    sizes) when written)."""
+    i = e.i
+    if (t.currentTerm[i], t.state[i], t.votedFor[i], t.log[i], t.commitIndex[i], t.snapshotIndex[i]) != (
+            e.term, e.role, e.vote, e.log, e.commit, e.snap):
+        return False
+    if e.match is not None and any(t.matchIndex[i][j] != x for j, x in e.match.items()):
+        return False
+    spec_sets = {"votesResponded": t.votesResponded[i], "votesGranted": t.votesGranted[i]}
+    return all((len(spec_sets[k]) if isinstance(x, int) else spec_sets[k]) == x for k, x in e.votes.items())
+
+
+def ref_consumes(e: RefEvent) -> bool:
+    """docs/trace-format.md: UpdateTerm and a candidate's return-to-follower leave the message to the next event."""
+    return e.action != "UpdateTerm" and e.params.get("case") != "return-to-follower"
+
+
+def _case_reply(e: RefEvent, t: Any, m: Message | None) -> Message | None:
+    """The reply the branch a follower's ``case`` names makes (docs/trace-format.md): ``reject`` replies
+    ``msuccess: false, mmatchIndex: 0``, ``accept`` ends with "already done", ``msuccess: true`` and
+    ``mprevLogIndex + Len(mentries)``; None for any other event."""
+    case = e.params.get("case")
+    if e.action != "HandleAppendEntriesRequest" or m is None or case not in ("accept", "reject"):
+        return None
+    ok = case == "accept" and m[0] == 2  # (an InstallSnapshotRequest is only ever rejected so)
+    return (3, e.i, m[1], t.currentTerm[e.i], int(ok), m[4] + len(m[6]) if ok else 0)
+
+
 def raft_reference(paths: dict[int, Path]) -> tuple[str, str | None]:
-    """("ok", None), ("malformed", FILE:LINE) when the reading refuses the trace, or ("unexplained", FILE:LINE) of
-    the first event no candidate state explains (see the module's text)."""
+    """("ok", None), ("malformed", FILE:LINE) when the reference's own reading refuses the trace, or
+    ("unexplained", FILE:LINE) of the first event no candidate state explains (see the module's text)."""
+    files = list(paths.values())
     try:
-        events, _ = read_traces(list(paths.values()))
-        mapping = RaftMapping.from_events(events)  # the decoding (and its refusals), shared with the audit
-    except TraceError as exc:
-        return "malformed", str(exc).split(": ", 1)[0]
-    spec = mapping.spec
-    spec.abbreviate = False  # every range a leader may send, not the report's three
-    receipts = Counter(tuple(e.recv["id"]) for e in events if e.recv is not None and consumes(e))
-    cands = set(mapping.init_states())
+        events = ref_read(files)
+        nodes, members = ref_configuration(events)
+        dec = RefDecoder(events, nodes, None if set(members) == set(nodes) else members)
+    except RefTraceError as exc:
+        return "malformed", exc.where
+    spec = RaftImpl(servers=len(nodes), abbreviate=False, members=dec.members)  # every range a leader may send
+    spec.note_configs()
+    receipts = Counter(tuple(e.recv["id"]) for e in events if e.recv is not None and ref_consumes(e))
+    cands = set(spec.init_states())
     booted: set[int] = set()
     copies: dict[tuple[int, ...], dict[str, Any]] = {}  # id -> the message as its sender wrote it
     for e in events:
@@ -173,32 +441,35 @@ def raft_reference(paths: dict[int, Path]) -> tuple[str, str | None]:
             return "unexplained", e.where  # docs/auditing.md: a receipt other than the message sent under its id
         for m in e.sent:
             copies.setdefault(tuple(m["id"]), m)
-        p = mapping.prepare(e)
-        i = p.i
-        recv = p.recv  # (its receipt is its sender's copy: checked above)
-        value = mapping.value(e.params["v"]) if e.action == "ClientRequest" else None
-        named = {"j": mapping.index.get(e.params["j"], -1)} if "j" in e.params else {}
+        i = e.i
+        recv_msg = e.recv_msg
+        value = dec.value(e.params["v"]) if e.action == "ClientRequest" else None
+        named = {"j": dec.index.get(e.params["j"], -1)} if "j" in e.params else {}
         if "index" in e.params:
             named["index"] = e.params["index"]
-        sent = [(mid, m) for mid, m, _ in p.sent]  # (decoded in trace order: a snapshot's data is its sender's log)
-        new = Counter(m for _, m in sent if m is not None)
-        gone = Counter([recv] if recv is not None and consumes(e) and e.action not in STUTTERS else [])
+        new = Counter(m for _, m in e.sent_msgs)
+        gone = Counter([recv_msg] if recv_msg is not None and ref_consumes(e) else [])
+        kept = recv_msg if recv_msg is not None and not ref_consumes(e) else None  # left to the next event
         nxt = set()
         for s in cands:
             bag = Counter(dict(s.messages))
-            for t in _core(spec, s, e, i, i in booted, value, recv, named):
+            for t in _core(spec, s, e, i, i in booted, value, recv_msg, named):
                 after = Counter(dict(t.messages))
-                if any(after[m] - bag[m] < k for m, k in new.items()) or any(after[m] != bag[m] - 1 for m in gone):
-                    continue  # it did not send what the event sent, or did not take what it got
-                for mid, m in sent:
-                    if m is None or t is None:
-                        continue
+                if any(after[m] - bag[m] < k for m, k in new.items()) or any(after[m] != bag[m] - 1 for m in gone) \
+                        or (kept is not None and after[kept] != bag[kept]):
+                    continue  # it did not send what the event sent, or did not take (or leave) what it got
+                reply = _case_reply(e, t, recv_msg)
+                if reply is not None and after[reply] - bag[reply] < 1:
+                    continue  # not the branch its case names
+                for mid, m in e.sent_msgs:
                     k = receipts[mid]
                     for _ in range(k - 1):
                         t = spec.DuplicateMessage(t, m)
                     if not k:
                         t = spec.DropMessage(t, m)
-                if t is not None and mapping.agrees(e, t):
+                    if t is None:
+                        break
+                if t is not None and ref_agrees(e, t):
                     nxt.add(t)
         booted.add(i)
         if not nxt:
@@ -316,10 +587,18 @@ EXT_MESSAGE_FIELDS = (*MESSAGE_FIELDS, "msnapshotIndex", "msnapshotTerm")
 def ext_mutate(rng: random.Random, files: Files) -> tuple[str, Files]:
     """As :func:`raft_mutate`, but at an event of the extensions (a snapshot, a transfer, a membership change, a
     restart, a Timeout on a TimeoutNow) one time in two: its parameter, the snapshot its log reports, its
-    state, its messages (their snapshot fields too), or dropped or swapped."""
+    state, its messages (their snapshot fields too), or dropped or swapped; or (15%) a follower's ``case``."""
     spots = [(n, k) for n, recs in files.items() for k, r in enumerate(recs) if k and "format" not in r and (
         r["action"] in EXT_ACTIONS or (r["action"] == "Timeout" and r.get("recv")))]
-    if not spots or rng.random() < 0.5:
+    x = rng.random()
+    if x < 0.15:  # a follower's case: the branch its event names
+        cases = [(n, k) for n, recs in files.items() for k, r in enumerate(recs) if r.get("params", {}).get("case")]
+        files = copy.deepcopy(files)
+        n, k = rng.choice(cases)
+        params = files[n][k]["params"]
+        params["case"] = rng.choice([c for c in ("accept", "reject", "return-to-follower") if c != params["case"]])
+        return f"change param case of node {n} line {k + 1}", files
+    if not spots or x < 0.5:
         return raft_mutate(rng, files)
     files = copy.deepcopy(files)
     nodes = sorted(files)
@@ -392,6 +671,69 @@ def test_raft_mutants_agree_with_the_brute_force_reference(tmp_path: Path) -> No
     }
 
 
+def decode_mutate(rng: random.Random, files: Files) -> tuple[str, Files]:
+    """One mutation of what the decoding reads (docs/trace-format.md): a log delta's ``from``, an entry's term or
+    value, a ``snapshot`` added, removed or moved, a leader's matchIndex or nextIndex (a value, a key), a
+    candidate's vote set or count, a message's entries, the header's ``term_offset`` or ``members``."""
+    files = copy.deepcopy(files)
+    nodes = sorted(files)
+    n = rng.choice([x for x in nodes if len(files[x]) > 2])
+    recs = files[n]
+    k = rng.choice([k for k, r in enumerate(recs) if k and "format" not in r])
+    r, st = recs[k], recs[k]["state"]
+    lj = st["log"]
+    where = f"of node {n} line {k + 1}"
+    kind = rng.choice(["from", "entry", "entry", "snapshot", "leader", "votes", "mentries", "header"])
+    if kind == "from":
+        lj["from"] += rng.choice((-1, 1))
+        return f"change log.from {where}", files
+    if kind == "entry" and lj["entries"]:
+        e = rng.choice(lj["entries"])
+        if rng.random() < 0.5:
+            e[0] += rng.choice((-1, 1))
+        else:
+            e[1] = rng.choice(["noop", "c9.9", f"config:{','.join(map(str, nodes[:2]))}", e[1] + "x"])
+        return f"change a log entry {where}", files
+    if kind == "snapshot":
+        if "snapshot" in lj:
+            if rng.random() < 0.5:
+                del lj["snapshot"]
+                return f"remove log.snapshot {where}", files
+            lj["from"] += 1
+            lj["snapshot"][0] += 1
+            lj["entries"] = lj["entries"][1:]
+            return f"move log.snapshot {where}", files
+        lj["snapshot"] = [lj["from"] - 1, st["currentTerm"]]
+        return f"add log.snapshot {where}", files
+    if kind == "leader" and st["state"] == "Leader":
+        name = rng.choice([x for x in ("matchIndex", "nextIndex") if x in st])
+        peer = rng.choice(sorted(st[name]))
+        if rng.random() < 0.3:
+            st[name][str(rng.choice([x for x in nodes if str(x) not in st[name]]))] = st[name].pop(peer)
+        else:
+            st[name][peer] += rng.choice((-1, 1))
+        return f"change {name} {where}", files
+    if kind == "votes" and st["state"] == "Candidate":
+        name = rng.choice([x for x in ("votesResponded", "votesGranted") if x in st])
+        x = st[name]
+        st[name] = len(x) + rng.choice((-1, 0, 1)) if isinstance(x, list) else x + 1
+        return f"change {name} {where}", files
+    msgs = [m for m in [r.get("recv"), *r.get("sent", [])] if m and m.get("mentries")]
+    if kind == "mentries" and msgs:
+        m = rng.choice(msgs)
+        e = rng.choice(m["mentries"])
+        e[0] += 1
+        return f"change an entry of a message {where}", files
+    if kind == "header":
+        head = recs[0]
+        if rng.random() < 0.5:
+            head["term_offset"] = head.get("term_offset", 0) + 1
+            return f"change the term_offset of node {n}", files
+        head["members"] = nodes[:-1]
+        return f"change the members of node {n}", files
+    return raft_mutate(rng, files)
+
+
 def _ext_files(kind: str, seed: int, length: int, tmp: Path) -> Files:
     """Trace files with the extensions' events: ``snapshot`` (:func:`_snapshot_files`, ``length`` writes),
     ``random`` (the seeded hostile run with compaction every 4 entries, ``length`` steps) or ``membership``
@@ -429,19 +771,58 @@ def test_snapshot_transfer_and_membership_mutants_agree_with_the_brute_force_ref
     for kind, seeds, length in (("snapshot", range(3), 30), ("random", range(2), 60), ("membership", range(2), 40)):
         for seed in seeds:
             counts += _ext_agree(kind, seed, length, tmp_path, 15)
-    # 105 mutants: a log's snapshot changed is refused while reading (those entries were never shown), so is a
-    # snapshot message whose index or term is not its sender's log's; a dropped compaction, transfer or
-    # snapshot send that nothing depended on leaves a valid trace (5)
+    # 105 mutants: a log's snapshot changed is refused while reading (those entries were never shown); a
+    # follower's case changed is not explained (its branch's reply or bag differ); a dropped compaction, transfer
+    # or snapshot send that nothing depended on leaves a valid trace (3)
     assert counts == {
-        ("change log.snapshot", "malformed"): 5, ("change param index", "unexplained"): 5,
-        ("change param j", "unexplained"): 3, ("change recv mcommitIndex", "unexplained"): 1,
+        ("change log.snapshot", "malformed"): 4, ("change param case", "unexplained"): 20,
+        ("change param index", "unexplained"): 6,
+        ("change param j", "unexplained"): 5, ("change recv mcommitIndex", "unexplained"): 1,
         ("change recv mterm", "unexplained"): 1, ("change sent mmatchIndex", "unexplained"): 4,
-        ("change sent msnapshotTerm", "malformed"): 1, ("change sent mterm", "unexplained"): 2,
-        ("change state commitIndex", "unexplained"): 16, ("change state currentTerm", "unexplained"): 9,
-        ("change state state", "unexplained"): 13, ("change state votedFor", "unexplained"): 13,
-        ("drop", "malformed"): 4, ("drop", "ok"): 5, ("drop", "unexplained"): 3,
-        ("duplicate receipt", "ok"): 1, ("duplicate receipt", "unexplained"): 5, ("phantom receipt", "malformed"): 2,
-        ("swap", "malformed"): 12,
+        ("change sent mterm", "unexplained"): 2, ("change state commitIndex", "unexplained"): 10,
+        ("change state currentTerm", "unexplained"): 8, ("change state state", "unexplained"): 15,
+        ("change state votedFor", "unexplained"): 12, ("drop", "malformed"): 6, ("drop", "ok"): 3,
+        ("duplicate receipt", "unexplained"): 1, ("swap", "malformed"): 7,
+    }
+
+
+def _decode_agree(kind: str, seed: int, length: int, tmp: Path, per_trace: int) -> Counter[tuple[str, str]]:
+    """``per_trace`` mutants of what the decoding reads (:func:`decode_mutate`), judged alike by the audit and the
+    reference's own decoder."""
+    files = _raft_files(seed, length, tmp) if kind == "plain" else _ext_files(kind, seed, length, tmp)
+    rng = random.Random(seed)
+    counts: Counter[tuple[str, str]] = Counter()
+    for t in range(per_trace):
+        what, mutant = decode_mutate(rng, files)
+        paths = _save(mutant, tmp / f"dm{kind}{seed}-{t}")
+        want, where = raft_reference(paths)
+        got, at, message = audit(paths)
+        assert (got, at) == (want, where), f"{kind} seed {seed} mutant {t}: {what}: reference {want} at " \
+            f"{where}; audit: {message}"
+        counts[what.split(" of ")[0].split(" node")[0], want] += 1
+    return counts
+
+
+def test_decoding_mutants_agree_with_the_references_own_decoder(tmp_path: Path) -> None:
+    counts: Counter[tuple[str, str]] = Counter()
+    for kind, seeds, length in (("plain", range(3), 60), ("snapshot", range(2), 30), ("membership", range(1), 40)):
+        for seed in seeds:
+            counts += _decode_agree(kind, seed, length, tmp_path, 20)
+    # 120 mutants. A snapshot "at 0" added (from 1) changes nothing (1 ok); a vote list written as its size is
+    # a count (1 ok); a delta's from moved leaves the node's next delta outside its log (malformed)
+    assert counts == {
+        ("add log.snapshot", "malformed"): 3, ("add log.snapshot", "ok"): 1, ("add log.snapshot", "unexplained"): 11,
+        ("change a log entry", "malformed"): 1, ("change a log entry", "unexplained"): 6,
+        ("change an entry", "unexplained"): 9, ("change log.from", "malformed"): 17,
+        ("change matchIndex", "malformed"): 1, ("change matchIndex", "unexplained"): 1,
+        ("change nextIndex", "malformed"): 1, ("change recv mcommitIndex", "unexplained"): 1,
+        ("change sent mterm", "unexplained"): 2, ("change state commitIndex", "unexplained"): 9,
+        ("change state currentTerm", "unexplained"): 3, ("change state state", "unexplained"): 8,
+        ("change state votedFor", "unexplained"): 4, ("change the members", "malformed"): 6,
+        ("change the term_offset", "malformed"): 4, ("change the term_offset", "unexplained"): 6,
+        ("change votesGranted", "ok"): 1, ("change votesResponded", "unexplained"): 1, ("drop", "malformed"): 3,
+        ("drop", "ok"): 1, ("drop", "unexplained"): 2, ("duplicate receipt", "unexplained"): 6,
+        ("phantom receipt", "malformed"): 3, ("swap", "malformed"): 9,
     }
 
 
@@ -452,6 +833,7 @@ def test_many_more_snapshot_transfer_and_membership_mutants_agree_with_the_brute
                                 ("membership", range(2, 30), 60)):
         for seed in seeds:
             _ext_agree(kind, seed, length, tmp_path, 30)
+            _decode_agree(kind, seed, length, tmp_path, 30)
 
 
 @pytest.mark.slow
@@ -519,17 +901,57 @@ def test_an_events_parameter_that_contradicts_its_step_is_refused(tmp_path: Path
     assert audit(paths)[:2] == ("unexplained", f"{paths[n]}:{k + 1}") == raft_reference(paths)
 
 
+def test_an_accept_explained_by_a_candidates_return_to_follower_is_refused(tmp_path: Path) -> None:
+    """Seed 5 (snapshot run, 30 writes): node 1, a candidate, returns to follower on its term's leader's request
+    (line 11: not consumed), then accepts it. Labelled ``accept``, that first event was explained by the
+    handler's return-to-follower branch, which leaves the message in the bag, and a DuplicateMessage the
+    relabelled (now consuming) receipt made the audit add: it never asked that a consuming receipt's steps
+    take the message out. ``sends`` now does (found by the reference's case mutations)."""
+    files = _snapshot_files(5, 30, tmp_path)
+    n, k = _first(files, "HandleAppendEntriesRequest", lambda r: r["params"]["case"] == "return-to-follower")
+    assert (n, k) == (1, 10)
+    files[n][k]["params"]["case"] = "accept"
+    paths = _save(files, tmp_path / "m")
+    assert audit(paths)[:2] == ("unexplained", f"{paths[n]}:{k + 1}") == raft_reference(paths)
+
+
+def test_a_reject_explained_by_the_accept_branch_is_refused(tmp_path: Path) -> None:
+    """docs/trace-format.md: ``reject`` is the spec's reject branch (its reply ``msuccess: false``). An accept
+    of a heartbeat relabelled ``reject`` was explained by the handler's one step, the "already done" branch
+    (found by the reference's case mutations): the steps must make the reply of the branch the case names."""
+    files = _snapshot_files(0, 30, tmp_path)
+    n, k = _first(files, "HandleAppendEntriesRequest", lambda r: r["params"]["case"] == "accept")
+    files[n][k]["params"]["case"] = "reject"
+    paths = _save(files, tmp_path / "m")
+    assert audit(paths)[:2] == ("unexplained", f"{paths[n]}:{k + 1}") == raft_reference(paths)
+
+
+def test_a_boot_without_its_restart_is_refused(tmp_path: Path) -> None:
+    """docs/trace-format.md: a header starts a boot, whose first event is Init or Restart. Seed 1 (60 steps):
+    with node 2's Restart (line 26) taken out, its header then followed by an UpdateTerm, the audit explained the
+    trace: the next events' deltas were read against the log before the crash and no Restart step was needed
+    (found by the reference's own decoder, which keys a boot on its header). Refused now, at that event."""
+    files = _raft_files(1, 60, tmp_path)
+    assert "format" in files[2][24] and files[2][25]["action"] == "Restart"
+    del files[2][25]
+    paths = _save(files, tmp_path / "m")
+    verdict, where, message = audit(paths)
+    assert (verdict, where) == ("malformed", f"{paths[2]}:26") == raft_reference(paths)
+    assert f"{files[2][25]['action']} is the first event after a header" in message
+
+
 def test_pysyncobj_traces_and_their_mutants_agree_with_the_brute_force_reference(tmp_path: Path) -> None:
     """A real PySyncObj 0.3.17 cluster (impl/pysyncobj_trace: 3 processes on 127.0.0.1, 20 writes, the leader
-    killed after 10), audited as ``paxraft audit --spec raft``: accepted by both, and 40 seeded mutants judged
-    alike. The run's timing is the machine's, so only the agreement is asserted, not the counts."""
+    killed after 10; its tracer declares term_offset 1), audited as ``paxraft audit --spec raft``: accepted by
+    both, and 40 seeded mutants (half of them of what the decoding reads) judged alike. The run's timing is the
+    machine's, so only the agreement is asserted, not the counts."""
     res = run_pysyncobj(tmp_path, Options(writes=20, kill_leader=True, kill_after=10))
     files = _load([Path(p) for p in res["traces"]])
     paths = _save(files, tmp_path / "valid")
     assert raft_reference(paths) == ("ok", None) and audit(paths)[0] == "ok"
     rng = random.Random(0)
     for t in range(40):
-        what, mutant = raft_mutate(rng, files)
+        what, mutant = (raft_mutate, decode_mutate)[t % 2](rng, files)
         paths = _save(mutant, tmp_path / f"m{t}")
         want, where = raft_reference(paths)
         got, at, message = audit(paths)

@@ -78,10 +78,10 @@ class Mapping:
         return self.node_view(event, state) == self.event_view(event)
 
     def sends(self, event: Event, before: State, after: State) -> bool:
-        """Whether the steps from ``before`` to ``after`` sent the messages the event reports sending (asked of
-        an ``after`` that :meth:`agrees`, for an event that sent some): holding an identical older copy, which
-        ``agrees`` sees, is not having sent it. A spec whose messages only accumulate in a set has nothing more
-        to check."""
+        """Whether the steps from ``before`` to ``after`` sent the messages the event reports sending, and took
+        the one it received (asked of an ``after`` that :meth:`agrees`, for an event that sent or received one):
+        holding an identical older copy, which ``agrees`` sees, is not having sent it. A spec whose messages only
+        accumulate in a set has nothing more to check."""
         return True
 
     def node_view(self, event: Event, state: State) -> dict[str, Any]:

@@ -235,8 +235,13 @@ class RaftMapping(Mapping):
         mapping = cls(nodes, ReceiptFate(receipts), members)
         unknown = mapping.check_vocabulary(events)
         if not unknown:
+            boots: dict[str, int] = {}  # file -> the boot (its header's number) of its latest event
             with gc_paused(promote=True):  # the audit's events: no cycles, tens of thousands alive
                 for e in events:
+                    if boots.get(e.file) != e.boot and e.action not in _BOOT:  # docs/trace-format.md
+                        raise TraceError(f"{e.where}: {e.action} is the first event after a header: a boot "
+                                         "starts with Init or Restart")
+                    boots[e.file] = e.boot
                     mapping.prepare(e)
         return mapping
 
@@ -638,13 +643,30 @@ class RaftMapping(Mapping):
 
     def sends(self, event: Event, before: RaftState, after: RaftState) -> bool:
         """The event's own steps added one copy to the bag of each message it sent (a bag: an older identical copy
-        in flight does not stand for it), before the network duplicated or lost it."""
+        in flight does not stand for it), before the network duplicated or lost it; and took out one copy of the
+        message it received, or left it when the receipt does not consume it (UpdateTerm, return-to-follower): a
+        step of another branch of the handler (a candidate's return to follower for an ``accept``) is not it;
+        and a follower's ``accept`` or ``reject`` made that branch's reply (success and the match, or failure)."""
         p = self.prepare(event)
         sent = [m for _, m, _ in p.sent]
         for m in set(sent):
-            net = sum((x.name == "DuplicateMessage") - (x.name == "DropMessage") for x in p.network if x.params[0] == m)
-            if Count(after.messages, m) - Count(before.messages, m) - net < sent.count(m):
+            if Count(after.messages, m) - Count(before.messages, m) - (_net(p, m) if p.network else 0) < sent.count(m):
                 return False
+        m = p.recv
+        if m is None or m in sent:
+            return True
+        took = -1 if p.consumes else 0
+        if Count(after.messages, m) - Count(before.messages, m) - (_net(p, m) if p.network else 0) != took:
+            return False
+        if event.action == "HandleAppendEntriesRequest":  # the branch its case names: the reply it makes
+            case = event.params.get("case")
+            if case == "accept" or case == "reject":
+                i = p.i
+                ok = case == "accept" and m[0] == AppendEntriesRequest
+                r = (AppendEntriesResponse, i, m[1], after.currentTerm[i], int(ok), m[4] + len(m[6]) if ok else 0)
+                if r not in sent and Count(after.messages, r) - Count(before.messages, r) - (
+                        _net(p, r) if p.network else 0) < 1:
+                    return False
         return True
 
     def _show_log(self, xlog: Log) -> list[list[Any]]:
@@ -749,6 +771,11 @@ def _initial_configuration(events: Sequence[Event]) -> tuple[list[int] | None, s
                              f"\"nodes\") differs from {first[1].file}'s {first[0]}")
     assert first is not None
     return (None if set(first[0]) == every else first[0]), every
+
+
+def _net(p: Prepared, m: Message) -> int:
+    """Copies of ``m`` the network's steps around the event added (DuplicateMessage) or took (DropMessage)."""
+    return sum((x.name == "DuplicateMessage") - (x.name == "DropMessage") for x in p.network if x.params[0] == m)
 
 
 def _votes_agree(spec_set: frozenset[int], seen: frozenset[int] | int) -> bool:

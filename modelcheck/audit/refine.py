@@ -210,20 +210,22 @@ class OnlineAuditor:
                 act = self._actions[pat.name] = mapping.spec.action(pat.name)
             s = self.candidates[0]
             t = act.step(s, *pat.params)
-            if t is not None and mapping.agrees(event, t) and (not event.sent or mapping.sends(event, s, t)):
+            if t is not None and mapping.agrees(event, t) and (
+                    not (event.sent or event.recv) or mapping.sends(event, s, t)):
                 return self._advance(event, [t], [Label(pat.name, pat.params)])
         found: list[tuple[State, list[Label]]] = []  # (a state that agrees, the steps that reached it)
         for expl in expls:
             for s in self.candidates:
                 if not expl:
-                    if mapping.agrees(event, s) and (not event.sent or mapping.sends(event, s, s)):
+                    if mapping.agrees(event, s) and (not (event.sent or event.recv) or mapping.sends(event, s, s)):
                         found.append((s, []))
                     continue
                 reached, _, stuck = _walk(mapping, s, expl)
                 if stuck is not None:
                     continue
                 found.extend((t, labels) for t, labels in reached
-                             if mapping.agrees(event, t) and (not event.sent or mapping.sends(event, s, t)))
+                             if mapping.agrees(event, t) and (
+                                 not (event.sent or event.recv) or mapping.sends(event, s, t)))
         if not found:
             self.failure = _diagnose(mapping, self.audited, event, self.candidates)
             return self.failure

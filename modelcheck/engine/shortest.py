@@ -49,19 +49,34 @@ class ShortestDag:
         return len(self.fps)
 
     def trace(self, nodes: list[int], actions: list[int]) -> list[Step]:
-        """The concrete trace along node path ``nodes`` (``actions[k]`` leads into ``nodes[k]``)."""
-        spec = self.spec
-        fp = fingerprinter(spec, self.symmetry)
-        state = next(s for s in spec.init_states() if fp(s) == self.fps[nodes[0]])
-        steps = [Step(None, state)]
-        for j, ai in zip(nodes[1:], actions[1:]):
-            act = spec.actions[ai]
-            for params, nxt in act.successors(state):
-                if fp(nxt) == self.fps[j]:
-                    steps.append(Step(Label(act.name, params), nxt))
-                    state = nxt
-                    break
-        return steps
+        """The first concrete trace along node path ``nodes`` (``actions[k]`` leads into ``nodes[k]``)."""
+        return next(self.traces(nodes, actions))
+
+    def traces(self, nodes: list[int], actions: list[int]) -> Iterator[list[Step]]:
+        """The concrete traces along node path ``nodes``, the first one first. Without symmetry a node is one
+        state: one trace. Under symmetry a node is an orbit, and two traces through the same orbits need not be
+        renamings of each other (two transactions opened in either order, then the first one writes): every
+        one is given, so that none is lost to the one-per-orbit search."""
+        spec, every = self.spec, self.symmetry
+        fp = fingerprinter(spec, every)
+
+        def walk(k: int, steps: list[Step]) -> Iterator[list[Step]]:
+            if k == len(nodes):
+                yield steps
+                return
+            act, taken = spec.actions[actions[k]], set()
+            for params, nxt in act.successors(steps[-1].state):
+                if fp(nxt) == self.fps[nodes[k]] and nxt not in taken:
+                    taken.add(nxt)
+                    yield from walk(k + 1, [*steps, Step(Label(act.name, params), nxt)])
+                    if not every:
+                        return
+
+        for state in spec.init_states():
+            if fp(state) == self.fps[nodes[0]]:
+                yield from walk(1, [Step(None, state)])
+                if not every:
+                    return
 
     def paths(self, target: int) -> Iterator[tuple[list[int], list[int]]]:
         """Every path from an initial node to ``target``, the plain search's first (first parents first)."""
@@ -82,22 +97,27 @@ class ShortestDag:
         seen: set[tuple[int, ...]] = set()
         out: list[tuple[list[Step], str]] = []
         streams = [((self.paths(t), bad)) for t, bad in self.targets]
-        tried = 0
+        tried, walked = 0, set()
         for group in itertools.zip_longest(*(_tagged(p, bad) for p, bad in streams)):  # round robin over targets
             for item in group:
                 if item is None:
                     continue
                 (nodes, acts), bad = item
-                tried += 1
-                trace = self.trace(nodes, acts)
-                key = canon(trace)
-                if key not in seen:
-                    seen.add(key)
-                    out.append((trace, bad))
-                    if len(out) == k:
+                if self.symmetry:  # edges of one action from one orbit to the next give the same traces
+                    path = (*nodes, *acts)
+                    if path in walked:
+                        continue
+                    walked.add(path)
+                for trace in self.traces(nodes, acts):
+                    tried += 1
+                    key = canon(trace)
+                    if key not in seen:
+                        seen.add(key)
+                        out.append((trace, bad))
+                        if len(out) == k:
+                            return out
+                    if tried >= limit:
                         return out
-            if tried >= limit:
-                break
         return out
 
     def fewest_switches(self) -> tuple[list[Step], str, int]:
