@@ -1,6 +1,7 @@
 """What one sequential write costs the nodes' Python: CPU time, and instructions counted whatever the load.
 
-Usage: .venv/bin/python benchmarks/write_path_cost.py [--writes N] [--value-size B] [--repeat R] [--instructions [--no-gc]]
+Usage: .venv/bin/python benchmarks/write_path_cost.py [--writes N] [--value-size B] [--repeat R]
+       [--instructions [--no-gc]]
 
 Three Raft replicas in one process (impl/kv/replica.py with the runtime's pieces: the WAL written to
 the OS for real but not fdatasync'd, then the trace lines to each node's trace file, then its
