@@ -445,6 +445,9 @@ def read_segments(first: Path, data: bytes | None = None) -> Iterator[tuple[str,
             raise TraceFileError(f"{name}: a segment record in the middle of the segment (byte offset {stray})")
         nxt = segment_path(first, number + 1)
         if not closed:
+            if nxt.exists() and path.stat().st_size != len(data):
+                raise TraceFileError(f"{name}: grew while it was read, and {nxt.name} appeared after it: its node is "
+                                     "running; read its trace again once it has stopped (or from a copy)")
             if nxt.exists():
                 raise TraceFileError(f"{name}: does not end with the record that names the next segment, yet "
                                      f"{nxt.name} is there (this one cut short, or that one not of this trace)")

@@ -277,3 +277,23 @@ def test_the_segment_bound_is_a_checked_setting(tmp_path, capsys):
         (d / "cluster.json").write_text(json.dumps(desc))
         assert main(["cluster", "status", "--dir", str(d)]) == 2
         assert f"trace_segment_bytes must be an integer 4,096..1,073,741,824, got {bad!r}" in capsys.readouterr().err
+
+
+def test_a_segment_that_grows_while_read_is_named_as_a_running_node(run, tmp_path, monkeypatch, capsys):
+    """The audit of a running node's files: its last segment read, then closed and followed by a new one before
+    the reader looks for it. That is not damage: the line says the node is running."""
+    import spec.userfiles
+
+    d = _copy(run, tmp_path)
+    files = cluster.trace_files(d)
+    seg = _segments(files[0])[1]
+    real = spec.userfiles.read_bytes
+
+    def before_its_next_record(path, *args, **kwargs):
+        data = real(path, *args, **kwargs)
+        return data[: -(REC + _SEG.size)] if Path(path) == seg else data  # (as read before it was closed)
+
+    monkeypatch.setattr(spec.userfiles, "read_bytes", before_its_next_record)
+    with pytest.raises(TraceFileError, match=f"{seg}: grew while it was read, and trace.000003.bin appeared after "
+                       "it: its node is running"):
+        list(segment_lines(files[0]))
