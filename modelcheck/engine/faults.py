@@ -463,6 +463,35 @@ def _renamed(spec: Spec, state: State, perm: dict[str, tuple[int, ...]], kinds: 
     return out
 
 
+def _check_keys_travel(spec: Spec, s: State, ps: State, perm: dict[str, tuple[int, ...]]) -> None:
+    """``symmetry_keys`` must be what renaming carries along: element ``i``'s key in ``s`` is element
+    ``perm[i]``'s in the renamed state ``ps``. Keys that are not (an element's own number among them) leave the
+    search trying too few renamings: states that are renamings of each other then count as several, and the
+    counts are too high without a word (KeyValueStore at TLC's TxIdSymmetric: 28,305 states instead of 14,229)."""
+    if type(spec).symmetry_keys is Spec.symmetry_keys:
+        return
+    try:
+        mine, theirs = spec.symmetry_keys(s) or {}, spec.symmetry_keys(ps) or {}
+    except Exception as exc:
+        raise raised(spec, "symmetry_keys(state)", exc, s) from exc
+    for name, pi in perm.items():
+        ks, kp = mine.get(name), theirs.get(name)
+        if ks is None and kp is None:
+            continue
+        if ks is None or kp is None or len(ks) != len(pi) or len(kp) != len(pi):
+            raise SpecContractError(f"{spec_title(spec)}: symmetry_keys gives {len(pi)} keys for {name} in some "
+                                    f"states and not in others (or not {len(pi)}); state: {show_state(spec, s)}")
+        for i, k in enumerate(ks):
+            if kp[pi[i]] != k:
+                raise SpecContractError(
+                    f"{spec_title(spec)}: symmetry_keys does not travel with renaming, so --symmetry would try too "
+                    f"few renamings and count renamed states apart: under {perm}, {name} element {i} has the key "
+                    f"{show_value(k)}, but its image {pi[i]} has {show_value(kp[pi[i]])} in the renamed state (a "
+                    f"key must be what renaming carries along, never the element's own number); state: "
+                    f"{show_state(spec, s)}"
+                )
+
+
 def _check_alike(
     spec: Spec,
     s: State,
@@ -481,6 +510,7 @@ def _check_alike(
     mine = {t for _, t in succ}
     for perm in perms:
         ps = _renamed(spec, s, perm, kinds)
+        _check_keys_travel(spec, s, ps, perm)
         wrong = ""
         if initial is not None and ps not in initial:
             wrong = "is not an initial state, though the state is"
