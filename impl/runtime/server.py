@@ -810,7 +810,11 @@ def main(argv: list[str] | None = None) -> int:
             except OSError as exc:  # an older kernel, another platform: the node runs as it would without
                 log.warning("node %d: cannot set a %d us scheduler slice: %s", args.id, slice_us, exc)
         asyncio.run(NodeServer(args.dir, args.id).main())
-    except (WALError, TraceFileError, ClusterError, OSError) as exc:  # damaged storage, a bad folder, a port taken
+    except TraceFileError as exc:  # the trace is evidence, not state: the way out is to set it aside
+        log.error("node %d cannot start: %s (its trace: move every trace*.bin of %s aside to start it with a new "
+                  "one; the audit then lacks this node's history before)", args.id, exc, args.dir / f"node-{args.id}")
+        return 2
+    except (WALError, ClusterError, OSError) as exc:  # damaged storage, a bad folder, a port taken
         log.error("node %d cannot start: %s", args.id, exc)  # one line; `cluster start/status` quote it
         return 2
     except MemoryError:  # (a file of the node's folder far larger than it should be: a compact trace is read whole)
