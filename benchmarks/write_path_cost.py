@@ -1,6 +1,7 @@
 """What one sequential write costs the nodes' Python: CPU time, and instructions counted whatever the load.
 
-Usage: .venv/bin/python benchmarks/write_path_cost.py [--writes N] [--value-size B] [--repeat R] [--instructions]
+Usage: .venv/bin/python benchmarks/write_path_cost.py [--writes N] [--value-size B] [--repeat R]
+       [--instructions [--no-gc]]
 
 Three Raft replicas in one process (impl/kv/replica.py with the runtime's pieces: the WAL written to
 the OS for real but not fdatasync'd, then the trace lines to each node's trace file, then its
@@ -21,6 +22,7 @@ count is the difference between a run of 4N and one of N writes, divided by 3N (
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import re
@@ -159,12 +161,12 @@ def run(n: int, size: int, trace: str | None) -> float:
         shutil.rmtree(d, ignore_errors=True)
 
 
-def instructions(n: int, size: int, trace: str | None) -> int:
+def instructions(n: int, size: int, trace: str | None, gc_off: bool = False) -> int:
     """User-space instructions per write (cachegrind): (I refs of 4N writes - I refs of N) / 3N."""
     def refs(k: int) -> int:
         cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
                sys.executable, __file__, "--once", str(k), "--value-size", str(size)]
-        cmd += ["--trace", trace or "off"]
+        cmd += ["--trace", trace or "off"] + (["--no-gc"] if gc_off else [])
         p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"}, check=True)
         m = re.search(r"I\s+refs:\s+([\d,]+)", p.stderr)
         if m is None:
@@ -183,12 +185,18 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5, metavar="R", help="CPU time: best of R runs")
     ap.add_argument("--instructions", action="store_true", help="also count instructions with valgrind (slow)")
     ap.add_argument("--once", type=int, metavar="N", help=argparse.SUPPRESS)
+    ap.add_argument("--no-gc", action="store_true",
+                    help="count with the cyclic collector off: where its full collections fall in the N and 4N runs "
+                         "moves the count by 1-3k instructions per write when a change only adds objects (a module's "
+                         "functions), so an A/B of code on the write path reads cleaner without it")
     ap.add_argument("--trace", choices=TRACES, action="append",
                     help="trace files: compact (the runtime's default), jsonl or off (repeatable; default: all three)")
     args = ap.parse_args()
     if args.writes < 1 or args.repeat < 1 or args.value_size < 0:
         ap.error("--writes and --repeat must be at least 1, --value-size at least 0")
     if args.once is not None:  # one run, for valgrind to count
+        if args.no_gc:
+            gc.disable()
         run(args.once, args.value_size, _trace((args.trace or ["compact"])[-1]))
         return 0
     if args.instructions and shutil.which("valgrind") is None:
@@ -200,7 +208,8 @@ def main() -> int:
         line = (f"trace files {name:7}: {cpu / args.writes * 1e6:6.1f} us CPU per write "
                 f"(best of {args.repeat})")
         if args.instructions:
-            line += f", {instructions(max(1, args.writes // 10), args.value_size, trace):,} instructions per write"
+            count = instructions(max(1, args.writes // 10), args.value_size, trace, args.no_gc)
+            line += f", {count:,} instructions per write{' (collector off)' if args.no_gc else ''}"
         print(line, flush=True)
     return 0
 

@@ -144,6 +144,8 @@ def test_suite_fails_on_a_witness_never_reached(monkeypatch, capsys) -> None:
 def test_list_shows_specs_and_variants(capsys) -> None:
     code, out, _ = run(capsys, "list")
     assert code == 0 and "paxos" in out and "ignore-votes" in out and "Agreement" in out
+    code, out, _ = run(capsys, "list", "paxos")  # one registered spec, named as check names it (newuser4)
+    assert code == 0 and out.startswith("paxos: ") and "ignore-votes" in out and "\nraft" not in out
 
 
 @pytest.mark.parametrize(

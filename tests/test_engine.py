@@ -194,6 +194,23 @@ def test_damaged_or_mismatched_checkpoint_is_refused(tmp_path: Path, capsys: pyt
     assert "no checkpoint" in capsys.readouterr().err
 
 
+def test_a_checkpoint_of_a_spec_whose_source_changed_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Only each Spec class's own text was hashed: a rule in a mixin that is no Spec (Fast Paxos's Common, where
+    Agreement is) or in a function of the module could change and the run resumed silently (newuser5)."""
+    spec = tmp_path / "fast_paxos.py"
+    spec.write_text((Path(__file__).parent / "user_specs" / "fast_paxos.py").read_text())
+    d, small = tmp_path / "ck", ["--replicas", "3", "--values", "2", "--ballots", "2", "--fast-ballots", "1"]
+    assert main(["check", f"{spec}:FastPaxos", *small, "--checkpoint", str(d), "--checkpoint-every", "0"]) == 0
+    assert main(["check", "--resume", str(d), "--quiet"]) == 0  # unchanged: it resumes
+    capsys.readouterr()
+    spec.write_text(spec.read_text().replace("len(self.chosen(s)) <= 1", "len(self.chosen(s)) <= 2"))
+    assert main(["check", "--resume", str(d)]) == 2
+    assert capsys.readouterr().err == (
+        "paxraft check: error: the spec's source changed since the checkpoint was written (the file of its class, "
+        "or of a class it extends); cannot resume\n"
+    )
+
+
 def test_cli_reports_workers_and_bad_memory(capsys: pytest.CaptureFixture) -> None:
     assert main(["check", "paxos", "--variant", "ignore-votes", "--workers", "2", "--json"]) == 1
     out = json.loads(capsys.readouterr().out)

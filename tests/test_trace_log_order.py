@@ -62,7 +62,8 @@ def _audit(d: Path):
 
 
 @pytest.mark.parametrize("at, settings", [("written", {}), ("sent", {}), ("written", {"leader_fsync_thread": True}),
-                                          ("written", {"trace_format": "jsonl"})])
+                                          ("written", {"trace_format": "jsonl"}),
+                                          ("written", {"trace_segment_bytes": 4096})])
 def test_a_leader_killed_between_its_log_write_and_its_trace_lines_restarts_as_its_trace_says(tmp_path, at, settings,
                                                                                                capsys):
     """(With ``leader_fsync_thread`` the leader's header slot is written too before the trace lines: the restart

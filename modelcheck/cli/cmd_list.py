@@ -20,7 +20,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "source",
         nargs="?",
-        help="list the specs of this file (path/to/file.py) or this class (file.py:Class, package.module:Class)",
+        help="list this registered spec (paxos), the specs of this file (path/to/file.py) or this class "
+        "(file.py:Class, package.module:Class)",
     )
 
 
@@ -29,6 +30,8 @@ def _listed(source: str | None) -> list[SpecEntry]:
     listed under their spec, not on their own)."""
     if source is None:
         return list(entries().values())
+    if source in entries():  # 'paxraft list paxos': one registered spec (it said "no such file paxos")
+        return [entries()[source]]
     if is_user_ref(source):
         return [entry_for_class(load_user_spec(source))]
     classes = user_classes(load_user_module(source))
@@ -41,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
     for e in _listed(args.source):
         # a subclass of a registered spec (paxos) keeps its name: say which class to name on the command line
         handle = e.cls.__name__
-        ref = f" ({args.source.rpartition(':')[0] or args.source}:{handle})" if args.source and handle != e.name else ""
+        by_file = args.source and args.source not in entries()
+        ref = f" ({args.source.rpartition(':')[0] or args.source}:{handle})" if by_file and handle != e.name else ""
         print(f"{e.name}{ref}: {e.summary}")
         for opt in e.all_options:
             print(f"    {opt.flag:<16} {opt.help}{opt.default_note()}")

@@ -12,9 +12,9 @@ part of the search), unless the checkpoint already holds that many states (:func
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import shutil
+import sys
 import zlib
 from pathlib import Path
 from typing import Any
@@ -28,15 +28,31 @@ class CheckpointError(SpecError):
     """A checkpoint that cannot be resumed (one line, exit status 2)."""
 
 
+def _source_files(cls: type) -> list[str]:
+    """The files that define the spec's class and every class it extends (but Spec and the standard library's):
+    whole files, for a step's rule may sit in a mixin that is no Spec (Fast Paxos's Common) or in a function of
+    the module; hashing each Spec class's own text missed both, and a resume ran the changed spec on, silently."""
+    out = []
+    for c in cls.__mro__:
+        mod = sys.modules.get(c.__module__)
+        path = getattr(mod, "__file__", None)
+        if c is Spec or c is object or c.__module__.partition(".")[0] in sys.stdlib_module_names:
+            continue
+        if path is None:
+            out.append(c.__qualname__)
+        elif path not in out:
+            out.append(path)
+    return out
+
+
 def spec_identity(spec: Spec) -> dict[str, Any]:
     """What must match for a checkpoint to continue a run: the spec, its bounds and its source."""
     digest = hashlib.sha256()
-    for cls in type(spec).__mro__:  # the spec's own class and the specs it extends
-        if issubclass(cls, Spec) and cls is not Spec:
-            try:
-                digest.update(inspect.getsource(cls).encode())
-            except (OSError, TypeError):
-                digest.update(cls.__qualname__.encode())
+    for source in _source_files(type(spec)):
+        try:
+            digest.update(Path(source).read_bytes())
+        except OSError:  # no file (a class made in memory): its name stands for it
+            digest.update(source.encode())
     return {
         "spec": spec.name,
         "class": type(spec).__qualname__,
@@ -134,6 +150,9 @@ def check_matches(manifest: dict[str, Any], identity: dict[str, Any], options: d
     theirs = manifest.get("identity", {})
     for key, mine in identity.items():
         if theirs.get(key) != mine:
+            if key == "source_sha256":
+                raise CheckpointError("the spec's source changed since the checkpoint was written (the file of its "
+                                      "class, or of a class it extends); cannot resume")
             raise CheckpointError(f"checkpoint is for {key} {theirs.get(key)!r}, this run has {mine!r}; cannot resume")
     for key, mine in options.items():
         if manifest.get("options", {}).get(key) != mine:
