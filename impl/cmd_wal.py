@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from impl.storage.wal import check
+from impl.trace import TraceFileError, check_tail, set_aside
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -45,6 +46,13 @@ def run(args: argparse.Namespace) -> int:
     if not node and not any(os.path.lexists(wal_dir / f) for f in ("wal.log", "snapshot.bin")):
         raise UsageError(f"{d}: no wal.log here nor in {d / 'wal'} (not a node's folder, nor its wal/ folder)")
     rep = check(wal_dir, _owner(wal_dir))
+    first = (wal_dir.parent if wal_dir.name == "wal" else wal_dir) / "trace.bin"
+    if node and first.exists():  # a node's start reads its trace's last segment too: a damaged one refuses it
+        try:
+            check_tail(first)
+        except (TraceFileError, OSError) as exc:
+            rep.ok = False
+            rep.errors.append(f"{exc} ({set_aside(first.parent)})")
     if args.json:
         print(json.dumps(rep.as_dict()))
     else:

@@ -393,6 +393,20 @@ def trace_tail(first: Path) -> tuple[int, int, Path]:
     return number, start, path
 
 
+def set_aside(folder: Path) -> str:
+    """The way out for a node whose trace refuses its start, said where the refusal is: the trace is evidence,
+    not state."""
+    return (f"its trace: move every trace*.bin of {folder} aside to start it with a new one; the audit then lacks "
+            "this node's history before")
+
+
+def check_tail(first: Path) -> None:
+    """What a node's start checks of its compact trace, changing nothing (`paxraft wal check` of a node's folder):
+    its last segment's head and records. TraceFileError (or OSError) when the start would refuse it."""
+    _, _, path = trace_tail(first)
+    stream_records(path)
+
+
 def trace_size(first: Path) -> int:
     """The size of a node's whole compact trace (its segments end to end): what its log's trace marks count."""
     _, start, path = trace_tail(first)

@@ -49,9 +49,10 @@ which the Raft audit reads the same way.
 
 The Multi-Paxos audit (``--spec multipaxos``, modelcheck/audit/multipaxos_map.py) is compared the same way with
 :func:`mp_reference` on the Multi-Paxos store's simulation (impl/sim/multipaxos, a client run): the spec action of
-multipaxos_map's table for each event, as many steps as the slots the event reports votes in, every parameter the
-spec enumerates (the replica, the received message's sender and ballot, a new command and the replicas heard
-from fixed by the event), ``MultiPaxosMapping.agrees`` shared.
+multipaxos_map's table for each event, one step per slot the event reports a vote in (in its order: the table's
+"per slot", with the slot, and for LearnChosen the ballot, the vote's), every other parameter the spec enumerates
+(the replica, the received message's sender and ballot, a new command and the replicas heard from fixed by the
+event; a snapshot a leader's PrepareReplies carried installed first), ``MultiPaxosMapping.agrees`` shared.
 """
 
 from __future__ import annotations
@@ -972,6 +973,21 @@ def _mp_closure(spec: Any, s: Any, name: str, r: int, keep: Callable[[tuple], bo
     yield from frontier
 
 
+def _mp_per_vote(spec: Any, s: Any, name: str, r: int, keeps: list[Callable[[tuple], bool]]) -> Iterator[Any]:
+    """The states one step of ``name`` per reported vote reaches, in the order the event reports them, the k-th
+    step with any parameter ``keeps[k]`` accepts (the docs' table: the vote's slot, and its ballot where the table
+    names it; the command any the spec enumerates)."""
+    frontier = {s}
+    for keep in keeps:
+        frontier = {t for x in frontier for t in _mp_steps(spec, x, name, r, keep)}
+    yield from frontier
+
+
+def _accept_of(src: int, bal: Any, slot: int) -> Callable[[tuple], bool]:
+    """A parameter filter: the message (parameter 1) is an Accept from ``src`` of ballot ``bal`` in ``slot``."""
+    return lambda q: q[1][1:4] == (src, bal, slot)
+
+
 def _mp_steps(spec: Any, s: Any, name: str, r: int, keep: Callable[[tuple], bool]) -> Iterator[Any]:
     """Every successor of ``s`` by the spec's action ``name`` of replica ``r``, over the parameters ``keep``
     accepts."""
@@ -983,13 +999,18 @@ def _mp_steps(spec: Any, s: Any, name: str, r: int, keep: Callable[[tuple], bool
                 yield t
 
 
-def _mp_core(mapping: Any, s: Any, e: Any, r: int) -> Iterator[Any]:
+def _mp_core(mapping: Any, s: Any, e: Any, r: int, snap: int = 0) -> Iterator[Any]:
     """The states the event's spec steps may reach from ``s`` (multipaxos_map's table of actions: as many steps as
     the slots the event reports votes in; every parameter the spec enumerates, but the replica, the received
     message's sender and ballot, a new command and the replicas heard from, which the event names: the spec's own
-    enumerators offer only every replica as the quorum)."""
+    enumerators offer only every replica as the quorum). ``snap``: a HandlePrepareReplies's highest snapshot heard
+    in its ballot's PrepareReplies (their ``context``), installed first."""
     spec, a, p, recv = mapping.spec, e.action, e.params, e.recv or {}
-    votes = len(e.state.get("votes", []))  # the docs' "per slot": one step per vote the event reports
+    peers = {recv.get("src")} if recv else {m.get("dst") for m in e.sent}
+    if ("j" in p and peers and peers != {p["j"]}) or ("upto" in p and p["upto"] != e.state.get("commitUpTo")):
+        return  # the table's parameters: j the peer (its message's), upto the commit point reached
+    reported = [v for v in e.state.get("votes", []) if isinstance(v, list) and v]
+    votes = len(reported)  # the docs' "per slot": one step per vote the event reports
     if a in MP_STUTTERS:
         yield s
     elif a in MP_ONE_STEP:
@@ -1006,9 +1027,11 @@ def _mp_core(mapping: Any, s: Any, e: Any, r: int) -> Iterator[Any]:
             yield from _mp_steps(spec, s, "RaiseBallot", r, lambda q: True)
     elif a == "HandlePrepareReplies":
         q = frozenset(mapping.index[x] for x in p.get("from", []))  # the replies it heard: the event's
-        t = spec.HandlePrepareRepliesFrom(s, r, q)
+        u = spec.InstallSnapshot(s, r, snap) if snap else s
+        t = None if u is None else spec.HandlePrepareRepliesFrom(u, r, q)
         if t is not None:
-            yield from _mp_closure(spec, t, "HandleAccept", r, lambda q: q[1][1] == r, votes)
+            b = p.get("b")  # its own Accepts, one per slot it reports (the table: HandleAccept(r, own Accept))
+            yield from _mp_per_vote(spec, t, "HandleAccept", r, [_accept_of(r, b, v[0]) for v in reported])
     elif a == "Restart":  # from its disk: a commit point n > 0 is a snapshot through n, installed at once
         n = e.state.get("commitUpTo") or 0
         for t in _mp_steps(spec, s, "Restart", r, lambda q: True):
@@ -1035,11 +1058,11 @@ def _mp_core(mapping: Any, s: Any, e: Any, r: int) -> Iterator[Any]:
             src, bal = mapping.index[recv["src"]], recv["bal"]
             if not votes:
                 yield from _mp_steps(spec, s, "Heartbeat", r, lambda q: q[1:] == (src, bal))
-            if votes:
-                yield from _mp_closure(spec, s, "HandleAccept", r, lambda q: q[1][1:3] == (src, bal), votes)
+            if votes:  # the table: HandleAccept(r, Accept) per slot it voted in
+                yield from _mp_per_vote(spec, s, "HandleAccept", r, [_accept_of(src, bal, v[0]) for v in reported])
     elif a == "HandleLearn":  # a slot it reports learning: the docs' "per slot learned" (command, ballot: any)
-        learned = {v[0] for v in e.state.get("votes", []) if isinstance(v, list) and v}
-        yield from _mp_closure(spec, s, "LearnChosen", r, lambda q: q[1] in learned, votes)
+        yield from _mp_per_vote(spec, s, "LearnChosen", r, [  # the table: LearnChosen(r, slot, v@slot, ballot)
+            (lambda q, v=v: q[1] == v[0] and q[3] == v[1]) for v in reported])
     elif a in ("HandleAcceptReplies", "HandleCommitNotice"):
         yield from _mp_closure(spec, s, a, r, lambda q: True, votes)
     else:
@@ -1055,6 +1078,7 @@ def mp_reference(paths: dict[int, Path]) -> tuple[str, str | None]:
     except TraceError as exc:
         return "malformed", str(exc).split(": ", 1)[0]
     copies: dict[tuple[int, ...], dict[str, Any]] = {}
+    snaps: dict[tuple[int, Any], int] = {}  # (replica, ballot) -> the highest snapshot its PrepareReplies carried
     cands = set(mapping.init_states())
     for e in events:
         if e.recv is not None and copies.get(tuple(e.recv["id"]), e.recv) != e.recv:
@@ -1063,7 +1087,11 @@ def mp_reference(paths: dict[int, Path]) -> tuple[str, str | None]:
             copies.setdefault(tuple(m["id"]), m)
         r = mapping.index[e.node]
         mapping.explanations(e)  # (unused: decoding it registers the event's ballots, which the spec enumerates)
-        nxt = {t for s in cands for t in _mp_core(mapping, s, e, r) if mapping.agrees(e, t)}
+        recv = e.recv or {}
+        if e.action == "HandlePrepareReply" and recv.get("ok") and recv.get("context"):
+            snaps[r, recv.get("bal")] = max(snaps.get((r, recv.get("bal")), 0), recv["context"])
+        snap = snaps.pop((r, e.params.get("b")), 0) if e.action == "HandlePrepareReplies" else 0
+        nxt = {t for s in cands for t in _mp_core(mapping, s, e, r, snap) if mapping.agrees(e, t)}
         if not nxt:
             return "unexplained", e.where
         cands = nxt
@@ -1071,12 +1099,12 @@ def mp_reference(paths: dict[int, Path]) -> tuple[str, str | None]:
 
 
 MP_STATE_FIELDS = ("balMaxKnown", "balPrepared", "commitUpTo", "leader")
-MP_MESSAGE_FIELDS = ("bal", "ok", "commit", "slot")
+MP_MESSAGE_FIELDS = ("bal", "ok", "commit", "slot", "context")
 
 
 def mp_mutate(rng: random.Random, files: Files) -> tuple[str, Files]:
-    """One mutation of one Multi-Paxos event (or two): as :func:`raft_mutate`, with Multi-Paxos's fields and a
-    reported vote's ballot or value."""
+    """One mutation of one Multi-Paxos event (or two): as :func:`raft_mutate`, with Multi-Paxos's fields (a
+    PrepareReply's snapshot ``context`` too), a reported vote's ballot or value, or a parameter."""
     files = copy.deepcopy(files)
     nodes = sorted(files)
     n = rng.choice([x for x in nodes if len(files[x]) > 2])
@@ -1084,10 +1112,21 @@ def mp_mutate(rng: random.Random, files: Files) -> tuple[str, Files]:
     spots = [k for k, r in enumerate(recs) if k and "format" not in r]
     k = rng.choice(spots)
     r = recs[k]
-    kind = rng.choice(["drop", "swap", "state", "state", "vote", "sent", "sent", "recv", "phantom", "dup"])
+    kind = rng.choice(["drop", "swap", "state", "state", "vote", "sent", "sent", "recv", "phantom", "dup", "param"])
     done = _structural(rng, files, n, k, kind)
     if done:
         return done, files
+    params = [x for x in sorted(r["params"]) if x != "case"]
+    if kind == "param" and params:  # a slot, ballot or commit point moved, a replica heard from left out
+        x = rng.choice(params)
+        if isinstance(r["params"][x], list):
+            r["params"][x] = r["params"][x][1:]
+        elif isinstance(r["params"][x], str):
+            r["params"][x] += "x"
+        else:
+            r["params"][x] = rng.choice([y for y in nodes if y != r["params"][x]]) if x == "j" else \
+                r["params"][x] + rng.choice((-1, 1))
+        return f"change param {x} of node {n} line {k + 1}", files
     if kind == "vote" and r["state"].get("votes"):
         v = rng.choice(r["state"]["votes"])
         if rng.random() < 0.5:
@@ -1109,12 +1148,13 @@ def mp_mutate(rng: random.Random, files: Files) -> tuple[str, Files]:
     return f"change state {f} of node {n} line {k + 1}", files
 
 
-def _mp_files(seed: int, steps: int, tmp: Path) -> Files:
+def _mp_files(seed: int, steps: int, tmp: Path, snapshot_every: int = 0) -> Files:
     """A seeded client run of the Multi-Paxos store's simulation (as tests/test_audit_multipaxos_snapshots.py runs
-    it, without snapshots), its trace files."""
-    run = KVHistoryRun(seed, cluster_class=MultiPaxosSimCluster, config=replace(MP_CONFIG, trace=True))
+    it; compacting every ``snapshot_every`` slots, 0: never), its trace files."""
+    run = KVHistoryRun(seed, cluster_class=MultiPaxosSimCluster, config=replace(MP_CONFIG, trace=True),
+                       snapshot_every=snapshot_every)
     run.run(steps)
-    out = tmp / f"mp-valid-{seed}"
+    out = tmp / f"mp-valid-{seed}-{snapshot_every}"
     out.mkdir(parents=True, exist_ok=True)
     return _load([Path(f) for f in write_traces(run.c, out)])
 
@@ -1131,16 +1171,16 @@ def mp_audit(paths: dict[int, Path]) -> tuple[str, str | None, str]:
     return "unexplained", res.failure.event.where, text_report(mapping, res, len(paths))
 
 
-def _mp_agree(seed: int, steps: int, tmp: Path, per_trace: int) -> Counter[tuple[str, str]]:
-    files = _mp_files(seed, steps, tmp)
-    paths = _save(files, tmp / f"mv{seed}")
+def _mp_agree(seed: int, steps: int, tmp: Path, per_trace: int, snapshot_every: int = 0) -> Counter[tuple[str, str]]:
+    files = _mp_files(seed, steps, tmp, snapshot_every)
+    paths = _save(files, tmp / f"mv{seed}-{snapshot_every}")
     assert mp_reference(paths) == ("ok", None)
     assert mp_audit(paths)[0] == "ok"
     rng = random.Random(seed)
     counts: Counter[tuple[str, str]] = Counter()
     for t in range(per_trace):
         what, mutant = mp_mutate(rng, files)
-        paths = _save(mutant, tmp / f"mm{seed}-{t}")
+        paths = _save(mutant, tmp / f"mm{seed}-{snapshot_every}-{t}")
         want, where = mp_reference(paths)
         got, at, message = mp_audit(paths)
         assert (got, at) == (want, where), f"seed {seed} mutant {t}: {what}: reference {want} at {where}; " \
@@ -1150,32 +1190,53 @@ def _mp_agree(seed: int, steps: int, tmp: Path, per_trace: int) -> Counter[tuple
 
 
 def test_multipaxos_mutants_agree_with_the_brute_force_reference(tmp_path: Path) -> None:
-    """150 mutants of 5 seeded runs (seed 3's holds a HandleLearn of 5 slots, whose every order and choice of
-    LearnChosen takes the brute force about 1.3 s of CPU per trace, 40 s for its 30 mutants: under slow). The
-    leader a node reports is not observed (multipaxos_map: balMaxKnown, commitUpTo, balPrepared while leading,
-    the votes), so changing it changes no verdict."""
+    """110 mutants: seeds 0-5 at 40 steps (seed 3's HandleLearn of 5 slots), seed 6 at 60 (node 3 restarted, then
+    a HandleLearn of 8 slots), seed 10 at 150 compacting every 5 slots (CompactLog, HandleSnapshot, a restart
+    from a snapshot, a PrepareReply carrying one). The leader a node reports is not observed (multipaxos_map:
+    balMaxKnown, commitUpTo, balPrepared while leading, the votes), so changing it changes no verdict."""
     counts: Counter[tuple[str, str]] = Counter()
-    for seed in (0, 1, 2, 4, 5):
-        counts += _mp_agree(seed, 40, tmp_path, 30)
+    for seed, steps, per_trace, every in [(s, 40, 15, 0) for s in range(6)] + [(6, 60, 10, 0), (10, 150, 10, 5)]:
+        counts += _mp_agree(seed, steps, tmp_path, per_trace, every)
     assert counts == {
-        ("change recv bal", "unexplained"): 8, ("change recv commit", "unexplained"): 3,
-        ("change recv ok", "unexplained"): 2, ("change recv slot", "unexplained"): 3,
-        ("change sent bal", "unexplained"): 8, ("change sent commit", "unexplained"): 9,
-        ("change sent ok", "unexplained"): 5, ("change state balMaxKnown", "unexplained"): 13,
-        ("change state balPrepared", "unexplained"): 24, ("change state commitUpTo", "unexplained"): 14,
-        ("change state leader", "ok"): 11, ("change vote", "unexplained"): 3, ("drop", "malformed"): 11,
-        ("drop", "ok"): 1, ("drop", "unexplained"): 1, ("duplicate receipt", "unexplained"): 8,
-        ("phantom receipt", "malformed"): 9, ("swap", "malformed"): 16, ("swap", "unexplained"): 1,
+        ("change param j", "unexplained"): 6, ("change param upto", "unexplained"): 1,
+        ("change recv bal", "unexplained"): 3, ("change recv commit", "unexplained"): 2,
+        ("change recv ok", "unexplained"): 5, ("change recv slot", "unexplained"): 1,
+        ("change sent bal", "unexplained"): 4, ("change sent commit", "unexplained"): 4,
+        ("change sent ok", "unexplained"): 3, ("change state balMaxKnown", "unexplained"): 10,
+        ("change state balPrepared", "unexplained"): 13, ("change state commitUpTo", "unexplained"): 12,
+        ("change state leader", "ok"): 11, ("change vote", "unexplained"): 1, ("drop", "malformed"): 6,
+        ("drop", "ok"): 7, ("drop", "unexplained"): 1, ("duplicate receipt", "unexplained"): 5,
+        ("phantom receipt", "malformed"): 7, ("swap", "malformed"): 8,
     }
 
 
 @pytest.mark.slow
 def test_many_more_multipaxos_mutants_agree_with_the_brute_force_reference(tmp_path: Path) -> None:
-    """Seeds 3 and 6-8 at 40 steps. At 60 steps seed 6 restarts node 3, whose HandleLearn of 8 slots then leaves
-    489 candidate states (LearnChosen's every order and ballot ending in the reported votes), and the brute force
-    did not end in 10 minutes; seeds 3-39 at 40 steps did not either (not narrowed down)."""
-    for seed in (3, 6, 7, 8):
-        _mp_agree(seed, 40, tmp_path, 20)
+    """Seeds 6-39 at 60 steps, and 0-19 at 150 compacting every 3 slots (a leader hearing a snapshot in its
+    PrepareReplies, restarts from snapshots), 30 mutants each."""
+    for seed in range(6, 40):
+        _mp_agree(seed, 60, tmp_path, 30)
+    for seed in range(20):
+        _mp_agree(seed, 150, tmp_path, 30, 3)
+
+
+@pytest.mark.parametrize(("action", "param"), [("HandleAcceptReply", "j"), ("HandleAccept", "j"),
+                                               ("HandleAcceptReplies", "upto")])
+def test_a_multipaxos_events_parameter_that_contradicts_it_is_refused(tmp_path: Path, action: str,
+                                                                      param: str) -> None:
+    """multipaxos_map's table names each event's parameters: ``j`` the peer whose message it handles, ``upto``
+    the commit point it reached. The audit read the peer off the message and ignored ``upto``, so a
+    HandleAcceptReply(j=3) of node 2's reply, or HandleAcceptReplies(upto=n+1) reaching n, was explained
+    (found by the reference's parameter mutations, which follow the table)."""
+    files = _mp_files(0, 40, tmp_path)
+    n, k = _first(files, action)
+    params = files[n][k]["params"]
+    params[param] = params[param] + 1 if param == "upto" else next(
+        x for x in sorted(files) if x not in (n, params[param]))
+    paths = _save(files, tmp_path / "m")
+    verdict, where, report = mp_audit(paths)
+    assert (verdict, where) == ("unexplained", f"{paths[n]}:{k + 1}") == mp_reference(paths)
+    assert "its parameters contradict its message or its state" in report
 
 
 def test_the_multipaxos_audits_enumerators_offer_the_ballots_seen_since_their_first_call() -> None:

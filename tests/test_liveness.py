@@ -332,3 +332,14 @@ def test_the_loop_is_the_shortest_fair_one_through_its_entry(monkeypatch: pytest
     monkeypatch.setattr(live, "MAX_LOOP_SEARCH", 3)
     r = check_property(spec, "SentLeadsToRcvd_d1")
     assert (len(r.lasso.prefix) - 1, len(r.lasso.loop)) == (1, 18) and loop_is_fair(spec, r.lasso, spec.fairness())
+
+
+def test_liveness_json_without_a_name_is_a_list_even_of_one(capsys) -> None:
+    """docs/checker-features.md: without a name every declared property is checked and --json prints a list; a
+    spec declaring one property (Fast Paxos's Decided) got one object, so a script could not know the shape."""
+    fast = ["tests/user_specs/fast_paxos.py:FastPaxos", "--replicas", "3", "--values", "2", "--ballots", "2",
+            "--fast-ballots", "1", "--json", "--quiet"]  # fmt: skip
+    assert main(["check", *fast, "--liveness"]) == 0
+    assert [r["property"] for r in json.loads(capsys.readouterr().out)] == ["Decided"]
+    assert main(["check", *fast, "--liveness", "Decided"]) == 0  # one named: that one object
+    assert json.loads(capsys.readouterr().out)["verdict"] == "ok"

@@ -11,6 +11,8 @@ import time
 import pytest
 from test_impl_cluster import Load, kill
 
+from impl.kv.client import KVClient
+from impl.kv.protocol import REFUSED
 from impl.runtime import cluster
 from modelcheck.audit.raft_map import RaftMapping
 from modelcheck.cli import main
@@ -154,6 +156,11 @@ def test_a_refused_add_is_rolled_back_and_the_next_add_goes_on_from_its_folder(t
             while (await cluster.statuses(directory))[node] is None:  # it runs, and has written its trace
                 assert time.monotonic() < deadline, f"node {node} did not come up"
                 await asyncio.sleep(0.05)
+            client = KVClient.from_dir(directory, timeout=10)  # a change request links the leader to node 4's
+            try:  # port (refused: not a member), so that the next add must make it follow the new port
+                assert (await client.change("remove", node)).kind == REFUSED
+            finally:
+                await client.close()
             return False, "refused for the test"
 
         monkeypatch.setattr(cluster, "_change", refused)

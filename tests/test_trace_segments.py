@@ -297,3 +297,32 @@ def test_a_segment_that_grows_while_read_is_named_as_a_running_node(run, tmp_pat
     with pytest.raises(TraceFileError, match=f"{seg}: grew while it was read, and trace.000003.bin appeared after "
                        "it: its node is running"):
         list(segment_lines(files[0]))
+
+
+def test_a_node_whose_last_segment_is_damaged_says_how_to_start_it(run, tmp_path, capsys):
+    """A node's start reads its last segment: damaged, the node refuses in one line that says the way out (the
+    trace is evidence, not state: set it aside), and `wal check` of its folder says so (it said ok); with its
+    trace files moved aside it starts, with a new trace."""
+    d = tmp_path / "c"
+    shutil.copytree(run, d, ignore=shutil.ignore_patterns("lock", "pid"))
+    last = _segments(d / "node-1" / "trace.bin")[-1]
+    last.write_bytes(b"garbage")
+    capsys.readouterr()
+    try:
+        why = (f"{last}: not a segment of a compact trace (it does not start with b'PXRTRC1\\n' and a segment record) "
+               f"(its trace: move every trace*.bin of {d / 'node-1'} aside to start it with a new one; the audit then "
+               "lacks this node's history before)")
+        assert main(["wal", "check", str(d / "node-1")]) == 1  # what the start would say (it said ok)
+        assert f"error: {why}" in capsys.readouterr().out
+        assert main(["cluster", "start", "--dir", str(d)]) == 1
+        assert f"node 1: down: {why}" in capsys.readouterr().out
+        aside = tmp_path / "aside"
+        aside.mkdir()
+        for p in (d / "node-1").glob("trace*.bin"):
+            p.rename(aside / p.name)
+        assert main(["wal", "check", str(d / "node-1")]) == 0
+        assert main(["cluster", "start", "--dir", str(d)]) == 0
+        assert main(["kv", "put", "after", "1", "--dir", str(d)]) == 0
+    finally:
+        cluster.stop(d)
+    assert (d / "node-1" / "trace.bin").exists()

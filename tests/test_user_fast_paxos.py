@@ -7,6 +7,9 @@ pictures and replay, graph, the Hypothesis adapter, the explorer."""
 from __future__ import annotations
 
 import json
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -14,8 +17,10 @@ from hypothesis import settings
 from test_cli import run  # the CLI run with its captured output
 
 from modelcheck import check
+from modelcheck.cli import main as run_cli
 from modelcheck.engine.liveness import check_property
 from modelcheck.engine.stateful import InvariantViolation, run_spec
+from modelcheck.output.explore.server import serve_in_thread
 from modelcheck.output.explore.session import Session
 from modelcheck.output.itf import assert_replays
 from spec.registry import load_user_spec
@@ -177,3 +182,38 @@ def test_pictures_replay_graph_hypothesis_and_explorer(capsys: pytest.CaptureFix
     assert found.value.invariant == "Agreement"
     view = Session(build("FastPaxos", 3, 2, 2, "1")).view("Init(0)/FastAny(1)")
     assert [e["label"] for e in view["enabled"]][:2] == ["FastAny(f=1)", "FastPropose(a=r1, b=1, v=v1)"]
+
+
+def _api(url: str, body: bytes | None = None) -> dict:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=30) as r:
+            return json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return json.loads(e.read())
+
+
+def test_the_explorers_json_as_docs_explorer_md_lists_it(tmp_path: Path) -> None:
+    """Every request of docs/explorer.md's 'From a script', on the small-fast-quorums variant."""
+    spec = load_user_spec(f"{FILE}:SmallFastQuorums")(replicas=4, values=2, ballots=1, fast_ballots="1")
+    server = serve_in_thread(Session(spec))
+    try:
+        view = _api(server.url + "api/state?path=FastAny(1)/FastPropose(0,1,0)")
+        assert view["path"] == "FastAny(1)/FastPropose(0,1,0)" and view["depth"] == 2
+        job = _api(server.url + "api/search?path=FastAny(1)")["job"]
+        for _ in range(600):  # at most 60 s
+            done = _api(server.url + f"api/job?id={job}")
+            if done["status"] != "running":
+                break
+            time.sleep(0.1)
+        assert done["status"] == "done" and done["text"].startswith("Agreement violated 4 steps from here")
+        assert done["path"].startswith("FastAny(1)/FastPropose(")
+        found = _api(server.url + "api/search?path=&goal=decision%20%3D%3D%20%27v2%27")
+        assert set(found) == {"job"}
+        cex = tmp_path / "cex"
+        assert run_cli(["check", f"{FILE}:SmallFastQuorums", "--replicas", "4", "--values", "2", "--ballots", "1",
+                        "--fast-ballots", "1", "--out", str(cex), "--quiet"]) == 1  # fmt: skip
+        loaded = _api(server.url + "api/load", (cex / "trace.itf.json").read_bytes())
+        assert loaded["path"].count("/") == 4 and loaded["path"].startswith("FastAny(1)/")
+        assert "names no initial state" in _api(server.url + "api/state?path=Init(1)")["error"]
+    finally:
+        server.shutdown()

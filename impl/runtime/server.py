@@ -78,7 +78,7 @@ from impl.runtime.slice import set_slice
 from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
 from impl.storage.wal import SYNC_FAILED, WAL, WALError
-from impl.trace import SEGMENT_BYTES, TraceFileError, TraceWriter, cut_trace, last_clock, trace_size
+from impl.trace import SEGMENT_BYTES, TraceFileError, TraceWriter, cut_trace, last_clock, set_aside, trace_size
 
 log = logging.getLogger("paxraft.node")
 QUEUE_LIMIT = 10_000  # frames kept per unconnected peer; beyond that the oldest are dropped (Raft retransmits)
@@ -810,7 +810,10 @@ def main(argv: list[str] | None = None) -> int:
             except OSError as exc:  # an older kernel, another platform: the node runs as it would without
                 log.warning("node %d: cannot set a %d us scheduler slice: %s", args.id, slice_us, exc)
         asyncio.run(NodeServer(args.dir, args.id).main())
-    except (WALError, TraceFileError, ClusterError, OSError) as exc:  # damaged storage, a bad folder, a port taken
+    except TraceFileError as exc:  # the trace is evidence, not state: the way out is to set it aside
+        log.error("node %d cannot start: %s (%s)", args.id, exc, set_aside(args.dir / f"node-{args.id}"))
+        return 2
+    except (WALError, ClusterError, OSError) as exc:  # damaged storage, a bad folder, a port taken
         log.error("node %d cannot start: %s", args.id, exc)  # one line; `cluster start/status` quote it
         return 2
     except MemoryError:  # (a file of the node's folder far larger than it should be: a compact trace is read whole)

@@ -70,7 +70,8 @@ class Mapping:
         return self.spec.init_states()
 
     def explanations(self, event: Event) -> list[Explanation]:
-        """The alternative step sequences that may explain ``event`` (the empty one: a stutter)."""
+        """The alternative step sequences that may explain ``event`` (the empty one: a stutter; none at all: the
+        event names no spec step, e.g. its parameters contradict its message)."""
         raise NotImplementedError
 
     def agrees(self, event: Event, state: State) -> bool:

@@ -24,6 +24,9 @@ event maps to concrete spec steps (no search):
 | ``HandleSnapshot(j)`` | ``InstallSnapshot(r, n)``, n the snapshot's last slot |
 | ``SendAccept``, ``SendLearn``, ``SendSnapshot``, ``ReadIndex``, ``DropMessage`` | none |
 
+An event's ``j`` is the sender of the message it received (or the destination of what it sent), and
+``upto`` its new ``commitUpTo``: an event whose parameter says otherwise is not explained.
+
 Snapshots: a ``Restart`` whose commit point is n > 0 recovered a snapshot through slot n, so
 ``InstallSnapshot(r, n)`` follows its ``Restart(r)``; a leader's ``HandlePrepareReplies`` that heard a
 PrepareReply carrying a snapshot (its ``context``, the last slot) begins with ``InstallSnapshot(r, n)``
@@ -155,6 +158,8 @@ class MultiPaxosMapping(Mapping):
         r = self._r(event.node, w)
         votes = self._votes(event)
         recv = event.recv or {}
+        if not self._consistent(event):
+            return []  # its parameters contradict its message or its state: no step is the one it names
         if a in _STUTTER:
             return [[]]
         if a == "Restart":
@@ -205,6 +210,17 @@ class MultiPaxosMapping(Mapping):
         if a == "ConfirmRead":
             return [[StepPattern("ConfirmRead", (r, frozenset(self._r(x, w) for x in p.get("acks", []))))]]
         raise TraceError(f"{w}: unknown action {a!r}")
+
+    @staticmethod
+    def _consistent(event: Event) -> bool:
+        """The event's ``j`` is the sender of the message it received (else the destination of those it sent),
+        and a commit's ``upto`` is its new ``commitUpTo``."""
+        p = event.params
+        if "j" in p:
+            peers = {event.recv.get("src")} if event.recv else {m.get("dst") for m in event.sent}
+            if peers and peers != {p["j"]}:
+                return False
+        return "upto" not in p or p["upto"] == event.state.get("commitUpTo")
 
     def _full(self, event: Event) -> bool:
         """Events that report every vote the node holds above its commit point: a restart, a snapshot install."""

@@ -130,7 +130,9 @@ def _diagnose(mapping: Mapping, index: int, event: Event, cands: Sequence[State]
                 key = (depth, -ndiff)
                 if best is None or key > best[:2]:
                     best = (depth, -ndiff, t, reason)
-    assert best is not None
+    if best is None:  # the mapping offers no steps at all (Mapping.explanations returned none)
+        return Failure(index, event, _enabled(mapping, event, cands[0]), [], "its parameters contradict its message "
+                       "or its state: no spec step is the one it names", len(cands))
     _, _, state, reason = best
     have = mapping.node_view(event, state)
     diff = [(k, want.get(k), have.get(k)) for k in sorted(set(want) | set(have)) if want.get(k) != have.get(k)]

@@ -254,8 +254,8 @@ def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
         _write_out(args, safety)
         return 1
     if args.json:
-        shown = [r.to_json() for r in results]
-        json.dump(shown[0] if len(shown) == 1 else shown, sys.stdout, indent=1)
+        shown = [r.to_json() for r in results]  # every property declared: a list, even of one (a script reads
+        json.dump(shown if not args.liveness else shown[0], sys.stdout, indent=1)  # one shape); one named: it
         print()
     else:
         print("\n\n".join(format_lasso(spec, r) for r in results))
