@@ -115,7 +115,10 @@ def test_planted_bugs(capsys: pytest.CaptureFixture) -> None:
     obj = report(capsys, FAST, "--variant", "small-fast-quorums", "--replicas", "4", "--values", "2", "--ballots",
                  "1", "--fast-ballots", "1", "--fast-quorum", "2")  # fmt: skip
     assert (obj["verdict"], obj["violated"], obj["trace_length"]) == ("violation", "Agreement", 5)
-    assert [s["action"] for s in obj["trace"]] == ["Init", "FastAny"] + ["FastPropose"] * 4
+    assert [s["action"] for s in obj["trace"]] == ["Init", "FastAny"] + ["FastPropose"] * 4  # TLC's 6 states too
+    whole = load_user_spec(f"{FILE}:SmallFastQuorums")(4, 2, 1, "1", fast_quorum=2)  # SmallFQ_r4v2b1_whole.cfg
+    r = check(whole, check_invariants=False)
+    assert (r.distinct_states, r.states_generated, r.depth) == (148, 933, 7)
     obj = report(capsys, FAST, "--variant", "any-recovery", "--replicas", "3", "--values", "4", *SMALL[4:])
     assert (obj["violated"], obj["trace_length"]) == ("FastNontriviality", 8)
     obj = report(capsys, PAXOS, "--variant", "ignore-votes", "--replicas", "1", "--values", "2", "--ballots", "2")
