@@ -147,6 +147,13 @@ def test_fast_quorums_are_safe_exactly_where_fast_assume_says(replicas: int, fas
         assert (r.verdict, r.violated, r.trace_length) == ("violation", "Agreement", steps)
 
 
+def test_both_ways_to_a_decision_are_reachable(capsys: pytest.CaptureFixture) -> None:
+    """The witnesses: a fast quorum decides (5 steps), or a collision is recovered in a classic ballot (8)."""
+    code, out, _ = run(capsys, "check", FAST, *SMALL, "--reach", "all")
+    assert code == 0 and out == ("Reached DecidedFast: shortest behaviour, 5 steps\n"
+                                 "Reached DecidedInClassic: shortest behaviour, 8 steps\n")  # fmt: skip
+
+
 def test_refinement_both_ways(capsys: pytest.CaptureFixture) -> None:
     """PaxosConsistency as a refinement of Consensus holds for both; FastPaxos is no step-by-step Paxos."""
     code, out, _ = run(capsys, "refine", FAST, "Consensus", *SMALL)

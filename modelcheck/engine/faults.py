@@ -18,6 +18,7 @@ engine choked on what the spec returned), by re-checking the states the engine h
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 import time
 import traceback
@@ -355,6 +356,14 @@ def check_declarations(spec: Spec) -> None:
     property a ``Temporal`` (``Eventually(...)``, not a bare predicate), each fairness condition a
     ``WF``/``SF`` naming at least one action (``WF()`` covers no step, so it would constrain nothing)."""
     title = spec_title(spec)
+    takes = [p for p in inspect.signature(type(spec).__init__).parameters if p != "self"]
+    for name in type(spec).witnesses_declared():  # @witness(replica=3): bounds used where the witness is sought
+        unknown = [k for k in type(spec).witness_bounds(name) if k not in takes]
+        if unknown:
+            raise SpecContractError(
+                f"{title}: @witness({unknown[0]}=...) on {name} names no bound of the spec{hint(unknown[0], takes)} "
+                f"(its constructor takes: {', '.join(takes) or 'nothing'})"
+            )
     for method, name in spec.explained().items():
         if name not in spec.invariants:
             raise SpecContractError(

@@ -40,7 +40,20 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Annotated, Any, NamedTuple
 
-from spec.core import SF, WF, Eventually, Label, MscEvent, Spec, SpecError, action, explains, invariant, refines
+from spec.core import (
+    SF,
+    WF,
+    Eventually,
+    Label,
+    MscEvent,
+    Spec,
+    SpecError,
+    action,
+    explains,
+    invariant,
+    refines,
+    witness,
+)
 from spec.values import MsgSet
 
 NONE, ANY = -1, -2  # the model values none and any (Values are 0..V-1)
@@ -529,6 +542,19 @@ class FastPaxos(Common, Spec):
         """Only a value some acceptor proposed in a fast ballot is decided."""
         return s.decision == NONE or any(
             m[0] == P2B and m[3] == s.decision and m[1] in self.FastBallots for m in s.messages
+        )
+
+    # -- witnesses: both ways to a decision are reachable (else the invariants could hold vacuously)
+    @witness(replicas=3, values=2, ballots=2, fast_ballots="1")
+    def DecidedFast(self, s: FastState) -> bool:
+        """A fast quorum's unanimous votes decided, and no classic ballot was started."""
+        return s.decision != NONE and s.cValue == NONE
+
+    @witness(replicas=3, values=2, ballots=2, fast_ballots="1")
+    def DecidedInClassic(self, s: FastState) -> bool:
+        """After a collision, a quorum accepted the coordinator's value in a classic ballot, which is decided."""
+        return s.decision != NONE and any(
+            self.voters(s, b, q) is not None for b in self.ClassicBallots for q in self.Quorums
         )
 
     # -- liveness
