@@ -108,6 +108,8 @@ def test_load_an_itf_counterexample_and_search_from_a_state(server: ExplorerServ
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(bad, timeout=30)  # noqa: S310
     assert exc.value.code == 400
+    # the error names the trace loaded, not the temporary file the server read it through (newuser4)
+    assert json.loads(exc.value.read())["error"].startswith("the trace loaded: not valid JSON (line 1, column 2")
     # run the checker from the initial state: the shortest violation, as plain check finds it
     got = _search(server, "", "invariants")
     assert got["status"] == "done" and len(got["path"].split("/")) == 12

@@ -282,3 +282,33 @@ def test_a_lasso_s_fairness_word_is_one_of_two(tmp_path, capsys) -> None:
     capsys.readouterr()
     assert main(["replay", str(trace), "--spec", ref]) == 2
     assert '#meta.fairness must be "declared" or "none", got \'"nnone"\'' in capsys.readouterr().err
+
+
+def test_a_bound_of_the_wrong_type_is_named(tmp_path, capsys) -> None:
+    """replay --bounds keys=x gave the spec's constructor the string 'x' (its TypeError read as the spec's code
+    failing, exit 3), --bounds ids=3 gave ChangRoberts the int 3, and a trace's own #meta.bounds of the wrong type
+    went the same way (newuser4). Each is now converted as its flag would take it, or refused in one line."""
+    user = str(Path(__file__).parent / "user_specs")
+    kvs, cr = f"{user}/kv_snapshot.py", f"{user}/chang_roberts.py"
+    out = tmp_path / "cex"
+    assert main(["check", f"{kvs}:KeyValueStore", "--variant", "forget-missed", "--keys", "1", "--vals", "1",
+                 "--out", str(out), "--quiet"]) == 1  # fmt: skip
+    trace = str(out / "trace.itf.json")
+    capsys.readouterr()
+    assert main(["replay", trace, "--spec", f"{kvs}:ForgetMissed", "--bounds", "keys=x"]) == 2
+    assert capsys.readouterr().err == "paxraft replay: error: --bounds keys=x: --keys takes an integer\n"
+    assert main(["replay", trace, "--spec", f"{kvs}:ForgetMissed", "--bounds", "keys=1", "--quiet"]) == 0
+    obj = json.loads(Path(trace).read_text())
+    obj["#meta"]["bounds"]["vals"] = "1"
+    bad = tmp_path / "bad.itf.json"
+    bad.write_text(json.dumps(obj))
+    capsys.readouterr()
+    assert main(["replay", str(bad), "--spec", f"{kvs}:ForgetMissed"]) == 2
+    assert capsys.readouterr().err.endswith(': #meta.bounds.vals is "1": --vals takes an integer\n')
+    ring = tmp_path / "ring"
+    assert main(["check", f"{cr}:ChangRoberts", "--nodes", "3", "--ids", "3,1,2", "--deadlock", "--out", str(ring),
+                 "--quiet"]) == 1  # fmt: skip
+    capsys.readouterr()
+    argv = ["replay", str(ring / "trace.itf.json"), "--spec", f"{cr}:ChangRoberts", "--quiet"]
+    assert main([*argv, "--bounds", "nodes=1,ids=3"]) == 1  # a str bound given as digits stays a str
+    assert "error" not in capsys.readouterr().err

@@ -190,6 +190,21 @@ def test_a_damaged_or_cut_segment_is_refused(run, tmp_path, capsys):
     _refused(files, f"{seg}: does not end with the record that names the next segment", capsys)
 
 
+def test_a_node_does_not_append_to_another_nodes_segment(run, tmp_path):
+    """A node's start reads its last segment's head: one of another node (a folder copied by hand) is refused
+    there, before the node appends to it (the audit would refuse the result)."""
+    d = _copy(run, tmp_path)
+    first = d / "node-1" / "trace.bin"
+    mine, theirs = _segments(first), _segments(d / "node-2" / "trace.bin")
+    n = min(len(mine), len(theirs))
+    for p in mine[n:]:
+        p.unlink()
+    last = mine[n - 1]
+    shutil.copy(theirs[n - 1], last)  # node 2's segment n as node 1's last
+    with pytest.raises(TraceFileError, match=f"{last}: a segment of node 2's trace, not node 1's"):
+        TraceWriter(first, 1, (1, 2, 3), compact=True, segment_bytes=BOUND)
+
+
 def test_a_continuation_segment_given_alone_is_refused_naming_the_first(run, capsys):
     seg = _segments(cluster.trace_files(run)[0])[1]
     capsys.readouterr()

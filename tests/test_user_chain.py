@@ -169,7 +169,7 @@ import sys
 sys.path.insert(0, {folder!r})
 from chain_replication import Chain
 from lossy_log import LossyLog
-from spec.core import Spec, action, explains, refines
+from spec.core import Spec, action, explains, refines, witness
 
 
 class LateAck(Chain):
@@ -230,6 +230,18 @@ class FunctionRefines(Chain):
     @refines(LossyLog)
     def as_log(self):
         return lambda s: s
+
+
+class TypoFair(Chain):
+    def fairness(self):
+        from spec.core import WF
+        return [WF("Ak")]
+
+
+class WitnessBound(Chain):
+    @witness(server=2)
+    def Written(self, s):
+        return s.acked > 0
 '''
 
 
@@ -247,6 +259,9 @@ class FunctionRefines(Chain):
                                                "permute(state, perm) nor canonical(state)"),
     (["check", str(CHAIN.parent / "lossy_log.py") + ":LossyLog", "--symmetry"], "the spec declares no symmetric set"),
     (["check", "{f}:NoDefault"], "NoDefault needs --servers: its constructor argument servers has no default"),
+    (["check", "{f}:TypoFair"], "TypoFair: fairness WF(Ak) names unknown action(s) Ak; did you mean 'Ack'?"),
+    (["check", "{f}:WitnessBound"], "WitnessBound: @witness(server=...) on Written names no bound of the spec; did "
+                                    "you mean 'servers'?"),  # a user's spec never used them: silently ignored
 ])
 def test_spec_mistakes_are_one_line_not_internal_errors(
     argv: list[str], says: str, tmp_path: Path, capsys: pytest.CaptureFixture

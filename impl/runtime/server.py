@@ -528,9 +528,8 @@ class NodeServer:
         acknowledged entries stored behind damage, refused at its next start (a full disk did that to one node
         of three by hand). Restarted, it keeps what its last completed fsync covered and cuts the rest."""
         if (self.wal.dir / SYNC_FAILED).exists():  # (its fdatasync: the cache may hold what the disk does not)
-            log.critical("node %d: an fdatasync of its log failed (%s): stopping; it will not restart on this boot "
-                         "of the machine: rebuild it from its peers (paxraft cluster recover-node --node %d)",
-                         self.id, exc, self.id)
+            log.critical("node %d: an fdatasync of its log failed (%s): stopping; its next start reads the log as "
+                         "the disk holds it, past the page cache", self.id, exc)
         else:
             log.critical("node %d: writing its log or trace failed (%s): stopping; restart it once the disk is "
                          "fixed (it keeps what was synced)", self.id, exc)

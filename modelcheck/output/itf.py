@@ -10,6 +10,7 @@ names, parameter values), so a replay re-runs exactly that step.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from typing import Any
 
 from modelcheck.engine.result import Step
 from spec.behaviour import NOT_OFFERED, initial_states, offered
-from spec.core import Label, Spec, SpecError, State, order_key
+from spec.core import Label, Option, Spec, SpecError, State, order_key
 from spec.registry import build, class_ref, entries, entry, entry_for_class, is_user_ref, load_user_spec
 from spec.userfiles import clip, load_json, quote, read_text
 
@@ -223,7 +224,44 @@ def spec_from_meta(
                 f"{path}: #meta.bounds.{key} names a file ({quote(val)}); replay opens no path a trace names: "
                 f"pass it yourself with --bounds {key}=PATH"
             )
+    options = {o.dest: o for o in e.all_options}
+    bounds = {key: _typed(options[key], val, key in given, path) for key, val in bounds.items()}
     return cls(**bounds) if cls is not None else build(name, variant, **bounds)
+
+
+def _typed(opt: Option, val: Any, given: bool, path: str) -> Any:
+    """A bound's value as its flag would take it. ``--bounds keys=x`` for an int reached the spec's constructor
+    as the string 'x' (its TypeError then read as the spec's code failing, exit 3), and ``--bounds ids=3`` for a
+    str bound as the int 3; a trace's own #meta.bounds of the wrong type went the same way."""
+    where = f"--bounds {opt.dest}={val}" if given else f"{path}: #meta.bounds.{opt.dest} is {clip(json.dumps(val), 60)}"
+    if opt.type is bool:
+        if isinstance(val, bool):
+            return val
+        if given and str(val).lower() in ("true", "false", "1", "0"):
+            return str(val).lower() in ("true", "1")
+    elif opt.type is int:
+        if isinstance(val, int) and not isinstance(val, bool):
+            return val
+    elif opt.type is str:
+        if isinstance(val, str):
+            return val
+        if given and isinstance(val, int):
+            return str(val)
+    elif opt.type is float:
+        if isinstance(val, (int, float)) and not isinstance(val, bool):
+            return float(val)
+        if given:
+            with contextlib.suppress(ValueError):
+                return float(val)
+    else:  # a spec's own parser (bound_options): it says itself what it takes
+        if not isinstance(val, str):
+            return val
+        try:
+            return opt.type(val)
+        except (TypeError, ValueError) as exc:
+            raise ItfError(f"{where}: {clip(str(exc), 200)}") from None
+    kind = {bool: "true or false", int: "an integer", str: "a string", float: "a number"}[opt.type]
+    raise ItfError(f"{where}: {opt.flag} takes {kind}")
 
 
 def _user_class(meta: dict[str, Any], path: str, spec_ref: str | None, naming: str = PASS_SPEC) -> type[Spec]:

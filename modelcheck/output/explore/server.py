@@ -125,7 +125,10 @@ def load_itf_text(session: Session, body: bytes) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         p = Path(tmp, "trace.itf.json")
         p.write_bytes(body)
-        _, trace = read_itf(p, session.spec)
+        try:
+            _, trace = read_itf(p, session.spec)
+        except SpecError as exc:  # named by the file it was read through, a temporary the user never saw
+            raise SpecError(str(exc).replace(str(p), "the trace loaded")) from None
     return session.load_trace(trace.steps)
 
 
