@@ -157,6 +157,7 @@ def test_list_shows_specs_and_variants(capsys) -> None:
         (["check", "paxos", "--variant", "nosuch"], "no variant 'nosuch'"),
         (["check", "paxos", "--acceptors", "x"], "invalid int value"),
         (["check", "nofile.py:Foo"], "no such file"),
+        (["check", "paxos", "--no-fairness"], "--no-fairness goes with --liveness"),  # was ignored, exit 0
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(capsys, argv: list[str], needle: str) -> None:

@@ -232,6 +232,12 @@ class FunctionRefines(Chain):
         return lambda s: s
 
 
+class TypoFair(Chain):
+    def fairness(self):
+        from spec.core import WF
+        return [WF("Ak")]
+
+
 class WitnessBound(Chain):
     @witness(server=2)
     def Written(self, s):
@@ -253,6 +259,7 @@ class WitnessBound(Chain):
                                                "permute(state, perm) nor canonical(state)"),
     (["check", str(CHAIN.parent / "lossy_log.py") + ":LossyLog", "--symmetry"], "the spec declares no symmetric set"),
     (["check", "{f}:NoDefault"], "NoDefault needs --servers: its constructor argument servers has no default"),
+    (["check", "{f}:TypoFair"], "TypoFair: fairness WF(Ak) names unknown action(s) Ak; did you mean 'Ack'?"),
     (["check", "{f}:WitnessBound"], "WitnessBound: @witness(server=...) on Written names no bound of the spec; did "
                                     "you mean 'servers'?"),  # a user's spec never used them: silently ignored
 ])

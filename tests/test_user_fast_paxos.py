@@ -123,10 +123,12 @@ def test_planted_bugs(capsys: pytest.CaptureFixture) -> None:
     assert (obj["violated"], obj["trace_length"]) == ("FastNontriviality", 8)
     obj = report(capsys, PAXOS, "--variant", "ignore-votes", "--replicas", "1", "--values", "2", "--ballots", "2")
     assert (obj["violated"], obj["trace_length"]) == ("Agreement", 8)
+    obj = report(capsys, PAXOS, "--variant", "blank-report", "--replicas", "1", "--values", "1", "--ballots", "2")
+    assert (obj["violated"], obj["trace_length"]) == ("PaxosNontriviality", 6)
     code, _, err = run(capsys, "check", FAST, "--fast-quorum", "2")  # the base spec keeps FastAssume
     assert code == 2 and "--fast-quorum 2 breaks FastAssume with 4 replicas and quorums of 3" in err
     code, out, _ = run(capsys, "variants", "--spec", str(FILE), "--check")
-    assert code == 0 and "4 entries checked" in out and "every entry agrees" in out
+    assert code == 0 and "5 entries checked" in out and "every entry agrees" in out
 
 
 # The fast quorum varied (SmallFastQuorums takes any size; values 2, ballots 0..2, fast ballot 1, majority quorums):

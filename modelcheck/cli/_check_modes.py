@@ -103,6 +103,9 @@ def validate(args: argparse.Namespace) -> None:
                         "stops at --max-states")
     if args.walks < 1:
         raise SpecError(f"--walks must be at least 1, got {args.walks}")
+    if args.no_fairness and args.liveness is None:  # it was ignored: a plain check judges no property
+        raise SpecError("--no-fairness goes with --liveness (it checks the properties under no fairness); add "
+                        "--liveness, or drop it")
     cap = WORKERS_PER_CORE * (os.cpu_count() or 1)
     if args.workers > cap:
         print(

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from spec.core import Fair, Label, Spec, SpecError
+from spec.suggest import hint
 
 
 def show_fair(spec: Spec, f: Fair) -> str:
@@ -47,7 +48,8 @@ class FairnessRule:
         for f in self.conds:
             unknown = [a for a in f.actions if a not in self.names]
             if unknown:
-                raise SpecError(f"{spec.name}: fairness {f} names unknown action(s) {', '.join(unknown)}")
+                raise SpecError(f"{spec.name}: fairness {f} names unknown action(s) {', '.join(unknown)}"
+                                f"{hint(unknown[0], self.names)}")
             # a filter an action lacks leaves that action unconstrained; one that no action has is a mistake
             # that would silently make the condition cover every step of the family
             for key, _ in f.where:

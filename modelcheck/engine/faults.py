@@ -395,6 +395,10 @@ def check_declarations(spec: Spec) -> None:
                 f"{title}: fairness {f} names no action, so it covers no step and constrains nothing; "
                 f'name the actions it makes fair: {f.kind}("A", "B")'
             )
+    from modelcheck.engine.fairness import FairnessRule  # (it builds on this module's neighbours)
+
+    FairnessRule(spec, fairness)  # every action named is the spec's, every filter a parameter of one: any run,
+    # as WF() is refused (WF("FastDecde") passed a plain check and was refused only with --liveness)
 
 
 def check_shown(spec: Spec, state: State) -> None:

@@ -736,6 +736,23 @@ class LazyCoordinator(FastPaxos):
         return [f for f in super().fairness() if "ClassicAccept" not in f.actions]
 
 
+class BlankReport(Paxos):
+    """An acceptor's promise reports the ballot of its vote but not the value."""
+
+    variant = "blank-report"
+    rule = "PaxosPromise's P1b carries maxVBallot[a] with maxValue none"
+    breaks = "PaxosNontriviality"
+    failing_bounds = {"replicas": 1, "values": 1, "ballots": 2}
+    trace_length = 6
+
+    @action(lambda self, s: [(a, m[1]) for a in self.Replicas for m in self.of_type(s, P1A)])
+    def PaxosPromise(self, s: PaxosState, a: int, b: int) -> PaxosState | None:
+        if (P1A, b) not in s.messages or not s.maxBallot[a] < b:
+            return None
+        blank = self.msg(P1B, b, a, s.maxVBallot[a], NONE)  # the vote's value left out
+        return s._replace(maxBallot=at(s.maxBallot, a, b), messages=s.messages | {blank})
+
+
 class IgnoreVotes(Paxos):
     """Paxos whose proposer ignores the votes its promises report: it proposes any value."""
 
