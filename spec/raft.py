@@ -433,7 +433,8 @@ class Raft(Spec):
         # reads, to every value a trace may name, 2**30 of them: never enumerated).
         self._client_values = self.Value
         self._messages_memo: dict[tuple, tuple] = {}
-        # raft.tla's Quorum is a function of the votes alone: then BecomeLeader's guard is in the role bundle.
+        # raft.tla's Quorum is a function of the votes alone: then BecomeLeader's guard is in the role bundle
+        # (and AdvanceCommitIndex asks IsQuorum itself).
         self._votes_decide = type(self).QuorumOf is Raft.QuorumOf
         self._verdicts: dict[Any, bool] = {}  # see violated
         super().__init__()
@@ -759,9 +760,10 @@ class Raft(Spec):
         newCommitIndex = s.commitIndex[i]
         if lg:
             match = s.matchIndex[i]
+            fixed = self._votes_decide  # raft.tla's Quorum; else the extension's (a configuration's majority)
             for index in range(len(lg), 0, -1):  # Max(agreeIndexes): the first index from the top
                 agree = {i} | {k for k in self.Server if match[k] >= index}
-                if self.IsQuorum(agree):
+                if self.IsQuorum(agree) if fixed else self.QuorumOf(s, i, agree):
                     if self.CommitTermOk(lg[index - 1][0], s.currentTerm[i]):
                         newCommitIndex = index
                     break

@@ -434,6 +434,10 @@ def raft_reference(paths: dict[int, Path]) -> tuple[str, str | None]:
     spec = RaftImpl(servers=len(nodes), abbreviate=False, members=dec.members)  # every range a leader may send
     spec.note_configs()
     receipts = Counter(tuple(e.recv["id"]) for e in events if e.recv is not None and ref_consumes(e))
+    # a message received only by UpdateTerm or a return to follower (its receiver crashed before handling it) is
+    # lost after the last of those receipts
+    unconsumed = Counter(tuple(e.recv["id"]) for e in events if e.recv is not None and not ref_consumes(e)
+                         and not receipts[tuple(e.recv["id"])])
     cands = set(spec.init_states())
     booted: set[int] = set()
     copies: dict[tuple[int, ...], dict[str, Any]] = {}  # id -> the message as its sender wrote it
@@ -451,6 +455,10 @@ def raft_reference(paths: dict[int, Path]) -> tuple[str, str | None]:
         new = Counter(m for _, m in e.sent_msgs)
         gone = Counter([recv_msg] if recv_msg is not None and ref_consumes(e) else [])
         kept = recv_msg if recv_msg is not None and not ref_consumes(e) else None  # left to the next event
+        lost = False
+        if kept is not None and unconsumed[tuple(e.recv["id"])]:
+            unconsumed[tuple(e.recv["id"])] -= 1
+            lost = not unconsumed[tuple(e.recv["id"])]
         nxt = set()
         for s in cands:
             bag = Counter(dict(s.messages))
@@ -466,10 +474,12 @@ def raft_reference(paths: dict[int, Path]) -> tuple[str, str | None]:
                     k = receipts[mid]
                     for _ in range(k - 1):
                         t = spec.DuplicateMessage(t, m)
-                    if not k:
+                    if not k and not unconsumed[mid]:
                         t = spec.DropMessage(t, m)
                     if t is None:
                         break
+                if lost and t is not None:
+                    t = spec.DropMessage(t, kept)
                 if t is not None and ref_agrees(e, t):
                     nxt.add(t)
         booted.add(i)

@@ -162,14 +162,39 @@ def test_the_audits_spec_with_membership_actions_model_checks_clean():
     term committed first, the errata, then the configuration entry); snapshots, transfer, network faults,
     candidate step-down and CheckQuorum left out. Every invariant holds; AddServer and StepDownRemoved (the
     spare, outside the configuration, elected by the member's vote, steps down once it commits) reach new states.
-    RemoveServer reaches none here: the only member is the last one, and after an add the log is full."""
+    RemoveServer reaches none here: the only member is the last one, and after an add the log is full.
+    (15,847 states before raft.tla's AdvanceCommitIndex counted the configuration's quorum: with all servers'
+    majority it moved a commitIndex that AdvanceCommitIndexTo had raised on the member alone back down, 2 -> 1.)"""
     from modelcheck import check
     from modelcheck.audit.raft_spec import RaftImpl
 
     r = check(RaftImpl(servers=2, members=[0], values=1, max_term=2, max_log=2, max_in_flight=1)
               .without(MEMBERSHIP_CHECK_WITHOUT))
-    assert (r.verdict, r.distinct_states, r.depth) == ("ok", 15847, 34)
+    assert (r.verdict, r.distinct_states, r.depth) == ("ok", 15529, 34)
     assert {a: r.coverage[a].new for a in CHANGES} == {"AddServer": 546, "RemoveServer": 0, "StepDownRemoved": 2661}
+
+
+def test_raft_tlas_advance_commit_index_counts_the_configurations_quorum():
+    """The audit's spec keeps raft.tla's AdvanceCommitIndex, which asked raft.tla's fixed quorum (a majority of
+    every server) where the membership extension's AdvanceCommitIndexTo asks the leader's configuration: leader
+    s1, whose configuration is {s1, s2}, committed entry 2 on its own copy and removed s3's; and it set
+    commitIndex to what it found, lower after a configuration entry (found by tests/test_spec_walk_traces.py:
+    the audit refused the traces of such steps, as it should)."""
+    from modelcheck.audit.raft_spec import RaftImpl, config_value
+    from spec.raft import EXCEPT, LEADER
+
+    spec = RaftImpl(servers=3, values=1)
+    spec.note_configs()
+    s = next(iter(spec.init_states()))
+    s = s.but(currentTerm=(2, 2, 2), state=EXCEPT(s.state, 0, LEADER),
+              log=EXCEPT(s.log, 0, ((2, 0), (2, config_value({0, 1})))), matchIndex=EXCEPT(s.matchIndex, 0, (0, 0, 2)))
+    assert spec.AdvanceCommitIndexTo(s, 0, 2) is None
+    assert spec.AdvanceCommitIndex(s, 0).commitIndex == (0, 0, 0)
+    # nor does it lower a commitIndex that the configuration before the last entry's allowed: s1 committed 2
+    # with s2 (all three members), then appended {s1, s3}, whose majority stores only entry 1
+    s = s.but(log=EXCEPT(s.log, 0, ((2, 0), (2, 0), (2, config_value({0, 2})))), commitIndex=(2, 0, 0),
+              matchIndex=EXCEPT(s.matchIndex, 0, (0, 2, 1)))
+    assert spec.AdvanceCommitIndex(s, 0).commitIndex == (2, 0, 0)
 
 
 MEMBERSHIP_CHECK_WITHOUT = ["CompactLog", "InstallSnapshot", "HandleInstallSnapshotRequest", "TransferLeadership",

@@ -141,17 +141,32 @@ class NetworkFate:
         """Copies made (``duplicate``) or lost (``drop``) after their send was audited (taken once)."""
         return []
 
+    def lost_after(self, mid: MessageId) -> bool:
+        """Whether a message received without being consumed (UpdateTerm, return-to-follower) is lost right
+        after this receipt (its last, none consuming it)."""
+        return False
+
 
 class ReceiptFate(NetworkFate):
-    """Offline: read off the trace, by counting the receipts that consume each message id."""
+    """Offline: read off the trace, by counting the receipts that consume each message id (and those that do
+    not: a message only ever received so, say by a node that crashed before handling it, is lost after the
+    last of them, not at its send)."""
 
-    def __init__(self, receipts: Counter[MessageId]) -> None:
+    def __init__(self, receipts: Counter[MessageId], unconsumed: Counter[MessageId] | None = None) -> None:
         self.receipts = receipts
+        self.unconsumed = unconsumed or Counter()
 
     def after_send(self, mid: MessageId, to_self: bool) -> tuple[int, bool]:
-        """k receipts: k - 1 duplicates; none: lost."""
+        """k receipts: k - 1 duplicates; none: lost (after its receipts that do not consume it, if any)."""
         r = self.receipts.get(mid, 0)
-        return (r - 1, False) if r else (0, True)
+        return (r - 1, False) if r else (0, not self.unconsumed.get(mid))
+
+    def lost_after(self, mid: MessageId) -> bool:
+        """The last of the receipts of a message nothing consumes."""
+        if self.receipts.get(mid) or not self.unconsumed.get(mid):
+            return False
+        self.unconsumed[mid] -= 1
+        return not self.unconsumed[mid]
 
 
 class ReportedFate(NetworkFate):
@@ -229,10 +244,11 @@ class RaftMapping(Mapping):
         if bounds and bounds.get("servers") not in (None, len(nodes)):
             raise TraceError(f"--bounds servers={bounds['servers']} but the trace's header names {len(nodes)} nodes")
         receipts: Counter[MessageId] = Counter()
+        unconsumed: Counter[MessageId] = Counter()
         for e in events:
-            if e.recv is not None and consumes(e):
-                receipts[tuple(e.recv["id"])] += 1
-        mapping = cls(nodes, ReceiptFate(receipts), members)
+            if e.recv is not None:
+                (receipts if consumes(e) else unconsumed)[tuple(e.recv["id"])] += 1
+        mapping = cls(nodes, ReceiptFate(receipts, unconsumed), members)
         unknown = mapping.check_vocabulary(events)
         if not unknown:
             boots: dict[str, int] = {}  # file -> the boot (its header's number) of its latest event
@@ -446,8 +462,11 @@ class RaftMapping(Mapping):
             sent.append((mid, sm, not lost))
         if sent:
             p.sent = sent
-        if recv is not None and p.consumes and recv_id in self.in_flight:
-            self.in_flight_take(recv_id)
+        if recv is not None and recv_id in self.in_flight:
+            if p.consumes:
+                self.in_flight_take(recv_id)
+            elif self.fate.lost_after(recv_id):  # received, never consumed: lost now
+                post.append(StepPattern("DropMessage", (self.in_flight_take(recv_id),)))
         if pre or post:
             p.network = (*pre, *post)
         cores = self._core(event, p)  # (new lists: no network step around them is the common case)

@@ -221,6 +221,13 @@ class RaftImpl(RaftSnapshot):
         nxt = super().Restart(s, i)
         return nxt.but(commitIndex=EXCEPT(nxt.commitIndex, i, n), snapshotIndex=EXCEPT(s.snapshotIndex, i, n))
 
+    def AdvanceCommitIndex(self, s: RaftState, i: int) -> RaftState | None:
+        """raft.tla's, but never lowering commitIndex: a configuration entry can shrink what a quorum stores
+        below what AdvanceCommitIndexTo committed under the configuration before it (raft.tla's quorums never
+        change)."""
+        nxt = super().AdvanceCommitIndex(s, i)
+        return s if nxt is not None and nxt.commitIndex[i] < s.commitIndex[i] else nxt
+
     @action(params=_commit_targets)
     def AdvanceCommitIndexTo(self, s: RaftState, i: int, n: int) -> RaftState | None:
         """Leader i commits up to n: above its commitIndex, stored by a quorum, an entry of its current term."""
