@@ -125,6 +125,9 @@ def test_planted_bugs(capsys: pytest.CaptureFixture) -> None:
         "has v1, yet k1 is in neither written[t2] nor missed" in out  # fmt: skip
     code, out, _ = run(capsys, "check", KVS, "--reach", "WriteConflict", "--keys", "1", "--vals", "1")
     assert code == 0 and "Reached WriteConflict: shortest behaviour, 5 steps" in out
+    code, out, _ = run(capsys, "check", KVS, "--reach", "snapshotStore['t2']['k1'] == 'v1' and store['k1'] == 'v1'",
+                       "--keys", "1", "--vals", "1")  # fmt: skip
+    assert code == 0 and "shortest behaviour, 4 steps" in out  # t1 closes, then t2 opens on its write
 
 
 def test_liveness(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:

@@ -44,6 +44,12 @@ def at(t: tuple, i: int, v: Any) -> tuple:
     return t[:i] + (v,) + t[i + 1 :]
 
 
+def key_map(m: tuple[int, ...], val: Any) -> dict[str, str]:
+    """[k \\in Key |-> ...] as show_state gives it: printed [k1 |-> v1, k2 |-> NoVal], read by --reach as
+    snapshotStore['t1']['k1']."""
+    return {f"k{k + 1}": val(x) for k, x in enumerate(m)}
+
+
 def bounded(flag: str, n: int, lo: int, hi: int) -> int:
     if not lo <= n <= hi:
         raise SpecError(f"{flag} must be between {lo} and {hi}, got {n}")
@@ -236,15 +242,12 @@ class KeyValueStore(Spec):
     def show_param(self, action: str, param: str, value: Any) -> Any:
         return {"t": "t", "k": "k", "v": "v"}[param] + str(value + 1)
 
-    def show_map(self, m: tuple[int, ...]) -> str:
-        return ", ".join(f"k{k + 1}={self.val(x)}" for k, x in enumerate(m))
-
     def show_state(self, s: KVState) -> dict[str, Any]:
         name = [f"t{t + 1}" for t in self.TxId]
         return {
             "store": {f"k{k + 1}": self.val(x) for k, x in enumerate(s.store)},
             "tx": sorted(name[t] for t in s.tx),
-            "snapshotStore": {name[t]: self.show_map(s.snapshotStore[t]) for t in self.TxId},
+            "snapshotStore": {name[t]: key_map(s.snapshotStore[t], self.val) for t in self.TxId},
             "written": {name[t]: sorted(f"k{k + 1}" for k in s.written[t]) for t in self.TxId},
             "missed": {name[t]: sorted(f"k{k + 1}" for k in s.missed[t]) for t in self.TxId},
         }
@@ -523,10 +526,7 @@ class KVsnap(Spec):
             "tx": sorted(name[t] for t in s.tx),
             "missed": {name[t]: keys(s.missed[t]) for t in self.TxId},
             "pc": {name[t]: PC[s.pc[t]] for t in self.TxId},
-            "snapshotStore": {
-                name[t]: ", ".join(f"k{k + 1}={self.val(x)}" for k, x in enumerate(s.snapshotStore[t]))
-                for t in self.TxId
-            },
+            "snapshotStore": {name[t]: key_map(s.snapshotStore[t], self.val) for t in self.TxId},
             "read_keys": {name[t]: keys(s.read_keys[t]) for t in self.TxId},
             "write_keys": {name[t]: keys(s.write_keys[t]) for t in self.TxId},
             "ops": {name[t]: tuple(self.show_op(op) for op in s.ops[t]) for t in self.TxId},
