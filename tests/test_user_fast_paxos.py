@@ -145,8 +145,8 @@ def test_fast_quorums_are_safe_exactly_where_fast_assume_says(replicas: int, fas
     spec = load_user_spec(f"{FILE}:SmallFastQuorums")(replicas, 2, 2, "1", fast_quorum=fast_quorum)
     r, steps = check(spec), FAST_QUORUMS[replicas, fast_quorum]
     if steps is None:
-        figures = (r.verdict, r.distinct_states, r.states_generated, r.depth)
-        assert figures == ("ok", *SAFE_STATES[replicas, fast_quorum])
+        got = (r.verdict, r.distinct_states, r.states_generated, r.depth)
+        assert got == ("ok", *SAFE_STATES[replicas, fast_quorum])
     else:
         assert (r.verdict, r.violated, r.trace_length) == ("violation", "Agreement", steps)
 
