@@ -40,7 +40,7 @@ EVENT_NAME = {"AppendEntriesRange": "AppendEntries",
 #: steps a walk takes seldom, so that leaders get elected and logs grow (every step stays possible)
 RARE = {"DuplicateMessage": 0.2, "DropMessage": 0.2, "Timeout": 0.15, "Restart": 0.03, "RestartFromOlderSnapshot": 0.03,
         "CandidateStepDown": 0.05, "CheckQuorum": 0.03, "StepDownRemoved": 0.3, "RemoveServer": 0.1,
-        "AddServer": 0.1, "TransferLeadership": 0.2}
+        "AddServer": 1.0, "TransferLeadership": 0.2}
 HANDLERS = frozenset({"HandleRequestVoteRequest", "HandleRequestVoteResponse", "HandleAppendEntriesRequest",
                       "HandleAppendEntriesResponse", "UpdateTerm", "DropStaleResponse", "HandleInstallSnapshotRequest",
                       "HandleTimeoutNow"})
@@ -49,8 +49,9 @@ HANDLERS = frozenset({"HandleRequestVoteRequest", "HandleRequestVoteResponse", "
 class Writer:
     """Turns spec steps into trace records (docs/trace-format.md), one file per node."""
 
-    def __init__(self, spec: RaftImpl, s0: Any) -> None:
+    def __init__(self, spec: RaftImpl, s0: Any, members: list[int] | None = None) -> None:
         self.spec = spec
+        self.members = members  # the initial configuration (spec indices), None: every server
         self.n = len(spec.Server)
         self.nodes = list(range(1, self.n + 1))
         self.files: Files = {k: [] for k in self.nodes}
@@ -68,8 +69,10 @@ class Writer:
     def header(self, i: int) -> None:
         self.boot[i] += 1
         self.seq[i] = 0
-        self.files[i + 1].append({"format": FORMAT, "version": VERSION, "node": i + 1, "nodes": self.nodes,
-                                  "spec": "raft"})
+        head = {"format": FORMAT, "version": VERSION, "node": i + 1, "nodes": self.nodes, "spec": "raft"}
+        if self.members is not None:
+            head["members"] = [k + 1 for k in self.members]
+        self.files[i + 1].append(head)
         self.logs.pop(i, None)
 
     def value(self, v: int) -> str:
@@ -169,14 +172,16 @@ def _successors(spec: RaftImpl, s: Any, only: Any = None, bounded: bool = True) 
     return out
 
 
-def walk_traces(seed: int, steps: int, servers: int = 3) -> Files:
-    """A seeded random walk of ``steps`` spec steps, written as trace files (see the module's text)."""
+def walk_traces(seed: int, steps: int, servers: int = 3, members: list[int] | None = None) -> Files:
+    """A seeded random walk of ``steps`` spec steps, written as trace files (see the module's text); ``members``:
+    the initial configuration (spec indices; the other servers are spares a leader may add)."""
     rng = random.Random(seed)
-    spec = RaftImpl(servers=servers, values=2, max_term=6, max_log=6, max_copies=2, max_in_flight=8).without(
-        ["AppendEntries"])  # (raft.tla's, kept in RaftImpl: its nextIndex may fall to matchIndex or below, and
-    # the format's AppendEntries event is AppendEntriesRange, which sends only after matchIndex)
+    spec = RaftImpl(servers=servers, values=2, max_term=6, max_log=6, max_copies=2, max_in_flight=8,
+                    members=members).without(["AppendEntries"])  # (raft.tla's, kept in RaftImpl: its nextIndex
+    # may fall to matchIndex or below, and the format's AppendEntries event is AppendEntriesRange, which sends
+    # only after matchIndex)
     s = next(iter(spec.init_states()))
-    w = Writer(spec, s)
+    w = Writer(spec, s, members)
     for _ in range(steps):
         succ = _successors(spec, s)
         if not succ:
@@ -247,10 +252,10 @@ def _count(s: Any, m: Message) -> int:
     return next((k for x, k in s.messages if x == m), 0)
 
 
-def _walk_agree(seed: int, steps: int, tmp: Path, per_trace: int) -> Counter[tuple[str, str]]:
+def _walk_agree(seed: int, steps: int, tmp: Path, per_trace: int, spare: bool = False) -> Counter[tuple[str, str]]:
     """The walk's trace explained by the audit and the reference, and ``per_trace`` mutants (half of them at the
-    extensions' events, half of what the decoding reads) judged alike."""
-    files = walk_traces(seed, steps)
+    extensions' events, half of what the decoding reads) judged alike. ``spare``: four servers, s4 a spare."""
+    files = walk_traces(seed, steps, servers=4, members=[0, 1, 2]) if spare else walk_traces(seed, steps)
     paths = _save(files, tmp / f"w{seed}")
     verdict, _, report = audit(paths)
     assert verdict == "ok" and raft_reference(paths) == ("ok", None), (seed, report)
@@ -304,7 +309,26 @@ def test_a_message_received_but_never_consumed_is_lost_after_its_receipt(tmp_pat
     assert audit(paths)[:2] == ("ok", None) == raft_reference(paths)
 
 
+def test_spec_walks_with_a_spare_are_explained_and_their_mutants_agree(tmp_path: Path) -> None:
+    """Four servers, the first three the initial configuration (the header's ``members``): the fourth may be
+    elected by the members' votes (then steps down once it commits: StepDownRemoved) or added."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for seed in range(4):
+        counts += _walk_agree(seed, 300, tmp_path, 5, spare=True)
+    # ("change the members" to nodes 1-3 is no change here: they are the members already)
+    assert counts == {
+        ("change log.from", "malformed"): 1, ("change param case", "unexplained"): 1,
+        ("change recv mcommitIndex", "unexplained"): 1, ("change sent msuccess", "unexplained"): 1,
+        ("change sent mvoteGranted", "unexplained"): 1, ("change state commitIndex", "unexplained"): 1,
+        ("change state currentTerm", "unexplained"): 2, ("change state state", "unexplained"): 2,
+        ("change state votedFor", "unexplained"): 1, ("change the members", "ok"): 2,
+        ("change the term_offset", "malformed"): 1, ("drop", "malformed"): 1, ("phantom receipt", "malformed"): 2,
+        ("swap", "malformed"): 3,
+    }
+
+
 @pytest.mark.slow
 def test_many_spec_walks_written_as_traces_are_explained_and_their_mutants_agree(tmp_path: Path) -> None:
     for seed in range(6, 200):
         _walk_agree(seed, 600, tmp_path, 20)
+        _walk_agree(seed, 600, tmp_path, 10, spare=True)
