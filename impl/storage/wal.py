@@ -646,6 +646,15 @@ class WAL:
         self._buf.clear()
         return True
 
+    def new_trace(self, size: int) -> None:
+        """The node starts a new trace (its old one set aside, docs/trace-format.md): a mark that drops nothing, so
+        that the marks before it, which count bytes of the old trace, are never read against the new one (a new
+        trace that grew into a stale mark's range made the next start drop a synced, maybe acknowledged, write).
+        Only when the log holds a mark; before :attr:`trace_extent` is set (no second mark)."""
+        if self._mark is not None and self.trace_extent is None:
+            self._buf += _record(TRACE_MARK, _MARK.pack(self._end, size, size, self.boot))
+            self.sync()
+
     def _write_slot(self, seq: int, length: int, commit: int) -> None:
         assert self._fd is not None
         self._seq = seq
