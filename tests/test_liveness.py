@@ -343,3 +343,18 @@ def test_liveness_json_without_a_name_is_a_list_even_of_one(capsys) -> None:
     assert [r["property"] for r in json.loads(capsys.readouterr().out)] == ["Decided"]
     assert main(["check", *fast, "--liveness", "Decided"]) == 0  # one named: that one object
     assert json.loads(capsys.readouterr().out)["verdict"] == "ok"
+
+
+def test_fairness_on_an_action_left_out_or_restricted_says_tlc_may_differ(capsys) -> None:
+    """--without and --restrict change the actions themselves: a step left out neither exists nor enables a
+    fairness condition. TLA+'s ENABLED reads the action, so TLC (MCKVSNoRollback.tla: Next without RollbackTx,
+    or an ACTION_CONSTRAINT forbidding it, under WF(RollbackTx(t) \\/ CloseTx(t))) finds Ends holding where
+    paxraft finds a transaction stuck in a conflict (newuser4). The verdict stays paxraft's; it now says so."""
+    ref = "tests/user_specs/kv_snapshot.py:KeyValueStore"
+    for narrowing in (["--restrict", "no-rollback"], ["--without", "RollbackTx"]):
+        assert main(["check", ref, "--keys", "1", "--vals", "1", *narrowing, "--liveness", "Ends1"]) == 1
+        out = capsys.readouterr().out
+        assert out.count("Warning: fairness WF(RollbackTx \\/ CloseTx with t=") == 2
+        assert "so the verdict can differ from TLC's" in out
+    assert main(["check", ref, "--keys", "1", "--vals", "1", "--liveness", "Ends1"]) == 0
+    assert "Warning" not in capsys.readouterr().out

@@ -6,10 +6,12 @@ node or damaged is refused in one line naming the file (exit 2), never read past
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
 import signal
+import time
 import tracemalloc
 from pathlib import Path
 
@@ -341,3 +343,42 @@ def test_a_node_whose_last_segment_is_damaged_says_how_to_start_it(run, tmp_path
     finally:
         cluster.stop(d)
     assert (d / "node-1" / "trace.bin").exists()
+
+
+def test_a_new_trace_after_the_old_one_was_set_aside_never_drops_a_synced_write(run, tmp_path):
+    """The way out above (trace files moved aside) gives the node a new trace while its log's marks count bytes of
+    the old one: a new trace that grew (an idle follower's heartbeats) into the last stale mark's range made the
+    next start drop that write, synced and acknowledged. The start of a new trace now marks the log."""
+    from impl.storage.wal import WAL
+    from impl.trace import JSON_LINES
+
+    d = tmp_path / "c"
+    shutil.copytree(run, d, ignore=shutil.ignore_patterns("lock", "pid"))
+    home = d / "node-2"
+    probe = WAL(home / "wal")
+    probe._scan()
+    _, _, before, _, _ = probe._mark
+    last = probe._offset + len(probe._entries)
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for p in home.glob("trace*.bin"):
+        p.rename(aside / p.name)
+    pid = cluster.start_node(d, 2)  # alone: no quorum, no write of its own (pre-vote)
+    try:
+        for _ in range(200):
+            if (home / "trace.bin").exists() and trace_size(home / "trace.bin") > len(COMPACT_MAGIC):
+                break
+            time.sleep(0.02)
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+    first = home / "trace.bin"
+    pad = before - trace_size(first) - REC
+    assert pad > 40
+    with open(first, "ab") as f:  # its growth, to the first byte of the stale mark's range
+        f.write(record(JSON_LINES, b'{"pad":"' + b"x" * (pad - 11) + b'"}\n'))
+    assert trace_size(first) == before
+    wal = WAL(home / "wal")
+    wal.load(trace_size(first))
+    assert wal.trace_cut is None and wal._offset + len(wal._entries) == last

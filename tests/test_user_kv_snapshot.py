@@ -110,6 +110,13 @@ def test_engines_agree(capsys: pytest.CaptureFixture) -> None:
     assert sim["verdict"] == "ok" and sim["distinct_states"] <= TLC_KVS[2, 2, 2, False][0]
 
 
+def test_left_out_and_restricted_rollback(capsys: pytest.CaptureFixture) -> None:
+    """MCKVSNoRollback.tla: TLC's Next without RollbackTx is --without RollbackTx exactly (96 / 321 / 12); its
+    ACTION_CONSTRAINT counts the discarded steps as generated (28,305 / 314,965 / 17), --restrict does not."""
+    assert figures(report(capsys, KVS, "--keys", "1", "--vals", "1", "--without", "RollbackTx")) == (96, 321, 12)
+    assert figures(report(capsys, KVS, "--restrict", "no-rollback")) == (28305, 314965 - 54792, 17)
+
+
 def test_planted_bugs(capsys: pytest.CaptureFixture) -> None:
     obj = report(capsys, KVS, "--variant", "forget-missed", "--keys", "1", "--vals", "1", "--txs", "2")
     assert (obj["verdict"], obj["violated"], obj["trace_length"]) == ("violation", "TxLifecycle", 4)

@@ -379,7 +379,14 @@ class WAL:
             return good
         end, start, before, after, boot = self._mark
         if self._after_mark:
-            return end
+            # records after the last mark: a write cut short (its mark is its last record, and its header slot is
+            # written after it), or writes made with the marks off ("trace": false, "trace_marks": false), which
+            # a slot covers: those were synced, maybe acknowledged (all of them were dropped once the trace was on)
+            keep = max(end, min(self._synced, good))
+            if keep < good:
+                log.warning("%s: dropping records after the last trace mark (byte offset %d to %d): a write cut short",
+                            self.path, keep, good)
+            return keep
         if boot and boot == self.boot and before <= trace_size < after:
             self.trace_cut = before
             log.warning("%s: dropping the last write (byte offset %d to %d): the trace holds %d of its %d bytes",
@@ -645,6 +652,15 @@ class WAL:
         self._end += len(self._buf)
         self._buf.clear()
         return True
+
+    def new_trace(self, size: int) -> None:
+        """The node starts a new trace (its old one set aside, docs/trace-format.md): a mark that drops nothing, so
+        that the marks before it, which count bytes of the old trace, are never read against the new one (a new
+        trace that grew into a stale mark's range made the next start drop a synced, maybe acknowledged, write).
+        Only when the log holds a mark; before :attr:`trace_extent` is set (no second mark)."""
+        if self._mark is not None and self.trace_extent is None:
+            self._buf += _record(TRACE_MARK, _MARK.pack(self._end, size, size, self.boot))
+            self.sync()
 
     def _write_slot(self, seq: int, length: int, commit: int) -> None:
         assert self._fd is not None

@@ -474,7 +474,7 @@ def _judge(
     succ = {u: [v for v, _ in g.edges(u) if v in region] for u in region}
     tails.extend(_fair_components(sorted(region), succ, g, fair))
 
-    warnings = vacuity_warnings(g, prop, goal_key, trigger_key)
+    warnings = vacuity_warnings(g, prop, goal_key, trigger_key) + narrowed_fairness(spec, rule.conds)
     lasso = None
     if tails:
         lasso = _shortest_lasso(g, prop, starts, region, tails, fair)
@@ -561,6 +561,26 @@ def _two_phase_path(g: StateGraph, starts: set[int], region: set[int], goal: dic
                 continue
             reach((v, phase), node, lid)
     raise AssertionError("a tail in the region is reachable from a trigger state by construction")
+
+
+def narrowed_fairness(spec: Spec, conds: Sequence[Fair]) -> list[str]:
+    """Warn when a fairness condition names an action ``--without`` leaves out or ``--restrict`` narrows. Here
+    such a step neither exists nor enables the condition; in TLA+, ENABLED reads the action itself (TLC, for a
+    Next without the disjunct or an ACTION_CONSTRAINT), so a behaviour waiting for such a step is unfair there
+    and the property may hold where paxraft finds a lasso (KeyValueStore --restrict no-rollback: Ends1 is
+    violated here, holds in TLC)."""
+    narrowed = {act: f"--restrict {name}" for name, (act, _, _) in type(spec).restrictions().items()
+                if name in spec.restricted}
+    narrowed.update({act: "--without" for act in spec.excluded})
+    out = []
+    for f in conds:
+        hit = [a for a in f.actions if a in narrowed]
+        if hit:
+            how = ", ".join(f"{a} ({narrowed[a]})" for a in hit)
+            out.append(f"fairness {show_fair(spec, f)} names {how}: only the steps left enable it here, while TLA+'s "
+                       "ENABLED (TLC's, for Next without the disjunct or an ACTION_CONSTRAINT) counts the others too, "
+                       "so the verdict can differ from TLC's")
+    return out
 
 
 def _no_fair_behaviour(g: StateGraph, fair: _Fairness) -> list[str]:

@@ -33,6 +33,7 @@ from spec.core import (
     explains,
     invariant,
     refines,
+    restriction,
     witness,
 )
 
@@ -197,6 +198,11 @@ class KeyValueStore(Spec):
                             f"has {self.val(s.store[k])}, yet k{k + 1} is in neither written[t{t + 1}] nor missed")
         t = next(t for t in self.TxId if t not in s.tx)
         return f"t{t + 1} is closed but its snapshot, written or missed set was not cleared"
+
+    @restriction("no-rollback", action="RollbackTx")
+    def NeverRollsBack(self, s: KVState, t: int) -> bool:
+        """Transactions end only by closing (--restrict no-rollback): one that conflicts then stays open."""
+        return False
 
     @witness
     def WriteConflict(self, s: KVState) -> bool:
