@@ -183,3 +183,20 @@ def test_a_partial_last_trace_line_is_cut_before_the_next_boot_appends(tmp_path)
     lines = path.read_bytes().split(b"\n")
     assert lines[2].startswith(b'{"format"') and len(lines) == 4  # header, Init, the new header, ''
     assert [e["action"] for e in read_events(path) if "action" in e] == ["Init"]
+
+
+def test_writes_made_with_the_marks_off_are_kept_once_they_are_on_again(tmp_path):
+    """A cluster run with "trace": false (or "trace_marks": false) after one with marks writes records after the
+    log's last mark, synced and acknowledged; they were read as a write cut short and all dropped at the first
+    start with the trace on again (a cluster lost every write of the run without trace). Only records past the
+    synced length can be a write cut short."""
+    w, _ = _log_with_a_last_write(tmp_path)
+    w.synced()
+    w.trace_extent = None  # the next run: no trace
+    for k in (6, 7):
+        w.save(Ready(entries_from=k, entries=[Entry(2, b"e%d" % k)]))
+        w.sync()
+    w.save(Ready(entries_from=8, entries=[Entry(2, b"e8")]))
+    w.write_records()  # (and a write cut short after them: dropped)
+    w.close()
+    assert _entries(tmp_path, 150) == ([b"e%d" % k for k in range(1, 8)], None)

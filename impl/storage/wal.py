@@ -379,7 +379,14 @@ class WAL:
             return good
         end, start, before, after, boot = self._mark
         if self._after_mark:
-            return end
+            # records after the last mark: a write cut short (its mark is its last record, and its header slot is
+            # written after it), or writes made with the marks off ("trace": false, "trace_marks": false), which
+            # a slot covers: those were synced, maybe acknowledged (all of them were dropped once the trace was on)
+            keep = max(end, min(self._synced, good))
+            if keep < good:
+                log.warning("%s: dropping records after the last trace mark (byte offset %d to %d): a write cut short",
+                            self.path, keep, good)
+            return keep
         if boot and boot == self.boot and before <= trace_size < after:
             self.trace_cut = before
             log.warning("%s: dropping the last write (byte offset %d to %d): the trace holds %d of its %d bytes",

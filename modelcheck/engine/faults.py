@@ -456,7 +456,7 @@ def _check_renamings(spec: Spec, states: list[State], kinds: tuple[type, ...]) -
             check_state(spec, t, f"permute(state, {dict(perm)})", kinds)
 
 
-def _generators(spec: Spec) -> list[dict[str, tuple[int, ...]]]:
+def generators(spec: Spec) -> list[dict[str, tuple[int, ...]]]:
     """Renamings that generate the whole group: per symmetric set, the swap of its first two elements and
     the rotation of all of them, the other sets left alone."""
     sets = spec.symmetric_sets()
@@ -624,7 +624,7 @@ def preflight(
     # renamed where the spec can rename (a canonical form alone cannot be); a restriction singling out a
     # server is refused by name later
     alike = symmetry and type(spec).permute is not Spec.permute and not spec.asymmetric
-    gens, initial = _generators(spec) if alike else [], set(init)
+    gens, initial = generators(spec) if alike else [], set(init)
     own_form = alike and type(spec).canonical is not Spec.canonical
     group = spec.permutations() if own_form and _group_size(spec) <= ORBIT_LISTED else None
     i = 0
