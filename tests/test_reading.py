@@ -338,3 +338,23 @@ def test_explore_serves_a_user_file_from_the_command_line() -> None:
             view = json.loads(r.read())
         proc.kill()
     assert "p1 counted to 2 and p2 to 2" in json.dumps(view)
+
+
+def test_a_witness_telling_renamed_states_apart_is_refused_under_symmetry(capsys: pytest.CaptureFixture[str]) -> None:
+    """A declared witness was trusted to be blind to renaming: one naming a replica ('r3 voted v1 alone', reached in
+    2 steps) was reported 'No state satisfies ... (17 distinct states, all explored)' with --symmetry, exit 0
+    (newuser5, Fast Paxos). Now the search compares the witness on each state's renamings and refuses it there."""
+    from pathlib import Path
+
+    fast = load_user_spec(f"{Path(__file__).parent / 'user_specs' / 'fast_paxos.py'}:FastPaxos")
+
+    class Asym(fast):  # type: ignore[misc, valid-type]
+        def OnlyR3VotedV1(self, s: NamedTuple) -> bool:
+            return s.maxValue[2] == 0 and s.maxValue[0] == -1 and s.maxValue[1] == -1  # type: ignore[attr-defined]
+
+    spec = Asym(replicas=3, values=2, ballots=2, fast_ballots="1")
+    assert reach(spec, "OnlyR3VotedV1", spec.OnlyR3VotedV1).verdict == REACHED
+    with pytest.raises(SpecError, match="the witness tells a state from its renaming .* apart, so --symmetry"):
+        reach(spec, "OnlyR3VotedV1", spec.OnlyR3VotedV1, symmetry=True)
+    decided = reach(spec, "DecidedFast", spec.DecidedFast, symmetry=True)  # a symmetric witness: as before
+    assert (decided.verdict, decided.trace_length, decided.distinct_states) == (REACHED, 5, 8)

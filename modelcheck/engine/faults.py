@@ -191,8 +191,10 @@ def check_state(spec: Spec, state: State, origin: str, kinds: tuple[type, ...] =
         h = hash(state)
     except TypeError:
         where, part = _unhashable_part(state, "") or ("the state", state)
+        what = f"a state whose {where} is" if part is not state else "a state that is"
+        what = f"{what} {_type_name(part)}"
         raise SpecContractError(
-            f"{title}: {origin} gave a state whose {where} is {_type_name(part)} ({show_value(part)}), "
+            f"{title}: {origin} gave {what} ({show_value(part)}), "
             "which is not hashable; a state holds only ints, bools, strings, tuples and frozensets"
         ) from None
     except Exception as exc:
@@ -454,7 +456,7 @@ def _check_renamings(spec: Spec, states: list[State], kinds: tuple[type, ...]) -
             check_state(spec, t, f"permute(state, {dict(perm)})", kinds)
 
 
-def _generators(spec: Spec) -> list[dict[str, tuple[int, ...]]]:
+def generators(spec: Spec) -> list[dict[str, tuple[int, ...]]]:
     """Renamings that generate the whole group: per symmetric set, the swap of its first two elements and
     the rotation of all of them, the other sets left alone."""
     sets = spec.symmetric_sets()
@@ -622,7 +624,7 @@ def preflight(
     # renamed where the spec can rename (a canonical form alone cannot be); a restriction singling out a
     # server is refused by name later
     alike = symmetry and type(spec).permute is not Spec.permute and not spec.asymmetric
-    gens, initial = _generators(spec) if alike else [], set(init)
+    gens, initial = generators(spec) if alike else [], set(init)
     own_form = alike and type(spec).canonical is not Spec.canonical
     group = spec.permutations() if own_form and _group_size(spec) <= ORBIT_LISTED else None
     i = 0
