@@ -157,7 +157,8 @@ def _core(spec: Any, s: RaftState, event: Any, i: int, booted: bool, value: int 
         if a == "HandleAppendEntriesRequest" and event.params.get("case") == "accept":
             frontier = [s]
             for _ in range(len(s.log[i]) + len(recv[6]) + 2):  # remove while conflicting, append, reply
-                frontier = [t for x in frontier for t in _steps(spec, x, a, i, recv, named)]
+                frontier = [t for x in frontier for t in _steps(spec, x, a, i, recv, named)
+                            if t.state[i] == x.state[i]]  # (a candidate's return to follower is its own event)
                 yield from frontier
         else:
             yield from _steps(spec, s, a, i, recv, named)

@@ -191,8 +191,10 @@ def check_state(spec: Spec, state: State, origin: str, kinds: tuple[type, ...] =
         h = hash(state)
     except TypeError:
         where, part = _unhashable_part(state, "") or ("the state", state)
+        what = f"a state whose {where} is" if part is not state else "a state that is"
+        what = f"{what} {_type_name(part)}"
         raise SpecContractError(
-            f"{title}: {origin} gave a state whose {where} is {_type_name(part)} ({show_value(part)}), "
+            f"{title}: {origin} gave {what} ({show_value(part)}), "
             "which is not hashable; a state holds only ints, bools, strings, tuples and frozensets"
         ) from None
     except Exception as exc:
