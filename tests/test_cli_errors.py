@@ -799,3 +799,27 @@ def test_a_constructor_without_super_init_and_a_dict_state_are_one_line(capsys, 
                                        "super().__init__()\n")
     assert main(["check", f"{f}:DictState"]) == 2
     assert "init_states() gave a state that is a dict ({'x': 0}), which is not hashable" in capsys.readouterr().err
+
+
+def test_a_property_that_raises_and_symmetric_sets_as_a_list(capsys, tmp_path) -> None:
+    """A property's predicate raising under --liveness, and symmetric_sets() returning a list of names, were both
+    'internal error ... a bug in paxraft', exit 4 (newuser4): the preflight never calls a property's predicates,
+    and the list reached spec.permutations. Now the spec's code, exit 3, and one line, exit 2."""
+    from modelcheck.cli import main
+
+    f = tmp_path / "slips2.py"
+    f.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent / 'user_specs')!r})\n"
+        "from kv_snapshot import KeyValueStore\nfrom spec.core import Eventually\n\n\n"
+        "class PropRaises(KeyValueStore):\n    def properties(self):\n"
+        "        return {'P': Eventually(lambda s: s.nope)}\n\n\n"
+        "class SymList(KeyValueStore):\n    def symmetric_sets(self):\n        return ['TxId']\n"
+    )
+    assert main(["check", f"{f}:PropRaises", "--keys", "1", "--vals", "1", "--liveness"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("paxraft check: error in the spec's code: PropRaises: property P raised AttributeError: "
+                          "'KVState' object has no attribute 'nope' (slips2.py:")
+    assert main(["check", f"{f}:SymList", "--symmetry"]) == 2
+    assert capsys.readouterr().err == ("paxraft check: error: SymList: symmetric_sets() returned ['TxId'] (a list); "
+                                       "expected a dict of set name -> size, e.g. {'Proc': 3}\n")

@@ -22,7 +22,7 @@ import inspect
 import math
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -430,6 +430,15 @@ def _check_renamings(spec: Spec, states: list[State], kinds: tuple[type, ...]) -
     """``permute`` (or ``canonical``) gives states the checker can store, for a few renamings of the
     first states."""
     cls = type(spec)
+    try:
+        sets = spec.symmetric_sets()
+    except Exception as exc:
+        raise raised(spec, "symmetric_sets()", exc, has_state=False) from exc
+    if not isinstance(sets, Mapping) or not all(  # a list of names was an internal error (exit 4)
+        isinstance(k, str) and isinstance(n, int) and not isinstance(n, bool) and n >= 0 for k, n in sets.items()
+    ):
+        raise SpecContractError(f"{spec_title(spec)}: symmetric_sets() returned {show_value(sets)} "
+                                f"({_type_name(sets)}); expected a dict of set name -> size, e.g. {{'Proc': 3}}")
     if cls.canonical is not Spec.canonical:
         for s in states[:8]:
             try:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from modelcheck.engine.fairness import FairnessRule, show_fair
+from modelcheck.engine.faults import raised
 from modelcheck.engine.graph import StateGraph, explore, explore_checked
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result, Step, count, shown_state
@@ -432,10 +433,23 @@ def _predicates(spec: Spec, name: str, prop: Temporal, plain: bool = False) -> d
     """The state predicates the graph marks for ``prop``: its goal and trigger, named by :func:`_keys`
     (``plain``: ``goal`` and ``trigger``)."""
     goal, trigger = ("goal", "trigger") if plain else _keys(name)
-    preds = {goal: strict_predicate(spec, "property", name, prop.goal)}
+    preds = {goal: strict_predicate(spec, "property", name, _spec_code(spec, name, prop.goal))}
     if prop.trigger is not None:
-        preds[trigger] = strict_predicate(spec, "property", name, prop.trigger)
+        preds[trigger] = strict_predicate(spec, "property", name, _spec_code(spec, name, prop.trigger))
     return preds
+
+
+def _spec_code(spec: Spec, name: str, pred: Callable[[State], object]) -> Callable[[State], object]:
+    """``pred``, whose exception is the spec's code failing (exit 3, naming the property and the state): it was
+    reported as paxraft's own failure, exit 4, since the preflight never calls a property's predicates."""
+
+    def call(state: State) -> object:
+        try:
+            return pred(state)
+        except Exception as exc:
+            raise raised(spec, f"property {name}", exc, state) from exc
+
+    return call
 
 
 def _judge(
