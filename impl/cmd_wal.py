@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from impl.storage.wal import check
-from impl.trace import TraceFileError, check_tail, set_aside
+from impl.trace import TraceFileError, check_tail, set_aside, trace_size
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -45,14 +45,19 @@ def run(args: argparse.Namespace) -> int:
     node = wal_dir != d or (d.name == "wal" and d.resolve().parent.name.startswith("node-"))
     if not node and not any(os.path.lexists(wal_dir / f) for f in ("wal.log", "snapshot.bin")):
         raise UsageError(f"{d}: no wal.log here nor in {d / 'wal'} (not a node's folder, nor its wal/ folder)")
-    rep = check(wal_dir, _owner(wal_dir))
     first = (wal_dir.parent if wal_dir.name == "wal" else wal_dir) / "trace.bin"
-    if node and first.exists():  # a node's start reads its trace's last segment too: a damaged one refuses it
+    size, trace_error = None, None
+    traced = first.exists() or any(first.parent.glob("trace.[0-9]*.bin"))  # (its first segment gone: refused)
+    if node and traced:  # a node's start reads its trace's last segment too: a damaged one refuses it
         try:
             check_tail(first)
+            size = trace_size(first)
         except (TraceFileError, OSError) as exc:
-            rep.ok = False
-            rep.errors.append(f"{exc} ({set_aside(first.parent)})")
+            trace_error = f"{exc} ({set_aside(first.parent)})"
+    rep = check(wal_dir, _owner(wal_dir), (first, size) if size is not None else None)  # (and the trace's size)
+    if trace_error is not None:
+        rep.ok = False
+        rep.errors.append(trace_error)
     if args.json:
         print(json.dumps(rep.as_dict()))
     else:

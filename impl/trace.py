@@ -388,6 +388,9 @@ def trace_tail(first: Path, node: int | None = None) -> tuple[int, int, Path]:
     numbers = _segment_numbers(first)
     if not numbers:
         return 1, 0, first
+    if not os.path.lexists(first):  # (a node went on in its last segment, a trace the audit can no longer read)
+        raise TraceFileError(f"{first}: missing, while {segment_path(first, numbers[0]).name} of its trace is there: "
+                             "the trace's first segment moved or deleted")
     path = segment_path(first, numbers[-1])
     with open(path, "rb") as f:
         head = f.read(len(COMPACT_MAGIC) + REC + _SEG.size)

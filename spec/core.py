@@ -485,6 +485,14 @@ class Spec:
         self._actions = [self._bind_action(n) for n in marked if self._present(n)]
         self._invariants = {n: getattr(self, n) for n in _marked(type(self), "__paxraft_invariant__")}
 
+    def __getattr__(self, name: str) -> Any:
+        """Only for attributes not found: the actions and invariants are missing when a subclass's
+        constructor never ran ``Spec.__init__`` (an internal error, exit 4, before)."""
+        if name in ("_actions", "_invariants"):
+            raise SpecError(f"{type(self).__name__}.__init__ does not call super().__init__(), which binds the "
+                            "spec's actions and invariants: end the constructor with super().__init__()")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def _present(self, name: str) -> bool:
         """Whether action ``name`` is part of Next for this spec's constants (see :func:`action`)."""
         for klass in type(self).__mro__:

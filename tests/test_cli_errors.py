@@ -774,3 +774,52 @@ def test_a_state_in_an_error_line_reads_as_traces_print_it(capsys, tmp_path) -> 
     assert code == 3
     one_line(err, "action RcvAck() raised IndexError: tuple index out of range (raises.py:8), in state msgQ=<<>>, "
                   "ackQ=<<>>, sBit=0, sAck=0, rBit=0, sent=d1, rcvd=d1")
+
+
+def test_a_constructor_without_super_init_and_a_dict_state_are_one_line(capsys, tmp_path) -> None:
+    """A spec whose constructor forgets super().__init__() was 'internal error: AttributeError ... _actions (a bug
+    in paxraft)', exit 4; a state that is a dict read 'a state whose the state is a dict' (newuser4)."""
+    from modelcheck.cli import main
+
+    f = tmp_path / "slips.py"
+    f.write_text(
+        "from typing import NamedTuple\nfrom spec.core import Spec, action\n\n\n"
+        "class S(NamedTuple):\n    x: int\n\n\n"
+        "class NoSuper(Spec):\n    variables = ('x',)\n\n"
+        "    def __init__(self, limit: int = 3) -> None:\n        self.limit = limit\n\n"
+        "    def init_states(self):\n        return [S(0)]\n\n"
+        "    @action(lambda self, s: [(1,)])\n    def Inc(self, s, d):\n        return None\n\n\n"
+        "class DictState(Spec):\n    variables = ('x',)\n\n"
+        "    def init_states(self):\n        return [{'x': 0}]\n\n"
+        "    @action(lambda self, s: [(1,)])\n    def Inc(self, s, d):\n        return None\n"
+    )
+    assert main(["check", f"{f}:NoSuper"]) == 2
+    assert capsys.readouterr().err == ("paxraft check: error: NoSuper.__init__ does not call super().__init__(), "
+                                       "which binds the spec's actions and invariants: end the constructor with "
+                                       "super().__init__()\n")
+    assert main(["check", f"{f}:DictState"]) == 2
+    assert "init_states() gave a state that is a dict ({'x': 0}), which is not hashable" in capsys.readouterr().err
+
+
+def test_a_property_that_raises_and_symmetric_sets_as_a_list(capsys, tmp_path) -> None:
+    """A property's predicate raising under --liveness, and symmetric_sets() returning a list of names, were both
+    'internal error ... a bug in paxraft', exit 4 (newuser4): the preflight never calls a property's predicates,
+    and the list reached spec.permutations. Now the spec's code, exit 3, and one line, exit 2."""
+    from modelcheck.cli import main
+
+    f = tmp_path / "slips2.py"
+    f.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent / 'user_specs')!r})\n"
+        "from kv_snapshot import KeyValueStore\nfrom spec.core import Eventually\n\n\n"
+        "class PropRaises(KeyValueStore):\n    def properties(self):\n"
+        "        return {'P': Eventually(lambda s: s.nope)}\n\n\n"
+        "class SymList(KeyValueStore):\n    def symmetric_sets(self):\n        return ['TxId']\n"
+    )
+    assert main(["check", f"{f}:PropRaises", "--keys", "1", "--vals", "1", "--liveness"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("paxraft check: error in the spec's code: PropRaises: property P raised AttributeError: "
+                          "'KVState' object has no attribute 'nope' (slips2.py:")
+    assert main(["check", f"{f}:SymList", "--symmetry"]) == 2
+    assert capsys.readouterr().err == ("paxraft check: error: SymList: symmetric_sets() returned ['TxId'] (a list); "
+                                       "expected a dict of set name -> size, e.g. {'Proc': 3}\n")

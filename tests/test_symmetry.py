@@ -239,3 +239,30 @@ def test_a_canonical_form_that_is_not_one_per_orbit_is_refused(capsys: pytest.Ca
     preflight(Sorted(), symmetry=True)
     assert counts(Sorted()) == (14229, 158356, 17, "ok")
     assert main(["check", user + ":KeyValueStore", "--symmetry", "--quiet"]) == 0
+
+
+def test_an_invariant_telling_renamed_states_apart_is_refused_where_it_breaks(
+    tmp_path: Any, capsys: pytest.CaptureFixture
+) -> None:
+    """An invariant naming one replica is no symmetry: --symmetry checks one state per orbit and said 'No error
+    found' where the plain search finds a violation in 6 steps (newuser5, Fast Paxos). Where the preflight's walk
+    (--check-hooks: the whole model) meets a violating state, its renamings must violate too."""
+    from modelcheck.cli import main
+
+    user = tmp_path / "asym.py"
+    user.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(FAST_PAXOS).resolve().parent)!r})\n"
+        "from fast_paxos import FastPaxos  # noqa: E402\n"
+        "from spec.core import invariant  # noqa: E402\n\n\n"
+        "class AsymInv(FastPaxos):\n"
+        "    @invariant\n"
+        "    def R3NeverDecidesAlone(self, s):\n"
+        "        return not (s.decision == 1 and s.maxValue[2] == 1 and s.maxValue[0] == 0)\n"
+    )
+    small = [f"{user}:AsymInv", "--replicas", "4", "--values", "2", "--ballots", "2", "--fast-ballots", "1"]
+    assert main(["check", *small, "--quiet"]) == 1
+    assert "R3NeverDecidesAlone is violated; shortest counterexample: 6 steps" in capsys.readouterr().out
+    assert main(["check", *small, "--symmetry", "--check-hooks"]) == 2
+    assert ("AsymInv: invariant R3NeverDecidesAlone tells renamed states apart, so --symmetry, which checks one state "
+            "of each renaming, could miss its violations") in capsys.readouterr().err

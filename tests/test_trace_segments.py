@@ -19,6 +19,7 @@ import pytest
 
 from impl.runtime import cluster
 from impl.storage.records import REC, record
+from impl.storage.wal import WAL
 from impl.trace import (
     _SEG,
     COMPACT_MAGIC,
@@ -349,7 +350,6 @@ def test_a_new_trace_after_the_old_one_was_set_aside_never_drops_a_synced_write(
     """The way out above (trace files moved aside) gives the node a new trace while its log's marks count bytes of
     the old one: a new trace that grew (an idle follower's heartbeats) into the last stale mark's range made the
     next start drop that write, synced and acknowledged. The start of a new trace now marks the log."""
-    from impl.storage.wal import WAL
     from impl.trace import JSON_LINES
 
     d = tmp_path / "c"
@@ -382,3 +382,57 @@ def test_a_new_trace_after_the_old_one_was_set_aside_never_drops_a_synced_write(
     wal = WAL(home / "wal")
     wal.load(trace_size(first))
     assert wal.trace_cut is None and wal._offset + len(wal._entries) == last
+
+
+def trace_tail_of(segment: Path) -> int:
+    """Where a segment starts in its node's whole trace."""
+    data = segment.read_bytes()[: len(COMPACT_MAGIC) + REC + _SEG.size]
+    return 0 if len(data) < len(COMPACT_MAGIC) + REC + _SEG.size or data[len(COMPACT_MAGIC) + 8] != SEGMENT else (
+        _SEG.unpack_from(data, len(COMPACT_MAGIC) + REC)[2])
+
+
+@pytest.mark.parametrize("how", ["last deleted", "last cut", "first moved"])
+def test_a_node_whose_trace_lost_segments_refuses_to_start(run, tmp_path, capsys, how):
+    """Its last segment deleted, the start made it again from its predecessor's closing record (a crash between
+    the two looks alike) and went on; cut, it went on from there; its first moved away, it went on in its last:
+    each a trace with events missing, that the audit read past or could no longer read. The log's last trace mark
+    (this boot of the machine) says how long the trace was: the start refuses in one line with the way out, `wal
+    check` says the same, and with every trace*.bin moved aside the node starts."""
+    d = tmp_path / "c"
+    shutil.copytree(run, d, ignore=shutil.ignore_patterns("lock", "pid"))
+    home = d / "node-1"
+    segs = _segments(home / "trace.bin")
+    probe = WAL(home / "wal")
+    probe._scan()
+    before = probe._mark[2]  # where the log's last write put its lines
+    held = max(i for i, p in enumerate(segs) if trace_tail_of(p) <= before)  # the segment holding them
+    assert held > 0
+    if how == "last deleted":  # (the ones after it hold no log write's lines: only messages tell they are gone)
+        for p in segs[held:]:
+            p.unlink()
+        why = (f"{home / 'trace.bin'}: the trace holds {trace_size(home / 'trace.bin'):,} bytes, but the log's last "
+               "write put its lines at byte ")
+    elif how == "last cut":
+        for p in segs[held + 1 :]:
+            p.unlink()
+        os.truncate(segs[held], len(COMPACT_MAGIC) + (REC + _SEG.size if held else 0))
+        why = f"{home / 'trace.bin'}: the trace holds {trace_size(home / 'trace.bin'):,} bytes, but"
+    else:
+        segs[0].rename(tmp_path / "trace.bin")
+        why = f"{home / 'trace.bin'}: missing, while trace.000002.bin of its trace is there"
+    capsys.readouterr()
+    try:
+        assert main(["wal", "check", str(home)]) == 1
+        assert why in capsys.readouterr().out
+        assert main(["cluster", "start", "--dir", str(d)]) == 1
+        out = capsys.readouterr().out
+        assert f"node 1: down: {why}" in out and f"move every trace*.bin of {home} aside" in out
+        aside = tmp_path / "aside"
+        aside.mkdir()
+        for p in home.glob("trace*.bin"):
+            p.rename(aside / p.name)
+        assert main(["wal", "check", str(home)]) == 0
+        assert main(["cluster", "start", "--dir", str(d)]) == 0
+        assert main(["kv", "put", "after", "1", "--dir", str(d)]) == 0
+    finally:
+        cluster.stop(d)

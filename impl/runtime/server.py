@@ -423,6 +423,9 @@ class NodeServer:
         traced = cfg.trace and trace_path.exists()
         size = (trace_size(trace_path) if compact else trace_path.stat().st_size) if traced else None
         hs, snap, entries = self.wal.load(size)
+        lost = self.wal.trace_lost(trace_path, size) if size is not None else None
+        if lost is not None:
+            raise WALError(lost)
         if self.wal.trace_cut is not None:  # the log dropped a write whose trace lines were cut short: the trace too
             if compact:
                 cut_trace(trace_path, self.wal.trace_cut)

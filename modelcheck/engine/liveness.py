@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from modelcheck.engine.fairness import FairnessRule, show_fair
+from modelcheck.engine.faults import raised
 from modelcheck.engine.graph import StateGraph, explore, explore_checked
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result, Step, count, shown_state
@@ -361,7 +362,7 @@ def check_property(
     name, prop = temporal(spec, name)
     rule = FairnessRule(spec, spec.fairness() if fairness is None else fairness)
     if graph is None:
-        graph = explore(spec, predicates=_predicates(spec, name, prop, plain=True), max_states=max_states,
+        graph = explore(spec, predicates=predicates(spec, name, prop, plain=True), max_states=max_states,
                         progress=progress)
     return _judge(spec, name, prop, rule, graph, "goal", "trigger", started)
 
@@ -389,7 +390,7 @@ def check_liveness(
     rule = FairnessRule(spec, spec.fairness() if fairness is None else fairness)
     preds: dict[str, Callable[[State], bool]] = {}
     for name, prop in props:
-        preds.update(_predicates(spec, name, prop))
+        preds.update(predicates(spec, name, prop))
     g, safety = explore_checked(spec, predicates=preds, max_states=max_states, progress=progress,
                                 check_invariants=check_invariants, check_deadlock=check_deadlock)
     if safety.verdict != OK:
@@ -428,14 +429,27 @@ def _keys(name: str) -> tuple[str, str]:
     return f"goal of {name}", f"trigger of {name}"
 
 
-def _predicates(spec: Spec, name: str, prop: Temporal, plain: bool = False) -> dict[str, Callable[[State], bool]]:
+def predicates(spec: Spec, name: str, prop: Temporal, plain: bool = False) -> dict[str, Callable[[State], bool]]:
     """The state predicates the graph marks for ``prop``: its goal and trigger, named by :func:`_keys`
     (``plain``: ``goal`` and ``trigger``)."""
     goal, trigger = ("goal", "trigger") if plain else _keys(name)
-    preds = {goal: strict_predicate(spec, "property", name, prop.goal)}
+    preds = {goal: strict_predicate(spec, "property", name, _spec_code(spec, name, prop.goal))}
     if prop.trigger is not None:
-        preds[trigger] = strict_predicate(spec, "property", name, prop.trigger)
+        preds[trigger] = strict_predicate(spec, "property", name, _spec_code(spec, name, prop.trigger))
     return preds
+
+
+def _spec_code(spec: Spec, name: str, pred: Callable[[State], object]) -> Callable[[State], object]:
+    """``pred``, whose exception is the spec's code failing (exit 3, naming the property and the state): it was
+    reported as paxraft's own failure, exit 4, since the preflight never calls a property's predicates."""
+
+    def call(state: State) -> object:
+        try:
+            return pred(state)
+        except Exception as exc:
+            raise raised(spec, f"property {name}", exc, state) from exc
+
+    return call
 
 
 def _judge(
