@@ -698,7 +698,7 @@ class SmallFastQuorums(FastPaxos):
     two values can be chosen at once."""
 
     variant = "small-fast-quorums"
-    rule = "FastQuorums are every 2-subset of 4 replicas (FastAssume needs 3)"
+    rule = "FastQuorums are every subset of half the replicas (2 of 4; FastAssume needs 3)"
     breaks = "Agreement"
     failing_bounds = {"replicas": 4, "values": 2, "ballots": 1, "fast_ballots": "1", "fast_quorum": 2}
     trace_length = 5
