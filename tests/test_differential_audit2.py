@@ -603,8 +603,8 @@ def ext_mutate(rng: random.Random, files: Files) -> tuple[str, Files]:
     spots = [(n, k) for n, recs in files.items() for k, r in enumerate(recs) if k and "format" not in r and (
         r["action"] in EXT_ACTIONS or (r["action"] == "Timeout" and r.get("recv")))]
     x = rng.random()
-    if x < 0.15:  # a follower's case: the branch its event names
-        cases = [(n, k) for n, recs in files.items() for k, r in enumerate(recs) if r.get("params", {}).get("case")]
+    cases = [(n, k) for n, recs in files.items() for k, r in enumerate(recs) if r.get("params", {}).get("case")]
+    if x < 0.15 and cases:  # a follower's case: the branch its event names
         files = copy.deepcopy(files)
         n, k = rng.choice(cases)
         params = files[n][k]["params"]

@@ -312,3 +312,29 @@ def test_a_bound_of_the_wrong_type_is_named(tmp_path, capsys) -> None:
     argv = ["replay", str(ring / "trace.itf.json"), "--spec", f"{cr}:ChangRoberts", "--quiet"]
     assert main([*argv, "--bounds", "nodes=1,ids=3"]) == 1  # a str bound given as digits stays a str
     assert "error" not in capsys.readouterr().err
+
+
+def test_a_lasso_s_property_is_judged_as_the_checker_judges_it(tmp_path, capsys) -> None:
+    """replay of a lasso judged the property's goal by truthiness (None read as False: 'violates') and an
+    exception in it was paxraft's own failure, exit 4 (newuser4); now as check: True or False only, exit 2, and
+    an exception is the spec's code, exit 3."""
+    user = str(Path(__file__).parent / "user_specs")
+    lasso = tmp_path / "lasso"
+    assert main(["check", f"{user}/kv_snapshot.py:KeyValueStore", "--variant", "close-only-fair", "--keys", "1",
+                 "--vals", "1", "--liveness", "Ends1", "--out", str(lasso), "--quiet"]) == 1  # fmt: skip
+    f = tmp_path / "props.py"
+    f.write_text(
+        f"import sys\nsys.path.insert(0, {user!r})\n"
+        "from kv_snapshot import CloseOnlyFair\nfrom spec.core import LeadsTo\n\n\n"
+        "class Raises(CloseOnlyFair):\n    def properties(self):\n"
+        "        return {'Ends1': LeadsTo(lambda s: 0 in s.tx, lambda s: s.nope)}\n\n\n"
+        "class GivesNone(CloseOnlyFair):\n    def properties(self):\n"
+        "        return {'Ends1': LeadsTo(lambda s: 0 in s.tx, lambda s: None)}\n"
+    )
+    trace = str(lasso / "trace.itf.json")
+    capsys.readouterr()
+    assert main(["replay", trace, "--spec", f"{f}:Raises", "--quiet"]) == 3
+    assert "error in the spec's code: KeyValueStore: property Ends1 raised AttributeError" in capsys.readouterr().err
+    assert main(["replay", trace, "--spec", f"{f}:GivesNone", "--quiet"]) == 2
+    assert "property Ends1 returned None (a missing return?), not True or False" in capsys.readouterr().err
+    assert main(["replay", trace, "--spec", f"{user}/kv_snapshot.py:CloseOnlyFair", "--quiet"]) == 0

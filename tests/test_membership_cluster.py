@@ -187,6 +187,34 @@ def test_a_refused_add_is_rolled_back_and_the_next_add_goes_on_from_its_folder(t
     assert "OK: every event is explained" in capsys.readouterr().out
 
 
+def test_an_add_cut_short_after_cluster_json_is_taken_up_by_the_next_add(tmp_path, capsys, monkeypatch):
+    """`cluster add` interrupted (Ctrl-C, kill) once it had written node 4 into cluster.json, before the leader
+    heard of it: node 4 stayed named there, a node of no configuration that every `cluster start` started, while
+    the next add took id 5. Now the next add goes on with node 4: cluster.json names the members, no more."""
+    d = tmp_path
+    cluster.start(d, 3)
+    try:
+        assert main(["kv", "put", "a", "1", "--dir", str(d)]) == 0
+
+        def interrupted(directory, node):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(cluster, "start_node", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            cluster.add_node(d, wait=10)
+        monkeypatch.undo()
+        assert "4" in json.loads((d / "cluster.json").read_text())["nodes"]
+        assert main(["cluster", "start", "--dir", str(d)]) == 0  # (it starts node 4, in no configuration)
+        capsys.readouterr()
+        assert main(["cluster", "add", "--dir", str(d)]) == 0
+        assert "node 4: pid" in capsys.readouterr().out
+        the_members_agree(d, [1, 2, 3, 4])
+        assert sorted(map(int, json.loads((d / "cluster.json").read_text())["nodes"])) == [1, 2, 3, 4]
+        assert main(["kv", "put", "b", "2", "--dir", str(d)]) == 0
+    finally:
+        cluster.stop(d)
+
+
 def test_a_refused_add_stays_in_cluster_json_while_a_configuration_with_it_may_commit(tmp_path, monkeypatch):
     """The rollback's rule: only from a leader whose latest configuration, committed, does not hold the node and
     that has committed an entry of its term (then no configuration with it can ever commit); otherwise the node

@@ -614,8 +614,9 @@ def add_node(directory: Path, wait: float = 60.0) -> tuple[int, int]:
 
 def _add_node(directory: Path, wait: float) -> tuple[int, int]:
     desc = load_raft(directory, "membership changes are made in a Raft cluster only")
-    node = max(map(int, desc["nodes"])) + 1
     desc.setdefault("members", members(desc))  # the initial configuration
+    node = _left_over(directory, desc) or max(map(int, desc["nodes"])) + 1
+    _stop_one(directory, node)  # (a left-over node `cluster start` started: it goes on, on a new port)
     socks = reserve_ports(1)
     _RESERVED[directory.resolve()] = socks
     pid = None
@@ -635,6 +636,18 @@ def _add_node(directory: Path, wait: float) -> tuple[int, int]:
         _stop_one(directory, node)
         raise ClusterError(f"node {node} was not added: {why}; {_roll_back_add(directory, node)}")
     return node, pid
+
+
+def _left_over(directory: Path, desc: dict[str, Any]) -> int | None:
+    """A node cluster.json names that the leader's latest configuration (committed or not) does not hold, nor was
+    removed: an add cut short (the command killed once it had written cluster.json, or no answer in --wait, or a
+    refusal kept). The next add goes on with it (its id, its folder) rather than leaving it named forever, started
+    by every `cluster start`, a node of no configuration, while another id was added. None without a leader."""
+    leads = [st for st in asyncio.run(statuses(directory)).values() if st and st["role"] == "Leader"]
+    if not leads:
+        return None
+    lead = max(leads, key=lambda st: st["term"])  # (not a deposed leader that has not heard yet)
+    return next((i for i in members(desc) if i not in lead["members"]), None)
 
 
 def _roll_back_add(directory: Path, node: int) -> str:

@@ -362,7 +362,7 @@ def check_property(
     name, prop = temporal(spec, name)
     rule = FairnessRule(spec, spec.fairness() if fairness is None else fairness)
     if graph is None:
-        graph = explore(spec, predicates=_predicates(spec, name, prop, plain=True), max_states=max_states,
+        graph = explore(spec, predicates=predicates(spec, name, prop, plain=True), max_states=max_states,
                         progress=progress)
     return _judge(spec, name, prop, rule, graph, "goal", "trigger", started)
 
@@ -390,7 +390,7 @@ def check_liveness(
     rule = FairnessRule(spec, spec.fairness() if fairness is None else fairness)
     preds: dict[str, Callable[[State], bool]] = {}
     for name, prop in props:
-        preds.update(_predicates(spec, name, prop))
+        preds.update(predicates(spec, name, prop))
     g, safety = explore_checked(spec, predicates=preds, max_states=max_states, progress=progress,
                                 check_invariants=check_invariants, check_deadlock=check_deadlock)
     if safety.verdict != OK:
@@ -429,7 +429,7 @@ def _keys(name: str) -> tuple[str, str]:
     return f"goal of {name}", f"trigger of {name}"
 
 
-def _predicates(spec: Spec, name: str, prop: Temporal, plain: bool = False) -> dict[str, Callable[[State], bool]]:
+def predicates(spec: Spec, name: str, prop: Temporal, plain: bool = False) -> dict[str, Callable[[State], bool]]:
     """The state predicates the graph marks for ``prop``: its goal and trigger, named by :func:`_keys`
     (``plain``: ``goal`` and ``trigger``)."""
     goal, trigger = ("goal", "trigger") if plain else _keys(name)

@@ -405,17 +405,22 @@ def recorded_violation(spec: Spec, trace: ItfTrace) -> tuple[bool, str] | None:
     props = spec.properties()
     if name not in props:
         return False, f"the spec declares no temporal property {name!r} any more (declared: {', '.join(props)})"
-    why = _lasso_keeps(props[name], steps, loop) or _loop_unfair(spec, meta, steps, loop)
+    why = _lasso_keeps(spec, name, props[name], steps, loop) or _loop_unfair(spec, meta, steps, loop)
     if why:
         return False, f"the behaviour no longer violates {name}: {why}"
     under = "no fairness" if meta.get("fairness") == "none" else "its fairness"
     return True, f"the behaviour violates {name} under {under}"
 
 
-def _lasso_keeps(prop: Any, steps: list[Step], loop: int) -> str:
-    """Why the lasso (``steps``, looping back to ``steps[loop]``) satisfies ``prop``; "" when it violates it."""
+def _lasso_keeps(spec: Spec, name: str, prop: Any, steps: list[Step], loop: int) -> str:
+    """Why the lasso (``steps``, looping back to ``steps[loop]``) satisfies ``prop``; "" when it violates it. The
+    predicates are judged as the checker judges them: True or False only, an exception the spec's code failing
+    (a None goal read as False, and an exception was paxraft's own failure, exit 4)."""
+    from modelcheck.engine.liveness import predicates  # the checker's rule; liveness is heavy to import
+
+    marks = predicates(spec, name, prop, plain=True)
     states = [st.state for st in steps]  # states[loop:] are visited for ever (one: it stutters in the last)
-    goal = [bool(prop.goal(s)) for s in states]
+    goal = [marks["goal"](s) for s in states]
     if prop.kind == "eventually":
         return f"state {goal.index(True) + 1} satisfies its goal" if any(goal) else ""
     if any(goal[loop:]):
@@ -423,7 +428,7 @@ def _lasso_keeps(prop: Any, steps: list[Step], loop: int) -> str:
     if prop.kind == "always-eventually":
         return ""
     for i, s in enumerate(states):  # leads-to: a trigger state with no goal after it (the loop has none)
-        if prop.trigger(s) and not any(goal[i:]):
+        if marks["trigger"](s) and not any(goal[i:]):
             return ""
     return "every state where its trigger holds is followed by one where its goal holds"
 
