@@ -101,6 +101,11 @@ def test_engines_agree(capsys: pytest.CaptureFixture) -> None:
     bounds = ("--keys", "2", "--vals", "2", "--txs", "2")
     one = report(capsys, KVS, *bounds)
     assert figures(one) == TLC_KVS[2, 2, 2, False]
+    # TLC's -coverage, distinct:total per disjunct of Next (Next is written action by action, so even the new
+    # states' column is TLC's)
+    tlc = {"OpenTx": (1539, 1818), "Add": (2832, 73056), "Update": (10128, 73056), "Remove": (12285, 73056),
+           "RollbackTx": (0, 54792), "CloseTx": (1520, 39186)}  # fmt: skip
+    assert {a: (c["new"], c["fired"]) for a, c in one["coverage"].items()} == tlc
     two = report(capsys, KVS, *bounds, "--workers", "2")
     assert figures(two) == figures(one) and two["coverage"] == one["coverage"]
     assert figures(report(capsys, KVS, *bounds, "--symmetry", "--workers", "2")) == TLC_KVS[2, 2, 2, True]
