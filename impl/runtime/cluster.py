@@ -32,7 +32,7 @@ from impl.kv.client import KVClient
 from impl.kv.protocol import OK, REFUSED
 from impl.raft.core import HardState, Ready
 from impl.raft.rejoin import REJOINING, rebuilt_hard_state
-from impl.storage.wal import WAL
+from impl.storage.wal import WAL, WALError
 from impl.storage.wal import check as wal_check
 
 ROOT = Path(impl.__file__).resolve().parent.parent
@@ -622,10 +622,14 @@ def _add_node(directory: Path, wait: float) -> tuple[int, int]:
     pid = None
     try:
         desc["nodes"][str(node)] = socks[0].getsockname()[1]
-        init_node(directory, node, desc=desc)
+        try:
+            init_node(directory, node, desc=desc)
+        except (WALError, OSError) as exc:  # (a folder copied from another node, damaged, not a folder)
+            raise ClusterError(f"node {node} was not added: its folder cannot be used ({exc}); move "
+                               f"{directory / f'node-{node}'} aside and add again") from None
         save(directory, desc)
         pid = start_node(directory, node)
-        made, why = asyncio.run(_change(directory, "add", node, wait))
+        made, why = asyncio.run(_add_change(directory, node, wait))
     except Exception:
         release_ports(directory)
         if pid is not None:  # no leader answered (ClientError): the node started for the change is not left running
@@ -636,6 +640,21 @@ def _add_node(directory: Path, wait: float) -> tuple[int, int]:
         _stop_one(directory, node)
         raise ClusterError(f"node {node} was not added: {why}; {_roll_back_add(directory, node)}")
     return node, pid
+
+
+async def _add_change(directory: Path, node: int, wait: float) -> tuple[bool, str]:
+    """:func:`_change` of an add, given up once the new node's process has ended (its folder refused, a port
+    taken): the command waited all of --wait for a node that would never catch up, then said only that no
+    answer came."""
+    change = asyncio.ensure_future(_change(directory, "add", node, wait))
+    while not change.done():
+        await asyncio.wait([change], timeout=0.1)
+        if not change.done() and pid_of(directory, node) is None:
+            change.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await change
+            return False, f"it stopped before it was added ({down_reason(directory, node)})"
+    return change.result()
 
 
 def _left_over(directory: Path, desc: dict[str, Any]) -> int | None:
