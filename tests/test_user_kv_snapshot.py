@@ -209,6 +209,14 @@ def test_liveness_verdicts_are_tlcs() -> None:
     assert got == TLC_LIVENESS
 
 
+def test_per_key_updates_refine_at_two_keys(capsys: pytest.CaptureFixture) -> None:
+    """KVsnapPerKey.tla (UPDATE one key per step; MCKVsnapPerKey_22.cfg checks KVS!Spec too): TLC's 2,686 / 4,843
+    / 11 and the refinement holding, as here."""
+    assert figures(report(capsys, f"{FILE}:KVsnapPerKey", "--txs", "2")) == (2686, 4843, 11)
+    code, out, _ = run(capsys, "refine", f"{FILE}:KVsnapPerKey", "KeyValueStore", "--txs", "2")
+    assert code == 0 and "KVsnapPerKey implements KeyValueStore" in out
+
+
 def test_refinement(capsys: pytest.CaptureFixture) -> None:
     """TLC agrees (KVsnapKVS.tla: KVS!Spec under the same mapping): it holds with one key (KVsnapKVS_12.cfg,
     KVsnapKVS_13.cfg) and fails at state 4, UPDATE(t1), with two (KVsnapKVS_22.cfg)."""
