@@ -50,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     traced = first.exists() or any(first.parent.glob("trace.[0-9]*.bin"))  # (its first segment gone: refused)
     if node and traced:  # a node's start reads its trace's last segment too: a damaged one refuses it
         try:
-            check_tail(first)
+            owner = _owner(wal_dir)
+            check_tail(first, owner[1] if owner else None)
             size = trace_size(first)
         except (TraceFileError, OSError) as exc:
             trace_error = f"{exc} ({set_aside(first.parent)})"

@@ -387,6 +387,8 @@ def trace_tail(first: Path, node: int | None = None) -> tuple[int, int, Path]:
     ``(1, 0, first)`` when there is no continuation segment. ``node``: the node it must be of."""
     numbers = _segment_numbers(first)
     if not numbers:
+        if node is not None:
+            _check_first_header(first, node)
         return 1, 0, first
     if not os.path.lexists(first):  # (a node went on in its last segment, a trace the audit can no longer read)
         raise TraceFileError(f"{first}: missing, while {segment_path(first, numbers[0]).name} of its trace is there: "
@@ -403,6 +405,28 @@ def trace_tail(first: Path, node: int | None = None) -> tuple[int, int, Path]:
     return number, start, path
 
 
+def _check_first_header(first: Path, node: int) -> None:
+    """A one-segment trace's first record is its first boot's header line: TraceFileError when it is another
+    node's (a node's start appended to a copied trace.bin, which only the audit refused)."""
+    try:
+        with open(first, "rb") as f:
+            data = f.read(len(COMPACT_MAGIC) + REC + 4096)
+    except FileNotFoundError:
+        return
+    at = len(COMPACT_MAGIC)
+    if not data.startswith(COMPACT_MAGIC) or len(data) < at + REC or data[at + 8] != JSON_LINES:
+        return  # (not a compact trace, or none yet: the start's other checks say so)
+    length = HEAD.unpack_from(data, at + 4)[0]
+    line = data[at + REC : at + REC + length].split(b"\n", 1)[0]
+    try:
+        of = json.loads(line).get("node")
+    except (ValueError, AttributeError):
+        return  # (a damaged record: stream_records names it)
+    if isinstance(of, int) and of != node:
+        raise TraceFileError(f"{first}: the trace of node {of}, not node {node}'s (copied from another node's "
+                             "folder?)")
+
+
 def set_aside(folder: Path) -> str:
     """The way out for a node whose trace refuses its start, said where the refusal is: the trace is evidence,
     not state."""
@@ -410,10 +434,11 @@ def set_aside(folder: Path) -> str:
             "this node's history before")
 
 
-def check_tail(first: Path) -> None:
+def check_tail(first: Path, node: int | None = None) -> None:
     """What a node's start checks of its compact trace, changing nothing (`paxraft wal check` of a node's folder):
-    its last segment's head and records. TraceFileError (or OSError) when the start would refuse it."""
-    _, _, path = trace_tail(first)
+    its last segment's head and records (and that it is ``node``'s). TraceFileError (or OSError) when the start
+    would refuse it."""
+    _, _, path = trace_tail(first, node)
     stream_records(path)
 
 

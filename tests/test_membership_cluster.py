@@ -237,8 +237,12 @@ def test_an_add_whose_node_stops_is_answered_at_once_and_the_retry_of_its_id_goe
         assert main(["cluster", "add", "--dir", str(d), "--wait", "20"]) == 0
         assert "node 4: pid" in capsys.readouterr().out
         the_members_agree(d, [1, 2, 3, 4])
+        assert main(["kv", "put", "b", "2", "--dir", str(d)]) == 0
     finally:
         cluster.stop(d)
+    capsys.readouterr()
+    assert main(["audit", "--spec", "raft", *map(str, cluster.trace_files(d))]) == 0
+    assert "OK: every event is explained" in capsys.readouterr().out
 
 
 def test_an_add_onto_a_folder_copied_from_another_node_is_refused_in_one_line(tmp_path, capsys):

@@ -26,6 +26,7 @@ from impl.trace import (
     SEGMENT,
     TraceFileError,
     TraceWriter,
+    check_tail,
     cut_trace,
     last_clock,
     read_events,
@@ -412,10 +413,12 @@ def test_a_node_whose_trace_lost_segments_refuses_to_start(run, tmp_path, capsys
             p.unlink()
         why = (f"{home / 'trace.bin'}: the trace holds {trace_size(home / 'trace.bin'):,} bytes, but the log's last "
                "write put its lines at byte ")
-    elif how == "last cut":
-        for p in segs[held + 1 :]:
+    elif how == "last cut":  # (to its head, short of the write's lines: a cut at their start drops the write)
+        head = len(COMPACT_MAGIC) + REC + _SEG.size
+        cut = held if trace_tail_of(segs[held]) + head < before else held - 1
+        for p in segs[cut + 1 :]:
             p.unlink()
-        os.truncate(segs[held], len(COMPACT_MAGIC) + (REC + _SEG.size if held else 0))
+        os.truncate(segs[cut], head if cut else len(COMPACT_MAGIC))
         why = f"{home / 'trace.bin'}: the trace holds {trace_size(home / 'trace.bin'):,} bytes, but"
     else:
         segs[0].rename(tmp_path / "trace.bin")
@@ -436,3 +439,21 @@ def test_a_node_whose_trace_lost_segments_refuses_to_start(run, tmp_path, capsys
         assert main(["kv", "put", "after", "1", "--dir", str(d)]) == 0
     finally:
         cluster.stop(d)
+
+
+def test_a_node_does_not_append_to_another_nodes_one_segment_trace(tmp_path):
+    """A trace.bin of one segment copied from node 1's folder into node 4's: node 4's start appended its boots to
+    it (the check of a segment's node is in a continuation segment's head; the audit refused the file later).
+    The first record is the first boot's header: the start refuses, naming both nodes."""
+    first = tmp_path / "trace.bin"
+    w = TraceWriter(first, 1, (1, 2, 3), compact=True)
+    _events(w, 0, 3)
+    w.close()
+    size = first.stat().st_size
+    with pytest.raises(TraceFileError, match="the trace of node 1, not node 4's"):
+        TraceWriter(first, 4, (1, 2, 3, 4), compact=True)
+    assert first.stat().st_size == size
+    check_tail(first, 1)  # (`wal check` of node 1's folder: ok; of node 4's: the same refusal)
+    with pytest.raises(TraceFileError, match="the trace of node 1, not node 4's"):
+        check_tail(first, 4)
+    TraceWriter(first, 1, (1, 2, 3), compact=True).close()  # (its own node goes on)

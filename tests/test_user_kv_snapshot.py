@@ -92,6 +92,19 @@ def test_key_value_store_bigger_counts_are_tlcs(bounds: tuple[int, int, int, boo
 
 
 @pytest.mark.slow
+def test_per_key_updates_at_mckvsnap_bounds() -> None:
+    """MCKVsnapPerKey_23s.cfg: TLC's 44,517 / 97,363 / 16 under TxIdSymmetric; the refinement at 2 keys, 3 tx."""
+    r = check(load_user_spec(f"{FILE}:KVsnapPerKey")(keys=2, txs=3), symmetry=True)
+    assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", 44517, 97363, 16)
+    from modelcheck.engine.refinement import check_refinement
+
+    spec = load_user_spec(f"{FILE}:KVsnapPerKey")(keys=2, txs=3)
+    abstract, mapping = spec.as_key_value_store()
+    res = check_refinement(spec, abstract, mapping)
+    assert (res.holds, res.distinct_states, res.transitions) == (True, 261556, 565557)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("bounds", sorted(TLC_SNAP_SLOW))
 def test_mckvsnap_cfg_counts_are_tlcs(bounds: tuple[int, int, bool]) -> None:
     assert snap_counts(*bounds) == TLC_SNAP_SLOW[bounds]

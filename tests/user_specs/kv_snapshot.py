@@ -545,8 +545,9 @@ class KVsnap(Spec):
 
 
 class KVsnapPerKey(KVsnap):
-    """KVsnap with UPDATE writing one key per step (KVsnap.tla's exercise: more yield points), which refines
-    KeyValueStore at MCKVsnap's two keys, where KVsnap's all-at-once UPDATE does not (KVsnapPerKey.tla)."""
+    """KVsnap with UPDATE writing one key per step: it refines KeyValueStore at two keys, where KVsnap does not.
+
+    KVsnap.tla's own exercise (more yield points); KVsnapPerKey.tla is the same in TLA+."""
 
     @action(lambda self, s: [(t, k) for t in self.TxId for k in self.Key])
     def UPDATE(self, s: SnapState, t: int, k: int) -> SnapState | None:  # type: ignore[override]
