@@ -457,3 +457,57 @@ def test_a_node_does_not_append_to_another_nodes_one_segment_trace(tmp_path):
     with pytest.raises(TraceFileError, match="the trace of node 1, not node 4's"):
         check_tail(first, 4)
     TraceWriter(first, 1, (1, 2, 3), compact=True).close()  # (its own node goes on)
+
+
+class _CrashError(Exception):
+    """A kill -9 at a point of a segment switch (the writer is abandoned there: what it wrote stays)."""
+
+
+@pytest.mark.parametrize("point", ["after next", "tmp empty", "before fsync", "before rename", "after rename"])
+def test_a_crash_at_every_point_of_a_segment_switch_loses_nothing(tmp_path, monkeypatch, point):
+    """Killed at each point of a switch (the closing record written; the temporary file made, empty; written,
+    not synced; synced, not renamed; renamed, not yet appended to), the next start goes on and the trace reads
+    whole: every event once, in order, no temporary file read as a segment."""
+    import impl.trace as tr
+
+    first = tmp_path / "trace.bin"
+    w = TraceWriter(first, 1, (1, 2, 3), compact=True, segment_bytes=BOUND)
+    clock = _events(w, 0, 10)
+    real_write, real_fsync, real_replace = tr.write_all, os.fsync, os.replace
+    calls = []
+
+    def write_all(fd, data):
+        calls.append(data)
+        if point == "tmp empty" and data.startswith(COMPACT_MAGIC):
+            raise _CrashError
+        real_write(fd, data)
+
+    def fsync(fd):
+        if point == "before fsync":
+            raise _CrashError
+        real_fsync(fd)
+
+    def replace(a, b):
+        if point == "before rename":
+            raise _CrashError
+        real_replace(a, b)
+        if point == "after rename":
+            raise _CrashError
+
+    monkeypatch.setattr(tr, "write_all", write_all)
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    if point == "after next":
+        monkeypatch.setattr(TraceWriter, "_open_segment", lambda self, link: (_ for _ in ()).throw(_CrashError()))
+    with pytest.raises(_CrashError):
+        while True:
+            clock = _events(w, clock, 10)
+    monkeypatch.undo()
+    os.close(w._fd)  # (the killed process's file)
+    w = TraceWriter(first, 1, (1, 2, 3), compact=True, segment_bytes=BOUND)
+    assert w.size == trace_size(first) and last_clock(first) == clock + 10  # (the switch follows a write)
+    clock = _events(w, clock + 10, 10)
+    w.close()
+    lines = [x for chunk, _ in segment_lines(first) for x in chunk]
+    assert [json.loads(x)["clock"] for x in lines if '"format"' not in x] == list(range(1, clock + 1))
+    assert trace_size(first) == sum(p.stat().st_size for p in _segments(first))
