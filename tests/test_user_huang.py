@@ -51,3 +51,14 @@ def test_refinement_both_ways(capsys: pytest.CaptureFixture) -> None:
     assert code == 0 and "Huang implements Detection" in out
     code, out, _ = run(capsys, "refine", REF, "--variant", "early-detection", "Detection", "--procs", "1")
     assert code == 1 and "refinement fails at state 3 (step 2): IdleLdr() maps to no step of Detection" in out
+
+
+def test_a_lasso_of_one_state_replays(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    # the lazy leader's lasso is the initial state stuttering for ever (no WF(IdleLdr)); replay said "1 states"
+    code, _, _ = run(capsys, "check", REF, "--procs", "1", "--variant", "lazy-leader", "--liveness", "LeaderIdles",
+                     "--out", str(tmp_path / "cex"))
+    assert code == 1
+    code, out, _ = run(capsys, "replay", str(tmp_path / "cex" / "trace.itf.json"), "--spec", f"{FILE}:LazyLeader")
+    assert code == 0 and ", 1 state\n" in out and "the behaviour violates LeaderIdles under its fairness" in out
+    code, out, _ = run(capsys, "replay", str(tmp_path / "cex" / "trace.itf.json"), "--spec", REF)
+    assert code == 1 and "WF(IdleLdr) is enabled in the last state, where it stutters for ever, but never taken" in out
