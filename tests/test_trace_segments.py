@@ -511,3 +511,25 @@ def test_a_crash_at_every_point_of_a_segment_switch_loses_nothing(tmp_path, monk
     lines = [x for chunk, _ in segment_lines(first) for x in chunk]
     assert [json.loads(x)["clock"] for x in lines if '"format"' not in x] == list(range(1, clock + 1))
     assert trace_size(first) == sum(p.stat().st_size for p in _segments(first))
+
+
+def test_trace_json_never_writes_over_a_trace(run, tmp_path, capsys):
+    """`trace-json D/node-1/trace.bin --out D/node-1/trace.bin` replaced the node's first segment with its JSON
+    lines (exit 0), and `--out` a segment's name replaced that segment (or left a stray file the node's start took
+    for its last segment). Refused in one line, exit 2, the files unchanged; any other file is written."""
+    d = tmp_path / "c"
+    shutil.copytree(run, d, ignore=shutil.ignore_patterns("lock", "pid"))
+    first = d / "node-1" / "trace.bin"
+    segs = _segments(first)
+    other = tmp_path / "copy.bin"
+    shutil.copy(d / "node-2" / "trace.bin", other)
+    before = {p: p.read_bytes() for p in (*segs, other)}
+    for out, why in ((first, "the trace being read"), (segs[1], "a compact trace file"),
+                     (segment_path(first, len(segs) + 1), "the name of one of its segments"),
+                     (other, "a compact trace file")):
+        capsys.readouterr()
+        assert main(["trace-json", str(first), "--out", str(out)]) == 2
+        assert f"--out {out}: {why}" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in (*segs, other)} == before
+    assert not segment_path(first, len(segs) + 1).exists()
+    assert main(["trace-json", str(first), "--out", str(tmp_path / "node-1.jsonl")]) == 0
