@@ -29,6 +29,10 @@ def test_counts_are_tlcs(capsys: pytest.CaptureFixture) -> None:
     assert figures(capsys, "--procs", "1") == (1836, 11797, 21)  # TLC: HuangP1.cfg
     assert figures(capsys, "--procs", "2") == (8476, 74527, 21)  # TLC: HuangP2.cfg
     assert figures(capsys, "--procs", "2", "--workers", "2") == (8476, 74527, 21)
+    assert figures(capsys, "--procs", "2", "--symmetry") == (4476, 39023, 21)  # TLC: MCHuangSymP2.cfg
+    assert figures(capsys, "--procs", "1", "--max-den", "2") == (8, 23, 4)  # TLC: StateConstraint's 8 -> 2
+    assert figures(capsys, "--procs", "2", "--mode", "dfs")[:2] == (8476, 74527)
+    assert figures(capsys, "--procs", "2", "--memory", "1MiB") == (8476, 74527, 21)  # Fractions spilled to disk
 
 
 @pytest.mark.slow
@@ -44,6 +48,32 @@ def test_planted_bugs_and_liveness(capsys: pytest.CaptureFixture) -> None:
     code, out, _ = run(capsys, "check", REF, "--procs", "1", "--variant", "lost-weight", "--no-invariants",
                        "--liveness", "Live")
     assert code == 1 and "property Live is violated: a fair behaviour of 4 steps that then stutters" in out
+
+
+def test_liveness_as_tlc_finds_it(capsys: pytest.CaptureFixture) -> None:
+    # TLC, MCHuangLiveP2.cfg: Safe, Live, LeaderIdles and IdlesAll hold; MCHuangLazyP1.cfg (no WF(IdleLdr)):
+    # LeaderIdles violated (TLC's lasso SendMsg(L) to L, RcvLdr back to the start; paxraft's the start stuttering)
+    code, out, _ = run(capsys, "check", REF, "--procs", "2", "--liveness", "--quiet")
+    assert code == 0 and out.count("holds under this fairness.\n8,476 distinct states, 50,634 edges") == 4
+    code, out, _ = run(capsys, "check", REF, "--procs", "1", "--variant", "lazy-leader", "--liveness", "LeaderIdles")
+    assert code == 1 and "a fair behaviour of 0 steps that then stutters for ever" in out
+
+
+def test_hypothesis_adapter_finds_the_planted_bugs() -> None:
+    import sys
+
+    from hypothesis import settings
+
+    from modelcheck.engine.stateful import InvariantViolation, run_spec
+
+    sys.path.insert(0, str(FILE.parent))
+    from huang import DuplicateWeight, EarlyDetection, Huang, LostWeight
+
+    run_spec(Huang(procs=2), settings(max_examples=30, derandomize=True))
+    for cls, inv in ((DuplicateWeight, "TypeOK"), (LostWeight, "TypeOK"), (EarlyDetection, "Safe")):
+        with pytest.raises(InvariantViolation) as found:
+            run_spec(cls(procs=2), settings(max_examples=100, derandomize=True))
+        assert found.value.invariant == inv
 
 
 def test_refinement_both_ways(capsys: pytest.CaptureFixture) -> None:

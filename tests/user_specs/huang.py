@@ -238,13 +238,14 @@ class Huang(Spec):
     def msc_event(self, prev: State, label: Label, nxt: State) -> MscEvent:
         if label.name == "SendMsg":
             p, q = label.params
-            return MscEvent(self.pname(p), (), (f"w {show_weight(nxt.weight[p])} to {self.pname(q)}",))
+            return MscEvent(self.pname(p), (), (f"w {show_weight(nxt.msgs[q][-1])} to {self.pname(q)}",))
         if label.name in ("RcvMsg", "RcvLdr"):
             p, i = label.params if label.name == "RcvMsg" else (LEADER, label.params[0])
             return MscEvent(self.pname(p), (f"w {show_weight(prev.msgs[p][i])} to {self.pname(p)}",), ())
         if label.name == "Idle":
             p = label.params[0]
-            return MscEvent(self.pname(p), (), (f"w {show_weight(prev.weight[p])} to L",))
+            thrown = nxt.msgs[LEADER][len(prev.msgs[LEADER]) :]  # none where the weight is lost (lost-weight)
+            return MscEvent(self.pname(p), (), tuple(f"w {show_weight(w)} to L" for w in thrown))
         return MscEvent("L", (), ())
 
 
