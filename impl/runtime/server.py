@@ -536,6 +536,11 @@ class NodeServer:
         if (self.wal.dir / SYNC_FAILED).exists():  # (its fdatasync: the cache may hold what the disk does not)
             log.critical("node %d: an fdatasync of its log failed (%s): stopping; its next start reads the log as "
                          "the disk holds it, past the page cache", self.id, exc)
+        elif getattr(exc, "fdatasync_failed", False):  # (and the disk refused its record: the last line said to
+            # restart once the disk is fixed, which on this boot reads what the cache holds as synced)
+            log.critical("node %d: an fdatasync of its log failed (%s) and the disk refused even the record of it: "
+                         "stopping; do not restart it before the machine restarts (its page cache may hold records "
+                         "the disk lost); rebuild it from its peers (paxraft cluster recover-node)", self.id, exc)
         else:
             log.critical("node %d: writing its log or trace failed (%s): stopping; restart it once the disk is "
                          "fixed (it keeps what was synced)", self.id, exc)
