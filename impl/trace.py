@@ -362,14 +362,24 @@ def segment_path(first: Path, number: int) -> Path:
     return first if number == 1 else first.with_name(f"{first.stem}.{number:06d}{first.suffix}")
 
 
+def _segment_pattern(first: Path) -> re.Pattern[str]:
+    return re.compile(re.escape(first.stem) + r"\.(\d{6,})" + re.escape(first.suffix))
+
+
 def _segment_numbers(first: Path) -> list[int]:
     """The numbers of the continuation segments beside ``first`` (by the folder's names), ascending."""
-    pattern = re.compile(re.escape(first.stem) + r"\.(\d{6,})" + re.escape(first.suffix))
+    pattern = _segment_pattern(first)
     try:
         names = os.listdir(first.parent)
     except FileNotFoundError:
         return []
     return sorted(int(m.group(1)) for n in names if (m := pattern.fullmatch(n)) and int(m.group(1)) > 1)
+
+
+def is_segment_name(first: Path, path: Path) -> bool:
+    """Whether ``path`` is where a continuation segment of the trace whose first segment is ``first`` would be."""
+    m = _segment_pattern(first).fullmatch(path.name)
+    return m is not None and int(m.group(1)) > 1 and path.absolute().parent == first.absolute().parent
 
 
 def _segment_head(path: Path, data: bytes) -> tuple[int, int, int, bytes]:
