@@ -54,6 +54,9 @@ def run(args: argparse.Namespace) -> int:
             size = trace_size(first)
         except (TraceFileError, OSError) as exc:
             trace_error = f"{exc} ({set_aside(first.parent)})"
+    jsonl = first.with_name("trace.jsonl")  # (a Multi-Paxos node's, or one from before compact files)
+    if node and not traced and jsonl.is_file():
+        first, size = jsonl, jsonl.stat().st_size
     rep = check(wal_dir, owner, (first, size) if size is not None else None)  # (and the trace's size)
     if trace_error is not None:
         rep.ok = False

@@ -590,3 +590,20 @@ def test_kill_9_at_random_with_small_segments_loses_no_acknowledged_write(tmp_pa
     assert not any("cannot start" in (d / f"node-{i}" / "node.log").read_text() for i in (1, 2, 3))
     assert not list(d.glob("node-*/*.tmp"))
     assert main(["audit", "--spec", "raft", *map(str, cluster.trace_files(d))]) == 0
+
+
+def test_a_converted_copy_beside_the_trace_does_not_become_the_trace(run, tmp_path):
+    """`paxraft trace-json D/node-1/trace.bin --out D/node-1/trace.jsonl` (a natural name) made the node's next
+    start take trace.jsonl for a trace from before compact files and append there, leaving trace.bin (and the
+    log's marks, which count its bytes) behind. The node goes on in trace.bin; the copy is left alone."""
+    d = tmp_path / "c"
+    shutil.copytree(run, d, ignore=shutil.ignore_patterns("lock", "pid"))
+    first, copy = d / "node-1" / "trace.bin", d / "node-1" / "trace.jsonl"
+    assert main(["trace-json", str(first), "--out", str(copy)]) == 0
+    size, text = trace_size(first), copy.read_text()
+    try:
+        assert main(["cluster", "start", "--dir", str(d)]) == 0
+        assert main(["kv", "put", "after", "1", "--dir", str(d)]) == 0
+    finally:
+        cluster.stop(d)
+    assert copy.read_text() == text and trace_size(first) > size

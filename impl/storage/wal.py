@@ -701,6 +701,7 @@ class WAL:
                 os.fdatasync(self._fd)
             except OSError as exc:  # what it wrote may be in the cache only: a start on this boot must not trust it
                 _record_sync_failure(self.dir, exc, self.boot)
+                exc.fdatasync_failed = True  # type: ignore[attr-defined]  # (for the node's last line: fail_stop)
                 raise
 
     def synced(self) -> None:
