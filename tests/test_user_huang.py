@@ -92,3 +92,16 @@ def test_a_lasso_of_one_state_replays(capsys: pytest.CaptureFixture, tmp_path: P
     assert code == 0 and ", 1 state\n" in out and "the behaviour violates LeaderIdles under its fairness" in out
     code, out, _ = run(capsys, "replay", str(tmp_path / "cex" / "trace.itf.json"), "--spec", REF)
     assert code == 1 and "WF(IdleLdr) is enabled in the last state, where it stutters for ever, but never taken" in out
+
+
+def test_its_itf_replays_and_the_explorer_reads_fractions(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    from modelcheck.output.explore.session import Session
+    from modelcheck.output.itf import assert_replays
+    from spec.registry import load_user_spec
+
+    code, out, _ = run(capsys, "check", REF, "--procs", "1", "--variant", "early-detection", "--out", str(tmp_path))
+    assert code == 1 and "invariant Safe is violated; shortest counterexample: 2 steps" in out
+    assert_replays(tmp_path / "trace.itf.json", f"{FILE}:EarlyDetection")
+    page = Session(load_user_spec(REF)(procs=1)).view("SendMsg(0,1)/RcvMsg(1,0)")
+    assert [[c["text"] for c in row["cells"]] for row in page["state"]["rows"]] == [
+        ["True", "True"], ["1/2", "1/2"], ["<<>>", "<<>>"]]
