@@ -845,3 +845,31 @@ def test_a_helper_method_called_name_is_one_line(capsys, tmp_path) -> None:
     assert capsys.readouterr().err == ("paxraft check: error: Named.name is a function, not a str: paxraft prints a "
                                        "spec's name attribute as its name (the class name when there is none); "
                                        "rename that method\n")
+
+
+def test_a_bool_and_a_number_in_one_place_are_refused_not_merged(capsys, tmp_path) -> None:
+    """A leader False for 'none' beside nodes 0..1: Python takes False == 0, so electing node 0 gave a state the
+    search took for the initial one, never checked: 'No error found' though the invariant fails in 1 step
+    (newuser6). Numbers of different types (1 and Fraction(1)) are one value and pass."""
+    from modelcheck.cli import main
+
+    f = tmp_path / "boolint.py"
+    f.write_text(
+        "from fractions import Fraction\nfrom typing import NamedTuple\nfrom spec.core import Spec, action, invariant\n"
+        "\n\nclass S(NamedTuple):\n    leader: object\n\n\n"
+        "class Elect(Spec):\n    variables = ('leader',)\n\n"
+        "    def init_states(self):\n        return [S(False)]\n\n"
+        "    @action(lambda self, s: [(n,) for n in range(2)])\n"
+        "    def Elect(self, s, n):\n        return S(n) if s.leader is False else None\n\n"
+        "    @invariant\n    def NeverNodeZero(self, s):\n        return s.leader is False or s.leader != 0\n\n\n"
+        "class Weight(Spec):\n    variables = ('leader',)\n\n"
+        "    def init_states(self):\n        return [S(1)]\n\n"
+        "    @action()\n    def Same(self, s):\n        return S(Fraction(1))\n"
+    )
+    assert main(["check", f"{f}:Elect"]) == 2
+    assert one_error_line(capsys.readouterr().err) == (
+        "paxraft check: error: Elect: action Elect(n=0) gives a state equal to one reached before only as Python "
+        "compares: leader is 0 in it and False in the earlier one (False == 0 in Python), so the search would take "
+        "them for one state; give the two meanings values that are never equal (e.g. None or -1 for 'none' beside "
+        "0..N-1)")
+    assert main(["check", f"{f}:Weight"]) == 0

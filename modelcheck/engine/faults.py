@@ -309,6 +309,46 @@ def _same_as_once(spec: Spec, act: Action, state: State) -> None:
             "A spec's constants must not change once the check has started")
 
 
+def _unlike_part(a: Any, b: Any, path: str) -> tuple[str, Any, Any] | None:
+    """Where two equal values differ in kind, a bool in one and a number in the other (``False`` and ``0``,
+    ``True`` and ``1``): (the place, one value, the other), or None.  Numbers of different types (``1`` and
+    ``Fraction(1)``) are one value, as in TLA+."""
+    if (type(a) is bool) != (type(b) is bool):
+        return (path or "the state", a, b)
+    fields = getattr(type(a), "_fields", None) if type(a) is type(b) else None
+    if fields:
+        for f in fields:
+            found = _unlike_part(getattr(a, f), getattr(b, f), f"{path}.{f}" if path else f)
+            if found:
+                return found
+    elif isinstance(a, tuple) and isinstance(b, tuple):
+        for i, (x, y) in enumerate(zip(a, b)):
+            found = _unlike_part(x, y, f"{path}[{i}]")
+            if found:
+                return found
+    elif isinstance(a, frozenset) and isinstance(b, frozenset):
+        theirs = {y: y for y in b}
+        for x in a:
+            found = _unlike_part(x, theirs[x], f"{path} (an element)")
+            if found:
+                return found
+    return None
+
+
+def _alike_or_refused(spec: Spec, known: State, state: State, origin: str) -> None:
+    """``state`` equals ``known`` (a state reached before): refuse it where the two differ in kind, since Python
+    takes ``False == 0`` and the search would count them as one state (a leader ``False`` for none beside
+    nodes 0..N-1: node 0 elected was taken for no leader, and its states were never checked)."""
+    found = _unlike_part(known, state, "")
+    if found:
+        where, a, b = found
+        raise SpecContractError(
+            f"{spec_title(spec)}: {origin} gives a state equal to one reached before only as Python compares: "
+            f"{where} is {show_value(b)} in it and {show_value(a)} in the earlier one ({show_value(a)} == "
+            f"{show_value(b)} in Python), so the search would take them for one state; give the two meanings values "
+            f"that are never equal (e.g. None or -1 for 'none' beside 0..N-1)")
+
+
 def successors(spec: Spec, state: State, kinds: tuple[type, ...]) -> list[tuple[str, State]]:
     """Every successor of ``state`` as (shown label, state), each enumerator and step called and checked."""
     out = []
@@ -641,12 +681,14 @@ def preflight(
     kinds = _state_kinds(init)
     if symmetry:
         _check_renamings(spec, init, kinds)
-    seen: set[State] = set()
+    seen: dict[State, State] = {}  # each state as first reached, to compare an equal one with
     queue = []
     for s in init:
         if s not in seen:
-            seen.add(s)
+            seen[s] = s
             queue.append(s)
+        else:
+            _alike_or_refused(spec, seen[s], s, "init_states()")
     from modelcheck.engine.hook_check import hook_checker  # it names the faults this module defines
 
     hooks = hook_checker(spec, invariants)
@@ -676,9 +718,13 @@ def preflight(
             _check_alike(spec, s, succ, kinds, initial if s in initial else None, perms)
             if own_form:
                 _check_canonical(spec, s, perms, group if i <= limit else None)
-        for _, t in succ:
-            if t not in seen and (len(seen) < 4 * limit or every):
-                seen.add(t)
+        for shown, t in succ:
+            known = seen.get(t)
+            if known is not None:
+                if known is not t:
+                    _alike_or_refused(spec, known, t, f"action {shown}")
+            elif len(seen) < 4 * limit or every:
+                seen[t] = t
                 queue.append(t)
     if gens and invariants and not every:
         _walk_for_blind_invariants(spec, init, gens, kinds, seconds)
