@@ -11,7 +11,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, NoReturn
 
-from impl.trace import TraceFileError, is_compact, segment_lines
+from impl.trace import COMPACT_MAGIC, TraceFileError, is_compact, is_segment_name, segment_lines
 from spec.userfiles import decode, load_json, read_bytes
 
 
@@ -27,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
     or one without events (a segment found damaged after earlier ones were printed: those stay printed)."""
     from modelcheck.cli.common import UsageError
 
+    _check_out(args.trace, args.out)
     data = read_bytes(args.trace, "trace", error=UsageError)
     if is_compact(data):  # a node's segments, in order (trace.bin, trace.000002.bin, ...), one in memory at a time
         return _compact(args, data)
@@ -48,6 +49,26 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
     return 0
+
+
+def _check_out(trace: Path, out: Path | None) -> None:
+    """UsageError for an --out that would destroy a trace: the file read, a compact trace file (a node's trace or
+    segment: `--out D/node-1/trace.bin` replaced the node's first segment with its JSON lines, exit 0), or a
+    name of the trace's own segments (a stray file the node's next start took for its last segment)."""
+    from modelcheck.cli.common import UsageError
+
+    if out is None:
+        return
+    try:
+        with open(out, "rb") as f:
+            head = f.read(len(COMPACT_MAGIC))
+        same = os.path.samefile(out, trace)
+    except OSError:  # (missing: the usual case; unreadable: _output names it)
+        head, same = b"", False
+    why = ("the trace being read" if same else "a compact trace file (a node's trace or one of its segments)"
+           if is_compact(head) else "the name of one of its segments" if is_segment_name(trace, out) else None)
+    if why is not None:
+        raise UsageError(f"--out {out}: {why}: trace-json does not write there (give another file)")
 
 
 def _compact(args: argparse.Namespace, data: bytes) -> int:

@@ -46,15 +46,18 @@ def run(args: argparse.Namespace) -> int:
     if not node and not any(os.path.lexists(wal_dir / f) for f in ("wal.log", "snapshot.bin")):
         raise UsageError(f"{d}: no wal.log here nor in {d / 'wal'} (not a node's folder, nor its wal/ folder)")
     first = (wal_dir.parent if wal_dir.name == "wal" else wal_dir) / "trace.bin"
-    size, trace_error = None, None
+    size, trace_error, owner = None, None, _owner(wal_dir)
     traced = first.exists() or any(first.parent.glob("trace.[0-9]*.bin"))  # (its first segment gone: refused)
     if node and traced:  # a node's start reads its trace's last segment too: a damaged one refuses it
         try:
-            check_tail(first)
+            check_tail(first, owner[1] if owner else None)
             size = trace_size(first)
         except (TraceFileError, OSError) as exc:
             trace_error = f"{exc} ({set_aside(first.parent)})"
-    rep = check(wal_dir, _owner(wal_dir), (first, size) if size is not None else None)  # (and the trace's size)
+    jsonl = first.with_name("trace.jsonl")  # (a Multi-Paxos node's, or one from before compact files)
+    if node and not traced and jsonl.is_file():
+        first, size = jsonl, jsonl.stat().st_size
+    rep = check(wal_dir, owner, (first, size) if size is not None else None)  # (and the trace's size)
     if trace_error is not None:
         rep.ok = False
         rep.errors.append(trace_error)

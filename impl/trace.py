@@ -362,14 +362,24 @@ def segment_path(first: Path, number: int) -> Path:
     return first if number == 1 else first.with_name(f"{first.stem}.{number:06d}{first.suffix}")
 
 
+def _segment_pattern(first: Path) -> re.Pattern[str]:
+    return re.compile(re.escape(first.stem) + r"\.(\d{6,})" + re.escape(first.suffix))
+
+
 def _segment_numbers(first: Path) -> list[int]:
     """The numbers of the continuation segments beside ``first`` (by the folder's names), ascending."""
-    pattern = re.compile(re.escape(first.stem) + r"\.(\d{6,})" + re.escape(first.suffix))
+    pattern = _segment_pattern(first)
     try:
         names = os.listdir(first.parent)
     except FileNotFoundError:
         return []
     return sorted(int(m.group(1)) for n in names if (m := pattern.fullmatch(n)) and int(m.group(1)) > 1)
+
+
+def is_segment_name(first: Path, path: Path) -> bool:
+    """Whether ``path`` is where a continuation segment of the trace whose first segment is ``first`` would be."""
+    m = _segment_pattern(first).fullmatch(path.name)
+    return m is not None and int(m.group(1)) > 1 and path.absolute().parent == first.absolute().parent
 
 
 def _segment_head(path: Path, data: bytes) -> tuple[int, int, int, bytes]:
@@ -387,6 +397,8 @@ def trace_tail(first: Path, node: int | None = None) -> tuple[int, int, Path]:
     ``(1, 0, first)`` when there is no continuation segment. ``node``: the node it must be of."""
     numbers = _segment_numbers(first)
     if not numbers:
+        if node is not None:
+            _check_first_header(first, node)
         return 1, 0, first
     if not os.path.lexists(first):  # (a node went on in its last segment, a trace the audit can no longer read)
         raise TraceFileError(f"{first}: missing, while {segment_path(first, numbers[0]).name} of its trace is there: "
@@ -403,6 +415,28 @@ def trace_tail(first: Path, node: int | None = None) -> tuple[int, int, Path]:
     return number, start, path
 
 
+def _check_first_header(first: Path, node: int) -> None:
+    """A one-segment trace's first record is its first boot's header line: TraceFileError when it is another
+    node's (a node's start appended to a copied trace.bin, which only the audit refused)."""
+    try:
+        with open(first, "rb") as f:
+            data = f.read(len(COMPACT_MAGIC) + REC + 4096)
+    except FileNotFoundError:
+        return
+    at = len(COMPACT_MAGIC)
+    if not data.startswith(COMPACT_MAGIC) or len(data) < at + REC or data[at + 8] != JSON_LINES:
+        return  # (not a compact trace, or none yet: the start's other checks say so)
+    length = HEAD.unpack_from(data, at + 4)[0]
+    line = data[at + REC : at + REC + length].split(b"\n", 1)[0]
+    try:
+        of = json.loads(line).get("node")
+    except (ValueError, AttributeError):
+        return  # (a damaged record: stream_records names it)
+    if isinstance(of, int) and of != node:
+        raise TraceFileError(f"{first}: the trace of node {of}, not node {node}'s (copied from another node's "
+                             "folder?)")
+
+
 def set_aside(folder: Path) -> str:
     """The way out for a node whose trace refuses its start, said where the refusal is: the trace is evidence,
     not state."""
@@ -410,10 +444,11 @@ def set_aside(folder: Path) -> str:
             "this node's history before")
 
 
-def check_tail(first: Path) -> None:
+def check_tail(first: Path, node: int | None = None) -> None:
     """What a node's start checks of its compact trace, changing nothing (`paxraft wal check` of a node's folder):
-    its last segment's head and records. TraceFileError (or OSError) when the start would refuse it."""
-    _, _, path = trace_tail(first)
+    its last segment's head and records (and that it is ``node``'s). TraceFileError (or OSError) when the start
+    would refuse it."""
+    _, _, path = trace_tail(first, node)
     stream_records(path)
 
 

@@ -459,6 +459,9 @@ class Spec:
         of such a class that is no variant (a variant is its spec's, ``TwoPhase[eager-commit]``). A
         subclass of a spec with a declared name (paxos) keeps that name, as an audit's implementation does."""
         super().__init_subclass__(**kwargs)
+        if "name" in vars(cls) and not isinstance(cls.name, str):  # a helper def name(self, p): shadows it
+            raise SpecError(f"{cls.__name__}.name is a {type(cls.name).__name__}, not a str: paxraft prints a spec's "
+                            "name attribute as its name (the class name when there is none); rename that method")
         if "name" in vars(cls):
             cls._named_by_class = False
         elif cls.name == Spec.name or (cls._named_by_class and cls.variant is None):

@@ -103,6 +103,16 @@ def test_unknown_actions_and_fields_are_refused_with_the_list(tmp_path):
     )
 
 
+def test_a_node_given_twice_is_refused_not_judged(tmp_path, capsys):
+    """The same node's trace given twice (a file named twice, or a copy beside the original) was merged as one
+    history and judged a violation, exit 1, at the copy's first receipt: a verdict on the files, not the run."""
+    files = [str(p) for p in simulate(0, proposers=2, rounds=2).write(tmp_path / "run")]
+    assert main(["audit", *files]) == 0
+    capsys.readouterr()
+    assert main(["audit", *files, files[0]]) == 2
+    assert f"{files[0]}: a second trace of node " in capsys.readouterr().err
+
+
 # -- Paxos: the implementation refines the spec; planted bugs are caught ---------------------
 
 

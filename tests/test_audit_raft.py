@@ -283,3 +283,25 @@ def test_planted_snapshot_and_transfer_bug_is_caught_at_its_event(key, seed, ind
     f = info.value.failure
     assert (f.index + 1, f.event.action, f.event.params, [d[0] for d in f.diff]) == (index, action, params, diff)
     assert info.value.auditor.count == index
+
+
+def test_a_leaders_progress_for_a_node_without_a_trace_is_named_so(tmp_path, capsys):
+    """A leader's matchIndex for a node whose trace was not given (a learner of an add rolled back before it
+    wrote one) was refused as "matchIndex is keyed by node ids, got key '4'": the key is an id; its trace is
+    what is missing."""
+    files = _run_to_files(tmp_path, 3)
+    for path in map(Path, files):
+        lines = path.read_text().splitlines()
+        for k, line in enumerate(lines):
+            ev = json.loads(line)
+            if isinstance(ev.get("state", {}).get("matchIndex"), dict):
+                ev["state"]["matchIndex"]["9"] = 0
+                lines[k] = json.dumps(ev)
+                path.write_text("\n".join(lines) + "\n")
+                break
+        else:
+            continue
+        break
+    assert main(["audit", *files]) == 2
+    assert "matchIndex names node 9, which is not one of the cluster's nodes [1, 2, 3]: give its trace too" in (
+        capsys.readouterr().err)

@@ -101,3 +101,45 @@ def test_type_invariant_catches_ill_typed_state() -> None:
 
     r = check(WildBallot(acceptors=1, values=1))
     assert (r.verdict, r.violated, r.trace_length) == (VIOLATION, "TypeOK", 2)
+
+
+from fractions import Fraction  # noqa: E402 - this test's own imports
+from typing import NamedTuple  # noqa: E402
+
+from modelcheck.engine.parallel import parallel_bfs  # noqa: E402
+from modelcheck.engine.refinement import check_refinement  # noqa: E402
+
+
+class _Down(NamedTuple):
+    x: int
+    w: Fraction
+
+
+class CountDown(Spec):
+    """A counter going down from 0 to -3, a weight halving from 1 and then subtracted (newuser6)."""
+
+    variables = ("x", "w")
+
+    def init_states(self) -> list[_Down]:
+        return [_Down(0, Fraction(0))]
+
+    @action()
+    def Dec(self, s: _Down) -> _Down | None:
+        return _Down(s.x - 1, s.w - 1) if s.x > -3 else None
+
+    @invariant
+    def NotMinusTwo(self, s: _Down) -> bool:
+        return s.x != -2
+
+
+def test_minus_one_and_minus_two_are_two_states() -> None:
+    """Python hashes -1 as -2, and a state's fingerprint was its hash: the state x = -2 was taken for x = -1,
+    already seen, so the counter stopped there: '2 distinct states ... No error found' for a model of 4 states
+    whose invariant fails in 2 steps (a silent wrong result)."""
+    spec = CountDown()
+    assert check(spec, check_invariants=False).distinct_states == 4
+    r = check(spec)
+    assert r.verdict == VIOLATION and r.violated == "NotMinusTwo" and len(r.trace) == 3
+    assert parallel_bfs(spec, workers=2, check_invariants=False).distinct_states == 4
+    assert dfs(spec, check_invariants=False).distinct_states == 4
+    assert check_refinement(spec, spec, lambda s: s).distinct_states == 4

@@ -146,6 +146,11 @@ def test_list_shows_specs_and_variants(capsys) -> None:
     assert code == 0 and "paxos" in out and "ignore-votes" in out and "Agreement" in out
     code, out, _ = run(capsys, "list", "paxos")  # one registered spec, named as check names it (newuser4)
     assert code == 0 and out.startswith("paxos: ") and "ignore-votes" in out and "\nraft" not in out
+    # a variant's class named alone was listed as its spec, with the variant's docstring as the spec's summary
+    code, out, _ = run(capsys, "list", "tests/user_specs/kv_snapshot.py:BlindCommit")
+    assert code == 0 and out.startswith("KVsnap[blind-commit] (tests/user_specs/kv_snapshot.py:BlindCommit): COMMIT "
+                                        "skips the conflict check")
+    assert "\n    breaks SnapshotIsolation: COMMIT commits even when" in out
 
 
 @pytest.mark.parametrize(

@@ -823,3 +823,25 @@ def test_a_property_that_raises_and_symmetric_sets_as_a_list(capsys, tmp_path) -
     assert main(["check", f"{f}:SymList", "--symmetry"]) == 2
     assert capsys.readouterr().err == ("paxraft check: error: SymList: symmetric_sets() returned ['TxId'] (a list); "
                                        "expected a dict of set name -> size, e.g. {'Proc': 3}\n")
+
+
+def test_a_helper_method_called_name_is_one_line(capsys, tmp_path) -> None:
+    """A spec with a helper `def name(self, p)` (a process's name: Huang's first draft, newuser6) ran with
+    'Model: <bound method Huang.name of <paxraft_user_... object at 0x...>>' as its name, exit 0."""
+    from modelcheck.cli import main
+
+    f = tmp_path / "named.py"
+    f.write_text(
+        "from typing import NamedTuple\nfrom spec.core import Spec, action\n\n\n"
+        "class S(NamedTuple):\n    x: int\n\n\n"
+        "class Named(Spec):\n    variables = ('x',)\n\n"
+        "    def name(self, p: int) -> str:\n        return f'p{p}'\n\n"
+        "    def init_states(self):\n        return [S(0)]\n\n"
+        "    @action(lambda self, s: [(1,)])\n    def Inc(self, s, d):\n        return None\n"
+    )
+    with pytest.raises(SystemExit) as done:  # the file's import fails: argparse's error exit
+        main(["check", f"{f}:Named"])
+    assert done.value.code == 2
+    assert capsys.readouterr().err == ("paxraft check: error: Named.name is a function, not a str: paxraft prints a "
+                                       "spec's name attribute as its name (the class name when there is none); "
+                                       "rename that method\n")

@@ -208,3 +208,41 @@ def test_the_command_a_user_s_trace_suggests_explores_it(capsys, tmp_path: Path)
     assert out.startswith("Exploring KVsnap[blind-commit] keys=1 txs=2\n") and "/READ(0)/READ(1)/UPDATE(0)" in out
     assert main([*suggested.split(), "--for", "0", "--keys", "2"]) == 2  # a bound given is the user's
     assert "the trace's first state is not an initial state of this spec" in capsys.readouterr().err
+
+
+def test_a_step_whose_parameter_is_a_fraction_is_a_link_that_opens() -> None:
+    """A step taking a message's weight (a fractions.Fraction, as in Huang's termination detection) was offered
+    as the link 'Take(Fraction(1, 2))', which the page then refused: 'the parameters ... are not Python literals'
+    (newuser6)."""
+    from fractions import Fraction
+    from typing import NamedTuple
+
+    from spec.core import Spec, action
+
+    class W(NamedTuple):
+        mine: Fraction
+        msgs: tuple[Fraction, ...]
+
+    class Weights(Spec):
+        variables = ("mine", "msgs")
+
+        def init_states(self) -> list[W]:
+            return [W(Fraction(0), (Fraction(1, 2), Fraction(-1, 4)))]
+
+        @action(lambda self, s: [(w,) for w in sorted(set(s.msgs))])
+        def Take(self, s: W, w: Fraction) -> W | None:
+            if w not in s.msgs:
+                return None
+            i = s.msgs.index(w)
+            return W(s.mine + w, s.msgs[:i] + s.msgs[i + 1 :])
+
+    assert literal(Fraction(-1, 4)) == "Fraction(-1,4)" and literal((Fraction(1, 2),)) == "(Fraction(1,2),)"
+    session = Session(Weights())
+    paths = [e["path"] for e in session.view("")["enabled"]]
+    assert paths == ["Take(Fraction(-1,4))", "Take(Fraction(1,2))"]
+    for path in paths:  # every link the page offers opens
+        assert session.view(path)["depth"] == 1
+    assert session.view("Take(Fraction(1, 2))/Take(Fraction(-1,4))")["depth"] == 2  # as repr() writes it, too
+    for bad in ("Take(Fraction(1,0))", "Take(__import__('os'))", "Take(Fraction(1.5,2))"):
+        with pytest.raises(PathError, match="are not Python literals"):
+            session.view(bad)

@@ -582,3 +582,70 @@ def test_the_read_past_the_page_cache_reads_the_file(tmp_path):
         path.write_bytes(data)
         got = _read_direct(path, size)
         assert got is None or got == data, size
+
+
+def test_a_damaged_sync_failed_record_is_read_as_this_boots(tmp_path, monkeypatch):
+    """A `sync-failed` record that is not even text (damaged bytes) was refused as unreadable: the node then
+    needed its peers (recover-node) where the disk's log would do. Damaged JSON was read as this boot's failure
+    (the log read past the cache, rewritten); bytes that are not UTF-8 now are too, and the record goes."""
+    from impl.raft.core import HardState, Ready
+    from impl.raft.log import Entry
+    from impl.storage import wal as walmod
+
+    d = tmp_path / "wal"
+    w = walmod.WAL(d, create=True)
+    w.load()
+    w.save(Ready(hard_state=HardState(2, 1), entries_from=1, entries=[Entry(2, b"a")]))
+    w.sync()
+    w.close()
+    monkeypatch.setattr(walmod, "_read_direct", lambda path, size: path.read_bytes())  # (tmpfs has no O_DIRECT)
+    for damage in (b'{"boot": 1', b"\xff\xfe\x00garbage" * 1000):
+        (d / walmod.SYNC_FAILED).write_bytes(damage)
+        assert walmod.check(d).ok
+        inode = (d / "wal.log").stat().st_ino
+        assert walmod.WAL(d).load()[2] == [Entry(2, b"a")]
+        assert (d / "wal.log").stat().st_ino != inode and not (d / walmod.SYNC_FAILED).exists()  # (read, rewritten)
+
+
+def test_a_failed_fdatasync_whose_record_the_disk_refuses_is_not_followed_by_restart_advice(tmp_path, monkeypatch,
+                                                                                            caplog):
+    """The disk refuses even the `sync-failed` record: node.log's critical line said not to restart before the
+    machine, and the node's last line then said "restart it once the disk is fixed (it keeps what was synced)",
+    which on this boot reads what the page cache holds as synced. The last line now says the same as the first."""
+    import errno
+    import types
+
+    from impl.raft.core import HardState, Ready
+    from impl.runtime.server import NodeServer
+    from impl.storage import wal as walmod
+
+    d = tmp_path / "wal"
+    w = walmod.WAL(d, create=True)
+    w.load()
+    real_open = os.open
+
+    def failing(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    def no_record(path, *args, **kwargs):
+        if str(path).endswith(walmod.SYNC_FAILED + ".tmp"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "fdatasync", failing)
+    monkeypatch.setattr(os, "open", no_record)
+    w.save(Ready(hard_state=HardState(2, 1)))
+    with pytest.raises(OSError) as failed:
+        w.sync()
+    monkeypatch.undo()
+    assert not (d / walmod.SYNC_FAILED).exists()
+
+    def exit_(code: int) -> None:
+        raise SystemExit(code)
+
+    monkeypatch.setattr(os, "_exit", exit_)
+    node = types.SimpleNamespace(wal=w, id=1)
+    with pytest.raises(SystemExit):
+        NodeServer.fail_stop(node, failed.value)  # type: ignore[arg-type]
+    last = caplog.records[-1].getMessage()
+    assert "do not restart it before the machine restarts" in last and "restart it once the disk" not in last

@@ -338,3 +338,33 @@ def test_a_lasso_s_property_is_judged_as_the_checker_judges_it(tmp_path, capsys)
     assert main(["replay", trace, "--spec", f"{f}:GivesNone", "--quiet"]) == 2
     assert "property Ends1 returned None (a missing return?), not True or False" in capsys.readouterr().err
     assert main(["replay", trace, "--spec", f"{user}/kv_snapshot.py:CloseOnlyFair", "--quiet"]) == 0
+
+
+from fractions import Fraction  # noqa: E402 - this test's own imports
+from typing import NamedTuple  # noqa: E402
+
+from spec.core import SpecError  # noqa: E402
+
+
+class Weights(NamedTuple):
+    weight: tuple[Fraction, ...]
+    msgs: frozenset[Fraction]
+
+
+def test_a_fraction_is_written_as_a_rational_record_and_read_back(tmp_path, capsys) -> None:
+    # Huang's weights (tests/user_specs/huang.py) are Fractions: `check --out` was 'internal error: TypeError:
+    # cannot write Fraction as ITF', exit 4, and wrote no trace
+    s = Weights((Fraction(1, 2), Fraction(0)), frozenset({Fraction(1, 4), Fraction(3, 8)}))
+    enc = to_itf(s)
+    assert enc["weight"]["#tup"][0] == {"num": {"#bigint": "1"}, "den": {"#bigint": "2"}}  # DyadicRationals' record
+    assert from_itf(json.loads(json.dumps(enc)), {frozenset(Weights._fields): Weights}) == s
+    with pytest.raises(ItfError, match="a rational needs an integer num and a positive integer den"):
+        from_itf({"num": {"#bigint": "1"}, "den": {"#bigint": "0"}}, {})
+    with pytest.raises(SpecError, match=r"cannot write a float \(0\.5\) as ITF"):  # one line, not exit 4
+        to_itf((0.5,))
+    huang = Path(__file__).resolve().parent / "user_specs" / "huang.py"
+    out = tmp_path / "cex"
+    assert main(["check", f"{huang}:Huang", "--procs", "1", "--variant", "lost-weight", "--out", str(out)]) == 1
+    capsys.readouterr()
+    assert main(["replay", str(out / "trace.itf.json"), "--spec", f"{huang}:LostWeight"]) == 0
+    assert capsys.readouterr().out.endswith("Every state follows; the last state violates TypeOK.\n")

@@ -187,6 +187,82 @@ def test_a_refused_add_is_rolled_back_and_the_next_add_goes_on_from_its_folder(t
     assert "OK: every event is explained" in capsys.readouterr().out
 
 
+def test_an_add_cut_short_after_cluster_json_is_taken_up_by_the_next_add(tmp_path, capsys, monkeypatch):
+    """`cluster add` interrupted (Ctrl-C, kill) once it had written node 4 into cluster.json, before the leader
+    heard of it: node 4 stayed named there, a node of no configuration that every `cluster start` started, while
+    the next add took id 5. Now the next add goes on with node 4: cluster.json names the members, no more."""
+    d = tmp_path
+    cluster.start(d, 3)
+    try:
+        assert main(["kv", "put", "a", "1", "--dir", str(d)]) == 0
+
+        def interrupted(directory, node):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(cluster, "start_node", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            cluster.add_node(d, wait=10)
+        monkeypatch.undo()
+        assert "4" in json.loads((d / "cluster.json").read_text())["nodes"]
+        assert main(["cluster", "start", "--dir", str(d)]) == 0  # (it starts node 4, in no configuration)
+        capsys.readouterr()
+        assert main(["cluster", "add", "--dir", str(d)]) == 0
+        assert "node 4: pid" in capsys.readouterr().out
+        the_members_agree(d, [1, 2, 3, 4])
+        assert sorted(map(int, json.loads((d / "cluster.json").read_text())["nodes"])) == [1, 2, 3, 4]
+        assert main(["kv", "put", "b", "2", "--dir", str(d)]) == 0
+    finally:
+        cluster.stop(d)
+
+
+def test_an_add_whose_node_stops_is_answered_at_once_and_the_retry_of_its_id_goes_on(tmp_path, capsys):
+    """A new node that refuses to start (here: a damaged trace.bin in its folder): `cluster add` waited all of
+    --wait and said only that no answer came, keeping it in cluster.json. Now it says why at once and rolls
+    back. The leader still holds that node as a learner being added: a retry of the same id was refused ("being
+    added already") for as long as it led; the newer request now answers for it."""
+    d = tmp_path
+    cluster.start(d, 3)
+    try:
+        assert main(["kv", "put", "a", "1", "--dir", str(d)]) == 0
+        nodes = json.loads((d / "cluster.json").read_text())["nodes"]
+        (d / "node-4").mkdir()
+        (d / "node-4" / "trace.bin").write_bytes(b"garbage")
+        capsys.readouterr()
+        assert main(["cluster", "add", "--dir", str(d), "--wait", "20"]) == 2
+        err = capsys.readouterr().err
+        assert "node 4 was not added: it stopped before it was added (" in err and "not a compact trace" in err
+        assert "cluster.json is as before" in err
+        assert json.loads((d / "cluster.json").read_text())["nodes"] == nodes
+        (d / "node-4" / "trace.bin").unlink()
+        assert main(["cluster", "add", "--dir", str(d), "--wait", "20"]) == 0
+        assert "node 4: pid" in capsys.readouterr().out
+        the_members_agree(d, [1, 2, 3, 4])
+        assert main(["kv", "put", "b", "2", "--dir", str(d)]) == 0
+    finally:
+        cluster.stop(d)
+    capsys.readouterr()
+    assert main(["audit", "--spec", "raft", *map(str, cluster.trace_files(d))]) == 0
+    assert "OK: every event is explained" in capsys.readouterr().out
+
+
+def test_an_add_onto_a_folder_copied_from_another_node_is_refused_in_one_line(tmp_path, capsys):
+    """node-4/ a copy of node-1/ (its log names node 1): the add ended in "internal error: WALError ... a bug in
+    paxraft", exit 4. Now one line with the way out, exit 2, and cluster.json unchanged."""
+    import shutil
+
+    cluster.create(tmp_path, 3)
+    cluster.init_node(tmp_path, 1)
+    shutil.copytree(tmp_path / "node-1", tmp_path / "node-4")
+    nodes = json.loads((tmp_path / "cluster.json").read_text())["nodes"]
+    capsys.readouterr()
+    assert main(["cluster", "add", "--dir", str(tmp_path), "--wait", "5"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(f"node 4 was not added: its folder cannot be used ({tmp_path}/node-4/wal/wal.log: the log of "
+                        f"node 1 of this cluster, not of node 4 (folders swapped or copied?)); move {tmp_path}/node-4 "
+                        "aside and add again"), err
+    assert json.loads((tmp_path / "cluster.json").read_text())["nodes"] == nodes
+
+
 def test_a_refused_add_stays_in_cluster_json_while_a_configuration_with_it_may_commit(tmp_path, monkeypatch):
     """The rollback's rule: only from a leader whose latest configuration, committed, does not hold the node and
     that has committed an entry of its term (then no configuration with it can ever commit); otherwise the node

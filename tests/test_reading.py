@@ -319,7 +319,7 @@ def test_reading_options_on_a_user_file_from_the_command_line(capsys: pytest.Cap
     assert len(json.loads(capsys.readouterr().out)["counterexamples"]) == 3  # the spec's renaming pairs them
     assert main(["check", spec, "--fewest-switches", "--lanes", "--quiet"]) == 1
     out = capsys.readouterr().out
-    assert "Fewest process switches: 1 switches" in out and "i=0" in out and "i=1" in out
+    assert "Fewest process switches: 1 switch of acting process" in out and "i=0" in out and "i=1" in out
 
 
 def test_explore_serves_a_user_file_from_the_command_line() -> None:
@@ -358,3 +358,14 @@ def test_a_witness_telling_renamed_states_apart_is_refused_under_symmetry(capsys
         reach(spec, "OnlyR3VotedV1", spec.OnlyR3VotedV1, symmetry=True)
     decided = reach(spec, "DecidedFast", spec.DecidedFast, symmetry=True)  # a symmetric witness: as before
     assert (decided.verdict, decided.trace_length, decided.distinct_states) == (REACHED, 5, 8)
+
+
+def test_one_switch_is_one_switch(capsys: pytest.CaptureFixture[str]) -> None:
+    """Huang's lost weight (tests/user_specs/huang.py): 'Fewest process switches: 1 switches ...' (newuser6)."""
+    from pathlib import Path
+
+    huang = Path(__file__).resolve().parent / "user_specs" / "huang.py"
+    assert main(["check", f"{huang}:Huang", "--procs", "2", "--variant", "lost-weight", "--fewest-switches",
+                 "--quiet"]) == 1
+    assert "Fewest process switches: 1 switch of acting process; the first shortest counterexample (as plain " \
+           "'check' prints it) has 1: 0 saved" in capsys.readouterr().out

@@ -200,3 +200,21 @@ def test_writes_made_with_the_marks_off_are_kept_once_they_are_on_again(tmp_path
     w.write_records()  # (and a write cut short after them: dropped)
     w.close()
     assert _entries(tmp_path, 150) == ([b"e%d" % k for k in range(1, 8)], None)
+
+
+def test_wal_check_of_a_node_with_a_json_lines_trace_cut_short_says_what_its_start_says(tmp_path, capsys):
+    """A node whose trace.jsonl is shorter than its log's last trace mark says (cut by hand, on this boot) refuses
+    to start; `wal check` of its folder said ok (it looked at trace.bin only)."""
+    from modelcheck.cli import main
+
+    home = tmp_path / "node-1"
+    w = WAL(home / "wal", create=True)
+    w.load()
+    w.trace_extent = lambda: (500, 600)
+    w.save(Ready(hard_state=HardState(2, 1), entries_from=1, entries=[Entry(2, b"e1")]))
+    w.sync()
+    w.close()
+    (home / "trace.jsonl").write_text('{"format":"paxraft-trace","version":2,"node":1,"nodes":[1]}\n')
+    assert main(["wal", "check", str(home)]) == 1
+    assert f"{home / 'trace.jsonl'}: the trace holds 60 bytes, but the log's last write put its lines at byte 500" in (
+        capsys.readouterr().out)

@@ -100,8 +100,13 @@ class Replica:
             reply("not_leader", node_.leader)
             return
         why = node_.config_refusal(op, node)
-        if why is not None or (op == ADD and node in self._joining):
-            reply("refused", why or f"node {node} is being added already")
+        if why is not None:
+            reply("refused", why)
+        elif op == ADD and node in self._joining:  # a retry (the first request's client gone: a timeout, a kill)
+            self._joining.pop(node)("refused", f"node {node}: a newer request to add it answers for it")
+            self._joining[node] = reply  # (it was refused as "being added already" while the leader lived: a
+            # learner that never caught up, its node down, made every add of that id fail, and the rollback gave
+            # the next add the same id)
         elif op == ADD:
             node_.add_learner(node)
             self._joining[node] = reply

@@ -32,7 +32,7 @@ from impl.kv.client import KVClient
 from impl.kv.protocol import OK, REFUSED
 from impl.raft.core import HardState, Ready
 from impl.raft.rejoin import REJOINING, rebuilt_hard_state
-from impl.storage.wal import WAL
+from impl.storage.wal import WAL, WALError
 from impl.storage.wal import check as wal_check
 
 ROOT = Path(impl.__file__).resolve().parent.parent
@@ -97,9 +97,11 @@ TRACE_FORMATS = ("compact", "jsonl")
 def trace_compact(c: dict[str, Any], raft: bool, has_jsonl: bool = False) -> bool:
     """Whether a node writes a compact trace file (``"trace_format"`` in cluster.json: ``compact``, the default
     for Raft nodes, or ``jsonl``, the default for Multi-Paxos ones, whose core formats its own lines, and for
-    a node whose folder already holds ``trace.jsonl`` (``has_jsonl``: written before compact files were the
-    default; it goes on appending there, its clock continuing). A Multi-Paxos node's compact file holds its
-    lines as JSON-lines records: what it gains is segments (a JSON-lines trace is one file, without bound)."""
+    a node whose folder already holds ``trace.jsonl`` and no ``trace.bin`` (``has_jsonl``: written before compact
+    files were the default; it goes on appending there, its clock continuing; beside a trace.bin it is a copy,
+    `trace-json --out D/node-1/trace.jsonl`, where the node had gone on). A Multi-Paxos node's compact file
+    holds its lines as JSON-lines records: what it gains is segments (a JSON-lines trace is one file, without
+    bound)."""
     fmt = c.get("trace_format", "compact" if raft and not has_jsonl else "jsonl")
     if fmt not in TRACE_FORMATS:
         raise ClusterError(f'cluster.json: "trace_format" must be one of {", ".join(TRACE_FORMATS)}, got {fmt!r}')
@@ -614,17 +616,22 @@ def add_node(directory: Path, wait: float = 60.0) -> tuple[int, int]:
 
 def _add_node(directory: Path, wait: float) -> tuple[int, int]:
     desc = load_raft(directory, "membership changes are made in a Raft cluster only")
-    node = max(map(int, desc["nodes"])) + 1
     desc.setdefault("members", members(desc))  # the initial configuration
+    node = _left_over(directory, desc) or max(map(int, desc["nodes"])) + 1
+    _stop_one(directory, node)  # (a left-over node `cluster start` started: it goes on, on a new port)
     socks = reserve_ports(1)
     _RESERVED[directory.resolve()] = socks
     pid = None
     try:
         desc["nodes"][str(node)] = socks[0].getsockname()[1]
-        init_node(directory, node, desc=desc)
+        try:
+            init_node(directory, node, desc=desc)
+        except (WALError, OSError) as exc:  # (a folder copied from another node, damaged, not a folder)
+            raise ClusterError(f"node {node} was not added: its folder cannot be used ({exc}); move "
+                               f"{directory / f'node-{node}'} aside and add again") from None
         save(directory, desc)
         pid = start_node(directory, node)
-        made, why = asyncio.run(_change(directory, "add", node, wait))
+        made, why = asyncio.run(_add_change(directory, node, wait))
     except Exception:
         release_ports(directory)
         if pid is not None:  # no leader answered (ClientError): the node started for the change is not left running
@@ -635,6 +642,33 @@ def _add_node(directory: Path, wait: float) -> tuple[int, int]:
         _stop_one(directory, node)
         raise ClusterError(f"node {node} was not added: {why}; {_roll_back_add(directory, node)}")
     return node, pid
+
+
+async def _add_change(directory: Path, node: int, wait: float) -> tuple[bool, str]:
+    """:func:`_change` of an add, given up once the new node's process has ended (its folder refused, a port
+    taken): the command waited all of --wait for a node that would never catch up, then said only that no
+    answer came."""
+    change = asyncio.ensure_future(_change(directory, "add", node, wait))
+    while not change.done():
+        await asyncio.wait([change], timeout=0.1)
+        if not change.done() and pid_of(directory, node) is None:
+            change.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await change
+            return False, f"it stopped before it was added ({down_reason(directory, node)})"
+    return change.result()
+
+
+def _left_over(directory: Path, desc: dict[str, Any]) -> int | None:
+    """A node cluster.json names that the leader's latest configuration (committed or not) does not hold, nor was
+    removed: an add cut short (the command killed once it had written cluster.json, or no answer in --wait, or a
+    refusal kept). The next add goes on with it (its id, its folder) rather than leaving it named forever, started
+    by every `cluster start`, a node of no configuration, while another id was added. None without a leader."""
+    leads = [st for st in asyncio.run(statuses(directory)).values() if st and st["role"] == "Leader"]
+    if not leads:
+        return None
+    lead = max(leads, key=lambda st: st["term"])  # (not a deposed leader that has not heard yet)
+    return next((i for i in members(desc) if i not in lead["members"]), None)
 
 
 def _roll_back_add(directory: Path, node: int) -> str:

@@ -418,7 +418,8 @@ class NodeServer:
         self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True),  # WALError: refuse to start (see main)
                        prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)), owner=identity(c, self.id))
         core, rules = protocol(c)
-        compact = trace_compact(c, core is RaftNode, has_jsonl=(self.home / trace_file_name(False)).exists())
+        compact = trace_compact(c, core is RaftNode, has_jsonl=(self.home / trace_file_name(False)).exists()
+                                and not (self.home / trace_file_name(True)).exists())  # (a converted copy beside)
         trace_path = self.home / trace_file_name(compact)  # (compact: the first segment; its last one is appended to)
         traced = cfg.trace and trace_path.exists()
         size = (trace_size(trace_path) if compact else trace_path.stat().st_size) if traced else None
@@ -535,6 +536,11 @@ class NodeServer:
         if (self.wal.dir / SYNC_FAILED).exists():  # (its fdatasync: the cache may hold what the disk does not)
             log.critical("node %d: an fdatasync of its log failed (%s): stopping; its next start reads the log as "
                          "the disk holds it, past the page cache", self.id, exc)
+        elif getattr(exc, "fdatasync_failed", False):  # (and the disk refused its record: the last line said to
+            # restart once the disk is fixed, which on this boot reads what the cache holds as synced)
+            log.critical("node %d: an fdatasync of its log failed (%s) and the disk refused even the record of it: "
+                         "stopping; do not restart it before the machine restarts (its page cache may hold records "
+                         "the disk lost); rebuild it from its peers (paxraft cluster recover-node)", self.id, exc)
         else:
             log.critical("node %d: writing its log or trace failed (%s): stopping; restart it once the disk is "
                          "fixed (it keeps what was synced)", self.id, exc)

@@ -150,13 +150,15 @@ def _sync_failure(directory: Path, boot: int) -> bool:
     the record once the log has loaded.)"""
     path = directory / SYNC_FAILED
     try:
-        text = path.read_text()
+        with open(path, "rb") as f:
+            text = f.read(4096)  # (its record is some 100 bytes: a damaged file is judged by its start)
     except FileNotFoundError:
         return False
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         raise WALError(f"{path}: unreadable ({exc}): an fdatasync of this log failed; recover the node from its "
                        "peers (paxraft cluster recover-node)") from None
-    try:
+    try:  # (damaged, not UTF-8 even, as damaged JSON: the log is read past the cache, as on this boot; it
+        # was refused, and a start then needed its peers, `recover-node`, where the disk's log would do)
         rec = json.loads(text)
         then, error = int(rec["boot"]), str(rec["error"])
     except (ValueError, KeyError, TypeError):
@@ -699,6 +701,7 @@ class WAL:
                 os.fdatasync(self._fd)
             except OSError as exc:  # what it wrote may be in the cache only: a start on this boot must not trust it
                 _record_sync_failure(self.dir, exc, self.boot)
+                exc.fdatasync_failed = True  # type: ignore[attr-defined]  # (for the node's last line: fail_stop)
                 raise
 
     def synced(self) -> None:

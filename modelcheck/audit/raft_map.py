@@ -487,9 +487,13 @@ class RaftMapping(Mapping):
         out: dict[int, int] = {}
         for k, x in raw.items():
             try:
-                j = self._node(int(k), w)
+                n = int(k)
             except ValueError:
                 raise TraceError(f"{w}: {name} is keyed by node ids, got key {k!r}") from None
+            if n not in self.index:  # (_node's TraceError was caught above and said the key was no id)
+                raise TraceError(f"{w}: {name} names node {n}, which is not one of the cluster's nodes {self.nodes}: "
+                                 "give its trace too (a node added, or being added, writes one)")
+            j = self._node(n, w)
             if j == i:
                 raise TraceError(f"{w}: {name}[{k}]: a leader's {name} names its peers, not itself")
             if not (isinstance(x, int) and not isinstance(x, bool)):

@@ -225,8 +225,16 @@ def merge(files: list[TraceFile]) -> list[Event]:
     (when its sender's trace is among the files); a receipt that differs from the copy sent under its id
     is marked (``Event.sent_as``) for the audit to fail at.
     """
+    first: dict[int, str] = {}
+    for f in files:  # (one node's events from two files were merged as one history: the same file given twice
+        # was judged a violation, exit 1, at the second copy's first receipt)
+        node = f.headers[0]["node"]
+        if node in first:
+            raise TraceError(f"{f.path}: a second trace of node {node} (after {first[node]}): give each node's "
+                             "trace once")
+        first[node] = f.path
     events = sorted((e for f in files for e in f.events), key=lambda e: (e.clock, e.node))
-    traced_nodes = {f.headers[0]["node"] for f in files}
+    traced_nodes = set(first)
     ends = {f.headers[0]["node"]: max((e.clock for e in f.events), default=0) for f in files}
     sent_at: dict[tuple[int, ...], Event] = {}
     for e in events:

@@ -137,8 +137,8 @@ def _run_shortest(args: argparse.Namespace, spec: Spec) -> int:
     for title, trace, bad, extra in found:
         print()
         if extra:
-            print(f"{title}: {extra['switches']} switches of acting process; the first shortest counterexample "
-                  f"(as plain 'check' prints it) has {extra['first_trace_switches']}: "
+            print(f"{title}: {count(extra['switches'], 'switch', 'switches')} of acting process; the first shortest "
+                  f"counterexample (as plain 'check' prints it) has {extra['first_trace_switches']}: "
                   f"{extra['switches_saved']} saved")
         else:
             print(f"{title}: {bad}, {count(len(trace) - 1, 'step')}")

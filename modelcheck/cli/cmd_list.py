@@ -46,7 +46,11 @@ def run(args: argparse.Namespace) -> int:
         handle = e.cls.__name__
         by_file = args.source and args.source not in entries()
         ref = f" ({args.source.rpartition(':')[0] or args.source}:{handle})" if by_file and handle != e.name else ""
-        print(f"{e.name}{ref}: {e.summary}")
+        variant = e.cls.variant  # a variant whose spec lives in another file is listed as that variant
+        shown = f"{e.name}[{variant}]" if variant else e.name
+        print(f"{shown}{ref}: {e.summary}")
+        if variant:
+            print(f"    breaks {e.cls.breaks or 'nothing (safe)'}: {e.cls.rule}")
         for opt in e.all_options:
             print(f"    {opt.flag:<16} {opt.help}{opt.default_note()}")
         offered = e.cls.restrictions()

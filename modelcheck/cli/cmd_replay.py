@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from modelcheck.cli.cmd_audit import parse_bounds
+from modelcheck.engine.result import count
 from modelcheck.output.itf import read_itf, recorded_violation, replay_steps
 
 
@@ -30,7 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """0 when every state follows from the one before by its recorded action, 1 otherwise."""
     spec, trace = read_itf(args.trace, given=parse_bounds(args.bounds, strings=True), spec_ref=args.spec)
-    print(f"Replaying {args.trace}: {spec.describe()}, {len(trace.steps)} states")
+    print(f"Replaying {args.trace}: {spec.describe()}, {count(len(trace.steps), 'state')}")
     ok = True
     for v in replay_steps(spec, trace.steps):
         if not args.quiet or not v.ok:

@@ -18,34 +18,106 @@ from __future__ import annotations
 import itertools
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
+from fractions import Fraction
+from typing import Any
 
+from spec.behaviour import initial_states
 from spec.core import Spec, SpecError, State
+
+SAMPLE = 64
+"""States of a breadth-first walk from the initial states that :func:`_holds_below_minus_one` looks at."""
+
+
+def _apart(x: Any) -> Any:
+    """``x`` with every negative number moved down by one, which keeps it injective and never makes -1.
+
+    Python hashes -1 as -2 (so do -1 as a Fraction or a float), and a tuple's hash is made of its elements'
+    hashes: two states differing only by a -1 where the other holds -2 had the same fingerprint, and the
+    second one reached was taken for the first (a counter going down from 0 stopped at -1)."""
+    cls = x.__class__
+    if cls is bool or cls is str:
+        return x
+    if isinstance(x, (int, float, Fraction)):
+        return x - 1 if x < 0 else x
+    if isinstance(x, tuple):
+        return tuple([_apart(y) for y in x])
+    if isinstance(x, frozenset):
+        return frozenset([_apart(y) for y in x])
+    return x
+
+
+def _holds_below_minus_one(x: Any) -> bool:
+    cls = x.__class__
+    if cls is bool or cls is str:
+        return False
+    if isinstance(x, (int, float, Fraction)):
+        return x < -1
+    if isinstance(x, (tuple, frozenset)):
+        return any(_holds_below_minus_one(y) for y in x)
+    return False
+
+
+def _needs_apart(spec: Spec) -> bool:
+    """Whether the model's first states (a breadth-first walk of at most :data:`SAMPLE`) hold a number below
+    -1, so that -1 and -2 may stand at one place in two states: then fingerprints hash :func:`_apart` of a
+    state, about 30 times the cost of ``hash``.  A model whose numbers fall below -1 only later is not seen
+    here (docs/checking.md says so); Paxos's -1 for "no ballot" alone keeps the plain hash."""
+    seen: set[State] = set()
+    frontier: list[State] = []
+    try:
+        for s in initial_states(spec):
+            if len(seen) >= SAMPLE:
+                break
+            if s not in seen:
+                seen.add(s)
+                frontier.append(s)
+        while frontier and len(seen) < SAMPLE:
+            nxt = []
+            for s in frontier:
+                for act in spec.actions:
+                    for params in act.enumerate(s):
+                        t = act.step(s, *params)
+                        if t is not None and t not in seen and len(seen) < SAMPLE:
+                            seen.add(t)
+                            nxt.append(t)
+            frontier = nxt
+    except Exception:  # noqa: BLE001 - the spec's own failure: the search meets it again and reports it
+        pass
+    return any(_holds_below_minus_one(s) for s in seen)
+
+
+def plain_or_apart(spec: Spec) -> Callable[[State], int]:
+    """``hash``, or the hash of :func:`_apart` of the state where the model's numbers go below -1."""
+    if _needs_apart(spec):
+        return lambda s: hash(_apart(s))
+    return hash
 
 
 def fingerprinter(spec: Spec, symmetry: bool) -> Callable[[State], int]:
     """The fingerprint function for ``spec``, canonicalising under symmetry when asked."""
     if not symmetry:
-        return hash
+        return plain_or_apart(spec)
     if not spec.symmetric_sets():
         raise SpecError(f"{spec.name}: --symmetry asked for, but this spec declares no symmetric sets")
     if spec.asymmetric:
         raise SpecError(f"{spec.name}: --symmetry cannot go with the restriction(s) {', '.join(spec.restricted)}: "
                         "one of them singles out a server, so renaming is no longer a symmetry of the model")
+    fp = plain_or_apart(spec)
     if type(spec).canonical is not Spec.canonical:
         canonical = spec.canonical
-        return lambda s: hash(canonical(s))
+        return lambda s: fp(canonical(s))
     perms = spec.permutations()[1:]  # identity first: use the state's own hash for it
     if not perms:
-        return hash
+        return fp
     has_keys = type(spec).symmetry_keys is not Spec.symmetry_keys
     if has_keys or max(spec.symmetric_sets().values()) >= TWINS_FROM:
-        return _sorting_fingerprinter(spec)
+        return _sorting_fingerprinter(spec, fp)
     permute = spec.permute
 
     def canonical_fp(s: State) -> int:
-        best = hash(s)
+        best = fp(s)
         for p in perms:
-            h = hash(permute(s, p))
+            h = fp(permute(s, p))
             if h < best:
                 best = h
         return best
@@ -60,7 +132,7 @@ smaller ones are cheaper to enumerate whole (3! = 6 renamings)."""
 Renaming = dict[str, tuple[int, ...]]
 
 
-def _sorting_fingerprinter(spec: Spec) -> Callable[[State], int]:
+def _sorting_fingerprinter(spec: Spec, fp: Callable[[State], int] = hash) -> Callable[[State], int]:
     """Least hash over the renamings that sort the spec's :meth:`Spec.symmetry_keys`, twins kept in order.
 
     Those renamings are determined by the state up to renaming (sorting commutes with it), so
@@ -113,9 +185,9 @@ def _sorting_fingerprinter(spec: Spec) -> Callable[[State], int]:
             parts.append((ranks, twin_classes(s, n, ranks)))
         key = tuple(parts)
         perms, with_identity = cache.get(key) or candidates(key)
-        best = hash(s) if with_identity else None
+        best = fp(s) if with_identity else None
         for p in perms:
-            h = hash(permute(s, p))
+            h = fp(permute(s, p))
             if best is None or h < best:
                 best = h
         assert best is not None

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelcheck.engine._fingerprint import plain_or_apart
 from modelcheck.engine._state_store import StateStore
 from modelcheck.engine.explain import compact, format_trace
 from modelcheck.engine.faults import raised
@@ -65,10 +66,11 @@ def check_refinement(
         return out
 
     store = StateStore()
+    fingerprint = plain_or_apart(concrete)  # a -1 and a -2 hash alike (modelcheck.engine._fingerprint)
     frontier: list[tuple[State, int]] = []
 
     def fail(reason: str, i: int, last: Step | None) -> RefinementResult:
-        steps = store.rebuild(concrete, hash, concrete.init_states(), i)
+        steps = store.rebuild(concrete, fingerprint, concrete.init_states(), i)
         res.holds, res.reason, res.trace = False, reason, steps + ([last] if last else [])
         return finish()
 
@@ -95,15 +97,15 @@ def check_refinement(
         return a
 
     for s in initial_states(concrete):
-        if hash(s) in store.index:
+        if fingerprint(s) in store.index:
             continue
         a = mapped(s)
         seen_abs.add(a)
         if a not in abs_inits:
             return fail(f"initial state maps to {_show(abstract, a)}, not an initial state of {abstract.name}",
-                        store.add(hash(s), -1, -1), None)
+                        store.add(fingerprint(s), -1, -1), None)
         if concrete.constraint(s):  # TLC's CONSTRAINT holds initial states too: checked, not stored or expanded
-            frontier.append((s, store.add(hash(s), -1, -1)))
+            frontier.append((s, store.add(fingerprint(s), -1, -1)))
     while frontier:
         nxt: list[tuple[State, int]] = []
         for s, si in frontier:
@@ -125,7 +127,7 @@ def check_refinement(
                         )
                     res.explained[f"{label.name} -> {via.split('(')[0]}"] += 1
                 seen_abs.add(b)
-                fp = hash(t)
+                fp = fingerprint(t)
                 if fp not in store.index and concrete.constraint(t):  # TLC's CONSTRAINT: checked, not expanded
                     if max_states is not None and len(store) >= max_states:
                         res.reason = f"stopped at {max_states:,} states (incomplete)"

@@ -2,10 +2,11 @@
 
 A state is walked field by field: a NamedTuple becomes a record (a JSON object), an int
 ``{"#bigint": "7"}``, a tuple ``{"#tup": [...]}``, a frozenset ``{"#set": [...]}`` (elements
-in a fixed order) and a bool a JSON boolean.  Reading reverses it; a record is rebuilt as
+in a fixed order), a bool a JSON boolean and a ``fractions.Fraction`` the record ``{"num": ..., "den": ...}``
+(as TLA+'s DyadicRationals writes a rational).  Reading reverses it; a record is rebuilt as
 the NamedTuple class, among those defined beside the spec's state class, whose fields it
-has.  Every state's ``#meta`` carries the action label that produced it (name, parameter
-names, parameter values), so a replay re-runs exactly that step.
+has (a ``num``/``den`` record without such a class is a Fraction).  Every state's ``#meta`` carries the
+action label that produced it (name, parameter names, parameter values), so a replay re-runs exactly that step.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -36,21 +38,29 @@ def _is_record(x: Any) -> bool:
     return isinstance(x, tuple) and hasattr(type(x), "_fields")
 
 
+RATIONAL = frozenset({"num", "den"})
+"""The fields of the record a Fraction is written as."""
+
+
 def to_itf(value: Any) -> Any:
-    """An ITF JSON value for a state value built from ints, bools, tuples, frozensets and NamedTuples."""
+    """An ITF JSON value for a state value built from ints, bools, strings, Fractions, tuples, frozensets and
+    NamedTuples; any other value is one line (SpecError): the spec's state holds what ITF cannot say."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
         return {"#bigint": str(value)}
     if isinstance(value, str):
         return value
+    if isinstance(value, Fraction):
+        return {"num": to_itf(value.numerator), "den": to_itf(value.denominator)}
     if _is_record(value):
         return {f: to_itf(getattr(value, f)) for f in value._fields}
     if isinstance(value, tuple):
         return {"#tup": [to_itf(x) for x in value]}
     if isinstance(value, frozenset):
         return {"#set": [to_itf(x) for x in sorted(value, key=order_key)]}
-    raise TypeError(f"cannot write {type(value).__name__} as ITF: states hold ints, tuples and frozensets")
+    raise SpecError(f"cannot write a {type(value).__name__} ({clip(repr(value))}) as ITF: a state holds ints, bools, "
+                    "strings, Fractions, tuples, frozensets and NamedTuples")
 
 
 def record_types(spec: Spec, init: State | None = None) -> dict[frozenset[str], type]:
@@ -97,6 +107,11 @@ def from_itf(value: Any, records: dict[frozenset[str], type], where: str = "") -
             raise ItfError(f"{where}: #map values are not used by paxraft states")
         fields = frozenset(k for k in value if not k.startswith("#"))
         cls = records.get(fields)
+        if cls is None and fields == RATIONAL:
+            num, den = (from_itf(value[k], records, f"{where}.{k}") for k in ("num", "den"))
+            if type(num) is not int or type(den) is not int or den <= 0:
+                raise ItfError(f"{where}: a rational needs an integer num and a positive integer den")
+            return Fraction(num, den)
         if cls is None:
             raise ItfError(f"{where}: no record type with fields {', '.join(sorted(fields))}")
         return cls(**{k: from_itf(value[k], records, f"{where}.{k}") for k in cls._fields})

@@ -17,6 +17,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from modelcheck.engine.explain import compact
@@ -43,7 +44,20 @@ def literal(value: Any) -> str:
     if isinstance(value, tuple):
         inner = ",".join(literal(x) for x in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, Fraction):
+        return f"Fraction({value.numerator},{value.denominator})"
     return repr(value)
+
+
+class _Fractions(ast.NodeTransformer):
+    """``Fraction(n,d)``, as :func:`literal` writes a fractions.Fraction, made a constant literal_eval takes."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        if isinstance(node.func, ast.Name) and node.func.id == "Fraction" and len(node.args) == 2 and not node.keywords:
+            num, den = (ast.literal_eval(a) for a in node.args)
+            if type(num) is int and type(den) is int and den != 0:
+                return ast.copy_location(ast.Constant(Fraction(num, den)), node)
+        return node
 
 
 def segment(label: Label) -> str:
@@ -61,8 +75,9 @@ def _parse_segment(text: str, where: str) -> tuple[str, Params]:
     if not paren or not rest.endswith(")") or not name.isidentifier():
         raise PathError(f"{where}: {text!r} is not a step (write Action(param,...), e.g. Phase1a(0))")
     try:
-        params = ast.literal_eval(f"({rest[:-1]},)") if rest[:-1].strip() else ()
-    except (ValueError, SyntaxError):
+        tree = _Fractions().visit(ast.parse(f"({rest[:-1]},)", mode="eval")) if rest[:-1].strip() else None
+        params = ast.literal_eval(tree) if tree is not None else ()
+    except (ValueError, SyntaxError, TypeError):
         raise PathError(f"{where}: the parameters of {text!r} are not Python literals") from None
     return name, tuple(params)
 
