@@ -14,6 +14,7 @@ from impl.raft.core import AE_REQ, RaftNode
 from impl.raft.rules import NONE, bug
 from impl.sim.cluster import Faults
 from impl.sim.invariants import InvariantViolation
+from impl.sim.scenario import snapshot_transfer_run
 from modelcheck import check
 from modelcheck.audit import read_traces
 from modelcheck.audit.raft_sim import RaftOnlineAudit, RefinementViolation, write_traces
@@ -230,20 +231,8 @@ def _snapshot_run(seed, rules=NONE):
     """60 writes with compaction every 5 entries, a leadership transfer every 7 and a leader crash every 13,
     audited online as they happen."""
     audit = RaftOnlineAudit([1, 2, 3])
-    c = sim_cluster.SimCluster(3, seed=seed, faults=Faults(drop=0.05, duplicate=0.05, max_delay=9), snapshot_every=5,
-                               config=NO_PREVOTE, rules=rules, on_event=audit.on_event, on_network=audit.on_network)
-    for k in range(60):
-        c.write(1 + k % 3)
-        lead = c.leader()
-        if k % 7 == 3 and lead:
-            c.node(lead).transfer_leadership(1 + lead % 3)
-            c._process(lead)
-        if k % 13 == 12 and lead:
-            c.crash(lead)
-            c.run(30)
-            c.restart(lead)
-        c.run(9)
-    c.recover()
+    c = snapshot_transfer_run(seed, rules=rules, config=NO_PREVOTE, on_event=audit.on_event,
+                              on_network=audit.on_network)
     return c, audit
 
 

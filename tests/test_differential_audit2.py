@@ -61,7 +61,7 @@ import copy
 import json
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -70,10 +70,9 @@ import pytest
 
 from impl.pysyncobj_trace.cluster import Options
 from impl.pysyncobj_trace.cluster import run as run_pysyncobj
-from impl.sim.cluster import Faults, SimCluster
 from impl.sim.multipaxos import DEFAULT_CONFIG as MP_CONFIG
 from impl.sim.multipaxos import MultiPaxosSimCluster
-from impl.sim.scenario import membership_run
+from impl.sim.scenario import membership_run, snapshot_transfer_run
 from modelcheck.audit import TraceError, audit_events, mapping_for, read_traces
 from modelcheck.audit.multipaxos_map import MultiPaxosMapping
 from modelcheck.audit.raft_sim import write_traces as raft_write_traces
@@ -571,23 +570,9 @@ def raft_mutate(rng: random.Random, files: Files) -> tuple[str, Files]:
 
 
 def _snapshot_files(seed: int, writes: int, tmp: Path) -> Files:
-    """A run with compaction every 5 entries, a leadership transfer every 7 writes and a leader crash every 13
-    (tests/test_audit_raft.py's online run, here written as trace files): CompactLog, InstallSnapshot, its
-    handler, TransferLeadership and Timeouts on a TimeoutNow."""
-    c = SimCluster(3, seed=seed, faults=Faults(drop=0.05, duplicate=0.05, max_delay=9), snapshot_every=5,
-                   config=trace_config(pre_vote=False))
-    for k in range(writes):
-        c.write(1 + k % 3)
-        lead = c.leader()
-        if k % 7 == 3 and lead:
-            c.node(lead).transfer_leadership(1 + lead % 3)
-            c._process(lead)
-        if k % 13 == 12 and lead:
-            c.crash(lead)
-            c.run(30)
-            c.restart(lead)
-        c.run(9)
-    c.recover()
+    """impl.sim.scenario.snapshot_transfer_run (tests/test_audit_raft.py's online run, here written as trace
+    files): CompactLog, InstallSnapshot, its handler, TransferLeadership and Timeouts on a TimeoutNow."""
+    c = snapshot_transfer_run(seed, writes, config=trace_config(pre_vote=False))
     return _load(raft_write_traces(c.trace, tmp / f"snapshot-valid-{seed}"))
 
 
@@ -641,22 +626,31 @@ def ext_mutate(rng: random.Random, files: Files) -> tuple[str, Files]:
     return f"change state {f} {where}", files
 
 
+def judge_mutants(files: Files, mutators: Sequence[Callable[[random.Random, Files], tuple[str, Files]]], seed: int,
+                  tmp: Path, per_trace: int, tag: str, reference: Callable[[dict[int, Path]], tuple] | None = None,
+                  audit_of: Callable[[dict[int, Path]], tuple] | None = None) -> Counter[tuple[str, str]]:
+    """``per_trace`` mutants of ``files`` (the t-th by ``mutators[t % len]``, all from one RNG seeded with
+    ``seed``), each judged alike by the audit and the reference (Raft's unless given): the verdict and the
+    FILE:LINE it names. Returns the (kind of mutation, verdict) counts."""
+    reference, audit_of = reference or raft_reference, audit_of or audit
+    rng = random.Random(seed)
+    counts: Counter[tuple[str, str]] = Counter()
+    for t in range(per_trace):
+        what, mutant = mutators[t % len(mutators)](rng, files)
+        paths = _save(mutant, tmp / f"{tag}-{t}")
+        want, where = reference(paths)
+        got, at, message = audit_of(paths)
+        assert (got, at) == (want, where), f"{tag} mutant {t}: {what}: reference {want} at {where}; audit: {message}"
+        counts[what.split(" of ")[0].split(" node")[0], want] += 1
+    return counts
+
+
 def _raft_agree(seed: int, steps: int, tmp: Path, per_trace: int) -> Counter[tuple[str, str]]:
     files = _raft_files(seed, steps, tmp)
     paths = _save(files, tmp / f"rv{seed}")
     assert raft_reference(paths) == ("ok", None)
     assert audit(paths)[0] == "ok"
-    rng = random.Random(seed)
-    counts: Counter[tuple[str, str]] = Counter()
-    for t in range(per_trace):
-        what, mutant = raft_mutate(rng, files)
-        paths = _save(mutant, tmp / f"rm{seed}-{t}")
-        want, where = raft_reference(paths)
-        got, at, message = audit(paths)
-        context = f"seed {seed} mutant {t}: {what}: reference {want} at {where}; audit: {message}"
-        assert (got, at) == (want, where), context
-        counts[what.split(" of ")[0].split(" node")[0], want] += 1
-    return counts
+    return judge_mutants(files, [raft_mutate], seed, tmp, per_trace, f"rm{seed}")
 
 
 def test_raft_mutants_agree_with_the_brute_force_reference(tmp_path: Path) -> None:
@@ -765,17 +759,7 @@ def _ext_agree(kind: str, seed: int, length: int, tmp: Path, per_trace: int) -> 
     files = _ext_files(kind, seed, length, tmp)
     paths = _save(files, tmp / f"ev{kind}{seed}")
     assert raft_reference(paths) == ("ok", None) and audit(paths)[0] == "ok", (kind, seed)
-    rng = random.Random(seed)
-    counts: Counter[tuple[str, str]] = Counter()
-    for t in range(per_trace):
-        what, mutant = ext_mutate(rng, files)
-        paths = _save(mutant, tmp / f"em{kind}{seed}-{t}")
-        want, where = raft_reference(paths)
-        got, at, message = audit(paths)
-        assert (got, at) == (want, where), f"{kind} seed {seed} mutant {t}: {what}: reference {want} at " \
-            f"{where}; audit: {message}"
-        counts[what.split(" of ")[0].split(" node")[0], want] += 1
-    return counts
+    return judge_mutants(files, [ext_mutate], seed, tmp, per_trace, f"em{kind}{seed}")
 
 
 def test_snapshot_transfer_and_membership_mutants_agree_with_the_brute_force_reference(tmp_path: Path) -> None:
@@ -802,17 +786,7 @@ def _decode_agree(kind: str, seed: int, length: int, tmp: Path, per_trace: int) 
     """``per_trace`` mutants of what the decoding reads (:func:`decode_mutate`), judged alike by the audit and the
     reference's own decoder."""
     files = _raft_files(seed, length, tmp) if kind == "plain" else _ext_files(kind, seed, length, tmp)
-    rng = random.Random(seed)
-    counts: Counter[tuple[str, str]] = Counter()
-    for t in range(per_trace):
-        what, mutant = decode_mutate(rng, files)
-        paths = _save(mutant, tmp / f"dm{kind}{seed}-{t}")
-        want, where = raft_reference(paths)
-        got, at, message = audit(paths)
-        assert (got, at) == (want, where), f"{kind} seed {seed} mutant {t}: {what}: reference {want} at " \
-            f"{where}; audit: {message}"
-        counts[what.split(" of ")[0].split(" node")[0], want] += 1
-    return counts
+    return judge_mutants(files, [decode_mutate], seed, tmp, per_trace, f"dm{kind}{seed}")
 
 
 def test_decoding_mutants_agree_with_the_references_own_decoder(tmp_path: Path) -> None:
@@ -1187,17 +1161,8 @@ def _mp_agree(seed: int, steps: int, tmp: Path, per_trace: int, snapshot_every: 
     paths = _save(files, tmp / f"mv{seed}-{snapshot_every}")
     assert mp_reference(paths) == ("ok", None)
     assert mp_audit(paths)[0] == "ok"
-    rng = random.Random(seed)
-    counts: Counter[tuple[str, str]] = Counter()
-    for t in range(per_trace):
-        what, mutant = mp_mutate(rng, files)
-        paths = _save(mutant, tmp / f"mm{seed}-{snapshot_every}-{t}")
-        want, where = mp_reference(paths)
-        got, at, message = mp_audit(paths)
-        assert (got, at) == (want, where), f"seed {seed} mutant {t}: {what}: reference {want} at {where}; " \
-            f"audit: {message}"
-        counts[what.split(" of ")[0].split(" node")[0], want] += 1
-    return counts
+    return judge_mutants(files, [mp_mutate], seed, tmp, per_trace, f"mm{seed}-{snapshot_every}", mp_reference,
+                         mp_audit)
 
 
 def test_multipaxos_mutants_agree_with_the_brute_force_reference(tmp_path: Path) -> None:

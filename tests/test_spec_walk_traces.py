@@ -28,7 +28,7 @@ from modelcheck.audit.raft_spec import RaftImpl, config_members
 from spec.raft import STATE_NAMES, Message
 from spec.trace_format import FORMAT, VERSION
 from tests.test_differential_audit import Files, _save
-from tests.test_differential_audit2 import audit, decode_mutate, ext_mutate, raft_reference
+from tests.test_differential_audit2 import audit, decode_mutate, ext_mutate, judge_mutants, raft_reference
 
 TYPES = {0: "RequestVoteRequest", 1: "RequestVoteResponse", 2: "AppendEntriesRequest", 3: "AppendEntriesResponse",
          4: "InstallSnapshotRequest", 6: "TimeoutNow"}
@@ -259,17 +259,7 @@ def _walk_agree(seed: int, steps: int, tmp: Path, per_trace: int, spare: bool = 
     paths = _save(files, tmp / f"w{seed}")
     verdict, _, report = audit(paths)
     assert verdict == "ok" and raft_reference(paths) == ("ok", None), (seed, report)
-    rng = random.Random(seed)
-    counts: Counter[tuple[str, str]] = Counter()
-    for k in range(per_trace):
-        what, mutant = (ext_mutate, decode_mutate)[k % 2](rng, files)
-        mpaths = _save(mutant, tmp / f"w{seed}-{k}")
-        want, where = raft_reference(mpaths)
-        got, at, message = audit(mpaths)
-        assert (got, at) == (want, where), f"seed {seed} mutant {k}: {what}: reference {want} at {where}; " \
-            f"audit: {message}"
-        counts[what.split(" of ")[0].split(" node")[0], want] += 1
-    return counts
+    return judge_mutants(files, [ext_mutate, decode_mutate], seed, tmp, per_trace, f"w{seed}-{spare}")
 
 
 def test_spec_walks_written_as_traces_are_explained_and_their_mutants_agree(tmp_path: Path) -> None:

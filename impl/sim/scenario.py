@@ -64,6 +64,28 @@ def random_run(seed: int, steps: int = 200, *, n: int = 3, faults: Faults = HOST
     return c
 
 
+def snapshot_transfer_run(seed: int, writes: int = 60, *, rules: Rules = NONE, config: Config = DEFAULT_CONFIG,
+                          on_event: Callable[[dict[str, Any]], None] | None = None,
+                          on_network: Callable[[str, Any], None] | None = None) -> SimCluster:
+    """Three nodes compacting every 5 entries: ``writes`` client writes, a leadership transfer every 7 and a
+    leader crash (then restart) every 13, over a lossy, duplicating network; then recover."""
+    c = SimCluster(3, seed=seed, faults=Faults(drop=0.05, duplicate=0.05, max_delay=9), snapshot_every=5,
+                   config=config, rules=rules, on_event=on_event, on_network=on_network)
+    for k in range(writes):
+        c.write(1 + k % 3)
+        lead = c.leader()
+        if k % 7 == 3 and lead:
+            c.node(lead).transfer_leadership(1 + lead % 3)
+            c._process(lead)
+        if k % 13 == 12 and lead:
+            c.crash(lead)
+            c.run(30)
+            c.restart(lead)
+        c.run(9)
+    c.recover()
+    return c
+
+
 def membership_run(seed: int, steps: int = 60, *, rules: Rules = NONE, faults: Faults = HOSTILE,
                    snapshot_every: int = 0, config: Config = DEFAULT_CONFIG,
                    on_event: Callable[[dict[str, Any]], None] | None = None,
