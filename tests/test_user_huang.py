@@ -105,3 +105,12 @@ def test_its_itf_replays_and_the_explorer_reads_fractions(capsys: pytest.Capture
     page = Session(load_user_spec(REF)(procs=1)).view("SendMsg(0,1)/RcvMsg(1,0)")
     assert [[c["text"] for c in row["cells"]] for row in page["state"]["rows"]] == [
         ["True", "True"], ["1/2", "1/2"], ["<<>>", "<<>>"]]
+
+
+def test_an_initial_state_outside_the_constraint_is_said_so(capsys: pytest.CaptureFixture) -> None:
+    # TLC on den <= 0: "1 states generated, 0 distinct states found"; paxraft said "the model has no initial
+    # state (init_states() gave none)", which it had given
+    code, out, _ = run(capsys, "check", REF, "--procs", "1", "--max-den", "0")
+    assert code == 0 and "0 distinct states, 1 state generated, depth 0" in out
+    assert out.endswith("Warning: every initial state lies outside the state constraint (constraint() is false on "
+                        "it): nothing was explored\n")

@@ -132,7 +132,11 @@ def summary(result: Result, lanes: bool = False) -> str:
                 note += f"  <- restricted ({', '.join(restricted[name])})"
             lines.append(f"{name.ljust(width)}  {cov.fired:>12,}  {cov.new:>12,}{note}")
         dead = [name for name, cov in result.coverage.items() if cov.fired == 0 and name not in left_out]
-        if result.complete and result.distinct_states == 0:  # TLC says no more, but nothing was checked
+        if result.complete and result.distinct_states == 0 and result.states_generated:  # TLC: 0 distinct, N generated
+            lines.append(f"Warning: every initial state lies outside the state constraint (constraint() is false on "
+                         f"{'it' if result.states_generated == 1 else f'all {result.states_generated:,}'}): "
+                         "nothing was explored")
+        elif result.complete and result.distinct_states == 0:  # TLC says no more, but nothing was checked
             lines.append("Warning: the model has no initial state (init_states() gave none): nothing was checked")
         elif dead and result.complete and result.verdict not in (VIOLATION, DEADLOCK):  # not cut short either
             lines.append(
