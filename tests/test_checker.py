@@ -108,6 +108,7 @@ from typing import NamedTuple  # noqa: E402
 
 from modelcheck.engine.parallel import parallel_bfs  # noqa: E402
 from modelcheck.engine.refinement import check_refinement  # noqa: E402
+from modelcheck.engine.simulate import simulate  # noqa: E402
 
 
 class _Down(NamedTuple):
@@ -143,3 +144,4 @@ def test_minus_one_and_minus_two_are_two_states() -> None:
     assert parallel_bfs(spec, workers=2, check_invariants=False).distinct_states == 4
     assert dfs(spec, check_invariants=False).distinct_states == 4
     assert check_refinement(spec, spec, lambda s: s).distinct_states == 4
+    assert simulate(spec, walks=2, depth=10, check_invariants=False).distinct_states == 4  # its statistic too

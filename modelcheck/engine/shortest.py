@@ -21,7 +21,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from modelcheck.engine._fingerprint import fingerprinter
+from modelcheck.engine._fingerprint import fingerprinter, plain_or_apart
 from modelcheck.engine.result import Step
 from spec.behaviour import initial_states, invariant_check, state_constraint
 from spec.core import Label, Params, Spec, SpecError, State
@@ -163,10 +163,11 @@ def _trace_key(spec: Spec) -> Callable[[list[Step]], tuple[int, ...]]:
     """A key equal for two traces exactly when one renaming (one permutation for the whole trace, of
     the spec's symmetric sets) maps one onto the other: the least renamed sequence of state hashes."""
     perms = spec.permutations() if spec.symmetric_sets() and not spec.asymmetric else []
+    fp = plain_or_apart(spec)  # a -1 and a -2 hash alike (modelcheck.engine._fingerprint)
 
     def key(trace: list[Step]) -> tuple[int, ...]:
-        own = tuple(hash(st.state) for st in trace)
-        return min([own] + [tuple(hash(spec.permute(st.state, p)) for st in trace) for p in perms[1:]])
+        own = tuple(fp(st.state) for st in trace)
+        return min([own] + [tuple(fp(spec.permute(st.state, p)) for st in trace) for p in perms[1:]])
 
     return key
 

@@ -11,6 +11,7 @@ import random
 import resource
 import time
 
+from modelcheck.engine._fingerprint import plain_or_apart
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
@@ -45,6 +46,7 @@ def simulate(
     started = time.perf_counter()
     first_bad = invariant_check(spec, check_invariants)
     constraint = state_constraint(spec)
+    fingerprint = plain_or_apart(spec)  # the exhaustive search's (a -1 and a -2 hash alike)
     inits = initial_states(spec)
     fired = [0] * len(spec.actions)
     new = [0] * len(spec.actions)
@@ -60,7 +62,7 @@ def simulate(
             rng = walk_rng(seed, w)
             state = rng.choice(inits)
             generated += 1
-            seen.add(hash(state))
+            seen.add(fingerprint(state))
             trace = [Step(None, state)]
             bad = first_bad(state)
             while not bad and len(trace) < depth:
@@ -74,7 +76,7 @@ def simulate(
                 ai, params, state = succs[rng.randrange(len(succs))]
                 generated += 1
                 fired[ai] += 1
-                fp = hash(state)
+                fp = fingerprint(state)
                 # distinct states are those the exhaustive search stores: not one outside the constraint
                 # (checked, then the walk ends), so a simulation never reports more than the model has
                 if fp not in seen and (constraint is None or constraint(state)):
