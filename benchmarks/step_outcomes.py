@@ -31,6 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from modelcheck import check  # noqa: E402
+from modelcheck.engine._fingerprint import plain_or_apart  # noqa: E402
 from spec.core import OUTSIDE, Spec  # noqa: E402
 
 KINDS = ("disabled", "itself", "outside", "seen", "new")
@@ -55,6 +56,7 @@ def _counted(step: Callable[..., Any], tally: dict[str, int]) -> Callable[..., A
 def outcomes(spec: Spec, max_states: int | None = None) -> tuple[dict[str, dict[str, int]], Any]:
     """Per action (in the spec's order), its step calls by outcome (:data:`KINDS`), and the check's result.
     The spec's actions are wrapped for the run and restored after it."""
+    plain_or_apart(spec)  # its sample walk runs the steps: asked before they are counted, then remembered
     actions = spec.actions
     saved = list(actions)
     tallies = {a.name: dict.fromkeys(KINDS, 0) for a in saved}

@@ -22,8 +22,7 @@ def test_closest_names_every_tie_in_the_callers_order() -> None:
 
 
 @pytest.mark.parametrize(("argv", "ends"), [
-    (["check", "paxso"], "(known specs: paxos, raft, multipaxos, raft-config, raft-snapshot, dueling, voting, "
-                         "consensus); did you mean 'paxos'?"),
+    (["check", "paxso"], "); did you mean 'paxos'?"),  # (known specs: ...) names those registered so far
     (["check", f"{PETERSON}:Petersen"], "no Spec subclass named 'Petersen'; did you mean 'Peterson'? "
                                         "(found: Peterson, TurnFirst)"),
     (["check", "paxos", "--variant", "amnesai"], "; did you mean 'amnesia'?"),

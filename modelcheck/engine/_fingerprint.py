@@ -16,6 +16,7 @@ since every ordering of twins gives the same renamed state.
 from __future__ import annotations
 
 import itertools
+import weakref
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from fractions import Fraction
@@ -57,11 +58,22 @@ def _holds_below_minus_one(x: Any) -> bool:
     return False
 
 
+_DECIDED: weakref.WeakKeyDictionary[Spec, bool] = weakref.WeakKeyDictionary()
+""":func:`_needs_apart`'s answer per spec object: the walk runs the spec's own steps, so it runs once per
+spec, and a tool counting a search's step calls (benchmarks/step_outcomes.py) asks first, then counts."""
+
+
 def _needs_apart(spec: Spec) -> bool:
     """Whether the model's first states (a breadth-first walk of at most :data:`SAMPLE`) hold a number below
     -1, so that -1 and -2 may stand at one place in two states: then fingerprints hash :func:`_apart` of a
     state, about 30 times the cost of ``hash``.  A model whose numbers fall below -1 only later is not seen
     here (docs/checking.md says so); Paxos's -1 for "no ballot" alone keeps the plain hash."""
+    if spec not in _DECIDED:
+        _DECIDED[spec] = _walk_finds_below_minus_one(spec)
+    return _DECIDED[spec]
+
+
+def _walk_finds_below_minus_one(spec: Spec) -> bool:
     seen: set[State] = set()
     frontier: list[State] = []
     try:
