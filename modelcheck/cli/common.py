@@ -26,7 +26,6 @@ from spec.registry import (
     no_variant,
     spec_class,
 )
-from spec.suggest import closest
 from spec.suggest import hint as suggest_hint
 
 
@@ -96,8 +95,8 @@ def unrecognized(parser: argparse.ArgumentParser, extra: list[str], args: argpar
         group = next((g for g in parser._action_groups if g.title.startswith(BOUNDS_TITLE)), None)
         others = {f for a in (group._group_actions if group else ()) for f in a.option_strings} - own
         flags = [f for f in flags if f not in others]
-    typed = next((a.split("=")[0] for a in extra if a.startswith("--") and closest(a.split("=")[0], flags)), None)
-    hint = suggest_hint(typed, flags, quote=False) if typed else ""
+    hints = (suggest_hint(a.split("=")[0], flags, quote=False) for a in extra if a.startswith("--"))
+    hint = next((h for h in hints if h), "")  # the first flag typed that is close to one taken
     if args is not None and getattr(args, "resume", None):
         hint += ("; --resume takes the spec and its bounds from the checkpoint, so a spec's bound flag is "
                  "taken only with the spec named")
