@@ -16,6 +16,7 @@ since every ordering of twins gives the same renamed state.
 from __future__ import annotations
 
 import itertools
+import random
 import weakref
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
@@ -23,10 +24,15 @@ from fractions import Fraction
 from typing import Any
 
 from spec.behaviour import initial_states
-from spec.core import Spec, SpecError, State
+from spec.core import OUTSIDE, Spec, SpecError, State
 
 SAMPLE = 64
 """States of a breadth-first walk from the initial states that :func:`_holds_below_minus_one` looks at."""
+
+WALKS, WALK_DEPTH, STARTS = 32, 32, 4096
+"""Then seeded random walks from initial states spread over the first :data:`STARTS`, deeper than the
+breadth-first walk goes (four times its expansions): a counter going down one receipt at a time (EWD998Chan's,
+below -1 after two receipts) shows there."""
 
 
 def _apart(x: Any) -> Any:
@@ -64,10 +70,11 @@ spec, and a tool counting a search's step calls (benchmarks/step_outcomes.py) as
 
 
 def _needs_apart(spec: Spec) -> bool:
-    """Whether the model's first states (a breadth-first walk of at most :data:`SAMPLE`) hold a number below
-    -1, so that -1 and -2 may stand at one place in two states: then fingerprints hash :func:`_apart` of a
-    state, about 30 times the cost of ``hash``.  A model whose numbers fall below -1 only later is not seen
-    here (docs/checking.md says so); Paxos's -1 for "no ballot" alone keeps the plain hash."""
+    """Whether the model's first states (a breadth-first walk of at most :data:`SAMPLE`, then a few seeded random
+    walks deeper down) hold a number below -1, so that -1 and -2 may stand at one place in two states: then
+    fingerprints hash :func:`_apart` of a state, about 30 times the cost of ``hash``.  A model whose numbers fall
+    below -1 only where neither walk goes is not seen here (docs/checking.md says so); Paxos's -1 for "no ballot"
+    alone keeps the plain hash."""
     if spec not in _DECIDED:
         _DECIDED[spec] = _walk_finds_below_minus_one(spec)
     return _DECIDED[spec]
@@ -93,9 +100,31 @@ def _walk_finds_below_minus_one(spec: Spec) -> bool:
                             seen.add(t)
                             nxt.append(t)
             frontier = nxt
+        if not any(_holds_below_minus_one(s) for s in seen):
+            return _deep_walks_find_below_minus_one(spec, list(itertools.islice(initial_states(spec), STARTS)))
     except Exception:  # noqa: BLE001 - the spec's own failure: the search meets it again and reports it
         pass
     return any(_holds_below_minus_one(s) for s in seen)
+
+
+def _deep_walks_find_below_minus_one(spec: Spec, starts: list[State]) -> bool:
+    """:data:`WALKS` walks of up to :data:`WALK_DEPTH` steps from initial states spread over ``starts``, each step
+    a successor picked at random (Random(0): the same walks every run); a walk ends where no step is enabled or
+    outside the spec's constraint (the search expands nothing there)."""
+    rng = random.Random(0)
+    for w in range(WALKS if starts else 0):
+        s = starts[w * len(starts) // WALKS]
+        for _ in range(WALK_DEPTH):
+            succ = [t for act in spec.actions for params in act.enumerate(s)
+                    if (t := act.step(s, *params)) is not None and t is not OUTSIDE]
+            if not succ:
+                break
+            s = succ[rng.randrange(len(succ))]
+            if _holds_below_minus_one(s):
+                return True
+            if not spec.constraint(s):
+                break
+    return False
 
 
 def plain_or_apart(spec: Spec) -> Callable[[State], int]:
