@@ -117,6 +117,7 @@ def test_a_real_compacting_cluster_killed_under_load_is_fully_explained(tmp_path
     from test_impl_cluster import _kill_under_load
 
     from impl.runtime import cluster
+    from impl.trace import read_events
 
     cluster.start(tmp_path, 3, protocol="multipaxos", snapshot_every=50)
     try:
@@ -124,9 +125,8 @@ def test_a_real_compacting_cluster_killed_under_load_is_fully_explained(tmp_path
     finally:
         cluster.stop(tmp_path)
     assert len(acked) == 400
-    files = sorted(str(p) for p in tmp_path.glob("node-*/trace.jsonl"))
-    actions = Counter(json.loads(line).get("action") for f in files for line in Path(f).read_text().splitlines()
-                      if line.startswith("{"))
+    files = [str(p) for p in cluster.trace_files(tmp_path)]
+    actions = Counter(e["action"] for f in files for e in read_events(f))
     assert actions["CompactLog"] >= 3 and actions["Restart"] >= 1
     assert main(["audit", *files, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

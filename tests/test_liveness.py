@@ -360,3 +360,35 @@ def test_fairness_on_an_action_left_out_or_restricted_says_tlc_may_differ(capsys
         assert "so the verdict can differ from TLC's" in out
     assert main(["check", ref, "--keys", "1", "--vals", "1", "--liveness", "Ends1"]) == 0
     assert "Warning" not in capsys.readouterr().out
+
+
+class Relay(Spec):
+    """A token passed from node 0 to node 1 to node 2, each pass an action of the node holding it."""
+
+    name = "relay"
+    variables = ("at",)
+
+    def init_states(self):
+        return [(0,)]
+
+    @action(lambda spec, s: [(s[0],)] if s[0] < 2 else [])
+    def Pass(self, s, i):
+        return (i + 1,)
+
+
+declare(Relay, properties=lambda spec: {"Arrives": Eventually(lambda s: s[0] == 2, "<>(at = 2)")})
+
+
+def test_a_fairness_filter_no_step_passes_is_a_warning() -> None:
+    """WF("Pass", i=5) with nodes 0..2 constrains nothing (TLA+ agrees: WF of an action never enabled holds):
+    the lasso that stutters at node 0 is then fair, and nothing said that the filter named a node the model
+    does not have. Now a warning says so; a filter some step passes, or no filter, says nothing."""
+    r = check_property(Relay(), fairness=[WF("Pass", i=5)])
+    assert not r.holds and r.lasso.stutters and r.warnings == [
+        "fairness WF(Pass with i=5) is enabled in no state of this model: steps of Pass change the state, but none "
+        "passes its filter, so it constrains nothing (is the filter a value the model offers?)"]
+    r = check_property(Relay(), fairness=[WF("Pass", i=0)])
+    assert not r.holds and r.lasso.prefix[-1].state == (1,) and r.warnings == []
+    assert check_property(Relay(), fairness=[WF("Pass")]).warnings == []
+    r = check_property(Relay(), fairness=[WF("Pass", test=lambda label: label.params == ("x",))])
+    assert not r.holds and len(r.warnings) == 1

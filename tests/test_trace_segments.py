@@ -61,11 +61,11 @@ def run(tmp_path_factory) -> Path:
     return d
 
 
-def test_a_multipaxos_cluster_writes_its_lines_in_segments_when_asked(tmp_path, capsys):
-    """Multi-Paxos nodes write JSON lines by default, one file without bound; with "trace_format": "compact"
-    their lines go in JSON-lines records of compact segments, and the audit of the run passes."""
+def test_a_multipaxos_cluster_writes_its_lines_in_segments(tmp_path, capsys):
+    """Multi-Paxos nodes write compact segments by default, as Raft nodes do (a JSON-lines trace, "trace_format":
+    "jsonl", is one file without bound): their lines go in JSON-lines records, and the audit of the run passes."""
     d = tmp_path / "mp"
-    cluster.start(d, 3, protocol="multipaxos", trace_format="compact", trace_segment_bytes=BOUND)
+    cluster.start(d, 3, protocol="multipaxos", trace_segment_bytes=BOUND)
     try:
         for k in range(30):
             assert main(["kv", "put", f"k{k}", f"v{k}", "--dir", str(d)]) == 0

@@ -94,15 +94,14 @@ def free_ports(n: int) -> list[int]:
 TRACE_FORMATS = ("compact", "jsonl")
 
 
-def trace_compact(c: dict[str, Any], raft: bool, has_jsonl: bool = False) -> bool:
-    """Whether a node writes a compact trace file (``"trace_format"`` in cluster.json: ``compact``, the default
-    for Raft nodes, or ``jsonl``, the default for Multi-Paxos ones, whose core formats its own lines, and for
-    a node whose folder already holds ``trace.jsonl`` and no ``trace.bin`` (``has_jsonl``: written before compact
-    files were the default; it goes on appending there, its clock continuing; beside a trace.bin it is a copy,
-    `trace-json --out D/node-1/trace.jsonl`, where the node had gone on). A Multi-Paxos node's compact file
-    holds its lines as JSON-lines records: what it gains is segments (a JSON-lines trace is one file, without
-    bound)."""
-    fmt = c.get("trace_format", "compact" if raft and not has_jsonl else "jsonl")
+def trace_compact(c: dict[str, Any], has_jsonl: bool = False) -> bool:
+    """Whether a node writes a compact trace file (``"trace_format"`` in cluster.json: ``compact``, the default,
+    or ``jsonl``, which is also taken by a node whose folder already holds ``trace.jsonl`` and no ``trace.bin``
+    (``has_jsonl``: written before compact files were the default; it goes on appending there, its clock
+    continuing; beside a trace.bin it is a copy, `trace-json --out D/node-1/trace.jsonl`, where the node had gone
+    on). A Multi-Paxos node's core formats its own lines, so its compact file holds them as JSON-lines records:
+    what it gains is segments (a JSON-lines trace is one file, without bound)."""
+    fmt = c.get("trace_format", "jsonl" if has_jsonl else "compact")
     if fmt not in TRACE_FORMATS:
         raise ClusterError(f'cluster.json: "trace_format" must be one of {", ".join(TRACE_FORMATS)}, got {fmt!r}')
     return fmt == "compact"

@@ -418,7 +418,7 @@ class NodeServer:
         self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True),  # WALError: refuse to start (see main)
                        prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)), owner=identity(c, self.id))
         core, rules = protocol(c)
-        compact = trace_compact(c, core is RaftNode, has_jsonl=(self.home / trace_file_name(False)).exists()
+        compact = trace_compact(c, has_jsonl=(self.home / trace_file_name(False)).exists()
                                 and not (self.home / trace_file_name(True)).exists())  # (a converted copy beside)
         trace_path = self.home / trace_file_name(compact)  # (compact: the first segment; its last one is appended to)
         traced = cfg.trace and trace_path.exists()

@@ -488,7 +488,8 @@ def _judge(
     succ = {u: [v for v, _ in g.edges(u) if v in region] for u in region}
     tails.extend(_fair_components(sorted(region), succ, g, fair))
 
-    warnings = vacuity_warnings(g, prop, goal_key, trigger_key) + narrowed_fairness(spec, rule.conds)
+    warnings = (vacuity_warnings(g, prop, goal_key, trigger_key) + narrowed_fairness(spec, rule.conds)
+                + _never_enabled(g, fair))
     lasso = None
     if tails:
         lasso = _shortest_lasso(g, prop, starts, region, tails, fair)
@@ -595,6 +596,22 @@ def narrowed_fairness(spec: Spec, conds: Sequence[Fair]) -> list[str]:
                        "ENABLED (TLC's, for Next without the disjunct or an ACTION_CONSTRAINT) counts the others too, "
                        "so the verdict can differ from TLC's")
     return out
+
+
+def _never_enabled(g: StateGraph, fair: _Fairness) -> list[str]:
+    """Warn about a fairness condition whose filter no state-changing step of the model passes while its actions
+    have such steps: it is enabled nowhere, so it constrains nothing, which is right in TLA+ but is most often a
+    filter value the model never offers (``WF("Deliver", dst=5)`` with servers 0..2); a lasso found is then the
+    behaviour the user meant to rule out, and nothing said why."""
+    matched, named = 0, set()
+    for lid in set(g.lab).union(g.cut_from):
+        matched |= fair.mask[lid]
+        named.add(g.labels[lid].name)
+    return [f"fairness {show_fair(g.spec, f)} is enabled in no state of this model: steps of {', '.join(f.actions)} "
+            "change the state, but none passes its filter, so it constrains nothing (is the filter a value the model "
+            "offers?)"
+            for k, f in enumerate(fair.conds)
+            if not matched >> k & 1 and (f.where or f.test is not None) and named.intersection(f.actions)]
 
 
 def _no_fair_behaviour(g: StateGraph, fair: _Fairness) -> list[str]:
