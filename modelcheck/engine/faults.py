@@ -349,9 +349,28 @@ def _alike_or_refused(spec: Spec, known: State, state: State, origin: str) -> No
             f"that are never equal (e.g. None or -1 for 'none' beside 0..N-1)")
 
 
+def _unchanged(spec: Spec, state: State, before: State, what: str) -> None:
+    """``state``, a deep copy of which ``before`` is, is still as it was after ``what`` ran on it."""
+    if before is not state and before != state:
+        raise SpecContractError(
+            f"{spec_title(spec)}: {what} changed the state it was given ({show_state(spec, before)} became "
+            f"{show_state(spec, state)}): the search keeps every state it reaches, so a step must return a new "
+            "state and leave its argument as it was (and an enumerator or invariant only read it)")
+
+
+def _copy(state: State) -> State:
+    """A deep copy of ``state`` to compare with after the spec's code ran on it (``state`` itself when made of
+    immutable values only, or when it cannot be copied)."""
+    try:
+        return copy.deepcopy(state)
+    except Exception:  # noqa: BLE001 - a value deepcopy cannot copy: nothing to compare
+        return state
+
+
 def successors(spec: Spec, state: State, kinds: tuple[type, ...]) -> list[tuple[str, State]]:
     """Every successor of ``state`` as (shown label, state), each enumerator and step called and checked."""
     out = []
+    before = _copy(state)
     for act in spec.actions:
         _same_as_once(spec, act, state)
         for p in _parameters(spec, act, state):
@@ -362,6 +381,7 @@ def successors(spec: Spec, state: State, kinds: tuple[type, ...]) -> list[tuple[
                 contract = (f"{spec_title(spec)}: action {act.name} cannot take the parameters {show_value(p)} "
                             f"its enumerator yielded: {shorten(str(exc))}")
                 _blame(spec, f"action {shown}", exc, state, contract)
+            _unchanged(spec, state, before, f"action {shown}")
             if nxt is not None:
                 check_state(spec, nxt, f"action {shown}", kinds)
                 out.append((shown, nxt))
@@ -372,11 +392,13 @@ def check_invariants(spec: Spec, state: State) -> bool:
     """Each invariant evaluated separately on ``state``: it must return a truth value, not raise. Whether
     all hold."""
     holds = True
+    before = _copy(state)
     for name, inv in spec.invariants.items():
         try:
             verdict = inv(state)
         except Exception as exc:
             raise raised(spec, f"invariant {name}", exc, state) from exc
+        _unchanged(spec, state, before, f"invariant {name}")
         if verdict is not True and verdict is not False:
             raise SpecContractError(
                 f"{spec_title(spec)}: invariant {name} returned {returned(verdict)} on state "

@@ -1,0 +1,59 @@
+"""A seventh new user's spec written from README.md and docs/ only (notes newuser7): Guanzhou Hu's
+MultiPaxos-SMR from tlaplus/Examples (tests/user_specs/multipaxos_smr.py, the TLA+ and the .cfg files TLC ran in
+tests/user_specs/MultiPaxosSMR/), its counts asserted against TLC 2.20's and its planted bugs' counterexamples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_cli import check_report, run
+
+ROOT = Path(__file__).resolve().parent.parent
+FILE = ROOT / "tests" / "user_specs" / "multipaxos_smr.py"
+REF = f"{FILE}:MultiPaxosSMR"
+
+
+def figures(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, int, int]:
+    obj = check_report(capsys, *argv, "--deadlock")  # the .cfg files say CHECK_DEADLOCK TRUE
+    return obj["distinct_states"], obj["states_generated"], obj["depth"]
+
+
+def bounds(replicas: int, writes: int, reads: int) -> list[str]:
+    return ["--replicas", str(replicas), "--writes", str(writes), "--reads", str(reads)]
+
+
+def test_counts_are_tlcs(capsys: pytest.CaptureFixture) -> None:
+    # TLC 2.20 -workers 1 on MultiPaxos_MC.tla (MaxBallot 2) with MultiPaxos_MC_r1w1.cfg, _r2w1r1.cfg, _r3w1.cfg.
+    # TakeNewRequest's unused witness of `\E s \in Slots: ... "Empty"` is a parameter: without it r2w1r1's
+    # generated would be 1,893.
+    assert figures(capsys, REF, *bounds(1, 1, 0)) == (11, 13, 6)
+    assert figures(capsys, REF, *bounds(2, 1, 1)) == (1163, 1905, 20)
+    assert figures(capsys, REF, *bounds(3, 1, 0)) == (15709, 28027, 19)
+
+
+@pytest.mark.slow
+def test_small_cfg_is_tlcs(capsys: pytest.CaptureFixture) -> None:
+    # MultiPaxos_MC_small.cfg (3 replicas, 1 write, 1 read, SYMMETRY): 343,796 / 736,012 / 28 in TLC 2.20 and in
+    # the Examples' manifest.json.
+    assert figures(capsys, REF, *bounds(3, 1, 1), "--symmetry") == (343796, 736012, 28)
+
+
+@pytest.mark.parametrize(
+    ("variant", "argv", "length"),
+    [
+        # TLC on MultiPaxos_MCbugs_minority.cfg (MajorityNum <- MinorityNum): Linearizability, State 9.
+        ("minority-quorum", bounds(2, 1, 1), 8),
+        ("ignore-peak-votes", [*bounds(3, 1, 1), "--symmetry"], 12),
+    ],
+)
+def test_planted_bugs_break_linearizability(capsys: pytest.CaptureFixture, variant: str, argv: list[str],
+                                            length: int) -> None:
+    obj = check_report(capsys, REF, "--variant", variant, *argv, codes=(1,))
+    assert (obj["violated"], obj["trace_length"]) == ("Linearizability", length)
+    assert [e["action"] for e in obj["trace"]][-1] == "HandleAcceptReplies"  # the second, wrong, acknowledgement
+
+
+def test_variants_check_agrees(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "variants", "--spec", str(FILE), "--check")
+    assert code == 0 and "every entry agrees" in out
