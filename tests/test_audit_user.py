@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,9 @@ def test_the_examples_log_is_accepted(capsys: pytest.CaptureFixture, tmp_path: P
         "Audit of 654 events from 1 file(s) against EWD998Chan nodes=5",
         "OK: every event is explained by a behaviour of the spec.",
     ]
+    # the spec named by module (tests/ is on the path) finds the mapping beside it too
+    code, rep = audit(capsys, "user_specs.ewd998_chan:EWD998Chan", LOG)
+    assert code == 0 and rep["audited"] == 654
     # the lines are in no order in the file (gathered from five nodes): any order of them is the same log
     shuffled = LINES[:1] + random.Random(3).sample(LINES[1:], len(LINES) - 1)
     assert audit(capsys, EWD998, mutated(tmp_path, shuffled))[0] == 0
@@ -323,3 +327,59 @@ def test_default_mapping_header_names_the_spec_and_stutters(capsys: pytest.Captu
     finally:
         del cls.audit_stutter
     assert code == 0 and "OK: every event is explained" in out
+
+
+# -- docs/auditing.md's example, run as written -------------------------------------------------------------
+
+
+def doc_files() -> dict[str, str]:
+    """The files of docs/auditing.md's "Auditing your own protocol's implementation": each a fenced block
+    right after a line naming it (`` `pingpong.py`: ``)."""
+    page = (HERE.parent / "docs" / "auditing.md").read_text()
+    section = page.split("## Auditing your own protocol's implementation", 1)[1].split("\n# ", 1)[0]
+    return dict(re.findall(r"^`([\w.-]+)`:\n\n```\w*\n(.*?)^```", section, re.M | re.S))
+
+
+def test_the_docs_example_runs_as_written(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    files = doc_files()
+    assert sorted(files) == ["node-0.jsonl", "node-1.jsonl", "p0.log", "p1.log", "pingpong.py", "pingpong_log.py"]
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    spec, logged = f"{tmp_path / 'pingpong.py'}:PingPong", f"{tmp_path / 'pingpong_log.py'}:PingPong"
+    nodes = [str(tmp_path / f"node-{n}.jsonl") for n in (0, 1)]
+    logs = [str(tmp_path / f"p{n}.log") for n in (0, 1)]
+    for argv in ([spec, *nodes], [logged, *logs]):
+        code, out, _ = run(capsys, "audit", "--spec", *argv)
+        assert code == 0 and "OK: every event is explained by a behaviour of the spec." in out
+    # the page's failing run, as it shows it
+    (tmp_path / "p1.log").write_text(files["p1.log"].replace("#2 vc=2,2", "#3 vc=2,2"))
+    code, out, _ = run(capsys, "audit", "--spec", logged, *logs)
+    shown = (HERE.parent / "docs" / "auditing.md").read_text().split("With p1.log's last line saying `#3`", 1)[1]
+    want = shown.split("```text\n", 1)[1].split("```", 1)[0].replace("p1.log", str(tmp_path / "p1.log"))
+    assert code == 1 and out.startswith(want)
+    # the page's one-line refusals
+    (tmp_path / "node-0.jsonl").write_text(files["node-0.jsonl"].replace('"Hit", "params": {"i": 0}, "state": '
+                                                                           '{"hits": 1', '"Serve", "params": {}, '
+                                                                           '"state": {"hits": 1', 1))
+    code, _, err = run(capsys, "audit", "--spec", spec, *nodes)
+    assert code == 2 and one_error_line(err).endswith(
+        f"the trace uses 1 name(s) the PingPong spec does not know: action 'Serve' (first at {nodes[0]}:2); "
+        "its actions: Hit; its variables: holder, hits")
+    code, _, err = run(capsys, "audit", "--spec", spec, logs[0])
+    assert code == 2 and f"{logs[0]}:1: not valid JSON (Expecting value at column 1) (PingPong declares no " \
+        "trace mapping of its own, so its traces are read as paxraft-trace files: " in one_error_line(err)
+
+
+def test_an_exception_in_the_users_mapping_is_named_in_one_line(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    files = doc_files()
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    broken = files["pingpong_log.py"].replace('        return {"hits": event.params["count"]}',
+                                              '        return {"hits": event.params["rally"]}')
+    (tmp_path / "broken_log.py").write_text(broken)
+    line = broken[: broken.index('event.params["rally"]')].count("\n") + 1
+    code, _, err = run(capsys, "audit", "--spec", f"{tmp_path / 'broken_log.py'}:PingPong",
+                       str(tmp_path / "p0.log"), str(tmp_path / "p1.log"))
+    assert code == 3 and one_error_line(err) == (
+        "paxraft audit: error in the spec's code: in the trace mapping's code: "
+        f"PingPongLog.event_view (broken_log.py:{line}) raised KeyError: 'rally'")

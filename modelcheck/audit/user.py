@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Mapping as AbstractMapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern
@@ -245,6 +246,26 @@ def user_audit(cls: type[Spec], paths: Sequence[str], bounds: dict[str, Any],
         raise TraceError(f"{cls.__name__} has no constant {', '.join(map(repr, unknown))} "
                          f"(its constants: {', '.join(constants) or 'none'})")
     return DefaultMapping(cls(**bounds)), events, warnings
+
+
+def mapping_fault(exc: BaseException) -> str | None:
+    """Where a user's :class:`TraceMapping` code raised ``exc`` (its innermost frame in a mapping's method):
+    ``PingPongLog.read (pingpong_log.py:27) raised KeyError: 'boom'``; None when no mapping code is on the way."""
+    tb, found = exc.__traceback__, None
+    while tb is not None:
+        frame = tb.tb_frame
+        owner = frame.f_locals.get("self", frame.f_locals.get("cls"))
+        klass = owner if isinstance(owner, type) else type(owner)
+        if issubclass(klass, TraceMapping) and frame.f_code.co_filename != __file__:
+            found = (klass, frame.f_code.co_name, frame.f_code.co_filename, tb.tb_lineno)
+        elif found is not None and frame.f_code.co_filename != __file__ and not frame.f_code.co_filename.startswith(
+                str(Path(__file__).parent.parent)):
+            found = (found[0], found[1], frame.f_code.co_filename, tb.tb_lineno)  # a helper it called: where it broke
+        tb = tb.tb_next
+    if found is None:
+        return None
+    klass, name, file, line = found
+    return f"{klass.__name__}.{name} ({Path(file).name}:{line}) raised {type(exc).__name__}: {exc}"
 
 
 # -- ordering the lines of several nodes ---------------------------------------------------------------

@@ -11,7 +11,9 @@ from impl.trace import decode_compact
 from modelcheck.audit import TraceError, audit_events, audit_of, mapping_for, read_traces, user_audit
 from modelcheck.audit.msc import write_msc
 from modelcheck.audit.report import json_report, text_report
+from modelcheck.audit.user import mapping_fault
 from modelcheck.cli.common import UsageError
+from modelcheck.engine.faults import SpecCodeError
 from modelcheck.linearizability import HistoryError, check_operations, kv_model, read_history, write_html
 from spec.registry import is_user_ref, load_user_spec
 from spec.userfiles import quote
@@ -81,8 +83,13 @@ def run(args: argparse.Namespace) -> int:
             else:
                 mapping = mapping_for(spec, events, bounds)
         result = audit_events(mapping, events)
-    except (TraceError, HistoryError, TypeError) as exc:
-        raise UsageError(str(exc)) from exc
+    except Exception as exc:
+        fault = None if isinstance(exc, (TraceError, HistoryError)) else mapping_fault(exc)
+        if fault is not None:  # the user's own mapping code: exit 3, as for an exception in a spec's code
+            raise SpecCodeError(f"in the trace mapping's code: {fault}") from exc
+        if isinstance(exc, (TraceError, HistoryError, TypeError)):
+            raise UsageError(str(exc)) from exc
+        raise
     result.warnings = warnings
     if args.msc:
         if args.msc_from is not None and not 1 <= args.msc_from <= len(events):
