@@ -345,19 +345,24 @@ class Session:
 
     def load_trace(self, steps: list[Step]) -> str:
         """The path of a loaded trace (ITF): each step must be one of the spec's from the state before."""
-        if steps[0].state not in self.inits:
-            raise PathError("the trace's first state is not an initial state of this spec (other bounds?)")
+        from modelcheck.output.itf import unlike
+
+        init = next((s for s in self.inits if s == steps[0].state), None)
+        if init is None or unlike(init, steps[0].state):
+            why = unlike(init, steps[0].state) if init is not None else ""
+            raise PathError(f"the trace's first state is not an initial state of this spec{why or ' (other bounds?)'}")
         labels = []
         state = steps[0].state
         for n, st in enumerate(steps[1:], 1):
             if st.label is None or not st.label.params and self.spec.action(st.label.name).param_names:
                 raise PathError(f"trace step {n}: no action with parameters recorded")
             nxt = self._step(state, segment(st.label), n)
-            if nxt.state != st.state:
-                raise PathError(f"trace step {n}: {segment(st.label)} does not lead to the recorded state")
+            if nxt.state != st.state or unlike(nxt.state, st.state):
+                raise PathError(f"trace step {n}: {segment(st.label)} does not lead to the recorded state"
+                                f"{unlike(nxt.state, st.state)}")
             labels.append(st.label)
             state = nxt.state
-        return path_text(labels, self.inits.index(steps[0].state) if len(self.inits) > 1 else 0)
+        return path_text(labels, self.inits.index(init) if len(self.inits) > 1 else 0)
 
 
 class _JobProgress:
