@@ -47,6 +47,8 @@ def one_line(err: str, needle: str) -> None:
         (faulty.ReturnsBool, "action Inc(d=1) returned True (a bool); expected a state (S), or None"),
         (faulty.IdentityState, "states of type Box (from init_states()) compare by identity"),
         (faulty.NoReturnInvariant, "invariant Small returned None (a missing return?) on state x=0"),
+        (faulty.MutatingAction, "action Inc(d=1) changed the state it was given (x=0 became x=1): the search keeps"),
+        (faulty.MutatingInvariant, "invariant Small changed the state it was given (x=2 became x=0)"),
         (faulty.FairNoAction, 'fairness WF() names no action, so it covers no step and constrains nothing; name '
                               'the actions it makes fair: WF("A", "B")'),
         (faulty.FairAsText, "fairness() gave a str ('WF(Inc)'); expected fairness conditions: WF(\"A\", ...)"),

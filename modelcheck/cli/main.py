@@ -10,6 +10,7 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from modelcheck.cli.common import StrictParser, UsageError, unrecognized
@@ -115,13 +116,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_command(command or "", dispatch, debug)
 
 
+def _hash_seed_for(argv: Sequence[str]) -> str | None:
+    """The PYTHONHASHSEED a ``check`` whose states cross processes must run under, or None for any.
+
+    A fingerprint is a Python hash, and a str's hash is salted per process: a run resumed from a checkpoint
+    in another process, or Ray's workers, hashed the states holding strings otherwise than the run did and
+    counted them again (1,199 states of 1,024; Ray's two workers 2,047). So a run that writes checkpoints or
+    uses Ray has a fixed seed (the one set, else 0), and a resume takes the one its checkpoint recorded.
+    Forked workers share their parent's salt. Tokens are looked at loosely: a seed fixed needlessly is
+    harmless (only a spec depending on the order of a set of strings sees it, and then the run repeats)."""
+    args = [a for a in argv if a != "--debug"]
+    if next((a for a in args if not a.startswith("-")), None) != "check":
+        return None
+    for i, a in enumerate(args):
+        if a == "--resume" and i + 1 < len(args) or a.startswith("--resume="):
+            from modelcheck.engine.checkpoint import recorded_seed
+
+            return recorded_seed(Path(a.partition("=")[2] or args[i + 1]))
+    if any(a in ("--ray", "--checkpoint") or a.startswith(("--ray=", "--checkpoint=")) for a in args):
+        seed = os.environ.get("PYTHONHASHSEED", "")
+        return seed if seed.isdigit() else "0"
+    return None
+
+
 def run() -> NoReturn:
     """The ``paxraft`` program: :func:`main`, then an exit that does not free what the run built.
+
+    A ``check`` that writes checkpoints, resumes one or uses Ray starts again at once under the string-hash
+    seed it needs (:func:`_hash_seed_for`); only this program does, never :func:`main` called in a process.
 
     A search leaves millions of objects behind (the 705,532-state Raft model: 0.6 s of the interpreter's
     finalization, 6% of the command's wall clock); the operating system takes them back at once. The
     exit handlers still run and the output is flushed; while a thread other than the main one is alive
     (a server being stopped) the exit is the usual one, which waits for it."""
+    seed = _hash_seed_for(sys.argv[1:])
+    if seed is not None and os.environ.get("PYTHONHASHSEED") != seed:
+        os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], {**os.environ, "PYTHONHASHSEED": seed})
     code = main()
     if threading.active_count() > 1:
         sys.exit(code)

@@ -15,7 +15,9 @@ since every ordering of twins gives the same renamed state.
 
 from __future__ import annotations
 
+import enum
 import itertools
+import random
 import weakref
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
@@ -23,10 +25,15 @@ from fractions import Fraction
 from typing import Any
 
 from spec.behaviour import initial_states
-from spec.core import Spec, SpecError, State
+from spec.core import OUTSIDE, Spec, SpecError, State
 
 SAMPLE = 64
 """States of a breadth-first walk from the initial states that :func:`_holds_below_minus_one` looks at."""
+
+WALKS, WALK_DEPTH, STARTS = 32, 32, 4096
+"""Then seeded random walks from initial states spread over the first :data:`STARTS`, deeper than the
+breadth-first walk goes: a counter going down one receipt at a time (EWD998Chan's, below -1 after two
+receipts) shows there."""
 
 
 def _apart(x: Any) -> Any:
@@ -58,22 +65,46 @@ def _holds_below_minus_one(x: Any) -> bool:
     return False
 
 
-_DECIDED: weakref.WeakKeyDictionary[Spec, bool] = weakref.WeakKeyDictionary()
-""":func:`_needs_apart`'s answer per spec object: the walk runs the spec's own steps, so it runs once per
+def holds_salted(x: Any) -> bool:
+    """Whether ``x`` holds a value whose hash Python salts per process (PYTHONHASHSEED): a str, bytes, or an
+    enum member (hashed by its name).  Such a state's fingerprint differs between processes, so a checkpoint
+    resumed, or Ray's workers, need the seed the run had (:mod:`modelcheck.engine.checkpoint`)."""
+    cls = x.__class__
+    if cls is str or cls is bytes or isinstance(x, (str, bytes, enum.Enum)):
+        return True
+    if isinstance(x, (tuple, frozenset)):
+        return any(holds_salted(y) for y in x)
+    return False
+
+
+_DECIDED: weakref.WeakKeyDictionary[Spec, tuple[bool, bool]] = weakref.WeakKeyDictionary()
+""":func:`_sample`'s answers per spec object: the walk runs the spec's own steps, so it runs once per
 spec, and a tool counting a search's step calls (benchmarks/step_outcomes.py) asks first, then counts."""
 
 
-def _needs_apart(spec: Spec) -> bool:
-    """Whether the model's first states (a breadth-first walk of at most :data:`SAMPLE`) hold a number below
-    -1, so that -1 and -2 may stand at one place in two states: then fingerprints hash :func:`_apart` of a
-    state, about 30 times the cost of ``hash``.  A model whose numbers fall below -1 only later is not seen
-    here (docs/checking.md says so); Paxos's -1 for "no ballot" alone keeps the plain hash."""
+def _sample(spec: Spec) -> tuple[bool, bool]:
+    """Whether the model's first states (a breadth-first walk of at most :data:`SAMPLE`, then seeded random walks
+    deeper down) hold a number below -1, so that -1 and -2 may stand at one place in two states (then
+    fingerprints hash :func:`_apart` of a state, about 30 times the cost of ``hash``), and whether the first
+    states hold a value :func:`holds_salted`.  A model whose numbers fall below -1 only where neither walk goes
+    is not seen here (docs/checking.md says so); Paxos's -1 for "no ballot" alone keeps the plain hash."""
     if spec not in _DECIDED:
-        _DECIDED[spec] = _walk_finds_below_minus_one(spec)
+        seen = _walk(spec)
+        below = any(_holds_below_minus_one(s) for s in seen) or _deep_walks_find_below_minus_one(spec)
+        _DECIDED[spec] = (below, any(holds_salted(s) for s in seen))
     return _DECIDED[spec]
 
 
-def _walk_finds_below_minus_one(spec: Spec) -> bool:
+def _needs_apart(spec: Spec) -> bool:
+    return _sample(spec)[0]
+
+
+def sample_holds_salted(spec: Spec) -> bool:
+    """Whether the model's first states hold a str, bytes or enum member (:func:`holds_salted`)."""
+    return _sample(spec)[1]
+
+
+def _walk(spec: Spec) -> set[State]:
     seen: set[State] = set()
     frontier: list[State] = []
     try:
@@ -95,7 +126,31 @@ def _walk_finds_below_minus_one(spec: Spec) -> bool:
             frontier = nxt
     except Exception:  # noqa: BLE001 - the spec's own failure: the search meets it again and reports it
         pass
-    return any(_holds_below_minus_one(s) for s in seen)
+    return seen
+
+
+def _deep_walks_find_below_minus_one(spec: Spec) -> bool:
+    """:data:`WALKS` walks of up to :data:`WALK_DEPTH` steps from initial states spread over the first
+    :data:`STARTS`, each step a successor picked at random (Random(0): the same walks every run); a walk ends
+    where no step is enabled or outside the spec's constraint (the search expands nothing there)."""
+    try:
+        starts = list(itertools.islice(initial_states(spec), STARTS))
+        rng = random.Random(0)
+        for w in range(WALKS if starts else 0):
+            s = starts[w * len(starts) // WALKS]
+            for _ in range(WALK_DEPTH):
+                succ = [t for act in spec.actions for params in act.enumerate(s)
+                        if (t := act.step(s, *params)) is not None and t is not OUTSIDE]
+                if not succ:
+                    break
+                s = succ[rng.randrange(len(succ))]
+                if _holds_below_minus_one(s):
+                    return True
+                if not spec.constraint(s):
+                    break
+    except Exception:  # noqa: BLE001 - the spec's own failure: the search meets it again and reports it
+        pass
+    return False
 
 
 def plain_or_apart(spec: Spec) -> Callable[[State], int]:

@@ -7,21 +7,32 @@ killed at any moment (kill -9 included) leaves a usable checkpoint. Resuming ref
 checkpoint whose files were damaged or that belongs to another spec, bounds, options or
 paxraft version, with one line saying which; ``max_states`` may differ (a stopping rule, not
 part of the search), unless the checkpoint already holds that many states (:func:`check_cap`).
+
+The store holds fingerprints, which are Python hashes, and a str's hash is salted per process
+(PYTHONHASHSEED): a state holding strings resumed in another process got another fingerprint and was
+counted again (1,199 states of 1,024). So the manifest records the seed (``paxraft check`` fixes one for a
+run that checkpoints, and takes the recorded one again to resume), and :func:`check_hashing` refuses a
+resume whose strings hash otherwise.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pickle
 import shutil
 import sys
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from spec.core import Spec, SpecError
 
 FORMAT = 1
+PROBE = "paxraft: is this process's str hash the run's?"
+"""A string whose hash tells whether two processes salt str hashes alike."""
 
 
 class CheckpointError(SpecError):
@@ -160,3 +171,49 @@ def check_matches(manifest: dict[str, Any], identity: dict[str, Any], options: d
                 f"checkpoint was written with {key}={manifest.get('options', {}).get(key)!r}, "
                 f"this run has {key}={mine!r}; cannot resume"
             )
+
+
+def hashing() -> dict[str, Any]:
+    """How this process hashes strings: its PYTHONHASHSEED (None when random) and the hash of :data:`PROBE`."""
+    return {"seed": os.environ.get("PYTHONHASHSEED"), "probe": hash(PROBE)}
+
+
+def recorded_seed(root: Path) -> str | None:
+    """The PYTHONHASHSEED the checkpoint in ``root`` was written with, or None (none recorded, or unreadable:
+    :func:`load` says why)."""
+    for d in (root / "current", root / "previous"):
+        try:
+            seed = json.loads((d / "manifest.json").read_text()).get("hashing", {}).get("seed")
+        except (OSError, ValueError, AttributeError):
+            continue
+        return seed if isinstance(seed, str) and seed.isdigit() else None
+    return None
+
+
+def check_hashing(where: Path, manifest: dict[str, Any], sample_holds_salted: Callable[[], bool]) -> None:
+    """Refuse to resume where strings hash otherwise than in the run that wrote the checkpoint and the model's
+    states hold some (its first states, ``sample_holds_salted()``, or its frontier): their fingerprints would
+    differ from the stored ones, so states seen before would be counted again."""
+    from modelcheck.engine._fingerprint import holds_salted
+
+    theirs = manifest.get("hashing", {}).get("probe")
+    if theirs is None or theirs == hash(PROBE):
+        return
+    if not sample_holds_salted() and not any(holds_salted(s) for s in _frontier_states(where)):
+        return
+    seed = manifest["hashing"].get("seed")
+    how = (f"resume with PYTHONHASHSEED={seed} set, as the run had" if seed is not None else
+           "it was written with a random PYTHONHASHSEED, so no other process can resume it; start again with "
+           "PYTHONHASHSEED set (paxraft check sets one itself)")
+    raise CheckpointError(f"the checkpoint's states hold strings, whose hashes differ between processes unless "
+                          f"PYTHONHASHSEED is the same, and this process's differ from the run's (resumed, it "
+                          f"would count states seen before again): {how}")
+
+
+def _frontier_states(where: Path) -> list[Any]:
+    out: list[Any] = []
+    for f in sorted(where.glob("worker-*-frontier.z")):
+        (cur, nxt), _ = pickle.loads(zlib.decompress(f.read_bytes()))
+        for states, _gids in [*cur, *nxt]:
+            out.extend(states)
+    return out

@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from modelcheck.engine import checkpoint as ckpt
-from modelcheck.engine._fingerprint import fingerprinter
+from modelcheck.engine._fingerprint import fingerprinter, sample_holds_salted
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
 from modelcheck.engine.search import CUT, DEAD, FULL, STATE, Partition, rebuild
 from modelcheck.engine.transport import InProcess, LocalProcesses, RayActors
 from spec.behaviour import initial_states, invariant_check, state_constraint
-from spec.core import Spec, State
+from spec.core import Spec, SpecError, State
 from spec.registry import user_module_sources
 
 CHUNK = 1 << 15  # gids per worker and chunk: bounds the successors held at once
@@ -74,6 +74,7 @@ def search(
                    "workers": workers}  # not max_states: a stopping rule, which a resumed run may move
         ckpt.check_matches(manifest, ckpt.spec_identity(spec), options)
         ckpt.check_cap(manifest, max_states)
+        ckpt.check_hashing(where, manifest, lambda: sample_holds_salted(spec))
         loaded = (where, manifest)
     temp = None
     spill_dir = None
@@ -95,6 +96,11 @@ def search(
     )
     if ray:
         transport: Any = RayActors(make, workers, ray_address, user_module_sources(type(spec)))
+        if transport.str_hashes != {hash(ckpt.PROBE)} and sample_holds_salted(spec):
+            transport.close()
+            raise SpecError(f"{spec.name}: its states hold strings, and Ray's workers hash strings otherwise than "
+                            "this process (a fingerprint is a hash: they would count states twice); set "
+                            "PYTHONHASHSEED before starting Python (paxraft check sets one itself)")
     elif workers > 1:
         transport = LocalProcesses(make, workers)
     else:
@@ -171,6 +177,7 @@ class _Run:
             files,
             {
                 "identity": ckpt.spec_identity(self.spec),
+                "hashing": ckpt.hashing(),
                 "cli": self.cli,
                 "options": {"symmetry": self.symmetry, "check_invariants": self.check_invariants,
                             "check_deadlock": self.check_deadlock, "max_states": self.max_states, "workers": self.n},

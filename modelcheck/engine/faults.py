@@ -309,7 +309,7 @@ def _same_as_once(spec: Spec, act: Action, state: State) -> None:
             "A spec's constants must not change once the check has started")
 
 
-def _unlike_part(a: Any, b: Any, path: str) -> tuple[str, Any, Any] | None:
+def unlike_part(a: Any, b: Any, path: str) -> tuple[str, Any, Any] | None:
     """Where two equal values differ in kind, a bool in one and a number in the other (``False`` and ``0``,
     ``True`` and ``1``): (the place, one value, the other), or None.  Numbers of different types (``1`` and
     ``Fraction(1)``) are one value, as in TLA+."""
@@ -318,18 +318,18 @@ def _unlike_part(a: Any, b: Any, path: str) -> tuple[str, Any, Any] | None:
     fields = getattr(type(a), "_fields", None) if type(a) is type(b) else None
     if fields:
         for f in fields:
-            found = _unlike_part(getattr(a, f), getattr(b, f), f"{path}.{f}" if path else f)
+            found = unlike_part(getattr(a, f), getattr(b, f), f"{path}.{f}" if path else f)
             if found:
                 return found
     elif isinstance(a, tuple) and isinstance(b, tuple):
         for i, (x, y) in enumerate(zip(a, b)):
-            found = _unlike_part(x, y, f"{path}[{i}]")
+            found = unlike_part(x, y, f"{path}[{i}]")
             if found:
                 return found
     elif isinstance(a, frozenset) and isinstance(b, frozenset):
         theirs = {y: y for y in b}
         for x in a:
-            found = _unlike_part(x, theirs[x], f"{path} (an element)")
+            found = unlike_part(x, theirs[x], f"{path} (an element)")
             if found:
                 return found
     return None
@@ -339,7 +339,7 @@ def _alike_or_refused(spec: Spec, known: State, state: State, origin: str) -> No
     """``state`` equals ``known`` (a state reached before): refuse it where the two differ in kind, since Python
     takes ``False == 0`` and the search would count them as one state (a leader ``False`` for none beside
     nodes 0..N-1: node 0 elected was taken for no leader, and its states were never checked)."""
-    found = _unlike_part(known, state, "")
+    found = unlike_part(known, state, "")
     if found:
         where, a, b = found
         raise SpecContractError(
@@ -349,9 +349,28 @@ def _alike_or_refused(spec: Spec, known: State, state: State, origin: str) -> No
             f"that are never equal (e.g. None or -1 for 'none' beside 0..N-1)")
 
 
+def _unchanged(spec: Spec, state: State, before: State, what: str) -> None:
+    """``state``, a deep copy of which ``before`` is, is still as it was after ``what`` ran on it."""
+    if before is not state and before != state:
+        raise SpecContractError(
+            f"{spec_title(spec)}: {what} changed the state it was given ({show_state(spec, before)} became "
+            f"{show_state(spec, state)}): the search keeps every state it reaches, so a step must return a new "
+            "state and leave its argument as it was (and an enumerator or invariant only read it)")
+
+
+def _copy(state: State) -> State:
+    """A deep copy of ``state`` to compare with after the spec's code ran on it (``state`` itself when made of
+    immutable values only, or when it cannot be copied)."""
+    try:
+        return copy.deepcopy(state)
+    except Exception:  # noqa: BLE001 - a value deepcopy cannot copy: nothing to compare
+        return state
+
+
 def successors(spec: Spec, state: State, kinds: tuple[type, ...]) -> list[tuple[str, State]]:
     """Every successor of ``state`` as (shown label, state), each enumerator and step called and checked."""
     out = []
+    before = _copy(state)
     for act in spec.actions:
         _same_as_once(spec, act, state)
         for p in _parameters(spec, act, state):
@@ -362,6 +381,7 @@ def successors(spec: Spec, state: State, kinds: tuple[type, ...]) -> list[tuple[
                 contract = (f"{spec_title(spec)}: action {act.name} cannot take the parameters {show_value(p)} "
                             f"its enumerator yielded: {shorten(str(exc))}")
                 _blame(spec, f"action {shown}", exc, state, contract)
+            _unchanged(spec, state, before, f"action {shown}")
             if nxt is not None:
                 check_state(spec, nxt, f"action {shown}", kinds)
                 out.append((shown, nxt))
@@ -372,11 +392,13 @@ def check_invariants(spec: Spec, state: State) -> bool:
     """Each invariant evaluated separately on ``state``: it must return a truth value, not raise. Whether
     all hold."""
     holds = True
+    before = _copy(state)
     for name, inv in spec.invariants.items():
         try:
             verdict = inv(state)
         except Exception as exc:
             raise raised(spec, f"invariant {name}", exc, state) from exc
+        _unchanged(spec, state, before, f"invariant {name}")
         if verdict is not True and verdict is not False:
             raise SpecContractError(
                 f"{spec_title(spec)}: invariant {name} returned {returned(verdict)} on state "

@@ -184,6 +184,12 @@ class RayWorker:
                            self.inbox.get)
         return os.uname().nodename + f":{os.getpid()}"
 
+    def str_hash(self) -> int:
+        """This process's hash of the probe string (:data:`modelcheck.engine.checkpoint.PROBE`)."""
+        from modelcheck.engine.checkpoint import PROBE
+
+        return hash(PROBE)
+
     def deliver(self, tag: str, src: int, data: bytes) -> None:
         self.inbox.put(tag, src, data)
 
@@ -216,9 +222,12 @@ class RayActors:
         self.ray, self.n = ray, n
         # SPREAD: one actor per node while there are nodes, so a cluster's machines share the work
         actor = ray.remote(num_cpus=0.5, max_concurrency=n + 2, scheduling_strategy="SPREAD")(RayWorker)
+        if os.environ.get("PYTHONHASHSEED"):  # a state's fingerprint is its hash: strings must hash as here
+            actor = actor.options(runtime_env={"env_vars": {"PYTHONHASHSEED": os.environ["PYTHONHASHSEED"]}})
         made = cloudpickle.dumps(make)
         self.actors = [actor.remote(made, list(modules), w, n) for w in range(n)]
         self.nodes = ray.get([a.connect.remote(self.actors) for a in self.actors])
+        self.str_hashes = set(ray.get([a.str_hash.remote() for a in self.actors]))
 
     def call(self, method: str, *args: Any) -> list[Any]:
         return self.ray.get([a.call.remote(method, args) for a in self.actors])

@@ -103,6 +103,51 @@ class IdentityState(Counter):
         return Box(s.x + d) if s.x + d <= self.limit else None
 
 
+class MutableBox:
+    """A state class compared and hashed by value, whose value can be changed in place."""
+
+    def __init__(self, x: int) -> None:
+        self.x = x
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MutableBox) and self.x == other.x
+
+    def __hash__(self) -> int:
+        return hash(self.x)
+
+
+class MutatingAction(Counter):
+    """An action that changes the state it is given and returns it: the search found 1 state and said
+    'No error found' (every state it held was the one object)."""
+
+    variables = ()
+
+    def show_state(self, s):  # type: ignore[override]
+        return {"x": s.x}
+
+    def init_states(self):  # type: ignore[override]
+        return [MutableBox(0)]
+
+    def Inc(self, s, d):  # type: ignore[override]
+        if s.x + d > self.limit:
+            return None
+        s.x += d
+        return s
+
+
+class MutatingInvariant(MutatingAction):
+    """An invariant that changes the state it reads."""
+
+    def Inc(self, s, d):  # type: ignore[override]
+        return MutableBox(s.x + d) if s.x + d <= self.limit else None
+
+    @invariant
+    def Small(self, s) -> bool:  # type: ignore[override]
+        if s.x == 2:
+            s.x = 0
+        return True
+
+
 class NoReturnInvariant(Counter):
     """An invariant that forgets to return."""
 

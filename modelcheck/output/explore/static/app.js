@@ -120,7 +120,7 @@ function renderEnabled() {
 
 function renderHistory() {
   $("history").replaceChildren(...view.history.map((h, i) =>
-    el("li", { class: i === view.depth ? "current" : "" }, link(h.label, h.path))));
+    el("li", { class: i === view.depth ? "current" : "" }, h.path === null ? h.label : link(h.label, h.path))));
 }
 
 // A spec with several initial states: each one a link (the path "Init(k)"), the current one marked.

@@ -1,0 +1,145 @@
+"""An eighth new user's specs, written from README.md and docs/ only (notes newuser8): the threshold-guarded
+broadcast algorithms of the ByMC benchmarks in tlaplus/Examples, run through every feature with TLC 2.20's
+exact figures. bcastByz (tests/user_specs/bcast_byz.py): Srikanth and Toueg's reliable broadcast with
+Byzantine processes. The TLA+ and .cfg files TLC ran are in tests/user_specs/bcast/ (bcastByz.tla is the
+Examples' file without its TLAPS proofs, whose modules TLC lacks; the variants' files change one line each).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+from test_cli import check_report, one_error_line, run
+
+from modelcheck.engine.stateful import InvariantViolation, run_spec
+from spec.registry import load_user_spec
+
+USER = Path(__file__).resolve().parent / "user_specs"
+BYZ = USER / "bcast_byz.py"
+SPEC = f"{BYZ}:BcastByz"
+NOBCAST = f"{BYZ}:BcastByzNoBcast"
+
+
+def figures(capsys: pytest.CaptureFixture, ref: str, *argv: str) -> tuple[int, int, int]:
+    obj = check_report(capsys, ref, *argv, codes=(0, 1))
+    return obj["distinct_states"], obj["states_generated"], obj["depth"]
+
+
+# -- bcastByz --------------------------------------------------------------------------------------------
+
+
+def test_bcast_byz_counts_are_tlcs(capsys: pytest.CaptureFixture) -> None:
+    """TLC 2.20 -workers 1 (tests/user_specs/bcast/): bcastByz.cfg (N=4, T=1, F=1; the manifest's figures)
+    14,424 / 227,344 / 7; byz_410.cfg 17,080 / 325,268 / 9; byz_300.cfg 112 / 495 / 7; byz_200.cfg 16 / 42 / 5;
+    bcastByzNoBcast.cfg (N=10, T=3, F=2, SpecNoBcast) 45 / 90 / 1. TLC counts each newMessages \\in SUBSET
+    (sent \\cup ByzMsgs) as a step, and Next's UNCHANGED vars once per state: so does the spec."""
+    obj = check_report(capsys, SPEC)
+    assert (obj["distinct_states"], obj["states_generated"], obj["depth"]) == (14424, 227344, 7)
+    assert {a: (c["fired"], c["new"]) for a, c in obj["coverage"].items()} == {
+        "UponV1": (4992, 1360), "UponNonFaulty": (3408, 1008), "UponAcceptNotSentBefore": (1008, 288),
+        "UponAcceptSentBefore": (203448, 11704), "Unchanged": (14424, 0)}
+    assert figures(capsys, SPEC, "--n", "3", "--t", "0", "--f", "0") == (112, 495, 7)
+    assert figures(capsys, SPEC, "--n", "2", "--t", "0", "--f", "0") == (16, 42, 5)
+    assert figures(capsys, NOBCAST, "--n", "10", "--t", "3", "--f", "2") == (45, 90, 1)
+
+
+@pytest.mark.slow
+def test_bcast_byz_without_faulty_processes_and_on_two_workers(capsys: pytest.CaptureFixture) -> None:
+    assert figures(capsys, SPEC, "--n", "4", "--t", "1", "--f", "0") == (17080, 325268, 9)
+    one, two = check_report(capsys, SPEC), check_report(capsys, SPEC, "--workers", "2")
+    assert (two["distinct_states"], two["states_generated"], two["depth"], two["coverage"]) == (
+        14424, 227344, 7, one["coverage"])
+    assert figures(capsys, SPEC, "--symmetry", "--workers", "2") == (680, 10434, 7)
+
+
+def test_bcast_byz_on_two_workers_and_depth_first(capsys: pytest.CaptureFixture) -> None:
+    small = ("--n", "3", "--t", "0", "--f", "0")
+    one, two = check_report(capsys, SPEC, *small), check_report(capsys, SPEC, *small, "--workers", "2")
+    assert (two["distinct_states"], two["states_generated"], two["depth"], two["coverage"]) == (
+        112, 495, 7, one["coverage"])
+    dfs = check_report(capsys, SPEC, *small, "--mode", "dfs")
+    assert (dfs["distinct_states"], dfs["states_generated"]) == (112, 495)
+    code, out, _ = run(capsys, "check", SPEC, "--mode", "simulate", "--walks", "20", "--depth", "10")
+    assert code == 0 and "No error found in these random walks" in out
+
+
+def test_bcast_byz_symmetry_is_tlcs(capsys: pytest.CaptureFixture) -> None:
+    """Corr and Faulty are variables, so renaming all N processes (Corr and Faulty with them) is a symmetry:
+    TLC 2.20 on MCbcastByzSym.cfg (the processes as model values, SYMMETRY Permutations) 680 / 10,434 / 7,
+    and 14,424 / 227,344 / 7 without it."""
+    assert figures(capsys, SPEC, "--symmetry") == (680, 10434, 7)
+
+
+def test_a_renaming_that_keeps_the_roles_is_refused(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """A permute that renames pc, rcvd and sent but leaves Corr and Faulty as they are moves a correct
+    process's history onto a faulty one: refused before the search, in one line."""
+    user = tmp_path / "keeps_roles.py"
+    user.write_text(f"import sys\nsys.path.insert(0, {str(USER)!r})\nfrom bcast_byz import BcastByz  # noqa: E402\n\n\n"
+                    "class KeepsRoles(BcastByz):\n    def permute(self, s, perm):\n"
+                    "        return super().permute(s, perm)._replace(Corr=s.Corr, Faulty=s.Faulty)\n")
+    code, out, err = run(capsys, "check", f"{user}:KeepsRoles", "--symmetry")
+    assert code == 2 and out == ""
+    assert one_error_line(err).startswith("paxraft check: error: KeepsRoles: permute is not a symmetry of the model")
+
+
+def test_bcast_byz_liveness_under_the_correct_processes_fairness(capsys: pytest.CaptureFixture) -> None:
+    """bcastByz.cfg's CorrLtl and RelayLtl hold under WF over the correct processes' steps that receive
+    nothing from a faulty one, as TLC says; without fairness both fail by stuttering in the first state."""
+    code, out, _ = run(capsys, "check", SPEC, "--liveness")
+    assert code == 0 and out.count("holds under this fairness.") == 2, out
+    assert "Fairness: WF(\\E self \\in Corr : ReceiveFromCorrectSender(self) /\\ Upon...)" in out
+    assert "14,424 distinct states, 212,856 edges" in out
+    code, out, _ = run(capsys, "check", SPEC, "--liveness", "CorrLtl", "--no-fairness", "--n", "2", "--t", "0",
+                       "--f", "0")
+    assert code == 1 and "property CorrLtl is violated: a fair behaviour of 0 steps" in out
+
+
+def test_bcast_byz_planted_bugs(capsys: pytest.CaptureFixture) -> None:
+    """TLC 2.20 on the variants' files: echo-threshold-low (EchoOnFewer.cfg) Unforg in 3 steps, faulty-beyond-t
+    (TooManyFaulty.cfg, N=4 T=1 F=2) in 2, accept-threshold-high (AcceptOnMore_*.cfg): CorrLtl and RelayLtl
+    violated, a prefix then stuttering, on 3,784 / 30,032 / 7."""
+    code, out, _ = run(capsys, "check", NOBCAST, "--variant", "echo-threshold-low")
+    assert code == 1 and "invariant Unforg is violated; shortest counterexample: 3 steps" in out
+    assert "UponNonFaulty(p=p1, good={}, bad={p4})" in out  # the faulty process's ECHO starts it
+    code, out, _ = run(capsys, "check", NOBCAST, "--variant", "faulty-beyond-t", "--f", "2")
+    assert code == 1 and "invariant Unforg is violated; shortest counterexample: 2 steps" in out
+    code, _, err = run(capsys, "check", NOBCAST, "--f", "2")
+    assert code == 2 and one_error_line(err) == "paxraft check: error: bcast_byz assumes T >= F, got --t 1 --f 2"
+    assert figures(capsys, f"{BYZ}:AcceptOnMore") == (3784, 30032, 7)
+    code, out, _ = run(capsys, "check", f"{BYZ}:AcceptOnMore", "--liveness")
+    assert code == 1
+    assert "property CorrLtl is violated: a fair behaviour of 3 steps that then stutters for ever" in out
+    assert "property RelayLtl is violated: a fair behaviour of 4 steps that then stutters for ever" in out
+    code, out, _ = run(capsys, "variants", "--spec", str(BYZ), "--check")
+    assert code == 0 and "every entry agrees" in out
+
+
+def test_bcast_byz_lasso_out_and_replay(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    code, _, _ = run(capsys, "check", SPEC, "--variant", "accept-threshold-high", "--liveness", "CorrLtl",
+                     "--out", str(tmp_path / "lasso"))
+    assert code == 1 and {p.name for p in (tmp_path / "lasso").iterdir()} >= {"trace.itf.json", "msc.dot"}
+    trace = tmp_path / "lasso" / "trace.itf.json"
+    meta = json.loads(trace.read_text())["#meta"]
+    assert (meta["loop"], meta["property"], meta["fairness"]) == (3, "CorrLtl", "declared")
+    code, out, _ = run(capsys, "replay", str(trace), "--spec", f"{BYZ}:AcceptOnMore")
+    assert code == 0 and "the behaviour violates CorrLtl under its fairness" in out
+    code, out, _ = run(capsys, "replay", str(trace), "--spec", SPEC)  # with N - T the correct ECHOs suffice
+    assert code == 1 and "never taken: not a fair behaviour" in out
+    code, out, _ = run(capsys, "check", NOBCAST, "--variant", "echo-threshold-low", "--out", str(tmp_path / "cex"))
+    code, out, _ = run(capsys, "replay", str(tmp_path / "cex" / "trace.itf.json"), "--spec", f"{BYZ}:EchoOnFewer")
+    assert code == 0 and "the last state violates Unforg" in out
+
+
+def test_bcast_byz_graph_list_and_hypothesis(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "graph", SPEC, "--n", "1", "--t", "0", "--f", "0", "--out", str(tmp_path / "g"))
+    assert code == 0 and "BcastByz n=1 t=0 f=0: 4 states, 2 edges (self-loops omitted)" in out
+    code, out, _ = run(capsys, "list", str(BYZ))
+    assert code == 0 and "--t              the resilience: at most T faulty processes, N > 3T (T) (default 1)" in out
+    fast = settings(max_examples=30, stateful_step_count=10, derandomize=True, database=None, deadline=None)
+    run_spec(load_user_spec(SPEC)(), settings=fast)
+    with pytest.raises(InvariantViolation) as found:
+        run_spec(load_user_spec(f"{BYZ}:TooManyFaulty")(n=4, t=1, f=2), settings=fast)
+    assert found.value.invariant == "Unforg"
