@@ -473,7 +473,7 @@ def unlike(spec_state: State, recorded: State) -> str:
     replayed as the spec's behaviour, and its last state, which the spec never reaches, was judged."""
     from modelcheck.engine.faults import show_value, unlike_part
 
-    found = unlike_part(spec_state, recorded, "")
+    found = unlike_part(spec_state, recorded, "") if spec_state == recorded else None  # it compares equal values
     if found is None:
         return ""
     where, ours, theirs = found
