@@ -383,3 +383,24 @@ def test_an_exception_in_the_users_mapping_is_named_in_one_line(capsys: pytest.C
     assert code == 3 and one_error_line(err) == (
         "paxraft audit: error in the spec's code: in the trace mapping's code: "
         f"PingPongLog.event_view (broken_log.py:{line}) raised KeyError: 'rally'")
+
+
+def test_default_mapping_audit_view_and_empty_traces(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    # a spec that says how a node sees its state: the walk's events report the token as "has_token"
+    events = walk(3, 30)
+    for e in events:
+        e["state"] = {"active": e["state"]["active"], "has_token": e["state"]["tpos"] == e["node"]}
+    cls = load_user_spec(EWD840)
+    cls.audit_view = lambda self, s, node: {"active": s.active[node], "has_token": s.tpos == node}
+    try:
+        code, rep = audit(capsys, EWD840, *write(tmp_path, events))
+        assert (code, rep["verdict"]) == (0, "ok")
+        k = next(k for k, e in enumerate(events) if e["action"] == "PassToken")
+        events[k]["state"]["has_token"] = not events[k]["state"]["has_token"]
+        code, rep = audit(capsys, EWD840, *write(tmp_path, events))
+        assert (code, rep["failure"]["index"], rep["failure"]["diff"][0]["field"]) == (1, k + 1, "has_token")
+    finally:
+        del cls.audit_view
+    paths = write(tmp_path, [])
+    code, err = audit(capsys, EWD840, *paths)
+    assert code == 2 and err.endswith("no events to audit (the files hold headers only)")
