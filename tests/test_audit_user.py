@@ -404,3 +404,16 @@ def test_default_mapping_audit_view_and_empty_traces(capsys: pytest.CaptureFixtu
     paths = write(tmp_path, [])
     code, err = audit(capsys, EWD840, *paths)
     assert code == 2 and err.endswith("no events to audit (the files hold headers only)")
+
+
+def test_logs_of_the_examples_implementation_run_here(capsys: pytest.CaptureFixture) -> None:
+    """Logs written here by tlaplus/Examples' Java implementation (specifications/ewd998/impl, `EWD998App 1 3`,
+    its server sockets bound to 127.0.0.1): one as it is, accepted (as all 18 runs of 1 to 9 nodes were:
+    /work/notes/audituser.md), and one of it with a bug planted, a payload's receipt that does not blacken the
+    node (`color = Color.black;` removed from RecvMsg): refused where that node passes the token white."""
+    code, rep = audit(capsys, EWD998, HERE / "data" / "ewd998-java-n3.ndjson")
+    assert (code, verdict(rep), rep["events"], rep["params"]) == (0, "ok", 150, {"nodes": 3})
+    code, rep = audit(capsys, EWD998, HERE / "data" / "ewd998-java-unblackened-n3.ndjson")
+    assert code == 1 and verdict(rep) == (28, "28", "PassToken(i=n2) leads to a different state")
+    assert rep["failure"]["diff"] == [{"field": "token", "implementation": {"at": 1, "q": 1, "color": "white"},
+                                       "spec": {"at": 1, "q": 1, "color": "black"}}]
