@@ -246,3 +246,138 @@ def test_a_step_whose_parameter_is_a_fraction_is_a_link_that_opens() -> None:
     for bad in ("Take(Fraction(1,0))", "Take(__import__('os'))", "Take(Fraction(1.5,2))"):
         with pytest.raises(PathError, match="are not Python literals"):
             session.view(bad)
+
+
+LONG = '''
+from typing import NamedTuple
+from spec.core import Spec, action, invariant
+
+
+class C(NamedTuple):
+    x: int
+
+
+class Long(Spec):
+    """A counter to 10**6: paths of thousands of steps, searches that run for a while."""
+
+    variables = ("x",)
+
+    def init_states(self):
+        return [C(0)]
+
+    @action()
+    def Inc(self, s):
+        return C(s.x + 1) if s.x < 10**6 else None
+
+    @invariant
+    def NonNegative(self, s):
+        return s.x >= 0
+'''
+
+
+def _long(tmp_path: Path) -> Session:
+    f = tmp_path / "long.py"
+    f.write_text(LONG)
+    return Session(load_user_spec(f"{f}:Long")())
+
+
+def test_a_path_of_thousands_of_steps_opens(tmp_path: Path) -> None:
+    """The replay recursed once per step: 1,500 steps ended in 'RecursionError', status 500 (10,000 allowed)."""
+    srv = serve_in_thread(_long(tmp_path))
+    try:
+        for steps in (1500, 10_000, 9_999, 10_000):  # the last two from the cache (the parent, the path)
+            status, body = _get(srv.url + "api/state?path=" + "/".join(["Inc()"] * steps))
+            view = json.loads(body)
+            assert status == 200 and view["depth"] == steps
+            # the last 200 steps are links (each a whole path: all of them made 300 MB), the ones before labels
+            history = view["history"]
+            assert len(history) == steps + 1 and history[0]["path"] == "" and history[-1]["path"] == view["path"]
+            assert [h["path"] is None for h in history[1:]] == [True] * (steps - 200) + [False] * 200
+        status, body = _get(srv.url + "api/state?path=" + "/".join(["Inc()"] * 10_001))
+        assert status == 400 and json.loads(body)["error"] == "the path has more than 10,000 steps"
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_a_new_search_stops_the_one_running(tmp_path: Path) -> None:
+    """Each search holds up to 2,000,000 states, and a script (or clicks) started any number at once."""
+    session = _long(tmp_path)
+    first = session.start_search("", "x == 999999")
+    second = session.start_search("Inc()", "x == 3")
+    deadline = time.monotonic() + 120
+    while session.job(first)["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    got = session.job(first)
+    assert got["status"] == "stopped" and got["text"].startswith("stopped after ") and \
+        got["text"].endswith(" states: another search was started")
+    while (got := session.job(second))["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert got["text"] == "x == 3 reached 2 steps from here (3 states explored)"
+
+
+def _raw(server: ExplorerServer, request: bytes) -> tuple[bytes, bytes]:
+    """A request sent as bytes, the sending side then closed: (status line, body)."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=30) as s:
+        s.sendall(request)
+        s.shutdown(socket.SHUT_WR)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return head.split(b"\r\n")[0], body
+
+
+def test_malformed_requests_are_json_errors_and_print_no_traceback(server: ExplorerServer, capsys) -> None:
+    """A Content-Length that is no number printed a traceback on the server's terminal and answered nothing; a body
+    shorter than its Content-Length waited for the rest forever; /api/job?id=² was a 500 ValueError."""
+    status, body = _raw(server, b"POST /api/load HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n")
+    assert b" 400 " in status and "got Content-Length 'abc'" in json.loads(body)["error"]
+    status, body = _raw(server, b"POST /api/load HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{}")
+    assert b" 400 " in status and json.loads(body)["error"] == "/api/load: the body ended after 2 of its 100 bytes"
+    status, body = _get(server.url + "api/job?id=%C2%B2")
+    assert status == 400 and json.loads(body)["error"] == "/api/job: id must be a number, got '²'"
+    time.sleep(0.2)  # the handler threads have written what they would
+    assert "Traceback" not in capsys.readouterr().err
+
+
+SLASHES = '''
+from typing import NamedTuple
+from spec.core import Spec, action, invariant
+
+
+class K(NamedTuple):
+    keys: frozenset
+
+
+class Keys(Spec):
+    """Keys holding a slash, a bracket, a quote."""
+
+    variables = ("keys",)
+
+    def init_states(self):
+        return [K(frozenset())]
+
+    @action(lambda self, s: [(k,) for k in ("a/b", "c)", "d')/x(", "e\\\\'/")])
+    def Put(self, s, k):
+        return None if k in s.keys else K(s.keys | {k})
+
+    @invariant
+    def Few(self, s):
+        return len(s.keys) <= 4
+'''
+
+
+def test_a_parameter_holding_a_slash_is_one_step(tmp_path: Path) -> None:
+    """A path was cut at every '/': the page's own link Put('a/b') answered "Put('a" is not a step"."""
+    f = tmp_path / "keys.py"
+    f.write_text(SLASHES)
+    session = Session(load_user_spec(f"{f}:Keys")())
+    first = [e["path"] for e in session.view("")["enabled"]]
+    assert first == ["Put('a/b')", "Put('c)')", 'Put("d\')/x(")', "Put(\"e\\\\'/\")"]
+    for path in first:
+        for then in session.view(path)["enabled"]:
+            view = session.view(then["path"])
+            assert view["depth"] == 2 and view["path"] == then["path"]

@@ -21,7 +21,7 @@ from modelcheck.output.itf import (
 )
 from spec.behaviour import ReplayError, validate_trace
 from spec.paxos import Paxos, PaxosState
-from spec.registry import build
+from spec.registry import build, load_user_spec
 
 SAVED = "tests/traces/ignore_votes_agreement.itf.json"
 
@@ -368,3 +368,30 @@ def test_a_fraction_is_written_as_a_rational_record_and_read_back(tmp_path, caps
     capsys.readouterr()
     assert main(["replay", str(out / "trace.itf.json"), "--spec", f"{huang}:LostWeight"]) == 0
     assert capsys.readouterr().out.endswith("Every state follows; the last state violates TypeOK.\n")
+
+
+def test_a_trace_whose_bool_was_edited_to_a_number_is_no_behaviour(tmp_path: Path, capsys) -> None:
+    """`false` edited to `0` (hostile5): Python takes False == 0, so the trace replayed 'ok' and the invariant was
+    judged on its last state, which the spec never reaches ('the last state violates OnIsBool', exit 0)."""
+    from modelcheck.output.explore.session import PathError, Session
+
+    ref = str(Path(__file__).parent / "user_specs" / "flag_counter.py") + ":Flag"
+    assert main(["check", ref, "--out", str(tmp_path / "out"), "--quiet"]) == 1
+    trace = json.loads((tmp_path / "out" / "trace.itf.json").read_text())
+    for first, last in ((0, 3), (2, 3)):  # every state edited, then the last only
+        for st in trace["states"][first:last]:
+            st["on"] = {"#bigint": "0"}
+        trace["#meta"]["violated"] = "OnIsBool"
+        edited = tmp_path / f"edited{first}.itf.json"
+        edited.write_text(json.dumps(trace))
+        capsys.readouterr()
+        assert main(["replay", str(edited), "--spec", ref]) == 1
+        out = capsys.readouterr().out
+        why = "on is 0 in the trace, False in the spec's state"
+        assert (f"FAIL state 1: Init: not an initial state of the spec ({why})" if first == 0 else
+                f"FAIL state 3: Count(): leads to a different state than the one recorded ({why})") in out
+        assert "violates OnIsBool" not in out
+        session = Session(load_user_spec(ref)())
+        with pytest.raises(PathError, match=f"\\({why}\\)"):
+            session.load_trace(read_itf(edited, spec_ref=ref)[1].steps)
+        trace = json.loads((tmp_path / "out" / "trace.itf.json").read_text())

@@ -14,7 +14,7 @@ from modelcheck.engine.reach import REACHED, UNREACHABLE, goal_predicate, reach
 from modelcheck.engine.shortest import shortest_dag, switches
 from modelcheck.output.itf import read_itf
 from spec.catalog import select
-from spec.core import Spec, SpecError, action
+from spec.core import Spec, SpecError, action, invariant
 from spec.registry import build, load_user_spec
 
 USER_FILE = "tests/user_specs/two_counters.py"
@@ -369,3 +369,35 @@ def test_one_switch_is_one_switch(capsys: pytest.CaptureFixture[str]) -> None:
                  "--quiet"]) == 1
     assert "Fewest process switches: 1 switch of acting process; the first shortest counterexample (as plain " \
            "'check' prints it) has 1: 0 saved" in capsys.readouterr().out
+
+
+class Count(NamedTuple):
+    x: int
+
+
+class LongWay(Spec):
+    """x steps up by 1 or 2 to 3,000; x = 2,999 breaks Below: its shortest counterexamples have 1,500 steps."""
+
+    variables = ("x",)
+
+    def init_states(self) -> list[Count]:
+        return [Count(0)]
+
+    @action(lambda self, s: [(1,), (2,)])
+    def Inc(self, s: Count, d: int) -> Count | None:
+        return Count(s.x + d) if s.x + d <= 3000 else None
+
+    @invariant
+    def Below(self, s: Count) -> bool:
+        return s.x != 2999
+
+
+def test_counterexamples_of_thousands_of_steps() -> None:
+    """Every shortest path was listed by a recursion per step: --counterexamples and --fewest-switches on a
+    1,500-step counterexample ended in 'internal error: RecursionError' (hostile5)."""
+    dag = shortest_dag(LongWay())
+    two = dag.diverse(2)
+    assert [len(t) for t, _ in two] == [1501, 1501] and two[0][0] != two[1][0]
+    assert [st.label.params for st in two[0][0][1:]] == [(1,)] + [(2,)] * 1499  # the plain search's: d=1 first
+    trace, bad, cost = dag.fewest_switches()
+    assert (len(trace), bad) == (1501, "Below")

@@ -192,14 +192,13 @@ def test_an_intact_record_whose_events_do_not_decode_is_refused(tmp_path):
 def test_the_trace_format_setting_is_checked_and_names_the_file(tmp_path, capsys):
     from impl.runtime.cluster import ClusterError, trace_compact, trace_file_name
 
-    assert trace_compact({}, raft=True) and not trace_compact({}, raft=False)
-    assert not trace_compact({"trace_format": "jsonl"}, raft=True)
-    assert not trace_compact({}, raft=True, has_jsonl=True)  # a node that wrote JSON lines before goes on
-    assert trace_compact({"trace_format": "compact"}, raft=True, has_jsonl=True)
+    assert trace_compact({})  # Raft and Multi-Paxos nodes alike (a Multi-Paxos node's lines in segments)
+    assert not trace_compact({"trace_format": "jsonl"})
+    assert not trace_compact({}, has_jsonl=True)  # a node that wrote JSON lines before goes on
+    assert trace_compact({"trace_format": "compact"}, has_jsonl=True)
     assert (trace_file_name(True), trace_file_name(False)) == ("trace.bin", "trace.jsonl")
     with pytest.raises(ClusterError, match='"trace_format" must be one of compact, jsonl, got \'xml\''):
-        trace_compact({"trace_format": "xml"}, raft=True)
-    assert trace_compact({"trace_format": "compact"}, raft=False)  # (Multi-Paxos: its lines in segments)
+        trace_compact({"trace_format": "xml"})
     assert main(["trace-json", str(tmp_path / "none.bin")]) == 2
     assert "none.bin: cannot read: no such file" in capsys.readouterr().err
 

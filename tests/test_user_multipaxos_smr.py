@@ -57,3 +57,15 @@ def test_planted_bugs_break_linearizability(capsys: pytest.CaptureFixture, varia
 def test_variants_check_agrees(capsys: pytest.CaptureFixture) -> None:
     code, out, _ = run(capsys, "variants", "--spec", str(FILE), "--check")
     assert code == 0 and "every entry agrees" in out
+
+
+FAST = f"{ROOT / 'tests' / 'user_specs' / 'multipaxos_smr_fast.py'}:FastMultiPaxosSMR"
+
+
+@pytest.mark.parametrize("argv", [bounds(3, 1, 0), [*bounds(2, 1, 1), "--symmetry"], [*bounds(3, 1, 1), "--symmetry",
+                                                                                        "--max-states", "20000"]])
+def test_the_fast_spec_is_the_plain_one(capsys: pytest.CaptureFixture, argv: list[str]) -> None:
+    # MsgSet's where, symmetry keys per replica: the same counts, depth and coverage as the plain spec.
+    plain, fast = (check_report(capsys, ref, *argv, "--deadlock") for ref in (REF, FAST))
+    assert [fast[k] for k in ("distinct_states", "states_generated", "depth", "coverage")] == [
+        plain[k] for k in ("distinct_states", "states_generated", "depth", "coverage")]

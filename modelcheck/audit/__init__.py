@@ -8,6 +8,7 @@ from typing import Any
 from modelcheck.audit.mapping import ANY, Mapping, StepPattern
 from modelcheck.audit.refine import AuditResult, Failure, OnlineAuditor, audit_events
 from modelcheck.audit.tracefile import Event, TraceError, merge, read_trace, read_traces
+from modelcheck.audit.user import DefaultMapping, TraceMapping, causal_order, log_line, user_audit
 from spec.core import SpecError
 from spec.registry import entries, lazy
 
@@ -29,16 +30,21 @@ def mapping_for(spec: str, events: Sequence[Event], bounds: dict[str, Any] | Non
 __all__ = [
     "ANY",
     "AuditResult",
+    "DefaultMapping",
     "Event",
     "Failure",
     "Mapping",
     "OnlineAuditor",
     "StepPattern",
     "TraceError",
+    "TraceMapping",
     "audit_events",
     "audit_of",
+    "causal_order",
+    "log_line",
     "mapping_for",
     "merge",
     "read_trace",
     "read_traces",
+    "user_audit",
 ]

@@ -64,6 +64,11 @@ class Mapping:
     stutter_actions: frozenset[str] = frozenset()
     #: the most spec states kept as candidates at once (more: the trace leaves too much open)
     max_candidates: int = 20000
+    #: a concrete step is taken only with parameters the action's enumerator offers (a user's spec may have a step
+    #: function that would accept others; the shipped mappings build only offered ones, and skip the look-up)
+    enumerated_only: bool = False
+    #: :meth:`sends` is asked of every step, not only of events that sent or received a message
+    sends_always: bool = False
 
     def init_states(self) -> Iterable[State]:
         """The spec's initial states the trace may start from."""
@@ -84,6 +89,14 @@ class Mapping:
         holding an identical older copy, which ``agrees`` sees, is not having sent it. A spec whose messages only
         accumulate in a set has nothing more to check."""
         return True
+
+    def refusal(self, event: Event) -> str:
+        """Why an event that :meth:`explanations` maps to no step at all is not explained."""
+        return "its parameters contradict its message or its state: no spec step is the one it names"
+
+    def vocabulary_hint(self) -> str:
+        """What the refusal of a trace with unknown names adds after the list (e.g. the names known)."""
+        return ""
 
     def node_view(self, event: Event, state: State) -> dict[str, Any]:
         """The stepping node's abstract fields in ``state``, spelled as the event spells them."""

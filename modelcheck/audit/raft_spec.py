@@ -5,7 +5,8 @@ that spec has it (its trace validation, ``Traceetcdraft.tla``, faces the same de
 
 - **AppendEntriesRange(i, j, b, e)** (etcdraft's ``AppendEntriesInRangeToPeer``): a leader
   sends j the entries ``[b, e)`` of its log, any range starting after what j is known to
-  match (``matchIndex[i][j] + 1 <= b <= e <= Len(log[i]) + 1``).  This is what batching,
+  match (``matchIndex[i][j] + 1 <= b <= e <= Len(log[i]) + 1``), or at raft.tla's own
+  ``nextIndex[i][j]`` where a stale success put it lower (raft.tla's AppendEntries sends there).  This is what batching,
   pipelining and heartbeats need: raft.tla sends at most the one entry at ``nextIndex``,
   which moves only on a reply.  A batch of k entries is **one** step of this action, not k
   raft.tla steps, because it is one message on the wire: k single-entry messages would need
@@ -98,6 +99,13 @@ def config_members(v: int) -> frozenset[int] | None:
     return frozenset(k for k in range(mask.bit_length()) if mask >> k & 1)
 
 
+def _lowest_start(s: RaftState, i: int, j: int) -> int:
+    """The first entry leader i may send j: after what j is known to match, or from raft.tla's own ``nextIndex``
+    where that is lower (a stale success, reordered after a later one, sets it to its ``mmatchIndex + 1`` while
+    ``matchIndex`` keeps its maximum): raft.tla's AppendEntries sends there, so a trace may too."""
+    return min(s.matchIndex[i][j] + 1, s.nextIndex[i][j])
+
+
 def _ranges(self: RaftImpl, s: RaftState) -> Iterator[tuple[int, int, int, int, int]]:
     for i in self.Server:
         if s.state[i] != LEADER:
@@ -106,7 +114,7 @@ def _ranges(self: RaftImpl, s: RaftState) -> Iterator[tuple[int, int, int, int, 
         for j in self.Server:
             if j == i:
                 continue
-            low = s.matchIndex[i][j] + 1
+            low = _lowest_start(s, i, j)
             ci = s.commitIndex[i]
             if self.abbreviate:  # a report's "allowed steps": the whole rest of the log, or nothing
                 spans = sorted({(low, low), (low, top), (top, top)})
@@ -180,7 +188,7 @@ class RaftImpl(RaftSnapshot):
             return None
         lg = s.log[i]
         snap = s.snapshotIndex[i]
-        if not (s.matchIndex[i][j] + 1 <= b <= e <= len(lg) + 1) and not (b == e == 1 and s.matchIndex[i][j] < snap):
+        if not (_lowest_start(s, i, j) <= b <= e <= len(lg) + 1) and not (b == e == 1 and s.matchIndex[i][j] < snap):
             return None  # (an empty request after index 0: a heartbeat when the matched entry's term is compacted)
         if (b < e and b <= snap) or 0 < b - 1 < snap:  # a compacted entry, or a compacted entry's term
             return None

@@ -62,6 +62,8 @@ class AuditResult:
 def _successors(mapping: Mapping, state: State, pat: StepPattern) -> Iterator[tuple[Label, State]]:
     act = mapping.spec.action(pat.name)
     if pat.concrete:
+        if mapping.enumerated_only and pat.params not in act.enumerate(state):
+            return
         nxt = act.step(state, *pat.params)
         if nxt is not None:
             yield Label(pat.name, pat.params), nxt
@@ -131,8 +133,7 @@ def _diagnose(mapping: Mapping, index: int, event: Event, cands: Sequence[State]
                 if best is None or key > best[:2]:
                     best = (depth, -ndiff, t, reason)
     if best is None:  # the mapping offers no steps at all (Mapping.explanations returned none)
-        return Failure(index, event, _enabled(mapping, event, cands[0]), [], "its parameters contradict its message "
-                       "or its state: no spec step is the one it names", len(cands))
+        return Failure(index, event, _enabled(mapping, event, cands[0]), [], mapping.refusal(event), len(cands))
     _, _, state, reason = best
     have = mapping.node_view(event, state)
     diff = [(k, want.get(k), have.get(k)) for k in sorted(set(want) | set(have)) if want.get(k) != have.get(k)]
@@ -161,6 +162,7 @@ def audit_events(
     if unknown:
         raise TraceError(
             f"the trace uses {len(unknown)} name(s) the {mapping.spec.name} spec does not know: " + "; ".join(unknown)
+            + mapping.vocabulary_hint()
         )
     started = time.perf_counter()
     result = AuditResult(list(events))
@@ -202,7 +204,8 @@ class OnlineAuditor:
             return self.failure
         mapping = self.mapping
         expls = mapping.explanations(event)
-        if len(expls) == 1 and len(expls[0]) == 1 and len(self.candidates) == 1 and ANY not in expls[0][0].params:
+        if (len(expls) == 1 and len(expls[0]) == 1 and len(self.candidates) == 1 and ANY not in expls[0][0].params
+                and not mapping.enumerated_only):
             # The common case (one spec state, one concrete step): the general loop below, without its
             # machinery (one state needs no dict, hence no state hash).  When the step fails, that loop
             # runs and finds nothing either; it diagnoses.
@@ -213,13 +216,14 @@ class OnlineAuditor:
             s = self.candidates[0]
             t = act.step(s, *pat.params)
             if t is not None and mapping.agrees(event, t) and (
-                    not (event.sent or event.recv) or mapping.sends(event, s, t)):
+                    not (event.sent or event.recv or mapping.sends_always) or mapping.sends(event, s, t)):
                 return self._advance(event, [t], [Label(pat.name, pat.params)])
         found: list[tuple[State, list[Label]]] = []  # (a state that agrees, the steps that reached it)
         for expl in expls:
             for s in self.candidates:
                 if not expl:
-                    if mapping.agrees(event, s) and (not (event.sent or event.recv) or mapping.sends(event, s, s)):
+                    if mapping.agrees(event, s) and (
+                            not (event.sent or event.recv or mapping.sends_always) or mapping.sends(event, s, s)):
                         found.append((s, []))
                     continue
                 reached, _, stuck = _walk(mapping, s, expl)
@@ -227,7 +231,7 @@ class OnlineAuditor:
                     continue
                 found.extend((t, labels) for t, labels in reached
                              if mapping.agrees(event, t) and (
-                                 not (event.sent or event.recv) or mapping.sends(event, s, t)))
+                                 not (event.sent or event.recv or mapping.sends_always) or mapping.sends(event, s, t)))
         if not found:
             self.failure = _diagnose(mapping, self.audited, event, self.candidates)
             return self.failure

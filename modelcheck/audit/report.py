@@ -22,7 +22,10 @@ def describe_event(e: Event) -> list[str]:
         lines.append(f"received {_msg(e.recv)}")
     for m in e.sent:
         lines.append(f"sent     {_msg(m)}")
-    lines.append("state    " + json.dumps(e.state, separators=(", ", ": ")))
+    if e.state or not e.extra:
+        lines.append("state    " + json.dumps(e.state, separators=(", ", ": ")))
+    else:  # a line of a user's own log format (modelcheck.audit.TraceMapping): as logged
+        lines.append("logged   " + json.dumps(e.extra, separators=(", ", ": ")))
     return lines
 
 

@@ -8,18 +8,22 @@ import sys
 from typing import Any
 
 from impl.trace import decode_compact
-from modelcheck.audit import TraceError, audit_events, audit_of, mapping_for, read_traces
+from modelcheck.audit import TraceError, audit_events, audit_of, mapping_for, read_traces, user_audit
 from modelcheck.audit.msc import write_msc
 from modelcheck.audit.report import json_report, text_report
+from modelcheck.audit.user import mapping_fault
 from modelcheck.cli.common import UsageError
+from modelcheck.engine.faults import SpecCodeError
 from modelcheck.linearizability import HistoryError, check_operations, kv_model, read_history, write_html
+from spec.registry import is_user_ref, load_user_spec
 from spec.userfiles import quote
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Trace files, the spec, bounds and outputs."""
     parser.add_argument("files", nargs="+", metavar="TRACE", help="JSON-lines trace files (one per node is fine)")
-    parser.add_argument("--spec", help="the spec to audit against (default: the traces' header field 'spec')")
+    parser.add_argument("--spec", help="the spec to audit against: a name, or your own FILE.py:Class or module:Class "
+                        "(default: the traces' header field 'spec')")
     parser.add_argument(
         "--bounds", default="", metavar="K=V,...", help="spec constants overriding those read off the trace"
     )
@@ -62,18 +66,30 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--msc-window must be at least 1, got {args.msc_window}")
     if (args.msc_from is not None or args.msc_window != 40) and not args.msc:
         raise UsageError("--msc-window and --msc-from need --msc PATH (where to write the chart)")
-    if args.spec:
+    user = load_user_spec(args.spec) if is_user_ref(args.spec) else None  # a user's class: no registration
+    if args.spec and user is None:
         audit_of(args.spec)  # a spec with no audit is refused before its traces are read
     try:
-        events, warnings = read_traces(args.files, decode_compact)  # (our nodes' trace.bin too)
-        _headers_agree(events)
-        spec = args.spec or (events[0].header.get("spec") if events else None)
-        if not spec:
-            raise UsageError("the traces do not name their spec: give --spec (paxos or raft)")
-        mapping = mapping_for(spec, events, bounds)
+        if user is not None:
+            mapping, events, warnings = user_audit(user, args.files, bounds, decode_compact)
+        else:
+            events, warnings = read_traces(args.files, decode_compact)  # (our nodes' trace.bin too)
+            _headers_agree(events)
+            spec = args.spec or (events[0].header.get("spec") if events else None)
+            if not spec:
+                raise UsageError("the traces do not name their spec: give --spec (paxos or raft, or FILE.py:Class)")
+            if is_user_ref(spec):
+                mapping, events, warnings = user_audit(load_user_spec(spec), args.files, bounds, decode_compact)
+            else:
+                mapping = mapping_for(spec, events, bounds)
         result = audit_events(mapping, events)
-    except (TraceError, HistoryError, TypeError) as exc:
-        raise UsageError(str(exc)) from exc
+    except Exception as exc:
+        fault = None if isinstance(exc, (TraceError, HistoryError)) else mapping_fault(exc)
+        if fault is not None:  # the user's own mapping code: exit 3, as for an exception in a spec's code
+            raise SpecCodeError(f"in the trace mapping's code: {fault}") from exc
+        if isinstance(exc, (TraceError, HistoryError, TypeError)):
+            raise UsageError(str(exc)) from exc
+        raise
     result.warnings = warnings
     if args.msc:
         if args.msc_from is not None and not 1 <= args.msc_from <= len(events):

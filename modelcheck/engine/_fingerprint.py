@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import random
 import weakref
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
@@ -24,10 +25,15 @@ from fractions import Fraction
 from typing import Any
 
 from spec.behaviour import initial_states
-from spec.core import Spec, SpecError, State
+from spec.core import OUTSIDE, Spec, SpecError, State
 
 SAMPLE = 64
 """States of a breadth-first walk from the initial states that :func:`_holds_below_minus_one` looks at."""
+
+WALKS, WALK_DEPTH, STARTS = 32, 32, 4096
+"""Then seeded random walks from initial states spread over the first :data:`STARTS`, deeper than the
+breadth-first walk goes: a counter going down one receipt at a time (EWD998Chan's, below -1 after two
+receipts) shows there."""
 
 
 def _apart(x: Any) -> Any:
@@ -77,14 +83,15 @@ spec, and a tool counting a search's step calls (benchmarks/step_outcomes.py) as
 
 
 def _sample(spec: Spec) -> tuple[bool, bool]:
-    """Whether the model's first states (a breadth-first walk of at most :data:`SAMPLE`) hold a number below
-    -1, so that -1 and -2 may stand at one place in two states (then fingerprints hash :func:`_apart` of a
-    state, about 30 times the cost of ``hash``), and whether they hold a value :func:`holds_salted`.  A model
-    whose numbers fall below -1 only later is not seen here (docs/checking.md says so); Paxos's -1 for "no
-    ballot" alone keeps the plain hash."""
+    """Whether the model's first states (a breadth-first walk of at most :data:`SAMPLE`, then seeded random walks
+    deeper down) hold a number below -1, so that -1 and -2 may stand at one place in two states (then
+    fingerprints hash :func:`_apart` of a state, about 30 times the cost of ``hash``), and whether the first
+    states hold a value :func:`holds_salted`.  A model whose numbers fall below -1 only where neither walk goes
+    is not seen here (docs/checking.md says so); Paxos's -1 for "no ballot" alone keeps the plain hash."""
     if spec not in _DECIDED:
         seen = _walk(spec)
-        _DECIDED[spec] = (any(_holds_below_minus_one(s) for s in seen), any(holds_salted(s) for s in seen))
+        below = any(_holds_below_minus_one(s) for s in seen) or _deep_walks_find_below_minus_one(spec)
+        _DECIDED[spec] = (below, any(holds_salted(s) for s in seen))
     return _DECIDED[spec]
 
 
@@ -120,6 +127,30 @@ def _walk(spec: Spec) -> set[State]:
     except Exception:  # noqa: BLE001 - the spec's own failure: the search meets it again and reports it
         pass
     return seen
+
+
+def _deep_walks_find_below_minus_one(spec: Spec) -> bool:
+    """:data:`WALKS` walks of up to :data:`WALK_DEPTH` steps from initial states spread over the first
+    :data:`STARTS`, each step a successor picked at random (Random(0): the same walks every run); a walk ends
+    where no step is enabled or outside the spec's constraint (the search expands nothing there)."""
+    try:
+        starts = list(itertools.islice(initial_states(spec), STARTS))
+        rng = random.Random(0)
+        for w in range(WALKS if starts else 0):
+            s = starts[w * len(starts) // WALKS]
+            for _ in range(WALK_DEPTH):
+                succ = [t for act in spec.actions for params in act.enumerate(s)
+                        if (t := act.step(s, *params)) is not None and t is not OUTSIDE]
+                if not succ:
+                    break
+                s = succ[rng.randrange(len(succ))]
+                if _holds_below_minus_one(s):
+                    return True
+                if not spec.constraint(s):
+                    break
+    except Exception:  # noqa: BLE001 - the spec's own failure: the search meets it again and reports it
+        pass
+    return False
 
 
 def plain_or_apart(spec: Spec) -> Callable[[State], int]:

@@ -309,7 +309,7 @@ def _same_as_once(spec: Spec, act: Action, state: State) -> None:
             "A spec's constants must not change once the check has started")
 
 
-def _unlike_part(a: Any, b: Any, path: str) -> tuple[str, Any, Any] | None:
+def unlike_part(a: Any, b: Any, path: str) -> tuple[str, Any, Any] | None:
     """Where two equal values differ in kind, a bool in one and a number in the other (``False`` and ``0``,
     ``True`` and ``1``): (the place, one value, the other), or None.  Numbers of different types (``1`` and
     ``Fraction(1)``) are one value, as in TLA+."""
@@ -318,18 +318,18 @@ def _unlike_part(a: Any, b: Any, path: str) -> tuple[str, Any, Any] | None:
     fields = getattr(type(a), "_fields", None) if type(a) is type(b) else None
     if fields:
         for f in fields:
-            found = _unlike_part(getattr(a, f), getattr(b, f), f"{path}.{f}" if path else f)
+            found = unlike_part(getattr(a, f), getattr(b, f), f"{path}.{f}" if path else f)
             if found:
                 return found
     elif isinstance(a, tuple) and isinstance(b, tuple):
         for i, (x, y) in enumerate(zip(a, b)):
-            found = _unlike_part(x, y, f"{path}[{i}]")
+            found = unlike_part(x, y, f"{path}[{i}]")
             if found:
                 return found
     elif isinstance(a, frozenset) and isinstance(b, frozenset):
         theirs = {y: y for y in b}
         for x in a:
-            found = _unlike_part(x, theirs[x], f"{path} (an element)")
+            found = unlike_part(x, theirs[x], f"{path} (an element)")
             if found:
                 return found
     return None
@@ -339,7 +339,7 @@ def _alike_or_refused(spec: Spec, known: State, state: State, origin: str) -> No
     """``state`` equals ``known`` (a state reached before): refuse it where the two differ in kind, since Python
     takes ``False == 0`` and the search would count them as one state (a leader ``False`` for none beside
     nodes 0..N-1: node 0 elected was taken for no leader, and its states were never checked)."""
-    found = _unlike_part(known, state, "")
+    found = unlike_part(known, state, "")
     if found:
         where, a, b = found
         raise SpecContractError(

@@ -60,36 +60,56 @@ class ShortestDag:
         spec, every = self.spec, self.symmetry
         fp = fingerprinter(spec, every)
 
-        def walk(k: int, steps: list[Step]) -> Iterator[list[Step]]:
-            if k == len(nodes):
-                yield steps
-                return
+        def options(k: int, state: State) -> Iterator[Step]:
+            """The steps from ``state`` into node ``k`` (the first only without symmetry: the node's one state)."""
             act, taken = spec.actions[actions[k]], set()
-            for params, nxt in act.successors(steps[-1].state):
+            for params, nxt in act.successors(state):
                 if fp(nxt) == self.fps[nodes[k]] and nxt not in taken:
                     taken.add(nxt)
-                    yield from walk(k + 1, [*steps, Step(Label(act.name, params), nxt)])
+                    yield Step(Label(act.name, params), nxt)
                     if not every:
                         return
 
+        # depth first with a stack of iterators: a recursion per step failed on a 1,500-step counterexample
         for state in spec.init_states():
-            if fp(state) == self.fps[nodes[0]]:
-                yield from walk(1, [Step(None, state)])
-                if not every:
-                    return
+            if fp(state) != self.fps[nodes[0]]:
+                continue
+            steps = [Step(None, state)]
+            if len(nodes) == 1:
+                yield steps
+            stack = [options(1, state)] if len(nodes) > 1 else []
+            while stack:  # steps holds one more state than stack holds iterators
+                nxt = next(stack[-1], None)
+                if nxt is None:
+                    stack.pop()
+                    steps.pop()
+                elif len(steps) + 1 == len(nodes):
+                    yield [*steps, nxt]
+                else:
+                    steps.append(nxt)
+                    stack.append(options(len(steps), nxt.state))
+            if not every:
+                return
 
     def paths(self, target: int) -> Iterator[tuple[list[int], list[int]]]:
-        """Every path from an initial node to ``target``, the plain search's first (first parents first)."""
-
-        def back(j: int) -> Iterator[tuple[list[int], list[int]]]:
-            if not self.preds[j]:
-                yield [j], [-1]
-                return
-            for parent, ai, _, _ in self.preds[j]:
-                for nodes, acts in back(parent):
-                    yield nodes + [j], acts + [ai]
-
-        return back(target)
+        """Every path from an initial node to ``target``, the plain search's first (first parents first):
+        depth first back from ``target`` with a stack (a recursion per step failed on long ones)."""
+        back, into, tried = [target], [], [0]  # into[i]: the action into back[i] from back[i + 1]
+        while tried:
+            j = back[-1]
+            if not self.preds[j] or tried[-1] == len(self.preds[j]):
+                if not self.preds[j]:
+                    yield back[::-1], [-1, *into[::-1]]
+                back.pop()
+                tried.pop()
+                if into:
+                    into.pop()
+                continue
+            parent, ai, _, _ = self.preds[j][tried[-1]]
+            tried[-1] += 1
+            back.append(parent)
+            into.append(ai)
+            tried.append(0)
 
     def diverse(self, k: int, limit: int = 20_000) -> list[tuple[list[Step], str]]:
         """Up to ``k`` shortest counterexamples, no two of them renamings of each other (nor equal)."""

@@ -467,12 +467,26 @@ def _loop_unfair(spec: Spec, meta: dict[str, Any], steps: list[Step], loop: int)
     return "" if k is None else rule.broken_text(k, stutters=len(steps) == loop + 1)
 
 
+def unlike(spec_state: State, recorded: State) -> str:
+    """Where two states Python takes as equal differ in kind, a bool in one and a number in the other (``False ==
+    0``), as a clause to append to a verdict; "" when they are alike. A trace whose ``false`` was edited to ``0``
+    replayed as the spec's behaviour, and its last state, which the spec never reaches, was judged."""
+    from modelcheck.engine.faults import show_value, unlike_part
+
+    found = unlike_part(spec_state, recorded, "")
+    if found is None:
+        return ""
+    where, ours, theirs = found
+    return f" ({where} is {show_value(theirs)} in the trace, {show_value(ours)} in the spec's state)"
+
+
 def replay_steps(spec: Spec, steps: list[Step]) -> Iterator[StepVerdict]:
     """Judge each state in turn; stop after the first that does not follow."""
-    inits = set(initial_states(spec))
     first = steps[0]
-    if first.label is not None or first.state not in inits:
-        yield StepVerdict(0, "Init", False, "not an initial state of the spec")
+    init = next((s for s in initial_states(spec) if s == first.state), None)
+    if first.label is not None or init is None or unlike(init, first.state):
+        why = unlike(init, first.state) if init is not None and first.label is None else ""
+        yield StepVerdict(0, "Init", False, "not an initial state of the spec" + why)
         return
     yield StepVerdict(0, "Init", True)
     for i in range(1, len(steps)):
@@ -488,8 +502,8 @@ def replay_steps(spec: Spec, steps: list[Step]) -> Iterator[StepVerdict]:
         if not offered(spec, step.label, prev):
             yield StepVerdict(i, shown, False, NOT_OFFERED)
             return
-        if nxt != step.state:
-            diff = _first_difference(nxt, step.state)
+        if nxt != step.state or unlike(nxt, step.state):
+            diff = unlike(nxt, step.state) or _first_difference(nxt, step.state)
             yield StepVerdict(i, shown, False, f"leads to a different state than the one recorded{diff}")
             return
         yield StepVerdict(i, shown, True)

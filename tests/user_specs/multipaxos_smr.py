@@ -142,10 +142,14 @@ class MultiPaxosSMR(Spec):
         return [MPState(frozenset(), (null_node,) * n, self.Commands, (), (RLOOP,) * n)]
 
     # -- the define block -------------------------------------------------------
+    @staticmethod
+    def cmds_of(observed: tuple[tuple[int, ...], ...], kind: int) -> set[int]:
+        """reqsMade (kind REQ) or acksRecv (kind ACK)."""
+        return {e[1] for e in observed if e[0] == kind}
+
     def terminated(self, s: MPState) -> bool:
-        reqs = {e[1] for e in s.observed if e[0] == REQ}
-        acks = {e[1] for e in s.observed if e[0] == ACK}
-        return len(s.pending) == 0 and len(reqs) == self.NumCommands and len(acks) == self.NumCommands
+        n = self.NumCommands
+        return len(s.pending) == 0 and len(self.cmds_of(s.observed, REQ)) == n == len(self.cmds_of(s.observed, ACK))
 
     def running(self, s: MPState, r: int) -> bool:
         """rloop's guard: pc[self] = "rloop" /\\ ~terminated."""
@@ -239,6 +243,11 @@ class MultiPaxosSMR(Spec):
         prs = [m for m in s.msgs if m.type == PREPARE_REPLY and m.bal == n.balMaxKnown]
         if len(prs) < self.MajorityNum:
             return None
+        return self.prepared(s, r, prs)
+
+    def prepared(self, s: MPState, r: int, prs: list[PrepareReply]) -> MPState:
+        """HandlePrepareReplies's effect, with prs the replies of r's ballot (enough of them)."""
+        n = s.node[r]
         n2 = n._replace(balPrepared=n.balMaxKnown, insts=self.adopt(n, prs))
         sent = {
             Accept(ACCEPT, r, n2.balPrepared, k + 1, i.cmd) for k, i in enumerate(n2.insts) if i.status == ACCEPTING
@@ -303,6 +312,12 @@ class MultiPaxosSMR(Spec):
         ars = [m for m in s.msgs if m.type == ACCEPT_REPLY and m.slot == slot and m.bal == n.balPrepared]
         if len(ars) < self.commit_quorum():
             return None
+        return self.committed(s, r)
+
+    def committed(self, s: MPState, r: int) -> MPState:
+        """HandleAcceptReplies's effect: r commits its next slot, acknowledges the client, notifies."""
+        n = s.node[r]
+        slot = n.commitUpTo + 1
         c = n.insts[slot - 1].cmd
         return s._replace(
             node=self.set_node(s, r, self.commit(n)),
@@ -371,8 +386,6 @@ class MultiPaxosSMR(Spec):
 
     @invariant
     def TypeOK(self, s: MPState) -> bool:
-        reqs = {e[1] for e in s.observed if e[0] == REQ}
-        acks = {e[1] for e in s.observed if e[0] == ACK}
         return (
             all(self.message_ok(m) for m in s.msgs)
             and all(self.node_ok(n) for n in s.node)
@@ -381,7 +394,7 @@ class MultiPaxosSMR(Spec):
             and all(c in self.Commands for c in s.pending)
             and len(s.observed) <= 2 * self.NumCommands
             and len(set(s.observed)) == len(s.observed)
-            and len(reqs) >= len(acks)
+            and len(self.cmds_of(s.observed, REQ)) >= len(self.cmds_of(s.observed, ACK))
             and all(self.event_ok(e) for e in s.observed)
         )
 

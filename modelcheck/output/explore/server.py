@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import json
+import sys
 import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
 
+from modelcheck.engine.faults import shorten
 from modelcheck.output.explore.session import PathError, Session, failure_text
 from spec.core import SpecError
 
@@ -51,6 +53,7 @@ class Handler(BaseHTTPRequestHandler):
     """One request; the session is the server's."""
 
     server: ExplorerServer
+    timeout = 60  # a client that stops sending (a body shorter than its Content-Length) frees its thread
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         """Quiet: the terminal shows the URL, not a line per click."""
@@ -84,7 +87,7 @@ class Handler(BaseHTTPRequestHandler):
                 job = session.start_search(q.get("path", ""), q.get("goal", "invariants") or "invariants")
                 self._json(200, {"job": job})
             elif url.path == "/api/job":
-                if not q.get("id", "").isdigit():
+                if not (q.get("id", "").isascii() and q.get("id", "").isdigit()):
                     raise PathError(f"/api/job: id must be a number, got {q.get('id', '')!r}")
                 self._json(200, session.job(int(q["id"])))
             else:
@@ -99,11 +102,16 @@ class Handler(BaseHTTPRequestHandler):
         if urlparse(self.path).path != "/api/load":
             self._fail(404, f"no POST route {self.path}", True)
             return
-        length = int(self.headers.get("Content-Length") or 0)
+        given = (self.headers.get("Content-Length") or "0").strip()
+        length = int(given) if given.isascii() and given.isdigit() else -1
         if not 0 < length <= MAX_BODY:
-            self._fail(400, f"/api/load needs an ITF JSON body of at most {MAX_BODY} bytes", True)
+            self._fail(400, f"/api/load needs an ITF JSON body of at most {MAX_BODY} bytes (with its "
+                            f"Content-Length), got Content-Length {shorten(given, 40)!r}", True)
             return
         body = self.rfile.read(length)
+        if len(body) < length:
+            self._fail(400, f"/api/load: the body ended after {len(body)} of its {length} bytes", True)
+            return
         try:
             self._json(200, {"path": load_itf_text(self.server.session, body)})
         except (PathError, SpecError) as exc:
@@ -140,6 +148,15 @@ class ExplorerServer(ThreadingHTTPServer):
     def __init__(self, session: Session, port: int = 0) -> None:
         self.session = session
         super().__init__(("127.0.0.1", port), Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A request that failed outside the routes (the client went away mid-answer, a malformed request):
+        one line on stderr, no traceback (the handlers answer every error they can themselves)."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return  # the client hung up or went quiet: nobody to answer
+        print(f"paxraft explore: a request from {client_address[0]} failed: {type(exc).__name__}: "
+              f"{shorten(str(exc), 200)}", file=sys.stderr)
 
     @property
     def url(self) -> str:

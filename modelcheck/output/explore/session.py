@@ -30,6 +30,8 @@ from spec.behaviour import initial_states, state_constraint
 from spec.core import Label, Params, Spec, SpecError, State
 from spec.suggest import hint
 
+LINKED = 200  # the last steps of a path the page lists as links (each link is a whole path: see view)
+KEPT_JOBS = 100  # finished searches whose outcome /api/job still answers
 SHOWN_INITS = 500  # initial states the page lists as links (a spec with more is still explored: Init(k))
 
 
@@ -70,6 +72,26 @@ def path_text(labels: list[Label], init: int = 0) -> str:
     return "/".join(([f"Init({init})"] if init else []) + [segment(lb) for lb in labels])
 
 
+def split_path(text: str) -> list[str]:
+    """The steps of a path: split at each ``/`` outside a parameter's quotes and brackets (a key ``'a/b'`` is one
+    parameter: the page's own link ``Put('a/b')`` was cut in two and refused)."""
+    parts, start, depth, quote, escaped = [], 0, 0, "", False
+    for i, ch in enumerate(text):
+        if quote:
+            escaped, quote = (not escaped and ch == "\\"), ("" if ch == quote and not escaped else quote)
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "/" and depth <= 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p for p in parts if p.strip()]
+
+
 def _parse_segment(text: str, where: str) -> tuple[str, Params]:
     name, paren, rest = text.partition("(")
     if not paren or not rest.endswith(")") or not name.isidentifier():
@@ -106,25 +128,46 @@ class Session:
 
     # -- paths ------------------------------------------------------------------------------
     def replay(self, text: str) -> list[Step]:
-        """The steps a path names, each checked against the spec; PathError names the first bad one."""
-        text = text.strip().strip("/")
-        with self.lock:
-            hit = self.cache.get(text)
-            if hit is not None:
-                self.cache.move_to_end(text)
-                return hit
-        parts = [p for p in text.split("/") if p] if text else []
+        """The steps a path names, each checked against the spec; PathError names the first bad one.
+
+        From the longest prefix in the cache, step by step (it recursed once per step, so a pasted path of
+        1,500 steps ended in 'RecursionError', status 500, where 10,000 are allowed). The path and its parent
+        are cached (a click extends the one, Back goes to the other), and every 256th prefix of a long path."""
+        parts = split_path(text.strip())
         if len(parts) > 10_000:
             raise PathError("the path has more than 10,000 steps")
-        head, _, last = text.rpartition("/")
-        steps = self.replay(head) if parts and len(parts) > 1 else self._start(parts[:1])
-        if parts and not (len(parts) == 1 and parts[0].startswith("Init(")):
-            steps = steps + [self._step(steps[-1].state, last if len(parts) > 1 else parts[0], len(parts))]
+        ends = list(itertools.accumulate(len(p) + 1 for p in parts))  # prefix k is norm[:ends[k - 1] - 1]
+        norm = "/".join(parts)
+
+        def prefix(k: int) -> str:
+            return norm[: ends[k - 1] - 1] if k else ""
+
+        kept = {len(parts), len(parts) - 1}
+        steps: list[Step] = []
+        k = 0
+        with self.lock:
+            for j in sorted(kept | set(range(256, len(parts), 256)), reverse=True):
+                hit = self.cache.get(prefix(j)) if j > 0 else None
+                if hit is not None:
+                    self.cache.move_to_end(prefix(j))
+                    steps, k = list(hit), j
+                    break
+        if not k:
+            steps = self._start(parts[:1])
+            k = 1 if parts and parts[0].startswith("Init(") else 0
+        for n in range(k + 1, len(parts) + 1):
+            steps.append(self._step(steps[-1].state, parts[n - 1], n))
+            if n in kept or not n % 256:
+                self._remember(prefix(n), list(steps))
+        if not parts:
+            self._remember("", steps)
+        return steps
+
+    def _remember(self, text: str, steps: list[Step]) -> None:
         with self.lock:
             self.cache[text] = steps
             while len(self.cache) > 2000:
                 self.cache.popitem(last=False)
-        return steps
 
     def _start(self, first: list[str]) -> list[Step]:
         k = 0
@@ -212,8 +255,13 @@ class Session:
                     "outside": not self.within(nxt),
                 })
         events = [spec.msc_event(steps[i - 1].state, steps[i].label, steps[i].state) for i in range(1, len(steps))]
+        # each step's link is its whole path: for the last LINKED steps only, or a path of 10,000 steps answered
+        # 300 MB (and took minutes: every prefix written anew); the ones before are listed by label
+        segs = ([f"Init({init})"] if init else []) + [segment(lb) for lb in labels]
+        own = len(segs) - len(labels)
         history = [{"label": "Initial state", "path": path_text([], init)}] + [
-            {"label": spec.show_label(lb), "path": path_text(labels[: k + 1], init)} for k, lb in enumerate(labels)
+            {"label": spec.show_label(lb), "path": "/".join(segs[: own + k + 1]) if k >= len(labels) - LINKED else None}
+            for k, lb in enumerate(labels)
         ]
         return {
             "spec": spec.describe(),
@@ -263,7 +311,14 @@ class Session:
             name, holds, _ = goal_predicate(self.spec, goal)  # bad input raises here, before the thread
         job_id = next(self._ids)
         job: dict[str, Any] = {"status": "running", "distinct": 0, "depth": 0, "goal": goal, "started": time.time()}
-        self.jobs[job_id] = job
+        with self.lock:
+            # one search at a time: the one running stops at its next progress tick (each holds up to
+            # max_states states: a script or impatient clicks ran any number at once, memory unbounded)
+            for old in self.jobs.values():
+                old["_stop"] = True
+            self.jobs[job_id] = job
+            for done in [j for j, rec in self.jobs.items() if rec["status"] != "running"][:-KEPT_JOBS]:
+                del self.jobs[done]
         prefix = text.strip().strip("/")
 
         def work() -> None:
@@ -275,6 +330,9 @@ class Session:
                 else:
                     res = reach(base, name, holds, max_states=max_states, progress=_JobProgress(job))
                 job.update(self._finish(res, prefix, outside=not self.within(here)))
+            except _SupersededError:
+                job.update({"status": "stopped", "text": f"stopped after {job['distinct']:,} states: another "
+                                                         "search was started"})
             except Exception as exc:  # the spec's or the user's expression: shown on the page
                 job.update({"status": "error", "error": failure_text(exc)})
 
@@ -303,23 +361,28 @@ class Session:
         """A search's progress or outcome."""
         if job_id not in self.jobs:
             raise PathError(f"no search job {job_id}")
-        return dict(self.jobs[job_id])
+        return {k: v for k, v in self.jobs[job_id].items() if not k.startswith("_")}
 
     def load_trace(self, steps: list[Step]) -> str:
         """The path of a loaded trace (ITF): each step must be one of the spec's from the state before."""
-        if steps[0].state not in self.inits:
-            raise PathError("the trace's first state is not an initial state of this spec (other bounds?)")
+        from modelcheck.output.itf import unlike
+
+        init = next((s for s in self.inits if s == steps[0].state), None)
+        if init is None or unlike(init, steps[0].state):
+            why = unlike(init, steps[0].state) if init is not None else ""
+            raise PathError(f"the trace's first state is not an initial state of this spec{why or ' (other bounds?)'}")
         labels = []
         state = steps[0].state
         for n, st in enumerate(steps[1:], 1):
             if st.label is None or not st.label.params and self.spec.action(st.label.name).param_names:
                 raise PathError(f"trace step {n}: no action with parameters recorded")
             nxt = self._step(state, segment(st.label), n)
-            if nxt.state != st.state:
-                raise PathError(f"trace step {n}: {segment(st.label)} does not lead to the recorded state")
+            if nxt.state != st.state or unlike(nxt.state, st.state):
+                raise PathError(f"trace step {n}: {segment(st.label)} does not lead to the recorded state"
+                                f"{unlike(nxt.state, st.state)}")
             labels.append(st.label)
             state = nxt.state
-        return path_text(labels, self.inits.index(steps[0].state) if len(self.inits) > 1 else 0)
+        return path_text(labels, self.inits.index(init) if len(self.inits) > 1 else 0)
 
 
 class _JobProgress:
@@ -330,6 +393,12 @@ class _JobProgress:
 
     def tick(self, distinct: int, generated: int, depth: int, queue: int) -> None:
         self.job.update({"distinct": distinct, "depth": depth, "queue": queue})
+        if self.job.get("_stop"):
+            raise _SupersededError
 
     def done(self, result: Result) -> None:
         self.job.update({"distinct": result.distinct_states, "depth": result.depth})
+
+
+class _SupersededError(Exception):
+    """A search stopped because another was started (:meth:`Session.start_search`)."""

@@ -1,0 +1,310 @@
+"""Auditing an implementation of a user's own spec (``paxraft audit --spec FILE:Class``), no registration.
+
+Two ways to speak to a spec the shipped audits do not know:
+
+* :class:`DefaultMapping`, for traces in the spec's own language: paxraft-trace files whose events name
+  the spec's actions (``action``), its parameter names (``params``; one left out is searched over the
+  spec's choices) and some of its variables (``state``, compared where given, at the event's node when
+  the variable is a function of the node; a spec says otherwise with an ``audit_view`` method).
+* :class:`TraceMapping`, a base class for a log format that is not ours, subclassed in the user's file:
+  it reads the files (:func:`causal_order` orders lines of several nodes by their vector clocks), maps each
+  line to spec steps and says which steps agree with it.
+
+docs/auditing.md ("Auditing your own protocol's implementation") shows both with complete examples.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Mapping as AbstractMapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern
+from modelcheck.audit.tracefile import Event, TraceError, read_traces
+from spec.core import Label, Spec, State
+
+
+def as_json(value: Any) -> Any:
+    """A spec value as JSON spells it: tuples and lists as lists, sets sorted, named tuples as objects."""
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):
+        return {k: as_json(v) for k, v in value._asdict().items()}
+    if isinstance(value, (tuple, list)):
+        return [as_json(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((as_json(v) for v in value), key=repr)
+    if isinstance(value, dict):
+        return {str(k): as_json(v) for k, v in value.items()}
+    return value
+
+
+def from_json(value: Any) -> Any:
+    """A JSON parameter value as a spec value: lists become tuples (hashable, as specs write sequences)."""
+    if isinstance(value, list):
+        return tuple(from_json(v) for v in value)
+    return value
+
+
+# -- the default mapping: traces in the spec's own language --------------------------------------------
+
+
+class DefaultMapping(Mapping):
+    """Any spec, for paxraft-trace events that name its actions, parameters and variables.
+
+    An event ``{"action": A, "params": {p: v}, "state": {x: w}}`` is the step ``A`` with the parameters
+    given (the others searched); after it, each reported variable ``x`` must equal the spec's: the whole
+    value, or its entry at the event's node when the value is a tuple or dict the node indexes. A spec
+    that keeps a node's variables otherwise defines ``audit_view(self, state, node) -> dict`` (the node's
+    variables as JSON values). Actions the spec lists in ``audit_stutter`` (a tuple of names) are events
+    that change no variable (a log line, a heartbeat).
+    """
+
+    enumerated_only = True  # a parameter the trace gives must be one the spec's enumerator offers
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        stutter = getattr(spec, "audit_stutter", ())
+        if isinstance(stutter, str) or not all(isinstance(a, str) for a in stutter):
+            raise TraceError(f"{type(spec).__name__}.audit_stutter must be a tuple of action names, got {stutter!r}")
+        self.stutter_actions = frozenset(stutter)
+        self.params = {a.name: a.param_names for a in spec.actions}
+        self.known_actions = frozenset(self.params) | self.stutter_actions
+        self.known_fields = frozenset(spec.variables)
+        self.view: Callable[[State, int], dict[str, Any]] | None = getattr(spec, "audit_view", None)
+        if self.view is not None:  # the hook names the fields
+            self.known_fields = frozenset()
+
+    def check_vocabulary(self, events: Sequence[Event]) -> list[str]:
+        """Unknown actions and variables, and parameter names the action does not have."""
+        unknown = dict.fromkeys(super().check_vocabulary(events) if self.view is None else self._actions(events))
+        for e in events:
+            names = self.params.get(e.action)
+            if names is not None and not e.params.keys() <= set(names):
+                bad = sorted(e.params.keys() - set(names))
+                unknown.setdefault(f"parameter(s) {', '.join(map(repr, bad))} of {e.action} (first at {e.where}); "
+                                   f"{e.action}'s are: {', '.join(names) or 'none'}")
+        return list(unknown)
+
+    def _actions(self, events: Sequence[Event]) -> list[str]:
+        first: dict[str, str] = {}
+        for e in events:
+            if e.action not in self.known_actions:
+                first.setdefault(e.action, e.where)
+        return [f"action {a!r} (first at {w})" for a, w in first.items()]
+
+    def vocabulary_hint(self) -> str:
+        """What the refusal of unknown names adds: the spec's actions and variables."""
+        acts = ", ".join(sorted(self.known_actions))
+        return f"; its actions: {acts}" + (f"; its variables: {', '.join(self.spec.variables)}" if self.view is None
+                                             else "")
+
+    def explanations(self, event: Event) -> list[Explanation]:
+        """The named action with the given parameters, ``ANY`` for the others; a declared stutter."""
+        if event.action in self.stutter_actions and event.action not in self.params:
+            return [[]]
+        cached = event.cache
+        if cached is None:
+            p = event.params
+            cached = event.cache = StepPattern(
+                event.action, tuple(from_json(p[n]) if n in p else ANY for n in self.params[event.action]))
+        return [[cached]]
+
+    def node_view(self, event: Event, state: State) -> dict[str, Any]:
+        """The reported variables' values in ``state`` (at the event's node where they are functions of it)."""
+        if self.view is not None:
+            view = self.view(state, event.node)
+            return {k: as_json(view.get(k)) for k in event.state}
+        out = {}
+        for k in event.state:
+            value = getattr(state, k)
+            if (isinstance(value, (tuple, list)) and not hasattr(value, "_asdict") and 0 <= event.node < len(value)
+                    or isinstance(value, AbstractMapping) and event.node in value):
+                value = value[event.node]
+            out[k] = as_json(value)
+        return out
+
+    def event_view(self, event: Event) -> dict[str, Any]:
+        """The event's reported variables."""
+        return dict(event.state)
+
+    def involves(self, event: Event, label: Label) -> bool:
+        """Every enabled step is shown (the spec does not say which parameter is the node)."""
+        return True
+
+
+# -- a user's own log format ------------------------------------------------------------------------------
+
+_MAPPINGS: dict[type, type[TraceMapping]] = {}
+
+
+class TraceMapping(Mapping):
+    """Base class of a user's trace mapping: subclass it beside the spec, set ``spec_class``, and define
+
+    * ``read(paths) -> list[Event]`` (a classmethod): the files' lines as events (:func:`log_line`), in the
+      order the spec must explain them (:func:`causal_order` orders lines of several nodes by vector clocks);
+    * ``explanations(event)``: the alternatives that may explain the line, each a list of
+      ``StepPattern(action, params)`` (``ANY`` for a parameter to search; ``[]`` a stutter);
+    * what the line says of the state after the steps: ``event_view(event)`` must equal
+      ``node_view(event, state)`` (both dicts; a failure shows where they differ), and ``check(event, before,
+      after)`` for anything about the step itself (what it left unchanged).
+
+    Optional: ``make_spec(events, bounds)`` (the spec's constants, from the log), ``init_states()`` (the
+    initial states the implementation starts in), ``refusal(event)`` (the reason for a line ``explanations``
+    maps to nothing), ``known_actions`` (the line kinds ``read`` makes).
+    ``paxraft audit --spec FILE:Class`` finds the mapping of ``Class`` in ``FILE`` (or the modules it imports).
+    """
+
+    spec_class: ClassVar[type[Spec]]
+    sends_always = True  # ``check`` is asked of every step, whatever the event sent
+    enumerated_only = True  # a step's parameters must be ones its enumerator offers, as in TLA+'s \\E
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        target = vars(cls).get("spec_class")
+        if target is not None:
+            if not (isinstance(target, type) and issubclass(target, Spec)):
+                raise TypeError(f"{cls.__name__}.spec_class must be a Spec subclass, got {target!r}")
+            _MAPPINGS[target] = cls
+
+    def __init__(self, events: Sequence[Event], bounds: dict[str, Any]) -> None:
+        self.spec = self.make_spec(events, dict(bounds))
+
+    @classmethod
+    def read(cls, paths: Sequence[str]) -> list[Event]:
+        """The files' lines as events, in order."""
+        raise NotImplementedError(f"{cls.__name__} must define read(paths)")
+
+    def make_spec(self, events: Sequence[Event], bounds: dict[str, Any]) -> Spec:
+        """The spec, with ``--bounds`` as its constructor's arguments."""
+        return self.spec_class(**bounds)
+
+    def check(self, event: Event, before: State, after: State) -> bool:
+        """Whether the step from ``before`` to ``after`` agrees with the line (beyond its actions)."""
+        return True
+
+    def sends(self, event: Event, before: State, after: State) -> bool:
+        """The engine's hook, asked of every step here: :meth:`check`."""
+        return self.check(event, before, after)
+
+    def node_view(self, event: Event, state: State) -> dict[str, Any]:
+        """The fields of a spec state the line reports (compared with :meth:`event_view`): none by default."""
+        return {}
+
+    def event_view(self, event: Event) -> dict[str, Any]:
+        """What the line reports of the state after it, as :meth:`node_view` shows a spec state: none by default."""
+        return {}
+
+    def check_vocabulary(self, events: Sequence[Event]) -> list[str]:
+        """The line kinds the reader made that the mapping does not declare in ``known_actions`` (when it does)."""
+        if not self.known_actions:
+            return []
+        first: dict[str, str] = {}
+        for e in events:
+            if e.action not in self.known_actions:
+                first.setdefault(e.action, e.where)
+        return [f"line kind {a!r} (first at {w})" for a, w in first.items()]
+
+    def vocabulary_hint(self) -> str:
+        """The line kinds the mapping knows."""
+        return f"; its line kinds: {', '.join(sorted(self.known_actions))}"
+
+
+def log_line(path: str, line: int, node: int, action: str, params: dict[str, Any] | None = None,
+             data: dict[str, Any] | None = None, header: dict[str, Any] | None = None) -> Event:
+    """An event for one line of a user's log: where it is (reports name ``path:line``), the node that wrote it,
+    the mapping's name for its kind (shown, and listed in ``known_actions``), the parameters it shows, and the
+    line as read (``Event.extra``: reports print it; the mapping reads it) and the log's header, if any."""
+    return Event(str(path), line, node, 0, 0, action, dict(params or {}), None, [], {}, dict(header or {}),
+                 dict(data or {}))
+
+
+def mapping_class(cls: type[Spec]) -> type[TraceMapping] | None:
+    """The user mapping declared for ``cls`` (or a spec class it derives from), if any."""
+    for klass in cls.__mro__:
+        if klass in _MAPPINGS:
+            return _MAPPINGS[klass]
+    return None
+
+
+def user_audit(cls: type[Spec], paths: Sequence[str], bounds: dict[str, Any],
+               decode: Any = None) -> tuple[Mapping, list[Event], list[str]]:
+    """The mapping, the events in order and the reader's warnings for a user's spec class."""
+    found = mapping_class(cls)
+    constants = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    unknown = sorted(set(bounds) - set(constants))
+    if unknown:
+        raise TraceError(f"{cls.__name__} has no constant {', '.join(map(repr, unknown))} "
+                         f"(its constants: {', '.join(constants) or 'none'})")
+    if found is not None:
+        events = found.read([str(p) for p in paths])
+        if not events:
+            raise TraceError(f"{', '.join(map(str, paths))}: no lines to audit")
+        return found(events, bounds), events, []
+    try:
+        events, warnings = read_traces(list(paths), decode)
+    except TraceError as exc:
+        raise TraceError(f"{exc} ({cls.__name__} declares no trace mapping of its own, so its traces are read as "
+                         "paxraft-trace files: docs/auditing.md, \"Auditing your own protocol's implementation\")"
+                         ) from None
+    if not events:
+        raise TraceError(f"{', '.join(map(str, paths))}: no events to audit (the files hold headers only)")
+    return DefaultMapping(cls(**bounds)), events, warnings
+
+
+def mapping_fault(exc: BaseException) -> str | None:
+    """Where a user's :class:`TraceMapping` code raised ``exc`` (its innermost frame in a mapping's method):
+    ``PingPongLog.read (pingpong_log.py:27) raised KeyError: 'boom'``; None when no mapping code is on the way."""
+    tb, found = exc.__traceback__, None
+    while tb is not None:
+        frame = tb.tb_frame
+        owner = frame.f_locals.get("self", frame.f_locals.get("cls"))
+        klass = owner if isinstance(owner, type) else type(owner)
+        if issubclass(klass, TraceMapping) and frame.f_code.co_filename != __file__:
+            found = (klass, frame.f_code.co_name, frame.f_code.co_filename, tb.tb_lineno)
+        elif found is not None and frame.f_code.co_filename != __file__ and not frame.f_code.co_filename.startswith(
+                str(Path(__file__).parent.parent)):
+            found = (found[0], found[1], frame.f_code.co_filename, tb.tb_lineno)  # a helper it called: where it broke
+        tb = tb.tb_next
+    if found is None:
+        return None
+    klass, name, file, line = found
+    return f"{klass.__name__}.{name} ({Path(file).name}:{line}) raised {type(exc).__name__}: {exc}"
+
+
+# -- ordering the lines of several nodes ---------------------------------------------------------------
+
+
+def causal_order(events: Iterable[Event], clock: Callable[[Event], Any]) -> list[Event]:
+    """The events in an order consistent with their vector clocks (``clock(e)``: node id -> count, ids as
+    ints or strings; a missing id counts 0), as VectorClocks.tla's ``CausalOrder``; concurrent events are
+    taken by the sum of their clocks, then node, then where they are written, so the order is one and the
+    same every time. Refused (one line): a line without a clock, two lines with the same clock, and two
+    lines of one node that the clocks leave concurrent (the clocks then give no order for that node)."""
+    keyed: list[tuple[int, int, str, int, Event, dict[str, int]]] = []
+    for e in events:
+        vc = clock(e)
+        if not isinstance(vc, dict) or not vc or not all(
+                isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in vc.values()):
+            raise TraceError(f"{e.where}: no vector clock (expected an object node -> count), got {vc!r}")
+        vc = {str(k): v for k, v in vc.items()}
+        keyed.append((sum(vc.values()), e.node, e.file, e.line, e, vc))
+    keyed.sort(key=lambda k: k[:4])
+    seen: dict[tuple[tuple[str, int], ...], Event] = {}
+    last: dict[int, tuple[Event, dict[str, int]]] = {}
+    for _, node, _, _, e, vc in keyed:
+        key = tuple(sorted((k, v) for k, v in vc.items() if v))
+        if key in seen:
+            raise TraceError(f"{e.where}: the same vector clock as {seen[key].where}: the clocks give no order")
+        seen[key] = e
+        prev = last.get(node)
+        if prev is not None and not _before(prev[1], vc):
+            raise TraceError(f"{e.where}: node {node}'s events here and at {prev[0].where} are concurrent by their "
+                             "vector clocks: the clocks give no order for them")
+        last[node] = e, vc
+    return [k[4] for k in keyed]
+
+
+def _before(a: dict[str, int], b: dict[str, int]) -> bool:
+    """Vector clock ``a`` happened before ``b``."""
+    return all(v <= b.get(k, 0) for k, v in a.items()) and any(a.get(k, 0) < v for k, v in b.items())
