@@ -341,3 +341,43 @@ def test_malformed_requests_are_json_errors_and_print_no_traceback(server: Explo
     assert status == 400 and json.loads(body)["error"] == "/api/job: id must be a number, got '²'"
     time.sleep(0.2)  # the handler threads have written what they would
     assert "Traceback" not in capsys.readouterr().err
+
+
+SLASHES = '''
+from typing import NamedTuple
+from spec.core import Spec, action, invariant
+
+
+class K(NamedTuple):
+    keys: frozenset
+
+
+class Keys(Spec):
+    """Keys holding a slash, a bracket, a quote."""
+
+    variables = ("keys",)
+
+    def init_states(self):
+        return [K(frozenset())]
+
+    @action(lambda self, s: [(k,) for k in ("a/b", "c)", "d')/x(", "e\\\\'/")])
+    def Put(self, s, k):
+        return None if k in s.keys else K(s.keys | {k})
+
+    @invariant
+    def Few(self, s):
+        return len(s.keys) <= 4
+'''
+
+
+def test_a_parameter_holding_a_slash_is_one_step(tmp_path: Path) -> None:
+    """A path was cut at every '/': the page's own link Put('a/b') answered "Put('a" is not a step"."""
+    f = tmp_path / "keys.py"
+    f.write_text(SLASHES)
+    session = Session(load_user_spec(f"{f}:Keys")())
+    first = [e["path"] for e in session.view("")["enabled"]]
+    assert first == ["Put('a/b')", "Put('c)')", 'Put("d\')/x(")', "Put(\"e\\\\'/\")"]
+    for path in first:
+        for then in session.view(path)["enabled"]:
+            view = session.view(then["path"])
+            assert view["depth"] == 2 and view["path"] == then["path"]

@@ -128,3 +128,16 @@ class GivesTuple(LamportMutex):
                                        "its init_states() give)\n")
     assert main(["refine", f"{ref}:GivesTuple", *argv]) == 2
     assert "the mapping from GivesTuple to AbstractMutex returned tuple ((2, 0)" in capsys.readouterr().err
+
+
+def test_a_mapping_to_numbers_where_the_abstract_spec_holds_bools_is_refused(capsys) -> None:
+    """done = n maps 0 and 1 onto FALSE and TRUE only as Python compares: 'Count implements Once', exit 0 (hostile5).
+    TLC refuses to compare 1 with TRUE; refine now says where, exit 2; mapped to bools it holds."""
+    ref = str(__import__("pathlib").Path(__file__).parent / "user_specs" / "refine_to_a_flag.py")
+    assert main(["refine", f"{ref}:Count", "Once"]) == 2
+    assert capsys.readouterr().err == (
+        "paxraft refine: error: the mapping from Count to Once gives done = 0 where Once's own state holds False "
+        "(0 == False only as Python compares): map to the abstract spec's values\n")
+    assert main(["refine", f"{ref}:CountAsBool", "Once"]) == 0
+    assert "2 distinct CountAsBool states, 1 transition checked (0 map to stutters), 2 distinct Once states" in \
+        capsys.readouterr().out

@@ -17,7 +17,7 @@ from typing import Any
 from modelcheck.engine._fingerprint import plain_or_apart
 from modelcheck.engine._state_store import StateStore
 from modelcheck.engine.explain import compact, format_trace
-from modelcheck.engine.faults import raised
+from modelcheck.engine.faults import raised, show_value, unlike_part
 from modelcheck.engine.result import Step, count, shown_state
 from spec.behaviour import initial_states
 from spec.core import Label, Spec, SpecError, State, returned
@@ -55,6 +55,7 @@ def check_refinement(
     abs_inits = set(abstract.init_states())
     abs_next: dict[State, dict[State, str]] = {}
     seen_abs: set[State] = set()
+    own: dict[State, State] = {a: a for a in abs_inits}  # each abstract state as the abstract spec makes it
 
     def abstract_steps(a: State) -> dict[State, str]:
         out = abs_next.get(a)
@@ -62,8 +63,21 @@ def check_refinement(
             out = {}
             for i, params, b in abstract.successors(a):
                 out.setdefault(b, str(abstract.show_label(abstract.label(i, params))))
+                own.setdefault(b, b)
             abs_next[a] = out
         return out
+
+    def first_seen(a: State) -> None:
+        """An image seen for the first time is like the abstract state it equals, not only equal to it as Python
+        compares: a mapping giving ``1`` where the abstract spec holds ``True`` passed every step as that one."""
+        theirs = own.get(a)
+        found = unlike_part(theirs, a, "") if theirs is not None else None
+        if found:
+            where, ours, mine = found
+            raise SpecError(f"the mapping from {concrete.name} to {abstract.name} gives {where} = {show_value(mine)} "
+                            f"where {abstract.name}'s own state holds {show_value(ours)} ({show_value(mine)} == "
+                            f"{show_value(ours)} only as Python compares): map to the abstract spec's values")
+        seen_abs.add(a)
 
     store = StateStore()
     fingerprint = plain_or_apart(concrete)  # a -1 and a -2 hash alike (modelcheck.engine._fingerprint)
@@ -100,10 +114,12 @@ def check_refinement(
         if fingerprint(s) in store.index:
             continue
         a = mapped(s)
-        seen_abs.add(a)
         if a not in abs_inits:
+            seen_abs.add(a)
             return fail(f"initial state maps to {_show(abstract, a)}, not an initial state of {abstract.name}",
                         store.add(fingerprint(s), -1, -1), None)
+        if a not in seen_abs:
+            first_seen(a)
         if concrete.constraint(s):  # TLC's CONSTRAINT holds initial states too: checked, not stored or expanded
             frontier.append((s, store.add(fingerprint(s), -1, -1)))
     while frontier:
@@ -126,7 +142,8 @@ def check_refinement(
                             Step(label, t),
                         )
                     res.explained[f"{label.name} -> {via.split('(')[0]}"] += 1
-                seen_abs.add(b)
+                if b not in seen_abs:
+                    first_seen(b)
                 fp = fingerprint(t)
                 if fp not in store.index and concrete.constraint(t):  # TLC's CONSTRAINT: checked, not expanded
                     if max_states is not None and len(store) >= max_states:

@@ -72,6 +72,26 @@ def path_text(labels: list[Label], init: int = 0) -> str:
     return "/".join(([f"Init({init})"] if init else []) + [segment(lb) for lb in labels])
 
 
+def split_path(text: str) -> list[str]:
+    """The steps of a path: split at each ``/`` outside a parameter's quotes and brackets (a key ``'a/b'`` is one
+    parameter: the page's own link ``Put('a/b')`` was cut in two and refused)."""
+    parts, start, depth, quote, escaped = [], 0, 0, "", False
+    for i, ch in enumerate(text):
+        if quote:
+            escaped, quote = (not escaped and ch == "\\"), ("" if ch == quote and not escaped else quote)
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "/" and depth <= 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p for p in parts if p.strip()]
+
+
 def _parse_segment(text: str, where: str) -> tuple[str, Params]:
     name, paren, rest = text.partition("(")
     if not paren or not rest.endswith(")") or not name.isidentifier():
@@ -113,7 +133,7 @@ class Session:
         From the longest prefix in the cache, step by step (it recursed once per step, so a pasted path of
         1,500 steps ended in 'RecursionError', status 500, where 10,000 are allowed). The path and its parent
         are cached (a click extends the one, Back goes to the other), and every 256th prefix of a long path."""
-        parts = [p for p in text.strip().split("/") if p]
+        parts = split_path(text.strip())
         if len(parts) > 10_000:
             raise PathError("the path has more than 10,000 steps")
         ends = list(itertools.accumulate(len(p) + 1 for p in parts))  # prefix k is norm[:ends[k - 1] - 1]

@@ -220,10 +220,24 @@ async function loadTrace(file) {
   }
 }
 
+// The first step of a path: up to the first "/" outside a parameter's quotes and brackets (session.split_path).
+function firstStep(path) {
+  let depth = 0, quote = "", escaped = false;
+  for (let i = 0; i < path.length; i++) {
+    const ch = path[i];
+    if (quote) { [escaped, quote] = [!escaped && ch === "\\", ch === quote && !escaped ? "" : quote]; }
+    else if (ch === "'" || ch === '"') quote = ch;
+    else if ("([{".includes(ch)) depth++;
+    else if (")]}".includes(ch)) depth--;
+    else if (ch === "/" && depth <= 0) return path.slice(0, i);
+  }
+  return path;
+}
+
 $("back").addEventListener("click", () => go(view.history[view.depth - 1].path));
 $("forward").addEventListener("click", () => {
   const rest = trail.slice(view.path.length).replace(/^\//, "");
-  if (rest) go((view.path ? view.path + "/" : "") + rest.split("/")[0]);
+  if (rest) go((view.path ? view.path + "/" : "") + firstStep(rest));
 });
 $("initial").addEventListener("click", (ev) => { ev.preventDefault(); go(view ? view.history[0].path : ""); });
 $("run").addEventListener("click", runSearch);
