@@ -383,3 +383,37 @@ def test_an_exception_in_the_users_mapping_is_named_in_one_line(capsys: pytest.C
     assert code == 3 and one_error_line(err) == (
         "paxraft audit: error in the spec's code: in the trace mapping's code: "
         f"PingPongLog.event_view (broken_log.py:{line}) raised KeyError: 'rally'")
+
+
+def test_default_mapping_audit_view_and_empty_traces(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    # a spec that says how a node sees its state: the walk's events report the token as "has_token"
+    events = walk(3, 30)
+    for e in events:
+        e["state"] = {"active": e["state"]["active"], "has_token": e["state"]["tpos"] == e["node"]}
+    cls = load_user_spec(EWD840)
+    cls.audit_view = lambda self, s, node: {"active": s.active[node], "has_token": s.tpos == node}
+    try:
+        code, rep = audit(capsys, EWD840, *write(tmp_path, events))
+        assert (code, rep["verdict"]) == (0, "ok")
+        k = next(k for k, e in enumerate(events) if e["action"] == "PassToken")
+        events[k]["state"]["has_token"] = not events[k]["state"]["has_token"]
+        code, rep = audit(capsys, EWD840, *write(tmp_path, events))
+        assert (code, rep["failure"]["index"], rep["failure"]["diff"][0]["field"]) == (1, k + 1, "has_token")
+    finally:
+        del cls.audit_view
+    paths = write(tmp_path, [])
+    code, err = audit(capsys, EWD840, *paths)
+    assert code == 2 and err.endswith("no events to audit (the files hold headers only)")
+
+
+def test_logs_of_the_examples_implementation_run_here(capsys: pytest.CaptureFixture) -> None:
+    """Logs written here by tlaplus/Examples' Java implementation (specifications/ewd998/impl, `EWD998App 1 3`,
+    its server sockets bound to 127.0.0.1): one as it is, accepted (as all 18 runs of 1 to 9 nodes were:
+    /work/notes/audituser.md), and one of it with a bug planted, a payload's receipt that does not blacken the
+    node (`color = Color.black;` removed from RecvMsg): refused where that node passes the token white."""
+    code, rep = audit(capsys, EWD998, HERE / "data" / "ewd998-java-n3.ndjson")
+    assert (code, verdict(rep), rep["events"], rep["params"]) == (0, "ok", 150, {"nodes": 3})
+    code, rep = audit(capsys, EWD998, HERE / "data" / "ewd998-java-unblackened-n3.ndjson")
+    assert code == 1 and verdict(rep) == (28, "28", "PassToken(i=n2) leads to a different state")
+    assert rep["failure"]["diff"] == [{"field": "token", "implementation": {"at": 1, "q": 1, "color": "white"},
+                                       "spec": {"at": 1, "q": 1, "color": "black"}}]

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from test_cli import check_report, run
 
+from modelcheck.output.explore.session import PathError, Session
+from modelcheck.output.itf import read_itf
+
 ROOT = Path(__file__).resolve().parent.parent
 FILE = ROOT / "tests" / "user_specs" / "multipaxos_smr.py"
 REF = f"{FILE}:MultiPaxosSMR"
@@ -69,3 +72,24 @@ def test_the_fast_spec_is_the_plain_one(capsys: pytest.CaptureFixture, argv: lis
     plain, fast = (check_report(capsys, ref, *argv, "--deadlock") for ref in (REF, FAST))
     assert [fast[k] for k in ("distinct_states", "states_generated", "depth", "coverage")] == [
         plain[k] for k in ("distinct_states", "states_generated", "depth", "coverage")]
+
+
+def test_a_trace_replayed_against_the_spec_without_the_bug_fails_at_the_step(capsys: pytest.CaptureFixture,
+                                                                            tmp_path: Path) -> None:
+    # replay and the explorer compared the states' kinds (False against 0) on states that differ: the message sets
+    # held different messages and the comparison looked one up in the other, 'internal error: KeyError: Accept(...)',
+    # exit 4, where the trace is simply not a behaviour of the spec without the bug (exit 1).
+    code, _, _ = run(capsys, "check", REF, "--variant", "ignore-peak-votes", "--symmetry", "--out", str(tmp_path),
+                     "--quiet")
+    assert code == 1
+    trace = tmp_path / "trace.itf.json"
+    code, out, _ = run(capsys, "replay", str(trace), "--spec", f"{FILE}:IgnorePeakVotes")
+    assert code == 0 and "Every state follows; the last state violates Linearizability." in out
+    code, out, err = run(capsys, "replay", str(trace), "--spec", REF)
+    assert code == 1, err
+    assert ("FAIL state 9: HandlePrepareReplies(r=s2): leads to a different state than the one recorded "
+            "(variable msgs differs)") in out
+    spec, recorded = read_itf(trace, spec_ref=REF)
+    with pytest.raises(PathError, match=r"^trace step 8: HandlePrepareReplies\(1\) does not lead to the recorded "
+                                         r"state$"):
+        Session(spec).load_trace(recorded.steps)

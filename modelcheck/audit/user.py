@@ -231,8 +231,15 @@ def user_audit(cls: type[Spec], paths: Sequence[str], bounds: dict[str, Any],
                decode: Any = None) -> tuple[Mapping, list[Event], list[str]]:
     """The mapping, the events in order and the reader's warnings for a user's spec class."""
     found = mapping_class(cls)
+    constants = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    unknown = sorted(set(bounds) - set(constants))
+    if unknown:
+        raise TraceError(f"{cls.__name__} has no constant {', '.join(map(repr, unknown))} "
+                         f"(its constants: {', '.join(constants) or 'none'})")
     if found is not None:
         events = found.read([str(p) for p in paths])
+        if not events:
+            raise TraceError(f"{', '.join(map(str, paths))}: no lines to audit")
         return found(events, bounds), events, []
     try:
         events, warnings = read_traces(list(paths), decode)
@@ -240,11 +247,8 @@ def user_audit(cls: type[Spec], paths: Sequence[str], bounds: dict[str, Any],
         raise TraceError(f"{exc} ({cls.__name__} declares no trace mapping of its own, so its traces are read as "
                          "paxraft-trace files: docs/auditing.md, \"Auditing your own protocol's implementation\")"
                          ) from None
-    constants = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-    unknown = sorted(set(bounds) - set(constants))
-    if unknown:
-        raise TraceError(f"{cls.__name__} has no constant {', '.join(map(repr, unknown))} "
-                         f"(its constants: {', '.join(constants) or 'none'})")
+    if not events:
+        raise TraceError(f"{', '.join(map(str, paths))}: no events to audit (the files hold headers only)")
     return DefaultMapping(cls(**bounds)), events, warnings
 
 
