@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 from test_cli import check_report, one_error_line, run
+from test_explore import _get  # an HTTP GET that returns error statuses too
 
 from modelcheck.engine.stateful import InvariantViolation, run_spec
+from modelcheck.output.explore.server import serve_in_thread
+from modelcheck.output.explore.session import Session
 from spec.registry import load_user_spec
 
 USER = Path(__file__).resolve().parent / "user_specs"
@@ -229,3 +232,43 @@ def test_folklore_planted_bugs(capsys: pytest.CaptureFixture) -> None:
     assert out.count("property ReliableChan_p") == 3
     code, out, _ = run(capsys, "variants", "--spec", str(FOLK), "--check")
     assert code == 0 and "every entry agrees" in out
+
+
+# -- refinement, the explorer, the proof commands ------------------------------------------------------
+
+
+def test_bcast_byz_refines_a_plain_broadcast(capsys: pytest.CaptureFixture) -> None:
+    """EchoQuorum (in bcast_byz.py): a correct process accepts only after N - 2T correct ones echoed. bcastByz
+    implements it (227,280 transitions: TLC's 227,344 generated less the 64 initial states); with F = T + 1
+    faulty processes the second step already accepts on one correct ECHO."""
+    code, out, _ = run(capsys, "refine", SPEC, "EchoQuorum")
+    assert code == 0 and "BcastByz implements EchoQuorum." in out
+    assert "14,424 distinct BcastByz states, 227,280 transitions checked (14,424 map to stutters), 96 distinct" in out
+    code, out, _ = run(capsys, "refine", NOBCAST, "--variant", "faulty-beyond-t", "EchoQuorum", "--f", "2")
+    assert code == 1 and "refinement fails at state 3 (step 2): UponAcceptNotSentBefore(p=p2, good={p1}, " \
+                         "bad={p3, p4}) maps to no step of EchoQuorum: Corr = {p1, p2}; echoed = {p1}" in out
+
+
+def test_the_explorer_steps_with_set_parameters(capsys: pytest.CaptureFixture) -> None:
+    """bosco's r and bcastByz's good/bad are sets: each step's URL writes them as Python literals."""
+    session = Session(load_user_spec(BSPEC)(n=2, t=0, f=0))
+    view = session.view("Init(2)/UponV1(0,set())/Receive(1,{(0,1)})")
+    assert view["path"] == "Init(2)/UponV1(0,set())/Receive(1,{(0,1)})" and view["inits"]["count"] == 4
+    assert [e["label"] for e in view["enabled"]][-1] == "Receive(p=p2, r={ECHO1(p1)})"
+    server = serve_in_thread(Session(load_user_spec(SPEC)()))
+    try:
+        status, body = _get(server.url + "api/state?path=Init(63)/UponV1(2,set(),{0})")  # p1 is faulty there
+        inits = json.loads(body)["inits"]
+        assert status == 200 and (inits["count"], inits["current"]) == (64, 63)
+        status, body = _get(server.url + "api/state?path=Init(3)/UponV1(2,frozenset(),set())")
+        assert status == 400 and "are not Python literals" in json.loads(body)["error"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_proof_commands_refuse_in_one_line(capsys: pytest.CaptureFixture) -> None:
+    for cmd, needle in [("infer", "infer needs a Z3 proof model"), ("bmc", "no Z3 encoding of spec 'BcastByz'"),
+                        ("prove", "no proof of ")]:
+        code, out, err = run(capsys, cmd, SPEC, *(["--depth", "5"] if cmd == "bmc" else []))
+        assert code == 2 and out == "" and needle in one_error_line(err), (cmd, err)
