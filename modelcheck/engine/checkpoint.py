@@ -42,8 +42,12 @@ class CheckpointError(SpecError):
 def _source_files(cls: type) -> list[str]:
     """The files that define the spec's class and every class it extends (but Spec and the standard library's):
     whole files, for a step's rule may sit in a mixin that is no Spec (Fast Paxos's Common) or in a function of
-    the module; hashing each Spec class's own text missed both, and a resume ran the changed spec on, silently."""
-    out = []
+    the module; hashing each Spec class's own text missed both, and a resume ran the changed spec on, silently.
+    And the modules a user's spec file imported from its folder (a helper's step size changed between the
+    checkpoint and the resume: 523 states, a mix of two models, where either has 961 or 256)."""
+    from spec.registry import user_module_sources
+
+    out = sorted(path for _name, path, _text in user_module_sources(cls))
     for c in cls.__mro__:
         mod = sys.modules.get(c.__module__)
         path = getattr(mod, "__file__", None)
@@ -163,7 +167,8 @@ def check_matches(manifest: dict[str, Any], identity: dict[str, Any], options: d
         if theirs.get(key) != mine:
             if key == "source_sha256":
                 raise CheckpointError("the spec's source changed since the checkpoint was written (the file of its "
-                                      "class, or of a class it extends); cannot resume")
+                                      "class, of a class it extends, or a module its file imports from its "
+                                      "folder); cannot resume")
             raise CheckpointError(f"checkpoint is for {key} {theirs.get(key)!r}, this run has {mine!r}; cannot resume")
     for key, mine in options.items():
         if manifest.get("options", {}).get(key) != mine:
