@@ -211,6 +211,22 @@ def test_a_checkpoint_of_a_spec_whose_source_changed_is_refused(tmp_path: Path, 
     )
 
 
+def test_a_checkpoint_whose_manifest_was_edited_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """The manifest's counters say where the run resumes, and nothing checked them: a total edited from 496 to -5
+    resumed to 837 states, 'No error found', of Paxos's 3,921 (hostile5)."""
+    d = tmp_path / "ck"
+    assert main(["check", "paxos", "--checkpoint", str(d), "--checkpoint-every", "0", "--max-states", "500",
+                 "--quiet"]) == 0
+    manifest = d / "current" / "manifest.json"
+    m = json.loads(manifest.read_text())
+    m["coordinator"]["total"] = -5
+    manifest.write_text(json.dumps(m))
+    capsys.readouterr()
+    assert main(["check", "--resume", str(d), "--max-states", "5000"]) == 2
+    assert capsys.readouterr().err == (f"paxraft check: error: {d}/current/manifest.json: its checksum does not "
+                                       "match its content (edited or damaged); cannot resume\n")
+
+
 def test_a_checkpoint_whose_spec_imports_a_changed_neighbour_is_refused(tmp_path: Path, capsys) -> None:
     """A helper imported from the spec's folder was not hashed: its step size changed from 1 to 2 between the
     checkpoint and the resume, and the run went on to 523 states, a mix of two models (961 and 256) (hostile5)."""
