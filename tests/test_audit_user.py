@@ -247,6 +247,20 @@ def test_default_mapping_accepts_walks_of_the_spec(capsys: pytest.CaptureFixture
         events = walk(seed, 40)
         code, rep = audit(capsys, EWD840, *write(tmp_path, events))
         assert (code, verdict(rep), rep["events"]) == (0, "ok", len(events)), seed
+    # a variable reported whole (every node's `active`, as a list) rather than at the node: compared whole
+    events, sp, rng = walk(0, 40), load_user_spec(EWD840)(3), random.Random(0)
+    s = rng.choice(list(sp.init_states()))
+    for e in events:  # the walk again, to know every node's activity after each step
+        s = next(t for i, p, t in sp.successors(s) if sp.label(i, p).name == e["action"]
+                 and all(dict(zip(sp.action(e["action"]).param_names, p)).get(k) == v for k, v in e["params"].items())
+                 and t.active[e["node"]] == e["state"]["active"] and t.color[e["node"]] == e["state"]["color"]
+                 and t.tpos == e["state"]["tpos"])
+        e["state"]["active"] = list(s.active)
+    code, rep = audit(capsys, EWD840, *write(tmp_path, events))
+    assert (code, verdict(rep)) == (0, "ok")
+    events[7]["state"]["active"][events[7]["node"]] ^= True
+    code, rep = audit(capsys, EWD840, *write(tmp_path, events))
+    assert (code, rep["failure"]["index"], rep["failure"]["diff"][0]["field"]) == (1, 8, "active")
 
 
 def test_default_mapping_refuses_mutants_at_their_event(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:

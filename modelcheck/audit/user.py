@@ -53,8 +53,8 @@ class DefaultMapping(Mapping):
     """Any spec, for paxraft-trace events that name its actions, parameters and variables.
 
     An event ``{"action": A, "params": {p: v}, "state": {x: w}}`` is the step ``A`` with the parameters
-    given (the others searched); after it, each reported variable ``x`` must equal the spec's: the whole
-    value, or its entry at the event's node when the value is a tuple or dict the node indexes. A spec
+    given (the others searched); after it, each reported variable ``x`` must equal the spec's: its entry at
+    the event's node when the value is a tuple or dict the node indexes, or the whole value. A spec
     that keeps a node's variables otherwise defines ``audit_view(self, state, node) -> dict`` (the node's
     variables as JSON values). Actions the spec lists in ``audit_stutter`` (a tuple of names) are events
     that change no variable (a log line, a heartbeat).
@@ -116,12 +116,14 @@ class DefaultMapping(Mapping):
             view = self.view(state, event.node)
             return {k: as_json(view.get(k)) for k in event.state}
         out = {}
-        for k in event.state:
-            value = getattr(state, k)
-            if (isinstance(value, (tuple, list)) and not hasattr(value, "_asdict") and 0 <= event.node < len(value)
+        for k, reported in event.state.items():
+            value = getattr(state, k) if hasattr(state, k) else state[self.spec.variables.index(k)]
+            whole = as_json(value)
+            if whole != reported and (
+                    isinstance(value, (tuple, list)) and not hasattr(value, "_asdict") and 0 <= event.node < len(value)
                     or isinstance(value, AbstractMapping) and event.node in value):
-                value = value[event.node]
-            out[k] = as_json(value)
+                whole = as_json(value[event.node])
+            out[k] = whole
         return out
 
     def event_view(self, event: Event) -> dict[str, Any]:
