@@ -460,3 +460,28 @@ def test_as_the_tla_says_the_verdicts_are_tlcs(capsys: pytest.CaptureFixture, tm
         code, rep = audit(capsys, as_tla, mutated(tmp_path, log))
         got = verdict(rep)
         assert (code, got if got == "ok" else got[:2]) == (0 if want == "ok" else 1, want), name
+
+
+def test_a_mapping_returning_the_wrong_shapes_is_told_in_one_line(capsys: pytest.CaptureFixture,
+                                                                  tmp_path: Path) -> None:
+    files = doc_files()
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    logs = [str(tmp_path / "p0.log"), str(tmp_path / "p1.log")]
+    good = '        return [[StepPattern("Hit", (event.node,))]]'
+    cases = {
+        "flat.py": (good, '        return [StepPattern("Hit", (event.node,))]',
+                    "p0.log:1: PingPongLog.explanations returned [StepPattern(name='Hit', params=(0,))]: expected a "
+                    "list of alternatives, each a list of StepPattern(action, params) with one parameter (or ANY) per "
+                    "parameter of the action (Hit: 1)"),
+        "arity.py": (good, '        return [[StepPattern("Hit", (event.node, 1))]]', "params=(0, 1))]]: expected"),
+        "records.py": ('        return causal_order(events, lambda e: e.extra["vc"])',
+                       '        return [e.extra for e in events]',
+                       "PingPongLog.read returned a list of dict: expected a list of events "
+                       "(modelcheck.audit.log_line)"),
+    }
+    for name, (old, new, want) in cases.items():
+        assert old in files["pingpong_log.py"]
+        (tmp_path / name).write_text(files["pingpong_log.py"].replace(old, new))
+        code, _, err = run(capsys, "audit", "--spec", f"{tmp_path / name}:PingPong", *logs)
+        assert code == 2 and want in one_error_line(err), name

@@ -168,6 +168,33 @@ class TraceMapping(Mapping):
             if not (isinstance(target, type) and issubclass(target, Spec)):
                 raise TypeError(f"{cls.__name__}.spec_class must be a Spec subclass, got {target!r}")
             _MAPPINGS[target] = cls
+        if "explanations" in vars(cls):  # the user's: what it returns is checked once per event, in one line
+            given = vars(cls)["explanations"]
+
+            def explanations(self: TraceMapping, event: Event, _given: Callable = given) -> list[Explanation]:
+                return self._checked(event, _given(self, event))
+
+            explanations.__doc__ = given.__doc__
+            cls.explanations = explanations  # type: ignore[method-assign]
+
+    def _checked(self, event: Event, expls: Any) -> list[Explanation]:
+        """``expls`` if it is a list of alternatives, each a list of steps naming the spec's actions with their
+        number of parameters; else one line naming the mapping and the line (exit 2)."""
+        acts = self._arity if hasattr(self, "_arity") else self._arities()
+        ok = isinstance(expls, (list, tuple)) and all(
+            isinstance(alt, (list, tuple)) and all(
+                isinstance(p, StepPattern) and isinstance(p.params, tuple) and acts.get(p.name) == len(p.params)
+                for p in alt) for alt in expls)
+        if not ok:
+            raise TraceError(
+                f"{event.where}: {type(self).__name__}.explanations returned {expls!r}: expected a list of "
+                "alternatives, each a list of StepPattern(action, params) with one parameter (or ANY) per parameter "
+                f"of the action ({', '.join(f'{a}: {n}' for a, n in acts.items())})")
+        return list(expls)
+
+    def _arities(self) -> dict[str, int]:
+        self._arity = {a.name: len(a.param_names) for a in self.spec.actions}
+        return self._arity
 
     def __init__(self, events: Sequence[Event], bounds: dict[str, Any]) -> None:
         self.spec = self.make_spec(events, dict(bounds))
@@ -240,6 +267,11 @@ def user_audit(cls: type[Spec], paths: Sequence[str], bounds: dict[str, Any],
                          f"(its constants: {', '.join(constants) or 'none'})")
     if found is not None:
         events = found.read([str(p) for p in paths])
+        if not isinstance(events, list) or not all(isinstance(e, Event) for e in events):
+            kinds = sorted({type(e).__name__ for e in events}) if isinstance(events, list) else []
+            raise TraceError(f"{found.__name__}.read returned a {type(events).__name__}"
+                             f"{' of ' + ', '.join(kinds) if kinds else ''}: expected a list of events "
+                             "(modelcheck.audit.log_line)")
         if not events:
             raise TraceError(f"{', '.join(map(str, paths))}: no lines to audit")
         return found(events, bounds), events, []
