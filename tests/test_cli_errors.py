@@ -48,6 +48,8 @@ def one_line(err: str, needle: str) -> None:
         (faulty.IdentityState, "states of type Box (from init_states()) compare by identity"),
         (faulty.NoReturnInvariant, "invariant Small returned None (a missing return?) on state x=0"),
         (faulty.MutatingAction, "action Inc(d=1) changed the state it was given (x=0 became x=1): the search keeps"),
+        (faulty.StepReadsItsOwnCounter, "action Inc(d=1) gave two different outcomes from one state (x=2, then x=1; "
+                                        "in state x=0): a step must be a function of the state and its parameters"),
         (faulty.MutatingInvariant, "invariant Small changed the state it was given (x=2 became x=0)"),
         (faulty.FairNoAction, 'fairness WF() names no action, so it covers no step and constrains nothing; name '
                               'the actions it makes fair: WF("A", "B")'),

@@ -207,8 +207,47 @@ def test_a_checkpoint_of_a_spec_whose_source_changed_is_refused(tmp_path: Path, 
     assert main(["check", "--resume", str(d)]) == 2
     assert capsys.readouterr().err == (
         "paxraft check: error: the spec's source changed since the checkpoint was written (the file of its class, "
-        "or of a class it extends); cannot resume\n"
+        "of a class it extends, or a module its file imports from its folder); cannot resume\n"
     )
+
+
+def test_a_checkpoint_whose_manifest_was_edited_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """The manifest's counters say where the run resumes, and nothing checked them: a total edited from 496 to -5
+    resumed to 837 states, 'No error found', of Paxos's 3,921 (hostile5)."""
+    d = tmp_path / "ck"
+    assert main(["check", "paxos", "--checkpoint", str(d), "--checkpoint-every", "0", "--max-states", "500",
+                 "--quiet"]) == 0
+    manifest = d / "current" / "manifest.json"
+    m = json.loads(manifest.read_text())
+    m["coordinator"]["total"] = -5
+    manifest.write_text(json.dumps(m))
+    capsys.readouterr()
+    assert main(["check", "--resume", str(d), "--max-states", "5000"]) == 2
+    assert capsys.readouterr().err == (f"paxraft check: error: {d}/current/manifest.json: its checksum does not "
+                                       "match its content (edited or damaged); cannot resume\n")
+
+
+def test_a_checkpoint_whose_spec_imports_a_changed_neighbour_is_refused(tmp_path: Path, capsys) -> None:
+    """A helper imported from the spec's folder was not hashed: its step size changed from 1 to 2 between the
+    checkpoint and the resume, and the run went on to 523 states, a mix of two models (961 and 256) (hostile5)."""
+    (tmp_path / "hostile5_step_size.py").write_text("def step_size() -> int:\n    return 1\n")
+    (tmp_path / "two.py").write_text(
+        "from typing import NamedTuple\nfrom hostile5_step_size import step_size\n"
+        "from spec.core import Spec, action\n\n\n"
+        "class S(NamedTuple):\n    x: int\n    y: int\n\n\n"
+        "class Two(Spec):\n    variables = ('x', 'y')\n\n    def init_states(self):\n        return [S(0, 0)]\n\n"
+        "    @action(lambda self, s: [(0,), (1,)])\n    def Inc(self, s, i):\n        d = step_size()\n"
+        "        t = S(s.x + d, s.y) if i == 0 else S(s.x, s.y + d)\n        return t if max(t) <= 30 else None\n")
+    d = tmp_path / "ck"
+    assert main(["check", f"{tmp_path / 'two.py'}:Two", "--checkpoint", str(d), "--checkpoint-every", "0",
+                 "--max-states", "100", "--quiet"]) == 0
+    (tmp_path / "hostile5_step_size.py").write_text("def step_size() -> int:\n    return 2\n")
+    capsys.readouterr()
+    assert main(["check", "--resume", str(d), "--max-states", "5000"]) == 2
+    assert "the spec's source changed since the checkpoint was written" in capsys.readouterr().err
+    (tmp_path / "hostile5_step_size.py").write_text("def step_size() -> int:\n    return 1\n")
+    assert main(["check", "--resume", str(d), "--max-states", "5000"]) == 0
+    assert "961 distinct states, 1,861 states generated, depth 61" in capsys.readouterr().out
 
 
 def test_cli_reports_workers_and_bad_memory(capsys: pytest.CaptureFixture) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck.engine.checkpoint import CheckpointError
+from modelcheck.engine.checkpoint import CheckpointError, _digest
 from modelcheck.engine.coordinator import search
 from spec.paxos import Paxos
 from spec.registry import load_user_spec
@@ -52,6 +52,7 @@ def test_a_resume_where_strings_hash_otherwise_is_refused(tmp_path: Path) -> Non
         manifest = d / "current" / "manifest.json"
         m = json.loads(manifest.read_text())
         m["hashing"] = {"seed": None, "probe": m["hashing"]["probe"] + 1}  # another process's salt
+        m["sha256"] = _digest(m)  # as that process would have written it
         manifest.write_text(json.dumps(m))
         if spec.name == "Subsets":
             with pytest.raises(CheckpointError, match="the checkpoint's states hold strings.*random PYTHONHASHSEED"):

@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 from test_cli import check_report, one_error_line, run
+from test_explore import _get  # an HTTP GET that returns error statuses too
 
 from modelcheck.engine.stateful import InvariantViolation, run_spec
+from modelcheck.output.explore.server import serve_in_thread
+from modelcheck.output.explore.session import Session
 from spec.registry import load_user_spec
 
 USER = Path(__file__).resolve().parent / "user_specs"
@@ -143,3 +146,129 @@ def test_bcast_byz_graph_list_and_hypothesis(capsys: pytest.CaptureFixture, tmp_
     with pytest.raises(InvariantViolation) as found:
         run_spec(load_user_spec(f"{BYZ}:TooManyFaulty")(n=4, t=1, f=2), settings=fast)
     assert found.value.invariant == "Unforg"
+
+
+# -- bosco -----------------------------------------------------------------------------------------------
+
+BOSCO = USER / "bosco.py"
+BSPEC = f"{BOSCO}:Bosco"
+
+
+def test_bosco_counts_are_tlcs(capsys: pytest.CaptureFixture) -> None:
+    """TLC 2.20 on bosco.tla (TypeOK, Lemma3_0 .. Lemma4_1; bosco_*.cfg): N=3 T=0 F=0 7,568 / 85,304 / 7,
+    N=2 118 / 588 / 5, N=1 8 / 18 / 3. One step per r and per disjunct that holds, as TLC counts."""
+    obj = check_report(capsys, BSPEC, "--n", "3", "--t", "0", "--f", "0")
+    assert (obj["verdict"], obj["distinct_states"], obj["states_generated"], obj["depth"]) == ("ok", 7568, 85304, 7)
+    assert figures(capsys, BSPEC, "--n", "2", "--t", "0", "--f", "0") == (118, 588, 5)
+    assert figures(capsys, BSPEC, "--n", "1", "--t", "0", "--f", "0") == (8, 18, 3)
+
+
+def test_bosco_symmetry_over_the_correct_and_the_faulty_processes_apart(capsys: pytest.CaptureFixture) -> None:
+    """TLC 2.20 with SYMMETRY Permutations(Corr) \\cup Permutations(Faulty) over model values (MCboscoSym.tla,
+    MCboscoTooManyFaultySym.tla): N=3 T=0 F=0 1,384 / 15,604 / 7; the faulty-beyond-t model N=3 T=0 F=1 (two
+    correct processes, one faulty; TypeOK only) 1,072 / 13,040 / 5, and 2,098 / 25,532 / 5 without symmetry."""
+    assert figures(capsys, BSPEC, "--n", "3", "--t", "0", "--f", "0", "--symmetry") == (1384, 15604, 7)
+    tmf = ("--variant", "faulty-beyond-t", "--n", "3", "--t", "0", "--f", "1", "--no-invariants")
+    assert figures(capsys, BSPEC, *tmf) == (2098, 25532, 5)
+    assert figures(capsys, BSPEC, *tmf, "--symmetry") == (1072, 13040, 5)
+
+
+def test_a_symmetry_across_correct_and_faulty_processes_is_refused(capsys: pytest.CaptureFixture) -> None:
+    """Renaming over all of P (AcrossRoles) would merge a correct process with a faulty one: one line, exit 2."""
+    code, out, err = run(capsys, "check", f"{BOSCO}:AcrossRoles", "--symmetry")  # N=4 T=1 F=1
+    assert code == 2 and out == ""
+    assert one_error_line(err).startswith("paxraft check: error: AcrossRoles: permute is not a symmetry of the model")
+
+
+def test_bosco_planted_bugs(capsys: pytest.CaptureFixture) -> None:
+    """TLC 2.20: one-step-threshold-low (boscoOneStepOnFewer.tla, OneStep200.cfg) and faulty-beyond-t
+    (MCboscoTMF301Lemma.cfg) both break Lemma3_0 in 4 steps: two correct processes decide 0 and 1."""
+    low = ("--variant", "one-step-threshold-low", "--n", "2", "--t", "0", "--f", "0")
+    code, out, _ = run(capsys, "check", BSPEC, *low)
+    assert code == 1 and "invariant Lemma3_0 is violated; shortest counterexample: 4 steps" in out
+    code, out, _ = run(capsys, "check", BSPEC, "--variant", "faulty-beyond-t", "--n", "3", "--t", "0", "--f", "1")
+    assert code == 1 and "invariant Lemma3_0 is violated; shortest counterexample: 4 steps" in out
+    code, _, err = run(capsys, "check", BSPEC, "--n", "3", "--t", "0", "--f", "1")
+    assert code == 2 and one_error_line(err) == "paxraft check: error: bosco assumes T >= F, got --t 0 --f 1"
+    code, out, _ = run(capsys, "variants", "--spec", str(BOSCO), "--check")
+    assert code == 0 and "every entry agrees" in out
+
+
+# -- bcastFolklore ---------------------------------------------------------------------------------------
+
+FOLK = USER / "bcast_folklore.py"
+FSPEC = f"{FOLK}:BcastFolklore"
+
+
+def test_folklore_counts_and_liveness_are_tlcs(capsys: pytest.CaptureFixture) -> None:
+    """TLC 2.20, N=3 T=1 F=1 (bcastFolklore3.cfg: TypeOK, UnforgLtl CorrLtl RelayLtl ReliableChan; Folk3All.cfg:
+    ReliableChanAll, every sender): 3,700 / 36,224 / 7, every property holds. SpecNoBcast with Unforg
+    (Folk3NoBcast.cfg): 4 / 13 / 2. bcastFolklore.cfg itself (N=4) takes TLC 30 minutes: not run."""
+    assert figures(capsys, FSPEC) == (3700, 36224, 7)
+    assert figures(capsys, f"{FOLK}:FolkloreNoBcast") == (4, 13, 2)
+    code, out, _ = run(capsys, "check", FSPEC, "--liveness")
+    assert code == 0 and out.count("holds under this fairness.") == 5, out
+    assert "Fairness: WF(UponV1 \\/ UponAccept \\/ Receive)" in out
+
+
+def test_folklore_planted_bugs(capsys: pytest.CaptureFixture) -> None:
+    """TLC 2.20 on the variants' files: accept-without-echo (Folk1Nothing.cfg) Unforg in 1 step; accept-threshold-
+    high (Folk3Two_*.cfg) 3,700 / 34,592 / 7, RelayLtl violated (a prefix then stuttering), CorrLtl and
+    ReliableChanAll hold; crash-unsends (Folk3Unsends_*.cfg) deadlocks after 4 steps, and with -deadlock
+    3,400 / 23,444 / 7, CorrLtl holds, RelayLtl and ReliableChanAll violated."""
+    code, out, _ = run(capsys, "check", f"{FOLK}:FolkloreNoBcast", "--variant", "accept-without-echo", "--n", "1",
+                       "--t", "0", "--f", "0")
+    assert code == 1 and "invariant Unforg is violated; shortest counterexample: 1 step" in out
+    assert figures(capsys, FSPEC, "--variant", "accept-threshold-high") == (3700, 34592, 7)
+    code, out, _ = run(capsys, "check", FSPEC, "--variant", "accept-threshold-high", "--liveness")
+    assert code == 1 and out.count("holds under this fairness.") == 4
+    assert "property RelayLtl is violated: a fair behaviour of 4 steps that then stutters for ever" in out
+    assert figures(capsys, FSPEC, "--variant", "crash-unsends") == (3400, 23444, 7)
+    code, out, _ = run(capsys, "check", FSPEC, "--variant", "crash-unsends", "--deadlock")
+    assert code == 1 and "deadlock reached after 4 steps" in out
+    code, out, _ = run(capsys, "check", FSPEC, "--variant", "crash-unsends", "--liveness")
+    assert code == 1 and "Property CorrLtl holds under this fairness." in out
+    assert "property RelayLtl is violated: a fair behaviour of 2 steps that then stutters for ever" in out
+    assert out.count("property ReliableChan_p") == 3
+    code, out, _ = run(capsys, "variants", "--spec", str(FOLK), "--check")
+    assert code == 0 and "every entry agrees" in out
+
+
+# -- refinement, the explorer, the proof commands ------------------------------------------------------
+
+
+def test_bcast_byz_refines_a_plain_broadcast(capsys: pytest.CaptureFixture) -> None:
+    """EchoQuorum (in bcast_byz.py): a correct process accepts only after N - 2T correct ones echoed. bcastByz
+    implements it (227,280 transitions: TLC's 227,344 generated less the 64 initial states); with F = T + 1
+    faulty processes the second step already accepts on one correct ECHO."""
+    code, out, _ = run(capsys, "refine", SPEC, "EchoQuorum")
+    assert code == 0 and "BcastByz implements EchoQuorum." in out
+    assert "14,424 distinct BcastByz states, 227,280 transitions checked (14,424 map to stutters), 96 distinct" in out
+    code, out, _ = run(capsys, "refine", NOBCAST, "--variant", "faulty-beyond-t", "EchoQuorum", "--f", "2")
+    assert code == 1 and "refinement fails at state 3 (step 2): UponAcceptNotSentBefore(p=p2, good={p1}, " \
+                         "bad={p3, p4}) maps to no step of EchoQuorum: Corr = {p1, p2}; echoed = {p1}" in out
+
+
+def test_the_explorer_steps_with_set_parameters(capsys: pytest.CaptureFixture) -> None:
+    """bosco's r and bcastByz's good/bad are sets: each step's URL writes them as Python literals."""
+    session = Session(load_user_spec(BSPEC)(n=2, t=0, f=0))
+    view = session.view("Init(2)/UponV1(0,set())/Receive(1,{(0,1)})")
+    assert view["path"] == "Init(2)/UponV1(0,set())/Receive(1,{(0,1)})" and view["inits"]["count"] == 4
+    assert [e["label"] for e in view["enabled"]][-1] == "Receive(p=p2, r={ECHO1(p1)})"
+    server = serve_in_thread(Session(load_user_spec(SPEC)()))
+    try:
+        status, body = _get(server.url + "api/state?path=Init(63)/UponV1(2,set(),{0})")  # p1 is faulty there
+        inits = json.loads(body)["inits"]
+        assert status == 200 and (inits["count"], inits["current"]) == (64, 63)
+        status, body = _get(server.url + "api/state?path=Init(3)/UponV1(2,frozenset(),set())")
+        assert status == 400 and "are not Python literals" in json.loads(body)["error"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_proof_commands_refuse_in_one_line(capsys: pytest.CaptureFixture) -> None:
+    for cmd, needle in [("infer", "infer needs a Z3 proof model"), ("bmc", "no Z3 encoding of spec 'BcastByz'"),
+                        ("prove", "no proof of ")]:
+        code, out, err = run(capsys, cmd, SPEC, *(["--depth", "5"] if cmd == "bmc" else []))
+        assert code == 2 and out == "" and needle in one_error_line(err), (cmd, err)

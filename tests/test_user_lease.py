@@ -119,8 +119,12 @@ def test_z3_commands_refuse_it_in_one_line(command: list[str], capsys: pytest.Ca
     assert code == 2 and "Lease" in one_error_line(err)
 
 
-def test_audit_refuses_it_before_reading_traces(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_audit_reads_its_traces_as_paxraft_trace_files(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A user's spec with no trace mapping of its own is audited with the default one (docs/auditing.md): an
+    event that names no node is refused in one line naming the file and line, and why the format is ours."""
     trace = tmp_path / "t.jsonl"
     trace.write_text('{"format": "paxraft-trace", "version": 2, "node": 1, "nodes": [1, 2]}\n{"event": "Grant"}\n')
     code, _, err = run(capsys, "audit", str(trace), "--spec", REF)
-    assert code == 2 and f"no audit mapping for spec {REF!r}" in one_error_line(err)
+    line = one_error_line(err)
+    assert code == 2 and f'{trace}:2: "node" must be an integer, got None' in line
+    assert "Lease declares no trace mapping of its own" in line

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from test_cli import check_report, run
 
+from modelcheck.output.explore.session import PathError, Session
+from modelcheck.output.itf import read_itf
+
 ROOT = Path(__file__).resolve().parent.parent
 FILE = ROOT / "tests" / "user_specs" / "multipaxos_smr.py"
 REF = f"{FILE}:MultiPaxosSMR"
@@ -69,3 +72,43 @@ def test_the_fast_spec_is_the_plain_one(capsys: pytest.CaptureFixture, argv: lis
     plain, fast = (check_report(capsys, ref, *argv, "--deadlock") for ref in (REF, FAST))
     assert [fast[k] for k in ("distinct_states", "states_generated", "depth", "coverage")] == [
         plain[k] for k in ("distinct_states", "states_generated", "depth", "coverage")]
+
+
+def test_a_trace_replayed_against_the_spec_without_the_bug_fails_at_the_step(capsys: pytest.CaptureFixture,
+                                                                            tmp_path: Path) -> None:
+    # replay and the explorer compared the states' kinds (False against 0) on states that differ: the message sets
+    # held different messages and the comparison looked one up in the other, 'internal error: KeyError: Accept(...)',
+    # exit 4, where the trace is simply not a behaviour of the spec without the bug (exit 1).
+    code, _, _ = run(capsys, "check", REF, "--variant", "ignore-peak-votes", "--symmetry", "--out", str(tmp_path),
+                     "--quiet")
+    assert code == 1
+    trace = tmp_path / "trace.itf.json"
+    code, out, _ = run(capsys, "replay", str(trace), "--spec", f"{FILE}:IgnorePeakVotes")
+    assert code == 0 and "Every state follows; the last state violates Linearizability." in out
+    code, out, err = run(capsys, "replay", str(trace), "--spec", REF)
+    assert code == 1, err
+    assert ("FAIL state 9: HandlePrepareReplies(r=s2): leads to a different state than the one recorded "
+            "(variable msgs differs)") in out
+    spec, recorded = read_itf(trace, spec_ref=REF)
+    with pytest.raises(PathError, match=r"^trace step 8: HandlePrepareReplies\(1\) does not lead to the recorded "
+                                         r"state$"):
+        Session(spec).load_trace(recorded.steps)
+
+
+def test_a_step_prints_only_the_fields_it_changed_in_a_nested_record(capsys: pytest.CaptureFixture) -> None:
+    # show_state gives node as a record per replica whose insts is a function of the slots: a step printed the
+    # replica's whole record twice (node: s1: [leader |-> none, kvalue |-> nil, ...] -> [leader |-> s1, ...]).
+    code, out, _ = run(capsys, "check", REF, "--variant", "minority-quorum", *bounds(2, 1, 1))
+    assert code == 1
+    assert ("  2. BecomeLeader(r=s1, b=b1)\n       msgs: + Prepare(s1, b1); + PrepareReply(s1, b1, votes 0:nil 0:nil)"
+            "\n       node: s1.leader: none -> s1; s1.balMaxKnown: 0 -> 1\n") in out
+    assert "       node: s1.kvalue: nil -> w1; s1.commitUpTo: 0 -> 1; s1.insts.1: Accepting w1 (voted b1 w1) -> " \
+           "Committed w1 (voted b1 w1)\n" in out
+
+
+def test_it_refines_a_log_whose_slots_choose_once(capsys: pytest.CaptureFixture) -> None:
+    # chosen[slot] = the commands of the Accepts a majority answered in their ballot (tests/user_specs/slot_log.py).
+    code, out, _ = run(capsys, "refine", REF, "SlotLog", *bounds(2, 1, 1))
+    assert code == 0 and "1,163 distinct MultiPaxosSMR states, 1,904 transitions checked" in out
+    code, out, _ = run(capsys, "refine", REF, "--variant", "minority-quorum", "SlotLog", *bounds(2, 1, 1))
+    assert code == 1 and "refinement fails at state 8 (step 7): TakeNewRequest(r=s2, w=1) maps to no step" in out

@@ -107,6 +107,8 @@ def search(
         transport = InProcess(make)
     run = _Run(spec, transport, symmetry, check_invariants, check_deadlock, max_states, progress, chunk)
     run.root, run.every, run.cli, run.per_worker = root, checkpoint_every, cli, per_worker
+    if root is not None:  # as the run starts: a module the spec imports later is not the resume's to hash
+        run.identity = ckpt.spec_identity(spec)
     run.started = started
     handlers = run.catch_signals() if root is not None else {}
     try:
@@ -159,6 +161,7 @@ class _Run:
         self.stop_requested = False
         self.resumed_from: int | None = None
         self.cli: dict[str, Any] | None = None  # the command line's record, for `--resume DIR` alone
+        self.identity: dict[str, Any] = {}  # the spec's (checkpoint.spec_identity), taken as the run starts
         self.per_worker = False  # per-worker figures in extra even for one in-process worker
 
     # -- signals and checkpoints -----------------------------------------------------------------
@@ -176,7 +179,7 @@ class _Run:
             self.root,
             files,
             {
-                "identity": ckpt.spec_identity(self.spec),
+                "identity": self.identity,
                 "hashing": ckpt.hashing(),
                 "cli": self.cli,
                 "options": {"symmetry": self.symmetry, "check_invariants": self.check_invariants,

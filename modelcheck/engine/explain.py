@@ -33,8 +33,7 @@ def diff_lines(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str
         if before is None:
             lines.append(f"{var} = {compact(new)}")
         elif isinstance(new, dict) and isinstance(old, dict) and set(new) == set(old):
-            changed = [f"{k}: {compact(old[k])} -> {compact(new[k])}" for k in new if new[k] != old[k]]
-            lines.append(f"{var}: " + "; ".join(changed))
+            lines.append(f"{var}: " + "; ".join(_record_changes(old, new, "")))
         elif isinstance(new, list) and isinstance(old, list):
             added = [x for x in new if x not in old]
             gone = [x for x in old if x not in new]
@@ -43,6 +42,21 @@ def diff_lines(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str
         else:
             lines.append(f"{var}: {compact(old)} -> {compact(new)}")
     return lines
+
+
+def _record_changes(old: dict[str, Any], new: dict[str, Any], path: str) -> list[str]:
+    """``k: old -> new`` for each changed key of two records with the same keys, going down into a changed value
+    that is itself such a record (``s1.balMaxKnown: 0 -> 1``, not the whole of s1's record twice)."""
+    out = []
+    for k in new:
+        a, b = old[k], new[k]
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict) and set(a) == set(b):
+            out.extend(_record_changes(a, b, f"{path}{k}."))
+        else:
+            out.append(f"{path}{k}: {compact(a)} -> {compact(b)}")
+    return out
 
 
 def format_trace(spec: Spec, trace: list[Step]) -> str:

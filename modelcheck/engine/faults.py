@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import inspect
 import math
+import pickle
 import time
 import traceback
 from collections.abc import Iterable, Mapping
@@ -367,8 +368,41 @@ def _copy(state: State) -> State:
         return state
 
 
+def _fresh(state: State) -> State:
+    """An equal state made of new objects (its pickle read back), for a step to be called on again: one reading
+    ``id()`` then answers otherwise; ``state`` itself where it cannot be pickled."""
+    try:
+        return pickle.loads(pickle.dumps(state))
+    except Exception:  # noqa: BLE001 - an unpicklable state: the workers and checkpoints name it themselves
+        return state
+
+
+def _same_again(spec: Spec, act: Action, p: tuple, state: State, nxt: State | None, shown: str) -> None:
+    """The step called again, on an equal copy of ``state``, gives an equal successor: a step reading a random
+    number, the clock, ``id()`` or a counter of its own gave 7 states of a 64-state model, 'No error found', and
+    other counts with other runs or --workers."""
+    try:
+        again = act.step(_fresh(state), *p)
+    except Exception:  # noqa: BLE001 - raised the second time only: as unlike as another state
+        again = _NOT_A_STATE
+    if (again is None) != (nxt is None) or again is _NOT_A_STATE or (
+            nxt is not None and (again != nxt or unlike_part(nxt, again, ""))):
+        def said(x: Any) -> str:
+            return ("None (not enabled)" if x is None else "an exception" if x is _NOT_A_STATE
+                    else show_state(spec, x))
+
+        raise SpecContractError(
+            f"{spec_title(spec)}: action {shown} gave two different outcomes from one state ({said(nxt)}, then "
+            f"{said(again)}; in state {show_state(spec, state)}): a step must be a function of the state and its "
+            "parameters, reading no random number, clock, id() or attribute that changes; make a choice a parameter")
+
+
+_NOT_A_STATE = object()
+
+
 def successors(spec: Spec, state: State, kinds: tuple[type, ...]) -> list[tuple[str, State]]:
-    """Every successor of ``state`` as (shown label, state), each enumerator and step called and checked."""
+    """Every successor of ``state`` as (shown label, state), each enumerator and step called and checked (each step
+    twice: it must be a function of the state)."""
     out = []
     before = _copy(state)
     for act in spec.actions:
@@ -384,6 +418,8 @@ def successors(spec: Spec, state: State, kinds: tuple[type, ...]) -> list[tuple[
             _unchanged(spec, state, before, f"action {shown}")
             if nxt is not None:
                 check_state(spec, nxt, f"action {shown}", kinds)
+            _same_again(spec, act, p, state, nxt, shown)
+            if nxt is not None:
                 out.append((shown, nxt))
     return out
 

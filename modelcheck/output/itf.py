@@ -470,9 +470,13 @@ def _loop_unfair(spec: Spec, meta: dict[str, Any], steps: list[Step], loop: int)
 def unlike(spec_state: State, recorded: State) -> str:
     """Where two states Python takes as equal differ in kind, a bool in one and a number in the other (``False ==
     0``), as a clause to append to a verdict; "" when they are alike. A trace whose ``false`` was edited to ``0``
-    replayed as the spec's behaviour, and its last state, which the spec never reaches, was judged."""
+    replayed as the spec's behaviour, and its last state, which the spec never reaches, was judged. States that
+    differ are not alike either way: "" (unlike_part compares equal values only; a message set missing one of
+    the other's messages was a KeyError, exit 4, where replay owes "leads to a different state", exit 1)."""
     from modelcheck.engine.faults import show_value, unlike_part
 
+    if spec_state != recorded:
+        return ""
     found = unlike_part(spec_state, recorded, "")
     if found is None:
         return ""

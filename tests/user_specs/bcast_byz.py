@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from itertools import chain, combinations, product
 from typing import Annotated, Any, NamedTuple
 
-from spec.core import WF, Label, LeadsTo, MscEvent, Spec, SpecError, action, invariant
+from spec.core import WF, Label, LeadsTo, MscEvent, Spec, SpecError, action, invariant, refines
 from spec.limits import enumerable
 
 V0, V1, SE, AC = range(4)
@@ -49,6 +49,63 @@ def subsets(xs: frozenset[int]) -> Iterator[frozenset[int]]:
 def at(t: tuple, i: int, x: Any) -> tuple:
     """[t EXCEPT ![i] = x]"""
     return t[:i] + (x,) + t[i + 1 :]
+
+
+class EchoState(NamedTuple):
+    Corr: frozenset[int]
+    echoed: frozenset[int]  # the correct processes that sent ECHO
+    accepted: frozenset[int]  # the correct processes that accepted
+
+
+class EchoQuorum(Spec):
+    """A plain broadcast: correct processes echo at will, and one accepts only after N - 2T correct ones echoed."""
+
+    variables = ("Corr", "echoed", "accepted")
+
+    def __init__(
+        self,
+        n: Annotated[int, "number of processes (N)"] = 4,
+        t: Annotated[int, "the resilience (T)"] = 1,
+        f: Annotated[int, "number of faulty processes (F)"] = 1,
+    ) -> None:
+        if not 0 <= f <= n or t < 0:
+            raise SpecError(f"echo_quorum needs 0 <= F <= N and T >= 0, got --n {n} --t {t} --f {f}")
+        self.N, self.T, self.F = n, t, f
+        super().__init__()
+
+    def init_states(self) -> Iterator[EchoState]:
+        for corr in combinations(range(self.N), self.N - self.F):
+            yield EchoState(frozenset(corr), frozenset(), frozenset())
+
+    def each_corr(self, s: EchoState) -> list[tuple[int]]:
+        return [(p,) for p in sorted(s.Corr)]
+
+    def quorum(self, s: EchoState) -> bool:
+        """More than T correct processes echoed: N - 2T of them (with N - T ECHOs and at most T faulty)."""
+        return len(s.echoed) >= self.N - 2 * self.T
+
+    def show_state(self, s: EchoState) -> dict[str, Any]:
+        return {k: [f"p{p + 1}" for p in sorted(getattr(s, k))] for k in self.variables}
+
+    def show_param(self, action: str, param: str, value: Any) -> Any:
+        return f"p{value + 1}"
+
+    @action(each_corr)
+    def Echo(self, s: EchoState, p: int) -> EchoState | None:
+        return None if p in s.echoed else s._replace(echoed=s.echoed | {p})
+
+    @action(each_corr)
+    def Accept(self, s: EchoState, p: int) -> EchoState | None:
+        if p in s.accepted or not self.quorum(s):
+            return None
+        return s._replace(accepted=s.accepted | {p})
+
+    @action(each_corr)
+    def EchoAccept(self, s: EchoState, p: int) -> EchoState | None:
+        """Echo and accept in one step, on the others' ECHOs (UponAcceptNotSentBefore)."""
+        if p in s.echoed or p in s.accepted or not self.quorum(s):
+            return None
+        return s._replace(echoed=s.echoed | {p}, accepted=s.accepted | {p})
 
 
 class BcastByz(Spec):
@@ -210,6 +267,13 @@ class BcastByz(Spec):
         for p in self.Proc:
             pc[pi[p]], rcvd[pi[p]] = s.pc[p], ren(s.rcvd[p])
         return ByzState(ren(s.Corr), ren(s.Faulty), tuple(pc), tuple(rcvd), ren(s.sent))
+
+    @refines(EchoQuorum)
+    def as_echo_quorum(self) -> tuple[EchoQuorum, Any]:
+        """Unforgeability as a refinement: sent holds the correct processes' ECHOs, and a process at AC accepted."""
+        return EchoQuorum(self.N, self.T, self.F), lambda s: EchoState(
+            s.Corr, s.sent, frozenset(p for p in s.Corr if s.pc[p] == AC)
+        )
 
     # --- how it reads --------------------------------------------------------------------------------
 

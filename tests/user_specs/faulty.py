@@ -148,6 +148,19 @@ class MutatingInvariant(MutatingAction):
         return True
 
 
+class StepReadsItsOwnCounter(Counter):
+    """A step that reads an attribute it changes (a random number, the clock or id() alike): not a function of the
+    state, so the counts depend on the order of calls (7 states of a 64-state model, no error)."""
+
+    def __init__(self, limit: int = 3) -> None:
+        self.calls = 0
+        super().__init__(limit)
+
+    def Inc(self, s: S, d: int) -> S | None:  # type: ignore[override]
+        self.calls += 1
+        return S(s.x + d + self.calls % 2) if s.x + d <= self.limit else None
+
+
 class NoReturnInvariant(Counter):
     """An invariant that forgets to return."""
 

@@ -27,7 +27,9 @@ from __future__ import annotations
 import itertools
 from typing import Annotated, Any, NamedTuple
 
-from spec.core import Spec, SpecError, action, invariant
+from slot_log import LogState, SlotLog
+
+from spec.core import Spec, SpecError, action, invariant, refines
 
 RLOOP, DONE = range(2)  # pc
 EMPTY, PREPARING, ACCEPTING, COMMITTED = range(4)  # an instance's status
@@ -422,6 +424,24 @@ class MultiPaxosSMR(Spec):
                 return True
         return False
 
+    # -- refinement: a log whose slots each choose one command, once ------------------
+    def chosen(self, s: MPState) -> LogState:
+        """Slot k's chosen commands: those of the Accepts for k that a majority answered in their ballot."""
+        replies: dict[tuple[int, int], int] = {}
+        for m in s.msgs:
+            if m.type == ACCEPT_REPLY:
+                replies[m.bal, m.slot] = replies.get((m.bal, m.slot), 0) + 1
+        chosen = [set() for _ in self.Slots]
+        for m in s.msgs:
+            if m.type == ACCEPT and replies.get((m.bal, m.slot), 0) >= self.MajorityNum:
+                chosen[m.slot - 1].add(m.cmd)
+        return LogState(tuple(frozenset(x) for x in chosen))
+
+    @refines(SlotLog)
+    def as_slot_log(self) -> tuple[SlotLog, Any]:
+        """SlotLog over Slots and Commands, each slot's chosen command read off the messages."""
+        return SlotLog(self.NumCommands, self.NumCommands), self.chosen
+
     # -- symmetry: SymmetricPerms ------------------------------------------------
     def symmetric_sets(self) -> dict[str, int]:
         """Permutations(Replicas). (The .cfg's writes and reads are single, so their permutations are none.)"""
@@ -473,7 +493,7 @@ class MultiPaxosSMR(Spec):
             "commitUpTo": n.commitUpTo,
             "balPrepared": n.balPrepared,
             "balMaxKnown": n.balMaxKnown,
-            "insts": tuple(self.show_inst(i) for i in n.insts),
+            "insts": {k + 1: self.show_inst(i) for k, i in enumerate(n.insts)},  # a function of Slots
         }
 
     def show_event(self, e: tuple) -> str:
