@@ -103,7 +103,7 @@ def tok(q: int | None = None, color: str | None = None):  # noqa: ANN201 - a rec
 def test_a_tokens_q_or_colour_changed_is_refused_at_its_line(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     # line 4: node 1 receives the token from node 2 (q 10, black), the 95th event in causal order
     code, rep = audit(capsys, EWD998, mutated(tmp_path, with_line(4, tok(q=11))))
-    assert code == 1 and verdict(rep) == (95, "4", "as a stuttering step, the node's fields would not change")
+    assert code == 1 and verdict(rep) == (95, "4", "as a stutter (no spec step), the state is not what the line says")
     assert rep["failure"]["diff"] == [{"field": "token", "implementation": {"at": 1, "q": 11, "color": "black"},
                                        "spec": {"at": 1, "q": 10, "color": "black"}}]
     # line 78: node 3 receives the token from node 4 (q 4, black): event 29
@@ -147,7 +147,7 @@ def test_which_dropped_lines_the_spec_still_accepts(capsys: pytest.CaptureFixtur
         578: (25, "138", "PassToken(i=n4) is not enabled"),  # node 4's deactivation: it passes the token while active
         # node 0's receipt of a payload (event 5): node 0's counter is never logged; the payload is still in flight
         # at the first trm line (427, now 426), which means termination
-        423: (644, "426", "as a stuttering step, the node's fields would not change"),
+        423: (644, "426", "as a stutter (no spec step), the state is not what the line says"),
     }
     for n, want in cases.items():
         code, rep = audit(capsys, EWD998, mutated(tmp_path, with_line(n, lambda r: None)))

@@ -124,7 +124,7 @@ def _diagnose(mapping: Mapping, index: int, event: Event, cands: Sequence[State]
                         f" after {', '.join(_show(mapping, p) for p in expl[:depth])}" if depth else ""
                     )
                 elif not expl:
-                    reason = "as a stuttering step, the node's fields would not change"
+                    reason = mapping.stutter_reason
                 elif ndiff:
                     reason = f"{' then '.join(_show(mapping, p) for p in expl)} leads to a different state"
                 else:

@@ -160,6 +160,7 @@ class TraceMapping(Mapping):
     spec_class: ClassVar[type[Spec]]
     sends_always = True  # ``check`` is asked of every step, whatever the event sent
     enumerated_only = True  # a step's parameters must be ones its enumerator offers, as in TLA+'s \\E
+    stutter_reason = "as a stutter (no spec step), the state is not what the line says"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
