@@ -292,11 +292,15 @@ def test_default_mapping_refuses_mutants_at_their_event(capsys: pytest.CaptureFi
     # active, where the event says passive)
     assert (rep["failure"]["reason"], rep["failure"]["diff"]) == (
         "SendMsg(i=n1, j=n0) leads to a different state", [{"field": "active", "implementation": False, "spec": True}])
-    # a parameter the spec never offers (no node 7)
-    bad = json.loads(json.dumps(events))
-    bad[sends[0]]["params"]["j"] = 7
-    code, rep = audit(capsys, EWD840, *write(tmp_path, bad))
-    assert (code, rep["failure"]["index"]) == (1, sends[0] + 1)
+    # a parameter the spec never offers (no node 7), or of another type (JSON's true for node 1, which Python
+    # finds equal to 1)
+    for j in (7, True):
+        bad = json.loads(json.dumps(events))
+        k = next(k for k in sends if events[k]["params"]["j"] == 1) if j is True else sends[0]
+        bad[k]["params"]["j"] = j
+        code, rep = audit(capsys, EWD840, *write(tmp_path, bad))
+        assert (code, rep["failure"]["index"], rep["failure"]["reason"]) == (
+            1, k + 1, f"SendMsg(i=n{bad[k]['node']}, j=n{j}) is not enabled"), j
 
 
 def test_default_mapping_refusals_are_one_line(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
@@ -485,3 +489,18 @@ def test_a_mapping_returning_the_wrong_shapes_is_told_in_one_line(capsys: pytest
         (tmp_path / name).write_text(files["pingpong_log.py"].replace(old, new))
         code, _, err = run(capsys, "audit", "--spec", f"{tmp_path / name}:PingPong", *logs)
         assert code == 2 and want in one_error_line(err), name
+
+
+def test_a_spec_whose_constants_have_no_defaults(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    files = doc_files()
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    default = 'rallies: Annotated[int, "hits per player"] = 3'
+    assert default in files["pingpong.py"]
+    (tmp_path / "bare.py").write_text(files["pingpong.py"].replace(default, default.removesuffix(" = 3")))
+    nodes = [str(tmp_path / f"node-{n}.jsonl") for n in (0, 1)]
+    code, _, err = run(capsys, "audit", "--spec", f"{tmp_path / 'bare.py'}:PingPong", *nodes)
+    assert code == 2 and one_error_line(err) == "paxraft audit: error: PingPong needs rallies: give it with --bounds " \
+        "rallies=..."
+    code, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'bare.py'}:PingPong", *nodes, "--bounds", "rallies=2")
+    assert code == 0 and out.startswith("Audit of 4 events from 2 file(s) against PingPong rallies=2\nOK")

@@ -261,11 +261,17 @@ def user_audit(cls: type[Spec], paths: Sequence[str], bounds: dict[str, Any],
                decode: Any = None) -> tuple[Mapping, list[Event], list[str]]:
     """The mapping, the events in order and the reader's warnings for a user's spec class."""
     found = mapping_class(cls)
-    constants = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    signature = inspect.signature(cls.__init__).parameters
+    constants = [p for p in signature if p != "self"]
     unknown = sorted(set(bounds) - set(constants))
     if unknown:
         raise TraceError(f"{cls.__name__} has no constant {', '.join(map(repr, unknown))} "
                          f"(its constants: {', '.join(constants) or 'none'})")
+    needed = [p for p in constants if signature[p].default is inspect.Parameter.empty and p not in bounds
+              and signature[p].kind in (signature[p].POSITIONAL_OR_KEYWORD, signature[p].KEYWORD_ONLY)]
+    if needed and found is None:  # (a mapping may read them off the log: its make_spec)
+        raise TraceError(f"{cls.__name__} needs {', '.join(needed)}: give {'it' if len(needed) == 1 else 'them'} "
+                         f"with --bounds {','.join(f'{p}=...' for p in needed)}")
     if found is not None:
         events = found.read([str(p) for p in paths])
         if not isinstance(events, list) or not all(isinstance(e, Event) for e in events):
