@@ -53,8 +53,8 @@ class DefaultMapping(Mapping):
     """Any spec, for paxraft-trace events that name its actions, parameters and variables.
 
     An event ``{"action": A, "params": {p: v}, "state": {x: w}}`` is the step ``A`` with the parameters
-    given (the others searched); after it, each reported variable ``x`` must equal the spec's: the whole
-    value, or its entry at the event's node when the value is a tuple or dict the node indexes. A spec
+    given (the others searched); after it, each reported variable ``x`` must equal the spec's: its entry at
+    the event's node when the value is a tuple or dict the node indexes, or the whole value. A spec
     that keeps a node's variables otherwise defines ``audit_view(self, state, node) -> dict`` (the node's
     variables as JSON values). Actions the spec lists in ``audit_stutter`` (a tuple of names) are events
     that change no variable (a log line, a heartbeat).
@@ -116,12 +116,14 @@ class DefaultMapping(Mapping):
             view = self.view(state, event.node)
             return {k: as_json(view.get(k)) for k in event.state}
         out = {}
-        for k in event.state:
-            value = getattr(state, k)
-            if (isinstance(value, (tuple, list)) and not hasattr(value, "_asdict") and 0 <= event.node < len(value)
+        for k, reported in event.state.items():
+            value = getattr(state, k) if hasattr(state, k) else state[self.spec.variables.index(k)]
+            whole = as_json(value)
+            if whole != reported and (
+                    isinstance(value, (tuple, list)) and not hasattr(value, "_asdict") and 0 <= event.node < len(value)
                     or isinstance(value, AbstractMapping) and event.node in value):
-                value = value[event.node]
-            out[k] = as_json(value)
+                whole = as_json(value[event.node])
+            out[k] = whole
         return out
 
     def event_view(self, event: Event) -> dict[str, Any]:
@@ -158,6 +160,7 @@ class TraceMapping(Mapping):
     spec_class: ClassVar[type[Spec]]
     sends_always = True  # ``check`` is asked of every step, whatever the event sent
     enumerated_only = True  # a step's parameters must be ones its enumerator offers, as in TLA+'s \\E
+    stutter_reason = "as a stutter (no spec step), the state is not what the line says"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -166,6 +169,33 @@ class TraceMapping(Mapping):
             if not (isinstance(target, type) and issubclass(target, Spec)):
                 raise TypeError(f"{cls.__name__}.spec_class must be a Spec subclass, got {target!r}")
             _MAPPINGS[target] = cls
+        if "explanations" in vars(cls):  # the user's: what it returns is checked once per event, in one line
+            given = vars(cls)["explanations"]
+
+            def explanations(self: TraceMapping, event: Event, _given: Callable = given) -> list[Explanation]:
+                return self._checked(event, _given(self, event))
+
+            explanations.__doc__ = given.__doc__
+            cls.explanations = explanations  # type: ignore[method-assign]
+
+    def _checked(self, event: Event, expls: Any) -> list[Explanation]:
+        """``expls`` if it is a list of alternatives, each a list of steps naming the spec's actions with their
+        number of parameters; else one line naming the mapping and the line (exit 2)."""
+        acts = self._arity if hasattr(self, "_arity") else self._arities()
+        ok = isinstance(expls, (list, tuple)) and all(
+            isinstance(alt, (list, tuple)) and all(
+                isinstance(p, StepPattern) and isinstance(p.params, tuple) and acts.get(p.name) == len(p.params)
+                for p in alt) for alt in expls)
+        if not ok:
+            raise TraceError(
+                f"{event.where}: {type(self).__name__}.explanations returned {expls!r}: expected a list of "
+                "alternatives, each a list of StepPattern(action, params) with one parameter (or ANY) per parameter "
+                f"of the action ({', '.join(f'{a}: {n}' for a, n in acts.items())})")
+        return list(expls)
+
+    def _arities(self) -> dict[str, int]:
+        self._arity = {a.name: len(a.param_names) for a in self.spec.actions}
+        return self._arity
 
     def __init__(self, events: Sequence[Event], bounds: dict[str, Any]) -> None:
         self.spec = self.make_spec(events, dict(bounds))
@@ -231,13 +261,24 @@ def user_audit(cls: type[Spec], paths: Sequence[str], bounds: dict[str, Any],
                decode: Any = None) -> tuple[Mapping, list[Event], list[str]]:
     """The mapping, the events in order and the reader's warnings for a user's spec class."""
     found = mapping_class(cls)
-    constants = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    signature = inspect.signature(cls.__init__).parameters
+    constants = [p for p in signature if p != "self"]
     unknown = sorted(set(bounds) - set(constants))
     if unknown:
         raise TraceError(f"{cls.__name__} has no constant {', '.join(map(repr, unknown))} "
                          f"(its constants: {', '.join(constants) or 'none'})")
+    needed = [p for p in constants if signature[p].default is inspect.Parameter.empty and p not in bounds
+              and signature[p].kind in (signature[p].POSITIONAL_OR_KEYWORD, signature[p].KEYWORD_ONLY)]
+    if needed and found is None:  # (a mapping may read them off the log: its make_spec)
+        raise TraceError(f"{cls.__name__} needs {', '.join(needed)}: give {'it' if len(needed) == 1 else 'them'} "
+                         f"with --bounds {','.join(f'{p}=...' for p in needed)}")
     if found is not None:
         events = found.read([str(p) for p in paths])
+        if not isinstance(events, list) or not all(isinstance(e, Event) for e in events):
+            kinds = sorted({type(e).__name__ for e in events}) if isinstance(events, list) else []
+            raise TraceError(f"{found.__name__}.read returned a {type(events).__name__}"
+                             f"{' of ' + ', '.join(kinds) if kinds else ''}: expected a list of events "
+                             "(modelcheck.audit.log_line)")
         if not events:
             raise TraceError(f"{', '.join(map(str, paths))}: no lines to audit")
         return found(events, bounds), events, []
