@@ -196,7 +196,9 @@ class TraceMapping(Mapping):
                 f"of the action ({', '.join(f'{a}: {n}' for a, n in acts.items())})")
         return list(expls)
 
-    def __init__(self, events: Sequence[Event], bounds: dict[str, Any]) -> None:
+    def __init__(self, events: Sequence[Event], bounds: dict[str, Any], spec_class: type[Spec] | None = None) -> None:
+        if spec_class is not None:  # the class named on the command line: spec_class's or a subclass (a variant)
+            self.spec_class = spec_class
         self.spec = self.make_spec(events, dict(bounds))
         #: each action's number of parameters (what a StepPattern of it must give)
         self.arity = {a.name: len(a.param_names) for a in self.spec.actions}
@@ -207,7 +209,8 @@ class TraceMapping(Mapping):
         raise NotImplementedError(f"{cls.__name__} must define read(paths)")
 
     def make_spec(self, events: Sequence[Event], bounds: dict[str, Any]) -> Spec:
-        """The spec, with ``--bounds`` as its constructor's arguments."""
+        """The spec (``self.spec_class``: the class named on the command line, which may be a subclass of the
+        one the mapping declares), with ``--bounds`` as its constructor's arguments."""
         return self.spec_class(**bounds)
 
     def check(self, event: Event, before: State, after: State) -> bool:
@@ -276,7 +279,7 @@ def user_audit(cls: type[Spec], paths: Sequence[str], bounds: dict[str, Any],
                              "(modelcheck.audit.log_line)")
         if not events:
             raise TraceError(f"{', '.join(map(str, paths))}: no lines to audit")
-        return found(events, bounds), events, []
+        return found(events, bounds, cls), events, []
     try:
         events, warnings = read_traces(list(paths), decode)
     except TraceError as exc:
