@@ -504,3 +504,26 @@ def test_a_spec_whose_constants_have_no_defaults(capsys: pytest.CaptureFixture, 
         "rallies=..."
     code, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'bare.py'}:PingPong", *nodes, "--bounds", "rallies=2")
     assert code == 0 and out.startswith("Audit of 4 events from 2 file(s) against PingPong rallies=2\nOK")
+
+
+def test_a_variant_named_on_the_command_line_is_audited_with_the_mapping_of_its_spec(
+        capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    # a variant in a file of its own: a node passes the token without adding its counter
+    (tmp_path / "forgetful.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(HERE / 'user_specs')!r})\n"
+        "from ewd998_chan import EWD998Chan\n\n\n"
+        "class ForgetfulPass(EWD998Chan):\n"
+        "    variant = 'forgetful-pass'\n\n"
+        "    def PassToken(self, s, i):\n"
+        "        nxt = super().PassToken(s, i)\n"
+        "        if nxt is None:\n"
+        "            return None\n"
+        "        box = nxt.inbox[i - 1]\n"
+        "        _, q, color = box[-1]\n"
+        "        return nxt._replace(inbox=nxt.inbox[: i - 1] + (box[:-1] + (('tok', q - s.counter[i], color),),)"
+        " + nxt.inbox[i:])\n")
+    code, rep = audit(capsys, f"{tmp_path / 'forgetful.py'}:ForgetfulPass", LOG)
+    # node 4 passes the token (line 138) with its counter 4 added: the variant cannot
+    assert code == 1 and verdict(rep) == (26, "138", "PassToken(i=n4) leads to a different state")
+    assert rep["spec"] == "EWD998Chan" and rep["failure"]["diff"][0]["spec"]["q"] == 0
