@@ -236,6 +236,16 @@ def test_folklore_planted_bugs(capsys: pytest.CaptureFixture) -> None:
     assert code == 0 and "every entry agrees" in out
 
 
+def test_folklore_with_one_process_fair(capsys: pytest.CaptureFixture) -> None:
+    """fair-p1-only, WF over p1's steps alone (TLC: MCbcastFolkloreP1.tla, FolkP1_*.cfg): CorrLtl violated by
+    p1 crashing and the rest stopping (1 step, as TLC's), RelayLtl and ReliableChanAll violated too."""
+    code, out, _ = run(capsys, "check", f"{FOLK}:FairP1Only", "--liveness")
+    assert code == 1 and "Fairness: WF(UponV1 \\/ UponAccept \\/ Receive with p=p1)" in out
+    assert "property CorrLtl is violated: a fair behaviour of 1 step that then stutters for ever" in out
+    assert "\n  2. UponCrash(p=p1, msgs={})\n" in out
+    assert "property RelayLtl is violated: a fair behaviour of 2 steps" in out and "holds" not in out
+
+
 # -- refinement, the explorer, the proof commands ------------------------------------------------------
 
 
