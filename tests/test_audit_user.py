@@ -103,7 +103,7 @@ def tok(q: int | None = None, color: str | None = None):  # noqa: ANN201 - a rec
 def test_a_tokens_q_or_colour_changed_is_refused_at_its_line(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     # line 4: node 1 receives the token from node 2 (q 10, black), the 95th event in causal order
     code, rep = audit(capsys, EWD998, mutated(tmp_path, with_line(4, tok(q=11))))
-    assert code == 1 and verdict(rep) == (95, "4", "as a stuttering step, the node's fields would not change")
+    assert code == 1 and verdict(rep) == (95, "4", "as a stutter (no spec step), the state is not what the line says")
     assert rep["failure"]["diff"] == [{"field": "token", "implementation": {"at": 1, "q": 11, "color": "black"},
                                        "spec": {"at": 1, "q": 10, "color": "black"}}]
     # line 78: node 3 receives the token from node 4 (q 4, black): event 29
@@ -147,7 +147,7 @@ def test_which_dropped_lines_the_spec_still_accepts(capsys: pytest.CaptureFixtur
         578: (25, "138", "PassToken(i=n4) is not enabled"),  # node 4's deactivation: it passes the token while active
         # node 0's receipt of a payload (event 5): node 0's counter is never logged; the payload is still in flight
         # at the first trm line (427, now 426), which means termination
-        423: (644, "426", "as a stuttering step, the node's fields would not change"),
+        423: (644, "426", "as a stutter (no spec step), the state is not what the line says"),
     }
     for n, want in cases.items():
         code, rep = audit(capsys, EWD998, mutated(tmp_path, with_line(n, lambda r: None)))
@@ -292,11 +292,15 @@ def test_default_mapping_refuses_mutants_at_their_event(capsys: pytest.CaptureFi
     # active, where the event says passive)
     assert (rep["failure"]["reason"], rep["failure"]["diff"]) == (
         "SendMsg(i=n1, j=n0) leads to a different state", [{"field": "active", "implementation": False, "spec": True}])
-    # a parameter the spec never offers (no node 7)
-    bad = json.loads(json.dumps(events))
-    bad[sends[0]]["params"]["j"] = 7
-    code, rep = audit(capsys, EWD840, *write(tmp_path, bad))
-    assert (code, rep["failure"]["index"]) == (1, sends[0] + 1)
+    # a parameter the spec never offers (no node 7), or of another type (JSON's true for node 1, which Python
+    # finds equal to 1)
+    for j in (7, True):
+        bad = json.loads(json.dumps(events))
+        k = next(k for k in sends if events[k]["params"]["j"] == 1) if j is True else sends[0]
+        bad[k]["params"]["j"] = j
+        code, rep = audit(capsys, EWD840, *write(tmp_path, bad))
+        assert (code, rep["failure"]["index"], rep["failure"]["reason"]) == (
+            1, k + 1, f"SendMsg(i=n{bad[k]['node']}, j=n{j}) is not enabled"), j
 
 
 def test_default_mapping_refusals_are_one_line(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
@@ -485,3 +489,41 @@ def test_a_mapping_returning_the_wrong_shapes_is_told_in_one_line(capsys: pytest
         (tmp_path / name).write_text(files["pingpong_log.py"].replace(old, new))
         code, _, err = run(capsys, "audit", "--spec", f"{tmp_path / name}:PingPong", *logs)
         assert code == 2 and want in one_error_line(err), name
+
+
+def test_a_spec_whose_constants_have_no_defaults(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    files = doc_files()
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    default = 'rallies: Annotated[int, "hits per player"] = 3'
+    assert default in files["pingpong.py"]
+    (tmp_path / "bare.py").write_text(files["pingpong.py"].replace(default, default.removesuffix(" = 3")))
+    nodes = [str(tmp_path / f"node-{n}.jsonl") for n in (0, 1)]
+    code, _, err = run(capsys, "audit", "--spec", f"{tmp_path / 'bare.py'}:PingPong", *nodes)
+    assert code == 2 and one_error_line(err) == "paxraft audit: error: PingPong needs rallies: give it with --bounds " \
+        "rallies=..."
+    code, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'bare.py'}:PingPong", *nodes, "--bounds", "rallies=2")
+    assert code == 0 and out.startswith("Audit of 4 events from 2 file(s) against PingPong rallies=2\nOK")
+
+
+def test_a_variant_named_on_the_command_line_is_audited_with_the_mapping_of_its_spec(
+        capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    # a variant in a file of its own: a node passes the token without adding its counter
+    (tmp_path / "forgetful.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(HERE / 'user_specs')!r})\n"
+        "from ewd998_chan import EWD998Chan\n\n\n"
+        "class ForgetfulPass(EWD998Chan):\n"
+        "    variant = 'forgetful-pass'\n\n"
+        "    def PassToken(self, s, i):\n"
+        "        nxt = super().PassToken(s, i)\n"
+        "        if nxt is None:\n"
+        "            return None\n"
+        "        box = nxt.inbox[i - 1]\n"
+        "        _, q, color = box[-1]\n"
+        "        return nxt._replace(inbox=nxt.inbox[: i - 1] + (box[:-1] + (('tok', q - s.counter[i], color),),)"
+        " + nxt.inbox[i:])\n")
+    code, rep = audit(capsys, f"{tmp_path / 'forgetful.py'}:ForgetfulPass", LOG)
+    # node 4 passes the token (line 138) with its counter 4 added: the variant cannot
+    assert code == 1 and verdict(rep) == (26, "138", "PassToken(i=n4) leads to a different state")
+    assert rep["spec"] == "EWD998Chan" and rep["failure"]["diff"][0]["spec"]["q"] == 0

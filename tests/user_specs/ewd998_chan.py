@@ -7,7 +7,7 @@ Node 0 initiates a probe; a passive node i > 0 passes the token to i-1, adding i
 staining it if the node is black.  Sending and receiving payloads is the Environment.
 
 TLC 2.20 on EWD998Chan (CONSTRAINT StateConstraint, INVARIANT TypeOK, CHECK_DEADLOCK FALSE, -workers 1):
-N = 2: 7,150 distinct, 40,186 generated, depth 27; N = 3: see docs/auditing.md.
+N = 2: 7,150 distinct, 40,186 generated, depth 27; N = 3: 1,524,022 / 12,882,257 / 58 (paxraft's are the same).
 
     paxraft check tests/user_specs/ewd998_chan.py:EWD998Chan --nodes 2
 
@@ -267,8 +267,8 @@ class EWD998ChanTrace(TraceMapping):
         return log_line(path, n, node, action, params, line, header)
 
     def make_spec(self, events: Sequence[Event], bounds: dict[str, Any]) -> EWD998Chan:
-        """N from the log's first line (``--bounds nodes=`` overrides it)."""
-        return EWD998Chan(**{"nodes": events[0].header["N"] if events else 1, **bounds})
+        """N from the log's first line (``--bounds nodes=`` overrides it); the class named (a subclass too)."""
+        return self.spec_class(**{"nodes": events[0].header["N"] if events else 1, **bounds})
 
     def init_states(self) -> list[State]:
         """TraceInit: the implementation starts every node active and white."""
@@ -345,7 +345,3 @@ class EWD998ChanTraceAsTLA(EWD998ChanTrace):
 
     spec_class = EWD998ChanAsTLA
     as_tla = True
-
-    def make_spec(self, events: Sequence[Event], bounds: dict[str, Any]) -> EWD998ChanAsTLA:
-        """As EWD998ChanTrace's, this spec's class."""
-        return EWD998ChanAsTLA(**{"nodes": events[0].header["N"] if events else 1, **bounds})
