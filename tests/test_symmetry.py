@@ -179,6 +179,32 @@ def test_a_permute_that_is_no_symmetry_of_the_model_is_refused(tmp_path: Any, ca
     assert "804 distinct states, 7,898 states generated, depth 17" in capsys.readouterr().out
 
 
+def test_a_permute_that_is_no_symmetry_is_refused_without_invariants_too(
+    tmp_path: Any, capsys: pytest.CaptureFixture
+) -> None:
+    """With --no-invariants the preflight skipped the whole comparison, not only the invariants' verdicts: a
+    permute that renames bcastByz's processes but keeps Corr and Faulty (a correct process's history moved onto
+    a faulty one) ran 'No error found' with 2,108 orbits for TLC's 680 (newuser8), --check-hooks too."""
+    from modelcheck.cli import main
+
+    user = tmp_path / "keeps_roles.py"
+    user.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent / 'user_specs')!r})\n"
+        "from bcast_byz import BcastByz  # noqa: E402\n\n\n"
+        "class KeepsRoles(BcastByz):\n"
+        "    def permute(self, s, perm):\n"
+        "        return super().permute(s, perm)._replace(Corr=s.Corr, Faulty=s.Faulty)\n"
+    )
+    for extra in ([], ["--check-hooks"]):
+        assert main(["check", f"{user}:KeepsRoles", "--symmetry", "--no-invariants", *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("paxraft check: error: KeepsRoles: permute is not a symmetry of the model"), err
+    ref = str(Path(__file__).resolve().parent / "user_specs" / "bcast_byz.py") + ":BcastByz"
+    assert main(["check", ref, "--symmetry", "--no-invariants", "--quiet"]) == 0  # the right permute: TLC's 680
+    assert "680 distinct states, 10,434 states generated, depth 7" in capsys.readouterr().out
+
+
 def test_symmetry_keys_that_do_not_travel_with_renaming_are_refused(capsys: pytest.CaptureFixture) -> None:
     """A key holding the element's own number leaves the search trying too few renamings: KeyValueStore at
     TLC's TxIdSymmetric counted 28,305 states, not TLC's 14,229, without a word (newuser4). The preflight now

@@ -202,9 +202,11 @@ FSPEC = f"{FOLK}:BcastFolklore"
 
 def test_folklore_counts_and_liveness_are_tlcs(capsys: pytest.CaptureFixture) -> None:
     """TLC 2.20, N=3 T=1 F=1 (bcastFolklore3.cfg: TypeOK, UnforgLtl CorrLtl RelayLtl ReliableChan; Folk3All.cfg:
-    ReliableChanAll, every sender): 3,700 / 36,224 / 7, every property holds. SpecNoBcast with Unforg
+    ReliableChanAll, every sender): 3,700 / 36,224 / 7, every property holds; with SYMMETRY Permutations(Proc)
+    (MCbcastFolkloreSym.cfg, the processes as model values) 675 / 6,797 / 7. SpecNoBcast with Unforg
     (Folk3NoBcast.cfg): 4 / 13 / 2. bcastFolklore.cfg itself (N=4) takes TLC 30 minutes: not run."""
     assert figures(capsys, FSPEC) == (3700, 36224, 7)
+    assert figures(capsys, FSPEC, "--symmetry") == (675, 6797, 7)  # MCbcastFolkloreSym.cfg: Corr renamed too
     assert figures(capsys, f"{FOLK}:FolkloreNoBcast") == (4, 13, 2)
     code, out, _ = run(capsys, "check", FSPEC, "--liveness")
     assert code == 0 and out.count("holds under this fairness.") == 5, out
@@ -232,6 +234,16 @@ def test_folklore_planted_bugs(capsys: pytest.CaptureFixture) -> None:
     assert out.count("property ReliableChan_p") == 3
     code, out, _ = run(capsys, "variants", "--spec", str(FOLK), "--check")
     assert code == 0 and "every entry agrees" in out
+
+
+def test_folklore_with_one_process_fair(capsys: pytest.CaptureFixture) -> None:
+    """fair-p1-only, WF over p1's steps alone (TLC: MCbcastFolkloreP1.tla, FolkP1_*.cfg): CorrLtl violated by
+    p1 crashing and the rest stopping (1 step, as TLC's), RelayLtl and ReliableChanAll violated too."""
+    code, out, _ = run(capsys, "check", f"{FOLK}:FairP1Only", "--liveness")
+    assert code == 1 and "Fairness: WF(UponV1 \\/ UponAccept \\/ Receive with p=p1)" in out
+    assert "property CorrLtl is violated: a fair behaviour of 1 step that then stutters for ever" in out
+    assert "\n  2. UponCrash(p=p1, msgs={})\n" in out
+    assert "property RelayLtl is violated: a fair behaviour of 2 steps" in out and "holds" not in out
 
 
 # -- refinement, the explorer, the proof commands ------------------------------------------------------

@@ -57,6 +57,15 @@ def test_planted_bugs_break_linearizability(capsys: pytest.CaptureFixture, varia
     assert [e["action"] for e in obj["trace"]][-1] == "HandleAcceptReplies"  # the second, wrong, acknowledgement
 
 
+def test_the_silent_acceptor_deadlocks_as_in_tlc(capsys: pytest.CaptureFixture) -> None:
+    # The Examples README's liveness bug (HandleAccept sends no AcceptReply), TLC on MultiPaxos_MCsilent.cfg
+    # (MultiPaxosSilentAcceptor.tla, that one line changed): "Deadlock reached", State 6; with -deadlock 75/85/11.
+    obj = check_report(capsys, REF, "--variant", "silent-acceptor", *bounds(2, 1, 0), "--deadlock", codes=(1,))
+    assert (obj["verdict"], obj["trace_length"]) == ("deadlock", 5)
+    obj = check_report(capsys, REF, "--variant", "silent-acceptor", *bounds(2, 1, 0))
+    assert (obj["distinct_states"], obj["states_generated"], obj["depth"]) == (75, 85, 11)
+
+
 def test_variants_check_agrees(capsys: pytest.CaptureFixture) -> None:
     code, out, _ = run(capsys, "variants", "--spec", str(FILE), "--check")
     assert code == 0 and "every entry agrees" in out

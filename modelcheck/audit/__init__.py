@@ -18,7 +18,8 @@ def audit_of(spec: str) -> str:
     found = entries().get(spec)
     if found is None or not found.audit:
         audited = ", ".join(name for name, e in entries().items() if e.audit)
-        raise SpecError(f"no audit mapping for spec {spec!r}; audits exist for: {audited}")
+        raise SpecError(f"no audit mapping for spec {spec!r}; audits exist for: {audited}; any spec class is "
+                        "audited in its own names as --spec FILE.py:Class (docs/auditing.md)")
     return found.audit
 
 

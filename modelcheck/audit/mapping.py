@@ -69,6 +69,8 @@ class Mapping:
     enumerated_only: bool = False
     #: :meth:`sends` is asked of every step, not only of events that sent or received a message
     sends_always: bool = False
+    #: why a stutter does not explain an event (the failure's reason when that was the closest try)
+    stutter_reason: str = "as a stuttering step, the node's fields would not change"
 
     def init_states(self) -> Iterable[State]:
         """The spec's initial states the trace may start from."""

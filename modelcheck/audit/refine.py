@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,10 +59,16 @@ class AuditResult:
         return self.audited / self.seconds if self.seconds > 0 else 0.0
 
 
+def _offered(params: tuple, offered: Iterable[tuple]) -> bool:
+    """Whether ``params`` is among the enumerator's ``offered``, each value of the same type (JSON's ``true`` is
+    not the node ``1``, nor ``1.0`` the number ``1``, though Python finds them equal)."""
+    return any(p == params and all(type(a) is type(b) for a, b in zip(p, params)) for p in offered)
+
+
 def _successors(mapping: Mapping, state: State, pat: StepPattern) -> Iterator[tuple[Label, State]]:
     act = mapping.spec.action(pat.name)
     if pat.concrete:
-        if mapping.enumerated_only and pat.params not in act.enumerate(state):
+        if mapping.enumerated_only and not _offered(pat.params, act.enumerate(state)):
             return
         nxt = act.step(state, *pat.params)
         if nxt is not None:
@@ -124,7 +130,7 @@ def _diagnose(mapping: Mapping, index: int, event: Event, cands: Sequence[State]
                         f" after {', '.join(_show(mapping, p) for p in expl[:depth])}" if depth else ""
                     )
                 elif not expl:
-                    reason = "as a stuttering step, the node's fields would not change"
+                    reason = mapping.stutter_reason
                 elif ndiff:
                     reason = f"{' then '.join(_show(mapping, p) for p in expl)} leads to a different state"
                 else:

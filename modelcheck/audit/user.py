@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern
-from modelcheck.audit.tracefile import Event, TraceError, read_traces
+from modelcheck.audit.tracefile import Decoder, Event, TraceError, read_traces
 from spec.core import Label, Spec, State
 
 
@@ -46,6 +46,15 @@ def from_json(value: Any) -> Any:
     return value
 
 
+def unknown_actions(events: Sequence[Event], known: frozenset[str], word: str) -> list[str]:
+    """Each event action not in ``known``, once, with where it is first: ``action 'Ping' (first at f:3)``."""
+    first: dict[str, str] = {}
+    for e in events:
+        if e.action not in known:
+            first.setdefault(e.action, e.where)
+    return [f"{word} {a!r} (first at {w})" for a, w in first.items()]
+
+
 # -- the default mapping: traces in the spec's own language --------------------------------------------
 
 
@@ -53,8 +62,8 @@ class DefaultMapping(Mapping):
     """Any spec, for paxraft-trace events that name its actions, parameters and variables.
 
     An event ``{"action": A, "params": {p: v}, "state": {x: w}}`` is the step ``A`` with the parameters
-    given (the others searched); after it, each reported variable ``x`` must equal the spec's: the whole
-    value, or its entry at the event's node when the value is a tuple or dict the node indexes. A spec
+    given (the others searched); after it, each reported variable ``x`` must equal the spec's: its entry at
+    the event's node when the value is a tuple or dict the node indexes, or the whole value. A spec
     that keeps a node's variables otherwise defines ``audit_view(self, state, node) -> dict`` (the node's
     variables as JSON values). Actions the spec lists in ``audit_stutter`` (a tuple of names) are events
     that change no variable (a log line, a heartbeat).
@@ -77,7 +86,8 @@ class DefaultMapping(Mapping):
 
     def check_vocabulary(self, events: Sequence[Event]) -> list[str]:
         """Unknown actions and variables, and parameter names the action does not have."""
-        unknown = dict.fromkeys(super().check_vocabulary(events) if self.view is None else self._actions(events))
+        unknown = dict.fromkeys(super().check_vocabulary(events) if self.view is None
+                                else unknown_actions(events, self.known_actions, "action"))
         for e in events:
             names = self.params.get(e.action)
             if names is not None and not e.params.keys() <= set(names):
@@ -85,13 +95,6 @@ class DefaultMapping(Mapping):
                 unknown.setdefault(f"parameter(s) {', '.join(map(repr, bad))} of {e.action} (first at {e.where}); "
                                    f"{e.action}'s are: {', '.join(names) or 'none'}")
         return list(unknown)
-
-    def _actions(self, events: Sequence[Event]) -> list[str]:
-        first: dict[str, str] = {}
-        for e in events:
-            if e.action not in self.known_actions:
-                first.setdefault(e.action, e.where)
-        return [f"action {a!r} (first at {w})" for a, w in first.items()]
 
     def vocabulary_hint(self) -> str:
         """What the refusal of unknown names adds: the spec's actions and variables."""
@@ -116,12 +119,14 @@ class DefaultMapping(Mapping):
             view = self.view(state, event.node)
             return {k: as_json(view.get(k)) for k in event.state}
         out = {}
-        for k in event.state:
-            value = getattr(state, k)
-            if (isinstance(value, (tuple, list)) and not hasattr(value, "_asdict") and 0 <= event.node < len(value)
+        for k, reported in event.state.items():
+            value = getattr(state, k) if hasattr(state, k) else state[self.spec.variables.index(k)]
+            whole = as_json(value)
+            if whole != reported and (
+                    isinstance(value, (tuple, list)) and not hasattr(value, "_asdict") and 0 <= event.node < len(value)
                     or isinstance(value, AbstractMapping) and event.node in value):
-                value = value[event.node]
-            out[k] = as_json(value)
+                whole = as_json(value[event.node])
+            out[k] = whole
         return out
 
     def event_view(self, event: Event) -> dict[str, Any]:
@@ -158,6 +163,7 @@ class TraceMapping(Mapping):
     spec_class: ClassVar[type[Spec]]
     sends_always = True  # ``check`` is asked of every step, whatever the event sent
     enumerated_only = True  # a step's parameters must be ones its enumerator offers, as in TLA+'s \\E
+    stutter_reason = "as a stutter (no spec step), the state is not what the line says"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -166,9 +172,36 @@ class TraceMapping(Mapping):
             if not (isinstance(target, type) and issubclass(target, Spec)):
                 raise TypeError(f"{cls.__name__}.spec_class must be a Spec subclass, got {target!r}")
             _MAPPINGS[target] = cls
+        if "explanations" in vars(cls):  # the user's: what it returns is checked once per event, in one line
+            given = vars(cls)["explanations"]
 
-    def __init__(self, events: Sequence[Event], bounds: dict[str, Any]) -> None:
+            def explanations(self: TraceMapping, event: Event, _given: Callable = given) -> list[Explanation]:
+                return self._checked(event, _given(self, event))
+
+            explanations.__doc__ = given.__doc__
+            cls.explanations = explanations  # type: ignore[method-assign]
+
+    def _checked(self, event: Event, expls: Any) -> list[Explanation]:
+        """``expls`` if it is a list of alternatives, each a list of steps naming the spec's actions with their
+        number of parameters; else one line naming the mapping and the line (exit 2)."""
+        acts = self.arity
+        ok = isinstance(expls, (list, tuple)) and all(
+            isinstance(alt, (list, tuple)) and all(
+                isinstance(p, StepPattern) and isinstance(p.params, tuple) and acts.get(p.name) == len(p.params)
+                for p in alt) for alt in expls)
+        if not ok:
+            raise TraceError(
+                f"{event.where}: {type(self).__name__}.explanations returned {expls!r}: expected a list of "
+                "alternatives, each a list of StepPattern(action, params) with one parameter (or ANY) per parameter "
+                f"of the action ({', '.join(f'{a}: {n}' for a, n in acts.items())})")
+        return list(expls)
+
+    def __init__(self, events: Sequence[Event], bounds: dict[str, Any], spec_class: type[Spec] | None = None) -> None:
+        if spec_class is not None:  # the class named on the command line: spec_class's or a subclass (a variant)
+            self.spec_class = spec_class
         self.spec = self.make_spec(events, dict(bounds))
+        #: each action's number of parameters (what a StepPattern of it must give)
+        self.arity = {a.name: len(a.param_names) for a in self.spec.actions}
 
     @classmethod
     def read(cls, paths: Sequence[str]) -> list[Event]:
@@ -176,7 +209,8 @@ class TraceMapping(Mapping):
         raise NotImplementedError(f"{cls.__name__} must define read(paths)")
 
     def make_spec(self, events: Sequence[Event], bounds: dict[str, Any]) -> Spec:
-        """The spec, with ``--bounds`` as its constructor's arguments."""
+        """The spec (``self.spec_class``: the class named on the command line, which may be a subclass of the
+        one the mapping declares), with ``--bounds`` as its constructor's arguments."""
         return self.spec_class(**bounds)
 
     def check(self, event: Event, before: State, after: State) -> bool:
@@ -197,13 +231,7 @@ class TraceMapping(Mapping):
 
     def check_vocabulary(self, events: Sequence[Event]) -> list[str]:
         """The line kinds the reader made that the mapping does not declare in ``known_actions`` (when it does)."""
-        if not self.known_actions:
-            return []
-        first: dict[str, str] = {}
-        for e in events:
-            if e.action not in self.known_actions:
-                first.setdefault(e.action, e.where)
-        return [f"line kind {a!r} (first at {w})" for a, w in first.items()]
+        return unknown_actions(events, self.known_actions, "line kind") if self.known_actions else []
 
     def vocabulary_hint(self) -> str:
         """The line kinds the mapping knows."""
@@ -228,19 +256,30 @@ def mapping_class(cls: type[Spec]) -> type[TraceMapping] | None:
 
 
 def user_audit(cls: type[Spec], paths: Sequence[str], bounds: dict[str, Any],
-               decode: Any = None) -> tuple[Mapping, list[Event], list[str]]:
+               decode: Decoder | None = None) -> tuple[Mapping, list[Event], list[str]]:
     """The mapping, the events in order and the reader's warnings for a user's spec class."""
     found = mapping_class(cls)
-    constants = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    signature = inspect.signature(cls.__init__).parameters
+    constants = [p for p in signature if p != "self"]
     unknown = sorted(set(bounds) - set(constants))
     if unknown:
         raise TraceError(f"{cls.__name__} has no constant {', '.join(map(repr, unknown))} "
                          f"(its constants: {', '.join(constants) or 'none'})")
+    needed = [p for p in constants if signature[p].default is inspect.Parameter.empty and p not in bounds
+              and signature[p].kind in (signature[p].POSITIONAL_OR_KEYWORD, signature[p].KEYWORD_ONLY)]
+    if needed and found is None:  # (a mapping may read them off the log: its make_spec)
+        raise TraceError(f"{cls.__name__} needs {', '.join(needed)}: give {'it' if len(needed) == 1 else 'them'} "
+                         f"with --bounds {','.join(f'{p}=...' for p in needed)}")
     if found is not None:
         events = found.read([str(p) for p in paths])
+        if not isinstance(events, list) or not all(isinstance(e, Event) for e in events):
+            kinds = sorted({type(e).__name__ for e in events}) if isinstance(events, list) else []
+            raise TraceError(f"{found.__name__}.read returned a {type(events).__name__}"
+                             f"{' of ' + ', '.join(kinds) if kinds else ''}: expected a list of events "
+                             "(modelcheck.audit.log_line)")
         if not events:
             raise TraceError(f"{', '.join(map(str, paths))}: no lines to audit")
-        return found(events, bounds), events, []
+        return found(events, bounds, cls), events, []
     try:
         events, warnings = read_traces(list(paths), decode)
     except TraceError as exc:

@@ -262,3 +262,16 @@ class CrashUnsends(BcastFolklore):
 
     def crash_sent(self, s: FolkState, p: int) -> frozenset[int]:
         return s.sent - {p}
+
+
+class FairP1Only(BcastFolklore):
+    """Weak fairness of the first process's steps only: the others may stop for ever."""
+
+    variant = "fair-p1-only"
+    rule = "WF over p1's receive, UponV1 and UponAccept steps only, not every correct process's"
+    breaks = "CorrLtl"
+    failing_bounds = {"n": 3, "t": 1, "f": 1}
+    trace_length = 1
+
+    def fairness(self) -> list:
+        return [WF("UponV1", "UponAccept", "Receive", p=0)]

@@ -545,3 +545,17 @@ class IgnorePeakVotes(MultiPaxosSMR):
 
     def adopt(self, n: Node, prs: list[PrepareReply]) -> tuple[Inst, ...]:
         return tuple(i._replace(status=ACCEPTING) if i.status == PREPARING else i for i in n.insts)
+
+
+class SilentAcceptor(MultiPaxosSMR):
+    """A replica votes for an Accept but sends no AcceptReply (the Examples README's suggested liveness bug)."""
+
+    variant = "silent-acceptor"
+    rule = "HandleAccept does not Send the AcceptReply"
+    breaks = "deadlock"
+    failing_bounds = {"replicas": 2, "writes": 1, "reads": 0}
+    trace_length = 5  # TLC on MultiPaxos_MCsilent.cfg: Deadlock reached, State 6
+
+    def HandleAccept(self, s: MPState, r: int, m: Message) -> MPState | None:
+        t = super().HandleAccept(s, r, m)
+        return None if t is None else t._replace(msgs=s.msgs)
