@@ -17,6 +17,7 @@ fingerprints, symmetry representatives and counterexamples.
 from __future__ import annotations
 
 import copy
+import decimal
 import functools
 import inspect
 import itertools
@@ -24,6 +25,7 @@ import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from spec.reads import names_state, remembered
@@ -35,6 +37,16 @@ State = Any
 Params = tuple
 ParamEnumerator = Callable[[Any, State], Iterable[Params]]
 
+
+
+def renamings(sets: Mapping[str, int]) -> int | Decimal:
+    """How many renamings symmetric sets of these sizes make: the product of the sizes' factorials, exact up to 20
+    elements a set, else its order of magnitude as a Decimal (math.factorial(10**6) took minutes before a search
+    that could only be refused)."""
+    if all(n <= 20 for n in sets.values()):
+        return math.prod(math.factorial(n) for n in sets.values())
+    digits = Decimal(sum(math.lgamma(n + 1) for n in sets.values()) / math.log(10))
+    return decimal.Context(Emax=decimal.MAX_EMAX).power(Decimal(10), digits)
 
 class SpecError(ValueError):
     """A spec was given bounds or options that do not make a valid model."""
@@ -760,7 +772,7 @@ class Spec:
         names = list(sets)
         from spec.limits import enumerable  # spec.limits builds on this module
 
-        size = math.prod(math.factorial(n) for n in sets.values())
+        size = renamings(sets)
         enumerable(self.name, "renamings", size, f"--symmetry over {', '.join(f'{n}={k}' for n, k in sets.items())}")
         per_set = [list(itertools.permutations(range(sets[n]))) for n in names]
         return [dict(zip(names, combo)) for combo in itertools.product(*per_set)]

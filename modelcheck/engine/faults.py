@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import copy
 import inspect
-import math
 import pickle
 import time
 import traceback
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from modelcheck.engine.explain import compact
 from modelcheck.engine.result import shown_state
 from spec.behaviour import take_initial
-from spec.core import Action, Fair, Label, Spec, SpecError, State, Temporal, returned
+from spec.core import Action, Fair, Label, Spec, SpecError, State, Temporal, renamings, returned
 from spec.suggest import hint
 
 if TYPE_CHECKING:
@@ -590,8 +590,8 @@ def _renamed(spec: Spec, state: State, perm: dict[str, tuple[int, ...]], kinds: 
 ORBIT_LISTED = 720
 
 
-def _group_size(spec: Spec) -> int:
-    return math.prod(math.factorial(k) for k in spec.symmetric_sets().values())
+def _group_size(spec: Spec) -> int | Decimal:
+    return renamings(spec.symmetric_sets())
 
 
 def _check_canonical(
