@@ -114,7 +114,10 @@ def report(command: str, exc: BaseException, debug: bool = False) -> int:
         return BAD_INPUT
     try:
         found = locate(exc)
-    except Exception:  # locating must never hide the failure it is asked about
+    except KeyboardInterrupt:  # Ctrl-C while locating (or the spec's code raising it again)
+        print(f"{_prog(command)}: {interrupted_line()}", file=sys.stderr, flush=True)
+        return INTERRUPTED
+    except (Exception, SystemExit):  # locating must never hide the failure it is asked about (nor exit instead)
         found = None
     if isinstance(found, SpecCodeError):
         if debug and found is not exc:
