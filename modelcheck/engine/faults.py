@@ -216,6 +216,25 @@ def check_state(spec: Spec, state: State, origin: str, kinds: tuple[type, ...] =
         )
 
 
+def check_picklable(spec: Spec, why: str) -> None:
+    """The initial states and their successors pickle and read back equal, as ``why`` (worker processes, a
+    checkpoint, a spill to disk) moves or stores states: a state class made inside a function failed there as
+    'internal error: AttributeError: Can't pickle local object', exit 4."""
+    init = initial_states(spec)[:8]
+    for s in init + [t for i in init[:2] for _a, _p, t in spec.successors(i)]:
+        try:
+            back = pickle.loads(pickle.dumps(s))
+        except Exception as exc:  # noqa: BLE001 - whatever pickle says, the state cannot travel
+            raise SpecContractError(
+                f"{spec_title(spec)}: a state of type {type(s).__qualname__} cannot be pickled ({shorten(str(exc))}), "
+                f"and {why} moves or stores states as pickles: define the state class (and any class of a value in "
+                "it) at the top level of a module") from None
+        if back != s:
+            raise SpecContractError(f"{spec_title(spec)}: a state of type {type(s).__qualname__} reads back from its "
+                                    f"pickle unequal to itself ({show_state(spec, s)}), and {why} moves or stores "
+                                    "states as pickles")
+
+
 def initial_states(spec: Spec) -> list[State]:
     """``spec.init_states()`` as a list (at most as many as every search takes), with the contract checked on
     each state."""
