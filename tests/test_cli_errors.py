@@ -877,3 +877,21 @@ def test_a_bool_and_a_number_in_one_place_are_refused_not_merged(capsys, tmp_pat
         "them for one state; give the two meanings values that are never equal (e.g. None or -1 for 'none' beside "
         "0..N-1)")
     assert main(["check", f"{f}:Weight"]) == 0
+
+
+def test_states_that_cannot_be_pickled_are_named_where_states_are_moved(capsys, tmp_path) -> None:
+    """A state class made inside the constructor: one process checks it, but --workers, --checkpoint and --memory
+    move or store states as pickles, and each ended in 'internal error: AttributeError: Can't pickle local object',
+    exit 4 (hostile5)."""
+    f = tmp_path / "local.py"
+    f.write_text("from typing import NamedTuple\nfrom spec.core import Spec, action\n\n\n"
+                 "class Local(Spec):\n    variables = ('x',)\n\n    def __init__(self) -> None:\n"
+                 "        class S(NamedTuple):\n            x: int\n        self.S = S\n        super().__init__()\n\n"
+                 "    def init_states(self):\n        return [self.S(0)]\n\n    @action()\n    def Inc(self, s):\n"
+                 "        return self.S(s.x + 1) if s.x < 5 else None\n")
+    assert run(capsys, "check", f"{f}:Local", "--quiet")[0] == 0
+    for flags in (["--workers", "2"], ["--checkpoint", str(tmp_path / "ck")], ["--memory", "1MiB"]):
+        code, _, err = run(capsys, "check", f"{f}:Local", *flags)
+        assert code == 2
+        one_line(err, f"Local: a state of type Local.__init__.<locals>.S cannot be pickled (Can't pickle local "
+                      f"object 'Local.__init__.<locals>.S'), and {flags[0]} moves or stores states as pickles")
