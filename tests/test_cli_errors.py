@@ -148,6 +148,8 @@ def test_interrupted_run_prints_its_figures(capsys) -> None:
     assert line.startswith("interrupted after") and "distinct states" in line and "depth" in line
     assert report("check", KeyboardInterrupt()) == 130
     assert "interrupted after" in capsys.readouterr().err
+    p.figures = (1, 1, 1, 1, 0.5)  # one of each reads in the singular (it said '1 states queued')
+    assert ": 1 distinct state, 1 state generated, depth 1, 1 state queued (figures" in interrupted_line()
 
 
 def _cli(*argv: str, **kw) -> subprocess.Popen:
