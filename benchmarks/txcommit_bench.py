@@ -1,11 +1,14 @@
-"""The transaction-commit specs of tlaplus/Examples, written as user spec files, against TLC 2.20.
+"""Specs of tlaplus/Examples written as user spec files, against TLC 2.20: the transaction-commit
+specs and MultiPaxos-SMR (plain, and with docs/fast-specs.md's blocks).
 
-    .venv/bin/python benchmarks/txcommit_bench.py                 # TCommit, TwoPhase, PaxosCommit
+    .venv/bin/python benchmarks/txcommit_bench.py                 # every one below but the -2m models
     .venv/bin/python benchmarks/txcommit_bench.py paxoscommit     # one of them
+    .venv/bin/python benchmarks/txcommit_bench.py multipaxos-smr multipaxos-smr-fast
+    .venv/bin/python benchmarks/txcommit_bench.py multipaxos-smr-fast-2m   # 2 million states: minutes
     .venv/bin/python benchmarks/txcommit_bench.py --no-tlc        # paxraft only
 
-Each spec is loaded from its file under docs/examples (as ``paxraft check file.py:Class``
-would) and checked on the Examples' own model (its .cfg), one core, in a fresh process;
+Each spec is loaded from its file under docs/examples or tests/user_specs (as ``paxraft check
+file.py:Class`` would) and checked on the Examples' own model (its .cfg), one core, in a fresh process;
 TLC 2.20 checks the .tla on the same model with ``-workers 1`` in the same run. Times are
 CPU seconds of each process (user + system; for TLC, the JVM's), which other load on a
 shared machine disturbs less than wall time; the load average is printed before and after.
@@ -24,29 +27,60 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 JAR = Path(os.environ.get("TLA2TOOLS_JAR", "/work/tools/tla2tools.jar"))
 EXAMPLES = Path(os.environ.get("TLAPLUS_EXAMPLES", "/work/tools/tlaplus-examples"))
 TX = EXAMPLES / "specifications" / "transaction_commit"
 
-# name -> (file:Class, bounds, TLA+ module, .cfg text for TLC, modules it EXTENDS/INSTANCEs)
+MP = ROOT / "tests" / "user_specs" / "MultiPaxosSMR"  # MultiPaxos.tla, MultiPaxos_MC.tla and the .cfg files TLC ran
+
+
+class Model(NamedTuple):
+    ref: str  # file:Class
+    bounds: dict[str, Any]
+    module: str  # the TLA+ module TLC checks
+    cfg: str  # its .cfg text
+    needs: tuple[str, ...]  # the modules it EXTENDS/INSTANCEs
+    folder: Path = TX  # where they are
+    options: dict[str, Any] = {}  # noqa: RUF012 - check()'s options, as the .cfg's SYMMETRY and CHECK_DEADLOCK
+
+
+def _cfg(name: str) -> str:
+    """A .cfg of tests/user_specs/MultiPaxosSMR ("" in a checkout without it: its entries are then skipped)."""
+    return (MP / name).read_text() if (MP / name).is_file() else ""
+
+
+MP_SMALL = Model(
+    "tests/user_specs/multipaxos_smr.py:MultiPaxosSMR",
+    {"replicas": 3, "writes": 1, "reads": 1},
+    "MultiPaxos_MC",
+    _cfg("MultiPaxos_MC_small.cfg"),
+    ("MultiPaxos_MC", "MultiPaxos"),
+    MP,
+    {"symmetry": True, "check_deadlock": True},
+)
+MP_NOSYM = MP_SMALL._replace(
+    cfg=_cfg("MultiPaxos_MC_r3w1r1_nosym.cfg"),
+    options={"check_deadlock": True},
+)
 MODELS = {
-    "tcommit": (
+    "tcommit": Model(
         "docs/examples/tcommit.py:TCommit",
         {"rms": 3},
         "TCommit",
         "CONSTANT RM = {r1, r2, r3}\nINVARIANTS TCTypeOK TCConsistent\nSPECIFICATION TCSpec\nCHECK_DEADLOCK FALSE\n",
         ("TCommit",),
     ),
-    "twophase": (
+    "twophase": Model(
         "docs/examples/twophase.py:TwoPhase",
         {"rms": 3},
         "TwoPhase",
         "CONSTANT RM = {r1, r2, r3}\nINVARIANT TPTypeOK\nSPECIFICATION TPSpec\n",
         ("TwoPhase", "TCommit"),
     ),
-    "paxoscommit": (
+    "paxoscommit": Model(
         "docs/examples/paxoscommit.py:PaxosCommit",
         {"rms": 2, "acceptors": 3, "max_ballot": 1},
         "PaxosCommit",
@@ -54,6 +88,12 @@ MODELS = {
         "  Ballot = {0,1}\nINVARIANT PCTypeOK\nSPECIFICATION PCSpec\n",
         ("PaxosCommit", "TCommit"),
     ),
+    # MultiPaxos_MC_small.cfg: 343,796 / 736,012 / 28 in both; the plain spec, then the one with the blocks
+    "multipaxos-smr": MP_SMALL,
+    "multipaxos-smr-fast": MP_SMALL._replace(ref="tests/user_specs/multipaxos_smr_fast.py:FastMultiPaxosSMR"),
+    # the same bounds without SYMMETRY (MultiPaxos_MC_r3w1r1_nosym.cfg): 2,062,561 / 4,415,485 / 28
+    "multipaxos-smr-2m": MP_NOSYM,
+    "multipaxos-smr-fast-2m": MP_NOSYM._replace(ref="tests/user_specs/multipaxos_smr_fast.py:FastMultiPaxosSMR"),
 }
 
 CHILD = """
@@ -64,7 +104,7 @@ from spec.registry import load_user_spec
 cls = load_user_spec({ref!r})
 spec = cls(**{bounds!r})
 t = time.process_time()
-r = check(spec)
+r = check(spec, **{options!r})
 print(json.dumps({{"verdict": r.verdict, "distinct": r.distinct_states, "generated": r.states_generated,
                   "depth": r.depth, "search_cpu": time.process_time() - t}}), flush=True)
 os._exit(0)  # as the paxraft program ends (modelcheck.cli.run): the OS takes back what the run built
@@ -76,12 +116,12 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def ours(ref: str, bounds: dict) -> dict:
+def ours(ref: str, bounds: dict, options: dict | None = None) -> dict:
     """paxraft on one model, in a fresh process: counts and CPU seconds of the whole process (its start,
     imports and exit included, as the JVM's are in TLC's figure; ``search_cpu``: the search alone)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
-        [sys.executable, "-c", CHILD.format(root=str(ROOT), ref=str(ROOT / ref), bounds=bounds)],
+        [sys.executable, "-c", CHILD.format(root=str(ROOT), ref=str(ROOT / ref), bounds=bounds, options=options or {})],
         capture_output=True,
         text=True,
         check=True,
@@ -92,11 +132,11 @@ def ours(ref: str, bounds: dict) -> dict:
     return got
 
 
-def tlc(module: str, cfg: str, needs: tuple[str, ...]) -> dict:
+def tlc(module: str, cfg: str, needs: tuple[str, ...], folder: Path = TX) -> dict:
     """TLC 2.20 with one worker on the same model: counts and the JVM's CPU seconds."""
     with tempfile.TemporaryDirectory(prefix="txcommit-tlc-") as tmp:
         for m in needs:
-            shutil.copy(TX / f"{m}.tla", tmp)
+            shutil.copy(folder / f"{m}.tla", tmp)
         Path(tmp, f"{module}.cfg").write_text(cfg)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         out = subprocess.run(
@@ -123,30 +163,31 @@ def main(argv: list[str]) -> None:
     from _args import chosen, parser
 
     ap = parser(__doc__)
-    ap.add_argument("names", nargs="*", metavar="SPEC", help=f"one of {', '.join(MODELS)} (default: all)")
+    ap.add_argument("names", nargs="*", metavar="SPEC",
+                    help=f"one of {', '.join(MODELS)} (default: all but the -2m ones)")
     ap.add_argument("--no-tlc", action="store_true", help="paxraft only")
     args = ap.parse_args(argv)
-    names = chosen(ap, args.names, list(MODELS), "spec") or list(MODELS)
+    names = chosen(ap, args.names, list(MODELS), "spec") or [n for n in MODELS if not n.endswith("-2m")]
     with_tlc = not args.no_tlc
     if with_tlc and not (JAR.is_file() and TX.is_dir() and shutil.which("java")):
         print(f"TLC skipped: no {JAR} (TLA2TOOLS_JAR), {TX} (TLAPLUS_EXAMPLES) or java")
         with_tlc = False
     print(f"load average before: {load()}  (2 cores; figures under load are slower for both)")
     print(f"python {sys.version.split()[0]} at {sys.executable} (make setup's choice: tools/optimized_python.py)")
-    print(f"{'spec':<12} {'distinct':>10} {'generated':>11} {'depth':>5} {'paxraft CPU s':>14} {'TLC CPU s':>10} "
+    print(f"{'spec':<20} {'distinct':>10} {'generated':>11} {'depth':>5} {'paxraft CPU s':>14} {'TLC CPU s':>10} "
           f"{'TLC / paxraft':>13}")  # fmt: skip
     for name in names:
-        ref, bounds, module, cfg, needs = MODELS[name]
+        ref, bounds, module, cfg, needs, folder, options = MODELS[name]
         if not (ROOT / ref.partition(":")[0]).is_file():
-            print(f"{name:<12} skipped: {ref.partition(':')[0]} is not in this checkout")
+            print(f"{name:<20} skipped: {ref.partition(':')[0]} is not in this checkout")
             continue
-        a = ours(ref, bounds)
-        b = tlc(module, cfg, needs) if with_tlc else None
+        a = ours(ref, bounds, options)
+        b = tlc(module, cfg, needs, folder) if with_tlc else None
         same = b is None or all(a[k] == b[k] for k in ("verdict", "distinct", "generated", "depth"))
         tlc_cpu = f"{b['cpu']:10.1f}" if b else f"{'-':>10}"
         ratio = f"{b['cpu'] / a['cpu']:12.2f}x" if b else f"{'-':>13}"
         counts = f"{a['distinct']:>10,} {a['generated']:>11,} {a['depth']:>5}"
-        row = f"{name:<12} {counts} {a['cpu']:14.1f} {tlc_cpu} {ratio}"
+        row = f"{name:<20} {counts} {a['cpu']:14.1f} {tlc_cpu} {ratio}"
         print(row + ("" if same else f"   COUNTS DIFFER: TLC {b}"), flush=True)
     print(f"load average after: {load()}")
 

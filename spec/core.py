@@ -17,6 +17,7 @@ fingerprints, symmetry representatives and counterexamples.
 from __future__ import annotations
 
 import copy
+import decimal
 import functools
 import inspect
 import itertools
@@ -24,6 +25,7 @@ import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from spec.reads import names_state, remembered
@@ -35,6 +37,16 @@ State = Any
 Params = tuple
 ParamEnumerator = Callable[[Any, State], Iterable[Params]]
 
+
+
+def renamings(sets: Mapping[str, int]) -> int | Decimal:
+    """How many renamings symmetric sets of these sizes make: the product of the sizes' factorials, exact up to 20
+    elements a set, else its order of magnitude as a Decimal (math.factorial(10**6) took minutes before a search
+    that could only be refused)."""
+    if all(n <= 20 for n in sets.values()):
+        return math.prod(math.factorial(n) for n in sets.values())
+    digits = Decimal(sum(math.lgamma(n + 1) for n in sets.values()) / math.log(10))
+    return decimal.Context(Emax=decimal.MAX_EMAX).power(Decimal(10), digits)
 
 class SpecError(ValueError):
     """A spec was given bounds or options that do not make a valid model."""
@@ -485,7 +497,8 @@ class Spec:
 
     def __init__(self) -> None:
         marked = _marked(type(self), "__paxraft_action__")
-        self._actions = [self._bind_action(n) for n in marked if self._present(n)]
+        shared: dict[Any, Callable[[State], Any]] = {}
+        self._actions = [self._bind_action(n, shared) for n in marked if self._present(n)]
         self._invariants = {n: getattr(self, n) for n in _marked(type(self), "__paxraft_invariant__")}
 
     def __getattr__(self, name: str) -> Any:
@@ -513,7 +526,10 @@ class Spec:
     #: False to skip the sort (the shipped specs do, which keeps their published figures).
     canonical_order: ClassVar[bool] = True
 
-    def _bind_action(self, name: str) -> Action:
+    def _bind_action(self, name: str, shared: dict[Any, Callable[[State], Any]]) -> Action:
+        """Action ``name`` bound to this spec. Actions declared with one enumerator function (``each_message``
+        for three handlers) get one enumerator object through ``shared``, which the generated loops then ask
+        once per state (modelcheck.engine._level_loop._shared); its own memo of sorted lists is shared too."""
         method = getattr(self, name)
         marker = _inherited_marker(type(self), name, "__paxraft_action__")
         _not_overridden(type(self), name, marker)
@@ -527,8 +543,11 @@ class Spec:
                 raise SpecError(f"{self.name}: {name}'s enumerator may return Counted, whose counted parameters "
                                 "come last in the order it gives: set canonical_order = False")
             return Action(name, names, enum, method)
-        if self.canonical_order:
-            enum = _in_canonical_order(enum)
+        key = marker if getattr(marker, "__hash__", None) is not None else object()  # unhashable: its own
+        if key in shared:
+            enum = shared[key]
+        else:
+            enum = shared[key] = _in_canonical_order(enum) if self.canonical_order else enum
         code = marker if inspect.isfunction(marker) else None  # only a plain function's code is read
         constant = code is not None and not names_state(code)
         if constant:
@@ -590,7 +609,8 @@ class Spec:
         out = copy.copy(self)
         methods = self._restriction_methods()
         keep = set(self.excluded) | {methods[n][1] for n in self.restricted}
-        out._actions = [a if a.name in keep else out._bind_action(a.name) for a in self._actions]
+        shared: dict[Any, Callable[[State], Any]] = {}
+        out._actions = [a if a.name in keep else out._bind_action(a.name, shared) for a in self._actions]
         out._invariants = {n: getattr(out, n) for n in self._invariants}  # the copy's: split and remembered too
         return out
 
@@ -752,7 +772,7 @@ class Spec:
         names = list(sets)
         from spec.limits import enumerable  # spec.limits builds on this module
 
-        size = math.prod(math.factorial(n) for n in sets.values())
+        size = renamings(sets)
         enumerable(self.name, "renamings", size, f"--symmetry over {', '.join(f'{n}={k}' for n, k in sets.items())}")
         per_set = [list(itertools.permutations(range(sets[n]))) for n in names]
         return [dict(zip(names, combo)) for combo in itertools.product(*per_set)]

@@ -131,6 +131,55 @@ def test_the_loop_asks_a_bundle_once_per_state() -> None:
         type("Sorted", (BundledJump,), {"canonical_order": True})()  # the bundle once per action: refused, not slow
 
 
+def _moves(self: Spec, s: XY) -> list[tuple[int, int]]:
+    self.asked_moves += 1
+    return [(0, 2), (1, 0)] if s.x <= s.y else [(1, 0), (0, 2)]  # reads the state, in no fixed order
+
+
+class SharedJump(Jump):
+    """Jump and a second action declared with the same enumerator function (three handlers of one message set
+    in a user's MultiPaxos: ``@action(each_message)``); the enumerator counts its calls."""
+
+    def __init__(self, stop: int = 3, bad: int = 99) -> None:
+        self.asked_moves = 0
+        super().__init__(stop, bad)
+
+    @action(_moves)
+    def Move(self, s: XY, dx: int, dy: int) -> XY:
+        return XY(s.x + dx, s.y + dy)
+
+    @action(_moves)
+    def Back(self, s: XY, dx: int, dy: int) -> XY | None:
+        return XY(s.x - dx, s.y - dy) if s.x >= dx and s.y >= dy else None
+
+
+class BackAlone(SharedJump):
+    """SharedJump with Back's enumerator its own function (the same parameters)."""
+
+    @action(lambda self, s: _moves(self, s))
+    def Back(self, s: XY, dx: int, dy: int) -> XY | None:
+        return super().Back(s, dx, dy)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("canonical", [True, False])
+def test_actions_sharing_an_enumerator_ask_it_once_per_state(engine: str, canonical: bool) -> None:
+    cls = type("Shared", (SharedJump,), {"canonical_order": canonical})
+    spec = cls()
+    plain_or_apart(spec)  # the fingerprint's sample walk runs the spec's code: before the count
+    spec.asked_moves = 0
+    run = ENGINES[engine](spec)
+    assert (run.distinct_states, run.states_generated, run.depth) == (8, 35, 5)
+    assert spec.asked_moves == 8  # once per expanded state for both actions: it was asked twice per state
+    alone = type("Alone", (cls, BackAlone), {})()
+    plain_or_apart(alone)
+    alone.asked_moves = 0
+    other = ENGINES[engine](alone)  # the same model with Back's enumerator its own: the same run
+    assert (other.distinct_states, other.states_generated, other.depth, other.coverage) == (
+        run.distinct_states, run.states_generated, run.depth, run.coverage)
+    assert alone.asked_moves == 16
+
+
 class KeptJump(Jump):
     """Jump declaring that Stay keeps the constraint; the constraint counts its calls."""
 

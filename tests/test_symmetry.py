@@ -294,3 +294,22 @@ def test_an_invariant_telling_renamed_states_apart_is_refused_where_it_breaks(
         assert main(["check", *small, "--symmetry", *deep]) == 2
         assert ("AsymInv: invariant R3NeverDecidesAlone tells renamed states apart, so --symmetry, which checks one "
                 "state of each renaming, could miss its violations") in capsys.readouterr().err
+
+
+def test_a_huge_symmetric_set_is_refused_at_once() -> None:
+    """symmetric_sets() of a million elements: the count of renamings, math.factorial(10**6), took minutes before
+    the refusal (hostile5); past 20 elements a set, its order of magnitude is computed instead, and says it."""
+    from decimal import Decimal
+
+    from docs.examples.tcommit import TCommit
+    from spec.core import renamings
+
+    class Million(TCommit):
+        def symmetric_sets(self) -> dict[str, int]:
+            return {"RM": 10**6}
+
+    assert renamings({"a": 3, "b": 2}) == 12 and renamings({"a": 20}) == 2432902008176640000  # exact
+    assert isinstance(renamings({"RM": 10**6}), Decimal)
+    with pytest.raises(SpecError, match=r"^Million: --symmetry over RM=1000000 gives 8\.26e\+5565708 renamings; "
+                                        r"paxraft lists at most 100,000 of them$"):
+        Million().permutations()

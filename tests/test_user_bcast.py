@@ -50,12 +50,18 @@ def test_bcast_byz_counts_are_tlcs(capsys: pytest.CaptureFixture) -> None:
 
 
 @pytest.mark.slow
-def test_bcast_byz_without_faulty_processes_and_on_two_workers(capsys: pytest.CaptureFixture) -> None:
+def test_bcast_byz_cfg_whole_on_two_workers_liveness_and_refinement(capsys: pytest.CaptureFixture) -> None:
     assert figures(capsys, SPEC, "--n", "4", "--t", "1", "--f", "0") == (17080, 325268, 9)
     one, two = check_report(capsys, SPEC), check_report(capsys, SPEC, "--workers", "2")
     assert (two["distinct_states"], two["states_generated"], two["depth"], two["coverage"]) == (
         14424, 227344, 7, one["coverage"])
     assert figures(capsys, SPEC, "--symmetry", "--workers", "2") == (680, 10434, 7)
+    code, out, _ = run(capsys, "check", SPEC, "--liveness")  # bcastByz.cfg: TLC's CorrLtl and RelayLtl hold
+    assert code == 0 and out.count("holds under this fairness.") == 2, out
+    assert "14,424 distinct states, 212,856 edges" in out
+    code, out, _ = run(capsys, "refine", SPEC, "EchoQuorum")
+    assert code == 0 and "BcastByz implements EchoQuorum." in out
+    assert "14,424 distinct BcastByz states, 227,280 transitions checked (14,424 map to stutters), 96 distinct" in out
 
 
 def test_bcast_byz_on_two_workers_and_depth_first(capsys: pytest.CaptureFixture) -> None:
@@ -89,12 +95,13 @@ def test_a_renaming_that_keeps_the_roles_is_refused(capsys: pytest.CaptureFixtur
 
 
 def test_bcast_byz_liveness_under_the_correct_processes_fairness(capsys: pytest.CaptureFixture) -> None:
-    """bcastByz.cfg's CorrLtl and RelayLtl hold under WF over the correct processes' steps that receive
-    nothing from a faulty one, as TLC says; without fairness both fail by stuttering in the first state."""
-    code, out, _ = run(capsys, "check", SPEC, "--liveness")
+    """CorrLtl and RelayLtl hold under WF over the correct processes' steps that receive nothing from a faulty
+    one, as TLC says (byz_300.cfg; bcastByz.cfg in the slow test); without fairness CorrLtl fails by stuttering
+    in the first state."""
+    code, out, _ = run(capsys, "check", SPEC, "--liveness", "--n", "3", "--t", "0", "--f", "0")
     assert code == 0 and out.count("holds under this fairness.") == 2, out
     assert "Fairness: WF(\\E self \\in Corr : ReceiveFromCorrectSender(self) /\\ Upon...)" in out
-    assert "14,424 distinct states, 212,856 edges" in out
+    assert "112 distinct states, 375 edges" in out
     code, out, _ = run(capsys, "check", SPEC, "--liveness", "CorrLtl", "--no-fairness", "--n", "2", "--t", "0",
                        "--f", "0")
     assert code == 1 and "property CorrLtl is violated: a fair behaviour of 0 steps" in out
@@ -155,12 +162,16 @@ BSPEC = f"{BOSCO}:Bosco"
 
 
 def test_bosco_counts_are_tlcs(capsys: pytest.CaptureFixture) -> None:
-    """TLC 2.20 on bosco.tla (TypeOK, Lemma3_0 .. Lemma4_1; bosco_*.cfg): N=3 T=0 F=0 7,568 / 85,304 / 7,
-    N=2 118 / 588 / 5, N=1 8 / 18 / 3. One step per r and per disjunct that holds, as TLC counts."""
-    obj = check_report(capsys, BSPEC, "--n", "3", "--t", "0", "--f", "0")
-    assert (obj["verdict"], obj["distinct_states"], obj["states_generated"], obj["depth"]) == ("ok", 7568, 85304, 7)
+    """TLC 2.20 on bosco.tla (TypeOK, Lemma3_0 .. Lemma4_1; bosco_*.cfg): N=2 118 / 588 / 5, N=1 8 / 18 / 3
+    (N=3 T=0 F=0 7,568 / 85,304 / 7 in the slow test). One step per r and per disjunct that holds, as TLC."""
     assert figures(capsys, BSPEC, "--n", "2", "--t", "0", "--f", "0") == (118, 588, 5)
     assert figures(capsys, BSPEC, "--n", "1", "--t", "0", "--f", "0") == (8, 18, 3)
+
+
+@pytest.mark.slow
+def test_bosco_three_correct_processes(capsys: pytest.CaptureFixture) -> None:
+    obj = check_report(capsys, BSPEC, "--n", "3", "--t", "0", "--f", "0")
+    assert (obj["verdict"], obj["distinct_states"], obj["states_generated"], obj["depth"]) == ("ok", 7568, 85304, 7)
 
 
 def test_bosco_symmetry_over_the_correct_and_the_faulty_processes_apart(capsys: pytest.CaptureFixture) -> None:
@@ -222,9 +233,8 @@ def test_folklore_planted_bugs(capsys: pytest.CaptureFixture) -> None:
                        "--t", "0", "--f", "0")
     assert code == 1 and "invariant Unforg is violated; shortest counterexample: 1 step" in out
     assert figures(capsys, FSPEC, "--variant", "accept-threshold-high") == (3700, 34592, 7)
-    code, out, _ = run(capsys, "check", FSPEC, "--variant", "accept-threshold-high", "--liveness")
-    assert code == 1 and out.count("holds under this fairness.") == 4
-    assert "property RelayLtl is violated: a fair behaviour of 4 steps that then stutters for ever" in out
+    code, out, _ = run(capsys, "check", FSPEC, "--variant", "accept-threshold-high", "--liveness", "RelayLtl")
+    assert code == 1 and "property RelayLtl is violated: a fair behaviour of 4 steps that then stutters for ever" in out
     assert figures(capsys, FSPEC, "--variant", "crash-unsends") == (3400, 23444, 7)
     code, out, _ = run(capsys, "check", FSPEC, "--variant", "crash-unsends", "--deadlock")
     assert code == 1 and "deadlock reached after 4 steps" in out
@@ -236,16 +246,26 @@ def test_folklore_planted_bugs(capsys: pytest.CaptureFixture) -> None:
     assert code == 0 and "every entry agrees" in out
 
 
+def test_folklore_with_one_process_fair(capsys: pytest.CaptureFixture) -> None:
+    """fair-p1-only, WF over p1's steps alone (TLC: MCbcastFolkloreP1.tla, FolkP1_*.cfg): CorrLtl violated by
+    p1 crashing and the rest stopping (1 step, as TLC's), RelayLtl and ReliableChanAll violated too."""
+    code, out, _ = run(capsys, "check", f"{FOLK}:FairP1Only", "--liveness")
+    assert code == 1 and "Fairness: WF(UponV1 \\/ UponAccept \\/ Receive with p=p1)" in out
+    assert "property CorrLtl is violated: a fair behaviour of 1 step that then stutters for ever" in out
+    assert "\n  2. UponCrash(p=p1, msgs={})\n" in out
+    assert "property RelayLtl is violated: a fair behaviour of 2 steps" in out and "holds" not in out
+
+
 # -- refinement, the explorer, the proof commands ------------------------------------------------------
 
 
 def test_bcast_byz_refines_a_plain_broadcast(capsys: pytest.CaptureFixture) -> None:
     """EchoQuorum (in bcast_byz.py): a correct process accepts only after N - 2T correct ones echoed. bcastByz
-    implements it (227,280 transitions: TLC's 227,344 generated less the 64 initial states); with F = T + 1
-    faulty processes the second step already accepts on one correct ECHO."""
-    code, out, _ = run(capsys, "refine", SPEC, "EchoQuorum")
+    implements it (N=3 T=0: 487 transitions, TLC's 495 generated less the 8 initial states; bcastByz.cfg in the
+    slow test); with F = T + 1 faulty processes the second step already accepts on one correct ECHO."""
+    code, out, _ = run(capsys, "refine", SPEC, "EchoQuorum", "--n", "3", "--t", "0", "--f", "0")
     assert code == 0 and "BcastByz implements EchoQuorum." in out
-    assert "14,424 distinct BcastByz states, 227,280 transitions checked (14,424 map to stutters), 96 distinct" in out
+    assert "112 distinct BcastByz states, 487 transitions checked (112 map to stutters), 15 distinct" in out
     code, out, _ = run(capsys, "refine", NOBCAST, "--variant", "faulty-beyond-t", "EchoQuorum", "--f", "2")
     assert code == 1 and "refinement fails at state 3 (step 2): UponAcceptNotSentBefore(p=p2, good={p1}, " \
                          "bad={p3, p4}) maps to no step of EchoQuorum: Corr = {p1, p2}; echoed = {p1}" in out
@@ -274,3 +294,27 @@ def test_the_proof_commands_refuse_in_one_line(capsys: pytest.CaptureFixture) ->
                         ("prove", "no proof of ")]:
         code, out, err = run(capsys, cmd, SPEC, *(["--depth", "5"] if cmd == "bmc" else []))
         assert code == 2 and out == "" and needle in one_error_line(err), (cmd, err)
+
+
+def test_folklore_a_lasso_with_a_real_loop_replays_and_its_fairness_is_judged(
+    capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    """receive-forgets (Receive may drop what was received; TLC: bcastFolkloreReceiveForgets.tla, FolkForgets_*.cfg,
+    3,700 / 74,792 / 7, CorrLtl holds, RelayLtl and ReliableChanAll violated by a loop, not by stuttering): under
+    the text's one WF over every process, one process receiving and forgetting for ever is fair; under a WF per
+    process (ForgetsFairEach, FolkForgetsEach_*.cfg: the same verdicts) the loop must let each process step."""
+    assert figures(capsys, f"{FOLK}:ReceiveForgets") == (3700, 74792, 7)
+    forgets = f"{FOLK}:ReceiveForgets"
+    code, out, _ = run(capsys, "check", forgets, "--liveness", "RelayLtl", "--out", str(tmp_path / "l"))
+    assert code == 1 and "a fair behaviour of 1 step that then loops (2 steps) without reaching the goal" in out
+    trace = str(tmp_path / "l" / "trace.itf.json")
+    code, out, _ = run(capsys, "replay", trace, "--spec", f"{FOLK}:ReceiveForgets")
+    assert code == 0 and "the loop closes: the last state is state 2 again; the behaviour violates RelayLtl" in out
+    code, out, _ = run(capsys, "replay", trace, "--spec", f"{FOLK}:ForgetsFairEach")
+    assert code == 1 and "WF(UponV1 \\/ UponAccept \\/ Receive with p=p2) is enabled throughout the loop but never " \
+                         "taken: not a fair behaviour" in out
+    code, out, _ = run(capsys, "replay", trace, "--spec", FSPEC)  # forgetting is no step of the text
+    assert code == 1 and "FAIL state 4: Receive(p=p1, msgs={}): not a step of the model" in out
+    code, out, _ = run(capsys, "check", f"{FOLK}:ForgetsFairEach", "--liveness")
+    assert code == 1 and "Property CorrLtl holds under this fairness." in out
+    assert "property RelayLtl is violated: a fair behaviour of 1 step that then loops (6 steps)" in out

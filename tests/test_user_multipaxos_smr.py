@@ -121,3 +121,14 @@ def test_it_refines_a_log_whose_slots_choose_once(capsys: pytest.CaptureFixture)
     assert code == 0 and "1,163 distinct MultiPaxosSMR states, 1,904 transitions checked" in out
     code, out, _ = run(capsys, "refine", REF, "--variant", "minority-quorum", "SlotLog", *bounds(2, 1, 1))
     assert code == 1 and "refinement fails at state 8 (step 7): TakeNewRequest(r=s2, w=1) maps to no step" in out
+
+
+def test_termination_under_a_fair_process_per_replica(capsys: pytest.CaptureFixture) -> None:
+    # TLC on MultiPaxos_MClive.tla (FairSpec == Spec /\ \A self \in Replicas: WF_vars(Replica(self))): Termination
+    # holds at 2/1/1, is violated without fairness and for the silent acceptor (MultiPaxos_MClivesilent.cfg).
+    code, out, _ = run(capsys, "check", REF, *bounds(2, 1, 1), "--liveness")
+    assert code == 0 and "Property Termination holds under this fairness." in out
+    code, out, _ = run(capsys, "check", REF, *bounds(2, 1, 1), "--liveness", "--no-fairness")
+    assert code == 1 and "a fair behaviour of 0 steps that then stutters for ever" in out
+    code, out, _ = run(capsys, "check", REF, "--variant", "silent-acceptor", *bounds(2, 1, 0), "--liveness")
+    assert code == 1 and "a fair behaviour of 5 steps that then stutters for ever" in out

@@ -11,7 +11,7 @@ from modelcheck import check
 from modelcheck.cli import _check_modes as check_modes
 from modelcheck.cli import _check_reading as check_reading
 from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args
-from modelcheck.engine.faults import preflight
+from modelcheck.engine.faults import check_picklable, preflight
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result, count
 from spec.core import SpecError
@@ -57,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
               progress=hooks_progress)
     if check_reading.wants(args):
         return check_reading.run(args, spec)
+    moved = [f for f, on in (("--workers", args.workers > 1), ("--checkpoint", args.checkpoint),
+                             ("--memory", args.memory), ("--ray", args.ray is not None)) if on]
+    if moved:
+        check_picklable(spec, "/".join(moved))
     return check_modes.run(args, spec)
 
 

@@ -133,6 +133,24 @@ def _bundles(actions: Actions) -> tuple[list[Callable[..., Any]], dict[int, str]
     return bound, of
 
 
+def _shared(actions: Actions, bundled: dict[int, str]) -> dict[int, str]:
+    """``bundled`` with, for each enumerator object that several actions hold (spec.core gives actions declared
+    with one enumerator function one object), its parameters' expression: the first of those actions asks it
+    (``(pe_3 := enum_3(s))``), the later ones read what it gave (``pe_3``), so it runs once per state instead of
+    once per action. Enumerators are functions of the state (the checker's contract), so the parameters, and
+    every count, are the same; a state-free, bundled or Counted-giving enumerator keeps its own way."""
+    users: dict[int, list[int]] = {}
+    for i, (e, _, _) in enumerate(actions):
+        if i not in bundled and not _state_free(e) and getattr(e, "counts_outside", False) is not True:
+            users.setdefault(id(e), []).append(i)
+    out = dict(bundled)
+    for first, *later in users.values():
+        if later:
+            out[first] = f"(pe_{first} := enum_{first}(s))"
+            out.update((i, f"pe_{first}") for i in later)
+    return out
+
+
 def _ask_bundles(bundles: list[Callable[..., Any]]) -> str:
     """The code that takes each bundle of state ``s`` (once per state, before its actions)."""
     return "".join(f"            b{j} = bundle_{j}(s)\n" for j in range(len(bundles)))
@@ -312,6 +330,7 @@ def level_loop(
     ``cut_predicates``.
     """
     bundles, bundled = _bundles(actions)
+    bundled = _shared(actions, bundled)
     names = _names(len(actions), len(bundles))
     count, record, check, on_unchanged, on_cut, graph_locals, state_end = (
         (_GRAPH_COUNT, _GRAPH_RECORD, _GRAPH_CHECK, _GRAPH_UNCHANGED, _GRAPH_CUT, _GRAPH_LOCALS, _GRAPH_STATE_END)
@@ -401,6 +420,7 @@ def chunk_loop(spec: Spec, actions: Actions, *, constraint: bool, deadlock: bool
     and the event kinds (``KEY_BITS``, ``POS_LIMIT``, ``DEADLOCK_POS``, ``DEAD``).
     """
     bundles, bundled = _bundles(actions)
+    bundled = _shared(actions, bundled)
     fields = _names(len(actions), len(bundles))
     cut = "events.append(cut_event(base + pos, bad, gid, {i}, {params}, t))"
     code = "".join(_action(i, e, a, _CHUNK_COUNT, _CHUNK_RECORD, constraint, cut, _CHUNK_COUNTED, bundled, kept)

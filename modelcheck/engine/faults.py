@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import copy
 import inspect
-import math
 import pickle
 import time
 import traceback
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from modelcheck.engine.explain import compact
 from modelcheck.engine.result import shown_state
 from spec.behaviour import take_initial
-from spec.core import Action, Fair, Label, Spec, SpecError, State, Temporal, returned
+from spec.core import Action, Fair, Label, Spec, SpecError, State, Temporal, renamings, returned
 from spec.suggest import hint
 
 if TYPE_CHECKING:
@@ -214,6 +214,25 @@ def check_state(spec: Spec, state: State, origin: str, kinds: tuple[type, ...] =
             f"{title}: a state from {origin} is not hashable consistently (an equal copy of it "
             f"{'compares unequal' if twin != state else 'hashes differently'}): {show_state(spec, state)}"
         )
+
+
+def check_picklable(spec: Spec, why: str) -> None:
+    """The initial states and their successors pickle and read back equal, as ``why`` (worker processes, a
+    checkpoint, a spill to disk) moves or stores states: a state class made inside a function failed there as
+    'internal error: AttributeError: Can't pickle local object', exit 4."""
+    init = initial_states(spec)[:8]
+    for s in init + [t for i in init[:2] for _a, _p, t in spec.successors(i)]:
+        try:
+            back = pickle.loads(pickle.dumps(s))
+        except Exception as exc:  # noqa: BLE001 - whatever pickle says, the state cannot travel
+            raise SpecContractError(
+                f"{spec_title(spec)}: a state of type {type(s).__qualname__} cannot be pickled ({shorten(str(exc))}), "
+                f"and {why} moves or stores states as pickles: define the state class (and any class of a value in "
+                "it) at the top level of a module") from None
+        if back != s:
+            raise SpecContractError(f"{spec_title(spec)}: a state of type {type(s).__qualname__} reads back from its "
+                                    f"pickle unequal to itself ({show_state(spec, s)}), and {why} moves or stores "
+                                    "states as pickles")
 
 
 def initial_states(spec: Spec) -> list[State]:
@@ -590,8 +609,8 @@ def _renamed(spec: Spec, state: State, perm: dict[str, tuple[int, ...]], kinds: 
 ORBIT_LISTED = 720
 
 
-def _group_size(spec: Spec) -> int:
-    return math.prod(math.factorial(k) for k in spec.symmetric_sets().values())
+def _group_size(spec: Spec) -> int | Decimal:
+    return renamings(spec.symmetric_sets())
 
 
 def _check_canonical(
@@ -890,7 +909,8 @@ def locate(exc: BaseException) -> SpecCodeError | SpecContractError | None:
     if not specs:
         return None
     spec = specs[0]
-    if spec_frames and spec_frames[0].f_code.co_name == "__init__":
+    if spec_frames and (spec_frames[0].f_code.co_name == "__init__" or not isinstance(exc, Exception)):
+        # sys.exit() in the spec's code: named where it was called; calling the spec again would exit again
         return _from_spec_frame(spec, spec_frames[0], exc)
     try:  # a breach found on the states the engine held (or from the start) explains the failure best
         init = initial_states(spec)

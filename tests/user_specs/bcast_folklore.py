@@ -80,9 +80,14 @@ class BcastFolklore(Spec):
 
     def receipts(self, s: FolkState) -> list[tuple[int, frozenset[int]]]:
         """\\E self \\in Corr, msgs: pc[self] # "CR" /\\ rcvd[self] \\subseteq msgs \\subseteq sent."""
-        # none when rcvd[self] holds an ECHO no longer sent (crash-unsends): then self cannot step at all
-        live = [p for p in sorted(s.Corr) if s.pc[p] != CR and s.rcvd[p] <= s.sent]
-        return [(p, s.rcvd[p] | more) for p in live for more in subsets(s.sent - s.rcvd[p])]
+        return [(p, msgs) for p in sorted(s.Corr) if s.pc[p] != CR for msgs in self.receive_sets(s, p)]
+
+    def receive_sets(self, s: FolkState, p: int) -> list[frozenset[int]]:
+        """The msgs with rcvd[p] \\subseteq msgs \\subseteq sent: none when rcvd[p] holds an ECHO no longer sent
+        (crash-unsends), and then p cannot step at all."""
+        if not s.rcvd[p] <= s.sent:
+            return []
+        return [s.rcvd[p] | more for more in subsets(s.sent - s.rcvd[p])]
 
     def accept_threshold(self) -> int:
         """UponAccept's rcvd'[self] # {}: one ECHO suffices."""
@@ -262,3 +267,42 @@ class CrashUnsends(BcastFolklore):
 
     def crash_sent(self, s: FolkState, p: int) -> frozenset[int]:
         return s.sent - {p}
+
+
+class FairP1Only(BcastFolklore):
+    """Weak fairness of the first process's steps only: the others may stop for ever."""
+
+    variant = "fair-p1-only"
+    rule = "WF over p1's receive, UponV1 and UponAccept steps only, not every correct process's"
+    breaks = "CorrLtl"
+    failing_bounds = {"n": 3, "t": 1, "f": 1}
+    trace_length = 1
+
+    def fairness(self) -> list:
+        return [WF("UponV1", "UponAccept", "Receive", p=0)]
+
+
+class ReceiveForgets(BcastFolklore):
+    """A receipt replaces what a process holds by any set of sent ECHOs: it may forget, and receive again."""
+
+    variant = "receive-forgets"
+    rule = "Receive drops rcvd[self] \\subseteq msgs: rcvd' may lose what was received"
+    breaks = "RelayLtl"
+    failing_bounds = {"n": 3, "t": 1, "f": 1}
+    trace_length = 3  # UponV1, then a loop of two receipts: one process receives and forgets
+
+    def receive_sets(self, s: FolkState, p: int) -> list[frozenset[int]]:
+        """msgs \\in SUBSET sent: rcvd[p] need not be within msgs."""
+        return list(subsets(s.sent))
+
+
+class ForgetsFairEach(ReceiveForgets):
+    """receive-forgets with weak fairness of each process's steps apart: every process must go on stepping."""
+
+    variant = "forgets-fair-each"
+    rule = "receive-forgets, under a WF per process instead of one over all of them"
+    trace_length = 7  # UponV1, then each process receives and forgets in turn
+
+    def fairness(self) -> list:
+        """\\A self \\in Proc : WF_vars(Receive(self) /\\ (UponV1(self) \\/ UponAccept(self) \\/ UNCHANGED ...))"""
+        return [WF("UponV1", "UponAccept", "Receive", p=p) for p in self.Proc]

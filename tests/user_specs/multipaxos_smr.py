@@ -29,7 +29,7 @@ from typing import Annotated, Any, NamedTuple
 
 from slot_log import LogState, SlotLog
 
-from spec.core import Spec, SpecError, action, invariant, refines
+from spec.core import WF, Eventually, Spec, SpecError, action, invariant, refines
 
 RLOOP, DONE = range(2)  # pc
 EMPTY, PREPARING, ACCEPTING, COMMITTED = range(4)  # an instance's status
@@ -423,6 +423,19 @@ class MultiPaxosSMR(Spec):
             if all(pos[c1] < pos[c2] for c1 in self.Commands for c2 in self.Commands if ack[c1] < req[c2]):
                 return True
         return False
+
+    # -- liveness: Termination under a fair process per replica --------------------------
+    REPLICA_ACTIONS = ("BecomeLeader", "HandlePrepare", "HandlePrepareReplies", "TakeNewRequest", "HandleAccept",
+                       "HandleAcceptReplies", "HandleCommitNotice", "Finish")
+
+    def fairness(self) -> list:
+        """\\A self \\in Replicas: WF_vars(Replica(self)), Replica(self) being every step of rloop(self)
+        (the TLA+'s processes are not fair; tests/user_specs/MultiPaxosSMR/MultiPaxos_MClive.tla adds it)."""
+        return [WF(*self.REPLICA_ACTIONS, r=r) for r in self.Replicas]
+
+    def properties(self) -> dict:
+        return {"Termination": Eventually(lambda s: all(p == DONE for p in s.pc),
+                                          "<>(\\A self \\in ProcSet: pc[self] = \"Done\")")}
 
     # -- refinement: a log whose slots each choose one command, once ------------------
     def chosen(self, s: MPState) -> LogState:
