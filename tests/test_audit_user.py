@@ -63,8 +63,9 @@ def test_ewd998chan_counts_are_tlcs(capsys: pytest.CaptureFixture) -> None:
     # N = 2: 7,150 distinct, 40,186 generated, depth 27 (N = 3: 1,524,022 / 12,882,257 / 58, not run here).
     # Counters go below -1 after two receipts: before the fingerprint's sample walk went deep, -1 and -2 hashed
     # alike (Python's hash) and the check found 6,766 / 37,906 / 26 without a word.
-    obj = check_report(capsys, EWD998, "--nodes", "2")
-    assert (obj["distinct_states"], obj["states_generated"], obj["depth"]) == (7150, 40186, 27)
+    for workers in ("1", "2"):  # (each worker process decides the fingerprint by the same seeded walks)
+        obj = check_report(capsys, EWD998, "--nodes", "2", "--workers", workers)
+        assert (obj["distinct_states"], obj["states_generated"], obj["depth"]) == (7150, 40186, 27), workers
 
 
 # -- EWD998ChanTrace: the Examples' implementation log ----------------------------------------------------

@@ -148,6 +148,8 @@ def test_interrupted_run_prints_its_figures(capsys) -> None:
     assert line.startswith("interrupted after") and "distinct states" in line and "depth" in line
     assert report("check", KeyboardInterrupt()) == 130
     assert "interrupted after" in capsys.readouterr().err
+    p.figures = (1, 1, 1, 1, 0.5)  # one of each reads in the singular (it said '1 states queued')
+    assert ": 1 distinct state, 1 state generated, depth 1, 1 state queued (figures" in interrupted_line()
 
 
 def _cli(*argv: str, **kw) -> subprocess.Popen:
@@ -895,3 +897,13 @@ def test_states_that_cannot_be_pickled_are_named_where_states_are_moved(capsys, 
         assert code == 2
         one_line(err, f"Local: a state of type Local.__init__.<locals>.S cannot be pickled (Can't pickle local "
                       f"object 'Local.__init__.<locals>.S'), and {flags[0]} moves or stores states as pickles")
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sys_exit_in_the_spec_s_code_is_its_failure(capsys, workers: str) -> None:
+    """sys.exit(0) in an invariant deep in the run: the check exited 0 and said nothing (locating it ran the
+    invariant again, which exited again); a forked worker died and the run said 'internal error: EOFError'."""
+    code, out, err = run(capsys, "check", f"{Path(faulty.__file__)}:LateExitingInvariant", "--workers", workers)
+    assert code == 3 and "No error found" not in out
+    one_line(err, "paxraft check: error in the spec's code: counter: invariant Small raised SystemExit: 0 (faulty.py:")
+    assert err.rstrip().endswith("in state x=150")

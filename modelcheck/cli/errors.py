@@ -27,6 +27,7 @@ from collections.abc import Callable
 from modelcheck.cli.common import UsageError
 from modelcheck.engine.faults import SpecCodeError, locate, shorten
 from modelcheck.engine.progress import Progress
+from modelcheck.engine.result import count
 from spec.core import SpecError
 
 OK, VIOLATION, BAD_INPUT, SPEC_CODE, INTERNAL, INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -92,10 +93,11 @@ def interrupted_line() -> str:
     if p is None or p.figures is None:
         return "interrupted"
     distinct, generated, depth, queued, seconds = p.figures
-    where = p.where or f"{queued:,} states queued"
+    where = p.where or f"{count(queued, 'state')} queued"
     return (
-        f"interrupted after {seconds:.1f}s ({p.label}): {distinct:,} distinct states, {generated:,} states generated, "
-        f"depth {depth}, {where} (figures as of the last progress tick; the search is incomplete)"
+        f"interrupted after {seconds:.1f}s ({p.label}): {count(distinct, 'distinct state')}, "
+        f"{count(generated, 'state generated', 'states generated')}, depth {depth}, {where} (figures as of the last "
+        "progress tick; the search is incomplete)"
     )
 
 
@@ -114,7 +116,10 @@ def report(command: str, exc: BaseException, debug: bool = False) -> int:
         return BAD_INPUT
     try:
         found = locate(exc)
-    except Exception:  # locating must never hide the failure it is asked about
+    except KeyboardInterrupt:  # Ctrl-C while locating (or the spec's code raising it again)
+        print(f"{_prog(command)}: {interrupted_line()}", file=sys.stderr, flush=True)
+        return INTERRUPTED
+    except (Exception, SystemExit):  # locating must never hide the failure it is asked about (nor exit instead)
         found = None
     if isinstance(found, SpecCodeError):
         if debug and found is not exc:

@@ -909,7 +909,8 @@ def locate(exc: BaseException) -> SpecCodeError | SpecContractError | None:
     if not specs:
         return None
     spec = specs[0]
-    if spec_frames and spec_frames[0].f_code.co_name == "__init__":
+    if spec_frames and (spec_frames[0].f_code.co_name == "__init__" or not isinstance(exc, Exception)):
+        # sys.exit() in the spec's code: named where it was called; calling the spec again would exit again
         return _from_spec_frame(spec, spec_frames[0], exc)
     try:  # a breach found on the states the engine held (or from the start) explains the failure best
         init = initial_states(spec)

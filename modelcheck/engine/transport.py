@@ -83,7 +83,8 @@ def _serve(make: Callable[[int, int], Partition], w: int, n: int, queues: dict[s
             return
         try:
             conn.send(getattr(part, method)(*args))
-        except Exception as exc:  # report to the coordinator instead of leaving it waiting
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:  # report to the coordinator instead of leaving it
+            # waiting (sys.exit() or KeyboardInterrupt in the spec's code ended the worker: 'internal error: EOFError')
             exc.paxraft_fault = locate(exc)  # type: ignore[attr-defined]  # located here: tracebacks do not cross pipes
             conn.send(exc)
 
@@ -123,7 +124,7 @@ class LocalProcesses:
         while waiting:  # a worker that failed leaves the others blocked on its queues: do not wait for them
             for c in wait(list(waiting)):
                 out = c.recv()  # type: ignore[union-attr]
-                if isinstance(out, Exception):
+                if isinstance(out, BaseException):
                     self.close(force=True)
                     raise out
                 replies[waiting.pop(c)] = out

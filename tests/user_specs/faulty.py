@@ -190,6 +190,20 @@ class LateRaisingAction(RaisingAction):
         super().__init__(limit)
 
 
+class LateExitingInvariant(Counter):
+    """An invariant calling sys.exit(0) at x = 150, beyond the preflight's first states: the check ended with exit
+    status 0 and nothing said (with --workers 2, 'internal error: EOFError', exit 4)."""
+
+    def __init__(self, limit: int = 200) -> None:
+        super().__init__(limit)
+
+    @invariant
+    def Small(self, s: S) -> bool:  # type: ignore[override]
+        if s.x == 150:
+            raise SystemExit(0)
+        return s.x <= self.limit
+
+
 class RaisingInvariant(Counter):
     """An invariant that raises."""
 
