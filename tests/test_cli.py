@@ -231,3 +231,24 @@ def test_a_specs_help_gives_its_bounds_defaults_as_list_does(capsys) -> None:
     code, out, _ = run(capsys, "list", spec)
     assert code == 0 and "(default None)" not in out
     assert "    --quorum         quorum size (Quorums = every K-subset; default a majority)\n" in out
+
+
+def test_json_of_a_trace_holding_fractions_and_infinities_is_strict_json(capsys, tmp_path) -> None:
+    """A state holding a Fraction (the default show_state): check --json printed half an object, then 'internal
+    error: TypeError: Object of type Fraction is not JSON serializable', exit 4 (hostile5). A Fraction is written
+    as ITF writes it, {num, den}; a float that is not finite as its text (JSON has no Infinity)."""
+    f = tmp_path / "weights.py"
+    f.write_text("from fractions import Fraction\nfrom typing import NamedTuple\n"
+                 "from spec.core import Spec, action, invariant\n\n\n"
+                 "class W(NamedTuple):\n    w: Fraction\n    top: float\n\n\n"
+                 "class Halve(Spec):\n    variables = ('w', 'top')\n\n    def init_states(self):\n"
+                 "        return [W(Fraction(1), float('inf'))]\n\n    @action()\n    def Half(self, s):\n"
+                 "        return W(s.w / 2, s.top)\n\n    @invariant\n    def Big(self, s):\n"
+                 "        return s.w > Fraction(1, 4)\n")
+    for extra in ([], ["--counterexamples", "1"]):
+        code, out, _ = run(capsys, "check", f"{f}:Halve", "--json", *extra)
+        doc = json.loads(out, parse_constant=lambda c: pytest.fail(f"not strict JSON: {c}"))
+        assert code == 1
+        trace = doc["trace"] if not extra else doc["counterexamples"][0]["trace"]
+        assert [st["state"] for st in trace] == [{"w": {"num": n, "den": d}, "top": "inf"}
+                                                 for n, d in ((1, 1), (1, 2), (1, 4))]

@@ -19,7 +19,7 @@ from modelcheck.engine.explain import format_trace, summary, violation_line
 from modelcheck.engine.lanes import format_lanes
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.reach import REACHED, goal_predicate, reach, reach_text
-from modelcheck.engine.result import OK, Result, Step, count
+from modelcheck.engine.result import OK, Result, Step, count, json_safe
 from modelcheck.engine.shortest import shortest_dag, switches
 from spec.core import Spec, SpecError
 
@@ -121,7 +121,7 @@ def _run_shortest(args: argparse.Namespace, spec: Spec) -> int:
         found.append(("Fewest process switches", trace, bad,
                       {"switches": cost, "first_trace_switches": plain, "switches_saved": plain - cost}))
     if args.json:
-        json.dump(_shortest_json(spec, dag, found), sys.stdout, indent=1)
+        json.dump(json_safe(_shortest_json(spec, dag, found)), sys.stdout, indent=1)
         print()
         return 1
     sym = "  (symmetry)" if args.symmetry else ""

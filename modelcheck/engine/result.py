@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from spec.behaviour import Step  # re-exported: the engine's results are made of the spec's steps
@@ -34,6 +36,25 @@ def _as_shown(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _as_shown(x) for k, x in value.items()}
     return value
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` as strict JSON holds it: a fractions.Fraction as the record ``{num, den}`` (as ITF writes it), a
+    float that is not finite as its text, any other value JSON has no form for as its repr. A state holding a
+    Fraction made ``check --json`` print half an object, then 'internal error: TypeError', exit 4."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, Fraction):
+        return {"num": value.numerator, "den": value.denominator}
+    if isinstance(value, dict):
+        return {k if isinstance(k, str) else str(k): json_safe(x) for k, x in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(x) for x in value]
+    if isinstance(value, (set, frozenset)):
+        return [json_safe(x) for x in sorted(value, key=order_key)]
+    return repr(value)
 
 
 @dataclass
@@ -93,9 +114,9 @@ class Result:
         return self.store_bytes / self.distinct_states if self.distinct_states else 0.0
 
     def to_json(self) -> dict[str, Any]:
-        """The stable machine-readable form (field names are part of the interface)."""
+        """The stable machine-readable form (field names are part of the interface), strict JSON (:func:`json_safe`)."""
         spec = self.spec
-        return {
+        return json_safe({
             "spec": spec.name,
             "params": {
                 **spec.bounds(),
@@ -129,4 +150,4 @@ class Result:
             "bytes_per_state": round(self.bytes_per_state, 1),
             "peak_rss_bytes": self.peak_rss_bytes,
             **self.extra,
-        }
+        })
