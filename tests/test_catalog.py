@@ -188,6 +188,20 @@ def test_variants_command_prints_the_table(capsys) -> None:
     assert "source: Lamport, Paxos Made Simple" in out
 
 
+def test_the_table_of_a_users_file_says_how_to_re_run_it(capsys) -> None:
+    """The hint said 'paxraft variants --check [NAME...]', which knows only the shipped catalog: for a user's
+    file it answered "no catalog entry 'one-step-threshold-low'" (newuser8)."""
+    bosco = str(Path(__file__).resolve().parent / "user_specs" / "bosco.py")
+    assert main(["variants", "--spec", bosco]) == 0
+    out = capsys.readouterr().out
+    assert f"\n2 entries. 'paxraft variants --spec {bosco} --check [NAME...]' re-runs them;\n" in out
+    assert f"'paxraft check {bosco}:Bosco --variant NAME' runs one variant at any bounds." in out
+    assert main(["variants", "--spec", bosco, "--check", "one-step-threshold-low"]) == 0
+    assert "1 entry checked" in capsys.readouterr().out
+    assert main(["variants", "--spec", "paxos"]) == 0
+    assert "'paxraft variants --check [NAME...]' re-runs them;" in capsys.readouterr().out
+
+
 def test_variants_check_agrees_and_exits_0(capsys) -> None:
     argv = ["variants", "--check", "--quiet", "dup-ballot", "amnesia", "flexible-n3-q1-q2", "flexible-n3-q3-q1"]
     assert main(argv) == 0

@@ -176,7 +176,9 @@ def print_table(rows: list[Entry], long: bool, source: str | None = None) -> Non
         if long and r.source:
             print(f"{'':<{sw}}  {'':<{nw}}  source: {r.source}")
     many = "entry" if len(rows) == 1 else "entries"
-    print(f"\n{len(rows)} {many}. 'paxraft variants --check [NAME...]' re-runs them;")
+    # a user's file's entries are found only through --spec FILE, so the command to re-run them names it too
+    again = f"--spec {source} --check" if source and source.endswith(".py") else "--check"
+    print(f"\n{len(rows)} {many}. 'paxraft variants {again} [NAME...]' re-runs them;")
     # a user's file: its spec is named by file and class, which the table's spec name is not
     bases = sorted({c.__mro__[1].__name__ for r in rows if (c := r.cls) is not None and r.variant
                     and c.__mro__[1].__module__ == c.__module__})  # a spec of that file, not one it imports
