@@ -174,6 +174,13 @@ def test_bosco_three_correct_processes(capsys: pytest.CaptureFixture) -> None:
     assert (obj["verdict"], obj["distinct_states"], obj["states_generated"], obj["depth"]) == ("ok", 7568, 85304, 7)
 
 
+@pytest.mark.slow
+def test_bosco_cfg_under_symmetry(capsys: pytest.CaptureFixture) -> None:
+    """bosco.cfg's bounds (N=4, T=1, F=1) with TLC's SYMMETRY Permutations(Corr) \\cup Permutations(Faulty)
+    (MCbosco411Sym.cfg, 4 min in TLC): 181,640 / 4,949,906 / 10. Minutes here (429 s at load 6)."""
+    assert figures(capsys, BSPEC, "--symmetry") == (181640, 4949906, 10)
+
+
 def test_bosco_symmetry_over_the_correct_and_the_faulty_processes_apart(capsys: pytest.CaptureFixture) -> None:
     """TLC 2.20 with SYMMETRY Permutations(Corr) \\cup Permutations(Faulty) over model values (MCboscoSym.tla,
     MCboscoTooManyFaultySym.tla): N=3 T=0 F=0 1,384 / 15,604 / 7; the faulty-beyond-t model N=3 T=0 F=1 (two
