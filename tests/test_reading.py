@@ -401,3 +401,12 @@ def test_counterexamples_of_thousands_of_steps() -> None:
     assert [st.label.params for st in two[0][0][1:]] == [(1,)] + [(2,)] * 1499  # the plain search's: d=1 first
     trace, bad, cost = dag.fewest_switches()
     assert (len(trace), bad) == (1501, "Below")
+
+
+@pytest.mark.parametrize(("expr", "gives"), [("maxBal", "dict {'a1': -1, 'a2': -1, 'a3': -1}"), ("len(msgs)", "int 0")])
+def test_reach_an_expression_that_is_no_truth_value_is_refused(expr: str, gives: str, capsys) -> None:
+    """Its truthiness was the verdict: '--reach maxBal' was 'Reached maxBal: shortest behaviour, 0 steps' (a dict
+    is truthy), as an invariant returning one would be refused (hostile5)."""
+    assert main(["check", "paxos", "--reach", expr]) == 2
+    assert capsys.readouterr().err == (f"paxraft check: error: --reach {expr!r} gives {gives}, not True or False: "
+                                       "compare it (e.g. len(msgs) > 0, maxBal['a1'] == 1)\n")

@@ -15,7 +15,7 @@ from modelcheck.engine.bfs import bfs
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import VIOLATION, Result, count, shown_state
 from modelcheck.engine.safe_expr import compile_predicate
-from spec.core import Spec, SpecError, State, strict_predicate
+from spec.core import Spec, SpecError, State, returned, strict_predicate
 from spec.suggest import hint
 
 REACHED, UNREACHABLE = "reached", "unreachable"
@@ -39,11 +39,16 @@ def goal_predicate(spec: Spec, text: str) -> tuple[str, Callable[[State], bool],
 
     def holds(state: State) -> bool:
         try:
-            return bool(expr(show(state)))
+            got = expr(show(state))
         except SpecError as exc:  # a comparison that can never hold (safe_expr): what was compared, and how to
             raise SpecError(f"--reach {text!r}: {exc}") from exc
         except Exception as exc:  # the user's expression on this state: report it as bad input
             raise SpecError(f"--reach {text!r}: evaluating it raised {type(exc).__name__}: {exc}") from exc
+        if got is True or got is False:
+            return got
+        # its truthiness is never the verdict, as for an invariant: '--reach maxBal' was reached in 0 steps
+        raise SpecError(f"--reach {text!r} gives {returned(got)}, not True or False: compare it "
+                        "(e.g. len(msgs) > 0, maxBal['a1'] == 1)")
 
     return text, holds, False
 
