@@ -70,7 +70,8 @@ def test_bcast_byz_on_two_workers_and_depth_first(capsys: pytest.CaptureFixture)
     assert (two["distinct_states"], two["states_generated"], two["depth"], two["coverage"]) == (
         112, 495, 7, one["coverage"])
     dfs = check_report(capsys, SPEC, *small, "--mode", "dfs")
-    assert (dfs["distinct_states"], dfs["states_generated"]) == (112, 495)
+    # a dfs's depth counts the deepest state's UNCHANGED self-loop one deeper (docs/checker-features.md)
+    assert (dfs["distinct_states"], dfs["states_generated"], dfs["depth"]) == (112, 495, 8)
     code, out, _ = run(capsys, "check", SPEC, "--mode", "simulate", "--walks", "20", "--depth", "10")
     assert code == 0 and "No error found in these random walks" in out
 
