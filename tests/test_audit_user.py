@@ -418,6 +418,10 @@ def test_default_mapping_audit_view_and_empty_traces(capsys: pytest.CaptureFixtu
         events[k]["state"]["has_token"] = not events[k]["state"]["has_token"]
         code, rep = audit(capsys, EWD840, *write(tmp_path, events))
         assert (code, rep["failure"]["index"], rep["failure"]["diff"][0]["field"]) == (1, k + 1, "has_token")
+        cls.audit_view = lambda self, s, node: [s.active[node]]
+        code, err = audit(capsys, EWD840, *write(tmp_path, events))
+        assert code == 2 and err.endswith("EWD840.audit_view returned a list: expected a dict of the node's fields "
+                                          "(field name -> JSON value)")
     finally:
         del cls.audit_view
     paths = write(tmp_path, [])

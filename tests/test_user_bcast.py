@@ -70,7 +70,8 @@ def test_bcast_byz_on_two_workers_and_depth_first(capsys: pytest.CaptureFixture)
     assert (two["distinct_states"], two["states_generated"], two["depth"], two["coverage"]) == (
         112, 495, 7, one["coverage"])
     dfs = check_report(capsys, SPEC, *small, "--mode", "dfs")
-    assert (dfs["distinct_states"], dfs["states_generated"]) == (112, 495)
+    # a dfs's depth counts the deepest state's UNCHANGED self-loop one deeper (docs/checker-features.md)
+    assert (dfs["distinct_states"], dfs["states_generated"], dfs["depth"]) == (112, 495, 8)
     code, out, _ = run(capsys, "check", SPEC, "--mode", "simulate", "--walks", "20", "--depth", "10")
     assert code == 0 and "No error found in these random walks" in out
 
@@ -172,6 +173,13 @@ def test_bosco_counts_are_tlcs(capsys: pytest.CaptureFixture) -> None:
 def test_bosco_three_correct_processes(capsys: pytest.CaptureFixture) -> None:
     obj = check_report(capsys, BSPEC, "--n", "3", "--t", "0", "--f", "0")
     assert (obj["verdict"], obj["distinct_states"], obj["states_generated"], obj["depth"]) == ("ok", 7568, 85304, 7)
+
+
+@pytest.mark.slow
+def test_bosco_cfg_under_symmetry(capsys: pytest.CaptureFixture) -> None:
+    """bosco.cfg's bounds (N=4, T=1, F=1) with TLC's SYMMETRY Permutations(Corr) \\cup Permutations(Faulty)
+    (MCbosco411Sym.cfg, 4 min in TLC): 181,640 / 4,949,906 / 10. Minutes here (429 s at load 6)."""
+    assert figures(capsys, BSPEC, "--symmetry") == (181640, 4949906, 10)
 
 
 def test_bosco_symmetry_over_the_correct_and_the_faulty_processes_apart(capsys: pytest.CaptureFixture) -> None:

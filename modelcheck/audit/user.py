@@ -117,6 +117,9 @@ class DefaultMapping(Mapping):
         """The reported variables' values in ``state`` (at the event's node where they are functions of it)."""
         if self.view is not None:
             view = self.view(state, event.node)
+            if not isinstance(view, dict):
+                raise TraceError(f"{type(self.spec).__name__}.audit_view returned a {type(view).__name__}: expected a "
+                                 "dict of the node's fields (field name -> JSON value)")
             return {k: as_json(view.get(k)) for k in event.state}
         out = {}
         for k, reported in event.state.items():
