@@ -51,6 +51,13 @@ class Model:
                        and p.name not in self.bounds]
             if missing:
                 flag = "--" + missing[0].replace("_", "-")
+                from spec.registry import options_of  # the registry builds on this module
+
+                if all(o.dest != missing[0] for o in options_of(self.cls)):  # 'needs --w' of a flag that is none
+                    raise SpecError(
+                        f"{self.cls.name}: its constructor argument {missing[0]} has no default and is no flag (flags "
+                        "are made of int, bool, float, str and pathlib.Path arguments): give it a default, or "
+                        "declare bound_options")
                 raise SpecError(f"{self.cls.name} needs {flag}: its constructor argument {missing[0]} has no default")
         spec = self.cls(**self.bounds)
         if self.without:

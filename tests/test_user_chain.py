@@ -226,6 +226,11 @@ class NoDefault(Chain):
         super().__init__(servers)
 
 
+class NoDefaultNoFlag(Chain):
+    def __init__(self, order: tuple[int, ...]):
+        super().__init__()
+
+
 class FunctionRefines(Chain):
     @refines(LossyLog)
     def as_log(self):
@@ -259,6 +264,8 @@ class WitnessBound(Chain):
                                                "permute(state, perm) nor canonical(state)"),
     (["check", str(CHAIN.parent / "lossy_log.py") + ":LossyLog", "--symmetry"], "the spec declares no symmetric set"),
     (["check", "{f}:NoDefault"], "NoDefault needs --servers: its constructor argument servers has no default"),
+    (["check", "{f}:NoDefaultNoFlag"], "NoDefaultNoFlag: its constructor argument order has no default and is no "
+                                       "flag (flags are made of int, bool, float, str and pathlib.Path arguments)"),
     (["check", "{f}:TypoFair"], "TypoFair: fairness WF(Ak) names unknown action(s) Ak; did you mean 'Ack'?"),
     (["check", "{f}:WitnessBound"], "WitnessBound: @witness(server=...) on Written names no bound of the spec; did "
                                     "you mean 'servers'?"),  # a user's spec never used them: silently ignored
