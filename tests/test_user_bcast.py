@@ -213,6 +213,18 @@ def test_bosco_planted_bugs(capsys: pytest.CaptureFixture) -> None:
     assert code == 0 and "every entry agrees" in out
 
 
+def test_bosco_one_step_needs_more_than_seven_t_processes(capsys: pytest.CaptureFixture) -> None:
+    """OneStep0 (a property of the initial states proposing 0 only: the invariant of BoscoAllZero; TLC,
+    MCboscoOneStep.tla: the text's PROPERTY OneStep0 holds on Spec at N=3 T=0, and the invariant form there is
+    946 / 10,663 / 7) holds with more than 7T processes and, as bosco.tla's comment says, not with N = 4, T = 1:
+    violated in 3 steps (F=1) and 4 (F=0), as TLC's OneStep0Inv_411/410.cfg."""
+    zero = f"{BOSCO}:BoscoAllZero"
+    assert figures(capsys, zero, "--n", "3", "--t", "0", "--f", "0") == (946, 10663, 7)
+    for f, steps in (("1", 3), ("0", 4)):
+        code, out, _ = run(capsys, "check", zero, "--f", f)
+        assert code == 1 and f"invariant OneStep0 is violated; shortest counterexample: {steps} steps" in out
+
+
 # -- bcastFolklore ---------------------------------------------------------------------------------------
 
 FOLK = USER / "bcast_folklore.py"

@@ -71,10 +71,14 @@ class Bosco(Spec):
         if not t >= f:
             raise SpecError(f"bosco assumes T >= F, got --t {t} --f {f}")
 
+    def start_values(self) -> tuple[int, ...]:
+        """The values pc may start with: pc \\in [Corr -> {"V0", "V1"}]."""
+        return (V0, V1)
+
     def init_states(self) -> Iterator[BoscoState]:
-        """Init: pc \\in [Corr -> {"V0", "V1"}], nothing sent or received."""
+        """Init: each correct process proposes 0 or 1, nothing sent or received."""
         nothing = (frozenset(),) * len(self.Corr)
-        for pc in product((V0, V1), repeat=len(self.Corr)):
+        for pc in product(self.start_values(), repeat=len(self.Corr)):
             yield BoscoState(pc, nothing, frozenset())
 
     # --- Step(self) = Receive(self) /\ one of eight disjuncts --------------------------------------------
@@ -247,6 +251,21 @@ class AcrossRoles(Bosco):
             if pi[p] in self.Corr:
                 pc[pi[p]], rcvd[pi[p]] = s.pc[p], ren(s.rcvd[p])
         return BoscoState(tuple(pc), tuple(rcvd), ren(s.sent))
+
+
+class BoscoAllZero(Bosco):
+    """OneStep0, `(\\A i \\in Corr : pc[i] = "V0") => [](\\A i \\in Corr : pc[i] \\notin {"D1", "U0", "U1"})`: a
+    property of the initial states where every correct process proposes 0, so an invariant of the model started
+    there. The text: it does not hold with at most 7T processes (N = 4, T = 1: a faulty process's votes
+    keep a correct one from deciding in one step)."""
+
+    def start_values(self) -> tuple[int, ...]:
+        return (V0,)
+
+    @invariant
+    def OneStep0(self, s: BoscoState) -> bool:
+        """Every correct process proposed 0: all decide 0 in one step, none decides 1 or runs the underlying one."""
+        return not ({D1, U0, U1} & set(s.pc))
 
 
 # --- planted bugs -------------------------------------------------------------------------------------
