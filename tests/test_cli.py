@@ -151,6 +151,11 @@ def test_list_shows_specs_and_variants(capsys) -> None:
     assert code == 0 and out.startswith("KVsnap[blind-commit] (tests/user_specs/kv_snapshot.py:BlindCommit): COMMIT "
                                         "skips the conflict check")
     assert "\n    breaks SnapshotIsolation: COMMIT commits even when" in out
+    # a file of helpers (no Spec subclass) printed nothing, exit 0 (newuser8's bcast_common.py)
+    code, out, err = run(capsys, "list", "tests/user_specs/bcast_common.py")
+    assert (code, out) == (2, "") and one_error_line(err) == (
+        "paxraft list: error: tests/user_specs/bcast_common.py defines no spec: a spec is a class deriving from "
+        "spec.core.Spec (docs/writing-a-spec.md)")
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,10 @@ def test_bcast_byz_counts_are_tlcs(capsys: pytest.CaptureFixture) -> None:
     assert {a: (c["fired"], c["new"]) for a, c in obj["coverage"].items()} == {
         "UponV1": (4992, 1360), "UponNonFaulty": (3408, 1008), "UponAcceptNotSentBefore": (1008, 288),
         "UponAcceptSentBefore": (203448, 11704), "Unchanged": (14424, 0)}
+    # TLC -coverage (bcastByzSafety.cfg) counts Next's two disjuncts: \E self : Step(self) 212,856 generated,
+    # 14,360 new; UNCHANGED vars 14,424 and 0
+    steps = [c for a, c in obj["coverage"].items() if a != "Unchanged"]
+    assert (sum(c["fired"] for c in steps), sum(c["new"] for c in steps)) == (212856, 14360)
     assert figures(capsys, SPEC, "--n", "3", "--t", "0", "--f", "0") == (112, 495, 7)
     assert figures(capsys, SPEC, "--n", "2", "--t", "0", "--f", "0") == (16, 42, 5)
     assert figures(capsys, NOBCAST, "--n", "10", "--t", "3", "--f", "2") == (45, 90, 1)
@@ -211,6 +215,18 @@ def test_bosco_planted_bugs(capsys: pytest.CaptureFixture) -> None:
     assert code == 2 and one_error_line(err) == "paxraft check: error: bosco assumes T >= F, got --t 0 --f 1"
     code, out, _ = run(capsys, "variants", "--spec", str(BOSCO), "--check")
     assert code == 0 and "every entry agrees" in out
+
+
+def test_bosco_one_step_needs_more_than_seven_t_processes(capsys: pytest.CaptureFixture) -> None:
+    """OneStep0 (a property of the initial states proposing 0 only: the invariant of BoscoAllZero; TLC,
+    MCboscoOneStep.tla: the text's PROPERTY OneStep0 holds on Spec at N=3 T=0, and the invariant form there is
+    946 / 10,663 / 7) holds with more than 7T processes and, as bosco.tla's comment says, not with N = 4, T = 1:
+    violated in 3 steps (F=1) and 4 (F=0), as TLC's OneStep0Inv_411/410.cfg."""
+    zero = f"{BOSCO}:BoscoAllZero"
+    assert figures(capsys, zero, "--n", "3", "--t", "0", "--f", "0") == (946, 10663, 7)
+    for f, steps in (("1", 3), ("0", 4)):
+        code, out, _ = run(capsys, "check", zero, "--f", f)
+        assert code == 1 and f"invariant OneStep0 is violated; shortest counterexample: {steps} steps" in out
 
 
 # -- bcastFolklore ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from spec.core import SpecError
 from spec.registry import (
     SpecEntry,
     entries,
@@ -35,6 +36,9 @@ def _listed(source: str | None) -> list[SpecEntry]:
     if is_user_ref(source):
         return [entry_for_class(load_user_spec(source))]
     classes = user_classes(load_user_module(source))
+    if not classes:  # it printed nothing, exit 0, as if the file were a spec with nothing to say
+        raise SpecError(f"{source} defines no spec: a spec is a class deriving from spec.core.Spec "
+                        "(docs/writing-a-spec.md)")
     bases = [c for c in classes if not c.variant or not any(b in classes for b in c.__mro__[1:])]
     return [entry_for_class(c) for c in bases]
 

@@ -21,8 +21,10 @@ Unforg): 45 / 90 / 1.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from itertools import chain, combinations, product
+from itertools import combinations, product
 from typing import Annotated, Any, NamedTuple
+
+from bcast_common import at, moved, name_of, names, subsets
 
 from spec.core import WF, Label, LeadsTo, MscEvent, Spec, SpecError, action, invariant, refines
 from spec.limits import enumerable
@@ -38,17 +40,6 @@ class ByzState(NamedTuple):
     pc: tuple[int, ...]  # pc[p] for every process, faulty ones included (they never step)
     rcvd: tuple[frozenset[int], ...]  # rcvd[p]: the senders of the ECHOs p received
     sent: frozenset[int]  # the senders of the ECHOs sent by correct processes
-
-
-def subsets(xs: frozenset[int]) -> Iterator[frozenset[int]]:
-    """SUBSET xs, each once."""
-    items = sorted(xs)
-    return (frozenset(c) for c in chain.from_iterable(combinations(items, k) for k in range(len(items) + 1)))
-
-
-def at(t: tuple, i: int, x: Any) -> tuple:
-    """[t EXCEPT ![i] = x]"""
-    return t[:i] + (x,) + t[i + 1 :]
 
 
 class EchoState(NamedTuple):
@@ -85,10 +76,10 @@ class EchoQuorum(Spec):
         return len(s.echoed) >= self.N - 2 * self.T
 
     def show_state(self, s: EchoState) -> dict[str, Any]:
-        return {k: [f"p{p + 1}" for p in sorted(getattr(s, k))] for k in self.variables}
+        return {k: names(getattr(s, k)) for k in self.variables}
 
     def show_param(self, action: str, param: str, value: Any) -> Any:
-        return f"p{value + 1}"
+        return name_of(value)
 
     @action(each_corr)
     def Echo(self, s: EchoState, p: int) -> EchoState | None:
@@ -263,10 +254,8 @@ class BcastByz(Spec):
     def permute(self, s: ByzState, perm: Mapping[str, Sequence[int]]) -> ByzState:
         pi = perm["Proc"]
         ren = lambda xs: frozenset(pi[x] for x in xs)  # noqa: E731
-        pc, rcvd = [V0] * self.N, [frozenset()] * self.N
-        for p in self.Proc:
-            pc[pi[p]], rcvd[pi[p]] = s.pc[p], ren(s.rcvd[p])
-        return ByzState(ren(s.Corr), ren(s.Faulty), tuple(pc), tuple(rcvd), ren(s.sent))
+        rcvd = moved([ren(r) for r in s.rcvd], pi)
+        return ByzState(ren(s.Corr), ren(s.Faulty), moved(s.pc, pi), rcvd, ren(s.sent))
 
     @refines(EchoQuorum)
     def as_echo_quorum(self) -> tuple[EchoQuorum, Any]:
@@ -277,35 +266,29 @@ class BcastByz(Spec):
 
     # --- how it reads --------------------------------------------------------------------------------
 
-    def name_of(self, p: int) -> str:
-        return f"p{p + 1}"
-
-    def names(self, xs: frozenset[int]) -> list[str]:
-        return [self.name_of(p) for p in sorted(xs)]
-
     def show_state(self, s: ByzState) -> dict[str, Any]:
         return {
-            "Corr": self.names(s.Corr),
-            "Faulty": self.names(s.Faulty),
-            "pc": {self.name_of(p): PC[x] for p, x in enumerate(s.pc)},
-            "rcvd": {self.name_of(p): self.names(r) for p, r in enumerate(s.rcvd)},
-            "sent": self.names(s.sent),
+            "Corr": names(s.Corr),
+            "Faulty": names(s.Faulty),
+            "pc": {name_of(p): PC[x] for p, x in enumerate(s.pc)},
+            "rcvd": {name_of(p): names(r) for p, r in enumerate(s.rcvd)},
+            "sent": names(s.sent),
         }
 
     def show_param(self, action: str, param: str, value: Any) -> Any:
         if param == "p":
-            return self.name_of(value)
+            return name_of(value)
         if param in ("good", "bad"):
-            return "{" + ", ".join(self.names(value)) + "}"
+            return "{" + ", ".join(names(value)) + "}"
         return value
 
     def msc_event(self, prev: ByzState, label: Label, nxt: ByzState) -> MscEvent:
         if label.name == "Unchanged":
             return MscEvent("env")
         p, good, bad = label.params
-        got = tuple(f"ECHO({self.name_of(q)})" for q in sorted(good | bad))
-        sent = (f"ECHO({self.name_of(p)})",) if p in nxt.sent - prev.sent else ()
-        return MscEvent(self.name_of(p), got, sent)
+        got = tuple(f"ECHO({name_of(q)})" for q in sorted(good | bad))
+        sent = (f"ECHO({name_of(p)})",) if p in nxt.sent - prev.sent else ()
+        return MscEvent(name_of(p), got, sent)
 
 
 class BcastByzNoBcast(BcastByz):

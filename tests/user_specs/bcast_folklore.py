@@ -17,8 +17,10 @@ distinct, 36,224 generated, depth 7, every property holds.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from itertools import chain, combinations, product
+from itertools import product
 from typing import Annotated, Any, NamedTuple
+
+from bcast_common import at, moved, name_of, names, subsets
 
 from spec.core import WF, Eventually, Label, LeadsTo, MscEvent, Spec, SpecError, action, invariant
 
@@ -32,17 +34,6 @@ class FolkState(NamedTuple):
     pc: tuple[int, ...]
     rcvd: tuple[frozenset[int], ...]  # rcvd[p]: the senders of the ECHOs p received
     sent: frozenset[int]  # the senders of the ECHOs sent
-
-
-def subsets(xs: frozenset[int]) -> Iterator[frozenset[int]]:
-    """SUBSET xs, each once."""
-    items = sorted(xs)
-    return (frozenset(c) for c in chain.from_iterable(combinations(items, k) for k in range(len(items) + 1)))
-
-
-def at(t: tuple, i: int, x: Any) -> tuple:
-    """[t EXCEPT ![i] = x]"""
-    return t[:i] + (x,) + t[i + 1 :]
 
 
 class BcastFolklore(Spec):
@@ -163,7 +154,7 @@ class BcastFolklore(Spec):
             ),
         }
         for q in self.Proc:
-            name = self.name_of(q)
+            name = name_of(q)
             out[f"ReliableChan_{name}"] = LeadsTo(
                 lambda s, q=q: q in s.sent,
                 lambda s, q=q: all(q in s.rcvd[i] for i in s.Corr),
@@ -179,39 +170,31 @@ class BcastFolklore(Spec):
     def permute(self, s: FolkState, perm: Mapping[str, Sequence[int]]) -> FolkState:
         pi = perm["Proc"]
         ren = lambda xs: frozenset(pi[x] for x in xs)  # noqa: E731
-        pc, rcvd = [V0] * self.N, [frozenset()] * self.N
-        for p in self.Proc:
-            pc[pi[p]], rcvd[pi[p]] = s.pc[p], ren(s.rcvd[p])
-        return FolkState(ren(s.Corr), s.nCrashed, tuple(pc), tuple(rcvd), ren(s.sent))
+        rcvd = moved([ren(r) for r in s.rcvd], pi)
+        return FolkState(ren(s.Corr), s.nCrashed, moved(s.pc, pi), rcvd, ren(s.sent))
 
     # --- how it reads ----------------------------------------------------------------------------------
 
-    def name_of(self, p: int) -> str:
-        return f"p{p + 1}"
-
-    def names(self, xs: frozenset[int]) -> list[str]:
-        return [self.name_of(p) for p in sorted(xs)]
-
     def show_state(self, s: FolkState) -> dict[str, Any]:
         return {
-            "Corr": self.names(s.Corr),
+            "Corr": names(s.Corr),
             "nCrashed": s.nCrashed,
-            "pc": {self.name_of(p): PC[x] for p, x in enumerate(s.pc)},
-            "rcvd": {self.name_of(p): self.names(r) for p, r in enumerate(s.rcvd)},
-            "sent": self.names(s.sent),
+            "pc": {name_of(p): PC[x] for p, x in enumerate(s.pc)},
+            "rcvd": {name_of(p): names(r) for p, r in enumerate(s.rcvd)},
+            "sent": names(s.sent),
         }
 
     def show_param(self, action: str, param: str, value: Any) -> Any:
         if param == "p":
-            return self.name_of(value)
+            return name_of(value)
         if param == "msgs":
-            return "{" + ", ".join(self.names(value)) + "}"
+            return "{" + ", ".join(names(value)) + "}"
         return value
 
     def msc_event(self, prev: FolkState, label: Label, nxt: FolkState) -> MscEvent:
         p, msgs = label.params
-        got = tuple(f"ECHO({self.name_of(q)})" for q in sorted(msgs - prev.rcvd[p]))
-        return MscEvent(self.name_of(p), got, tuple(f"ECHO({self.name_of(q)})" for q in sorted(nxt.sent - prev.sent)))
+        got = tuple(f"ECHO({name_of(q)})" for q in sorted(msgs - prev.rcvd[p]))
+        return MscEvent(name_of(p), got, tuple(f"ECHO({name_of(q)})" for q in sorted(nxt.sent - prev.sent)))
 
 
 class FolkloreNoBcast(BcastFolklore):

@@ -23,8 +23,10 @@ tests/test_user_bcast.py has the figures of every bound checked.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from itertools import chain, combinations, product
+from itertools import product
 from typing import Annotated, Any, NamedTuple
+
+from bcast_common import at, moved, name_of, subsets
 
 from spec.core import Label, MscEvent, Spec, SpecError, action, invariant
 
@@ -37,17 +39,6 @@ class BoscoState(NamedTuple):
     pc: tuple[int, ...]  # pc[p] for each correct process p
     rcvd: tuple[frozenset[Msg], ...]  # rcvd[p] for each correct process p
     sent: frozenset[Msg]  # the messages the correct processes sent
-
-
-def subsets(xs: frozenset[Msg]) -> Iterator[frozenset[Msg]]:
-    """SUBSET xs, each once."""
-    items = sorted(xs)
-    return (frozenset(c) for c in chain.from_iterable(combinations(items, k) for k in range(len(items) + 1)))
-
-
-def at(t: tuple, i: int, x: Any) -> tuple:
-    """[t EXCEPT ![i] = x]"""
-    return t[:i] + (x,) + t[i + 1 :]
 
 
 class Bosco(Spec):
@@ -80,10 +71,14 @@ class Bosco(Spec):
         if not t >= f:
             raise SpecError(f"bosco assumes T >= F, got --t {t} --f {f}")
 
+    def start_values(self) -> tuple[int, ...]:
+        """The values pc may start with: pc \\in [Corr -> {"V0", "V1"}]."""
+        return (V0, V1)
+
     def init_states(self) -> Iterator[BoscoState]:
-        """Init: pc \\in [Corr -> {"V0", "V1"}], nothing sent or received."""
+        """Init: each correct process proposes 0 or 1, nothing sent or received."""
         nothing = (frozenset(),) * len(self.Corr)
-        for pc in product((V0, V1), repeat=len(self.Corr)):
+        for pc in product(self.start_values(), repeat=len(self.Corr)):
             yield BoscoState(pc, nothing, frozenset())
 
     # --- Step(self) = Receive(self) /\ one of eight disjuncts --------------------------------------------
@@ -212,31 +207,25 @@ class Bosco(Spec):
         return tuple(perm["Corr"]) + tuple(c + j for j in perm["Faulty"])
 
     def permute(self, s: BoscoState, perm: Mapping[str, Sequence[int]]) -> BoscoState:
-        pi = self.renaming(perm)
+        pi = self.renaming(perm)  # correct processes land on correct ones: pc and rcvd are over Corr
         ren = lambda msgs: frozenset((pi[p], v) for p, v in msgs)  # noqa: E731
-        pc, rcvd = [V0] * len(self.Corr), [frozenset()] * len(self.Corr)
-        for p in self.Corr:
-            pc[pi[p]], rcvd[pi[p]] = s.pc[p], ren(s.rcvd[p])
-        return BoscoState(tuple(pc), tuple(rcvd), ren(s.sent))
+        return BoscoState(moved(s.pc, pi), moved([ren(r) for r in s.rcvd], pi), ren(s.sent))
 
     # --- how it reads ----------------------------------------------------------------------------------
 
-    def name_of(self, p: int) -> str:
-        return f"p{p + 1}"
-
     def msgs(self, ms: frozenset[Msg]) -> list[str]:
-        return [f"ECHO{v}({self.name_of(p)})" for p, v in sorted(ms)]
+        return [f"ECHO{v}({name_of(p)})" for p, v in sorted(ms)]
 
     def show_state(self, s: BoscoState) -> dict[str, Any]:
         return {
-            "pc": {self.name_of(p): PC[x] for p, x in enumerate(s.pc)},
-            "rcvd": {self.name_of(p): self.msgs(r) for p, r in enumerate(s.rcvd)},
+            "pc": {name_of(p): PC[x] for p, x in enumerate(s.pc)},
+            "rcvd": {name_of(p): self.msgs(r) for p, r in enumerate(s.rcvd)},
             "sent": self.msgs(s.sent),
         }
 
     def show_param(self, action: str, param: str, value: Any) -> Any:
         if param == "p":
-            return self.name_of(value)
+            return name_of(value)
         if param == "r":
             return "{" + ", ".join(self.msgs(value)) + "}"
         return value
@@ -244,7 +233,7 @@ class Bosco(Spec):
     def msc_event(self, prev: BoscoState, label: Label, nxt: BoscoState) -> MscEvent:
         p, r = label.params
         got = tuple(self.msgs(r - prev.rcvd[p]))
-        return MscEvent(self.name_of(p), got, tuple(self.msgs(nxt.sent - prev.sent)))
+        return MscEvent(name_of(p), got, tuple(self.msgs(nxt.sent - prev.sent)))
 
 
 class AcrossRoles(Bosco):
@@ -262,6 +251,21 @@ class AcrossRoles(Bosco):
             if pi[p] in self.Corr:
                 pc[pi[p]], rcvd[pi[p]] = s.pc[p], ren(s.rcvd[p])
         return BoscoState(tuple(pc), tuple(rcvd), ren(s.sent))
+
+
+class BoscoAllZero(Bosco):
+    """OneStep0, `(\\A i \\in Corr : pc[i] = "V0") => [](\\A i \\in Corr : pc[i] \\notin {"D1", "U0", "U1"})`: a
+    property of the initial states where every correct process proposes 0, so an invariant of the model started
+    there. The text: it does not hold with at most 7T processes (N = 4, T = 1: a faulty process's votes
+    keep a correct one from deciding in one step)."""
+
+    def start_values(self) -> tuple[int, ...]:
+        return (V0,)
+
+    @invariant
+    def OneStep0(self, s: BoscoState) -> bool:
+        """Every correct process proposed 0: all decide 0 in one step, none decides 1 or runs the underlying one."""
+        return not ({D1, U0, U1} & set(s.pc))
 
 
 # --- planted bugs -------------------------------------------------------------------------------------
