@@ -50,6 +50,8 @@ def one_line(err: str, needle: str) -> None:
         (faulty.MutatingAction, "action Inc(d=1) changed the state it was given (x=0 became x=1): the search keeps"),
         (faulty.StepReadsItsOwnCounter, "action Inc(d=1) gave two different outcomes from one state (x=2, then x=1; "
                                         "in state x=0): a step must be a function of the state and its parameters"),
+        (faulty.HashLeavesOutAField, "action Inc(i=1) gives a state that hashes as a different one reached before "
+                                     "(x=0, y=1; x=0, y=0): the checker takes a state's hash for its identity"),
         (faulty.MutatingInvariant, "invariant Small changed the state it was given (x=2 became x=0)"),
         (faulty.FairNoAction, 'fairness WF() names no action, so it covers no step and constrains nothing; name '
                               'the actions it makes fair: WF("A", "B")'),

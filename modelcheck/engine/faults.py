@@ -419,6 +419,20 @@ def _same_again(spec: Spec, act: Action, p: tuple, state: State, nxt: State | No
 _NOT_A_STATE = object()
 
 
+def _own_fingerprint(spec: Spec, fingerprint: Any, by_fp: dict[int, State], state: State, origin: str) -> None:
+    """``state``, new, has a fingerprint no other walked state has: the search takes a state's fingerprint (its hash)
+    for its identity, so a state class whose __hash__ leaves out a field __eq__ compares (Python allows such
+    collisions) had its states merged: 4 states of 16, 'No error found' where y = 2 breaks the invariant."""
+    fp = fingerprint(state)
+    other = by_fp.setdefault(fp, state)
+    if other is not state and other != state:
+        raise SpecContractError(
+            f"{spec_title(spec)}: {origin} gives a state that hashes as a different one reached before ("
+            f"{show_state(spec, state)}; {show_state(spec, other)}): the checker takes a state's hash for its "
+            "identity, so one of them would never be explored; hash every field __eq__ compares (or make the "
+            "state a NamedTuple)")
+
+
 def successors(spec: Spec, state: State, kinds: tuple[type, ...]) -> list[tuple[str, State]]:
     """Every successor of ``state`` as (shown label, state), each enumerator and step called and checked (each step
     twice: it must be a function of the state)."""
@@ -762,8 +776,12 @@ def preflight(
         _check_renamings(spec, init, kinds)
     seen: dict[State, State] = {}  # each state as first reached, to compare an equal one with
     queue = []
+    from modelcheck.engine._fingerprint import plain_or_apart  # the fingerprint builds on the spec layer only
+
+    fingerprint, by_fp = plain_or_apart(spec), {}
     for s in init:
         if s not in seen:
+            _own_fingerprint(spec, fingerprint, by_fp, s, "init_states()")
             seen[s] = s
             queue.append(s)
         else:
@@ -803,6 +821,7 @@ def preflight(
                 if known is not t and i <= limit:  # the first states only: --check-hooks walks the whole model
                     _alike_or_refused(spec, known, t, f"action {shown}")
             elif len(seen) < 4 * limit or every:
+                _own_fingerprint(spec, fingerprint, by_fp, t, f"action {shown}")
                 seen[t] = t
                 queue.append(t)
     if gens and invariants and not every:
