@@ -243,6 +243,17 @@ def options_of(cls: type[Spec]) -> tuple[Option, ...]:
     return tuple(out)
 
 
+def unflagged(cls: type[Spec]) -> list[str]:
+    """The constructor arguments :func:`options_of` makes no flag of (their type is none of int, bool, float, str,
+    pathlib.Path) in a constructor written in a user's file: ``paxraft list`` names them, which it left out without
+    a word (a shipped spec's, such as Paxos's quorum systems, have flags of their own)."""
+    if cls.bound_options or not getattr(cls.__init__, "__module__", "").startswith("paxraft_user_"):
+        return []
+    flags = {o.dest for o in options_of(cls)}
+    return [p.name for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.name not in flags]
+
+
 def _plain_type(hint: Any, default: Any) -> tuple[type | None, str]:
     """(int/bool/float/str/Path or None, help text) for a constructor parameter."""
     help_text = ""

@@ -257,3 +257,23 @@ def test_json_of_a_trace_holding_fractions_and_infinities_is_strict_json(capsys,
         trace = doc["trace"] if not extra else doc["counterexamples"][0]["trace"]
         assert [st["state"] for st in trace] == [{"w": {"num": n, "den": d}, "top": "inf"}
                                                  for n, d in ((1, 1), (1, 2), (1, 4))]
+
+
+def test_list_names_the_constructor_arguments_that_are_no_flags(capsys, tmp_path) -> None:
+    """A Fraction, a tuple or an enum argument makes no flag, and paxraft list left it out without a word: a user
+    looked for --w (hostile5)."""
+    f = tmp_path / "odd.py"
+    f.write_text("from fractions import Fraction\nfrom typing import NamedTuple\n"
+                 "from spec.core import Spec, action\n\n\n"
+                 "class S(NamedTuple):\n    x: int\n\n\n"
+                 "class Odd(Spec):\n    '''Odd arguments.'''\n\n    variables = ('x',)\n\n"
+                 "    def __init__(self, n: int = 3, w: Fraction = Fraction(1, 2),\n"
+                 "                 ids: tuple[int, ...] = (1,)) -> None:\n"
+                 "        self.n = n\n        super().__init__()\n\n"
+                 "    def init_states(self):\n        return [S(0)]\n\n"
+                 "    @action()\n    def Inc(self, s):\n        return S(s.x + 1) if s.x < self.n else None\n")
+    assert main(["list", str(f)]) == 0
+    assert capsys.readouterr().out.splitlines()[1:3] == [
+        "    --n              n (default 3)",
+        "    (no flag for w, ids: a flag is made of an int, bool, float, str or pathlib.Path argument)"]
+    assert main(["list"]) == 0 and "no flag for" not in capsys.readouterr().out  # the shipped specs have flags

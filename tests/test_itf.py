@@ -395,3 +395,20 @@ def test_a_trace_whose_bool_was_edited_to_a_number_is_no_behaviour(tmp_path: Pat
         with pytest.raises(PathError, match=f"\\({why}\\)"):
             session.load_trace(read_itf(edited, spec_ref=ref)[1].steps)
         trace = json.loads((tmp_path / "out" / "trace.itf.json").read_text())
+
+
+def test_out_of_states_itf_cannot_hold_is_refused_before_the_search(tmp_path: Path, capsys) -> None:
+    """None in a state: check --out ran the whole search, printed the counterexample, then 'cannot write a NoneType
+    as ITF', exit 2 (hostile5); now refused before the search, one line."""
+    f = tmp_path / "nones.py"
+    f.write_text("from typing import NamedTuple\nfrom spec.core import Spec, action, invariant\n\n\n"
+                 "class S(NamedTuple):\n    owner: object\n    x: int\n\n\n"
+                 "class Nones(Spec):\n    variables = ('owner', 'x')\n\n    def init_states(self):\n"
+                 "        return [S(None, 0)]\n\n    @action()\n    def Inc(self, s):\n"
+                 "        return S(s.owner, s.x + 1) if s.x < 3 else None\n\n    @invariant\n    def Small(self, s):\n"
+                 "        return s.x < 3\n")
+    assert main(["check", f"{f}:Nones", "--out", str(tmp_path / "out")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == ("paxraft check: error: --out writes the trace as ITF, which cannot hold this spec's "
+                                 "states: cannot write a NoneType (None) as ITF: a state holds ints, bools, strings, "
+                                 "Fractions, tuples, frozensets and NamedTuples\n")

@@ -11,10 +11,10 @@ from modelcheck import check
 from modelcheck.cli import _check_modes as check_modes
 from modelcheck.cli import _check_reading as check_reading
 from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args
-from modelcheck.engine.faults import check_picklable, preflight
+from modelcheck.engine.faults import check_picklable, initial_states, preflight
 from modelcheck.engine.progress import Progress
-from modelcheck.engine.result import OK, Result, count
-from spec.core import SpecError
+from modelcheck.engine.result import OK, Result, Step, count
+from spec.core import Spec, SpecError
 from spec.model import Model
 from spec.registry import entries, spec_class
 
@@ -55,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
                       if args.check_hooks else None)  # fmt: skip
     preflight(spec, invariants=not args.no_invariants, symmetry=model.symmetry, every=args.check_hooks,
               progress=hooks_progress)
+    if args.out:
+        _writable_as_itf(spec)
     if check_reading.wants(args):
         return check_reading.run(args, spec)
     moved = [f for f, on in (("--workers", args.workers > 1), ("--checkpoint", args.checkpoint),
@@ -62,6 +64,19 @@ def run(args: argparse.Namespace) -> int:
     if moved:
         check_picklable(spec, "/".join(moved))
     return check_modes.run(args, spec)
+
+
+def _writable_as_itf(spec: Spec) -> None:
+    """--out writes an ITF trace: the initial states and their successors must be values ITF can hold, or the run
+    ends in the error only after the whole search (None in a state: 'cannot write a NoneType')."""
+    from modelcheck.output.itf import trace_to_itf  # only with --out
+
+    init = initial_states(spec)[:8]
+    for s in init + [t for i in init[:2] for _a, _p, t in spec.successors(i)]:
+        try:
+            trace_to_itf(spec, [Step(None, s)])
+        except SpecError as exc:
+            raise SpecError(f"--out writes the trace as ITF, which cannot hold this spec's states: {exc}") from None
 
 
 def run_witnesses(args: argparse.Namespace, rows: list[Result]) -> bool:

@@ -12,6 +12,7 @@ from spec.registry import (
     is_user_ref,
     load_user_module,
     load_user_spec,
+    unflagged,
     user_classes,
 )
 
@@ -57,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"    breaks {e.cls.breaks or 'nothing (safe)'}: {e.cls.rule}")
         for opt in e.all_options:
             print(f"    {opt.flag:<16} {opt.help}{opt.default_note()}")
+        others = unflagged(e.cls)
+        if others:
+            print(f"    (no flag for {', '.join(others)}: a flag is made of an int, bool, float, str or "
+                  "pathlib.Path argument)")
         offered = e.cls.restrictions()
         if offered:
             print("  restrictions (--restrict NAME, a model option):")
