@@ -138,7 +138,9 @@ def _shared(actions: Actions, bundled: dict[int, str]) -> dict[int, str]:
     with one enumerator function one object), its parameters' expression: the first of those actions asks it
     (``(pe_3 := enum_3(s))``), the later ones read what it gave (``pe_3``), so it runs once per state instead of
     once per action. Enumerators are functions of the state (the checker's contract), so the parameters, and
-    every count, are the same; a state-free, bundled or Counted-giving enumerator keeps its own way."""
+    every count, are the same; a state-free, bundled or Counted-giving enumerator keeps its own way. What it
+    gives is kept as a tuple: an enumerator may return a generator, which the first action would use up (the
+    shipped RaftConfig's AddServer and RemoveServer share one: 1,306 states instead of 1,531)."""
     users: dict[int, list[int]] = {}
     for i, (e, _, _) in enumerate(actions):
         if i not in bundled and not _state_free(e) and getattr(e, "counts_outside", False) is not True:
@@ -146,7 +148,7 @@ def _shared(actions: Actions, bundled: dict[int, str]) -> dict[int, str]:
     out = dict(bundled)
     for first, *later in users.values():
         if later:
-            out[first] = f"(pe_{first} := enum_{first}(s))"
+            out[first] = f"(pe_{first} := tuple(enum_{first}(s)))"
             out.update((i, f"pe_{first}") for i in later)
     return out
 
