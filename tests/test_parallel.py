@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from modelcheck import DEADLOCK, OK, VIOLATION, Result, check
@@ -126,6 +130,23 @@ def test_a_failing_worker_fails_the_run_without_hanging() -> None:
     for n in (2, 3):
         with pytest.raises(ValueError, match=r"state \(2, 1\)"):
             parallel_bfs(Broken(limit=9), workers=n)
+
+
+def test_a_failing_worker_ends_the_run_when_the_parent_handles_sigterm() -> None:
+    """The workers are forked, so they inherited the parent's SIGTERM handler (an application's, or a test's
+    left behind: the default test run hung here for good); the failed run's close terminated them, they ran the
+    handler and went on, one of them waiting for ever to flush its queue to a peer that no longer read it."""
+    code = ("import signal, sys\n"
+            "signal.signal(signal.SIGTERM, lambda *a: None)\n"
+            "from modelcheck.engine.parallel import parallel_bfs\n"
+            "from tests.test_parallel import Broken\n"
+            "try:\n"
+            "    parallel_bfs(Broken(limit=9), workers=2)\n"
+            "except ValueError as exc:\n"
+            "    print('raised', exc)\n")
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "raised" in out.stdout and "state (2, 1)" in out.stdout, out.stderr[-2000:]
 
 
 class _Waiter:

@@ -70,6 +70,10 @@ def _serve(make: Callable[[int, int], Partition], w: int, n: int, queues: dict[s
     """A forked worker: run the coordinator's calls until told to stop."""
     gc.disable()  # states are acyclic: the cyclic collector would only rescan them
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle (it checkpoints)
+    # SIGTERM ends a worker (LocalProcesses.close terminates a failed run's workers): a handler the parent had
+    # (a checkpointing run's, an application's) was inherited by the fork, and a terminated worker then went on
+    # to exit normally, waiting for ever to flush its queues to a peer that no longer reads them
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     part = make(w, n)
     _counting_exchange(part, lambda d, tag, data: queues[tag][d].put((w, data)), lambda tag: queues[tag][w].get())
@@ -145,7 +149,7 @@ class LocalProcesses:
         for p in self.procs:
             p.join(max(0.0, deadline - time.monotonic()))
             if p.is_alive():
-                p.terminate()
+                p.kill()  # (SIGKILL: a terminate left unanswered above cannot be answered later)
                 p.join()
 
 
