@@ -134,8 +134,9 @@ def test_a_failing_worker_fails_the_run_without_hanging() -> None:
 
 def test_a_failing_worker_ends_the_run_when_the_parent_handles_sigterm() -> None:
     """The workers are forked, so they inherited the parent's SIGTERM handler (an application's, or a test's
-    left behind: the default test run hung here for good); the failed run's close terminated them, they ran the
-    handler and went on, one of them waiting for ever to flush its queue to a peer that no longer read it."""
+    left behind: the default test run hung here for good); the failed run's close sent them SIGTERM, they ran
+    the handler and went on, one of them waiting for ever to flush its queue to a peer that no longer read it.
+    Workers now ignore SIGTERM (the coordinator's to handle, as Ctrl-C) and close ends them with SIGKILL."""
     code = ("import signal, sys\n"
             "signal.signal(signal.SIGTERM, lambda *a: None)\n"
             "from modelcheck.engine.parallel import parallel_bfs\n"

@@ -69,11 +69,11 @@ def _counting_exchange(part: Partition, send: Callable[[int, str, bytes], None],
 def _serve(make: Callable[[int, int], Partition], w: int, n: int, queues: dict[str, list[Any]], conn: Any) -> None:
     """A forked worker: run the coordinator's calls until told to stop."""
     gc.disable()  # states are acyclic: the cyclic collector would only rescan them
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle (it checkpoints)
-    # SIGTERM ends a worker (LocalProcesses.close terminates a failed run's workers): a handler the parent had
-    # (a checkpointing run's, an application's) was inherited by the fork, and a terminated worker then went on
-    # to exit normally, waiting for ever to flush its queues to a peer that no longer reads them
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Ctrl-C and SIGTERM sent to the process group are the coordinator's to handle (it checkpoints, asking the
+    # workers to save); a handler the parent had (an application's) is not inherited: a worker that ran it went
+    # on, and LocalProcesses.close, which ends workers with SIGKILL, used to send SIGTERM
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     part = make(w, n)
     _counting_exchange(part, lambda d, tag, data: queues[tag][d].put((w, data)), lambda tag: queues[tag][w].get())
@@ -137,19 +137,19 @@ class LocalProcesses:
     def close(self, force: bool = False) -> None:
         for c, p in zip(self.conns, self.procs):
             if force:
-                p.terminate()
+                p.kill()
             else:
                 try:
                     c.send((None, ()))
                 except OSError:
-                    p.terminate()
+                    p.kill()
         # An idle worker exits at once. One can be blocked for good: a Ctrl-C that lands between the
         # sends of one call leaves a worker in that call's exchange waiting on a peer that was told to stop.
         deadline = time.monotonic() + CLOSE_GRACE
         for p in self.procs:
             p.join(max(0.0, deadline - time.monotonic()))
             if p.is_alive():
-                p.kill()  # (SIGKILL: a terminate left unanswered above cannot be answered later)
+                p.kill()
                 p.join()
 
 
