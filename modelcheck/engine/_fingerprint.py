@@ -118,12 +118,10 @@ def _walk(spec: Spec) -> set[State]:
         while frontier and len(seen) < SAMPLE:
             nxt = []
             for s in frontier:
-                for act in spec.actions:
-                    for params in act.enumerate(s):
-                        t = act.step(s, *params)
-                        if t is not None and t not in seen and len(seen) < SAMPLE:
-                            seen.add(t)
-                            nxt.append(t)
+                for _, _, t in spec.successors(s):
+                    if t not in seen and len(seen) < SAMPLE:
+                        seen.add(t)
+                        nxt.append(t)
             frontier = nxt
     except Exception:  # noqa: BLE001 - the spec's own failure: the search meets it again and reports it
         pass

@@ -853,12 +853,10 @@ def _walk_for_blind_invariants(
             raise _not_blind(spec, broken, s, perm, "true", "false")
         if not _in_model(spec, s):
             continue
-        for act in spec.actions:
-            for p in act.enumerate(s):
-                t = act.step(s, *p)
-                if t is not None and t not in seen and len(seen) < BLIND_WALK_STATES:
-                    seen.add(t)
-                    queue.append(t)
+        for _, _, t in spec.successors(s):
+            if t not in seen and len(seen) < BLIND_WALK_STATES:
+                seen.add(t)
+                queue.append(t)
 
 
 # -- locating an exception that escaped an engine ----------------------------------------------
