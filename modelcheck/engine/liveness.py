@@ -602,7 +602,10 @@ def _never_enabled(g: StateGraph, fair: _Fairness) -> list[str]:
     """Warn about a fairness condition whose filter no state-changing step of the model passes while its actions
     have such steps: it is enabled nowhere, so it constrains nothing, which is right in TLA+ but is most often a
     filter value the model never offers (``WF("Deliver", dst=5)`` with servers 0..2); a lasso found is then the
-    behaviour the user meant to rule out, and nothing said why."""
+    behaviour the user meant to rule out, and nothing said why. (Conditions without a filter need no pass over
+    the graph's edges, which the judgement of each property would otherwise make again.)"""
+    if not any(f.where or f.test is not None for f in fair.conds):
+        return []
     matched, named = 0, set()
     for lid in set(g.lab).union(g.cut_from):
         matched |= fair.mask[lid]
