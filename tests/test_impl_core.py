@@ -90,6 +90,24 @@ def test_batched_replication_commits_everything_in_one_round_trip():
     assert n1.commit == 51 and all(n.log.last_index() == 51 for n in net.nodes.values())
 
 
+def test_a_leader_replicates_first_to_the_follower_that_completed_the_last_commit():
+    """sync_peers: a quorum's worth of followers, the one whose acknowledgement last completed a commit first; a
+    follower that stops answering gives way to the next one that completes a commit."""
+    net = Net()
+    net.tick(1, 10)
+    n1 = net.nodes[1]
+    assert n1.sync_peers() == (2,)  # node 2's acknowledgement arrived first (Net delivers in node order)
+    assert net.nodes[2].sync_peers() is None  # (a follower: every peer)
+    net.cut.add(2)
+    n1.propose(b"x")
+    net.flush()
+    assert n1.commit == 2 and n1.sync_peers() == (3,) and n1.status()["quorum_peers"] == [3]
+    five = Net(5)
+    five.tick(1, 10)
+    assert five.nodes[1].sync_peers() == (3, 2)  # two followers and the leader make a quorum of five; node 3's
+    #                                              acknowledgement, after node 2's, completed it
+
+
 def test_follower_rejects_proposals_and_candidate_cannot_commit():
     net = Net()
     assert net.nodes[2].propose(b"x") is None

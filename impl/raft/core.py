@@ -186,6 +186,7 @@ class RaftNode(NodeBase):
         self.snapshot_changed = bool(snapshot)
         self._pending_snapshot: Snapshot | None = None
         self._hs_unsynced = 0  # readies handed out with a hard state not yet reported persisted
+        self._completers: list[int] = []  # peers whose acknowledgement last completed a commit, latest first
         self._emit("Init" if fresh else "Restart", {})
 
     # -- configuration (dissertation 4.1: the latest configuration in the log, committed or not) -------
@@ -702,7 +703,10 @@ class RaftNode(NodeBase):
             self._emit("HandleAppendEntriesResponse", {"j": j}, m)
             if m.context:
                 self._read_ack(j, m.context)
+            commit = self.commit
             self._maybe_commit()
+            if self.commit != commit and self._completers[:1] != [j]:  # (j's copy completed the quorum)
+                self._completers = [j, *(k for k in self._completers if k != j)]
             if self.transferee == j and self.rules.transfer_ready(pr.match, self.log.last_index()):
                 self._send_timeout_now(j)
         else:
@@ -745,6 +749,23 @@ class RaftNode(NodeBase):
             if self._reads_wait and self.log.term(n) == self.term:
                 self.reads.new.extend(self._reads_wait)
                 self._reads_wait = []
+
+    def sync_peers(self) -> tuple[int, ...] | None:
+        """A leader's choice of the followers to replicate to at once: as many voters as make a quorum with it,
+        those whose acknowledgements completed the latest commits first; the runtime sends to the others at its
+        ticks. None (every peer) on a follower or a leader that does not vote.
+
+        The fsyncs of a write's nodes land on one disk, which serves them one after another, and every follower
+        woken by a write waits for a CPU with the others: a write needs the leader's and one follower's, and a
+        second follower's at the same time delayed both (docs/performance-log.md, 2026-12-05). A follower that
+        is down or slow stops completing commits, and one that does comes first from then on.
+        """
+        if self.role != LEADER or self.id not in self.members:
+            return None
+        members = self.members
+        order = [j for j in self._completers if j in members]
+        order += [j for j in self.voters if j not in order]
+        return tuple(order[: self.quorum - 1])
 
     def _read_ack(self, j: int, ctx: int) -> None:
         self.reads.ack(j, ctx, lambda acks: len(acks & self.members) >= self.quorum)
@@ -831,9 +852,10 @@ class RaftNode(NodeBase):
     def status(self) -> dict[str, Any]:
         """A summary for `paxraft cluster status` (``transferee``: the target of a leadership transfer in flight,
         0 for none; tests wait on it to act while a transfer runs; ``commit_term``: `cluster add` rolls back a
-        refused node only from a leader that has committed an entry of its term)."""
+        refused node only from a leader that has committed an entry of its term; ``quorum_peers``: a leader's
+        :meth:`sync_peers`)."""
         return {"id": self.id, "term": self.term, "role": ROLE_NAMES[self.role], "leader": self.leader,
                 "commit": self.commit, "applied": self.applied, "last_index": self.log.last_index(),
                 "snapshot_index": self.log.offset, "members": sorted(self.members),
                 "config_index": self.config_index, "transferee": self.transferee,
-                "commit_term": self.log.term(self.commit)}
+                "commit_term": self.log.term(self.commit), "quorum_peers": list(self.sync_peers() or ())}

@@ -408,6 +408,10 @@ class NodeServer:
         # the placement was last made for
         self.cpus = os.sched_getaffinity(0) if c.get("spread_followers") else None
         self._placed_for = -1
+        # a leader's frames to a quorum at once, to the other followers at its ticks (held_peers; docs/performance-
+        # log.md, 2026-12-05): false sends every frame at once
+        self.quorum_first = bool(c.get("quorum_first", True))
+        self._release = False  # the next round's frames go to every peer (set at each tick)
 
     def _build(self) -> None:
         self._lock = lock_node(self.home)  # before the log is read: a second process of this node refuses here
@@ -588,10 +592,20 @@ class NodeServer:
         if self.trace is not None and rd.trace:
             self.trace.write_lines(rd.trace)
 
+    def held_peers(self) -> frozenset[int]:
+        """The peers whose frames a leader keeps until its next tick (``"quorum_first"``, on by default): the
+        followers beyond those that make a quorum with it (:meth:`RaftNode.sync_peers`), so that only a quorum's
+        fsyncs share the disk with each write and the others store a tick's writes with one fsync."""
+        if not self.quorum_first or self._release:
+            return frozenset()
+        peers = getattr(self.node, "sync_peers", None)  # (a Multi-Paxos core has none)
+        first = peers() if peers is not None else None
+        return frozenset() if first is None else frozenset(self.links).difference(first)
+
     def _flush(self) -> None:
         """One write per client connection, then the log's records (written, not synced: with a sync in flight
         on a thread, records saved since wait), then the trace lines (a step reaches the OS before its messages
-        leave), then one write per peer.
+        leave), then one write per peer (a leader's held peers' at its ticks: :meth:`held_peers`).
 
         Replies go first: nothing written after them is what they report (a write is answered once durable on
         a majority, the leader's own copy counted only once its fsync completed; a read from applied state),
@@ -624,11 +638,13 @@ class NodeServer:
             if wrote or sending or self.trace.marked:  # (marked: records written by a sync pipeline's write_out)
                 self.trace.flush()
         if sending:
-            if tl is not None:
+            held = self.held_peers()
+            self._release = False
+            out = [link for link in self.links.values() if link.pending and link.peer not in held]
+            if out and tl is not None:
                 tl.mark(SENT_PEER)
-            for link in self.links.values():
-                if link.pending:
-                    link.flush()
+            for link in out:
+                link.flush()
 
     def log_refusal(self, peer: Any) -> None:
         """One line per second at most while connections are refused at the cap."""
@@ -675,6 +691,7 @@ class NodeServer:
         assert self.loop is not None
         if self.rejoin is None:  # a rejoining node does not campaign
             self.node.tick()
+            self._release = True  # (a leader's held frames leave with this tick's round)
             self.kick()
         nxt = max(due + self.tick_s, self.loop.time())
         self._ticker = self.loop.call_at(nxt, self._tick, nxt)
@@ -703,6 +720,7 @@ class NodeServer:
                 st["pid"] = os.getpid()
                 st["rejoining"] = self.rejoin is not None
                 st["poll_turns"] = self.poller.turns if self.poller is not None else 0
+                st["syncs"] = self.wal.syncs  # (the log's syncs since the start)
                 reply("ok", Result(0, json.dumps(st).encode()))
             elif op == GET:
                 replica.submit(decode_command(data), reply)
