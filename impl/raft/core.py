@@ -56,6 +56,9 @@ class Config:
     max_batch_bytes: int = 1 << 20  # bytes of entry data per AppendEntries
     max_inflight: int = 32  # unacknowledged AppendEntries per follower (pipelining window)
     trace: bool = False  # build trace events (JSON lines, Ready.trace) when no tracer is given
+    # a leader replicates new entries at once to the followers that make a quorum with it, to the other voting
+    # followers at each tick (RaftNode.sync_peers)
+    quorum_first: bool = False
 
 
 class HardState(NamedTuple):
@@ -361,6 +364,9 @@ class RaftNode(NodeBase):
                         if pr.snapshot_wait * self.cfg.heartbeat_ticks >= self.cfg.election_ticks:
                             pr.probe(pr.match + 1)  # no acknowledgement in an election timeout: send it again
                     self._send_heartbeat(j, 0)
+                    self._send_append(j)
+            else:
+                for j in self._held():
                     self._send_append(j)
         elif self.election_elapsed >= self.timeout:
             self.election_elapsed = 0
@@ -725,6 +731,8 @@ class RaftNode(NodeBase):
                         nxt = k + 1
                 pr.probe(max(min(nxt, m.reject), pr.match + 1, 1))
             self._emit("HandleAppendEntriesResponse", {"j": j}, m)
+        if m.success and j in self._held():  # (a held follower's next batch goes at the next tick)
+            return
         self._send_append(j)
 
     def _maybe_commit(self) -> None:
@@ -752,8 +760,9 @@ class RaftNode(NodeBase):
 
     def sync_peers(self) -> tuple[int, ...] | None:
         """A leader's choice of the followers to replicate to at once: as many voters as make a quorum with it,
-        those whose acknowledgements completed the latest commits first; the runtime sends to the others at its
-        ticks. None (every peer) on a follower or a leader that does not vote.
+        those whose acknowledgements completed the latest commits first. With ``Config.quorum_first`` the other
+        voting followers get new entries at each tick, a tick's worth in one AppendEntries (:meth:`_held`). None
+        (every peer) on a follower or a leader that does not vote.
 
         The fsyncs of a write's nodes land on one disk, which serves them one after another, and every follower
         woken by a write waits for a CPU with the others: a write needs the leader's and one follower's, and a
@@ -766,6 +775,17 @@ class RaftNode(NodeBase):
         order = [j for j in self._completers if j in members]
         order += [j for j in self.voters if j not in order]
         return tuple(order[: self.quorum - 1])
+
+    def _held(self) -> tuple[int, ...]:
+        """The followers a leader with ``quorum_first`` sends new entries to at its ticks only: the voters beyond
+        :meth:`sync_peers`, not a leadership transfer's target. Learners are never held: they join once they hold
+        everything committed, which entries sent a tick late would never catch up with under steady writes."""
+        if not self.cfg.quorum_first or self.role != LEADER:
+            return ()
+        first = self.sync_peers()
+        if first is None:
+            return ()
+        return tuple(j for j in self.voters if j not in first and j != self.transferee)
 
     def _read_ack(self, j: int, ctx: int) -> None:
         self.reads.ack(j, ctx, lambda acks: len(acks & self.members) >= self.quorum)
@@ -783,8 +803,10 @@ class RaftNode(NodeBase):
         """Everything to do now; call :meth:`advance` with it once it is done."""
         if self.role == LEADER:
             if self._broadcast:
+                held = self._held()
                 for j in self.peers:
-                    self._send_append(j)
+                    if j not in held:
+                        self._send_append(j)
             if self.reads.new:
                 self._start_read_round()
         self._broadcast = False

@@ -408,17 +408,13 @@ class NodeServer:
         # the placement was last made for
         self.cpus = os.sched_getaffinity(0) if c.get("spread_followers") else None
         self._placed_for = -1
-        # a leader's frames to a quorum at once, to the other followers at its ticks (held_peers; docs/performance-
-        # log.md, 2026-12-05): false sends every frame at once
-        self.quorum_first = bool(c.get("quorum_first", True))
-        self._release = False  # the next round's frames go to every peer (set at each tick)
 
     def _build(self) -> None:
         self._lock = lock_node(self.home)  # before the log is read: a second process of this node refuses here
         c = self.cluster
         cfg = Config(election_ticks=c.get("election_ticks", 20), heartbeat_ticks=c.get("heartbeat_ticks", 2),
                      pre_vote=c.get("pre_vote", True), check_quorum=c.get("check_quorum", True),
-                     trace=c.get("trace", True))
+                     trace=c.get("trace", True), quorum_first=c.get("quorum_first", True))
         self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True),  # WALError: refuse to start (see main)
                        prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)), owner=identity(c, self.id))
         core, rules = protocol(c)
@@ -592,20 +588,10 @@ class NodeServer:
         if self.trace is not None and rd.trace:
             self.trace.write_lines(rd.trace)
 
-    def held_peers(self) -> frozenset[int]:
-        """The peers whose frames a leader keeps until its next tick (``"quorum_first"``, on by default): the
-        followers beyond those that make a quorum with it (:meth:`RaftNode.sync_peers`), so that only a quorum's
-        fsyncs share the disk with each write and the others store a tick's writes with one fsync."""
-        if not self.quorum_first or self._release:
-            return frozenset()
-        peers = getattr(self.node, "sync_peers", None)  # (a Multi-Paxos core has none)
-        first = peers() if peers is not None else None
-        return frozenset() if first is None else frozenset(self.links).difference(first)
-
     def _flush(self) -> None:
         """One write per client connection, then the log's records (written, not synced: with a sync in flight
         on a thread, records saved since wait), then the trace lines (a step reaches the OS before its messages
-        leave), then one write per peer (a leader's held peers' at its ticks: :meth:`held_peers`).
+        leave), then one write per peer.
 
         Replies go first: nothing written after them is what they report (a write is answered once durable on
         a majority, the leader's own copy counted only once its fsync completed; a read from applied state),
@@ -638,13 +624,11 @@ class NodeServer:
             if wrote or sending or self.trace.marked:  # (marked: records written by a sync pipeline's write_out)
                 self.trace.flush()
         if sending:
-            held = self.held_peers()
-            self._release = False
-            out = [link for link in self.links.values() if link.pending and link.peer not in held]
-            if out and tl is not None:
+            if tl is not None:
                 tl.mark(SENT_PEER)
-            for link in out:
-                link.flush()
+            for link in self.links.values():
+                if link.pending:
+                    link.flush()
 
     def log_refusal(self, peer: Any) -> None:
         """One line per second at most while connections are refused at the cap."""
@@ -691,7 +675,6 @@ class NodeServer:
         assert self.loop is not None
         if self.rejoin is None:  # a rejoining node does not campaign
             self.node.tick()
-            self._release = True  # (a leader's held frames leave with this tick's round)
             self.kick()
         nxt = max(due + self.tick_s, self.loop.time())
         self._ticker = self.loop.call_at(nxt, self._tick, nxt)
