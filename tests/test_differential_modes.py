@@ -422,7 +422,8 @@ def _symmetry_case(seed: int, workers: int = 0) -> None:
     cls = make_spec(r)
     spec = cls()
     plain = plain_search(spec)
-    got = check(cls(), symmetry=True, trust_symmetry=True) if not workers else search(cls(), symmetry=True, workers=workers)
+    got = (check(cls(), symmetry=True, trust_symmetry=True) if not workers  # initial states need not be orbits
+           else search(cls(), symmetry=True, workers=workers))
     if plain.bad is None:
         orbits, nearest = orbits_of(spec, plain)
         depth = max(nearest.values())
