@@ -138,3 +138,24 @@ def test_a_line_whose_data_json_cannot_write_is_reported(capsys: pytest.CaptureF
     code, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'sets.py'}:PingPong", str(tmp_path / "p0.log"),
                        str(tmp_path / "p1.log"))
     assert code == 1 and '"seen": "{2}"' in out  # (exit 4: "Object of type set is not JSON serializable")
+
+
+def test_ewd998s_trace_init_is_built_without_enumerating_init(capsys: pytest.CaptureFixture, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example mapping filtered Init's 4^N states for TraceInit's N: a log whose first line says {"N": 50}
+    was audited for ever. Now it is a verdict at the token's first send (to node 4, not 49); and N above 1,000 is
+    refused from the first line (N = 10^9 was killed for its memory)."""
+    from spec.registry import load_user_spec
+
+    cls = load_user_spec(EWD998)
+    monkeypatch.setattr(cls, "init_states", lambda self: pytest.fail("Init enumerated"))
+    code, rep = run_json(capsys, mutated(tmp_path, ['{"N":50}', *LINES[1:]]))
+    assert code == 1 and verdict(rep) == (2, "399", "the token goes from node 0 to node 49, not to node 4")
+    code, _, err = run(capsys, "audit", "--spec", EWD998, str(mutated(tmp_path, ['{"N":1001}', *LINES[1:]])))
+    assert code == 2 and one_error_line(err).endswith(
+        'm.ndjson:1: the log\'s first line must be {"N": <number of nodes, 1..1000>}')
+
+
+def run_json(capsys: pytest.CaptureFixture, log: Path) -> tuple[int, dict]:
+    code, out, _ = run(capsys, "audit", "--spec", EWD998, str(log), "--json")
+    return code, json.loads(out)
