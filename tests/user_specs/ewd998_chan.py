@@ -230,7 +230,8 @@ class EWD998ChanTrace(TraceMapping):
                 raise TraceError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
             if header is None:
                 if not (isinstance(line, dict) and _is_int(line.get("N")) and 0 < line["N"] <= MAX_NODES):
-                    raise TraceError(f'{where}: the log\'s first line must be {{"N": <number of nodes, 1..{MAX_NODES}>}}')
+                    raise TraceError(f'{where}: the log\'s first line must be '
+                                     f'{{"N": <number of nodes, 1..{MAX_NODES}>}}')
                 header = line
                 continue
             events.append(cls.event(line, header, path, n))
