@@ -159,3 +159,37 @@ def test_ewd998s_trace_init_is_built_without_enumerating_init(capsys: pytest.Cap
 def run_json(capsys: pytest.CaptureFixture, log: Path) -> tuple[int, dict]:
     code, out, _ = run(capsys, "audit", "--spec", EWD998, str(log), "--json")
     return code, json.loads(out)
+
+
+def test_a_bound_given_twice_is_refused(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    pingpong(tmp_path)
+    code, out, err = run(capsys, "audit", "--spec", f"{tmp_path / 'pingpong.py'}:PingPong", "--bounds",
+                         "rallies=1,rallies=3", str(tmp_path / "node-0.jsonl"), str(tmp_path / "node-1.jsonl"))
+    assert code == 2 and out == ""  # (audited with rallies=3, the last, before)
+    assert one_error_line(err) == "paxraft audit: error: --bounds: 'rallies' given twice"
+
+
+def test_naming_the_mapping_class_instead_of_the_spec_says_which_to_name(capsys: pytest.CaptureFixture,
+                                                                          tmp_path: Path) -> None:
+    pingpong(tmp_path)
+    where = tmp_path / "pingpong_log.py"
+    code, _, err = run(capsys, "audit", "--spec", f"{where}:PingPongLog", str(tmp_path / "p0.log"))
+    assert code == 2 and one_error_line(err) == (  # ("no Spec subclass named 'PingPongLog' (found: none)" before)
+        f"paxraft audit: error: {where}: PingPongLog is the trace mapping of PingPong: name the spec, "
+        f"--spec {where}:PingPong (its mapping is found through it)")
+
+
+def test_a_chart_named_as_its_picture_is_drawn(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """`--msc chart.svg` wrote the DOT to chart.svg, then had dot draw into the file it was reading: "dot -Tsvg
+    chart.svg: Error: chart.svg: syntax error in line 20", exit 2, no picture. Now the DOT goes beside it."""
+    from modelcheck.output.dot import dot_available
+
+    files = pingpong(tmp_path)
+    (tmp_path / "p1.log").write_text(files["p1.log"].replace("#2 vc=2,2", "#3 vc=2,2"))
+    chart = tmp_path / "chart.svg"
+    code, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'pingpong_log.py'}:PingPong", str(tmp_path / "p0.log"),
+                       str(tmp_path / "p1.log"), "--msc", str(chart))
+    drawn = [str(tmp_path / "chart.dot")] + ([str(chart)] if dot_available() else [])
+    assert code == 1 and out.rstrip().endswith("message-sequence chart: " + ", ".join(drawn))
+    assert (tmp_path / "chart.dot").read_text().startswith("digraph")
+    assert not dot_available() or "<svg" in chart.read_text()
