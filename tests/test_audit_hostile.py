@@ -193,3 +193,42 @@ def test_a_chart_named_as_its_picture_is_drawn(capsys: pytest.CaptureFixture, tm
     assert code == 1 and out.rstrip().endswith("message-sequence chart: " + ", ".join(drawn))
     assert (tmp_path / "chart.dot").read_text().startswith("digraph")
     assert not dot_available() or "<svg" in chart.read_text()
+
+
+SETS = '''
+from typing import NamedTuple
+
+from spec.core import Spec, action
+
+
+class S(NamedTuple):
+    got: frozenset  # every number sent
+    sent: tuple  # sent[i]: the numbers node i sent
+
+
+class Sets(Spec):
+    variables = ("got", "sent")
+
+    def init_states(self):
+        return [S(frozenset(), (frozenset(), frozenset()))]
+
+    @action(lambda self, s: [(i, v) for i in (0, 1) for v in (9, 10)])
+    def Send(self, s, i, v):
+        if v in s.sent[i]:
+            return None
+        return S(s.got | {v}, tuple(x | {v} if j == i else x for j, x in enumerate(s.sent)))
+'''
+
+
+@pytest.mark.parametrize(("listed", "code"), [([9, 10], 0), ([10, 9], 0), ([9, 9], 1), ([9, 10, 11], 1), ([9], 1)])
+def test_a_set_is_reported_as_its_elements_in_any_order(capsys: pytest.CaptureFixture, tmp_path: Path,
+                                                        listed: list[int], code: int) -> None:
+    """A set's JSON list was sorted by repr ([10, 9]), and only that order was accepted: [9, 10] was refused."""
+    (tmp_path / "sets.py").write_text(SETS)
+    first = {"node": 0, "clock": 1, "action": "Send", "params": {"i": 0, "v": 9}, "state": {"got": [9]}}
+    second = {"node": 0, "clock": 2, "action": "Send", "params": {"i": 0, "v": 10},
+              "state": {"got": listed, "sent": listed}}  # (sent: node 0's entry)
+    trace = tmp_path / "t.jsonl"
+    trace.write_text("\n".join(json.dumps(x) for x in (HEADER, first, second)) + "\n")
+    got, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'sets.py'}:Sets", str(trace))
+    assert got == code and ("OK: every event is explained" in out if code == 0 else "FAILED at event 2 of 2" in out)
