@@ -232,3 +232,38 @@ def test_a_set_is_reported_as_its_elements_in_any_order(capsys: pytest.CaptureFi
     trace.write_text("\n".join(json.dumps(x) for x in (HEADER, first, second)) + "\n")
     got, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'sets.py'}:Sets", str(trace))
     assert got == code and ("OK: every event is explained" in out if code == 0 else "FAILED at event 2 of 2" in out)
+
+
+PAIRS = '''
+from typing import NamedTuple
+
+from spec.core import Spec, action
+
+
+class S(NamedTuple):
+    last: tuple
+
+
+class Pairs(Spec):
+    variables = ("last",)
+
+    def init_states(self):
+        return [S(())]
+
+    @action(lambda self, s: [((a, b),) for a in (0, 1) for b in (0, 1)])
+    def Put(self, s, pair):
+        return S(pair) if pair != s.last else None
+'''
+
+
+@pytest.mark.parametrize(("pair", "code"), [([True, 0], 1), ([1.0, 0], 1), ([1, 0], 0)])
+def test_a_parameter_holding_true_for_1_is_not_offered(capsys: pytest.CaptureFixture, tmp_path: Path,
+                                                       pair: list, code: int) -> None:
+    """Only a parameter's outer type was compared with the enumerator's: the pair [true, 0] was taken for (1, 0)
+    and the step ran with the trace's True."""
+    (tmp_path / "pairs.py").write_text(PAIRS)
+    event = {"node": 0, "clock": 1, "action": "Put", "params": {"pair": pair}, "state": {}}
+    trace = tmp_path / "t.jsonl"
+    trace.write_text(json.dumps(HEADER) + "\n" + json.dumps(event) + "\n")
+    got, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'pairs.py'}:Pairs", str(trace))
+    assert got == code and ("OK: every event" in out if code == 0 else "is not enabled" in out)
