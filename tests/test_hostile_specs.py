@@ -50,3 +50,15 @@ def test_an_enumerator_within_the_limit_is_checked(capsys: pytest.CaptureFixture
     (tmp_path / "finite.py").write_text(ENDLESS.format(count=10))
     code, out, _ = run(capsys, "check", f"{tmp_path / 'finite.py'}:Endless")
     assert code == 0 and "3 distinct states" in out
+
+
+def test_the_explorer_quotes_a_huge_step_cut_short() -> None:
+    """A pasted step of 5,000 digits was echoed whole in the 400 answer (5 KB, as each error of the path)."""
+    from modelcheck.output.explore.session import PathError, Session
+    from spec.registry import build
+
+    s = Session(build("paxos"))
+    for bad in (f"Phase1a({'9' * 5000})", f"Phase1a({'(' * 300}0{')' * 300})", f"Phase1a(0{'x' * 5000}"):
+        with pytest.raises(PathError) as err:
+            s.view(bad)
+        assert len(str(err.value)) < 400 and "characters)" in str(err.value), str(err.value)[:300]
