@@ -24,12 +24,17 @@ def pingpong(tmp_path: Path) -> dict[str, str]:
     return files
 
 
+def a_trace(tmp_path: Path, *events: dict, header: dict | None = None) -> Path:
+    """A paxraft-trace file of node 0 holding ``events``."""
+    p = tmp_path / "t.jsonl"
+    p.write_text("".join(json.dumps(x) + "\n" for x in (header or HEADER, *events)))
+    return p
+
+
 def one_hit(tmp_path: Path, hits: object, header: dict | None = None) -> Path:
     """A trace of node 0's first hit reporting ``hits`` (the spec's is 1)."""
-    p = tmp_path / "hit.jsonl"
-    event = {"node": 0, "clock": 1, "action": "Hit", "params": {"i": 0}, "state": {"hits": hits}}
-    p.write_text(json.dumps(header or HEADER) + "\n" + json.dumps(event) + "\n")
-    return p
+    return a_trace(tmp_path, {"node": 0, "clock": 1, "action": "Hit", "params": {"i": 0}, "state": {"hits": hits}},
+                   header=header)
 
 
 @pytest.mark.parametrize("hits", [True, 1.0, [True, False], [1.0, 0]])
@@ -228,9 +233,7 @@ def test_a_set_is_reported_as_its_elements_in_any_order(capsys: pytest.CaptureFi
     first = {"node": 0, "clock": 1, "action": "Send", "params": {"i": 0, "v": 9}, "state": {"got": [9]}}
     second = {"node": 0, "clock": 2, "action": "Send", "params": {"i": 0, "v": 10},
               "state": {"got": listed, "sent": listed}}  # (sent: node 0's entry)
-    trace = tmp_path / "t.jsonl"
-    trace.write_text("\n".join(json.dumps(x) for x in (HEADER, first, second)) + "\n")
-    got, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'sets.py'}:Sets", str(trace))
+    got, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'sets.py'}:Sets", str(a_trace(tmp_path, first, second)))
     assert got == code and ("OK: every event is explained" in out if code == 0 else "FAILED at event 2 of 2" in out)
 
 
@@ -262,8 +265,6 @@ def test_a_parameter_holding_true_for_1_is_not_offered(capsys: pytest.CaptureFix
     """Only a parameter's outer type was compared with the enumerator's: the pair [true, 0] was taken for (1, 0)
     and the step ran with the trace's True."""
     (tmp_path / "pairs.py").write_text(PAIRS)
-    event = {"node": 0, "clock": 1, "action": "Put", "params": {"pair": pair}, "state": {}}
-    trace = tmp_path / "t.jsonl"
-    trace.write_text(json.dumps(HEADER) + "\n" + json.dumps(event) + "\n")
+    trace = a_trace(tmp_path, {"node": 0, "clock": 1, "action": "Put", "params": {"pair": pair}, "state": {}})
     got, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'pairs.py'}:Pairs", str(trace))
     assert got == code and ("OK: every event" in out if code == 0 else "is not enabled" in out)
