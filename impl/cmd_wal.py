@@ -9,6 +9,8 @@ from pathlib import Path
 
 from impl.storage.wal import check
 from impl.trace import TraceFileError, check_tail, set_aside, trace_size
+from spec.core import SpecError
+from spec.userfiles import MAX_SMALL_FILE_BYTES, load_json, read_text
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -19,17 +21,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                                             "term, errors, ...)")
 
 
-def _owner(wal_dir: Path) -> tuple[bytes, int] | None:
-    """The owner the log of ``D/node-N/wal`` must name, from ``D/cluster.json``; None when there is none to read."""
+def _owner(wal_dir: Path) -> tuple[tuple[bytes, int] | None, str | None]:
+    """The owner the log of ``D/node-N/wal`` must name, from ``D/cluster.json`` (None when there is none), and why
+    it could not be read: a cluster.json nested 100,000 deep was an internal error, and a damaged one (not UTF-8,
+    a list, a directory) was passed over, so "ok" was said of a node that refuses to start."""
     from impl.runtime.cluster import identity
 
     home = wal_dir.parent if wal_dir.name == "wal" else wal_dir
     name, _, node = home.name.partition("-")
+    path = home.parent / "cluster.json"
+    if name != "node" or not (node.isascii() and node.isdigit()) or not os.path.lexists(path):
+        return None, None
     try:
-        desc = json.loads((home.parent / "cluster.json").read_text())
-        return identity(desc, int(node)) if name == "node" else None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        return identity(load_json(read_text(path, limit=MAX_SMALL_FILE_BYTES), str(path)), int(node)), None
+    except SpecError as exc:  # (it names the file)
+        return None, f"{exc}: not a usable cluster description; the log's owner was not checked"
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return None, f"{path}: not a usable cluster description ({exc}); the log's owner was not checked"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if not node and not any(os.path.lexists(wal_dir / f) for f in ("wal.log", "snapshot.bin")):
         raise UsageError(f"{d}: no wal.log here nor in {d / 'wal'} (not a node's folder, nor its wal/ folder)")
     first = (wal_dir.parent if wal_dir.name == "wal" else wal_dir) / "trace.bin"
-    size, trace_error, owner = None, None, _owner(wal_dir)
+    (owner, owner_error), size, trace_error = _owner(wal_dir), None, None
     traced = first.exists() or any(first.parent.glob("trace.[0-9]*.bin"))  # (its first segment gone: refused)
     if node and traced:  # a node's start reads its trace's last segment too: a damaged one refuses it
         try:
@@ -58,9 +66,10 @@ def run(args: argparse.Namespace) -> int:
     if node and not traced and jsonl.is_file():
         first, size = jsonl, jsonl.stat().st_size
     rep = check(wal_dir, owner, (first, size) if size is not None else None)  # (and the trace's size)
-    if trace_error is not None:
-        rep.ok = False
-        rep.errors.append(trace_error)
+    for error in (owner_error, trace_error):
+        if error is not None:
+            rep.ok = False
+            rep.errors.append(error)
     if args.json:
         print(json.dumps(rep.as_dict()))
     else:

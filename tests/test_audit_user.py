@@ -333,16 +333,18 @@ def test_default_mapping_header_names_the_spec_and_stutters(capsys: pytest.Captu
         e["clock"] += 1
     events[5]["clock"] = events[4]["clock"] + 1
     paths = write(tmp_path, events)
-    for p in paths:  # the header names the spec: no --spec needed
+    for p in paths:  # the header names the spec's file: audit imports no file a trace names (--spec does)
         lines = p.read_text().splitlines()
         lines[0] = json.dumps({**json.loads(lines[0]), "spec": EWD840})
         p.write_text("\n".join(lines) + "\n")
     code, out, err = run(capsys, "audit", *map(str, paths))
+    assert code == 2 and f"give --spec {EWD840!r} to audit them" in one_error_line(err)
+    code, out, err = run(capsys, "audit", "--spec", EWD840, *map(str, paths))
     assert code == 2 and "action 'Heartbeat'" in one_error_line(err)
     cls = load_user_spec(EWD840)
     cls.audit_stutter = ("Heartbeat",)
     try:
-        code, out, err = run(capsys, "audit", *map(str, paths))
+        code, out, err = run(capsys, "audit", "--spec", EWD840, *map(str, paths))
     finally:
         del cls.audit_stutter
     assert code == 0 and "OK: every event is explained" in out

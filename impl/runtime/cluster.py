@@ -34,6 +34,7 @@ from impl.raft.core import HardState, Ready
 from impl.raft.rejoin import REJOINING, rebuilt_hard_state
 from impl.storage.wal import WAL, WALError
 from impl.storage.wal import check as wal_check
+from spec.userfiles import clip
 
 ROOT = Path(impl.__file__).resolve().parent.parent
 
@@ -213,8 +214,8 @@ def load(directory: Path) -> dict[str, Any]:
         if protocol_of(desc) not in PROTOCOLS:
             raise ValueError(f"protocol {desc['protocol']!r} is not one of {', '.join(PROTOCOLS)}")
         check_settings(desc)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ClusterError(f"{path}: not a usable cluster description ({exc})") from exc
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:  # (nested 100,000 deep)
+        raise ClusterError(f"{path}: not a usable cluster description ({clip(str(exc), 200)})") from exc
     return desc
 
 

@@ -16,6 +16,26 @@ from modelcheck.audit.tracefile import Event
 from spec.core import Label, Spec, State
 
 
+def same_json(a: Any, b: Any) -> bool:
+    """``a == b`` as JSON values are equal: Python's ``==`` with booleans, integers and floats told apart, at any
+    depth of lists, tuples and dicts (Python takes ``True == 1`` and ``1.0 == 1``, so a trace reporting ``true`` or
+    ``1.0`` for a counter at 1 was accepted). The elements of sets are compared as Python compares them."""
+    if a != b:
+        return False
+    return _kinds_agree(a, b)
+
+
+def _kinds_agree(a: Any, b: Any) -> bool:
+    """Of two values that are ``==``: whether each number in one is a number of the same kind in the other."""
+    if isinstance(a, (bool, int, float)) or isinstance(b, (bool, int, float)):
+        return isinstance(a, bool) is isinstance(b, bool) and isinstance(a, float) is isinstance(b, float)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return all(_kinds_agree(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return all(_kinds_agree(v, b[k]) for k, v in a.items())
+    return True
+
+
 class _Any:
     """A parameter left open: the audit tries every value the spec's enumerator offers."""
 
@@ -82,8 +102,13 @@ class Mapping:
         raise NotImplementedError
 
     def agrees(self, event: Event, state: State) -> bool:
-        """Whether the spec state ``state`` (after the steps) matches what the event reports."""
-        return self.node_view(event, state) == self.event_view(event)
+        """Whether the spec state ``state`` (after the steps) matches what the event reports (as JSON values: the
+        shipped mappings, which compare fields themselves, override this)."""
+        return same_json(self.node_view(event, state), self.event_view(event))
+
+    def same(self, reported: Any, spec: Any) -> bool:
+        """Whether a field the event reports equals the spec's (the failure's diff lists those that do not)."""
+        return same_json(reported, spec)
 
     def sends(self, event: Event, before: State, after: State) -> bool:
         """Whether the steps from ``before`` to ``after`` sent the messages the event reports sending, and took

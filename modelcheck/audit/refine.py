@@ -124,7 +124,7 @@ def _diagnose(mapping: Mapping, index: int, event: Event, cands: Sequence[State]
             reached, depth, stuck = _walk(mapping, s, expl)
             for t, _ in reached[:20]:
                 have = mapping.node_view(event, t)
-                ndiff = sum(1 for k in set(want) | set(have) if want.get(k) != have.get(k))
+                ndiff = sum(1 for k in set(want) | set(have) if not mapping.same(want.get(k), have.get(k)))
                 if stuck is not None:
                     reason = f"{_show(mapping, stuck)} is not enabled" + (
                         f" after {', '.join(_show(mapping, p) for p in expl[:depth])}" if depth else ""
@@ -142,7 +142,8 @@ def _diagnose(mapping: Mapping, index: int, event: Event, cands: Sequence[State]
         return Failure(index, event, _enabled(mapping, event, cands[0]), [], mapping.refusal(event), len(cands))
     _, _, state, reason = best
     have = mapping.node_view(event, state)
-    diff = [(k, want.get(k), have.get(k)) for k in sorted(set(want) | set(have)) if want.get(k) != have.get(k)]
+    diff = [(k, want.get(k), have.get(k)) for k in sorted(set(want) | set(have), key=str)
+            if not mapping.same(want.get(k), have.get(k))]
     return Failure(index, event, _enabled(mapping, event, cands[0]), diff, reason, len(cands))
 
 

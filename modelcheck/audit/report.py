@@ -15,6 +15,12 @@ def _msg(m: dict[str, Any]) -> str:
     return f"{m.get('type', 'msg')} {m.get('msource')}->{m.get('mdest')} ({fields})"
 
 
+def _shown(value: Any) -> str:
+    """A value as JSON; what JSON has no word for (a set or bytes a user's mapping put in a line's data or view)
+    as Python writes it, not an internal error."""
+    return json.dumps(value, separators=(", ", ": "), default=repr)
+
+
 def describe_event(e: Event) -> list[str]:
     """An event's message traffic and state, one line each."""
     lines = []
@@ -23,9 +29,9 @@ def describe_event(e: Event) -> list[str]:
     for m in e.sent:
         lines.append(f"sent     {_msg(m)}")
     if e.state or not e.extra:
-        lines.append("state    " + json.dumps(e.state, separators=(", ", ": ")))
+        lines.append("state    " + _shown(e.state))
     else:  # a line of a user's own log format (modelcheck.audit.TraceMapping): as logged
-        lines.append("logged   " + json.dumps(e.extra, separators=(", ", ": ")))
+        lines.append("logged   " + _shown(e.extra))
     return lines
 
 
@@ -57,10 +63,10 @@ def text_report(mapping: Mapping, result: AuditResult, files: int) -> str:
     else:
         lines.append(f"  the spec allowed no step of node {e.node} there")
     if f.diff:
-        width = max(len(k) for k, _, _ in f.diff)
+        width = max(len(str(k)) for k, _, _ in f.diff)
         lines.append("  state diff (field: implementation | spec):")
         for k, impl, sp in f.diff:
-            lines.append(f"    {k.ljust(width)}: {json.dumps(impl)} | {json.dumps(sp)}")
+            lines.append(f"    {str(k).ljust(width)}: {_shown(impl)} | {_shown(sp)}")
     if result.explained:
         lines.append("  the events before it, as the spec explains them:")
         for i, labels in result.explained[-8:]:

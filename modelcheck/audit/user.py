@@ -21,8 +21,9 @@ from collections.abc import Mapping as AbstractMapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern
+from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern, same_json
 from modelcheck.audit.tracefile import Decoder, Event, TraceError, read_traces
+from modelcheck.engine.faults import shorten
 from spec.core import Label, Spec, State
 
 
@@ -125,7 +126,7 @@ class DefaultMapping(Mapping):
         for k, reported in event.state.items():
             value = getattr(state, k) if hasattr(state, k) else state[self.spec.variables.index(k)]
             whole = as_json(value)
-            if whole != reported and (
+            if not same_json(whole, reported) and (
                     isinstance(value, (tuple, list)) and not hasattr(value, "_asdict") and 0 <= event.node < len(value)
                     or isinstance(value, AbstractMapping) and event.node in value):
                 whole = as_json(value[event.node])
@@ -175,14 +176,9 @@ class TraceMapping(Mapping):
             if not (isinstance(target, type) and issubclass(target, Spec)):
                 raise TypeError(f"{cls.__name__}.spec_class must be a Spec subclass, got {target!r}")
             _MAPPINGS[target] = cls
-        if "explanations" in vars(cls):  # the user's: what it returns is checked once per event, in one line
-            given = vars(cls)["explanations"]
-
-            def explanations(self: TraceMapping, event: Event, _given: Callable = given) -> list[Explanation]:
-                return self._checked(event, _given(self, event))
-
-            explanations.__doc__ = given.__doc__
-            cls.explanations = explanations  # type: ignore[method-assign]
+        for name in _CHECKED_HOOKS:  # the user's own: what each returns is checked, and refused in one line
+            if name in vars(cls):
+                setattr(cls, name, _checked_hook(name, vars(cls)[name]))
 
     def _checked(self, event: Event, expls: Any) -> list[Explanation]:
         """``expls`` if it is a list of alternatives, each a list of steps naming the spec's actions with their
@@ -194,10 +190,16 @@ class TraceMapping(Mapping):
                 for p in alt) for alt in expls)
         if not ok:
             raise TraceError(
-                f"{event.where}: {type(self).__name__}.explanations returned {expls!r}: expected a list of "
-                "alternatives, each a list of StepPattern(action, params) with one parameter (or ANY) per parameter "
-                f"of the action ({', '.join(f'{a}: {n}' for a, n in acts.items())})")
+                f"{event.where}: {type(self).__name__}.explanations returned {shorten(repr(expls))}: expected a list "
+                "of alternatives, each a list of StepPattern(action, params) with one parameter (or ANY) per "
+                f"parameter of the action ({', '.join(f'{a}: {n}' for a, n in acts.items())})")
         return list(expls)
+
+    def _returned(self, hook: str, value: Any, expected: str, event: Event | None = None) -> TraceError:
+        """The refusal of what a hook of the user's mapping returned (exit 2): the mapping, the hook, the line."""
+        where = f"{event.where}: " if event is not None else ""
+        return TraceError(f"{where}{type(self).__name__}.{hook} returned {shorten(repr(value))} "
+                          f"({type(value).__name__}); expected {expected}")
 
     def __init__(self, events: Sequence[Event], bounds: dict[str, Any], spec_class: type[Spec] | None = None) -> None:
         if spec_class is not None:  # the class named on the command line: spec_class's or a subclass (a variant)
@@ -241,11 +243,74 @@ class TraceMapping(Mapping):
         return f"; its line kinds: {', '.join(sorted(self.known_actions))}"
 
 
+def _check_explanations(self: TraceMapping, value: Any, event: Event) -> list[Explanation]:
+    return self._checked(event, value)
+
+
+def _check_view(hook: str) -> Callable[..., dict[str, Any]]:
+    def check(self: TraceMapping, value: Any, event: Event, *_: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self._returned(hook, value, "a dict of the fields the line reports (field name -> JSON value)",
+                                 event)
+        return value
+
+    return check
+
+
+def _check_verdict(self: TraceMapping, value: Any, event: Event, *_: Any) -> bool:
+    if value is not True and value is not False:  # None (a missing return) refused every step; "no" took any
+        raise self._returned("check", value, "True or False (whether the step agrees with the line)", event)
+    return value
+
+
+def _check_init_states(self: TraceMapping, value: Any) -> list[State]:
+    try:
+        states = list(value)
+        hash(tuple(states))
+    except TypeError:
+        raise self._returned("init_states", value, "a list of the spec's states (hashable values)") from None
+    if not states:
+        raise self._returned("init_states", value, "at least one state: the implementation starts somewhere")
+    return states
+
+
+def _check_make_spec(self: TraceMapping, value: Any, *_: Any) -> Spec:
+    if not isinstance(value, self.spec_class):
+        raise self._returned("make_spec", value, f"a {self.spec_class.__name__} (the spec to audit against)")
+    return value
+
+
+#: The hooks of a user's mapping whose results are checked: a wrong shape is one line naming the hook (it was an
+#: internal error, "'NoneType' object is not iterable", or a wrong verdict: ``check`` returning None refused every
+#: step, one returning a string accepted any).
+_CHECKED_HOOKS: dict[str, Callable[..., Any]] = {
+    "explanations": _check_explanations,
+    "event_view": _check_view("event_view"),
+    "node_view": _check_view("node_view"),
+    "check": _check_verdict,
+    "init_states": _check_init_states,
+    "make_spec": _check_make_spec,
+}
+
+
+def _checked_hook(name: str, given: Callable[..., Any]) -> Callable[..., Any]:
+    """``given`` (a mapping's own method ``name``), with what it returns checked by ``_CHECKED_HOOKS[name]``."""
+    verify = _CHECKED_HOOKS[name]
+
+    def hook(self: TraceMapping, *args: Any) -> Any:
+        return verify(self, given(self, *args), *args)
+
+    hook.__doc__, hook.__name__ = given.__doc__, name
+    return hook
+
+
 def log_line(path: str, line: int, node: int, action: str, params: dict[str, Any] | None = None,
              data: dict[str, Any] | None = None, header: dict[str, Any] | None = None) -> Event:
     """An event for one line of a user's log: where it is (reports name ``path:line``), the node that wrote it,
     the mapping's name for its kind (shown, and listed in ``known_actions``), the parameters it shows, and the
     line as read (``Event.extra``: reports print it; the mapping reads it) and the log's header, if any."""
+    if not isinstance(node, int) or isinstance(node, bool):
+        raise TraceError(f"{path}:{line}: log_line's node must be an integer, got {shorten(repr(node))}")
     return Event(str(path), line, node, 0, 0, action, dict(params or {}), None, [], {}, dict(header or {}),
                  dict(data or {}))
 

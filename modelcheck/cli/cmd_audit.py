@@ -78,15 +78,17 @@ def run(args: argparse.Namespace) -> int:
             spec = args.spec or (events[0].header.get("spec") if events else None)
             if not spec:
                 raise UsageError("the traces do not name their spec: give --spec (paxos or raft, or FILE.py:Class)")
-            if is_user_ref(spec):
-                mapping, events, warnings = user_audit(load_user_spec(spec), args.files, bounds, decode_compact)
-            else:
-                mapping = mapping_for(spec, events, bounds)
+            if is_user_ref(spec):  # a trace header naming a file made audit import it: a trace ran code of its own
+                raise UsageError(f"the traces name the spec {quote(spec, 200)}, a user's file: give --spec "
+                                 f"{quote(spec, 200)} to audit them against it (audit runs no code a trace names)")
+            mapping = mapping_for(spec, events, bounds)
         result = audit_events(mapping, events)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # (sys.exit() in a mapping's code is its failure too, not ours)
         fault = None if isinstance(exc, (TraceError, HistoryError)) else mapping_fault(exc)
         if fault is not None:  # the user's own mapping code: exit 3, as for an exception in a spec's code
             raise SpecCodeError(f"in the trace mapping's code: {fault}") from exc
+        if isinstance(exc, SystemExit):
+            raise
         if isinstance(exc, (TraceError, HistoryError, TypeError)):
             raise UsageError(str(exc)) from exc
         raise
@@ -98,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         failing = None if result.ok else result.failure.index  # type: ignore[union-attr]
         written = write_msc(events, args.msc, failing, args.msc_window, first)
     if args.json:
-        json.dump(json_report(mapping, result), sys.stdout, indent=1)
+        json.dump(json_report(mapping, result), sys.stdout, indent=1, default=repr)  # (a set a mapping gave)
         print()
     else:
         print(text_report(mapping, result, len(args.files)))

@@ -141,9 +141,11 @@ def load(root: Path) -> tuple[Path, dict[str, Any]]:
             "sooner left none)"
         )
     try:
-        manifest = json.loads((where / "manifest.json").read_text())
+        manifest = _read_manifest(where)
         files = manifest["files"]
-    except (ValueError, KeyError, TypeError) as exc:
+        if not isinstance(files, dict) or not all(isinstance(w, dict) for w in files.values()):
+            raise TypeError("files")
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise CheckpointError(f"{where}/manifest.json: damaged ({type(exc).__name__}); cannot resume") from None
     if manifest.get("format") == FORMAT and manifest.get("sha256") != _digest(manifest):
         raise CheckpointError(f"{where}/manifest.json: its checksum does not match its content (edited or "
@@ -157,7 +159,7 @@ def load(root: Path) -> tuple[Path, dict[str, Any]]:
         path = where / name
         if not path.is_file():
             raise CheckpointError(f"{path}: missing; the checkpoint is damaged")
-        if path.stat().st_size != want["bytes"] or _crc(path) != want["crc32"]:
+        if path.stat().st_size != want.get("bytes") or _crc(path) != want.get("crc32"):
             raise CheckpointError(f"{path}: size or checksum differs from the manifest; the checkpoint is damaged")
     return where, manifest
 
@@ -199,11 +201,27 @@ def recorded_seed(root: Path) -> str | None:
     :func:`load` says why)."""
     for d in (root / "current", root / "previous"):
         try:
-            seed = json.loads((d / "manifest.json").read_text()).get("hashing", {}).get("seed")
-        except (OSError, ValueError, AttributeError):
+            seed = _read_manifest(d).get("hashing", {}).get("seed")
+        except (OSError, ValueError, AttributeError, RecursionError):  # (a manifest nested 100,000 deep: a traceback)
             continue
-        return seed if isinstance(seed, str) and seed.isdigit() else None
+        # one Python takes: an edited "99999999999" or "١٢" ended the restarted program in a "Fatal Python error"
+        return seed if isinstance(seed, str) and seed.isascii() and seed.isdigit() and int(seed) <= MAX_SEED else None
     return None
+
+
+#: The largest PYTHONHASHSEED Python starts with.
+MAX_SEED = 4_294_967_295
+#: The largest manifest read (it lists a few files per worker: a larger one is no manifest of ours).
+MANIFEST_BYTES = 64 << 20
+
+
+def _read_manifest(where: Path) -> Any:
+    """``where/manifest.json`` as JSON, read at most :data:`MANIFEST_BYTES` (ValueError otherwise)."""
+    with (where / "manifest.json").open("rb") as f:
+        data = f.read(MANIFEST_BYTES + 1)
+    if len(data) > MANIFEST_BYTES:
+        raise ValueError(f"larger than {MANIFEST_BYTES:,} bytes")
+    return json.loads(data)
 
 
 def check_hashing(where: Path, manifest: dict[str, Any], sample_holds_salted: Callable[[], bool]) -> None:

@@ -1,0 +1,104 @@
+"""Files edited by hand or damaged (hostile6): a checkpoint's manifest, a cluster's cluster.json under `wal check`,
+`cluster` and `kv`. Each was a traceback, an internal error, a "Fatal Python error" or a silent "ok" before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from test_cli import one_error_line, run
+
+from modelcheck.cli.main import _hash_seed_for
+from modelcheck.engine import checkpoint
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def a_checkpoint(capsys: pytest.CaptureFixture, tmp_path: Path) -> Path:
+    """A checkpoint of a Paxos run stopped at 2,000 states."""
+    ck = tmp_path / "ck"
+    code, _, _ = run(capsys, "check", "paxos", "--checkpoint", str(ck), "--checkpoint-every", "0",
+                     "--max-states", "2000", "--quiet")
+    assert code == 0 and (ck / "current" / "manifest.json").is_file()
+    return ck
+
+
+def edit_manifest(ck: Path, **hashing: str) -> None:
+    """The manifest's hashing fields changed, its checksum made again (an edit by someone who knows the format)."""
+    path = ck / "current" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["hashing"].update(hashing)
+    manifest["sha256"] = checkpoint._digest(manifest)
+    path.write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(("seed", "taken"), [("12", "12"), ("99999999999", None), ("\u0661\u0662", None),
+                                             ("4294967296", None), ("4294967295", "4294967295")])
+def test_a_recorded_seed_python_cannot_start_with_is_not_taken(capsys: pytest.CaptureFixture, tmp_path: Path,
+                                                               seed: str, taken: str | None) -> None:
+    """The resume starts Python again under the recorded PYTHONHASHSEED: one out of Python's range, or of
+    non-ASCII digits (str.isdigit takes them), ended it in "Fatal Python error", exit 1."""
+    ck = a_checkpoint(capsys, tmp_path)
+    edit_manifest(ck, seed=seed)
+    assert checkpoint.recorded_seed(ck) == taken
+    assert _hash_seed_for(["check", "--resume", str(ck)]) == taken
+
+
+def test_a_manifest_nested_too_deep_is_a_damaged_checkpoint(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    ck = a_checkpoint(capsys, tmp_path)
+    (ck / "current" / "manifest.json").write_text(DEEP)
+    assert _hash_seed_for(["check", "--resume", str(ck)]) is None  # (a RecursionError traceback before the run)
+    code, out, err = run(capsys, "check", "--resume", str(ck))
+    assert code == 2 and out == "" and one_error_line(err) == (
+        f"paxraft check: error: {ck / 'current'}/manifest.json: damaged (RecursionError); cannot resume")
+
+
+def a_cluster(tmp_path: Path) -> Path:
+    """A one-node cluster's folder (no process started)."""
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.create(d, 1)
+    cluster.release_ports(d)
+    return d
+
+
+def test_cluster_commands_refuse_a_cluster_json_nested_too_deep(capsys: pytest.CaptureFixture,
+                                                                tmp_path: Path) -> None:
+    """Was: `cluster status/stop/recover-node` printed "paxraft cluster: maximum recursion depth exceeded ..." on
+    stdout, exit 1; `kv` an internal error, exit 4."""
+    d = a_cluster(tmp_path)
+    (d / "cluster.json").write_text(DEEP)
+    want = f"{d / 'cluster.json'}: not a usable cluster description (maximum recursion depth exceeded"
+    for argv in (["cluster", "status", "--dir", str(d)], ["cluster", "recover-node", "--dir", str(d), "--node", "1"],
+                 ["kv", "--dir", str(d), "get", "k"]):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == "" and want in one_error_line(err), argv
+
+
+@pytest.mark.parametrize(("content", "why"), [
+    (DEEP, "JSON nested too deeply (more than about 1,000 levels)"),  # (an internal error, exit 4)
+    (b"\xff\xfe", "not UTF-8 text"),  # (these four: "ok", exit 0, the owner unchecked)
+    ("[1]", "not a usable cluster description (list indices must be integers"),
+    (json.dumps({"secret": 5}), "not a usable cluster description (fromhex() argument must be str, not int)"),
+    (None, "cannot read: a directory, not a file"),
+])
+def test_wal_check_says_when_it_cannot_read_the_owner_from_cluster_json(capsys: pytest.CaptureFixture,
+                                                                          tmp_path: Path, content: str | bytes | None,
+                                                                          why: str) -> None:
+    d = a_cluster(tmp_path)
+    code, out, _ = run(capsys, "wal", "check", str(d / "node-1"))
+    assert code == 0 and ": ok (format 2)" in out
+    desc = d / "cluster.json"
+    os.unlink(desc)
+    if content is None:
+        desc.mkdir()
+    else:
+        desc.write_bytes(content if isinstance(content, bytes) else content.encode())
+    code, out, _ = run(capsys, "wal", "check", str(d / "node-1"))
+    assert code == 1 and ": REFUSED (format 2)" in out
+    errors = [line for line in out.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and why in errors[0] and errors[0].endswith("the log's owner was not checked")
