@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from impl.paxos.sim import simulate  # noqa: E402
-from impl.trace import decode_compact  # noqa: E402
+from impl.trace import decode_compact, is_compact  # noqa: E402
 from modelcheck.audit import audit_events, read_traces  # noqa: E402
 from modelcheck.audit.paxos_map import PaxosMapping  # noqa: E402
 from modelcheck.linearizability import Operation, check_operations, kv_model  # noqa: E402
@@ -170,8 +170,11 @@ def audit_online(files: list[Path]) -> tuple[int, float, float]:
 
     recs = []
     nodes: list[int] = []
-    for f in files:
-        for line in f.read_text().splitlines():
+    for f in files:  # a node's compact trace.bin, or JSON lines where the cluster was asked for them
+        data = f.read_bytes()
+        lines = ([ln for batch in decode_compact(f, data, []) for ln in batch] if is_compact(data)
+                 else data.decode().splitlines())
+        for line in lines:
             rec = json.loads(line)
             if "format" in rec:
                 nodes = rec["nodes"]

@@ -94,7 +94,10 @@ def test_an_idle_client_is_closed(node):
     s = socket.create_connection(("127.0.0.1", port))
     t = time.monotonic()
     s.sendall(encode_frame(HELLO_CLIENT, secret))
-    assert seconds_until_closed(s, t) >= 1.0  # the idle timeout, not the handshake timeout (0.5 s): it said hello
+    # The idle timeout (1.0 s), not the handshake timeout (0.5 s): it said hello. The bound sits between the two
+    # rather than at 1.0, as the node's loop (uvloop) times in whole milliseconds from a clock cached per turn, so
+    # its second may end a fraction of a millisecond before this process's (0.99974 s was seen).
+    assert seconds_until_closed(s, t) >= 0.9
     s.close()
     assert "client idle for 1.0 s" in (d / "node-1" / "node.log").read_text()
 

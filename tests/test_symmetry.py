@@ -88,7 +88,8 @@ class Counters(Pairs):
 
 
 def counts(spec: Spec) -> tuple[int, int, int, str]:
-    r = check(spec, symmetry=True)
+    """What the symmetric search alone says, its renamings trusted (the tests below give it wrong ones)."""
+    r = check(spec, symmetry=True, trust_symmetry=True)
     return r.distinct_states, r.states_generated, r.depth, r.verdict
 
 
@@ -138,6 +139,26 @@ def test_a_wrong_canonical_form_shows_in_the_count() -> None:
             return (tuple(sorted(s[0])), tuple(sorted(s[1])))
 
     assert (counts(Wrong(5))[0], counts(Pairs(5))[0]) == (270, 69)
+
+
+def test_check_from_python_refuses_a_renaming_that_is_no_symmetry() -> None:
+    """``modelcheck.check(spec, symmetry=True)`` ran no preflight: a canonical form counting orbits several times
+    (above: 270 for 69) or a permute forgetting part of the state gave wrong counts with no word from Python, where
+    ``paxraft check --symmetry`` refuses. It now checks the renamings as the command does, unless trusted."""
+
+    class Wrong(Counters):
+        def canonical(self, s: tuple) -> tuple:
+            return (tuple(sorted(s[0])), tuple(sorted(s[1])))
+
+    class Forgets(Pairs):  # renames the partners, not the stages
+        def permute(self, s: tuple, perm: Mapping[str, Sequence[int]]) -> tuple:
+            return (s[0], super().permute(s, perm)[1])
+
+    with pytest.raises(SpecError, match="canonical gives a state and its renaming .* different forms"):
+        check(Wrong(5), symmetry=True)
+    with pytest.raises(SpecError, match="permute is not a symmetry of the model"):
+        check(Forgets(5), symmetry=True)
+    assert check(Pairs(5), symmetry=True).distinct_states == 69  # a true symmetry goes through
 
 
 FAST_PAXOS = "tests/user_specs/fast_paxos.py"

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern
+from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern, kinds_agree
 from modelcheck.audit.tracefile import Event, TraceError
 from modelcheck.engine.gcpause import gc_paused
 from spec.core import Action, Label, State
@@ -59,20 +59,28 @@ class AuditResult:
         return self.audited / self.seconds if self.seconds > 0 else 0.0
 
 
-def _offered(params: tuple, offered: Iterable[tuple]) -> bool:
-    """Whether ``params`` is among the enumerator's ``offered``, each value of the same type (JSON's ``true`` is
-    not the node ``1``, nor ``1.0`` the number ``1``, though Python finds them equal)."""
-    return any(p == params and all(type(a) is type(b) for a, b in zip(p, params)) for p in offered)
+def _offered(params: tuple, offered: Iterable[tuple]) -> tuple | None:
+    """The enumerator's own tuple among ``offered`` that ``params`` names, each value of the same kind at any depth
+    (JSON's ``true`` is not the node ``1``, nor ``1.0`` the number ``1``, though Python finds them equal; nor is
+    ``[true]`` the pair ``(1,)``: only the outer types were compared, and the step ran with the trace's ``True``)."""
+    for p in offered:
+        if p == params and kinds_agree(p, params):
+            return tuple(p)
+    return None
 
 
 def _successors(mapping: Mapping, state: State, pat: StepPattern) -> Iterator[tuple[Label, State]]:
     act = mapping.spec.action(pat.name)
     if pat.concrete:
-        if mapping.enumerated_only and not _offered(pat.params, act.enumerate(state)):
-            return
-        nxt = act.step(state, *pat.params)
+        params = pat.params
+        if mapping.enumerated_only:  # the step runs with the spec's own values, the ones the search would use
+            own = _offered(params, act.enumerate(state))
+            if own is None:
+                return
+            params = own
+        nxt = act.step(state, *params)
         if nxt is not None:
-            yield Label(pat.name, pat.params), nxt
+            yield Label(pat.name, params), nxt
         return
     for params in act.enumerate(state):
         if pat.matches(params):

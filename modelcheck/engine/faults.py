@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import copy
 import inspect
+import itertools
 import pickle
 import time
 import traceback
+import weakref
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -31,7 +33,19 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from modelcheck.engine.explain import compact
 from modelcheck.engine.result import shown_state
 from spec.behaviour import take_initial
-from spec.core import Action, Fair, Label, Spec, SpecError, State, Temporal, renamings, returned
+from spec.core import (
+    Action,
+    Fair,
+    Label,
+    Spec,
+    SpecError,
+    State,
+    Temporal,
+    _inherited_marker,
+    bound_enumerator,
+    renamings,
+    returned,
+)
 from spec.suggest import hint
 
 if TYPE_CHECKING:
@@ -40,6 +54,9 @@ if TYPE_CHECKING:
 #: States the preflight walks (breadth-first) before a run, and its time budget (CPU seconds): a few
 #: milliseconds on most models, never more than that budget on a large one.
 PREFLIGHT_STATES = 64
+#: The most parameter tuples an action's enumerator may yield in one state (more: an endless generator, which
+#: held the first walk for ever, silent, its memory growing).
+MAX_PARAMETERS = 1_000_000
 PREFLIGHT_SECONDS = 0.5
 #: States (and CPU seconds) :func:`locate` may walk from the initial states when the failing state is not known.
 LOCATE_STATES, LOCATE_SECONDS = 20_000, 10.0
@@ -302,6 +319,26 @@ def _parameters(spec: Spec, act: Action, state: State) -> list[tuple]:
                 f"{act.name} takes {takes}"
             )
     return params
+
+
+def _finite_parameters(spec: Spec, state: State) -> None:
+    """Each action's own enumerator (as declared, before the spec layer takes its parameters into a tuple) yields
+    at most :data:`MAX_PARAMETERS` parameter tuples in ``state``: one yielding for ever (``itertools.count()``) held
+    the first walk for ever, silent, its memory growing. (Its other faults are named when the walk calls it.)"""
+    for act in spec.actions:
+        try:
+            marker = _inherited_marker(type(spec), act.name, "__paxraft_action__")
+            if getattr(marker, "bundle", None) is not None or getattr(marker, "counts_outside", False) is True:
+                continue
+            got = bound_enumerator(marker, spec)(state)
+            taken = sum(1 for _ in itertools.islice(iter(got), MAX_PARAMETERS + 1))
+        except Exception:  # noqa: BLE001 - the walk calls it again, and names what is wrong
+            continue
+        if taken > MAX_PARAMETERS:
+            raise SpecContractError(
+                f"{spec_title(spec)}: the parameter enumerator of {act.name} yields more than {MAX_PARAMETERS:,} "
+                "parameter tuples in one state (an endless generator, such as itertools.count()?); a parameter "
+                f"ranges over a finite set, as TLA+'s \\E does; state: {show_state(spec, state)}")
 
 
 def _taken_once(act: Action) -> Any:
@@ -778,6 +815,8 @@ def preflight(
     queue = []
     from modelcheck.engine._fingerprint import plain_or_apart  # the fingerprint builds on the spec layer only
 
+    if init:
+        _finite_parameters(spec, init[0])
     fingerprint, by_fp = plain_or_apart(spec), {}
     for s in init:
         if s not in seen:
@@ -826,6 +865,52 @@ def preflight(
                 queue.append(t)
     if gens and invariants and not every:
         _walk_for_blind_invariants(spec, init, gens, kinds, seconds)
+    if symmetry:
+        _SYMMETRY_VERIFIED.add(spec)
+
+
+#: Specs whose renamings a preflight checked in this process: a search that canonicalises does not check again.
+_SYMMETRY_VERIFIED: weakref.WeakSet[Spec] = weakref.WeakSet()
+
+
+def verify_symmetry(spec: Spec, invariants: bool = True, seconds: float = PREFLIGHT_SECONDS) -> None:
+    """The preflight's symmetry checks alone, for a search asked for symmetry from Python (``check(spec,
+    symmetry=True)``), which runs no preflight: ``permute`` or ``canonical`` gives storable states, renaming
+    carries successors, invariants' verdicts, the constraint and being initial along on the first states, and
+    no invariant tells renamed states apart (the walk of :func:`_walk_for_blind_invariants`). A wrong ``permute``
+    otherwise gave wrong counts with no word (bcastByz's 2,108 orbits for 680). Done once per spec object."""
+    if spec in _SYMMETRY_VERIFIED:
+        return
+    init = initial_states(spec)
+    kinds = _state_kinds(init)
+    _check_renamings(spec, init, kinds)
+    if type(spec).permute is not Spec.permute and not spec.asymmetric:
+        gens, initial = generators(spec), set(init)
+        own_form = type(spec).canonical is not Spec.canonical
+        group = spec.permutations() if own_form and _group_size(spec) <= ORBIT_LISTED else None
+        deadline = time.process_time() + seconds
+        queue, i = list(dict.fromkeys(init)), 0
+        seen = set(queue)
+        while i < len(queue) and i < PREFLIGHT_STATES and time.process_time() < deadline:
+            s = queue[i]
+            i += 1
+            if invariants and spec.violated(s) is not None:
+                _check_violation_alike(spec, s, gens, kinds)
+                break
+            if not _in_model(spec, s):
+                continue
+            succ = successors(spec, s, kinds)
+            _check_alike(spec, s, succ, kinds, initial if s in initial else None, gens, invariants)
+            if own_form:
+                _check_canonical(spec, s, gens, group)
+            for _, t in succ:
+                if t not in seen:
+                    seen.add(t)
+                    queue.append(t)
+        else:
+            if invariants:
+                _walk_for_blind_invariants(spec, init, gens, kinds, seconds)
+    _SYMMETRY_VERIFIED.add(spec)
 
 
 #: States the walk for invariants that tell renamed states apart may hold (it stops at its CPU budget before).
