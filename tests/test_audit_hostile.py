@@ -268,3 +268,17 @@ def test_a_parameter_holding_true_for_1_is_not_offered(capsys: pytest.CaptureFix
     trace = a_trace(tmp_path, {"node": 0, "clock": 1, "action": "Put", "params": {"pair": pair}, "state": {}})
     got, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'pairs.py'}:Pairs", str(trace))
     assert got == code and ("OK: every event" in out if code == 0 else "is not enabled" in out)
+
+
+def test_ctrl_c_during_an_audit_says_how_far_it_got(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """It said 'paxraft audit: interrupted' alone. (Ctrl-C is raised here by the mapping at the third event.)"""
+    files = pingpong(tmp_path)
+    (tmp_path / "ctrl_c.py").write_text(with_method(
+        files, GOOD_NODE_VIEW, "        if event.line == 2 and event.node == 0:\n            raise KeyboardInterrupt\n"
+        + GOOD_NODE_VIEW))
+    code, out, err = run(capsys, "audit", "--spec", f"{tmp_path / 'ctrl_c.py'}:PingPong", str(tmp_path / "p0.log"),
+                         str(tmp_path / "p1.log"))
+    line = one_error_line(err)
+    assert code == 130 and out == "" and line.startswith("paxraft audit: interrupted after ")
+    assert line.endswith(f"s: 2 of 4 events explained, at event 3 ({tmp_path / 'p0.log'}:2) with 1 candidate spec "
+                         "state(s) (the audit is incomplete)")

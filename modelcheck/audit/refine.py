@@ -182,14 +182,22 @@ def audit_events(
     started = time.perf_counter()
     result = AuditResult(list(events))
     auditor = OnlineAuditor(mapping, keep_explained=keep_explained)
-    with gc_paused(promote=True):  # the audit's events: no cycles, tens of thousands alive
-        for k, event in enumerate(events):
-            failure = auditor.step(event)
-            if on_step:
-                on_step(k, event, len(auditor.candidates))
-            if failure is not None:
-                result.failure = failure
-                break
+    k = 0
+    try:
+        with gc_paused(promote=True):  # the audit's events: no cycles, tens of thousands alive
+            for k, event in enumerate(events):
+                failure = auditor.step(event)
+                if on_step:
+                    on_step(k, event, len(auditor.candidates))
+                if failure is not None:
+                    result.failure = failure
+                    break
+    except KeyboardInterrupt:  # Ctrl-C: say how far the audit got (it said "interrupted" alone)
+        at = f"{k + 1} ({events[k].where})" if events else "1"
+        raise KeyboardInterrupt(
+            f"after {time.perf_counter() - started:.1f}s: {auditor.audited:,} of {len(events):,} events explained, "
+            f"at event {at} with {len(auditor.candidates):,} candidate spec state(s) (the audit is incomplete)"
+        ) from None
     result.audited = auditor.audited
     result.max_candidates = auditor.max_seen
     result.explained = auditor.explained
