@@ -73,7 +73,7 @@ class Node:
                              tracer=CompactTracer() if compact else None)
         self.out: list[tuple[int, bytes]] = []
         self.decoder = FrameDecoder(SECRET)
-        self.replica = Replica(self.core, self, self._send, on_ready=self._lines)
+        self.replica = Replica(self.core, self, self._send, on_ready=self._lines, write_out=self.flush)
 
     def _send(self, m: Message) -> None:
         self.out.append((m.dst, frame_with_key(encode_message(m), self.key)))

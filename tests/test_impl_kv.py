@@ -292,3 +292,56 @@ def test_a_hint_naming_a_server_added_later_is_followed_once_cluster_json_names_
     assert c._redirect(2, hint) == (4, True) and c.ports[4] == 7004
     bare = KVClient({1: 7001, 2: 7002}, b"s" * 32)
     assert bare._redirect(2, hint) == (1, False)
+
+
+def test_a_followers_ack_leaves_before_it_applies_and_a_leaders_replies_before_the_rest_of_its_round():
+    """``Replica(write_out=)`` (the runtime's flush): a follower's acknowledgement is written right after its sync,
+    before it applies the entries the AppendEntries reported committed; a leader's replies are written as soon as
+    its acknowledgement round made them."""
+    from collections import deque
+
+    from impl.kv.replica import Replica
+    from impl.raft.core import LEADER, Config, RaftNode
+    from impl.raft.messages import MsgType
+
+    wire: deque = deque()
+    seen: list[tuple] = []  # (node, what its write_out saw: applied index, frames it had sent, clients answered)
+    answered: list[int] = []
+
+    class Disk:  # synchronous storage: nothing to write, the sync is immediate
+        def save(self, rd) -> None:
+            pass
+
+        def sync(self) -> None:
+            pass
+
+    reps: dict[int, Replica] = {}
+    for j in (1, 2, 3):
+        node = RaftNode(j, (1, 2, 3), Config(election_ticks=10), rand=lambda lo, hi, j=j: lo if j == 1 else hi)
+        sent: list = []
+        reps[j] = Replica(node, Disk(), lambda m, sent=sent: (sent.append(m), wire.append(m)),
+                          write_out=lambda j=j, sent=sent: seen.append((j, reps[j].machine.applied,
+                                                                         [m.type for m in sent], len(answered))))
+
+    def deliver() -> None:
+        while wire:
+            m = wire.popleft()
+            reps[m.dst].node.step(m)
+            reps[m.dst].process()
+
+    for _ in range(10):
+        reps[1].node.tick()
+        reps[1].process()
+        deliver()
+    assert reps[1].node.role == LEADER
+    for k in range(2):
+        reps[1].submit(Command(PUT, 7, k + 1, b"k%d" % k, b"v"), lambda kind, res: answered.append(1))
+        reps[1].process()
+        seen.clear()
+        deliver()
+        follower = [s for s in seen if s[0] == 2]
+        assert follower and follower[0][2][-1] == MsgType.AppendEntriesResponse  # the ack was out at its write
+        assert follower[0][1] == reps[1].node.commit - 2  # ...with the entry it reported committed not yet applied
+        assert reps[2].machine.applied == reps[1].node.commit - 1  # (applied once the round went on)
+        leader = [s for s in seen if s[0] == 1]
+        assert leader and leader[0][3] == k + 1  # the leader's write_out came with this write's reply made

@@ -45,12 +45,16 @@ class Replica:
 
     def __init__(self, node: RaftNode, storage: Storage, send: Callable[[Message], None], *,
                  on_events: Callable[[list[dict[str, Any]]], None] | None = None,
-                 on_ready: Callable[[Ready], None] | None = None, snapshot_every: int = 0) -> None:
+                 on_ready: Callable[[Ready], None] | None = None, snapshot_every: int = 0,
+                 write_out: Callable[[], None] | None = None) -> None:
         self.node = node
         self.storage = storage
         self.send = send
         self.on_events = on_events
         self.on_ready = on_ready  # sees each ready first (the runtime writes its trace lines)
+        # writes what was sent and answered so far now, not at the end of the loop (the runtime's flush): a
+        # follower's acknowledgement, a leader's replies (see process)
+        self.write_out = write_out
         self.snapshot_every = snapshot_every
         self.machine = KVMachine()
         if node.snapshot is not None:
@@ -177,20 +181,28 @@ class Replica:
             self._promote()
         if self._transfer is not None:
             self._transfer_outcome()
+        out = self.write_out
         while node.has_ready():
             rd = node.ready()
             if self.on_ready is not None:
                 self.on_ready(rd)
-            self.persist(rd)
             if self.pipelined:
+                self.persist(rd)
                 if skip or not (rd.must_persist or self._flight or self._waiting):
                     self.finish(rd)  # nothing of it, nor before it, waits for a sync
                 else:
                     self._waiting.append(rd)
                 continue
+            late = out is not None and rd.must_persist and not self._waiters()
+            answered = self.persist(rd, apply=not late)
             if rd.must_persist and not skip:
                 self.storage.sync()  # durable before any message that depends on it leaves
+            elif answered and out is not None:
+                out()  # a leader's replies leave before the rest of the loop's work
             self.finish(rd)
+            if late:  # (out is set) the acknowledgement leaves before the entries are applied
+                out()
+                self._apply(rd)
         if self._waiting and not self._flight:
             self._flight, self._waiting = self._waiting, []
             if any(rd.must_persist for rd in self._flight):
@@ -205,8 +217,14 @@ class Replica:
             self.finish(rd)
         self.process()
 
-    def persist(self, rd: Ready) -> None:
-        """Everything of a ready that need not wait for the fsync.
+    def _waiters(self) -> bool:
+        """Whether a client waits on this replica (a write's or a read's reply): then a ready's committed entries
+        are applied before its fsync, and answered at once. Otherwise (a follower) they are applied once the
+        ready's acknowledgement has left, which is on the write's critical path while applying is not."""
+        return bool(self._pending or self._reads or self._read_wait)
+
+    def persist(self, rd: Ready, apply: bool = True) -> bool:
+        """Everything of a ready that need not wait for the fsync; whether a client was answered.
 
         In order: send the messages that may leave before the fsync (``rd.early``), write the log,
         then apply the committed entries and answer their clients. A leader's AppendEntries (and
@@ -215,14 +233,16 @@ class Replica:
         leader counts itself towards commit only once durable (:meth:`RaftNode.persisted`).
         Committed entries are durable on a quorum already, so applying them need not wait for this
         node's fsync of newer entries (etcd applies concurrently with persisting too); the state
-        machine is volatile and rebuilt from the log after a crash."""
+        machine is volatile and rebuilt from the log after a crash. ``apply=False``: the caller applies later."""
         for m in rd.messages[: rd.early]:
             self.send(m)
         self.storage.save(rd)
-        self._apply(rd)
+        return self._apply(rd) if apply else False
 
-    def _apply(self, rd: Ready) -> None:
+    def _apply(self, rd: Ready) -> bool:
+        """Apply the committed entries, answer their clients and the confirmed reads; whether anyone was answered."""
         node = self.node
+        answered = False
         if rd.snapshot is not None:
             self.machine.restore(rd.snapshot.data)
         for index, entry in rd.committed:
@@ -231,6 +251,7 @@ class Replica:
                 self.applied_log.append((index, entry, res))
             waiter = self._pending.pop(index, None)
             if waiter is not None:
+                answered = True
                 if waiter[0] == entry.term:
                     waiter[1]("ok", res)
                 else:
@@ -239,10 +260,12 @@ class Replica:
             key, reply = self._reads.pop(token)
             if index < 0:
                 reply("not_leader", node.leader)
+                answered = True
             else:
                 self._read_wait.append((index, key, reply))
         if self._read_wait:
-            self._serve_reads()
+            answered = self._serve_reads() or answered
+        return answered
 
     def finish(self, rd: Ready) -> None:
         """After the write is durable: send the rest of the messages, hand on the trace events, tell the
@@ -256,7 +279,7 @@ class Replica:
         if self.snapshot_every and self.machine.applied - node.log.offset >= self.snapshot_every:
             self.storage.save_snapshot(node.compact(self.machine.applied, self.machine.snapshot()))
 
-    def _serve_reads(self) -> None:
+    def _serve_reads(self) -> bool:
         applied = self.machine.applied
         rest = []
         for index, key, reply in self._read_wait:
@@ -264,7 +287,9 @@ class Replica:
                 reply("ok", self.machine.read(key))
             else:
                 rest.append((index, key, reply))
+        served = len(rest) < len(self._read_wait)
         self._read_wait = rest
+        return served
 
     def fail_pending(self) -> None:
         """Tell every waiting client to retry elsewhere (the node is shutting down)."""
