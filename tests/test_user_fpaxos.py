@@ -191,6 +191,11 @@ def test_audit_of_a_hand_written_trace(capsys: pytest.CaptureFixture, tmp_path: 
           {"clock": 5, "action": "Phase1b", "params": {"a": 1}, "state": {"maxBal": 1}},
           {"clock": 7, "action": "Phase2b", "params": {"a": 1, "b": 0, "v": 0}, "state": {"maxVal": 0}})  # fmt: skip
     files = sorted(str(p) for p in tmp_path.glob("node-*.jsonl"))
+    bare = tmp_path / "bare" / "node-9.jsonl"  # a line without "state": refused, saying what to write
+    bare.parent.mkdir()
+    write(bare, 9, {"clock": 1, "action": "Phase1a", "params": {"b": 0}})
+    code, _, err = run(capsys, "audit", "--spec", FPAXOS, str(bare))
+    assert code == 2 and "node-9.jsonl:2: \"state\" must be an object (the node's state after the step; {} when" in err
     code, out, _ = run(capsys, "audit", "--spec", FPAXOS, *files)
     assert code == 1 and "FAILED at event 8 of 8" in out and "Phase2b(a=a2, b=0, v=0) is not enabled" in out
     code, out, _ = run(capsys, "audit", "--spec", f"{FILE}:IgnorePromise", *files)
