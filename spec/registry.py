@@ -392,6 +392,10 @@ def load_user_spec(ref: str) -> type[Spec]:
         except Exception as exc:  # the user's module: report, don't crash
             raise SpecError(f"{where}: {type(exc).__name__}: {exc}") from exc
     cls = getattr(module, cls_name, None)
+    of = getattr(cls, "spec_class", None)  # a trace mapping (modelcheck.audit.TraceMapping) names its spec
+    if isinstance(cls, type) and isinstance(of, type) and issubclass(of, Spec):
+        raise SpecError(f"{where}: {cls_name} is the trace mapping of {of.__name__}: name the spec, "
+                        f"--spec {where}:{of.__name__} (its mapping is found through it)")
     if not (isinstance(cls, type) and issubclass(cls, Spec)):
         found = [c.__name__ for c in user_classes(module)]
         raise SpecError(f"{where}: no Spec subclass named {cls_name!r}{hint(cls_name, found)} "

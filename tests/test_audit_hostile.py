@@ -24,12 +24,17 @@ def pingpong(tmp_path: Path) -> dict[str, str]:
     return files
 
 
+def a_trace(tmp_path: Path, *events: dict, header: dict | None = None) -> Path:
+    """A paxraft-trace file of node 0 holding ``events``."""
+    p = tmp_path / "t.jsonl"
+    p.write_text("".join(json.dumps(x) + "\n" for x in (header or HEADER, *events)))
+    return p
+
+
 def one_hit(tmp_path: Path, hits: object, header: dict | None = None) -> Path:
     """A trace of node 0's first hit reporting ``hits`` (the spec's is 1)."""
-    p = tmp_path / "hit.jsonl"
-    event = {"node": 0, "clock": 1, "action": "Hit", "params": {"i": 0}, "state": {"hits": hits}}
-    p.write_text(json.dumps(header or HEADER) + "\n" + json.dumps(event) + "\n")
-    return p
+    return a_trace(tmp_path, {"node": 0, "clock": 1, "action": "Hit", "params": {"i": 0}, "state": {"hits": hits}},
+                   header=header)
 
 
 @pytest.mark.parametrize("hits", [True, 1.0, [True, False], [1.0, 0]])
@@ -138,3 +143,142 @@ def test_a_line_whose_data_json_cannot_write_is_reported(capsys: pytest.CaptureF
     code, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'sets.py'}:PingPong", str(tmp_path / "p0.log"),
                        str(tmp_path / "p1.log"))
     assert code == 1 and '"seen": "{2}"' in out  # (exit 4: "Object of type set is not JSON serializable")
+
+
+def test_ewd998s_trace_init_is_built_without_enumerating_init(capsys: pytest.CaptureFixture, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example mapping filtered Init's 4^N states for TraceInit's N: a log whose first line says {"N": 50}
+    was audited for ever. Now it is a verdict at the token's first send (to node 4, not 49); and N above 1,000 is
+    refused from the first line (N = 10^9 was killed for its memory)."""
+    from spec.registry import load_user_spec
+
+    cls = load_user_spec(EWD998)
+    monkeypatch.setattr(cls, "init_states", lambda self: pytest.fail("Init enumerated"))
+    code, rep = run_json(capsys, mutated(tmp_path, ['{"N":50}', *LINES[1:]]))
+    assert code == 1 and verdict(rep) == (2, "399", "the token goes from node 0 to node 49, not to node 4")
+    code, _, err = run(capsys, "audit", "--spec", EWD998, str(mutated(tmp_path, ['{"N":1001}', *LINES[1:]])))
+    assert code == 2 and one_error_line(err).endswith(
+        'm.ndjson:1: the log\'s first line must be {"N": <number of nodes, 1..1000>}')
+
+
+def run_json(capsys: pytest.CaptureFixture, log: Path) -> tuple[int, dict]:
+    code, out, _ = run(capsys, "audit", "--spec", EWD998, str(log), "--json")
+    return code, json.loads(out)
+
+
+def test_a_bound_given_twice_is_refused(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    pingpong(tmp_path)
+    code, out, err = run(capsys, "audit", "--spec", f"{tmp_path / 'pingpong.py'}:PingPong", "--bounds",
+                         "rallies=1,rallies=3", str(tmp_path / "node-0.jsonl"), str(tmp_path / "node-1.jsonl"))
+    assert code == 2 and out == ""  # (audited with rallies=3, the last, before)
+    assert one_error_line(err) == "paxraft audit: error: --bounds: 'rallies' given twice"
+
+
+def test_naming_the_mapping_class_instead_of_the_spec_says_which_to_name(capsys: pytest.CaptureFixture,
+                                                                          tmp_path: Path) -> None:
+    pingpong(tmp_path)
+    where = tmp_path / "pingpong_log.py"
+    code, _, err = run(capsys, "audit", "--spec", f"{where}:PingPongLog", str(tmp_path / "p0.log"))
+    assert code == 2 and one_error_line(err) == (  # ("no Spec subclass named 'PingPongLog' (found: none)" before)
+        f"paxraft audit: error: {where}: PingPongLog is the trace mapping of PingPong: name the spec, "
+        f"--spec {where}:PingPong (its mapping is found through it)")
+
+
+def test_a_chart_named_as_its_picture_is_drawn(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """`--msc chart.svg` wrote the DOT to chart.svg, then had dot draw into the file it was reading: "dot -Tsvg
+    chart.svg: Error: chart.svg: syntax error in line 20", exit 2, no picture. Now the DOT goes beside it."""
+    from modelcheck.output.dot import dot_available
+
+    files = pingpong(tmp_path)
+    (tmp_path / "p1.log").write_text(files["p1.log"].replace("#2 vc=2,2", "#3 vc=2,2"))
+    chart = tmp_path / "chart.svg"
+    code, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'pingpong_log.py'}:PingPong", str(tmp_path / "p0.log"),
+                       str(tmp_path / "p1.log"), "--msc", str(chart))
+    drawn = [str(tmp_path / "chart.dot")] + ([str(chart)] if dot_available() else [])
+    assert code == 1 and out.rstrip().endswith("message-sequence chart: " + ", ".join(drawn))
+    assert (tmp_path / "chart.dot").read_text().startswith("digraph")
+    assert not dot_available() or "<svg" in chart.read_text()
+
+
+SETS = '''
+from typing import NamedTuple
+
+from spec.core import Spec, action
+
+
+class S(NamedTuple):
+    got: frozenset  # every number sent
+    sent: tuple  # sent[i]: the numbers node i sent
+
+
+class Sets(Spec):
+    variables = ("got", "sent")
+
+    def init_states(self):
+        return [S(frozenset(), (frozenset(), frozenset()))]
+
+    @action(lambda self, s: [(i, v) for i in (0, 1) for v in (9, 10)])
+    def Send(self, s, i, v):
+        if v in s.sent[i]:
+            return None
+        return S(s.got | {v}, tuple(x | {v} if j == i else x for j, x in enumerate(s.sent)))
+'''
+
+
+@pytest.mark.parametrize(("listed", "code"), [([9, 10], 0), ([10, 9], 0), ([9, 9], 1), ([9, 10, 11], 1), ([9], 1)])
+def test_a_set_is_reported_as_its_elements_in_any_order(capsys: pytest.CaptureFixture, tmp_path: Path,
+                                                        listed: list[int], code: int) -> None:
+    """A set's JSON list was sorted by repr ([10, 9]), and only that order was accepted: [9, 10] was refused."""
+    (tmp_path / "sets.py").write_text(SETS)
+    first = {"node": 0, "clock": 1, "action": "Send", "params": {"i": 0, "v": 9}, "state": {"got": [9]}}
+    second = {"node": 0, "clock": 2, "action": "Send", "params": {"i": 0, "v": 10},
+              "state": {"got": listed, "sent": listed}}  # (sent: node 0's entry)
+    got, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'sets.py'}:Sets", str(a_trace(tmp_path, first, second)))
+    assert got == code and ("OK: every event is explained" in out if code == 0 else "FAILED at event 2 of 2" in out)
+
+
+PAIRS = '''
+from typing import NamedTuple
+
+from spec.core import Spec, action
+
+
+class S(NamedTuple):
+    last: tuple
+
+
+class Pairs(Spec):
+    variables = ("last",)
+
+    def init_states(self):
+        return [S(())]
+
+    @action(lambda self, s: [((a, b),) for a in (0, 1) for b in (0, 1)])
+    def Put(self, s, pair):
+        return S(pair) if pair != s.last else None
+'''
+
+
+@pytest.mark.parametrize(("pair", "code"), [([True, 0], 1), ([1.0, 0], 1), ([1, 0], 0)])
+def test_a_parameter_holding_true_for_1_is_not_offered(capsys: pytest.CaptureFixture, tmp_path: Path,
+                                                       pair: list, code: int) -> None:
+    """Only a parameter's outer type was compared with the enumerator's: the pair [true, 0] was taken for (1, 0)
+    and the step ran with the trace's True."""
+    (tmp_path / "pairs.py").write_text(PAIRS)
+    trace = a_trace(tmp_path, {"node": 0, "clock": 1, "action": "Put", "params": {"pair": pair}, "state": {}})
+    got, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'pairs.py'}:Pairs", str(trace))
+    assert got == code and ("OK: every event" in out if code == 0 else "is not enabled" in out)
+
+
+def test_ctrl_c_during_an_audit_says_how_far_it_got(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """It said 'paxraft audit: interrupted' alone. (Ctrl-C is raised here by the mapping at the third event.)"""
+    files = pingpong(tmp_path)
+    (tmp_path / "ctrl_c.py").write_text(with_method(
+        files, GOOD_NODE_VIEW, "        if event.line == 2 and event.node == 0:\n            raise KeyboardInterrupt\n"
+        + GOOD_NODE_VIEW))
+    code, out, err = run(capsys, "audit", "--spec", f"{tmp_path / 'ctrl_c.py'}:PingPong", str(tmp_path / "p0.log"),
+                         str(tmp_path / "p1.log"))
+    line = one_error_line(err)
+    assert code == 130 and out == "" and line.startswith("paxraft audit: interrupted after ")
+    assert line.endswith(f"s: 2 of 4 events explained, at event 3 ({tmp_path / 'p0.log'}:2) with 1 candidate spec "
+                         "state(s) (the audit is incomplete)")

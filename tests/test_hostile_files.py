@@ -102,3 +102,15 @@ def test_wal_check_says_when_it_cannot_read_the_owner_from_cluster_json(capsys: 
     assert code == 1 and ": REFUSED (format 2)" in out
     errors = [line for line in out.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and why in errors[0] and errors[0].endswith("the log's owner was not checked")
+
+
+def test_a_full_disk_is_one_line_not_an_internal_error(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """`--msc /dev/full`: 'internal error: OSError: [Errno 28] No space left on device (a bug in paxraft ...)',
+    exit 4; a write names no file, so the rule for an OSError naming one did not apply."""
+    from test_audit_hostile import pingpong
+
+    pingpong(tmp_path)
+    code, _, err = run(capsys, "audit", "--spec", f"{tmp_path / 'pingpong_log.py'}:PingPong", str(tmp_path / "p0.log"),
+                       str(tmp_path / "p1.log"), "--msc", "/dev/full")
+    assert code == 2 and one_error_line(err) == (
+        "paxraft audit: error: No space left on device (while writing the output)")

@@ -22,17 +22,17 @@ def same_json(a: Any, b: Any) -> bool:
     ``1.0`` for a counter at 1 was accepted). The elements of sets are compared as Python compares them."""
     if a != b:
         return False
-    return _kinds_agree(a, b)
+    return kinds_agree(a, b)
 
 
-def _kinds_agree(a: Any, b: Any) -> bool:
+def kinds_agree(a: Any, b: Any) -> bool:
     """Of two values that are ``==``: whether each number in one is a number of the same kind in the other."""
     if isinstance(a, (bool, int, float)) or isinstance(b, (bool, int, float)):
         return isinstance(a, bool) is isinstance(b, bool) and isinstance(a, float) is isinstance(b, float)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return all(_kinds_agree(x, y) for x, y in zip(a, b))
+        return all(kinds_agree(x, y) for x, y in zip(a, b))
     if isinstance(a, dict) and isinstance(b, dict):
-        return all(_kinds_agree(v, b[k]) for k, v in a.items())
+        return all(kinds_agree(v, b[k]) for k, v in a.items())
     return True
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern
+from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern, kinds_agree
 from modelcheck.audit.tracefile import Event, TraceError
 from modelcheck.engine.gcpause import gc_paused
 from spec.core import Action, Label, State
@@ -59,20 +59,28 @@ class AuditResult:
         return self.audited / self.seconds if self.seconds > 0 else 0.0
 
 
-def _offered(params: tuple, offered: Iterable[tuple]) -> bool:
-    """Whether ``params`` is among the enumerator's ``offered``, each value of the same type (JSON's ``true`` is
-    not the node ``1``, nor ``1.0`` the number ``1``, though Python finds them equal)."""
-    return any(p == params and all(type(a) is type(b) for a, b in zip(p, params)) for p in offered)
+def _offered(params: tuple, offered: Iterable[tuple]) -> tuple | None:
+    """The enumerator's own tuple among ``offered`` that ``params`` names, each value of the same kind at any depth
+    (JSON's ``true`` is not the node ``1``, nor ``1.0`` the number ``1``, though Python finds them equal; nor is
+    ``[true]`` the pair ``(1,)``: only the outer types were compared, and the step ran with the trace's ``True``)."""
+    for p in offered:
+        if p == params and kinds_agree(p, params):
+            return tuple(p)
+    return None
 
 
 def _successors(mapping: Mapping, state: State, pat: StepPattern) -> Iterator[tuple[Label, State]]:
     act = mapping.spec.action(pat.name)
     if pat.concrete:
-        if mapping.enumerated_only and not _offered(pat.params, act.enumerate(state)):
-            return
-        nxt = act.step(state, *pat.params)
+        params = pat.params
+        if mapping.enumerated_only:  # the step runs with the spec's own values, the ones the search would use
+            own = _offered(params, act.enumerate(state))
+            if own is None:
+                return
+            params = own
+        nxt = act.step(state, *params)
         if nxt is not None:
-            yield Label(pat.name, pat.params), nxt
+            yield Label(pat.name, params), nxt
         return
     for params in act.enumerate(state):
         if pat.matches(params):
@@ -174,14 +182,22 @@ def audit_events(
     started = time.perf_counter()
     result = AuditResult(list(events))
     auditor = OnlineAuditor(mapping, keep_explained=keep_explained)
-    with gc_paused(promote=True):  # the audit's events: no cycles, tens of thousands alive
-        for k, event in enumerate(events):
-            failure = auditor.step(event)
-            if on_step:
-                on_step(k, event, len(auditor.candidates))
-            if failure is not None:
-                result.failure = failure
-                break
+    k = 0
+    try:
+        with gc_paused(promote=True):  # the audit's events: no cycles, tens of thousands alive
+            for k, event in enumerate(events):
+                failure = auditor.step(event)
+                if on_step:
+                    on_step(k, event, len(auditor.candidates))
+                if failure is not None:
+                    result.failure = failure
+                    break
+    except KeyboardInterrupt:  # Ctrl-C: say how far the audit got (it said "interrupted" alone)
+        at = f"{k + 1} ({events[k].where})" if events else "1"
+        raise KeyboardInterrupt(
+            f"after {time.perf_counter() - started:.1f}s: {auditor.audited:,} of {len(events):,} events explained, "
+            f"at event {at} with {len(auditor.candidates):,} candidate spec state(s) (the audit is incomplete)"
+        ) from None
     result.audited = auditor.audited
     result.max_candidates = auditor.max_seen
     result.explained = auditor.explained

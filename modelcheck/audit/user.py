@@ -40,6 +40,18 @@ def as_json(value: Any) -> Any:
     return value
 
 
+def as_reported(value: Any, reported: Any) -> Any:
+    """``value`` as JSON spells it, and a set as ``reported`` lists it when that list holds the set's elements in
+    any order (a set's JSON list is sorted by repr, so a trace listing {9, 10} as [9, 10] was refused)."""
+    if isinstance(value, (set, frozenset)) and isinstance(reported, list) and len(reported) == len(value):
+        try:
+            if frozenset(from_json(x) for x in reported) == value:
+                return reported
+        except TypeError:  # an element JSON spells as an object: unhashable, so no element of the set
+            pass
+    return as_json(value)
+
+
 def from_json(value: Any) -> Any:
     """A JSON parameter value as a spec value: lists become tuples (hashable, as specs write sequences)."""
     if isinstance(value, list):
@@ -125,11 +137,11 @@ class DefaultMapping(Mapping):
         out = {}
         for k, reported in event.state.items():
             value = getattr(state, k) if hasattr(state, k) else state[self.spec.variables.index(k)]
-            whole = as_json(value)
+            whole = as_reported(value, reported)
             if not same_json(whole, reported) and (
                     isinstance(value, (tuple, list)) and not hasattr(value, "_asdict") and 0 <= event.node < len(value)
                     or isinstance(value, AbstractMapping) and event.node in value):
-                whole = as_json(value[event.node])
+                whole = as_reported(value[event.node], reported)
             out[k] = whole
         return out
 

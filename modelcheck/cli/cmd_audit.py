@@ -48,6 +48,8 @@ def parse_bounds(text: str, strings: bool = False) -> dict[str, Any]:
         if not eq or not key.strip():
             raise UsageError(f"--bounds: expected NAME=VALUE, got {quote(part)}")
         name = key.strip().replace("-", "_")
+        if name in out:  # (the last one was taken, silently)
+            raise UsageError(f"--bounds: {quote(key.strip())} given twice")
         if val.strip().isascii() and val.strip().lstrip("-").isdigit() and len(val.strip()) <= 18:
             out[name] = int(val)
         elif strings:

@@ -116,7 +116,11 @@ def add_bound_options(parser: argparse.ArgumentParser, extra: SpecEntry | None =
     if clash:
         raise SpecError(f"{extra.name}: the bound {clash[0]} has the name of an option of this command; "  # type: ignore[union-attr]
                         "rename the constructor argument or declare bound_options with another flag")
-    for e in [*entries().values(), *([extra] if extra else [])]:
+    for opt in extra.all_options if extra else ():  # the spec named parses its own flags, not a namesake's
+        if opt.flag in bounds:  # (Paxos's --q1 is an int; a user's --q1 may be a str)
+            _drop_option(parser, group, opt.flag)
+            seen.discard(opt.flag)
+    for e in [*([extra] if extra else []), *entries().values()]:
         for opt in e.all_options:
             if opt.flag in seen:
                 continue
@@ -127,6 +131,15 @@ def add_bound_options(parser: argparse.ArgumentParser, extra: SpecEntry | None =
                 shape = "PATH" if opt.names_file else "TEXT" if opt.type is str else "N"
                 group.add_argument(opt.flag, dest=opt.dest, type=opt.type, default=None, metavar=shape,
                                    help=argparse.SUPPRESS)
+
+
+def _drop_option(parser: argparse.ArgumentParser, group: Any, flag: str) -> None:
+    """Remove the bound flag ``flag`` from ``parser`` (argparse has no public way)."""
+    act = parser._option_string_actions[flag]
+    for s in act.option_strings:
+        parser._option_string_actions.pop(s, None)
+    parser._actions.remove(act)
+    group._group_actions.remove(act)
 
 
 def show_bounds_of(parser: argparse.ArgumentParser, e: SpecEntry, named: str) -> None:

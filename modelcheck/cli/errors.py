@@ -20,6 +20,7 @@ was closed (``| head``) ends quietly.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Callable
@@ -33,6 +34,8 @@ from spec.core import SpecError
 OK, VIOLATION, BAD_INPUT, SPEC_CODE, INTERNAL, INTERRUPTED = 0, 1, 2, 3, 4, 130
 #: A closed pipe: the status of a program killed by SIGPIPE (a shell ignores it inside a pipeline).
 PIPE_CLOSED = 141
+#: A write the disk refused: the machine's state, not a paxraft bug (one line, as for a file that cannot be read).
+DISK_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EIO})
 #: Longest error line (a message quoting a file's content is cut to this).
 LINE_CHARS = 600
 
@@ -106,8 +109,9 @@ def report(command: str, exc: BaseException, debug: bool = False) -> int:
     if isinstance(exc, BrokenPipeError):
         _quiet_pipe()
         return PIPE_CLOSED
-    if isinstance(exc, KeyboardInterrupt):
-        print(f"{_prog(command)}: {interrupted_line()}", file=sys.stderr, flush=True)
+    if isinstance(exc, KeyboardInterrupt):  # (one that says how far the command got: the audit's)
+        print(f"{_prog(command)}: {f'interrupted {exc}' if str(exc) else interrupted_line()}", file=sys.stderr,
+              flush=True)
         return INTERRUPTED
     if debug:
         _debug_trace(exc)
@@ -134,6 +138,9 @@ def report(command: str, exc: BaseException, debug: bool = False) -> int:
         return BAD_INPUT
     if isinstance(exc, OSError) and exc.filename is not None:
         _say(command, "error", f"{exc.filename}: {exc.strerror or exc}")
+        return BAD_INPUT
+    if isinstance(exc, OSError) and exc.errno in DISK_ERRORS:  # (a write names no file: --msc /dev/full was exit 4)
+        _say(command, "error", f"{exc.strerror or exc} (while writing the output)")
         return BAD_INPUT
     _say(
         command,

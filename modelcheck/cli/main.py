@@ -9,7 +9,7 @@ import importlib
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -67,6 +67,25 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _untyped_bounds(parser: argparse.ArgumentParser) -> Iterator[None]:
+    """While the first phase finds the spec: bound flags take any text, since a user's spec may give a flag
+    another spec's type (its --q1 a str, Paxos's an int); the second phase converts by the spec named."""
+    from modelcheck.cli.common import BOUNDS_TITLE
+
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    bounds = [act for s in subs for sub in s.choices.values() for g in sub._action_groups
+              if g.title == BOUNDS_TITLE for act in g._group_actions]
+    saved = [act.type for act in bounds]
+    for act in bounds:
+        act.type = None
+    try:
+        yield
+    finally:
+        for act, typ in zip(bounds, saved):
+            act.type = typ
+
+
 def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse in two phases: a user's spec (``file.py:Class``) is only known once its file is
     loaded, so its own bound flags (``--rms 4``) are added to the sub-command then, and the
@@ -74,7 +93,8 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
     of the spec named (and only those)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     helped = [a for a in argv if a not in ("-h", "--help")]
-    args, extra = parser.parse_known_args(helped) if len(helped) > 1 else (None, [])
+    with _untyped_bounds(parser):
+        args, extra = parser.parse_known_args(helped) if len(helped) > 1 else (None, [])
     sub = getattr(args, "_parser", None)
     named = getattr(args, "spec", None)
     refs = [r for r in [named, *extra] if isinstance(r, str) and is_user_ref(r)]

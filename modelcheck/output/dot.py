@@ -26,8 +26,12 @@ def dot_available() -> bool:
 
 
 def write_dot(text: str, path: str | Path, formats: Sequence[str] = ("svg",)) -> list[Path]:
-    """Write ``path`` (.dot) and, when ``dot`` is installed, the same picture in each format; the files written."""
+    """Write ``path`` (.dot) and, when ``dot`` is installed, the same picture in each format; the files written.
+    A ``path`` named as a picture (``chart.svg``) gets the DOT beside it (``chart.dot``): the DOT was written there
+    and ``dot`` then drew into the file it read, "syntax error in line 20", the picture lost."""
     path = Path(path)
+    if path.suffix[1:] in formats:
+        path = path.with_suffix(".dot")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     written = [path]

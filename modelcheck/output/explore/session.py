@@ -29,6 +29,7 @@ from modelcheck.output.render import pair_messages
 from spec.behaviour import initial_states, state_constraint
 from spec.core import Label, Params, Spec, SpecError, State
 from spec.suggest import hint
+from spec.userfiles import clip, quote
 
 LINKED = 200  # the last steps of a path the page lists as links (each link is a whole path: see view)
 KEPT_JOBS = 100  # finished searches whose outcome /api/job still answers
@@ -95,12 +96,12 @@ def split_path(text: str) -> list[str]:
 def _parse_segment(text: str, where: str) -> tuple[str, Params]:
     name, paren, rest = text.partition("(")
     if not paren or not rest.endswith(")") or not name.isidentifier():
-        raise PathError(f"{where}: {text!r} is not a step (write Action(param,...), e.g. Phase1a(0))")
+        raise PathError(f"{where}: {quote(text, 200)} is not a step (write Action(param,...), e.g. Phase1a(0))")
     try:
         tree = _Fractions().visit(ast.parse(f"({rest[:-1]},)", mode="eval")) if rest[:-1].strip() else None
         params = ast.literal_eval(tree) if tree is not None else ()
     except (ValueError, SyntaxError, TypeError):
-        raise PathError(f"{where}: the parameters of {text!r} are not Python literals") from None
+        raise PathError(f"{where}: the parameters of {quote(text, 200)} are not Python literals") from None
     return name, tuple(params)
 
 
@@ -198,7 +199,7 @@ class Session:
                 if nxt is None:
                     break
                 return Step(Label(name, tuple(cand)), nxt)
-        raise PathError(f"{where}: {text} is not enabled in the state reached after step {n - 1}: "
+        raise PathError(f"{where}: {clip(text, 200)} is not enabled in the state reached after step {n - 1}: "
                         "this path is not a behaviour of the spec")
 
     # -- the page's data ----------------------------------------------------------------------

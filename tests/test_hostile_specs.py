@@ -1,0 +1,64 @@
+"""Specs whose hooks misbehave (hostile6): each was a hang or a wrong answer before its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_cli import one_error_line, run
+
+ENDLESS = '''
+import itertools
+from typing import NamedTuple
+
+from spec.core import Spec, action, invariant
+
+
+class S(NamedTuple):
+    x: int
+
+
+class Endless(Spec):
+    variables = ("x",)
+
+    def init_states(self):
+        return [S(0)]
+
+    @action(lambda self, s: ((i,) for i in itertools.islice(itertools.count(), {count})))
+    def Set(self, s, i):
+        return S(i) if i < 3 else None
+
+    @invariant
+    def Small(self, s):
+        return s.x < 10
+'''
+
+
+def test_an_enumerator_yielding_for_ever_is_refused(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """``itertools.count()`` as an enumerator: `check` printed nothing for ever, its memory growing (the spec layer
+    takes an enumerator's parameters into a tuple). The limit is a million per state: here one more than that (an
+    endless one would hang the old code)."""
+    (tmp_path / "endless.py").write_text(ENDLESS.format(count=1_000_001))
+    code, out, err = run(capsys, "check", f"{tmp_path / 'endless.py'}:Endless")
+    assert code == 2 and out == "" and one_error_line(err) == (
+        "paxraft check: error: Endless: the parameter enumerator of Set yields more than 1,000,000 parameter tuples "
+        "in one state (an endless generator, such as itertools.count()?); a parameter ranges over a finite set, as "
+        "TLA+'s \\E does; state: x=0")
+
+
+def test_an_enumerator_within_the_limit_is_checked(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    (tmp_path / "finite.py").write_text(ENDLESS.format(count=10))
+    code, out, _ = run(capsys, "check", f"{tmp_path / 'finite.py'}:Endless")
+    assert code == 0 and "3 distinct states" in out
+
+
+def test_the_explorer_quotes_a_huge_step_cut_short() -> None:
+    """A pasted step of 5,000 digits was echoed whole in the 400 answer (5 KB, as each error of the path)."""
+    from modelcheck.output.explore.session import PathError, Session
+    from spec.registry import build
+
+    s = Session(build("paxos"))
+    for bad in (f"Phase1a({'9' * 5000})", f"Phase1a({'(' * 300}0{')' * 300})", f"Phase1a(0{'x' * 5000}"):
+        with pytest.raises(PathError) as err:
+            s.view(bad)
+        assert len(str(err.value)) < 400 and "characters)" in str(err.value), str(err.value)[:300]
