@@ -63,6 +63,8 @@ def test_the_assumption_is_the_specs_and_the_command_line_takes_the_bounds(capsy
     out = capsys.readouterr().out
     assert "property Stab is violated: a fair behaviour of 0 steps that then loops (8 steps) through a state where " \
            "the goal fails" in out
+    assert main(["variants", "--spec", str(FILE), "--check"]) == 0  # the catalog's entry: Stab, a loop of 8 steps
+    assert "too-few-values  Stab, 8 steps" in capsys.readouterr().out
 
 
 @pytest.mark.slow

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 from spec.core import WF, EventuallyAlways, Spec, SpecError, action, invariant
 
@@ -31,8 +31,8 @@ class TokenRing(Spec):
 
     variables = Ring._fields
 
-    def __init__(self, nodes: int = 6, values: int = 6) -> None:
-        """``nodes``: N, the ring's size; ``values``: M, the counters' range 0..M-1 (the spec assumes N <= M + 1)."""
+    def __init__(self, nodes: Annotated[int, "the ring's size (N; Node = 0..N-1)"] = 6,
+                 values: Annotated[int, "the counters' range (M; 0..M-1; the spec assumes N <= M + 1)"] = 6) -> None:
         for what, val in (("nodes", nodes), ("values", values)):
             if not isinstance(val, int) or isinstance(val, bool) or val < 1:
                 raise SpecError(f"token ring: --{what} must be an integer >= 1, got {val!r}")
@@ -88,7 +88,13 @@ class TokenRing(Spec):
 
 
 class TooFewValues(TokenRing):
-    """breaks Stab: the ASSUME N <= M + 1 dropped (4 nodes, 2 values: a ring that passes two tokens for ever)."""
+    """Fewer counter values than the ring needs: two tokens can chase each other round it for ever."""
+
+    variant = "too-few-values"
+    rule = "the ASSUME N <= M + 1 dropped"
+    breaks = "Stab"
+    failing_bounds = {"nodes": 4, "values": 2}
+    trace_length = 8  # no prefix: from an initial state, a loop of 8 steps (TLC's own counterexample)
 
     def check_assumption(self, nodes: int, values: int) -> None:
         """No assumption."""
