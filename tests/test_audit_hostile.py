@@ -46,6 +46,24 @@ def test_a_state_value_python_finds_equal_but_json_does_not_is_refused(capsys: p
     assert f"    hits: {json.dumps(hits, separators=(', ', ': '))} | " in out  # the diff shows the field
 
 
+def test_a_nan_in_a_trace_is_refused_and_the_json_report_stays_json(capsys: pytest.CaptureFixture,
+                                                                       tmp_path: Path) -> None:
+    """Python's JSON reader takes NaN; the event is refused, and --json printed the value as NaN, which is no JSON
+    (hostile6's open item): a strict reader failed on the report."""
+    pingpong(tmp_path)
+    trace = tmp_path / "nan.jsonl"
+    trace.write_text(json.dumps(HEADER) + '\n{"node": 0, "clock": 1, "action": "Hit", "params": {"i": 0}, '
+                     '"state": {"hits": NaN}}\n')
+    code, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'pingpong.py'}:PingPong", str(trace), "--json")
+
+    def refuse(word: str) -> None:
+        raise ValueError(f"{word} is not JSON")
+
+    report = json.loads(out, parse_constant=refuse)
+    assert code == 1 and report["verdict"] == "unexplained"
+    assert report["failure"]["diff"] == [{"field": "hits", "implementation": "NaN", "spec": 1}]
+
+
 @pytest.mark.parametrize("hits", [1, [1, 0]])
 def test_the_same_values_written_as_the_spec_has_them_are_accepted(capsys: pytest.CaptureFixture, tmp_path: Path,
                                                                    hits: object) -> None:
