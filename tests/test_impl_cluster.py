@@ -310,3 +310,49 @@ def test_multipaxos_kill_leaders_and_followers_repeatedly_with_snapshots(tmp_pat
 def test_multipaxos_power_cut_while_writes_are_in_flight_loses_no_acknowledged_write(tmp_path):
     acked, lost = _power_cut_under_load(tmp_path, seed=7, protocol="multipaxos")
     assert acked >= 60 and lost == 0
+
+
+def _syncs_over_writes(d, writes: int, up: tuple[int, ...] = (1, 2, 3)) -> tuple[int, dict[int, int], list[int]]:
+    """The leader, each running node's log syncs during ``writes`` sequential writes, and the leader's
+    quorum_peers after them."""
+    async def go() -> tuple[int, dict[int, int], list[int]]:
+        c = KVClient.from_dir(d, timeout=20)
+        try:
+            await c.put(b"first", b"v")
+            lead = await cluster.wait_for_leader(d, 30)
+            assert lead is not None
+            before = {i: (await c.status(i, 5.0))["syncs"] for i in up}
+            for k in range(writes):
+                await c.put(b"k%d" % k, b"v")
+            st = {i: await c.status(i, 5.0) for i in up}
+            return lead, {i: st[i]["syncs"] - before[i] for i in st}, st[lead]["quorum_peers"]
+        finally:
+            await c.close()
+
+    return asyncio.run(go())
+
+
+def test_a_leader_replicates_to_a_quorum_at_once_and_to_the_other_follower_at_its_ticks(tmp_path):
+    """``quorum_first`` (the default): the leader's frames go at once to the follower that completed the last commits
+    (its status's ``quorum_peers``), which syncs each write; the other follower's wait for the leader's tick (half
+    a second here), so it syncs each tick's writes together. Killed, the first follower gives way to the other,
+    whose acknowledgements then complete the commits. ``"quorum_first": false`` sends every frame at once."""
+    slow_ticks = {"tick_ms": 500, "election_ticks": 4, "heartbeat_ticks": 1}
+    cluster.start(tmp_path / "a", 3, **slow_ticks)
+    try:
+        lead, syncs, first = _syncs_over_writes(tmp_path / "a", 60)
+        assert len(first) == 1 and lead not in first
+        held = ({1, 2, 3} - {lead, first[0]}).pop()
+        assert syncs[first[0]] >= 30 > syncs[held], (lead, first, syncs)  # (a tick or two during the writes)
+        kill(tmp_path / "a", first[0])
+        lead2, _, first2 = _syncs_over_writes(tmp_path / "a", 10, (lead, held))
+        assert lead2 == lead and first2 == [held]
+    finally:
+        cluster.stop(tmp_path / "a")
+    cluster.start(tmp_path / "b", 3, quorum_first=False, **slow_ticks)
+    try:
+        lead, syncs, _ = _syncs_over_writes(tmp_path / "b", 60)
+        assert all(syncs[i] >= 30 for i in (1, 2, 3)), (lead, syncs)  # (a follower short of a CPU for a whole
+        #                                                                 write may store two with one sync)
+    finally:
+        cluster.stop(tmp_path / "b")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from impl.kv.machine import describe_command
 from impl.raft.core import CANDIDATE, FOLLOWER, LEADER, Config, HardState, RaftNode
 from impl.raft.log import Entry
-from impl.raft.messages import SUCCESS, Message, MsgType, describe_value, message_json, message_line
+from impl.raft.messages import HEARTBEAT, SUCCESS, Message, MsgType, describe_value, message_json, message_line
 from impl.raft.rules import NONE, Rules, bug
 from impl.raft.tracing import NO_TRACE, CompactTracer, LineFormatter
 from impl.sim.cluster import Faults, SimCluster
@@ -88,6 +88,52 @@ def test_batched_replication_commits_everything_in_one_round_trip():
     batch = [m for m in net.sent[before:] if m.type == MsgType.AppendEntriesRequest]
     assert [len(m.entries) for m in batch] == [50, 50]  # one AppendEntries of 50 entries per follower
     assert n1.commit == 51 and all(n.log.last_index() == 51 for n in net.nodes.values())
+
+
+def test_a_leader_replicates_first_to_the_follower_that_completed_the_last_commit():
+    """sync_peers: a quorum's worth of followers, the one whose acknowledgement last completed a commit first; a
+    follower that stops answering gives way to the next one that completes a commit."""
+    net = Net()
+    net.tick(1, 10)
+    n1 = net.nodes[1]
+    assert n1.sync_peers() == (2,)  # node 2's acknowledgement arrived first (Net delivers in node order)
+    assert net.nodes[2].sync_peers() is None  # (a follower: every peer)
+    net.cut.add(2)
+    n1.propose(b"x")
+    net.flush()
+    assert n1.commit == 2 and n1.sync_peers() == (3,) and n1.status()["quorum_peers"] == [3]
+    five = Net(5)
+    five.tick(1, 10)
+    assert five.nodes[1].sync_peers() == (3, 2)  # two followers and the leader make a quorum of five; node 3's
+    #                                              acknowledgement, after node 2's, completed it
+
+
+def test_with_quorum_first_the_other_follower_gets_a_ticks_entries_in_one_appendentries():
+    """Config.quorum_first: new entries go at once to sync_peers (node 2 here) and to node 3 only at the leader's
+    next tick, all of them in one AppendEntries; node 3's acknowledgement sends nothing more before that tick."""
+    net = Net(cfg=Config(election_ticks=10, heartbeat_ticks=5, trace=True, quorum_first=True))
+    net.tick(1, 10)
+    n1 = net.nodes[1]
+    assert n1.sync_peers() == (2,) and net.nodes[3].log.last_index() == 0  # (the no-op: node 2 at once)
+    net.tick(1)  # (not a heartbeat tick)
+    assert net.nodes[3].log.last_index() == 1
+
+    def appends_to(j: int, since: int) -> list[int]:
+        return [len(m.entries) for m in net.sent[since:] if m.type == MsgType.AppendEntriesRequest and m.dst == j
+                and not m.flags & HEARTBEAT]
+
+    before = len(net.sent)
+    for k in range(3):
+        n1.propose(b"w%d" % k)
+        net.flush()
+    assert n1.commit == 4 and appends_to(2, before) == [1, 1, 1] and appends_to(3, before) == []
+    assert net.nodes[3].log.last_index() == 1
+    net.tick(1)
+    assert appends_to(3, before) == [3] and net.nodes[3].log.last_index() == 4
+    n1.transfer_leadership(3)  # a transfer's target is never held
+    n1.propose(b"t")
+    net.flush()
+    assert net.nodes[3].log.last_index() == 5
 
 
 def test_follower_rejects_proposals_and_candidate_cannot_commit():

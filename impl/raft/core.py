@@ -56,6 +56,9 @@ class Config:
     max_batch_bytes: int = 1 << 20  # bytes of entry data per AppendEntries
     max_inflight: int = 32  # unacknowledged AppendEntries per follower (pipelining window)
     trace: bool = False  # build trace events (JSON lines, Ready.trace) when no tracer is given
+    # a leader replicates new entries at once to the followers that make a quorum with it, to the other voting
+    # followers at each tick (RaftNode.sync_peers)
+    quorum_first: bool = False
 
 
 class HardState(NamedTuple):
@@ -186,6 +189,7 @@ class RaftNode(NodeBase):
         self.snapshot_changed = bool(snapshot)
         self._pending_snapshot: Snapshot | None = None
         self._hs_unsynced = 0  # readies handed out with a hard state not yet reported persisted
+        self._completers: list[int] = []  # peers whose acknowledgement last completed a commit, latest first
         self._emit("Init" if fresh else "Restart", {})
 
     # -- configuration (dissertation 4.1: the latest configuration in the log, committed or not) -------
@@ -360,6 +364,9 @@ class RaftNode(NodeBase):
                         if pr.snapshot_wait * self.cfg.heartbeat_ticks >= self.cfg.election_ticks:
                             pr.probe(pr.match + 1)  # no acknowledgement in an election timeout: send it again
                     self._send_heartbeat(j, 0)
+                    self._send_append(j)
+            else:
+                for j in self._held():
                     self._send_append(j)
         elif self.election_elapsed >= self.timeout:
             self.election_elapsed = 0
@@ -702,7 +709,10 @@ class RaftNode(NodeBase):
             self._emit("HandleAppendEntriesResponse", {"j": j}, m)
             if m.context:
                 self._read_ack(j, m.context)
+            commit = self.commit
             self._maybe_commit()
+            if self.commit != commit and self._completers[:1] != [j]:  # (j's copy completed the quorum)
+                self._completers = [j, *(k for k in self._completers if k != j)]
             if self.transferee == j and self.rules.transfer_ready(pr.match, self.log.last_index()):
                 self._send_timeout_now(j)
         else:
@@ -721,6 +731,8 @@ class RaftNode(NodeBase):
                         nxt = k + 1
                 pr.probe(max(min(nxt, m.reject), pr.match + 1, 1))
             self._emit("HandleAppendEntriesResponse", {"j": j}, m)
+        if m.success and j in self._held():  # (a held follower's next batch goes at the next tick)
+            return
         self._send_append(j)
 
     def _maybe_commit(self) -> None:
@@ -746,6 +758,35 @@ class RaftNode(NodeBase):
                 self.reads.new.extend(self._reads_wait)
                 self._reads_wait = []
 
+    def sync_peers(self) -> tuple[int, ...] | None:
+        """A leader's choice of the followers to replicate to at once: as many voters as make a quorum with it,
+        those whose acknowledgements completed the latest commits first. With ``Config.quorum_first`` the other
+        voting followers get new entries at each tick, a tick's worth in one AppendEntries (:meth:`_held`). None
+        (every peer) on a follower or a leader that does not vote.
+
+        The fsyncs of a write's nodes land on one disk, which serves them one after another, and every follower
+        woken by a write waits for a CPU with the others: a write needs the leader's and one follower's, and a
+        second follower's at the same time delayed both (docs/performance-log.md, 2026-12-05). A follower that
+        is down or slow stops completing commits, and one that does comes first from then on.
+        """
+        if self.role != LEADER or self.id not in self.members:
+            return None
+        members = self.members
+        order = [j for j in self._completers if j in members]
+        order += [j for j in self.voters if j not in order]
+        return tuple(order[: self.quorum - 1])
+
+    def _held(self) -> tuple[int, ...]:
+        """The followers a leader with ``quorum_first`` sends new entries to at its ticks only: the voters beyond
+        :meth:`sync_peers`, not a leadership transfer's target. Learners are never held: they join once they hold
+        everything committed, which entries sent a tick late would never catch up with under steady writes."""
+        if not self.cfg.quorum_first or self.role != LEADER:
+            return ()
+        first = self.sync_peers()
+        if first is None:
+            return ()
+        return tuple(j for j in self.voters if j not in first and j != self.transferee)
+
     def _read_ack(self, j: int, ctx: int) -> None:
         self.reads.ack(j, ctx, lambda acks: len(acks & self.members) >= self.quorum)
 
@@ -762,8 +803,10 @@ class RaftNode(NodeBase):
         """Everything to do now; call :meth:`advance` with it once it is done."""
         if self.role == LEADER:
             if self._broadcast:
+                held = self._held()
                 for j in self.peers:
-                    self._send_append(j)
+                    if j not in held:
+                        self._send_append(j)
             if self.reads.new:
                 self._start_read_round()
         self._broadcast = False
@@ -831,9 +874,10 @@ class RaftNode(NodeBase):
     def status(self) -> dict[str, Any]:
         """A summary for `paxraft cluster status` (``transferee``: the target of a leadership transfer in flight,
         0 for none; tests wait on it to act while a transfer runs; ``commit_term``: `cluster add` rolls back a
-        refused node only from a leader that has committed an entry of its term)."""
+        refused node only from a leader that has committed an entry of its term; ``quorum_peers``: a leader's
+        :meth:`sync_peers`)."""
         return {"id": self.id, "term": self.term, "role": ROLE_NAMES[self.role], "leader": self.leader,
                 "commit": self.commit, "applied": self.applied, "last_index": self.log.last_index(),
                 "snapshot_index": self.log.offset, "members": sorted(self.members),
                 "config_index": self.config_index, "transferee": self.transferee,
-                "commit_term": self.log.term(self.commit)}
+                "commit_term": self.log.term(self.commit), "quorum_peers": list(self.sync_peers() or ())}

@@ -414,7 +414,7 @@ class NodeServer:
         c = self.cluster
         cfg = Config(election_ticks=c.get("election_ticks", 20), heartbeat_ticks=c.get("heartbeat_ticks", 2),
                      pre_vote=c.get("pre_vote", True), check_quorum=c.get("check_quorum", True),
-                     trace=c.get("trace", True))
+                     trace=c.get("trace", True), quorum_first=c.get("quorum_first", True))
         self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True),  # WALError: refuse to start (see main)
                        prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)), owner=identity(c, self.id))
         core, rules = protocol(c)
@@ -703,6 +703,7 @@ class NodeServer:
                 st["pid"] = os.getpid()
                 st["rejoining"] = self.rejoin is not None
                 st["poll_turns"] = self.poller.turns if self.poller is not None else 0
+                st["syncs"] = self.wal.syncs  # (the log's syncs since the start)
                 reply("ok", Result(0, json.dumps(st).encode()))
             elif op == GET:
                 replica.submit(decode_command(data), reply)

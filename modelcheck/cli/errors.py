@@ -109,8 +109,9 @@ def report(command: str, exc: BaseException, debug: bool = False) -> int:
     if isinstance(exc, BrokenPipeError):
         _quiet_pipe()
         return PIPE_CLOSED
-    if isinstance(exc, KeyboardInterrupt):
-        print(f"{_prog(command)}: {interrupted_line()}", file=sys.stderr, flush=True)
+    if isinstance(exc, KeyboardInterrupt):  # (one that says how far the command got: the audit's)
+        print(f"{_prog(command)}: {f'interrupted {exc}' if str(exc) else interrupted_line()}", file=sys.stderr,
+              flush=True)
         return INTERRUPTED
     if debug:
         _debug_trace(exc)
