@@ -1,5 +1,5 @@
 """Specs of tlaplus/Examples written as user spec files, against TLC 2.20: the transaction-commit
-specs and MultiPaxos-SMR (plain, and with docs/fast-specs.md's blocks).
+specs, MultiPaxos-SMR (plain, and with docs/fast-specs.md's blocks) and Flexible Paxos.
 
     .venv/bin/python benchmarks/txcommit_bench.py                 # every one below but the -2m models
     .venv/bin/python benchmarks/txcommit_bench.py paxoscommit     # one of them
@@ -35,6 +35,7 @@ EXAMPLES = Path(os.environ.get("TLAPLUS_EXAMPLES", "/work/tools/tlaplus-examples
 TX = EXAMPLES / "specifications" / "transaction_commit"
 
 MP = ROOT / "tests" / "user_specs" / "MultiPaxosSMR"  # MultiPaxos.tla, MultiPaxos_MC.tla and the .cfg files TLC ran
+FP = ROOT / "tests" / "user_specs" / "FPaxos"  # FPaxos.tla and the models TLC ran (its README.md)
 
 
 class Model(NamedTuple):
@@ -65,6 +66,15 @@ MP_NOSYM = MP_SMALL._replace(
     cfg=_cfg("MultiPaxos_MC_r3w1r1_nosym.cfg"),
     options={"check_deadlock": True},
 )
+
+def _fpaxos(acceptors: int, module: str) -> Model:
+    """Flexible Paxos on MCFPaxos{Two,Three}Acc's model, with the four invariants the spec checks (All.cfg)."""
+    quorums = {"q1": "1", "q2": "2"} if acceptors == 2 else {}
+    cfg = (FP / "All.cfg").read_text() if (FP / "All.cfg").is_file() else ""
+    return Model("tests/user_specs/fpaxos.py:FPaxos", {"acceptors": acceptors, **quorums}, module, cfg,
+                 (module, "FPaxosExtra", "FPaxos"), FP)
+
+
 MODELS = {
     "tcommit": Model(
         "docs/examples/tcommit.py:TCommit",
@@ -94,6 +104,9 @@ MODELS = {
     # the same bounds without SYMMETRY (MultiPaxos_MC_r3w1r1_nosym.cfg): 2,062,561 / 4,415,485 / 28
     "multipaxos-smr-2m": MP_NOSYM,
     "multipaxos-smr-fast-2m": MP_NOSYM._replace(ref="tests/user_specs/multipaxos_smr_fast.py:FastMultiPaxosSMR"),
+    # MCFPaxosTwoAcc 36,953 / 245,288 / 19 and MCFPaxosThreeAcc 362,361 / 2,697,682 / 25 in both
+    "fpaxos": _fpaxos(2, "MCTwo"),
+    "fpaxos-3": _fpaxos(3, "MCThree"),
 }
 
 CHILD = """

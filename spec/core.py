@@ -822,7 +822,8 @@ class Spec:
         return list(hook(self)) if hook else []
 
     def properties(self) -> dict[str, Temporal]:
-        """Named temporal properties (eventually, always-eventually, leads-to); none unless declared."""
+        """Named temporal properties (eventually, always-eventually, eventually-always, leads-to); none unless
+        declared."""
         hook = _declared(type(self), "properties")
         return dict(hook(self)) if hook else {}
 
@@ -896,7 +897,7 @@ def SF(*actions: str, test: Callable[[Label], bool] | None = None, text: str = "
 class Temporal:
     """A temporal property over state predicates: ``<>goal``, ``[]<>goal`` or ``trigger ~> goal``."""
 
-    kind: str  # "eventually" | "always-eventually" | "leads-to"
+    kind: str  # "eventually" | "always-eventually" | "eventually-always" | "leads-to"
     goal: Callable[[State], bool]
     trigger: Callable[[State], bool] | None = None
     text: str = ""
@@ -913,6 +914,12 @@ def Eventually(goal: Callable[[State], bool], text: str = "<>P") -> Temporal:
 def AlwaysEventually(goal: Callable[[State], bool], text: str = "[]<>P") -> Temporal:
     """``[]<>P``: every fair behaviour satisfies ``goal`` infinitely often."""
     return Temporal("always-eventually", goal, None, text)
+
+
+def EventuallyAlways(goal: Callable[[State], bool], text: str = "<>[]P") -> Temporal:
+    """``<>[]P``: every fair behaviour reaches a point from which ``goal`` holds for ever (stability: a leader
+    that stays, a value that stops changing). Broken by a fair behaviour where it fails infinitely often."""
+    return Temporal("eventually-always", goal, None, text)
 
 
 def LeadsTo(trigger: Callable[[State], bool], goal: Callable[[State], bool], text: str = "P ~> Q") -> Temporal:

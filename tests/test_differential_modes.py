@@ -60,7 +60,7 @@ from modelcheck.cli import main
 from modelcheck.engine.coordinator import StoppedError, search
 from modelcheck.engine.dfs import dfs
 from modelcheck.engine.graph import explore, explore_checked
-from modelcheck.engine.liveness import ALWAYS_EVENTUALLY, EVENTUALLY, LEADS_TO, check_property
+from modelcheck.engine.liveness import ALWAYS_EVENTUALLY, EVENTUALLY, EVENTUALLY_ALWAYS, LEADS_TO, check_property
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import Result, Step, count
 from modelcheck.engine.simulate import simulate
@@ -71,6 +71,7 @@ from spec.core import (
     WF,
     AlwaysEventually,
     Eventually,
+    EventuallyAlways,
     Fair,
     Label,
     LeadsTo,
@@ -509,7 +510,8 @@ def random_graph(seed: int) -> Graph:
     trigger = frozenset(u for u in range(n) if rng.random() < 0.4)
     inits = tuple(sorted(rng.sample(range(n), rng.choice((1, 1, 2)))))
     cut = frozenset(u for u in range(n) if rng.random() < 0.15) if rng.random() < 0.3 else frozenset()
-    return Graph(n, inits, table, fairness, rng.choice((EVENTUALLY, ALWAYS_EVENTUALLY, LEADS_TO)), goal, trigger,
+    kind = rng.choice((EVENTUALLY, ALWAYS_EVENTUALLY, LEADS_TO, EVENTUALLY_ALWAYS))
+    return Graph(n, inits, table, fairness, kind, goal, trigger,
                  seed, cut)
 
 
@@ -532,7 +534,7 @@ def graph_spec(g: Graph) -> Spec:
     def properties(self: Spec) -> dict[str, Temporal]:
         goal, trig = (lambda s: s.at in g.goal), (lambda s: s.at in g.trigger)
         prop = {EVENTUALLY: Eventually(goal), ALWAYS_EVENTUALLY: AlwaysEventually(goal),
-                LEADS_TO: LeadsTo(trig, goal)}[g.kind]
+                LEADS_TO: LeadsTo(trig, goal), EVENTUALLY_ALWAYS: EventuallyAlways(goal)}[g.kind]
         return {"P": prop}
 
     ns: dict[str, Any] = {name: make(name) for name in g.table}
@@ -583,6 +585,15 @@ def reference_liveness(g: Graph) -> tuple[bool, set[int]]:
             if t not in reach:
                 reach.add(t)
                 todo.append(t)
+    if g.kind == EVENTUALLY_ALWAYS:  # <>[]G: a fair tail anywhere that visits a non-G state for ever
+        tails = {u for u in reach if u not in g.goal and not any(_enabled(g, k, u) for k in range(len(g.fairness)))}
+        members = sorted(reach)
+        for bits in range(1, 1 << len(members)):
+            c = {u for j, u in enumerate(members) if bits >> j & 1}
+            inside = [(u, a, i, t) for u in c for a, i, t in _moves_of(g, u) if t in c]
+            if inside and c - g.goal and _strongly_connected(c, inside) and _fair_on(g, c, inside):
+                tails |= c - g.goal
+        return not tails, tails
     if g.kind == EVENTUALLY:
         starts = {u for u in inits if u not in g.goal}
     elif g.kind == ALWAYS_EVENTUALLY:
@@ -616,6 +627,8 @@ def _shortest_prefix(g: Graph, tails: set[int]) -> int:
         """Where being at ``u`` puts a behaviour: past the trigger (staying there), or not yet, or at it now."""
         if g.kind == EVENTUALLY:
             return set() if u in g.goal else {(u, True)}
+        if g.kind == EVENTUALLY_ALWAYS:  # anywhere, goal or not, to a tail
+            return {(u, True)}
         if past:
             return set() if u in g.goal else {(u, True)}
         return {(u, False)} | ({(u, True)} if start(u) else set())
@@ -677,8 +690,13 @@ def _liveness_case(seed: int) -> None:
     path = [st.state.at for st in lasso.prefix]
     loop = [st.state.at for st in lasso.loop]
     assert not set(path + loop) & g.cut, "a behaviour stays within the constraint"
-    assert not set(loop) & g.goal
-    if g.kind == EVENTUALLY:
+    if g.kind == EVENTUALLY_ALWAYS:
+        assert path[-1] not in g.goal, "<>[]G: the state the loop leaves and returns to fails G"
+    else:
+        assert not set(loop) & g.goal
+    if g.kind == EVENTUALLY_ALWAYS:
+        pass  # any prefix: G may hold on the way
+    elif g.kind == EVENTUALLY:
         assert not set(path) & g.goal, "<>G: no goal state on the way"
     else:  # a trigger (any state for []<>G), then no goal state to the end
         from_ = [j for j, u in enumerate(path) if (g.kind == ALWAYS_EVENTUALLY or u in g.trigger)
@@ -773,8 +791,9 @@ def _larger_liveness_case(seed: int) -> None:
     def trigger(s: Sym) -> bool:
         return s.loc[j] == 0
 
-    kind = rng.choice((EVENTUALLY, ALWAYS_EVENTUALLY, LEADS_TO))
-    prop = {EVENTUALLY: Eventually(goal), ALWAYS_EVENTUALLY: AlwaysEventually(goal), LEADS_TO: LeadsTo(trigger, goal)}
+    kind = rng.choice((EVENTUALLY, ALWAYS_EVENTUALLY, LEADS_TO, EVENTUALLY_ALWAYS))
+    prop = {EVENTUALLY: Eventually(goal), ALWAYS_EVENTUALLY: AlwaysEventually(goal), LEADS_TO: LeadsTo(trigger, goal),
+            EVENTUALLY_ALWAYS: EventuallyAlways(goal)}
     spec = type(cls.__name__, (cls,), {"properties": lambda self: {"P": prop[kind]}, "fairness": lambda self: fair})()
 
     def family(f: Fair, a: str, p: tuple) -> bool:
@@ -786,17 +805,20 @@ def _larger_liveness_case(seed: int) -> None:
     def enabled(f: Fair, s: State) -> bool:
         return any(family(f, a, p) for a, p, _ in changing[s])
 
+    stable = kind == EVENTUALLY_ALWAYS  # <>[]goal: a fair tail anywhere that visits a ~goal state for ever
     if kind == EVENTUALLY:
         starts = {s for s in plain.inits if s in plain.states and not goal(s)}
+    elif stable:
+        starts = {s for s in plain.inits if s in plain.states}
     else:
         starts = {s for s in plain.states if not goal(s) and (kind == ALWAYS_EVENTUALLY or trigger(s))}
     region, todo = set(starts), list(starts)
     while todo:
         for _, _, t in moves[todo.pop()]:
-            if not goal(t) and t not in region:
+            if (stable or not goal(t)) and t not in region:
                 region.add(t)
                 todo.append(t)
-    violated = any(not any(enabled(f, s) for f in fair) for s in region)
+    violated = any(not any(enabled(f, s) for f in fair) and not (stable and goal(s)) for s in region)
     pending = [sorted(region, key=order_key)]
     while pending and not violated:
         group = pending.pop()
@@ -818,7 +840,7 @@ def _larger_liveness_case(seed: int) -> None:
                     remove.update(on)
             if fair_here and remove:
                 pending.extend([[u for u in comp if u not in remove]] if len(remove) < len(comp) else [])
-            elif fair_here:
+            elif fair_here and not (stable and all(goal(u) for u in comp)):
                 violated = True
                 break
     got = check_property(spec, "P")

@@ -10,7 +10,19 @@ import pytest
 
 from modelcheck.cli import main
 from modelcheck.engine.liveness import check_property, tarjan
-from spec.core import SF, WF, Action, AlwaysEventually, Eventually, LeadsTo, Spec, SpecError, action, declare
+from spec.core import (
+    SF,
+    WF,
+    Action,
+    AlwaysEventually,
+    Eventually,
+    EventuallyAlways,
+    LeadsTo,
+    Spec,
+    SpecError,
+    action,
+    declare,
+)
 from spec.dueling import DistinguishedLeader, Dueling
 from spec.paxos import Paxos
 from spec.registry import entries, load_user_spec
@@ -165,6 +177,49 @@ def test_the_lasso_prefix_is_the_shortest_from_any_initial_state() -> None:
     r = check_property(TwoStarts(), "Never")
     assert not r.holds and r.lasso.stutters
     assert [st.state for st in r.lasso.prefix] == [(1,)]
+
+
+class Detour(Spec):
+    """x = 0 (the start), 1 and 2: A goes 0 -> 1 -> 0, B goes 0 -> 2 -> 0, Settle takes 0 to 3 for good."""
+
+    name = "detour"
+    variables = ("x",)
+
+    def init_states(self):
+        return [(0,)]
+
+    @action()
+    def A(self, s):
+        return {0: (1,), 1: (0,)}.get(s[0])
+
+    @action()
+    def B(self, s):
+        return {0: (2,), 2: (0,)}.get(s[0])
+
+    @action()
+    def Settle(self, s):
+        return (3,) if s[0] == 0 else None
+
+
+declare(Detour, properties=lambda spec: {
+    "NoDetour": EventuallyAlways(lambda s: s[0] != 2, "<>[](x # 2)"),
+    "Settles": EventuallyAlways(lambda s: s[0] == 3, "<>[](x = 3)"),
+}, fairness=lambda spec: [WF("A")])
+
+
+def test_eventually_always_is_broken_where_the_goal_fails_for_ever_or_infinitely_often() -> None:
+    """``<>[]P`` (stability): broken by a fair behaviour that fails P infinitely often. Under WF(A) alone the
+    behaviour may go to 2 and stay (A is disabled there): the lasso ends in the state that fails the goal, not in
+    the cycle 0 -> 1 -> 0 it passes first (a fair loop through 0 need not visit 2, so ending there would show a
+    behaviour that keeps the goal). Settling needs fairness of Settle; with it, and of B's return, x = 3 is stable."""
+    r = check_property(Detour(), "NoDetour")
+    assert not r.holds and r.lasso.stutters
+    assert [st.state for st in r.lasso.prefix] == [(0,), (2,)]
+    r = check_property(Detour(), "Settles")
+    assert not r.holds and not r.lasso.stutters  # the loop 0 -> 1 -> 0 is fair under WF(A) and never settles
+    assert [st.state for st in r.lasso.prefix] == [(0,)] and [st.state for st in r.lasso.loop] == [(1,), (0,)]
+    assert check_property(Detour(), "Settles", fairness=[WF("A"), WF("B"), SF("Settle")]).holds
+    assert check_property(Detour(), "NoDetour", fairness=[WF("B"), SF("Settle")]).holds  # never stuck in 2
 
 
 def test_vacuity_warning_when_the_constraint_cuts_every_path_to_the_goal() -> None:
@@ -414,3 +469,60 @@ def test_a_fairness_filter_no_step_passes_is_a_warning() -> None:
     assert check_property(Relay(), fairness=[WF("Pass")]).warnings == []
     r = check_property(Relay(), fairness=[WF("Pass", test=lambda label: label.params == ("x",))])
     assert not r.holds and len(r.warnings) == 1
+
+
+DETOUR_FILE = '''\
+from typing import NamedTuple
+
+from spec.core import WF, EventuallyAlways, Spec, action
+
+
+class S(NamedTuple):
+    x: int
+
+
+class Detour(Spec):
+    """x = 0, 1, 2: A goes 0 -> 1 -> 0, B goes 0 -> 2 -> 0."""
+
+    variables = ("x",)
+
+    def init_states(self):
+        return [S(0)]
+
+    @action()
+    def A(self, s):
+        return {0: S(1), 1: S(0)}.get(s.x)
+
+    @action()
+    def B(self, s):
+        return {0: S(2), 2: S(0)}.get(s.x)
+
+    def properties(self):
+        return {"NoDetour": EventuallyAlways(lambda s: s.x != 2, "<>[](x # 2)")}
+
+    def fairness(self):
+        return [WF("A")]
+
+
+class Other(Detour):
+    """The same model; the goal of its property holds where Detour's fails."""
+
+    def properties(self):
+        return {"NoDetour": EventuallyAlways(lambda s: s.x != 3, "<>[](x # 3)")}
+'''
+
+
+def test_an_eventually_always_lasso_is_written_and_judged_again_by_replay(tmp_path, capsys) -> None:
+    """A user's file: `check --liveness --out` prints and writes the <>[] lasso, `replay` judges it by the same rule
+    (violated where a state visited for ever fails the goal; not, against a goal that holds there)."""
+    f = tmp_path / "detour.py"
+    f.write_text(DETOUR_FILE)
+    out = tmp_path / "out"
+    assert main(["check", f"{f}:Detour", "--liveness", "--out", str(out)]) == 1
+    assert "a fair behaviour of 1 step that then stutters for ever in a state where the goal fails" in (
+        capsys.readouterr().out)
+    trace = str(out / "trace.itf.json")
+    assert main(["replay", trace, "--spec", f"{f}:Detour"]) == 0
+    assert "the behaviour violates NoDetour" in capsys.readouterr().out
+    assert main(["replay", trace, "--spec", f"{f}:Other"]) == 1
+    assert "no longer violates NoDetour: every state visited for ever satisfies its goal" in capsys.readouterr().out

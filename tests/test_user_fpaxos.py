@@ -191,7 +191,29 @@ def test_audit_of_a_hand_written_trace(capsys: pytest.CaptureFixture, tmp_path: 
           {"clock": 5, "action": "Phase1b", "params": {"a": 1}, "state": {"maxBal": 1}},
           {"clock": 7, "action": "Phase2b", "params": {"a": 1, "b": 0, "v": 0}, "state": {"maxVal": 0}})  # fmt: skip
     files = sorted(str(p) for p in tmp_path.glob("node-*.jsonl"))
+    bare = tmp_path / "bare" / "node-9.jsonl"  # a line without "state": refused, saying what to write
+    bare.parent.mkdir()
+    write(bare, 9, {"clock": 1, "action": "Phase1a", "params": {"b": 0}})
+    code, _, err = run(capsys, "audit", "--spec", FPAXOS, str(bare))
+    assert code == 2 and "node-9.jsonl:2: \"state\" must be an object (the node's state after the step; {} when" in err
     code, out, _ = run(capsys, "audit", "--spec", FPAXOS, *files)
     assert code == 1 and "FAILED at event 8 of 8" in out and "Phase2b(a=a2, b=0, v=0) is not enabled" in out
     code, out, _ = run(capsys, "audit", "--spec", f"{FILE}:IgnorePromise", *files)
     assert code == 0 and "OK: every event is explained" in out
+
+
+def test_reach_names_variables_as_the_trace_prints_them(capsys: pytest.CaptureFixture) -> None:
+    """`1aMsgs` is a TLA+ name but no Python name: --reach took `len(2bMsgs) >= 2` for bad syntax ("invalid
+    decimal literal"), so a variable printed so could not be named at all."""
+    small = (*TWO, "--values", "2", "--ballots", "2")
+    code, out, _ = run(capsys, "check", FPAXOS, *small, "--reach", "len(2bMsgs) >= 2")
+    assert code == 0 and "Reached len(2bMsgs) >= 2: shortest behaviour, 5 steps" in out
+    code, out, _ = run(capsys, "check", FPAXOS, *small, "--reach", "'2b(a2, 1, 0)' in 2bMsgs and maxVal['a1'] == 1")
+    assert code == 0 and "shortest behaviour, 8 steps" in out  # the string is left alone
+    code, _, err = run(capsys, "check", FPAXOS, *small, "--reach", "2bMsgs == {}")
+    assert code == 2 and "--reach '2bMsgs == {}': 2bMsgs is a list and {} a dict" in err
+    code, _, err = run(capsys, "check", FPAXOS, *small, "--reach", "_var0 == []")  # the placeholder is no name
+    assert code == 2 and "names starting with '_' are not allowed" in err
+    code, _, err = run(capsys, "check", FPAXOS, *small, "--reach", "len(3bMsgs) > 0")
+    assert code == 2 and "invalid decimal literal" in err and "the state's variables: maxBal" in err
+

@@ -125,7 +125,8 @@ def _show(mapping: Mapping, pat: StepPattern) -> str:
 
 def _diagnose(mapping: Mapping, index: int, event: Event, cands: Sequence[State]) -> Failure:
     """Explain why no candidate works: the closest attempt, what the spec allowed, the field diff."""
-    best: tuple[int, int, State, str] | None = None  # (steps done, -fields differing, state, reason)
+    # (steps done, -fields differing, state, reason, the step not enabled or None)
+    best: tuple[int, int, State, str, StepPattern | None] | None = None
     want = mapping.event_view(event)
     for s in cands[:50]:
         for expl in mapping.explanations(event):
@@ -145,14 +146,17 @@ def _diagnose(mapping: Mapping, index: int, event: Event, cands: Sequence[State]
                     reason = f"{' then '.join(_show(mapping, p) for p in expl)} does not produce what the event reports"
                 key = (depth, -ndiff)
                 if best is None or key > best[:2]:
-                    best = (depth, -ndiff, t, reason)
+                    best = (depth, -ndiff, t, reason, stuck)
     if best is None:  # the mapping offers no steps at all (Mapping.explanations returned none)
         return Failure(index, event, _enabled(mapping, event, cands[0]), [], mapping.refusal(event), len(cands))
-    _, _, state, reason = best
+    _, _, state, reason, stuck = best
     have = mapping.node_view(event, state)
     diff = [(k, want.get(k), have.get(k)) for k in sorted(set(want) | set(have), key=str)
             if not mapping.same(want.get(k), have.get(k))]
-    return Failure(index, event, _enabled(mapping, event, cands[0]), diff, reason, len(cands))
+    allowed = _enabled(mapping, event, cands[0])
+    if stuck is not None and _show(mapping, stuck) in allowed:  # 'Hit(i=0) is not enabled ... allowed: Hit(i=0)'
+        reason += f" (the step's parameters are {stuck.params!r}: another type than the spec's, which read alike)"
+    return Failure(index, event, allowed, diff, reason, len(cands))
 
 
 def _not_as_sent(index: int, event: Event, candidates: int) -> Failure:

@@ -202,7 +202,8 @@ def read_trace(path: str | Path, decode: Decoder | None = None) -> TraceFile:
                     raise TraceError(f'{where}: a message needs an "id" list of integers, got {mid!r}')
         state = rec.get("state")
         if type(state) is not dict:
-            raise TraceError(f'{where}: "state" must be an object (the node\'s state after the step)')
+            raise TraceError(f'{where}: "state" must be an object (the node\'s state after the step; {{}} when the '
+                             "line says nothing of it)")
         extra = {k: v for k, v in rec.items() if k not in _EVENT_KEYS} if rec.keys() - _EVENT_KEYS else {}
         offset = header.get("term_offset", 0)
         if offset:  # the tracer declared its numbering: every term read in raft.tla's (starting at 1)

@@ -116,9 +116,7 @@ def _liveness_outcome(entry: Entry, spec: Spec, started: float, progress: Progre
     trace = lasso.prefix + lasso.loop
     result = Result(spec, verdict=VIOLATION, violated=entry.breaks, trace=trace,
                     distinct_states=live.distinct_states, complete=True)  # fmt: skip
-    ends = "stutters for ever" if not lasso.loop else f"loops ({count(len(lasso.loop), 'step')})"
-    why = f"a fair behaviour of {count(len(lasso.prefix) - 1, 'step')} that then {ends} without reaching the goal"
-    return Outcome(entry, result, time.perf_counter() - started, why)
+    return Outcome(entry, result, time.perf_counter() - started, live.violation())
 
 
 def _built(entry: Entry) -> Spec:

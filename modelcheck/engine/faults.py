@@ -548,7 +548,8 @@ def check_declarations(spec: Spec) -> None:
         if not isinstance(prop, Temporal):
             raise SpecContractError(
                 f"{title}: property {name} is {_type_name(prop)}; expected a temporal "
-                "property: Eventually(pred, text), AlwaysEventually(pred, text) or LeadsTo(p, q, text)"
+                "property: Eventually(pred, text), AlwaysEventually(pred, text), EventuallyAlways(pred, text) or "
+                "LeadsTo(p, q, text)"
             )
     try:
         fairness = list(spec.fairness())

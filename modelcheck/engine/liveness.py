@@ -33,6 +33,7 @@ from spec.core import Fair, Spec, SpecError, State, Temporal, strict_predicate
 from spec.suggest import hint
 
 EVENTUALLY, ALWAYS_EVENTUALLY, LEADS_TO = "eventually", "always-eventually", "leads-to"
+EVENTUALLY_ALWAYS = "eventually-always"
 
 
 @dataclass
@@ -66,6 +67,19 @@ class LivenessResult:
     edges: int
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    kind: str = EVENTUALLY  # the property's kind (spec.core.Temporal.kind)
+
+    def violation(self) -> str:
+        """What the lasso shows, in a phrase: 'a fair behaviour of 3 steps that then loops (2 steps) without
+        reaching the goal'."""
+        assert self.lasso is not None
+        prefix, loop = count(len(self.lasso.prefix) - 1, "step"), count(len(self.lasso.loop), "step")
+        if self.kind == EVENTUALLY_ALWAYS:  # <>[]goal: the goal fails in a state visited for ever
+            shape = ("stutters for ever in a state where the goal fails" if self.lasso.stutters
+                     else f"loops ({loop}) through a state where the goal fails")
+            return f"a fair behaviour of {prefix} that then {shape}"
+        shape = "stutters for ever" if self.lasso.stutters else f"loops ({loop})"
+        return f"a fair behaviour of {prefix} that then {shape} without reaching the goal"
 
     def to_json(self) -> dict:
         """Machine-readable form."""
@@ -461,8 +475,12 @@ def _judge(
     fair = _Fairness(g, rule)
     n = len(g)
 
-    # R: the ~goal states a violating behaviour can be in after its trigger.
-    if prop.kind == EVENTUALLY:
+    # R: the ~goal states a violating behaviour can be in after its trigger; for <>[]goal every state (a
+    # violating behaviour fails goal infinitely often, and may pass through goal states in between).
+    stable = prop.kind == EVENTUALLY_ALWAYS
+    if stable:
+        starts = list(g.inits)
+    elif prop.kind == EVENTUALLY:
         starts = [i for i in g.inits if not goal[i]]
     elif prop.kind == ALWAYS_EVENTUALLY:
         starts = [i for i in range(n) if not goal[i]]
@@ -476,23 +494,25 @@ def _judge(
     while todo:
         u = todo.pop()
         for v, _ in g.edges(u):
-            if not goal[v] and v not in region:
+            if (stable or not goal[v]) and v not in region:
                 region.add(v)
                 todo.append(v)
 
     # Tails: stutter states (stuttering there for ever is fair) and fair components.
     tails: list[tuple[list[int], list[tuple[int, tuple[int, int, int]]] | None]] = []
     for u in sorted(region):
-        if fair.broken([u], ()) is None:
+        if fair.broken([u], ()) is None and not (stable and goal[u]):  # stuttering in a goal state keeps <>[]goal
             tails.append(([u], None))
     succ = {u: [v for v, _ in g.edges(u) if v in region] for u in region}
-    tails.extend(_fair_components(sorted(region), succ, g, fair))
+    # <>[]goal: a fair loop breaks it only through a ~goal state; any state of a fair component can be on its loop
+    tails.extend(c for c in _fair_components(sorted(region), succ, g, fair)
+                 if not stable or not all(goal[u] for u in c[0]))
 
     warnings = (vacuity_warnings(g, prop, goal_key, trigger_key) + narrowed_fairness(spec, rule.conds)
                 + _never_enabled(g, fair))
     lasso = None
     if tails:
-        lasso = _shortest_lasso(g, prop, starts, region, tails, fair)
+        lasso = _shortest_lasso(g, prop, starts, region, tails, fair, goal)
     else:
         warnings += _no_fair_behaviour(g, fair)
     return LivenessResult(
@@ -506,6 +526,7 @@ def _judge(
         edges=g.edge_count(),
         seconds=time.perf_counter() - started,
         warnings=warnings,
+        kind=prop.kind,
     )
 
 
@@ -516,13 +537,17 @@ def _shortest_lasso(
     region: set[int],
     tails: list[tuple[list[int], list[tuple[int, tuple[int, int, int]]] | None]],
     fair: _Fairness,
+    goal: Sequence[bool],
 ) -> Lasso:
-    """The lasso whose prefix is shortest: reach a trigger, then stay in ``region`` to a tail."""
+    """The lasso whose prefix is shortest: reach a trigger, then stay in ``region`` to a tail (for ``<>[]goal``,
+    anywhere to a ~goal state of a tail)."""
     tail_of: dict[int, int] = {}
+    stable = prop.kind == EVENTUALLY_ALWAYS
     for k, (comp, _) in enumerate(tails):
         for u in comp:
-            tail_of.setdefault(u, k)
-    if prop.kind == EVENTUALLY:
+            if not (stable and goal[u]):  # <>[]goal: the loop starts and ends in a ~goal state, so visits it
+                tail_of.setdefault(u, k)
+    if prop.kind in (EVENTUALLY, EVENTUALLY_ALWAYS):
         path = g.shortest_path(starts, lambda u: u in tail_of, lambda u: u in region)
     else:
         path = _two_phase_path(g, set(starts), region, tail_of)
@@ -685,14 +710,7 @@ def format_lasso(spec: Spec, result: LivenessResult) -> str:
     else:
         lasso = result.lasso
         assert lasso is not None
-        def steps(k: int) -> str:
-            return count(k, "step")
-
-        shape = "stutters for ever" if lasso.stutters else f"loops ({steps(len(lasso.loop))})"
-        lines.append(
-            f"Error: property {result.property} is violated: a fair behaviour of {steps(len(lasso.prefix) - 1)} "
-            f"that then {shape} without reaching the goal"
-        )
+        lines.append(f"Error: property {result.property} is violated: {result.violation()}")
         lines.append("")
         prev = None
         n = 0

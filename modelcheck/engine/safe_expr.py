@@ -38,16 +38,38 @@ _NODES = (
 )  # fmt: skip
 
 
+_STRING = re.compile(r"""('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")""")
+
+
+def _aliased(text: str, variables: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """``text`` with each variable whose name is no Python name (TLA+'s ``1aMsgs``, ``2bMsgs``) replaced, outside
+    string literals, by a placeholder (``_var0``), and placeholder -> variable: such a variable is written as the
+    trace prints it (``len(2bMsgs) >= 2``), where Python's parser refused it ("invalid decimal literal")."""
+    odd = sorted((v for v in variables if not v.isidentifier()), key=len, reverse=True)
+    if not odd:
+        return text, {}
+    alias = {v: f"_var{i}" for i, v in enumerate(odd)}
+    name = re.compile(r"(?<![\w.'\"])(" + "|".join(map(re.escape, odd)) + r")(?!\w)")
+    parts = _STRING.split(text)  # odd places: string literals, left alone
+    text = "".join(p if i % 2 else name.sub(lambda m: alias[m[1]], p) for i, p in enumerate(parts))
+    return text, {a: v for v, a in alias.items() if a in text}
+
+
 def compile_predicate(text: str, variables: Sequence[str]) -> Callable[[dict[str, Any]], Any]:
     """Check ``text`` against the whitelist and compile it; the result maps a shown state to a value."""
     where = f"--reach {text!r}"
+    given = text
+    text, alias = _aliased(text, variables)
+    alias = {a: v for a, v in alias.items() if a not in given}  # a placeholder the user wrote stays refused
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        raise SpecError(f"{where}: not a Python expression ({exc.msg}, column {exc.offset})") from None
+        odd = any(not v.isidentifier() for v in variables)  # 3bMsgs: a misspelt TLA+ name, or no variable
+        names = f" (the state's variables: {', '.join(variables)})" if odd else ""
+        raise SpecError(f"{where}: not a Python expression ({exc.msg}, column {exc.offset}){names}") from None
     bound = {n.id for c in ast.walk(tree) if isinstance(c, ast.comprehension) for n in ast.walk(c.target)
              if isinstance(n, ast.Name)}  # fmt: skip
-    known = set(variables) | set(FUNCTIONS) | bound
+    known = set(variables) | set(FUNCTIONS) | bound | set(alias)
     method_calls = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
     for node in ast.walk(tree):
         if not isinstance(node, _NODES):
@@ -64,16 +86,16 @@ def compile_predicate(text: str, variables: Sequence[str]) -> Callable[[dict[str
             ):
                 raise SpecError(f"{where}: only these functions may be called: {', '.join(FUNCTIONS)}")
         if isinstance(node, ast.Name):
-            if node.id.startswith("_"):
+            if node.id.startswith("_") and node.id not in alias:
                 raise SpecError(f"{where}: names starting with '_' are not allowed")
             if node.id not in known:
                 raise SpecError(f"{where}: unknown name {node.id!r} (the state's variables: {', '.join(variables)})")
-    tree = _EqualityChecked(text).visit(_MethodsAsFunctions().visit(tree))
+    tree = _EqualityChecked(text, alias).visit(_MethodsAsFunctions().visit(tree))
     code = compile(ast.fix_missing_locations(tree), "<reach>", "eval")
     fixed = {"__builtins__": {}, **FUNCTIONS, **{f"_m_{m}": _method(m) for m in METHODS}, "_eq": _equal}
 
     def evaluate(shown: dict[str, Any]) -> Any:
-        return eval(code, {**fixed, **shown})  # noqa: S307 - the tree was checked above
+        return eval(code, {**fixed, **shown, **{a: shown[v] for a, v in alias.items()}})  # noqa: S307 - checked above
 
     return evaluate
 
@@ -96,8 +118,13 @@ class _EqualityChecked(ast.NodeTransformer):
     as a list, so ``crit == {}`` was false in every state and the search said "No state satisfies" of a state the
     trace shows. A chain ``a == b == c`` becomes ``a == b and b == c``, as Python reads it."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, text: str, alias: dict[str, str]) -> None:
+        self.text, self.alias = text, alias
+
+    def source(self, node: ast.expr) -> str:
+        """The text of ``node``, with the variables' own names for their placeholders."""
+        seg = ast.get_source_segment(self.text, node) or "?"
+        return re.sub(r"_var\d+", lambda m: self.alias.get(m[0], m[0]), seg) if self.alias else seg
 
     def visit_Compare(self, node: ast.Compare) -> ast.AST:
         self.generic_visit(node)
@@ -107,7 +134,7 @@ class _EqualityChecked(ast.NodeTransformer):
         parts: list[ast.expr] = []
         for op, left, right in zip(node.ops, sides, sides[1:]):
             if isinstance(op, (ast.Eq, ast.NotEq)):
-                texts = [ast.Constant(ast.get_source_segment(self.text, x) or "?") for x in (left, right)]
+                texts = [ast.Constant(self.source(x)) for x in (left, right)]
                 args = [left, right, ast.Constant(isinstance(op, ast.Eq)), *texts]
                 call = ast.Call(ast.Name("_eq", ast.Load()), args, [])
                 parts.append(ast.copy_location(call, node))

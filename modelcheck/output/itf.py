@@ -438,6 +438,8 @@ def _lasso_keeps(spec: Spec, name: str, prop: Any, steps: list[Step], loop: int)
     goal = [marks["goal"](s) for s in states]
     if prop.kind == "eventually":
         return f"state {goal.index(True) + 1} satisfies its goal" if any(goal) else ""
+    if prop.kind == "eventually-always":  # broken where a state visited for ever fails the goal
+        return "" if not all(goal[loop:]) else "every state visited for ever satisfies its goal"
     if any(goal[loop:]):
         return f"state {loop + goal[loop:].index(True) + 1}, visited for ever, satisfies its goal"
     if prop.kind == "always-eventually":
