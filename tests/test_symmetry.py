@@ -161,6 +161,21 @@ def test_check_from_python_refuses_a_renaming_that_is_no_symmetry() -> None:
     assert check(Pairs(5), symmetry=True).distinct_states == 69  # a true symmetry goes through
 
 
+def test_a_spec_class_defining_eq_is_checked_under_symmetry() -> None:
+    """The records kept per spec object (the renamings checked, the fingerprint's sample) are kept by identity: a
+    spec class defining ``__eq__`` (so unhashable) made their WeakSet and WeakKeyDictionary fail with 'unhashable
+    type' (exit 4 for paxraft check, with or without --symmetry)."""
+
+    class Equal(Pairs):
+        def __eq__(self, other: object) -> bool:
+            return type(other) is type(self)
+
+    spec = Equal(5)
+    assert check(spec, symmetry=True).distinct_states == 69  # checked and recorded
+    assert check(spec, symmetry=True).distinct_states == 69  # found in the records
+    assert check(spec).distinct_states == check(Pairs(5)).distinct_states
+
+
 FAST_PAXOS = "tests/user_specs/fast_paxos.py"
 
 

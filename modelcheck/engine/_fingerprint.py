@@ -18,12 +18,12 @@ from __future__ import annotations
 import enum
 import itertools
 import random
-import weakref
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
 
+from modelcheck.engine._identity import ByIdentity
 from spec.behaviour import initial_states
 from spec.core import OUTSIDE, Spec, SpecError, State
 
@@ -78,7 +78,7 @@ def holds_salted(x: Any) -> bool:
     return False
 
 
-_DECIDED: weakref.WeakKeyDictionary[Spec, tuple[bool, bool]] = weakref.WeakKeyDictionary()
+_DECIDED: ByIdentity[tuple[bool, bool]] = ByIdentity()
 """:func:`_sample`'s answers per spec object: the walk runs the spec's own steps, so it runs once per
 spec, and a tool counting a search's step calls (benchmarks/step_outcomes.py) asks first, then counts."""
 
@@ -89,11 +89,13 @@ def _sample(spec: Spec) -> tuple[bool, bool]:
     fingerprints hash :func:`_apart` of a state, about 30 times the cost of ``hash``), and whether the first
     states hold a value :func:`holds_salted`.  A model whose numbers fall below -1 only where neither walk goes
     is not seen here (docs/checking.md says so); Paxos's -1 for "no ballot" alone keeps the plain hash."""
-    if spec not in _DECIDED:
+    decided = _DECIDED.get(spec)
+    if decided is None:
         seen = _walk(spec)
         below = any(_holds_below_minus_one(s) for s in seen) or _deep_walks_find_below_minus_one(spec)
-        _DECIDED[spec] = (below, any(holds_salted(s) for s in seen))
-    return _DECIDED[spec]
+        decided = (below, any(holds_salted(s) for s in seen))
+        _DECIDED.put(spec, decided)
+    return decided
 
 
 def _needs_apart(spec: Spec) -> bool:

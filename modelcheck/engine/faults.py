@@ -23,13 +23,13 @@ import itertools
 import pickle
 import time
 import traceback
-import weakref
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from modelcheck.engine._identity import ByIdentity
 from modelcheck.engine.explain import compact
 from modelcheck.engine.result import shown_state
 from spec.behaviour import take_initial
@@ -829,12 +829,8 @@ def preflight(
     from modelcheck.engine.hook_check import hook_checker  # it names the faults this module defines
 
     hooks = hook_checker(spec, invariants)
-    # renamed where the spec can rename (a canonical form alone cannot be); a restriction singling out a
-    # server is refused by name later
-    alike = symmetry and type(spec).permute is not Spec.permute and not spec.asymmetric
-    gens, initial = generators(spec) if alike else [], set(init)
-    own_form = alike and type(spec).canonical is not Spec.canonical
-    group = spec.permutations() if own_form and _group_size(spec) <= ORBIT_LISTED else None
+    gens, own_form, group = _renaming_plan(spec) if symmetry else ([], False, None)
+    initial = set(init)
     i = 0
     while i < len(queue) and (i < limit or every) and (time.process_time() < deadline or every):
         s = queue[i]
@@ -867,11 +863,21 @@ def preflight(
     if gens and invariants and not every:
         _walk_for_blind_invariants(spec, init, gens, kinds, seconds)
     if symmetry:
-        _SYMMETRY_VERIFIED.add(spec)
+        _SYMMETRY_VERIFIED.put(spec, True)
 
 
-#: Specs whose renamings a preflight checked in this process: a search that canonicalises does not check again.
-_SYMMETRY_VERIFIED: weakref.WeakSet[Spec] = weakref.WeakSet()
+def _renaming_plan(spec: Spec) -> tuple[list[dict[str, tuple[int, ...]]], bool, list | None]:
+    """What the symmetry checks rename by: the group's generators (none where the spec cannot rename: a canonical
+    form alone cannot be, and a restriction singling out a server is refused by name later), whether the spec
+    gives its own canonical form, and the whole group where it is small enough to list."""
+    if type(spec).permute is Spec.permute or spec.asymmetric:
+        return [], False, None
+    own_form = type(spec).canonical is not Spec.canonical
+    return generators(spec), own_form, spec.permutations() if own_form and _group_size(spec) <= ORBIT_LISTED else None
+
+
+#: Specs whose renamings a preflight checked in this process: a search that canonicalises does not check them again.
+_SYMMETRY_VERIFIED: ByIdentity[bool] = ByIdentity()
 
 
 def verify_symmetry(spec: Spec, invariants: bool = True, seconds: float = PREFLIGHT_SECONDS) -> None:
@@ -880,15 +886,14 @@ def verify_symmetry(spec: Spec, invariants: bool = True, seconds: float = PREFLI
     carries successors, invariants' verdicts, the constraint and being initial along on the first states, and
     no invariant tells renamed states apart (the walk of :func:`_walk_for_blind_invariants`). A wrong ``permute``
     otherwise gave wrong counts with no word (bcastByz's 2,108 orbits for 680). Done once per spec object."""
-    if spec in _SYMMETRY_VERIFIED:
+    if _SYMMETRY_VERIFIED.get(spec):
         return
     init = initial_states(spec)
     kinds = _state_kinds(init)
     _check_renamings(spec, init, kinds)
-    if type(spec).permute is not Spec.permute and not spec.asymmetric:
-        gens, initial = generators(spec), set(init)
-        own_form = type(spec).canonical is not Spec.canonical
-        group = spec.permutations() if own_form and _group_size(spec) <= ORBIT_LISTED else None
+    gens, own_form, group = _renaming_plan(spec)
+    if gens:
+        initial = set(init)
         deadline = time.process_time() + seconds
         queue, i = list(dict.fromkeys(init)), 0
         seen = set(queue)
@@ -911,7 +916,7 @@ def verify_symmetry(spec: Spec, invariants: bool = True, seconds: float = PREFLI
         else:
             if invariants:
                 _walk_for_blind_invariants(spec, init, gens, kinds, seconds)
-    _SYMMETRY_VERIFIED.add(spec)
+    _SYMMETRY_VERIFIED.put(spec, True)
 
 
 #: States the walk for invariants that tell renamed states apart may hold (it stops at its CPU budget before).
