@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from modelcheck.audit.mapping import Mapping
 from modelcheck.audit.refine import AuditResult
 from modelcheck.audit.tracefile import Event
+from modelcheck.engine.result import json_safe
 
 
 def _msg(m: dict[str, Any]) -> str:
@@ -78,21 +78,9 @@ def text_report(mapping: Mapping, result: AuditResult, files: int) -> str:
     return "\n".join(lines)
 
 
-def _finite(value: Any) -> Any:
-    """``value`` with each NaN or infinite float written as JSON cannot hold it, as the string "NaN", "Infinity"
-    or "-Infinity": a trace's NaN (which Python's JSON reader takes) reached ``--json`` and made it print ``NaN``,
-    which no JSON reader need accept."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
-
 def json_report(mapping: Mapping, result: AuditResult) -> dict[str, Any]:
-    """The verdict as one JSON object (strict JSON: see :func:`_finite`)."""
+    """The verdict as one JSON object, in strict JSON (:func:`modelcheck.engine.result.json_safe`: a trace's NaN,
+    which Python's JSON reader takes, was printed as ``NaN``, which no JSON reader need accept)."""
     f = result.failure
     out: dict[str, Any] = {
         "spec": mapping.spec.name,
@@ -116,4 +104,4 @@ def json_report(mapping: Mapping, result: AuditResult) -> dict[str, Any]:
             "allowed": f.allowed,
             "diff": [{"field": k, "implementation": a, "spec": b} for k, a, b in f.diff],
         }
-    return _finite(out)
+    return json_safe(out)

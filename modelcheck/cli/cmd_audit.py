@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         failing = None if result.ok else result.failure.index  # type: ignore[union-attr]
         written = write_msc(events, args.msc, failing, args.msc_window, first)
     if args.json:
-        json.dump(json_report(mapping, result), sys.stdout, indent=1, default=repr)  # (a set a mapping gave)
+        json.dump(json_report(mapping, result), sys.stdout, indent=1)  # (strict JSON: json_report's)
         print()
     else:
         print(text_report(mapping, result, len(args.files)))
