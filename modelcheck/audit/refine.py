@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern, kinds_agree
-from modelcheck.audit.tracefile import Event, TraceError
+from modelcheck.audit.tracefile import Event, TraceError, TraceStream
 from modelcheck.engine.gcpause import gc_paused
 from spec.core import Action, Label, State
 
@@ -39,6 +40,7 @@ class Failure:
 class AuditResult:
     """The outcome of auditing one merged trace."""
 
+    #: the events: all of them, or (a streamed audit) the last ones audited, ``events[0]`` being event ``first``
     events: list[Event]
     audited: int = 0
     failure: Failure | None = None
@@ -47,11 +49,22 @@ class AuditResult:
     warnings: list[str] = field(default_factory=list)
     #: for each audited event, the spec labels of one explanation (kept for the last few events)
     explained: list[tuple[int, list[Label]]] = field(default_factory=list)
+    total: int | None = None  # the trace's events (None: all are in ``events``)
+    first: int = 0  # the index in the trace of ``events[0]``
 
     @property
     def ok(self) -> bool:
         """Every event is explained."""
         return self.failure is None
+
+    @property
+    def count(self) -> int:
+        """The events of the trace."""
+        return len(self.events) if self.total is None else self.total
+
+    def event(self, index: int) -> Event:
+        """Event ``index`` of the trace (one of those kept)."""
+        return self.events[index - self.first]
 
     @property
     def events_per_second(self) -> float:
@@ -171,37 +184,55 @@ def _not_as_sent(index: int, event: Event, candidates: int) -> Failure:
 
 def audit_events(
     mapping: Mapping,
-    events: Sequence[Event],
+    events: Sequence[Event] | TraceStream,
     *,
     keep_explained: int = 30,
     on_step: Callable[[int, Event, int], None] | None = None,
 ) -> AuditResult:
-    """Audit a merged trace; stops at the first unexplained event."""
-    unknown = mapping.check_vocabulary(events)
+    """Audit a merged trace; stops at the first unexplained event. A :class:`TraceStream` is read as the audit goes
+    (after its survey, which checking the vocabulary is when no earlier pass was): the result keeps the last
+    ``keep_explained`` + 1 events, what the report shows of them."""
+    streamed = isinstance(events, TraceStream)
+    unknown = mapping.surveyed_unknown
+    if unknown is None or not streamed:
+        unknown = mapping.check_vocabulary(events)
     if unknown:
         raise TraceError(
             f"the trace uses {len(unknown)} name(s) the {mapping.spec.name} spec does not know: " + "; ".join(unknown)
             + mapping.vocabulary_hint()
         )
+    if streamed:
+        events.survey()  # type: ignore[union-attr]  (no-op when a pass has: the audit's pass marks sent_as)
+    total = len(events)
     started = time.perf_counter()
-    result = AuditResult(list(events))
+    kept: deque[Event] | list[Event] = deque(maxlen=keep_explained + 1) if streamed else list(events)
+    result = AuditResult([])
     auditor = OnlineAuditor(mapping, keep_explained=keep_explained)
-    k = 0
+    k, event = 0, None
+    rest = iter(events)
     try:
         with gc_paused(promote=True):  # the audit's events: no cycles, tens of thousands alive
-            for k, event in enumerate(events):
+            for k, event in enumerate(rest):
+                if streamed:
+                    kept.append(event)
                 failure = auditor.step(event)
                 if on_step:
                     on_step(k, event, len(auditor.candidates))
                 if failure is not None:
                     result.failure = failure
+                    mapping.prepare(event)  # a malformed event, here or after, is refused (exit 2) all the same
+                    for later in rest:
+                        mapping.prepare(later)
                     break
     except KeyboardInterrupt:  # Ctrl-C: say how far the audit got (it said "interrupted" alone)
-        at = f"{k + 1} ({events[k].where})" if events else "1"
+        at = f"{k + 1} ({event.where})" if event is not None else "1"
         raise KeyboardInterrupt(
-            f"after {time.perf_counter() - started:.1f}s: {auditor.audited:,} of {len(events):,} events explained, "
+            f"after {time.perf_counter() - started:.1f}s: {auditor.audited:,} of {total:,} events explained, "
             f"at event {at} with {len(auditor.candidates):,} candidate spec state(s) (the audit is incomplete)"
         ) from None
+    result.events = list(kept)
+    if streamed:
+        result.total, result.first = total, k + 1 - len(kept)
     result.audited = auditor.audited
     result.max_candidates = auditor.max_seen
     result.explained = auditor.explained

@@ -465,6 +465,10 @@ class TraceStream:
         self.warnings: list[str] = []
         self._receipts: IdCounts | None = None
         self._lengths: list[int] = []  # each file's events, as the survey read them
+        #: each header that some event follows, in the order of their first events, with that event's file
+        self.boots: list[tuple[dict[str, Any], str]] = []
+        #: checks of the whole trace run when the survey has read it through (a failing one ends the pass)
+        self.after_survey: list[Callable[[TraceStream], None]] = []
 
     def __iter__(self) -> Iterator[Event]:
         return self._merged()
@@ -505,17 +509,27 @@ class TraceStream:
             streams = counted  # type: ignore[assignment]
         causality = _Causality(traced, self._find_send, self._end_clock, self._receipts, survey=not surveyed)
         check = causality.check
-        n = 0
         with gc_paused():  # (events come and go: no cycles among them)
+            if surveyed:
+                for e in heapq.merge(*streams, key=_ORDER):
+                    check(e)
+                    yield e
+                return
+            n = 0
+            boots: dict[int, tuple[dict[str, Any], str]] = {}  # id(header) -> (the header, its first event's file)
             for e in heapq.merge(*streams, key=_ORDER):
                 check(e)
                 n += 1
+                if id(e.header) not in boots:  # (the header is kept: its id stays its own)
+                    boots[id(e.header)] = e.header, e.file
                 yield e
-        if not surveyed:
-            self._lengths = [c.n for c in counted]
-            self.warnings = [w for r in readers for w in r.warnings]
-            self._receipts = causality.seen
-            self.count = n
+        self._lengths = [c.n for c in counted]
+        self.warnings = [w for r in readers for w in r.warnings]
+        self._receipts = causality.seen
+        self.count = n
+        self.boots = list(boots.values())
+        for after in self.after_survey:
+            after(self)
 
     def _find_send(self, mid: MessageId) -> Event | None:
         """The first event, in merged order, that sends ``mid`` (a second, lazy read of the files)."""
