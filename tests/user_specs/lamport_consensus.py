@@ -1,4 +1,4 @@
-"""Consensus.tla (Lamport; tlaplus/Examples, specifications/Paxos) as a paxraft spec.
+r"""Consensus.tla (Lamport; tlaplus/Examples, specifications/Paxos) as a paxraft spec.
 
 A new user's spec (notes newuser10, 2026-12-05), written from README.md and docs/ only, beside the TLA+ text
 (tests/user_specs/LamportPaxos/Consensus.tla). The consensus problem: a set `chosen` that goes from {} to one

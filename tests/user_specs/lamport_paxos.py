@@ -1,4 +1,4 @@
-"""Paxos.tla (Lamport; tlaplus/Examples, specifications/Paxos) as a paxraft spec.
+r"""Paxos.tla (Lamport; tlaplus/Examples, specifications/Paxos) as a paxraft spec.
 
 A new user's spec (notes newuser10, 2026-12-05), written from README.md and docs/ only, beside the TLA+ text
 (tests/user_specs/LamportPaxos/Paxos.tla). Single-decree Paxos without explicit leaders or learners; messages

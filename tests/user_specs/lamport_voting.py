@@ -1,4 +1,4 @@
-"""Voting.tla (Lamport; tlaplus/Examples, specifications/Paxos) as a paxraft spec.
+r"""Voting.tla (Lamport; tlaplus/Examples, specifications/Paxos) as a paxraft spec.
 
 A new user's spec (notes newuser10, 2026-12-05), written from README.md and docs/ only, beside the TLA+ text
 (tests/user_specs/LamportPaxos/Voting.tla). The abstract algorithm Paxos implements: acceptors vote for values in
@@ -92,7 +92,8 @@ class Voting(Spec):
         return all(self.NoneOtherChoosableAt(s, c, v) for c in range(b))
 
     def ShowsSafeAtWith(self, s: VotingState, Q: tuple[int, ...], b: int, v: int, c: int, w: int) -> bool:
-        """ShowsSafeAt(Q, b, v) with c the witness of its \\E c \\in -1..(b-1), and w of \\E a \\in Q : VotedFor(a, c, v)."""
+        """ShowsSafeAt(Q, b, v) with c the witness of its \\E c \\in -1..(b-1),
+        and w that of \\E a \\in Q : VotedFor(a, c, v)."""
         return (
             all(s.maxBal[a] >= b for a in Q)
             and (c == -1 or (w in Q and self.VotedFor(s, w, c, v)))
@@ -165,7 +166,9 @@ class Voting(Spec):
     # -- reading
     def show_state(self, s: VotingState) -> dict[str, Any]:
         return {
-            "votes": {acceptor_name(a): sorted(f"<<{b}, {value_name(v)}>>" for b, v in vs) for a, vs in enumerate(s.votes)},
+            "votes": {
+                acceptor_name(a): sorted(f"<<{b}, {value_name(v)}>>" for b, v in vs) for a, vs in enumerate(s.votes)
+            },
             "maxBal": {acceptor_name(a): m for a, m in enumerate(s.maxBal)},
         }
 
@@ -191,13 +194,16 @@ class Voting(Spec):
 
 
 class AnyQuorum(Voting):
-    """Voting whose quorums need not intersect: every single acceptor is a quorum."""
+    """Voting whose quorums need not intersect: every single acceptor is a quorum.
+
+    Voting's Inv still holds (every vote is still safe at its ballot by the quorums it has); what breaks is
+    THEOREM Spec => C!Spec: `paxraft refine ... --variant any-quorum Consensus` fails at step 3 (chosen goes from
+    {v1} to {v1, v2}), as TLC's PROPERTY ConsensusSpecBar does on MCVotingAnyQuorum (3 steps)."""
 
     variant = "any-quorum"
     rule = "Quorum is every singleton {a}: the QuorumAssumption Q1 \\cap Q2 # {} is dropped"
-    breaks = "Inv"
-    failing_bounds = {"acceptors": 2}
-    trace_length = 3
+    breaks = None  # no invariant: the refinement of Consensus is what fails
+    bounds_tried = {"acceptors": 3}
 
     def quorums(self) -> tuple[tuple[int, ...], ...]:
         return tuple((a,) for a in self.Acceptor)
