@@ -593,6 +593,30 @@ def decode_compact(path: str | os.PathLike[str], data: bytes, warnings: list[str
         yield lines
 
 
+def survey_compact(path: str | os.PathLike[str], data: bytes) -> Iterator[list[Any]]:
+    """What the audit's survey reads of a compact file (modelcheck/audit/tracefile.py, ``Surveyor``), segment by
+    segment: for each of its JSON lines, in order, the line decoded when it is a header or JSON text, else the
+    event's (node, clock, action, params, received message id or None, sent message ids), read off its record
+    without formatting it as JSON to read it back (most of what reading a compact trace costs). ValueError when
+    something does not decode: the reader then reads the file as :func:`decode_compact` gives it, which says what."""
+    try:
+        for _, _, records, _ in read_segments(Path(path), data):
+            out: list[Any] = []
+            for _, typ, payload in records:
+                if typ == RAFT_EVENTS:
+                    for ev in marshal.loads(payload):
+                        recv = ev[4]
+                        out.append((ev[0], ev[1], ev[2], ev[3], None if recv is None else [recv[1], recv[14], recv[15]],
+                                    [[m[1], m[14], m[15]] for m in ev[5]]))
+                elif typ == JSON_LINES:
+                    out.extend(json.loads(line) for line in bytes(payload).decode("utf-8").split("\n")[:-1])
+                else:
+                    raise ValueError(f"record type {typ}")
+            yield out
+    except (ValueError, EOFError, TypeError, IndexError, KeyError, AttributeError) as exc:
+        raise ValueError(f"{path}: not surveyed ({exc})") from None
+
+
 def is_compact(data: bytes) -> bool:
     """Whether a trace file's bytes are a compact trace."""
     return data.startswith(COMPACT_MAGIC)

@@ -91,9 +91,6 @@ class Mapping:
     sends_always: bool = False
     #: why a stutter does not explain an event (the failure's reason when that was the closest try)
     stutter_reason: str = "as a stuttering step, the node's fields would not change"
-    #: the names the trace uses that the mapping does not know, when the pass that built the mapping (a stream's
-    #: survey) found them (:meth:`check_vocabulary`'s result); None: the audit checks them itself
-    surveyed_unknown: list[str] | None = None
 
     def prepare(self, event: Event) -> Any:
         """Decode an event, refusing it (TraceError) when malformed; asked of every event in order, those after an
@@ -173,20 +170,24 @@ class Mapping:
         return vocabulary_check(self.known_actions, self.known_fields)
 
 
-#: (see one event, the unknown names found so far: ``action 'X' (first at f:3)``)
-VocabularyCheck = tuple[Callable[[Event], None], Callable[[], list[str]]]
+#: (see one event: whether it names something unknown; the unknown names found so far: ``action 'X' (first at f:3)``)
+VocabularyCheck = tuple[Callable[[Event], bool], Callable[[], list[str]]]
 
 
 def vocabulary_check(actions: frozenset[str], fields: frozenset[str]) -> VocabularyCheck:
     """Actions and state fields not among those given, each with where it is first."""
     unknown: dict[str, str] = {}
 
-    def see(e: Event) -> None:
+    def see(e: Event) -> bool:
+        bad = False
         if e.action not in actions:
             unknown.setdefault(f"action {e.action!r}", e.where)
+            bad = True
         if not e.state.keys() <= fields:  # (a set comparison in C: this runs for every event)
             for f in e.state:
                 if f not in fields:
                     unknown.setdefault(f"state field {f!r}", e.where)
+                    bad = True
+        return bad
 
     return see, lambda: [f"{what} (first at {where})" for what, where in unknown.items()]

@@ -45,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from modelcheck.audit.mapping import Explanation, Mapping, StepPattern, vocabulary_check
+from modelcheck.audit.mapping import Explanation, Mapping, StepPattern
 from modelcheck.audit.multipaxos_spec import MultiPaxosImpl
 from modelcheck.audit.tracefile import Event, TraceError
 from spec.core import Label
@@ -91,11 +91,9 @@ class MultiPaxosMapping(Mapping):
         a stream's survey)."""
         first: Event | None = None
         top = 0
-        see, unknown = vocabulary_check(cls.known_actions, cls.known_fields)
         for e in events:
             if first is None:
                 first = e
-            see(e)
             for n in (e.params.get("slot") if e.action == "CompactLog" else None, e.state.get("commitUpTo")):
                 if isinstance(n, int):
                     top = max(top, n)
@@ -108,7 +106,6 @@ class MultiPaxosMapping(Mapping):
         if not isinstance(nodes, list) or not nodes or not all(isinstance(n, int) for n in nodes):
             raise TraceError(f'{first.file}:1: a Multi-Paxos trace header needs "nodes": the node ids')
         mapping = cls(nodes, int((bounds or {}).get("slots", top + 2)))
-        mapping.surveyed_unknown = unknown()
         return mapping
 
     # -- vocabulary -------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern, vocabulary_check
+from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern
 from modelcheck.audit.tracefile import Event, TraceError
 from spec.core import Label
 from spec.paxos import M1A, M1B, M2A, M2B, NONE, Paxos, PaxosState
@@ -56,11 +56,9 @@ class PaxosMapping(Mapping):
         first: Event | None = None
         values: set[Any] = set()
         ballots = {0}
-        see, unknown = vocabulary_check(cls.known_actions, cls.known_fields)
         for e in events:
             if first is None:
                 first = e
-            see(e)
             if "v" in e.params:
                 values.add(e.params["v"])
             if e.state.get("maxVal") is not None:
@@ -77,7 +75,6 @@ class PaxosMapping(Mapping):
         if not isinstance(acceptors, list) or not acceptors:
             raise TraceError(f'{first.file}:1: a Paxos trace header needs "acceptors": the acceptor node ids')
         mapping = cls(acceptors, sorted(values, key=str), {"max_ballot": max(ballots), **(bounds or {})})
-        mapping.surveyed_unknown = unknown()
         return mapping
 
     # -- vocabulary -----------------------------------------------------------------------

@@ -57,10 +57,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from modelcheck.audit.mapping import Explanation, Mapping, StepPattern, vocabulary_check
+from modelcheck.audit.mapping import Explanation, Mapping, StepPattern
 from modelcheck.audit.raft_spec import RaftImpl, config_members, config_value
 from modelcheck.audit.shared_log import SharedLog
-from modelcheck.audit.tracefile import Event, IdCounts, MessageId, TraceError
+from modelcheck.audit.tracefile import Event, IdCounts, MessageId, TraceError, TraceStream
 from spec.core import Label
 from spec.raft import (
     CANDIDATE,
@@ -235,31 +235,34 @@ class RaftMapping(Mapping):
         stream's survey); what it finds wrong is said at its end, after anything the reading itself refuses."""
         config = _Configuration()
         receipts, unconsumed = IdCounts(), IdCounts()
-        see, unknown = vocabulary_check(cls.known_actions, cls.known_fields)
         boots: dict[str, int] = {}  # file -> the boot (its header's number) of its latest event
         misplaced: Event | None = None  # the first event after a header that is no boot (docs/trace-format.md)
         count = 0
-        for e in events:
+        for e in events.light() if isinstance(events, TraceStream) else events:  # (no state read here)
             count += 1
             config.see(e)
             if e.recv is not None:
                 (receipts if consumes(e) else unconsumed).add(tuple(e.recv["id"]))
-            see(e)
             if misplaced is None and boots.get(e.file) != e.boot and e.action not in _BOOT:
                 misplaced = e
             boots[e.file] = e.boot
-        if not count:
-            raise TraceError("the trace has no events")
-        members, every = config.result()
-        nodes = sorted(every)
-        for b in bounds or {}:
-            if b != "servers":
-                raise TraceError(f"--bounds {b}: the raft audit reads terms, logs and values off the trace; "
-                                 "only 'servers' may be given")
-        if bounds and bounds.get("servers") not in (None, len(nodes)):
-            raise TraceError(f"--bounds servers={bounds['servers']} but the trace's header names {len(nodes)} nodes")
-        mapping = cls(nodes, ReceiptFate(receipts, unconsumed), members)
-        mapping.surveyed_unknown = unknown()
+        try:
+            if not count:
+                raise TraceError("the trace has no events")
+            members, every = config.result()
+            nodes = sorted(every)
+            for b in bounds or {}:
+                if b != "servers":
+                    raise TraceError(f"--bounds {b}: the raft audit reads terms, logs and values off the trace; "
+                                     "only 'servers' may be given")
+            if bounds and bounds.get("servers") not in (None, len(nodes)):
+                raise TraceError(f"--bounds servers={bounds['servers']} but the trace's header names {len(nodes)} "
+                                 "nodes")
+            mapping = cls(nodes, ReceiptFate(receipts, unconsumed), members)
+        except TraceError:
+            if isinstance(events, TraceStream):  # (what its light survey did not check, first)
+                events.read_through()
+            raise
         if misplaced is not None:
             mapping.misplaced = misplaced.file, misplaced.line
         return mapping

@@ -189,50 +189,70 @@ def audit_events(
     keep_explained: int = 30,
     on_step: Callable[[int, Event, int], None] | None = None,
 ) -> AuditResult:
-    """Audit a merged trace; stops at the first unexplained event. A :class:`TraceStream` is read as the audit goes
-    (after its survey, which checking the vocabulary is when no earlier pass was): the result keeps the last
-    ``keep_explained`` + 1 events, what the report shows of them."""
+    """Audit a merged trace; the verdict is its first unexplained event. A :class:`TraceStream` is read as the
+    audit goes (after its survey, if no pass has made one): the result keeps the last ``keep_explained`` + 1 events,
+    what the report shows of them.
+
+    The events are read to the end whatever the audit finds, for what outranks its verdict, as when the whole
+    trace was read and checked before the audit began: what the reading refuses (raised as it is met), then the
+    names the spec does not know (all of them, each where it is first), then an event the mapping cannot decode
+    (the first); events are audited up to the first of these or the first unexplained event, decoded up to the
+    first of those."""
     streamed = isinstance(events, TraceStream)
-    unknown = mapping.surveyed_unknown
-    if unknown is None or not streamed:
-        unknown = mapping.check_vocabulary(events)
-    if unknown:
-        raise TraceError(
-            f"the trace uses {len(unknown)} name(s) the {mapping.spec.name} spec does not know: " + "; ".join(unknown)
-            + mapping.vocabulary_hint()
-        )
     if streamed:
-        events.survey()  # type: ignore[union-attr]  (no-op when a pass has: the audit's pass marks sent_as)
+        events.survey()  # type: ignore[union-attr]  (no-op when a pass has: this one marks sent_as)
     total = len(events)
+    see, unknown = mapping.vocabulary_check()
     started = time.perf_counter()
-    kept: deque[Event] | list[Event] = deque(maxlen=keep_explained + 1) if streamed else list(events)
-    result = AuditResult([])
+    kept: deque[Event] | None = deque(maxlen=keep_explained + 1) if streamed else None
+    result = AuditResult(list(events) if kept is None else [])
     auditor = OnlineAuditor(mapping, keep_explained=keep_explained)
     k, event = 0, None
-    rest = iter(events)
+    auditing, decoding = True, True  # (each stops at its first trouble; the reading goes on)
+    undecodable: TraceError | None = None  # the first event the mapping cannot decode
+    refused: TraceError | None = None  # what the audit refused (too many spec states, a value the spec lacks)
+    prepare = mapping.prepare
     try:
         with gc_paused(promote=True):  # the audit's events: no cycles, tens of thousands alive
-            for k, event in enumerate(rest):
-                if streamed:
+            for k, event in enumerate(events):
+                if see(event):
+                    auditing = decoding = False
+                if decoding:
+                    try:
+                        prepare(event)
+                    except TraceError as exc:
+                        undecodable, auditing, decoding = exc, False, False
+                if not auditing:
+                    continue
+                if kept is not None:
                     kept.append(event)
-                failure = auditor.step(event)
+                try:
+                    failure = auditor.step(event)
+                except TraceError as exc:
+                    refused, auditing = exc, False
+                    continue
                 if on_step:
                     on_step(k, event, len(auditor.candidates))
                 if failure is not None:
                     result.failure = failure
-                    mapping.prepare(event)  # a malformed event, here or after, is refused (exit 2) all the same
-                    for later in rest:
-                        mapping.prepare(later)
-                    break
+                    auditing = False
     except KeyboardInterrupt:  # Ctrl-C: say how far the audit got (it said "interrupted" alone)
         at = f"{k + 1} ({event.where})" if event is not None else "1"
         raise KeyboardInterrupt(
             f"after {time.perf_counter() - started:.1f}s: {auditor.audited:,} of {total:,} events explained, "
             f"at event {at} with {len(auditor.candidates):,} candidate spec state(s) (the audit is incomplete)"
         ) from None
-    result.events = list(kept)
-    if streamed:
-        result.total, result.first = total, k + 1 - len(kept)
+    names = unknown()
+    if names:
+        raise TraceError(
+            f"the trace uses {len(names)} name(s) the {mapping.spec.name} spec does not know: " + "; ".join(names)
+            + mapping.vocabulary_hint()
+        )
+    if undecodable is not None or refused is not None:
+        raise undecodable or refused  # type: ignore[misc]
+    if kept is not None:
+        result.events, result.total = list(kept), total
+        result.first = (result.failure.index if result.failure else total - 1) + 1 - len(kept)
     result.audited = auditor.audited
     result.max_candidates = auditor.max_seen
     result.explained = auditor.explained

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern, VocabularyCheck, same_json
-from modelcheck.audit.tracefile import Decoder, Event, TraceError, TraceStream
+from modelcheck.audit.tracefile import Decoder, Event, Surveyor, TraceError, TraceStream
 from modelcheck.engine.faults import shorten
 from spec.core import Label, Spec, State
 
@@ -63,9 +63,11 @@ def unknown_actions(known: frozenset[str], word: str) -> VocabularyCheck:
     """Each event action not in ``known``, once, with where it is first: ``action 'Ping' (first at f:3)``."""
     first: dict[str, str] = {}
 
-    def see(e: Event) -> None:
-        if e.action not in known:
-            first.setdefault(e.action, e.where)
+    def see(e: Event) -> bool:
+        if e.action in known:
+            return False
+        first.setdefault(e.action, e.where)
+        return True
 
     return see, lambda: [f"{word} {a!r} (first at {w})" for a, w in first.items()]
 
@@ -106,13 +108,15 @@ class DefaultMapping(Mapping):
             self.known_actions, "action")
         bad_params: dict[str, None] = {}
 
-        def see(e: Event) -> None:
-            see_names(e)
+        def see(e: Event) -> bool:
+            unknown = see_names(e)
             names = names_of.get(e.action)
             if names is not None and not e.params.keys() <= set(names):
                 bad = sorted(e.params.keys() - set(names))
                 bad_params.setdefault(f"parameter(s) {', '.join(map(repr, bad))} of {e.action} (first at {e.where}); "
                                       f"{e.action}'s are: {', '.join(names) or 'none'}")
+                return True
+            return unknown
 
         return see, lambda: list(dict.fromkeys([*names(), *bad_params]))
 
@@ -257,7 +261,7 @@ class TraceMapping(Mapping):
         """The line kinds the reader made that the mapping does not declare in ``known_actions`` (when it does)."""
         if self.known_actions:
             return unknown_actions(self.known_actions, "line kind")
-        return (lambda e: None), list
+        return (lambda e: False), list
 
     def vocabulary_hint(self) -> str:
         """The line kinds the mapping knows."""
@@ -344,8 +348,8 @@ def mapping_class(cls: type[Spec]) -> type[TraceMapping] | None:
     return None
 
 
-def user_audit(cls: type[Spec], paths: Sequence[str], bounds: dict[str, Any],
-               decode: Decoder | None = None) -> tuple[Mapping, Sequence[Event] | TraceStream]:
+def user_audit(cls: type[Spec], paths: Sequence[str], bounds: dict[str, Any], decode: Decoder | None = None,
+               survey: Surveyor | None = None) -> tuple[Mapping, Sequence[Event] | TraceStream]:
     """The mapping and the events in order for a user's spec class: a :class:`TraceMapping`'s list (its ``read``),
     or the paxraft-trace files as a :class:`TraceStream`, read as the audit goes (its warnings: the stream's)."""
     found = mapping_class(cls)
@@ -370,14 +374,14 @@ def user_audit(cls: type[Spec], paths: Sequence[str], bounds: dict[str, Any],
         if not events:
             raise TraceError(f"{', '.join(map(str, paths))}: no lines to audit")
         return found(events, bounds, cls), events
-    stream = TraceStream(list(paths), decode)
+    stream = TraceStream(list(paths), decode, survey)
     try:
         try:
             mapping = DefaultMapping(cls(**bounds))
         except Exception:
-            stream.survey()  # (a file's error first, as when the files were read before the spec was made)
+            stream.read_through()  # (a file's error first, as when the files were read before the spec was made)
             raise
-        mapping.surveyed_unknown = mapping.check_vocabulary(stream)  # (the stream's survey)
+        stream.survey()
     except TraceError as exc:
         if stream.surveyed:
             raise

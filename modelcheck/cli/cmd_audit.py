@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from impl.trace import decode_compact
+from impl.trace import decode_compact, survey_compact
 from modelcheck.audit import TraceError, TraceStream, audit_events, audit_of, mapping_for, user_audit
 from modelcheck.audit.msc import write_msc
 from modelcheck.audit.report import json_report, text_report
@@ -74,9 +74,9 @@ def run(args: argparse.Namespace) -> int:
         audit_of(args.spec)  # a spec with no audit is refused before its traces are read
     try:
         if user is not None:
-            mapping, events = user_audit(user, args.files, bounds, decode_compact)
-        else:
-            events = TraceStream(args.files, decode_compact)  # (our nodes' trace.bin too), read as the audit goes
+            mapping, events = user_audit(user, args.files, bounds, decode_compact, survey_compact)
+        else:  # (our nodes' trace.bin too), read as the audit goes
+            events = TraceStream(args.files, decode_compact, survey_compact)
             mapping = mapping_for(_spec_of(args.spec, events), events, bounds)  # (its pass is the survey)
         result = audit_events(mapping, events)
     except (Exception, SystemExit) as exc:  # (sys.exit() in a mapping's code is its failure too, not ours)
@@ -123,7 +123,7 @@ def _spec_of(given: str | None, stream: TraceStream) -> str:
                              f"{quote(spec, 200)} to audit them against it (audit runs no code a trace names)")
         audit_of(spec)
     except (UsageError, SpecError):
-        stream.survey()
+        stream.read_through()
         raise
     return spec
 
