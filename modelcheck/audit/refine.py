@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern, kinds_agree
@@ -211,31 +212,38 @@ def audit_events(
     auditing, decoding = True, True  # (each stops at its first trouble; the reading goes on)
     undecodable: TraceError | None = None  # the first event the mapping cannot decode
     refused: TraceError | None = None  # what the audit refused (too many spec states, a value the spec lacks)
-    prepare = mapping.prepare
+    prepare, step = mapping.prepare, auditor.step
+    base = 0
     try:
         with gc_paused(promote=True):  # the audit's events: no cycles, tens of thousands alive
-            for k, event in enumerate(events):
-                if see(event):
-                    auditing = decoding = False
-                if decoding:
+            # A chunk at a time: its names checked and its events decoded, then audited (decoding each event
+            # between the steps of the one before costs a third more: the two work sets evict each other).
+            for chunk in _chunks(events, _CHUNK):
+                ready = len(chunk)  # the events of the chunk before an unknown name or an undecodable event
+                for j, event in enumerate(chunk):
+                    if see(event) and decoding:
+                        ready, decoding = min(ready, j), False
+                    if decoding:
+                        try:
+                            prepare(event)
+                        except TraceError as exc:
+                            undecodable, decoding, ready = exc, False, min(ready, j)
+                for j in range(ready if auditing else 0):
+                    k, event = base + j, chunk[j]
+                    if kept is not None:
+                        kept.append(event)
                     try:
-                        prepare(event)
+                        failure = step(event)
                     except TraceError as exc:
-                        undecodable, auditing, decoding = exc, False, False
-                if not auditing:
-                    continue
-                if kept is not None:
-                    kept.append(event)
-                try:
-                    failure = auditor.step(event)
-                except TraceError as exc:
-                    refused, auditing = exc, False
-                    continue
-                if on_step:
-                    on_step(k, event, len(auditor.candidates))
-                if failure is not None:
-                    result.failure = failure
-                    auditing = False
+                        refused, auditing = exc, False
+                        break
+                    if on_step:
+                        on_step(k, event, len(auditor.candidates))
+                    if failure is not None:
+                        result.failure, auditing = failure, False
+                        break
+                auditing = auditing and ready == len(chunk)
+                base += len(chunk)
     except KeyboardInterrupt:  # Ctrl-C: say how far the audit got (it said "interrupted" alone)
         at = f"{k + 1} ({event.where})" if event is not None else "1"
         raise KeyboardInterrupt(
@@ -258,6 +266,16 @@ def audit_events(
     result.explained = auditor.explained
     result.seconds = time.perf_counter() - started
     return result
+
+
+_CHUNK = 1024
+
+
+def _chunks(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
+    """``events`` in lists of ``size`` (the last shorter)."""
+    it = iter(events)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 class OnlineAuditor:

@@ -87,9 +87,9 @@ def _is_int(x: Any) -> bool:
 
 
 #: Reads a compact trace given its (first) file's path and bytes: yields its JSON lines a batch at a time (a
-#: segment's: a node's trace may be several files, read one at a time), appends warnings to the list given;
-#: ValueError when damaged.
-Decoder = Callable[[Path, bytes, list[str]], Iterable[list[str]]]
+#: segment's: a node's trace may be several files, read one at a time), a line as text or as the dict JSON reads
+#: of it, appends warnings to the list given; ValueError when damaged.
+Decoder = Callable[[Path, bytes, list[str]], Iterable[list[Any]]]
 #: What a survey reads of a compact trace given its (first) file's path and bytes, a batch at a time: for each JSON
 #: line, the decoded line (a header, or an event as JSON), or an event's (node, clock, action, params, received
 #: message id or None, sent message ids); ValueError when something does not decode (impl.trace.survey_compact).
@@ -234,23 +234,26 @@ class TraceReader:
         last_clock: int | None = None
         last_line = 0
         for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
             where = f"{name}:{n}"
-            try:
-                rec = loads(line)
-            except RecursionError:
-                raise TraceError(f"{where}: JSON nested too deeply (more than about 1,000 levels)") from None
-            except ValueError as exc:  # JSONDecodeError, or an integer of more than 4,300 digits
-                if not isinstance(exc, json.JSONDecodeError):
-                    raise TraceError(f"{where}: unreadable JSON value ({str(exc).split(';')[0]})") from None
-                if type(line) is _Torn:
-                    warnings.append(
-                        f"{where}: the last line is cut short ({len(line)} bytes, no newline): "
-                        "a node that crashed while writing; ignored"
-                    )
-                    break
-                raise TraceError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+            if type(line) is dict:  # (a compact file's event, read as the dict its JSON line is: ``Decoder``)
+                rec = line
+            elif not line.strip():
+                continue
+            else:
+                try:
+                    rec = loads(line)
+                except RecursionError:
+                    raise TraceError(f"{where}: JSON nested too deeply (more than about 1,000 levels)") from None
+                except ValueError as exc:  # JSONDecodeError, or an integer of more than 4,300 digits
+                    if not isinstance(exc, json.JSONDecodeError):
+                        raise TraceError(f"{where}: unreadable JSON value ({str(exc).split(';')[0]})") from None
+                    if type(line) is _Torn:
+                        warnings.append(
+                            f"{where}: the last line is cut short ({len(line)} bytes, no newline): "
+                            "a node that crashed while writing; ignored"
+                        )
+                        break
+                    raise TraceError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
             if type(rec) is not dict:
                 raise TraceError(f"{where}: expected a JSON object")
             if "format" in rec:
