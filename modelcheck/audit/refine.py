@@ -268,7 +268,7 @@ def audit_events(
     return result
 
 
-_CHUNK = 1024
+_CHUNK = 256
 
 
 def _chunks(events: Iterable[Event], size: int) -> Iterator[list[Event]]:

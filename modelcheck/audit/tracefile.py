@@ -109,13 +109,13 @@ class _Torn(str):
     """The last line of a JSON-lines file when it has no newline (a crash may have cut it short)."""
 
 
-_CHUNK = 1 << 20
+_CHUNK = 1 << 16
 _NL = b"\n"
 
 
 def _file_lines(fh: BinaryIO, name: str) -> Iterator[str]:
-    """A JSON-lines file's lines without their newlines, decoded a megabyte at a time (the file is never
-    whole in memory); the last one, when it has no newline, as a :class:`_Torn`."""
+    """A JSON-lines file's lines without their newlines, decoded 64 KB at a time (the file is never whole in
+    memory: an audit reads several at once); the last one, when it has no newline, as a :class:`_Torn`."""
     base, rest = 0, b""  # (lines before this block, the start of a line the last block cut)
     while block := fh.read(_CHUNK):
         cut = block.rfind(_NL) + 1
@@ -123,11 +123,12 @@ def _file_lines(fh: BinaryIO, name: str) -> Iterator[str]:
             rest += block
             continue
         whole, rest = rest + block[:cut], block[cut:]
+        del block
         try:
-            text = whole.decode("utf-8")
+            lines = whole.decode("utf-8").split("\n")
         except UnicodeDecodeError as exc:
             raise TraceError(f"{name}:{base + whole[: exc.start].count(_NL) + 1}: not UTF-8 text") from exc
-        lines = text.split("\n")
+        del whole
         lines.pop()  # the empty string after the block's last newline
         base += len(lines)
         yield from lines
@@ -163,9 +164,10 @@ class TraceReader:
         self.decode, self.survey = decode, survey
         self.headers: list[dict[str, Any]] = []
         self.warnings: list[str] = []
+        self.count = 0  # events yielded by the last iteration
 
     def __iter__(self) -> Iterator[Event]:
-        self.headers, self.warnings = [], []
+        self.headers, self.warnings, self.count = [], [], 0
         return self._events()
 
     def _lines(self, fh: io.BufferedReader) -> Iterator[str]:
@@ -219,11 +221,12 @@ class TraceReader:
                             rid is None or type(rid) is list and _ALL_INT(map(type, rid))) or not all(
                             type(m) is list and _ALL_INT(map(type, m)) for m in sids):
                         raise ValueError("not as a survey reads it")
+                    self.count += 1
                     yield Event(name, n, node, len(headers) - 1, clock, action, params,
                                 None if rid is None else {"id": rid}, [{"id": m} for m in sids], {}, header)
         except (ValueError, TypeError, AttributeError):
             del data
-            self.headers = []
+            self.headers, self.count = [], 0
             for e in self._parse(self._lines_of(read_bytes(self.path, error=TraceError))):
                 if e.line > n - 1:  # (the line that did not read, and those after it)
                     yield e
@@ -304,6 +307,7 @@ class TraceReader:
                 state = shift_state(state, offset)
                 recv = shift_message(recv, offset) if recv is not None else None
                 sent = [shift_message(m, offset) for m in sent]
+            self.count += 1
             yield Event(name, n, node, len(headers) - 1, clock, action, params, recv, sent, state, header, extra)
             last_clock, last_line = clock, n
 
@@ -382,6 +386,23 @@ class IdCounts:
                 return row[seq]
         return self._other.get(mid, 0) if self._other else 0
 
+    def take(self, mid: MessageId) -> int:
+        """The count of ``mid``, which becomes 0."""
+        if mid:
+            row = self._rows.get(mid[:-1])
+            seq = mid[-1]
+            if row is not None and type(seq) is int and 0 <= seq < len(row) and row[seq]:
+                c, row[seq] = row[seq], 0
+                return c
+        return self._other.pop(mid, 0) if self._other else 0
+
+    def copy(self) -> IdCounts:
+        """Counts of their own, the same."""
+        out = IdCounts()
+        out._rows = {k: bytearray(v) for k, v in self._rows.items()}
+        out._other = dict(self._other)
+        return out
+
     def nbytes(self) -> int:
         """About how much memory the counts take (for the docs' figures)."""
         return sum(len(r) for r in self._rows.values()) + 100 * len(self._other)
@@ -400,8 +421,8 @@ class _Causality:
     def __init__(self, traced: set[int], find_send: Callable[[MessageId], Event | None],
                  end_clock: Callable[[int], int], receipts: IdCounts | None = None) -> None:
         self.traced, self.find_send, self.end_clock = traced, find_send, end_clock
-        self.receipts = receipts
-        self.sent = IdCounts()  # (with receipts: each id whose copy was taken, once: its first sender's)
+        #: receipts still to come of each id no event has sent yet (taken by its first sender)
+        self.receipts = None if receipts is None else receipts.copy()
         #: id -> [receipts still to come, sender's file, line, the sender's messages]
         self.flying: dict[MessageId, list[Any]] = {}
 
@@ -423,9 +444,8 @@ class _Causality:
             if self.receipts is None:
                 if mid not in self.flying:
                     self.flying[mid] = [0, e.file, e.line, e.sent]
-            elif not self.sent.get(mid):  # (the first event to send an id is its sender, as with all in memory)
-                self.sent.add(mid)
-                r = self.receipts.get(mid)
+            else:  # (the first event to send an id is its sender, as with all in memory: it takes the receipts)
+                r = self.receipts.take(mid)
                 if r:
                     self.flying[mid] = [r, e.file, e.line, e.sent]
 
@@ -434,10 +454,10 @@ class _Causality:
         src = mid[0] if mid else None
         if src not in self.traced:
             raise TraceError(f"{e.where}: receives message {list(mid)} from node {src}, whose trace was not given")
-        if self.receipts is not None and self.sent.get(mid):
+        later = self.find_send(mid)
+        if later is not None and (later.clock, later.node) < (e.clock, e.node):  # (so: a survey's count)
             raise TraceError(f"{e.where}: receives message {list(mid)} more often than when the trace files were "
                              "first read: they changed while they were audited")
-        later = self.find_send(mid)
         if later is not None:
             raise TraceError(f"{e.where}: receives message {list(mid)} before it is sent ({later.where}, clock "
                              f"{later.clock} >= {e.clock}): the clocks are not consistent with happens-before")
@@ -556,7 +576,7 @@ class TraceStream:
         for k, r in enumerate(readers):
             it = _after_earlier(iter(r), self.paths[:k], self.decode)
             if not surveying:
-                it = _at_most(it, self._lengths[k], r.name)
+                it = islice(it, self._lengths[k])  # (checked below: a file that has fewer now changed)
             head = next(it, None)  # (reads the file's header)
             streams.append(it if head is None else chain((head,), it))
         try:
@@ -576,23 +596,26 @@ class TraceStream:
                 except TraceError as exc:
                     _drain([merged], exc)
                 yield e
+        for r, n in zip(readers, self._lengths):
+            if r.count < n:
+                raise TraceError(f"{r.name}: {r.count} events where the first reading found {n}: the file changed "
+                                 "while it was audited")
         self.warnings = [w for r in readers for w in r.warnings]
 
     def _survey(self, readers: list[TraceReader], streams: list[Iterator[Event]]) -> Iterator[Event]:
-        counted = [_Counted(s) for s in streams]
         seen = IdCounts()
         add = seen.add
         n = 0
         boots: dict[int, tuple[dict[str, Any], str]] = {}  # id(header) -> (the header, its first event's file)
         with gc_paused():  # (events come and go: no cycles among them)
-            for e in heapq.merge(*counted, key=_ORDER):
+            for e in heapq.merge(*streams, key=_ORDER):
                 n += 1
                 if e.recv is not None:
                     add(tuple(e.recv["id"]))
                 if id(e.header) not in boots:  # (the header is kept: its id stays its own)
                     boots[id(e.header)] = e.header, e.file
                 yield e
-        self._lengths = [c.n for c in counted]
+        self._lengths = [r.count for r in readers]
         self.warnings = [w for r in readers for w in r.warnings]
         self._receipts, self.count = seen, n
         self.boots = list(boots.values())
@@ -633,34 +656,6 @@ def _after_earlier(events: Iterator[Event], earlier: list[str | Path], decode: D
             for _ in TraceReader(p, decode):
                 pass
         raise
-
-
-class _Counted:
-    """An iterator's items, counted."""
-
-    __slots__ = ("it", "n")
-
-    def __init__(self, it: Iterator[Event]) -> None:
-        self.it, self.n = it, 0
-
-    def __iter__(self) -> _Counted:
-        return self
-
-    def __next__(self) -> Event:
-        e = next(self.it)
-        self.n += 1
-        return e
-
-
-def _at_most(events: Iterator[Event], n: int, name: str) -> Iterator[Event]:
-    """The first ``n`` events (those a survey read); fewer: the file changed under the audit."""
-    k = 0
-    for e in islice(events, n):
-        k += 1
-        yield e
-    if k < n:
-        raise TraceError(f"{name}: {k} events where the first reading found {n}: the file changed while it was "
-                         "audited")
 
 
 def read_traces(paths: list[str | Path], decode: Decoder | None = None) -> tuple[list[Event], list[str]]:
