@@ -199,7 +199,7 @@ class MsgSet(frozenset):
         index = self._index
         if index.__class__ is not dict:
             index = self._inherit()
-        key = tuple(fields.items())
+        key = frozenset(fields.items())  # hashed once per object: see _canonical
         found = index.get(key)
         if found is None:
             found = self._fill(index, key, tuple(fields))
@@ -315,7 +315,7 @@ def _keys_function(cls: type, shapes: frozenset) -> Callable[[Any], tuple]:
         if keys is None:
             if len(seen) >= MESSAGES:
                 seen.clear()
-            keys = seen[m] = tuple([_canonical(k) for k in raw(m)])
+            keys = seen[m] = tuple([_canonical(frozenset(k)) for k in raw(m)])
         return keys
 
     if len(_KEYS) > 4096:  # a spec asking ever new combinations: start over rather than grow
