@@ -61,13 +61,16 @@ def record(cls: type[R]) -> type[R]:
     fields = cls._fields  # type: ignore[attr-defined]
     if not fields:
         return cls
+    # The fields are positional-or-keyword parameters, not keyword-only: CPython fills a missing
+    # keyword-only argument from a dict lookup, a missing positional one from the defaults tuple.
+    # ``_r`` is the record (a field may be called ``self``; none starts with an underscore).
     args = ", ".join(f"{f}=_SAME" for f in fields)
-    same = " and ".join(f"({f} is _SAME or {f} is self[{k}])" for k, f in enumerate(fields))
-    parts = ", ".join(f"self[{k}] if {f} is _SAME else {f}" for k, f in enumerate(fields))
+    same = " and ".join(f"({f} is _SAME or {f} is _r[{k}])" for k, f in enumerate(fields))
+    parts = ", ".join(f"_r[{k}] if {f} is _SAME else {f}" for k, f in enumerate(fields))
     src = (
-        f"def _replace(self, *, {args}):\n"
+        f"def _replace(_r, {args}):\n"
         f"    if {same}:\n"
-        f"        return self\n"
+        f"        return _r\n"
         f"    return _new(cls, ({parts},))\n"
     )
     env: dict[str, Any] = {"_SAME": _SAME, "_new": tuple.__new__, "cls": cls}
