@@ -48,6 +48,16 @@ def test_record_replace_returns_the_record_itself_when_nothing_changes() -> None
     assert p._replace(left=tuple([1])) is not p  # an equal but different object: a new record
 
 
+def test_record_with_a_field_called_self() -> None:
+    @record
+    class Agent(NamedTuple):
+        self: int
+        other: int
+
+    a = Agent(1, 2)
+    assert a._replace(self=3) == Agent(3, 2) and a._replace(other=2) is a and a._replace(self=1, other=5).other == 5
+
+
 class Triple(NamedTuple):
     a: int
     b: int
