@@ -318,7 +318,9 @@ def _keys_function(cls: type, shapes: frozenset) -> Callable[[Any], tuple]:
         if keys is None:
             if len(seen) >= MESSAGES:
                 seen.clear()
-            keys = seen[m] = tuple([_canonical(frozenset(k)) for k in raw(m)])
+            # one key per question: two orders of the same fields (where(a=1, type=0), where(type=0, a=1))
+            # are one question, whose group must get m once
+            keys = seen[m] = tuple(dict.fromkeys([_canonical(frozenset(k)) for k in raw(m)]))
         return keys
 
     if len(_KEYS) > 4096:  # a spec asking ever new combinations: start over rather than grow
