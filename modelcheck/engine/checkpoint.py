@@ -147,9 +147,6 @@ def load(root: Path) -> tuple[Path, dict[str, Any]]:
             raise TypeError("files")
     except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise CheckpointError(f"{where}/manifest.json: damaged ({type(exc).__name__}); cannot resume") from None
-    wrong = _misshapen(manifest)
-    if wrong:  # its checksum is no MAC: a hand edit with the sha256 made again reached .get on a list (exit 4)
-        raise CheckpointError(f"{where}/manifest.json: damaged ({wrong}); cannot resume")
     if manifest.get("format") == FORMAT and manifest.get("sha256") != _digest(manifest):
         raise CheckpointError(f"{where}/manifest.json: its checksum does not match its content (edited or "
                               "damaged); cannot resume")
@@ -158,6 +155,9 @@ def load(root: Path) -> tuple[Path, dict[str, Any]]:
             f"{where}: written by paxraft {manifest.get('version')} (format {manifest.get('format')}), "
             f"this is {version()} (format {FORMAT}); cannot resume"
         )
+    wrong = _misshapen(manifest)
+    if wrong:  # its checksum is no MAC: a hand edit with the sha256 made again reached .get on a list (exit 4)
+        raise CheckpointError(f"{where}/manifest.json: damaged ({wrong}); cannot resume")
     for name, want in files.items():
         path = where / name
         if not path.is_file():
