@@ -1,22 +1,30 @@
 """What one sequential write costs the nodes' Python: CPU time, and instructions counted whatever the load.
 
 Usage: .venv/bin/python benchmarks/write_path_cost.py [--writes N] [--value-size B] [--repeat R]
-       [--instructions [--no-gc]]
+       [--tick-every K] [--instructions [--no-gc]]
 
 Three Raft replicas in one process (impl/kv/replica.py with the runtime's pieces: the WAL written to
 the OS for real but not fdatasync'd, then the trace lines to each node's trace file, then its
 messages, frames encoded, tagged with BLAKE2b and decoded as on the wire, the client's request
 split and its reply encoded as the node does), driven one write at a time in the order of a
-sequential write on the real cluster: the leader's request round, each follower's round, the leader's
-round for each acknowledgement. No sockets, no event loop, no waiting for the disk: what is left is
-the Python on a write's path (and the second follower's), the part that code changes move.
+sequential write on the real cluster: the leader's request round, the first follower's round, the
+leader's round for its acknowledgement. No sockets, no event loop, no waiting for the disk: what is
+left is the Python on a write's path, the part that code changes move.
+
+The replicas run as the runtime's nodes do by default, with ``quorum_first``: the leader sends each write
+to the one follower that makes a quorum with it, and the other follower gets the entries at the leader's
+ticks, a tick's worth in one AppendEntries. There is no clock here, so the leader ticks after every
+``--tick-every`` writes (10: a 10 ms tick at ~1,000 sequential writes/s; every other tick also sends the
+heartbeats, as ``heartbeat_ticks`` 2 does). ``--tick-every 0`` never ticks and turns ``quorum_first`` off,
+so that every write goes to both followers at once: the figures this benchmark gave until 2026-12-05.
 
 Prints, with compact trace files (the runtime's default), JSON-lines ones and none, the CPU microseconds
 per write (process_time, best of --repeat runs; the machine's load inflates it) and, with
 --instructions, the user-space instructions
 per write counted by valgrind's cachegrind (needs ``valgrind``): the same code gives the same count
 (to ~0.1%) whatever else runs on the machine, so an A/B of two builds needs no quiet machine. The
-count is the difference between a run of 4N and one of N writes, divided by 3N (set-up cancels).
+count is the difference between a run of 4N and one of N writes, divided by 3N (set-up cancels; N is
+a multiple of ``--tick-every``, so both runs tick alike).
 """
 
 from __future__ import annotations
@@ -47,6 +55,7 @@ from impl.storage.wal import WAL  # noqa: E402
 from impl.trace import SEGMENT_BYTES, TraceWriter  # noqa: E402
 
 SECRET = b"write-path-cost-secret-32-bytes!"
+TICK_EVERY = 10  # writes per leader tick (see the docstring); 0: no ticks and quorum_first off
 TRACES = ("compact", "jsonl", "off")
 
 
@@ -58,7 +67,8 @@ NODES = (1, 2, 3)
 class Node:
     """One replica with the runtime's order of effects (InlineSync, NodeServer._flush)."""
 
-    def __init__(self, home: Path, j: int, trace: str | None, wire: deque[tuple[int, bytes]]) -> None:
+    def __init__(self, home: Path, j: int, trace: str | None, wire: deque[tuple[int, bytes]],
+                 quorum_first: bool) -> None:
         home.mkdir()
         self.id, self.wire, self.key = j, wire, mac_key(SECRET)
         self.wal = WAL(home, fsync=False, create=True, prealloc=1 << 20)
@@ -68,7 +78,8 @@ class Node:
                                   segment_bytes=SEGMENT_BYTES) if trace else None)  # (as a node: in segments)
         if self.trace is not None:
             self.wal.trace_extent = self.trace.extent  # the trace marks, as the runtime writes them
-        self.core = RaftNode(j, NODES, Config(election_ticks=20, heartbeat_ticks=2, trace=trace is not None),
+        self.core = RaftNode(j, NODES, Config(election_ticks=20, heartbeat_ticks=2, trace=trace is not None,
+                                                  quorum_first=quorum_first),
                              rand=random.Random(j).randint, hard_state=hs, entries=entries, describe=describe_command,
                              tracer=CompactTracer() if compact else None)
         self.out: list[tuple[int, bytes]] = []
@@ -111,10 +122,10 @@ class Node:
         self.round()
 
 
-def cluster(d: Path, trace: str | None) -> tuple[dict[int, Node], deque[tuple[int, bytes]]]:
+def cluster(d: Path, trace: str | None, quorum_first: bool = True) -> tuple[dict[int, Node], deque[tuple[int, bytes]]]:
     """Three nodes, node 1 elected leader, its no-op committed everywhere."""
     wire: deque[tuple[int, bytes]] = deque()
-    nodes = {j: Node(d / f"node-{j}", j, trace, wire) for j in NODES}
+    nodes = {j: Node(d / f"node-{j}", j, trace, wire, quorum_first) for j in NODES}
     leader = nodes[1]
     for _ in range(1000):
         leader.core.tick()
@@ -134,18 +145,21 @@ def deliver(nodes: dict[int, Node], wire: deque[tuple[int, bytes]]) -> None:
         nodes[dst].receive(frame)
 
 
-def run(n: int, size: int, trace: str | None) -> float:
-    """N sequential writes on a fresh cluster; the CPU seconds they took."""
+def run(n: int, size: int, trace: str | None, tick_every: int = TICK_EVERY,
+        syncs: dict[int, int] | None = None) -> float:
+    """N sequential writes on a fresh cluster, the leader ticking after every ``tick_every`` (0: never, and
+    ``quorum_first`` off); the CPU seconds they took. ``syncs`` gets each node's log syncs during the writes."""
     d = Path(tempfile.mkdtemp(prefix="write-path-cost-"))
     try:
-        nodes, wire = cluster(d, trace)
+        nodes, wire = cluster(d, trace, quorum_first=tick_every > 0)
+        synced = {j: node.wal.syncs for j, node in nodes.items()}
         leader, key = nodes[1], mac_key(SECRET)
         requests = [frame_with_key(encode_request(k + 1, Command(PUT, 7, k + 1, b"k%d" % k, b"v" * size)), key)
                     for k in range(n)]
         replies: list[bytes] = []
         decoder = FrameDecoder(SECRET)
         t0 = time.process_time()
-        for frame in requests:
+        for k, frame in enumerate(requests, 1):
             for payload in decoder.feed(frame):  # what Connection.data_received + client_requests do
                 for req_id, _, data in split_requests(payload):
                     leader.replica.submit_write(
@@ -153,7 +167,13 @@ def run(n: int, size: int, trace: str | None) -> float:
                             frame_with_key(encode_reply(req_id, OK, res.status, 0, res.value), key)))
             leader.round()
             deliver(nodes, wire)
+            if tick_every and k % tick_every == 0:  # (the runtime's timer: the held follower's batch, heartbeats)
+                leader.core.tick()
+                leader.round()
+                deliver(nodes, wire)
         cpu = time.process_time() - t0
+        if syncs is not None:
+            syncs.update({j: node.wal.syncs - synced[j] for j, node in nodes.items()})
         if len(replies) != n:
             raise RuntimeError(f"{len(replies)} of {n} writes answered")
         return cpu
@@ -161,12 +181,12 @@ def run(n: int, size: int, trace: str | None) -> float:
         shutil.rmtree(d, ignore_errors=True)
 
 
-def instructions(n: int, size: int, trace: str | None, gc_off: bool = False) -> int:
+def instructions(n: int, size: int, trace: str | None, gc_off: bool = False, tick_every: int = TICK_EVERY) -> int:
     """User-space instructions per write (cachegrind): (I refs of 4N writes - I refs of N) / 3N."""
     def refs(k: int) -> int:
         cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
                sys.executable, __file__, "--once", str(k), "--value-size", str(size)]
-        cmd += ["--trace", trace or "off"] + (["--no-gc"] if gc_off else [])
+        cmd += ["--trace", trace or "off", "--tick-every", str(tick_every)] + (["--no-gc"] if gc_off else [])
         p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"}, check=True)
         m = re.search(r"I\s+refs:\s+([\d,]+)", p.stderr)
         if m is None:
@@ -184,6 +204,9 @@ def main() -> int:
     ap.add_argument("--value-size", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=5, metavar="R", help="CPU time: best of R runs")
     ap.add_argument("--instructions", action="store_true", help="also count instructions with valgrind (slow)")
+    ap.add_argument("--tick-every", type=int, default=TICK_EVERY, metavar="K",
+                    help=f"writes per leader tick (default {TICK_EVERY}); 0: no ticks, quorum_first off (every write "
+                         "to both followers at once: this benchmark's figures until 2026-12-05)")
     ap.add_argument("--once", type=int, metavar="N", help=argparse.SUPPRESS)
     ap.add_argument("--no-gc", action="store_true",
                     help="count with the cyclic collector off: where its full collections fall in the N and 4N runs "
@@ -192,23 +215,26 @@ def main() -> int:
     ap.add_argument("--trace", choices=TRACES, action="append",
                     help="trace files: compact (the runtime's default), jsonl or off (repeatable; default: all three)")
     args = ap.parse_args()
-    if args.writes < 1 or args.repeat < 1 or args.value_size < 0:
-        ap.error("--writes and --repeat must be at least 1, --value-size at least 0")
+    if args.writes < 1 or args.repeat < 1 or args.value_size < 0 or args.tick_every < 0:
+        ap.error("--writes and --repeat must be at least 1, --value-size and --tick-every at least 0")
     if args.once is not None:  # one run, for valgrind to count
         if args.no_gc:
             gc.disable()
-        run(args.once, args.value_size, _trace((args.trace or ["compact"])[-1]))
+        run(args.once, args.value_size, _trace((args.trace or ["compact"])[-1]), args.tick_every)
         return 0
     if args.instructions and shutil.which("valgrind") is None:
         ap.error("--instructions needs valgrind (apt-get install valgrind)")
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores")
     for name in args.trace or TRACES:
         trace = _trace(name)
-        cpu = min(run(args.writes, args.value_size, trace) for _ in range(args.repeat))
+        cpu = min(run(args.writes, args.value_size, trace, args.tick_every) for _ in range(args.repeat))
         line = (f"trace files {name:7}: {cpu / args.writes * 1e6:6.1f} us CPU per write "
                 f"(best of {args.repeat})")
         if args.instructions:
-            count = instructions(max(1, args.writes // 10), args.value_size, trace, args.no_gc)
+            n = max(1, args.writes // 10)
+            if args.tick_every:  # (both counted runs tick alike: the difference is 3N whole tick periods)
+                n = max(args.tick_every, n - n % args.tick_every)
+            count = instructions(n, args.value_size, trace, args.no_gc, args.tick_every)
             line += f", {count:,} instructions per write{' (collector off)' if args.no_gc else ''}"
         print(line, flush=True)
     return 0

@@ -93,3 +93,16 @@ def test_the_write_path_cost_benchmark_answers_every_write():
     from benchmarks.write_path_cost import run
 
     assert run(20, 10, "compact") > 0 and run(20, 10, "jsonl") > 0 and run(20, 10, None) > 0
+
+
+def test_the_write_path_cost_benchmark_runs_the_default_quorum_first():
+    """Its replicas run as the runtime's do by default (quorum_first): the held follower gets the writes at the
+    leader's ticks (one sync per tick of 10 writes), the first follower each write; without ticks, both each
+    write (what the benchmark measured until 2026-12-05)."""
+    from benchmarks.write_path_cost import run
+
+    syncs: dict[int, int] = {}
+    run(60, 10, "compact", 10, syncs)
+    assert syncs == {1: 60, 2: 60, 3: 6}
+    run(60, 10, "compact", 0, syncs)
+    assert syncs == {1: 60, 2: 60, 3: 60}
