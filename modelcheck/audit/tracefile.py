@@ -529,6 +529,7 @@ class TraceStream:
         self.warnings: list[str] = []  # (those of the last pass that read every file through)
         self._receipts: IdCounts | None = None
         self._lengths: list[int] = []  # each file's events, as the survey read them
+        self._traced: set[int] = set()  # the nodes whose traces are given
         #: each header that some event follows, in the order of their first events, with that event's file
         self.boots: list[tuple[dict[str, Any], str]] = []
         #: checks of the whole trace run when the survey has read it through (a failing one ends the pass)
@@ -576,16 +577,17 @@ class TraceStream:
         for k, r in enumerate(readers):
             it = _after_earlier(iter(r), self.paths[:k], self.decode)
             if not surveying:
-                it = islice(it, self._lengths[k])  # (checked below: a file that has fewer now changed)
+                it = _first(it, self._lengths[k])  # (checked below: a file that has fewer now changed)
             head = next(it, None)  # (reads the file's header)
             streams.append(it if head is None else chain((head,), it))
-        try:
-            traced = _one_per_node((r.name, r.headers[0]) for r in readers)
-        except TraceError as exc:
-            _drain(streams, exc)
         if surveying:
+            try:
+                self._traced = _one_per_node((r.name, r.headers[0]) for r in readers)
+            except TraceError as exc:
+                _drain(streams, exc)
             yield from self._survey(readers, streams)
             return
+        traced = self._traced  # (a file the survey found no events in is not read again: its header neither)
         causality = _Causality(traced, self._find_send, self._end_clock, self._receipts)
         check = causality.check
         merged = heapq.merge(*streams, key=_ORDER)
@@ -638,6 +640,14 @@ class TraceStream:
                     last = e.clock
                 return last
         return 0
+
+
+def _first(events: Iterator[Event], n: int) -> Iterator[Event]:
+    """The first ``n`` events (those the survey counted); the rest of the file is read, not yielded (events its
+    node wrote since: a cut last line after them is a warning all the same)."""
+    yield from islice(events, n)
+    for _ in events:
+        pass
 
 
 def _drain(streams: list[Iterator[Event]], exc: TraceError) -> NoReturn:
