@@ -70,6 +70,20 @@ def test_the_refinements_the_text_states_hold(capsys: pytest.CaptureFixture) -> 
     assert r.holds and (r.distinct_states, r.abstract_states) == (3921, 599)
 
 
+def test_declared_refinements_compose(capsys: pytest.CaptureFixture) -> None:
+    """Paxos => Consensus through Voting, the two declared mappings composed (refused before: 'no refinement
+    mapping from Paxos to Consensus'); the broken variant fails where Consensus notices, two steps after Voting."""
+    code, out, _ = run(capsys, "refine", PAXOS, "Consensus", "--acceptors", "3", "--values", "2")
+    assert code == 0 and "Paxos implements Consensus" in out and "3 distinct Consensus states reached" in out
+    assert "Phase2b -> Next" in out
+    code, out, _ = run(capsys, "refine", PAXOS, "--variant", "ignore-votes", "Consensus", "--acceptors", "3",
+                       "--values", "2")
+    assert code == 1 and "refinement fails at state 13 (step 12): Phase2b(a=a3, b=0, v=v1)" in out
+    code, _, err = run(capsys, "refine", PAXOS, "Raft")
+    assert code == 2 and err.endswith("no refinement mapping from Paxos to Raft (known from Paxos: Voting, "
+                                      "Consensus (through Voting))\n")
+
+
 def test_planted_bugs_fail_as_in_tlc(capsys: pytest.CaptureFixture) -> None:
     """TLC on MCPaxosIgnoreVotes: Inv3 violated in state 10; with the invariants left out, VotingSpecBar in state 11
     at Phase2b(a1). On MCVotingAnyQuorum: ConsensusSpecBar in state 4; Voting's own Inv holds."""
