@@ -147,6 +147,23 @@ def test_pictures_replay_graph_hypothesis_and_explorer(capsys: pytest.CaptureFix
     assert "Phase1a(0)/Phase1b(0,0)/Phase2a(0,0,(0,),-1)/Phase2b(0,0,0)" in [e["path"] for e in view["enabled"]]
 
 
+def test_the_explorer_marks_only_steps_that_break_an_invariant_holding_before() -> None:
+    """At the end of ignore-votes' counterexample Inv3 is already false: no step from there breaks it (each was
+    marked 'breaks Inv3', a resend of 1a that changes nothing too); the step before it, and one from there that
+    breaks another invariant, still are."""
+    session = Session(load_user_spec(f"{HERE / 'lamport_paxos.py'}:IgnoreVotes")(**THREE))
+    before = ("Phase1a(0)/Phase1a(1)/Phase1b(0,0)/Phase1b(0,1)/Phase1b(1,0)/Phase2a(0,0,(0,1),-1)/Phase2b(1,0,0)/"
+              "Phase1b(1,1)")
+    view = session.view(before)
+    last = f"{before}/Phase2a(1,1,(0,1),-1)"
+    assert {e["path"]: e["violates"] for e in view["enabled"]}[last] == "Inv3"
+    view = session.view(last)
+    assert [i["name"] for i in view["invariants"] if not i["holds"]] == ["Inv3"]
+    marks = {e["label"]: e["violates"] for e in view["enabled"]}
+    assert "Inv3" not in marks.values() and marks["Phase1a(b=0)"] is None  # a resend: changes nothing
+    assert marks["Phase2b(a=a2, b=1, v=v2)"] == "Inv4"  # a vote that breaks V!Inv, which held: still marked
+
+
 def test_audit_of_a_hand_written_trace(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     """An acceptor (node 0) and a leader (node 1) in the spec's own language; Phase2a's Q and w are left to search."""
     header = {"format": "paxraft-trace", "version": 2}
