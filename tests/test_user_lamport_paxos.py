@@ -189,3 +189,5 @@ def test_audit_of_a_hand_written_trace(capsys: pytest.CaptureFixture, tmp_path: 
     files[0] = write("node-0.jsonl", 0, acceptor)
     code, out, _ = run(capsys, "audit", "--spec", PAXOS, *files)
     assert code == 1 and "FAILED at event 4 of 4" in out and "maxVBal: 1 | 0" in out
+    # every enabled step, the other nodes' too: not said to be node 0's (it said "allowed there (node 0)")
+    assert "  the spec allowed there: Phase1a(b=0), Phase1a(b=1), Phase2b(a=a1, b=0, v=v1)\n" in out
