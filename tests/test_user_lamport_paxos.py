@@ -109,6 +109,16 @@ def test_planted_bugs_fail_as_in_tlc(capsys: pytest.CaptureFixture) -> None:
     assert code == 0 and "Inv3, 9 steps" in out
 
 
+def test_a_variant_may_break_a_refinement(capsys: pytest.CaptureFixture) -> None:
+    """any-quorum breaks no invariant of Voting, only Spec => C!Spec: catalogued as breaking Consensus (refused
+    before: 'breaks = 'Consensus' names no invariant of Voting'), and checked as paxraft refine checks it."""
+    code, out, _ = run(capsys, "variants", "--spec", str(HERE / "lamport_voting.py"), "--check")
+    assert code == 0 and "Consensus, 3 steps              Consensus, 3 steps" in out and "agrees" in out
+    assert "why: VoteFor(a=a2, b=0, v=v2, Q={a1}, c=-1, w=none) maps to no step of Consensus" in out
+    code, out, _ = run(capsys, "list", str(HERE / "lamport_voting.py"))
+    assert "any-quorum  breaks Consensus: Quorum is every singleton {a}" in out
+
+
 def test_liveness(capsys: pytest.CaptureFixture) -> None:
     """LiveSpec => Success (TLC: holds on MCConsensusSpec.cfg, violated by stuttering in state 1 without WF);
     MCLSpec => MCLiveness on three acceptors (TLC: holds, MCPaxos3Live.cfg)."""
