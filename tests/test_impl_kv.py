@@ -345,3 +345,63 @@ def test_a_followers_ack_leaves_before_it_applies_and_a_leaders_replies_before_t
         assert reps[2].machine.applied == reps[1].node.commit - 1  # (applied once the round went on)
         leader = [s for s in seen if s[0] == 1]
         assert leader and leader[0][3] == k + 1  # the leader's write_out came with this write's reply made
+
+
+def test_a_followers_ack_frame_is_built_before_its_sync_and_sent_once():
+    """``Replica(hold=)`` (the runtime's held frames): a ready's late messages are handed over before the sync they
+    wait for (so the runtime builds their frames before the fdatasync and writes them as soon as it completed), and
+    are not sent again when the round finishes; early messages are sent as before."""
+    from collections import deque
+
+    from impl.kv.replica import Replica
+    from impl.raft.core import LEADER, Config, RaftNode
+    from impl.raft.messages import MsgType
+
+    wire: deque = deque()
+    held: dict[int, list] = {1: [], 2: [], 3: []}
+    at_sync: list[tuple[int, list, list]] = []  # (node, what was held, what was sent) when its sync ran
+
+    class Disk:
+        def __init__(self, j: int, sent: list) -> None:
+            self.j, self.sent = j, sent
+
+        def save(self, rd) -> None:
+            pass
+
+        def sync(self) -> None:
+            at_sync.append((self.j, [m.type for m in held[self.j]], [m.type for m in self.sent]))
+            wire.extend(held[self.j])  # (the runtime writes them once the sync completed)
+            held[self.j].clear()
+
+    reps: dict[int, Replica] = {}
+    sents: dict[int, list] = {}
+    for j in (1, 2, 3):
+        node = RaftNode(j, (1, 2, 3), Config(election_ticks=10), rand=lambda lo, hi, j=j: lo if j == 1 else hi)
+        sent: list = []
+        sents[j] = sent
+        reps[j] = Replica(node, Disk(j, sent), lambda m, sent=sent: (sent.append(m), wire.append(m)),
+                          write_out=lambda: None, hold=lambda m, j=j: held[j].append(m))
+
+    def deliver() -> None:
+        while wire:
+            m = wire.popleft()
+            reps[m.dst].node.step(m)
+            reps[m.dst].process()
+
+    for _ in range(10):
+        reps[1].node.tick()
+        reps[1].process()
+        deliver()
+    assert reps[1].node.role == LEADER
+    answered: list[int] = []
+    reps[1].submit(Command(PUT, 7, 1, b"k", b"v"), lambda kind, res: answered.append(1))
+    at_sync.clear()
+    reps[1].process()
+    deliver()
+    assert answered == [1]
+    follower = [s for s in at_sync if s[0] == 2]
+    assert follower[0][1] == [MsgType.AppendEntriesResponse]  # the ack was held when the sync ran...
+    assert MsgType.AppendEntriesResponse not in follower[0][2]  # ...not sent
+    assert MsgType.AppendEntriesResponse not in [m.type for m in sents[2]]  # and not sent again after it
+    assert [s[1] for s in at_sync if s[0] == 1] == [[]]  # the leader's AppendEntries are early: sent, not held
+    assert MsgType.AppendEntriesRequest in [m.type for m in sents[1]]
