@@ -46,7 +46,7 @@ class Replica:
     def __init__(self, node: RaftNode, storage: Storage, send: Callable[[Message], None], *,
                  on_events: Callable[[list[dict[str, Any]]], None] | None = None,
                  on_ready: Callable[[Ready], None] | None = None, snapshot_every: int = 0,
-                 write_out: Callable[[], None] | None = None, hold: Callable[[Message], None] | None = None) -> None:
+                 write_out: Callable[[], None] | None = None) -> None:
         self.node = node
         self.storage = storage
         self.send = send
@@ -55,9 +55,6 @@ class Replica:
         # writes what was sent and answered so far now, not at the end of the loop (the runtime's flush): a
         # follower's acknowledgement, a leader's replies (see process)
         self.write_out = write_out
-        # takes a ready's late messages before the sync they wait for (synchronous storage): the runtime builds
-        # their frames then, and writes them as soon as the sync completed, before the rest of the round's work
-        self.hold = hold
         self.snapshot_every = snapshot_every
         self.machine = KVMachine()
         if node.snapshot is not None:
@@ -198,19 +195,13 @@ class Replica:
                 continue
             late = out is not None and rd.must_persist and not self._waiters()
             answered = self.persist(rd, apply=not late)
-            held = False
             if rd.must_persist and not skip:
-                if self.hold is not None:
-                    held = True
-                    for m in rd.messages[rd.early :]:
-                        self.hold(m)
                 self.storage.sync()  # durable before any message that depends on it leaves
             elif answered and out is not None:
                 out()  # a leader's replies leave before the rest of the loop's work
-            self.finish(rd, held)
+            self.finish(rd)
             if late:  # (out is set) the acknowledgement leaves before the entries are applied
-                if not held:  # (held: it left at the end of the sync)
-                    out()
+                out()
                 self._apply(rd)
         if self._waiting and not self._flight:
             self._flight, self._waiting = self._waiting, []
@@ -276,13 +267,12 @@ class Replica:
             answered = self._serve_reads() or answered
         return answered
 
-    def finish(self, rd: Ready, held: bool = False) -> None:
-        """After the write is durable: send the rest of the messages (unless ``held``: :attr:`hold` took them),
-        hand on the trace events, tell the core it is persisted, maybe take a snapshot."""
+    def finish(self, rd: Ready) -> None:
+        """After the write is durable: send the rest of the messages, hand on the trace events, tell the
+        core it is persisted, maybe take a snapshot."""
         node = self.node
-        if not held:
-            for m in rd.messages[rd.early :]:
-                self.send(m)
+        for m in rd.messages[rd.early :]:
+            self.send(m)
         if rd.trace and self.on_events is not None:
             self.on_events(rd.events)
         node.advance(rd)  # RaftNode.persisted: the persisted index moves up

@@ -125,7 +125,6 @@ class PeerLink(asyncio.Protocol):
     def __init__(self, node: NodeServer, peer: int, port: int) -> None:
         self.node, self.peer, self.port = node, peer, port
         self.pending: list[bytes] = []
-        self.held: list[bytes] = []  # frames built before a sync, queued once it completed (NodeServer._hold)
         self.transport: asyncio.Transport | None = None
         self.dropped = 0
         self.lost = asyncio.get_running_loop().create_future()
@@ -216,7 +215,6 @@ class InlineSync:
         wal.synced()
         if tl is not None:
             tl.mark(SYNCED)
-        server.release()
 
     def save_snapshot(self, snap: Snapshot) -> None:
         """Compaction (synchronous; the replica never compacts while a sync is in flight). Its CompactLog
@@ -463,7 +461,7 @@ class NodeServer:
         else:
             self.sync = InlineSync(self.wal, self, poll_us=int(c.get("fsync_poll_us", 0)))
         self.replica = Replica(self.node, self.sync, self._send, snapshot_every=c.get("snapshot_every", 20_000),
-                               on_ready=self._trace, write_out=self._flush, hold=self._hold)
+                               on_ready=self._trace, write_out=self._flush)
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
         self._peers = getattr(self.node, "peers", ())  # a Raft leader's peers when the links were last checked
         self.tick_s = c.get("tick_ms", 10) / 1000
@@ -672,25 +670,6 @@ class NodeServer:
         link = self.links.get(m.dst)
         if link is not None:
             link.send(frame_with_key(encode_message(m), self.key))
-
-    def _hold(self, m: Message) -> None:
-        """A message that waits for the sync about to run (a follower's acknowledgement): its frame is built now,
-        before the fdatasync, and :meth:`release` writes it once the sync completed."""
-        link = self.links.get(m.dst)
-        if link is not None:
-            link.held.append(frame_with_key(encode_message(m), self.key))
-
-    def release(self) -> None:
-        """After a sync: write the frames held for it (:meth:`_hold`) at once. Their trace lines reached the OS
-        before the sync (its :meth:`_flush` wrote the records, so the trace too), so they may leave."""
-        held = False
-        for link in self.links.values():
-            if link.held:
-                link.pending += link.held
-                link.held.clear()
-                held = True
-        if held:
-            self._flush()
 
     def _tick(self, due: float) -> None:
         assert self.loop is not None
