@@ -652,8 +652,8 @@ class RaftNode(NodeBase):
             ci = self.config_index
             held = log.entry(ci) if ci > log.offset else None
             self.rules.store_entries(log, prev, entries)
-            if (held is not None and (ci > log.last_index() or log.entry(ci) is not held)) or any(
-                    e.data[:1] == TAG for e in entries):
+            if (held is not None and (ci > log.last_index() or log.entry(ci) is not held)) or (
+                    entries[0].data[:1] == TAG if len(entries) == 1 else any(e.data[:1] == TAG for e in entries)):
                 self._load_config()  # a configuration entry arrived or was overwritten
         c = self.rules.follower_commit(m.commit, prev + len(entries), log.last_index())
         if c > self.commit:
@@ -722,7 +722,8 @@ class RaftNode(NodeBase):
                 self._read_ack(j, m.context)
             commit = self.commit
             self._maybe_commit()
-            if self.commit != commit and self._completers[:1] != [j]:  # (j's copy completed the quorum)
+            # (j's copy completed the quorum: it comes first)
+            if self.commit != commit and not (self._completers and self._completers[0] == j):
                 self._completers = [j, *(k for k in self._completers if k != j)]
             if self.transferee == j and self.rules.transfer_ready(pr.match, self.log.last_index()):
                 self._send_timeout_now(j)
