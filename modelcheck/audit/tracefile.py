@@ -10,11 +10,15 @@ the caller passes.
 
 from __future__ import annotations
 
+import heapq
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain, islice
+from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from modelcheck.audit.fastjson import loads
 from modelcheck.engine.gcpause import gc_paused
@@ -96,127 +100,331 @@ def _decoded(batches: Iterable[list[str]]) -> Iterator[str]:
         raise TraceError(str(exc)) from None
 
 
-def read_trace(path: str | Path, decode: Decoder | None = None) -> TraceFile:
-    """Parse one trace file, checking its structure and that its clock only increases. A compact file (our
-    store's nodes' ``trace.bin``) is read as its JSON lines by ``decode`` (impl.trace.decode_compact, which
-    `paxraft audit` and modelcheck.harness.read_node_traces pass: this layer does not import the store)."""
-    name = str(path)
-    data = read_bytes(path, error=TraceError)
-    warnings: list[str] = []
-    lines: list[str] | Iterator[str]
-    if data.startswith(COMPACT_MAGIC):  # line N: the Nth line of `paxraft trace-json`
-        if decode is None:
+class _Torn(str):
+    """The last line of a JSON-lines file when it has no newline (a crash may have cut it short)."""
+
+
+_CHUNK = 1 << 20
+_NL = b"\n"
+
+
+def _file_lines(fh: BinaryIO, name: str) -> Iterator[str]:
+    """A JSON-lines file's lines without their newlines, decoded a megabyte at a time (the file is never
+    whole in memory); the last one, when it has no newline, as a :class:`_Torn`."""
+    base, rest = 0, b""  # (lines before this block, the start of a line the last block cut)
+    while block := fh.read(_CHUNK):
+        cut = block.rfind(_NL) + 1
+        if not cut:
+            rest += block
+            continue
+        whole, rest = rest + block[:cut], block[cut:]
+        try:
+            text = whole.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TraceError(f"{name}:{base + whole[: exc.start].count(_NL) + 1}: not UTF-8 text") from exc
+        lines = text.split("\n")
+        lines.pop()  # the empty string after the block's last newline
+        base += len(lines)
+        yield from lines
+    if rest:
+        try:
+            yield _Torn(rest.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise TraceError(f"{name}:{base + 1}: not UTF-8 text") from exc
+
+
+def _open(path: str | Path, name: str) -> io.BufferedReader:
+    """The file, open for reading, or a TraceError saying why not (as :func:`spec.userfiles.read_bytes` says)."""
+    try:
+        return open(path, "rb")  # noqa: SIM115 (closed by the reader's generator)
+    except FileNotFoundError:
+        raise TraceError(f"{name}: cannot read: no such file") from None
+    except IsADirectoryError:
+        raise TraceError(f"{name}: cannot read: a directory, not a file") from None
+    except OSError as exc:
+        raise TraceError(f"{name}: cannot read: {exc.strerror or exc}") from None
+
+
+class TraceReader:
+    """One trace file, read lazily: iterating yields its events, each checked as it is read (structure, the clock
+    strictly increasing, the header rules); ``headers`` and ``warnings`` fill as it goes. Each iteration reads
+    the file again. A compact file (our store's nodes' ``trace.bin``) is read as its JSON lines by ``decode``
+    (impl.trace.decode_compact, which `paxraft audit` and modelcheck.harness.read_node_traces pass: this layer
+    does not import the store), a segment at a time."""
+
+    def __init__(self, path: str | Path, decode: Decoder | None = None) -> None:
+        self.path = path
+        self.name = str(path)
+        self.decode = decode
+        self.headers: list[dict[str, Any]] = []
+        self.warnings: list[str] = []
+
+    def __iter__(self) -> Iterator[Event]:
+        self.headers, self.warnings = [], []
+        return self._events()
+
+    def _lines(self, fh: io.BufferedReader) -> Iterator[str]:
+        name = self.name
+        if fh.peek(len(COMPACT_MAGIC))[: len(COMPACT_MAGIC)] != COMPACT_MAGIC:  # (fh: a BufferedReader)
+            return _file_lines(fh, name)
+        if self.decode is None:
             raise TraceError(f"{name}: a compact trace file (a node's trace.bin): read it with `paxraft audit` "
                              "or convert it with `paxraft trace-json`")
-        lines = _decoded(decode(Path(path), data, warnings))  # (a segment at a time: read below)
-        del data
-        total, complete = 0, True
-    else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise TraceError(f"{name}:{line}: not UTF-8 text") from exc
-        lines = text.split("\n")
-        complete = text.endswith("\n") or not text
-        if complete:
-            lines.pop()  # the empty string after the final newline
-        total = len(lines)
-    headers: list[dict[str, Any]] = []
-    events: list[Event] = []
-    header: dict[str, Any] | None = None
-    last_clock: int | None = None
-    last_line = 0
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"{name}:{n}"
-        try:
-            rec = loads(line)
-        except RecursionError:
-            raise TraceError(f"{where}: JSON nested too deeply (more than about 1,000 levels)") from None
-        except ValueError as exc:  # JSONDecodeError, or an integer of more than 4,300 digits
-            if not isinstance(exc, json.JSONDecodeError):
-                raise TraceError(f"{where}: unreadable JSON value ({str(exc).split(';')[0]})") from None
-            if n == total and not complete:
-                warnings.append(
-                    f"{where}: the last line is cut short ({len(line)} bytes, no newline): "
-                    "a node that crashed while writing; ignored"
+        data = read_bytes(self.path, error=TraceError)
+        # line N: the Nth line of `paxraft trace-json`; a segment at a time
+        return _decoded(self.decode(Path(self.path), data, self.warnings))
+
+    def _events(self) -> Iterator[Event]:
+        name = self.name
+        with _open(self.path, name) as fh:
+            yield from self._parse(self._lines(fh))
+        if not self.headers:
+            raise TraceError(f"{name}:1: empty trace file (expected a header line)")
+
+    def _parse(self, lines: Iterator[str]) -> Iterator[Event]:
+        name, headers, warnings = self.name, self.headers, self.warnings
+        header: dict[str, Any] | None = None
+        last_clock: int | None = None
+        last_line = 0
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            where = f"{name}:{n}"
+            try:
+                rec = loads(line)
+            except RecursionError:
+                raise TraceError(f"{where}: JSON nested too deeply (more than about 1,000 levels)") from None
+            except ValueError as exc:  # JSONDecodeError, or an integer of more than 4,300 digits
+                if not isinstance(exc, json.JSONDecodeError):
+                    raise TraceError(f"{where}: unreadable JSON value ({str(exc).split(';')[0]})") from None
+                if type(line) is _Torn:
+                    warnings.append(
+                        f"{where}: the last line is cut short ({len(line)} bytes, no newline): "
+                        "a node that crashed while writing; ignored"
+                    )
+                    break
+                raise TraceError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+            if type(rec) is not dict:
+                raise TraceError(f"{where}: expected a JSON object")
+            if "format" in rec:
+                _check_header(rec, headers, where)
+                header = rec
+                headers.append(rec)
+                continue
+            if header is None:
+                raise TraceError(f"{where}: an event before the file's header line")
+            # The checks below run once per event: each message is built only when its check fails.
+            node = rec.get("node")
+            if type(node) is not int:  # (a decoded JSON integer is exactly int; bool is not)
+                raise TraceError(f'{where}: "node" must be an integer, got {node!r}')
+            if node != header["node"]:
+                raise TraceError(f"{where}: event of node {node} in node {header['node']}'s file")
+            clock = rec.get("clock")
+            if type(clock) is not int:
+                raise TraceError(f'{where}: "clock" must be an integer, got {clock!r}')
+            if last_clock is not None and clock <= last_clock:
+                raise TraceError(
+                    f"{where}: out of order: clock {clock} does not exceed {last_clock} (line {last_line}); "
+                    "a node's clock must strictly increase"
                 )
-                break
-            raise TraceError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
-        if type(rec) is not dict:
-            raise TraceError(f"{where}: expected a JSON object")
-        if "format" in rec:
-            _need(rec["format"] == FORMAT, where, f"unknown format {rec['format']!r} (expected {FORMAT!r})")
-            _need(rec.get("version") in READ_VERSIONS, where,
-                  f"unsupported version {rec.get('version')!r} "
-                  f"(this reader reads {', '.join(map(str, READ_VERSIONS))})")
-            _need(_is_int(rec.get("node")), where, f'the header\'s "node" must be an integer, got {rec.get("node")!r}')
-            _need(_is_int(rec.get("term_offset", 0)), where,
-                  f'the header\'s "term_offset" must be an integer, got {rec.get("term_offset")!r}')
-            _need(rec.get("version") == 2 or "term_offset" not in rec, where, '"term_offset" needs version 2')
-            _need(isinstance(rec.get("spec", ""), str), where,
-                  f'the header\'s "spec" must be a name, got {rec.get("spec")!r}')
-            if headers:
-                _need(
-                    rec["node"] == headers[0]["node"],
-                    where,
-                    f"a header for node {rec['node']} in node {headers[0]['node']}'s file",
-                )
-            header = rec
-            headers.append(rec)
-            continue
-        if header is None:
-            raise TraceError(f"{where}: an event before the file's header line")
-        # The checks below run once per event: each message is built only when its check fails.
-        node = rec.get("node")
-        if type(node) is not int:  # (a decoded JSON integer is exactly int; bool is not)
-            raise TraceError(f'{where}: "node" must be an integer, got {node!r}')
-        if node != header["node"]:
-            raise TraceError(f"{where}: event of node {node} in node {header['node']}'s file")
-        clock = rec.get("clock")
-        if type(clock) is not int:
-            raise TraceError(f'{where}: "clock" must be an integer, got {clock!r}')
-        if last_clock is not None and clock <= last_clock:
-            raise TraceError(
-                f"{where}: out of order: clock {clock} does not exceed {last_clock} (line {last_line}); "
-                "a node's clock must strictly increase"
-            )
-        action = rec.get("action")
-        if type(action) is not str or not action:
-            raise TraceError(f'{where}: "action" must be a name, got {action!r}')
-        params = rec.get("params", {})
-        if type(params) is not dict:
-            raise TraceError(f'{where}: "params" must be an object')
-        recv = rec.get("recv")
-        if recv is not None and type(recv) is not dict:
-            raise TraceError(f'{where}: "recv" must be a message object')
-        sent = rec.get("sent", [])
-        if type(sent) is not list or (sent and not all(type(m) is dict for m in sent)):
-            raise TraceError(f'{where}: "sent" must be a list of message objects')
-        if recv or sent:
-            for m in ([recv] if recv else []) + sent:
-                mid = m.get("id")
-                if not (type(mid) is list and all(type(x) is int for x in mid)):
-                    raise TraceError(f'{where}: a message needs an "id" list of integers, got {mid!r}')
-        state = rec.get("state")
-        if type(state) is not dict:
-            raise TraceError(f'{where}: "state" must be an object (the node\'s state after the step; {{}} when the '
-                             "line says nothing of it)")
-        extra = {k: v for k, v in rec.items() if k not in _EVENT_KEYS} if rec.keys() - _EVENT_KEYS else {}
-        offset = header.get("term_offset", 0)
-        if offset:  # the tracer declared its numbering: every term read in raft.tla's (starting at 1)
-            state = shift_state(state, offset)
-            recv = shift_message(recv, offset) if recv is not None else None
-            sent = [shift_message(m, offset) for m in sent]
-        events.append(
-            Event(name, n, rec["node"], len(headers) - 1, clock, action, params, recv, sent, state, header, extra)
+            action = rec.get("action")
+            if type(action) is not str or not action:
+                raise TraceError(f'{where}: "action" must be a name, got {action!r}')
+            params = rec.get("params", {})
+            if type(params) is not dict:
+                raise TraceError(f'{where}: "params" must be an object')
+            recv = rec.get("recv")
+            if recv is not None and type(recv) is not dict:
+                raise TraceError(f'{where}: "recv" must be a message object')
+            sent = rec.get("sent", [])
+            if type(sent) is not list or (sent and not all(type(m) is dict for m in sent)):
+                raise TraceError(f'{where}: "sent" must be a list of message objects')
+            if recv or sent:
+                for m in ([recv] if recv else []) + sent:
+                    mid = m.get("id")
+                    if not (type(mid) is list and all(type(x) is int for x in mid)):
+                        raise TraceError(f'{where}: a message needs an "id" list of integers, got {mid!r}')
+            state = rec.get("state")
+            if type(state) is not dict:
+                raise TraceError(f'{where}: "state" must be an object (the node\'s state after the step; {{}} when '
+                                 "the line says nothing of it)")
+            extra = {k: v for k, v in rec.items() if k not in _EVENT_KEYS} if rec.keys() - _EVENT_KEYS else {}
+            offset = header.get("term_offset", 0)
+            if offset:  # the tracer declared its numbering: every term read in raft.tla's (starting at 1)
+                state = shift_state(state, offset)
+                recv = shift_message(recv, offset) if recv is not None else None
+                sent = [shift_message(m, offset) for m in sent]
+            yield Event(name, n, node, len(headers) - 1, clock, action, params, recv, sent, state, header, extra)
+            last_clock, last_line = clock, n
+
+
+def _check_header(rec: dict[str, Any], headers: list[dict[str, Any]], where: str) -> None:
+    """A header line's rules (docs/trace-format.md); ``headers``: the file's earlier ones."""
+    _need(rec["format"] == FORMAT, where, f"unknown format {rec['format']!r} (expected {FORMAT!r})")
+    _need(rec.get("version") in READ_VERSIONS, where,
+          f"unsupported version {rec.get('version')!r} (this reader reads {', '.join(map(str, READ_VERSIONS))})")
+    _need(_is_int(rec.get("node")), where, f'the header\'s "node" must be an integer, got {rec.get("node")!r}')
+    _need(_is_int(rec.get("term_offset", 0)), where,
+          f'the header\'s "term_offset" must be an integer, got {rec.get("term_offset")!r}')
+    _need(rec.get("version") == 2 or "term_offset" not in rec, where, '"term_offset" needs version 2')
+    _need(isinstance(rec.get("spec", ""), str), where, f'the header\'s "spec" must be a name, got {rec.get("spec")!r}')
+    if headers:
+        _need(rec["node"] == headers[0]["node"], where,
+              f"a header for node {rec['node']} in node {headers[0]['node']}'s file")
+
+
+def read_trace(path: str | Path, decode: Decoder | None = None) -> TraceFile:
+    """Parse one trace file whole (:class:`TraceReader` reads it lazily), checking its structure and that its
+    clock only increases."""
+    reader = TraceReader(path, decode)
+    with gc_paused(promote=True):  # (events: no cycles, tens of thousands alive)
+        events = list(reader)
+    return TraceFile(reader.name, reader.headers, events, reader.warnings)
+
+
+MessageId = tuple[int, ...]
+
+
+class IdCounts:
+    """A count per message id in about a byte per id: an id ``[..., seq]`` (ours: ``[source, boot, seq]``) is the
+    byte at ``seq`` of its prefix's row, the sequence numbers of one sender's boot being dense; other ids
+    (a negative or far-off last number), and counts past 255, in a dict."""
+
+    __slots__ = ("_rows", "_other")
+
+    def __init__(self) -> None:
+        self._rows: dict[MessageId, bytearray] = {}
+        self._other: dict[MessageId, int] = {}
+
+    def add(self, mid: MessageId, n: int = 1) -> int:
+        """Count ``mid`` ``n`` more times; returns its count."""
+        row = None
+        if mid:
+            seq = mid[-1]
+            row = self._rows.get(mid[:-1])
+            if row is None:
+                row = self._rows[mid[:-1]] = bytearray()
+            size = len(row)
+            if not 0 <= seq < 9 * size + 65536:
+                row = None
+            elif seq >= size:
+                row.extend(bytes(max(seq + 1 - size, size)))
+        if row is not None:
+            cur = row[seq]
+            if cur or mid not in self._other:  # (in the row, or not counted yet)
+                c = cur + n
+                if 0 <= c < 255:
+                    row[seq] = c
+                    return c
+                row[seq] = 0
+                self._other[mid] = c
+                return c
+        c = self._other.get(mid, 0) + n
+        self._other[mid] = c
+        return c
+
+    def get(self, mid: MessageId) -> int:
+        """The count of ``mid`` (0 when never counted)."""
+        if mid:
+            row = self._rows.get(mid[:-1])
+            seq = mid[-1]
+            if row is not None and 0 <= seq < len(row) and row[seq]:
+                return row[seq]
+        return self._other.get(mid, 0) if self._other else 0
+
+    def nbytes(self) -> int:
+        """About how much memory the counts take (for the docs' figures)."""
+        return sum(len(r) for r in self._rows.values()) + 100 * len(self._other)
+
+
+class _Causality:
+    """The happens-before checks of the merged events, one event at a time (in their merged order).
+
+    Every receipt must come after its send, of a message the sender's trace sends; a receipt that differs from
+    the copy sent under its id is marked (``Event.sent_as``) for the audit to fail at. Three ways to keep what
+    later receipts need:
+
+    * ``receipts`` None (a merge of events all in memory anyway): every sent message's copy, for good;
+    * ``survey``: a first pass, that marks nothing: the ids sent and the receipts of each, counted
+      (:class:`IdCounts`, about a byte per message each);
+    * ``receipts`` given (the survey's): the copy of a sent message only until its last receipt; a message
+      never received is not kept at all. What is kept is the messages in flight, whatever the trace's length.
+    """
+
+    def __init__(self, traced: set[int], find_send: Callable[[MessageId], Event | None],
+                 end_clock: Callable[[int], int], receipts: IdCounts | None = None, survey: bool = False) -> None:
+        self.traced, self.find_send, self.end_clock = traced, find_send, end_clock
+        self.receipts, self.survey = receipts, survey
+        self.sent = IdCounts()  # (survey: each id sent; replaying: each id whose copy was taken, once)
+        self.seen = IdCounts() if survey else None  # receipts, counted (the survey's result)
+        #: id -> [receipts still to come (replaying), sender's file, line, the sender's messages]
+        self.flying: dict[MessageId, list[Any]] = {}
+
+    def check(self, e: Event) -> None:
+        """Check (and mark) one event, the next in merged order."""
+        if e.recv is not None:
+            mid = tuple(e.recv["id"])
+            if self.survey:
+                if not self.sent.get(mid):
+                    self._unsent(e, mid)
+                self.seen.add(mid)  # type: ignore[union-attr]
+            else:
+                entry = self.flying.get(mid)
+                if entry is None:
+                    self._unsent(e, mid)
+                if e.recv not in entry[3]:  # one id is one message: the copy sent under it must be the one received
+                    e.sent_as = f"{entry[1]}:{entry[2]}", next(m for m in entry[3] if tuple(m["id"]) == mid)
+                if self.receipts is not None:
+                    entry[0] -= 1
+                    if not entry[0]:
+                        del self.flying[mid]
+        for m in e.sent:
+            mid = tuple(m["id"])
+            if self.survey:
+                self.sent.add(mid)
+            elif self.receipts is None:
+                if mid not in self.flying:
+                    self.flying[mid] = [0, e.file, e.line, e.sent]
+            elif not self.sent.get(mid):  # (the first event to send an id is its sender, as with all in memory)
+                self.sent.add(mid)
+                r = self.receipts.get(mid)
+                if r:
+                    self.flying[mid] = [r, e.file, e.line, e.sent]
+
+    def _unsent(self, e: Event, mid: MessageId) -> None:
+        """The error of a receipt of a message not sent before it."""
+        src = mid[0] if mid else None
+        if src not in self.traced:
+            raise TraceError(f"{e.where}: receives message {list(mid)} from node {src}, whose trace was not given")
+        if self.survey is False and self.receipts is not None and self.sent.get(mid):
+            raise TraceError(f"{e.where}: receives message {list(mid)} more often than when the trace files were "
+                             "first read: they changed while they were audited")
+        later = self.find_send(mid)
+        if later is not None:
+            raise TraceError(f"{e.where}: receives message {list(mid)} before it is sent ({later.where}, clock "
+                             f"{later.clock} >= {e.clock}): the clocks are not consistent with happens-before")
+        end = self.end_clock(src)  # type: ignore[arg-type]
+        raise TraceError(
+            f"{e.where}: receives message {list(mid)} that node {src}'s trace never sends"
+            + (f" (it ends at clock {end}, before this receipt's {e.clock}: a file read while its node was still "
+               "writing it, or one cut short, by a power cut or by hand)" if end < e.clock else "")
         )
-        last_clock, last_line = clock, n
-    if not headers:
-        raise TraceError(f"{name}:1: empty trace file (expected a header line)")
-    return TraceFile(name, headers, events, warnings)
+
+
+def _one_per_node(files: Iterable[tuple[str, dict[str, Any]]]) -> set[int]:
+    """The nodes of the files (path, first header); each node's trace given once."""
+    first: dict[int, str] = {}
+    for path, header in files:  # (one node's events from two files were merged as one history: the same file given
+        # twice was judged a violation, exit 1, at the second copy's first receipt)
+        node = header["node"]
+        if node in first:
+            raise TraceError(f"{path}: a second trace of node {node} (after {first[node]}): give each node's "
+                             "trace once")
+        first[node] = path
+    return set(first)
+
+
+_ORDER = attrgetter("clock", "node")
 
 
 def merge(files: list[TraceFile]) -> list[Event]:
@@ -226,52 +434,138 @@ def merge(files: list[TraceFile]) -> list[Event]:
     (when its sender's trace is among the files); a receipt that differs from the copy sent under its id
     is marked (``Event.sent_as``) for the audit to fail at.
     """
-    first: dict[int, str] = {}
-    for f in files:  # (one node's events from two files were merged as one history: the same file given twice
-        # was judged a violation, exit 1, at the second copy's first receipt)
-        node = f.headers[0]["node"]
-        if node in first:
-            raise TraceError(f"{f.path}: a second trace of node {node} (after {first[node]}): give each node's "
-                             "trace once")
-        first[node] = f.path
-    events = sorted((e for f in files for e in f.events), key=lambda e: (e.clock, e.node))
-    traced_nodes = set(first)
+    traced = _one_per_node((f.path, f.headers[0]) for f in files)
+    events = sorted((e for f in files for e in f.events), key=_ORDER)
     ends = {f.headers[0]["node"]: max((e.clock for e in f.events), default=0) for f in files}
-    sent_at: dict[tuple[int, ...], Event] = {}
+    causality = _Causality(
+        traced, lambda mid: next((x for x in events if any(tuple(m["id"]) == mid for m in x.sent)), None),
+        ends.__getitem__)
     for e in events:
-        if e.recv is not None:
-            mid = tuple(e.recv["id"])
-            if mid not in sent_at:
-                src = mid[0] if mid else None
-                if src in traced_nodes:
-                    later = next((x for x in events if any(tuple(m["id"]) == mid for m in x.sent)), None)
-                    raise TraceError(
-                        f"{e.where}: receives message {list(mid)} "
-                        + (
-                            f"before it is sent ({later.where}, clock {later.clock} >= {e.clock}): "
-                            "the clocks are not consistent with happens-before"
-                            if later
-                            else f"that node {src}'s trace never sends"
-                            + (
-                                f" (it ends at clock {ends[src]}, before this receipt's {e.clock}: a file read while "
-                                "its node was still writing it, or one cut short, by a power cut or by hand)"
-                                if ends[src] < e.clock
-                                else ""
-                            )
-                        )
-                    )
-                raise TraceError(f"{e.where}: receives message {list(mid)} from node {src}, whose trace was not given")
-            sender = sent_at[mid]
-            if e.recv not in sender.sent:  # one id is one message: the copy sent under it must be the one received
-                e.sent_as = sender.where, next(m for m in sender.sent if tuple(m["id"]) == mid)
-        for m in e.sent:
-            sent_at.setdefault(tuple(m["id"]), e)
+        causality.check(e)
     return events
 
 
+class TraceStream:
+    """The merged events of trace files, read lazily, file by file and segment by segment: the events in
+    (clock, node) order (a k-way merge of the files, each in its order), checked for happens-before as
+    :func:`merge` checks them. Each iteration reads the files again; what it keeps is bounded by the
+    messages in flight (:class:`_Causality`).
+
+    The first iteration is a survey: it reads and checks everything, counts the events (``count``), gathers the
+    warnings and counts each message's receipts, and marks nothing; the later ones mark ``Event.sent_as`` (the
+    audit's), keeping a sent message's copy until its last receipt, and read each file only as far as the survey
+    did (a node still writing its file adds events the survey did not check)."""
+
+    def __init__(self, paths: Iterable[str | Path], decode: Decoder | None = None) -> None:
+        self.paths = list(paths)
+        if not self.paths:
+            raise TraceError("no trace files given")
+        self.decode = decode
+        self.count: int | None = None  # events, once a survey has read them all
+        self.warnings: list[str] = []
+        self._receipts: IdCounts | None = None
+        self._lengths: list[int] = []  # each file's events, as the survey read them
+
+    def __iter__(self) -> Iterator[Event]:
+        return self._merged()
+
+    def __len__(self) -> int:
+        """The events (known after a survey)."""
+        if self.count is None:
+            raise TypeError("the length of a trace stream is known once it has been read through")
+        return self.count
+
+    def survey(self) -> None:
+        """Read it through (when no iteration has): count, warnings, receipts."""
+        if self.count is None:
+            for _ in self:
+                pass
+
+    @property
+    def surveyed(self) -> bool:
+        """Whether a survey has read every event."""
+        return self.count is not None
+
+    def _readers(self) -> list[TraceReader]:
+        return [TraceReader(p, self.decode) for p in self.paths]
+
+    def _merged(self) -> Iterator[Event]:
+        readers = self._readers()
+        surveyed = self.count is not None
+        streams: list[Iterator[Event]] = []
+        for k, r in enumerate(readers):
+            it = iter(r)
+            if surveyed:
+                it = _at_most(it, self._lengths[k], r.name)
+            head = next(it, None)  # (reads the file's header)
+            streams.append(it if head is None else chain((head,), it))
+        traced = _one_per_node((r.name, r.headers[0]) for r in readers)
+        if not surveyed:
+            counted = [_Counted(s) for s in streams]
+            streams = counted  # type: ignore[assignment]
+        causality = _Causality(traced, self._find_send, self._end_clock, self._receipts, survey=not surveyed)
+        check = causality.check
+        n = 0
+        with gc_paused():  # (events come and go: no cycles among them)
+            for e in heapq.merge(*streams, key=_ORDER):
+                check(e)
+                n += 1
+                yield e
+        if not surveyed:
+            self._lengths = [c.n for c in counted]
+            self.warnings = [w for r in readers for w in r.warnings]
+            self._receipts = causality.seen
+            self.count = n
+
+    def _find_send(self, mid: MessageId) -> Event | None:
+        """The first event, in merged order, that sends ``mid`` (a second, lazy read of the files)."""
+        every = heapq.merge(*(iter(r) for r in self._readers()), key=_ORDER)
+        return next((x for x in every if any(tuple(m["id"]) == mid for m in x.sent)), None)
+
+    def _end_clock(self, node: int) -> int:
+        """The clock of node ``node``'s last event (a second, lazy read of its file)."""
+        for r in self._readers():
+            it = iter(r)
+            first = next(it, None)  # (reads the file's header)
+            if r.headers[0]["node"] == node:
+                last = 0 if first is None else first.clock
+                for e in it:
+                    last = e.clock
+                return last
+        return 0
+
+
+class _Counted:
+    """An iterator's items, counted."""
+
+    __slots__ = ("it", "n")
+
+    def __init__(self, it: Iterator[Event]) -> None:
+        self.it, self.n = it, 0
+
+    def __iter__(self) -> _Counted:
+        return self
+
+    def __next__(self) -> Event:
+        e = next(self.it)
+        self.n += 1
+        return e
+
+
+def _at_most(events: Iterator[Event], n: int, name: str) -> Iterator[Event]:
+    """The first ``n`` events (those a survey read); fewer: the file changed under the audit."""
+    k = 0
+    for e in islice(events, n):
+        k += 1
+        yield e
+    if k < n:
+        raise TraceError(f"{name}: {k} events where the first reading found {n}: the file changed while it was "
+                         "audited")
+
+
 def read_traces(paths: list[str | Path], decode: Decoder | None = None) -> tuple[list[Event], list[str]]:
-    """Read and merge several trace files (compact ones by ``decode``: see :func:`read_trace`); returns the
-    events and the warnings."""
+    """Read and merge several trace files whole (compact ones by ``decode``: see :class:`TraceReader`); returns
+    the events and the warnings. :class:`TraceStream` reads them lazily."""
     if not paths:
         raise TraceError("no trace files given")
     with gc_paused(promote=True):  # the audit's events: no cycles, tens of thousands alive
