@@ -61,13 +61,16 @@ def record(cls: type[R]) -> type[R]:
     fields = cls._fields  # type: ignore[attr-defined]
     if not fields:
         return cls
+    # The fields are positional-or-keyword parameters, not keyword-only: CPython fills a missing
+    # keyword-only argument from a dict lookup, a missing positional one from the defaults tuple.
+    # ``_r`` is the record (a field may be called ``self``; none starts with an underscore).
     args = ", ".join(f"{f}=_SAME" for f in fields)
-    same = " and ".join(f"({f} is _SAME or {f} is self[{k}])" for k, f in enumerate(fields))
-    parts = ", ".join(f"self[{k}] if {f} is _SAME else {f}" for k, f in enumerate(fields))
+    same = " and ".join(f"({f} is _SAME or {f} is _r[{k}])" for k, f in enumerate(fields))
+    parts = ", ".join(f"_r[{k}] if {f} is _SAME else {f}" for k, f in enumerate(fields))
     src = (
-        f"def _replace(self, *, {args}):\n"
+        f"def _replace(_r, {args}):\n"
         f"    if {same}:\n"
-        f"        return self\n"
+        f"        return _r\n"
         f"    return _new(cls, ({parts},))\n"
     )
     env: dict[str, Any] = {"_SAME": _SAME, "_new": tuple.__new__, "cls": cls}
@@ -199,7 +202,7 @@ class MsgSet(frozenset):
         index = self._index
         if index.__class__ is not dict:
             index = self._inherit()
-        key = tuple(fields.items())
+        key = frozenset(fields.items())  # hashed once per object: see _canonical
         found = index.get(key)
         if found is None:
             found = self._fill(index, key, tuple(fields))
@@ -315,7 +318,9 @@ def _keys_function(cls: type, shapes: frozenset) -> Callable[[Any], tuple]:
         if keys is None:
             if len(seen) >= MESSAGES:
                 seen.clear()
-            keys = seen[m] = tuple([_canonical(k) for k in raw(m)])
+            # one key per question: two orders of the same fields (where(a=1, type=0), where(type=0, a=1))
+            # are one question, whose group must get m once
+            keys = seen[m] = tuple(dict.fromkeys([_canonical(frozenset(k)) for k in raw(m)]))
         return keys
 
     if len(_KEYS) > 4096:  # a spec asking ever new combinations: start over rather than grow

@@ -114,3 +114,29 @@ def test_a_full_disk_is_one_line_not_an_internal_error(capsys: pytest.CaptureFix
                        str(tmp_path / "p1.log"), "--msc", "/dev/full")
     assert code == 2 and one_error_line(err) == (
         "paxraft audit: error: No space left on device (while writing the output)")
+
+
+@pytest.mark.parametrize(("part", "value", "named"), [
+    ("identity", [1], '"identity" is not an object'),
+    ("coordinator", "x", '"coordinator" is not an object'),
+    ("options", None, '"options" is not an object'),
+    ("hashing", 7, '"hashing" is not an object'),
+    ("coordinator.total", "5", '"coordinator.total" is not an integer >= 0'),
+    ("coordinator.depth", -1, '"coordinator.depth" is not an integer >= 0'),
+    ("coordinator.lo", True, '"coordinator.lo" is not an integer >= 0'),
+    ("coordinator.seconds", [], '"coordinator.seconds" is not a number'),
+])
+def test_a_manifest_edited_with_its_checksum_made_again_is_refused_in_one_line(
+        capsys: pytest.CaptureFixture, tmp_path: Path, part: str, value: object, named: str) -> None:
+    """The checksum is no MAC: an edit that made it again with `identity` a list or `coordinator` a string reached
+    `.get` on a non-object, an internal error (exit 4); now the manifest is damaged, exit 2, naming the part."""
+    ck = a_checkpoint(capsys, tmp_path)
+    path = ck / "current" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    *outer, last = part.split(".")
+    (manifest[outer[0]] if outer else manifest)[last] = value
+    manifest["sha256"] = checkpoint._digest(manifest)
+    path.write_text(json.dumps(manifest))
+    code, out, err = run(capsys, "check", "--resume", str(ck))
+    assert code == 2 and out == "" and one_error_line(err) == (
+        f"paxraft check: error: {ck / 'current'}/manifest.json: damaged ({named}); cannot resume")

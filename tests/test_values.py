@@ -48,6 +48,16 @@ def test_record_replace_returns_the_record_itself_when_nothing_changes() -> None
     assert p._replace(left=tuple([1])) is not p  # an equal but different object: a new record
 
 
+def test_record_with_a_field_called_self() -> None:
+    @record
+    class Agent(NamedTuple):
+        self: int
+        other: int
+
+    a = Agent(1, 2)
+    assert a._replace(self=3) == Agent(3, 2) and a._replace(other=2) is a and a._replace(self=1, other=5).other == 5
+
+
 class Triple(NamedTuple):
     a: int
     b: int
@@ -224,3 +234,10 @@ def test_keys_remembered_per_message_class_and_past_the_table_bound(monkeypatch:
             assert left.where(a=1) == tuple(sorted(Left(0, 1, y) for y in range(2, x + 1)))
             assert right.where(a=1) == () and right.where(b=1) == tuple(sorted(Right(0, 1, y) for y in range(2, x + 1)))
             assert left.where(type=0, b=x) == (Left(0, 1, x),) and right.where(type=0, a=x) == (Right(0, 1, x),)
+
+
+def test_one_question_asked_with_its_fields_in_two_orders_counts_each_message_once() -> None:
+    parent = MsgSet({Req(0, 1, 0)})
+    assert parent.where(src=1, type=0) == (Req(0, 1, 0),) and parent.where(type=0, src=2) == ()  # both orders indexed
+    child = parent | {Req(0, 1, 1)}
+    assert child.where(type=0, src=1) == child.where(src=1, type=0) == (Req(0, 1, 0), Req(0, 1, 1))

@@ -155,6 +155,9 @@ def load(root: Path) -> tuple[Path, dict[str, Any]]:
             f"{where}: written by paxraft {manifest.get('version')} (format {manifest.get('format')}), "
             f"this is {version()} (format {FORMAT}); cannot resume"
         )
+    wrong = _misshapen(manifest)
+    if wrong:  # its checksum is no MAC: a hand edit with the sha256 made again reached .get on a list (exit 4)
+        raise CheckpointError(f"{where}/manifest.json: damaged ({wrong}); cannot resume")
     for name, want in files.items():
         path = where / name
         if not path.is_file():
@@ -162,6 +165,29 @@ def load(root: Path) -> tuple[Path, dict[str, Any]]:
         if path.stat().st_size != want.get("bytes") or _crc(path) != want.get("crc32"):
             raise CheckpointError(f"{path}: size or checksum differs from the manifest; the checkpoint is damaged")
     return where, manifest
+
+
+#: The manifest's parts that a resume reads, with the type each must have; its coordinator's counters.
+_SHAPE: dict[str, type | tuple[type, ...]] = {"identity": dict, "options": dict, "hashing": dict, "coordinator": dict}
+_COUNTERS = ("init_generated", "total", "depth", "level_hi", "lo")
+
+
+def _misshapen(manifest: Any) -> str | None:
+    """What in a manifest is not of the shape :func:`commit` writes (None when all is): an object at the top,
+    the parts of :data:`_SHAPE` objects, the coordinator's counters integers (not booleans) >= 0 and its
+    seconds a number."""
+    if not isinstance(manifest, dict):
+        return f"a JSON {type(manifest).__name__}, not an object"
+    for key, kind in _SHAPE.items():
+        if not isinstance(manifest.get(key), kind):
+            return f'"{key}" is not an object'
+    c = manifest["coordinator"]
+    for key in _COUNTERS:
+        if not (type(c.get(key)) is int and c[key] >= 0):
+            return f'"coordinator.{key}" is not an integer >= 0'
+    if type(c.get("seconds")) not in (int, float):
+        return '"coordinator.seconds" is not a number'
+    return None
 
 
 def check_cap(manifest: dict[str, Any], max_states: int | None) -> None:
