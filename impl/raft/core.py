@@ -190,6 +190,8 @@ class RaftNode(NodeBase):
         self._pending_snapshot: Snapshot | None = None
         self._hs_unsynced = 0  # readies handed out with a hard state not yet reported persisted
         self._completers: list[int] = []  # peers whose acknowledgement last completed a commit, latest first
+        # _held's answer and what it was computed from: (_completers, voters, transferee, answer), by identity
+        self._held_for: tuple[Any, ...] = (None, None, -1, ())
         self._emit("Init" if fresh else "Restart", {})
 
     # -- configuration (dissertation 4.1: the latest configuration in the log, committed or not) -------
@@ -291,6 +293,16 @@ class RaftNode(NodeBase):
         self.seq += 1
         return Message(typ, self.id, dst, kw.pop("term", self.term), boot=self.boot, seq=self.seq,
                        clock=self.clock + 1, **kw)
+
+    def _append_msg(self, typ: int, dst: int, index: int, log_term: int, commit: int, flags: int, context: int,
+                    entries: tuple[Entry, ...], recv_clock: int = 0) -> Message:
+        """:meth:`_msg` for the messages of every write (an AppendEntries with entries, its acknowledgement): the
+        fields in order, one C call (no keyword arguments, no namedtuple ``__new__`` frame). ``recv_clock``: the
+        clock of the message this one answers, so that it carries the step's clock (:meth:`_emit` restamps a reply
+        made before the receive clock was known)."""
+        self.seq += 1
+        return _new_tuple(Message, (typ, self.id, dst, self.term, index, log_term, commit, flags, 0, 0, 0, context,
+                                    entries, b"", self.boot, self.seq, max(self.clock, recv_clock) + 1))
 
     def _emit(self, action: str, params: dict[str, Any], recv: Message | None = None,
               sent: list[Message] | tuple[Message, ...] = ()) -> None:
@@ -598,8 +610,7 @@ class RaftNode(NodeBase):
                     hi = pr.next + k - 1
                     break
             prev = pr.next - 1
-            m = self._msg(AE_REQ, j, index=prev, log_term=log.term(prev), commit=min(self.commit, hi),
-                          entries=tuple(entries))
+            m = self._append_msg(AE_REQ, j, prev, log.term(prev), min(self.commit, hi), 0, 0, tuple(entries))
             self._emit("AppendEntries", {"j": j}, None, [m])
             if pr.state == PROBE:
                 pr.probe_sent = True
@@ -641,13 +652,13 @@ class RaftNode(NodeBase):
             ci = self.config_index
             held = log.entry(ci) if ci > log.offset else None
             self.rules.store_entries(log, prev, entries)
-            if (held is not None and (ci > log.last_index() or log.entry(ci) is not held)) or any(
-                    e.data[:1] == TAG for e in entries):
+            if (held is not None and (ci > log.last_index() or log.entry(ci) is not held)) or (
+                    entries[0].data[:1] == TAG if len(entries) == 1 else any(e.data[:1] == TAG for e in entries)):
                 self._load_config()  # a configuration entry arrived or was overwritten
         c = self.rules.follower_commit(m.commit, prev + len(entries), log.last_index())
         if c > self.commit:
             self.commit = c
-        r = self._msg(AE_RESP, m.src, index=m.index + len(m.entries), context=m.context, flags=SUCCESS | hb)
+        r = self._append_msg(AE_RESP, m.src, m.index + len(m.entries), 0, 0, SUCCESS | hb, m.context, (), m.clock)
         self._emit("HandleAppendEntriesRequest", {"j": m.src, "case": "accept"}, m, [r])
 
     def _handle_snapshot(self, m: Message) -> None:
@@ -711,7 +722,8 @@ class RaftNode(NodeBase):
                 self._read_ack(j, m.context)
             commit = self.commit
             self._maybe_commit()
-            if self.commit != commit and self._completers[:1] != [j]:  # (j's copy completed the quorum)
+            # (j's copy completed the quorum: it comes first)
+            if self.commit != commit and not (self._completers and self._completers[0] == j):
                 self._completers = [j, *(k for k in self._completers if k != j)]
             if self.transferee == j and self.rules.transfer_ready(pr.match, self.log.last_index()):
                 self._send_timeout_now(j)
@@ -782,10 +794,13 @@ class RaftNode(NodeBase):
         everything committed, which entries sent a tick late would never catch up with under steady writes."""
         if not self.cfg.quorum_first or self.role != LEADER:
             return ()
+        was = self._held_for  # (asked at each write's round and acknowledgement: computed when its inputs change)
+        if was[0] is self._completers and was[1] is self.voters and was[2] == self.transferee:
+            return was[3]  # type: ignore[no-any-return]
         first = self.sync_peers()
-        if first is None:
-            return ()
-        return tuple(j for j in self.voters if j not in first and j != self.transferee)
+        held = () if first is None else tuple(j for j in self.voters if j not in first and j != self.transferee)
+        self._held_for = (self._completers, self.voters, self.transferee, held)
+        return held
 
     def _read_ack(self, j: int, ctx: int) -> None:
         self.reads.ack(j, ctx, lambda acks: len(acks & self.members) >= self.quorum)
@@ -829,7 +844,10 @@ class RaftNode(NodeBase):
             rd.committed = [(i, log.entry(i)) for i in range(lo, self.commit + 1)]
             self.applied = self.commit
         out, self._out = self._out, []
-        if out and rd.hard_state is None and not self._hs_unsynced:
+        if len(out) == 1:  # (a write's one AppendEntries, or a follower's acknowledgement)
+            if rd.hard_state is None and not self._hs_unsynced and out[0].type in _EARLY:
+                rd.early = 1
+        elif out and rd.hard_state is None and not self._hs_unsynced:
             early = [m for m in out if m.type in _EARLY]
             if len(early) == len(out):  # (a leader's round: AppendEntries only)
                 rd.early = len(out)

@@ -231,8 +231,8 @@ def decode_message(buf: bytes) -> Message:
         off += dlen
     if off + snap_len != len(buf):
         raise WireError(f"message length {len(buf)} does not match its contents ({off + snap_len})")
-    return Message(typ, src, dst, term, index, log_term, commit, flags, hint_index, hint_term, reject, context,
-                   tuple(entries), bytes(buf[off:]), boot, seq, clock)
+    return new(Message, (typ, src, dst, term, index, log_term, commit, flags, hint_index, hint_term, reject, context,
+                         tuple(entries), bytes(buf[off:]), boot, seq, clock))
 
 
 _LEN = struct.Struct(">I")
@@ -243,9 +243,25 @@ def mac_key(secret: bytes) -> bytes:
     return secret if len(secret) <= 64 else hashlib.sha256(secret).digest()
 
 
+_KEYED: dict[bytes, Any] = {}  # key -> a BLAKE2b state that has taken in the key block
+
+
+def _keyed(key: bytes) -> Any:
+    """The keyed BLAKE2b state of ``key``, to ``copy()`` per frame: a copy skips compressing the key block and
+    parsing the keyword arguments again (0.79 against 1.17 us per 200-byte frame; ~6 frames per write)."""
+    h = _KEYED.get(key)
+    if h is None:
+        if len(_KEYED) >= 64:  # (a process talks to one cluster or a few: the bound is for tests making many)
+            _KEYED.clear()
+        h = _KEYED[key] = hashlib.blake2b(key=key, digest_size=TAG)
+    return h
+
+
 def frame_tag(payload: bytes, key: bytes) -> bytes:
     """The 32-byte authentication tag of a payload."""
-    return hashlib.blake2b(payload, key=key, digest_size=TAG).digest()
+    h = _keyed(key).copy()
+    h.update(payload)
+    return h.digest()  # type: ignore[no-any-return]
 
 
 def encode_frame(payload: bytes, secret: bytes) -> bytes:
@@ -255,7 +271,9 @@ def encode_frame(payload: bytes, secret: bytes) -> bytes:
 
 def frame_with_key(payload: bytes, key: bytes) -> bytes:
     """:func:`encode_frame` with the MAC key already derived (``mac_key(secret)``): the per-frame path."""
-    return _LEN.pack(len(payload) + TAG) + payload + hashlib.blake2b(payload, key=key, digest_size=TAG).digest()
+    h = _keyed(key).copy()
+    h.update(payload)
+    return _LEN.pack(len(payload) + TAG) + payload + h.digest()
 
 
 class FrameDecoder:
@@ -279,7 +297,7 @@ class FrameDecoder:
             buf = data  # the common case: whole frames, sliced without copying into a buffer first
         out = []
         pos, n = 0, len(buf)
-        key, blake, unpack = self.key, hashlib.blake2b, _LEN.unpack_from
+        keyed, unpack = _keyed(self.key), _LEN.unpack_from
         limit = self.max_frame if self.frames else self.first_max
         while n - pos >= 4:
             (length,) = unpack(buf, pos)
@@ -289,7 +307,9 @@ class FrameDecoder:
             if end > n:
                 break
             payload = bytes(buf[pos + 4 : end - TAG])
-            if not hmac.compare_digest(bytes(buf[end - TAG : end]), blake(payload, key=key, digest_size=TAG).digest()):
+            h = keyed.copy()
+            h.update(payload)
+            if not hmac.compare_digest(bytes(buf[end - TAG : end]), h.digest()):
                 raise WireError("frame MAC does not match the cluster secret")
             out.append(payload)
             limit = self.max_frame
