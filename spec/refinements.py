@@ -3,7 +3,8 @@
 A mapping builds, from a concrete spec instance, the abstract spec with matching constants and
 the function from concrete to abstract states.  A registered spec names its mappings in its
 registry entry (``refinements``, lazy references); any spec class may also mark a method with
-:func:`spec.core.refines`.  Paxos => Consensus is the composition of the two steps.
+:func:`spec.core.refines`.  Declared steps compose: Paxos => Voting and Voting => Consensus give
+Paxos => Consensus (TLA+'s refinement is transitive), for a user's specs as for the shipped ones.
 """
 
 from __future__ import annotations
@@ -12,21 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from spec.core import Spec, SpecError, _inherited_marker, _marked
-from spec.registry import entries, entry_for_class, lazy
+from spec.registry import entry_for_class, lazy
 from spec.suggest import hint
 
 Mapping = Callable[[Any], Any]
 Builder = Callable[[Any], tuple[Spec, Mapping]]
-
-
-def paxos_to_consensus(p: Any) -> tuple[Spec, Mapping]:
-    """Paxos => Voting => Consensus: the two mappings composed."""
-    from spec.consensus import from_voting
-    from spec.voting import from_paxos
-
-    voting, to_voting = from_paxos(p)
-    consensus, to_consensus = from_voting(voting)
-    return consensus, lambda s: to_consensus(to_voting(s))
 
 
 def refinements_of(cls: type[Spec]) -> dict[str, Builder]:
@@ -50,16 +41,37 @@ def refinements_of(cls: type[Spec]) -> dict[str, Builder]:
 
 def refinement(concrete: Spec, abstract_name: str) -> tuple[Spec, Mapping]:
     """The abstract spec and mapping for ``concrete`` (a spec or one of its variants); the abstract
-    spec is named as registered, by its class name, or as ``file.py:Class``/``module:Class``."""
-    table = refinements_of(type(concrete))
+    spec is named as registered, by its class name, or as ``file.py:Class``/``module:Class``. A
+    spec reached only through declared steps gets their mappings composed, the fewest steps first."""
     name = abstract_name.rpartition(":")[2] if ":" in abstract_name else abstract_name
-    builder = table.get(name) or next((b for n, b in table.items() if n.lower() == name.lower()), None)
-    if builder is None:
-        pairs = [f"{e.name} => {a}" for e in entries().values() for a in e.refinements]
-        pairs += [f"{concrete.name} => {a}" for a in table if f"{concrete.name} => {a}" not in pairs]
-        raise SpecError(f"no refinement mapping from {concrete.name} to {abstract_name}{hint(name, table)} "
-                        f"(known: {', '.join(pairs)})")
-    return builder(concrete)
+    reached: dict[str, str] = {}  # every abstract spec reachable, lower-cased -> as declared (with its route)
+    level: list[tuple[Spec, Mapping, tuple[str, ...]]] = [(concrete, lambda s: s, ())]
+    seen = {concrete.name.lower()}
+    while level:
+        deeper: list[tuple[Spec, Mapping, tuple[str, ...]]] = []
+        for spec, to_spec, route in level:
+            for declared, builder in refinements_of(type(spec)).items():
+                if declared.lower() in seen:
+                    continue
+                if declared == name or declared.lower() == name.lower():
+                    abstract, to_abstract = builder(spec)
+                    return abstract, _composed(to_spec, to_abstract, bool(route))
+                reached.setdefault(declared.lower(), declared + (f" (through {', '.join(route)})" if route else ""))
+                deeper.append((spec, to_spec, (*route, declared)))
+        level = []
+        for spec, to_spec, route in deeper:
+            if route[-1].lower() not in seen:
+                seen.add(route[-1].lower())
+                abstract, to_abstract = refinements_of(type(spec))[route[-1]](spec)
+                level.append((abstract, _composed(to_spec, to_abstract, len(route) > 1), route))
+    known = ", ".join(reached.values()) or "none declared"
+    raise SpecError(f"no refinement mapping from {concrete.name} to {abstract_name}"
+                    f"{hint(name, [r.split(' ')[0] for r in reached.values()])} (known from {concrete.name}: {known})")
 
 
-__all__ = ["paxos_to_consensus", "refinement", "refinements_of"]
+def _composed(first: Mapping, then: Mapping, chained: bool) -> Mapping:
+    """``then`` after ``first``; ``then`` itself when ``first`` is the identity (a direct step)."""
+    return (lambda s: then(first(s))) if chained else then
+
+
+__all__ = ["refinement", "refinements_of"]

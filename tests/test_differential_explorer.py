@@ -59,8 +59,9 @@ def plain_successors(spec: Spec, s: State) -> list[tuple[Label, State]]:
     return out
 
 
-def _first_violated(spec: Spec, s: State) -> str | None:
-    return next((n for n in spec.invariants if not getattr(spec, n)(s)), None)
+def _first_broken(spec: Spec, s: State, t: State) -> str | None:
+    """The first invariant the step s -> t breaks: false in t, true in s."""
+    return next((n for n in spec.invariants if getattr(spec, n)(s) and not getattr(spec, n)(t)), None)
 
 
 def walk(spec: Spec, session: Session, rng: random.Random, steps: int) -> tuple[str, list[State]]:
@@ -79,7 +80,7 @@ def walk(spec: Spec, session: Session, rng: random.Random, steps: int) -> tuple[
         want = plain_successors(spec, s)
         got = view["enabled"]
         assert [e["label"] for e in got] == [spec.show_label(lb) for lb, _ in want], path
-        assert [e["violates"] for e in got] == [_first_violated(spec, t) for _, t in want], path
+        assert [e["violates"] for e in got] == [_first_broken(spec, s, t) for _, t in want], path
         assert [e["stutter"] for e in got] == [t == s for _, t in want], path
         assert [e["path"].rsplit("/", 1)[-1] for e in got] == [segment(lb) for lb, _ in want], path
         assert view["path"] == path and view["depth"] == len(states) - 1

@@ -57,7 +57,8 @@ def test_cli_refine(capsys) -> None:
     assert main(["refine", "voting", "paxos"]) == 2
     assert "no refinement mapping from voting to paxos" in capsys.readouterr().err
     assert main(["refine", "paxos", "votng"]) == 2  # a typo is answered as every other name a user types
-    assert "no refinement mapping from paxos to votng; did you mean 'voting'? (known: " in capsys.readouterr().err
+    assert "no refinement mapping from paxos to votng; did you mean 'voting'? (known from paxos: voting, consensus " \
+        "(through voting))" in capsys.readouterr().err
 
 
 def test_a_refinement_failing_at_the_initial_state_counts_in_the_singular() -> None:

@@ -19,6 +19,7 @@ from modelcheck.engine.refinement import check_refinement
 from modelcheck.engine.stateful import InvariantViolation, run_spec
 from modelcheck.output.explore.session import Session
 from spec.refinements import refinement
+from spec.registry import build as registry_build
 from spec.registry import load_user_spec
 
 HERE = Path(__file__).resolve().parent / "user_specs"
@@ -55,6 +56,13 @@ def test_three_acceptors_without_symmetry_has_tlcs_counts(key: tuple) -> None:
     assert_tlcs(key, TLC_SLOW[key])
 
 
+def test_witnesses_as_parameters_make_the_states_generated_tlcs() -> None:
+    """docs/writing-a-spec.md: the shipped spec/voting.py writes VoteFor's existentials with any(): TLC's distinct
+    states and depth, 2,080 states generated against TLC's 3,124 (which this file's Voting has)."""
+    r = check(registry_build("voting"))
+    assert (r.distinct_states, r.states_generated, r.depth) == (599, 2080, 11)
+
+
 def assert_tlcs(key: tuple, expected: tuple[int, int, int]) -> None:
     target, bounds, symmetry = key
     r = check(build(target, **dict(bounds)), symmetry=symmetry)
@@ -68,6 +76,20 @@ def test_the_refinements_the_text_states_hold(capsys: pytest.CaptureFixture) -> 
     assert "VoteFor -> Next" in out
     r = check_refinement(*[(p := build(PAXOS, **THREE)), *refinement(p, "Voting")])
     assert r.holds and (r.distinct_states, r.abstract_states) == (3921, 599)
+
+
+def test_declared_refinements_compose(capsys: pytest.CaptureFixture) -> None:
+    """Paxos => Consensus through Voting, the two declared mappings composed (refused before: 'no refinement
+    mapping from Paxos to Consensus'); the broken variant fails where Consensus notices, two steps after Voting."""
+    code, out, _ = run(capsys, "refine", PAXOS, "Consensus", "--acceptors", "3", "--values", "2")
+    assert code == 0 and "Paxos implements Consensus" in out and "3 distinct Consensus states reached" in out
+    assert "Phase2b -> Next" in out
+    code, out, _ = run(capsys, "refine", PAXOS, "--variant", "ignore-votes", "Consensus", "--acceptors", "3",
+                       "--values", "2")
+    assert code == 1 and "refinement fails at state 13 (step 12): Phase2b(a=a3, b=0, v=v1)" in out
+    code, _, err = run(capsys, "refine", PAXOS, "Raft")
+    assert code == 2 and err.endswith("no refinement mapping from Paxos to Raft (known from Paxos: Voting, "
+                                      "Consensus (through Voting))\n")
 
 
 def test_planted_bugs_fail_as_in_tlc(capsys: pytest.CaptureFixture) -> None:
@@ -85,6 +107,16 @@ def test_planted_bugs_fail_as_in_tlc(capsys: pytest.CaptureFixture) -> None:
     assert "chosen = {v1}  ->  chosen = {v1, v2}" in out
     code, out, _ = run(capsys, "variants", "--spec", str(HERE / "lamport_paxos.py"), "--check")
     assert code == 0 and "Inv3, 9 steps" in out
+
+
+def test_a_variant_may_break_a_refinement(capsys: pytest.CaptureFixture) -> None:
+    """any-quorum breaks no invariant of Voting, only Spec => C!Spec: catalogued as breaking Consensus (refused
+    before: 'breaks = 'Consensus' names no invariant of Voting'), and checked as paxraft refine checks it."""
+    code, out, _ = run(capsys, "variants", "--spec", str(HERE / "lamport_voting.py"), "--check")
+    assert code == 0 and "Consensus, 3 steps              Consensus, 3 steps" in out and "agrees" in out
+    assert "why: VoteFor(a=a2, b=0, v=v2, Q={a1}, c=-1, w=none) maps to no step of Consensus" in out
+    code, out, _ = run(capsys, "list", str(HERE / "lamport_voting.py"))
+    assert "any-quorum  breaks Consensus: Quorum is every singleton {a}" in out
 
 
 def test_liveness(capsys: pytest.CaptureFixture) -> None:
@@ -133,6 +165,23 @@ def test_pictures_replay_graph_hypothesis_and_explorer(capsys: pytest.CaptureFix
     assert "Phase1a(0)/Phase1b(0,0)/Phase2a(0,0,(0,),-1)/Phase2b(0,0,0)" in [e["path"] for e in view["enabled"]]
 
 
+def test_the_explorer_marks_only_steps_that_break_an_invariant_holding_before() -> None:
+    """At the end of ignore-votes' counterexample Inv3 is already false: no step from there breaks it (each was
+    marked 'breaks Inv3', a resend of 1a that changes nothing too); the step before it, and one from there that
+    breaks another invariant, still are."""
+    session = Session(load_user_spec(f"{HERE / 'lamport_paxos.py'}:IgnoreVotes")(**THREE))
+    before = ("Phase1a(0)/Phase1a(1)/Phase1b(0,0)/Phase1b(0,1)/Phase1b(1,0)/Phase2a(0,0,(0,1),-1)/Phase2b(1,0,0)/"
+              "Phase1b(1,1)")
+    view = session.view(before)
+    last = f"{before}/Phase2a(1,1,(0,1),-1)"
+    assert {e["path"]: e["violates"] for e in view["enabled"]}[last] == "Inv3"
+    view = session.view(last)
+    assert [i["name"] for i in view["invariants"] if not i["holds"]] == ["Inv3"]
+    marks = {e["label"]: e["violates"] for e in view["enabled"]}
+    assert "Inv3" not in marks.values() and marks["Phase1a(b=0)"] is None  # a resend: changes nothing
+    assert marks["Phase2b(a=a2, b=1, v=v2)"] == "Inv4"  # a vote that breaks V!Inv, which held: still marked
+
+
 def test_audit_of_a_hand_written_trace(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     """An acceptor (node 0) and a leader (node 1) in the spec's own language; Phase2a's Q and w are left to search."""
     header = {"format": "paxraft-trace", "version": 2}
@@ -158,3 +207,5 @@ def test_audit_of_a_hand_written_trace(capsys: pytest.CaptureFixture, tmp_path: 
     files[0] = write("node-0.jsonl", 0, acceptor)
     code, out, _ = run(capsys, "audit", "--spec", PAXOS, *files)
     assert code == 1 and "FAILED at event 4 of 4" in out and "maxVBal: 1 | 0" in out
+    # every enabled step, the other nodes' too: not said to be node 0's (it said "allowed there (node 0)")
+    assert "  the spec allowed there: Phase1a(b=0), Phase1a(b=1), Phase2b(a=a1, b=0, v=v1)\n" in out

@@ -134,8 +134,15 @@ class Mapping:
         raise NotImplementedError
 
     def involves(self, event: Event, label: Label) -> bool:
-        """Whether a spec step is one of the stepping node's (shown as what the spec allowed)."""
+        """Whether a spec step is one of the stepping node's (shown as what the spec allowed); by default every
+        step is, the spec not saying which parameter is the node."""
         return True
+
+    @property
+    def steps_by_node(self) -> bool:
+        """Whether :meth:`involves` keeps the stepping node's steps only (overridden), so that what the spec allowed
+        is that node's: a report says "(node N)" only then (it said so of every enabled step of a user's spec)."""
+        return type(self).involves is not Mapping.involves
 
     def show_label(self, label: Label) -> str:
         """A spec label as a reader wants it: ``Name(p=value, ...)``, each value as :meth:`show_param` shows it."""

@@ -59,10 +59,11 @@ def text_report(mapping: Mapping, result: AuditResult, files: int) -> str:
     lines.append("  the implementation:")
     lines.extend(f"    {line}" for line in describe_event(e))
     lines.append(f"  the spec: {f.reason} ({f.candidates} candidate state(s) before this event)")
+    whose = f" (node {e.node})" if mapping.steps_by_node else ""
     if f.allowed:
-        lines.append(f"  the spec allowed there (node {e.node}): " + ", ".join(f.allowed))
+        lines.append(f"  the spec allowed there{whose}: " + ", ".join(f.allowed))
     else:
-        lines.append(f"  the spec allowed no step of node {e.node} there")
+        lines.append(f"  the spec allowed no step{' of node ' + str(e.node) if whose else ''} there")
     if f.diff:
         width = max(len(str(k)) for k, _, _ in f.diff)
         lines.append("  state diff (field: implementation | spec):")

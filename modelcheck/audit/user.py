@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern, same_json
 from modelcheck.audit.tracefile import Decoder, Event, TraceError, read_traces
 from modelcheck.engine.faults import shorten
-from spec.core import Label, Spec, State
+from spec.core import Spec, State
 
 
 def as_json(value: Any) -> Any:
@@ -148,10 +148,6 @@ class DefaultMapping(Mapping):
     def event_view(self, event: Event) -> dict[str, Any]:
         """The event's reported variables."""
         return dict(event.state)
-
-    def involves(self, event: Event, label: Label) -> bool:
-        """Every enabled step is shown (the spec does not say which parameter is the node)."""
-        return True
 
 
 # -- a user's own log format ------------------------------------------------------------------------------

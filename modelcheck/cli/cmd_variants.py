@@ -20,9 +20,11 @@ from typing import Any
 
 from modelcheck import check
 from modelcheck.engine.progress import Progress
+from modelcheck.engine.refinement import check_refinement
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Result, count
 from spec.catalog import Entry, select
 from spec.core import Spec, SpecError
+from spec.refinements import refinement
 from spec.registry import entry_for_class, spec_class
 from spec.suggest import did_you_mean
 
@@ -44,7 +46,7 @@ class Outcome:
     entry: Entry
     result: Result | None
     seconds: float = 0.0
-    why: str | None = None  # a lasso's shape, for an entry that breaks a temporal property
+    why: str | None = None  # a lasso's shape (a temporal property broken), or the step no abstract step explains
 
     @property
     def found_breaks(self) -> str | None:
@@ -96,6 +98,8 @@ def check_entry(entry: Entry, progress: Progress | None = None) -> Outcome:
     started = time.perf_counter()
     if entry.breaks in spec.properties() and entry.breaks not in spec.invariants and not entry.symmetry:
         return _liveness_outcome(entry, spec, started, progress)
+    if _breaks_a_refinement(entry, spec):
+        return _refinement_outcome(entry, spec, started)
     # a deadlock is looked for only where the entry says it breaks that (as 'check --deadlock'): reported first,
     # it would cut short an invariant's counterexample; not looked for, a deadlocking variant read 'safe'
     result = check(spec, symmetry=entry.symmetry, check_deadlock=entry.breaks == DEADLOCK, progress=progress)
@@ -119,6 +123,29 @@ def _liveness_outcome(entry: Entry, spec: Spec, started: float, progress: Progre
     return Outcome(entry, result, time.perf_counter() - started, live.violation())
 
 
+def _breaks_a_refinement(entry: Entry, spec: Spec) -> bool:
+    """Whether ``breaks`` names a spec this one refines (through its declared mappings) rather than an invariant,
+    a temporal property or a deadlock: a bug only ``paxraft refine`` sees, as Voting's with quorums that need not
+    meet (its Inv holds; Spec => C!Spec does not)."""
+    if entry.breaks is None or entry.breaks == DEADLOCK or entry.breaks in spec.invariants \
+            or entry.breaks in spec.properties():
+        return False
+    try:
+        refinement(spec, entry.breaks)
+    except SpecError:
+        return False
+    return True
+
+
+def _refinement_outcome(entry: Entry, spec: Spec, started: float) -> Outcome:
+    """An entry that breaks a refinement: what ``paxraft refine SPEC ABSTRACT`` finds (steps only, no invariant),
+    its length the failing step's number."""
+    res = check_refinement(spec, *refinement(spec, entry.breaks))
+    result = Result(spec, verdict=OK if res.holds else VIOLATION, violated=None if res.holds else entry.breaks,
+                    trace=res.trace, distinct_states=res.distinct_states, complete=True)  # fmt: skip
+    return Outcome(entry, result, time.perf_counter() - started, res.reason)
+
+
 def _built(entry: Entry) -> Spec:
     """The entry's spec, once its catalog fields name what the spec has (a variant's author may
     misspell a bound in ``failing_bounds`` or the invariant in ``breaks``): else one line, exit 2."""
@@ -132,11 +159,11 @@ def _built(entry: Entry) -> Spec:
     spec = entry.build()
     props = list(spec.properties())
     if entry.breaks is not None and entry.breaks not in spec.invariants and entry.breaks not in props \
-            and entry.breaks != DEADLOCK:
+            and entry.breaks != DEADLOCK and not _breaks_a_refinement(entry, spec):
         raise SpecError(f"{entry.spec} variant {entry.name}: breaks = {entry.breaks!r} names no invariant of "
                         f"{entry.spec}{_aside(entry.breaks, [*spec.invariants, *props])} "
                         f"(its invariants: {', '.join(spec.invariants) or 'none'}"
-                        f"{'; its temporal properties: ' + ', '.join(props) if props else ''})")
+                        f"{'; its temporal properties: ' + ', '.join(props) if props else ''}; nor a spec it refines)")
     return spec
 
 

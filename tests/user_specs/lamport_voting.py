@@ -202,8 +202,9 @@ class AnyQuorum(Voting):
 
     variant = "any-quorum"
     rule = "Quorum is every singleton {a}: the QuorumAssumption Q1 \\cap Q2 # {} is dropped"
-    breaks = None  # no invariant: the refinement of Consensus is what fails
-    bounds_tried = {"acceptors": 3}
+    breaks = "Consensus"  # no invariant: the refinement of Consensus is what fails (paxraft refine)
+    failing_bounds = {"acceptors": 2}
+    trace_length = 3
 
     def quorums(self) -> tuple[tuple[int, ...], ...]:
         return tuple((a,) for a in self.Acceptor)

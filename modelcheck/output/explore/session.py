@@ -25,7 +25,7 @@ from modelcheck.engine.faults import locate
 from modelcheck.engine.lanes import lane_order
 from modelcheck.engine.reach import REACHED, goal_predicate, reach
 from modelcheck.engine.result import VIOLATION, Result, Step, count, shown_state
-from modelcheck.output.render import pair_messages
+from modelcheck.output.render import chart_arrows
 from spec.behaviour import initial_states, state_constraint
 from spec.core import Label, Params, Spec, SpecError, State
 from spec.suggest import hint
@@ -230,6 +230,15 @@ class Session:
                 others.append({"var": var, "text": compact(value), "changed": before is not None and value != old})
         return {"processes": procs, "rows": rows, "others": others}
 
+    def _breaks(self, nxt: State, broken: set[str]) -> str | None:
+        """The first invariant a step breaks: false after it and true before. One already false in the state shown
+        is not the step's doing (every step from a violating state, a resend that changes nothing included, would
+        otherwise be marked as breaking it)."""
+        name = self.spec.violated(nxt)
+        if name is None or name not in broken:
+            return name
+        return next((n for n, inv in self.spec.invariants.items() if n not in broken and not inv(nxt)), None)
+
     def view(self, text: str) -> dict[str, Any]:
         """Everything the page shows for the state a path reaches."""
         spec = self.spec
@@ -244,6 +253,7 @@ class Session:
         for name, inv in spec.invariants.items():
             ok = bool(inv(state))
             invariants.append({"name": name, "holds": ok, "why": None if ok else spec.explain(name, state)})
+        broken = {inv["name"] for inv in invariants if not inv["holds"]}
         enabled = []
         for act in spec.actions:
             for params, nxt in act.successors(state):
@@ -251,7 +261,7 @@ class Session:
                 enabled.append({
                     "label": spec.show_label(label),
                     "path": f"{base}/{segment(label)}" if base else segment(label),
-                    "violates": spec.violated(nxt),
+                    "violates": self._breaks(nxt, broken),
                     "stutter": nxt == state,
                     "outside": not self.within(nxt),
                 })
@@ -276,7 +286,7 @@ class Session:
             "history": history,
             "lanes": lane_order(spec, events),
             "events": [{"node": e.node, "received": list(e.received), "sent": list(e.sent)} for e in events],
-            "arrows": [{"message": m, "from": sr - 1, "to": r - 1} for m, sr, r in pair_messages(events)],
+            "arrows": chart_arrows(spec, events),
             "witnesses": list(spec.witnesses),
         }
 
