@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
-from spec.core import Label, Params, Spec, SpecError, State, order_key
+from spec.core import Label, Params, Spec, SpecError, State, _inherited_marker, bound_enumerator, order_key
 from spec.suggest import hint
 
 N = TypeVar("N")
@@ -78,6 +78,34 @@ def validate_trace(spec: Spec, trace: list[Step]) -> None:
 
 
 def _no_invariants(state: State) -> None:
+    return None
+
+
+#: The most parameter tuples an action's enumerator may yield in one state (more: an endless generator, which
+#: held a walk of the states for ever, silent, its memory growing).
+MAX_PARAMETERS = 1_000_000
+
+
+def endless_enumerator(spec: Spec, state: State, actions: Iterable[str] | None = None) -> str | None:
+    """The message naming the first action (of ``actions``, or all) whose own enumerator, as declared (before
+    the spec layer takes its parameters into a tuple), yields more than :data:`MAX_PARAMETERS` parameter
+    tuples in ``state``; None when each yields fewer. An enumerator that fails is left to the walk that
+    calls it next, which names what is wrong; bundles and counted enumerators are not asked (they answer
+    for several actions, or count)."""
+    names = [a.name for a in spec.actions] if actions is None else actions
+    for name in names:
+        try:
+            marker = _inherited_marker(type(spec), name, "__paxraft_action__")
+            if getattr(marker, "bundle", None) is not None or getattr(marker, "counts_outside", False) is True:
+                continue
+            got = bound_enumerator(marker, spec)(state)
+            taken = sum(1 for _ in itertools.islice(iter(got), MAX_PARAMETERS + 1))
+        except Exception:  # noqa: BLE001 - the walk calls it again, and names what is wrong
+            continue
+        if taken > MAX_PARAMETERS:
+            return (f"the parameter enumerator of {name} yields more than {MAX_PARAMETERS:,} parameter tuples in "
+                    "one state (an endless generator, such as itertools.count()?); a parameter ranges over a "
+                    "finite set, as TLA+'s \\E does")
     return None
 
 

@@ -30,6 +30,11 @@ def check_report(capsys, *argv: str, codes: tuple[int, ...] = (0,)) -> dict:
     return json.loads(out)
 
 
+def figures(report: dict) -> tuple[int, int, int]:
+    """A ``--json`` report's distinct states, states generated and depth: TLC's three figures."""
+    return report["distinct_states"], report["states_generated"], report["depth"]
+
+
 def one_error_line(err: str) -> str:
     """The one line an error must be (no traceback)."""
     lines = err.strip().splitlines()

@@ -107,7 +107,7 @@ def test_click_to_the_violation_and_reopen_it_from_its_url(explorer: str, browse
     assert browser.find_element(By.CSS_SELECTOR, "#invariants li[data-name='TypeOK']").get_attribute("class") == "holds"
     assert len(browser.find_elements(By.CSS_SELECTOR, "#msc-svg circle")) == 12  # one dot per step in the chart
     # one arrow per message received, paired by the server as check --out pairs them (test_render: 12)
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#msc-svg line[marker-end]")) == 12
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#msc-svg path[marker-end]")) == 12
     if os.environ.get("PAXRAFT_UPDATE_SCREENSHOT"):
         browser.save_screenshot(str(ROOT / "docs" / "explorer.png"))
     url = browser.current_url

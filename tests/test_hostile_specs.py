@@ -46,6 +46,45 @@ def test_an_enumerator_yielding_for_ever_is_refused(capsys: pytest.CaptureFixtur
         "TLA+'s \\E does; state: x=0")
 
 
+DEEPER = '''
+import itertools
+from typing import NamedTuple
+
+from spec.core import Spec, action
+
+
+class S(NamedTuple):
+    x: int
+
+
+class Deeper(Spec):
+    variables = ("x",)
+
+    def init_states(self):
+        return [S(0)]
+
+    @action(lambda self, s: [(1,)])
+    def Inc(self, s, d):
+        return S(s.x + d) if s.x < 3 else None
+
+    @action(lambda self, s: ((k,) for k in itertools.count()) if s.x >= 2 else [])
+    def Jump(self, s, k):
+        return S(3)
+'''
+
+
+def test_an_enumerator_endless_only_in_a_later_state_is_refused(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """Endless from x = 2 on, two steps from the initial state, which the preflight's check of the initial state
+    does not see: the fingerprint's sample walk took its parameters into a tuple, and `check` hung before printing
+    anything, its memory growing (hostile6's open repro). The sample's walks ask each state's enumerators first."""
+    (tmp_path / "deeper.py").write_text(DEEPER)
+    code, out, err = run(capsys, "check", f"{tmp_path / 'deeper.py'}:Deeper")
+    assert code == 2 and out == "" and one_error_line(err) == (
+        "paxraft check: error: Deeper: the parameter enumerator of Jump yields more than 1,000,000 parameter tuples "
+        "in one state (an endless generator, such as itertools.count()?); a parameter ranges over a finite set, as "
+        "TLA+'s \\E does; state: x=2")
+
+
 def test_an_enumerator_within_the_limit_is_checked(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     (tmp_path / "finite.py").write_text(ENDLESS.format(count=10))
     code, out, _ = run(capsys, "check", f"{tmp_path / 'finite.py'}:Endless")

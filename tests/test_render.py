@@ -7,6 +7,7 @@ import re
 from modelcheck import check
 from modelcheck.cli import main
 from modelcheck.engine.graph import explore
+from modelcheck.output.explore.session import Session, path_text
 from modelcheck.output.render import graph_dot, msc_dot, state_text, table_dot
 from spec.registry import build, load_user_spec
 
@@ -22,6 +23,56 @@ def test_msc_of_the_ignore_votes_counterexample() -> None:
     assert arrows.count("2a(1, v2)") == 2 and arrows.count("2a(0, v1)") == 2
     assert len(arrows) == 12
     assert "Agreement is violated here" in dot
+
+
+def _dots_and_curves(dot: str) -> tuple[dict[str, tuple[float, float]], list[tuple[str, str, list[tuple[float, ...]]]]]:
+    """The chart's step dots by name, and each arrow's ends with the points of its drawn spline."""
+    found = re.findall(r'(p\d+_\d+) \[shape=circle[^]]*pos="([-\d.]+),([-\d.]+)"', dot)
+    dots = {n: (float(x), float(y)) for n, x, y in found}
+    arrows = []
+    for a, b, pos in re.findall(r'(p\d+_\d+) -> (p\d+_\d+) \[[^]]*pos="e,[-\d.,]+ ([^"]+)"', dot):
+        arrows.append((a, b, [tuple(map(float, p.split(","))) for p in pos.split()]))
+    return dots, arrows
+
+
+def _bezier(ps: list[tuple[float, ...]], t: float) -> tuple[float, float]:
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = ps
+    u = 1 - t
+    return (u**3 * x0 + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t**3 * x3,
+            u**3 * y0 + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t**3 * y3)
+
+
+def test_no_arrow_runs_through_a_step_it_does_not_join() -> None:
+    """The straight arrow of 1a(0), from the first leader's step 2 to a2's step 5, ran exactly through L1's step 3
+    and a1's step 4 (each one lane and one row further), and the chart read as a chain L0 -> L1 -> a1 -> a2 of
+    messages never sent; so did three more. Each arrow now keeps 10 points clear of every other step's dot, and
+    the two that had to bend are curves (the page's chart follows the same rule: render.chart_arrows)."""
+    r = check(build("paxos", "ignore-votes"))
+    dots, arrows = _dots_and_curves(msc_dot(r.spec, r.trace, r.violated))
+    assert len(dots) == 12 and len(arrows) == 12
+    bent = 0
+    for a, b, ps in arrows:
+        (x0, y0), (x3, y3) = ps[0], ps[-1]
+        straight = all(abs((x3 - x0) * (py - y0) - (y3 - y0) * (px - x0)) < 1e-6 * (1 + abs(x3 - x0) + abs(y3 - y0))
+                       for px, py in ps[1:-1])
+        bent += not straight
+        for k in range(1, 40):
+            x, y = _bezier(ps, k / 40)
+            for n, (dx, dy) in dots.items():
+                if n not in (a, b):
+                    assert (x - dx) ** 2 + (y - dy) ** 2 >= 10**2, (a, b, n)
+    assert bent >= 2
+    page = Session(r.spec).view(path_text([s.label for s in r.trace[1:]]))["arrows"]
+    assert len(page) == 12 and sum(a["bend"] != 0 for a in page) >= 2
+
+
+def test_an_arrow_bends_only_when_a_dot_is_in_its_way() -> None:
+    from modelcheck.output.msc_layout import Geometry, arrow_bends
+
+    g = Geometry(lane=100, row=40, clear=10)
+    # (0, 1) -> (3, 4) runs through (1, 2) and (2, 3); (0, 1) -> (1, 2) and (0, 1) -> (3, 6) pass no dot
+    bends = arrow_bends([(0, 1, 3, 4), (0, 1, 1, 2), (0, 1, 3, 6)], [(0, 1), (1, 2), (2, 3), (3, 4), (3, 6)], g)
+    assert bends[0] != 0 and bends[1:] == [0.0, 0.0]
 
 
 def test_table_shades_changed_cells_and_marks_violation() -> None:

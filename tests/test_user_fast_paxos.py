@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from test_cli import run  # the CLI run with its captured output
+from test_cli import check_report, figures, run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck import check
 from modelcheck.cli import main as run_cli
@@ -53,13 +53,7 @@ def build(spec: str, replicas: int, values: int, ballots: int, fast: str) -> obj
 
 
 def report(capsys: pytest.CaptureFixture, ref: str, *argv: str) -> dict:
-    code, out, _ = run(capsys, "check", ref, *argv, "--json", "--quiet")
-    assert code in (0, 1), out
-    return json.loads(out)
-
-
-def figures(obj: dict) -> tuple[int, int, int]:
-    return obj["distinct_states"], obj["states_generated"], obj["depth"]
+    return check_report(capsys, ref, *argv, codes=(0, 1))
 
 
 def assert_tlcs(key: tuple, expected: tuple[int, int, int]) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from test_cli import run  # the CLI run with its captured output
+from test_cli import check_report, figures, run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck import check
 from modelcheck.engine.stateful import InvariantViolation, run_spec
@@ -62,13 +62,7 @@ def test_the_shipped_three_acceptor_model_has_tlcs_counts(key: tuple) -> None:
 
 
 def report(capsys: pytest.CaptureFixture, *argv: str, codes: tuple[int, ...] = (0, 1)) -> dict:
-    code, out, _ = run(capsys, "check", FPAXOS, *argv, "--json", "--quiet")
-    assert code in codes, out
-    return json.loads(out)
-
-
-def figures(obj: dict) -> tuple[int, int, int]:
-    return obj["distinct_states"], obj["states_generated"], obj["depth"]
+    return check_report(capsys, FPAXOS, *argv, codes=codes)
 
 
 def test_quorum_flags_are_the_specs_own_strings(capsys: pytest.CaptureFixture) -> None:

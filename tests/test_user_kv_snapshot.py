@@ -6,12 +6,11 @@ TxIdSymmetric; MCKVsnap_KT[s].cfg the same for KVsnap), through every feature.""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from test_cli import run  # the CLI run with its captured output
+from test_cli import check_report, figures, run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck import check
 from modelcheck.engine.liveness import check_property
@@ -55,13 +54,7 @@ TLC_SNAP_SLOW = {
 
 
 def report(capsys: pytest.CaptureFixture, ref: str, *argv: str) -> dict:
-    code, out, _ = run(capsys, "check", ref, *argv, "--json", "--quiet")
-    assert code in (0, 1), out
-    return json.loads(out)
-
-
-def figures(obj: dict) -> tuple[int, int, int]:
-    return obj["distinct_states"], obj["states_generated"], obj["depth"]
+    return check_report(capsys, ref, *argv, codes=(0, 1))
 
 
 def kvs_counts(keys: int, vals: int, txs: int, symmetry: bool) -> tuple[int, int, int]:

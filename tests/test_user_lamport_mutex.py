@@ -6,12 +6,11 @@ exclusion with logical clocks over FIFO channels, its abstract spec and two plan
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from test_cli import run  # the CLI run with its captured output
+from test_cli import check_report, figures, run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck import check
 from modelcheck.engine.liveness import check_property
@@ -27,13 +26,7 @@ TLC = {(2, 1): (28, 33, 13), (2, 2): (42, 49, 13), (3, 2): (865, 2391, 28), (3, 
 
 
 def report(capsys: pytest.CaptureFixture, ref: str, *argv: str) -> dict:
-    code, out, _ = run(capsys, "check", ref, *argv, "--json", "--quiet")
-    assert code in (0, 1), out
-    return json.loads(out)
-
-
-def figures(obj: dict) -> tuple[int, int, int]:
-    return obj["distinct_states"], obj["states_generated"], obj["depth"]
+    return check_report(capsys, ref, *argv, codes=(0, 1))
 
 
 # the planted bugs' whole models (no invariants): NEXT NextNoAck / NextStale in the same file, 2 processes

@@ -107,6 +107,15 @@ def sample_holds_salted(spec: Spec) -> bool:
     return _sample(spec)[1]
 
 
+def _finite(spec: Spec, state: State, actions: list[str] | None = None) -> None:
+    """Refuse an enumerator that is endless in ``state`` (faults.finite_parameters): the walks below take an
+    enumerator's parameters into a tuple, and one endless in a state past the first held them for ever, silent,
+    their memory growing. Outside the walks' ``try``: it is the one failure they report themselves."""
+    from modelcheck.engine.faults import finite_parameters  # it builds on this module (the preflight's fingerprint)
+
+    finite_parameters(spec, state, actions)
+
+
 def _walk(spec: Spec) -> set[State]:
     seen: set[State] = set()
     frontier: list[State] = []
@@ -117,16 +126,20 @@ def _walk(spec: Spec) -> set[State]:
             if s not in seen:
                 seen.add(s)
                 frontier.append(s)
-        while frontier and len(seen) < SAMPLE:
-            nxt = []
-            for s in frontier:
+    except Exception:  # noqa: BLE001 - the spec's own failure: the search meets it again and reports it
+        return seen
+    while frontier and len(seen) < SAMPLE:
+        nxt = []
+        for s in frontier:
+            _finite(spec, s)
+            try:
                 for _, _, t in spec.successors(s):
                     if t not in seen and len(seen) < SAMPLE:
                         seen.add(t)
                         nxt.append(t)
-            frontier = nxt
-    except Exception:  # noqa: BLE001 - the spec's own failure: the search meets it again and reports it
-        pass
+            except Exception:  # noqa: BLE001 - as above
+                return seen
+        frontier = nxt
     return seen
 
 
@@ -137,29 +150,35 @@ def _deep_walks_find_below_minus_one(spec: Spec) -> bool:
     a walk ends where no try was enabled or outside the spec's constraint (the search expands nothing there)."""
     try:
         starts = list(itertools.islice(initial_states(spec), STARTS))
-        rng, actions = random.Random(0), spec.actions
-        for w in range(WALKS if starts and actions else 0):
-            s = starts[w * len(starts) // WALKS]
-            for _ in range(WALK_DEPTH):
-                nxt = None
-                for _ in range(TRIES):
-                    act = actions[rng.randrange(len(actions))]
+    except Exception:  # noqa: BLE001 - the spec's own failure: the search meets it again and reports it
+        return False
+    rng, actions = random.Random(0), spec.actions
+    for w in range(WALKS if starts and actions else 0):
+        s = starts[w * len(starts) // WALKS]
+        for _ in range(WALK_DEPTH):
+            nxt = None
+            for _ in range(TRIES):
+                act = actions[rng.randrange(len(actions))]
+                _finite(spec, s, [act.name])
+                try:
                     offered = act.enumerate(s)
                     offered = offered if isinstance(offered, (list, tuple)) else list(offered)
-                    if offered:
-                        t = act.step(s, *offered[rng.randrange(len(offered))])
-                        if t is not None and t is not OUTSIDE:
-                            nxt = t
-                            break
-                if nxt is None:
+                    t = act.step(s, *offered[rng.randrange(len(offered))]) if offered else None
+                except Exception:  # noqa: BLE001 - as above
+                    return False
+                if t is not None and t is not OUTSIDE:
+                    nxt = t
                     break
-                s = nxt
+            if nxt is None:
+                break
+            s = nxt
+            try:
                 if _holds_below_minus_one(s):
                     return True
                 if not spec.constraint(s):
                     break
-    except Exception:  # noqa: BLE001 - the spec's own failure: the search meets it again and reports it
-        pass
+            except Exception:  # noqa: BLE001 - as above
+                return False
     return False
 
 

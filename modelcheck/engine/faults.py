@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import itertools
 import pickle
 import time
 import traceback
@@ -32,7 +31,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from modelcheck.engine._identity import ByIdentity
 from modelcheck.engine.explain import compact
 from modelcheck.engine.result import shown_state
-from spec.behaviour import take_initial
+from spec.behaviour import endless_enumerator, take_initial
 from spec.core import (
     Action,
     Fair,
@@ -41,8 +40,6 @@ from spec.core import (
     SpecError,
     State,
     Temporal,
-    _inherited_marker,
-    bound_enumerator,
     renamings,
     returned,
 )
@@ -54,9 +51,6 @@ if TYPE_CHECKING:
 #: States the preflight walks (breadth-first) before a run, and its time budget (CPU seconds): a few
 #: milliseconds on most models, never more than that budget on a large one.
 PREFLIGHT_STATES = 64
-#: The most parameter tuples an action's enumerator may yield in one state (more: an endless generator, which
-#: held the first walk for ever, silent, its memory growing).
-MAX_PARAMETERS = 1_000_000
 PREFLIGHT_SECONDS = 0.5
 #: States (and CPU seconds) :func:`locate` may walk from the initial states when the failing state is not known.
 LOCATE_STATES, LOCATE_SECONDS = 20_000, 10.0
@@ -321,24 +315,13 @@ def _parameters(spec: Spec, act: Action, state: State) -> list[tuple]:
     return params
 
 
-def _finite_parameters(spec: Spec, state: State) -> None:
-    """Each action's own enumerator (as declared, before the spec layer takes its parameters into a tuple) yields
-    at most :data:`MAX_PARAMETERS` parameter tuples in ``state``: one yielding for ever (``itertools.count()``) held
-    the first walk for ever, silent, its memory growing. (Its other faults are named when the walk calls it.)"""
-    for act in spec.actions:
-        try:
-            marker = _inherited_marker(type(spec), act.name, "__paxraft_action__")
-            if getattr(marker, "bundle", None) is not None or getattr(marker, "counts_outside", False) is True:
-                continue
-            got = bound_enumerator(marker, spec)(state)
-            taken = sum(1 for _ in itertools.islice(iter(got), MAX_PARAMETERS + 1))
-        except Exception:  # noqa: BLE001 - the walk calls it again, and names what is wrong
-            continue
-        if taken > MAX_PARAMETERS:
-            raise SpecContractError(
-                f"{spec_title(spec)}: the parameter enumerator of {act.name} yields more than {MAX_PARAMETERS:,} "
-                "parameter tuples in one state (an endless generator, such as itertools.count()?); a parameter "
-                f"ranges over a finite set, as TLA+'s \\E does; state: {show_state(spec, state)}")
+def finite_parameters(spec: Spec, state: State, actions: Iterable[str] | None = None) -> None:
+    """Each action's own enumerator (of ``actions``, or all) yields at most :data:`spec.behaviour.MAX_PARAMETERS`
+    parameter tuples in ``state`` (:func:`spec.behaviour.endless_enumerator`), else SpecContractError. (Its other
+    faults are named when the walk calls it.)"""
+    endless = endless_enumerator(spec, state, actions)
+    if endless is not None:
+        raise SpecContractError(f"{spec_title(spec)}: {endless}; state: {show_state(spec, state)}")
 
 
 def _taken_once(act: Action) -> Any:
@@ -817,7 +800,7 @@ def preflight(
     from modelcheck.engine._fingerprint import plain_or_apart  # the fingerprint builds on the spec layer only
 
     if init:
-        _finite_parameters(spec, init[0])
+        finite_parameters(spec, init[0])
     fingerprint, by_fp = plain_or_apart(spec), {}
     for s in init:
         if s not in seen:

@@ -18,6 +18,7 @@ from modelcheck.engine.explain import compact
 from modelcheck.engine.graph import StateGraph
 from modelcheck.engine.lanes import lane_order
 from modelcheck.engine.result import Step, shown_state
+from modelcheck.output.msc_layout import Geometry, arrow_bends, control_point
 from spec.core import MscEvent, Spec
 
 
@@ -48,63 +49,112 @@ def pair_messages(events: Sequence[MscEvent]) -> list[tuple[str, int, int]]:
     return arrows
 
 
+#: The explorer's chart spacing, in pixels (modelcheck/output/explore/static/app.js draws with these).
+PAGE = Geometry(lane=110.0, row=26.0, clear=9.0)
+
+
+def chart_arrows(spec: Spec, events: Sequence[MscEvent]) -> list[dict[str, Any]]:
+    """The explorer's arrows: the message, its send's and receipt's steps (0-based) and the bend to draw it
+    with on the page (:func:`modelcheck.output.msc_layout.arrow_bends`, the rule the DOT chart follows)."""
+    col = {n: i for i, n in enumerate(lane_order(spec, events))}
+    arrows = pair_messages(events)
+    ends = [(col[events[sr - 1].node], sr, col[events[r - 1].node], r) for _, sr, r in arrows]
+    bends = arrow_bends(ends, [(col[ev.node], r) for r, ev in enumerate(events, 1)], PAGE)
+    return [{"message": m, "from": sr - 1, "to": r - 1, "bend": b} for (m, sr, r), b in zip(arrows, bends)]
+
+
+#: The DOT chart's spacing, in points: between lanes (at least), between rows (at least), a character of the
+#: step column and of a lane's name (Helvetica 11, about), the radius of a step's dot and an arrowhead's length.
+LANE, ROW, CHAR, NAME_CHAR, DOT, HEAD = 100.0, 40.0, 6.2, 7.0, 5.0, 9.0
+
+
+def _pt(p: tuple[float, float]) -> str:
+    return f"{p[0]:.1f},{p[1]:.1f}"
+
+
+def _toward(p: tuple[float, float], q: tuple[float, float], d: float) -> tuple[float, float]:
+    """The point ``d`` from p toward q."""
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    n = (dx * dx + dy * dy) ** 0.5 or 1.0
+    return p[0] + dx / n * d, p[1] + dy / n * d
+
+
+def _arrow_pos(p0: tuple[float, float], p1: tuple[float, float], q: tuple[float, float]) -> str:
+    """DOT's ``pos`` of an arrow from the dot at p0 to the dot at p1 along the quadratic curve through
+    control point q (``q`` the middle for a straight one): a cubic spline from p0's rim to the arrowhead's
+    base, the head ending on p1's rim."""
+    start, tip = _toward(p0, q, DOT), _toward(p1, q, DOT)
+    base = _toward(tip, q, HEAD)
+    c1 = (start[0] + 2 / 3 * (q[0] - start[0]), start[1] + 2 / 3 * (q[1] - start[1]))
+    c2 = (base[0] + 2 / 3 * (q[0] - base[0]), base[1] + 2 / 3 * (q[1] - base[1]))
+    return f"e,{_pt(tip)} {_pt(start)} {_pt(c1)} {_pt(c2)} {_pt(base)}"
+
+
+def _line_pos(p0: tuple[float, float], p1: tuple[float, float]) -> str:
+    return f"{_pt(p0)} {_pt(p0)} {_pt(p1)} {_pt(p1)}"
+
+
 def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop_start: int | None = None) -> str:
-    """The message-sequence chart of ``trace`` in DOT."""
+    """The message-sequence chart of ``trace`` in DOT, laid out here (Graphviz's ``nop2`` layout draws it as
+    given): the step column, a lane per node, a row per step, and each message's arrow straight or bent around
+    the steps it would cross (:mod:`modelcheck.output.msc_layout`)."""
     events = [spec.msc_event(trace[i - 1].state, trace[i].label, trace[i].state) for i in range(1, len(trace))]
     nodes = lane_order(spec, events) or list(spec.msc_nodes())[:1]  # the lanes' columns, as the explorer's
     col = {n: i for i, n in enumerate(nodes)}
     rows = len(events)
-    out = [
-        "digraph msc {",
-        '  graph [rankdir=TB, nodesep=0.9, ranksep=0.32, splines=false, forcelabels=true,',
-        '         fontname="Helvetica", newrank=true];',
-        '  node [fontname="Helvetica", fontsize=11]; edge [fontname="Helvetica", fontsize=9];',
-    ]
-    # Header: the step column, then one box per lifeline, in a row.
-    out.append('  { rank=same; step_h [shape=plaintext, label="step"];')
-    for n in nodes:
-        out.append(f'    h{col[n]} [shape=box, style=filled, fillcolor="#e8eef7", label={_q(n)}];')
-    out.append("  }")
-    out.append("  " + " -> ".join(["step_h"] + [f"h{col[n]}" for n in nodes]) + " [style=invis];")
     arrows = pair_messages(events)
     heard = {(m, sr) for m, sr, _ in arrows}
+    texts, shaded = [], []
     for r, ev in enumerate(events, 1):
-        step = trace[r]
-        sent_names = list(ev.sent)
-        text = f"{r + 1}. {spec.show_label(step.label)}"
-        unheard = [m for m in sent_names if (m, r) not in heard]
+        text = f"{r + 1}. {spec.show_label(trace[r].label)}"
+        unheard = [m for m in ev.sent if (m, r) not in heard]
         if unheard:  # sent but not received within the trace: named beside the step, no arrow
             text += "\nsends " + ", ".join(unheard)
         if loop_start is not None and r == loop_start + 1:  # the first step out of the loop's state
             text = "loop from here:\n" + text
-        fill = ', style=filled, fillcolor="#fff3c4"' if loop_start is not None and r > loop_start else ""
-        out.append(f"  {{ rank=same; s{r} [shape=plaintext, label={_q(text)}{fill}];")
-        for n in nodes:
-            if n == ev.node:
-                out.append(f'    p{col[n]}_{r} [shape=circle, width=0.14, style=filled, fillcolor=black, label=""];')
-            else:
-                out.append(f'    p{col[n]}_{r} [shape=point, width=0.02, label=""];')
-        out.append("  }")
-        out.append("  " + " -> ".join([f"s{r}"] + [f"p{col[n]}_{r}" for n in nodes]) + " [style=invis];")
-    for n in nodes:  # lifelines
-        chain = [f"h{col[n]}"] + [f"p{col[n]}_{r}" for r in range(1, rows + 1)]
-        out.append("  " + " -> ".join(chain) + ' [arrowhead=none, color="#9aa7b8", weight=100];')
-    if rows:
-        out.append("  step_h -> " + " -> ".join(f"s{r}" for r in range(1, rows + 1)) + " [style=invis, weight=100];")
-    for m, sr, r in arrows:
-        c, cr = col[events[sr - 1].node], col[events[r - 1].node]
-        out.append(
-            f'  p{c}_{sr} -> p{cr}_{r} [xlabel={_q(m)}, color="#2c6fbb", fontcolor="#2c6fbb", constraint=false];'
-        )
-    end = rows + 1
+        texts.append(text)
+        shaded.append(loop_start is not None and r > loop_start)
+    note = None
     if violated:
         note = f"{violated} is violated here" if loop_start is None else _lasso_note(violated, trace, loop_start)
-        out.append(
-            f'  {{ rank=same; s{end} [shape=box, style=filled, fillcolor="#f8d0d0", color="#c00000", '
-            f'fontcolor="#c00000", label={_q(note)}]; }}'
-        )
-        if rows:
-            out.append(f"  s{rows} -> s{end} [style=invis, weight=100];")
+    lines = max([t.count("\n") + 1 for t in texts], default=1)
+    row = max(ROW, 14.0 * lines + 14)
+    step_w = max([len(part) for t in [*texts, note or "", "step"] for part in t.split("\n")]) * CHAR + 24
+    lane = max([LANE] + [len(n) * NAME_CHAR + 40 for n in nodes])
+    bottom = rows + (2 if note else 1)  # the note's row, if any, then a margin
+
+    def at(c: float, r: float) -> tuple[float, float]:  # Graphviz's y grows upward: row 0 (the names) on top
+        return step_w + lane * (c + 0.5), (bottom - r) * row
+
+    out = [
+        "digraph msc {",
+        '  graph [layout=nop2, splines=true, outputorder=edgesfirst, forcelabels=true, fontname="Helvetica"];',
+        '  node [fontname="Helvetica", fontsize=11]; edge [fontname="Helvetica", fontsize=9];',
+        f'  step_h [shape=plaintext, label="step", pos="{_pt((step_w / 2, bottom * row))}"];',
+    ]
+    for n in nodes:  # the names, and their lifelines down to an invisible end
+        c = col[n]
+        out.append(f'  h{c} [shape=box, style=filled, fillcolor="#e8eef7", label={_q(n)}, pos="{_pt(at(c, 0))}"];')
+        out.append(f'  end{c} [shape=point, style=invis, pos="{_pt(at(c, rows + 0.5))}"];')
+        line = _line_pos(at(c, 0), at(c, rows + 0.5))
+        out.append(f'  h{c} -> end{c} [arrowhead=none, color="#9aa7b8", pos="{line}"];')
+    for r, (ev, text, shade) in enumerate(zip(events, texts, shaded), 1):
+        fill = ', style=filled, fillcolor="#fff3c4"' if shade else ""
+        out.append(f'  s{r} [shape=plaintext, label={_q(text)}{fill}, pos="{_pt((step_w / 2, at(0, r)[1]))}"];')
+        out.append(f'  p{col[ev.node]}_{r} [shape=circle, width=0.14, fixedsize=true, style=filled, fillcolor=black, '
+                   f'label="", pos="{_pt(at(col[ev.node], r))}"];')
+    ends = [(col[events[sr - 1].node], sr, col[events[r - 1].node], r) for _, sr, r in arrows]
+    dots = [(col[ev.node], r) for r, ev in enumerate(events, 1)]
+    bends = arrow_bends(ends, dots, Geometry(lane, row, DOT + 5))
+    for (m, _, _), (c, sr, cr, r), bend in zip(arrows, ends, bends):
+        p0, p1 = at(c, sr), at(cr, r)
+        # (the layout's rows run down, Graphviz's y up: the same bend is on the other side, mirrored alike)
+        q = control_point(p0, p1, -bend)
+        out.append(f'  p{c}_{sr} -> p{cr}_{r} [xlabel={_q(m)}, color="#2c6fbb", fontcolor="#2c6fbb", '
+                   f'pos="{_arrow_pos(p0, p1, q)}"];')
+    if note is not None:
+        out.append(f'  s{rows + 1} [shape=box, style=filled, fillcolor="#f8d0d0", color="#c00000", '
+                   f'fontcolor="#c00000", label={_q(note)}, pos="{_pt((step_w / 2, at(0, rows + 1)[1]))}"];')
     out.append("}")
     return "\n".join(out) + "\n"
 

@@ -25,7 +25,7 @@ from modelcheck.engine.faults import locate
 from modelcheck.engine.lanes import lane_order
 from modelcheck.engine.reach import REACHED, goal_predicate, reach
 from modelcheck.engine.result import VIOLATION, Result, Step, count, shown_state
-from modelcheck.output.render import pair_messages
+from modelcheck.output.render import chart_arrows
 from spec.behaviour import initial_states, state_constraint
 from spec.core import Label, Params, Spec, SpecError, State
 from spec.suggest import hint
@@ -286,7 +286,7 @@ class Session:
             "history": history,
             "lanes": lane_order(spec, events),
             "events": [{"node": e.node, "received": list(e.received), "sent": list(e.sent)} for e in events],
-            "arrows": [{"message": m, "from": sr - 1, "to": r - 1} for m, sr, r in pair_messages(events)],
+            "arrows": chart_arrows(spec, events),
             "witnesses": list(spec.witnesses),
         }
 

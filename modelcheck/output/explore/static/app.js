@@ -161,9 +161,19 @@ function msc(v) {
     root.append(svg("text", { x: x(n), y: 16, "text-anchor": "middle", "font-size": 12, "font-weight": "bold" }, n));
     root.append(svg("line", { x1: x(n), y1: 22, x2: x(n), y2: height - 6, stroke: "#9aa7b8" }));
   });
-  for (const a of v.arrows) {  // paired by the server, as paxraft check --out pairs them (render.pair_messages)
-    root.append(svg("line", { x1: x(v.events[a.from].node), y1: y(a.from), x2: x(v.events[a.to].node),
-      y2: y(a.to) - 5, stroke: "#2c6fbb", "stroke-width": 1.2, "marker-end": "url(#arrow)" }));
+  // Paired and bent by the server (render.chart_arrows), as paxraft check --out draws them: an arrow that would
+  // run through other steps' dots is a curve whose control point is `bend` px off its middle (on its left).
+  const toward = (p, q, d) => {
+    const dx = q[0] - p[0], dy = q[1] - p[1], n = Math.hypot(dx, dy) || 1;
+    return [p[0] + dx / n * d, p[1] + dy / n * d];
+  };
+  for (const a of v.arrows) {
+    const p0 = [x(v.events[a.from].node), y(a.from)], p1 = [x(v.events[a.to].node), y(a.to)];
+    const dx = p1[0] - p0[0], dy = p1[1] - p0[1], n = Math.hypot(dx, dy) || 1;
+    const q = [(p0[0] + p1[0]) / 2 - dy / n * a.bend, (p0[1] + p1[1]) / 2 + dx / n * a.bend];
+    const s = toward(p0, q, 4), e = toward(p1, q, 5);
+    root.append(svg("path", { d: `M${s[0]},${s[1]} Q${q[0]},${q[1]} ${e[0]},${e[1]}`, fill: "none",
+      stroke: "#2c6fbb", "stroke-width": 1.2, "marker-end": "url(#arrow)" }));
   }
   v.events.forEach((ev, r) => {
     const current = r === v.events.length - 1;
