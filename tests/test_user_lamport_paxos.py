@@ -81,7 +81,7 @@ def test_the_refinements_the_text_states_hold(capsys: pytest.CaptureFixture) -> 
 def test_declared_refinements_compose(capsys: pytest.CaptureFixture) -> None:
     """Paxos => Consensus through Voting, the two declared mappings composed (refused before: 'no refinement
     mapping from Paxos to Consensus'); the broken variant fails where Consensus notices, two steps after Voting."""
-    code, out, _ = run(capsys, "refine", PAXOS, "Consensus", "--acceptors", "3", "--values", "2")
+    code, out, _ = run(capsys, "refine", PAXOS, "Consensus", "--acceptors", "2", "--values", "2")
     assert code == 0 and "Paxos implements Consensus" in out and "3 distinct Consensus states reached" in out
     assert "Phase2b -> Next" in out
     code, out, _ = run(capsys, "refine", PAXOS, "--variant", "ignore-votes", "Consensus", "--acceptors", "3",
