@@ -29,6 +29,17 @@ def did_you_mean(word: str, known: Iterable[str], *, quote: bool = True) -> str:
     return f"did you mean {' or '.join(repr(n) if quote else n for n in names)}?"
 
 
+def flag_hint(typed: str, flags: Iterable[str]) -> str:
+    """``; did you mean --X?`` for a flag not taken, or ``""``: names compared without the dashes every flag shares
+    (with them, ``--bogus`` was as close to ``--out`` as the rule asks), and a flag the typed one abbreviates
+    preferred (``--cert``: ``--certificate``, too short to be close by similarity alone)."""
+    named = {f.lstrip("-"): f for f in flags}
+    bare = typed.lstrip("-")
+    longer = [n for n in named if bare and n.startswith(bare)]
+    names = longer if len(longer) == 1 else closest(bare, longer or named)
+    return f"; did you mean {' or '.join(named[n] for n in names)}?" if names else ""
+
+
 def hint(word: str, known: Iterable[str], *, quote: bool = True) -> str:
     """``; did you mean 'X'?`` to end a message with, or ``""``."""
     text = did_you_mean(word, known, quote=quote)

@@ -331,6 +331,22 @@ def test_an_abbreviated_flag_is_refused_with_the_flag_meant(capsys, argv: list[s
     one_line(err, needle)
 
 
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["check", "paxos", "--bogus", "1"], "unrecognized arguments: --bogus 1 (see"),  # was: did you mean --out?
+        (["check", "paxos", "--simmetry"], "unrecognized arguments: --simmetry; did you mean --symmetry? (see"),
+        (["check", "paxos", "--max-ballots", "2"],
+         "unrecognized arguments: --max-ballots 2; did you mean --max-ballot?"),
+    ],
+)
+def test_a_flag_is_hinted_by_its_name_not_by_the_dashes_every_flag_shares(capsys, argv: list[str], said: str) -> None:
+    """'--bogus' was 'close' to '--out' (difflib 0.67 with the dashes, 0.5 without), so the hint sent a user there."""
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    one_line(err, said)
+
+
 def test_quorum_file_reads_are_bounded(capsys) -> None:
     code, _, err = run(capsys, "check", "paxos", "--quorums", "/dev/zero")
     assert code == 2

@@ -343,7 +343,10 @@ def test_a_leader_replicates_to_a_quorum_at_once_and_to_the_other_follower_at_it
         lead, syncs, first = _syncs_over_writes(tmp_path / "a", 60)
         assert len(first) == 1 and lead not in first
         held = ({1, 2, 3} - {lead, first[0]}).pop()
-        assert syncs[first[0]] >= 30 > syncs[held], (lead, first, syncs)  # (a tick or two during the writes)
+        # One follower syncs each write, the other a tick's writes at once: together about 60 plus a few ticks, where
+        # every write synced by both is 120. (Which follower is first may change during the writes: at a tick the
+        # held one's acknowledgement can complete a commit, which made the two figures of one follower flaky.)
+        assert syncs[first[0]] + syncs[held] < 90 and max(syncs[first[0]], syncs[held]) >= 30, (lead, first, syncs)
         kill(tmp_path / "a", first[0])
         lead2, _, first2 = _syncs_over_writes(tmp_path / "a", 10, (lead, held))
         assert lead2 == lead and first2 == [held]

@@ -296,8 +296,8 @@ def test_a_hint_naming_a_server_added_later_is_followed_once_cluster_json_names_
 
 def test_a_followers_ack_leaves_before_it_applies_and_a_leaders_replies_before_the_rest_of_its_round():
     """``Replica(write_out=)`` (the runtime's flush): a follower's acknowledgement is written right after its sync,
-    before it applies the entries the AppendEntries reported committed; a leader's replies are written as soon as
-    its acknowledgement round made them."""
+    before the core hears that the sync completed (``advance``) and before it applies the entries the AppendEntries
+    reported committed; a leader's replies are written as soon as its acknowledgement round made them."""
     from collections import deque
 
     from impl.kv.replica import Replica
@@ -305,7 +305,8 @@ def test_a_followers_ack_leaves_before_it_applies_and_a_leaders_replies_before_t
     from impl.raft.messages import MsgType
 
     wire: deque = deque()
-    seen: list[tuple] = []  # (node, what its write_out saw: applied index, frames it had sent, clients answered)
+    seen: list[tuple] = []  # (node, what its write_out saw: applied index, frames it had sent, clients answered,
+    #                         the core's persisted index)
     answered: list[int] = []
 
     class Disk:  # synchronous storage: nothing to write, the sync is immediate
@@ -321,7 +322,8 @@ def test_a_followers_ack_leaves_before_it_applies_and_a_leaders_replies_before_t
         sent: list = []
         reps[j] = Replica(node, Disk(), lambda m, sent=sent: (sent.append(m), wire.append(m)),
                           write_out=lambda j=j, sent=sent: seen.append((j, reps[j].machine.applied,
-                                                                         [m.type for m in sent], len(answered))))
+                                                                         [m.type for m in sent], len(answered),
+                                                                         reps[j].node.log.stable)))
 
     def deliver() -> None:
         while wire:
@@ -343,5 +345,6 @@ def test_a_followers_ack_leaves_before_it_applies_and_a_leaders_replies_before_t
         assert follower and follower[0][2][-1] == MsgType.AppendEntriesResponse  # the ack was out at its write
         assert follower[0][1] == reps[1].node.commit - 2  # ...with the entry it reported committed not yet applied
         assert reps[2].machine.applied == reps[1].node.commit - 1  # (applied once the round went on)
+        assert follower[0][4] == reps[2].node.log.stable - 1  # ...and the core not yet told its entry is durable
         leader = [s for s in seen if s[0] == 1]
         assert leader and leader[0][3] == k + 1  # the leader's write_out came with this write's reply made

@@ -199,10 +199,11 @@ class Replica:
                 self.storage.sync()  # durable before any message that depends on it leaves
             elif answered and out is not None:
                 out()  # a leader's replies leave before the rest of the loop's work
-            self.finish(rd)
-            if late:  # (out is set) the acknowledgement leaves before the entries are applied
-                out()
+            if late:  # (out is set) the acknowledgement leaves before the core's advance and the apply
+                self.finish(rd, out)
                 self._apply(rd)
+            else:
+                self.finish(rd)
         if self._waiting and not self._flight:
             self._flight, self._waiting = self._waiting, []
             if any(rd.must_persist for rd in self._flight):
@@ -267,12 +268,14 @@ class Replica:
             answered = self._serve_reads() or answered
         return answered
 
-    def finish(self, rd: Ready) -> None:
-        """After the write is durable: send the rest of the messages, hand on the trace events, tell the
-        core it is persisted, maybe take a snapshot."""
+    def finish(self, rd: Ready, out: Callable[[], None] | None = None) -> None:
+        """After the write is durable: send the rest of the messages (and write them out now with ``out``), hand
+        on the trace events, tell the core it is persisted, maybe take a snapshot."""
         node = self.node
         for m in rd.messages[rd.early :]:
             self.send(m)
+        if out is not None:
+            out()
         if rd.trace and self.on_events is not None:
             self.on_events(rd.events)
         node.advance(rd)  # RaftNode.persisted: the persisted index moves up

@@ -26,7 +26,7 @@ from spec.registry import (
     no_variant,
     spec_class,
 )
-from spec.suggest import hint as suggest_hint
+from spec.suggest import flag_hint
 
 
 class UsageError(Exception):
@@ -95,7 +95,7 @@ def unrecognized(parser: argparse.ArgumentParser, extra: list[str], args: argpar
         group = next((g for g in parser._action_groups if g.title.startswith(BOUNDS_TITLE)), None)
         others = {f for a in (group._group_actions if group else ()) for f in a.option_strings} - own
         flags = [f for f in flags if f not in others]
-    hints = (suggest_hint(a.split("=")[0], flags, quote=False) for a in extra if a.startswith("--"))
+    hints = (flag_hint(a.split("=")[0], flags) for a in extra if a.startswith("--"))
     hint = next((h for h in hints if h), "")  # the first flag typed that is close to one taken
     if args is not None and getattr(args, "resume", None):
         hint += ("; --resume takes the spec and its bounds from the checkpoint, so a spec's bound flag is "

@@ -18,13 +18,12 @@ fairness and MCLiveness (<>(V!chosen # {})) are `fairness` and `properties`, che
 
 from __future__ import annotations
 
-from itertools import combinations
 from typing import Annotated, Any, NamedTuple
 
 from lamport_consensus import value_name
 from lamport_voting import Voting, VotingState, acceptor_name, at
 
-from spec.core import WF, Eventually, Label, MscEvent, Spec, SpecError, action, invariant, refines
+from spec.core import WF, Eventually, Label, MscEvent, Spec, action, invariant, refines
 
 NONE = -1  # None == CHOOSE v : v \notin Value, and maxVBal's -1
 T1A, T1B, T2A, T2B = range(4)  # message types "1a", "1b", "2a", "2b"
@@ -53,13 +52,10 @@ class Paxos(Spec):
         values: Annotated[int, "number of values (Value = v1..vK)"] = 1,
         max_ballot: Annotated[int, "largest ballot (Ballot = 0..MAX)"] = 1,
     ) -> None:
-        if acceptors < 1 or values < 1 or max_ballot < 0:
-            raise SpecError("--acceptors and --values must be at least 1, --max-ballot at least 0")
-        self.Acceptor = tuple(range(acceptors))
-        self.Value = tuple(range(values))
-        self.Ballot = tuple(range(max_ballot + 1))
-        self.Quorum = tuple(combinations(self.Acceptor, acceptors // 2 + 1))
-        self.V = Voting(acceptors, values, max_ballot)  # V == INSTANCE Voting
+        # V == INSTANCE Voting: "The constant parameters and the set Ballots are the same as in Voting."
+        self.V = Voting(acceptors, values, max_ballot)
+        V = self.V
+        self.Acceptor, self.Value, self.Ballot, self.Quorum = V.Acceptor, V.Value, V.Ballot, V.Quorum
         super().__init__()
 
     def init_states(self) -> list[PaxosState]:
