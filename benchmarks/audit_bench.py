@@ -5,8 +5,9 @@ Run: .venv/bin/python benchmarks/audit_bench.py [--writes N] [--concurrency C] [
 First, in one run, the rate our Raft store produces trace events and the rate the audit checks
 them: a 3-node cluster (3 local processes, trace files on, fsync off unless --fsync) serves
 kv_bench's concurrent workload (N writes of 100 B from C sessions, after one sequential write); its events per second of
-wall time are the production rate.  The same trace files are then audited offline (read, merged,
-mapped and searched, as ``paxraft audit`` does) and online (the events handed one by one to the
+wall time are the production rate.  The same trace files are then audited offline (streamed: surveyed,
+then read, merged, decoded and searched, as ``paxraft audit`` does; and the peak RSS of a process doing that,
+and of one reading the trace whole first) and online (the events handed one by one to the
 auditor the simulation uses, already decoded); the audit rates are per CPU second of this
 process (on a loaded machine wall time measures the neighbours) and per wall second, and the
 ratios audit / production are printed.  Then the cost per event against the log's length (a
@@ -30,8 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from impl.paxos.sim import simulate  # noqa: E402
-from impl.trace import decode_compact, is_compact  # noqa: E402
-from modelcheck.audit import audit_events, read_traces  # noqa: E402
+from impl.trace import decode_compact, is_compact, survey_compact  # noqa: E402
+from modelcheck.audit import TraceStream, audit_events, read_traces  # noqa: E402
 from modelcheck.audit.paxos_map import PaxosMapping  # noqa: E402
 from modelcheck.linearizability import Operation, check_operations, kv_model  # noqa: E402
 from modelcheck.linearizability.history import random_timeline  # noqa: E402
@@ -150,18 +151,45 @@ def count_events(d: Path) -> int:
 
 
 def audit_offline(files: list[Path]) -> tuple[int, float, float, dict[str, float]]:
-    """``paxraft audit``'s work on the files: (events, CPU seconds, wall seconds, CPU seconds by phase)."""
+    """``paxraft audit``'s work on the files, streamed as it does (modelcheck.audit.TraceStream): (events, CPU
+    seconds, wall seconds, CPU seconds by phase: the survey and the mapping it makes, the audit's pass, which
+    reads, decodes and searches)."""
     from modelcheck.audit.raft_map import RaftMapping
 
     c0, w0 = time.process_time(), time.perf_counter()
-    events, _ = read_traces(list(files), decode_compact)
-    c1 = time.process_time()
+    events = TraceStream(list(files), decode_compact, survey_compact)
     mapping = RaftMapping.from_events(events)
-    c2 = time.process_time()
+    c1 = time.process_time()
     result = audit_events(mapping, events)
-    c3, w3 = time.process_time(), time.perf_counter()
+    c2, w2 = time.process_time(), time.perf_counter()
     assert result.ok and result.audited == len(events), result.failure
-    return len(events), c3 - c0, w3 - w0, {"read": c1 - c0, "map": c2 - c1, "search": c3 - c2}
+    return len(events), c2 - c0, w2 - w0, {"survey": c1 - c0, "audit": c2 - c1}
+
+
+#: ``paxraft audit`` in a child process: its peak RSS (MB) is the children's maximum, once it has ended; ``list``:
+#: the whole trace read into memory first (read_traces), as the audit did before it streamed
+_AUDIT_CHILD = """
+import resource, sys
+from impl.trace import decode_compact, survey_compact
+from modelcheck.audit import TraceStream, audit_events, read_traces
+from modelcheck.audit.raft_map import RaftMapping
+files = sys.argv[2:]
+events = read_traces(files, decode_compact)[0] if sys.argv[1] == "list" else TraceStream(files, decode_compact,
+                                                                                         survey_compact)
+assert audit_events(RaftMapping.from_events(events), events).ok
+"""
+
+
+def audit_rss(files: list[Path], how: str) -> float:
+    """Peak RSS (MB) of a process that audits the files (``stream``: as ``paxraft audit``; ``list``: read whole)."""
+    import resource
+    import subprocess
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run([sys.executable, "-c", _AUDIT_CHILD, how, *map(str, files)], check=True,
+                   cwd=Path(__file__).resolve().parent.parent)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (peak if peak > before else float("nan")) / 1024
 
 
 def audit_online(files: list[Path]) -> tuple[int, float, float]:
@@ -175,7 +203,7 @@ def audit_online(files: list[Path]) -> tuple[int, float, float]:
         lines = ([ln for batch in decode_compact(f, data, []) for ln in batch] if is_compact(data)
                  else data.decode().splitlines())
         for line in lines:
-            rec = json.loads(line)
+            rec = line if type(line) is dict else json.loads(line)  # (decode_compact: an event as its dict)
             if "format" in rec:
                 nodes = rec["nodes"]
             else:
@@ -190,7 +218,7 @@ def audit_online(files: list[Path]) -> tuple[int, float, float]:
     return len(recs), c1 - c0, w1 - w0
 
 
-def store_vs_audit(writes: int, concurrency: int, fsync: bool) -> None:
+def store_vs_audit(writes: int, concurrency: int, fsync: bool, rss: bool = True) -> None:
     """The store's event production and the audit's rates, in one run, and their ratios."""
     print(f"{load()} before the store run ({os.cpu_count()} cores)")
     files, wall, cpu, made, before = store_events(writes, concurrency, fsync)
@@ -201,9 +229,12 @@ def store_vs_audit(writes: int, concurrency: int, fsync: bool) -> None:
               f"{made:,} events in {wall:.2f} s = {produced:,.0f} events/s ({made / writes:.2f} per write; "
               f"{made / cpu:,.0f} events per node-CPU second); {before} events before the workload; {load()}")
         n, ocpu, owall, phases = audit_offline(files)
-        print(f"offline audit of its {n:,} events (read+merge {phases['read']:.2f} s, map {phases['map']:.2f} s, "
-              f"search {phases['search']:.2f} s CPU): {n / ocpu:,.0f} events/CPU-s, {n / owall:,.0f} events/wall-s; "
+        print(f"offline audit of its {n:,} events, streamed (survey {phases['survey']:.2f} s, audit's pass "
+              f"{phases['audit']:.2f} s CPU): {n / ocpu:,.0f} events/CPU-s, {n / owall:,.0f} events/wall-s; "
               f"{load()}")
+        if rss:
+            print(f"peak RSS of a process auditing them: streamed {audit_rss(files, 'stream'):,.0f} MB, the trace read "
+                  f"whole first {audit_rss(files, 'list'):,.0f} MB; {load()}")
         m, ncpu, nwall = audit_online(files)
         print(f"online audit of the same events: {m / ncpu:,.0f} events/CPU-s, {m / nwall:,.0f} events/wall-s; "
               f"{load()}")

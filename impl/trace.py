@@ -537,8 +537,10 @@ def _mismatch(got: tuple[Any, ...], want: tuple[Any, ...]) -> str:
     return "another run's segment, or an older copy: its link differs"
 
 
-def _record_lines(typ: int, payload: memoryview, formatter: LineFormatter, where: str) -> list[str]:
-    """A compact record's events as JSON lines (no newlines)."""
+def _record_lines(typ: int, payload: memoryview, formatter: LineFormatter, where: str,
+                  records: bool = False) -> list[Any]:
+    """A compact record's events as JSON lines (no newlines); with ``records``, each event as the dict JSON reads
+    of its line where one is built without the text (LineFormatter.record)."""
     if typ == JSON_LINES:
         try:
             text = bytes(payload).decode("utf-8")
@@ -553,9 +555,19 @@ def _record_lines(typ: int, payload: memoryview, formatter: LineFormatter, where
         events = marshal.loads(payload)
         if type(events) is not list:
             raise TypeError("not a list")
+        if records:
+            return [_record(formatter, ev) for ev in events]
         return [formatter.line(ev) for ev in events]
     except (ValueError, EOFError, TypeError, IndexError, KeyError, AttributeError) as exc:
         raise TraceFileError(f"{where}: a record of events that does not decode ({exc})") from None
+
+
+def _record(formatter: LineFormatter, ev: Any) -> Any:
+    """The event as the dict its JSON line reads as, or that line when the dict is not built (LineFormatter.record)."""
+    try:
+        return formatter.record(ev)
+    except (TypeError, ValueError, IndexError, KeyError, AttributeError):
+        return formatter.line(ev)
 
 
 def json_lines(data: bytes, name: str) -> tuple[list[str], int | None]:
@@ -579,18 +591,48 @@ def segment_lines(first: Path, data: bytes | None = None) -> Iterator[tuple[list
         for pos, typ, payload in records:
             lines += _record_lines(typ, payload, formatter, f"{name}: record at byte offset {pos}")
         del records  # (their payloads are views of the segment's bytes)
-        yield lines, (None if end == len(seg) else f"{name}: the last record is cut short (byte offset {end}, "
-                      f"{len(seg) - end} bytes): a node that crashed while writing; ignored")
+        yield lines, _cut_short(name, seg, end)
 
 
-def decode_compact(path: str | os.PathLike[str], data: bytes, warnings: list[str]) -> Iterator[list[str]]:
+def _cut_short(name: str, seg: bytes, end: int) -> str | None:
+    """The warning for a segment whose last record is cut short (intact records ending at ``end``)."""
+    return None if end == len(seg) else (f"{name}: the last record is cut short (byte offset {end}, "
+                                         f"{len(seg) - end} bytes): a node that crashed while writing; ignored")
+
+
+def decode_compact(path: str | os.PathLike[str], data: bytes, warnings: list[str]) -> Iterator[list[Any]]:
     """What the audit's reader needs of a compact file (modelcheck/audit/tracefile.py, ``Decoder``): given the
-    first segment's path and bytes, the trace's JSON lines segment by segment (a warning appended when a last
-    record was cut short; TraceFileError when damaged)."""
-    for lines, warning in segment_lines(Path(path), data):
+    first segment's path and bytes, the trace's JSON lines record by record (as :func:`segment_lines` makes
+    them), an event as the dict its line reads as (LineFormatter.record: a record's events in memory at a time,
+    not a segment's); a warning appended when a last record was cut short; TraceFileError when damaged."""
+    formatter = LineFormatter()
+    for name, seg, records, end in read_segments(Path(path), data):
+        for pos, typ, payload in records:
+            yield _record_lines(typ, payload, formatter, f"{name}: record at byte offset {pos}", True)
+        del records
+        warning = _cut_short(name, seg, end)
         if warning is not None:
             warnings.append(warning)
-        yield lines
+
+
+def survey_compact(path: str | os.PathLike[str], data: bytes) -> Iterator[list[Any]]:
+    """What the audit's survey reads of a compact file (modelcheck/audit/tracefile.py, ``Surveyor``), record by
+    record: for each of its JSON lines, in order, the line decoded when it is a header or JSON text, else the
+    event's (node, clock, action, params, received message id or None, sent message ids), read off its record
+    without the rest. ValueError when something does not decode: the reader then reads the file as
+    :func:`decode_compact` gives it, which says what."""
+    try:
+        for _, _, records, _ in read_segments(Path(path), data):
+            for _, typ, payload in records:
+                if typ == RAFT_EVENTS:
+                    yield [(ev[0], ev[1], ev[2], ev[3], None if ev[4] is None else [ev[4][1], ev[4][14], ev[4][15]],
+                            [[m[1], m[14], m[15]] for m in ev[5]]) for ev in marshal.loads(payload)]
+                elif typ == JSON_LINES:
+                    yield [json.loads(line) for line in bytes(payload).decode("utf-8").split("\n")[:-1]]
+                else:
+                    raise ValueError(f"record type {typ}")
+    except (ValueError, EOFError, TypeError, IndexError, KeyError, AttributeError) as exc:
+        raise ValueError(f"{path}: not surveyed ({exc})") from None
 
 
 def is_compact(data: bytes) -> bool:

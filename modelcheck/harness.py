@@ -28,12 +28,12 @@ from impl.sim.cluster import DEFAULT_CONFIG, SimCluster
 from impl.sim.multipaxos import DEFAULT_CONFIG as MP_CONFIG
 from impl.sim.multipaxos import MultiPaxosSimCluster
 from impl.sim.scenario import random_run
-from impl.trace import decode_compact
+from impl.trace import decode_compact, survey_compact
 from modelcheck.audit.multipaxos_map import MultiPaxosMapping
 from modelcheck.audit.online import OnlineHook
 from modelcheck.audit.paxos_map import PaxosMapping
 from modelcheck.audit.raft_sim import RaftOnlineAudit
-from modelcheck.audit.tracefile import Event, read_traces
+from modelcheck.audit.tracefile import Event, TraceStream, read_traces
 from modelcheck.linearizability import UNKNOWN, Operation
 
 
@@ -214,3 +214,9 @@ class KVHistoryRun:
 def read_node_traces(paths: list[Any]) -> tuple[list[Event], list[str]]:
     """:func:`modelcheck.audit.read_traces` that also reads our nodes' compact trace files (trace.bin)."""
     return read_traces(paths, decode_compact)
+
+
+def stream_node_traces(paths: list[Any]) -> TraceStream:
+    """The files as ``paxraft audit`` reads them: a :class:`modelcheck.audit.TraceStream` (read as the audit goes,
+    in bounded memory) that also reads our nodes' compact trace files."""
+    return TraceStream(paths, decode_compact, survey_compact)

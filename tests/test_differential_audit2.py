@@ -495,9 +495,9 @@ def audit(paths: dict[int, Path]) -> tuple[str, str | None, str]:
     try:
         events, _ = read_traces(list(paths.values()))
         mapping = mapping_for("raft", events)
+        res = audit_events(mapping, events)  # (it decodes the events, those after an unexplained one too)
     except TraceError as exc:
         return "malformed", str(exc).split(": ", 1)[0], str(exc)
-    res = audit_events(mapping, events)
     if res.failure is None:
         return "ok", None, ""
     return "unexplained", res.failure.event.where, text_report(mapping, res, len(paths))

@@ -75,8 +75,8 @@ def configurations_by_term(files: list[str]) -> dict[int, set[tuple[int, ...]]]:
     mapping = RaftMapping.from_events(events)
     out: dict[int, set[tuple[int, ...]]] = {}
     for e in events:
+        p = mapping.prepare(e)  # (each event in order: a log is decoded as the delta to the one before)
         if e.action == "BecomeLeader":
-            p = mapping.prepare(e)
             config = mapping.spec.ConfigOf(p.log)[0]
             out.setdefault(p.term, set()).add(tuple(sorted(mapping.nodes[k] for k in config)))
     return out

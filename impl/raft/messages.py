@@ -146,6 +146,44 @@ def message_line(m: Sequence[Any], jdesc: Callable[[Any], str]) -> str:
     return head + "}"
 
 
+_ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
+
+
+def message_record(m: Sequence[Any]) -> dict[str, Any]:
+    """What JSON reads of :func:`message_line`'s text (with ``json.encoder.encode_basestring_ascii`` as
+    ``jdesc``): the dict, built without the text (a compact trace read by the audit). TypeError where that text
+    would not be JSON, or would read otherwise (a field of another type than the format's): the reader then
+    reads the text."""
+    t = m[0]
+    if not (_ALL_INT(map(type, m[:12])) and _ALL_INT(map(type, m[14:17]))):
+        raise TypeError("a message field of another type")
+    d: dict[str, Any] = {"id": [m[1], m[14], m[15]], "clock": m[16], "type": _TYPE_NAMES[t], "msource": m[1],
+                         "mdest": m[2], "mterm": m[3]}
+    if t == MsgType.AppendEntriesRequest:
+        es = m[12]
+        if not all(type(e[1]) is str and type(e[0]) is int for e in es):
+            raise TypeError("an entry of another type")
+        d["mprevLogIndex"], d["mprevLogTerm"] = m[4], m[5]
+        d["mentries"] = [[e[0], e[1]] for e in es]
+        d["mcommitIndex"] = m[6]
+        if m[11]:
+            d["mcontext"] = m[11]
+    elif t == MsgType.AppendEntriesResponse:
+        ok = m[7] & SUCCESS
+        d["msuccess"], d["mmatchIndex"] = (False, True)[ok], m[4]
+        if not ok:
+            d["mhintIndex"], d["mhintTerm"], d["mrejectIndex"] = m[8], m[9], m[10]
+        if m[11]:
+            d["mcontext"] = m[11]
+    elif t in (MsgType.RequestVoteRequest, MsgType.PreVoteRequest):
+        d["mlastLogTerm"], d["mlastLogIndex"] = m[5], m[4]
+    elif t in (MsgType.RequestVoteResponse, MsgType.PreVoteResponse):
+        d["mvoteGranted"] = (False, True)[m[7] & SUCCESS]
+    elif t == MsgType.InstallSnapshotRequest:
+        d["msnapshotIndex"], d["msnapshotTerm"] = m[4], m[5]
+    return d
+
+
 # -- binary codec -------------------------------------------------------------------------------
 _HEAD = struct.Struct(">BBHHIQQQQQQQQQQII")  # type flags src dst boot seq clock term index log_term commit
 #                                            hint_index hint_term reject context n_entries snapshot_len

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from impl.raft.messages import Message, message_line
+from impl.raft.messages import Message, message_line, message_record
 
 if TYPE_CHECKING:
     from impl.raft.core import RaftNode
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 _json_str: Callable[[str], str] = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]  # the C one
 ROLE_NAMES = ("Follower", "Candidate", "Leader")
 LEADER, CANDIDATE = 2, 1
+_ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
 
 
 class Tracer:
@@ -223,6 +224,40 @@ class LineFormatter:
             line += ',"recv":' + message_line(recv, _json_str)
         sent_json = ",".join([message_line(m, _json_str) for m in sent])
         return f'{line},"sent":[{sent_json}],"state":{self._state(term, role, vote, frm, ents, snap, commit, extra)}}}'
+
+
+    def record(self, ev: Sequence[Any]) -> dict[str, Any]:
+        """What JSON reads of :meth:`line`'s text: the dict, built without the text (the audit reads compact
+        traces so: formatting and reading back was most of their cost). TypeError where that text would not be
+        JSON or would read otherwise (a field of another type than the format's): the reader reads the text."""
+        node, clock, action, params, recv, sent, term, role, vote, frm, ents, snap, commit, extra = ev
+        if not (_ALL_INT(map(type, (node, clock, term, role, frm, commit))) and type(action) is str
+                and all(type(k) is str and (type(v) is int or type(v) is str) for k, v in params.items())
+                and (vote is None or type(vote) is int) and 0 <= role < len(ROLE_NAMES)
+                and all(type(e[1]) is str and type(e[0]) is int for e in ents)):
+            raise TypeError("an event field of another type")
+        log: dict[str, Any] = {"from": frm, "entries": [[e[0], e[1]] for e in ents]}
+        if snap is not None:
+            if not _ALL_INT(map(type, snap[:2])):
+                raise TypeError("a snapshot of another type")
+            log["snapshot"] = [snap[0], snap[1]]
+        state: dict[str, Any] = {"currentTerm": term, "state": ROLE_NAMES[role], "votedFor": vote or None,
+                                 "log": log, "commitIndex": commit}
+        if role == LEADER:
+            if not all(_ALL_INT(map(type, x)) for x in extra):
+                raise TypeError("a leader's progress of another type")
+            state["nextIndex"] = {str(j): n for j, n, _ in extra}
+            state["matchIndex"] = {str(j): m for j, _, m in extra}
+        elif role == CANDIDATE:
+            if not (_ALL_INT(map(type, extra[0])) and _ALL_INT(map(type, extra[1]))):
+                raise TypeError("a candidate's votes of another type")
+            state["votesResponded"], state["votesGranted"] = list(extra[0]), list(extra[1])
+        rec: dict[str, Any] = {"node": node, "clock": clock, "action": action, "params": params}
+        if recv is not None:
+            rec["recv"] = message_record(recv)
+        rec["sent"] = [message_record(m) for m in sent]
+        rec["state"] = state
+        return rec
 
 
 class JsonLinesTracer(CompactTracer):

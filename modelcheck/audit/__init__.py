@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from modelcheck.audit.mapping import ANY, Mapping, StepPattern
 from modelcheck.audit.refine import AuditResult, Failure, OnlineAuditor, audit_events
-from modelcheck.audit.tracefile import Event, TraceError, merge, read_trace, read_traces
+from modelcheck.audit.tracefile import Event, TraceError, TraceStream, merge, read_trace, read_traces
 from modelcheck.audit.user import DefaultMapping, TraceMapping, causal_order, log_line, user_audit
 from spec.core import SpecError
 from spec.registry import entries, lazy
@@ -23,8 +23,8 @@ def audit_of(spec: str) -> str:
     return found.audit
 
 
-def mapping_for(spec: str, events: Sequence[Event], bounds: dict[str, Any] | None = None) -> Mapping:
-    """The audit mapping of a spec by name, built for these events."""
+def mapping_for(spec: str, events: Iterable[Event], bounds: dict[str, Any] | None = None) -> Mapping:
+    """The audit mapping of a spec by name, built for these events (read once: a stream's survey)."""
     return lazy(audit_of(spec))(events, dict(bounds or {}))
 
 
@@ -39,6 +39,7 @@ __all__ = [
     "StepPattern",
     "TraceError",
     "TraceMapping",
+    "TraceStream",
     "audit_events",
     "audit_of",
     "causal_order",

@@ -9,7 +9,7 @@ messages the step sent), and how to show that node's fields for a diff.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from modelcheck.audit.tracefile import Event
@@ -92,6 +92,12 @@ class Mapping:
     #: why a stutter does not explain an event (the failure's reason when that was the closest try)
     stutter_reason: str = "as a stuttering step, the node's fields would not change"
 
+    def prepare(self, event: Event) -> Any:
+        """Decode an event, refusing it (TraceError) when malformed; asked of every event in order, those after an
+        unexplained one too: a malformed trace is refused wherever the audit stops (none here: a mapping that
+        decodes only what its steps read)."""
+        return None
+
     def init_states(self) -> Iterable[State]:
         """The spec's initial states the trace may start from."""
         return self.spec.init_states()
@@ -159,15 +165,36 @@ class Mapping:
         """Optional fields some event did not write (hence not checked there), with where first."""
         return []
 
-    def check_vocabulary(self, events: Sequence[Event]) -> list[str]:
+    def check_vocabulary(self, events: Iterable[Event]) -> list[str]:
         """Every action or state field in the trace that this mapping does not know, with where first seen."""
-        unknown: dict[str, str] = {}
-        actions, fields = self.known_actions, self.known_fields
+        see, found = self.vocabulary_check()
         for e in events:
-            if e.action not in actions:
-                unknown.setdefault(f"action {e.action!r}", e.where)
-            if not e.state.keys() <= fields:  # (a set comparison in C: this runs for every event, twice)
-                for f in e.state:
-                    if f not in fields:
-                        unknown.setdefault(f"state field {f!r}", e.where)
-        return [f"{what} (first at {where})" for what, where in unknown.items()]
+            see(e)
+        return found()
+
+    def vocabulary_check(self) -> VocabularyCheck:
+        """:meth:`check_vocabulary` one event at a time (a pass over a stream that does more than this)."""
+        return vocabulary_check(self.known_actions, self.known_fields)
+
+
+#: (see one event: whether it names something unknown; the unknown names found so far: ``action 'X' (first at f:3)``)
+VocabularyCheck = tuple[Callable[[Event], bool], Callable[[], list[str]]]
+
+
+def vocabulary_check(actions: frozenset[str], fields: frozenset[str]) -> VocabularyCheck:
+    """Actions and state fields not among those given, each with where it is first."""
+    unknown: dict[str, str] = {}
+
+    def see(e: Event) -> bool:
+        bad = False
+        if e.action not in actions:
+            unknown.setdefault(f"action {e.action!r}", e.where)
+            bad = True
+        if not e.state.keys() <= fields:  # (a set comparison in C: this runs for every event)
+            for f in e.state:
+                if f not in fields:
+                    unknown.setdefault(f"state field {f!r}", e.where)
+                    bad = True
+        return bad
+
+    return see, lambda: [f"{what} (first at {where})" for what, where in unknown.items()]

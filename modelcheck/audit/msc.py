@@ -6,7 +6,7 @@ event that sent a message to each event that received it.  The failing event is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from modelcheck.audit.tracefile import Event
@@ -17,21 +17,40 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def msc_window(events: Sequence[Event], failing: int | None, window: int = 40,
+def msc_window(events: Sequence[Event] | int, failing: int | None, window: int = 40,
                first: int | None = None) -> tuple[int, int]:
     """The events drawn, ``[start, end)``: ``window`` events from index ``first``, or the last ``window``
-    up to and including ``failing`` (the end of the trace when it is explained)."""
-    end = len(events) if failing is None else failing + 1
+    up to and including ``failing`` (the end of the trace when it is explained); ``events``: the events or
+    their number."""
+    count = events if isinstance(events, int) else len(events)
+    end = count if failing is None else failing + 1
     if first is None:
         return max(0, end - window), end
-    return first, min(len(events), first + window)
+    return first, min(count, first + window)
+
+
+def window_of(events: Iterable[Event], start: int, end: int) -> tuple[list[Event], list[int]]:
+    """Events ``[start, end)`` of a trace read in order (a stream, read again: nothing else kept) and the nodes
+    of its events up to ``end``: what :func:`msc_dot` draws."""
+    shown: list[Event] = []
+    nodes: set[int] = set()
+    for k, e in enumerate(events):
+        if k >= end:
+            break
+        nodes.add(e.node)
+        if k >= start:
+            shown.append(e)
+    return shown, sorted(nodes)
 
 
 def msc_dot(events: Sequence[Event], failing: int | None = None, last: int = 40, first: int | None = None) -> str:
     """DOT for the window of :func:`msc_window` (``failing``: an index into ``events``, drawn red)."""
     start, end = msc_window(events, failing, last, first)
-    shown = list(events[start:end])
-    nodes = sorted({e.node for e in events[:end]})
+    return window_dot(list(events[start:end]), start, sorted({e.node for e in events[:end]}), failing)
+
+
+def window_dot(shown: list[Event], start: int, nodes: list[int], failing: int | None = None) -> str:
+    """DOT for the events ``shown``, the first being event ``start``, with a column per node of ``nodes``."""
     col = {n: i for i, n in enumerate(nodes)}
     out = [
         "digraph msc {",
@@ -75,7 +94,12 @@ def msc_dot(events: Sequence[Event], failing: int | None = None, last: int = 40,
     return "\n".join(out) + "\n"
 
 
-def write_msc(events: Sequence[Event], path: str | Path, failing: int | None = None, window: int = 40,
-              first: int | None = None) -> list[Path]:
-    """Write ``path`` (DOT) and, when Graphviz's ``dot`` is installed, the SVG beside it."""
-    return write_dot(msc_dot(events, failing, window, first), path)
+def write_msc(events: Sequence[Event] | Iterable[Event], path: str | Path, failing: int | None = None,
+              window: int = 40, first: int | None = None, count: int | None = None) -> list[Path]:
+    """Write ``path`` (DOT) and, when Graphviz's ``dot`` is installed, the SVG beside it; ``events`` may be a stream
+    of ``count`` events, read again as far as the window."""
+    if isinstance(events, Sequence):
+        return write_dot(msc_dot(events, failing, window, first), path)
+    start, end = msc_window(count or 0, failing, window, first)
+    shown, nodes = window_of(events, start, end)
+    return write_dot(window_dot(shown, start, nodes, failing), path)

@@ -42,7 +42,7 @@ compared with all of the spec's there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from modelcheck.audit.mapping import Explanation, Mapping, StepPattern
@@ -86,22 +86,27 @@ class MultiPaxosMapping(Mapping):
         self._reply_snapshots: dict[tuple[int, int], int] = {}  # (replica, ballot) -> last slot of a reply's snapshot
 
     @classmethod
-    def from_events(cls, events: Sequence[Event], bounds: dict[str, Any] | None = None) -> MultiPaxosMapping:
-        """The mapping for a recorded trace: nodes from the header, the slot bound read off the events."""
-        if not events:
-            raise TraceError("the trace has no events")
-        nodes = events[0].header.get("nodes")
-        if not isinstance(nodes, list) or not nodes or not all(isinstance(n, int) for n in nodes):
-            raise TraceError(f'{events[0].file}:1: a Multi-Paxos trace header needs "nodes": the node ids')
+    def from_events(cls, events: Iterable[Event], bounds: dict[str, Any] | None = None) -> MultiPaxosMapping:
+        """The mapping for a recorded trace: nodes from the header, the slot bound read off the events (one pass:
+        a stream's survey)."""
+        first: Event | None = None
         top = 0
         for e in events:
+            if first is None:
+                first = e
             for n in (e.params.get("slot") if e.action == "CompactLog" else None, e.state.get("commitUpTo")):
                 if isinstance(n, int):
                     top = max(top, n)
             for v in e.state.get("votes", []):
                 if isinstance(v, list) and v and isinstance(v[0], int):
                     top = max(top, v[0])
-        return cls(nodes, int((bounds or {}).get("slots", top + 2)))
+        if first is None:
+            raise TraceError("the trace has no events")
+        nodes = first.header.get("nodes")
+        if not isinstance(nodes, list) or not nodes or not all(isinstance(n, int) for n in nodes):
+            raise TraceError(f'{first.file}:1: a Multi-Paxos trace header needs "nodes": the node ids')
+        mapping = cls(nodes, int((bounds or {}).get("slots", top + 2)))
+        return mapping
 
     # -- vocabulary -------------------------------------------------------------------------------
     def cmd(self, value: Any, slot: int) -> int:

@@ -18,7 +18,7 @@ and every message the event sent must be in the spec's ``msgs``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern
@@ -50,16 +50,15 @@ class PaxosMapping(Mapping):
         self.spec = Paxos(**self.bounds)
 
     @classmethod
-    def from_events(cls, events: Sequence[Event], bounds: dict[str, Any] | None = None) -> PaxosMapping:
-        """The mapping for a recorded trace: acceptors from the header, values and ballots read off the events."""
-        if not events:
-            raise TraceError("the trace has no events")
-        acceptors = events[0].header.get("acceptors")
-        if not isinstance(acceptors, list) or not acceptors:
-            raise TraceError(f'{events[0].file}:1: a Paxos trace header needs "acceptors": the acceptor node ids')
+    def from_events(cls, events: Iterable[Event], bounds: dict[str, Any] | None = None) -> PaxosMapping:
+        """The mapping for a recorded trace: acceptors from the header, values and ballots read off the events
+        (one pass: a stream's survey)."""
+        first: Event | None = None
         values: set[Any] = set()
         ballots = {0}
         for e in events:
+            if first is None:
+                first = e
             if "v" in e.params:
                 values.add(e.params["v"])
             if e.state.get("maxVal") is not None:
@@ -70,7 +69,13 @@ class PaxosMapping(Mapping):
                     ballots.add(m["bal"])
             if isinstance(e.params.get("b"), int):
                 ballots.add(e.params["b"])
-        return cls(acceptors, sorted(values, key=str), {"max_ballot": max(ballots), **(bounds or {})})
+        if first is None:
+            raise TraceError("the trace has no events")
+        acceptors = first.header.get("acceptors")
+        if not isinstance(acceptors, list) or not acceptors:
+            raise TraceError(f'{first.file}:1: a Paxos trace header needs "acceptors": the acceptor node ids')
+        mapping = cls(acceptors, sorted(values, key=str), {"max_ballot": max(ballots), **(bounds or {})})
+        return mapping
 
     # -- vocabulary -----------------------------------------------------------------------
     def _val(self, v: Any, where: str) -> int:

@@ -60,8 +60,7 @@ from typing import Any
 from modelcheck.audit.mapping import Explanation, Mapping, StepPattern
 from modelcheck.audit.raft_spec import RaftImpl, config_members, config_value
 from modelcheck.audit.shared_log import SharedLog
-from modelcheck.audit.tracefile import Event, TraceError
-from modelcheck.engine.gcpause import gc_paused
+from modelcheck.audit.tracefile import Event, IdCounts, MessageId, TraceError, TraceStream
 from spec.core import Label
 from spec.raft import (
     CANDIDATE,
@@ -103,7 +102,6 @@ _BOOT = frozenset({"Init", "Restart"})
 _HANDLERS = frozenset({"HandleRequestVoteRequest", "HandleRequestVoteResponse", "HandleAppendEntriesResponse",
                        "UpdateTerm", "DropStaleResponse"})
 
-MessageId = tuple[int, ...]
 
 
 @dataclass(slots=True)
@@ -152,21 +150,20 @@ class ReceiptFate(NetworkFate):
     not: a message only ever received so, say by a node that crashed before handling it, is lost after the
     last of them, not at its send)."""
 
-    def __init__(self, receipts: Counter[MessageId], unconsumed: Counter[MessageId] | None = None) -> None:
+    def __init__(self, receipts: IdCounts, unconsumed: IdCounts | None = None) -> None:
         self.receipts = receipts
-        self.unconsumed = unconsumed or Counter()
+        self.unconsumed = unconsumed or IdCounts()
 
     def after_send(self, mid: MessageId, to_self: bool) -> tuple[int, bool]:
         """k receipts: k - 1 duplicates; none: lost (after its receipts that do not consume it, if any)."""
-        r = self.receipts.get(mid, 0)
+        r = self.receipts.get(mid)
         return (r - 1, False) if r else (0, not self.unconsumed.get(mid))
 
     def lost_after(self, mid: MessageId) -> bool:
         """The last of the receipts of a message nothing consumes."""
         if self.receipts.get(mid) or not self.unconsumed.get(mid):
             return False
-        self.unconsumed[mid] -= 1
-        return not self.unconsumed[mid]
+        return not self.unconsumed.add(mid, -1)
 
 
 class ReportedFate(NetworkFate):
@@ -229,36 +226,45 @@ class RaftMapping(Mapping):
         self.entries_decoded = 0  # log entries decoded one by one (a batch seen lately is not: see _entries)
         self._batches: dict[tuple[int, str | None], tuple[list, Log]] = {}  # (see _entries)
         self._leader_memo: dict[tuple, tuple[tuple[tuple[int, int], ...], int, int]] = {}
+        #: the first event after a header that is no boot (docs/trace-format.md), refused when decoded
+        self.misplaced: tuple[str, int] = ("", 0)  # (file, line)
 
     @classmethod
-    def from_events(cls, events: Sequence[Event], bounds: dict[str, Any] | None = None) -> RaftMapping:
-        """The mapping for recorded traces: nodes from the header, network fate from the receipts."""
-        if not events:
-            raise TraceError("the trace has no events")
-        members, every = _initial_configuration(events)
-        nodes = sorted(every)
-        for b in bounds or {}:
-            if b != "servers":
-                raise TraceError(f"--bounds {b}: the raft audit reads terms, logs and values off the trace; "
-                                 "only 'servers' may be given")
-        if bounds and bounds.get("servers") not in (None, len(nodes)):
-            raise TraceError(f"--bounds servers={bounds['servers']} but the trace's header names {len(nodes)} nodes")
-        receipts: Counter[MessageId] = Counter()
-        unconsumed: Counter[MessageId] = Counter()
-        for e in events:
+    def from_events(cls, events: Iterable[Event], bounds: dict[str, Any] | None = None) -> RaftMapping:
+        """The mapping for recorded traces: nodes from the headers, network fate from the receipts. One pass (a
+        stream's survey); what it finds wrong is said at its end, after anything the reading itself refuses."""
+        config = _Configuration()
+        receipts, unconsumed = IdCounts(), IdCounts()
+        boots: dict[str, int] = {}  # file -> the boot (its header's number) of its latest event
+        misplaced: Event | None = None  # the first event after a header that is no boot (docs/trace-format.md)
+        count = 0
+        for e in events.light() if isinstance(events, TraceStream) else events:  # (no state read here)
+            count += 1
+            config.see(e)
             if e.recv is not None:
-                (receipts if consumes(e) else unconsumed)[tuple(e.recv["id"])] += 1
-        mapping = cls(nodes, ReceiptFate(receipts, unconsumed), members)
-        unknown = mapping.check_vocabulary(events)
-        if not unknown:
-            boots: dict[str, int] = {}  # file -> the boot (its header's number) of its latest event
-            with gc_paused(promote=True):  # the audit's events: no cycles, tens of thousands alive
-                for e in events:
-                    if boots.get(e.file) != e.boot and e.action not in _BOOT:  # docs/trace-format.md
-                        raise TraceError(f"{e.where}: {e.action} is the first event after a header: a boot "
-                                         "starts with Init or Restart")
-                    boots[e.file] = e.boot
-                    mapping.prepare(e)
+                (receipts if consumes(e) else unconsumed).add(tuple(e.recv["id"]))
+            if misplaced is None and boots.get(e.file) != e.boot and e.action not in _BOOT:
+                misplaced = e
+            boots[e.file] = e.boot
+        try:
+            if not count:
+                raise TraceError("the trace has no events")
+            members, every = config.result()
+            nodes = sorted(every)
+            for b in bounds or {}:
+                if b != "servers":
+                    raise TraceError(f"--bounds {b}: the raft audit reads terms, logs and values off the trace; "
+                                     "only 'servers' may be given")
+            if bounds and bounds.get("servers") not in (None, len(nodes)):
+                raise TraceError(f"--bounds servers={bounds['servers']} but the trace's header names {len(nodes)} "
+                                 "nodes")
+            mapping = cls(nodes, ReceiptFate(receipts, unconsumed), members)
+        except TraceError:
+            if isinstance(events, TraceStream):  # (what its light survey did not check, first)
+                events.read_through()
+            raise
+        if misplaced is not None:
+            mapping.misplaced = misplaced.file, misplaced.line
         return mapping
 
     # -- decoding ---------------------------------------------------------------------------
@@ -399,6 +405,9 @@ class RaftMapping(Mapping):
         p = event.cache
         if p is not None:
             return p
+        if event.line == self.misplaced[1] and event.file == self.misplaced[0]:  # (a stream reads it anew)
+            raise TraceError(f"{event.where}: {event.action} is the first event after a header: a boot starts "
+                             "with Init or Restart")
         w = event.where
         index = self.index  # (node ids looked up inline, _node only to refuse one: this runs per event)
         i = index.get(event.node)
@@ -767,33 +776,46 @@ class RaftMapping(Mapping):
         return [s.but(log=logs) for s in self.spec.init_states()]
 
 
-def _initial_configuration(events: Sequence[Event]) -> tuple[list[int] | None, set[int]]:
-    """(the initial configuration, None when it is every node; the servers): a header's ``members``, or its
+class _Configuration:
+    """The initial configuration, read off the headers one event at a time: a header's ``members``, or its
     ``nodes`` when it has none (a file written before any change), must be the same in every header; the
-    servers are the ``nodes`` of all the headers together (a node added later lists itself in its own)."""
-    every: set[int] = set()
-    first: tuple[Any, Event] | None = None
-    checked: set[int] = set()
-    for e in events:
+    servers are the ``nodes`` of all the headers together (a node added later lists itself in its own).
+    The first header that breaks a rule is said by :meth:`result`."""
+
+    def __init__(self) -> None:
+        self.every: set[int] = set()
+        self.first: tuple[list[Any], Event] | None = None
+        self.checked: dict[int, dict[str, Any]] = {}  # id -> header (kept: its id stays its own)
+        self.error: str | None = None
+
+    def see(self, e: Event) -> None:
+        """Check the header of ``e`` (once per header: the events of one boot share it)."""
         h = e.header
-        if id(h) in checked:  # the events of one boot share its header: each header is checked once
-            continue
-        checked.add(id(h))
+        if id(h) in self.checked or self.error is not None:
+            return
+        self.checked[id(h)] = h
         nodes = h.get("nodes")
         if not isinstance(nodes, list) or not all(isinstance(n, int) for n in nodes):
-            raise TraceError(f'{e.file}:1: a Raft trace header needs "nodes": a list of node ids')
+            self.error = f'{e.file}:1: a Raft trace header needs "nodes": a list of node ids'
+            return
         members = h.get("members", nodes)
         if not isinstance(members, list) or not members or not set(members) <= set(nodes):
-            raise TraceError(f'{e.file}:1: header "members" must be a non-empty list of node ids among "nodes", '
-                             f"got {members!r}")
-        every.update(nodes)
-        if first is None:
-            first = (sorted(members), e)
-        elif sorted(members) != first[0]:
-            raise TraceError(f"{e.file}: the initial configuration {sorted(members)} (header \"members\", else "
-                             f"\"nodes\") differs from {first[1].file}'s {first[0]}")
-    assert first is not None
-    return (None if set(first[0]) == every else first[0]), every
+            self.error = (f'{e.file}:1: header "members" must be a non-empty list of node ids among "nodes", '
+                          f"got {members!r}")
+            return
+        self.every.update(nodes)
+        if self.first is None:
+            self.first = (sorted(members), e)
+        elif sorted(members) != self.first[0]:
+            self.error = (f"{e.file}: the initial configuration {sorted(members)} (header \"members\", else "
+                          f"\"nodes\") differs from {self.first[1].file}'s {self.first[0]}")
+
+    def result(self) -> tuple[list[int] | None, set[int]]:
+        """(the initial configuration, None when it is every node; the servers)."""
+        if self.error is not None:
+            raise TraceError(self.error)
+        assert self.first is not None
+        return (None if set(self.first[0]) == self.every else self.first[0]), self.every
 
 
 def _net(p: Prepared, m: Message) -> int:

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern, kinds_agree
-from modelcheck.audit.tracefile import Event, TraceError
+from modelcheck.audit.tracefile import Event, TraceError, TraceStream
 from modelcheck.engine.gcpause import gc_paused
 from spec.core import Action, Label, State
 
@@ -39,6 +41,7 @@ class Failure:
 class AuditResult:
     """The outcome of auditing one merged trace."""
 
+    #: the events: all of them, or (a streamed audit) the last ones audited, ``events[0]`` being event ``first``
     events: list[Event]
     audited: int = 0
     failure: Failure | None = None
@@ -47,11 +50,22 @@ class AuditResult:
     warnings: list[str] = field(default_factory=list)
     #: for each audited event, the spec labels of one explanation (kept for the last few events)
     explained: list[tuple[int, list[Label]]] = field(default_factory=list)
+    total: int | None = None  # the trace's events (None: all are in ``events``)
+    first: int = 0  # the index in the trace of ``events[0]``
 
     @property
     def ok(self) -> bool:
         """Every event is explained."""
         return self.failure is None
+
+    @property
+    def count(self) -> int:
+        """The events of the trace."""
+        return len(self.events) if self.total is None else self.total
+
+    def event(self, index: int) -> Event:
+        """Event ``index`` of the trace (one of those kept)."""
+        return self.events[index - self.first]
 
     @property
     def events_per_second(self) -> float:
@@ -171,42 +185,97 @@ def _not_as_sent(index: int, event: Event, candidates: int) -> Failure:
 
 def audit_events(
     mapping: Mapping,
-    events: Sequence[Event],
+    events: Sequence[Event] | TraceStream,
     *,
     keep_explained: int = 30,
     on_step: Callable[[int, Event, int], None] | None = None,
 ) -> AuditResult:
-    """Audit a merged trace; stops at the first unexplained event."""
-    unknown = mapping.check_vocabulary(events)
-    if unknown:
-        raise TraceError(
-            f"the trace uses {len(unknown)} name(s) the {mapping.spec.name} spec does not know: " + "; ".join(unknown)
-            + mapping.vocabulary_hint()
-        )
+    """Audit a merged trace; the verdict is its first unexplained event. A :class:`TraceStream` is read as the
+    audit goes (after its survey, if no pass has made one): the result keeps the last ``keep_explained`` + 1 events,
+    what the report shows of them.
+
+    The events are read to the end whatever the audit finds, for what outranks its verdict, as when the whole
+    trace was read and checked before the audit began: what the reading refuses (raised as it is met), then the
+    names the spec does not know (all of them, each where it is first), then an event the mapping cannot decode
+    (the first); events are audited up to the first of these or the first unexplained event, decoded up to the
+    first of those."""
+    streamed = isinstance(events, TraceStream)
+    if streamed:
+        events.survey()  # type: ignore[union-attr]  (no-op when a pass has: this one marks sent_as)
+    total = len(events)
+    see, unknown = mapping.vocabulary_check()
     started = time.perf_counter()
-    result = AuditResult(list(events))
+    kept: deque[Event] | None = deque(maxlen=keep_explained + 1) if streamed else None
+    result = AuditResult(list(events) if kept is None else [])
     auditor = OnlineAuditor(mapping, keep_explained=keep_explained)
-    k = 0
+    k, event = 0, None
+    auditing, decoding = True, True  # (each stops at its first trouble; the reading goes on)
+    undecodable: TraceError | None = None  # the first event the mapping cannot decode
+    refused: TraceError | None = None  # what the audit refused (too many spec states, a value the spec lacks)
+    prepare, step = mapping.prepare, auditor.step
+    base = 0
     try:
         with gc_paused(promote=True):  # the audit's events: no cycles, tens of thousands alive
-            for k, event in enumerate(events):
-                failure = auditor.step(event)
-                if on_step:
-                    on_step(k, event, len(auditor.candidates))
-                if failure is not None:
-                    result.failure = failure
-                    break
+            # A chunk at a time: its names checked and its events decoded, then audited (decoding each event
+            # between the steps of the one before costs a third more: the two work sets evict each other).
+            for chunk in _chunks(events, _CHUNK):
+                ready = len(chunk)  # the events of the chunk before an unknown name or an undecodable event
+                for j, event in enumerate(chunk):
+                    if see(event) and decoding:
+                        ready, decoding = min(ready, j), False
+                    if decoding:
+                        try:
+                            prepare(event)
+                        except TraceError as exc:
+                            undecodable, decoding, ready = exc, False, min(ready, j)
+                for j in range(ready if auditing else 0):
+                    k, event = base + j, chunk[j]
+                    if kept is not None:
+                        kept.append(event)
+                    try:
+                        failure = step(event)
+                    except TraceError as exc:
+                        refused, auditing = exc, False
+                        break
+                    if on_step:
+                        on_step(k, event, len(auditor.candidates))
+                    if failure is not None:
+                        result.failure, auditing = failure, False
+                        break
+                auditing = auditing and ready == len(chunk)
+                base += len(chunk)
     except KeyboardInterrupt:  # Ctrl-C: say how far the audit got (it said "interrupted" alone)
-        at = f"{k + 1} ({events[k].where})" if events else "1"
+        at = f"{k + 1} ({event.where})" if event is not None else "1"
         raise KeyboardInterrupt(
-            f"after {time.perf_counter() - started:.1f}s: {auditor.audited:,} of {len(events):,} events explained, "
+            f"after {time.perf_counter() - started:.1f}s: {auditor.audited:,} of {total:,} events explained, "
             f"at event {at} with {len(auditor.candidates):,} candidate spec state(s) (the audit is incomplete)"
         ) from None
+    names = unknown()
+    if names:
+        raise TraceError(
+            f"the trace uses {len(names)} name(s) the {mapping.spec.name} spec does not know: " + "; ".join(names)
+            + mapping.vocabulary_hint()
+        )
+    if undecodable is not None or refused is not None:
+        raise undecodable or refused  # type: ignore[misc]
+    if kept is not None:
+        result.events, result.total = list(kept), total
+        result.first = (result.failure.index if result.failure else total - 1) + 1 - len(kept)
     result.audited = auditor.audited
     result.max_candidates = auditor.max_seen
     result.explained = auditor.explained
     result.seconds = time.perf_counter() - started
     return result
+
+
+_CHUNK = 256
+
+
+def _chunks(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
+    """``events`` in lists of ``size`` (the last shorter)."""
+    it = iter(events)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 class OnlineAuditor:

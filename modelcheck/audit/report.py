@@ -39,7 +39,7 @@ def describe_event(e: Event) -> list[str]:
 def text_report(mapping: Mapping, result: AuditResult, files: int) -> str:
     """The verdict: a one-line pass, or the first unexplained event with what the spec allowed and the diff."""
     spec = mapping.spec
-    head = f"Audit of {len(result.events)} events from {files} file(s) against {spec.describe()}"
+    head = f"Audit of {result.count} events from {files} file(s) against {spec.describe()}"
     stats = (
         f"{result.audited:,} events explained in {result.seconds:.2f}s ({result.events_per_second:,.0f} events/s); "
         f"at most {result.max_candidates} candidate spec state(s) at once"
@@ -55,7 +55,7 @@ def text_report(mapping: Mapping, result: AuditResult, files: int) -> str:
         lines.append(stats)
         return "\n".join(lines)
     e = f.event
-    lines.append(f"FAILED at event {f.index + 1} of {len(result.events)}: {e.where}: {e.describe()}")
+    lines.append(f"FAILED at event {f.index + 1} of {result.count}: {e.where}: {e.describe()}")
     lines.append("  the implementation:")
     lines.extend(f"    {line}" for line in describe_event(e))
     lines.append(f"  the spec: {f.reason} ({f.candidates} candidate state(s) before this event)")
@@ -72,7 +72,7 @@ def text_report(mapping: Mapping, result: AuditResult, files: int) -> str:
     if result.explained:
         lines.append("  the events before it, as the spec explains them:")
         for i, labels in result.explained[-8:]:
-            ev = result.events[i]
+            ev = result.event(i)
             shown = ", ".join(mapping.show_label(lb) for lb in labels) or "stutter"
             lines.append(f"    {i + 1:>5}. {ev.where}: {ev.describe()}  =  {shown}")
     lines.append(stats)
@@ -86,7 +86,7 @@ def json_report(mapping: Mapping, result: AuditResult) -> dict[str, Any]:
     out: dict[str, Any] = {
         "spec": mapping.spec.name,
         "params": mapping.spec.bounds(),
-        "events": len(result.events),
+        "events": result.count,
         "audited": result.audited,
         "verdict": "ok" if f is None else "unexplained",
         "seconds": round(result.seconds, 3),

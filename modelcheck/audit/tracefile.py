@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from itertools import chain, islice
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
 from modelcheck.audit.fastjson import loads
 from modelcheck.engine.gcpause import gc_paused
@@ -74,6 +74,7 @@ class TraceFile:
 
 
 _EVENT_KEYS = frozenset(EVENT_FIELDS)
+_ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
 
 
 def _need(cond: bool, where: str, what: str) -> None:
@@ -86,9 +87,13 @@ def _is_int(x: Any) -> bool:
 
 
 #: Reads a compact trace given its (first) file's path and bytes: yields its JSON lines a batch at a time (a
-#: segment's: a node's trace may be several files, read one at a time), appends warnings to the list given;
-#: ValueError when damaged.
-Decoder = Callable[[Path, bytes, list[str]], Iterable[list[str]]]
+#: segment's: a node's trace may be several files, read one at a time), a line as text or as the dict JSON reads
+#: of it, appends warnings to the list given; ValueError when damaged.
+Decoder = Callable[[Path, bytes, list[str]], Iterable[list[Any]]]
+#: What a survey reads of a compact trace given its (first) file's path and bytes, a batch at a time: for each JSON
+#: line, the decoded line (a header, or an event as JSON), or an event's (node, clock, action, params, received
+#: message id or None, sent message ids); ValueError when something does not decode (impl.trace.survey_compact).
+Surveyor = Callable[[Path, bytes], Iterable[list[Any]]]
 
 
 def _decoded(batches: Iterable[list[str]]) -> Iterator[str]:
@@ -104,13 +109,13 @@ class _Torn(str):
     """The last line of a JSON-lines file when it has no newline (a crash may have cut it short)."""
 
 
-_CHUNK = 1 << 20
+_CHUNK = 1 << 16
 _NL = b"\n"
 
 
 def _file_lines(fh: BinaryIO, name: str) -> Iterator[str]:
-    """A JSON-lines file's lines without their newlines, decoded a megabyte at a time (the file is never
-    whole in memory); the last one, when it has no newline, as a :class:`_Torn`."""
+    """A JSON-lines file's lines without their newlines, decoded 64 KB at a time (the file is never whole in
+    memory: an audit reads several at once); the last one, when it has no newline, as a :class:`_Torn`."""
     base, rest = 0, b""  # (lines before this block, the start of a line the last block cut)
     while block := fh.read(_CHUNK):
         cut = block.rfind(_NL) + 1
@@ -118,11 +123,12 @@ def _file_lines(fh: BinaryIO, name: str) -> Iterator[str]:
             rest += block
             continue
         whole, rest = rest + block[:cut], block[cut:]
+        del block
         try:
-            text = whole.decode("utf-8")
+            lines = whole.decode("utf-8").split("\n")
         except UnicodeDecodeError as exc:
             raise TraceError(f"{name}:{base + whole[: exc.start].count(_NL) + 1}: not UTF-8 text") from exc
-        lines = text.split("\n")
+        del whole
         lines.pop()  # the empty string after the block's last newline
         base += len(lines)
         yield from lines
@@ -152,34 +158,78 @@ class TraceReader:
     (impl.trace.decode_compact, which `paxraft audit` and modelcheck.harness.read_node_traces pass: this layer
     does not import the store), a segment at a time."""
 
-    def __init__(self, path: str | Path, decode: Decoder | None = None) -> None:
+    def __init__(self, path: str | Path, decode: Decoder | None = None, survey: Surveyor | None = None) -> None:
         self.path = path
         self.name = str(path)
-        self.decode = decode
+        self.decode, self.survey = decode, survey
         self.headers: list[dict[str, Any]] = []
         self.warnings: list[str] = []
+        self.count = 0  # events yielded by the last iteration
 
     def __iter__(self) -> Iterator[Event]:
-        self.headers, self.warnings = [], []
+        self.headers, self.warnings, self.count = [], [], 0
         return self._events()
 
     def _lines(self, fh: io.BufferedReader) -> Iterator[str]:
-        name = self.name
         if fh.peek(len(COMPACT_MAGIC))[: len(COMPACT_MAGIC)] != COMPACT_MAGIC:  # (fh: a BufferedReader)
-            return _file_lines(fh, name)
+            return _file_lines(fh, self.name)
+        return self._lines_of(read_bytes(self.path, error=TraceError))
+
+    def _lines_of(self, data: bytes) -> Iterator[str]:
+        """A compact file's JSON lines (line N: the Nth line of `paxraft trace-json`), a segment at a time."""
         if self.decode is None:
-            raise TraceError(f"{name}: a compact trace file (a node's trace.bin): read it with `paxraft audit` "
+            raise TraceError(f"{self.name}: a compact trace file (a node's trace.bin): read it with `paxraft audit` "
                              "or convert it with `paxraft trace-json`")
-        data = read_bytes(self.path, error=TraceError)
-        # line N: the Nth line of `paxraft trace-json`; a segment at a time
         return _decoded(self.decode(Path(self.path), data, self.warnings))
 
     def _events(self) -> Iterator[Event]:
         name = self.name
         with _open(self.path, name) as fh:
-            yield from self._parse(self._lines(fh))
+            if self.survey is not None and self.decode is not None and fh.peek(len(COMPACT_MAGIC))[
+                    : len(COMPACT_MAGIC)] == COMPACT_MAGIC:
+                yield from self._surveyed(read_bytes(self.path, error=TraceError))
+            else:
+                yield from self._parse(self._lines(fh))
         if not self.headers:
             raise TraceError(f"{name}:1: empty trace file (expected a header line)")
+
+    def _surveyed(self, data: bytes) -> Iterator[Event]:
+        """A compact file's events as a survey reads them (``survey``), unchecked: no state, messages as their ids.
+        Where the records do not read so, the file is read (from there) as the audit reads it, which says why."""
+        name, headers = self.name, self.headers
+        header: dict[str, Any] | None = None
+        n = 0
+        try:
+            for batch in self.survey(Path(self.path), data):  # type: ignore[misc]
+                for rec in batch:
+                    n += 1
+                    if type(rec) is dict:
+                        if "format" in rec:
+                            try:
+                                _check_header(rec, headers, f"{name}:{n}")
+                            except TraceError:
+                                raise ValueError("a header the reading refuses") from None
+                            header = rec
+                            headers.append(rec)
+                            continue
+                        recv = rec.get("recv")
+                        rec = (rec.get("node"), rec.get("clock"), rec.get("action"), rec.get("params", {}),
+                               None if recv is None else recv.get("id"), [m.get("id") for m in rec.get("sent", [])])
+                    node, clock, action, params, rid, sids = rec
+                    if header is None or type(node) is not int or type(clock) is not int or type(
+                            action) is not str or type(params) is not dict or not (
+                            rid is None or type(rid) is list and _ALL_INT(map(type, rid))) or not all(
+                            type(m) is list and _ALL_INT(map(type, m)) for m in sids):
+                        raise ValueError("not as a survey reads it")
+                    self.count += 1
+                    yield Event(name, n, node, len(headers) - 1, clock, action, params,
+                                None if rid is None else {"id": rid}, [{"id": m} for m in sids], {}, header)
+        except (ValueError, TypeError, AttributeError):
+            del data
+            self.headers, self.count = [], 0
+            for e in self._parse(self._lines_of(read_bytes(self.path, error=TraceError))):
+                if e.line > n - 1:  # (the line that did not read, and those after it)
+                    yield e
 
     def _parse(self, lines: Iterator[str]) -> Iterator[Event]:
         name, headers, warnings = self.name, self.headers, self.warnings
@@ -187,23 +237,26 @@ class TraceReader:
         last_clock: int | None = None
         last_line = 0
         for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
             where = f"{name}:{n}"
-            try:
-                rec = loads(line)
-            except RecursionError:
-                raise TraceError(f"{where}: JSON nested too deeply (more than about 1,000 levels)") from None
-            except ValueError as exc:  # JSONDecodeError, or an integer of more than 4,300 digits
-                if not isinstance(exc, json.JSONDecodeError):
-                    raise TraceError(f"{where}: unreadable JSON value ({str(exc).split(';')[0]})") from None
-                if type(line) is _Torn:
-                    warnings.append(
-                        f"{where}: the last line is cut short ({len(line)} bytes, no newline): "
-                        "a node that crashed while writing; ignored"
-                    )
-                    break
-                raise TraceError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+            if type(line) is dict:  # (a compact file's event, read as the dict its JSON line is: ``Decoder``)
+                rec = line
+            elif not line.strip():
+                continue
+            else:
+                try:
+                    rec = loads(line)
+                except RecursionError:
+                    raise TraceError(f"{where}: JSON nested too deeply (more than about 1,000 levels)") from None
+                except ValueError as exc:  # JSONDecodeError, or an integer of more than 4,300 digits
+                    if not isinstance(exc, json.JSONDecodeError):
+                        raise TraceError(f"{where}: unreadable JSON value ({str(exc).split(';')[0]})") from None
+                    if type(line) is _Torn:
+                        warnings.append(
+                            f"{where}: the last line is cut short ({len(line)} bytes, no newline): "
+                            "a node that crashed while writing; ignored"
+                        )
+                        break
+                    raise TraceError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
             if type(rec) is not dict:
                 raise TraceError(f"{where}: expected a JSON object")
             if "format" in rec:
@@ -254,6 +307,7 @@ class TraceReader:
                 state = shift_state(state, offset)
                 recv = shift_message(recv, offset) if recv is not None else None
                 sent = [shift_message(m, offset) for m in sent]
+            self.count += 1
             yield Event(name, n, node, len(headers) - 1, clock, action, params, recv, sent, state, header, extra)
             last_clock, last_line = clock, n
 
@@ -332,6 +386,23 @@ class IdCounts:
                 return row[seq]
         return self._other.get(mid, 0) if self._other else 0
 
+    def take(self, mid: MessageId) -> int:
+        """The count of ``mid``, which becomes 0."""
+        if mid:
+            row = self._rows.get(mid[:-1])
+            seq = mid[-1]
+            if row is not None and type(seq) is int and 0 <= seq < len(row) and row[seq]:
+                c, row[seq] = row[seq], 0
+                return c
+        return self._other.pop(mid, 0) if self._other else 0
+
+    def copy(self) -> IdCounts:
+        """Counts of their own, the same."""
+        out = IdCounts()
+        out._rows = {k: bytearray(v) for k, v in self._rows.items()}
+        out._other = dict(self._other)
+        return out
+
     def nbytes(self) -> int:
         """About how much memory the counts take (for the docs' figures)."""
         return sum(len(r) for r in self._rows.values()) + 100 * len(self._other)
@@ -341,53 +412,40 @@ class _Causality:
     """The happens-before checks of the merged events, one event at a time (in their merged order).
 
     Every receipt must come after its send, of a message the sender's trace sends; a receipt that differs from
-    the copy sent under its id is marked (``Event.sent_as``) for the audit to fail at. Three ways to keep what
-    later receipts need:
-
-    * ``receipts`` None (a merge of events all in memory anyway): every sent message's copy, for good;
-    * ``survey``: a first pass, that marks nothing: the ids sent and the receipts of each, counted
-      (:class:`IdCounts`, about a byte per message each);
-    * ``receipts`` given (the survey's): the copy of a sent message only until its last receipt; a message
-      never received is not kept at all. What is kept is the messages in flight, whatever the trace's length.
+    the copy sent under its id is marked (``Event.sent_as``) for the audit to fail at. With ``receipts`` None (a
+    merge of events all in memory anyway), every sent message's copy is kept for good; with the receipts of each
+    message id (a stream's survey), a sent message's copy only until its last receipt, and a message never
+    received not at all: what is kept is the messages in flight, whatever the trace's length.
     """
 
     def __init__(self, traced: set[int], find_send: Callable[[MessageId], Event | None],
-                 end_clock: Callable[[int], int], receipts: IdCounts | None = None, survey: bool = False) -> None:
+                 end_clock: Callable[[int], int], receipts: IdCounts | None = None) -> None:
         self.traced, self.find_send, self.end_clock = traced, find_send, end_clock
-        self.receipts, self.survey = receipts, survey
-        self.sent = IdCounts()  # (survey: each id sent; replaying: each id whose copy was taken, once)
-        self.seen = IdCounts() if survey else None  # receipts, counted (the survey's result)
-        #: id -> [receipts still to come (replaying), sender's file, line, the sender's messages]
+        #: receipts still to come of each id no event has sent yet (taken by its first sender)
+        self.receipts = None if receipts is None else receipts.copy()
+        #: id -> [receipts still to come, sender's file, line, the sender's messages]
         self.flying: dict[MessageId, list[Any]] = {}
 
     def check(self, e: Event) -> None:
         """Check (and mark) one event, the next in merged order."""
         if e.recv is not None:
             mid = tuple(e.recv["id"])
-            if self.survey:
-                if not self.sent.get(mid):
-                    self._unsent(e, mid)
-                self.seen.add(mid)  # type: ignore[union-attr]
-            else:
-                entry = self.flying.get(mid)
-                if entry is None:
-                    self._unsent(e, mid)
-                if e.recv not in entry[3]:  # one id is one message: the copy sent under it must be the one received
-                    e.sent_as = f"{entry[1]}:{entry[2]}", next(m for m in entry[3] if tuple(m["id"]) == mid)
-                if self.receipts is not None:
-                    entry[0] -= 1
-                    if not entry[0]:
-                        del self.flying[mid]
+            entry = self.flying.get(mid)
+            if entry is None:
+                self._unsent(e, mid)
+            if e.recv not in entry[3]:  # one id is one message: the copy sent under it must be the one received
+                e.sent_as = f"{entry[1]}:{entry[2]}", next(m for m in entry[3] if tuple(m["id"]) == mid)
+            if self.receipts is not None:
+                entry[0] -= 1
+                if not entry[0]:
+                    del self.flying[mid]
         for m in e.sent:
             mid = tuple(m["id"])
-            if self.survey:
-                self.sent.add(mid)
-            elif self.receipts is None:
+            if self.receipts is None:
                 if mid not in self.flying:
                     self.flying[mid] = [0, e.file, e.line, e.sent]
-            elif not self.sent.get(mid):  # (the first event to send an id is its sender, as with all in memory)
-                self.sent.add(mid)
-                r = self.receipts.get(mid)
+            else:  # (the first event to send an id is its sender, as with all in memory: it takes the receipts)
+                r = self.receipts.take(mid)
                 if r:
                     self.flying[mid] = [r, e.file, e.line, e.sent]
 
@@ -396,10 +454,10 @@ class _Causality:
         src = mid[0] if mid else None
         if src not in self.traced:
             raise TraceError(f"{e.where}: receives message {list(mid)} from node {src}, whose trace was not given")
-        if self.survey is False and self.receipts is not None and self.sent.get(mid):
+        later = self.find_send(mid)
+        if later is not None and (later.clock, later.node) < (e.clock, e.node):  # (so: a survey's count)
             raise TraceError(f"{e.where}: receives message {list(mid)} more often than when the trace files were "
                              "first read: they changed while they were audited")
-        later = self.find_send(mid)
         if later is not None:
             raise TraceError(f"{e.where}: receives message {list(mid)} before it is sent ({later.where}, clock "
                              f"{later.clock} >= {e.clock}): the clocks are not consistent with happens-before")
@@ -451,23 +509,39 @@ class TraceStream:
     :func:`merge` checks them. Each iteration reads the files again; what it keeps is bounded by the
     messages in flight (:class:`_Causality`).
 
-    The first iteration is a survey: it reads and checks everything, counts the events (``count``), gathers the
-    warnings and counts each message's receipts, and marks nothing; the later ones mark ``Event.sent_as`` (the
-    audit's), keeping a sent message's copy until its last receipt, and read each file only as far as the survey
-    did (a node still writing its file adds events the survey did not check)."""
+    The first pass is a survey: it counts the events (``count``; each file's too) and each message id's receipts,
+    and runs the checks of the whole trace (``after_survey``); :meth:`light` surveys compact files from their
+    records (``survey``: impl.trace.survey_compact), without their states. The audit's pass, after it, checks
+    everything, marks ``Event.sent_as``, keeps a sent message's copy only until its last receipt, and reads each
+    file as far as the survey did (a node still writing its file adds events the survey did not count).
 
-    def __init__(self, paths: Iterable[str | Path], decode: Decoder | None = None) -> None:
+    What the reading refuses is said as when the files were read whole before anything else: a file's error
+    after those of the files before it; a receipt of nothing sent, or a node's second trace, once all the files
+    have been read."""
+
+    def __init__(self, paths: Iterable[str | Path], decode: Decoder | None = None,
+                 survey: Surveyor | None = None) -> None:
         self.paths = list(paths)
         if not self.paths:
             raise TraceError("no trace files given")
-        self.decode = decode
+        self.decode, self.surveyor = decode, survey
         self.count: int | None = None  # events, once a survey has read them all
-        self.warnings: list[str] = []
+        self.warnings: list[str] = []  # (those of the last pass that read every file through)
         self._receipts: IdCounts | None = None
         self._lengths: list[int] = []  # each file's events, as the survey read them
+        self._traced: set[int] = set()  # the nodes whose traces are given
+        #: each header that some event follows, in the order of their first events, with that event's file
+        self.boots: list[tuple[dict[str, Any], str]] = []
+        #: checks of the whole trace run when the survey has read it through (a failing one ends the pass)
+        self.after_survey: list[Callable[[TraceStream], None]] = []
 
     def __iter__(self) -> Iterator[Event]:
-        return self._merged()
+        return self._merged(light=False)
+
+    def light(self) -> Iterator[Event]:
+        """The survey's pass (the audit's when surveyed), compact files read off their records: their events
+        with node, clock, action, params, message ids and header, but no state and no message fields."""
+        return self._merged(light=True)
 
     def __len__(self) -> int:
         """The events (known after a survey)."""
@@ -476,46 +550,79 @@ class TraceStream:
         return self.count
 
     def survey(self) -> None:
-        """Read it through (when no iteration has): count, warnings, receipts."""
+        """Read it through, lightly (when no pass has): count, receipts, the checks of the whole trace."""
         if self.count is None:
-            for _ in self:
+            for _ in self.light():
                 pass
+
+    def read_through(self) -> None:
+        """Read every event with every check (after a survey, if none has been made): for what the reading refuses,
+        which outranks what a mapping or the audit would say of the trace."""
+        self.survey()
+        for _ in self:
+            pass
 
     @property
     def surveyed(self) -> bool:
         """Whether a survey has read every event."""
         return self.count is not None
 
-    def _readers(self) -> list[TraceReader]:
-        return [TraceReader(p, self.decode) for p in self.paths]
+    def _readers(self, survey: Surveyor | None = None) -> list[TraceReader]:
+        return [TraceReader(p, self.decode, survey) for p in self.paths]
 
-    def _merged(self) -> Iterator[Event]:
-        readers = self._readers()
-        surveyed = self.count is not None
+    def _merged(self, light: bool) -> Iterator[Event]:
+        surveying = self.count is None
+        readers = self._readers(self.surveyor if light and surveying else None)
         streams: list[Iterator[Event]] = []
         for k, r in enumerate(readers):
-            it = iter(r)
-            if surveyed:
-                it = _at_most(it, self._lengths[k], r.name)
+            it = _after_earlier(iter(r), self.paths[:k], self.decode)
+            if not surveying:
+                it = _first(it, self._lengths[k])  # (checked below: a file that has fewer now changed)
             head = next(it, None)  # (reads the file's header)
             streams.append(it if head is None else chain((head,), it))
-        traced = _one_per_node((r.name, r.headers[0]) for r in readers)
-        if not surveyed:
-            counted = [_Counted(s) for s in streams]
-            streams = counted  # type: ignore[assignment]
-        causality = _Causality(traced, self._find_send, self._end_clock, self._receipts, survey=not surveyed)
+        if surveying:
+            try:
+                self._traced = _one_per_node((r.name, r.headers[0]) for r in readers)
+            except TraceError as exc:
+                _drain(streams, exc)
+            yield from self._survey(readers, streams)
+            return
+        traced = self._traced  # (a file the survey found no events in is not read again: its header neither)
+        causality = _Causality(traced, self._find_send, self._end_clock, self._receipts)
         check = causality.check
+        merged = heapq.merge(*streams, key=_ORDER)
+        with gc_paused():  # (events come and go: no cycles among them)
+            for e in merged:
+                try:
+                    check(e)
+                except TraceError as exc:
+                    _drain([merged], exc)
+                yield e
+        for r, n in zip(readers, self._lengths):
+            if r.count < n:
+                raise TraceError(f"{r.name}: {r.count} events where the first reading found {n}: the file changed "
+                                 "while it was audited")
+        self.warnings = [w for r in readers for w in r.warnings]
+
+    def _survey(self, readers: list[TraceReader], streams: list[Iterator[Event]]) -> Iterator[Event]:
+        seen = IdCounts()
+        add = seen.add
         n = 0
+        boots: dict[int, tuple[dict[str, Any], str]] = {}  # id(header) -> (the header, its first event's file)
         with gc_paused():  # (events come and go: no cycles among them)
             for e in heapq.merge(*streams, key=_ORDER):
-                check(e)
                 n += 1
+                if e.recv is not None:
+                    add(tuple(e.recv["id"]))
+                if id(e.header) not in boots:  # (the header is kept: its id stays its own)
+                    boots[id(e.header)] = e.header, e.file
                 yield e
-        if not surveyed:
-            self._lengths = [c.n for c in counted]
-            self.warnings = [w for r in readers for w in r.warnings]
-            self._receipts = causality.seen
-            self.count = n
+        self._lengths = [r.count for r in readers]
+        self.warnings = [w for r in readers for w in r.warnings]
+        self._receipts, self.count = seen, n
+        self.boots = list(boots.values())
+        for after in self.after_survey:
+            after(self)
 
     def _find_send(self, mid: MessageId) -> Event | None:
         """The first event, in merged order, that sends ``mid`` (a second, lazy read of the files)."""
@@ -535,32 +642,30 @@ class TraceStream:
         return 0
 
 
-class _Counted:
-    """An iterator's items, counted."""
-
-    __slots__ = ("it", "n")
-
-    def __init__(self, it: Iterator[Event]) -> None:
-        self.it, self.n = it, 0
-
-    def __iter__(self) -> _Counted:
-        return self
-
-    def __next__(self) -> Event:
-        e = next(self.it)
-        self.n += 1
-        return e
+def _first(events: Iterator[Event], n: int) -> Iterator[Event]:
+    """The first ``n`` events (those the survey counted); the rest of the file is read, not yielded (events its
+    node wrote since: a cut last line after them is a warning all the same)."""
+    yield from islice(events, n)
+    for _ in events:
+        pass
 
 
-def _at_most(events: Iterator[Event], n: int, name: str) -> Iterator[Event]:
-    """The first ``n`` events (those a survey read); fewer: the file changed under the audit."""
-    k = 0
-    for e in islice(events, n):
-        k += 1
-        yield e
-    if k < n:
-        raise TraceError(f"{name}: {k} events where the first reading found {n}: the file changed while it was "
-                         "audited")
+def _drain(streams: list[Iterator[Event]], exc: TraceError) -> NoReturn:
+    """Read what is left of the files (what the reading refuses is said first), then raise ``exc``."""
+    for _ in heapq.merge(*streams, key=_ORDER):
+        pass
+    raise exc
+
+
+def _after_earlier(events: Iterator[Event], earlier: list[str | Path], decode: Decoder | None) -> Iterator[Event]:
+    """A file's events; its error after those of the files ``earlier`` (read through, lazily, only then)."""
+    try:
+        yield from events
+    except TraceError:
+        for p in earlier:
+            for _ in TraceReader(p, decode):
+                pass
+        raise
 
 
 def read_traces(paths: list[str | Path], decode: Decoder | None = None) -> tuple[list[Event], list[str]]:

@@ -21,8 +21,8 @@ from collections.abc import Mapping as AbstractMapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern, same_json
-from modelcheck.audit.tracefile import Decoder, Event, TraceError, read_traces
+from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern, VocabularyCheck, same_json
+from modelcheck.audit.tracefile import Decoder, Event, Surveyor, TraceError, TraceStream
 from modelcheck.engine.faults import shorten
 from spec.core import Spec, State
 
@@ -59,13 +59,17 @@ def from_json(value: Any) -> Any:
     return value
 
 
-def unknown_actions(events: Sequence[Event], known: frozenset[str], word: str) -> list[str]:
+def unknown_actions(known: frozenset[str], word: str) -> VocabularyCheck:
     """Each event action not in ``known``, once, with where it is first: ``action 'Ping' (first at f:3)``."""
     first: dict[str, str] = {}
-    for e in events:
-        if e.action not in known:
-            first.setdefault(e.action, e.where)
-    return [f"{word} {a!r} (first at {w})" for a, w in first.items()]
+
+    def see(e: Event) -> bool:
+        if e.action in known:
+            return False
+        first.setdefault(e.action, e.where)
+        return True
+
+    return see, lambda: [f"{word} {a!r} (first at {w})" for a, w in first.items()]
 
 
 # -- the default mapping: traces in the spec's own language --------------------------------------------
@@ -97,17 +101,24 @@ class DefaultMapping(Mapping):
         if self.view is not None:  # the hook names the fields
             self.known_fields = frozenset()
 
-    def check_vocabulary(self, events: Sequence[Event]) -> list[str]:
+    def vocabulary_check(self) -> VocabularyCheck:
         """Unknown actions and variables, and parameter names the action does not have."""
-        unknown = dict.fromkeys(super().check_vocabulary(events) if self.view is None
-                                else unknown_actions(events, self.known_actions, "action"))
-        for e in events:
-            names = self.params.get(e.action)
+        names_of = self.params
+        see_names, names = super().vocabulary_check() if self.view is None else unknown_actions(
+            self.known_actions, "action")
+        bad_params: dict[str, None] = {}
+
+        def see(e: Event) -> bool:
+            unknown = see_names(e)
+            names = names_of.get(e.action)
             if names is not None and not e.params.keys() <= set(names):
                 bad = sorted(e.params.keys() - set(names))
-                unknown.setdefault(f"parameter(s) {', '.join(map(repr, bad))} of {e.action} (first at {e.where}); "
-                                   f"{e.action}'s are: {', '.join(names) or 'none'}")
-        return list(unknown)
+                bad_params.setdefault(f"parameter(s) {', '.join(map(repr, bad))} of {e.action} (first at {e.where}); "
+                                      f"{e.action}'s are: {', '.join(names) or 'none'}")
+                return True
+            return unknown
+
+        return see, lambda: list(dict.fromkeys([*names(), *bad_params]))
 
     def vocabulary_hint(self) -> str:
         """What the refusal of unknown names adds: the spec's actions and variables."""
@@ -242,9 +253,11 @@ class TraceMapping(Mapping):
         """What the line reports of the state after it, as :meth:`node_view` shows a spec state: none by default."""
         return {}
 
-    def check_vocabulary(self, events: Sequence[Event]) -> list[str]:
+    def vocabulary_check(self) -> VocabularyCheck:
         """The line kinds the reader made that the mapping does not declare in ``known_actions`` (when it does)."""
-        return unknown_actions(events, self.known_actions, "line kind") if self.known_actions else []
+        if self.known_actions:
+            return unknown_actions(self.known_actions, "line kind")
+        return (lambda e: False), list
 
     def vocabulary_hint(self) -> str:
         """The line kinds the mapping knows."""
@@ -331,9 +344,10 @@ def mapping_class(cls: type[Spec]) -> type[TraceMapping] | None:
     return None
 
 
-def user_audit(cls: type[Spec], paths: Sequence[str], bounds: dict[str, Any],
-               decode: Decoder | None = None) -> tuple[Mapping, list[Event], list[str]]:
-    """The mapping, the events in order and the reader's warnings for a user's spec class."""
+def user_audit(cls: type[Spec], paths: Sequence[str], bounds: dict[str, Any], decode: Decoder | None = None,
+               survey: Surveyor | None = None) -> tuple[Mapping, Sequence[Event] | TraceStream]:
+    """The mapping and the events in order for a user's spec class: a :class:`TraceMapping`'s list (its ``read``),
+    or the paxraft-trace files as a :class:`TraceStream`, read as the audit goes (its warnings: the stream's)."""
     found = mapping_class(cls)
     signature = inspect.signature(cls.__init__).parameters
     constants = [p for p in signature if p != "self"]
@@ -355,16 +369,24 @@ def user_audit(cls: type[Spec], paths: Sequence[str], bounds: dict[str, Any],
                              "(modelcheck.audit.log_line)")
         if not events:
             raise TraceError(f"{', '.join(map(str, paths))}: no lines to audit")
-        return found(events, bounds, cls), events, []
+        return found(events, bounds, cls), events
+    stream = TraceStream(list(paths), decode, survey)
     try:
-        events, warnings = read_traces(list(paths), decode)
+        try:
+            mapping = DefaultMapping(cls(**bounds))
+        except Exception:
+            stream.read_through()  # (a file's error first, as when the files were read before the spec was made)
+            raise
+        stream.survey()
     except TraceError as exc:
+        if stream.surveyed:
+            raise
         raise TraceError(f"{exc} ({cls.__name__} declares no trace mapping of its own, so its traces are read as "
                          "paxraft-trace files: docs/auditing.md, \"Auditing your own protocol's implementation\")"
                          ) from None
-    if not events:
+    if not stream.count:
         raise TraceError(f"{', '.join(map(str, paths))}: no events to audit (the files hold headers only)")
-    return DefaultMapping(cls(**bounds)), events, warnings
+    return mapping, stream
 
 
 def mapping_fault(exc: BaseException) -> str | None:

@@ -7,14 +7,15 @@ import json
 import sys
 from typing import Any
 
-from impl.trace import decode_compact
-from modelcheck.audit import TraceError, audit_events, audit_of, mapping_for, read_traces, user_audit
+from impl.trace import decode_compact, survey_compact
+from modelcheck.audit import TraceError, TraceStream, audit_events, audit_of, mapping_for, user_audit
 from modelcheck.audit.msc import write_msc
 from modelcheck.audit.report import json_report, text_report
 from modelcheck.audit.user import mapping_fault
 from modelcheck.cli.common import UsageError
 from modelcheck.engine.faults import SpecCodeError
 from modelcheck.linearizability import HistoryError, check_operations, kv_model, read_history, write_html
+from spec.core import SpecError
 from spec.registry import is_user_ref, load_user_spec
 from spec.userfiles import quote
 
@@ -73,17 +74,10 @@ def run(args: argparse.Namespace) -> int:
         audit_of(args.spec)  # a spec with no audit is refused before its traces are read
     try:
         if user is not None:
-            mapping, events, warnings = user_audit(user, args.files, bounds, decode_compact)
-        else:
-            events, warnings = read_traces(args.files, decode_compact)  # (our nodes' trace.bin too)
-            _headers_agree(events)
-            spec = args.spec or (events[0].header.get("spec") if events else None)
-            if not spec:
-                raise UsageError("the traces do not name their spec: give --spec (paxos or raft, or FILE.py:Class)")
-            if is_user_ref(spec):  # a trace header naming a file made audit import it: a trace ran code of its own
-                raise UsageError(f"the traces name the spec {quote(spec, 200)}, a user's file: give --spec "
-                                 f"{quote(spec, 200)} to audit them against it (audit runs no code a trace names)")
-            mapping = mapping_for(spec, events, bounds)
+            mapping, events = user_audit(user, args.files, bounds, decode_compact, survey_compact)
+        else:  # (our nodes' trace.bin too), read as the audit goes
+            events = TraceStream(args.files, decode_compact, survey_compact)
+            mapping = mapping_for(_spec_of(args.spec, events), events, bounds)  # (its pass is the survey)
         result = audit_events(mapping, events)
     except (Exception, SystemExit) as exc:  # (sys.exit() in a mapping's code is its failure too, not ours)
         fault = None if isinstance(exc, (TraceError, HistoryError)) else mapping_fault(exc)
@@ -94,13 +88,14 @@ def run(args: argparse.Namespace) -> int:
         if isinstance(exc, (TraceError, HistoryError, TypeError)):
             raise UsageError(str(exc)) from exc
         raise
+    warnings = events.warnings if isinstance(events, TraceStream) else []
     result.warnings = warnings
     if args.msc:
-        if args.msc_from is not None and not 1 <= args.msc_from <= len(events):
-            raise UsageError(f"--msc-from {args.msc_from}: the trace has events 1..{len(events)}")
+        if args.msc_from is not None and not 1 <= args.msc_from <= result.count:
+            raise UsageError(f"--msc-from {args.msc_from}: the trace has events 1..{result.count}")
         first = None if args.msc_from is None else args.msc_from - 1
         failing = None if result.ok else result.failure.index  # type: ignore[union-attr]
-        written = write_msc(events, args.msc, failing, args.msc_window, first)
+        written = write_msc(events, args.msc, failing, args.msc_window, first, result.count)
     if args.json:
         json.dump(json_report(mapping, result), sys.stdout, indent=1)  # (strict JSON: json_report's)
         print()
@@ -113,17 +108,36 @@ def run(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-def _headers_agree(events: list[Any]) -> None:
+def _spec_of(given: str | None, stream: TraceStream) -> str:
+    """The spec to audit against: the one given, else the first event's header's. Its mapping's pass over the
+    stream is the survey, at whose end the headers are checked to agree; when there is no mapping to make (the
+    traces name none, or one with no audit), the survey reads them through first, so that what the files hold
+    wrong is said first, as when they were read whole before anything else."""
+    stream.after_survey.append(_headers_agree)
+    spec = given or next((e.header.get("spec") for e in stream), None)
+    try:
+        if not spec:
+            raise UsageError("the traces do not name their spec: give --spec (paxos or raft, or FILE.py:Class)")
+        if is_user_ref(spec):  # a trace header naming a file made audit import it: a trace ran code of its own
+            raise UsageError(f"the traces name the spec {quote(spec, 200)}, a user's file: give --spec "
+                             f"{quote(spec, 200)} to audit them against it (audit runs no code a trace names)")
+        audit_of(spec)
+    except (UsageError, SpecError):
+        stream.read_through()
+        raise
+    return spec
+
+
+def _headers_agree(stream: TraceStream) -> None:
     """Files of one run: their headers must name the same spec (else the first file would decide it)."""
     for key in ("spec",):
-        first: dict[str, Any] = {}
-        for e in events:
-            val = json.dumps(e.header.get(key), sort_keys=True)
-            first.setdefault(val, e)
+        first: dict[str, str] = {}
+        for header, file in stream.boots:
+            first.setdefault(json.dumps(header.get(key), sort_keys=True), file)
         if len(first) > 1:
-            (v1, e1), (v2, e2) = list(first.items())[:2]
+            (v1, f1), (v2, f2) = list(first.items())[:2]
             raise UsageError(
-                f'the trace headers disagree on "{key}": {e1.file} says {quote(v1)}, {e2.file} says {quote(v2)} '
+                f'the trace headers disagree on "{key}": {f1} says {quote(v1)}, {f2} says {quote(v2)} '
                 "(audit the files of one run together)"
             )
 
