@@ -57,6 +57,20 @@ def test_oversized_frame_is_refused_before_reading_it():
         FrameDecoder(b"k", max_frame=1000).feed(struct.pack(">I", 10**9) + b"x")
 
 
+def test_a_snapshot_larger_than_64_mib_crosses_an_authenticated_connection():
+    """A store of a million keys has a 92 MB snapshot, sent whole in one InstallSnapshot frame: the frames of an
+    authenticated connection were held to 64 MiB, so its follower closed the connection at every try and never
+    caught up (auditstream's million-write run stalled). The first frame stays small (the hello, unauthenticated)."""
+    data = bytes(range(256)) * (70 * 4096)  # 70 MiB
+    m = Message(int(MsgType.InstallSnapshotRequest), 1, 2, 3, index=9, log_term=3, snapshot=data)
+    dec = FrameDecoder(b"k", first_max=1024)
+    assert dec.feed(encode_frame(b"hello", b"k")) == [b"hello"]
+    out = dec.feed(encode_frame(encode_message(m), b"k"))
+    assert len(out) == 1 and decode_message(out[0]).snapshot == data
+    with pytest.raises(WireError, match="frame length"):
+        FrameDecoder(b"k", first_max=1024).feed(encode_frame(encode_message(m), b"k"))  # not as a first frame
+
+
 def _hostile(port: int, payload: bytes) -> bool:
     """Send bytes; True if the node closed the connection on us."""
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:

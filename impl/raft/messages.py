@@ -190,7 +190,11 @@ _HEAD = struct.Struct(">BBHHIQQQQQQQQQQII")  # type flags src dst boot seq clock
 _ENTRY = struct.Struct(">QI")
 _TYPES = frozenset(int(t) for t in MsgType)
 TAG = 32
-MAX_FRAME = 64 * 1024 * 1024
+#: The largest frame of an authenticated connection (an unauthenticated one's first frame is held to the server's
+#: PRE_AUTH_FRAME). A snapshot travels whole in one InstallSnapshot frame, so this bounds the state machine a leader
+#: can send a lagging follower: at 64 MiB, a store of a million keys (a 92 MB snapshot) stalled, its follower closing
+#: the connection at each try ("frame length 92824369 outside 32..67108864").
+MAX_FRAME = 1 << 30
 
 
 def encode_message(m: Message) -> bytes:
