@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -206,6 +207,28 @@ def test_msc_draws_messages_between_events_and_marks_the_failure(tmp_path):
     assert dot.count("penwidth=2") == 1
     assert "e0 -> " in dot and 'label="1a"' in dot
     assert dot.count("[shape=point") == 12 * 4  # 12 rows (events 1..12), 5 nodes: one event, four points a row
+
+
+def test_msc_arrows_keep_clear_of_the_events_they_do_not_join(tmp_path):
+    """As the checker's chart (test_render): an arrow's straight line could run across the box of an event between
+    its two ends, which then read as that event's message. Each arrow keeps 2 points clear of every other box."""
+    from test_render import _bezier
+
+    from modelcheck.audit.msc import CHAR, HALF_H
+
+    result, _ = run_trace(tmp_path, 3, ["accept-below-promise"])
+    dot = msc_dot(result.events, result.failure.index)
+    found = re.findall(r'\be(\d+) \[label="([^"]*)", tooltip="[^"]*"[^]]*pos="([-\d.]+),([-\d.]+)"', dot)
+    boxes = {f"e{r}": (float(x), float(y), len(label) * CHAR / 2 + 8) for r, label, x, y in found}
+    arrows = re.findall(r'(e\d+) -> (e\d+) \[[^]]*pos="e,[-\d.,]+ ([^"]+)"', dot)
+    assert len(boxes) == 12 and len(arrows) >= 8
+    for a, b, pos in arrows:
+        ps = [tuple(map(float, p.split(","))) for p in pos.split()]
+        for k in range(1, 40):
+            x, y = _bezier(ps, k / 40)
+            for n, (bx, by, half) in boxes.items():
+                if n not in (a, b):
+                    assert max(0.0, abs(x - bx) - half) ** 2 + (y - by) ** 2 >= (HALF_H + 2) ** 2, (a, b, n)
 
 
 # -- the command ------------------------------------------------------------------------------

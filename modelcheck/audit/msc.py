@@ -11,6 +11,7 @@ from pathlib import Path
 
 from modelcheck.audit.tracefile import Event
 from modelcheck.output.dot import write_dot
+from modelcheck.output.msc_layout import Geometry, arrow_bends, arrow_pos, control_point, line_pos, pt, rim
 
 
 def _q(text: str) -> str:
@@ -49,47 +50,66 @@ def msc_dot(events: Sequence[Event], failing: int | None = None, last: int = 40,
     return window_dot(list(events[start:end]), start, sorted({e.node for e in events[:end]}), failing)
 
 
+#: The audit chart's spacing, in points: a character of a label (monospace 10), a box's half height, between rows.
+CHAR, HALF_H, ROW = 6.0, 11.0, 36.0
+
+
+def _label(e: Event) -> str:
+    return f"{e.action}{'(' + ', '.join(f'{k}={v}' for k, v in e.params.items()) + ')' if e.params else ''}"
+
+
 def window_dot(shown: list[Event], start: int, nodes: list[int], failing: int | None = None) -> str:
-    """DOT for the events ``shown``, the first being event ``start``, with a column per node of ``nodes``."""
+    """DOT for the events ``shown``, the first being event ``start``, with a column per node of ``nodes``: laid out
+    here for Graphviz's ``nop2`` layout, each message's arrow straight or bent around the events it would cross
+    (:mod:`modelcheck.output.msc_layout`, the rule of the checker's chart)."""
     col = {n: i for i, n in enumerate(nodes)}
+    labels = [_label(e) for e in shown]
+    halves = [len(s) * CHAR / 2 + 8 for s in labels]
+    lane = max([120.0] + [2 * h + 30 for h in halves] + [len(f"node {n}") * CHAR + 40 for n in nodes])
+    bottom = len(shown) + 1
+
+    def at(c: float, r: float) -> tuple[float, float]:  # row 0 the names; Graphviz's y grows upward
+        return lane * (c + 0.5), (bottom - r) * ROW
+
     out = [
         "digraph msc {",
-        "  rankdir=TB; newrank=true; splines=false; nodesep=0.6; ranksep=0.25;",
+        "  graph [layout=nop2, splines=true, outputorder=edgesfirst];",
         '  node [shape=box, fontsize=10, fontname="monospace", height=0.3];',
         '  edge [fontsize=9, fontname="monospace"];',
     ]
-    out.append("  { rank=same; " + " ".join(f"h{col[n]} [label={_q(f'node {n}')}, style=bold];" for n in nodes) + " }")
-    for i in range(len(nodes) - 1):
-        out.append(f"  h{i} -> h{i + 1} [style=invis];")
-    for r, e in enumerate(shown):
-        cells = []
+    for n in nodes:
+        c = col[n]
+        out.append(f'  h{c} [label={_q(f"node {n}")}, style=bold, pos="{pt(at(c, 0))}"];')
+        out.append(f'  end{c} [shape=none, label="", width=0, height=0, pos="{pt(at(c, len(shown) + 0.5))}"];')
+        life = line_pos(at(c, 0), at(c, len(shown) + 0.5))
+        out.append(f'  h{c} -> end{c} [arrowhead=none, color=gray80, pos="{life}"];')
+    for r, (e, label) in enumerate(zip(shown, labels)):
         for n in nodes:
             if n == e.node:
                 red = start + r == failing
-                label = (
-                    f"{e.action}{'(' + ', '.join(f'{k}={v}' for k, v in e.params.items()) + ')' if e.params else ''}"
-                )
                 style = ", color=red, fontcolor=red, penwidth=2" if red else ""
-                cells.append(f"e{r} [label={_q(label)}, tooltip={_q(e.where)}{style}];")
+                out.append(f'  e{r} [label={_q(label)}, tooltip={_q(e.where)}{style}, pos="{pt(at(col[n], r + 1))}"];')
             else:
-                cells.append(f'p{r}_{col[n]} [shape=point, width=0.02, label=""];')
-        out.append("  { rank=same; " + " ".join(cells) + " }")
-    # lifelines: chain each column's cells top to bottom
-    for n in nodes:
-        prev = f"h{col[n]}"
-        for r, e in enumerate(shown):
-            cur = f"e{r}" if e.node == n else f"p{r}_{col[n]}"
-            out.append(f"  {prev} -> {cur} [arrowhead=none, color=gray80, weight=100];")
-            prev = cur
+                out.append(f'  p{r}_{col[n]} [shape=point, width=0.02, label="", pos="{pt(at(col[n], r + 1))}"];')
+    arrows: list[tuple[int, int, str]] = []  # (sending row, receiving row, message type)
     sent_by: dict[tuple[int, ...], int] = {}
     for r, e in enumerate(shown):
         if e.recv is not None:
             src = sent_by.get(tuple(e.recv["id"]))
             if src is not None:
-                mtype = e.recv.get("type", "msg")
-                out.append(f"  e{src} -> e{r} [label={_q(str(mtype))}, constraint=false, color=blue];")
+                arrows.append((src, r, str(e.recv.get("type", "msg"))))
         for m in e.sent:
             sent_by[tuple(m["id"])] = r
+    ends = [(col[shown[a].node], a + 1, col[shown[b].node], b + 1) for a, b, _ in arrows]
+    dots = [(col[e.node], r + 1) for r, e in enumerate(shown)]
+    bends = arrow_bends(ends, dots, Geometry(lane, ROW, HALF_H + 3), halves)  # (clear of a box: its half height)
+    for (a, b, mtype), bend in zip(arrows, bends):
+        p0, p1 = at(col[shown[a].node], a + 1), at(col[shown[b].node], b + 1)
+        q = control_point(p0, p1, -bend)  # (rows run down, Graphviz's y up: the bend mirrored alike)
+        start_at, tip = rim(p0, q, halves[a], HALF_H), rim(p1, q, halves[b], HALF_H)
+        mid = (0.25 * start_at[0] + 0.5 * q[0] + 0.25 * tip[0], 0.25 * start_at[1] + 0.5 * q[1] + 0.25 * tip[1] + 7)
+        out.append(f'  e{a} -> e{b} [label={_q(mtype)}, color=blue, fontcolor=blue, lp="{pt(mid)}", '
+                   f'pos="{arrow_pos(start_at, tip, q)}"];')
     out.append("}")
     return "\n".join(out) + "\n"
 

@@ -45,27 +45,32 @@ def control_point(p0: tuple[float, float], p1: tuple[float, float], bend: float)
 
 
 def _clear(p0: tuple[float, float], q: tuple[float, float], p1: tuple[float, float],
-           dots: Sequence[tuple[float, float]], clear: float) -> bool:
-    """Whether the curve keeps ``clear`` away from every dot (its own ends excluded by the caller)."""
+           dots: Sequence[tuple[float, float, float]], clear: float) -> bool:
+    """Whether the curve keeps ``clear`` away from every dot ``(x, y, half width)`` (a box is a dot as wide as
+    it; its own ends excluded by the caller)."""
     for k in range(1, SAMPLES):
         x, y = _point(p0, q, p1, k / SAMPLES)
-        for dx, dy in dots:
-            if (x - dx) ** 2 + (y - dy) ** 2 < clear * clear:
+        for dx, dy, half in dots:
+            off = max(0.0, abs(x - dx) - half)
+            if off * off + (y - dy) ** 2 < clear * clear:
                 return False
     return True
 
 
 def arrow_bends(arrows: Sequence[tuple[int, int, int, int]], dots: Sequence[tuple[int, int]],
-                g: Geometry) -> list[float]:
+                g: Geometry, halves: Sequence[float] | None = None) -> list[float]:
     """For each arrow ``(lane, row, lane, row)`` from a send to its receipt, the bend to draw it with, in
     ``g``'s units: 0 for a straight line, else the offset of a quadratic curve's control point (see
-    :func:`control_point`). ``dots`` are the steps' ``(lane, row)``. The least bend of :data:`TRIES` whose
-    curve clears every dot in the rows it spans but its own two; the largest when none does."""
+    :func:`control_point`). ``dots`` are the steps' ``(lane, row)``, ``halves`` their half widths (boxes; none:
+    points). The least bend of :data:`TRIES` whose curve clears every dot in the rows it spans but its own two;
+    the largest when none does."""
     out = []
+    widths = halves if halves is not None else [0.0] * len(dots)
     for c0, r0, c1, r1 in arrows:
         p0, p1 = (c0 * g.lane, r0 * g.row), (c1 * g.lane, r1 * g.row)
         lo, hi = min(r0, r1), max(r0, r1)
-        near = [(c * g.lane, r * g.row) for c, r in dots if lo <= r <= hi and (c, r) not in ((c0, r0), (c1, r1))]
+        near = [(c * g.lane, r * g.row, w) for (c, r), w in zip(dots, widths)
+                if lo <= r <= hi and (c, r) not in ((c0, r0), (c1, r1))]
         bend = 0.0
         if near and not _clear(p0, p0, p1, near, g.clear):  # (a control point on the line: the straight one)
             for t in TRIES:
@@ -74,3 +79,42 @@ def arrow_bends(arrows: Sequence[tuple[int, int, int, int]], dots: Sequence[tupl
                     break
         out.append(bend)
     return out
+
+
+# -- DOT's pos attributes (Graphviz's y grows upward; the callers flip their rows) --------------------------------
+
+HEAD = 9.0
+"""An arrowhead's length, in points."""
+
+
+def pt(p: tuple[float, float]) -> str:
+    """A point as DOT's ``pos`` writes it."""
+    return f"{p[0]:.1f},{p[1]:.1f}"
+
+
+def toward(p: tuple[float, float], q: tuple[float, float], d: float) -> tuple[float, float]:
+    """The point ``d`` from p toward q."""
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    n = (dx * dx + dy * dy) ** 0.5 or 1.0
+    return p[0] + dx / n * d, p[1] + dy / n * d
+
+
+def rim(p: tuple[float, float], q: tuple[float, float], half_w: float, half_h: float) -> tuple[float, float]:
+    """Where the ray from the centre p of a box ``2 half_w`` by ``2 half_h`` toward q leaves the box."""
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    t = min(half_w / abs(dx) if dx else float("inf"), half_h / abs(dy) if dy else float("inf"))
+    return (p[0] + dx * t, p[1] + dy * t) if t != float("inf") else p
+
+
+def line_pos(p0: tuple[float, float], p1: tuple[float, float]) -> str:
+    """DOT's ``pos`` of a straight line without an arrowhead (a lifeline)."""
+    return f"{pt(p0)} {pt(p0)} {pt(p1)} {pt(p1)}"
+
+
+def arrow_pos(start: tuple[float, float], tip: tuple[float, float], q: tuple[float, float]) -> str:
+    """DOT's ``pos`` of an arrow from ``start`` to its head's ``tip`` along the quadratic curve with control point
+    q (the middle for a straight one): a cubic spline from start to the head's base, then the head."""
+    base = toward(tip, q, HEAD)
+    c1 = (start[0] + 2 / 3 * (q[0] - start[0]), start[1] + 2 / 3 * (q[1] - start[1]))
+    c2 = (base[0] + 2 / 3 * (q[0] - base[0]), base[1] + 2 / 3 * (q[1] - base[1]))
+    return f"e,{pt(tip)} {pt(start)} {pt(c1)} {pt(c2)} {pt(base)}"

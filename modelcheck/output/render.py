@@ -18,7 +18,7 @@ from modelcheck.engine.explain import compact
 from modelcheck.engine.graph import StateGraph
 from modelcheck.engine.lanes import lane_order
 from modelcheck.engine.result import Step, shown_state
-from modelcheck.output.msc_layout import Geometry, arrow_bends, control_point
+from modelcheck.output.msc_layout import Geometry, arrow_bends, arrow_pos, control_point, line_pos, pt, toward
 from spec.core import MscEvent, Spec
 
 
@@ -64,34 +64,13 @@ def chart_arrows(spec: Spec, events: Sequence[MscEvent]) -> list[dict[str, Any]]
 
 
 #: The DOT chart's spacing, in points: between lanes (at least), between rows (at least), a character of the
-#: step column and of a lane's name (Helvetica 11, about), the radius of a step's dot and an arrowhead's length.
-LANE, ROW, CHAR, NAME_CHAR, DOT, HEAD = 100.0, 40.0, 6.2, 7.0, 5.0, 9.0
-
-
-def _pt(p: tuple[float, float]) -> str:
-    return f"{p[0]:.1f},{p[1]:.1f}"
-
-
-def _toward(p: tuple[float, float], q: tuple[float, float], d: float) -> tuple[float, float]:
-    """The point ``d`` from p toward q."""
-    dx, dy = q[0] - p[0], q[1] - p[1]
-    n = (dx * dx + dy * dy) ** 0.5 or 1.0
-    return p[0] + dx / n * d, p[1] + dy / n * d
+#: step column and of a lane's name (Helvetica 11, about), the radius of a step's dot.
+LANE, ROW, CHAR, NAME_CHAR, DOT = 100.0, 40.0, 6.2, 7.0, 5.0
 
 
 def _arrow_pos(p0: tuple[float, float], p1: tuple[float, float], q: tuple[float, float]) -> str:
-    """DOT's ``pos`` of an arrow from the dot at p0 to the dot at p1 along the quadratic curve through
-    control point q (``q`` the middle for a straight one): a cubic spline from p0's rim to the arrowhead's
-    base, the head ending on p1's rim."""
-    start, tip = _toward(p0, q, DOT), _toward(p1, q, DOT)
-    base = _toward(tip, q, HEAD)
-    c1 = (start[0] + 2 / 3 * (q[0] - start[0]), start[1] + 2 / 3 * (q[1] - start[1]))
-    c2 = (base[0] + 2 / 3 * (q[0] - base[0]), base[1] + 2 / 3 * (q[1] - base[1]))
-    return f"e,{_pt(tip)} {_pt(start)} {_pt(c1)} {_pt(c2)} {_pt(base)}"
-
-
-def _line_pos(p0: tuple[float, float], p1: tuple[float, float]) -> str:
-    return f"{_pt(p0)} {_pt(p0)} {_pt(p1)} {_pt(p1)}"
+    """An arrow from the dot at p0 to the dot at p1 along the curve through control point q (see arrow_pos)."""
+    return arrow_pos(toward(p0, q, DOT), toward(p1, q, DOT), q)
 
 
 def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop_start: int | None = None) -> str:
@@ -130,19 +109,19 @@ def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop
         "digraph msc {",
         '  graph [layout=nop2, splines=true, outputorder=edgesfirst, forcelabels=true, fontname="Helvetica"];',
         '  node [fontname="Helvetica", fontsize=11]; edge [fontname="Helvetica", fontsize=9];',
-        f'  step_h [shape=plaintext, label="step", pos="{_pt((step_w / 2, bottom * row))}"];',
+        f'  step_h [shape=plaintext, label="step", pos="{pt((step_w / 2, bottom * row))}"];',
     ]
     for n in nodes:  # the names, and their lifelines down to an invisible end
         c = col[n]
-        out.append(f'  h{c} [shape=box, style=filled, fillcolor="#e8eef7", label={_q(n)}, pos="{_pt(at(c, 0))}"];')
-        out.append(f'  end{c} [shape=point, style=invis, pos="{_pt(at(c, rows + 0.5))}"];')
-        line = _line_pos(at(c, 0), at(c, rows + 0.5))
+        out.append(f'  h{c} [shape=box, style=filled, fillcolor="#e8eef7", label={_q(n)}, pos="{pt(at(c, 0))}"];')
+        out.append(f'  end{c} [shape=point, style=invis, pos="{pt(at(c, rows + 0.5))}"];')
+        line = line_pos(at(c, 0), at(c, rows + 0.5))
         out.append(f'  h{c} -> end{c} [arrowhead=none, color="#9aa7b8", pos="{line}"];')
     for r, (ev, text, shade) in enumerate(zip(events, texts, shaded), 1):
         fill = ', style=filled, fillcolor="#fff3c4"' if shade else ""
-        out.append(f'  s{r} [shape=plaintext, label={_q(text)}{fill}, pos="{_pt((step_w / 2, at(0, r)[1]))}"];')
+        out.append(f'  s{r} [shape=plaintext, label={_q(text)}{fill}, pos="{pt((step_w / 2, at(0, r)[1]))}"];')
         out.append(f'  p{col[ev.node]}_{r} [shape=circle, width=0.14, fixedsize=true, style=filled, fillcolor=black, '
-                   f'label="", pos="{_pt(at(col[ev.node], r))}"];')
+                   f'label="", pos="{pt(at(col[ev.node], r))}"];')
     ends = [(col[events[sr - 1].node], sr, col[events[r - 1].node], r) for _, sr, r in arrows]
     dots = [(col[ev.node], r) for r, ev in enumerate(events, 1)]
     bends = arrow_bends(ends, dots, Geometry(lane, row, DOT + 5))
@@ -154,7 +133,7 @@ def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop
                    f'pos="{_arrow_pos(p0, p1, q)}"];')
     if note is not None:
         out.append(f'  s{rows + 1} [shape=box, style=filled, fillcolor="#f8d0d0", color="#c00000", '
-                   f'fontcolor="#c00000", label={_q(note)}, pos="{_pt((step_w / 2, at(0, rows + 1)[1]))}"];')
+                   f'fontcolor="#c00000", label={_q(note)}, pos="{pt((step_w / 2, at(0, rows + 1)[1]))}"];')
     out.append("}")
     return "\n".join(out) + "\n"
 
