@@ -8,6 +8,7 @@ quotes at most :data:`TOKEN_CHARS` characters of what it found.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
@@ -36,14 +37,27 @@ def quote(token: str, limit: int = TOKEN_CHARS) -> str:
     return f"{token[:limit]!r}... ({len(token):,} characters)"
 
 
+def open_user_file(path: str | Path, name: str, error: type[Exception] = SpecError) -> io.BufferedReader:
+    """``path`` open for reading (binary), or ``error`` saying in one line why not, the file called ``name``."""
+    try:
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    except FileNotFoundError:
+        raise error(f"{name}: cannot read: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{name}: cannot read: a directory, not a file") from None
+    except OSError as exc:
+        raise error(f"{name}: cannot read: {exc.strerror or exc}") from None
+
+
 def read_bytes(
     path: str | Path, what: str = "", limit: int = MAX_FILE_BYTES, error: type[Exception] = SpecError
 ) -> bytes:
     """The bytes of ``path``, at most ``limit`` of them; ``error`` names ``what`` and the file otherwise."""
     name = f"{what} {path}".strip()
     too_large = f"{name}: larger than {limit:,} bytes; not a file paxraft reads"
+    fh = open_user_file(path, name, error)
     try:
-        with open(path, "rb") as fh:
+        with fh:
             st = os.fstat(fh.fileno())
             size = st.st_size if stat.S_ISREG(st.st_mode) else 0  # (a device or a pipe: read up to the limit)
             if size > limit:  # (refused from its size: it was read, up to the limit, first)
@@ -52,11 +66,7 @@ def read_bytes(
             data = fh.read(size + 1 if size else limit + 1)
             if 0 < size < len(data) <= limit:  # (it grew while read)
                 data += fh.read(limit + 1 - len(data))
-    except FileNotFoundError:
-        raise error(f"{name}: cannot read: no such file") from None
-    except IsADirectoryError:
-        raise error(f"{name}: cannot read: a directory, not a file") from None
-    except OSError as exc:
+    except OSError as exc:  # (a read that fails: EIO, or a file that vanished under us)
         raise error(f"{name}: cannot read: {exc.strerror or exc}") from None
     if len(data) > limit:
         raise error(too_large)

@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, NoReturn
 from modelcheck.audit.fastjson import loads
 from modelcheck.engine.gcpause import gc_paused
 from spec.trace_format import COMPACT_MAGIC, EVENT_FIELDS, FORMAT, READ_VERSIONS, shift_message, shift_state
-from spec.userfiles import read_bytes
+from spec.userfiles import open_user_file, read_bytes
 
 
 class TraceError(ValueError):
@@ -140,15 +140,8 @@ def _file_lines(fh: BinaryIO, name: str) -> Iterator[str]:
 
 
 def _open(path: str | Path, name: str) -> io.BufferedReader:
-    """The file, open for reading, or a TraceError saying why not (as :func:`spec.userfiles.read_bytes` says)."""
-    try:
-        return open(path, "rb")  # noqa: SIM115 (closed by the reader's generator)
-    except FileNotFoundError:
-        raise TraceError(f"{name}: cannot read: no such file") from None
-    except IsADirectoryError:
-        raise TraceError(f"{name}: cannot read: a directory, not a file") from None
-    except OSError as exc:
-        raise TraceError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    """The file, open for reading, or a TraceError saying why not (closed by the reader's generator)."""
+    return open_user_file(path, name, TraceError)
 
 
 class TraceReader:
