@@ -11,7 +11,16 @@ from pathlib import Path
 
 from modelcheck.audit.tracefile import Event
 from modelcheck.output.dot import write_dot
-from modelcheck.output.msc_layout import Geometry, arrow_bends, arrow_pos, control_point, line_pos, pt, rim
+from modelcheck.output.msc_layout import (
+    Geometry,
+    arrow_bends,
+    arrow_pos,
+    control_point,
+    curve_point,
+    line_pos,
+    pt,
+    rim,
+)
 
 
 def _q(text: str) -> str:
@@ -107,7 +116,8 @@ def window_dot(shown: list[Event], start: int, nodes: list[int], failing: int | 
         p0, p1 = at(col[shown[a].node], a + 1), at(col[shown[b].node], b + 1)
         q = control_point(p0, p1, -bend)  # (rows run down, Graphviz's y up: the bend mirrored alike)
         start_at, tip = rim(p0, q, halves[a], HALF_H), rim(p1, q, halves[b], HALF_H)
-        mid = (0.25 * start_at[0] + 0.5 * q[0] + 0.25 * tip[0], 0.25 * start_at[1] + 0.5 * q[1] + 0.25 * tip[1] + 7)
+        x, y = curve_point(start_at, q, tip, 0.5)
+        mid = (x, y + 7)  # (the label just above the curve's middle)
         out.append(f'  e{a} -> e{b} [label={_q(mtype)}, color=blue, fontcolor=blue, lp="{pt(mid)}", '
                    f'pos="{arrow_pos(start_at, tip, q)}"];')
     out.append("}")

@@ -91,8 +91,9 @@ def _sample(spec: Spec) -> tuple[bool, bool]:
     is not seen here (docs/checking.md says so); Paxos's -1 for "no ballot" alone keeps the plain hash."""
     decided = _DECIDED.get(spec)
     if decided is None:
-        seen = _walk(spec)
-        below = any(_holds_below_minus_one(s) for s in seen) or _deep_walks_find_below_minus_one(spec)
+        readers = _state_readers(spec)
+        seen = _walk(spec, readers)
+        below = any(_holds_below_minus_one(s) for s in seen) or _deep_walks_find_below_minus_one(spec, readers)
         decided = (below, any(holds_salted(s) for s in seen))
         _DECIDED.put(spec, decided)
     return decided
@@ -107,19 +108,26 @@ def sample_holds_salted(spec: Spec) -> bool:
     return _sample(spec)[1]
 
 
-def _finite(spec: Spec, state: State, actions: list[str] | None = None) -> None:
-    """Refuse an enumerator that is endless in ``state`` (faults.finite_parameters): the walks below take an
-    enumerator's parameters into a tuple, and one endless in a state past the first held them for ever, silent,
-    their memory growing. Outside the walks' ``try``: it is the one failure they report themselves."""
-    from modelcheck.engine.faults import _taken_once, finite_parameters  # it builds on this module
+def _state_readers(spec: Spec) -> list[str]:
+    """The actions whose enumerators the walks below ask for at most a million parameter tuples in each state they
+    expand (faults.finite_parameters), an endless one refused: the walks take an enumerator's parameters into a
+    tuple, and one endless in a state past the first held them for ever, silent, their memory growing. An
+    enumerator that never reads its state is left out: it is taken once, in the first state, where the preflight
+    asks it (asked in every state, it ran 1,377 times on test_enumerators' 64-state model instead of once)."""
+    from modelcheck.engine.faults import _taken_once  # it builds on this module
 
-    # an enumerator that never reads its state is taken once, in the first state (where the preflight asks it): asked
-    # again in every state the walks expand, it ran 1,377 times on test_enumerators' 64-state model instead of once
-    named = spec.actions if actions is None else [spec.action(n) for n in actions]
-    finite_parameters(spec, state, [a.name for a in named if _taken_once(a) is None])
+    return [a.name for a in spec.actions if _taken_once(a) is None]
 
 
-def _walk(spec: Spec) -> set[State]:
+def _finite(spec: Spec, state: State, actions: list[str]) -> None:
+    """:func:`_state_readers`' check in ``state`` for ``actions``; outside the walks' ``try``: it is the one
+    failure they report themselves."""
+    from modelcheck.engine.faults import finite_parameters  # it builds on this module
+
+    finite_parameters(spec, state, actions)
+
+
+def _walk(spec: Spec, readers: list[str]) -> set[State]:
     seen: set[State] = set()
     frontier: list[State] = []
     try:
@@ -134,7 +142,7 @@ def _walk(spec: Spec) -> set[State]:
     while frontier and len(seen) < SAMPLE:
         nxt = []
         for s in frontier:
-            _finite(spec, s)
+            _finite(spec, s, readers)
             try:
                 for _, _, t in spec.successors(s):
                     if t not in seen and len(seen) < SAMPLE:
@@ -146,7 +154,7 @@ def _walk(spec: Spec) -> set[State]:
     return seen
 
 
-def _deep_walks_find_below_minus_one(spec: Spec) -> bool:
+def _deep_walks_find_below_minus_one(spec: Spec, readers: list[str]) -> bool:
     """:data:`WALKS` walks of up to :data:`WALK_DEPTH` steps from initial states spread over the first
     :data:`STARTS` (Random(0): the same walks every run); each step tries up to :data:`TRIES` times an action
     and parameters at random (one step call each, not a whole expansion: a tenth of the cost on broad models);
@@ -162,7 +170,8 @@ def _deep_walks_find_below_minus_one(spec: Spec) -> bool:
             nxt = None
             for _ in range(TRIES):
                 act = actions[rng.randrange(len(actions))]
-                _finite(spec, s, [act.name])
+                if act.name in readers:
+                    _finite(spec, s, [act.name])
                 try:
                     offered = act.enumerate(s)
                     offered = offered if isinstance(offered, (list, tuple)) else list(offered)

@@ -30,13 +30,16 @@ TRIES = (0.5, -0.5, 1.0, -1.0, 1.6, -1.6, 2.4, -2.4)
 """The bends tried, in rows: the control point's distance from the straight line's middle, either side."""
 
 
-def _point(p0: tuple[float, float], q: tuple[float, float], p1: tuple[float, float], t: float) -> tuple[float, float]:
+Point = tuple[float, float]
+
+
+def curve_point(p0: Point, q: Point, p1: Point, t: float) -> Point:
     """The quadratic Bezier curve from p0 to p1 with control point q, at t."""
     a, b, c = (1 - t) ** 2, 2 * t * (1 - t), t * t
     return a * p0[0] + b * q[0] + c * p1[0], a * p0[1] + b * q[1] + c * p1[1]
 
 
-def control_point(p0: tuple[float, float], p1: tuple[float, float], bend: float) -> tuple[float, float]:
+def control_point(p0: Point, p1: Point, bend: float) -> Point:
     """The control point ``bend`` units from the middle of p0-p1, on its left looking from p0 to p1
     (a negative bend: its right)."""
     dx, dy = p1[0] - p0[0], p1[1] - p0[1]
@@ -44,12 +47,12 @@ def control_point(p0: tuple[float, float], p1: tuple[float, float], bend: float)
     return (p0[0] + p1[0]) / 2 - dy / length * bend, (p0[1] + p1[1]) / 2 + dx / length * bend
 
 
-def _clear(p0: tuple[float, float], q: tuple[float, float], p1: tuple[float, float],
+def _clear(p0: Point, q: Point, p1: Point,
            dots: Sequence[tuple[float, float, float]], clear: float) -> bool:
     """Whether the curve keeps ``clear`` away from every dot ``(x, y, half width)`` (a box is a dot as wide as
     it; its own ends excluded by the caller)."""
     for k in range(1, SAMPLES):
-        x, y = _point(p0, q, p1, k / SAMPLES)
+        x, y = curve_point(p0, q, p1, k / SAMPLES)
         for dx, dy, half in dots:
             off = max(0.0, abs(x - dx) - half)
             if off * off + (y - dy) ** 2 < clear * clear:
@@ -87,31 +90,31 @@ HEAD = 9.0
 """An arrowhead's length, in points."""
 
 
-def pt(p: tuple[float, float]) -> str:
+def pt(p: Point) -> str:
     """A point as DOT's ``pos`` writes it."""
     return f"{p[0]:.1f},{p[1]:.1f}"
 
 
-def toward(p: tuple[float, float], q: tuple[float, float], d: float) -> tuple[float, float]:
+def toward(p: Point, q: Point, d: float) -> Point:
     """The point ``d`` from p toward q."""
     dx, dy = q[0] - p[0], q[1] - p[1]
     n = (dx * dx + dy * dy) ** 0.5 or 1.0
     return p[0] + dx / n * d, p[1] + dy / n * d
 
 
-def rim(p: tuple[float, float], q: tuple[float, float], half_w: float, half_h: float) -> tuple[float, float]:
+def rim(p: Point, q: Point, half_w: float, half_h: float) -> Point:
     """Where the ray from the centre p of a box ``2 half_w`` by ``2 half_h`` toward q leaves the box."""
     dx, dy = q[0] - p[0], q[1] - p[1]
     t = min(half_w / abs(dx) if dx else float("inf"), half_h / abs(dy) if dy else float("inf"))
     return (p[0] + dx * t, p[1] + dy * t) if t != float("inf") else p
 
 
-def line_pos(p0: tuple[float, float], p1: tuple[float, float]) -> str:
+def line_pos(p0: Point, p1: Point) -> str:
     """DOT's ``pos`` of a straight line without an arrowhead (a lifeline)."""
     return f"{pt(p0)} {pt(p0)} {pt(p1)} {pt(p1)}"
 
 
-def arrow_pos(start: tuple[float, float], tip: tuple[float, float], q: tuple[float, float]) -> str:
+def arrow_pos(start: Point, tip: Point, q: Point) -> str:
     """DOT's ``pos`` of an arrow from ``start`` to its head's ``tip`` along the quadratic curve with control point
     q (the middle for a straight one): a cubic spline from start to the head's base, then the head."""
     base = toward(tip, q, HEAD)

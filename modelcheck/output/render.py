@@ -53,14 +53,22 @@ def pair_messages(events: Sequence[MscEvent]) -> list[tuple[str, int, int]]:
 PAGE = Geometry(lane=110.0, row=26.0, clear=9.0)
 
 
+def _bent_arrows(events: Sequence[MscEvent], arrows: list[tuple[str, int, int]], col: dict[Any, int],
+                 g: Geometry) -> list[tuple[str, int, int, float]]:
+    """The arrows of :func:`pair_messages`, each with the bend it is drawn with in a chart of spacing ``g`` whose
+    lanes are ``col`` (:func:`modelcheck.output.msc_layout.arrow_bends`): ``(message, send's row, receipt's row,
+    bend)``."""
+    ends = [(col[events[sr - 1].node], sr, col[events[r - 1].node], r) for _, sr, r in arrows]
+    bends = arrow_bends(ends, [(col[ev.node], r) for r, ev in enumerate(events, 1)], g)
+    return [(m, sr, r, b) for (m, sr, r), b in zip(arrows, bends)]
+
+
 def chart_arrows(spec: Spec, events: Sequence[MscEvent]) -> list[dict[str, Any]]:
     """The explorer's arrows: the message, its send's and receipt's steps (0-based) and the bend to draw it
-    with on the page (:func:`modelcheck.output.msc_layout.arrow_bends`, the rule the DOT chart follows)."""
+    with on the page (the rule the DOT chart follows)."""
     col = {n: i for i, n in enumerate(lane_order(spec, events))}
-    arrows = pair_messages(events)
-    ends = [(col[events[sr - 1].node], sr, col[events[r - 1].node], r) for _, sr, r in arrows]
-    bends = arrow_bends(ends, [(col[ev.node], r) for r, ev in enumerate(events, 1)], PAGE)
-    return [{"message": m, "from": sr - 1, "to": r - 1, "bend": b} for (m, sr, r), b in zip(arrows, bends)]
+    return [{"message": m, "from": sr - 1, "to": r - 1, "bend": b} for m, sr, r, b in
+            _bent_arrows(events, pair_messages(events), col, PAGE)]
 
 
 #: The DOT chart's spacing, in points: between lanes (at least), between rows (at least), a character of the
@@ -122,10 +130,8 @@ def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop
         out.append(f'  s{r} [shape=plaintext, label={_q(text)}{fill}, pos="{pt((step_w / 2, at(0, r)[1]))}"];')
         out.append(f'  p{col[ev.node]}_{r} [shape=circle, width=0.14, fixedsize=true, style=filled, fillcolor=black, '
                    f'label="", pos="{pt(at(col[ev.node], r))}"];')
-    ends = [(col[events[sr - 1].node], sr, col[events[r - 1].node], r) for _, sr, r in arrows]
-    dots = [(col[ev.node], r) for r, ev in enumerate(events, 1)]
-    bends = arrow_bends(ends, dots, Geometry(lane, row, DOT + 5))
-    for (m, _, _), (c, sr, cr, r), bend in zip(arrows, ends, bends):
+    for m, sr, r, bend in _bent_arrows(events, arrows, col, Geometry(lane, row, DOT + 5)):
+        c, cr = col[events[sr - 1].node], col[events[r - 1].node]
         p0, p1 = at(c, sr), at(cr, r)
         # (the layout's rows run down, Graphviz's y up: the same bend is on the other side, mirrored alike)
         q = control_point(p0, p1, -bend)
