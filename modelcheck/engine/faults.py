@@ -459,8 +459,9 @@ def successors(spec: Spec, state: State, kinds: tuple[type, ...]) -> list[tuple[
     out = []
     before = _copy(state)
     for act in spec.actions:
+        params = _parameters(spec, act, state)  # first: its failures are the spec's code, named (not internal)
         _same_as_once(spec, act, state)
-        for p in _parameters(spec, act, state):
+        for p in params:
             shown = show_label(spec, act.name, p)
             try:
                 nxt = act.step(state, *p)
