@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 
-from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args
+from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args, output_folder
 from modelcheck.engine.faults import preflight
-from modelcheck.engine.refinement import as_json, check_refinement, summary
+from modelcheck.engine.refinement import RefinementResult, as_json, check_refinement, summary
 from spec.core import SpecError
 from spec.refinements import refinement
 
@@ -20,6 +22,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_bound_options(parser)
     add_model_options(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--out", metavar="DIR", help="write a failure's trace (ITF JSON, which 'paxraft replay' "
+                        "checks again), its chart and table (DOT, SVG) here")
     parser.add_argument("--symmetry", action="store_true", help=f"refused: {NO_SYMMETRY}")
     parser.epilog = f"Symmetry: {NO_SYMMETRY}."
 
@@ -34,9 +38,26 @@ def run(args: argparse.Namespace) -> int:
     """0 when every reachable step maps to an abstract step or stutter, 1 at the first that does not."""
     if args.symmetry:
         raise SpecError(f"--symmetry is not offered: {NO_SYMMETRY}")
+    if args.out is not None:
+        output_folder(args.out, "--out")
     concrete = model_from_args(args).build()
     preflight(concrete)
     abstract, mapping = refinement(concrete, args.abstract)
     res = check_refinement(concrete, abstract, mapping)
     print(json.dumps(as_json(res), indent=1) if args.json else summary(res))
+    if args.out is not None:
+        _write_out(res, Path(args.out), args.json)
     return 0 if res.holds else 1
+
+
+def _write_out(res: RefinementResult, out: Path, quiet: bool) -> None:
+    """``--out DIR``: the failing behaviour as a check's counterexample is written, its last step marked."""
+    if res.trace is None:  # say so: an empty folder after --out looks like a failure
+        print(f"--out {out}: nothing written, no trace to draw (every step maps to a step of {res.abstract.name} "
+              "or to a stutter)", file=sys.stderr)
+        return
+    from modelcheck.output.artifacts import write_trace_artifacts
+
+    what = f"{res.concrete.name} => {res.abstract.name}"
+    for path in write_trace_artifacts(res.concrete, res.trace, out, what, "refine", refines=res.abstract.name):
+        print(f"wrote {path}", file=sys.stderr if quiet else sys.stdout)

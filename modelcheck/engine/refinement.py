@@ -135,12 +135,7 @@ def check_refinement(
                 else:
                     via = abstract_steps(a).get(b)
                     if via is None:
-                        return fail(
-                            f"{concrete.show_label(label)} maps to no step of {abstract.name}: "
-                            f"{_show(abstract, a)}  ->  {_show(abstract, b)}",
-                            si,
-                            Step(label, t),
-                        )
+                        return fail(_no_step(concrete, abstract, label, a, b), si, Step(label, t))
                     res.explained[f"{label.name} -> {via.split('(')[0]}"] += 1
                 if b not in seen_abs:
                     first_seen(b)
@@ -152,6 +147,32 @@ def check_refinement(
                     nxt.append((t, store.add(fp, si, ai)))
         frontier = nxt
     return finish()
+
+
+def last_step_unexplained(concrete: Spec, abstract_name: str, steps: list[Step]) -> str | None:
+    """Why the last step of ``steps`` (a behaviour of ``concrete``, replayed) maps to no step of the abstract spec
+    nor to a stutter, as :func:`check_refinement` words it; ``None`` when it maps to one (a trace of one state: its
+    initial state must map to an abstract initial state)."""
+    from spec.refinements import refinement  # spec.refinements builds the mapping; the rule is the search's
+
+    abstract, mapping = refinement(concrete, abstract_name)
+    b = mapping(steps[-1].state)
+    if len(steps) == 1:
+        inits = set(abstract.init_states())
+        return None if b in inits else f"initial state maps to {_show(abstract, b)}, not an initial state of " \
+            f"{abstract.name}"
+    a = mapping(steps[-2].state)
+    if b == a or any(t == b for _, _, t in abstract.successors(a)):
+        return None
+    label = steps[-1].label
+    assert label is not None  # a replayed trace's states after the first are steps
+    return _no_step(concrete, abstract, label, a, b)
+
+
+def _no_step(concrete: Spec, abstract: Spec, label: Label, a: State, b: State) -> str:
+    """What a refinement failure says: the concrete step, and the abstract states it goes between."""
+    return f"{concrete.show_label(label)} maps to no step of {abstract.name}: {_show(abstract, a)}  ->  " \
+        f"{_show(abstract, b)}"
 
 
 def _show(spec: Spec, state: State) -> str:
