@@ -36,7 +36,7 @@ _ACTION = """\
                     continue
 {count}                if {unchanged}:  # changed nothing (s is stored and checked){or_outside}
 {on_unchanged}                    continue
-{cut}                fp = fingerprint(t)
+{step}{cut}                fp = fingerprint(t)
 {record}"""
 
 # The same for an enumerator that may answer Counted (spec.core.counts_outside): its counted parameters
@@ -61,12 +61,13 @@ _CUT_CHECK = """\
 
 def _action(i: int, enum: Callable[..., Any], arity: int, count: str, record: str, constraint: bool,
             cut_check: str | None, counted: str, bundled: dict[int, str], kept: frozenset[int],
-            on_unchanged: str = "", on_cut: str = "") -> str:
+            on_unchanged: str = "", on_cut: str = "", step: str = "") -> str:
     """The code of action ``i``: ``cut_check`` runs on a cut successor that violates an invariant
     (``bad``: its name; ``params``: the parameters), or None when cut successors are not checked;
     ``on_unchanged`` and ``on_cut`` run on a successor that changed nothing and on one the constraint cuts
     (the graph's loop records their labels there);
     ``counted`` adds ``n`` firings at once (an enumerator's :class:`spec.core.Counted` parameters);
+    ``step`` runs on every successor that is not the state itself, before the constraint (a step check's stop);
     an action in ``kept`` keeps the constraint (:func:`spec.behaviour.constraint_keepers`): not asked.
     An enumerator that reads no state (:func:`spec.core._once`) is asked once, before the loop; one
     that takes an item of a bundle (``bundled[i]``, see :func:`_bundles`) reads the state's bundle."""
@@ -78,14 +79,15 @@ def _action(i: int, enum: Callable[..., Any], arity: int, count: str, record: st
     params_of = f"params_{i}" if _state_free(enum) else bundled.get(i, f"enum_{i}(s)")
     if getattr(enum, "counts_outside", False) is True:
         code = _action_code(i, f"ps_{i}", target, args, params, count, record, constraint, i in kept, cut_check,
-                            on_unchanged, on_cut)
+                            on_unchanged, on_cut, step)
         return _COUNTED.format(i=i, params_of=params_of, action=code, counted=counted.format(i=i, n=f"ps_{i}.outside"))
     return _action_code(i, params_of, target, args, params, count, record, constraint, i in kept, cut_check,
-                        on_unchanged, on_cut)
+                        on_unchanged, on_cut, step)
 
 
 def _action_code(i: int, params_of: str, target: str, args: str, params: str, count: str, record: str,
-                 constraint: bool, kept: bool, cut_check: str | None, on_unchanged: str, on_cut: str) -> str:
+                 constraint: bool, kept: bool, cut_check: str | None, on_unchanged: str, on_cut: str,
+                 step: str) -> str:
     """The loop over action ``i``'s parameters ``params_of`` (see :func:`_action`)."""
     cut = ""
     if constraint and not kept:
@@ -100,6 +102,7 @@ def _action_code(i: int, params_of: str, target: str, args: str, params: str, co
         unchanged="t is s or t is outside" if constraint else "t is s",
         or_outside=", or counted only" if constraint else "",
         on_unchanged=on_unchanged,
+        step=step.format(i=i, params=params),
         cut=cut,
         record=record.format(i=i),
     )
@@ -196,7 +199,7 @@ def expand_level(search, frontier):
     ({enums}) = search_enums
     ({steps}) = search_steps
 {unpack_bundles}    fingerprint, constraint, violated = search.fingerprint, search.constraint, search.violated
-    store = search.store
+{step_locals}    store = search.store
     seen = store.index.setdefault  # one dict operation per successor: a new fingerprint gets index n
     n = len(store.index)
     parents_append, via_append = store.parents.append, store.via.append
@@ -242,6 +245,14 @@ _LEVEL_CHECK = """\
                 bad = violated(t)
                 if bad:
                     search.stop_violation(bad, n - 1)
+"""
+
+# a step check (``search.step_bad(s, t, action index)``: refinement) fails on the step from s to t: the
+# search stops there, as at a cut state that violates an invariant (the trace ends with the step)
+_LEVEL_STEP = """\
+                bad = step_bad(s, t, {i})
+                if bad:
+                    search.stop_cut(bad, si, {i}, {params}, t)
 """
 
 _LEVEL_DEADLOCK = """\
@@ -312,7 +323,7 @@ _GRAPH_CHECK = """\
 
 def level_loop(
     spec: Spec, actions: Actions, *, constraint: bool, invariants: bool, deadlock: bool, stop: type[Exception],
-    kept: frozenset[int] = frozenset(), graph: bool = False,
+    kept: frozenset[int] = frozenset(), graph: bool = False, step_check: bool = False,
 ) -> Callable[[Any, list[State]], list[State]]:
     """The level loop of :mod:`modelcheck.engine.bfs` for ``actions`` (in the spec's order).
 
@@ -330,7 +341,13 @@ def level_loop(
     state-changing successor kept, and where each state's edges end. Its search also gives ``g``,
     ``label_ids`` (per action, parameters -> label id), ``label_id``, ``record``, ``cut_pending`` and
     ``cut_predicates``.
+
+    ``step_check``: every successor that is not the state itself is passed to ``search.step_bad(s, t, action
+    index)`` first, whatever becomes of it; a name it returns stops the search at that step (``stop_cut``).
+    Not with ``graph``.
     """
+    if graph and step_check:
+        raise ValueError("the graph's loop takes no step check")
     bundles, bundled = _bundles(actions)
     bundled = _shared(actions, bundled)
     names = _names(len(actions), len(bundles))
@@ -339,8 +356,9 @@ def level_loop(
         if graph else (_LEVEL_COUNT, _LEVEL_RECORD, _LEVEL_CHECK, "", "", "", ""))
     record = record.replace("{check}", check if invariants else "")
     cut = "search.stop_cut(bad, si, {i}, {params}, t)" if invariants else None
-    code = "".join(_action(i, e, a, count, record, constraint, cut, _LEVEL_COUNTED, bundled, kept, on_unchanged, on_cut)
-                   for i, (e, _, a) in enumerate(actions))
+    step = _LEVEL_STEP if step_check else ""
+    code = "".join(_action(i, e, a, count, record, constraint, cut, _LEVEL_COUNTED, bundled, kept, on_unchanged, on_cut,
+                           step) for i, (e, _, a) in enumerate(actions))
     source = _LEVEL.format(
         actions=code,
         ask_once=_ask_once(actions, "    "),
@@ -348,6 +366,7 @@ def level_loop(
         before=f"            before = {names['fired_total']}\n" if deadlock else "",
         deadlock=_LEVEL_DEADLOCK.format(**names) if deadlock else "",
         graph_locals=graph_locals.replace("{ids}", "".join(f"ids_{i}, " for i in range(len(actions)))),
+        step_locals="    step_bad = search.step_bad\n" if step_check else "",
         state_end=state_end,
         **names,
     )
