@@ -49,7 +49,7 @@ _COUNTED = """\
 # a successor outside the constraint is checked, not stored nor expanded (TLC's rule)
 _CUT = """\
                 if not constraint(t):
-{cut_check}{on_cut}                    continue
+{cut_check}{on_cut}{step}                    continue
 """
 
 _CUT_CHECK = """\
@@ -67,7 +67,10 @@ def _action(i: int, enum: Callable[..., Any], arity: int, count: str, record: st
     ``on_unchanged`` and ``on_cut`` run on a successor that changed nothing and on one the constraint cuts
     (the graph's loop records their labels there);
     ``counted`` adds ``n`` firings at once (an enumerator's :class:`spec.core.Counted` parameters);
-    ``step`` runs on every successor that is not the state itself, before the constraint (a step check's stop);
+    ``step`` runs on every successor that is not the state itself (a step check's stop): where the loop's
+    ``record`` places it (``{step}`` for a stored successor, ``{step_seen}`` for one seen before: after the
+    invariants, TLC's order, so a state that breaks an invariant is reported as such) and after a cut
+    successor's check, else first of all;
     an action in ``kept`` keeps the constraint (:func:`spec.behaviour.constraint_keepers`): not asked.
     An enumerator that reads no state (:func:`spec.core._once`) is asked once, before the loop; one
     that takes an item of a bundle (``bundled[i]``, see :func:`_bundles`) reads the state's bundle."""
@@ -89,10 +92,14 @@ def _action_code(i: int, params_of: str, target: str, args: str, params: str, co
                  constraint: bool, kept: bool, cut_check: str | None, on_unchanged: str, on_cut: str,
                  step: str) -> str:
     """The loop over action ``i``'s parameters ``params_of`` (see :func:`_action`)."""
+    step_code = step.format(i=i, params=params)
+    deeper = "".join("    " + line for line in step_code.splitlines(True))
+    in_record = "{step}" in record
     cut = ""
     if constraint and not kept:
         bad = cut_check.format(i=i, params=params) if cut_check is not None else None
-        cut = _CUT.format(cut_check=_CUT_CHECK.format(on_cut=bad) if bad else "", on_cut=on_cut)
+        cut = _CUT.format(cut_check=_CUT_CHECK.format(on_cut=bad) if bad else "", on_cut=on_cut,
+                          step=deeper if in_record else "")
     return _ACTION.format(
         i=i,
         params_of=params_of,
@@ -102,9 +109,9 @@ def _action_code(i: int, params_of: str, target: str, args: str, params: str, co
         unchanged="t is s or t is outside" if constraint else "t is s",
         or_outside=", or counted only" if constraint else "",
         on_unchanged=on_unchanged,
-        step=step.format(i=i, params=params),
+        step="" if in_record else step_code,
         cut=cut,
-        record=record.format(i=i),
+        record=record.format(i=i, step=step_code, step_seen=deeper),
     )
 
 
@@ -232,11 +239,11 @@ _LEVEL_COUNTED = """\
 
 _LEVEL_RECORD = """\
                 if seen(fp, n) != n:
-                    continue
+{step_seen}                    continue
                 n += 1
                 parents_append(si)
                 via_append({i})
-{check}                if n >= limit:  # the N-th distinct state: stored and checked, then the search stops
+{check}{step}                if n >= limit:  # the N-th distinct state: stored and checked, then the search stops
                     search.stop_full(depth + 1)
                 append(t)
 """
@@ -310,7 +317,7 @@ _GRAPH_RECORD = """\
                 elif ti == si:
                     self_append(lid)
                     continue
-                dst_append(ti)
+{step}                dst_append(ti)
                 lab_append(lid)
 """
 
@@ -344,10 +351,7 @@ def level_loop(
 
     ``step_check``: every successor that is not the state itself is passed to ``search.step_bad(s, t, action
     index)`` first, whatever becomes of it; a name it returns stops the search at that step (``stop_cut``).
-    Not with ``graph``.
     """
-    if graph and step_check:
-        raise ValueError("the graph's loop takes no step check")
     bundles, bundled = _bundles(actions)
     bundled = _shared(actions, bundled)
     names = _names(len(actions), len(bundles))
@@ -380,7 +384,7 @@ def expand_chunk(part, chunk_states, asked, before, fa, ka, aa, ta, events):
     ({enums}) = search_enums
     ({steps}) = search_steps
 {unpack_bundles}    fingerprint, constraint, violated = part.fingerprint, part.constraint, part.violated
-    cut_event = part.cut_event
+    cut_event, step_event, step_bad = part.cut_event, part.step_event, part.step_bad
     outside = OUTSIDE
     asked_add = asked.add
     if chunk_states:
@@ -412,6 +416,13 @@ _CHUNK_COUNTED = """\
                 f{i} += {n}
 """
 
+# a step check fails on the step from s to t: an event at the successor's key (after its state's invariants there)
+_CHUNK_STEP = """\
+                bad = step_bad(s, t, {i})
+                if bad:
+                    events.append(step_event(base + pos, bad, gid, {i}, {params}, t))
+"""
+
 _CHUNK_DEADLOCK = """\
             if pos < 0:
                 events.append((base | DEADLOCK_POS, DEAD, None, gid))
@@ -429,7 +440,7 @@ _CHUNK_RECORD = """\
 
 
 def chunk_loop(spec: Spec, actions: Actions, *, constraint: bool, deadlock: bool, kept: frozenset[int] = frozenset(),
-               **names: Any) -> Callable[..., Any]:
+               step_check: bool = False, **names: Any) -> Callable[..., Any]:
     """The chunk loop of :mod:`modelcheck.engine.search` for ``actions`` (in the spec's order).
 
     The returned function takes the worker (its ``fingerprint``, ``constraint``, ``violated``,
@@ -437,15 +448,18 @@ def chunk_loop(spec: Spec, actions: Actions, *, constraint: bool, deadlock: bool
     fingerprints asked about (this generation's set and the one before), the appends of the
     fingerprints, keys, action indices and states to ask about, and the chunk's events; it returns
     the gid of the last state it expanded (-1: none) and the firings per action. ``deadlock``: a
-    state without successors is an event; ``kept``: as in :func:`level_loop`. ``names``: the key's layout
+    state without successors is an event; ``kept``: as in :func:`level_loop`; ``step_check``: every successor
+    that is not the state itself is passed to ``part.step_bad(s, t, action index)``, a name it returns an
+    event at the successor's key (``part.step_event``). ``names``: the key's layout
     and the event kinds (``KEY_BITS``, ``POS_LIMIT``, ``DEADLOCK_POS``, ``DEAD``).
     """
     bundles, bundled = _bundles(actions)
     bundled = _shared(actions, bundled)
     fields = _names(len(actions), len(bundles))
     cut = "events.append(cut_event(base + pos, bad, gid, {i}, {params}, t))"
-    code = "".join(_action(i, e, a, _CHUNK_COUNT, _CHUNK_RECORD, constraint, cut, _CHUNK_COUNTED, bundled, kept)
-                   for i, (e, _, a) in enumerate(actions))
+    step = _CHUNK_STEP if step_check else ""
+    code = "".join(_action(i, e, a, _CHUNK_COUNT, _CHUNK_RECORD, constraint, cut, _CHUNK_COUNTED, bundled, kept,
+                           step=step) for i, (e, _, a) in enumerate(actions))
     source = _CHUNK.format(actions=code, ask_once=_ask_once(actions, "        "), ask_bundles=_ask_bundles(bundles),
                            deadlock=_CHUNK_DEADLOCK if deadlock else "", **fields)
     return _compile(spec, "expand_chunk", source, actions, bundles, **names)

@@ -15,7 +15,14 @@ from modelcheck.engine.calls import step_arity
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
-from spec.behaviour import constraint_keepers, initial_states, invariant_check, outside_counted, state_constraint
+from spec.behaviour import (
+    constraint_keepers,
+    initial_states,
+    invariant_check,
+    outside_counted,
+    state_constraint,
+    step_check,
+)
 from spec.core import Label, Spec, State
 
 #: A check of each step (state, successor, action index): None, or the name of what it breaks.
@@ -36,8 +43,9 @@ def bfs(
     """Explore every reachable state of ``spec`` level by level (initial states are depth 1).
 
     ``steps(s, t, action index)`` is asked of every step from a stored state ``s`` to a successor ``t`` that is
-    not ``s`` itself, inside the constraint or not (a refinement's check, :mod:`modelcheck.engine.refinement`);
-    a name it returns stops the search there as a violation of that name, the trace ending with the step."""
+    not ``s`` itself, inside the constraint or not (a refinement's check, :mod:`modelcheck.engine.refinement`;
+    by default the spec's action invariants, :func:`spec.behaviour.step_check`); a name it returns stops the
+    search there as a violation of that name, the trace ending with the step."""
     with gc_paused():
         return _Search(spec, symmetry, check_invariants, check_deadlock, max_states, progress, goal, steps).run()
 
@@ -79,6 +87,8 @@ class _Search:
         # The invariants in order (or a spec's equivalent fast path); ``goal`` replaces them when the
         # search looks for a state (a witness, `--reach`) instead of a violation: the same stop, the same trace.
         self.violated = goal or invariant_check(spec)
+        if steps is None and goal is None:  # the spec's action invariants, when it declares some
+            steps = step_check(spec, check_invariants)
         # a goal may hold outside the constraint, a step check reads every step: steps then build every successor
         self.counts_outside = goal is None and steps is None
         self.step_bad = steps
