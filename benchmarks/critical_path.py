@@ -34,15 +34,29 @@ from impl.runtime import cluster  # noqa: E402
 from impl.runtime.timeline import STEPS, critical_path, read  # noqa: E402
 
 
+def out_segments(snmp: str) -> int:
+    """TCP segments sent, from the text of /proc/net/snmp (its ``Tcp:`` header line, then its values)."""
+    lines = snmp.splitlines()
+    for names, values in zip(lines, lines[1:]):
+        if names.startswith("Tcp:") and values.startswith("Tcp:"):
+            return int(values.split()[names.split().index("OutSegs")])
+    raise ValueError("no Tcp: OutSegs in /proc/net/snmp")
+
+
+def segments_now() -> int:
+    """The network namespace's TCP segments sent so far."""
+    return out_segments(Path("/proc/net/snmp").read_text())
+
+
 async def writes(d: Path, n: int, size: int, cpu: list[float] | None = None) -> list[tuple[int, int]]:
     """N sequential puts after a warm-up; each one's (sent, answered) CLOCK_MONOTONIC stamps. ``cpu``
-    gets the nodes' CPU seconds during the N writes appended."""
+    gets the nodes' CPU seconds and the TCP segments sent during the N writes appended."""
     c = KVClient.from_dir(d)
     val = b"v" * size
     for k in range(20):
         await c.put(b"warm%d" % k, val)
     pids = [pid for j in cluster.load(d)["nodes"] if (pid := cluster.pid_of(d, int(j)))]
-    cpu0 = cpu_seconds(pids)
+    cpu0, seg0 = cpu_seconds(pids), segments_now()
     now = time.monotonic_ns
     out = []
     for k in range(n):
@@ -50,13 +64,14 @@ async def writes(d: Path, n: int, size: int, cpu: list[float] | None = None) -> 
         await c.put(b"s%d" % k, val)
         out.append((t, now()))
     if cpu is not None:
-        cpu.append(cpu_seconds(pids) - cpu0)
+        cpu += [cpu_seconds(pids) - cpu0, segments_now() - seg0]
     await c.close()
     return out
 
 
-def run(n: int, size: int, settings: dict[str, bool | int]) -> tuple[list[dict[str, int]], float, float]:
-    """One cluster: the joined steps of its writes, its sequential writes/s and the nodes' CPU us per write."""
+def run(n: int, size: int, settings: dict[str, bool | int]) -> tuple[list[dict[str, int]], float, float, float]:
+    """One cluster: the joined steps of its writes, its sequential writes/s, the nodes' CPU us per write and the
+    TCP segments sent per write."""
     cpu: list[float] = []
     d = Path(tempfile.mkdtemp(prefix="critpath-"))
     try:
@@ -68,17 +83,17 @@ def run(n: int, size: int, settings: dict[str, bool | int]) -> tuple[list[dict[s
         nodes = {int(j): read(d / f"node-{j}" / "timeline.txt") for j in cluster.load(d)["nodes"]}
     finally:
         shutil.rmtree(d, ignore_errors=True)
-    return critical_path(w, nodes), n / ((w[-1][1] - w[0][0]) / 1e9), cpu[0] / n * 1e6
+    return critical_path(w, nodes), n / ((w[-1][1] - w[0][0]) / 1e9), cpu[0] / n * 1e6, cpu[1] / n
 
 
-def report(name: str, steps: list[dict[str, int]], wps: float, cpu_us: float, n: int) -> None:
+def report(name: str, steps: list[dict[str, int]], wps: float, cpu_us: float, n: int, segs: float) -> None:
     """Median and p90 of each step, in microseconds."""
     def q(xs: list[int], p: float) -> float:
         xs = sorted(xs)
         return xs[min(len(xs) - 1, int(p * len(xs)))] / 1000
 
-    print(f"{name}: {wps:.0f} sequential writes/s, node CPU {cpu_us:.0f} us per write (3 nodes); "
-          f"{len(steps)} of {n} writes joined whole")
+    print(f"{name}: {wps:.0f} sequential writes/s, node CPU {cpu_us:.0f} us per write (3 nodes), {segs:.2f} TCP "
+          f"segments sent per write; {len(steps)} of {n} writes joined whole")
     if not steps:
         return
     for key in (*STEPS, "total", "leader fdatasync"):
@@ -108,8 +123,8 @@ def main() -> int:
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores")
     for _ in range(args.runs):
         for name, settings in configs:
-            steps, wps, cpu_us = run(args.writes, args.value_size, settings)
-            report(name, steps, wps, cpu_us, args.writes)
+            steps, wps, cpu_us, segs = run(args.writes, args.value_size, settings)
+            report(name, steps, wps, cpu_us, args.writes, segs)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores")
     return 0
 

@@ -15,6 +15,7 @@ from impl.kv.client import KVClient
 from impl.raft.log import Entry
 from impl.raft.messages import FrameDecoder, Message, MsgType, WireError, decode_message, encode_frame, encode_message
 from impl.runtime import cluster
+from impl.runtime.peers import NONCE, hello, pre_auth_frames, proof
 
 U = st.integers(0, 2**40)
 messages = st.builds(
@@ -69,6 +70,24 @@ def test_a_snapshot_larger_than_64_mib_crosses_an_authenticated_connection():
     assert len(out) == 1 and decode_message(out[0]).snapshot == data
     with pytest.raises(WireError, match="frame length"):
         FrameDecoder(b"k", first_max=1024).feed(encode_frame(encode_message(m), b"k"))  # not as a first frame
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_a_peer_hello_holds_the_next_frame_to_the_pre_auth_size_and_a_client_hello_does_not(split):
+    """A peer's hello authenticates only with its answer to the node's challenge (impl/runtime/peers.py): until
+    then a frame of more than 1 KiB is refused, in the same read as the hello or in the next one."""
+    big = encode_frame(b"x" * 2000, b"k")
+    for first, refused in ((encode_frame(hello(1, b"n" * NONCE), b"k"), True), (encode_frame(b"C", b"k"), False)):
+        dec = FrameDecoder(b"k", first_max=1024, pre_auth=pre_auth_frames)
+        if split:
+            dec.feed(first)
+        if refused:
+            with pytest.raises(WireError, match="frame length 2032 outside 32..1024"):
+                dec.feed(big if split else first + big)
+            dec = FrameDecoder(b"k", first_max=1024, pre_auth=pre_auth_frames)  # the answer, then big frames
+            assert len(dec.feed(first + encode_frame(proof(b"m" * NONCE), b"k") + big)) == 3
+        else:
+            assert dec.feed(big if split else first + big)[-1] == b"x" * 2000
 
 
 def _hostile(port: int, payload: bytes) -> bool:

@@ -74,7 +74,8 @@ def test_a_cluster_with_timelines_on_shows_the_whole_path_of_each_sequential_wri
     # and a write around an election misses stamps (">= 25 of 30" failed once at load ~14)
     cluster.start(tmp_path, 3, timeline=True, leader_fsync_thread=True, election_ticks=100)
     try:
-        w = asyncio.run(writes(tmp_path, 30, 10))
+        totals: list[float] = []
+        w = asyncio.run(writes(tmp_path, 30, 10, totals))
     finally:
         cluster.stop(tmp_path)
     nodes = {j: read(tmp_path / f"node-{j}" / "timeline.txt") for j in (1, 2, 3)}
@@ -85,6 +86,18 @@ def test_a_cluster_with_timelines_on_shows_the_whole_path_of_each_sequential_wri
     for s in steps:
         assert all(s[k] >= 0 for k in STEPS) and s["total"] == sum(s[k] for k in STEPS) > 0
         assert s["follower: WAL write + fdatasync"] > 0 and s["leader fdatasync"] > 0
+    cpu, segments = totals
+    assert cpu > 0 and segments >= 4 * 30  # each write's request, AppendEntries, acknowledgement and reply
+
+
+def test_the_tcp_segments_sent_are_read_from_proc_net_snmp():
+    from benchmarks.critical_path import out_segments
+
+    snmp = ("Ip: Forwarding DefaultTTL\nIp: 1 64\nTcp: RtoAlgorithm RtoMin ActiveOpens OutSegs RetransSegs\n"
+            "Tcp: 1 200 35 123456 7\nUdp: InDatagrams OutSegs\nUdp: 5 9\n")
+    assert out_segments(snmp) == 123456
+    with pytest.raises(ValueError, match="no Tcp: OutSegs"):
+        out_segments("Ip: Forwarding\nIp: 1\n")
 
 
 def test_the_write_path_cost_benchmark_answers_every_write():

@@ -283,12 +283,17 @@ def frame_with_key(payload: bytes, key: bytes) -> bytes:
 class FrameDecoder:
     """Incremental frame reader: feed bytes, get authenticated payloads; raises :class:`WireError`."""
 
-    def __init__(self, secret: bytes, max_frame: int = MAX_FRAME, first_max: int | None = None) -> None:
+    def __init__(self, secret: bytes, max_frame: int = MAX_FRAME, first_max: int | None = None,
+                 pre_auth: Callable[[bytes], int] | None = None) -> None:
         self.key = mac_key(secret)
         self.max_frame = max_frame
         # the first frame (a hello, before the other side has proved it knows the secret) may be held to a
-        # smaller size, so that an unauthenticated connection cannot make us buffer a large frame
+        # smaller size, so that an unauthenticated connection cannot make us buffer a large frame; ``pre_auth``
+        # (given the first payload) says how many frames are held to it in all (a peer's hello is authenticated
+        # only by its answer to a challenge, the second frame: a replayed hello must not lift the limit)
         self.first_max = max_frame if first_max is None else first_max
+        self.pre_auth = pre_auth
+        self.small = 1  # frames held to first_max
         self.frames = 0
         self.buf = bytearray()  # an incomplete frame carried over to the next feed
 
@@ -302,7 +307,7 @@ class FrameDecoder:
         out = []
         pos, n = 0, len(buf)
         keyed, unpack = _keyed(self.key), _LEN.unpack_from
-        limit = self.max_frame if self.frames else self.first_max
+        limit = self.max_frame if self.frames >= self.small else self.first_max
         while n - pos >= 4:
             (length,) = unpack(buf, pos)
             if length > limit or length < TAG:
@@ -316,7 +321,11 @@ class FrameDecoder:
             if not hmac.compare_digest(bytes(buf[end - TAG : end]), h.digest()):
                 raise WireError("frame MAC does not match the cluster secret")
             out.append(payload)
-            limit = self.max_frame
+            if limit != self.max_frame:  # (before authentication only)
+                if self.frames + len(out) == 1 and self.pre_auth is not None:
+                    self.small = self.pre_auth(payload)
+                if self.frames + len(out) >= self.small:
+                    limit = self.max_frame
             pos = end
         self.frames += len(out)
         if buf is self.buf:

@@ -17,12 +17,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import hmac
 import json
 import logging
 import os
 import random
 import signal
-import struct
 import sys
 import time
 from collections.abc import Callable
@@ -55,7 +55,6 @@ from impl.raft.messages import (
     Message,
     WireError,
     decode_message,
-    encode_frame,
     encode_message,
     frame_with_key,
     mac_key,
@@ -74,6 +73,16 @@ from impl.runtime.cluster import (
     trace_file_name,
     write_pid,
 )
+from impl.runtime.peers import (
+    NONCE,
+    PRE_AUTH_FRAME,
+    WRITE_BUFFER_LIMIT,
+    PeerLink,
+    challenge,
+    pre_auth_frames,
+    proof,
+    read_hello,
+)
 from impl.runtime.slice import set_slice
 from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
@@ -81,9 +90,6 @@ from impl.storage.wal import SYNC_FAILED, WAL, WALError
 from impl.trace import SEGMENT_BYTES, TraceFileError, TraceWriter, cut_trace, last_clock, set_aside, trace_size
 
 log = logging.getLogger("paxraft.node")
-QUEUE_LIMIT = 10_000  # frames kept per unconnected peer; beyond that the oldest are dropped (Raft retransmits)
-WRITE_BUFFER_LIMIT = 64 << 20  # bytes a connected peer may fall behind before frames to it are dropped
-PRE_AUTH_FRAME = 1024  # the largest first frame (the hello) of a connection that has not yet authenticated
 WAL_PREALLOC = 1 << 20  # zero bytes kept ahead of the log's records (impl/storage/wal.py; "wal_prealloc": 0 = append)
 SCHED_SLICE_US = 100  # the node's EEVDF slice ("sched_slice_us"; impl/runtime/slice.py; 0: the kernel's, 1.4 ms
 #                       here): faster under moderate load, neutral under heavy (docs/performance-log.md,
@@ -116,59 +122,6 @@ def protocol(c: dict[str, Any]) -> tuple[Any, Any]:
 def load_cluster(directory: Path) -> dict[str, Any]:
     """The cluster description written by `paxraft cluster start` (private to us, or ClusterError)."""
     return load(directory)
-
-
-class PeerLink(asyncio.Protocol):
-    """The outgoing connection to one peer: frames collected during a round and written with one
-    ``write`` per round when connected; kept (up to QUEUE_LIMIT) while (re)connecting, with backoff."""
-
-    def __init__(self, node: NodeServer, peer: int, port: int) -> None:
-        self.node, self.peer, self.port = node, peer, port
-        self.pending: list[bytes] = []
-        self.transport: asyncio.Transport | None = None
-        self.dropped = 0
-        self.lost = asyncio.get_running_loop().create_future()
-        self.task = asyncio.get_running_loop().create_task(self._run())
-
-    def send(self, frame: bytes) -> None:
-        """Queue a frame; :meth:`flush` writes it."""
-        self.pending.append(frame)
-
-    def flush(self) -> None:
-        """Write the queued frames in one go (when connected and the peer keeps up)."""
-        t = self.transport
-        if t is None or t.is_closing():
-            if len(self.pending) > QUEUE_LIMIT:  # Raft retransmits: the oldest may go
-                self.dropped += len(self.pending) - QUEUE_LIMIT
-                del self.pending[: len(self.pending) - QUEUE_LIMIT]
-            return
-        if t.get_write_buffer_size() > WRITE_BUFFER_LIMIT:  # a stalled peer must not fill our memory
-            self.dropped += len(self.pending)
-        else:
-            t.write(b"".join(self.pending))
-        self.pending.clear()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.transport = None
-        if not self.lost.done():
-            self.lost.set_result(None)
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        backoff = 0.02
-        while True:
-            self.lost = loop.create_future()
-            try:
-                transport, _ = await loop.create_connection(lambda: self, "127.0.0.1", self.port)
-            except OSError:
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 1.0)
-                continue
-            backoff = 0.02
-            transport.write(encode_frame(HELLO_PEER + struct.pack(">H", self.node.id), self.node.secret))
-            self.transport = transport  # type: ignore[assignment]
-            self.flush()
-            await self.lost  # the peer never writes on this connection: wait for it to close
 
 
 class InlineSync:
@@ -310,20 +263,24 @@ class LeaderThreadSync(SyncPipeline):
 
 
 class Connection(asyncio.Protocol):
-    """An incoming connection: a peer's messages or a client's requests (decided by its first frame).
+    """An incoming connection: a peer's (impl/runtime/peers.py) or a client's (decided by its first frame).
 
-    Until its first frame (an authenticated hello) arrives, a connection may send at most
-    PRE_AUTH_FRAME bytes of it and has ``handshake_timeout`` seconds to do so; afterwards a
-    connection silent for ``idle_timeout`` seconds, or a client that does not read its replies
-    (more than WRITE_BUFFER_LIMIT bytes waiting), is closed."""
+    Until it has authenticated (a client: its hello; a peer: its answer to our challenge too), a connection may
+    send at most PRE_AUTH_FRAME bytes per frame and has ``handshake_timeout`` seconds to do so; afterwards a
+    client silent for ``idle_timeout`` seconds, or one that does not read its replies (more than
+    WRITE_BUFFER_LIMIT bytes waiting), is closed. A peer's connection becomes the pair's (its link writes to
+    it) once the peer answered the challenge."""
 
     def __init__(self, server: NodeServer) -> None:
         self.server = server
-        self.dec = FrameDecoder(server.secret, first_max=PRE_AUTH_FRAME)
+        self.dec = FrameDecoder(server.secret, first_max=PRE_AUTH_FRAME, pre_auth=pre_auth_frames)
         self.kind: bytes | None = None
         self.transport: asyncio.Transport | None = None
         self.out: list[bytes] = []  # client replies of this round, framed together by NodeServer._flush
         self.last = 0.0  # loop time of the last data received (idle timeout)
+        self.peer = 0  # a peer's id (from its hello)
+        self.nonce = b""  # the challenge sent to a peer, until it answers
+        self.link: PeerLink | None = None  # a peer's link, once it answered
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -352,29 +309,52 @@ class Connection(asyncio.Protocol):
             srv.timeline.mark(RECV_PEER if self.kind == HELLO_PEER else RECV_CLIENT)
         try:
             for payload in self.dec.feed(data):
-                if self.kind is None:
-                    self.kind = payload[:1]
-                    if self.kind not in (HELLO_PEER, HELLO_CLIENT):
-                        raise WireError(f"first frame is not a hello ({payload[:1]!r})")
-                    continue
-                if self.kind == HELLO_PEER:
-                    m = decode_message(payload)
-                    if m.src not in srv.links:
-                        srv.refresh_peers()  # a node added since we started (cluster.json names its port)
-                    if m.dst != srv.id or m.src not in srv.links:
-                        raise WireError(f"message from {m.src} to {m.dst} does not belong on this connection")
-                    if srv.rejoin is None or srv.rejoin.admits(m, srv.node.term):
-                        srv.node.step(m)  # rounds never await, so the core is never mid-round here
-                else:
+                if self.link is not None:
+                    srv.peer_message(payload, self.peer)  # rounds never await: the core is never mid-round here
+                elif self.kind == HELLO_CLIENT:
                     srv.client_requests(payload, self)
+                elif self.kind is None:
+                    self.kind = payload[:1]
+                    if self.kind == HELLO_PEER:
+                        self._challenge(payload)
+                    elif self.kind != HELLO_CLIENT:
+                        raise WireError(f"first frame is not a hello ({payload[:1]!r})")
+                else:
+                    self._answered(payload)
             srv.kick()
         except (WireError, ValueError) as exc:
             self.close(str(exc))
             srv.kick()
 
+    def _challenge(self, payload: bytes) -> None:
+        """A peer's hello: answer it with a fresh nonce of ours (peers.py)."""
+        srv = self.server
+        peer, theirs = read_hello(payload)
+        if peer not in srv.links:
+            srv.refresh_peers()  # a node added since we started (cluster.json names its port)
+        link = srv.links.get(peer)
+        if link is None:
+            raise WireError(f"hello from node {peer}, not a node of this cluster")
+        if link.dials:
+            raise WireError(f"hello from node {peer}, which this node dials (the lower id dials)")
+        self.peer, self.nonce = peer, os.urandom(NONCE)
+        assert self.transport is not None
+        self.transport.write(frame_with_key(challenge(srv.id, theirs, self.nonce), srv.key))
+
+    def _answered(self, payload: bytes) -> None:
+        """A peer's answer to our challenge: from now on, the pair's connection."""
+        if not hmac.compare_digest(payload, proof(self.nonce)):
+            raise WireError(f"node {self.peer}'s answer does not match our challenge (a replayed hello?)")
+        self.nonce = b""
+        self.link = self.server.links[self.peer]
+        assert self.transport is not None
+        self.link.adopt(self.transport)
+
     def connection_lost(self, exc: Exception | None) -> None:
-        self.transport = None
+        t, self.transport = self.transport, None
         self.server.conns.discard(self)
+        if self.link is not None and t is not None:
+            self.link.released(t)
 
 
 class NodeServer:
@@ -645,6 +625,8 @@ class NodeServer:
         for conn in list(self.conns):
             if conn.kind is None and now - conn.last >= self.handshake_timeout:
                 conn.close(f"no authenticated hello within {self.handshake_timeout} s")
+            elif conn.nonce and now - conn.last >= self.handshake_timeout:
+                conn.close(f"no answer to the peer challenge within {self.handshake_timeout} s")
             elif conn.kind == HELLO_CLIENT and now - conn.last >= self.idle_timeout:  # peers are trusted
                 conn.close(f"client idle for {self.idle_timeout} s")
         self._sweeper = self.loop.call_later(min(self.handshake_timeout, self.idle_timeout) / 4, self._sweep)
@@ -665,6 +647,15 @@ class NodeServer:
                 self.ports[j] = self.links[j].port = p  # (the link connects to its port at each attempt)
         if isinstance(self.node, RaftNode):
             self.node.nodes = tuple(sorted(self.ports))
+
+    def peer_message(self, payload: bytes, peer: int) -> None:
+        """A frame from ``peer`` on the pair's connection, stepped into the core (WireError if it is not a message
+        from that peer to this node; a rejoining node admits only what its gate lets through)."""
+        m = decode_message(payload)
+        if m.src != peer or m.dst != self.id:
+            raise WireError(f"message from {m.src} to {m.dst} does not belong on the connection with node {peer}")
+        if self.rejoin is None or self.rejoin.admits(m, self.node.term):
+            self.node.step(m)
 
     def _send(self, m: Message) -> None:
         link = self.links.get(m.dst)
@@ -739,7 +730,8 @@ class NodeServer:
         self._sweeper.cancel()
         server.close()
         for link in self.links.values():
-            link.task.cancel()
+            if link.task is not None:
+                link.task.cancel()
         self._round()
         self.replica.fail_pending()
         self._flush()
