@@ -89,6 +89,10 @@ def test_cli_replay_variants_and_explorer_name_the_step(capsys: pytest.CaptureFi
     obj = json.loads(out)
     assert code == 1 and (obj["violated"], obj["distinct_states"], obj["states_generated"]) == \
         ("CommittedEntriesStay", 61, 89)
+    code, out, _ = run(capsys, "list", str(FILE))  # what a plain check judges, before any run
+    assert code == 0 and "    checks: action invariants CommitNeverDecreases, CommittedEntriesStay\n" in out
+    code, out, _ = run(capsys, "list", "paxos")
+    assert "    checks: invariants TypeOK, Agreement\n" in out
     code, out, _ = run(capsys, "replay", str(tmp_path / "cex" / "trace.itf.json"), "--spec", f"{FILE}:AnyLeader")
     assert code == 0 and "the last step breaks CommittedEntriesStay" in out
     code, out, _ = run(capsys, "variants", "--spec", GROWING, "--check")
