@@ -37,16 +37,42 @@ def quote(token: str, limit: int = TOKEN_CHARS) -> str:
     return f"{token[:limit]!r}... ({len(token):,} characters)"
 
 
-def open_user_file(path: str | Path, name: str, error: type[Exception] = SpecError) -> io.BufferedReader:
-    """``path`` open for reading (binary), or ``error`` saying in one line why not, the file called ``name``."""
+def open_user_file(path: str | Path, name: str, error: type[Exception] = SpecError,
+                   regular: bool = False) -> io.BufferedReader:
+    """``path`` open for reading (binary), or ``error`` saying in one line why not, the file called ``name``.
+
+    It never waits: a FIFO is opened without blocking (``open`` waited for ever for a writer that never came), then
+    read as a pipe (to its writers' end, at once when it has none). With ``regular``, anything but a regular file
+    is refused: a reader that reads it twice (the audit) got a pipe's bytes once, and ``/dev/zero``'s for ever."""
     try:
-        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise error(f"{name}: cannot read: no such file") from None
     except IsADirectoryError:
         raise error(f"{name}: cannot read: a directory, not a file") from None
-    except OSError as exc:
-        raise error(f"{name}: cannot read: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:  # (ValueError: a NUL in the name)
+        raise error(f"{name}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise error(f"{name}: cannot read: a directory, not a file")
+        if regular and not stat.S_ISREG(mode):
+            raise error(f"{name}: cannot read: {_kind(mode)}, not a regular file (it is read twice: save it to a "
+                        "file first)")
+        os.set_blocking(fd, True)  # (a pipe's reads wait for its writer, as a plain open's do)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _kind(mode: int) -> str:
+    """What a file that is not a regular one is, for a message."""
+    for test, kind in ((stat.S_ISFIFO, "a pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a file"
 
 
 def read_bytes(

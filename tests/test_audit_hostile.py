@@ -7,6 +7,9 @@ Each case was a silent wrong verdict, an internal error (exit 4) or code run fro
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -313,3 +316,51 @@ def test_ctrl_c_during_an_audit_says_how_far_it_got(capsys: pytest.CaptureFixtur
     assert code == 130 and out == "" and line.startswith("paxraft audit: interrupted after ")
     assert line.endswith(f"s: 2 of 4 events explained, at event 3 ({tmp_path / 'p0.log'}:2) with 1 candidate spec "
                          "state(s) (the audit is incomplete)")
+
+
+# -- files that are not regular files, and lines without end (hostile7) ----------------------------------------------
+
+def paxraft_in_a_process(*argv: str) -> subprocess.CompletedProcess:
+    """``paxraft ARGV`` as a process (the old code waited for ever on these files: the test fails, not hangs)."""
+    return subprocess.run([sys.executable, "-m", "modelcheck.cli", *argv], capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_trace_that_is_no_regular_file_is_one_line(tmp_path: Path, kind: str) -> None:
+    """The streamed audit reads its traces twice: a FIFO with no writer was opened for ever, /dev/zero read for
+    ever, its memory growing (both exit 124 under `timeout`); now refused before they are read."""
+    if kind == "fifo":
+        path = tmp_path / "trace.jsonl"
+        os.mkfifo(path)
+        what = "a pipe (FIFO)"
+    else:
+        path, what = Path("/dev/zero"), "a character device"
+    good = a_trace(tmp_path, {"node": 0, "clock": 1, "action": "Hit", "params": {"i": 0}, "state": {}})
+    proc = paxraft_in_a_process("audit", str(good), str(path))
+    assert proc.returncode == 2 and proc.stdout == "" and one_error_line(proc.stderr) == (
+        f"paxraft audit: error: {path}: cannot read: {what}, not a regular file (it is read twice: save it to a "
+        "file first)")
+
+
+def test_a_fifo_read_once_without_a_writer_ends(tmp_path: Path) -> None:
+    """A file read once (a history, a quorum file, a replayed trace) may be a pipe; one with no writer waited for
+    ever in `open`; now it reads as empty."""
+    path = tmp_path / "history.jsonl"
+    os.mkfifo(path)
+    proc = paxraft_in_a_process("audit", "--history", str(path))
+    assert proc.returncode == 2 and one_error_line(proc.stderr) == (
+        f"paxraft audit: error: {path}: no operations (an empty history)")
+
+
+def test_a_line_longer_than_the_bound_is_refused_where_it_starts(tmp_path: Path) -> None:
+    """A line with no end held every block read so far, copied again at each block (quadratic: 30 MB of one line
+    took 6 s; /dev/zero grew for ever). The bound is 1 GiB; here a small one, on a line of a megabyte."""
+    from modelcheck.audit.tracefile import TraceError, _file_lines
+
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(json.dumps(HEADER).encode() + b"\n" + b"0" * (1 << 20) + b"\n")
+    with path.open("rb") as fh, pytest.raises(TraceError, match=r"^t.jsonl:2: a line longer than 200,000 bytes"):
+        list(_file_lines(fh, "t.jsonl", limit=200_000))
+    with path.open("rb") as fh:  # (within the bound: the lines as they are)
+        assert [len(x) for x in _file_lines(fh, "t.jsonl", limit=2 << 20)] == [len(json.dumps(HEADER)), 1 << 20]

@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, NoReturn
 from modelcheck.audit.fastjson import loads
 from modelcheck.engine.gcpause import gc_paused
 from spec.trace_format import COMPACT_MAGIC, EVENT_FIELDS, FORMAT, READ_VERSIONS, shift_message, shift_state
-from spec.userfiles import open_user_file, read_bytes
+from spec.userfiles import MAX_FILE_BYTES, open_user_file, read_bytes
 
 
 class TraceError(ValueError):
@@ -113,16 +113,23 @@ _CHUNK = 1 << 16
 _NL = b"\n"
 
 
-def _file_lines(fh: BinaryIO, name: str) -> Iterator[str]:
+def _file_lines(fh: BinaryIO, name: str, limit: int = MAX_FILE_BYTES) -> Iterator[str]:
     """A JSON-lines file's lines without their newlines, decoded 64 KB at a time (the file is never whole in
-    memory: an audit reads several at once); the last one, when it has no newline, as a :class:`_Torn`."""
-    base, rest = 0, b""  # (lines before this block, the start of a line the last block cut)
+    memory: an audit reads several at once); the last one, when it has no newline, as a :class:`_Torn`. A line
+    longer than ``limit`` is refused where it starts (a file of zeros held every block it read, copied again at
+    each: 30 MB of one line took 6 s, and a larger one grew without end)."""
+    base, parts, held = 0, [], 0  # (lines before this block; the blocks of a line not ended yet, their bytes)
     while block := fh.read(_CHUNK):
         cut = block.rfind(_NL) + 1
         if not cut:
-            rest += block
+            parts.append(block)
+            held += len(block)
+            if held > limit:
+                raise TraceError(f"{name}:{base + 1}: a line longer than {limit:,} bytes; not a trace line")
             continue
-        whole, rest = rest + block[:cut], block[cut:]
+        whole = b"".join((*parts, block[:cut])) if parts else block[:cut]
+        rest = block[cut:]
+        parts, held = ([rest] if rest else []), len(rest)
         del block
         try:
             lines = whole.decode("utf-8").split("\n")
@@ -132,16 +139,17 @@ def _file_lines(fh: BinaryIO, name: str) -> Iterator[str]:
         lines.pop()  # the empty string after the block's last newline
         base += len(lines)
         yield from lines
-    if rest:
+    if parts:
         try:
-            yield _Torn(rest.decode("utf-8"))
+            yield _Torn(b"".join(parts).decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise TraceError(f"{name}:{base + 1}: not UTF-8 text") from exc
 
 
 def _open(path: str | Path, name: str) -> io.BufferedReader:
-    """The file, open for reading, or a TraceError saying why not (closed by the reader's generator)."""
-    return open_user_file(path, name, TraceError)
+    """The file, open for reading, or a TraceError saying why not (closed by the reader's generator); a regular
+    file: the audit reads its traces twice."""
+    return open_user_file(path, name, TraceError, regular=True)
 
 
 class TraceReader:
