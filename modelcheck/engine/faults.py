@@ -497,6 +497,30 @@ def check_invariants(spec: Spec, state: State) -> bool:
     return holds
 
 
+def check_action_invariants(spec: Spec, state: State, succ: State, shown: str) -> bool:
+    """Each action invariant evaluated separately on the step ``shown`` from ``state`` to ``succ``: it must return a
+    truth value, not raise, and change neither state. Whether all hold (a stutter: yes, none is asked)."""
+    if succ == state:
+        return True
+    holds = True
+    before, after = _copy(state), _copy(succ)
+    for name, inv in spec.action_invariants.items():
+        what = f"action invariant {name}"
+        try:
+            verdict = inv(state, succ)
+        except Exception as exc:
+            raise raised(spec, what, exc, state) from exc
+        _unchanged(spec, state, before, what)
+        _unchanged(spec, succ, after, what)
+        if verdict is not True and verdict is not False:
+            raise SpecContractError(
+                f"{spec_title(spec)}: {what} returned {returned(verdict)} on the step {shown} from state "
+                f"{show_state(spec, state)}; expected True or False"
+            )
+        holds = holds and verdict
+    return holds
+
+
 def _in_model(spec: Spec, state: State) -> bool:
     try:
         return bool(spec.constraint(state))
@@ -835,6 +859,8 @@ def preflight(
             if own_form:
                 _check_canonical(spec, s, perms, group if i <= limit else None)
         for shown, t in succ:
+            if invariants and spec.action_invariants and not check_action_invariants(spec, s, t, shown):
+                return  # the search stops at this step (the walk's states after it are not the search's)
             known = seen.get(t)
             if known is not None:
                 if known is not t and i <= limit:  # the first states only: --check-hooks walks the whole model
