@@ -767,11 +767,30 @@ def _check_alike(
                 wrong = f"has no successor renaming the one {lost} reaches from the state"
             elif extra is not None:
                 wrong = f"takes {extra} to a state renaming no successor of the state"
+            elif invariants and spec.action_invariants:
+                _check_steps_alike(spec, s, ps, succ, perm, kinds)
         if wrong:
             raise SpecContractError(
                 f"{spec_title(spec)}: permute is not a symmetry of the model, so --symmetry would merge states that "
                 "are not alike (does it rename every variable and every field of a message?): the renaming "
                 f"{perm} of a state {wrong}; that state: {show_state(spec, s)}"
+            )
+
+
+def _check_steps_alike(spec: Spec, s: State, ps: State, succ: list[tuple[str, State]], perm: dict,
+                       kinds: tuple[type, ...]) -> None:
+    """Each step from ``s`` and its renaming from ``ps`` are judged alike by the action invariants: --symmetry
+    checks the steps of one state per renaming, so one naming a replica ('r1's commit index never moves') could
+    hold of every step checked and fail of a renamed one."""
+    for shown, t in succ:
+        here, there = spec.step_violated(s, t), spec.step_violated(ps, _renamed(spec, t, perm, kinds))
+        if here != there:
+            raise SpecContractError(
+                f"{spec_title(spec)}: action invariant {here or there} tells renamed steps apart, so --symmetry, which "
+                f"checks the steps of one state of each renaming, could miss its violations: it is "
+                f"{'false' if here else 'true'} of the step {shown} from a state and {'true' if here else 'false'} "
+                f"of its renaming {perm} (drop --symmetry, or state it of every replica alike); the state: "
+                f"{show_state(spec, s)}"
             )
 
 
