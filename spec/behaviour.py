@@ -199,6 +199,16 @@ def invariant_check(spec: Spec, check_invariants: bool = True) -> Callable[[Stat
     return remembered_violated(spec) or spec.violated
 
 
+def step_check(spec: Spec, check_invariants: bool = True) -> Callable[[State, State, int], str | None] | None:
+    """The check of each step ``(state, successor, action index)`` the searches make when the spec declares
+    action invariants (:func:`spec.core.action_invariant`): the name of the first one the step breaks, or
+    ``None``; no check at all (``None``) when it declares none or invariants are not checked."""
+    if not check_invariants or not spec.action_invariants:
+        return None
+    violated = spec.step_violated
+    return lambda s, t, ai: violated(s, t)
+
+
 def reachable(spec: Spec) -> Iterator[tuple[State, bool, list[tuple[int, Params, State]]]]:
     """Every reachable state, breadth first, whether it is within the constraint, and (if it is)
     its successors ``(action index, params, state)``.

@@ -346,6 +346,15 @@ def invariant(fn: Callable[[Any, State], bool]) -> Callable[[Any, State], bool]:
     return fn
 
 
+def action_invariant(fn: Callable[[Any, State, State], bool]) -> Callable[[Any, State, State], bool]:
+    """Mark a spec method ``fn(s, t)`` as a named invariant of steps: it must hold for every step from a
+    reachable state ``s`` to a successor ``t`` (TLA+'s action property ``[][A]_vars``, checked by TLC during its
+    search; Apalache's action invariant). A stutter (``t == s``) satisfies it, as ``[A]_vars`` holds when the
+    variables are unchanged, so ``fn`` is not asked about one."""
+    fn.__paxraft_action_invariant__ = True  # type: ignore[attr-defined]
+    return fn
+
+
 def returned(value: object) -> str:
     """What a predicate returned instead of True or False, said short: ``None (a missing return?)``, ``set {1}``."""
     if value is None:
@@ -500,11 +509,12 @@ class Spec:
         shared: dict[Any, Callable[[State], Any]] = {}
         self._actions = [self._bind_action(n, shared) for n in marked if self._present(n)]
         self._invariants = {n: getattr(self, n) for n in _marked(type(self), "__paxraft_invariant__")}
+        self._action_invariants = {n: getattr(self, n) for n in _marked(type(self), "__paxraft_action_invariant__")}
 
     def __getattr__(self, name: str) -> Any:
         """Only for attributes not found: the actions and invariants are missing when a subclass's
         constructor never ran ``Spec.__init__`` (an internal error, exit 4, before)."""
-        if name in ("_actions", "_invariants"):
+        if name in ("_actions", "_invariants", "_action_invariants"):
             raise SpecError(f"{type(self).__name__}.__init__ does not call super().__init__(), which binds the "
                             "spec's actions and invariants: end the constructor with super().__init__()")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
@@ -612,6 +622,7 @@ class Spec:
         shared: dict[Any, Callable[[State], Any]] = {}
         out._actions = [a if a.name in keep else out._bind_action(a.name, shared) for a in self._actions]
         out._invariants = {n: getattr(out, n) for n in self._invariants}  # the copy's: split and remembered too
+        out._action_invariants = {n: getattr(out, n) for n in self._action_invariants}
         return out
 
     excluded: tuple[str, ...] = ()  # actions left out of Next by `without`
@@ -675,6 +686,24 @@ class Spec:
         """Named state invariants, checked on every state the checker reaches."""
         return self._invariants
 
+    @property
+    def action_invariants(self) -> Mapping[str, Callable[[State, State], bool]]:
+        """Named invariants of steps (:func:`action_invariant`), checked on every step the checker takes."""
+        return self._action_invariants
+
+    def step_violated(self, state: State, succ: State) -> str | None:
+        """Name of the first action invariant the step from ``state`` to ``succ`` breaks, or ``None`` (a
+        stutter breaks none)."""
+        if succ == state:
+            return None
+        for name, inv in self._action_invariants.items():
+            verdict = inv(state, succ)
+            if verdict is not True:
+                if verdict is False:
+                    return name
+                raise not_a_bool(self, "action invariant", name, verdict)
+        return None
+
     def violated(self, state: State) -> str | None:
         """Name of the first invariant ``state`` violates, or ``None``.
 
@@ -704,7 +733,8 @@ class Spec:
                     return text
         inv = getattr(type(self), name, None)
         doc = (getattr(inv, "__doc__", None) or "").strip().splitlines()
-        return f"{name} is false ({doc[0].rstrip('.')})" if doc else f"{name} is false"
+        said = f"the step to this state breaks {name}" if name in self._action_invariants else f"{name} is false"
+        return f"{said} ({doc[0].rstrip('.')})" if doc else said
 
     @property
     def witnesses(self) -> dict[str, Callable[[State], bool]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from modelcheck import DEADLOCK, OK, VIOLATION, check
+from modelcheck.engine.bfs import bfs
 from modelcheck.engine.reach import REACHED, UNREACHABLE, reach
 from spec.core import Spec, action, invariant
 
@@ -102,3 +103,24 @@ def test_reach_works_on_a_spec_without_invariants() -> None:
     r = reach(Plain(), "three", lambda s: s.pos == 3)
     assert (r.verdict, r.trace_length, r.distinct_states) == (REACHED, 3, 4)
     assert reach(Plain(), "four", lambda s: s.pos == 4).verdict == UNREACHABLE
+
+
+def test_a_step_check_sees_every_step_once_and_stops_the_search_at_the_first_it_refuses() -> None:
+    """bfs(steps=): what refine runs in the level loop. Every step from a stored state is asked once, the
+    steps into states the constraint cuts (5 and 6) included; a refused step ends the search as a violation of
+    the name returned, the trace ending with that step (here into 5, a state the constraint cuts)."""
+    seen: list[tuple[int, int, int]] = []
+
+    def record(s: At, t: At, ai: int) -> None:
+        seen.append((s.pos, t.pos, ai))
+
+    r = bfs(Walk(stop=4), steps=record)
+    assert sorted(seen) == [(p, p + d, 0) for p in range(5) for d in (1, 2)]
+    assert (r.verdict, r.distinct_states, r.states_generated) == (OK, 5, 11)
+
+    def no_jump_from_3(s: At, t: At, ai: int) -> str | None:
+        return "NoJumpFrom3" if (s.pos, t.pos) == (3, 5) else None
+
+    r = bfs(Walk(stop=4), steps=no_jump_from_3)
+    assert (r.verdict, r.violated, [st.state.pos for st in r.trace]) == (VIOLATION, "NoJumpFrom3", [0, 1, 3, 5])
+    assert r.trace[-1].label.name == "Move" and r.trace[-1].label.params == (2,)

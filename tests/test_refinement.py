@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from modelcheck import check
 from modelcheck.cli import main
 from modelcheck.engine.refinement import check_refinement, summary
@@ -10,6 +13,8 @@ from spec.paxos import Paxos
 from spec.refinements import refinement
 from spec.registry import build, load_user_spec
 from spec.voting import Voting
+
+USER_SPECS = Path(__file__).resolve().parent / "user_specs"
 
 
 def test_voting_and_consensus_counts_equal_tlc() -> None:
@@ -42,6 +47,12 @@ def test_ignore_votes_breaks_voting_refinement_at_a_named_step() -> None:
     p = build("paxos", "ignore-votes")
     res = check_refinement(p, *refinement(p, "voting"))
     assert not res.holds and res.failing_step == 10
+    # the figures at the failing step: the steps checked up to it, in check's order. The failing step's successor,
+    # a new state, is stored before its step is judged, as TLC stores a state before it checks the step's action
+    # properties (tests/test_user_growing_log.py: TLC's 61 distinct states at such a stop); refine's own search
+    # before 4172cfb judged the step first and reported 1,423
+    assert (res.distinct_states, res.transitions, res.stutters, res.abstract_states) == (1424, 5783, 3212, 274)
+    assert res.explained == {"Phase1b -> IncreaseMaxBal": 1194, "Phase2b -> VoteFor": 1376}
     assert res.trace[-1].label.name == "Phase2b"
     assert res.reason.startswith("Phase2b(a=a1, b=1, v=v2) maps to no step of voting")
     # Consensus only notices two steps later, when the second value is chosen (Agreement's trace).
@@ -59,6 +70,27 @@ def test_cli_refine(capsys) -> None:
     assert main(["refine", "paxos", "votng"]) == 2  # a typo is answered as every other name a user types
     assert "no refinement mapping from paxos to votng; did you mean 'voting'? (known from paxos: voting, consensus " \
         "(through voting))" in capsys.readouterr().err
+
+
+def test_refine_stops_at_max_states_without_a_verdict(capsys) -> None:
+    """--max-states N: exactly N concrete states, the steps checked up to there, marked incomplete (exit 0); on a
+    user's spec file too. Before, refine had no such flag (an unrecognized argument) and no progress lines."""
+    user = str(USER_SPECS / "lamport_paxos.py") + ":Paxos"
+    for spec, abstract, n in (("paxos", "voting", 500), (user, "Voting", 10)):
+        assert main(["refine", spec, abstract, "--max-states", str(n), "--json", "--quiet"]) == 0
+        obj = json.loads(capsys.readouterr().out)
+        assert (obj["verdict"], obj["complete"], obj["distinct_states"]) == ("ok", False, n)
+        assert obj["reason"] == f"stopped at {n} states (incomplete)" and obj["transitions"] > 0
+    assert main(["refine", "paxos", "voting", "--max-states", "500", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "Every step checked maps to a step of voting or to a stutter; stopped at 500 states (incomplete): no " \
+        "verdict beyond them." in out and "implements" not in out
+    assert main(["refine", "paxos", "voting", "--max-states", "0"]) == 2
+    assert "--max-states must be at least 1, got 0" in capsys.readouterr().err
+    # a failure before the cap is still the failure, complete
+    assert main(["refine", "paxos", "voting", "--variant", "ignore-votes", "--max-states", "5000", "--json"]) == 1
+    obj = json.loads(capsys.readouterr().out)
+    assert (obj["verdict"], obj["complete"], obj["failing_step"], obj["transitions"]) == ("violation", True, 10, 5783)
 
 
 def test_a_refinement_failing_at_the_initial_state_counts_in_the_singular() -> None:

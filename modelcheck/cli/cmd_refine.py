@@ -7,6 +7,7 @@ import json
 
 from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args
 from modelcheck.engine.faults import preflight
+from modelcheck.engine.progress import Progress
 from modelcheck.engine.refinement import as_json, check_refinement, summary
 from spec.core import SpecError
 from spec.refinements import refinement
@@ -19,7 +20,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--variant", help="a named variant of the concrete spec")
     add_bound_options(parser)
     add_model_options(parser)
+    parser.add_argument("--max-states", type=int, default=None, metavar="N",
+                        help="stop once N distinct concrete states are stored: the steps from them are checked, "
+                             "marked incomplete")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument("--symmetry", action="store_true", help=f"refused: {NO_SYMMETRY}")
     parser.epilog = f"Symmetry: {NO_SYMMETRY}."
 
@@ -34,9 +39,12 @@ def run(args: argparse.Namespace) -> int:
     """0 when every reachable step maps to an abstract step or stutter, 1 at the first that does not."""
     if args.symmetry:
         raise SpecError(f"--symmetry is not offered: {NO_SYMMETRY}")
+    if args.max_states is not None and args.max_states < 1:
+        raise SpecError(f"--max-states must be at least 1, got {args.max_states}")
     concrete = model_from_args(args).build()
     preflight(concrete)
     abstract, mapping = refinement(concrete, args.abstract)
-    res = check_refinement(concrete, abstract, mapping)
+    progress = Progress(f"{concrete.describe()} => {abstract.name}", silent=args.quiet or args.json)
+    res = check_refinement(concrete, abstract, mapping, max_states=args.max_states, progress=progress)
     print(json.dumps(as_json(res), indent=1) if args.json else summary(res))
     return 0 if res.holds else 1

@@ -96,7 +96,7 @@ def check_entry(entry: Entry, progress: Progress | None = None) -> Outcome:
         return Outcome(entry, None)
     spec = _built(entry)
     started = time.perf_counter()
-    if entry.breaks in spec.properties() and entry.breaks not in spec.invariants and not entry.symmetry:
+    if entry.breaks in spec.properties() and entry.breaks not in _checked(spec) and not entry.symmetry:
         return _liveness_outcome(entry, spec, started, progress)
     if _breaks_a_refinement(entry, spec):
         return _refinement_outcome(entry, spec, started)
@@ -127,7 +127,7 @@ def _breaks_a_refinement(entry: Entry, spec: Spec) -> bool:
     """Whether ``breaks`` names a spec this one refines (through its declared mappings) rather than an invariant,
     a temporal property or a deadlock: a bug only ``paxraft refine`` sees, as Voting's with quorums that need not
     meet (its Inv holds; Spec => C!Spec does not)."""
-    if entry.breaks is None or entry.breaks == DEADLOCK or entry.breaks in spec.invariants \
+    if entry.breaks is None or entry.breaks == DEADLOCK or entry.breaks in _checked(spec) \
             or entry.breaks in spec.properties():
         return False
     try:
@@ -158,13 +158,18 @@ def _built(entry: Entry) -> Spec:
                         f"{entry.spec}{_aside(unknown[0], own)} (its bounds: {', '.join(own) or 'none'})")
     spec = entry.build()
     props = list(spec.properties())
-    if entry.breaks is not None and entry.breaks not in spec.invariants and entry.breaks not in props \
+    if entry.breaks is not None and entry.breaks not in _checked(spec) and entry.breaks not in props \
             and entry.breaks != DEADLOCK and not _breaks_a_refinement(entry, spec):
         raise SpecError(f"{entry.spec} variant {entry.name}: breaks = {entry.breaks!r} names no invariant of "
-                        f"{entry.spec}{_aside(entry.breaks, [*spec.invariants, *props])} "
-                        f"(its invariants: {', '.join(spec.invariants) or 'none'}"
+                        f"{entry.spec}{_aside(entry.breaks, [*_checked(spec), *props])} "
+                        f"(its invariants: {', '.join(_checked(spec)) or 'none'}"
                         f"{'; its temporal properties: ' + ', '.join(props) if props else ''}; nor a spec it refines)")
     return spec
+
+
+def _checked(spec: Spec) -> list[str]:
+    """The names a plain check judges: the state invariants, then the action invariants."""
+    return [*spec.invariants, *spec.action_invariants]
 
 
 def _aside(word: str, known: list[str]) -> str:

@@ -36,7 +36,7 @@ _ACTION = """\
                     continue
 {count}                if {unchanged}:  # changed nothing (s is stored and checked){or_outside}
 {on_unchanged}                    continue
-{cut}                fp = fingerprint(t)
+{step}{cut}                fp = fingerprint(t)
 {record}"""
 
 # The same for an enumerator that may answer Counted (spec.core.counts_outside): its counted parameters
@@ -49,7 +49,7 @@ _COUNTED = """\
 # a successor outside the constraint is checked, not stored nor expanded (TLC's rule)
 _CUT = """\
                 if not constraint(t):
-{cut_check}{on_cut}                    continue
+{cut_check}{on_cut}{step}                    continue
 """
 
 _CUT_CHECK = """\
@@ -61,12 +61,16 @@ _CUT_CHECK = """\
 
 def _action(i: int, enum: Callable[..., Any], arity: int, count: str, record: str, constraint: bool,
             cut_check: str | None, counted: str, bundled: dict[int, str], kept: frozenset[int],
-            on_unchanged: str = "", on_cut: str = "") -> str:
+            on_unchanged: str = "", on_cut: str = "", step: str = "") -> str:
     """The code of action ``i``: ``cut_check`` runs on a cut successor that violates an invariant
     (``bad``: its name; ``params``: the parameters), or None when cut successors are not checked;
     ``on_unchanged`` and ``on_cut`` run on a successor that changed nothing and on one the constraint cuts
     (the graph's loop records their labels there);
     ``counted`` adds ``n`` firings at once (an enumerator's :class:`spec.core.Counted` parameters);
+    ``step`` runs on every successor that is not the state itself (a step check's stop): where the loop's
+    ``record`` places it (``{step}`` for a stored successor, ``{step_seen}`` for one seen before: after the
+    invariants, TLC's order, so a state that breaks an invariant is reported as such) and after a cut
+    successor's check, else first of all;
     an action in ``kept`` keeps the constraint (:func:`spec.behaviour.constraint_keepers`): not asked.
     An enumerator that reads no state (:func:`spec.core._once`) is asked once, before the loop; one
     that takes an item of a bundle (``bundled[i]``, see :func:`_bundles`) reads the state's bundle."""
@@ -78,19 +82,24 @@ def _action(i: int, enum: Callable[..., Any], arity: int, count: str, record: st
     params_of = f"params_{i}" if _state_free(enum) else bundled.get(i, f"enum_{i}(s)")
     if getattr(enum, "counts_outside", False) is True:
         code = _action_code(i, f"ps_{i}", target, args, params, count, record, constraint, i in kept, cut_check,
-                            on_unchanged, on_cut)
+                            on_unchanged, on_cut, step)
         return _COUNTED.format(i=i, params_of=params_of, action=code, counted=counted.format(i=i, n=f"ps_{i}.outside"))
     return _action_code(i, params_of, target, args, params, count, record, constraint, i in kept, cut_check,
-                        on_unchanged, on_cut)
+                        on_unchanged, on_cut, step)
 
 
 def _action_code(i: int, params_of: str, target: str, args: str, params: str, count: str, record: str,
-                 constraint: bool, kept: bool, cut_check: str | None, on_unchanged: str, on_cut: str) -> str:
+                 constraint: bool, kept: bool, cut_check: str | None, on_unchanged: str, on_cut: str,
+                 step: str) -> str:
     """The loop over action ``i``'s parameters ``params_of`` (see :func:`_action`)."""
+    step_code = step.format(i=i, params=params)
+    deeper = "".join("    " + line for line in step_code.splitlines(True))
+    in_record = "{step}" in record
     cut = ""
     if constraint and not kept:
         bad = cut_check.format(i=i, params=params) if cut_check is not None else None
-        cut = _CUT.format(cut_check=_CUT_CHECK.format(on_cut=bad) if bad else "", on_cut=on_cut)
+        cut = _CUT.format(cut_check=_CUT_CHECK.format(on_cut=bad) if bad else "", on_cut=on_cut,
+                          step=deeper if in_record else "")
     return _ACTION.format(
         i=i,
         params_of=params_of,
@@ -100,8 +109,9 @@ def _action_code(i: int, params_of: str, target: str, args: str, params: str, co
         unchanged="t is s or t is outside" if constraint else "t is s",
         or_outside=", or counted only" if constraint else "",
         on_unchanged=on_unchanged,
+        step="" if in_record else step_code,
         cut=cut,
-        record=record.format(i=i),
+        record=record.format(i=i, step=step_code, step_seen=deeper),
     )
 
 
@@ -196,7 +206,7 @@ def expand_level(search, frontier):
     ({enums}) = search_enums
     ({steps}) = search_steps
 {unpack_bundles}    fingerprint, constraint, violated = search.fingerprint, search.constraint, search.violated
-    store = search.store
+{step_locals}    store = search.store
     seen = store.index.setdefault  # one dict operation per successor: a new fingerprint gets index n
     n = len(store.index)
     parents_append, via_append = store.parents.append, store.via.append
@@ -229,11 +239,11 @@ _LEVEL_COUNTED = """\
 
 _LEVEL_RECORD = """\
                 if seen(fp, n) != n:
-                    continue
+{step_seen}                    continue
                 n += 1
                 parents_append(si)
                 via_append({i})
-{check}                if n >= limit:  # the N-th distinct state: stored and checked, then the search stops
+{check}{step}                if n >= limit:  # the N-th distinct state: stored and checked, then the search stops
                     search.stop_full(depth + 1)
                 append(t)
 """
@@ -242,6 +252,14 @@ _LEVEL_CHECK = """\
                 bad = violated(t)
                 if bad:
                     search.stop_violation(bad, n - 1)
+"""
+
+# a step check (``search.step_bad(s, t, action index)``: refinement) fails on the step from s to t: the
+# search stops there, as at a cut state that violates an invariant (the trace ends with the step)
+_LEVEL_STEP = """\
+                bad = step_bad(s, t, {i})
+                if bad:
+                    search.stop_cut(bad, si, {i}, {params}, t)
 """
 
 _LEVEL_DEADLOCK = """\
@@ -299,7 +317,7 @@ _GRAPH_RECORD = """\
                 elif ti == si:
                     self_append(lid)
                     continue
-                dst_append(ti)
+{step}                dst_append(ti)
                 lab_append(lid)
 """
 
@@ -312,7 +330,7 @@ _GRAPH_CHECK = """\
 
 def level_loop(
     spec: Spec, actions: Actions, *, constraint: bool, invariants: bool, deadlock: bool, stop: type[Exception],
-    kept: frozenset[int] = frozenset(), graph: bool = False,
+    kept: frozenset[int] = frozenset(), graph: bool = False, step_check: bool = False,
 ) -> Callable[[Any, list[State]], list[State]]:
     """The level loop of :mod:`modelcheck.engine.bfs` for ``actions`` (in the spec's order).
 
@@ -330,6 +348,9 @@ def level_loop(
     state-changing successor kept, and where each state's edges end. Its search also gives ``g``,
     ``label_ids`` (per action, parameters -> label id), ``label_id``, ``record``, ``cut_pending`` and
     ``cut_predicates``.
+
+    ``step_check``: every successor that is not the state itself is passed to ``search.step_bad(s, t, action
+    index)`` first, whatever becomes of it; a name it returns stops the search at that step (``stop_cut``).
     """
     bundles, bundled = _bundles(actions)
     bundled = _shared(actions, bundled)
@@ -339,8 +360,9 @@ def level_loop(
         if graph else (_LEVEL_COUNT, _LEVEL_RECORD, _LEVEL_CHECK, "", "", "", ""))
     record = record.replace("{check}", check if invariants else "")
     cut = "search.stop_cut(bad, si, {i}, {params}, t)" if invariants else None
-    code = "".join(_action(i, e, a, count, record, constraint, cut, _LEVEL_COUNTED, bundled, kept, on_unchanged, on_cut)
-                   for i, (e, _, a) in enumerate(actions))
+    step = _LEVEL_STEP if step_check else ""
+    code = "".join(_action(i, e, a, count, record, constraint, cut, _LEVEL_COUNTED, bundled, kept, on_unchanged, on_cut,
+                           step) for i, (e, _, a) in enumerate(actions))
     source = _LEVEL.format(
         actions=code,
         ask_once=_ask_once(actions, "    "),
@@ -348,6 +370,7 @@ def level_loop(
         before=f"            before = {names['fired_total']}\n" if deadlock else "",
         deadlock=_LEVEL_DEADLOCK.format(**names) if deadlock else "",
         graph_locals=graph_locals.replace("{ids}", "".join(f"ids_{i}, " for i in range(len(actions)))),
+        step_locals="    step_bad = search.step_bad\n" if step_check else "",
         state_end=state_end,
         **names,
     )
@@ -361,7 +384,7 @@ def expand_chunk(part, chunk_states, asked, before, fa, ka, aa, ta, events):
     ({enums}) = search_enums
     ({steps}) = search_steps
 {unpack_bundles}    fingerprint, constraint, violated = part.fingerprint, part.constraint, part.violated
-    cut_event = part.cut_event
+    cut_event, step_event, step_bad = part.cut_event, part.step_event, part.step_bad
     outside = OUTSIDE
     asked_add = asked.add
     if chunk_states:
@@ -393,6 +416,13 @@ _CHUNK_COUNTED = """\
                 f{i} += {n}
 """
 
+# a step check fails on the step from s to t: an event at the successor's key (after its state's invariants there)
+_CHUNK_STEP = """\
+                bad = step_bad(s, t, {i})
+                if bad:
+                    events.append(step_event(base + pos, bad, gid, {i}, {params}, t))
+"""
+
 _CHUNK_DEADLOCK = """\
             if pos < 0:
                 events.append((base | DEADLOCK_POS, DEAD, None, gid))
@@ -410,7 +440,7 @@ _CHUNK_RECORD = """\
 
 
 def chunk_loop(spec: Spec, actions: Actions, *, constraint: bool, deadlock: bool, kept: frozenset[int] = frozenset(),
-               **names: Any) -> Callable[..., Any]:
+               step_check: bool = False, **names: Any) -> Callable[..., Any]:
     """The chunk loop of :mod:`modelcheck.engine.search` for ``actions`` (in the spec's order).
 
     The returned function takes the worker (its ``fingerprint``, ``constraint``, ``violated``,
@@ -418,15 +448,18 @@ def chunk_loop(spec: Spec, actions: Actions, *, constraint: bool, deadlock: bool
     fingerprints asked about (this generation's set and the one before), the appends of the
     fingerprints, keys, action indices and states to ask about, and the chunk's events; it returns
     the gid of the last state it expanded (-1: none) and the firings per action. ``deadlock``: a
-    state without successors is an event; ``kept``: as in :func:`level_loop`. ``names``: the key's layout
+    state without successors is an event; ``kept``: as in :func:`level_loop`; ``step_check``: every successor
+    that is not the state itself is passed to ``part.step_bad(s, t, action index)``, a name it returns an
+    event at the successor's key (``part.step_event``). ``names``: the key's layout
     and the event kinds (``KEY_BITS``, ``POS_LIMIT``, ``DEADLOCK_POS``, ``DEAD``).
     """
     bundles, bundled = _bundles(actions)
     bundled = _shared(actions, bundled)
     fields = _names(len(actions), len(bundles))
     cut = "events.append(cut_event(base + pos, bad, gid, {i}, {params}, t))"
-    code = "".join(_action(i, e, a, _CHUNK_COUNT, _CHUNK_RECORD, constraint, cut, _CHUNK_COUNTED, bundled, kept)
-                   for i, (e, _, a) in enumerate(actions))
+    step = _CHUNK_STEP if step_check else ""
+    code = "".join(_action(i, e, a, _CHUNK_COUNT, _CHUNK_RECORD, constraint, cut, _CHUNK_COUNTED, bundled, kept,
+                           step=step) for i, (e, _, a) in enumerate(actions))
     source = _CHUNK.format(actions=code, ask_once=_ask_once(actions, "        "), ask_bundles=_ask_bundles(bundles),
                            deadlock=_CHUNK_DEADLOCK if deadlock else "", **fields)
     return _compile(spec, "expand_chunk", source, actions, bundles, **names)

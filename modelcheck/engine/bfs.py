@@ -15,8 +15,18 @@ from modelcheck.engine.calls import step_arity
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
-from spec.behaviour import constraint_keepers, initial_states, invariant_check, outside_counted, state_constraint
+from spec.behaviour import (
+    constraint_keepers,
+    initial_states,
+    invariant_check,
+    outside_counted,
+    state_constraint,
+    step_check,
+)
 from spec.core import Label, Spec, State
+
+#: A check of each step (state, successor, action index): None, or the name of what it breaks.
+StepCheck = Callable[[State, State, int], str | None]
 
 
 def bfs(
@@ -28,10 +38,16 @@ def bfs(
     max_states: int | None = None,
     progress: Progress | None = None,
     goal: Callable[[State], str | None] | None = None,
+    steps: StepCheck | None = None,
 ) -> Result:
-    """Explore every reachable state of ``spec`` level by level (initial states are depth 1)."""
+    """Explore every reachable state of ``spec`` level by level (initial states are depth 1).
+
+    ``steps(s, t, action index)`` is asked of every step from a stored state ``s`` to a successor ``t`` that is
+    not ``s`` itself, inside the constraint or not (a refinement's check, :mod:`modelcheck.engine.refinement`;
+    by default the spec's action invariants, :func:`spec.behaviour.step_check`); a name it returns stops the
+    search there as a violation of that name, the trace ending with the step."""
     with gc_paused():
-        return _Search(spec, symmetry, check_invariants, check_deadlock, max_states, progress, goal).run()
+        return _Search(spec, symmetry, check_invariants, check_deadlock, max_states, progress, goal, steps).run()
 
 
 class _Stop(Exception):  # noqa: N818 - not an error: how a phase ends the search
@@ -60,6 +76,7 @@ class _Search:
         max_states: int | None,
         progress: Progress | None,
         goal: Callable[[State], str | None] | None,
+        steps: StepCheck | None = None,
     ) -> None:
         self.started = time.perf_counter()
         self.spec, self.check_deadlock, self.max_states, self.progress = spec, check_deadlock, max_states, progress
@@ -70,7 +87,11 @@ class _Search:
         # The invariants in order (or a spec's equivalent fast path); ``goal`` replaces them when the
         # search looks for a state (a witness, `--reach`) instead of a violation: the same stop, the same trace.
         self.violated = goal or invariant_check(spec)
-        self.counts_outside = goal is None  # a goal may hold outside the constraint: steps then build every successor
+        if steps is None and goal is None:  # the spec's action invariants, when it declares some
+            steps = step_check(spec, check_invariants)
+        # a goal may hold outside the constraint, a step check reads every step: steps then build every successor
+        self.counts_outside = goal is None and steps is None
+        self.step_bad = steps
         self.constraint = state_constraint(spec)  # None when the spec has none: one test per successor
         self.fired = [0] * len(spec.actions)  # firings per action (successors generated, but the initial states)
         self.level_loop = self.make_level_loop(
@@ -81,6 +102,7 @@ class _Search:
             invariants=self.invariants,
             deadlock=check_deadlock,
             stop=_Stop,
+            step_check=steps is not None,
         )
         self.store = StateStore()
         self.result = Result(spec, symmetry=symmetry)

@@ -21,7 +21,7 @@ from modelcheck.engine._fingerprint import fingerprinter, sample_holds_salted
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
-from modelcheck.engine.search import CUT, DEAD, FULL, STATE, Partition, rebuild
+from modelcheck.engine.search import CUT, DEAD, EVENT_ORDER, STATE, STEP, Partition, rebuild
 from modelcheck.engine.transport import InProcess, LocalProcesses, RayActors
 from spec.behaviour import initial_states, invariant_check, state_constraint
 from spec.core import Spec, SpecError, State
@@ -254,8 +254,8 @@ class _Run:
                 self.chunks += 1
                 events = pending + [e for r in reports for e in r["events"]]
                 pending = []
-                if events:  # at one key, the state's own violation comes before the max_states cut
-                    return self.stop(min(events, key=lambda e: (e[0], e[1] == FULL)))
+                if events:  # at one key, the state's own violation, then its step's, then the max_states cut
+                    return self.stop(min(events, key=lambda e: (e[0], EVENT_ORDER[e[1]])))
                 self.total += reports[0]["added"]
                 self.peak_disk = max(self.peak_disk, sum(r["disk_bytes"] for r in reports))
                 self.lo = hi
@@ -316,7 +316,7 @@ class _Run:
         recounts = self.t.call("recount", key)
         counts = self.sum_counts(recounts)
         spec, fp, depth = self.spec, self.fingerprint, self.depth
-        if kind == CUT:
+        if kind in (CUT, STEP):
             _, _, name, gid, label, t = event
             trace = rebuild(spec, fp, self.chain(gid)) + [Step(label, t)]
             return self.finish(counts, VIOLATION, name, trace, depth + 1)

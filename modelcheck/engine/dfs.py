@@ -14,7 +14,7 @@ from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
-from spec.behaviour import initial_states, invariant_check, state_constraint
+from spec.behaviour import initial_states, invariant_check, state_constraint, step_check
 from spec.core import Label, Spec
 
 
@@ -47,6 +47,7 @@ def _dfs(
     started = time.perf_counter()
     fingerprint = fingerprinter(spec, symmetry)
     first_bad = invariant_check(spec, check_invariants)
+    step_bad = step_check(spec, check_invariants)
     constraint = state_constraint(spec)
     fired = [0] * len(spec.actions)
     new = [0] * len(spec.actions)
@@ -109,6 +110,10 @@ def _dfs(
             fired[ai] += 1
             tstep = Step(Label(spec.actions[ai].name, params), t)
             deepest = max(deepest, depth + 1)
+            if step_bad is not None:
+                bad = step_bad(step.state, t, ai)
+                if bad:
+                    return finish(VIOLATION, bad, [f[0] for f in path] + [tstep])
             if constraint is not None and not constraint(t):
                 bad = first_bad(t)
                 if bad:

@@ -74,9 +74,16 @@ def format_trace(spec: Spec, trace: list[Step]) -> str:
     return "\n".join(out)
 
 
+def what_is_violated(spec: Spec, name: str) -> str:
+    """``invariant X`` or, for an invariant of steps (:func:`spec.core.action_invariant`), ``action invariant X``."""
+    return f"action invariant {name}" if name in spec.action_invariants else f"invariant {name}"
+
+
 def violation_line(spec: Spec, invariant: str, state: Any) -> str:
     """The line closing a counterexample: which invariant is false, and why (the spec's explanation)."""
     why = spec.explain(invariant, state)
+    if invariant in spec.action_invariants:
+        return f"       --> {why}"
     if why.startswith(f"{invariant} is false"):  # no explanation but the docstring: say the name once
         return f"       --> {invariant} is false in this state{why[len(invariant) + 9:]}"
     return f"       --> {invariant} is false in this state: {why}"
@@ -88,7 +95,7 @@ def summary(result: Result, lanes: bool = False) -> str:
     lines = [f"Model: {spec.describe()}{'  (symmetry)' if result.symmetry else ''}"]
     if result.verdict == VIOLATION:
         lines.append(
-            f"Error: invariant {result.violated} is violated; "
+            f"Error: {what_is_violated(spec, result.violated)} is violated; "
             f"{'shortest ' if result.mode in ('bfs', 'parallel') else ''}counterexample: "
             f"{count(result.trace_length, 'step')}"
         )

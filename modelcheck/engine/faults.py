@@ -978,6 +978,9 @@ def _from_spec_frame(spec: Spec, frame: FrameType, exc: BaseException) -> SpecCo
     for name, inv in spec.invariants.items():
         if _function_of(code, inv):
             return raised(spec, f"invariant {name}", exc, state)
+    for name, inv in spec.action_invariants.items():
+        if _function_of(code, inv):
+            return raised(spec, f"action invariant {name}", exc, state)
     return raised(spec, code.co_name, exc, state, has_state=bool(args))
 
 

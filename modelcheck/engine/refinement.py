@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modelcheck.engine._fingerprint import plain_or_apart
-from modelcheck.engine._state_store import StateStore
+from modelcheck.engine.bfs import bfs
 from modelcheck.engine.explain import compact, format_trace
 from modelcheck.engine.faults import raised, show_value, unlike_part
+from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import Step, count, shown_state
 from spec.behaviour import initial_states
-from spec.core import Label, Spec, SpecError, State, returned
+from spec.core import Spec, SpecError, State, returned
 
 
 @dataclass
@@ -38,6 +39,7 @@ class RefinementResult:
     explained: Counter = field(default_factory=Counter)  # "Phase2b -> VoteFor" -> count
     abstract_states: int = 0  # distinct abstract states the mapping reaches
     seconds: float = 0.0
+    complete: bool = True  # False: the search stopped at max_states before a verdict
 
     @property
     def failing_step(self) -> int | None:
@@ -46,10 +48,15 @@ class RefinementResult:
 
 
 def check_refinement(
-    concrete: Spec, abstract: Spec, mapping: Callable[[State], State], *, max_states: int | None = None
+    concrete: Spec, abstract: Spec, mapping: Callable[[State], State], *, max_states: int | None = None,
+    progress: Progress | None = None,
 ) -> RefinementResult:
     """Check that ``concrete`` implements ``abstract`` under ``mapping`` on every reachable state (within the
-    concrete spec's constraint: a step leaving it is checked, the state it reaches is not expanded)."""
+    concrete spec's constraint: a step leaving it is checked, the state it reaches is not expanded).
+
+    The initial states are checked here; every step after them by the checker's own breadth-first search
+    (:func:`modelcheck.engine.bfs.bfs` with a step check), so the distinct states, the transitions and the
+    failing step are the ones ``check`` reaches, in its order."""
     started = time.perf_counter()
     res = RefinementResult(concrete, abstract)
     abs_inits = set(abstract.init_states())
@@ -62,7 +69,7 @@ def check_refinement(
         if out is None:
             out = {}
             for i, params, b in abstract.successors(a):
-                out.setdefault(b, str(abstract.show_label(abstract.label(i, params))))
+                out.setdefault(b, str(abstract.show_label(abstract.label(i, params))).split("(")[0])
                 own.setdefault(b, b)
             abs_next[a] = out
         return out
@@ -79,17 +86,8 @@ def check_refinement(
                             f"{show_value(ours)} only as Python compares): map to the abstract spec's values")
         seen_abs.add(a)
 
-    store = StateStore()
-    fingerprint = plain_or_apart(concrete)  # a -1 and a -2 hash alike (modelcheck.engine._fingerprint)
-    frontier: list[tuple[State, int]] = []
-
-    def fail(reason: str, i: int, last: Step | None) -> RefinementResult:
-        steps = store.rebuild(concrete, fingerprint, concrete.init_states(), i)
-        res.holds, res.reason, res.trace = False, reason, steps + ([last] if last else [])
-        return finish()
-
     def finish() -> RefinementResult:
-        res.distinct_states, res.abstract_states = len(store), len(seen_abs)
+        res.abstract_states = len(seen_abs)
         res.seconds = time.perf_counter() - started
         return res
 
@@ -110,47 +108,57 @@ def check_refinement(
                             f"expected a state of {abstract.name} ({want}, as its init_states() give)")
         return a
 
+    fingerprint = plain_or_apart(concrete)  # a -1 and a -2 hash alike (modelcheck.engine._fingerprint)
+    inits: set[int] = set()
     for s in initial_states(concrete):
-        if fingerprint(s) in store.index:
+        fp = fingerprint(s)
+        if fp in inits:
             continue
+        inits.add(fp)
         a = mapped(s)
         if a not in abs_inits:
             seen_abs.add(a)
-            return fail(f"initial state maps to {_show(abstract, a)}, not an initial state of {abstract.name}",
-                        store.add(fingerprint(s), -1, -1), None)
+            res.holds, res.trace, res.distinct_states = False, [Step(None, s)], len(inits)
+            res.reason = f"initial state maps to {_show(abstract, a)}, not an initial state of {abstract.name}"
+            return finish()
         if a not in seen_abs:
             first_seen(a)
-        if concrete.constraint(s):  # TLC's CONSTRAINT holds initial states too: checked, not stored or expanded
-            frontier.append((s, store.add(fingerprint(s), -1, -1)))
-    while frontier:
-        nxt: list[tuple[State, int]] = []
-        for s, si in frontier:
-            a = mapped(s)
-            for ai, params, t in concrete.successors(s):
-                res.transitions += 1
-                b = mapped(t)
-                label = Label(concrete.actions[ai].name, params)
-                if b == a:
-                    res.stutters += 1
-                else:
-                    via = abstract_steps(a).get(b)
-                    if via is None:
-                        return fail(
-                            f"{concrete.show_label(label)} maps to no step of {abstract.name}: "
-                            f"{_show(abstract, a)}  ->  {_show(abstract, b)}",
-                            si,
-                            Step(label, t),
-                        )
-                    res.explained[f"{label.name} -> {via.split('(')[0]}"] += 1
-                if b not in seen_abs:
-                    first_seen(b)
-                fp = fingerprint(t)
-                if fp not in store.index and concrete.constraint(t):  # TLC's CONSTRAINT: checked, not expanded
-                    if max_states is not None and len(store) >= max_states:
-                        res.reason = f"stopped at {max_states:,} states (incomplete)"
-                        return finish()
-                    nxt.append((t, store.add(fp, si, ai)))
-        frontier = nxt
+
+    # The step check of the search: the image of the step's state (the same for all its steps, so worked out
+    # once per state), the image of the successor, and the abstract step between them if they differ.
+    moves: Counter = Counter()  # (concrete action index, abstract action) -> steps
+    last: list[Any] = [None, None]  # the state whose image is at hand, and that image
+    failed: list[tuple[State, State]] = []
+
+    def step_bad(s: State, t: State, ai: int) -> str | None:
+        if s is not last[0]:
+            last[0], last[1] = s, mapped(s)
+        a, b = last[1], mapped(t)
+        if b == a:
+            return None
+        via = abstract_steps(a).get(b)
+        if via is None:
+            failed.append((a, b))
+            return "refinement"
+        moves[ai, via] += 1
+        if b not in seen_abs:
+            first_seen(b)
+        return None
+
+    result = bfs(concrete, check_invariants=False, max_states=max_states, progress=progress, steps=step_bad)
+    res.distinct_states = result.distinct_states
+    res.transitions = sum(c.fired for c in result.coverage.values())
+    res.stutters = res.transitions - sum(moves.values()) - len(failed)
+    names = [a.name for a in concrete.actions]
+    res.explained = Counter({f"{names[ai]} -> {via}": n for (ai, via), n in moves.items()})
+    if failed:
+        assert result.trace is not None and result.trace[-1].label is not None
+        a, b = failed[0]
+        res.holds, res.trace = False, result.trace
+        res.reason = (f"{concrete.show_label(result.trace[-1].label)} maps to no step of {abstract.name}: "
+                      f"{_show(abstract, a)}  ->  {_show(abstract, b)}")
+    elif not result.complete:
+        res.complete, res.reason = False, f"stopped at {max_states:,} states (incomplete)"
     return finish()
 
 
@@ -162,7 +170,10 @@ def summary(res: RefinementResult) -> str:
     """A readable report."""
     c, a = res.concrete, res.abstract
     lines = [f"Refinement: {c.describe()}  =>  {a.describe()}"]
-    if res.holds:
+    if not res.complete:  # stopped at --max-states
+        lines.append(f"Every step checked maps to a step of {a.name} or to a stutter; {res.reason}: no verdict "
+                     "beyond them.")
+    elif res.holds:
         lines.append(f"Every step maps to a step of {a.name} or to a stutter: {c.name} implements {a.name}.")
     else:
         k = res.failing_step  # the listing below numbers states from 1, so step k leads to state k + 1
@@ -190,6 +201,7 @@ def as_json(res: RefinementResult) -> dict[str, Any]:
         "concrete": res.concrete.describe(),
         "abstract": res.abstract.describe(),
         "verdict": "ok" if res.holds else "violation",
+        "complete": res.complete,
         "reason": res.reason,
         "failing_step": res.failing_step,
         "distinct_states": res.distinct_states,

@@ -52,7 +52,7 @@ from modelcheck.engine._numpy import np
 from modelcheck.engine._store import INT64, Frontier, Records, SeenSet
 from modelcheck.engine.calls import step_arity
 from modelcheck.engine.result import Step
-from spec.behaviour import constraint_keepers, invariant_check, outside_counted, state_constraint
+from spec.behaviour import constraint_keepers, invariant_check, outside_counted, state_constraint, step_check
 from spec.core import Label, Spec, SpecError, State
 
 KEY_BITS = 20
@@ -62,6 +62,10 @@ DEADLOCK_POS = (1 << KEY_BITS) - 2  # "after the state's (no) successors": the o
 
 # Event kinds (an event is a tuple whose first item is its key).
 CUT, STATE, DEAD, FULL = "cut", "state", "deadlock", "max-states"
+STEP = "step"  # an action invariant broken by the step to a successor (laid out as CUT)
+#: At one key (one successor), the event the one-process search meets first: a state's invariants, then the
+#: step's action invariants (TLC's order), then the max_states cut.
+EVENT_ORDER = {CUT: 0, STATE: 0, STEP: 1, DEAD: 1, FULL: 2}
 
 BALANCE_SLACK, BALANCE_SHARE = 8, 64  # a worker may hold 8 states or 1/64 of a chunk's new states beyond its share
 # A worker remembers the fingerprints it asked about in two generations of sets (a lookup costs less
@@ -97,6 +101,7 @@ class Partition:
         self.w, self.n, self.spec = w, n, spec
         self.fingerprint: Callable[[State], int] = fingerprinter(spec, symmetry)
         self.violated = invariant_check(spec, check_invariants)
+        self.step_bad = step_check(spec, check_invariants)  # the spec's action invariants, when it has some
         self.check_deadlock = check_deadlock
         self.constraint = state_constraint(spec)  # None: no constraint
         spill = Path(spill_dir) if spill_dir else None
@@ -135,6 +140,7 @@ class Partition:
             constraint=self.constraint is not None,
             kept=constraint_keepers(spec),
             deadlock=check_deadlock,
+            step_check=self.step_bad is not None,
             KEY_BITS=KEY_BITS,
             POS_LIMIT=POS_LIMIT,
             DEADLOCK_POS=DEADLOCK_POS,
@@ -198,7 +204,8 @@ class Partition:
         events: list[tuple] = []
         if len(self.asked_now) >= self.asked_cap:  # a new generation; the older one is forgotten
             self.asked_then, self.asked_now = self.asked_now, set()
-        with outside_counted(spec):  # the worker checks its spec's own invariants only
+        # the worker checks its spec's own invariants only; a step check reads every step, so each is built
+        with outside_counted(spec, self.step_bad is None):
             last, fired = self.expand_chunk(
                 self, self.chunk_states, self.asked_now, self.asked_then, fa, ka, aa, ta, events
             )
@@ -282,6 +289,10 @@ class Partition:
     def cut_event(self, key: int, bad: str, gid: int, ai: int, params: tuple, t: State) -> tuple:
         """The event: invariant ``bad`` fails on ``t``, successor ``key`` of state ``gid``, outside the constraint."""
         return (key, CUT, bad, gid, Label(self.spec.actions[ai].name, params), t)
+
+    def step_event(self, key: int, bad: str, gid: int, ai: int, params: tuple, t: State) -> tuple:
+        """The event: action invariant ``bad`` fails on the step to ``t``, successor ``key`` of state ``gid``."""
+        return (key, STEP, bad, gid, Label(self.spec.actions[ai].name, params), t)
 
     def too_many_successors(self) -> None:
         raise SpecError(f"{self.spec.name}: a state with more than {POS_LIMIT:,} successors")

@@ -15,7 +15,7 @@ from modelcheck.engine._fingerprint import plain_or_apart
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
-from spec.behaviour import initial_states, invariant_check, state_constraint
+from spec.behaviour import initial_states, invariant_check, state_constraint, step_check
 from spec.core import Label, Spec
 
 
@@ -45,6 +45,7 @@ def simulate(
         raise ValueError("walks and depth must be at least 1")
     started = time.perf_counter()
     first_bad = invariant_check(spec, check_invariants)
+    step_bad = step_check(spec, check_invariants)  # on the step each walk takes (TLC's simulation does too)
     constraint = state_constraint(spec)
     fingerprint = plain_or_apart(spec)  # the exhaustive search's (a -1 and a -2 hash alike)
     inits = initial_states(spec)
@@ -73,6 +74,7 @@ def simulate(
                     if check_deadlock:
                         verdict, bad_trace, bad_walk = DEADLOCK, trace, w
                     break
+                prev = state
                 ai, params, state = succs[rng.randrange(len(succs))]
                 generated += 1
                 fired[ai] += 1
@@ -83,7 +85,7 @@ def simulate(
                     seen.add(fp)
                     new[ai] += 1
                 trace.append(Step(Label(spec.actions[ai].name, params), state))
-                bad = first_bad(state)
+                bad = (step_bad is not None and step_bad(prev, state, ai)) or first_bad(state)
             if bad:
                 verdict, violated, bad_trace, bad_walk = VIOLATION, bad, trace, w
             if len(trace) > len(deepest):

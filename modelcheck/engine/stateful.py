@@ -23,10 +23,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from modelcheck.engine.explain import format_trace, violation_line
+from modelcheck.engine.explain import format_trace, violation_line, what_is_violated
 from modelcheck.engine.hook_check import hook_checker
 from modelcheck.engine.result import Step, count
-from spec.behaviour import initial_states, state_constraint
+from spec.behaviour import initial_states, state_constraint, step_check
 from spec.core import Label, Spec, State
 from spec.model import Model
 
@@ -37,7 +37,7 @@ class InvariantViolation(AssertionError):  # noqa: N818 - reads as what happened
     def __init__(self, spec: Spec, invariant: str, trace: list[Step]) -> None:
         self.spec, self.invariant, self.trace = spec, invariant, list(trace)
         super().__init__(
-            f"invariant {invariant} is violated after {count(self.trace_length, 'step')} "
+            f"{what_is_violated(spec, invariant)} is violated after {count(self.trace_length, 'step')} "
             f"({spec.describe()}):\n{format_trace(spec, self.trace)}\n"
             + violation_line(spec, invariant, self.trace[-1].state)
         )
@@ -57,6 +57,7 @@ def spec_machine(spec: Spec | Model) -> type[RuleBasedStateMachine]:
         raise ValueError(f"{spec.describe()}: no initial state")
     constraint = state_constraint(spec)
     hooks = hook_checker(spec)  # the speed hooks' promises, compared with the plain steps where a run steps on
+    step_bad = step_check(spec)  # the spec's action invariants, on each step taken
 
     class SpecMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -82,6 +83,9 @@ def spec_machine(spec: Spec | Model) -> type[RuleBasedStateMachine]:
                 return
             ai, params, nxt = enabled[data.draw(st.integers(0, len(enabled) - 1), label="enabled action")]
             self.trace.append(Step(Label(spec.actions[ai].name, params), nxt))
+            bad = step_bad(state, nxt, ai) if step_bad is not None else None
+            if bad:
+                raise InvariantViolation(spec, bad, self.trace)
 
         @classmethod
         def _to_test_case(cls) -> type:

@@ -406,14 +406,19 @@ class StepVerdict:
 def recorded_violation(spec: Spec, trace: ItfTrace) -> tuple[bool, str] | None:
     """Whether the violation ``trace`` records still happens in ``spec`` (its steps having been replayed), and
     the sentence that says so; ``None`` when it records none the spec can judge. An invariant: the last state
-    breaks it. A lasso of a temporal property: the behaviour it stands for (the prefix, then the loop for ever,
-    or stuttering in the last state) violates the property, and its loop is fair under the fairness it was found
-    under (the spec's declared fairness, or none with ``--no-fairness``) on the model it was found on."""
+    breaks it; an action invariant: the last step breaks it. A lasso of a temporal property: the behaviour it
+    stands for (the prefix, then the loop for ever, or stuttering in the last state) violates the property, and
+    its loop is fair under the fairness it was found under (the spec's declared fairness, or none with
+    ``--no-fairness``) on the model it was found on."""
     meta, steps = trace.meta, trace.steps
     violated = meta.get("violated")
     if isinstance(violated, str) and violated in spec.invariants:
         still = not spec.invariants[violated](steps[-1].state)
         return still, f"the last state {'violates' if still else 'no longer violates'} {violated}"
+    if isinstance(violated, str) and violated in spec.action_invariants and len(steps) > 1:
+        s, t = steps[-2].state, steps[-1].state
+        still = t != s and not spec.action_invariants[violated](s, t)
+        return still, f"the last step {'breaks' if still else 'no longer breaks'} {violated}"
     loop, name = meta.get("loop"), meta.get("property")
     if loop is None or not isinstance(name, str):
         return None

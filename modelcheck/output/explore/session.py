@@ -253,6 +253,12 @@ class Session:
         for name, inv in spec.invariants.items():
             ok = bool(inv(state))
             invariants.append({"name": name, "holds": ok, "why": None if ok else spec.explain(name, state)})
+        if len(steps) > 1:  # the step that reached the state, judged by the action invariants (none: it holds)
+            prev = steps[-2].state
+            for name, ainv in spec.action_invariants.items():
+                ok = state == prev or bool(ainv(prev, state))
+                invariants.append({"name": name, "holds": ok,
+                                   "why": None if ok else f"the step to this state breaks {name}"})
         broken = {inv["name"] for inv in invariants if not inv["holds"]}
         enabled = []
         for act in spec.actions:
@@ -261,7 +267,7 @@ class Session:
                 enabled.append({
                     "label": spec.show_label(label),
                     "path": f"{base}/{segment(label)}" if base else segment(label),
-                    "violates": self._breaks(nxt, broken),
+                    "violates": self._breaks(nxt, broken) or spec.step_violated(state, nxt),
                     "stutter": nxt == state,
                     "outside": not self.within(nxt),
                 })

@@ -1,0 +1,117 @@
+"""Action invariants (TLA+'s action properties ``[][A]_vars``) on a user's spec written from scratch:
+tests/user_specs/growing_log.py, the TLA+ text and the models TLC 2.20 ran in tests/user_specs/GrowingLog/. Every
+engine checks them (one process, two workers, the graph's loop, dfs, simulation, Hypothesis), with TLC's counts,
+TLC's order against a state invariant broken at the same step, and the CLI, replay, variants and the explorer say
+which step breaks which."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
+
+from modelcheck import VIOLATION, check
+from modelcheck.engine.coordinator import search
+from modelcheck.engine.dfs import dfs
+from modelcheck.engine.graph import explore_checked
+from modelcheck.engine.simulate import simulate
+from modelcheck.engine.stateful import InvariantViolation, run_spec
+from modelcheck.output.explore.session import Session
+from spec.core import invariant
+from spec.registry import load_user_spec
+
+FILE = Path(__file__).resolve().parent / "user_specs" / "growing_log.py"
+GROWING = f"{FILE}:GrowingLog"
+GrowingLog = load_user_spec(GROWING)
+AnyLeader = load_user_spec(f"{FILE}:AnyLeader")
+
+# TLC 2.20 -workers 1 (tests/user_specs/GrowingLog): MCGrowingLog.cfg: no error, 781 distinct, 2,609 generated,
+# depth 12; MCGrowingLogBug.cfg (UpToDate = FALSE): "Action property CommittedEntriesStay is violated", 5 states,
+# 89 generated and 61 distinct when it stopped; MCGrowingLogBugInv.cfg (the same with INVARIANT CommitWithinLog):
+# "Invariant CommitWithinLog is violated", the same trace and counts (TLC checks a new state's invariants first).
+TRACE = ["Write", "Replicate", "Commit", "NewLeader"]
+
+
+class AnyLeaderChecked(AnyLeader):
+    """MCGrowingLogBugInv.cfg: the bug with the state invariant as well, broken by the same step."""
+
+    @invariant
+    def CommitWithinLog(self, s: object) -> bool:
+        return all(c <= len(x) for c, x in zip(s.commit, s.log))  # type: ignore[attr-defined]
+
+
+def figures(r: object) -> tuple:
+    labels = [st.label.name for st in r.trace[1:]] if r.trace else None  # type: ignore[attr-defined]
+    return r.verdict, r.violated, r.distinct_states, r.states_generated, labels  # type: ignore[attr-defined]
+
+
+def test_counts_and_the_broken_step_are_tlcs() -> None:
+    r = check(GrowingLog())
+    assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", 781, 2609, 12)
+    assert figures(check(AnyLeader())) == (VIOLATION, "CommittedEntriesStay", 61, 89, TRACE)
+    assert figures(check(AnyLeaderChecked())) == (VIOLATION, "CommitWithinLog", 61, 89, TRACE)
+    assert check(AnyLeader(), check_invariants=False).verdict == "ok"  # --no-invariants: none of either kind
+
+
+def test_two_workers_and_the_graphs_loop_find_the_same_step() -> None:
+    """The parallel search's events at one successor's key: the state's invariant before the step's (TLC's)."""
+    for spec in (AnyLeader(), AnyLeaderChecked()):
+        one = figures(check(spec))
+        assert figures(search(spec, workers=2)) == one
+        graph_result = explore_checked(spec)[1]
+        assert (graph_result.verdict, graph_result.violated) == one[:2]
+    r = search(GrowingLog(), workers=2)
+    assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", 781, 2609, 12)
+
+
+def test_dfs_simulation_and_hypothesis_check_each_step() -> None:
+    assert dfs(AnyLeader()).violated == "CommittedEntriesStay"
+    assert dfs(GrowingLog()).verdict == "ok"
+    assert simulate(AnyLeader(), walks=50, depth=30, seed=1).violated == "CommittedEntriesStay"
+    assert simulate(GrowingLog(), walks=50, depth=30, seed=1).verdict == "ok"
+    run_spec(GrowingLog(), settings(max_examples=30, derandomize=True))
+    with pytest.raises(InvariantViolation) as found:
+        run_spec(AnyLeader(), settings(max_examples=200, derandomize=True))
+    assert found.value.invariant == "CommittedEntriesStay"
+    assert str(found.value).startswith("action invariant CommittedEntriesStay is violated after")
+    assert "--> the step to this state breaks CommittedEntriesStay" in str(found.value)
+
+
+def test_cli_replay_variants_and_explorer_name_the_step(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "check", GROWING, "--variant", "any-leader", "--out", str(tmp_path / "cex"))
+    assert code == 1 and "Error: action invariant CommittedEntriesStay is violated; shortest counterexample: 4 " \
+        "steps" in out
+    assert "  5. NewLeader(j=2)" in out and "--> the step to this state breaks CommittedEntriesStay" in out
+    code, out, _ = run(capsys, "check", GROWING, "--variant", "any-leader", "--json", "--workers", "2")
+    obj = json.loads(out)
+    assert code == 1 and (obj["violated"], obj["distinct_states"], obj["states_generated"]) == \
+        ("CommittedEntriesStay", 61, 89)
+    code, out, _ = run(capsys, "replay", str(tmp_path / "cex" / "trace.itf.json"), "--spec", f"{FILE}:AnyLeader")
+    assert code == 0 and "the last step breaks CommittedEntriesStay" in out
+    code, out, _ = run(capsys, "variants", "--spec", GROWING, "--check")
+    assert code == 0 and "CommittedEntriesStay, 4 steps   CommittedEntriesStay, 4 steps" in out
+    view = Session(AnyLeader()).view("Write(1)/Replicate(1)/Commit(1)")
+    marks = {e["label"]: e["violates"] for e in view["enabled"]}
+    assert marks["NewLeader(j=2)"] == "CommittedEntriesStay" and marks["Write(v=2)"] is None
+    after = Session(AnyLeader()).view("Write(1)/Replicate(1)/Commit(1)/NewLeader(2)")
+    assert {i["name"]: i["holds"] for i in after["invariants"]} == {"CommitNeverDecreases": True,
+                                                                    "CommittedEntriesStay": False}
+
+
+def test_a_misbehaving_action_invariant_is_named(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """None instead of a verdict: one line, exit 2; an exception: the user's code, exit 3, naming it."""
+    user = tmp_path / "mine.py"
+    user.write_text(f"import sys\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+                    "from growing_log import GrowingLog\nfrom spec.core import action_invariant\n\n"
+                    "class NotABool(GrowingLog):\n    @action_invariant\n    def Forgot(self, s, t):\n"
+                    "        pass\n\n"
+                    "class Raises(GrowingLog):\n    @action_invariant\n    def Breaks(self, s, t):\n"
+                    "        return s.log[5] == t.log[5]\n")
+    code, _, err = run(capsys, "check", f"{user}:NotABool")
+    assert code == 2 and "action invariant Forgot returned None (a missing return?)" in err
+    assert len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "check", f"{user}:Raises")
+    assert code == 3 and "action invariant Breaks" in err and "IndexError" in err
