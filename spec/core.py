@@ -423,6 +423,11 @@ def restriction(name: str, *, action: str, symmetric: bool = True) -> Callable[[
     return mark
 
 
+def checked_names(cls: type) -> tuple[list[str], list[str]]:
+    """The names of a spec class's invariants and of its action invariants, as an instance binds them."""
+    return _marked(cls, "__paxraft_invariant__"), _marked(cls, "__paxraft_action_invariant__")
+
+
 def _marked(cls: type, marker: str) -> list[str]:
     """Names marked with ``marker`` anywhere in the MRO, in base-class definition order.
 

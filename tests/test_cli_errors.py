@@ -925,3 +925,23 @@ def test_sys_exit_in_the_spec_s_code_is_its_failure(capsys, workers: str) -> Non
     assert code == 3 and "No error found" not in out
     one_line(err, "paxraft check: error in the spec's code: counter: invariant Small raised SystemExit: 0 (faulty.py:")
     assert err.rstrip().endswith("in state x=150")
+
+
+def test_an_enumerator_that_never_names_its_state_and_raises_is_the_spec_s_code(capsys, tmp_path) -> None:
+    """An enumerator that reads no state (taken once) and raises was 'internal error: TypeError ... (a bug in
+    paxraft)', exit 4 (newuser11: BPConProof's fake acceptor, super() in a comprehension's second `for` under Python
+    3.11): the preflight called it for its "same as once" check before the call that names the spec's code."""
+    from modelcheck.cli import main
+
+    f = tmp_path / "oncefails.py"
+    f.write_text(
+        "from typing import NamedTuple\nfrom spec.core import Spec, action\n\n\n"
+        "class S(NamedTuple):\n    x: int\n\n\n"
+        "class OnceFails(Spec):\n    variables = ('x',)\n\n"
+        "    def init_states(self):\n        return [S(0)]\n\n"
+        "    @action(lambda self, s: [(1 // 0,)])\n    def Inc(self, s, d):\n        return None\n"
+    )
+    assert main(["check", f"{f}:OnceFails"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("paxraft check: error in the spec's code: OnceFails: the parameter enumerator of Inc raised "
+                          "ZeroDivisionError: integer division or modulo by zero (oncefails.py:")

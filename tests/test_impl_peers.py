@@ -168,3 +168,34 @@ def test_a_killed_and_restarted_node_connects_its_pairs_again(tmp_path, victim):
         assert all_pairs_connected(tmp_path) == [(1, 2), (1, 3), (2, 3)]
     finally:
         cluster.stop(tmp_path)
+
+
+def test_a_dialer_whose_hello_is_never_answered_dials_again(tmp_path):
+    """A listener on the peer's port that reads the hello and never answers (a node of the version before the
+    challenge, or a stuck one): the dialer gives up on that connection after the handshake timeout and dials
+    again, rather than holding the pair's frames behind it forever."""
+    cluster.start(tmp_path, 2, handshake_timeout_s=0.5, wait=0)
+    try:
+        pid = cluster.pid_of(tmp_path, 2)
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)  # node 1 dials node 2's port; a mute listener takes it
+        deadline = time.monotonic() + 30
+        while cluster.pid_of(tmp_path, 2) is not None:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        mute = socket.socket()
+        mute.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        mute.bind(("127.0.0.1", cluster.load(tmp_path)["nodes"]["2"]))
+        mute.listen(8)
+        mute.settimeout(30)
+        first, _ = mute.accept()  # (node 1 redials at once after the kill)
+        first.settimeout(30)
+        assert first.recv(4096)  # its hello
+        assert _closed(first)  # then node 1 closes it: no challenge came
+        again, _ = mute.accept()
+        again.close()
+        first.close()
+        mute.close()
+        log_has(tmp_path, 1, "no challenge from node 2 within 0.5 s; dialing again")
+    finally:
+        cluster.stop(tmp_path)

@@ -174,3 +174,33 @@ def test_a_mapping_to_numbers_where_the_abstract_spec_holds_bools_is_refused(cap
     assert main(["refine", f"{ref}:CountAsBool", "Once"]) == 0
     assert "2 distinct CountAsBool states, 1 transition checked (0 map to stutters), 2 distinct Once states" in \
         capsys.readouterr().out
+
+
+def test_refine_out_writes_the_failure_and_replay_checks_it_again(capsys, tmp_path) -> None:
+    """`refine` had no --out (newuser11): a refinement failure could be read in the terminal only, not drawn, saved
+    or replayed. Now it is written as check's counterexample is, with the abstract spec it breaks, which replay
+    checks again on the trace's last step."""
+    twophase = "docs/examples/twophase.py"
+    out = tmp_path / "cex"
+    assert main(["refine", f"{twophase}:TwoPhase", "--variant", "eager-commit", "TCommit", "--rms", "2",
+                 "--out", str(out)]) == 1  # fmt: skip
+    assert "wrote " + str(out / "trace.itf.json") in capsys.readouterr().out
+    assert (out / "msc.dot").exists() and (out / "table.dot").exists()
+    meta = json.loads((out / "trace.itf.json").read_text())["#meta"]
+    assert (meta["refines"], meta["violated"], meta["mode"]) == ("TCommit", "TwoPhase => TCommit", "refine")
+    assert main(["replay", str(out / "trace.itf.json"), "--spec", f"{twophase}:EagerCommit"]) == 0
+    said = capsys.readouterr().out
+    assert "Every state follows; its last step RMRcvCommitMsg(rm=r1) maps to no step of TCommit: " in said
+    assert main(["refine", f"{twophase}:TwoPhase", "TCommit", "--rms", "2", "--out", str(tmp_path / "none")]) == 0
+    assert "--out " + str(tmp_path / "none") + ": nothing written" in capsys.readouterr().err
+
+
+def test_a_replayed_step_that_refines_is_not_a_failure() -> None:
+    """The replay's rule is the search's: every step but the failing one maps to an abstract step or a stutter."""
+    from modelcheck.engine.refinement import last_step_unexplained
+
+    e = load_user_spec("docs/examples/twophase.py:EagerCommit")(rms=2)
+    res = check_refinement(e, *refinement(e, "TCommit"))
+    assert res.trace is not None and len(res.trace) == 5  # state 5 (step 4), as docs/writing-a-spec.md shows
+    assert last_step_unexplained(e, "TCommit", res.trace).startswith("RMRcvCommitMsg(rm=r1) maps to no step")
+    assert all(last_step_unexplained(e, "TCommit", res.trace[:k]) is None for k in range(1, 5))

@@ -89,6 +89,10 @@ def test_cli_replay_variants_and_explorer_name_the_step(capsys: pytest.CaptureFi
     obj = json.loads(out)
     assert code == 1 and (obj["violated"], obj["distinct_states"], obj["states_generated"]) == \
         ("CommittedEntriesStay", 61, 89)
+    code, out, _ = run(capsys, "list", str(FILE))  # what a plain check judges, before any run
+    assert code == 0 and "    checks: action invariants CommitNeverDecreases, CommittedEntriesStay\n" in out
+    code, out, _ = run(capsys, "list", "paxos")
+    assert "    checks: invariants TypeOK, Agreement\n" in out
     code, out, _ = run(capsys, "replay", str(tmp_path / "cex" / "trace.itf.json"), "--spec", f"{FILE}:AnyLeader")
     assert code == 0 and "the last step breaks CommittedEntriesStay" in out
     code, out, _ = run(capsys, "variants", "--spec", GROWING, "--check")
@@ -115,3 +119,22 @@ def test_a_misbehaving_action_invariant_is_named(capsys: pytest.CaptureFixture, 
     assert len(err.strip().splitlines()) == 1
     code, _, err = run(capsys, "check", f"{user}:Raises")
     assert code == 3 and "action invariant Breaks" in err and "IndexError" in err
+
+
+def test_symmetry_refuses_an_action_invariant_that_names_a_replica(capsys: pytest.CaptureFixture,
+                                                                   tmp_path: Path) -> None:
+    """--symmetry checks the steps of one state per renaming: an action invariant true of a step and false of its
+    renaming is refused in one line, exit 2 (before, the check said nothing and could miss its violations); one
+    that judges every process alike is taken."""
+    user = tmp_path / "counters.py"
+    user.write_text(f"import sys\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+                    "from two_counters import SymmetricCounters\nfrom spec.core import action_invariant\n\n"
+                    "class FirstOnly(SymmetricCounters):\n    @action_invariant\n    def FirstStaysLow(self, s, t):\n"
+                    "        return t.c[0] <= 1\n\n"
+                    "class Each(SymmetricCounters):\n    @action_invariant\n    def CountsUp(self, s, t):\n"
+                    "        return all(b >= a for a, b in zip(s.c, t.c))\n")
+    code, _, err = run(capsys, "check", f"{user}:FirstOnly", "--symmetry")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "action invariant FirstStaysLow tells renamed steps apart" in err
+    code, out, _ = run(capsys, "check", f"{user}:Each", "--symmetry")
+    assert code == 1 and "Error: invariant NotBothDone is violated" in out  # the state invariant, as without it

@@ -131,6 +131,15 @@ class PeerLink(asyncio.Protocol):
         self._dec = FrameDecoder(self.node.secret, first_max=PRE_AUTH_FRAME)
         self._nonce = os.urandom(NONCE)
         transport.write(frame_with_key(hello(self.node.id, self._nonce), self.node.key))  # type: ignore[attr-defined]
+        wait = self.node.handshake_timeout
+        asyncio.get_running_loop().call_later(wait, self._unanswered, transport, wait)
+
+    def _unanswered(self, transport: asyncio.BaseTransport, wait: float) -> None:
+        """A listener on the peer's port that never answers our hello (not a node of this version, or stuck) must
+        not hold the pair's frames forever: close, and dial again."""
+        if self._conn is transport and self.transport is None and not transport.is_closing():
+            log.warning("node %d: no challenge from node %d within %s s; dialing again", self.node.id, self.peer, wait)
+            transport.close()
 
     def data_received(self, data: bytes) -> None:
         srv = self.node

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from spec.core import SpecError
+from spec.core import SpecError, checked_names
 from spec.registry import (
     SpecEntry,
     entries,
@@ -58,6 +58,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"    breaks {e.cls.breaks or 'nothing (safe)'}: {e.cls.rule}")
         for opt in e.all_options:
             print(f"    {opt.flag:<16} {opt.help}{opt.default_note()}")
+        invariants, of_steps = checked_names(e.cls)
+        if invariants or of_steps:  # what a plain check judges (a variant may change a rule, never these)
+            said = [f"invariants {', '.join(invariants)}"] if invariants else []
+            said += [f"action invariants {', '.join(of_steps)}"] if of_steps else []
+            print(f"    checks: {'; '.join(said)}")
         others = unflagged(e.cls)
         if others:
             print(f"    (no flag for {', '.join(others)}: a flag is made of an int, bool, float, str or "

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 
-from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args
+from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args, output_folder
 from modelcheck.engine.faults import preflight
 from modelcheck.engine.progress import Progress
-from modelcheck.engine.refinement import as_json, check_refinement, summary
+from modelcheck.engine.refinement import RefinementResult, as_json, check_refinement, summary
 from spec.core import SpecError
 from spec.refinements import refinement
 
@@ -25,6 +27,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "marked incomplete")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--out", metavar="DIR", help="write a failure's trace (ITF JSON, which 'paxraft replay' "
+                        "checks again), its chart and table (DOT, SVG) here")
     parser.add_argument("--symmetry", action="store_true", help=f"refused: {NO_SYMMETRY}")
     parser.epilog = f"Symmetry: {NO_SYMMETRY}."
 
@@ -41,10 +45,27 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(f"--symmetry is not offered: {NO_SYMMETRY}")
     if args.max_states is not None and args.max_states < 1:
         raise SpecError(f"--max-states must be at least 1, got {args.max_states}")
+    if args.out is not None:
+        output_folder(args.out, "--out")
     concrete = model_from_args(args).build()
     preflight(concrete)
     abstract, mapping = refinement(concrete, args.abstract)
     progress = Progress(f"{concrete.describe()} => {abstract.name}", silent=args.quiet or args.json)
     res = check_refinement(concrete, abstract, mapping, max_states=args.max_states, progress=progress)
     print(json.dumps(as_json(res), indent=1) if args.json else summary(res))
+    if args.out is not None:
+        _write_out(res, Path(args.out), args.json)
     return 0 if res.holds else 1
+
+
+def _write_out(res: RefinementResult, out: Path, quiet: bool) -> None:
+    """``--out DIR``: the failing behaviour as a check's counterexample is written, its last step marked."""
+    if res.trace is None:  # say so: an empty folder after --out looks like a failure
+        print(f"--out {out}: nothing written, no trace to draw (every step maps to a step of {res.abstract.name} "
+              "or to a stutter)", file=sys.stderr)
+        return
+    from modelcheck.output.artifacts import write_trace_artifacts
+
+    what = f"{res.concrete.name} => {res.abstract.name}"
+    for path in write_trace_artifacts(res.concrete, res.trace, out, what, "refine", refines=res.abstract.name):
+        print(f"wrote {path}", file=sys.stderr if quiet else sys.stdout)

@@ -459,8 +459,9 @@ def successors(spec: Spec, state: State, kinds: tuple[type, ...]) -> list[tuple[
     out = []
     before = _copy(state)
     for act in spec.actions:
+        params = _parameters(spec, act, state)  # first: its failures are the spec's code, named (not internal)
         _same_as_once(spec, act, state)
-        for p in _parameters(spec, act, state):
+        for p in params:
             shown = show_label(spec, act.name, p)
             try:
                 nxt = act.step(state, *p)
@@ -491,6 +492,30 @@ def check_invariants(spec: Spec, state: State) -> bool:
         if verdict is not True and verdict is not False:
             raise SpecContractError(
                 f"{spec_title(spec)}: invariant {name} returned {returned(verdict)} on state "
+                f"{show_state(spec, state)}; expected True or False"
+            )
+        holds = holds and verdict
+    return holds
+
+
+def check_action_invariants(spec: Spec, state: State, succ: State, shown: str) -> bool:
+    """Each action invariant evaluated separately on the step ``shown`` from ``state`` to ``succ``: it must return a
+    truth value, not raise, and change neither state. Whether all hold (a stutter: yes, none is asked)."""
+    if succ == state:
+        return True
+    holds = True
+    before, after = _copy(state), _copy(succ)
+    for name, inv in spec.action_invariants.items():
+        what = f"action invariant {name}"
+        try:
+            verdict = inv(state, succ)
+        except Exception as exc:
+            raise raised(spec, what, exc, state) from exc
+        _unchanged(spec, state, before, what)
+        _unchanged(spec, succ, after, what)
+        if verdict is not True and verdict is not False:
+            raise SpecContractError(
+                f"{spec_title(spec)}: {what} returned {returned(verdict)} on the step {shown} from state "
                 f"{show_state(spec, state)}; expected True or False"
             )
         holds = holds and verdict
@@ -743,11 +768,30 @@ def _check_alike(
                 wrong = f"has no successor renaming the one {lost} reaches from the state"
             elif extra is not None:
                 wrong = f"takes {extra} to a state renaming no successor of the state"
+            elif invariants and spec.action_invariants:
+                _check_steps_alike(spec, s, ps, succ, perm, kinds)
         if wrong:
             raise SpecContractError(
                 f"{spec_title(spec)}: permute is not a symmetry of the model, so --symmetry would merge states that "
                 "are not alike (does it rename every variable and every field of a message?): the renaming "
                 f"{perm} of a state {wrong}; that state: {show_state(spec, s)}"
+            )
+
+
+def _check_steps_alike(spec: Spec, s: State, ps: State, succ: list[tuple[str, State]], perm: dict,
+                       kinds: tuple[type, ...]) -> None:
+    """Each step from ``s`` and its renaming from ``ps`` are judged alike by the action invariants: --symmetry
+    checks the steps of one state per renaming, so one naming a replica ('r1's commit index never moves') could
+    hold of every step checked and fail of a renamed one."""
+    for shown, t in succ:
+        here, there = spec.step_violated(s, t), spec.step_violated(ps, _renamed(spec, t, perm, kinds))
+        if here != there:
+            raise SpecContractError(
+                f"{spec_title(spec)}: action invariant {here or there} tells renamed steps apart, so --symmetry, which "
+                f"checks the steps of one state of each renaming, could miss its violations: it is "
+                f"{'false' if here else 'true'} of the step {shown} from a state and {'true' if here else 'false'} "
+                f"of its renaming {perm} (drop --symmetry, or state it of every replica alike); the state: "
+                f"{show_state(spec, s)}"
             )
 
 
@@ -835,6 +879,8 @@ def preflight(
             if own_form:
                 _check_canonical(spec, s, perms, group if i <= limit else None)
         for shown, t in succ:
+            if invariants and spec.action_invariants and not check_action_invariants(spec, s, t, shown):
+                return  # the search stops at this step (the walk's states after it are not the search's)
             known = seen.get(t)
             if known is not None:
                 if known is not t and i <= limit:  # the first states only: --check-hooks walks the whole model

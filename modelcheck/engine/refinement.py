@@ -21,7 +21,7 @@ from modelcheck.engine.faults import raised, show_value, unlike_part
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import Step, count, shown_state
 from spec.behaviour import initial_states
-from spec.core import Spec, SpecError, State, returned
+from spec.core import Label, Spec, SpecError, State, returned
 
 
 @dataclass
@@ -155,11 +155,36 @@ def check_refinement(
         assert result.trace is not None and result.trace[-1].label is not None
         a, b = failed[0]
         res.holds, res.trace = False, result.trace
-        res.reason = (f"{concrete.show_label(result.trace[-1].label)} maps to no step of {abstract.name}: "
-                      f"{_show(abstract, a)}  ->  {_show(abstract, b)}")
+        res.reason = _no_step(concrete, abstract, result.trace[-1].label, a, b)
     elif not result.complete:
         res.complete, res.reason = False, f"stopped at {max_states:,} states (incomplete)"
     return finish()
+
+
+def last_step_unexplained(concrete: Spec, abstract_name: str, steps: list[Step]) -> str | None:
+    """Why the last step of ``steps`` (a behaviour of ``concrete``, replayed) maps to no step of the abstract spec
+    nor to a stutter, as :func:`check_refinement` words it; ``None`` when it maps to one (a trace of one state: its
+    initial state must map to an abstract initial state)."""
+    from spec.refinements import refinement  # spec.refinements builds the mapping; the rule is the search's
+
+    abstract, mapping = refinement(concrete, abstract_name)
+    b = mapping(steps[-1].state)
+    if len(steps) == 1:
+        if b in set(abstract.init_states()):
+            return None
+        return f"initial state maps to {_show(abstract, b)}, not an initial state of {abstract.name}"
+    a = mapping(steps[-2].state)
+    if b == a or any(t == b for _, _, t in abstract.successors(a)):
+        return None
+    label = steps[-1].label
+    assert label is not None  # a replayed trace's states after the first are steps
+    return _no_step(concrete, abstract, label, a, b)
+
+
+def _no_step(concrete: Spec, abstract: Spec, label: Label, a: State, b: State) -> str:
+    """What a refinement failure says: the concrete step, and the abstract states it goes between."""
+    return f"{concrete.show_label(label)} maps to no step of {abstract.name}: {_show(abstract, a)}  ->  " \
+        f"{_show(abstract, b)}"
 
 
 def _show(spec: Spec, state: State) -> str:

@@ -148,11 +148,13 @@ def trace_to_itf(
     mode: str = "bfs",
     loop_start: int | None = None,
     liveness: dict[str, str] | None = None,
+    refines: str | None = None,
 ) -> dict[str, Any]:
     """The ITF object for ``trace``; ``loop_start`` marks a lasso: the index of the state the loop
     leaves from and returns to, which the last state equals (Apalache's ``loop``); ``liveness`` names its
     property and the fairness it was found under (``{"property": name, "fairness": "declared" or "none"}``),
-    so that a replay can say whether it still violates that property."""
+    so that a replay can say whether it still violates that property; ``refines`` names the abstract spec whose
+    refinement the trace's last step breaks (``paxraft refine --out``), which a replay checks again."""
     meta: dict[str, Any] = {
         "format": FORMAT,
         "format-description": FORMAT_DESCRIPTION,
@@ -171,6 +173,8 @@ def trace_to_itf(
         meta["loop"] = loop_start  # ITF's own lasso marker: the last state is this one again
     if liveness is not None:
         meta.update(liveness)
+    if refines is not None:
+        meta["refines"] = refines
     first = trace[0].state
     states = []
     for i, st in enumerate(trace):
@@ -412,6 +416,12 @@ def recorded_violation(spec: Spec, trace: ItfTrace) -> tuple[bool, str] | None:
     ``--no-fairness``) on the model it was found on."""
     meta, steps = trace.meta, trace.steps
     violated = meta.get("violated")
+    if isinstance(meta.get("refines"), str):
+        from modelcheck.engine.refinement import last_step_unexplained
+
+        why = last_step_unexplained(spec, meta["refines"], steps)
+        name = meta["refines"]
+        return why is not None, f"its last step {why}" if why else f"its last step now refines {name}"
     if isinstance(violated, str) and violated in spec.invariants:
         still = not spec.invariants[violated](steps[-1].state)
         return still, f"the last state {'violates' if still else 'no longer violates'} {violated}"

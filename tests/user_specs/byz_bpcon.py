@@ -77,6 +77,8 @@ class BPConProof(Spec):
         self.check_assumptions()
         self.Quorum = tuple(sorted({tuple(a for a in S if a < acceptors) for S in self.ByzQuorum}))
         self.P = PConProof(acceptors, values, max_ballot, quorum=min(len(Q) for Q in self.Quorum))
+        self.Forgeable = {fa: tuple(self.forgeable(fa)) for fa in self.FakeAcceptor}  # listed once: 2,316 messages
+        self.forgeable_set = {fa: frozenset(ms) for fa, ms in self.Forgeable.items()}
         super().__init__()
 
     def byz_quorums(self) -> tuple[Quorum, ...]:
@@ -185,9 +187,9 @@ class BPConProof(Spec):
         votes = [(t, b, fa, v) for t in (M2AV, M2B) for b in self.Ballot for v in self.Value]
         return one_bs + votes
 
-    @action(lambda self, s: [(fa, m) for fa in self.FakeAcceptor for m in self.forgeable(fa)])
+    @action(lambda self, s: [(fa, m) for fa, ms in self.Forgeable.items() for m in ms])
     def FakeSend(self, s: BPConState, fa: int, m: Msg) -> BPConState | None:
-        if fa not in self.FakeAcceptor or m not in self.forgeable(fa):
+        if m not in self.forgeable_set.get(fa, ()):
             return None
         return s._replace(bmsgs=s.bmsgs | {m})
 
