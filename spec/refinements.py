@@ -51,11 +51,12 @@ def refinement(concrete: Spec, abstract_name: str) -> tuple[Spec, Mapping]:
         deeper: list[tuple[Spec, Mapping, tuple[str, ...]]] = []
         for spec, to_spec, route in level:
             for declared, builder in refinements_of(type(spec)).items():
-                if declared.lower() in seen:
-                    continue
-                if declared == name or declared.lower() == name.lower():
+                if declared == name or declared.lower() == name.lower():  # (before the skip of specs met: a spec
+                    # declaring a mapping to itself, a symmetry say, was 'no refinement mapping from A to A')
                     abstract, to_abstract = builder(spec)
                     return abstract, _composed(to_spec, to_abstract, bool(route))
+                if declared.lower() in seen:
+                    continue
                 reached.setdefault(declared.lower(), declared + (f" (through {', '.join(route)})" if route else ""))
                 deeper.append((spec, to_spec, (*route, declared)))
         level = []
