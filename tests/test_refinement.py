@@ -251,3 +251,33 @@ def test_a_refinement_a_spec_declares_to_itself_is_checked(capsys, tmp_path) -> 
     assert "initial state maps to x = 2, not an initial state of Counter" in out
     assert main(["refine", f"{tmp_path / 'selfref.py'}:Counter", "Mirror"]) == 0
     assert main(["refine", f"{tmp_path / 'selfref.py'}:Mirror", "Mirror"]) == 0  # (through Counter, declared)
+
+
+def test_a_refines_method_must_build_the_spec_it_declares(capsys, tmp_path) -> None:
+    """@refines("Boom") building another spec (hostile7): 'refine A Boom' printed 'A implements C', exit 0, which a
+    script reads as 'A refines Boom'. Now one line, exit 2; by class the same (an instance of the class named)."""
+    user_specs = str(USER_SPECS)
+    (tmp_path / "wrong.py").write_text(f'''import sys
+sys.path.insert(0, {user_specs!r})
+from lamport_mutex import AbstractMutex, LamportMutex
+from two_counters import TwoCounters
+from spec.core import refines
+
+
+class ByName(LamportMutex):
+    @refines("Boom")
+    def as_boom(self):
+        return LamportMutex.as_abstract(self)
+
+
+class ByClass(LamportMutex):
+    @refines(TwoCounters)
+    def as_counters(self):
+        return LamportMutex.as_abstract(self)
+''')
+    assert main(["refine", f"{tmp_path}/wrong.py:ByName", "Boom"]) == 2
+    err = capsys.readouterr().err
+    assert "@refines('Boom') method as_boom built AbstractMutex (named 'AbstractMutex'), not the Boom it declares" \
+        in err and len(err.strip().splitlines()) == 1
+    assert main(["refine", f"{tmp_path}/wrong.py:ByClass", "two-counters"]) == 2
+    assert "@refines('two-counters') method as_counters built AbstractMutex" in capsys.readouterr().err
