@@ -19,10 +19,10 @@ from __future__ import annotations
 from itertools import combinations, product
 from typing import Annotated, Any, NamedTuple
 
-from byz_vote import Quorum, VoteProof, VoteState, acceptor_name, at, quorum_name
+from byz_vote import Quorum, VoteProof, VoteState, acceptor_name, at, constants, quorum_name
 from lamport_consensus import value_name
 
-from spec.core import Spec, SpecError, action, invariant, refines
+from spec.core import Spec, action, invariant, refines
 
 NONE = -1  # None == CHOOSE v : v \notin Value
 M1A, M1B, M1C, M2A, M2B = range(5)  # a message is a tuple, its type first and its ballot second
@@ -65,20 +65,11 @@ class PConProof(Spec):
         max_ballot: Annotated[int, "largest ballot (Ballot = 0..MAX)"] = 2,
         quorum: Annotated[int, "a quorum is any set of at least Q acceptors (0: a majority; fewer breaks QA)"] = 0,
     ) -> None:
-        if acceptors < 1 or values < 1 or max_ballot < 0 or not 0 <= quorum <= acceptors:
-            raise SpecError("--acceptors and --values must be at least 1, --max-ballot at least 0, --quorum 0..N")
-        self.q = quorum or acceptors // 2 + 1
-        self.Acceptor = tuple(range(acceptors))
-        self.Value = tuple(range(values))
-        self.Ballot = tuple(range(max_ballot + 1))
-        self.Quorum = self.quorums()
+        constants(self, acceptors, values, max_ballot, quorum)
         self.V = VoteProof(acceptors, values, max_ballot, quorum)
         super().__init__()
 
-    def quorums(self) -> tuple[Quorum, ...]:
-        """Every set of at least --quorum acceptors (QA: any two intersect, which a majority makes sure of)."""
-        n = len(self.Acceptor)
-        return tuple(Q for k in range(self.q, n + 1) for Q in combinations(self.Acceptor, k))
+    quorums = VoteProof.quorums
 
     def init_states(self) -> list[PConState]:
         n = len(self.Acceptor)
