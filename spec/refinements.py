@@ -28,11 +28,18 @@ def refinements_of(cls: type[Spec]) -> dict[str, Builder]:
         abstract = _inherited_marker(cls, method, "__paxraft_refines__")
         name = abstract if isinstance(abstract, str) else abstract.name
 
-        def build(spec: Spec, _method: str = method) -> tuple[Spec, Mapping]:
+        def build(spec: Spec, _method: str = method, _declared: Any = abstract,
+                  _name: str = name) -> tuple[Spec, Mapping]:
             made = getattr(spec, _method)()
             if not (isinstance(made, tuple) and len(made) == 2 and isinstance(made[0], Spec) and callable(made[1])):
                 raise SpecError(f"{spec.name}: @refines method {_method} returned {type(made).__name__}; expected "
                                 "(the abstract spec, a function from a state to an abstract state)")
+            built = made[0]
+            if not (isinstance(built, _declared) if isinstance(_declared, type)
+                    else _name.lower() in (built.name.lower(), type(built).__name__.lower())):
+                # 'refine A Boom' reported 'A implements C' (exit 0) for a method declared Boom that built C
+                raise SpecError(f"{spec.name}: @refines({_name!r}) method {_method} built {type(built).__name__} "
+                                f"(named {built.name!r}), not the {_name} it declares")
             return made
 
         out[name] = build
@@ -51,11 +58,12 @@ def refinement(concrete: Spec, abstract_name: str) -> tuple[Spec, Mapping]:
         deeper: list[tuple[Spec, Mapping, tuple[str, ...]]] = []
         for spec, to_spec, route in level:
             for declared, builder in refinements_of(type(spec)).items():
-                if declared.lower() in seen:
-                    continue
-                if declared == name or declared.lower() == name.lower():
+                if declared == name or declared.lower() == name.lower():  # (before the skip of specs met: a spec
+                    # declaring a mapping to itself, a symmetry say, was 'no refinement mapping from A to A')
                     abstract, to_abstract = builder(spec)
                     return abstract, _composed(to_spec, to_abstract, bool(route))
+                if declared.lower() in seen:
+                    continue
                 reached.setdefault(declared.lower(), declared + (f" (through {', '.join(route)})" if route else ""))
                 deeper.append((spec, to_spec, (*route, declared)))
         level = []

@@ -364,3 +364,27 @@ def test_a_line_longer_than_the_bound_is_refused_where_it_starts(tmp_path: Path)
         list(_file_lines(fh, "t.jsonl", limit=200_000))
     with path.open("rb") as fh:  # (within the bound: the lines as they are)
         assert [len(x) for x in _file_lines(fh, "t.jsonl", limit=2 << 20)] == [len(json.dumps(HEADER)), 1 << 20]
+
+
+def test_a_chart_of_labels_with_control_characters_and_lone_surrogates_is_written(
+        capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """A parameter holding a BEL, an ESC, a NUL or JSON's lone surrogate "\\ud800" (json.loads takes it) reached the
+    chart as it was: the surrogate ended `--msc` in a UnicodeEncodeError (exit 4), the controls made an SVG that is
+    no XML (no browser shows it). Now each is shown (Control Pictures, U+FFFD); HTML in a label stays text."""
+    import xml.dom.minidom
+
+    from impl.paxos.sim import simulate
+    from modelcheck.output.dot import dot_available
+
+    simulate(3).write(tmp_path)
+    first = tmp_path / "node-1.jsonl"
+    lines = first.read_text().splitlines()
+    lines[1] = lines[1].replace('"params":{"b":0}', '"params":{"b":0,"x":"\\u0000\\u0007\\u001b<script>\\ud800"}')
+    first.write_text("\n".join(lines) + "\n")
+    code, out, _ = run(capsys, "audit", *map(str, sorted(tmp_path.glob("node-*.jsonl"))), "--msc",
+                       str(tmp_path / "chart.dot"))
+    assert code == 0 and "message-sequence chart" in out
+    dot = (tmp_path / "chart.dot").read_text(encoding="utf-8")
+    assert "x=\u2400\u2407\u241b<script>\ufffd" in dot
+    if dot_available():
+        xml.dom.minidom.parse(str(tmp_path / "chart.svg"))  # (raised ExpatError: not well-formed)

@@ -298,6 +298,21 @@ def test_audit_refuses_headers_that_disagree(capsys, tmp_path) -> None:
     one_line(err, 'the trace headers disagree on "spec"')
 
 
+def test_audit_refuses_headers_that_disagree_on_the_acceptors(capsys, tmp_path) -> None:
+    """The first event's header named the acceptors for all: a proposer's file saying [1, 2, 3, 6, 7] had a run of
+    three acceptors audited as five (quorums of three), silently (hostile7)."""
+    from impl.paxos.sim import simulate
+
+    simulate(3).write(tmp_path)
+    proposer = tmp_path / "node-4.jsonl"
+    head, *rest = proposer.read_text().splitlines()
+    proposer.write_text("\n".join([head.replace('"acceptors":[1,2,3]', '"acceptors":[1,2,3,6,7]'), *rest]) + "\n")
+    code, out, err = run(capsys, "audit", *map(str, sorted(tmp_path.glob("node-*.jsonl"))))
+    assert code == 2 and out == ""
+    one_line(err, 'the trace headers disagree on "acceptors"')
+    assert "node-4.jsonl says '[1, 2, 3, 6, 7]'" in err and "says '[1, 2, 3]'" in err
+
+
 @pytest.mark.parametrize(
     ("content", "needle"),
     [

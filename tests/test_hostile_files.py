@@ -125,6 +125,16 @@ def test_a_full_disk_is_one_line_not_an_internal_error(capsys: pytest.CaptureFix
     ("coordinator.depth", -1, '"coordinator.depth" is not an integer >= 0'),
     ("coordinator.lo", True, '"coordinator.lo" is not an integer >= 0'),
     ("coordinator.seconds", [], '"coordinator.seconds" is not a number'),
+    # hostile7: the run's options (cli) reached the resume unchecked (exit 4), and counters out of order or NaN
+    # seconds were taken up: lo past level_hi ended the search at once, "No error found" of a run cut at 500 states
+    ("cli", [1], '"cli" is not an object'),
+    ("cli.bounds", "x", '"cli.bounds" is not an object'),
+    ("cli.spec", 5, '"cli.spec" is not a string'),
+    ("cli.workers", "2", '"cli.workers" is not an integer >= 1'),
+    ("cli.variant", 3, '"cli.variant" is not a string or null'),
+    ("coordinator.lo", 10**6, '"coordinator" counters out of order (lo <= level_hi <= total)'),
+    ("coordinator.level_hi", 3, '"coordinator" counters out of order (lo <= level_hi <= total)'),
+    ("coordinator.seconds", float("nan"), '"coordinator.seconds" is not a number'),
 ])
 def test_a_manifest_edited_with_its_checksum_made_again_is_refused_in_one_line(
         capsys: pytest.CaptureFixture, tmp_path: Path, part: str, value: object, named: str) -> None:
@@ -140,3 +150,19 @@ def test_a_manifest_edited_with_its_checksum_made_again_is_refused_in_one_line(
     code, out, err = run(capsys, "check", "--resume", str(ck))
     assert code == 2 and out == "" and one_error_line(err) == (
         f"paxraft check: error: {ck / 'current'}/manifest.json: damaged ({named}); cannot resume")
+
+
+def test_a_manifest_whose_total_was_edited_down_is_refused(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """Counters in order but fewer states than the stores hold (its checksum made again): the search ended at the
+    level's end, "No error found" of a run stopped at 2,000 states; the workers' stores now say how many there are."""
+    ck = a_checkpoint(capsys, tmp_path)
+    path = ck / "current" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    held = manifest["coordinator"]["total"]
+    manifest["coordinator"].update(total=300, level_hi=300, lo=300)
+    manifest["sha256"] = checkpoint._digest(manifest)
+    path.write_text(json.dumps(manifest))
+    code, out, err = run(capsys, "check", "--resume", str(ck))
+    assert code == 2 and out == "" and one_error_line(err) == (
+        f"paxraft check: error: {ck / 'current'}/manifest.json: damaged (it says 300 states, its stores hold "
+        f"{held:,}); cannot resume")

@@ -80,6 +80,24 @@ def test_a_huge_frame_before_the_hello_is_refused_without_buffering_it(node):
     assert grown < 12, f"the node grew by {grown:.1f} MB for 8 unauthenticated connections (32 MiB sent)"
 
 
+def test_a_client_frame_larger_than_a_request_is_refused(node):
+    """After a client's hello a frame may hold 64 MiB, not a peer's 1 GiB (a snapshot's): the hello is the same frame
+    every time, so a recorded one replayed let each connection make the node buffer up to 1 GiB, sent slowly."""
+    d, port, _, secret = node
+    node_log, refusal = d / "node-1" / "node.log", "frame length 104857600 outside 32..67108864"
+    refused_before = node_log.read_text().count(refusal)
+    s = socket.create_connection(("127.0.0.1", port))
+    try:
+        s.sendall(encode_frame(HELLO_CLIENT, secret) + struct.pack(">I", 100 << 20))
+        for _ in range(4):
+            s.sendall(b"\0" * (1 << 20))
+    except OSError:
+        pass  # closed by the node while we were still sending: what we want
+    assert closed_by_server(s, 20.0), "a client's 100 MiB frame was taken"
+    s.close()
+    assert node_log.read_text().count(refusal) == refused_before + 1
+
+
 def test_a_connection_without_a_hello_is_closed_after_the_handshake_timeout(node):
     d, port, _, _ = node
     t = time.monotonic()

@@ -204,3 +204,80 @@ def test_a_replayed_step_that_refines_is_not_a_failure() -> None:
     assert res.trace is not None and len(res.trace) == 5  # state 5 (step 4), as docs/writing-a-spec.md shows
     assert last_step_unexplained(e, "TCommit", res.trace).startswith("RMRcvCommitMsg(rm=r1) maps to no step")
     assert all(last_step_unexplained(e, "TCommit", res.trace[:k]) is None for k in range(1, 5))
+
+
+SELF_AND_CYCLE = """
+from typing import NamedTuple
+
+from spec.core import Spec, action, refines
+
+
+class S(NamedTuple):
+    x: int
+
+
+class Counter(Spec):
+    variables = ("x",)
+
+    def init_states(self):
+        return [S(0)]
+
+    @action(lambda self, s: [()])
+    def Inc(self, s):
+        return S(s.x + 1) if s.x < 2 else None
+
+    @refines("Mirror")
+    def as_mirror(self):
+        return Mirror(), lambda s: s
+
+    @refines("Counter")
+    def as_itself(self):  # x -> 2 - x: the initial state maps to no initial state, so this one fails
+        return Counter(), lambda s: S(2 - s.x)
+
+
+class Mirror(Counter):
+    @refines("Counter")
+    def as_counter(self):  # a cycle back: Counter => Mirror => Counter
+        return Counter(), lambda s: s
+"""
+
+
+def test_a_refinement_a_spec_declares_to_itself_is_checked(capsys, tmp_path) -> None:
+    """A declared mapping of a spec to itself was passed over, as a spec already met ("no refinement mapping from
+    Counter to Counter"): now it is the one checked (and this one fails); the cycle through Mirror stays finite."""
+    (tmp_path / "selfref.py").write_text(SELF_AND_CYCLE)
+    assert main(["refine", f"{tmp_path / 'selfref.py'}:Counter", "Counter"]) == 1
+    out = capsys.readouterr().out
+    assert "initial state maps to x = 2, not an initial state of Counter" in out
+    assert main(["refine", f"{tmp_path / 'selfref.py'}:Counter", "Mirror"]) == 0
+    assert main(["refine", f"{tmp_path / 'selfref.py'}:Mirror", "Mirror"]) == 0  # (through Counter, declared)
+
+
+def test_a_refines_method_must_build_the_spec_it_declares(capsys, tmp_path) -> None:
+    """@refines("Boom") building another spec (hostile7): 'refine A Boom' printed 'A implements C', exit 0, which a
+    script reads as 'A refines Boom'. Now one line, exit 2; by class the same (an instance of the class named)."""
+    user_specs = str(USER_SPECS)
+    (tmp_path / "wrong.py").write_text(f'''import sys
+sys.path.insert(0, {user_specs!r})
+from lamport_mutex import AbstractMutex, LamportMutex
+from two_counters import TwoCounters
+from spec.core import refines
+
+
+class ByName(LamportMutex):
+    @refines("Boom")
+    def as_boom(self):
+        return LamportMutex.as_abstract(self)
+
+
+class ByClass(LamportMutex):
+    @refines(TwoCounters)
+    def as_counters(self):
+        return LamportMutex.as_abstract(self)
+''')
+    assert main(["refine", f"{tmp_path}/wrong.py:ByName", "Boom"]) == 2
+    err = capsys.readouterr().err
+    assert "@refines('Boom') method as_boom built AbstractMutex (named 'AbstractMutex'), not the Boom it declares" \
+        in err and len(err.strip().splitlines()) == 1
+    assert main(["refine", f"{tmp_path}/wrong.py:ByClass", "two-counters"]) == 2
+    assert "@refines('two-counters') method as_counters built AbstractMutex" in capsys.readouterr().err

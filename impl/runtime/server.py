@@ -262,6 +262,11 @@ class LeaderThreadSync(SyncPipeline):
         self.server._flush()
 
 
+#: The largest frame of a client's connection (a request): a client's hello is the same frame every time, so one
+#: recorded and replayed lifted the limit of its connection to a peer's MAX_FRAME (1 GiB, for a snapshot).
+CLIENT_FRAME = 64 << 20
+
+
 class Connection(asyncio.Protocol):
     """An incoming connection: a peer's (impl/runtime/peers.py) or a client's (decided by its first frame).
 
@@ -317,7 +322,9 @@ class Connection(asyncio.Protocol):
                     self.kind = payload[:1]
                     if self.kind == HELLO_PEER:
                         self._challenge(payload)
-                    elif self.kind != HELLO_CLIENT:
+                    elif self.kind == HELLO_CLIENT:  # (a frame being read is checked again at the next feed)
+                        self.dec.max_frame = CLIENT_FRAME
+                    else:
                         raise WireError(f"first frame is not a hello ({payload[:1]!r})")
                 else:
                     self._answered(payload)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from modelcheck.audit.tracefile import Event
-from modelcheck.output.dot import write_dot
+from modelcheck.output.dot import quoted, write_dot
 from modelcheck.output.msc_layout import (
     Geometry,
     arrow_bends,
@@ -21,10 +21,6 @@ from modelcheck.output.msc_layout import (
     pt,
     rim,
 )
-
-
-def _q(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def msc_window(events: Sequence[Event] | int, failing: int | None, window: int = 40,
@@ -88,7 +84,7 @@ def window_dot(shown: list[Event], start: int, nodes: list[int], failing: int | 
     ]
     for n in nodes:
         c = col[n]
-        out.append(f'  h{c} [label={_q(f"node {n}")}, style=bold, pos="{pt(at(c, 0))}"];')
+        out.append(f'  h{c} [label={quoted(f"node {n}")}, style=bold, pos="{pt(at(c, 0))}"];')
         out.append(f'  end{c} [shape=none, label="", width=0, height=0, pos="{pt(at(c, len(shown) + 0.5))}"];')
         life = line_pos(at(c, 0), at(c, len(shown) + 0.5))
         out.append(f'  h{c} -> end{c} [arrowhead=none, color=gray80, pos="{life}"];')
@@ -97,7 +93,8 @@ def window_dot(shown: list[Event], start: int, nodes: list[int], failing: int | 
             if n == e.node:
                 red = start + r == failing
                 style = ", color=red, fontcolor=red, penwidth=2" if red else ""
-                out.append(f'  e{r} [label={_q(label)}, tooltip={_q(e.where)}{style}, pos="{pt(at(col[n], r + 1))}"];')
+                out.append(f'  e{r} [label={quoted(label)}, tooltip={quoted(e.where)}{style}, '
+                           f'pos="{pt(at(col[n], r + 1))}"];')
             else:
                 out.append(f'  p{r}_{col[n]} [shape=point, width=0.02, label="", pos="{pt(at(col[n], r + 1))}"];')
     arrows: list[tuple[int, int, str]] = []  # (sending row, receiving row, message type)
@@ -118,7 +115,7 @@ def window_dot(shown: list[Event], start: int, nodes: list[int], failing: int | 
         start_at, tip = rim(p0, q, halves[a], HALF_H), rim(p1, q, halves[b], HALF_H)
         x, y = curve_point(start_at, q, tip, 0.5)
         mid = (x, y + 7)  # (the label just above the curve's middle)
-        out.append(f'  e{a} -> e{b} [label={_q(mtype)}, color=blue, fontcolor=blue, lp="{pt(mid)}", '
+        out.append(f'  e{a} -> e{b} [label={quoted(mtype)}, color=blue, fontcolor=blue, lp="{pt(mid)}", '
                    f'pos="{arrow_pos(start_at, tip, q)}"];')
     out.append("}")
     return "\n".join(out) + "\n"

@@ -129,8 +129,10 @@ def _spec_of(given: str | None, stream: TraceStream) -> str:
 
 
 def _headers_agree(stream: TraceStream) -> None:
-    """Files of one run: their headers must name the same spec (else the first file would decide it)."""
-    for key in ("spec",):
+    """Files of one run: their headers must name the same spec and the same Paxos acceptors (else the first
+    event's header decided it: a proposer's file naming five acceptors where three voted audited the run as five
+    acceptors' whose quorum is three, refusing a good trace; one naming fewer, a smaller quorum)."""
+    for key in ("spec", "acceptors"):
         first: dict[str, str] = {}
         for header, file in stream.boots:
             first.setdefault(json.dumps(header.get(key), sort_keys=True), file)

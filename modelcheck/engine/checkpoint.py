@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import pickle
 import shutil
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from spec.core import Spec, SpecError
+from spec.userfiles import quote
 
 FORMAT = 2  # 2: the manifest carries its own checksum
 PROBE = "paxraft: is this process's str hash the run's?"
@@ -185,9 +187,38 @@ def _misshapen(manifest: Any) -> str | None:
     for key in _COUNTERS:
         if not (type(c.get(key)) is int and c[key] >= 0):
             return f'"coordinator.{key}" is not an integer >= 0'
-    if type(c.get("seconds")) not in (int, float):
+    if not c["lo"] <= c["level_hi"] <= c["total"]:  # (lo past level_hi ended the level at once: "No error found")
+        return '"coordinator" counters out of order (lo <= level_hi <= total)'
+    if type(c.get("seconds")) not in (int, float) or not math.isfinite(c["seconds"]):
         return '"coordinator.seconds" is not a number'
+    return _cli_misshapen(manifest.get("cli"))
+
+
+#: What ``cli`` (the run's options, which ``--resume DIR`` takes up) records, with the types each may have.
+_CLI: dict[str, tuple[type, ...]] = {
+    "spec": (str,), "variant": (str, type(None)), "without": (str, type(None)), "restrict": (str, type(None)),
+    "symmetry": (bool,), "no_invariants": (bool,), "deadlock": (bool,), "max_states": (int, type(None)),
+    "workers": (int,), "bounds": (dict,)}
+
+
+def _cli_misshapen(cli: Any) -> str | None:
+    """What in a manifest's ``cli`` is not of the shape ``check`` records (None when all is, or when there is none:
+    the resume says so); each of them reached the resume as it was (a list, or bounds a string: exit 4)."""
+    if cli is None:
+        return None
+    if not isinstance(cli, dict):
+        return '"cli" is not an object'
+    for key, kinds in _CLI.items():
+        value = cli.get(key)
+        if type(value) not in kinds or (type(value) is int and value < 1):
+            return f'"cli.{key}" is not {" or ".join(_KIND_NAMES[k] for k in kinds)}'
+    for name, value in cli["bounds"].items():
+        if not name.isidentifier() or type(value) not in (int, str):
+            return f'"cli.bounds" holds {quote(name)}: {type(value).__name__}, not a bound'
     return None
+
+
+_KIND_NAMES = {str: "a string", type(None): "null", bool: "true or false", int: "an integer >= 1", dict: "an object"}
 
 
 def check_cap(manifest: dict[str, Any], max_states: int | None) -> None:

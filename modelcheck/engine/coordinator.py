@@ -193,7 +193,11 @@ class _Run:
 
     def resume(self, where: Path, manifest: dict[str, Any]) -> Result:
         c = manifest["coordinator"]
-        self.t.call("restore", str(where))
+        stored = self.t.call("restore", str(where))
+        if any(n != c["total"] for n in stored):  # (a total edited down, its checksum made again, ended the search
+            # there: "No error found" of a run stopped at its limit)
+            raise ckpt.CheckpointError(f"{where}/manifest.json: damaged (it says {c['total']:,} states, its stores "
+                                       f"hold {stored[0]:,}); cannot resume")
         self.init_generated, self.total, self.depth = c["init_generated"], c["total"], c["depth"]
         self.level_hi, self.lo, self.before_seconds = c["level_hi"], c["lo"], c["seconds"]
         self.resumed_from = self.total

@@ -382,8 +382,8 @@ class Partition:
         (d / f"{name}-frontier.z").write_bytes(zlib.compress(pickle.dumps((frontiers, counters), protocol=5), 1))
         return [f"{name}-store.npz", f"{name}-frontier.z"]
 
-    def restore(self, directory: str) -> None:
-        """Take up the state :meth:`save` wrote."""
+    def restore(self, directory: str) -> int:
+        """Take up the state :meth:`save` wrote; returns the distinct states of all workers it says there are."""
         d = Path(directory)
         name = f"worker-{self.w}"
         with np.load(d / f"{name}-store.npz") as z:
@@ -398,6 +398,7 @@ class Partition:
             self.next.append(states, gids)
         self.total, self.generated, self.fired, self.new, self.level_new, self.expanded, self.cpu = counters
         self.seen.spill()
+        return self.total  # type: ignore[no-any-return]
 
 
 def least_key_each(fps: np.ndarray, keys: np.ndarray) -> np.ndarray:

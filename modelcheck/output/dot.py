@@ -6,6 +6,7 @@ the checker's pictures all write through it (tests/test_architecture.py allows i
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,26 @@ from pathlib import Path
 
 DOT_SECONDS = 120
 """How long ``dot`` may draw one picture (a graph of thousands of states can take minutes)."""
+
+
+def quoted(text: str) -> str:
+    """A DOT double-quoted string (a newline as DOT's line break)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+#: What XML 1.0 cannot hold, nor UTF-8 write: C0 controls but tab, newline and return; lone surrogates; U+FFFE/FFFF.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _shown(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    return chr(0x2400 + c) if c < 0x20 else "\ufffd"  # (a C0 control as its Control Pictures sign: BEL as U+2407)
+
+
+def writable(text: str) -> str:
+    """``text`` with what no SVG may hold made visible: a label from a trace or a spec's value with a BEL, an ESC
+    or a lone surrogate (JSON's "\\ud800") made an SVG no browser shows, or no file at all (UnicodeEncodeError)."""
+    return _UNWRITABLE.sub(_shown, text)
 
 
 class DotError(ValueError):
@@ -33,7 +54,7 @@ def write_dot(text: str, path: str | Path, formats: Sequence[str] = ("svg",)) ->
     if path.suffix[1:] in formats:
         path = path.with_suffix(".dot")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    path.write_text(writable(text), encoding="utf-8")
     written = [path]
     if dot_available():
         for fmt in formats:

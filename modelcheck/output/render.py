@@ -18,13 +18,9 @@ from modelcheck.engine.explain import compact
 from modelcheck.engine.graph import StateGraph
 from modelcheck.engine.lanes import lane_order
 from modelcheck.engine.result import Step, shown_state
+from modelcheck.output.dot import quoted
 from modelcheck.output.msc_layout import Geometry, arrow_bends, arrow_pos, control_point, line_pos, pt, toward
 from spec.core import MscEvent, Spec
-
-
-def _q(text: str) -> str:
-    """A DOT double-quoted string."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def pair_messages(events: Sequence[MscEvent]) -> list[tuple[str, int, int]]:
@@ -121,13 +117,13 @@ def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop
     ]
     for n in nodes:  # the names, and their lifelines down to an invisible end
         c = col[n]
-        out.append(f'  h{c} [shape=box, style=filled, fillcolor="#e8eef7", label={_q(n)}, pos="{pt(at(c, 0))}"];')
+        out.append(f'  h{c} [shape=box, style=filled, fillcolor="#e8eef7", label={quoted(n)}, pos="{pt(at(c, 0))}"];')
         out.append(f'  end{c} [shape=point, style=invis, pos="{pt(at(c, rows + 0.5))}"];')
         line = line_pos(at(c, 0), at(c, rows + 0.5))
         out.append(f'  h{c} -> end{c} [arrowhead=none, color="#9aa7b8", pos="{line}"];')
     for r, (ev, text, shade) in enumerate(zip(events, texts, shaded), 1):
         fill = ', style=filled, fillcolor="#fff3c4"' if shade else ""
-        out.append(f'  s{r} [shape=plaintext, label={_q(text)}{fill}, pos="{pt((step_w / 2, at(0, r)[1]))}"];')
+        out.append(f'  s{r} [shape=plaintext, label={quoted(text)}{fill}, pos="{pt((step_w / 2, at(0, r)[1]))}"];')
         out.append(f'  p{col[ev.node]}_{r} [shape=circle, width=0.14, fixedsize=true, style=filled, fillcolor=black, '
                    f'label="", pos="{pt(at(col[ev.node], r))}"];')
     for m, sr, r, bend in _bent_arrows(events, arrows, col, Geometry(lane, row, DOT + 5)):
@@ -135,11 +131,11 @@ def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop
         p0, p1 = at(c, sr), at(cr, r)
         # (the layout's rows run down, Graphviz's y up: the same bend is on the other side, mirrored alike)
         q = control_point(p0, p1, -bend)
-        out.append(f'  p{c}_{sr} -> p{cr}_{r} [xlabel={_q(m)}, color="#2c6fbb", fontcolor="#2c6fbb", '
+        out.append(f'  p{c}_{sr} -> p{cr}_{r} [xlabel={quoted(m)}, color="#2c6fbb", fontcolor="#2c6fbb", '
                    f'pos="{_arrow_pos(p0, p1, q)}"];')
     if note is not None:
         out.append(f'  s{rows + 1} [shape=box, style=filled, fillcolor="#f8d0d0", color="#c00000", '
-                   f'fontcolor="#c00000", label={_q(note)}, pos="{pt((step_w / 2, at(0, rows + 1)[1]))}"];')
+                   f'fontcolor="#c00000", label={quoted(note)}, pos="{pt((step_w / 2, at(0, rows + 1)[1]))}"];')
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -218,13 +214,14 @@ def graph_dot(g: StateGraph, path: Sequence[int] = (), bad: int | None = None) -
         elif i in path:
             style.append('style="rounded,filled", fillcolor="#fde8e8"')
         out.append(
-            f"  n{i} [label={_q(f'#{i}' + chr(10) + state_text(spec, s))}{', ' if style else ''}{', '.join(style)}];"
+            f"  n{i} [label={quoted(f'#{i}' + chr(10) + state_text(spec, s))}{', ' if style else ''}"
+            f"{', '.join(style)}];"
         )
     for i in range(len(g)):
         for j, lid in g.edges(i):
             lab = spec.show_label(g.labels[lid])
             extra = ', color="#c00000", fontcolor="#c00000", penwidth=2.2' if (i, j) in on_path else ""
-            out.append(f"  n{i} -> n{j} [label={_q(lab)}{extra}];")
+            out.append(f"  n{i} -> n{j} [label={quoted(lab)}{extra}];")
     out.append("}")
     return "\n".join(out) + "\n"
 
