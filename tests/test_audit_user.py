@@ -534,3 +534,45 @@ def test_a_variant_named_on_the_command_line_is_audited_with_the_mapping_of_its_
     # node 4 passes the token (line 138) with its counter 4 added: the variant cannot
     assert code == 1 and verdict(rep) == (26, "138", "PassToken(i=n4) leads to a different state")
     assert rep["spec"] == "EWD998Chan" and rep["failure"]["diff"][0]["spec"]["q"] == 0
+
+
+SETS_SPEC = '''from typing import NamedTuple
+from spec.core import Spec, action
+
+
+class K(NamedTuple):
+    known: tuple
+
+
+class Learn(Spec):
+    """Each node learns a set of messages, each a (sender, set of values) pair."""
+
+    variables = ("known",)
+
+    def init_states(self):
+        return [K((frozenset(), frozenset()))]
+
+    @action(lambda self, s: [(n, S) for n in (0, 1) for S in (frozenset(), frozenset({(0, frozenset({1, 2}))}),
+                                                               frozenset({(0, frozenset()), (1, frozenset({3}))}))])
+    def Learns(self, s, n, S):
+        return K(s.known[:n] + (s.known[n] | S,) + s.known[n + 1:])
+'''
+
+
+def test_a_set_parameter_is_a_json_list_in_any_order(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """A parameter that is a frozenset (BPConProof's LearnsSent(a, b, S) of 1b messages, each holding a frozenset:
+    newuser11) could not be written in a trace at all: a JSON list was read as a tuple, 'another type than the
+    spec's'. Now a list names a set the enumerator offers, its elements in any order, at any depth."""
+    spec = tmp_path / "learn.py"
+    spec.write_text(SETS_SPEC)
+
+    def trace(S: Any) -> Path:
+        events = [{"node": 0, "clock": 1, "action": "Learns", "params": {"n": 0, "S": S}, "state": {}}]
+        return write(tmp_path, events, nodes=1)[0]
+
+    assert verdict(audit(capsys, f"{spec}:Learn", trace([[0, [2, 1]]]))[1]) == "ok"
+    assert verdict(audit(capsys, f"{spec}:Learn", trace([[1, [3]], [0, []]]))[1]) == "ok"
+    assert verdict(audit(capsys, f"{spec}:Learn", trace([]))[1]) == "ok"
+    for wrong in ([[0, [1]]], [[0, [1, 2]], [0, [1, 2]]], [[0, [1, 2, 2]]], [[0, [True, 2]]]):
+        code, report = audit(capsys, f"{spec}:Learn", trace(wrong))
+        assert code == 1 and "is not enabled" in verdict(report)[2], wrong

@@ -248,6 +248,36 @@ def test_a_step_whose_parameter_is_a_fraction_is_a_link_that_opens() -> None:
             session.view(bad)
 
 
+def test_a_set_parameter_may_be_written_as_python_prints_it() -> None:
+    """BPConProof's LearnsSent(a, b, S) takes 1b messages holding a frozenset (newuser11): the page's link writes it
+    `set()`, but a user who typed `frozenset()`, as Python prints it, was told 'not Python literals'."""
+    from typing import NamedTuple
+
+    from spec.core import Spec, action
+
+    class K(NamedTuple):
+        known: frozenset[frozenset[int]]
+
+    class Learn(Spec):
+        variables = ("known",)
+
+        def init_states(self) -> list[K]:
+            return [K(frozenset())]
+
+        @action(lambda self, s: [(frozenset(),), (frozenset({1, 2}),)])
+        def Add(self, s: K, x: frozenset[int]) -> K | None:
+            return None if x in s.known else K(s.known | {x})
+
+    session = Session(Learn())
+    assert [e["path"] for e in session.view("")["enabled"]] == ["Add(set())", "Add({1,2})"]
+    typed = session.view("Add(frozenset())/Add(frozenset({2, 1}))")
+    assert typed["depth"] == 2 and typed["state"] == session.view("Add(set())/Add({1,2})")["state"]
+    assert session.view("Add(frozenset((1, 2)))")["depth"] == session.view("Add(frozenset([2,1]))")["depth"] == 1
+    for bad in ("Add(frozenset(x))", "Add(frozenset({1}, {2}))", "Add(frozenset(key=1))"):
+        with pytest.raises(PathError, match="are not Python literals"):
+            session.view(bad)
+
+
 LONG = '''
 from typing import NamedTuple
 from spec.core import Spec, action, invariant

@@ -139,6 +139,16 @@ def test_reach_unreachable_says_so_with_the_state_count(capsys: pytest.CaptureFi
     assert main(["check", "paxos", "--variant", "ignore-votes", "--reach", two, "--quiet"]) == 0
 
 
+def test_reach_a_missing_key_names_the_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--reach "len(votes[0]) == 2"` (the acceptor's number, as the spec holds it) said only 'evaluating it raised
+    KeyError: 0' (newuser11): the expression sees per-process variables keyed by the names the trace prints."""
+    assert main(["check", "voting", "--reach", "len(votes[0]) == 2"]) == 2
+    assert capsys.readouterr().err == (
+        "paxraft check: error: --reach 'len(votes[0]) == 2': no key 0 (the state's dicts are keyed: votes, maxBal by "
+        "'a1', 'a2', 'a3'; e.g. votes['a1'])\n")
+    assert main(["check", "voting", "--reach", "len(votes['a1']) == 2", "--quiet"]) == 0
+
+
 def test_declared_witnesses_reachable_and_vacuity_caught() -> None:
     for name in ("paxos", "raft"):
         cls = build(name).__class__

@@ -307,6 +307,8 @@ def test_the_explorer_steps_with_set_parameters(capsys: pytest.CaptureFixture) -
         inits = json.loads(body)["inits"]
         assert status == 200 and (inits["count"], inits["current"]) == (64, 63)
         status, body = _get(server.url + "api/state?path=Init(3)/UponV1(2,frozenset(),set())")
+        assert status == 200  # a frozenset as Python prints it is the set the link writes set() (newuser11)
+        status, body = _get(server.url + "api/state?path=Init(3)/UponV1(2,frozenset(x),set())")
         assert status == 400 and "are not Python literals" in json.loads(body)["error"]
     finally:
         server.shutdown()

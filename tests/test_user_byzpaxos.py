@@ -34,7 +34,7 @@ TLC = {
 }
 TLC_SLOW = {
     (VOTE, ()): (6962, 318877, 14),  # VoteProof.cfg as shipped (6 s)
-    (PCON, (("max_ballot", 1),)): (13049, 780208, 19),  # PConProofB1.cfg (30 s)
+    (PCON, (("max_ballot", 1),)): (13049, 780208, 19),  # PConProofB1.cfg (7 s)
     (BPCON, (("fake", 0), ("values", 2), ("max_ballot", 0))): (26208, 801553, 15),  # BPConProofF0.cfg (6 s)
 }
 

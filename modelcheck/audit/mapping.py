@@ -36,6 +36,24 @@ def kinds_agree(a: Any, b: Any) -> bool:
     return True
 
 
+def names(offered: Any, given: Any) -> bool:
+    """Whether a trace's parameter ``given`` (JSON, its lists read as tuples) names the spec's ``offered`` value:
+    equal, each number of the same kind, and a set (a frozenset the enumerator offers, at any depth) written as a
+    list of its elements in any order. A trace could give no set at all: BPConProof's LearnsSent(a, b, S) takes 1b
+    messages holding a frozenset, and ``[1, 0, 0, -1, -1, []]`` was a tuple, 'another type than the spec's'."""
+    if isinstance(offered, frozenset) and isinstance(given, tuple):
+        left = list(offered)
+        for g in given:
+            i = next((i for i, o in enumerate(left) if names(o, g)), None)
+            if i is None:
+                return False
+            del left[i]
+        return not left
+    if isinstance(offered, tuple) and isinstance(given, tuple):
+        return len(offered) == len(given) and all(names(o, g) for o, g in zip(offered, given))
+    return offered == given and kinds_agree(offered, given)
+
+
 class _Any:
     """A parameter left open: the audit tries every value the spec's enumerator offers."""
 
@@ -57,7 +75,8 @@ class StepPattern(NamedTuple):
 
     def matches(self, params: tuple) -> bool:
         """Whether concrete ``params`` fit this pattern."""
-        return len(params) == len(self.params) and all(p is ANY or p == q for p, q in zip(self.params, params))
+        return len(params) == len(self.params) and all(
+            p is ANY or p == q or (isinstance(p, tuple) and names(q, p)) for p, q in zip(self.params, params))
 
     @property
     def concrete(self) -> bool:

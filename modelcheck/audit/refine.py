@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern, kinds_agree
+from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern, kinds_agree, names
 from modelcheck.audit.tracefile import Event, TraceError, TraceStream
 from modelcheck.engine.gcpause import gc_paused
 from spec.core import Action, Label, State
@@ -77,8 +77,9 @@ def _offered(params: tuple, offered: Iterable[tuple]) -> tuple | None:
     """The enumerator's own tuple among ``offered`` that ``params`` names, each value of the same kind at any depth
     (JSON's ``true`` is not the node ``1``, nor ``1.0`` the number ``1``, though Python finds them equal; nor is
     ``[true]`` the pair ``(1,)``: only the outer types were compared, and the step ran with the trace's ``True``)."""
+    sets_may_hide = any(isinstance(x, tuple) for x in params)  # a JSON list may stand for a set (names)
     for p in offered:
-        if p == params and kinds_agree(p, params):
+        if (p == params and kinds_agree(p, params)) or (sets_may_hide and names(p, params)):
             return tuple(p)
     return None
 

@@ -38,10 +38,13 @@ def goal_predicate(spec: Spec, text: str) -> tuple[str, Callable[[State], bool],
         return shown_state(spec, state)
 
     def holds(state: State) -> bool:
+        shown = show(state)
         try:
-            got = expr(show(state))
+            got = expr(shown)
         except SpecError as exc:  # a comparison that can never hold (safe_expr): what was compared, and how to
             raise SpecError(f"--reach {text!r}: {exc}") from exc
+        except KeyError as exc:  # 'votes[0]' where votes is {"a1": ...}: "raised KeyError: 0" named no keys
+            raise SpecError(f"--reach {text!r}: no key {exc.args[0]!r}{_keys(shown)}") from exc
         except Exception as exc:  # the user's expression on this state: report it as bad input
             raise SpecError(f"--reach {text!r}: evaluating it raised {type(exc).__name__}: {exc}") from exc
         if got is True or got is False:
@@ -51,6 +54,21 @@ def goal_predicate(spec: Spec, text: str) -> tuple[str, Callable[[State], bool],
                         "(e.g. len(msgs) > 0, maxBal['a1'] == 1)")
 
     return text, holds, False
+
+
+def _keys(shown: dict[str, Any]) -> str:
+    """The keys of the state's variables that are dicts, as an expression names them: per-process variables are
+    keyed by the names the trace prints ("a1"), not by the numbers the spec uses."""
+    by_keys: dict[tuple, list[str]] = {}
+    for var, value in shown.items():
+        if isinstance(value, dict) and value:
+            by_keys.setdefault(tuple(value), []).append(var)
+    if not by_keys:
+        return ""
+    said = "; ".join(f"{', '.join(vs)} by {', '.join(repr(k) for k in ks[:8])}{', ...' if len(ks) > 8 else ''}"
+                     for ks, vs in by_keys.items())
+    var, keys = next((vs[0], ks) for ks, vs in by_keys.items())
+    return f" (the state's dicts are keyed: {said}; e.g. {var}[{keys[0]!r}])"
 
 
 def _hint(spec: Spec, name: str) -> str:

@@ -19,10 +19,10 @@ from __future__ import annotations
 from itertools import combinations, product
 from typing import Annotated, Any, NamedTuple
 
-from byz_vote import Quorum, VoteProof, VoteState, acceptor_name, at, quorum_name
+from byz_vote import Quorum, VoteProof, VoteState, acceptor_name, at, constants, quorum_name
 from lamport_consensus import value_name
 
-from spec.core import Spec, SpecError, action, invariant, refines
+from spec.core import Spec, action, invariant, refines
 
 NONE = -1  # None == CHOOSE v : v \notin Value
 M1A, M1B, M1C, M2A, M2B = range(5)  # a message is a tuple, its type first and its ballot second
@@ -65,20 +65,11 @@ class PConProof(Spec):
         max_ballot: Annotated[int, "largest ballot (Ballot = 0..MAX)"] = 2,
         quorum: Annotated[int, "a quorum is any set of at least Q acceptors (0: a majority; fewer breaks QA)"] = 0,
     ) -> None:
-        if acceptors < 1 or values < 1 or max_ballot < 0 or not 0 <= quorum <= acceptors:
-            raise SpecError("--acceptors and --values must be at least 1, --max-ballot at least 0, --quorum 0..N")
-        self.q = quorum or acceptors // 2 + 1
-        self.Acceptor = tuple(range(acceptors))
-        self.Value = tuple(range(values))
-        self.Ballot = tuple(range(max_ballot + 1))
-        self.Quorum = self.quorums()
+        constants(self, acceptors, values, max_ballot, quorum)
         self.V = VoteProof(acceptors, values, max_ballot, quorum)
         super().__init__()
 
-    def quorums(self) -> tuple[Quorum, ...]:
-        """Every set of at least --quorum acceptors (QA: any two intersect, which a majority makes sure of)."""
-        n = len(self.Acceptor)
-        return tuple(Q for k in range(self.q, n + 1) for Q in combinations(self.Acceptor, k))
+    quorums = VoteProof.quorums
 
     def init_states(self) -> list[PConState]:
         n = len(self.Acceptor)
@@ -89,23 +80,21 @@ class PConProof(Spec):
     def sentMsgs(s: PConState, t: int, b: int) -> list[Msg]:
         return [m for m in s.msgs if m[0] == t and m[1] == b]
 
+    def shows_safe_by(self, s: PConState, b: int, v: int, Q: Quorum, c: int) -> bool:
+        """ShowsSafeAt(Q, b, v) holds by the disjunct `c` names: -1, every 1b message of Q reports no vote; else
+        the 1c message m1c of ballot c for v. An acceptor sends one 1b message per ballot (Phase1b raises its
+        maxBal to b), so \\A a \\in Q : \\E m \\in Q1b : m.acc = a has one witness, and is no parameter."""
+        Q1b = [m for m in s.msgs if m[0] == M1B and m[1] == b and m[2] in Q]
+        if len({m[2] for m in Q1b}) != len(Q):
+            return False
+        if c == -1:
+            return all(m[3] == -1 for m in Q1b)
+        return (M1C, c, v) in s.msgs and all(c >= m[3] and (c != m[3] or m[4] == v) for m in Q1b)
+
     def shows_safe_ways(self, s: PConState, b: int, v: int) -> list[Way]:
-        """Every (Q, witness) for which ShowsSafeAt(Q, b, v) holds: TLC's steps. An acceptor sends one 1b message
-        per ballot (Phase1b raises its maxBal to b), so \\A a \\in Q : \\E m \\in Q1b : m.acc = a has one witness."""
-        ways: list[Way] = []
-        one_bs = self.sentMsgs(s, M1B, b)
-        for Q in self.Quorum:
-            Q1b = [m for m in one_bs if m[2] in Q]
-            if {m[2] for m in Q1b} != set(Q):
-                continue
-            if all(m[3] == -1 for m in Q1b):
-                ways.append((Q, -1))
-            for m1c in sorted(s.msgs):
-                if m1c[0] == M1C and m1c[2] == v:
-                    c = m1c[1]
-                    if all(c >= m[3] and (c != m[3] or m[4] == v) for m in Q1b):
-                        ways.append((Q, c))
-        return ways
+        """Every (Q, witness) for which ShowsSafeAt(Q, b, v) holds: TLC's steps."""
+        cs = (-1, *sorted(m[1] for m in s.msgs if m[0] == M1C and m[2] == v))
+        return [(Q, c) for Q in self.Quorum for c in cs if self.shows_safe_by(s, b, v, Q, c)]
 
     # -- refinement mapping: V == INSTANCE VoteProof (votes from the 2b messages, maxBal as it is)
     def votes(self, s: PConState) -> tuple[frozenset[tuple[int, int]], ...]:
@@ -158,7 +147,9 @@ class PConProof(Spec):
 
     @action(each_1c)
     def Phase1c(self, s: PConState, b: int, S: tuple[int, ...], ways: tuple[Way, ...]) -> PConState | None:
-        if len(ways) != len(S) or not all(w in self.shows_safe_ways(s, b, v) for v, w in zip(S, ways, strict=True)):
+        if len(ways) != len(S) or not all(
+            Q in self.Quorum and self.shows_safe_by(s, b, v, Q, c) for v, (Q, c) in zip(S, ways, strict=True)
+        ):
             return None
         return s._replace(msgs=s.msgs | {(M1C, b, v) for v in S})
 

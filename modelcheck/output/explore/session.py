@@ -52,14 +52,28 @@ def literal(value: Any) -> str:
     return repr(value)
 
 
-class _Fractions(ast.NodeTransformer):
-    """``Fraction(n,d)``, as :func:`literal` writes a fractions.Fraction, made a constant literal_eval takes."""
+class _Calls(ast.NodeTransformer):
+    """``Fraction(n,d)``, as :func:`literal` writes a fractions.Fraction, made a constant literal_eval takes; and
+    ``frozenset()``/``frozenset({...})``/``frozenset((...))``, as Python prints a frozenset (the page writes
+    ``set()`` and ``{...}``), made the set literal_eval takes: a user typing the repr was told "not Python literals"."""
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
-        if isinstance(node.func, ast.Name) and node.func.id == "Fraction" and len(node.args) == 2 and not node.keywords:
+        self.generic_visit(node)
+        if not isinstance(node.func, ast.Name) or node.keywords:
+            return node
+        if node.func.id == "Fraction" and len(node.args) == 2:
             num, den = (ast.literal_eval(a) for a in node.args)
             if type(num) is int and type(den) is int and den != 0:
                 return ast.copy_location(ast.Constant(Fraction(num, den)), node)
+        if node.func.id == "frozenset" and not node.args:
+            return ast.copy_location(ast.Call(ast.Name("set", ast.Load()), [], []), node)
+        if node.func.id == "frozenset" and len(node.args) == 1:
+            arg = node.args[0]
+            if isinstance(arg, ast.Set):
+                return arg
+            if isinstance(arg, (ast.Tuple, ast.List)):
+                elts = arg.elts
+                return ast.copy_location(ast.Set(elts) if elts else ast.Call(ast.Name("set", ast.Load()), [], []), node)
         return node
 
 
@@ -98,7 +112,7 @@ def _parse_segment(text: str, where: str) -> tuple[str, Params]:
     if not paren or not rest.endswith(")") or not name.isidentifier():
         raise PathError(f"{where}: {quote(text, 200)} is not a step (write Action(param,...), e.g. Phase1a(0))")
     try:
-        tree = _Fractions().visit(ast.parse(f"({rest[:-1]},)", mode="eval")) if rest[:-1].strip() else None
+        tree = _Calls().visit(ast.parse(f"({rest[:-1]},)", mode="eval")) if rest[:-1].strip() else None
         params = ast.literal_eval(tree) if tree is not None else ()
     except (ValueError, SyntaxError, TypeError):
         raise PathError(f"{where}: the parameters of {quote(text, 200)} are not Python literals") from None
