@@ -255,11 +255,11 @@ _LEVEL_CHECK = """\
 """
 
 # a step check (``search.step_bad(s, t, action index)``: refinement) fails on the step from s to t: the
-# search stops there, as at a cut state that violates an invariant (the trace ends with the step)
+# search stops there (the trace ends with the step; the depth is the deepest level stored, as TLC reports it)
 _LEVEL_STEP = """\
                 bad = step_bad(s, t, {i})
                 if bad:
-                    search.stop_cut(bad, si, {i}, {params}, t)
+                    search.stop_step(bad, si, {i}, {params}, t)
 """
 
 _LEVEL_DEADLOCK = """\
@@ -338,7 +338,7 @@ def level_loop(
     new and cut states are checked; ``deadlock``: a state without successors stops the search; ``kept``: the
     actions whose successors are not asked the constraint (:func:`spec.behaviour.constraint_keepers`). The
     returned function takes the search (its ``fingerprint``, ``constraint``, ``violated``, ``store``,
-    ``limit``, ``progress``, ``depth``, ``generated``, ``add_fired``, and the stops ``stop_cut``,
+    ``limit``, ``progress``, ``depth``, ``generated``, ``add_fired``, and the stops ``stop_cut``, ``stop_step``,
     ``stop_violation``, ``stop_full``, ``stop_deadlock``, which raise ``stop``) and the level's
     states, and returns the next level's.
 
@@ -350,7 +350,7 @@ def level_loop(
     ``cut_predicates``.
 
     ``step_check``: every successor that is not the state itself is passed to ``search.step_bad(s, t, action
-    index)`` first, whatever becomes of it; a name it returns stops the search at that step (``stop_cut``).
+    index)`` first, whatever becomes of it; a name it returns stops the search at that step (``stop_step``).
     """
     bundles, bundled = _bundles(actions)
     bundled = _shared(actions, bundled)

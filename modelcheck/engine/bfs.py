@@ -108,6 +108,7 @@ class _Search:
         self.result = Result(spec, symmetry=symmetry)
         self.n_init = 0
         self.depth = 0
+        self.level_end = 0
 
     def run(self) -> Result:
         """The phases in order: the initial level, each next level while there is one, the report."""
@@ -116,6 +117,7 @@ class _Search:
             self.depth = 1 if frontier else 0
             with outside_counted(self.spec, self.counts_outside):
                 while frontier:
+                    self.level_end = len(self.store)  # the stored states beyond it are the next level's
                     frontier = self.expand_level(frontier)
                     if frontier:
                         self.depth += 1
@@ -174,6 +176,13 @@ class _Search:
         """Invariant ``bad`` fails on ``t``, a successor of stored state ``si`` outside the constraint."""
         last = Step(Label(self.spec.actions[ai].name, params), t)
         raise _Stop(lambda: self.violation(bad, si, last))
+
+    def stop_step(self, bad: str, si: int, ai: int, params: tuple, t: State) -> None:
+        """Action invariant ``bad`` fails on the step from stored state ``si`` to ``t``. The depth is TLC's: the
+        deepest level stored so far, the next one only if it holds a state already (``t`` may be an old state)."""
+        last = Step(Label(self.spec.actions[ai].name, params), t)
+        depth = self.depth + (len(self.store) > self.level_end)
+        raise _Stop(lambda: self.report(VIOLATION, bad, self.trace_to(si, last), depth))
 
     def stop_violation(self, bad: str, ti: int) -> None:
         """Invariant ``bad`` fails on stored state ``ti``."""

@@ -316,17 +316,17 @@ class _Run:
         recounts = self.t.call("recount", key)
         counts = self.sum_counts(recounts)
         spec, fp, depth = self.spec, self.fingerprint, self.depth
+        grew = any(r["new_in_level"] for r in recounts)  # TLC's depth: the deepest level stored so far
         if kind in (CUT, STEP):
             _, _, name, gid, label, t = event
             trace = rebuild(spec, fp, self.chain(gid)) + [Step(label, t)]
-            return self.finish(counts, VIOLATION, name, trace, depth + 1)
+            return self.finish(counts, VIOLATION, name, trace, depth + 1 if kind == CUT or grew else depth)
         if kind == STATE:
             _, _, name, parent, ai, f = event
             return self.finish(counts, VIOLATION, name, rebuild(spec, fp, self.chain(parent) + [(ai, f)]), depth + 1)
         if kind == DEAD:
             return self.finish(counts, DEADLOCK, None, rebuild(spec, fp, self.chain(event[3])), depth)
         self.result.complete = False  # max_states reached
-        grew = any(r["new_in_level"] for r in recounts)
         return self.finish(counts, OK, None, None, depth + (1 if grew else 0))
 
     def finish(
