@@ -22,7 +22,7 @@ import inspect
 import pickle
 import time
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -481,21 +481,10 @@ def successors(spec: Spec, state: State, kinds: tuple[type, ...]) -> list[tuple[
 def check_invariants(spec: Spec, state: State) -> bool:
     """Each invariant evaluated separately on ``state``: it must return a truth value, not raise. Whether
     all hold."""
-    holds = True
-    before = _copy(state)
-    for name, inv in spec.invariants.items():
-        try:
-            verdict = inv(state)
-        except Exception as exc:
-            raise raised(spec, f"invariant {name}", exc, state) from exc
-        _unchanged(spec, state, before, f"invariant {name}")
-        if verdict is not True and verdict is not False:
-            raise SpecContractError(
-                f"{spec_title(spec)}: invariant {name} returned {returned(verdict)} on state "
-                f"{show_state(spec, state)}; expected True or False"
-            )
-        holds = holds and verdict
-    return holds
+    before = (_copy(state),)
+    verdicts = [_verdict(spec, f"invariant {name}", inv, (state,), before, lambda: f"state {show_state(spec, state)}")
+                for name, inv in spec.invariants.items()]
+    return all(verdicts)
 
 
 def check_action_invariants(spec: Spec, state: State, succ: State, shown: str) -> bool:
@@ -503,23 +492,27 @@ def check_action_invariants(spec: Spec, state: State, succ: State, shown: str) -
     truth value, not raise, and change neither state. Whether all hold (a stutter: yes, none is asked)."""
     if succ == state:
         return True
-    holds = True
-    before, after = _copy(state), _copy(succ)
-    for name, inv in spec.action_invariants.items():
-        what = f"action invariant {name}"
-        try:
-            verdict = inv(state, succ)
-        except Exception as exc:
-            raise raised(spec, what, exc, state) from exc
-        _unchanged(spec, state, before, what)
-        _unchanged(spec, succ, after, what)
-        if verdict is not True and verdict is not False:
-            raise SpecContractError(
-                f"{spec_title(spec)}: {what} returned {returned(verdict)} on the step {shown} from state "
-                f"{show_state(spec, state)}; expected True or False"
-            )
-        holds = holds and verdict
-    return holds
+    before = (_copy(state), _copy(succ))
+    verdicts = [_verdict(spec, f"action invariant {name}", inv, (state, succ), before,
+                         lambda: f"the step {shown} from state {show_state(spec, state)}")
+                for name, inv in spec.action_invariants.items()]
+    return all(verdicts)
+
+
+def _verdict(spec: Spec, what: str, pred: Callable[..., Any], args: tuple, before: tuple,
+             where: Callable[[], str]) -> bool:
+    """``pred(*args)``: True or False, else the spec's fault named (an exception it raised, another value, a state
+    it changed: ``before`` holds copies of ``args``)."""
+    try:
+        verdict = pred(*args)
+    except Exception as exc:
+        raise raised(spec, what, exc, args[0]) from exc
+    for state, copied in zip(args, before):
+        _unchanged(spec, state, copied, what)
+    if verdict is not True and verdict is not False:
+        raise SpecContractError(f"{spec_title(spec)}: {what} returned {returned(verdict)} on {where()}; "
+                                "expected True or False")
+    return verdict
 
 
 def _in_model(spec: Spec, state: State) -> bool:
