@@ -77,7 +77,8 @@ def test_variant_liveness_and_refinement(capsys: pytest.CaptureFixture) -> None:
     code, out, _ = run(capsys, "variants", "--spec", str(FILE))  # the hint names the file's spec (was: SPEC)
     assert code == 0 and f"'paxraft check {FILE}:EWD840 --variant NAME' runs one variant" in out
     code, out, _ = run(capsys, "check", REF, "--liveness")
-    assert code == 0 and "Property Liveness holds under this fairness.\n302 distinct states, 1,468 edges" in out
+    assert code == 0 and "Property Liveness holds under this fairness.\n302 distinct states, 1,468 edges " \
+        "(2,001 states generated, depth 9)" in out  # TLC's 302 / 2,001 / 9
     code, out, _ = run(capsys, "check", REF, "--liveness", "--no-fairness")
     assert code == 1 and "a fair behaviour of 0 steps that then stutters for ever" in out
     code, out, _ = run(capsys, "check", SYNC, "--liveness")

@@ -124,6 +124,12 @@ def test_liveness(capsys: pytest.CaptureFixture) -> None:
     MCLSpec => MCLiveness on three acceptors (TLC: holds, MCPaxos3Live.cfg)."""
     code, out, _ = run(capsys, "check", CONSENSUS, "--liveness")
     assert code == 0 and "Property Success holds under this fairness." in out
+    # TLC's figures of the same exploration (Consensus.cfg's LiveSpec: 4 distinct, 4 generated, depth 2); the
+    # liveness report gave the distinct states and the edges only (newuser11)
+    assert "4 distinct states, 3 edges (4 states generated, depth 2)" in out
+    code, out, _ = run(capsys, "check", CONSENSUS, "--liveness", "--json")
+    obj = json.loads(out)[0]
+    assert (obj["distinct_states"], obj["states_generated"], obj["depth"]) == (4, 4, 2)
     code, out, _ = run(capsys, "check", CONSENSUS, "--liveness", "--no-fairness")
     assert code == 1 and "a fair behaviour of 0 steps that then stutters for ever" in out
     code, out, _ = run(capsys, "check", PAXOS, "--acceptors", "3", "--values", "2", "--liveness")
