@@ -69,6 +69,14 @@ def test_two_workers_and_the_graphs_loop_find_the_same_step() -> None:
 
 def test_dfs_simulation_and_hypothesis_check_each_step() -> None:
     assert dfs(AnyLeader()).violated == "CommittedEntriesStay"
+    # a step breaking both kinds names the state's invariant in every mode, as the breadth-first search (TLC) does
+    deep = dfs(AnyLeaderChecked())  # its first bad step keeps the log's length: only the step's invariant breaks
+    spec = AnyLeaderChecked()
+    assert spec.invariants["CommitWithinLog"](deep.trace[-1].state) and deep.violated == "CommittedEntriesStay"
+    assert simulate(AnyLeaderChecked(), walks=50, depth=30, seed=1).violated == "CommitWithinLog"
+    with pytest.raises(InvariantViolation) as both:
+        run_spec(AnyLeaderChecked(), settings(max_examples=200, derandomize=True))
+    assert both.value.invariant == "CommitWithinLog"
     assert dfs(GrowingLog()).verdict == "ok"
     assert simulate(AnyLeader(), walks=50, depth=30, seed=1).violated == "CommittedEntriesStay"
     assert simulate(GrowingLog(), walks=50, depth=30, seed=1).verdict == "ok"

@@ -110,25 +110,28 @@ def _dfs(
             fired[ai] += 1
             tstep = Step(Label(spec.actions[ai].name, params), t)
             deepest = max(deepest, depth + 1)
-            if step_bad is not None:
-                bad = step_bad(step.state, t, ai)
-                if bad:
-                    return finish(VIOLATION, bad, [f[0] for f in path] + [tstep])
+            # a state's invariants, then the step's action invariants (TLC's order, as the breadth-first search)
             if constraint is not None and not constraint(t):
-                bad = first_bad(t)
+                bad = first_bad(t) or (step_bad is not None and step_bad(step.state, t, ai))
                 if bad:
                     return finish(VIOLATION, bad, [f[0] for f in path] + [tstep])
                 continue
             fp = fingerprint(t)
             known = seen.get(fp)
-            if known is not None and (depth_bound is None or known <= depth + 1):
-                continue
             if known is None:
                 new[ai] += 1
                 bad = first_bad(t)
                 if bad:
                     seen[fp] = depth + 1
                     return finish(VIOLATION, bad, [f[0] for f in path] + [tstep])
+            if step_bad is not None:
+                bad = step_bad(step.state, t, ai)
+                if bad:
+                    if known is None:
+                        seen[fp] = depth + 1
+                    return finish(VIOLATION, bad, [f[0] for f in path] + [tstep])
+            if known is not None and (depth_bound is None or known <= depth + 1):
+                continue
             seen[fp] = depth + 1
             if max_states is not None and len(seen) >= max_states:
                 result.complete, result.extra["state_limit"] = False, True

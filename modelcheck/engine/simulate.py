@@ -85,7 +85,7 @@ def simulate(
                     seen.add(fp)
                     new[ai] += 1
                 trace.append(Step(Label(spec.actions[ai].name, params), state))
-                bad = (step_bad is not None and step_bad(prev, state, ai)) or first_bad(state)
+                bad = first_bad(state) or (step_bad is not None and step_bad(prev, state, ai))  # TLC's order
             if bad:
                 verdict, violated, bad_trace, bad_walk = VIOLATION, bad, trace, w
             if len(trace) > len(deepest):

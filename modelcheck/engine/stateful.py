@@ -83,7 +83,8 @@ def spec_machine(spec: Spec | Model) -> type[RuleBasedStateMachine]:
                 return
             ai, params, nxt = enabled[data.draw(st.integers(0, len(enabled) - 1), label="enabled action")]
             self.trace.append(Step(Label(spec.actions[ai].name, params), nxt))
-            bad = step_bad(state, nxt, ai) if step_bad is not None else None
+            # a state's invariants first (TLC's order; the @invariant methods below report those), then the step's
+            bad = step_bad(state, nxt, ai) if step_bad is not None and spec.violated(nxt) is None else None
             if bad:
                 raise InvariantViolation(spec, bad, self.trace)
 
