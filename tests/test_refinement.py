@@ -281,3 +281,44 @@ class ByClass(LamportMutex):
         in err and len(err.strip().splitlines()) == 1
     assert main(["refine", f"{tmp_path}/wrong.py:ByClass", "two-counters"]) == 2
     assert "@refines('two-counters') method as_counters built AbstractMutex" in capsys.readouterr().err
+
+
+def _figures(res) -> tuple:
+    """Everything a refinement run reports but its seconds: the JSON's figures and the failing behaviour."""
+    from modelcheck.engine.refinement import as_json
+
+    return as_json(res), [(s.label, s.state) for s in res.trace or []]
+
+
+def test_refine_with_workers_reports_the_one_process_figures() -> None:
+    """`refine --workers N` (none before): each worker checks the steps of the states it expands. A stop inside a
+    chunk (a failure, --max-states) rolls each worker's counts back to the chunk's start and replays the steps
+    before the stop, so the explained steps, the stutters and the abstract states reached are one process's
+    at any chunk size (64 gids a chunk here: many chunks, every stop inside one); a user's file too."""
+    runs = [
+        (lambda: Paxos(), "voting", None),
+        (lambda: build("paxos", "ignore-votes"), "voting", None),  # fails at step 10
+        (lambda: build("paxos", "ignore-votes"), "consensus", None),  # fails at step 12
+        (lambda: Paxos(), "voting", 1000),  # stops at 1,000 states, no verdict
+        (lambda: load_user_spec("docs/examples/twophase.py:TwoPhase")(rms=3), "TCommit", None),
+        (lambda: load_user_spec("docs/examples/twophase.py:EagerCommit")(rms=3), "TCommit", None),
+    ]
+    for make, abstract, cap in runs:
+        one = make()
+        want = _figures(check_refinement(one, *refinement(one, abstract), max_states=cap))
+        for chunk in (64, None):
+            two = make()
+            got = _figures(check_refinement(two, *refinement(two, abstract), max_states=cap, workers=2, chunk=chunk))
+            assert got == want, (two.name, abstract, chunk)
+    assert want[0]["verdict"] == "violation" and want[0]["failing_step"] == 4  # EagerCommit, rms=3
+
+
+def test_cli_refine_workers(capsys) -> None:
+    """The command line's --workers: the report of one process (but its seconds); 0 refused like check's."""
+    def said(*extra: str) -> str:
+        assert main(["refine", "paxos", "voting", "--variant", "ignore-votes", "--quiet", *extra]) == 1
+        return "\n".join(line.rsplit(",", 1)[0] for line in capsys.readouterr().out.splitlines())
+
+    assert said("--workers", "2") == said()
+    assert main(["refine", "paxos", "voting", "--workers", "0"]) == 2
+    assert "--workers must be at least 1, got 0" in capsys.readouterr().err

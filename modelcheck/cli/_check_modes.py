@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 from modelcheck import check
-from modelcheck.cli.common import output_folder, positive, within
+from modelcheck.cli.common import output_folder, positive, within, workers_option
 from modelcheck.engine.explain import summary
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result, count
@@ -86,16 +85,11 @@ def parse_size(text: str) -> int:
 
 #: Longest walk or depth bound: a walk's states are all kept (for its trace).
 MAX_DEPTH = 1_000_000
-#: Worker processes per core: beyond a few they only compete for the cores (and exhaust threads).
-WORKERS_PER_CORE = 4
-
 
 def validate(args: argparse.Namespace) -> None:
     """Refuse out-of-range numbers and an unusable --out before any work starts; cap --workers (saying so)."""
     if args.max_states is not None and args.max_states < 1:
         raise SpecError(f"--max-states must be at least 1, got {args.max_states}")
-    if args.workers < 1:
-        raise SpecError(f"--workers must be at least 1, got {args.workers}")
     if args.depth is not None:
         within("--depth", args.depth, 1, MAX_DEPTH, "a walk keeps its states")
     if args.depth is not None and args.mode == "bfs":  # it was ignored: the search went as deep as the model
@@ -106,14 +100,7 @@ def validate(args: argparse.Namespace) -> None:
     if args.no_fairness and args.liveness is None:  # it was ignored: a plain check judges no property
         raise SpecError("--no-fairness goes with --liveness (it checks the properties under no fairness); add "
                         "--liveness, or drop it")
-    cap = WORKERS_PER_CORE * (os.cpu_count() or 1)
-    if args.workers > cap:
-        print(
-            f"paxraft check: note: --workers {args.workers:,} capped at {cap} "
-            f"({WORKERS_PER_CORE} per core on this machine's {os.cpu_count() or 1})",
-            file=sys.stderr,
-        )
-        args.workers = cap
+    args.workers = workers_option(args.workers, "check")
     positive("--checkpoint-every", args.checkpoint_every, zero=True)
     for flag, path in (("--out", args.out), ("--checkpoint", args.checkpoint)):
         if path is not None:

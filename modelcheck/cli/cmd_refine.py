@@ -7,7 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args, output_folder
+from modelcheck.cli.common import (
+    add_bound_options,
+    add_model_options,
+    model_from_args,
+    output_folder,
+    workers_option,
+)
 from modelcheck.engine.faults import preflight
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.refinement import RefinementResult, as_json, check_refinement, summary
@@ -25,6 +31,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-states", type=int, default=None, metavar="N",
                         help="stop once N distinct concrete states are stored: the steps from them are checked, "
                              "marked incomplete")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="worker processes (default 1); the figures and the failing step are one process's")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument("--out", metavar="DIR", help="write a failure's trace (ITF JSON, which 'paxraft replay' "
@@ -45,13 +53,15 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(f"--symmetry is not offered: {NO_SYMMETRY}")
     if args.max_states is not None and args.max_states < 1:
         raise SpecError(f"--max-states must be at least 1, got {args.max_states}")
+    args.workers = workers_option(args.workers, "refine")
     if args.out is not None:
         output_folder(args.out, "--out")
     concrete = model_from_args(args).build()
     preflight(concrete)
     abstract, mapping = refinement(concrete, args.abstract)
     progress = Progress(f"{concrete.describe()} => {abstract.name}", silent=args.quiet or args.json)
-    res = check_refinement(concrete, abstract, mapping, max_states=args.max_states, progress=progress)
+    res = check_refinement(concrete, abstract, mapping, max_states=args.max_states, progress=progress,
+                           workers=args.workers)
     print(json.dumps(as_json(res), indent=1) if args.json else summary(res))
     if args.out is not None:
         _write_out(res, Path(args.out), args.json)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,25 @@ def within(flag: str, value: int, low: int, high: int, why: str) -> None:
         raise UsageError(f"{flag} must be at least {low:,}, got {value:,}")
     if value > high:
         raise UsageError(f"{flag} must be at most {high:,} ({why}), got {value:,}")
+
+
+#: Worker processes per core: beyond a few they only compete for the cores (and exhaust threads: --workers 100
+#: failed to start them).
+WORKERS_PER_CORE = 4
+
+
+def workers_option(workers: int, command: str) -> int:
+    """``--workers``: at least 1 (a UsageError otherwise), capped at :data:`WORKERS_PER_CORE` per core with a
+    note on stderr saying so."""
+    if workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {workers}")
+    cores = os.cpu_count() or 1
+    cap = WORKERS_PER_CORE * cores
+    if workers > cap:
+        print(f"paxraft {command}: note: --workers {workers:,} capped at {cap} ({WORKERS_PER_CORE} per core on "
+              f"this machine's {cores})", file=sys.stderr)
+        return cap
+    return workers
 
 
 def output_folder(path: str, flag: str) -> Path:

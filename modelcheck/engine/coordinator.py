@@ -13,11 +13,13 @@ import shutil
 import signal
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from modelcheck.engine import checkpoint as ckpt
 from modelcheck.engine._fingerprint import fingerprinter, sample_holds_salted
+from modelcheck.engine.bfs import StepCheck
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
@@ -53,6 +55,7 @@ def search(
     chunk: int = CHUNK,
     cli: dict[str, Any] | None = None,
     per_worker: bool = False,
+    steps: Callable[[], StepCheck] | None = None,
 ) -> Result:
     """Breadth-first search of ``spec``; the result equals the one-process search's for any transport.
 
@@ -60,10 +63,14 @@ def search(
     disk. ``checkpoint`` is a directory: a checkpoint is written there at level boundaries
     (at most every ``checkpoint_every`` seconds) and on SIGINT/SIGTERM; ``resume`` continues
     from the one found there. ``per_worker`` puts the per-worker figures in ``extra`` for one
-    in-process worker too (they are there for several, Ray, checkpoints and spills).
+    in-process worker too (they are there for several, Ray, checkpoints and spills). ``steps`` makes each
+    worker's check of every step (refinement, :class:`~modelcheck.engine.refinement.RefinementSteps`) in place
+    of the spec's action invariants; what each counted (its ``report()``) is ``extra["step_reports"]``.
     """
     if workers < 1:
         raise ValueError("workers must be at least 1")
+    if steps is not None and (ray or checkpoint):
+        raise ValueError("a step check of the caller's runs in local workers, without checkpoints")
     started = time.perf_counter()  # the run's seconds include starting the workers
     root = Path(checkpoint) if checkpoint else None
     loaded = None
@@ -93,6 +100,7 @@ def search(
         check_deadlock=check_deadlock,
         spill_dir=str(spill_dir) if spill_dir else None,
         memory=memory // workers if memory is not None else None,
+        steps=steps,
     )
     if ray:
         transport: Any = RayActors(make, workers, ray_address, user_module_sources(type(spec)))
@@ -107,6 +115,7 @@ def search(
         transport = InProcess(make)
     run = _Run(spec, transport, symmetry, check_invariants, check_deadlock, max_states, progress, chunk)
     run.root, run.every, run.cli, run.per_worker = root, checkpoint_every, cli, per_worker
+    run.step_reports = steps is not None
     if root is not None:  # as the run starts: a module the spec imports later is not the resume's to hash
         run.identity = ckpt.spec_identity(spec)
     run.started = started
@@ -156,6 +165,7 @@ class _Run:
         self.peak_disk = 0  # the most bytes the workers had on disk at a chunk's end
         self.reports: list[dict[str, Any]] = []
         self.root: Path | None = None
+        self.step_reports = False  # gather what the workers' step checks counted (refinement)
         self.every = 60.0
         self.last_saved = time.monotonic()
         self.stop_requested = False
@@ -343,6 +353,8 @@ class _Run:
         if self.per_worker or self.n > 1 or self.t.name == "ray" or self.root is not None or any(
                 s["disk_bytes"] for s in stats):
             self._extra(stats)
+        if self.step_reports:
+            result.extra["step_reports"] = self.t.call("step_report")
         if self.progress:
             self.progress.done(result)
         return result

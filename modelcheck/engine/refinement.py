@@ -49,64 +49,24 @@ class RefinementResult:
 
 def check_refinement(
     concrete: Spec, abstract: Spec, mapping: Callable[[State], State], *, max_states: int | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, workers: int = 1, chunk: int | None = None,
 ) -> RefinementResult:
     """Check that ``concrete`` implements ``abstract`` under ``mapping`` on every reachable state (within the
     concrete spec's constraint: a step leaving it is checked, the state it reaches is not expanded).
 
     The initial states are checked here; every step after them by the checker's own breadth-first search
-    (:func:`modelcheck.engine.bfs.bfs` with a step check), so the distinct states, the transitions and the
-    failing step are the ones ``check`` reaches, in its order."""
+    (:func:`modelcheck.engine.bfs.bfs` with a step check, or with ``workers`` > 1 the workers' search of
+    :mod:`modelcheck.engine.coordinator`, each worker checking the steps of the states it expands), so the
+    distinct states, the transitions and the failing step are the ones ``check`` reaches, in its order, with
+    any number of workers (``chunk``: the workers' gids per chunk, the coordinator's default if ``None``)."""
     started = time.perf_counter()
     res = RefinementResult(concrete, abstract)
-    abs_inits = set(abstract.init_states())
-    abs_next: dict[State, dict[State, str]] = {}
-    seen_abs: set[State] = set()
-    own: dict[State, State] = {a: a for a in abs_inits}  # each abstract state as the abstract spec makes it
-
-    def abstract_steps(a: State) -> dict[State, str]:
-        out = abs_next.get(a)
-        if out is None:
-            out = {}
-            for i, params, b in abstract.successors(a):
-                out.setdefault(b, str(abstract.show_label(abstract.label(i, params))).split("(")[0])
-                own.setdefault(b, b)
-            abs_next[a] = out
-        return out
-
-    def first_seen(a: State) -> None:
-        """An image seen for the first time is like the abstract state it equals, not only equal to it as Python
-        compares: a mapping giving ``1`` where the abstract spec holds ``True`` passed every step as that one."""
-        theirs = own.get(a)
-        found = unlike_part(theirs, a, "") if theirs is not None else None
-        if found:
-            where, ours, mine = found
-            raise SpecError(f"the mapping from {concrete.name} to {abstract.name} gives {where} = {show_value(mine)} "
-                            f"where {abstract.name}'s own state holds {show_value(ours)} ({show_value(mine)} == "
-                            f"{show_value(ours)} only as Python compares): map to the abstract spec's values")
-        seen_abs.add(a)
+    steps = RefinementSteps(concrete, abstract, mapping)
 
     def finish() -> RefinementResult:
-        res.abstract_states = len(seen_abs)
+        res.abstract_states = len(steps.seen_abs)
         res.seconds = time.perf_counter() - started
         return res
-
-    state_types = {type(x) for x in abs_inits}
-
-    def mapped(s: State) -> State:
-        """The mapping's image of ``s``, checked in every state: an exception it raises is the spec's code
-        failing (exit 3, naming the mapping); a value that is not an abstract state (``None``, a plain tuple,
-        which equals a NamedTuple and would pass as one) is one line, exit 2. Either was blamed on the
-        abstract spec's own code or show_state (exit 3), or reported as paxraft's failure (exit 4)."""
-        try:
-            a = mapping(s)
-        except Exception as exc:
-            raise raised(concrete, f"the refinement mapping to {abstract.name}", exc, s) from exc
-        if state_types and type(a) not in state_types:
-            want = " or ".join(sorted(t.__name__ for t in state_types))
-            raise SpecError(f"the mapping from {concrete.name} to {abstract.name} returned {returned(a)}; "
-                            f"expected a state of {abstract.name} ({want}, as its init_states() give)")
-        return a
 
     fingerprint = plain_or_apart(concrete)  # a -1 and a -2 hash alike (modelcheck.engine._fingerprint)
     inits: set[int] = set()
@@ -115,50 +75,153 @@ def check_refinement(
         if fp in inits:
             continue
         inits.add(fp)
-        a = mapped(s)
-        if a not in abs_inits:
-            seen_abs.add(a)
+        a = steps.mapped(s)
+        if a not in steps.abs_inits:
+            steps.seen_abs.add(a)
             res.holds, res.trace, res.distinct_states = False, [Step(None, s)], len(inits)
             res.reason = f"initial state maps to {_show(abstract, a)}, not an initial state of {abstract.name}"
             return finish()
-        if a not in seen_abs:
-            first_seen(a)
+        if a not in steps.seen_abs:
+            steps.first_seen(a)
 
-    # The step check of the search: the image of the step's state (the same for all its steps, so worked out
-    # once per state), the image of the successor, and the abstract step between them if they differ.
-    moves: Counter = Counter()  # (concrete action index, abstract action) -> steps
-    last: list[Any] = [None, None]  # the state whose image is at hand, and that image
-    failed: list[tuple[State, State]] = []
+    if workers > 1:
+        from modelcheck.engine.coordinator import search  # the workers' engine, only when asked for
 
-    def step_bad(s: State, t: State, ai: int) -> str | None:
-        if s is not last[0]:
-            last[0], last[1] = s, mapped(s)
-        a, b = last[1], mapped(t)
-        if b == a:
-            return None
-        via = abstract_steps(a).get(b)
-        if via is None:
-            failed.append((a, b))
-            return "refinement"
-        moves[ai, via] += 1
-        if b not in seen_abs:
-            first_seen(b)
-        return None
-
-    result = bfs(concrete, check_invariants=False, max_states=max_states, progress=progress, steps=step_bad)
+        sized = {} if chunk is None else {"chunk": chunk}
+        result = search(concrete, workers=workers, check_invariants=False, max_states=max_states,
+                        progress=progress, steps=steps.fresh, **sized)
+        moves, failed, seen = steps.gather(result.extra.pop("step_reports"))
+        steps.seen_abs |= seen
+    else:
+        result = bfs(concrete, check_invariants=False, max_states=max_states, progress=progress, steps=steps)
+        moves, failed = steps.moves, steps.failed
     res.distinct_states = result.distinct_states
     res.transitions = sum(c.fired for c in result.coverage.values())
-    res.stutters = res.transitions - sum(moves.values()) - len(failed)
+    res.stutters = res.transitions - sum(moves.values()) - failed
     names = [a.name for a in concrete.actions]
     res.explained = Counter({f"{names[ai]} -> {via}": n for (ai, via), n in moves.items()})
     if failed:
-        assert result.trace is not None and result.trace[-1].label is not None
-        a, b = failed[0]
-        res.holds, res.trace = False, result.trace
-        res.reason = _no_step(concrete, abstract, result.trace[-1].label, a, b)
+        trace = result.trace
+        assert trace is not None and trace[-1].label is not None and len(trace) > 1
+        res.holds, res.trace = False, trace
+        res.reason = _no_step(concrete, abstract, trace[-1].label, mapping(trace[-2].state), mapping(trace[-1].state))
     elif not result.complete:
         res.complete, res.reason = False, f"stopped at {max_states:,} states (incomplete)"
     return finish()
+
+
+class RefinementSteps:
+    """The search's check of each step ``(s, t, action index)``: the image of ``s`` (worked out once per state),
+    the image of ``t``, and the abstract step between them if they differ; it counts the abstract action
+    explaining each step and the abstract states reached.
+
+    A worker of the parallel search (:mod:`modelcheck.engine.search`) holds its own (:meth:`fresh`); it marks
+    its counts as a chunk starts and, where the one-process search stops inside the chunk, rolls back to the
+    mark and replays the steps before the stop (:meth:`mark`, :meth:`rollback`), as it recounts firings, so the
+    counts gathered from the workers are the one-process run's."""
+
+    def __init__(self, concrete: Spec, abstract: Spec, mapping: Callable[[State], State]) -> None:
+        self.concrete, self.abstract, self.mapping = concrete, abstract, mapping
+        self.abs_inits = set(abstract.init_states())
+        self.state_types = {type(x) for x in self.abs_inits}
+        self.abs_next: dict[State, dict[State, str]] = {}
+        self.own: dict[State, State] = {a: a for a in self.abs_inits}  # each abstract state as its spec makes it
+        self.seen_abs: set[State] = set()
+        self.moves: Counter = Counter()  # (concrete action index, abstract action) -> steps
+        self.failed = 0  # steps that map to no abstract step
+        self.last: list[Any] = [None, None]  # the state whose image is at hand, and that image
+        self._mark: tuple[Counter, int, int] = (Counter(), 0, 0)
+        self._added: list[State] = []  # abstract states first seen since the mark, in order
+
+    def fresh(self) -> RefinementSteps:
+        """A check of its own for one worker, knowing the abstract states the initial states map to."""
+        out = RefinementSteps(self.concrete, self.abstract, self.mapping)
+        out.seen_abs = set(self.seen_abs)
+        return out
+
+    def mapped(self, s: State) -> State:
+        """The mapping's image of ``s``, checked in every state: an exception it raises is the spec's code
+        failing (exit 3, naming the mapping); a value that is not an abstract state (``None``, a plain tuple,
+        which equals a NamedTuple and would pass as one) is one line, exit 2. Either was blamed on the
+        abstract spec's own code or show_state (exit 3), or reported as paxraft's failure (exit 4)."""
+        concrete, abstract = self.concrete, self.abstract
+        try:
+            a = self.mapping(s)
+        except Exception as exc:
+            raise raised(concrete, f"the refinement mapping to {abstract.name}", exc, s) from exc
+        if self.state_types and type(a) not in self.state_types:
+            want = " or ".join(sorted(t.__name__ for t in self.state_types))
+            raise SpecError(f"the mapping from {concrete.name} to {abstract.name} returned {returned(a)}; "
+                            f"expected a state of {abstract.name} ({want}, as its init_states() give)")
+        return a
+
+    def abstract_steps(self, a: State) -> dict[State, str]:
+        """The abstract successors of ``a``, each with the abstract action that reaches it first."""
+        out = self.abs_next.get(a)
+        if out is None:
+            out = {}
+            abstract = self.abstract
+            for i, params, b in abstract.successors(a):
+                out.setdefault(b, str(abstract.show_label(abstract.label(i, params))).split("(")[0])
+                self.own.setdefault(b, b)
+            self.abs_next[a] = out
+        return out
+
+    def first_seen(self, a: State) -> None:
+        """An image seen for the first time is like the abstract state it equals, not only equal to it as Python
+        compares: a mapping giving ``1`` where the abstract spec holds ``True`` passed every step as that one."""
+        theirs = self.own.get(a)
+        found = unlike_part(theirs, a, "") if theirs is not None else None
+        if found:
+            where, ours, mine = found
+            c, ab = self.concrete.name, self.abstract.name
+            raise SpecError(f"the mapping from {c} to {ab} gives {where} = {show_value(mine)} where {ab}'s own "
+                            f"state holds {show_value(ours)} ({show_value(mine)} == {show_value(ours)} only as "
+                            "Python compares): map to the abstract spec's values")
+        self.seen_abs.add(a)
+        self._added.append(a)
+
+    def __call__(self, s: State, t: State, ai: int) -> str | None:
+        last = self.last
+        if s is not last[0]:
+            last[0], last[1] = s, self.mapped(s)
+        a, b = last[1], self.mapped(t)
+        if b == a:
+            return None
+        via = self.abstract_steps(a).get(b)
+        if via is None:
+            self.failed += 1
+            return "refinement"
+        self.moves[ai, via] += 1
+        if b not in self.seen_abs:
+            self.first_seen(b)
+        return None
+
+    def mark(self) -> None:
+        """A chunk starts: what :meth:`rollback` returns to."""
+        self._mark = (self.moves.copy(), self.failed, len(self.seen_abs))
+        self._added.clear()
+
+    def rollback(self) -> None:
+        """Back to the counts at the mark (the steps after it are replayed up to the search's stop)."""
+        moves, self.failed, _ = self._mark
+        self.moves = moves.copy()
+        self.seen_abs.difference_update(self._added)
+        self._added.clear()
+
+    def report(self) -> tuple[Counter, int, set[State]]:
+        """This worker's counts, for :meth:`gather`."""
+        return self.moves, self.failed, self.seen_abs
+
+    @staticmethod
+    def gather(reports: list[tuple[Counter, int, set[State]]]) -> tuple[Counter, int, set[State]]:
+        """The workers' counts together: each step was checked by the one worker that expanded its state."""
+        moves: Counter = Counter()
+        seen: set[State] = set()
+        for m, _, s in reports:
+            moves.update(m)
+            seen |= s
+        return moves, sum(f for _, f, _ in reports), seen
 
 
 def last_step_unexplained(concrete: Spec, abstract_name: str, steps: list[Step]) -> str | None:

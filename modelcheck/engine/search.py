@@ -50,6 +50,7 @@ from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine._level_loop import chunk_loop
 from modelcheck.engine._numpy import np
 from modelcheck.engine._store import INT64, Frontier, Records, SeenSet
+from modelcheck.engine.bfs import StepCheck
 from modelcheck.engine.calls import step_arity
 from modelcheck.engine.result import Step
 from spec.behaviour import constraint_keepers, invariant_check, outside_counted, state_constraint, step_check
@@ -97,11 +98,14 @@ class Partition:
         check_deadlock: bool,
         spill_dir: str | None = None,
         memory: int | None = None,
+        steps: Callable[[], StepCheck] | None = None,
     ) -> None:
         self.w, self.n, self.spec = w, n, spec
         self.fingerprint: Callable[[State], int] = fingerprinter(spec, symmetry)
         self.violated = invariant_check(spec, check_invariants)
-        self.step_bad = step_check(spec, check_invariants)  # the spec's action invariants, when it has some
+        # the spec's action invariants, when it has some, or the caller's check of each step (refinement: its
+        # own per worker, with counts it can roll back to a chunk's start, as the recount needs)
+        self.step_bad: StepCheck | None = steps() if steps is not None else step_check(spec, check_invariants)
         self.check_deadlock = check_deadlock
         self.constraint = state_constraint(spec)  # None: no constraint
         spill = Path(spill_dir) if spill_dir else None
@@ -197,6 +201,9 @@ class Partition:
         spec, n = self.spec, self.n
         self.chunk_states = self.frontier.take(hi)
         self.before = (self.generated, self.fired[:], self.new[:], self.level_new)
+        mark = getattr(self.step_bad, "mark", None)
+        if mark is not None:
+            mark()
         fps_a, keys_a, ai_a = array(INT64), array(INT64), array("h")
         fa, ka, aa = fps_a.append, keys_a.append, ai_a.append
         kept: list[State] = []
@@ -334,16 +341,22 @@ class Partition:
         parent, last = stop >> KEY_BITS, stop & POS_MASK
         generated, fired, new, level_new = self.before
         fired, new = fired[:], new[:]
+        # a step check that counts (refinement) counts again from the chunk's start, up to the stop
+        replay = self.step_bad if hasattr(self.step_bad, "rollback") else None
+        if replay is not None:
+            replay.rollback()  # type: ignore[attr-defined]
         done = False
         for states, gids in self.chunk_states:  # re-expanded up to the stop: cheaper than recording every step
             for s, gid in zip(states, gids.tolist()):
                 if gid > parent:
                     done = True
                     break
-                ais = self._successor_actions(s)
-                for ai in islice(ais, last + 1) if gid == parent else ais:
+                succ = self._successors(s)
+                for ai, t in islice(succ, last + 1) if gid == parent else succ:
                     fired[ai] += 1
                     generated += 1
+                    if replay is not None and t is not s:  # the loops pass every step but a stutter to it
+                        replay(s, t, ai)
             if done:
                 break
         won = int(np.searchsorted(self.win_keys, stop, side="right"))
@@ -357,13 +370,18 @@ class Partition:
             "new_in_level": level_new + won,
         }
 
-    def _successor_actions(self, s: State) -> Iterator[int]:
-        """The action index of each successor of ``s``, in generation order."""
+    def _successors(self, s: State) -> Iterator[tuple[int, State]]:
+        """The action index and state of each successor of ``s``, in generation order."""
         for ai, act in enumerate(self.spec.actions):
             step = act.step
             for params in act.enumerate(s):
-                if step(s, *params) is not None:
-                    yield ai
+                t = step(s, *params)
+                if t is not None:
+                    yield ai, t
+
+    def step_report(self) -> Any:
+        """What the caller's step check counted in this worker (refinement: its ``report()``)."""
+        return self.step_bad.report()  # type: ignore[union-attr]
 
     def info(self, gid: int) -> tuple[int, int, int] | None:
         """Parent gid, action index and fingerprint of state ``gid``, or ``None`` if another worker owns it."""
