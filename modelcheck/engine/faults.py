@@ -442,7 +442,10 @@ _NOT_A_STATE = object()
 def _own_fingerprint(spec: Spec, fingerprint: Any, by_fp: dict[int, State], state: State, origin: str) -> None:
     """``state``, new, has a fingerprint no other walked state has: the search takes a state's fingerprint (its hash)
     for its identity, so a state class whose __hash__ leaves out a field __eq__ compares (Python allows such
-    collisions) had its states merged: 4 states of 16, 'No error found' where y = 2 breaks the invariant."""
+    collisions) had its states merged: 4 states of 16, 'No error found' where y = 2 breaks the invariant. (A
+    view merges states on purpose: the search hashes it instead, checked by :func:`check_view`.)"""
+    if spec.has_view:
+        check_view(spec, state, origin)
     fp = fingerprint(state)
     other = by_fp.setdefault(fp, state)
     if other is not state and other != state:
@@ -451,6 +454,37 @@ def _own_fingerprint(spec: Spec, fingerprint: Any, by_fp: dict[int, State], stat
             f"{show_state(spec, state)}; {show_state(spec, other)}): the checker takes a state's hash for its "
             "identity, so one of them would never be explored; hash every field __eq__ compares (or make the "
             "state a NamedTuple)")
+
+
+def check_view(spec: Spec, state: State, origin: str) -> None:
+    """The spec's view (:meth:`Spec.view`, TLC's VIEW) of ``state``, from ``origin``, is what the search can hash in
+    its place: it returns, is hashable by value, and is a function of the state (an equal copy has an equal view)."""
+    title = spec_title(spec)
+    try:
+        value = spec.view(state)
+    except Exception as exc:
+        raise raised(spec, f"view of a state from {origin}", exc, state) from exc
+    try:
+        h = hash(value)
+    except TypeError:
+        where, part = _unhashable_part(value, "") or ("the view", value)
+        what = f"a value whose {where} is" if part is not value else "a value that is"
+        raise SpecContractError(
+            f"{title}: view of a state from {origin} gave {what} {_type_name(part)} ({show_value(part)}), which is "
+            "not hashable; a view returns ints, bools, strings, tuples and frozensets (the search hashes it)"
+        ) from None
+    except Exception as exc:
+        raise raised(spec, f"hash() of the view of a state from {origin}", exc, state) from exc
+    try:
+        again = spec.view(copy.deepcopy(state))
+    except Exception:  # a state deepcopy cannot copy: nothing more to compare
+        return
+    if again != value or hash(again) != h:
+        raise SpecContractError(
+            f"{title}: view is not a function of the state (an equal copy of a state from {origin} has "
+            f"{'another view' if again != value else 'a view hashing otherwise'}): {show_value(value)} against "
+            f"{show_value(again)}"
+        )
 
 
 def successors(spec: Spec, state: State, kinds: tuple[type, ...]) -> list[tuple[str, State]]:
