@@ -30,6 +30,7 @@ from spec.registry import (
     lazy,
     load_user_module,
     load_user_spec,
+    own_variants,
     spec_class,
     user_classes,
 )
@@ -114,8 +115,10 @@ def entry_for_variant(spec_name: str, cls: type[Spec]) -> Entry:
 def catalog(spec_name: str | None = None) -> list[Entry]:
     """Every catalog entry (of one spec, if named): spec by spec, its variants and then its cases."""
     out = []
-    for e in _entries(spec_name):
-        out += [entry_for_variant(e.name, cls) for cls in e.variants.values()]
+    listed = _entries(spec_name)
+    specs = {e.cls for e in listed} if spec_name is not None and spec_name.endswith(".py") else set()
+    for e in listed:  # a file's variant under its own spec, not again under each spec of the file it extends
+        out += [entry_for_variant(e.name, cls) for cls in own_variants(e, specs).values()]
         out += list(lazy(e.cases)) if e.cases else []
     if spec_name is not None and spec_name.endswith(".py"):  # variants in the file of a spec it imports
         here = {r.cls for r in out}

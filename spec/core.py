@@ -525,12 +525,14 @@ class Spec:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _present(self, name: str) -> bool:
-        """Whether action ``name`` is part of Next for this spec's constants (see :func:`action`)."""
+        """Whether action ``name`` is part of Next for this spec's constants (see :func:`action`). The nearest
+        ``@action`` declaration decides, as for its enumerator: a subclass declaring again an action its base left
+        out (``present=lambda self: False``) has it back; a plain ``def`` override keeps the base's condition."""
         for klass in type(self).__mro__:
             value = vars(klass).get(name)
-            present = getattr(value, "__paxraft_present__", None)
-            if present is not None:
-                return bool(present(self))
+            if getattr(value, "__paxraft_action__", None) is not None:
+                present = getattr(value, "__paxraft_present__", None)
+                return present is None or bool(present(self))
         return True
 
     #: Determinism by construction: the checker takes each action's parameters in a canonical order

@@ -25,7 +25,7 @@ import inspect
 import re
 import sys
 import typing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ __all__ = [
     "load_user_module",
     "load_user_spec",
     "options_of",
+    "own_variants",
     "register",
     "spec_class",
     "user_classes",
@@ -367,13 +368,30 @@ def install_user_modules(sources: list[tuple[str, str, str]]) -> None:
         importlib.import_module(name)
 
 
+def defines_init(cls: type[Spec]) -> bool:
+    """Whether a class has initial states: one without is a base class its specs share, not a spec to check."""
+    return cls.init_states is not Spec.init_states
+
+
 def user_classes(module: Any) -> list[type[Spec]]:
-    """The Spec subclasses a module defines (not those it imports), in definition order."""
+    """The specs (and variants) a module defines, not those it imports, in definition order; a base class without
+    ``init_states`` (the constants and helpers two specs of a file share) is none."""
     return [
         v
         for v in vars(module).values()
         if isinstance(v, type) and issubclass(v, Spec) and v is not Spec and v.__module__ == module.__name__
+        and defines_init(v)
     ]
+
+
+def own_variants(e: SpecEntry, specs: Collection[type]) -> dict[str, type[Spec]]:
+    """``e``'s variants less those of another of ``specs`` (a file's specs) below it: ACP_NB's variant is listed
+    and checked under ACP_NB, not again under ACP_SB, which ACP_NB extends."""
+
+    def owner(v: type[Spec]) -> type | None:
+        return next((b for b in v.__mro__[1:] if b in specs), None)
+
+    return {n: v for n, v in e.variants.items() if owner(v) in (None, e.cls)}
 
 
 def load_user_spec(ref: str) -> type[Spec]:
@@ -400,6 +418,10 @@ def load_user_spec(ref: str) -> type[Spec]:
         found = [c.__name__ for c in user_classes(module)]
         raise SpecError(f"{where}: no Spec subclass named {cls_name!r}{hint(cls_name, found)} "
                         f"(found: {', '.join(found) or 'none'})")
+    if not defines_init(cls):
+        found = [c.__name__ for c in user_classes(module) if not c.variant]
+        raise SpecError(f"{where}: {cls_name} defines no init_states, so it is no spec to check (a base class?); "
+                        f"the specs there: {', '.join(found) or 'none'}")
     return cls
 
 

@@ -17,6 +17,7 @@ from modelcheck import VIOLATION, check
 from modelcheck.engine.coordinator import search
 from modelcheck.engine.dfs import dfs
 from modelcheck.engine.graph import explore_checked
+from modelcheck.engine.shortest import shortest_dag
 from modelcheck.engine.simulate import simulate
 from modelcheck.engine.stateful import InvariantViolation, run_spec
 from modelcheck.output.explore.session import Session
@@ -111,6 +112,37 @@ def test_cli_replay_variants_and_explorer_name_the_step(capsys: pytest.CaptureFi
     after = Session(AnyLeader()).view("Write(1)/Replicate(1)/Commit(1)/NewLeader(2)")
     assert {i["name"]: i["holds"] for i in after["invariants"]} == {"CommitNeverDecreases": True,
                                                                     "CommittedEntriesStay": False}
+
+
+class AnyLeaderLearning(AnyLeader):
+    """The bug, and a state invariant broken one step deeper (5 steps: Write, Write, Replicate, Commit(2), Learn)."""
+
+    @invariant
+    def NoFollowerLearnsTwo(self, s: object) -> bool:
+        return all(c < 2 for c in s.commit[1:])  # type: ignore[attr-defined]
+
+
+def test_counterexamples_and_fewest_switches_see_the_broken_step(capsys: pytest.CaptureFixture) -> None:
+    """--counterexamples and --fewest-switches (modelcheck.engine.shortest) judged states only: 'No error found',
+    exit 0, on AnyLeader, whose plain check reports CommittedEntriesStay broken in 4 steps; with a state invariant
+    broken 5 steps deep they called its 5-step trace the shortest counterexample (hostile8). The 4 steps: after
+    Write(v), Replicate(i), Commit(1), NewLeader of the follower left empty, for v and i in 1..2; the 99 states are
+    the model's first 5 levels (a plain breadth-first walk of AnyLeader counts the same)."""
+    code, out, _ = run(capsys, "check", GROWING, "--variant", "any-leader", "--counterexamples", "3", "--quiet")
+    assert code == 1 and "Shortest counterexamples have 4 steps; 4 violating steps on that level; 99 distinct " \
+        "states explored\n3 of them, no two alike:\n" in out
+    assert "Counterexample 1: CommittedEntriesStay, 4 steps" in out and "  5. NewLeader(j=2)" in out
+    assert out.count("--> the step to this state breaks CommittedEntriesStay") == 3
+    code, out, _ = run(capsys, "check", GROWING, "--variant", "any-leader", "--fewest-switches", "--json", "--quiet")
+    obj = json.loads(out)
+    assert code == 1 and (obj["shortest_length"], obj["violating_states"], obj["violating_steps"]) == (4, 0, 4)
+    assert obj["fewest_switches"]["violated"] == "CommittedEntriesStay"
+    dag = shortest_dag(AnyLeaderLearning())
+    (trace, bad), = dag.diverse(1)
+    assert (bad, dag.depth - 1) == ("CommittedEntriesStay", 4)
+    assert [st.label for st in trace] == [st.label for st in check(AnyLeader()).trace]  # the plain check's trace
+    code, out, _ = run(capsys, "check", GROWING, "--counterexamples", "2", "--quiet")  # the correct spec: none
+    assert code == 0 and "No error found (781 distinct states, depth 12)." in out
 
 
 def test_a_misbehaving_action_invariant_is_named(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:

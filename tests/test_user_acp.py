@@ -1,0 +1,74 @@
+"""tlaplus/Examples' atomic commitment protocols (specifications/acp) written from scratch as a user would
+(tests/user_specs/acp.py; tests/user_specs/acp/ holds the TLA+ and the cfgs TLC ran): TLC's counts, the safety and
+liveness verdicts of the cfgs' properties, and ACP_NB_WRONG's violation of AC1 on TLC's trace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
+
+from modelcheck import VIOLATION, check
+from modelcheck.engine.liveness import check_liveness
+from spec.catalog import catalog
+from spec.registry import load_user_spec
+
+FILE = Path(__file__).resolve().parent / "user_specs" / "acp.py"
+SB = load_user_spec(f"{FILE}:ACP_SB")
+NB = load_user_spec(f"{FILE}:ACP_NB")
+WRONG = load_user_spec(f"{FILE}:ACP_NB_WRONG")
+
+# TLC 2.20 -workers 1 (tests/user_specs/acp): ACP_SB_TLC.cfg (three participants) 54,944 distinct / 218,352 generated /
+# depth 21, ACP_SB_TLC_2.cfg (two) 1,832 / 5,212 / 15, ACP_NB_TLC.cfg (two) 4,284 / 23,988 / 19, the last with
+# AC1 AC2 AC3_1 AC4_alt AC3_2 AC5 holding. ACP_SB_PROPS_2.cfg: AC3_2 holds; ACP_SB_AC5_2.cfg: AC5 is violated.
+# ACP_NB_WRONG_TLC.cfg: "Invariant AC1 is violated", 12 steps (TLC_TRACE), 11,852 distinct, 59,286 generated,
+# depth 13 at the stop; paxraft takes the same trace and stops at 11,781 / 58,850: TLC takes a state's successors
+# disjunct by disjunct of Next for each (i, j) in turn, paxraft action by action, so the states of the last level
+# reached before the bad one are not the same ones.
+TLC_TRACE = ["request(p0)", "sendVote(p0)", "request(p1)", "sendVote(p1)", "getVote(p0)", "getVote(p1)",
+             "makeDecision", "coordBroadcast(p0)", "decide(p0)", "parDie(p0)", "coordDie", "abortOnTimeout(p1)"]
+
+
+def test_counts_are_tlcs() -> None:
+    for spec, counts in ((SB(participants=2), (1_832, 5_212, 15)), (NB(participants=2), (4_284, 23_988, 19))):
+        r = check(spec)
+        assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", *counts)
+
+
+def test_the_wrong_protocol_breaks_ac1_on_tlcs_trace() -> None:
+    r = check(WRONG(participants=2))
+    assert (r.verdict, r.violated, len(r.trace) - 1) == (VIOLATION, "AC1", 12)
+    steps = [st.label for st in r.trace[1:]]
+    assert [f"{lb.name}(p{lb.params[0]})" if lb.name not in ("makeDecision", "coordDie") else lb.name
+            for lb in steps] == TLC_TRACE
+    assert (r.distinct_states, r.states_generated, r.depth) == (11_781, 58_850, 13)
+
+
+def test_a_variant_declares_again_an_action_its_spec_left_out() -> None:
+    """ACP_NB leaves ACP_SB's decide out of Next (present=False); ACP_NB_WRONG declares it again with @action:
+    it is back (the base's present=False used to win over the new declaration, and the fairness naming decide was
+    refused)."""
+    names = [a.name for a in WRONG(participants=2).actions]
+    assert "decide" in names and "decideOnForward" in names
+    assert not {"preDecide", "preDecideOnForward", "decideNB"} & set(names)
+    assert "decide" not in [a.name for a in NB(participants=2).actions]
+
+
+def test_liveness_verdicts_are_tlcs() -> None:
+    _, sb = check_liveness(SB(participants=2))
+    assert {r.property: r.holds for r in sb} == {"AC3_2": True, "AC5": False}
+    ac5 = next(r for r in sb if r.property == "AC5")
+    assert ac5.lasso is not None and ac5.lasso.stutters  # blocked for ever, as TLC's counterexample
+    assert [st.label.name for st in ac5.lasso.prefix[1:]] == ["parDie", "request", "sendVote", "coordDie"]
+    _, nb = check_liveness(NB(participants=2))
+    assert {r.property: r.holds for r in nb} == {"AC3_2": True, "AC5": True}
+
+
+def test_a_variant_is_listed_and_checked_once_under_its_own_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    """ACP_NB extends ACP_SB, and ACP_NB_WRONG is ACP_NB's variant: `list` showed it under both, and
+    `variants --spec acp.py --check` checked it twice, once as "ACP_SB wrong"."""
+    assert [(r.spec, r.name) for r in catalog(str(FILE))] == [("ACP_NB", "wrong")]
+    code, out, _ = run(capsys, "list", str(FILE))
+    assert code == 0 and out.count("wrong  breaks AC1") == 1
+    assert out.index("wrong  breaks AC1") > out.index("ACP_NB:")
