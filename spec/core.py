@@ -787,6 +787,21 @@ class Spec:
                 if nxt is not None and nxt is not OUTSIDE:
                     yield i, params, nxt
 
+    # -- view --------------------------------------------------------------
+    def view(self, state: State) -> Any:
+        """Optional: TLC's ``VIEW``, what of a state the checker tells states apart by. States with equal views
+        are one distinct state, the first reached, as TLC counts them: a view leaving out a history variable
+        (or the log prefix every server shares) makes a model finite that is not, or counts it as the spec
+        without that variable. Invariants, traces and properties see the real states. It must be a function
+        of the state returning a hashable value (the preflight checks both on the first states). Not
+        overridden: the whole state."""
+        raise NotImplementedError(f"{self.name} declares no view")
+
+    @property
+    def has_view(self) -> bool:
+        """Whether the spec declares a :meth:`view`."""
+        return type(self).view is not Spec.view
+
     # -- symmetry ----------------------------------------------------------
     def symmetric_sets(self) -> Mapping[str, int]:
         """Sets whose elements may be permuted (name -> size); empty when none are declared."""

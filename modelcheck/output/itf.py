@@ -313,7 +313,7 @@ def read_itf(
         steps = _steps(spec, obj, p)
     except RecursionError:
         raise ItfError(f"{p}: a value nested too deeply to be a state") from None
-    _check_loop(meta.get("loop"), steps, p)
+    _check_loop(spec, meta.get("loop"), steps, p)
     fairness = meta.get("fairness")
     if fairness is not None and fairness not in ("declared", "none"):  # any other word read as "declared"
         raise ItfError(f"{p}: #meta.fairness must be \"declared\" or \"none\", got {quote(json.dumps(fairness))}")
@@ -334,7 +334,7 @@ def trace_bounds(path: str | Path) -> dict[str, Any]:
     return _object(meta.get("bounds"), f"{p}: #meta.bounds")
 
 
-def _check_loop(loop: Any, steps: list[Step], p: Path) -> None:
+def _check_loop(spec: Spec, loop: Any, steps: list[Step], p: Path) -> None:
     """A lasso (``#meta.loop``) must close: its last state is the state the loop starts from, else
     replaying its steps one by one proves nothing about the infinite behaviour it stands for."""
     if loop is None:
@@ -342,10 +342,17 @@ def _check_loop(loop: Any, steps: list[Step], p: Path) -> None:
     if not isinstance(loop, int) or isinstance(loop, bool) or not 0 <= loop < len(steps):
         got = quote(json.dumps(loop))
         raise ItfError(f"{p}: #meta.loop must be the index of a state (0..{len(steps) - 1}), got {got}")
-    if steps[-1].state != steps[loop].state:
+    if steps[-1].state != steps[loop].state and not _same_view(spec, steps[-1].state, steps[loop].state):
         diff = _first_difference(steps[loop].state, steps[-1].state)
+        also = " nor has its view" if spec.has_view else ""
         raise ItfError(f"{p}: the lasso does not close: #meta.loop is {loop}, but the last state "
-                       f"(states[{len(steps) - 1}]) is not states[{loop}]{diff}")
+                       f"(states[{len(steps) - 1}]) is not states[{loop}]{also}{diff}")
+
+
+def _same_view(spec: Spec, a: State, b: State) -> bool:
+    """Whether ``a`` and ``b`` are one state of the search by ``spec``'s view (TLC's VIEW): a lasso found on the
+    view's graph closes on a state with the entry's view."""
+    return spec.has_view and spec.view(a) == spec.view(b)
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:
