@@ -428,8 +428,17 @@ def restriction(name: str, *, action: str, symmetric: bool = True) -> Callable[[
 
 
 def checked_names(cls: type) -> tuple[list[str], list[str]]:
-    """The names of a spec class's invariants and of its action invariants, as an instance binds them."""
-    return _marked(cls, "__paxraft_invariant__"), _marked(cls, "__paxraft_action_invariant__")
+    """The names of a spec class's invariants and of its action invariants, as an instance binds them. A name
+    marked both ways is refused: a subclass redefining an invariant as an action invariant kept the base's mark,
+    and the check called it with one state (exit 3, 'missing 1 required positional argument'), or, decorated
+    both ways, reported a state's violation as 'action invariant Foo is violated'."""
+    invariants, of_steps = _marked(cls, "__paxraft_invariant__"), _marked(cls, "__paxraft_action_invariant__")
+    both = [n for n in of_steps if n in invariants]
+    if both:
+        raise SpecError(f"{cls.__name__}: {both[0]} is marked both @invariant and @action_invariant (a method "
+                        "redefined in a subclass keeps the mark of its base's): give the invariant of steps a name "
+                        "of its own")
+    return invariants, of_steps
 
 
 def _marked(cls: type, marker: str) -> list[str]:
@@ -517,8 +526,9 @@ class Spec:
         marked = _marked(type(self), "__paxraft_action__")
         shared: dict[Any, Callable[[State], Any]] = {}
         self._actions = [self._bind_action(n, shared) for n in marked if self._present(n)]
-        self._invariants = {n: getattr(self, n) for n in _marked(type(self), "__paxraft_invariant__")}
-        self._action_invariants = {n: getattr(self, n) for n in _marked(type(self), "__paxraft_action_invariant__")}
+        invariants, of_steps = checked_names(type(self))
+        self._invariants = {n: getattr(self, n) for n in invariants}
+        self._action_invariants = {n: getattr(self, n) for n in of_steps}
 
     def __getattr__(self, name: str) -> Any:
         """Only for attributes not found: the actions and invariants are missing when a subclass's

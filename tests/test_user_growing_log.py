@@ -161,6 +161,24 @@ def test_a_misbehaving_action_invariant_is_named(capsys: pytest.CaptureFixture, 
     assert code == 3 and "action invariant Breaks" in err and "IndexError" in err
 
 
+def test_a_name_marked_both_ways_is_refused(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """A subclass redefining an invariant as an action invariant kept the base's @invariant mark: check called it with
+    one state, exit 3 ('missing 1 required positional argument', at faults.py); a method decorated both ways had a
+    state's violation reported as 'action invariant ... is violated' (hostile8). Now one line, exit 2."""
+    user = tmp_path / "mine.py"
+    user.write_text(f"import sys\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+                    "from growing_log import GrowingLog\nfrom spec.core import action_invariant, invariant\n\n"
+                    "class Base(GrowingLog):\n    @invariant\n    def Short(self, s):\n        return True\n\n"
+                    "class Redefined(Base):\n    @action_invariant\n    def Short(self, s, t):\n        return True\n\n"
+                    "class Twice(GrowingLog):\n    @invariant\n    @action_invariant\n    def Short(self, s, t=None):\n"
+                    "        return len(s.log[0]) < 2\n")
+    for cls in ("Redefined", "Twice"):
+        for command in ("check", "list"):
+            code, _, err = run(capsys, command, f"{user}:{cls}")
+            assert code == 2, (cls, command)
+            assert f"{cls}: Short is marked both @invariant and @action_invariant" in err and "Traceback" not in err
+
+
 def test_replay_and_the_explorer_judge_a_verdict_as_check_does(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     """An action invariant (or an invariant) returning None where the recorded trace breaks it: check refuses it in
     one line, exit 2; replay read the None as 'the last step breaks CommittedEntriesStay', exit 0, and the explorer,
