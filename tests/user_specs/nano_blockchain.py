@@ -11,28 +11,30 @@ models TLC 2.20 ran:
     paxraft check tests/user_specs/nano_blockchain.py:NanoBlockchain --forge   # SafetyInvariant, as TLC
 
 Hashes are 0..h-1 (TLC's h1, h2, ...), keys and nodes 0..n-1: KeyPair and Ownership are TLC's CHOOSEs, which
-pair prv_i with pub_i and give node n_i the key prv_i. ``None`` is NoHash (for ``lastHash``) and NoBlock.
+pair prv_i with pub_i and give node n_i the key prv_i. NO (-1) is NoHash and NoBlock.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, NamedTuple, Optional
+from typing import Annotated, NamedTuple
 
 from spec.core import Spec, SpecError, action, invariant
 
 # Blocks as tuples whose first field is the type (TLA+ records with a "type" field):
-#   ("genesis", account, balance)        ("send", previous, balance, destination)
-#   ("open", account, source, rep)       ("receive", previous, source)        ("change", previous, rep)
+#   (GENESIS, account, balance)     (SEND, previous, balance, destination)
+#   (OPEN, account, source, rep)    (RECEIVE, previous, source)     (CHANGE, previous, rep)
 # A signed block is (block, (data, signedWith)): the signature of hash ``data`` with private key ``signedWith``.
 Block = tuple
 Signed = tuple[Block, tuple[int, int]]
-Ledger = tuple[Optional[Signed], ...]  # Ledger == [Hash -> SignedBlock \cup {NoBlock}]
-FIELDS = {"genesis": 3, "send": 4, "open": 4, "receive": 3, "change": 3}
+Ledger = tuple[Signed | int, ...]  # Ledger == [Hash -> SignedBlock \cup {NoBlock}]
+GENESIS, SEND, OPEN, RECEIVE, CHANGE = range(5)  # the block types, as small ints (writing-a-spec.md section 1)
+NO = -1  # NoHash and NoBlock: MCNano's model values NoHashVal and NoBlockVal (None cannot be written as ITF)
+FIELDS = {GENESIS: 3, SEND: 4, OPEN: 4, RECEIVE: 3, CHANGE: 3}
 
 
 class NanoState(NamedTuple):
-    hashFunction: tuple[Optional[Block], ...]  # hashFunction[h]: the block hashed to h, or NoBlock
-    lastHash: Optional[int]  # the last hash calculated, or NoHash
+    hashFunction: tuple[Block | int, ...]  # hashFunction[h]: the block hashed to h, or NoBlock
+    lastHash: int  # the last hash calculated, or NoHash
     distributedLedger: tuple[Ledger, ...]  # distributedLedger[n]: node n's confirmed blocks, by hash
     received: tuple[frozenset[Signed], ...]  # received[n]: the blocks node n has not validated yet
 
@@ -63,23 +65,23 @@ class NanoBlockchain(Spec):
 
     def init_states(self) -> list[NanoState]:
         nodes = len(self.Node)
-        return [NanoState((None,) * len(self.Hash), None, ((None,) * len(self.Hash),) * nodes,
+        return [NanoState((NO,) * len(self.Hash), NO, ((NO,) * len(self.Hash),) * nodes,
                           (frozenset(),) * nodes)]
 
     # --- MCNano's hash function and Nano's ledger arithmetic -------------------------------------------------------
 
-    def _calculate_hash(self, s: NanoState, block: Block) -> tuple[int, tuple[Optional[Block], ...]]:
+    def _calculate_hash(self, s: NanoState, block: Block) -> tuple[int, tuple[Block | int, ...]]:
         """CalculateHashImpl: the hash the block already has, else the first hash not yet given; and the new
         hashFunction. Only called when UndefinedHashesExist (MCNano's Next), so there is one."""
         f = s.hashFunction
-        h = f.index(block) if block in f else f.index(None)
+        h = f.index(block) if block in f else f.index(NO)
         return h, f[:h] + (block,) + f[h + 1:]
 
     @staticmethod
     def public_key_of(ledger: Ledger, h: int) -> int:
         """PublicKeyOf: the account of the genesis or open block at the root of h's chain."""
         block = ledger[h][0]  # type: ignore[index]
-        while block[0] not in ("genesis", "open"):
+        while block[0] not in (GENESIS, OPEN):
             block = ledger[block[1]][0]  # type: ignore[index]
         return block[1]
 
@@ -87,13 +89,13 @@ class NanoBlockchain(Spec):
         """BalanceAt: the account's balance after the block at h."""
         block = ledger[h][0]  # type: ignore[index]
         kind = block[0]
-        if kind == "open":
+        if kind == OPEN:
             return self.value_of_send(ledger, block[2])
-        if kind == "send":
+        if kind == SEND:
             return block[2]
-        if kind == "receive":
+        if kind == RECEIVE:
             return self.balance_at(ledger, block[1]) + self.value_of_send(ledger, block[2])
-        if kind == "change":
+        if kind == CHANGE:
             return self.balance_at(ledger, block[1])
         return block[2]  # genesis
 
@@ -104,20 +106,20 @@ class NanoBlockchain(Spec):
 
     @staticmethod
     def _is_send_to(ledger: Ledger, h: int, account: int) -> bool:
-        """``ledger[h] /= NoBlock /\\ ledger[h].block.type = "send" /\\ ledger[h].block.destination = account``"""
+        """``ledger[h] /= NoBlock /\\ ledger[h].block.type = SEND /\\ ledger[h].block.destination = account``"""
         signed = ledger[h]
-        return signed is not None and signed[0][0] == "send" and signed[0][3] == account
+        return signed != NO and signed[0][0] == SEND and signed[0][3] == account
 
     def _valid(self, ledger: Ledger, block: Block) -> bool:
         """ValidateOpenBlock, ValidateSendBlock, ValidateReceiveBlock and ValidateChangeBlock."""
         kind = block[0]
-        if kind == "open":
+        if kind == OPEN:
             return self._is_send_to(ledger, block[2], block[1])
-        if kind == "genesis" or ledger[block[1]] is None:
+        if kind == GENESIS or ledger[block[1]] == NO:
             return False
-        if kind == "send":
+        if kind == SEND:
             return block[2] <= self.balance_at(ledger, block[1])
-        if kind == "receive":
+        if kind == RECEIVE:
             return self._is_send_to(ledger, block[2], self.public_key_of(ledger, block[1]))
         return True  # change
 
@@ -125,16 +127,16 @@ class NanoBlockchain(Spec):
         """``\\E prevHash \\in Hash : ledger[prevHash] /= NoBlock /\\ PublicKeyOf(ledger, prevHash) = publicKey``
         (``anyone``: any block in the node's ledger, --forge's sends)."""
         ledger = s.distributedLedger[node]
-        return [h for h in self.Hash if ledger[h] is not None
+        return [h for h in self.Hash if ledger[h] != NO
                 and (anyone or self.public_key_of(ledger, h) == node)]
 
     # --- Next: IF UndefinedHashesExist THEN N!Next ELSE StutterWhenHashesDepleted -----------------------------------
 
     @action(lambda self, s: [(k,) for k in self.Key])
-    def CreateGenesisBlock(self, s: NanoState, privateKey: int) -> Optional[NanoState]:
-        if None not in s.hashFunction or s.lastHash is not None:
+    def CreateGenesisBlock(self, s: NanoState, privateKey: int) -> NanoState | None:
+        if NO not in s.hashFunction or s.lastHash != NO:
             return None
-        block = ("genesis", privateKey, self.GenesisBalance)  # KeyPair[prv_i] = pub_i
+        block = (GENESIS, privateKey, self.GenesisBalance)  # KeyPair[prv_i] = pub_i
         h, f = self._calculate_hash(s, block)
         signed = (block, (h, privateKey))
         return s._replace(hashFunction=f, lastHash=h,
@@ -146,41 +148,41 @@ class NanoBlockchain(Spec):
         CreateReceiveBlock's ``\\E prevHash, srcHash``, CreateChangeRepBlock's ``\\E prevHash, newRep``."""
         out: list[tuple[int, Block]] = []
         for n in self.Node:
-            out += [(n, ("open", n, src, rep)) for rep in self.Key for src in self.Hash]
-            out += [(n, ("send", prev, b, to)) for prev in self._owned(s, n, self.forge) for to in self.Key
+            out += [(n, (OPEN, n, src, rep)) for rep in self.Key for src in self.Hash]
+            out += [(n, (SEND, prev, b, to)) for prev in self._owned(s, n, self.forge) for to in self.Key
                     for b in range(self.GenesisBalance + 1)]
-            out += [(n, ("receive", prev, src)) for prev in self._owned(s, n) for src in self.Hash]
-            out += [(n, ("change", prev, rep)) for prev in self._owned(s, n) for rep in self.Key]
+            out += [(n, (RECEIVE, prev, src)) for prev in self._owned(s, n) for src in self.Hash]
+            out += [(n, (CHANGE, prev, rep)) for prev in self._owned(s, n) for rep in self.Key]
         return out
 
     @action(_blocks)
-    def CreateBlock(self, s: NanoState, node: int, block: Block) -> Optional[NanoState]:
+    def CreateBlock(self, s: NanoState, node: int, block: Block) -> NanoState | None:
         """CreateOpenBlock, CreateSendBlock, CreateReceiveBlock or CreateChangeRepBlock: hash the block, sign it
         with the node's key, and send it to every node."""
-        if None not in s.hashFunction or not self._valid(s.distributedLedger[node], block):
+        if NO not in s.hashFunction or not self._valid(s.distributedLedger[node], block):
             return None
         h, f = self._calculate_hash(s, block)
         signed = (block, (h, node))  # Ownership[n_i] = prv_i
         return s._replace(hashFunction=f, lastHash=h, received=tuple(r | {signed} for r in s.received))
 
     @action(lambda self, s: [(n, b) for n in self.Node for b in sorted(s.received[n])])
-    def ProcessBlock(self, s: NanoState, node: int, signed: Signed) -> Optional[NanoState]:
+    def ProcessBlock(self, s: NanoState, node: int, signed: Signed) -> NanoState | None:
         """ProcessOpenBlock, ProcessSendBlock, ProcessReceiveBlock or ProcessChangeRepBlock, by the block's type:
         validate it against the node's ledger, check its signature, and confirm it."""
         ledger = s.distributedLedger[node]
         block, (data, signed_with) = signed
         kind = block[0]
-        if None not in s.hashFunction or not self._valid(ledger, block):
+        if NO not in s.hashFunction or not self._valid(ledger, block):
             return None
-        if kind == "open" and any(x is not None and x[0][0] in ("genesis", "open") and x[0][1] == block[1]
+        if kind == OPEN and any(x != NO and x[0][0] in (GENESIS, OPEN) and x[0][1] == block[1]
                                   for x in ledger):
             return None  # IsAccountOpen
-        if kind == "receive" and any(x is not None and x[0][0] in ("open", "receive") and x[0][2] == block[2]
+        if kind == RECEIVE and any(x != NO and x[0][0] in (OPEN, RECEIVE) and x[0][2] == block[2]
                                      for x in ledger):
             return None  # IsSendReceived
         h, f = self._calculate_hash(s, block)
-        signer = block[1] if kind == "open" else self.public_key_of(ledger, block[1])
-        if (signed_with != signer or data != h) and not (self.forge and kind == "send"):
+        signer = block[1] if kind == OPEN else self.public_key_of(ledger, block[1])
+        if (signed_with != signer or data != h) and not (self.forge and kind == SEND):
             return None  # ValidateSignature
         ledgers = s.distributedLedger
         return s._replace(hashFunction=f, lastHash=h,
@@ -189,9 +191,9 @@ class NanoBlockchain(Spec):
                           received=s.received[:node] + (s.received[node] - {signed},) + s.received[node + 1:])
 
     @action()
-    def StutterWhenHashesDepleted(self, s: NanoState) -> Optional[NanoState]:
+    def StutterWhenHashesDepleted(self, s: NanoState) -> NanoState | None:
         """MCNano's state restriction: once every hash is given, the only step changes nothing."""
-        return s if None not in s.hashFunction else None
+        return s if NO not in s.hashFunction else None
 
     def view(self, s: NanoState) -> tuple:
         """MCNano's ``View == <<distributedLedger, received>>``: hashFunction and lastHash left out."""
@@ -204,8 +206,8 @@ class NanoBlockchain(Spec):
         if not isinstance(block, tuple) or not block or FIELDS.get(block[0]) != len(block):
             return False
         kind, keys, hashes, coins = block[0], self.Key, self.Hash, range(self.GenesisBalance + 1)
-        ranges = {"genesis": (keys, (self.GenesisBalance,)), "send": (hashes, coins, keys),
-                  "open": (keys, hashes, keys), "receive": (hashes, hashes), "change": (hashes, keys)}[kind]
+        ranges = {GENESIS: (keys, (self.GenesisBalance,)), SEND: (hashes, coins, keys),
+                  OPEN: (keys, hashes, keys), RECEIVE: (hashes, hashes), CHANGE: (hashes, keys)}[kind]
         return all(x in r for x, r in zip(block[1:], ranges))
 
     def _is_signed(self, x: object) -> bool:
@@ -215,13 +217,13 @@ class NanoBlockchain(Spec):
 
     @invariant
     def TypeInvariant(self, s: NanoState) -> bool:
-        return (all(b is None or self._is_block(b) for b in s.hashFunction)
-                and (s.lastHash is None or s.lastHash in self.Hash)
-                and all(x is None or self._is_signed(x) for ledger in s.distributedLedger for x in ledger)
+        return (all(b == NO or self._is_block(b) for b in s.hashFunction)
+                and (s.lastHash == NO or s.lastHash in self.Hash)
+                and all(x == NO or self._is_signed(x) for ledger in s.distributedLedger for x in ledger)
                 and all(self._is_signed(x) for r in s.received for x in r))
 
     @invariant
     def SafetyInvariant(self, s: NanoState) -> bool:
         """CryptographicInvariant: every confirmed block is signed, over its own hash, by its chain's account."""
-        return all(x is None or (x[1][1] == self.public_key_of(ledger, h) and x[1][0] == h)
+        return all(x == NO or (x[1][1] == self.public_key_of(ledger, h) and x[1][0] == h)
                    for ledger in s.distributedLedger for h, x in enumerate(ledger))
