@@ -371,14 +371,18 @@ def not_a_bool(spec: Any, kind: str, name: str, value: object) -> SpecError:
                      f"(return a bool: e.g. bool(...), len(...) > 0)")
 
 
+def strict(spec: Any, kind: str, name: str, verdict: object) -> bool:
+    """``verdict`` when it is True or False, else :func:`not_a_bool`'s error."""
+    if verdict is True or verdict is False:
+        return verdict
+    raise not_a_bool(spec, kind, name, verdict)
+
+
 def strict_predicate(spec: Any, kind: str, name: str, pred: Callable[[Any], Any]) -> Callable[[Any], bool]:
     """``pred``, refusing any result but True or False (see :func:`not_a_bool`)."""
 
     def judged(state: Any) -> bool:
-        verdict = pred(state)
-        if verdict is True or verdict is False:
-            return verdict
-        raise not_a_bool(spec, kind, name, verdict)
+        return strict(spec, kind, name, pred(state))
 
     return judged
 
@@ -697,6 +701,12 @@ class Spec:
     def action_invariants(self) -> Mapping[str, Callable[[State, State], bool]]:
         """Named invariants of steps (:func:`action_invariant`), checked on every step the checker takes."""
         return self._action_invariants
+
+    def step_holds(self, name: str, state: State, succ: State) -> bool:
+        """Whether action invariant ``name`` holds on the step from ``state`` to ``succ`` (a stutter: yes, it is
+        not asked), as the checker judges it: True or False only (replay and the explorer read a None as
+        broken, where check refuses it)."""
+        return succ == state or strict(self, "action invariant", name, self._action_invariants[name](state, succ))
 
     def step_violated(self, state: State, succ: State) -> str | None:
         """Name of the first action invariant the step from ``state`` to ``succ`` breaks, or ``None`` (a

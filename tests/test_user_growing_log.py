@@ -21,7 +21,7 @@ from modelcheck.engine.shortest import shortest_dag
 from modelcheck.engine.simulate import simulate
 from modelcheck.engine.stateful import InvariantViolation, run_spec
 from modelcheck.output.explore.session import Session
-from spec.core import invariant
+from spec.core import SpecError, invariant
 from spec.registry import load_user_spec
 
 FILE = Path(__file__).resolve().parent / "user_specs" / "growing_log.py"
@@ -159,6 +159,32 @@ def test_a_misbehaving_action_invariant_is_named(capsys: pytest.CaptureFixture, 
     assert len(err.strip().splitlines()) == 1
     code, _, err = run(capsys, "check", f"{user}:Raises")
     assert code == 3 and "action invariant Breaks" in err and "IndexError" in err
+
+
+def test_replay_and_the_explorer_judge_a_verdict_as_check_does(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """An action invariant (or an invariant) returning None where the recorded trace breaks it: check refuses it in
+    one line, exit 2; replay read the None as 'the last step breaks CommittedEntriesStay', exit 0, and the explorer,
+    the Hypothesis adapter and 'paxraft graph' as broken too (hostile8). Now the same refusal everywhere."""
+    run(capsys, "check", GROWING, "--variant", "any-leader", "--out", str(tmp_path / "cex"))
+    user = tmp_path / "mine.py"
+    user.write_text(f"import sys\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+                    "from growing_log import AnyLeader\nfrom spec.core import action_invariant, invariant\n\n"
+                    "class Forgets(AnyLeader):\n    @action_invariant\n    def CommittedEntriesStay(self, s, t):\n"
+                    "        return None if len(t.log[0]) < len(s.log[0]) else True\n\n"
+                    "class ForgetsState(AnyLeader):\n    @invariant\n    def Short(self, s):\n"
+                    "        return len(s.log[0]) < 2 or None\n")
+    trace = str(tmp_path / "cex" / "trace.itf.json")
+    code, out, err = run(capsys, "replay", trace, "--spec", f"{user}:Forgets")
+    assert code == 2 and "action invariant CommittedEntriesStay returned None (a missing return?)" in err
+    assert "breaks" not in out
+    with pytest.raises(SpecError, match="action invariant CommittedEntriesStay returned None"):
+        Session(load_user_spec(f"{user}:Forgets")()).view("Write(1)/Replicate(1)/Commit(1)/NewLeader(2)")
+    with pytest.raises(SpecError, match="invariant Short returned None"):
+        Session(load_user_spec(f"{user}:ForgetsState")()).view("Write(1)/Write(1)")
+    with pytest.raises(SpecError, match="invariant Short returned None"):  # the Hypothesis adapter: the same
+        run_spec(load_user_spec(f"{user}:ForgetsState")())
+    code, out, err = run(capsys, "graph", f"{user}:ForgetsState", "--out", str(tmp_path / "g"))
+    assert code == 2 and "invariant Short returned None" in err and "violated" not in out
 
 
 def test_symmetry_refuses_an_action_invariant_that_names_a_replica(capsys: pytest.CaptureFixture,

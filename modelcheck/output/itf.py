@@ -22,7 +22,7 @@ from typing import Any
 
 from modelcheck.engine.result import Step
 from spec.behaviour import NOT_OFFERED, initial_states, offered
-from spec.core import Label, Option, Spec, SpecError, State, order_key
+from spec.core import Label, Option, Spec, SpecError, State, order_key, strict
 from spec.registry import build, class_ref, entries, entry, entry_for_class, is_user_ref, load_user_spec
 from spec.userfiles import clip, load_json, quote, read_text
 
@@ -429,12 +429,11 @@ def recorded_violation(spec: Spec, trace: ItfTrace) -> tuple[bool, str] | None:
         why = last_step_unexplained(spec, meta["refines"], steps)
         name = meta["refines"]
         return why is not None, f"its last step {why}" if why else f"its last step now refines {name}"
-    if isinstance(violated, str) and violated in spec.invariants:
-        still = not spec.invariants[violated](steps[-1].state)
+    if isinstance(violated, str) and violated in spec.invariants:  # True or False only, as check judges it
+        still = not strict(spec, "invariant", violated, spec.invariants[violated](steps[-1].state))
         return still, f"the last state {'violates' if still else 'no longer violates'} {violated}"
     if isinstance(violated, str) and violated in spec.action_invariants and len(steps) > 1:
-        s, t = steps[-2].state, steps[-1].state
-        still = t != s and not spec.action_invariants[violated](s, t)
+        still = not spec.step_holds(violated, steps[-2].state, steps[-1].state)
         return still, f"the last step {'breaks' if still else 'no longer breaks'} {violated}"
     loop, name = meta.get("loop"), meta.get("property")
     if loop is None or not isinstance(name, str):
