@@ -47,6 +47,23 @@ EXTENSION_ACTIONS = {
     "CompactLog": True, "InstallSnapshot": True, "HandleInstallSnapshotRequest": False,
     "AddServer": False, "RemoveServer": False, "StepDownRemoved": False,
 }
+#: each action's parameters (docs/trace-format.md's params columns): an event that gives another is refused
+ACTION_PARAMS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("Init", "Restart", "BecomeLeader", "AdvanceCommitIndex", "PreVote", "CheckQuorum",
+                     "CandidateStepDown", "StepDownRemoved"), ()),
+    **dict.fromkeys(("Timeout", "RequestVote", "HandleRequestVoteRequest", "HandleRequestVoteResponse", "AppendEntries",
+                     "HandleAppendEntriesResponse", "UpdateTerm", "DropStaleResponse", "HandlePreVoteRequest",
+                     "HandlePreVoteResponse", "DropMessage", "TransferLeadership", "InstallSnapshot",
+                     "HandleInstallSnapshotRequest", "AddServer", "RemoveServer"), ("j",)),
+    "HandleAppendEntriesRequest": ("j", "case"), "ClientRequest": ("v",), "ReadIndex": ("index",),
+    "CompactLog": ("index",),
+}
+#: the parameters an event of the action must give: the audit cannot read them off its message (a handler's
+#: and AppendEntries's ``j`` it can), nor search over them
+REQUIRED_PARAMS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("RequestVote", "TransferLeadership", "InstallSnapshot", "AddServer", "RemoveServer"), ("j",)),
+    "HandleAppendEntriesRequest": ("case",), "ClientRequest": ("v",), "CompactLog": ("index",),
+}
 #: the cases of HandleAppendEntriesRequest
 APPEND_CASES = ("reject", "return-to-follower", "accept")
 

@@ -134,3 +134,28 @@ def test_a_message_received_twice_is_kept_until_its_last_receipt(capsys: pytest.
     assert (code, err) == (2, f"paxraft audit: error: {paths[2]}:668: receives message [0, 0, 999] before it is sent "
                               f"({paths[0]}:1001, clock 2998 >= 2001): the clocks are not consistent with "
                               "happens-before")
+
+
+def test_a_file_that_grows_between_the_passes_is_read_as_far_as_the_survey_read_it(
+        capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audit's second pass read a JSON-lines file to its end (yielding only the events the survey counted):
+    a node still writing its file, faster than the audit reads, kept it reading. Now it reads the bytes the
+    survey read and says in one warning that the file grew; the new tail is not read (here lines that are not
+    JSON, which the old pass refused: it read them)."""
+    from modelcheck.audit.tracefile import TraceStream
+
+    files = write_ring(tmp_path, 30)
+    size = files[1].stat().st_size
+    survey = TraceStream._survey
+
+    def then_append(self: TraceStream, *args: Any) -> Any:
+        yield from survey(self, *args)
+        with files[1].open("a") as f:  # (the node writes on once the survey has read its file)
+            f.write("a line its node is writing\n" * 2)
+
+    monkeypatch.setattr(TraceStream, "_survey", then_append)
+    code, out, err = run(capsys, "audit", "--spec", RING, *map(str, files), "--bounds",
+                         f"nodes={NODES},values={VALUES}")
+    assert code == 0 and "30 events explained" in out
+    assert err.strip() == (f"paxraft audit: warning: {files[1]}: grew by 54 bytes after the first reading; the "
+                           f"audit reads the {size:,} bytes read then (the events written since are not audited)")

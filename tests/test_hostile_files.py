@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,25 @@ def test_a_manifest_edited_with_its_checksum_made_again_is_refused_in_one_line(
     code, out, err = run(capsys, "check", "--resume", str(ck))
     assert code == 2 and out == "" and one_error_line(err) == (
         f"paxraft check: error: {ck / 'current'}/manifest.json: damaged ({named}); cannot resume")
+
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "../x", "..", "sub/x", ""])
+def test_a_manifest_naming_a_file_outside_its_folder_is_refused(capsys: pytest.CaptureFixture, tmp_path: Path,
+                                                                name: str) -> None:
+    """hostile7: the manifest's "files" names were joined to the checkpoint's folder unchecked: with the checksum
+    made again, "/etc/passwd" or "../x" was read for its size and CRC ("size or checksum differs", or taken up when
+    they matched). Only a plain file name of the folder is taken."""
+    ck = a_checkpoint(capsys, tmp_path)
+    (ck / "x").write_bytes(b"outside")
+    path = ck / "current" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["files"][name] = {"bytes": 7, "crc32": zlib.crc32(b"outside")}
+    manifest["sha256"] = checkpoint._digest(manifest)
+    path.write_text(json.dumps(manifest))
+    code, out, err = run(capsys, "check", "--resume", str(ck))
+    assert code == 2 and out == "" and one_error_line(err) == (
+        f"paxraft check: error: {ck / 'current'}/manifest.json: damaged (\"files\" names {name!r}, not a file of "
+        "the checkpoint's folder); cannot resume")
 
 
 def test_a_manifest_whose_total_was_edited_down_is_refused(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:

@@ -16,11 +16,13 @@ from modelcheck.audit.raft_sim import write_traces
 from modelcheck.cli import main
 from modelcheck.harness import audit_raft_run
 from spec.trace_format import (
+    ACTION_PARAMS,
     EXTENSION_ACTIONS,
     HEADER_OPTIONAL,
     HEADER_REQUIRED,
     MESSAGE_FIELDS,
     RAFT_ACTIONS,
+    REQUIRED_PARAMS,
     STATE_OPTIONAL,
     STATE_REQUIRED,
 )
@@ -53,6 +55,18 @@ def test_the_format_page_lists_the_actions_messages_and_fields_the_code_defines(
     for name, stutter in EXTENSION_ACTIONS.items():
         row = next(r for r in FORMAT_DOC.splitlines() if r.startswith(f"| `{name}` |"))
         assert ("*stutter*" in row) == stutter, name
+
+
+def test_the_action_tables_params_are_those_the_audit_accepts():
+    """Each action's params column is ACTION_PARAMS' entry (an event giving another is refused)."""
+    shown = {}
+    for heading in ("raft.tla actions, with how", "Extensions (steps that raft.tla"):
+        part = FORMAT_DOC[FORMAT_DOC.index(heading):]
+        table = part[: part.index("\n\n", part.index("|"))]
+        for name, params in re.findall(r"^\| `([A-Za-z]+)` \|([^|]*)\|", table, re.M):
+            shown[name] = tuple(re.findall(r"`(\w+)`", params))
+    assert shown == ACTION_PARAMS
+    assert all(set(need) <= set(ACTION_PARAMS[a]) for a, need in REQUIRED_PARAMS.items())
 
 
 def test_every_json_example_in_the_docs_is_read_by_the_audit(tmp_path):

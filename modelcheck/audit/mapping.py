@@ -10,9 +10,10 @@ messages the step sent), and how to show that node's fields for a diff.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Mapping as AbstractMapping
 from typing import Any, NamedTuple
 
-from modelcheck.audit.tracefile import Event
+from modelcheck.audit.tracefile import Event, TraceError
 from spec.core import Label, Spec, State
 
 
@@ -99,6 +100,13 @@ class Mapping:
     known_actions: frozenset[str] = frozenset()
     #: event state fields this mapping understands
     known_fields: frozenset[str] = frozenset()
+    #: the parameters an event of each action may give: another is refused, as an unknown action is (a tracer's
+    #: typo or a parameter the mapping does not read was ignored: the audit checked less than the trace said); an
+    #: action not listed: its parameters are not checked
+    action_params: AbstractMapping[str, frozenset[str]] = {}
+    #: of those, the ones an event must give (the mapping neither searches over them nor reads them off the
+    #: event's message): one left out is refused where it is first, as an event the mapping cannot decode
+    required_params: AbstractMapping[str, frozenset[str]] = {}
     #: event actions that change none of the abstract variables
     stutter_actions: frozenset[str] = frozenset()
     #: the most spec states kept as candidates at once (more: the trace leaves too much open)
@@ -193,27 +201,44 @@ class Mapping:
 
     def vocabulary_check(self) -> VocabularyCheck:
         """:meth:`check_vocabulary` one event at a time (a pass over a stream that does more than this)."""
-        return vocabulary_check(self.known_actions, self.known_fields)
+        return vocabulary_check(self.known_actions, self.known_fields, self.action_params)
+
+    def missing_params(self, event: Event) -> TraceError | None:
+        """The refusal of an event that leaves out a parameter :attr:`required_params` names (None: it does not)."""
+        need = self.required_params.get(event.action)
+        if need is None or need <= event.params.keys():
+            return None
+        missing = ", ".join(sorted(need - event.params.keys()))
+        return TraceError(f"{event.where}: {event.action} needs the parameter(s) {missing}")
 
 
 #: (see one event: whether it names something unknown; the unknown names found so far: ``action 'X' (first at f:3)``)
 VocabularyCheck = tuple[Callable[[Event], bool], Callable[[], list[str]]]
 
 
-def vocabulary_check(actions: frozenset[str], fields: frozenset[str]) -> VocabularyCheck:
-    """Actions and state fields not among those given, each with where it is first."""
+def vocabulary_check(actions: frozenset[str] | None, fields: frozenset[str] | None,
+                     params: AbstractMapping[str, frozenset[str]], word: str = "action") -> VocabularyCheck:
+    """Actions, state fields and an action's parameters not among those given (None: any), each with where it is
+    first: ``action 'Ping' (first at f:3)``, ``parameter(s) 'x' of Phase1b (first at f:4); Phase1b's are: b``."""
     unknown: dict[str, str] = {}
+    given: dict[str, str] = {}  # (what follows each unknown parameter's entry: the action's parameters)
 
     def see(e: Event) -> bool:
         bad = False
-        if e.action not in actions:
-            unknown.setdefault(f"action {e.action!r}", e.where)
+        if actions is not None and e.action not in actions:
+            unknown.setdefault(f"{word} {e.action!r}", e.where)
             bad = True
-        if not e.state.keys() <= fields:  # (a set comparison in C: this runs for every event)
+        if fields is not None and not e.state.keys() <= fields:  # (a set comparison in C: it runs for every event)
             for f in e.state:
                 if f not in fields:
                     unknown.setdefault(f"state field {f!r}", e.where)
                     bad = True
+        known = params.get(e.action)
+        if known is not None and not e.params.keys() <= known:
+            key = f"parameter(s) {', '.join(map(repr, sorted(e.params.keys() - known)))} of {e.action}"
+            unknown.setdefault(key, e.where)
+            given[key] = f"; {e.action}'s are: {', '.join(sorted(known)) or 'none'}"
+            bad = True
         return bad
 
-    return see, lambda: [f"{what} (first at {where})" for what, where in unknown.items()]
+    return see, lambda: [f"{what} (first at {where}){given.get(what, '')}" for what, where in unknown.items()]

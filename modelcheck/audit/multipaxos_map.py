@@ -63,16 +63,27 @@ from spec.multipaxos import (
 )
 
 _STUTTER = frozenset({"Init", "SendAccept", "SendLearn", "SendSnapshot", "ReadIndex", "DropMessage"})
-_KNOWN = _STUTTER | {"CompactLog", "HandleSnapshot",
-    "Restart", "BecomeLeader", "HandlePrepare", "HandlePrepareReply", "HandlePrepareReplies", "TakeNewRequest",
-    "HandleAccept", "HandleAcceptReply", "HandleAcceptReplies", "HandleCommitNotice", "HandleLearn", "StepDown",
-    "ConfirmRead"}
+#: each action's parameters (the store's tracer's: impl/multipaxos/core.py); another is refused
+_PARAMS = {
+    **dict.fromkeys(("Init", "Restart", "StepDown"), ()), **dict.fromkeys(("ReadIndex", "CompactLog"), ("slot",)),
+    **dict.fromkeys(("HandleCommitNotice", "HandleAcceptReplies"), ("upto",)),
+    **dict.fromkeys(("HandlePrepare", "HandleAccept"), ("j", "case")),
+    **dict.fromkeys(("DropMessage", "HandlePrepareReply", "SendAccept", "HandleAcceptReply", "SendSnapshot",
+                     "SendLearn", "HandleLearn", "HandleSnapshot"), ("j",)),
+    "BecomeLeader": ("b",), "HandlePrepareReplies": ("b", "from"), "TakeNewRequest": ("slot", "v"),
+    "ConfirmRead": ("acks",),
+}
+#: those an event must give: the steps are made of them (a TakeNewRequest without ``v`` proposed a command 'None')
+_REQUIRED = {a: _PARAMS[a] for a in ("BecomeLeader", "HandlePrepareReplies", "TakeNewRequest", "CompactLog",
+                                     "ConfirmRead")}
 
 
 class MultiPaxosMapping(Mapping):
     """MultiPaxos.tla's vocabulary for a trace of the Multi-Paxos store."""
 
-    known_actions = frozenset(_KNOWN)
+    known_actions = frozenset(_PARAMS)
+    action_params = {a: frozenset(p) for a, p in _PARAMS.items()}
+    required_params = {a: frozenset(p) for a, p in _REQUIRED.items()}
     known_fields = frozenset({"balMaxKnown", "balPrepared", "leader", "commitUpTo", "votes"})
     stutter_actions = _STUTTER
 

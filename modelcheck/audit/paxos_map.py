@@ -39,6 +39,9 @@ class PaxosMapping(Mapping):
 
     known_actions = frozenset({"Phase1a", "Phase1b", "Phase2a", "Phase2b", "DropMessage"})
     known_fields = frozenset({"maxBal", "maxVBal", "maxVal"})
+    #: (none required: a ballot or value left out is searched over the spec's choices)
+    action_params = {"Phase1a": frozenset("b"), "Phase1b": frozenset("b"), "Phase2a": frozenset("bv"),
+                     "Phase2b": frozenset("bv"), "DropMessage": frozenset()}
     stutter_actions = frozenset({"DropMessage"})
 
     def __init__(self, acceptors: Sequence[int], values: Sequence[Any], bounds: dict[str, Any] | None = None) -> None:

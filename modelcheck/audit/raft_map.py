@@ -77,7 +77,15 @@ from spec.raft import (
     RequestVoteResponse,
 )
 from spec.raft_snapshot import InstallSnapshotRequest, TimeoutNow
-from spec.trace_format import EXTENSION_ACTIONS, MESSAGE_FIELDS, RAFT_ACTIONS, STATE_OPTIONAL, STATE_REQUIRED
+from spec.trace_format import (
+    ACTION_PARAMS,
+    EXTENSION_ACTIONS,
+    MESSAGE_FIELDS,
+    RAFT_ACTIONS,
+    REQUIRED_PARAMS,
+    STATE_OPTIONAL,
+    STATE_REQUIRED,
+)
 
 _ROLE = {name: k for k, name in enumerate(STATE_NAMES)}
 _SPEC_TYPES = {
@@ -203,6 +211,8 @@ class RaftMapping(Mapping):
 
     known_actions = frozenset(RAFT_ACTIONS) | frozenset(EXTENSION_ACTIONS)
     known_fields = frozenset(STATE_REQUIRED) | frozenset(STATE_OPTIONAL)
+    action_params = {a: frozenset(p) for a, p in ACTION_PARAMS.items()}
+    required_params = {a: frozenset(p) for a, p in REQUIRED_PARAMS.items()}
     stutter_actions = _STUTTER
     max_candidates = 64
 

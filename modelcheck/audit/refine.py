@@ -214,6 +214,7 @@ def audit_events(
     undecodable: TraceError | None = None  # the first event the mapping cannot decode
     refused: TraceError | None = None  # what the audit refused (too many spec states, a value the spec lacks)
     prepare, step = mapping.prepare, auditor.step
+    required, missing_params = mapping.required_params, mapping.missing_params
     base = 0
     try:
         with gc_paused(promote=True):  # the audit's events: no cycles, tens of thousands alive
@@ -226,6 +227,9 @@ def audit_events(
                         ready, decoding = min(ready, j), False
                     if decoding:
                         try:
+                            missing = required and missing_params(event)
+                            if missing:
+                                raise missing
                             prepare(event)
                         except TraceError as exc:
                             undecodable, decoding, ready = exc, False, min(ready, j)

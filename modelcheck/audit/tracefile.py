@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import io
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
@@ -113,13 +114,16 @@ _CHUNK = 1 << 16
 _NL = b"\n"
 
 
-def _file_lines(fh: BinaryIO, name: str, limit: int = MAX_FILE_BYTES) -> Iterator[str]:
+def _file_lines(fh: BinaryIO, name: str, limit: int = MAX_FILE_BYTES, end: int | None = None) -> Iterator[str]:
     """A JSON-lines file's lines without their newlines, decoded 64 KB at a time (the file is never whole in
     memory: an audit reads several at once); the last one, when it has no newline, as a :class:`_Torn`. A line
     longer than ``limit`` is refused where it starts (a file of zeros held every block it read, copied again at
-    each: 30 MB of one line took 6 s, and a larger one grew without end)."""
+    each: 30 MB of one line took 6 s, and a larger one grew without end). ``end``: the file's first ``end``
+    bytes only (what a survey read of a file that may grow since)."""
     base, parts, held = 0, [], 0  # (lines before this block; the blocks of a line not ended yet, their bytes)
-    while block := fh.read(_CHUNK):
+    left = -1 if end is None else end
+    while block := fh.read(_CHUNK if left < 0 else min(_CHUNK, left)):
+        left -= len(block) if left >= 0 else 0
         cut = block.rfind(_NL) + 1
         if not cut:
             parts.append(block)
@@ -159,13 +163,17 @@ class TraceReader:
     (impl.trace.decode_compact, which `paxraft audit` and modelcheck.harness.read_node_traces pass: this layer
     does not import the store), a segment at a time."""
 
-    def __init__(self, path: str | Path, decode: Decoder | None = None, survey: Surveyor | None = None) -> None:
+    def __init__(self, path: str | Path, decode: Decoder | None = None, survey: Surveyor | None = None,
+                 end: int | None = None) -> None:
         self.path = path
         self.name = str(path)
         self.decode, self.survey = decode, survey
         self.headers: list[dict[str, Any]] = []
         self.warnings: list[str] = []
         self.count = 0  # events yielded by the last iteration
+        #: a JSON-lines file: read its first ``end`` bytes only (those a survey read: a file still written grows)
+        self.end = end
+        self.size: int | None = None  # a JSON-lines file: the bytes the last iteration read (None: a compact one)
 
     def __iter__(self) -> Iterator[Event]:
         self.headers, self.warnings, self.count = [], [], 0
@@ -173,8 +181,18 @@ class TraceReader:
 
     def _lines(self, fh: io.BufferedReader) -> Iterator[str]:
         if fh.peek(len(COMPACT_MAGIC))[: len(COMPACT_MAGIC)] != COMPACT_MAGIC:  # (fh: a BufferedReader)
-            return _file_lines(fh, self.name)
+            return self._json_lines(fh)
         return self._lines_of(read_bytes(self.path, error=TraceError))
+
+    def _json_lines(self, fh: io.BufferedReader) -> Iterator[str]:
+        """A JSON-lines file's lines, up to ``end``; what it read is ``size``; a file grown past ``end`` is said in
+        a warning (its new tail is not read: an audit's second pass chased a file its node was still writing)."""
+        yield from _file_lines(fh, self.name, end=self.end)
+        self.size = fh.tell()
+        if self.end is not None and fh.read(1):
+            grown = os.fstat(fh.fileno()).st_size - self.end
+            self.warnings.append(f"{self.name}: grew by {grown:,} bytes after the first reading; the audit reads the "
+                                 f"{self.end:,} bytes read then (the events written since are not audited)")
 
     def _lines_of(self, data: bytes) -> Iterator[str]:
         """A compact file's JSON lines (line N: the Nth line of `paxraft trace-json`), a segment at a time."""
@@ -256,7 +274,7 @@ class TraceReader:
                             f"{where}: the last line is cut short ({len(line)} bytes, no newline): "
                             "a node that crashed while writing; ignored"
                         )
-                        break
+                        continue  # (the last line: the reading ends, and says what it read)
                     raise TraceError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
             if type(rec) is not dict:
                 raise TraceError(f"{where}: expected a JSON object")
@@ -514,7 +532,8 @@ class TraceStream:
     and runs the checks of the whole trace (``after_survey``); :meth:`light` surveys compact files from their
     records (``survey``: impl.trace.survey_compact), without their states. The audit's pass, after it, checks
     everything, marks ``Event.sent_as``, keeps a sent message's copy only until its last receipt, and reads each
-    file as far as the survey did (a node still writing its file adds events the survey did not count).
+    file as far as the survey did: a JSON-lines file its bytes the survey read (a node still writing its file
+    adds events after them: not read, and said in a warning), a compact one its events the survey counted.
 
     What the reading refuses is said as when the files were read whole before anything else: a file's error
     after those of the files before it; a receipt of nothing sent, or a node's second trace, once all the files
@@ -530,6 +549,7 @@ class TraceStream:
         self.warnings: list[str] = []  # (those of the last pass that read every file through)
         self._receipts: IdCounts | None = None
         self._lengths: list[int] = []  # each file's events, as the survey read them
+        self._sizes: list[int | None] = []  # each JSON-lines file's bytes the survey read (later passes read those)
         self._traced: set[int] = set()  # the nodes whose traces are given
         #: each header that some event follows, in the order of their first events, with that event's file
         self.boots: list[tuple[dict[str, Any], str]] = []
@@ -569,7 +589,8 @@ class TraceStream:
         return self.count is not None
 
     def _readers(self, survey: Surveyor | None = None) -> list[TraceReader]:
-        return [TraceReader(p, self.decode, survey) for p in self.paths]
+        ends = self._sizes or [None] * len(self.paths)
+        return [TraceReader(p, self.decode, survey, end) for p, end in zip(self.paths, ends)]
 
     def _merged(self, light: bool) -> Iterator[Event]:
         surveying = self.count is None
@@ -618,7 +639,7 @@ class TraceStream:
                 if id(e.header) not in boots:  # (the header is kept: its id stays its own)
                     boots[id(e.header)] = e.header, e.file
                 yield e
-        self._lengths = [r.count for r in readers]
+        self._lengths, self._sizes = [r.count for r in readers], [r.size for r in readers]
         self.warnings = [w for r in readers for w in r.warnings]
         self._receipts, self.count = seen, n
         self.boots = list(boots.values())
@@ -644,8 +665,8 @@ class TraceStream:
 
 
 def _first(events: Iterator[Event], n: int) -> Iterator[Event]:
-    """The first ``n`` events (those the survey counted); the rest of the file is read, not yielded (events its
-    node wrote since: a cut last line after them is a warning all the same)."""
+    """The first ``n`` events (those the survey counted); the rest of what the survey read is read, not yielded
+    (a cut last line after them is a warning all the same)."""
     yield from islice(events, n)
     for _ in events:
         pass

@@ -21,7 +21,15 @@ from collections.abc import Mapping as AbstractMapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from modelcheck.audit.mapping import ANY, Explanation, Mapping, StepPattern, VocabularyCheck, same_json
+from modelcheck.audit.mapping import (
+    ANY,
+    Explanation,
+    Mapping,
+    StepPattern,
+    VocabularyCheck,
+    same_json,
+    vocabulary_check,
+)
 from modelcheck.audit.tracefile import Decoder, Event, Surveyor, TraceError, TraceStream
 from modelcheck.engine.faults import shorten
 from spec.core import Spec, State
@@ -59,19 +67,6 @@ def from_json(value: Any) -> Any:
     return value
 
 
-def unknown_actions(known: frozenset[str], word: str) -> VocabularyCheck:
-    """Each event action not in ``known``, once, with where it is first: ``action 'Ping' (first at f:3)``."""
-    first: dict[str, str] = {}
-
-    def see(e: Event) -> bool:
-        if e.action in known:
-            return False
-        first.setdefault(e.action, e.where)
-        return True
-
-    return see, lambda: [f"{word} {a!r} (first at {w})" for a, w in first.items()]
-
-
 # -- the default mapping: traces in the spec's own language --------------------------------------------
 
 
@@ -95,30 +90,15 @@ class DefaultMapping(Mapping):
             raise TraceError(f"{type(spec).__name__}.audit_stutter must be a tuple of action names, got {stutter!r}")
         self.stutter_actions = frozenset(stutter)
         self.params = {a.name: a.param_names for a in spec.actions}
+        self.action_params = {a: frozenset(names) for a, names in self.params.items()}
         self.known_actions = frozenset(self.params) | self.stutter_actions
         self.known_fields = frozenset(spec.variables)
         self.view: Callable[[State, int], dict[str, Any]] | None = getattr(spec, "audit_view", None)
-        if self.view is not None:  # the hook names the fields
-            self.known_fields = frozenset()
 
     def vocabulary_check(self) -> VocabularyCheck:
-        """Unknown actions and variables, and parameter names the action does not have."""
-        names_of = self.params
-        see_names, names = super().vocabulary_check() if self.view is None else unknown_actions(
-            self.known_actions, "action")
-        bad_params: dict[str, None] = {}
-
-        def see(e: Event) -> bool:
-            unknown = see_names(e)
-            names = names_of.get(e.action)
-            if names is not None and not e.params.keys() <= set(names):
-                bad = sorted(e.params.keys() - set(names))
-                bad_params.setdefault(f"parameter(s) {', '.join(map(repr, bad))} of {e.action} (first at {e.where}); "
-                                      f"{e.action}'s are: {', '.join(names) or 'none'}")
-                return True
-            return unknown
-
-        return see, lambda: list(dict.fromkeys([*names(), *bad_params]))
+        """Unknown actions, variables (unless ``audit_view`` names the fields) and parameter names."""
+        return vocabulary_check(self.known_actions, self.known_fields if self.view is None else None,
+                                self.action_params)
 
     def vocabulary_hint(self) -> str:
         """What the refusal of unknown names adds: the spec's actions and variables."""
@@ -179,7 +159,8 @@ class TraceMapping(Mapping):
 
     Optional: ``make_spec(events, bounds)`` (the spec's constants, from the log), ``init_states()`` (the
     initial states the implementation starts in), ``refusal(event)`` (the reason for a line ``explanations``
-    maps to nothing), ``known_actions`` (the line kinds ``read`` makes).
+    maps to nothing), ``known_actions`` (the line kinds ``read`` makes), ``action_params`` (each line kind's
+    parameter names: another is refused) and ``required_params`` (those a line kind must give).
     ``paxraft audit --spec FILE:Class`` finds the mapping of ``Class`` in ``FILE`` (or the modules it imports).
     """
 
@@ -254,10 +235,9 @@ class TraceMapping(Mapping):
         return {}
 
     def vocabulary_check(self) -> VocabularyCheck:
-        """The line kinds the reader made that the mapping does not declare in ``known_actions`` (when it does)."""
-        if self.known_actions:
-            return unknown_actions(self.known_actions, "line kind")
-        return (lambda e: False), list
+        """The line kinds the reader made that the mapping does not declare in ``known_actions``, and parameters
+        not in ``action_params`` (each checked when declared)."""
+        return vocabulary_check(self.known_actions or None, None, self.action_params, "line kind")
 
     def vocabulary_hint(self) -> str:
         """The line kinds the mapping knows."""

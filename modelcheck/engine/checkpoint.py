@@ -191,7 +191,15 @@ def _misshapen(manifest: Any) -> str | None:
         return '"coordinator" counters out of order (lo <= level_hi <= total)'
     if type(c.get("seconds")) not in (int, float) or not math.isfinite(c["seconds"]):
         return '"coordinator.seconds" is not a number'
+    stray = next((f for f in manifest["files"] if not _plain_name(f)), None)
+    if stray is not None:  # (joined to the folder unchecked, "/etc/passwd" or "../x" was read for its size and CRC)
+        return f'"files" names {quote(stray)}, not a file of the checkpoint\'s folder'
     return _cli_misshapen(manifest.get("cli"))
+
+
+def _plain_name(name: str) -> bool:
+    """Whether ``name`` is a file name in a folder: no path, no parent, not the folder itself."""
+    return name not in ("", ".", "..") and "/" not in name and "\\" not in name and "\0" not in name
 
 
 #: What ``cli`` (the run's options, which ``--resume DIR`` takes up) records, with the types each may have.
