@@ -22,7 +22,7 @@ import inspect
 import pickle
 import time
 import traceback
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -732,8 +732,7 @@ def _check_alike(
     kinds: tuple[type, ...],
     initial: set[State] | None,
     perms: list[dict[str, tuple[int, ...]]],
-    invariants: bool,
-    renamed_inits: dict[State, tuple[dict, State]],
+    invariants: bool = True,
 ) -> None:
     """``--symmetry`` stores one state per orbit of ``permute``, which is sound only if renaming a state renames
     what the model does there: its successors, its invariants' verdicts, the constraint, being initial. A
@@ -742,16 +741,14 @@ def _check_alike(
     group (so for all of it) on the states the preflight walks: ``perms``, all of them or, past the first states
     of ``--check-hooks``'s walk, one in turn on every fourth state (all on each state took 7 times the plain walk
     on Fast Paxos: 85 CPU s against 12). ``invariants`` off (``--no-invariants``): their verdicts are not compared,
-    the rest is (it was all skipped, and a permute keeping bcastByz's Corr unrenamed gave 2,108 orbits for 680).
-    The renaming of an initial state that is not initial goes to ``renamed_inits``: it must be a state of the
-    model (:func:`_renamed_inits_reached`)."""
+    the rest is (it was all skipped, and a permute keeping bcastByz's Corr unrenamed gave 2,108 orbits for 680)."""
     for perm in perms:
         ps = _renamed(spec, s, perm, kinds)
         _check_keys_travel(spec, s, ps, perm)
         wrong = ""
         if initial is not None and ps not in initial:
-            renamed_inits.setdefault(ps, (perm, s))
-        if invariants and spec.violated(ps) is not None:
+            wrong = "is not an initial state, though the state is"
+        elif invariants and spec.violated(ps) is not None:
             wrong = f"violates {spec.violated(ps)}, though the state satisfies every invariant"
         elif not _in_model(spec, ps):
             wrong = "is outside the state constraint, though the state is within it"
@@ -853,7 +850,7 @@ def preflight(
 
     hooks = hook_checker(spec, invariants)
     gens, own_form, group = _renaming_plan(spec) if symmetry else ([], False, None)
-    initial, renamed_inits = set(init), {}
+    initial = set(init)
     i = 0
     while i < len(queue) and (i < limit or every) and (time.process_time() < deadline or every):
         s = queue[i]
@@ -871,7 +868,7 @@ def preflight(
         succ = successors(spec, s, kinds)
         if gens and (i <= limit or i % 4 == 0):
             perms = gens if i <= limit else [gens[i // 4 % len(gens)]]
-            _check_alike(spec, s, succ, kinds, initial if s in initial else None, perms, invariants, renamed_inits)
+            _check_alike(spec, s, succ, kinds, initial if s in initial else None, perms, invariants)
             if own_form:
                 _check_canonical(spec, s, perms, group if i <= limit else None)
         for shown, t in succ:
@@ -885,7 +882,6 @@ def preflight(
                 _own_fingerprint(spec, fingerprint, by_fp, t, f"action {shown}")
                 seen[t] = t
                 queue.append(t)
-    _renamed_inits_reached(spec, init, renamed_inits, seen, seconds)
     if gens and invariants and not every:
         _walk_for_blind_invariants(spec, init, gens, kinds, seconds)
     if symmetry:
@@ -919,7 +915,7 @@ def verify_symmetry(spec: Spec, invariants: bool = True, seconds: float = PREFLI
     _check_renamings(spec, init, kinds)
     gens, own_form, group = _renaming_plan(spec)
     if gens:
-        initial, renamed_inits = set(init), {}
+        initial = set(init)
         deadline = time.process_time() + seconds
         queue, i = list(dict.fromkeys(init)), 0
         seen = set(queue)
@@ -932,7 +928,7 @@ def verify_symmetry(spec: Spec, invariants: bool = True, seconds: float = PREFLI
             if not _in_model(spec, s):
                 continue
             succ = successors(spec, s, kinds)
-            _check_alike(spec, s, succ, kinds, initial if s in initial else None, gens, invariants, renamed_inits)
+            _check_alike(spec, s, succ, kinds, initial if s in initial else None, gens, invariants)
             if own_form:
                 _check_canonical(spec, s, gens, group)
             for _, t in succ:
@@ -940,41 +936,9 @@ def verify_symmetry(spec: Spec, invariants: bool = True, seconds: float = PREFLI
                     seen.add(t)
                     queue.append(t)
         else:
-            _renamed_inits_reached(spec, init, renamed_inits, seen, seconds)
             if invariants:
                 _walk_for_blind_invariants(spec, init, gens, kinds, seconds)
     _SYMMETRY_VERIFIED.put(spec, True)
-
-
-def _renamed_inits_reached(spec: Spec, init: list[State], renamed_inits: dict[State, tuple[dict, State]],
-                           seen: Collection[State], seconds: float) -> None:
-    """Each renaming of an initial state that is not initial must be a state of the model. An Init singling out
-    one element (MCWriteThroughCache's ``memInt = <<CHOOSE p \\in Proc : TRUE, NoVal>>``) is then no obstacle: the
-    reachable states are closed under renaming, so one state per orbit is the model's quotient, as TLC's SYMMETRY
-    gives (it was refused, as a permute that forgets a variable is). Looked for among the states walked, then
-    breadth-first for ``seconds`` of CPU; one not found is refused as before."""
-    left = {ps: why for ps, why in renamed_inits.items() if ps not in seen}
-    deadline = time.process_time() + seconds
-    visited, queue, i = set(init), list(dict.fromkeys(init)), 0
-    while left and i < len(queue) and time.process_time() < deadline:
-        s = queue[i]
-        i += 1
-        if not _in_model(spec, s):
-            continue
-        for _, _, t in spec.successors(s):
-            if t not in visited and len(visited) < BLIND_WALK_STATES:
-                visited.add(t)
-                queue.append(t)
-                left.pop(t, None)
-    if left:
-        perm, s = next(iter(left.values()))
-        where = f"the model's {len(visited):,}" if i >= len(queue) else f"the first {len(visited):,} the model reaches"
-        raise SpecContractError(
-            f"{spec_title(spec)}: permute is not a symmetry of the model, so --symmetry would merge states that "
-            "are not alike (does it rename every variable and every field of a message?): the renaming "
-            f"{perm} of an initial state is no initial state and none of {where}; that initial state: "
-            f"{show_state(spec, s)}"
-        )
 
 
 #: States the walk for invariants that tell renamed states apart may hold (it stops at its CPU budget before).
