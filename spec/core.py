@@ -371,14 +371,18 @@ def not_a_bool(spec: Any, kind: str, name: str, value: object) -> SpecError:
                      f"(return a bool: e.g. bool(...), len(...) > 0)")
 
 
+def strict(spec: Any, kind: str, name: str, verdict: object) -> bool:
+    """``verdict`` when it is True or False, else :func:`not_a_bool`'s error."""
+    if verdict is True or verdict is False:
+        return verdict
+    raise not_a_bool(spec, kind, name, verdict)
+
+
 def strict_predicate(spec: Any, kind: str, name: str, pred: Callable[[Any], Any]) -> Callable[[Any], bool]:
     """``pred``, refusing any result but True or False (see :func:`not_a_bool`)."""
 
     def judged(state: Any) -> bool:
-        verdict = pred(state)
-        if verdict is True or verdict is False:
-            return verdict
-        raise not_a_bool(spec, kind, name, verdict)
+        return strict(spec, kind, name, pred(state))
 
     return judged
 
@@ -698,6 +702,12 @@ class Spec:
         """Named invariants of steps (:func:`action_invariant`), checked on every step the checker takes."""
         return self._action_invariants
 
+    def step_holds(self, name: str, state: State, succ: State) -> bool:
+        """Whether action invariant ``name`` holds on the step from ``state`` to ``succ`` (a stutter: yes, it is
+        not asked), as the checker judges it: True or False only (replay and the explorer read a None as
+        broken, where check refuses it)."""
+        return succ == state or strict(self, "action invariant", name, self._action_invariants[name](state, succ))
+
     def step_violated(self, state: State, succ: State) -> str | None:
         """Name of the first action invariant the step from ``state`` to ``succ`` breaks, or ``None`` (a
         stutter breaks none)."""
@@ -776,6 +786,21 @@ class Spec:
                 nxt = step(state, *params)
                 if nxt is not None and nxt is not OUTSIDE:
                     yield i, params, nxt
+
+    # -- view --------------------------------------------------------------
+    def view(self, state: State) -> Any:
+        """Optional: TLC's ``VIEW``, what of a state the checker tells states apart by. States with equal views
+        are one distinct state, the first reached, as TLC counts them: a view leaving out a history variable
+        (or the log prefix every server shares) makes a model finite that is not, or counts it as the spec
+        without that variable. Invariants, traces and properties see the real states. It must be a function
+        of the state returning a hashable value (the preflight checks both on the first states). Not
+        overridden: the whole state."""
+        raise NotImplementedError(f"{self.name} declares no view")
+
+    @property
+    def has_view(self) -> bool:
+        """Whether the spec declares a :meth:`view`."""
+        return type(self).view is not Spec.view
 
     # -- symmetry ----------------------------------------------------------
     def symmetric_sets(self) -> Mapping[str, int]:

@@ -152,6 +152,9 @@ def test_interrupted_run_prints_its_figures(capsys) -> None:
     assert "interrupted after" in capsys.readouterr().err
     p.figures = (1, 1, 1, 1, 0.5)  # one of each reads in the singular (it said '1 states queued')
     assert ": 1 distinct state, 1 state generated, depth 1, 1 state queued (figures" in interrupted_line()
+    p.start -= 100  # a run held since its last tick (a slow action invariant): its time, not the tick's (hostile8)
+    line = interrupted_line()
+    assert line.startswith("interrupted after 10") and "(figures as of the last progress tick, at 0.5s;" in line
 
 
 def _cli(*argv: str, **kw) -> subprocess.Popen:
@@ -418,6 +421,11 @@ def test_out_pointing_at_a_file(capsys, tmp_path) -> None:
     code, _, err = run(capsys, "graph", "paxos", "--acceptors", "1", "--values", "1", "--out", str(f / "sub"))
     assert code == 2
     one_line(err, "is not a folder")
+    for argv in (["check", "paxos", "--variant", "ignore-votes"], ["refine", "paxos", "voting", "--variant",
+                                                                    "ignore-votes"]):  # it wrote into the cwd
+        code, out, err = run(capsys, *argv, "--out", "")
+        assert code == 2 and out == "", argv
+        one_line(err, "--out: an empty path; name a folder (. for the current one)")
 
 
 def test_workers_capped_with_a_message(capsys) -> None:

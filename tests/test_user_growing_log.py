@@ -17,10 +17,11 @@ from modelcheck import VIOLATION, check
 from modelcheck.engine.coordinator import search
 from modelcheck.engine.dfs import dfs
 from modelcheck.engine.graph import explore_checked
+from modelcheck.engine.shortest import shortest_dag
 from modelcheck.engine.simulate import simulate
 from modelcheck.engine.stateful import InvariantViolation, run_spec
 from modelcheck.output.explore.session import Session
-from spec.core import invariant
+from spec.core import SpecError, invariant
 from spec.registry import load_user_spec
 
 FILE = Path(__file__).resolve().parent / "user_specs" / "growing_log.py"
@@ -113,6 +114,37 @@ def test_cli_replay_variants_and_explorer_name_the_step(capsys: pytest.CaptureFi
                                                                     "CommittedEntriesStay": False}
 
 
+class AnyLeaderLearning(AnyLeader):
+    """The bug, and a state invariant broken one step deeper (5 steps: Write, Write, Replicate, Commit(2), Learn)."""
+
+    @invariant
+    def NoFollowerLearnsTwo(self, s: object) -> bool:
+        return all(c < 2 for c in s.commit[1:])  # type: ignore[attr-defined]
+
+
+def test_counterexamples_and_fewest_switches_see_the_broken_step(capsys: pytest.CaptureFixture) -> None:
+    """--counterexamples and --fewest-switches (modelcheck.engine.shortest) judged states only: 'No error found',
+    exit 0, on AnyLeader, whose plain check reports CommittedEntriesStay broken in 4 steps; with a state invariant
+    broken 5 steps deep they called its 5-step trace the shortest counterexample (hostile8). The 4 steps: after
+    Write(v), Replicate(i), Commit(1), NewLeader of the follower left empty, for v and i in 1..2; the 99 states are
+    the model's first 5 levels (a plain breadth-first walk of AnyLeader counts the same)."""
+    code, out, _ = run(capsys, "check", GROWING, "--variant", "any-leader", "--counterexamples", "3", "--quiet")
+    assert code == 1 and "Shortest counterexamples have 4 steps; 4 violating steps on that level; 99 distinct " \
+        "states explored\n3 of them, no two alike:\n" in out
+    assert "Counterexample 1: CommittedEntriesStay, 4 steps" in out and "  5. NewLeader(j=2)" in out
+    assert out.count("--> the step to this state breaks CommittedEntriesStay") == 3
+    code, out, _ = run(capsys, "check", GROWING, "--variant", "any-leader", "--fewest-switches", "--json", "--quiet")
+    obj = json.loads(out)
+    assert code == 1 and (obj["shortest_length"], obj["violating_states"], obj["violating_steps"]) == (4, 0, 4)
+    assert obj["fewest_switches"]["violated"] == "CommittedEntriesStay"
+    dag = shortest_dag(AnyLeaderLearning())
+    (trace, bad), = dag.diverse(1)
+    assert (bad, dag.depth - 1) == ("CommittedEntriesStay", 4)
+    assert [st.label for st in trace] == [st.label for st in check(AnyLeader()).trace]  # the plain check's trace
+    code, out, _ = run(capsys, "check", GROWING, "--counterexamples", "2", "--quiet")  # the correct spec: none
+    assert code == 0 and "No error found (781 distinct states, depth 12)." in out
+
+
 def test_a_misbehaving_action_invariant_is_named(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     """None instead of a verdict: one line, exit 2; an exception: the user's code, exit 3, naming it."""
     user = tmp_path / "mine.py"
@@ -127,6 +159,32 @@ def test_a_misbehaving_action_invariant_is_named(capsys: pytest.CaptureFixture, 
     assert len(err.strip().splitlines()) == 1
     code, _, err = run(capsys, "check", f"{user}:Raises")
     assert code == 3 and "action invariant Breaks" in err and "IndexError" in err
+
+
+def test_replay_and_the_explorer_judge_a_verdict_as_check_does(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """An action invariant (or an invariant) returning None where the recorded trace breaks it: check refuses it in
+    one line, exit 2; replay read the None as 'the last step breaks CommittedEntriesStay', exit 0, and the explorer,
+    the Hypothesis adapter and 'paxraft graph' as broken too (hostile8). Now the same refusal everywhere."""
+    run(capsys, "check", GROWING, "--variant", "any-leader", "--out", str(tmp_path / "cex"))
+    user = tmp_path / "mine.py"
+    user.write_text(f"import sys\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+                    "from growing_log import AnyLeader\nfrom spec.core import action_invariant, invariant\n\n"
+                    "class Forgets(AnyLeader):\n    @action_invariant\n    def CommittedEntriesStay(self, s, t):\n"
+                    "        return None if len(t.log[0]) < len(s.log[0]) else True\n\n"
+                    "class ForgetsState(AnyLeader):\n    @invariant\n    def Short(self, s):\n"
+                    "        return len(s.log[0]) < 2 or None\n")
+    trace = str(tmp_path / "cex" / "trace.itf.json")
+    code, out, err = run(capsys, "replay", trace, "--spec", f"{user}:Forgets")
+    assert code == 2 and "action invariant CommittedEntriesStay returned None (a missing return?)" in err
+    assert "breaks" not in out
+    with pytest.raises(SpecError, match="action invariant CommittedEntriesStay returned None"):
+        Session(load_user_spec(f"{user}:Forgets")()).view("Write(1)/Replicate(1)/Commit(1)/NewLeader(2)")
+    with pytest.raises(SpecError, match="invariant Short returned None"):
+        Session(load_user_spec(f"{user}:ForgetsState")()).view("Write(1)/Write(1)")
+    with pytest.raises(SpecError, match="invariant Short returned None"):  # the Hypothesis adapter: the same
+        run_spec(load_user_spec(f"{user}:ForgetsState")())
+    code, out, err = run(capsys, "graph", f"{user}:ForgetsState", "--out", str(tmp_path / "g"))
+    assert code == 2 and "invariant Short returned None" in err and "violated" not in out
 
 
 def test_symmetry_refuses_an_action_invariant_that_names_a_replica(capsys: pytest.CaptureFixture,

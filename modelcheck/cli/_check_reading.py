@@ -126,8 +126,7 @@ def _run_shortest(args: argparse.Namespace, spec: Spec) -> int:
         return 1
     sym = "  (symmetry)" if args.symmetry else ""
     print(f"Model: {spec.describe()}{sym}")
-    n_bad = len(dag.targets)
-    print(f"Shortest counterexamples have {count(dag.depth - 1, 'step')}; {count(n_bad, 'violating state')} "
+    print(f"Shortest counterexamples have {count(dag.depth - 1, 'step')}; {_violations(dag)} "
           f"on that level; {count(dag.distinct_states, 'distinct state')} explored")
     if args.counterexamples is not None:
         k = sum(1 for f in found if not f[3])
@@ -147,6 +146,14 @@ def _run_shortest(args: argparse.Namespace, spec: Spec) -> int:
     return 1
 
 
+def _violations(dag: Any) -> str:
+    """``4 violating states``, ``2 violating steps`` (action invariants), or both."""
+    steps = sum(1 for t, _ in dag.targets if t in dag.step_nodes)
+    states = len(dag.targets) - steps
+    said = [count(n, f"violating {what}") for n, what in ((states, "state"), (steps, "step")) if n]
+    return " and ".join(said)
+
+
 def _shortest_json(spec: Spec, dag: Any, found: list[tuple[str, list[Step], str, dict[str, Any]]]) -> dict[str, Any]:
     def one(trace: list[Step], bad: str, extra: dict[str, Any]) -> dict[str, Any]:
         r = Result(spec, verdict="violation", violated=bad, trace=trace)
@@ -159,7 +166,8 @@ def _shortest_json(spec: Spec, dag: Any, found: list[tuple[str, list[Step], str,
         "verdict": "violation",
         "distinct_states": dag.distinct_states,
         "shortest_length": dag.depth - 1,
-        "violating_states": len(dag.targets),
+        "violating_states": sum(1 for t, _ in dag.targets if t not in dag.step_nodes),
+        "violating_steps": sum(1 for t, _ in dag.targets if t in dag.step_nodes),
         "counterexamples": [one(t, b, x) for title, t, b, x in found if not x],
         "fewest_switches": next((one(t, b, x) for title, t, b, x in found if x), None),
     }

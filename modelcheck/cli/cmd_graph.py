@@ -47,13 +47,12 @@ def run(args: argparse.Namespace) -> int:
             f"{spec.describe()}: more than {count(args.max_states, 'state')}; raise --max-states or shrink the model"
         ) from None
     assert g.states is not None
-    invariants = list(spec.invariants.items())
-    bad = next((i for i, s in enumerate(g.states) if any(not inv(s) for _, inv in invariants)), None)
+    bad = next((i for i, s in enumerate(g.states) if spec.violated(s)), None)  # True or False only, as check
     path = [i for i, _ in g.path_to(bad)] if bad is not None else []
     written = write_dot(graph_dot(g, path, bad), Path(args.out) / "states.dot", (args.format,))
     print(f"{spec.describe()}: {len(g):,} states, {g.edge_count():,} edges (self-loops omitted)")
     if bad is not None:
-        broken = next(n for n, inv in invariants if not inv(g.states[bad]))
+        broken = spec.violated(g.states[bad])
         steps = count(len(path) - 1, "step")
         print(f"{broken} is violated in state #{bad}; its shortest path ({steps}) is drawn in red")
     for p in written:

@@ -29,8 +29,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_bound_options(parser)
     add_model_options(parser)
     parser.add_argument("--max-states", type=int, default=None, metavar="N",
-                        help="stop once N distinct concrete states are stored: the steps from them are checked, "
-                             "marked incomplete")
+                        help="stop as the N-th distinct concrete state is stored: the steps taken until then are "
+                             "checked (not every step from the last states), marked incomplete")
     parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="worker processes (default 1); the figures and the failing step are one process's")
     parser.add_argument("--json", action="store_true", help="print one JSON object")

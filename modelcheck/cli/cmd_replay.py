@@ -45,8 +45,10 @@ def run(args: argparse.Namespace) -> int:
     verdict = recorded_violation(spec, trace)
     loop = trace.meta.get("loop")
     if loop is not None:  # read_itf refused a lasso that does not close
+        last, entry = trace.steps[-1].state, trace.steps[loop].state
         ends = ("it ends stuttering for ever in its last state" if loop == len(trace.steps) - 1
-                else f"the loop closes: the last state is state {loop + 1} again")
+                else f"the loop closes: the last state is state {loop + 1} again" if last == entry
+                else f"the loop closes by the spec's view: the last state has the view of state {loop + 1}")
         print(f"Every state follows from the one before, and {ends}" + (f"; {verdict[1]}." if verdict else "."))
     elif verdict is not None:
         print(f"Every state follows; {verdict[1]}.")

@@ -79,7 +79,10 @@ def workers_option(workers: int, command: str) -> int:
 
 def output_folder(path: str, flag: str) -> Path:
     """``path`` as a folder to write into (``--out``, ``--checkpoint``, ``--cti-dir``, ``--certificate``): it may
-    not exist yet, but it may not be a file: refused before any work, not after a run when writing."""
+    not exist yet, but it may not be a file: refused before any work, not after a run when writing. An empty path
+    is refused too (``--out ''`` wrote into the current folder)."""
+    if not path.strip():
+        raise SpecError(f"{flag}: an empty path; name a folder (. for the current one)")
     p = Path(path)
     if p.exists() and not p.is_dir():
         raise SpecError(f"{flag} {path}: exists and is not a folder")

@@ -23,6 +23,7 @@ import argparse
 import errno
 import os
 import sys
+import time
 from collections.abc import Callable
 
 from modelcheck.cli.common import UsageError
@@ -91,16 +92,17 @@ def _quiet_pipe() -> None:
 
 
 def interrupted_line() -> str:
-    """The statistics of the run under way when Ctrl-C came, as its last progress tick recorded them."""
+    """The statistics of the run under way when Ctrl-C came, as its last progress tick recorded them, and how long
+    it had run: the tick's time said 'interrupted after 0.0s' of a run held 5 s in a slow action invariant."""
     p = Progress.latest
     if p is None or p.figures is None:
         return "interrupted"
     distinct, generated, depth, queued, seconds = p.figures
     where = p.where or f"{count(queued, 'state')} queued"
     return (
-        f"interrupted after {seconds:.1f}s ({p.label}): {count(distinct, 'distinct state')}, "
+        f"interrupted after {time.monotonic() - p.start:.1f}s ({p.label}): {count(distinct, 'distinct state')}, "
         f"{count(generated, 'state generated', 'states generated')}, depth {depth}, {where} (figures as of the last "
-        "progress tick; the search is incomplete)"
+        f"progress tick, at {seconds:.1f}s; the search is incomplete)"
     )
 
 

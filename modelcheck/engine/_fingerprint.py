@@ -93,10 +93,24 @@ def _sample(spec: Spec) -> tuple[bool, bool]:
     if decided is None:
         readers = _state_readers(spec)
         seen = _walk(spec, readers)
-        below = any(_holds_below_minus_one(s) for s in seen) or _deep_walks_find_below_minus_one(spec, readers)
+        below = any(_below(spec, s) for s in seen) or _deep_walks_find_below_minus_one(spec, readers)
         decided = (below, any(holds_salted(s) for s in seen))
         _DECIDED.put(spec, decided)
     return decided
+
+
+def _below(spec: Spec, s: State) -> bool:
+    """Whether ``s``, or the view the search hashes in its place (:meth:`Spec.view`), holds a number below -1 (a
+    view may make one the state does not hold: a difference of two lengths). A view that fails here fails
+    again in the preflight or the search, which name it."""
+    if _holds_below_minus_one(s):
+        return True
+    if not spec.has_view:
+        return False
+    try:
+        return _holds_below_minus_one(spec.view(s))
+    except Exception:  # noqa: BLE001 - the spec's own failure, reported where it is met again
+        return False
 
 
 def _needs_apart(spec: Spec) -> bool:
@@ -185,7 +199,7 @@ def _deep_walks_find_below_minus_one(spec: Spec, readers: list[str]) -> bool:
                 break
             s = nxt
             try:
-                if _holds_below_minus_one(s):
+                if _below(spec, s):
                     return True
                 if not spec.constraint(s):
                     break
@@ -202,7 +216,15 @@ def plain_or_apart(spec: Spec) -> Callable[[State], int]:
 
 
 def fingerprinter(spec: Spec, symmetry: bool) -> Callable[[State], int]:
-    """The fingerprint function for ``spec``, canonicalising under symmetry when asked."""
+    """The fingerprint function for ``spec``: of its view (:meth:`Spec.view`) where it declares one, TLC's
+    ``VIEW``; canonicalising under symmetry when asked."""
+    if spec.has_view:
+        if symmetry:
+            raise SpecError(f"{spec.name}: --symmetry is not offered with a view: TLC applies a VIEW to the one "
+                            "renaming of a state it picks, by its own order of values, and another pick can merge "
+                            "other states; check without --symmetry (or fold the renaming into the view)")
+        fp, view = plain_or_apart(spec), spec.view
+        return lambda s: fp(view(s))
     if not symmetry:
         return plain_or_apart(spec)
     if not spec.symmetric_sets():

@@ -190,6 +190,24 @@ def _unhashable_part(value: Any, path: str) -> tuple[str, Any] | None:
     return (path or "the state", value)
 
 
+def _hashed(spec: Spec, value: Any, state: State, said: str, named: str, rule: str) -> int:
+    """``hash(value)``, ``value`` being what ``said`` gave (a state, or ``state``'s view): an unhashable part of it
+    is one line naming where it sits and the ``rule``; another exception is the spec's code failing (a
+    ``__hash__`` of its own), reported as ``hash()`` of ``named``."""
+    try:
+        return hash(value)
+    except TypeError:
+        kind = "state" if value is state else "value"
+        where, part = _unhashable_part(value, "") or (f"the {kind}", value)
+        what = f"a {kind} whose {where} is" if part is not value else f"a {kind} that is"
+        raise SpecContractError(
+            f"{spec_title(spec)}: {said} gave {what} {_type_name(part)} ({show_value(part)}), which is not hashable; "
+            f"{rule}"
+        ) from None
+    except Exception as exc:
+        raise raised(spec, f"hash() of {named}", exc, state) from exc
+
+
 def check_state(spec: Spec, state: State, origin: str, kinds: tuple[type, ...] = ()) -> None:
     """``state``, produced by ``origin``, is a usable state: of the spec's state type, hashable by value."""
     title = spec_title(spec)
@@ -199,18 +217,8 @@ def check_state(spec: Spec, state: State, origin: str, kinds: tuple[type, ...] =
             f"{title}: {origin} returned {show_value(state)} ({_type_name(state)}); "
             f"expected a state ({expected}), or None when not enabled"
         )
-    try:
-        h = hash(state)
-    except TypeError:
-        where, part = _unhashable_part(state, "") or ("the state", state)
-        what = f"a state whose {where} is" if part is not state else "a state that is"
-        what = f"{what} {_type_name(part)}"
-        raise SpecContractError(
-            f"{title}: {origin} gave {what} ({show_value(part)}), "
-            "which is not hashable; a state holds only ints, bools, strings, tuples and frozensets"
-        ) from None
-    except Exception as exc:
-        raise raised(spec, f"hash() of a state from {origin}", exc, state) from exc
+    h = _hashed(spec, state, state, origin, f"a state from {origin}", "a state holds only ints, bools, strings, "
+                "tuples and frozensets")
     if type(state).__eq__ is object.__eq__:
         raise SpecContractError(
             f"{title}: states of type {type(state).__name__} (from {origin}) compare by identity, so equal states "
@@ -442,7 +450,10 @@ _NOT_A_STATE = object()
 def _own_fingerprint(spec: Spec, fingerprint: Any, by_fp: dict[int, State], state: State, origin: str) -> None:
     """``state``, new, has a fingerprint no other walked state has: the search takes a state's fingerprint (its hash)
     for its identity, so a state class whose __hash__ leaves out a field __eq__ compares (Python allows such
-    collisions) had its states merged: 4 states of 16, 'No error found' where y = 2 breaks the invariant."""
+    collisions) had its states merged: 4 states of 16, 'No error found' where y = 2 breaks the invariant. (A
+    view merges states on purpose: the search hashes it instead, checked by :func:`check_view`.)"""
+    if spec.has_view:
+        check_view(spec, state, origin)
     fp = fingerprint(state)
     other = by_fp.setdefault(fp, state)
     if other is not state and other != state:
@@ -451,6 +462,29 @@ def _own_fingerprint(spec: Spec, fingerprint: Any, by_fp: dict[int, State], stat
             f"{show_state(spec, state)}; {show_state(spec, other)}): the checker takes a state's hash for its "
             "identity, so one of them would never be explored; hash every field __eq__ compares (or make the "
             "state a NamedTuple)")
+
+
+def check_view(spec: Spec, state: State, origin: str) -> None:
+    """The spec's view (:meth:`Spec.view`, TLC's VIEW) of ``state``, from ``origin``, is what the search can hash in
+    its place: it returns, is hashable by value, and is a function of the state (an equal copy has an equal view)."""
+    title = spec_title(spec)
+    try:
+        value = spec.view(state)
+    except Exception as exc:
+        raise raised(spec, f"view of a state from {origin}", exc, state) from exc
+    h = _hashed(spec, value, state, f"view of a state from {origin}", f"the view of a state from {origin}",
+                "a view returns ints, bools, strings, tuples and frozensets (the search hashes it)")
+    try:
+        twin = copy.deepcopy(state)
+    except Exception:  # a state deepcopy cannot copy: nothing more to compare
+        return
+    again = spec.view(twin)  # the view of an equal state: it did not raise on the state itself
+    if again != value or hash(again) != h:
+        raise SpecContractError(
+            f"{title}: view is not a function of the state (an equal copy of a state from {origin} has "
+            f"{'another view' if again != value else 'a view hashing otherwise'}): {show_value(value)} against "
+            f"{show_value(again)}"
+        )
 
 
 def successors(spec: Spec, state: State, kinds: tuple[type, ...]) -> list[tuple[str, State]]:

@@ -29,6 +29,7 @@ from modelcheck.engine.faults import raised
 from modelcheck.engine.graph import StateGraph, explore, explore_checked
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result, Step, count, shown_state
+from modelcheck.engine.view_check import check_view_merges
 from spec.core import Fair, Spec, SpecError, State, Temporal, strict_predicate
 from spec.suggest import hint
 
@@ -380,8 +381,10 @@ def check_property(
     name, prop = temporal(spec, name)
     rule = FairnessRule(spec, spec.fairness() if fairness is None else fairness)
     if graph is None:
-        graph = explore(spec, predicates=predicates(spec, name, prop, plain=True), max_states=max_states,
-                        progress=progress)
+        preds = predicates(spec, name, prop, plain=True)
+        graph = explore(spec, predicates=preds, max_states=max_states, progress=progress, keep_states=spec.has_view)
+        if spec.has_view:
+            check_view_merges(spec, graph, preds)
     return _judge(spec, name, prop, rule, graph, "goal", "trigger", started)
 
 
@@ -410,9 +413,12 @@ def check_liveness(
     for name, prop in props:
         preds.update(predicates(spec, name, prop))
     g, safety = explore_checked(spec, predicates=preds, max_states=max_states, progress=progress,
-                                check_invariants=check_invariants, check_deadlock=check_deadlock)
+                                check_invariants=check_invariants, check_deadlock=check_deadlock,
+                                keep_states=spec.has_view)
     if safety.verdict != OK:
         return safety, []
+    if spec.has_view:  # the graph's nodes are views: the verdicts are the spec's where merged states behave alike
+        check_view_merges(spec, g, preds)
     explored = time.perf_counter() - started  # each property's seconds: the exploration's and its own
     return safety, [_judge(spec, name, prop, rule, g, *_keys(name), time.perf_counter() - explored)
                     for name, prop in props]
@@ -736,7 +742,9 @@ def format_lasso(spec: Spec, result: LivenessResult) -> str:
                 lines.append(f"{n:>3}. {spec.show_label(st.label)}" if st.label else f"{n:>3}.")
                 lines.extend(f"       {x}" for x in diff_lines(prev, shown))
                 prev = shown
-            lines.append(f"     --- loop ends: back to state {len(lasso.prefix)}")
+            back = len(lasso.prefix)  # by a view, the loop may end in another state with the entry's view
+            closes = "" if lasso.loop[-1].state == lasso.prefix[-1].state else "a state with the view of "
+            lines.append(f"     --- loop ends: back to {closes}state {back}")
     figures = f" ({count(result.generated, 'state generated', 'states generated')}, depth {result.depth})" \
         if result.generated else ""  # TLC's figures, to compare with its run of the same model
     lines.append(f"{count(result.distinct_states, 'distinct state')}, {count(result.edges, 'edge')}{figures}, "

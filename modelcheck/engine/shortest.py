@@ -10,6 +10,12 @@ first violation appears, so the DAG holds every shortest counterexample. From it
 * :meth:`ShortestDag.fewest_switches` gives one with the fewest changes of acting process
   (the node of the spec's message-sequence chart), found by dynamic programming over the DAG.
 
+A step that breaks an action invariant (:func:`spec.core.action_invariant`) ends a counterexample as a
+violating state does: it gets a node of its own (a *step node*, never looked up by fingerprint, since the
+state it reaches may be one seen before, even an initial one), whose one edge is that step. Without them
+``--counterexamples`` and ``--fewest-switches`` said "No error found" of a spec whose plain check reports
+the action invariant broken, and preferred a longer trace to a state invariant.
+
 The first trace it names is exactly the plain search's (same discovery order), so what the
 options save is measured against what ``paxraft check`` prints. One process only: the
 DAG lives in this process's memory (integers per edge; states only for the frontier).
@@ -23,7 +29,7 @@ from dataclasses import dataclass, field
 
 from modelcheck.engine._fingerprint import fingerprinter, plain_or_apart
 from modelcheck.engine.result import Step
-from spec.behaviour import initial_states, invariant_check, state_constraint
+from spec.behaviour import initial_states, invariant_check, state_constraint, step_check
 from spec.core import Label, Params, Spec, SpecError, State
 
 Edge = tuple[int, int, Params, int]  # (parent node, action index, params, actor id; -1 when not asked)
@@ -42,11 +48,13 @@ class ShortestDag:
     depth: int = 0
     states_generated: int = 0
     complete: bool = True
+    step_nodes: set[int] = field(default_factory=set)  # the nodes that are a violating step (module docstring)
 
     @property
     def distinct_states(self) -> int:
-        """Nodes discovered (the stored states, plus violating states outside the constraint)."""
-        return len(self.fps)
+        """Nodes discovered (the stored states, plus violating states outside the constraint), less the step
+        nodes: the state such a step reaches is counted once, as a state, or was counted before."""
+        return len(self.fps) - len(self.step_nodes)
 
     def trace(self, nodes: list[int], actions: list[int]) -> list[Step]:
         """The first concrete trace along node path ``nodes`` (``actions[k]`` leads into ``nodes[k]``)."""
@@ -56,14 +64,19 @@ class ShortestDag:
         """The concrete traces along node path ``nodes``, the first one first. Without symmetry a node is one
         state: one trace. Under symmetry a node is an orbit, and two traces through the same orbits need not be
         renamings of each other (two transactions opened in either order, then the first one writes): every
-        one is given, so that none is lost to the one-per-orbit search."""
+        one is given, so that none is lost to the one-per-orbit search. A path ending at a step node ends with
+        a step that breaks an action invariant (of the steps into that orbit, only those)."""
         spec, every = self.spec, self.symmetry
         fp = fingerprinter(spec, every)
+        last = len(nodes) - 1
+        breaking = nodes[last] in self.step_nodes
 
         def options(k: int, state: State) -> Iterator[Step]:
             """The steps from ``state`` into node ``k`` (the first only without symmetry: the node's one state)."""
             act, taken = spec.actions[actions[k]], set()
             for params, nxt in act.successors(state):
+                if breaking and k == last and spec.step_violated(state, nxt) is None:
+                    continue
                 if fp(nxt) == self.fps[nodes[k]] and nxt not in taken:
                     taken.add(nxt)
                     yield Step(Label(act.name, params), nxt)
@@ -212,14 +225,17 @@ def shortest_dag(
     bad: Callable[[State], str | None] | None = None,
 ) -> ShortestDag:
     """Explore level by level until a level holds a violating state (``bad``: the invariants by
-    default), finishing that level; ``with_actors`` records who acts on each edge."""
+    default) or a step that breaks an action invariant (checked unless ``bad`` is given: a goal is no
+    check), finishing that level; ``with_actors`` records who acts on each edge."""
     fingerprint = fingerprinter(spec, symmetry)
     violated = bad or invariant_check(spec)
+    step_bad = None if bad is not None else step_check(spec)
     constraint = state_constraint(spec)
     actions = [(a.enumerate, a.step) for a in spec.actions]
     dag = ShortestDag(spec, symmetry)
     index: dict[int, int] = {}
     actor_ids: dict[str, int] = {}
+    bad_states: set[int] = set()  # the nodes that are violating states
 
     def node(fp: int, edge: Edge | None, name: str | None) -> int:
         j = index[fp] = len(dag.fps)
@@ -227,7 +243,18 @@ def shortest_dag(
         dag.preds.append([edge] if edge else [])
         if name:
             dag.targets.append((j, name))
+            bad_states.add(j)
         return j
+
+    def broken_step(s: State, si: int, ai: int, params: Params, t: State, fp: int, who: int) -> None:
+        """The step ``s -> t`` checked against the action invariants (after the state invariants of ``t``, as
+        the breadth-first search does); one it breaks gets a step node."""
+        name = step_bad(s, t, ai) if step_bad is not None else None
+        if name:
+            dag.step_nodes.add(len(dag.fps))
+            dag.targets.append((len(dag.fps), name))
+            dag.fps.append(fp)
+            dag.preds.append([(si, ai, params, who)])
 
     frontier: list[tuple[State, int]] = []
     for s in initial_states(spec):
@@ -242,7 +269,7 @@ def shortest_dag(
     dag.depth = 1
     cap = -1 if max_states is None else max_states
     while frontier and not dag.targets:
-        if max_states is not None and len(dag.fps) >= max_states:  # the initial states fill it
+        if max_states is not None and dag.distinct_states >= max_states:  # the initial states fill it
             dag.complete = False
             dag.actors = list(actor_ids)
             return dag
@@ -257,22 +284,27 @@ def shortest_dag(
                     dag.states_generated += 1
                     fp = fingerprint(t)
                     j = index.get(fp)
-                    if j is not None and j < level:
-                        continue  # reached on an earlier level: not a shortest path to it
                     who = -1
-                    if with_actors:
+                    if with_actors and (j is None or j >= level or step_bad is not None):
                         lane = actor(spec, s, Label(spec.actions[ai].name, params), t)
                         who = actor_ids.setdefault(lane, len(actor_ids))
+                    if j is not None and j < level:  # reached on an earlier level: not a shortest path to it
+                        broken_step(s, si, ai, params, t, fp, who)  # but the step may break an action invariant
+                        continue
                     if j is not None:
                         dag.preds[j].append((si, ai, params, who))
+                        if j not in bad_states:  # a path to a violating state names its invariant
+                            broken_step(s, si, ai, params, t, fp, who)
                         continue
                     name = violated(t)
+                    if not name:
+                        broken_step(s, si, ai, params, t, fp, who)
                     if constraint is not None and not constraint(t) and not name:
                         continue
                     j = node(fp, (si, ai, params, who), name)
                     if not name and (constraint is None or constraint(t)):
                         nxt.append((t, j))
-                    if len(dag.fps) == cap and not dag.targets:  # exactly max_states, as the bfs engine
+                    if dag.distinct_states == cap and not dag.targets:  # exactly max_states, as the bfs engine
                         dag.complete = False
                         dag.depth += 1  # the level begun
                         dag.actors = list(actor_ids)

@@ -27,7 +27,7 @@ from modelcheck.engine.explain import format_trace, violation_line, what_is_viol
 from modelcheck.engine.hook_check import hook_checker
 from modelcheck.engine.result import Step, count
 from spec.behaviour import initial_states, state_constraint, step_check
-from spec.core import Label, Spec, State
+from spec.core import Label, Spec, State, strict
 from spec.model import Model
 
 
@@ -112,7 +112,8 @@ def spec_machine(spec: Spec | Model) -> type[RuleBasedStateMachine]:
 def _invariant_method(spec: Spec, name: str, predicate: object) -> object:
     @invariant()
     def check(self: RuleBasedStateMachine) -> None:
-        if self.trace and not predicate(self.trace[-1].state):  # type: ignore[operator]
+        # True or False only, as check judges it: a None (a forgotten return) was reported as a violation
+        if self.trace and not strict(spec, "invariant", name, predicate(self.trace[-1].state)):  # type: ignore[operator]
             raise InvariantViolation(spec, name, self.trace)
 
     check.__name__ = f"inv_{name}"

@@ -22,7 +22,7 @@ from typing import Any
 
 from modelcheck.engine.result import Step
 from spec.behaviour import NOT_OFFERED, initial_states, offered
-from spec.core import Label, Option, Spec, SpecError, State, order_key
+from spec.core import Label, Option, Spec, SpecError, State, order_key, strict
 from spec.registry import build, class_ref, entries, entry, entry_for_class, is_user_ref, load_user_spec
 from spec.userfiles import clip, load_json, quote, read_text
 
@@ -313,7 +313,7 @@ def read_itf(
         steps = _steps(spec, obj, p)
     except RecursionError:
         raise ItfError(f"{p}: a value nested too deeply to be a state") from None
-    _check_loop(meta.get("loop"), steps, p)
+    _check_loop(spec, meta.get("loop"), steps, p)
     fairness = meta.get("fairness")
     if fairness is not None and fairness not in ("declared", "none"):  # any other word read as "declared"
         raise ItfError(f"{p}: #meta.fairness must be \"declared\" or \"none\", got {quote(json.dumps(fairness))}")
@@ -334,7 +334,7 @@ def trace_bounds(path: str | Path) -> dict[str, Any]:
     return _object(meta.get("bounds"), f"{p}: #meta.bounds")
 
 
-def _check_loop(loop: Any, steps: list[Step], p: Path) -> None:
+def _check_loop(spec: Spec, loop: Any, steps: list[Step], p: Path) -> None:
     """A lasso (``#meta.loop``) must close: its last state is the state the loop starts from, else
     replaying its steps one by one proves nothing about the infinite behaviour it stands for."""
     if loop is None:
@@ -342,10 +342,17 @@ def _check_loop(loop: Any, steps: list[Step], p: Path) -> None:
     if not isinstance(loop, int) or isinstance(loop, bool) or not 0 <= loop < len(steps):
         got = quote(json.dumps(loop))
         raise ItfError(f"{p}: #meta.loop must be the index of a state (0..{len(steps) - 1}), got {got}")
-    if steps[-1].state != steps[loop].state:
+    if steps[-1].state != steps[loop].state and not _same_view(spec, steps[-1].state, steps[loop].state):
         diff = _first_difference(steps[loop].state, steps[-1].state)
+        also = " nor has its view" if spec.has_view else ""
         raise ItfError(f"{p}: the lasso does not close: #meta.loop is {loop}, but the last state "
-                       f"(states[{len(steps) - 1}]) is not states[{loop}]{diff}")
+                       f"(states[{len(steps) - 1}]) is not states[{loop}]{also}{diff}")
+
+
+def _same_view(spec: Spec, a: State, b: State) -> bool:
+    """Whether ``a`` and ``b`` are one state of the search by ``spec``'s view (TLC's VIEW): a lasso found on the
+    view's graph closes on a state with the entry's view."""
+    return spec.has_view and spec.view(a) == spec.view(b)
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:
@@ -422,12 +429,11 @@ def recorded_violation(spec: Spec, trace: ItfTrace) -> tuple[bool, str] | None:
         why = last_step_unexplained(spec, meta["refines"], steps)
         name = meta["refines"]
         return why is not None, f"its last step {why}" if why else f"its last step now refines {name}"
-    if isinstance(violated, str) and violated in spec.invariants:
-        still = not spec.invariants[violated](steps[-1].state)
+    if isinstance(violated, str) and violated in spec.invariants:  # True or False only, as check judges it
+        still = not strict(spec, "invariant", violated, spec.invariants[violated](steps[-1].state))
         return still, f"the last state {'violates' if still else 'no longer violates'} {violated}"
     if isinstance(violated, str) and violated in spec.action_invariants and len(steps) > 1:
-        s, t = steps[-2].state, steps[-1].state
-        still = t != s and not spec.action_invariants[violated](s, t)
+        still = not spec.step_holds(violated, steps[-2].state, steps[-1].state)
         return still, f"the last step {'breaks' if still else 'no longer breaks'} {violated}"
     loop, name = meta.get("loop"), meta.get("property")
     if loop is None or not isinstance(name, str):

@@ -11,6 +11,7 @@ with its own spacing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -47,16 +48,32 @@ def control_point(p0: Point, p1: Point, bend: float) -> Point:
     return (p0[0] + p1[0]) / 2 - dy / length * bend, (p0[1] + p1[1]) / 2 + dx / length * bend
 
 
-def _clear(p0: Point, q: Point, p1: Point,
-           dots: Sequence[tuple[float, float, float]], clear: float) -> bool:
-    """Whether the curve keeps ``clear`` away from every dot ``(x, y, half width)`` (a box is a dot as wide as
-    it; its own ends excluded by the caller)."""
+#: the dots of a chart by row: row -> [(lane, x, y, half width)]
+Rows = dict[int, list[tuple[int, float, float, float]]]
+
+
+def _clear(p0: Point, q: Point, p1: Point, rows: Rows, g: Geometry, lo: int, hi: int,
+           ends: tuple[tuple[int, int], tuple[int, int]]) -> bool:
+    """Whether the curve keeps ``g.clear`` away from every dot (a box is a dot as wide as it) in rows ``lo..hi``
+    but the arrow's own ``ends``. Each point tested is compared with the dots of the rows within ``clear`` of it
+    (a few rows, a superset of those it can come near: none further has ``(y - dy)**2 < clear**2``), not with
+    every dot of the rows the arrow spans: a window of messages in flight across many rows was quadratic."""
+    clear, row = g.clear, g.row
+    reach = clear / abs(row) + 1 if row else 0.0  # (rows either side of a point's own to look at; +1: rounding)
     for k in range(1, SAMPLES):
         x, y = curve_point(p0, q, p1, k / SAMPLES)
-        for dx, dy, half in dots:
-            off = max(0.0, abs(x - dx) - half)
-            if off * off + (y - dy) ** 2 < clear * clear:
-                return False
+        if row:
+            mid = y / row
+            first, last = max(lo, math.floor(mid - reach)), min(hi, math.ceil(mid + reach))
+        else:  # (every row at one height)
+            first, last = lo, hi
+        for r in range(first, last + 1):
+            for c, dx, dy, half in rows.get(r, ()):
+                if (c, r) in ends:
+                    continue
+                off = max(0.0, abs(x - dx) - half)
+                if off * off + (y - dy) ** 2 < clear * clear:
+                    return False
     return True
 
 
@@ -67,18 +84,19 @@ def arrow_bends(arrows: Sequence[tuple[int, int, int, int]], dots: Sequence[tupl
     :func:`control_point`). ``dots`` are the steps' ``(lane, row)``, ``halves`` their half widths (boxes; none:
     points). The least bend of :data:`TRIES` whose curve clears every dot in the rows it spans but its own two;
     the largest when none does."""
-    out = []
     widths = halves if halves is not None else [0.0] * len(dots)
+    rows: Rows = {}
+    for (c, r), w in zip(dots, widths):
+        rows.setdefault(r, []).append((c, c * g.lane, r * g.row, w))
+    out = []
     for c0, r0, c1, r1 in arrows:
         p0, p1 = (c0 * g.lane, r0 * g.row), (c1 * g.lane, r1 * g.row)
-        lo, hi = min(r0, r1), max(r0, r1)
-        near = [(c * g.lane, r * g.row, w) for (c, r), w in zip(dots, widths)
-                if lo <= r <= hi and (c, r) not in ((c0, r0), (c1, r1))]
+        span = (min(r0, r1), max(r0, r1), ((c0, r0), (c1, r1)))
         bend = 0.0
-        if near and not _clear(p0, p0, p1, near, g.clear):  # (a control point on the line: the straight one)
+        if not _clear(p0, p0, p1, rows, g, *span):  # (a control point on the line: the straight one)
             for t in TRIES:
                 bend = t * g.row
-                if _clear(p0, control_point(p0, p1, bend), p1, near, g.clear):
+                if _clear(p0, control_point(p0, p1, bend), p1, rows, g, *span):
                     break
         out.append(bend)
     return out

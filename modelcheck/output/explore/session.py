@@ -27,7 +27,7 @@ from modelcheck.engine.reach import REACHED, goal_predicate, reach
 from modelcheck.engine.result import VIOLATION, Result, Step, count, shown_state
 from modelcheck.output.render import chart_arrows
 from spec.behaviour import initial_states, state_constraint
-from spec.core import Label, Params, Spec, SpecError, State
+from spec.core import Label, Params, Spec, SpecError, State, strict
 from spec.suggest import hint
 from spec.userfiles import clip, quote
 
@@ -251,7 +251,9 @@ class Session:
         name = self.spec.violated(nxt)
         if name is None or name not in broken:
             return name
-        return next((n for n, inv in self.spec.invariants.items() if n not in broken and not inv(nxt)), None)
+        rest = (n for n, inv in self.spec.invariants.items() if n not in broken
+                and not strict(self.spec, "invariant", n, inv(nxt)))
+        return next(rest, None)
 
     def view(self, text: str) -> dict[str, Any]:
         """Everything the page shows for the state a path reaches."""
@@ -264,13 +266,13 @@ class Session:
         init = self.inits.index(steps[0].state) if len(self.inits) > 1 else 0
         base = path_text(labels, init)
         invariants = []
-        for name, inv in spec.invariants.items():
-            ok = bool(inv(state))
+        for name, inv in spec.invariants.items():  # True or False only, as check judges them
+            ok = strict(spec, "invariant", name, inv(state))
             invariants.append({"name": name, "holds": ok, "why": None if ok else spec.explain(name, state)})
         if len(steps) > 1:  # the step that reached the state, judged by the action invariants (none: it holds)
             prev = steps[-2].state
-            for name, ainv in spec.action_invariants.items():
-                ok = state == prev or bool(ainv(prev, state))
+            for name in spec.action_invariants:
+                ok = spec.step_holds(name, prev, state)
                 invariants.append({"name": name, "holds": ok,
                                    "why": None if ok else f"the step to this state breaks {name}"})
         broken = {inv["name"] for inv in invariants if not inv["holds"]}
