@@ -56,3 +56,10 @@ def test_symmetry_is_refused_for_the_view_first(capsys: pytest.CaptureFixture) -
         "paxraft check: error: NanoBlockchain: --symmetry is not offered with a view: TLC applies a VIEW to the one "
         "renaming of a state it picks, by its own order of values, and another pick can merge other states; check "
         "without --symmetry (or fold the renaming into the view)")
+
+
+def test_the_forged_send_as_a_catalogued_variant(capsys: pytest.CaptureFixture) -> None:
+    """``paxraft variants --check --spec FILE`` runs a user's variant through the view as ``check`` does."""
+    code, out, _ = run(capsys, "variants", "--check", "--spec", str(FILE))
+    row = "forged-send  SafetyInvariant, 3 steps        SafetyInvariant, 3 steps               246"
+    assert code == 0 and row in out and "every entry agrees" in out

@@ -10,6 +10,7 @@ tests/user_specs/NanoBlockchain/ holds the TLA+ text and the models TLC 2.20 ran
 
     paxraft check tests/user_specs/nano_blockchain.py:NanoBlockchain           # 3,003 / 6,083 / 7, as TLC
     paxraft check tests/user_specs/nano_blockchain.py:NanoBlockchain --forge   # SafetyInvariant, as TLC
+    paxraft variants --check --spec tests/user_specs/nano_blockchain.py       # the same bug, as a variant
 
 Hashes are 0..h-1 (TLC's h1, h2, ...), keys and nodes 0..n-1: KeyPair and Ownership are TLC's CHOOSEs, which
 pair prv_i with pub_i and give node n_i the key prv_i. NO (-1) is NoHash and NoBlock.
@@ -228,3 +229,17 @@ class NanoBlockchain(Spec):
         """CryptographicInvariant: every confirmed block is signed, over its own hash, by its chain's account."""
         return all(x == NO or (x[1][1] == self.public_key_of(ledger, h) and x[1][0] == h)
                    for ledger in s.distributedLedger for h, x in enumerate(ledger))
+
+
+class ForgedSend(NanoBlockchain):
+    """NanoForge.tla: CreateSendBlock without its ownership check and ProcessSendBlock without its signature
+    check (the --forge flag, as a catalogued variant)."""
+
+    variant = "forged-send"
+    rule = "a node sends from any account, and a send's signature is not checked"
+    breaks = "SafetyInvariant"
+    failing_bounds = {"hashes": 3}
+    trace_length = 3
+
+    def __init__(self, hashes: int = 3, keys: int = 2, genesis_balance: int = 3) -> None:
+        super().__init__(hashes=hashes, keys=keys, genesis_balance=genesis_balance, forge=True)
