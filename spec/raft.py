@@ -177,6 +177,13 @@ def WithMessage(m: Message, msgs: Bag) -> Bag:
     return msgs.union(((m, 1),))
 
 
+def forget_bags(keep: int) -> None:
+    """Empty :func:`WithMessage`'s one-message bags once they are more than ``keep``: an audit meets most messages
+    once, and kept one bag for each up to MEMO_LIMIT (about 470 bytes a message on a leader's trace: some 31 MB)."""
+    if len(_ALONE) > keep:
+        _ALONE.clear()
+
+
 def WithoutMessage(m: Message, msgs: Bag) -> Bag:
     """The bag with one copy fewer of m (m leaves DOMAIN msgs with its last copy)."""
     one = (m, 1)

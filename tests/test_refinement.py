@@ -81,6 +81,8 @@ def test_refine_stops_at_max_states_without_a_verdict(capsys) -> None:
         obj = json.loads(capsys.readouterr().out)
         assert (obj["verdict"], obj["complete"], obj["distinct_states"]) == ("ok", False, n)
         assert obj["reason"] == f"stopped at {n} states (incomplete)" and obj["transitions"] > 0
+    assert main(["refine", "paxos", "voting", "--max-states", "1", "--json", "--quiet"]) == 0  # was "1 states"
+    assert json.loads(capsys.readouterr().out)["reason"] == "stopped at 1 state (incomplete)"
     assert main(["refine", "paxos", "voting", "--max-states", "500", "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "Every step checked maps to a step of voting or to a stutter; stopped at 500 states (incomplete): no " \

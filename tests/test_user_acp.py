@@ -5,6 +5,7 @@ liveness verdicts of the cfgs' properties, and ACP_NB_WRONG's violation of AC1 o
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
@@ -12,20 +13,23 @@ from test_cli import run  # the CLI run with its captured output: one helper for
 from modelcheck import VIOLATION, check
 from modelcheck.engine.liveness import check_liveness
 from spec.catalog import catalog
-from spec.registry import load_user_spec
+from spec.registry import load_user_module, load_user_spec
 
 FILE = Path(__file__).resolve().parent / "user_specs" / "acp.py"
 SB = load_user_spec(f"{FILE}:ACP_SB")
 NB = load_user_spec(f"{FILE}:ACP_NB")
 WRONG = load_user_spec(f"{FILE}:ACP_NB_WRONG")
+in_tlc_order = load_user_module(str(FILE.parent / "tlc_order.py")).in_tlc_order
 
 # TLC 2.20 -workers 1 (tests/user_specs/acp): ACP_SB_TLC.cfg (three participants) 54,944 distinct / 218,352 generated /
 # depth 21, ACP_SB_TLC_2.cfg (two) 1,832 / 5,212 / 15, ACP_NB_TLC.cfg (two) 4,284 / 23,988 / 19, the last with
 # AC1 AC2 AC3_1 AC4_alt AC3_2 AC5 holding. ACP_SB_PROPS_2.cfg: AC3_2 holds; ACP_SB_AC5_2.cfg: AC5 is violated.
-# ACP_NB_WRONG_TLC.cfg: "Invariant AC1 is violated", 12 steps (TLC_TRACE), 11,852 distinct, 59,286 generated,
-# depth 13 at the stop; paxraft takes the same trace and stops at 11,781 / 58,850: TLC takes a state's successors
-# disjunct by disjunct of Next for each (i, j) in turn, paxraft action by action, so the states of the last level
-# reached before the bad one are not the same ones.
+# With SYMMETRY Perms: ACP_SB_SYM_2.cfg 956 / 2,732 / 15, ACP_SB_SYM.cfg 10,100 / 40,208 / 21, ACP_NB_SYM.cfg 2,199 /
+# 12,328 / 19 (paxraft --symmetry: the same). ACP_NB_WRONG_TLC.cfg: "Invariant AC1 is violated", 12 steps
+# (TLC_TRACE), 11,852 distinct, 59,286 generated, depth 13 at the stop; paxraft takes the same trace and stops at
+# 11,781 / 58,850: TLC takes a state's successors disjunct by disjunct of Next for each (i, j) in turn, paxraft action
+# by action, so the states of the last level reached before the bad one are not the same ones; taken in TLC's order
+# (tlc_order.in_tlc_order), the stop is TLC's.
 TLC_TRACE = ["request(p0)", "sendVote(p0)", "request(p1)", "sendVote(p1)", "getVote(p0)", "getVote(p1)",
              "makeDecision", "coordBroadcast(p0)", "decide(p0)", "parDie(p0)", "coordDie", "abortOnTimeout(p1)"]
 
@@ -34,6 +38,8 @@ def test_counts_are_tlcs() -> None:
     for spec, counts in ((SB(participants=2), (1_832, 5_212, 15)), (NB(participants=2), (4_284, 23_988, 19))):
         r = check(spec)
         assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", *counts)
+    r = check(SB(participants=2), symmetry=True)  # ACP_SB_SYM_2.cfg: SYMMETRY Perms
+    assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", 956, 2_732, 15)
 
 
 def test_the_wrong_protocol_breaks_ac1_on_tlcs_trace() -> None:
@@ -72,3 +78,19 @@ def test_a_variant_is_listed_and_checked_once_under_its_own_spec(capsys: pytest.
     code, out, _ = run(capsys, "list", str(FILE))
     assert code == 0 and out.count("wrong  breaks AC1") == 1
     assert out.index("wrong  breaks AC1") > out.index("ACP_NB:")
+
+
+def tlc_order(spec: Any, s: Any) -> list[tuple[str, tuple]]:
+    """ACP_NB_WRONG's Next as TLC tries it: \\E i, j : parDie(i) \\/ parProgNB(i, j), then coordDie, makeDecision
+    (its commit disjunct, then one abort per no vote), then \\E i : request(i) \\/ getVote(i) \\/ ..."""
+    par = ("parDie", "sendVote", "abortOnVote", "abortOnTimeoutRequest", "decide", "forward", "decideOnForward",
+           "abortOnTimeout")
+    out = [(name, (i, j)) for i in spec.P for j in spec.P for name in par]
+    out += [("coordDie", ()), ("makeDecision", (-1,))] + [("makeDecision", (k,)) for k in spec.P]
+    return out + [(name, (i,)) for i in spec.P for name in ("request", "getVote", "detectFault", "coordBroadcast")]
+
+
+def test_in_tlcs_order_the_stop_is_tlcs() -> None:
+    r = check(in_tlc_order(WRONG, tlc_order)(participants=2))
+    assert (r.violated, r.distinct_states, r.states_generated, r.depth) == ("AC1", 11_852, 59_286, 13)
+    assert [st.label.params[0] for st in r.trace[1:]] == [step.split("(")[0] for step in TLC_TRACE]

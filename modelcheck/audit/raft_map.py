@@ -75,6 +75,7 @@ from spec.raft import (
     RaftState,
     RequestVoteRequest,
     RequestVoteResponse,
+    forget_bags,
 )
 from spec.raft_snapshot import InstallSnapshotRequest, TimeoutNow
 from spec.trace_format import (
@@ -100,6 +101,8 @@ _SPEC_TYPES = {
 _OTHER_TYPES = frozenset(MESSAGE_FIELDS) - frozenset(_SPEC_TYPES)
 #: extension steps that are spec.raft_snapshot's actions (stutters only for raft.tla's variables)
 _SNAPSHOT_STEPS = frozenset({"CompactLog", "InstallSnapshot", "HandleInstallSnapshotRequest", "TransferLeadership"})
+#: the spec's one-message bags an audit keeps (spec.raft.forget_bags): about 2 MB, not 31
+_BAGS_KEPT = 4096
 _STUTTER = frozenset({"Init"} | {a for a, stutter in EXTENSION_ACTIONS.items() if stutter}) - _SNAPSHOT_STEPS - {
     "DropMessage"}
 _ONE_STEP = {"Restart": "Restart", "Timeout": "Timeout", "BecomeLeader": "BecomeLeader", "CheckQuorum": "CheckQuorum",
@@ -415,6 +418,7 @@ class RaftMapping(Mapping):
         p = event.cache
         if p is not None:
             return p
+        forget_bags(_BAGS_KEPT)  # (the spec's one-message bags: bounded for an audit, which meets each message once)
         if event.line == self.misplaced[1] and event.file == self.misplaced[0]:  # (a stream reads it anew)
             raise TraceError(f"{event.where}: {event.action} is the first event after a header: a boot starts "
                              "with Init or Restart")

@@ -215,14 +215,21 @@ def plain_or_apart(spec: Spec) -> Callable[[State], int]:
     return hash
 
 
+def refuse_symmetry_with_view(spec: Spec) -> None:
+    """--symmetry and a view do not go together; said first, before what --symmetry would need else (a spec with
+    a view and no symmetric sets was told to declare them, only to be refused for its view)."""
+    if spec.has_view:
+        raise SpecError(f"{spec.name}: --symmetry is not offered with a view: TLC applies a VIEW to the one "
+                        "renaming of a state it picks, by its own order of values, and another pick can merge "
+                        "other states; check without --symmetry (or fold the renaming into the view)")
+
+
 def fingerprinter(spec: Spec, symmetry: bool) -> Callable[[State], int]:
     """The fingerprint function for ``spec``: of its view (:meth:`Spec.view`) where it declares one, TLC's
     ``VIEW``; canonicalising under symmetry when asked."""
     if spec.has_view:
         if symmetry:
-            raise SpecError(f"{spec.name}: --symmetry is not offered with a view: TLC applies a VIEW to the one "
-                            "renaming of a state it picks, by its own order of values, and another pick can merge "
-                            "other states; check without --symmetry (or fold the renaming into the view)")
+            refuse_symmetry_with_view(spec)
         fp, view = plain_or_apart(spec), spec.view
         return lambda s: fp(view(s))
     if not symmetry:

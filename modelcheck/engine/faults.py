@@ -28,6 +28,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from modelcheck.engine._fingerprint import refuse_symmetry_with_view
 from modelcheck.engine._identity import ByIdentity
 from modelcheck.engine.explain import compact
 from modelcheck.engine.result import shown_state
@@ -633,6 +634,7 @@ def check_shown(spec: Spec, state: State) -> None:
 def _check_renamings(spec: Spec, states: list[State], kinds: tuple[type, ...]) -> None:
     """``permute`` (or ``canonical``) gives states the checker can store, for a few renamings of the
     first states."""
+    refuse_symmetry_with_view(spec)
     cls = type(spec)
     try:
         sets = spec.symmetric_sets()

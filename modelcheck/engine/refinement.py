@@ -106,7 +106,7 @@ def check_refinement(
         res.holds, res.trace = False, trace
         res.reason = _no_step(concrete, abstract, trace[-1].label, mapping(trace[-2].state), mapping(trace[-1].state))
     elif not result.complete:
-        res.complete, res.reason = False, f"stopped at {max_states:,} states (incomplete)"
+        res.complete, res.reason = False, f"stopped at {count(max_states or 0, 'state')} (incomplete)"
     return finish()
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from itertools import product
 from typing import Annotated, Any, NamedTuple
 
-from spec.core import WF, Eventually, Spec, action, action_invariant, invariant
+from spec.core import WF, Eventually, Label, MscEvent, Spec, action, action_invariant, invariant
 
 # The model values of the cfgs, as small ints; show_state prints their names.
 YES, NO, UNDECIDED, COMMIT, ABORT, WAITING, NOTSENT = range(7)
@@ -255,6 +255,30 @@ class ACP_SB(Spec):  # noqa: N801 (the TLA+ module's name, which check prints)
 
     def show_param(self, action: str, param: str, value: Any) -> Any:
         return "none (all yes)" if value == -1 else f"p{value}"
+
+    # -- the message-sequence chart: the coordinator's lifeline, then each participant's ---------------------
+    def msc_nodes(self) -> list[str]:
+        return ["coordinator"] + [f"p{i}" for i in self.P]
+
+    def msc_event(self, prev: ACPState, label: Label, nxt: ACPState) -> MscEvent:
+        name, params = label.name, label.params
+        if not params or name in ("makeDecision", "request", "getVote", "detectFault", "coordBroadcast"):
+            i = f"p{params[0]}" if params and params[0] >= 0 else ""
+            sent = {"request": (f"request({i})",),
+                    "coordBroadcast": (f"{NAME[prev.coordinator.decision]}({i})",)}.get(name, ())
+            got = (f"vote({i})",) if name == "getVote" else ()
+            return MscEvent("coordinator", got, sent)
+        i = params[0]
+        me, j = f"p{i}", f"p{params[1]}" if len(params) > 1 else ""
+        if name == "sendVote":
+            return MscEvent(me, (f"request({me})",), (f"vote({me})",))
+        if name in ("decide", "preDecide"):
+            return MscEvent(me, (f"{NAME[prev.coordinator.broadcast[i]]}({me})",))
+        if name == "forward":
+            return MscEvent(me, (), (f"{NAME[nxt.participant[i].forward[params[1]]]} {me}->{j}",))
+        if name in ("preDecideOnForward", "decideOnForward"):
+            return MscEvent(me, (f"{NAME[prev.participant[params[1]].forward[i]]} {j}->{me}",))
+        return MscEvent(me)
 
     # -- symmetry: the participants are interchangeable (the cfgs' commented-out SYMMETRY Perms) ----
     def symmetric_sets(self) -> dict[str, int]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from itertools import product
 from typing import Annotated, Any, NamedTuple
 
-from spec.core import Spec, SpecError, action, invariant, refines
+from spec.core import Label, MscEvent, Spec, SpecError, action, invariant, refines
 
 # ctl values; a request is (RD, adr) or (WR, adr, val); a value is an int in 0..Val-1; NoVal is -1.
 RDY, BUSY, DONE, WAITING = range(4)
@@ -254,6 +254,22 @@ class WriteThroughCache(Memory):
     def Coherence(self, s: WTCState) -> bool:
         """Two caches that both hold an address hold the same value there."""
         return all(len({c[a] for c in s.cache} - {NOVAL}) <= 1 for a in self.Adr)
+
+    # -- the message-sequence chart: a lifeline per processor, and the memory serving memQ ---------------------
+    def msc_nodes(self) -> list[str]:
+        return [f"p{p + 1}" for p in self.Proc] + ["memory"]
+
+    def msc_event(self, prev: WTCState, label: Label, nxt: WTCState) -> MscEvent:
+        if label.name in ("MemQWr", "MemQRd"):  # the request served: the head, or whichever the step took
+            p, r = prev.memQ[0] if nxt.memQ == prev.memQ[1:] else prev.memQ[-1]
+            return MscEvent("memory", (self.show_queued(p, r),))
+        p = label.params[0]
+        if label.name in ("RdMiss", "DoWr"):
+            return MscEvent(f"p{p + 1}", (), (self.show_queued(p, prev.buf[p]),))
+        return MscEvent(f"p{p + 1}")
+
+    def show_queued(self, p: int, r: tuple) -> str:
+        return f"Rd a{r[1] + 1} (p{p + 1})" if r[0] == RD else f"Wr a{r[1] + 1} v{r[2] + 1} (p{p + 1})"
 
     @refines(InternalMemory)
     def as_internal_memory(self) -> tuple[InternalMemory, Any]:
