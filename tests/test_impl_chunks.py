@@ -15,7 +15,6 @@ import pytest
 
 from impl.kv.client import KVClient
 from impl.kv.machine import OK
-from impl.kv.protocol import HELLO_PEER
 from impl.raft.messages import Message, MsgType, WireError, decode_message, encode_frame, encode_message
 from impl.runtime import cluster
 from impl.runtime.chunks import SPOOL, Assembler, Outgoing, enqueue
