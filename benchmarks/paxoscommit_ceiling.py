@@ -181,10 +181,12 @@ def search(build_every: bool = False) -> tuple[int, int, int]:
 
 
 def main() -> int:
-    build_every = sys.argv[1:] == ["--build-every"]
-    if sys.argv[1:] and not build_every:
-        print("usage: paxoscommit_ceiling.py [--build-every]", file=sys.stderr)
-        return 2
+    from _args import parser
+
+    ap = parser(__doc__)
+    ap.add_argument("--build-every", action="store_true",
+                    help="make every successor and hash it whole, as a general engine must")
+    build_every = ap.parse_args().build_every
     t0 = time.process_time()
     found = search(build_every)
     cpu = time.process_time() - t0
