@@ -363,7 +363,12 @@ def test_a_large_entry_crosses_in_chunks(tmp_path):
             await c.close()
 
         asyncio.run(run())
-        sts = asyncio.run(cluster.statuses(d, 1))
-        assert sum(s["chunked"] for s in sts.values() if s) >= 2  # both followers took it in chunks
+        deadline = time.monotonic() + 30  # (the second follower gets it at the leader's next tick: quorum_first)
+        while True:
+            sts = asyncio.run(cluster.statuses(d, 1))
+            if sum(s["chunked"] for s in sts.values() if s) >= 2:  # both followers took it in chunks
+                break
+            assert time.monotonic() < deadline, sts
+            time.sleep(0.1)
     finally:
         cluster.stop(d)
