@@ -1,0 +1,89 @@
+"""tlaplus/Examples' tcp (RFC 9293's connection state machine) written from scratch as a user would
+(tests/user_specs/tcp_connection.py; tests/user_specs/tcp/ holds the TLA+ and the cfgs TLC ran): TLC's counts, the
+liveness verdict of MCtcp.cfg's Prop, and a planted bug's violation on TLC's trace with TLC's counts at the stop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
+
+from modelcheck import VIOLATION, check
+from modelcheck.engine.liveness import check_liveness
+from spec.registry import load_user_module, load_user_spec
+
+FILE = Path(__file__).resolve().parent / "user_specs" / "tcp_connection.py"
+MCtcp = load_user_spec(f"{FILE}:MCtcp")
+NoAck = load_user_spec(f"{FILE}:SilentSynAck")
+in_tlc_order = load_user_module(str(FILE.parent / "tlc_order.py")).in_tlc_order
+
+# TLC 2.20 -workers 1 (tests/user_specs/tcp): MCtcp.cfg 1,182 distinct / 6,322 generated / depth 14, Prop holds;
+# MCtcpSymmetry.cfg (MCtcp's SYMMETRY Symmetry, which MCtcp.cfg comments out for liveness, without Prop) 598 / 3,196
+# / 14. MCtcp's ACTION_CONSTRAINT SingleActiveOpen forbids ACTIVE_OPEN, PASSIVE_OPEN and SEND; TLC generates those
+# steps, checks their successors' invariants, counts them and discards them. paxraft's MCtcp leaves the three out of
+# Next, which TLC counts as paxraft does: MCtcpNoOpen.cfg (Next without the three disjuncts) 1,182 / 3,858 / 14.
+# MCtcpNoAck.cfg (the planted bug): "Invariant Inv is violated", Listen(B,A) then SynSentNoAck(A,B), 13 distinct and
+# 13 generated at the stop.
+TLC_MCTCP = (1_182, 6_322, 14)
+TLC_NO_OPEN = (1_182, 3_858, 14)
+TLC_SYMMETRY = (598, 3_196, 14)
+DISCARDED = ("ACTIVE_OPEN", "PASSIVE_OPEN", "SEND")
+
+
+def steps_tlc_discards(spec: Any) -> int:
+    """The steps of SingleActiveOpen's three actions from every state the search expands (within the constraint)."""
+    tcp = load_user_spec(f"{FILE}:Tcp")()  # the three actions are in tcp.tla's Next
+    opens = [a for a in tcp.actions if a.name in DISCARDED]
+    seen, frontier, n = set(spec.init_states()), list(spec.init_states()), 0
+    while frontier:
+        s = frontier.pop()
+        n += sum(a.step(s, *ps) is not None for a in opens for ps in a.enumerate(s))
+        for a in spec.actions:
+            for ps in a.enumerate(s):
+                t = a.step(s, *ps)
+                if t is not None and spec.constraint(t) and t not in seen:
+                    seen.add(t)
+                    frontier.append(t)
+    return n
+
+
+def test_counts_are_tlcs_less_the_steps_its_action_constraint_discards() -> None:
+    r = check(MCtcp())
+    assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", *TLC_NO_OPEN)
+    assert r.states_generated + steps_tlc_discards(MCtcp()) == TLC_MCTCP[1]  # 3,858 + 2,464
+    assert (r.distinct_states, r.depth) == (TLC_MCTCP[0], TLC_MCTCP[2])
+    r = check(MCtcp(), symmetry=True)
+    assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", 598, 1_952, 14)
+    assert (r.distinct_states, r.depth) == (TLC_SYMMETRY[0], TLC_SYMMETRY[2])
+
+
+def test_prop_holds_under_mctcps_fairness() -> None:
+    _, results = check_liveness(MCtcp())
+    assert {r.property: r.holds for r in results} == {"Prop(A)": True, "Prop(B)": True}
+
+
+def tlc_order(spec: Any, s: Any) -> list[tuple[str, tuple]]:
+    """MCtcpNoAck's Next as TLC tries it: System, Reset, then User, each ``\\E local, remote \\in Peers`` (local
+    varies fastest) over its disjuncts in the text's order."""
+    pairs = [(local, remote) for remote in (0, 1) for local in (0, 1) if local != remote]
+    system = ("SynSent", "SynReceived", "Listen", "Established", "FinWait1", "FinWait2", "Closing", "LastAck",
+              "TimeWait", "Note2")
+    user = ("CLOSE_SYN_SENT", "CLOSE_SYN_RECEIVED", "CLOSE_LISTEN", "CLOSE_ESTABLISHED", "CLOSE_CLOSE_WAIT")
+    out = [(name, p) for p in pairs for name in system]
+    out += [("Note3", (*p, how)) for p in pairs for how in range(3)]
+    return out + [(name, p) for p in pairs for name in user]
+
+
+def test_the_planted_bug_breaks_inv_where_tlc_finds_it() -> None:
+    r = check(NoAck())
+    assert (r.verdict, r.violated, len(r.trace) - 1) == (VIOLATION, "Inv", 2)
+    assert [(st.label.name, st.label.params) for st in r.trace[1:]] == [("Listen", (1, 0)), ("SynSent", (0, 1))]
+    r = check(in_tlc_order(NoAck, tlc_order)())
+    assert (r.violated, r.distinct_states, r.states_generated) == ("Inv", 13, 13)
+
+
+def test_the_planted_bug_as_a_catalogued_variant(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "variants", "--check", "--spec", str(FILE))
+    assert code == 0 and "no-ack" in out and "Inv, 2 steps" in out and "every entry agrees" in out
