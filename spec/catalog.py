@@ -30,9 +30,9 @@ from spec.registry import (
     lazy,
     load_user_module,
     load_user_spec,
-    own_variants,
     spec_class,
     user_classes,
+    varied_spec,
 )
 
 
@@ -111,16 +111,14 @@ def catalog(spec_name: str | None = None) -> list[Entry]:
     """Every catalog entry (of one spec, if named): spec by spec, its variants and then its cases."""
     out = []
     listed = _entries(spec_name)
-    specs = {e.cls for e in listed} if spec_name is not None and spec_name.endswith(".py") else set()
-    for e in listed:  # a file's variant under its own spec, not again under each spec of the file it extends
-        out += [entry_for_variant(e.name, cls) for cls in own_variants(e, specs).values()]
+    for e in listed:  # a file's variant under its own spec (registry.varied_spec), not under each spec it extends
+        out += [entry_for_variant(e.name, cls) for cls in e.variants.values()]
         out += list(lazy(e.cases)) if e.cases else []
     if spec_name is not None and spec_name.endswith(".py"):  # variants in the file of a spec it imports
         here = {r.cls for r in out}
         for cls in user_classes(load_user_module(spec_name)):
-            base = next((b for b in cls.__mro__[1:] if issubclass(b, Spec) and not b.variant), None)
-            if cls.variant and cls not in here and base is not None and base is not Spec:
-                out.append(entry_for_variant(entry_for_class(base).name, cls))
+            if cls.variant and cls not in here and varied_spec(cls) is not Spec:
+                out.append(entry_for_variant(entry_for_class(varied_spec(cls)).name, cls))
     return out
 
 
@@ -148,8 +146,8 @@ def select(names: list[str], spec_name: str | None = None) -> list[Entry]:
     for n in names:
         found = by_name.get(n)
         if not found:
-            known = ", ".join(r.name for r in rows)
-            raise SpecError(f"no catalog entry {n!r}; entries: {known}")
+            known = ", ".join(r.name for r in rows) or "none"
+            raise SpecError(f"no catalog entry {n!r}{f' of {spec_name}' if spec_name else ''}; entries: {known}")
         if len(found) > 1:
             raise SpecError(f"{n!r} names entries of {', '.join(r.spec for r in found)}; write SPEC/{n}")
         out.append(found[0])

@@ -25,7 +25,7 @@ import inspect
 import re
 import sys
 import typing
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ __all__ = [
     "load_user_module",
     "load_user_spec",
     "options_of",
-    "own_variants",
+    "varied_spec",
     "register",
     "spec_class",
     "user_classes",
@@ -198,6 +198,7 @@ def _derive(cls: type[Spec], registered: bool = False) -> SpecEntry:
         and v is not cls
         and v.variant
         and v.__module__ == cls.__module__
+        and varied_spec(v) is cls
     ]
     # One name, several classes (a variant of the spec and one of a subclass spec, both named
     # "deliver-any"): the nearest to the spec is its variant, not whichever the file defines last.
@@ -384,14 +385,11 @@ def user_classes(module: Any) -> list[type[Spec]]:
     ]
 
 
-def own_variants(e: SpecEntry, specs: Collection[type]) -> dict[str, type[Spec]]:
-    """``e``'s variants less those of another of ``specs`` (a file's specs) below it: ACP_NB's variant is listed
-    and checked under ACP_NB, not again under ACP_SB, which ACP_NB extends."""
-
-    def owner(v: type[Spec]) -> type | None:
-        return next((b for b in v.__mro__[1:] if b in specs), None)
-
-    return {n: v for n, v in e.variants.items() if owner(v) in (None, e.cls)}
+def varied_spec(v: type[Spec]) -> type[Spec]:
+    """The spec a variant class varies: the nearest class above it that is no variant. A spec's variants are
+    those that vary it, never those of a spec below it: ACP_NB's variant 'wrong' is ACP_NB's, not ACP_SB's, which
+    ACP_NB extends (`check FILE:ACP_SB --variant wrong` ran ACP_NB[wrong]); a variant of a variant varies its spec."""
+    return next(b for b in v.__mro__[1:] if not getattr(b, "variant", None))
 
 
 def load_user_spec(ref: str) -> type[Spec]:

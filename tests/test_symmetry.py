@@ -309,7 +309,8 @@ def test_an_invariant_telling_renamed_states_apart_is_refused_where_it_breaks(
     """An invariant naming one replica is no symmetry: --symmetry checks one state per orbit and said 'No error
     found' where the plain search finds a violation in 6 steps (newuser5, Fast Paxos). Where the preflight's walks
     meet a violating state its renamings must violate too, and a renaming of a state must not violate where the
-    state does not: the first walk's states, then the invariants alone for 0.5 s (--check-hooks: the model whole)."""
+    state does not: the first walk's states, then the invariants alone on 4,096 states (--check-hooks: the model
+    whole)."""
     from modelcheck.cli import main
 
     user = tmp_path / "asym.py"
@@ -330,6 +331,12 @@ def test_an_invariant_telling_renamed_states_apart_is_refused_where_it_breaks(
         assert main(["check", *small, "--symmetry", *deep]) == 2
         assert ("AsymInv: invariant R3NeverDecidesAlone tells renamed states apart, so --symmetry, which checks one "
                 "state of each renaming, could miss its violations") in capsys.readouterr().err
+    from modelcheck.engine.faults import SpecContractError, preflight
+    from spec.registry import load_user_spec
+
+    spec = load_user_spec(f"{user}:AsymInv")(replicas=4, values=2, ballots=2, fast_ballots="1")
+    with pytest.raises(SpecContractError, match="invariant R3NeverDecidesAlone tells renamed states apart"):
+        preflight(spec, symmetry=True, seconds=0.0)  # walked by a count of states, not for 0.5 s: on any machine
 
 
 def test_a_huge_symmetric_set_is_refused_at_once() -> None:

@@ -80,6 +80,23 @@ def test_a_variant_is_listed_and_checked_once_under_its_own_spec(capsys: pytest.
     assert out.index("wrong  breaks AC1") > out.index("ACP_NB:")
 
 
+def test_a_spec_offers_only_its_own_variants(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`check acp.py:ACP_SB --variant wrong` ran ACP_NB's variant (ACP_NB extends ACP_SB) and printed
+    `Model: ACP_NB[wrong]`: every command taking --variant refuses it in one line, naming where it is."""
+    said = ("error: ACP_SB has no variant 'wrong' (its variants: none); 'wrong' is a variant of ACP_NB, which "
+            f"extends ACP_SB: --variant wrong goes with {FILE}:ACP_NB")
+    for command in (["check"], ["graph", "--out", str(tmp_path / "g")], ["explore"], ["refine"]):
+        extra = ["ACP_NB"] if command == ["refine"] else []
+        code, out, err = run(capsys, *command, f"{FILE}:ACP_SB", *extra, "--variant", "wrong", "--participants", "2")
+        assert (code, out, err.strip()) == (2, "", f"paxraft {command[0]}: {said}"), command
+    code, out, _ = run(capsys, "variants", "--spec", f"{FILE}:ACP_SB")
+    assert code == 0 and out.startswith(f"{FILE}:ACP_SB has no variants")
+    code, _, err = run(capsys, "variants", "--spec", f"{FILE}:ACP_SB", "wrong")
+    assert code == 2 and err.strip().endswith(f"no catalog entry 'wrong' of {FILE}:ACP_SB; entries: none")
+    code, out, _ = run(capsys, "check", f"{FILE}:ACP_NB", "--variant", "wrong", "--participants", "2")
+    assert code == 1 and out.startswith("Model: ACP_NB[wrong] participants=2\n")
+
+
 def tlc_order(spec: Any, s: Any) -> list[tuple[str, tuple]]:
     """ACP_NB_WRONG's Next as TLC tries it: \\E i, j : parDie(i) \\/ parProgNB(i, j), then coordDie, makeDecision
     (its commit disjunct, then one abort per no vote), then \\E i : request(i) \\/ getVote(i) \\/ ..."""

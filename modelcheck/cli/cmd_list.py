@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 
 from spec.core import Spec, SpecError, checked_names, summary
 from spec.registry import (
@@ -13,7 +12,6 @@ from spec.registry import (
     is_user_ref,
     load_user_module,
     load_user_spec,
-    own_variants,
     unflagged,
     user_classes,
 )
@@ -43,8 +41,7 @@ def _listed(source: str | None) -> list[SpecEntry]:
         raise SpecError(f"{source} defines no spec: a spec is a class deriving from spec.core.Spec "
                         "(docs/writing-a-spec.md)")
     bases = [c for c in classes if not c.variant or not any(b in classes for b in c.__mro__[1:])]
-    listed = [entry_for_class(c) for c in bases]
-    return [replace(e, variants=own_variants(e, bases)) for e in listed]
+    return [entry_for_class(c) for c in bases]
 
 
 def run(args: argparse.Namespace) -> int:

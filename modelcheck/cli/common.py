@@ -24,9 +24,12 @@ from spec.registry import (
     entry,
     entry_for_class,
     is_user_ref,
+    load_user_module,
     load_user_spec,
     no_variant,
     spec_class,
+    user_classes,
+    varied_spec,
 )
 from spec.suggest import flag_hint
 
@@ -242,19 +245,28 @@ def resolve(args: argparse.Namespace) -> tuple[SpecEntry, type[Spec]]:
             base = next(k for k in cls.__mro__ if getattr(k, "variant", None) is None)
             raise SpecError(f"{cls.__name__} is itself the variant {cls.variant!r} of {e.name}: name the spec's class "
                             f"for --variant {args.variant} ({args.spec.rsplit(':', 1)[0]}:{base.__name__})")
-        cls = _variant_of(e, args.variant)
+        if args.variant not in e.variants:
+            raise _not_its_variant(e, args.variant, args.spec.rsplit(":", 1)[0])
+        cls = e.variants[args.variant]
     return e, cls
+
+
+def _not_its_variant(e: SpecEntry, name: str, where: str) -> SpecError:
+    """A variant ``e``'s spec does not have, naming the spec below it that has one of that name: a spec offers its
+    own variants only (registry.varied_spec), and ran a spec's below it under the name of the one above."""
+    below = [v for v in user_classes(load_user_module(where)) if issubclass(v, e.cls) and v.variant == name] if (
+        where.endswith(".py")) else []
+    err = no_variant(e.name, name, e.variants)
+    if below:
+        spec = varied_spec(below[0])
+        err = SpecError(f"{err}; {name!r} is a variant of {spec.__name__}, which extends {e.cls.__name__}: "
+                        f"--variant {name} goes with {where}:{spec.__name__}")
+    return err
 
 
 def spec_entry(ref: str) -> SpecEntry:
     """The registry entry a spec argument names: a registered name, or a user's ``file.py:Class`` / ``module:Class``."""
     return entry_for_class(load_user_spec(ref)) if is_user_ref(ref) else entry(ref)
-
-
-def _variant_of(e: SpecEntry, name: str) -> type[Spec]:
-    if name not in e.variants:
-        raise no_variant(e.name, name, e.variants)
-    return e.variants[name]
 
 
 def bounds_from_args(e: SpecEntry, args: argparse.Namespace) -> dict[str, Any]:

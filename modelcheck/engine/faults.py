@@ -22,7 +22,7 @@ import inspect
 import pickle
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -768,7 +768,8 @@ def _check_alike(
     kinds: tuple[type, ...],
     initial: set[State] | None,
     perms: list[dict[str, tuple[int, ...]]],
-    invariants: bool = True,
+    invariants: bool,
+    renamed_inits: dict[State, tuple[dict, State]],
 ) -> None:
     """``--symmetry`` stores one state per orbit of ``permute``, which is sound only if renaming a state renames
     what the model does there: its successors, its invariants' verdicts, the constraint, being initial. A
@@ -777,14 +778,16 @@ def _check_alike(
     group (so for all of it) on the states the preflight walks: ``perms``, all of them or, past the first states
     of ``--check-hooks``'s walk, one in turn on every fourth state (all on each state took 7 times the plain walk
     on Fast Paxos: 85 CPU s against 12). ``invariants`` off (``--no-invariants``): their verdicts are not compared,
-    the rest is (it was all skipped, and a permute keeping bcastByz's Corr unrenamed gave 2,108 orbits for 680)."""
+    the rest is (it was all skipped, and a permute keeping bcastByz's Corr unrenamed gave 2,108 orbits for 680).
+    The renaming of an initial state that is not initial goes to ``renamed_inits``: it must be a state of the
+    model (:func:`_renamed_inits_reached`)."""
     for perm in perms:
         ps = _renamed(spec, s, perm, kinds)
         _check_keys_travel(spec, s, ps, perm)
         wrong = ""
         if initial is not None and ps not in initial:
-            wrong = "is not an initial state, though the state is"
-        elif invariants and spec.violated(ps) is not None:
+            renamed_inits.setdefault(ps, (perm, s))
+        if invariants and spec.violated(ps) is not None:
             wrong = f"violates {spec.violated(ps)}, though the state satisfies every invariant"
         elif not _in_model(spec, ps):
             wrong = "is outside the state constraint, though the state is within it"
@@ -859,7 +862,10 @@ def preflight(
     (:mod:`modelcheck.engine.hook_check`), and raise the first contract breach (SpecContractError) or
     exception (SpecCodeError), located. The walk ends at a state that breaks an invariant: every state
     before it in breadth-first order is one the search expands before it stops there, and none after it
-    is (``paxraft check --check-hooks`` walked a 4-step counterexample's millions of later states first)."""
+    is (``paxraft check --check-hooks`` walked a 4-step counterexample's millions of later states first).
+    With ``symmetry`` the walk is bounded by ``limit`` alone, never by time, and so are the symmetry checks after
+    it: a refusal must not depend on the machine's speed (a loaded machine's deadline let bosco's AcrossRoles
+    through)."""
     check_declarations(spec)
     init = initial_states(spec)
     if init:
@@ -886,9 +892,10 @@ def preflight(
 
     hooks = hook_checker(spec, invariants)
     gens, own_form, group = _renaming_plan(spec) if symmetry else ([], False, None)
-    initial = set(init)
-    i = 0
-    while i < len(queue) and (i < limit or every) and (time.process_time() < deadline or every):
+    initial, renamed_inits = set(init), {}
+    untimed = every or bool(gens)  # the symmetry checks' states, whatever the machine's speed: see below
+    stopped, i = False, 0
+    while i < len(queue) and (i < limit or every) and (untimed or time.process_time() < deadline):
         s = queue[i]
         i += 1
         if progress is not None and not i & 255:
@@ -896,7 +903,8 @@ def preflight(
         if invariants and not check_invariants(spec, s):
             if gens:  # where the walk ends, the search reports a violation: unless renaming hides it
                 _check_violation_alike(spec, s, gens, kinds)
-            return
+            stopped = True
+            break
         if not _in_model(spec, s):
             continue
         if hooks is not None:
@@ -904,12 +912,13 @@ def preflight(
         succ = successors(spec, s, kinds)
         if gens and (i <= limit or i % 4 == 0):
             perms = gens if i <= limit else [gens[i // 4 % len(gens)]]
-            _check_alike(spec, s, succ, kinds, initial if s in initial else None, perms, invariants)
+            _check_alike(spec, s, succ, kinds, initial if s in initial else None, perms, invariants, renamed_inits)
             if own_form:
                 _check_canonical(spec, s, perms, group if i <= limit else None)
         for shown, t in succ:
             if invariants and spec.action_invariants and not check_action_invariants(spec, s, t, shown):
-                return  # the search stops at this step (the walk's states after it are not the search's)
+                stopped = True  # the search stops at this step (the walk's states after it are not the search's)
+                break
             known = seen.get(t)
             if known is not None:
                 if known is not t and i <= limit:  # the first states only: --check-hooks walks the whole model
@@ -918,8 +927,14 @@ def preflight(
                 _own_fingerprint(spec, fingerprint, by_fp, t, f"action {shown}")
                 seen[t] = t
                 queue.append(t)
+        if stopped:
+            break
+    if gens:
+        _renamed_inits_reached(spec, init, renamed_inits, seen)
+    if stopped:
+        return
     if gens and invariants and not every:
-        _walk_for_blind_invariants(spec, init, gens, kinds, seconds)
+        _walk_for_blind_invariants(spec, init, gens, kinds)
     if symmetry:
         _SYMMETRY_VERIFIED.put(spec, True)
 
@@ -938,7 +953,7 @@ def _renaming_plan(spec: Spec) -> tuple[list[dict[str, tuple[int, ...]]], bool, 
 _SYMMETRY_VERIFIED: ByIdentity[bool] = ByIdentity()
 
 
-def verify_symmetry(spec: Spec, invariants: bool = True, seconds: float = PREFLIGHT_SECONDS) -> None:
+def verify_symmetry(spec: Spec, invariants: bool = True) -> None:
     """The preflight's symmetry checks alone, for a search asked for symmetry from Python (``check(spec,
     symmetry=True)``), which runs no preflight: ``permute`` or ``canonical`` gives storable states, renaming
     carries successors, invariants' verdicts, the constraint and being initial along on the first states, and
@@ -951,11 +966,10 @@ def verify_symmetry(spec: Spec, invariants: bool = True, seconds: float = PREFLI
     _check_renamings(spec, init, kinds)
     gens, own_form, group = _renaming_plan(spec)
     if gens:
-        initial = set(init)
-        deadline = time.process_time() + seconds
+        initial, renamed_inits = set(init), {}
         queue, i = list(dict.fromkeys(init)), 0
         seen = set(queue)
-        while i < len(queue) and i < PREFLIGHT_STATES and time.process_time() < deadline:
+        while i < len(queue) and i < PREFLIGHT_STATES:  # never by time: a refusal must not hang on the speed
             s = queue[i]
             i += 1
             if invariants and spec.violated(s) is not None:
@@ -964,7 +978,7 @@ def verify_symmetry(spec: Spec, invariants: bool = True, seconds: float = PREFLI
             if not _in_model(spec, s):
                 continue
             succ = successors(spec, s, kinds)
-            _check_alike(spec, s, succ, kinds, initial if s in initial else None, gens, invariants)
+            _check_alike(spec, s, succ, kinds, initial if s in initial else None, gens, invariants, renamed_inits)
             if own_form:
                 _check_canonical(spec, s, gens, group)
             for _, t in succ:
@@ -972,25 +986,64 @@ def verify_symmetry(spec: Spec, invariants: bool = True, seconds: float = PREFLI
                     seen.add(t)
                     queue.append(t)
         else:
+            _renamed_inits_reached(spec, init, renamed_inits, seen)
             if invariants:
-                _walk_for_blind_invariants(spec, init, gens, kinds, seconds)
+                _walk_for_blind_invariants(spec, init, gens, kinds)
     _SYMMETRY_VERIFIED.put(spec, True)
 
 
-#: States the walk for invariants that tell renamed states apart may hold (it stops at its CPU budget before).
-BLIND_WALK_STATES = 200_000
+#: States walked from the initial ones, at most, to find each renaming of an initial state that is not initial.
+RENAMED_INIT_STATES = 20_000
+
+
+def _renamed_inits_reached(spec: Spec, init: list[State], renamed_inits: dict[State, tuple[dict, State]],
+                           seen: Collection[State]) -> None:
+    """Each renaming of an initial state that is not initial must be a state of the model. An Init singling out
+    one element (MCWriteThroughCache's ``memInt = <<CHOOSE p \\in Proc : TRUE, NoVal>>``) is then no obstacle:
+    renaming carries steps to steps (checked on the first states), so the reachable states are closed under
+    renaming and one state per orbit is the model's quotient, TLC's SYMMETRY counts (it was refused, as a
+    permute that forgets a variable is). Looked for among the states walked, then breadth-first through at most
+    :data:`RENAMED_INIT_STATES` states: a count, never a time, so that the verdict is the same on any machine
+    under any load (a deadline made bosco's AcrossRoles pass on a loaded machine)."""
+    left = {ps: why for ps, why in renamed_inits.items() if ps not in seen}
+    visited, queue, i = set(init), list(dict.fromkeys(init)), 0
+    while left and i < len(queue):
+        s = queue[i]
+        i += 1
+        if not _in_model(spec, s):
+            continue
+        for _, _, t in spec.successors(s):
+            if t not in visited and len(visited) < RENAMED_INIT_STATES:
+                visited.add(t)
+                queue.append(t)
+                left.pop(t, None)
+    if left:
+        perm, s = next(iter(left.values()))
+        where = f"the model's {len(visited):,}" if len(visited) < RENAMED_INIT_STATES else (
+            f"the first {len(visited):,} the model reaches")
+        raise SpecContractError(
+            f"{spec_title(spec)}: permute is not a symmetry of the model, so --symmetry would merge states that "
+            "are not alike (does it rename every variable and every field of a message?): the renaming "
+            f"{perm} of an initial state is no initial state and none of {where}; that initial state: "
+            f"{show_state(spec, s)}"
+        )
+
+
+#: States the walk for invariants that tell renamed states apart expands: a count, never a time, so that its verdict
+#: is the same on any machine under any load (0.5 CPU s walked 1,900 to 5,800 states of Fast Paxos, Raft, ACP).
+BLIND_WALK_STATES = 4_096
 
 
 def _walk_for_blind_invariants(
-    spec: Spec, init: list[State], gens: list[dict[str, tuple[int, ...]]], kinds: tuple[type, ...], seconds: float
+    spec: Spec, init: list[State], gens: list[dict[str, tuple[int, ...]]], kinds: tuple[type, ...]
 ) -> None:
-    """Under --symmetry, a second walk of the plain model for ``seconds`` of CPU, asking only the invariants, of
-    each state and of one renaming in turn: an invariant naming one replica broke in 6 steps, deeper than the
-    first walk's states, and the symmetric search said 'No error found'. A small model is walked whole (Fast
-    Paxos's 1,112 states in about 0.1 s); a large one as far as the budget goes, as TLC checks nothing of it."""
-    deadline = time.process_time() + seconds
+    """Under --symmetry, a second walk of the plain model through its first :data:`BLIND_WALK_STATES` states,
+    asking only the invariants, of each state and of one renaming in turn: an invariant naming one replica broke
+    in 6 steps, deeper than the first walk's states, and the symmetric search said 'No error found'. A small
+    model is walked whole (Fast Paxos's 1,112 states); a large one as far as the count goes, as TLC checks
+    nothing of it."""
     seen, queue, i = set(init), list(dict.fromkeys(init)), 0
-    while i < len(queue) and time.process_time() < deadline:
+    while i < len(queue) and i < BLIND_WALK_STATES:
         s = queue[i]
         i += 1
         if spec.violated(s) is not None:
@@ -1003,7 +1056,7 @@ def _walk_for_blind_invariants(
         if not _in_model(spec, s):
             continue
         for _, _, t in spec.successors(s):
-            if t not in seen and len(seen) < BLIND_WALK_STATES:
+            if t not in seen:
                 seen.add(t)
                 queue.append(t)
 
