@@ -138,6 +138,69 @@ def test_the_same_message_sent_again_is_not_sent_twice_and_a_newer_snapshot_supe
     assert [o.head[5] for o in q] == [3]
 
 
+class _Transport:
+    """A connection whose buffer never drains until told to (``drained``)."""
+
+    def __init__(self) -> None:
+        self.data, self.drained = bytearray(), False
+
+    def write(self, b: bytes) -> None:
+        self.data += b
+
+    def get_write_buffer_size(self) -> int:
+        return 0 if self.drained else len(self.data)
+
+    def is_closing(self) -> bool:
+        return False
+
+
+class _Node:
+    id, boot, chunk_bytes, peer_frame, handshake_timeout = 3, 5, 4096, 16384, 5.0
+    secret = b"s" * 32
+
+    def __init__(self) -> None:
+        from impl.raft.messages import mac_key
+        self.key, self.chunking, self.written = mac_key(self.secret), set(), 0
+
+    def chunk_written(self) -> None:
+        self.written += 1
+
+
+def test_a_sender_writes_a_window_at_a_time_and_starts_again_on_a_new_connection(tmp_path):
+    """PeerLink lets at most WINDOW chunks wait in the connection's buffer; on a new connection (the old one may have
+    lost what it held) it starts from the first chunk; what the new connection carries assembles whole."""
+    from impl.raft.messages import FrameDecoder
+    from impl.runtime.chunks import WINDOW
+    from impl.runtime.peers import PeerLink
+
+    m = _snapshot(seed=9)
+
+    async def run() -> tuple[_Node, list[bytes], list[bytes]]:
+        node = _Node()
+        link = PeerLink(node, 2, 1)  # type: ignore[arg-type]  # (3 > 2: a link that accepts, no dialing)
+        link.send_chunked(m, encode_message(m))
+        link.send_chunked(m._replace(seq=99), encode_message(m._replace(seq=99)))  # the core's re-send: not queued
+        assert len(link.outgoing) == 1 and node.chunking == {link}
+        a, b = _Transport(), _Transport()
+        link.transport = a  # type: ignore[assignment]
+        link.flush()
+        link.flush()  # (a's buffer has not drained: nothing more)
+        link.transport = b  # type: ignore[assignment]
+        link.flush()
+        first_b = bytes(b.data)
+        b.drained = True
+        link.flush()
+        assert link.outgoing == [] and node.chunking == set()
+        dec_a, dec_b = FrameDecoder(node.secret), FrameDecoder(node.secret)
+        return node, dec_a.feed(bytes(a.data)), dec_b.feed(first_b) + dec_b.feed(bytes(b.data)[len(first_b):])
+
+    node, on_a, on_b = asyncio.run(run())
+    assert [decode_message(p).index for p in on_a] == [k * 4096 for k in range(WINDOW)]
+    assert [decode_message(p).index for p in on_b] == [k * 4096 for k in range(13)]
+    assert node.written == WINDOW + 13
+    assert _feed(Assembler(tmp_path, 2, lambda: 3), [decode_message(p) for p in on_b]) == [m]
+
+
 def test_cluster_settings_refuse_chunks_larger_than_a_frame(tmp_path):
     with pytest.raises(ValueError, match=r"peer_frame_bytes \(8,192\) must hold a chunk: chunk_bytes \(8,192\) plus"):
         cluster.check_settings({"nodes": {"1": 5000}, "secret": "00" * 16, "chunk_bytes": 8192,
