@@ -11,6 +11,7 @@ import pytest
 from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck import VIOLATION, check
+from modelcheck.engine.coordinator import search
 from modelcheck.engine.liveness import check_liveness
 from spec.registry import load_user_module, load_user_spec
 
@@ -25,7 +26,8 @@ in_tlc_order = load_user_module(str(FILE.parent / "tlc_order.py")).in_tlc_order
 # steps, checks their successors' invariants, counts them and discards them. paxraft's MCtcp leaves the three out of
 # Next, which TLC counts as paxraft does: MCtcpNoOpen.cfg (Next without the three disjuncts) 1,182 / 3,858 / 14.
 # MCtcpNoAck.cfg (the planted bug): "Invariant Inv is violated", Listen(B,A) then SynSentNoAck(A,B), 13 distinct and
-# 13 generated at the stop.
+# 13 generated at the stop. MCtcpNoOpenDeadlock.cfg (MCtcpNoOpen.cfg checking deadlock): "Deadlock reached",
+# CLOSE_LISTEN(B,A) then CLOSE_SYN_SENT(A,B), 65 distinct, 103 generated, depth 4 at the stop.
 TLC_MCTCP = (1_182, 6_322, 14)
 TLC_NO_OPEN = (1_182, 3_858, 14)
 TLC_SYMMETRY = (598, 3_196, 14)
@@ -87,3 +89,15 @@ def test_the_planted_bug_breaks_inv_where_tlc_finds_it() -> None:
 def test_the_planted_bug_as_a_catalogued_variant(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "variants", "--check", "--spec", str(FILE))
     assert code == 0 and "no-ack" in out and "Inv, 2 steps" in out and "every entry agrees" in out
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_deadlock_stops_where_tlcs_does_with_tlcs_depth(workers: int) -> None:
+    """MCtcp without SingleActiveOpen's steps deadlocks once both peers are CLOSED. TLC finds it on expanding that
+    state of level 3, after the level's earlier states have stored states of level 4: its depth is 4, the deepest
+    level stored so far, as at any other stop (paxraft said 3, the deadlocked state's level)."""
+    spec = in_tlc_order(MCtcp, tlc_order)()
+    r = check(spec, check_deadlock=True) if workers == 1 else search(spec, workers=2, check_deadlock=True)
+    assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("deadlock", 65, 103, 4)
+    assert [(st.label.params[0], st.label.params[1]) for st in r.trace[1:]] == [
+        ("CLOSE_LISTEN", (1, 0)), ("CLOSE_SYN_SENT", (0, 1))]

@@ -246,6 +246,8 @@ class CheckpointCoordination(Spec):
 
     @invariant
     def SafetyInvariant(self, s: CCState) -> bool:
+        """Only the node the leader's lease names may checkpoint, never the leader, never two nodes at once, never
+        under a lease timed out; and no two logs conflict."""
         nodes = self.Node
         can, taking, lease = s.CanTakeCheckpoint, s.IsTakingCheckpoint, s.CurrentLease
         if s.Leader != NO:
