@@ -27,7 +27,9 @@ in_tlc_order = load_user_module(str(FILE.parent / "tlc_order.py")).in_tlc_order
 # Next, which TLC counts as paxraft does: MCtcpNoOpen.cfg (Next without the three disjuncts) 1,182 / 3,858 / 14.
 # MCtcpNoAck.cfg (the planted bug): "Invariant Inv is violated", Listen(B,A) then SynSentNoAck(A,B), 13 distinct and
 # 13 generated at the stop. MCtcpNoOpenDeadlock.cfg (MCtcpNoOpen.cfg checking deadlock): "Deadlock reached",
-# CLOSE_LISTEN(B,A) then CLOSE_SYN_SENT(A,B), 65 distinct, 103 generated, depth 4 at the stop.
+# CLOSE_LISTEN(B,A) then CLOSE_SYN_SENT(A,B), 65 distinct, 103 generated, depth 4 at the stop. MCtcpSystemFair.cfg
+# (MCtcp without the fairness of CLOSE_SYN_SENT): "Temporal properties were violated", CLOSE_LISTEN(B,A) then
+# stuttering.
 TLC_MCTCP = (1_182, 6_322, 14)
 TLC_NO_OPEN = (1_182, 3_858, 14)
 TLC_SYMMETRY = (598, 3_196, 14)
@@ -35,13 +37,16 @@ DISCARDED = ("ACTIVE_OPEN", "PASSIVE_OPEN", "SEND")
 
 
 def steps_tlc_discards(spec: Any) -> int:
-    """The steps of SingleActiveOpen's three actions from every state the search expands (within the constraint)."""
+    """The steps of SingleActiveOpen's three actions from every state the search expands (within the constraint),
+    each successor satisfying the invariants."""
     tcp = load_user_spec(f"{FILE}:Tcp")()  # the three actions are in tcp.tla's Next
     opens = [a for a in tcp.actions if a.name in DISCARDED]
     seen, frontier, n = set(spec.init_states()), list(spec.init_states()), 0
     while frontier:
         s = frontier.pop()
-        n += sum(a.step(s, *ps) is not None for a in opens for ps in a.enumerate(s))
+        discarded = [t for a in opens for ps in a.enumerate(s) if (t := a.step(s, *ps)) is not None]
+        assert all(spec.Inv(t) and spec.TypeOK(t) for t in discarded)  # TLC checks them: no violation hides there
+        n += len(discarded)
         for a in spec.actions:
             for ps in a.enumerate(s):
                 t = a.step(s, *ps)
@@ -61,9 +66,14 @@ def test_counts_are_tlcs_less_the_steps_its_action_constraint_discards() -> None
     assert (r.distinct_states, r.depth) == (TLC_SYMMETRY[0], TLC_SYMMETRY[2])
 
 
-def test_prop_holds_under_mctcps_fairness() -> None:
+def test_prop_holds_under_mctcps_fairness_and_not_without_close_syn_sents() -> None:
     _, results = check_liveness(MCtcp())
     assert {r.property: r.holds for r in results} == {"Prop(A)": True, "Prop(B)": True}
+    _, results = check_liveness(load_user_spec(f"{FILE}:NoCloseFairness")())
+    assert {r.property: r.holds for r in results} == {"Prop(A)": False, "Prop(B)": False}
+    lasso = results[0].lasso  # TLC's: B closes its listen, then A waits in SYN-SENT for ever
+    assert lasso is not None and lasso.stutters
+    assert [(st.label.name, st.label.params) for st in lasso.prefix[1:]] == [("CLOSE_LISTEN", (1, 0))]
 
 
 def tlc_order(spec: Any, s: Any) -> list[tuple[str, tuple]]:
@@ -89,6 +99,7 @@ def test_the_planted_bug_breaks_inv_where_tlc_finds_it() -> None:
 def test_the_planted_bug_as_a_catalogued_variant(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "variants", "--check", "--spec", str(FILE))
     assert code == 0 and "no-ack" in out and "Inv, 2 steps" in out and "every entry agrees" in out
+    assert "no-close-fairness" in out and "Prop(A), 1 step" in out
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -284,3 +284,18 @@ class SilentSynAck(MCtcp):
         if s.connstate[local] == SYN_SENT and _head(s, local) == SYN_ACK:
             return _goes(s, local, remote, ESTABLISHED, take=1)
         return MCtcp.SynSent(self, s, local, remote)
+
+
+class NoCloseFairness(MCtcp):
+    """MCtcp's Spec without ``WF_vars(\\E local, remote \\in Peers : CLOSE_SYN_SENT(local, remote))``
+    (MCtcpSystemFair.tla)."""
+
+    variant = "no-close-fairness"
+    rule = "only the system's answers are fair, no user command: a peer may stay in SYN-SENT for ever"
+    breaks = "Prop(A)"
+    failing_bounds: dict = {}
+    trace_length = 1  # CLOSE_LISTEN(B, A), then stuttering: TLC's counterexample
+
+    def fairness(self) -> list:
+        return [WF("SynSent", "SynReceived", "Listen", "Established", "FinWait1", "FinWait2", "Closing", "LastAck",
+                   "TimeWait", "Note2")]
