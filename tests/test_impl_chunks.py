@@ -6,6 +6,7 @@ catches up through many chunks, a leader killed mid-transfer, an authenticated p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import socket
 import struct
@@ -442,6 +443,39 @@ def test_an_authenticated_peer_declaring_a_frame_above_the_peer_limit_is_refused
             s.close()
         assert grown < 12, f"the node grew by {grown:.1f} MB for 8 peers declaring 1 GiB frames (24 MiB sent)"
         assert node_log.read_text().count(refusal) == 8  # one line each
+    finally:
+        cluster.stop(d)
+
+
+def test_a_live_node_ignores_a_transfer_of_an_older_term_and_refuses_a_tampered_one(tmp_path):
+    """Chunks sent to a running node by a peer that passed the handshake, on one connection: a whole, valid transfer
+    of a term below the node's is ignored; then a transfer whose middle chunk was changed (each frame is
+    authenticated: it takes the secret) is refused by its digest, with one line, and the connection closed (so the
+    node has read everything before it). Neither reaches the core: no snapshot, no file left, the term unchanged."""
+    d = tmp_path
+    cluster.start(d, 2)
+    desc = cluster.load(d)
+    secret, port = bytes.fromhex(desc["secret"]), desc["nodes"]["2"]
+    try:
+        term = asyncio.run(cluster.statuses(d, 2))[2]["term"]
+        kill(d, 1)  # (we speak as node 1)
+        old = _chunks(_snapshot(term=term - 1, seed=11)._replace(src=1, dst=2))
+        tampered = _chunks(_snapshot(term=term + 3, seed=10)._replace(src=1, dst=2))
+        bad = bytearray(tampered[6].snapshot)
+        bad[7] ^= 0x40
+        tampered[6] = tampered[6]._replace(snapshot=bytes(bad))
+        s = _peer_connection(port, secret, 1, 2)
+        with contextlib.suppress(OSError):  # (closed while we were still sending)
+            s.sendall(b"".join(encode_frame(encode_message(c), secret) for c in old + tampered))
+        assert _closed(s, 20.0)
+        s.close()
+        log = (d / "node-2" / "node.log").read_text()
+        refused = [ln for ln in log.splitlines() if "does not match its digest" in ln]
+        assert len(refused) == 1 and "in 13 chunks does not match its digest: refused" in refused[0], refused
+        assert "arrived in" not in log
+        st = asyncio.run(cluster.statuses(d, 2))[2]
+        assert st["chunked"] == 0 and st["snapshot_index"] == 0 and st["term"] == term
+        assert _spool(d / "node-2") == [] and not (d / "node-2" / "wal" / "snapshot.bin").exists()
     finally:
         cluster.stop(d)
 
