@@ -81,6 +81,13 @@ def test_the_planted_bug_as_a_catalogued_variant(capsys: pytest.CaptureFixture[s
     assert "no-close-fairness" in out and "Prop(A), 1 step" in out
 
 
+def test_list_names_what_liveness_checks_and_symmetry_renames(capsys: pytest.CaptureFixture[str]) -> None:
+    """``list`` named the invariants only: a user never learnt from it that MCtcp declares Prop, nor the Peers."""
+    code, out, _ = run(capsys, "list", f"{FILE}:MCtcp")
+    assert code == 0 and "    checks: invariants TypeOK, Inv\n    at the default bounds: properties Prop(A), Prop(B) " \
+        "(--liveness); symmetric sets Peers (--symmetry)\n" in out
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_deadlock_stops_where_tlcs_does_with_tlcs_depth(workers: int) -> None:
     """MCtcpNoOpen, without SingleActiveOpen's steps, deadlocks once both peers are CLOSED. TLC finds it on expanding
