@@ -119,6 +119,18 @@ def test_state_graph_highlights_the_shortest_counterexample(tmp_path, capsys) ->
     assert graph_dot(g).count(" -> ") == 69
 
 
+def test_state_graph_reduces_by_symmetry_as_check_does(tmp_path, capsys) -> None:
+    """graph had no --symmetry ("unrecognized arguments"), where a TLC model checks its SYMMETRY
+    (MCCheckpointCoordination's NodeSymmetry): the graph's states are now check --symmetry's, 29 for 49, the
+    renamings checked first as check checks them (newuser15)."""
+    argv = ["graph", "paxos", "--variant", "ignore-votes", "--acceptors", "1", "--max-ballot", "1", "--symmetry",
+            "--out", str(tmp_path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "max_ballot=1: 29 states (symmetry: one state per renaming), 46 edges" in out
+    assert "Agreement is violated in state #28; its shortest path (8 steps)" in out
+
+
 def test_graph_size_guard(capsys) -> None:
     assert main(["graph", "paxos", "--max-states", "100"]) == 2
     assert "more than 100 states" in capsys.readouterr().err

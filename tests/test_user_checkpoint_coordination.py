@@ -77,3 +77,4 @@ def test_list_says_the_whole_summary_of_a_docstring_wrapped_onto_two_lines(capsy
     assert code == 0 and out.splitlines()[0] == (
         "CheckpointCoordination: The Paxos leader hands a checkpoint lease to one follower at a time through the "
         "replicated log; a lease times out as the log moves on.")
+

@@ -31,6 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help=f"refuse models with more states (default {DEFAULT_LIMIT}; graphs beyond that are unreadable)",
     )
     parser.add_argument("--format", default="svg", help="picture format for dot (svg, png, pdf; default svg)")
+    parser.add_argument("--symmetry", action="store_true", help="one state per renaming, as check --symmetry")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,10 +39,11 @@ def run(args: argparse.Namespace) -> int:
     if args.max_states < 1:
         raise SpecError(f"--max-states must be at least 1, got {args.max_states}")
     output_folder(args.out, "--out")
-    spec = model_from_args(args).build()
-    preflight(spec)
+    model = model_from_args(args)
+    spec = model.build()
+    preflight(spec, symmetry=model.symmetry)  # permute checked as check --symmetry checks it
     try:
-        g = explore(spec, keep_states=True, max_states=args.max_states)
+        g = explore(spec, symmetry=model.symmetry, keep_states=True, max_states=args.max_states)
     except GraphTooLargeError:  # say which flag raises the limit
         raise GraphTooLargeError(
             f"{spec.describe()}: more than {count(args.max_states, 'state')}; raise --max-states or shrink the model"
@@ -50,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     bad = next((i for i, s in enumerate(g.states) if spec.violated(s)), None)  # True or False only, as check
     path = [i for i, _ in g.path_to(bad)] if bad is not None else []
     written = write_dot(graph_dot(g, path, bad), Path(args.out) / "states.dot", (args.format,))
-    print(f"{spec.describe()}: {len(g):,} states, {g.edge_count():,} edges (self-loops omitted)")
+    reduced = " (symmetry: one state per renaming)" if model.symmetry else ""
+    print(f"{spec.describe()}: {len(g):,} states{reduced}, {g.edge_count():,} edges (self-loops omitted)")
     if bad is not None:
         broken = spec.violated(g.states[bad])
         steps = count(len(path) - 1, "step")
