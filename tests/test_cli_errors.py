@@ -968,3 +968,30 @@ def test_an_enumerator_that_never_names_its_state_and_raises_is_the_spec_s_code(
     err = capsys.readouterr().err
     assert err.startswith("paxraft check: error in the spec's code: OnceFails: the parameter enumerator of Inc raised "
                           "ZeroDivisionError: integer division or modulo by zero (oncefails.py:")
+
+
+def test_an_output_place_that_cannot_be_made_is_refused_before_any_work(capsys, tmp_path) -> None:
+    """--out /proc/self/x (a folder no one can create) failed only after the whole run, with '/proc/self/x: No such
+    file or directory' and without the flag's name, and the run's result was lost (hostile8): every flag naming
+    an output place is tried before the run (output_folder, output_file), one line naming it, exit 2."""
+    bad = "/proc/self/x"
+    said = f"cannot create the folder {bad} (No such file or directory)"
+    (tmp_path / "h.jsonl").write_text('{"client": 1, "op": "put", "key": "x", "value": 1, "call": 0, "return": 1}\n')
+    (tmp_path / "t.jsonl").write_text('{"clock": 1}\n')
+    for argv in (["check", "paxos", "--variant", "ignore-votes", "--out", bad],
+                 ["check", "paxos", "--checkpoint", bad],
+                 ["refine", "paxos", "voting", "--variant", "ignore-votes", "--out", bad],
+                 ["graph", "paxos", "--acceptors", "1", "--values", "1", "--out", f"{bad}/g"],
+                 ["prove", "paxos", "--variant", "ignore-votes", "--cti-dir", bad],
+                 ["infer", "paxos", "--variant", "ignore-votes", "--out", f"{bad}/inv.txt"],
+                 ["audit", "--history", str(tmp_path / "h.jsonl"), "--html", f"{bad}/h.html"],
+                 ["audit", "--spec", "raft", str(tmp_path / "t.jsonl"), "--msc", f"{bad}/chart"],
+                 ["trace-json", str(tmp_path / "t.jsonl"), "--out", f"{bad}/t.jsonl"]):
+        code, out, err = run(capsys, *argv)
+        assert (code, out) == (2, ""), argv
+        one_line(err, f"paxraft {argv[0]}: error: {argv[-2]} {argv[-1]}: {said}")
+    made = tmp_path / "new" / "deeper" / "t.jsonl"  # a file's missing folders are made, as a folder's are
+    assert run(capsys, "trace-json", str(tmp_path / "t.jsonl"), "--out", str(made))[0] == 0
+    assert made.read_text() == '{"clock": 1}\n'
+    assert run(capsys, "check", "paxos", "--acceptors", "1", "--out", str(tmp_path / "o"))[0] == 0
+    assert not (tmp_path / "o").exists()  # the folder tried and nothing written: not left behind
