@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -199,6 +200,34 @@ def test_sigint_exits_130_with_statistics() -> None:
     err = _interrupt(proc)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and err.splitlines()[-1].startswith("paxraft check: interrupted"), err
+
+
+BLOCKS = str(Path(__file__).parent / "user_specs" / "ctrl_c.py") + ":Blocks"
+
+
+@pytest.mark.parametrize(("argv", "figures"), [
+    (["--mode", "simulate", "--walks", "1", "--depth", "400"],  # the action blocks in the first walk
+     "201 distinct states, 201 states generated, depth 201, 0 of 1 walks done, walk 1 at depth 201 (figures"),
+    (["--at", "3", "--slow", "step"],  # an action invariant blocks in the checks before the search
+     "4 distinct states, 5 states generated, depth 4, 4 states walked by the checks before the search (figures"),
+])
+def test_sigint_inside_a_slow_step_prints_the_figures_so_far(tmp_path, argv, figures) -> None:
+    """A real SIGINT while the spec waits inside a step (a pipe tells the test it waits: no sleep, no timing) in
+    the simulation's first walk, and in the preflight: both said "interrupted" alone (hostile8); now exit 130 and
+    the figures, as every other mode gives them."""
+    os.mkfifo(tmp_path / "ready")
+    os.mkfifo(tmp_path / "hold")
+    ready = os.open(tmp_path / "ready", os.O_RDONLY | os.O_NONBLOCK)  # the spec's open for writing goes through
+    try:
+        proc = _cli("check", BLOCKS, "--pipes", str(tmp_path), *argv, preexec_fn=_hear_sigint)
+        told, _, _ = select.select([ready], [], [], 300)  # a bound against a hang, not a timing: it waits on a pipe
+        assert told and os.read(ready, 100) == b"waiting\n", proc.communicate(timeout=60)
+    finally:
+        os.close(ready)
+    err = _interrupt(proc)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.startswith("paxraft check: interrupted after "), err
+    assert figures in err
 
 
 def test_closed_pipe_ends_quietly() -> None:
