@@ -50,6 +50,7 @@ from impl.kv.replica import Replica  # noqa: E402
 from impl.raft.core import LEADER, Config, RaftNode, Ready  # noqa: E402
 from impl.raft.messages import FrameDecoder, Message, decode_message, encode_message, frame_with_key, mac_key  # noqa: E402
 from impl.raft.tracing import CompactTracer  # noqa: E402
+from impl.runtime.chunks import CHUNK, FRAME_OVERHEAD, PEER_FRAME  # noqa: E402
 from impl.runtime.cluster import trace_file_name  # noqa: E402
 from impl.storage.wal import WAL  # noqa: E402
 from impl.trace import SEGMENT_BYTES, TraceWriter  # noqa: E402
@@ -83,11 +84,15 @@ class Node:
                              rand=random.Random(j).randint, hard_state=hs, entries=entries, describe=describe_command,
                              tracer=CompactTracer() if compact else None)
         self.out: list[tuple[int, bytes]] = []
-        self.decoder = FrameDecoder(SECRET)
+        self.whole, self.chunking = PEER_FRAME - FRAME_OVERHEAD, set()  # (NodeServer's: no message here needs chunks)
+        self.decoder = FrameDecoder(SECRET, max_frame=PEER_FRAME)
         self.replica = Replica(self.core, self, self._send, on_ready=self._lines, write_out=self.flush)
 
     def _send(self, m: Message) -> None:
-        self.out.append((m.dst, frame_with_key(encode_message(m), self.key)))
+        payload = encode_message(m)
+        if len(payload) > self.whole:  # (NodeServer._send's test)
+            raise AssertionError("no message longer than a peer frame in this benchmark")
+        self.out.append((m.dst, frame_with_key(payload, self.key)))
 
     def _lines(self, rd: Ready) -> None:
         if self.trace is not None and rd.trace:
@@ -96,7 +101,8 @@ class Node:
     def flush(self) -> None:
         """What NodeServer._flush does: the log's records to the OS, then the trace lines (only with records or
         frames), then the frames."""
-        if self.trace is not None and (self.wal.write_records() or self.out):
+        sending = self.out or self.chunking  # (NodeServer._flush's)
+        if self.trace is not None and (self.wal.write_records() or sending):
             self.trace.flush()
         self.wire.extend(self.out)
         self.out.clear()
@@ -118,7 +124,10 @@ class Node:
 
     def receive(self, frame: bytes) -> None:
         for payload in self.decoder.feed(frame):
-            self.core.step(decode_message(payload))
+            m = decode_message(payload)
+            if m.type == CHUNK:  # (NodeServer.peer_message's test)
+                raise AssertionError("no chunks in this benchmark")
+            self.core.step(m)
         self.round()
 
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from spec.core import Spec, SpecError
+from spec.core import Spec, SpecError, summary
 from spec.model import Model
 from spec.registry import (
     SpecEntry,
@@ -86,11 +86,6 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _first_line(text: str | None) -> str:
-    lines = (text or "").strip().splitlines()
-    return lines[0] if lines else ""
-
-
 def entry_for_variant(spec_name: str, cls: type[Spec]) -> Entry:
     """The catalog row a variant class describes through its catalog fields."""
     bounds = cls.failing_bounds if cls.breaks is not None else getattr(cls, "bounds_tried", None)
@@ -99,7 +94,7 @@ def entry_for_variant(spec_name: str, cls: type[Spec]) -> Entry:
         spec=spec_name,
         name=cls.variant or cls.__name__,
         variant=cls.variant,
-        rule=cls.rule or _first_line(cls.__doc__),
+        rule=cls.rule or summary(cls.__doc__),
         breaks=cls.breaks,
         bounds=bounds,
         trace_length=cls.trace_length,

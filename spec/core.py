@@ -355,6 +355,13 @@ def action_invariant(fn: Callable[[Any, State, State], bool]) -> Callable[[Any, 
     return fn
 
 
+def summary(doc: str | None) -> str:
+    """A docstring's summary: its first paragraph, its lines joined (a summary wrapped onto a second line was cut in
+    the middle of its sentence where paxraft printed only the first line: ``list``'s spec line, an invariant's why)."""
+    para = (doc or "").strip().split("\n\n", 1)[0]
+    return " ".join(line.strip() for line in para.splitlines())
+
+
 def returned(value: object) -> str:
     """What a predicate returned instead of True or False, said short: ``None (a missing return?)``, ``set {1}``."""
     if value is None:
@@ -673,8 +680,7 @@ class Spec:
         """The model restrictions this spec offers: name -> (action, symmetric, one-line doc)."""
         out = {}
         for name, (method, act, symmetric) in cls._restriction_methods().items():
-            doc = (getattr(cls, method).__doc__ or "").strip().splitlines()
-            out[name] = (act, symmetric, doc[0].rstrip(".") if doc else "")
+            out[name] = (act, symmetric, summary(getattr(cls, method).__doc__).rstrip("."))
         return out
 
     @property
@@ -765,9 +771,9 @@ class Spec:
                 if text:
                     return text
         inv = getattr(type(self), name, None)
-        doc = (getattr(inv, "__doc__", None) or "").strip().splitlines()
+        doc = summary(getattr(inv, "__doc__", None))
         said = f"the step to this state breaks {name}" if name in self._action_invariants else f"{name} is false"
-        return f"{said} ({doc[0].rstrip('.')})" if doc else said
+        return f"{said} ({doc.rstrip('.')})" if doc else said
 
     @property
     def witnesses(self) -> dict[str, Callable[[State], bool]]:

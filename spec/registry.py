@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spec.core import Option, Spec, SpecError
+from spec.core import Option, Spec, SpecError, summary
 from spec.suggest import hint
 
 __all__ = [
@@ -187,7 +187,7 @@ def build(name: str, variant_name: str | None = None, **bounds: Any) -> Spec:
 
 @functools.cache
 def _derive(cls: type[Spec], registered: bool = False) -> SpecEntry:
-    doc = (cls.__doc__ or "").strip().splitlines()
+    doc = summary(cls.__doc__)
     module = sys.modules.get(cls.__module__)
     found = [
         v
@@ -210,7 +210,7 @@ def _derive(cls: type[Spec], registered: bool = False) -> SpecEntry:
     return SpecEntry(
         name=cls.name,
         cls=cls,
-        summary=doc[0] if doc else cls.__name__,
+        summary=doc or cls.__name__,
         options=options_of(cls),
         variants=variants,
         registered=registered,

@@ -216,8 +216,8 @@ def reference(spec: Spec, *, max_states: int | None = None, deadlock: bool = Fal
                     if len(states) >= limit:
                         return outcome("ok", None, None, depth + 1, complete=False)
                     nxt.append(len(states) - 1)
-            if deadlock and not any_fired:
-                return outcome("deadlock", None, path(si), depth)
+            if deadlock and not any_fired:  # TLC's depth: the deepest level stored so far
+                return outcome("deadlock", None, path(si), depth + (1 if nxt else 0))
         frontier = nxt
         if frontier:
             depth += 1

@@ -61,7 +61,9 @@ def test_oversized_frame_is_refused_before_reading_it():
 def test_a_snapshot_larger_than_64_mib_crosses_an_authenticated_connection():
     """A store of a million keys has a 92 MB snapshot, sent whole in one InstallSnapshot frame: the frames of an
     authenticated connection were held to 64 MiB, so its follower closed the connection at every try and never
-    caught up (auditstream's million-write run stalled). The first frame stays small (the hello, unauthenticated)."""
+    caught up (auditstream's million-write run stalled). The first frame stays small (the hello, unauthenticated).
+    (The decoder's default; a node now holds its peers' frames to 4 MiB and sends a snapshot in chunks:
+    tests/test_impl_chunks.py.)"""
     data = bytes(range(256)) * (70 * 4096)  # 70 MiB
     m = Message(int(MsgType.InstallSnapshotRequest), 1, 2, 3, index=9, log_term=3, snapshot=data)
     dec = FrameDecoder(b"k", first_max=1024)

@@ -18,8 +18,8 @@ CC = load_user_spec(f"{FILE}:CheckpointCoordination")
 WRONG = load_user_spec(f"{FILE}:IncorrectlyOptimized")
 
 # TLC 2.20 -workers 1, SYMMETRY NodeSymmetry (tests/user_specs/CheckpointCoordination):
-#   MCCheckpointCoordination.cfg (3 nodes, MaxLog 3): over 20 million states generated in TLC's first 8 minutes
-#     here, too large for these tests; MCCheckpointCoordinationSmall.cfg (MaxLog 2) 34,380 / 850,261 / 20,
+#   MCCheckpointCoordination.cfg (3 nodes, MaxLog 3) 901,692 distinct / 23,112,567 generated / depth 29 (TLC: 9
+#     minutes here, too large for these tests); MCCheckpointCoordinationSmall.cfg (MaxLog 2) 34,380 / 850,261 / 20,
 #     MCCheckpointCoordinationTwoNodesLog3.cfg 3,482 / 44,354 / 23, MCCheckpointCoordinationTwoNodes.cfg (MaxLog 2)
 #     486 / 5,907 / 15;
 #   MCCheckpointCoordinationFailure.cfg: "Invariant SafetyInvariant is violated", 12 states, 88,152 distinct and
@@ -47,6 +47,10 @@ def test_the_incorrect_optimization_breaks_safety_where_tlc_finds_it() -> None:
     assert (r.verdict, r.violated, len(r.trace) - 1) == (VIOLATION, "SafetyInvariant", 12)
     assert [(st.label.name, st.label.params[0]) for st in r.trace[1:]] == TLC_TRACE_TWO_NODES
     assert (r.distinct_states, r.states_generated, r.depth) == (1_401, 13_431, 13)
+    # the invariant's docstring summary, two lines long, whole (only its first line was said, cut mid-sentence)
+    assert WRONG(nodes=2).explain("SafetyInvariant", r.trace[-1].state) == (
+        "SafetyInvariant is false (Only the node the leader's lease names may checkpoint, never the leader, never two "
+        "nodes at once, never under a lease timed out; and no two logs conflict)")
 
 
 @pytest.mark.slow
@@ -64,3 +68,12 @@ def test_tlcs_three_node_models() -> None:
 def test_the_incorrect_optimization_as_a_catalogued_variant(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "variants", "--check", "--spec", str(FILE))
     assert code == 0 and "SafetyInvariant, 12 steps" in out and "every entry agrees" in out
+
+
+def test_list_says_the_whole_summary_of_a_docstring_wrapped_onto_two_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    """The class docstring's first paragraph is the summary; ``list`` printed only its first line, which stopped at
+    "a lease times"."""
+    code, out, _ = run(capsys, "list", str(FILE))
+    assert code == 0 and out.splitlines()[0] == (
+        "CheckpointCoordination: The Paxos leader hands a checkpoint lease to one follower at a time through the "
+        "replicated log; a lease times out as the log moves on.")

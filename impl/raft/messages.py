@@ -43,6 +43,7 @@ class MsgType(IntEnum):
     AcceptReply = 12
     Learn = 13
     SnapshotInstall = 14
+    Chunk = 15  # a piece of a message longer than a peer frame (impl/runtime/chunks.py); never reaches a core
 
 
 # flag bits
@@ -188,12 +189,12 @@ def message_record(m: Sequence[Any]) -> dict[str, Any]:
 _HEAD = struct.Struct(">BBHHIQQQQQQQQQQII")  # type flags src dst boot seq clock term index log_term commit
 #                                            hint_index hint_term reject context n_entries snapshot_len
 _ENTRY = struct.Struct(">QI")
+HEAD_SIZE = _HEAD.size  # an encoded message's bytes before its entries and snapshot
 _TYPES = frozenset(int(t) for t in MsgType)
 TAG = 32
-#: The largest frame of an authenticated connection (an unauthenticated one's first frame is held to the server's
-#: PRE_AUTH_FRAME). A snapshot travels whole in one InstallSnapshot frame, so this bounds the state machine a leader
-#: can send a lagging follower: at 64 MiB, a store of a million keys (a 92 MB snapshot) stalled, its follower closing
-#: the connection at each try ("frame length 92824369 outside 32..67108864").
+#: The largest frame the decoder takes by default (a client reading its replies). A node holds its peers' frames to
+#: its ``peer_frame_bytes`` (impl/runtime/chunks.py: a message longer than that, a snapshot above all, travels in
+#: chunks) and its clients' to server.CLIENT_FRAME; an unauthenticated connection's first frame to PRE_AUTH_FRAME.
 MAX_FRAME = 1 << 30
 
 

@@ -32,6 +32,7 @@ from impl.kv.client import KVClient
 from impl.kv.protocol import OK, REFUSED
 from impl.raft.core import HardState, Ready
 from impl.raft.rejoin import REJOINING, rebuilt_hard_state
+from impl.runtime.chunks import CHUNK_BYTES, PEER_FRAME, check_sizes
 from impl.storage.wal import WAL, WALError
 from impl.storage.wal import check as wal_check
 from spec.userfiles import clip
@@ -167,9 +168,11 @@ def init_node(directory: Path, node: int, hard_state: HardState | None = None,
 INT_SETTINGS = {"tick_ms": (1, 60_000), "election_ticks": (2, 100_000), "heartbeat_ticks": (1, 100_000),
                 "snapshot_every": (0, 1 << 40), "wal_prealloc": (0, 1 << 30), "max_connections": (1, 1_000_000),
                 "busy_poll_us": (0, 1_000_000), "fsync_poll_us": (0, 1_000_000), "sched_slice_us": (0, 1_000_000),
-                "trace_segment_bytes": (4096, 1 << 30)}
+                "trace_segment_bytes": (4096, 1 << 30), "chunk_bytes": (1024, 1 << 30),
+                "peer_frame_bytes": (4096, 1 << 30)}
 """The integer settings of cluster.json and their ranges (snapshot_every 0: never; wal_prealloc in bytes;
-trace_segment_bytes: a compact trace's segment size, at most what the audit reads of one file)."""
+trace_segment_bytes: a compact trace's segment size, at most what the audit reads of one file; chunk_bytes and
+peer_frame_bytes: impl/runtime/chunks.py)."""
 BOOL_SETTINGS = ("fsync", "trace", "pre_vote", "check_quorum", "trace_marks", "sync_thread", "leader_fsync_thread",
                  "busy_poll_leader", "spread_followers", "timeline")
 SECONDS_SETTINGS = ("handshake_timeout_s", "idle_timeout_s")
@@ -189,6 +192,7 @@ def check_settings(desc: dict[str, Any]) -> None:
         v = desc.get(name, lo)
         if type(v) is not int or not lo <= v <= hi:
             raise ValueError(f"{name} must be an integer {lo:,}..{hi:,}, got {v!r}")
+    check_sizes(desc.get("chunk_bytes", CHUNK_BYTES), desc.get("peer_frame_bytes", PEER_FRAME))
     if desc.get("heartbeat_ticks", 2) >= desc.get("election_ticks", 20):
         raise ValueError("heartbeat_ticks must be below election_ticks")
     for name in BOOL_SETTINGS:

@@ -26,7 +26,8 @@ import struct
 from typing import TYPE_CHECKING
 
 from impl.kv.protocol import HELLO_PEER
-from impl.raft.messages import FrameDecoder, WireError, frame_with_key
+from impl.raft.messages import FrameDecoder, Message, WireError, frame_with_key
+from impl.runtime.chunks import WINDOW, Outgoing, enqueue
 from impl.runtime.timeline import RECV_PEER
 
 if TYPE_CHECKING:
@@ -89,26 +90,53 @@ class PeerLink(asyncio.Protocol):
         self.lost = loop.create_future()
         self.task = loop.create_task(self._run()) if self.dials else None
         self._conn: asyncio.Transport | None = None  # a dialed connection, handshake or not
-        self._dec = FrameDecoder(node.secret, first_max=PRE_AUTH_FRAME)
+        self._dec = FrameDecoder(node.secret, max_frame=node.peer_frame, first_max=PRE_AUTH_FRAME)
         self._nonce = b""
+        self.outgoing: list[Outgoing] = []  # messages longer than a frame, sent in chunks (the first in progress)
+        self.transfers = 0  # messages sent in chunks (each transfer's number)
 
     def send(self, frame: bytes) -> None:
         """Queue a frame; :meth:`flush` writes it."""
         self.pending.append(frame)
 
+    def send_chunked(self, m: Message, payload: bytes) -> None:
+        """Send ``m`` (encoded: ``payload``, longer than a frame) in chunks, after those queued (:func:`enqueue`)."""
+        self.transfers += 1
+        enqueue(self.outgoing, Outgoing(m, payload, self.node.boot, self.transfers, self.node.chunk_bytes))
+        self.node.chunking.add(self)
+
     def flush(self) -> None:
-        """Write the queued frames in one go (when connected and the peer keeps up)."""
+        """Write the queued frames in one go (when connected and the peer keeps up), then the next chunks."""
         t = self.transport
         if t is None or t.is_closing():
             if len(self.pending) > QUEUE_LIMIT:  # Raft retransmits: the oldest may go
                 self.dropped += len(self.pending) - QUEUE_LIMIT
                 del self.pending[: len(self.pending) - QUEUE_LIMIT]
             return
-        if t.get_write_buffer_size() > WRITE_BUFFER_LIMIT:  # a stalled peer must not fill our memory
-            self.dropped += len(self.pending)
-        else:
-            t.write(b"".join(self.pending))
-        self.pending.clear()
+        if self.pending:
+            if t.get_write_buffer_size() > WRITE_BUFFER_LIMIT:  # a stalled peer must not fill our memory
+                self.dropped += len(self.pending)
+            else:
+                t.write(b"".join(self.pending))
+            self.pending.clear()
+        if self.outgoing:
+            self._write_chunks(t)
+
+    def _write_chunks(self, t: asyncio.Transport) -> None:
+        """Write chunks while fewer than WINDOW wait in the connection's buffer (the rest at later rounds: the node
+        runs one at each tick); on a new connection from the first again (what went on the old one may be lost)."""
+        node, key, queue = self.node, self.node.key, self.outgoing
+        while queue:
+            out = queue[0]
+            if out.conn is not t:
+                out.restart(t)
+            while not out.done and t.get_write_buffer_size() < WINDOW * out.size:
+                t.write(frame_with_key(out.next(), key))
+                node.chunk_written()
+            if not out.done:
+                return
+            del queue[0]
+        node.chunking.discard(self)
 
     # -- accepting side -----------------------------------------------------------------------------
     def adopt(self, transport: asyncio.Transport) -> None:
@@ -128,7 +156,7 @@ class PeerLink(asyncio.Protocol):
     # -- dialing side -------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._conn = transport  # type: ignore[assignment]
-        self._dec = FrameDecoder(self.node.secret, first_max=PRE_AUTH_FRAME)
+        self._dec = FrameDecoder(self.node.secret, max_frame=self.node.peer_frame, first_max=PRE_AUTH_FRAME)
         self._nonce = os.urandom(NONCE)
         transport.write(frame_with_key(hello(self.node.id, self._nonce), self.node.key))  # type: ignore[attr-defined]
         wait = self.node.handshake_timeout

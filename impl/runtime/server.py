@@ -63,6 +63,7 @@ from impl.raft.rejoin import REJOINING, RejoinGate
 from impl.raft.rules import NONE, bug
 from impl.raft.tracing import CompactTracer
 from impl.runtime.busypoll import BusyPoll
+from impl.runtime.chunks import CHUNK, CHUNK_BYTES, FRAME_OVERHEAD, PEER_FRAME, Assembler
 from impl.runtime.cluster import (
     ClusterError,
     identity,
@@ -263,7 +264,7 @@ class LeaderThreadSync(SyncPipeline):
 
 
 #: The largest frame of a client's connection (a request): a client's hello is the same frame every time, so one
-#: recorded and replayed lifted the limit of its connection to a peer's MAX_FRAME (1 GiB, for a snapshot).
+#: recorded and replayed lifted the limit of its connection to the 1 GiB a peer's frame was allowed then.
 CLIENT_FRAME = 64 << 20
 
 
@@ -345,6 +346,7 @@ class Connection(asyncio.Protocol):
         if link.dials:
             raise WireError(f"hello from node {peer}, which this node dials (the lower id dials)")
         self.peer, self.nonce = peer, os.urandom(NONCE)
+        self.dec.max_frame = srv.peer_frame  # (its answer, the next frame, is still held to PRE_AUTH_FRAME)
         assert self.transport is not None
         self.transport.write(frame_with_key(challenge(srv.id, theirs, self.nonce), srv.key))
 
@@ -395,6 +397,13 @@ class NodeServer:
         # the placement was last made for
         self.cpus = os.sched_getaffinity(0) if c.get("spread_followers") else None
         self._placed_for = -1
+        # a peer's frames are held to peer_frame_bytes; a message longer than that travels in chunks (chunks.py)
+        self.peer_frame: int = c.get("peer_frame_bytes", PEER_FRAME)
+        self.chunk_bytes: int = c.get("chunk_bytes", CHUNK_BYTES)
+        self.whole = self.peer_frame - FRAME_OVERHEAD  # the longest message sent in one frame
+        self.chunking: set[PeerLink] = set()  # links with messages to send in chunks
+        self.chunks_sent = 0
+        self.boot = 0
 
     def _build(self) -> None:
         self._lock = lock_node(self.home)  # before the log is read: a second process of this node refuses here
@@ -419,7 +428,9 @@ class NodeServer:
                 cut_trace(trace_path, self.wal.trace_cut)
             else:
                 os.truncate(trace_path, self.wal.trace_cut)
-        boot = next_boot(self.home / "boot", self.id)
+        boot = self.boot = next_boot(self.home / "boot", self.id)
+        self.chunks = Assembler(self.home, self.id, lambda: getattr(self.node, "term", 0))  # (a Multi-Paxos core's
+        # messages carry ballots: its own handlers judge a stale transfer's message)
         clock = last_clock(trace_path) if cfg.trace else 0
         spec: dict[str, Any] = {"spec": "multipaxos"} if c.get("protocol") == "multipaxos" else {}  # for the audit
         members: dict[str, Any] = {"members": c["members"]} if "members" in c else {}  # the initial configuration
@@ -429,7 +440,7 @@ class NodeServer:
             self.wal.new_trace(self.trace.size)
         if self.trace is not None and c.get("trace_marks", True):  # (false: only to show what the marks prevent)
             self.wal.trace_extent = self.trace.extent
-        crash = c.get("crash_at")  # {"at": "written" | "sent" | "replied" | "eio", "index": n}: see crash_point
+        crash = c.get("crash_at")  # {"at": "written" | "sent" | "replied" | "eio" | "chunk", "index": n}: crash_point
         self._crash = None if crash is None else (crash["at"], crash["index"])
         if self._crash is not None and self._crash[0] == "eio":
             self._fail_log_sync()
@@ -541,8 +552,9 @@ class NodeServer:
 
     def _crash_due(self, name: str) -> bool:
         crash = self._crash
+        reached = self.chunks_sent if name == "chunk" else self.node.log.last_index()
         if (crash is not None and crash[0] == name and self.node.role == LEADER
-                and self.node.log.last_index() >= crash[1] and not (self.dir / "crashed").exists()):
+                and reached >= crash[1] and not (self.dir / "crashed").exists()):
             (self.dir / "crashed").write_text(str(self.id))
             return True
         return False
@@ -603,7 +615,7 @@ class NodeServer:
             self._dirty.clear()
             if self._crash is not None:
                 self.crash_point("replied")  # (the round's trace lines, if any, still in memory)
-        sending = any([link.pending for link in self.links.values()])
+        sending = any([link.pending for link in self.links.values()]) or self.chunking
         if self.trace is not None:
             wrote = self.wal.write_records()
             if self._crash is not None:
@@ -614,7 +626,7 @@ class NodeServer:
             if tl is not None:
                 tl.mark(SENT_PEER)
             for link in self.links.values():
-                if link.pending:
+                if link.pending or link.outgoing:
                     link.flush()
 
     def log_refusal(self, peer: Any) -> None:
@@ -661,13 +673,28 @@ class NodeServer:
         m = decode_message(payload)
         if m.src != peer or m.dst != self.id:
             raise WireError(f"message from {m.src} to {m.dst} does not belong on the connection with node {peer}")
+        if m.type == CHUNK:
+            m = self.chunks.feed(m)  # type: ignore[assignment]
+            if m is None:
+                return
         if self.rejoin is None or self.rejoin.admits(m, self.node.term):
             self.node.step(m)
 
     def _send(self, m: Message) -> None:
         link = self.links.get(m.dst)
         if link is not None:
-            link.send(frame_with_key(encode_message(m), self.key))
+            payload = encode_message(m)
+            if len(payload) > self.whole:  # (a snapshot, an entry of a client's large value)
+                link.send_chunked(m, payload)
+            else:
+                link.send(frame_with_key(payload, self.key))
+
+    def chunk_written(self) -> None:
+        """A chunk left (PeerLink); the fault hook ``"crash_at": {"at": "chunk", "index": n}`` kills a leader once it
+        has written n of them (a snapshot cut short)."""
+        self.chunks_sent += 1
+        if self._crash is not None:
+            self.crash_point("chunk")
 
     def _tick(self, due: float) -> None:
         assert self.loop is not None
@@ -702,6 +729,7 @@ class NodeServer:
                 st["rejoining"] = self.rejoin is not None
                 st["poll_turns"] = self.poller.turns if self.poller is not None else 0
                 st["syncs"] = self.wal.syncs  # (the log's syncs since the start)
+                st["chunked"] = self.chunks.done  # (messages received in chunks since the start)
                 reply("ok", Result(0, json.dumps(st).encode()))
             elif op == GET:
                 replica.submit(decode_command(data), reply)
@@ -747,6 +775,7 @@ class NodeServer:
             if conn.transport is not None:
                 conn.transport.abort()
         self.sync.close()
+        self.chunks.close()
         if self.timeline is not None:  # the last records (waiting behind a sync on the thread) are synced here
             self.timeline.mark(FSYNC)
         self.wal.sync()

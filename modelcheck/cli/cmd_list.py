@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from spec.core import Spec, SpecError, checked_names
+from spec.core import Spec, SpecError, checked_names, summary
 from spec.registry import (
     SpecEntry,
     entries,
@@ -64,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
             said += [f"action invariants {', '.join(of_steps)}"] if of_steps else []
             print(f"    checks: {'; '.join(said)}")
         if e.cls.view is not Spec.view:  # a class's, so not has_view (an instance's)
-            doc = (e.cls.view.__doc__ or "").strip().splitlines()
-            print(f"    states told apart by view() (TLC's VIEW){': ' + doc[0] if doc else ''}")
+            doc = summary(e.cls.view.__doc__)
+            print(f"    states told apart by view() (TLC's VIEW){': ' + doc if doc else ''}")
         others = unflagged(e.cls)
         if others:
             print(f"    (no flag for {', '.join(others)}: a flag is made of an int, bool, float, str or "

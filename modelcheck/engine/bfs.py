@@ -180,11 +180,16 @@ class _Search:
         last = Step(Label(self.spec.actions[ai].name, params), t)
         raise _Stop(lambda: self.violation(bad, si, last))
 
+    def stored_depth(self) -> int:
+        """TLC's depth at a stop during a level's expansion: the deepest level stored so far, the next one only if
+        it holds a state already (at a step breaking an action invariant, whose ``t`` may be an old state, and at a
+        deadlock, which TLC finds on expanding the state, after the level's earlier states' successors)."""
+        return self.depth + (len(self.store) > self.level_end)
+
     def stop_step(self, bad: str, si: int, ai: int, params: tuple, t: State) -> None:
-        """Action invariant ``bad`` fails on the step from stored state ``si`` to ``t``. The depth is TLC's: the
-        deepest level stored so far, the next one only if it holds a state already (``t`` may be an old state)."""
+        """Action invariant ``bad`` fails on the step from stored state ``si`` to ``t``."""
         last = Step(Label(self.spec.actions[ai].name, params), t)
-        depth = self.depth + (len(self.store) > self.level_end)
+        depth = self.stored_depth()
         raise _Stop(lambda: self.report(VIOLATION, bad, self.trace_to(si, last), depth))
 
     def stop_violation(self, bad: str, ti: int) -> None:
@@ -197,7 +202,8 @@ class _Search:
 
     def stop_deadlock(self, si: int) -> None:
         """Stored state ``si`` has no successor."""
-        raise _Stop(lambda: self.report(DEADLOCK, None, self.trace_to(si), self.depth))
+        depth = self.stored_depth()
+        raise _Stop(lambda: self.report(DEADLOCK, None, self.trace_to(si), depth))
 
     # -- report -------------------------------------------------------------------------------------------
 

@@ -335,7 +335,8 @@ class _Run:
             _, _, name, parent, ai, f = event
             return self.finish(counts, VIOLATION, name, rebuild(spec, fp, self.chain(parent) + [(ai, f)]), depth + 1)
         if kind == DEAD:
-            return self.finish(counts, DEADLOCK, None, rebuild(spec, fp, self.chain(event[3])), depth)
+            trace = rebuild(spec, fp, self.chain(event[3]))
+            return self.finish(counts, DEADLOCK, None, trace, depth + (1 if grew else 0))  # TLC's, as at a STEP
         self.result.complete = False  # max_states reached
         return self.finish(counts, OK, None, None, depth + (1 if grew else 0))
 
