@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, NamedTuple
 
-from spec.core import Spec, SpecError, action, invariant
+from spec.core import Label, MscEvent, Spec, SpecError, action, invariant
 
 NO = -1  # NoNode
 NO_LEASE = (NO, 0)  # NoCheckpointLease; a lease is (node, counter)
@@ -321,6 +321,25 @@ class CheckpointCoordination(Spec):
             "LatestCheckpoint": f"[log |-> <<{', '.join(nm(x) for x in s.LatestCheckpoint[0])}>>, "
                                 f"counter |-> {s.LatestCheckpoint[1]}]",
         }
+
+    def msc_nodes(self) -> list[str]:
+        return [f"n{n + 1}" for n in self.Node]
+
+    def msc_event(self, prev: CCState, label: Label, nxt: CCState) -> MscEvent:
+        """Who acts, and the replicated requests: the leader sends ``n2 at 1`` (log index 1 names n2), which each
+        node receives as it processes that index; the environment fails and mends links, and times leases out."""
+        name, p = label.name, label.params
+        if name == "SendReplicatedRequest":
+            index = min(self.open_indices(prev))  # FirstOpenIndex, where the request is written
+            return MscEvent(f"n{prev.Leader + 1}", (), (f"n{p[0] + 1} at {index}",))
+        if name == "ProcessReplicatedRequest":
+            ec = prev.ExecutionCounter[p[0]]
+            return MscEvent(f"n{p[0] + 1}", (f"n{self.read_log(prev, p[0], ec) + 1} at {ec}",), ())
+        if name == "PropagateReplicatedRequest":
+            return MscEvent(f"n{p[1] + 1}")
+        if name.startswith("Network") or name == "TriggerTimeout":
+            return MscEvent("environment")
+        return MscEvent(f"n{p[0] + 1}")
 
     def show_param(self, action: str, param: str, value: Any) -> Any:
         if param in ("n", "src", "dst", "prospect", "witness"):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from spec.core import WF, LeadsTo, Spec, invariant
+from spec.core import WF, Label, LeadsTo, MscEvent, Spec, invariant
 from spec.core import action as action_
 
 STATES = ("LISTEN", "CLOSED", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSING",
@@ -233,6 +233,17 @@ class Tcp(Spec):
             "connstate": {PEERS[p]: STATES[s.connstate[p]] for p in range(2)},
             "network": {PEERS[p]: tuple(MESSAGES[m] for m in s.network[p]) for p in range(2)},
         }
+
+    def msc_nodes(self) -> list[str]:
+        return list(PEERS)
+
+    def msc_event(self, prev: TcpState, label: Label, nxt: TcpState) -> MscEvent:
+        """``local`` acts: it takes the head of its own channel and appends to its peer's (at most one of each)."""
+        local, remote = label.params[0], label.params[1]
+        taken = len(prev.network[local]) - len(nxt.network[local])
+        got = tuple(f"{MESSAGES[m]} to {PEERS[local]}" for m in prev.network[local][:taken])
+        sent = tuple(f"{MESSAGES[m]} to {PEERS[remote]}" for m in nxt.network[remote][len(prev.network[remote]):])
+        return MscEvent(PEERS[local], got, sent)
 
     def show_param(self, action: str, param: str, value: Any) -> Any:
         if param in ("local", "remote"):
