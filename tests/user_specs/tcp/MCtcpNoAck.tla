@@ -1,7 +1,7 @@
 ---- MODULE MCtcpNoAck ----
 \* A planted bug (paxraft's variant no-ack): the SYN-SENT peer that receives SYN,ACK becomes ESTABLISHED
-\* without sending its ACK. Next as MCtcpNoOpen's: SingleActiveOpen's three actions left out.
-EXTENDS MCtcpNoOpen
+\* without sending its ACK. Checked as MCtcp.cfg checks MCtcp (MCtcpNoAck.cfg: its CONSTRAINT and ACTION_CONSTRAINT).
+EXTENDS MCtcp
 
 SynSentNoAck(local, remote) ==
     /\ local # remote
@@ -28,7 +28,7 @@ SystemNoAck ==
         \/ TimeWait(local, remote)
         \/ Note2(local, remote)
 
-NextNoAck == SystemNoAck \/ Reset \/ UserNoOpen
+NextNoAck == SystemNoAck \/ Reset \/ User
 
 SpecNoAck == Init /\ [][NextNoAck]_vars
 ====
