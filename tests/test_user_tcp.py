@@ -81,6 +81,13 @@ def test_the_planted_bug_as_a_catalogued_variant(capsys: pytest.CaptureFixture[s
     assert "no-close-fairness" in out and "Prop(A), 1 step" in out
 
 
+def test_list_names_what_liveness_checks_and_symmetry_renames(capsys: pytest.CaptureFixture[str]) -> None:
+    """``list`` named the invariants only: a user never learnt from it that MCtcp declares Prop, nor the Peers."""
+    code, out, _ = run(capsys, "list", f"{FILE}:MCtcp")
+    assert code == 0 and "    checks: invariants TypeOK, Inv\n    at the default bounds: properties Prop(A), Prop(B) " \
+        "(--liveness); symmetric sets Peers (--symmetry)\n" in out
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_deadlock_stops_where_tlcs_does_with_tlcs_depth(workers: int) -> None:
     """MCtcpNoOpen, without SingleActiveOpen's steps, deadlocks once both peers are CLOSED. TLC finds it on expanding
@@ -91,3 +98,14 @@ def test_a_deadlock_stops_where_tlcs_does_with_tlcs_depth(workers: int) -> None:
     assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("deadlock", 65, 103, 4)
     assert [(st.label.params[0], st.label.params[1]) for st in r.trace[1:]] == [
         ("CLOSE_LISTEN", (1, 0)), ("CLOSE_SYN_SENT", (0, 1))]
+
+
+def test_a_spec_in_tlcs_order_runs_from_the_command_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """MCtcp declares fairness naming its actions, which in_tlc_order leaves out of Next: the command line refused
+    the class ("names unknown action(s) SynSent, ...") where Python's check ran it."""
+    f = tmp_path / "tcp_tlc.py"
+    f.write_text(f"import sys\nsys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+                 "from test_user_tcp import NoAck, in_tlc_order, tlc_order\n"
+                 "NoAckTLC = in_tlc_order(NoAck, tlc_order)\n")
+    code, out, _ = run(capsys, "check", f"{f}:NoAckTLC")
+    assert code == 1 and "13 distinct states, 15 states generated, depth 3" in out

@@ -44,6 +44,21 @@ def _listed(source: str | None) -> list[SpecEntry]:
     return [entry_for_class(c) for c in bases]
 
 
+def _at_defaults(cls: type[Spec]) -> str:
+    """What ``--liveness`` checks and ``--symmetry`` reduces by, at the default bounds: the temporal properties and
+    the symmetric sets are a spec instance's (``list`` said only the invariants, so a user never learnt of either
+    from it). A constructor that refuses its own defaults, or any of these failing, says nothing here (``check`` at
+    those bounds says why)."""
+    try:
+        spec = cls()
+        properties, sets = list(spec.properties()), dict(spec.symmetric_sets())
+    except Exception:  # the spec's own code failing (exit 3 in check): list is not where to say so
+        return ""
+    said = [f"properties {', '.join(properties)} (--liveness)"] if properties else []
+    said += [f"symmetric sets {', '.join(sets)} (--symmetry)"] if sets else []
+    return f"at the default bounds: {'; '.join(said)}" if said else ""
+
+
 def run(args: argparse.Namespace) -> int:
     """Print each spec with its bounds, then its variants with the rule each one changes."""
     for e in _listed(args.source):
@@ -63,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
             said = [f"invariants {', '.join(invariants)}"] if invariants else []
             said += [f"action invariants {', '.join(of_steps)}"] if of_steps else []
             print(f"    checks: {'; '.join(said)}")
+        said = _at_defaults(e.cls)
+        if said:
+            print(f"    {said}")
         if e.cls.view is not Spec.view:  # a class's, so not has_view (an instance's)
             doc = summary(e.cls.view.__doc__)
             print(f"    states told apart by view() (TLC's VIEW){': ' + doc if doc else ''}")
