@@ -55,10 +55,11 @@ def _check_out(trace: Path, out: Path | None) -> None:
     """UsageError for an --out that would destroy a trace: the file read, a compact trace file (a node's trace or
     segment: `--out D/node-1/trace.bin` replaced the node's first segment with its JSON lines, exit 0), or a
     name of the trace's own segments (a stray file the node's next start took for its last segment)."""
-    from modelcheck.cli.common import UsageError
+    from modelcheck.cli.common import UsageError, output_file
 
     if out is None:
         return
+    output_file(str(out), "--out")
     try:
         with open(out, "rb") as f:
             head = f.read(len(COMPACT_MAGIC))
@@ -118,6 +119,7 @@ def _output(args: argparse.Namespace) -> Iterator[IO[str]]:
         return
     tmp = args.out.with_name(args.out.name + ".tmp")  # (in place only when whole: a damaged segment leaves no file)
     try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         f = open(tmp, "w")  # noqa: SIM115 (closed below; an error opening it is named)
     except OSError as exc:
         raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None

@@ -367,7 +367,17 @@ def returned(value: object) -> str:
     if value is None:
         return "None (a missing return?)"
     shown = repr(value)
-    return f"{type(value).__name__} {shown if len(shown) <= 40 else shown[:37] + '...'}"
+    return f"{type_name(value)} {shown if len(shown) <= 40 else shown[:37] + '...'}"
+
+
+def type_name(value: object) -> str:
+    """The type of ``value`` as a user would look it up: a builtin's name, another module's type with the module
+    (``numpy.bool np.True_``: numpy's own bool, no Python bool, was said 'bool np.True_'), a class of the user's
+    file by its name."""
+    kind = type(value)
+    if kind.__module__ == "builtins" or kind.__module__.startswith("paxraft_user_"):
+        return kind.__qualname__
+    return f"{kind.__module__}.{kind.__qualname__}"
 
 
 def not_a_bool(spec: Any, kind: str, name: str, value: object) -> SpecError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -199,6 +200,34 @@ def test_sigint_exits_130_with_statistics() -> None:
     err = _interrupt(proc)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and err.splitlines()[-1].startswith("paxraft check: interrupted"), err
+
+
+BLOCKS = str(Path(__file__).parent / "user_specs" / "ctrl_c.py") + ":Blocks"
+
+
+@pytest.mark.parametrize(("argv", "figures"), [
+    (["--mode", "simulate", "--walks", "1", "--depth", "400"],  # the action blocks in the first walk
+     "201 distinct states, 201 states generated, depth 201, 0 of 1 walks done, walk 1 at depth 201 (figures"),
+    (["--at", "3", "--slow", "step"],  # an action invariant blocks in the checks before the search
+     "4 distinct states, 5 states generated, depth 4, 4 states walked by the checks before the search (figures"),
+])
+def test_sigint_inside_a_slow_step_prints_the_figures_so_far(tmp_path, argv, figures) -> None:
+    """A real SIGINT while the spec waits inside a step (a pipe tells the test it waits: no sleep, no timing) in
+    the simulation's first walk, and in the preflight: both said "interrupted" alone (hostile8); now exit 130 and
+    the figures, as every other mode gives them."""
+    os.mkfifo(tmp_path / "ready")
+    os.mkfifo(tmp_path / "hold")
+    ready = os.open(tmp_path / "ready", os.O_RDONLY | os.O_NONBLOCK)  # the spec's open for writing goes through
+    try:
+        proc = _cli("check", BLOCKS, "--pipes", str(tmp_path), *argv, preexec_fn=_hear_sigint)
+        told, _, _ = select.select([ready], [], [], 300)  # a bound against a hang, not a timing: it waits on a pipe
+        assert told and os.read(ready, 100) == b"waiting\n", proc.communicate(timeout=60)
+    finally:
+        os.close(ready)
+    err = _interrupt(proc)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.startswith("paxraft check: interrupted after "), err
+    assert figures in err
 
 
 def test_closed_pipe_ends_quietly() -> None:
@@ -968,3 +997,30 @@ def test_an_enumerator_that_never_names_its_state_and_raises_is_the_spec_s_code(
     err = capsys.readouterr().err
     assert err.startswith("paxraft check: error in the spec's code: OnceFails: the parameter enumerator of Inc raised "
                           "ZeroDivisionError: integer division or modulo by zero (oncefails.py:")
+
+
+def test_an_output_place_that_cannot_be_made_is_refused_before_any_work(capsys, tmp_path) -> None:
+    """--out /proc/self/x (a folder no one can create) failed only after the whole run, with '/proc/self/x: No such
+    file or directory' and without the flag's name, and the run's result was lost (hostile8): every flag naming
+    an output place is tried before the run (output_folder, output_file), one line naming it, exit 2."""
+    bad = "/proc/self/x"
+    said = f"cannot create the folder {bad} (No such file or directory)"
+    (tmp_path / "h.jsonl").write_text('{"client": 1, "op": "put", "key": "x", "value": 1, "call": 0, "return": 1}\n')
+    (tmp_path / "t.jsonl").write_text('{"clock": 1}\n')
+    for argv in (["check", "paxos", "--variant", "ignore-votes", "--out", bad],
+                 ["check", "paxos", "--checkpoint", bad],
+                 ["refine", "paxos", "voting", "--variant", "ignore-votes", "--out", bad],
+                 ["graph", "paxos", "--acceptors", "1", "--values", "1", "--out", f"{bad}/g"],
+                 ["prove", "paxos", "--variant", "ignore-votes", "--cti-dir", bad],
+                 ["infer", "paxos", "--variant", "ignore-votes", "--out", f"{bad}/inv.txt"],
+                 ["audit", "--history", str(tmp_path / "h.jsonl"), "--html", f"{bad}/h.html"],
+                 ["audit", "--spec", "raft", str(tmp_path / "t.jsonl"), "--msc", f"{bad}/chart"],
+                 ["trace-json", str(tmp_path / "t.jsonl"), "--out", f"{bad}/t.jsonl"]):
+        code, out, err = run(capsys, *argv)
+        assert (code, out) == (2, ""), argv
+        one_line(err, f"paxraft {argv[0]}: error: {argv[-2]} {argv[-1]}: {said}")
+    made = tmp_path / "new" / "deeper" / "t.jsonl"  # a file's missing folders are made, as a folder's are
+    assert run(capsys, "trace-json", str(tmp_path / "t.jsonl"), "--out", str(made))[0] == 0
+    assert made.read_text() == '{"clock": 1}\n'
+    assert run(capsys, "check", "paxos", "--acceptors", "1", "--out", str(tmp_path / "o"))[0] == 0
+    assert not (tmp_path / "o").exists()  # the folder tried and nothing written: not left behind

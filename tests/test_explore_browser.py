@@ -130,8 +130,8 @@ def test_click_to_the_violation_and_reopen_it_from_its_url(explorer: str, browse
 def test_a_path_that_is_not_a_behaviour_gets_an_error_page(explorer: str, browser: webdriver.Chrome) -> None:
     browser.get(explorer + "?path=Phase1a(0)/Phase2b(0,0,0)")
     assert browser.find_element(By.ID, "error").text == (
-        "step 2: Phase2b(0,0,0) is not enabled in the state reached after step 1: "
-        "this path is not a behaviour of the spec"
+        "step 2: Phase2b(0,0,0) is not among Phase2b's parameters in the state reached after step 1 (it offers "
+        "none): this path is not a behaviour of the spec"
     )
 
 

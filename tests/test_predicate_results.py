@@ -5,8 +5,10 @@ invariant, an empty set quietly failed one, a non-empty one quietly passed)."""
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
+import numpy as np
 import pytest
 
 from modelcheck import check
@@ -76,6 +78,20 @@ class SetProperty(Count):
 
     def properties(self) -> dict:
         return {"Grows": LeadsTo(lambda s: s.x == 0, lambda s: {s.x} & {self.top})}
+
+
+class NumpyVerdict(Count):
+    @invariant
+    def Small(self, s: At) -> bool:
+        return np.bool_(s.x < 1_000)  # type: ignore[return-value]
+
+
+def test_a_numpy_bool_is_named_by_its_own_type() -> None:
+    """numpy's bool is no Python bool: the message said 'returned bool np.True_', as if it were one."""
+    said = f"{type(np.True_).__module__}.{type(np.True_).__qualname__} {np.True_!r}"  # numpy.bool np.True_ (2.x)
+    assert said.startswith("numpy.")
+    with pytest.raises(SpecError, match=f"^count: invariant Small returned {re.escape(said)}, not True or False"):
+        check(NumpyVerdict())
 
 
 def test_an_invariant_returning_none_or_a_set_deep_in_the_search_is_an_error() -> None:

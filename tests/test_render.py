@@ -131,6 +131,64 @@ def test_state_graph_reduces_by_symmetry_as_check_does(tmp_path, capsys) -> None
     assert "Agreement is violated in state #28; its shortest path (8 steps)" in out
 
 
+STEPS = """
+from typing import NamedTuple
+from spec.core import Spec, action, action_invariant
+
+
+class S(NamedTuple):
+    x: int
+
+
+class Counter(Spec):
+    variables = S._fields
+
+    def init_states(self):
+        return [S(0)]
+
+    @action()
+    def Inc(self, s):
+        return S(s.x + 1) if s.x < 3 else None
+
+    @action()
+    def Reset(self, s):
+        return S(0) if s.x == 3 else None
+
+    @action_invariant
+    def NeverDown(self, s, t):
+        return t.x >= s.x
+
+
+class Cut(Counter):
+    def constraint(self, s):
+        return s.x < 2
+
+    @action_invariant
+    def NotTwo(self, s, t):
+        return t.x != 2
+"""
+
+
+def test_graph_marks_the_step_that_breaks_an_action_invariant(tmp_path, capsys) -> None:
+    """`paxraft graph` drew only a path to a state breaking an invariant: a step breaking an action invariant
+    (x never goes down; Reset takes 3 to 0) went unmarked, 'no violation' (hostile8). Now the step check reports is
+    marked with the invariant's name, its path in red; one into a state the constraint cuts, to a dashed box."""
+    f = tmp_path / "steps.py"
+    f.write_text(STEPS)
+    assert main(["graph", f"{f}:Counter", "--out", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    assert ("action invariant NeverDown is violated by the step Reset() from state #3 to state #0; its shortest "
+            "path (4 steps) is drawn in red, the step marked") in out
+    dot = (tmp_path / "a" / "states.dot").read_text()
+    assert 'n3 -> n0 [label="Reset()\\nbreaks NeverDown", color="#c00000"' in dot
+    assert dot.count('color="#c00000", fontcolor="#c00000", penwidth=2.2') == 3  # the path to #3
+    assert main(["graph", f"{f}:Cut", "--out", str(tmp_path / "b")]) == 0
+    assert ("action invariant NotTwo is violated by the step Inc() from state #1 to a state outside the constraint; "
+            "its shortest path (2 steps)") in capsys.readouterr().out
+    dot = (tmp_path / "b" / "states.dot").read_text()
+    assert 'n1 -> cut [label="Inc()\\nbreaks NotTwo"' in dot and "outside the constraint\\nx = 2" in dot
+
+
 def test_graph_size_guard(capsys) -> None:
     assert main(["graph", "paxos", "--max-states", "100"]) == 2
     assert "more than 100 states" in capsys.readouterr().err

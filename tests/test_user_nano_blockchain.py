@@ -63,3 +63,23 @@ def test_the_forged_send_as_a_catalogued_variant(capsys: pytest.CaptureFixture) 
     code, out, _ = run(capsys, "variants", "--check", "--spec", str(FILE))
     row = "forged-send  SafetyInvariant, 3 steps        SafetyInvariant, 3 steps               246"
     assert code == 0 and row in out and "every entry agrees" in out
+
+
+def test_a_view_that_stops_being_a_function_of_the_state_is_caught(capsys: pytest.CaptureFixture[str],
+                                                                     tmp_path: Path) -> None:
+    """newuser14's defect 3: a view reading a counter that flips after 2,000 calls (past the preflight, which
+    compares views of equal copies of the first states) stored states twice: 'No error found', 3,648 states for
+    TLC's 3,003, exit 0. The search fingerprints every 64th state of each level again by its view before expanding
+    it: it must find itself in the store."""
+    late = tmp_path / "late.py"
+    late.write_text("import itertools\nimport sys\n\n"
+                    f"sys.path.insert(0, {str(FILE.parent)!r})\n"
+                    "from nano_blockchain import NanoBlockchain  # noqa: E402\n\n"
+                    "CALLS = itertools.count()\n\n\n"
+                    "class Late(NanoBlockchain):\n"
+                    "    def view(self, s):\n"
+                    "        return s.distributedLedger, s.received, next(CALLS) > 2000\n")
+    code, out, err = run(capsys, "check", f"{late}:Late")
+    assert code == 2 and "No error found" not in out
+    assert "NanoBlockchain: view is not a function of the state: state " in err
+    assert "has another view now than when it was stored" in err

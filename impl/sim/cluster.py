@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import heapq
 import random
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from impl.kv.machine import GET, PUT, Command, Result, describe_command
 from impl.kv.replica import Replica
 from impl.raft.core import LEADER, ROLE_NAMES, Config, RaftNode
-from impl.raft.messages import Message
+from impl.raft.messages import Message, decode_message, encode_message
 from impl.raft.rejoin import RejoinGate, rebuilt_hard_state
 from impl.raft.rules import NONE, Rules
+from impl.runtime.chunks import CHUNK, Assembler, Outgoing
 from impl.sim.disk import SimDisk, SlowDisk
 from impl.sim.invariants import History, InvariantViolation, NodeView
 
@@ -52,7 +55,9 @@ class SimCluster:
                  rules: Rules = NONE, snapshot_every: int = 0, tick_period: int = 10, clients: int = 3,
                  fsync_delay: int = 0, members: tuple[int, ...] | None = None,
                  check: bool = True, on_event: Callable[[dict[str, Any]], None] | None = None,
-                 on_network: Callable[[str, Message], None] | None = None) -> None:
+                 on_network: Callable[[str, Message], None] | None = None, chunk_bytes: int = 0) -> None:
+        if chunk_bytes and on_network is not None:
+            raise ValueError("chunk_bytes: a chunk lost is not a message lost that the audit could be told of")
         self.ids = tuple(range(1, n + 1))
         self.members = members  # the initial configuration (None: every node); the others are spares
         self.rng = random.Random(seed)
@@ -84,6 +89,12 @@ class SimCluster:
         self.read_errors: list[str] = []
         self.damaged: set[int] = set()  # nodes whose storage refuses to load
         self.gates: dict[int, RejoinGate] = {}  # nodes rebuilt from empty storage, not yet caught up
+        # chunk_bytes > 0: a message longer than that travels as the runtime's chunks (impl/runtime/chunks.py), each
+        # lost, duplicated and delayed (so reordered) on its own, and assembled in a temporary file at its receiver
+        self.chunk_bytes = chunk_bytes
+        self._spool = tempfile.TemporaryDirectory(prefix="sim-chunks-") if chunk_bytes else None
+        self.assemblers: dict[int, Assembler] = {}
+        self._transfers = 0
         for i in self.ids:
             self._start(i)
 
@@ -105,6 +116,10 @@ class SimCluster:
                                clock=self.clocks[i], rules=self.rules, describe=describe_command, **extra)
         rep = Replica(node, self.disks[i], self._send, on_events=self._events, snapshot_every=self.snapshot_every)
         rep.applied_log = []
+        if self._spool is not None:  # (a restart's new assembler removes what a transfer cut short left)
+            home = Path(self._spool.name) / f"node-{i}"
+            home.mkdir(exist_ok=True)
+            self.assemblers[i] = Assembler(home, i, lambda: getattr(node, "term", 0))
         self.replicas[i] = rep
         self._schedule(self.rng.randint(1, self.periods[i]), 1, (i, self.boots[i]))
         self._process(i)
@@ -190,6 +205,17 @@ class SimCluster:
         heapq.heappush(self._queue, (self.now + delay, self._seq, kind, payload))
 
     def _send(self, m: Message) -> None:
+        if self.chunk_bytes:
+            payload = encode_message(m)
+            if len(payload) > self.chunk_bytes:
+                self._transfers += 1
+                out = Outgoing(m, payload, self.boots[m.src], self._transfers, self.chunk_bytes)
+                while not out.done:
+                    self._send_one(decode_message(out.next()))
+                return
+        self._send_one(m)
+
+    def _send_one(self, m: Message) -> None:
         self.stats["sent"] += 1
         f = self.faults
         if (m.src, m.dst) in self.blocked or (f.drop and self.rng.random() < f.drop):
@@ -225,6 +251,10 @@ class SimCluster:
             if kind == 0:
                 m = payload
                 rep = self.replicas[m.dst]
+                if m.type == CHUNK and rep is not None and (m.src, m.dst) not in self.blocked:
+                    m = self.assemblers[m.dst].feed(m)
+                    if m is None:  # (not the last chunk, or a transfer that cannot complete)
+                        continue
                 gate = self.gates.get(m.dst)
                 if (rep is None or (m.src, m.dst) in self.blocked
                         or (gate is not None and not gate.admits(m, rep.node.term))):

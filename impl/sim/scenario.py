@@ -18,7 +18,7 @@ def random_run(seed: int, steps: int = 200, *, n: int = 3, faults: Faults = HOST
                disk_faults: bool = False, fsync_delay: int = 0,
                on_event: Callable[[dict[str, Any]], None] | None = None,
                on_network: Callable[[str, Any], None] | None = None,
-               cluster_class: type[SimCluster] = SimCluster) -> SimCluster:
+               cluster_class: type[SimCluster] = SimCluster, chunk_bytes: int = 0) -> SimCluster:
     """Run ``steps`` random client writes, reads, crashes, restarts and partitions; then recover.
 
     ``disk_faults``: power cuts (every node loses what it had not synced), and a node's storage
@@ -26,10 +26,11 @@ def random_run(seed: int, steps: int = 200, *, n: int = 3, faults: Faults = HOST
     majority of intact storages. ``fsync_delay``: disk syncs take 1..that long and the nodes go on
     meanwhile (the runtime's sync pipeline). Raises :class:`impl.sim.invariants.InvariantViolation` at the
     first unsafe state. ``cluster_class``: the protocol's simulated cluster (impl/sim/multipaxos.py).
+    ``chunk_bytes``: messages longer than that travel in chunks, each faulted on its own (SimCluster).
     """
     rng = random.Random(seed)
     c = cluster_class(n, seed, config=config, faults=faults, rules=rules, snapshot_every=snapshot_every,
-                      on_event=on_event, on_network=on_network, fsync_delay=fsync_delay)
+                      on_event=on_event, on_network=on_network, fsync_delay=fsync_delay, chunk_bytes=chunk_bytes)
     ids = c.ids
     quorum = n // 2 + 1
     for _ in range(steps):
@@ -66,11 +67,11 @@ def random_run(seed: int, steps: int = 200, *, n: int = 3, faults: Faults = HOST
 
 def snapshot_transfer_run(seed: int, writes: int = 60, *, rules: Rules = NONE, config: Config = DEFAULT_CONFIG,
                           on_event: Callable[[dict[str, Any]], None] | None = None,
-                          on_network: Callable[[str, Any], None] | None = None) -> SimCluster:
+                          on_network: Callable[[str, Any], None] | None = None, chunk_bytes: int = 0) -> SimCluster:
     """Three nodes compacting every 5 entries: ``writes`` client writes, a leadership transfer every 7 and a
     leader crash (then restart) every 13, over a lossy, duplicating network; then recover."""
     c = SimCluster(3, seed=seed, faults=Faults(drop=0.05, duplicate=0.05, max_delay=9), snapshot_every=5,
-                   config=config, rules=rules, on_event=on_event, on_network=on_network)
+                   config=config, rules=rules, on_event=on_event, on_network=on_network, chunk_bytes=chunk_bytes)
     for k in range(writes):
         c.write(1 + k % 3)
         lead = c.leader()

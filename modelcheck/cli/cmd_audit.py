@@ -12,7 +12,7 @@ from modelcheck.audit import TraceError, TraceStream, audit_events, audit_of, ma
 from modelcheck.audit.msc import write_msc
 from modelcheck.audit.report import json_report, text_report
 from modelcheck.audit.user import mapping_fault
-from modelcheck.cli.common import UsageError
+from modelcheck.cli.common import UsageError, output_file
 from modelcheck.engine.faults import SpecCodeError
 from modelcheck.linearizability import HistoryError, check_operations, kv_model, read_history, write_html
 from spec.core import SpecError
@@ -62,6 +62,9 @@ def parse_bounds(text: str, strings: bool = False) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Audit and print the verdict; exit 0 if explained, 1 if not, 2 on bad input."""
+    for flag, path in (("--msc", args.msc), ("--html", args.html)):
+        if path is not None:
+            output_file(path, flag)
     if args.history:
         return run_history(args)
     bounds = parse_bounds(args.bounds)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args, output_folder
 from modelcheck.engine.faults import preflight
-from modelcheck.engine.graph import GraphTooLargeError, explore
+from modelcheck.engine.graph import GraphTooLargeError, explore, first_broken_step
 from modelcheck.engine.result import count
 from modelcheck.output.dot import write_dot
 from modelcheck.output.render import graph_dot
@@ -51,13 +51,19 @@ def run(args: argparse.Namespace) -> int:
     assert g.states is not None
     bad = next((i for i, s in enumerate(g.states) if spec.violated(s)), None)  # True or False only, as check
     path = [i for i, _ in g.path_to(bad)] if bad is not None else []
-    written = write_dot(graph_dot(g, path, bad), Path(args.out) / "states.dot", (args.format,))
+    step = first_broken_step(g)
+    written = write_dot(graph_dot(g, path, bad, step), Path(args.out) / "states.dot", (args.format,))
     reduced = " (symmetry: one state per renaming)" if model.symmetry else ""
     print(f"{spec.describe()}: {len(g):,} states{reduced}, {g.edge_count():,} edges (self-loops omitted)")
     if bad is not None:
         broken = spec.violated(g.states[bad])
         steps = count(len(path) - 1, "step")
         print(f"{broken} is violated in state #{bad}; its shortest path ({steps}) is drawn in red")
+    if step is not None:
+        steps = count(len(g.path_to(step.source)), "step")
+        to = f"state #{step.target}" if step.target >= 0 else "a state outside the constraint"
+        print(f"action invariant {step.invariant} is violated by the step {spec.show_label(step.label)} from state "
+              f"#{step.source} to {to}; its shortest path ({steps}) is drawn in red, the step marked")
     for p in written:
         print(f"wrote {p}")
     return 0

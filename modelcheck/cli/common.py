@@ -10,9 +10,11 @@ that lower layers may import: it imports nothing of ours beyond ``spec``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -82,19 +84,61 @@ def workers_option(workers: int, command: str) -> int:
 
 def output_folder(path: str, flag: str) -> Path:
     """``path`` as a folder to write into (``--out``, ``--checkpoint``, ``--cti-dir``, ``--certificate``): it may
-    not exist yet, but it may not be a file: refused before any work, not after a run when writing. An empty path
-    is refused too (``--out ''`` wrote into the current folder)."""
+    not exist yet, but it may not be a file, and it must be a place that can be written: refused before any work,
+    not after a run when writing (``--out /proc/self/x`` failed after the whole run, without the flag's name, and
+    the run's result was lost). An empty path is refused too (``--out ''`` wrote into the current folder)."""
     if not path.strip():
         raise SpecError(f"{flag}: an empty path; name a folder (. for the current one)")
+    return _writable_folder(Path(path), flag, path)
+
+
+def output_file(path: str, flag: str) -> Path:
+    """``path`` as a file to write (``infer --out``, ``audit --msc``/``--html``, ``trace-json --out``): not a
+    folder, in a folder that can be written, by the rule of :func:`output_folder`, before any work."""
+    if not str(path).strip():
+        raise SpecError(f"{flag}: an empty path; name a file")
     p = Path(path)
+    if p.is_dir():
+        raise SpecError(f"{flag} {path}: is a folder; name a file")
+    _writable_folder(p.parent, flag, str(path))
+    return p
+
+
+def _writable_folder(p: Path, flag: str, shown: str) -> Path:
     if p.exists() and not p.is_dir():
-        raise SpecError(f"{flag} {path}: exists and is not a folder")
+        raise SpecError(f"{flag} {shown}: exists and is not a folder" if str(p) == shown else
+                        f"{flag} {shown}: {p} is not a folder")
     for parent in p.parents:
         if parent.exists():
             if not parent.is_dir():
-                raise SpecError(f"{flag} {path}: {parent} is not a folder")
+                raise SpecError(f"{flag} {shown}: {parent} is not a folder")
             break
+    _try_writing(p, flag, shown)
     return p
+
+
+def _try_writing(folder: Path, flag: str, path: str) -> None:
+    """Make ``folder`` (and its missing parents) and a file in it, then remove what was made: whether the run can
+    write there, asked of the file system itself (a permission check says yes to root under /proc)."""
+    made: list[Path] = []
+    try:
+        for d in [*reversed(folder.parents), folder]:
+            if not d.exists():
+                try:
+                    d.mkdir()
+                except OSError as exc:
+                    raise SpecError(f"{flag} {path}: cannot create the folder {d} ({exc.strerror or exc})") from None
+                made.append(d)
+        try:
+            fd, probe = tempfile.mkstemp(prefix=".paxraft-", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise SpecError(f"{flag} {path}: cannot write into {folder} ({exc.strerror or exc})") from None
+    finally:
+        for d in reversed(made):
+            with contextlib.suppress(OSError):
+                d.rmdir()
 
 
 class StrictParser(argparse.ArgumentParser):

@@ -866,69 +866,78 @@ def preflight(
     With ``symmetry`` the walk is bounded by ``limit`` alone, never by time, and so are the symmetry checks after
     it: a refusal must not depend on the machine's speed (a loaded machine's deadline let bosco's AcrossRoles
     through)."""
+    started = time.monotonic()
     check_declarations(spec)
     init = initial_states(spec)
-    if init:
-        check_shown(spec, init[0])
-    deadline = time.process_time() + seconds
-    kinds = _state_kinds(init)
-    if symmetry:
-        _check_renamings(spec, init, kinds)
     seen: dict[State, State] = {}  # each state as first reached, to compare an equal one with
-    queue = []
-    from modelcheck.engine._fingerprint import plain_or_apart  # the fingerprint builds on the spec layer only
+    queue: list[State] = []
+    i, generated, level = 0, 0, [0]
+    try:
+        if init:
+            check_shown(spec, init[0])
+        deadline = time.process_time() + seconds
+        kinds = _state_kinds(init)
+        if symmetry:
+            _check_renamings(spec, init, kinds)
+        from modelcheck.engine._fingerprint import plain_or_apart  # the fingerprint builds on the spec layer only
 
-    if init:
-        finite_parameters(spec, init[0])
-    fingerprint, by_fp = plain_or_apart(spec), {}
-    for s in init:
-        if s not in seen:
-            _own_fingerprint(spec, fingerprint, by_fp, s, "init_states()")
-            seen[s] = s
-            queue.append(s)
-        else:
-            _alike_or_refused(spec, seen[s], s, "init_states()")
-    from modelcheck.engine.hook_check import hook_checker  # it names the faults this module defines
+        if init:
+            finite_parameters(spec, init[0])
+        fingerprint, by_fp = plain_or_apart(spec), {}
+        for s in init:
+            if s not in seen:
+                _own_fingerprint(spec, fingerprint, by_fp, s, "init_states()")
+                seen[s] = s
+                queue.append(s)
+            else:
+                _alike_or_refused(spec, seen[s], s, "init_states()")
+        from modelcheck.engine.hook_check import hook_checker  # it names the faults this module defines
 
-    hooks = hook_checker(spec, invariants)
-    gens, own_form, group = _renaming_plan(spec) if symmetry else ([], False, None)
-    initial, renamed_inits = set(init), {}
-    untimed = every or bool(gens)  # the symmetry checks' states, whatever the machine's speed: see below
-    stopped, i = False, 0
-    while i < len(queue) and (i < limit or every) and (untimed or time.process_time() < deadline):
-        s = queue[i]
-        i += 1
-        if progress is not None and not i & 255:
-            progress.tick(len(seen), i, 0, len(queue) - i, "checking the speed hooks before the search")
-        if invariants and not check_invariants(spec, s):
-            if gens:  # where the walk ends, the search reports a violation: unless renaming hides it
-                _check_violation_alike(spec, s, gens, kinds)
-            stopped = True
-            break
-        if not _in_model(spec, s):
-            continue
-        if hooks is not None:
-            hooks(s)
-        succ = successors(spec, s, kinds)
-        if gens and (i <= limit or i % 4 == 0):
-            perms = gens if i <= limit else [gens[i // 4 % len(gens)]]
-            _check_alike(spec, s, succ, kinds, initial if s in initial else None, perms, invariants, renamed_inits)
-            if own_form:
-                _check_canonical(spec, s, perms, group if i <= limit else None)
-        for shown, t in succ:
-            if invariants and spec.action_invariants and not check_action_invariants(spec, s, t, shown):
-                stopped = True  # the search stops at this step (the walk's states after it are not the search's)
+        hooks = hook_checker(spec, invariants)
+        gens, own_form, group = _renaming_plan(spec) if symmetry else ([], False, None)
+        initial, renamed_inits = set(init), {}
+        untimed = every or bool(gens)  # the symmetry checks' states, whatever the machine's speed: see below
+        stopped, generated, level = False, len(queue), [1] * len(queue)
+        while i < len(queue) and (i < limit or every) and (untimed or time.process_time() < deadline):
+            s = queue[i]
+            i += 1
+            if progress is not None and not i & 255:
+                progress.tick(len(seen), generated, level[i - 1], len(queue) - i,
+                              "checking the speed hooks before the search")
+            if invariants and not check_invariants(spec, s):
+                if gens:  # where the walk ends, the search reports a violation: unless renaming hides it
+                    _check_violation_alike(spec, s, gens, kinds)
+                stopped = True
                 break
-            known = seen.get(t)
-            if known is not None:
-                if known is not t and i <= limit:  # the first states only: --check-hooks walks the whole model
-                    _alike_or_refused(spec, known, t, f"action {shown}")
-            elif len(seen) < 4 * limit or every:
-                _own_fingerprint(spec, fingerprint, by_fp, t, f"action {shown}")
-                seen[t] = t
-                queue.append(t)
-        if stopped:
-            break
+            if not _in_model(spec, s):
+                continue
+            if hooks is not None:
+                hooks(s)
+            succ = successors(spec, s, kinds)
+            generated += len(succ)
+            if gens and (i <= limit or i % 4 == 0):
+                perms = gens if i <= limit else [gens[i // 4 % len(gens)]]
+                _check_alike(spec, s, succ, kinds, initial if s in initial else None, perms, invariants, renamed_inits)
+                if own_form:
+                    _check_canonical(spec, s, perms, group if i <= limit else None)
+            for shown, t in succ:
+                if invariants and spec.action_invariants and not check_action_invariants(spec, s, t, shown):
+                    stopped = True  # the search stops at this step (the walk's states after it are not the search's)
+                    break
+                known = seen.get(t)
+                if known is not None:
+                    if known is not t and i <= limit:  # the first states only: --check-hooks walks the whole model
+                        _alike_or_refused(spec, known, t, f"action {shown}")
+                elif len(seen) < 4 * limit or every:
+                    _own_fingerprint(spec, fingerprint, by_fp, t, f"action {shown}")
+                    seen[t] = t
+                    queue.append(t)
+                    level.append(level[i - 1] + 1)
+            if stopped:
+                break
+    except KeyboardInterrupt:  # Ctrl-C in a slow piece of the spec: the figures so far (it said "interrupted" alone)
+        _interrupted(spec, progress, started, len(seen), generated, level[i - 1] if i else 0, i)
+        raise
     if gens:
         _renamed_inits_reached(spec, init, renamed_inits, seen)
     if stopped:
@@ -937,6 +946,18 @@ def preflight(
         _walk_for_blind_invariants(spec, init, gens, kinds)
     if symmetry:
         _SYMMETRY_VERIFIED.put(spec, True)
+
+
+def _interrupted(spec: Spec, progress: Progress | None, started: float, distinct: int, generated: int, depth: int,
+                 walked: int) -> None:
+    """Record the preflight's figures for the interrupted line (``errors.interrupted_line``): distinct states,
+    generated, depth, and how many states the checks walked, timed from the preflight's start."""
+    from modelcheck.engine.progress import Progress  # (a type only, above)
+
+    if progress is None:
+        progress = Progress(f"checking {spec.describe()} before the search", silent=True)
+        progress.start = started
+    progress.tick(distinct, generated, depth, 0, f"{walked:,} states walked by the checks before the search")
 
 
 def _renaming_plan(spec: Spec) -> tuple[list[dict[str, tuple[int, ...]]], bool, list | None]:

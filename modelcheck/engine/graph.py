@@ -123,6 +123,34 @@ class StateGraph:
         return None
 
 
+@dataclass(frozen=True)
+class BrokenStep:
+    """A step that breaks an action invariant: from state ``source`` to state ``target`` (-1: a state the
+    constraint cuts, not in the graph, ``state``), by ``label``."""
+
+    source: int
+    target: int
+    label: Label
+    state: State
+    invariant: str
+
+
+def first_broken_step(g: StateGraph) -> BrokenStep | None:
+    """The first step, in breadth-first order of its source, that breaks an action invariant: the one ``check``
+    reports (steps into states the constraint cuts too, as check judges them). Each state's successors are made
+    again: a graph is small (``paxraft graph`` draws at most a few hundred states)."""
+    spec = g.spec
+    if not spec.action_invariants or g.states is None:
+        return None
+    index = {s: i for i, s in enumerate(g.states)}
+    for i, s in enumerate(g.states):
+        for ai, params, t in spec.successors(s):
+            name = spec.step_violated(s, t)
+            if name is not None:
+                return BrokenStep(i, index.get(t, -1), Label(spec.actions[ai].name, params), t, name)
+    return None
+
+
 def explore(
     spec: Spec,
     *,

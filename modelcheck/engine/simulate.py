@@ -56,44 +56,50 @@ def simulate(
     deepest: list[Step] = []
     result = Result(spec, mode="simulate", complete=False)
     verdict, violated, bad_trace, bad_walk = OK, None, None, None
-    run = 0
-    with gc_paused():
-        for w in range(first_walk, first_walk + walks):
-            run += 1
-            rng = walk_rng(seed, w)
-            state = rng.choice(inits)
-            generated += 1
-            seen.add(fingerprint(state))
-            trace = [Step(None, state)]
-            bad = first_bad(state)
-            while not bad and len(trace) < depth:
-                if constraint is not None and not constraint(state):
-                    break
-                succs = list(spec.successors(state))
-                if not succs:
-                    if check_deadlock:
-                        verdict, bad_trace, bad_walk = DEADLOCK, trace, w
-                    break
-                prev = state
-                ai, params, state = succs[rng.randrange(len(succs))]
+    run, trace = 0, []
+    try:
+        with gc_paused():
+            for w in range(first_walk, first_walk + walks):
+                run += 1
+                rng = walk_rng(seed, w)
+                state = rng.choice(inits)
                 generated += 1
-                fired[ai] += 1
-                fp = fingerprint(state)
-                # distinct states are those the exhaustive search stores: not one outside the constraint
-                # (checked, then the walk ends), so a simulation never reports more than the model has
-                if fp not in seen and (constraint is None or constraint(state)):
-                    seen.add(fp)
-                    new[ai] += 1
-                trace.append(Step(Label(spec.actions[ai].name, params), state))
-                bad = first_bad(state) or (step_bad is not None and step_bad(prev, state, ai))  # TLC's order
-            if bad:
-                verdict, violated, bad_trace, bad_walk = VIOLATION, bad, trace, w
-            if len(trace) > len(deepest):
-                deepest = trace
-            if progress:
-                progress.tick(len(seen), generated, len(deepest), 0, f"{run:,} of {walks:,} walks done")
-            if bad_trace is not None:
-                break
+                seen.add(fingerprint(state))
+                trace = [Step(None, state)]
+                bad = first_bad(state)
+                while not bad and len(trace) < depth:
+                    if constraint is not None and not constraint(state):
+                        break
+                    succs = list(spec.successors(state))
+                    if not succs:
+                        if check_deadlock:
+                            verdict, bad_trace, bad_walk = DEADLOCK, trace, w
+                        break
+                    prev = state
+                    ai, params, state = succs[rng.randrange(len(succs))]
+                    generated += 1
+                    fired[ai] += 1
+                    fp = fingerprint(state)
+                    # distinct states are those the exhaustive search stores: not one outside the constraint
+                    # (checked, then the walk ends), so a simulation never reports more than the model has
+                    if fp not in seen and (constraint is None or constraint(state)):
+                        seen.add(fp)
+                        new[ai] += 1
+                    trace.append(Step(Label(spec.actions[ai].name, params), state))
+                    bad = first_bad(state) or (step_bad is not None and step_bad(prev, state, ai))  # TLC's order
+                if bad:
+                    verdict, violated, bad_trace, bad_walk = VIOLATION, bad, trace, w
+                if len(trace) > len(deepest):
+                    deepest = trace
+                if progress:
+                    progress.tick(len(seen), generated, len(deepest), 0, f"{run:,} of {walks:,} walks done")
+                if bad_trace is not None:
+                    break
+    except KeyboardInterrupt:  # Ctrl-C: the figures so far, the walk under way too (it said "interrupted" alone)
+        if progress:
+            progress.tick(len(seen), generated, max(len(deepest), len(trace)), 0,
+                          f"{run - 1:,} of {walks:,} walks done, walk {run:,} at depth {len(trace):,}")
+        raise
     result.verdict, result.violated = verdict, violated
     result.trace = bad_trace
     result.distinct_states, result.states_generated, result.depth = len(seen), generated, len(deepest)

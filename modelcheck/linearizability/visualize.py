@@ -112,5 +112,6 @@ def render_html(result: LinearizabilityResult, title: str = "Linearizability che
 def write_html(result: LinearizabilityResult, path: str | Path, title: str = "Linearizability check") -> Path:
     """Write the page; returns its path."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_html(result, title))
     return path

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from modelcheck.engine.explain import compact
-from modelcheck.engine.graph import StateGraph
+from modelcheck.engine.graph import BrokenStep, StateGraph
 from modelcheck.engine.lanes import lane_order
 from modelcheck.engine.result import Step, shown_state
 from modelcheck.output.dot import quoted
@@ -193,11 +193,16 @@ def state_text(spec: Spec, state: Any, width: int = 48) -> str:
     return "\n".join(lines)
 
 
-def graph_dot(g: StateGraph, path: Sequence[int] = (), bad: int | None = None) -> str:
-    """The state graph in DOT; the edges along ``path`` and the state ``bad`` are drawn in red."""
+def graph_dot(g: StateGraph, path: Sequence[int] = (), bad: int | None = None,
+              broken: BrokenStep | None = None) -> str:
+    """The state graph in DOT; the edges along ``path`` and the state ``bad`` are drawn in red, and so are the
+    path to the step ``broken`` that breaks an action invariant and that step, marked with the invariant's name
+    (to a dashed box where it leaves the constraint)."""
     assert g.states is not None, "explore(..., keep_states=True) for pictures"
     spec = g.spec
-    on_path = set(zip(path, path[1:]))
+    step_path = [i for i, _ in g.path_to(broken.source)] if broken is not None else []
+    on_path = set(zip(path, path[1:])) | set(zip(step_path, step_path[1:]))
+    marked = set(path) | set(step_path)
     out = [
         "digraph states {",
         '  graph [rankdir=TB, fontname="Helvetica"];',
@@ -211,17 +216,29 @@ def graph_dot(g: StateGraph, path: Sequence[int] = (), bad: int | None = None) -
             style.append('penwidth=2, color="#2c6fbb"')
         if i == bad:
             style.append('style="rounded,filled", fillcolor="#f8d0d0", color="#c00000", penwidth=2')
-        elif i in path:
+        elif i in marked:
             style.append('style="rounded,filled", fillcolor="#fde8e8"')
         out.append(
             f"  n{i} [label={quoted(f'#{i}' + chr(10) + state_text(spec, s))}{', ' if style else ''}"
             f"{', '.join(style)}];"
         )
+    red = ', color="#c00000", fontcolor="#c00000", penwidth=2.2'
     for i in range(len(g)):
         for j, lid in g.edges(i):
+            if broken is not None and (i, j, g.labels[lid]) == (broken.source, broken.target, broken.label):
+                continue  # drawn below, marked
             lab = spec.show_label(g.labels[lid])
-            extra = ', color="#c00000", fontcolor="#c00000", penwidth=2.2' if (i, j) in on_path else ""
+            extra = red if (i, j) in on_path else ""
             out.append(f"  n{i} -> n{j} [label={quoted(lab)}{extra}];")
+    if broken is not None:
+        target = f"n{broken.target}"
+        if broken.target < 0:
+            target = "cut"
+            text = "outside the constraint" + chr(10) + state_text(spec, broken.state)
+            out.append(f'  cut [label={quoted(text)}, style="rounded,dashed", color="#c00000"];')
+        lab = f"{spec.show_label(broken.label)}{chr(10)}breaks {broken.invariant}"
+        out.append(f'  n{broken.source} -> {target} [label={quoted(lab)}, color="#c00000", fontcolor="#c00000", '
+                   'style=bold, penwidth=3];')
     out.append("}")
     return "\n".join(out) + "\n"
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from modelcheck.cli.common import UsageError, output_folder, positive
+from modelcheck.cli.common import UsageError, output_file, output_folder, positive
 
 if TYPE_CHECKING:  # the pipeline loads Z3 and numpy: only when infer runs, not for every paxraft command
     from proofs.infer.pipeline import Report
@@ -54,8 +54,8 @@ def run(args: argparse.Namespace) -> int:
     positive("--max-steps", args.max_steps)
     if args.cti_dir is not None:
         output_folder(args.cti_dir, "--cti-dir")
-    if args.out and Path(args.out).is_dir():
-        raise UsageError(f"--out {args.out}: is a directory")
+    if args.out is not None:
+        output_file(args.out, "--out")
     from proofs.infer.language import write_invariant
     from proofs.infer.pipeline import infer
 
@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         f"inductive, implies {', '.join(problem.system.safety)}: {len(rep.conjuncts)} conjuncts in {rep.seconds:.1f}s"
     )
     if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)  # checked before the run (output_file)
         Path(args.out).write_text(text)
         print(f"written: {args.out} (check it: paxraft prove {args.spec} --invariant {args.out})")
     return 0

@@ -5,9 +5,10 @@ tests/test_cli_errors.py runs every check mode on it and expects exit 130 with t
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
-from spec.core import Eventually, Spec, Temporal, action, invariant
+from spec.core import Eventually, Spec, Temporal, action, action_invariant, invariant
 
 
 class S(NamedTuple):
@@ -47,3 +48,41 @@ class Grid(Spec):
 
     def bounds(self) -> dict[str, int]:
         return {"limit": self.limit, "stop_after": self.stop_after}
+
+
+class Line(NamedTuple):
+    x: int
+
+
+class Blocks(Spec):
+    """x counts up to 1,000; the step from x = ``at`` waits, as a slow action (``slow='action'``) or a slow action
+    invariant (``slow='step'``) would, until a real Ctrl-C: it writes a line to the pipe ``pipes``/ready (the test
+    waits for it), then opens the pipe ``pipes``/hold, which no one ever writes. A file as the trigger, never a
+    sleep: the test signals once the spec waits, on any machine."""
+
+    name = "blocks"
+    variables = ("x",)
+
+    def __init__(self, at: int = 200, pipes: str = "", slow: str = "action") -> None:
+        self.at, self.pipes, self.slow = at, pipes, slow
+        super().__init__()
+
+    def init_states(self) -> list[Line]:
+        return [Line(0)]
+
+    def wait_at(self, s: Line, here: str) -> None:
+        if s.x == self.at and self.pipes and self.slow == here:
+            with open(Path(self.pipes) / "ready", "w") as ready:
+                ready.write("waiting\n")
+            with open(Path(self.pipes) / "hold") as hold:  # blocks: no writer, ever
+                hold.read()
+
+    @action()
+    def Inc(self, s: Line) -> Line | None:
+        self.wait_at(s, "action")
+        return Line(s.x + 1) if s.x < 1_000 else None
+
+    @action_invariant
+    def Up(self, s: Line, t: Line) -> bool:
+        self.wait_at(s, "step")
+        return t.x > s.x

@@ -207,12 +207,19 @@ class Session:
         if len(params) != len(act.param_names):
             raise PathError(f"{where}: {name} takes {len(act.param_names)} parameter(s) "
                             f"({', '.join(act.param_names)}), got {len(params)}")
+        offered = []
         for cand in act.enumerate(state):
             if tuple(cand) == params:
                 nxt = act.step(state, *cand)
                 if nxt is None:
                     break
                 return Step(Label(name, tuple(cand)), nxt)
+            offered.append(tuple(cand))
+        else:  # not among the parameters the action enumerates there: not a step it would even try
+            some = ", ".join(segment(Label(name, p)) for p in offered[:3]) + (", ..." if len(offered) > 3 else "")
+            raise PathError(f"{where}: {clip(text, 200)} is not among {name}'s parameters in the state reached after "
+                            f"step {n - 1} ({f'it offers {some}' if some else 'it offers none'}): this path is not a "
+                            "behaviour of the spec")
         raise PathError(f"{where}: {clip(text, 200)} is not enabled in the state reached after step {n - 1}: "
                         "this path is not a behaviour of the spec")
 
