@@ -106,15 +106,19 @@ class CheckpointCoordination(Spec):
 
     # Next, in the text's order
 
-    @action(each_node)
-    def NodeFailure(self, s: CCState, n: int) -> CCState:
-        """A node fails, losing its volatile state (enabled whether it is up or not, as in the text)."""
-        return s._replace(IsNodeUp=_set(s.IsNodeUp, n, False), Leader=NO if n == s.Leader else s.Leader,
-                          ExecutionCounter=_set(s.ExecutionCounter, n, MIN_LOG_INDEX),
+    @staticmethod
+    def _volatile(s: CCState, n: int, up: bool, counter: int, **others: Any) -> CCState:
+        """Node n goes down or comes up: its volatile state reset (what NodeFailure and NodeRecovery both set)."""
+        return s._replace(IsNodeUp=_set(s.IsNodeUp, n, up), ExecutionCounter=_set(s.ExecutionCounter, n, counter),
                           LastVotePayload=_set(s.LastVotePayload, n, MIN_LOG_INDEX),
                           CurrentLease=_set(s.CurrentLease, n, NO_LEASE),
                           CanTakeCheckpoint=_set(s.CanTakeCheckpoint, n, False),
-                          IsTakingCheckpoint=_set(s.IsTakingCheckpoint, n, False))
+                          IsTakingCheckpoint=_set(s.IsTakingCheckpoint, n, False), **others)
+
+    @action(each_node)
+    def NodeFailure(self, s: CCState, n: int) -> CCState:
+        """A node fails, losing its volatile state (enabled whether it is up or not, as in the text)."""
+        return self._volatile(s, n, False, MIN_LOG_INDEX, Leader=NO if n == s.Leader else s.Leader)
 
     @action(each_node)
     def NodeRecovery(self, s: CCState, n: int) -> CCState | None:
@@ -123,12 +127,7 @@ class CheckpointCoordination(Spec):
             return None
         ckpt_log, counter = s.LatestCheckpoint
         log = ckpt_log[: counter - 1] + s.ReplicatedLog[n][counter - 1:]
-        return s._replace(IsNodeUp=_set(s.IsNodeUp, n, True), ReplicatedLog=_set(s.ReplicatedLog, n, log),
-                          ExecutionCounter=_set(s.ExecutionCounter, n, counter),
-                          LastVotePayload=_set(s.LastVotePayload, n, MIN_LOG_INDEX),
-                          CurrentLease=_set(s.CurrentLease, n, NO_LEASE),
-                          CanTakeCheckpoint=_set(s.CanTakeCheckpoint, n, False),
-                          IsTakingCheckpoint=_set(s.IsTakingCheckpoint, n, False))
+        return self._volatile(s, n, True, counter, ReplicatedLog=_set(s.ReplicatedLog, n, log))
 
     @action(each_pair)
     def NetworkFailure(self, s: CCState, src: int, dst: int) -> CCState | None:
