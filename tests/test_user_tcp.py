@@ -38,7 +38,7 @@ def test_counts_are_tlcs_with_its_action_constraint_and_without_those_actions() 
                                   (NoOpen(), (1_182, 3_858, 14), (598, 1_952, 14))):
         r = check(spec, check_deadlock=spec.name == "MCtcp")  # TLC counts a discarded step as a successor
         assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", *counts)
-        r = check(spec, symmetry=True)
+        r = check(spec, symmetry=True, trust_symmetry=spec.name != "MCtcp")  # one permute, verified once
         assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", *reduced)
 
 
