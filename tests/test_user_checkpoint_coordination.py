@@ -19,7 +19,8 @@ WRONG = load_user_spec(f"{FILE}:IncorrectlyOptimized")
 
 # TLC 2.20 -workers 1, SYMMETRY NodeSymmetry (tests/user_specs/CheckpointCoordination):
 #   MCCheckpointCoordination.cfg (3 nodes, MaxLog 3) 901,692 distinct / 23,112,567 generated / depth 29 (TLC: 9
-#     minutes here; paxraft --symmetry the same three counts in 1,149 CPU s, too long for these tests); MCCheckpointCoordinationSmall.cfg (MaxLog 2) 34,380 / 850,261 / 20,
+#     minutes here; paxraft --symmetry the same three counts in 1,149 CPU s, too long for these tests);
+#     MCCheckpointCoordinationSmall.cfg (MaxLog 2) 34,380 / 850,261 / 20,
 #     MCCheckpointCoordinationTwoNodesLog3.cfg 3,482 / 44,354 / 23, MCCheckpointCoordinationTwoNodes.cfg (MaxLog 2)
 #     486 / 5,907 / 15;
 #   MCCheckpointCoordinationFailure.cfg: "Invariant SafetyInvariant is violated", 12 states, 88,152 distinct and
