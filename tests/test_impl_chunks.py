@@ -21,7 +21,7 @@ from impl.runtime import cluster
 from impl.runtime.chunks import SPOOL, Assembler, Outgoing, enqueue
 from impl.runtime.peers import NONCE, challenge, hello, proof
 from tests.test_impl_cluster import kill
-from tests.test_impl_server_limits import rss_mb
+from tests.test_impl_server_limits import closed_by_server, rss_mb
 
 SNAP = int(MsgType.InstallSnapshotRequest)
 
@@ -427,21 +427,6 @@ def _peer_connection(port: int, secret: bytes, me: int, acceptor: int) -> socket
     return s
 
 
-def _closed(s: socket.socket, within: float) -> bool:
-    """Whether the node closes ``s`` within ``within`` s (what it sent to "node 1" before, its votes, is read past)."""
-    deadline = time.monotonic() + within
-    s.settimeout(within)
-    try:
-        while time.monotonic() < deadline:
-            if s.recv(65536) == b"":
-                return True
-    except ConnectionResetError:
-        return True
-    except TimeoutError:
-        return False
-    return False
-
-
 def test_an_authenticated_peer_declaring_a_frame_above_the_peer_limit_is_refused_at_once(tmp_path):
     """A peer that passed the handshake (it knows the secret) declares a 1 GiB frame and sends it slowly: the node
     refuses the length at once, with one line, and closes; it does not buffer what comes (memory measured). Before
@@ -470,7 +455,7 @@ def test_an_authenticated_peer_declaring_a_frame_above_the_peer_limit_is_refused
             assert time.monotonic() < deadline, node_log.read_text()[-2000:]
             time.sleep(0.05)
         grown = rss_mb(pid) - before
-        assert all(_closed(s, 20.0) for s in socks)
+        assert all(closed_by_server(s, 20.0) for s in socks)
         for s in socks:
             s.close()
         assert grown < 12, f"the node grew by {grown:.1f} MB for 8 peers declaring 1 GiB frames (24 MiB sent)"
@@ -499,7 +484,7 @@ def test_a_live_node_ignores_a_transfer_of_an_older_term_and_refuses_a_tampered_
         s = _peer_connection(port, secret, 1, 2)
         with contextlib.suppress(OSError):  # (closed while we were still sending)
             s.sendall(b"".join(encode_frame(encode_message(c), secret) for c in old + tampered))
-        assert _closed(s, 20.0)
+        assert closed_by_server(s, 20.0)
         s.close()
         log = (d / "node-2" / "node.log").read_text()
         refused = [ln for ln in log.splitlines() if "does not match its digest" in ln]
