@@ -184,6 +184,27 @@ def test_a_newer_snapshot_than_the_log_records_is_adopted(tmp_path):
     assert WAL(tmp_path).load() == (HardState(2, 1), Snapshot(12, 2, b"s12"), entries[12:])
 
 
+def test_an_adopted_snapshot_is_recorded_so_the_log_stays_loadable(tmp_path):
+    """A leader's snapshot past the log's end (index 15, the log ending at 10) installed, then a kill before its
+    record: adopted at the next load, and entries appended after it (16 on). The log did not record the adoption,
+    so the load after said 'entries start at index 16 but the log ends at 10' and the node could not start again
+    (a fresh clone's test_transfer_cluster, 2026-12-05 18:50: node 1's snapshot 182 over a log ending at 158)."""
+    fill(tmp_path, n=10)
+    newer = tmp_path / "newer"
+    w = WAL(newer, create=True)
+    w.load()
+    w.save(Ready(snapshot=Snapshot(15, 2, b"s15")))
+    w.sync()
+    w.close()
+    (tmp_path / "snapshot.bin").write_bytes((newer / "snapshot.bin").read_bytes())
+    w = WAL(tmp_path)
+    assert w.load() == (HardState(2, 1), Snapshot(15, 2, b"s15"), [])
+    w.save(Ready(entries_from=16, entries=[Entry(2, b"e16"), Entry(2, b"e17")]))
+    w.sync()
+    w.close()
+    assert WAL(tmp_path).load() == (HardState(2, 1), Snapshot(15, 2, b"s15"), [Entry(2, b"e16"), Entry(2, b"e17")])
+
+
 def test_compaction_rewrites_the_log_the_writes_left_without_rereading_it(tmp_path):
     """The log rewritten by save_snapshot is what the records written so far amount to (tracked by save, not
     re-read): truncating overwrites, hard states, a snapshot received from a leader, two compactions."""

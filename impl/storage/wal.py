@@ -304,12 +304,14 @@ class WAL:
             self._rewrite()
             return None, None, []
         direct = _sync_failure(self.dir, self.boot)
-        good, n, torn = self._scan(trace_size, direct)
-        if self.format == 1 or direct:
+        good, n, torn, adopted = self._scan(trace_size, direct)
+        if self.format == 1 or direct or adopted:
             # (direct: what the disk holds goes to a new file, so that no page of the old one, in the cache and
-            # never written, is read or written around again)
-            log.warning("%s: %s; rewriting it", self.path, "format 1 log read intact" if self.format == 1 else
-                        "read as the disk holds it after a failed fdatasync")
+            # never written, is read or written around again; adopted: a snapshot.bin the log did not record yet
+            # is recorded, else entries appended after it, past the log's old end, made a log no load could read)
+            why = ("format 1 log read intact" if self.format == 1 else "read as the disk holds it after a failed "
+                   "fdatasync" if direct else f"snapshot.bin at index {self._snap_rec[0]} adopted (not yet recorded)")
+            log.warning("%s: %s; rewriting it", self.path, why)
             self._rewrite()
             (self.dir / SYNC_FAILED).unlink(missing_ok=True)
             return self._hs, self._snap, list(self._entries)
@@ -335,22 +337,23 @@ class WAL:
         (self.dir / SYNC_FAILED).unlink(missing_ok=True)  # (of an earlier boot, if any: the disk's log was judged)
         return self._hs, self._snap, list(self._entries)
 
-    def _scan(self, trace_size: int | None = None, direct: bool = False) -> tuple[int, int, int]:
+    def _scan(self, trace_size: int | None = None, direct: bool = False) -> tuple[int, int, int, bool]:
         """Replay the log into memory and cross-check the snapshot; (end of the last good record, file size,
-        bytes of a torn tail after it: 0 when only zero padding follows). ``trace_size``: see :meth:`load`;
+        bytes of a torn tail after it: 0 when only zero padding follows, whether a snapshot.bin newer than the log's
+        record was adopted). ``trace_size``: see :meth:`load`;
         ``direct``: read the log as the disk holds it (:func:`_sync_failure`)."""
         buf = self._read_log(direct)
-        good, n = self._replay_all(buf)
+        good, n, adopted = self._replay_all(buf)
         cut = self._unflushed(good, trace_size) if trace_size is not None else good
         last = self._offset + len(self._entries)
         if cut < good:
-            good, _ = self._replay_all(buf[:cut], prefix=True)
+            good, _, adopted = self._replay_all(buf[:cut], prefix=True)
             last = self._offset + len(self._entries)
             self._commit = self._synced_commit = min(self._commit, last)  # (the dropped write may have moved it)
         if self._commit > last:
             raise WALError(f"{self.path}: the log ends at index {last} but index {self._commit} was recorded "
                            f"as committed (entries lost)")
-        return good, n, 0 if buf.count(0, good) == n - good else n - good
+        return good, n, 0 if buf.count(0, good) == n - good else n - good, adopted
 
     def _read_log(self, direct: bool = False) -> bytes:
         """The log file's bytes, once its size is plausible for its header (a wal.log of 1 TiB of zeros, a sparse
@@ -412,7 +415,7 @@ class WAL:
             return start
         return good
 
-    def _replay_all(self, buf: bytes, prefix: bool = False) -> tuple[int, int]:
+    def _replay_all(self, buf: bytes, prefix: bool = False) -> tuple[int, int, bool]:
         """Replay ``buf`` (the log file, or a prefix of it) into memory; (end of the last good record, size)."""
         self._offset, self._entries, self._hs, self._snap, self._snap_rec = 0, [], None, None, None
         self._mark, self._after_mark, self._owner_rec = None, False, None
@@ -430,8 +433,7 @@ class WAL:
             self._synced_commit = self._commit
             good = self._scan_v2(buf, min(self._synced, n) if prefix else self._synced)
         self._check_owner()
-        self._check_snapshot()
-        return good, n
+        return good, n, self._check_snapshot()
 
     def _check_owner(self) -> None:
         rec, want = self._owner_rec, self.owner
@@ -545,8 +547,8 @@ class WAL:
         else:
             raise ValueError(f"unknown record type {typ}")
 
-    def _check_snapshot(self) -> None:
-        """The snapshot file against the log's last snapshot record."""
+    def _check_snapshot(self) -> bool:
+        """The snapshot file against the log's last snapshot record; whether a newer file was adopted."""
         snap, crc, owner = self._read_snapshot()
         if snap is not None and owner is not None and self.owner is not None and owner[0] != self.owner[0]:
             raise WALError(f"{self.snap_path}: a snapshot of another cluster (written by its node {owner[1]}; its "
@@ -569,8 +571,10 @@ class WAL:
                                f"does not record, and is not this node's ({whose}): not adopted (recover the node "
                                f"from its peers)")
             self._cut(snap.index, snap.term)
-            self._snap_rec = (snap.index, snap.term, crc)
-            self._snap = snap
+            newer = rec is None or snap.index > rec[0]
+            self._snap_rec, self._snap = (snap.index, snap.term, crc), snap
+            return newer
+        return False
 
     def _put(self, first: int, new: list[Entry]) -> None:
         """Entries written at ``first``: they replace whatever the log had from there on."""
@@ -821,7 +825,7 @@ def check(directory: str | os.PathLike[str], owner: tuple[bytes, int] | None = N
         if not w.path.is_file():
             raise WALError(f"{w.path}: not a file{' (a symbolic link to nothing)' if not w.path.exists() else ''}")
         size = w.path.stat().st_size
-        _, _, rep.torn_bytes = w._scan(direct=_sync_failure(w.dir, w.boot))
+        _, _, rep.torn_bytes, _ = w._scan(direct=_sync_failure(w.dir, w.boot))
         why = w.trace_lost(*trace) if trace else None
         if why is not None:
             raise WALError(why)
