@@ -21,7 +21,7 @@ from impl.runtime import cluster
 from impl.runtime.chunks import SPOOL, Assembler, Outgoing, enqueue
 from impl.runtime.peers import NONCE, challenge, hello, proof
 from tests.test_impl_cluster import kill
-from tests.test_impl_server_limits import closed_by_server, rss_mb
+from tests.test_impl_server_limits import closed_by_server, grown_once_refused, rss_mb
 
 SNAP = int(MsgType.InstallSnapshotRequest)
 
@@ -450,14 +450,7 @@ def test_an_authenticated_peer_declaring_a_frame_above_the_peer_limit_is_refused
             except OSError:
                 pass  # closed while we were still sending: what we want
             socks.append(s)
-        deadline = time.monotonic() + 60
-        while node_log.read_text().count(refusal) < 8:
-            assert time.monotonic() < deadline, node_log.read_text()[-2000:]
-            time.sleep(0.05)
-        grown = rss_mb(pid) - before
-        assert all(closed_by_server(s, 20.0) for s in socks)
-        for s in socks:
-            s.close()
+        grown = grown_once_refused(node_log, refusal, 8, pid, before, socks)
         assert grown < 12, f"the node grew by {grown:.1f} MB for 8 peers declaring 1 GiB frames (24 MiB sent)"
         assert node_log.read_text().count(refusal) == 8  # one line each
     finally:

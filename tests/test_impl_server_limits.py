@@ -60,6 +60,21 @@ def closed_by_server(s: socket.socket, within: float) -> bool:
     return False
 
 
+def grown_once_refused(node_log: Path, refusal: str, count: int, pid: int, before: float,
+                       socks: list[socket.socket]) -> float:
+    """MB the node grew from ``before`` once ``node_log`` holds ``count`` lines of ``refusal`` (the node has read
+    every declared length: a sleep of 0.3 s was the sync), each of ``socks`` closed by the node, then by us."""
+    deadline = time.monotonic() + 60
+    while node_log.read_text().count(refusal) < count:
+        assert time.monotonic() < deadline, f"{count} refusals not logged within 60 s: {node_log.read_text()[-2000:]}"
+        time.sleep(0.05)
+    grown = rss_mb(pid) - before
+    assert all(closed_by_server(s, 20.0) for s in socks)
+    for s in socks:
+        s.close()
+    return grown
+
+
 def test_a_huge_frame_before_the_hello_is_refused_without_buffering_it(node):
     d, port, pid, _ = node
     node_log, refusal = d / "node-1" / "node.log", "frame length 67108864 outside 32..1024"
@@ -75,14 +90,7 @@ def test_a_huge_frame_before_the_hello_is_refused_without_buffering_it(node):
         except OSError:
             pass  # closed by the node while we were still sending: what we want
         socks.append(s)
-    deadline = time.monotonic() + 60  # the node has read every declared length (a sleep of 0.3 s was the sync)
-    while node_log.read_text().count(refusal) < refused_before + 8:
-        assert time.monotonic() < deadline, "the node did not refuse the 8 frame lengths within 60 s"
-        time.sleep(0.05)
-    grown = rss_mb(pid) - before
-    assert all(closed_by_server(s, 20.0) for s in socks)
-    for s in socks:
-        s.close()
+    grown = grown_once_refused(node_log, refusal, refused_before + 8, pid, before, socks)
     assert grown < 12, f"the node grew by {grown:.1f} MB for 8 unauthenticated connections (32 MiB sent)"
 
 

@@ -171,16 +171,22 @@ def test_a_snapshot_file_of_another_state_is_refused(tmp_path):
         WAL(tmp_path).load()
 
 
+def _install_unlogged(d, snap: Snapshot) -> None:
+    """``d``'s snapshot.bin replaced by ``snap`` (written by a scratch log), with no record of it in ``d``'s log: a
+    kill after a leader's snapshot was installed but before its log record was written."""
+    scratch = d / "newer"
+    w = WAL(scratch, create=True)
+    w.load()
+    w.save(Ready(snapshot=snap))
+    w.sync()
+    w.close()
+    (d / "snapshot.bin").write_bytes((scratch / "snapshot.bin").read_bytes())
+
+
 def test_a_newer_snapshot_than_the_log_records_is_adopted(tmp_path):
     """A crash after the leader's snapshot was installed but before its log record was synced."""
     entries = fill(tmp_path)
-    newer = tmp_path / "newer"
-    w = WAL(newer, create=True)
-    w.load()
-    w.save(Ready(snapshot=Snapshot(12, 2, b"s12")))
-    w.sync()
-    w.close()
-    (tmp_path / "snapshot.bin").write_bytes((newer / "snapshot.bin").read_bytes())
+    _install_unlogged(tmp_path, Snapshot(12, 2, b"s12"))
     assert WAL(tmp_path).load() == (HardState(2, 1), Snapshot(12, 2, b"s12"), entries[12:])
 
 
@@ -190,13 +196,7 @@ def test_an_adopted_snapshot_is_recorded_so_the_log_stays_loadable(tmp_path):
     so the load after said 'entries start at index 16 but the log ends at 10' and the node could not start again
     (a fresh clone's test_transfer_cluster, 2026-12-05 18:50: node 1's snapshot 182 over a log ending at 158)."""
     fill(tmp_path, n=10)
-    newer = tmp_path / "newer"
-    w = WAL(newer, create=True)
-    w.load()
-    w.save(Ready(snapshot=Snapshot(15, 2, b"s15")))
-    w.sync()
-    w.close()
-    (tmp_path / "snapshot.bin").write_bytes((newer / "snapshot.bin").read_bytes())
+    _install_unlogged(tmp_path, Snapshot(15, 2, b"s15"))
     w = WAL(tmp_path)
     assert w.load() == (HardState(2, 1), Snapshot(15, 2, b"s15"), [])
     w.save(Ready(entries_from=16, entries=[Entry(2, b"e16"), Entry(2, b"e17")]))
