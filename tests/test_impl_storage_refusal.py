@@ -255,6 +255,42 @@ def test_a_pid_file_being_rewritten_is_never_read_empty(tmp_path):
     assert seen == {os.getpid()}
 
 
+_HALF_DEAD = """
+import ctypes, sys, threading, time
+from pathlib import Path
+from impl.runtime.cluster import lock_node
+lock_node(Path(sys.argv[1]))
+threading.Thread(target=lambda: time.sleep(float(sys.argv[2]))).start()  # holds the process, and so its files
+print("locked", flush=True)
+ctypes.CDLL(None).pthread_exit(None)  # the main thread ends first: a zombie while the other still runs
+"""
+
+
+def test_a_killed_nodes_lock_is_waited_for_while_its_last_threads_end(tmp_path):
+    """A node killed with SIGKILL shows as a zombie while its other threads are still closing its files: `pid_of`
+    already says no node runs, but the folder's lock is still held for a moment. `recover-node` right after the
+    kill refused with "node 3 is running" (a fresh clone's CI, test_impl_chunks, 2026-12-05); a restarted node
+    would have refused the same way. Reproduced here with a process whose main thread ends before its other."""
+    home = tmp_path / "node-1"
+    home.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", _HALF_DEAD, str(home), "1.5"], cwd=cluster.ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        deadline = time.monotonic() + 10
+        while cluster._pid_in(home / cluster.LOCK) is not None:  # the main thread a zombie: "not running"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert holder.poll() is None  # the process is still there, its other thread holding the lock
+        began = time.monotonic()
+        fd = cluster.lock_node(home)  # waits for the release instead of refusing
+        assert holder.poll() is not None and time.monotonic() - began > 0.2
+        os.close(fd)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_a_second_process_for_a_running_node_refuses_to_start(tmp_path):
     """Two processes for one node (a second `cluster start` racing the first, a node started by hand) both
     started: both listened on its port (SO_REUSEPORT), each answered votes from its own memory (the node could

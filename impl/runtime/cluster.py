@@ -270,18 +270,29 @@ LOCK = "lock"
 kill -9 too), holding its pid and start time as the pid file does."""
 
 
+LOCK_RELEASE_WAIT = 10.0  # seconds a dying holder may take to release a node folder's lock
+
+
 def lock_node(home: Path) -> int:
     """Take ``home``'s lock for this process (the open descriptor; the lock lasts until it is closed or the process
     ends). ClusterError when another process holds it: two processes of one node would each answer votes from
     their own memory (a node voting twice in a term) and append to one log."""
     fd = os.open(home / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        holder = _pid_in(home / LOCK)
-        raise ClusterError(f"{home}: in use by another process{f' (pid {holder})' if holder else ''}; "
-                           "one node folder takes one node process") from None
+    deadline = time.monotonic() + LOCK_RELEASE_WAIT
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            holder = _pid_in(home / LOCK)
+            # A holder that is no longer running is a killed process whose other threads are still closing its
+            # files (its main thread already a zombie): the lock is released within moments, so wait for it.
+            if holder is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+                continue
+            os.close(fd)
+            raise ClusterError(f"{home}: in use by another process{f' (pid {holder})' if holder else ''}; "
+                               "one node folder takes one node process") from None
     os.ftruncate(fd, 0)
     os.pwrite(fd, _pid_line(os.getpid()).encode(), 0)
     return fd
