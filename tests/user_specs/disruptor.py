@@ -149,8 +149,8 @@ class Disruptor(Spec):
         """Liveliness, ``\\A r \\in Readers : \\A i \\in 0..(MaxPublished - 1) : <>[](i \\in 0..P => Len(consumed[r])
         >= i + 1 /\\ consumed[r][i + 1] = i)``: one entry per reader and i (P is ``published`` in SPMC,
         AvailablePublishedSequence in MPMC)."""
-        def read_it(s: Any, r: int, i: int) -> bool:
-            return not 0 <= i <= self._readable(s) or (len(s.consumed[r]) >= i + 1 and s.consumed[r][i] == i)
+        def read_it(s: Any, r: int, i: int) -> bool:  # P => Q as Q \/ ~P: Q is cheap, P (in MPMC a CHOOSE) is not
+            return (len(s.consumed[r]) >= i + 1 and s.consumed[r][i] == i) or not 0 <= i <= self._readable(s)
 
         return {f"Liveliness(r{r + 1},{i})": EventuallyAlways(
                     lambda s, r=r, i=i: read_it(s, r, i), f"<>[]({i} published => consumed[r{r + 1}][{i + 1}] = {i})")
