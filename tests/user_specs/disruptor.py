@@ -381,3 +381,17 @@ class WriterLaps(SPMC):
         if s.pc[w] != ADVANCE or min(s.read) < nxt - self.Size - 1:
             return None
         return s._replace(ringbuffer=write(s.ringbuffer, nxt % self.Size, w, nxt), pc=put(s.pc, w, ACCESS))
+
+
+class LazyReader(SPMC):
+    """Reader r1's EndRead is not fair: it may stay in a slot for ever, and what is published after it is never read
+    by it (the writer, a full cycle ahead, waits too). Disruptor_SPMC_UnfairEnd.tla with ``Lazy = r1``."""
+
+    variant = "lazy-reader"
+    rule = "Fairness leaves out WF_vars(EndRead(r1))"
+    breaks = "Liveliness(r1,1)"
+    failing_bounds = CFG
+    trace_length = 13  # then stuttering; TLC: 14 steps then stuttering, its search stopped at 1,201 distinct
+
+    def fairness(self) -> list:
+        return [f for f in super().fairness() if f != WF("EndRead", r=0)]
