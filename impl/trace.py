@@ -25,7 +25,7 @@ from typing import Any
 
 from impl.raft.tracing import LineFormatter
 from impl.storage.records import HEAD, REC, cut_short, problem, record, write_all
-from spec.trace_format import COMPACT_MAGIC, FORMAT, VERSION
+from spec.trace_format import BOOT_ACTIONS, COMPACT_MAGIC, FORMAT, VERSION
 
 
 def header(node: int, nodes: Iterable[int], **fields: Any) -> dict[str, Any]:
@@ -718,7 +718,7 @@ def expand_logs(events: Iterable[dict[str, Any]]) -> Iterator[tuple[dict[str, An
     for ev in events:
         lj = ev["state"]["log"]
         cur = logs.setdefault(ev["node"], [])
-        if ev["action"] in ("Init", "Restart"):
+        if ev["action"] in BOOT_ACTIONS:
             cur = logs[ev["node"]] = []
         if "snapshot" in lj:
             idx, term = lj["snapshot"]

@@ -54,6 +54,34 @@ _REJOINING, _TARGET, _REBUILDS = 13, 14, 15
 NO_TARGET = (0, 0)
 
 
+def floor_reads(servers: int) -> int:
+    """How many peers' terms a rebuild must read: ``n - quorum + 1`` (``impl.raft.rejoin.rebuilt_hard_state``)."""
+    return servers - (servers // 2 + 1) + 1
+
+
+def vote_floor(s: RaftState, i: int, peers: tuple[int, ...]) -> tuple[int, int]:
+    """(currentTerm, votedFor) of server i rebuilt from the terms of ``peers``: the highest, voted in for itself."""
+    return max(s.currentTerm[j] for j in peers), i
+
+
+def rebuilt(spec: Raft, s: RaftState, i: int, term: int, vote: int) -> dict[str, Any]:
+    """raft.tla's variables once server i is rebuilt from empty storage with hard state (term, vote): its log,
+    commitIndex and volatile state emptied (``s.but``'s arguments; this spec's and the audit's Rebuild)."""
+    return {
+        "allLogs": spec.NextAllLogs(s),
+        "currentTerm": EXCEPT(s.currentTerm, i, term),
+        "votedFor": EXCEPT(s.votedFor, i, vote),
+        "log": EXCEPT(s.log, i, ()),
+        "state": EXCEPT(s.state, i, FOLLOWER),
+        "commitIndex": EXCEPT(s.commitIndex, i, 0),
+        "votesResponded": EXCEPT(s.votesResponded, i, EMPTY),
+        "votesGranted": EXCEPT(s.votesGranted, i, EMPTY),
+        "voterLog": EXCEPT(s.voterLog, i, EMPTY),
+        "nextIndex": EXCEPT(s.nextIndex, i, spec._ones),
+        "matchIndex": EXCEPT(s.matchIndex, i, spec._zeros),
+    }
+
+
 class RebuildState(RaftState):
     """raft.tla's variables, then ``rejoining``, ``rejoinTarget`` and ``rebuilds``."""
 
@@ -104,7 +132,7 @@ class RaftRebuild(Raft):
         super().__init__(servers=servers, values=values, max_term=max_term, max_log=max_log, max_copies=max_copies,
                          max_in_flight=max_in_flight, no_history=no_history)
         self.MaxRebuilds = max_rebuilds
-        self._reads = self.floor_peers(servers - (servers // 2 + 1) + 1)  # rebuilt_hard_state's n - quorum + 1
+        self._reads = self.floor_peers(floor_reads(servers))
         self._rebuild_params = tuple((i, p) for i in self.Server
                                      for p in combinations([j for j in self.Server if j != i], self._reads))
 
@@ -127,28 +155,17 @@ class RaftRebuild(Raft):
         """i's storage is lost and rebuilt empty from the terms of ``peers``: the vote floor, voted in."""
         if s.rebuilds >= self.MaxRebuilds or i in peers or len(set(peers)) != self._reads:
             return None
-        term, voted = self.RebuiltHardState(s, i, peers)
         put = self._except[i]
         return s.but(
-            allLogs=self.NextAllLogs(s),
-            currentTerm=EXCEPT(s.currentTerm, i, term),
-            votedFor=EXCEPT(s.votedFor, i, voted),
-            log=EXCEPT(s.log, i, ()),
-            state=EXCEPT(s.state, i, FOLLOWER),
-            commitIndex=EXCEPT(s.commitIndex, i, 0),
-            votesResponded=EXCEPT(s.votesResponded, i, EMPTY),
-            votesGranted=EXCEPT(s.votesGranted, i, EMPTY),
-            voterLog=EXCEPT(s.voterLog, i, EMPTY),
-            nextIndex=EXCEPT(s.nextIndex, i, self._ones),
-            matchIndex=EXCEPT(s.matchIndex, i, self._zeros),
+            **rebuilt(self, s, i, *self.RebuiltHardState(s, i, peers)),
             rejoining=put(s.rejoining, self.Gated()),
             rejoinTarget=EXCEPT(s.rejoinTarget, i, NO_TARGET),
             rebuilds=s.rebuilds + 1,
         )
 
     def RebuiltHardState(self, s: RebuildState, i: int, peers: tuple[int, ...]) -> tuple[int, int]:
-        """(currentTerm, votedFor) of a rebuilt server: the highest of the peers' terms, voted in (for itself)."""
-        return max(s.currentTerm[j] for j in peers), i
+        """(currentTerm, votedFor) of a rebuilt server: the vote floor."""
+        return vote_floor(s, i, peers)
 
     def Gated(self) -> int:
         """``rejoining[i]`` after a rebuild: 1, the gate is on."""

@@ -45,7 +45,7 @@ EXTENSION_ACTIONS = {
     "PreVote": True, "HandlePreVoteRequest": True, "HandlePreVoteResponse": True, "DropMessage": True,
     "ReadIndex": True, "TransferLeadership": True, "CheckQuorum": False, "CandidateStepDown": False,
     "CompactLog": True, "InstallSnapshot": True, "HandleInstallSnapshotRequest": False,
-    "AddServer": False, "RemoveServer": False, "StepDownRemoved": False,
+    "AddServer": False, "RemoveServer": False, "StepDownRemoved": False, "Rebuild": False,
 }
 #: each action's parameters (docs/trace-format.md's params columns): an event that gives another is refused
 ACTION_PARAMS: dict[str, tuple[str, ...]] = {
@@ -56,14 +56,17 @@ ACTION_PARAMS: dict[str, tuple[str, ...]] = {
                      "HandlePreVoteResponse", "DropMessage", "TransferLeadership", "InstallSnapshot",
                      "HandleInstallSnapshotRequest", "AddServer", "RemoveServer"), ("j",)),
     "HandleAppendEntriesRequest": ("j", "case"), "ClientRequest": ("v",), "ReadIndex": ("index",),
-    "CompactLog": ("index",),
+    "CompactLog": ("index",), "Rebuild": ("peers",),
 }
 #: the parameters an event of the action must give: the audit cannot read them off its message (a handler's
 #: and AppendEntries's ``j`` it can), nor search over them
 REQUIRED_PARAMS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("RequestVote", "TransferLeadership", "InstallSnapshot", "AddServer", "RemoveServer"), ("j",)),
-    "HandleAppendEntriesRequest": ("case",), "ClientRequest": ("v",), "CompactLog": ("index",),
+    "HandleAppendEntriesRequest": ("case",), "ClientRequest": ("v",), "CompactLog": ("index",), "Rebuild": ("peers",),
 }
+#: the events a boot starts with (the first after a header): Rebuild is the boot of a node rebuilt from empty
+#: storage (``cluster recover-node``)
+BOOT_ACTIONS = ("Init", "Restart", "Rebuild")
 #: the cases of HandleAppendEntriesRequest
 APPEND_CASES = ("reject", "return-to-follower", "accept")
 

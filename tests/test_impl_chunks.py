@@ -318,9 +318,9 @@ def test_a_follower_far_behind_a_compacted_log_catches_up_through_many_chunks(tm
     _audit(d, capsys)
 
 
-def test_a_wiped_follower_catches_up_through_many_chunks(tmp_path):
-    """The same for a follower rebuilt from empty storage (`recover-node`). (Not audited: its trace goes on past the
-    rebuild, which the audit reads as a Restart that lost the log, before and after this change.)"""
+def test_a_wiped_follower_catches_up_through_many_chunks(tmp_path, capsys):
+    """The same for a follower rebuilt from empty storage (`recover-node`); the audit explains the rebuild (its
+    ``Rebuild`` boot event, tests/test_audit_rebuild.py) and every event after it."""
     d = tmp_path
     cluster.start(d, 3, **SMALL)
     try:
@@ -330,6 +330,7 @@ def test_a_wiped_follower_catches_up_through_many_chunks(tmp_path):
         _catch_up_through_chunks(d, 3, acked)
     finally:
         cluster.stop(d)
+    _audit(d, capsys)
 
 
 def test_a_multipaxos_follower_far_behind_catches_up_through_many_chunks(tmp_path, capsys):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -149,7 +149,8 @@ class RaftNode(NodeBase):
                  rand: Callable[[int, int], int], hard_state: HardState | None = None,
                  entries: Iterable[Entry] = (), snapshot: Snapshot | None = None, boot: int = 0, clock: int = 0,
                  rules: Rules = NONE, describe: Callable[[bytes], str] = describe_value,
-                 tracer: Tracer | None = None, members: Iterable[int] | None = None) -> None:
+                 tracer: Tracer | None = None, members: Iterable[int] | None = None,
+                 rebuilt: Sequence[int] | None = None) -> None:
         self._init_base(node_id, nodes, config, rand, rules, describe, boot, clock)
         # the initial configuration (default: every node); the log's configuration entries change it
         self.initial_members = frozenset(self.nodes if members is None else members)
@@ -192,7 +193,10 @@ class RaftNode(NodeBase):
         self._completers: list[int] = []  # peers whose acknowledgement last completed a commit, latest first
         # _held's answer and what it was computed from: (_completers, voters, transferee, answer), by identity
         self._held_for: tuple[Any, ...] = (None, None, -1, ())
-        self._emit("Init" if fresh else "Restart", {})
+        if rebuilt is not None:  # the first boot after `cluster recover-node`, which read these peers' terms
+            self._emit("Rebuild", {"peers": sorted(rebuilt)})
+        else:
+            self._emit("Init" if fresh else "Restart", {})
 
     # -- configuration (dissertation 4.1: the latest configuration in the log, committed or not) -------
     def _load_config(self) -> None:

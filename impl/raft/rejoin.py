@@ -19,11 +19,31 @@ any ``n - quorum + 1`` of the peers.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from impl.raft.core import HardState, RaftNode
 from impl.raft.messages import Message, MsgType
 
 REJOINING = "rejoining"  # marker file in a node's folder while it rejoins (a restart keeps the gate)
 _VOTE_REQUESTS = frozenset({MsgType.RequestVoteRequest})
+_REBUILT = "rebuilt from "  # the marker's text until the node's trace shows its Rebuild (then it is emptied)
+
+
+def rebuilt_marker(peers: list[int]) -> str:
+    """The REJOINING marker's text that `recover-node` writes: the peers whose terms gave the vote floor."""
+    return _REBUILT + ",".join(map(str, sorted(peers))) + "\n"
+
+
+def rebuilt_peers(marker: Path) -> list[int] | None:
+    """The peers a rebuilt node's marker names while its trace has not shown the Rebuild yet (its boot is then a
+    ``Rebuild`` event, docs/trace-format.md); None: no marker, or an emptied one (a restart while rejoining)."""
+    try:
+        text = marker.read_text()
+    except FileNotFoundError:
+        return None
+    if not text.startswith(_REBUILT):
+        return None
+    return [int(x) for x in text[len(_REBUILT):].split(",")]
 
 
 def rebuilt_hard_state(node_id: int, n: int, peer_terms: list[int]) -> HardState:

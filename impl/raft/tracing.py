@@ -184,7 +184,8 @@ class LineFormatter:
             pass
         except TypeError:  # an unhashable parameter value: not cached
             key = ()
-        pj = ",".join([f'"{k}":{v}' if type(v) is int else f'"{k}":{_json_str(v)}' for k, v in params.items()])
+        pj = ",".join([f'"{k}":{v}' if type(v) is int else f'"{k}":{_json_str(v)}' if type(v) is str
+                       else f'"{k}":{json.dumps(v, separators=(",", ":"))}' for k, v in params.items()])  # (a list)
         text = f'"action":{_json_str(action)},"params":{{{pj}}}'
         if key and action != "ClientRequest":  # (its value differs every time)
             if len(self._heads) >= 4096:

@@ -31,7 +31,7 @@ import impl
 from impl.kv.client import KVClient
 from impl.kv.protocol import OK, REFUSED
 from impl.raft.core import HardState, Ready
-from impl.raft.rejoin import REJOINING, rebuilt_hard_state
+from impl.raft.rejoin import REJOINING, rebuilt_hard_state, rebuilt_marker
 from impl.runtime.chunks import CHUNK_BYTES, PEER_FRAME, check_sizes
 from impl.storage.wal import WAL, WALError
 from impl.storage.wal import check as wal_check
@@ -491,17 +491,23 @@ def _exited(directory: Path, node: int, pid: int, deadline: float) -> bool:
         time.sleep(0.02)
 
 
-def vote_floor(directory: Path, node: int) -> HardState:
-    """The hard state ``node`` is rebuilt with: the highest term in its peers' durable logs, read from their
-    folders (the cluster is local), voted for itself (impl.raft.rejoin); ClusterError when too few can be read."""
-    nodes = load(directory)["nodes"]
-    terms = []
-    for j in nodes:
+def peer_terms(directory: Path, node: int) -> dict[int, int]:
+    """The terms in the durable logs of ``node``'s peers that can be read, by peer (their folders: the cluster is
+    local)."""
+    out = {}
+    for j in load(directory)["nodes"]:
         rep = wal_check(directory / f"node-{j}" / "wal") if int(j) != node else None
         if rep is not None and rep.ok:
-            terms.append(rep.term)
+            out[int(j)] = rep.term
+    return out
+
+
+def vote_floor(directory: Path, node: int, terms: dict[int, int] | None = None) -> HardState:
+    """The hard state ``node`` is rebuilt with: the highest term in its peers' durable logs (``terms``, else read
+    now), voted for itself (impl.raft.rejoin); ClusterError when too few can be read."""
+    terms = peer_terms(directory, node) if terms is None else terms
     try:
-        return rebuilt_hard_state(node, len(nodes), terms)
+        return rebuilt_hard_state(node, len(load(directory)["nodes"]), list(terms.values()))
     except ValueError as exc:
         raise ClusterError(f"cannot rebuild node {node}: {exc} (repair or recover the others first)") from exc
 
@@ -513,7 +519,8 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path:
               "have forgotten its votes")  # (first: to stop a node for a command that then refuses helps no one)
     if pid_of(directory, node) is not None:
         raise RuntimeError(f"node {node} is running; stop it (or kill it) before recovering its storage")
-    floor = vote_floor(directory, node)
+    terms = peer_terms(directory, node)
+    floor = vote_floor(directory, node, terms)
     home = directory / f"node-{node}"
     moved = home / f"wal.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
     try:
@@ -523,7 +530,7 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path:
     try:
         if (home / "wal").exists():
             (home / "wal").rename(moved)
-        (home / REJOINING).write_text("")
+        (home / REJOINING).write_text(rebuilt_marker(list(terms)))  # (its first boot traces a Rebuild from them)
         init_node(directory, node, floor)
     finally:
         os.ftruncate(fd, 0)  # (its pid would name this command as the node's process)

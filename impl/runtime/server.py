@@ -60,7 +60,7 @@ from impl.raft.messages import (
     frame_with_key,
     mac_key,
 )
-from impl.raft.rejoin import REJOINING, RejoinGate
+from impl.raft.rejoin import REJOINING, RejoinGate, rebuilt_peers
 from impl.raft.rules import NONE, bug
 from impl.raft.tracing import CompactTracer
 from impl.runtime.busypoll import BusyPoll
@@ -448,11 +448,15 @@ class NodeServer:
         if self._crash is not None and self._crash[0] == "eio":
             self._fail_log_sync()
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
+        # the peers `recover-node` read, until this node's trace shows its Rebuild (then the marker is emptied)
+        rebuilt = rebuilt_peers(self.home / REJOINING) if core is RaftNode else None
+        self._rebuild_untraced = rebuilt is not None and self.trace is not None
+        rebuild = {} if rebuilt is None else {"rebuilt": rebuilt}
         tracer = {"tracer": CompactTracer()} if compact and cfg.trace and core is RaftNode else {}  # (TraceWriter
         # encodes its events; a Multi-Paxos core formats its own lines, written as JSON-lines records)
         self.node = core(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs,
                          snapshot=snap, entries=entries, boot=boot, clock=clock, describe=describe_command,
-                         rules=rules, **members, **tracer)
+                         rules=rules, **members, **tracer, **rebuild)
         # fsync inline in the Ready loop (default), or on a thread while the loop serves on ("sync_thread":
         # measured slower on 2 loaded cores: the thread hop costs more CPU than the overlap saves)
         if c.get("sync_thread"):
@@ -591,6 +595,9 @@ class NodeServer:
         """A ready's trace lines, before any of its messages leave (see _flush)."""
         if self.trace is not None and rd.trace:
             self.trace.write_lines(rd.trace)
+            if self._rebuild_untraced:  # the boot's Rebuild is in the trace: a restart from now on is a Restart
+                self._rebuild_untraced = False
+                (self.home / REJOINING).write_text("")
 
     def _flush(self) -> None:
         """One write per client connection, then the log's records (written, not synced: with a sync in flight

@@ -10,6 +10,10 @@ Event -> spec steps:
 - ``Init``: none; the node's fields must equal raft.tla's Init.  A later ``Init`` of the same
   node (it found its disk empty) is ``Restart(i)``.
 - ``Restart``: ``Restart(i)``: term, vote and log as stable storage held them.
+- ``Rebuild(peers)``: ``Rebuild(i, peers)`` (``cluster recover-node``): an empty log, the vote floor over the
+  terms the spec's state gives ``peers``, voted in. A leader's ``HandleAppendEntriesResponse`` of a rejection
+  may be followed by ``LowerMatchIndex(i, j, n)``: j no longer holds what it acknowledged (rebuilt), and the
+  leader's reported matchIndex for it is n.
 - ``Timeout``, ``BecomeLeader``, ``CheckQuorum`` (extension): the action of that name.
 - ``AdvanceCommitIndex``: ``AdvanceCommitIndexTo(i, n)`` (extension), n the new ``commitIndex``.
 - ``RequestVote(j)``: ``RequestVote(i, j)`` (``j = i``: the node's own vote, a message to itself).
@@ -80,6 +84,7 @@ from spec.raft import (
 from spec.raft_snapshot import InstallSnapshotRequest, TimeoutNow
 from spec.trace_format import (
     ACTION_PARAMS,
+    BOOT_ACTIONS,
     EXTENSION_ACTIONS,
     MESSAGE_FIELDS,
     RAFT_ACTIONS,
@@ -109,7 +114,7 @@ _ONE_STEP = {"Restart": "Restart", "Timeout": "Timeout", "BecomeLeader": "Become
              "CandidateStepDown": "CandidateStepDown", "StepDownRemoved": "StepDownRemoved"}
 CONFIG_PREFIX = "config:"  # a configuration entry's value: config:<node id>,<node id>,...
 _ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
-_BOOT = frozenset({"Init", "Restart"})
+_BOOT = frozenset(BOOT_ACTIONS)
 _HANDLERS = frozenset({"HandleRequestVoteRequest", "HandleRequestVoteResponse", "HandleAppendEntriesResponse",
                        "UpdateTerm", "DropStaleResponse"})
 
@@ -421,7 +426,7 @@ class RaftMapping(Mapping):
         forget_bags(_BAGS_KEPT)  # (the spec's one-message bags: bounded for an audit, which meets each message once)
         if event.line == self.misplaced[1] and event.file == self.misplaced[0]:  # (a stream reads it anew)
             raise TraceError(f"{event.where}: {event.action} is the first event after a header: a boot starts "
-                             "with Init or Restart")
+                             "with Init, Restart or Rebuild")
         w = event.where
         index = self.index  # (node ids looked up inline, _node only to refuse one: this runs per event)
         i = index.get(event.node)
@@ -605,6 +610,12 @@ class RaftMapping(Mapping):
             return [[StepPattern("Restart", (i,))], [StepPattern("RestartFromOlderSnapshot", (i, p.snap))]]
         if a in _STUTTER:
             return [[]]
+        if a == "Rebuild":  # from empty storage, the vote floor read from the peers it names
+            peers = event.params.get("peers")
+            if not isinstance(peers, list) or not peers:
+                raise TraceError(f"{w}: Rebuild needs the parameter peers (the node ids whose terms it read), got "
+                                 f"{peers!r}")
+            return [[StepPattern("Rebuild", (i, tuple(sorted(self._node(n, w) for n in peers))))]]
         if a == "Timeout" and p.recv is not None and p.recv[0] == TimeoutNow:
             return [[StepPattern("HandleTimeoutNow", (i, self._peer(event, p.recv[1]), p.recv))]]
         if a in _ONE_STEP:
@@ -632,6 +643,10 @@ class RaftMapping(Mapping):
         if m is None:
             raise TraceError(f"{w}: {a} needs the message it received (\"recv\") of a raft.tla type")
         j = self._peer(event, m[1])
+        if a == "HandleAppendEntriesResponse" and not m[4] and p.match is not None:
+            n = dict(p.match).get(j)  # a rebuilt follower's rejection may lower its matchIndex
+            step = StepPattern(a, (i, j, m))
+            return [[step]] if n is None else [[step], [step, StepPattern("LowerMatchIndex", (i, j, n))]]
         if a in _HANDLERS:
             return [[StepPattern(a, (i, j, m))]]
         if a == "HandleInstallSnapshotRequest" or m[0] == InstallSnapshotRequest:

@@ -22,7 +22,7 @@ from modelcheck.audit.raft_map import RaftMapping, ReportedFate
 from modelcheck.audit.refine import AuditResult, Failure, OnlineAuditor
 from modelcheck.audit.report import text_report
 from modelcheck.audit.tracefile import Event, TraceError
-from spec.trace_format import FORMAT, VERSION
+from spec.trace_format import BOOT_ACTIONS, FORMAT, VERSION
 
 
 class RefinementViolation(AssertionError):  # noqa: N818 (named like the simulation's InvariantViolation)
@@ -113,7 +113,7 @@ def write_traces(trace: Mapping[int, Sequence[dict[str, Any]]], directory: str |
         path = out / f"node-{n}.jsonl"
         with open(path, "w", encoding="utf-8") as f:
             for ev in trace[n]:
-                if ev["action"] in ("Init", "Restart"):
+                if ev["action"] in BOOT_ACTIONS:
                     head = {"format": FORMAT, "version": VERSION, "node": n, "nodes": nodes, "spec": "raft"}
                     if members is not None:
                         head["members"] = sorted(members)

@@ -80,6 +80,7 @@ from spec.raft import (
     WithMessage,
 )
 from spec.raft_config import change_allowed
+from spec.raft_rebuild import floor_reads, rebuilt, vote_floor
 from spec.raft_snapshot import RaftSnapshot, SnapshotState
 
 #: configuration entries' values: CONFIG_BASE + a bitmask of the members (client values are below 2**30)
@@ -137,6 +138,10 @@ def _candidates(self: RaftImpl, s: RaftState) -> list[tuple[int]]:
 
 def _older_snapshots(self: RaftImpl, s: SnapshotState) -> list[tuple[int, int]]:
     return [(i, n) for i in self.Server for n in range(s.snapshotIndex[i])]
+
+
+def _from_the_trace(self: RaftImpl, s: RaftState) -> tuple[()]:
+    return ()  # an audit's Rebuild names its peers (the trace's); a model check of this spec rebuilds nothing
 
 
 def _changes(self: RaftImpl, s: RaftState) -> list[tuple[int, int]]:
@@ -228,6 +233,26 @@ class RaftImpl(RaftSnapshot):
             return None
         nxt = super().Restart(s, i)
         return nxt.but(commitIndex=EXCEPT(nxt.commitIndex, i, n), snapshotIndex=EXCEPT(s.snapshotIndex, i, n))
+
+    @action(params=_from_the_trace)
+    def Rebuild(self, s: SnapshotState, i: int, peers: tuple[int, ...]) -> SnapshotState | None:
+        """i is rebuilt from empty storage (``cluster recover-node``), its snapshot gone too: spec.raft_rebuild's
+        Rebuild, the vote floor read from ``peers`` (at least n - quorum + 1 of the others). The rejoin gate
+        that follows is not modelled here: a rebuilt node's votes are audited as any node's."""
+        n = self._n
+        if i in peers or len(set(peers)) != len(peers) or len(peers) < floor_reads(n) or not all(
+                0 <= j < n for j in peers):
+            return None
+        return s.but(**rebuilt(self, s, i, *vote_floor(s, i, peers)), snapshotIndex=EXCEPT(s.snapshotIndex, i, 0))
+
+    @action(params=_from_the_trace)
+    def LowerMatchIndex(self, s: RaftState, i: int, j: int, n: int) -> RaftState | None:
+        """Leader i learns (a rejection) that j no longer holds what it acknowledged (its storage was lost and
+        rebuilt) and lowers matchIndex[i][j] to n: it counts j for less than before, which is always safe."""
+        k = s.matchIndex[i][j]
+        if s.state[i] != LEADER or not 0 <= n < k or s.log[j][:k] == s.log[i][:k]:
+            return None
+        return s.but(matchIndex=EXCEPT(s.matchIndex, i, EXCEPT(s.matchIndex[i], j, n)))
 
     def AdvanceCommitIndex(self, s: RaftState, i: int) -> RaftState | None:
         """raft.tla's, but never lowering commitIndex: a configuration entry can shrink what a quorum stores
