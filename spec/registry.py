@@ -61,6 +61,7 @@ SPEC_MODULES: tuple[str, ...] = (
     "spec.multipaxos_variants",
     "spec.raft_config",
     "spec.raft_snapshot",
+    "spec.raft_rebuild",
     "spec.dueling",
     "spec.voting",
     "spec.consensus",

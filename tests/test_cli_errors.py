@@ -712,6 +712,69 @@ def test_kv_takes_and_gives_back_the_bytes_of_arguments_that_are_not_utf8(tmp_pa
         cluster.stop(d)
 
 
+def test_kv_value_from_a_file_or_stdin_any_size_a_request_holds(tmp_path) -> None:
+    """A value could only be an argument: one longer than the OS takes for an argument (128 KiB on Linux) could not
+    be stored from the command line at all, and `kv get` added a newline to the bytes it printed. --value-file (or
+    '-', standard input) gives its bytes exactly, --raw prints them back exactly; one larger than a request can
+    carry is one line, exit 2, read no further than that (/dev/zero)."""
+    from impl.kv.protocol import MAX_COMMAND_DATA
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    value = bytes(range(256)) * 1200 + b"\n"  # 300 KiB and a byte, not text, ending in a newline
+    (tmp_path / "v.bin").write_bytes(value)
+    cluster.start(d, 1)
+    try:
+        def call(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+            return subprocess.run([sys.executable, "-m", "modelcheck.cli", "kv", *args, "--dir", str(d)],
+                                  input=stdin, capture_output=True, timeout=120, cwd=cluster.ROOT)
+
+        put = call("put", "big", "--value-file", str(tmp_path / "v.bin"))
+        assert (put.returncode, put.stdout, put.stderr) == (0, b"ok\n", b"")
+        get = call("get", "big", "--raw")
+        assert (get.returncode, get.stdout) == (0, value)
+        assert call("get", "big").stdout == value + b"\n"  # (as before: a line)
+        cas = call("cas", "big", "-", "--value-file", "-", stdin=b"new")  # EXPECTED absent: fails, shows it
+        assert cas.returncode == 1 and cas.stdout.startswith(b"cas failed: current value is")
+        (tmp_path / "old").write_bytes(value)
+        assert call("cas", "big", "x", "--value-file", "-", stdin=b"\x00new").returncode == 1
+        assert call("put", "small", "--value-file", "-", stdin=b"\x00\xff").returncode == 0
+        assert call("get", "small", "--raw").stdout == b"\x00\xff"
+        for argv, needle in (
+            (("put", "k", "--value-file", "/dev/zero"),
+             f"--value-file /dev/zero: longer than the {MAX_COMMAND_DATA:,} bytes one request can carry"),
+            (("put", "k", "--value-file", str(tmp_path)), f"--value-file {tmp_path}: Is a directory"),
+            (("put", "k", "--value-file", str(tmp_path / "none")), f"--value-file {tmp_path / 'none'}: No such file"),
+            (("put", "k", "v", "--value-file", "-"), "kv put takes 0 value argument(s) after the key besides "
+                                                     "--value-file, got 1"),
+            (("get", "k", "--value-file", "-"), "--value-file gives put's value or cas's NEW; kv get takes none"),
+            (("put", "k", "v", "--raw"), "--raw prints what kv get reads; kv put prints no value"),
+            (("put", "k" * 70_000, "v"), "kv put: a key of 70,000 bytes is longer than the 65,535 a command can hold"),
+        ):
+            r = call(*argv)
+            assert (r.returncode, r.stdout) == (2, b""), argv
+            one_line(r.stderr.decode(), needle)
+    finally:
+        cluster.stop(d)
+
+
+def test_a_command_too_large_for_a_request_is_refused_at_once_not_retried_until_the_timeout() -> None:
+    """A 70 MiB put was sent, the node closed the connection on its frame, and the client retried it until its
+    timeout: "no answer from the cluster within 10 s", of a cluster that was up. Refused before it is sent now."""
+    from impl.kv.client import KVClient
+    from impl.kv.protocol import MAX_COMMAND_DATA
+
+    c = KVClient({1: 9}, b"s" * 32, timeout=600)  # (no node listens: nothing may be sent)
+    with pytest.raises(ValueError, match=f"a command of {MAX_COMMAND_DATA + 1:,} bytes .* is larger than the "
+                                         f"{MAX_COMMAND_DATA:,} one request can carry"):
+        c.put(b"k", b"v" * (MAX_COMMAND_DATA))
+    with pytest.raises(ValueError, match="a key of 65,536 bytes"):
+        c.get(b"k" * 65_536)
+    with pytest.raises(ValueError, match="is larger than"):
+        c.cas(b"k", b"e" * (MAX_COMMAND_DATA // 2), b"n" * (MAX_COMMAND_DATA // 2 + 1))
+    assert c.default.seq == 0  # no sequence number spent on them
+
+
 def test_cluster_add_without_a_leader_is_one_line_and_stops_the_node_it_started(capsys, tmp_path) -> None:
     from impl.runtime import cluster
 

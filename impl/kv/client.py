@@ -25,6 +25,7 @@ from impl.kv.protocol import (
     REFUSED,
     Response,
     batches,
+    check_command_size,
     decode_responses,
     encode_change_request,
     encode_request,
@@ -263,6 +264,7 @@ class KVClient:
 
     def _cmd(self, op: int, key: bytes, value: bytes = b"", expected: bytes | None = None,
              session: Session | None = None) -> Command:
+        check_command_size(key, value, expected)  # (before a sequence number is taken)
         s = session or self.default
         return Command(op, s.client, s.next() if op != GET else 0, key, value, expected)
 

@@ -32,6 +32,7 @@ from typing import Any, NoReturn
 
 from impl.kv.machine import GET, Result, decode_command, describe_command
 from impl.kv.protocol import (
+    CLIENT_FRAME,
     CONFIG,
     HELLO_CLIENT,
     HELLO_PEER,
@@ -268,11 +269,6 @@ class LeaderThreadSync(SyncPipeline):
     def written(self) -> None:
         """The AppendEntries (and the trace lines before them) leave after the write, before the fdatasync."""
         self.server._flush()
-
-
-#: The largest frame of a client's connection (a request): a client's hello is the same frame every time, so one
-#: recorded and replayed lifted the limit of its connection to the 1 GiB a peer's frame was allowed then.
-CLIENT_FRAME = 64 << 20
 
 
 class Connection(asyncio.Protocol):
