@@ -459,6 +459,7 @@ class NodeServer:
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
         self._peers = getattr(self.node, "peers", ())  # a Raft leader's peers when the links were last checked
         self.tick_s = c.get("tick_ms", 10) / 1000
+        self.resend_after = cfg.election_ticks * self.tick_s  # a message sent whole in chunks is not sent again sooner
         poll_us = int(c.get("busy_poll_us", BUSY_POLL_US))
         if poll_us > 0 and os.sched_getscheduler(0) not in (os.SCHED_FIFO, os.SCHED_RR):
             # (at real-time priority a sched_yield never lets an ordinary process run, so the poll could not see
