@@ -403,3 +403,13 @@ def test_a_retried_write_still_waiting_is_answered_by_its_first_copy_not_appende
     other = Command(PUT, 7, 2, b"k", b"w")  # the same client's next write is its own entry
     lead.submit(other, lambda kind, res: answers.append(("next", kind)))
     assert lead.node.log.last_index() == before + 3
+
+
+def test_a_large_command_waits_longer_per_attempt_before_it_is_sent_again():
+    """Each attempt waited one second whatever the command's size: a 16 MiB put was sent again every second, to the
+    next node (a follower, which refused it) and back, while the cluster was still writing its first copy."""
+    from impl.kv.client import attempt_wait
+
+    assert attempt_wait(Command(PUT, 1, 1, b"k", b"v")) == pytest.approx(1.0, abs=1e-5)
+    assert attempt_wait(Command(PUT, 1, 1, b"", b"v" * (16 << 20))) == 5.0
+    assert attempt_wait(Command(CAS, 1, 1, b"", b"n" * (2 << 20), b"e" * (2 << 20))) == 2.0

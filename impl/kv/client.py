@@ -151,6 +151,15 @@ class Session:
         self.seq += 1
         return self.seq
 
+
+def attempt_wait(cmd: Command) -> float:
+    """How long one attempt of ``cmd`` waits for its answer before asking again (the next node, as the one asked
+    may be down): a second, and one more per 4 MiB of the command, which a majority must receive and write before
+    it is answered. A 16 MiB put asked again each second was sent to a follower that refused it (not the leader)
+    and back, 32 MiB more per second through a cluster still writing the first copy."""
+    return 1.0 + (len(cmd.key) + len(cmd.value) + len(cmd.expected or b"")) / (4 << 20)
+
+
 class KVClient:
     """Talks to a cluster given its nodes' ports and secret (or its directory)."""
 
@@ -234,7 +243,7 @@ class KVClient:
                 c = self._conns.get(target)
                 if c is None or c.closed:
                     c = await self._connect(target)
-                rid, fut = self._request(loop, c, cmd, now + min(1.0, max(0.05, deadline - now)))
+                rid, fut = self._request(loop, c, cmd, now + min(attempt_wait(cmd), max(0.05, deadline - now)))
                 try:
                     r = await fut
                 finally:
