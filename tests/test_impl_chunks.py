@@ -524,7 +524,8 @@ def test_a_live_node_ignores_a_transfer_of_an_older_term_and_refuses_a_tampered_
 
 
 def test_a_large_entry_crosses_in_chunks(tmp_path):
-    """A client's value may be up to 64 MiB, more than a peer frame: its AppendEntries travels in chunks too."""
+    """A client's value may be up to max_command_bytes (4 MiB by default, 64 MiB at most), more than a peer frame:
+    its AppendEntries travels in chunks too."""
     d = tmp_path
     cluster.start(d, 3, chunk_bytes=4096, peer_frame_bytes=16384)
     try:

@@ -20,6 +20,8 @@ from typing import Any
 from impl.kv.machine import CAS, DELETE, GET, PUT, Command, Result
 from impl.kv.protocol import (
     HELLO_CLIENT,
+    MAX_COMMAND_BYTES,
+    MAX_COMMAND_DATA,
     NOT_LEADER,
     OK,
     REFUSED,
@@ -169,6 +171,7 @@ class KVClient:
         self._poller: BusyPoll | None = None
         self.secret = secret
         self.timeout = timeout
+        self.max_command = MAX_COMMAND_DATA  # the cluster's max_command_bytes (from_dir reads it; the nodes check)
         self.leader = next(iter(self.ports))
         self._conns: dict[int, _Conn] = {}
         self._deadlines = _Deadlines()
@@ -191,6 +194,7 @@ class KVClient:
         c = json.loads((Path(directory) / "cluster.json").read_text())
         client = cls({int(k): v for k, v in c["nodes"].items()}, bytes.fromhex(c["secret"]), timeout, busy_poll_us)
         client.directory = Path(directory)
+        client.max_command = c.get("max_command_bytes", MAX_COMMAND_BYTES)
         return client
 
     def session(self) -> Session:
@@ -253,6 +257,8 @@ class KVClient:
             if r is not None and r.kind == OK:
                 self.leader = target
                 return Result(r.status, r.value)
+            if r is not None and r.kind == REFUSED:  # (a command larger than the cluster's max_command_bytes)
+                raise ClientError(f"node {target} refused the command: {(r.value or b'').decode(errors='replace')}")
             self.retries += 1
             now = loop.time()
             target, hinted = self._redirect(target, r)
@@ -273,7 +279,7 @@ class KVClient:
 
     def _cmd(self, op: int, key: bytes, value: bytes = b"", expected: bytes | None = None,
              session: Session | None = None) -> Command:
-        check_command_size(key, value, expected)  # (before a sequence number is taken)
+        check_command_size(key, value, expected, self.max_command)  # (before a sequence number is taken)
         s = session or self.default
         return Command(op, s.client, s.next() if op != GET else 0, key, value, expected)
 

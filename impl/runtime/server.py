@@ -30,12 +30,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NoReturn
 
-from impl.kv.machine import GET, Result, decode_command, describe_command
+from impl.kv.machine import CMD_HEADER, GET, Result, decode_command, describe_command
 from impl.kv.protocol import (
     CLIENT_FRAME,
     CONFIG,
     HELLO_CLIENT,
     HELLO_PEER,
+    MAX_COMMAND_BYTES,
     NOT_LEADER,
     OK,
     REFUSED,
@@ -397,6 +398,7 @@ class NodeServer:
         self.peer_frame: int = c.get("peer_frame_bytes", PEER_FRAME)
         self.chunk_bytes: int = c.get("chunk_bytes", CHUNK_BYTES)
         self.whole = self.peer_frame - FRAME_OVERHEAD  # the longest message sent in one frame
+        self.max_command: int = c.get("max_command_bytes", MAX_COMMAND_BYTES)  # a write's key, value, expected
         self.chunking: set[PeerLink] = set()  # links with messages to send in chunks
         self.chunks_sent = 0
         self.boot = 0
@@ -739,6 +741,9 @@ class NodeServer:
                 else:
                     self.refresh_peers()  # the node to add was written to cluster.json just before
                     replica.submit_config(change, target, reply)
+            elif len(data) - CMD_HEADER.size > self.max_command:  # (the header's lengths: split_requests checked)
+                reply("refused", f"a command of {len(data) - CMD_HEADER.size:,} bytes is larger than this cluster's "
+                                 f"max_command_bytes ({self.max_command:,})")
             else:
                 replica.submit_write(data, reply)  # checked by split_requests; proposed as the client encoded it
 
