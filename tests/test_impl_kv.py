@@ -372,7 +372,7 @@ def test_a_retried_write_still_waiting_is_answered_by_its_first_copy_not_appende
     reps: dict[int, Replica] = {}
     for j in (1, 2, 3):
         node = RaftNode(j, (1, 2, 3), Config(election_ticks=10), rand=lambda lo, hi, j=j: lo if j == 1 else hi)
-        reps[j] = Replica(node, Disk(), wire.append)
+        reps[j] = Replica(node, Disk(), wire.append, merge_retries=True)
 
     def deliver() -> None:
         while wire:

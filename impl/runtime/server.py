@@ -457,7 +457,7 @@ class NodeServer:
         else:
             self.sync = InlineSync(self.wal, self, poll_us=int(c.get("fsync_poll_us", 0)))
         self.replica = Replica(self.node, self.sync, self._send, snapshot_every=c.get("snapshot_every", 20_000),
-                               on_ready=self._trace, write_out=self._flush)
+                               on_ready=self._trace, write_out=self._flush, merge_retries=True)
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
         self._peers = getattr(self.node, "peers", ())  # a Raft leader's peers when the links were last checked
         self.tick_s = c.get("tick_ms", 10) / 1000
