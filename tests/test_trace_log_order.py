@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from itertools import groupby
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,40 @@ def test_without_the_marks_the_same_crash_is_a_restart_the_audit_cannot_explain(
     assert not result.ok
     assert result.failure is not None
     assert result.failure.event.action == "Restart" and result.failure.event.node == lead
+
+
+def test_a_follower_killed_right_after_installing_a_leaders_snapshot_restarts_as_its_trace_says(tmp_path, capsys):
+    """A follower that missed a compaction gets the leader's snapshot, put in place (snapshot.bin replaced) as the
+    ready is saved, before the round's trace lines went out: killed there (the hook ``installed``) it came back
+    from a snapshot its trace never showed, and the audit refused it ('the trace never showed those entries',
+    a fresh clone's test_transfer_cluster). Its lines now reach the OS before the snapshot is installed."""
+    from test_impl_cluster import kill
+
+    d = tmp_path
+    cluster.start(d, 3, snapshot_every=4, crash_at={"at": "installed", "index": 1})
+    try:
+        lead = asyncio.run(cluster.wait_for_leader(d, 30))
+        assert lead is not None, "no leader within 30 s"
+        behind = 1 + lead % 3
+        kill(d, behind)
+        for k in range(10):  # the leader compacts past what the killed follower holds
+            assert main(["kv", "put", f"k{k}", f"v{k}", "--dir", str(d), "--timeout", "20"]) == 0
+        cluster.start_node(d, behind)  # sent the snapshot, it installs it and kills itself
+        deadline = time.monotonic() + 30
+        while not (d / "crashed").exists() or cluster.pid_of(d, behind) is not None:
+            assert time.monotonic() < deadline, "the follower did not kill itself after installing the snapshot"
+            time.sleep(0.05)
+        assert (d / "crashed").read_text() == str(behind)
+        cluster.start(d)  # it comes back from that snapshot (the hook fired once)
+        assert main(["kv", "put", "after", "v", "--dir", str(d), "--timeout", "20"]) == 0
+    finally:
+        cluster.stop(d)
+    capsys.readouterr()
+    assert main(["audit", "--spec", "raft", *map(str, cluster.trace_files(d))]) == 0, capsys.readouterr().err
+    events, _ = read_traces([str(p) for p in cluster.trace_files(d)])
+    acts = [e.action for e in events if e.node == behind and e.action in ("HandleInstallSnapshotRequest", "Restart")]
+    # killed before the writes, then at the hook (snapshot messages that arrived together are handled in one round)
+    assert [a for a, _ in groupby(acts)][:3] == ["Restart", "HandleInstallSnapshotRequest", "Restart"], acts
 
 
 # -- the log's side, without processes: what a restart keeps of a last write, given the trace's size ----------

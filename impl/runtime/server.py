@@ -148,8 +148,15 @@ class InlineSync:
         self.waker = Waker(poll_us) if poll_us > 0 else None  # opt-in: impl/runtime/waker.py
 
     def save(self, rd: Ready) -> None:
-        """Buffer a ready's writes in the WAL."""
-        self.wal.save(rd)
+        """Buffer a ready's writes in the WAL. A leader's snapshot is put in place at once (snapshot.bin replaced,
+        which a restart adopts), so the round's trace lines, its receipt among them, reach the OS just before the
+        rename (:meth:`WAL.save`), as a compaction's do (:meth:`save_snapshot`): killed between the install and
+        the round's end, the node came back from a snapshot its trace never showed, which the audit refused (a
+        fresh clone's test_transfer_cluster, 2026-12-05)."""
+        server = self.server
+        self.wal.save(rd, before_install=server.trace_now)
+        if rd.snapshot is not None and server._crash is not None:
+            server.crash_point("installed")
 
     def sync(self) -> None:
         """Write the records, send what may leave before the fsync (both in ``_flush``), then the header slot
@@ -438,7 +445,7 @@ class NodeServer:
             self.wal.new_trace(self.trace.size)
         if self.trace is not None and c.get("trace_marks", True):  # (false: only to show what the marks prevent)
             self.wal.trace_extent = self.trace.extent
-        crash = c.get("crash_at")  # {"at": "written" | "sent" | "replied" | "eio" | "chunk", "index": n}: crash_point
+        crash = c.get("crash_at")  # {"at": "written" | "sent" | "replied" | "eio" | "chunk" | "installed", "index": n}
         self._crash = None if crash is None else (crash["at"], crash["index"])
         if self._crash is not None and self._crash[0] == "eio":
             self._fail_log_sync()
@@ -545,14 +552,16 @@ class NodeServer:
 
     def crash_point(self, name: str) -> None:
         """A fault hook for tests: a leader whose log reached ``crash_at``'s index kills itself at this point (one
-        node of the cluster, once: it leaves DIR/crashed)."""
+        node of the cluster, once: it leaves DIR/crashed); at ``"installed"`` a follower, once it has put a leader's
+        snapshot in place."""
         if self._crash is not None and self._crash_due(name):
             os.kill(os.getpid(), signal.SIGKILL)
 
     def _crash_due(self, name: str) -> bool:
         crash = self._crash
         reached = self.chunks_sent if name == "chunk" else self.node.log.last_index()
-        if (crash is not None and crash[0] == name and self.node.role == LEADER
+        role_ok = self.node.role != LEADER if name == "installed" else self.node.role == LEADER  # (a follower's point)
+        if (crash is not None and crash[0] == name and role_ok
                 and reached >= crash[1] and not (self.dir / "crashed").exists()):
             (self.dir / "crashed").write_text(str(self.id))
             return True

@@ -616,11 +616,19 @@ class WAL:
         return Snapshot(index, term, data, config), crc, owner
 
     # -- writing --------------------------------------------------------------------------------
-    def save(self, rd: Ready) -> None:
-        """Buffer a ready's hard state, received snapshot and entries (written and durable at :meth:`sync`)."""
+    def save(self, rd: Ready, before_install: Callable[[], None] | None = None) -> None:
+        """Buffer a ready's hard state, received snapshot and entries (written and durable at :meth:`sync`).
+        A received snapshot is put in place at once (written, synced, renamed over snapshot.bin, which a restart
+        adopts); ``before_install`` runs just before the rename, once the file is synced (the runtime writes the
+        round's trace lines there, so that no kill -9 leaves a snapshot the trace never showed, and none between
+        the two takes an fsync's time)."""
+        if rd.snapshot is not None:
+            crc = self._stage_snapshot_file(rd.snapshot)
+            if before_install is not None:
+                before_install()
+            self._install_snapshot_file()
         buf = self._buf
         if rd.snapshot is not None:
-            crc = self._write_snapshot_file(rd.snapshot)
             buf += _record(SNAPSHOT, _SNAP_REC.pack(rd.snapshot.index, rd.snapshot.term, crc))
             self._snap = rd.snapshot
             self._snap_rec = (rd.snapshot.index, rd.snapshot.term, crc)
@@ -764,6 +772,12 @@ class WAL:
 
     def _write_snapshot_file(self, snap: Snapshot) -> int:
         """Write ``snapshot.bin`` durably (temporary file, rename); the crc32 of its body."""
+        crc = self._stage_snapshot_file(snap)
+        self._install_snapshot_file()
+        return crc
+
+    def _stage_snapshot_file(self, snap: Snapshot) -> int:
+        """Write and sync ``snapshot.bin.tmp`` (nothing a restart reads); the crc32 of its body."""
         body = struct.pack(">QQQ", snap.index, snap.term, len(snap.data)) + snap.data
         magic = _SNAP_MAGIC
         if snap.config or self.owner:  # the configuration as of the snapshot (format 2; none: the initial one)
@@ -781,9 +795,12 @@ class WAL:
                 os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, self.snap_path)
-        self._fsync_dir()
         return crc
+
+    def _install_snapshot_file(self) -> None:
+        """Rename the staged snapshot over ``snapshot.bin`` (atomic; the folder synced)."""
+        os.replace(self.dir / "snapshot.bin.tmp", self.snap_path)
+        self._fsync_dir()
 
     def _fsync_dir(self) -> None:
         if self.fsync:
