@@ -44,7 +44,7 @@ def counts(r: object) -> tuple:
 
 
 def test_counts_are_tlcs() -> None:
-    assert counts(check(SPMC())) == ("ok", 8_496, 28_049, 82)
+    """Without symmetry, SPMC's are asserted by the liveness test below, whose exploration is check's search."""
     # trusted here (the search alone: 0.26 CPU s); the slow test below lets paxraft check the permute first (0.9)
     assert counts(check(SPMC(), symmetry=True, trust_symmetry=True)) == ("ok", 2_003, 6_669, 82)
 
@@ -134,3 +134,18 @@ def test_failing_bounds_left_empty_says_what_to_write(capsys: pytest.CaptureFixt
     assert code == 1 and "DIFFERS: failing_bounds = {} names no bound of a spec that has some (writers, readers, " \
         "size, max_published): at the defaults, write them (failing_bounds = {'writers': 1, 'readers': 3, 'size': 4, " \
         "'max_published': 10})" in out
+
+
+def test_a_variants_trace_replayed_on_its_spec_says_which_variant_made_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Replayed with ``--spec FILE:SPMC``, writer-laps's trace fails at the step the variant changed, 'not enabled':
+    the report now names the variant and the class the trace records."""
+    code, _, _ = run(capsys, "check", f"{FILE}:SPMC", "--variant", "writer-laps", "--out", str(tmp_path))
+    assert code == 1
+    code, out, _ = run(capsys, "replay", str(tmp_path / "trace.itf.json"), "--spec", f"{FILE}:SPMC")
+    assert code == 1 and "FAIL state 10: BeginWrite(w=w): not enabled in the previous state" in out
+    assert f"(The trace was made by the variant writer-laps, {FILE}:WriterLaps; this replay ran SPMC writers=1 " \
+        "readers=3 size=4 max_published=10.)" in out
+    code, out, _ = run(capsys, "replay", str(tmp_path / "trace.itf.json"), "--spec", f"{FILE}:WriterLaps")
+    assert code == 0 and "the last state violates NoDataRaces" in out
