@@ -88,8 +88,13 @@ def test_a_real_cluster_run_with_a_leader_killed_and_restarted_is_explained(clus
     assert result.ok, result.failure and result.failure.reason
     assert result.audited == len(events)
     actions = Counter(e.action for e in events)
-    assert actions["Restart"] == 1 and actions["BecomeLeader"] == 2  # the killed leader came back; one re-election
-    assert actions["ClientRequest"] == 2 + 24  # two no-ops and the 24 writes (each acknowledged, so appended once)
+    # the killed leader came back; one re-election, or more when a node starved of CPU for an election timeout
+    # (0.2 s) campaigned, as test_timeline saw at load ~14 (a write in flight then may be appended twice)
+    assert actions["Restart"] == 1 and actions["BecomeLeader"] >= 2
+    if actions["BecomeLeader"] == 2:
+        assert actions["ClientRequest"] == 2 + 24  # two no-ops and the 24 writes (each acknowledged, so appended once)
+    else:
+        assert actions["ClientRequest"] >= actions["BecomeLeader"] + 24
     assert actions["ReadIndex"] >= 1 and actions["PreVote"] >= 1  # the read and the pre-vote before re-election
     assert main(["audit", *traces, "--spec", "raft"]) == 0
     out = capsys.readouterr().out

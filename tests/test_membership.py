@@ -263,9 +263,14 @@ def test_removing_a_live_member_while_another_is_down_is_refused(tmp_path, capsy
                 await c.close()
 
         assert asyncio.run(put()) == 0  # still a leader, still a majority
-        cluster.start(d)  # A back: now B may go
-        time.sleep(1.0)
-        assert main(["cluster", "remove", "--dir", str(d), "--node", str(b), "--wait", "20"]) == 0
+        cluster.start(d)  # A back: now B may go, once the leader has heard from A
+        # (a leader with the lower id redials A with a backoff of up to 1 s: a fixed 1 s sleep here could end
+        # before A's first answer reached it; the refusal is asked again until then)
+        deadline = time.monotonic() + 30
+        while main(["cluster", "remove", "--dir", str(d), "--node", str(b), "--wait", "20"]) != 0:
+            err = capsys.readouterr().err
+            assert f"node(s) [{a}] have not answered this leader" in err and time.monotonic() < deadline, err
+            time.sleep(0.05)
     finally:
         cluster.stop(d)
 
