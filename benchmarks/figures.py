@@ -32,6 +32,8 @@ SLOW = frozenset({
     "raft/match-len", "raft/accept-stale-term", "raft/vote-len-only", "raft/commit-no-min",
     "raft-config/single-server-no-errata",
     "raft-snapshot/install-moves-commit-back",  # its BFS takes about 45 minutes (docs/snapshots.md)
+    "raft-rebuild/rebuild-without-gate", "raft-rebuild/rebuild-without-floor",
+    "raft-rebuild/rebuild-floor-from-too-few-peers",  # 150k-430k states each (tests/test_raft_rebuild.py)
 })
 FIELDS = ("verdict", "violated", "distinct_states", "states_generated", "depth", "trace_length", "trace", "coverage")
 

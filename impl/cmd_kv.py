@@ -10,6 +10,7 @@ from pathlib import Path
 
 from impl.kv.client import ClientError, KVClient
 from impl.kv.machine import CAS_FAILED, NOT_FOUND, OK
+from impl.kv.protocol import MAX_COMMAND_BYTES, check_command_size
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -17,6 +18,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("op", choices=("put", "get", "delete", "cas"))
     parser.add_argument("key")
     parser.add_argument("value", nargs="*", help="put: VALUE; cas: EXPECTED NEW (EXPECTED '-' = absent)")
+    parser.add_argument("--value-file", metavar="FILE",
+                        help="put: the value, cas: NEW, read from FILE ('-': standard input), its bytes exactly "
+                             "(for a value too long for the command line or not text)")
+    parser.add_argument("--raw", action="store_true", help="get: print the value's bytes only, no newline after")
     parser.add_argument("--dir", required=True, type=Path, help="the cluster's folder")
     parser.add_argument("--timeout", type=float, default=10.0)
 
@@ -27,18 +32,33 @@ def run(args: argparse.Namespace) -> int:
     from modelcheck.cli.common import UsageError, positive
 
     need = {"put": 1, "get": 0, "delete": 0, "cas": 2}[args.op]
+    if args.value_file is not None:
+        if args.op not in ("put", "cas"):
+            raise UsageError(f"--value-file gives put's value or cas's NEW; kv {args.op} takes none")
+        need -= 1
+    if args.raw and args.op != "get":
+        raise UsageError(f"--raw prints what kv get reads; kv {args.op} prints no value")
     if len(args.value) != need:
-        raise UsageError(f"kv {args.op} takes {need} value argument(s) after the key, got {len(args.value)}")
+        raise UsageError(f"kv {args.op} takes {need} value argument(s) after the key"
+                         f"{' besides --value-file' if args.value_file is not None else ''}, got {len(args.value)}")
     positive("--timeout", args.timeout)
     if not (args.dir / "cluster.json").exists():
         raise UsageError(f"{args.dir}: no cluster.json (start a cluster there first)")
     try:
-        cluster.load(args.dir)  # private to us and usable, as every cluster command checks
+        desc = cluster.load(args.dir)  # private to us and usable, as every cluster command checks
     except cluster.ClusterError as exc:
         raise UsageError(str(exc)) from None
+    limit = desc.get("max_command_bytes", MAX_COMMAND_BYTES)
     # the bytes given, as the OS passed them (a key that is not UTF-8 was an internal error, exit 4)
     key = os.fsencode(args.key)
     vals = [os.fsencode(v) for v in args.value]
+    if args.value_file is not None:
+        vals.append(_read_value(args.value_file, limit))
+    expected = (None if args.value[0] == "-" else vals[0]) if args.op == "cas" else None
+    try:
+        check_command_size(key, vals[-1] if vals else b"", expected, limit)
+    except ValueError as exc:
+        raise UsageError(f"kv {args.op}: {exc}") from None
 
     async def go() -> int:
         c = KVClient.from_dir(args.dir, args.timeout)
@@ -50,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             elif args.op == "delete":
                 r = await c.delete(key)
             else:
-                r = await c.cas(key, None if args.value[0] == "-" else vals[0], vals[1])
+                r = await c.cas(key, expected, vals[1])
         except ClientError as exc:
             print(f"paxraft kv: {exc}")
             return 1
@@ -59,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         if r.status == OK:
             if args.op == "get" and r.value is not None:  # the value's bytes as stored (not decoded with loss)
                 sys.stdout.flush()
-                sys.stdout.buffer.write(r.value + b"\n")
+                sys.stdout.buffer.write(r.value if args.raw else r.value + b"\n")
                 sys.stdout.buffer.flush()
             else:
                 print("ok")
@@ -72,3 +92,21 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
     return asyncio.run(go())
+
+
+def _read_value(name: str, limit: int) -> bytes:
+    """The bytes of ``name`` ('-': standard input), read up to one byte past the cluster's ``limit``, so a
+    device without end (/dev/zero) or a huge file is refused by its size, not read whole."""
+    from modelcheck.cli.common import UsageError
+
+    try:
+        if name == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with open(name, "rb") as f:
+                data = f.read(limit + 1)
+    except OSError as exc:
+        raise UsageError(f"--value-file {name}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise UsageError(f"--value-file {name}: longer than this cluster's max_command_bytes ({limit:,})")
+    return data

@@ -61,6 +61,7 @@ SPEC_MODULES: tuple[str, ...] = (
     "spec.multipaxos_variants",
     "spec.raft_config",
     "spec.raft_snapshot",
+    "spec.raft_rebuild",
     "spec.dueling",
     "spec.voting",
     "spec.consensus",
@@ -323,9 +324,13 @@ def user_module_sources(cls: type) -> list[tuple[str, str, str]]:
     by name (a Ray worker), where the files may not exist."""
     files = [sys.modules[c.__module__] for c in cls.__mro__ if c.__module__.startswith("paxraft_user_")]
     folders = {str(Path(m.__paxraft_file__).parent) for m in files}
-    siblings = [  # imported from a user file's folder; a module is in sys.modules before what it imports
+    siblings = [  # imported from a user file's folder; a module is in sys.modules before what it imports. Not one
+        # imported as a member of a package that folder is (user_specs.ewd998_chan, which test_audit_user audits):
+        # a user's file imports its neighbour by its own name, and shipped, the dotted name failed the worker's
+        # imports ('No module named user_specs') whenever such an import had come first in the process
         m for name, m in reversed(list(sys.modules.items()))
-        if not name.startswith("paxraft_user_") and str(Path(getattr(m, "__file__", None) or "/").parent) in folders
+        if not name.startswith("paxraft_user_") and "." not in name
+        and str(Path(getattr(m, "__file__", None) or "/").parent) in folders
     ]
     out = []
     for m in siblings + files[::-1]:

@@ -44,3 +44,31 @@ def hint(word: str, known: Iterable[str], *, quote: bool = True) -> str:
     """``; did you mean 'X'?`` to end a message with, or ``""``."""
     text = did_you_mean(word, known, quote=quote)
     return f"; {text}" if text else ""
+
+
+def family(names: Iterable[str], name: str | None) -> list[str]:
+    """The entries ``name(...)`` of a name declared once per process or value: TLA+'s ``\\A r \\in Readers :
+    ...`` as Disruptor's ``Liveliness(r1,0)`` to ``Liveliness(r3,9)``."""
+    return [] if not name else [n for n in names if n.startswith(f"{name}(") and n.endswith(")")]
+
+
+def families(names: Iterable[str]) -> list[str]:
+    """The names of the families among ``names`` (a user types ``Liveliness`` for its 30 entries)."""
+    names = list(names)
+    return list(dict.fromkeys(head for n in names if family(names, head := n.partition("(")[0])))
+
+
+def shown_names(names: Iterable[str]) -> str:
+    """The names, each run of more than three entries of a family as its first and last and its size: 30 names
+    made a one-line error of 1,000 characters, cut before what it said of the name typed."""
+    names, out, i = list(names), [], 0
+    while i < len(names):
+        head, j = names[i].partition("(")[0], i
+        while j + 1 < len(names) and family([names[j + 1]], head):
+            j += 1
+        if j - i >= 3 and family([names[i]], head):
+            out.append(f"{names[i]} .. {names[j]} ({j - i + 1} entries of {head})")
+        else:
+            out.extend(names[i : j + 1])
+        i = j + 1
+    return ", ".join(out)

@@ -108,7 +108,7 @@ def test_planted_invariant_bug(capsys: pytest.CaptureFixture) -> None:
 
 def test_liveness_holds_under_abfairness_and_fails_without_it(capsys: pytest.CaptureFixture) -> None:
     code, out, _ = run(capsys, "check", AB, "--liveness")
-    assert code == 0 and out.count("holds under this fairness.\n240 distinct states, 1,196 edges") == 4
+    assert code == 0 and out.count("holds under this fairness.") == 4 and "\n240 distinct states, 1,196 edges (" in out
     code, out, err = run(capsys, "check", ABC, "--liveness", "--out", "unwritten")  # WF(CRcvMsg), WF(CRcvAck)
     assert code == 0 and out.count("holds under this fairness.") == 2
     assert err == "--out unwritten: nothing written, no lasso to draw (every property checked holds)\n"  # was silent

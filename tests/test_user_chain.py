@@ -7,6 +7,7 @@ variant without failing bounds, `refine --symmetry`."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -164,6 +165,15 @@ def test_a_user_module_and_its_neighbour_load_where_their_files_do_not_exist(tmp
     done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0 and "'servers': 3" in done.stdout, done.stderr
+
+
+def test_a_module_of_the_folder_imported_under_a_package_name_is_not_shipped() -> None:
+    """test_audit_user audits ``user_specs.ewd998_chan``: a module of the spec's folder under a dotted name, which
+    was shipped too, and the worker of the test above failed ('No module named user_specs') whenever that import
+    had come first in the same process (the full run of 2026-12-05 20:36, two xdist workers)."""
+    importlib.import_module("user_specs.lossy_log")
+    names = [name for name, _, _ in user_module_sources(load_user_spec(REF))]
+    assert "lossy_log" in names and not [n for n in names if "." in n]
 
 
 MISTAKES = '''

@@ -54,7 +54,8 @@ def test_liveness_as_tlc_finds_it(capsys: pytest.CaptureFixture) -> None:
     # TLC, MCHuangLiveP2.cfg: Safe, Live, LeaderIdles and IdlesAll hold; MCHuangLazyP1.cfg (no WF(IdleLdr)):
     # LeaderIdles violated (TLC's lasso SendMsg(L) to L, RcvLdr back to the start; paxraft's the start stuttering)
     code, out, _ = run(capsys, "check", REF, "--procs", "2", "--liveness", "--quiet")
-    assert code == 0 and out.count("holds under this fairness.\n8,476 distinct states, 50,634 edges") == 4
+    assert code == 0 and out.count("holds under this fairness.") == 4
+    assert "\n8,476 distinct states, 50,634 edges (" in out
     code, out, _ = run(capsys, "check", REF, "--procs", "1", "--variant", "lazy-leader", "--liveness", "LeaderIdles")
     assert code == 1 and "a fair behaviour of 0 steps that then stutters for ever" in out
 

@@ -155,7 +155,7 @@ def test_liveness(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     Termination holds (also at MCKVsnap.cfg's 3 transactions, MCKVsnapLive23.cfg: 189,664 states, 348,624 edges)."""
     bounds = ("--keys", "1", "--vals", "1", "--txs", "2")
     code, out, _ = run(capsys, "check", KVS, *bounds, "--liveness")
-    assert code == 0 and out.count("holds under this fairness.\n96 distinct states, 480 edges") == 2
+    assert code == 0 and out.count("holds under this fairness.") == 2 and "\n96 distinct states, 480 edges (" in out
     code, out, _ = run(capsys, "check", SNAP, "--keys", "2", "--txs", "2", "--liveness")
     assert code == 0 and "Property Termination holds under this fairness.\n2,098 distinct states, 3,150 edges" in out
     lasso = tmp_path / "lasso"

@@ -194,7 +194,8 @@ _TYPES = frozenset(int(t) for t in MsgType)
 TAG = 32
 #: The largest frame the decoder takes by default (a client reading its replies). A node holds its peers' frames to
 #: its ``peer_frame_bytes`` (impl/runtime/chunks.py: a message longer than that, a snapshot above all, travels in
-#: chunks) and its clients' to server.CLIENT_FRAME; an unauthenticated connection's first frame to PRE_AUTH_FRAME.
+#: chunks) and its clients' to impl.kv.protocol.CLIENT_FRAME; an unauthenticated connection's first frame to
+#: PRE_AUTH_FRAME.
 MAX_FRAME = 1 << 30
 
 

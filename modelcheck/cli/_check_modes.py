@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from modelcheck import check
@@ -222,13 +223,14 @@ def _header(result: Result) -> str:
 def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
     """``--liveness NAME``, or every declared property in turn (TLC's PROPERTY lines, all checked: a
     property per process, as ``\\A p : P(p) ~> Q(p)``, was refused with 'several properties; name one')."""
-    from modelcheck.engine.liveness import check_liveness, format_lasso
+    from modelcheck.engine.liveness import check_liveness, format_results
 
     if args.mode != "bfs" or args.workers != 1:
         raise SpecError("--liveness explores the whole graph itself; drop --mode/--workers")
     # TLC checks a model's INVARIANTs (and deadlock) with its PROPERTYs: a property holding in a model whose
     # invariant breaks was reported alone, exit 0 (Lamport's mutex's no-ack-wait: two processes in crit). The
     # one exploration checks them as `check` does, and a violation is reported as `check` reports it.
+    started = time.perf_counter()
     safety, results = check_liveness(
         spec,
         [args.liveness] if args.liveness else None,
@@ -244,11 +246,12 @@ def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
         _write_out(args, safety)
         return 1
     if args.json:
-        shown = [r.to_json() for r in results]  # every property declared: a list, even of one (a script reads
-        json.dump(shown if not args.liveness else shown[0], sys.stdout, indent=1)  # one shape); one named: it
+        shown = [r.to_json() for r in results]  # every property declared, or a family's entries: a list, even of
+        one = args.liveness in spec.properties()  # one (a script reads one shape); one named: it
+        json.dump(shown[0] if one else shown, sys.stdout, indent=1)
         print()
     else:
-        print("\n\n".join(format_lasso(spec, r) for r in results))
+        print(format_results(spec, results, time.perf_counter() - started))
     res = next((r for r in results if r.lasso is not None), None)
     if args.out and res is not None:  # the first property violated
         from modelcheck.output.artifacts import write_trace_artifacts

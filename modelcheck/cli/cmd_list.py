@@ -15,6 +15,7 @@ from spec.registry import (
     unflagged,
     user_classes,
 )
+from spec.suggest import shown_names
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -54,7 +55,7 @@ def _at_defaults(cls: type[Spec]) -> str:
         properties, sets = list(spec.properties()), dict(spec.symmetric_sets())
     except Exception:  # the spec's own code failing (exit 3 in check): list is not where to say so
         return ""
-    said = [f"properties {', '.join(properties)} (--liveness)"] if properties else []
+    said = [f"properties {shown_names(properties)} (--liveness)"] if properties else []
     said += [f"symmetric sets {', '.join(sets)} (--symmetry)"] if sets else []
     return f"at the default bounds: {'; '.join(said)}" if said else ""
 

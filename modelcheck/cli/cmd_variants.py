@@ -195,6 +195,17 @@ NOT_RECORDED = ("no failing bounds recorded: once 'paxraft check SPEC --variant 
                 "set failing_bounds = {bound: value, ...} (the smallest bounds) and trace_length = STEPS in the class")
 
 
+def not_recorded(e: Entry) -> str:
+    """:data:`NOT_RECORDED`, or for a class that sets ``failing_bounds = {}`` (meaning "at the defaults") on a spec
+    with bounds, why that is no record and what to write: told only that none was recorded, its author looked
+    in vain for what was missing."""
+    if e.cls is None or e.cls.failing_bounds != {}:
+        return NOT_RECORDED
+    defaults = {o.dest: o.default for o in entry_for_class(e.cls).options if o.default is not None}
+    return (f"failing_bounds = {{}} names no bound of a spec that has some ({', '.join(defaults)}): at the defaults, "
+            f"write them (failing_bounds = {defaults}); {NOT_RECORDED}")
+
+
 def print_table(rows: list[Entry], long: bool, source: str | None = None) -> None:
     """The catalog as a table: one line per entry (and its source with --long)."""
     sw = max([len(r.spec) for r in rows] + [4])
@@ -247,7 +258,7 @@ def run(args: argparse.Namespace) -> int:
         outcomes.append(o)
         if not args.json:
             states = "" if o.result is None else f"{o.result.distinct_states:,}"
-            result = "agrees" if o.agrees else "DIFFERS" + ("" if r.recorded else f": {NOT_RECORDED}")
+            result = "agrees" if o.agrees else "DIFFERS" + ("" if r.recorded else f": {not_recorded(r)}")
             print(
                 f"{r.spec:<{sw}}  {r.name:<{nw}}  {_expected(r):<30}  {o.found_text():<30}  {states:>10}  "
                 f"{o.seconds:>8.2f}  {result}",

@@ -31,7 +31,7 @@ from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result, Step, count, shown_state
 from modelcheck.engine.view_check import check_view_merges
 from spec.core import Fair, Spec, SpecError, State, Temporal, strict_predicate
-from spec.suggest import hint
+from spec.suggest import families, family, hint, shown_names
 
 EVENTUALLY, ALWAYS_EVENTUALLY, LEADS_TO = "eventually", "always-eventually", "leads-to"
 EVENTUALLY_ALWAYS = "eventually-always"
@@ -166,7 +166,12 @@ def tarjan(nodes: Iterable[int], succ: dict[int, list[int]]) -> list[list[int]]:
 
 
 class _Fairness:
-    """The fairness rule (:class:`modelcheck.engine.fairness.FairnessRule`) on the graph's label ids and states."""
+    """The fairness rule (:class:`modelcheck.engine.fairness.FairnessRule`) on the graph's label ids and states.
+
+    One serves every property judged on one graph: what depends on the graph and the rule alone (the conditions
+    enabled in each state, the states where stuttering is fair, the fair components of the whole graph, which
+    every ``<>[]`` property's search covers) is computed once, not once per property (Disruptor_SPMC's 30
+    Liveliness entries each took a pass over the graph: 2.8 CPU s where one pass took 0.2)."""
 
     def __init__(self, g: StateGraph, rule: FairnessRule) -> None:
         self.g = g
@@ -174,6 +179,25 @@ class _Fairness:
         self.conds = rule.conds
         self.mask = [rule.mask(lab) for lab in g.labels]  # by label id
         self._enabled: dict[int, int] = {}
+        self._fair_stutters: list[int] | None = None
+        self._whole: list[tuple[list[int], list[tuple[int, tuple[int, int, int]]]]] | None = None
+
+    def fair_stutters(self) -> list[int]:
+        """The states, in order, where stuttering for ever is fair (no weakly fair condition enabled there)."""
+        if self._fair_stutters is None:
+            self._fair_stutters = [u for u in range(len(self.g)) if self.broken([u], ()) is None]
+        return self._fair_stutters
+
+    def components(self, region: set[int]) -> list[tuple[list[int], list[tuple[int, tuple[int, int, int]]]]]:
+        """:func:`_fair_components` of ``region``; of the whole graph computed once."""
+        whole = len(region) == len(self.g)
+        if whole and self._whole is not None:
+            return self._whole
+        succ = {u: [v for v, _ in self.g.edges(u) if v in region] for u in region}
+        found = _fair_components(sorted(region), succ, self.g, self)
+        if whole:
+            self._whole = found
+        return found
 
     def enabled(self, s: int) -> int:
         """Bit mask of the conditions enabled at ``s`` (by a step to a kept or a cut state)."""
@@ -385,7 +409,7 @@ def check_property(
         graph = explore(spec, predicates=preds, max_states=max_states, progress=progress, keep_states=spec.has_view)
         if spec.has_view:
             check_view_merges(spec, graph, preds)
-    return _judge(spec, name, prop, rule, graph, "goal", "trigger", started)
+    return _judge(spec, name, prop, _Fairness(graph, rule), "goal", "trigger", started)
 
 
 def check_liveness(
@@ -407,7 +431,7 @@ def check_liveness(
     started = time.perf_counter()
     if names is None:
         names = list(spec.properties()) or [None]  # none declared: temporal() says so
-    props = [temporal(spec, name) for name in names]
+    props = [temporal(spec, name) for name in selected(spec, names)]
     rule = FairnessRule(spec, spec.fairness() if fairness is None else fairness)
     preds: dict[str, Callable[[State], bool]] = {}
     for name, prop in props:
@@ -420,7 +444,8 @@ def check_liveness(
     if spec.has_view:  # the graph's nodes are views: the verdicts are the spec's where merged states behave alike
         check_view_merges(spec, g, preds)
     explored = time.perf_counter() - started  # each property's seconds: the exploration's and its own
-    return safety, [_judge(spec, name, prop, rule, g, *_keys(name), time.perf_counter() - explored)
+    fair = _Fairness(g, rule)  # one for every property: what they share is computed once
+    return safety, [_judge(spec, name, prop, fair, *_keys(name), time.perf_counter() - explored)
                     for name, prop in props]
 
 
@@ -432,6 +457,13 @@ def _refuse_symmetry(symmetry: bool) -> None:
         )
 
 
+def selected(spec: Spec, names: Sequence[str | None]) -> list[str | None]:
+    """``names`` with a family's name standing for each of its entries: ``--liveness Liveliness`` checks all 30,
+    as TLC checks the one PROPERTY (it was refused, in a line listing the 30 names)."""
+    props = spec.properties()
+    return [m for name in names for m in ([name] if name in props else family(props, name) or [name])]
+
+
 def temporal(spec: Spec, name: str | None) -> tuple[str, Temporal]:
     """The declared temporal property ``name`` (None: the only one) and its name; a one-line error otherwise."""
     props = spec.properties()
@@ -439,12 +471,12 @@ def temporal(spec: Spec, name: str | None) -> tuple[str, Temporal]:
         raise SpecError(f"{spec.describe()}: declares no temporal property to check")
     if name is None:
         if len(props) > 1:
-            raise SpecError(f"{spec.name}: several properties ({', '.join(props)}); name one")
+            raise SpecError(f"{spec.name}: several properties ({shown_names(list(props))}); name one")
         name = next(iter(props))
     if name not in props:
         why = (f"; {name} is an invariant, which paxraft check without --liveness checks" if name in spec.invariants
-               else hint(name, props))
-        raise SpecError(f"{spec.name}: no temporal property {name!r} (declared: {', '.join(props)}){why}")
+               else hint(name, [*props, *families(props)]))
+        raise SpecError(f"{spec.name}: no temporal property {name!r} (declared: {shown_names(list(props))}){why}")
     return name, props[name]
 
 
@@ -477,12 +509,11 @@ def _spec_code(spec: Spec, name: str, pred: Callable[[State], object]) -> Callab
 
 
 def _judge(
-    spec: Spec, name: str, prop: Temporal, rule: FairnessRule, g: StateGraph, goal_key: str, trigger_key: str,
-    started: float,
+    spec: Spec, name: str, prop: Temporal, fair: _Fairness, goal_key: str, trigger_key: str, started: float,
 ) -> LivenessResult:
-    """Property ``name`` on the explored graph ``g``, whose marks ``goal_key`` (and ``trigger_key``) are its."""
+    """Property ``name`` on the explored graph ``fair.g``, whose marks ``goal_key`` (and ``trigger_key``) are its."""
+    g, rule = fair.g, fair.rule
     goal = g.marks[goal_key]
-    fair = _Fairness(g, rule)
     n = len(g)
 
     # R: the ~goal states a violating behaviour can be in after its trigger; for <>[]goal every state (a
@@ -510,13 +541,11 @@ def _judge(
 
     # Tails: stutter states (stuttering there for ever is fair) and fair components.
     tails: list[tuple[list[int], list[tuple[int, tuple[int, int, int]]] | None]] = []
-    for u in sorted(region):
-        if fair.broken([u], ()) is None and not (stable and goal[u]):  # stuttering in a goal state keeps <>[]goal
+    for u in fair.fair_stutters():
+        if u in region and not (stable and goal[u]):  # stuttering in a goal state keeps <>[]goal
             tails.append(([u], None))
-    succ = {u: [v for v, _ in g.edges(u) if v in region] for u in region}
     # <>[]goal: a fair loop breaks it only through a ~goal state; any state of a fair component can be on its loop
-    tails.extend(c for c in _fair_components(sorted(region), succ, g, fair)
-                 if not stable or not all(goal[u] for u in c[0]))
+    tails.extend(c for c in fair.components(region) if not stable or not all(goal[u] for u in c[0]))
 
     warnings = (vacuity_warnings(g, prop, goal_key, trigger_key) + narrowed_fairness(spec, rule.conds)
                 + _never_enabled(g, fair))
@@ -712,11 +741,38 @@ def vacuity_warnings(g: StateGraph, prop: Temporal, goal_key: str = "goal", trig
 
 def format_lasso(spec: Spec, result: LivenessResult) -> str:
     """The verdict and, for a violation, the numbered prefix and the marked loop."""
+    lines = [f"Model: {spec.describe()}", f"Property {result.property}: {result.text}", _fairness_line(result)]
+    return "\n".join([*lines, *_verdict_lines(spec, result), _figures_line(result, result.seconds)])
+
+
+def format_results(spec: Spec, results: Sequence[LivenessResult], seconds: float) -> str:
+    """Several properties judged on one graph under one fairness: the model, the fairness and the graph's figures
+    once (with the ``seconds`` all took), each property's verdict between (30 Liveliness entries printed 30 blocks
+    of five lines, each repeating the model, the fairness and the figures)."""
+    if len(results) == 1:
+        return format_lasso(spec, results[0])
+    lines = [f"Model: {spec.describe()}", _fairness_line(results[0])]
+    for r in results:  # a lasso stands apart, between blank lines
+        lines += [*([""] if r.lasso else []), f"Property {r.property}: {r.text}", *_verdict_lines(spec, r),
+                  *([""] if r.lasso else [])]
+    return "\n".join([*lines, _figures_line(results[0], seconds)])
+
+
+def _fairness_line(result: LivenessResult) -> str:
+    return "Fairness: " + ("; ".join(result.fairness) if result.fairness else "none")
+
+
+def _figures_line(result: LivenessResult, seconds: float) -> str:
+    figures = f" ({count(result.generated, 'state generated', 'states generated')}, depth {result.depth})" \
+        if result.generated else ""  # TLC's figures, to compare with its run of the same model
+    return f"{count(result.distinct_states, 'distinct state')}, {count(result.edges, 'edge')}{figures}, {seconds:.2f}s"
+
+
+def _verdict_lines(spec: Spec, result: LivenessResult) -> list[str]:
+    """The warnings and the verdict and, for a violation, the numbered prefix and the marked loop."""
     from modelcheck.engine.explain import diff_lines  # explain imports nothing of ours; kept local to stay light
 
-    lines = [f"Model: {spec.describe()}", f"Property {result.property}: {result.text}"]
-    lines.append("Fairness: " + ("; ".join(result.fairness) if result.fairness else "none"))
-    lines.extend(f"Warning: {w}" for w in result.warnings)
+    lines = [f"Warning: {w}" for w in result.warnings]
     if result.holds:
         lines.append(f"Property {result.property} holds under this fairness.")
     else:
@@ -745,8 +801,4 @@ def format_lasso(spec: Spec, result: LivenessResult) -> str:
             back = len(lasso.prefix)  # by a view, the loop may end in another state with the entry's view
             closes = "" if lasso.loop[-1].state == lasso.prefix[-1].state else "a state with the view of "
             lines.append(f"     --- loop ends: back to {closes}state {back}")
-    figures = f" ({count(result.generated, 'state generated', 'states generated')}, depth {result.depth})" \
-        if result.generated else ""  # TLC's figures, to compare with its run of the same model
-    lines.append(f"{count(result.distinct_states, 'distinct state')}, {count(result.edges, 'edge')}{figures}, "
-                 f"{result.seconds:.2f}s")
-    return "\n".join(lines)
+    return lines

@@ -8,6 +8,7 @@ tests/user_specs/Disruptor/ holds the TLA+ modules and the models TLC 2.20 ran (
     paxraft check tests/user_specs/disruptor.py:SPMC --liveness   # Disruptor_SPMC.cfg: 8,496 / 28,049 / 82
     paxraft check tests/user_specs/disruptor.py:MPMC              # Disruptor_MPMC.cfg: 112,929 / 422,781 / 81
     paxraft check tests/user_specs/disruptor.py:MPMC --readers 2 --liveness   # ..._liveliness.cfg: 14,365 / 44,581 / 61
+    paxraft check tests/user_specs/disruptor.py:SPMC --symmetry   # MCDisruptor_SPMC.cfg (readers' SYMMETRY): 2,003
 
 Writers are 0..W-1 (TLC's w1, w2, or w for one), readers 0..R-1 (r1, r2, r3); ``pc`` is TLA+'s function over
 ``Writers \\union Readers``, the writers first. NULL, a model value in the cfgs, is -1: no sequence number is
@@ -149,12 +150,30 @@ class Disruptor(Spec):
         """Liveliness, ``\\A r \\in Readers : \\A i \\in 0..(MaxPublished - 1) : <>[](i \\in 0..P => Len(consumed[r])
         >= i + 1 /\\ consumed[r][i + 1] = i)``: one entry per reader and i (P is ``published`` in SPMC,
         AvailablePublishedSequence in MPMC)."""
-        def read_it(s: Any, r: int, i: int) -> bool:
-            return not 0 <= i <= self._readable(s) or (len(s.consumed[r]) >= i + 1 and s.consumed[r][i] == i)
+        def read_it(s: Any, r: int, i: int) -> bool:  # P => Q as Q \/ ~P: Q is cheap, P (in MPMC a CHOOSE) is not
+            return (len(s.consumed[r]) >= i + 1 and s.consumed[r][i] == i) or not 0 <= i <= self._readable(s)
 
         return {f"Liveliness(r{r + 1},{i})": EventuallyAlways(
                     lambda s, r=r, i=i: read_it(s, r, i), f"<>[]({i} published => consumed[r{r + 1}][{i + 1}] = {i})")
                 for r in self.Readers for i in range(self.MaxPublished)}
+
+    def symmetric_sets(self) -> dict[str, int]:
+        """The readers are interchangeable (MCDisruptor_*.tla's ``SYMMETRY Permutations(Readers)``)."""
+        return {"Readers": len(self.Readers)}
+
+    def permute(self, s: Any, perm: dict[str, tuple[int, ...]]) -> Any:
+        """Reader r becomes ``perm["Readers"][r]``: in the slots' reader sets and in what is indexed by reader."""
+        pi, w = perm["Readers"], len(self.Writers)
+
+        def moved(t: tuple) -> tuple:
+            out = list(t)
+            for r, x in enumerate(t):
+                out[pi[r]] = x
+            return tuple(out)
+
+        ring = s.ringbuffer._replace(readers=tuple(frozenset(pi[r] for r in rs) for rs in s.ringbuffer.readers))
+        return s._replace(ringbuffer=ring, read=moved(s.read), pc=s.pc[:w] + moved(s.pc[w:]),
+                          consumed=moved(s.consumed))
 
     def _thread(self, t: int) -> str:
         w = len(self.Writers)
@@ -202,6 +221,8 @@ class SPMC(Disruptor):
     whole; the producer waits for the slowest consumer, the consumers for the write cursor."""
 
     variables = SPMCState._fields
+    lap = 0  # how far past a full cycle ahead of the slowest reader the writer may go (the planted bugs: 1)
+    overtake = 0  # how far past the write cursor a reader may read
 
     def init_states(self) -> list[SPMCState]:
         readers = len(self.Readers)
@@ -212,7 +233,7 @@ class SPMC(Disruptor):
     def BeginWrite(self, s: SPMCState, w: int) -> SPMCState | None:
         """Claim ``published + 1`` once clear of every reader (potentially a full cycle behind), and write it."""
         nxt = s.published + 1
-        if s.pc[w] != ADVANCE or min(s.read) < nxt - self.Size:
+        if s.pc[w] != ADVANCE or min(s.read) < nxt - self.Size - self.lap:
             return None
         return s._replace(ringbuffer=write(s.ringbuffer, nxt % self.Size, w, nxt), pc=put(s.pc, w, ACCESS))
 
@@ -227,7 +248,7 @@ class SPMC(Disruptor):
     @action(Disruptor.each_reader)
     def BeginRead(self, s: SPMCState, r: int) -> SPMCState | None:
         """Read the next sequence once it is published."""
-        if s.published < s.read[r] + 1:
+        if s.published + self.overtake < s.read[r] + 1:
             return None
         return self._begin_read(s, r)
 
@@ -357,13 +378,9 @@ class ReaderOvertakes(SPMC):
     variant = "reader-overtakes"
     rule = "BeginRead needs published + 1 >= next, not published >= next"
     breaks = "TypeOk"
-    failing_bounds = CFG  # Disruptor_SPMC_Overtake.cfg, which TLC ran
+    failing_bounds = CFG  # Disruptor_SPMC_Overtake.tla on Disruptor_SPMC.cfg's constants, which TLC ran
     trace_length = 1
-
-    def BeginRead(self, s: SPMCState, r: int) -> SPMCState | None:
-        if s.published + 1 < s.read[r] + 1:
-            return None
-        return self._begin_read(s, r)
+    overtake = 1
 
 
 class WriterLaps(SPMC):
@@ -373,11 +390,20 @@ class WriterLaps(SPMC):
     variant = "writer-laps"
     rule = "BeginWrite needs min_read >= next - Size - 1, not min_read >= next - Size"
     breaks = "NoDataRaces"
-    failing_bounds = CFG  # Disruptor_SPMC_Overtake.cfg, which TLC ran
+    failing_bounds = CFG  # Disruptor_SPMC_Lap.tla
     trace_length = 10
+    lap = 1
 
-    def BeginWrite(self, s: SPMCState, w: int) -> SPMCState | None:
-        nxt = s.published + 1
-        if s.pc[w] != ADVANCE or min(s.read) < nxt - self.Size - 1:
-            return None
-        return s._replace(ringbuffer=write(s.ringbuffer, nxt % self.Size, w, nxt), pc=put(s.pc, w, ACCESS))
+
+class LazyReader(SPMC):
+    """Reader r1's EndRead is not fair: it may stay in a slot for ever, and what is published after it is never read
+    by it (the writer, a full cycle ahead, waits too). Disruptor_SPMC_UnfairEnd.tla with ``Lazy = r1``."""
+
+    variant = "lazy-reader"
+    rule = "Fairness leaves out WF_vars(EndRead(r1))"
+    breaks = "Liveliness(r1,1)"
+    failing_bounds = CFG
+    trace_length = 13  # then stuttering; TLC: 14 steps then stuttering, its search stopped at 1,201 distinct
+
+    def fairness(self) -> list:
+        return [f for f in super().fairness() if f != WF("EndRead", r=0)]

@@ -1,0 +1,315 @@
+"""raft.tla extended with storage loss and the rejoin rule of ``paxraft cluster recover-node`` (impl/raft/rejoin.py).
+
+An extension of :class:`spec.raft.Raft`: three new variables, two new actions, and four raft.tla
+actions with one guard more. Every other action is raft.tla's own.
+
+- ``Rebuild(i, P)``: server i loses its storage and is rebuilt empty (at most ``MaxRebuilds`` times
+  in a behaviour). Its log, commitIndex and volatile state go; its term is the *vote floor*, the
+  highest currentTerm among the peers ``P`` whose storage the rebuild reads (any ``n - quorum + 1``
+  of the others, as ``rebuilt_hard_state`` needs; reading more only raises the floor), with its
+  vote in that term already cast (for itself); it starts *rejoining* with no target.
+- ``rejoining[i]``: while set, i neither votes (a RequestVote request to it is dropped unheard: no
+  UpdateTerm, no answer, as the runtime's gate drops it before the core) nor times out.
+- ``rejoinTarget[i]``: ``<<index, term>>``, the highest commit index announced to i by an
+  AppendEntries request of a term at least i's own (taken by HandleAppendEntriesRequest, whatever
+  it then does with the request), and that request's term; ``<<0, 0>>`` for none. Restart(i) keeps
+  ``rejoining[i]`` (the runtime's marker file) and forgets the target (the gate is in memory).
+- ``CaughtUp(i)``: i stops rejoining once ``commitIndex[i]`` reaches its target and the entry there
+  is of the target's term (``RejoinGate.caught_up``; raft.tla has no applied index, commitIndex
+  stands for it).
+- ``rebuilds``: how many rebuilds happened (the bound's counter).
+
+Invariants: raft.tla's five. The variants below each remove one part of the rule, and the checker
+finds each (tests/test_raft_rebuild.py pins the counts and the counterexample lengths).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import combinations
+from operator import itemgetter
+from typing import Any, ClassVar
+
+from spec.core import Option, action
+from spec.limits import bounded
+from spec.raft import (
+    _SAME,
+    EMPTY,
+    EXCEPT,
+    FOLLOWER,
+    NIL,
+    NO_HISTORY,
+    Message,
+    Raft,
+    RaftState,
+    RequestVoteRequest,
+    WithoutMessage,
+    _new,
+    raft_options,
+)
+from spec.registry import SpecEntry, register, variant
+
+_INDEX = {name: k for k, name in enumerate(RaftState._fields)}  # raft.tla's variable -> its place in a state
+_REJOINING, _TARGET, _REBUILDS = 13, 14, 15
+NO_TARGET = (0, 0)
+
+
+class RebuildState(RaftState):
+    """raft.tla's variables, then ``rejoining``, ``rejoinTarget`` and ``rebuilds``."""
+
+    __slots__ = ()
+    _fields = (*RaftState._fields, "rejoining", "rejoinTarget", "rebuilds")
+
+    def __new__(cls, *values: Any) -> RebuildState:  # noqa: D102 (all 16 values: pickling passes them so)
+        return tuple.__new__(cls, values)
+
+    rejoining = property(itemgetter(_REJOINING), doc="rejoining (a C getter, as RaftState's fields have)")
+    rejoinTarget = property(itemgetter(_TARGET), doc="rejoinTarget")
+    rebuilds = property(itemgetter(_REBUILDS), doc="rebuilds")
+
+    def but(self, *, rejoining: Any = _SAME, rejoinTarget: Any = _SAME, rebuilds: Any = _SAME,  # type: ignore[override]
+            **changed: Any) -> RebuildState:
+        """This state with the named variables replaced; every other variable is UNCHANGED."""
+        values = list(self)
+        for name, v in changed.items():
+            k = _INDEX.get(name)
+            if k is None:
+                raise TypeError(f"but() got an unexpected keyword argument {name!r}")
+            if v is not _SAME:
+                values[k] = v
+        for k, v in ((_REJOINING, rejoining), (_TARGET, rejoinTarget), (_REBUILDS, rebuilds)):
+            if v is not _SAME:
+                values[k] = v
+        return _new(RebuildState, values)
+
+
+def _rebuilds(self: RaftRebuild, s: RebuildState) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    return self._rebuild_params if s.rebuilds < self.MaxRebuilds else ()
+
+
+def _rejoining(self: RaftRebuild, s: RebuildState) -> list[tuple[int]]:
+    return [(i,) for i in self.Server if s.rejoining[i]]
+
+
+class RaftRebuild(Raft):
+    """raft.tla + a server rebuilt from empty storage, rejoining without a vote until it caught up."""
+
+    name = "raft-rebuild"
+    variables = RebuildState._fields
+    bmc_encoding: ClassVar[str | None] = None  # no Z3 encoding of the extension
+
+    def __init__(self, servers: int = 3, values: int = 1, max_term: int = 2, max_log: int = 1, max_copies: int = 1,
+                 max_in_flight: int = 1, max_rebuilds: int = 1, no_history: bool = False) -> None:
+        bounded("raft-rebuild", "--max-rebuilds", max_rebuilds, 0, 1 << 30)
+        super().__init__(servers=servers, values=values, max_term=max_term, max_log=max_log, max_copies=max_copies,
+                         max_in_flight=max_in_flight, no_history=no_history)
+        self.MaxRebuilds = max_rebuilds
+        self._reads = self.floor_peers(servers - (servers // 2 + 1) + 1)  # rebuilt_hard_state's n - quorum + 1
+        self._rebuild_params = tuple((i, p) for i in self.Server
+                                     for p in combinations([j for j in self.Server if j != i], self._reads))
+
+    def floor_peers(self, need: int) -> int:
+        """How many peers' terms a rebuild reads: the fewest the runtime accepts (more only raise the floor)."""
+        return need
+
+    def bounds(self) -> dict[str, Any]:
+        """raft.tla's bounds and MaxRebuilds."""
+        return {**super().bounds(), "max_rebuilds": self.MaxRebuilds}
+
+    def init_states(self) -> Iterator[RebuildState]:
+        """raft.tla's Init; nobody rejoining, no rebuild yet."""
+        for s in super().init_states():
+            yield _new(RebuildState, (*s, self._zeros, (NO_TARGET,) * self._n, 0))
+
+    # -- storage loss ---------------------------------------------------------------------------
+    @action(params=_rebuilds)
+    def Rebuild(self, s: RebuildState, i: int, peers: tuple[int, ...]) -> RebuildState | None:
+        """i's storage is lost and rebuilt empty from the terms of ``peers``: the vote floor, voted in."""
+        if s.rebuilds >= self.MaxRebuilds or i in peers or len(set(peers)) != self._reads:
+            return None
+        term, voted = self.RebuiltHardState(s, i, peers)
+        put = self._except[i]
+        return s.but(
+            allLogs=self.NextAllLogs(s),
+            currentTerm=EXCEPT(s.currentTerm, i, term),
+            votedFor=EXCEPT(s.votedFor, i, voted),
+            log=EXCEPT(s.log, i, ()),
+            state=EXCEPT(s.state, i, FOLLOWER),
+            commitIndex=EXCEPT(s.commitIndex, i, 0),
+            votesResponded=EXCEPT(s.votesResponded, i, EMPTY),
+            votesGranted=EXCEPT(s.votesGranted, i, EMPTY),
+            voterLog=EXCEPT(s.voterLog, i, EMPTY),
+            nextIndex=EXCEPT(s.nextIndex, i, self._ones),
+            matchIndex=EXCEPT(s.matchIndex, i, self._zeros),
+            rejoining=put(s.rejoining, self.Gated()),
+            rejoinTarget=EXCEPT(s.rejoinTarget, i, NO_TARGET),
+            rebuilds=s.rebuilds + 1,
+        )
+
+    def RebuiltHardState(self, s: RebuildState, i: int, peers: tuple[int, ...]) -> tuple[int, int]:
+        """(currentTerm, votedFor) of a rebuilt server: the highest of the peers' terms, voted in (for itself)."""
+        return max(s.currentTerm[j] for j in peers), i
+
+    def Gated(self) -> int:
+        """``rejoining[i]`` after a rebuild: 1, the gate is on."""
+        return 1
+
+    @action(params=_rejoining)
+    def CaughtUp(self, s: RebuildState, i: int) -> RebuildState | None:
+        """Rejoining i has applied its target, whose entry is of the target's term: it votes and campaigns again."""
+        if not s.rejoining[i]:
+            return None
+        index, term = s.rejoinTarget[i]
+        lg = s.log[i]
+        if not index or s.commitIndex[i] < index or len(lg) < index or lg[index - 1][0] != term:
+            return None
+        return s.but(allLogs=self.NextAllLogs(s), rejoining=EXCEPT(s.rejoining, i, 0),
+                     rejoinTarget=EXCEPT(s.rejoinTarget, i, NO_TARGET))
+
+    # -- the gate on raft.tla's actions -----------------------------------------------------------
+    def Restart(self, s: RebuildState, i: int) -> RebuildState | None:
+        """raft.tla's Restart; a rejoining server stays so but forgets its target."""
+        t = super().Restart(s, i)
+        if t is None or not isinstance(t, RebuildState) or s.rejoinTarget[i] == NO_TARGET:
+            return t
+        return t.but(rejoinTarget=EXCEPT(t.rejoinTarget, i, NO_TARGET))
+
+    def Timeout(self, s: RebuildState, i: int) -> RebuildState | None:
+        """raft.tla's Timeout, not for a rejoining server (it does not campaign)."""
+        return None if s.rejoining[i] else super().Timeout(s, i)
+
+    def UpdateTerm(self, s: RebuildState, i: int, j: int, m: Message) -> RebuildState | None:
+        """raft.tla's UpdateTerm, but a rejoining server never hears a RequestVote request."""
+        if m[0] == RequestVoteRequest and s.rejoining[i]:
+            return None
+        return super().UpdateTerm(s, i, j, m)
+
+    def HandleRequestVoteRequest(self, s: RebuildState, i: int, j: int, m: Message) -> RebuildState | None:
+        """raft.tla's, but a rejoining server drops the request unanswered."""
+        if not s.rejoining[i]:
+            return super().HandleRequestVoteRequest(s, i, j, m)
+        if not (m[3] <= s.currentTerm[i] and self._is_receivable(s, i, j, m, RequestVoteRequest)):
+            return None
+        return s.but(allLogs=self.NextAllLogs(s), messages=WithoutMessage(m, s.messages))
+
+    def HandleAppendEntriesRequest(self, s: RebuildState, i: int, j: int, m: Message) -> RebuildState | None:
+        """raft.tla's; a rejoining server first takes the request's commit index as its target if it is higher
+        and the request's term is not below its own."""
+        t = super().HandleAppendEntriesRequest(s, i, j, m)
+        if t is None or not s.rejoining[i] or not isinstance(t, RebuildState):
+            return t
+        if not self.SetsTarget(m[3], s.currentTerm[i]) or m[8] <= s.rejoinTarget[i][0]:
+            return t
+        return t.but(rejoinTarget=EXCEPT(t.rejoinTarget, i, (m[8], m[3])))
+
+    def SetsTarget(self, mterm: int, currentTerm: int) -> bool:
+        """A request of a term at least the rejoining server's may set its target (``RejoinGate.admits``)."""
+        return mterm >= currentTerm
+
+    # -- symmetry and presentation ------------------------------------------------------------------
+    def symmetry_keys(self, s: RebuildState) -> Mapping[str, Sequence[Any]]:
+        """raft.tla's keys, with each server's rejoining flag and target."""
+        keys = super().symmetry_keys(s)["Server"]
+        return {"Server": [(*k, r, t) for k, r, t in zip(keys, s.rejoining, s.rejoinTarget)]}
+
+    def permute(self, s: RebuildState, perm: Mapping[str, Sequence[int]]) -> RebuildState:
+        """raft.tla's renaming, and the two new per-server variables reordered alike."""
+        base = super().permute(s, perm)
+        order = self._renamings[tuple(perm.get("Server", self.Server))].order
+        return _new(RebuildState, (*base, order(s.rejoining), order(s.rejoinTarget), s.rebuilds))
+
+    def show_state(self, s: RebuildState) -> dict[str, Any]:
+        """raft.tla's variables, then the three of the extension."""
+        out = super().show_state(s)
+        out["rejoining"] = {self.server_name(i): bool(r) for i, r in enumerate(s.rejoining)}
+        out["rejoinTarget"] = {self.server_name(i): list(t) for i, t in enumerate(s.rejoinTarget)}
+        out["rebuilds"] = s.rebuilds
+        return out
+
+    def show_param(self, action: str, param: str, value: Any) -> Any:
+        """The peers a rebuild reads as server names."""
+        if param == "peers":
+            return [self.server_name(j) for j in value]
+        return super().show_param(action, param, value)
+
+
+MAX_REBUILDS = Option("--max-rebuilds", "max_rebuilds", int, 1, "bound: at most MAX servers rebuilt from empty "
+                      "storage in a behaviour")
+
+register(
+    SpecEntry(
+        name="raft-rebuild",
+        cls=RaftRebuild,
+        summary="raft.tla + a server rebuilt from empty storage (cluster recover-node): vote floor and rejoin gate",
+        options=(*raft_options(max_log=1), MAX_REBUILDS),
+        flags=(NO_HISTORY,),
+        suite=(),
+    )
+)
+
+_SOURCE = "impl/raft/rejoin.py (RejoinGate, rebuilt_hard_state); docs/durability.md, 'Rebuilding a node'"
+
+
+def _model(max_term: int, max_log: int = 1, **options: Any) -> dict[str, Any]:
+    """A catalog model of three servers (one value, one copy and one message in flight), one rebuild."""
+    return {"servers": 3, "values": 1, "max_term": max_term, "max_log": max_log, "max_copies": 1,
+            "max_in_flight": 1, "max_rebuilds": 1, **options}
+
+
+_QUIET_NETWORK = ("DuplicateMessage", "DropMessage", "Restart")  # left out of Next to reach the deep runs
+
+
+@variant("raft-rebuild")
+class RebuildWithoutGate(RaftRebuild):
+    """A rebuilt server votes and campaigns at once, with its empty log."""
+
+    variant = "rebuild-without-gate"
+    rule = "Rebuild(i) leaves rejoining[i] FALSE: i votes at once (it keeps the vote floor)"
+    breaks = "OneLeaderPerTerm"
+    # s1 votes for itself in term 2 (a message to itself, still in flight) and is rebuilt before any peer heard
+    # of term 2: the floor is 1. It times out to term 2 again, counts the old vote and s2's, leads, and then
+    # grants s2 its vote in term 2 too: two leaders. (153,074 states; LeaderCompleteness, a leader elected
+    # with the rebuilt server's vote on its empty log, comes later.)
+    failing_bounds = _model(3, no_history=True, symmetry=True, without=_QUIET_NETWORK)
+    trace_length = 19
+    source = f"{_SOURCE}; tests/test_impl_sim.py test_rebuilt_nodes_do_not_vote_before_they_caught_up"
+
+    def Gated(self) -> int:
+        """No gate."""
+        return 0
+
+
+@variant("raft-rebuild")
+class RebuildWithoutFloor(RaftRebuild):
+    """A rebuilt server starts in term 1 with no vote, as a new one would."""
+
+    variant = "rebuild-without-floor"
+    rule = "Rebuild(i) sets currentTerm[i] to 1 and votedFor[i] to Nil (no vote floor)"
+    breaks = "LeaderCompleteness"
+    # s3 elected s2 in term 3 and is rebuilt in term 1: it takes the entry of s1, the leader of term 2 that
+    # s2 deposed, and acknowledges it, so s1 commits an entry that s2, leader of term 3, lacks (393,983 states)
+    failing_bounds = _model(3, no_history=True, symmetry=True, without=_QUIET_NETWORK)
+    trace_length = 26
+    source = f"{_SOURCE}; tests/test_impl_sim.py test_a_rebuilt_node_never_votes_again_in_a_term_it_may_have_voted_in"
+
+    def RebuiltHardState(self, s: RebuildState, i: int, peers: tuple[int, ...]) -> tuple[int, int]:
+        """raft.tla's initial term, no vote."""
+        return 1, NIL
+
+
+@variant("raft-rebuild")
+class RebuildFloorFromTooFewPeers(RaftRebuild):
+    """The vote floor is read from one peer fewer than ``n - quorum + 1``."""
+
+    variant = "rebuild-floor-from-too-few-peers"
+    rule = "Rebuild(i) takes the floor from n - quorum peers (one short of a set every quorum less i meets)"
+    breaks = "LeaderCompleteness"
+    # as without the floor, one step shorter: s3 reads s1's term 2 only, not s2's 3 (428,617 states)
+    failing_bounds = _model(3, no_history=True, symmetry=True, without=_QUIET_NETWORK)
+    trace_length = 25
+    source = f"{_SOURCE}; tests/test_impl_sim.py test_the_vote_floor_needs_the_terms_of_enough_peers"
+
+    def floor_peers(self, need: int) -> int:
+        """One fewer."""
+        return need - 1
+
