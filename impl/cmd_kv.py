@@ -10,7 +10,7 @@ from pathlib import Path
 
 from impl.kv.client import ClientError, KVClient
 from impl.kv.machine import CAS_FAILED, NOT_FOUND, OK
-from impl.kv.protocol import MAX_COMMAND_DATA, check_command_size
+from impl.kv.protocol import MAX_COMMAND_BYTES, check_command_size
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -45,17 +45,18 @@ def run(args: argparse.Namespace) -> int:
     if not (args.dir / "cluster.json").exists():
         raise UsageError(f"{args.dir}: no cluster.json (start a cluster there first)")
     try:
-        cluster.load(args.dir)  # private to us and usable, as every cluster command checks
+        desc = cluster.load(args.dir)  # private to us and usable, as every cluster command checks
     except cluster.ClusterError as exc:
         raise UsageError(str(exc)) from None
+    limit = desc.get("max_command_bytes", MAX_COMMAND_BYTES)
     # the bytes given, as the OS passed them (a key that is not UTF-8 was an internal error, exit 4)
     key = os.fsencode(args.key)
     vals = [os.fsencode(v) for v in args.value]
     if args.value_file is not None:
-        vals.append(_read_value(args.value_file))
+        vals.append(_read_value(args.value_file, limit))
     expected = (None if args.value[0] == "-" else vals[0]) if args.op == "cas" else None
     try:
-        check_command_size(key, vals[-1] if vals else b"", expected)
+        check_command_size(key, vals[-1] if vals else b"", expected, limit)
     except ValueError as exc:
         raise UsageError(f"kv {args.op}: {exc}") from None
 
@@ -93,19 +94,19 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(go())
 
 
-def _read_value(name: str) -> bytes:
-    """The bytes of ``name`` ('-': standard input), read up to one byte past the most a command holds, so a
+def _read_value(name: str, limit: int) -> bytes:
+    """The bytes of ``name`` ('-': standard input), read up to one byte past the cluster's ``limit``, so a
     device without end (/dev/zero) or a huge file is refused by its size, not read whole."""
     from modelcheck.cli.common import UsageError
 
     try:
         if name == "-":
-            data = sys.stdin.buffer.read(MAX_COMMAND_DATA + 1)
+            data = sys.stdin.buffer.read(limit + 1)
         else:
             with open(name, "rb") as f:
-                data = f.read(MAX_COMMAND_DATA + 1)
+                data = f.read(limit + 1)
     except OSError as exc:
         raise UsageError(f"--value-file {name}: {exc.strerror or exc}") from None
-    if len(data) > MAX_COMMAND_DATA:
-        raise UsageError(f"--value-file {name}: longer than the {MAX_COMMAND_DATA:,} bytes one request can carry")
+    if len(data) > limit:
+        raise UsageError(f"--value-file {name}: longer than this cluster's max_command_bytes ({limit:,})")
     return data

@@ -6,6 +6,7 @@ raised, 130 interrupted (docs/cli.md). Each probe below was a traceback, a hang 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -635,6 +636,7 @@ def test_wal_check_of_a_node_folder_whose_log_is_gone_is_refused(capsys, tmp_pat
     ({"election_ticks": -1}, "election_ticks must be an integer 2..100,000, got -1"),
     ({"heartbeat_ticks": 20}, "heartbeat_ticks must be below election_ticks"),
     ({"max_connections": "x"}, "max_connections must be an integer 1..1,000,000, got 'x'"),
+    ({"max_command_bytes": 70 << 20}, "max_command_bytes must be an integer 1,024..67,108,795, got 73400320"),
     ({"nodes": {"1": 70000}}, "nodes: node 1's port must be an integer 1..65535, got 70000"),
     ({"secret": ""}, "secret: must be at least 16 bytes (32 hex digits)"),
     ({"fsync": "no"}, "fsync must be true or false, got 'no'"),
@@ -717,7 +719,7 @@ def test_kv_value_from_a_file_or_stdin_any_size_a_request_holds(tmp_path) -> Non
     be stored from the command line at all, and `kv get` added a newline to the bytes it printed. --value-file (or
     '-', standard input) gives its bytes exactly, --raw prints them back exactly; one larger than a request can
     carry is one line, exit 2, read no further than that (/dev/zero)."""
-    from impl.kv.protocol import MAX_COMMAND_DATA
+    from impl.kv.protocol import MAX_COMMAND_BYTES
     from impl.runtime import cluster
 
     d = tmp_path / "c"
@@ -742,7 +744,7 @@ def test_kv_value_from_a_file_or_stdin_any_size_a_request_holds(tmp_path) -> Non
         assert call("get", "small", "--raw").stdout == b"\x00\xff"
         for argv, needle in (
             (("put", "k", "--value-file", "/dev/zero"),
-             f"--value-file /dev/zero: longer than the {MAX_COMMAND_DATA:,} bytes one request can carry"),
+             f"--value-file /dev/zero: longer than this cluster's max_command_bytes ({MAX_COMMAND_BYTES:,})"),
             (("put", "k", "--value-file", str(tmp_path)), f"--value-file {tmp_path}: Is a directory"),
             (("put", "k", "--value-file", str(tmp_path / "none")), f"--value-file {tmp_path / 'none'}: No such file"),
             (("put", "k", "v", "--value-file", "-"), "kv put takes 0 value argument(s) after the key besides "
@@ -754,6 +756,45 @@ def test_kv_value_from_a_file_or_stdin_any_size_a_request_holds(tmp_path) -> Non
             r = call(*argv)
             assert (r.returncode, r.stdout) == (2, b""), argv
             one_line(r.stderr.decode(), needle)
+    finally:
+        cluster.stop(d)
+
+
+def test_a_command_above_the_clusters_max_command_bytes_is_refused_by_the_nodes_and_the_clients(tmp_path) -> None:
+    """Any command up to 64 MiB was taken: a 32 MiB put on a loaded 2-core machine set off an election every second
+    or two while the nodes hashed, copied and wrote it, and never committed (benchmarks/large_values.py), so one
+    client could keep the cluster from serving anyone. A node refuses a command larger than the cluster's
+    "max_command_bytes" (4 MiB by default) in its answer; a client built from the cluster's folder, and `kv`,
+    refuse it before sending."""
+    from impl.kv.client import ClientError, KVClient
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.start(d, 3, max_command_bytes=65_536)
+    try:
+        desc = cluster.load(d)
+
+        async def go() -> None:
+            raw = KVClient({int(k): v for k, v in desc["nodes"].items()}, bytes.fromhex(desc["secret"]), timeout=30)
+            with pytest.raises(ClientError, match=r"node \d refused the command: a command of 65,537 bytes is larger "
+                                                  r"than this cluster's max_command_bytes \(65,536\)$"):
+                await raw.put(b"k", b"v" * 65_536)
+            assert (await raw.put(b"k", b"v" * 65_535)).status == 0  # (the key's byte counts)
+            await raw.close()
+            known = KVClient.from_dir(d, timeout=30)
+            with pytest.raises(ValueError, match="a command of 65,537 bytes .* larger than the 65,536 this cluster's "
+                                                 "max_command_bytes"):
+                known.put(b"k", b"v" * 65_536)
+            assert (await known.get(b"k")).value == b"v" * 65_535
+            await known.close()
+
+        asyncio.run(go())
+        (tmp_path / "big").write_bytes(b"x" * 70_000)
+        r = subprocess.run([sys.executable, "-m", "modelcheck.cli", "kv", "put", "k", "--value-file",
+                            str(tmp_path / "big"), "--dir", str(d)], capture_output=True, text=True, timeout=60,
+                           cwd=cluster.ROOT)
+        assert (r.returncode, r.stdout) == (2, "")
+        one_line(r.stderr, f"--value-file {tmp_path / 'big'}: longer than this cluster's max_command_bytes (65,536)")
     finally:
         cluster.stop(d)
 

@@ -156,7 +156,7 @@ class _Transport:
 
 
 class _Node:
-    id, boot, chunk_bytes, peer_frame, handshake_timeout = 3, 5, 4096, 16384, 5.0
+    id, boot, chunk_bytes, peer_frame, handshake_timeout, resend_after = 3, 5, 4096, 16384, 5.0, 60.0
     secret = b"s" * 32
 
     def __init__(self) -> None:
@@ -200,6 +200,39 @@ def test_a_sender_writes_a_window_at_a_time_and_starts_again_on_a_new_connection
     assert [decode_message(p).index for p in on_b] == [k * 4096 for k in range(13)]
     assert node.written == WINDOW + 13
     assert _feed(Assembler(tmp_path, 2, lambda: 3), [decode_message(p) for p in on_b]) == [m]
+
+
+def test_a_message_written_whole_is_not_sent_again_on_the_same_connection_soon_after():
+    """Heartbeats pass a message in chunks, so their answers show no progress while it travels and the core sends
+    the entries again: an 8 MiB value arrived twice at each follower, a 16 MiB one up to five times (a real cluster).
+    What a live connection took whole is not sent again on it within ``resend_after``; on a new connection (the old
+    one may have lost it) and after that time it is."""
+    from impl.runtime.peers import PeerLink
+
+    m = _snapshot(seed=4)
+
+    async def run() -> list[int]:
+        node = _Node()
+        link = PeerLink(node, 2, 1)  # type: ignore[arg-type]
+        a = _Transport()
+        a.drained = True
+        link.transport = a  # type: ignore[assignment]
+        sizes = []
+        for new, wait in ((False, 60.0), (False, 60.0), (True, 60.0), (False, 0.0)):
+            if new:
+                link.transport = _Transport()  # type: ignore[assignment]
+                link.transport.drained = True  # type: ignore[attr-defined]
+            transport = link.transport
+            node.resend_after = wait
+            before = len(transport.data)
+            link.send_chunked(m, encode_message(m))
+            link.flush()
+            assert link.outgoing == []
+            sizes.append(len(transport.data) - before)
+        return sizes
+
+    sent, again, new_connection, later = asyncio.run(run())
+    assert sent > len(encode_message(m)) and again == 0 and new_connection == sent and later == sent
 
 
 def test_simulated_runs_with_every_chunk_lost_duplicated_and_reordered_on_its_own(monkeypatch):
@@ -492,7 +525,8 @@ def test_a_live_node_ignores_a_transfer_of_an_older_term_and_refuses_a_tampered_
 
 
 def test_a_large_entry_crosses_in_chunks(tmp_path):
-    """A client's value may be up to 64 MiB, more than a peer frame: its AppendEntries travels in chunks too."""
+    """A client's value may be up to max_command_bytes (4 MiB by default, 64 MiB at most), more than a peer frame:
+    its AppendEntries travels in chunks too."""
     d = tmp_path
     cluster.start(d, 3, chunk_bytes=4096, peer_frame_bytes=16384)
     try:

@@ -348,3 +348,68 @@ def test_a_followers_ack_leaves_before_it_applies_and_a_leaders_replies_before_t
         assert follower[0][4] == reps[2].node.log.stable - 1  # ...and the core not yet told its entry is durable
         leader = [s for s in seen if s[0] == 1]
         assert leader and leader[0][3] == k + 1  # the leader's write_out came with this write's reply made
+
+
+def test_a_retried_write_still_waiting_is_answered_by_its_first_copy_not_appended_again():
+    """A client whose wait for a write runs out asks again with the same sequence number. The leader appended each
+    retry as a new entry: a 16 MiB put retried every second added 16 MiB to the log each time while the followers
+    were still writing the last copy, their stalls deposed leader after leader, and the put never finished (a real
+    3-node cluster, 100 s). A retry of a write still waiting on this leader now waits for the first copy's outcome."""
+    from collections import deque
+
+    from impl.kv.replica import Replica
+    from impl.raft.core import LEADER, Config, RaftNode
+
+    wire: deque = deque()
+
+    class Disk:
+        def save(self, rd) -> None:
+            pass
+
+        def sync(self) -> None:
+            pass
+
+    reps: dict[int, Replica] = {}
+    for j in (1, 2, 3):
+        node = RaftNode(j, (1, 2, 3), Config(election_ticks=10), rand=lambda lo, hi, j=j: lo if j == 1 else hi)
+        reps[j] = Replica(node, Disk(), wire.append, merge_retries=True)
+
+    def deliver() -> None:
+        while wire:
+            m = wire.popleft()
+            reps[m.dst].node.step(m)
+            reps[m.dst].process()
+
+    for _ in range(10):
+        reps[1].node.tick()
+        reps[1].process()
+        deliver()
+    lead = reps[1]
+    assert lead.node.role == LEADER
+    answers: list[tuple[str, object]] = []
+    before = lead.node.log.last_index()
+    cmd = Command(PUT, 7, 1, b"k", b"v" * 1000)
+    lead.submit(cmd, lambda kind, res: answers.append(("first", kind)))
+    lead.submit(cmd, lambda kind, res: answers.append(("retry", kind)))  # before any follower answered
+    lead.submit(cmd, lambda kind, res: answers.append(("again", kind)))
+    assert lead.node.log.last_index() == before + 1  # one entry for the three
+    lead.process()
+    deliver()
+    assert answers == [("first", "ok"), ("retry", "ok"), ("again", "ok")]
+    lead.submit(cmd, lambda kind, res: answers.append(("late", kind)))  # after it was applied: a new entry, which
+    lead.process()  # the state machine recognises as the same write
+    deliver()
+    assert lead.node.log.last_index() == before + 2 and answers[-1] == ("late", "ok")
+    other = Command(PUT, 7, 2, b"k", b"w")  # the same client's next write is its own entry
+    lead.submit(other, lambda kind, res: answers.append(("next", kind)))
+    assert lead.node.log.last_index() == before + 3
+
+
+def test_a_large_command_waits_longer_per_attempt_before_it_is_sent_again():
+    """Each attempt waited one second whatever the command's size: a 16 MiB put was sent again every second, to the
+    next node (a follower, which refused it) and back, while the cluster was still writing its first copy."""
+    from impl.kv.client import attempt_wait
+
+    assert attempt_wait(Command(PUT, 1, 1, b"k", b"v")) == pytest.approx(1.0, abs=1e-5)
+    assert attempt_wait(Command(PUT, 1, 1, b"", b"v" * (16 << 20))) == 5.0
+    assert attempt_wait(Command(CAS, 1, 1, b"", b"n" * (2 << 20), b"e" * (2 << 20))) == 2.0

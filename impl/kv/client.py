@@ -20,6 +20,8 @@ from typing import Any
 from impl.kv.machine import CAS, DELETE, GET, PUT, Command, Result
 from impl.kv.protocol import (
     HELLO_CLIENT,
+    MAX_COMMAND_BYTES,
+    MAX_COMMAND_DATA,
     NOT_LEADER,
     OK,
     REFUSED,
@@ -151,6 +153,15 @@ class Session:
         self.seq += 1
         return self.seq
 
+
+def attempt_wait(cmd: Command) -> float:
+    """How long one attempt of ``cmd`` waits for its answer before asking again (the next node, as the one asked
+    may be down): a second, and one more per 4 MiB of the command, which a majority must receive and write before
+    it is answered. A 16 MiB put asked again each second was sent to a follower that refused it (not the leader)
+    and back, 32 MiB more per second through a cluster still writing the first copy."""
+    return 1.0 + (len(cmd.key) + len(cmd.value) + len(cmd.expected or b"")) / (4 << 20)
+
+
 class KVClient:
     """Talks to a cluster given its nodes' ports and secret (or its directory)."""
 
@@ -160,6 +171,7 @@ class KVClient:
         self._poller: BusyPoll | None = None
         self.secret = secret
         self.timeout = timeout
+        self.max_command = MAX_COMMAND_DATA  # the cluster's max_command_bytes (from_dir reads it; the nodes check)
         self.leader = next(iter(self.ports))
         self._conns: dict[int, _Conn] = {}
         self._deadlines = _Deadlines()
@@ -182,6 +194,7 @@ class KVClient:
         c = json.loads((Path(directory) / "cluster.json").read_text())
         client = cls({int(k): v for k, v in c["nodes"].items()}, bytes.fromhex(c["secret"]), timeout, busy_poll_us)
         client.directory = Path(directory)
+        client.max_command = c.get("max_command_bytes", MAX_COMMAND_BYTES)
         return client
 
     def session(self) -> Session:
@@ -234,7 +247,7 @@ class KVClient:
                 c = self._conns.get(target)
                 if c is None or c.closed:
                     c = await self._connect(target)
-                rid, fut = self._request(loop, c, cmd, now + min(1.0, max(0.05, deadline - now)))
+                rid, fut = self._request(loop, c, cmd, now + min(attempt_wait(cmd), max(0.05, deadline - now)))
                 try:
                     r = await fut
                 finally:
@@ -244,6 +257,8 @@ class KVClient:
             if r is not None and r.kind == OK:
                 self.leader = target
                 return Result(r.status, r.value)
+            if r is not None and r.kind == REFUSED:  # (a command larger than the cluster's max_command_bytes)
+                raise ClientError(f"node {target} refused the command: {(r.value or b'').decode(errors='replace')}")
             self.retries += 1
             now = loop.time()
             target, hinted = self._redirect(target, r)
@@ -264,7 +279,7 @@ class KVClient:
 
     def _cmd(self, op: int, key: bytes, value: bytes = b"", expected: bytes | None = None,
              session: Session | None = None) -> Command:
-        check_command_size(key, value, expected)  # (before a sequence number is taken)
+        check_command_size(key, value, expected, self.max_command)  # (before a sequence number is taken)
         s = session or self.default
         return Command(op, s.client, s.next() if op != GET else 0, key, value, expected)
 

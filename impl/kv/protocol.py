@@ -42,17 +42,31 @@ CLIENT_FRAME = 64 << 20
 MAX_KEY = (1 << 16) - 1  # a key's length is two bytes of the command's header
 #: The most bytes a command's key, value and expected value may hold together: a request alone in a frame.
 MAX_COMMAND_DATA = CLIENT_FRAME - TAG - _REQ.size - CMD_HEADER.size
+#: What a cluster takes by default ("max_command_bytes" in cluster.json, at most MAX_COMMAND_DATA): a command is
+#: written by a majority before it is answered, and while a node hashes, copies and writes a much larger one its
+#: peers' heartbeats wait: a 32 MiB put on a loaded 2-core machine set off an election every second or two and
+#: never committed (benchmarks/large_values.py; etcd's own default limit is 1.5 MiB).
+MAX_COMMAND_BYTES = 4 << 20
 
 
-def check_command_size(key: bytes, value: bytes, expected: bytes | None = None) -> None:
-    """ValueError, naming the sizes, for a command no node would take: a node closes a connection whose frame is
-    larger than CLIENT_FRAME, and the client would then retry it until its timeout ("no answer")."""
+def command_size(key: bytes, value: bytes, expected: bytes | None = None) -> int:
+    """The bytes a command carries: its key, value and expected value (what max_command_bytes limits)."""
+    return len(key) + len(value) + len(expected or b"")
+
+
+def check_command_size(key: bytes, value: bytes, expected: bytes | None = None,
+                       limit: int = MAX_COMMAND_DATA) -> None:
+    """ValueError, naming the sizes, for a command no node would take: one larger than the cluster's ``limit``
+    (its max_command_bytes; by default what one request can carry: a node closes a connection whose frame is
+    larger than CLIENT_FRAME, and the client would then retry it until its timeout, "no answer")."""
     if len(key) > MAX_KEY:
         raise ValueError(f"a key of {len(key):,} bytes is longer than the {MAX_KEY:,} a command can hold")
-    data = len(key) + len(value) + len(expected or b"")
-    if data > MAX_COMMAND_DATA:
+    data = command_size(key, value, expected)
+    if data > limit:
+        why = "this cluster's max_command_bytes" if limit < MAX_COMMAND_DATA else \
+            f"one request can carry (a client's frame is {CLIENT_FRAME >> 20} MiB)"
         raise ValueError(f"a command of {data:,} bytes (key, value and expected value) is larger than the "
-                         f"{MAX_COMMAND_DATA:,} one request can carry (a client's frame is {CLIENT_FRAME >> 20} MiB)")
+                         f"{limit:,} {why}")
 
 
 BATCH_BYTES = 1 << 20  # requests (responses) packed into one frame up to this size; a bigger one goes alone

@@ -46,7 +46,7 @@ class Replica:
     def __init__(self, node: RaftNode, storage: Storage, send: Callable[[Message], None], *,
                  on_events: Callable[[list[dict[str, Any]]], None] | None = None,
                  on_ready: Callable[[Ready], None] | None = None, snapshot_every: int = 0,
-                 write_out: Callable[[], None] | None = None) -> None:
+                 write_out: Callable[[], None] | None = None, merge_retries: bool = False) -> None:
         self.node = node
         self.storage = storage
         self.send = send
@@ -60,6 +60,10 @@ class Replica:
         if node.snapshot is not None:
             self.machine.restore(node.snapshot.data)
         self._pending: dict[int, tuple[int, Reply]] = {}  # log index -> (term, reply)
+        self._placed: dict[bytes, int] = {}  # a waiting write's client id and sequence number -> its log index
+        # (the runtime's: the simulation's clients retry on its own clock, and its seeded runs, which the planted
+        # bugs' tests pin step by step, were found with every retry appended)
+        self.merge_retries = merge_retries
         self._read_tokens = itertools.count(1)
         self._reads: dict[int, tuple[bytes, Reply]] = {}
         self._read_wait: list[tuple[int, bytes, Reply]] = []  # (read index, key, reply)
@@ -88,11 +92,22 @@ class Replica:
     def submit_write(self, data: bytes, reply: Reply) -> None:
         """A write (put, delete, cas; not a get) already encoded by ``encode_command``: proposed as it is."""
         node = self.node
+        ident = data[1:17]  # the client id and sequence number (encode_command's header after the op)
+        at = self._placed.get(ident) if self.merge_retries else None
+        if at is not None and at in self._pending and node.role == LEADER:
+            # the client's retry of a write still waiting here (its own wait ran out first): answered with the
+            # first copy's outcome, not appended again. A retried 16 MiB put appended 16 MiB each second while the
+            # followers were still writing the last copy; their stalls deposed leader after leader, and the put
+            # never finished. (The state machine would have applied it once either way: same client, same seq.)
+            term, first = self._pending[at]
+            self._pending[at] = (term, _both(first, reply))
+            return
         placed = node.propose(data)
         if placed is None:
             reply("not_leader", node.leader)
         else:
             self._pending[placed[0]] = (placed[1], reply)
+            self._placed[ident] = placed[0]
 
     def submit_config(self, op: str, node: int, reply: Reply) -> None:
         """A membership change (``add``/``remove`` of ``node``): a server to add first catches up as a learner
@@ -252,6 +267,8 @@ class Replica:
                 self.applied_log.append((index, entry, res))
             waiter = self._pending.pop(index, None)
             if waiter is not None:
+                if self._placed.get(entry.data[1:17]) == index:
+                    del self._placed[entry.data[1:17]]
                 answered = True
                 if waiter[0] == entry.term:
                     waiter[1]("ok", res)
@@ -308,4 +325,14 @@ class Replica:
             reply("retry", None)
         for _, _, reply in self._read_wait:
             reply("retry", None)
-        self._pending, self._reads, self._read_wait = {}, {}, []
+        self._pending, self._reads, self._read_wait, self._placed = {}, {}, [], {}
+
+
+def _both(first: Reply, then: Reply) -> Reply:
+    """One reply made of two: each is answered the same."""
+
+    def reply(kind: str, value: Any) -> None:
+        first(kind, value)
+        then(kind, value)
+
+    return reply

@@ -49,6 +49,13 @@ def check_sizes(chunk: int, frame: int) -> None:
 SNAPSHOTS = frozenset({int(MsgType.InstallSnapshotRequest), int(MsgType.SnapshotInstall)})
 
 
+def identity(m: Message, length: int) -> tuple[int, int, int, int, int]:
+    """What makes two messages sent in chunks the same message sent again (the core re-sends a snapshot not
+    acknowledged within an election timeout, and entries a heartbeat's answer showed no progress on; a large message
+    takes longer than either): by the Log Matching property the same content."""
+    return (m.type, m.term, m.index, m.log_term, length)
+
+
 class Outgoing:
     """A message being sent to one peer in chunks (:meth:`PeerLink.flush` writes them as the connection drains).
     Only the last chunk carries the digest, computed as the chunks are cut: no pass over the message before the
@@ -59,9 +66,7 @@ class Outgoing:
     def __init__(self, m: Message, payload: bytes, boot: int, xid: int, size: int) -> None:
         self.payload = memoryview(payload)
         self.head = (m.src, m.dst, m.term, len(payload), boot, xid)
-        # the same message sent again (the core re-sends a snapshot not acknowledged within an election timeout;
-        # a large one takes longer): by the Log Matching property the same content
-        self.what = (m.type, m.term, m.index, m.log_term, len(payload))
+        self.what = identity(m, len(payload))
         self.size, self.offset = size, 0
         self.hash = hashlib.blake2b(digest_size=8)
         self.conn: object = None  # the connection the chunks so far went on (a new one starts again at 0)

@@ -29,7 +29,7 @@ from typing import Any
 
 import impl
 from impl.kv.client import KVClient
-from impl.kv.protocol import OK, REFUSED
+from impl.kv.protocol import MAX_COMMAND_DATA, OK, REFUSED
 from impl.raft.core import HardState, Ready
 from impl.raft.rejoin import REJOINING, rebuilt_hard_state, rebuilt_marker
 from impl.runtime.chunks import CHUNK_BYTES, PEER_FRAME, check_sizes
@@ -169,10 +169,10 @@ INT_SETTINGS = {"tick_ms": (1, 60_000), "election_ticks": (2, 100_000), "heartbe
                 "snapshot_every": (0, 1 << 40), "wal_prealloc": (0, 1 << 30), "max_connections": (1, 1_000_000),
                 "busy_poll_us": (0, 1_000_000), "fsync_poll_us": (0, 1_000_000), "sched_slice_us": (0, 1_000_000),
                 "trace_segment_bytes": (4096, 1 << 30), "chunk_bytes": (1024, 1 << 30),
-                "peer_frame_bytes": (4096, 1 << 30)}
+                "peer_frame_bytes": (4096, 1 << 30), "max_command_bytes": (1024, MAX_COMMAND_DATA)}
 """The integer settings of cluster.json and their ranges (snapshot_every 0: never; wal_prealloc in bytes;
 trace_segment_bytes: a compact trace's segment size, at most what the audit reads of one file; chunk_bytes and
-peer_frame_bytes: impl/runtime/chunks.py)."""
+peer_frame_bytes: impl/runtime/chunks.py; max_command_bytes: impl/kv/protocol.MAX_COMMAND_BYTES)."""
 BOOL_SETTINGS = ("fsync", "trace", "pre_vote", "check_quorum", "trace_marks", "sync_thread", "leader_fsync_thread",
                  "busy_poll_leader", "spread_followers", "timeline")
 SECONDS_SETTINGS = ("handshake_timeout_s", "idle_timeout_s")

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from impl.kv.protocol import HELLO_PEER
 from impl.raft.messages import FrameDecoder, Message, WireError, frame_with_key
-from impl.runtime.chunks import WINDOW, Outgoing, enqueue
+from impl.runtime.chunks import WINDOW, Outgoing, enqueue, identity
 from impl.runtime.timeline import RECV_PEER
 
 if TYPE_CHECKING:
@@ -94,13 +94,25 @@ class PeerLink(asyncio.Protocol):
         self._nonce = b""
         self.outgoing: list[Outgoing] = []  # messages longer than a frame, sent in chunks (the first in progress)
         self.transfers = 0  # messages sent in chunks (each transfer's number)
+        self.written: dict[tuple[int, ...], tuple[asyncio.Transport, float]] = {}  # sent whole: on which, when
 
     def send(self, frame: bytes) -> None:
         """Queue a frame; :meth:`flush` writes it."""
         self.pending.append(frame)
 
     def send_chunked(self, m: Message, payload: bytes) -> None:
-        """Send ``m`` (encoded: ``payload``, longer than a frame) in chunks, after those queued (:func:`enqueue`)."""
+        """Send ``m`` (encoded: ``payload``, longer than a frame) in chunks, after those queued (:func:`enqueue`);
+        not again on the connection that carried all of it within the last ``resend_after`` seconds.
+
+        Heartbeats pass a message in chunks (they must: the follower's election timer hears only them), so their
+        answers come back showing no progress while it travels, and the core sends the entries again as lost:
+        an 8 MiB value arrived twice at each follower, a 16 MiB one up to five times, each copy another pass of
+        hashing and copying for both sides, and the leaders that followers this busy deposed sent it again. What
+        a live connection took whole reaches the peer (a connection closed on the way is a new one here)."""
+        sent = self.written.get(identity(m, len(payload)))
+        if sent is not None and sent[0] is self.transport and self.transport is not None and \
+                asyncio.get_running_loop().time() - sent[1] < self.node.resend_after:
+            return
         self.transfers += 1
         enqueue(self.outgoing, Outgoing(m, payload, self.node.boot, self.transfers, self.node.chunk_bytes))
         self.node.chunking.add(self)
@@ -136,6 +148,9 @@ class PeerLink(asyncio.Protocol):
             if not out.done:
                 return
             del queue[0]
+            now = asyncio.get_running_loop().time()
+            self.written = {k: v for k, v in self.written.items() if now - v[1] < node.resend_after}
+            self.written[out.what] = (t, now)
         node.chunking.discard(self)
 
     # -- accepting side -----------------------------------------------------------------------------

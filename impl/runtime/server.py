@@ -30,12 +30,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NoReturn
 
-from impl.kv.machine import GET, Result, decode_command, describe_command
+from impl.kv.machine import CMD_HEADER, GET, Result, decode_command, describe_command
 from impl.kv.protocol import (
     CLIENT_FRAME,
     CONFIG,
     HELLO_CLIENT,
     HELLO_PEER,
+    MAX_COMMAND_BYTES,
     NOT_LEADER,
     OK,
     REFUSED,
@@ -404,6 +405,7 @@ class NodeServer:
         self.peer_frame: int = c.get("peer_frame_bytes", PEER_FRAME)
         self.chunk_bytes: int = c.get("chunk_bytes", CHUNK_BYTES)
         self.whole = self.peer_frame - FRAME_OVERHEAD  # the longest message sent in one frame
+        self.max_command: int = c.get("max_command_bytes", MAX_COMMAND_BYTES)  # a write's key, value, expected
         self.chunking: set[PeerLink] = set()  # links with messages to send in chunks
         self.chunks_sent = 0
         self.boot = 0
@@ -466,10 +468,11 @@ class NodeServer:
         else:
             self.sync = InlineSync(self.wal, self, poll_us=int(c.get("fsync_poll_us", 0)))
         self.replica = Replica(self.node, self.sync, self._send, snapshot_every=c.get("snapshot_every", 20_000),
-                               on_ready=self._trace, write_out=self._flush)
+                               on_ready=self._trace, write_out=self._flush, merge_retries=True)
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
         self._peers = getattr(self.node, "peers", ())  # a Raft leader's peers when the links were last checked
         self.tick_s = c.get("tick_ms", 10) / 1000
+        self.resend_after = cfg.election_ticks * self.tick_s  # a message sent whole in chunks is not sent again sooner
         poll_us = int(c.get("busy_poll_us", BUSY_POLL_US))
         if poll_us > 0 and os.sched_getscheduler(0) not in (os.SCHED_FIFO, os.SCHED_RR):
             # (at real-time priority a sched_yield never lets an ordinary process run, so the poll could not see
@@ -754,6 +757,9 @@ class NodeServer:
                 else:
                     self.refresh_peers()  # the node to add was written to cluster.json just before
                     replica.submit_config(change, target, reply)
+            elif len(data) - CMD_HEADER.size > self.max_command:  # (the header's lengths: split_requests checked)
+                reply("refused", f"a command of {len(data) - CMD_HEADER.size:,} bytes is larger than this cluster's "
+                                 f"max_command_bytes ({self.max_command:,})")
             else:
                 replica.submit_write(data, reply)  # checked by split_requests; proposed as the client encoded it
 

@@ -6,7 +6,8 @@ import argparse
 
 from modelcheck.cli.cmd_audit import parse_bounds
 from modelcheck.engine.result import count
-from modelcheck.output.itf import read_itf, recorded_violation, replay_steps
+from modelcheck.output.itf import made_from, read_itf, recorded_violation, replay_steps
+from spec.userfiles import clip
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +42,11 @@ def run(args: argparse.Namespace) -> int:
         ok = ok and v.ok
     if not ok:
         print("The trace is not a behaviour of the spec.")
+        made = trace.meta.get("variant")
+        if isinstance(made, str) and made != spec.variant:  # a variant's trace replayed on its base class (--spec
+            # FILE:SPMC for WriterLaps's trace): the step it changed 'is not enabled', and nothing said why
+            print(f"(The trace was made by the variant {clip(made, 100)}, {clip(str(made_from(trace.meta)), 300)}; "
+                  f"this replay ran {spec.describe()}.)")
         return 1
     verdict = recorded_violation(spec, trace)
     loop = trace.meta.get("loop")

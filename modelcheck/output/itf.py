@@ -283,12 +283,18 @@ def _typed(opt: Option, val: Any, given: bool, path: str) -> Any:
     raise ItfError(f"{where}: {opt.flag} takes {kind}")
 
 
+def made_from(meta: dict[str, Any]) -> Any:
+    """The ``FILE.py:Class`` a trace of a user's spec records it was made from (the class as the trace names it when
+    it names no file)."""
+    qual = str(meta.get("class", "")).rpartition(":")[2] or "Class"
+    return f"{meta['file']}:{qual}" if isinstance(meta.get("file"), str) else meta.get("class")
+
+
 def _user_class(meta: dict[str, Any], path: str, spec_ref: str | None, naming: str = PASS_SPEC) -> type[Spec]:
     """The user's class for a trace of a spec defined outside paxraft: from ``spec_ref`` only."""
     if spec_ref is not None:
         return load_user_spec(spec_ref)
-    qual = str(meta.get("class", "")).rpartition(":")[2] or "Class"
-    named = f"{meta['file']}:{qual}" if isinstance(meta.get("file"), str) else meta.get("class")
+    named = made_from(meta)
     if not isinstance(named, str) or not is_user_ref(named):
         raise ItfError(f"{path}: #meta.spec {quote(str(meta.get('spec')))} is no known spec; "
                        + naming.format(ref="FILE.py:Class", trace=path))

@@ -8,6 +8,7 @@ tests/user_specs/Disruptor/ holds the TLA+ modules and the models TLC 2.20 ran (
     paxraft check tests/user_specs/disruptor.py:SPMC --liveness   # Disruptor_SPMC.cfg: 8,496 / 28,049 / 82
     paxraft check tests/user_specs/disruptor.py:MPMC              # Disruptor_MPMC.cfg: 112,929 / 422,781 / 81
     paxraft check tests/user_specs/disruptor.py:MPMC --readers 2 --liveness   # ..._liveliness.cfg: 14,365 / 44,581 / 61
+    paxraft check tests/user_specs/disruptor.py:SPMC --symmetry   # MCDisruptor_SPMC.cfg (readers' SYMMETRY): 2,003
 
 Writers are 0..W-1 (TLC's w1, w2, or w for one), readers 0..R-1 (r1, r2, r3); ``pc`` is TLA+'s function over
 ``Writers \\union Readers``, the writers first. NULL, a model value in the cfgs, is -1: no sequence number is
@@ -155,6 +156,24 @@ class Disruptor(Spec):
         return {f"Liveliness(r{r + 1},{i})": EventuallyAlways(
                     lambda s, r=r, i=i: read_it(s, r, i), f"<>[]({i} published => consumed[r{r + 1}][{i + 1}] = {i})")
                 for r in self.Readers for i in range(self.MaxPublished)}
+
+    def symmetric_sets(self) -> dict[str, int]:
+        """The readers are interchangeable (MCDisruptor_*.tla's ``SYMMETRY Permutations(Readers)``)."""
+        return {"Readers": len(self.Readers)}
+
+    def permute(self, s: Any, perm: dict[str, tuple[int, ...]]) -> Any:
+        """Reader r becomes ``perm["Readers"][r]``: in the slots' reader sets and in what is indexed by reader."""
+        pi, w = perm["Readers"], len(self.Writers)
+
+        def moved(t: tuple) -> tuple:
+            out = list(t)
+            for r, x in enumerate(t):
+                out[pi[r]] = x
+            return tuple(out)
+
+        ring = s.ringbuffer._replace(readers=tuple(frozenset(pi[r] for r in rs) for rs in s.ringbuffer.readers))
+        return s._replace(ringbuffer=ring, read=moved(s.read), pc=s.pc[:w] + moved(s.pc[w:]),
+                          consumed=moved(s.consumed))
 
     def _thread(self, t: int) -> str:
         w = len(self.Writers)
