@@ -30,7 +30,7 @@ def test_user_spec_path_view_and_refusals() -> None:
     assert [e["label"] for e in s.view("Inc(1)")["enabled"]] == ["Inc(i=0)", "Inc(i=1)"]
     for bad, why in [
         ("Inc(0)/Inc(0)/Inc(0)", "step 3: Inc(0) is not enabled in the state reached after step 2"),
-        ("Inc(7)", "step 1: Inc(7) is not among Inc's parameters in the state reached after step 0 (it offers "
+        ("Inc(7)", "step 1: Inc(7) is not among Inc's parameters in the initial state (it offers "
                    "Inc(0), Inc(1))"),  # it said 'not enabled', as of a step whose guard is false
 
         ("Inc()", "step 1: Inc takes 1 parameter(s) (i), got 0"),

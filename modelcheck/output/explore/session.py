@@ -217,10 +217,10 @@ class Session:
             offered.append(tuple(cand))
         else:  # not among the parameters the action enumerates there: not a step it would even try
             some = ", ".join(segment(Label(name, p)) for p in offered[:3]) + (", ..." if len(offered) > 3 else "")
-            raise PathError(f"{where}: {clip(text, 200)} is not among {name}'s parameters in the state reached after "
-                            f"step {n - 1} ({f'it offers {some}' if some else 'it offers none'}): this path is not a "
-                            "behaviour of the spec")
-        raise PathError(f"{where}: {clip(text, 200)} is not enabled in the state reached after step {n - 1}: "
+            raise PathError(f"{where}: {clip(text, 200)} is not among {name}'s parameters in {_state_before(n)} "
+                            f"({f'it offers {some}' if some else 'it offers none'}): this path is not a behaviour of "
+                            "the spec")
+        raise PathError(f"{where}: {clip(text, 200)} is not enabled in {_state_before(n)}: "
                         "this path is not a behaviour of the spec")
 
     # -- the page's data ----------------------------------------------------------------------
@@ -442,3 +442,9 @@ class _JobProgress:
 
 class _SupersededError(Exception):
     """A search stopped because another was started (:meth:`Session.start_search`)."""
+
+
+def _state_before(n: int) -> str:
+    """The state step ``n`` (from 1) of a path starts from, in words: the initial state for the first step (it
+    read "the state reached after step 0")."""
+    return "the initial state" if n == 1 else f"the state reached after step {n - 1}"
