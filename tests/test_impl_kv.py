@@ -294,36 +294,25 @@ def test_a_hint_naming_a_server_added_later_is_followed_once_cluster_json_names_
     assert bare._redirect(2, hint) == (1, False)
 
 
-def test_a_followers_ack_leaves_before_it_applies_and_a_leaders_replies_before_the_rest_of_its_round():
-    """``Replica(write_out=)`` (the runtime's flush): a follower's acknowledgement is written right after its sync,
-    before the core hears that the sync completed (``advance``) and before it applies the entries the AppendEntries
-    reported committed; a leader's replies are written as soon as its acknowledgement round made them."""
-    from collections import deque
+class _NoDisk:
+    """Synchronous storage for replicas in one process: nothing to write, the sync is immediate."""
 
-    from impl.kv.replica import Replica
+    def save(self, rd) -> None:
+        pass
+
+    def sync(self) -> None:
+        pass
+
+
+def _three_replicas_led_by_1(wire, make):
+    """Replicas 1-3, ``make(j, node, reps)`` each, their messages through ``wire`` (a deque) and ``deliver()``,
+    stepped until node 1 (the shortest election timeout) leads: (reps, deliver)."""
     from impl.raft.core import LEADER, Config, RaftNode
-    from impl.raft.messages import MsgType
 
-    wire: deque = deque()
-    seen: list[tuple] = []  # (node, what its write_out saw: applied index, frames it had sent, clients answered,
-    #                         the core's persisted index)
-    answered: list[int] = []
-
-    class Disk:  # synchronous storage: nothing to write, the sync is immediate
-        def save(self, rd) -> None:
-            pass
-
-        def sync(self) -> None:
-            pass
-
-    reps: dict[int, Replica] = {}
+    reps = {}
     for j in (1, 2, 3):
         node = RaftNode(j, (1, 2, 3), Config(election_ticks=10), rand=lambda lo, hi, j=j: lo if j == 1 else hi)
-        sent: list = []
-        reps[j] = Replica(node, Disk(), lambda m, sent=sent: (sent.append(m), wire.append(m)),
-                          write_out=lambda j=j, sent=sent: seen.append((j, reps[j].machine.applied,
-                                                                         [m.type for m in sent], len(answered),
-                                                                         reps[j].node.log.stable)))
+        reps[j] = make(j, node, reps)
 
     def deliver() -> None:
         while wire:
@@ -336,6 +325,31 @@ def test_a_followers_ack_leaves_before_it_applies_and_a_leaders_replies_before_t
         reps[1].process()
         deliver()
     assert reps[1].node.role == LEADER
+    return reps, deliver
+
+
+def test_a_followers_ack_leaves_before_it_applies_and_a_leaders_replies_before_the_rest_of_its_round():
+    """``Replica(write_out=)`` (the runtime's flush): a follower's acknowledgement is written right after its sync,
+    before the core hears that the sync completed (``advance``) and before it applies the entries the AppendEntries
+    reported committed; a leader's replies are written as soon as its acknowledgement round made them."""
+    from collections import deque
+
+    from impl.kv.replica import Replica
+    from impl.raft.core import RaftNode
+    from impl.raft.messages import MsgType
+
+    wire: deque = deque()
+    seen: list[tuple] = []  # (node, what its write_out saw: applied index, frames it had sent, clients answered,
+    #                         the core's persisted index)
+    answered: list[int] = []
+
+    def make(j: int, node: RaftNode, reps: dict[int, Replica]) -> Replica:
+        sent: list = []
+        return Replica(node, _NoDisk(), lambda m: (sent.append(m), wire.append(m)),
+                       write_out=lambda: seen.append((j, reps[j].machine.applied, [m.type for m in sent],
+                                                      len(answered), reps[j].node.log.stable)))
+
+    reps, deliver = _three_replicas_led_by_1(wire, make)
     for k in range(2):
         reps[1].submit(Command(PUT, 7, k + 1, b"k%d" % k, b"v"), lambda kind, res: answered.append(1))
         reps[1].process()
@@ -358,32 +372,11 @@ def test_a_retried_write_still_waiting_is_answered_by_its_first_copy_not_appende
     from collections import deque
 
     from impl.kv.replica import Replica
-    from impl.raft.core import LEADER, Config, RaftNode
+    from impl.raft.core import LEADER
 
     wire: deque = deque()
-
-    class Disk:
-        def save(self, rd) -> None:
-            pass
-
-        def sync(self) -> None:
-            pass
-
-    reps: dict[int, Replica] = {}
-    for j in (1, 2, 3):
-        node = RaftNode(j, (1, 2, 3), Config(election_ticks=10), rand=lambda lo, hi, j=j: lo if j == 1 else hi)
-        reps[j] = Replica(node, Disk(), wire.append, merge_retries=True)
-
-    def deliver() -> None:
-        while wire:
-            m = wire.popleft()
-            reps[m.dst].node.step(m)
-            reps[m.dst].process()
-
-    for _ in range(10):
-        reps[1].node.tick()
-        reps[1].process()
-        deliver()
+    reps, deliver = _three_replicas_led_by_1(wire, lambda j, node, reps: Replica(node, _NoDisk(), wire.append,
+                                                                                 merge_retries=True))
     lead = reps[1]
     assert lead.node.role == LEADER
     answers: list[tuple[str, object]] = []
