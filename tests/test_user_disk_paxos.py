@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck import VIOLATION, check
 from modelcheck.engine.refinement import check_refinement
@@ -70,6 +71,11 @@ def test_minority_read_breaks_hinv4_with_tlcs_stop_in_tlcs_order() -> None:
     assert (r.violated, len(r.trace) - 1, r.distinct_states, r.states_generated) == ("HInv4", 6, 268, 1_238)
     r = check(in_tlc_order(MinorityRead, tlc_order)(procs=2, disks=2))
     assert (r.violated, len(r.trace) - 1, r.distinct_states, r.states_generated, r.depth) == ("HInv4", 6, 246, 1_172, 7)
+
+
+def test_the_catalog_entry_agrees(capsys: Any) -> None:
+    code, out, _ = run(capsys, "variants", "--spec", str(HERE / "hdisk_synod.py"), "--check")
+    assert code == 0 and "minority-read  HInv4, 6 steps" in out and "every entry agrees" in out
 
 
 def refine(spec: Any, abstract: str) -> Any:

@@ -369,12 +369,16 @@ class HDiskSynod(Spec):
 
 
 class MinorityRead(HDiskSynod):
-    """A process ends phase 1 or 2 having read the others on one disk it wrote, not on a majority: two values chosen."""
+    """A process ends phase 1 or 2 having read the others on one disk it wrote, not on a majority: two values chosen.
+
+    HInv4, a conjunct of the proof's invariant, breaks first (6 steps, as TLC on MinorityRead/MC_N2B1D2.cfg); the
+    outputs disagree 18 steps in (``--reach`` of two outputs, or ``refine ... Synod``: TLC's 19 states)."""
 
     variant = "minority-read"
     rule = "EndPhase1or2 needs one disk on which p read every other process, not a majority of them"
-    breaks = "HInv6"
+    breaks = "HInv4"
     failing_bounds = {"procs": 2, "inputs": 2, "ballots": 1, "disks": 2}
+    trace_length = 6
 
     def ends_phase(self, s: DiskState, p: int) -> bool:
         others = [q for q in self.Proc if q != p]
