@@ -21,7 +21,7 @@ from typing import Annotated, Any, NamedTuple
 
 from synod import NOT_AN_INPUT, Synod, SynodAsTranscribed, SynodState, check_bounds, input_name, replaced
 
-from spec.core import Spec, action, invariant, refines
+from spec.core import Spec, action, explains, invariant, refines
 
 Block = tuple[int, int, int]  # [mbal, bal, inp]
 Read = tuple[Block, int]  # [block |-> ..., proc |-> q]
@@ -268,6 +268,27 @@ class HDiskSynod(Spec):
                 return False
         return True
 
+    @explains("HInv4")
+    def why_hinv4(self, s: DiskState) -> str:
+        """Which of HInv4's four conjuncts fails, and for which process."""
+        for p in self.Proc:
+            mine, blk, name = self.blocks_of(s, p), s.dblock[p], f"p{p + 1}"
+            if s.phase[p] != 0 and not all(blk[MBAL] >= bk[BAL] for bk in mine):
+                return f"{name} is in phase {s.phase[p]} with a block of bal above its dblock.mbal {blk[MBAL]}"
+            if s.phase[p] != 0 and not all(any(blk[MBAL] >= s.disk[d][p][MBAL] and blk[BAL] >= s.disk[d][p][BAL]
+                                               for d in D) for D in self.MajoritySet):
+                return f"on some majority of disks every block of {name} is ahead of its dblock {self.show_block(blk)}"
+            if s.phase[p] == 1 and not all(blk[MBAL] > bk[BAL] for bk in mine):
+                return f"{name} is in phase 1 with a block of bal >= its dblock.mbal {blk[MBAL]}"
+            if s.phase[p] in (2, 3) and not any(all(s.disk[d][p][MBAL] == blk[BAL] for d in D)
+                                                for D in self.MajoritySet):
+                return (f"{name} is in phase {s.phase[p]} but no majority of disks holds its block of mbal "
+                        f"{blk[BAL]}: it wrote too few")
+            for bk in mine:
+                if not any(all(s.disk[d][p][MBAL] >= bk[BAL] for d in D) for D in self.MajoritySet):
+                    return f"no majority of disks holds a block of {name} with mbal >= {bk[BAL]}"
+        return "HInv4 holds"
+
     def max_bal_inp(self, blocks: set[Block], b: int, v: int) -> bool:
         """maxBalInp(b, v) == \\A bk \\in allBlocks : (bk.bal >= b) => (bk.inp = v)"""
         return all(bk[INP] == v for bk in blocks if bk[BAL] >= b)
@@ -366,6 +387,13 @@ class HDiskSynod(Spec):
             tuple(blk(bk) for bk in s.dblock), tuple(frozenset(pd[d] for d in w) for w in s.disksWritten),
             tuple(by_disk(tuple(frozenset((blk(bk), q) for bk, q in rd) for rd in row)) for row in s.blocksRead),
             frozenset(v(x) for x in s.allInput), v(s.chosen))
+
+
+class MCHDiskSynod(HDiskSynod):
+    """HDiskSynod with MC_HDiskSynod.cfg's INVARIANTS: HInv1-HInv4 and HInv6, not HInv5."""
+
+    name = "MCHDiskSynod"
+    HInv5 = None  # left out, as the cfg leaves it out
 
 
 class MinorityRead(HDiskSynod):
