@@ -685,3 +685,12 @@ def test_a_failed_fdatasync_whose_record_the_disk_refuses_is_not_followed_by_res
         NodeServer.fail_stop(node, failed.value)  # type: ignore[arg-type]
     last = caplog.records[-1].getMessage()
     assert "do not restart it before the machine restarts" in last and "restart it once the disk" not in last
+
+
+def test_recover_node_sets_storage_aside_under_a_name_not_taken(tmp_path, monkeypatch):
+    """A second recover-node within the second (its first failed) moved the storage onto the first's folder:
+    'wal: Directory not empty', exit 2, the node left without a log."""
+    monkeypatch.setattr(cluster.time, "strftime", lambda fmt, *a: "20990101-000000")
+    (tmp_path / "wal.damaged-20990101-000000").mkdir()
+    (tmp_path / "wal.damaged-20990101-000000-1").mkdir()
+    assert cluster._aside(tmp_path) == tmp_path / "wal.damaged-20990101-000000-2"

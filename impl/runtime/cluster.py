@@ -32,6 +32,7 @@ from impl.kv.client import KVClient
 from impl.kv.protocol import MAX_COMMAND_DATA, OK, REFUSED
 from impl.raft.core import HardState, Ready
 from impl.raft.rejoin import REJOINING, rebuilt_hard_state, rebuilt_marker
+from impl.runtime.boot import rebuilt_boot
 from impl.runtime.chunks import CHUNK_BYTES, PEER_FRAME, check_sizes
 from impl.storage.wal import WAL, WALError
 from impl.storage.wal import check as wal_check
@@ -512,9 +513,17 @@ def vote_floor(directory: Path, node: int, terms: dict[int, int] | None = None) 
         raise ClusterError(f"cannot rebuild node {node}: {exc} (repair or recover the others first)") from exc
 
 
-def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path:
+def _aside(home: Path) -> Path:
+    """Where recover-node moves a node's storage: ``wal.damaged-`` and the time, a number after it when that is taken
+    (a second recover-node within the second, its first having failed, refused with 'wal: Directory not empty')."""
+    stamp = f"wal.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
+    return next(p for k in range(1 << 20) if not (p := home / (f"{stamp}-{k}" if k else stamp)).exists())
+
+
+def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path | None:
     """Rebuild a (stopped) node's storage from its peers: the old storage is moved aside, the node starts
-    empty and does not vote or campaign until it has caught up. The folder the old storage went to."""
+    empty and does not vote or campaign until it has caught up. The folder the old storage went to (None: it had
+    none)."""
     load_raft(directory, "recover-node rebuilds a Raft node only: a Multi-Paxos acceptor rebuilt empty would "
               "have forgotten its votes")  # (first: to stop a node for a command that then refuses helps no one)
     if pid_of(directory, node) is not None:
@@ -522,16 +531,18 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path:
     terms = peer_terms(directory, node)
     floor = vote_floor(directory, node, terms)
     home = directory / f"node-{node}"
-    moved = home / f"wal.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)  # (a folder lost whole, the disk replaced, is rebuilt too)
     try:
         fd = lock_node(home)  # (no node process may start on the folder while its storage is replaced)
     except ClusterError as exc:
         raise RuntimeError(f"node {node} is running ({exc}); stop it before recovering its storage") from None
     try:
-        if (home / "wal").exists():
+        moved = _aside(home) if (home / "wal").exists() else None
+        if moved is not None:
             (home / "wal").rename(moved)
         (home / REJOINING).write_text(rebuilt_marker(list(terms)))  # (its first boot traces a Rebuild from them)
         init_node(directory, node, floor)
+        rebuilt_boot(home / "boot")
     finally:
         os.ftruncate(fd, 0)  # (its pid would name this command as the node's process)
         os.close(fd)
