@@ -520,6 +520,21 @@ def _aside(home: Path) -> Path:
     return next(p for k in range(1 << 20) if not (p := home / (f"{stamp}-{k}" if k else stamp)).exists())
 
 
+def _enough_voters(directory: Path, node: int) -> None:
+    """ClusterError unless a quorum of the members could still vote with ``node`` rebuilt: a rejoining node does not
+    vote until a leader brought it up to date, so with a majority rejoining no leader can ever be elected (two nodes
+    of three recovered at once: the third campaigned forever, their storage, intact, set aside)."""
+    desc = load(directory)
+    ids = members(desc)
+    rejoining = [j for j in ids if j != node and (directory / f"node-{j}" / REJOINING).exists()]
+    voters, quorum = len(ids) - len(rejoining) - (node in ids), len(ids) // 2 + 1
+    if voters < quorum:
+        raise ClusterError(f"cannot rebuild node {node}: node{'s' if len(rejoining) > 1 else ''} "
+                           f"{', '.join(map(str, rejoining))} {'are' if len(rejoining) > 1 else 'is'} still rejoining, "
+                           f"and with node {node} rebuilt too {voters} of the {len(ids)} nodes could vote (a leader "
+                           f"needs {quorum}): recover one node at a time, once the last has caught up (cluster status)")
+
+
 def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path | None:
     """Rebuild a (stopped) node's storage from its peers: the old storage is moved aside, the node starts
     empty and does not vote or campaign until it has caught up. The folder the old storage went to (None: it had
@@ -532,20 +547,22 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path | None:
     floor = vote_floor(directory, node, terms)
     home = directory / f"node-{node}"
     home.mkdir(mode=0o700, parents=True, exist_ok=True)  # (a folder lost whole, the disk replaced, is rebuilt too)
-    try:
-        fd = lock_node(home)  # (no node process may start on the folder while its storage is replaced)
-    except ClusterError as exc:
-        raise RuntimeError(f"node {node} is running ({exc}); stop it before recovering its storage") from None
-    try:
-        moved = _aside(home) if (home / "wal").exists() else None
-        if moved is not None:
-            (home / "wal").rename(moved)
-        (home / REJOINING).write_text(rebuilt_marker(list(terms)))  # (its first boot traces a Rebuild from them)
-        init_node(directory, node, floor)
-        rebuilt_boot(home / "boot")
-    finally:
-        os.ftruncate(fd, 0)  # (its pid would name this command as the node's process)
-        os.close(fd)
+    with editing(directory):  # (two recover-node at once each found the other's node not yet rejoining)
+        _enough_voters(directory, node)
+        try:
+            fd = lock_node(home)  # (no node process may start on the folder while its storage is replaced)
+        except ClusterError as exc:
+            raise RuntimeError(f"node {node} is running ({exc}); stop it before recovering its storage") from None
+        try:
+            moved = _aside(home) if (home / "wal").exists() else None
+            if moved is not None:
+                (home / "wal").rename(moved)
+            (home / REJOINING).write_text(rebuilt_marker(list(terms)))  # (its first boot traces a Rebuild from them)
+            init_node(directory, node, floor)
+            rebuilt_boot(home / "boot")
+        finally:
+            os.ftruncate(fd, 0)  # (its pid would name this command as the node's process)
+            os.close(fd)
     start_node(directory, node)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
