@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 
-from impl.multipaxos.core import MultiPaxosNode
+from impl.multipaxos.core import LEADER, MultiPaxosNode
 from impl.multipaxos.votes import Votes
 from impl.raft.core import Snapshot
 from impl.sim.multipaxos import DEFAULT_CONFIG, MultiPaxosSimCluster
 from modelcheck.audit.tracefile import TraceError
 from modelcheck.cli import main
 from modelcheck.harness import AuditStop, KVHistoryRun, MultiPaxosOnlineAudit, write_traces
+from spec.multipaxos import ACCEPT, ACCEPT_REPLY, INSTS
 
 TRACED = replace(DEFAULT_CONFIG, trace=True)
 
@@ -131,3 +132,61 @@ def test_a_real_compacting_cluster_killed_under_load_is_fully_explained(tmp_path
     assert main(["audit", *files, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["verdict"] == "ok" and out["audited"] == out["events"] > 1000
+
+
+def test_an_acceptor_that_acknowledges_slots_it_has_compacted_is_explained():
+    """A follower that compacts at every applied slot, then a new leader whose phase 1 heard only the old
+    leader (which never compacts): the new leader's Accepts re-propose slots the follower has already folded
+    into its snapshot, and the follower's reply covers them without a vote in its log. The audit explains that
+    by ``AckAccept`` (a vote for the command where the spec enables one); before it, the run was refused at
+    that HandleAccept (seen in a real cluster's trace, test_impl_chunks, 2026-12-05)."""
+    audit = MultiPaxosOnlineAudit([1, 2, 3])
+    acks: list[tuple[int, int, int]] = []
+
+    def on_event(rec: dict[str, Any]) -> None:
+        audit(rec)
+        for m in rec.get("sent", []):
+            if rec["action"] == "HandleAccept" and m.get("type") == "AcceptReply" and m.get("slot"):
+                acks.append((rec["node"], m["slot"], m.get("last", m["slot"]), m.get("bal")))
+
+    c = MultiPaxosSimCluster(3, 0, config=TRACED, on_event=on_event)
+    c.run(300)
+    lead = c.leader()
+    assert lead is not None
+    follower, other = [i for i in c.ids if i != lead]
+    c.replicas[follower].snapshot_every = 1
+    c.partition((lead, follower), (other,))
+    for k in range(6):
+        c.write(1 + k % 3)
+        c.run(20)
+    offset = c.node(follower).log.offset
+    assert offset >= 5 and c.node(lead).log.offset == 0
+    acks.clear()
+    c.partition((lead, other), (follower,))
+    c.crash(lead)  # (a live leader keeps its lease: it would not promise)
+    c.restart(lead)
+    c.node(other)._campaign()  # a higher ballot, promised by the old leader alone
+    c._process(other)
+    while c.node(other).role != LEADER:
+        c.run(1)
+    c.crash(lead)  # before its vote: the new leader's Accepts need the compacting follower
+    c.heal()
+    c.run(300)
+    below = [(lo, hi) for n, lo, hi, _ in acks if n == follower and lo <= offset]
+    assert (lead, follower, other, offset, below) == (3, 1, 2, 7, [(2, 8)])  # slots 2..7 compacted, 8 a vote
+    c.recover()  # every event explained: a refused one raises AuditStop
+
+    # AckAccept is no licence: a vote it cannot be, or a reply never sent, is refused
+    spec, (state,) = audit.mapping.spec, audit.hook.auditor.candidates
+    r = audit.mapping.index[follower]
+    slot = 8
+    _, _, bal, cmd = state.node[r][INSTS][slot - 1]
+    ballots = sorted({m[2] for m in state.msgs if m[0] == ACCEPT})
+    same, other_cmd = (ACCEPT, audit.mapping.index[other], bal, slot, cmd), (ACCEPT, audit.mapping.index[other], bal,
+                                                                             slot, cmd + 1)
+    assert spec.AckAccept(state, r, same) is state  # voted so, and its reply is sent: nothing new
+    assert spec.AckAccept(state._replace(msgs=state.msgs | {other_cmd}), r, other_cmd) is None  # voted otherwise
+    assert spec.AckAccept(state._replace(msgs=state.msgs - {(ACCEPT_REPLY, r, bal, slot)}), r, same) is None
+    lower = [b for b in ballots if b < bal]
+    assert lower and all(spec.AckAccept(state, r, m) is None for m in state.msgs
+                         if m[0] == ACCEPT and m[3] == slot and m[2] in lower)

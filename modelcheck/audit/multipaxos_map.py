@@ -13,7 +13,8 @@ event maps to concrete spec steps (no search):
 | ``HandlePrepareReply`` | none (the spec reads replies at HandlePrepareReplies); a rejection: ``RaiseBallot(r, b)`` |
 | ``HandlePrepareReplies(b, from)`` | ``HandlePrepareRepliesFrom(r, from)``, ``HandleAccept(r, own Accept)`` per slot |
 | ``TakeNewRequest(slot, v)`` | ``TakeNewRequestCmd(r, v@slot)`` |
-| ``HandleAccept(j)`` | ``HandleAccept(r, Accept)`` per slot it voted in; no slot: ``Heartbeat(r, j, b)`` |
+| ``HandleAccept(j)`` | ``HandleAccept(r, Accept)`` per slot it voted in, ``AckAccept(r, Accept)`` per other |
+| | slot its reply covers; no slot: ``Heartbeat(r, j, b)`` |
 | ``HandleAcceptReply`` | none; a rejection naming a higher ballot: ``RaiseBallot(r, b)`` |
 | ``HandleAcceptReplies(upto)`` | ``HandleAcceptReplies(r)`` per slot committed |
 | ``HandleCommitNotice(upto)`` | ``HandleCommitNotice(r)`` per slot committed |
@@ -212,9 +213,14 @@ class MultiPaxosMapping(Mapping):
             if p.get("case") == "reject":
                 return [[]]
             j, b = self._r(recv.get("src"), w), self._ballot(recv.get("bal"), w)
-            if not votes:
+            acked = self._acked(event)
+            if not votes and not acked:
                 return [[StepPattern("Heartbeat", (r, j, b))]]
-            return [[StepPattern("HandleAccept", (r, (ACCEPT, j, b, s, self.cmd(v, s)))) for s, _, v in votes]]
+            voted = {s: v for s, _, v in votes}
+            steps = [StepPattern("HandleAccept", (r, (ACCEPT, j, b, s, self.cmd(voted[s], s))))
+                     if s in voted else StepPattern("AckAccept", (r, (ACCEPT, j, b, s, self.cmd(v, s))))
+                     for s, v in sorted({**acked, **voted}.items())]
+            return [steps]
         if a == "HandleAcceptReplies":
             return [[StepPattern("HandleAcceptReplies", (r,))] * len(votes)]
         if a == "HandleCommitNotice":
@@ -226,6 +232,18 @@ class MultiPaxosMapping(Mapping):
         if a == "ConfirmRead":
             return [[StepPattern("ConfirmRead", (r, frozenset(self._r(x, w) for x in p.get("acks", []))))]]
         raise TraceError(f"{w}: unknown action {a!r}")
+
+    @staticmethod
+    def _acked(event: Event) -> dict[int, Any]:
+        """The slots of the received Accept that the event's AcceptReply covers, with the Accept's values."""
+        recv = event.recv or {}
+        first, cmds = recv.get("slot") or 0, recv.get("cmds") or []
+        out: dict[int, Any] = {}
+        for m in event.sent:
+            if m.get("type") == "AcceptReply" and m.get("ok") and isinstance(m.get("slot"), int):
+                lo, hi = max(m["slot"], first), min(m.get("last", m["slot"]), first + len(cmds) - 1)
+                out.update((s, cmds[s - first][1]) for s in range(lo, hi + 1))
+        return out
 
     @staticmethod
     def _consistent(event: Event) -> bool:

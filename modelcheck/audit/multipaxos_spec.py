@@ -15,6 +15,10 @@ Paxos forbids:
   filled with no-ops, and one more no-op is proposed after it (a leader's first proposal); every
   slot that is then Accepting gets an Accept, as in the spec.
 - **Heartbeat(r, j, b)**: an Accept without slots: r follows j's ballot b (HandleAccept without a vote).
+- **AckAccept(r, m)**: a slot of an Accept that r's reply covers without a new vote there: a slot r has
+  compacted (its vote is gone from r's log, so r acknowledges the leader's command as it stands) or one
+  where r already voted for that command in that ballot. It is HandleAccept where the spec enables it,
+  else nothing new if r voted so and its AcceptReply is already sent; any other case is refused.
 - **LearnChosen(r, slot, c, vb)**: r takes a command chosen in that slot (a majority sent
   AcceptReplies for an Accept of it in one ballot) as its vote (ballot vb, with the AcceptReply
   such a vote answers) and may then commit it by the CommitNotice: catch-up of a lagging replica.
@@ -157,6 +161,19 @@ class MultiPaxosImpl(MultiPaxos):
         if not self._running(s, r) or b < n[BAL_MAX_KNOWN]:
             return None
         return s._replace(node=EXCEPT(s.node, r, (j, n[KVALUE], n[COMMIT_UP_TO], n[BAL_PREPARED], b, n[INSTS])))
+
+    @action(params=lambda self, s: ())
+    def AckAccept(self, s: MultiPaxosState, r: int, m: tuple) -> MultiPaxosState | None:
+        """r's reply acknowledges slot m.slot without a new vote in its log (module docstring)."""
+        voted = self.HandleAccept(s, r, m)
+        if voted is not None:
+            return voted
+        if not self._running(s, r) or m not in s.msgs:
+            return None
+        _, _, bal, slot, cmd = m
+        inst = s.node[r][INSTS][slot - 1]
+        same = inst[2] == bal and inst[3] == cmd and (ACCEPT_REPLY, r, bal, slot) in s.msgs
+        return s if same and bal >= s.node[r][BAL_MAX_KNOWN] else None
 
     def chosen(self, s: MultiPaxosState) -> set[tuple[int, int]]:
         """(slot, command) pairs chosen: a majority sent an AcceptReply for an Accept of that command in one ballot."""
