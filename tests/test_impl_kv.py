@@ -398,6 +398,31 @@ def test_a_retried_write_still_waiting_is_answered_by_its_first_copy_not_appende
     assert lead.node.log.last_index() == before + 3
 
 
+def test_a_retry_is_not_merged_into_another_clients_write_placed_where_its_first_copy_was():
+    """The merge found a retry's first copy by its log index alone. Leader 1 placed writes X, Y, A at 5-7 in term 2;
+    a leader of term 3 cut them (its no-op at 5); node 1, leading again in term 4, put its no-op at 6 and client
+    B's write at 7. A's retry then found index 7 waiting and was answered with B's outcome: "ok" for a write that
+    was never in the log (a cas told it succeeded). A first copy is its index and term (Log Matching)."""
+    from types import SimpleNamespace
+
+    from impl.kv.replica import Replica
+    from impl.raft.core import LEADER
+    from impl.raft.log import Entry
+
+    placed = iter([(7, 2), (7, 4), (8, 4)])  # what the core answers: A in term 2, B in term 4, A again
+    node = SimpleNamespace(snapshot=None, role=LEADER, leader=1, propose=lambda data: next(placed))
+    rep = Replica(node, _NoDisk(), lambda m: None, merge_retries=True)  # type: ignore[arg-type]
+    answers: list[tuple[str, str]] = []
+    a, b = Command(PUT, 7, 1, b"a", b"1"), Command(PUT, 9, 1, b"b", b"2")
+    rep.submit(a, lambda kind, res: answers.append(("A", kind)))
+    rep.submit(b, lambda kind, res: answers.append(("B", kind)))  # (A's first copy was cut: it is never answered)
+    rep.submit(a, lambda kind, res: answers.append(("A again", kind)))  # its retry: appended, at 8
+    rep._apply(SimpleNamespace(snapshot=None, committed=[(7, Entry(4, encode_command(b)))], reads=[]))
+    assert answers == [("B", "ok")]
+    rep._apply(SimpleNamespace(snapshot=None, committed=[(8, Entry(4, encode_command(a)))], reads=[]))
+    assert answers == [("B", "ok"), ("A again", "ok")] and rep.machine.read(b"a").value == b"1"
+
+
 def test_a_large_command_waits_longer_per_attempt_before_it_is_sent_again():
     """Each attempt waited one second whatever the command's size: a 16 MiB put was sent again every second, to the
     next node (a follower, which refused it) and back, while the cluster was still writing its first copy."""

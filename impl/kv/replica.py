@@ -60,7 +60,9 @@ class Replica:
         if node.snapshot is not None:
             self.machine.restore(node.snapshot.data)
         self._pending: dict[int, tuple[int, Reply]] = {}  # log index -> (term, reply)
-        self._placed: dict[bytes, int] = {}  # a waiting write's client id and sequence number -> its log index
+        # a waiting write's client id and sequence number -> its entry's (index, term): the index alone names another
+        # write once a later leader's log cut the entry and this node, leading again, placed a new write there
+        self._placed: dict[bytes, tuple[int, int]] = {}
         # (the runtime's: the simulation's clients retry on its own clock, and its seeded runs, which the planted
         # bugs' tests pin step by step, were found with every retry appended)
         self.merge_retries = merge_retries
@@ -94,20 +96,22 @@ class Replica:
         node = self.node
         ident = data[1:17]  # the client id and sequence number (encode_command's header after the op)
         at = self._placed.get(ident) if self.merge_retries else None
-        if at is not None and at in self._pending and node.role == LEADER:
+        if at is not None and self._pending.get(at[0], (None,))[0] == at[1] and node.role == LEADER:
             # the client's retry of a write still waiting here (its own wait ran out first): answered with the
             # first copy's outcome, not appended again. A retried 16 MiB put appended 16 MiB each second while the
             # followers were still writing the last copy; their stalls deposed leader after leader, and the put
             # never finished. (The state machine would have applied it once either way: same client, same seq.)
-            term, first = self._pending[at]
-            self._pending[at] = (term, _both(first, reply))
+            # The entry of that index and term is the first copy (Log Matching); a write of another term there is
+            # another client's, whose "ok" told this one its write was made when it never was.
+            term, first = self._pending[at[0]]
+            self._pending[at[0]] = (term, _both(first, reply))
             return
         placed = node.propose(data)
         if placed is None:
             reply("not_leader", node.leader)
         else:
             self._pending[placed[0]] = (placed[1], reply)
-            self._placed[ident] = placed[0]
+            self._placed[ident] = placed
 
     def submit_config(self, op: str, node: int, reply: Reply) -> None:
         """A membership change (``add``/``remove`` of ``node``): a server to add first catches up as a learner
@@ -267,7 +271,7 @@ class Replica:
                 self.applied_log.append((index, entry, res))
             waiter = self._pending.pop(index, None)
             if waiter is not None:
-                if self._placed.get(entry.data[1:17]) == index:
+                if self._placed.get(entry.data[1:17], (0,))[0] == index:
                     del self._placed[entry.data[1:17]]
                 answered = True
                 if waiter[0] == entry.term:
