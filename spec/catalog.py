@@ -109,6 +109,10 @@ def entry_for_variant(spec_name: str, cls: type[Spec]) -> Entry:
 
 def catalog(spec_name: str | None = None) -> list[Entry]:
     """Every catalog entry (of one spec, if named): spec by spec, its variants and then its cases."""
+    if spec_name is not None and is_user_ref(spec_name) and (named := load_user_spec(spec_name)).variant:
+        # FILE.py:Variant names one catalog entry, under the spec it varies (it said "no variants of ...: a variant
+        # is a subclass of a spec that sets `variant = NAME`" of a class that is exactly that)
+        return [entry_for_variant(entry_for_class(varied_spec(named)).name, named)]
     out = []
     listed = _entries(spec_name)
     for e in listed:  # a file's variant under its own spec (registry.varied_spec), not under each spec it extends

@@ -78,6 +78,31 @@ def test_the_catalog_entry_agrees(capsys: Any) -> None:
     assert code == 0 and "minority-read  HInv4, 6 steps" in out and "every entry agrees" in out
 
 
+def test_variants_of_a_variant_class_is_that_variant(capsys: Any) -> None:
+    """``--spec FILE.py:MinorityRead`` named a variant and was told "no variants of ...: a variant is a subclass of
+    a spec that sets `variant = NAME`" (exit 2), of a class that is one."""
+    code, out, err = run(capsys, "variants", "--spec", f"{HERE / 'hdisk_synod.py'}:MinorityRead", "--check")
+    assert (code, err) == (0, "") and "HDiskSynod  minority-read  HInv4, 6 steps" in out and "agrees" in out
+
+
+def test_variants_of_a_class_says_how_to_check_them_again(capsys: Any) -> None:
+    """For ``--spec FILE.py:Class`` the table's last lines said ``paxraft variants --check``, which checks the
+    registered specs' catalog, not this file's, and ``paxraft check SPEC``."""
+    ref = f"{HERE / 'hdisk_synod.py'}:HDiskSynod"
+    code, out, _ = run(capsys, "variants", "--spec", ref)
+    assert code == 0 and f"'paxraft variants --spec {ref} --check [NAME...]' re-runs them" in out
+    assert f"'paxraft check {ref} --variant NAME' runs one variant" in out
+
+
+def test_list_names_the_refinements_with_the_command(capsys: Any) -> None:
+    """``list`` said nothing of ``@refines``: a user learnt what ``refine`` takes only from its error."""
+    code, out, _ = run(capsys, "list", str(HERE / "hdisk_synod.py"))
+    ref = f"{HERE / 'hdisk_synod.py'}:HDiskSynod"
+    assert code == 0 and f"    refines Synod, SynodAsTranscribed: paxraft refine {ref} Synod\n" in out
+    code, out, _ = run(capsys, "list", "paxos")
+    assert "    refines voting: paxraft refine paxos voting\n" in out
+
+
 def refine(spec: Any, abstract: str) -> Any:
     return check_refinement(spec, *refinement(spec, abstract))
 
@@ -108,3 +133,9 @@ def test_minority_read_breaks_the_refinement_with_tlcs_stop() -> None:
     assert (res.holds, res.failing_step, res.trace[-1].label.name) == (False, 18, "EndPhase1or2")
     res = refine(in_tlc_order(MinorityRead, tlc_order)(procs=2, disks=2), "Synod")
     assert (res.holds, res.failing_step, res.distinct_states, res.transitions + 4) == (False, 18, 45_841, 313_504)
+
+
+@pytest.mark.slow
+def test_two_ballots_each_have_tlcs_counts() -> None:
+    # MC_N2B2D2.cfg: 616,064 / 5,835,800 / 48 (TLC 78 s; paxraft 77 CPU s at load 5-7, 2026-12-05)
+    assert counts(check(HDiskSynod(procs=2, ballots=2, disks=2))) == ("ok", 616_064, 5_835_800, 48)

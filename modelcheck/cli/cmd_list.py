@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from spec.core import Spec, SpecError, checked_names, summary
+from spec.refinements import refinements_of
 from spec.registry import (
     SpecEntry,
     entries,
@@ -82,6 +83,10 @@ def run(args: argparse.Namespace) -> int:
         said = _at_defaults(e.cls)
         if said:
             print(f"    {said}")
+        refined = list(refinements_of(e.cls))  # what `refine` takes: a user learnt it only from refine's error
+        if refined and not variant:
+            named = f"{args.source.rpartition(':')[0] or args.source}:{handle}" if by_file else e.name
+            print(f"    refines {', '.join(refined)}: paxraft refine {named} {refined[0]}")
         if e.cls.view is not Spec.view:  # a class's, so not has_view (an instance's)
             doc = summary(e.cls.view.__doc__)
             print(f"    states told apart by view() (TLC's VIEW){': ' + doc if doc else ''}")

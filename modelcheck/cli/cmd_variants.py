@@ -25,7 +25,7 @@ from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Result, count
 from spec.catalog import Entry, select
 from spec.core import Spec, SpecError
 from spec.refinements import refinement
-from spec.registry import entry_for_class, spec_class
+from spec.registry import entry_for_class, is_user_ref, spec_class
 from spec.suggest import did_you_mean
 
 
@@ -218,13 +218,16 @@ def print_table(rows: list[Entry], long: bool, source: str | None = None) -> Non
         if long and r.source:
             print(f"{'':<{sw}}  {'':<{nw}}  source: {r.source}")
     many = "entry" if len(rows) == 1 else "entries"
-    # a user's file's entries are found only through --spec FILE, so the command to re-run them names it too
-    again = f"--spec {source} --check" if source and source.endswith(".py") else "--check"
+    # a user's file's entries are found only through --spec FILE (or FILE:Class), so the command to re-run them names
+    # it too (for FILE:Class it said 'paxraft variants --check', which checks the registered specs' catalog instead)
+    file = source.rpartition(":")[0] if source and is_user_ref(source) else source
+    user = bool(file) and file.endswith(".py")
+    again = f"--spec {source} --check" if user else "--check"
     print(f"\n{len(rows)} {many}. 'paxraft variants {again} [NAME...]' re-runs them;")
     # a user's file: its spec is named by file and class, which the table's spec name is not
     bases = sorted({c.__mro__[1].__name__ for r in rows if (c := r.cls) is not None and r.variant
                     and c.__mro__[1].__module__ == c.__module__})  # a spec of that file, not one it imports
-    spec = f"{source}:{bases[0]}" if source and source.endswith(".py") and len(bases) == 1 else "SPEC"
+    spec = f"{file}:{bases[0]}" if user and len(bases) == 1 else "SPEC"
     print(f"'paxraft check {spec} --variant NAME' runs one variant at any bounds.")
 
 
