@@ -128,6 +128,36 @@ class RaftState(NamedTuple):
         )
 
 
+
+class ExtendedRaftState(RaftState):
+    """raft.tla's variables followed by an extension's (a subclass sets ``_fields``): ``but`` by name for all.
+
+    One tuple built per call, not RaftState.but's then the extension's: every audited event and every step of an
+    extension's model check runs this."""
+
+    __slots__ = ()
+    _index: ClassVar[dict[str, int]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._index = {name: k for k, name in enumerate(cls._fields)}
+
+    def __new__(cls, *values: Any) -> ExtendedRaftState:  # noqa: D102 (every value: pickling passes them so)
+        return tuple.__new__(cls, values)
+
+    def but(self, **changed: Any) -> ExtendedRaftState:  # type: ignore[override]
+        """This state with the named variables replaced; every other variable is UNCHANGED."""
+        values = list(self)
+        index = self._index
+        for name, v in changed.items():
+            k = index.get(name)
+            if k is None:
+                raise TypeError(f"but() got an unexpected keyword argument {name!r}")
+            if v is not _SAME:
+                values[k] = v
+        return _new(type(self), values)
+
+
 # Positional updates for the steps taken most often (spec.values.setter: a keyword call to ``but``
 # costs about twice as much); each names the variables its action changes, the rest are UNCHANGED.
 _put_restart = setter(

@@ -33,12 +33,12 @@ from typing import Any, ClassVar
 from spec.core import Option, action
 from spec.limits import bounded
 from spec.raft import (
-    _SAME,
     EMPTY,
     EXCEPT,
     FOLLOWER,
     NIL,
     NO_HISTORY,
+    ExtendedRaftState,
     Message,
     Raft,
     RaftState,
@@ -49,7 +49,6 @@ from spec.raft import (
 )
 from spec.registry import SpecEntry, register, variant
 
-_INDEX = {name: k for k, name in enumerate(RaftState._fields)}  # raft.tla's variable -> its place in a state
 _REJOINING, _TARGET, _REBUILDS = 13, 14, 15
 NO_TARGET = (0, 0)
 
@@ -82,33 +81,15 @@ def rebuilt(spec: Raft, s: RaftState, i: int, term: int, vote: int) -> dict[str,
     }
 
 
-class RebuildState(RaftState):
+class RebuildState(ExtendedRaftState):
     """raft.tla's variables, then ``rejoining``, ``rejoinTarget`` and ``rebuilds``."""
 
     __slots__ = ()
     _fields = (*RaftState._fields, "rejoining", "rejoinTarget", "rebuilds")
 
-    def __new__(cls, *values: Any) -> RebuildState:  # noqa: D102 (all 16 values: pickling passes them so)
-        return tuple.__new__(cls, values)
-
     rejoining = property(itemgetter(_REJOINING), doc="rejoining (a C getter, as RaftState's fields have)")
     rejoinTarget = property(itemgetter(_TARGET), doc="rejoinTarget")
     rebuilds = property(itemgetter(_REBUILDS), doc="rebuilds")
-
-    def but(self, *, rejoining: Any = _SAME, rejoinTarget: Any = _SAME, rebuilds: Any = _SAME,  # type: ignore[override]
-            **changed: Any) -> RebuildState:
-        """This state with the named variables replaced; every other variable is UNCHANGED."""
-        values = list(self)
-        for name, v in changed.items():
-            k = _INDEX.get(name)
-            if k is None:
-                raise TypeError(f"but() got an unexpected keyword argument {name!r}")
-            if v is not _SAME:
-                values[k] = v
-        for k, v in ((_REJOINING, rejoining), (_TARGET, rejoinTarget), (_REBUILDS, rebuilds)):
-            if v is not _SAME:
-                values[k] = v
-        return _new(RebuildState, values)
 
 
 def _rebuilds(self: RaftRebuild, s: RebuildState) -> tuple[tuple[int, tuple[int, ...]], ...]:
@@ -329,4 +310,5 @@ class RebuildFloorFromTooFewPeers(RaftRebuild):
     def floor_peers(self, need: int) -> int:
         """One fewer."""
         return need - 1
+
 

@@ -49,12 +49,12 @@ from typing import Any
 
 from spec.core import action, invariant
 from spec.raft import (
-    _SAME,
     EXCEPT,
     FOLLOWER,
     LEADER,
     NO_HISTORY,
     AppendEntriesResponse,
+    ExtendedRaftState,
     Message,
     Raft,
     RaftState,
@@ -75,34 +75,13 @@ _FIELDS = {
 _NAMES = {InstallSnapshotRequest: "InstallSnapshotRequest", TimeoutNow: "TimeoutNow"}
 
 
-_INDEX = {name: k for k, name in enumerate(RaftState._fields)}  # raft.tla's variable -> its place in a state
-
-
-class SnapshotState(RaftState):
+class SnapshotState(ExtendedRaftState):
     """raft.tla's variables, then ``snapshotIndex`` (a tuple one longer than a RaftState)."""
 
     __slots__ = ()
     _fields = (*RaftState._fields, "snapshotIndex")
 
-    def __new__(cls, *values: Any) -> SnapshotState:  # noqa: D102 (all 14 values: pickling passes them so)
-        return tuple.__new__(cls, values)
-
     snapshotIndex = property(itemgetter(13), doc="snapshotIndex (a C getter, as RaftState's fields have)")
-
-    def but(self, *, snapshotIndex: Any = _SAME, **changed: Any) -> SnapshotState:  # type: ignore[override]
-        """This state with the named variables replaced; every other variable is UNCHANGED.
-
-        (One tuple built, not RaftState.but's then this one's: every audited event runs this.)"""
-        values = list(self)
-        for name, v in changed.items():
-            k = _INDEX.get(name)
-            if k is None:
-                raise TypeError(f"but() got an unexpected keyword argument {name!r}")
-            if v is not _SAME:
-                values[k] = v
-        if snapshotIndex is not _SAME:
-            values[13] = snapshotIndex
-        return _new(SnapshotState, values)
 
     def raft_state(self) -> RaftState:
         """raft.tla's variables alone (extension messages still in the bag)."""

@@ -10,7 +10,7 @@ from modelcheck.cli import main
 from spec.behaviour import ReplayError, validate_trace
 from spec.catalog import constructor_bounds, model
 from spec.raft import Raft
-from spec.raft_rebuild import RaftRebuild
+from spec.raft_rebuild import RaftRebuild, RebuildState
 from spec.registry import entry
 
 EXTENSION = ["Rebuild", "CaughtUp"]
@@ -60,3 +60,17 @@ def test_max_rebuilds_is_a_bound_and_a_bad_one_is_refused(capsys):
     assert main(["check", "raft-rebuild", "--max-rebuilds", "-1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--max-rebuilds" in err[0]
+
+
+def test_an_extension_of_raft_tla_replaces_its_variables_by_name_in_one_place():
+    """RebuildState and SnapshotState share one ``but`` (ExtendedRaftState's): raft.tla's variables and the
+    extension's by name, a misspelt one refused by name."""
+    from spec.raft import ExtendedRaftState
+    from spec.raft_snapshot import SnapshotState
+
+    assert RebuildState.but is SnapshotState.but is ExtendedRaftState.but
+    s = next(RaftRebuild(**SMALL).init_states())
+    t = s.but(currentTerm=(2, 1), rejoining=(1, 0), rebuilds=1)
+    assert type(t) is RebuildState and (t.currentTerm, t.rejoining, t.rebuilds, t.log) == ((2, 1), (1, 0), 1, s.log)
+    with pytest.raises(TypeError, match="'rejoin'"):
+        s.but(rejoin=(1, 0))
