@@ -157,3 +157,17 @@ def test_minority_read_breaks_the_refinement_with_tlcs_stop() -> None:
 def test_two_ballots_each_have_tlcs_counts() -> None:
     # MC_N2B2D2.cfg: 616,064 / 5,835,800 / 48 (TLC 78 s; paxraft 77 CPU s at load 5-7, 2026-12-05)
     assert counts(check(HDiskSynod(procs=2, ballots=2, disks=2))) == ("ok", 616_064, 5_835_800, 48)
+
+
+def test_explore_says_a_trace_was_made_by_a_variant(capsys: Any, tmp_path: Path) -> None:
+    """A variant's counterexample opened on its base class: replay said who made it, explore only 'step 6:
+    EndPhase1or2(0) is not enabled ...'."""
+    code, _, _ = run(capsys, "check", f"{HERE / 'hdisk_synod.py'}:HDiskSynod", "--variant", "minority-read",
+                     "--out", str(tmp_path / "cex"), "--quiet")
+    assert code == 1
+    code, out, err = run(capsys, "explore", f"{HERE / 'hdisk_synod.py'}:HDiskSynod", "--trace",
+                         str(tmp_path / "cex" / "trace.itf.json"), "--for", "0")
+    assert (code, out) == (2, "") and len(err.strip().splitlines()) == 1
+    assert "step 6: EndPhase1or2(0) is not enabled" in err
+    assert f"(The trace was made by the variant minority-read, {HERE / 'hdisk_synod.py'}:MinorityRead; this ran " \
+           "HDiskSynod procs=2 inputs=2 ballots=1 disks=2)" in err
