@@ -669,6 +669,29 @@ class Spec:
 
     excluded: tuple[str, ...] = ()  # actions left out of Next by `without`
     restricted: tuple[str, ...] = ()  # model restrictions applied by `restrict`
+    chosen_invariants: tuple[str, ...] = ()  # the invariants `only_invariants` kept (empty: every one declared)
+
+    def only_invariants(self, names: Iterable[str]) -> Spec:
+        """Check only the named invariants and action invariants (a TLC cfg's INVARIANTS: the ones it names, not
+        every one the module defines). Returns a new spec (this one is unchanged); a name that is neither is a
+        SpecError listing both kinds."""
+        names = tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+        known = [*self._invariants, *self._action_invariants]
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise SpecError(f"{self.name}: --invariants names no invariant {', '.join(map(repr, unknown))}"
+                            f"{hint(unknown[0], known)} (invariants: {', '.join(self._invariants) or 'none'}; "
+                            f"action invariants: {', '.join(self._action_invariants) or 'none'})")
+        out = self._rebound()
+        out._invariants = {n: f for n, f in out._invariants.items() if n in names}
+        out._action_invariants = {n: f for n, f in out._action_invariants.items() if n in names}
+        out.chosen_invariants = tuple(n for n in known if n in names)
+        out._invariants_changed()
+        return out
+
+    def _invariants_changed(self) -> None:
+        """After the set of invariants changed (:meth:`only_invariants`): a spec whose fast paths assume its own
+        set (spec/raft.py's ``violated``) recomputes what they rest on."""
 
     @classmethod
     def _restriction_methods(cls) -> dict[str, tuple[str, str, bool]]:
@@ -901,6 +924,8 @@ class Spec:
             b += f" without={','.join(self.excluded)}"
         if self.restricted:
             b += f" restrict={','.join(self.restricted)}"
+        if self.chosen_invariants:
+            b += f" invariants={','.join(self.chosen_invariants)}"
         return f"{self.name}{'[' + self.variant + ']' if self.variant else ''} {b}".strip()
 
     # -- liveness and pictures (declared beside the spec; see `declare`) ----------

@@ -23,13 +23,14 @@ MODEL_OPTIONS = ("symmetry", "without", "restrict")
 @dataclass(frozen=True)
 class Model:
     """What to check: ``cls(**bounds)``, less the ``without`` actions, under the ``restrict``
-    restrictions, with or without symmetry reduction."""
+    restrictions, with or without symmetry reduction, checking the ``invariants`` named (empty: all)."""
 
     cls: type[Spec]
     bounds: Mapping[str, Any] = field(default_factory=dict)
     without: tuple[str, ...] = ()
     restrict: tuple[str, ...] = ()
     symmetry: bool = False
+    invariants: tuple[str, ...] = ()
 
     @classmethod
     def recorded(cls, spec_cls: type[Spec], bounds: Mapping[str, Any]) -> Model:
@@ -64,4 +65,6 @@ class Model:
             spec = spec.without(self.without)
         if self.restrict:
             spec = spec.restrict(self.restrict)
+        if self.invariants:
+            spec = spec.only_invariants(self.invariants)
         return spec

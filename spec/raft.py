@@ -475,8 +475,11 @@ class Raft(Spec):
         self._votes_decide = type(self).QuorumOf is Raft.QuorumOf
         self._verdicts: dict[Any, bool] = {}  # see violated
         super().__init__()
+        self._invariants_changed()
+
+    def _invariants_changed(self) -> None:
         # The shortcut in `violated` covers exactly these five; a subclass that adds or
-        # redefines an invariant gets the full check on every state.
+        # redefines an invariant (or a model that checks fewer) gets the full check on every state.
         self._fast_invariants = set(self.invariants) == set(self.INVARIANTS) and all(
             getattr(type(self), n) is getattr(Raft, n) for n in self.INVARIANTS
         )

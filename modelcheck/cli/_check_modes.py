@@ -91,6 +91,10 @@ def validate(args: argparse.Namespace) -> None:
     """Refuse out-of-range numbers and an unusable --out before any work starts; cap --workers (saying so)."""
     if args.max_states is not None and args.max_states < 1:
         raise SpecError(f"--max-states must be at least 1, got {args.max_states}")
+    if args.invariants is not None and args.no_invariants:
+        raise SpecError("--invariants names the invariants to check, --no-invariants checks none: give one")
+    if args.invariants is not None and not args.invariants.strip(" ,"):
+        raise SpecError("--invariants names no invariant (give I,J; --no-invariants checks none)")
     if args.depth is not None:
         within("--depth", args.depth, 1, MAX_DEPTH, "a walk keeps its states")
     if args.depth is not None and args.mode == "bfs":  # it was ignored: the search went as deep as the model
@@ -266,7 +270,8 @@ def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
     return 0 if res is None else 1
 
 
-_RECORDED = ("spec", "variant", "without", "restrict", "symmetry", "no_invariants", "deadlock", "max_states", "workers")
+_RECORDED = ("spec", "variant", "without", "restrict", "symmetry", "no_invariants", "invariants", "deadlock",
+             "max_states", "workers")
 
 
 def record(args: argparse.Namespace, bounds: dict) -> None:
@@ -287,10 +292,10 @@ def apply_resume(args: argparse.Namespace) -> None:
     if not cli:
         raise CheckpointError(f"{args.resume}: the checkpoint does not say which spec it is for; cannot resume")
     defaults = {"spec": None, "variant": None, "without": None, "restrict": None, "symmetry": False,
-                "no_invariants": False, "deadlock": False, "max_states": None, "workers": 1}
+                "no_invariants": False, "invariants": None, "deadlock": False, "max_states": None, "workers": 1}
     for k in _RECORDED:
         if getattr(args, k) == defaults[k]:
-            setattr(args, k, cli[k])
+            setattr(args, k, cli.get(k, defaults[k]))  # (a checkpoint from before --invariants has none)
     for dest, val in cli["bounds"].items():
         if getattr(args, dest, None) is None:
             setattr(args, dest, val)

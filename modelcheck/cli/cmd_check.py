@@ -28,6 +28,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_model_options(parser)
     parser.add_argument("--deadlock", action="store_true", help="report states with no successor")
     parser.add_argument("--no-invariants", action="store_true", help="explore only (count states)")
+    parser.add_argument("--invariants", default=None, metavar="I,J",
+                        help="check only these invariants and action invariants (a TLC cfg's INVARIANTS); "
+                             "a wrong name lists them")
     parser.add_argument("--max-states", type=int, default=None, metavar="N",
                         help="stop once N distinct states are stored (and checked): exactly N, marked incomplete")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")

@@ -271,6 +271,7 @@ def model_from_args(args: argparse.Namespace) -> Model:
         names(getattr(args, "without", None)),
         names(getattr(args, "restrict", None)),
         bool(getattr(args, "symmetry", False)),
+        names(getattr(args, "invariants", None)),
     )
 
 

@@ -167,8 +167,10 @@ def trace_to_itf(
         "mode": mode,
         "violated": violated,
     }
-    if spec.excluded or spec.restricted:  # the model searched; the trace replays on the full spec all the same
+    if spec.excluded or spec.restricted or spec.chosen_invariants:  # the model searched; replayed on the full spec
         meta["model"] = {"without": list(spec.excluded), "restrict": list(spec.restricted)}
+        if spec.chosen_invariants:  # (replay judges the one the trace names as violated)
+            meta["model"]["invariants"] = list(spec.chosen_invariants)
     if loop_start is not None:
         meta["loop"] = loop_start  # ITF's own lasso marker: the last state is this one again
     if liveness is not None:
