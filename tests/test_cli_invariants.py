@@ -78,3 +78,15 @@ def test_a_wrong_invariants_flag_is_one_line(argv, said, capsys):
     assert main(["check", *argv]) == 2
     err = capsys.readouterr().err.strip()
     assert said in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", ["", "  "])
+def test_an_empty_liveness_name_is_refused_not_taken_for_every_property(name, capsys):
+    """``--liveness ""`` checked every property, as ``--liveness`` alone does (hostile9): a name given empty is a
+    slip, one line, exit 2; ``--liveness`` alone still checks them all."""
+    with pytest.raises(SystemExit) as exc:
+        main(["check", COFFEE, "--liveness", name])
+    assert exc.value.code == 2
+    assert "argument --liveness: an empty name" in capsys.readouterr().err
+    assert main(["check", COFFEE, "--liveness", "--quiet"]) == 0
+    assert "All 2 properties checked hold under this fairness." in capsys.readouterr().out

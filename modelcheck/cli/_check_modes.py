@@ -19,6 +19,8 @@ from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result, count
 from spec.core import Spec, SpecError
 
+_EVERY = object()  # --liveness without a name
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the search-mode, worker, liveness and output options."""
@@ -55,13 +57,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--liveness",
         nargs="?",
-        const="",
+        const=_EVERY,  # (no name: every property; not a str, which argparse would pass through _property_name)
         default=None,
+        type=_property_name,
         metavar="PROPERTY",
         help="check a temporal property under the spec's fairness (default: every one declared, in turn)",
     )
     g.add_argument("--no-fairness", action="store_true", help="liveness: assume no fairness at all")
     g.add_argument("--out", metavar="DIR", help="write the trace (ITF JSON), its chart and table (DOT, SVG) here")
+
+
+def _property_name(text: str) -> str:
+    """A property's name as given: an empty one was taken for no name, every property checked."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty name: give a property's name, or --liveness alone for every one")
+    return text
 
 
 def _scaled(args: argparse.Namespace) -> bool:
@@ -89,6 +99,8 @@ MAX_DEPTH = 1_000_000
 
 def validate(args: argparse.Namespace) -> None:
     """Refuse out-of-range numbers and an unusable --out before any work starts; cap --workers (saying so)."""
+    if args.liveness is _EVERY:
+        args.liveness = ""  # every property declared
     if args.max_states is not None and args.max_states < 1:
         raise SpecError(f"--max-states must be at least 1, got {args.max_states}")
     if args.invariants is not None and args.no_invariants:
