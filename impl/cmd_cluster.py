@@ -22,8 +22,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="transfer: the node to hand leadership to (default: the leader picks the member "
                              "whose log is most complete)")
     parser.add_argument("--wait", type=float, default=60.0,
-                        help="add/remove: seconds to wait for the change to be committed; transfer: for the "
-                             "new leader (default 60)")
+                        help="add/remove: seconds to wait for the change to be committed; recover-node: for the "
+                             "node to catch up; transfer: for the new leader (default 60)")
     parser.add_argument("--no-fsync", action="store_true", help="new cluster: do not fsync the log (faster, unsafe)")
     parser.add_argument("--no-trace", action="store_true", help="new cluster: do not write trace files")
     parser.add_argument("--protocol", choices=cluster.PROTOCOLS, default=None,
@@ -82,8 +82,9 @@ def _run(args: argparse.Namespace, d: Path) -> int:
     if args.action == "recover-node":
         if args.node not in ids:
             raise UsageError(f"--node must name one of the nodes {ids}, not {args.node}")
-        moved = cluster.recover_node(d, args.node)
-        print(f"node {args.node}: old storage kept in {moved}; rejoining (no vote until caught up)")
+        moved = cluster.recover_node(d, args.node, wait=args.wait)
+        kept = f"old storage kept in {moved}" if moved else "it had no storage to keep"
+        print(f"node {args.node}: {kept}; rejoining (no vote until caught up)")
         return 0
     if args.action == "add":
         node, pid = cluster.add_node(d, wait=args.wait)

@@ -685,3 +685,42 @@ def test_a_failed_fdatasync_whose_record_the_disk_refuses_is_not_followed_by_res
         NodeServer.fail_stop(node, failed.value)  # type: ignore[arg-type]
     last = caplog.records[-1].getMessage()
     assert "do not restart it before the machine restarts" in last and "restart it once the disk" not in last
+
+
+def test_recover_node_sets_storage_aside_under_a_name_not_taken(tmp_path, monkeypatch):
+    """A second recover-node within the second (its first failed) moved the storage onto the first's folder:
+    'wal: Directory not empty', exit 2, the node left without a log."""
+    monkeypatch.setattr(cluster.time, "strftime", lambda fmt, *a: "20990101-000000")
+    (tmp_path / "wal.damaged-20990101-000000").mkdir()
+    (tmp_path / "wal.damaged-20990101-000000-1").mkdir()
+    assert cluster._aside(tmp_path) == tmp_path / "wal.damaged-20990101-000000-2"
+
+
+def test_recover_node_refuses_a_rebuild_that_leaves_fewer_than_a_quorum_able_to_vote(tmp_path, monkeypatch, capsys):
+    """Two nodes of three recovered at once (or one while the other still rejoined): both rebuilt, neither votes
+    until a leader brings it up to date, the third campaigned forever with every write, and the two logs set aside
+    were intact. recover-node refuses the second in one line, its storage untouched; in a 5-node cluster it may."""
+    from impl.raft.core import HardState
+
+    monkeypatch.setattr(cluster, "start_node", lambda d, i: pytest.fail(f"node {i} started"))
+    d = tmp_path / "c"
+    cluster.create(d, 3)
+    cluster.release_ports(d)
+    for i in (1, 2, 3):
+        cluster.init_node(d, i, HardState(4, 1))
+    (d / "node-3" / "rejoining").write_text("")
+    capsys.readouterr()
+    assert main(["cluster", "recover-node", "--dir", str(d), "--node", "2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "node 3 is still rejoining" in err and "1 of the 3 nodes could vote" in err
+    assert sorted(p.name for p in (d / "node-2").iterdir()) == ["wal"]  # nothing moved, no marker
+    d5 = tmp_path / "c5"
+    cluster.create(d5, 5)
+    cluster.release_ports(d5)
+    for i in range(1, 6):
+        cluster.init_node(d5, i, HardState(4, 1))
+    (d5 / "node-3" / "rejoining").write_text("")
+    cluster._enough_voters(d5, 2)  # 3 of 5 can vote
+    (d5 / "node-4" / "rejoining").write_text("")
+    with pytest.raises(cluster.ClusterError, match="nodes 3, 4 are still rejoining"):
+        cluster._enough_voters(d5, 2)

@@ -32,6 +32,7 @@ from impl.kv.client import KVClient
 from impl.kv.protocol import MAX_COMMAND_DATA, OK, REFUSED
 from impl.raft.core import HardState, Ready
 from impl.raft.rejoin import REJOINING, rebuilt_hard_state, rebuilt_marker
+from impl.runtime.boot import rebuilt_boot
 from impl.runtime.chunks import CHUNK_BYTES, PEER_FRAME, check_sizes
 from impl.storage.wal import WAL, WALError
 from impl.storage.wal import check as wal_check
@@ -512,9 +513,32 @@ def vote_floor(directory: Path, node: int, terms: dict[int, int] | None = None) 
         raise ClusterError(f"cannot rebuild node {node}: {exc} (repair or recover the others first)") from exc
 
 
-def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path:
+def _aside(home: Path) -> Path:
+    """Where recover-node moves a node's storage: ``wal.damaged-`` and the time, a number after it when that is taken
+    (a second recover-node within the second, its first having failed, refused with 'wal: Directory not empty')."""
+    stamp = f"wal.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
+    return next(p for k in range(1 << 20) if not (p := home / (f"{stamp}-{k}" if k else stamp)).exists())
+
+
+def _enough_voters(directory: Path, node: int) -> None:
+    """ClusterError unless a quorum of the members could still vote with ``node`` rebuilt: a rejoining node does not
+    vote until a leader brought it up to date, so with a majority rejoining no leader can ever be elected (two nodes
+    of three recovered at once: the third campaigned forever, their storage, intact, set aside)."""
+    desc = load(directory)
+    ids = members(desc)
+    rejoining = [j for j in ids if j != node and (directory / f"node-{j}" / REJOINING).exists()]
+    voters, quorum = len(ids) - len(rejoining) - (node in ids), len(ids) // 2 + 1
+    if voters < quorum:
+        raise ClusterError(f"cannot rebuild node {node}: node{'s' if len(rejoining) > 1 else ''} "
+                           f"{', '.join(map(str, rejoining))} {'are' if len(rejoining) > 1 else 'is'} still rejoining, "
+                           f"and with node {node} rebuilt too {voters} of the {len(ids)} nodes could vote (a leader "
+                           f"needs {quorum}): recover one node at a time, once the last has caught up (cluster status)")
+
+
+def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path | None:
     """Rebuild a (stopped) node's storage from its peers: the old storage is moved aside, the node starts
-    empty and does not vote or campaign until it has caught up. The folder the old storage went to."""
+    empty and does not vote or campaign until it has caught up. The folder the old storage went to (None: it had
+    none)."""
     load_raft(directory, "recover-node rebuilds a Raft node only: a Multi-Paxos acceptor rebuilt empty would "
               "have forgotten its votes")  # (first: to stop a node for a command that then refuses helps no one)
     if pid_of(directory, node) is not None:
@@ -522,19 +546,23 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path:
     terms = peer_terms(directory, node)
     floor = vote_floor(directory, node, terms)
     home = directory / f"node-{node}"
-    moved = home / f"wal.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
-    try:
-        fd = lock_node(home)  # (no node process may start on the folder while its storage is replaced)
-    except ClusterError as exc:
-        raise RuntimeError(f"node {node} is running ({exc}); stop it before recovering its storage") from None
-    try:
-        if (home / "wal").exists():
-            (home / "wal").rename(moved)
-        (home / REJOINING).write_text(rebuilt_marker(list(terms)))  # (its first boot traces a Rebuild from them)
-        init_node(directory, node, floor)
-    finally:
-        os.ftruncate(fd, 0)  # (its pid would name this command as the node's process)
-        os.close(fd)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)  # (a folder lost whole, the disk replaced, is rebuilt too)
+    with editing(directory):  # (two recover-node at once each found the other's node not yet rejoining)
+        _enough_voters(directory, node)
+        try:
+            fd = lock_node(home)  # (no node process may start on the folder while its storage is replaced)
+        except ClusterError as exc:
+            raise RuntimeError(f"node {node} is running ({exc}); stop it before recovering its storage") from None
+        try:
+            moved = _aside(home) if (home / "wal").exists() else None
+            if moved is not None:
+                (home / "wal").rename(moved)
+            (home / REJOINING).write_text(rebuilt_marker(list(terms)))  # (its first boot traces a Rebuild from them)
+            init_node(directory, node, floor)
+            rebuilt_boot(home / "boot")
+        finally:
+            os.ftruncate(fd, 0)  # (its pid would name this command as the node's process)
+            os.close(fd)
     start_node(directory, node)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:

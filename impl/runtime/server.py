@@ -24,7 +24,6 @@ import os
 import random
 import signal
 import sys
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -64,6 +63,7 @@ from impl.raft.messages import (
 from impl.raft.rejoin import REJOINING, RejoinGate, rebuilt_peers
 from impl.raft.rules import NONE, bug
 from impl.raft.tracing import CompactTracer
+from impl.runtime.boot import next_boot
 from impl.runtime.busypoll import BusyPoll
 from impl.runtime.chunks import CHUNK, CHUNK_BYTES, FRAME_OVERHEAD, PEER_FRAME, Assembler
 from impl.runtime.cluster import (
@@ -812,33 +812,6 @@ class NodeServer:
             self.trace.close()
         if self.timeline is not None:
             self.timeline.close()
-
-
-def next_boot(path: Path, node: int) -> int:
-    """This start's incarnation number, one above the last (0 at the first start), recorded durably first.
-
-    It was rewritten in place without an fsync: a crash (or a power cut, ext4 leaving a zero-length file) in
-    between left a file that ended every later start in a ValueError traceback. It is replaced atomically now;
-    an unreadable one (written before, or damaged) gives way to the time in seconds, above every count a node
-    reaches (a leader takes a higher incarnation of a follower for a new one: ``RaftNode`` ``pr.boot``)."""
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        text = "-1"
-    try:
-        boot = int(text) + 1
-    except ValueError:
-        boot = int(time.time())
-        log.warning("node %d: %s held %r, not a boot count: this boot is %d", node, path, text[:20], boot)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, str(boot).encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    return boot
 
 
 def use_event_loop(c: dict[str, Any]) -> None:
