@@ -11,6 +11,7 @@ import pytest
 from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck import VIOLATION, check
+from modelcheck.engine.faults import preflight
 from modelcheck.engine.refinement import check_refinement
 from spec.refinements import refinement
 from spec.registry import load_user_module, load_user_spec
@@ -19,6 +20,7 @@ HERE = Path(__file__).resolve().parent / "user_specs"
 Synod = load_user_spec(f"{HERE / 'synod.py'}:Synod")
 HDiskSynod = load_user_spec(f"{HERE / 'hdisk_synod.py'}:HDiskSynod")
 MinorityRead = load_user_spec(f"{HERE / 'hdisk_synod.py'}:MinorityRead")
+MCHDiskSynod = load_user_spec(f"{HERE / 'hdisk_synod.py'}:MCHDiskSynod")
 in_tlc_order = load_user_module(str(HERE / "tlc_order.py")).in_tlc_order
 
 
@@ -52,6 +54,22 @@ def test_hdisk_synod_has_tlcs_counts_on_one_process() -> None:
     # MC_N1B1D1.cfg 60 / 190 / 10, MC_N1B2D1.cfg 190 / 638 / 14: HInv1-HInv6 hold
     assert counts(check(HDiskSynod(procs=1, ballots=1, disks=1))) == ("ok", 60, 190, 10)
     assert counts(check(HDiskSynod(procs=1, ballots=2, disks=1))) == ("ok", 190, 638, 14)
+
+
+def test_a_subclass_leaves_an_invariant_out_by_setting_it_to_none() -> None:
+    """MC_HDiskSynod.cfg checks HInv1-HInv4 and HInv6: ``HInv5 = None`` leaves HInv5 out (it was 'invariant HInv5
+    raised TypeError: 'NoneType' object is not callable', exit 3), and the @explains of an invariant left out is no
+    slip (it was refused as naming no invariant)."""
+    spec = MCHDiskSynod(procs=1, ballots=2, disks=1)
+    assert list(spec.invariants) == ["HInv1", "HInv2", "HInv3", "HInv4", "HInv6"]
+    assert counts(check(spec)) == ("ok", 190, 638, 14)
+    no_hinv4 = type("NoHInv4", (HDiskSynod,), {"HInv4": None})(procs=1, ballots=2, disks=2)  # why_hinv4 stays
+    # MC_N1B2D2NoHInv4.cfg: with majorities that do not meet, one process outputs two values: "Invariant HInv6 is
+    # violated", 11 states; 1,375 distinct, 4,323 generated, depth 11 at the stop (one process: TLC's order is ours)
+    preflight(no_hinv4)  # what `paxraft check` runs first: it refused why_hinv4's @explains("HInv4")
+    r = check(no_hinv4)
+    assert (r.violated, len(r.trace) - 1, r.distinct_states, r.states_generated, r.depth) == ("HInv6", 10, 1_375,
+                                                                                               4_323, 11)
 
 
 def test_majorities_that_do_not_intersect_break_hinv4_as_in_tlc() -> None:
@@ -139,3 +157,17 @@ def test_minority_read_breaks_the_refinement_with_tlcs_stop() -> None:
 def test_two_ballots_each_have_tlcs_counts() -> None:
     # MC_N2B2D2.cfg: 616,064 / 5,835,800 / 48 (TLC 78 s; paxraft 77 CPU s at load 5-7, 2026-12-05)
     assert counts(check(HDiskSynod(procs=2, ballots=2, disks=2))) == ("ok", 616_064, 5_835_800, 48)
+
+
+def test_explore_says_a_trace_was_made_by_a_variant(capsys: Any, tmp_path: Path) -> None:
+    """A variant's counterexample opened on its base class: replay said who made it, explore only 'step 6:
+    EndPhase1or2(0) is not enabled ...'."""
+    code, _, _ = run(capsys, "check", f"{HERE / 'hdisk_synod.py'}:HDiskSynod", "--variant", "minority-read",
+                     "--out", str(tmp_path / "cex"), "--quiet")
+    assert code == 1
+    code, out, err = run(capsys, "explore", f"{HERE / 'hdisk_synod.py'}:HDiskSynod", "--trace",
+                         str(tmp_path / "cex" / "trace.itf.json"), "--for", "0")
+    assert (code, out) == (2, "") and len(err.strip().splitlines()) == 1
+    assert "step 6: EndPhase1or2(0) is not enabled" in err
+    assert f"(The trace was made by the variant minority-read, {HERE / 'hdisk_synod.py'}:MinorityRead; this ran " \
+           "HDiskSynod procs=2 inputs=2 ballots=1 disks=2)" in err

@@ -113,6 +113,10 @@ def test_a_family_of_properties_is_named_as_tlc_names_its_property(capsys: pytes
     code, out, _ = run(capsys, "check", *small, "--liveness", "Liveliness")
     assert code == 0 and out.count("holds under this fairness.") == 6 and out.count("Model: ") == 1
     assert out.count("Fairness: ") == 1 and out.count(" distinct states, ") == 1
+    assert out.splitlines()[-2] == "All 6 properties checked hold under this fairness."
+    code, out, _ = run(capsys, "check", f"{FILE}:LazyReader", *small[1:], "--liveness", "Liveliness")
+    assert code == 1 and out.splitlines()[-2] == "Violated: 2 of the 6 properties checked: Liveliness(r1,1), " \
+        "Liveliness(r1,2)"  # (after them, four entries that hold: the output ended 'holds')
     code, out, _ = run(capsys, "check", *small, "--liveness", "Liveliness", "--json")
     assert code == 0 and [p["property"] for p in json.loads(out)][-1] == "Liveliness(r2,2)"
     code, out, _ = run(capsys, "check", *small, "--liveness", "Liveliness(r2,2)", "--json")

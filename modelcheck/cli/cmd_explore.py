@@ -56,13 +56,14 @@ def run(args: argparse.Namespace) -> int:
     session = Session(build_spec(args))
     trail = ""
     if args.trace:
-        from modelcheck.output.itf import read_itf
+        from modelcheck.output.itf import made_by_another_variant, read_itf
 
         _, trace = read_itf(args.trace, session.spec)
         try:
             trail = session.load_trace(trace.steps)
-        except PathError as exc:
-            raise SpecError(f"--trace {args.trace}: {exc}") from None
+        except PathError as exc:  # a variant's trace on its base: say so, as replay does
+            why = made_by_another_variant(trace.meta, session.spec)
+            raise SpecError(f"--trace {args.trace}: {exc}" + (f" ({why.rstrip('.')})" if why else "")) from None
     try:
         server = ExplorerServer(session, args.port)
     except OSError as exc:

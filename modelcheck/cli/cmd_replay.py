@@ -6,8 +6,7 @@ import argparse
 
 from modelcheck.cli.cmd_audit import parse_bounds
 from modelcheck.engine.result import count
-from modelcheck.output.itf import made_from, read_itf, recorded_violation, replay_steps
-from spec.userfiles import clip
+from modelcheck.output.itf import made_by_another_variant, read_itf, recorded_violation, replay_steps
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -42,11 +41,9 @@ def run(args: argparse.Namespace) -> int:
         ok = ok and v.ok
     if not ok:
         print("The trace is not a behaviour of the spec.")
-        made = trace.meta.get("variant")
-        if isinstance(made, str) and made != spec.variant:  # a variant's trace replayed on its base class (--spec
-            # FILE:SPMC for WriterLaps's trace): the step it changed 'is not enabled', and nothing said why
-            print(f"(The trace was made by the variant {clip(made, 100)}, {clip(str(made_from(trace.meta)), 300)}; "
-                  f"this replay ran {spec.describe()}.)")
+        why = made_by_another_variant(trace.meta, spec)  # --spec FILE:SPMC for WriterLaps's trace
+        if why:
+            print(f"({why.replace('this ran', 'this replay ran')})")
         return 1
     verdict = recorded_violation(spec, trace)
     loop = trace.meta.get("loop")

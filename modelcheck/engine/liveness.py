@@ -755,6 +755,11 @@ def format_results(spec: Spec, results: Sequence[LivenessResult], seconds: float
     for r in results:  # a lasso stands apart, between blank lines
         lines += [*([""] if r.lasso else []), f"Property {r.property}: {r.text}", *_verdict_lines(spec, r),
                   *([""] if r.lasso else [])]
+    # the verdict over all, last: the entries after a violated one each said "holds", and the last of them ended
+    # the output (9 of Liveliness's 30 violated, under lazy-reader, read as if they all held)
+    broken = [r.property for r in results if not r.holds]
+    lines.append(f"Violated: {len(broken)} of the {len(results)} properties checked: {shown_names(broken)}" if broken
+                 else f"All {len(results)} properties checked hold under this fairness.")
     return "\n".join([*lines, _figures_line(results[0], seconds)])
 
 

@@ -290,6 +290,16 @@ def made_from(meta: dict[str, Any]) -> Any:
     return f"{meta['file']}:{qual}" if isinstance(meta.get("file"), str) else meta.get("class")
 
 
+def made_by_another_variant(meta: dict[str, Any], spec: Spec) -> str:
+    """Why a trace may not be a behaviour of ``spec``: made by a variant ``spec`` is not (a variant's trace on its base
+    class: the step it changed 'is not enabled', and nothing said why), as one sentence; else ''."""
+    made = meta.get("variant")
+    if not isinstance(made, str) or made == spec.variant:
+        return ""
+    return f"The trace was made by the variant {clip(made, 100)}, {clip(str(made_from(meta)), 300)}; this ran " \
+        f"{spec.describe()}."
+
+
 def _user_class(meta: dict[str, Any], path: str, spec_ref: str | None, naming: str = PASS_SPEC) -> type[Spec]:
     """The user's class for a trace of a spec defined outside paxraft: from ``spec_ref`` only."""
     if spec_ref is not None:

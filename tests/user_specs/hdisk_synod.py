@@ -15,13 +15,13 @@ read every other process's block on a majority of the disks it wrote. MC_HDiskSy
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from itertools import combinations, product
 from typing import Annotated, Any, NamedTuple
 
 from synod import NOT_AN_INPUT, Synod, SynodAsTranscribed, SynodState, check_bounds, input_name, replaced
 
-from spec.core import Spec, action, invariant, refines
+from spec.core import Spec, action, explains, invariant, refines
 
 Block = tuple[int, int, int]  # [mbal, bal, inp]
 Read = tuple[Block, int]  # [block |-> ..., proc |-> q]
@@ -154,21 +154,21 @@ class HDiskSynod(Spec):
         blk, output, dblock = s.dblock[p], s.output, s.dblock
         if s.phase[p] == 1:
             seen = [bk for bk in self.all_blocks_read(s, p) | {blk} if bk[INP] != NOT_AN_INPUT]
-            dblock = replaced(s.dblock, p, (blk[MBAL], blk[MBAL], self.max_bal_input(seen) if seen else s.input[p]))
+            dblock = replaced(s.dblock, p, (blk[MBAL], blk[MBAL], self.max_bal(seen)[1] if seen else s.input[p]))
         else:
             output = replaced(s.output, p, blk[INP])
         return self.history(s, s._replace(output=output, dblock=dblock, phase=replaced(s.phase, p, s.phase[p] + 1),
                                           **self.initialize_phase(s, p)))
 
     @staticmethod
-    def max_bal_input(blocks: list[Block]) -> int:
-        """The inp of ``CHOOSE b \\in blocks : \\A c \\in blocks : b.bal >= c.bal``. TLC's CHOOSE picks by its own
-        order of records; the model has one input per ballot, which we check rather than guess TLC's pick."""
+    def max_bal(blocks: Collection[Block]) -> tuple[int, int]:
+        """The bal and inp of ``CHOOSE b \\in blocks : \\A c \\in blocks : b.bal >= c.bal``. TLC's CHOOSE picks by its
+        own order of records; the model has one input per ballot, which we check rather than guess TLC's pick."""
         top = max(bk[BAL] for bk in blocks)
         inps = {bk[INP] for bk in blocks if bk[BAL] == top}
         if len(inps) != 1:
             raise AssertionError(f"blocks of ballot {top} carry the inputs {sorted(inps)}: CHOOSE is TLC's to pick")
-        return inps.pop()
+        return top, inps.pop()
 
     @action(lambda self, s: [(p, ip) for p in self.Proc for ip in self.Inputs])
     def Fail(self, s: DiskState, p: int, ip: int) -> DiskState | None:
@@ -183,11 +183,8 @@ class HDiskSynod(Spec):
         read = self.all_blocks_read(s, p)
         if any(b <= r[MBAL] for r in read):
             return None
-        top = max(r[BAL] for r in read)
-        inps = {r[INP] for r in read if r[BAL] == top}
-        if len(inps) != 1:  # CHOOSE r \in allBlocksRead(p) : \A s : r.bal >= s.bal; its mbal is replaced by b
-            raise AssertionError(f"blocks of ballot {top} carry the inputs {sorted(inps)}: CHOOSE is TLC's to pick")
-        return self.history(s, s._replace(dblock=replaced(s.dblock, p, (b, top, inps.pop())),
+        top, inp = self.max_bal(read)  # the block CHOOSEn, its mbal replaced by b
+        return self.history(s, s._replace(dblock=replaced(s.dblock, p, (b, top, inp)),
                                           phase=replaced(s.phase, p, 1), **self.initialize_phase(s, p)))
 
     # -- the invariants
@@ -253,20 +250,31 @@ class HDiskSynod(Spec):
 
     @invariant
     def HInv4(self, s: DiskState) -> bool:
+        return self.hinv4_failure(s) is None
+
+    @explains("HInv4")
+    def why_hinv4(self, s: DiskState) -> str:
+        return self.hinv4_failure(s) or "HInv4 holds"
+
+    def hinv4_failure(self, s: DiskState) -> str | None:
+        """Which of HInv4's four conjuncts fails, and for which process; None when it holds."""
         for p in self.Proc:
-            mine, blk = self.blocks_of(s, p), s.dblock[p]
-            if s.phase[p] != 0 and not (all(blk[MBAL] >= bk[BAL] for bk in mine) and all(
-                    any(blk[MBAL] >= s.disk[d][p][MBAL] and blk[BAL] >= s.disk[d][p][BAL] for d in D)
-                    for D in self.MajoritySet)):
-                return False
+            mine, blk, name = self.blocks_of(s, p), s.dblock[p], f"p{p + 1}"
+            if s.phase[p] != 0 and not all(blk[MBAL] >= bk[BAL] for bk in mine):
+                return f"{name} is in phase {s.phase[p]} with a block of bal above its dblock.mbal {blk[MBAL]}"
+            if s.phase[p] != 0 and not all(any(blk[MBAL] >= s.disk[d][p][MBAL] and blk[BAL] >= s.disk[d][p][BAL]
+                                               for d in D) for D in self.MajoritySet):
+                return f"on some majority of disks every block of {name} is ahead of its dblock {self.show_block(blk)}"
             if s.phase[p] == 1 and not all(blk[MBAL] > bk[BAL] for bk in mine):
-                return False
+                return f"{name} is in phase 1 with a block of bal >= its dblock.mbal {blk[MBAL]}"
             if s.phase[p] in (2, 3) and not any(all(s.disk[d][p][MBAL] == blk[BAL] for d in D)
                                                 for D in self.MajoritySet):
-                return False
-            if not all(any(all(s.disk[d][p][MBAL] >= bk[BAL] for d in D) for D in self.MajoritySet) for bk in mine):
-                return False
-        return True
+                return (f"{name} is in phase {s.phase[p]} but no majority of disks holds its block of mbal "
+                        f"{blk[BAL]}: it wrote too few")
+            for bk in mine:
+                if not any(all(s.disk[d][p][MBAL] >= bk[BAL] for d in D) for D in self.MajoritySet):
+                    return f"no majority of disks holds a block of {name} with mbal >= {bk[BAL]}"
+        return None
 
     def max_bal_inp(self, blocks: set[Block], b: int, v: int) -> bool:
         """maxBalInp(b, v) == \\A bk \\in allBlocks : (bk.bal >= b) => (bk.inp = v)"""
@@ -366,6 +374,13 @@ class HDiskSynod(Spec):
             tuple(blk(bk) for bk in s.dblock), tuple(frozenset(pd[d] for d in w) for w in s.disksWritten),
             tuple(by_disk(tuple(frozenset((blk(bk), q) for bk, q in rd) for rd in row)) for row in s.blocksRead),
             frozenset(v(x) for x in s.allInput), v(s.chosen))
+
+
+class MCHDiskSynod(HDiskSynod):
+    """HDiskSynod with MC_HDiskSynod.cfg's INVARIANTS: HInv1-HInv4 and HInv6, not HInv5."""
+
+    name = "MCHDiskSynod"
+    HInv5 = None  # left out, as the cfg leaves it out
 
 
 class MinorityRead(HDiskSynod):
