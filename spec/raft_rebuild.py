@@ -21,6 +21,12 @@ actions with one guard more. Every other action is raft.tla's own.
 
 Invariants: raft.tla's five. The variants below each remove one part of the rule, and the checker
 finds each (tests/test_raft_rebuild.py pins the counts and the counterexample lengths).
+
+The gate's rule (the four guarded actions, ``CaughtUp``'s guard, the target) is :class:`RejoinRule`, a base
+class shared with the audit's spec (modelcheck/audit/raft_spec.py ``RaftImpl``), which checks traces of
+rebuilt nodes by the same code. Not a registered variant: the target taken from a request of any term
+(a deposed leader's); its counterexample needs terms up to 4 and two entries, past a breadth-first search
+here (docs/durability.md; the test replays one written by hand).
 """
 
 from __future__ import annotations
@@ -96,11 +102,90 @@ def _rebuilds(self: RaftRebuild, s: RebuildState) -> tuple[tuple[int, tuple[int,
     return self._rebuild_params if s.rebuilds < self.MaxRebuilds else ()
 
 
-def _rejoining(self: RaftRebuild, s: RebuildState) -> list[tuple[int]]:
+def _rejoining(self: Any, s: Any) -> list[tuple[int]]:
     return [(i,) for i in self.Server if s.rejoining[i]]
 
 
-class RaftRebuild(Raft):
+def rejoin_begins(s: Any, i: int, gated: int) -> dict[str, Any]:
+    """``rejoining`` and ``rejoinTarget`` once server i is rebuilt: the gate on (``gated``), no target yet."""
+    return {"rejoining": EXCEPT(s.rejoining, i, gated), "rejoinTarget": EXCEPT(s.rejoinTarget, i, NO_TARGET)}
+
+
+class RejoinRule:
+    """The rejoin gate on raft.tla's actions, for a spec whose states have ``rejoining`` and ``rejoinTarget``:
+    this spec and the audit's (modelcheck/audit/raft_spec.py), so the rule is written once. Put it before the
+    spec's class among the bases: each method refines the next one in the MRO."""
+
+    def CaughtUpStep(self: Any, s: Any, i: int) -> Any:
+        """Rejoining i has applied its target, whose entry is of the target's term: it votes and campaigns again
+        (the body of each spec's ``CaughtUp`` action, declared by each where its place among the actions is)."""
+        if not s.rejoining[i]:
+            return None
+        index, term = s.rejoinTarget[i]
+        lg = s.log[i]
+        if not index or s.commitIndex[i] < index or len(lg) < index or lg[index - 1][0] != term:
+            return None
+        return s.but(allLogs=self.NextAllLogs(s), rejoining=EXCEPT(s.rejoining, i, 0),
+                     rejoinTarget=EXCEPT(s.rejoinTarget, i, NO_TARGET))
+
+    def Restart(self: Any, s: Any, i: int) -> Any:
+        """The spec's Restart; a rejoining server stays so (the marker file) but forgets its target (in memory)."""
+        t = super().Restart(s, i)  # type: ignore[misc]
+        if t is None or type(t) is not type(s) or s.rejoinTarget[i] == NO_TARGET:
+            return t
+        return t.but(rejoinTarget=EXCEPT(t.rejoinTarget, i, NO_TARGET))
+
+    def Timeout(self: Any, s: Any, i: int) -> Any:
+        """The spec's Timeout, not for a rejoining server (it does not campaign)."""
+        return None if s.rejoining[i] else super().Timeout(s, i)  # type: ignore[misc]
+
+    def UpdateTerm(self: Any, s: Any, i: int, j: int, m: Message) -> Any:
+        """The spec's UpdateTerm, but a rejoining server never hears a RequestVote request."""
+        if m[0] == RequestVoteRequest and s.rejoining[i]:
+            return None
+        return super().UpdateTerm(s, i, j, m)  # type: ignore[misc]
+
+    def HandleRequestVoteRequest(self: Any, s: Any, i: int, j: int, m: Message) -> Any:
+        """The spec's, but a rejoining server drops the request unanswered."""
+        if not s.rejoining[i]:
+            return super().HandleRequestVoteRequest(s, i, j, m)  # type: ignore[misc]
+        return self.GateDrops(s, i, j, m)
+
+    def GateDrops(self: Any, s: Any, i: int, j: int, m: Message) -> Any:
+        """The step of a RequestVote request the gate drops: the request consumed, unanswered."""
+        if not (m[3] <= s.currentTerm[i] and self._is_receivable(s, i, j, m, RequestVoteRequest)):
+            return None
+        return s.but(allLogs=self.NextAllLogs(s), messages=WithoutMessage(m, s.messages))
+
+    def HandleAppendEntriesRequest(self: Any, s: Any, i: int, j: int, m: Message) -> Any:
+        """The spec's; a rejoining server first takes the request's commit index as its target if it is higher
+        and the request's term is not below its own."""
+        t = super().HandleAppendEntriesRequest(s, i, j, m)  # type: ignore[misc]
+        return t if t is None or type(t) is not type(s) else self.TakeTarget(s, t, i, m[3], m[8])
+
+    def TakeTarget(self: Any, s: Any, t: Any, i: int, mterm: int, index: int) -> Any:
+        """``t`` (the step's next state) with rejoining i's target raised to ``(index, mterm)`` if a request of that
+        term, announcing that index as committed, may set it (``RejoinGate.admits``)."""
+        if not s.rejoining[i] or not self.SetsTarget(mterm, s.currentTerm[i]) or index <= s.rejoinTarget[i][0]:
+            return t
+        return t.but(rejoinTarget=EXCEPT(t.rejoinTarget, i, (index, mterm)))
+
+    def SetsTarget(self, mterm: int, currentTerm: int) -> bool:
+        """A request of a term at least the rejoining server's may set its target (``RejoinGate.admits``)."""
+        return mterm >= currentTerm
+
+    def symmetry_keys(self: Any, s: Any) -> Mapping[str, Sequence[Any]]:
+        """The spec's keys, with each server's rejoining flag and target."""
+        keys = super().symmetry_keys(s)["Server"]  # type: ignore[misc]
+        return {"Server": [(*k, r, t) for k, r, t in zip(keys, s.rejoining, s.rejoinTarget)]}
+
+    def rejoin_permuted(self: Any, s: Any, perm: Mapping[str, Sequence[int]]) -> tuple[tuple, tuple]:
+        """``rejoining`` and ``rejoinTarget`` renamed by ``perm`` (for the spec's ``permute``)."""
+        order = self._renamings[tuple(perm.get("Server", self.Server))].order
+        return order(s.rejoining), order(s.rejoinTarget)
+
+
+class RaftRebuild(RejoinRule, Raft):
     """raft.tla + a server rebuilt from empty storage, rejoining without a vote until it caught up."""
 
     name = "raft-rebuild"
@@ -136,13 +221,8 @@ class RaftRebuild(Raft):
         """i's storage is lost and rebuilt empty from the terms of ``peers``: the vote floor, voted in."""
         if s.rebuilds >= self.MaxRebuilds or i in peers or len(set(peers)) != self._reads:
             return None
-        put = self._except[i]
-        return s.but(
-            **rebuilt(self, s, i, *self.RebuiltHardState(s, i, peers)),
-            rejoining=put(s.rejoining, self.Gated()),
-            rejoinTarget=EXCEPT(s.rejoinTarget, i, NO_TARGET),
-            rebuilds=s.rebuilds + 1,
-        )
+        return s.but(**rebuilt(self, s, i, *self.RebuiltHardState(s, i, peers)), **rejoin_begins(s, i, self.Gated()),
+                     rebuilds=s.rebuilds + 1)
 
     def RebuiltHardState(self, s: RebuildState, i: int, peers: tuple[int, ...]) -> tuple[int, int]:
         """(currentTerm, votedFor) of a rebuilt server: the vote floor."""
@@ -155,66 +235,12 @@ class RaftRebuild(Raft):
     @action(params=_rejoining)
     def CaughtUp(self, s: RebuildState, i: int) -> RebuildState | None:
         """Rejoining i has applied its target, whose entry is of the target's term: it votes and campaigns again."""
-        if not s.rejoining[i]:
-            return None
-        index, term = s.rejoinTarget[i]
-        lg = s.log[i]
-        if not index or s.commitIndex[i] < index or len(lg) < index or lg[index - 1][0] != term:
-            return None
-        return s.but(allLogs=self.NextAllLogs(s), rejoining=EXCEPT(s.rejoining, i, 0),
-                     rejoinTarget=EXCEPT(s.rejoinTarget, i, NO_TARGET))
-
-    # -- the gate on raft.tla's actions -----------------------------------------------------------
-    def Restart(self, s: RebuildState, i: int) -> RebuildState | None:
-        """raft.tla's Restart; a rejoining server stays so but forgets its target."""
-        t = super().Restart(s, i)
-        if t is None or not isinstance(t, RebuildState) or s.rejoinTarget[i] == NO_TARGET:
-            return t
-        return t.but(rejoinTarget=EXCEPT(t.rejoinTarget, i, NO_TARGET))
-
-    def Timeout(self, s: RebuildState, i: int) -> RebuildState | None:
-        """raft.tla's Timeout, not for a rejoining server (it does not campaign)."""
-        return None if s.rejoining[i] else super().Timeout(s, i)
-
-    def UpdateTerm(self, s: RebuildState, i: int, j: int, m: Message) -> RebuildState | None:
-        """raft.tla's UpdateTerm, but a rejoining server never hears a RequestVote request."""
-        if m[0] == RequestVoteRequest and s.rejoining[i]:
-            return None
-        return super().UpdateTerm(s, i, j, m)
-
-    def HandleRequestVoteRequest(self, s: RebuildState, i: int, j: int, m: Message) -> RebuildState | None:
-        """raft.tla's, but a rejoining server drops the request unanswered."""
-        if not s.rejoining[i]:
-            return super().HandleRequestVoteRequest(s, i, j, m)
-        if not (m[3] <= s.currentTerm[i] and self._is_receivable(s, i, j, m, RequestVoteRequest)):
-            return None
-        return s.but(allLogs=self.NextAllLogs(s), messages=WithoutMessage(m, s.messages))
-
-    def HandleAppendEntriesRequest(self, s: RebuildState, i: int, j: int, m: Message) -> RebuildState | None:
-        """raft.tla's; a rejoining server first takes the request's commit index as its target if it is higher
-        and the request's term is not below its own."""
-        t = super().HandleAppendEntriesRequest(s, i, j, m)
-        if t is None or not s.rejoining[i] or not isinstance(t, RebuildState):
-            return t
-        if not self.SetsTarget(m[3], s.currentTerm[i]) or m[8] <= s.rejoinTarget[i][0]:
-            return t
-        return t.but(rejoinTarget=EXCEPT(t.rejoinTarget, i, (m[8], m[3])))
-
-    def SetsTarget(self, mterm: int, currentTerm: int) -> bool:
-        """A request of a term at least the rejoining server's may set its target (``RejoinGate.admits``)."""
-        return mterm >= currentTerm
+        return self.CaughtUpStep(s, i)
 
     # -- symmetry and presentation ------------------------------------------------------------------
-    def symmetry_keys(self, s: RebuildState) -> Mapping[str, Sequence[Any]]:
-        """raft.tla's keys, with each server's rejoining flag and target."""
-        keys = super().symmetry_keys(s)["Server"]
-        return {"Server": [(*k, r, t) for k, r, t in zip(keys, s.rejoining, s.rejoinTarget)]}
-
     def permute(self, s: RebuildState, perm: Mapping[str, Sequence[int]]) -> RebuildState:
         """raft.tla's renaming, and the two new per-server variables reordered alike."""
-        base = super().permute(s, perm)
-        order = self._renamings[tuple(perm.get("Server", self.Server))].order
-        return _new(RebuildState, (*base, order(s.rejoining), order(s.rejoinTarget), s.rebuilds))
+        return _new(RebuildState, (*super().permute(s, perm), *self.rejoin_permuted(s, perm), s.rebuilds))
 
     def show_state(self, s: RebuildState) -> dict[str, Any]:
         """raft.tla's variables, then the three of the extension."""

@@ -46,11 +46,12 @@ EXTENSION_ACTIONS = {
     "ReadIndex": True, "TransferLeadership": True, "CheckQuorum": False, "CandidateStepDown": False,
     "CompactLog": True, "InstallSnapshot": True, "HandleInstallSnapshotRequest": False,
     "AddServer": False, "RemoveServer": False, "StepDownRemoved": False, "Rebuild": False,
+    "CaughtUp": False,
 }
 #: each action's parameters (docs/trace-format.md's params columns): an event that gives another is refused
 ACTION_PARAMS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("Init", "Restart", "BecomeLeader", "AdvanceCommitIndex", "PreVote", "CheckQuorum",
-                     "CandidateStepDown", "StepDownRemoved"), ()),
+                     "CandidateStepDown", "StepDownRemoved", "CaughtUp"), ()),
     **dict.fromkeys(("Timeout", "RequestVote", "HandleRequestVoteRequest", "HandleRequestVoteResponse", "AppendEntries",
                      "HandleAppendEntriesResponse", "UpdateTerm", "DropStaleResponse", "HandlePreVoteRequest",
                      "HandlePreVoteResponse", "DropMessage", "TransferLeadership", "InstallSnapshot",

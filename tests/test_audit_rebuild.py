@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -13,11 +14,19 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from impl.kv.client import KVClient
 from impl.runtime import cluster
+from impl.sim.cluster import SimCluster
 from modelcheck.audit import audit_events, mapping_for
+from modelcheck.audit.raft_sim import RaftOnlineAudit, RefinementViolation, write_traces
+from modelcheck.audit.raft_spec import RaftImpl
+from modelcheck.cli import main
 from modelcheck.harness import read_node_traces as read_traces
+from modelcheck.harness import trace_config
 from tests.test_audit_cluster import _caught_up
+from tests.test_impl_sim import _write as _write_in_turn
 
 
 async def _write(d: Path, keys: range) -> None:
@@ -101,3 +110,80 @@ def test_a_node_that_lost_its_log_without_recover_node_is_refused_at_its_boot(tm
     assert not result.ok and result.failure is not None
     assert (result.failure.event.node, result.failure.event.action) == (x, "Init")
     assert Counter(e.action for e in events if e.node == x)["Init"] == 2
+
+
+# -- the rejoin gate, audited: the simulation's rebuilt node (SimCluster.recover_node, the runtime's rule) --------
+def _rebuild_a_follower_then_lose_the_leader(gate: bool, slow: bool = False,
+                                             seed: int = 2) -> tuple[SimCluster, int, RaftOnlineAudit]:
+    """A follower x rebuilt from empty storage (``gate=False``: the planted bug, it skips the rejoin gate), caught
+    up by the leader, which then crashes: x times out first in the election that follows, or (``slow``: its clock
+    four times slower, no leader lease to refuse the other's pre-vote) the other follower does and x votes. Audited
+    online."""
+    audit = RaftOnlineAudit([1, 2, 3])
+    config = trace_config(check_quorum=False) if slow else trace_config()
+    c = SimCluster(3, seed, config=config, on_event=audit.on_event, on_network=audit.on_network)
+    c.run(300)
+    _write_in_turn(c, 12, 15)
+    lead = c.leader()
+    assert lead is not None
+    x = next(i for i in c.ids if i != lead)
+    c.damage(x)
+    c.recover_node(x, gate=gate)
+    if slow:
+        c.periods[x] *= 4
+    c.run(400)
+    assert x not in c.gates and c.node(x).log.last_index() == c.node(lead).log.last_index()
+    c.crash(lead)
+    c.run(1500)
+    c.restart(lead)
+    c.recover()
+    return c, x, audit
+
+
+def test_a_rebuilt_node_of_the_simulation_is_audited_through_its_rebuild_and_catch_up():
+    """recover_node boots the node as the runtime does: a Rebuild naming the peers read, then a CaughtUp once
+    its gate opens, before its next vote (before this, the boot was a Restart of an empty log, refused)."""
+    c, x, audit = _rebuild_a_follower_then_lose_the_leader(gate=True)
+    assert audit.failure is None and audit.auditor.max_seen == 1
+    mine = [e.action for e in audit.events if e.node == x]
+    assert mine.count("Rebuild") == 1 and mine.count("CaughtUp") == 1
+    assert [e["params"] for e in c.trace[x] if e["action"] == "Rebuild"] == [{"peers": sorted({1, 2, 3} - {x})}]
+    after = mine[mine.index("Rebuild"):]
+    assert after.index("CaughtUp") < after.index("HandleRequestVoteRequest")
+
+
+@pytest.mark.parametrize("slow, step", [(False, "Timeout(i=node 1)"),
+                                        (True, "UpdateTerm(i=node 1, j=node 3, m=RequestVoteRequest 3->1 term 3")])
+def test_a_rebuilt_node_that_skips_the_gate_is_refused_at_its_first_timeout_or_vote(slow: bool, step: str) -> None:
+    """The planted bug: the node is not gated (it never says CaughtUp): the audit refuses its first Timeout, or its
+    first step towards a vote (taking a RequestVote's term), naming the step and the node, and says that CaughtUp
+    was the step the node could take."""
+    with pytest.raises(RefinementViolation) as info:
+        _rebuild_a_follower_then_lose_the_leader(gate=False, slow=slow)
+    f = info.value.failure
+    assert (f.event.node, f.event.action) == (1, step.split("(")[0])
+    assert f.reason.startswith(step) and f.reason.endswith("is not enabled")
+    assert "the spec allowed there (node 1): CaughtUp(i=node 1)" in info.value.report()
+
+
+def test_a_rebuilt_node_that_votes_before_its_caught_up_event_is_refused_by_paxraft_audit(tmp_path, capsys):
+    """The run with x voting, its trace files with x's CaughtUp line removed: paxraft audit refuses x's first step
+    of the vote after it (the RequestVote's UpdateTerm); with the line the files are explained."""
+    c, x, _ = _rebuild_a_follower_then_lose_the_leader(gate=True, slow=True)
+    events = c.trace[x]
+    k = next(n for n, e in enumerate(events) if e["action"] == "CaughtUp")
+    first = next(e for e in events[k:] if e["action"] in ("UpdateTerm", "HandleRequestVoteRequest", "Timeout"))
+    trace = {**c.trace, x: events[:k] + events[k + 1:]}
+    assert main(["audit", *[str(p) for p in write_traces(trace, tmp_path / "cut")], "--json"]) == 1
+    f = json.loads(capsys.readouterr().out)["failure"]
+    assert (f["node"], f["action"], f["params"]) == (x, first["action"], first["params"]) == (x, "UpdateTerm", {"j": 3})
+    assert f["reason"].startswith(f"UpdateTerm(i=node {x}, j=node 3, m=RequestVoteRequest") and f["reason"].endswith(
+        "is not enabled")
+    assert main(["audit", *[str(p) for p in write_traces(c.trace, tmp_path / "whole")]]) == 0
+
+
+def test_the_audit_specs_gate_refuses_a_rejoining_nodes_timeout_and_vote():
+    spec = RaftImpl(servers=3)
+    s = spec.Rebuild(next(iter(spec.init_states())), 1, (0, 2))
+    assert s is not None and s.rejoining == (0, 1, 0) and spec.Timeout(s, 1) is None
+    assert spec.Timeout(s, 0) is not None and spec.CaughtUp(s, 1) is None  # no target yet

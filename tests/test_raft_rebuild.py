@@ -74,3 +74,88 @@ def test_an_extension_of_raft_tla_replaces_its_variables_by_name_in_one_place():
     assert type(t) is RebuildState and (t.currentTerm, t.rejoining, t.rebuilds, t.log) == ((2, 1), (1, 0), 1, s.log)
     with pytest.raises(TypeError, match="'rejoin'"):
         s.but(rejoin=(1, 0))
+
+
+class _TargetFromDeposedLeader(RaftRebuild):
+    """rebuild-target-from-deposed-leader (not registered, docs/durability.md says why): a rejoining server takes its
+    target from an AppendEntries request of any term, even one below its own."""
+
+    def SetsTarget(self, mterm: int, currentTerm: int) -> bool:
+        return True
+
+
+def _elect(i: int, voter: int, voter_term_lower: bool) -> list[tuple]:
+    """raft.tla's election of i by itself and ``voter``: its vote to itself is a message too."""
+    first = [("Timeout", i), ("RequestVote", i, i), ("HandleRequestVoteRequest", i, i),
+             ("HandleRequestVoteResponse", i, i), ("RequestVote", i, voter)]
+    bump = [("UpdateTerm", voter, i)] if voter_term_lower else []
+    return [*first, *bump, ("HandleRequestVoteRequest", voter, i), ("HandleRequestVoteResponse", i, voter),
+            ("BecomeLeader", i)]
+
+
+def _reply(i: int, j: int) -> list[tuple]:
+    """j's AppendEntries response to i, handled by i."""
+    return [("HandleAppendEntriesResponse", i, j)]
+
+
+# s1 (0) leads term 2 and commits e1 with s2 (1), which learns the commit; s2 leads term 3 with s3's (2) vote,
+# replicates e1 and e2 to s3, s3 acknowledges both, and s2 has not yet counted it. s3 is rebuilt (floor 3); s1,
+# deposed but unaware, sends it e1 with commit 1: the variant takes (1, 2) as s3's target. s2, finding s3 empty,
+# backs up to e1, commits e2 (by s3's stale acknowledgement) and sends e1 with commit 1: s3 has caught up to
+# (1, 2) and votes for s1 in term 4, whose log lacks e2.
+DEPOSED_LEADER_RUN: list[tuple] = [
+    *_elect(0, 1, True), ("ClientRequest", 0, 0),
+    ("AppendEntries", 0, 1), ("HandleAppendEntriesRequest", 1, 0), ("HandleAppendEntriesRequest", 1, 0),
+    *_reply(0, 1), ("AdvanceCommitIndex", 0),
+    ("AppendEntries", 0, 1), ("HandleAppendEntriesRequest", 1, 0), *_reply(0, 1),  # s2 learns commit 1
+    *_elect(1, 2, True),
+    ("AppendEntries", 1, 2), ("HandleAppendEntriesRequest", 2, 1), *_reply(1, 2),  # s3 lacks e1: back up
+    ("AppendEntries", 1, 2), ("HandleAppendEntriesRequest", 2, 1), ("HandleAppendEntriesRequest", 2, 1),
+    *_reply(1, 2), ("ClientRequest", 1, 0),
+    ("AppendEntries", 1, 2), ("HandleAppendEntriesRequest", 2, 1), ("HandleAppendEntriesRequest", 2, 1),
+    *_reply(1, 2),  # s3 acknowledged e2; s2 does not count it yet
+    ("Rebuild", 2, (0, 1)),
+    ("AppendEntries", 0, 2), ("HandleAppendEntriesRequest", 2, 0),  # the deposed leader's request (term 2)
+    ("UpdateTerm", 0, 2), ("HandleAppendEntriesResponse", 0, 2),
+    ("AppendEntries", 1, 2), ("HandleAppendEntriesRequest", 2, 1), *_reply(1, 2),  # s3 is empty: back up twice
+    ("AppendEntries", 1, 2), ("HandleAppendEntriesRequest", 2, 1), *_reply(1, 2),
+    ("AdvanceCommitIndex", 1),  # e2 committed, matchIndex[s3] still 2
+    ("AppendEntries", 1, 2), ("HandleAppendEntriesRequest", 2, 1), ("HandleAppendEntriesRequest", 2, 1),
+    ("CaughtUp", 2), *_reply(1, 2),
+    *_elect(0, 2, True),
+]
+_RECEIVERS = {"UpdateTerm", "HandleRequestVoteRequest", "HandleRequestVoteResponse", "HandleAppendEntriesRequest",
+              "HandleAppendEntriesResponse"}
+
+
+def _replay(spec: RaftRebuild, steps: list[tuple]) -> tuple[list[RebuildState], int | None]:
+    """The states of ``steps`` from Init (a handler's message: the one in flight from j to i), and the index of
+    the first step not enabled (None: all were)."""
+    states = [next(iter(spec.init_states()))]
+    for k, (name, *args) in enumerate(steps):
+        s = states[-1]
+        if name in _RECEIVERS:
+            i, j = args
+            args = [i, j, next(m for m, _ in s.messages if m[1] == j and m[2] == i)]
+        t = getattr(spec, name)(s, *args)
+        if t is None:
+            return states, k
+        assert type(t) is RebuildState, (k, name)  # (not a state counted past the bounds)
+        states.append(t)
+    return states, None
+
+
+def test_a_target_from_a_deposed_leader_breaks_leader_completeness_and_the_rule_forbids_it():
+    """rebuild-target-from-deposed-leader's counterexample, by hand (a search to its depth is out of reach): 65
+    steps within the catalog's bounds but terms up to 4 and two entries; the whole rule refuses its CaughtUp."""
+    bounds = {**constructor_bounds(VARIANTS["rebuild-without-gate"].failing_bounds), "max_term": 4, "max_log": 2}
+    variant = _TargetFromDeposedLeader(**bounds)
+    states, refused = _replay(variant, DEPOSED_LEADER_RUN)
+    assert refused is None and len(DEPOSED_LEADER_RUN) == 65
+    assert all(len(s.messages) <= 1 for s in states)  # one message in flight at a time, as the bounds say
+    broken = [name for name, inv in variant.invariants.items() if not inv(states[-1])]
+    assert broken == ["LeaderCompleteness"]
+    assert all(inv(s) for s in states[:-1] for inv in variant.invariants.values())
+    assert states[-1].rejoinTarget == ((0, 0),) * 3 and states[-3].rejoining == (0, 0, 0)
+    _, refused = _replay(RaftRebuild(**bounds), DEPOSED_LEADER_RUN)
+    assert refused is not None and DEPOSED_LEADER_RUN[refused] == ("CaughtUp", 2)

@@ -270,6 +270,11 @@ class RaftNode(NodeBase):
         self._broadcast = True
         return True
 
+    def rejoined(self) -> None:
+        """This node's rejoin gate opened (it was rebuilt by ``cluster recover-node``, impl.raft.rejoin): traced as
+        ``CaughtUp``, so the audit can check that it neither voted nor campaigned before."""
+        self._emit("CaughtUp", {})
+
     def caught_up(self, node: int) -> bool:
         """A leader's learner (or member) ``node`` holds everything this leader has committed."""
         pr = self.prs.get(node)

@@ -25,7 +25,7 @@ from impl.raft.core import HardState, RaftNode
 from impl.raft.messages import Message, MsgType
 
 REJOINING = "rejoining"  # marker file in a node's folder while it rejoins (a restart keeps the gate)
-_VOTE_REQUESTS = frozenset({MsgType.RequestVoteRequest})
+_VOTE_REQUESTS = frozenset({MsgType.RequestVoteRequest, MsgType.TimeoutNow})  # (TimeoutNow: a campaign at once)
 _REBUILT = "rebuilt from "  # the marker's text until the node's trace shows its Rebuild (then it is emptied)
 
 
@@ -71,7 +71,8 @@ class RejoinGate:
         self.target_term = 0  # that leader's term
 
     def admits(self, m: Message, term: int) -> bool:
-        """Whether ``m`` may reach the core of a node in ``term`` (vote requests may not; pre-votes may)."""
+        """Whether ``m`` may reach the core of a node in ``term`` (vote requests may not, nor a leader's TimeoutNow,
+        which would make it campaign; pre-votes may)."""
         if m.type in _VOTE_REQUESTS:
             return False
         if m.term >= term:

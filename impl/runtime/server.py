@@ -453,6 +453,7 @@ class NodeServer:
         # the peers `recover-node` read, until this node's trace shows its Rebuild (then the marker is emptied)
         rebuilt = rebuilt_peers(self.home / REJOINING) if core is RaftNode else None
         self._rebuild_untraced = rebuilt is not None and self.trace is not None
+        self._caught_up_untraced = False  # the rejoin gate opened and the trace has not yet had its CaughtUp
         rebuild = {} if rebuilt is None else {"rebuilt": rebuilt}
         tracer = {"tracer": CompactTracer()} if compact and cfg.trace and core is RaftNode else {}  # (TraceWriter
         # encodes its events; a Multi-Paxos core formats its own lines, written as JSON-lines records)
@@ -524,8 +525,12 @@ class NodeServer:
                 log.warning("node %d: cannot place itself for spread_followers: %s", self.id, exc)
         if self.rejoin is not None and self.rejoin.caught_up(node):
             self.rejoin = None
-            (self.home / REJOINING).unlink(missing_ok=True)
+            node.rejoined()  # (a CaughtUp trace event: the marker goes once the trace has it, in _trace)
+            self._caught_up_untraced = self.trace is not None
+            if self.trace is None:
+                (self.home / REJOINING).unlink(missing_ok=True)
             log.info("node %d caught up to index %d after rejoining: voting again", self.id, node.applied)
+            self.kick()
         try:
             self._flush()  # also what was answered outside a round (not-leader, status)
         except OSError as exc:
@@ -601,6 +606,9 @@ class NodeServer:
             if self._rebuild_untraced:  # the boot's Rebuild is in the trace: a restart from now on is a Restart
                 self._rebuild_untraced = False
                 (self.home / REJOINING).write_text("")
+            if self._caught_up_untraced:  # its CaughtUp is in the trace: no longer rejoining, after a restart too
+                self._caught_up_untraced = False
+                (self.home / REJOINING).unlink(missing_ok=True)
 
     def _flush(self) -> None:
         """One write per client connection, then the log's records (written, not synced: with a sync in flight

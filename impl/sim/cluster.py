@@ -89,6 +89,7 @@ class SimCluster:
         self.read_errors: list[str] = []
         self.damaged: set[int] = set()  # nodes whose storage refuses to load
         self.gates: dict[int, RejoinGate] = {}  # nodes rebuilt from empty storage, not yet caught up
+        self.rebuilt: dict[int, list[int]] = {}  # a node rebuilt and not yet booted -> the peers its floor read
         # chunk_bytes > 0: a message longer than that travels as the runtime's chunks (impl/runtime/chunks.py), each
         # lost, duplicated and delayed (so reordered) on its own, and assembled in a temporary file at its receiver
         self.chunk_bytes = chunk_bytes
@@ -110,7 +111,12 @@ class SimCluster:
 
     def _start(self, i: int) -> None:
         hs, snap, entries = self.disks[i].load()
-        extra = {"members": self.members} if self.members is not None else {}
+        extra: dict[str, Any] = {"members": self.members} if self.members is not None else {}
+        peers = self.rebuilt.pop(i, None)
+        if peers is not None:  # its first boot after recover_node: a Rebuild trace event, as the runtime's
+            extra["rebuilt"] = peers
+        if i in self.gates:  # rejoining: the gate's target is in memory, a new boot learns it again (the runtime's)
+            self.gates[i] = RejoinGate()
         node = (self.node_class or RaftNode)(i, self.ids, self.config, rand=random.Random(self.rng.random()).randint,
                                hard_state=hs, snapshot=snap, entries=entries, boot=self.boots[i],
                                clock=self.clocks[i], rules=self.rules, describe=describe_command, **extra)
@@ -131,6 +137,8 @@ class SimCluster:
         gate = self.gates.get(i)
         if gate is not None and gate.caught_up(rep.node):
             del self.gates[i]
+            rep.node.rejoined()  # (its CaughtUp trace event, handed out at once)
+            rep.process()
         if rep.applied_log:
             term = rep.node.term
             for index, entry, _ in rep.applied_log:
@@ -191,9 +199,10 @@ class SimCluster:
         self.damaged.discard(i)
         disk = self.disks[i] = self._new_disk(i)
         if floor:
-            terms = [d.hard_state.term if d.hard_state else 1
-                     for j, d in self.disks.items() if j != i and j not in self.damaged]
+            peers = [j for j in self.ids if j != i and j not in self.damaged]  # every peer whose storage reads
+            terms = [self.disks[j].hard_state.term if self.disks[j].hard_state else 1 for j in peers]
             disk.hard_state = rebuilt_hard_state(i, len(self.ids), terms)
+            self.rebuilt[i] = peers
         if gate:
             self.gates[i] = RejoinGate()
         self._start(i)

@@ -13,7 +13,9 @@ Event -> spec steps:
 - ``Rebuild(peers)``: ``Rebuild(i, peers)`` (``cluster recover-node``): an empty log, the vote floor over the
   terms the spec's state gives ``peers``, voted in. A leader's ``HandleAppendEntriesResponse`` of a rejection
   may be followed by ``LowerMatchIndex(i, j, n)``: j no longer holds what it acknowledged (rebuilt), and the
-  leader's reported matchIndex for it is n.
+  leader's reported matchIndex for it is n. Until its ``CaughtUp`` (``CaughtUp(i)``: the node says its rejoin
+  gate opened, and the spec checks its target) the rebuilt node may not vote, nor take a RequestVote's term,
+  nor time out (raft-rebuild's gate).
 - ``Timeout``, ``BecomeLeader``, ``CheckQuorum`` (extension): the action of that name.
 - ``AdvanceCommitIndex``: ``AdvanceCommitIndexTo(i, n)`` (extension), n the new ``commitIndex``.
 - ``RequestVote(j)``: ``RequestVote(i, j)`` (``j = i``: the node's own vote, a message to itself).
@@ -111,7 +113,7 @@ _BAGS_KEPT = 4096
 _STUTTER = frozenset({"Init"} | {a for a, stutter in EXTENSION_ACTIONS.items() if stutter}) - _SNAPSHOT_STEPS - {
     "DropMessage"}
 _ONE_STEP = {"Restart": "Restart", "Timeout": "Timeout", "BecomeLeader": "BecomeLeader", "CheckQuorum": "CheckQuorum",
-             "CandidateStepDown": "CandidateStepDown", "StepDownRemoved": "StepDownRemoved"}
+             "CandidateStepDown": "CandidateStepDown", "StepDownRemoved": "StepDownRemoved", "CaughtUp": "CaughtUp"}
 CONFIG_PREFIX = "config:"  # a configuration entry's value: config:<node id>,<node id>,...
 _ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
 _BOOT = frozenset(BOOT_ACTIONS)

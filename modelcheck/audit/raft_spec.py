@@ -64,7 +64,8 @@ history variables are off (they are proof aids, not part of what an implementati
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from spec.core import action
@@ -78,9 +79,10 @@ from spec.raft import (
     Message,
     RaftState,
     WithMessage,
+    _new,
 )
 from spec.raft_config import change_allowed
-from spec.raft_rebuild import floor_reads, rebuilt, vote_floor
+from spec.raft_rebuild import NO_TARGET, RejoinRule, floor_reads, rebuilt, rejoin_begins, vote_floor
 from spec.raft_snapshot import RaftSnapshot, SnapshotState
 
 #: configuration entries' values: CONFIG_BASE + a bitmask of the members (client values are below 2**30)
@@ -98,6 +100,17 @@ def config_members(v: int) -> frozenset[int] | None:
         return None
     mask = v - CONFIG_BASE
     return frozenset(k for k in range(mask.bit_length()) if mask >> k & 1)
+
+
+class ImplState(SnapshotState):
+    """raft_snapshot's variables, then raft-rebuild's ``rejoining`` and ``rejoinTarget``: the rejoin gate of a node
+    rebuilt by ``cluster recover-node`` (always 0 and no target in a model check: nothing is rebuilt there)."""
+
+    __slots__ = ()
+    _fields = (*SnapshotState._fields, "rejoining", "rejoinTarget")
+
+    rejoining = property(itemgetter(14), doc="rejoining")
+    rejoinTarget = property(itemgetter(15), doc="rejoinTarget")
 
 
 def _lowest_start(s: RaftState, i: int, j: int) -> int:
@@ -140,6 +153,10 @@ def _older_snapshots(self: RaftImpl, s: SnapshotState) -> list[tuple[int, int]]:
     return [(i, n) for i in self.Server for n in range(s.snapshotIndex[i])]
 
 
+def _rejoining(self: RaftImpl, s: ImplState) -> list[tuple[int]]:
+    return [(i,) for i in self.Server if s.rejoining[i]]
+
+
 def _from_the_trace(self: RaftImpl, s: RaftState) -> tuple[()]:
     return ()  # an audit's Rebuild names its peers (the trace's); a model check of this spec rebuilds nothing
 
@@ -160,11 +177,12 @@ def has_no_conflict(xlog: Log, index: int, entries: tuple) -> bool:
     return all(xlog[index + k - 1][0] == entries[k][0] for k in range(overlap))
 
 
-class RaftImpl(RaftSnapshot):
+class RaftImpl(RejoinRule, RaftSnapshot):
     """raft.tla plus batching/pipelining, multi-entry accept, monotone commit and matchIndex, CheckQuorum,
     candidate step-down, and (``RaftSnapshot``) compaction, InstallSnapshot and TimeoutNow."""
 
     name = "raft"
+    variables = ImplState._fields
 
     def __init__(self, servers: int = 3, abbreviate: bool = False, values: int | None = None,
                  members: Sequence[int] | None = None, **kw: Any) -> None:
@@ -237,13 +255,46 @@ class RaftImpl(RaftSnapshot):
     @action(params=_from_the_trace)
     def Rebuild(self, s: SnapshotState, i: int, peers: tuple[int, ...]) -> SnapshotState | None:
         """i is rebuilt from empty storage (``cluster recover-node``), its snapshot gone too: spec.raft_rebuild's
-        Rebuild, the vote floor read from ``peers`` (at least n - quorum + 1 of the others). The rejoin gate
-        that follows is not modelled here: a rebuilt node's votes are audited as any node's."""
+        Rebuild, the vote floor read from ``peers`` (at least n - quorum + 1 of the others), and its rejoin gate
+        (spec.raft_rebuild.RejoinRule): no vote, no Timeout until its ``CaughtUp``."""
         n = self._n
         if i in peers or len(set(peers)) != len(peers) or len(peers) < floor_reads(n) or not all(
                 0 <= j < n for j in peers):
             return None
-        return s.but(**rebuilt(self, s, i, *vote_floor(s, i, peers)), snapshotIndex=EXCEPT(s.snapshotIndex, i, 0))
+        return s.but(**rebuilt(self, s, i, *vote_floor(s, i, peers)), snapshotIndex=EXCEPT(s.snapshotIndex, i, 0),
+                     **rejoin_begins(s, i, 1))
+
+    @action(params=_rejoining)
+    def CaughtUp(self, s: ImplState, i: int) -> ImplState | None:
+        """Rejoining i has applied its target, whose entry is of the target's term: it votes and campaigns again."""
+        return self.CaughtUpStep(s, i)
+
+    def GateDrops(self, s: ImplState, i: int, j: int, m: Message) -> None:
+        """None: the gate drops a vote request before the core, so a trace shows no handler's step (the message is
+        lost, a DropMessage); a rejoining node's HandleRequestVoteRequest is one it should not have taken."""
+        return None
+
+    def HandleInstallSnapshotRequest(self, s: ImplState, i: int, j: int, m: Message) -> ImplState | None:
+        """raft_snapshot's; a snapshot's last index sets a rejoining server's target as a commit index does."""
+        t = super().HandleInstallSnapshotRequest(s, i, j, m)
+        return t if t is None or type(t) is not type(s) else self.TakeTarget(s, t, i, m[3], m[4])
+
+    def init_states(self) -> Iterator[ImplState]:
+        """raft_snapshot's Init; nobody rejoining."""
+        for s in super().init_states():
+            yield _new(ImplState, (*s, self._zeros, (NO_TARGET,) * self._n))
+
+    def permute(self, s: ImplState, perm: Mapping[str, Sequence[int]]) -> ImplState:
+        """raft_snapshot's renaming, and the two rejoin variables reordered alike."""
+        return _new(ImplState, (*super().permute(s, perm), *self.rejoin_permuted(s, perm)))
+
+    def show_state(self, s: ImplState) -> dict[str, Any]:
+        """raft_snapshot's variables, and the rejoin gate's while some server rejoins."""
+        out = super().show_state(s)
+        if any(s.rejoining):
+            out["rejoining"] = {self.server_name(i): bool(r) for i, r in enumerate(s.rejoining)}
+            out["rejoinTarget"] = {self.server_name(i): list(t) for i, t in enumerate(s.rejoinTarget)}
+        return out
 
     @action(params=_from_the_trace)
     def LowerMatchIndex(self, s: RaftState, i: int, j: int, n: int) -> RaftState | None:
