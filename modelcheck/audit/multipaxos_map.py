@@ -217,10 +217,8 @@ class MultiPaxosMapping(Mapping):
             if not votes and not acked:
                 return [[StepPattern("Heartbeat", (r, j, b))]]
             voted = {s: v for s, _, v in votes}
-            steps = [StepPattern("HandleAccept", (r, (ACCEPT, j, b, s, self.cmd(voted[s], s))))
-                     if s in voted else StepPattern("AckAccept", (r, (ACCEPT, j, b, s, self.cmd(v, s))))
-                     for s, v in sorted({**acked, **voted}.items())]
-            return [steps]
+            return [[StepPattern("HandleAccept", (r, (ACCEPT, j, b, s, self.cmd(voted[s], s)))) if s in voted
+                     else StepPattern("AckAccept", (r, acked[s])) for s in sorted(acked.keys() | voted.keys())]]
         if a == "HandleAcceptReplies":
             return [[StepPattern("HandleAcceptReplies", (r,))] * len(votes)]
         if a == "HandleCommitNotice":
@@ -233,17 +231,11 @@ class MultiPaxosMapping(Mapping):
             return [[StepPattern("ConfirmRead", (r, frozenset(self._r(x, w) for x in p.get("acks", []))))]]
         raise TraceError(f"{w}: unknown action {a!r}")
 
-    @staticmethod
-    def _acked(event: Event) -> dict[int, Any]:
-        """The slots of the received Accept that the event's AcceptReply covers, with the Accept's values."""
-        recv = event.recv or {}
-        first, cmds = recv.get("slot") or 0, recv.get("cmds") or []
-        out: dict[int, Any] = {}
-        for m in event.sent:
-            if m.get("type") == "AcceptReply" and m.get("ok") and isinstance(m.get("slot"), int):
-                lo, hi = max(m["slot"], first), min(m.get("last", m["slot"]), first + len(cmds) - 1)
-                out.update((s, cmds[s - first][1]) for s in range(lo, hi + 1))
-        return out
+    def _acked(self, event: Event) -> dict[int, tuple]:
+        """The spec's Accept messages, by slot, of the received Accept's slots that the event's AcceptReply covers."""
+        w = event.where
+        covered = {x[3] for m in event.sent if m.get("type") == "AcceptReply" for x in self._accept_replies(m, w)}
+        return {x[3]: x for x in self._accepts(event.recv or {}, w) if x[3] in covered}
 
     @staticmethod
     def _consistent(event: Event) -> bool:
