@@ -28,6 +28,7 @@ from impl.kv.protocol import (
     Response,
     batches,
     check_command_size,
+    command_size,
     decode_responses,
     encode_change_request,
     encode_request,
@@ -159,7 +160,7 @@ def attempt_wait(cmd: Command) -> float:
     may be down): a second, and one more per 4 MiB of the command, which a majority must receive and write before
     it is answered. A 16 MiB put asked again each second was sent to a follower that refused it (not the leader)
     and back, 32 MiB more per second through a cluster still writing the first copy."""
-    return 1.0 + (len(cmd.key) + len(cmd.value) + len(cmd.expected or b"")) / (4 << 20)
+    return 1.0 + command_size(cmd.key, cmd.value, cmd.expected) / (4 << 20)
 
 
 class KVClient:
