@@ -462,6 +462,12 @@ def checked_names(cls: type) -> tuple[list[str], list[str]]:
     return invariants, of_steps
 
 
+def _model_names(names: Iterable[str]) -> tuple[str, ...]:
+    """The names a model option gives (``without``, ``restrict``, ``only_invariants``): stripped, blanks dropped,
+    each once, in the order given."""
+    return tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+
+
 def _marked(cls: type, marker: str) -> list[str]:
     """Names marked with ``marker`` anywhere in the MRO, in base-class definition order.
 
@@ -637,7 +643,7 @@ class Spec:
         their numbering, but they are never enabled.  Returns a new spec (this one is unchanged);
         an unknown name is a SpecError.
         """
-        names = tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+        names = _model_names(names)
         known = [a.name for a in self._actions]
         unknown = [n for n in names if n not in known]
         if unknown:
@@ -675,7 +681,7 @@ class Spec:
         """Check only the named invariants and action invariants (a TLC cfg's INVARIANTS: the ones it names, not
         every one the module defines). Returns a new spec (this one is unchanged); a name that is neither is a
         SpecError listing both kinds."""
-        names = tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+        names = _model_names(names)
         known = [*self._invariants, *self._action_invariants]
         unknown = [n for n in names if n not in known]
         if unknown:
@@ -720,7 +726,7 @@ class Spec:
         """Apply the named model restrictions: each strengthens one action's enabling condition, so
         every consumer (search modes, replay, refinement) sees the restricted Next. Returns a new spec
         (this one is unchanged); an unknown name is a SpecError listing what the spec offers."""
-        names = tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+        names = _model_names(names)
         methods = self._restriction_methods()
         unknown = [n for n in names if n not in methods]
         if unknown:
