@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import select
 import sys
+import time
 from pathlib import Path
 
 from impl.kv.client import ClientError, KVClient
@@ -23,7 +25,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "(for a value too long for the command line or not text)")
     parser.add_argument("--raw", action="store_true", help="get: print the value's bytes only, no newline after")
     parser.add_argument("--dir", required=True, type=Path, help="the cluster's folder")
-    parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--timeout", type=float, default=10.0,
+                        help="seconds to read --value-file to its end, then seconds for the cluster's answer "
+                             "(default 10)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     key = os.fsencode(args.key)
     vals = [os.fsencode(v) for v in args.value]
     if args.value_file is not None:
-        vals.append(_read_value(args.value_file, limit))
+        vals.append(_read_value(args.value_file, limit, args.timeout))
     expected = (None if args.value[0] == "-" else vals[0]) if args.op == "cas" else None
     try:
         check_command_size(key, vals[-1] if vals else b"", expected, limit)
@@ -94,19 +98,47 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(go())
 
 
-def _read_value(name: str, limit: int) -> bytes:
+def _read_value(name: str, limit: int, timeout: float) -> bytes:
     """The bytes of ``name`` ('-': standard input), read up to one byte past the cluster's ``limit``, so a
-    device without end (/dev/zero) or a huge file is refused by its size, not read whole."""
+    device without end (/dev/zero) or a huge file is refused by its size, not read whole; within ``timeout``
+    seconds (kv's --timeout): a FIFO without a writer, or a terminal or pipe that never ends, held `kv put` for
+    ever (its open() alone waited for a writer)."""
     from modelcheck.cli.common import UsageError
 
+    deadline = time.monotonic() + timeout
     try:
-        if name == "-":
-            data = sys.stdin.buffer.read(limit + 1)
-        else:
-            with open(name, "rb") as f:
-                data = f.read(limit + 1)
+        fd = 0 if name == "-" else os.open(name, os.O_RDONLY | os.O_NONBLOCK)  # (a FIFO's open waits for a writer)
+        try:
+            if fd:
+                os.set_blocking(fd, True)  # (our own open file: what poll says is ready reads without waiting)
+            data = _read_within(fd, limit + 1, deadline)
+        finally:
+            if fd:
+                os.close(fd)
     except OSError as exc:
         raise UsageError(f"--value-file {name}: {exc.strerror or exc}") from None
+    if data is None:
+        raise UsageError(f"--value-file {name}: still not read to its end after --timeout {timeout:g} s "
+                         f"(a FIFO without a writer, or a pipe or terminal left open?)")
     if len(data) > limit:
         raise UsageError(f"--value-file {name}: longer than this cluster's max_command_bytes ({limit:,})")
     return data
+
+
+def _read_within(fd: int, most: int, deadline: float) -> bytes | None:
+    """Up to ``most`` bytes of ``fd`` to its end, reading only what poll says is there, so that nothing waits past
+    ``deadline`` (``time.monotonic``); None when it passes first. (A regular file or a device polls ready always.)"""
+    parts: list[bytes] = []
+    got = 0
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    while got < most:
+        left = deadline - time.monotonic()
+        if left <= 0 or not poller.poll(max(1, int(left * 1000) + 1)):
+            return None
+        part = os.read(fd, min(most - got, 1 << 20))
+        if not part:  # the end (a FIFO: its last writer closed)
+            break
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)

@@ -775,8 +775,47 @@ def test_kv_value_from_a_file_or_stdin_any_size_a_request_holds(tmp_path) -> Non
             r = call(*argv)
             assert (r.returncode, r.stdout) == (2, b""), argv
             one_line(r.stderr.decode(), needle)
+        fifo = tmp_path / "fifo"  # a FIFO is read to its writer's end (`--value-file <(cmd)` is a pipe too)
+        os.mkfifo(fifo)
+        p = subprocess.Popen([sys.executable, "-m", "modelcheck.cli", "kv", "put", "piped", "--value-file", str(fifo),
+                              "--dir", str(d)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cluster.ROOT)
+        with open(fifo, "wb") as w:  # (waits for the reader's open: it opened without waiting for us)
+            w.write(value)
+        assert p.communicate(timeout=120) == (b"ok\n", b"")
+        assert call("get", "piped", "--raw").stdout == value
     finally:
         cluster.stop(d)
+
+
+def test_kv_value_file_that_never_ends_is_given_up_after_timeout(tmp_path) -> None:
+    """`kv put --value-file FIFO` with no writer waited for ever (its open() waited for a writer) and --timeout did
+    not cover reading the value; nor did it a standard input left open. Each is one line, exit 2, after --timeout."""
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.create(d, 1)  # (no node runs: the value is read before the cluster is asked)
+    cluster.release_ports(d)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for name, stdin in ((str(fifo), subprocess.DEVNULL), ("-", subprocess.PIPE)):
+        p = subprocess.Popen([sys.executable, "-m", "modelcheck.cli", "kv", "put", "k", "--value-file", name,
+                              "--timeout", "0.5", "--dir", str(d)], stdin=stdin, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, cwd=cluster.ROOT)
+        try:
+            if p.stdin is not None:
+                p.stdin.write(b"part of a value, and the pipe left open")
+                p.stdin.flush()
+            p.wait(timeout=60)  # (not communicate(): it would close standard input)
+            assert p.stdout is not None and p.stderr is not None
+            out, err = p.stdout.read(), p.stderr.read()
+        finally:
+            p.kill()
+            p.wait()
+            if p.stdin is not None:
+                p.stdin.close()
+        assert (p.returncode, out) == (2, b"")
+        one_line(err.decode(), f"--value-file {name}: still not read to its end after --timeout 0.5 s (a FIFO "
+                               "without a writer, or a pipe or terminal left open?)")
 
 
 def test_a_command_above_the_clusters_max_command_bytes_is_refused_by_the_nodes_and_the_clients(tmp_path) -> None:
