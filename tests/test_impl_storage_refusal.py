@@ -724,3 +724,58 @@ def test_recover_node_refuses_a_rebuild_that_leaves_fewer_than_a_quorum_able_to_
     (d5 / "node-4" / "rejoining").write_text("")
     with pytest.raises(cluster.ClusterError, match="nodes 3, 4 are still rejoining"):
         cluster._enough_voters(d5, 2)
+
+
+def test_a_rejoining_marker_that_is_no_file_or_holds_other_text_is_named(tmp_path):
+    """The rejoining marker is read through one function: a folder there failed a node's start with '[Errno 21] Is a
+    directory', a FIFO would have held it for ever, a link to nothing was no marker (a rebuilt node would have voted),
+    and 'rebuilt from 1,x' failed with "invalid literal for int()". Each is named; what recover-node and the node
+    write is read as before."""
+    from impl.raft.rejoin import MarkerError, read_marker, rebuilt_marker, rebuilt_peers
+
+    m = tmp_path / "rejoining"
+    assert read_marker(m) is None and rebuilt_peers(read_marker(m)) is None
+    m.write_text(rebuilt_marker([3, 1]))
+    assert rebuilt_peers(read_marker(m)) == [1, 3]
+    m.write_text("")  # emptied once the trace shows the Rebuild: rejoining still, no Rebuild at the next boot
+    assert read_marker(m) == "" and rebuilt_peers("") is None
+    m.unlink()
+    for make, what in ((m.mkdir, "a folder"), (lambda: os.mkfifo(m), "not a regular file (a FIFO, a device or a "
+                                                                      "socket)"),
+                       (lambda: m.symlink_to(tmp_path / "nothing"), "a symbolic link to nothing")):
+        make()
+        with pytest.raises(MarkerError) as e:
+            read_marker(m)
+        assert str(e.value) == (f"{m}: {what}, not the rejoining marker `cluster recover-node` writes (a file): make "
+                                "it an empty file (the node rejoins), or remove it if the node was never rebuilt")
+        m.rmdir() if m.is_dir() and not m.is_symlink() else m.unlink()
+    for text in ("rebuilt from 1,x\n", "hello", "rebuilt from " + "1," * 40_000 + "1"):
+        m.write_text(text)
+        with pytest.raises(MarkerError, match=r"the rejoining marker holds '.{1,40}'; `cluster recover-node` writes "
+                                              r"'rebuilt from 1,3' \(the peers it read\) and the node empties it"):
+            read_marker(m)
+
+
+def test_a_rejoining_marker_that_is_a_folder_refuses_the_node_and_recover_node_in_one_line(tmp_path, capsys):
+    """A `rejoining` folder in a node's folder: the node refused to start with '[Errno 21] Is a directory', and
+    `recover-node` failed the same way only after it had moved the node's storage aside, leaving it no log. The node
+    names the marker; recover-node refuses before it touches anything."""
+    d = tmp_path / "c"
+    cluster.create(d, 1)
+    cluster.release_ports(d)
+    (d / "node-1" / "rejoining").mkdir()
+    capsys.readouterr()
+    assert main(["cluster", "start", "--dir", str(d)]) == 1
+    out = capsys.readouterr().out
+    assert (f"node 1: {d / 'node-1' / 'rejoining'}: a folder, not the rejoining marker `cluster recover-node` "
+            "writes (a file)") in out, out
+    c3 = tmp_path / "c3"
+    cluster.create(c3, 3)
+    cluster.release_ports(c3)
+    (c3 / "node-2" / "rejoining").mkdir()
+    before = sorted(p.name for p in (c3 / "node-2").iterdir())
+    assert main(["cluster", "recover-node", "--dir", str(c3), "--node", "2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.endswith(f"{c3 / 'node-2' / 'rejoining'}: a folder, where recover-node writes the "
+                                            "rejoining marker (a file): move it out of the way first"), err
+    assert sorted(p.name for p in (c3 / "node-2").iterdir()) == before == ["rejoining", "wal"]  # nothing moved

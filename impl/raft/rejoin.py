@@ -19,6 +19,9 @@ any ``n - quorum + 1`` of the peers.
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from pathlib import Path
 
 from impl.raft.core import HardState, RaftNode
@@ -27,6 +30,8 @@ from impl.raft.messages import Message, MsgType
 REJOINING = "rejoining"  # marker file in a node's folder while it rejoins (a restart keeps the gate)
 _VOTE_REQUESTS = frozenset({MsgType.RequestVoteRequest, MsgType.TimeoutNow})  # (TimeoutNow: a campaign at once)
 _REBUILT = "rebuilt from "  # the marker's text until the node's trace shows its Rebuild (then it is emptied)
+_MARKER = re.compile(_REBUILT + r"[0-9]+(,[0-9]+)*\n?")
+_MARKER_BYTES = 1 << 16  # read no more of a marker than that (it names a few peers)
 
 
 def rebuilt_marker(peers: list[int]) -> str:
@@ -34,14 +39,52 @@ def rebuilt_marker(peers: list[int]) -> str:
     return _REBUILT + ",".join(map(str, sorted(peers))) + "\n"
 
 
-def rebuilt_peers(marker: Path) -> list[int] | None:
-    """The peers a rebuilt node's marker names while its trace has not shown the Rebuild yet (its boot is then a
-    ``Rebuild`` event, docs/trace-format.md); None: no marker, or an emptied one (a restart while rejoining)."""
-    try:
-        text = marker.read_text()
-    except FileNotFoundError:
+class MarkerError(ValueError):
+    """A node folder's REJOINING marker is not what `recover-node` writes (one line naming it)."""
+
+
+def read_marker(marker: Path) -> str | None:
+    """The REJOINING marker's text, None when there is none. MarkerError when something else than a file, or a link to
+    one, is there, or text `recover-node` and the node never write: a folder there failed the node's start with
+    "[Errno 21] Is a directory", and `recover-node` with it only after it had set the node's storage aside, leaving
+    the node no log at all; a FIFO there would have held the start for ever, and a link to nothing was no marker,
+    so a rebuilt node would have voted. Whether the node is rebuilt cannot be told then: refusing is the safe way."""
+    what = not_a_file(marker)
+    if what is None:
         return None
-    if not text.startswith(_REBUILT):
+    if what:
+        raise MarkerError(f"{marker}: {what}, not the rejoining marker `cluster recover-node` writes (a file): "
+                          "make it an empty file (the node rejoins), or remove it if the node was never rebuilt")
+    try:
+        with open(marker, "rb") as f:
+            text = f.read(_MARKER_BYTES + 1).decode()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MarkerError(f"{marker}: the rejoining marker cannot be read ({getattr(exc, 'strerror', None) or exc})"
+                          ) from None
+    if text and (len(text) > _MARKER_BYTES or not _MARKER.fullmatch(text)):
+        raise MarkerError(f"{marker}: the rejoining marker holds {text[:40]!r}; `cluster recover-node` writes "
+                          f"'{_REBUILT}1,3' (the peers it read) and the node empties it: make it an empty file")
+    return text
+
+
+def not_a_file(path: Path) -> str | None:
+    """None when nothing is at ``path``; '' for a regular file (or a link to one); else what is there."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "a symbolic link to nothing" if os.path.islink(path) else None
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    if stat.S_ISREG(st.st_mode):
+        return ""
+    return "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a FIFO, a device or a socket)"
+
+
+def rebuilt_peers(text: str | None) -> list[int] | None:
+    """The peers a rebuilt node's marker (its text, :func:`read_marker`) names while its trace has not shown the
+    Rebuild yet (its boot is then a ``Rebuild`` event, docs/trace-format.md); None: no marker, or an emptied one (a
+    restart while rejoining)."""
+    if not text:
         return None
     return [int(x) for x in text[len(_REBUILT):].split(",")]
 

@@ -31,7 +31,7 @@ import impl
 from impl.kv.client import KVClient
 from impl.kv.protocol import MAX_COMMAND_BYTES, MAX_COMMAND_DATA, OK, REFUSED
 from impl.raft.core import HardState, Ready
-from impl.raft.rejoin import REJOINING, rebuilt_hard_state, rebuilt_marker
+from impl.raft.rejoin import REJOINING, not_a_file, rebuilt_hard_state, rebuilt_marker
 from impl.runtime.boot import rebuilt_boot
 from impl.runtime.chunks import CHUNK_BYTES, PEER_FRAME, check_sizes
 from impl.storage.wal import WAL, WALError
@@ -552,7 +552,7 @@ def _enough_voters(directory: Path, node: int) -> None:
     of three recovered at once: the third campaigned forever, their storage, intact, set aside)."""
     desc = load(directory)
     ids = members(desc)
-    rejoining = [j for j in ids if j != node and (directory / f"node-{j}" / REJOINING).exists()]
+    rejoining = [j for j in ids if j != node and os.path.lexists(directory / f"node-{j}" / REJOINING)]
     voters, quorum = len(ids) - len(rejoining) - (node in ids), len(ids) // 2 + 1
     if voters < quorum:
         raise ClusterError(f"cannot rebuild node {node}: node{'s' if len(rejoining) > 1 else ''} "
@@ -572,6 +572,9 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path | None:
     terms = peer_terms(directory, node)
     floor = vote_floor(directory, node, terms)
     home = directory / f"node-{node}"
+    if what := not_a_file(home / REJOINING):  # (found once the storage was set aside: the node was left no log)
+        raise ClusterError(f"{home / REJOINING}: {what}, where recover-node writes the rejoining marker (a file): "
+                           "move it out of the way first")
     home.mkdir(mode=0o700, parents=True, exist_ok=True)  # (a folder lost whole, the disk replaced, is rebuilt too)
     with editing(directory):  # (two recover-node at once each found the other's node not yet rejoining)
         _enough_voters(directory, node)

@@ -60,7 +60,7 @@ from impl.raft.messages import (
     frame_with_key,
     mac_key,
 )
-from impl.raft.rejoin import REJOINING, RejoinGate, rebuilt_peers
+from impl.raft.rejoin import REJOINING, MarkerError, RejoinGate, read_marker, rebuilt_peers
 from impl.raft.rules import NONE, bug
 from impl.raft.tracing import CompactTracer
 from impl.runtime.boot import next_boot
@@ -412,6 +412,10 @@ class NodeServer:
 
     def _build(self) -> None:
         self._lock = lock_node(self.home)  # before the log is read: a second process of this node refuses here
+        try:
+            marker = read_marker(self.home / REJOINING)  # set by `cluster recover-node`; read before anything changes
+        except MarkerError as exc:
+            raise ClusterError(str(exc)) from None
         c = self.cluster
         cfg = Config(election_ticks=c.get("election_ticks", 20), heartbeat_ticks=c.get("heartbeat_ticks", 2),
                      pre_vote=c.get("pre_vote", True), check_quorum=c.get("check_quorum", True),
@@ -451,7 +455,7 @@ class NodeServer:
             self._fail_log_sync()
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
         # the peers `recover-node` read, until this node's trace shows its Rebuild (then the marker is emptied)
-        rebuilt = rebuilt_peers(self.home / REJOINING) if core is RaftNode else None
+        rebuilt = rebuilt_peers(marker) if core is RaftNode else None
         self._rebuild_untraced = rebuilt is not None and self.trace is not None
         self._caught_up_untraced = False  # the rejoin gate opened and the trace has not yet had its CaughtUp
         rebuild = {} if rebuilt is None else {"rebuilt": rebuilt}
@@ -482,7 +486,7 @@ class NodeServer:
             self.poller = BusyPoll(self.loop, poll_us, lambda: not self.closed)
         if c.get("timeline"):
             self.timeline = Timeline(self.home / "timeline.txt")
-        self.rejoin = RejoinGate() if (self.home / REJOINING).exists() else None  # set by `cluster recover-node`
+        self.rejoin = RejoinGate() if marker is not None else None
         if self.rejoin is not None and core is not RaftNode:
             raise ClusterError(f"{self.home}: rebuilt from empty storage, which only a Raft node can rejoin from "
                                "(a Multi-Paxos acceptor would have forgotten its votes)")
