@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -186,3 +188,60 @@ def test_a_manifest_whose_total_was_edited_down_is_refused(capsys: pytest.Captur
     assert code == 2 and out == "" and one_error_line(err) == (
         f"paxraft check: error: {ck / 'current'}/manifest.json: damaged (it says 300 states, its stores hold "
         f"{held:,}); cannot resume")
+
+
+def one_line(err: str, needle: str) -> None:
+    assert needle in one_error_line(err), err
+
+
+def _paxraft(*argv: str) -> subprocess.CompletedProcess[str]:
+    """The command in a process of its own, bounded: each of these held its command for ever."""
+    from impl.runtime import cluster
+
+    return subprocess.run([sys.executable, "-m", "modelcheck.cli", *argv], capture_output=True, text=True, timeout=120,
+                          cwd=cluster.ROOT)
+
+
+def test_a_fifo_as_cluster_json_is_one_line_not_a_command_waiting_for_ever(tmp_path: Path) -> None:
+    """cluster.json is opened without waiting and read only as a regular file, up to 1 MiB: a FIFO there held every
+    command and node that read it for ever (its open() waited for a writer)."""
+    d = a_cluster(tmp_path)
+    os.unlink(d / "cluster.json")
+    os.mkfifo(d / "cluster.json", 0o600)
+    for argv in (["cluster", "status"], ["cluster", "start"], ["cluster", "stop"], ["kv", "get", "k"]):
+        r = _paxraft(*argv, "--dir", str(d))
+        assert (r.returncode, r.stdout) == (2, ""), argv
+        one_line(r.stderr, f"{d / 'cluster.json'}: not a usable cluster description (not a regular file (a FIFO, a "
+                           "device or a socket))")
+    os.unlink(d / "cluster.json")
+    (d / "cluster.json").write_text(" " * (1 << 20) + "{}")
+    code = _paxraft("cluster", "status", "--dir", str(d))
+    assert code.returncode == 2 and "not a usable cluster description (larger than 1,048,576 bytes)" in code.stderr
+
+
+@pytest.mark.parametrize("name", ["node.log", "lock", "boot", "pid"])
+def test_a_fifo_or_folder_among_a_node_folders_files_is_named_before_any_node_starts(tmp_path: Path, name: str) -> None:
+    """A FIFO as node-2/node.log held `cluster start` for ever (its open waited for a reader), as node-2/pid or lock
+    it held `cluster status`, `start` and `stop` (their reads waited for a writer), as node-2/boot it held the node;
+    a folder as boot failed the node with '[Errno 21] Is a directory'. `cluster start` names it and starts no node;
+    `status` reads past it."""
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.create(d, 3)
+    cluster.release_ports(d)
+    f = d / "node-2" / name
+    f.unlink(missing_ok=True)
+    os.mkfifo(f, 0o600)
+    status = _paxraft("cluster", "status", "--dir", str(d))
+    assert status.returncode == 1 and status.stdout.count("not running") == 3, status
+    r = _paxraft("cluster", "start", "--dir", str(d))
+    assert (r.returncode, r.stdout) == (2, "")
+    one_line(r.stderr, f"{f}: not a regular file (a FIFO, a device or a socket), where a node keeps its {name} file: "
+                       "move it out of the way")
+    assert all(cluster.pid_of(d, i) is None for i in (1, 2, 3))
+    f.unlink()
+    f.mkdir()
+    r = _paxraft("cluster", "start", "--dir", str(d))
+    assert r.returncode == 2
+    one_line(r.stderr, f"{f}: a folder, where a node keeps its {name} file: move it out of the way")

@@ -777,5 +777,5 @@ def test_a_rejoining_marker_that_is_a_folder_refuses_the_node_and_recover_node_i
     assert main(["cluster", "recover-node", "--dir", str(c3), "--node", "2"]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and err.endswith(f"{c3 / 'node-2' / 'rejoining'}: a folder, where recover-node writes the "
-                                            "rejoining marker (a file): move it out of the way first"), err
+                                            "node's rejoining file: move it out of the way first"), err
     assert sorted(p.name for p in (c3 / "node-2").iterdir()) == before == ["rejoining", "wal"]  # nothing moved

@@ -19,13 +19,12 @@ any ``n - quorum + 1`` of the peers.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from pathlib import Path
 
 from impl.raft.core import HardState, RaftNode
 from impl.raft.messages import Message, MsgType
+from impl.storage.files import not_a_file, read_regular
 
 REJOINING = "rejoining"  # marker file in a node's folder while it rejoins (a restart keeps the gate)
 _VOTE_REQUESTS = frozenset({MsgType.RequestVoteRequest, MsgType.TimeoutNow})  # (TimeoutNow: a campaign at once)
@@ -56,8 +55,7 @@ def read_marker(marker: Path) -> str | None:
         raise MarkerError(f"{marker}: {what}, not the rejoining marker `cluster recover-node` writes (a file): "
                           "make it an empty file (the node rejoins), or remove it if the node was never rebuilt")
     try:
-        with open(marker, "rb") as f:
-            text = f.read(_MARKER_BYTES + 1).decode()
+        text = read_regular(marker, _MARKER_BYTES + 1).decode()
     except (OSError, UnicodeDecodeError) as exc:
         raise MarkerError(f"{marker}: the rejoining marker cannot be read ({getattr(exc, 'strerror', None) or exc})"
                           ) from None
@@ -65,19 +63,6 @@ def read_marker(marker: Path) -> str | None:
         raise MarkerError(f"{marker}: the rejoining marker holds {text[:40]!r}; `cluster recover-node` writes "
                           f"'{_REBUILT}1,3' (the peers it read) and the node empties it: make it an empty file")
     return text
-
-
-def not_a_file(path: Path) -> str | None:
-    """None when nothing is at ``path``; '' for a regular file (or a link to one); else what is there."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return "a symbolic link to nothing" if os.path.islink(path) else None
-    except OSError as exc:
-        return f"unreadable ({exc.strerror})"
-    if stat.S_ISREG(st.st_mode):
-        return ""
-    return "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a FIFO, a device or a socket)"
 
 
 def rebuilt_peers(text: str | None) -> list[int] | None:

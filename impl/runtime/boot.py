@@ -9,6 +9,8 @@ import os
 import time
 from pathlib import Path
 
+from impl.storage.files import read_regular
+
 log = logging.getLogger("paxraft.node")
 
 
@@ -20,7 +22,7 @@ def next_boot(path: Path, node: int) -> int:
     an unreadable one (written before, or damaged) gives way to the time in seconds, above every count a node
     reaches."""
     try:
-        text = path.read_text()
+        text = read_regular(path, 64).decode(errors="replace")  # (NotRegularError, a FIFO or a folder: refused)
     except FileNotFoundError:
         text = "-1"
     try:
@@ -38,7 +40,7 @@ def rebuilt_boot(path: Path) -> None:
     leader, which had seen boot 1 or more acknowledge the old log, took the rebuilt node for that one, never
     lowered what it believed it held, and the node waited to catch up (without a vote) for as long as it led."""
     try:
-        last = int(path.read_text())
+        last = int(read_regular(path, 64))
     except (OSError, ValueError):
         last = -1
     _write(path, max(last, int(time.time())))

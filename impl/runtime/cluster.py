@@ -31,9 +31,10 @@ import impl
 from impl.kv.client import KVClient
 from impl.kv.protocol import MAX_COMMAND_BYTES, MAX_COMMAND_DATA, OK, REFUSED
 from impl.raft.core import HardState, Ready
-from impl.raft.rejoin import REJOINING, not_a_file, rebuilt_hard_state, rebuilt_marker
+from impl.raft.rejoin import REJOINING, rebuilt_hard_state, rebuilt_marker
 from impl.runtime.boot import rebuilt_boot
 from impl.runtime.chunks import CHUNK_BYTES, PEER_FRAME, check_sizes
+from impl.storage.files import NotRegularError, not_a_file, read_regular
 from impl.storage.wal import WAL, WALError
 from impl.storage.wal import check as wal_check
 from spec.userfiles import clip
@@ -239,7 +240,7 @@ def load(directory: Path) -> dict[str, Any]:
     path = directory / "cluster.json"
     check_private(path)
     try:
-        desc = json.loads(path.read_text())
+        desc = json.loads(_read_description(path))
         {int(k): int(v) for k, v in desc["nodes"].items()}
         bytes.fromhex(desc["secret"])
         if protocol_of(desc) not in PROTOCOLS:
@@ -248,6 +249,21 @@ def load(directory: Path) -> dict[str, Any]:
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:  # (nested 100,000 deep)
         raise ClusterError(f"{path}: not a usable cluster description ({clip(str(exc), 200)})") from exc
     return desc
+
+
+DESCRIPTION_BYTES = 1 << 20  # cluster.json is read up to this size (it holds ports, a secret and settings)
+
+
+def _read_description(path: Path) -> str:
+    """cluster.json's text: a regular file of at most DESCRIPTION_BYTES (ValueError otherwise). A FIFO there held
+    every command and node that read it for ever (its open waited for a writer), and a huge file was read whole."""
+    try:
+        data = read_regular(path, DESCRIPTION_BYTES + 1)
+    except NotRegularError as exc:
+        raise ValueError(str(exc).rpartition(": ")[2]) from None
+    if len(data) > DESCRIPTION_BYTES:
+        raise ValueError(f"larger than {DESCRIPTION_BYTES:,} bytes")
+    return data.decode()
 
 
 def protocol_of(desc: dict[str, Any]) -> str:
@@ -304,6 +320,7 @@ def lock_node(home: Path) -> int:
     """Take ``home``'s lock for this process (the open descriptor; the lock lasts until it is closed or the process
     ends). ClusterError when another process holds it: two processes of one node would each answer votes from
     their own memory (a node voting twice in a term) and append to one log."""
+    check_node_files(home, (LOCK,))
     fd = os.open(home / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
     deadline = time.monotonic() + LOCK_RELEASE_WAIT
     while True:
@@ -347,14 +364,14 @@ def _pid_in(f: Path, directory: Path | None = None, node: int = 0) -> int | None
     """The running process a pid file (or lock file) names, or None (``directory``: a pid file of the old format,
     its pid alone, is trusted only when that process's command line is this node's)."""
     try:
-        fields = f.read_text().split()
+        fields = read_regular(f, 64).split()  # (a FIFO there held every command that looked for the node)
         pid = int(fields[0])
     except (OSError, ValueError, IndexError):
         return None
     st = _proc_stat(pid)
     if st is None:
         return None
-    if len(fields) > 1 and st[19] != fields[1]:
+    if len(fields) > 1 and st[19] != fields[1].decode():
         return None
     if len(fields) == 1 and (directory is None or not _is_our_node(pid, directory, node)):  # (before start times)
         return None
@@ -364,11 +381,24 @@ def _pid_in(f: Path, directory: Path | None = None, node: int = 0) -> int | None
     return pid
 
 
+NODE_FILES = ("node.log", LOCK, "pid", "boot")
+
+
+def check_node_files(home: Path, names: tuple[str, ...] = NODE_FILES) -> None:
+    """ClusterError naming a file of a node's folder that is something else (a folder, a FIFO, a link to nothing):
+    a FIFO as node.log held `cluster start` for ever (its open waited for a reader), one as the lock file failed the
+    node with '[Errno 22] Invalid argument'."""
+    for name in names:
+        if what := not_a_file(home / name):
+            raise ClusterError(f"{home / name}: {what}, where a node keeps its {name} file: move it out of the way")
+
+
 def start_node(directory: Path, node: int) -> int:
     """Start one node process (detached); returns its pid."""
     home = directory / f"node-{node}"
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    check_node_files(home)
     with os.fdopen(os.open(home / "node.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as out:
         p = subprocess.Popen([sys.executable, "-m", "impl.runtime.server", "--dir", str(directory), "--id", str(node)],
                              stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
@@ -401,6 +431,9 @@ def start(directory: Path, nodes: int = 3, wait: float = 20.0, **settings: Any) 
         if not (directory / "cluster.json").exists():
             create(directory, nodes, **settings)
     desc = load(directory)
+    for i in members(desc):  # (before any node starts: one refused after others had started left them running)
+        if pid_of(directory, i) is None:
+            check_node_files(directory / f"node-{i}")
     pids = {}
     try:
         for i in members(desc):  # (a node `cluster remove` took out stays stopped)
@@ -424,8 +457,9 @@ def down_reason(directory: Path, node: int) -> str:
     pid = pid_of(directory, node)
     if pid is not None:
         return f"not answering (its process, pid {pid}, is running: stopped, or too busy?)"
-    try:
-        lines = (directory / f"node-{node}" / "node.log").read_text(errors="replace").splitlines()[-200:]
+    try:  # (its last 64 KiB: it was read whole, and a FIFO there held `cluster start` and `status` for ever)
+        lines = read_regular(directory / f"node-{node}" / "node.log", 1 << 16, tail=True).decode(
+            errors="replace").splitlines()[-200:]
     except OSError:
         return "not running"
     for line in reversed(lines):
@@ -572,9 +606,10 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path | None:
     terms = peer_terms(directory, node)
     floor = vote_floor(directory, node, terms)
     home = directory / f"node-{node}"
-    if what := not_a_file(home / REJOINING):  # (found once the storage was set aside: the node was left no log)
-        raise ClusterError(f"{home / REJOINING}: {what}, where recover-node writes the rejoining marker (a file): "
-                           "move it out of the way first")
+    for name in (REJOINING, "boot"):  # (found only once the storage was set aside: the node was left no log)
+        if what := not_a_file(home / name):
+            raise ClusterError(f"{home / name}: {what}, where recover-node writes the node's {name} file: move it "
+                               "out of the way first")
     home.mkdir(mode=0o700, parents=True, exist_ok=True)  # (a folder lost whole, the disk replaced, is rebuilt too)
     with editing(directory):  # (two recover-node at once each found the other's node not yet rejoining)
         _enough_voters(directory, node)
