@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     d: Path = args.node_dir
     if not d.is_dir():
         raise UsageError(f"{d}: not a folder")
-    wal_dir = d / "wal" if (d / "wal").is_dir() else d
+    wal_dir = d / "wal" if os.path.lexists(d / "wal") else d  # (a wal/ that is a file: the node's, REFUSED)
     # a node's folder (its wal/ is there) or storage whose log is missing is checked (and REFUSED); a folder holding
     # nothing of a log is the wrong folder
     node = wal_dir != d or (d.name == "wal" and d.resolve().parent.name.startswith("node-"))

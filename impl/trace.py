@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from impl.raft.tracing import LineFormatter
+from impl.storage.files import not_a_file
 from impl.storage.records import HEAD, REC, cut_short, problem, record, write_all
 from spec.trace_format import BOOT_ACTIONS, COMPACT_MAGIC, FORMAT, VERSION
 
@@ -396,6 +397,9 @@ def trace_tail(first: Path, node: int | None = None) -> tuple[int, int, Path]:
     whole trace, its path). Only that segment's head is read (the earlier ones are the audit's to check);
     ``(1, 0, first)`` when there is no continuation segment. ``node``: the node it must be of."""
     numbers = _segment_numbers(first)
+    for p in (first, segment_path(first, numbers[-1])) if numbers else (first,):
+        if what := not_a_file(p):  # (a FIFO held the node's start and `wal check` for ever)
+            raise TraceFileError(f"{p}: {what}, where the node keeps its trace (a file)")
     if not numbers:
         if node is not None:
             _check_first_header(first, node)

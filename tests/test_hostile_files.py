@@ -245,3 +245,29 @@ def test_a_fifo_or_folder_among_a_node_folders_files_is_named_before_any_node_st
     r = _paxraft("cluster", "start", "--dir", str(d))
     assert r.returncode == 2
     one_line(r.stderr, f"{f}: a folder, where a node keeps its {name} file: move it out of the way")
+
+
+@pytest.mark.parametrize("fifo", [True, False])
+def test_a_trace_bin_that_is_a_fifo_or_a_folder_is_named_by_wal_check(tmp_path: Path, fifo: bool) -> None:
+    """A FIFO as a node's trace.bin held `wal check` (and the node's start) for ever; a folder was named with
+    '[Errno 21] Is a directory'. Both: REFUSED, exit 1, the file named (the node's start says the same)."""
+    d = a_cluster(tmp_path)
+    f = d / "node-1" / "trace.bin"
+    os.mkfifo(f) if fifo else f.mkdir()
+    r = _paxraft("wal", "check", str(d / "node-1"))
+    what = "not a regular file (a FIFO, a device or a socket)" if fifo else "a folder"
+    assert r.returncode == 1 and f"error: {f}: {what}, where the node keeps its trace (a file)" in r.stdout, r
+
+
+def test_wal_check_of_a_node_whose_wal_folder_is_a_file_is_refused(capsys: pytest.CaptureFixture,
+                                                                   tmp_path: Path) -> None:
+    """A node's wal/ replaced by a file: `wal check` said the folder was no node's folder (exit 2), though the node
+    refuses to start on it; it is REFUSED (exit 1), the wal/ named."""
+    import shutil
+
+    d = a_cluster(tmp_path)
+    wal = d / "node-1" / "wal"
+    shutil.rmtree(wal)
+    wal.write_bytes(b"")
+    code, out, _ = run(capsys, "wal", "check", str(d / "node-1"))
+    assert code == 1 and f"error: {wal}: not a folder" in out, out

@@ -837,6 +837,8 @@ def check(directory: str | os.PathLike[str], owner: tuple[bytes, int] | None = N
     rep = Report()
     size = 0
     try:
+        if os.path.lexists(w.dir) and not w.dir.is_dir():  # (a node's wal/ replaced by a file: "wal.log: missing")
+            raise WALError(f"{w.dir}: not a folder")
         if not os.path.lexists(w.path):
             raise WALError(f"{w.path}: missing")
         if not w.path.is_file():
