@@ -642,6 +642,18 @@ def test_wal_check_of_a_node_folder_whose_log_is_gone_is_refused(capsys, tmp_pat
     ({"election_ticks": 3}, "max_command_bytes 4,194,304 needs an election timeout of 40 ms or more (10 ms per MiB), "
      "not 30 ms (election_ticks 3 x tick_ms 10): raise election_ticks to 4"),
     ({"nodes": {"1": 70000}}, "nodes: node 1's port must be an integer 1..65535, got 70000"),
+    # each below: a traceback of the node, an internal error (exit 4) or "coroutine raised StopIteration" of a
+    # command, or `cluster start` waiting 20 s for a leader no node could elect
+    ({"nodes": {}}, "nodes: names no node"),
+    ({"members": [9]}, 'members must be a list of distinct nodes of "nodes", got [9]'),
+    ({"members": [1, 1]}, 'members must be a list of distinct nodes of "nodes", got [1, 1]'),
+    ({"removed": "x"}, "removed must be a list of distinct nodes of \"nodes\", got 'x'"),
+    ({"removed": [1]}, "removed: every node is removed"),
+    ({"trace_format": 5}, '"trace_format" must be one of compact, jsonl, got 5'),
+    ({"quorum_first": "x"}, "quorum_first must be true or false, got 'x'"),
+    ({"bug": "nonsense"}, "bug (a test hook) names no planted bug of raft: 'nonsense'"),
+    ({"crash_at": {"at": "written"}}, 'crash_at (a test hook) must be {"at": one of written, sent, replied, eio, '
+                                      "chunk, installed, \"index\": an integer}, got {'at': 'written'}"),
     ({"secret": ""}, "secret: must be at least 16 bytes (32 hex digits)"),
     ({"fsync": "no"}, "fsync must be true or false, got 'no'"),
     ({"idle_timeout_s": float("nan")}, "idle_timeout_s must be a number of seconds above 0, got nan"),

@@ -30,8 +30,10 @@ from typing import Any
 import impl
 from impl.kv.client import KVClient
 from impl.kv.protocol import MAX_COMMAND_BYTES, MAX_COMMAND_DATA, OK, REFUSED
+from impl.multipaxos.rules import BUGS as MP_BUGS
 from impl.raft.core import HardState, Ready
 from impl.raft.rejoin import REJOINING, rebuilt_hard_state, rebuilt_marker
+from impl.raft.rules import BUGS
 from impl.runtime.boot import rebuilt_boot
 from impl.runtime.chunks import CHUNK_BYTES, PEER_FRAME, check_sizes
 from impl.storage.files import NotRegularError, not_a_file, read_regular
@@ -107,7 +109,7 @@ def trace_compact(c: dict[str, Any], has_jsonl: bool = False) -> bool:
     what it gains is segments (a JSON-lines trace is one file, without bound)."""
     fmt = c.get("trace_format", "jsonl" if has_jsonl else "compact")
     if fmt not in TRACE_FORMATS:
-        raise ClusterError(f'cluster.json: "trace_format" must be one of {", ".join(TRACE_FORMATS)}, got {fmt!r}')
+        raise ClusterError(f'"trace_format" must be one of {", ".join(TRACE_FORMATS)}, got {fmt!r}')
     return fmt == "compact"
 
 
@@ -176,7 +178,7 @@ INT_SETTINGS = {"tick_ms": (1, 60_000), "election_ticks": (2, 100_000), "heartbe
 trace_segment_bytes: a compact trace's segment size, at most what the audit reads of one file; chunk_bytes and
 peer_frame_bytes: impl/runtime/chunks.py; max_command_bytes: impl/kv/protocol.MAX_COMMAND_BYTES)."""
 BOOL_SETTINGS = ("fsync", "trace", "pre_vote", "check_quorum", "trace_marks", "sync_thread", "leader_fsync_thread",
-                 "busy_poll_leader", "spread_followers", "timeline")
+                 "busy_poll_leader", "spread_followers", "timeline", "quorum_first")
 SECONDS_SETTINGS = ("handshake_timeout_s", "idle_timeout_s")
 
 
@@ -210,9 +212,18 @@ def check_settings(desc: dict[str, Any]) -> None:
     unchecked: "wal_prealloc": 10**12 ended it in a MemoryError traceback (a smaller huge one would have filled
     the disk with zeros), "election_ticks": -1 and "max_connections": "x" in tracebacks, "tick_ms": 0 ran the
     timer in a busy loop, and a port above 65535 was an internal error of `cluster start`."""
+    if not desc["nodes"]:  # (`status` said "coroutine raised StopIteration", `kv` was an internal error)
+        raise ValueError("nodes: names no node")
     for k, v in desc["nodes"].items():
         if int(k) < 1 or type(v) is not int or not 0 < v < 65536:
             raise ValueError(f"nodes: node {k}'s port must be an integer 1..65535, got {v!r}")
+    ids = {int(k) for k in desc["nodes"]}
+    for name in ("members", "removed"):  # ("removed": "x" was an internal error of `cluster start`; "members": [99]
+        v = desc.get(name, [])  # left every node out of every quorum: no leader, after waiting 20 s)
+        if type(v) is not list or any(type(i) is not int or i not in ids for i in v) or len(set(v)) < len(v):
+            raise ValueError(f"{name} must be a list of distinct nodes of \"nodes\", got {clip(repr(v), 60)}")
+    if not ids - set(desc.get("removed", ())):  # (a leader refuses to remove its last member)
+        raise ValueError("removed: every node is removed")
     if len(bytes.fromhex(desc["secret"])) < 16:
         raise ValueError("secret: must be at least 16 bytes (32 hex digits)")
     for name, (lo, hi) in INT_SETTINGS.items():
@@ -232,6 +243,28 @@ def check_settings(desc: dict[str, Any]) -> None:
         v = desc.get(name, 1.0)
         if type(v) not in (int, float) or not 0 < v < 1e9:
             raise ValueError(f"{name} must be a number of seconds above 0, got {v!r}")
+    try:
+        trace_compact(desc)
+    except ClusterError as exc:  # (only the node read it, and failed)
+        raise ValueError(str(exc)) from None
+    _check_test_hooks(desc)
+
+
+CRASH_POINTS = ("written", "sent", "replied", "eio", "chunk", "installed")  # (server.NodeServer.crash_point)
+
+
+def _check_test_hooks(desc: dict[str, Any]) -> None:
+    """ValueError for a malformed test-only hook (a planted ``bug``, a ``crash_at`` point): each ended the node in a
+    traceback."""
+    known = MP_BUGS if protocol_of(desc) == "multipaxos" else BUGS
+    if desc.get("bug") and desc["bug"] not in known:
+        raise ValueError(f"bug (a test hook) names no planted bug of {protocol_of(desc)}: "
+                         f"{clip(repr(desc['bug']), 40)}")
+    crash = desc.get("crash_at")
+    if crash is not None and not (type(crash) is dict and crash.get("at") in CRASH_POINTS
+                                  and type(crash.get("index")) is int):
+        raise ValueError(f"crash_at (a test hook) must be {{\"at\": one of {', '.join(CRASH_POINTS)}, \"index\": an "
+                         f"integer}}, got {clip(repr(crash), 60)}")
 
 
 def load(directory: Path) -> dict[str, Any]:
