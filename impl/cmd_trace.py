@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
@@ -60,8 +62,8 @@ def _check_out(trace: Path, out: Path | None) -> None:
     if out is None:
         return
     output_file(str(out), "--out")
-    try:
-        with open(out, "rb") as f:
+    try:  # (a regular file's head only: read from a FIFO, it waited for data, and took what its reader wanted)
+        with open(out, "rb") if out.is_file() else contextlib.nullcontext(io.BytesIO()) as f:
             head = f.read(len(COMPACT_MAGIC))
         same = os.path.samefile(out, trace)
     except OSError:  # (missing: the usual case; unreadable: _output names it)
@@ -116,6 +118,14 @@ def _output(args: argparse.Namespace) -> Iterator[IO[str]]:
 
     if args.out is None:
         yield sys.stdout
+        return
+    if args.out.is_symlink() or (args.out.exists() and not args.out.is_file()):  # written into, not replaced: a
+        # FIFO (its reader got nothing), a device, a link (`--out /dev/stdout` replaced the link in /dev with a file)
+        try:  # (a FIFO's reader is there: output_file checked, and holds it open)
+            with open(args.out, "w") as f:
+                yield f
+        except OSError as exc:
+            raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
         return
     tmp = args.out.with_name(args.out.name + ".tmp")  # (in place only when whole: a damaged segment leaves no file)
     try:

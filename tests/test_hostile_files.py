@@ -271,3 +271,29 @@ def test_wal_check_of_a_node_whose_wal_folder_is_a_file_is_refused(capsys: pytes
     wal.write_bytes(b"")
     code, out, _ = run(capsys, "wal", "check", str(d / "node-1"))
     assert code == 1 and f"error: {wal}: not a folder" in out, out
+
+
+def test_trace_json_out_a_fifo_or_a_link_is_written_into_not_replaced(tmp_path: Path) -> None:
+    """`trace-json --out FIFO` waited for ever for a reader (it read the FIFO to see whether it held a trace); with a
+    reader, the FIFO was replaced by a file and the reader got nothing; a link (`--out /dev/stdout`) was replaced by
+    a file. A FIFO no process reads is one line, exit 2; one read, and a link's target, get the lines."""
+    import threading
+
+    trace = tmp_path / "t.jsonl"
+    trace.write_text(json.dumps({"node": 1, "clock": 1, "action": "Init", "params": {}, "sent": [], "state": {}})
+                     + "\n")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    r = _paxraft("trace-json", str(trace), "--out", str(fifo))
+    assert (r.returncode, r.stdout) == (2, "")
+    one_line(r.stderr, f"--out {fifo}: a FIFO that no process reads (writing would wait for one)")
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    r = _paxraft("trace-json", str(trace), "--out", str(fifo))
+    reader.join(60)
+    assert r.returncode == 0 and got == [trace.read_bytes()] and fifo.is_fifo()
+    target, link = tmp_path / "target", tmp_path / "link"
+    link.symlink_to(target)
+    assert _paxraft("trace-json", str(trace), "--out", str(link)).returncode == 0
+    assert link.is_symlink() and target.read_bytes() == trace.read_bytes()

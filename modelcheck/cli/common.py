@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import math
 import os
 import sys
@@ -92,6 +93,9 @@ def output_folder(path: str, flag: str) -> Path:
     return _writable_folder(Path(path), flag, path)
 
 
+_HELD: list[int] = []  # FIFOs named as output files, open for writing until the process ends (output_file)
+
+
 def output_file(path: str, flag: str) -> Path:
     """``path`` as a file to write (``infer --out``, ``audit --msc``/``--html``, ``trace-json --out``): not a
     folder, in a folder that can be written, by the rule of :func:`output_folder`, before any work."""
@@ -100,6 +104,12 @@ def output_file(path: str, flag: str) -> Path:
     p = Path(path)
     if p.is_dir():
         raise SpecError(f"{flag} {path}: is a folder; name a file")
+    if p.is_fifo():  # (its open waited for ever for a reader: `trace-json --out FIFO` hung)
+        try:  # held open to the end: closed now, it would end the reader's input before the output came
+            _HELD.append(os.open(p, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:
+                raise SpecError(f"{flag} {path}: a FIFO that no process reads (writing would wait for one)") from None
     _writable_folder(p.parent, flag, str(path))
     return p
 
