@@ -28,7 +28,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Annotated, Any, NamedTuple
 
-from spec.core import Label, MscEvent, Spec, SpecError, action, invariant, refines
+from spec.core import WF, Eventually, Label, MscEvent, Spec, SpecError, action, explains, invariant, refines
 
 # A message is a tuple whose first field is its type (the record's fields follow in the text's order).
 PREPARE_REQ = 0  # (PREPARE_REQ, bal)
@@ -180,16 +180,42 @@ class CASPaxos(Spec):
     def OnlyOneValuePerBallot(self, s: CASState) -> bool:
         return all(len(self.values_at(s, b)) <= 1 for b in self.Ballot)
 
-    @invariant
-    def BasedOnLatestCommit(self, s: CASState) -> bool:
-        """Ours: a committed ballot's value mutates a value written no earlier than the latest commit below it."""
+    def lost_commit(self, s: CASState) -> tuple[int, int, int] | None:
+        """The first committed ballot b whose value mutates no value written at ballots before..b-1, before the latest
+        commit below b, as (b, before, b's value); None when there is none."""
         committed = self.committed_ballots(s)
         for i in range(1, len(committed)):
             b, before = committed[i], committed[i - 1]  # BallotCommittedBefore(b)
             (new,) = self.values_at(s, b)
             if not any(new == self.Mutator(b, v) for c in range(before, b) for v in self.values_at(s, c)):
-                return False
-        return True
+                return b, before, new
+        return None
+
+    @invariant
+    def BasedOnLatestCommit(self, s: CASState) -> bool:
+        """Ours: a committed ballot's value mutates a value written no earlier than the latest commit below it."""
+        return self.lost_commit(s) is None
+
+    @explains("BasedOnLatestCommit")
+    def why_lost(self, s: CASState) -> str | None:
+        found = self.lost_commit(s)
+        if found is None:
+            return None
+        b, before, new = found
+        bases = ", ".join(f"ballot {c}: {v}" for c in range(before, b) for v in sorted(self.values_at(s, c)))
+        return (
+            f"ballot {b} committed value {new}, which is Mutator({b}, v) for no value v written at ballots"
+            f" {before}..{b - 1} ({bases}): ballot {before}'s committed write is lost"
+        )
+
+    # -- liveness
+    def fairness(self) -> list:
+        """WF_vars(Next)."""
+        return [WF("PrepareReq", "PrepareRsp", "AcceptReq", "AcceptRsp")]
+
+    def properties(self) -> dict:
+        committed = lambda s: len(self.committed_ballots(s)) > 1  # noqa: E731
+        return {"Progress": Eventually(committed, "<>(\\E b \\in CommittedBallots : b > 0)")}
 
     # -- symmetry: the acceptors (Mutator reads ballots and values only)
     def symmetric_sets(self) -> dict[str, int]:
@@ -273,16 +299,32 @@ class Model1(CASPaxos):
 
     BasedOnLatestCommit = None  # Model_1 checks DesiredProperties only
 
-    @invariant
-    def MutationsLineUp(self, s: CASState) -> bool:
-        """Each committed ballot's value is the mutation of the previously committed ballot's value."""
+    def misaligned(self, s: CASState) -> tuple[int, int, int, int] | None:
+        """The first committed ballot b whose value is not Mutator(b, the value of the latest commit below b), as
+        (b, its value, that commit's ballot, its value); None when there is none."""
         committed = self.committed_ballots(s)
         for i in range(1, len(committed)):
             b, before = committed[i], committed[i - 1]
             (new,), (old,) = self.values_at(s, b), self.values_at(s, before)
             if new != self.Mutator(b, old):
-                return False
-        return True
+                return b, new, before, old
+        return None
+
+    @invariant
+    def MutationsLineUp(self, s: CASState) -> bool:
+        """Each committed ballot's value is the mutation of the previously committed ballot's value."""
+        return self.misaligned(s) is None
+
+    @explains("MutationsLineUp")
+    def why_misaligned(self, s: CASState) -> str | None:
+        found = self.misaligned(s)
+        if found is None:
+            return None
+        b, new, before, old = found
+        return (
+            f"ballot {b} committed value {new}, but Mutator({b}, {old}) = {self.Mutator(b, old)}"
+            f" for the value {old} committed at ballot {before}, the latest commit below it"
+        )
 
 
 # -- the abstract register
@@ -344,3 +386,16 @@ class AcceptIgnoresPromise(CASPaxos):
         if (ACCEPT_REQ, b, v) not in s.msgs:
             return None
         return self.accept(s, a, b, v)
+
+
+class LazyProposer(CASPaxos):
+    """No fairness for AcceptReq: a proposer holding a quorum's promises may never send its accept request."""
+
+    variant = "lazy-proposer"
+    rule = "fairness drops AcceptReq: WF(PrepareReq \\/ PrepareRsp \\/ AcceptRsp)"
+    breaks = "Progress"
+    failing_bounds = {"max_ballot": 2}
+    trace_length = 6
+
+    def fairness(self) -> list:
+        return [WF("PrepareReq", "PrepareRsp", "AcceptRsp")]

@@ -19,4 +19,12 @@ BasedOnLatestCommit ==
             /\ \E v \in ValuesAt(c) : UnwrapSingleton(ValuesAt(b)) = Mutator(b, v)
 
 Symmetry == Permutations(Acceptors)
+
+(* paxraft's liveness: under weak fairness of Next some ballot above 0 is committed; without fairness for
+   AcceptReq (a proposer holding a quorum's promises may never send its accept request) it is not. *)
+Progress == <>(\E b \in CommittedBallots : b > 0)
+LiveSpec == Spec /\ WF_<<prepared, accepted, value, msgs>>(Next)
+NoAcceptReq == \/ \E b \in Ballot : PrepareReq(b)
+               \/ \E a \in Acceptors : PrepareRsp(a) \/ AcceptRsp(a)
+LazySpec == Spec /\ WF_<<prepared, accepted, value, msgs>>(NoAcceptReq)
 ====
