@@ -501,7 +501,7 @@ class Spec:
     """
 
     name: ClassVar[str] = "spec"
-    variables: ClassVar[tuple[str, ...]] = ()
+    variables: tuple[str, ...] = ()  # (not a ClassVar: an instance may add its own, Paxos's restarts)
     # Catalog fields of a variant (see spec/registry.py and `paxraft variants`):
     variant: ClassVar[str | None] = None  # its name, e.g. "ignore-votes"
     rule: ClassVar[str] = ""  # the one rule changed, one line
