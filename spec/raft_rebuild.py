@@ -91,7 +91,7 @@ class RebuildState(ExtendedRaftState):
     """raft.tla's variables, then ``rejoining``, ``rejoinTarget`` and ``rebuilds``."""
 
     __slots__ = ()
-    _fields = (*RaftState._fields, "rejoining", "rejoinTarget", "rebuilds")
+    _fields: tuple[str, ...] = (*RaftState._fields, "rejoining", "rejoinTarget", "rebuilds")
 
     rejoining = property(itemgetter(_REJOINING), doc="rejoining (a C getter, as RaftState's fields have)")
     rejoinTarget = property(itemgetter(_TARGET), doc="rejoinTarget")

@@ -79,7 +79,7 @@ class SnapshotState(ExtendedRaftState):
     """raft.tla's variables, then ``snapshotIndex`` (a tuple one longer than a RaftState)."""
 
     __slots__ = ()
-    _fields = (*RaftState._fields, "snapshotIndex")
+    _fields: tuple[str, ...] = (*RaftState._fields, "snapshotIndex")
 
     snapshotIndex = property(itemgetter(13), doc="snapshotIndex (a C getter, as RaftState's fields have)")
 

@@ -149,7 +149,7 @@ class StrictParser(argparse.ArgumentParser):
         kwargs["allow_abbrev"] = False
         super().__init__(*args, **kwargs)
 
-    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:
         parsed, extra = self.parse_known_args(args, namespace)
         if extra:
             self.error(unrecognized(self, extra))
@@ -163,7 +163,8 @@ def unrecognized(parser: argparse.ArgumentParser, extra: list[str], args: argpar
     flags = [f for f in parser._option_string_actions if f.startswith("--")]
     own = getattr(parser, "paxraft_own_bounds", None)  # a spec is named: not another spec's bound flags
     if own is not None:
-        group = next((g for g in parser._action_groups if g.title.startswith(BOUNDS_TITLE)), None)
+        # (every group paxraft's parsers have is titled)
+        group = next((g for g in parser._action_groups if g.title.startswith(BOUNDS_TITLE)), None)  # type: ignore[union-attr]
         others = {f for a in (group._group_actions if group else ()) for f in a.option_strings} - own
         flags = [f for f in flags if f not in others]
     hints = (flag_hint(a.split("=")[0], flags) for a in extra if a.startswith("--"))

@@ -279,8 +279,11 @@ MAX_LOOP_CONDITIONS = 12  # the shortest fair loop is searched over (state, cond
 MAX_LOOP_SEARCH = 1_000_000  # ... and given up for the walk past this many (state, conditions met) pairs
 
 
+Obligation = tuple[int, tuple[int, int, int]]  # (fairness condition, (state, successor or -1: disabled, label id))
+
+
 def _loop(
-    g: StateGraph, entry: int, comp: set[int], obligations: list[tuple[int, int, int]], fair: _Fairness
+    g: StateGraph, entry: int, comp: set[int], obligations: list[Obligation], fair: _Fairness
 ) -> list[tuple[int, int]]:
     """A cycle from ``entry`` through ``comp`` that meets every obligation, as ``(state, label id)`` steps: the
     shortest one (:func:`_shortest_loop`) when there are few, else a walk to each in turn."""
@@ -292,7 +295,7 @@ def _loop(
 
 
 def _shortest_loop(
-    g: StateGraph, entry: int, comp: set[int], obligations: list[tuple[int, int, int]], fair: _Fairness
+    g: StateGraph, entry: int, comp: set[int], obligations: list[Obligation], fair: _Fairness
 ) -> list[tuple[int, int]] | None:
     """The shortest cycle from ``entry`` through ``comp`` meeting every obligation, by a breadth-first search
     over (state, obligations met); None past :data:`MAX_LOOP_SEARCH` pairs. Obligation ``k`` of condition ``c``
@@ -339,7 +342,7 @@ def _shortest_loop(
 
 
 def _walked_loop(
-    g: StateGraph, entry: int, comp: set[int], obligations: list[tuple[int, int, int]], fair: _Fairness
+    g: StateGraph, entry: int, comp: set[int], obligations: list[Obligation], fair: _Fairness
 ) -> list[tuple[int, int]]:
     """A cycle from ``entry`` through ``comp`` that meets every obligation, as ``(state, label id)`` steps.
 
@@ -461,7 +464,7 @@ def selected(spec: Spec, names: Sequence[str | None]) -> list[str | None]:
     """``names`` with a family's name standing for each of its entries: ``--liveness Liveliness`` checks all 30,
     as TLC checks the one PROPERTY (it was refused, in a line listing the 30 names)."""
     props = spec.properties()
-    return [m for name in names for m in ([name] if name in props else family(props, name) or [name])]
+    return [m for name in names for m in ([name] if name in props else family(props, name) or [name])]  # type: ignore[list-item]
 
 
 def temporal(spec: Spec, name: str | None) -> tuple[str, Temporal]:
@@ -576,9 +579,9 @@ def _shortest_lasso(
     prop: Temporal,
     starts: list[int],
     region: set[int],
-    tails: list[tuple[list[int], list[tuple[int, tuple[int, int, int]]] | None]],
+    tails: list[tuple[list[int], list[Obligation] | None]],
     fair: _Fairness,
-    goal: Sequence[bool],
+    goal: Sequence[int],  # truthy where the goal holds (a bytearray)
 ) -> Lasso:
     """The lasso whose prefix is shortest: reach a trigger, then stay in ``region`` to a tail (for ``<>[]goal``,
     anywhere to a ~goal state of a tail)."""
