@@ -98,6 +98,11 @@ def test_the_texts_own_invariant_fails_as_in_tlc(capsys: pytest.CaptureFixture) 
                           "for the value 0 committed at ballot 0, the latest commit below it") in out  # fmt: skip
     obj = report(capsys, *TWO, "--invariants", "TypeOK,OnlyOneValuePerBallot", spec=f"{FILE}:Model1")
     assert (obj["verdict"], *figures(obj)) == ("ok", *TLC[2, 4, 3, False])
+    code, _, err = run(capsys, "check", f"{FILE}:Model1", "--variant", "accept-ignores-promise")
+    assert code == 2 and err.strip().endswith(
+        "'accept-ignores-promise' is a variant of CASPaxos, which Model1 extends: "
+        f"--variant accept-ignores-promise goes with {FILE}:CASPaxos"
+    )
     code, _, err = run(capsys, "check", f"{FILE}:Model1", "--invariants", "BasedOnLatestCommit")
     assert code == 2 and "--invariants names no invariant 'BasedOnLatestCommit'" in err  # Model1 sets it to None
 
