@@ -185,3 +185,16 @@ def test_hypothesis_and_explorer() -> None:
     view = Session(build(acceptors=2)).view("PrepareReq(1)/PrepareRsp(0,1)/PrepareRsp(1,1)/AcceptReq(1,0,(0,1),0)")
     assert [i["name"] for i in view["invariants"] if not i["holds"]] == []
     assert "AcceptRsp(a=a2, b=1, v=1)" in [e["label"] for e in view["enabled"]]
+
+
+def test_bmc_names_the_explicit_bounded_search(capsys: pytest.CaptureFixture) -> None:
+    """A user's spec has no Z3 encoding: bmc says so and names the dfs bound that searches the same behaviours
+    (a dfs depth counts states, bmc's steps), which finds the 12-step bug at 13 and not at 12."""
+    bug = ("--variant", "accept-ignores-promise", *TWO)
+    code, _, err = run(capsys, "bmc", CAS, *bug, "--depth", "12")
+    assert code == 2 and err.strip().endswith(f"every behaviour of up to 12 steps, searched explicitly: paxraft check "
+                                              f"{CAS} --variant accept-ignores-promise --mode dfs --depth 13 (and the "
+                                              "bounds)")  # fmt: skip
+    found = report(capsys, *bug, "--mode", "dfs", "--depth", "13")
+    assert (found["verdict"], found["violated"]) == ("violation", "BasedOnLatestCommit")
+    assert report(capsys, *bug, "--mode", "dfs", "--depth", "12")["verdict"] == "ok"
