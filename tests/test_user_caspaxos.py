@@ -198,3 +198,23 @@ def test_bmc_names_the_explicit_bounded_search(capsys: pytest.CaptureFixture) ->
     found = report(capsys, *bug, "--mode", "dfs", "--depth", "13")
     assert (found["verdict"], found["violated"]) == ("violation", "BasedOnLatestCommit")
     assert report(capsys, *bug, "--mode", "dfs", "--depth", "12")["verdict"] == "ok"
+
+
+def test_resume_after_a_state_limit_says_why_there_is_no_checkpoint(
+    capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    """A --max-states cut writes no checkpoint: --resume said the run "finished sooner" or was "stopped", which reads
+    as if the cut had written one; it now names the cut. Resuming a checkpoint the same run wrote on its way works."""
+    ck = tmp_path / "ck"
+    obj = report(capsys, *SMALL, "--checkpoint", str(ck), "--max-states", "1000")
+    assert (obj["distinct_states"], obj["complete"]) == (1000, False)
+    code, _, err = run(capsys, "check", "--resume", str(ck))
+    assert (
+        code == 2
+        and "or when interrupted (Ctrl-C, SIGTERM): one that ended sooner, at its end, a --max-states"
+        " cut or a violation, left none)"
+        in err
+    )
+    obj = report(capsys, *SMALL, "--checkpoint", str(ck), "--checkpoint-every", "0", "--max-states", "1000")
+    done = json.loads(run(capsys, "check", "--resume", str(ck), "--max-states", "100000", "--json", "--quiet")[1])
+    assert figures(done) == TLC[3, 4, 2, False] and done["complete"] is True
