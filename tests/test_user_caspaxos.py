@@ -133,7 +133,7 @@ def test_variants_check(capsys: pytest.CaptureFixture) -> None:
     assert "why: ballot 2 committed value 1, which is Mutator(2, v) for no value v written at ballots 1..1" in out
 
 
-def test_refinement_of_a_register(capsys: pytest.CaptureFixture) -> None:
+def test_refinement_of_a_register(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     code, out, _ = run(capsys, "refine", CAS, "CASRegister", *SMALL)
     assert code == 0 and "CASPaxos implements CASRegister" in out
     assert "3,554 distinct CASPaxos states, 16,713 transitions checked (11,973 map to stutters)" in out
@@ -145,6 +145,10 @@ def test_refinement_of_a_register(capsys: pytest.CaptureFixture) -> None:
     assert code == 1 and ("refinement fails at state 11 (step 10): AcceptReq(b=2, v=0, Q={a1, a2}, m=a1) maps to no "
                           "step of CASRegister") in out  # fmt: skip
     assert (check(load_user_spec(f"{FILE}:CASRegister")(4, 2)).distinct_states) == 13
+    out_dir = tmp_path / "rf"  # the failing step as a trace, which replay judges against CASRegister again
+    run(capsys, "refine", CAS, "--variant", "accept-ignores-promise", "CASRegister", *TWO, "--out", str(out_dir))
+    code, out, _ = run(capsys, "replay", str(out_dir / "trace.itf.json"), "--spec", f"{FILE}:AcceptIgnoresPromise")
+    assert code == 0 and "its last step AcceptReq(b=2, v=0, Q={a1, a2}, m=a1) maps to no step of CASRegister" in out
 
 
 def test_liveness(capsys: pytest.CaptureFixture) -> None:
