@@ -74,6 +74,13 @@ def test_flags_and_list(capsys: pytest.CaptureFixture) -> None:
     assert "accept-ignores-promise  breaks BasedOnLatestCommit: AcceptRsp drops m.bal >= prepared[a]" in out
 
 
+def test_deadlock_as_tlc(capsys: pytest.CaptureFixture) -> None:
+    """MCNoBallot.cfg: with the one ballot 0, which no acceptor can promise, TLC deadlocks after PrepareReq(0)."""
+    obj = report(capsys, "--max-ballot", "0", "--deadlock")
+    assert (obj["verdict"], obj["trace_length"], *figures(obj)) == ("deadlock", 1, 2, 2, 2)
+    assert report(capsys, *SMALL, "--deadlock")["verdict"] == "ok"  # AcceptRsp may always accept again
+
+
 def test_engines_agree(capsys: pytest.CaptureFixture) -> None:
     one = report(capsys, *SMALL)
     assert figures(one) == TLC[3, 4, 2, False]
