@@ -111,7 +111,8 @@ def test_the_texts_own_invariant_fails_as_in_tlc(capsys: pytest.CaptureFixture) 
         f"--variant accept-ignores-promise goes with {FILE}:CASPaxos"
     )
     code, _, err = run(capsys, "check", f"{FILE}:Model1", "--invariants", "BasedOnLatestCommit")
-    assert code == 2 and "--invariants names no invariant 'BasedOnLatestCommit'" in err  # Model1 sets it to None
+    assert code == 2 and "--invariants names no invariant 'BasedOnLatestCommit'" in err
+    assert err.strip().endswith("; Model1 sets BasedOnLatestCommit = None, leaving out its base's invariant")
 
 
 # The planted bugs: TLC's verdict and length (a trace of N+1 states is N steps).
