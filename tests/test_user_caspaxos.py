@@ -127,6 +127,8 @@ def test_planted_bugs(capsys: pytest.CaptureFixture, variant: str, bounds: tuple
     obj = report(capsys, "--variant", variant, *bounds)
     obj = obj[0] if isinstance(obj, list) else obj
     assert (obj["verdict"], obj["violated"], obj["trace_length"]) == ("violation", *BUGS[variant, bounds])
+    if variant == "accept-ignores-promise":  # and TLC's figures at the stop: 1,814 distinct, 5,992 generated
+        assert figures(obj)[:2] == (1814, 5992)
 
 
 @pytest.mark.slow
