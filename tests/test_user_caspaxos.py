@@ -74,6 +74,13 @@ def test_flags_and_list(capsys: pytest.CaptureFixture) -> None:
     assert "accept-ignores-promise  breaks BasedOnLatestCommit: AcceptRsp drops m.bal >= prepared[a]" in out
 
 
+def test_witness(capsys: pytest.CaptureFixture) -> None:
+    """Two ballots above 0 commit (BasedOnLatestCommit is not vacuous) in 12 steps: two prepares, a quorum's
+    promises and accepts for each."""
+    code, out, _ = run(capsys, "check", CAS, *TWO, "--reach", "TwoCommits")
+    assert code == 0 and "Reached TwoCommits: shortest behaviour, 12 steps" in out
+
+
 def test_deadlock_as_tlc(capsys: pytest.CaptureFixture) -> None:
     """MCNoBallot.cfg: with the one ballot 0, which no acceptor can promise, TLC deadlocks after PrepareReq(0)."""
     obj = report(capsys, "--max-ballot", "0", "--deadlock")
