@@ -1,9 +1,17 @@
-"""The README is the front door and docs/ holds the rest: every link resolves, every page is reachable."""
+"""The README is the front door and docs/ holds the rest: every link resolves, every page is reachable,
+docs/cli.md lists every command's flags, and no page shows a command with a flag it does not take."""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import re
 from pathlib import Path
+
+from modelcheck.cli.common import BOUNDS_TITLE
+from modelcheck.cli.main import COMMANDS, build_parser
+from spec.core import SpecError
+from spec.registry import entries, entry_for_class, is_user_ref, load_user_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
@@ -86,3 +94,152 @@ def test_a_broken_link_an_unknown_heading_and_an_orphan_page_are_caught(tmp_path
     ]
     assert unlinked_pages(tmp_path) == ["docs/orphan.md"]
     assert "raft-variants" in anchors(tmp_path / "docs" / "a.md")
+
+
+FLAG = re.compile(r"(?<![\w-])(--?[a-zA-Z][\w-]*)")
+#: a command as a page shows it: up to the end of the code span, a comment or the next command of a line
+COMMAND = re.compile(r"paxraft ([a-z][a-z-]*)((?: [^`#|;&]*)?)")
+
+
+def command_flags(name: str) -> set[str]:
+    """The flags ``paxraft NAME --help`` lists, without -h/--help and the spec's bound flags."""
+    parser = build_parser(only=name)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
+    return {flag for group in sub._action_groups if group.title != BOUNDS_TITLE
+            for action in group._group_actions for flag in action.option_strings} - {"-h", "--help"}
+
+
+def reference_flags(page: Path) -> dict[str, set[str]]:
+    """Per command, the flags in the first column of its table under "## Every command's flags"."""
+    section = ("\n" + page.read_text(encoding="utf-8")).partition("\n## Every command's flags\n")[2].split("\n## ")[0]
+    found: dict[str, set[str]] = {}
+    command = None
+    for line in section.splitlines():
+        if line.startswith("### `paxraft "):
+            command = line.split()[2].rstrip("`")
+            found[command] = set()
+        elif command and line.startswith("| `"):
+            cell = re.split(r"(?<!\\)\|", line)[1]
+            found[command] |= set(FLAG.findall(cell))
+    return found
+
+
+def unknown_flags(pages: list[Path], root: Path) -> list[str]:
+    """``page:line: paxraft CMD --flag`` for each flag a page shows a command with that the command does not
+    take: neither its own, nor a bound flag of a registered spec or of the user's spec file the line names."""
+    own = {name: command_flags(name) | {"-h", "--help", "--debug"} for name in COMMANDS}
+    bounds = {o.flag for e in entries().values() for o in e.all_options}
+    bad = []
+    for page in pages:
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+            for m in COMMAND.finditer(line):
+                if m[1] not in COMMANDS:
+                    continue
+                users = set()
+                for token in m[2].split():
+                    if is_user_ref(token) and (root / token.partition(":")[0]).exists():
+                        with contextlib.suppress(SpecError):  # a page's example of a refusal
+                            users |= {o.flag for o in entry_for_class(load_user_spec(str(root / token))).all_options}
+                bad += [f"{page.relative_to(root)}:{number}: paxraft {m[1]} {flag}"
+                        for flag in FLAG.findall(m[2]) if flag not in own[m[1]] | bounds | users]
+    return bad
+
+
+def test_cli_md_lists_every_flag_of_every_command_and_no_other() -> None:
+    assert reference_flags(ROOT / "docs" / "cli.md") == {name: command_flags(name) for name in COMMANDS}
+
+
+def test_every_command_a_page_shows_takes_its_flags() -> None:
+    assert unknown_flags(doc_pages(ROOT), ROOT) == []
+
+
+def test_a_flag_no_command_takes_and_a_missing_one_are_caught(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "README.md").write_text(
+        "```sh\npaxraft check paxos --workers 2 --acceptors 2   # fine\npaxraft check raft --wrokers 2\n```\n"
+        "`paxraft kv get k --dir D --raw`, `paxraft wal check D --raw` and `paxraft bmc paxos --depth 3`\n")
+    assert unknown_flags(doc_pages(tmp_path), tmp_path) == [
+        "README.md:3: paxraft check --wrokers", "README.md:5: paxraft wal --raw"]
+    (tmp_path / "docs" / "cli.md").write_text(
+        "## Every command's flags\n\n### `paxraft wal check NODE_DIR`\n\n| flag | what |\n|---|---|\n"
+        "| `--json`, `--jsn` | JSON |\n\n### `paxraft list [SOURCE]`\n\nNo flags.\n\n## Next\n| `--not-here` |\n")
+    assert reference_flags(tmp_path / "docs" / "cli.md") == {"wal": {"--json", "--jsn"}, "list": set()}
+
+
+BLOCK = re.compile(r"```(?:sh|console)\n(.*?)```", re.S)
+#: the figures of a comment: whole numbers (3,921; 7/7), not a version (TLC 2.20) nor an issue (#59)
+FIGURE = re.compile(r"(?<![\w.#/,-])\d+(?:,\d{3})*(?:/\d+)?(?![\w]|\.\d|,\d)")
+#: what a comment says of a result (not "spill to disk past 4 GiB")
+RESULT = re.compile(r"\b(states?|steps?|edges|depth|exit \d|holds|violated|refused)\b")
+#: commands whose figures other tests assert, too slow for this one (the 705,532-state model: tests/test_raft.py)
+SLOW = ("paxraft check raft --servers 3 --values 1 --max-term 2 --max-log 0 --max-copies 1 --max-in-flight 1",)
+
+
+def figure_commands(pages: list[Path]) -> list[tuple[str, str, str]]:
+    """``(page, command, comment)`` for each ``paxraft check``/``graph``/``refine`` line of a sh or console
+    block whose comment (on its line, or the next line alone) quotes a figure of its result."""
+    found = []
+    for page in pages:
+        for block in BLOCK.findall(page.read_text(encoding="utf-8")):
+            lines = block.splitlines()
+            for i, line in enumerate(lines):
+                command, _, comment = line.strip().removeprefix("$ ").partition("#")
+                if i + 1 < len(lines) and lines[i + 1].strip().startswith("#"):
+                    comment += " " + lines[i + 1].strip()[1:]
+                command = command.strip()
+                if (re.match(r"paxraft (check|graph|refine) ", command) and FIGURE.search(comment)
+                        and RESULT.search(comment) and command not in SLOW):
+                    found.append((page.name, command, comment.strip()))
+    return found
+
+
+def figure_mismatches(commands: list[tuple[str, str, str]], capsys) -> list[str]:
+    """``page: command`` (and why) for each command whose exit status or printed figures are not its comment's."""
+    import shlex
+
+    from modelcheck.cli import main
+
+    bad = []
+    for page, command, comment in commands:
+        argv = shlex.split(command)[1:]
+        status = main(argv + ["--quiet"] * (argv[0] != "graph"))  # (progress lines' counts are not the report's)
+        printed = "".join(capsys.readouterr())
+        want = re.search(r"exit (\d)", comment)
+        if want and status != int(want[1]):
+            bad.append(f"{page}: {command}: exit {status}, not {want[1]}")
+        bad += [f"{page}: {command}: prints no {figure}" for figure in FIGURE.findall(re.sub(r"exit \d", "", comment))
+                if not re.search(rf"(?<!\d)(?<!\d,){figure}(?!\d|,\d)", printed)]
+    return bad
+
+
+def test_the_figures_a_command_s_comment_quotes_are_what_it_prints(monkeypatch, tmp_path, capsys) -> None:
+    """README's and docs/'s ``paxraft check ...  # 3,921 distinct states, depth 17``: every figure of the comment
+    is a number the command prints (and ``exit N`` its status), so a count quoted beside a command cannot drift."""
+    for name in ("docs", "tests"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    monkeypatch.chdir(tmp_path)  # (the commands' --out folders land here)
+    commands = figure_commands(doc_pages(ROOT))
+    assert len(commands) >= 12
+    assert figure_mismatches(commands, capsys) == []
+
+
+def test_a_figure_or_an_exit_status_the_command_does_not_give_is_caught(tmp_path, capsys) -> None:
+    page = tmp_path / "a.md"
+    page.write_text("```sh\npaxraft check paxos --acceptors 1 --values 1   # 25 distinct states, depth 9\n"
+                    "paxraft check paxos --acceptors 1 --values 1 --max-ballot 2  # 25 states, depth 9, exit 1\n"
+                    "paxraft check paxos --acceptors 1 --values 1  # spills past 4 GiB (no result: not run)\n```\n")
+    commands = figure_commands([page])
+    assert len(commands) == 2
+    assert figure_mismatches(commands, capsys) == [
+        "a.md: paxraft check paxos --acceptors 1 --values 1 --max-ballot 2: exit 0, not 1",
+        "a.md: paxraft check paxos --acceptors 1 --values 1 --max-ballot 2: prints no 25",
+        "a.md: paxraft check paxos --acceptors 1 --values 1 --max-ballot 2: prints no 9",
+    ]
+
+
+def test_the_readme_counts_the_catalog_as_it_is() -> None:
+    """README said "35 entries today" of a catalog that had grown to 42."""
+    from spec.catalog import catalog
+
+    said = re.search(r"\((\d+) entries today\)", (ROOT / "README.md").read_text(encoding="utf-8"))
+    assert said is not None and int(said[1]) == len(catalog())
