@@ -4,12 +4,12 @@ Usage: .venv/bin/python benchmarks/large_values.py [--sizes 1,4,16] [--repeat 3]
        [--max-command-bytes B] [--election-ticks N]
 
 Starts a 3-node Raft cluster (fsync and trace on, the defaults; "max_command_bytes" raised to 64 MiB so that the
-sizes beyond the default 4 MiB limit can be tried) in a temporary folder, puts values of each size
-(MiB) one at a time, ``--repeat`` times, and prints for each put its seconds, the client's retries, the leader's
-term before and after (a change: an election happened during the put) and how many times the value's
-AppendEntries arrived at a follower in chunks (node.log). Then stops the cluster. A put that gets no answer within
-``--timeout`` seconds is printed as such and the run goes on. The figures depend on the disk and on the load:
-quote them with the load (``uptime``) and never from a busy machine.
+sizes beyond the default 4 MiB limit can be tried, and "election_ticks" to the 64 the nodes then require) in a
+temporary folder, puts values of each size (MiB) one at a time, ``--repeat`` times, and prints for each put its
+seconds, the client's retries, the leader's term before and after (a change: an election happened during the put)
+and how many times the value's AppendEntries arrived at a follower in chunks (node.log). Then stops the cluster. A
+put that gets no answer within ``--timeout`` seconds is printed as such and the run goes on. The figures depend on
+the disk and on the load: quote them with the load (``uptime``) and never from a busy machine.
 """
 
 from __future__ import annotations
@@ -76,13 +76,17 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("--dir", type=Path, help="the cluster's folder (default: a temporary one, removed after)")
     ap.add_argument("--max-command-bytes", type=int, default=MAX_COMMAND_DATA)
-    ap.add_argument("--election-ticks", type=int, default=20, help="cluster.json's election_ticks (10 ms ticks)")
+    ap.add_argument("--election-ticks", type=int, default=None,
+                    help="cluster.json's election_ticks (10 ms ticks; default: the fewest the nodes take for "
+                         "--max-command-bytes, 10 ms per MiB)")
     args = ap.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="paxraft-large-") as tmp:
         d = args.dir or Path(tmp) / "c"
-        cluster.start(d, 3, max_command_bytes=args.max_command_bytes, election_ticks=args.election_ticks)
+        ticks = args.election_ticks or max(20, -(-cluster.min_election_ms(args.max_command_bytes) // 10))
+        print(f"max_command_bytes {args.max_command_bytes:,}, election_ticks {ticks}")
+        cluster.start(d, 3, max_command_bytes=args.max_command_bytes, election_ticks=ticks)
         try:
             asyncio.run(run(d, sizes, args.repeat, args.timeout))
         finally:

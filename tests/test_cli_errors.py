@@ -637,6 +637,10 @@ def test_wal_check_of_a_node_folder_whose_log_is_gone_is_refused(capsys, tmp_pat
     ({"heartbeat_ticks": 20}, "heartbeat_ticks must be below election_ticks"),
     ({"max_connections": "x"}, "max_connections must be an integer 1..1,000,000, got 'x'"),
     ({"max_command_bytes": 70 << 20}, "max_command_bytes must be an integer 1,024..67,108,795, got 73400320"),
+    ({"max_command_bytes": 32 << 20}, "max_command_bytes 33,554,432 needs an election timeout of 320 ms or more "
+     "(10 ms per MiB), not 200 ms (election_ticks 20 x tick_ms 10): raise election_ticks to 32"),
+    ({"election_ticks": 3}, "max_command_bytes 4,194,304 needs an election timeout of 40 ms or more (10 ms per MiB), "
+     "not 30 ms (election_ticks 3 x tick_ms 10): raise election_ticks to 4"),
     ({"nodes": {"1": 70000}}, "nodes: node 1's port must be an integer 1..65535, got 70000"),
     ({"secret": ""}, "secret: must be at least 16 bytes (32 hex digits)"),
     ({"fsync": "no"}, "fsync must be true or false, got 'no'"),
@@ -658,6 +662,21 @@ def test_a_cluster_json_setting_out_of_range_is_one_line(capsys, tmp_path, setti
         code, out, err = run(capsys, *cmd, "--dir", str(d))
         assert (code, out) == (2, "")
         one_line(err, f"{d / 'cluster.json'}: not a usable cluster description ({why})")
+
+
+def test_a_large_max_command_bytes_is_taken_with_an_election_timeout_to_match(tmp_path) -> None:
+    """The pair refused above (32 MiB with the default 200 ms: its puts took 8-42 s and up to 35 elections) is taken
+    with the timeout the line asks for, and 16 MiB (160 ms by the rule, fine with 200 ms) with the default."""
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    cluster.create(d, 1)
+    cluster.release_ports(d)
+    desc = cluster.load(d)
+    for setting in ({"max_command_bytes": 32 << 20, "election_ticks": 32}, {"max_command_bytes": 16 << 20},
+                    {"max_command_bytes": 32 << 20, "tick_ms": 20, "election_ticks": 16}):
+        cluster.save(d, {**desc, **setting})
+        assert cluster.load(d)["max_command_bytes"] == setting["max_command_bytes"]
 
 
 def test_recover_node_of_a_running_multipaxos_node_says_raft_only_first(capsys, tmp_path) -> None:

@@ -161,10 +161,13 @@ class _Node:
 
     def __init__(self) -> None:
         from impl.raft.messages import mac_key
-        self.key, self.chunking, self.written = mac_key(self.secret), set(), 0
+        self.key, self.chunking, self.written, self.kicks = mac_key(self.secret), set(), 0, 0
 
     def chunk_written(self) -> None:
         self.written += 1
+
+    def kick(self) -> None:
+        self.kicks += 1
 
 
 def test_a_sender_writes_a_window_at_a_time_and_starts_again_on_a_new_connection(tmp_path):
@@ -190,8 +193,9 @@ def test_a_sender_writes_a_window_at_a_time_and_starts_again_on_a_new_connection
         link.flush()
         first_b = bytes(b.data)
         b.drained = True
-        link.flush()
-        assert link.outgoing == [] and node.chunking == set()
+        while link.outgoing:  # (a window per flush, each asking for the next round)
+            link.flush()
+        assert node.chunking == set()
         dec_a, dec_b = FrameDecoder(node.secret), FrameDecoder(node.secret)
         return node, dec_a.feed(bytes(a.data)), dec_b.feed(first_b) + dec_b.feed(bytes(b.data)[len(first_b):])
 
@@ -200,6 +204,35 @@ def test_a_sender_writes_a_window_at_a_time_and_starts_again_on_a_new_connection
     assert [decode_message(p).index for p in on_b] == [k * 4096 for k in range(13)]
     assert node.written == WINDOW + 13
     assert _feed(Assembler(tmp_path, 2, lambda: 3), [decode_message(p) for p in on_b]) == [m]
+
+
+def test_a_flush_writes_one_window_to_a_peer_that_drains_at_once_and_asks_for_another_round():
+    """The window bounded only what waits in the connection's buffer; a peer that reads as fast as we write (loopback)
+    keeps it empty, so one flush cut, hashed and wrote a whole message: a 32 MiB value held the leader's loop
+    0.6-1.0 s, above the election timeout, with no tick (no heartbeat) meanwhile, and the followers elected again
+    and again (35 elections for one put). A flush writes WINDOW chunks and asks the node for another round."""
+    from impl.runtime.chunks import WINDOW
+    from impl.runtime.peers import PeerLink
+
+    m = _snapshot(seed=3)
+
+    async def run() -> tuple[list[int], list[int]]:
+        node = _Node()
+        link = PeerLink(node, 2, 1)  # type: ignore[arg-type]
+        a = _Transport()
+        a.drained = True
+        link.transport = a  # type: ignore[assignment]
+        link.send_chunked(m, encode_message(m))
+        written, kicks = [], []
+        while link.outgoing:
+            link.flush()
+            written.append(node.written)
+            kicks.append(node.kicks)
+        return written, kicks
+
+    written, kicks = asyncio.run(run())
+    assert written == [WINDOW, 2 * WINDOW, 3 * WINDOW, 13]  # 13 chunks in all
+    assert kicks == [1, 2, 3, 3]  # (the last flush finished the message: no round asked for)
 
 
 def test_a_message_written_whole_is_not_sent_again_on_the_same_connection_soon_after():
@@ -226,8 +259,8 @@ def test_a_message_written_whole_is_not_sent_again_on_the_same_connection_soon_a
             node.resend_after = wait
             before = len(transport.data)
             link.send_chunked(m, encode_message(m))
-            link.flush()
-            assert link.outgoing == []
+            while link.outgoing:
+                link.flush()
             sizes.append(len(transport.data) - before)
         return sizes
 

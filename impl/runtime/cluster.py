@@ -29,7 +29,7 @@ from typing import Any
 
 import impl
 from impl.kv.client import KVClient
-from impl.kv.protocol import MAX_COMMAND_DATA, OK, REFUSED
+from impl.kv.protocol import MAX_COMMAND_BYTES, MAX_COMMAND_DATA, OK, REFUSED
 from impl.raft.core import HardState, Ready
 from impl.raft.rejoin import REJOINING, rebuilt_hard_state, rebuilt_marker
 from impl.runtime.boot import rebuilt_boot
@@ -179,6 +179,31 @@ BOOL_SETTINGS = ("fsync", "trace", "pre_vote", "check_quorum", "trace_marks", "s
 SECONDS_SETTINGS = ("handshake_timeout_s", "idle_timeout_s")
 
 
+ELECTION_MS_PER_MIB = 10
+"""The election timeout a cluster needs per MiB of its max_command_bytes: while a node takes in, hashes, copies and
+writes one command it sends no heartbeat (its loop is busy), so a command that holds it longer than the timeout sets
+off an election, and the retry of the write another: a 32 MiB put with the default 200 ms took 8-42 s and up to 35
+elections on 2 cores (benchmarks/large_values.py; a node spent 0.2-0.3 s on the client's frame and the proposal
+alone). 16 MiB, 160 ms by this rule, was fine with 200 ms."""
+
+
+def min_election_ms(max_command_bytes: int) -> int:
+    """The shortest election timeout, in ms, of a cluster whose commands reach ``max_command_bytes``."""
+    return -(-max_command_bytes * ELECTION_MS_PER_MIB // (1 << 20))
+
+
+def check_timeout_for_commands(desc: dict[str, Any]) -> None:
+    """ValueError when the election timeout is too short for the largest command the cluster takes: nothing refused
+    "max_command_bytes": 64 MiB with the default 200 ms, and its puts never committed."""
+    size = desc.get("max_command_bytes", MAX_COMMAND_BYTES)
+    tick, ticks = desc.get("tick_ms", 10), desc.get("election_ticks", 20)
+    need_ms = min_election_ms(size)
+    if ticks * tick < need_ms:
+        raise ValueError(f"max_command_bytes {size:,} needs an election timeout of {need_ms:,} ms or more "
+                         f"({ELECTION_MS_PER_MIB} ms per MiB), not {ticks * tick:,} ms (election_ticks {ticks} x "
+                         f"tick_ms {tick}): raise election_ticks to {-(-need_ms // tick)}")
+
+
 def check_settings(desc: dict[str, Any]) -> None:
     """ValueError naming the first setting of a cluster description out of its type or range. A node read them
     unchecked: "wal_prealloc": 10**12 ended it in a MemoryError traceback (a smaller huge one would have filled
@@ -196,6 +221,7 @@ def check_settings(desc: dict[str, Any]) -> None:
     check_sizes(desc.get("chunk_bytes", CHUNK_BYTES), desc.get("peer_frame_bytes", PEER_FRAME))
     if desc.get("heartbeat_ticks", 2) >= desc.get("election_ticks", 20):
         raise ValueError("heartbeat_ticks must be below election_ticks")
+    check_timeout_for_commands(desc)
     for name in BOOL_SETTINGS:
         if type(desc.get(name, False)) is not bool:
             raise ValueError(f"{name} must be true or false, got {desc[name]!r}")

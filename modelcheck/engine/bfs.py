@@ -5,7 +5,7 @@ from __future__ import annotations
 import resource
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import partial
 
 from modelcheck.engine._fingerprint import fingerprinter
@@ -15,6 +15,7 @@ from modelcheck.engine.calls import step_arity
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
+from modelcheck.engine.view_spot import spot_check_views
 from spec.behaviour import (
     constraint_keepers,
     initial_states,
@@ -238,30 +239,6 @@ class _Search:
         if self.progress:
             self.progress.done(result)
         return result
-
-
-#: One state in this many of each level has its view computed again before the level is expanded.
-VIEW_SPOT_EVERY = 64
-
-
-def spot_check_views(spec: Spec, fingerprint: Callable[[State], int], index: Mapping[int, int], frontier: list[State],
-                     first: int) -> None:
-    """A view (:meth:`Spec.view`, TLC's VIEW) must stay a function of the state for the whole run: one that reads
-    something else (a counter that flips after 2,000 calls: newuser14) stored states twice and counted 3,648
-    NanoBlockchain states for TLC's 3,003, though the preflight, which compares views of equal copies of the first
-    states, passed. Each level, every :data:`VIEW_SPOT_EVERY`-th state (stored as ``first`` + its position) is
-    fingerprinted again, by its view now: it must find itself in the store. Deterministic (a count, not a time);
-    a 64th of a fingerprint per state expanded, and nothing for a spec without a view."""
-    for k in range(0, len(frontier), VIEW_SPOT_EVERY):
-        s = frontier[k]
-        if index.get(fingerprint(s)) != first + k:
-            from modelcheck.engine.faults import SpecContractError, show_state, spec_title  # it builds on the search
-
-            raise SpecContractError(
-                f"{spec_title(spec)}: view is not a function of the state: state {first + k + 1:,} has another view "
-                "now than when it was stored (does the view read something besides the state: a counter, a "
-                f"global, the time?); that state: {show_state(spec, s)}"
-            )
 
 
 def main_memory_note() -> str:  # pragma: no cover - informational

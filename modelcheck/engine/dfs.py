@@ -14,6 +14,7 @@ from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
+from modelcheck.engine.view_spot import view_spot
 from spec.behaviour import initial_states, invariant_check, state_constraint, step_check
 from spec.core import Label, Spec
 
@@ -46,6 +47,7 @@ def _dfs(
 ) -> Result:
     started = time.perf_counter()
     fingerprint = fingerprinter(spec, symmetry)
+    spot = view_spot(spec, fingerprint)  # None without a view
     first_bad = invariant_check(spec, check_invariants)
     step_bad = step_check(spec, check_invariants)
     constraint = state_constraint(spec)
@@ -133,6 +135,8 @@ def _dfs(
             if known is not None and (depth_bound is None or known <= depth + 1):
                 continue
             seen[fp] = depth + 1
+            if spot is not None and known is None:
+                spot.note(t, fp, len(seen))
             if max_states is not None and len(seen) >= max_states:
                 result.complete, result.extra["state_limit"] = False, True
                 return finish(OK, None, None)

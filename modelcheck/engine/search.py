@@ -53,6 +53,7 @@ from modelcheck.engine._store import INT64, Frontier, Records, SeenSet
 from modelcheck.engine.bfs import StepCheck
 from modelcheck.engine.calls import step_arity
 from modelcheck.engine.result import Step
+from modelcheck.engine.view_spot import view_spot
 from spec.behaviour import constraint_keepers, invariant_check, outside_counted, state_constraint, step_check
 from spec.core import Label, Spec, SpecError, State
 
@@ -102,6 +103,7 @@ class Partition:
     ) -> None:
         self.w, self.n, self.spec = w, n, spec
         self.fingerprint: Callable[[State], int] = fingerprinter(spec, symmetry)
+        self.view_spot = view_spot(spec, self.fingerprint)  # None without a view
         self.violated = invariant_check(spec, check_invariants)
         # the spec's action invariants, when it has some, or the caller's check of each step (refinement: its
         # own per worker, with counts it can roll back to a chunk's start, as the recount needs)
@@ -276,6 +278,8 @@ class Partition:
         self.records.extend(wf, wk >> KEY_BITS, wa, gids)
         if self.half is not None and self.spill is not None and self.seen.nbytes() + self.records.nbytes() > self.half:
             self.records.spill(self.spill)  # only counterexamples and checkpoints read them
+        if self.view_spot is not None:  # a sample of the states kept, fingerprinted again later (module view_spot)
+            self.view_spot.note_many(held, fps[mine], self.total + 1 + np.searchsorted(merged, held_keys))
         if n > 1:
             held, held_keys = self._even_out(held, held_keys, loads)
         self.next.append(held, self.total + np.searchsorted(merged, held_keys))

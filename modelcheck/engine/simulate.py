@@ -11,10 +11,11 @@ import random
 import resource
 import time
 
-from modelcheck.engine._fingerprint import plain_or_apart
+from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
+from modelcheck.engine.view_spot import view_spot
 from spec.behaviour import initial_states, invariant_check, state_constraint, step_check
 from spec.core import Label, Spec
 
@@ -47,7 +48,8 @@ def simulate(
     first_bad = invariant_check(spec, check_invariants)
     step_bad = step_check(spec, check_invariants)  # on the step each walk takes (TLC's simulation does too)
     constraint = state_constraint(spec)
-    fingerprint = plain_or_apart(spec)  # the exhaustive search's (a -1 and a -2 hash alike)
+    fingerprint = fingerprinter(spec, False)  # the exhaustive search's: by the view where there is one
+    spot = view_spot(spec, fingerprint, "generated state")  # None without a view
     inits = initial_states(spec)
     fired = [0] * len(spec.actions)
     new = [0] * len(spec.actions)
@@ -85,6 +87,8 @@ def simulate(
                     if fp not in seen and (constraint is None or constraint(state)):
                         seen.add(fp)
                         new[ai] += 1
+                    if spot is not None:
+                        spot.note(state, fp, generated)
                     trace.append(Step(Label(spec.actions[ai].name, params), state))
                     bad = first_bad(state) or (step_bad is not None and step_bad(prev, state, ai))  # TLC's order
                 if bad:
