@@ -28,7 +28,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Annotated, Any, NamedTuple
 
-from spec.core import WF, Eventually, Label, MscEvent, Spec, SpecError, action, explains, invariant, refines
+from spec.core import WF, Eventually, Label, MscEvent, Spec, SpecError, action, explains, invariant, refines, witness
 
 # A message is a tuple whose first field is its type (the record's fields follow in the text's order).
 PREPARE_REQ = 0  # (PREPARE_REQ, bal)
@@ -207,6 +207,11 @@ class CASPaxos(Spec):
             f"ballot {b} committed value {new}, which is Mutator({b}, v) for no value v written at ballots"
             f" {before}..{b - 1} ({bases}): ballot {before}'s committed write is lost"
         )
+
+    @witness
+    def TwoCommits(self, s: CASState) -> bool:
+        """Two ballots above 0 committed: BasedOnLatestCommit then compares a commit with an earlier one."""
+        return len(self.committed_ballots(s)) > 2
 
     # -- liveness
     def fairness(self) -> list:
