@@ -57,6 +57,12 @@ def test_the_shipped_model_has_tlcs_counts(key: tuple) -> None:
     assert_tlcs(key, TLC_SLOW[key])
 
 
+@pytest.mark.slow
+def test_two_workers_on_the_shipped_model(capsys: pytest.CaptureFixture) -> None:
+    obj = report(capsys, "--workers", "2", "--symmetry")
+    assert (obj["verdict"], *figures(obj)) == ("ok", *TLC_SLOW[3, 4, 3, True])
+
+
 def report(capsys: pytest.CaptureFixture, *argv: str, spec: str = CAS, codes: tuple[int, ...] = (0, 1)) -> dict:
     return check_report(capsys, spec, *argv, codes=codes)
 
