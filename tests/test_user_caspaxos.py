@@ -157,6 +157,8 @@ def test_variants_check(capsys: pytest.CaptureFixture) -> None:
 
 
 def test_refinement_of_a_register(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """TLC agrees (PROPERTY CRSpec, the INSTANCE of CASRegister.tla): Refine.cfg holds; on
+    RefineAcceptIgnoresPromise.cfg the action property fails at state 11, the step AcceptReq(2,0)."""
     code, out, _ = run(capsys, "refine", CAS, "CASRegister", *SMALL)
     assert code == 0 and "CASPaxos implements CASRegister" in out
     assert "3,554 distinct CASPaxos states, 16,713 transitions checked (11,973 map to stutters)" in out
