@@ -57,6 +57,12 @@ def test_the_shipped_model_has_tlcs_counts(key: tuple) -> None:
     assert_tlcs(key, TLC_SLOW[key])
 
 
+@pytest.mark.slow
+def test_two_workers_on_the_shipped_model(capsys: pytest.CaptureFixture) -> None:
+    obj = report(capsys, "--workers", "2", "--symmetry")
+    assert (obj["verdict"], *figures(obj)) == ("ok", *TLC_SLOW[3, 4, 3, True])
+
+
 def report(capsys: pytest.CaptureFixture, *argv: str, spec: str = CAS, codes: tuple[int, ...] = (0, 1)) -> dict:
     return check_report(capsys, spec, *argv, codes=codes)
 
@@ -151,6 +157,8 @@ def test_variants_check(capsys: pytest.CaptureFixture) -> None:
 
 
 def test_refinement_of_a_register(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """TLC agrees (PROPERTY CRSpec, the INSTANCE of CASRegister.tla): Refine.cfg holds; on
+    RefineAcceptIgnoresPromise.cfg the action property fails at state 11, the step AcceptReq(2,0)."""
     code, out, _ = run(capsys, "refine", CAS, "CASRegister", *SMALL)
     assert code == 0 and "CASPaxos implements CASRegister" in out
     assert "3,554 distinct CASPaxos states, 16,713 transitions checked (11,973 map to stutters)" in out

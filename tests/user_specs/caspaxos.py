@@ -17,7 +17,7 @@ What the text states and what is checked here:
 - `BasedOnLatestCommit` (ours): what MutationsLineUp should say. Each committed ballot b wrote Mutator(b, v) for a
   value v written at a ballot c < b no older than the latest ballot committed below b: no committed write is lost.
 - `@refines(CASRegister)`: the ballots' written values and the committed ballots refine a register whose every
-  write mutates a write no older than the latest commit.
+  write mutates a write no older than the latest commit (TLC agrees: CASRegister.tla, Refine.cfg).
 
 tests/test_user_caspaxos.py asserts TLC 2.20's counts and the planted bug's verdict and length; the TLA+ text and
 the models TLC ran (with their figures) are in tests/user_specs/CASPaxos/.
