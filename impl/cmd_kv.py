@@ -25,7 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "(for a value too long for the command line or not text)")
     parser.add_argument("--raw", action="store_true", help="get: print the value's bytes only, no newline after")
     parser.add_argument("--dir", required=True, type=Path, help="the cluster's folder")
-    parser.add_argument("--timeout", type=float, default=10.0,
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="S",
                         help="seconds to read --value-file to its end, then seconds for the cluster's answer "
                              "(default 10)")
 

@@ -716,7 +716,7 @@ def read_events(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
             yield ev
 
 
-def expand_logs(events: Iterable[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], list[list[Any]]]]:
+def expand_logs(events: Iterable[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], list[list[Any] | None]]]:
     """Yield ``(event, full log)`` with each node's log rebuilt from the deltas (compacted entries: None)."""
     logs: dict[int, list[list[Any] | None]] = {}
     for ev in events:
@@ -729,4 +729,4 @@ def expand_logs(events: Iterable[dict[str, Any]]) -> Iterator[tuple[dict[str, An
             cur = logs[ev["node"]] = [None] * (idx - 1) + [[term, None]] if idx else []
         del cur[lj["from"] - 1 :]
         cur.extend(lj["entries"])
-        yield ev, list(cur)  # type: ignore[misc]
+        yield ev, list(cur)

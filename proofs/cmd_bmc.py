@@ -41,7 +41,12 @@ def run(args: argparse.Namespace) -> int:
     e = spec_entry(args.spec)
     if not e.bmc:
         encoded = ", ".join(n for n, other in entries().items() if other.bmc)
-        raise UsageError(f"bmc: no Z3 encoding of spec {e.name!r} (encoded: {encoded})")
+        # the explicit-state bound that searches the same behaviours: a dfs depth counts states, bmc's steps
+        steps, bound = ("K", "K+1") if args.depth is None else (args.depth, args.depth + 1)
+        variant = f" --variant {args.variant}" if args.variant else ""
+        raise UsageError(f"bmc: no Z3 encoding of spec {e.name!r} (encoded: {encoded}); every behaviour of up to "
+                         f"{steps} steps, searched explicitly: paxraft check {args.spec}{variant} --mode dfs "
+                         f"--depth {bound} (and the bounds)")
     if args.depth is None:
         raise UsageError("bmc needs --depth K: how many steps to unroll")
     within("--depth", args.depth, 0, MAX_DEPTH, "Z3 unrolls a copy of the state per step")

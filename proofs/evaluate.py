@@ -24,7 +24,7 @@ class Structure:
     """Finite domains per sort name and interpretations per symbol name."""
 
     domains: Mapping[str, Sequence[Hashable]]
-    symbols: Mapping[str, Any]
+    symbols: dict[str, Any]  # (proofs.cti turns a Bool parameter's table into a bool in place)
 
 
 class EvaluationError(ValueError):

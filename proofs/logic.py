@@ -166,7 +166,7 @@ def _walk(
     positive: bool | None,
     universals: list[str],
     origin: str,
-    add: object,
+    add: Callable[[str, str, str], None],
     seen_funcs: set[str],
     visited: set[tuple[int, bool | None, tuple[str, ...]]],
 ) -> None:

@@ -501,7 +501,7 @@ class Spec:
     """
 
     name: ClassVar[str] = "spec"
-    variables: ClassVar[tuple[str, ...]] = ()
+    variables: tuple[str, ...] = ()  # (not a ClassVar: an instance may add its own, Paxos's restarts)
     # Catalog fields of a variant (see spec/registry.py and `paxraft variants`):
     variant: ClassVar[str | None] = None  # its name, e.g. "ignore-votes"
     rule: ClassVar[str] = ""  # the one rule changed, one line
@@ -685,9 +685,16 @@ class Spec:
         known = [*self._invariants, *self._action_invariants]
         unknown = [n for n in names if n not in known]
         if unknown:
+            # an invariant a base class declares and this class sets to None (Model1's BasedOnLatestCommit = None):
+            # said so, where the message read as a misspelt name
+            cls = type(self)
+            dropped = [n for n in unknown if getattr(cls, n, 0) is None and any(
+                getattr(vars(k).get(n), marker, False) for k in cls.__mro__
+                for marker in ("__paxraft_invariant__", "__paxraft_action_invariant__"))]
+            why = "".join(f"; {cls.__name__} sets {n} = None, leaving out its base's invariant" for n in dropped)
             raise SpecError(f"{self.name}: --invariants names no invariant {', '.join(map(repr, unknown))}"
                             f"{hint(unknown[0], known)} (invariants: {', '.join(self._invariants) or 'none'}; "
-                            f"action invariants: {', '.join(self._action_invariants) or 'none'})")
+                            f"action invariants: {', '.join(self._action_invariants) or 'none'}){why}")
         out = self._rebound()
         out._invariants = {n: f for n, f in out._invariants.items() if n in names}
         out._action_invariants = {n: f for n, f in out._action_invariants.items() if n in names}

@@ -40,7 +40,7 @@ _MISS: Any = object()
 _CONJUNCTS: dict[tuple, list | None] = {}
 
 
-def _cached_conjuncts(fn: Callable, cls: type) -> list | None:
+def _cached_conjuncts(fn: Callable | None, cls: type) -> list | None:
     """:func:`spec.reads.conjuncts`, once per function and class (a spec class is built many times)."""
     key = (fn, cls)
     if key not in _CONJUNCTS:

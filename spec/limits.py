@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from spec.core import SpecError
 
@@ -28,7 +28,10 @@ def bounded(spec: str, flag: str, value: Any, low: int, high: int = MAX_ELEMENTS
     return value
 
 
-def enumerable(spec: str, what: str, count: int, because: str) -> int:
+Count = TypeVar("Count", bound=int | Decimal)  # a Decimal: a magnitude too large to compute (core.renamings)
+
+
+def enumerable(spec: str, what: str, count: Count, because: str) -> Count:
     """``count`` when a family of that size can be listed; otherwise a SpecError saying which flag made it big."""
     if count > MAX_ENUMERATED:
         shown = f"{count:,}" if count < 10**15 else f"{Decimal(count):.2e}"  # 2**2000 in 603 digits is no message

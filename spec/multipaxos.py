@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from spec.core import Spec, SpecError, action, invariant
 from spec.values import EXCEPT
@@ -43,7 +43,13 @@ NULL_INST = (EMPTY, NIL, 0, NIL)
 
 Inst = tuple[int, int, int, int]
 Node = tuple[int, int, int, int, int, tuple[Inst, ...]]
-LEADER, KVALUE, COMMIT_UP_TO, BAL_PREPARED, BAL_MAX_KNOWN, INSTS = range(6)
+# a Node's fields by position (Final: so that n[INSTS] is known to be the insts, n[LEADER] an int)
+LEADER: Final = 0
+KVALUE: Final = 1
+COMMIT_UP_TO: Final = 2
+BAL_PREPARED: Final = 3
+BAL_MAX_KNOWN: Final = 4
+INSTS: Final = 5
 
 
 class MultiPaxosState(NamedTuple):
@@ -437,8 +443,9 @@ class MultiPaxos(Spec):
             node[pr[r]] = (pr[x[LEADER]], pc[x[KVALUE]], x[2], x[3], x[4], tuple(inst(i) for i in x[INSTS]))
             pcs[pr[r]] = s.pc[r]
         observed = tuple((e[0], pc[e[1]]) if e[0] == REQ else (ACK, pc[e[1]], pc[e[2]]) for e in s.observed)
-        return MultiPaxosState(frozenset(msg(m) for m in s.msgs), tuple(node), tuple(pc[c] for c in s.pending),
-                               observed, tuple(pcs))
+        return MultiPaxosState(frozenset(msg(m) for m in s.msgs),
+                               tuple(node),  # type: ignore[arg-type]  # (pr permutes: every entry was set)
+                               tuple(pc[c] for c in s.pending), observed, tuple(pcs))
 
     # -- presentation -----------------------------------------------------------------
     def bounds(self) -> dict[str, Any]:

@@ -82,7 +82,7 @@ class Paxos(Spec):
     canonical_order = False  # enumerators iterate tuples and ranges, or sets of small-int tuples built alike
 
     name = "paxos"
-    variables = ("maxBal", "maxVBal", "maxVal", "msgs")
+    variables: tuple[str, ...] = ("maxBal", "maxVBal", "maxVal", "msgs")
     #: Paxos.tla's QuorumAssumption, in the form Paxos needs (Flexible Paxos): every
     #: phase-1 quorum meets every phase-2 quorum.  The ``flexible`` variant drops it.
     assume_intersection = True
@@ -179,8 +179,8 @@ class Paxos(Spec):
             )
         pairs_given = len(self.Quorum1) * len(self.Quorum2)
         enumerable("paxos", "pairs of quorums to check for intersection", pairs_given, "the quorum systems given")
-        pairs = self.Quorum1 == self.Quorum2 and itertools.combinations_with_replacement(self.Quorum1, 2)
-        pairs = pairs or itertools.product(self.Quorum1, self.Quorum2)
+        pairs = (itertools.combinations_with_replacement(self.Quorum1, 2) if self.Quorum1 == self.Quorum2
+                 else itertools.product(self.Quorum1, self.Quorum2))
         for q1, q2 in pairs:
             if not q1 & q2:
                 raise SpecError(
@@ -194,7 +194,7 @@ class Paxos(Spec):
         return all(q1 & q2 for q1 in self.Quorum1 for q2 in self.Quorum2)
 
     # -- TLA+ definitions --------------------------------------------------
-    def init_states(self) -> Iterator[PaxosState]:
+    def init_states(self) -> Iterator[PaxosState | PaxosRestartState]:
         """Init: no acceptor has promised or voted, no message has been sent."""
         n = len(self.Acceptor)
         if self.MaxRestarts:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, Self
 
 from spec.core import (
     OUTSIDE,
@@ -136,6 +136,7 @@ class ExtendedRaftState(RaftState):
     extension's model check runs this."""
 
     __slots__ = ()
+    _fields: tuple[str, ...]  # type: ignore[assignment]  # raft.tla's and then the extension's
     _index: ClassVar[dict[str, int]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -145,7 +146,7 @@ class ExtendedRaftState(RaftState):
     def __new__(cls, *values: Any) -> ExtendedRaftState:  # noqa: D102 (every value: pickling passes them so)
         return tuple.__new__(cls, values)
 
-    def but(self, **changed: Any) -> ExtendedRaftState:  # type: ignore[override]
+    def but(self, **changed: Any) -> Self:
         """This state with the named variables replaced; every other variable is UNCHANGED."""
         values = list(self)
         index = self._index
@@ -418,7 +419,7 @@ class Raft(Spec):
     canonical_order = False  # enumerators iterate tuples and ranges, or sets of small-int tuples built alike
 
     name = "raft"
-    variables = RaftState._fields
+    variables: tuple[str, ...] = RaftState._fields
     #: this class's Z3 encoding for ``paxraft bmc``, a lazy ``"module:Class"``; each variant declares its own
     #: (a variant without one has no encoding; a subclass that is no new variant keeps its parent's)
     bmc_encoding: ClassVar[str | None] = "proofs.raft.bmc_encoding:RaftBmcEncoding"
@@ -496,7 +497,7 @@ class Raft(Spec):
     _count: tuple[bool, ...] = (False,) * 5
     _count_duplicates = False
 
-    @property  # type: ignore[override]
+    @property
     def count_outside(self) -> bool:  # noqa: D102 - spec.core.Spec.count_outside
         return self._counting
 
@@ -947,7 +948,7 @@ class Raft(Spec):
             # This can lower commitIndex (an old, duplicated request); raft.tla allows it.
             lastIndex = mprevLogIndex + len(mentries)
             response = (AppendEntriesResponse, i, j, term, 1, lastIndex)
-            newLog = self.MatchedLog(lg, lastIndex)
+            newLog: Log | None = self.MatchedLog(lg, lastIndex)
             commit = self.AcceptedCommitIndex(s.commitIndex[i], mcommitIndex, lastIndex)
             return s.but(
                 allLogs=self.NextAllLogs(s),

@@ -109,7 +109,7 @@ class RaftConfig(Spec):
         if members > servers:
             raise SpecError(f"raft-config: --members {members} is more than --servers {servers}")
         self.Server = tuple(range(servers))
-        self.initial: Config = (frozenset(range(members)),) * 2  # type: ignore[assignment]
+        self.initial: Config = (frozenset(range(members)),) * 2
         self.MaxTerm, self.MaxLogLen, self.joint = max_term, max_log, joint
         super().__init__()
 

@@ -70,7 +70,7 @@ def _leader_fairness(spec: Raft) -> list[Fair]:
     return out
 
 
-def _delivery(spec: Raft, fair: type) -> list[Fair]:
+def _delivery(spec: Raft, fair: Callable[..., Fair]) -> list[Fair]:
     name = spec.server_name
     kind = "SF" if fair is SF else "WF"
     return [

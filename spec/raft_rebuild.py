@@ -91,7 +91,7 @@ class RebuildState(ExtendedRaftState):
     """raft.tla's variables, then ``rejoining``, ``rejoinTarget`` and ``rebuilds``."""
 
     __slots__ = ()
-    _fields = (*RaftState._fields, "rejoining", "rejoinTarget", "rebuilds")
+    _fields: tuple[str, ...] = (*RaftState._fields, "rejoining", "rejoinTarget", "rebuilds")
 
     rejoining = property(itemgetter(_REJOINING), doc="rejoining (a C getter, as RaftState's fields have)")
     rejoinTarget = property(itemgetter(_TARGET), doc="rejoinTarget")
@@ -190,6 +190,7 @@ class RaftRebuild(RejoinRule, Raft):
 
     name = "raft-rebuild"
     variables = RebuildState._fields
+    # (its states are RebuildStates: the methods that say so, where Raft's say RaftState, ignore[override])
     bmc_encoding: ClassVar[str | None] = None  # no Z3 encoding of the extension
 
     def __init__(self, servers: int = 3, values: int = 1, max_term: int = 2, max_log: int = 1, max_copies: int = 1,
@@ -238,11 +239,11 @@ class RaftRebuild(RejoinRule, Raft):
         return self.CaughtUpStep(s, i)
 
     # -- symmetry and presentation ------------------------------------------------------------------
-    def permute(self, s: RebuildState, perm: Mapping[str, Sequence[int]]) -> RebuildState:
+    def permute(self, s: RebuildState, perm: Mapping[str, Sequence[int]]) -> RebuildState:  # type: ignore[override]
         """raft.tla's renaming, and the two new per-server variables reordered alike."""
         return _new(RebuildState, (*super().permute(s, perm), *self.rejoin_permuted(s, perm), s.rebuilds))
 
-    def show_state(self, s: RebuildState) -> dict[str, Any]:
+    def show_state(self, s: RebuildState) -> dict[str, Any]:  # type: ignore[override]
         """raft.tla's variables, then the three of the extension."""
         out = super().show_state(s)
         out["rejoining"] = {self.server_name(i): bool(r) for i, r in enumerate(s.rejoining)}

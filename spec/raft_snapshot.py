@@ -79,7 +79,7 @@ class SnapshotState(ExtendedRaftState):
     """raft.tla's variables, then ``snapshotIndex`` (a tuple one longer than a RaftState)."""
 
     __slots__ = ()
-    _fields = (*RaftState._fields, "snapshotIndex")
+    _fields: tuple[str, ...] = (*RaftState._fields, "snapshotIndex")
 
     snapshotIndex = property(itemgetter(13), doc="snapshotIndex (a C getter, as RaftState's fields have)")
 
@@ -108,6 +108,7 @@ class RaftSnapshot(Raft):
 
     name = "raft-snapshot"
     variables = SnapshotState._fields
+    # (its states are SnapshotStates: the methods that say so, where Raft's say RaftState, ignore[override])
 
     def init_states(self) -> Iterator[SnapshotState]:
         """raft.tla's Init; no snapshots."""
@@ -192,7 +193,7 @@ class RaftSnapshot(Raft):
             return rest
         return self.Timeout(rest, i)
 
-    def Receive(self, s: SnapshotState, m: Message) -> list[tuple[str, RaftState]]:
+    def Receive(self, s: SnapshotState, m: Message) -> list[tuple[str, RaftState]]:  # type: ignore[override]
         """raft.tla's handlers, and the extension's for its two messages."""
         if m[0] not in EXTENSION_MESSAGES:
             return super().Receive(s, m)
@@ -226,12 +227,12 @@ class RaftSnapshot(Raft):
         return True
 
     # -- symmetry and presentation --------------------------------------------------------------
-    def symmetry_keys(self, s: SnapshotState) -> Mapping[str, Sequence[Any]]:
+    def symmetry_keys(self, s: SnapshotState) -> Mapping[str, Sequence[Any]]:  # type: ignore[override]
         """raft.tla's keys, with each server's snapshotIndex."""
         keys = super().symmetry_keys(s)["Server"]
         return {"Server": [(*k, n) for k, n in zip(keys, s.snapshotIndex)]}
 
-    def permute(self, s: SnapshotState, perm: Mapping[str, Sequence[int]]) -> SnapshotState:
+    def permute(self, s: SnapshotState, perm: Mapping[str, Sequence[int]]) -> SnapshotState:  # type: ignore[override]
         """raft.tla's renaming, and snapshotIndex reordered alike."""
         base = super().permute(s, perm)
         order = self._renamings[tuple(perm.get("Server", self.Server))].order
@@ -247,7 +248,7 @@ class RaftSnapshot(Raft):
                       else self.show_log(x) if f == "mdata" else x)
         return rec
 
-    def show_state(self, s: SnapshotState) -> dict[str, Any]:
+    def show_state(self, s: SnapshotState) -> dict[str, Any]:  # type: ignore[override]
         """raft.tla's variables, then snapshotIndex."""
         out = super().show_state(s)
         out["snapshotIndex"] = {self.server_name(i): n for i, n in enumerate(s.snapshotIndex)}

@@ -41,7 +41,7 @@ import operator
 import textwrap
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,7 +191,7 @@ def _scan(fn: Callable, state_pos: int, spec_cls: type, step: bool, depth: int,
     _walk(body, parents, names[state_pos], names[0], spec_cls, step, depth, where, whole)
 
 
-def _walk(body: list[ast.AST], parents: dict[int, ast.AST], state: str, this: str, spec_cls: type, step: bool,
+def _walk(body: Sequence[ast.AST], parents: dict[int, ast.AST], state: str, this: str, spec_cls: type, step: bool,
           depth: int, where: set[str], whole: set[str]) -> None:
     """:func:`_scan` on the nodes ``body`` of a function whose state argument is named ``state`` and
     whose spec argument ``this``."""
@@ -214,7 +214,7 @@ def _walk(body: list[ast.AST], parents: dict[int, ast.AST], state: str, this: st
                 raise _Unreadable
             up2 = parents.get(id(up))
             if (isinstance(up2, ast.Attribute) and up2.attr == "where" and up2.value is up
-                    and isinstance(parents.get(id(up2)), ast.Call) and parents[id(up2)].func is up2):
+                    and isinstance(call := parents.get(id(up2)), ast.Call) and call.func is up2):
                 where.add(up.attr)
             else:
                 whole.add(up.attr)
@@ -234,19 +234,19 @@ def reads_of(fn: Callable, spec_cls: type, *, step: bool) -> Reads | None:
     """What ``fn(self, s, ...)`` (a step when ``step``, else an enumerator) reads of ``s``, or
     ``None`` when its code uses the state in a way this reading does not follow (or ``fn`` is neither a
     plain function nor a method bound to a spec of ``spec_cls``: see :func:`names_state`)."""
-    fn = _function_of(fn, spec_cls)
-    if fn is None:
+    plain = _function_of(fn, spec_cls)
+    if plain is None:
         return None
     where: set[str] = set()
     whole: set[str] = set()
     try:
-        _scan(fn, 1, spec_cls, step, 0, where, whole)
+        _scan(plain, 1, spec_cls, step, 0, where, whole)
     except _Unreadable:
         return None
     return Reads(frozenset(where), frozenset(whole))
 
 
-def conjuncts(fn: Callable, spec_cls: type) -> list[tuple[Callable[[Any, Any], Any], str | None]] | None:
+def conjuncts(fn: Callable | None, spec_cls: type) -> list[tuple[Callable[[Any, Any], Any], str | None]] | None:
     """An invariant written ``return A and B and ...`` (its only statement, a docstring aside), as one
     function of ``(self, s)`` per conjunct, each with the one state variable it reads (``None`` when it
     reads several, none, or the state otherwise than through ``s.F``, as :func:`reads_of` follows it);
@@ -257,9 +257,11 @@ def conjuncts(fn: Callable, spec_cls: type) -> list[tuple[Callable[[Any, Any], A
     if not inspect.isfunction(fn) or fn.__code__.co_freevars or fn.__code__.co_name == "<lambda>":
         return None
     got = _function_node(fn)
-    if got is None or not isinstance(got[0], ast.FunctionDef):
+    if got is None:
         return None
     node, parents = got
+    if not isinstance(node, ast.FunctionDef):
+        return None
     if any(_private(n) for n in ast.walk(node)):  # self.__limit: compiled outside its class, not mangled
         return None
     try:
@@ -376,7 +378,7 @@ class _Memo:
 
     def run(self, s: Any, ms: MsgSet) -> Any:
         """Run ``fn`` recording its questions; remember the result under the answers."""
-        log: list[tuple[MsgSet, tuple, tuple]] = []
+        log: list[tuple[MsgSet, values.Question, tuple]] = []
         values.RECORD.append(log)
         try:
             result = self.fn(s)

@@ -113,7 +113,7 @@ def lazy(ref: str) -> Any:
 def register(entry: SpecEntry | type[Spec]) -> SpecEntry:
     """Make a spec known by name: an entry, or a class whose entry is derived from it."""
     if isinstance(entry, type):
-        entry = _derive(entry, registered=True)
+        entry = _derive(entry, registered=True)  # type: ignore[arg-type]  # (a class is hashable; mypy says not)
     _REGISTRY[entry.name] = entry
     return entry
 
@@ -158,7 +158,7 @@ def entry_for_class(cls: type[Spec]) -> SpecEntry:
     mine = [e for e in entries().values() if issubclass(cls, e.cls)]
     if mine:  # the nearest registered ancestor: an extension (raft-snapshot) before the spec it extends (raft)
         return min(mine, key=lambda e: cls.__mro__.index(e.cls))
-    return _derive(cls)
+    return _derive(cls)  # type: ignore[arg-type]  # (as in register)
 
 
 def spec_class(name: str, variant_name: str | None = None) -> type[Spec]:
@@ -204,10 +204,10 @@ def _derive(cls: type[Spec], registered: bool = False) -> SpecEntry:
     # One name, several classes (a variant of the spec and one of a subclass spec, both named
     # "deliver-any"): the nearest to the spec is its variant, not whichever the file defines last.
     variants: dict[str, type[Spec]] = {}
-    for v in found:
-        known = variants.get(v.variant)
+    for v in found:  # (each has a variant name: found keeps no other)
+        known = variants.get(v.variant)  # type: ignore[arg-type]
         if known is None or v.__mro__.index(cls) <= known.__mro__.index(cls):
-            variants[v.variant] = v
+            variants[v.variant] = v  # type: ignore[index]
     return SpecEntry(
         name=cls.name,
         cls=cls,
@@ -330,11 +330,11 @@ def user_module_sources(cls: type) -> list[tuple[str, str, str]]:
         # imports ('No module named user_specs') whenever such an import had come first in the process
         m for name, m in reversed(list(sys.modules.items()))
         if not name.startswith("paxraft_user_") and "." not in name
-        and str(Path(getattr(m, "__file__", None) or "/").parent) in folders
-    ]
-    out = []
+        and (file := getattr(m, "__file__", None)) is not None and str(Path(file).parent) in folders
+    ]  # (a module without a file, sys, is no neighbour: read as in "/", it was one of a file there's)
+    out: list[tuple[str, str, str]] = []
     for m in siblings + files[::-1]:
-        path = getattr(m, "__paxraft_file__", None) or m.__file__
+        path: str = getattr(m, "__paxraft_file__", None) or m.__file__  # type: ignore[assignment]  # (has a file)
         if path.endswith(".py") and (m.__name__, path) not in [(n, p) for n, p, _ in out]:
             out.append((m.__name__, path, Path(path).read_text()))
     return out

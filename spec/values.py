@@ -109,7 +109,10 @@ def setter(cls: type, *names: str) -> Callable[..., Any]:
 # -- message sets indexed by field --------------------------------------------------------------
 
 
-RECORD: list[list[tuple[Any, tuple, tuple]]] = []
+Question = frozenset[tuple[str, Any]]
+"""A ``where``'s ``{(field, value), ...}``: one object per question (see _canonical)."""
+
+RECORD: list[list[tuple[MsgSet, Question, tuple]]] = []
 """While not empty, each ``where`` appends (set, question, answer) to its last list (spec.reads)."""
 
 
@@ -130,6 +133,9 @@ class MsgSet(frozenset):
     # _shapes: the field combinations indexed; _holds: the predicates every message was found to
     # satisfy (see all()).
     __slots__ = ("_index", "_shapes", "_holds")
+    _index: Any  # dict[Question, tuple] | (MsgSet, given) | (MsgSet, added, True) | None, told apart by __class__
+    _shapes: frozenset[tuple[str, ...]]
+    _holds: tuple[Any, ...]
 
     def __new__(cls, items: Iterable[Any] = ()) -> MsgSet:
         self = frozenset.__new__(cls, items)
@@ -139,7 +145,7 @@ class MsgSet(frozenset):
     def __reduce__(self) -> tuple:  # pickle (--workers) the messages, not the indexes
         return (MsgSet, (list(self),))
 
-    def __or__(self, other: Iterable[Any]) -> MsgSet:  # type: ignore[override]
+    def __or__(self, other: Iterable[Any]) -> MsgSet:
         if other.__class__ is set or isinstance(other, (set, frozenset)):  # msgs \cup {m}, the common case first
             if other <= self:  # Send of a message already sent changes nothing: the same object
                 return self
@@ -210,7 +216,7 @@ class MsgSet(frozenset):
             RECORD[-1].append((self, key, found))
         return found
 
-    def _fill(self, index: dict, key: tuple, names: tuple[str, ...]) -> tuple:
+    def _fill(self, index: dict[Question, tuple], key: Question, names: tuple[str, ...]) -> tuple:
         """The answer to a question this set's index does not hold yet: a new combination of fields
         indexed by one scan, or an empty answer remembered (and carried to the children like any group)."""
         if names not in self._shapes:
@@ -223,7 +229,7 @@ class MsgSet(frozenset):
         index[_canonical(key)] = ()
         return ()
 
-    def _inherit(self) -> dict:
+    def _inherit(self) -> dict[Question, tuple]:
         """Indexes for every field combination the parent has: its entries plus the added messages."""
         if self._index is None or self._index[0]._index.__class__ is not dict or not self._index[0]._index:
             self._index, self._shapes = {}, frozenset()
@@ -273,10 +279,10 @@ def _predicate_key(pred: Callable[[Any], Any]) -> Any:
 _FUNCTION = type(_predicate_key)
 
 
-def _groups(msgs: Iterable[Any], names: tuple[str, ...]) -> dict[tuple, list]:
+def _groups(msgs: Iterable[Any], names: tuple[str, ...]) -> dict[Question, list]:
     """Messages grouped by ``((field, value), ...)`` for the field names ``names``
     (a message lacking one of the fields is left out)."""
-    groups: dict[tuple, list] = {}
+    groups: dict[Question, list] = {}
     shape = frozenset([names])
     for m in msgs:
         keys_of = _KEYS.get((m.__class__, shape)) or _keys_function(m.__class__, shape)
@@ -285,10 +291,10 @@ def _groups(msgs: Iterable[Any], names: tuple[str, ...]) -> dict[tuple, list]:
     return groups
 
 
-_KEYS: dict[tuple[type, frozenset], Callable[[Any], tuple]] = {}
+_KEYS: dict[tuple[type, frozenset], Callable[[Any], tuple[Question, ...]]] = {}
 
 
-def _keys_function(cls: type, shapes: frozenset) -> Callable[[Any], tuple]:
+def _keys_function(cls: type, shapes: frozenset) -> Callable[[Any], tuple[Question, ...]]:
     """The function giving a message of class ``cls`` its ``((field, value), ...)`` key for each
     combination of field names in ``shapes`` that the class has. For a NamedTuple class it is
     generated once per class and set of combinations, reading the fields by position: one call
@@ -300,20 +306,20 @@ def _keys_function(cls: type, shapes: frozenset) -> Callable[[Any], tuple]:
             for names in sorted(shapes)
             if set(names) <= set(fields)
         ]
-        fn: Callable[[Any], tuple] = eval(f"lambda m: ({''.join(k + ', ' for k in keys)})")
+        raw: Callable[[Any], tuple] = eval(f"lambda m: ({''.join(k + ', ' for k in keys)})")
     else:
 
-        def fn(m: Any) -> tuple:
+        def raw(m: Any) -> tuple:
             out = []
             for names in sorted(shapes):
                 if all(hasattr(m, f) for f in names):
                     out.append(tuple([(f, getattr(m, f)) for f in names]))
             return tuple(out)
 
-    raw, seen = fn, {}
+    seen: dict[Any, tuple[Question, ...]] = {}
     get = seen.get
 
-    def fn(m: Any) -> tuple:  # noqa: F811 - the keys above, remembered by message
+    def fn(m: Any) -> tuple[Question, ...]:  # the keys above, remembered by message
         keys = get(m)
         if keys is None:
             if len(seen) >= MESSAGES:
@@ -332,10 +338,10 @@ def _keys_function(cls: type, shapes: frozenset) -> Callable[[Any], tuple]:
 MESSAGES = 1 << 16
 """Messages whose keys are remembered per class and field combinations (then the table starts over)."""
 
-_CANONICAL: dict[tuple, tuple] = {}
+_CANONICAL: dict[Question, Question] = {}
 
 
-def _canonical(key: tuple) -> tuple:
+def _canonical(key: Question) -> Question:
     """One object per ``((field, value), ...)`` key: the indexes and the where-memo's questions hold the
     same objects, so a lookup finds its entry by identity instead of comparing nested tuples."""
     if len(_CANONICAL) >= MESSAGES:

@@ -1,5 +1,6 @@
 """The README is the front door and docs/ holds the rest: every link resolves, every page is reachable,
-docs/cli.md lists every command's flags, and no page shows a command with a flag it does not take."""
+docs/cli.md lists every command's flags, no page shows a command (or a benchmark) with a flag it does not take, and
+the figures a command's comment quotes are what it prints."""
 
 from __future__ import annotations
 
@@ -243,3 +244,35 @@ def test_the_readme_counts_the_catalog_as_it_is() -> None:
 
     said = re.search(r"\((\d+) entries today\)", (ROOT / "README.md").read_text(encoding="utf-8"))
     assert said is not None and int(said[1]) == len(catalog())
+
+
+#: a benchmark script as a page runs it: its arguments up to the end of the code span or a comment
+BENCH_RUN = re.compile(r"benchmarks/(\w+\.py)((?: [^`|#;&)\]]*)?)")
+
+
+def unknown_benchmark_flags(pages: list[Path], root: Path) -> list[str]:
+    """``page:line: benchmarks/X.py --flag`` for each script a page names that does not exist, or flag it gives one
+    that the script's source never declares (each script declares its flags as string literals)."""
+    bad = []
+    for page in pages:
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+            for m in BENCH_RUN.finditer(line):
+                script = root / "benchmarks" / m[1]
+                source = script.read_text(encoding="utf-8") if script.exists() else None
+                bad += [f"{page.relative_to(root)}:{number}: benchmarks/{m[1]} {flag}"
+                        for flag in (["(no such script)"] if source is None else FLAG.findall(m[2]))
+                        if source is None or f'"{flag}"' not in source]
+    return bad
+
+
+def test_every_benchmark_a_page_runs_exists_and_takes_its_flags() -> None:
+    assert unknown_benchmark_flags(doc_pages(ROOT), ROOT) == []
+
+
+def test_a_missing_benchmark_and_a_flag_it_lacks_are_caught(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "a_bench.py").write_text('ap.add_argument("--repeat")\n')
+    (tmp_path / "README.md").write_text("`benchmarks/a_bench.py --repeat 3 --quick` and `benchmarks/gone.py`\n")
+    assert unknown_benchmark_flags(doc_pages(tmp_path), tmp_path) == [
+        "README.md:1: benchmarks/a_bench.py --quick", "README.md:1: benchmarks/gone.py (no such script)"]

@@ -312,6 +312,19 @@ def test_lanes_one_column_per_process(capsys: pytest.CaptureFixture[str]) -> Non
     assert "-> 2b(a1, 1, v2)" in capsys.readouterr().out
 
 
+def test_lanes_write_the_trace_out_as_the_plain_check_does(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
+    """--lanes --out on a violation was refused ("--out goes with a violation ...") though --reach X --lanes --out
+    wrote its trace: --lanes changes how the one trace is printed, not which."""
+    argv = ["check", "paxos", "--variant", "ignore-votes", "--acceptors", "1", "--quiet"]
+    assert main([*argv, "--lanes", "--out", str(tmp_path / "lanes")]) == 1
+    assert main([*argv, "--out", str(tmp_path / "plain")]) == 1
+    capsys.readouterr()
+    lanes, plain = (json.loads((tmp_path / d / "trace.itf.json").read_text()) for d in ("lanes", "plain"))
+    assert lanes["states"] == plain["states"] and len(lanes["states"]) == 9
+    assert main([*argv, "--counterexamples", "2", "--out", str(tmp_path / "two")]) == 2
+    assert "not with --reach all/--counterexamples/--fewest-switches" in capsys.readouterr().err
+
+
 # -- the same options on a user's file, through the command line -----------------------------------
 def test_reading_options_on_a_user_file_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
     spec = f"{USER_FILE}:TwoCounters"

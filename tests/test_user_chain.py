@@ -176,6 +176,24 @@ def test_a_module_of_the_folder_imported_under_a_package_name_is_not_shipped() -
     assert "lossy_log" in names and not [n for n in names if "." in n]
 
 
+def test_a_user_file_in_the_root_folder_ships_without_the_modules_that_have_no_file(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A spec file in ``/`` (a container's working directory): a module without a file (sys, _sha512) was taken
+    for a neighbour of the file, its folder read as ``/``, and reading its missing ``__file__`` raised
+    AttributeError, for --ray and --checkpoint alike (found by mypy: ``m.__file__`` may be None)."""
+    import types
+
+    from spec.core import Spec
+
+    module = types.ModuleType("paxraft_user_in_root")
+    module.__paxraft_file__ = "/paxraft_user_in_root.py"  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    cls = type("InRoot", (Spec,), {"__module__": module.__name__})
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: f"source of {self}")  # no file written in /
+    assert user_module_sources(cls) == [(module.__name__, "/paxraft_user_in_root.py",
+                                         "source of /paxraft_user_in_root.py")]
+
+
 MISTAKES = '''
 import sys
 sys.path.insert(0, {folder!r})

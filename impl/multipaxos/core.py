@@ -68,6 +68,7 @@ class MultiPaxosNode(NodeBase):
     """One Multi-Paxos replica (acceptor, learner, and proposer when leader). Deterministic."""
 
     rules: Rules  # set by NodeBase._init_base
+    log: Votes
     POSITION = "slot"
 
     def __init__(self, node_id: int, nodes: Iterable[int], config: Config = DEFAULT_CONFIG, *,

@@ -107,7 +107,7 @@ class PromiseOmitsVotes(Rules):
 
 
 #: every planted bug by key
-BUGS: dict[str, type[Rules]] = {c.key: c for c in (SkipPhase1, CommitMinority, StaleLocalRead,  # type: ignore[misc]
+BUGS: dict[str, type[Rules]] = {c.key: c for c in (SkipPhase1, CommitMinority, StaleLocalRead,
                                                   GapFillIgnoresVotes, ForgetVotesOnRestart, PromiseOmitsVotes)}
 
 

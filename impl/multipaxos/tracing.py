@@ -60,7 +60,7 @@ def event_line(node: MultiPaxosNode, action: str, params: dict[str, Any], recv: 
     return _dumps(ev)
 
 
-_json_str = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]  # the C one
+_json_str = json.encoder.encode_basestring_ascii  # the C one
 
 
 def proposal_line(node: MultiPaxosNode, slot: int, ballot: int, data: bytes) -> str:

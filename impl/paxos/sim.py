@@ -67,6 +67,7 @@ def simulate(
     def owner(ballot: int) -> int:
         return prop_ids[ballot % proposers]
 
+    action: str | None  # an acceptor's step, or a proposer's (None: it only observed the message)
     for _ in range(max_steps):
         can_start = [p for p in prop_ids if started[p] < rounds]
         if not flight and not can_start:

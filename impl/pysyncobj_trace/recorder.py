@@ -256,10 +256,10 @@ class TracedSyncObj(SyncObj):
         super().__init__(self_addr, partners, conf=conf, consumers=consumers)
         rec = self._px
         rec.obj = self
-        transport = self._SyncObj__transport  # type: ignore[attr-defined]
+        transport = self._SyncObj__transport
         rec.send = transport.send
         transport.send = rec.on_send
-        journal = self._SyncObj__raftLog  # type: ignore[attr-defined]
+        journal = self._SyncObj__raftLog
         add, set_commit = journal.add, journal.setRaftCommitIndex
 
         def traced_add(command: bytes, idx: int, term: int) -> None:
@@ -294,22 +294,22 @@ class TracedSyncObj(SyncObj):
     def _SyncObj__onMessageReceived(self, node: Any, message: Any) -> None:  # noqa: N802
         rec = self._px
         if rec.obj is None or not isinstance(message, dict) or message.get("type") not in RAFT_TYPES:
-            return SyncObj._SyncObj__onMessageReceived(self, node, message)  # type: ignore[attr-defined]
+            return SyncObj._SyncObj__onMessageReceived(self, node, message)
         rec.begin_receive(rec.ids[node.id], message)
-        SyncObj._SyncObj__onMessageReceived(self, node, message)  # type: ignore[attr-defined]
+        SyncObj._SyncObj__onMessageReceived(self, node, message)
         rec.end_receive()
         return None
 
     def _SyncObj__setCurrentTerm(self, term: int, votedForNodeId: Any) -> None:  # noqa: N802, N803
-        SyncObj._SyncObj__setCurrentTerm(self, term, votedForNodeId)  # type: ignore[attr-defined]
+        SyncObj._SyncObj__setCurrentTerm(self, term, votedForNodeId)
         rec = self._px
         if rec.obj is not None and rec.ctx == "tick" and votedForNodeId == self.selfNode.id:
             rec.election()
 
     def _SyncObj__setState(self, newState: int) -> None:  # noqa: N802, N803
         rec = self._px
-        old = self._SyncObj__raftState  # type: ignore[attr-defined]
-        SyncObj._SyncObj__setState(self, newState)  # type: ignore[attr-defined]
+        old = self._SyncObj__raftState
+        SyncObj._SyncObj__setState(self, newState)
         if rec.obj is not None and rec.ctx == "tick" and old == _RAFT_STATE.LEADER and newState != old:
             rec.emit("CheckQuorum")  # leaderFallbackTimeout: no quorum heard from, same term
 
@@ -323,6 +323,6 @@ class TracedSyncObj(SyncObj):
             rec.recv_done = True
         rec.becoming = True
         try:
-            SyncObj._SyncObj__onBecomeLeader(self)  # type: ignore[attr-defined]
+            SyncObj._SyncObj__onBecomeLeader(self)
         finally:
             rec.becoming = False

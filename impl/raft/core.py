@@ -72,7 +72,7 @@ class Snapshot(NamedTuple):
     """A state-machine snapshot covering the log up to ``index`` (whose entry had ``term``), with the
     configuration as of that index (a configuration entry's bytes; empty: the initial configuration)."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # (the field shadows tuple.index, unused here)
     term: int
     data: bytes
     config: bytes = b""
@@ -144,6 +144,7 @@ class RaftNode(NodeBase):
     """One Raft server. Deterministic: the same calls give the same outputs."""
 
     rules: Rules  # set by NodeBase._init_base
+    log: RaftLog
 
     def __init__(self, node_id: int, nodes: Iterable[int], config: Config = Config(), *,
                  rand: Callable[[int, int], int], hard_state: HardState | None = None,
@@ -805,7 +806,7 @@ class RaftNode(NodeBase):
             return ()
         was = self._held_for  # (asked at each write's round and acknowledgement: computed when its inputs change)
         if was[0] is self._completers and was[1] is self.voters and was[2] == self.transferee:
-            return was[3]  # type: ignore[no-any-return]
+            return was[3]
         first = self.sync_peers()
         held = () if first is None else tuple(j for j in self.voters if j not in first and j != self.transferee)
         self._held_for = (self._completers, self.voters, self.transferee, held)

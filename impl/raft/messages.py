@@ -59,7 +59,7 @@ class Message(NamedTuple):
     src: int
     dst: int
     term: int
-    index: int = 0  # lastLogIndex | prevLogIndex | matchIndex | snapshot index
+    index: int = 0  # type: ignore[assignment]  # (shadows tuple.index) lastLogIndex | prevLogIndex | matchIndex | snapshot index
     log_term: int = 0  # lastLogTerm | prevLogTerm | snapshot term
     commit: int = 0  # AppendEntries: the leader's commitIndex
     flags: int = 0
@@ -267,7 +267,7 @@ def frame_tag(payload: bytes, key: bytes) -> bytes:
     """The 32-byte authentication tag of a payload."""
     h = _keyed(key).copy()
     h.update(payload)
-    return h.digest()  # type: ignore[no-any-return]
+    return h.digest()
 
 
 def encode_frame(payload: bytes, secret: bytes) -> bytes:

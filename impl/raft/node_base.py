@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from impl.raft.reads import ReadRounds
+
+if TYPE_CHECKING:
+    from impl.multipaxos.votes import Votes
+    from impl.raft.log import RaftLog
 
 
 def check_compaction(index: int, applied: int, offset: int) -> None:
@@ -18,6 +22,11 @@ def check_compaction(index: int, applied: int, offset: int) -> None:
 class NodeBase:
     """A core's identity among the nodes, its configuration, randomness, rules and value naming, its Lamport
     clock and message sequence (``boot`` tells its incarnations apart), and its ReadIndex rounds."""
+
+    # set by each core (what compact reads and writes)
+    applied: int
+    log: RaftLog | Votes
+    snapshot: Any
 
     def _init_base(self, node_id: int, nodes: Iterable[int], config: Any, rand: Callable[[int, int], int],
                    rules: Any, describe: Callable[[bytes], str], boot: int, clock: int) -> None:
@@ -40,6 +49,10 @@ class NodeBase:
 
     POSITION = "index"
     """What the trace calls a log position (raft.tla's index; MultiPaxos.tla's slot)."""
+
+    def _emit(self, action: str, params: dict[str, Any]) -> None:
+        """Close one protocol step (each core's own: trace event, clock, messages)."""
+        raise NotImplementedError
 
     def _snapshot_at(self, index: int, data: bytes) -> Any:
         """The core's Snapshot of the state machine's ``data`` at ``index``, recorded as its new log start."""

@@ -263,7 +263,7 @@ class SingleServerNoErrata(Rules):
 
 
 #: every planted bug by key
-BUGS: dict[str, type[Rules]] = {c.key: c for c in (VolatileVote, CommitOldTerm, TruncateOnMatch,  # type: ignore[misc]
+BUGS: dict[str, type[Rules]] = {c.key: c for c in (VolatileVote, CommitOldTerm, TruncateOnMatch,
                                                   VoteWithoutLogCheck, CountStaleVotes, CommitNoMin, AcceptStaleTerm,
                                                   SkipFsync, LeaderCountsUnsynced, StaleReads, InstallMovesCommitBack,
                                                   InstallSkipsCommit, InstallStaleTerm, TransferToLagging,

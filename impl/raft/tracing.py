@@ -18,7 +18,7 @@ from impl.raft.messages import Message, message_line, message_record
 if TYPE_CHECKING:
     from impl.raft.core import RaftNode
 
-_json_str: Callable[[str], str] = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]  # the C one
+_json_str: Callable[[str], str] = json.encoder.encode_basestring_ascii  # the C one
 ROLE_NAMES = ("Follower", "Candidate", "Leader")
 LEADER, CANDIDATE = 2, 1
 _ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is exactly an int (not a bool)

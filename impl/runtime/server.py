@@ -27,7 +27,7 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from impl.kv.machine import CMD_HEADER, GET, Result, decode_command, describe_command
 from impl.kv.protocol import (
@@ -91,6 +91,9 @@ from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLI
 from impl.runtime.waker import Waker
 from impl.storage.wal import SYNC_FAILED, WAL, WALError
 from impl.trace import SEGMENT_BYTES, TraceFileError, TraceWriter, cut_trace, last_clock, set_aside, trace_size
+
+if TYPE_CHECKING:
+    from _typeshed import FileDescriptorLike
 
 log = logging.getLogger("paxraft.node")
 WAL_PREALLOC = 1 << 20  # zero bytes kept ahead of the log's records (impl/storage/wal.py; "wal_prealloc": 0 = append)
@@ -235,8 +238,8 @@ class SyncPipeline(InlineSync):
         self.wal.synced()
         try:
             done()
-        except OSError as exc:
-            self.server.fail_stop(exc)
+        except OSError as err:
+            self.server.fail_stop(err)
         self.server.kick()  # what the completion made ready (commits, late messages) goes out in a round
 
     def close(self) -> None:
@@ -586,7 +589,7 @@ class NodeServer:
         it runs; this process only)."""
         real = os.fdatasync
 
-        def fdatasync(fd: int) -> None:
+        def fdatasync(fd: FileDescriptorLike) -> None:
             if fd == self.wal._fd and self._crash_due("eio"):
                 raise OSError(errno.EIO, "Input/output error (the crash_at fault hook)")
             real(fd)

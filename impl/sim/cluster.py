@@ -200,7 +200,7 @@ class SimCluster:
         disk = self.disks[i] = self._new_disk(i)
         if floor:
             peers = [j for j in self.ids if j != i and j not in self.damaged]  # every peer whose storage reads
-            terms = [self.disks[j].hard_state.term if self.disks[j].hard_state else 1 for j in peers]
+            terms = [hs.term if (hs := self.disks[j].hard_state) else 1 for j in peers]
             disk.hard_state = rebuilt_hard_state(i, len(self.ids), terms)
             self.rebuilt[i] = peers
         if gate:

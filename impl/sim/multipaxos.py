@@ -48,7 +48,8 @@ class MultiPaxosSimCluster(SimCluster):
             rep.applied_log.clear()
 
     def _record(self, node: int, slot: int, entry: Entry) -> None:
-        n = self.node(node)
+        # (Replica and SimCluster.node name Raft's core; this cluster's node_class is Multi-Paxos's, duck-typed)
+        n: MultiPaxosNode = self.node(node)  # type: ignore[assignment]
         if n.role == LEADER and entry.term == n.ballot:  # chosen by this leader's ballot
             self.chosen_in.setdefault(slot, entry.term)
         seen = self.chosen.setdefault(slot, entry.data)
@@ -63,7 +64,7 @@ class MultiPaxosSimCluster(SimCluster):
             rep = self.replicas[i]
             if rep is None:
                 continue
-            n: MultiPaxosNode = rep.node
+            n: MultiPaxosNode = rep.node  # type: ignore[assignment]  # (as in _record)
             if n.role != LEADER:
                 continue
             log = n.log

@@ -309,8 +309,9 @@ class WAL:
             # (direct: what the disk holds goes to a new file, so that no page of the old one, in the cache and
             # never written, is read or written around again; adopted: a snapshot.bin the log did not record yet
             # is recorded, else entries appended after it, past the log's old end, made a log no load could read)
-            why = ("format 1 log read intact" if self.format == 1 else "read as the disk holds it after a failed "
-                   "fdatasync" if direct else f"snapshot.bin at index {self._snap_rec[0]} adopted (not yet recorded)")
+            why = ("format 1 log read intact" if self.format == 1
+                   else "read as the disk holds it after a failed fdatasync" if direct  # (adopted: _scan set _snap_rec)
+                   else f"snapshot.bin at index {self._snap_rec[0]} adopted (not yet recorded)")  # type: ignore[index]
             log.warning("%s: %s; rewriting it", self.path, why)
             self._rewrite()
             (self.dir / SYNC_FAILED).unlink(missing_ok=True)

@@ -208,7 +208,7 @@ class MultiPaxosMapping(Mapping):
             first = [StepPattern("InstallSnapshot", (r, snap))] if snap else []
             return [[*first, StepPattern("HandlePrepareRepliesFrom", (r, q)), *own]]
         if a == "TakeNewRequest":
-            return [[StepPattern("TakeNewRequestCmd", (r, self.cmd(p.get("v"), p.get("slot"))))]]
+            return [[StepPattern("TakeNewRequestCmd", (r, self.cmd(p.get("v"), p.get("slot"))))]]  # type: ignore[arg-type]
         if a == "HandleAccept":
             if p.get("case") == "reject":
                 return [[]]

@@ -142,7 +142,7 @@ class PaxosMapping(Mapping):
 
     def event_view(self, event: Event) -> dict[str, Any]:
         """The acceptor's reported variables and the messages it sent, shown as Paxos.tla records."""
-        view = {k: event.state[k] for k in ("maxBal", "maxVBal", "maxVal") if k in event.state}
+        view: dict[str, Any] = {k: event.state[k] for k in ("maxBal", "maxVBal", "maxVal") if k in event.state}
         view["sent"] = [self.show_message(m) for m in self._sent(event)]
         return view
 

@@ -64,7 +64,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelcheck.audit.mapping import Explanation, Mapping, StepPattern
-from modelcheck.audit.raft_spec import RaftImpl, config_members, config_value
+from modelcheck.audit.raft_spec import ImplState, RaftImpl, config_members, config_value
 from modelcheck.audit.shared_log import SharedLog
 from modelcheck.audit.tracefile import Event, IdCounts, MessageId, TraceError, TraceStream
 from spec.core import Label
@@ -130,7 +130,7 @@ class Prepared:
     term: int
     role: int
     vote: int
-    log: Log
+    log: SharedLog  # (a SharedLog: a tuple of entries to the spec, shared with the other logs)
     commit: int
     match: tuple[tuple[int, int], ...] | None  # leader: (peer index, matchIndex); None: not observed
     responded: frozenset[int] | int | None  # candidate: votesResponded, as a set or a count; None: not observed
@@ -138,7 +138,7 @@ class Prepared:
     recv: Message | None
     recv_id: MessageId | None
     consumes: bool
-    old_log: Log
+    old_log: SharedLog
     kept: int  # entries of the old log kept before the event's new ones (the delta's from - 1)
     snap: int  # snapshotIndex after the event
     sent: Sequence[tuple[MessageId, Message, bool]]  # (id, spec message, still in flight after the event's steps)
@@ -237,7 +237,7 @@ class RaftMapping(Mapping):
         self.values: dict[str, int] = {}
         self.value_names: list[str] = []
         self.empty = SharedLog.empty()  # every log of this audit, the spec's and the trace's, grows from it
-        self.logs: dict[int, Log] = {}  # node -> its whole log (compacted prefix included)
+        self.logs: dict[int, SharedLog] = {}  # node -> its whole log (compacted prefix included)
         self.snaps: dict[int, int] = {}  # node -> snapshotIndex
         self.booted: set[int] = set()  # nodes whose first event has been seen
         self.in_flight: dict[MessageId, list[Any]] = {}  # id -> [spec message, copies not yet accounted for]
@@ -245,7 +245,7 @@ class RaftMapping(Mapping):
         #: (node, matchIndex items, None, nextIndex items) -> (matchIndex decoded, its highest value, nextIndex's)
         self.entries_decoded = 0  # log entries decoded one by one (a batch seen lately is not: see _entries)
         self._batches: dict[tuple[int, str | None], tuple[list, Log]] = {}  # (see _entries)
-        self._leader_memo: dict[tuple, tuple[tuple[tuple[int, int], ...], int, int]] = {}
+        self._leader_memo: dict[tuple, tuple[tuple[tuple[int, int], ...] | None, int, int]] = {}
         #: the first event after a header that is no boot (docs/trace-format.md), refused when decoded
         self.misplaced: tuple[str, int] = ("", 0)  # (file, line)
 
@@ -389,7 +389,7 @@ class RaftMapping(Mapping):
     def _entry_at(xlog: Log, n: int) -> str:
         return f"entry {n} of term {xlog[n - 1][0]}" if 0 < n <= len(xlog) else f"{len(xlog)} entries"
 
-    def _whole_log(self, event: Event, i: int, lj: dict[str, Any], frm: int, new: Log) -> tuple[Log, int]:
+    def _whole_log(self, event: Event, i: int, lj: dict[str, Any], frm: int, new: Log) -> tuple[SharedLog, int]:
         """The node's whole log and snapshotIndex after the event (its log delta applied)."""
         old = self.logs.get(i, self.empty)
         snap = self.snaps.get(i, 0)
@@ -500,7 +500,7 @@ class RaftMapping(Mapping):
         if pre or post:
             p.network = (*pre, *post)
         cores = self._core(event, p)  # (new lists: no network step around them is the common case)
-        p.steps = [pre + core + post for core in cores] if pre or post else cores
+        p.steps = [pre + core + post for core in cores] if pre or post else cores  # type: ignore[assignment]
         self.booted.add(i)
         event.cache = p
         return p
@@ -531,7 +531,7 @@ class RaftMapping(Mapping):
             out[j] = x
         return out
 
-    def _leader_fields(self, event: Event, i: int, log: Log) -> tuple[tuple[int, int], ...] | None:
+    def _leader_fields(self, event: Event, i: int, log: Log | SharedLog) -> tuple[tuple[int, int], ...] | None:
         """matchIndex (compared) after checking it and nextIndex (not compared) for values no leader can hold.
 
         A leader reports the same two maps in event after event while its log grows: the maps are
@@ -636,9 +636,9 @@ class RaftMapping(Mapping):
         if a == "AppendEntries":
             if not p.sent:
                 raise TraceError(f"{w}: AppendEntries sends no AppendEntriesRequest")
-            m = p.sent[0][1]
-            b = m[4] + 1
-            return [[StepPattern("AppendEntriesRange", (i, self._peer(event, m[2]), b, b + len(m[6]), m[8]))]]
+            req = p.sent[0][1]
+            b = req[4] + 1
+            return [[StepPattern("AppendEntriesRange", (i, self._peer(event, req[2]), b, b + len(req[6]), req[8]))]]
         m = p.recv
         if a == "DropMessage":
             return [[StepPattern("DropMessage", (m,))]] if m is not None else [[]]
@@ -679,7 +679,7 @@ class RaftMapping(Mapping):
         """The event's spec steps (see the module's table)."""
         return self.prepare(event).steps
 
-    def agrees(self, event: Event, state: RaftState) -> bool:
+    def agrees(self, event: Event, state: ImplState) -> bool:
         """The node's raft.tla variables equal the event's, and its sent messages are in the bag."""
         p = self.prepare(event)
         i = p.i
@@ -712,6 +712,7 @@ class RaftMapping(Mapping):
         and a follower's ``accept`` or ``reject`` made that branch's reply (success and the match, or failure)."""
         p = self.prepare(event)
         sent = [m for _, m, _ in p.sent]
+        m: Message | None  # each sent, then the one received
         for m in set(sent):
             if Count(after.messages, m) - Count(before.messages, m) - (_net(p, m) if p.network else 0) < sent.count(m):
                 return False
@@ -732,7 +733,7 @@ class RaftMapping(Mapping):
                     return False
         return True
 
-    def _show_log(self, xlog: Log) -> list[list[Any]]:
+    def _show_log(self, xlog: Log | SharedLog) -> list[list[Any]]:
         return [[t, self.value_name(v)] for t, v in xlog]
 
     def show_message(self, m: Message) -> dict[str, Any]:
@@ -744,7 +745,7 @@ class RaftMapping(Mapping):
             rec["mentries"] = self._show_log(m[6])
         return rec
 
-    def node_view(self, event: Event, state: RaftState) -> dict[str, Any]:
+    def node_view(self, event: Event, state: ImplState) -> dict[str, Any]:
         """The node's raft.tla variables in ``state``, spelled as the trace spells them."""
         p = self.prepare(event)
         i = p.i

@@ -47,7 +47,7 @@ class RaftOnlineAudit:
         self.fate = ReportedFate()
         self.mapping = RaftMapping(nodes, self.fate, members)
         self.auditor = OnlineAuditor(self.mapping)
-        self.header = {"format": FORMAT, "version": VERSION, "spec": "raft", "nodes": sorted(nodes)}
+        self.header: dict[str, Any] = {"format": FORMAT, "version": VERSION, "spec": "raft", "nodes": sorted(nodes)}
         if members is not None:
             self.header["members"] = sorted(members)
         self._headers: dict[Any, dict[str, Any]] = {}

@@ -120,7 +120,7 @@ def _lowest_start(s: RaftState, i: int, j: int) -> int:
     return min(s.matchIndex[i][j] + 1, s.nextIndex[i][j])
 
 
-def _ranges(self: RaftImpl, s: RaftState) -> Iterator[tuple[int, int, int, int, int]]:
+def _ranges(self: RaftImpl, s: ImplState) -> Iterator[tuple[int, int, int, int, int]]:
     for i in self.Server:
         if s.state[i] != LEADER:
             continue
@@ -183,6 +183,7 @@ class RaftImpl(RejoinRule, RaftSnapshot):
 
     name = "raft"
     variables = ImplState._fields
+    # (its states are ImplStates: the methods that say so, where Raft's say RaftState, ignore[override])
 
     def __init__(self, servers: int = 3, abbreviate: bool = False, values: int | None = None,
                  members: Sequence[int] | None = None, **kw: Any) -> None:
@@ -205,7 +206,7 @@ class RaftImpl(RejoinRule, RaftSnapshot):
 
     # -- leader: send any range of the log ----------------------------------------------------
     @action(params=_ranges)
-    def AppendEntriesRange(self, s: RaftState, i: int, j: int, b: int, e: int, c: int) -> RaftState | None:
+    def AppendEntriesRange(self, s: ImplState, i: int, j: int, b: int, e: int, c: int) -> ImplState | None:
         """Leader i sends j the entries [b, e) of its log (e = b: none, a heartbeat) and the commit index c."""
         if i == j or s.state[i] != LEADER:
             return None
@@ -284,11 +285,11 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         for s in super().init_states():
             yield _new(ImplState, (*s, self._zeros, (NO_TARGET,) * self._n))
 
-    def permute(self, s: ImplState, perm: Mapping[str, Sequence[int]]) -> ImplState:
+    def permute(self, s: ImplState, perm: Mapping[str, Sequence[int]]) -> ImplState:  # type: ignore[override]
         """raft_snapshot's renaming, and the two rejoin variables reordered alike."""
         return _new(ImplState, (*super().permute(s, perm), *self.rejoin_permuted(s, perm)))
 
-    def show_state(self, s: ImplState) -> dict[str, Any]:
+    def show_state(self, s: ImplState) -> dict[str, Any]:  # type: ignore[override]
         """raft_snapshot's variables, and the rejoin gate's while some server rejoins."""
         out = super().show_state(s)
         if any(s.rejoining):

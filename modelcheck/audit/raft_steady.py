@@ -55,7 +55,7 @@ class SteadyLeader:
         """Boot, and node 1 elected in term 2 by itself and node 2."""
         for n in (1, 2, 3):
             yield self._event(n, "Init", self._state(1, "Follower", None, 1, [], 0))
-        cand = {"votesResponded": [], "votesGranted": []}
+        cand: dict[str, list[int]] = {"votesResponded": [], "votesGranted": []}
         yield self._event(1, "Timeout", self._state(2, "Candidate", None, 1, [], 0, **cand))
         for j in (1, 2):
             req = self._msg(1, j, "RequestVoteRequest", mlastLogTerm=0, mlastLogIndex=0)

@@ -202,7 +202,7 @@ def audit_events(
     first of those."""
     streamed = isinstance(events, TraceStream)
     if streamed:
-        events.survey()  # type: ignore[union-attr]  (no-op when a pass has: this one marks sent_as)
+        events.survey()  # type: ignore[union-attr]  # (no-op when a pass has: this one marks sent_as)
     total = len(events)
     see, unknown = mapping.vocabulary_check()
     started = time.perf_counter()
@@ -318,7 +318,7 @@ class OnlineAuditor:
             t = act.step(s, *pat.params)
             if t is not None and mapping.agrees(event, t) and (
                     not (event.sent or event.recv or mapping.sends_always) or mapping.sends(event, s, t)):
-                return self._advance(event, [t], [Label(pat.name, pat.params)])
+                return self._advance(event, [t], [Label(pat.name, pat.params)])  # type: ignore[func-returns-value]
         found: list[tuple[State, list[Label]]] = []  # (a state that agrees, the steps that reached it)
         for expl in expls:
             for s in self.candidates:
@@ -338,7 +338,7 @@ class OnlineAuditor:
             return self.failure
         # each state once (hashing the states only when there are several), with the first labels found
         nxt = [found[0][0]] if len(found) == 1 else list(dict.fromkeys(t for t, _ in found))
-        return self._advance(event, nxt, found[0][1])
+        return self._advance(event, nxt, found[0][1])  # type: ignore[func-returns-value]  # (None: no failure)
 
     def _advance(self, event: Event, nxt: list[State], labels: list[Label]) -> None:
         """The spec states after ``event`` (distinct) become the candidates; ``labels``: one explanation's steps."""

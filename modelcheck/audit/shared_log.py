@@ -90,6 +90,7 @@ class SharedLog:
     """An immutable sequence of log entries: a prefix of a shared buffer (see the module's docstring)."""
 
     __slots__ = ("_buf", "_n", "_hash")
+    _hash: int | None  # computed on the first hash()
 
     def __init__(self, buf: _Buffer, n: int) -> None:
         self._buf, self._n, self._hash = buf, n, None

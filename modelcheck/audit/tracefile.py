@@ -468,7 +468,7 @@ class _Causality:
                 if r:
                     self.flying[mid] = [r, e.file, e.line, e.sent]
 
-    def _unsent(self, e: Event, mid: MessageId) -> None:
+    def _unsent(self, e: Event, mid: MessageId) -> NoReturn:
         """The error of a receipt of a message not sent before it."""
         src = mid[0] if mid else None
         if src not in self.traced:
@@ -480,7 +480,7 @@ class _Causality:
         if later is not None:
             raise TraceError(f"{e.where}: receives message {list(mid)} before it is sent ({later.where}, clock "
                              f"{later.clock} >= {e.clock}): the clocks are not consistent with happens-before")
-        end = self.end_clock(src)  # type: ignore[arg-type]
+        end = self.end_clock(src)
         raise TraceError(
             f"{e.where}: receives message {list(mid)} that node {src}'s trace never sends"
             + (f" (it ends at clock {end}, before this receipt's {e.clock}: a file read while its node was still "

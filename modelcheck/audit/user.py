@@ -19,7 +19,7 @@ import inspect
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Mapping as AbstractMapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from modelcheck.audit.mapping import (
     ANY,
@@ -164,7 +164,7 @@ class TraceMapping(Mapping):
     ``paxraft audit --spec FILE:Class`` finds the mapping of ``Class`` in ``FILE`` (or the modules it imports).
     """
 
-    spec_class: ClassVar[type[Spec]]
+    spec_class: type[Spec]  # (no ClassVar: __init__ may take a variant's)
     sends_always = True  # ``check`` is asked of every step, whatever the event sent
     enumerated_only = True  # a step's parameters must be ones its enumerator offers, as in TLA+'s \\E
     stutter_reason = "as a stutter (no spec step), the state is not what the line says"

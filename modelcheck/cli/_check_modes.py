@@ -272,7 +272,8 @@ def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
     if args.out and res is not None:  # the first property violated
         from modelcheck.output.artifacts import write_trace_artifacts
 
-        trace, loop = res.lasso.prefix + res.lasso.loop, len(res.lasso.prefix) - 1  # the loop leaves and returns there
+        # (res.lasso is not None: res was chosen so) the loop leaves and returns there
+        trace, loop = res.lasso.prefix + res.lasso.loop, len(res.lasso.prefix) - 1  # type: ignore[union-attr]
         what = f"{res.property} ({res.text})"
         found = {"property": res.property, "fairness": "none" if args.no_fairness else "declared"}
         for path in write_trace_artifacts(spec, trace, Path(args.out), what, "liveness", loop, found):

@@ -50,9 +50,10 @@ def run(args: argparse.Namespace, spec: Spec) -> int:
     if args.workers != 1 or args.mode != "bfs" or args.liveness is not None:
         raise SpecError("--reach/--counterexamples/--fewest-switches/--lanes run breadth-first in one process: "
                         "drop --workers, --mode and --liveness")
-    if args.out and (not args.reach or args.reach.strip() == "all"):
+    several = args.counterexamples is not None or args.fewest_switches or (args.reach or "").strip() == "all"
+    if args.out and several:  # (--lanes only draws the one trace --out writes: a violation's, or a --reach target's)
         raise SpecError("--out goes with a violation, a liveness lasso or one --reach target, not with "
-                        "--reach all/--counterexamples/--fewest-switches/--lanes")
+                        "--reach all/--counterexamples/--fewest-switches")
     if args.counterexamples is not None and args.counterexamples < 1:
         raise SpecError(f"--counterexamples must be at least 1, got {args.counterexamples}")
     if args.reach and (args.counterexamples is not None or args.fewest_switches):

@@ -98,7 +98,7 @@ def run_witnesses(args: argparse.Namespace, rows: list[Result]) -> bool:
         rows.append(res)
         ok &= res.verdict == REACHED
         reached = res.verdict == REACHED
-        verdict = f"reached in {count(res.trace_length, 'step')}" if reached else "NOT REACHED (vacuity?)"
+        verdict = f"reached in {count(res.trace_length, 'step')}" if reached else "NOT REACHED (vacuity?)"  # type: ignore[arg-type]
         shown = " ".join(f"{k}={v}" for k, v in spec.bounds().items())
         print(f"{e.name:<8} {name:<30} {shown:<50} {res.distinct_states:>10,} {res.seconds:>8.2f}  {verdict}",
               flush=True)

@@ -80,9 +80,9 @@ def run(args: argparse.Namespace) -> int:
             said = [f"invariants {', '.join(invariants)}"] if invariants else []
             said += [f"action invariants {', '.join(of_steps)}"] if of_steps else []
             print(f"    checks: {'; '.join(said)}")
-        said = _at_defaults(e.cls)
-        if said:
-            print(f"    {said}")
+        at_defaults = _at_defaults(e.cls)
+        if at_defaults:
+            print(f"    {at_defaults}")
         refined = list(refinements_of(e.cls))  # what `refine` takes: a user learnt it only from refine's error
         if refined and not variant:
             named = f"{args.source.rpartition(':')[0] or args.source}:{handle}" if by_file else e.name

@@ -141,7 +141,7 @@ def _breaks_a_refinement(entry: Entry, spec: Spec) -> bool:
 def _refinement_outcome(entry: Entry, spec: Spec, started: float) -> Outcome:
     """An entry that breaks a refinement: what ``paxraft refine SPEC ABSTRACT`` finds (steps only, no invariant),
     its length the failing step's number."""
-    res = check_refinement(spec, *refinement(spec, entry.breaks))
+    res = check_refinement(spec, *refinement(spec, entry.breaks))  # type: ignore[arg-type]  # (it breaks one)
     result = Result(spec, verdict=OK if res.holds else VIOLATION, violated=None if res.holds else entry.breaks,
                     trace=res.trace, distinct_states=res.distinct_states, complete=True)  # fmt: skip
     return Outcome(entry, result, time.perf_counter() - started, res.reason)
@@ -221,7 +221,7 @@ def print_table(rows: list[Entry], long: bool, source: str | None = None) -> Non
     # a user's file's entries are found only through --spec FILE (or FILE:Class), so the command to re-run them names
     # it too (for FILE:Class it said 'paxraft variants --check', which checks the registered specs' catalog instead)
     file = source.rpartition(":")[0] if source and is_user_ref(source) else source
-    user = bool(file) and file.endswith(".py")
+    user = bool(file and file.endswith(".py"))
     again = f"--spec {source} --check" if user else "--check"
     print(f"\n{len(rows)} {many}. 'paxraft variants {again} [NAME...]' re-runs them;")
     # a user's file: its spec is named by file and class, which the table's spec name is not

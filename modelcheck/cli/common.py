@@ -159,7 +159,7 @@ class StrictParser(argparse.ArgumentParser):
         kwargs["allow_abbrev"] = False
         super().__init__(*args, **kwargs)
 
-    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:
         parsed, extra = self.parse_known_args(args, namespace)
         if extra:
             self.error(unrecognized(self, extra))
@@ -173,7 +173,8 @@ def unrecognized(parser: argparse.ArgumentParser, extra: list[str], args: argpar
     flags = [f for f in parser._option_string_actions if f.startswith("--")]
     own = getattr(parser, "paxraft_own_bounds", None)  # a spec is named: not another spec's bound flags
     if own is not None:
-        group = next((g for g in parser._action_groups if g.title.startswith(BOUNDS_TITLE)), None)
+        # (every group paxraft's parsers have is titled)
+        group = next((g for g in parser._action_groups if g.title.startswith(BOUNDS_TITLE)), None)  # type: ignore[union-attr]
         others = {f for a in (group._group_actions if group else ()) for f in a.option_strings} - own
         flags = [f for f in flags if f not in others]
     hints = (flag_hint(a.split("=")[0], flags) for a in extra if a.startswith("--"))
@@ -307,14 +308,17 @@ def resolve(args: argparse.Namespace) -> tuple[SpecEntry, type[Spec]]:
 
 
 def _not_its_variant(e: SpecEntry, name: str, where: str) -> SpecError:
-    """A variant ``e``'s spec does not have, naming the spec below it that has one of that name: a spec offers its
-    own variants only (registry.varied_spec), and ran a spec's below it under the name of the one above."""
-    below = [v for v in user_classes(load_user_module(where)) if issubclass(v, e.cls) and v.variant == name] if (
-        where.endswith(".py")) else []
+    """A variant ``e``'s spec does not have, naming the spec of the file that has one of that name: a spec offers its
+    own variants only (registry.varied_spec), and ran a spec's below it under the name of the one above; one above
+    it (Model1 extends CASPaxos, whose variant it is) or beside it was only "its variants: none"."""
+    found = [v for v in user_classes(load_user_module(where)) if v.variant == name] if where.endswith(".py") else []
+    below = [v for v in found if issubclass(v, e.cls)]  # the nearest first: a variant below, then any of the file
     err = no_variant(e.name, name, e.variants)
-    if below:
-        spec = varied_spec(below[0])
-        err = SpecError(f"{err}; {name!r} is a variant of {spec.__name__}, which extends {e.cls.__name__}: "
+    if below or found:
+        spec = varied_spec((below or found)[0])
+        how = (f"which extends {e.cls.__name__}" if issubclass(spec, e.cls)
+               else f"which {e.cls.__name__} extends" if issubclass(e.cls, spec) else "another spec of the file")
+        err = SpecError(f"{err}; {name!r} is a variant of {spec.__name__}, {how}: "
                         f"--variant {name} goes with {where}:{spec.__name__}")
     return err
 

@@ -86,7 +86,7 @@ def _quiet_pipe() -> None:
         return
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, sys.stdout.fileno())  # type: ignore[union-attr]  # (its reader went away: it exists)
     except (OSError, ValueError):  # stdout is not a real file: nothing to redirect
         pass
 

@@ -112,7 +112,7 @@ class Column:
             self.chunks.append((values - lo).astype(np.int32))
         else:  # a range too wide for int32 (or no offsets): the values themselves
             self.chunks.append(values)
-        self.kinds.append(self.chunks[-1].dtype)
+        self.kinds.append(self.chunks[-1].dtype)  # type: ignore[union-attr]  # (an array: appended just now)
         self.bounds.append((lo, hi))
         self.starts.append(self.n)
         self.n += len(values)

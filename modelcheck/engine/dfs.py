@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import resource
 import time
+from typing import Literal
 
 from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine.gcpause import gc_paused
@@ -77,7 +78,7 @@ def _dfs(
     for init in initial_states(spec):
         generated += 1
         deepest = max(deepest, 1)
-        bad = first_bad(init)
+        bad: str | Literal[False] | None = first_bad(init)  # (False: a step's check passed)
         if bad:
             return finish(VIOLATION, bad, [Step(None, init)])
         if constraint is not None and not constraint(init):

@@ -95,16 +95,16 @@ def summary(result: Result, lanes: bool = False) -> str:
     lines = [f"Model: {spec.describe()}{'  (symmetry)' if result.symmetry else ''}"]
     if result.verdict == VIOLATION:
         lines.append(
-            f"Error: {what_is_violated(spec, result.violated)} is violated; "
-            f"{'shortest ' if result.mode in ('bfs', 'parallel') else ''}counterexample: "
-            f"{count(result.trace_length, 'step')}"
+            f"Error: {what_is_violated(spec, result.violated)} is violated; "  # type: ignore[arg-type]
+            f"{'shortest ' if result.mode in ('bfs', 'parallel') else ''}counterexample: "  # (a violation has both)
+            f"{count(result.trace_length, 'step')}"  # type: ignore[arg-type]
         )
     elif result.mode == "reach":
         from modelcheck.engine.reach import reach_text
 
         lines.append(reach_text(result))
     elif result.verdict == DEADLOCK:
-        lines.append(f"Error: deadlock reached after {count(result.trace_length, 'step')}")
+        lines.append(f"Error: deadlock reached after {count(result.trace_length, 'step')}")  # type: ignore[arg-type]
     elif not result.complete and result.mode == "simulate":  # random walks never cover a model: no limit hit
         lines.append("No error found in these random walks (a simulation explores part of the model)")
     elif not result.complete and result.extra.get("cut_by_bound") and not result.extra.get("state_limit"):

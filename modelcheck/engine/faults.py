@@ -885,7 +885,8 @@ def preflight(
 
         if init:
             finite_parameters(spec, init[0])
-        fingerprint, by_fp = plain_or_apart(spec), {}
+        fingerprint = plain_or_apart(spec)
+        by_fp: dict[int, State] = {}
         for s in init:
             if s not in seen:
                 _own_fingerprint(spec, fingerprint, by_fp, s, "init_states()")
@@ -897,7 +898,8 @@ def preflight(
 
         hooks = hook_checker(spec, invariants)
         gens, own_form, group = _renaming_plan(spec) if symmetry else ([], False, None)
-        initial, renamed_inits = set(init), {}
+        initial = set(init)
+        renamed_inits: dict[State, tuple[dict, State]] = {}
         untimed = every or bool(gens)  # the symmetry checks' states, whatever the machine's speed: see below
         stopped, generated, level = False, len(queue), [1] * len(queue)
         while i < len(queue) and (i < limit or every) and (untimed or time.process_time() < deadline):
@@ -989,7 +991,8 @@ def verify_symmetry(spec: Spec, invariants: bool = True) -> None:
     _check_renamings(spec, init, kinds)
     gens, own_form, group = _renaming_plan(spec)
     if gens:
-        initial, renamed_inits = set(init), {}
+        initial = set(init)
+        renamed_inits: dict[State, tuple[dict, State]] = {}
         queue, i = list(dict.fromkeys(init)), 0
         seen = set(queue)
         while i < len(queue) and i < PREFLIGHT_STATES:  # never by time: a refusal must not hang on the speed
@@ -1129,8 +1132,8 @@ def _from_spec_frame(spec: Spec, frame: FrameType, exc: BaseException) -> SpecCo
     for name, inv in spec.invariants.items():
         if _function_of(code, inv):
             return raised(spec, f"invariant {name}", exc, state)
-    for name, inv in spec.action_invariants.items():
-        if _function_of(code, inv):
+    for name, action_inv in spec.action_invariants.items():
+        if _function_of(code, action_inv):
             return raised(spec, f"action invariant {name}", exc, state)
     return raised(spec, code.co_name, exc, state, has_state=bool(args))
 

@@ -70,10 +70,10 @@ def check_hooks(spec: Spec, state: State, constraint: Callable[[State], bool], k
                         "rest be counted", state)
         for p in enabled[len(taken):]:
             _outside(spec, act, p, built[p], constraint, violated, "is counted (Counted)", state)
-        for p, got in zip(called, answers, strict=True):
-            if got is OUTSIDE:
+        for p, answer in zip(called, answers, strict=True):
+            if answer is OUTSIDE:
                 _outside(spec, act, p, built[p], constraint, violated, "answers OUTSIDE", state)
-            elif got != built[p]:
+            elif answer != built[p]:
                 step = show_label(spec, act.name, p)
                 raise _fail(spec, f"{step} gives another successor when count_outside is true", state)
         if act.name in kept:

@@ -39,7 +39,8 @@ def _cell(spec: Spec, step: Step, ev: MscEvent) -> list[str]:
 
 def format_lanes(spec: Spec, trace: Sequence[Step], width: int = 30, violated: str | None = None) -> str:
     """The trace in columns, one per process; the initial state is named, later rows are steps."""
-    events = [spec.msc_event(trace[i - 1].state, trace[i].label, trace[i].state) for i in range(1, len(trace))]
+    events = [spec.msc_event(trace[i - 1].state, trace[i].label, trace[i].state)  # type: ignore[arg-type]
+              for i in range(1, len(trace))]  # (a step after the first has a label)
     lanes = lane_order(spec, events)
     col = {n: i for i, n in enumerate(lanes)}
     sep = " | "

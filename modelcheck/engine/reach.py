@@ -137,7 +137,7 @@ def reach_text(result: Result) -> str:
     """The verdict line of a reach search."""
     name = result.extra["reach"]
     if result.verdict == REACHED:
-        return f"Reached {name}: shortest behaviour, {count(result.trace_length, 'step')}"
+        return f"Reached {name}: shortest behaviour, {count(result.trace_length, 'step')}"  # type: ignore[arg-type]
     if not result.complete:
         return f"{name} not reached in the first {result.distinct_states:,} states (stopped at the state limit)"
     return f"No state satisfies {name} within the bounds ({result.distinct_states:,} distinct states, all explored)"

@@ -87,7 +87,7 @@ def check_refinement(
     if workers > 1:
         from modelcheck.engine.coordinator import search  # the workers' engine, only when asked for
 
-        sized = {} if chunk is None else {"chunk": chunk}
+        sized: dict[str, Any] = {} if chunk is None else {"chunk": chunk}
         result = search(concrete, workers=workers, check_invariants=False, max_states=max_states,
                         progress=progress, steps=steps.fresh, **sized)
         moves, failed, seen = steps.gather(result.extra.pop("step_reports"))
@@ -265,7 +265,7 @@ def summary(res: RefinementResult) -> str:
         lines.append(f"Every step maps to a step of {a.name} or to a stutter: {c.name} implements {a.name}.")
     else:
         k = res.failing_step  # the listing below numbers states from 1, so step k leads to state k + 1
-        lines.append(f"Error: refinement fails at state {k + 1} (step {k}): {res.reason}")
+        lines.append(f"Error: refinement fails at state {k + 1} (step {k}): {res.reason}")  # type: ignore[operator]
         lines.append("")
         assert res.trace is not None
         lines.append(format_trace(c, res.trace))

@@ -348,7 +348,7 @@ class Partition:
         # a step check that counts (refinement) counts again from the chunk's start, up to the stop
         replay = self.step_bad if hasattr(self.step_bad, "rollback") else None
         if replay is not None:
-            replay.rollback()  # type: ignore[attr-defined]
+            replay.rollback()
         done = False
         for states, gids in self.chunk_states:  # re-expanded up to the stop: cheaper than recording every step
             for s, gid in zip(states, gids.tolist()):
@@ -398,7 +398,7 @@ class Partition:
         name = f"worker-{self.w}"
         cols = {f"rec_{i}": c.array() for i, c in enumerate(self.records.columns())}
         runs = {f"run_{i}": np.asarray(r) for i, r in enumerate(self.seen.runs)}
-        np.savez(d / f"{name}-store.npz", **cols, **runs)
+        np.savez(d / f"{name}-store.npz", **cols, **runs)  # type: ignore[arg-type]  # (no key is allow_pickle)
         frontiers = (self.frontier.all_segments(), self.next.all_segments())
         counters = (self.total, self.generated, self.fired, self.new, self.level_new, self.expanded, self.cpu)
         (d / f"{name}-frontier.z").write_bytes(zlib.compress(pickle.dumps((frontiers, counters), protocol=5), 1))
@@ -420,7 +420,7 @@ class Partition:
             self.next.append(states, gids)
         self.total, self.generated, self.fired, self.new, self.level_new, self.expanded, self.cpu = counters
         self.seen.spill()
-        return self.total  # type: ignore[no-any-return]
+        return self.total
 
 
 def least_key_each(fps: np.ndarray, keys: np.ndarray) -> np.ndarray:

@@ -107,7 +107,8 @@ class ShortestDag:
     def paths(self, target: int) -> Iterator[tuple[list[int], list[int]]]:
         """Every path from an initial node to ``target``, the plain search's first (first parents first):
         depth first back from ``target`` with a stack (a recursion per step failed on long ones)."""
-        back, into, tried = [target], [], [0]  # into[i]: the action into back[i] from back[i + 1]
+        into: list[int] = []  # into[i]: the action into back[i] from back[i + 1]
+        back, tried = [target], [0]
         while tried:
             j = back[-1]
             if not self.preds[j] or tried[-1] == len(self.preds[j]):
@@ -212,7 +213,8 @@ def actor(spec: Spec, prev: State, label: Label, nxt: State) -> str:
 
 def switches(spec: Spec, trace: list[Step]) -> int:
     """How often the acting process changes along ``trace``."""
-    who = [actor(spec, trace[i - 1].state, trace[i].label, trace[i].state) for i in range(1, len(trace))]
+    who = [actor(spec, trace[i - 1].state, trace[i].label, trace[i].state)  # type: ignore[arg-type]  # (a label)
+           for i in range(1, len(trace))]
     return sum(a != b for a, b in zip(who, who[1:]))
 
 

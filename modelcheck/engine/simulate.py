@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import resource
 import time
+from typing import Literal
 
 from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine.gcpause import gc_paused
@@ -68,7 +69,7 @@ def simulate(
                 generated += 1
                 seen.add(fingerprint(state))
                 trace = [Step(None, state)]
-                bad = first_bad(state)
+                bad: str | Literal[False] | None = first_bad(state)  # (False: a step's check passed)
                 while not bad and len(trace) < depth:
                     if constraint is not None and not constraint(state):
                         break

@@ -16,6 +16,7 @@ exactly as ``paxraft check`` prints a counterexample::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import Phase
@@ -50,7 +51,7 @@ class InvariantViolation(AssertionError):  # noqa: N818 - reads as what happened
 
 def spec_machine(spec: Spec | Model) -> type[RuleBasedStateMachine]:
     """A ``RuleBasedStateMachine`` subclass exploring ``spec`` (or a model's spec) by random enabled steps."""
-    if isinstance(spec, Model):
+    if isinstance(spec, Model):  # (the rules below read spec as a Spec: mypy forgets this narrowing there)
         spec = spec.build()
     inits: list[State] = initial_states(spec)
     if not inits:
@@ -78,15 +79,15 @@ def spec_machine(spec: Spec | Model) -> type[RuleBasedStateMachine]:
                 return
             if hooks is not None:
                 hooks(state)
-            enabled = list(spec.successors(state))
+            enabled = list(spec.successors(state))  # type: ignore[union-attr]
             if not enabled:
                 return
             ai, params, nxt = enabled[data.draw(st.integers(0, len(enabled) - 1), label="enabled action")]
-            self.trace.append(Step(Label(spec.actions[ai].name, params), nxt))
+            self.trace.append(Step(Label(spec.actions[ai].name, params), nxt))  # type: ignore[union-attr]
             # a state's invariants first (TLC's order; the @invariant methods below report those), then the step's
-            bad = step_bad(state, nxt, ai) if step_bad is not None and spec.violated(nxt) is None else None
+            bad = step_bad(state, nxt, ai) if step_bad is not None and spec.violated(nxt) is None else None  # type: ignore[union-attr]
             if bad:
-                raise InvariantViolation(spec, bad, self.trace)
+                raise InvariantViolation(spec, bad, self.trace)  # type: ignore[arg-type]
 
         @classmethod
         def _to_test_case(cls) -> type:
@@ -109,11 +110,11 @@ def spec_machine(spec: Spec | Model) -> type[RuleBasedStateMachine]:
     return SpecMachine
 
 
-def _invariant_method(spec: Spec, name: str, predicate: object) -> object:
+def _invariant_method(spec: Spec, name: str, predicate: Callable[[State], Any]) -> object:
     @invariant()
-    def check(self: RuleBasedStateMachine) -> None:
+    def check(self: Any) -> None:  # (self: spec_machine's SpecMachine)
         # True or False only, as check judges it: a None (a forgotten return) was reported as a violation
-        if self.trace and not strict(spec, "invariant", name, predicate(self.trace[-1].state)):  # type: ignore[operator]
+        if self.trace and not strict(spec, "invariant", name, predicate(self.trace[-1].state)):
             raise InvariantViolation(spec, name, self.trace)
 
     check.__name__ = f"inv_{name}"

@@ -15,7 +15,7 @@ import pickle
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
 from typing import Any
 
@@ -89,7 +89,7 @@ def _serve(make: Callable[[int, int], Partition], w: int, n: int, queues: dict[s
             conn.send(getattr(part, method)(*args))
         except (Exception, SystemExit, KeyboardInterrupt) as exc:  # report to the coordinator instead of leaving it
             # waiting (sys.exit() or KeyboardInterrupt in the spec's code ended the worker: 'internal error: EOFError')
-            exc.paxraft_fault = locate(exc)  # type: ignore[attr-defined]  # located here: tracebacks do not cross pipes
+            exc.paxraft_fault = locate(exc)  # type: ignore[union-attr]  # located here: tracebacks do not cross pipes
             conn.send(exc)
 
 
@@ -126,8 +126,8 @@ class LocalProcesses:
         replies: dict[int, Any] = {}
         waiting = {c: w for w, c in enumerate(self.conns)}
         while waiting:  # a worker that failed leaves the others blocked on its queues: do not wait for them
-            for c in wait(list(waiting)):
-                out = c.recv()  # type: ignore[union-attr]
+            for c in wait(list(waiting)):  # type: ignore[assignment]  # (of self.conns: Connections)
+                out = c.recv()
                 if isinstance(out, BaseException):
                     self.close(force=True)
                     raise out
@@ -211,7 +211,7 @@ def ray_init(address: str | None) -> Any:
     if not ray.is_initialized():
         address = address or os.environ.get("RAY_ADDRESS") or None
         kwargs: dict[str, Any] = {"address": address} if address else {"include_dashboard": False}
-        ray.init(logging_level="ERROR", log_to_driver=False, **kwargs)
+        ray.init(logging_level="ERROR", log_to_driver=False, **kwargs)  # type: ignore[arg-type]  # (a name: ray takes it)
     return ray
 
 
@@ -221,7 +221,7 @@ class RayActors:
     name = "ray"
 
     def __init__(self, make: Callable[[int, int], Partition], n: int, address: str | None,
-                 modules: tuple[tuple[str, str, str], ...] = ()) -> None:
+                 modules: Sequence[tuple[str, str, str]] = ()) -> None:
         ray = ray_init(address)
         from ray import cloudpickle  # pickles the partial by reference: the modules go beside it
         self.ray, self.n = ray, n

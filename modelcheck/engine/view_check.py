@@ -38,7 +38,7 @@ def check_view_merges(spec: Spec, g: StateGraph, preds: Mapping[str, Callable[[S
         j = index.get(fp(t))
         if j is None:  # outside the constraint: not a node of the graph
             return
-        w = g.states[j]
+        w = g.states[j]  # type: ignore[index]  # (a graph built with its states)
         if t == w:
             return
         for name, pred in preds.items():

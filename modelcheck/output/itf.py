@@ -114,7 +114,7 @@ def from_itf(value: Any, records: dict[frozenset[str], type], where: str = "") -
             return Fraction(num, den)
         if cls is None:
             raise ItfError(f"{where}: no record type with fields {', '.join(sorted(fields))}")
-        return cls(**{k: from_itf(value[k], records, f"{where}.{k}") for k in cls._fields})
+        return cls(**{k: from_itf(value[k], records, f"{where}.{k}") for k in cls._fields})  # type: ignore[attr-defined]
     raise ItfError(f"{where}: unexpected JSON value {quote(json.dumps(value))}")
 
 

@@ -81,7 +81,8 @@ def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop
     """The message-sequence chart of ``trace`` in DOT, laid out here (Graphviz's ``nop2`` layout draws it as
     given): the step column, a lane per node, a row per step, and each message's arrow straight or bent around
     the steps it would cross (:mod:`modelcheck.output.msc_layout`)."""
-    events = [spec.msc_event(trace[i - 1].state, trace[i].label, trace[i].state) for i in range(1, len(trace))]
+    events = [spec.msc_event(trace[i - 1].state, trace[i].label, trace[i].state)  # type: ignore[arg-type]
+              for i in range(1, len(trace))]  # (a step after the first has a label)
     nodes = lane_order(spec, events) or list(spec.msc_nodes())[:1]  # the lanes' columns, as the explorer's
     col = {n: i for i, n in enumerate(nodes)}
     rows = len(events)
@@ -89,7 +90,7 @@ def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop
     heard = {(m, sr) for m, sr, _ in arrows}
     texts, shaded = [], []
     for r, ev in enumerate(events, 1):
-        text = f"{r + 1}. {spec.show_label(trace[r].label)}"
+        text = f"{r + 1}. {spec.show_label(trace[r].label)}"  # type: ignore[arg-type]
         unheard = [m for m in ev.sent if (m, r) not in heard]
         if unheard:  # sent but not received within the trace: named beside the step, no arrow
             text += "\nsends " + ", ".join(unheard)

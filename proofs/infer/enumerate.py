@@ -96,11 +96,11 @@ def _closing(
 
 def _images(clause: tuple[int, ...], renamed: list[list[int | None]]) -> list[tuple[int, ...]]:
     """The clause under every symmetry, each as a sorted tuple of literal indices."""
-    out = []
+    out: list[tuple[int, ...]] = []
     for ren in renamed:
         img = [ren[i] for i in clause]
         if None not in img:
-            out.append(tuple(sorted(img)))  # type: ignore[arg-type]
+            out.append(tuple(sorted(img)))  # type: ignore[arg-type]  # (None is not in it)
     return out
 
 
@@ -122,7 +122,7 @@ def exists_clauses(
                 continue  # U holds alone: a universal clause says it
             tried += len(exists)
             good = [e for e in range(len(exists)) if fails & efalse[e] == 0]
-            weaker_elsewhere = set()
+            weaker_elsewhere: set[int] = set()
             for i in range(len(clause)):
                 for e in found.get(clause[:i] + clause[i + 1 :], []):
                     weaker_elsewhere.update(g for g in good if elits[g] <= elits[e])

@@ -87,7 +87,7 @@ def footprints(system: System) -> dict[str, Footprint]:
     post = {sig.symbol(r, system.post).name(): r for r in base}
 
     def frame(e: z3.ExprRef) -> bool:
-        body = e.body()  # type: ignore[attr-defined]
+        body = e.body()
         if not z3.is_eq(body):
             return False
         lhs, rhs = body.children()
@@ -112,7 +112,7 @@ def footprints(system: System) -> dict[str, Footprint]:
             seen.add(e.get_id())
             if z3.is_quantifier(e):
                 if not frame(e):
-                    stack.append(e.body())  # type: ignore[attr-defined]
+                    stack.append(e.body())
                 continue
             if z3.is_app(e):
                 name = e.decl().name()

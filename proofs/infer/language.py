@@ -28,7 +28,7 @@ class Signature:
     relations: Mapping[str, tuple[str, ...]]  # name -> argument sort names
     state_relations: frozenset[str]  # the relations a step may change (the others are rigid)
     #: ``(name, state) -> Z3 function``: a state relation of the given state, or a rigid one
-    symbol: Callable[[str, object], Callable[..., z3.BoolRef]]
+    symbol: Callable[[str, object], z3.FuncDeclRef]
     #: relations defined as a conjunction of literals over the others (also in ``relations``)
     derived: Mapping[str, Definition] = field(default_factory=dict)
 
@@ -117,7 +117,8 @@ class Clause:
         in EPR: no Node -> Node Skolem function).
         """
         env = {name: z3.Const(name, sig.sorts[sort]) for name, sort in self.vars}
-        plain, existential = [], []
+        plain: list[Literal] = []
+        existential: list[Literal] = []
         for lit in self.lits:
             d = sig.derived.get(lit.atom.rel)
             (existential if d is not None and d.exists and lit.positive else plain).append(lit)

@@ -76,7 +76,7 @@ def tabulate(
         for lit in d.lits:
             val = _eval(out, lit.atom, names, dims, 0, len(states))
             acc &= val if lit.positive else ~val
-        tables[rel] = acc.any(axis=tuple(range(1 + len(d.params), acc.ndim))) if d.exists else acc
+        tables[rel] = acc.any(axis=tuple(range(1 + len(d.params), acc.ndim))) if d.exists else acc  # type: ignore[assignment]
     return out
 
 
@@ -171,4 +171,4 @@ def _eval_exists(samples: Samples, ex: Exists, uvars: list[str], dims: list[int]
         val = val if lit.positive else ~val
         acc = val if acc is None else acc & val
     assert acc is not None
-    return acc.any(axis=-1)
+    return acc.any(axis=-1)  # type: ignore[return-value]  # (an axis given: an array)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import z3
 
@@ -141,7 +142,7 @@ def select(
     safe: dict[str, set[int]] = {}  # safety property proved -> the conjuncts that proof used
 
     for _step in range(max_steps):
-        broken = None
+        broken: tuple[str, Any, Any] | None = None  # (kind, the property or (conjunct, transition), model)
         for name, goal in system.safety.items():
             if name in safe:  # an addition keeps a proof; a removal it used dropped it below
                 continue

@@ -49,7 +49,7 @@ def _certificate(directory: str, title: str, enc: MultiPaxosEncoding, conjuncts:
     from spec.registry import spec_class
 
     variant = None if enc.variant == BASE else enc.variant
-    report = conformance(spec_class("multipaxos", variant)(**CONFORMANCE_BOUNDS), enc)
+    report = conformance(spec_class("multipaxos", variant)(**CONFORMANCE_BOUNDS), enc)  # type: ignore[arg-type]
     name = "multipaxos" + (f"[{variant}]" if variant else "")
     record = certificate.conformance_record(name, CONFORMANCE_BOUNDS, report)
     path = certificate.write(directory, "multipaxos", title, conjuncts, outcomes, record)

@@ -11,7 +11,7 @@ of at least MajorityNum replicas, numbered in a fixed order.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any
 
 from proofs.evaluate import Structure
@@ -46,7 +46,7 @@ class MultiPaxosInstance:
             frozenset(c) for k in range(spec.MajorityNum, len(reps) + 1) for c in itertools.combinations(reps, k)
         ]
         self.quorum_index = {q: i for i, q in enumerate(self.quorums)}
-        self.domains: dict[str, list[Hashable]] = {
+        self.domains: dict[str, list[int]] = {
             "Acc": list(reps),
             "Bal": [0, *spec.Ballots],
             "Val": [NIL, *spec.Commands],

@@ -67,7 +67,7 @@ def _persists(args: argparse.Namespace) -> tuple[str, ...] | None:
     from spec.registry import spec_class
 
     if args.variant in RESTART_VARIANTS:
-        return tuple(spec_class("paxos", args.variant).persists)
+        return tuple(spec_class("paxos", args.variant).persists)  # type: ignore[attr-defined]  # (a Paxos class)
     return tuple(Paxos.persists) if getattr(args, "restarts", False) else None
 
 
@@ -90,7 +90,7 @@ def _paxos_certificate(
         record = {"checked": False, "why": "no explicit spec has only phase-2 quorums meeting (the axiom is too weak)"}
     else:
         cls = spec_class("paxos", args.variant) if args.variant else Paxos
-        report = conformance(cls(**bounds), enc, sample_every=5)
+        report = conformance(cls(**bounds), enc, sample_every=5)  # type: ignore[arg-type]  # (a Paxos)
         record = certificate.conformance_record("paxos" + (f"[{args.variant}]" if args.variant else ""), bounds, report)
     kept = [c for c in conjuncts if c not in args.drop]
     path = certificate.write(args.certificate, "paxos", title, kept, outcomes, record)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import z3
 
@@ -113,7 +114,7 @@ class State:
     rel: dict[str, z3.FuncDeclRef] = field(default_factory=dict)
 
     #: name -> argument sorts (attribute names of Vocabulary), in the order of the spec's variables.
-    SIGNATURE = {
+    SIGNATURE: ClassVar[dict[str, tuple[str, ...]]] = {
         "maxBal": ("Acc", "Bal"),
         "left": ("Acc", "Bal"),
         "maxVBal": ("Acc", "Bal"),

@@ -133,7 +133,7 @@ class PaxosInstance:
         def fun(rel: z3.FuncDeclRef, rng: dict[int, z3.ExprRef]) -> tuple[int, ...]:
             return tuple(next((i for i, e in rng.items() if holds(rel, A[a], e)), -1) for a in A)
 
-        msgs = {(M1A, b) for b in B if holds(st.msg1a, B[b])}
+        msgs: set[tuple[int, ...]] = {(M1A, b) for b in B if holds(st.msg1a, B[b])}
         msgs |= {
             (M1B, a, b, x, v) for a, b, x, v in itertools.product(A, B, B, V) if holds(st.msg1b, A[a], B[b], B[x], V[v])
         }

@@ -368,7 +368,7 @@ class RaftBmcEncoding:
         if kind == RequestVoteRequest:
             vf = s["vf", i]
             grant = z3.And(mterm == ct, self.vote_log_ok(s, i, m[4], m[5]), z3.Or(vf == NIL, vf == j))
-            w = {("vf", i): z3.If(grant, j, vf)}
+            w: dict[Key, Expr] = {("vf", i): z3.If(grant, j, vf)}
             w |= self.send(RequestVoteResponse, i, j, ct, self.count(grant)) | self.consume(m)
             out.append(Instance(Label("HandleRequestVoteRequest", params), z3.And(has, mterm <= ct), w))
         elif kind == RequestVoteResponse:

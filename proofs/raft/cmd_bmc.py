@@ -16,14 +16,14 @@ def run_raft(args: argparse.Namespace) -> int:
     """Unroll depth 0..K of a Raft model; 1 with the shortest trace on a violation, 0 without, 2 if Z3 gave up."""
     e, cls = resolve(args)
     try:
-        encoding_class(cls)
+        encoding_class(cls)  # type: ignore[arg-type]  # (the raft entries' command: a Raft class)
     except KeyError:
         raise UsageError(
             f"bmc: no Z3 encoding of raft variant {cls.variant!r}; encoded: {', '.join(encoded())}"
         ) from None
     spec = cls(**bounds_from_args(e, args))
     try:
-        res = bmc_raft(spec, args.depth, timeout_ms=int(args.timeout * 1000))
+        res = bmc_raft(spec, args.depth, timeout_ms=int(args.timeout * 1000))  # type: ignore[arg-type]
     except (EncodingError, ReplayError) as exc:
         print(f"paxraft bmc: the Z3 encoding disagrees with spec/raft.py: {exc}", file=sys.stderr)
         return 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from modelcheck.cli.common import UsageError
 from proofs.cmd_prove import listed
@@ -74,7 +75,7 @@ def _encoding(model: str, invariant: str | None = None) -> RaftEncoding:
 
 
 #: The instance the certificate's conformance check runs, per model (the complete model walks history too).
-CERTIFIED_BOUNDS = {
+CERTIFIED_BOUNDS: dict[str, dict[str, Any]] = {
     "coarse": {"servers": 2, "values": 1, "max_term": 2, "max_log": 1, "max_in_flight": 1},
     "commit": {"servers": 2, "values": 1, "max_term": 2, "max_log": 1, "max_in_flight": 1},
     "complete": {"servers": 1, "values": 1, "max_term": 2, "max_log": 1, "max_in_flight": 1},

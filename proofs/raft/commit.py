@@ -103,7 +103,8 @@ class RaftCommitEncoding(RaftEncoding):
     def real_state(self, s: RaftZ3State) -> list[z3.BoolRef]:
         """The coarse model's preferences, one commitIndex per server, and no message the CTI does not need."""
         voc = self.voc
-        n, x, y = z3.Const("N", voc.Node), *z3.Consts("X Y", voc.Index)
+        n = z3.Const("N", voc.Node)
+        x, y = z3.Consts("X Y", voc.Index)
         quiet = [z3.ForAll(xs, z3.Not(getattr(s, name)(*xs))) for name in MESSAGES for xs in [s.fresh(name)]]
         one = z3.ForAll([n, x, y], z3.Implies(z3.And(s.commitIdx(n, x), s.commitIdx(n, y)), x == y))
         return [*super().real_state(s), one, z3.ForAll([n], z3.Exists([x], s.commitIdx(n, x))), *quiet]

@@ -26,7 +26,10 @@ class CommitInstance(RaftInstance):
     def relation_values(self, s: RaftState) -> dict[str, frozenset]:
         """The coarse model's relations, entry requests with their term, and the commit machinery's."""
         rel = super().relation_values(s)
-        append_req, req_commit, rv_req, resp = set(), set(), set(), set()
+        append_req: set[tuple[int, ...]] = set()
+        req_commit: set[tuple[int, ...]] = set()
+        rv_req: set[tuple[int, ...]] = set()
+        resp: set[tuple[int, ...]] = set()
         for m, _count in s.messages:
             kind = m[0]
             if kind == AppendEntriesRequest:

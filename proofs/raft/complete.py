@@ -102,7 +102,8 @@ class RaftCompleteEncoding(RaftCommitEncoding):
     def real_state(self, s: RaftZ3State) -> list[z3.BoolRef]:
         """The commit model's preferences and one last entry per server."""
         voc = self.voc
-        n, x, y = z3.Const("N", voc.Node), *z3.Consts("X Y", voc.Index)
+        n = z3.Const("N", voc.Node)
+        x, y = z3.Consts("X Y", voc.Index)
         t, u = z3.Consts("T U", voc.Term)
         one = z3.ForAll(
             [n, x, t, y, u], z3.Implies(z3.And(s.lastEntry(n, x, t), s.lastEntry(n, y, u)), z3.And(x == y, t == u))
@@ -113,7 +114,8 @@ class RaftCompleteEncoding(RaftCommitEncoding):
         """Init: the coarse model's, and commitIndex 0, empty logs' last entry (0, 0), no history, no message."""
         voc = self.voc
         one = z3.Const("One", voc.Term)
-        n, t, u = z3.Const("N", voc.Node), *z3.Consts("T U", voc.Term)
+        n = z3.Const("N", voc.Node)
+        t, u = z3.Consts("T U", voc.Term)
         x = z3.Const("X", voc.Index)
         kept = (*RaftZ3State.SIGNATURE, "left", "lastEntry", "commitIdx")
         rest = [name for name in CompleteState.SIGNATURE if name not in kept]

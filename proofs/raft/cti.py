@@ -88,8 +88,8 @@ def snapshot(model: z3.ModelRef, s: RaftZ3State, names: Names) -> RaftSnapshot:
     for t in T:
         leaders = [names(c) for c in N if holds(s.elected, t, c)]
         if leaders or any(holds(s.electionVote, t, j) for j in N):
-            votes = ", ".join(names(j) for j in N if holds(s.electionVote, t, j))
-            elections.append(f"term {names(t)}: {one(leaders) if leaders else 'nobody'} by {{{votes}}}")
+            voters = ", ".join(names(j) for j in N if holds(s.electionVote, t, j))
+            elections.append(f"term {names(t)}: {one(leaders) if leaders else 'nobody'} by {{{voters}}}")
     rows.append(("elections", "{" + "; ".join(elections) + "}"))
     return RaftSnapshot(rows)
 

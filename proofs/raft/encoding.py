@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import z3
 
@@ -86,7 +87,8 @@ class RaftVocabulary:
         """Total orders with least elements 0; succ(x, y) is y = x + 1; any two quorums meet."""
         out = [(f"TermOrder{i + 1}", ax) for i, ax in enumerate(total_order_axioms(self.leT, self.Term))]
         out += [(f"IndexOrder{i + 1}", ax) for i, ax in enumerate(total_order_axioms(self.leI, self.Index))]
-        t, x, y, z = z3.Const("T", self.Term), *z3.Consts("X Y Z", self.Index)
+        t = z3.Const("T", self.Term)
+        x, y, z = z3.Consts("X Y Z", self.Index)
         out.append(("TermZeroLeast", z3.ForAll([t], self.leT(self.TermZero, t))))
         out.append(("IndexZeroLeast", z3.ForAll([x], self.leI(self.IndexZero, x))))
         # No axiom that every index has a successor: it would close an Index -> Index cycle.
@@ -130,6 +132,10 @@ class RaftZ3State:
             sorts = [getattr(voc, s) for s in sig]
             self.rel[name] = z3.Function(name + tag, *sorts, z3.BoolSort())
             setattr(self, name, self.rel[name])
+
+    if TYPE_CHECKING:
+        def __getattr__(self, name: str) -> Any:
+            """(for mypy: the relations are attributes set by name above)"""
 
     def fresh(self, name: str, suffix: str = "_") -> list[z3.ExprRef]:
         """Bound variables for the arguments of relation ``name``."""
@@ -202,7 +208,7 @@ class ActionEncoding:
 class RaftEncoding:
     """The abstract model's Init, actions, invariant conjuncts and safety properties."""
 
-    SAFETY = ("ElectionSafety", "OneLeaderPerTerm", "LogMatching")
+    SAFETY: tuple[str, ...] = ("ElectionSafety", "OneLeaderPerTerm", "LogMatching")
     #: The actions and their label parameters; the sort of each parameter name.
     LABELS: dict[str, tuple[str, ...]] = ACTION_LABELS
     SORT_OF: dict[str, str] = {

@@ -12,7 +12,7 @@ covered too); a quorum is a majority of servers, numbered in a fixed order.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from proofs.evaluate import Structure
@@ -38,7 +38,7 @@ class RaftInstance:
             frozenset(c) for k in range(n + 1) for c in itertools.combinations(spec.Server, k) if spec.IsQuorum(set(c))
         ]
         self.quorum_index = {q: k for k, q in enumerate(self.quorums)}
-        self.domains: dict[str, list[Hashable]] = {
+        self.domains: dict[str, list[int]] = {
             "Node": list(spec.Server),
             "Term": list(range(spec.MaxTerm + 2)),
             "Index": list(range(spec.MaxLogLen + 2)),

@@ -64,7 +64,7 @@ class _Calls(ast.NodeTransformer):
         if node.func.id == "Fraction" and len(node.args) == 2:
             num, den = (ast.literal_eval(a) for a in node.args)
             if type(num) is int and type(den) is int and den != 0:
-                return ast.copy_location(ast.Constant(Fraction(num, den)), node)
+                return ast.copy_location(ast.Constant(Fraction(num, den)), node)  # type: ignore[arg-type]  # (evaluated, not compiled)
         if node.func.id == "frozenset" and not node.args:
             return ast.copy_location(ast.Call(ast.Name("set", ast.Load()), [], []), node)
         if node.func.id == "frozenset" and len(node.args) == 1:
@@ -233,7 +233,7 @@ class Session:
         for value in shown.values():
             if isinstance(value, dict) and value and "type" not in value:
                 shared[tuple(value)] = shared.get(tuple(value), 0) + 1
-        return list(max(shared, key=shared.__getitem__)) if shared else []  # max keeps the first of equals
+        return list(max(shared, key=shared.__getitem__)) if shared else []  # type: ignore[arg-type]  # max: first of equals
 
     def _layout(self, shown: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
         procs = self.processes
@@ -269,10 +269,10 @@ class Session:
         state = steps[-1].state
         shown = shown_state(spec, state)
         before = shown_state(spec, steps[-2].state) if len(steps) > 1 else None
-        labels = [st.label for st in steps[1:]]
+        labels: list[Label] = [st.label for st in steps[1:]]  # type: ignore[misc]  # (after the first: labelled)
         init = self.inits.index(steps[0].state) if len(self.inits) > 1 else 0
         base = path_text(labels, init)
-        invariants = []
+        invariants: list[dict[str, Any]] = []
         for name, inv in spec.invariants.items():  # True or False only, as check judges them
             ok = strict(spec, "invariant", name, inv(state))
             invariants.append({"name": name, "holds": ok, "why": None if ok else spec.explain(name, state)})
@@ -294,7 +294,7 @@ class Session:
                     "stutter": nxt == state,
                     "outside": not self.within(nxt),
                 })
-        events = [spec.msc_event(steps[i - 1].state, steps[i].label, steps[i].state) for i in range(1, len(steps))]
+        events = [spec.msc_event(steps[i - 1].state, lb, steps[i].state) for i, lb in enumerate(labels, 1)]
         # each step's link is its whole path: for the last LINKED steps only, or a path of 10,000 steps answered
         # 300 MB (and took minutes: every prefix written anew); the ones before are listed by label
         segs = ([f"Init({init})"] if init else []) + [segment(lb) for lb in labels]
@@ -366,9 +366,9 @@ class Session:
                 if goal == "invariants":
                     from modelcheck.engine.bfs import bfs
 
-                    res = bfs(base, max_states=max_states, progress=_JobProgress(job))
-                else:
-                    res = reach(base, name, holds, max_states=max_states, progress=_JobProgress(job))
+                    res = bfs(base, max_states=max_states, progress=_JobProgress(job))  # type: ignore[arg-type]
+                else:  # (a _JobProgress does what a Progress does)
+                    res = reach(base, name, holds, max_states=max_states, progress=_JobProgress(job))  # type: ignore[arg-type]
                 job.update(self._finish(res, prefix, outside=not self.within(here)))
             except _SupersededError:
                 job.update({"status": "stopped", "text": f"stopped after {job['distinct']:,} states: another "
@@ -384,10 +384,10 @@ class Session:
         out: dict[str, Any] = {"status": "done", "distinct": res.distinct_states, "depth": res.depth,
                                "seconds": round(res.seconds, 2), "complete": res.complete}
         if found:
-            extra = path_text([st.label for st in res.trace[1:]])  # type: ignore[union-attr, misc]
+            extra = path_text([st.label for st in res.trace[1:]])  # type: ignore[index, misc]
             out["path"] = "/".join(p for p in (prefix, extra) if p)
             out["text"] = (f"{res.violated} violated" if res.violated else f"{res.extra['reach']} reached") + \
-                f" {count(res.trace_length, 'step')} from here ({count(res.distinct_states, 'state')} explored)"
+                f" {count(res.trace_length, 'step')} from here ({count(res.distinct_states, 'state')} explored)"  # type: ignore[arg-type]
         elif outside:  # checked, never expanded: "all 0 states reachable from here explored" misled
             out["text"] = ("nothing found here; this state is outside the state constraint, which the checker "
                            "never expands: search from a state within it")

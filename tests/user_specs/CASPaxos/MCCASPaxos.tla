@@ -27,4 +27,11 @@ LiveSpec == Spec /\ WF_<<prepared, accepted, value, msgs>>(Next)
 NoAcceptReq == \/ \E b \in Ballot : PrepareReq(b)
                \/ \E a \in Acceptors : PrepareRsp(a) \/ AcceptRsp(a)
 LazySpec == Spec /\ WF_<<prepared, accepted, value, msgs>>(NoAcceptReq)
+(* paxraft's refinement mapping (caspaxos.py's as_register): the accept requests' writes and the committed
+   ballots refine CASRegister. *)
+CR == INSTANCE CASRegister WITH
+        Ballots <- Ballot,
+        written <- {<<0, InitialValue>>} \cup {<<m.bal, m.newVal>> : m \in {mm \in msgs : mm.type = "accept-req"}},
+        committed <- CommittedBallots
+CRSpec == CR!Spec
 ====
