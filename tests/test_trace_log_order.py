@@ -130,7 +130,9 @@ def test_a_follower_killed_right_after_installing_a_leaders_snapshot_restarts_as
     finally:
         cluster.stop(d)
     capsys.readouterr()
-    assert main(["audit", "--spec", "raft", *map(str, cluster.trace_files(d))]) == 0, capsys.readouterr().err
+    code = main(["audit", "--spec", "raft", *map(str, cluster.trace_files(d))])
+    said = capsys.readouterr()
+    assert code == 0, said.out[-3000:] + said.err  # (the audit's verdict is on stdout)
     events, _ = read_traces([str(p) for p in cluster.trace_files(d)])
     acts = [e.action for e in events if e.node == behind and e.action in ("HandleInstallSnapshotRequest", "Restart")]
     # killed before the writes, then at the hook (snapshot messages that arrived together are handled in one round)
