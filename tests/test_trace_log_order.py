@@ -139,6 +139,26 @@ def test_a_follower_killed_right_after_installing_a_leaders_snapshot_restarts_as
     assert [a for a, _ in groupby(acts)][:3] == ["Restart", "HandleInstallSnapshotRequest", "Restart"], acts
 
 
+def test_a_snapshot_installed_with_a_new_term_keeps_the_term_if_killed_right_after_the_install(tmp_path):
+    """A round that moves a follower to a new term, votes and installs a leader's snapshot: the round's trace lines
+    and the records written so far reach the OS just before the install (``before_install``, as the runtime's
+    ``trace_now``), and a kill -9 right after the install loses what is still buffered. The hard state was buffered
+    after the install, so the node came back from the adopted snapshot with its old term and no vote while its
+    trace showed the new ones: the audit refused the Restart (the test above, 3 times under load 17, 2026-12-06)."""
+    from impl.raft.core import Snapshot
+
+    w = WAL(tmp_path, create=True)
+    w.load()
+    w.save(Ready(hard_state=HardState(1, 0)))
+    w.sync()
+    w.save(Ready(hard_state=HardState(2, 2), snapshot=Snapshot(8, 2, b"state")), before_install=w.write_records)
+    # killed here (the crash hook "installed"): nothing more of the round is written; the page cache keeps the rest
+    w._fd = None  # (the process is gone: no close() writes the buffer)
+    again = WAL(tmp_path)
+    hs, snap, entries = again.load()
+    assert hs == HardState(2, 2) and snap is not None and snap.index == 8 and entries == []
+
+
 # -- the log's side, without processes: what a restart keeps of a last write, given the trace's size ----------
 def _log_with_a_last_write(d: Path, boot: int | None = None) -> tuple[WAL, tuple[int, int]]:
     """A log of entries 1-3 synced, then entries 4-5 written (not synced) with their mark; the mark's trace

@@ -622,22 +622,24 @@ class WAL:
         A received snapshot is put in place at once (written, synced, renamed over snapshot.bin, which a restart
         adopts); ``before_install`` runs just before the rename, once the file is synced (the runtime writes the
         round's trace lines there, so that no kill -9 leaves a snapshot the trace never showed, and none between
-        the two takes an fsync's time)."""
+        the two takes an fsync's time). The hard state is buffered first, so that ``before_install`` writes it
+        out with those lines: killed just after the install, a node that had moved to a new term (and voted) in the
+        round came back with its old term and no vote from a log that lacked the record, while its trace showed
+        the new ones (the suite under load, 2026-12-06)."""
+        buf = self._buf
+        if rd.hard_state is not None:
+            buf += _record(HARD_STATE, _HS.pack(*rd.hard_state))
+            self._hs = rd.hard_state
         if rd.snapshot is not None:
             crc = self._stage_snapshot_file(rd.snapshot)
             if before_install is not None:
                 before_install()
             self._install_snapshot_file()
-        buf = self._buf
-        if rd.snapshot is not None:
             buf += _record(SNAPSHOT, _SNAP_REC.pack(rd.snapshot.index, rd.snapshot.term, crc))
             self._snap = rd.snapshot
             self._snap_rec = (rd.snapshot.index, rd.snapshot.term, crc)
             self._cut(rd.snapshot.index, rd.snapshot.term)
             self._commit = max(self._commit, rd.snapshot.index)
-        if rd.hard_state is not None:
-            buf += _record(HARD_STATE, _HS.pack(*rd.hard_state))
-            self._hs = rd.hard_state
         if rd.entries:
             buf += _record(ENTRIES, _entries_payload(rd.entries_from, rd.entries))
             self._put(rd.entries_from, rd.entries)
