@@ -12,6 +12,7 @@ which leave before its trace lines."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from itertools import groupby
@@ -22,7 +23,7 @@ import pytest
 from impl.raft.core import HardState, Ready
 from impl.raft.log import Entry
 from impl.runtime import cluster
-from impl.storage.wal import WAL
+from impl.storage.wal import WAL, WALError
 from modelcheck.audit import audit_events, mapping_for
 from modelcheck.cli import main
 from modelcheck.harness import read_node_traces as read_traces
@@ -139,24 +140,64 @@ def test_a_follower_killed_right_after_installing_a_leaders_snapshot_restarts_as
     assert [a for a, _ in groupby(acts)][:3] == ["Restart", "HandleInstallSnapshotRequest", "Restart"], acts
 
 
-def test_a_snapshot_installed_with_a_new_term_keeps_the_term_if_killed_right_after_the_install(tmp_path):
-    """A round that moves a follower to a new term, votes and installs a leader's snapshot: the round's trace lines
-    and the records written so far reach the OS just before the install (``before_install``, as the runtime's
-    ``trace_now``), and a kill -9 right after the install loses what is still buffered. The hard state was buffered
-    after the install, so the node came back from the adopted snapshot with its old term and no vote while its
-    trace showed the new ones: the audit refused the Restart (the test above, 3 times under load 17, 2026-12-06)."""
+def _install_round(d: Path, stop_before_rename: bool = False) -> None:
+    """A follower's round that moves it to term 2, votes for node 2, installs a leader's snapshot at index 8 and
+    appends entry 9 after it; killed right after the install (the crash hook "installed"), or just before the
+    rename. ``before_install`` writes out what is buffered, as the runtime's ``trace_now`` does before the round's
+    trace lines; nothing more of the round reaches the OS (the page cache keeps what did)."""
     from impl.raft.core import Snapshot
 
-    w = WAL(tmp_path, create=True)
+    class KilledError(Exception):
+        pass
+
+    w = WAL(d, create=True)
     w.load()
     w.save(Ready(hard_state=HardState(1, 0)))
     w.sync()
-    w.save(Ready(hard_state=HardState(2, 2), snapshot=Snapshot(8, 2, b"state")), before_install=w.write_records)
-    # killed here (the crash hook "installed"): nothing more of the round is written; the page cache keeps the rest
+
+    def before_install() -> None:
+        w.write_records()
+        if stop_before_rename:
+            raise KilledError
+
+    rd = Ready(hard_state=HardState(2, 2), snapshot=Snapshot(8, 2, b"state"), entries_from=9, entries=[Entry(2, b"e9")])
+    with contextlib.suppress(KilledError):
+        w.save(rd, before_install=before_install)
     w._fd = None  # (the process is gone: no close() writes the buffer)
-    again = WAL(tmp_path)
-    hs, snap, entries = again.load()
-    assert hs == HardState(2, 2) and snap is not None and snap.index == 8 and entries == []
+
+
+def test_a_round_that_installs_a_snapshot_keeps_its_term_vote_and_entries_if_killed_right_after_the_install(tmp_path):
+    """The round's trace lines reach the OS just before the install; its records were buffered after it, so a
+    kill -9 there brought the follower back from the adopted snapshot with its old term, no vote and no entry 9
+    while its trace showed the new ones: the audit refused the Restart (the cluster test above, 3 times under load
+    17 on 2026-12-06: a backlog of 60 messages handled in one round). They are written out before the lines now."""
+    _install_round(tmp_path)
+    hs, snap, entries = WAL(tmp_path).load()
+    assert hs == HardState(2, 2) and snap is not None and snap.index == 8 and entries == [Entry(2, b"e9")]
+
+
+def test_a_snapshot_the_log_records_but_never_renamed_into_place_is_moved_there_at_the_start(tmp_path, caplog):
+    """Killed between those records and the rename: the log records snapshot 8, snapshot.bin does not hold it, and
+    snapshot.bin.tmp (written and synced before the records) does: a start moves it into place; `wal check` reads
+    the same without changing anything. A staged file that is not the recorded snapshot is refused as before."""
+    from impl.storage.wal import check
+
+    _install_round(tmp_path, stop_before_rename=True)
+    assert (tmp_path / "snapshot.bin.tmp").exists() and not (tmp_path / "snapshot.bin").exists()
+    rep = check(tmp_path)
+    assert rep.ok and (rep.term, rep.vote, rep.snapshot_index, rep.last_index) == (2, 2, 8, 9), rep.errors
+    assert (tmp_path / "snapshot.bin.tmp").exists()  # (check changes nothing)
+    hs, snap, entries = WAL(tmp_path).load()
+    assert hs == HardState(2, 2) and snap is not None and snap.index == 8 and entries == [Entry(2, b"e9")]
+    assert (tmp_path / "snapshot.bin").exists() and not (tmp_path / "snapshot.bin.tmp").exists()
+    assert "moving snapshot.bin.tmp into place" in caplog.text
+
+    other = tmp_path / "other"
+    _install_round(other, stop_before_rename=True)
+    staged = other / "snapshot.bin.tmp"
+    staged.write_bytes(staged.read_bytes()[:-1] + b"?")  # not the recorded snapshot (its checksum differs)
+    with pytest.raises(WALError, match="records a snapshot at index 8 .term 2. but .*snapshot.bin is missing"):
+        WAL(other).load()
 
 
 # -- the log's side, without processes: what a restart keeps of a last write, given the trace's size ----------

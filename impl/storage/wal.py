@@ -81,6 +81,9 @@ MAX_RECORD = 1 << 30
 TAIL_LIMIT = 2 << 30
 """Bytes a log may hold past what its header says was synced: one round's unsynced records and the zero padding
 (``wal_prealloc`` is at most 1 GiB). More is damage, refused before the file is read into memory."""
+# What a scan found of snapshot.bin against the log's last snapshot record (WAL._check_snapshot)
+ADOPTED = 1  # a newer snapshot.bin, installed before the log recorded it (an older save, or a compaction)
+STAGED = 2  # the recorded snapshot still in snapshot.bin.tmp: killed between the log's record and the rename
 
 
 class WALError(Exception):
@@ -304,7 +307,12 @@ class WAL:
             self._rewrite()
             return None, None, []
         direct = _sync_failure(self.dir, self.boot)
-        good, n, torn, adopted = self._scan(trace_size, direct)
+        good, n, torn, found = self._scan(trace_size, direct)
+        if found == STAGED:
+            log.warning("%s: moving %s into place: the log records it (killed before the rename)", self.path,
+                        self.staged_path.name)
+            self._install_snapshot_file()
+        adopted = found == ADOPTED
         if self.format == 1 or direct or adopted:
             # (direct: what the disk holds goes to a new file, so that no page of the old one, in the cache and
             # never written, is read or written around again; adopted: a snapshot.bin the log did not record yet
@@ -338,11 +346,10 @@ class WAL:
         (self.dir / SYNC_FAILED).unlink(missing_ok=True)  # (of an earlier boot, if any: the disk's log was judged)
         return self._hs, self._snap, list(self._entries)
 
-    def _scan(self, trace_size: int | None = None, direct: bool = False) -> tuple[int, int, int, bool]:
+    def _scan(self, trace_size: int | None = None, direct: bool = False) -> tuple[int, int, int, int]:
         """Replay the log into memory and cross-check the snapshot; (end of the last good record, file size,
-        bytes of a torn tail after it: 0 when only zero padding follows, whether a snapshot.bin newer than the log's
-        record was adopted). ``trace_size``: see :meth:`load`;
-        ``direct``: read the log as the disk holds it (:func:`_sync_failure`)."""
+        bytes of a torn tail after it: 0 when only zero padding follows, :meth:`_check_snapshot`'s finding).
+        ``trace_size``: see :meth:`load`; ``direct``: read the log as the disk holds it (:func:`_sync_failure`)."""
         buf = self._read_log(direct)
         good, n, adopted = self._replay_all(buf)
         cut = self._unflushed(good, trace_size) if trace_size is not None else good
@@ -416,8 +423,9 @@ class WAL:
             return start
         return good
 
-    def _replay_all(self, buf: bytes, prefix: bool = False) -> tuple[int, int, bool]:
-        """Replay ``buf`` (the log file, or a prefix of it) into memory; (end of the last good record, size)."""
+    def _replay_all(self, buf: bytes, prefix: bool = False) -> tuple[int, int, int]:
+        """Replay ``buf`` (the log file, or a prefix of it) into memory; (end of the last good record, size,
+        :meth:`_check_snapshot`'s finding)."""
         self._offset, self._entries, self._hs, self._snap, self._snap_rec = 0, [], None, None, None
         self._mark, self._after_mark, self._owner_rec = None, False, None
         n = len(buf)
@@ -548,13 +556,20 @@ class WAL:
         else:
             raise ValueError(f"unknown record type {typ}")
 
-    def _check_snapshot(self) -> bool:
-        """The snapshot file against the log's last snapshot record; whether a newer file was adopted."""
+    def _check_snapshot(self) -> int:
+        """The snapshot file against the log's last snapshot record: :data:`ADOPTED` when a newer file was adopted,
+        :data:`STAGED` when ``snapshot.bin.tmp`` holds the recorded one (to be moved into place), else 0."""
         snap, crc, owner = self._read_snapshot()
+        rec = self._snap_rec
+        found = 0
+        if rec is not None and (snap is None or snap.index < rec[0]):
+            staged = self._staged(rec)
+            if staged is not None:  # killed between the log's record and the rename (save()): the file is the one
+                snap, crc, owner = staged
+                found = STAGED
         if snap is not None and owner is not None and self.owner is not None and owner[0] != self.owner[0]:
             raise WALError(f"{self.snap_path}: a snapshot of another cluster (written by its node {owner[1]}; its "
                            f"cluster id differs from this cluster.json's)")
-        rec = self._snap_rec
         if rec is not None:
             where = f"{self.path} records a snapshot at index {rec[0]} (term {rec[1]})"
             if snap is None:
@@ -574,8 +589,8 @@ class WAL:
             self._cut(snap.index, snap.term)
             newer = rec is None or snap.index > rec[0]
             self._snap_rec, self._snap = (snap.index, snap.term, crc), snap
-            return newer
-        return False
+            return ADOPTED if newer else found
+        return found
 
     def _put(self, first: int, new: list[Entry]) -> None:
         """Entries written at ``first``: they replace whatever the log had from there on."""
@@ -595,15 +610,32 @@ class WAL:
         self._entries = self._entries[k:] if keep else []
         self._offset = index
 
-    def _read_snapshot(self) -> tuple[Snapshot | None, int, tuple[bytes, int] | None]:
-        """The snapshot file, the crc32 of its body and the owner it names (None: none, or no file)."""
-        if not os.path.lexists(self.snap_path):
+    def _staged(self, rec: tuple[int, int, int | None]) -> tuple[Snapshot, int, tuple[bytes, int] | None] | None:
+        """``snapshot.bin.tmp`` when it holds exactly the snapshot the log records (index, term, checksum): staged
+        and synced, the log's record written, the rename not done (:meth:`save`); else None."""
+        if rec[2] is None or not self.staged_path.is_file():
+            return None
+        try:
+            snap, crc, owner = self._read_snapshot(self.staged_path)
+        except WALError:  # (a stage cut short: not the recorded snapshot)
+            return None
+        return (snap, crc, owner) if snap is not None and (snap.index, snap.term, crc) == rec else None
+
+    @property
+    def staged_path(self) -> Path:
+        """Where a snapshot is written and synced before it is renamed over :attr:`snap_path`."""
+        return self.dir / "snapshot.bin.tmp"
+
+    def _read_snapshot(self, path: Path | None = None) -> tuple[Snapshot | None, int, tuple[bytes, int] | None]:
+        """The snapshot file (or ``path``), the crc32 of its body and the owner it names (None: none, or no file)."""
+        path = self.snap_path if path is None else path
+        if not os.path.lexists(path):
             return None, 0, None
-        if not self.snap_path.is_file():
-            raise WALError(f"{self.snap_path}: not a file")
-        blob = self.snap_path.read_bytes()
+        if not path.is_file():
+            raise WALError(f"{path}: not a file")
+        blob = path.read_bytes()
         if len(blob) < _SNAP_HEAD.size:
-            raise WALError(f"{self.snap_path}: snapshot file of {len(blob)} bytes is shorter than its header")
+            raise WALError(f"{path}: snapshot file of {len(blob)} bytes is shorter than its header")
         magic, crc, index, term, length = _SNAP_HEAD.unpack_from(blob, 0)
         data, config, owner = blob[_SNAP_HEAD.size :], b"", None
         if magic == _SNAP_MAGIC3 and len(data) >= _OWNER.size:
@@ -613,7 +645,7 @@ class WAL:
             data, config = data[:length], data[length + 4 :] if len(data) == length + 4 + n else b"?"
         if magic not in (_SNAP_MAGIC, _SNAP_MAGIC2, _SNAP_MAGIC3) or len(data) != length or config == b"?" or \
                 zlib.crc32(blob[12:]) != crc:
-            raise WALError(f"{self.snap_path}: snapshot is damaged (bad magic, length or checksum at byte offset 0)")
+            raise WALError(f"{path}: snapshot is damaged (bad magic, length or checksum at byte offset 0)")
         return Snapshot(index, term, data, config), crc, owner
 
     # -- writing --------------------------------------------------------------------------------
@@ -622,29 +654,33 @@ class WAL:
         A received snapshot is put in place at once (written, synced, renamed over snapshot.bin, which a restart
         adopts); ``before_install`` runs just before the rename, once the file is synced (the runtime writes the
         round's trace lines there, so that no kill -9 leaves a snapshot the trace never showed, and none between
-        the two takes an fsync's time). The hard state is buffered first, so that ``before_install`` writes it
-        out with those lines: killed just after the install, a node that had moved to a new term (and voted) in the
-        round came back with its old term and no vote from a log that lacked the record, while its trace showed
-        the new ones (the suite under load, 2026-12-06)."""
+        the two takes an fsync's time). The ready's records (the snapshot's, the hard state, the entries) are
+        buffered first, so that ``before_install`` writes them out ahead of those lines: killed just after the
+        install, a follower that had moved to a new term and voted in the round (a backlog of messages handled in
+        one round under load) came back with its old term and no vote from a log that lacked the record, while its
+        trace showed the new ones (the suite under load, 2026-12-06); entries appended after the snapshot in the
+        round were lost the same way. Killed between those records and the install, a start finds the log
+        recording a snapshot that ``snapshot.bin.tmp`` holds and moves it into place (:meth:`_check_snapshot`)."""
         buf = self._buf
-        if rd.hard_state is not None:
-            buf += _record(HARD_STATE, _HS.pack(*rd.hard_state))
-            self._hs = rd.hard_state
         if rd.snapshot is not None:
             crc = self._stage_snapshot_file(rd.snapshot)
-            if before_install is not None:
-                before_install()
-            self._install_snapshot_file()
             buf += _record(SNAPSHOT, _SNAP_REC.pack(rd.snapshot.index, rd.snapshot.term, crc))
             self._snap = rd.snapshot
             self._snap_rec = (rd.snapshot.index, rd.snapshot.term, crc)
             self._cut(rd.snapshot.index, rd.snapshot.term)
             self._commit = max(self._commit, rd.snapshot.index)
+        if rd.hard_state is not None:
+            buf += _record(HARD_STATE, _HS.pack(*rd.hard_state))
+            self._hs = rd.hard_state
         if rd.entries:
             buf += _record(ENTRIES, _entries_payload(rd.entries_from, rd.entries))
             self._put(rd.entries_from, rd.entries)
         if rd.committed:
             self._commit = max(self._commit, rd.committed[-1][0])
+        if rd.snapshot is not None:
+            if before_install is not None:
+                before_install()
+            self._install_snapshot_file()
 
     def sync(self) -> None:
         """Write what was saved, then the next header slot, and fdatasync once (group commit)."""
@@ -790,8 +826,7 @@ class WAL:
             body += _OWNER.pack(*self.owner)
             magic = _SNAP_MAGIC3
         crc = zlib.crc32(body)
-        tmp = self.dir / "snapshot.bin.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(self.staged_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             write_all(fd, struct.pack(">8sI", magic, crc) + body)
             if self.fsync:
@@ -802,7 +837,7 @@ class WAL:
 
     def _install_snapshot_file(self) -> None:
         """Rename the staged snapshot over ``snapshot.bin`` (atomic; the folder synced)."""
-        os.replace(self.dir / "snapshot.bin.tmp", self.snap_path)
+        os.replace(self.staged_path, self.snap_path)
         self._fsync_dir()
 
     def _fsync_dir(self) -> None:
