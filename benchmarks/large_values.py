@@ -86,7 +86,10 @@ def main() -> int:
         d = args.dir or Path(tmp) / "c"
         ticks = args.election_ticks or max(20, -(-cluster.min_election_ms(args.max_command_bytes) // 10))
         print(f"max_command_bytes {args.max_command_bytes:,}, election_ticks {ticks}")
-        cluster.start(d, 3, max_command_bytes=args.max_command_bytes, election_ticks=ticks)
+        try:
+            cluster.start(d, 3, max_command_bytes=args.max_command_bytes, election_ticks=ticks)
+        except cluster.ClusterError as exc:  # (a setting the nodes refuse: its one line, not a traceback)
+            ap.error(str(exc))
         try:
             asyncio.run(run(d, sizes, args.repeat, args.timeout))
         finally:
