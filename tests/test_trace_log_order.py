@@ -117,9 +117,17 @@ def test_a_follower_killed_right_after_installing_a_leaders_snapshot_restarts_as
         lead = asyncio.run(cluster.wait_for_leader(d, 30))
         assert lead is not None, "no leader within 30 s"
         behind = 1 + lead % 3
+        st = asyncio.run(cluster.statuses(d)).get(lead)
+        held = st["last_index"] if st else 1  # (no write yet: the killed follower holds at most the leader's log)
         kill(d, behind)
         for k in range(10):  # the leader compacts past what the killed follower holds
             assert main(["kv", "put", f"k{k}", f"v{k}", "--dir", str(d), "--timeout", "20"]) == 0
+        # ... and has done so before the follower comes back: under load it compacted later, the follower caught up
+        # by AppendEntries, no snapshot was sent and the hook never fired (the 30 s wait below ran out, 2026-12-06)
+        deadline = time.monotonic() + 30
+        while (st := asyncio.run(cluster.statuses(d)).get(lead)) is None or st["snapshot_index"] <= held:
+            assert time.monotonic() < deadline, f"the leader did not compact past index {held}: {st}"
+            time.sleep(0.05)
         cluster.start_node(d, behind)  # sent the snapshot, it installs it and kills itself
         deadline = time.monotonic() + 30
         while not (d / "crashed").exists() or cluster.pid_of(d, behind) is not None:
