@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -142,8 +143,10 @@ def _peak_rss(pid: int) -> int:
     return 0
 
 
-def run(binary: str, sync_n: int, n: int, conc: int, size: int, ports: list[int]) -> dict[str, float]:
-    """Start 3 members on ``ports`` (6: client and peer port per member), run the workload, stop them."""
+@contextlib.contextmanager
+def members(binary: str, ports: list[int]) -> Iterator[tuple[int, list[int]]]:
+    """Three members on ``ports`` (6: client and peer port per member), each with its own data folder under a
+    fresh temporary one: yields the leader's client port and the members' pids; stops them and removes it."""
     d = Path(tempfile.mkdtemp(prefix="etcdbench-"))
     client, peer = ports[:3], ports[3:6]
     initial = ",".join(f"m{i}=http://127.0.0.1:{peer[i]}" for i in range(3))
@@ -160,10 +163,7 @@ def run(binary: str, sync_n: int, n: int, conc: int, size: int, ports: list[int]
                  "--initial-cluster", initial, "--initial-cluster-state", "new",
                  "--initial-cluster-token", "paxraft-bench", "--logger", "zap", "--log-level", "error"],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL), log))
-        leader = asyncio.run(_leader(client))
-        r = asyncio.run(_workload(leader, sync_n, n, conc, size, [p.pid for p, _ in procs]))
-        r["rss"] = max(_peak_rss(p.pid) for p, _ in procs)
-        return r
+        yield asyncio.run(_leader(client)), [p.pid for p, _ in procs]
     finally:
         for p, _ in procs:
             p.terminate()
@@ -176,6 +176,13 @@ def run(binary: str, sync_n: int, n: int, conc: int, size: int, ports: list[int]
             log.close()
         shutil.rmtree(d, ignore_errors=True)
 
+
+def run(binary: str, sync_n: int, n: int, conc: int, size: int, ports: list[int]) -> dict[str, float]:
+    """Start 3 members on ``ports``, run the workload, stop them."""
+    with members(binary, ports) as (leader, pids):
+        r = asyncio.run(_workload(leader, sync_n, n, conc, size, pids))
+        r["rss"] = max(_peak_rss(pid) for pid in pids)
+        return r
 
 if __name__ == "__main__":
     from _args import helper_module
