@@ -120,6 +120,23 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def run_queue_seconds(pids: list[int]) -> float:
+    """Seconds these processes' live threads spent runnable but waiting for a CPU so far (the second field of
+    ``/proc/PID/task/*/schedstat``): on a busy machine, the part of a write's latency that is the scheduler's."""
+    total = 0
+    for pid in pids:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                total += int(Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()[1])
+            except (OSError, ValueError, IndexError):  # (a thread that ended since the listing)
+                continue
+    return total / 1e9
+
+
 async def _workload(port: int, sync_n: int, n: int, conc: int, size: int, pids: list[int]) -> dict[str, float]:
     """The shared workload (benchmarks/kv_load.py): sequential puts on one connection, a connection a session."""
     from benchmarks import kv_load  # here: this file also runs alone (for --help), without the repo on sys.path

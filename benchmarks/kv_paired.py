@@ -1,6 +1,7 @@
 """Sequential writes of our store against etcd's, in alternating rounds of one run (issue 14's 2x target).
 
 Usage: .venv/bin/python benchmarks/kv_paired.py [--rounds N] [--per-round B] [--warmup W] [--value-size BYTES]
+       [--set KEY=VALUE[,KEY=VALUE...]]
 
 Both clusters stay up for the whole run: ours (3 node processes on 127.0.0.1, fsync on, cluster.json's
 defaults) and etcd 3.4.23 (3 members, fsync on; benchmarks/etcd_cluster.py). One client drives one of them at
@@ -13,7 +14,8 @@ measures each store in one block a few seconds apart, and its sequential ratio m
 eight runs within 90 seconds on a quiet machine (2026-12-06 04:29-04:31 UTC). Rounds of a fraction of a
 second put both stores in the same seconds many times over, so the ratio of the totals measures the stores
 rather than the moment. Reported: each round's rates and ratio, then each store's total rate, p50/p99 latency
-and CPU per write (its processes' CPU over its own rounds only), the ratio of the totals (the figure), the
+CPU per write and time its processes spent runnable but waiting for a CPU per write (over its own rounds
+only), the ratio of the totals (the figure), the
 median and spread of the rounds' ratios, and the load average before and after.
 
 The idle store's background work (our nodes' 10 ms ticks, etcd's 100 ms heartbeats) runs during the other's
@@ -36,6 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import etcd_cluster, kv_load  # noqa: E402
+from benchmarks.kv_bench import row_settings  # noqa: E402
 from impl.kv.client import KVClient  # noqa: E402
 from impl.runtime import cluster  # noqa: E402
 
@@ -45,15 +48,16 @@ Put = Callable[[bytes, bytes], Awaitable[object]]
 class Store:
     """One store's side of the run: its put, its processes' CPU, and what its rounds measured."""
 
-    def __init__(self, name: str, put: Put, cpu: Callable[[], float]) -> None:
-        self.name, self.put, self.cpu = name, put, cpu
+    def __init__(self, name: str, put: Put, pids: Callable[[], list[int]]) -> None:
+        self.name, self.put, self.pids = name, put, pids
         self.lat: list[float] = []
-        self.seconds = self.cpu_s = 0.0
+        self.seconds = self.cpu_s = self.wait_s = 0.0
         self.written = 0
 
     async def round(self, n: int, value: bytes) -> float:
         """``n`` sequential puts of fresh keys; their rate (writes/s)."""
-        cpu0 = self.cpu()
+        pids = self.pids()
+        cpu0, wait0 = etcd_cluster.cpu_seconds(pids), etcd_cluster.run_queue_seconds(pids)
         t0 = time.perf_counter()
         for _ in range(n):
             t = time.perf_counter()
@@ -62,14 +66,16 @@ class Store:
             self.written += 1
         took = time.perf_counter() - t0
         self.seconds += took
-        self.cpu_s += self.cpu() - cpu0
+        self.cpu_s += etcd_cluster.cpu_seconds(pids) - cpu0
+        self.wait_s += etcd_cluster.run_queue_seconds(pids) - wait0
         return n / took
 
     def summary(self) -> str:
         rate = self.written / self.seconds
         return (f"{self.name:<8} {self.written:>6} writes in {self.seconds:6.2f} s: {rate:>7.0f} w/s, "
                 f"p50 {statistics.median(self.lat) * 1000:.2f} ms, p99 {kv_load.pct(self.lat, 0.99):.2f} ms, "
-                f"{self.cpu_s / self.written * 1e6:.0f} us of CPU per write")
+                f"{self.cpu_s / self.written * 1e6:.0f} us of CPU and {self.wait_s / self.written * 1e6:.0f} us "
+                f"waiting for a CPU per write (its processes together)")
 
 
 async def paired(ours: Store, etcd: Store, args: argparse.Namespace) -> list[float]:
@@ -93,9 +99,8 @@ async def drive(d: Path, leader: int, pids: list[int], args: argparse.Namespace)
     client = KVClient.from_dir(d)
     conn = etcd_cluster._Conn(leader)
     try:
-        ours = Store("ours", client.put, lambda: etcd_cluster.cpu_seconds(
-            [pid for i in (1, 2, 3) if (pid := cluster.pid_of(d, i))]))
-        etcd = Store("etcd", conn.put, lambda: etcd_cluster.cpu_seconds(pids))
+        ours = Store("ours", client.put, lambda: [pid for i in (1, 2, 3) if (pid := cluster.pid_of(d, i))])
+        etcd = Store("etcd", conn.put, lambda: pids)
         return ours, etcd, await paired(ours, etcd, args)
     finally:
         conn.close()
@@ -114,7 +119,14 @@ def main() -> int:
     ap.add_argument("--per-round", type=int, default=250, metavar="B", help="sequential writes per store per round")
     ap.add_argument("--warmup", type=int, default=200, metavar="W", help="unmeasured writes to each store first")
     ap.add_argument("--value-size", type=int, default=100, metavar="BYTES")
+    ap.add_argument("--set", default="", metavar="KEY=VALUE",
+                    help="cluster.json settings for our nodes (integers, true or false; several joined by commas), "
+                         "e.g. --set sched_slice_us=0")
     args = ap.parse_args()
+    try:
+        settings = row_settings(args.set) if args.set else {}
+    except ValueError as exc:
+        ap.error(str(exc).replace("--also", "--set"))
     for flag in ("rounds", "per_round", "value_size"):
         if getattr(args, flag) < 1:
             ap.error(f"--{flag.replace('_', '-')} must be at least 1 (got {getattr(args, flag)})")
@@ -125,12 +137,13 @@ def main() -> int:
         print("kv_paired.py: etcd is not installed (apt-get install etcd-server, as root)", file=sys.stderr)
         return 2
     print(f"load average {load()} (1, 5, 15 min) on {os.cpu_count()} cores before the run")
-    print(f"ours: 3 nodes on 127.0.0.1, fsync on, default settings; "
+    chosen = ", ".join(f"{k}={str(v).lower()}" for k, v in settings.items()) or "default settings"
+    print(f"ours: 3 nodes on 127.0.0.1, fsync on, {chosen}; "
           f"{etcd_cluster.version(binary).replace('etcd Version: ', 'etcd ')}: 3 members, fsync on; "
           f"{args.rounds} rounds of {args.per_round} sequential writes each, value {args.value_size} B")
     d = Path(tempfile.mkdtemp(prefix="kvpaired-"))
     try:
-        cluster.start(d, 3, fsync=True)
+        cluster.start(d, 3, **{"fsync": True, **settings})
         try:
             with etcd_cluster.members(binary, cluster.free_ports(6)) as (leader, pids):
                 ours, etcd, ratios = asyncio.run(drive(d, leader, pids, args))
