@@ -784,7 +784,7 @@ DEFAULT = settings(max_examples=150, derandomize=True, database=None, deadline=N
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
-@DEFAULT
+@settings(DEFAULT, max_examples=80)
 @given(g=specs())
 def test_random_specs_agree_with_the_reference(gen_dir: Path, g: Gen) -> None:
     make = functools.partial(g.model, load(gen_dir, g.source))
@@ -799,14 +799,14 @@ def test_random_specs_agree_with_the_reference(gen_dir: Path, g: Gen) -> None:
                 whole.distinct, whole.generated, {k: f for k, (f, _) in whole.coverage.items()})
 
 
-@settings(DEFAULT, max_examples=60)
+@settings(DEFAULT, max_examples=30)
 @given(g=specs(hooks=True), cap=st.sampled_from([CAP, CAP, CAP, 5, 30]))
 def test_random_specs_with_speed_hooks_agree_with_the_reference(gen_dir: Path, g: Gen, cap: int) -> None:
     """Every one with OUTSIDE, Counted, bundled or keeps_constraint possible, and a restriction around them."""
     compare(functools.partial(g.model, load(gen_dir, g.source)), symmetry=g.symmetric, max_states=cap)
 
 
-@settings(DEFAULT, max_examples=100)
+@settings(DEFAULT, max_examples=50)
 @given(g=specs(), deadlock=st.booleans(), cap=st.sampled_from([CAP, 1, 5, 30]), chunk=st.sampled_from([1, 3, 1 << 15]),
        memory=st.sampled_from([None, 4096]))
 def test_random_specs_agree_with_small_tables(gen_dir: Path, tiny_tables: None, g: Gen, deadlock: bool, cap: int,

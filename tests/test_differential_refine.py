@@ -289,7 +289,7 @@ def test_refine_agrees_with_the_reference(gen_dir: Path, pair: Pair) -> None:
         assert not ref.holds and ref.step and ref.step >= 1
 
 
-@settings(DEFAULT, max_examples=50)
+@settings(DEFAULT, max_examples=25)
 @given(pair=pairs())
 def test_the_refine_command_agrees_with_the_reference(gen_dir: Path, pair: Pair, capsys: pytest.CaptureFixture) -> None:
     """``paxraft refine FILE.py:Gen Abs``: exit 0 exactly when the reference holds, else 1 and the least failing

@@ -108,7 +108,7 @@ def _planted(cls: type[Spec], bad: set[State]) -> type[Spec]:
     return Planted
 
 
-@settings(OUTER, max_examples=40)
+@settings(OUTER, max_examples=20)
 @given(g=specs())
 def test_a_planted_violation_is_found_by_real_steps(gen_dir: Path, g: Gen) -> None:
     cls = load(gen_dir, g.source)
@@ -131,7 +131,7 @@ def test_a_planted_violation_is_found_by_real_steps(gen_dir: Path, g: Gen) -> No
     assert len(trace) - 1 >= shortest
 
 
-@settings(OUTER, max_examples=40)
+@settings(OUTER, max_examples=20)
 @given(g=specs())
 def test_every_step_of_every_run_is_a_step_of_the_spec(gen_dir: Path, g: Gen) -> None:
     """The spec's own invariants: a run that breaks one stops there (its trace checked as well)."""
@@ -260,7 +260,7 @@ def hooked(draw: st.DrawFn) -> tuple[Gen, str | None, str]:
     return g, kind, liar(g, kind) if kind else g.source
 
 
-@settings(OUTER, max_examples=60)
+@settings(OUTER, max_examples=30)
 @given(case=hooked())
 def test_a_lying_hook_is_flagged_and_a_truthful_one_never(gen_dir: Path, case: tuple[Gen, str | None, str]) -> None:
     g, kind, source = case

@@ -74,8 +74,9 @@ def test_variants_check_agrees(capsys: pytest.CaptureFixture) -> None:
 FAST = f"{ROOT / 'tests' / 'user_specs' / 'multipaxos_smr_fast.py'}:FastMultiPaxosSMR"
 
 
-@pytest.mark.parametrize("argv", [bounds(3, 1, 0), [*bounds(2, 1, 1), "--symmetry"], [*bounds(3, 1, 1), "--symmetry",
-                                                                                        "--max-states", "20000"]])
+@pytest.mark.parametrize("argv", [bounds(3, 1, 0), [*bounds(2, 1, 1), "--symmetry"],
+                                  pytest.param([*bounds(3, 1, 1), "--symmetry", "--max-states", "20000"],
+                                               marks=pytest.mark.slow)])  # (15 s: the suite's 10 minutes)
 def test_the_fast_spec_is_the_plain_one(capsys: pytest.CaptureFixture, argv: list[str]) -> None:
     # MsgSet's where, symmetry keys per replica: the same counts, depth and coverage as the plain spec.
     plain, fast = (check_report(capsys, ref, *argv, "--deadlock") for ref in (REF, FAST))
