@@ -11,9 +11,9 @@ The TLA+ has Term == Nat and Index == 0..6; the model here is MCParallelRaftSE's
 Timeout may still step to MAX + 1, a state TLC's CONSTRAINT TermBound counts but does not expand, as
 `constraint` here), indexes 0..MAX (`--max-index`), servers s1..sN (`--servers`), values v1..vK (`--values`).
 
-    paxraft check tests/user_specs/parallel_raft.py:ParallelRaftSE                  # MCParallelRaftSE.cfg: 1,411 / 22,420 / 19
-    paxraft check tests/user_specs/parallel_raft.py:ParallelRaftSE --max-index 1     # 65,359 / 1,811,212 / 29
-    paxraft refine tests/user_specs/parallel_raft.py:ParallelRaftSE MultiPaxos       # A == INSTANCE MultiPaxos
+    paxraft check tests/user_specs/parallel_raft.py:ParallelRaftSE                # MCParallelRaftSE.cfg 1,411/22,420/19
+    paxraft check tests/user_specs/parallel_raft.py:ParallelRaftSE --max-index 1  # 65,359 / 1,811,212 / 29
+    paxraft refine tests/user_specs/parallel_raft.py:ParallelRaftSE MultiPaxos    # A == INSTANCE MultiPaxos
 
 The spec's own `Inv` is its TypeInv, whose `SUBSET logEntries` TLC cannot enumerate at any useful size; the
 invariants are MCParallelRaftSE's Consistency (committed entries agree) and OneLeaderPerTerm. Its theorem
@@ -27,7 +27,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Annotated, Any, NamedTuple
 
-from spec.core import Label, MscEvent, Spec, action, invariant, refines
+from spec.core import Label, MscEvent, Spec, action, invariant, refines, restriction
 
 NIL = -1  # the model value Nil (and a log entry's term -1)
 FOLLOWER, CANDIDATE, LEADER_CANDIDATE, LEADER = range(4)
@@ -121,6 +121,11 @@ class ParallelRaftSE(Spec):
     def Restart(self, s: PRState, i: int) -> PRState | None:
         return s._replace(currentState=at(s.currentState, i, FOLLOWER))
 
+    @restriction("restart-leaders", action="Restart")
+    def only_leaders_restart(self, s: PRState, i: int) -> bool:
+        """Only a LeaderCandidate or Leader restarts (a Follower's Restart is a stutter)."""
+        return s.currentState[i] in (LEADER_CANDIDATE, LEADER)
+
     @action(each_server)
     def Timeout(self, s: PRState, i: int) -> PRState | None:
         if s.currentState[i] not in (FOLLOWER, CANDIDATE):
@@ -185,12 +190,8 @@ class ParallelRaftSE(Spec):
             return None
         valid = [n for m in granted for n in self.Index if m[1][n][0] != -1]
         end = max(valid, default=-1)
-        merged = tuple(
-            self.merge({m[1][n] for m in granted}, t, v) if n <= end else EMPTY for n in self.Index
-        )
-        return s._replace(
-            leaderLog=at(s.leaderLog, t, merged), currentState=at(s.currentState, i, LEADER_CANDIDATE)
-        )
+        merged = tuple(self.merge({m[1][n] for m in granted}, t, v) if n <= end else EMPTY for n in self.Index)
+        return s._replace(leaderLog=at(s.leaderLog, t, merged), currentState=at(s.currentState, i, LEADER_CANDIDATE))
 
     # -- \E i, j \in Server : RequestSync(i): j is unused, and TLC takes the step once per j
     @action(lambda self, s: [(i, j, n) for i in self.Server for j in self.Server for n in self.Index])
@@ -345,9 +346,7 @@ class ParallelRaftSE(Spec):
             "negMsgs": sorted(f"<<{t}, {server_name(i)}>>" for t, i in s.negMsgs),
             "currentTerm": by_server(s.currentTerm),
             "currentState": by_server(s.currentState, lambda x: STATE_NAMES[x]),
-            "vote": by_server(
-                s.vote, lambda per: {n: {t: value_name(v) for t, v in enumerate(ts) if v != NIL} for n, ts in enumerate(per)}
-            ),
+            "vote": by_server(s.vote, lambda per: {n: tuple(value_name(v) for v in ts) for n, ts in enumerate(per)}),
             "leaderLog": {t: show_log(log) for t, log in enumerate(s.leaderLog)},
             "log": by_server(s.log, show_log),
         }
@@ -379,10 +378,12 @@ class ParallelRaftSE(Spec):
         elif name == "ReceiveHighTerm":
             got = (f"neg(term {p[1]})",)
         elif name == "BecomeLeaderCandidate":
-            got = tuple(f"1b(term {nxt.currentTerm[p[0]]}) from {server_name(q)}" for q in p[1])
+            got = tuple(f"1b(term {nxt.currentTerm[p[0]]}) {server_name(q)} to {server_name(p[0])}" for q in p[1])
         sent: list[str] = []
         sent += [f"1a(term {t}) from {server_name(i)}" for t, i in sorted(nxt.r1amsgs - prev.r1amsgs)]
-        sent += [f"1b(term {m[0]}) from {server_name(m[2])}" for m in sorted(nxt.r1bmsgs - prev.r1bmsgs)]
+        sent += [
+            f"1b(term {m[0]}) {server_name(m[2])} to {server_name(m[3])}" for m in sorted(nxt.r1bmsgs - prev.r1bmsgs)
+        ]
         sent += [f"2a(term {m[0]}, index {m[1]})" for m in sorted(nxt.r2amsgs - prev.r2amsgs)]
         sent += [f"2b(term {m[0]}, index {m[1]})" for m in sorted(nxt.r2bmsgs - prev.r2bmsgs)]
         sent += [f"3a(term {m[0]}, index {m[1]})" for m in sorted(nxt.r3amsgs - prev.r3amsgs)]
