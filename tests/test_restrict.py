@@ -1,6 +1,7 @@
 """Model restrictions (--restrict): named extra enabling conditions a spec offers (guards, where TLC's
-ACTION_CONSTRAINT generates, checks and drops a step: the last test). They must restrict exactly (same counts as a hand-written override), show in the
-report, hide what they exclude, refuse symmetry when they single out a server, and name bad input."""
+ACTION_CONSTRAINT generates, checks and drops a step: the last test). They must restrict exactly (same counts
+as a hand-written override), show in the report, hide what they exclude, refuse symmetry when they single out
+a server, and name bad input."""
 
 from __future__ import annotations
 
