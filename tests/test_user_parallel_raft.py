@@ -123,6 +123,27 @@ def test_refines_multipaxos_and_the_bug_does_not(capsys: pytest.CaptureFixture) 
     assert "refinement fails at state 4 (step 3): HandleRequestVoteRequest(i=s1, t=1, j=s1) maps to no step" in out
 
 
+def test_refine_checks_the_steps_the_constraint_cuts_as_tlc_does(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """MultiPaxos with ballots 0..MaxTerm only: Timeout's step to MaxTerm + 1 maps to no step. TLC on
+    MCParallelRaftSERefineNoPad.cfg: "Action property ... of module MultiPaxos is violated" at state 3 (Timeout(s1)
+    twice), 11 states generated, 5 distinct; with MCParallelRaftSERefine.cfg's ballots 0..MaxTerm + 1 it holds."""
+    nopad = tmp_path / "nopad.py"
+    nopad.write_text(
+        f"import sys\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+        "from parallel_raft import MPState, MultiPaxos, ParallelRaftSE\nfrom spec.core import refines\n\n\n"
+        "class NoPad(ParallelRaftSE):\n"
+        "    @refines(MultiPaxos)\n"
+        "    def as_multipaxos(self):\n"
+        "        mp = MultiPaxos(len(self.Server), len(self.Value), len(self.Term) - 1, len(self.Index) - 1)\n"
+        "        pad = ParallelRaftSE.as_multipaxos(self)[1]\n"
+        "        return mp, lambda s: (lambda m: m._replace(vote=tuple(tuple(b[:-1] for b in i) for i in m.vote),\n"
+        "                                                   leaderVote=m.leaderVote[:-1]))(pad(s))\n"
+    )
+    code, out, _ = run(capsys, "refine", f"{nopad}:NoPad", "MultiPaxos")
+    assert code == 1 and "refinement fails at state 3 (step 2): Timeout(i=s1) maps to no step of MultiPaxos" in out
+    assert "5 distinct NoPad states, 10 transitions checked" in out
+
+
 @pytest.mark.slow
 def test_two_indexes_refine_multipaxos(capsys: pytest.CaptureFixture) -> None:
     """MCParallelRaftSEIndex1.cfg's model (44 s at load 9): ClientRequest -> Propose at both indexes."""
