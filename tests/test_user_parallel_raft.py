@@ -117,10 +117,13 @@ def test_refines_multipaxos_and_the_bug_does_not(capsys: pytest.CaptureFixture) 
         "  RequestVote -> Phase1a                      27\n"
         "  Timeout -> IncreaseBallot                3,783\n"
     )
+    code, two, _ = run(capsys, "refine", PR, "MultiPaxos", "--workers", "2")
+    assert code == 0 and two.splitlines()[2:] == out.splitlines()[2:]  # the counts and the table, figure for figure
     # a vote at one's own term is a Phase1b without ballot[a] < b: refine sees the bug 7 steps before the invariant
     code, out, _ = run(capsys, "refine", PR, "MultiPaxos", "--variant", "own-term-vote")
     assert code == 1
     assert "refinement fails at state 4 (step 3): HandleRequestVoteRequest(i=s1, t=1, j=s1) maps to no step" in out
+    assert "1bmsgs = {<<1, <<<<-1, Nil>>>>, a1>>}" in out  # the abstract states as MultiPaxos.show_state reads them
 
 
 def test_refine_checks_the_steps_the_constraint_cuts_as_tlc_does(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:

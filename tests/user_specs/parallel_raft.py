@@ -531,6 +531,27 @@ class MultiPaxos(Spec):
         votes = at(s.vote[a], i, at(s.vote[a][i], b, e[1]))
         return s._replace(ballot=at(s.ballot, a, b), vote=at(s.vote, a, votes))
 
+    def show_state(self, s: MPState) -> dict[str, Any]:
+        """The TLA+ names (1amsgs, ...), acceptors as a1..aN and Nil by name: how a failed refine prints a state."""
+
+        def acc(a: int) -> str:
+            return f"a{a + 1}"
+
+        def entry(e: MPEntry) -> str:
+            return f"<<{e[0]}, {value_name(e[1])}>>"
+
+        return {
+            "ballot": {acc(a): b for a, b in enumerate(s.ballot)},
+            "vote": {
+                acc(a): {i: tuple(value_name(v) for v in bs) for i, bs in enumerate(per)}
+                for a, per in enumerate(s.vote)
+            },
+            "leaderVote": {b: "<<" + ", ".join(entry(e) for e in es) + ">>" for b, es in enumerate(s.leaderVote)},
+            "1amsgs": sorted(f"<<{b}>>" for b in s.m1a),
+            "1bmsgs": sorted(f"<<{b}, <<{', '.join(entry(e) for e in r)}>>, {acc(a)}>>" for b, r, a in s.m1b),
+            "2amsgs": sorted(f"<<{b}, {i}, {entry(e)}>>" for b, i, e in s.m2a),
+        }
+
     @invariant
     def Correctness(self, s: MPState) -> bool:
         """\\A i \\in Instances : \\A v1, v2 \\in Value : Chosen(i, v1) /\\ Chosen(i, v2) => v1 = v2"""
