@@ -93,7 +93,7 @@ def test_the_planted_bug_is_tlcs_trace(capsys: pytest.CaptureFixture) -> None:
     # dfs finds it within a depth bound of 11 states (a dfs depth counts states); unbounded it wanders
     dfs = report(capsys, PR, "--variant", "own-term-vote", "--mode", "dfs", "--depth", "11")
     assert (dfs["violated"], dfs["trace_length"]) == ("OneLeaderPerTerm", 10)
-    sim = report(capsys, PR, "--variant", "own-term-vote", "--mode", "simulate", "--walks", "2000", "--depth", "30")
+    sim = report(capsys, PR, "--variant", "own-term-vote", "--mode", "simulate", "--walks", "200", "--depth", "30")
     assert sim["violated"] == "OneLeaderPerTerm" and sim["trace_length"] >= 10
     code, out, _ = run(capsys, "variants", "--spec", str(FILE), "--check")
     assert code == 0 and "own-term-vote  OneLeaderPerTerm, 10 steps      OneLeaderPerTerm, 10 steps" in out
