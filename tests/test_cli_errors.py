@@ -1198,3 +1198,22 @@ def test_an_output_place_that_cannot_be_made_is_refused_before_any_work(capsys, 
     assert made.read_text() == '{"clock": 1}\n'
     assert run(capsys, "check", "paxos", "--acceptors", "1", "--out", str(tmp_path / "o"))[0] == 0
     assert not (tmp_path / "o").exists()  # the folder tried and nothing written: not left behind
+
+
+def test_a_cluster_dir_that_is_a_file_is_named_as_the_argument(capsys, tmp_path) -> None:
+    """`cluster start --dir FILE` said only "FILE: File exists" (the mkdir's OSError) and `--dir FILE/sub` "Not a
+    directory"; status and kv said "no cluster.json". Now one line naming --dir and what is there, exit 2."""
+    f = tmp_path / "afile"
+    f.write_text("x")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nothing")
+    for argv, said in ((["cluster", "start", "--dir", str(f)], f"--dir {f}: a file, not a folder"),
+                       (["cluster", "status", "--dir", str(f)], f"--dir {f}: a file, not a folder"),
+                       (["cluster", "start", "--dir", str(f / "sub" / "d")],
+                        f"--dir {f / 'sub' / 'd'}: {f} is a file, not a folder"),
+                       (["cluster", "start", "--dir", str(tmp_path / "dangling")],
+                        f"--dir {tmp_path / 'dangling'}: a symbolic link to nothing, not a folder"),
+                       (["kv", "get", "k", "--dir", str(f)], f"--dir {f}: a file, not a folder")):
+        code, out, err = run(capsys, *argv)
+        assert (code, out) == (2, ""), argv
+        one_line(err, said)
+    assert f.read_text() == "x"

@@ -54,6 +54,20 @@ class ClusterError(Exception):
 _RESERVED: dict[Path, list[socket.socket]] = {}  # ports held for a new cluster's nodes until they listen
 
 
+def check_folder(directory: Path) -> None:
+    """ClusterError naming ``--dir`` when it, or a folder above it, is something other than a folder (a regular file
+    given as --dir made `cluster start` say only 'File exists', the OS's words for the mkdir)."""
+    for p in (directory, *directory.parents):
+        if not os.path.lexists(p):
+            continue
+        if p.is_dir():
+            return
+        what = not_a_file(p) or "a file"
+        if what.startswith("not a regular file"):
+            what = "a FIFO, device or socket"
+        raise ClusterError(f"--dir {directory}: {'' if p == directory else f'{p} is '}{what}, not a folder")
+
+
 def reserve_ports(n: int) -> list[socket.socket]:
     """``n`` ports bound (not listening) with SO_REUSEPORT: no other process can take them, and the nodes,
     binding with SO_REUSEPORT too, take them over; closed once the nodes listen (no window between)."""
