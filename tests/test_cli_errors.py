@@ -1217,3 +1217,42 @@ def test_a_cluster_dir_that_is_a_file_is_named_as_the_argument(capsys, tmp_path)
         assert (code, out) == (2, ""), argv
         one_line(err, said)
     assert f.read_text() == "x"
+
+
+def _entry_point() -> str:
+    """Python code that runs ``paxraft`` as its console script does: the entry point pyproject.toml names."""
+    import tomllib
+
+    ref = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]["scripts"]["paxraft"]
+    module, _, func = ref.partition(":")
+    return f"from {module} import {func}\n{func}()\n"
+
+
+def test_ctrl_c_while_the_modules_load_is_one_line_and_130() -> None:
+    """A Ctrl-C in the program's first ~0.15 s, while the command line's modules loaded, printed a KeyboardInterrupt
+    traceback and exited 1: the handler that reports it came with those modules. The SIGINT arrives during the import
+    of modelcheck.cli.main (an audit hook sends it: no timing)."""
+    hook = ("import os, signal, sys\n"
+            "def hook(event, args):\n"
+            "    if event == 'import' and args[0] == 'modelcheck.cli.main':\n"
+            "        os.kill(os.getpid(), signal.SIGINT)\n"
+            "sys.addaudithook(hook)\n"
+            "sys.argv = ['paxraft', 'list']\n")
+    proc = subprocess.run([sys.executable, "-c", hook + _entry_point()], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).parent.parent, preexec_fn=_hear_sigint)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (130, "", "paxraft: interrupted\n"), proc.stderr[-2000:]
+
+
+def test_ctrl_c_during_a_command_run_by_the_entry_point_prints_the_figures() -> None:
+    """The entry point's early handler gives way to the report with the figures while the command runs."""
+    env = dict(os.environ, PAXRAFT_PROGRESS_SECONDS="0.2")
+    argv = ("import sys\n"
+            "sys.argv = ['paxraft', 'check', 'paxos', '--acceptors', '3', '--values', '3', '--max-ballot', '3']\n")
+    proc = subprocess.Popen([sys.executable, "-c", argv + _entry_point()],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            cwd=Path(__file__).parent.parent, preexec_fn=_hear_sigint)
+    first = proc.stderr.readline()
+    assert first.startswith("["), first
+    err = _interrupt(proc)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.splitlines()[-1].startswith("paxraft check: interrupted after "), err

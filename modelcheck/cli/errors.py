@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -155,7 +156,9 @@ def report(command: str, exc: BaseException, debug: bool = False) -> int:
 def run_command(command: str, fn: Callable[[], int | None], debug: bool = False) -> int:
     """Run one command; whatever it raises becomes one line and the exit status of :func:`report`."""
     Progress.latest = None  # an interrupted command reports its own figures, never an earlier run's
+    early = None
     try:
+        early = _raise_on_ctrl_c()
         code = int(fn() or 0)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
         return code
@@ -165,6 +168,20 @@ def run_command(command: str, fn: Callable[[], int | None], debug: bool = False)
         return report(command, exc, debug)  # sys.exit() in a spec's code: report it, never end silently
     except BaseException as exc:  # noqa: BLE001 - the one place every failure is turned into an exit status
         return report(command, exc, debug)
+    finally:
+        if early is not None:  # the report is out: a Ctrl-C from here to the exit is the program's one line again
+            signal.signal(signal.SIGINT, early)
+
+
+def _raise_on_ctrl_c() -> Callable[..., object] | None:
+    """While the command runs, SIGINT raises KeyboardInterrupt (reported above with the figures so far) in place
+    of the ``paxraft`` program's early handler (paxraft.interrupted: one line, exit 130, while the modules load);
+    that handler, to put back, or None (main() called otherwise: its caller's handler is left alone)."""
+    handler = signal.getsignal(signal.SIGINT)
+    if not getattr(handler, "paxraft_early", False):
+        return None
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    return handler  # type: ignore[return-value]  # (a function: it has the attribute)
 
 
 def _from_parser(exc: SystemExit) -> bool:
