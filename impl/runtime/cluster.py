@@ -18,6 +18,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -32,11 +33,11 @@ from impl.kv.client import KVClient
 from impl.kv.protocol import MAX_COMMAND_BYTES, MAX_COMMAND_DATA, OK, REFUSED
 from impl.multipaxos.rules import BUGS as MP_BUGS
 from impl.raft.core import HardState, Ready
-from impl.raft.rejoin import REJOINING, rebuilt_hard_state, rebuilt_marker
+from impl.raft.rejoin import REJOINING, rebuilt_hard_state, rebuilt_marker, write_marker
 from impl.raft.rules import BUGS
 from impl.runtime.boot import rebuilt_boot
 from impl.runtime.chunks import CHUNK_BYTES, PEER_FRAME, check_sizes
-from impl.storage.files import NotRegularError, not_a_file, read_regular
+from impl.storage.files import NotRegularError, not_a_file, read_regular, sync_folder
 from impl.storage.wal import WAL, WALError
 from impl.storage.wal import check as wal_check
 from spec.userfiles import clip
@@ -170,12 +171,13 @@ def identity(desc: dict[str, Any], node: int) -> tuple[bytes, int]:
 
 
 def init_node(directory: Path, node: int, hard_state: HardState | None = None,
-              desc: dict[str, Any] | None = None) -> None:
+              desc: dict[str, Any] | None = None, wal_dir: str = "wal") -> None:
     """A node's folder and empty log (a node whose log is missing later is refused: it lost its state),
-    holding ``hard_state`` when given (a rebuilt node's vote floor); ``desc``: cluster.json's (read when None)."""
+    holding ``hard_state`` when given (a rebuilt node's vote floor); ``desc``: cluster.json's (read when None);
+    ``wal_dir``: the log's folder in the node's (recover-node builds the new one beside the old)."""
     home = directory / f"node-{node}"
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    wal = WAL(home / "wal", create=True, owner=identity(desc or load(directory), node))
+    wal = WAL(home / wal_dir, create=True, owner=identity(desc or load(directory), node))
     wal.load()
     if hard_state is not None:
         wal.save(Ready(hard_state=hard_state))
@@ -665,12 +667,7 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path | None:
         except ClusterError as exc:
             raise RuntimeError(f"node {node} is running ({exc}); stop it before recovering its storage") from None
         try:
-            moved = _aside(home) if (home / "wal").exists() else None
-            if moved is not None:
-                (home / "wal").rename(moved)
-            (home / REJOINING).write_text(rebuilt_marker(list(terms)))  # (its first boot traces a Rebuild from them)
-            init_node(directory, node, floor)
-            rebuilt_boot(home / "boot")
+            moved = _rebuild_storage(directory, node, floor, rebuilt_marker(list(terms)))
         finally:
             os.ftruncate(fd, 0)  # (its pid would name this command as the node's process)
             os.close(fd)
@@ -684,6 +681,35 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path | None:
             raise RuntimeError(f"node {node} did not start: {down_reason(directory, node)}")
         time.sleep(0.1)
     raise RuntimeError(f"node {node} has not caught up within {wait} s (is a majority of the others up?)")
+
+
+REBUILDING = "wal.rebuilding"
+"""The folder in a node's where `recover-node` builds its new log before putting it in place (a leftover of a
+recover-node killed there is removed by the next)."""
+
+
+def _rebuild_storage(directory: Path, node: int, floor: HardState, marker: str) -> Path | None:
+    """Replace a node's log by an empty one holding the vote floor, with the rejoining marker (and the boot count),
+    in an order that leaves, wherever a kill -9 or a power cut stops it, either the old log and no marker, or no log
+    (the start refuses in one line; recover-node again finishes), or the marker with the whole new log. The new log
+    was created in place after the marker: killed between its creation and the floor's fsync, the node came back
+    rejoining with a log at term 0, to vote, once caught up, in a term it may have voted in before. The folder the
+    old storage went to (None: there was none)."""
+    home = directory / f"node-{node}"
+    staged = home / REBUILDING
+    if os.path.isdir(staged) and not os.path.islink(staged):
+        shutil.rmtree(staged)
+    elif os.path.lexists(staged):
+        staged.unlink()
+    init_node(directory, node, floor, wal_dir=REBUILDING)  # (synced, beside the old log, which stays in use)
+    rebuilt_boot(home / "boot")
+    moved = _aside(home) if os.path.lexists(home / "wal") else None
+    if moved is not None:
+        (home / "wal").rename(moved)  # from here until the new log is in place, the node has none: refused
+    write_marker(home / REJOINING, marker)  # (replaced whole: never a half-written marker the start refuses)
+    staged.rename(home / "wal")
+    sync_folder(home)
+    return moved
 
 
 async def _change(directory: Path, op: str, node: int, wait: float) -> tuple[bool, str]:

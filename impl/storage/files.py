@@ -44,3 +44,12 @@ def read_regular(path: Path, limit: int, tail: bool = False) -> bytes:
         return os.pread(fd, limit, start)
     finally:
         os.close(fd)
+
+
+def sync_folder(path: Path) -> None:
+    """fsync a folder: the names created, renamed or removed in it so far survive a power cut."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
