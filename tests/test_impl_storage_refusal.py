@@ -401,7 +401,9 @@ def test_a_node_whose_disk_fills_up_stops_and_keeps_what_it_synced(tmp_path):
         n = asyncio.run(put_until_node_3_stops())
         assert node3.wait(30) == 3
         last = (d / "node-3" / "node.log").read_text().splitlines()[-1]
-        assert "node 3: writing its log or trace failed ([Errno 27] File too large): stopping" in last
+        said = f"node 3: writing {d / 'node-3' / 'wal' / 'wal.log'} failed (EFBIG: File too large): stopping"
+        assert said in last  # (the file: it said 'writing its log or trace failed ([Errno 27] File too large)')
+        assert cluster.down_reason(d, 3).startswith(said.removeprefix("node 3: "))  # (status said 'not running')
         assert "Traceback" not in (d / "node-3" / "node.log").read_text()
         assert main(["wal", "check", str(d / "node-3")]) == 0  # its unsynced tail is cut at the next start
         cluster.start(d)

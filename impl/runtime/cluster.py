@@ -501,7 +501,8 @@ def start(directory: Path, nodes: int = 3, wait: float = 20.0, **settings: Any) 
 
 def down_reason(directory: Path, node: int) -> str:
     """Why a node does not answer: its process runs (stopped, or too busy), or the last 'cannot start' line of its
-    node.log since it last listened, or 'not running'. (A process found running was reported 'not running', and
+    node.log since it last listened, or the line it stopped itself with (a full disk: it said 'not running'), or
+    'not running'. (A process found running was reported 'not running', and
     a refusal logged before the node's last start, say a second process refused, was given as the reason.)"""
     pid = pid_of(directory, node)
     if pid is not None:
@@ -514,6 +515,8 @@ def down_reason(directory: Path, node: int) -> str:
     for line in reversed(lines):
         if "cannot start:" in line:
             return line.split("cannot start:", 1)[1].strip()
+        if " CRITICAL " in line and ": stopping" in line:  # (it stopped itself: a full disk, a failed fdatasync)
+            return line.split(f"node {node}: ", 1)[-1].strip()
         if " listening on " in line:  # (it started after any refusal above: that is not why it is down now)
             break
     return "not running"

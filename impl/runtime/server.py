@@ -373,6 +373,15 @@ class Connection(asyncio.Protocol):
             self.link.released(t)
 
 
+def failed_write(exc: BaseException) -> str:
+    """A failed write for the node's last line: the file and the error's name, ``.../wal/wal.log failed (ENOSPC: No
+    space left on device)`` (it said 'writing its log or trace failed ([Errno 28] ...)': which file, not said)."""
+    if not isinstance(exc, OSError) or exc.errno is None:
+        return f"its log or trace failed ({exc})"
+    return (f"{exc.filename or 'its log or trace'} failed ({errno.errorcode.get(exc.errno, exc.errno)}: "
+            f"{exc.strerror})")
+
+
 class NodeServer:
     """A node: replica + WAL + trace + TCP server + peer links + timer."""
 
@@ -562,8 +571,8 @@ class NodeServer:
                          "stopping; do not restart it before the machine restarts (its page cache may hold records "
                          "the disk lost); rebuild it from its peers (paxraft cluster recover-node)", self.id, exc)
         else:
-            log.critical("node %d: writing its log or trace failed (%s): stopping; restart it once the disk is "
-                         "fixed (it keeps what was synced)", self.id, exc)
+            log.critical("node %d: writing %s: stopping; restart it once the disk is fixed (it keeps what was "
+                         "synced)", self.id, failed_write(exc))
         os._exit(3)  # nothing acknowledged after this point could be trusted to be on disk
 
     def crash_point(self, name: str) -> None:

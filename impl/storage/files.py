@@ -53,3 +53,11 @@ def sync_folder(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def name_file(exc: OSError, path: str | os.PathLike[str]) -> OSError:
+    """``exc`` naming ``path`` when it names no file (a write to a descriptor names none: a full disk's node said
+    'writing its log or trace failed', not which file); raise what it returns."""
+    if exc.filename is None:
+        exc.filename = os.fspath(path)
+    return exc
