@@ -503,6 +503,25 @@ def test_sigint_to_parallel_workers_exits_130_with_statistics() -> None:
     assert "Traceback" not in err and "paxraft check: interrupted after" in err and "distinct states" in err
 
 
+def test_sigterm_to_parallel_workers_exits_143_with_statistics_and_leaves_no_worker() -> None:
+    """SIGTERM (what `timeout` sends) to `check --workers 2`: the program died of it, silent (exit -15: nothing of
+    how far the search got), its workers left running until they noticed, up to a second later. Now as Ctrl-C:
+    the figures so far, the workers ended before the exit, status 143."""
+    env = dict(os.environ, PAXRAFT_PROGRESS_SECONDS="0.2")
+    proc = _cli("check", CTRL_C, "--limit", "3000", "--stop-after", "0", "--workers", "2", env=env,
+                preexec_fn=_hear_sigint)
+    first = proc.stderr.readline()
+    assert first.startswith("[grid"), first
+    workers = [int(c) for t in Path(f"/proc/{proc.pid}/task").iterdir()
+               for c in (t / "children").read_text().split()]
+    assert len(workers) == 2, workers
+    proc.send_signal(signal.SIGTERM)
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err and "paxraft check: terminated (SIGTERM) after" in err and "distinct states" in err
+    assert not [w for w in workers if Path(f"/proc/{w}").exists()], "a worker outlived the program"
+
+
 # -- the other sub-commands: explore, infer, bmc, prove, wal, trace-json, kv, cluster -----------------------
 
 
