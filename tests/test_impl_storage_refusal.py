@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -781,3 +782,47 @@ def test_a_rejoining_marker_that_is_a_folder_refuses_the_node_and_recover_node_i
     assert "\n" not in err and err.endswith(f"{c3 / 'node-2' / 'rejoining'}: a folder, where recover-node writes the "
                                             "node's rejoining file: move it out of the way first"), err
     assert sorted(p.name for p in (c3 / "node-2").iterdir()) == before == ["rejoining", "wal"]  # nothing moved
+
+
+@contextlib.contextmanager
+def _read_only(folder: Path):
+    """``folder`` read-only while the block runs: a read-only bind mount (root: a mode does not stop root), else
+    its mode."""
+    if os.geteuid() == 0:
+        subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+        try:
+            subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
+            yield
+        finally:
+            subprocess.run(["umount", str(folder)], check=True)
+    else:
+        folder.chmod(0o500)
+        try:
+            yield
+        finally:
+            folder.chmod(0o700)
+
+
+def test_a_node_folder_that_cannot_be_written_is_down_with_the_reason_and_the_others_start(tmp_path, capsys):
+    """A node folder on a read-only mount: `cluster start` ended with 'node-2/node.log: Read-only file system'
+    (exit 2) after starting node 1 and before node 3, leaving one node running alone and no leader; `status` then
+    said 'not running'. Now the others start and elect a leader, and the node is down with the reason."""
+    d = tmp_path / "c"
+    cluster.start(d, 3)
+    cluster.stop(d)
+    with _read_only(d / "node-2"):
+        try:
+            assert main(["cluster", "start", "--dir", str(d)]) == 1
+            out = capsys.readouterr().out
+            assert f"node 2: down: {d / 'node-2'} " in out and "the node cannot keep its log there" in out, out
+            assert cluster.pid_of(d, 1) and cluster.pid_of(d, 3)
+            _put_some(d, 5)
+            assert main(["cluster", "status", "--dir", str(d)]) == 1
+            assert "the node cannot keep its log there" in capsys.readouterr().out
+        finally:
+            cluster.stop(d)
+    cluster.start(d)
+    try:
+        assert _get_all(d, 5) == [b"v%d" % i for i in range(5)]
+    finally:
+        cluster.stop(d)

@@ -486,7 +486,10 @@ def start(directory: Path, nodes: int = 3, wait: float = 20.0, **settings: Any) 
     pids = {}
     try:
         for i in members(desc):  # (a node `cluster remove` took out stays stopped)
-            pids[i] = pid_of(directory, i) or start_node(directory, i)
+            try:
+                pids[i] = pid_of(directory, i) or start_node(directory, i)
+            except OSError:  # its folder cannot be written (a read-only mount): down, down_reason says why; it
+                continue  # failed the command after the nodes before it had started, and left the rest unstarted
         if wait:
             t0 = time.monotonic()
             leader = asyncio.run(wait_for_leader(directory, wait, need=len(pids) // 2 + 1))
@@ -501,12 +504,17 @@ def start(directory: Path, nodes: int = 3, wait: float = 20.0, **settings: Any) 
 
 def down_reason(directory: Path, node: int) -> str:
     """Why a node does not answer: its process runs (stopped, or too busy), or the last 'cannot start' line of its
-    node.log since it last listened, or the line it stopped itself with (a full disk: it said 'not running'), or
-    'not running'. (A process found running was reported 'not running', and
-    a refusal logged before the node's last start, say a second process refused, was given as the reason.)"""
+    node.log since it last listened, or the line it stopped itself with (a full disk: it said 'not running'), or a
+    folder it cannot write (a read-only mount: 'not running'), or 'not running'. (A process found running was
+    reported 'not running', and a refusal logged before the node's last start, say a second process refused, was
+    given as the reason.)"""
     pid = pid_of(directory, node)
     if pid is not None:
         return f"not answering (its process, pid {pid}, is running: stopped, or too busy?)"
+    home = directory / f"node-{node}"
+    if home.is_dir() and not os.access(home, os.W_OK):
+        where = "is on a read-only file system" if os.statvfs(home).f_flag & os.ST_RDONLY else "cannot be written"
+        return f"{home} {where}: the node cannot keep its log there"
     try:  # (its last 64 KiB: it was read whole, and a FIFO there held `cluster start` and `status` for ever)
         lines = read_regular(directory / f"node-{node}" / "node.log", 1 << 16, tail=True).decode(
             errors="replace").splitlines()[-200:]
