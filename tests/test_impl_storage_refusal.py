@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -806,7 +807,8 @@ def _read_only(folder: Path):
 def test_a_node_folder_that_cannot_be_written_is_down_with_the_reason_and_the_others_start(tmp_path, capsys):
     """A node folder on a read-only mount: `cluster start` ended with 'node-2/node.log: Read-only file system'
     (exit 2) after starting node 1 and before node 3, leaving one node running alone and no leader; `status` then
-    said 'not running'. Now the others start and elect a leader, and the node is down with the reason."""
+    said 'not running'. Now the others start and elect a leader, and the node is down with the reason (`status`,
+    another process, sees the folder cannot be written)."""
     d = tmp_path / "c"
     cluster.start(d, 3)
     cluster.stop(d)
@@ -824,5 +826,40 @@ def test_a_node_folder_that_cannot_be_written_is_down_with_the_reason_and_the_ot
     cluster.start(d)
     try:
         assert _get_all(d, 5) == [b"v%d" % i for i in range(5)]
+    finally:
+        cluster.stop(d)
+
+
+def test_a_node_that_cannot_start_on_a_full_disk_says_which_file(tmp_path, monkeypatch):
+    """On a full disk a node's start said 'cannot start: [Errno 28] No space left on device' (its boot count's
+    file unnamed) and `cluster start` 'no leader elected within 20 s (see node-*/node.log)' when its pid file could
+    not be written (nor could node.log). Each now names the file."""
+    from impl.runtime.boot import next_boot
+
+    real_write = os.write
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(OSError) as got:
+        next_boot(tmp_path / "boot", 1)
+    assert (got.value.errno, got.value.filename) == (errno.ENOSPC, str(tmp_path / "boot.tmp"))
+    monkeypatch.setattr(os, "write", real_write)
+
+    d = tmp_path / "c"
+    started = cluster.start_node
+
+    def no_room_for_node_2(directory, node):
+        if node == 2:
+            raise OSError(errno.ENOSPC, "No space left on device", str(directory / "node-2" / "pid.1.tmp"))
+        return started(directory, node)
+
+    monkeypatch.setattr(cluster, "start_node", no_room_for_node_2)
+    try:
+        cluster.start(d, 3)  # nodes 1 and 3 elect a leader
+        assert cluster.down_reason(d, 2) == (f"could not be started ({d / 'node-2' / 'pid.1.tmp'}: No space left on "
+                                             "device)")
+        _put_some(d, 3)
     finally:
         cluster.stop(d)

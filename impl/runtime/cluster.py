@@ -37,7 +37,7 @@ from impl.raft.rejoin import REJOINING, rebuilt_hard_state, rebuilt_marker, writ
 from impl.raft.rules import BUGS
 from impl.runtime.boot import rebuilt_boot
 from impl.runtime.chunks import CHUNK_BYTES, PEER_FRAME, check_sizes
-from impl.storage.files import NotRegularError, not_a_file, read_regular, sync_folder
+from impl.storage.files import NotRegularError, name_file, not_a_file, read_regular, sync_folder
 from impl.storage.wal import WAL, WALError
 from impl.storage.wal import check as wal_check
 from spec.userfiles import clip
@@ -53,6 +53,7 @@ class ClusterError(Exception):
 
 
 _RESERVED: dict[Path, list[socket.socket]] = {}  # ports held for a new cluster's nodes until they listen
+_NOT_STARTED: dict[tuple[Path, int], str] = {}  # why start() could not start a node (its folder, by id)
 
 
 def check_folder(directory: Path) -> None:
@@ -353,7 +354,11 @@ def write_pid(path: Path, pid: int) -> None:
     Replaced atomically: the node rewrites it once it listens, and a reader that found it empty meanwhile took
     the node for not running (`cluster recover-node` said 'did not start' at load ~15)."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(_pid_line(pid))
+    try:
+        tmp.write_text(_pid_line(pid))
+    except OSError as exc:  # (a full disk: named, and no empty pid.N.tmp left behind)
+        tmp.unlink(missing_ok=True)
+        raise name_file(exc, tmp) from None
     os.replace(tmp, path)
 
 
@@ -486,15 +491,18 @@ def start(directory: Path, nodes: int = 3, wait: float = 20.0, **settings: Any) 
     pids = {}
     try:
         for i in members(desc):  # (a node `cluster remove` took out stays stopped)
+            _NOT_STARTED.pop((directory.resolve(), i), None)
             try:
                 pids[i] = pid_of(directory, i) or start_node(directory, i)
-            except OSError:  # its folder cannot be written (a read-only mount): down, down_reason says why; it
-                continue  # failed the command after the nodes before it had started, and left the rest unstarted
+            except OSError as exc:  # its folder cannot be written (read-only, full): down, down_reason says why; it
+                # failed the command after the nodes before it had started, and left the rest unstarted
+                _NOT_STARTED[(directory.resolve(), i)] = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
         if wait:
             t0 = time.monotonic()
             leader = asyncio.run(wait_for_leader(directory, wait, need=len(pids) // 2 + 1))
             if leader is None:
-                why = "; ".join(f"node {i}: {down_reason(directory, i)}" for i in pids if pid_of(directory, i) is None)
+                why = "; ".join(f"node {i}: {down_reason(directory, i)}" for i in members(desc)
+                                if pid_of(directory, i) is None)
                 raise RuntimeError(f"no leader elected within {wait} s ({why or f'see {directory}/node-*/node.log'})")
             asyncio.run(settle(directory, list(pids), wait - (time.monotonic() - t0)))
     finally:
@@ -515,6 +523,8 @@ def down_reason(directory: Path, node: int) -> str:
     if home.is_dir() and not os.access(home, os.W_OK):
         where = "is on a read-only file system" if os.statvfs(home).f_flag & os.ST_RDONLY else "cannot be written"
         return f"{home} {where}: the node cannot keep its log there"
+    if why := _NOT_STARTED.get((directory.resolve(), node)):
+        return f"could not be started ({why})"
     try:  # (its last 64 KiB: it was read whole, and a FIFO there held `cluster start` and `status` for ever)
         lines = read_regular(directory / f"node-{node}" / "node.log", 1 << 16, tail=True).decode(
             errors="replace").splitlines()[-200:]
