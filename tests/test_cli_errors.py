@@ -1275,3 +1275,12 @@ def test_ctrl_c_during_a_command_run_by_the_entry_point_prints_the_figures() -> 
     err = _interrupt(proc)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and err.splitlines()[-1].startswith("paxraft check: interrupted after "), err
+
+
+def test_wal_check_names_the_log_a_read_error_came_from(capsys, tmp_path) -> None:
+    """A wal.log the OS cannot read (here a link to /proc/self/mem: EIO) said 'error: [Errno 5] Input/output error'."""
+    (tmp_path / "wal").mkdir()
+    (tmp_path / "wal" / "wal.log").symlink_to("/proc/self/mem")
+    code, out, _ = run(capsys, "wal", "check", str(tmp_path))
+    assert code == 1
+    assert f"error: [Errno 5] Input/output error: '{tmp_path / 'wal' / 'wal.log'}'" in out.splitlines(), out

@@ -902,7 +902,7 @@ def check(directory: str | os.PathLike[str], owner: tuple[bytes, int] | None = N
             raise WALError(why)
     except (WALError, OSError) as exc:
         rep.ok = False
-        rep.errors.append(str(exc))
+        rep.errors.append(str(name_file(exc, w.path) if isinstance(exc, OSError) else exc))  # ('[Errno 5] ...' alone)
     hs = w._hs or HardState(0, 0)
     rep.format, rep.term, rep.vote = w.format, hs.term, hs.vote
     rep.snapshot_index = w._offset
