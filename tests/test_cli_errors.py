@@ -1284,3 +1284,21 @@ def test_wal_check_names_the_log_a_read_error_came_from(capsys, tmp_path) -> Non
     code, out, _ = run(capsys, "wal", "check", str(tmp_path))
     assert code == 1
     assert f"error: [Errno 5] Input/output error: '{tmp_path / 'wal' / 'wal.log'}'" in out.splitlines(), out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_explore_for_seconds_stops_at_once_on_ctrl_c_or_sigterm(sig) -> None:
+    """`explore --for 300` stopped by Ctrl-C (or SIGTERM, which test_explore_browser sends) waited for its --for
+    timer, a thread the exit waited on: 300 s."""
+    proc = _cli("explore", "paxos", "--for", "300", preexec_fn=_hear_sigint)
+    assert proc.stdout.readline().startswith("Exploring")
+    assert proc.stdout.readline().startswith("Open http://127.0.0.1:")
+    proc.send_signal(sig)
+    try:
+        err = proc.communicate(timeout=60)[1]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("explore still serving 60 s after the signal")
+    assert proc.returncode in ((0, 130) if sig == signal.SIGINT else (143,)), err
+    assert "Traceback" not in err
