@@ -1300,5 +1300,6 @@ def test_explore_for_seconds_stops_at_once_on_ctrl_c_or_sigterm(sig) -> None:
         proc.kill()
         proc.communicate()
         pytest.fail("explore still serving 60 s after the signal")
-    assert proc.returncode in ((0, 130) if sig == signal.SIGINT else (143,)), err
+    # (0: the signal came while it served, which it stops, as `explore` says; 130 or 143: while it did anything else)
+    assert proc.returncode in ((0, 130) if sig == signal.SIGINT else (0, 143)), err
     assert "Traceback" not in err
