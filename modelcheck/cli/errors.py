@@ -43,7 +43,8 @@ class Terminated(KeyboardInterrupt):
     paxraft check ...` said nothing of how far the search got."""
 
 
-def _terminate(signum: int, frame: object) -> None:
+def terminate(signum: int, frame: object) -> None:
+    """The SIGTERM handler while a command runs (a search that checkpoints puts its own in place meanwhile)."""
     raise Terminated
 #: A closed pipe: the status of a program killed by SIGPIPE (a shell ignores it inside a pipeline).
 PIPE_CLOSED = 141
@@ -197,7 +198,7 @@ def _raise_on_ctrl_c() -> Callable[..., object] | None:
         return None
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _terminate)
+        signal.signal(signal.SIGTERM, terminate)
     return handler  # type: ignore[return-value]  # (a function: it has the attribute)
 
 
