@@ -58,6 +58,7 @@ def _run(args: argparse.Namespace, d: Path) -> int:
     from modelcheck.cli.common import UsageError, positive
 
     positive("--wait", args.wait)
+    cluster.check_folder(d)
     if args.action == "start":
         if args.nodes < 1 or args.nodes > 9:
             raise UsageError(f"--nodes must be 1..9, not {args.nodes}")

@@ -46,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"kv {args.op} takes {need} value argument(s) after the key"
                          f"{' besides --value-file' if args.value_file is not None else ''}, got {len(args.value)}")
     positive("--timeout", args.timeout)
+    try:
+        cluster.check_folder(args.dir)
+    except cluster.ClusterError as exc:
+        raise UsageError(str(exc)) from None
     if not (args.dir / "cluster.json").exists():
         raise UsageError(f"{args.dir}: no cluster.json (start a cluster there first)")
     try:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from impl.raft.tracing import LineFormatter
-from impl.storage.files import not_a_file
+from impl.storage.files import name_file, not_a_file
 from impl.storage.records import HEAD, REC, cut_short, problem, record, write_all
 from spec.trace_format import BOOT_ACTIONS, COMPACT_MAGIC, FORMAT, VERSION
 
@@ -195,10 +195,13 @@ class TraceWriter:
         else:
             return
         if data:
-            write_all(self._fd, data)
-            self.size += len(data)
-            if self.size >= self._rotate_at:
-                self._rotate()
+            try:
+                write_all(self._fd, data)
+                self.size += len(data)
+                if self.size >= self._rotate_at:
+                    self._rotate()
+            except OSError as exc:
+                raise name_file(exc, self._seg[2]) from None
 
     def _rotate(self) -> None:
         """Close the current segment with a NEXT record and go on in a new one (between writes: no trace mark of
@@ -237,6 +240,8 @@ class TraceWriter:
         try:
             write_all(fd, head)
             os.fsync(fd)
+        except OSError as exc:
+            raise name_file(exc, tmp) from None
         finally:
             os.close(fd)
         os.replace(tmp, path)

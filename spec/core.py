@@ -432,8 +432,9 @@ def witness(fn: Callable | None = None, /, **bounds: Any) -> Any:
 
 def restriction(name: str, *, action: str, symmetric: bool = True) -> Callable[[Callable], Callable]:
     """Mark ``guard(self, state, *params) -> bool`` as the model restriction ``name``: an extra
-    enabling condition of ``action`` (TLC's ACTION_CONSTRAINT, for one action), chosen with
-    ``--restrict NAME``. A researcher uses one to steer a search into a class of behaviours
+    enabling condition of ``action``, chosen with ``--restrict NAME``. A guard, not TLC's
+    ACTION_CONSTRAINT, which generates the step, checks and counts its successor, then drops it
+    (docs/variants.md). A researcher uses one to steer a search into a class of behaviours
     (say, only leaders crash) that is too deep to explore whole. ``symmetric=False`` when the
     guard singles out an element (a server by number): --symmetry is then refused."""
 

@@ -503,6 +503,25 @@ def test_sigint_to_parallel_workers_exits_130_with_statistics() -> None:
     assert "Traceback" not in err and "paxraft check: interrupted after" in err and "distinct states" in err
 
 
+def test_sigterm_to_parallel_workers_exits_143_with_statistics_and_leaves_no_worker() -> None:
+    """SIGTERM (what `timeout` sends) to `check --workers 2`: the program died of it, silent (exit -15: nothing of
+    how far the search got), its workers left running until they noticed, up to a second later. Now as Ctrl-C:
+    the figures so far, the workers ended before the exit, status 143."""
+    env = dict(os.environ, PAXRAFT_PROGRESS_SECONDS="0.2")
+    proc = _cli("check", CTRL_C, "--limit", "3000", "--stop-after", "0", "--workers", "2", env=env,
+                preexec_fn=_hear_sigint)
+    first = proc.stderr.readline()
+    assert first.startswith("[grid"), first
+    workers = [int(c) for t in Path(f"/proc/{proc.pid}/task").iterdir()
+               for c in (t / "children").read_text().split()]
+    assert len(workers) == 2, workers
+    proc.send_signal(signal.SIGTERM)
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err and "paxraft check: terminated (SIGTERM) after" in err and "distinct states" in err
+    assert not [w for w in workers if Path(f"/proc/{w}").exists()], "a worker outlived the program"
+
+
 # -- the other sub-commands: explore, infer, bmc, prove, wal, trace-json, kv, cluster -----------------------
 
 
@@ -1198,3 +1217,89 @@ def test_an_output_place_that_cannot_be_made_is_refused_before_any_work(capsys, 
     assert made.read_text() == '{"clock": 1}\n'
     assert run(capsys, "check", "paxos", "--acceptors", "1", "--out", str(tmp_path / "o"))[0] == 0
     assert not (tmp_path / "o").exists()  # the folder tried and nothing written: not left behind
+
+
+def test_a_cluster_dir_that_is_a_file_is_named_as_the_argument(capsys, tmp_path) -> None:
+    """`cluster start --dir FILE` said only "FILE: File exists" (the mkdir's OSError) and `--dir FILE/sub` "Not a
+    directory"; status and kv said "no cluster.json". Now one line naming --dir and what is there, exit 2."""
+    f = tmp_path / "afile"
+    f.write_text("x")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nothing")
+    for argv, said in ((["cluster", "start", "--dir", str(f)], f"--dir {f}: a file, not a folder"),
+                       (["cluster", "status", "--dir", str(f)], f"--dir {f}: a file, not a folder"),
+                       (["cluster", "start", "--dir", str(f / "sub" / "d")],
+                        f"--dir {f / 'sub' / 'd'}: {f} is a file, not a folder"),
+                       (["cluster", "start", "--dir", str(tmp_path / "dangling")],
+                        f"--dir {tmp_path / 'dangling'}: a symbolic link to nothing, not a folder"),
+                       (["kv", "get", "k", "--dir", str(f)], f"--dir {f}: a file, not a folder")):
+        code, out, err = run(capsys, *argv)
+        assert (code, out) == (2, ""), argv
+        one_line(err, said)
+    assert f.read_text() == "x"
+
+
+def _entry_point() -> str:
+    """Python code that runs ``paxraft`` as its console script does: the entry point pyproject.toml names."""
+    import tomllib
+
+    ref = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]["scripts"]["paxraft"]
+    module, _, func = ref.partition(":")
+    return f"from {module} import {func}\n{func}()\n"
+
+
+def test_ctrl_c_while_the_modules_load_is_one_line_and_130() -> None:
+    """A Ctrl-C in the program's first ~0.15 s, while the command line's modules loaded, printed a KeyboardInterrupt
+    traceback and exited 1: the handler that reports it came with those modules. The SIGINT arrives during the import
+    of modelcheck.cli.main (an audit hook sends it: no timing)."""
+    hook = ("import os, signal, sys\n"
+            "def hook(event, args):\n"
+            "    if event == 'import' and args[0] == 'modelcheck.cli.main':\n"
+            "        os.kill(os.getpid(), signal.SIGINT)\n"
+            "sys.addaudithook(hook)\n"
+            "sys.argv = ['paxraft', 'list']\n")
+    proc = subprocess.run([sys.executable, "-c", hook + _entry_point()], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).parent.parent, preexec_fn=_hear_sigint)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (130, "", "paxraft: interrupted\n"), proc.stderr[-2000:]
+
+
+def test_ctrl_c_during_a_command_run_by_the_entry_point_prints_the_figures() -> None:
+    """The entry point's early handler gives way to the report with the figures while the command runs."""
+    env = dict(os.environ, PAXRAFT_PROGRESS_SECONDS="0.2")
+    argv = ("import sys\n"
+            "sys.argv = ['paxraft', 'check', 'paxos', '--acceptors', '3', '--values', '3', '--max-ballot', '3']\n")
+    proc = subprocess.Popen([sys.executable, "-c", argv + _entry_point()],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            cwd=Path(__file__).parent.parent, preexec_fn=_hear_sigint)
+    first = proc.stderr.readline()
+    assert first.startswith("["), first
+    err = _interrupt(proc)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.splitlines()[-1].startswith("paxraft check: interrupted after "), err
+
+
+def test_wal_check_names_the_log_a_read_error_came_from(capsys, tmp_path) -> None:
+    """A wal.log the OS cannot read (here a link to /proc/self/mem: EIO) said 'error: [Errno 5] Input/output error'."""
+    (tmp_path / "wal").mkdir()
+    (tmp_path / "wal" / "wal.log").symlink_to("/proc/self/mem")
+    code, out, _ = run(capsys, "wal", "check", str(tmp_path))
+    assert code == 1
+    assert f"error: [Errno 5] Input/output error: '{tmp_path / 'wal' / 'wal.log'}'" in out.splitlines(), out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_explore_for_seconds_stops_at_once_on_ctrl_c_or_sigterm(sig) -> None:
+    """`explore --for 300` stopped by Ctrl-C (or SIGTERM, which test_explore_browser sends) waited for its --for
+    timer, a thread the exit waited on: 300 s."""
+    proc = _cli("explore", "paxos", "--for", "300", preexec_fn=_hear_sigint)
+    assert proc.stdout.readline().startswith("Exploring")
+    assert proc.stdout.readline().startswith("Open http://127.0.0.1:")
+    proc.send_signal(sig)
+    try:
+        err = proc.communicate(timeout=60)[1]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("explore still serving 60 s after the signal")
+    # (0: the signal came while it served, which it stops, as `explore` says; 130 or 143: while it did anything else)
+    assert proc.returncode in ((0, 130) if sig == signal.SIGINT else (0, 143)), err
+    assert "Traceback" not in err

@@ -171,6 +171,23 @@ def test_killed_run_resumes_to_the_same_result(tmp_path: Path, workers: int, sig
     assert r.extra["resumed_at_states"] == manifest["coordinator"]["total"]
 
 
+def test_a_cut_checkpoint_goes_on_to_the_violation_or_says_why_there_is_none(tmp_path: Path) -> None:
+    """Paxos ignore-votes breaks Agreement at the 3,342nd state: cut at 3,300 with a checkpoint, the resumed run
+    reports the uninterrupted run's violation and counts; cut at 3,341, the chunk that reached the cap also holds
+    the violation (its expansion stopped there, so its end is no place to go on from): no checkpoint, said so."""
+    plain = check(build("paxos", "ignore-votes"))
+    cut = search(build("paxos", "ignore-votes"), max_states=3300, checkpoint=tmp_path / "a")
+    assert (cut.verdict, cut.distinct_states, cut.complete) == (OK, 3300, False)
+    assert cut.extra["checkpoint_at_cut"] == {"dir": str(tmp_path / "a"), "states": 3329}
+    done = search(build("paxos", "ignore-votes"), checkpoint=tmp_path / "a", resume=True)
+    assert summary(done) == summary(plain) and (done.violated, done.trace_length) == ("Agreement", 12)
+    late = search(build("paxos", "ignore-votes"), max_states=3341, checkpoint=tmp_path / "b")
+    assert late.extra["no_checkpoint"].startswith("the chunk that reached --max-states also met a violation")
+    assert not (tmp_path / "b" / "current").exists()
+    first = search(build("paxos"), max_states=1, checkpoint=tmp_path / "c")
+    assert first.extra["no_checkpoint"] == "the initial states alone reach --max-states"
+
+
 def test_damaged_or_mismatched_checkpoint_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     d = tmp_path / "ck"
     assert main(["check", "paxos", "--checkpoint", str(d), "--checkpoint-every", "0", "--quiet"]) == 0

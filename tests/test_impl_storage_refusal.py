@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import json
 import os
 import shutil
@@ -401,7 +403,9 @@ def test_a_node_whose_disk_fills_up_stops_and_keeps_what_it_synced(tmp_path):
         n = asyncio.run(put_until_node_3_stops())
         assert node3.wait(30) == 3
         last = (d / "node-3" / "node.log").read_text().splitlines()[-1]
-        assert "node 3: writing its log or trace failed ([Errno 27] File too large): stopping" in last
+        said = f"node 3: writing {d / 'node-3' / 'wal' / 'wal.log'} failed (EFBIG: File too large): stopping"
+        assert said in last  # (the file: it said 'writing its log or trace failed ([Errno 27] File too large)')
+        assert cluster.down_reason(d, 3).startswith(said.removeprefix("node 3: "))  # (status said 'not running')
         assert "Traceback" not in (d / "node-3" / "node.log").read_text()
         assert main(["wal", "check", str(d / "node-3")]) == 0  # its unsynced tail is cut at the next start
         cluster.start(d)
@@ -779,3 +783,83 @@ def test_a_rejoining_marker_that_is_a_folder_refuses_the_node_and_recover_node_i
     assert "\n" not in err and err.endswith(f"{c3 / 'node-2' / 'rejoining'}: a folder, where recover-node writes the "
                                             "node's rejoining file: move it out of the way first"), err
     assert sorted(p.name for p in (c3 / "node-2").iterdir()) == before == ["rejoining", "wal"]  # nothing moved
+
+
+@contextlib.contextmanager
+def _read_only(folder: Path):
+    """``folder`` read-only while the block runs: a read-only bind mount (root: a mode does not stop root), else
+    its mode."""
+    if os.geteuid() == 0:
+        subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+        try:
+            subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
+            yield
+        finally:
+            subprocess.run(["umount", str(folder)], check=True)
+    else:
+        folder.chmod(0o500)
+        try:
+            yield
+        finally:
+            folder.chmod(0o700)
+
+
+def test_a_node_folder_that_cannot_be_written_is_down_with_the_reason_and_the_others_start(tmp_path, capsys):
+    """A node folder on a read-only mount: `cluster start` ended with 'node-2/node.log: Read-only file system'
+    (exit 2) after starting node 1 and before node 3, leaving one node running alone and no leader; `status` then
+    said 'not running'. Now the others start and elect a leader, and the node is down with the reason (`status`,
+    another process, sees the folder cannot be written)."""
+    d = tmp_path / "c"
+    cluster.start(d, 3)
+    cluster.stop(d)
+    with _read_only(d / "node-2"):
+        try:
+            assert main(["cluster", "start", "--dir", str(d)]) == 1
+            out = capsys.readouterr().out
+            assert f"node 2: down: {d / 'node-2'} " in out and "the node cannot keep its log there" in out, out
+            assert cluster.pid_of(d, 1) and cluster.pid_of(d, 3)
+            _put_some(d, 5)
+            assert main(["cluster", "status", "--dir", str(d)]) == 1
+            assert "the node cannot keep its log there" in capsys.readouterr().out
+        finally:
+            cluster.stop(d)
+    cluster.start(d)
+    try:
+        assert _get_all(d, 5) == [b"v%d" % i for i in range(5)]
+    finally:
+        cluster.stop(d)
+
+
+def test_a_node_that_cannot_start_on_a_full_disk_says_which_file(tmp_path, monkeypatch):
+    """On a full disk a node's start said 'cannot start: [Errno 28] No space left on device' (its boot count's
+    file unnamed) and `cluster start` 'no leader elected within 20 s (see node-*/node.log)' when its pid file could
+    not be written (nor could node.log). Each now names the file."""
+    from impl.runtime.boot import next_boot
+
+    real_write = os.write
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(OSError) as got:
+        next_boot(tmp_path / "boot", 1)
+    assert (got.value.errno, got.value.filename) == (errno.ENOSPC, str(tmp_path / "boot.tmp"))
+    monkeypatch.setattr(os, "write", real_write)
+
+    d = tmp_path / "c"
+    started = cluster.start_node
+
+    def no_room_for_node_2(directory, node):
+        if node == 2:
+            raise OSError(errno.ENOSPC, "No space left on device", str(directory / "node-2" / "pid.1.tmp"))
+        return started(directory, node)
+
+    monkeypatch.setattr(cluster, "start_node", no_room_for_node_2)
+    try:
+        cluster.start(d, 3)  # nodes 1 and 3 elect a leader
+        assert cluster.down_reason(d, 2) == (f"could not be started ({d / 'node-2' / 'pid.1.tmp'}: No space left on "
+                                             "device)")
+        _put_some(d, 3)
+    finally:
+        cluster.stop(d)

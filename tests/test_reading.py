@@ -20,6 +20,8 @@ from spec.registry import build, load_user_spec
 USER_FILE = "tests/user_specs/two_counters.py"
 TwoCounters = load_user_spec(f"{USER_FILE}:TwoCounters")
 SymmetricCounters = load_user_spec(f"{USER_FILE}:SymmetricCounters")
+DoublingCounters = load_user_spec(f"{USER_FILE}:DoublingCounters")
+SymmetricDoublingCounters = load_user_spec(f"{USER_FILE}:SymmetricDoublingCounters")
 
 
 def test_user_spec_explanation_witnesses_and_fallback() -> None:
@@ -38,25 +40,35 @@ def test_user_spec_explanation_witnesses_and_fallback() -> None:
     assert (never.verdict, never.distinct_states, never.trace) == (UNREACHABLE, 9, None)
 
 
-def test_user_spec_counterexamples_are_distinct_up_to_renaming() -> None:
-    assert len(shortest_dag(TwoCounters()).diverse(10)) == 6  # the C(4,2) interleavings
-    three = shortest_dag(SymmetricCounters()).diverse(10)  # renaming p1<->p2 pairs them up
-    assert len(three) == 3
-    who = [tuple(st.label.params[0] for st in t[1:]) for t, _ in three]
-    assert {min(w, tuple(1 - x for x in w)) for w in who} == {(0, 0, 1, 1), (0, 1, 0, 1), (0, 1, 1, 0)}
+def test_user_spec_counterexamples_are_distinct_sets_of_steps_up_to_renaming() -> None:
+    """Two counterexamples are one when they take the same steps in another order (or a renaming of such): the
+    C(4,2) = 6 interleavings of two counters stepping to 2 were 6 counterexamples (3 up to renaming), and with
+    Double (1 -> 2) --counterexamples 50 printed 6 of its orders, as many as distinct state sequences."""
+    assert len(shortest_dag(TwoCounters()).diverse(10)) == 1  # the 6 interleavings
+    assert len(shortest_dag(SymmetricCounters()).diverse(10)) == 1
+    dag = shortest_dag(DoublingCounters())
+    four = dag.diverse(50)
+    assert dag.diverse_all and len(four) == 4
+    kinds = {tuple(sorted(str(st.label) for st in t[1:])) for t, _ in four}
+    assert kinds == {tuple(sorted(f"{a}({i})" for i, a in ((0, "Inc"), (0, x), (1, "Inc"), (1, y))))
+                     for x in ("Inc", "Double") for y in ("Inc", "Double")}
+    assert [st.label for st in four[0][0]] == [st.label for st in check(DoublingCounters()).trace]
+    three = shortest_dag(SymmetricDoublingCounters()).diverse(50)  # renaming p1<->p2 pairs two of them
+    doubles = sorted(sum(str(st.label).startswith("Double") for st in t) for t, _ in three)
+    assert doubles == [0, 1, 2]
     trace, bad, cost = shortest_dag(TwoCounters(), with_actors=True).fewest_switches()
     assert (bad, cost, len(trace) - 1) == ("NotBothDone", 1, 4)
 
 
-@pytest.mark.parametrize("make", [SymmetricCounters, lambda: load_user_spec(
-    "tests/user_specs/kv_snapshot.py:ForgetMissed")(keys=1, vals=1, txs=2)], ids=["counters", "kv_snapshot"])
-def test_counterexamples_up_to_renaming_are_as_many_under_symmetry(make) -> None:
+@pytest.mark.parametrize(("make", "n"), [(SymmetricDoublingCounters, 3), (lambda: load_user_spec(
+    "tests/user_specs/kv_snapshot.py:ForgetMissed")(keys=1, vals=1, txs=2), 1)], ids=["counters", "kv_snapshot"])
+def test_counterexamples_up_to_renaming_are_as_many_under_symmetry(make, n: int) -> None:
     """Under --symmetry the DAG's nodes are orbits, and traces through the same orbits need not be renamings of
     one another (KeyValueStore: t1 and t2 open in either order, then t1 writes and closes): it found 2 of the 3
-    (newuser4), and 2 of SymmetricCounters' 3. The first is still plain check's."""
+    (newuser4; those 3 are one set of steps since 2026-12-06). The first is still plain check's."""
     plain = shortest_dag(make()).diverse(50)
     reduced = shortest_dag(make(), symmetry=True).diverse(50)
-    assert len(reduced) == len(plain) == 3
+    assert len(reduced) == len(plain) == n
     first = check(make(), symmetry=True).trace
     assert [(st.label, st.state) for st in reduced[0][0]] == [(st.label, st.state) for st in first]
 
@@ -334,12 +346,15 @@ def test_reading_options_on_a_user_file_from_the_command_line(capsys: pytest.Cap
     assert "No state satisfies Overflow within the bounds (9 distinct states, all explored)" in capsys.readouterr().out
     assert main(["check", spec, "--reach", "c[0] + c[1] == 3", "--quiet", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["trace_length"] == 3
-    assert main(["check", spec, "--counterexamples", "10", "--quiet", "--json"]) == 1
+    assert main(["check", f"{USER_FILE}:DoublingCounters", "--counterexamples", "10", "--quiet", "--json"]) == 1
     got = json.loads(capsys.readouterr().out)
-    assert (len(got["counterexamples"]), got["shortest_length"]) == (6, 4)
+    assert (len(got["counterexamples"]), got["shortest_length"], got["counterexamples_complete"]) == (4, 4, True)
     assert {c["explanation"] for c in got["counterexamples"]} == {"p1 counted to 2 and p2 to 2"}
-    assert main(["check", f"{USER_FILE}:SymmetricCounters", "--counterexamples", "10", "--quiet", "--json"]) == 1
-    assert len(json.loads(capsys.readouterr().out)["counterexamples"]) == 3  # the spec's renaming pairs them
+    assert main(["check", f"{USER_FILE}:SymmetricDoublingCounters", "--counterexamples", "10", "--quiet"]) == 1
+    out = capsys.readouterr().out  # the spec's renaming pairs two of the 4
+    assert "3 of them, no two the same steps in another order or a renaming (only 3 differ):" in out
+    assert main(["check", spec, "--counterexamples", "2", "--quiet"]) == 1
+    assert "1 of them, no two the same steps in another order (only 1 differ):" in capsys.readouterr().out
     assert main(["check", spec, "--fewest-switches", "--lanes", "--quiet"]) == 1
     out = capsys.readouterr().out
     assert "Fewest process switches: 1 switch of acting process" in out and "i=0" in out and "i=1" in out
@@ -419,11 +434,19 @@ def test_counterexamples_of_thousands_of_steps() -> None:
     """Every shortest path was listed by a recursion per step: --counterexamples and --fewest-switches on a
     1,500-step counterexample ended in 'internal error: RecursionError' (hostile5)."""
     dag = shortest_dag(LongWay())
-    two = dag.diverse(2)
-    assert [len(t) for t, _ in two] == [1501, 1501] and two[0][0] != two[1][0]
-    assert [st.label.params for st in two[0][0][1:]] == [(1,)] + [(2,)] * 1499  # the plain search's: d=1 first
+    one = dag.diverse(2)  # the 1,500 orders of one Inc(1) and 1,499 Inc(2) are one counterexample
+    assert [len(t) for t, _ in one] == [1501] and dag.diverse_all
+    assert [st.label.params for st in one[0][0][1:]] == [(1,)] + [(2,)] * 1499  # the plain search's: d=1 first
+    assert len(dag.diverse(2, paths=100)) == 1 and not dag.diverse_all  # stopped looking: said so
     trace, bad, cost = dag.fewest_switches()
     assert (len(trace), bad) == (1501, "Below")
+
+
+def test_counterexamples_say_when_the_search_for_more_stopped(monkeypatch, capsys) -> None:
+    monkeypatch.setattr("modelcheck.engine.shortest.DIVERSE_PATHS", 3)
+    assert main(["check", f"{USER_FILE}:TwoCounters", "--counterexamples", "2", "--quiet"]) == 1
+    assert ("1 of them, no two the same steps in another order (1 found: the search for more stopped at 3 shortest "
+            "paths walked or 20,000 traces built):") in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("expr", "gives"), [("maxBal", "dict {'a1': -1, 'a2': -1, 'a3': -1}"), ("len(msgs)", "int 0")])

@@ -1,6 +1,7 @@
-"""Model restrictions (--restrict): named extra enabling conditions a spec offers, TLC's ACTION_CONSTRAINT
-one action at a time. They must restrict exactly (same counts as a hand-written override), show in the
-report, hide what they exclude, refuse symmetry when they single out a server, and name bad input."""
+"""Model restrictions (--restrict): named extra enabling conditions a spec offers (guards, where TLC's
+ACTION_CONSTRAINT generates, checks and drops a step: the last test). They must restrict exactly (same counts
+as a hand-written override), show in the report, hide what they exclude, refuse symmetry when they single out
+a server, and name bad input."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import NamedTuple
 
 import pytest
 
-from modelcheck import OK, VIOLATION, check
+from modelcheck import DEADLOCK, OK, VIOLATION, check
 from modelcheck.cli import main
 from spec.behaviour import validate_trace
 from spec.core import Counted, Spec, SpecError, action, counts_outside, restriction
@@ -193,3 +194,25 @@ def test_a_restricted_action_whose_enumerator_counts_outside_is_asked_its_guard(
                                                                  hand.depth) == (6, 9, 4)
     assert {k: (c.fired, c.new) for k, c in r.coverage.items()} == {
         k: (c.fired, c.new) for k, c in hand.coverage.items()}
+
+
+def test_restrict_is_a_guard_where_tlcs_action_constraint_generates_checks_and_drops() -> None:
+    """--restrict against TLC 2.20's ACTION_CONSTRAINT on one model (tests/user_specs/action_constraint.py, its
+    .tla beside): TLC generates a discarded step, checks the invariants on its successor (NotTen violated by
+    Init, Jump: 3 generated, 2 distinct) and counts it (6 generated without the invariant), and a state whose only
+    step it discards is no deadlock. --restrict generates none of them (4 / 4 / 4, no violation, a deadlock at
+    x = 3), as docs/variants.md says; DiscardedJump, the model written as TLC reads it, gives TLC's figures."""
+    from spec.registry import load_user_spec
+
+    where = "tests/user_specs/action_constraint.py"
+    jumping, discarded = load_user_spec(f"{where}:JumpingCounter"), load_user_spec(f"{where}:DiscardedJump")
+
+    def figures(r):  # type: ignore[no-untyped-def]
+        return r.verdict, r.violated, r.trace_length, r.distinct_states, r.states_generated, r.depth
+
+    assert figures(check(discarded())) == (VIOLATION, "NotTen", 1, 2, 3, 2)  # TLC's, with INVARIANT NotTen
+    assert figures(check(discarded(), check_invariants=False, check_deadlock=True)) == (OK, None, None, 4, 6, 4)
+    restricted = jumping().restrict(["no-jump"])
+    assert figures(check(restricted)) == (OK, None, None, 4, 4, 4)  # the jump to 10 is never generated
+    dead = check(restricted, check_invariants=False, check_deadlock=True)
+    assert (dead.verdict, dead.trace[-1].state.x) == (DEADLOCK, 3)  # its one step is restricted away

@@ -229,21 +229,15 @@ def test_bmc_names_the_explicit_bounded_search(capsys: pytest.CaptureFixture) ->
     assert report(capsys, *bug, "--mode", "dfs", "--depth", "12")["verdict"] == "ok"
 
 
-def test_resume_after_a_state_limit_says_why_there_is_no_checkpoint(
-    capsys: pytest.CaptureFixture, tmp_path: Path
-) -> None:
-    """A --max-states cut writes no checkpoint: --resume said the run "finished sooner" or was "stopped", which reads
-    as if the cut had written one; it now names the cut. Resuming a checkpoint the same run wrote on its way works."""
+def test_resume_after_a_state_limit_goes_on_from_the_cut(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """A --max-states cut wrote no checkpoint (--resume said there was none, naming the cut); it now writes the
+    checkpoint of the chunk that reached the cap, and --resume alone goes on from there to TLC's figures."""
     ck = tmp_path / "ck"
     obj = report(capsys, *SMALL, "--checkpoint", str(ck), "--max-states", "1000")
     assert (obj["distinct_states"], obj["complete"]) == (1000, False)
-    code, _, err = run(capsys, "check", "--resume", str(ck))
-    assert (
-        code == 2
-        and "or when interrupted (Ctrl-C, SIGTERM): one that ended sooner, at its end, a --max-states"
-        " cut or a violation, left none)"
-        in err
-    )
-    obj = report(capsys, *SMALL, "--checkpoint", str(ck), "--checkpoint-every", "0", "--max-states", "1000")
-    done = json.loads(run(capsys, "check", "--resume", str(ck), "--max-states", "100000", "--json", "--quiet")[1])
+    assert obj["checkpoint_at_cut"]["dir"] == str(ck) and obj["checkpoint_at_cut"]["states"] >= 1000
+    done = json.loads(run(capsys, "check", "--resume", str(ck), "--json", "--quiet")[1])
     assert figures(done) == TLC[3, 4, 2, False] and done["complete"] is True
+    code, _, err = run(capsys, "check", "--resume", str(tmp_path / "none"))
+    assert code == 2 and "at a --max-states cut, or when interrupted (Ctrl-C, SIGTERM): one that ended sooner, " \
+        "at its end or a violation, left none)" in err

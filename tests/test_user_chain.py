@@ -42,7 +42,7 @@ def test_counts_in_every_search_mode(capsys: pytest.CaptureFixture, tmp_path: Pa
     assert counts(capsys, "--max-states", "300") == (0, (300, 484, 7))  # exactly N distinct states
     assert counts(capsys, "--max-states", "300", "--checkpoint", str(tmp_path / "ck"), "--checkpoint-every", "0") \
         == (0, (300, 484, 7))
-    assert counts(capsys, "--resume", str(tmp_path / "ck")) == (0, (300, 484, 7))
+    assert counts(capsys, "--resume", str(tmp_path / "ck")) == (0, (565, 955, 10))  # from the cut on, to the end
     code, out, _ = run(capsys, "check", REF, "--variant", "head-acks", "--workers", "2")
     assert code == 1 and "invariant AckedDurable is violated; shortest counterexample: 4 steps" in out
     assert "Reconfigure(x=s1)\n       chain: <<s1, s2, s3>> -> <<s2, s3>>" in out  # a tuple reads as a sequence
@@ -59,11 +59,28 @@ def test_a_resumed_run_may_move_max_states(capsys: pytest.CaptureFixture, tmp_pa
     ck = str(tmp_path / "ck")
     assert counts(capsys, "--max-states", "300", "--checkpoint", ck, "--checkpoint-every", "0") == (0, (300, 484, 7))
     code, _, err = run(capsys, "check", "--resume", ck, "--max-states", "100")
-    assert code == 2 and one_error_line(err).endswith(
-        "checkpoint holds 193 states already, --max-states 100 stops before it; give more, or start afresh")
+    assert code == 2 and one_error_line(err).endswith(  # the checkpoint of the cut (the chunk that reached it)
+        "checkpoint holds 301 states already, --max-states 100 stops before it; give more, or start afresh")
     assert counts(capsys, "--max-states", "400") == (0, (400, 650, 8))
     assert counts(capsys, "--resume", ck, "--max-states", "400") == (0, (400, 650, 8))
     assert counts(capsys, "--resume", ck, "--max-states", "100000") == (0, (565, 955, 10))  # the whole model
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_run_cut_by_max_states_writes_a_checkpoint_to_go_on_from(workers: str, capsys, tmp_path: Path) -> None:
+    """A --max-states cut wrote no checkpoint, so a cut run could not be resumed ('no checkpoint here'; with
+    --checkpoint-every 0 the last level's end, 193 states, and --resume alone stopped at the same cut again).
+    The chunk that reaches the cap is expanded whole: its end is the checkpoint, and --resume alone goes on from
+    it without the spent cap, to the figures of one uninterrupted run."""
+    ck = tmp_path / "ck"
+    code, out, _ = run(capsys, "check", REF, "--max-states", "300", "--checkpoint", str(ck), "--workers", workers)
+    assert code == 0 and "Stopped at the state limit: no error found so far (search incomplete)\n" \
+        f"Checkpoint written to {ck} at the cut: continue with 'paxraft check --resume {ck}' (no state limit) or " \
+        "with --max-states above 30" in out  # 301 with one worker, 301 or more with two
+    assert counts(capsys, "--resume", str(ck), "--max-states", "450") == (0, (450, 727, 9))
+    assert counts(capsys, "--max-states", "450") == (0, (450, 727, 9))
+    assert counts(capsys, "--resume", str(ck)) == (0, (565, 955, 10))
+
 
 def test_liveness_refinement_and_hypothesis(capsys: pytest.CaptureFixture) -> None:
     code, out, _ = run(capsys, "check", REF, "--liveness")

@@ -130,7 +130,7 @@ def test_counterexamples_and_fewest_switches_see_the_broken_step(capsys: pytest.
     the model's first 5 levels (a plain breadth-first walk of AnyLeader counts the same)."""
     code, out, _ = run(capsys, "check", GROWING, "--variant", "any-leader", "--counterexamples", "3", "--quiet")
     assert code == 1 and "Shortest counterexamples have 4 steps; 4 violating steps on that level; 99 distinct " \
-        "states explored\n3 of them, no two alike:\n" in out
+        "states explored\n3 of them, no two the same steps in another order:\n" in out
     assert "Counterexample 1: CommittedEntriesStay, 4 steps" in out and "  5. NewLeader(j=2)" in out
     assert out.count("--> the step to this state breaks CommittedEntriesStay") == 3
     code, out, _ = run(capsys, "check", GROWING, "--variant", "any-leader", "--fewest-switches", "--json", "--quiet")

@@ -19,6 +19,7 @@ any ``n - quorum + 1`` of the peers.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -36,6 +37,20 @@ _MARKER_BYTES = 1 << 16  # read no more of a marker than that (it names a few pe
 def rebuilt_marker(peers: list[int]) -> str:
     """The REJOINING marker's text that `recover-node` writes: the peers whose terms gave the vote floor."""
     return _REBUILT + ",".join(map(str, sorted(peers))) + "\n"
+
+
+def write_marker(marker: Path, text: str) -> None:
+    """Put the REJOINING marker in place whole and durably (a temporary file, synced, renamed over it): written in
+    place, a kill between the open and the write left an empty marker, a rebuilt node whose trace never showed its
+    Rebuild."""
+    tmp = marker.with_name(marker.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, text.encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, marker)
 
 
 class MarkerError(ValueError):

@@ -9,7 +9,7 @@ import os
 import time
 from pathlib import Path
 
-from impl.storage.files import read_regular
+from impl.storage.files import name_file, read_regular
 
 log = logging.getLogger("paxraft.node")
 
@@ -53,6 +53,8 @@ def _write(path: Path, boot: int) -> None:
     try:
         os.write(fd, str(boot).encode())
         os.fsync(fd)
+    except OSError as exc:  # (a full disk: the node's 'cannot start' line named no file)
+        raise name_file(exc, tmp) from None
     finally:
         os.close(fd)
     os.replace(tmp, path)

@@ -18,6 +18,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -32,11 +33,11 @@ from impl.kv.client import KVClient
 from impl.kv.protocol import MAX_COMMAND_BYTES, MAX_COMMAND_DATA, OK, REFUSED
 from impl.multipaxos.rules import BUGS as MP_BUGS
 from impl.raft.core import HardState, Ready
-from impl.raft.rejoin import REJOINING, rebuilt_hard_state, rebuilt_marker
+from impl.raft.rejoin import REJOINING, rebuilt_hard_state, rebuilt_marker, write_marker
 from impl.raft.rules import BUGS
 from impl.runtime.boot import rebuilt_boot
 from impl.runtime.chunks import CHUNK_BYTES, PEER_FRAME, check_sizes
-from impl.storage.files import NotRegularError, not_a_file, read_regular
+from impl.storage.files import NotRegularError, name_file, not_a_file, read_regular, sync_folder
 from impl.storage.wal import WAL, WALError
 from impl.storage.wal import check as wal_check
 from spec.userfiles import clip
@@ -52,6 +53,21 @@ class ClusterError(Exception):
 
 
 _RESERVED: dict[Path, list[socket.socket]] = {}  # ports held for a new cluster's nodes until they listen
+_NOT_STARTED: dict[tuple[Path, int], str] = {}  # why start() could not start a node (its folder, by id)
+
+
+def check_folder(directory: Path) -> None:
+    """ClusterError naming ``--dir`` when it, or a folder above it, is something other than a folder (a regular file
+    given as --dir made `cluster start` say only 'File exists', the OS's words for the mkdir)."""
+    for p in (directory, *directory.parents):
+        if not os.path.lexists(p):
+            continue
+        if p.is_dir():
+            return
+        what = not_a_file(p) or "a file"
+        if what.startswith("not a regular file"):
+            what = "a FIFO, device or socket"
+        raise ClusterError(f"--dir {directory}: {'' if p == directory else f'{p} is '}{what}, not a folder")
 
 
 def reserve_ports(n: int) -> list[socket.socket]:
@@ -156,12 +172,13 @@ def identity(desc: dict[str, Any], node: int) -> tuple[bytes, int]:
 
 
 def init_node(directory: Path, node: int, hard_state: HardState | None = None,
-              desc: dict[str, Any] | None = None) -> None:
+              desc: dict[str, Any] | None = None, wal_dir: str = "wal") -> None:
     """A node's folder and empty log (a node whose log is missing later is refused: it lost its state),
-    holding ``hard_state`` when given (a rebuilt node's vote floor); ``desc``: cluster.json's (read when None)."""
+    holding ``hard_state`` when given (a rebuilt node's vote floor); ``desc``: cluster.json's (read when None);
+    ``wal_dir``: the log's folder in the node's (recover-node builds the new one beside the old)."""
     home = directory / f"node-{node}"
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    wal = WAL(home / "wal", create=True, owner=identity(desc or load(directory), node))
+    wal = WAL(home / wal_dir, create=True, owner=identity(desc or load(directory), node))
     wal.load()
     if hard_state is not None:
         wal.save(Ready(hard_state=hard_state))
@@ -337,7 +354,11 @@ def write_pid(path: Path, pid: int) -> None:
     Replaced atomically: the node rewrites it once it listens, and a reader that found it empty meanwhile took
     the node for not running (`cluster recover-node` said 'did not start' at load ~15)."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(_pid_line(pid))
+    try:
+        tmp.write_text(_pid_line(pid))
+    except OSError as exc:  # (a full disk: named, and no empty pid.N.tmp left behind)
+        tmp.unlink(missing_ok=True)
+        raise name_file(exc, tmp) from None
     os.replace(tmp, path)
 
 
@@ -470,12 +491,18 @@ def start(directory: Path, nodes: int = 3, wait: float = 20.0, **settings: Any) 
     pids = {}
     try:
         for i in members(desc):  # (a node `cluster remove` took out stays stopped)
-            pids[i] = pid_of(directory, i) or start_node(directory, i)
+            _NOT_STARTED.pop((directory.resolve(), i), None)
+            try:
+                pids[i] = pid_of(directory, i) or start_node(directory, i)
+            except OSError as exc:  # its folder cannot be written (read-only, full): down, down_reason says why; it
+                # failed the command after the nodes before it had started, and left the rest unstarted
+                _NOT_STARTED[(directory.resolve(), i)] = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
         if wait:
             t0 = time.monotonic()
             leader = asyncio.run(wait_for_leader(directory, wait, need=len(pids) // 2 + 1))
             if leader is None:
-                why = "; ".join(f"node {i}: {down_reason(directory, i)}" for i in pids if pid_of(directory, i) is None)
+                why = "; ".join(f"node {i}: {down_reason(directory, i)}" for i in members(desc)
+                                if pid_of(directory, i) is None)
                 raise RuntimeError(f"no leader elected within {wait} s ({why or f'see {directory}/node-*/node.log'})")
             asyncio.run(settle(directory, list(pids), wait - (time.monotonic() - t0)))
     finally:
@@ -485,11 +512,19 @@ def start(directory: Path, nodes: int = 3, wait: float = 20.0, **settings: Any) 
 
 def down_reason(directory: Path, node: int) -> str:
     """Why a node does not answer: its process runs (stopped, or too busy), or the last 'cannot start' line of its
-    node.log since it last listened, or 'not running'. (A process found running was reported 'not running', and
-    a refusal logged before the node's last start, say a second process refused, was given as the reason.)"""
+    node.log since it last listened, or the line it stopped itself with (a full disk: it said 'not running'), or a
+    folder it cannot write (a read-only mount: 'not running'), or 'not running'. (A process found running was
+    reported 'not running', and a refusal logged before the node's last start, say a second process refused, was
+    given as the reason.)"""
     pid = pid_of(directory, node)
     if pid is not None:
         return f"not answering (its process, pid {pid}, is running: stopped, or too busy?)"
+    home = directory / f"node-{node}"
+    if home.is_dir() and not os.access(home, os.W_OK):
+        where = "is on a read-only file system" if os.statvfs(home).f_flag & os.ST_RDONLY else "cannot be written"
+        return f"{home} {where}: the node cannot keep its log there"
+    if why := _NOT_STARTED.get((directory.resolve(), node)):
+        return f"could not be started ({why})"
     try:  # (its last 64 KiB: it was read whole, and a FIFO there held `cluster start` and `status` for ever)
         lines = read_regular(directory / f"node-{node}" / "node.log", 1 << 16, tail=True).decode(
             errors="replace").splitlines()[-200:]
@@ -498,6 +533,8 @@ def down_reason(directory: Path, node: int) -> str:
     for line in reversed(lines):
         if "cannot start:" in line:
             return line.split("cannot start:", 1)[1].strip()
+        if " CRITICAL " in line and ": stopping" in line:  # (it stopped itself: a full disk, a failed fdatasync)
+            return line.split(f"node {node}: ", 1)[-1].strip()
         if " listening on " in line:  # (it started after any refusal above: that is not why it is down now)
             break
     return "not running"
@@ -651,12 +688,7 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path | None:
         except ClusterError as exc:
             raise RuntimeError(f"node {node} is running ({exc}); stop it before recovering its storage") from None
         try:
-            moved = _aside(home) if (home / "wal").exists() else None
-            if moved is not None:
-                (home / "wal").rename(moved)
-            (home / REJOINING).write_text(rebuilt_marker(list(terms)))  # (its first boot traces a Rebuild from them)
-            init_node(directory, node, floor)
-            rebuilt_boot(home / "boot")
+            moved = _rebuild_storage(directory, node, floor, rebuilt_marker(list(terms)))
         finally:
             os.ftruncate(fd, 0)  # (its pid would name this command as the node's process)
             os.close(fd)
@@ -670,6 +702,35 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path | None:
             raise RuntimeError(f"node {node} did not start: {down_reason(directory, node)}")
         time.sleep(0.1)
     raise RuntimeError(f"node {node} has not caught up within {wait} s (is a majority of the others up?)")
+
+
+REBUILDING = "wal.rebuilding"
+"""The folder in a node's where `recover-node` builds its new log before putting it in place (a leftover of a
+recover-node killed there is removed by the next)."""
+
+
+def _rebuild_storage(directory: Path, node: int, floor: HardState, marker: str) -> Path | None:
+    """Replace a node's log by an empty one holding the vote floor, with the rejoining marker (and the boot count),
+    in an order that leaves, wherever a kill -9 or a power cut stops it, either the old log and no marker, or no log
+    (the start refuses in one line; recover-node again finishes), or the marker with the whole new log. The new log
+    was created in place after the marker: killed between its creation and the floor's fsync, the node came back
+    rejoining with a log at term 0, to vote, once caught up, in a term it may have voted in before. The folder the
+    old storage went to (None: there was none)."""
+    home = directory / f"node-{node}"
+    staged = home / REBUILDING
+    if os.path.isdir(staged) and not os.path.islink(staged):
+        shutil.rmtree(staged)
+    elif os.path.lexists(staged):
+        staged.unlink()
+    init_node(directory, node, floor, wal_dir=REBUILDING)  # (synced, beside the old log, which stays in use)
+    rebuilt_boot(home / "boot")
+    moved = _aside(home) if os.path.lexists(home / "wal") else None
+    if moved is not None:
+        (home / "wal").rename(moved)  # from here until the new log is in place, the node has none: refused
+    write_marker(home / REJOINING, marker)  # (replaced whole: never a half-written marker the start refuses)
+    staged.rename(home / "wal")
+    sync_folder(home)
+    return moved
 
 
 async def _change(directory: Path, op: str, node: int, wait: float) -> tuple[bool, str]:

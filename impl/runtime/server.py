@@ -373,6 +373,20 @@ class Connection(asyncio.Protocol):
             self.link.released(t)
 
 
+def os_error(exc: BaseException) -> str:
+    """``exc`` as its errno and text, without the file it names (a line about the log says 'its log')."""
+    return f"[Errno {exc.errno}] {exc.strerror}" if isinstance(exc, OSError) and exc.errno is not None else str(exc)
+
+
+def failed_write(exc: BaseException) -> str:
+    """A failed write for the node's last line: the file and the error's name, ``.../wal/wal.log failed (ENOSPC: No
+    space left on device)`` (it said 'writing its log or trace failed ([Errno 28] ...)': which file, not said)."""
+    if not isinstance(exc, OSError) or exc.errno is None:
+        return f"its log or trace failed ({exc})"
+    return (f"{exc.filename or 'its log or trace'} failed ({errno.errorcode.get(exc.errno, exc.errno)}: "
+            f"{exc.strerror})")
+
+
 class NodeServer:
     """A node: replica + WAL + trace + TCP server + peer links + timer."""
 
@@ -555,15 +569,16 @@ class NodeServer:
         of three by hand). Restarted, it keeps what its last completed fsync covered and cuts the rest."""
         if (self.wal.dir / SYNC_FAILED).exists():  # (its fdatasync: the cache may hold what the disk does not)
             log.critical("node %d: an fdatasync of its log failed (%s): stopping; its next start reads the log as "
-                         "the disk holds it, past the page cache", self.id, exc)
+                         "the disk holds it, past the page cache", self.id, os_error(exc))
         elif getattr(exc, "fdatasync_failed", False):  # (and the disk refused its record: the last line said to
             # restart once the disk is fixed, which on this boot reads what the cache holds as synced)
             log.critical("node %d: an fdatasync of its log failed (%s) and the disk refused even the record of it: "
                          "stopping; do not restart it before the machine restarts (its page cache may hold records "
-                         "the disk lost); rebuild it from its peers (paxraft cluster recover-node)", self.id, exc)
+                         "the disk lost); rebuild it from its peers (paxraft cluster recover-node)", self.id,
+                         os_error(exc))
         else:
-            log.critical("node %d: writing its log or trace failed (%s): stopping; restart it once the disk is "
-                         "fixed (it keeps what was synced)", self.id, exc)
+            log.critical("node %d: writing %s: stopping; restart it once the disk is fixed (it keeps what was "
+                         "synced)", self.id, failed_write(exc))
         os._exit(3)  # nothing acknowledged after this point could be trusted to be on disk
 
     def crash_point(self, name: str) -> None:

@@ -44,3 +44,20 @@ def read_regular(path: Path, limit: int, tail: bool = False) -> bytes:
         return os.pread(fd, limit, start)
     finally:
         os.close(fd)
+
+
+def sync_folder(path: Path) -> None:
+    """fsync a folder: the names created, renamed or removed in it so far survive a power cut."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def name_file(exc: OSError, path: str | os.PathLike[str]) -> OSError:
+    """``exc`` naming ``path`` when it names no file (a write to a descriptor names none: a full disk's node said
+    'writing its log or trace failed', not which file); raise what it returns."""
+    if exc.filename is None:
+        exc.filename = os.fspath(path)
+    return exc

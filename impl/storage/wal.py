@@ -56,6 +56,7 @@ from typing import Any
 
 from impl.raft.core import HardState, Ready, Snapshot
 from impl.raft.log import Entry
+from impl.storage.files import name_file
 from impl.storage.records import REC, problem, write_all
 from impl.storage.records import record as _record
 
@@ -695,12 +696,15 @@ class WAL:
         fd = self._fd
         assert fd is not None, "load() first"
         self.write_records()
-        if self.prealloc and self._end > self._alloc - self.prealloc // 2:
-            self._pad(self._end + self.prealloc)  # this sync also commits the new size (once per prealloc/2 bytes)
-        if self._end == self._synced and self._commit == self._synced_commit:
-            self._pending_sync = None
-            return False
-        self._write_slot(self._seq + 1, self._end, self._commit)
+        try:
+            if self.prealloc and self._end > self._alloc - self.prealloc // 2:
+                self._pad(self._end + self.prealloc)  # this sync also commits the new size (once per prealloc/2 B)
+            if self._end == self._synced and self._commit == self._synced_commit:
+                self._pending_sync = None
+                return False
+            self._write_slot(self._seq + 1, self._end, self._commit)
+        except OSError as exc:
+            raise name_file(exc, self.path) from None
         self._pending_sync = (self._end, self._commit)
         return True
 
@@ -717,7 +721,10 @@ class WAL:
         assert self._fd is not None, "load() first"
         if self.trace_extent is not None:
             self._buf += _record(TRACE_MARK, _MARK.pack(self._end, *self.trace_extent(), self.boot))
-        write_all(self._fd, self._buf)
+        try:  # (free while nothing fails: an exception table, no instruction on the write path)
+            write_all(self._fd, self._buf)
+        except OSError as exc:
+            raise name_file(exc, self.path) from None
         self._end += len(self._buf)
         self._buf.clear()
         return True
@@ -753,7 +760,7 @@ class WAL:
             except OSError as exc:  # what it wrote may be in the cache only: a start on this boot must not trust it
                 _record_sync_failure(self.dir, exc, self.boot)
                 exc.fdatasync_failed = True  # type: ignore[attr-defined]  # (for the node's last line: fail_stop)
-                raise
+                raise name_file(exc, self.path) from None
 
     def synced(self) -> None:
         """Record that the sync begun by :meth:`write_out` completed."""
@@ -797,6 +804,8 @@ class WAL:
             write_all(fd, bytes(head) + bytes(body) + bytes(self.prealloc))
             if self.fsync:
                 os.fsync(fd)
+        except OSError as exc:
+            raise name_file(exc, tmp) from None
         finally:
             os.close(fd)
         if self._fd is not None:
@@ -831,6 +840,8 @@ class WAL:
             write_all(fd, struct.pack(">8sI", magic, crc) + body)
             if self.fsync:
                 os.fsync(fd)
+        except OSError as exc:
+            raise name_file(exc, self.staged_path) from None
         finally:
             os.close(fd)
         return crc
@@ -852,7 +863,10 @@ class WAL:
         """Write what is buffered (durable only after a :meth:`sync`) and close."""
         if self._fd is not None:
             if self._buf:
-                write_all(self._fd, self._buf)
+                try:
+                    write_all(self._fd, self._buf)
+                except OSError as exc:
+                    raise name_file(exc, self.path) from None
                 self._end += len(self._buf)
                 self._buf.clear()
             os.close(self._fd)
@@ -888,7 +902,7 @@ def check(directory: str | os.PathLike[str], owner: tuple[bytes, int] | None = N
             raise WALError(why)
     except (WALError, OSError) as exc:
         rep.ok = False
-        rep.errors.append(str(exc))
+        rep.errors.append(str(name_file(exc, w.path) if isinstance(exc, OSError) else exc))  # ('[Errno 5] ...' alone)
     hs = w._hs or HardState(0, 0)
     rep.format, rep.term, rep.vote = w.format, hs.term, hs.vote
     rep.snapshot_index = w._offset

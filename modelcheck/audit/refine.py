@@ -249,9 +249,9 @@ def audit_events(
                         break
                 auditing = auditing and ready == len(chunk)
                 base += len(chunk)
-    except KeyboardInterrupt:  # Ctrl-C: say how far the audit got (it said "interrupted" alone)
+    except KeyboardInterrupt as exc:  # Ctrl-C (or SIGTERM): say how far the audit got (it said "interrupted" alone)
         at = f"{k + 1} ({event.where})" if event is not None else "1"
-        raise KeyboardInterrupt(
+        raise type(exc)(
             f"after {time.perf_counter() - started:.1f}s: {auditor.audited:,} of {total:,} events explained, "
             f"at event {at} with {len(auditor.candidates):,} candidate spec state(s) (the audit is incomplete)"
         ) from None

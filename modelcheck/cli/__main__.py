@@ -1,5 +1,5 @@
-"""``python -m modelcheck.cli``: the ``paxraft`` command."""
+"""``python -m modelcheck.cli``: the ``paxraft`` command, as its entry point runs it (paxraft.run)."""
 
-from modelcheck.cli.main import run
+from paxraft import run
 
 run()

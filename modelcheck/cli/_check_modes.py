@@ -306,7 +306,10 @@ def apply_resume(args: argparse.Namespace) -> None:
         raise CheckpointError(f"{args.resume}: the checkpoint does not say which spec it is for; cannot resume")
     defaults = {"spec": None, "variant": None, "without": None, "restrict": None, "symmetry": False,
                 "no_invariants": False, "invariants": None, "deadlock": False, "max_states": None, "workers": 1}
+    cap, total = cli.get("max_states"), manifest["coordinator"]["total"]
     for k in _RECORDED:
+        if k == "max_states" and cap is not None and total >= cap:
+            continue  # written at the cut: its cap is spent, and going on is what --resume alone asks for
         if getattr(args, k) == defaults[k]:
             setattr(args, k, cli.get(k, defaults[k]))  # (a checkpoint from before --invariants has none)
     for dest, val in cli["bounds"].items():

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from modelcheck.cli import _check_modes as check_modes
+from modelcheck.engine import shortest
 from modelcheck.engine.explain import format_trace, summary, violation_line
 from modelcheck.engine.lanes import format_lanes
 from modelcheck.engine.progress import Progress
@@ -34,7 +35,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "over the state as traces print it, e.g. \"'Leader' in state.values()\"",
     )
     g.add_argument("--counterexamples", type=int, default=None, metavar="K",
-                   help="up to K shortest counterexamples differing in their actions (not only renamings)")
+                   help="up to K shortest counterexamples taking different steps (not the same ones in another order, "
+                        "nor a renaming)")
     g.add_argument("--fewest-switches", action="store_true",
                    help="among the shortest counterexamples, one with the fewest changes of acting process")
     g.add_argument("--lanes", action="store_true", help="print traces as swim lanes, one column per process")
@@ -115,6 +117,7 @@ def _run_shortest(args: argparse.Namespace, spec: Spec) -> int:
     if args.counterexamples is not None:
         for n, (trace, bad) in enumerate(dag.diverse(args.counterexamples), 1):
             found.append((f"Counterexample {n}", trace, bad, {}))
+    looked_at_all = dag.diverse_all
     plain_trace = dag.diverse(1)[0][0]
     if args.fewest_switches:
         trace, bad, cost = dag.fewest_switches()
@@ -122,7 +125,7 @@ def _run_shortest(args: argparse.Namespace, spec: Spec) -> int:
         found.append(("Fewest process switches", trace, bad,
                       {"switches": cost, "first_trace_switches": plain, "switches_saved": plain - cost}))
     if args.json:
-        json.dump(json_safe(_shortest_json(spec, dag, found)), sys.stdout, indent=1)
+        json.dump(json_safe(_shortest_json(spec, dag, found, looked_at_all)), sys.stdout, indent=1)
         print()
         return 1
     sym = "  (symmetry)" if args.symmetry else ""
@@ -132,8 +135,11 @@ def _run_shortest(args: argparse.Namespace, spec: Spec) -> int:
     if args.counterexamples is not None:
         k = sum(1 for f in found if not f[3])
         renames = bool(spec.symmetric_sets())  # without symmetric sets a renaming is no question
-        more = "" if k == args.counterexamples else f" (only {k} differ{' by more than a renaming' * renames})"
-        print(f"{k} of them, no two alike{' up to renaming' * renames}{more}:")
+        alike = f"the same steps in another order{' or a renaming' * renames}"
+        more = ("" if k == args.counterexamples else f" (only {k} differ)" if looked_at_all else
+                f" ({k} found: the search for more stopped at {shortest.DIVERSE_PATHS:,} shortest paths walked or "
+                f"{shortest.DIVERSE_TRACES:,} traces built)")
+        print(f"{k} of them, no two {alike}{more}:")
     for title, trace, bad, extra in found:
         print()
         if extra:
@@ -155,7 +161,8 @@ def _violations(dag: Any) -> str:
     return " and ".join(said)
 
 
-def _shortest_json(spec: Spec, dag: Any, found: list[tuple[str, list[Step], str, dict[str, Any]]]) -> dict[str, Any]:
+def _shortest_json(spec: Spec, dag: Any, found: list[tuple[str, list[Step], str, dict[str, Any]]],
+                   looked_at_all: bool) -> dict[str, Any]:
     def one(trace: list[Step], bad: str, extra: dict[str, Any]) -> dict[str, Any]:
         r = Result(spec, verdict="violation", violated=bad, trace=trace)
         j = r.to_json()
@@ -170,5 +177,6 @@ def _shortest_json(spec: Spec, dag: Any, found: list[tuple[str, list[Step], str,
         "violating_states": sum(1 for t, _ in dag.targets if t not in dag.step_nodes),
         "violating_steps": sum(1 for t, _ in dag.targets if t in dag.step_nodes),
         "counterexamples": [one(t, b, x) for title, t, b, x in found if not x],
+        "counterexamples_complete": looked_at_all,  # False: the search for more stopped at its limits
         "fewest_switches": next((one(t, b, x) for title, t, b, x in found if x), None),
     }

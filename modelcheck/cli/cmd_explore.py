@@ -73,12 +73,17 @@ def run(args: argparse.Namespace) -> int:
     if trail:
         print(f"The trace, step by step (Forward): {server.url}?trail={quote(trail, safe='/(),')}", flush=True)
     print("Ctrl-C stops the server.", file=sys.stderr, flush=True)
-    if args.seconds is not None:
-        threading.Timer(args.seconds, server.shutdown).start()
+    timer = None
+    if args.seconds is not None:  # (a daemon, cancelled at the end: a Ctrl-C or SIGTERM waited for it, --for seconds)
+        timer = threading.Timer(args.seconds, server.shutdown)
+        timer.daemon = True
+        timer.start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        if timer is not None:
+            timer.cancel()
         server.server_close()
     return 0

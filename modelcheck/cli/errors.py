@@ -9,6 +9,7 @@ This is the one place the rule lives; commands raise, and :func:`run_command` de
 3     the user's spec code raised an exception (which action, parameters and state are named)
 4     paxraft's own failure (a bug: ``--debug`` shows the traceback to report)
 130   interrupted (Ctrl-C): the statistics so far are printed first
+143   terminated (SIGTERM, as `timeout` sends it): the same statistics first
 141   stdout was a pipe its reader closed (``| head``): output ends quietly
 ====  =======================================================================================
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -32,7 +34,18 @@ from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import count
 from spec.core import SpecError
 
-OK, VIOLATION, BAD_INPUT, SPEC_CODE, INTERNAL, INTERRUPTED = 0, 1, 2, 3, 4, 130
+OK, VIOLATION, BAD_INPUT, SPEC_CODE, INTERNAL, INTERRUPTED, TERMINATED = 0, 1, 2, 3, 4, 130, 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM while a command runs: a KeyboardInterrupt, so that every search stops as Ctrl-C stops it (its workers
+    ended, the figures so far), reported as 'terminated' with exit 143. It ended the program silently: `timeout 60
+    paxraft check ...` said nothing of how far the search got."""
+
+
+def terminate(signum: int, frame: object) -> None:
+    """The SIGTERM handler while a command runs (a search that checkpoints puts its own in place meanwhile)."""
+    raise Terminated
 #: A closed pipe: the status of a program killed by SIGPIPE (a shell ignores it inside a pipeline).
 PIPE_CLOSED = 141
 #: A write the disk refused: the machine's state, not a paxraft bug (one line, as for a file that cannot be read).
@@ -112,9 +125,11 @@ def report(command: str, exc: BaseException, debug: bool = False) -> int:
         _quiet_pipe()
         return PIPE_CLOSED
     if isinstance(exc, KeyboardInterrupt):  # (one that says how far the command got: the audit's)
-        print(f"{_prog(command)}: {f'interrupted {exc}' if str(exc) else interrupted_line()}", file=sys.stderr,
-              flush=True)
-        return INTERRUPTED
+        line = f"interrupted {exc}" if str(exc) else interrupted_line()
+        if isinstance(exc, Terminated):
+            line = line.replace("interrupted", "terminated (SIGTERM)", 1)
+        print(f"{_prog(command)}: {line}", file=sys.stderr, flush=True)
+        return TERMINATED if isinstance(exc, Terminated) else INTERRUPTED
     if debug:
         _debug_trace(exc)
     if is_bad_input(exc):
@@ -155,7 +170,9 @@ def report(command: str, exc: BaseException, debug: bool = False) -> int:
 def run_command(command: str, fn: Callable[[], int | None], debug: bool = False) -> int:
     """Run one command; whatever it raises becomes one line and the exit status of :func:`report`."""
     Progress.latest = None  # an interrupted command reports its own figures, never an earlier run's
+    early = None
     try:
+        early = _raise_on_ctrl_c()
         code = int(fn() or 0)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
         return code
@@ -165,6 +182,24 @@ def run_command(command: str, fn: Callable[[], int | None], debug: bool = False)
         return report(command, exc, debug)  # sys.exit() in a spec's code: report it, never end silently
     except BaseException as exc:  # noqa: BLE001 - the one place every failure is turned into an exit status
         return report(command, exc, debug)
+    finally:
+        if early is not None:  # the report is out: a Ctrl-C from here to the exit is the program's one line again
+            signal.signal(signal.SIGINT, early)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _raise_on_ctrl_c() -> Callable[..., object] | None:
+    """While the command runs, SIGINT raises KeyboardInterrupt (reported above with the figures so far) in place
+    of the ``paxraft`` program's early handler (paxraft.interrupted: one line, exit 130, while the modules load),
+    and SIGTERM, when not ignored, :class:`Terminated`; that handler, to put back, or None (main() called otherwise:
+    its caller's handlers are left alone)."""
+    handler = signal.getsignal(signal.SIGINT)
+    if not getattr(handler, "paxraft_early", False):
+        return None
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, terminate)
+    return handler  # type: ignore[return-value]  # (a function: it has the attribute)
 
 
 def _from_parser(exc: SystemExit) -> bool:

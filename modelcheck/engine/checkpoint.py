@@ -139,8 +139,8 @@ def load(root: Path) -> tuple[Path, dict[str, Any]]:
     if where is None:
         raise CheckpointError(
             f"{root}: no checkpoint here (expected {root}/current/manifest.json; a run writes its first at a "
-            "level end after --checkpoint-every seconds, 60 by default, or when interrupted (Ctrl-C, SIGTERM): "
-            "one that ended sooner, at its end, a --max-states cut or a violation, left none)"
+            "level end after --checkpoint-every seconds, 60 by default, at a --max-states cut, or when interrupted "
+            "(Ctrl-C, SIGTERM): one that ended sooner, at its end or a violation, left none)"
         )
     try:
         manifest = _read_manifest(where)

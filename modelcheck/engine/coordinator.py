@@ -23,7 +23,7 @@ from modelcheck.engine.bfs import StepCheck
 from modelcheck.engine.gcpause import gc_paused
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Coverage, Result, Step
-from modelcheck.engine.search import CUT, DEAD, EVENT_ORDER, STATE, STEP, Partition, rebuild
+from modelcheck.engine.search import CUT, DEAD, EVENT_ORDER, FULL, STATE, STEP, Partition, rebuild
 from modelcheck.engine.transport import InProcess, LocalProcesses, RayActors
 from spec.behaviour import initial_states, invariant_check, state_constraint
 from spec.core import Spec, SpecError, State
@@ -242,6 +242,8 @@ class _Run:
             parts[fp % n].append((s, stored - 1, fp))
             if self.max_states is not None and stored >= self.max_states:  # the initial states fill it
                 self.result.complete = False
+                if self.root is not None:
+                    self.result.extra["no_checkpoint"] = "the initial states alone reach --max-states"
                 return self.finish({**counts, "stored": stored, "generated": generated}, OK, None, None, 1)
         self.init_generated = generated
         if not stored:
@@ -265,7 +267,10 @@ class _Run:
                 events = pending + [e for r in reports for e in r["events"]]
                 pending = []
                 if events:  # at one key, the state's own violation, then its step's, then the max_states cut
-                    return self.stop(min(events, key=lambda e: (e[0], EVENT_ORDER[e[1]])))
+                    first = min(events, key=lambda e: (e[0], EVENT_ORDER[e[1]]))
+                    if first[1] == FULL and self.root is not None:
+                        self.save_at_cut(hi, reports, events)
+                    return self.stop(first)
                 self.total += reports[0]["added"]
                 self.peak_disk = max(self.peak_disk, sum(r["disk_bytes"] for r in reports))
                 self.lo = hi
@@ -286,6 +291,21 @@ class _Run:
                 if self.stop_requested:
                     raise StoppedError(f"interrupted: checkpoint written to {self.root} "
                                       f"(continue with: paxraft check --resume {self.root})")
+
+    def save_at_cut(self, hi: int, reports: list[dict[str, Any]], events: list[tuple]) -> None:
+        """A ``max_states`` cut with a checkpoint folder: write the checkpoint of the chunk's end, so that the cut
+        run can go on (``--resume DIR``, with a higher cap or none). The chunk that reached the cap was expanded
+        whole, and a chunk's end is where any checkpoint is taken; the cut only recounts what is reported up to
+        it. Not when the chunk also met a violation or a deadlock (past the cut): its expansion stopped there,
+        and its end is no place to go on from."""
+        if any(e[1] != FULL for e in events):
+            self.result.extra["no_checkpoint"] = ("the chunk that reached --max-states also met a violation or a "
+                                                  "deadlock past it")
+            return
+        self.total += reports[0]["added"]
+        self.lo = hi
+        self.save()
+        self.result.extra["checkpoint_at_cut"] = {"dir": str(self.root), "states": self.total}
 
     def next_chunk(self) -> int:
         """Gids to expand next: a whole chunk, or near the ``max_states`` cap about half as many as

@@ -59,6 +59,17 @@ def _record_changes(old: dict[str, Any], new: dict[str, Any], path: str) -> list
     return out
 
 
+def _resume_line(extra: dict[str, Any]) -> list[str]:
+    """Where a run cut by ``--max-states`` with ``--checkpoint`` goes on from, or why it cannot."""
+    at = extra.get("checkpoint_at_cut")
+    if at:
+        return [f"Checkpoint written to {at['dir']} at the cut: continue with 'paxraft check --resume {at['dir']}' "
+                f"(no state limit) or with --max-states above {at['states']:,}"]
+    if extra.get("no_checkpoint"):
+        return [f"No checkpoint written at the cut: {extra['no_checkpoint']} (start again with a higher --max-states)"]
+    return []
+
+
 def format_trace(spec: Spec, trace: list[Step]) -> str:
     """The trace as numbered steps: step 1 the initial state in full, later ones only what changed."""
     out = []
@@ -112,6 +123,7 @@ def summary(result: Result, lanes: bool = False) -> str:
                      "(the depth bound cut the search: incomplete)")
     elif not result.complete:
         lines.append("Stopped at the state limit: no error found so far (search incomplete)")
+        lines.extend(_resume_line(result.extra))
     else:
         lines.append("No error found.")
     if result.trace is not None:

@@ -275,8 +275,9 @@ def summary(res: RefinementResult) -> str:
         f"({res.stutters:,} map to stutters), {count(res.abstract_states, f'distinct {a.name} state')} reached, "
         f"{res.seconds:.2f}s"
     )
+    width = max([32, *map(len, res.explained)])  # "HandleRequestVoteRequest -> Phase1b" is 35: the counts stay a column
     for k, n in sorted(res.explained.items()):
-        lines.append(f"  {k:<32} {n:>10,}")
+        lines.append(f"  {k:<{width}} {n:>10,}")
     if res.holds and (a.fairness() or a.properties()):  # TLA+'s Impl => AbstractSpec includes its fairness
         lines.append(f"Steps only: {a.name}'s fairness and temporal properties are not compared; state them for "
                      f"{c.name} and check them with paxraft check --liveness.")

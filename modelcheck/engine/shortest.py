@@ -24,14 +24,18 @@ DAG lives in this process's memory (integers per edge; states only for the front
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from modelcheck.engine._fingerprint import fingerprinter, plain_or_apart
 from modelcheck.engine.result import Step
 from spec.behaviour import initial_states, invariant_check, state_constraint, step_check
 from spec.core import Label, Params, Spec, SpecError, State
 
+#: how far ShortestDag.diverse looks for counterexamples unlike those it has: concrete traces built, DAG paths walked
+DIVERSE_TRACES, DIVERSE_PATHS = 20_000, 200_000
 Edge = tuple[int, int, Params, int]  # (parent node, action index, params, actor id; -1 when not asked)
 
 
@@ -49,6 +53,7 @@ class ShortestDag:
     states_generated: int = 0
     complete: bool = True
     step_nodes: set[int] = field(default_factory=set)  # the nodes that are a violating step (module docstring)
+    diverse_all: bool = True  # the last diverse() looked at every shortest counterexample, or found as many as asked
 
     @property
     def distinct_states(self) -> int:
@@ -105,53 +110,79 @@ class ShortestDag:
                 return
 
     def paths(self, target: int) -> Iterator[tuple[list[int], list[int]]]:
-        """Every path from an initial node to ``target``, the plain search's first (first parents first):
-        depth first back from ``target`` with a stack (a recursion per step failed on long ones)."""
+        """Every path from an initial node to ``target``, the plain search's first (first parents first)."""
+        for nodes, acts, _ in self._walk(target, None):
+            yield nodes, acts
+
+    def _walk(self, target: int, steps: Counter[Any] | None) -> Iterator[tuple[list[int], list[int], Any]]:
+        """:meth:`paths`, depth first back from ``target`` with a stack (a recursion per step failed on long ones);
+        with ``steps`` (an empty Counter) each path also comes with its initial node and the multiset of its edges'
+        (action, parameters), kept up to date as the walk goes (a path is not read again to count them)."""
         into: list[int] = []  # into[i]: the action into back[i] from back[i + 1]
         back, tried = [target], [0]
+        took: list[tuple[int, Any]] = []  # the (action, parameters) of the edges walked, as into
         while tried:
             j = back[-1]
             if not self.preds[j] or tried[-1] == len(self.preds[j]):
                 if not self.preds[j]:
-                    yield back[::-1], [-1, *into[::-1]]
+                    key = None if steps is None else (j, frozenset((+steps).items()))
+                    yield back[::-1], [-1, *into[::-1]], key
                 back.pop()
                 tried.pop()
                 if into:
                     into.pop()
+                    if steps is not None:
+                        steps[took.pop()] -= 1
                 continue
-            parent, ai, _, _ = self.preds[j][tried[-1]]
+            parent, ai, params, _ = self.preds[j][tried[-1]]
             tried[-1] += 1
             back.append(parent)
             into.append(ai)
             tried.append(0)
+            if steps is not None:
+                took.append((ai, _hashable(params)))
+                steps[took[-1]] += 1
 
-    def diverse(self, k: int, limit: int = 20_000) -> list[tuple[list[Step], str]]:
-        """Up to ``k`` shortest counterexamples, no two of them renamings of each other (nor equal)."""
-        canon = _trace_key(self.spec)
-        seen: set[tuple[int, ...]] = set()
+    def diverse(self, k: int, limit: int | None = None, paths: int | None = None) -> list[tuple[list[Step], str]]:
+        """Up to ``k`` shortest counterexamples, no two of them alike (:class:`_Alike`: the same steps in another
+        order, or a renaming of such). At most ``limit`` concrete traces are built and ``paths`` paths of the
+        DAG walked; :attr:`diverse_all` says whether every one was."""
+        limit, paths = limit or DIVERSE_TRACES, paths or DIVERSE_PATHS
+        alike = _Alike(self.spec)
         out: list[tuple[list[Step], str]] = []
-        streams = [((self.paths(t), bad)) for t, bad in self.targets]
-        tried, walked = 0, set()
-        for group in itertools.zip_longest(*(_tagged(p, bad) for p, bad in streams)):  # round robin over targets
-            for item in group:
+        # a node is one state (no symmetry, no view): a path's edges are its steps, and a path taking the steps of
+        # one walked before is skipped before its trace is built (most shortest paths are reorderings)
+        by_edges = not self.symmetry and not self.spec.has_view
+        streams = [self._walk(t, Counter() if by_edges else None) for t, _ in self.targets]
+        built, walked, edge_keys, orbit_paths = 0, 0, set(), set()
+        self.diverse_all = False
+        for group in itertools.zip_longest(*(_tagged(p, bad) for p, (_, bad) in zip(streams, self.targets))):
+            for item in group:  # round robin over targets
                 if item is None:
                     continue
-                (nodes, acts), bad = item
+                (nodes, acts, key), bad = item
+                walked += 1
+                if walked > paths:
+                    return out
+                if key is not None:
+                    if key in edge_keys:
+                        continue
+                    edge_keys.add(key)
                 if self.symmetry:  # edges of one action from one orbit to the next give the same traces
                     path = (*nodes, *acts)
-                    if path in walked:
+                    if path in orbit_paths:
                         continue
-                    walked.add(path)
+                    orbit_paths.add(path)
                 for trace in self.traces(nodes, acts):
-                    tried += 1
-                    key = canon(trace)
-                    if key not in seen:
-                        seen.add(key)
+                    built += 1
+                    if alike.new(trace):
                         out.append((trace, bad))
                         if len(out) == k:
+                            self.diverse_all = True  # as many as asked
                             return out
-                    if tried >= limit:
+                    if built >= limit:
                         return out
+        self.diverse_all = True
         return out
 
     def fewest_switches(self) -> tuple[list[Step], str, int]:
@@ -185,25 +216,75 @@ class ShortestDag:
         return self.trace(nodes[::-1], acts[::-1]), bad, cost
 
 
-Path = tuple[list[int], list[int]]
 
-
-def _tagged(paths: Iterator[Path], bad: str) -> Iterator[tuple[Path, str]]:
+def _tagged(paths: Iterator[Any], bad: str) -> Iterator[tuple[Any, str]]:
     for p in paths:
         yield p, bad
 
 
-def _trace_key(spec: Spec) -> Callable[[list[Step]], tuple[int, ...]]:
-    """A key equal for two traces exactly when one renaming (one permutation for the whole trace, of
-    the spec's symmetric sets) maps one onto the other: the least renamed sequence of state hashes."""
-    perms = spec.permutations() if spec.symmetric_sets() and not spec.asymmetric else []
-    fp = plain_or_apart(spec)  # a -1 and a -2 hash alike (modelcheck.engine._fingerprint)
+def _hashable(params: Params) -> Any:
+    """``params``, or its text where a parameter cannot be hashed (a list)."""
+    try:
+        hash(params)
+    except TypeError:
+        return repr(params)
+    return params
 
-    def key(trace: list[Step]) -> tuple[int, ...]:
-        own = tuple(fp(st.state) for st in trace)
-        return min([own] + [tuple(fp(spec.permute(st.state, p)) for st in trace) for p in perms[1:]])
 
-    return key
+def _steps(labels: Iterable[Label]) -> Counter[Any]:
+    """The multiset of a trace's steps (action and parameters)."""
+    return Counter((label.name, _hashable(label.params)) for label in labels)
+
+
+class _Alike:
+    """Which shortest counterexamples are one: those that take the same steps (action and parameters) from the same
+    initial state in another order, which ends them in the same state (a step is a function of its state), and the
+    renamings of those (one permutation of the spec's symmetric sets for the whole trace). Reordered independent
+    steps are the same bug: two counters stepping to 2 have 6 interleavings and one counterexample. Until
+    2026-12-06 only equal or renamed sequences of states were one, so ``--counterexamples 5`` could print five
+    orders of one set of steps."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.fp = plain_or_apart(spec)  # a -1 and a -2 hash alike (modelcheck.engine._fingerprint)
+        self.perms = spec.permutations()[1:] if spec.symmetric_sets() and not spec.asymmetric else []
+        self.acts = {act.name: act for act in spec.actions}
+        self.exact: set[tuple[int, frozenset[tuple[Any, int]]]] = set()  # every trace's met so far
+        self.kept: dict[tuple[int, int], list[tuple[list[Step], Counter[Any]]]] = {}  # by ends, least renaming
+
+    def new(self, trace: list[Step]) -> bool:
+        """Whether ``trace`` is alike none met before (it is remembered either way)."""
+        steps = _steps(st.label for st in trace[1:])  # type: ignore[misc]  # (a label past the first step)
+        exact = (self.fp(trace[0].state), frozenset(steps.items()))
+        if exact in self.exact:
+            return False
+        self.exact.add(exact)
+        if not self.perms:
+            return True
+        permute, fp, first, last = self.spec.permute, self.fp, trace[0].state, trace[-1].state
+        ends = [(fp(first), fp(last))] + [(fp(permute(first, p)), fp(permute(last, p))) for p in self.perms]
+        kept = self.kept.setdefault(min(ends), [])
+        for other, theirs in kept:  # a renaming takes the ends onto theirs: are its steps theirs, reordered?
+            at = (fp(other[0].state), fp(other[-1].state))
+            if any(e == at and self._renamed_steps_are(trace, p, theirs) for e, p in zip(ends[1:], self.perms)):
+                return False
+        kept.append((trace, steps))
+        return True
+
+    def _renamed_steps_are(self, trace: list[Step], perm: dict[str, tuple[int, ...]], steps: Counter[Any]) -> bool:
+        """Whether ``trace`` renamed by ``perm`` takes the steps ``steps``. A renaming keeps a step's action and
+        renames its parameters: the renamed step is the step of that action from the renamed state to the renamed
+        successor (one of ``steps`` still unused, where several parameters lead there)."""
+        spec, fp, left = self.spec, self.fp, Counter(steps)
+        for prev, cur in zip(trace, trace[1:]):
+            act = self.acts[cur.label.name]  # type: ignore[union-attr]  # (a step past the first has a label)
+            s, goal = spec.permute(prev.state, perm), fp(spec.permute(cur.state, perm))
+            key = next((k for params, t in act.successors(s)
+                        if fp(t) == goal and left[k := (act.name, _hashable(params))] > 0), None)
+            if key is None:
+                return False
+            left[key] -= 1
+        return True
 
 
 def actor(spec: Spec, prev: State, label: Label, nxt: State) -> str:

@@ -37,6 +37,10 @@ def writable(text: str) -> str:
     return _UNWRITABLE.sub(_shown, text)
 
 
+_BITMAP_SCALED = re.compile(r"too large for \S+ bitmaps\. Scaling by ([0-9.]+)")
+"""What ``dot`` says when a picture is wider or taller than a bitmap may be (a PNG of a 1,681-state graph: 0.26)."""
+
+
 class DotError(ValueError):
     """``dot`` refused to draw (an unknown ``--format``): bad input, reported in one line."""
 
@@ -61,7 +65,7 @@ def write_dot(text: str, path: str | Path, formats: Sequence[str] = ("svg",)) ->
             target = path.with_suffix(f".{fmt}")
             cmd = ["dot", f"-T{fmt}", str(path), "-o", str(target)]
             try:
-                subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=DOT_SECONDS)
+                done = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=DOT_SECONDS)
             except subprocess.CalledProcessError as exc:
                 why = next((line for line in exc.stderr.splitlines() if line.strip()), f"exit status {exc.returncode}")
                 raise DotError(f"dot -T{fmt} {path}: {why}") from None
@@ -69,5 +73,10 @@ def write_dot(text: str, path: str | Path, formats: Sequence[str] = ("svg",)) ->
                 print(f"dot took more than {DOT_SECONDS} s to draw {target}; skipped it ({path} is written)",
                       file=sys.stderr)
                 continue
+            scaled = _BITMAP_SCALED.search(done.stderr)
+            if scaled:  # (dot says it on its stderr, which was kept: a squashed picture came with no word)
+                print(f"dot scaled {target} by {float(scaled[1]):.2g} to fit a bitmap's largest size (32,767 pixels "
+                      "a side): its text is too small to read; an SVG (--format svg) keeps the full size",
+                      file=sys.stderr)
             written.append(target)
     return written

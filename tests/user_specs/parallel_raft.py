@@ -17,7 +17,8 @@ Timeout may still step to MAX + 1, a state TLC's CONSTRAINT TermBound counts but
 
 The spec's own `Inv` is its TypeInv, whose `SUBSET logEntries` TLC cannot enumerate at any useful size; the
 invariants are MCParallelRaftSE's Consistency (committed entries agree) and OneLeaderPerTerm. Its theorem
-`Spec => A!Spec`, A the MultiPaxos.tla beside it, is the `@refines(MultiPaxos)` below. The variant `own-term-vote`
+`Spec => A!Spec`, A the MultiPaxos.tla beside it, is the `@refines(MultiPaxos)` below (TLC: MCParallelRaftSERefine.cfg,
+PROPERTY A!Spec holds). The variant `own-term-vote`
 lets a server grant a vote request of its own term and record nothing (Raft without votedFor): two leaders in
 term 1, TLC's 10 steps (MCParallelRaftSEOwnTermVote.cfg).
 """
@@ -27,7 +28,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Annotated, Any, NamedTuple
 
-from spec.core import Label, MscEvent, Spec, action, invariant, refines, restriction
+from spec.core import Label, MscEvent, Spec, SpecError, action, invariant, refines, restriction
 
 NIL = -1  # the model value Nil (and a log entry's term -1)
 FOLLOWER, CANDIDATE, LEADER_CANDIDATE, LEADER = range(4)
@@ -85,6 +86,8 @@ class ParallelRaftSE(Spec):
         max_term: Annotated[int, "largest term expanded (Term = 0..MAX, CONSTRAINT TermBound)"] = 1,
         max_index: Annotated[int, "largest log index (Index = 0..MAX)"] = 0,
     ) -> None:
+        if servers < 1 or values < 1:
+            raise SpecError("--servers and --values must be at least 1")
         self.Server = tuple(range(servers))
         self.Value = tuple(range(values))
         self.Term = tuple(range(max_term + 1))
@@ -527,6 +530,27 @@ class MultiPaxos(Spec):
             return None
         votes = at(s.vote[a], i, at(s.vote[a][i], b, e[1]))
         return s._replace(ballot=at(s.ballot, a, b), vote=at(s.vote, a, votes))
+
+    def show_state(self, s: MPState) -> dict[str, Any]:
+        """The TLA+ names (1amsgs, ...), acceptors as a1..aN and Nil by name: how a failed refine prints a state."""
+
+        def acc(a: int) -> str:
+            return f"a{a + 1}"
+
+        def entry(e: MPEntry) -> str:
+            return f"<<{e[0]}, {value_name(e[1])}>>"
+
+        return {
+            "ballot": {acc(a): b for a, b in enumerate(s.ballot)},
+            "vote": {
+                acc(a): {i: tuple(value_name(v) for v in bs) for i, bs in enumerate(per)}
+                for a, per in enumerate(s.vote)
+            },
+            "leaderVote": {b: "<<" + ", ".join(entry(e) for e in es) + ">>" for b, es in enumerate(s.leaderVote)},
+            "1amsgs": sorted(f"<<{b}>>" for b in s.m1a),
+            "1bmsgs": sorted(f"<<{b}, <<{', '.join(entry(e) for e in r)}>>, {acc(a)}>>" for b, r, a in s.m1b),
+            "2amsgs": sorted(f"<<{b}, {i}, {entry(e)}>>" for b, i, e in s.m2a),
+        }
 
     @invariant
     def Correctness(self, s: MPState) -> bool:

@@ -60,3 +60,19 @@ class SymmetricCounters(TwoCounters):
         for i in range(2):
             c[p[i]] = s.c[i]
         return Counters(tuple(c))  # type: ignore[arg-type]
+
+
+class DoublingCounters(TwoCounters):
+    """A counter at 1 may also double: each reaches 2 by Inc, Inc or by Inc, Double, so the shortest
+    counterexamples (4 steps) take one of 4 sets of steps, each in several orders."""
+
+    @action(params=lambda self, s: ((0,), (1,)))
+    def Double(self, s: Counters, i: int) -> Counters | None:
+        if s.c[i] != 1:
+            return None
+        return Counters(s.c[:i] + (2,) + s.c[i + 1 :])
+
+
+class SymmetricDoublingCounters(DoublingCounters, SymmetricCounters):
+    """The same, the two processes interchangeable: Inc, Inc for p1 and Inc, Double for p2 is a renaming of the
+    other way round, so 3 sets of steps."""

@@ -1,0 +1,18 @@
+------------------------- MODULE MCParallelRaftSERefine -------------------------
+\* ParallelRaftSE.tla's THEOREM Spec => A!Spec on MCParallelRaftSE's model, A the MultiPaxos.tla beside it.
+\* MultiPaxos's Ballots == Nat is overridden (MCParallelRaftSERefine.cfg) by 0..MaxTerm + 1: Timeout still steps
+\* to MaxTerm + 1 (a state the CONSTRAINT cuts, whose step TLC checks), so the mapping pads vote and leaderVote
+\* with that one more ballot. tests/user_specs/parallel_raft.py's @refines(MultiPaxos) is this mapping.
+EXTENDS MCParallelRaftSE
+
+MCBallots == 0..(MaxTerm + 1)
+
+PadVote == [i \in Server |-> [n \in Index |-> [t \in MCBallots |->
+               IF t <= MaxTerm THEN vote[i][n][t] ELSE Nil]]]
+PadLeaderVote == [t \in MCBallots |-> [n \in Index |->
+                     IF t <= MaxTerm THEN <<leaderLog[t][n][1], leaderLog[t][n][2]>> ELSE <<-1, Nil>>]]
+
+AR == INSTANCE MultiPaxos WITH Acceptors <- Server, ballot <- currentTerm, vote <- PadVote,
+                               leaderVote <- PadLeaderVote
+ARSpec == AR!Spec
+=============================================================================
