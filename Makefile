@@ -38,8 +38,8 @@ demo: setup
 	  test $$? -eq 1 && echo "(exit status 1: the violation was found, as expected)"
 
 # The default tests run in 2 processes (pytest-xdist, one test file per process at a time, so a file's
-# shared fixtures run once): on 2 cores 397 s for 2,206 tests (2026-12-06, quiet; 696 CPU s, so the
-# processes are busy 88% of the time and a third one gained nothing: 386 s). `make test JOBS=1`: one process.
+# shared fixtures run once): on 2 cores 393 s for 2,223 tests from a fresh clone (2026-12-06, quiet). Two
+# processes are busy 88% of the time (696 CPU s in 397 s) and a third gained nothing (386 s). JOBS=1: one process.
 JOBS ?= 2
 test: setup
 	$(BIN)/python -m pytest $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist loadfile)
