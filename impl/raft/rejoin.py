@@ -19,13 +19,12 @@ any ``n - quorum + 1`` of the peers.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from impl.raft.core import HardState, RaftNode
 from impl.raft.messages import Message, MsgType
-from impl.storage.files import not_a_file, read_regular
+from impl.storage.files import not_a_file, read_regular, replace_synced
 
 REJOINING = "rejoining"  # marker file in a node's folder while it rejoins (a restart keeps the gate)
 _VOTE_REQUESTS = frozenset({MsgType.RequestVoteRequest, MsgType.TimeoutNow})  # (TimeoutNow: a campaign at once)
@@ -40,17 +39,9 @@ def rebuilt_marker(peers: list[int]) -> str:
 
 
 def write_marker(marker: Path, text: str) -> None:
-    """Put the REJOINING marker in place whole and durably (a temporary file, synced, renamed over it): written in
-    place, a kill between the open and the write left an empty marker, a rebuilt node whose trace never showed its
-    Rebuild."""
-    tmp = marker.with_name(marker.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, text.encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, marker)
+    """Put the REJOINING marker in place whole and durably: written in place, a kill between the open and the write
+    left an empty marker, a rebuilt node whose trace never showed its Rebuild."""
+    replace_synced(marker, text.encode())
 
 
 class MarkerError(ValueError):

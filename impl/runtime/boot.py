@@ -5,11 +5,10 @@ has (its storage was rebuilt by `cluster recover-node`)."""
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 
-from impl.storage.files import name_file, read_regular
+from impl.storage.files import read_regular, replace_synced
 
 log = logging.getLogger("paxraft.node")
 
@@ -48,13 +47,4 @@ def rebuilt_boot(path: Path) -> None:
 
 def _write(path: Path, boot: int) -> None:
     """Replace ``path`` with ``boot``, synced."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, str(boot).encode())
-        os.fsync(fd)
-    except OSError as exc:  # (a full disk: the node's 'cannot start' line named no file)
-        raise name_file(exc, tmp) from None
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    replace_synced(path, str(boot).encode())

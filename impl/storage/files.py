@@ -9,6 +9,8 @@ import os
 import stat
 from pathlib import Path
 
+from impl.storage.records import write_all
+
 
 class NotRegularError(OSError):
     """What is at a path is not a regular file (its message says what it is)."""
@@ -53,6 +55,22 @@ def sync_folder(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def replace_synced(path: Path, data: bytes) -> None:
+    """Replace ``path`` whole and durably: a temporary file beside it, written, synced and renamed over it (written in
+    place, a kill between the open and the write left an empty file). The caller syncs the folder when the rename
+    itself must survive a power cut. A failed write names the temporary file."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        write_all(fd, data)
+        os.fsync(fd)
+    except OSError as exc:  # (a full disk: the node's 'cannot start' line named no file)
+        raise name_file(exc, tmp) from None
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
 
 
 def name_file(exc: OSError, path: str | os.PathLike[str]) -> OSError:
