@@ -27,6 +27,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 from modelcheck.cli.common import UsageError
 from modelcheck.engine.faults import SpecCodeError, locate, shorten
@@ -184,22 +185,23 @@ def run_command(command: str, fn: Callable[[], int | None], debug: bool = False)
         return report(command, exc, debug)
     finally:
         if early is not None:  # the report is out: a Ctrl-C from here to the exit is the program's one line again
-            signal.signal(signal.SIGINT, early)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, early[0])
+            signal.signal(signal.SIGTERM, early[1])
 
 
-def _raise_on_ctrl_c() -> Callable[..., object] | None:
+def _raise_on_ctrl_c() -> tuple[Any, Any] | None:
     """While the command runs, SIGINT raises KeyboardInterrupt (reported above with the figures so far) in place
     of the ``paxraft`` program's early handler (paxraft.interrupted: one line, exit 130, while the modules load),
-    and SIGTERM, when not ignored, :class:`Terminated`; that handler, to put back, or None (main() called otherwise:
-    its caller's handlers are left alone)."""
+    and SIGTERM, when not ignored, :class:`Terminated`; the SIGINT and SIGTERM handlers to put back (an ignored
+    SIGTERM stays ignored), or None (main() called otherwise: its caller's handlers are left alone)."""
     handler = signal.getsignal(signal.SIGINT)
     if not getattr(handler, "paxraft_early", False):
         return None
+    term = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+    if term == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, terminate)
-    return handler  # type: ignore[return-value]  # (a function: it has the attribute)
+    return handler, term
 
 
 def _from_parser(exc: SystemExit) -> bool:
