@@ -96,6 +96,22 @@ async def _leader(client_ports: list[int], wait: float = 30.0) -> int:
     raise RuntimeError("etcd elected no leader")
 
 
+def _threads_schedstat(pid: int, field: int) -> float | None:
+    """Field ``field`` of ``/proc/PID/task/*/schedstat`` summed over the process's live threads, in seconds (0: time on
+    a CPU, 1: time runnable but waiting for one); None when the process is gone."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    ns = 0
+    for task in tasks:
+        try:
+            ns += int(Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()[field])
+        except (OSError, ValueError, IndexError):  # (a thread that ended since the listing)
+            continue
+    return ns / 1e9
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """CPU seconds used so far by these processes together (gone ones count 0). For each, the larger of two
     lower bounds of the true figure: ``/proc/PID/stat`` (every thread's time, ended ones too, but in whole
@@ -106,35 +122,19 @@ def cpu_seconds(pids: list[int]) -> float:
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            tasks = os.listdir(f"/proc/{pid}/task")
         except OSError:
             continue
-        ticks = (int(fields[11]) + int(fields[12])) / tick  # utime, stime (fields 14 and 15 of proc(5))
-        live = 0
-        for task in tasks:
-            try:
-                live += int(Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()[0])
-            except (OSError, ValueError, IndexError):  # (a thread that ended since the listing)
-                continue
-        total += max(ticks, live / 1e9)
+        live = _threads_schedstat(pid, 0)
+        if live is None:
+            continue
+        total += max((int(fields[11]) + int(fields[12])) / tick, live)  # utime, stime (fields 14 and 15 of proc(5))
     return total
 
 
 def run_queue_seconds(pids: list[int]) -> float:
     """Seconds these processes' live threads spent runnable but waiting for a CPU so far (the second field of
     ``/proc/PID/task/*/schedstat``): on a busy machine, the part of a write's latency that is the scheduler's."""
-    total = 0
-    for pid in pids:
-        try:
-            tasks = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        for task in tasks:
-            try:
-                total += int(Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()[1])
-            except (OSError, ValueError, IndexError):  # (a thread that ended since the listing)
-                continue
-    return total / 1e9
+    return sum(_threads_schedstat(pid, 1) or 0.0 for pid in pids)
 
 
 async def _workload(port: int, sync_n: int, n: int, conc: int, size: int, pids: list[int]) -> dict[str, float]:
