@@ -45,6 +45,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
 PREFIXES: tuple[tuple[str, str], ...] = (
     ("modelcheck.cli", "cli"),
     ("modelcheck.harness", "harness"),
+    ("modelcheck.nemesis", "harness"),  # (the real store under a nemesis, its history checked)
     ("modelcheck.engine", "engine"),
     ("modelcheck.output", "output"),
     ("modelcheck.audit", "audit"),
