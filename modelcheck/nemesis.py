@@ -38,7 +38,6 @@ import os
 import random
 import shutil
 import signal
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -47,6 +46,8 @@ from typing import Any
 
 from impl.kv.client import ClientError, KVClient
 from impl.kv.machine import CAS_FAILED, NOT_FOUND, OK, Result
+from impl.multipaxos.rules import BUGS as MP_BUGS
+from impl.raft.rules import BUGS
 from impl.runtime import cluster
 from impl.runtime.server import CUT_FILE
 from impl.storage.wal import synced_length
@@ -92,6 +93,9 @@ class Settings:
         for f in self.faults:
             if f not in FAULTS:
                 raise ValueError(f"unknown fault {f!r} (choose from {', '.join(FAULTS)})")
+        known = MP_BUGS if self.store == "multipaxos" else BUGS
+        if self.bug is not None and self.bug not in known:
+            raise ValueError(f"bug {self.bug!r} is no planted bug of {self.store} (choose from {', '.join(known)})")
         if not 0.1 <= self.op_timeout <= 60 or not 0 <= self.think <= 10:
             raise ValueError(f"op_timeout must be 0.1..60 s and think 0..10 s, got {self.op_timeout} and {self.think}")
 
@@ -648,29 +652,28 @@ def write_files(outcome: Outcome) -> None:
     (out / "report.txt").write_text(outcome.report() + "\n")
 
 
-def run(s: Settings, out: Path | None = None, keep: bool = False) -> Outcome:
-    """Start a cluster in a fresh folder, run the clients and the nemesis, heal, check; the cluster is stopped
-    and (unless ``keep``) its folder removed, whatever happens. The files of the run go to ``out`` (default: the
-    cluster folder's ``run/``, kept with it)."""
+def run(s: Settings, out: Path, keep: bool = False) -> Outcome:
+    """Start a cluster in ``out/cluster``, run the clients and the nemesis, heal, check; the files of the run go to
+    ``out``. The cluster is stopped whatever happens, and its folder removed after a run that found nothing (kept
+    when ``keep``, or when the run failed: its node logs and traces are the evidence)."""
     s.check()
-    directory = Path(tempfile.mkdtemp(prefix=f"nemesis-{s.store}-{s.seed}-"))
-    out = out or directory / "run"
+    directory = out / "cluster"
+    if directory.exists():
+        raise ValueError(f"{directory}: exists already (a nemesis run starts a new cluster)")
     settings: dict[str, Any] = {"protocol": s.store, "snapshot_every": s.snapshot_every, "partition_hook": True,
                                 "election_ticks": max(2, s.election_ms // 10), "tick_ms": 10}
     if s.bug:
         settings["bug"] = s.bug
     try:
-        cluster.start(directory / "c", s.nodes, wait=30, **settings)
-        outcome = asyncio.run(_run(directory / "c", s, out))
+        cluster.start(directory, s.nodes, wait=30, **settings)
+        outcome = asyncio.run(_run(directory, s, out))
     finally:
         with contextlib.suppress(cluster.ClusterError, OSError):
             for i in range(1, s.nodes + 1):  # (a node stopped by the nemesis cannot take SIGTERM)
-                if (pid := cluster.pid_of(directory / "c", i)) is not None:
+                if (pid := cluster.pid_of(directory, i)) is not None:
                     os.kill(pid, signal.SIGCONT)
-            cluster.stop(directory / "c")
+            cluster.stop(directory)
     outcome = check(outcome)
-    if not keep and not out.is_relative_to(directory):
+    if outcome.ok and not keep:
         shutil.rmtree(directory, ignore_errors=True)
-    elif not keep:
-        shutil.rmtree(directory / "c", ignore_errors=True)
     return outcome
