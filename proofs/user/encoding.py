@@ -214,8 +214,12 @@ class Prepared:
         """Find, instantiate and check the encoding of ``spec_cls`` (declared in its file)."""
         file = Path(getattr(sys.modules.get(spec_cls.__module__), "__paxraft_file__", None)
                     or inspect.getsourcefile(spec_cls) or spec_cls.__module__)
-        enc_cls = encoding_class(spec_cls, f"{_shown(file)}: {spec_cls.__name__}")
-        where = f"{_shown(file)}: {enc_cls.__name__}"
+        return cls.build(encoding_class(spec_cls, f"{_shown(file)}: {spec_cls.__name__}"), spec_cls, _shown(file))
+
+    @classmethod
+    def build(cls, enc_cls: type[Encoding], spec_cls: type, file: str) -> Prepared:
+        """Instantiate and check ``enc_cls`` as the encoding of ``spec_cls`` (errors name ``file``)."""
+        where = f"{file}: {enc_cls.__name__}"
         try:
             user = enc_cls()
         except Exception as exc:  # the user's constructor
@@ -273,7 +277,9 @@ class Prepared:
         spec_actions = _marked(spec_cls, "__paxraft_action__")
         for name in _marked(type(self.user), "__paxraft_transition__"):
             method = getattr(self.user, name)
-            params = method.__paxraft_transition__
+            # an override without @transition keeps the parameters of the nearest declaration (as @action does)
+            params = next(vars(k)[name].__paxraft_transition__ for k in type(self.user).__mro__
+                          if hasattr(vars(k).get(name), "__paxraft_transition__"))
             if name not in spec_actions:
                 raise self.error(f"@transition {name}: {spec_cls.__name__} has no action {name} "
                                  f"(its actions: {', '.join(spec_actions)})")
