@@ -151,3 +151,37 @@ def test_a_mistake_is_one_line_and_exit_2(capsys, cls: str, extra: tuple, said: 
 def test_debug_shows_the_traceback(capsys) -> None:
     code, _, err = run(capsys, "prove", f"{MISTAKES}:WrongArguments", "--debug")
     assert code == 2 and "Traceback" in err
+
+
+# -- the guide: docs/proofs.md, "Proving your own protocol", cannot go stale --------------------------
+GUIDE = HERE.parent / "docs" / "proofs.md"
+BLOCK = re.compile(r"(?:<!-- excerpt: (?P<file>\S+) -->\n)?```(?P<lang>\w+)\n(?P<body>.*?)```", re.S)
+
+
+def section() -> str:
+    return GUIDE.read_text().split("\n## Proving your own protocol\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_guides_excerpts_are_in_the_example_file() -> None:
+    excerpts = [(m["file"], m["body"]) for m in BLOCK.finditer(section()) if m["lang"] == "python"]
+    assert len(excerpts) == 4 and all(f == "tests/user_specs/one_ballot.py" for f, _ in excerpts)
+    for file, body in excerpts:
+        assert body in (HERE.parent / file).read_text(), f"excerpt no longer in {file}:\n{body}"
+
+
+def test_the_guides_commands_print_what_it_says(capsys, monkeypatch) -> None:
+    monkeypatch.chdir(HERE.parent)
+    runs = 0
+    for m in BLOCK.finditer(section()):
+        if m["lang"] != "console":
+            continue
+        for command in re.split(r"^\$ ", m["body"], flags=re.M)[1:]:
+            line, *expected = command.splitlines()
+            argv = line.split()
+            assert argv[0] == "paxraft"
+            _, out, err = run(capsys, *argv[1:])
+            for want in expected:
+                got = re.sub(r"\s+\d+\.\d+$", "", want.strip())  # (a row's seconds are left out of the guide)
+                assert got in out + err, f"$ {line}\nexpected: {want}\ngot:\n{out}{err}"
+            runs += 1
+    assert runs == 5
