@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("bmc needs --depth K: how many steps to unroll")
         within("--depth", args.depth, 0, MAX_DEPTH, "Z3 unrolls a copy of the state per step")
         positive("--timeout", args.timeout)
-        from proofs.user.cmd import bmc
+        from proofs.user.cmd_user import bmc
 
         return bmc(args)
     if not e.bmc:

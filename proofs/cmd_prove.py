@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         if path is not None:
             output_folder(path, flag)
     if is_user_ref(args.spec):
-        from proofs.user.cmd import prove
+        from proofs.user.cmd_user import prove
 
         return prove(args)
     if args.variant and args.variant not in SHIPPED_VARIANTS:

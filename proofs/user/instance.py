@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import z3
@@ -18,7 +18,7 @@ import z3
 from proofs.evaluate import Structure
 from proofs.user.encoding import Prepared, Signature, State
 
-Table = Hashable  # frozenset of true tuples (relation), tuple of (args, value) (function), or a value
+Table = Any  # hashable: frozenset of true tuples (relation), tuple of (args, value) (function), or a value
 Tables = tuple[Table, ...]  # one per variable, in declaration order
 
 
@@ -90,8 +90,8 @@ class Instance:
             return table
         if sig.range is None:
             rows = table
-            return lambda *xs: xs in rows  # type: ignore[operator]
-        graph = dict(table)  # type: ignore[arg-type]
+            return lambda *xs: xs in rows
+        graph = dict(table)
         return lambda *xs: graph[xs]
 
     def structure(self, states: Mapping[str, Tables], params: Mapping[str, Any] | None = None) -> Structure:
@@ -114,9 +114,9 @@ class Instance:
             return [decl() == (z3.BoolVal(bool(table)) if sig.range is None else self._z3(sig.range, table))]
         if sig.range is None:
             rows = table
-            return [decl(*self._args(sig, c)) == z3.BoolVal(c in rows)  # type: ignore[operator]
+            return [decl(*self._args(sig, c)) == z3.BoolVal(c in rows)
                     for c in itertools.product(*[self.domains[a] for a in sig.args])]
-        return [decl(*self._args(sig, c)) == self._z3(sig.range, v) for c, v in table]  # type: ignore[misc]
+        return [decl(*self._args(sig, c)) == self._z3(sig.range, v) for c, v in table]
 
     def _z3(self, sort: str, value: Any) -> z3.ExprRef:
         return self.elem[sort][self.index[sort][value]]
