@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from modelcheck.cli.common import (
     UsageError,
@@ -68,5 +69,5 @@ def _has_encoding(args: argparse.Namespace) -> bool:
     from proofs.user.encoding import Encoding
 
     _, cls = resolve(args)
-    module = __import__("sys").modules.get(cls.__module__)
+    module = sys.modules[cls.__module__]
     return any(isinstance(v, type) and issubclass(v, Encoding) and v is not Encoding for v in vars(module).values())

@@ -87,7 +87,7 @@ def _certificate(args: argparse.Namespace, prep: Prepared, cls: type, bounds: di
 
     spec = cls(**bounds)
     report = check(prep, spec)
-    record = certificate.conformance_record(cls.__name__, spec.params if hasattr(spec, "params") else bounds, report)
+    record = certificate.conformance_record(cls.__name__, spec.bounds(), report)
     kept = [c for c in prep.invariant(prep.state("")) if c not in args.drop]
     path = certificate.write(args.certificate, cls.__name__, title, kept, outcomes, record)
     print(f"certificate: {sum(len(o.obligation.goals) for o in outcomes)} SMT-LIB 2 queries and {path}")

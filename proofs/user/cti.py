@@ -40,16 +40,16 @@ def _names(model: z3.ModelRef, prep: Prepared) -> Names:
     return names
 
 
-def _table(model: z3.ModelRef, names: Names, decl: z3.FuncDeclRef, sig: Signature) -> tuple[Any, list[str]]:
+def _table(model: z3.ModelRef, names: Names, decl: z3.FuncDeclRef, sig: Signature) -> Any:
     """A symbol's value in the model as :func:`show_table` takes it (elements by their names)."""
     if not sig.args:
         v = model.eval(decl(), model_completion=True)
-        return (z3.is_true(v) if sig.range is None else names(v)), []
+        return z3.is_true(v) if sig.range is None else names(v)
     combos = list(itertools.product(*[names.order[a] for a in sig.args]))
+    values = [model.eval(decl(*c), model_completion=True) for c in combos]
     if sig.range is None:
-        rows = [tuple(map(names, c)) for c in combos if z3.is_true(model.eval(decl(*c), model_completion=True))]
-        return frozenset(rows), []
-    return tuple((tuple(map(names, c)), names(model.eval(decl(*c), model_completion=True))) for c in combos), []
+        return frozenset(tuple(map(names, c)) for c, v in zip(combos, values) if z3.is_true(v))
+    return tuple((tuple(map(names, c)), names(v)) for c, v in zip(combos, values))
 
 
 def _show(sort: str, name: str) -> str:
@@ -57,11 +57,9 @@ def _show(sort: str, name: str) -> str:
 
 
 def snapshot(model: z3.ModelRef, st: Any, names: Names, prep: Prepared) -> Snapshot:
-    rows = []
-    for name, sig in prep.variables.items():
-        table, _ = _table(model, names, st.rel[name], sig)
-        rows.append((name, show_table(sig, table, _show)))
-    return Snapshot(rows)
+    """The variables of ``st`` in the model, one row each."""
+    return Snapshot([(n, show_table(sig, _table(model, names, st.rel[n], sig), _show))
+                     for n, sig in prep.variables.items()])
 
 
 def extract(outcome: Outcome) -> CTI:
@@ -71,9 +69,7 @@ def extract(outcome: Outcome) -> CTI:
     model, names, before, after, action = read_step(
         outcome, _names, lambda m, st, n: snapshot(m, st, n, prep), labels
     )
-    rigid = {}
-    for decl, (name, sig) in zip(prep.rigid_decls(), prep.rigid.items()):
-        table, _ = _table(model, names, decl, sig)
-        rigid[name] = [show_table(sig, table, _show)]
+    rigid = {name: [show_table(sig, _table(model, names, decl, sig), _show)]
+             for decl, (name, sig) in zip(prep.rigid_decls(), prep.rigid.items())}
     broken = false_goals(outcome, prep.all_sorts(), prep.rigid_decls())
     return CTI(outcome.name, rigid, before, after, action, broken)
