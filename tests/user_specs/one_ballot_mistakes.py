@@ -1,0 +1,69 @@
+"""Encodings with a mistake each, for the one-line errors of ``paxraft prove`` (tests/test_user_proof.py).
+
+Each spec class is OneBallot under another name, so that each can have its own (wrong) encoding.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import z3
+from one_ballot import OneBallot, OneBallotProof
+
+from proofs.user import transition
+
+
+class NoEncoding(OneBallot):
+    """A spec whose file declares no encoding of it."""
+
+
+class ExtraAction(OneBallot):
+    pass
+
+
+class ExtraActionProof(OneBallotProof):
+    """An action the spec does not have."""
+
+    spec = ExtraAction
+
+    @transition(n="Node")
+    def Retract(self, s: Any, t: Any, n: z3.ExprRef) -> z3.BoolRef:
+        return t.voted.remove(n)
+
+
+class NotAFormula(OneBallot):
+    pass
+
+
+class NotAFormulaProof(OneBallotProof):
+    """A conjunct that is a term of sort Node, not a formula."""
+
+    spec = NotAFormula
+
+    def invariant(self, s: Any) -> dict[str, Any]:
+        return {**super().invariant(s), "SomeNode": z3.Const("N", self.Node)}
+
+
+class WrongArguments(OneBallot):
+    pass
+
+
+class WrongArgumentsProof(OneBallotProof):
+    """Init applies votes to (Value, Node): z3 refuses."""
+
+    spec = WrongArguments
+
+    def init(self, s: Any) -> z3.BoolRef:
+        n, v = z3.Const("N", self.Node), z3.Const("V", self.Value)
+        return z3.ForAll([n, v], z3.Not(s.votes(v, n)))
+
+
+class UnknownSort(OneBallot):
+    pass
+
+
+class UnknownSortProof(OneBallotProof):
+    """A variable over a sort never declared."""
+
+    spec = UnknownSort
+    variables = {**OneBallotProof.variables, "round": "Node, Round"}
