@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import random
@@ -290,8 +291,7 @@ def shortest_window(ops: Sequence[Operation], model: Model | None = None) -> tup
     for start in starts:
         inside = [op for op in upto if op.end >= start]
         before = {_written(op) for op in upto if op.ret is not None and op.ret < start}
-        init = frozenset(before | {None})
-        local = replace(model, init=lambda init=init: init)
+        local = replace(model, init=functools.partial(frozenset, before | {None}))
         res = check_operations(local, inside, MAX_STEPS)
         if res.verdict == "illegal":
             return start, end, inside, res.explain()
