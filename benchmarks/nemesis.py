@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python benchmarks/nemesis.py [--store raft|multipaxos] [--nodes 3] [--seconds 30]
        [--seed 0 | --seeds 0-9] [--clients 4] [--keys 3] [--faults kill,pause,partition,power] [--out DIR]
+       [--snapshot-every 100] [--op-timeout 0.5] [--bug KEY] [--keep]
 
 For each seed: starts a cluster of real node processes in DIR/<store>-<nodes>-<seed>/cluster (compaction on),
 runs the clients and the seed's fault schedule for --seconds, heals, reads everything back and checks the
@@ -44,6 +45,8 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--keys", type=int, default=3, help="shared keys (registers) the clients put, get and cas")
     ap.add_argument("--faults", default=",".join(FAULTS), help=f"comma-separated, of {', '.join(FAULTS)}")
+    ap.add_argument("--snapshot-every", type=int, default=100, help="compaction: a snapshot every N entries (0: never)")
+    ap.add_argument("--op-timeout", type=float, default=0.5, help="a client operation's timeout, seconds (0.5)")
     ap.add_argument("--bug", default=None, help="a planted bug of the store (a test hook), to see the run fail")
     ap.add_argument("--out", type=Path, default=Path("nemesis-runs"), help="where each run's folder goes")
     ap.add_argument("--keep", action="store_true", help="keep the cluster folder of a run that passed")
@@ -58,7 +61,8 @@ def main() -> int:
     failed = []
     for seed in todo:
         s = Settings(store=args.store, nodes=args.nodes, seconds=args.seconds, seed=seed, clients=args.clients,
-                     keys=args.keys, faults=faults, bug=args.bug)
+                     keys=args.keys, faults=faults, bug=args.bug, snapshot_every=args.snapshot_every,
+                     op_timeout=args.op_timeout)
         try:
             s.check()
         except ValueError as exc:

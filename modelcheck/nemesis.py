@@ -97,6 +97,8 @@ class Settings:
         known = MP_BUGS if self.store == "multipaxos" else BUGS
         if self.bug is not None and self.bug not in known:
             raise ValueError(f"bug {self.bug!r} is no planted bug of {self.store} (choose from {', '.join(known)})")
+        if not 0 <= self.snapshot_every <= 1 << 40:
+            raise ValueError(f"snapshot_every must be 0 (never) or more, got {self.snapshot_every}")
         if not 0.1 <= self.op_timeout <= 60 or not 0 <= self.think <= 10:
             raise ValueError(f"op_timeout must be 0.1..60 s and think 0..10 s, got {self.op_timeout} and {self.think}")
 
