@@ -125,7 +125,7 @@ def test_recover_node_killed_at_each_write_leaves_a_folder_started_safely_and_re
         with pytest.raises(StartedError):  # a second recover-node finishes the rebuild from whatever was left
             cluster.recover_node(d, 2, wait=1)
         assert _judge(home, old_log) == "rebuilt"
-        assert read_marker(home / REJOINING) == "rebuilt from 1,3\n"
+        assert read_marker(home / REJOINING) == f"rebuilt from 1,3 terms {FLOOR},{FLOOR - 1} clock 0\n"  # (no traces)
         assert int((home / "boot").read_text()) > 7
         assert not (home / "wal.rebuilding").exists()
         if code == 0:
