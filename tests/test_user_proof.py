@@ -81,6 +81,30 @@ def test_bmc_finds_the_checkers_shortest_counterexample(capsys) -> None:
     assert code == 0 and "No violation of Agreement within 6 steps" in out
 
 
+def test_a_module_path_names_the_spec_too(capsys) -> None:
+    code, out, _ = run(capsys, "prove", "tests.user_specs.one_ballot:OneBallot")
+    assert code == 0 and "4/4 obligations proved" in out
+
+
+CLOCK = f"{HERE}/user_specs/logical_clock.py:Clock"
+
+
+def test_an_ordered_sort_and_a_function(capsys) -> None:
+    code, out, _ = run(capsys, "prove", CLOCK)
+    assert code == 0 and set(rows(out).values()) == {("EPR", "proved")} and "3/3 obligations proved" in out
+    code, out, _ = run(capsys, "prove", CLOCK, "--variant", "time-travel")
+    assert code == 1 and rows(out)["Inv /\\ Tick => Inv'"] == ("EPR", "counterexample")
+    assert "  rigid: zero = round1\n" in out  # the order is not listed: the rounds are numbered by it
+    assert "time       node1 |-> round2\n" in out and "step: Tick(n=node1, r=round1)" in out
+    assert "time       node1 |-> round1    <- changed" in out and "violates: SeenNotAfterTime" in out
+    code, out, _ = run(capsys, "check", CLOCK, "--variant", "time-travel", "--mode", "bfs", "--nodes", "1")
+    assert code == 1 and "shortest counterexample: 2 steps" in out
+    code, out, _ = run(capsys, "bmc", CLOCK, "--variant", "time-travel", "--depth", "3", "--nodes", "1")
+    assert code == 1 and "NoGoingBack is violated; shortest counterexample: 2 steps" in out
+    code, out, _ = run(capsys, "prove", CLOCK, "--conformance")
+    assert code == 0 and "16 reachable states (16 abstract): 0 violate" in out
+
+
 # -- conformance, and planted drift ------------------------------------------------------------------
 OneBallot = load_user_spec(REF)
 Proof: Any = type(Prepared.of(OneBallot).user)
@@ -138,7 +162,11 @@ def test_each_planted_drift_is_caught(capsys) -> None:
         ("NotAFormula", (), "NotAFormulaProof: invariant(s) 'SomeNode' is a term of sort Node, not a formula"),
         ("WrongArguments", (), "WrongArgumentsProof: init(s): z3 error:"),
         ("UnknownSort", (), "UnknownSortProof: variables['round'] = 'Node, Round' names sort 'Round'"),
+        ("MissingAction", (), "MissingActionProof: no @transition for the spec's action Decide"),
+        ("CapturedParameter", (), "CapturedParameterProof: Vote(s, t, n, v): a quantifier binds a variable named 'v'"),
+        ("NoDomains", ("--conformance",), "NoDomainsProof: domains(spec) must give the elements of each sort"),
         ("OneBallot", ("--drop", "Nope"), "--drop Nope: no such conjunct"),
+        ("OneBallot", ("--variant", "nope"), "OneBallot has no variant 'nope'"),
     ],
 )
 def test_a_mistake_is_one_line_and_exit_2(capsys, cls: str, extra: tuple, said: str) -> None:
@@ -146,6 +174,16 @@ def test_a_mistake_is_one_line_and_exit_2(capsys, cls: str, extra: tuple, said: 
     code, out, err = run(capsys, "prove", f"{where}:{cls}", *extra)
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and said in err, err
+
+
+def test_bmc_mistakes_are_one_line_and_exit_2(capsys) -> None:
+    code, _, err = run(capsys, "bmc", f"{MISTAKES}:NoDomains", "--depth", "2")
+    assert code == 2 and "NoDomainsProof: domains(spec) must give the elements of each sort" in err
+    code, _, err = run(capsys, "bmc", f"{MISTAKES}:NoEncoding", "--depth", "2")
+    assert code == 2 and "NoEncoding: no Z3 encoding declared for NoEncoding" in err
+    assert "OneBallotProof encodes OneBallot, which NoEncoding extends" in err
+    code, _, err = run(capsys, "bmc", f"{HERE}/user_specs/mutex.py:Mutex", "--depth", "2")  # a file without any
+    assert code == 2 and "bmc: no Z3 encoding of spec 'Mutex'" in err
 
 
 def test_debug_shows_the_traceback(capsys) -> None:

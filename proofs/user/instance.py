@@ -40,8 +40,11 @@ class Instance:
             self.domains[s] = elems
         self.index = {s: {v: i for i, v in enumerate(d)} for s, d in self.domains.items()}
         self.elem = {s: [z3.Const(f"{s}!{i}", prep.sorts[s]) for i in range(len(d))] for s, d in self.domains.items()}
-        given = prep.call("interpret(spec)", prep.user.interpret, spec)
-        missing = [n for n in prep.rigid if n not in (given or {})]
+        given = dict(prep.call("interpret(spec)", prep.user.interpret, spec) or {})
+        for sort, rel in type(prep.user).orders.items():  # an order is the domain's, unless given
+            place = self.index[sort]
+            given.setdefault(rel, lambda x, y, place=place: place[x] <= place[y])
+        missing = [n for n in prep.rigid if n not in given]
         if missing:
             raise prep.error(f"interpret(spec) gives no value for the rigid symbol {missing[0]}")
         self.rigid = {n: self.tabulate(f"interpret(spec)[{n!r}]", sig, given[n]) for n, sig in prep.rigid.items()}

@@ -10,7 +10,7 @@ from typing import Any
 import z3
 from one_ballot import OneBallot, OneBallotProof
 
-from proofs.user import transition
+from proofs.user import Encoding, transition
 
 
 class NoEncoding(OneBallot):
@@ -67,3 +67,45 @@ class UnknownSortProof(OneBallotProof):
 
     spec = UnknownSort
     variables = {**OneBallotProof.variables, "round": "Node, Round"}
+
+
+class MissingAction(OneBallot):
+    pass
+
+
+class MissingActionProof(Encoding):
+    """No formula for the spec's Decide."""
+
+    spec = MissingAction
+    sorts = ("Node", "Value")
+    variables = {"votes": "Node, Value"}
+
+    @transition(n="Node", v="Value")
+    def Vote(self, s: Any, t: Any, n: z3.ExprRef, v: z3.ExprRef) -> z3.BoolRef:
+        return t.votes.add(n, v)
+
+
+class CapturedParameter(OneBallot):
+    pass
+
+
+class CapturedParameterProof(OneBallotProof):
+    """A bound variable named as the parameter: the quantifier would capture it."""
+
+    spec = CapturedParameter
+
+    def vote_guard(self, s: Any, n: z3.ExprRef, v: z3.ExprRef) -> z3.BoolRef:
+        return z3.ForAll([v], z3.Not(s.votes(n, v)))
+
+
+class NoDomains(OneBallot):
+    pass
+
+
+class NoDomainsProof(OneBallotProof):
+    """A finite instance that forgets a sort (bmc, conformance)."""
+
+    spec = NoDomains
+
+    def domains(self, spec: Any) -> dict[str, Any]:
+        return {"Node": spec.Node, "Value": spec.Value}
