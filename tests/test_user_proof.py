@@ -179,6 +179,7 @@ def test_each_planted_drift_is_caught(capsys) -> None:
         ("UnknownSort", (), "UnknownSortProof: variables['round'] = 'Node, Round' names sort 'Round'"),
         ("MissingAction", (), "MissingActionProof: no @transition for the spec's action Decide"),
         ("CapturedParameter", (), "CapturedParameterProof: Vote(s, t, n, v): a quantifier binds a variable named 'v'"),
+        ("PreStateUpdate", (), "PreStateUpdateProof: Vote(s, t, n, v): votes.add: only the next state's symbols"),
         ("NoDomains", ("--conformance",), "NoDomainsProof: domains(spec) must give the elements of each sort"),
         ("OneBallot", ("--drop", "Nope"), "--drop Nope: no such conjunct"),
         ("OneBallot", ("--variant", "nope"), "OneBallot has no variant 'nope'"),

@@ -321,8 +321,10 @@ class Prepared:
         """``fn(*args)``; any exception (z3's among them) is one line naming ``what``."""
         try:
             return fn(*args)
-        except EncodingError:
-            raise
+        except EncodingError as exc:  # raised by a helper (t.x.add on a state before): say where
+            if str(exc).startswith(self.where):
+                raise
+            raise self.error(f"{what}: {exc}") from exc
         except NotImplementedError:
             raise self.error(f"{what} is not defined (docs/proofs.md, \"Proving your own protocol\")") from None
         except Exception as exc:  # the user's code

@@ -109,3 +109,16 @@ class NoDomainsProof(OneBallotProof):
 
     def domains(self, spec: Any) -> dict[str, Any]:
         return {"Node": spec.Node, "Value": spec.Value}
+
+
+class PreStateUpdate(OneBallot):
+    pass
+
+
+class PreStateUpdateProof(OneBallotProof):
+    """A new value given to the state before the step (s.votes.add, not t.votes.add)."""
+
+    spec = PreStateUpdate
+
+    def vote_update(self, s: Any, t: Any, n: z3.ExprRef, v: z3.ExprRef) -> z3.BoolRef:
+        return s.votes.add(n, v)
