@@ -4,6 +4,7 @@ as the checker's), conformance with planted drift caught, and each mistake's one
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 import z3
 from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
 
+from proofs.certificate import recheck
 from proofs.user.bmc import bmc
 from proofs.user.conformance import check as conformance
 from proofs.user.encoding import Prepared
@@ -81,6 +83,43 @@ def test_bmc_finds_the_checkers_shortest_counterexample(capsys) -> None:
     assert code == 0 and "No violation of Agreement within 6 steps" in out
 
 
+def test_a_certificate_of_the_users_proof_rechecks(capsys, tmp_path) -> None:
+    code, out, _ = run(capsys, "prove", REF, "--certificate", str(tmp_path), "--nodes", "2")
+    assert code == 0 and "certificate: 10 SMT-LIB 2 queries" in out
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["conformance"]["ok"] and manifest["conformance"]["bounds"] == {"nodes": 2, "values": 2}
+    assert manifest["invariant"] == ["VotesAreVoted", "OneVoteEach", "DecidedByQuorum"]
+    answers = recheck(tmp_path)
+    assert len(answers) == 10 and all(a.ok and a.answer == "unsat" for a in answers)
+
+
+def test_a_module_path_names_the_spec_too(capsys) -> None:
+    code, out, _ = run(capsys, "prove", "tests.user_specs.one_ballot:OneBallot")
+    assert code == 0 and "4/4 obligations proved" in out
+
+
+CLOCK = f"{HERE}/user_specs/logical_clock.py:Clock"
+
+
+def test_an_ordered_sort_and_a_function(capsys) -> None:
+    code, out, _ = run(capsys, "prove", CLOCK)
+    assert code == 0 and set(rows(out).values()) == {("EPR", "proved")} and "3/3 obligations proved" in out
+    code, out, _ = run(capsys, "prove", CLOCK, "--variant", "time-travel")
+    assert code == 1 and rows(out)["Inv /\\ Tick => Inv'"] == ("EPR", "counterexample")
+    assert "  rigid: zero = round1\n" in out  # the order is not listed: the rounds are numbered by it
+    assert "time       node1 |-> round2\n" in out and "step: Tick(n=node1, r=round1)" in out
+    assert "time       node1 |-> round1    <- changed" in out and "violates: SeenNotAfterTime" in out
+    code, out, _ = run(capsys, "check", CLOCK, "--variant", "time-travel", "--mode", "bfs", "--nodes", "1")
+    assert code == 1 and "shortest counterexample: 2 steps" in out
+    code, out, _ = run(capsys, "bmc", CLOCK, "--variant", "time-travel", "--depth", "3", "--nodes", "1")
+    assert code == 1 and "NoGoingBack is violated; shortest counterexample: 2 steps" in out
+    code, out, _ = run(capsys, "prove", CLOCK, "--conformance")
+    assert code == 0 and "16 reachable states (16 abstract): 0 violate" in out
+    code, out, _ = run(capsys, "prove", CLOCK, "--conformance", "--variant", "time-travel", "--nodes", "1")
+    assert code == 1 and "the encoding does NOT conform to the spec" in out
+    assert "conjunct SeenNotAfterTime is false on the reachable state" in out  # (the variant breaks it: a real bug)
+
+
 # -- conformance, and planted drift ------------------------------------------------------------------
 OneBallot = load_user_spec(REF)
 Proof: Any = type(Prepared.of(OneBallot).user)
@@ -129,6 +168,23 @@ def test_each_planted_drift_is_caught(capsys) -> None:
     assert {name for _, name in rep.invariant_failures} == {"NothingDecided"}
 
 
+def test_label_maps_the_specs_parameters_to_elements() -> None:
+    spec_cls = load_user_spec(f"{MISTAKES}:QuorumByIndex")
+    base: Any = type(Prepared.of(spec_cls).user)
+
+    class Mapped(base):
+        def label(self, spec: Any, action: str, params: tuple) -> tuple:
+            return (params[0], spec.Quorum.index(params[1])) if action == "Decide" else params
+
+    rep = conformance(Prepared.build(Mapped, spec_cls, "test"), spec_cls())
+    assert rep.ok and (rep.states, rep.transitions) == (41, 84)
+
+
+def test_bmc_says_when_the_spec_cannot_follow_its_trace() -> None:
+    res = bmc(prepared(WeakGuard), OneBallot(), 6)  # the drifted encoding lets a node vote twice; the spec does not
+    assert res.length == 6 and res.violated == ["Agreement"] and res.spec_trace is None
+
+
 # -- mistakes: one line, exit 2 ---------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("cls", "extra", "said"),
@@ -138,7 +194,15 @@ def test_each_planted_drift_is_caught(capsys) -> None:
         ("NotAFormula", (), "NotAFormulaProof: invariant(s) 'SomeNode' is a term of sort Node, not a formula"),
         ("WrongArguments", (), "WrongArgumentsProof: init(s): z3 error:"),
         ("UnknownSort", (), "UnknownSortProof: variables['round'] = 'Node, Round' names sort 'Round'"),
+        ("MissingAction", (), "MissingActionProof: no @transition for the spec's action Decide"),
+        ("CapturedParameter", (), "CapturedParameterProof: Vote(s, t, n, v): a quantifier binds a variable named 'v'"),
+        ("PreStateUpdate", (), "PreStateUpdateProof: Vote(s, t, n, v): votes.add: only the next state's symbols"),
+        ("QuorumByIndex", ("--conformance", "--nodes", "2", "--values", "1"), "QuorumByIndexProof: the spec's step "
+         "Decide(0, (0, 1)): parameter q = (0, 1) is no element of sort Quorum in domains(spec) (map the spec's "
+         "parameters in label())"),
+        ("NoDomains", ("--conformance",), "NoDomainsProof: domains(spec) must give the elements of each sort"),
         ("OneBallot", ("--drop", "Nope"), "--drop Nope: no such conjunct"),
+        ("OneBallot", ("--variant", "nope"), "OneBallot has no variant 'nope'"),
     ],
 )
 def test_a_mistake_is_one_line_and_exit_2(capsys, cls: str, extra: tuple, said: str) -> None:
@@ -146,6 +210,16 @@ def test_a_mistake_is_one_line_and_exit_2(capsys, cls: str, extra: tuple, said: 
     code, out, err = run(capsys, "prove", f"{where}:{cls}", *extra)
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and said in err, err
+
+
+def test_bmc_mistakes_are_one_line_and_exit_2(capsys) -> None:
+    code, _, err = run(capsys, "bmc", f"{MISTAKES}:NoDomains", "--depth", "2")
+    assert code == 2 and "NoDomainsProof: domains(spec) must give the elements of each sort" in err
+    code, _, err = run(capsys, "bmc", f"{MISTAKES}:NoEncoding", "--depth", "2")
+    assert code == 2 and "NoEncoding: no Z3 encoding declared for NoEncoding" in err
+    assert "OneBallotProof encodes OneBallot, which NoEncoding extends" in err
+    code, _, err = run(capsys, "bmc", f"{HERE}/user_specs/mutex.py:Mutex", "--depth", "2")  # a file without any
+    assert code == 2 and "bmc: no Z3 encoding of spec 'Mutex'" in err
 
 
 def test_debug_shows_the_traceback(capsys) -> None:
@@ -164,7 +238,8 @@ def section() -> str:
 
 def test_the_guides_excerpts_are_in_the_example_file() -> None:
     excerpts = [(m["file"], m["body"]) for m in BLOCK.finditer(section()) if m["lang"] == "python"]
-    assert len(excerpts) == 4 and all(f == "tests/user_specs/one_ballot.py" for f, _ in excerpts)
+    files = [f.rsplit("/", 1)[1] for f, _ in excerpts]
+    assert files == ["one_ballot.py", "one_ballot.py", "logical_clock.py", "one_ballot.py", "one_ballot.py"]
     for file, body in excerpts:
         assert body in (HERE.parent / file).read_text(), f"excerpt no longer in {file}:\n{body}"
 

@@ -60,7 +60,7 @@ from impl.raft.messages import (
     frame_with_key,
     mac_key,
 )
-from impl.raft.rejoin import REJOINING, MarkerError, RejoinGate, read_marker, rebuilt_peers
+from impl.raft.rejoin import REJOINING, MarkerError, RejoinGate, read_marker, rebuilt_from
 from impl.raft.rules import NONE, bug
 from impl.raft.tracing import CompactTracer
 from impl.runtime.boot import next_boot
@@ -472,8 +472,8 @@ class NodeServer:
         if self._crash is not None and self._crash[0] == "eio":
             self._fail_log_sync()
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
-        # the peers `recover-node` read, until this node's trace shows its Rebuild (then the marker is emptied)
-        rebuilt = rebuilt_peers(marker) if core is RaftNode else None
+        # what `recover-node` read, until this node's trace shows its Rebuild (then the marker is emptied)
+        rebuilt = rebuilt_from(marker) if core is RaftNode else None
         self._rebuild_untraced = rebuilt is not None and self.trace is not None
         self._caught_up_untraced = False  # the rejoin gate opened and the trace has not yet had its CaughtUp
         rebuild = {} if rebuilt is None else {"rebuilt": rebuilt}

@@ -34,9 +34,18 @@ class CTI(shared.CTI):
 
 
 def _names(model: z3.ModelRef, prep: Prepared) -> Names:
+    """Each sort's elements numbered from 1 (``node1``); an ordered sort's in its order."""
     names = Names()
+    orders = type(prep.user).orders
     for s, sort in prep.sorts.items():
         names.numbered(model, sort, s.lower())
+        if s in orders:
+            le = getattr(prep.user, orders[s]).decl
+            elems = names.order[s]
+            rank = {e.sexpr(): sum(z3.is_true(model.eval(le(d, e), model_completion=True)) for d in elems)
+                    for e in elems}
+            names.order[s] = sorted(elems, key=lambda e: rank[e.sexpr()])
+            names.of.update({e.sexpr(): f"{s.lower()}{rank[e.sexpr()]}" for e in elems})
     return names
 
 
@@ -69,7 +78,8 @@ def extract(outcome: Outcome) -> CTI:
     model, names, before, after, action = read_step(
         outcome, _names, lambda m, st, n: snapshot(m, st, n, prep), labels
     )
+    orders = set(type(prep.user).orders.values())  # (an order is shown by the elements' numbers)
     rigid = {name: [show_table(sig, _table(model, names, decl, sig), _show)]
-             for decl, (name, sig) in zip(prep.rigid_decls(), prep.rigid.items())}
+             for decl, (name, sig) in zip(prep.rigid_decls(), prep.rigid.items()) if name not in orders}
     broken = false_goals(outcome, prep.all_sorts(), prep.rigid_decls())
     return CTI(outcome.name, rigid, before, after, action, broken)

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import z3
 
-from proofs.logic import ActionEncoding
+from proofs.logic import ActionEncoding, total_order_axioms
 from spec.core import SpecError, _marked
 
 #: ``A, B`` (a relation), ``A, B -> C`` (a function), ``-> C`` (a constant), ``""`` (a proposition).
@@ -137,6 +137,10 @@ class Encoding:
     rigid: ClassVar[Mapping[str, str]] = {}
     #: The state, by signature: ``{"votes": "Node, Value", "leader": "-> Node", "owner": "Lock -> Node"}``.
     variables: ClassVar[Mapping[str, str]] = {}
+    #: Ordered sorts: sort -> the name of its order, a rigid relation declared for you (``self.le(x, y)``)
+    #: with the total-order axioms; on a finite instance it is the order of ``domains(spec)``, and a CTI
+    #: numbers the sort's elements by it.
+    orders: ClassVar[Mapping[str, str]] = {}
 
     def axioms(self) -> Mapping[str, z3.BoolRef | Sequence[z3.BoolRef]]:
         """Named facts about the rigid symbols (quorum intersection; a list such as total_order_axioms)."""
@@ -167,6 +171,11 @@ class Encoding:
         """The spec's state ``s`` in the encoding's variables: each a predicate or function (a constant: a value)."""
         raise NotImplementedError
 
+    def label(self, spec: Any, action: str, params: tuple) -> Sequence[Any]:
+        """A spec step's label parameters as the encoding's first parameters (elements of their sorts): by default
+        as they are. Override when the spec's parameters are not elements (a message, a set of processes)."""
+        return params
+
 
 def encoding_class(spec_cls: type, where: str) -> type[Encoding]:
     """The Encoding subclass of ``spec_cls``'s file whose ``spec`` is that class (an EncodingError if none)."""
@@ -181,8 +190,9 @@ def encoding_class(spec_cls: type, where: str) -> type[Encoding]:
     others = [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, Encoding)
               and v is not Encoding and isinstance(getattr(v, "spec", None), type)] if module else []
     near = [c for c in others if issubclass(spec_cls, c.spec)]
-    hint = (f"; {near[0].__name__} encodes {near[0].spec.__name__}: a variant needs its own subclass with "
-            f"spec = {spec_cls.__name__}") if near else ""
+    hint = (f"; {near[0].__name__} encodes {near[0].spec.__name__}, which {spec_cls.__name__} extends: a subclass "
+            f"(a variant too) needs its own, e.g. class ...({near[0].__name__}) with spec = {spec_cls.__name__}"
+            ) if near else ""
     raise EncodingError(f"{where}: no Z3 encoding declared for {spec_cls.__name__} (a subclass of "
                         f"proofs.user.Encoding with spec = {spec_cls.__name__}, docs/proofs.md){hint}")
 
@@ -245,6 +255,14 @@ class Prepared:
                 raise self.error(f"{attr} must map each name to a signature such as 'Node, Value'")
             for name, text in table.items():
                 getattr(self, attr)[name] = self._signature(attr, name, text)
+        if not isinstance(u.orders, Mapping):
+            raise self.error("orders must map an ordered sort to the name of its order: {'Round': 'le'}")
+        for sort, rel in u.orders.items():
+            if sort not in self.sorts:
+                raise self.error(f"orders: {sort!r} is not a sort ({', '.join(self.sorts)})")
+            if not isinstance(rel, str) or not rel.isidentifier() or rel in self.rigid:
+                raise self.error(f"orders[{sort!r}] = {rel!r}: name a relation not declared otherwise")
+            self.rigid[rel] = Signature((sort, sort), None)
         both = set(self.rigid) & set(self.variables)
         if both:
             raise self.error(f"{sorted(both)[0]} is both rigid and a variable")
@@ -308,8 +326,10 @@ class Prepared:
         """``fn(*args)``; any exception (z3's among them) is one line naming ``what``."""
         try:
             return fn(*args)
-        except EncodingError:
-            raise
+        except EncodingError as exc:  # raised by a helper (t.x.add on a state before): say where
+            if str(exc).startswith(self.where):
+                raise
+            raise self.error(f"{what}: {exc}") from exc
         except NotImplementedError:
             raise self.error(f"{what} is not defined (docs/proofs.md, \"Proving your own protocol\")") from None
         except Exception as exc:  # the user's code
@@ -338,6 +358,9 @@ class Prepared:
         if not isinstance(value, Mapping):
             raise self.error(f"axioms() must return a dict of name -> formula (or list), not a {type(value).__name__}")
         out = []
+        for sort, rel in type(self.user).orders.items():
+            le = getattr(self.user, rel).decl
+            out += [(f"{rel}TotalOrder{i + 1}", f) for i, f in enumerate(total_order_axioms(le, self.sorts[sort]))]
         for k, f in value.items():
             if isinstance(f, (list, tuple)):
                 out += [(f"{k}{i + 1}", self.formula(f"axiom {k!r}", g)) for i, g in enumerate(f)]
@@ -372,7 +395,11 @@ class Prepared:
             params = [z3.Const(p, self.sorts[s]) for p, s in tr.params.items()]
             what = f"{tr.name}(s, t, {', '.join(tr.params)})"
             f = self.formula(what, self.call(what, tr.method, pre, post, *params))
-            mentioned = _declarations(f)
+            mentioned, bound = _declarations(f)
+            captured = sorted(bound & set(tr.params))
+            if captured:  # z3 names a constant by its name: the quantifier would bind the parameter too
+                raise self.error(f"{what}: a quantifier binds a variable named {captured[0]!r}, as the parameter is "
+                                 "named: rename the bound variable")
             frame = [self._same(pre, post, n) for n in self.variables if post.rel[n].name() not in mentioned]
             out.append(ActionEncoding(tr.name, params, self.label_arity[tr.name], z3.And(f, *frame)))
         return out
@@ -393,10 +420,11 @@ class Prepared:
         return out
 
 
-def _declarations(f: z3.ExprRef) -> set[str]:
-    """The names of the uninterpreted symbols ``f`` applies."""
+def _declarations(f: z3.ExprRef) -> tuple[set[str], set[str]]:
+    """The names of the uninterpreted symbols ``f`` applies, and of the variables its quantifiers bind."""
     seen: set[int] = set()
     names: set[str] = set()
+    bound: set[str] = set()
     stack = [f]
     while stack:
         e = stack.pop()
@@ -404,12 +432,13 @@ def _declarations(f: z3.ExprRef) -> set[str]:
             continue
         seen.add(e.get_id())
         if z3.is_quantifier(e):
+            bound.update(e.var_name(i) for i in range(e.num_vars()))
             stack.append(e.body())
         elif z3.is_app(e):
             if e.decl().kind() == z3.Z3_OP_UNINTERPRETED:
                 names.add(e.decl().name())
             stack.extend(e.children())
-    return names
+    return names, bound
 
 
 def _shown(path: Path) -> str:

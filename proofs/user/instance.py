@@ -40,8 +40,11 @@ class Instance:
             self.domains[s] = elems
         self.index = {s: {v: i for i, v in enumerate(d)} for s, d in self.domains.items()}
         self.elem = {s: [z3.Const(f"{s}!{i}", prep.sorts[s]) for i in range(len(d))] for s, d in self.domains.items()}
-        given = prep.call("interpret(spec)", prep.user.interpret, spec)
-        missing = [n for n in prep.rigid if n not in (given or {})]
+        given = dict(prep.call("interpret(spec)", prep.user.interpret, spec) or {})
+        for sort, rel in type(prep.user).orders.items():  # an order is the domain's, unless given
+            place = self.index[sort]
+            given.setdefault(rel, lambda x, y, place=place: place[x] <= place[y])
+        missing = [n for n in prep.rigid if n not in given]
         if missing:
             raise prep.error(f"interpret(spec) gives no value for the rigid symbol {missing[0]}")
         self.rigid = {n: self.tabulate(f"interpret(spec)[{n!r}]", sig, given[n]) for n, sig in prep.rigid.items()}
@@ -72,8 +75,19 @@ class Instance:
         except TypeError:
             ok = False
         if not ok:
-            raise self.prep.error(f"{what} = {value!r} is no element of sort {sort} in domains(spec)")
+            hint = " (map the spec's parameters in label())" if what.startswith("the spec's") else ""
+            raise self.prep.error(f"{what} = {value!r} is no element of sort {sort} in domains(spec){hint}")
         return value
+
+    def label(self, action: str, params: tuple, names: Sequence[str], sorts: Sequence[str]) -> dict[str, Any]:
+        """The encoding's parameters a spec step's label binds (``label(spec, action, params)``), each an element."""
+        prep = self.prep
+        what = f"label(spec, {action!r}, {params!r})"
+        given = tuple(prep.call(what, prep.user.label, self.spec, action, params))
+        if len(given) > len(names):
+            raise prep.error(f"{what} gives {len(given)} values for the {len(names)} parameters of {action}")
+        return {n: self._element(f"the spec's step {action}{params}: parameter {n}", s, v)
+                for n, s, v in zip(names, sorts, given)}
 
     def abstract(self, s: Any) -> Tables:
         """The encoding's variables in the spec's state ``s``."""

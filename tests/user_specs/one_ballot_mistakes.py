@@ -10,7 +10,7 @@ from typing import Any
 import z3
 from one_ballot import OneBallot, OneBallotProof
 
-from proofs.user import transition
+from proofs.user import Encoding, transition
 
 
 class NoEncoding(OneBallot):
@@ -67,3 +67,75 @@ class UnknownSortProof(OneBallotProof):
 
     spec = UnknownSort
     variables = {**OneBallotProof.variables, "round": "Node, Round"}
+
+
+class MissingAction(OneBallot):
+    pass
+
+
+class MissingActionProof(Encoding):
+    """No formula for the spec's Decide."""
+
+    spec = MissingAction
+    sorts = ("Node", "Value")
+    variables = {"votes": "Node, Value"}
+
+    @transition(n="Node", v="Value")
+    def Vote(self, s: Any, t: Any, n: z3.ExprRef, v: z3.ExprRef) -> z3.BoolRef:
+        return t.votes.add(n, v)
+
+
+class CapturedParameter(OneBallot):
+    pass
+
+
+class CapturedParameterProof(OneBallotProof):
+    """A bound variable named as the parameter: the quantifier would capture it."""
+
+    spec = CapturedParameter
+
+    def vote_guard(self, s: Any, n: z3.ExprRef, v: z3.ExprRef) -> z3.BoolRef:
+        return z3.ForAll([v], z3.Not(s.votes(n, v)))
+
+
+class NoDomains(OneBallot):
+    pass
+
+
+class NoDomainsProof(OneBallotProof):
+    """A finite instance that forgets a sort (bmc, conformance)."""
+
+    spec = NoDomains
+
+    def domains(self, spec: Any) -> dict[str, Any]:
+        return {"Node": spec.Node, "Value": spec.Value}
+
+
+class PreStateUpdate(OneBallot):
+    pass
+
+
+class PreStateUpdateProof(OneBallotProof):
+    """A new value given to the state before the step (s.votes.add, not t.votes.add)."""
+
+    spec = PreStateUpdate
+
+    def vote_update(self, s: Any, t: Any, n: z3.ExprRef, v: z3.ExprRef) -> z3.BoolRef:
+        return s.votes.add(n, v)
+
+
+class QuorumByIndex(OneBallot):
+    pass
+
+
+class QuorumByIndexProof(OneBallotProof):
+    """Quorums numbered in the finite instance, while the spec's Decide passes the quorum itself: label() must map
+    it (tests/test_user_proof.py adds the label() that does)."""
+
+    spec = QuorumByIndex
+
+    def domains(self, spec: Any) -> dict[str, Any]:
+        return {"Node": spec.Node, "Value": spec.Value, "Quorum": range(len(spec.Quorum))}
+
+    def interpret(self, spec: Any) -> dict[str, Any]:
+        return {"member": lambda n, q: n in spec.Quorum[q]}
