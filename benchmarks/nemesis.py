@@ -34,7 +34,7 @@ def seeds(text: str) -> list[int]:
 def main() -> int:
     from _args import parser
 
-    from modelcheck.nemesis import FAULTS, STORES, Settings, run
+    from modelcheck.nemesis import FAULTS, KNOWN, STORES, Settings, run
 
     ap = parser(__doc__)
     ap.add_argument("--store", default="raft", help=f"one of {', '.join(STORES)} (default raft)")
@@ -44,7 +44,8 @@ def main() -> int:
     ap.add_argument("--seeds", default=None, metavar="A-B", help="a range of seeds, one run each")
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--keys", type=int, default=3, help="shared keys (registers) the clients put, get and cas")
-    ap.add_argument("--faults", default=",".join(FAULTS), help=f"comma-separated, of {', '.join(FAULTS)}")
+    ap.add_argument("--faults", default=",".join(FAULTS),
+                    help=f"comma-separated, of {', '.join(KNOWN)} (default: all but bridge)")
     ap.add_argument("--snapshot-every", type=int, default=100, help="compaction: a snapshot every N entries (0: never)")
     ap.add_argument("--op-timeout", type=float, default=0.5, help="a client operation's timeout, seconds (0.5)")
     ap.add_argument("--bug", default=None, help="a planted bug of the store (a test hook), to see the run fail")

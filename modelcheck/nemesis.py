@@ -55,11 +55,13 @@ from impl.storage.wal import synced_length
 from modelcheck.linearizability import UNKNOWN, Operation, check_operations, check_partition, kv_model
 from modelcheck.linearizability.model import Model
 
-FAULTS = ("kill", "pause", "partition", "power")
+FAULTS = ("kill", "pause", "partition", "power")  # the default faults (a seed's schedule draws from these)
+KNOWN = (*FAULTS, "bridge")  # (opt-in, so that the default schedules of the seeds stay what they were)
 TARGETS = {"kill": ("leader", "follower", "random"), "pause": ("leader", "follower"),
-           "partition": ("leader", "follower", "random"), "power": ("all",)}
+           "partition": ("leader", "follower", "random"), "power": ("all",), "bridge": ("leader", "random")}
 #: the hold of each fault, as multiples of the election timeout (drawn uniformly between the two)
-HOLDS = {"kill": (1.0, 8.0), "pause": (1.5, 10.0), "partition": (2.0, 10.0), "power": (1.0, 5.0)}
+HOLDS = {"kill": (1.0, 8.0), "pause": (1.5, 10.0), "partition": (2.0, 10.0), "power": (1.0, 5.0),
+         "bridge": (2.0, 10.0)}
 STORES = ("raft", "multipaxos")
 MAX_STEPS = 2_000_000  # the linearizability search's budget per key (beyond it: verdict unknown)
 
@@ -92,8 +94,8 @@ class Settings:
         if not 1 <= self.clients <= 64 or not 1 <= self.keys <= 100:
             raise ValueError(f"clients must be 1..64 and keys 1..100, got {self.clients} and {self.keys}")
         for f in self.faults:
-            if f not in FAULTS:
-                raise ValueError(f"unknown fault {f!r} (choose from {', '.join(FAULTS)})")
+            if f not in KNOWN:
+                raise ValueError(f"unknown fault {f!r} (choose from {', '.join(KNOWN)})")
         known = MP_BUGS if self.store == "multipaxos" else BUGS
         if self.bug is not None and self.bug not in known:
             raise ValueError(f"bug {self.bug!r} is no planted bug of {self.store} (choose from {', '.join(known)})")
@@ -333,11 +335,17 @@ class Nemesis:
         leaders = [(st["term"], i) for i, st in answers if st and st.get("role") == "Leader"]
         return (max(leaders)[1] if leaders else None), [i for i, st in answers if st]
 
-    async def pick(self, target: str, rng: random.Random) -> list[int]:
+    async def pick(self, target: str, rng: random.Random, bridge: bool = False) -> list[int]:
         """The nodes a fault's target names now (the leader may be none: then a random node)."""
         leader, _ = await self.roles()
         if target == "all":
             return list(self.ids)
+        if bridge:  # every node, in the order bridge() splits them: the leader first when it is the target
+            order = rng.sample(self.ids, len(self.ids))
+            if target == "leader" and leader is not None:
+                order.remove(leader)
+                order.insert(0, leader)
+            return order
         if target == "leader" and leader is not None:
             return [leader]
         if target == "follower":
@@ -379,6 +387,19 @@ class Nemesis:
             (self.dir / f"node-{i}" / CUT_FILE).write_text(json.dumps(other))
         self.cut = True
         self._reread()
+
+    def bridge(self, order: Sequence[int]) -> str:
+        """Jepsen's bridge: two sides that cannot reach each other, and one node between them that reaches both; each
+        side with the bridge is a majority. ``order``: the first ``(n - 1) // 2`` nodes are one side, the next the
+        bridge, the rest the other side. Returns the arrangement, as "1 2 | 3 | 4 5"."""
+        k = (len(order) - 1) // 2
+        one, mid, two = list(order[:k]), order[k], list(order[k + 1 :])
+        for i in self.ids:
+            cut = two if i in one else one if i in two else []
+            (self.dir / f"node-{i}" / CUT_FILE).write_text(json.dumps(cut))
+        self.cut = True
+        self._reread()
+        return f"{' '.join(map(str, one))} | {mid} | {' '.join(map(str, two))}"
 
     def unpartition(self) -> None:
         for i in self.ids:
@@ -432,10 +453,13 @@ class Nemesis:
                 await asyncio.sleep(step.at - now)
             if time.monotonic() - self.t0 >= stop_at:
                 return
-            nodes = await self.pick(step.target, rng)
+            nodes = await self.pick(step.target, rng, bridge=step.fault == "bridge")
             if step.fault == "partition" and len(nodes) * 2 > len(self.ids):
                 nodes = nodes[: (len(self.ids) - 1) // 2]
-            self.note("start", step.fault, step.target, nodes)
+            if step.fault == "bridge":
+                self.note("start", step.fault, step.target, nodes, self.bridge(nodes))
+            else:
+                self.note("start", step.fault, step.target, nodes)
             if step.fault == "kill":
                 for i in nodes:
                     await self.kill(i)
@@ -444,7 +468,7 @@ class Nemesis:
                     self.pause(i)
             elif step.fault == "partition":
                 self.partition(nodes)
-            else:
+            elif step.fault == "power":
                 await self.power_cut()
             await asyncio.sleep(step.hold)
             await self.heal()
