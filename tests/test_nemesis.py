@@ -16,7 +16,7 @@ from impl.runtime import cluster
 from impl.runtime.server import CUT_FILE
 from modelcheck.cli import main
 from modelcheck.linearizability import Operation, read_history
-from modelcheck.nemesis import Settings, Step, operations, run, schedule, shortest_window
+from modelcheck.nemesis import KNOWN, Settings, Step, operations, run, schedule, shortest_window
 
 SHORT = ("kill", "pause", "partition")  # the default run's faults (the power cut: the slow runs, skip-fsync's test)
 
@@ -173,11 +173,12 @@ def test_a_client_with_a_short_timeout_escapes_a_stopped_leader(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("store,nodes", [("raft", 3), ("raft", 5), ("multipaxos", 3), ("multipaxos", 5)])
 def test_longer_nemesis_runs_with_every_fault(tmp_path, store, nodes):
-    """Every fault, power cuts included, 20 s a seed, seeds 0-2."""
+    """Every fault, power cuts and bridges included, 20 s a seed, seeds 0-2."""
     for seed in range(3):
-        out = run(Settings(store=store, nodes=nodes, seconds=20, seed=seed), tmp_path / str(seed))
+        out = run(Settings(store=store, nodes=nodes, seconds=20, seed=seed, faults=KNOWN), tmp_path / str(seed))
         assert out.ok, out.report()
         assert len(_faults(out)) >= 5
+        assert [f for f, _ in _faults(out)] == [st.fault for st in schedule(out.settings)]
 
 
 @pytest.mark.slow
