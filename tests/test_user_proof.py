@@ -120,6 +120,52 @@ def test_an_ordered_sort_and_a_function(capsys) -> None:
     assert "conjunct SeenNotAfterTime is false on the reachable state" in out  # (the variant breaks it: a real bug)
 
 
+TWOPHASE = f"{HERE.parent}/docs/examples/twophase.py:TwoPhase"
+#: TwoPhaseProof's conjuncts, each with an obligation that fails without it (and the conjunct it then breaks)
+TWOPHASE_NEEDED = {
+    "OneTMState": ("Inv /\\ TMCommit => Inv'", "counterexample (AbortSentByTM)"),
+    "CommitSentByTM": ("Inv => TCConsistent", "counterexample"),
+    "AbortSentByTM": ("Inv => TCConsistent", "counterexample"),
+    "CommittedAllPrepared": ("Inv => TCConsistent", "counterexample"),
+    "TMPreparedWasSent": ("Inv => TCConsistent", "counterexample"),
+    "SentPreparedNotWorking": ("Inv /\\ RMChooseToAbort => Inv'", "counterexample (PreparedAbortsOnAbortMsg)"),
+    "PreparedAbortsOnAbortMsg": ("Inv => TCConsistent", "counterexample"),
+    "CommittedOnCommitMsg": ("Inv => TCConsistent", "counterexample"),
+}
+
+
+def test_the_guides_twophase_is_proved_and_its_variant_refuted(capsys) -> None:
+    """docs/examples/twophase.py, the guide's running example, ends with its encoding: propositions for the TM's
+    state and the messages, four relations for rmState."""
+    code, out, _ = run(capsys, "prove", TWOPHASE)
+    assert code == 0 and "9/9 obligations proved" in out and set(rows(out).values()) == {("EPR", "proved")}
+    code, out, _ = run(capsys, "prove", TWOPHASE, "--list")
+    assert out.split() == list(TWOPHASE_NEEDED)
+    code, out, _ = run(capsys, "prove", TWOPHASE, "--variant", "eager-commit")
+    assert code == 1 and [o for o, (_, r) in rows(out).items() if r != "proved"] == ["Inv /\\ TMCommit => Inv'"]
+    assert "step: TMCommit()" in out and "violates: CommittedAllPrepared" in out
+    assert "    tmCommitted true    <- changed" in out  # a proposition, in a column that fits every name
+    code, out, _ = run(capsys, "check", TWOPHASE, "--variant", "eager-commit", "--rms", "2", "--mode", "bfs")
+    assert code == 1 and "shortest counterexample: 5 steps" in out
+    code, out, _ = run(capsys, "bmc", TWOPHASE, "--variant", "eager-commit", "--rms", "2", "--depth", "6")
+    assert code == 1 and "TCConsistent is violated; shortest counterexample: 5 steps" in out
+    code, out, _ = run(capsys, "prove", TWOPHASE, "--conformance", "--rms", "2")
+    assert code == 0 and "56 reachable states (56 abstract): 0 violate" in out and "153 transitions (0 stutters)" in out
+
+
+@pytest.mark.parametrize("conjunct", ["SentPreparedNotWorking"])
+def test_a_twophase_conjunct_is_needed(capsys, conjunct: str) -> None:
+    code, out, _ = run(capsys, "prove", TWOPHASE, "--drop", conjunct)
+    obligation, result = TWOPHASE_NEEDED[conjunct]
+    assert code == 1 and rows(out)[obligation] == ("EPR", result)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("conjunct", list(TWOPHASE_NEEDED))
+def test_every_twophase_conjunct_is_needed(capsys, conjunct: str) -> None:
+    test_a_twophase_conjunct_is_needed(capsys, conjunct)
+
+
 # -- conformance, and planted drift ------------------------------------------------------------------
 OneBallot = load_user_spec(REF)
 Proof: Any = type(Prepared.of(OneBallot).user)
@@ -259,4 +305,4 @@ def test_the_guides_commands_print_what_it_says(capsys, monkeypatch) -> None:
                 got = re.sub(r"\s+\d+\.\d+$", "", want.strip())  # (a row's seconds are left out of the guide)
                 assert got in out + err, f"$ {line}\nexpected: {want}\ngot:\n{out}{err}"
             runs += 1
-    assert runs == 5
+    assert runs == 8

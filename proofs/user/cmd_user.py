@@ -114,12 +114,16 @@ def bmc(args: argparse.Namespace) -> int:
     print(f"{' and '.join(res.violated)} {verb} violated; shortest counterexample: {res.length} steps "
           f"({res.seconds:.2f}s; per depth: {times})")
     inst = Instance(prep, spec)
-    for n, st in enumerate(res.trace):
+    width = max(len(k) for k in prep.variables)
+    before: dict[str, str] = {}
+    for n, st in enumerate(res.trace):  # the first state in full, then what each step changed
         head = "initial state" if st.action is None else (
             f"{st.action}({', '.join(f'{k}={inst_show(inst, prep, st.action, k, v)}' for k, v in st.params.items())})")
         print(f"  {n}: {head}")
         for k, v in inst.rows(st.state):
-            print(f"       {k:<10} {v}")
+            if before.get(k) != v:
+                print(f"       {k:<{width}}  {v}")
+            before[k] = v
     if res.spec_trace is None:
         print("the spec has no behaviour through these states: the encoding drifted from it (run prove --conformance)")
         return 3
