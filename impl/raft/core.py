@@ -400,6 +400,21 @@ class RaftNode(NodeBase):
             else:
                 self._campaign(None)
 
+    def due_in(self) -> int:
+        """Which of the coming ticks is the first that may do more than count (1: the next): a heartbeat, a held
+        follower's entries, the CheckQuorum check, an election. A runtime may sleep through the ones before it and
+        credit them all on waking, as etcd's logical clock is told of elapsed ticks (docs/implementation.md,
+        "Ticks"). Only ever early: a tick it names may find nothing to do (a held follower's window full)."""
+        cfg = self.cfg
+        if self.role != LEADER:
+            return max(1, self.timeout - self.election_elapsed)
+        last = self.log.last_index()
+        for j in self._held():  # (quorum_first: new entries wait for the next tick)
+            pr = self.prs.get(j)
+            if pr is not None and pr.next <= last:
+                return 1
+        return max(1, min(cfg.heartbeat_ticks - self.heartbeat_elapsed, cfg.election_ticks - self.election_elapsed))
+
     def propose(self, data: bytes) -> tuple[int, int] | None:
         """Append a command on the leader: ``(index, term)`` of its entry, or None when not the leader."""
         if self.role != LEADER or self.transferee:

@@ -10,6 +10,12 @@ One event-loop thread does everything: incoming messages, ticks and client reque
 into the core (a Ready round never awaits, so the core is never mid-round when they arrive), and
 one round, scheduled after the loop iteration's I/O callbacks, handles all of them and shares one
 fsync (group commit). Outgoing frames are collected per connection and written once per round.
+
+Ticks are tickless: the core counts ticks of ``tick_ms``, but the loop wakes only for the first tick that may
+act (:meth:`RaftNode.due_in`: a heartbeat, a held follower's entries, an election) and credits the core every
+tick due before it, on that wake-up or before stepping any input that comes first (:meth:`NodeServer.credit`).
+The core sees the ticks it saw with a timer every ``tick_ms``, in the same order against its inputs; an idle
+node sleeps until its next deadline (docs/implementation.md, "Ticks").
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import errno
 import hmac
 import json
 import logging
+import math
 import os
 import random
 import signal
@@ -317,7 +324,9 @@ class Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         srv = self.server
-        self.last = srv.loop.time()  # type: ignore[union-attr]
+        self.last = now = srv.loop.time()  # type: ignore[union-attr]
+        if now >= srv.next_tick:  # ticks due before this input reach the core before it (tickless: credit)
+            srv.credit(now)
         if srv.timeline is not None and self.kind is not None:
             srv.timeline.mark(RECV_PEER if self.kind == HELLO_PEER else RECV_CLIENT)
         try:
@@ -426,6 +435,11 @@ class NodeServer:
         self.chunking: set[PeerLink] = set()  # links with messages to send in chunks
         self.chunks_sent = 0
         self.boot = 0
+        # tickless (credit, _arm): the loop time of the next tick not yet credited to the core, and of the wake-up
+        # the timer is set for (inf: none; a later deadline leaves an earlier timer, which re-arms when it fires)
+        self.next_tick = math.inf
+        self._wake = math.inf
+        self._timer: asyncio.TimerHandle | None = None
 
     def _build(self) -> None:
         self._lock = lock_node(self.home)  # before the log is read: a second process of this node refuses here
@@ -556,6 +570,7 @@ class NodeServer:
             self._flush()  # also what was answered outside a round (not-leader, status)
         except OSError as exc:
             self.fail_stop(exc)
+        self._arm()
         if self.poller is not None and (node.role == LEADER or not self.poll_leader_only):
             progress = (self.wal.written, node.commit)
             if progress != self._progress:  # the write path: this round appended or committed (heartbeats, reads
@@ -741,13 +756,46 @@ class NodeServer:
         if self._crash is not None:
             self.crash_point("chunk")
 
-    def _tick(self, due: float) -> None:
+    def credit(self, now: float, upto: float | None = None) -> None:
+        """Tick the core once for each tick due by ``now`` (loop time), in order, before what happens at ``now``.
+
+        Ticks are due every ``tick_s`` from the start. A loop that runs later than ``upto`` (default: the time the
+        timer is set for) plus a tick was kept from running (a long fsync, no free CPU): it counts the ticks up to
+        there and drops the rest, as a periodic timer's late callback did (one late tick, the next one at once,
+        then on time again), so a stall does not count as time heard from nobody (etcd's Go ticker drops ticks
+        alike). A rejoining node's ticks pass uncounted: it does not campaign."""
+        step = self.tick_s
+        last = (self._wake if upto is None else upto) + step
+        due, ticking, node = self.next_tick, self.rejoin is None, self.node
+        while due <= now:
+            if due > last:
+                due = now + step  # (the phase starts again from here)
+                break
+            if ticking:
+                node.tick()
+            due += step
+        self.next_tick = due
+        self.kick()
+
+    def _arm(self) -> None:
+        """Set the timer for the first tick that may act (the core's :meth:`~RaftNode.due_in`; every tick while
+        messages wait to go in chunks, which go a window per round), unless it is set for that or earlier."""
+        if self.rejoin is not None or self.closed:  # (a rejoining node is woken by its leader's messages)
+            return
+        n = 1 if self.chunking else self.node.due_in()
+        wake = self.next_tick + (n - 1) * self.tick_s
+        if wake < self._wake:
+            if self._timer is not None:
+                self._timer.cancel()
+            assert self.loop is not None
+            self._wake, self._timer = wake, self.loop.call_at(wake, self._fire, wake)
+
+    def _fire(self, wake: float) -> None:
+        """The timer: credit the ticks due (the one it was set for among them: uvloop's timers may fire a fraction of
+        a millisecond early); the round that follows sets it again."""
         assert self.loop is not None
-        if self.rejoin is None:  # a rejoining node does not campaign
-            self.node.tick()
-            self.kick()
-        nxt = max(due + self.tick_s, self.loop.time())
-        self._ticker = self.loop.call_at(nxt, self._tick, nxt)
+        self._wake, self._timer = math.inf, None
+        self.credit(max(self.loop.time(), wake), wake)
 
     # -- clients ----------------------------------------------------------------------------------
     def client_requests(self, payload: bytes, conn: Connection) -> None:
@@ -803,13 +851,14 @@ class NodeServer:
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        self.kick()
-        self._ticker = loop.call_at(loop.time() + self.tick_s, self._tick, loop.time() + self.tick_s)
+        self.next_tick = loop.time() + self.tick_s
+        self.kick()  # (its round sets the timer)
         self._sweep()
         log.info("node %d listening on 127.0.0.1:%d (%s event loop)", self.id, self.ports[self.id],
                  type(loop).__module__.split(".")[0])
         await stop.wait()
-        self._ticker.cancel()
+        if self._timer is not None:
+            self._timer.cancel()
         self._sweeper.cancel()
         server.close()
         for link in self.links.values():
