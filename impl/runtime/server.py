@@ -11,11 +11,9 @@ into the core (a Ready round never awaits, so the core is never mid-round when t
 one round, scheduled after the loop iteration's I/O callbacks, handles all of them and shares one
 fsync (group commit). Outgoing frames are collected per connection and written once per round.
 
-Ticks are tickless: the core counts ticks of ``tick_ms``, but the loop wakes only for the first tick that may
-act (:meth:`RaftNode.due_in`: a heartbeat, a held follower's entries, an election) and credits the core every
-tick due before it, on that wake-up or before stepping any input that comes first (:meth:`NodeServer.credit`).
-The core sees the ticks it saw with a timer every ``tick_ms``, in the same order against its inputs; an idle
-node sleeps until its next deadline (docs/implementation.md, "Ticks").
+The core counts ticks of ``tick_ms``, but the loop wakes only for the first tick that may act (the core's
+``due_in``) and credits the core the ticks due before it, on that wake-up or before an input that comes first
+(impl/runtime/ticks.py): an idle node sleeps until its next deadline.
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ import errno
 import hmac
 import json
 import logging
-import math
 import os
 import random
 import signal
@@ -94,6 +91,7 @@ from impl.runtime.peers import (
     read_hello,
 )
 from impl.runtime.slice import set_slice
+from impl.runtime.ticks import TickClock
 from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
 from impl.storage.wal import SYNC_FAILED, WAL, WALError
@@ -325,8 +323,8 @@ class Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         srv = self.server
         self.last = now = srv.loop.time()  # type: ignore[union-attr]
-        if now >= srv.next_tick:  # ticks due before this input reach the core before it (tickless: credit)
-            srv.credit(now)
+        if now >= srv.ticks.next:  # the ticks due before this input reach the core first (ticks.py)
+            srv.ticks.credit(now)
         if srv.timeline is not None and self.kind is not None:
             srv.timeline.mark(RECV_PEER if self.kind == HELLO_PEER else RECV_CLIENT)
         try:
@@ -435,11 +433,6 @@ class NodeServer:
         self.chunking: set[PeerLink] = set()  # links with messages to send in chunks
         self.chunks_sent = 0
         self.boot = 0
-        # tickless (credit, _arm): the loop time of the next tick not yet credited to the core, and of the wake-up
-        # the timer is set for (inf: none; a later deadline leaves an earlier timer, which re-arms when it fires)
-        self.next_tick = math.inf
-        self._wake = math.inf
-        self._timer: asyncio.TimerHandle | None = None
 
     def _build(self) -> None:
         self._lock = lock_node(self.home)  # before the log is read: a second process of this node refuses here
@@ -508,6 +501,8 @@ class NodeServer:
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
         self._peers = getattr(self.node, "peers", ())  # a Raft leader's peers when the links were last checked
         self.tick_s = c.get("tick_ms", 10) / 1000
+        assert self.loop is not None
+        self.ticks = TickClock(self.loop, self.tick_s, self._tick, self.kick)
         self.resend_after = cfg.election_ticks * self.tick_s  # a message sent whole in chunks is not sent again sooner
         poll_us = int(c.get("busy_poll_us", BUSY_POLL_US))
         if poll_us > 0 and os.sched_getscheduler(0) not in (os.SCHED_FIFO, os.SCHED_RR):
@@ -756,46 +751,15 @@ class NodeServer:
         if self._crash is not None:
             self.crash_point("chunk")
 
-    def credit(self, now: float, upto: float | None = None) -> None:
-        """Tick the core once for each tick due by ``now`` (loop time), in order, before what happens at ``now``.
-
-        Ticks are due every ``tick_s`` from the start. A loop that runs later than ``upto`` (default: the time the
-        timer is set for) plus a tick was kept from running (a long fsync, no free CPU): it counts the ticks up to
-        there and drops the rest, as a periodic timer's late callback did (one late tick, the next one at once,
-        then on time again), so a stall does not count as time heard from nobody (etcd's Go ticker drops ticks
-        alike). A rejoining node's ticks pass uncounted: it does not campaign."""
-        step = self.tick_s
-        last = (self._wake if upto is None else upto) + step
-        due, ticking, node = self.next_tick, self.rejoin is None, self.node
-        while due <= now:
-            if due > last:
-                due = now + step  # (the phase starts again from here)
-                break
-            if ticking:
-                node.tick()
-            due += step
-        self.next_tick = due
-        self.kick()
+    def _tick(self) -> None:
+        if self.rejoin is None:  # a rejoining node does not campaign: its ticks pass uncounted
+            self.node.tick()
 
     def _arm(self) -> None:
-        """Set the timer for the first tick that may act (the core's :meth:`~RaftNode.due_in`; every tick while
-        messages wait to go in chunks, which go a window per round), unless it is set for that or earlier."""
-        if self.rejoin is not None or self.closed:  # (a rejoining node is woken by its leader's messages)
-            return
-        n = 1 if self.chunking else self.node.due_in()
-        wake = self.next_tick + (n - 1) * self.tick_s
-        if wake < self._wake:
-            if self._timer is not None:
-                self._timer.cancel()
-            assert self.loop is not None
-            self._wake, self._timer = wake, self.loop.call_at(wake, self._fire, wake)
-
-    def _fire(self, wake: float) -> None:
-        """The timer: credit the ticks due (the one it was set for among them: uvloop's timers may fire a fraction of
-        a millisecond early); the round that follows sets it again."""
-        assert self.loop is not None
-        self._wake, self._timer = math.inf, None
-        self.credit(max(self.loop.time(), wake), wake)
+        """Set the timer for the first tick that may act (every tick while messages wait to go in chunks: a window
+        of them goes per round); a rejoining node is woken by its leader's messages."""
+        if self.rejoin is None and not self.closed:
+            self.ticks.arm(1 if self.chunking else self.node.due_in())
 
     # -- clients ----------------------------------------------------------------------------------
     def client_requests(self, payload: bytes, conn: Connection) -> None:
@@ -851,14 +815,12 @@ class NodeServer:
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        self.next_tick = loop.time() + self.tick_s
         self.kick()  # (its round sets the timer)
         self._sweep()
         log.info("node %d listening on 127.0.0.1:%d (%s event loop)", self.id, self.ports[self.id],
                  type(loop).__module__.split(".")[0])
         await stop.wait()
-        if self._timer is not None:
-            self._timer.cancel()
+        self.ticks.cancel()
         self._sweeper.cancel()
         server.close()
         for link in self.links.values():
