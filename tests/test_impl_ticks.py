@@ -62,7 +62,8 @@ class FakeLoop:
                 h.cb(*h.args)
 
 
-def simulate(core: type, tickless: bool, seed: int = 0, seconds: float = 3.0) -> tuple[list[tuple[float, int, str]], int]:
+def simulate(core: type, tickless: bool, seed: int = 0,
+             seconds: float = 3.0) -> tuple[list[tuple[float, int, str]], int]:
     """Three cores, a write every 13.7 ms to the leader from 0.5 s to 1.5 s, the leader killed at 1.5037 s: every
     trace line with its time and node, and how many times the nodes' timers fired."""
     loop = FakeLoop()
@@ -147,7 +148,7 @@ def test_tickless_cores_see_the_ticks_of_a_periodic_timer(core, seed):
     assert sum(a in ("ClientRequest", "TakeNewRequest") for _, a in actions) >= 73  # (and Raft's no-ops)
     assert after == before
     assert ticks == 748  # 3 nodes x 3 s, one killed at 1.5 s (the last ticks at 3 s: after the nodes' start)
-    assert wakeups < ticks // 2, (wakeups, ticks)
+    assert wakeups < ticks // 3, (wakeups, ticks)
 
 
 def test_a_late_loop_counts_one_tick_past_its_timer_and_drops_the_rest():

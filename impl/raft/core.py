@@ -403,15 +403,18 @@ class RaftNode(NodeBase):
     def due_in(self) -> int:
         """Which of the coming ticks is the first that may do more than count (1: the next): a heartbeat, a held
         follower's entries, the CheckQuorum check, an election. A runtime may sleep through the ones before it and
-        credit them all on waking, as etcd's logical clock is told of elapsed ticks (docs/implementation.md,
-        "Ticks"). Only ever early: a tick it names may find nothing to do (a held follower's window full)."""
+        credit them all on waking (impl/runtime/ticks.py). Never late: a tick that acts on nothing (a node outside
+        the configuration at its timeout) is named all the same."""
         cfg = self.cfg
         if self.role != LEADER:
             return max(1, self.timeout - self.election_elapsed)
-        last = self.log.last_index()
-        for j in self._held():  # (quorum_first: new entries wait for the next tick)
+        log = self.log
+        last = log.last_index()
+        for j in self._held():  # (quorum_first: their entries go at ticks; the tests of _send_append)
             pr = self.prs.get(j)
-            if pr is not None and pr.next <= last:
+            if pr is not None and pr.state != SNAPSHOT and pr.next <= last and (
+                    pr.next <= log.offset
+                    or not (pr.probe_sent if pr.state == PROBE else len(pr.inflight) >= cfg.max_inflight)):
                 return 1
         return max(1, min(cfg.heartbeat_ticks - self.heartbeat_elapsed, cfg.election_ticks - self.election_elapsed))
 

@@ -758,8 +758,9 @@ class NodeServer:
     def _arm(self) -> None:
         """Set the timer for the first tick that may act (every tick while messages wait to go in chunks: a window
         of them goes per round); a rejoining node is woken by its leader's messages."""
-        if self.rejoin is None and not self.closed:
-            self.ticks.arm(1 if self.chunking else self.node.due_in())
+        ticks = self.ticks
+        if ticks.wake > ticks.next and self.rejoin is None and not self.closed:  # (set for the next tick: as early
+            ticks.arm(1 if self.chunking else self.node.due_in())  # as it can be; a leader's while writes go on)
 
     # -- clients ----------------------------------------------------------------------------------
     def client_requests(self, payload: bytes, conn: Connection) -> None:
