@@ -64,7 +64,7 @@ def idle_cost(pids: list[int], seconds: float,
 
 
 @contextmanager
-def ours(protocol: str, settings: dict[str, object]) -> Iterator[list[int]]:
+def ours(protocol: str, settings: dict[str, bool | int]) -> Iterator[list[int]]:
     """A 3-node cluster of ours, up with a leader; its pids."""
     d = Path(tempfile.mkdtemp(prefix="idlecost-"))
     try:
