@@ -9,6 +9,7 @@ wake-ups. Then three real node processes, idle: their wake-ups (voluntary contex
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import itertools
 import json
@@ -170,14 +171,18 @@ def test_a_late_loop_counts_one_tick_past_its_timer_and_drops_the_rest():
 def test_an_idle_cluster_sleeps_until_its_deadlines(tmp_path):
     """Three idle nodes with etcd's timing (a 100 ms heartbeat, a 1 s election timeout): each wakes for its
     heartbeats (the leader also for the answers), not for each 10 ms tick. A timer every tick woke each node
-    at least 200 times in these 2 seconds; counted as voluntary context switches, so a busy machine's
-    preemptions do not count."""
+    at least 200 times in these 2 seconds (107-111 a second measured); counted as voluntary context switches,
+    so a busy machine's preemptions do not count."""
     pids = cluster.start(tmp_path, 3, election_ticks=100, heartbeat_ticks=10)
     try:
+        lead = asyncio.run(cluster.wait_for_leader(tmp_path, 30))
         time.sleep(0.5)
         before = {i: voluntary_switches(p) for i, p in pids.items()}
         time.sleep(2.0)
         woke = {i: voluntary_switches(p) - before[i] for i, p in pids.items()}
+        assert asyncio.run(cluster.wait_for_leader(tmp_path, 30)) == lead  # (no election in the 2 s)
     finally:
         cluster.stop(tmp_path)
-    assert all(n < 100 for n in woke.values()), woke
+    # 20 heartbeats each follower, and the leader's 20 timer wake-ups and their answers: measured 11-12 and 20-22
+    # a second; the brief's bound, 20 a second a node, for the followers, twice that for the leader
+    assert all(n < (80 if i == lead else 40) for i, n in woke.items()), (lead, woke)
