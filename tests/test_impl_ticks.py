@@ -114,7 +114,7 @@ def simulate(core: type, tickless: bool, seed: int = 0,
         dead.update(lead)
         for i in lead:
             if tickless:
-                clocks[i].cancel()
+                clocks[i].stop()
 
     clocks: dict[int, TickClock] = {}
 

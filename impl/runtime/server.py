@@ -821,7 +821,7 @@ class NodeServer:
         log.info("node %d listening on 127.0.0.1:%d (%s event loop)", self.id, self.ports[self.id],
                  type(loop).__module__.split(".")[0])
         await stop.wait()
-        self.ticks.cancel()
+        self.ticks.stop()
         self._sweeper.cancel()
         server.close()
         for link in self.links.values():

@@ -64,8 +64,9 @@ class TickClock:
         self.wakeups += 1
         self.credit(max(self.loop.time(), wake), wake)
 
-    def cancel(self) -> None:
-        """Stop the timer (shutdown)."""
+    def stop(self) -> None:
+        """No more ticks (shutdown): the timer is cancelled and no tick is due again, so no input credits one and no
+        round sets the timer."""
         if self.timer is not None:
             self.timer.cancel()
-        self.wake, self.timer = math.inf, None
+        self.next, self.wake, self.timer = math.inf, math.inf, None
