@@ -138,9 +138,11 @@ class Node:
     def round(self) -> None:
         self.replica.process()
         self.flush()
-        ticks = self.ticks  # (NodeServer._arm)
+        ticks = self.ticks  # (the end of NodeServer._round)
         if ticks.wake > ticks.next:
-            ticks.arm(1 if self.chunking else self.core.due_in())
+            n = 1 if self.chunking else self.core.due_in()
+            if ticks.next + (n - 1) * ticks.step < ticks.wake:
+                ticks.arm(n)
 
     def receive(self, frame: bytes) -> None:
         now = 0.0  # (Connection.data_received compares the loop's time, which it reads already)

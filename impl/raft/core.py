@@ -405,9 +405,10 @@ class RaftNode(NodeBase):
         follower's entries, the CheckQuorum check, an election. A runtime may sleep through the ones before it and
         credit them all on waking (impl/runtime/ticks.py). Never late: a tick that acts on nothing (a node outside
         the configuration at its timeout) is named all the same."""
+        if self.role != LEADER:  # (a follower's every write asks: no max() call)
+            n = self.timeout - self.election_elapsed
+            return n if n > 1 else 1
         cfg = self.cfg
-        if self.role != LEADER:
-            return max(1, self.timeout - self.election_elapsed)
         log = self.log
         last = log.last_index()
         for j in self._held():  # (quorum_first: their entries go at ticks; the tests of _send_append)

@@ -565,7 +565,13 @@ class NodeServer:
             self._flush()  # also what was answered outside a round (not-leader, status)
         except OSError as exc:
             self.fail_stop(exc)
-        self._arm()
+        # the timer, for the first tick that may act (ticks.py); left alone while set for the next tick (as early as
+        # it gets: a leader's while writes go on) and on a rejoining node (its leader's messages wake it)
+        ticks = self.ticks
+        if ticks.wake > ticks.next and self.rejoin is None:
+            n = 1 if self.chunking else node.due_in()  # (chunks: a window goes per round, a round at every tick)
+            if ticks.next + (n - 1) * ticks.step < ticks.wake:
+                ticks.arm(n)
         if self.poller is not None and (node.role == LEADER or not self.poll_leader_only):
             progress = (self.wal.written, node.commit)
             if progress != self._progress:  # the write path: this round appended or committed (heartbeats, reads
@@ -754,13 +760,6 @@ class NodeServer:
     def _tick(self) -> None:
         if self.rejoin is None:  # a rejoining node does not campaign: its ticks pass uncounted
             self.node.tick()
-
-    def _arm(self) -> None:
-        """Set the timer for the first tick that may act (every tick while messages wait to go in chunks: a window
-        of them goes per round); a rejoining node is woken by its leader's messages."""
-        ticks = self.ticks
-        if ticks.wake > ticks.next and self.rejoin is None and not self.closed:  # (set for the next tick: as early
-            ticks.arm(1 if self.chunking else self.node.due_in())  # as it can be; a leader's while writes go on)
 
     # -- clients ----------------------------------------------------------------------------------
     def client_requests(self, payload: bytes, conn: Connection) -> None:
