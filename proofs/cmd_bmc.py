@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from modelcheck.cli.common import (
     UsageError,
@@ -14,7 +15,7 @@ from modelcheck.cli.common import (
     within,
 )
 from proofs.paxos.encoding import VARIANTS
-from spec.registry import entries, lazy
+from spec.registry import entries, is_user_ref, lazy
 
 #: Deepest unrolling: Z3 holds a copy of the state's variables per step (10**9 was taken, and unrolled on).
 MAX_DEPTH = 1_000
@@ -23,7 +24,7 @@ MAX_DEPTH = 1_000
 def configure(parser: argparse.ArgumentParser) -> None:
     """Spec, depth, variant and the spec's bounds (as for 'paxraft check')."""
     encoded = [n for n, e in entries().items() if e.bmc]
-    parser.add_argument("spec", help=f"spec name ({', '.join(encoded)})")
+    parser.add_argument("spec", help=f"spec name ({', '.join(encoded)}), or FILE.py:Class with its own encoding")
     # required, but checked in run(): a spec without an encoding is said first, not a missing --depth
     parser.add_argument("--depth", type=int, metavar="K", help="unroll at most K steps (required)")
     parser.add_argument(
@@ -39,6 +40,14 @@ def run(args: argparse.Namespace) -> int:
     """Hand the model to the BMC runner its spec's registry entry names."""
     refuse_model_options(args, "bmc")
     e = spec_entry(args.spec)
+    if is_user_ref(args.spec) and not e.bmc and _has_encoding(args):
+        if args.depth is None:
+            raise UsageError("bmc needs --depth K: how many steps to unroll")
+        within("--depth", args.depth, 0, MAX_DEPTH, "Z3 unrolls a copy of the state per step")
+        positive("--timeout", args.timeout)
+        from proofs.user.cmd_user import bmc
+
+        return bmc(args)
     if not e.bmc:
         encoded = ", ".join(n for n, other in entries().items() if other.bmc)
         # the explicit-state bound that searches the same behaviours: a dfs depth counts states, bmc's steps
@@ -52,3 +61,13 @@ def run(args: argparse.Namespace) -> int:
     within("--depth", args.depth, 0, MAX_DEPTH, "Z3 unrolls a copy of the state per step")
     positive("--timeout", args.timeout)
     return int(lazy(e.bmc)(args))
+
+
+def _has_encoding(args: argparse.Namespace) -> bool:
+    """Whether the user's file declares an encoding of the class named (proofs.user.Encoding)."""
+    from modelcheck.cli.common import resolve
+    from proofs.user.encoding import Encoding
+
+    _, cls = resolve(args)
+    module = sys.modules[cls.__module__]
+    return any(isinstance(v, type) and issubclass(v, Encoding) and v is not Encoding for v in vars(module).values())

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from modelcheck.cli.common import UsageError, output_folder, positive
+from modelcheck.cli.common import UsageError, add_bound_options, bounds_from_args, output_folder, positive
 from proofs.multipaxos.encoding import VARIANTS as MULTIPAXOS_VARIANTS
 from proofs.paxos.encoding import QUORUM_AXIOMS, RESTART_VARIANTS, VARIANTS
-from spec.registry import entries, lazy
+from spec.registry import entries, entry, is_user_ref, lazy
+
+#: The variants the shipped proofs encode (a user's file names its own).
+SHIPPED_VARIANTS = [v for v in VARIANTS + RESTART_VARIANTS + MULTIPAXOS_VARIANTS if v not in ("paxos", "multipaxos")]
 
 
 def _proofs() -> dict[str, str]:
@@ -17,7 +20,9 @@ def _proofs() -> dict[str, str]:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Spec, quorum axiom, variant, conjuncts to drop, where to draw CTIs, per-query timeout."""
-    parser.add_argument("spec", help=f"what to prove: {', '.join(_proofs())}")
+    parser.add_argument(
+        "spec", help=f"what to prove: {', '.join(_proofs())}, or FILE.py:Class with its own encoding (docs/proofs.md)"
+    )
     parser.add_argument(
         "--quorum-axiom",
         choices=QUORUM_AXIOMS,
@@ -28,10 +33,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--flexible", action="store_true", help="same as --quorum-axiom phase1-phase2")
     parser.add_argument(
         "--variant",
-        choices=[v for v in VARIANTS + RESTART_VARIANTS + MULTIPAXOS_VARIANTS if v not in ("paxos", "multipaxos")],
         help="prove a variant's encoding (paxos: volatile-promise and amnesia keep less across Restart, implying "
         "--restarts; multipaxos: the catalog's skip-phase1, commit-minority, gap-fill-ignores-votes, "
-        "promise-omits-votes, forget-votes-on-restart)",
+        "promise-omits-votes, forget-votes-on-restart; FILE.py:Class: a variant of the file with its own encoding)",
     )
     parser.add_argument(
         "--restarts",
@@ -65,6 +69,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="also write every query as an SMT-LIB 2 file and a manifest (with a conformance check) into DIR",
     )
+    parser.add_argument(
+        "--conformance",
+        action="store_true",
+        help="FILE.py:Class: check the encoding against the explicit spec on the instance its bound flags give",
+    )
+    add_bound_options(parser)
 
 
 def listed(args: argparse.Namespace, conjuncts: list[str], spec: str) -> bool:
@@ -82,12 +92,24 @@ def listed(args: argparse.Namespace, conjuncts: list[str], spec: str) -> bool:
 def run(args: argparse.Namespace) -> int:
     """Run the proof the spec's registry entry names: its obligation table and any counterexample."""
     proofs = _proofs()
-    if args.spec not in proofs:
-        raise UsageError(f"no proof of {args.spec!r}; proofs: {', '.join(proofs)}")
     positive("--timeout", args.timeout)
     for flag, path in (("--cti-dir", args.cti_dir), ("--certificate", args.certificate)):
         if path is not None:
             output_folder(path, flag)
+    if is_user_ref(args.spec):
+        from proofs.user.cmd_user import prove
+
+        return prove(args)
+    if args.variant and args.variant not in SHIPPED_VARIANTS:
+        raise UsageError(f"--variant {args.variant}: not a variant the shipped proofs encode "
+                         f"({', '.join(SHIPPED_VARIANTS)})")
+    if args.conformance:
+        raise UsageError("--conformance goes with a user's spec, FILE.py:Class (the shipped proofs' run in the tests)")
+    if args.spec in proofs and bounds_from_args(entry(args.spec), args):
+        raise UsageError("bound flags go with a user's spec and --conformance (the proof is for any number)")
+    if args.spec not in proofs:
+        raise UsageError(f"no proof of {args.spec!r}; proofs: {', '.join(proofs)}, or FILE.py:Class with its own "
+                         "encoding (docs/proofs.md)")
     if args.invariant and args.spec not in ("paxos", "raft"):
         raise UsageError(f"--invariant: only the paxos and raft proofs read an invariant file, not {args.spec}")
     return int(lazy(proofs[args.spec])(args))

@@ -50,6 +50,9 @@ class Report:
                 f"{len(self.transition_failures)} not a step of the Z3 model",
                 f"abstract steps: {steps}",
             ]
+            if self.sampled:  # a user's encoding: Z3's successors were compared with the spec's too
+                extra = len(self.extra_successors)
+                lines.append(f"{self.sampled} sampled states: {extra} Z3 successors the spec lacks")
         else:
             lines = [
                 f"{self.states} reachable states: {len(self.invariant_failures)} violate a Z3 invariant conjunct",

@@ -100,9 +100,9 @@ def false_goals(outcome: Outcome, sorts: list[Any], symbols: list[Any]) -> list[
     if act is not None:
         symbols += [p.decl() for p in act.params]
     structure = structure_of_model(outcome.model, sorts, symbols)
-    for p in act.params if act is not None else ():
-        if z3.is_bool(p):  # a Bool parameter is tabulated as an s-expression; the evaluator wants a bool
-            structure.symbols[p.decl().name()] = structure.symbols[p.decl().name()] == "true"
+    for f in symbols:  # a Bool constant (a parameter, a proposition) is tabulated as an s-expression
+        if f.arity() == 0 and f.range() == z3.BoolSort():
+            structure.symbols[f.name()] = structure.symbols[f.name()] == "true"
     return [k for k, f in outcome.obligation.goals.items() if not compile_formula(f)(structure)]
 
 
@@ -124,6 +124,7 @@ class CTI:
     broken: list[str]
 
     key_width: ClassVar[int] = 10  #: the text's variable column
+    rigid_label: ClassVar[str] = "quorums"  #: what the line of :meth:`quorum_text` is called
 
     def title(self) -> list[str]:
         """The picture's title, line by line."""
@@ -137,7 +138,7 @@ class CTI:
         """The CTI as a person reads it."""
         out = [f"Counterexample to {self.obligation}"]
         if self.quorums:
-            out.append("  quorums: " + self.quorum_text())
+            out.append(f"  {self.rigid_label}: " + self.quorum_text())
         out.append("  state satisfying the hypotheses:")
         out += [f"    {k:<{self.key_width}} {v}" for k, v in self.before.rows]
         if self.after is not None:

@@ -107,6 +107,11 @@ def structure_of_model(model: z3.ModelRef, sorts: Sequence[z3.SortRef], symbols:
             table[f.name()] = model.eval(f(), model_completion=True).sexpr()
             continue
         arg_elems = [elements[f.domain(i).name()] for i in range(f.arity())]
+        if f.range() != z3.BoolSort():  # a function: its graph
+            graph = {tuple(c.sexpr() for c in combo): model.eval(f(*combo), model_completion=True).sexpr()
+                     for combo in product(*arg_elems)}
+            table[f.name()] = _graph(graph)
+            continue
         true_set = set()
         for combo in product(*arg_elems):
             if z3.is_true(model.eval(f(*combo), model_completion=True)):
@@ -117,6 +122,10 @@ def structure_of_model(model: z3.ModelRef, sorts: Sequence[z3.SortRef], symbols:
 
 def _membership(tuples: set[tuple]) -> Callable[..., bool]:
     return lambda *args: args in tuples
+
+
+def _graph(graph: dict[tuple, str]) -> Callable[..., str]:
+    return lambda *args: graph[args]
 
 
 def ground(e: z3.ExprRef, elements: Mapping[str, Sequence[z3.ExprRef]]) -> z3.ExprRef:

@@ -33,6 +33,21 @@ def total_order_axioms(le: z3.FuncDeclRef, sort: z3.SortRef) -> list[z3.BoolRef]
 
 
 @dataclass
+class ActionEncoding:
+    """One action: its parameters (the spec's label first, then witnesses) and its transition formula."""
+
+    name: str
+    params: list[z3.ExprRef]
+    label_arity: int
+    formula: z3.BoolRef
+
+    @property
+    def witnesses(self) -> list[z3.ExprRef]:
+        """Parameters the spec's label leaves implicit (values read from the state)."""
+        return self.params[self.label_arity :]
+
+
+@dataclass
 class Obligation:
     """One proof obligation: named hypotheses imply every named goal (each goal its own query)."""
 

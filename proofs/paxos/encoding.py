@@ -24,7 +24,7 @@ from typing import ClassVar
 
 import z3
 
-from proofs.logic import Obligation, inductive_obligations, total_order_axioms
+from proofs.logic import ActionEncoding, Obligation, inductive_obligations, total_order_axioms
 
 #: Quorum axioms: Paxos.tla's (any two quorums meet), Flexible Paxos's (every phase-1
 #: quorum meets every phase-2 quorum), and a broken one (only phase-2 quorums meet each other).
@@ -164,21 +164,6 @@ def set_acceptor(
     aa = z3.Const("A_", voc.Acc)
     x = z3.Const("X_", getattr(voc, State.SIGNATURE[name][1]))
     return z3.ForAll([aa, x], getattr(post, name)(aa, x) == z3.If(aa == a, value(x), getattr(pre, name)(aa, x)))
-
-
-@dataclass
-class ActionEncoding:
-    """One action: its parameters (the spec's label first, then witnesses) and its transition formula."""
-
-    name: str
-    params: list[z3.ExprRef]
-    label_arity: int
-    formula: z3.BoolRef
-
-    @property
-    def witnesses(self) -> list[z3.ExprRef]:
-        """Parameters the spec's label leaves implicit (values read from the state)."""
-        return self.params[self.label_arity :]
 
 
 class PaxosEncoding:

@@ -1,0 +1,111 @@
+"""Bounded model checking of a user's encoding on the finite instance the spec's bounds give.
+
+Depth 0, 1, ... in turn: is there a behaviour of exactly k steps of the encoding's Next from Init (all
+quantifiers expanded over the instance's elements) ending in a state that violates a safety property? The
+first such k is the shortest counterexample, the length ``paxraft check --mode bfs`` finds too. The trace
+is read back as abstract states, each step named by its action and parameters, and then followed by the
+spec itself (a spec step of the same action to a state of the same abstraction), so it reads as spec states.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import z3
+
+from proofs.evaluate import closure, ground
+from proofs.user.encoding import Prepared
+from proofs.user.instance import Instance, Tables
+from spec.core import Label
+
+
+@dataclass
+class Step:
+    """One step of the Z3 trace: the action and its parameters (None for the initial state), and the state."""
+
+    action: str | None
+    params: dict[str, Any]
+    state: Tables
+
+
+@dataclass
+class BmcResult:
+    depth: int
+    violated: list[str] = field(default_factory=list)
+    length: int | None = None
+    trace: list[Step] = field(default_factory=list)
+    seconds_per_depth: list[float] = field(default_factory=list)
+    unknown: str | None = None
+    #: the spec's own trace through the same abstract states, or None when the spec cannot follow
+    spec_trace: list[tuple[Label | None, Any]] | None = None
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.seconds_per_depth)
+
+
+def bmc(prep: Prepared, spec: Any, depth: int, timeout_ms: int = 300_000) -> BmcResult:
+    """The shortest violation of a safety property within ``depth`` steps."""
+    inst = Instance(prep, spec)
+    elems = inst.elements()
+    states = [prep.state(f"@{i}") for i in range(depth + 1)]
+    solver = z3.Solver()
+    solver.set(timeout=timeout_ms)
+    solver.add(*inst.facts(), *inst.closure(states[0]), ground(prep.init(states[0]), elems))
+    result = BmcResult(depth)
+    chosen: list[list[tuple[z3.BoolRef, str, list[tuple[str, z3.ExprRef]]]]] = []
+    for k in range(depth + 1):
+        if k > 0:
+            pre, post = states[k - 1], states[k]
+            disjuncts, here = [], []
+            for act in prep.actions(pre, post):
+                fresh = [(p, z3.Const(f"{act.name}.{p}@{k}", p.sort())) for p in act.params]
+                pick = z3.Bool(f"{act.name}@{k}")
+                disjuncts.append(z3.And(pick, ground(z3.substitute(act.formula, *fresh), elems)))
+                here.append((pick, act.name, [(str(p), f) for p, f in fresh]))
+                solver.add(*closure([f for _, f in fresh], elems))
+            solver.add(z3.Or(disjuncts), *inst.closure(post))
+            chosen.append(here)
+        safety = prep.safety(states[k])
+        solver.push()
+        solver.add(ground(z3.Not(z3.And(list(safety.values()))), elems))
+        started = time.perf_counter()
+        verdict = solver.check()
+        result.seconds_per_depth.append(time.perf_counter() - started)
+        if verdict == z3.sat:
+            model = solver.model()
+            result.length = k
+            result.violated = [n for n, f in safety.items()
+                               if not z3.is_true(model.eval(ground(f, elems), model_completion=True))]
+            result.trace = [Step(None, {}, inst.read(model, states[0]))]
+            for i, here in enumerate(chosen, 1):
+                pick, name, params = next(h for h in here if z3.is_true(model.eval(h[0], model_completion=True)))
+                values = {p: inst.value(model, f.sort().name(), f) for p, f in params}
+                result.trace.append(Step(name, values, inst.read(model, states[i])))
+            result.spec_trace = follow(inst, spec, result.trace)
+            return result
+        if verdict != z3.unsat:
+            result.unknown = f"depth {k}: {solver.reason_unknown()}"
+            return result
+        solver.pop()
+    return result
+
+
+def follow(inst: Instance, spec: Any, trace: list[Step]) -> list[tuple[Label | None, Any]] | None:
+    """The spec's behaviour through the trace's abstract states (each step by the same action), or None."""
+    names = [a.name for a in spec.actions]
+    start = next((s for s in spec.init_states() if inst.abstract(s) == trace[0].state), None)
+    if start is None:
+        return None
+    out: list[tuple[Label | None, Any]] = [(None, start)]
+    s = start
+    for step in trace[1:]:
+        nxt = next(((Label(names[i], p), t) for i, p, t in spec.successors(s)
+                    if names[i] == step.action and inst.abstract(t) == step.state), None)
+        if nxt is None:
+            return None
+        out.append(nxt)
+        s = nxt[1]
+    return out

@@ -1,0 +1,124 @@
+"""Conformance of a user's encoding: the explicit spec and the Z3 encoding agree on a finite instance.
+
+Breadth first over the spec's reachable states, through the user's abstraction (``abstract``):
+
+1. every abstract state satisfies each invariant conjunct and each safety property;
+2. every transition satisfies the formula of the encoding's action of the same name, the label's
+   parameters bound and the witnesses existentially quantified, or is a stutter (the abstraction
+   does not see it);
+3. Z3, asked for a successor by the encoding's Next on the finite instance that is none of the spec's
+   abstract successors (nor the state itself), finds none (every ``sample_every``-th state): an
+   encoding that allows more than the spec (a guard too weak) is caught here.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import z3
+
+from proofs.conformance import Report
+from proofs.evaluate import closure, compile_formula, ground
+from proofs.user.encoding import Prepared
+from proofs.user.instance import Instance, Tables
+from spec.behaviour import reachable
+from spec.core import Label
+
+
+def check(prep: Prepared, spec: Any, sample_every: int = 1, max_failures: int = 20) -> Report:
+    """The three checks on the instance ``spec``; ``sample_every`` 0 skips the Z3 successor queries."""
+    started = time.perf_counter()
+    inst = Instance(prep, spec)
+    pre, post = prep.state(""), prep.state("'")
+    goals = {**prep.invariant(pre), **prep.safety(pre)}
+    conjuncts = {k: compile_formula(f) for k, f in goals.items()}
+    acts = {a.name: a for a in prep.actions(pre, post)}
+    formulas = {n: compile_formula(z3.Exists(a.witnesses, a.formula) if a.witnesses else a.formula)
+                for n, a in acts.items()}
+    rep = Report(abstract=True)
+    names = [a.name for a in spec.actions]
+    seen: set[Tables] = set()
+    steps: dict[tuple, bool] = {}
+    oracle = Successors(inst, prep) if sample_every else None
+    for n, (s, _inside, raw) in enumerate(reachable(spec)):
+        rep.states += 1
+        a = inst.abstract(s)
+        if a not in seen:
+            seen.add(a)
+            st = inst.structure({"": a})
+            rep.invariant_failures += [(s, k) for k, holds in conjuncts.items() if not holds(st)]
+        succ = []
+        for i, params, t in raw:
+            rep.transitions += 1
+            b = inst.abstract(t)
+            succ.append(b)
+            act = acts[names[i]]
+            bound = {str(p): v for p, v in zip(act.params, params)}
+            key = (act.name, a, b, tuple(sorted(bound.items())))
+            if key not in steps:
+                steps[key] = bool(formulas[act.name](inst.structure({"": a, "'": b}, bound)))
+            if steps[key]:
+                rep.by_action[act.name] += 1
+            elif a == b:
+                rep.stutters += 1
+            else:
+                rep.transition_failures.append((s, Label(names[i], params), t))
+        if oracle is not None and n % sample_every == 0:
+            rep.sampled += 1
+            extra = oracle.extra(a, [a, *succ])
+            if extra is not None:
+                rep.extra_successors.append((s, extra))
+        if len(rep.invariant_failures) + len(rep.transition_failures) + len(rep.extra_successors) >= max_failures:
+            break
+    rep.abstract_states = len(seen)
+    rep.seconds = time.perf_counter() - started
+    return rep
+
+
+class Successors:
+    """Z3 asked for an abstract successor of a state outside a given set (Next grounded once, reused)."""
+
+    def __init__(self, inst: Instance, prep: Prepared) -> None:
+        self.inst = inst
+        self.pre, self.post = prep.state(""), prep.state("'")
+        elems = inst.elements()
+        renamed, params = [], []
+        for act in prep.actions(self.pre, self.post):  # each action's parameters are its own unknowns
+            fresh = [(p, z3.Const(f"{act.name}.{p}", p.sort())) for p in act.params]
+            renamed.append(z3.substitute(act.formula, *fresh))
+            params += [f for _, f in fresh]
+        self.solver = z3.Solver()
+        self.solver.set(timeout=30_000)
+        self.solver.add(*inst.facts(), *inst.closure(self.post))
+        self.solver.add(ground(z3.Or(renamed), elems), *closure(params, elems))
+
+    def extra(self, a: Tables, known: list[Tables]) -> Tables | None:
+        """A successor of ``a`` that is none of ``known``, or None when Z3 proves there is none."""
+        solver = self.solver
+        solver.push()
+        try:
+            solver.add(*self.inst.literals(self.pre, a))
+            for b in set(known):
+                solver.add(z3.Not(z3.And(self.inst.literals(self.post, b))))
+            verdict = solver.check()
+            if verdict == z3.unsat:
+                return None
+            if verdict == z3.sat:
+                return self.inst.read(solver.model(), self.post)
+            raise RuntimeError(f"Z3 could not decide the successors of {a}: {solver.reason_unknown()}")
+        finally:
+            solver.pop()
+
+
+def failures(rep: Report, inst: Instance, spec: Any, limit: int = 3) -> list[str]:
+    """The first failures of each kind, one line each, in the user's names."""
+    out = []
+    for s, name in rep.invariant_failures[:limit]:
+        out.append(f"conjunct {name} is false on the reachable state {spec.show_state(s)}")
+    for s, label, _t in rep.transition_failures[:limit]:
+        out.append(f"the spec's step {label} from {spec.show_state(s)} does not satisfy the encoding's {label.name}")
+    for s, extra in rep.extra_successors[:limit]:
+        shown = ", ".join(f"{k} {v}" for k, v in inst.rows(extra))
+        out.append(f"from {spec.show_state(s)} the encoding's Next reaches {shown}, which no step of the spec does")
+    return out

@@ -1,0 +1,242 @@
+"""A user's own protocol proved from their own file (tests/user_specs/one_ballot.py: OneBallot and its encoding
+OneBallotProof): the obligation table, a needed conjunct dropped, the buggy variant's CTI and BMC trace (as long
+as the checker's), conformance with planted drift caught, and each mistake's one line with exit 2."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import z3
+from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
+
+from proofs.certificate import recheck
+from proofs.user.bmc import bmc
+from proofs.user.conformance import check as conformance
+from proofs.user.encoding import Prepared
+from spec.registry import load_user_spec
+
+HERE = Path(__file__).resolve().parent
+FILE = HERE / "user_specs" / "one_ballot.py"
+REF = f"{FILE}:OneBallot"
+MISTAKES = HERE / "user_specs" / "one_ballot_mistakes.py"
+
+
+def rows(out: str) -> dict[str, tuple[str, str]]:
+    """The table's rows: obligation -> (fragment, result)."""
+    found = {}
+    for line in out.splitlines():
+        m = re.match(r"^(Init => Inv|Inv /\\ \w+ => Inv'|Inv => \w+)\s+(EPR|FOL)\s+(.*?)\s+\d+\.\d+$", line)
+        if m:
+            found[m[1]] = (m[2], m[3])
+    return found
+
+
+def test_the_proof_table(capsys) -> None:
+    code, out, _ = run(capsys, "prove", REF)
+    assert code == 0
+    assert rows(out) == {
+        "Init => Inv": ("EPR", "proved"),
+        "Inv /\\ Vote => Inv'": ("EPR", "proved"),
+        "Inv /\\ Decide => Inv'": ("EPR", "proved"),
+        "Inv => Agreement": ("EPR", "proved"),
+    }
+    assert "4/4 obligations proved" in out and "encoding OneBallotProof (any number of Node, Value, Quorum)" in out
+
+
+def test_list_and_a_needed_conjunct_dropped(capsys, tmp_path) -> None:
+    code, out, _ = run(capsys, "prove", REF, "--list")
+    assert code == 0 and out.split() == ["VotesAreVoted", "OneVoteEach", "DecidedByQuorum"]
+    code, out, _ = run(capsys, "prove", REF, "--drop", "VotesAreVoted", "--cti-dir", str(tmp_path))
+    assert code == 1
+    assert rows(out)["Inv /\\ Vote => Inv'"] == ("EPR", "counterexample (OneVoteEach)")
+    assert [r for _, r in rows(out).values()].count("proved") == 3
+    cti = out.split("Counterexample to ", 1)[1]
+    assert cti.startswith("Inv /\\ Vote => Inv'")
+    assert "step: Vote(n=node1, v=value2)" in cti and "violates: OneVoteEach" in cti
+    assert "votes      {(node1, value1), (node1, value2)}    <- changed" in cti
+    assert "Vote(n=node1, v=value2)" in (tmp_path / "cti1.dot").read_text()
+
+
+def test_the_buggy_variant_has_a_cti_at_vote(capsys) -> None:
+    code, out, _ = run(capsys, "prove", REF, "--variant", "vote-twice")
+    assert code == 1
+    assert rows(out)["Inv /\\ Vote => Inv'"] == ("EPR", "counterexample (DecidedByQuorum)")
+    assert "violates: DecidedByQuorum" in out and "step: Vote(" in out
+
+
+def test_bmc_finds_the_checkers_shortest_counterexample(capsys) -> None:
+    code, out, _ = run(capsys, "check", REF, "--variant", "vote-twice", "--mode", "bfs")
+    assert code == 1 and "invariant Agreement is violated; shortest counterexample: 6 steps" in out
+    variant = load_user_spec(f"{FILE}:VoteTwice")
+    res = bmc(Prepared.of(variant), variant(), 8)
+    assert res.length == 6 and res.violated == ["Agreement"]
+    assert [s.action for s in res.trace[1:]].count("Decide") == 2
+    assert res.spec_trace is not None and len(res.spec_trace) == 7  # the spec follows the Z3 trace
+    code, out, _ = run(capsys, "bmc", REF, "--variant", "vote-twice", "--depth", "8")
+    assert code == 1 and "Agreement is violated; shortest counterexample: 6 steps" in out
+    assert "the same behaviour of VoteTwice:" in out
+    code, out, _ = run(capsys, "bmc", REF, "--depth", "6", "--nodes", "2")
+    assert code == 0 and "No violation of Agreement within 6 steps" in out
+
+
+def test_a_certificate_of_the_users_proof_rechecks(capsys, tmp_path) -> None:
+    code, out, _ = run(capsys, "prove", REF, "--certificate", str(tmp_path), "--nodes", "2")
+    assert code == 0 and "certificate: 10 SMT-LIB 2 queries" in out
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["conformance"]["ok"] and manifest["conformance"]["bounds"] == {"nodes": 2, "values": 2}
+    assert manifest["invariant"] == ["VotesAreVoted", "OneVoteEach", "DecidedByQuorum"]
+    answers = recheck(tmp_path)
+    assert len(answers) == 10 and all(a.ok and a.answer == "unsat" for a in answers)
+
+
+def test_a_module_path_names_the_spec_too(capsys) -> None:
+    code, out, _ = run(capsys, "prove", "tests.user_specs.one_ballot:OneBallot")
+    assert code == 0 and "4/4 obligations proved" in out
+
+
+CLOCK = f"{HERE}/user_specs/logical_clock.py:Clock"
+
+
+def test_an_ordered_sort_and_a_function(capsys) -> None:
+    code, out, _ = run(capsys, "prove", CLOCK)
+    assert code == 0 and set(rows(out).values()) == {("EPR", "proved")} and "3/3 obligations proved" in out
+    code, out, _ = run(capsys, "prove", CLOCK, "--variant", "time-travel")
+    assert code == 1 and rows(out)["Inv /\\ Tick => Inv'"] == ("EPR", "counterexample")
+    assert "  rigid: zero = round1\n" in out  # the order is not listed: the rounds are numbered by it
+    assert "time       node1 |-> round2\n" in out and "step: Tick(n=node1, r=round1)" in out
+    assert "time       node1 |-> round1    <- changed" in out and "violates: SeenNotAfterTime" in out
+    code, out, _ = run(capsys, "check", CLOCK, "--variant", "time-travel", "--mode", "bfs", "--nodes", "1")
+    assert code == 1 and "shortest counterexample: 2 steps" in out
+    code, out, _ = run(capsys, "bmc", CLOCK, "--variant", "time-travel", "--depth", "3", "--nodes", "1")
+    assert code == 1 and "NoGoingBack is violated; shortest counterexample: 2 steps" in out
+    code, out, _ = run(capsys, "prove", CLOCK, "--conformance")
+    assert code == 0 and "16 reachable states (16 abstract): 0 violate" in out
+    code, out, _ = run(capsys, "prove", CLOCK, "--conformance", "--variant", "time-travel", "--nodes", "1")
+    assert code == 1 and "the encoding does NOT conform to the spec" in out
+    assert "conjunct SeenNotAfterTime is false on the reachable state" in out  # (the variant breaks it: a real bug)
+
+
+# -- conformance, and planted drift ------------------------------------------------------------------
+OneBallot = load_user_spec(REF)
+Proof: Any = type(Prepared.of(OneBallot).user)
+
+
+class ForgetsVoted(Proof):
+    """Planted drift: Vote does not record that the node voted (t.voted unmentioned, so unchanged)."""
+
+    def Vote(self, s: Any, t: Any, n: z3.ExprRef, v: z3.ExprRef) -> z3.BoolRef:
+        return z3.And(self.vote_guard(s, n, v), self.vote_update(s, t, n, v))
+
+
+class WeakGuard(Proof):
+    """Planted drift: Vote's guard is too weak (a node may vote again)."""
+
+    def vote_guard(self, s: Any, n: z3.ExprRef, v: z3.ExprRef) -> z3.BoolRef:
+        return z3.BoolVal(True)
+
+
+class NothingDecided(Proof):
+    """Planted drift: a conjunct false on a reachable state."""
+
+    def invariant(self, s: Any) -> dict[str, z3.BoolRef]:
+        v = z3.Const("V", self.Value)
+        return {**super().invariant(s), "NothingDecided": z3.ForAll([v], z3.Not(s.decided(v)))}
+
+
+def prepared(enc: type) -> Prepared:
+    return Prepared.build(enc, OneBallot, "test")
+
+
+def test_the_encoding_conforms(capsys) -> None:
+    rep = conformance(Prepared.of(OneBallot), OneBallot())
+    assert rep.ok and (rep.states, rep.transitions, rep.sampled) == (41, 84, 41)
+    assert dict(rep.by_action) == {"Vote": 66, "Decide": 18}
+    code, out, _ = run(capsys, "prove", REF, "--conformance", "--nodes", "2")
+    assert code == 0 and "the encoding conforms" in out
+
+
+def test_each_planted_drift_is_caught(capsys) -> None:
+    rep = conformance(prepared(ForgetsVoted), OneBallot(nodes=2, values=2))
+    assert {label.name for _, label, _ in rep.transition_failures} == {"Vote"} and not rep.invariant_failures
+    rep = conformance(prepared(WeakGuard), OneBallot(nodes=2, values=2))
+    assert rep.extra_successors and not rep.transition_failures and not rep.invariant_failures
+    rep = conformance(prepared(NothingDecided), OneBallot(nodes=2, values=2))
+    assert {name for _, name in rep.invariant_failures} == {"NothingDecided"}
+
+
+# -- mistakes: one line, exit 2 ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("cls", "extra", "said"),
+    [
+        ("NoEncoding", (), "one_ballot_mistakes.py: NoEncoding: no Z3 encoding declared for NoEncoding"),
+        ("ExtraAction", (), "ExtraActionProof: @transition Retract: ExtraAction has no action Retract"),
+        ("NotAFormula", (), "NotAFormulaProof: invariant(s) 'SomeNode' is a term of sort Node, not a formula"),
+        ("WrongArguments", (), "WrongArgumentsProof: init(s): z3 error:"),
+        ("UnknownSort", (), "UnknownSortProof: variables['round'] = 'Node, Round' names sort 'Round'"),
+        ("MissingAction", (), "MissingActionProof: no @transition for the spec's action Decide"),
+        ("CapturedParameter", (), "CapturedParameterProof: Vote(s, t, n, v): a quantifier binds a variable named 'v'"),
+        ("PreStateUpdate", (), "PreStateUpdateProof: Vote(s, t, n, v): votes.add: only the next state's symbols"),
+        ("NoDomains", ("--conformance",), "NoDomainsProof: domains(spec) must give the elements of each sort"),
+        ("OneBallot", ("--drop", "Nope"), "--drop Nope: no such conjunct"),
+        ("OneBallot", ("--variant", "nope"), "OneBallot has no variant 'nope'"),
+    ],
+)
+def test_a_mistake_is_one_line_and_exit_2(capsys, cls: str, extra: tuple, said: str) -> None:
+    where = MISTAKES if cls != "OneBallot" else FILE
+    code, out, err = run(capsys, "prove", f"{where}:{cls}", *extra)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and said in err, err
+
+
+def test_bmc_mistakes_are_one_line_and_exit_2(capsys) -> None:
+    code, _, err = run(capsys, "bmc", f"{MISTAKES}:NoDomains", "--depth", "2")
+    assert code == 2 and "NoDomainsProof: domains(spec) must give the elements of each sort" in err
+    code, _, err = run(capsys, "bmc", f"{MISTAKES}:NoEncoding", "--depth", "2")
+    assert code == 2 and "NoEncoding: no Z3 encoding declared for NoEncoding" in err
+    assert "OneBallotProof encodes OneBallot, which NoEncoding extends" in err
+    code, _, err = run(capsys, "bmc", f"{HERE}/user_specs/mutex.py:Mutex", "--depth", "2")  # a file without any
+    assert code == 2 and "bmc: no Z3 encoding of spec 'Mutex'" in err
+
+
+def test_debug_shows_the_traceback(capsys) -> None:
+    code, _, err = run(capsys, "prove", f"{MISTAKES}:WrongArguments", "--debug")
+    assert code == 2 and "Traceback" in err
+
+
+# -- the guide: docs/proofs.md, "Proving your own protocol", cannot go stale --------------------------
+GUIDE = HERE.parent / "docs" / "proofs.md"
+BLOCK = re.compile(r"(?:<!-- excerpt: (?P<file>\S+) -->\n)?```(?P<lang>\w+)\n(?P<body>.*?)```", re.S)
+
+
+def section() -> str:
+    return GUIDE.read_text().split("\n## Proving your own protocol\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_guides_excerpts_are_in_the_example_file() -> None:
+    excerpts = [(m["file"], m["body"]) for m in BLOCK.finditer(section()) if m["lang"] == "python"]
+    files = [f.rsplit("/", 1)[1] for f, _ in excerpts]
+    assert files == ["one_ballot.py", "one_ballot.py", "logical_clock.py", "one_ballot.py", "one_ballot.py"]
+    for file, body in excerpts:
+        assert body in (HERE.parent / file).read_text(), f"excerpt no longer in {file}:\n{body}"
+
+
+def test_the_guides_commands_print_what_it_says(capsys, monkeypatch) -> None:
+    monkeypatch.chdir(HERE.parent)
+    runs = 0
+    for m in BLOCK.finditer(section()):
+        if m["lang"] != "console":
+            continue
+        for command in re.split(r"^\$ ", m["body"], flags=re.M)[1:]:
+            line, *expected = command.splitlines()
+            argv = line.split()
+            assert argv[0] == "paxraft"
+            _, out, err = run(capsys, *argv[1:])
+            for want in expected:
+                got = re.sub(r"\s+\d+\.\d+$", "", want.strip())  # (a row's seconds are left out of the guide)
+                assert got in out + err, f"$ {line}\nexpected: {want}\ngot:\n{out}{err}"
+            runs += 1
+    assert runs == 5

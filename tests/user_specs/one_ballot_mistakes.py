@@ -1,0 +1,124 @@
+"""Encodings with a mistake each, for the one-line errors of ``paxraft prove`` (tests/test_user_proof.py).
+
+Each spec class is OneBallot under another name, so that each can have its own (wrong) encoding.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import z3
+from one_ballot import OneBallot, OneBallotProof
+
+from proofs.user import Encoding, transition
+
+
+class NoEncoding(OneBallot):
+    """A spec whose file declares no encoding of it."""
+
+
+class ExtraAction(OneBallot):
+    pass
+
+
+class ExtraActionProof(OneBallotProof):
+    """An action the spec does not have."""
+
+    spec = ExtraAction
+
+    @transition(n="Node")
+    def Retract(self, s: Any, t: Any, n: z3.ExprRef) -> z3.BoolRef:
+        return t.voted.remove(n)
+
+
+class NotAFormula(OneBallot):
+    pass
+
+
+class NotAFormulaProof(OneBallotProof):
+    """A conjunct that is a term of sort Node, not a formula."""
+
+    spec = NotAFormula
+
+    def invariant(self, s: Any) -> dict[str, Any]:
+        return {**super().invariant(s), "SomeNode": z3.Const("N", self.Node)}
+
+
+class WrongArguments(OneBallot):
+    pass
+
+
+class WrongArgumentsProof(OneBallotProof):
+    """Init applies votes to (Value, Node): z3 refuses."""
+
+    spec = WrongArguments
+
+    def init(self, s: Any) -> z3.BoolRef:
+        n, v = z3.Const("N", self.Node), z3.Const("V", self.Value)
+        return z3.ForAll([n, v], z3.Not(s.votes(v, n)))
+
+
+class UnknownSort(OneBallot):
+    pass
+
+
+class UnknownSortProof(OneBallotProof):
+    """A variable over a sort never declared."""
+
+    spec = UnknownSort
+    variables = {**OneBallotProof.variables, "round": "Node, Round"}
+
+
+class MissingAction(OneBallot):
+    pass
+
+
+class MissingActionProof(Encoding):
+    """No formula for the spec's Decide."""
+
+    spec = MissingAction
+    sorts = ("Node", "Value")
+    variables = {"votes": "Node, Value"}
+
+    @transition(n="Node", v="Value")
+    def Vote(self, s: Any, t: Any, n: z3.ExprRef, v: z3.ExprRef) -> z3.BoolRef:
+        return t.votes.add(n, v)
+
+
+class CapturedParameter(OneBallot):
+    pass
+
+
+class CapturedParameterProof(OneBallotProof):
+    """A bound variable named as the parameter: the quantifier would capture it."""
+
+    spec = CapturedParameter
+
+    def vote_guard(self, s: Any, n: z3.ExprRef, v: z3.ExprRef) -> z3.BoolRef:
+        return z3.ForAll([v], z3.Not(s.votes(n, v)))
+
+
+class NoDomains(OneBallot):
+    pass
+
+
+class NoDomainsProof(OneBallotProof):
+    """A finite instance that forgets a sort (bmc, conformance)."""
+
+    spec = NoDomains
+
+    def domains(self, spec: Any) -> dict[str, Any]:
+        return {"Node": spec.Node, "Value": spec.Value}
+
+
+class PreStateUpdate(OneBallot):
+    pass
+
+
+class PreStateUpdateProof(OneBallotProof):
+    """A new value given to the state before the step (s.votes.add, not t.votes.add)."""
+
+    spec = PreStateUpdate
+
+    def vote_update(self, s: Any, t: Any, n: z3.ExprRef, v: z3.ExprRef) -> z3.BoolRef:
+        return s.votes.add(n, v)
