@@ -105,9 +105,13 @@ def main() -> int:
                 time.sleep(1.0)
                 rows = idle_cost(pids, args.seconds)
         else:
-            with ours(store, settings) as pids:
-                time.sleep(1.0)
-                rows = idle_cost(pids, args.seconds)
+            try:
+                with ours(store, settings) as pids:
+                    time.sleep(1.0)
+                    rows = idle_cost(pids, args.seconds)
+            except (cluster.ClusterError, ValueError) as exc:  # (--set's settings refused: one line)
+                print(f"idle_cost.py: {exc}", file=sys.stderr)
+                return 2
         for k, (wakes, cpu) in enumerate(rows, 1):
             print(f"{store:<10} node {k}: {wakes:7.1f} wake-ups/s, {cpu:6.3f} CPU s/min", flush=True)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} after")
