@@ -83,9 +83,9 @@ def _run(args: argparse.Namespace, d: Path) -> int:
     if args.action == "recover-node":
         if args.node not in ids:
             raise UsageError(f"--node must name one of the nodes {ids}, not {args.node}")
-        moved = cluster.recover_node(d, args.node, wait=args.wait)
-        kept = f"old storage kept in {moved}" if moved else "it had no storage to keep"
-        print(f"node {args.node}: {kept}; rejoining (no vote until caught up)")
+        moved = cluster.recover_node(d, args.node, wait=args.wait)  # (returns once the node has caught up)
+        print(f"node {args.node}: rebuilt from its peers and caught up, voting again; "
+              f"{kept_storage(d / f'node-{args.node}', moved)}")
         return 0
     if args.action == "add":
         node, pid = cluster.add_node(d, wait=args.wait)
@@ -126,3 +126,13 @@ def _run(args: argparse.Namespace, d: Path) -> int:
         print(f"configuration: {', '.join(map(str, lead['members']))} (the leader's, from index "
               f"{lead['config_index']})")
     return 1 if down else 0
+
+
+def kept_storage(home: Path, moved: Path | None) -> str:
+    """Where recover-node left a node's old storage. With none to move, the latest folder an earlier recover-node moved
+    one to (one killed once it had set the storage aside left the node none: the next said only "it had no storage to
+    keep", as if the node's log had never been)."""
+    if moved is not None:
+        return f"old storage kept in {moved}"
+    earlier = sorted(home.glob("wal.damaged-*"), key=lambda p: p.stat().st_mtime)
+    return "it had no storage to set aside" + (f" (the latest set aside: {earlier[-1]})" if earlier else "")

@@ -651,58 +651,65 @@ def is_compact(data: bytes) -> bool:
 
 def last_clock(path: str | os.PathLike[str]) -> int:
     """The clock of the last complete event in a trace file (0 if none): a restarted node continues from it."""
+    return last_clock_term(path)[0]
+
+
+def last_clock_term(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """(clock, currentTerm) of the last complete event in a trace file ((0, 0) if none)."""
     p = Path(path)
     if not p.exists():
-        return 0
+        return 0, 0
     with open(p, "rb") as f:
         head = f.read(len(COMPACT_MAGIC))
         if is_compact(head):
             number = trace_tail(p)[0]
             for n in range(number, 0, -1):  # (the segments before the last: only when it holds no event yet)
-                clock = _segment_clock(segment_path(p, n))
-                if clock:
-                    return clock
-            return 0
+                last = _segment_last(segment_path(p, n))
+                if last[0]:
+                    return last
+            return 0, 0
         f.seek(0, os.SEEK_END)
         size = f.tell()
         f.seek(max(0, size - 65536))
         tail = f.read().split(b"\n")
-    return _last_clock_of(tail)
+    return _last_of(tail)
 
 
-def _segment_clock(path: Path) -> int:
-    """The clock of the last event of one compact file (0: none)."""
+def _segment_last(path: Path) -> tuple[int, int]:
+    """(clock, term) of the last event of one compact file ((0, 0): none)."""
     last, _ = stream_records(path)
     with open(path, "rb") as f:
         for pos, typ, length in reversed(last):
             f.seek(pos + REC)
-            clock = _record_clock(typ, f.read(length))
-            if clock:
-                return clock
+            found = _record_last(typ, f.read(length))
+            if found[0]:
+                return found
         if len(last) < LAST_RECORDS:
-            return 0
+            return 0, 0
         f.seek(0)  # (every one of the last records is a header: rare; the earlier ones are read too)
         records, _ = compact_records(f.read(), str(path))
-    return next((c for _, typ, payload in reversed(records) if (c := _record_clock(typ, payload))), 0)
+    return next((c for _, typ, payload in reversed(records) if (c := _record_last(typ, payload))[0]), (0, 0))
 
 
-def _record_clock(typ: int, payload: bytes | memoryview) -> int:
-    """The clock of a compact record's last event (0: it holds none)."""
+def _record_last(typ: int, payload: bytes | memoryview) -> tuple[int, int]:
+    """(clock, term) of a compact record's last event ((0, 0): it holds none): a CompactTracer event is
+    ``(node, clock, action, params, recv, sent, term, ...)``."""
     if typ == RAFT_EVENTS:
         events = marshal.loads(payload)
-        return int(events[-1][1]) if events else 0
-    return _last_clock_of(bytes(payload).split(b"\n")) if typ == JSON_LINES else 0
+        return (int(events[-1][1]), int(events[-1][6])) if events else (0, 0)
+    return _last_of(bytes(payload).split(b"\n")) if typ == JSON_LINES else (0, 0)
 
 
-def _last_clock_of(lines: list[bytes]) -> int:
+def _last_of(lines: list[bytes]) -> tuple[int, int]:
     for line in reversed(lines):
         try:
             ev = json.loads(line)
         except ValueError:
             continue  # a partial last line from a crash
         if isinstance(ev, dict) and "clock" in ev:
-            return int(ev["clock"])
-    return 0
+            term = ev.get("state", {}).get("currentTerm", 0) if isinstance(ev.get("state"), dict) else 0
+            return int(ev["clock"]), int(term) if type(term) is int else 0
+    return 0, 0
 
 
 def read_events(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:

@@ -57,7 +57,7 @@ ACTION_PARAMS: dict[str, tuple[str, ...]] = {
                      "HandlePreVoteResponse", "DropMessage", "TransferLeadership", "InstallSnapshot",
                      "HandleInstallSnapshotRequest", "AddServer", "RemoveServer"), ("j",)),
     "HandleAppendEntriesRequest": ("j", "case"), "ClientRequest": ("v",), "ReadIndex": ("index",),
-    "CompactLog": ("index",), "Rebuild": ("peers",),
+    "CompactLog": ("index",), "Rebuild": ("peers", "terms"),
 }
 #: the parameters an event of the action must give: the audit cannot read them off its message (a handler's
 #: and AppendEntries's ``j`` it can), nor search over them

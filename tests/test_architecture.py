@@ -8,7 +8,8 @@ The layers, bottom to top (docs/architecture.md draws them from the same walk):
 - ``linearizability`` and ``audit``: import spec and the engine (audit also linearizability).
 - ``proofs``: the Z3 encodings; import spec.
 - ``impl``: the runnable implementation; imports spec at most.
-- ``harness`` (``modelcheck.harness``): runs the implementation under the audit.
+- ``harness`` (``modelcheck.harness``, ``modelcheck.nemesis``): runs the implementation under the audit and the
+  linearizability checker.
 - ``cli``: ``modelcheck.cli`` and every ``cmd_*`` module, the top layer.
 
 A *shared leaf* (``modelcheck.cli.common``: ``UsageError`` and the helpers commands share;
@@ -45,6 +46,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
 PREFIXES: tuple[tuple[str, str], ...] = (
     ("modelcheck.cli", "cli"),
     ("modelcheck.harness", "harness"),
+    ("modelcheck.nemesis", "harness"),  # (the real store under a nemesis, its history checked)
     ("modelcheck.engine", "engine"),
     ("modelcheck.output", "output"),
     ("modelcheck.audit", "audit"),

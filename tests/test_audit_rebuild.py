@@ -90,7 +90,45 @@ def test_a_node_rebuilt_by_recover_node_is_explained_by_the_specs_rebuild_step(t
     assert result.ok, result.failure and result.failure.reason
     assert result.audited == len(events)
     boots = [(e.action, e.params) for e in events if e.node == x and e.action in ("Init", "Restart", "Rebuild")]
-    assert boots == [("Init", {}), ("Rebuild", {"peers": sorted({1, 2, 3} - {x})}), ("Restart", {})]
+    term = next(e.state["currentTerm"] for e in events if e.node == x and e.action == "Rebuild")
+    assert boots == [("Init", {}), ("Rebuild", {"peers": sorted({1, 2, 3} - {x}), "terms": [term, term]}),
+                     ("Restart", {})]
+
+
+def test_a_leader_rebuilt_once_the_others_elected_another_is_explained(tmp_path):
+    """The leader killed, the others elect a new one, then recover-node rebuilds the old leader from their terms:
+    the new term. Its Rebuild was traced at its old clock + 1, which the audit's merge (by clock) placed before the
+    election the read had seen, and the audit took the floor from the terms there: "Rebuild(i=node 3, peers=(0,
+    1)) leads to a different state [('currentTerm', 3, 2)]" (5 of 5 at 0.3 s after the kill, 2026-12-06). Now the
+    event carries the terms read and is traced past the clocks of the peers' traces after the read. A Rebuild that
+    claims a term above a peer's is refused."""
+    d = tmp_path
+    cluster.start(d, 3)
+    try:
+        asyncio.run(_write(d, range(10)))
+        old = asyncio.run(cluster.wait_for_leader(d, 30))
+        assert old is not None
+        _kill(d, old)
+        assert asyncio.run(cluster.wait_for_leader(d, 30)) not in (None, old)  # the others' election, then the read
+        cluster.recover_node(d, old)
+        asyncio.run(_write(d, range(10, 15)))
+    finally:
+        cluster.stop(d)
+    events, _ = read_traces([str(p) for p in cluster.trace_files(d)])
+    result = audit_events(mapping_for("raft", events), events)
+    assert result.ok, result.failure and result.failure.reason
+    rebuild = next(e for e in events if e.node == old and e.action == "Rebuild")
+    before = max(e.state["currentTerm"] for e in events if e.node == old and e.action != "Rebuild"
+                 and e.clock < rebuild.clock)
+    assert rebuild.params["terms"] == [rebuild.state["currentTerm"]] * 2 and rebuild.state["currentTerm"] > before
+    assert all(e.clock < rebuild.clock for e in events if e.node != old and e.state["currentTerm"] <= before)
+
+    lie = rebuild.state["currentTerm"] + 1  # the same trace, the Rebuild claiming a term no peer held yet
+    rebuild.params["terms"], rebuild.state["currentTerm"], rebuild.cache = [lie, lie], lie, None
+    result = audit_events(mapping_for("raft", events), events)
+    assert not result.ok and result.failure is not None and result.failure.event is rebuild
+    assert result.failure.reason == f"RebuildFromTerms(i=node {old}, peers={tuple(sorted({0, 1, 2} - {old - 1}))}, " \
+                                    f"terms={(lie, lie)}) is not enabled"
 
 
 def test_a_node_whose_whole_folder_was_lost_is_rebuilt_and_catches_up(tmp_path):
@@ -152,7 +190,8 @@ def test_a_rebuilt_node_of_the_simulation_is_audited_through_its_rebuild_and_cat
     assert audit.failure is None and audit.auditor.max_seen == 1
     mine = [e.action for e in audit.events if e.node == x]
     assert mine.count("Rebuild") == 1 and mine.count("CaughtUp") == 1
-    assert [e["params"] for e in c.trace[x] if e["action"] == "Rebuild"] == [{"peers": sorted({1, 2, 3} - {x})}]
+    assert [e["params"] for e in c.trace[x] if e["action"] == "Rebuild"] == [{"peers": sorted({1, 2, 3} - {x}),
+                                                                              "terms": [2, 2]}]
     after = mine[mine.index("Rebuild"):]
     assert after.index("CaughtUp") < after.index("HandleRequestVoteRequest")
 

@@ -88,7 +88,8 @@ def test_damaged_node_refuses_says_why_and_is_recovered_from_its_peers(tmp_path,
         assert main(["cluster", "status", "--dir", str(d)]) == 1
         assert "damaged record" in capsys.readouterr().out
         assert main(["cluster", "recover-node", "--dir", str(d), "--node", "2"]) == 0
-        assert "rejoining" in capsys.readouterr().out
+        out = capsys.readouterr().out  # (it returns once the node caught up: it said "rejoining (no vote until ...)")
+        assert out.startswith("node 2: rebuilt from its peers and caught up, voting again; old storage kept in ")
         assert main(["cluster", "status", "--dir", str(d)]) == 0
         assert _get_all(d, 30) == [b"v%d" % k for k in range(30)]
         deadline = time.monotonic() + 20  # one 0.5 s look may find a busy node silent
@@ -735,14 +736,17 @@ def test_a_rejoining_marker_that_is_no_file_or_holds_other_text_is_named(tmp_pat
     directory', a FIFO would have held it for ever, a link to nothing was no marker (a rebuilt node would have voted),
     and 'rebuilt from 1,x' failed with "invalid literal for int()". Each is named; what recover-node and the node
     write is read as before."""
-    from impl.raft.rejoin import MarkerError, read_marker, rebuilt_marker, rebuilt_peers
+    from impl.raft.rejoin import MarkerError, Rebuilt, read_marker, rebuilt_from, rebuilt_marker
 
     m = tmp_path / "rejoining"
-    assert read_marker(m) is None and rebuilt_peers(read_marker(m)) is None
-    m.write_text(rebuilt_marker([3, 1]))
-    assert rebuilt_peers(read_marker(m)) == [1, 3]
+    assert read_marker(m) is None and rebuilt_from(read_marker(m)) is None
+    m.write_text(rebuilt_marker({3: 5, 1: 4}, 57))
+    assert m.read_text() == "rebuilt from 1,3 terms 4,5 clock 57\n"
+    assert rebuilt_from(read_marker(m)) == Rebuilt((1, 3), (4, 5), 57)
+    m.write_text("rebuilt from 1,3\n")  # an older paxraft's marker: the peers only
+    assert rebuilt_from(read_marker(m)) == Rebuilt((1, 3))
     m.write_text("")  # emptied once the trace shows the Rebuild: rejoining still, no Rebuild at the next boot
-    assert read_marker(m) == "" and rebuilt_peers("") is None
+    assert read_marker(m) == "" and rebuilt_from("") is None
     m.unlink()
     for make, what in ((m.mkdir, "a folder"), (lambda: os.mkfifo(m), "not a regular file (a FIFO, a device or a "
                                                                       "socket)"),
@@ -753,10 +757,12 @@ def test_a_rejoining_marker_that_is_no_file_or_holds_other_text_is_named(tmp_pat
         assert str(e.value) == (f"{m}: {what}, not the rejoining marker `cluster recover-node` writes (a file): make "
                                 "it an empty file (the node rejoins), or remove it if the node was never rebuilt")
         m.rmdir() if m.is_dir() and not m.is_symlink() else m.unlink()
-    for text in ("rebuilt from 1,x\n", "hello", "rebuilt from " + "1," * 40_000 + "1"):
+    for text in ("rebuilt from 1,x\n", "hello", "rebuilt from " + "1," * 40_000 + "1",
+                 "rebuilt from 1,3 terms 4 clock 5\n", "rebuilt from 1,3 terms 4,4\n"):
         m.write_text(text)
         with pytest.raises(MarkerError, match=r"the rejoining marker holds '.{1,40}'; `cluster recover-node` writes "
-                                              r"'rebuilt from 1,3' \(the peers it read\) and the node empties it"):
+                                              r"'rebuilt from 1,3 terms 4,4 clock 57' \(the peers it read, their "
+                                              r"terms, their traces' clock\) and the node empties it"):
             read_marker(m)
 
 

@@ -125,7 +125,7 @@ def test_recover_node_killed_at_each_write_leaves_a_folder_started_safely_and_re
         with pytest.raises(StartedError):  # a second recover-node finishes the rebuild from whatever was left
             cluster.recover_node(d, 2, wait=1)
         assert _judge(home, old_log) == "rebuilt"
-        assert read_marker(home / REJOINING) == "rebuilt from 1,3\n"
+        assert read_marker(home / REJOINING) == f"rebuilt from 1,3 terms {FLOOR},{FLOOR - 1} clock 0\n"  # (no traces)
         assert int((home / "boot").read_text()) > 7
         assert not (home / "wal.rebuilding").exists()
         if code == 0:
@@ -133,3 +133,19 @@ def test_recover_node_killed_at_each_write_leaves_a_folder_started_safely_and_re
     else:
         pytest.fail("recover-node never finished")
     assert seen[0] == "untouched" and seen[-1] == "rebuilt" and "refused" in seen, seen
+
+
+def test_recover_node_says_where_an_earlier_one_set_the_storage_aside(tmp_path):
+    """A recover-node killed once it had moved the storage aside leaves the node no log; the next one said "it had no
+    storage to keep", as if the node had never had a log. It names the folder the storage went to."""
+    from impl.cmd_cluster import kept_storage
+
+    home = tmp_path / "node-2"
+    home.mkdir()
+    assert kept_storage(home, home / "wal.damaged-1") == f"old storage kept in {home / 'wal.damaged-1'}"
+    assert kept_storage(home, None) == "it had no storage to set aside"
+    for k, name in enumerate(("wal.damaged-20261206-080000", "wal.damaged-20261206-070000-1")):
+        (home / name).mkdir()
+        os.utime(home / name, (1_000_000 - k, 1_000_000 - k))  # (by time, not name: the first is the latest)
+    assert kept_storage(home, None) == ("it had no storage to set aside (the latest set aside: "
+                                        f"{home / 'wal.damaged-20261206-080000'})")

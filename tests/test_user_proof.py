@@ -168,6 +168,23 @@ def test_each_planted_drift_is_caught(capsys) -> None:
     assert {name for _, name in rep.invariant_failures} == {"NothingDecided"}
 
 
+def test_label_maps_the_specs_parameters_to_elements() -> None:
+    spec_cls = load_user_spec(f"{MISTAKES}:QuorumByIndex")
+    base: Any = type(Prepared.of(spec_cls).user)
+
+    class Mapped(base):
+        def label(self, spec: Any, action: str, params: tuple) -> tuple:
+            return (params[0], spec.Quorum.index(params[1])) if action == "Decide" else params
+
+    rep = conformance(Prepared.build(Mapped, spec_cls, "test"), spec_cls())
+    assert rep.ok and (rep.states, rep.transitions) == (41, 84)
+
+
+def test_bmc_says_when_the_spec_cannot_follow_its_trace() -> None:
+    res = bmc(prepared(WeakGuard), OneBallot(), 6)  # the drifted encoding lets a node vote twice; the spec does not
+    assert res.length == 6 and res.violated == ["Agreement"] and res.spec_trace is None
+
+
 # -- mistakes: one line, exit 2 ---------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("cls", "extra", "said"),
@@ -180,6 +197,9 @@ def test_each_planted_drift_is_caught(capsys) -> None:
         ("MissingAction", (), "MissingActionProof: no @transition for the spec's action Decide"),
         ("CapturedParameter", (), "CapturedParameterProof: Vote(s, t, n, v): a quantifier binds a variable named 'v'"),
         ("PreStateUpdate", (), "PreStateUpdateProof: Vote(s, t, n, v): votes.add: only the next state's symbols"),
+        ("QuorumByIndex", ("--conformance", "--nodes", "2", "--values", "1"), "QuorumByIndexProof: the spec's step "
+         "Decide(0, (0, 1)): parameter q = (0, 1) is no element of sort Quorum in domains(spec) (map the spec's "
+         "parameters in label())"),
         ("NoDomains", ("--conformance",), "NoDomainsProof: domains(spec) must give the elements of each sort"),
         ("OneBallot", ("--drop", "Nope"), "--drop Nope: no such conjunct"),
         ("OneBallot", ("--variant", "nope"), "OneBallot has no variant 'nope'"),

@@ -267,6 +267,10 @@ class KVClient:
                 continue
             await asyncio.sleep(0.02)
             now = loop.time()
+        # the next call starts where this one would have gone on: with a timeout no longer than one attempt
+        # (attempt_wait), every call asked the node that last answered, and a stopped leader (SIGSTOP, a hung
+        # machine) got every call of this client until it came back, whatever the others had elected meanwhile
+        self.leader = target
         raise ClientError(f"no answer from the cluster within {self.timeout} s (nodes {list(self.ports)})")
 
     def _redirect(self, target: int, r: Response | None) -> tuple[int, bool]:

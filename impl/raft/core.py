@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from impl.raft.log import Entry, RaftLog
 from impl.raft.membership import ADD, TAG, changed, decode_config, encode_config, pack_snapshot, unpack_snapshot
@@ -27,6 +27,9 @@ from impl.raft.messages import HEARTBEAT, SUCCESS, TRANSFER, Message, MsgType, d
 from impl.raft.node_base import NodeBase
 from impl.raft.rules import NONE, Rules
 from impl.raft.tracing import NO_TRACE, JsonLinesTracer, LineFormatter, Tracer
+
+if TYPE_CHECKING:
+    from impl.raft.rejoin import Rebuilt  # (rejoin imports this module)
 
 FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
 ROLE_NAMES = ("Follower", "Candidate", "Leader")
@@ -151,7 +154,7 @@ class RaftNode(NodeBase):
                  entries: Iterable[Entry] = (), snapshot: Snapshot | None = None, boot: int = 0, clock: int = 0,
                  rules: Rules = NONE, describe: Callable[[bytes], str] = describe_value,
                  tracer: Tracer | None = None, members: Iterable[int] | None = None,
-                 rebuilt: Sequence[int] | None = None) -> None:
+                 rebuilt: Rebuilt | None = None) -> None:
         self._init_base(node_id, nodes, config, rand, rules, describe, boot, clock)
         # the initial configuration (default: every node); the log's configuration entries change it
         self.initial_members = frozenset(self.nodes if members is None else members)
@@ -195,7 +198,9 @@ class RaftNode(NodeBase):
         # _held's answer and what it was computed from: (_completers, voters, transferee, answer), by identity
         self._held_for: tuple[Any, ...] = (None, None, -1, ())
         if rebuilt is not None:  # the first boot after `cluster recover-node`, which read these peers' terms
-            self._emit("Rebuild", {"peers": sorted(rebuilt)})
+            self.clock = max(self.clock, rebuilt.clock)  # (traced after every peer event the read saw)
+            terms = {} if rebuilt.terms is None else {"terms": list(rebuilt.terms)}
+            self._emit("Rebuild", {"peers": list(rebuilt.peers), **terms})
         else:
             self._emit("Init" if fresh else "Restart", {})
 

@@ -20,6 +20,7 @@ any ``n - quorum + 1`` of the peers.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from impl.raft.core import HardState, RaftNode
@@ -29,13 +30,33 @@ from impl.storage.files import not_a_file, read_regular, replace_synced
 REJOINING = "rejoining"  # marker file in a node's folder while it rejoins (a restart keeps the gate)
 _VOTE_REQUESTS = frozenset({MsgType.RequestVoteRequest, MsgType.TimeoutNow})  # (TimeoutNow: a campaign at once)
 _REBUILT = "rebuilt from "  # the marker's text until the node's trace shows its Rebuild (then it is emptied)
-_MARKER = re.compile(_REBUILT + r"[0-9]+(,[0-9]+)*\n?")
+# "rebuilt from 1,3 terms 2,3 clock 57": the peers, the terms read from them, the highest clock of their traces then
+# (a marker of an older paxraft names only the peers)
+_MARKER = re.compile(_REBUILT + r"(?P<peers>[0-9]+(,[0-9]+)*)"
+                     r"( terms (?P<terms>[0-9]+(,[0-9]+)*) clock (?P<clock>[0-9]+))?\n?")
 _MARKER_BYTES = 1 << 16  # read no more of a marker than that (it names a few peers)
 
 
-def rebuilt_marker(peers: list[int]) -> str:
-    """The REJOINING marker's text that `recover-node` writes: the peers whose terms gave the vote floor."""
-    return _REBUILT + ",".join(map(str, sorted(peers))) + "\n"
+@dataclass(frozen=True)
+class Rebuilt:
+    """What `recover-node` read for a node it rebuilt (the boot's ``Rebuild`` event says it): the peers whose
+    durable terms gave the vote floor, those terms (None: a marker of an older paxraft, which named only the
+    peers), and the highest clock in those peers' traces once the terms were read. The Rebuild is traced past that
+    clock, so an audit, which merges the nodes' events by clock, places it after every peer event the read saw
+    (at its old clock it could come before a peer's election the read had seen, and the audit then found the
+    floor one term too high)."""
+
+    peers: tuple[int, ...]
+    terms: tuple[int, ...] | None = None
+    clock: int = 0
+
+
+def rebuilt_marker(terms: dict[int, int], clock: int = 0) -> str:
+    """The REJOINING marker's text that `recover-node` writes: the peers whose terms gave the vote floor (peer ->
+    its durable term) and the highest clock of their traces after the read."""
+    peers = sorted(terms)
+    return (f"{_REBUILT}{','.join(map(str, peers))} terms {','.join(str(terms[j]) for j in peers)} "
+            f"clock {clock}\n")
 
 
 def write_marker(marker: Path, text: str) -> None:
@@ -65,19 +86,25 @@ def read_marker(marker: Path) -> str | None:
     except (OSError, UnicodeDecodeError) as exc:
         raise MarkerError(f"{marker}: the rejoining marker cannot be read ({getattr(exc, 'strerror', None) or exc})"
                           ) from None
-    if text and (len(text) > _MARKER_BYTES or not _MARKER.fullmatch(text)):
+    if text and (len(text) > _MARKER_BYTES or not (m := _MARKER.fullmatch(text)) or (
+            m["terms"] is not None and m["terms"].count(",") != m["peers"].count(","))):
         raise MarkerError(f"{marker}: the rejoining marker holds {text[:40]!r}; `cluster recover-node` writes "
-                          f"'{_REBUILT}1,3' (the peers it read) and the node empties it: make it an empty file")
+                          f"'{_REBUILT}1,3 terms 4,4 clock 57' (the peers it read, their terms, their traces' clock) "
+                          "and the node empties it: make it an empty file")
     return text
 
 
-def rebuilt_peers(text: str | None) -> list[int] | None:
-    """The peers a rebuilt node's marker (its text, :func:`read_marker`) names while its trace has not shown the
-    Rebuild yet (its boot is then a ``Rebuild`` event, docs/trace-format.md); None: no marker, or an emptied one (a
-    restart while rejoining)."""
-    if not text:
+def rebuilt_from(text: str | None) -> Rebuilt | None:
+    """What a rebuilt node's marker (its text, :func:`read_marker`) says while its trace has not shown the Rebuild
+    yet (its boot is then a ``Rebuild`` event, docs/trace-format.md); None: no marker, or an emptied one (a restart
+    while rejoining)."""
+    m = _MARKER.fullmatch(text) if text else None
+    if m is None:
         return None
-    return [int(x) for x in text[len(_REBUILT):].split(",")]
+    peers = tuple(int(x) for x in m["peers"].split(","))
+    if m["terms"] is None:
+        return Rebuilt(peers)
+    return Rebuilt(peers, tuple(int(x) for x in m["terms"].split(",")), int(m["clock"]))
 
 
 def rebuilt_hard_state(node_id: int, n: int, peer_terms: list[int]) -> HardState:

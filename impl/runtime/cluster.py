@@ -40,6 +40,7 @@ from impl.runtime.chunks import CHUNK_BYTES, PEER_FRAME, check_sizes
 from impl.storage.files import NotRegularError, name_file, not_a_file, read_regular, sync_folder
 from impl.storage.wal import WAL, WALError
 from impl.storage.wal import check as wal_check
+from impl.trace import last_clock_term
 from spec.userfiles import clip
 
 ROOT = Path(impl.__file__).resolve().parent.parent
@@ -195,7 +196,7 @@ INT_SETTINGS = {"tick_ms": (1, 60_000), "election_ticks": (2, 100_000), "heartbe
 trace_segment_bytes: a compact trace's segment size, at most what the audit reads of one file; chunk_bytes and
 peer_frame_bytes: impl/runtime/chunks.py; max_command_bytes: impl/kv/protocol.MAX_COMMAND_BYTES)."""
 BOOL_SETTINGS = ("fsync", "trace", "pre_vote", "check_quorum", "trace_marks", "sync_thread", "leader_fsync_thread",
-                 "busy_poll_leader", "spread_followers", "timeline", "quorum_first")
+                 "busy_poll_leader", "spread_followers", "timeline", "quorum_first", "partition_hook")
 SECONDS_SETTINGS = ("handshake_timeout_s", "idle_timeout_s")
 
 
@@ -633,6 +634,32 @@ def peer_terms(directory: Path, node: int) -> dict[int, int]:
     return out
 
 
+TRACE_CATCH_UP = 2.0  # seconds a peer's trace may take to show the term its log was read with
+
+
+def traced_clock(directory: Path, terms: dict[int, int]) -> int:
+    """The highest clock in the traces of the peers whose terms were read (``terms``), each once its trace shows
+    that term (a node writes an event's log records, then its trace line: a read can fall between; a peer whose
+    trace does not within TRACE_CATCH_UP, killed there or tracing nothing, gives its last clock). A rebuilt node
+    traces its Rebuild past it, so the audit's merge places the Rebuild after every peer event the read saw."""
+    clock = 0
+    for j, term in terms.items():
+        path = next((p for p in trace_files(directory) if p.parent.name == f"node-{j}"), None)
+        if path is None:
+            continue
+        deadline, c = time.monotonic() + TRACE_CATCH_UP, 0
+        while True:
+            try:
+                c, t = last_clock_term(path)
+            except (OSError, ValueError):  # (a trace being rewritten or damaged: the read's order is then a guess)
+                break
+            if t >= term or time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        clock = max(clock, c)
+    return clock
+
+
 def vote_floor(directory: Path, node: int, terms: dict[int, int] | None = None) -> HardState:
     """The hard state ``node`` is rebuilt with: the highest term in its peers' durable logs (``terms``, else read
     now), voted for itself (impl.raft.rejoin); ClusterError when too few can be read."""
@@ -675,6 +702,7 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path | None:
         raise RuntimeError(f"node {node} is running; stop it (or kill it) before recovering its storage")
     terms = peer_terms(directory, node)
     floor = vote_floor(directory, node, terms)
+    clock = traced_clock(directory, terms)
     home = directory / f"node-{node}"
     for name in (REJOINING, "boot"):  # (found only once the storage was set aside: the node was left no log)
         if what := not_a_file(home / name):
@@ -688,7 +716,7 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path | None:
         except ClusterError as exc:
             raise RuntimeError(f"node {node} is running ({exc}); stop it before recovering its storage") from None
         try:
-            moved = _rebuild_storage(directory, node, floor, rebuilt_marker(list(terms)))
+            moved = _rebuild_storage(directory, node, floor, rebuilt_marker(terms, clock))
         finally:
             os.ftruncate(fd, 0)  # (its pid would name this command as the node's process)
             os.close(fd)

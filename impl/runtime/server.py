@@ -64,7 +64,7 @@ from impl.raft.messages import (
     frame_with_key,
     mac_key,
 )
-from impl.raft.rejoin import REJOINING, MarkerError, RejoinGate, read_marker, rebuilt_peers
+from impl.raft.rejoin import REJOINING, MarkerError, RejoinGate, read_marker, rebuilt_from
 from impl.raft.rules import NONE, bug
 from impl.raft.tracing import CompactTracer
 from impl.runtime.boot import next_boot
@@ -101,6 +101,7 @@ if TYPE_CHECKING:
     from _typeshed import FileDescriptorLike
 
 log = logging.getLogger("paxraft.node")
+CUT_FILE = "cut"  # node-N/cut: the peers whose frames the test-only partition hook drops (NodeServer.read_cut)
 WAL_PREALLOC = 1 << 20  # zero bytes kept ahead of the log's records (impl/storage/wal.py; "wal_prealloc": 0 = append)
 SCHED_SLICE_US = 100  # the node's EEVDF slice ("sched_slice_us"; impl/runtime/slice.py; 0: the kernel's, 1.4 ms
 #                       here): faster under moderate load, neutral under heavy (docs/performance-log.md,
@@ -478,8 +479,8 @@ class NodeServer:
         if self._crash is not None and self._crash[0] == "eio":
             self._fail_log_sync()
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
-        # the peers `recover-node` read, until this node's trace shows its Rebuild (then the marker is emptied)
-        rebuilt = rebuilt_peers(marker) if core is RaftNode else None
+        # what `recover-node` read, until this node's trace shows its Rebuild (then the marker is emptied)
+        rebuilt = rebuilt_from(marker) if core is RaftNode else None
         self._rebuild_untraced = rebuilt is not None and self.trace is not None
         self._caught_up_untraced = False  # the rejoin gate opened and the trace has not yet had its CaughtUp
         rebuild = {} if rebuilt is None else {"rebuilt": rebuilt}
@@ -741,6 +742,32 @@ class NodeServer:
         if self.rejoin is None or self.rejoin.admits(m, self.node.term):
             self.node.step(m)
 
+    def read_cut(self) -> None:
+        """The test-only partition switch (``"partition_hook": true``, for modelcheck/nemesis.py): every frame from
+        a peer listed in ``node-N/cut`` (a JSON list of ids; no file: none) is dropped as it arrives. The nemesis
+        lists each side in the other's file, so a cut is symmetric; the node rereads the file at start and on
+        SIGUSR1. The filter is an instance attribute shadowing :meth:`peer_message`, set only while a cut is on:
+        a node without the hook, or with no cut, runs the method as it is."""
+        try:
+            cut = frozenset(int(i) for i in json.loads((self.home / CUT_FILE).read_text()))
+        except FileNotFoundError:
+            cut = frozenset()
+        except (OSError, ValueError, TypeError) as exc:
+            log.warning("node %d: cannot read %s (partition hook): %s", self.id, self.home / CUT_FILE, exc)
+            return
+        if not cut and "peer_message" not in self.__dict__:
+            return
+        self.__dict__.pop("peer_message", None)
+        if cut:
+            whole = self.peer_message
+
+            def cut_off(payload: bytes, peer: int) -> None:
+                if peer not in cut:
+                    whole(payload, peer)
+
+            self.peer_message = cut_off  # type: ignore[method-assign]
+        log.info("node %d: cut off from %s (partition hook)", self.id, sorted(cut) or "no node")
+
     def _send(self, m: Message) -> None:
         link = self.links.get(m.dst)
         if link is not None:
@@ -815,6 +842,9 @@ class NodeServer:
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        if self.cluster.get("partition_hook"):  # (test-only: a node without it keeps SIGUSR1's default)
+            self.read_cut()
+            loop.add_signal_handler(signal.SIGUSR1, self.read_cut)
         self.kick()  # (its round sets the timer)
         self._sweep()
         log.info("node %d listening on 127.0.0.1:%d (%s event loop)", self.id, self.ports[self.id],

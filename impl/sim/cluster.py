@@ -24,7 +24,7 @@ from impl.kv.machine import GET, PUT, Command, Result, describe_command
 from impl.kv.replica import Replica
 from impl.raft.core import LEADER, ROLE_NAMES, Config, RaftNode
 from impl.raft.messages import Message, decode_message, encode_message
-from impl.raft.rejoin import RejoinGate, rebuilt_hard_state
+from impl.raft.rejoin import Rebuilt, RejoinGate, rebuilt_hard_state
 from impl.raft.rules import NONE, Rules
 from impl.runtime.chunks import CHUNK, Assembler, Outgoing
 from impl.sim.disk import SimDisk, SlowDisk
@@ -89,7 +89,7 @@ class SimCluster:
         self.read_errors: list[str] = []
         self.damaged: set[int] = set()  # nodes whose storage refuses to load
         self.gates: dict[int, RejoinGate] = {}  # nodes rebuilt from empty storage, not yet caught up
-        self.rebuilt: dict[int, list[int]] = {}  # a node rebuilt and not yet booted -> the peers its floor read
+        self.rebuilt: dict[int, Rebuilt] = {}  # a node rebuilt and not yet booted -> what its floor read
         # chunk_bytes > 0: a message longer than that travels as the runtime's chunks (impl/runtime/chunks.py), each
         # lost, duplicated and delayed (so reordered) on its own, and assembled in a temporary file at its receiver
         self.chunk_bytes = chunk_bytes
@@ -112,9 +112,9 @@ class SimCluster:
     def _start(self, i: int) -> None:
         hs, snap, entries = self.disks[i].load()
         extra: dict[str, Any] = {"members": self.members} if self.members is not None else {}
-        peers = self.rebuilt.pop(i, None)
-        if peers is not None:  # its first boot after recover_node: a Rebuild trace event, as the runtime's
-            extra["rebuilt"] = peers
+        rebuilt = self.rebuilt.pop(i, None)
+        if rebuilt is not None:  # its first boot after recover_node: a Rebuild trace event, as the runtime's
+            extra["rebuilt"] = rebuilt
         if i in self.gates:  # rejoining: the gate's target is in memory, a new boot learns it again (the runtime's)
             self.gates[i] = RejoinGate()
         node = (self.node_class or RaftNode)(i, self.ids, self.config, rand=random.Random(self.rng.random()).randint,
@@ -202,7 +202,8 @@ class SimCluster:
             peers = [j for j in self.ids if j != i and j not in self.damaged]  # every peer whose storage reads
             terms = [hs.term if (hs := self.disks[j].hard_state) else 1 for j in peers]
             disk.hard_state = rebuilt_hard_state(i, len(self.ids), terms)
-            self.rebuilt[i] = peers
+            clock = max((r.node.clock if (r := self.replicas[j]) else self.clocks[j]) for j in peers)
+            self.rebuilt[i] = Rebuilt(tuple(peers), tuple(terms), clock)  # (the runtime's marker says as much)
         if gate:
             self.gates[i] = RejoinGate()
         self._start(i)

@@ -617,7 +617,15 @@ class RaftMapping(Mapping):
             if not isinstance(peers, list) or not peers:
                 raise TraceError(f"{w}: Rebuild needs the parameter peers (the node ids whose terms it read), got "
                                  f"{peers!r}")
-            return [[StepPattern("Rebuild", (i, tuple(sorted(self._node(n, w) for n in peers))))]]
+            terms = event.params.get("terms")
+            if terms is None:  # (a trace of an older paxraft, or of an implementation that names only the peers)
+                return [[StepPattern("Rebuild", (i, tuple(sorted(self._node(n, w) for n in peers))))]]
+            if not isinstance(terms, list) or len(terms) != len(peers) or not all(
+                    type(t) is int and t >= 0 for t in terms):
+                raise TraceError(f"{w}: Rebuild's terms must be a list of the terms read from its peers, one "
+                                 f"integer per peer, got {terms!r} for peers {peers!r}")
+            read = sorted((self._node(n, w), t) for n, t in zip(peers, terms))
+            return [[StepPattern("RebuildFromTerms", (i, tuple(j for j, _ in read), tuple(t for _, t in read)))]]
         if a == "Timeout" and p.recv is not None and p.recv[0] == TimeoutNow:
             return [[StepPattern("HandleTimeoutNow", (i, self._peer(event, p.recv[1]), p.recv))]]
         if a in _ONE_STEP:

@@ -265,6 +265,19 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         return s.but(**rebuilt(self, s, i, *vote_floor(s, i, peers)), snapshotIndex=EXCEPT(s.snapshotIndex, i, 0),
                      **rejoin_begins(s, i, 1))
 
+    @action(params=_from_the_trace)
+    def RebuildFromTerms(self, s: SnapshotState, i: int, peers: tuple[int, ...], terms: tuple[int, ...]
+                         ) -> SnapshotState | None:
+        """Rebuild, the floor from the terms the event says were read from ``peers``: the read came before the
+        node's boot, and nothing orders it among the peers' own events (a file read is no message), so each term
+        read may be below the peer's term here (it moved on since), never above it (terms only grow). The floor
+        is the highest term read, voted in for itself; spec.raft_rebuild's Rebuild reads the terms at once."""
+        if (self.Rebuild(s, i, peers) is None or len(terms) != len(peers)
+                or any(t > s.currentTerm[j] for j, t in zip(peers, terms))):
+            return None
+        return s.but(**rebuilt(self, s, i, max(terms), i), snapshotIndex=EXCEPT(s.snapshotIndex, i, 0),
+                     **rejoin_begins(s, i, 1))
+
     @action(params=_rejoining)
     def CaughtUp(self, s: ImplState, i: int) -> ImplState | None:
         """Rejoining i has applied its target, whose entry is of the target's term: it votes and campaigns again."""

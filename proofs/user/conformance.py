@@ -54,7 +54,8 @@ def check(prep: Prepared, spec: Any, sample_every: int = 1, max_failures: int = 
             b = inst.abstract(t)
             succ.append(b)
             act = acts[names[i]]
-            bound = {str(p): v for p, v in zip(act.params, params)}
+            sorts = [p.sort().name() for p in act.params]
+            bound = inst.label(act.name, params, [str(p) for p in act.params], sorts)
             key = (act.name, a, b, tuple(sorted(bound.items())))
             if key not in steps:
                 steps[key] = bool(formulas[act.name](inst.structure({"": a, "'": b}, bound)))

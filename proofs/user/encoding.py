@@ -171,6 +171,11 @@ class Encoding:
         """The spec's state ``s`` in the encoding's variables: each a predicate or function (a constant: a value)."""
         raise NotImplementedError
 
+    def label(self, spec: Any, action: str, params: tuple) -> Sequence[Any]:
+        """A spec step's label parameters as the encoding's first parameters (elements of their sorts): by default
+        as they are. Override when the spec's parameters are not elements (a message, a set of processes)."""
+        return params
+
 
 def encoding_class(spec_cls: type, where: str) -> type[Encoding]:
     """The Encoding subclass of ``spec_cls``'s file whose ``spec`` is that class (an EncodingError if none)."""

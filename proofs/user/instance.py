@@ -75,8 +75,19 @@ class Instance:
         except TypeError:
             ok = False
         if not ok:
-            raise self.prep.error(f"{what} = {value!r} is no element of sort {sort} in domains(spec)")
+            hint = " (map the spec's parameters in label())" if what.startswith("the spec's") else ""
+            raise self.prep.error(f"{what} = {value!r} is no element of sort {sort} in domains(spec){hint}")
         return value
+
+    def label(self, action: str, params: tuple, names: Sequence[str], sorts: Sequence[str]) -> dict[str, Any]:
+        """The encoding's parameters a spec step's label binds (``label(spec, action, params)``), each an element."""
+        prep = self.prep
+        what = f"label(spec, {action!r}, {params!r})"
+        given = tuple(prep.call(what, prep.user.label, self.spec, action, params))
+        if len(given) > len(names):
+            raise prep.error(f"{what} gives {len(given)} values for the {len(names)} parameters of {action}")
+        return {n: self._element(f"the spec's step {action}{params}: parameter {n}", s, v)
+                for n, s, v in zip(names, sorts, given)}
 
     def abstract(self, s: Any) -> Tables:
         """The encoding's variables in the spec's state ``s``."""

@@ -122,3 +122,20 @@ class PreStateUpdateProof(OneBallotProof):
 
     def vote_update(self, s: Any, t: Any, n: z3.ExprRef, v: z3.ExprRef) -> z3.BoolRef:
         return s.votes.add(n, v)
+
+
+class QuorumByIndex(OneBallot):
+    pass
+
+
+class QuorumByIndexProof(OneBallotProof):
+    """Quorums numbered in the finite instance, while the spec's Decide passes the quorum itself: label() must map
+    it (tests/test_user_proof.py adds the label() that does)."""
+
+    spec = QuorumByIndex
+
+    def domains(self, spec: Any) -> dict[str, Any]:
+        return {"Node": spec.Node, "Value": spec.Value, "Quorum": range(len(spec.Quorum))}
+
+    def interpret(self, spec: Any) -> dict[str, Any]:
+        return {"member": lambda n, q: n in spec.Quorum[q]}
