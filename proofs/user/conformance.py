@@ -14,6 +14,7 @@ Breadth first over the spec's reachable states, through the user's abstraction (
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import z3
@@ -112,14 +113,14 @@ class Successors:
             solver.pop()
 
 
-def failures(rep: Report, inst: Instance, spec: Any, limit: int = 3) -> list[str]:
-    """The first failures of each kind, one line each, in the user's names."""
+def failures(rep: Report, inst: Instance, show: Callable[[Any], str], limit: int = 3) -> list[str]:
+    """The first failures of each kind, one line each (``show`` reads a spec state)."""
     out = []
     for s, name in rep.invariant_failures[:limit]:
-        out.append(f"conjunct {name} is false on the reachable state {spec.show_state(s)}")
+        out.append(f"conjunct {name} is false on the reachable state {show(s)}")
     for s, label, _t in rep.transition_failures[:limit]:
-        out.append(f"the spec's step {label} from {spec.show_state(s)} does not satisfy the encoding's {label.name}")
+        out.append(f"the spec's step {label} from {show(s)} does not satisfy the encoding's {label.name}")
     for s, extra in rep.extra_successors[:limit]:
         shown = ", ".join(f"{k} {v}" for k, v in inst.rows(extra))
-        out.append(f"from {spec.show_state(s)} the encoding's Next reaches {shown}, which no step of the spec does")
+        out.append(f"from {show(s)} the encoding's Next reaches {shown}, which no step of the spec does")
     return out
