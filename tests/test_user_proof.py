@@ -194,6 +194,22 @@ class NothingDecided(Proof):
         return {**super().invariant(s), "NothingDecided": z3.ForAll([v], z3.Not(s.decided(v)))}
 
 
+class InitTooStrong(Proof):
+    """Planted drift: an Init no initial state of the spec satisfies (the proof would be about no behaviour)."""
+
+    def init(self, s: Any) -> z3.BoolRef:
+        v = z3.Const("V", self.Value)
+        return z3.And(super().init(s), z3.ForAll([v], s.decided(v)))
+
+
+class InitTooWeak(Proof):
+    """Planted drift: an Init that leaves decided free."""
+
+    def init(self, s: Any) -> z3.BoolRef:
+        n, v = z3.Const("N", self.Node), z3.Const("V", self.Value)
+        return z3.And(z3.ForAll([n], z3.Not(s.voted(n))), z3.ForAll([n, v], z3.Not(s.votes(n, v))))
+
+
 def prepared(enc: type) -> Prepared:
     return Prepared.build(enc, OneBallot, "test")
 
@@ -213,6 +229,10 @@ def test_each_planted_drift_is_caught(capsys) -> None:
     assert rep.extra_successors and not rep.transition_failures and not rep.invariant_failures
     rep = conformance(prepared(NothingDecided), OneBallot(nodes=2, values=2))
     assert {name for _, name in rep.invariant_failures} == {"NothingDecided"}
+    rep = conformance(prepared(InitTooStrong), OneBallot(nodes=2, values=2))
+    assert [name for _, name in rep.invariant_failures] == ["Init"] and not rep.extra_successors
+    rep = conformance(prepared(InitTooWeak), OneBallot(nodes=2, values=2))
+    assert [s for s, _ in rep.extra_successors] == [None] and not rep.invariant_failures  # an initial state too many
 
 
 def test_label_maps_the_specs_parameters_to_elements() -> None:
