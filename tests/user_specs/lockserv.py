@@ -201,7 +201,7 @@ class LockServProof(Encoding):
             "grant_msg": lambda n: n in s.grant_msg,
             "unlock_msg": lambda n: n in s.unlock_msg,
             "holds_lock": lambda n: n in s.holds_lock,
-            "server_holds_lock": lambda: s.server_holds_lock,
+            "server_holds_lock": s.server_holds_lock,
         }
 
 
