@@ -37,6 +37,13 @@ def test_the_checkers_counts_are_tlcs(capsys, nodes: int, distinct: int, generat
     assert code == 0 and f"{distinct} distinct states, {generated} states generated" in out
 
 
+@pytest.mark.parametrize(("nodes", "distinct", "generated"), [(2, 15, 31), (3, 22, 58)])
+def test_symmetry_counts_are_tlcs(capsys, nodes: int, distinct: int, generated: int) -> None:
+    """TLC 2.20 with SYMMETRY Permutations(Node) finds the same: one state per orbit."""
+    code, out, _ = run(capsys, "check", REF, "--nodes", str(nodes), "--symmetry")
+    assert code == 0 and f"{distinct} distinct states, {generated} states generated" in out
+
+
 def test_the_variants_shortest_counterexample(capsys) -> None:
     code, out, _ = run(capsys, "check", *BUGGY, "--mode", "bfs")
     assert code == 1 and "invariant Mutex is violated; shortest counterexample: 6 steps" in out

@@ -103,6 +103,14 @@ class LockServ(Spec):
     def symmetric_sets(self) -> dict[str, int]:
         return {"Node": len(self.Node)}
 
+    def permute(self, s: LockState, perm: Any) -> LockState:
+        pi = perm["Node"]
+
+        def renamed(xs: frozenset[int]) -> frozenset[int]:
+            return frozenset(pi[n] for n in xs)
+
+        return LockState(*(renamed(x) for x in s[:4]), s.server_holds_lock)
+
 
 class GrantTwice(LockServ):
     """The server grants whether or not it holds the lock: two clients end up holding it."""
