@@ -19,9 +19,9 @@ only), the ratio of the totals (the figure), the
 median and spread of the rounds' ratios, and the load average before and after.
 
 The idle store's background work runs during the other's rounds, and it is not alike: measured 2026-12-06 (quiet,
-alternated pairs), our three idle nodes (a tick every 10 ms each) cost etcd's rounds about 5% of their rate, while
-etcd's idle members cost ours nothing measurable. The ratio printed flatters us by about that much
-(docs/performance.md).
+alternated pairs), our three idle nodes (then woken by a tick every 10 ms each) cost etcd's rounds about 5% of their
+rate, while etcd's idle members cost ours nothing measurable. The ratio printed flattered us by about that much; the
+nodes are tickless since, and an idle follower costs half what it did (docs/performance.md, "An idle cluster").
 """
 
 from __future__ import annotations

@@ -52,6 +52,7 @@ from impl.raft.messages import FrameDecoder, Message, decode_message, encode_mes
 from impl.raft.tracing import CompactTracer  # noqa: E402
 from impl.runtime.chunks import CHUNK, FRAME_OVERHEAD, PEER_FRAME  # noqa: E402
 from impl.runtime.cluster import trace_file_name  # noqa: E402
+from impl.runtime.ticks import TickClock  # noqa: E402
 from impl.storage.wal import WAL  # noqa: E402
 from impl.trace import SEGMENT_BYTES, TraceWriter  # noqa: E402
 
@@ -63,6 +64,21 @@ TRACES = ("compact", "jsonl", "off")
 def _trace(name: str) -> str | None:
     return None if name == "off" else name
 NODES = (1, 2, 3)
+
+
+class _Frozen:
+    """The loop's time and timers for a node's TickClock where time stands still: the clock's bookkeeping on the
+    write's path (a comparison per input, the next deadline after each round) runs, its ticks never do (the
+    leader's come from ``--tick-every``)."""
+
+    def time(self) -> float:
+        return 0.0
+
+    def call_at(self, when: float, cb: object, *args: object) -> _Frozen:
+        return self
+
+    def cancel(self) -> None:
+        pass
 
 
 class Node:
@@ -87,6 +103,7 @@ class Node:
         self.whole, self.chunking = PEER_FRAME - FRAME_OVERHEAD, set()  # (NodeServer's: no message here needs chunks)
         self.decoder = FrameDecoder(SECRET, max_frame=PEER_FRAME)
         self.replica = Replica(self.core, self, self._send, on_ready=self._lines, write_out=self.flush)
+        self.ticks = TickClock(_Frozen(), 0.01, self.core.tick, lambda: None)  # type: ignore[arg-type]
 
     def _send(self, m: Message) -> None:
         payload = encode_message(m)
@@ -121,8 +138,16 @@ class Node:
     def round(self) -> None:
         self.replica.process()
         self.flush()
+        ticks = self.ticks  # (the end of NodeServer._round)
+        if ticks.wake > ticks.next:
+            n = 1 if self.chunking else self.core.due_in()
+            if ticks.next + (n - 1) * ticks.step < ticks.wake:
+                ticks.arm(n)
 
     def receive(self, frame: bytes) -> None:
+        now = 0.0  # (Connection.data_received compares the loop's time, which it reads already)
+        if now >= self.ticks.next:
+            self.ticks.credit(now)
         for payload in self.decoder.feed(frame):
             m = decode_message(payload)
             if m.type == CHUNK:  # (NodeServer.peer_message's test)

@@ -117,7 +117,54 @@ def test_an_ordered_sort_and_a_function(capsys) -> None:
     assert code == 0 and "16 reachable states (16 abstract): 0 violate" in out
     code, out, _ = run(capsys, "prove", CLOCK, "--conformance", "--variant", "time-travel", "--nodes", "1")
     assert code == 1 and "the encoding does NOT conform to the spec" in out
-    assert "conjunct SeenNotAfterTime is false on the reachable state" in out  # (the variant breaks it: a real bug)
+    # (the variant breaks it: a real bug, shown as the spec shows its states)
+    assert "conjunct SeenNotAfterTime is false on the reachable state [time = (0,), seen = [(0, 0), (0, 1)]]" in out
+
+
+TWOPHASE = f"{HERE.parent}/docs/examples/twophase.py:TwoPhase"
+#: TwoPhaseProof's conjuncts, each with an obligation that fails without it (and the conjunct it then breaks)
+TWOPHASE_NEEDED = {
+    "OneTMState": ("Inv /\\ TMCommit => Inv'", "counterexample (AbortSentByTM)"),
+    "CommitSentByTM": ("Inv => TCConsistent", "counterexample"),
+    "AbortSentByTM": ("Inv => TCConsistent", "counterexample"),
+    "CommittedAllPrepared": ("Inv => TCConsistent", "counterexample"),
+    "TMPreparedWasSent": ("Inv => TCConsistent", "counterexample"),
+    "SentPreparedNotWorking": ("Inv /\\ RMChooseToAbort => Inv'", "counterexample (PreparedAbortsOnAbortMsg)"),
+    "PreparedAbortsOnAbortMsg": ("Inv => TCConsistent", "counterexample"),
+    "CommittedOnCommitMsg": ("Inv => TCConsistent", "counterexample"),
+}
+
+
+def test_the_guides_twophase_is_proved_and_its_variant_refuted(capsys) -> None:
+    """docs/examples/twophase.py, the guide's running example, ends with its encoding: propositions for the TM's
+    state and the messages, four relations for rmState."""
+    code, out, _ = run(capsys, "prove", TWOPHASE)
+    assert code == 0 and "9/9 obligations proved" in out and set(rows(out).values()) == {("EPR", "proved")}
+    code, out, _ = run(capsys, "prove", TWOPHASE, "--list")
+    assert out.split() == list(TWOPHASE_NEEDED)
+    code, out, _ = run(capsys, "prove", TWOPHASE, "--variant", "eager-commit")
+    assert code == 1 and [o for o, (_, r) in rows(out).items() if r != "proved"] == ["Inv /\\ TMCommit => Inv'"]
+    assert "step: TMCommit()" in out and "violates: CommittedAllPrepared" in out
+    assert "    tmCommitted true    <- changed" in out  # a proposition, in a column that fits every name
+    code, out, _ = run(capsys, "check", TWOPHASE, "--variant", "eager-commit", "--rms", "2", "--mode", "bfs")
+    assert code == 1 and "shortest counterexample: 5 steps" in out
+    code, out, _ = run(capsys, "bmc", TWOPHASE, "--variant", "eager-commit", "--rms", "2", "--depth", "6")
+    assert code == 1 and "TCConsistent is violated; shortest counterexample: 5 steps" in out
+    code, out, _ = run(capsys, "prove", TWOPHASE, "--conformance", "--rms", "2")
+    assert code == 0 and "56 reachable states (56 abstract): 0 violate" in out and "153 transitions (0 stutters)" in out
+
+
+@pytest.mark.parametrize("conjunct", ["SentPreparedNotWorking"])
+def test_a_twophase_conjunct_is_needed(capsys, conjunct: str) -> None:
+    code, out, _ = run(capsys, "prove", TWOPHASE, "--drop", conjunct)
+    obligation, result = TWOPHASE_NEEDED[conjunct]
+    assert code == 1 and rows(out)[obligation] == ("EPR", result)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("conjunct", list(TWOPHASE_NEEDED))
+def test_every_twophase_conjunct_is_needed(capsys, conjunct: str) -> None:
+    test_a_twophase_conjunct_is_needed(capsys, conjunct)
 
 
 # -- conformance, and planted drift ------------------------------------------------------------------
@@ -147,6 +194,22 @@ class NothingDecided(Proof):
         return {**super().invariant(s), "NothingDecided": z3.ForAll([v], z3.Not(s.decided(v)))}
 
 
+class InitTooStrong(Proof):
+    """Planted drift: an Init no initial state of the spec satisfies (the proof would be about no behaviour)."""
+
+    def init(self, s: Any) -> z3.BoolRef:
+        v = z3.Const("V", self.Value)
+        return z3.And(super().init(s), z3.ForAll([v], s.decided(v)))
+
+
+class InitTooWeak(Proof):
+    """Planted drift: an Init that leaves decided free."""
+
+    def init(self, s: Any) -> z3.BoolRef:
+        n, v = z3.Const("N", self.Node), z3.Const("V", self.Value)
+        return z3.And(z3.ForAll([n], z3.Not(s.voted(n))), z3.ForAll([n, v], z3.Not(s.votes(n, v))))
+
+
 def prepared(enc: type) -> Prepared:
     return Prepared.build(enc, OneBallot, "test")
 
@@ -166,6 +229,10 @@ def test_each_planted_drift_is_caught(capsys) -> None:
     assert rep.extra_successors and not rep.transition_failures and not rep.invariant_failures
     rep = conformance(prepared(NothingDecided), OneBallot(nodes=2, values=2))
     assert {name for _, name in rep.invariant_failures} == {"NothingDecided"}
+    rep = conformance(prepared(InitTooStrong), OneBallot(nodes=2, values=2))
+    assert [name for _, name in rep.invariant_failures] == ["Init"] and not rep.extra_successors
+    rep = conformance(prepared(InitTooWeak), OneBallot(nodes=2, values=2))
+    assert [s for s, _ in rep.extra_successors] == [None] and not rep.invariant_failures  # an initial state too many
 
 
 def test_label_maps_the_specs_parameters_to_elements() -> None:
@@ -259,4 +326,4 @@ def test_the_guides_commands_print_what_it_says(capsys, monkeypatch) -> None:
                 got = re.sub(r"\s+\d+\.\d+$", "", want.strip())  # (a row's seconds are left out of the guide)
                 assert got in out + err, f"$ {line}\nexpected: {want}\ngot:\n{out}{err}"
             runs += 1
-    assert runs == 5
+    assert runs == 8

@@ -7,14 +7,19 @@ keeps ``rmState`` (TLA+'s ``TC == INSTANCE TCommit``), declared below with ``@re
 
     paxraft check docs/examples/twophase.py:TwoPhase --rms 3      # 288 distinct states, as TLC
     paxraft refine docs/examples/twophase.py:TwoPhase TCommit     # TPSpec => TC!TCSpec
+    paxraft prove docs/examples/twophase.py:TwoPhase              # TCConsistent for any number of RMs
+
+``TwoPhaseProof`` at the end is the protocol in first-order logic (docs/proofs.md, "Proving your own protocol").
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, NamedTuple
 
+import z3
 from tcommit import ABORTED, COMMITTED, PREPARED, RM_STATE, WORKING, TCommit, TCState
 
+from proofs.user import Encoding, transition
 from spec.core import Label, MscEvent, Spec, action, invariant, refines
 
 # TM states and message types, as small ints.
@@ -166,3 +171,115 @@ class EagerCommit(TwoPhase):
         if s.tmState != INIT or not s.tmPrepared:
             return None
         return s._replace(tmState=TM_COMMITTED, msgs=s.msgs | {(MSG_COMMIT,)})
+
+
+# -- the Z3 encoding: TCConsistent for any number of RMs ----------------------------------------------
+RM_RELATIONS = ("working", "prepared", "committed", "aborted")  # rmState[r], one relation per value
+RM_VALUES = (WORKING, PREPARED, COMMITTED, ABORTED)
+
+
+class TwoPhaseProof(Encoding):
+    """TwoPhase over a sort RM: rmState as four relations, the TM's state and the messages as propositions."""
+
+    spec = TwoPhase
+    sorts = ("RM",)
+    variables = {
+        **{name: "RM" for name in RM_RELATIONS},
+        "tmInit": "", "tmCommitted": "", "tmAborted": "",
+        "tmPrepared": "RM", "msgPrepared": "RM", "msgCommit": "", "msgAbort": "",
+    }
+
+    def init(self, s: Any) -> z3.BoolRef:
+        r = z3.Const("R", self.RM)
+        return z3.And(
+            z3.ForAll([r], z3.And(s.working(r), *[z3.Not(getattr(s, n)(r)) for n in RM_RELATIONS[1:]])),
+            s.tmInit, z3.Not(s.tmCommitted), z3.Not(s.tmAborted),
+            z3.ForAll([r], z3.And(z3.Not(s.tmPrepared(r)), z3.Not(s.msgPrepared(r)))),
+            z3.Not(s.msgCommit), z3.Not(s.msgAbort),
+        )
+
+    def set_rm(self, s: Any, t: Any, rm: z3.ExprRef, value: str) -> z3.BoolRef:
+        """rmState' = [rmState EXCEPT ![rm] = value]."""
+        return z3.And([getattr(t, n).set(lambda x, n=n: z3.If(x == rm, z3.BoolVal(n == value), getattr(s, n)(x)))
+                       for n in RM_RELATIONS])
+
+    def tm_becomes(self, t: Any, state: str) -> z3.BoolRef:
+        return z3.And([getattr(t, n) == z3.BoolVal(n == state) for n in ("tmInit", "tmCommitted", "tmAborted")])
+
+    @transition(rm="RM")
+    def TMRcvPrepared(self, s: Any, t: Any, rm: z3.ExprRef) -> z3.BoolRef:
+        return z3.And(s.tmInit, s.msgPrepared(rm), t.tmPrepared.add(rm))
+
+    def all_prepared(self, s: Any) -> z3.BoolRef:
+        """TMCommit's guard: every RM is in tmPrepared."""
+        r = z3.Const("R", self.RM)
+        return z3.ForAll([r], s.tmPrepared(r))
+
+    @transition()
+    def TMCommit(self, s: Any, t: Any) -> z3.BoolRef:
+        return z3.And(s.tmInit, self.all_prepared(s), self.tm_becomes(t, "tmCommitted"), t.msgCommit)
+
+    @transition()
+    def TMAbort(self, s: Any, t: Any) -> z3.BoolRef:
+        return z3.And(s.tmInit, self.tm_becomes(t, "tmAborted"), t.msgAbort)
+
+    @transition(rm="RM")
+    def RMPrepare(self, s: Any, t: Any, rm: z3.ExprRef) -> z3.BoolRef:
+        return z3.And(s.working(rm), self.set_rm(s, t, rm, "prepared"), t.msgPrepared.add(rm))
+
+    @transition(rm="RM")
+    def RMChooseToAbort(self, s: Any, t: Any, rm: z3.ExprRef) -> z3.BoolRef:
+        return z3.And(s.working(rm), self.set_rm(s, t, rm, "aborted"))
+
+    @transition(rm="RM")
+    def RMRcvCommitMsg(self, s: Any, t: Any, rm: z3.ExprRef) -> z3.BoolRef:
+        return z3.And(s.msgCommit, self.set_rm(s, t, rm, "committed"))
+
+    @transition(rm="RM")
+    def RMRcvAbortMsg(self, s: Any, t: Any, rm: z3.ExprRef) -> z3.BoolRef:
+        return z3.And(s.msgAbort, self.set_rm(s, t, rm, "aborted"))
+
+    def invariant(self, s: Any) -> dict[str, z3.BoolRef]:
+        """Each conjunct is needed: without any one, an obligation has a counterexample (tests/test_user_proof.py)."""
+        r = z3.Const("R", self.RM)
+        tm = [s.tmInit, s.tmCommitted, s.tmAborted]
+        return {
+            "OneTMState": z3.And(z3.Or(tm), *[z3.Not(z3.And(a, b)) for a, b in pairs(tm)]),
+            "CommitSentByTM": z3.Implies(s.msgCommit, s.tmCommitted),
+            "AbortSentByTM": z3.Implies(s.msgAbort, s.tmAborted),
+            "CommittedAllPrepared": z3.Implies(s.tmCommitted, z3.ForAll([r], s.tmPrepared(r))),
+            "TMPreparedWasSent": z3.ForAll([r], z3.Implies(s.tmPrepared(r), s.msgPrepared(r))),
+            "SentPreparedNotWorking": z3.ForAll([r], z3.Implies(s.msgPrepared(r), z3.Not(s.working(r)))),
+            "PreparedAbortsOnAbortMsg": z3.ForAll([r], z3.Implies(z3.And(s.msgPrepared(r), s.aborted(r)), s.msgAbort)),
+            "CommittedOnCommitMsg": z3.ForAll([r], z3.Implies(s.committed(r), s.msgCommit)),
+        }
+
+    def safety(self, s: Any) -> dict[str, z3.BoolRef]:
+        r1, r2 = z3.Consts("R1 R2", self.RM)
+        return {"TCConsistent": z3.ForAll([r1, r2], z3.Not(z3.And(s.committed(r1), s.aborted(r2))))}
+
+    def domains(self, spec: TwoPhase) -> dict[str, Any]:
+        return {"RM": spec.RM}
+
+    def abstract(self, spec: TwoPhase, s: TPState) -> dict[str, Any]:
+        return {
+            **{n: (lambda r, v=v: s.rmState[r] == v) for n, v in zip(RM_RELATIONS, RM_VALUES)},
+            "tmInit": s.tmState == INIT, "tmCommitted": s.tmState == TM_COMMITTED, "tmAborted": s.tmState == TM_ABORTED,
+            "tmPrepared": lambda r: r in s.tmPrepared,
+            "msgPrepared": lambda r: (MSG_PREPARED, r) in s.msgs,
+            "msgCommit": (MSG_COMMIT,) in s.msgs, "msgAbort": (MSG_ABORT,) in s.msgs,
+        }
+
+
+def pairs(xs: list) -> list[tuple]:
+    return [(a, b) for i, a in enumerate(xs) for b in xs[i + 1 :]]
+
+
+class EagerCommitProof(TwoPhaseProof):
+    """The variant's encoding: the TM commits once any RM has prepared."""
+
+    spec = EagerCommit
+
+    def all_prepared(self, s: Any) -> z3.BoolRef:
+        r = z3.Const("R", self.RM)
+        return z3.Exists([r], s.tmPrepared(r))

@@ -199,6 +199,15 @@ class MultiPaxosNode(NodeBase):
         elif self.election_elapsed >= self.timeout:
             self._campaign()
 
+    def due_in(self) -> int:
+        """Which of the coming ticks is the first that may do more than count (1: the next): a heartbeat, the
+        quorum check, a campaign (:meth:`impl.raft.core.RaftNode.due_in`)."""
+        if self.role != LEADER:  # (a follower's every write asks: no max() call)
+            n = self.timeout - self.election_elapsed
+            return n if n > 1 else 1
+        cfg = self.cfg
+        return max(1, min(cfg.heartbeat_ticks - self.heartbeat_elapsed, cfg.election_ticks - self.election_elapsed))
+
     def propose(self, data: bytes) -> tuple[int, int] | None:
         """TakeNewRequest on a prepared leader: ``(slot, ballot)`` of the proposal, or None when not leading."""
         if self.role != LEADER:

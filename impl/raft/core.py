@@ -405,6 +405,25 @@ class RaftNode(NodeBase):
             else:
                 self._campaign(None)
 
+    def due_in(self) -> int:
+        """Which of the coming ticks is the first that may do more than count (1: the next): a heartbeat, a held
+        follower's entries, the CheckQuorum check, an election. A runtime may sleep through the ones before it and
+        credit them all on waking (impl/runtime/ticks.py). Never late: a tick that acts on nothing (a node outside
+        the configuration at its timeout) is named all the same."""
+        if self.role != LEADER:  # (a follower's every write asks: no max() call)
+            n = self.timeout - self.election_elapsed
+            return n if n > 1 else 1
+        cfg = self.cfg
+        log = self.log
+        last = log.last_index()
+        for j in self._held():  # (quorum_first: their entries go at ticks; the tests of _send_append)
+            pr = self.prs.get(j)
+            if pr is not None and pr.state != SNAPSHOT and pr.next <= last and (
+                    pr.next <= log.offset
+                    or not (pr.probe_sent if pr.state == PROBE else len(pr.inflight) >= cfg.max_inflight)):
+                return 1
+        return max(1, min(cfg.heartbeat_ticks - self.heartbeat_elapsed, cfg.election_ticks - self.election_elapsed))
+
     def propose(self, data: bytes) -> tuple[int, int] | None:
         """Append a command on the leader: ``(index, term)`` of its entry, or None when not the leader."""
         if self.role != LEADER or self.transferee:

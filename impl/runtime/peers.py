@@ -194,6 +194,9 @@ class PeerLink(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         srv = self.node
+        now = srv.loop.time()  # type: ignore[union-attr]
+        if now >= srv.ticks.next:  # (ticks.py: the ticks due before this input first)
+            srv.ticks.credit(now)
         if srv.timeline is not None and self.transport is not None:
             srv.timeline.mark(RECV_PEER)
         try:

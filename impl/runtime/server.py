@@ -10,6 +10,10 @@ One event-loop thread does everything: incoming messages, ticks and client reque
 into the core (a Ready round never awaits, so the core is never mid-round when they arrive), and
 one round, scheduled after the loop iteration's I/O callbacks, handles all of them and shares one
 fsync (group commit). Outgoing frames are collected per connection and written once per round.
+
+The core counts ticks of ``tick_ms``, but the loop wakes only for the first tick that may act (the core's
+``due_in``) and credits the core the ticks due before it, on that wake-up or before an input that comes first
+(impl/runtime/ticks.py): an idle node sleeps until its next deadline.
 """
 
 from __future__ import annotations
@@ -87,6 +91,7 @@ from impl.runtime.peers import (
     read_hello,
 )
 from impl.runtime.slice import set_slice
+from impl.runtime.ticks import TickClock
 from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
 from impl.storage.wal import SYNC_FAILED, WAL, WALError
@@ -318,7 +323,9 @@ class Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         srv = self.server
-        self.last = srv.loop.time()  # type: ignore[union-attr]
+        self.last = now = srv.loop.time()  # type: ignore[union-attr]
+        if now >= srv.ticks.next:  # the ticks due before this input reach the core first (ticks.py)
+            srv.ticks.credit(now)
         if srv.timeline is not None and self.kind is not None:
             srv.timeline.mark(RECV_PEER if self.kind == HELLO_PEER else RECV_CLIENT)
         try:
@@ -495,6 +502,8 @@ class NodeServer:
         self.links = {j: PeerLink(self, j, p) for j, p in self.ports.items() if j != self.id}
         self._peers = getattr(self.node, "peers", ())  # a Raft leader's peers when the links were last checked
         self.tick_s = c.get("tick_ms", 10) / 1000
+        assert self.loop is not None
+        self.ticks = TickClock(self.loop, self.tick_s, self._tick, self.kick)
         self.resend_after = cfg.election_ticks * self.tick_s  # a message sent whole in chunks is not sent again sooner
         poll_us = int(c.get("busy_poll_us", BUSY_POLL_US))
         if poll_us > 0 and os.sched_getscheduler(0) not in (os.SCHED_FIFO, os.SCHED_RR):
@@ -557,6 +566,13 @@ class NodeServer:
             self._flush()  # also what was answered outside a round (not-leader, status)
         except OSError as exc:
             self.fail_stop(exc)
+        # the timer, for the first tick that may act (ticks.py); left alone while set for the next tick (as early as
+        # it gets: a leader's while writes go on) and on a rejoining node (its leader's messages wake it)
+        ticks = self.ticks
+        if ticks.wake > ticks.next and self.rejoin is None:
+            n = 1 if self.chunking else node.due_in()  # (chunks: a window goes per round, a round at every tick)
+            if ticks.next + (n - 1) * ticks.step < ticks.wake:
+                ticks.arm(n)
         if self.poller is not None and (node.role == LEADER or not self.poll_leader_only):
             progress = (self.wal.written, node.commit)
             if progress != self._progress:  # the write path: this round appended or committed (heartbeats, reads
@@ -768,13 +784,9 @@ class NodeServer:
         if self._crash is not None:
             self.crash_point("chunk")
 
-    def _tick(self, due: float) -> None:
-        assert self.loop is not None
-        if self.rejoin is None:  # a rejoining node does not campaign
+    def _tick(self) -> None:
+        if self.rejoin is None:  # a rejoining node does not campaign: its ticks pass uncounted
             self.node.tick()
-            self.kick()
-        nxt = max(due + self.tick_s, self.loop.time())
-        self._ticker = self.loop.call_at(nxt, self._tick, nxt)
 
     # -- clients ----------------------------------------------------------------------------------
     def client_requests(self, payload: bytes, conn: Connection) -> None:
@@ -833,13 +845,12 @@ class NodeServer:
         if self.cluster.get("partition_hook"):  # (test-only: a node without it keeps SIGUSR1's default)
             self.read_cut()
             loop.add_signal_handler(signal.SIGUSR1, self.read_cut)
-        self.kick()
-        self._ticker = loop.call_at(loop.time() + self.tick_s, self._tick, loop.time() + self.tick_s)
+        self.kick()  # (its round sets the timer)
         self._sweep()
         log.info("node %d listening on 127.0.0.1:%d (%s event loop)", self.id, self.ports[self.id],
                  type(loop).__module__.split(".")[0])
         await stop.wait()
-        self._ticker.cancel()
+        self.ticks.stop()
         self._sweeper.cancel()
         server.close()
         for link in self.links.values():

@@ -9,7 +9,7 @@ import z3
 
 from modelcheck.cli.common import UsageError, bounds_from_args, resolve
 from modelcheck.engine.explain import format_trace
-from modelcheck.engine.result import Step
+from modelcheck.engine.result import Step, shown_state
 from proofs.cti import print_ctis
 from proofs.logic import PROVED, discharge, inductive_obligations, table
 from proofs.user.encoding import EncodingError, Prepared
@@ -70,7 +70,10 @@ def _conformance(prep: Prepared, cls: type, bounds: dict[str, Any]) -> int:
     rep = check(prep, spec)
     print(f"conformance of {type(prep.user).__name__} with {spec.describe()}:")
     print("\n".join("  " + line for line in rep.summary().splitlines()))
-    for line in failures(rep, Instance(prep, spec), spec):
+    def show(s: Any) -> str:
+        return "[" + ", ".join(f"{k} = {v}" for k, v in shown_state(spec, s).items()) + "]"
+
+    for line in failures(rep, Instance(prep, spec), show):
         print("  " + line)
     print("the encoding conforms" if rep.ok else "the encoding does NOT conform to the spec")
     return 0 if rep.ok else 1
@@ -114,12 +117,16 @@ def bmc(args: argparse.Namespace) -> int:
     print(f"{' and '.join(res.violated)} {verb} violated; shortest counterexample: {res.length} steps "
           f"({res.seconds:.2f}s; per depth: {times})")
     inst = Instance(prep, spec)
-    for n, st in enumerate(res.trace):
+    width = max(len(k) for k in prep.variables)
+    before: dict[str, str] = {}
+    for n, st in enumerate(res.trace):  # the first state in full, then what each step changed
         head = "initial state" if st.action is None else (
             f"{st.action}({', '.join(f'{k}={inst_show(inst, prep, st.action, k, v)}' for k, v in st.params.items())})")
         print(f"  {n}: {head}")
         for k, v in inst.rows(st.state):
-            print(f"       {k:<10} {v}")
+            if before.get(k) != v:
+                print(f"       {k:<{width}}  {v}")
+            before[k] = v
     if res.spec_trace is None:
         print("the spec has no behaviour through these states: the encoding drifted from it (run prove --conformance)")
         return 3

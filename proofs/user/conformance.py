@@ -2,6 +2,8 @@
 
 Breadth first over the spec's reachable states, through the user's abstraction (``abstract``):
 
+0. every initial state satisfies the encoding's ``init``, and Z3 finds no initial state of the
+   encoding's that is none of the spec's;
 1. every abstract state satisfies each invariant conjunct and each safety property;
 2. every transition satisfies the formula of the encoding's action of the same name, the label's
    parameters bound and the witnesses existentially quantified, or is a stutter (the abstraction
@@ -14,6 +16,7 @@ Breadth first over the spec's reachable states, through the user's abstraction (
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import z3
@@ -41,6 +44,15 @@ def check(prep: Prepared, spec: Any, sample_every: int = 1, max_failures: int = 
     seen: set[Tables] = set()
     steps: dict[tuple, bool] = {}
     oracle = Successors(inst, prep) if sample_every else None
+    # Init: each initial state satisfies the encoding's (else the proof is about other behaviours), and Z3
+    # finds no initial state of the encoding that is none of the spec's (an Init too weak)
+    init = compile_formula(prep.init(pre))
+    starts = [(s, inst.abstract(s)) for s in spec.init_states()]
+    rep.invariant_failures += [(s, "Init") for s, a in starts if not init(inst.structure({"": a}))]
+    if oracle is not None:
+        extra = oracle.extra_initial(prep, [a for _, a in starts])
+        if extra is not None:
+            rep.extra_successors.append((None, extra))
     for n, (s, _inside, raw) in enumerate(reachable(spec)):
         rep.states += 1
         a = inst.abstract(s)
@@ -94,6 +106,21 @@ class Successors:
         self.solver.add(*inst.facts(), *inst.closure(self.post))
         self.solver.add(ground(z3.Or(renamed), elems), *closure(params, elems))
 
+    def extra_initial(self, prep: Prepared, known: list[Tables]) -> Tables | None:
+        """An initial state of the encoding that is none of ``known``, or None when Z3 proves there is none."""
+        solver = z3.Solver()
+        solver.set(timeout=30_000)
+        st = prep.state("")
+        solver.add(*self.inst.facts(), *self.inst.closure(st), ground(prep.init(st), self.inst.elements()))
+        for b in set(known):
+            solver.add(z3.Not(z3.And(self.inst.literals(st, b))))
+        verdict = solver.check()
+        if verdict == z3.sat:
+            return self.inst.read(solver.model(), st)
+        if verdict != z3.unsat:
+            raise RuntimeError(f"Z3 could not decide the initial states: {solver.reason_unknown()}")
+        return None
+
     def extra(self, a: Tables, known: list[Tables]) -> Tables | None:
         """A successor of ``a`` that is none of ``known``, or None when Z3 proves there is none."""
         solver = self.solver
@@ -112,14 +139,20 @@ class Successors:
             solver.pop()
 
 
-def failures(rep: Report, inst: Instance, spec: Any, limit: int = 3) -> list[str]:
-    """The first failures of each kind, one line each, in the user's names."""
+def failures(rep: Report, inst: Instance, show: Callable[[Any], str], limit: int = 3) -> list[str]:
+    """The first failures of each kind, one line each (``show`` reads a spec state)."""
     out = []
     for s, name in rep.invariant_failures[:limit]:
-        out.append(f"conjunct {name} is false on the reachable state {spec.show_state(s)}")
+        if name == "Init":
+            out.append(f"the spec's initial state {show(s)} does not satisfy the encoding's init")
+        else:
+            out.append(f"conjunct {name} is false on the reachable state {show(s)}")
     for s, label, _t in rep.transition_failures[:limit]:
-        out.append(f"the spec's step {label} from {spec.show_state(s)} does not satisfy the encoding's {label.name}")
+        out.append(f"the spec's step {label} from {show(s)} does not satisfy the encoding's {label.name}")
     for s, extra in rep.extra_successors[:limit]:
         shown = ", ".join(f"{k} {v}" for k, v in inst.rows(extra))
-        out.append(f"from {spec.show_state(s)} the encoding's Next reaches {shown}, which no step of the spec does")
+        if s is None:
+            out.append(f"the encoding's init allows {shown}, which is no initial state of the spec")
+        else:
+            out.append(f"from {show(s)} the encoding's Next reaches {shown}, which no step of the spec does")
     return out

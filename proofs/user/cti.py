@@ -82,4 +82,6 @@ def extract(outcome: Outcome) -> CTI:
     rigid = {name: [show_table(sig, _table(model, names, decl, sig), _show)]
              for decl, (name, sig) in zip(prep.rigid_decls(), prep.rigid.items()) if name not in orders}
     broken = false_goals(outcome, prep.all_sorts(), prep.rigid_decls())
-    return CTI(outcome.name, rigid, before, after, action, broken)
+    width = max([CTI.key_width, *(len(n) for n in prep.variables)])  # the variable column fits every name
+    shown = type("CTI", (CTI,), {"key_width": width, "__doc__": CTI.__doc__})
+    return shown(outcome.name, rigid, before, after, action, broken)

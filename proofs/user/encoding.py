@@ -180,16 +180,15 @@ class Encoding:
 def encoding_class(spec_cls: type, where: str) -> type[Encoding]:
     """The Encoding subclass of ``spec_cls``'s file whose ``spec`` is that class (an EncodingError if none)."""
     module = sys.modules.get(spec_cls.__module__)
-    found = [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, Encoding)
-             and v is not Encoding and getattr(v, "spec", None) is spec_cls] if module else []
+    declared = [v for v in (vars(module).values() if module else ()) if isinstance(v, type)
+                and issubclass(v, Encoding) and v is not Encoding and isinstance(getattr(v, "spec", None), type)]
+    found = [c for c in declared if c.spec is spec_cls]
     if len(found) == 1:
         return found[0]
     if found:
         raise EncodingError(f"{where}: {len(found)} encodings name spec = {spec_cls.__name__} "
                             f"({', '.join(c.__name__ for c in found)}): keep one")
-    others = [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, Encoding)
-              and v is not Encoding and isinstance(getattr(v, "spec", None), type)] if module else []
-    near = [c for c in others if issubclass(spec_cls, c.spec)]
+    near = [c for c in declared if issubclass(spec_cls, c.spec)]
     hint = (f"; {near[0].__name__} encodes {near[0].spec.__name__}, which {spec_cls.__name__} extends: a subclass "
             f"(a variant too) needs its own, e.g. class ...({near[0].__name__}) with spec = {spec_cls.__name__}"
             ) if near else ""

@@ -54,6 +54,10 @@ class Instance:
         """A symbol's interpretation (predicate, function or value) as a hashable table, checked against its sorts."""
         prep = self.prep
         if not sig.args:
+            if callable(value):  # a function is truthy: read as a proposition it would be true in every state
+                kind = "a proposition: give its value (True or False)" if sig.range is None else \
+                    f"a constant: give its element of {sig.range}"
+                raise prep.error(f"{what} is {kind}, not a function")
             if sig.range is None:
                 return bool(value)
             return self._element(what, sig.range, value)

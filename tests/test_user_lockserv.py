@@ -1,0 +1,131 @@
+"""mypyvy's lockserv written as a user's own file (tests/user_specs/lockserv.py), used through the CLI: the
+checker's counts (TLC 2.20 finds the same), the variant's shortest counterexample, the proof with each of its
+nine conjuncts needed, bmc as long as the checker, conformance, a certificate, the graph and a replayed trace."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
+
+from proofs.certificate import recheck
+from proofs.user.conformance import check as conformance
+from proofs.user.encoding import EncodingError, Prepared
+from spec.registry import load_user_spec
+
+FILE = Path(__file__).resolve().parent / "user_specs" / "lockserv.py"
+REF = f"{FILE}:LockServ"
+BUGGY = (REF, "--variant", "grant-twice")
+LockServ = load_user_spec(REF)
+
+
+def rows(out: str) -> dict[str, str]:
+    """The proof table's rows: obligation -> result."""
+    found = re.findall(r"^(Init => Inv|Inv /\\ \w+ => Inv'|Inv => \w+)\s+EPR\s+(.*?)\s+\d+\.\d+$", out, re.M)
+    return dict(found)
+
+
+@pytest.mark.parametrize(("nodes", "distinct", "generated"), [(1, 8, 12), (2, 28, 57), (3, 80, 205)])
+def test_the_checkers_counts_are_tlcs(capsys, nodes: int, distinct: int, generated: int) -> None:
+    """TLC 2.20 on the same protocol in TLA+ (lock_msg etc. as sets of nodes): 8/12, 28/57, 80/205 (and 208/641 at
+    4 nodes); the count is 2^N lock requests times the lock's 1 + 3N places (server, or granted/held/unlocking)."""
+    code, out, _ = run(capsys, "check", REF, "--nodes", str(nodes))
+    assert code == 0 and f"{distinct} distinct states, {generated} states generated" in out
+
+
+@pytest.mark.parametrize(("nodes", "distinct", "generated"), [(2, 15, 31), (3, 22, 58)])
+def test_symmetry_counts_are_tlcs(capsys, nodes: int, distinct: int, generated: int) -> None:
+    """TLC 2.20 with SYMMETRY Permutations(Node) finds the same: one state per orbit."""
+    code, out, _ = run(capsys, "check", REF, "--nodes", str(nodes), "--symmetry")
+    assert code == 0 and f"{distinct} distinct states, {generated} states generated" in out
+
+
+def test_the_variants_shortest_counterexample(capsys) -> None:
+    code, out, _ = run(capsys, "check", *BUGGY, "--mode", "bfs")
+    assert code == 1 and "invariant Mutex is violated; shortest counterexample: 6 steps" in out
+    assert [line.split("(")[0].split(". ")[1] for line in re.findall(r"^  \d+\. \S+", out, re.M)][1:] == [
+        "SendLock", "SendLock", "RecvLock", "RecvLock", "RecvGrant", "RecvGrant"]
+
+
+def test_the_proof_and_each_conjunct_needed(capsys) -> None:
+    code, out, _ = run(capsys, "prove", REF)
+    assert code == 0 and "7/7 obligations proved" in out
+    assert set(rows(out).values()) == {"proved"} and len(rows(out)) == 7
+    code, out, _ = run(capsys, "prove", REF, "--list")
+    conjuncts = out.split()
+    assert len(conjuncts) == 9
+    for name in conjuncts:  # without any one of them, some obligation has a counterexample
+        code, out, _ = run(capsys, "prove", REF, "--drop", name)
+        assert code == 1 and "counterexample" in "".join(rows(out).values()), name
+
+
+def test_a_dropped_conjunct_gives_a_cti_naming_the_action(capsys, tmp_path) -> None:
+    code, out, _ = run(capsys, "prove", REF, "--drop", "OneGrant", "--cti-dir", str(tmp_path))
+    assert code == 1 and rows(out)["Inv /\\ RecvGrant => Inv'"] == "counterexample (NoGrantWhileHeld)"
+    assert "6/7 obligations proved" in out
+    assert "    grant_msg         {node1, node2}\n" in out and "  step: RecvGrant(n=node2)\n" in out  # two grants out
+    assert "violates: NoGrantWhileHeld" in out
+    assert "RecvGrant(n=node2)" in (tmp_path / "cti1.dot").read_text()
+
+
+def test_the_variants_proof_fails_at_recvlock(capsys) -> None:
+    code, out, _ = run(capsys, "prove", *BUGGY)
+    assert code == 1 and rows(out)["Inv /\\ RecvLock => Inv'"] == "counterexample (OneGrant)"
+
+
+def test_bmc_is_as_long_as_the_checker(capsys) -> None:
+    code, out, _ = run(capsys, "bmc", *BUGGY, "--depth", "8")
+    assert code == 1 and "Mutex is violated; shortest counterexample: 6 steps" in out
+    assert "the same behaviour of GrantTwice:" in out  # the spec follows it: no drift
+    code, out, _ = run(capsys, "bmc", REF, "--depth", "6")
+    assert code == 0 and "No violation of Mutex within 6 steps" in out
+
+
+def test_the_encoding_conforms(capsys) -> None:
+    code, out, _ = run(capsys, "prove", REF, "--conformance")
+    assert code == 0 and "the encoding conforms" in out
+    assert "28 reachable states (28 abstract): 0 violate a Z3 invariant conjunct" in out
+    assert "56 transitions (0 stutters): 0 not a step of the Z3 model" in out
+    assert "abstract steps: RecvGrant 8, RecvLock 4, RecvUnlock 8, SendLock 28, Unlock 8" in out
+    assert "28 sampled states: 0 Z3 successors the spec lacks" in out
+
+
+def test_a_proposition_given_as_a_function_is_refused() -> None:
+    """A ``lambda: ...`` for the proposition server_holds_lock used to be read as True in every state (a function is
+    truthy): conformance then blamed the encoding's RecvLock and conjuncts, and bmc said the encoding drifted."""
+
+    base: Any = type(Prepared.of(LockServ).user)
+
+    class AsFunction(base):
+        def abstract(self, spec: Any, s: Any) -> dict[str, Any]:
+            return {**super().abstract(spec, s), "server_holds_lock": lambda: s.server_holds_lock}
+
+    with pytest.raises(EncodingError, match=r"abstract\(spec, s\)\['server_holds_lock'\] is a proposition: give "
+                       r"its value \(True or False\), not a function"):
+        conformance(Prepared.build(AsFunction, LockServ, "test"), LockServ())
+
+
+def test_a_certificate_rechecks(capsys, tmp_path) -> None:
+    code, out, _ = run(capsys, "prove", REF, "--certificate", str(tmp_path))
+    assert code == 0 and "certificate: 55 SMT-LIB 2 queries" in out  # 9 conjuncts x (Init + 5 actions) + Mutex
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    conformed = manifest["conformance"]
+    assert conformed["ok"] and (conformed["states"], conformed["transitions"]) == (28, 56)
+    answers = recheck(tmp_path)
+    assert len(answers) == 55 and all(a.ok and a.answer == "unsat" for a in answers)
+
+
+def test_graph_out_and_replay(capsys, tmp_path) -> None:
+    code, out, _ = run(capsys, "graph", REF, "--out", str(tmp_path / "g"))
+    assert code == 0 and "LockServ nodes=2: 28 states, 56 edges" in out
+    code, out, _ = run(capsys, "check", *BUGGY, "--mode", "bfs", "--out", str(tmp_path / "cex"))
+    trace = tmp_path / "cex" / "trace.itf.json"
+    assert code == 1 and trace.exists()
+    code, out, _ = run(capsys, "replay", str(trace), "--spec", f"{FILE}:GrantTwice")
+    assert code == 0 and "Every state follows; the last state violates Mutex." in out
+    code, out, _ = run(capsys, "replay", str(trace), "--spec", REF)  # the fixed spec refuses the second grant
+    assert code == 1 and "FAIL state 5: RecvLock(n=n2): not enabled in the previous state" in out
