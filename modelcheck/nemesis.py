@@ -56,12 +56,14 @@ from modelcheck.linearizability import UNKNOWN, Operation, check_operations, che
 from modelcheck.linearizability.model import Model
 
 FAULTS = ("kill", "pause", "partition", "power")  # the default faults (a seed's schedule draws from these)
-KNOWN = (*FAULTS, "bridge")  # (opt-in, so that the default schedules of the seeds stay what they were)
+KNOWN = (*FAULTS, "bridge", "stale-leader")  # (opt-in, so that the default schedules of the seeds stay the same)
 TARGETS = {"kill": ("leader", "follower", "random"), "pause": ("leader", "follower"),
-           "partition": ("leader", "follower", "random"), "power": ("all",), "bridge": ("leader", "random")}
+           "partition": ("leader", "follower", "random"), "power": ("all",), "bridge": ("leader", "random"),
+           "stale-leader": ("leader",)}
 #: the hold of each fault, as multiples of the election timeout (drawn uniformly between the two)
 HOLDS = {"kill": (1.0, 8.0), "pause": (1.5, 10.0), "partition": (2.0, 10.0), "power": (1.0, 5.0),
-         "bridge": (2.0, 10.0)}
+         "bridge": (2.0, 10.0), "stale-leader": (1.5, 5.0)}
+STALE_FOR = 3.0  # election timeouts a stale leader runs cut off after its SIGCONT (check-quorum deposes it in 2)
 STORES = ("raft", "multipaxos")
 MAX_STEPS = 1_000_000  # the linearizability search's budget per key (beyond it: verdict unknown)
 
@@ -264,21 +266,44 @@ def _cut(ops: Sequence[Operation], at: float) -> list[Operation]:
     return out
 
 
+def _writes(op: Operation) -> bool:
+    """Whether an operation may have changed its key (a get never does, a compare-and-set answered false neither)."""
+    return op.input[0] in ("put", "delete") or (op.input[0] == "cas" and op.output is not False)
+
+
 def _written(op: Operation) -> Any:
-    """The value an operation may have left in its key (None: it writes nothing)."""
-    if op.input[0] == "put":
-        return op.input[2]
-    if op.input[0] == "cas" and op.output is not False:
-        return op.input[3]
-    return None
+    """The value a writing operation leaves in its key (None: absent, after a delete)."""
+    return op.input[2] if op.input[0] == "put" else op.input[3] if op.input[0] == "cas" else None
 
 
-def shortest_window(ops: Sequence[Operation], model: Model | None = None) -> tuple[float, float, list[Operation], str]:
-    """For one key's illegal history: (start, end, the operations of the window, the checker's explanation of the
-    window: which operation cannot be linearized). ``end`` is the earliest return at which the history cut there is
-    already not linearizable (the answer that made it so); ``start`` the latest call such that the operations
-    overlapping [start, end] are not linearizable from any value the key could hold at ``start`` (absent, or one
-    written by an operation answered before it): a window that fails on its own. Every one of the 200 latest calls
+def _window(ops: Sequence[Operation], start: float) -> tuple[list[Operation], frozenset]:
+    """The operations of a window from ``start`` on, and the values the key may hold at ``start``.
+
+    The operations: those called from ``start`` on, as they are, and the writes called before it and answered
+    after it (or never) as never answered (they may take effect within the window, or have done so before it:
+    then the window can place them last, where nothing reads them); reads called before it are left out. The
+    values: what such a write or any write answered before ``start`` left, except a write answered before
+    another write was even called that was itself answered before ``start`` (that one took effect after it); and
+    absent while no write was answered before ``start``. The state at ``start`` of any linearization is one of
+    these (the last write linearized before ``start`` is one of them), so a window that fails from every one
+    fails in the whole history: it needs nothing before it."""
+    done = [op for op in ops if op.ret is not None and op.ret < start and _writes(op)]
+    open_ = [op for op in ops if op.call < start <= op.end and _writes(op)]
+    values = {_written(op) for op in done if not any(o.call > op.ret and o is not op for o in done)}  # type: ignore[operator]
+    values |= {_written(op) for op in open_}
+    if not done:
+        values.add(None)
+    inside = [replace(op, output=UNKNOWN, ret=None) for op in open_] + [op for op in ops if op.call >= start]
+    return inside, frozenset(values)
+
+
+def shortest_window(ops: Sequence[Operation], model: Model | None = None
+                    ) -> tuple[float, float, list[Operation], frozenset, str]:
+    """For one key's illegal history: (start, end, the operations of the window, the values the key could hold at
+    its start, the checker's explanation of the window: which operation cannot be linearized). ``end`` is the
+    earliest return at which the history cut there is already not linearizable (the answer that made it so);
+    ``start`` the latest call such that the operations of [start, end] are not linearizable from any value the key
+    could hold at ``start`` (:func:`_window`): a window that fails on its own. Every one of the 200 latest calls
     is tried as the start, then calls further back at doubling distances."""
     model = model or kv_model()
     name = f"key {ops[0].input[1]}"
@@ -297,13 +322,12 @@ def shortest_window(ops: Sequence[Operation], model: Model | None = None) -> tup
     # shows (a write lost long before) costs a few dozen checks, not one per operation of the key
     tried = starts[:200] + [starts[i] for i in (200 + (1 << k) for k in range(64)) if i < len(starts)]
     for start in tried:
-        inside = [op for op in upto if op.end >= start]
-        before = {_written(op) for op in upto if op.ret is not None and op.ret < start}
-        local = replace(model, init=functools.partial(frozenset, before | {None}))
+        inside, values = _window(upto, start)
+        local = replace(model, init=functools.partial(frozenset, values))
         res = check_operations(local, inside, MAX_STEPS)
         if res.verdict == "illegal":
-            return start, end, inside, res.explain()
-    return 0.0, end, upto, ""
+            return start, end, inside, values, res.explain()
+    return 0.0, end, upto, frozenset([None]), ""
 
 
 # -- the nemesis ---------------------------------------------------------------------------------
@@ -313,8 +337,9 @@ class Nemesis:
     """Faults on a running cluster, each undone by :meth:`heal`; every signal names a pid the cluster's pid files
     give (never a name)."""
 
-    def __init__(self, directory: Path, ids: list[int], t0: float) -> None:
+    def __init__(self, directory: Path, ids: list[int], t0: float, election: float) -> None:
         self.dir = directory
+        self.election = election  # seconds
         self.ids = ids
         self.t0 = t0
         self.paused: dict[int, int] = {}  # node -> pid stopped
@@ -473,7 +498,14 @@ class Nemesis:
                 self.partition(nodes)
             elif step.fault == "power":
                 await self.power_cut()
+            elif step.fault == "stale-leader":  # stopped, then cut off while stopped: the others drop every
+                for i in nodes:  # message to and from it at once, so nothing tells it of their new leader
+                    self.pause(i)
+                self.partition(nodes)
             await asyncio.sleep(step.hold)
+            if step.fault == "stale-leader":  # resumed still cut off: it believes it leads until check-quorum
+                self.resume()
+                await asyncio.sleep(STALE_FOR * self.election)
             await self.heal()
             self.note("end", step.fault, step.target, nodes)
 
@@ -618,7 +650,7 @@ async def _recovered(directory: Path, ids: list[int], wait: float) -> list[str]:
 async def _run(directory: Path, s: Settings, out: Path) -> Outcome:
     ids = list(range(1, s.nodes + 1))
     t0 = time.monotonic()
-    nemesis = Nemesis(directory, ids, t0)
+    nemesis = Nemesis(directory, ids, t0, s.election_ms / 1000)
     clients = Clients(directory, s, t0)
     lost: list[str] = []
     unrecovered: list[str] = []
@@ -653,7 +685,7 @@ def check(outcome: Outcome) -> Outcome:
     failing = result.failing()
     if failing:
         part = min(failing, key=lambda p: min(op.call for op in p.ops))
-        start, end, inside, why = shortest_window(part.ops)
+        start, end, inside, values, why = shortest_window(part.ops)
         key = part.ops[0].input[1]
         calls = {(op.client, op.call) for op in inside}
         rows = [r for r in outcome.records if r.key == key and (r.client, r.call) in calls]
@@ -664,6 +696,9 @@ def check(outcome: Outcome) -> Outcome:
         lines = [f"  {part.name} is not linearizable (seed {outcome.settings.seed}); shortest failing window "
                  f"{start:.3f}-{end:.3f} s, {len(rows)} operations:"]
         lines += [f"    {_describe(r)}" for r in rows]
+        shown = sorted("absent" if v is None else str(v) for v in values)
+        lines.append(f"    the key could hold at {start:.3f}: {', '.join(shown[:8])}{' ...' if len(shown) > 8 else ''}"
+                     " (the writes answered last before it, or still open)")
         lines += [f"    nemesis at {e['time']:.3f}: {e['fault']} {e['target']} (nodes {e['nodes']})" for e in faults]
         lines += ["  the checker on that window:"] + [f"  {line}" for line in why.splitlines()]
         outcome.window = "\n".join(lines)

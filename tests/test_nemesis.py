@@ -74,6 +74,20 @@ def test_a_planted_stale_read_is_caught_and_named(tmp_path, capsys):
     capsys.readouterr()
 
 
+def test_a_stale_multipaxos_leader_answering_reads_is_caught(tmp_path):
+    """The planted Multi-Paxos ``stale-local-read`` (a self-believed leader answers reads from its own copy) under the
+    ``stale-leader`` fault: the leader stopped, cut off while stopped (the others drop every message to and from it,
+    so nothing of their new leader reaches it), resumed still cut off. Until check-quorum deposes it, it answers
+    the reads of the clients homed on it with values the new leader's writes replaced. Plain pauses and partitions
+    did not catch it (a resumed leader reads the new leader's queued messages at once; a cut-off one steps down
+    about when the others elect)."""
+    out = run(Settings(store="multipaxos", seconds=1.5, seed=1, faults=("stale-leader",), bug="stale-local-read",
+                       clients=8, keys=1), tmp_path)  # (8 clients on one key: 4 runs in 5 caught it with 4 on 3; 8/8)
+    assert _faults(out) == [("stale-leader", "leader")]
+    assert out.verdict == "illegal", out.report()
+    assert "cannot be linearized" in out.report()
+
+
 def test_a_planted_missing_fsync_loses_acknowledged_writes_at_a_power_cut(tmp_path):
     """``skip-fsync`` (acknowledged before durable) under the nemesis's power cut: the acknowledged writes of fresh
     keys are gone at the end, and the registers' reads after the cut are not linearizable. Compaction off: a snapshot
@@ -88,15 +102,28 @@ def test_a_planted_missing_fsync_loses_acknowledged_writes_at_a_power_cut(tmp_pa
     assert f"{len(out.lost)} acknowledged writes lost" in out.report()
 
 
-def test_the_shortest_window_is_the_stale_read_and_the_writes_around_it():
+def test_the_shortest_window_is_the_stale_read():
     o = Operation
     ops = [o(1, ("put", "x", "a"), None, 0, 1), o(2, ("get", "x"), "a", 2, 3), o(1, ("put", "x", "b"), None, 4, 5),
            o(2, ("get", "x"), "b", 6, 7), o(3, ("get", "x"), "a", 8, 9), o(1, ("put", "x", "c"), None, 10, 11)]
-    start, end, inside, why = shortest_window(ops)
-    # from the read of b to the read of a: no write between them, whatever the value was before (a or b)
-    assert (start, end) == (6, 9)
-    assert inside == ops[3:5]
+    start, end, inside, values, why = shortest_window(ops)
+    # the read of a alone: once the put of b was answered (before the read was called), a is gone for good
+    assert (start, end, values) == (8, 9, {"b"})
+    assert inside == [ops[4]]
     assert "get(x) -> a [8, 9] cannot be linearized in state b" in why
+
+
+def test_a_window_does_not_lean_on_a_read_made_before_it():
+    """A read called before the window (``A``, which may have read 5 between the two puts) is not in it, and 5 is no
+    value the key can hold once the put of 6 was answered: the window is the stale read alone. (Taking every
+    operation overlapping the window with every value written before it made [1.5, 5] with ``A`` in it fail,
+    though ``A``, ``B`` and the puts are linearizable.)"""
+    o = Operation
+    ops = [o(1, ("put", "x", 5), None, 0.1, 0.2), o(2, ("get", "x"), 5, 0.15, 3), o(1, ("put", "x", 6), None, 0.3, 0.4),
+           o(3, ("get", "x"), 6, 1.5, 2), o(3, ("get", "x"), 5, 4, 5)]
+    start, end, inside, values, why = shortest_window(ops)
+    assert (start, end, inside, values) == (4, 5, [ops[4]], {6})
+    assert "get(x) -> 5 [4, 5] cannot be linearized in state 6" in why
 
 
 def test_the_partition_hook_cuts_the_leader_off_and_heals(tmp_path):
