@@ -197,7 +197,8 @@ class Outcome:
         c = self.counts()
         faults = [e for e in self.events if e["phase"] == "start"]
         lines = [f"nemesis: {s.store}, {s.nodes} nodes, seed {s.seed}, {s.seconds:g} s, {s.clients} clients, "
-                 f"{len(faults)} faults ({', '.join(e['fault'] + ' ' + e['target'] for e in faults) or 'none'})",
+                 f"{len(faults)} fault{'s' * (len(faults) != 1)} "
+                 f"({', '.join(e['fault'] + ' ' + e['target'] for e in faults) or 'none'})",
                  f"  operations: {len(self.records)} ({c['ok']} ok, {c['fail']} failed, {c['info']} indeterminate); "
                  f"files in {self.out}"]
         lines.append(f"  linearizability: {self.verdict}"
@@ -694,7 +695,7 @@ def check(outcome: Outcome) -> Outcome:
                               for x in outcome.events)]
         faults = [e for e in faults if e["phase"] == "start" and e["time"] >= start - 5]
         lines = [f"  {part.name} is not linearizable (seed {outcome.settings.seed}); shortest failing window "
-                 f"{start:.3f}-{end:.3f} s, {len(rows)} operations:"]
+                 f"{start:.3f}-{end:.3f} s, {len(rows)} operation{'s' * (len(rows) != 1)}:"]
         lines += [f"    {_describe(r)}" for r in rows]
         shown = sorted("absent" if v is None else str(v) for v in values)
         lines.append(f"    the key could hold at {start:.3f}: {', '.join(shown[:8])}{' ...' if len(shown) > 8 else ''}"
