@@ -19,7 +19,7 @@ from impl.runtime import cluster
 from impl.runtime.server import CUT_FILE
 from modelcheck.cli import main
 from modelcheck.linearizability import Operation, read_history
-from modelcheck.nemesis import KNOWN, Settings, Step, operations, run, schedule, shortest_window
+from modelcheck.nemesis import KNOWN, Record, Settings, Step, operations, run, schedule, shortest_window, write_history
 
 SHORT = ("kill", "pause", "partition")  # the default run's faults (the power cut: the slow runs, skip-fsync's test)
 
@@ -124,6 +124,23 @@ def test_a_window_does_not_lean_on_a_read_made_before_it():
     start, end, inside, values, why = shortest_window(ops)
     assert (start, end, inside, values) == (4, 5, [ops[4]], {6})
     assert "get(x) -> 5 [4, 5] cannot be linearized in state 6" in why
+
+
+def test_the_checked_history_reads_a_failed_cas_and_leaves_out_writes_nobody_saw(tmp_path):
+    """A compare-and-set answered false is the read of the value the store said the key held; a write never answered
+    is kept when some operation saw its value (a read, a compare-and-set that took effect on it), else left out."""
+    recs = [Record(0, 0, "cas", "r0", "c0.1", "x", 0.0, 0.1, "ok", False, held=["c9.9"]),
+            Record(1, 0, "put", "r0", "c0.2", call=0.2),  # never answered, read below
+            Record(2, 1, "put", "r0", "c1.1", call=0.2),  # never answered, never seen: left out
+            Record(3, 2, "put", "r0", "c2.1", call=0.2),  # never answered, a cas took effect on it
+            Record(4, 3, "get", "r0", call=0.3, ret=0.4, outcome="ok", output="c0.2"),
+            Record(5, 3, "cas", "r0", "c3.1", "c2.1", 0.5, 0.6, "ok", True)]
+    o = Operation
+    assert operations(recs) == [o(0, ("get", "r0"), "c9.9", 0.0, 0.1), o(0, ("put", "r0", "c0.2"), "?", 0.2, None),
+                                o(2, ("put", "r0", "c2.1"), "?", 0.2, None), o(3, ("get", "r0"), "c0.2", 0.3, 0.4),
+                                o(3, ("cas", "r0", "c2.1", "c3.1"), True, 0.5, 0.6)]
+    write_history(tmp_path / "h.jsonl", recs)
+    assert sorted(read_history(tmp_path / "h.jsonl"), key=repr) == sorted(operations(recs), key=repr)
 
 
 def test_the_partition_hook_cuts_the_leader_off_and_heals(tmp_path):
