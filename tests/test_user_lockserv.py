@@ -72,6 +72,15 @@ def test_a_dropped_conjunct_gives_a_cti_naming_the_action(capsys, tmp_path) -> N
     assert "RecvGrant(n=node2)" in (tmp_path / "cti1.dot").read_text()
 
 
+def test_the_tables_seconds_stay_in_their_column(capsys) -> None:
+    """A result naming the conjunct it breaks ("counterexample (NoUnlockWhileHeld)", 34 characters) was wider than
+    the result column (14) and pushed its row's seconds 20 characters right of the others'."""
+    code, out, _ = run(capsys, "prove", REF, "--drop", "Mutex")
+    table = out.split("\n5/7 obligations proved", 1)[0].splitlines()[1:]
+    assert code == 1 and len(table) == 8 and "counterexample (NoUnlockWhileHeld)" in out
+    assert len({len(line) for line in table}) == 1  # the header's "seconds" and every row's end in one column
+
+
 def test_the_variants_proof_fails_at_recvlock(capsys) -> None:
     code, out, _ = run(capsys, "prove", *BUGGY)
     assert code == 1 and rows(out)["Inv /\\ RecvLock => Inv'"] == "counterexample (OneGrant)"
