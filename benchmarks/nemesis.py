@@ -71,7 +71,16 @@ def main() -> int:
         out = args.out / f"{args.store}-{args.nodes}-{seed}"
         if (out / "cluster").exists():
             ap.error(f"{out / 'cluster'}: exists already (a nemesis run starts a new cluster)")
-        outcome = run(s, out, keep=args.keep)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            ap.error(f"--out {args.out}: cannot make {out} there ({exc.strerror})")
+        try:
+            outcome = run(s, out, keep=args.keep)
+        except RuntimeError as exc:  # (cluster.start: no leader elected; the nodes' logs say why)
+            print(f"nemesis: {args.store}, seed {seed}: the cluster did not start: {exc}", flush=True)
+            failed.append(seed)
+            continue
         print(outcome.report(), flush=True)
         if not outcome.ok:
             failed.append(seed)

@@ -7,7 +7,10 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -193,3 +196,17 @@ def test_a_multipaxos_leader_committing_on_a_minority_is_caught(tmp_path):
         if not out.ok:
             break
     assert any(found)
+
+
+def test_the_command_line_refuses_bad_input_in_one_line(tmp_path):
+    """benchmarks/nemesis.py: an unknown fault, a bug the store does not have, an --out that is a file: one line
+    naming it, exit status 2, nothing started."""
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "nemesis.py"
+    (tmp_path / "f").write_text("")
+    for args, says in [(["--faults", "kill,zap"], "unknown fault 'zap'"),
+                       (["--store", "multipaxos", "--bug", "stale-reads"], "no planted bug of multipaxos"),
+                       (["--out", str(tmp_path / "f")], f"--out {tmp_path / 'f'}: cannot make")]:
+        done = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and done.stdout == "", (args, done.stdout, done.stderr)
+        (line,) = done.stderr.splitlines()
+        assert line.startswith("nemesis.py: ") and says in line, line
