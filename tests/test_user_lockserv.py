@@ -100,7 +100,17 @@ def test_the_encoding_conforms(capsys) -> None:
     assert "28 reachable states (28 abstract): 0 violate a Z3 invariant conjunct" in out
     assert "56 transitions (0 stutters): 0 not a step of the Z3 model" in out
     assert "abstract steps: RecvGrant 8, RecvLock 4, RecvUnlock 8, SendLock 28, Unlock 8" in out
-    assert "28 sampled states: 0 Z3 successors the spec lacks" in out
+    assert "28 sampled states: 0 Z3 successors the spec lacks" in out and "stopped" not in out
+
+
+def test_a_conformance_walk_stopped_at_its_cap_says_so(capsys) -> None:
+    """The variant's encoding is faithful, and its conjuncts are false on reachable states (the bug): the walk stops
+    at 20 disagreements after 48 of the variant's 504 states, and used to print "48 reachable states" with no word
+    that it had stopped."""
+    code, out, _ = run(capsys, "prove", *BUGGY, "--conformance")
+    assert code == 1 and "48 reachable states (48 abstract): 20 violate a Z3 invariant conjunct" in out
+    assert "stopped at 20 disagreements: the counts above are of the states walked so far" in out
+    assert "0 not a step of the Z3 model" in out and "0 Z3 successors the spec lacks" in out
 
 
 def test_a_proposition_given_as_a_function_is_refused() -> None:
