@@ -128,6 +128,21 @@ def test_a_proposition_given_as_a_function_is_refused() -> None:
         conformance(Prepared.build(AsFunction, LockServ, "test"), LockServ())
 
 
+def test_a_proposition_called_says_how_to_read_it() -> None:
+    """``s.server_holds_lock()`` (as ``s.holds_lock(n)`` is read) was "TypeError: 'BoolRef' object is not callable"
+    with no word of what to write instead."""
+    base: Any = type(Prepared.of(LockServ).user)
+
+    class Called(base):
+        def grant_guard(self, s: Any) -> Any:
+            return s.server_holds_lock()
+
+    with pytest.raises(EncodingError, match=r"RecvLock.*'BoolRef' object is not callable \(a constant or proposition "
+                       r"is a term: s\.x, not s\.x\(\)\)$"):
+        prep = Prepared.build(Called, LockServ, "test")
+        prep.actions(prep.state(""), prep.state("'"))
+
+
 def test_a_certificate_rechecks(capsys, tmp_path) -> None:
     code, out, _ = run(capsys, "prove", REF, "--certificate", str(tmp_path))
     assert code == 0 and "certificate: 55 SMT-LIB 2 queries" in out  # 9 conjuncts x (Init + 5 actions) + Mutex
