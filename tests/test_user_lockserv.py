@@ -51,16 +51,31 @@ def test_the_variants_shortest_counterexample(capsys) -> None:
         "SendLock", "SendLock", "RecvLock", "RecvLock", "RecvGrant", "RecvGrant"]
 
 
+#: each conjunct of LockServProof, dropped: the obligations that then fail (and the conjunct each breaks)
+NEEDED = {
+    "Mutex": {"Unlock": "NoUnlockWhileHeld", "Mutex": ""},
+    "OneGrant": {"RecvGrant": "NoGrantWhileHeld"},
+    "OneUnlock": {"RecvUnlock": "ServerFreeOfUnlocks"},
+    "NoGrantWhileHeld": {"RecvGrant": "Mutex", "Unlock": "NoGrantAndUnlock"},
+    "NoUnlockWhileHeld": {"Unlock": "OneUnlock", "RecvUnlock": "ServerFreeOfHolders"},
+    "NoGrantAndUnlock": {"RecvGrant": "NoUnlockWhileHeld", "RecvUnlock": "ServerFreeOfGrants"},
+    "ServerFreeOfGrants": {"RecvLock": "OneGrant", "RecvGrant": "ServerFreeOfHolders"},
+    "ServerFreeOfHolders": {"RecvLock": "NoGrantWhileHeld", "Unlock": "ServerFreeOfUnlocks"},
+    "ServerFreeOfUnlocks": {"RecvLock": "NoGrantAndUnlock"},
+}
+
+
 def test_the_proof_and_each_conjunct_needed(capsys) -> None:
     code, out, _ = run(capsys, "prove", REF)
     assert code == 0 and "7/7 obligations proved" in out
     assert set(rows(out).values()) == {"proved"} and len(rows(out)) == 7
     code, out, _ = run(capsys, "prove", REF, "--list")
-    conjuncts = out.split()
-    assert len(conjuncts) == 9
-    for name in conjuncts:  # without any one of them, some obligation has a counterexample
+    assert out.split() == list(NEEDED)
+    for name, fails in NEEDED.items():  # mypyvy's eight invariants and Mutex: without any one, induction fails
         code, out, _ = run(capsys, "prove", REF, "--drop", name)
-        assert code == 1 and "counterexample" in "".join(rows(out).values()), name
+        want = {("Inv => Mutex" if a == "Mutex" else f"Inv /\\ {a} => Inv'"):
+                "counterexample" + (f" ({c})" if c else "") for a, c in fails.items()}
+        assert code == 1 and {k: v for k, v in rows(out).items() if v != "proved"} == want, name
 
 
 def test_a_dropped_conjunct_gives_a_cti_naming_the_action(capsys, tmp_path) -> None:
