@@ -72,6 +72,15 @@ def test_a_dropped_conjunct_gives_a_cti_naming_the_action(capsys, tmp_path) -> N
     assert "RecvGrant(n=node2)" in (tmp_path / "cti1.dot").read_text()
 
 
+def test_the_tables_seconds_stay_in_their_column(capsys) -> None:
+    """A result naming the conjunct it breaks ("counterexample (NoUnlockWhileHeld)", 34 characters) was wider than
+    the result column (14) and pushed its row's seconds 20 characters right of the others'."""
+    code, out, _ = run(capsys, "prove", REF, "--drop", "Mutex")
+    table = out.split("\n5/7 obligations proved", 1)[0].splitlines()[1:]
+    assert code == 1 and len(table) == 8 and "counterexample (NoUnlockWhileHeld)" in out
+    assert len({len(line) for line in table}) == 1  # the header's "seconds" and every row's end in one column
+
+
 def test_the_variants_proof_fails_at_recvlock(capsys) -> None:
     code, out, _ = run(capsys, "prove", *BUGGY)
     assert code == 1 and rows(out)["Inv /\\ RecvLock => Inv'"] == "counterexample (OneGrant)"
@@ -91,7 +100,17 @@ def test_the_encoding_conforms(capsys) -> None:
     assert "28 reachable states (28 abstract): 0 violate a Z3 invariant conjunct" in out
     assert "56 transitions (0 stutters): 0 not a step of the Z3 model" in out
     assert "abstract steps: RecvGrant 8, RecvLock 4, RecvUnlock 8, SendLock 28, Unlock 8" in out
-    assert "28 sampled states: 0 Z3 successors the spec lacks" in out
+    assert "28 sampled states: 0 Z3 successors the spec lacks" in out and "stopped" not in out
+
+
+def test_a_conformance_walk_stopped_at_its_cap_says_so(capsys) -> None:
+    """The variant's encoding is faithful, and its conjuncts are false on reachable states (the bug): the walk stops
+    at 20 disagreements after 48 of the variant's 504 states, and used to print "48 reachable states" with no word
+    that it had stopped."""
+    code, out, _ = run(capsys, "prove", *BUGGY, "--conformance")
+    assert code == 1 and "48 reachable states (48 abstract): 20 violate a Z3 invariant conjunct" in out
+    assert "stopped at 20 disagreements: the counts above are of the states walked so far" in out
+    assert "0 not a step of the Z3 model" in out and "0 Z3 successors the spec lacks" in out
 
 
 def test_a_proposition_given_as_a_function_is_refused() -> None:
@@ -107,6 +126,21 @@ def test_a_proposition_given_as_a_function_is_refused() -> None:
     with pytest.raises(EncodingError, match=r"abstract\(spec, s\)\['server_holds_lock'\] is a proposition: give "
                        r"its value \(True or False\), not a function"):
         conformance(Prepared.build(AsFunction, LockServ, "test"), LockServ())
+
+
+def test_a_proposition_called_says_how_to_read_it() -> None:
+    """``s.server_holds_lock()`` (as ``s.holds_lock(n)`` is read) was "TypeError: 'BoolRef' object is not callable"
+    with no word of what to write instead."""
+    base: Any = type(Prepared.of(LockServ).user)
+
+    class Called(base):
+        def grant_guard(self, s: Any) -> Any:
+            return s.server_holds_lock()
+
+    with pytest.raises(EncodingError, match=r"RecvLock.*'BoolRef' object is not callable \(a constant or proposition "
+                       r"is a term: s\.x, not s\.x\(\)\)$"):
+        prep = Prepared.build(Called, LockServ, "test")
+        prep.actions(prep.state(""), prep.state("'"))
 
 
 def test_a_certificate_rechecks(capsys, tmp_path) -> None:
