@@ -178,3 +178,12 @@ def test_graph_out_and_replay(capsys, tmp_path) -> None:
     assert code == 0 and "Every state follows; the last state violates Mutex." in out
     code, out, _ = run(capsys, "replay", str(trace), "--spec", REF)  # the fixed spec refuses the second grant
     assert code == 1 and "FAIL state 5: RecvLock(n=n2): not enabled in the previous state" in out
+
+
+def test_prove_of_a_file_names_its_classes(capsys) -> None:
+    """`prove FILE.py` said "no proof of 'FILE.py'; proofs: paxos, raft, multipaxos, or FILE.py:Class", where check,
+    bmc and graph name the file's spec classes."""
+    code, out, err = run(capsys, "prove", str(FILE))
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert f"{FILE} is a file: name a spec class in it, e.g. {FILE}:LockServ (its Spec subclasses: LockServ, " \
+           "GrantTwice)" in err
