@@ -108,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
     if args.spec in proofs and bounds_from_args(entry(args.spec), args):
         raise UsageError("bound flags go with a user's spec and --conformance (the proof is for any number)")
     if args.spec not in proofs:
+        if args.spec.endswith(".py"):  # a file without its class: the line check and bmc give, naming its classes
+            entry(args.spec)
         raise UsageError(f"no proof of {args.spec!r}; proofs: {', '.join(proofs)}, or FILE.py:Class with its own "
                          "encoding (docs/proofs.md)")
     if args.invariant and args.spec not in ("paxos", "raft"):

@@ -33,6 +33,13 @@ class Report:
     invariant_failures: list[tuple[Any, str]] = field(default_factory=list)
     transition_failures: list[tuple[Any, Label, Any]] = field(default_factory=list)
     extra_successors: list[tuple[Any, Any]] = field(default_factory=list)
+    stopped: bool = False  #: the walk stopped at its failure cap: states and transitions are those walked so far
+
+    def stop_at(self, max_failures: int) -> bool:
+        """Whether the walk has found ``max_failures`` disagreements and stops (the summary then says so)."""
+        found = len(self.invariant_failures) + len(self.transition_failures) + len(self.extra_successors)
+        self.stopped = found >= max_failures
+        return self.stopped
 
     @property
     def ok(self) -> bool:
@@ -59,6 +66,9 @@ class Report:
                 f"{self.transitions} transitions: {len(self.transition_failures)} not allowed by the Z3 action",
                 f"{self.sampled} sampled states: {len(self.extra_successors)} Z3 successors the spec lacks",
             ]
+        if self.stopped:  # "48 reachable states" of a 504-state model read as a count of all of them
+            found = len(self.invariant_failures) + len(self.transition_failures) + len(self.extra_successors)
+            lines.append(f"stopped at {found} disagreements: the counts above are of the states walked so far")
         return "\n".join([*lines, f"{self.seconds:.2f}s"])
 
 
@@ -125,7 +135,7 @@ def abstract_check(spec: Any, enc: Any, inst: Abstraction, steps: Steps, max_fai
                 rep.transition_failures.append((s, label, t))
             else:
                 rep.by_action[found] += 1
-        if len(rep.invariant_failures) + len(rep.transition_failures) >= max_failures:
+        if rep.stop_at(max_failures):
             break
     rep.abstract_states = len(inv_seen)
     rep.seconds = time.perf_counter() - started

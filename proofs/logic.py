@@ -354,15 +354,22 @@ def _worst(frags: Sequence[Fragment]) -> Fragment:
     return frags[0] if frags else Fragment(True, ())
 
 
+def _result(o: Outcome) -> str:
+    """An obligation's result column: proved, counterexample (and the conjunct it breaks), or unknown (why)."""
+    res = o.result if o.result != UNKNOWN else f"unknown ({o.reason})"
+    if o.failed_goal and len(o.obligation.goals) > 1:
+        res += f" ({o.failed_goal})"
+    return res
+
+
 def table(outcomes: Sequence[Outcome], title: str) -> str:
     """The obligations as a table: obligation, fragment, result, seconds."""
     width = max([len(o.name) for o in outcomes] + [len("obligation")])
-    lines = [title, f"{'obligation'.ljust(width)}  {'fragment':<8}  {'result':<14}  {'seconds':>8}"]
-    for o in outcomes:
-        res = o.result if o.result != UNKNOWN else f"unknown ({o.reason})"
-        if o.failed_goal and len(o.obligation.goals) > 1:
-            res += f" ({o.failed_goal})"
-        lines.append(f"{o.name.ljust(width)}  {o.fragment.short:<8}  {res:<14}  {o.seconds:>8.3f}")
+    results = [_result(o) for o in outcomes]
+    rwidth = max([len(r) for r in results] + [14])  # "counterexample (NoGrantWhileHeld)" pushed its seconds out
+    lines = [title, f"{'obligation'.ljust(width)}  {'fragment':<8}  {'result'.ljust(rwidth)}  {'seconds':>8}"]
+    for o, res in zip(outcomes, results):
+        lines.append(f"{o.name.ljust(width)}  {o.fragment.short:<8}  {res.ljust(rwidth)}  {o.seconds:>8.3f}")
     total = sum(o.seconds for o in outcomes)
     proved = sum(o.result == PROVED for o in outcomes)
     lines.append(f"{proved}/{len(outcomes)} obligations proved in {total:.2f}s")

@@ -231,6 +231,19 @@ def test_a_graph_too_wide_for_a_bitmap_says_its_picture_was_scaled(tmp_path, cap
     assert capsys.readouterr().err == ""
 
 
+def test_graph_format_dot_keeps_the_dot_file(tmp_path, capsys) -> None:
+    """`graph --format dot` had dot draw states.dot into states.dot, the file it was reading: "dot -Tdot
+    states.dot: Error: ... syntax error in line 90", exit 2, and the DOT file half overwritten."""
+    (tmp_path / "star.py").write_text(STAR)
+    assert main(["graph", f"{tmp_path / 'star.py'}:Star", "--max-states", "500", "--out", str(tmp_path),
+                 "--format", "dot"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and out.count(f"wrote {tmp_path / 'states.dot'}") == 1
+    text = (tmp_path / "states.dot").read_text()
+    assert text.startswith("digraph") and text.rstrip().endswith("}")
+    assert len(re.findall(r"^\s*n\d+ \[", text, re.M)) == 401  # every state, none lost
+
+
 def test_graph_nodes_break_lines_between_values() -> None:
     """A node's lines were cut every 48 characters, mid-value: ``network = [p1->p2 |-> <<>>, p2->p1 |-> <<>\\n>]``
     (Lamport's mutex, tests/user_specs/lamport_mutex.py)."""

@@ -51,16 +51,31 @@ def test_the_variants_shortest_counterexample(capsys) -> None:
         "SendLock", "SendLock", "RecvLock", "RecvLock", "RecvGrant", "RecvGrant"]
 
 
+#: each conjunct of LockServProof, dropped: the obligations that then fail (and the conjunct each breaks)
+NEEDED = {
+    "Mutex": {"Unlock": "NoUnlockWhileHeld", "Mutex": ""},
+    "OneGrant": {"RecvGrant": "NoGrantWhileHeld"},
+    "OneUnlock": {"RecvUnlock": "ServerFreeOfUnlocks"},
+    "NoGrantWhileHeld": {"RecvGrant": "Mutex", "Unlock": "NoGrantAndUnlock"},
+    "NoUnlockWhileHeld": {"Unlock": "OneUnlock", "RecvUnlock": "ServerFreeOfHolders"},
+    "NoGrantAndUnlock": {"RecvGrant": "NoUnlockWhileHeld", "RecvUnlock": "ServerFreeOfGrants"},
+    "ServerFreeOfGrants": {"RecvLock": "OneGrant", "RecvGrant": "ServerFreeOfHolders"},
+    "ServerFreeOfHolders": {"RecvLock": "NoGrantWhileHeld", "Unlock": "ServerFreeOfUnlocks"},
+    "ServerFreeOfUnlocks": {"RecvLock": "NoGrantAndUnlock"},
+}
+
+
 def test_the_proof_and_each_conjunct_needed(capsys) -> None:
     code, out, _ = run(capsys, "prove", REF)
     assert code == 0 and "7/7 obligations proved" in out
     assert set(rows(out).values()) == {"proved"} and len(rows(out)) == 7
     code, out, _ = run(capsys, "prove", REF, "--list")
-    conjuncts = out.split()
-    assert len(conjuncts) == 9
-    for name in conjuncts:  # without any one of them, some obligation has a counterexample
+    assert out.split() == list(NEEDED)
+    for name, fails in NEEDED.items():  # mypyvy's eight invariants and Mutex: without any one, induction fails
         code, out, _ = run(capsys, "prove", REF, "--drop", name)
-        assert code == 1 and "counterexample" in "".join(rows(out).values()), name
+        want = {("Inv => Mutex" if a == "Mutex" else f"Inv /\\ {a} => Inv'"):
+                "counterexample" + (f" ({c})" if c else "") for a, c in fails.items()}
+        assert code == 1 and {k: v for k, v in rows(out).items() if v != "proved"} == want, name
 
 
 def test_a_dropped_conjunct_gives_a_cti_naming_the_action(capsys, tmp_path) -> None:
@@ -70,6 +85,15 @@ def test_a_dropped_conjunct_gives_a_cti_naming_the_action(capsys, tmp_path) -> N
     assert "    grant_msg         {node1, node2}\n" in out and "  step: RecvGrant(n=node2)\n" in out  # two grants out
     assert "violates: NoGrantWhileHeld" in out
     assert "RecvGrant(n=node2)" in (tmp_path / "cti1.dot").read_text()
+
+
+def test_the_tables_seconds_stay_in_their_column(capsys) -> None:
+    """A result naming the conjunct it breaks ("counterexample (NoUnlockWhileHeld)", 34 characters) was wider than
+    the result column (14) and pushed its row's seconds 20 characters right of the others'."""
+    code, out, _ = run(capsys, "prove", REF, "--drop", "Mutex")
+    table = out.split("\n5/7 obligations proved", 1)[0].splitlines()[1:]
+    assert code == 1 and len(table) == 8 and "counterexample (NoUnlockWhileHeld)" in out
+    assert len({len(line) for line in table}) == 1  # the header's "seconds" and every row's end in one column
 
 
 def test_the_variants_proof_fails_at_recvlock(capsys) -> None:
@@ -91,7 +115,17 @@ def test_the_encoding_conforms(capsys) -> None:
     assert "28 reachable states (28 abstract): 0 violate a Z3 invariant conjunct" in out
     assert "56 transitions (0 stutters): 0 not a step of the Z3 model" in out
     assert "abstract steps: RecvGrant 8, RecvLock 4, RecvUnlock 8, SendLock 28, Unlock 8" in out
-    assert "28 sampled states: 0 Z3 successors the spec lacks" in out
+    assert "28 sampled states: 0 Z3 successors the spec lacks" in out and "stopped" not in out
+
+
+def test_a_conformance_walk_stopped_at_its_cap_says_so(capsys) -> None:
+    """The variant's encoding is faithful, and its conjuncts are false on reachable states (the bug): the walk stops
+    at 20 disagreements after 48 of the variant's 504 states, and used to print "48 reachable states" with no word
+    that it had stopped."""
+    code, out, _ = run(capsys, "prove", *BUGGY, "--conformance")
+    assert code == 1 and "48 reachable states (48 abstract): 20 violate a Z3 invariant conjunct" in out
+    assert "stopped at 20 disagreements: the counts above are of the states walked so far" in out
+    assert "0 not a step of the Z3 model" in out and "0 Z3 successors the spec lacks" in out
 
 
 def test_a_proposition_given_as_a_function_is_refused() -> None:
@@ -107,6 +141,21 @@ def test_a_proposition_given_as_a_function_is_refused() -> None:
     with pytest.raises(EncodingError, match=r"abstract\(spec, s\)\['server_holds_lock'\] is a proposition: give "
                        r"its value \(True or False\), not a function"):
         conformance(Prepared.build(AsFunction, LockServ, "test"), LockServ())
+
+
+def test_a_proposition_called_says_how_to_read_it() -> None:
+    """``s.server_holds_lock()`` (as ``s.holds_lock(n)`` is read) was "TypeError: 'BoolRef' object is not callable"
+    with no word of what to write instead."""
+    base: Any = type(Prepared.of(LockServ).user)
+
+    class Called(base):
+        def grant_guard(self, s: Any) -> Any:
+            return s.server_holds_lock()
+
+    with pytest.raises(EncodingError, match=r"RecvLock.*'BoolRef' object is not callable \(a constant or proposition "
+                       r"is a term: s\.x, not s\.x\(\)\)$"):
+        prep = Prepared.build(Called, LockServ, "test")
+        prep.actions(prep.state(""), prep.state("'"))
 
 
 def test_a_certificate_rechecks(capsys, tmp_path) -> None:
@@ -129,3 +178,12 @@ def test_graph_out_and_replay(capsys, tmp_path) -> None:
     assert code == 0 and "Every state follows; the last state violates Mutex." in out
     code, out, _ = run(capsys, "replay", str(trace), "--spec", REF)  # the fixed spec refuses the second grant
     assert code == 1 and "FAIL state 5: RecvLock(n=n2): not enabled in the previous state" in out
+
+
+def test_prove_of_a_file_names_its_classes(capsys) -> None:
+    """`prove FILE.py` said "no proof of 'FILE.py'; proofs: paxos, raft, multipaxos, or FILE.py:Class", where check,
+    bmc and graph name the file's spec classes."""
+    code, out, err = run(capsys, "prove", str(FILE))
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert f"{FILE} is a file: name a spec class in it, e.g. {FILE}:LockServ (its Spec subclasses: LockServ, " \
+           "GrantTwice)" in err

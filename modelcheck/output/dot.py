@@ -63,6 +63,8 @@ def write_dot(text: str, path: str | Path, formats: Sequence[str] = ("svg",)) ->
     if dot_available():
         for fmt in formats:
             target = path.with_suffix(f".{fmt}")
+            if target == path:  # --format dot: the file written is that picture; dot would draw into what it reads
+                continue
             cmd = ["dot", f"-T{fmt}", str(path), "-o", str(target)]
             try:
                 done = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=DOT_SECONDS)

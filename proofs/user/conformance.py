@@ -82,7 +82,7 @@ def check(prep: Prepared, spec: Any, sample_every: int = 1, max_failures: int = 
             extra = oracle.extra(a, [a, *succ])
             if extra is not None:
                 rep.extra_successors.append((s, extra))
-        if len(rep.invariant_failures) + len(rep.transition_failures) + len(rep.extra_successors) >= max_failures:
+        if rep.stop_at(max_failures):
             break
     rep.abstract_states = len(seen)
     rep.seconds = time.perf_counter() - started

@@ -333,7 +333,10 @@ class Prepared:
             raise self.error(f"{what} is not defined (docs/proofs.md, \"Proving your own protocol\")") from None
         except Exception as exc:  # the user's code
             kind = "z3 error" if isinstance(exc, z3.Z3Exception) else type(exc).__name__
-            raise self.error(f"{what}: {kind}: {exc}") from exc
+            hint = ""
+            if isinstance(exc, TypeError) and re.search(r"'\w+Ref' object is not callable", str(exc)):
+                hint = " (a constant or proposition is a term: s.x, not s.x())"  # s.flag() in place of s.flag
+            raise self.error(f"{what}: {kind}: {exc}{hint}") from exc
 
     def formula(self, what: str, value: Any) -> z3.BoolRef:
         """``value`` if it is a Z3 formula, else an error saying what it is."""
