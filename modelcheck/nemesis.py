@@ -56,12 +56,14 @@ from modelcheck.linearizability import UNKNOWN, Operation, check_operations, che
 from modelcheck.linearizability.model import Model
 
 FAULTS = ("kill", "pause", "partition", "power")  # the default faults (a seed's schedule draws from these)
-KNOWN = (*FAULTS, "bridge")  # (opt-in, so that the default schedules of the seeds stay what they were)
+KNOWN = (*FAULTS, "bridge", "stale-leader")  # (opt-in, so that the default schedules of the seeds stay the same)
 TARGETS = {"kill": ("leader", "follower", "random"), "pause": ("leader", "follower"),
-           "partition": ("leader", "follower", "random"), "power": ("all",), "bridge": ("leader", "random")}
+           "partition": ("leader", "follower", "random"), "power": ("all",), "bridge": ("leader", "random"),
+           "stale-leader": ("leader",)}
 #: the hold of each fault, as multiples of the election timeout (drawn uniformly between the two)
 HOLDS = {"kill": (1.0, 8.0), "pause": (1.5, 10.0), "partition": (2.0, 10.0), "power": (1.0, 5.0),
-         "bridge": (2.0, 10.0)}
+         "bridge": (2.0, 10.0), "stale-leader": (1.5, 5.0)}
+STALE_FOR = 3.0  # election timeouts a stale leader runs cut off after its SIGCONT (check-quorum deposes it in 2)
 STORES = ("raft", "multipaxos")
 MAX_STEPS = 1_000_000  # the linearizability search's budget per key (beyond it: verdict unknown)
 
@@ -144,13 +146,17 @@ class Record:
     ret: float | None = None
     outcome: str = "info"  # ok, fail, info
     output: Any = None  # get: the value read (None: absent); cas: True/False
+    held: list | None = None  # a cas answered false: [the value the key held] (the store says), [None]: absent
     error: str = ""
 
     def operation(self) -> Operation | None:
         """The checker's operation: ``ok`` as answered, an ``info`` write as never returned, else None (a failed
-        operation took no effect, and a read with no answer constrains nothing)."""
+        operation took no effect, and a read with no answer constrains nothing). A compare-and-set answered false
+        is the read of the value the store said the key held (it changed nothing, and saw that value)."""
         inp: tuple = (("put", self.key, self.value) if self.op == "put" else ("get", self.key) if self.op == "get"
                       else ("cas", self.key, self.expected, self.value))
+        if self.outcome == "ok" and self.op == "cas" and self.output is False and self.held is not None:
+            return Operation(self.client, ("get", self.key), self.held[0], self.call, self.ret)
         if self.outcome == "ok":
             return Operation(self.client, inp, self.output, self.call, self.ret)
         if self.outcome == "info" and self.op != "get":
@@ -195,7 +201,8 @@ class Outcome:
         c = self.counts()
         faults = [e for e in self.events if e["phase"] == "start"]
         lines = [f"nemesis: {s.store}, {s.nodes} nodes, seed {s.seed}, {s.seconds:g} s, {s.clients} clients, "
-                 f"{len(faults)} faults ({', '.join(e['fault'] + ' ' + e['target'] for e in faults) or 'none'})",
+                 f"{len(faults)} fault{'s' * (len(faults) != 1)} "
+                 f"({', '.join(e['fault'] + ' ' + e['target'] for e in faults) or 'none'})",
                  f"  operations: {len(self.records)} ({c['ok']} ok, {c['fail']} failed, {c['info']} indeterminate); "
                  f"files in {self.out}"]
         lines.append(f"  linearizability: {self.verdict}"
@@ -214,28 +221,34 @@ class Outcome:
 
 
 def operations(records: Sequence[Record]) -> list[Operation]:
-    """The checker's operations of a run's records."""
-    return [op for r in records if (op := r.operation()) is not None]
+    """The checker's operations of a run's records (:meth:`Record.operation`), less the writes never answered whose
+    value no operation saw (read, or required by a compare-and-set that took effect). Such a write can only have
+    taken effect unseen: placed last it explains the same, so it is not needed, and each one left in multiplies the
+    search (8 clients writing one key through a stopped leader left 11, and the search gave up on an illegal
+    history in 1 run of 6)."""
+    ops = [op for r in records if (op := r.operation()) is not None]
+    seen = {(op.input[1], op.output) for op in ops if op.input[0] == "get"}
+    seen |= {(op.input[1], op.input[2]) for op in ops if op.input[0] == "cas" and op.output is True}
+    return [op for op in ops if op.ret is not None or (op.input[1], op.input[-1]) in seen]
 
 
 def write_history(path: Path, records: Sequence[Record]) -> None:
-    """The checked operations as invoke/return event pairs in time order (``paxraft audit --history`` reads it)."""
+    """The checked operations (:func:`operations`) as invoke/return event pairs in time order (``paxraft audit
+    --history`` reads it)."""
     events: list[tuple[float, int, dict[str, Any]]] = []
-    for r in records:
-        if r.operation() is None:
-            continue
-        inv: dict[str, Any] = {"type": "invoke", "id": r.id, "client": r.client, "time": r.call, "op": r.op,
-                               "key": r.key}
-        if r.op != "get":
-            inv["value"] = r.value
-        if r.op == "cas":
-            inv["expected"] = r.expected
-        events.append((r.call, 0, inv))
-        if r.outcome == "ok":
-            ret: dict[str, Any] = {"type": "return", "id": r.id, "time": r.ret}
-            if r.op != "put":
-                ret["output"] = r.output
-            events.append((r.ret or 0.0, 1, ret))
+    for n, op in enumerate(operations(records)):
+        kind, key = op.input[0], op.input[1]
+        inv: dict[str, Any] = {"type": "invoke", "id": n, "client": op.client, "time": op.call, "op": kind, "key": key}
+        if kind != "get":
+            inv["value"] = op.input[-1]
+        if kind == "cas":
+            inv["expected"] = op.input[2]
+        events.append((op.call, 0, inv))
+        if op.ret is not None:
+            ret: dict[str, Any] = {"type": "return", "id": n, "time": op.ret}
+            if kind != "put":
+                ret["output"] = op.output
+            events.append((op.ret, 1, ret))
     with open(path, "w") as f:
         for _, _, e in sorted(events, key=lambda x: (x[0], x[1])):
             f.write(json.dumps(e) + "\n")
@@ -245,7 +258,8 @@ def _describe(r: Record) -> str:
     what = (f"put({r.key}, {r.value})" if r.op == "put" else f"get({r.key})" if r.op == "get"
             else f"cas({r.key}, {r.expected}, {r.value})")
     end = "never answered" if r.ret is None else f"{r.ret:.3f}"
-    shown = {"ok": "" if r.op == "put" else f" -> {r.output}", "fail": " failed", "info": " indeterminate"}
+    held = f" (held {r.held[0]})" if r.held is not None else ""
+    shown = {"ok": "" if r.op == "put" else f" -> {r.output}{held}", "fail": " failed", "info": " indeterminate"}
     return f"[{r.call:.3f}, {end}] client {r.client}: {what}{shown[r.outcome]}"
 
 
@@ -264,21 +278,44 @@ def _cut(ops: Sequence[Operation], at: float) -> list[Operation]:
     return out
 
 
+def _writes(op: Operation) -> bool:
+    """Whether an operation may have changed its key (a get never does, a compare-and-set answered false neither)."""
+    return op.input[0] in ("put", "delete") or (op.input[0] == "cas" and op.output is not False)
+
+
 def _written(op: Operation) -> Any:
-    """The value an operation may have left in its key (None: it writes nothing)."""
-    if op.input[0] == "put":
-        return op.input[2]
-    if op.input[0] == "cas" and op.output is not False:
-        return op.input[3]
-    return None
+    """The value a writing operation leaves in its key (None: absent, after a delete)."""
+    return op.input[2] if op.input[0] == "put" else op.input[3] if op.input[0] == "cas" else None
 
 
-def shortest_window(ops: Sequence[Operation], model: Model | None = None) -> tuple[float, float, list[Operation], str]:
-    """For one key's illegal history: (start, end, the operations of the window, the checker's explanation of the
-    window: which operation cannot be linearized). ``end`` is the earliest return at which the history cut there is
-    already not linearizable (the answer that made it so); ``start`` the latest call such that the operations
-    overlapping [start, end] are not linearizable from any value the key could hold at ``start`` (absent, or one
-    written by an operation answered before it): a window that fails on its own. Every one of the 200 latest calls
+def _window(ops: Sequence[Operation], start: float) -> tuple[list[Operation], frozenset]:
+    """The operations of a window from ``start`` on, and the values the key may hold at ``start``.
+
+    The operations: those called from ``start`` on, as they are, and the writes called before it and answered
+    after it (or never) as never answered (they may take effect within the window, or have done so before it:
+    then the window can place them last, where nothing reads them); reads called before it are left out. The
+    values: what such a write or any write answered before ``start`` left, except a write answered before
+    another write was even called that was itself answered before ``start`` (that one took effect after it); and
+    absent while no write was answered before ``start``. The state at ``start`` of any linearization is one of
+    these (the last write linearized before ``start`` is one of them), so a window that fails from every one
+    fails in the whole history: it needs nothing before it."""
+    done = [op for op in ops if op.ret is not None and op.ret < start and _writes(op)]
+    open_ = [op for op in ops if op.call < start <= op.end and _writes(op)]
+    values = {_written(op) for op in done if not any(o.call > op.ret and o is not op for o in done)}  # type: ignore[operator]
+    values |= {_written(op) for op in open_}
+    if not done:
+        values.add(None)
+    inside = [replace(op, output=UNKNOWN, ret=None) for op in open_] + [op for op in ops if op.call >= start]
+    return inside, frozenset(values)
+
+
+def shortest_window(ops: Sequence[Operation], model: Model | None = None
+                    ) -> tuple[float, float, list[Operation], frozenset, str]:
+    """For one key's illegal history: (start, end, the operations of the window, the values the key could hold at
+    its start, the checker's explanation of the window: which operation cannot be linearized). ``end`` is the
+    earliest return at which the history cut there is already not linearizable (the answer that made it so);
+    ``start`` the latest call such that the operations of [start, end] are not linearizable from any value the key
+    could hold at ``start`` (:func:`_window`): a window that fails on its own. Every one of the 200 latest calls
     is tried as the start, then calls further back at doubling distances."""
     model = model or kv_model()
     name = f"key {ops[0].input[1]}"
@@ -297,13 +334,12 @@ def shortest_window(ops: Sequence[Operation], model: Model | None = None) -> tup
     # shows (a write lost long before) costs a few dozen checks, not one per operation of the key
     tried = starts[:200] + [starts[i] for i in (200 + (1 << k) for k in range(64)) if i < len(starts)]
     for start in tried:
-        inside = [op for op in upto if op.end >= start]
-        before = {_written(op) for op in upto if op.ret is not None and op.ret < start}
-        local = replace(model, init=functools.partial(frozenset, before | {None}))
+        inside, values = _window(upto, start)
+        local = replace(model, init=functools.partial(frozenset, values))
         res = check_operations(local, inside, MAX_STEPS)
         if res.verdict == "illegal":
-            return start, end, inside, res.explain()
-    return 0.0, end, upto, ""
+            return start, end, inside, values, res.explain()
+    return 0.0, end, upto, frozenset([None]), ""
 
 
 # -- the nemesis ---------------------------------------------------------------------------------
@@ -313,8 +349,9 @@ class Nemesis:
     """Faults on a running cluster, each undone by :meth:`heal`; every signal names a pid the cluster's pid files
     give (never a name)."""
 
-    def __init__(self, directory: Path, ids: list[int], t0: float) -> None:
+    def __init__(self, directory: Path, ids: list[int], t0: float, election: float) -> None:
         self.dir = directory
+        self.election = election  # seconds
         self.ids = ids
         self.t0 = t0
         self.paused: dict[int, int] = {}  # node -> pid stopped
@@ -473,7 +510,14 @@ class Nemesis:
                 self.partition(nodes)
             elif step.fault == "power":
                 await self.power_cut()
+            elif step.fault == "stale-leader":  # stopped, then cut off while stopped: the others drop every
+                for i in nodes:  # message to and from it at once, so nothing tells it of their new leader
+                    self.pause(i)
+                self.partition(nodes)
             await asyncio.sleep(step.hold)
+            if step.fault == "stale-leader":  # resumed still cut off: it believes it leads until check-quorum
+                self.resume()
+                await asyncio.sleep(STALE_FOR * self.election)
             await self.heal()
             self.note("end", step.fault, step.target, nodes)
 
@@ -530,6 +574,8 @@ class Clients:
         elif r.op == "cas":
             assert res.status in (OK, CAS_FAILED), res
             r.output = res.status == OK
+            if res.status == CAS_FAILED:
+                r.held = [None if res.value is None else res.value.decode()]
         r.outcome = "ok"
 
     async def client(self, c: int, ids: list[int]) -> None:
@@ -618,7 +664,7 @@ async def _recovered(directory: Path, ids: list[int], wait: float) -> list[str]:
 async def _run(directory: Path, s: Settings, out: Path) -> Outcome:
     ids = list(range(1, s.nodes + 1))
     t0 = time.monotonic()
-    nemesis = Nemesis(directory, ids, t0)
+    nemesis = Nemesis(directory, ids, t0, s.election_ms / 1000)
     clients = Clients(directory, s, t0)
     lost: list[str] = []
     unrecovered: list[str] = []
@@ -653,7 +699,7 @@ def check(outcome: Outcome) -> Outcome:
     failing = result.failing()
     if failing:
         part = min(failing, key=lambda p: min(op.call for op in p.ops))
-        start, end, inside, why = shortest_window(part.ops)
+        start, end, inside, values, why = shortest_window(part.ops)
         key = part.ops[0].input[1]
         calls = {(op.client, op.call) for op in inside}
         rows = [r for r in outcome.records if r.key == key and (r.client, r.call) in calls]
@@ -662,8 +708,11 @@ def check(outcome: Outcome) -> Outcome:
                               for x in outcome.events)]
         faults = [e for e in faults if e["phase"] == "start" and e["time"] >= start - 5]
         lines = [f"  {part.name} is not linearizable (seed {outcome.settings.seed}); shortest failing window "
-                 f"{start:.3f}-{end:.3f} s, {len(rows)} operations:"]
+                 f"{start:.3f}-{end:.3f} s, {len(rows)} operation{'s' * (len(rows) != 1)}:"]
         lines += [f"    {_describe(r)}" for r in rows]
+        shown = sorted("absent" if v is None else str(v) for v in values)
+        lines.append(f"    the key could hold at {start:.3f}: {', '.join(shown[:8])}{' ...' if len(shown) > 8 else ''}"
+                     " (the writes answered last before it, or still open)")
         lines += [f"    nemesis at {e['time']:.3f}: {e['fault']} {e['target']} (nodes {e['nodes']})" for e in faults]
         lines += ["  the checker on that window:"] + [f"  {line}" for line in why.splitlines()]
         outcome.window = "\n".join(lines)

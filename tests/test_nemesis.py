@@ -19,7 +19,7 @@ from impl.runtime import cluster
 from impl.runtime.server import CUT_FILE
 from modelcheck.cli import main
 from modelcheck.linearizability import Operation, read_history
-from modelcheck.nemesis import KNOWN, Settings, Step, operations, run, schedule, shortest_window
+from modelcheck.nemesis import KNOWN, Record, Settings, Step, operations, run, schedule, shortest_window, write_history
 
 SHORT = ("kill", "pause", "partition")  # the default run's faults (the power cut: the slow runs, skip-fsync's test)
 
@@ -74,6 +74,20 @@ def test_a_planted_stale_read_is_caught_and_named(tmp_path, capsys):
     capsys.readouterr()
 
 
+def test_a_stale_multipaxos_leader_answering_reads_is_caught(tmp_path):
+    """The planted Multi-Paxos ``stale-local-read`` (a self-believed leader answers reads from its own copy) under the
+    ``stale-leader`` fault: the leader stopped, cut off while stopped (the others drop every message to and from it,
+    so nothing of their new leader reaches it), resumed still cut off. Until check-quorum deposes it, it answers
+    the reads of the clients homed on it with values the new leader's writes replaced. Plain pauses and partitions
+    did not catch it (a resumed leader reads the new leader's queued messages at once; a cut-off one steps down
+    about when the others elect)."""
+    out = run(Settings(store="multipaxos", seconds=1, seed=1, faults=("stale-leader",), bug="stale-local-read",
+                       clients=8, keys=1), tmp_path)  # (8 clients on one key: 4 runs in 5 caught it with 4 on 3; 8/8)
+    assert _faults(out) == [("stale-leader", "leader")]
+    assert out.verdict == "illegal", out.report()
+    assert "cannot be linearized" in out.report()
+
+
 def test_a_planted_missing_fsync_loses_acknowledged_writes_at_a_power_cut(tmp_path):
     """``skip-fsync`` (acknowledged before durable) under the nemesis's power cut: the acknowledged writes of fresh
     keys are gone at the end, and the registers' reads after the cut are not linearizable. Compaction off: a snapshot
@@ -88,15 +102,45 @@ def test_a_planted_missing_fsync_loses_acknowledged_writes_at_a_power_cut(tmp_pa
     assert f"{len(out.lost)} acknowledged writes lost" in out.report()
 
 
-def test_the_shortest_window_is_the_stale_read_and_the_writes_around_it():
+def test_the_shortest_window_is_the_stale_read():
     o = Operation
     ops = [o(1, ("put", "x", "a"), None, 0, 1), o(2, ("get", "x"), "a", 2, 3), o(1, ("put", "x", "b"), None, 4, 5),
            o(2, ("get", "x"), "b", 6, 7), o(3, ("get", "x"), "a", 8, 9), o(1, ("put", "x", "c"), None, 10, 11)]
-    start, end, inside, why = shortest_window(ops)
-    # from the read of b to the read of a: no write between them, whatever the value was before (a or b)
-    assert (start, end) == (6, 9)
-    assert inside == ops[3:5]
+    start, end, inside, values, why = shortest_window(ops)
+    # the read of a alone: once the put of b was answered (before the read was called), a is gone for good
+    assert (start, end, values) == (8, 9, {"b"})
+    assert inside == [ops[4]]
     assert "get(x) -> a [8, 9] cannot be linearized in state b" in why
+
+
+def test_a_window_does_not_lean_on_a_read_made_before_it():
+    """A read called before the window (``A``, which may have read 5 between the two puts) is not in it, and 5 is no
+    value the key can hold once the put of 6 was answered: the window is the stale read alone. (Taking every
+    operation overlapping the window with every value written before it made [1.5, 5] with ``A`` in it fail,
+    though ``A``, ``B`` and the puts are linearizable.)"""
+    o = Operation
+    ops = [o(1, ("put", "x", 5), None, 0.1, 0.2), o(2, ("get", "x"), 5, 0.15, 3), o(1, ("put", "x", 6), None, 0.3, 0.4),
+           o(3, ("get", "x"), 6, 1.5, 2), o(3, ("get", "x"), 5, 4, 5)]
+    start, end, inside, values, why = shortest_window(ops)
+    assert (start, end, inside, values) == (4, 5, [ops[4]], {6})
+    assert "get(x) -> 5 [4, 5] cannot be linearized in state 6" in why
+
+
+def test_the_checked_history_reads_a_failed_cas_and_leaves_out_writes_nobody_saw(tmp_path):
+    """A compare-and-set answered false is the read of the value the store said the key held; a write never answered
+    is kept when some operation saw its value (a read, a compare-and-set that took effect on it), else left out."""
+    recs = [Record(0, 0, "cas", "r0", "c0.1", "x", 0.0, 0.1, "ok", False, held=["c9.9"]),
+            Record(1, 0, "put", "r0", "c0.2", call=0.2),  # never answered, read below
+            Record(2, 1, "put", "r0", "c1.1", call=0.2),  # never answered, never seen: left out
+            Record(3, 2, "put", "r0", "c2.1", call=0.2),  # never answered, a cas took effect on it
+            Record(4, 3, "get", "r0", call=0.3, ret=0.4, outcome="ok", output="c0.2"),
+            Record(5, 3, "cas", "r0", "c3.1", "c2.1", 0.5, 0.6, "ok", True)]
+    o = Operation
+    assert operations(recs) == [o(0, ("get", "r0"), "c9.9", 0.0, 0.1), o(0, ("put", "r0", "c0.2"), "?", 0.2, None),
+                                o(2, ("put", "r0", "c2.1"), "?", 0.2, None), o(3, ("get", "r0"), "c0.2", 0.3, 0.4),
+                                o(3, ("cas", "r0", "c2.1", "c3.1"), True, 0.5, 0.6)]
+    write_history(tmp_path / "h.jsonl", recs)
+    assert sorted(read_history(tmp_path / "h.jsonl"), key=repr) == sorted(operations(recs), key=repr)
 
 
 def test_the_partition_hook_cuts_the_leader_off_and_heals(tmp_path):
@@ -199,14 +243,17 @@ def test_a_multipaxos_leader_committing_on_a_minority_is_caught(tmp_path):
 
 
 def test_the_command_line_refuses_bad_input_in_one_line(tmp_path):
-    """benchmarks/nemesis.py: an unknown fault, a bug the store does not have, an --out that is a file: one line
-    naming it, exit status 2, nothing started."""
+    """benchmarks/nemesis.py: an --out that is a file is one line naming it, exit status 2, nothing started; the
+    settings' own refusals (the lines the command prints) name what was wrong."""
     script = Path(__file__).resolve().parent.parent / "benchmarks" / "nemesis.py"
     (tmp_path / "f").write_text("")
-    for args, says in [(["--faults", "kill,zap"], "unknown fault 'zap'"),
-                       (["--store", "multipaxos", "--bug", "stale-reads"], "no planted bug of multipaxos"),
-                       (["--out", str(tmp_path / "f")], f"--out {tmp_path / 'f'}: cannot make")]:
-        done = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, timeout=60)
-        assert done.returncode == 2 and done.stdout == "", (args, done.stdout, done.stderr)
-        (line,) = done.stderr.splitlines()
-        assert line.startswith("nemesis.py: ") and says in line, line
+    done = subprocess.run([sys.executable, str(script), "--out", str(tmp_path / "f")], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and done.stdout == "", (done.stdout, done.stderr)
+    assert done.stderr == f"nemesis.py: --out {tmp_path / 'f'}: cannot make {tmp_path / 'f' / 'raft-3-0'} there " \
+        "(Not a directory) (see nemesis.py --help)\n"
+    for bad, says in [(Settings(faults=("kill", "zap")), "unknown fault 'zap'"),
+                      (Settings(store="multipaxos", bug="stale-reads"), "no planted bug of multipaxos"),
+                      (Settings(nodes=2), "nodes must be 3..9, got 2")]:
+        with pytest.raises(ValueError, match=says):
+            bad.check()

@@ -743,11 +743,11 @@ class NodeServer:
             self.node.step(m)
 
     def read_cut(self) -> None:
-        """The test-only partition switch (``"partition_hook": true``, for modelcheck/nemesis.py): every frame from
-        a peer listed in ``node-N/cut`` (a JSON list of ids; no file: none) is dropped as it arrives. The nemesis
-        lists each side in the other's file, so a cut is symmetric; the node rereads the file at start and on
-        SIGUSR1. The filter is an instance attribute shadowing :meth:`peer_message`, set only while a cut is on:
-        a node without the hook, or with no cut, runs the method as it is."""
+        """The test-only partition switch (``"partition_hook": true``, for modelcheck/nemesis.py): every message to
+        or from a peer listed in ``node-N/cut`` (a JSON list of ids; no file: none) is dropped, the ones it receives
+        as they arrive, the ones it sends before they are framed. The node rereads the file at start and on
+        SIGUSR1. The filters are instance attributes shadowing :meth:`peer_message` and the replica's ``send``, set
+        only while a cut is on: a node without the hook, or with no cut, runs its message path as it is."""
         try:
             cut = frozenset(int(i) for i in json.loads((self.home / CUT_FILE).read_text()))
         except FileNotFoundError:
@@ -758,14 +758,20 @@ class NodeServer:
         if not cut and "peer_message" not in self.__dict__:
             return
         self.__dict__.pop("peer_message", None)
+        self.replica.send = self._send
         if cut:
-            whole = self.peer_message
+            whole, send = self.peer_message, self._send
 
             def cut_off(payload: bytes, peer: int) -> None:
                 if peer not in cut:
                     whole(payload, peer)
 
+            def send_cut(m: Message) -> None:
+                if m.dst not in cut:
+                    send(m)
+
             self.peer_message = cut_off  # type: ignore[method-assign]
+            self.replica.send = send_cut
         log.info("node %d: cut off from %s (partition hook)", self.id, sorted(cut) or "no node")
 
     def _send(self, m: Message) -> None:
