@@ -121,6 +121,7 @@ def conformance_record(spec: str, bounds: Mapping[str, Any], report: Any) -> dic
         "ok": bool(report.ok),
         "states": report.states,
         "transitions": report.transitions,
+        "stopped": report.stopped,  # at its failure cap: states and transitions are those walked, not all
         "summary": report.summary().splitlines()[:3],
     }
 

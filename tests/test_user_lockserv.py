@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
 
-from proofs.certificate import recheck
+from proofs.certificate import conformance_record, recheck
 from proofs.user.conformance import check as conformance
 from proofs.user.encoding import EncodingError, Prepared
 from spec.registry import load_user_spec
@@ -128,6 +128,13 @@ def test_a_conformance_walk_stopped_at_its_cap_says_so(capsys) -> None:
     assert "0 not a step of the Z3 model" in out and "0 Z3 successors the spec lacks" in out
 
 
+def test_a_certificate_says_its_conformance_walk_stopped() -> None:
+    """The manifest of the variant's certificate recorded "states": 48 with no word that the walk had stopped."""
+    variant = load_user_spec(f"{FILE}:GrantTwice")
+    record = conformance_record("GrantTwice", {"nodes": 2}, conformance(Prepared.of(variant), variant()))
+    assert (record["ok"], record["states"], record["transitions"], record["stopped"]) == (False, 48, 160, True)
+
+
 def test_a_proposition_given_as_a_function_is_refused() -> None:
     """A ``lambda: ...`` for the proposition server_holds_lock used to be read as True in every state (a function is
     truthy): conformance then blamed the encoding's RecvLock and conjuncts, and bmc said the encoding drifted."""
@@ -163,7 +170,7 @@ def test_a_certificate_rechecks(capsys, tmp_path) -> None:
     assert code == 0 and "certificate: 55 SMT-LIB 2 queries" in out  # 9 conjuncts x (Init + 5 actions) + Mutex
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     conformed = manifest["conformance"]
-    assert conformed["ok"] and (conformed["states"], conformed["transitions"]) == (28, 56)
+    assert conformed["ok"] and (conformed["states"], conformed["transitions"], conformed["stopped"]) == (28, 56, False)
     answers = recheck(tmp_path)
     assert len(answers) == 55 and all(a.ok and a.answer == "unsat" for a in answers)
 
