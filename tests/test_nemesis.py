@@ -96,8 +96,13 @@ def test_a_planted_missing_fsync_loses_acknowledged_writes_at_a_power_cut(tmp_pa
     out = run(s, tmp_path)
     assert _faults(out) == [("power", "all")]
     assert out.lost and out.verdict == "illegal", out.report()
-    acked = [r for r in out.records if r.key.startswith("f") and r.op == "put" and r.outcome == "ok"]
-    assert len(out.lost) == len(acked) > 0  # every one: nothing was ever synced
+    # every fresh put acknowledged before the cut (nothing was ever synced); one called before it and answered once
+    # the nodes were back is in their page caches, which no second cut empties (it read back in 3 of 20 runs under
+    # load: this asserted that every acknowledged fresh put was lost)
+    cut = next(e["time"] for e in out.events if e["phase"] == "start")
+    before = {f"{r.key}={r.value} (read None)" for r in out.records
+              if r.key.startswith("f") and r.op == "put" and r.outcome == "ok" and r.ret is not None and r.ret < cut}
+    assert before and before <= set(out.lost)
     assert all("(read None)" in w for w in out.lost)
     assert f"{len(out.lost)} acknowledged writes lost" in out.report()
 
