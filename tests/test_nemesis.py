@@ -47,7 +47,7 @@ def test_a_short_nemesis_run_is_linearizable(tmp_path, store, capsys):
     assert out.ok, out.report()
     assert _faults(out) == [("kill", "leader"), ("partition", "leader"), ("pause", "leader")]
     assert {("get", "ok"), ("put", "ok"), ("cas", "ok")} <= _kinds(out)
-    assert out.counts()["ok"] > 200
+    assert out.counts()["ok"] > 100  # (1,000-1,500 at load 6-9: the history is not trivially short)
     assert not (tmp_path / "cluster").exists()  # removed after a run that found nothing
     # the history file is what the checker read, and `paxraft audit --history` passes it
     ops = operations(out.records)
