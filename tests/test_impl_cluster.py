@@ -25,26 +25,34 @@ from impl.storage.wal import synced_length
 
 
 class Load:
-    """``sessions`` writers, each with one write outstanding at a time, until ``writes`` are acknowledged."""
+    """``sessions`` writers, each with one write outstanding at a time, until ``writes`` are acknowledged (and, with
+    ``until_stopped``, on past that until :meth:`stop`: a kill the test makes later still lands under load)."""
 
-    def __init__(self, d, writes: int, sessions: int = 4, client_poll_us: int = 0) -> None:
+    def __init__(self, d, writes: int, sessions: int = 4, client_poll_us: int = 0, until_stopped: bool = False) -> None:
         self.client = KVClient.from_dir(d, timeout=20, busy_poll_us=client_poll_us)
         self.acked: dict[bytes, bytes] = {}
         self.writes, self.sessions = writes, sessions
+        self.going = until_stopped
         self.progress = asyncio.Event()
 
     async def writer(self, w: int) -> None:
         s = self.client.session()
-        for k in range(self.writes // self.sessions):
+        k = 0
+        while k < self.writes // self.sessions or self.going:
             key, val = b"w%d.%d" % (w, k), b"v%d" % k
             r = await self.client.put(key, val, session=s)
             assert r.status == OK
             self.acked[key] = val
             self.progress.set()
+            k += 1
+
+    def stop(self) -> None:
+        """The writers end once they have made their share of ``writes``."""
+        self.going = False
 
     def writing(self) -> bool:
         """Whether the writers still have writes to make (a kill now lands under load)."""
-        return len(self.acked) < self.writes
+        return self.going or len(self.acked) < self.writes
 
     async def reached(self, n: int) -> None:
         while len(self.acked) < n:

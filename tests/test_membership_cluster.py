@@ -50,7 +50,9 @@ async def _changes_under_kills(d, writes: int, rng: random.Random) -> tuple[dict
     """Writes throughout; node 4 is added while the leader is killed (mid catch-up or mid change), then a
     member is removed while node 4 is killed; each victim comes back with its data. Returns the acked writes,
     the node removed and the first leader."""
-    load = Load(d, writes)
+    # the writers go on until the removal is made: on a quiet machine 300 writes were all acknowledged before the
+    # added node had started, and the leader's kill landed on an idle cluster (2 of 4 runs failed 'load.writing()')
+    load = Load(d, writes, until_stopped=True)
     writers = asyncio.gather(*(load.writer(w) for w in range(load.sessions)))
     await load.reached(writes // 5)
     first = await add_a_server_while_the_leader_is_killed(d, 4, load, rng)
@@ -64,6 +66,7 @@ async def _changes_under_kills(d, writes: int, rng: random.Random) -> tuple[dict
     await asyncio.sleep(rng.uniform(0.05, 0.3))
     cluster.start_node(d, 4)
     await removing
+    load.stop()
     await writers
     await load.check_acked()
     return load.acked, gone, first
@@ -97,7 +100,7 @@ def _run(tmp_path, writes: int, seed: int, capsys) -> None:
     cluster.start(tmp_path, 3, snapshot_every=60)
     try:
         acked, gone, _ = asyncio.run(_changes_under_kills(tmp_path, writes, random.Random(seed)))
-        assert len(acked) == writes
+        assert len(acked) >= writes
         assert the_members_agree(tmp_path, sorted({1, 2, 3, 4} - {gone}))[gone] is None
     finally:
         cluster.stop(tmp_path)
