@@ -8,7 +8,7 @@ returned) or ``unknown`` (Z3 gave up; its reason is kept), never a silent timeou
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,25 @@ DEFAULT_TIMEOUT_MS = 60_000
 # Z3 resource units for a query outside EPR (no finite-model guarantee): it answers unknown past this,
 # whatever the machine's load. The shipped ones use at most about a tenth of it (docs/proofs.md).
 NON_EPR_RLIMIT = 2_000_000_000
+
+
+def subterms(f: z3.ExprRef, descend: Callable[[z3.ExprRef], bool] = lambda e: True) -> Iterator[z3.ExprRef]:
+    """Each distinct subterm of ``f`` once (a shared subterm is not walked again), in no set order: quantifiers,
+    applications and bound variables; below a quantifier or application only when ``descend`` says so."""
+    seen: set[int] = set()
+    stack = [f]
+    while stack:
+        e = stack.pop()
+        if e.get_id() in seen:
+            continue
+        seen.add(e.get_id())
+        yield e
+        if not descend(e):
+            continue
+        if z3.is_quantifier(e):
+            stack.append(e.body())
+        elif z3.is_app(e):
+            stack.extend(e.children())
 
 
 def total_order_axioms(le: z3.FuncDeclRef, sort: z3.SortRef) -> list[z3.BoolRef]:

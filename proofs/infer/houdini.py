@@ -36,6 +36,7 @@ from proofs.infer.language import Clause, Signature
 from proofs.infer.samples import Samples
 from proofs.infer.select import Pool, model_samples
 from proofs.infer.system import System
+from proofs.logic import subterms
 
 #: (candidate dropped, action, the counterexample's pre-state) -> candidates that would exclude that state
 Supports = Callable[[int, str, Samples], Iterable[int]]
@@ -103,24 +104,13 @@ def footprints(system: System) -> dict[str, Footprint]:
     for tr in system.transitions:
         reads: set[str] = set()
         writes: set[str] = set()
-        seen: set[int] = set()
-        stack: list[z3.ExprRef] = [tr.formula]
-        while stack:
-            e = stack.pop()
-            if e.get_id() in seen:
-                continue
-            seen.add(e.get_id())
-            if z3.is_quantifier(e):
-                if not frame(e):
-                    stack.append(e.body())
-                continue
+        for e in subterms(tr.formula, lambda e: not (z3.is_quantifier(e) and frame(e))):
             if z3.is_app(e):
                 name = e.decl().name()
                 if name in pre:
                     reads.add(pre[name])
                 elif name in post:
                     writes.add(post[name])
-                stack += e.children()
         out[tr.name] = Footprint(frozenset(reads), frozenset(writes))
     return out
 

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import z3
 
-from proofs.logic import ActionEncoding, total_order_axioms
+from proofs.logic import ActionEncoding, subterms, total_order_axioms
 from spec.core import SpecError, _marked
 
 #: ``A, B`` (a relation), ``A, B -> C`` (a function), ``-> C`` (a constant), ``""`` (a proposition).
@@ -424,22 +424,13 @@ class Prepared:
 
 def _declarations(f: z3.ExprRef) -> tuple[set[str], set[str]]:
     """The names of the uninterpreted symbols ``f`` applies, and of the variables its quantifiers bind."""
-    seen: set[int] = set()
     names: set[str] = set()
     bound: set[str] = set()
-    stack = [f]
-    while stack:
-        e = stack.pop()
-        if e.get_id() in seen:
-            continue
-        seen.add(e.get_id())
+    for e in subterms(f):
         if z3.is_quantifier(e):
             bound.update(e.var_name(i) for i in range(e.num_vars()))
-            stack.append(e.body())
-        elif z3.is_app(e):
-            if e.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-                names.add(e.decl().name())
-            stack.extend(e.children())
+        elif z3.is_app(e) and e.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            names.add(e.decl().name())
     return names, bound
 
 
