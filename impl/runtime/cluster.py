@@ -643,8 +643,9 @@ def traced_clock(directory: Path, terms: dict[int, int]) -> int:
     trace does not within TRACE_CATCH_UP, killed there or tracing nothing, gives its last clock). A rebuilt node
     traces its Rebuild past it, so the audit's merge places the Rebuild after every peer event the read saw."""
     clock = 0
+    traces = {p.parent.name: p for p in trace_files(directory)}
     for j, term in terms.items():
-        path = next((p for p in trace_files(directory) if p.parent.name == f"node-{j}"), None)
+        path = traces.get(f"node-{j}")
         if path is None:
             continue
         deadline, c = time.monotonic() + TRACE_CATCH_UP, 0

@@ -258,12 +258,9 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         """i is rebuilt from empty storage (``cluster recover-node``), its snapshot gone too: spec.raft_rebuild's
         Rebuild, the vote floor read from ``peers`` (at least n - quorum + 1 of the others), and its rejoin gate
         (spec.raft_rebuild.RejoinRule): no vote, no Timeout until its ``CaughtUp``."""
-        n = self._n
-        if i in peers or len(set(peers)) != len(peers) or len(peers) < floor_reads(n) or not all(
-                0 <= j < n for j in peers):
+        if not self._floor_peers(i, peers):
             return None
-        return s.but(**rebuilt(self, s, i, *vote_floor(s, i, peers)), snapshotIndex=EXCEPT(s.snapshotIndex, i, 0),
-                     **rejoin_begins(s, i, 1))
+        return self._rebuilt(s, i, vote_floor(s, i, peers)[0])
 
     @action(params=_from_the_trace)
     def RebuildFromTerms(self, s: SnapshotState, i: int, peers: tuple[int, ...], terms: tuple[int, ...]
@@ -272,10 +269,19 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         node's boot, and nothing orders it among the peers' own events (a file read is no message), so each term
         read may be below the peer's term here (it moved on since), never above it (terms only grow). The floor
         is the highest term read, voted in for itself; spec.raft_rebuild's Rebuild reads the terms at once."""
-        if (self.Rebuild(s, i, peers) is None or len(terms) != len(peers)
+        if (not self._floor_peers(i, peers) or len(terms) != len(peers)
                 or any(t > s.currentTerm[j] for j, t in zip(peers, terms))):
             return None
-        return s.but(**rebuilt(self, s, i, max(terms), i), snapshotIndex=EXCEPT(s.snapshotIndex, i, 0),
+        return self._rebuilt(s, i, max(terms))
+
+    def _floor_peers(self, i: int, peers: tuple[int, ...]) -> bool:
+        """``peers`` are at least n - quorum + 1 distinct servers other than i: enough to read a vote floor from."""
+        n = self._n
+        return i not in peers and len(set(peers)) == len(peers) >= floor_reads(n) and all(0 <= j < n for j in peers)
+
+    def _rebuilt(self, s: SnapshotState, i: int, term: int) -> SnapshotState:
+        """i rebuilt empty and voted for itself in ``term``, its snapshot gone, its rejoin gate on."""
+        return s.but(**rebuilt(self, s, i, term, i), snapshotIndex=EXCEPT(s.snapshotIndex, i, 0),
                      **rejoin_begins(s, i, 1))
 
     @action(params=_rejoining)
