@@ -27,8 +27,16 @@ def interrupted(signum: int, frame: object) -> None:
 interrupted.paxraft_early = True  # type: ignore[attr-defined]  # (how run_command tells it from a user's handler)
 
 
+#: Set by :func:`run`: the process is the ``paxraft`` program, whose commands own SIGINT and SIGTERM (modelcheck.cli's
+#: ``run_command``), not a caller of ``main()`` (a test) whose handlers are left alone. (It was told by the early
+#: handler alone, which an ignored SIGINT does not get: in a background job SIGTERM then killed a command silently.)
+running = False
+
+
 def run() -> None:
     """The program: the handler first, then the command line (``modelcheck.cli.main.run``)."""
+    global running
+    running = True
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # (ignored, as in a background job: stay so)
         signal.signal(signal.SIGINT, interrupted)
     from modelcheck.cli.main import run as program

@@ -37,7 +37,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Hand the model to the BMC runner its spec's registry entry names."""
-    from proofs.logic import z3_timeout  # (z3 loads only when a proof runs)
+    from modelcheck.cli.errors import outside_finalizers
+    from proofs.logic import hear_signals, z3_timeout  # (z3 loads only when a proof runs)
+
+    hear_signals(outside_finalizers)  # (before any Z3 object is made: a Ctrl-C in one's finalizer was lost)
 
     refuse_model_options(args, "bmc")
     e = spec_entry(args.spec)

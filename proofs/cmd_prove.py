@@ -91,7 +91,10 @@ def listed(args: argparse.Namespace, conjuncts: list[str], spec: str) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     """Run the proof the spec's registry entry names: its obligation table and any counterexample."""
-    from proofs.logic import z3_timeout  # (z3 loads only when a proof runs)
+    from modelcheck.cli.errors import outside_finalizers
+    from proofs.logic import hear_signals, z3_timeout  # (z3 loads only when a proof runs)
+
+    hear_signals(outside_finalizers)  # (before any Z3 object is made: a Ctrl-C in one's finalizer was lost)
 
     proofs = _proofs()
     z3_timeout("--timeout", args.timeout)

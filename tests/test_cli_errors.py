@@ -14,6 +14,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -21,6 +22,7 @@ import pytest
 from test_cli import one_error_line, run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck import check
+from modelcheck.cli import errors
 from modelcheck.cli.errors import interrupted_line, report
 from modelcheck.engine.faults import SpecCodeError, SpecContractError, locate, preflight
 from modelcheck.engine.progress import Progress
@@ -503,13 +505,20 @@ def test_sigint_to_parallel_workers_exits_130_with_statistics() -> None:
     assert "Traceback" not in err and "paxraft check: interrupted after" in err and "distinct states" in err
 
 
-def test_sigterm_to_parallel_workers_exits_143_with_statistics_and_leaves_no_worker() -> None:
+def _ignore_sigint() -> None:
+    """In the child before it runs: SIGINT ignored, as a shell's background job (`cmd &`) has it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("sigint", [_hear_sigint, _ignore_sigint])
+def test_sigterm_to_parallel_workers_exits_143_with_statistics_and_leaves_no_worker(sigint) -> None:
     """SIGTERM (what `timeout` sends) to `check --workers 2`: the program died of it, silent (exit -15: nothing of
     how far the search got), its workers left running until they noticed, up to a second later. Now as Ctrl-C:
-    the figures so far, the workers ended before the exit, status 143."""
+    the figures so far, the workers ended before the exit, status 143. In a background job (SIGINT ignored) it
+    still died silently until hostile12: the program was told from a caller of main() by its SIGINT handler."""
     env = dict(os.environ, PAXRAFT_PROGRESS_SECONDS="0.2")
     proc = _cli("check", CTRL_C, "--limit", "3000", "--stop-after", "0", "--workers", "2", env=env,
-                preexec_fn=_hear_sigint)
+                preexec_fn=sigint)
     first = proc.stderr.readline()
     assert first.startswith("[grid"), first
     workers = [int(c) for t in Path(f"/proc/{proc.pid}/task").iterdir()
@@ -1303,3 +1312,36 @@ def test_explore_for_seconds_stops_at_once_on_ctrl_c_or_sigterm(sig) -> None:
     # (0: the signal came while it served, which it stops, as `explore` says; 130 or 143: while it did anything else)
     assert proc.returncode in ((0, 130) if sig == signal.SIGINT else (0, 143)), err
     assert "Traceback" not in err
+
+
+# -- Ctrl-C where Python would lose it (hostile12) -----------------------------------------------------------
+def test_a_ctrl_c_inside_ctypes_argument_conversion_is_an_interrupt(capsys) -> None:
+    """ctypes turns a KeyboardInterrupt raised while it converts a call's arguments (Z3's from_param runs for every
+    argument of every Z3 call) into ArgumentError('argument 12: KeyboardInterrupt: '): it was an internal error,
+    exit 4."""
+    import ctypes
+
+    assert report("prove", ctypes.ArgumentError("argument 12: KeyboardInterrupt: ")) == 130
+    assert report("prove", ctypes.ArgumentError("argument 1: Terminated: ")) == 143
+    assert capsys.readouterr().err == "paxraft prove: interrupted\npaxraft prove: terminated (SIGTERM)\n"
+    assert report("prove", ctypes.ArgumentError("argument 1: wrong type")) == 4
+
+
+class _Finalized:
+    """An object whose finalizer is where a Ctrl-C arrives."""
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # (the handler runs inside this finalizer)
+
+
+def test_a_ctrl_c_inside_a_finalizer_is_raised_once_it_returned() -> None:
+    """Python ignores an exception raised in a finalizer ("Exception ignored in ...", a traceback on stderr): a Ctrl-C
+    that came while one of Z3's ran was lost, and `prove raft --complete` ran on to exit 0 (1 Ctrl-C in 14 at
+    0.3-2.5 s). errors.outside_finalizers sends the signal again once the finalizer has returned."""
+    old = signal.signal(signal.SIGINT, errors.outside_finalizers(signal.default_int_handler))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _Finalized()  # (made and dropped at once: its finalizer runs here)
+            time.sleep(30)  # a bound: the signal, sent again 10 ms later, ends it
+    finally:
+        signal.signal(signal.SIGINT, old)

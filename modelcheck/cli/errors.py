@@ -23,10 +23,13 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import re
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 from modelcheck.cli.common import UsageError
@@ -42,6 +45,31 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM while a command runs: a KeyboardInterrupt, so that every search stops as Ctrl-C stops it (its workers
     ended, the figures so far), reported as 'terminated' with exit 143. It ended the program silently: `timeout 60
     paxraft check ...` said nothing of how far the search got."""
+
+
+def in_finalizer(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs inside a finalizer (``__del__``), where Python ignores any exception (it prints
+    "Exception ignored in ..." and a traceback, and goes on)."""
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
+def outside_finalizers(handler: Callable[[int, Any], Any]) -> Callable[[int, Any], Any]:
+    """``handler``, run where what it raises is not lost: inside a finalizer the signal is sent again 10 ms later,
+    from a thread, by when the finalizer has returned (``raise_signal`` here would run this handler again at once,
+    inside itself). Z3's objects have finalizers: a Ctrl-C raised in one was ignored, `prove raft --complete` ran on
+    84 s to exit 0 (1 Ctrl-C in 14)."""
+
+    def deferred(signum: int, frame: Any) -> Any:
+        if in_finalizer(frame):
+            threading.Timer(0.01, os.kill, (os.getpid(), signum)).start()
+            return None
+        return handler(signum, frame)
+
+    return deferred
 
 
 def terminate(signum: int, frame: object) -> None:
@@ -120,8 +148,21 @@ def interrupted_line() -> str:
     )
 
 
+def _disguised_interrupt(exc: BaseException) -> BaseException:
+    """``exc``, or the Ctrl-C (SIGTERM) it stands for: ctypes turns a KeyboardInterrupt raised while it converts a
+    call's arguments (Z3's ``from_param``, Python code run for every argument of every Z3 call) into an
+    ``ArgumentError('argument 12: KeyboardInterrupt: ')``, chained to nothing: a Ctrl-C there was an internal error,
+    exit 4."""
+    if type(exc).__name__ == "ArgumentError" and type(exc).__module__ == "ctypes":
+        m = re.match(r"argument \d+: (KeyboardInterrupt|Terminated): ", str(exc))
+        if m:
+            return Terminated() if m[1] == "Terminated" else KeyboardInterrupt()
+    return exc
+
+
 def report(command: str, exc: BaseException, debug: bool = False) -> int:
     """Print ``exc`` as one line (the traceback too with ``debug``) and return the exit status it means."""
+    exc = _disguised_interrupt(exc)
     if isinstance(exc, BrokenPipeError):
         _quiet_pipe()
         return PIPE_CLOSED
@@ -193,12 +234,15 @@ def _raise_on_ctrl_c() -> tuple[Any, Any] | None:
     """While the command runs, SIGINT raises KeyboardInterrupt (reported above with the figures so far) in place
     of the ``paxraft`` program's early handler (paxraft.interrupted: one line, exit 130, while the modules load),
     and SIGTERM, when not ignored, :class:`Terminated`; the SIGINT and SIGTERM handlers to put back (an ignored
-    SIGTERM stays ignored), or None (main() called otherwise: its caller's handlers are left alone)."""
+    SIGTERM stays ignored, and so does an ignored SIGINT: a background job's), or None (main() called otherwise: its
+    caller's handlers are left alone)."""
     handler = signal.getsignal(signal.SIGINT)
-    if not getattr(handler, "paxraft_early", False):
+    early = getattr(handler, "paxraft_early", False)
+    if not early and not getattr(sys.modules.get("paxraft"), "running", False):
         return None
     term = signal.getsignal(signal.SIGTERM)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if early:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     if term == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, terminate)
     return handler, term

@@ -40,7 +40,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Infer, print the stages and the invariant (or why none was found); 0 found, 1 not found."""
-    from proofs.logic import z3_timeout  # (z3 loads only when a proof runs)
+    from modelcheck.cli.errors import outside_finalizers
+    from proofs.logic import hear_signals, z3_timeout  # (z3 loads only when a proof runs)
+
+    hear_signals(outside_finalizers)  # (before any Z3 object is made: a Ctrl-C in one's finalizer was lost)
     from spec.registry import lazy
 
     if args.spec not in PROBLEMS:
