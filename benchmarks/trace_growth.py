@@ -1,0 +1,137 @@
+"""How fast a node's compact trace grows, and what compressing its closed segments gives (docs/trace-format.md,
+"Segments").
+
+Usage: .venv/bin/python benchmarks/trace_growth.py [--idle S] [--writes N] [--segment-bytes B] [--set KEY=VALUE,...]
+
+Starts a 3-node cluster (cluster.json's defaults, ``"trace_segment_bytes"`` B, default 1 MiB, and the nodes'
+own compression of closed segments off, so that the segments are there to measure), then:
+
+1. idle: each node's trace bytes per second over ``S`` seconds (default 20) with nothing sent, and per day;
+2. load: ``N`` puts (default 4,000; 16 sessions, 100-byte values): the trace bytes per write over all three
+   nodes, with the idle rate over the same seconds taken off;
+3. compression: the leader's largest closed segment of each phase compressed with the standard library's zlib
+   (levels 1 and 6), lzma (preset 6) and bz2 (level 9): the ratio, and CPU seconds per MiB of trace to compress
+   it and to read it back (the best of 3 runs; a loaded machine inflates them, so say whether it was quiet).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bz2
+import lzma
+import os
+import shutil
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from impl.kv.client import KVClient  # noqa: E402
+from impl.runtime import cluster  # noqa: E402
+from impl.trace import segment_path, trace_size, trace_tail  # noqa: E402
+
+CODECS: dict[str, tuple[Callable[[bytes], bytes], Callable[[bytes], bytes]]] = {
+    "zlib-1": (lambda b: zlib.compress(b, 1), zlib.decompress),
+    "zlib-6": (lambda b: zlib.compress(b, 6), zlib.decompress),
+    "lzma-6": (lambda b: lzma.compress(b, preset=6), lzma.decompress),
+    "bz2-9": (lambda b: bz2.compress(b, 9), bz2.decompress),
+}
+
+
+def sizes(d: Path) -> dict[int, int]:
+    """Each node's whole trace size so far."""
+    return {int(p.parent.name.split("-")[1]): trace_size(p) for p in cluster.trace_files(d)}
+
+
+def closed_segments(d: Path, node: int) -> list[Path]:
+    """The node's closed segments (every one but the last), first included."""
+    first = d / f"node-{node}" / "trace.bin"
+    return [segment_path(first, n) for n in range(1, trace_tail(first)[0])]
+
+
+def codec_figures(data: bytes, runs: int = 3) -> dict[str, tuple[float, float, float]]:
+    """Per codec: (ratio, CPU s per MiB to compress, CPU s per MiB to decompress), the best of ``runs``."""
+    mib = len(data) / (1 << 20)
+    out = {}
+    for name, (comp, decomp) in CODECS.items():
+        best_c = best_d = float("inf")
+        for _ in range(runs):
+            t = time.process_time()
+            z = comp(data)
+            best_c = min(best_c, time.process_time() - t)
+            t = time.process_time()
+            assert decomp(z) == data
+            best_d = min(best_d, time.process_time() - t)
+        out[name] = (len(data) / len(z), best_c / mib, best_d / mib)
+    return out
+
+
+async def load(d: Path, writes: int, sessions: int = 16, size: int = 100) -> None:
+    """``writes`` puts over ``sessions`` concurrent sessions."""
+    c = KVClient.from_dir(d)
+    val = b"v" * size
+
+    async def worker(w: int) -> None:
+        s = c.session()
+        for k in range(writes // sessions):
+            await c.put(b"g%d.%d" % (w, k), val, session=s)
+
+    await asyncio.gather(*(worker(w) for w in range(sessions)))
+
+
+def main(idle: float, writes: int, segment_bytes: int, settings: dict[str, Any]) -> None:
+    d = Path(tempfile.mkdtemp(prefix="trace-growth-"))
+    try:
+        cluster.start(d, 3, trace_segment_bytes=segment_bytes, trace_compress=False, **settings)
+        leader = asyncio.run(cluster.wait_for_leader(d, 30))
+        assert leader is not None, "no leader"
+        time.sleep(1.0)
+        print(f"load average {os.getloadavg()[0]:.2f} (2 cores shared: figures not quiet unless this is low)")
+        s0, t0 = sizes(d), time.monotonic()
+        time.sleep(idle)
+        s1, t1 = sizes(d), time.monotonic()
+        idle_segs = closed_segments(d, leader)
+        rate = {j: (s1[j] - s0[j]) / (t1 - t0) for j in s0}
+        print(f"idle, {t1 - t0:.1f} s (node {leader} leads):")
+        for j, r in sorted(rate.items()):
+            print(f"  node {j}{' (leader)' if j == leader else ''}: {r / 1e3:,.1f} KB/s, {r * 86400 / 1e9:.2f} GB/day")
+        asyncio.run(load(d, writes))
+        s2, t2 = sizes(d), time.monotonic()
+        grown = sum(s2[j] - s1[j] for j in s1)
+        background = sum(rate.values()) * (t2 - t1)
+        print(f"load, {writes:,} writes in {t2 - t1:.1f} s: {grown / writes:,.0f} trace bytes per write over the 3 "
+              f"nodes, {(grown - background) / writes:,.0f} with the idle rate taken off "
+              f"(leader {(s2[leader] - s1[leader]) / writes:,.0f})")
+        busy = [p for p in closed_segments(d, leader) if p not in idle_segs]
+        print(f"load average {os.getloadavg()[0]:.2f}")
+        for what, segs in (("idle", idle_segs), ("load", busy)):
+            if not segs:
+                print(f"{what}: no closed segment of the leader (a longer phase or smaller --segment-bytes)")
+                continue
+            seg = max(segs, key=lambda p: p.stat().st_size)
+            data = seg.read_bytes()
+            print(f"{what} segment {seg.name} ({len(data):,} bytes):")
+            for name, (ratio, c, dc) in codec_figures(data).items():
+                print(f"  {name:7} ratio {ratio:6.1f}  compress {c * 1e3:7.1f} ms CPU/MiB  "
+                      f"read back {dc * 1e3:6.1f} ms CPU/MiB")
+    finally:
+        cluster.stop(d)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    from _args import parser
+
+    ap = parser(__doc__)
+    ap.add_argument("--idle", type=float, default=20.0, help="seconds of idling measured")
+    ap.add_argument("--writes", type=int, default=4000, help="puts of the load phase")
+    ap.add_argument("--segment-bytes", type=int, default=1 << 20, help='"trace_segment_bytes" of the run')
+    ap.add_argument("--set", default="", help="more cluster.json settings, KEY=VALUE,... (integers)")
+    a = ap.parse_args()
+    extra = {k: int(v) for k, v in (kv.split("=", 1) for kv in a.set.split(",") if kv)}
+    main(a.idle, a.writes, a.segment_bytes, extra)
