@@ -11,7 +11,10 @@ own compression of closed segments off, so that the segments are there to measur
    nodes, with the idle rate over the same seconds taken off;
 3. compression: the leader's largest closed segment of each phase compressed with the standard library's zlib
    (levels 1 and 6), lzma (preset 6) and bz2 (level 9): the ratio, and CPU seconds per MiB of trace to compress
-   it and to read it back (the best of 3 runs; a loaded machine inflates them, so say whether it was quiet).
+   it and to read it back (the best of 3 runs; a loaded machine inflates them, so say whether it was quiet); and
+   each node's idle rate per day once its closed segments are compressed as the nodes do (the ratio of its own
+   largest idle segment; the first and last segment stay as they are: at most 2 x "trace_segment_bytes" more per
+   node, not growing).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from impl import tracezip  # noqa: E402
 from impl.kv.client import KVClient  # noqa: E402
 from impl.runtime import cluster  # noqa: E402
 from impl.trace import segment_path, trace_size, trace_tail  # noqa: E402
@@ -96,6 +100,7 @@ def main(idle: float, writes: int, segment_bytes: int, settings: dict[str, Any])
         time.sleep(idle)
         s1, t1 = sizes(d), time.monotonic()
         idle_segs = closed_segments(d, leader)
+        idle_of = {j: closed_segments(d, j) for j in s0}
         rate = {j: (s1[j] - s0[j]) / (t1 - t0) for j in s0}
         print(f"idle, {t1 - t0:.1f} s (node {leader} leads):")
         for j, r in sorted(rate.items()):
@@ -116,9 +121,21 @@ def main(idle: float, writes: int, segment_bytes: int, settings: dict[str, Any])
             seg = max(segs, key=lambda p: p.stat().st_size)
             data = seg.read_bytes()
             print(f"{what} segment {seg.name} ({len(data):,} bytes):")
-            for name, (ratio, c, dc) in codec_figures(data).items():
+            figures = codec_figures(data)
+            for name, (ratio, c, dc) in figures.items():
                 print(f"  {name:7} ratio {ratio:6.1f}  compress {c * 1e3:7.1f} ms CPU/MiB  "
                       f"read back {dc * 1e3:6.1f} ms CPU/MiB")
+            if what == "idle":  # each node's own idle segment as its child compresses it (impl/tracezip.py)
+                print(f"idle, closed segments compressed (zlib level {tracezip.LEVEL}, each node's largest idle "
+                      "segment):")
+                for j, r in sorted(rate.items()):
+                    if not idle_of[j]:
+                        print(f"  node {j}: no closed segment (a longer --idle or smaller --segment-bytes)")
+                        continue
+                    data = max(idle_of[j], key=lambda p: p.stat().st_size).read_bytes()
+                    ratio = len(data) / len(zlib.compress(data, tracezip.LEVEL))
+                    print(f"  node {j}{' (leader)' if j == leader else ''}: ratio {ratio:.1f}, "
+                          f"{r * 86400 / ratio / 1e6:,.0f} MB/day")
     finally:
         cluster.stop(d)
         shutil.rmtree(d, ignore_errors=True)
