@@ -21,14 +21,6 @@ from modelcheck.cli import main
 BOUND = 4096  # the smallest segment cluster.json takes: a 40-write run closes a few per node
 
 
-def _settled(first: Path) -> None:
-    """Wait until no child compresses the trace (the node takes the lock for its child before starting it, and the
-    child lets go only when it finds nothing left): afterwards nothing is pending."""
-    fd = tracezip._lock(first, wait=True)
-    assert fd is not None
-    os.close(fd)
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> Path:
     """A 3-node cluster with 4 KiB segments, its nodes compressing their closed segments (the default)."""
@@ -40,7 +32,7 @@ def run(tmp_path_factory) -> Path:
     finally:
         cluster.stop(d)
     for first in cluster.trace_files(d):
-        _settled(first)
+        tracezip.wait_idle(first)  # (the nodes' children: none is left compressing)
     return d
 
 
