@@ -17,6 +17,7 @@ next run checks the ``.z`` against it and removes the segment (or writes the ``.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import struct
@@ -34,7 +35,7 @@ from impl.storage.records import REC, problem, write_all
 SEGMENT, NEXT = 3, 4
 LINK = struct.Struct(">IIQ8s")
 ZMAGIC = b"PXRTRCZ\n"
-LEVEL = 6  # (benchmarks/trace_growth.py: level 1 is ~1.2x as fast and gives a third of level 6's ratio on idle)
+LEVEL = 6  # (benchmarks/trace_growth.py: level 1 is ~3x as fast for 3/4 of the ratio; lzma, bz2: 10-35x the CPU)
 _HEAD = 8 + 4  # the segment's length and crc32, then the crc32 of those 12 bytes
 _CHUNK = 1 << 20
 
@@ -179,8 +180,6 @@ def pending(first: Path) -> bool:
 def _lock(first: Path, wait: bool) -> int | None:
     """A descriptor of ``first`` holding the trace's compression lock (closing it lets go), or None: ``first``
     missing, or (without ``wait``) the lock held by a compressing child."""
-    import fcntl
-
     try:
         fd = os.open(first, os.O_RDONLY)
     except FileNotFoundError:
