@@ -431,7 +431,9 @@ def trace_tail(first: Path, node: int | None = None) -> tuple[int, int, Path]:
             _check_first_header(first, node)
         return 1, 0, first
     if not os.path.lexists(first):  # (a node went on in its last segment, a trace the audit can no longer read)
-        raise TraceFileError(f"{first}: missing, while {segment_path(first, numbers[0]).name} of its trace is there: "
+        there = segment_path(first, numbers[0])
+        there = there if os.path.lexists(there) else zipped(there)
+        raise TraceFileError(f"{first}: missing, while {there.name} of its trace is there: "
                              "the trace's first segment moved or deleted")
     path = segment_path(first, numbers[-1])
     if not os.path.lexists(path):  # (never compressed by the node: it appends to it, or makes the next at start)

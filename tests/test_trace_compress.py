@@ -203,6 +203,22 @@ def test_a_crash_while_compressing_leaves_both_and_the_next_run_finishes(run, tm
     assert _lines(first) == want
 
 
+def test_wal_check_sees_a_trace_left_only_in_compressed_segments(run, tmp_path, capsys):
+    """`paxraft wal check` of a node's folder checks its trace as the start does: with the first segment moved
+    away and only ``.z`` segments left, it looked for ``trace.NNNNNN.bin`` names, found none and said ok, where the
+    node's start refuses."""
+    d = tmp_path / "c"
+    shutil.copytree(run, d, ignore=shutil.ignore_patterns("lock", "pid"))
+    home = d / "node-1"
+    first = home / "trace.bin"
+    segment_path(first, trace_tail(first)[0]).unlink()
+    first.rename(tmp_path / "trace.bin")
+    assert {p.suffix for p in home.glob("trace*")} == {".z"}
+    capsys.readouterr()
+    assert main(["wal", "check", str(home)]) == 1
+    assert f"{first}: missing, while trace.000002.bin.z of its trace is there" in capsys.readouterr().out
+
+
 def test_either_form_of_each_segment_reads_as_the_same_trace(run, tmp_path, capsys):
     """A ``.z`` without its segment (the usual state), a segment without its ``.z`` (not yet compressed), mixed in
     one trace: the same lines; the next run compresses what is left. A compressed last segment (never the node's
