@@ -14,7 +14,7 @@ import pytest
 
 from impl import tracezip
 from impl.runtime import cluster
-from impl.trace import TraceFileError, TraceWriter, segment_lines, segment_path, trace_tail
+from impl.trace import TraceFileError, TraceWriter, last_clock, segment_lines, segment_path, trace_tail
 from impl.tracezip import ZMAGIC, compress_closed, pending, zipped
 from modelcheck.cli import main
 
@@ -117,6 +117,19 @@ def test_a_writer_starts_its_child_at_start_and_at_rotation(tmp_path):
         "trace.000002.bin.z", "trace.000003.bin.z", "trace.000004.bin.z", "trace.000005.bin.z", "trace.000006.bin.z",
         "trace.000007.bin.z", "trace.000008.bin.z", "trace.000009.bin", "trace.bin"]
     assert _clocks(first) == list(range(1, clock + 1))
+
+
+def test_a_restarts_clock_is_read_through_a_compressed_segment(tmp_path):
+    """A last segment that holds no event yet (the rotation came with the last write) sends last_clock (a node's
+    start, recover-node's peers' clocks) to the segment before, compressed by then: it is read from its ``.z``."""
+    first = tmp_path / "trace.bin"
+    w = TraceWriter(first, 1, (1, 2, 3), compact=True, segment_bytes=BOUND)
+    clock = 0
+    while trace_tail(first)[0] < 3:
+        clock = _events(w, clock)
+    w.close()
+    assert compress_closed(first) == [zipped(segment_path(first, 2))]
+    assert last_clock(first) == clock
 
 
 def _refused(files: list[Path], msg: str, capsys) -> None:
