@@ -470,7 +470,8 @@ class NodeServer:
         spec: dict[str, Any] = {"spec": "multipaxos"} if c.get("protocol") == "multipaxos" else {}  # for the audit
         members: dict[str, Any] = {"members": c["members"]} if "members" in c else {}  # the initial configuration
         self.trace = (TraceWriter(trace_path, self.id, self.ports, compact=compact, **spec, **members,
-                                  segment_bytes=c.get("trace_segment_bytes", SEGMENT_BYTES)) if cfg.trace else None)
+                                  segment_bytes=c.get("trace_segment_bytes", SEGMENT_BYTES),
+                                  compress=c.get("trace_compress", True)) if cfg.trace else None)
         if self.trace is not None and not traced:  # (its trace set aside: the log's marks count another file)
             self.wal.new_trace(self.trace.size)
         if self.trace is not None and c.get("trace_marks", True):  # (false: only to show what the marks prevent)
