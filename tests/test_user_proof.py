@@ -378,3 +378,13 @@ def test_z3_time_limits_are_checked_where_given(capsys) -> None:
     code, _, err = run(capsys, "bmc", REF, "--depth", "2", "--timeout", "1e10")
     assert code == 2 and "--timeout must be at most 4,294,967 seconds" in err
     assert z3_timeout("--timeout", 0.0001) == 1 and z3_timeout("--timeout", 4_294_967) == 4_294_967_000
+
+
+def test_bmc_follows_every_spec_state_of_an_abstract_state(capsys) -> None:
+    """The encoding abstracts a hidden flag away; the spec's first initial state (flag off) cannot step, its second
+    can. bmc followed the first alone and said the spec had no behaviour through its counterexample (exit 3,
+    'drifted'); it is the spec's behaviour from the second (hostile12)."""
+    code, out, _ = run(capsys, "bmc", f"{HERE}/user_specs/hidden_flag.py:HiddenFlag", "--depth", "3")
+    assert code == 1 and "StaysZero is violated; shortest counterexample: 1 step (" in out
+    assert out.split("the same behaviour of HiddenFlag:\n", 1)[1].split() == \
+        ["1.", "Initial", "state", "x", "=", "0", "flag", "=", "True", "2.", "Step()", "x:", "0", "->", "1"]

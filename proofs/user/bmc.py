@@ -95,18 +95,29 @@ def bmc(prep: Prepared, spec: Any, depth: int, timeout_ms: int = 300_000) -> Bmc
 
 
 def follow(inst: Instance, spec: Any, trace: list[Step]) -> list[tuple[Label | None, Any]] | None:
-    """The spec's behaviour through the trace's abstract states (each step by the same action), or None."""
+    """The spec's behaviour through the trace's abstract states (each step by the same action), or None when it
+    has none. Every spec state of each abstract state is followed, not only the first: an abstraction drops what
+    it does not need (a hidden variable), and the first initial state of the right abstraction may be one from
+    which the next step is not enabled while another's is (the greedy walk said "drifted" of a followable trace)."""
     names = [a.name for a in spec.actions]
-    start = next((s for s in spec.init_states() if inst.abstract(s) == trace[0].state), None)
-    if start is None:
-        return None
-    out: list[tuple[Label | None, Any]] = [(None, start)]
-    s = start
+    # each layer: the spec states reached so far, each with its step's label and its parent's index in the layer before
+    layers: list[list[tuple[Label | None, Any, int]]] = [
+        [(None, s, -1) for s in dict.fromkeys(spec.init_states()) if inst.abstract(s) == trace[0].state]]
     for step in trace[1:]:
-        nxt = next(((Label(names[i], p), t) for i, p, t in spec.successors(s)
-                    if names[i] == step.action and inst.abstract(t) == step.state), None)
-        if nxt is None:
-            return None
-        out.append(nxt)
-        s = nxt[1]
-    return out
+        seen: dict[Any, int] = {}
+        layer: list[tuple[Label | None, Any, int]] = []
+        for k, (_, s, _) in enumerate(layers[-1]):
+            for i, p, t in spec.successors(s):
+                if names[i] == step.action and t not in seen and inst.abstract(t) == step.state:
+                    seen[t] = len(layer)
+                    layer.append((Label(names[i], p), t, k))
+        layers.append(layer)
+    if not layers[-1]:
+        return None
+    out: list[tuple[Label | None, Any]] = []
+    k = 0
+    for layer in reversed(layers):
+        label, s, k2 = layer[k]
+        out.append((label, s))
+        k = k2
+    return out[::-1]

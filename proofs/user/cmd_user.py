@@ -114,7 +114,8 @@ def bmc(args: argparse.Namespace) -> int:
         print(f"No violation of {safety} within {args.depth} steps ({res.seconds:.2f}s; per depth: {times})")
         return 0
     verb = "is" if len(res.violated) == 1 else "are"
-    print(f"{' and '.join(res.violated)} {verb} violated; shortest counterexample: {res.length} steps "
+    steps = f"{res.length} step{'s' * (res.length != 1)}"
+    print(f"{' and '.join(res.violated)} {verb} violated; shortest counterexample: {steps} "
           f"({res.seconds:.2f}s; per depth: {times})")
     inst = Instance(prep, spec)
     width = max(len(k) for k in prep.variables)
