@@ -70,8 +70,10 @@ def run(args: argparse.Namespace) -> int:
 def _has_encoding(args: argparse.Namespace) -> bool:
     """Whether the user's file declares an encoding of the class named (proofs.user.Encoding)."""
     from modelcheck.cli.common import resolve
+    from proofs.user.cmd_user import named_module
     from proofs.user.encoding import Encoding
 
     _, cls = resolve(args)
-    module = sys.modules[cls.__module__]
-    return any(isinstance(v, type) and issubclass(v, Encoding) and v is not Encoding for v in vars(module).values())
+    modules = [m for m in (sys.modules[cls.__module__], named_module(args.spec)) if m is not None]
+    return any(isinstance(v, type) and issubclass(v, Encoding) and v is not Encoding
+               for module in modules for v in vars(module).values())

@@ -388,3 +388,22 @@ def test_bmc_follows_every_spec_state_of_an_abstract_state(capsys) -> None:
     assert code == 1 and "StaysZero is violated; shortest counterexample: 1 step (" in out
     assert out.split("the same behaviour of HiddenFlag:\n", 1)[1].split() == \
         ["1.", "Initial", "state", "x", "=", "0", "flag", "=", "True", "2.", "Step()", "x:", "0", "->", "1"]
+
+
+def test_the_encoding_of_the_file_named_comes_first(capsys, tmp_path) -> None:
+    """A file that imports a spec class from another file and declares its own encoding of it: `prove FILE.py:Class`
+    proved the encoding of the spec's own file instead, silently (another invariant than the user's); now the one
+    defined in the file named, and its errors name that file (hostile12)."""
+    mine = tmp_path / "mine.py"
+    mine.write_text(f"import sys\nsys.path.insert(0, {str(FILE.parent)!r})\nimport z3\n"
+                    "from one_ballot import OneBallot, OneBallotProof\n\n\n"
+                    "class MyProof(OneBallotProof):\n    spec = OneBallot\n\n"
+                    "    def invariant(self, s):\n        n = z3.Const('N', self.Node)\n"
+                    "        return {**super().invariant(s), 'NobodyVotes': z3.ForAll([n], z3.Not(s.voted(n)))}\n")
+    code, out, _ = run(capsys, "prove", f"{mine}:OneBallot", "--list")
+    assert code == 0 and out.split() == ["VotesAreVoted", "OneVoteEach", "DecidedByQuorum", "NobodyVotes"]
+    code, out, _ = run(capsys, "prove", f"{mine}:OneBallot")
+    assert code == 1 and "encoding MyProof" in out and rows(out)["Inv /\\ Vote => Inv'"][1] == \
+        "counterexample (NobodyVotes)"
+    code, out, _ = run(capsys, "prove", REF, "--list")  # the spec's own file: its own encoding, as before
+    assert code == 0 and out.split() == ["VotesAreVoted", "OneVoteEach", "DecidedByQuorum"]

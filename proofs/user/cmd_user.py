@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from types import ModuleType
 from typing import Any
 
 import z3
@@ -13,15 +15,22 @@ from modelcheck.engine.result import Step, shown_state
 from proofs.cti import print_ctis
 from proofs.logic import PROVED, discharge, inductive_obligations, table, z3_timeout
 from proofs.user.encoding import EncodingError, Prepared
+from spec.registry import load_user_module
 
 #: prove's options that only the shipped proofs take
 _SHIPPED_ONLY = ("quorum_axiom", "flexible", "restarts", "commit", "complete", "invariant")
 
 
 def _model(args: argparse.Namespace) -> tuple[Prepared, type, dict[str, Any]]:
-    """The spec class the arguments name, its encoding, and the bounds given."""
+    """The spec class the arguments name, its encoding (the named file's first), and the bounds given."""
     e, cls = resolve(args)
-    return Prepared.of(cls), cls, bounds_from_args(e, args)
+    return Prepared.of(cls, named_module(args.spec)), cls, bounds_from_args(e, args)
+
+
+def named_module(ref: str) -> ModuleType | None:
+    """The module of ``FILE.py:Class`` (or ``module:Class``), loaded already by resolve()."""
+    where = ref.rsplit(":", 1)[0]
+    return load_user_module(where) if where.endswith(".py") else sys.modules.get(where)
 
 
 def _z3(prep: Prepared, what: str, exc: z3.Z3Exception) -> EncodingError:

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, ClassVar
 
 import z3
@@ -180,11 +181,25 @@ class Encoding:
         return params
 
 
-def encoding_class(spec_cls: type, where: str) -> type[Encoding]:
-    """The Encoding subclass of ``spec_cls``'s file whose ``spec`` is that class (an EncodingError if none)."""
-    module = sys.modules.get(spec_cls.__module__)
-    declared = [v for v in (vars(module).values() if module else ()) if isinstance(v, type)
-                and issubclass(v, Encoding) and v is not Encoding and isinstance(getattr(v, "spec", None), type)]
+def _encodings(module: ModuleType | None) -> list[type[Encoding]]:
+    """The Encoding subclasses a module holds (defined there or imported), each naming its spec class."""
+    return [v for v in (vars(module).values() if module else ()) if isinstance(v, type)
+            and issubclass(v, Encoding) and v is not Encoding and isinstance(getattr(v, "spec", None), type)]
+
+
+def encoding_class(spec_cls: type, where: str, named: ModuleType | None = None) -> type[Encoding]:
+    """The Encoding subclass whose ``spec`` is ``spec_cls`` (an EncodingError if none): one defined in ``named``,
+    the module of the file the user named, first (the spec class imported there from another file, its encoding
+    beside it was passed over for the one of the spec's own file, silently: another proof than the one asked
+    for), else the one of the spec class's file."""
+    if named is not None:
+        own = [c for c in _encodings(named) if c.spec is spec_cls and c.__module__ == named.__name__]
+        if len(own) == 1:
+            return own[0]
+        if own:
+            raise EncodingError(f"{where}: {len(own)} encodings name spec = {spec_cls.__name__} "
+                                f"({', '.join(c.__name__ for c in own)}): keep one")
+    declared = _encodings(sys.modules.get(spec_cls.__module__))
     found = [c for c in declared if c.spec is spec_cls]
     if len(found) == 1:
         return found[0]
@@ -224,11 +239,11 @@ class Prepared:
     constants: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, spec_cls: type) -> Prepared:
-        """Find, instantiate and check the encoding of ``spec_cls`` (declared in its file)."""
-        file = Path(getattr(sys.modules.get(spec_cls.__module__), "__paxraft_file__", None)
-                    or inspect.getsourcefile(spec_cls) or spec_cls.__module__)
-        return cls.build(encoding_class(spec_cls, f"{_shown(file)}: {spec_cls.__name__}"), spec_cls, _shown(file))
+    def of(cls, spec_cls: type, named: ModuleType | None = None) -> Prepared:
+        """Find, instantiate and check the encoding of ``spec_cls``: declared in ``named`` (the module of the file
+        the user named) or in the spec class's file (:func:`encoding_class`); errors name the encoding's file."""
+        enc = encoding_class(spec_cls, f"{_file_of(named or spec_cls)}: {spec_cls.__name__}", named)
+        return cls.build(enc, spec_cls, _file_of(enc))
 
     @classmethod
     def build(cls, enc_cls: type[Encoding], spec_cls: type, file: str) -> Prepared:
@@ -460,6 +475,14 @@ def _declarations(f: z3.ExprRef) -> tuple[set[str], set[str]]:
         elif z3.is_app(e) and e.decl().kind() == z3.Z3_OP_UNINTERPRETED:
             names.add(e.decl().name())
     return names, bound
+
+
+def _file_of(thing: type | ModuleType) -> str:
+    """The file a class or module came from, as the user would name it."""
+    module = thing if isinstance(thing, ModuleType) else sys.modules.get(thing.__module__)
+    path = getattr(module, "__paxraft_file__", None) or getattr(module, "__file__", None) or (
+        inspect.getsourcefile(thing) if isinstance(thing, type) else None) or getattr(module, "__name__", "?")
+    return _shown(Path(path))
 
 
 def _shown(path: Path) -> str:
