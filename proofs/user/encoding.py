@@ -482,7 +482,7 @@ def _file_of(thing: type | ModuleType) -> str:
     module = thing if isinstance(thing, ModuleType) else sys.modules.get(thing.__module__)
     path = getattr(module, "__paxraft_file__", None) or getattr(module, "__file__", None) or (
         inspect.getsourcefile(thing) if isinstance(thing, type) else None) or getattr(module, "__name__", "?")
-    return _shown(Path(path))
+    return _shown(Path(str(path)))
 
 
 def _shown(path: Path) -> str:

@@ -44,8 +44,10 @@ class HiddenFlagProof(Encoding):
         return z3.ForAll([n], self.le(s.x, n))  # x is the least number
 
     @transition()
-    def Step(self, s: Any, t: Any) -> z3.BoolRef:  # (the flag dropped: any step to a larger number)
-        return z3.And(self.le(s.x, t.x), s.x != t.x)
+    def Step(self, s: Any, t: Any) -> z3.BoolRef:  # (the flag dropped: x goes to the next number, always)
+        n = z3.Const("N", self.Num)
+        between = z3.And(self.le(s.x, n), self.le(n, t.x), n != s.x, n != t.x)
+        return z3.And(self.le(s.x, t.x), s.x != t.x, z3.ForAll([n], z3.Not(between)))
 
     def invariant(self, s: Any) -> dict[str, z3.BoolRef]:
         return self.safety(s)
