@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import z3
 
 from proofs.evaluate import Structure, closure, compile_formula, ground
-from proofs.logic import ActionEncoding, renamed_apart
+from proofs.logic import ActionEncoding, renamed_apart, solve
 from spec.behaviour import reachable
 from spec.core import Label
 
@@ -164,7 +164,7 @@ class NextOracle:
         solver.push()
         try:
             solver.add(*given, *excluded)
-            verdict = solver.check()
+            verdict = solve(solver)
             if verdict == z3.unsat:
                 return None
             if verdict == z3.sat:

@@ -23,6 +23,7 @@ import z3
 
 from proofs.conformance import NextOracle, Report
 from proofs.evaluate import compile_formula, ground
+from proofs.logic import solve
 from proofs.user.encoding import Prepared
 from proofs.user.instance import Instance, Tables
 from spec.behaviour import reachable
@@ -105,7 +106,7 @@ class Successors(NextOracle):
         solver.add(*self.inst.facts(), *self.inst.closure(st), ground(prep.init(st), self.inst.elements()))
         for b in set(known):
             solver.add(z3.Not(z3.And(self.inst.literals(st, b))))
-        verdict = solver.check()
+        verdict = solve(solver)
         if verdict == z3.sat:
             return self.inst.read(solver.model(), st)
         if verdict != z3.unsat:
