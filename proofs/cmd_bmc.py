@@ -9,7 +9,6 @@ from modelcheck.cli.common import (
     UsageError,
     add_bound_options,
     add_model_options,
-    positive,
     refuse_model_options,
     spec_entry,
     within,
@@ -38,13 +37,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Hand the model to the BMC runner its spec's registry entry names."""
+    from proofs.logic import z3_timeout  # (z3 loads only when a proof runs)
+
     refuse_model_options(args, "bmc")
     e = spec_entry(args.spec)
     if is_user_ref(args.spec) and not e.bmc and _has_encoding(args):
         if args.depth is None:
             raise UsageError("bmc needs --depth K: how many steps to unroll")
         within("--depth", args.depth, 0, MAX_DEPTH, "Z3 unrolls a copy of the state per step")
-        positive("--timeout", args.timeout)
+        z3_timeout("--timeout", args.timeout)
         from proofs.user.cmd_user import bmc
 
         return bmc(args)
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.depth is None:
         raise UsageError("bmc needs --depth K: how many steps to unroll")
     within("--depth", args.depth, 0, MAX_DEPTH, "Z3 unrolls a copy of the state per step")
-    positive("--timeout", args.timeout)
+    z3_timeout("--timeout", args.timeout)
     return int(lazy(e.bmc)(args))
 
 

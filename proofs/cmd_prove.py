@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from modelcheck.cli.common import UsageError, add_bound_options, bounds_from_args, output_folder, positive
+from modelcheck.cli.common import UsageError, add_bound_options, bounds_from_args, output_folder
 from proofs.multipaxos.encoding import VARIANTS as MULTIPAXOS_VARIANTS
 from proofs.paxos.encoding import QUORUM_AXIOMS, RESTART_VARIANTS, VARIANTS
 from spec.registry import entries, entry, is_user_ref, lazy
@@ -91,8 +91,10 @@ def listed(args: argparse.Namespace, conjuncts: list[str], spec: str) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     """Run the proof the spec's registry entry names: its obligation table and any counterexample."""
+    from proofs.logic import z3_timeout  # (z3 loads only when a proof runs)
+
     proofs = _proofs()
-    positive("--timeout", args.timeout)
+    z3_timeout("--timeout", args.timeout)
     for flag, path in (("--cti-dir", args.cti_dir), ("--certificate", args.certificate)):
         if path is not None:
             output_folder(path, flag)

@@ -7,12 +7,15 @@ returned) or ``unknown`` (Z3 gave up; its reason is kept), never a silent timeou
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import z3
+
+from modelcheck.cli.common import UsageError, positive
 
 PROVED, COUNTEREXAMPLE, UNKNOWN = "proved", "counterexample", "unknown"
 DEFAULT_TIMEOUT_MS = 60_000
@@ -281,6 +284,36 @@ def _find_cycle(graph: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str,
 
 # -- running -----------------------------------------------------------------------
 
+#: Z3 counts a time limit in milliseconds in 32 bits: a longer one wrapped round (``--timeout 4294967.297`` gave
+#: each query 1 ms, and its obligations came out ``unknown (timeout)``).
+Z3_MAX_SECONDS = (2**32 - 1) // 1000
+
+
+def z3_timeout(flag: str, seconds: float) -> int:
+    """A Z3 time limit given in seconds, checked (positive, finite, at most :data:`Z3_MAX_SECONDS`: a UsageError
+    naming the flag), in Z3's milliseconds: at least 1, since Z3 reads 0 as no limit at all (``--timeout 0.0001``
+    ran every query without one)."""
+    positive(flag, seconds)
+    if seconds > Z3_MAX_SECONDS:
+        raise UsageError(f"{flag} must be at most {Z3_MAX_SECONDS:,} seconds (Z3 counts milliseconds in 32 bits), "
+                         f"got {seconds:,}")
+    return max(1, math.ceil(seconds * 1000))
+
+
+#: What Z3 says of a query Ctrl-C stopped: Z3 catches SIGINT while it searches and only cancels the query.
+_CTRL_C = "interrupted from keyboard"
+
+
+def solve(solver: z3.Solver, *assumptions: z3.ExprRef) -> z3.CheckSatResult:
+    """``solver.check(*assumptions)``, but a Ctrl-C during it is a KeyboardInterrupt: Z3 takes SIGINT for itself
+    while it searches and answers ``unknown``, so the command went on to its next query and ended with a verdict
+    (``unknown (interrupted from keyboard)``, exit 1) after the rest of its queries. Every query goes through here."""
+    verdict = solver.check(*assumptions)
+    if verdict == z3.unknown and solver.reason_unknown() == _CTRL_C:
+        raise KeyboardInterrupt
+    return verdict
+
+
 
 def discharge(ob: Obligation, timeout_ms: int = DEFAULT_TIMEOUT_MS, one_classification: bool = False) -> Outcome:
     """Check each goal of one obligation in its own query; proved when all are, else the first failure.
@@ -307,7 +340,7 @@ def discharge(ob: Obligation, timeout_ms: int = DEFAULT_TIMEOUT_MS, one_classifi
         solver.add(*[h for _, h in hyps])
         solver.add(z3.Not(goal))
         started = time.perf_counter()
-        verdict = solver.check()
+        verdict = solve(solver)
         total += time.perf_counter() - started
         if verdict == z3.sat:
             model = improve_model(solver, ob.context.get("prefer", ()), ob.context.get("sorts", ()))
@@ -351,14 +384,14 @@ def improve_model(
             x = z3.Const(f"{sort.name()}!x", sort)
             solver.push()
             solver.add(z3.ForAll([x], z3.Or([x == e for e in elems])))
-            if solver.check() == z3.sat:
+            if solve(solver) == z3.sat:
                 model = solver.model()
                 break
             solver.pop()
     for fact in prefer:  # with the universes bounded, these are cheap even when not in EPR
         solver.push()
         solver.add(fact)
-        if solver.check() == z3.sat:
+        if solve(solver) == z3.sat:
             model = solver.model()
         else:
             solver.pop()

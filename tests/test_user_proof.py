@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +18,7 @@ import z3
 from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
 
 from proofs.certificate import recheck
+from proofs.logic import z3_timeout
 from proofs.user.bmc import bmc
 from proofs.user.conformance import check as conformance
 from proofs.user.encoding import Prepared
@@ -23,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 FILE = HERE / "user_specs" / "one_ballot.py"
 REF = f"{FILE}:OneBallot"
 MISTAKES = HERE / "user_specs" / "one_ballot_mistakes.py"
+CONF = ("--conformance",)
 
 
 def rows(out: str) -> dict[str, tuple[str, str]]:
@@ -264,10 +270,24 @@ def test_bmc_says_when_the_spec_cannot_follow_its_trace() -> None:
         ("MissingAction", (), "MissingActionProof: no @transition for the spec's action Decide"),
         ("CapturedParameter", (), "CapturedParameterProof: Vote(s, t, n, v): a quantifier binds a variable named 'v'"),
         ("PreStateUpdate", (), "PreStateUpdateProof: Vote(s, t, n, v): votes.add: only the next state's symbols"),
+        ("AbstractFormula", CONF, "AbstractFormulaProof: abstract(spec, s)['voted'](0,) = voted0 is no truth value"),
+        ("AbstractList", CONF, "AbstractListProof: abstract(spec, s) must return a dict of variable -> value, not a "
+         "list"),
+        ("UnhashableDomain", CONF, "UnhashableDomainProof: domains(spec)['Quorum']: the element [0, 1] is not "
+         "hashable (a list)"),
+        ("CountedDomain", CONF, "CountedDomainProof: domains(spec)['Node'] must list the elements of Node, not be 3"),
+        ("InterpretList", CONF, "InterpretListProof: interpret(spec) must return a dict of rigid symbol -> value"),
+        ("LabelNumber", CONF, "LabelNumberProof: label(spec, 'Vote', (0, 0)) must return a sequence of the "
+         "encoding's parameters, not 2"),
+        ("ConstantParameter", (), "ConstantParameterProof: @transition Vote: parameter 'n' has the name of the state "
+         "variable n, and z3 takes the two for one constant"),
+        ("ConstantBound", (), "ConstantBoundProof: invariant(s) 'LeaderVoted': a quantifier binds a variable named "
+         "'leader', the name of the state variable leader"),
+        ("StateAttribute", (), "StateAttributeProof: variables: 'tag' is a name the state itself uses (s.tag)"),
         ("QuorumByIndex", ("--conformance", "--nodes", "2", "--values", "1"), "QuorumByIndexProof: the spec's step "
          "Decide(0, (0, 1)): parameter q = (0, 1) is no element of sort Quorum in domains(spec) (map the spec's "
          "parameters in label())"),
-        ("NoDomains", ("--conformance",), "NoDomainsProof: domains(spec) must give the elements of each sort"),
+        ("NoDomains", CONF, "NoDomainsProof: domains(spec) must give the elements of each sort"),
         ("OneBallot", ("--drop", "Nope"), "--drop Nope: no such conjunct"),
         ("OneBallot", ("--variant", "nope"), "OneBallot has no variant 'nope'"),
     ],
@@ -327,3 +347,32 @@ def test_the_guides_commands_print_what_it_says(capsys, monkeypatch) -> None:
                 assert got in out + err, f"$ {line}\nexpected: {want}\ngot:\n{out}{err}"
             runs += 1
     assert runs == 8
+
+
+# -- Ctrl-C and time limits (hostile12) ---------------------------------------------------------------
+def test_ctrl_c_while_z3_searches_stops_the_command(tmp_path) -> None:
+    """Z3 takes SIGINT for itself while it searches and only cancels that query: `prove` went on to the next ones
+    and ended `unknown (interrupted from keyboard)`, exit 1 (a proof of the raft model ran 25 s on). Now it stops:
+    exit 130, one line. The encoding's axioms() says on stderr when the hard query is about to start."""
+    proc = subprocess.Popen([sys.executable, "-m", "modelcheck.cli", "prove", f"{HERE}/user_specs/hard_query.py:Lamp"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert proc.stderr.readline() == "axioms\n"
+        time.sleep(2)  # into Z3's search (sent sooner, Python's own handler stops it: the same outcome)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and err == "paxraft prove: interrupted\n", (out, err)
+    assert "obligations proved" not in out
+
+
+def test_z3_time_limits_are_checked_where_given(capsys) -> None:
+    """Z3 counts milliseconds in 32 bits: --timeout 4294967.297 wrapped to 1 ms (unknown (timeout)); 0 ms is no
+    limit at all, which --timeout 0.0001 gave."""
+    code, _, err = run(capsys, "prove", REF, "--timeout", "4294967.297")
+    assert code == 2 and "--timeout must be at most 4,294,967 seconds (Z3 counts milliseconds in 32 bits)" in err
+    code, _, err = run(capsys, "bmc", REF, "--depth", "2", "--timeout", "1e10")
+    assert code == 2 and "--timeout must be at most 4,294,967 seconds" in err
+    assert z3_timeout("--timeout", 0.0001) == 1 and z3_timeout("--timeout", 4_294_967) == 4_294_967_000

@@ -40,6 +40,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Infer, print the stages and the invariant (or why none was found); 0 found, 1 not found."""
+    from proofs.logic import z3_timeout  # (z3 loads only when a proof runs)
     from spec.registry import lazy
 
     if args.spec not in PROBLEMS:
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if args.variant and args.variant not in VARIANTS[args.spec]:
         known = ", ".join(VARIANTS[args.spec])
         raise UsageError(f"--variant {args.variant}: infer {args.spec} takes only {known}")
-    positive("--timeout", args.timeout)
+    z3_timeout("--timeout", args.timeout)
     positive("--max-steps", args.max_steps)
     if args.cti_dir is not None:
         output_folder(args.cti_dir, "--cti-dir")
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
     problem = lazy(PROBLEMS[args.spec])(args.variant)
     log = (lambda line: print(line, file=sys.stderr, flush=True)) if args.progress else None
-    rep = infer(problem, int(args.timeout * 1000), args.max_steps, log)
+    rep = infer(problem, z3_timeout("--timeout", args.timeout), args.max_steps, log)
     print(f"paxraft infer {problem.name}")
     print(rep.text())
     if rep.conjuncts is None:

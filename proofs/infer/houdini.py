@@ -36,7 +36,7 @@ from proofs.infer.language import Clause, Signature
 from proofs.infer.samples import Samples
 from proofs.infer.select import Pool, model_samples
 from proofs.infer.system import System
-from proofs.logic import subterms
+from proofs.logic import solve, subterms
 
 #: (candidate dropped, action, the counterexample's pre-state) -> candidates that would exclude that state
 Supports = Callable[[int, str, Samples], Iterable[int]]
@@ -155,7 +155,7 @@ def houdini(
             init.push()
             init.add(z3.Not(pre[i]))
             res.queries += 1
-            verdict = init.check()
+            verdict = solve(init)
             if verdict == z3.sat and weaken is not None:  # weaker forms that hold in that initial state
                 weaker += weaken(i, model_samples(init.model(), system, system.pre), live)
             init.pop()
@@ -188,7 +188,7 @@ def houdini(
                     s.add(z3.Not(post[c]))
                     assumed = [flags[i] for i in sorted(live)]
                     res.queries += 1
-                    verdict = s.check(*assumed)
+                    verdict = solve(s, *assumed)
                     if verdict == z3.unsat:
                         core = {str(x) for x in s.unsat_core()}
                         s.pop()

@@ -26,6 +26,7 @@ from proofs.infer.select import Pool, Selection, select
 from proofs.infer.system import System, minimise
 from proofs.infer.templates import Template, atoms, existential_parts
 from proofs.infer.weaken import Weakener
+from proofs.logic import solve
 
 
 @dataclass
@@ -162,7 +163,7 @@ def _by_houdini(
         s = z3.Solver()
         s.set(timeout=timeout_ms)
         s.add(*sys_.axioms, *[c.z3(sys_.sig, sys_.pre) for c in kept], z3.Not(goal))
-        verdict = s.check()
+        verdict = solve(s)
         if verdict != z3.unsat:
             rep.stages.append(Stage("safety", f"{name}: {verdict}", time.perf_counter() - started))
             rep.reason = f"the largest inductive subset of the candidates does not imply {name}"

@@ -24,6 +24,7 @@ from proofs.infer.language import Clause, Exists
 from proofs.infer.samples import Samples, rows, tabulate
 from proofs.infer.system import System
 from proofs.infer.templates import Template
+from proofs.logic import solve
 
 
 @dataclass
@@ -129,7 +130,7 @@ def select(
         for f, i in flags.items():
             s.add(z3.Implies(f, f_pre(i)))
         res.queries += 1
-        verdict = s.check(*flags)
+        verdict = solve(s, *flags)
         if verdict == z3.unsat:
             return verdict, None, _core(s, flags)
         return verdict, (s.model() if verdict == z3.sat else None), set()
@@ -220,4 +221,4 @@ def _init_implies(system: System, f: z3.BoolRef, timeout_ms: int) -> tuple[z3.Ch
     s = z3.Solver()
     s.set(timeout=timeout_ms)
     s.add(*system.axioms, system.init, z3.Not(f))
-    return s.check(), None
+    return solve(s), None

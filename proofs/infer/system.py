@@ -14,6 +14,7 @@ from typing import Any
 import z3
 
 from proofs.infer.language import Clause, Signature
+from proofs.logic import solve
 
 
 @dataclass
@@ -67,7 +68,7 @@ def minimise(system: System, invariant: Sequence[Clause], timeout_ms: int = 60_0
         s.add(*system.axioms, *extra)
         for f, p in zip(flags, pre):
             s.add(z3.Implies(f, p))
-        if s.check(*flags) != z3.unsat:
+        if solve(s, *flags) != z3.unsat:
             return set(range(len(invariant)))  # keep everything rather than guess
         names = {str(x) for x in s.unsat_core()}
         return {i for i, f in enumerate(flags) if str(f) in names}

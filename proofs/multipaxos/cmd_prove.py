@@ -7,7 +7,7 @@ import argparse
 from modelcheck.cli.common import UsageError
 from proofs.cmd_prove import listed
 from proofs.cti import print_ctis
-from proofs.logic import PROVED, discharge, table
+from proofs.logic import PROVED, discharge, table, z3_timeout
 from proofs.multipaxos.cti import extract
 from proofs.multipaxos.encoding import BASE, VARIANTS, MultiPaxosEncoding
 
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     names = list(enc.invariant(enc.state("")))
     if listed(args, names, "multipaxos"):
         return 0
-    outcomes = [discharge(ob, int(args.timeout * 1000)) for ob in enc.obligations(tuple(args.drop))]
+    outcomes = [discharge(ob, z3_timeout("--timeout", args.timeout)) for ob in enc.obligations(tuple(args.drop))]
     title = TITLE + (f", variant {variant}" if args.variant else "")
     title += f", without {', '.join(args.drop)}" if args.drop else ""
     print(table(outcomes, title))

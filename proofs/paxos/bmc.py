@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import z3
 
 from proofs.evaluate import closure, ground
+from proofs.logic import solve
 from proofs.paxos.encoding import PaxosEncoding, State
 from proofs.paxos.instance import PaxosInstance, encoding_for
 from spec.core import Label, SpecError
@@ -59,7 +60,7 @@ def bmc(spec: Paxos, depth: int, enc: PaxosEncoding | None = None, timeout_ms: i
         solver.push()
         solver.add(ground(z3.Not(enc.agreement(states[k])), elems))
         started = time.perf_counter()
-        verdict = solver.check()
+        verdict = solve(solver)
         result.seconds_per_depth.append(time.perf_counter() - started)
         if verdict == z3.sat:
             model = solver.model()

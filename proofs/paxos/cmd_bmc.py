@@ -7,6 +7,7 @@ import argparse
 from modelcheck.cli.common import UsageError, bounds_from_args, resolve
 from modelcheck.engine.explain import format_trace
 from modelcheck.engine.result import Step
+from proofs.logic import z3_timeout
 from proofs.paxos.bmc import bmc
 from proofs.paxos.encoding import VARIANTS
 from spec.paxos import Paxos
@@ -20,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     if not issubclass(cls, Paxos):
         raise UsageError(f"bmc: no Z3 encoding of spec {e.name!r} (encoded: paxos)")
     spec = cls(**bounds_from_args(e, args))
-    res = bmc(spec, args.depth, timeout_ms=int(args.timeout * 1000))  # (its SpecError: one line, exit 2)
+    res = bmc(spec, args.depth, timeout_ms=z3_timeout("--timeout", args.timeout))  # (its SpecError: one line, exit 2)
     print(f"BMC: {spec.describe()}, depth 0..{args.depth}")
     if res.unknown:
         print(f"Z3 gave up at {res.unknown}; no violation up to the depth before")

@@ -7,7 +7,7 @@ import argparse
 from modelcheck.cli.common import UsageError
 from proofs.cmd_prove import listed
 from proofs.cti import print_ctis
-from proofs.logic import PROVED, discharge, table
+from proofs.logic import PROVED, discharge, table, z3_timeout
 from proofs.paxos.cti import extract
 from proofs.paxos.encoding import ANY_TWO, PHASE1_PHASE2, PHASE2_ONLY, RESTART_VARIANTS, VARIANTS, PaxosEncoding
 
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         title += f", without {', '.join(args.drop)}"
     outcomes = []
     for ob in enc.obligations(tuple(args.drop)):
-        outcomes.append(discharge(ob, int(args.timeout * 1000)))
+        outcomes.append(discharge(ob, z3_timeout("--timeout", args.timeout)))
     print(table(outcomes, title + " (any number of acceptors, ballots, values)"))
     if args.certificate:
         _paxos_certificate(args, enc, axiom, title, list(enc.invariant(pre)), outcomes)

@@ -20,6 +20,7 @@ import z3
 
 from proofs.conformance import Report
 from proofs.evaluate import closure, compile_formula, ground
+from proofs.logic import solve
 from proofs.paxos.encoding import PaxosEncoding
 from proofs.paxos.instance import PaxosInstance, encoding_for
 from spec.behaviour import reachable
@@ -94,7 +95,7 @@ class SuccessorOracle:
             solver.add(*self.inst.state_literals(self.pre, s))
             for t in set(known):
                 solver.add(self.inst.differs(self.post, t))
-            verdict = solver.check()
+            verdict = solve(solver)
             if verdict == z3.unsat:
                 return None
             if verdict == z3.sat:

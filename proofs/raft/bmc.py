@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import z3
 
+from proofs.logic import solve
 from proofs.raft.bmc_encoding import RaftBmcEncoding
 from proofs.raft.bmc_variants import encoding_class
 from spec.behaviour import Step, validate_trace
@@ -120,7 +121,7 @@ def bmc_raft(
         probe = z3.Bool(f"bad@{k}")
         solver.add(z3.Implies(probe, bad))
         t0 = time.perf_counter()
-        verdict = solver.check(probe)
+        verdict = solve(solver, probe)
         res.seconds_per_depth.append(time.perf_counter() - t0)
         if verdict == z3.sat:
             read_back(res, enc, solver.model(), states, acts, escape, election_safety)

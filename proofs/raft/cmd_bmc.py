@@ -7,6 +7,7 @@ import sys
 
 from modelcheck.cli.common import UsageError, bounds_from_args, resolve
 from modelcheck.engine.explain import format_trace
+from proofs.logic import z3_timeout
 from proofs.raft.bmc import EncodingError, bmc_raft
 from proofs.raft.bmc_variants import encoded, encoding_class
 from spec.behaviour import ReplayError
@@ -23,7 +24,7 @@ def run_raft(args: argparse.Namespace) -> int:
         ) from None
     spec = cls(**bounds_from_args(e, args))
     try:
-        res = bmc_raft(spec, args.depth, timeout_ms=int(args.timeout * 1000))  # type: ignore[arg-type]
+        res = bmc_raft(spec, args.depth, timeout_ms=z3_timeout("--timeout", args.timeout))  # type: ignore[arg-type]
     except (EncodingError, ReplayError) as exc:
         print(f"paxraft bmc: the Z3 encoding disagrees with spec/raft.py: {exc}", file=sys.stderr)
         return 3

@@ -8,7 +8,7 @@ from typing import Any
 from modelcheck.cli.common import UsageError
 from proofs.cmd_prove import listed
 from proofs.cti import print_ctis
-from proofs.logic import PROVED, discharge, table
+from proofs.logic import PROVED, discharge, table, z3_timeout
 from proofs.raft.cti import extract
 from proofs.raft.encoding import RaftEncoding
 
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     names = list(enc.invariant(enc.state("")))
     if listed(args, names, "raft"):
         return 0
-    timeout_ms = int(args.timeout * 1000)
+    timeout_ms = z3_timeout("--timeout", args.timeout)
     outcomes = [discharge(ob, timeout_ms, one_classification=True) for ob in enc.obligations(tuple(args.drop))]
     title = {"complete": COMPLETE_TITLE, "commit": COMMIT_TITLE, "coarse": TITLE}[model]
     if getattr(args, "invariant", None):

@@ -16,6 +16,7 @@ from typing import Any
 import z3
 
 from proofs.evaluate import closure, ground
+from proofs.logic import solve
 from proofs.user.encoding import Prepared
 from proofs.user.instance import Instance, Tables
 from spec.core import Label
@@ -72,7 +73,7 @@ def bmc(prep: Prepared, spec: Any, depth: int, timeout_ms: int = 300_000) -> Bmc
         solver.push()
         solver.add(ground(z3.Not(z3.And(list(safety.values()))), elems))
         started = time.perf_counter()
-        verdict = solver.check()
+        verdict = solve(solver)
         result.seconds_per_depth.append(time.perf_counter() - started)
         if verdict == z3.sat:
             model = solver.model()

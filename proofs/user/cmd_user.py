@@ -11,7 +11,7 @@ from modelcheck.cli.common import UsageError, bounds_from_args, resolve
 from modelcheck.engine.explain import format_trace
 from modelcheck.engine.result import Step, shown_state
 from proofs.cti import print_ctis
-from proofs.logic import PROVED, discharge, inductive_obligations, table
+from proofs.logic import PROVED, discharge, inductive_obligations, table, z3_timeout
 from proofs.user.encoding import EncodingError, Prepared
 
 #: prove's options that only the shipped proofs take
@@ -45,14 +45,14 @@ def prove(args: argparse.Namespace) -> int:
         return _conformance(prep, cls, bounds)
     try:
         obs = inductive_obligations(prep, tuple(args.drop), prep.all_sorts(), prep.safety)
-        outcomes = [discharge(ob, int(args.timeout * 1000)) for ob in obs]
+        outcomes = [discharge(ob, z3_timeout("--timeout", args.timeout)) for ob in obs]
     except z3.Z3Exception as exc:
         raise _z3(prep, "discharging the obligations", exc) from exc
     sizes = ", ".join(prep.sorts)
     title = f"{cls.__name__} ({prep.where.split(': ')[0]}), encoding {type(prep.user).__name__}"
     if args.drop:
         title += f", without {', '.join(args.drop)}"
-    print(table(outcomes, f"{title} (any number of {sizes})"))
+    print(table(outcomes, f"{title} (any number of {sizes})" if sizes else title))
     if args.certificate:
         _certificate(args, prep, cls, bounds, title, outcomes)
     from proofs.user.cti import extract
@@ -101,7 +101,7 @@ def bmc(args: argparse.Namespace) -> int:
     prep, cls, bounds = _model(args)
     spec = cls(**bounds)
     try:
-        res = run_bmc(prep, spec, args.depth, timeout_ms=int(args.timeout * 1000))
+        res = run_bmc(prep, spec, args.depth, timeout_ms=z3_timeout("--timeout", args.timeout))
     except z3.Z3Exception as exc:
         raise _z3(prep, "unrolling the encoding", exc) from exc
     print(f"BMC: {spec.describe()}, encoding {type(prep.user).__name__}, depth 0..{args.depth}")

@@ -23,6 +23,7 @@ import z3
 
 from proofs.conformance import Report
 from proofs.evaluate import closure, compile_formula, ground
+from proofs.logic import solve
 from proofs.user.encoding import Prepared
 from proofs.user.instance import Instance, Tables
 from spec.behaviour import reachable
@@ -114,7 +115,7 @@ class Successors:
         solver.add(*self.inst.facts(), *self.inst.closure(st), ground(prep.init(st), self.inst.elements()))
         for b in set(known):
             solver.add(z3.Not(z3.And(self.inst.literals(st, b))))
-        verdict = solver.check()
+        verdict = solve(solver)
         if verdict == z3.sat:
             return self.inst.read(solver.model(), st)
         if verdict != z3.unsat:
@@ -129,7 +130,7 @@ class Successors:
             solver.add(*self.inst.literals(self.pre, a))
             for b in set(known):
                 solver.add(z3.Not(z3.And(self.inst.literals(self.post, b))))
-            verdict = solver.check()
+            verdict = solve(solver)
             if verdict == z3.unsat:
                 return None
             if verdict == z3.sat:

@@ -107,6 +107,9 @@ class Symbol:
 class State:
     """The state variables of one state: ``s.votes`` a :class:`Symbol`, ``s.leader`` (no arguments) a Z3 term."""
 
+    #: the state's own attributes: a variable of one of these names would be hidden behind it (``s.tag`` the tag)
+    OWN = frozenset({"tag", "pre", "rel", "symbol"})
+
     def __init__(self, enc: Prepared, tag: str, pre: State | None = None) -> None:
         self.tag, self.pre = tag, pre
         self.rel: dict[str, z3.FuncDeclRef] = {}  # name -> declaration (what proofs.cti reads a model by)
@@ -217,6 +220,8 @@ class Prepared:
     variables: dict[str, Signature] = field(default_factory=dict)
     transitions: list[Transition] = field(default_factory=list)
     label_arity: dict[str, int] = field(default_factory=dict)
+    #: the symbols without arguments, by name (as z3 names them in the state before): what they are
+    constants: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, spec_cls: type) -> Prepared:
@@ -253,6 +258,10 @@ class Prepared:
             if not isinstance(table, Mapping):
                 raise self.error(f"{attr} must map each name to a signature such as 'Node, Value'")
             for name, text in table.items():
+                if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+                    raise self.error(f"{attr}: {name!r} is not a name (s.{name} must reach it)")
+                if attr == "variables" and name in State.OWN:
+                    raise self.error(f"variables: {name!r} is a name the state itself uses (s.{name}): rename it")
                 getattr(self, attr)[name] = self._signature(attr, name, text)
         if not isinstance(u.orders, Mapping):
             raise self.error("orders must map an ordered sort to the name of its order: {'Round': 'le'}")
@@ -268,6 +277,9 @@ class Prepared:
         for name in [*self.sorts, *self.rigid]:
             if hasattr(u, name):
                 raise self.error(f"the sort or rigid symbol {name!r} has the name of an attribute of the class")
+        # z3 names a constant by its name: a parameter or bound variable of this name would be the very symbol
+        self.constants = {n: kind for kind, tab in (("rigid constant", self.rigid), ("state variable", self.variables))
+                          for n, sig in tab.items() if not sig.args}
         for name, z in self.sorts.items():
             setattr(self.user, name, z)
         for name, sig in self.rigid.items():
@@ -303,6 +315,11 @@ class Prepared:
             bad = [f"{p}: {s!r}" for p, s in params.items() if s not in self.sorts]
             if bad:
                 raise self.error(f"@transition {name}: parameter {bad[0]} is not a sort ({', '.join(self.sorts)})")
+            named = [p for p in params if p in self.constants]
+            if named:  # the parameter would be the constant itself: the action only for its value (a proof of less)
+                raise self.error(f"@transition {name}: parameter {named[0]!r} has the name of the "
+                                 f"{self.constants[named[0]]} {named[0]}, and z3 takes the two for one constant: "
+                                 "rename the parameter")
             want = ["s", "t", *params]
             got = list(inspect.signature(method).parameters)
             if len(got) != len(want):
@@ -341,9 +358,23 @@ class Prepared:
     def formula(self, what: str, value: Any) -> z3.BoolRef:
         """``value`` if it is a Z3 formula, else an error saying what it is."""
         if isinstance(value, z3.BoolRef):
+            self._captures(what, _declarations(value)[1])
             return value
         kind = f"a term of sort {value.sort()}" if isinstance(value, z3.ExprRef) else f"a {type(value).__name__}"
         raise self.error(f"{what} is {kind}, not a formula (a z3 Bool)")
+
+    def _captures(self, what: str, bound: set[str], params: Sequence[str] = ()) -> None:
+        """Refuse a quantifier binding a parameter's name or a constant's (a state variable or rigid symbol without
+        arguments): z3 names a constant by its name, so the quantifier would bind that constant too, silently
+        (``ForAll([Const('leader', Node)], ...)`` over a state's ``leader``: a formula about another state)."""
+        for name in sorted(bound):
+            if name in params:
+                raise self.error(f"{what}: a quantifier binds a variable named {name!r}, as the parameter is "
+                                 "named: rename the bound variable")
+            if name in self.constants:
+                raise self.error(f"{what}: a quantifier binds a variable named {name!r}, the name of the "
+                                 f"{self.constants[name]} {name}, and z3 takes the two for one constant: rename "
+                                 "the bound variable")
 
     def named(self, what: str, value: Any) -> dict[str, z3.BoolRef]:
         if not isinstance(value, Mapping):
@@ -398,10 +429,7 @@ class Prepared:
             what = f"{tr.name}(s, t, {', '.join(tr.params)})"
             f = self.formula(what, self.call(what, tr.method, pre, post, *params))
             mentioned, bound = _declarations(f)
-            captured = sorted(bound & set(tr.params))
-            if captured:  # z3 names a constant by its name: the quantifier would bind the parameter too
-                raise self.error(f"{what}: a quantifier binds a variable named {captured[0]!r}, as the parameter is "
-                                 "named: rename the bound variable")
+            self._captures(what, bound, list(tr.params))
             frame = [self._same(pre, post, n) for n in self.variables if post.rel[n].name() not in mentioned]
             out.append(ActionEncoding(tr.name, params, self.label_arity[tr.name], z3.And(f, *frame)))
         return out

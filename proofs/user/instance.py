@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import z3
@@ -32,7 +32,7 @@ class Instance:
             raise prep.error(f"domains(spec) must give the elements of each sort ({', '.join(prep.sorts)})")
         self.domains: dict[str, list[Any]] = {}
         for s in prep.sorts:
-            elems = list(doms[s])
+            elems = self._elements(s, doms[s])
             if not elems:
                 raise prep.error(f"domains(spec): sort {s} has no element (a sort is never empty)")
             if len(set(elems)) != len(elems):
@@ -40,7 +40,8 @@ class Instance:
             self.domains[s] = elems
         self.index = {s: {v: i for i, v in enumerate(d)} for s, d in self.domains.items()}
         self.elem = {s: [z3.Const(f"{s}!{i}", prep.sorts[s]) for i in range(len(d))] for s, d in self.domains.items()}
-        given = dict(prep.call("interpret(spec)", prep.user.interpret, spec) or {})
+        given = dict(self._mapping("interpret(spec)", "rigid symbol", prep.call("interpret(spec)", prep.user.interpret,
+                                                                                     spec) or {}))
         for sort, rel in type(prep.user).orders.items():  # an order is the domain's, unless given
             place = self.index[sort]
             given.setdefault(rel, lambda x, y, place=place: place[x] <= place[y])
@@ -48,6 +49,31 @@ class Instance:
         if missing:
             raise prep.error(f"interpret(spec) gives no value for the rigid symbol {missing[0]}")
         self.rigid = {n: self.tabulate(f"interpret(spec)[{n!r}]", sig, given[n]) for n, sig in prep.rigid.items()}
+
+    # -- what the user's methods return, checked (a wrong kind of value was an internal error, exit 4) ------------
+    def _elements(self, sort: str, value: Any) -> list[Any]:
+        """``domains(spec)[sort]`` as a list of hashable elements."""
+        what = f"domains(spec)[{sort!r}]"
+        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+            raise self.prep.error(f"{what} must list the elements of {sort}, not be {value!r:.80}")
+        elems = list(value)
+        for e in elems:
+            if not isinstance(e, Hashable) or not _hashes(e):
+                raise self.prep.error(f"{what}: the element {e!r} is not hashable (a {type(e).__name__}): "
+                                      "give a tuple, a frozenset or a number")
+        return elems
+
+    def _mapping(self, what: str, of: str, value: Any) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.prep.error(f"{what} must return a dict of {of} -> value, not a {type(value).__name__}")
+        return value
+
+    def _truth(self, what: str, value: Any) -> bool:
+        """A relation's or proposition's value as a bool (a z3 formula has none: the spec's state is concrete)."""
+        if isinstance(value, z3.ExprRef) or not _truthy(value):
+            raise self.prep.error(f"{what} = {value!r} is no truth value: give True or False (Python's, of the "
+                                  "spec's state; a z3 formula is for the encoding's methods)")
+        return bool(value)
 
     # -- tables ------------------------------------------------------------------------------------
     def tabulate(self, what: str, sig: Signature, value: Any) -> Table:
@@ -59,7 +85,7 @@ class Instance:
                     f"a constant: give its element of {sig.range}"
                 raise prep.error(f"{what} is {kind}, not a function")
             if sig.range is None:
-                return bool(value)
+                return self._truth(what, value)
             return self._element(what, sig.range, value)
         if not callable(value):
             raise prep.error(f"{what} must be a function of ({', '.join(sig.args)})")
@@ -67,7 +93,7 @@ class Instance:
         for combo in itertools.product(*[self.domains[a] for a in sig.args]):
             out = prep.call(what, value, *combo)
             if sig.range is None:
-                if out:
+                if self._truth(f"{what}{combo}", out):
                     rows.append(combo)
             else:
                 rows.append((combo, self._element(f"{what}{combo}", sig.range, out)))
@@ -76,7 +102,7 @@ class Instance:
     def _element(self, what: str, sort: str, value: Any) -> Any:
         try:
             ok = value in self.index[sort]
-        except TypeError:
+        except Exception:  # unhashable, or an == without a truth value (a z3 term)
             ok = False
         if not ok:
             hint = " (map the spec's parameters in label())" if what.startswith("the spec's") else ""
@@ -87,7 +113,11 @@ class Instance:
         """The encoding's parameters a spec step's label binds (``label(spec, action, params)``), each an element."""
         prep = self.prep
         what = f"label(spec, {action!r}, {params!r})"
-        given = tuple(prep.call(what, prep.user.label, self.spec, action, params))
+        got = prep.call(what, prep.user.label, self.spec, action, params)
+        if isinstance(got, (str, bytes)) or not isinstance(got, Iterable):
+            raise prep.error(f"{what} must return a sequence of the encoding's parameters, not "
+                             f"{got!r:.80}")
+        given = tuple(got)
         if len(given) > len(names):
             raise prep.error(f"{what} gives {len(given)} values for the {len(names)} parameters of {action}")
         return {n: self._element(f"the spec's step {action}{params}: parameter {n}", s, v)
@@ -96,8 +126,9 @@ class Instance:
     def abstract(self, s: Any) -> Tables:
         """The encoding's variables in the spec's state ``s``."""
         prep = self.prep
-        given = prep.call("abstract(spec, s)", prep.user.abstract, self.spec, s)
-        missing = [n for n in prep.variables if n not in (given or {})]
+        given = self._mapping("abstract(spec, s)", "variable", prep.call("abstract(spec, s)", prep.user.abstract,
+                                                                            self.spec, s) or {})
+        missing = [n for n in prep.variables if n not in given]
         if missing:
             raise prep.error(f"abstract(spec, s) gives no value for the variable {missing[0]}")
         return tuple(self.tabulate(f"abstract(spec, s)[{n!r}]", sig, given[n]) for n, sig in prep.variables.items())
@@ -209,6 +240,22 @@ class Instance:
         for (name, sig), table in zip(self.prep.variables.items(), tables):
             out.append((name, show_table(sig, table, self.show)))
         return out
+
+
+def _hashes(value: Any) -> bool:
+    try:
+        hash(value)
+    except Exception:  # a tuple holding a list, a class whose __hash__ raises
+        return False
+    return True
+
+
+def _truthy(value: Any) -> bool:
+    try:
+        bool(value)
+    except Exception:  # an object without a truth value (a numpy array of several)
+        return False
+    return True
 
 
 def show_table(sig: Signature, table: Any, show: Any) -> str:

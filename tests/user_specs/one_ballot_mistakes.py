@@ -139,3 +139,115 @@ class QuorumByIndexProof(OneBallotProof):
 
     def interpret(self, spec: Any) -> dict[str, Any]:
         return {"member": lambda n, q: n in spec.Quorum[q]}
+
+
+# -- what the finite instance's methods return (each was an internal error, exit 4: hostile12) --------------
+class AbstractFormula(OneBallot):
+    pass
+
+
+class AbstractFormulaProof(OneBallotProof):
+    """abstract() gives a z3 formula for a relation: the spec's state is concrete, its value a Python bool."""
+
+    spec = AbstractFormula
+
+    def abstract(self, spec: Any, s: Any) -> dict[str, Any]:
+        return {**super().abstract(spec, s), "voted": lambda n: z3.Bool(f"voted{n}")}
+
+
+class AbstractList(OneBallot):
+    pass
+
+
+class AbstractListProof(OneBallotProof):
+    spec = AbstractList
+
+    def abstract(self, spec: Any, s: Any) -> Any:
+        return ["voted", "votes", "decided"]
+
+
+class UnhashableDomain(OneBallot):
+    pass
+
+
+class UnhashableDomainProof(OneBallotProof):
+    spec = UnhashableDomain
+
+    def domains(self, spec: Any) -> dict[str, Any]:
+        return {**super().domains(spec), "Quorum": [list(q) for q in spec.Quorum]}
+
+
+class CountedDomain(OneBallot):
+    pass
+
+
+class CountedDomainProof(OneBallotProof):
+    spec = CountedDomain
+
+    def domains(self, spec: Any) -> dict[str, Any]:
+        return {**super().domains(spec), "Node": len(spec.Node)}
+
+
+class InterpretList(OneBallot):
+    pass
+
+
+class InterpretListProof(OneBallotProof):
+    spec = InterpretList
+
+    def interpret(self, spec: Any) -> Any:
+        return [lambda n, q: n in q]
+
+
+class LabelNumber(OneBallot):
+    pass
+
+
+class LabelNumberProof(OneBallotProof):
+    spec = LabelNumber
+
+    def label(self, spec: Any, action: str, params: tuple) -> Any:
+        return len(params)
+
+
+# -- names z3 would take for one constant (a proof of something else, silently: hostile12) -------------------
+class ConstantParameter(OneBallot):
+    pass
+
+
+class ConstantParameterProof(OneBallotProof):
+    """A state constant named ``n`` as Vote's parameter is: z3's constant ``n`` is both, so Vote let only node ``s.n``
+    vote, and the false conjunct OnlyNVotes was proved (4/4, exit 0)."""
+
+    spec = ConstantParameter
+    variables = {**OneBallotProof.variables, "n": "-> Node"}
+
+    def invariant(self, s: Any) -> dict[str, z3.BoolRef]:
+        m = z3.Const("M", self.Node)
+        return {**super().invariant(s), "OnlyNVotes": z3.ForAll([m], z3.Implies(s.voted(m), m == s.n))}
+
+
+class ConstantBound(OneBallot):
+    pass
+
+
+class ConstantBoundProof(OneBallotProof):
+    """A bound variable named as the state constant ``leader``: the quantifier binds the state's leader too."""
+
+    spec = ConstantBound
+    variables = {**OneBallotProof.variables, "leader": "-> Node"}
+
+    def invariant(self, s: Any) -> dict[str, z3.BoolRef]:
+        n = z3.Const("leader", self.Node)
+        return {**super().invariant(s), "LeaderVoted": z3.ForAll([n], z3.Implies(n == s.leader, s.voted(n)))}
+
+
+class StateAttribute(OneBallot):
+    pass
+
+
+class StateAttributeProof(OneBallotProof):
+    """A variable named as an attribute of the state object: s.tag was the state's tag, a string."""
+
+    spec = StateAttribute
+    variables = {**OneBallotProof.variables, "tag": "Node"}
