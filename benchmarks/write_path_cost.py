@@ -92,7 +92,7 @@ class Node:
         hs, _, entries = self.wal.load()
         compact = trace == "compact"  # the runtime's default: compact events, JSON lines made when read
         self.trace = (TraceWriter(home / trace_file_name(compact), j, NODES, compact=compact,
-                                  segment_bytes=SEGMENT_BYTES) if trace else None)  # (as a node: in segments)
+                                  segment_bytes=SEGMENT_BYTES, compress=True) if trace else None)  # (as a node)
         if self.trace is not None:
             self.wal.trace_extent = self.trace.extent  # the trace marks, as the runtime writes them
         self.core = RaftNode(j, NODES, Config(election_ticks=20, heartbeat_ticks=2, trace=trace is not None,

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from impl.storage.wal import check
-from impl.trace import TraceFileError, check_tail, set_aside, trace_size
+from impl.trace import TraceFileError, check_tail, segment_numbers, set_aside, trace_size
 from spec.core import SpecError
 from spec.userfiles import MAX_SMALL_FILE_BYTES, load_json, read_text
 
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{d}: no wal.log here nor in {d / 'wal'} (not a node's folder, nor its wal/ folder)")
     first = (wal_dir.parent if wal_dir.name == "wal" else wal_dir) / "trace.bin"
     (owner, owner_error), size, trace_error = _owner(wal_dir), None, None
-    traced = first.exists() or any(first.parent.glob("trace.[0-9]*.bin"))  # (its first segment gone: refused)
+    traced = first.exists() or bool(segment_numbers(first))  # (its first segment gone: refused)
     if node and traced:  # a node's start reads its trace's last segment too: a damaged one refuses it
         try:
             check_tail(first, owner[1] if owner else None)

@@ -16,16 +16,19 @@ import json
 import marshal
 import os
 import re
-import struct
+import subprocess
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
+from impl import tracezip
 from impl.raft.tracing import LineFormatter
 from impl.storage.files import name_file, not_a_file
 from impl.storage.records import HEAD, REC, cut_short, problem, record, write_all
+from impl.tracezip import LINK as _SEG
+from impl.tracezip import NEXT, SEGMENT, CompressedSegmentError, decompress, segment_numbers, segment_path, zipped
 from spec.trace_format import BOOT_ACTIONS, COMPACT_MAGIC, FORMAT, VERSION
 
 
@@ -96,11 +99,7 @@ class Recorder:
 
 
 JSON_LINES, RAFT_EVENTS = 1, 2  # its record types: JSON lines as text; a list of CompactTracer events, marshalled
-# a compact trace in segments (docs/trace-format.md, "Segments"): a continuation segment's first record, and a full
-# segment's last; both hold _SEG: node, the segment's number (the first is 1), where it starts in the node's whole
-# trace (the segments' bytes end to end) and a random link, the same in both, so that only that one file continues it
-SEGMENT, NEXT = 3, 4
-_SEG = struct.Struct(">IIQ8s")
+# and SEGMENT, NEXT (impl/tracezip.py, with the segments' names): a compact trace in segments (docs/trace-format.md)
 _TYPES = (JSON_LINES, RAFT_EVENTS, SEGMENT, NEXT)
 SEGMENT_BYTES = 64 << 20  # the default of cluster.json's "trace_segment_bytes"
 
@@ -121,10 +120,12 @@ class TraceWriter:
     are written marshalled, one checksummed record per flush; JSON lines (the header, a Multi-Paxos
     core's events) go in records of their own. :func:`json_lines` turns the file back into JSON lines.
     With ``segment_bytes`` too, the trace goes on in a new file (a segment: docs/trace-format.md) after the
-    first flush that takes the current one to that size; ``size`` and :meth:`extent` count the whole trace."""
+    first flush that takes the current one to that size; ``size`` and :meth:`extent` count the whole trace. With
+    ``compress`` too, a child process compresses the closed segments (impl/tracezip.py), started when one closes
+    and here when one was left uncompressed."""
 
     def __init__(self, path: str | os.PathLike[str], node: int, nodes: Iterable[int], *, compact: bool = False,
-                 segment_bytes: int = 0, **fields: Any) -> None:
+                 segment_bytes: int = 0, compress: bool = False, **fields: Any) -> None:
         self.path = Path(path)
         self.compact = compact
         self.node = node
@@ -140,8 +141,12 @@ class TraceWriter:
         if compact and self.size == 0:
             write_all(self._fd, COMPACT_MAGIC)
             self.size = len(COMPACT_MAGIC)
+        self.compress = compact and compress
+        self.compressors: list[subprocess.Popen[bytes]] = []  # (the children started, until seen done)
         if compact:
             self._finish_rotation()  # (a crash between a segment's last record and the next segment's file)
+        if self.compress and tracezip.pending(self.path):
+            self._compress()
         # events are trees built by the core, never cyclic: skipping the cycle check saves ~15% per event
         self._dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
         self._pending: list[Any] = [self._dumps(header(node, nodes, **fields))]
@@ -213,6 +218,15 @@ class TraceWriter:
         write_all(self._fd, record(NEXT, link))
         self.size = start
         self._open_segment(link)
+        if self.compress and number > 1:  # (the first segment, the name the trace is given by, stays as it is)
+            self._compress()
+
+    def _compress(self) -> None:
+        """Start a child that compresses the closed segments, unless one does now (it lists them again when done)."""
+        self.compressors = [c for c in self.compressors if c.poll() is None]
+        child = tracezip.spawn(self.path)
+        if child is not None:
+            self.compressors.append(child)
 
     def _finish_rotation(self) -> None:
         """At start: a last segment that ends with its NEXT record (a crash before the next file was in place)
@@ -252,11 +266,13 @@ class TraceWriter:
         self._rotate_at = start + self.segment_bytes
 
     def close(self) -> None:
-        """Flush and close."""
+        """Flush and close (a compressing child goes on: it ends by itself)."""
         self.flush()
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+        for c in self.compressors:
+            c.poll()  # (reaped when done; else the child outlives the node, and init reaps it)
 
 
 MARSHAL_VERSION = 2  # (no object references: versions 3 and 4 track every object, ~30% more work)
@@ -362,29 +378,34 @@ def _cut_partial_record(path: Path, size: int) -> int:
     return keep
 
 
-def segment_path(first: Path, number: int) -> Path:
-    """Segment ``number`` of the compact trace whose first segment is ``first``: ``trace.bin`` (1), then
-    ``trace.000002.bin``, ``trace.000003.bin``... beside it."""
-    return first if number == 1 else first.with_name(f"{first.stem}.{number:06d}{first.suffix}")
+def _present(segment: Path) -> bool:
+    """Whether a segment is there, as itself or compressed (impl/tracezip.py)."""
+    return os.path.lexists(segment) or os.path.lexists(zipped(segment))
 
 
-def _segment_pattern(first: Path) -> re.Pattern[str]:
-    return re.compile(re.escape(first.stem) + r"\.(\d{6,})" + re.escape(first.suffix))
+def read_segment(path: Path, what: str = "trace segment") -> tuple[Path, bytes]:
+    """A segment's bytes, read from ``path`` or else from its compressed form (``path`` + ``.z``, decompressed and
+    checked): (the file read, the segment's bytes). TraceFileError naming the file when it cannot be read, or a
+    ``.z`` is damaged. A crash that left both reads the segment; one compressed while it is read is read as that."""
+    from spec.userfiles import MAX_FILE_BYTES, read_bytes
 
-
-def _segment_numbers(first: Path) -> list[int]:
-    """The numbers of the continuation segments beside ``first`` (by the folder's names), ascending."""
-    pattern = _segment_pattern(first)
+    z = zipped(path)
+    if os.path.lexists(path) or not os.path.lexists(z):
+        try:
+            return path, read_bytes(path, what, error=TraceFileError)
+        except TraceFileError:
+            if os.path.lexists(path) or not os.path.lexists(z):  # (else removed by its compression meanwhile)
+                raise
     try:
-        names = os.listdir(first.parent)
-    except FileNotFoundError:
-        return []
-    return sorted(int(m.group(1)) for n in names if (m := pattern.fullmatch(n)) and int(m.group(1)) > 1)
+        return z, decompress(read_bytes(z, what, error=TraceFileError), str(z), MAX_FILE_BYTES)
+    except CompressedSegmentError as exc:
+        raise TraceFileError(str(exc)) from None
 
 
 def is_segment_name(first: Path, path: Path) -> bool:
-    """Whether ``path`` is where a continuation segment of the trace whose first segment is ``first`` would be."""
-    m = _segment_pattern(first).fullmatch(path.name)
+    """Whether ``path`` is where a continuation segment of the trace whose first segment is ``first`` would be
+    (either form)."""
+    m = tracezip.segment_pattern(first).fullmatch(path.name)
     return m is not None and int(m.group(1)) > 1 and path.absolute().parent == first.absolute().parent
 
 
@@ -401,7 +422,7 @@ def trace_tail(first: Path, node: int | None = None) -> tuple[int, int, Path]:
     """The last segment of a node's compact trace, for the node's start: (its number, where it starts in the
     whole trace, its path). Only that segment's head is read (the earlier ones are the audit's to check);
     ``(1, 0, first)`` when there is no continuation segment. ``node``: the node it must be of."""
-    numbers = _segment_numbers(first)
+    numbers = segment_numbers(first)
     for p in (first, segment_path(first, numbers[-1])) if numbers else (first,):
         if what := not_a_file(p):  # (a FIFO held the node's start and `wal check` for ever)
             raise TraceFileError(f"{p}: {what}, where the node keeps its trace (a file)")
@@ -410,9 +431,14 @@ def trace_tail(first: Path, node: int | None = None) -> tuple[int, int, Path]:
             _check_first_header(first, node)
         return 1, 0, first
     if not os.path.lexists(first):  # (a node went on in its last segment, a trace the audit can no longer read)
-        raise TraceFileError(f"{first}: missing, while {segment_path(first, numbers[0]).name} of its trace is there: "
+        there = segment_path(first, numbers[0])
+        there = there if os.path.lexists(there) else zipped(there)
+        raise TraceFileError(f"{first}: missing, while {there.name} of its trace is there: "
                              "the trace's first segment moved or deleted")
     path = segment_path(first, numbers[-1])
+    if not os.path.lexists(path):  # (never compressed by the node: it appends to it, or makes the next at start)
+        raise TraceFileError(f"{zipped(path)}: the trace's last segment is compressed, yet its node appends to it "
+                             "(it never compresses its last segment: one moved in, or the ones after it moved out?)")
     with open(path, "rb") as f:
         head = f.read(len(COMPACT_MAGIC) + REC + _SEG.size)
     of, number, start, _ = _segment_head(path, head)
@@ -449,7 +475,7 @@ def _check_first_header(first: Path, node: int) -> None:
 def set_aside(folder: Path) -> str:
     """The way out for a node whose trace refuses its start, said where the refusal is: the trace is evidence,
     not state."""
-    return (f"its trace: move every trace*.bin of {folder} aside to start it with a new one; the audit then lacks "
+    return (f"its trace: move every trace*.bin* of {folder} aside to start it with a new one; the audit then lacks "
             "this node's history before")
 
 
@@ -481,16 +507,15 @@ def read_segments(first: Path, data: bytes | None = None) -> Iterator[tuple[str,
     """A node's compact trace segment by segment, in order, each checked to continue the one before: yields
     (file name, its bytes, its records as :func:`compact_records` gives them without the SEGMENT and NEXT ones,
     where its intact records end). One segment's bytes at a time (``data``: the first one's, already read).
-    A segment missing, reordered, duplicated, of another trace or damaged is a TraceFileError naming the file."""
-    from spec.userfiles import read_bytes  # (here: the write path's benchmark imports this module without spec,
-    # whose modules add some 2,700 instructions per write there, in the collector; a node has them loaded already)
-
+    A segment missing, reordered, duplicated, of another trace or damaged is a TraceFileError naming the file.
+    A segment may be compressed (impl/tracezip.py): then the ``.z`` is read and named (byte offsets count the
+    segment's bytes, decompressed)."""
     number, start, link = 1, 0, b""
     path = first
     while True:
-        name = str(path)
         if data is None:
-            data = read_bytes(path, "trace segment" if number > 1 else "", error=TraceFileError)
+            path, data = read_segment(path, "trace segment" if number > 1 else "")
+        name = str(path)
         records, end = compact_records(data, name)
         head = records[0] if records and records[0][1] == SEGMENT else None
         if number == 1 and head is not None:
@@ -513,10 +538,10 @@ def read_segments(first: Path, data: bytes | None = None) -> Iterator[tuple[str,
             raise TraceFileError(f"{name}: a segment record in the middle of the segment (byte offset {stray})")
         nxt = segment_path(first, number + 1)
         if not closed:
-            if nxt.exists() and path.stat().st_size != len(data):
+            if _present(nxt) and path.stat().st_size != len(data) and path.suffix != ".z":
                 raise TraceFileError(f"{name}: grew while it was read, and {nxt.name} appeared after it: its node is "
                                      "running; read its trace again once it has stopped (or from a copy)")
-            if nxt.exists():
+            if _present(nxt):
                 raise TraceFileError(f"{name}: does not end with the record that names the next segment, yet "
                                      f"{nxt.name} is there (this one cut short, or that one not of this trace)")
             yield name, data, records, end
@@ -528,7 +553,7 @@ def read_segments(first: Path, data: bytes | None = None) -> Iterator[tuple[str,
         if at != start + len(data):
             raise TraceFileError(f"{name}: its last record says it ends at byte {at:,} of its trace, but it ends at "
                                  f"{start + len(data):,} (a segment cut or extended)")
-        if not nxt.exists():
+        if not _present(nxt):
             raise TraceFileError(f"{name}: continues in {nxt.name}, which is missing (segment {number + 1} of the "
                                  "node's trace): a trace read without it would lose its events silently")
         yield name, data, records[:-1], end
@@ -676,7 +701,11 @@ def last_clock_term(path: str | os.PathLike[str]) -> tuple[int, int]:
 
 
 def _segment_last(path: Path) -> tuple[int, int]:
-    """(clock, term) of the last event of one compact file ((0, 0): none)."""
+    """(clock, term) of the last event of one compact file ((0, 0): none), or of its compressed form."""
+    if not os.path.lexists(path) and os.path.lexists(zipped(path)):  # (a closed segment: read whole, once)
+        name, data = read_segment(path)
+        records, _ = compact_records(data, str(name))
+        return next((c for _, typ, payload in reversed(records) if (c := _record_last(typ, payload))[0]), (0, 0))
     last, _ = stream_records(path)
     with open(path, "rb") as f:
         for pos, typ, length in reversed(last):

@@ -35,6 +35,7 @@ from impl.trace import (
     trace_size,
     trace_tail,
 )
+from impl.tracezip import pending, wait_idle
 from modelcheck.cli import main
 
 BOUND = 4096  # the smallest bound cluster.json takes: a 60-write run fills dozens of segments
@@ -44,7 +45,7 @@ BOUND = 4096  # the smallest bound cluster.json takes: a 60-write run fills doze
 def run(tmp_path_factory) -> Path:
     """A 3-node cluster with 4 KiB segments: writes, the leader SIGKILLed, writes, it restarts, writes."""
     d = tmp_path_factory.mktemp("segments")
-    cluster.start(d, 3, trace_segment_bytes=BOUND)
+    cluster.start(d, 3, trace_segment_bytes=BOUND, trace_compress=False)  # (its segments, as the nodes write them)
     try:
         for k in range(20):
             assert main(["kv", "put", f"a{k}", f"v{k}", "--dir", str(d)]) == 0
@@ -329,7 +330,7 @@ def test_a_node_whose_last_segment_is_damaged_says_how_to_start_it(run, tmp_path
     capsys.readouterr()
     try:
         why = (f"{last}: not a segment of a compact trace (it does not start with b'PXRTRC1\\n' and a segment record) "
-               f"(its trace: move every trace*.bin of {d / 'node-1'} aside to start it with a new one; the audit then "
+               f"(its trace: move every trace*.bin* of {d / 'node-1'} aside to start it with a new one; the audit then "
                "lacks this node's history before)")
         assert main(["wal", "check", str(d / "node-1")]) == 1  # what the start would say (it said ok)
         assert f"error: {why}" in capsys.readouterr().out
@@ -337,7 +338,7 @@ def test_a_node_whose_last_segment_is_damaged_says_how_to_start_it(run, tmp_path
         assert f"node 1: down: {why}" in capsys.readouterr().out
         aside = tmp_path / "aside"
         aside.mkdir()
-        for p in (d / "node-1").glob("trace*.bin"):
+        for p in (d / "node-1").glob("trace*.bin*"):
             p.rename(aside / p.name)
         assert main(["wal", "check", str(d / "node-1")]) == 0
         assert main(["cluster", "start", "--dir", str(d)]) == 0
@@ -362,7 +363,7 @@ def test_a_new_trace_after_the_old_one_was_set_aside_never_drops_a_synced_write(
     last = probe._offset + len(probe._entries)
     aside = tmp_path / "aside"
     aside.mkdir()
-    for p in home.glob("trace*.bin"):
+    for p in home.glob("trace*.bin*"):
         p.rename(aside / p.name)
     pid = cluster.start_node(d, 2)  # alone: no quorum, no write of its own (pre-vote)
     try:
@@ -429,10 +430,10 @@ def test_a_node_whose_trace_lost_segments_refuses_to_start(run, tmp_path, capsys
         assert why in capsys.readouterr().out
         assert main(["cluster", "start", "--dir", str(d)]) == 1
         out = capsys.readouterr().out
-        assert f"node 1: down: {why}" in out and f"move every trace*.bin of {home} aside" in out
+        assert f"node 1: down: {why}" in out and f"move every trace*.bin* of {home} aside" in out
         aside = tmp_path / "aside"
         aside.mkdir()
-        for p in home.glob("trace*.bin"):
+        for p in home.glob("trace*.bin*"):
             p.rename(aside / p.name)
         assert main(["wal", "check", str(home)]) == 0
         assert main(["cluster", "start", "--dir", str(d)]) == 0
@@ -588,6 +589,9 @@ def test_kill_9_at_random_with_small_segments_loses_no_acknowledged_write(tmp_pa
         cluster.stop(d)
     assert len(acked) > 100 and lost == []
     assert not any("cannot start" in (d / f"node-{i}" / "node.log").read_text() for i in (1, 2, 3))
+    for first in cluster.trace_files(d):
+        wait_idle(first)  # (the nodes' children compressing closed segments, each with its .z.tmp meanwhile)
+        assert not pending(first)
     assert not list(d.glob("node-*/*.tmp"))
     assert main(["audit", "--spec", "raft", *map(str, cluster.trace_files(d))]) == 0
 

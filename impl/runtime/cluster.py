@@ -196,7 +196,7 @@ INT_SETTINGS = {"tick_ms": (1, 60_000), "election_ticks": (2, 100_000), "heartbe
 trace_segment_bytes: a compact trace's segment size, at most what the audit reads of one file; chunk_bytes and
 peer_frame_bytes: impl/runtime/chunks.py; max_command_bytes: impl/kv/protocol.MAX_COMMAND_BYTES)."""
 BOOL_SETTINGS = ("fsync", "trace", "pre_vote", "check_quorum", "trace_marks", "sync_thread", "leader_fsync_thread",
-                 "busy_poll_leader", "spread_followers", "timeline", "quorum_first", "partition_hook")
+                 "busy_poll_leader", "spread_followers", "timeline", "quorum_first", "partition_hook", "trace_compress")
 SECONDS_SETTINGS = ("handshake_timeout_s", "idle_timeout_s")
 
 

@@ -1,0 +1,272 @@
+"""A node's closed trace segments, compressed off its write path (docs/trace-format.md, "Compressed segments").
+
+A closed continuation segment (``trace.000002.bin``, ...: one that ends with its NEXT record and has a successor)
+is rewritten as ``trace.000002.bin.z``: the 8 bytes ``PXRTRCZ\\n``, a 16-byte head (the segment's length and crc32,
+8 + 4 bytes, then the crc32 of those 12; big-endian), then the segment's bytes as one zlib stream (level 6, which
+carries its own adler32). The readers (impl/trace.py, :func:`read_segment`) read either form; the first segment
+(``trace.bin``, the name every command is given) and the last (the one the node appends to) are never compressed.
+
+The work runs in a child process of the node (``python -S -m impl.tracezip FIRST``, :func:`spawn`), started when
+the node closes a segment and at its start when one is left uncompressed, at nice 19: the node's event loop only
+starts it. Each step is crash-safe: the ``.z`` is written as a temporary, fsync'd, read back and checked against
+the segment's length and crc32, renamed into place and the folder fsync'd; only then is the segment removed (and
+the folder fsync'd). A crash between leaves both files: the readers read the segment, and the
+next run checks the ``.z`` against it and removes the segment (or writes the ``.z`` again).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+from impl.storage.files import sync_folder
+from impl.storage.records import REC, problem, write_all
+
+# the records that link a compact trace's segments (impl/trace.py, docs/trace-format.md "Segments"): a continuation
+# segment's first record, and a full segment's last; both hold LINK: node, the segment's number (the first is 1),
+# where it starts in the node's whole trace (the segments' bytes end to end) and a random link, the same in both
+SEGMENT, NEXT = 3, 4
+LINK = struct.Struct(">IIQ8s")
+ZMAGIC = b"PXRTRCZ\n"
+LEVEL = 6  # (benchmarks/trace_growth.py: level 1 is ~3x as fast for 3/4 of the ratio; lzma, bz2: 10-35x the CPU)
+_HEAD = 8 + 4  # the segment's length and crc32, then the crc32 of those 12 bytes
+_CHUNK = 1 << 20
+
+
+class CompressedSegmentError(ValueError):
+    """A ``.z`` segment that does not read back as the segment it was made of: names the file and what is wrong."""
+
+
+def segment_path(first: Path, number: int) -> Path:
+    """Segment ``number`` of the compact trace whose first segment is ``first``: ``trace.bin`` (1), then
+    ``trace.000002.bin``, ``trace.000003.bin``... beside it."""
+    return first if number == 1 else first.with_name(f"{first.stem}.{number:06d}{first.suffix}")
+
+
+def segment_pattern(first: Path) -> re.Pattern[str]:
+    """The names of the trace's continuation segments, either form (group 1: the number)."""
+    return re.compile(re.escape(first.stem) + r"\.(\d{6,})" + re.escape(first.suffix) + r"(?:\.z)?")
+
+
+def segment_numbers(first: Path) -> list[int]:
+    """The numbers of the continuation segments beside ``first`` (by the folder's names, either form), ascending."""
+    pattern = segment_pattern(first)
+    try:
+        names = os.listdir(first.parent)
+    except FileNotFoundError:
+        return []
+    return sorted({int(m.group(1)) for n in names if (m := pattern.fullmatch(n)) and int(m.group(1)) > 1})
+
+
+def zipped(segment: Path) -> Path:
+    """Where ``segment``'s compressed form is: beside it, ``.z`` added to its name."""
+    return segment.with_name(segment.name + ".z")
+
+
+def _head(length: int, crc: int) -> bytes:
+    h = length.to_bytes(8, "big") + crc.to_bytes(4, "big")
+    return h + zlib.crc32(h).to_bytes(4, "big")
+
+
+def decompress(data: bytes, name: str, limit: int) -> bytes:
+    """A ``.z`` file's bytes (``data``, of the file ``name``) as the segment they hold; CompressedSegmentError when
+    they do not read back whole: a head or stream damaged or cut short, a length or checksum that does not match,
+    bytes after the stream, a segment longer than ``limit``."""
+    def bad(why: str) -> CompressedSegmentError:
+        return CompressedSegmentError(f"{name}: damaged compressed segment: {why}")
+
+    at = len(ZMAGIC) + _HEAD + 4
+    if not data.startswith(ZMAGIC):
+        raise bad(f"it does not start with {ZMAGIC!r}")
+    if len(data) < at:
+        raise bad(f"{len(data)} bytes, shorter than its head")
+    head = data[len(ZMAGIC) : at]
+    if zlib.crc32(head[:_HEAD]) != int.from_bytes(head[_HEAD:], "big"):
+        raise bad("head checksum mismatch")
+    length, crc = int.from_bytes(head[:8], "big"), int.from_bytes(head[8:_HEAD], "big")
+    if length > limit:
+        raise bad(f"it says it holds {length:,} bytes, more than the {limit:,} a segment is read up to")
+    d = zlib.decompressobj()
+    try:
+        out = d.decompress(memoryview(data)[at:], length + 1)
+    except zlib.error as exc:
+        raise bad(f"the stream does not decompress ({exc})") from None
+    if len(out) > length:
+        raise bad(f"it holds more than the {length:,} bytes its head says")
+    if not d.eof:
+        raise bad(f"the stream ends early, after {len(out):,} of {length:,} bytes (cut short)")
+    if d.unused_data:
+        raise bad(f"{len(d.unused_data):,} bytes after the stream")
+    if len(out) != length or zlib.crc32(out) != crc:
+        raise bad(f"{len(out):,} bytes that do not match its head ({length:,} bytes, their checksum)")
+    return out
+
+
+def closed(segment: Path) -> bool:
+    """Whether ``segment`` ends with an intact NEXT record: it is closed."""
+    n = REC + LINK.size
+    with open(segment, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size < n:
+            return False
+        f.seek(size - n)
+        tail = f.read(n)
+    return problem(tail, 0) is None and tail[8] == NEXT
+
+
+def compress(segment: Path) -> Path:
+    """Write ``segment``'s ``.z`` (a temporary, fsync'd, read back and checked, renamed, the folder fsync'd) and
+    remove the segment (the folder fsync'd again); the ``.z``'s path. OSError naming the file on a failure, with
+    the temporary removed and the segment left as it was."""
+    out = zipped(segment)
+    tmp = out.with_name(out.name + ".tmp")
+    length, crc = 0, 0
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        z = zlib.compressobj(LEVEL)
+        write_all(fd, ZMAGIC + bytes(_HEAD + 4))
+        with open(segment, "rb") as f:
+            while chunk := f.read(_CHUNK):
+                length += len(chunk)
+                crc = zlib.crc32(chunk, crc)
+                write_all(fd, z.compress(chunk))
+        write_all(fd, z.flush())
+        os.pwrite(fd, _head(length, crc), len(ZMAGIC))
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    try:
+        decompress(tmp.read_bytes(), str(tmp), length)  # (read back: its length and crc32 are the segment's as read)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, out)
+    sync_folder(out.parent)
+    segment.unlink()
+    sync_folder(out.parent)
+    return out
+
+
+def _matches(z: Path, segment: Path) -> bool:
+    """Whether the ``.z`` beside ``segment`` (a crash between its rename and the segment's removal) holds it."""
+    data = segment.read_bytes()
+    try:
+        return decompress(z.read_bytes(), str(z), len(data)) == data
+    except CompressedSegmentError:
+        return False
+
+
+def _closed(first: Path) -> list[Path]:
+    """The trace's closed continuation segments not yet compressed (never its first nor its last)."""
+    segs = [segment_path(first, n) for n in segment_numbers(first)[:-1]]  # (the last is the node's, even ending
+    return [p for p in segs if p.exists() and closed(p)]  # with NEXT: it makes the next one at start)
+
+
+def pending(first: Path) -> bool:
+    """Whether the trace whose first segment is ``first`` has a closed segment to compress (a node's start)."""
+    return bool(_closed(first))
+
+
+def _lock(first: Path, wait: bool) -> int | None:
+    """A descriptor of ``first`` holding the trace's compression lock (closing it lets go), or None: ``first``
+    missing, or (without ``wait``) the lock held by a compressing child."""
+    try:
+        fd = os.open(first, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def wait_idle(first: Path) -> None:
+    """Return once no child compresses the trace (the node takes the lock for its child before starting it, and the
+    child lets go only when it finds nothing left to do): with its node stopped, nothing is pending after."""
+    fd = _lock(first, wait=True)
+    if fd is not None:
+        os.close(fd)
+
+
+def compress_closed(first: Path, lock: int | None = None) -> list[Path]:
+    """Compress every closed continuation segment of the trace whose first segment is ``first`` (a ``.z`` left
+    beside its segment by a crash: checked, then the segment removed, or written again); the ``.z`` files made.
+    Under the trace's lock (``lock``: held already), one at a time, and listed again after letting go: a node that
+    closes a segment while the lock is held starts no child for it (:func:`spawn`)."""
+    made: list[Path] = []
+    while True:
+        if lock is None:
+            lock = _lock(first, wait=True)
+        if lock is None:
+            return made
+        try:
+            while segs := _closed(first):
+                for seg in segs:
+                    z = zipped(seg)
+                    if z.exists() and _matches(z, seg):
+                        seg.unlink()
+                        sync_folder(seg.parent)
+                    else:
+                        made.append(compress(seg))
+        finally:
+            os.close(lock)
+            lock = None
+        if not pending(first):
+            return made
+
+
+def spawn(first: Path) -> subprocess.Popen[bytes] | None:
+    """Start ``python -m impl.tracezip first`` (:func:`main`), holding the trace's lock from its start: it
+    compresses the closed segments at low priority and exits. None when a child holds the lock already (it lists
+    the segments again once it lets go, so it takes the one just closed too). Its errors go to the node's standard
+    error (its log)."""
+    lock = _lock(first, wait=False)
+    if lock is None:
+        return None
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH")))))
+    try:  # (-S: no site packages; it needs the standard library and impl/storage: ~10 ms to start, not ~50)
+        return subprocess.Popen([sys.executable, "-S", "-m", "impl.tracezip", str(first), str(lock)],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=env, pass_fds=(lock,))
+    finally:
+        os.close(lock)  # (the child's copy holds it)
+
+
+def low_priority() -> None:
+    """Run this process at nice 19 (and so the lowest best-effort I/O priority): it gets the CPU the node leaves, and
+    ~1.5% of a core when the node wants it all, so that it keeps up with a busy node (SCHED_IDLE, 0.3%, did not on
+    a loaded machine: 4 KiB segments' children waited 50 s for their start)."""
+    with contextlib.suppress(OSError):
+        os.nice(19)
+
+
+def main(argv: list[str]) -> int:
+    """``python -m impl.tracezip FIRST [LOCK]``: compress FIRST's trace's closed segments (LOCK: the descriptor of
+    the trace's lock, held, that :func:`spawn` passes); one line and exit 1 on a failure (a full disk: the
+    segments stay as they are)."""
+    low_priority()
+    if len(argv) not in (1, 2) or not argv[-1].isdigit() and len(argv) == 2:
+        print("usage: python -m impl.tracezip D/node-N/trace.bin", file=sys.stderr)
+        return 2
+    try:
+        compress_closed(Path(argv[0]), int(argv[1]) if len(argv) == 2 else None)
+    except (OSError, ValueError) as exc:
+        print(f"compressing the trace's closed segments: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
