@@ -7,6 +7,9 @@ script imports this module as ``_args`` from its ``__main__`` block.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 from modelcheck.cli.common import StrictParser
@@ -37,3 +40,15 @@ def chosen(ap: argparse.ArgumentParser, given: list[str], allowed: list[str], wh
         if g not in allowed:
             ap.error(f"unknown {what} {g!r} (choose from {', '.join(allowed)})")
     return given
+
+
+def run_main(main: Callable[[], int]) -> NoReturn:
+    """``sys.exit(main())``, but output into a pipe its reader closed (``| head``) ends quietly, status 141, as
+    ``paxraft``'s does (it was a BrokenPipeError traceback)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (the interpreter's last flush: silent)
+        code = 141
+    sys.exit(code)

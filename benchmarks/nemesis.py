@@ -16,6 +16,8 @@ Not a benchmark of speed: the operation counts depend on the machine's load.
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import sys
 from pathlib import Path
 
@@ -31,10 +33,29 @@ def seeds(text: str) -> list[int]:
     return list(range(first, last + 1))
 
 
+TERMINATED: list[int] = []  # the SIGTERM received, if one was
+
+
+def _as_ctrl_c(signum: int, frame: object) -> None:
+    """SIGTERM ends the run as Ctrl-C does: the faults healed, the cluster stopped. Inside the event loop every task
+    is cancelled (each one's clean-up runs; a KeyboardInterrupt raised in the middle of the loop left futures
+    unretrieved, noise on stderr); elsewhere it is a KeyboardInterrupt."""
+    TERMINATED.append(signum)
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # (starting or stopping the cluster, checking the history)
+        raise KeyboardInterrupt from None
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    loop.call_soon_threadsafe(lambda: None)  # (the loop wakes now, not at its next timer)
+
+
 def main() -> int:
     from _args import parser
 
     from modelcheck.nemesis import FAULTS, KNOWN, STORES, Settings, run
+
+    signal.signal(signal.SIGTERM, _as_ctrl_c)  # (`timeout` sends it: it left the cluster's nodes running)
 
     ap = parser(__doc__)
     ap.add_argument("--store", default="raft", help=f"one of {', '.join(STORES)} (default raft)")
@@ -81,6 +102,16 @@ def main() -> int:
             print(f"nemesis: {args.store}, seed {seed}: the cluster did not start: {exc}", flush=True)
             failed.append(seed)
             continue
+        except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C or SIGTERM: the cluster was stopped on the way
+            how = "terminated (SIGTERM)" if TERMINATED else "interrupted"
+            print(f"nemesis: {how} in seed {seed}; the cluster is stopped, its folder kept: {out / 'cluster'}",
+                  file=sys.stderr, flush=True)
+            return 143 if TERMINATED else 130
+        except OSError as exc:  # (the run's folder removed under it: its nodes stop by themselves)
+            print(f"nemesis: {args.store}, seed {seed}: {exc.filename or 'a file of the run'}: "
+                  f"{exc.strerror or exc} (was the run's folder removed under it?)", flush=True)
+            failed.append(seed)
+            continue
         print(outcome.report(), flush=True)
         if not outcome.ok:
             failed.append(seed)
@@ -90,4 +121,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from _args import run_main
+
+    run_main(main)

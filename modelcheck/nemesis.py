@@ -39,8 +39,9 @@ import os
 import random
 import shutil
 import signal
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -730,6 +731,23 @@ def write_files(outcome: Outcome) -> None:
     (out / "report.txt").write_text(outcome.report() + "\n")
 
 
+@contextlib.contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """SIGINT and SIGTERM ignored meanwhile (in the main thread: elsewhere there is no handler to change)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in old:
+        signal.signal(sig, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            if handler is not None:  # (None: a handler not set from Python, which Python cannot put back)
+                signal.signal(sig, handler)
+
+
 def run(s: Settings, out: Path, keep: bool = False) -> Outcome:
     """Start a cluster in ``out/cluster``, run the clients and the nemesis, heal, check; the files of the run go to
     ``out``. The cluster is stopped whatever happens, and its folder removed after a run that found nothing (kept
@@ -746,11 +764,13 @@ def run(s: Settings, out: Path, keep: bool = False) -> Outcome:
         cluster.start(directory, s.nodes, wait=30, **settings)
         outcome = asyncio.run(_run(directory, s, out))
     finally:
-        with contextlib.suppress(cluster.ClusterError, OSError):
+        with _uninterrupted():  # a second Ctrl-C while the nodes stop left them running, unseen
             for i in range(1, s.nodes + 1):  # (a node stopped by the nemesis cannot take SIGTERM)
                 if (pid := cluster.pid_of(directory, i)) is not None:
-                    os.kill(pid, signal.SIGCONT)
-            cluster.stop(directory)
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGCONT)
+            with contextlib.suppress(cluster.ClusterError, OSError):  # (a folder removed: its nodes stop by themselves)
+                cluster.stop(directory)
     outcome = check(outcome)
     if outcome.ok and not keep:
         shutil.rmtree(directory, ignore_errors=True)

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -869,3 +870,37 @@ def test_a_node_that_cannot_start_on_a_full_disk_says_which_file(tmp_path, monke
         _put_some(d, 3)
     finally:
         cluster.stop(d)
+
+
+
+def _running(pid: int) -> bool:
+    st = cluster._proc_stat(pid)
+    return st is not None and st[0] != "Z"
+
+
+@pytest.mark.parametrize("how", ["removed", "replaced"])
+def test_a_node_whose_folder_is_removed_or_replaced_stops(tmp_path, how):
+    """`rm -rf` of a running cluster's folder (a nemesis run's folder removed under it, hostile12): the nodes ran on
+    for ever, listening, their log and trace in deleted files (what they acknowledged lost with them), and `cluster
+    stop` could no longer find them. Each now sees it at its idle sweep (~1.25 s) and stops; a folder replaced by
+    another (restored from a copy while the node ran) too."""
+    d = tmp_path / "c"
+    pids = list(cluster.start(d, 3).values())
+    ports = [int(p) for p in json.loads((d / "cluster.json").read_text())["nodes"].values()]
+    try:
+        _put_some(d, 5)
+        if how == "replaced":
+            shutil.copytree(d, tmp_path / "copy")
+        shutil.rmtree(d)
+        if how == "replaced":
+            (tmp_path / "copy").rename(d)
+        deadline = time.monotonic() + 60  # (a bound against a hang: the sweep runs every 1.25 s)
+        while any(map(_running, pids)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [p for p in pids if _running(p)] == [], "node processes still running without their folder"
+        for port in ports:  # nothing left listening on the cluster's ports
+            with contextlib.closing(socket.socket()) as s:
+                assert s.connect_ex(("127.0.0.1", port)) != 0, port
+    finally:
+        for p in filter(_running, pids):  # (the old code's nodes: ours, started above)
+            os.kill(p, signal.SIGKILL)

@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -264,3 +265,53 @@ def test_the_command_line_refuses_bad_input_in_one_line(tmp_path):
                       (Settings(nodes=2), "nodes must be 3..9, got 2")]:
         with pytest.raises(ValueError, match=says):
             bad.check()
+
+
+def _running(pid: int) -> bool:
+    st = cluster._proc_stat(pid)
+    return st is not None and st[0] != "Z"
+
+
+@pytest.mark.parametrize(("sig", "code", "said"), [(signal.SIGTERM, 143, "terminated (SIGTERM)"),
+                                                   (signal.SIGINT, 130, "interrupted")])
+def test_a_run_stopped_by_a_signal_stops_its_cluster_in_one_line(tmp_path, sig, code, said):
+    """SIGTERM (what `timeout` sends) killed the script at once and left the cluster's three nodes running for ever
+    (one of them perhaps SIGSTOPped); Ctrl-C was a KeyboardInterrupt traceback. Now both end in one line, once the
+    faults are healed and every node stopped (hostile12)."""
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "nemesis.py"
+    proc = subprocess.Popen([sys.executable, str(script), "--seconds", "60", "--out", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    home = tmp_path / "raft-3-0" / "cluster"
+    try:
+        deadline = time.monotonic() + 60  # (a bound against a hang) until the clients and the nemesis run
+        while time.monotonic() < deadline and not (home / "node-1" / "node.log").exists() or \
+                "listening" not in (home / "node-1" / "node.log").read_text():
+            time.sleep(0.05)
+        time.sleep(1)  # (the first fault starts at 0.5 s)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+        pids = [int((home / f"node-{i}" / "pid").read_text().split()[0]) for i in (1, 2, 3)]  # each node's last
+        left = list(filter(_running, pids))
+        for p in left:  # (the old script's nodes: ours, started above)
+            os.kill(p, signal.SIGCONT)
+            os.kill(p, signal.SIGKILL)
+    assert proc.returncode == code and out == "", (out, err)
+    assert err == f"nemesis: {said} in seed 0; the cluster is stopped, its folder kept: {home}\n"
+    assert left == []
+    ports = json.loads((home / "cluster.json").read_text())["nodes"].values()
+    for port in ports:  # nothing left listening on the cluster's ports
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", int(port))) != 0, port
+
+
+def test_the_scripts_output_into_a_closed_pipe_ends_quietly():
+    """benchmarks/_args.run_main: a reader gone (`| head`) is exit 141 and nothing on stderr (was a traceback)."""
+    code = "import sys; sys.path.insert(0, 'benchmarks'); from _args import run_main; " \
+           "run_main(lambda: [print('x' * 1000) for _ in range(1000)] and 0)"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=Path(__file__).resolve().parent.parent)
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 141 and proc.stderr.read() == b""

@@ -437,6 +437,7 @@ class NodeServer:
 
     def _build(self) -> None:
         self._lock = lock_node(self.home)  # before the log is read: a second process of this node refuses here
+        self._home_id = _folder_id(self.home)  # (the folder it runs in: _folder_gone)
         try:
             marker = read_marker(self.home / REJOINING)  # set by `cluster recover-node`; read before anything changes
         except MarkerError as exc:
@@ -711,7 +712,24 @@ class NodeServer:
                 conn.close(f"no answer to the peer challenge within {self.handshake_timeout} s")
             elif conn.kind == HELLO_CLIENT and now - conn.last >= self.idle_timeout:  # peers are trusted
                 conn.close(f"client idle for {self.idle_timeout} s")
+        if (gone := self._folder_gone()) is not None:
+            log.critical("node %d: its folder %s %s: stopping (it can keep nothing there, and no cluster command "
+                         "finds it)", self.id, self.home, gone)
+            os._exit(3)
         self._sweeper = self.loop.call_later(min(self.handshake_timeout, self.idle_timeout) / 4, self._sweep)
+
+    def _folder_gone(self) -> str | None:
+        """Why the node's folder is no longer the one it started in, or None. A node whose folder was removed (`rm -rf`
+        of a cluster folder, a nemesis run's folder removed under it) ran on for ever, listening, with its log and
+        trace in deleted files: what it acknowledged was lost with them, and `cluster stop` could not find it. Checked
+        with the idle sweep (every ~1.25 s), off the write path."""
+        try:
+            now = _folder_id(self.home)
+        except FileNotFoundError:
+            return "was removed (or moved)"
+        except OSError:  # (the disk went away, a permission changed under it: the log's writes will say so)
+            return None
+        return None if now == self._home_id else "was replaced by another folder"
 
     def refresh_peers(self) -> None:
         """Read the nodes' ports again from cluster.json (`paxraft cluster add` writes a new node's there) and
@@ -882,6 +900,11 @@ class NodeServer:
             self.trace.close()
         if self.timeline is not None:
             self.timeline.close()
+
+
+def _folder_id(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
 
 
 def use_event_loop(c: dict[str, Any]) -> None:
