@@ -28,7 +28,8 @@ def bounded(spec: str, flag: str, value: Any, low: int, high: int = MAX_ELEMENTS
     return value
 
 
-Count = TypeVar("Count", bound=int | Decimal)  # a Decimal: a magnitude too large to compute (core.renamings)
+# a Decimal: a magnitude too large to compute (core.renamings); quoted for Python 3.9 (PyPy)
+Count = TypeVar("Count", bound="int | Decimal")
 
 
 def enumerable(spec: str, what: str, count: Count, because: str) -> Count:

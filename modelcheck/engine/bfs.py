@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from functools import partial
+from typing import Optional
 
 from modelcheck.engine._fingerprint import fingerprinter
 from modelcheck.engine._level_loop import level_loop
@@ -27,7 +28,7 @@ from spec.behaviour import (
 from spec.core import Label, Spec, State
 
 #: A check of each step (state, successor, action index): None, or the name of what it breaks.
-StepCheck = Callable[[State, State, int], str | None]
+StepCheck = Callable[[State, State, int], Optional[str]]  # noqa: UP045 - Python 3.9 (PyPy) has no `X | None` at run time
 
 
 def bfs(

@@ -12,13 +12,13 @@ false, every step called): the preflight does it on the first states of every ch
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Optional
 
 from modelcheck.engine.faults import SpecContractError, show_label, show_state, spec_title
 from spec.behaviour import constraint_keepers, state_constraint
 from spec.core import OUTSIDE, Action, Counted, Spec, State
 
-Violated = Callable[[State], str | None] | None  # the first invariant a state breaks; None: none checked
+Violated = Optional[Callable[[State], Optional[str]]]  # noqa: UP045 - (for Python 3.9); the first invariant a state breaks; None: none checked
 
 
 def hook_checker(spec: Spec, invariants: bool = True) -> Callable[[State], None] | None:

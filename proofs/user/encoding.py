@@ -187,6 +187,11 @@ def _encodings(module: ModuleType | None) -> list[type[Encoding]]:
             and issubclass(v, Encoding) and v is not Encoding and isinstance(getattr(v, "spec", None), type)]
 
 
+def declared_encodings(spec_cls: type) -> list[type[Encoding]]:
+    """The Encoding subclasses ``spec_cls``'s file declares (each naming the spec class it encodes)."""
+    return _encodings(sys.modules.get(spec_cls.__module__))
+
+
 def encoding_class(spec_cls: type, where: str, named: ModuleType | None = None) -> type[Encoding]:
     """The Encoding subclass whose ``spec`` is ``spec_cls`` (an EncodingError if none): one defined in ``named``,
     the module of the file the user named, first (the spec class imported there from another file, its encoding
@@ -199,7 +204,7 @@ def encoding_class(spec_cls: type, where: str, named: ModuleType | None = None) 
         if own:
             raise EncodingError(f"{where}: {len(own)} encodings name spec = {spec_cls.__name__} "
                                 f"({', '.join(c.__name__ for c in own)}): keep one")
-    declared = _encodings(sys.modules.get(spec_cls.__module__))
+    declared = declared_encodings(spec_cls)
     found = [c for c in declared if c.spec is spec_cls]
     if len(found) == 1:
         return found[0]
