@@ -387,7 +387,8 @@ def read_segment(path: Path, what: str = "trace segment") -> tuple[Path, bytes]:
     """A segment's bytes, read from ``path`` or else from its compressed form (``path`` + ``.z``, decompressed and
     checked): (the file read, the segment's bytes). TraceFileError naming the file when it cannot be read, or a
     ``.z`` is damaged. A crash that left both reads the segment; one compressed while it is read is read as that."""
-    from spec.userfiles import MAX_FILE_BYTES, read_bytes
+    from spec.userfiles import MAX_FILE_BYTES, read_bytes  # (here: the write path's benchmark imports this module
+    # without spec's, which add some 2,700 instructions per write there, in the collector; a node has them loaded)
 
     z = zipped(path)
     if os.path.lexists(path) or not os.path.lexists(z):
@@ -511,7 +512,7 @@ def read_segments(first: Path, data: bytes | None = None) -> Iterator[tuple[str,
     A segment may be compressed (impl/tracezip.py): then the ``.z`` is read and named (byte offsets count the
     segment's bytes, decompressed)."""
     number, start, link = 1, 0, b""
-    path = first
+    path = before = first  # (before: the file the previous segment was read from)
     while True:
         if data is None:
             path, data = read_segment(path, "trace segment" if number > 1 else "")
@@ -529,7 +530,7 @@ def read_segments(first: Path, data: bytes | None = None) -> Iterator[tuple[str,
                 raise TraceFileError(f"{name}: does not start with a segment record: not segment {number} of "
                                      f"{first}'s trace")
             if bytes(head[2]) != link:
-                raise TraceFileError(f"{name}: does not continue {segment_path(first, number - 1)} "
+                raise TraceFileError(f"{name}: does not continue {before} "
                                      f"({_mismatch(_SEG.unpack(head[2]), _SEG.unpack(link))})")
             records = records[1:]
         closed = records and records[-1][1] == NEXT
@@ -557,7 +558,7 @@ def read_segments(first: Path, data: bytes | None = None) -> Iterator[tuple[str,
             raise TraceFileError(f"{name}: continues in {nxt.name}, which is missing (segment {number + 1} of the "
                                  "node's trace): a trace read without it would lose its events silently")
         yield name, data, records[:-1], end
-        number, start, path, data = number + 1, at, nxt, None
+        number, start, path, before, data = number + 1, at, nxt, path, None
 
 
 def _mismatch(got: tuple[Any, ...], want: tuple[Any, ...]) -> str:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from proofs.evaluate import Structure, compile_formula
+import z3
+
+from proofs.evaluate import Structure, closure, compile_formula, ground
+from proofs.logic import ActionEncoding, renamed_apart, solve
 from spec.behaviour import reachable
 from spec.core import Label
 
@@ -140,3 +143,32 @@ def abstract_check(spec: Any, enc: Any, inst: Abstraction, steps: Steps, max_fai
     rep.abstract_states = len(inv_seen)
     rep.seconds = time.perf_counter() - started
     return rep
+
+
+class NextOracle:
+    """Z3 asked for a successor of a given state outside a given set: Next (the actions renamed apart, grounded
+    over the instance's elements) asserted once with the instance's facts, each question in a push/pop."""
+
+    def __init__(self, facts: Iterable[z3.BoolRef], acts: Iterable[ActionEncoding], elems: Any) -> None:
+        renamed = renamed_apart(acts)
+        self.solver = z3.Solver()
+        self.solver.set(timeout=30_000)
+        self.solver.add(*facts)
+        self.solver.add(ground(z3.Or([f for _, f, _ in renamed]), elems),
+                        *closure([c for _, _, fresh in renamed for _, c in fresh], elems))
+
+    def extra(self, given: Iterable[z3.BoolRef], excluded: Iterable[z3.BoolRef], what: str) -> z3.ModelRef | None:
+        """A model of Next with ``given`` (the state before) and every one of ``excluded`` (each: "the state after
+        is not this one"), or None when Z3 proves there is none; ``what`` names the state for an undecided answer."""
+        solver = self.solver
+        solver.push()
+        try:
+            solver.add(*given, *excluded)
+            verdict = solve(solver)
+            if verdict == z3.unsat:
+                return None
+            if verdict == z3.sat:
+                return solver.model()
+            raise RuntimeError(f"Z3 could not decide the successors of {what}: {solver.reason_unknown()}")
+        finally:
+            solver.pop()

@@ -69,6 +69,18 @@ class ActionEncoding:
         return self.params[self.label_arity :]
 
 
+def renamed_apart(acts: Iterable[ActionEncoding], suffix: str = "") -> list[
+        tuple[ActionEncoding, z3.BoolRef, list[tuple[z3.ExprRef, z3.ExprRef]]]]:
+    """Each action's formula with its parameters replaced by constants of its own (``Name.param`` + ``suffix``),
+    with the (parameter, constant) pairs: actions that share a parameter's name must not share its unknown in a
+    disjunction of them (Next), nor steps of an unrolling (hence the suffix)."""
+    out = []
+    for act in acts:
+        fresh = [(p, z3.Const(f"{act.name}.{p}{suffix}", p.sort())) for p in act.params]
+        out.append((act, z3.substitute(act.formula, *fresh), fresh))
+    return out
+
+
 @dataclass
 class Obligation:
     """One proof obligation: named hypotheses imply every named goal (each goal its own query)."""
@@ -429,3 +441,43 @@ def table(outcomes: Sequence[Outcome], title: str) -> str:
         if not o.fragment.epr:
             lines.append(f"  {o.name}: {o.fragment}")
     return "\n".join(lines)
+
+
+@dataclass
+class Deepening:
+    """What :func:`deepen` found: the shortest ``length`` with its model, or why Z3 gave up (``unknown``), or
+    neither (no violation up to the depth asked); and Z3's seconds at each depth tried."""
+
+    length: int | None = None
+    model: z3.ModelRef | None = None
+    unknown: str | None = None
+    seconds_per_depth: list[float] = field(default_factory=list)
+
+
+def deepen(solver: z3.Solver, depth: int, extend: Callable[[int], None], bad: Callable[[int], z3.BoolRef]) -> Deepening:
+    """Bounded model checking's loop, for every encoding: for k = 0, 1, ..., ``depth``, ``extend(k)`` adds step k
+    (from state k-1 to state k; not called for k = 0) to ``solver``, which holds Init, and Z3 is asked whether
+    state k can be ``bad(k)``. The first k that can is the shortest violation.
+
+    "Bad at k" is asked under an assumption literal rather than inside push/pop, so Z3 keeps its incremental
+    state (and what it learnt) from one depth to the next; once unsat, ``Not(bad(k))`` is added as a fact: no
+    k-step behaviour ends badly, so no longer one passes through a bad state k, and saying so prunes the deeper
+    searches."""
+    out = Deepening()
+    for k in range(depth + 1):
+        if k:
+            extend(k)
+        b = bad(k)
+        probe = z3.Bool(f"!bad@{k}")  # (a name no encoding's own constants take)
+        solver.add(z3.Implies(probe, b))
+        started = time.perf_counter()
+        verdict = solve(solver, probe)
+        out.seconds_per_depth.append(time.perf_counter() - started)
+        if verdict == z3.sat:
+            out.length, out.model = k, solver.model()
+            return out
+        if verdict != z3.unsat:
+            out.unknown = f"depth {k}: {solver.reason_unknown()}"
+            return out
+        solver.add(z3.Not(b))
+    return out

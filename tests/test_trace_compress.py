@@ -132,6 +132,22 @@ def test_a_restarts_clock_is_read_through_a_compressed_segment(tmp_path):
     assert last_clock(first) == clock
 
 
+def test_a_compressed_segment_out_of_place_is_refused_naming_both_files(tmp_path):
+    """Segments checked to continue one another read the same compressed: segment 4's ``.z`` in place of segment
+    3's is refused, naming it and the ``.z`` it does not continue (the line named ``trace.000002.bin``, not there)."""
+    first = tmp_path / "trace.bin"
+    w = TraceWriter(first, 1, (1, 2, 3), compact=True, segment_bytes=BOUND)
+    clock = 0
+    while trace_tail(first)[0] < 6:
+        clock = _events(w, clock)
+    w.close()
+    assert len(compress_closed(first)) == 4
+    z2, z3, z4 = (zipped(segment_path(first, n)) for n in (2, 3, 4))
+    z4.replace(z3)
+    with pytest.raises(TraceFileError, match=f"^{z3}: does not continue {z2} \\(it is segment 4, expected 3"):
+        _lines(first)
+
+
 def _refused(files: list[Path], msg: str, capsys) -> None:
     """`paxraft audit` of the files and `trace-json` of the damaged node's: exit 2, one line with ``msg`` each."""
     capsys.readouterr()

@@ -194,3 +194,14 @@ def test_prove_of_a_file_names_its_classes(capsys) -> None:
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert f"{FILE} is a file: name a spec class in it, e.g. {FILE}:LockServ (its Spec subclasses: LockServ, " \
            "GrantTwice)" in err
+
+
+def test_list_names_the_encoding_and_the_variants_it_covers(capsys) -> None:
+    """`paxraft list FILE.py` says which spec has a Z3 encoding in the file (a user learnt it only from docs/proofs.md)
+    and which variants have one of their own; a file without one gets no such line."""
+    code, out, _ = run(capsys, "list", str(FILE))
+    assert code == 0
+    assert f"    Z3 encoding LockServProof: paxraft prove {REF} (and bmc, prove --conformance; docs/proofs.md)" in out
+    assert re.search(r"grant-twice +breaks Mutex: .*\(Z3: prove, bmc --variant\)$", out, re.M)
+    code, out, _ = run(capsys, "list", "docs/examples/tcommit.py")
+    assert code == 0 and "TCommit" in out and "Z3" not in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from spec.core import Spec, SpecError, checked_names, summary
 from spec.refinements import refinements_of
@@ -61,6 +62,17 @@ def _at_defaults(cls: type[Spec]) -> str:
     return f"at the default bounds: {'; '.join(said)}" if said else ""
 
 
+def _encoded(cls: type[Spec]) -> str:
+    """"Z3 encoding NAME" when the spec's file declares a proofs.user Encoding of this very class, else "". A file
+    that declares one has imported proofs.user.encoding, so a file that has not is not searched (and list does
+    not load Z3 for it)."""
+    loaded = sys.modules.get("proofs.user.encoding")
+    if loaded is None:
+        return ""
+    found = [c for c in loaded.declared_encodings(cls) if c.spec is cls]
+    return f"Z3 encoding {found[0].__name__}" if len(found) == 1 else ""
+
+
 def run(args: argparse.Namespace) -> int:
     """Print each spec with its bounds, then its variants with the rule each one changes."""
     for e in _listed(args.source):
@@ -87,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
         if refined and not variant:
             named = f"{args.source.rpartition(':')[0] or args.source}:{handle}" if by_file else e.name
             print(f"    refines {', '.join(refined)}: paxraft refine {named} {refined[0]}")
+        proof = _encoded(e.cls)
+        if proof and not variant:
+            named = f"{args.source.rpartition(':')[0] or args.source}:{handle}" if by_file else e.name
+            print(f"    {proof}: paxraft prove {named} (and bmc, prove --conformance; docs/proofs.md)")
         if e.cls.view is not Spec.view:  # a class's, so not has_view (an instance's)
             doc = summary(e.cls.view.__doc__)
             print(f"    states told apart by view() (TLC's VIEW){': ' + doc if doc else ''}")
@@ -105,7 +121,8 @@ def run(args: argparse.Namespace) -> int:
             print("  variants:")
             width = max(len(v) for v in e.variants)
             for vname, cls in e.variants.items():
-                print(f"    {vname.ljust(width)}  breaks {cls.breaks or 'nothing (safe)'}: {cls.rule}")
+                encoded = " (Z3: prove, bmc --variant)" if proof and _encoded(cls) else ""
+                print(f"    {vname.ljust(width)}  breaks {cls.breaks or 'nothing (safe)'}: {cls.rule}{encoded}")
         print()
     return 0
 

@@ -9,13 +9,12 @@ action (label) that takes it, so a BMC counterexample is a trace of the spec its
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import z3
 
 from proofs.evaluate import closure, ground
-from proofs.logic import solve
+from proofs.logic import deepen, renamed_apart
 from proofs.paxos.encoding import PaxosEncoding, State
 from proofs.paxos.instance import PaxosInstance, encoding_for
 from spec.core import Label, SpecError
@@ -53,35 +52,23 @@ def bmc(spec: Paxos, depth: int, enc: PaxosEncoding | None = None, timeout_ms: i
     solver.add(*inst.facts(quantified_closure=False))
     solver.add(ground(enc.init(states[0]), elems))
     result = BmcResult(spec, depth)
-    for k in range(depth + 1):
-        if k > 0:
-            formula, params = step(enc, states[k - 1], states[k], k - 1)
-            solver.add(ground(formula, elems), *closure(params, elems))
-        solver.push()
-        solver.add(ground(z3.Not(enc.agreement(states[k])), elems))
-        started = time.perf_counter()
-        verdict = solve(solver)
-        result.seconds_per_depth.append(time.perf_counter() - started)
-        if verdict == z3.sat:
-            model = solver.model()
-            result.violated, result.length = "Agreement", k
-            result.trace = label_trace(spec, [inst.read_state(model, st) for st in states[: k + 1]])
-            return result
-        if verdict != z3.unsat:
-            result.unknown = f"depth {k}: {solver.reason_unknown()}"
-            return result
-        solver.pop()
+
+    def extend(k: int) -> None:
+        formula, params = step(enc, states[k - 1], states[k], k - 1)
+        solver.add(ground(formula, elems), *closure(params, elems))
+
+    found = deepen(solver, depth, extend, lambda k: ground(z3.Not(enc.agreement(states[k])), elems))
+    result.seconds_per_depth, result.unknown = found.seconds_per_depth, found.unknown
+    if found.model is not None and found.length is not None:
+        result.violated, result.length = "Agreement", found.length
+        result.trace = label_trace(spec, [inst.read_state(found.model, st) for st in states[: found.length + 1]])
     return result
 
 
 def step(enc: PaxosEncoding, pre: State, post: State, i: int) -> tuple[z3.BoolRef, list[z3.ExprRef]]:
     """Next from ``pre`` to ``post`` with each action's parameters renamed for step ``i``; and those parameters."""
-    disjuncts, params = [], []
-    for act in enc.actions(pre, post):
-        fresh = [(p, z3.Const(f"{act.name}.{p}@{i}", p.sort())) for p in act.params]
-        disjuncts.append(z3.substitute(act.formula, *fresh))
-        params += [f for _, f in fresh]
-    return z3.Or(disjuncts), params
+    renamed = renamed_apart(enc.actions(pre, post), f"@{i}")
+    return z3.Or([f for _, f, _ in renamed]), [c for _, _, fresh in renamed for _, c in fresh]
 
 
 def label_trace(spec: Paxos, states: list[PaxosState]) -> list[tuple[Label | None, PaxosState]]:

@@ -18,9 +18,8 @@ import time
 
 import z3
 
-from proofs.conformance import Report
-from proofs.evaluate import closure, compile_formula, ground
-from proofs.logic import solve
+from proofs.conformance import NextOracle, Report
+from proofs.evaluate import compile_formula
 from proofs.paxos.encoding import PaxosEncoding
 from proofs.paxos.instance import PaxosInstance, encoding_for
 from spec.behaviour import reachable
@@ -63,43 +62,23 @@ def check(spec: Paxos, enc: PaxosEncoding | None = None, sample_every: int = 0) 
         if sample_every and n % sample_every == 0:
             rep.sampled += 1
             oracle = oracle or SuccessorOracle(inst, enc)
-            extra = oracle.extra(s, [t for _, _, t in succ])
+            extra = oracle.successor(s, [t for _, _, t in succ])
             if extra is not None:
                 rep.extra_successors.append((s, extra))
     rep.seconds = time.perf_counter() - started
     return rep
 
 
-class SuccessorOracle:
-    """Z3 asked for a successor of a given state outside a given set (Next grounded once, reused per state)."""
+class SuccessorOracle(NextOracle):
+    """Z3 asked for a successor of a given spec state outside a given set (Next grounded once, reused per state)."""
 
     def __init__(self, inst: PaxosInstance, enc: PaxosEncoding) -> None:
         self.inst = inst
         self.pre, self.post = enc.state(""), enc.state("'")
-        elems = inst.elements()
-        renamed, params = [], []
-        for act in enc.actions(self.pre, self.post):  # actions share parameter names: each gets its own unknowns
-            fresh = [(p, z3.Const(f"{act.name}.{p}", p.sort())) for p in act.params]
-            renamed.append(z3.substitute(act.formula, *fresh))
-            params += [f for _, f in fresh]
-        self.solver = z3.Solver()
-        self.solver.set(timeout=30_000)
-        self.solver.add(*inst.facts(quantified_closure=False))
-        self.solver.add(ground(z3.Or(renamed), elems), *closure(params, elems))
+        super().__init__(inst.facts(quantified_closure=False), enc.actions(self.pre, self.post), inst.elements())
 
-    def extra(self, s: PaxosState, known: list[PaxosState]) -> PaxosState | None:
+    def successor(self, s: PaxosState, known: list[PaxosState]) -> PaxosState | None:
         """A successor of ``s`` that is none of ``known``, or None when Z3 proves there is none."""
-        solver = self.solver
-        solver.push()
-        try:
-            solver.add(*self.inst.state_literals(self.pre, s))
-            for t in set(known):
-                solver.add(self.inst.differs(self.post, t))
-            verdict = solve(solver)
-            if verdict == z3.unsat:
-                return None
-            if verdict == z3.sat:
-                return self.inst.read_state(solver.model(), self.post)
-            raise RuntimeError(f"Z3 could not decide the successors of {s}: {solver.reason_unknown()}")
-        finally:
-            solver.pop()
+        model = self.extra(self.inst.state_literals(self.pre, s), [self.inst.differs(self.post, t) for t in set(known)],
+                           str(s))
+        return None if model is None else self.inst.read_state(model, self.post)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import z3
 
-from proofs.logic import solve
+from proofs.logic import deepen
 from proofs.raft.bmc_encoding import RaftBmcEncoding
 from proofs.raft.bmc_variants import encoding_class
 from spec.behaviour import Step, validate_trace
@@ -91,45 +91,38 @@ def bmc_raft(
     states = [enc.state(0)]
     solver.add(enc.init(states[0]))
     acts: list[z3.BitVecRef] = []
-    escape: z3.BoolRef = z3.BoolVal(False)
+    escape: z3.BoolRef = z3.BoolVal(False)  # "the last step's message left the encoded universe"
     es: z3.BoolRef = z3.BoolVal(False)  # "two elections of one term so far"
     elected: list[tuple[z3.BoolRef, z3.BitVecRef, int]] = []
     res.build_seconds = time.perf_counter() - started
-    for k in range(depth + 1):
-        if k:
-            t0 = time.perf_counter()
-            states.append(enc.state(k))
-            formula, act, escape = enc.step(states[k - 1], states[k], k - 1)
-            # A shortest trace has no stuttering step (dropping it would shorten the trace), so none is asked
-            # for; a step whose message escaped the universe may look like one, and must stay visible.
-            moved = z3.Or([escape] + [states[k][key] != states[k - 1][key] for key in states[k]])
-            solver.add(enc.constraint(states[k - 1]), formula, moved)
-            acts.append(act)
-            if k == 1 and symmetric:
-                # From Init every step but a Timeout stutters, and servers are interchangeable: a shortest
-                # violation can be renamed so that s1 times out first.
-                solver.add(act == labels.index(Label("Timeout", (0,))))
-            if election_safety:
-                now = [(act == a, states[k - 1]["ct", i], i) for a, i in leader_acts]
-                pairs = [z3.And(p, q, t == u) for p, t, i in elected for q, u, j in now if i != j]
-                es_k = z3.Bool(f"es@{k}")
-                solver.add(es_k == z3.Or(es, *pairs))
-                es, elected = es_k, elected + now
-            res.build_seconds += time.perf_counter() - t0
-        bad = z3.Or(list(enc.violations(states[k]).values()) + [escape, es])
-        # "bad at depth k" behind an assumption literal, not push/pop: Z3 keeps its incremental SAT solver.
-        probe = z3.Bool(f"bad@{k}")
-        solver.add(z3.Implies(probe, bad))
+
+    def extend(k: int) -> None:
+        nonlocal escape, es, elected
         t0 = time.perf_counter()
-        verdict = solve(solver, probe)
-        res.seconds_per_depth.append(time.perf_counter() - t0)
-        if verdict == z3.sat:
-            read_back(res, enc, solver.model(), states, acts, escape, election_safety)
-            return res
-        if verdict != z3.unsat:
-            res.unknown = f"depth {k}: {solver.reason_unknown()}"
-            return res
-        solver.add(z3.Not(bad))  # proved: no k-step behaviour ends badly; telling Z3 prunes deeper searches
+        states.append(enc.state(k))
+        formula, act, escape = enc.step(states[k - 1], states[k], k - 1)
+        # A shortest trace has no stuttering step (dropping it would shorten the trace), so none is asked
+        # for; a step whose message escaped the universe may look like one, and must stay visible.
+        moved = z3.Or([escape] + [states[k][key] != states[k - 1][key] for key in states[k]])
+        solver.add(enc.constraint(states[k - 1]), formula, moved)
+        acts.append(act)
+        if k == 1 and symmetric:
+            # From Init every step but a Timeout stutters, and servers are interchangeable: a shortest
+            # violation can be renamed so that s1 times out first.
+            solver.add(act == labels.index(Label("Timeout", (0,))))
+        if election_safety:
+            here = [(act == a, states[k - 1]["ct", i], i) for a, i in leader_acts]
+            pairs = [z3.And(p, q, t == u) for p, t, i in elected for q, u, j in here if i != j]
+            es_k = z3.Bool(f"es@{k}")
+            solver.add(es_k == z3.Or(es, *pairs))
+            es, elected = es_k, elected + here
+        res.build_seconds += time.perf_counter() - t0
+
+    found = deepen(solver, depth, extend,
+                   lambda k: z3.Or(list(enc.violations(states[k]).values()) + [escape, es]))
+    res.seconds_per_depth, res.unknown = found.seconds_per_depth, found.unknown
+    if found.model is not None:
+        read_back(res, enc, found.model, states, acts, escape, election_safety)
     return res
 
 

@@ -9,14 +9,13 @@ spec itself (a spec step of the same action to a state of the same abstraction),
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import z3
 
 from proofs.evaluate import closure, ground
-from proofs.logic import solve
+from proofs.logic import deepen, renamed_apart
 from proofs.user.encoding import Prepared
 from proofs.user.instance import Instance, Tables
 from spec.core import Label
@@ -57,40 +56,33 @@ def bmc(prep: Prepared, spec: Any, depth: int, timeout_ms: int = 300_000) -> Bmc
     solver.add(*inst.facts(), *inst.closure(states[0]), ground(prep.init(states[0]), elems))
     result = BmcResult(depth)
     chosen: list[list[tuple[z3.BoolRef, str, list[tuple[str, z3.ExprRef]]]]] = []
-    for k in range(depth + 1):
-        if k > 0:
-            pre, post = states[k - 1], states[k]
-            disjuncts, here = [], []
-            for act in prep.actions(pre, post):
-                fresh = [(p, z3.Const(f"{act.name}.{p}@{k}", p.sort())) for p in act.params]
-                pick = z3.Bool(f"{act.name}@{k}")
-                disjuncts.append(z3.And(pick, ground(z3.substitute(act.formula, *fresh), elems)))
-                here.append((pick, act.name, [(str(p), f) for p, f in fresh]))
-                solver.add(*closure([f for _, f in fresh], elems))
-            solver.add(z3.Or(disjuncts), *inst.closure(post))
-            chosen.append(here)
-        safety = prep.safety(states[k])
-        solver.push()
-        solver.add(ground(z3.Not(z3.And(list(safety.values()))), elems))
-        started = time.perf_counter()
-        verdict = solve(solver)
-        result.seconds_per_depth.append(time.perf_counter() - started)
-        if verdict == z3.sat:
-            model = solver.model()
-            result.length = k
-            result.violated = [n for n, f in safety.items()
-                               if not z3.is_true(model.eval(ground(f, elems), model_completion=True))]
-            result.trace = [Step(None, {}, inst.read(model, states[0]))]
-            for i, here in enumerate(chosen, 1):
-                pick, name, params = next(h for h in here if z3.is_true(model.eval(h[0], model_completion=True)))
-                values = {p: inst.value(model, f.sort().name(), f) for p, f in params}
-                result.trace.append(Step(name, values, inst.read(model, states[i])))
-            result.spec_trace = follow(inst, spec, result.trace)
-            return result
-        if verdict != z3.unsat:
-            result.unknown = f"depth {k}: {solver.reason_unknown()}"
-            return result
-        solver.pop()
+
+    def extend(k: int) -> None:
+        pre, post = states[k - 1], states[k]
+        disjuncts, here = [], []
+        for act, formula, fresh in renamed_apart(prep.actions(pre, post), f"@{k}"):
+            pick = z3.Bool(f"{act.name}@{k}")
+            disjuncts.append(z3.And(pick, ground(formula, elems)))
+            here.append((pick, act.name, [(str(p), f) for p, f in fresh]))
+            solver.add(*closure([f for _, f in fresh], elems))
+        solver.add(z3.Or(disjuncts), *inst.closure(post))
+        chosen.append(here)
+
+    found = deepen(solver, depth, extend,
+                   lambda k: ground(z3.Not(z3.And(list(prep.safety(states[k]).values()))), elems))
+    result.seconds_per_depth, result.unknown = found.seconds_per_depth, found.unknown
+    model, k = found.model, found.length
+    if model is None or k is None:
+        return result
+    result.length = k
+    result.violated = [n for n, f in prep.safety(states[k]).items()
+                       if not z3.is_true(model.eval(ground(f, elems), model_completion=True))]
+    result.trace = [Step(None, {}, inst.read(model, states[0]))]
+    for i, here in enumerate(chosen[:k], 1):
+        pick, name, params = next(h for h in here if z3.is_true(model.eval(h[0], model_completion=True)))
+        values = {p: inst.value(model, f.sort().name(), f) for p, f in params}
+        result.trace.append(Step(name, values, inst.read(model, states[i])))
+    result.spec_trace = follow(inst, spec, result.trace)
     return result
 
 

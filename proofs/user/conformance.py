@@ -21,8 +21,8 @@ from typing import Any
 
 import z3
 
-from proofs.conformance import Report
-from proofs.evaluate import closure, compile_formula, ground
+from proofs.conformance import NextOracle, Report
+from proofs.evaluate import compile_formula, ground
 from proofs.logic import solve
 from proofs.user.encoding import Prepared
 from proofs.user.instance import Instance, Tables
@@ -80,7 +80,7 @@ def check(prep: Prepared, spec: Any, sample_every: int = 1, max_failures: int = 
                 rep.transition_failures.append((s, Label(names[i], params), t))
         if oracle is not None and n % sample_every == 0:
             rep.sampled += 1
-            extra = oracle.extra(a, [a, *succ])
+            extra = oracle.successor(a, [a, *succ])
             if extra is not None:
                 rep.extra_successors.append((s, extra))
         if rep.stop_at(max_failures):
@@ -90,22 +90,13 @@ def check(prep: Prepared, spec: Any, sample_every: int = 1, max_failures: int = 
     return rep
 
 
-class Successors:
+class Successors(NextOracle):
     """Z3 asked for an abstract successor of a state outside a given set (Next grounded once, reused)."""
 
     def __init__(self, inst: Instance, prep: Prepared) -> None:
         self.inst = inst
         self.pre, self.post = prep.state(""), prep.state("'")
-        elems = inst.elements()
-        renamed, params = [], []
-        for act in prep.actions(self.pre, self.post):  # each action's parameters are its own unknowns
-            fresh = [(p, z3.Const(f"{act.name}.{p}", p.sort())) for p in act.params]
-            renamed.append(z3.substitute(act.formula, *fresh))
-            params += [f for _, f in fresh]
-        self.solver = z3.Solver()
-        self.solver.set(timeout=30_000)
-        self.solver.add(*inst.facts(), *inst.closure(self.post))
-        self.solver.add(ground(z3.Or(renamed), elems), *closure(params, elems))
+        super().__init__([*inst.facts(), *inst.closure(self.post)], prep.actions(self.pre, self.post), inst.elements())
 
     def extra_initial(self, prep: Prepared, known: list[Tables]) -> Tables | None:
         """An initial state of the encoding that is none of ``known``, or None when Z3 proves there is none."""
@@ -122,22 +113,11 @@ class Successors:
             raise RuntimeError(f"Z3 could not decide the initial states: {solver.reason_unknown()}")
         return None
 
-    def extra(self, a: Tables, known: list[Tables]) -> Tables | None:
+    def successor(self, a: Tables, known: list[Tables]) -> Tables | None:
         """A successor of ``a`` that is none of ``known``, or None when Z3 proves there is none."""
-        solver = self.solver
-        solver.push()
-        try:
-            solver.add(*self.inst.literals(self.pre, a))
-            for b in set(known):
-                solver.add(z3.Not(z3.And(self.inst.literals(self.post, b))))
-            verdict = solve(solver)
-            if verdict == z3.unsat:
-                return None
-            if verdict == z3.sat:
-                return self.inst.read(solver.model(), self.post)
-            raise RuntimeError(f"Z3 could not decide the successors of {a}: {solver.reason_unknown()}")
-        finally:
-            solver.pop()
+        model = self.extra(self.inst.literals(self.pre, a),
+                           [z3.Not(z3.And(self.inst.literals(self.post, b))) for b in set(known)], str(a))
+        return None if model is None else self.inst.read(model, self.post)
 
 
 def failures(rep: Report, inst: Instance, show: Callable[[Any], str], limit: int = 3) -> list[str]:

@@ -180,11 +180,16 @@ class Encoding:
         return params
 
 
+def declared_encodings(spec_cls: type) -> list[type[Encoding]]:
+    """The Encoding subclasses ``spec_cls``'s file declares (each naming the spec class it encodes)."""
+    module = sys.modules.get(spec_cls.__module__)
+    return [v for v in (vars(module).values() if module else ()) if isinstance(v, type)
+            and issubclass(v, Encoding) and v is not Encoding and isinstance(getattr(v, "spec", None), type)]
+
+
 def encoding_class(spec_cls: type, where: str) -> type[Encoding]:
     """The Encoding subclass of ``spec_cls``'s file whose ``spec`` is that class (an EncodingError if none)."""
-    module = sys.modules.get(spec_cls.__module__)
-    declared = [v for v in (vars(module).values() if module else ()) if isinstance(v, type)
-                and issubclass(v, Encoding) and v is not Encoding and isinstance(getattr(v, "spec", None), type)]
+    declared = declared_encodings(spec_cls)
     found = [c for c in declared if c.spec is spec_cls]
     if len(found) == 1:
         return found[0]
