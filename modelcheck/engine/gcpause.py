@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+PYPY = sys.implementation.name == "pypy"
 
 
 @contextmanager
@@ -21,6 +24,9 @@ def gc_paused(promote: bool = False) -> Iterator[None]:
     objects, if there were one, is still found, by the next full collection. (Not done when
     something else froze objects: unfreezing would release theirs.)
     """
+    if PYPY:  # gc.disable() stops PyPy's major collections: nothing dead is freed (PaxosCommit 3.7 GB, not 1.5)
+        yield
+        return
     was = gc.isenabled()
     gc.disable()
     try:
