@@ -361,7 +361,7 @@ def test_ctrl_c_while_z3_searches_stops_the_command(tmp_path) -> None:
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert proc.stderr.readline() == "axioms\n"
-        time.sleep(2)  # into Z3's search (sent sooner, Python's own handler stops it: the same outcome)
+        time.sleep(1)  # into Z3's search (sent sooner, Python's own handler stops it: the same outcome)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
     finally:
