@@ -42,11 +42,11 @@ def chosen(ap: argparse.ArgumentParser, given: list[str], allowed: list[str], wh
     return given
 
 
-def run_main(main: Callable[[], int]) -> NoReturn:
-    """``sys.exit(main())``, but output into a pipe its reader closed (``| head``) ends quietly, status 141, as
+def run_main(main: Callable[[], int | None]) -> NoReturn:
+    """``sys.exit(main() or 0)``, but output into a pipe its reader closed (``| head``) ends quietly, status 141, as
     ``paxraft``'s does (it was a BrokenPipeError traceback)."""
     try:
-        code = main()
+        code = main() or 0
         sys.stdout.flush()
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (the interpreter's last flush: silent)

@@ -264,7 +264,7 @@ def per_event_cost(lengths: tuple[int, ...] = (100, 10_000, 100_000), writes: in
 
 
 if __name__ == "__main__":
-    from _args import Parser
+    from _args import Parser, run_main
 
     ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--writes", type=int, default=20_000, help="writes of the store's workload (default 20,000)")
@@ -272,13 +272,17 @@ if __name__ == "__main__":
     ap.add_argument("--fsync", action="store_true", help="the store fsyncs (default: off, its fastest)")
     ap.add_argument("--store-only", action="store_true", help="only the store-against-audit figures")
     args = ap.parse_args()
-    store_vs_audit(args.writes, args.concurrency, args.fsync)
-    per_event_cost()
-    if args.store_only:
-        sys.exit(0)
-    raft(steps=3000)
-    raft_seeds(1000, 60)
-    paxos(rounds=400, proposers=3, acceptors=3)
-    paxos(rounds=400, proposers=3, acceptors=5)
-    history(10_000, 10, 50)
-    history(2_000, 10, 1)
+
+    def everything() -> None:
+        store_vs_audit(args.writes, args.concurrency, args.fsync)
+        per_event_cost()
+        if args.store_only:
+            return
+        raft(steps=3000)
+        raft_seeds(1000, 60)
+        paxos(rounds=400, proposers=3, acceptors=3)
+        paxos(rounds=400, proposers=3, acceptors=5)
+        history(10_000, 10, 50)
+        history(2_000, 10, 1)
+
+    run_main(everything)

@@ -148,7 +148,7 @@ def main(model: str, cap: int | None, runs: int) -> None:
 
 
 if __name__ == "__main__":
-    from _args import parser
+    from _args import parser, run_main
 
     ap = parser(__doc__)
     ap.add_argument("model", nargs="?", default="raft201k",
@@ -158,4 +158,4 @@ if __name__ == "__main__":
     args = ap.parse_args()
     if args.runs < 1:
         ap.error("--runs must be at least 1")
-    main(args.model, args.max_states, args.runs)
+    run_main(lambda: main(args.model, args.max_states, args.runs))

@@ -72,7 +72,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    from _args import parser
+    from _args import parser, run_main
 
     parser(__doc__).parse_args()
-    main()
+    run_main(main)

@@ -230,7 +230,7 @@ def infer_bench(spec: str, given: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    from _args import parser
+    from _args import parser, run_main
 
     ap = parser(__doc__)
     only = ap.add_mutually_exclusive_group()
@@ -244,18 +244,22 @@ if __name__ == "__main__":
                        ("--raft", "Raft only: the coarse model, then the commit model")):
         only.add_argument(flag, action="store_true", help=what)
     args = ap.parse_args()
-    if args.infer is not None:
-        for name in args.infer or ("paxos", "raft"):
-            infer_bench(name, args.given_support if name == "raft" else None)
-    elif args.multipaxos:
-        multipaxos()
-    elif args.raft_bmc:
-        raft_bmc()
-    elif args.raft_commit:
-        raft_commit()
-    elif args.raft_complete:
-        raft_complete()
-    elif args.raft:
-        raft()
-    else:
-        main()
+
+    def chosen() -> None:
+        if args.infer is not None:
+            for name in args.infer or ("paxos", "raft"):
+                infer_bench(name, args.given_support if name == "raft" else None)
+        elif args.multipaxos:
+            multipaxos()
+        elif args.raft_bmc:
+            raft_bmc()
+        elif args.raft_commit:
+            raft_commit()
+        elif args.raft_complete:
+            raft_complete()
+        elif args.raft:
+            raft()
+        else:
+            main()
+
+    run_main(chosen)

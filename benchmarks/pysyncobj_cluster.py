@@ -153,10 +153,10 @@ def run(batch: bool, sync_n: int, n: int, conc: int, size: int, ports: list[int]
 
 
 if __name__ == "__main__":
-    from _args import parser
+    from _args import parser, run_main
 
     ap = parser(__doc__)
     ap.add_argument("command", choices=["node"], help="one node of the cluster (benchmarks/kv_bench.py starts them)")
     ap.add_argument("node_args", nargs=argparse.REMAINDER, help="--self, --partners, --out, ... of the node")
     args = ap.parse_args()
-    sys.exit(node_main(args.node_args))
+    run_main(lambda: node_main(args.node_args))

@@ -317,7 +317,7 @@ def variants() -> None:
 
 
 if __name__ == "__main__":
-    from _args import parser
+    from _args import parser, run_main
 
     ap = parser(__doc__)
     ap.add_argument("mode", nargs="?", choices=["scale", "variants"], help="default: the 705,532-state model")
@@ -325,4 +325,4 @@ if __name__ == "__main__":
     args = ap.parse_args()
     if args.names and args.mode != "variants":
         ap.error(f"variant names ({' '.join(args.names)}) go with the mode 'variants'")
-    {"scale": scale, "variants": variants}.get(args.mode or "", tlc_model)()
+    run_main(lambda: {"scale": scale, "variants": variants}.get(args.mode or "", tlc_model)())

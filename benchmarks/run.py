@@ -30,4 +30,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from _args import run_main
+
+    run_main(main)

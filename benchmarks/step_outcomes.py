@@ -100,10 +100,10 @@ def main(model: str, max_states: int | None) -> None:
 
 
 if __name__ == "__main__":
-    from _args import parser
+    from _args import parser, run_main
 
     ap = parser(__doc__)
     ap.add_argument("model", help="raft201k, raft705k, a registered spec name, or FILE.py:Class")
     ap.add_argument("--max-states", type=int, metavar="N", help="stop where check stops at N states")
     args = ap.parse_args()
-    main(args.model, args.max_states)
+    run_main(lambda: main(args.model, args.max_states))

@@ -152,7 +152,7 @@ def main(idle: float, writes: int, segment_bytes: int, settings: dict[str, Any])
 
 
 if __name__ == "__main__":
-    from _args import parser
+    from _args import parser, run_main
 
     ap = parser(__doc__)
     ap.add_argument("--idle", type=float, default=20.0, help="seconds of idling measured")
@@ -161,4 +161,4 @@ if __name__ == "__main__":
     ap.add_argument("--set", default="", help="more cluster.json settings, KEY=VALUE,... (integers)")
     a = ap.parse_args()
     extra = {k: int(v) for k, v in (kv.split("=", 1) for kv in a.set.split(",") if kv)}
-    main(a.idle, a.writes, a.segment_bytes, extra)
+    run_main(lambda: main(a.idle, a.writes, a.segment_bytes, extra))

@@ -212,4 +212,6 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from _args import run_main
+
+    run_main(lambda: main(sys.argv[1:]))

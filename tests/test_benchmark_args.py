@@ -53,3 +53,19 @@ def test_an_abbreviated_flag_is_refused_with_the_flag_meant() -> None:
 @pytest.mark.parametrize("script", [s for s in SCRIPTS if s not in QUICK])
 def test_every_script_parses_its_arguments(script: str) -> None:
     _check(script)
+
+
+def test_every_script_ends_quietly_on_a_closed_pipe() -> None:
+    """Output into a pipe its reader closed (``| head``) ends a script with status 141 and nothing on stderr, as it
+    does ``paxraft``: every script's ``__main__`` goes through ``_args.run_main`` (or is a helper module, which
+    prints one line); the others printed a BrokenPipeError traceback, exit 1."""
+    bare = [s for s in SCRIPTS if '__name__ == "__main__"' in (text := (BENCH / s).read_text())
+            and "run_main(" not in text and "helper_module(" not in text]
+    assert bare == []
+    for script in ("run.py", "kv_paired.py"):  # their usage, printed into a pipe closed before they start
+        proc = subprocess.Popen([sys.executable, str(BENCH / script), "--help"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()
+        err = proc.stderr.read()
+        assert proc.wait(60) == 141 and err == b"", err[-300:]
