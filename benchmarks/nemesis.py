@@ -75,6 +75,8 @@ def main() -> int:
     args = ap.parse_args()
     if args.seed is not None and args.seeds is not None:
         ap.error("--seed and --seeds: give one")
+    if args.seed is not None and args.seed < 0:  # (--seeds refused a negative one; --seed took it)
+        ap.error(f"--seed must be at least 0, got {args.seed}")
     try:
         todo = seeds(args.seeds) if args.seeds is not None else [args.seed or 0]
     except ValueError:

@@ -260,6 +260,9 @@ def test_the_command_line_refuses_bad_input_in_one_line(tmp_path):
     assert done.returncode == 2 and done.stdout == "", (done.stdout, done.stderr)
     assert done.stderr == f"nemesis.py: --out {tmp_path / 'f'}: cannot make {tmp_path / 'f' / 'raft-3-0'} there " \
         "(Not a directory) (see nemesis.py --help)\n"
+    done = subprocess.run([sys.executable, str(script), "--seed", "-1"], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (2, "")  # (--seeds refused a negative seed, --seed ran it)
+    assert done.stderr == "nemesis.py: --seed must be at least 0, got -1 (see nemesis.py --help)\n"
     for bad, says in [(Settings(faults=("kill", "zap")), "unknown fault 'zap'"),
                       (Settings(store="multipaxos", bug="stale-reads"), "no planted bug of multipaxos"),
                       (Settings(nodes=2), "nodes must be 3..9, got 2")]:
