@@ -232,15 +232,9 @@ class TraceWriter:
         """At start: a last segment that ends with its NEXT record (a crash before the next file was in place)
         goes on in that next segment."""
         assert self._fd is not None
-        number, start, current = self._seg
-        size = self.size - start
-        if size < REC + _SEG.size:
-            return
-        with open(current, "rb") as f:
-            f.seek(size - REC - _SEG.size)
-            tail = f.read()
-        if problem(tail, 0) is None and tail[8] == NEXT:
-            self._open_segment(tail[REC:])
+        link = tracezip.next_link(self._seg[2])  # (the file is self.size - its start long: cut to its last record)
+        if link is not None:
+            self._open_segment(link)
 
     def _open_segment(self, link: bytes) -> None:
         """Make the segment ``link`` (a NEXT payload) names, atomically and synced (once per segment), and

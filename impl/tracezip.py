@@ -109,16 +109,17 @@ def decompress(data: bytes, name: str, limit: int) -> bytes:
     return out
 
 
-def closed(segment: Path) -> bool:
-    """Whether ``segment`` ends with an intact NEXT record: it is closed."""
+def next_link(segment: Path) -> bytes | None:
+    """The link (LINK) of the intact NEXT record ``segment`` ends with, naming the segment after it; None when it
+    ends otherwise (it is not closed)."""
     n = REC + LINK.size
     with open(segment, "rb") as f:
         size = os.fstat(f.fileno()).st_size
         if size < n:
-            return False
+            return None
         f.seek(size - n)
         tail = f.read(n)
-    return problem(tail, 0) is None and tail[8] == NEXT
+    return tail[REC:] if problem(tail, 0) is None and tail[8] == NEXT else None
 
 
 def compress(segment: Path) -> Path:
@@ -169,7 +170,7 @@ def _matches(z: Path, segment: Path) -> bool:
 def _closed(first: Path) -> list[Path]:
     """The trace's closed continuation segments not yet compressed (never its first nor its last)."""
     segs = [segment_path(first, n) for n in segment_numbers(first)[:-1]]  # (the last is the node's, even ending
-    return [p for p in segs if p.exists() and closed(p)]  # with NEXT: it makes the next one at start)
+    return [p for p in segs if p.exists() and next_link(p) is not None]  # with NEXT: it makes the next one at start)
 
 
 def pending(first: Path) -> bool:

@@ -38,10 +38,14 @@ class Report:
     extra_successors: list[tuple[Any, Any]] = field(default_factory=list)
     stopped: bool = False  #: the walk stopped at its failure cap: states and transitions are those walked so far
 
+    @property
+    def disagreements(self) -> int:
+        """The failures of every kind found so far."""
+        return len(self.invariant_failures) + len(self.transition_failures) + len(self.extra_successors)
+
     def stop_at(self, max_failures: int) -> bool:
         """Whether the walk has found ``max_failures`` disagreements and stops (the summary then says so)."""
-        found = len(self.invariant_failures) + len(self.transition_failures) + len(self.extra_successors)
-        self.stopped = found >= max_failures
+        self.stopped = self.disagreements >= max_failures
         return self.stopped
 
     @property
@@ -70,8 +74,8 @@ class Report:
                 f"{self.sampled} sampled states: {len(self.extra_successors)} Z3 successors the spec lacks",
             ]
         if self.stopped:  # "48 reachable states" of a 504-state model read as a count of all of them
-            found = len(self.invariant_failures) + len(self.transition_failures) + len(self.extra_successors)
-            lines.append(f"stopped at {found} disagreements: the counts above are of the states walked so far")
+            lines.append(f"stopped at {self.disagreements} disagreements: the counts above are of the states walked "
+                         "so far")
         return "\n".join([*lines, f"{self.seconds:.2f}s"])
 
 
@@ -164,11 +168,16 @@ class NextOracle:
         solver.push()
         try:
             solver.add(*given, *excluded)
-            verdict = solve(solver)
-            if verdict == z3.unsat:
-                return None
-            if verdict == z3.sat:
-                return solver.model()
-            raise RuntimeError(f"Z3 could not decide the successors of {what}: {solver.reason_unknown()}")
+            return decided_model(solver, f"the successors of {what}")
         finally:
             solver.pop()
+
+
+def decided_model(solver: z3.Solver, what: str) -> z3.ModelRef | None:
+    """The solver's model, or None when Z3 proves there is none; a RuntimeError naming ``what`` when it cannot tell."""
+    verdict = solve(solver)
+    if verdict == z3.unsat:
+        return None
+    if verdict == z3.sat:
+        return solver.model()
+    raise RuntimeError(f"Z3 could not decide {what}: {solver.reason_unknown()}")

@@ -95,13 +95,12 @@ def run(args: argparse.Namespace) -> int:
         at_defaults = _at_defaults(e.cls)
         if at_defaults:
             print(f"    {at_defaults}")
+        named = f"{args.source.rpartition(':')[0] or args.source}:{handle}" if by_file else e.name  # (in a command)
         refined = list(refinements_of(e.cls))  # what `refine` takes: a user learnt it only from refine's error
         if refined and not variant:
-            named = f"{args.source.rpartition(':')[0] or args.source}:{handle}" if by_file else e.name
             print(f"    refines {', '.join(refined)}: paxraft refine {named} {refined[0]}")
         proof = _encoded(e.cls)
         if proof and not variant:
-            named = f"{args.source.rpartition(':')[0] or args.source}:{handle}" if by_file else e.name
             print(f"    {proof}: paxraft prove {named} (and bmc, prove --conformance; docs/proofs.md)")
         if e.cls.view is not Spec.view:  # a class's, so not has_view (an instance's)
             doc = summary(e.cls.view.__doc__)

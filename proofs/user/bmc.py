@@ -96,12 +96,12 @@ def follow(inst: Instance, spec: Any, trace: list[Step]) -> list[tuple[Label | N
     layers: list[list[tuple[Label | None, Any, int]]] = [
         [(None, s, -1) for s in dict.fromkeys(spec.init_states()) if inst.abstract(s) == trace[0].state]]
     for step in trace[1:]:
-        seen: dict[Any, int] = {}
+        seen: set[Any] = set()
         layer: list[tuple[Label | None, Any, int]] = []
         for k, (_, s, _) in enumerate(layers[-1]):
             for i, p, t in spec.successors(s):
                 if names[i] == step.action and t not in seen and inst.abstract(t) == step.state:
-                    seen[t] = len(layer)
+                    seen.add(t)
                     layer.append((Label(names[i], p), t, k))
         layers.append(layer)
     if not layers[-1]:

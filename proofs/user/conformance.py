@@ -21,9 +21,8 @@ from typing import Any
 
 import z3
 
-from proofs.conformance import NextOracle, Report
+from proofs.conformance import NextOracle, Report, decided_model
 from proofs.evaluate import compile_formula, ground
-from proofs.logic import solve
 from proofs.user.encoding import Prepared
 from proofs.user.instance import Instance, Tables
 from spec.behaviour import reachable
@@ -106,12 +105,8 @@ class Successors(NextOracle):
         solver.add(*self.inst.facts(), *self.inst.closure(st), ground(prep.init(st), self.inst.elements()))
         for b in set(known):
             solver.add(z3.Not(z3.And(self.inst.literals(st, b))))
-        verdict = solve(solver)
-        if verdict == z3.sat:
-            return self.inst.read(solver.model(), st)
-        if verdict != z3.unsat:
-            raise RuntimeError(f"Z3 could not decide the initial states: {solver.reason_unknown()}")
-        return None
+        model = decided_model(solver, "the initial states")
+        return None if model is None else self.inst.read(model, st)
 
     def successor(self, a: Tables, known: list[Tables]) -> Tables | None:
         """A successor of ``a`` that is none of ``known``, or None when Z3 proves there is none."""
