@@ -271,3 +271,47 @@ def test_either_form_of_each_segment_reads_as_the_same_trace(run, tmp_path, caps
     with pytest.raises(TraceFileError, match=f"{zipped(seg)}: the trace's last segment is compressed, yet its node "
                        "appends to it"):
         TraceWriter(first, 1, (1, 2, 3), compact=True, segment_bytes=BOUND, compress=True)
+
+
+def test_a_compressed_copy_that_differs_from_its_segment_is_kept(run, tmp_path):
+    """A segment and its ``.z`` both there (a crash's leftover) but not the same bytes (the segment damaged since):
+    the next run wrote the ``.z`` again from the segment and removed it, losing the one intact copy. Both are kept
+    now, and named in one line; the other segments are compressed as before."""
+    d = _copy(run, tmp_path / "c")
+    first = cluster.trace_files(d)[0]
+    z = zipped(segment_path(first, 2))
+    seg = bytearray(tracezip.decompress(z.read_bytes(), str(z), 1 << 30))
+    seg[len(seg) // 2] ^= 1  # (a record's payload: its checksum no longer matches; it still ends with NEXT)
+    segment_path(first, 3).write_bytes(tracezip.decompress(zipped(segment_path(first, 3)).read_bytes(), "", 1 << 30))
+    zipped(segment_path(first, 3)).unlink()  # (and one left to compress)
+    before = z.read_bytes()
+    segment_path(first, 2).write_bytes(seg)
+    with pytest.raises(tracezip.CompressedSegmentError, match=re.escape(
+            f"{z}: holds other bytes than trace.000002.bin beside it, which the readers read: both left")):
+        compress_closed(first)
+    assert z.read_bytes() == before and segment_path(first, 2).read_bytes() == seg
+    assert zipped(segment_path(first, 3)).exists() and not segment_path(first, 3).exists()
+    assert not list(first.parent.glob("*.tmp"))
+
+
+def test_a_small_file_inflating_to_a_large_segment_is_read_into_one_buffer(tmp_path):
+    """A ``.z`` is inflated into one buffer of the length its head says, checked first a piece at a time: reading
+    32 MiB from a 32 KiB file held twice that (zlib's blocks, then their join), so a 1 MiB bomb held 2 GiB.
+    Bytes after the stream are still refused wherever they start."""
+    import tracemalloc
+    import zlib
+
+    size = 32 << 20
+    c = zlib.compressobj(9)
+    body = c.compress(bytes(size)) + c.flush()
+    data = ZMAGIC + tracezip._head(size, zlib.crc32(bytes(size))) + body
+    tracemalloc.start()
+    try:
+        out = tracezip.decompress(data, "x.z", 1 << 30)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(out) == size and not any(out[:: 1 << 16])
+    assert peak < size + (4 << 20), peak
+    with pytest.raises(tracezip.CompressedSegmentError, match="200,000 bytes after the stream"):
+        tracezip.decompress(data + bytes(200_000), "x.z", 1 << 30)
