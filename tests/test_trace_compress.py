@@ -315,3 +315,23 @@ def test_a_small_file_inflating_to_a_large_segment_is_read_into_one_buffer(tmp_p
     assert peak < size + (4 << 20), peak
     with pytest.raises(tracezip.CompressedSegmentError, match="200,000 bytes after the stream"):
         tracezip.decompress(data + bytes(200_000), "x.z", 1 << 30)
+
+
+@pytest.mark.parametrize("form", ["compact", "json lines"])
+def test_trace_json_into_a_closed_pipe_ends_quietly(tmp_path, form):
+    """`trace-json T | head`: a reader gone ends the command with status 141 and nothing on stderr, as every command
+    does (its write errors were all read as --out's: `--out None: cannot write: Broken pipe`, exit 2)."""
+    import subprocess
+    import sys
+
+    first = tmp_path / "trace.bin"
+    w = TraceWriter(first, 1, (1, 2, 3), compact=form == "compact", segment_bytes=BOUND)
+    clock = 0
+    while clock < 400:
+        clock = _events(w, clock)
+    w.close()
+    proc = subprocess.Popen([sys.executable, "-m", "modelcheck.cli", "trace-json", str(first)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).parent.parent)
+    proc.stdout.close()  # (the reader gone before the first line, as `| head -0`)
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141 and err == b"", err
