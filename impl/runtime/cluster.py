@@ -152,19 +152,47 @@ def create(directory: Path, nodes: int, **settings: Any) -> dict[str, Any]:
             "fsync": True, "trace": True, "tick_ms": 10, "election_ticks": 20, "heartbeat_ticks": 2,
             "pre_vote": True, "check_quorum": True, "snapshot_every": 20_000}
     desc.update(settings)
+    # the secret is written before any node's log, which names the cluster by it: a `cluster start` stopped between
+    # them (Ctrl-C, kill) left logs of a cluster no cluster.json described, and every later start was an internal
+    # error (WALError, exit 4); the next start takes the secret from here and makes the logs left over its own
+    desc["secret"] = _staged_secret(directory) or desc["secret"]
+    save(directory, desc, CREATING)
     for i in range(1, nodes + 1):
-        init_node(directory, i, desc=desc)
+        try:
+            init_node(directory, i, desc=desc)
+        except (WALError, OSError) as exc:  # (a folder copied in, damaged, not a folder)
+            raise ClusterError(f"no new cluster made in {directory}: {exc}; move {directory / f'node-{i}'} aside "
+                               "and start again") from None
     save(directory, desc)
+    (directory / CREATING).unlink()
     return desc
 
 
-def save(directory: Path, desc: dict[str, Any]) -> None:
-    """Write ``cluster.json`` (private; replaced atomically, so a node reading it never sees half of it)."""
-    tmp = directory / "cluster.json.tmp"
+CREATING = "cluster.json.new"
+"""A new cluster's description until every node's empty log is made (then renamed cluster.json): its secret."""
+
+
+def _staged_secret(directory: Path) -> str | None:
+    """The secret of a cluster whose creation was cut short (:data:`CREATING`), if it reads back as one."""
+    try:
+        secret = json.loads(read_regular(directory / CREATING, DESCRIPTION_BYTES))["secret"]
+        bytes.fromhex(secret)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return secret if len(secret) == 64 else None
+
+
+def save(directory: Path, desc: dict[str, Any], name: str = "cluster.json") -> None:
+    """Write ``cluster.json`` (private; replaced atomically, so a node reading it never sees half of it; fsync'd,
+    and its folder, so that a power cut leaves the old one or the new: it holds the secret every log is named by)."""
+    tmp = directory / f"{name}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(json.dumps(desc, indent=1) + "\n")
-    os.replace(tmp, directory / "cluster.json")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, directory / name)
+    sync_folder(directory)
 
 
 def identity(desc: dict[str, Any], node: int) -> tuple[bytes, int]:
