@@ -83,6 +83,46 @@ def reserve_ports(n: int) -> list[socket.socket]:
     return socks
 
 
+def check_port_alone(port: int, sockets: list[Any]) -> None:
+    """ClusterError when a socket other than ``sockets`` (a node's own, listening) listens on 127.0.0.1:``port``.
+    A node binds with SO_REUSEPORT (it takes the port over from `cluster start`'s hold), and so did the node of
+    another cluster on the same port (a copy of the folder started, a port edited): the kernel shared the
+    connections between the two processes. A copy, with the same secret, took half of a running node's peers'
+    and clients' frames: two logs answered as one node, voting twice in a term. Checked once both listen, so
+    that of two nodes that race to a port the second refuses. (Linux's /proc/net; elsewhere nothing is checked.)"""
+    own = {os.fstat(s.fileno()).st_ino for s in sockets}
+    others = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port \
+                    and int(fields[9]) not in own:
+                others.add(int(fields[9]))
+    if others:
+        pids = _socket_owners(others)
+        who = f"process {', '.join(map(str, pids))}" if pids else "another process"
+        raise ClusterError(f"127.0.0.1:{port}, its port in cluster.json, is in use: {who} listens on it too (a "
+                           "node of another cluster folder, a copy of this one?); the node does not share it")
+
+
+def _socket_owners(inodes: set[int]) -> list[int]:
+    """The pids (of those this user may look at) holding a socket of ``inodes``."""
+    want = {f"socket:[{i}]" for i in inodes}
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") in want for fd in os.listdir(f"/proc/{pid}/fd")):
+                pids.append(int(pid))
+        except OSError:
+            continue
+    return sorted(pids)
+
+
 def release_ports(directory: Path) -> None:
     """Close the sockets that held a new cluster's ports."""
     for s in _RESERVED.pop(directory.resolve(), []):
@@ -570,15 +610,18 @@ def down_reason(directory: Path, node: int) -> str:
 
 
 async def statuses(directory: Path, wait: float = 0.5) -> dict[int, dict[str, Any] | None]:
-    """Each node's status, None for a node that does not answer."""
+    """Each node's status, None for a node that does not answer, or whose port another folder's node answers on
+    (a copy of this folder running: its nodes have the secret; this folder's refused the port, and `cluster start`
+    said "cluster is up" of them, `status` showing the other's)."""
     client = KVClient.from_dir(directory)
     out: dict[int, dict[str, Any] | None] = {}
     try:
         for i in client.ports:
             try:
-                out[i] = await client.status(i, wait)
+                st = await client.status(i, wait)
             except (TimeoutError, OSError, ConnectionError):
-                out[i] = None
+                st = None
+            out[i] = st if st is None or st.get("pid") in (None, pid_of(directory, i)) else None
     finally:
         await client.close()
     return out
