@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, NoReturn
 
 from impl.trace import COMPACT_MAGIC, TraceFileError, is_compact, is_segment_name, segment_lines
+from spec.trace_format import COMPRESSED_MAGIC, given_compressed
 from spec.userfiles import decode, load_json, read_bytes
 
 
@@ -31,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
 
     _check_out(args.trace, args.out)
     data = read_bytes(args.trace, "trace", error=UsageError)
+    if data.startswith(COMPRESSED_MAGIC):
+        raise UsageError(given_compressed(f"trace {args.trace}"))
     if is_compact(data):  # a node's segments, in order (trace.bin, trace.000002.bin, ...), one in memory at a time
         return _compact(args, data)
     # JSON lines, copied as they are: anything else is named (it was printed, replaced characters and all)

@@ -28,13 +28,13 @@ from pathlib import Path
 
 from impl.storage.files import sync_folder
 from impl.storage.records import REC, problem, write_all
+from spec.trace_format import COMPRESSED_MAGIC as ZMAGIC
 
 # the records that link a compact trace's segments (impl/trace.py, docs/trace-format.md "Segments"): a continuation
 # segment's first record, and a full segment's last; both hold LINK: node, the segment's number (the first is 1),
 # where it starts in the node's whole trace (the segments' bytes end to end) and a random link, the same in both
 SEGMENT, NEXT = 3, 4
 LINK = struct.Struct(">IIQ8s")
-ZMAGIC = b"PXRTRCZ\n"
 LEVEL = 6  # (benchmarks/trace_growth.py: level 1 is ~3x as fast for 3/4 of the ratio; lzma, bz2: 10-35x the CPU)
 _HEAD = 8 + 4  # the segment's length and crc32, then the crc32 of those 12 bytes
 _CHUNK = 1 << 20

@@ -335,3 +335,20 @@ def test_trace_json_into_a_closed_pipe_ends_quietly(tmp_path, form):
     proc.stdout.close()  # (the reader gone before the first line, as `| head -0`)
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 141 and err == b"", err
+
+
+def test_a_compressed_segment_given_as_a_trace_is_named_so(run, capsys):
+    """`trace-json`, `audit` and `replay` given a ``.z`` (tab completion's pick) said 'not UTF-8 text'; `replay`
+    said so of a node's trace.bin too. They say what the file is and which one to give."""
+    first = cluster.trace_files(run)[0]
+    z = zipped(segment_path(first, 2))
+    what = ("a compressed segment of a node's compact trace, not a trace file: give the trace's first segment "
+            "(trace.bin in the node's folder)")
+    for argv, want in ((["trace-json", str(z)], f"trace {z}: {what}"), (["audit", "--spec", "raft", str(z)],
+                       f"{z}: {what}"), (["replay", str(z)], f"{z}: a node's compact trace (or a segment of one), "
+                                                              "not an ITF trace"),
+                       (["replay", str(first)], f"{first}: a node's compact trace")):
+        capsys.readouterr()
+        assert main(argv) == 2
+        out, err = capsys.readouterr()
+        assert not out and len(err.strip().splitlines()) == 1 and want in err, err
