@@ -768,8 +768,11 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path | None:
     """Rebuild a (stopped) node's storage from its peers: the old storage is moved aside, the node starts
     empty and does not vote or campaign until it has caught up. The folder the old storage went to (None: it had
     none)."""
-    load_raft(directory, "recover-node rebuilds a Raft node only: a Multi-Paxos acceptor rebuilt empty would "
-              "have forgotten its votes")  # (first: to stop a node for a command that then refuses helps no one)
+    desc = load_raft(directory, "recover-node rebuilds a Raft node only: a Multi-Paxos acceptor rebuilt empty would "
+                     "have forgotten its votes")  # (first: to stop a node for a command that then refuses helps no one)
+    if node in desc.get("removed", ()):  # (its storage was set aside, and it waited --wait to catch up, in vain)
+        raise ClusterError(f"node {node} was removed from the configuration (`cluster remove`): no leader sends it "
+                           "anything to catch up with; `cluster add` adds a new node")
     if pid_of(directory, node) is not None:
         raise RuntimeError(f"node {node} is running; stop it (or kill it) before recovering its storage")
     terms = peer_terms(directory, node)
