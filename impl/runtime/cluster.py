@@ -91,18 +91,15 @@ def check_port_alone(port: int, sockets: list[Any]) -> None:
     and clients' frames: two logs answered as one node, voting twice in a term. Checked once both listen, so
     that of two nodes that race to a port the second refuses. (Linux's /proc/net; elsewhere nothing is checked.)"""
     own = {os.fstat(s.fileno()).st_ino for s in sockets}
-    others = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            fields = row.split()
-            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port \
-                    and int(fields[9]) not in own:
-                others.add(int(fields[9]))
+    try:
+        with open("/proc/net/tcp") as f:
+            rows = f.read().splitlines()[1:]
+    except OSError:
+        return
+    loopback = int.from_bytes(socket.inet_aton("127.0.0.1"), sys.byteorder)  # (the kernel prints the raw word)
+    mine = (f"{loopback:08X}:{port:04X}", f"00000000:{port:04X}")  # (127.0.0.1, or any address)
+    others = {int(fields[9]) for row in rows if len(fields := row.split()) > 9 and fields[3] == "0A"
+              and fields[1] in mine and int(fields[9]) not in own}
     if others:
         pids = _socket_owners(others)
         who = f"process {', '.join(map(str, pids))}" if pids else "another process"
