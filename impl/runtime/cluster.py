@@ -24,7 +24,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,7 @@ def reserve_ports(n: int) -> list[socket.socket]:
     return socks
 
 
-def check_port_alone(port: int, sockets: list[Any]) -> None:
+def check_port_alone(port: int, sockets: Iterable[Any]) -> None:
     """ClusterError when a socket other than ``sockets`` (a node's own, listening) listens on 127.0.0.1:``port``.
     A node binds with SO_REUSEPORT (it takes the port over from `cluster start`'s hold), and so did the node of
     another cluster on the same port (a copy of the folder started, a port edited): the kernel shared the
