@@ -105,8 +105,17 @@ def default_templates(prep: Prepared) -> list[Template]:
             for s in [*sig.args, *([sig.range] if sig.range else [])]}
     initials = [s[0].upper() for s in prep.sorts]
     prefix = {s: s if initials.count(s[0].upper()) > 1 else s[0].upper() for s in prep.sorts}  # (Node, Nonce: whole)
-    universal = tuple((f"{prefix[s]}{i}", s) for s in prep.sorts if s in used for i in range(1, need[s] + 1))
+    universal = tuple((_free(prep, f"{prefix[s]}{i}"), s)
+                      for s in prep.sorts if s in used for i in range(1, need[s] + 1))
     return [Template(universal, 3, rigid_last=False)]
+
+
+def _free(prep: Prepared, name: str) -> str:
+    """``name``, primed until no symbol of the encoding without arguments has it (z3 names a constant by its name: a
+    clause's variable N1 would be the encoding's constant N1)."""
+    while name in prep.constants:
+        name += "_"
+    return name
 
 
 def templates(prep: Prepared) -> list[Template]:
@@ -123,6 +132,9 @@ def templates(prep: Prepared) -> list[Template]:
         for v, s in [*tpl.universal, *([tpl.exists] if tpl.exists else [])]:
             if s not in prep.sorts:
                 raise prep.error(f"{what}: variable {v} has sort {s!r}, not one of {', '.join(prep.sorts)}")
+            if v in prep.constants:
+                raise prep.error(f"{what}: variable {v} has the name of the {prep.constants[v]} {v}, and z3 takes the "
+                                 "two for one constant: rename the variable")
         if tpl.exists and (tpl.guard not in sig.relations or len(sig.relations[tpl.guard]) != 2
                            or sig.relations[tpl.guard][0] != tpl.exists[1]):
             raise prep.error(f"{what}: guard {tpl.guard!r} must be a relation of two arguments, the first of sort "
