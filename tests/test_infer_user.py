@@ -132,3 +132,20 @@ def test_too_many_samples_is_one_line(capsys, monkeypatch) -> None:
     code, _, err = run(capsys, "infer", LOCKSERV)
     assert code == 2 and "LockServ (nodes=2): more than 20 distinct abstract states" in one_error_line(err)
 
+
+
+def test_a_guard_that_is_no_membership_relation_is_refused(capsys, tmp_path) -> None:
+    bad = tmp_path / "guard.py"
+    bad.write_text(f"""import sys
+sys.path.insert(0, {str(SPECS)!r})
+from one_ballot import OneBallot, OneBallotProof
+from proofs.user import template
+
+
+class Mine(OneBallotProof):
+    spec = OneBallot
+    infer_templates = (template("V1:Value Q1:Quorum", exists="y:Node", guard="decided"),)
+""")
+    code, _, err = run(capsys, "infer", f"{bad}:OneBallot")
+    line = one_error_line(err)
+    assert code == 2 and "guard 'decided' must be a relation of two arguments, the first of sort Node" in line

@@ -135,8 +135,8 @@ def templates(prep: Prepared) -> list[Template]:
             if v in prep.constants:
                 raise prep.error(f"{what}: variable {v} has the name of the {prep.constants[v]} {v}, and z3 takes the "
                                  "two for one constant: rename the variable")
-        if tpl.exists and (tpl.guard not in sig.relations or len(sig.relations[tpl.guard]) != 2
-                           or sig.relations[tpl.guard][0] != tpl.exists[1]):
+        guard = sig.relations.get(tpl.guard or "")
+        if tpl.exists and (guard is None or len(guard) != 2 or guard[0] != tpl.exists[1]):
             raise prep.error(f"{what}: guard {tpl.guard!r} must be a relation of two arguments, the first of sort "
                              f"{tpl.exists[1]} (the existential variable's), e.g. member(Node, Quorum)")
         out.append(tpl)
