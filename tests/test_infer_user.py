@@ -149,3 +149,22 @@ class Mine(OneBallotProof):
     code, _, err = run(capsys, "infer", f"{bad}:OneBallot")
     line = one_error_line(err)
     assert code == 2 and "guard 'decided' must be a relation of two arguments, the first of sort Node" in line
+
+
+def test_the_default_templates_have_the_quorum_shape(capsys, tmp_path) -> None:
+    """With no infer_templates, ``member: Node, Quorum`` (Quorum in no state variable) gives the default templates the
+    forall-exists shape, and OneBallot gets the same four conjuncts as with its own templates."""
+    mine = tmp_path / "defaults.py"
+    mine.write_text(f"""import sys
+sys.path.insert(0, {str(SPECS)!r})
+from one_ballot import OneBallot, OneBallotProof
+
+
+class Defaults(OneBallotProof):
+    spec = OneBallot
+    infer_templates = ()
+""")
+    code, out, _ = run(capsys, "infer", f"{mine}:OneBallot")
+    assert code == 0 and "V1:Value V2:Value Q1:Quorum, exists y:Node (member & <= 2)" in out
+    _, own, _ = run(capsys, "infer", ONE_BALLOT)
+    assert set(conjuncts(out).values()) == set(conjuncts(own).values())

@@ -95,7 +95,9 @@ def signature(prep: Prepared) -> Signature:
 
 
 def default_templates(prep: Prepared) -> list[Template]:
-    """Two variables of each sort (three where a symbol takes a sort three times), up to three literals."""
+    """Two variables of each sort (three where a symbol takes a sort three times), up to three literals; and for a
+    membership relation into a sort no state variable has (``member: Node, Quorum``), clauses with one
+    ``exists y:Node. member(y, Q1) & ...`` part over one quorum and the other sorts."""
     need = {s: 2 for s in prep.sorts}
     for sig in [*prep.variables.values(), *prep.rigid.values()]:
         args = list(sig.args) + ([sig.range] if sig.range else [])
@@ -107,7 +109,16 @@ def default_templates(prep: Prepared) -> list[Template]:
     prefix = {s: s if initials.count(s[0].upper()) > 1 else s[0].upper() for s in prep.sorts}  # (Node, Nonce: whole)
     universal = tuple((_free(prep, f"{prefix[s]}{i}"), s)
                       for s in prep.sorts if s in used for i in range(1, need[s] + 1))
-    return [Template(universal, 3, rigid_last=False)]
+    out = [Template(universal, 3, rigid_last=False)]
+    state_sorts = {s for sig in prep.variables.values() for s in [*sig.args, *([sig.range] if sig.range else [])]}
+    for name, sig in prep.rigid.items():  # member(Node, Quorum), Quorum in no state variable: a quorum argument's
+        # "some member of every quorum ..." clauses, over the other sorts, one quorum, and an existential member
+        if sig.range is None and len(sig.args) == 2 and sig.args[0] in state_sorts and sig.args[1] not in state_sorts:
+            elem, group = sig.args
+            rest = tuple((v, s) for v, s in universal if s not in (elem, group))
+            out.append(Template((*rest, (_free(prep, f"{prefix[group]}1"), group)), 3, rigid_last=False,
+                                exists=(_free(prep, "y"), elem), guard=name))
+    return out
 
 
 def _free(prep: Prepared, name: str) -> str:
