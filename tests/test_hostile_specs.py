@@ -146,3 +146,56 @@ def test_a_state_nested_too_deep_to_pickle_is_one_line(capsys: pytest.CaptureFix
     assert code == 2 and "Traceback" not in err and one_error_line(err).startswith(
         "paxraft check: error: a state is nested too deeply to be pickled, as --workers, --ray and --checkpoint "
         "do"), err
+
+
+BIG = '''
+from typing import NamedTuple
+
+from spec.core import Spec, action, invariant
+
+
+class S(NamedTuple):
+    x: int
+    n: int
+
+
+class Big(Spec):
+    variables = ("x", "n")
+
+    def init_states(self):
+        return [S(2 ** 20_000, 0)]
+
+    @action(lambda self, s: [(0,), (1,)])
+    def Mul(self, s, k):
+        return S(s.x * 3 + k, s.n + 1) if s.n < 4 else None
+
+    @invariant
+    def Small(self, s):
+        return s.n < 2
+'''
+
+
+def test_a_state_with_an_int_of_thousands_of_digits_is_shown_and_replayed(capsys: pytest.CaptureFixture,
+                                                                          tmp_path: Path) -> None:
+    """An int of 6,000 digits in a state: the violation was found, then printing it ended in 'internal error:
+    ValueError: Exceeds the limit (4300 digits) for integer string conversion' (exit 4; --json cut off mid-state),
+    and replay refused the ITF check wrote ('not a string of an integer's digits'). Printed and replayed exactly."""
+    import json
+    import sys
+
+    (tmp_path / "big.py").write_text(BIG)
+    ref = f"{tmp_path / 'big.py'}:Big"
+    want = 2 ** 20_000 * 3 * 3
+    code, out, err = run(capsys, "check", ref, "--quiet")
+    assert code == 1 and "Small" in out and "Traceback" not in err, err
+    code, out, _ = run(capsys, "check", ref, "--json", "--quiet")
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)  # (this process's own json.loads has the guard too)
+    try:
+        assert code == 1 and want in [s["state"]["x"] for s in json.loads(out)["trace"]]
+    finally:
+        sys.set_int_max_str_digits(old)
+    code, out, err = run(capsys, "check", ref, "--quiet", "--out", str(tmp_path / "o"))
+    assert code == 1, err
+    code, out, err = run(capsys, "replay", str(tmp_path / "o" / "trace.itf.json"), "--spec", ref)
+    assert code == 0 and "the last state violates Small" in out, err
