@@ -137,3 +137,13 @@ def test_the_default_templates_have_the_quorum_shape(capsys, tmp_path) -> None:
     assert code == 0 and "V1:Value V2:Value Q1:Quorum, exists y:Node (member & <= 2)" in out
     _, own, _ = run(capsys, "infer", ONE_BALLOT)
     assert set(conjuncts(out).values()) == set(conjuncts(own).values())
+
+
+def test_the_guides_twophase_gets_eleven_conjuncts(capsys, tmp_path) -> None:
+    """docs/writing-a-spec.md, section 13: TwoPhase's invariant inferred, then proved with --invariant."""
+    ref = f"{SPECS.parent.parent / 'docs' / 'examples' / 'twophase.py'}:TwoPhase"
+    inv = tmp_path / "tp.inv"
+    code, out, _ = run(capsys, "infer", ref, "--out", str(inv))
+    assert code == 0 and "288 distinct abstract states of TwoPhase (rms=3)" in out and len(conjuncts(out)) == 11
+    code, out, _ = run(capsys, "prove", ref, "--invariant", str(inv))
+    assert code == 0 and "9/9 obligations proved" in out
