@@ -14,6 +14,23 @@ ONE_BALLOT = f"{SPECS / 'one_ballot.py'}:OneBallot"
 CLOCK = f"{SPECS / 'logical_clock.py'}:Clock"
 
 
+def with_templates(tmp_path: Path, module: str, spec: str, templates: str, attr: str = "infer_templates") -> str:
+    """A file of the user's whose encoding is ``module``'s for ``spec``, with ``infer_templates = templates`` (or
+    another attribute): its ``FILE.py:Class``."""
+    mine = tmp_path / f"{module}_{len(list(tmp_path.glob('*.py')))}.py"  # (a new file each: a module loads once)
+    mine.write_text(f"""import sys
+sys.path.insert(0, {str(SPECS)!r})
+from {module} import {spec}, {spec}Proof
+from proofs.user import template
+
+
+class Mine({spec}Proof):
+    spec = {spec}
+    {attr} = {templates}
+""")
+    return f"{mine}:{spec}"
+
+
 def conjuncts(out: str) -> dict[str, str]:
     """The invariant infer printed: name -> clause."""
     return dict(re.findall(r"^(Inv\d+): (.*)$", out, re.M))
@@ -50,18 +67,8 @@ def test_a_forall_exists_template_finds_the_quorum_fact(capsys, tmp_path) -> Non
 
 
 def test_without_that_template_no_invariant_and_the_counterexample_is_drawn(capsys, tmp_path) -> None:
-    mine = tmp_path / "universal_only.py"
-    mine.write_text(f"""import sys
-sys.path.insert(0, {str(SPECS)!r})
-from one_ballot import OneBallot, OneBallotProof
-from proofs.user import template
-
-
-class OnlyUniversal(OneBallotProof):
-    spec = OneBallot
-    infer_templates = (template("N1:Node V1:Value V2:Value"),)
-""")
-    code, out, _ = run(capsys, "infer", f"{mine}:OneBallot", "--cti-dir", str(tmp_path / "cti"))
+    ref = with_templates(tmp_path, "one_ballot", "OneBallot", '(template("N1:Node V1:Value V2:Value"),)')
+    code, out, _ = run(capsys, "infer", ref, "--cti-dir", str(tmp_path / "cti"))
     assert code == 1 and "no candidate excludes a state where Agreement fails" in out
     assert "  violates: Agreement\n" in out
     assert re.search(r"^    decided\s+\{value\d(, value\d)+\}$", out, re.M)  # two values decided (or more)
@@ -88,18 +95,8 @@ def test_a_function_and_a_constant_are_relations_and_bound_flags_set_the_samples
 def test_mistakes_are_one_line(capsys, tmp_path) -> None:
     code, _, err = run(capsys, "infer", "paxos", "--acceptors", "3")
     assert code == 2 and "bound flags go with a user's spec" in one_error_line(err)
-    bad = tmp_path / "bad_template.py"
-    bad.write_text(f"""import sys
-sys.path.insert(0, {str(SPECS)!r})
-from logical_clock import Clock, ClockProof
-from proofs.user import template
-
-
-class Mine(ClockProof):
-    spec = Clock
-    infer_templates = (template("N1:Node T1:Tick"),)
-""")
-    code, _, err = run(capsys, "infer", f"{bad}:Clock")
+    ref = with_templates(tmp_path, "logical_clock", "Clock", '(template("N1:Node T1:Tick"),)')
+    code, _, err = run(capsys, "infer", ref)
     line = one_error_line(err)
     assert code == 2 and "infer_templates[0]: variable T1 has sort 'Tick', not one of Node, Round" in line
     wrong = tmp_path / "wrong.inv"
@@ -110,18 +107,8 @@ class Mine(ClockProof):
 
 def test_a_template_variable_named_as_a_constant_is_refused(capsys, tmp_path) -> None:
     """``zero`` is the clock's rigid constant: a clause variable of that name would be the constant itself."""
-    bad = tmp_path / "capture.py"
-    bad.write_text(f"""import sys
-sys.path.insert(0, {str(SPECS)!r})
-from logical_clock import Clock, ClockProof
-from proofs.user import template
-
-
-class Mine(ClockProof):
-    spec = Clock
-    infer_templates = (template("N1:Node zero:Round"),)
-""")
-    code, _, err = run(capsys, "infer", f"{bad}:Clock")
+    ref = with_templates(tmp_path, "logical_clock", "Clock", '(template("N1:Node zero:Round"),)')
+    code, _, err = run(capsys, "infer", ref)
     assert code == 2 and "variable zero has the name of the rigid constant zero" in one_error_line(err)
 
 
@@ -135,18 +122,9 @@ def test_too_many_samples_is_one_line(capsys, monkeypatch) -> None:
 
 
 def test_a_guard_that_is_no_membership_relation_is_refused(capsys, tmp_path) -> None:
-    bad = tmp_path / "guard.py"
-    bad.write_text(f"""import sys
-sys.path.insert(0, {str(SPECS)!r})
-from one_ballot import OneBallot, OneBallotProof
-from proofs.user import template
-
-
-class Mine(OneBallotProof):
-    spec = OneBallot
-    infer_templates = (template("V1:Value Q1:Quorum", exists="y:Node", guard="decided"),)
-""")
-    code, _, err = run(capsys, "infer", f"{bad}:OneBallot")
+    guard = '(template("V1:Value Q1:Quorum", exists="y:Node", guard="decided"),)'
+    ref = with_templates(tmp_path, "one_ballot", "OneBallot", guard)
+    code, _, err = run(capsys, "infer", ref)
     line = one_error_line(err)
     assert code == 2 and "guard 'decided' must be a relation of two arguments, the first of sort Node" in line
 
@@ -154,17 +132,35 @@ class Mine(OneBallotProof):
 def test_the_default_templates_have_the_quorum_shape(capsys, tmp_path) -> None:
     """With no infer_templates, ``member: Node, Quorum`` (Quorum in no state variable) gives the default templates the
     forall-exists shape, and OneBallot gets the same four conjuncts as with its own templates."""
-    mine = tmp_path / "defaults.py"
-    mine.write_text(f"""import sys
-sys.path.insert(0, {str(SPECS)!r})
-from one_ballot import OneBallot, OneBallotProof
-
-
-class Defaults(OneBallotProof):
-    spec = OneBallot
-    infer_templates = ()
-""")
-    code, out, _ = run(capsys, "infer", f"{mine}:OneBallot")
+    ref = with_templates(tmp_path, "one_ballot", "OneBallot", '()')
+    code, out, _ = run(capsys, "infer", ref)
     assert code == 0 and "V1:Value V2:Value Q1:Quorum, exists y:Node (member & <= 2)" in out
     _, own, _ = run(capsys, "infer", ONE_BALLOT)
     assert set(conjuncts(out).values()) == set(conjuncts(own).values())
+
+
+def test_the_guides_twophase_gets_eleven_conjuncts(capsys, tmp_path) -> None:
+    """docs/writing-a-spec.md, section 13: TwoPhase's invariant inferred, then proved with --invariant."""
+    ref = f"{SPECS.parent.parent / 'docs' / 'examples' / 'twophase.py'}:TwoPhase"
+    inv = tmp_path / "tp.inv"
+    code, out, _ = run(capsys, "infer", ref, "--out", str(inv))
+    assert code == 0 and "288 distinct abstract states of TwoPhase (rms=3)" in out and len(conjuncts(out)) == 11
+    code, out, _ = run(capsys, "prove", ref, "--invariant", str(inv))
+    assert code == 0 and "9/9 obligations proved" in out
+
+
+def test_infer_bounds_give_several_instances(capsys, tmp_path) -> None:
+    ref = with_templates(tmp_path, "lockserv", "LockServ", '[{"nodes": 2}, {"nodes": 3}]', "infer_bounds")
+    code, out, _ = run(capsys, "infer", ref)
+    assert code == 0
+    assert ("28 distinct abstract states of LockServ (nodes=2); 80 distinct abstract states of LockServ (nodes=3)"
+            in out)
+    code, out, _ = run(capsys, "infer", ref, "--nodes", "1")  # bound flags win; one node is too few for N1, N2
+    assert code == 1 and ("8 distinct abstract states of LockServ (nodes=1); WARNING: a template has 2 Node "
+                          "variables, the largest instance 1 Node: give larger bounds\n") in out
+    for bounds, said in (('{"nodes": 2}', "infer_bounds must be a list of dicts"),
+                         ('[{"clients": 2}]', "infer_bounds {'clients': 2}: ")):
+        ref = with_templates(tmp_path, "lockserv", "LockServ", bounds, "infer_bounds")
+        code, _, err = run(capsys, "infer", ref)
+        assert code == 2 and said in one_error_line(err), err
+
