@@ -199,3 +199,42 @@ def test_a_state_with_an_int_of_thousands_of_digits_is_shown_and_replayed(capsys
     assert code == 1, err
     code, out, err = run(capsys, "replay", str(tmp_path / "o" / "trace.itf.json"), "--spec", ref)
     assert code == 0 and "the last state violates Small" in out, err
+
+
+NAN = '''
+from typing import NamedTuple
+
+from spec.core import Spec, action, invariant
+
+
+class S(NamedTuple):
+    x: float
+    n: int
+
+
+class NaN(Spec):
+    variables = ("x", "n")
+
+    def init_states(self):
+        return [S(0.0, 0)]
+
+    @action(lambda self, s: [()])
+    def Step(self, s):
+        return S(float("nan"), (s.n + 1) % 3)
+
+    @invariant
+    def Ok(self, s):
+        return True
+'''
+
+
+@pytest.mark.parametrize("mode", [[], ["--workers", "2"], ["--mode", "simulate"]])
+def test_a_nan_in_a_state_is_named_as_such(capsys: pytest.CaptureFixture, tmp_path: Path, mode: list[str]) -> None:
+    """A step giving a state with a float NaN: refused, but blamed on 'a random number, clock, id() or attribute
+    that changes', none of which it read. It is named for what it is."""
+    (tmp_path / "nan.py").write_text(NAN)
+    code, out, err = run(capsys, "check", f"{tmp_path / 'nan.py'}:NaN", "--quiet", *mode)
+    assert code == 2 and one_error_line(err) == (
+        "paxraft check: error: NaN: action Step() gave a state unequal to a copy of itself (x=nan, n=1; in state "
+        "x=0.0, n=0): a float NaN (nan != nan), or an __eq__ that is not reflexive; the search would take each such "
+        "state for a new one: hold it as another value (an int)"), err
