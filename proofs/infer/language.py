@@ -11,8 +11,9 @@ invariant is a text file anyone can read, edit and hand to ``paxraft prove``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import product
 
 import z3
 
@@ -142,6 +143,46 @@ class Clause:
         body = z3.Or(parts) if len(parts) > 1 else parts[0]
         outer_vars = [env[v] for v, _ in self.vars if v in named]
         return z3.ForAll(outer_vars, body) if outer_vars else body
+
+
+def _key(lit: Literal, sigma: Mapping[str, str]) -> tuple[str, tuple[str, ...], bool]:
+    """``lit`` with its variables renamed by ``sigma``, an equality's sides in order: equal keys, same literal."""
+    args = tuple(sigma.get(a, a) for a in lit.atom.args)
+    return lit.atom.rel, tuple(sorted(args)) if lit.atom.rel == EQ else args, lit.positive
+
+
+def subsumes(d: Clause, c: Clause) -> bool:
+    """Whether an instance of ``d`` (its variables mapped to ``c``'s, sort for sort) is a sub-clause of ``c``, so
+    that ``d`` implies ``c``: ``forall N1 N2 K. ~owner(N1,K) | ~transfer(N2,K)`` implies the same with ``N2 := N1``.
+    An instance with ``x = x`` is true and proves nothing; ``x != x`` is false and is dropped."""
+    if d.exists is not None and (c.exists is None or c.exists.sort != d.exists.sort):
+        return False
+    choices = [[v for v, t in c.vars if t == sort] for _, sort in d.vars]
+    target = {_key(lit, {}) for lit in c.lits}
+    for image in product(*choices):
+        sigma = dict(zip((v for v, _ in d.vars), image))
+        lits = {_key(lit, sigma) for lit in d.lits}
+        if any(rel == EQ and args[0] == args[1] and pos for rel, args, pos in lits):
+            continue
+        lits = {k for k in lits if not (k[0] == EQ and k[1][0] == k[1][1])}
+        if not lits <= target:
+            continue
+        if d.exists is None:
+            return True
+        assert c.exists is not None
+        inner = {**sigma, d.exists.var: c.exists.var}  # d's witness part is at least as strong as c's
+        if {_key(lit, {}) for lit in c.exists.lits} <= {_key(lit, inner) for lit in d.exists.lits}:
+            return True
+    return False
+
+
+def drop_subsumed(clauses: Sequence[Clause]) -> list[Clause]:
+    """The clauses less each one another kept clause :func:`subsumes` (the first of two equal ones stays)."""
+    kept = list(clauses)
+    for c in list(reversed(kept)):
+        if any(d is not c and subsumes(d, c) for d in kept):
+            kept.remove(c)
+    return kept
 
 
 def _term(sig: Signature, env: Mapping[str, z3.ExprRef], name: str) -> z3.ExprRef:

@@ -2,7 +2,8 @@
 
 Minimising keeps the conjuncts an unsat core needs for safety, then what each kept conjunct's
 preservation by each action needs, until closed: the result is still inductive and still
-implies safety, usually far smaller than what the selection gathered.
+implies safety, usually far smaller than what the selection gathered. A core may name a clause that
+an instance of another kept one implies; it is dropped (the conjunction is the same formula).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import z3
 
-from proofs.infer.language import Clause, Signature
+from proofs.infer.language import Clause, Signature, drop_subsumed
 from proofs.logic import solve
 
 
@@ -57,7 +58,8 @@ class System:
 
 
 def minimise(system: System, invariant: Sequence[Clause], timeout_ms: int = 60_000) -> list[Clause]:
-    """A subset of an inductive invariant that implies safety, closed under what inductiveness needs."""
+    """A subset of an inductive invariant that implies safety, closed under what inductiveness needs, with no
+    conjunct an instance of another (:func:`drop_subsumed`)."""
     flags = [z3.Bool(f"keep!{i}") for i in range(len(invariant))]
     pre = [c.z3(system.sig, system.pre) for c in invariant]
     post = [c.z3(system.sig, system.post) for c in invariant]
@@ -88,4 +90,4 @@ def minimise(system: System, invariant: Sequence[Clause], timeout_ms: int = 60_0
         for j in core([system.init, z3.Not(pre[i])]) - needed:  # Init needs none, but be exact
             needed.add(j)
             queue.append(j)
-    return [c for i, c in enumerate(invariant) if i in needed]
+    return drop_subsumed([c for i, c in enumerate(invariant) if i in needed])
