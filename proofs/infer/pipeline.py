@@ -6,7 +6,8 @@
 2. per template, every minimal clause true on all of them (:mod:`proofs.infer.enumerate`);
 3. an inductive invariant that implies safety, chosen from those by Z3's counterexamples
    (:mod:`proofs.infer.select`);
-4. a subset closed under what the proof needs (unsat cores), named ``Inv1``, ``Inv2``, ...
+4. a subset closed under what the proof needs (unsat cores), less the conjuncts the rest imply, named ``Inv1``,
+   ``Inv2``, ...
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from proofs.infer.system import System, minimise
 from proofs.infer.templates import Template, atoms, existential_parts
 from proofs.infer.weaken import Weakener
 from proofs.logic import solve
+
+MINIMISED = "unsat cores, less what the rest imply"  # how minimise chose (its stage line)
 
 
 @dataclass
@@ -130,7 +133,7 @@ def infer(
     started = time.perf_counter()
     kept = minimise(problem.system, sel.invariant, timeout_ms)
     rep.stages.append(
-        Stage("minimise", f"{len(sel.invariant)} -> {len(kept)} conjuncts (unsat cores)", time.perf_counter() - started)
+        Stage("minimise", f"{len(sel.invariant)} -> {len(kept)} conjuncts ({MINIMISED})", time.perf_counter() - started)
     )
     rep.conjuncts = {f"Inv{i}": c for i, c in enumerate(kept, 1)}
     return rep
@@ -174,7 +177,7 @@ def _by_houdini(
     started = time.perf_counter()
     final = minimise(sys_, kept, timeout_ms)
     rep.stages.append(
-        Stage("minimise", f"{len(kept)} -> {len(final)} conjuncts (unsat cores)", time.perf_counter() - started)
+        Stage("minimise", f"{len(kept)} -> {len(final)} conjuncts ({MINIMISED})", time.perf_counter() - started)
     )
     rep.conjuncts = {f"Inv{i}": c for i, c in enumerate(final, 1)}
     if weakener is not None:
