@@ -229,6 +229,8 @@ def parse_clause(text: str, sig: Signature) -> Clause:
             name, _, sort = decl.partition(":")
             if sort not in sig.sorts:
                 raise InvariantSyntaxError(f"variable {decl!r}: unknown sort (sorts: {', '.join(sig.sorts)})")
+            if name in dict(variables):
+                raise InvariantSyntaxError(f"variable {name} declared twice")
             variables.append((name, sort))
         body = m.group("body").strip()
     sorts = dict(variables)
@@ -251,7 +253,8 @@ def parse_clause(text: str, sig: Signature) -> Clause:
 
 
 def _split_top(text: str, sep: str) -> list[str]:
-    """Split on ``sep`` outside parentheses."""
+    """Split on ``sep`` outside parentheses; nothing on one side of a ``sep`` (``a || b``, a line cut after
+    ``|``) or no literal at all is an error, not a shorter clause: one literal less is a stronger claim."""
     out, depth, cur = [], 0, ""
     for ch in text:
         depth += (ch == "(") - (ch == ")")
@@ -261,7 +264,11 @@ def _split_top(text: str, sep: str) -> list[str]:
         else:
             cur += ch
     out.append(cur.strip())
-    return [p for p in out if p]
+    if out == [""]:
+        raise InvariantSyntaxError(f"no literal (a clause is l1 {sep} l2 {sep} ...)")
+    if "" in out:
+        raise InvariantSyntaxError(f"{sep!r} with no literal on one side in {text.strip()!r}")
+    return out
 
 
 def _sort_of(name: str, sig: Signature, sorts: Mapping[str, str]) -> str:
@@ -269,7 +276,10 @@ def _sort_of(name: str, sig: Signature, sorts: Mapping[str, str]) -> str:
         return sorts[name]
     if name in sig.constants:
         return sig.constants[name][0]
-    raise InvariantSyntaxError(f"{name!r} is neither a bound variable nor a constant ({', '.join(sig.constants)})")
+    raise InvariantSyntaxError(
+        f"{name!r} is neither a bound variable ({', '.join(sorts) or 'none'}) nor a constant "
+        f"({', '.join(sig.constants) or 'none'})"
+    )
 
 
 def _parse_literal(text: str, sig: Signature, sorts: Mapping[str, str]) -> Literal:
@@ -285,7 +295,10 @@ def _parse_literal(text: str, sig: Signature, sorts: Mapping[str, str]) -> Liter
     rel = m.group("rel")
     if rel not in sig.relations:
         raise InvariantSyntaxError(f"unknown relation {rel!r} (relations: {', '.join(sig.relations)})")
-    args = tuple(a.strip() for a in m.group("args").split(",") if a.strip())
+    raw = m.group("args").strip()
+    args = tuple(a.strip() for a in raw.split(",")) if raw else ()
+    if "" in args:
+        raise InvariantSyntaxError(f"an empty argument in {text!r}")
     want = sig.relations[rel]
     if len(args) != len(want):
         raise InvariantSyntaxError(f"{rel} takes {len(want)} arguments, got {len(args)} in {text!r}")
