@@ -6,8 +6,8 @@
 2. per template, every minimal clause true on all of them (:mod:`proofs.infer.enumerate`);
 3. an inductive invariant that implies safety, chosen from those by Z3's counterexamples
    (:mod:`proofs.infer.select`);
-4. a subset closed under what the proof needs (unsat cores), less the conjuncts the rest imply, named ``Inv1``,
-   ``Inv2``, ...
+4. a subset closed under what the proof needs (unsat cores), for a user's encoding less the conjuncts the rest
+   make redundant, named ``Inv1``, ``Inv2``, ...
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ from proofs.infer.system import System, minimise
 from proofs.infer.templates import Template, atoms, existential_parts
 from proofs.infer.weaken import Weakener
 from proofs.logic import solve
-
-MINIMISED = "unsat cores, less what the rest imply"  # how minimise chose (its stage line)
 
 
 @dataclass
@@ -85,6 +83,14 @@ class Problem:
     #: a check: only these longer candidates join as supports, wherever one is false in a counterexample's pre-state
     #: (None: every longer one within the footprint of the broken candidate and the action)
     may_support: Callable[[Clause], bool] | None = None
+    #: minimise also drops each conjunct the rest make redundant (:func:`proofs.infer.system.irredundant`): one
+    #: query per action and conjunct, cheap for a user's encoding, minutes of CPU for paxos's 22 (so not there)
+    irredundant: bool = False
+
+
+def _how(problem: Problem) -> str:
+    """How minimise chose, for its stage line."""
+    return "unsat cores, less what the rest imply" if problem.irredundant else "unsat cores"
 
 
 def infer(
@@ -131,9 +137,10 @@ def infer(
         rep.reason = sel.cti_reason
         return rep
     started = time.perf_counter()
-    kept = minimise(problem.system, sel.invariant, timeout_ms)
+    kept = minimise(problem.system, sel.invariant, timeout_ms, problem.irredundant)
     rep.stages.append(
-        Stage("minimise", f"{len(sel.invariant)} -> {len(kept)} conjuncts ({MINIMISED})", time.perf_counter() - started)
+        Stage("minimise", f"{len(sel.invariant)} -> {len(kept)} conjuncts ({_how(problem)})",
+              time.perf_counter() - started)
     )
     rep.conjuncts = {f"Inv{i}": c for i, c in enumerate(kept, 1)}
     return rep
@@ -175,9 +182,9 @@ def _by_houdini(
             return rep
     rep.stages.append(Stage("safety", f"implies {', '.join(sys_.safety)}", time.perf_counter() - started))
     started = time.perf_counter()
-    final = minimise(sys_, kept, timeout_ms)
+    final = minimise(sys_, kept, timeout_ms, problem.irredundant)
     rep.stages.append(
-        Stage("minimise", f"{len(kept)} -> {len(final)} conjuncts ({MINIMISED})", time.perf_counter() - started)
+        Stage("minimise", f"{len(kept)} -> {len(final)} conjuncts ({_how(problem)})", time.perf_counter() - started)
     )
     rep.conjuncts = {f"Inv{i}": c for i, c in enumerate(final, 1)}
     if weakener is not None:

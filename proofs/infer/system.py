@@ -3,8 +3,8 @@
 Minimising keeps the conjuncts an unsat core needs for safety, then what each kept conjunct's
 preservation by each action needs, until closed: the result is still inductive and still
 implies safety, usually far smaller than what the selection gathered. A core may name a clause that
-an instance of another kept one implies; it is dropped (the conjunction is the same formula). Then
-each conjunct the others make redundant is dropped, one at a time, by Z3.
+an instance of another kept one implies; it is dropped (the conjunction is the same formula). For a
+user's encoding, each conjunct the others make redundant is then dropped, one at a time, by Z3.
 """
 
 from __future__ import annotations
@@ -58,9 +58,12 @@ class System:
         return cls(sig, pre, post, [f for _, f in enc.voc.axioms()], enc.init(pre), transitions, safety, sorts, symbols)
 
 
-def minimise(system: System, invariant: Sequence[Clause], timeout_ms: int = 60_000) -> list[Clause]:
+def minimise(
+    system: System, invariant: Sequence[Clause], timeout_ms: int = 60_000, drop_redundant: bool = False
+) -> list[Clause]:
     """A subset of an inductive invariant that implies safety, closed under what inductiveness needs, with no
-    conjunct an instance of another (:func:`drop_subsumed`)."""
+    conjunct an instance of another (:func:`drop_subsumed`); with ``drop_redundant``, none the rest make redundant
+    (:func:`irredundant`)."""
     flags = [z3.Bool(f"keep!{i}") for i in range(len(invariant))]
     pre = [c.z3(system.sig, system.pre) for c in invariant]
     post = [c.z3(system.sig, system.post) for c in invariant]
@@ -92,7 +95,7 @@ def minimise(system: System, invariant: Sequence[Clause], timeout_ms: int = 60_0
             needed.add(j)
             queue.append(j)
     kept = drop_subsumed([c for i, c in enumerate(invariant) if i in needed])
-    return irredundant(system, kept, timeout_ms)
+    return irredundant(system, kept, timeout_ms) if drop_redundant else kept
 
 
 def irredundant(system: System, invariant: Sequence[Clause], timeout_ms: int = 60_000) -> list[Clause]:
