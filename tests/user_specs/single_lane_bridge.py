@@ -1,0 +1,312 @@
+"""A single-lane bridge, as SingleLaneBridge.tla in tlaplus/Examples (specifications/SingleLaneBridge).
+
+    paxraft check tests/user_specs/single_lane_bridge.py:SingleLaneBridge    # MC.cfg's model
+
+Cars drive round a ring of positions 1..P; right cars (r1, r2, ...) start at P and count down, left cars
+(l1, l2, ...) start at 1 and count up. The positions of ``Bridge`` are one lane wide: a car about to reach it
+joins the FIFO queue ``WaitingBeforeBridge`` and enters when it heads the queue and the bridge is empty or
+holds cars of its own direction only, with the next position free. ``Invariants``: no two cars on one bridge
+position, at most |Bridge| cars on it, never cars of both directions. Under the spec's fairness every car
+that is on the bridge leaves it and every car off it enters it (``CarsInBridgeExitBridge``,
+``CarsEnterBridge``, a leads-to per car).
+TLC 2.20 on MC.cfg (two cars each way, Positions 1..8, Bridge {4, 5}): 3,605 distinct states, 20,181
+generated, depth 29, both properties hold. :class:`OppositeTraffic` drops ``HaveSameDirection`` from
+EnterBridge: TLC and paxraft find a right car and a left car on the bridge after 6 steps.
+:class:`Occupancy` is the abstract bridge (which cars are on it) that ``refine`` maps the spec to.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, NamedTuple
+
+from spec.core import WF, Label, LeadsTo, MscEvent, Spec, SpecError, action, explains, invariant, refines
+
+
+class BridgeState(NamedTuple):
+    """``Location``: each car's position; ``WaitingBeforeBridge``: the cars queued at the bridge, head first."""
+
+    Location: tuple[int, ...]
+    WaitingBeforeBridge: tuple[int, ...]
+
+
+def put(t: tuple[int, ...], i: int, v: int) -> tuple[int, ...]:
+    """``[t EXCEPT ![i] = v]``."""
+    return t[:i] + (v,) + t[i + 1 :]
+
+
+class Cars:
+    """The constants both specs share: cars 0..R-1 drive right (r1..rR), cars R..R+L-1 left (l1..lL)."""
+
+    def __init__(self, cars_right: int, cars_left: int) -> None:
+        if cars_right < 0 or cars_left < 0 or cars_right + cars_left == 0:
+            raise SpecError(f"SingleLaneBridge assumes Cardinality(CarsRight \\union CarsLeft) # 0; got "
+                            f"--cars-right {cars_right} and --cars-left {cars_left}")
+        self.R = cars_right
+        self.Cars = tuple(range(cars_right + cars_left))
+
+    def is_right(self, car: int) -> bool:
+        return car < self.R
+
+    def name(self, car: int) -> str:
+        return f"r{car + 1}" if car < self.R else f"l{car - self.R + 1}"
+
+    def rename(self, perm: Any) -> list[int]:
+        """Where a renaming within CarsRight and within CarsLeft sends each car."""
+        right, left = perm["CarsRight"], perm["CarsLeft"]
+        return [right[c] if c < self.R else self.R + left[c - self.R] for c in self.Cars]
+
+    def symmetric_sets(self) -> dict[str, int]:
+        return {"CarsRight": self.R, "CarsLeft": len(self.Cars) - self.R}
+
+
+class SingleLaneBridge(Spec):
+    """SingleLaneBridge.tla: cars of one direction at a time on a one-lane bridge; Spec == Init /\\ [][Next]_vars
+    /\\ Fairness."""
+
+    variables = ("Location", "WaitingBeforeBridge")
+
+    def __init__(self, cars_right: Annotated[int, "cars driving right (CarsRight = r1..rN)"] = 2,
+                 cars_left: Annotated[int, "cars driving left (CarsLeft = l1..lN)"] = 2,
+                 positions: Annotated[int, "positions of the road (Positions = 1..N)"] = 8,
+                 bridge: Annotated[str, "the bridge's positions (Bridge), comma-separated"] = "4,5") -> None:
+        self.cars = Cars(cars_right, cars_left)
+        self.Cars = self.cars.Cars
+        try:
+            self.Bridge = frozenset(int(p) for p in bridge.split(","))
+        except ValueError:
+            raise SpecError(f"--bridge takes comma-separated positions such as 4,5; got {bridge!r}") from None
+        self.StartPos, self.EndPos = 1, positions
+        self.StartBridge, self.EndBridge = min(self.Bridge), max(self.Bridge)
+        if not (self.StartPos < self.StartBridge and self.EndPos > self.EndBridge
+                and len(self.Bridge) < positions):
+            raise SpecError(f"SingleLaneBridge assumes StartPos < StartBridge /\\ EndPos > EndBridge /\\ "
+                            f"Cardinality(Bridge) < Cardinality(Positions); got --positions {positions} and "
+                            f"--bridge {bridge}")
+        super().__init__()
+
+    # -- the operators of the TLA+ text ------------------------------------------------------------
+    def cars_in_bridge(self, s: BridgeState) -> list[int]:
+        """CarsInBridge."""
+        return [c for c in self.Cars if s.Location[c] in self.Bridge]
+
+    def next_location(self, s: BridgeState, car: int) -> int:
+        """NextLocation(car): RMove for a right car, LMove for a left one, round the ring."""
+        pos = s.Location[car]
+        if self.cars.is_right(car):
+            return pos - 1 if pos > self.StartPos else self.EndPos
+        return pos + 1 if pos < self.EndPos else self.StartPos
+
+    def change_location(self, s: BridgeState, car: int) -> BridgeState:
+        """ChangeLocation(car): the car moves on, and joins the queue when it reaches the bridge's approach."""
+        to = self.next_location(s, car)
+        approach = self.EndBridge + 1 if self.cars.is_right(car) else self.StartBridge - 1
+        queue = s.WaitingBeforeBridge + (car,) if to == approach else s.WaitingBeforeBridge
+        return BridgeState(put(s.Location, car, to), queue)
+
+    def have_same_direction(self, s: BridgeState, car: int) -> bool:
+        """HaveSameDirection(car): every car on the bridge drives the way ``car`` does."""
+        return all(self.cars.is_right(c) == self.cars.is_right(car) for c in self.cars_in_bridge(s))
+
+    def free(self, s: BridgeState, pos: int) -> bool:
+        """\\A c \\in Cars : Location[c] # pos."""
+        return pos not in s.Location
+
+    def init_states(self) -> list[BridgeState]:
+        """Right cars at EndPos, left cars at StartPos; the queue is SeqFromSet(CarsBeforeBridge)."""
+        location = tuple(self.EndPos if self.cars.is_right(c) else self.StartPos for c in self.Cars)
+        # CarsBeforeBridge, as written: every right car when EndPos - EndBridge = 1, every left car when
+        # StartBridge - StartPos = 1. SeqFromSet orders it by CHOOSE; here by car, the order TLC's CHOOSE takes.
+        before = [c for c in self.Cars if (self.EndPos - self.EndBridge == 1 if self.cars.is_right(c)
+                                           else self.StartBridge - self.StartPos == 1)]
+        return [BridgeState(location, tuple(before))]
+
+    # -- Next == \E car \in Cars : EnterBridge \/ MoveOutsideBridge(car) \/ MoveInsideBridge(car) ----------
+    def each_car(self, s: BridgeState) -> list[tuple[int]]:
+        """\\E car \\in Cars."""
+        return [(c,) for c in self.Cars]
+
+    @action(lambda self, s: [(c, branch) for c in self.Cars for branch in (1, 2)])
+    def EnterBridge(self, s: BridgeState, car: int, branch: int) -> BridgeState | None:
+        """The queue's head drives onto the bridge. EnterBridge reads no ``car``, but Next takes it once per car
+        (TLC counts each such step), and it is a disjunction whose two branches hold together on an empty
+        bridge: both are parameters, so the states generated are TLC's."""
+        if not s.WaitingBeforeBridge:
+            return None
+        head = s.WaitingBeforeBridge[0]
+        to = self.next_location(s, head)
+        if branch == 1:
+            if self.cars_in_bridge(s):
+                return None
+        elif (s.Location[head] in self.Bridge or not self.have_same_direction(s, head)
+              or not self.free(s, to)):
+            return None
+        return BridgeState(put(s.Location, head, to), s.WaitingBeforeBridge[1:])
+
+    @action(each_car)
+    def MoveOutsideBridge(self, s: BridgeState, car: int) -> BridgeState | None:
+        if self.next_location(s, car) in self.Bridge:
+            return None
+        return self.change_location(s, car)
+
+    @action(each_car)
+    def MoveInsideBridge(self, s: BridgeState, car: int) -> BridgeState | None:
+        """A car on the bridge moves on if the next position is free (onto the road too: then MoveOutsideBridge
+        is enabled as well, and TLC takes both steps)."""
+        if s.Location[car] not in self.Bridge or not self.free(s, self.next_location(s, car)):
+            return None
+        return self.change_location(s, car)
+
+    # -- invariants ------------------------------------------------------------------------------------
+    @invariant
+    def TypeOK(self, s: BridgeState) -> bool:
+        return (all(self.StartPos <= p <= self.EndPos for p in s.Location)
+                and len(s.WaitingBeforeBridge) <= len(self.Cars))
+
+    def broken_rule(self, s: BridgeState) -> str | None:
+        """Which conjunct of Invariants fails, in the words of the TLA+ text's comments, or None."""
+        on = self.cars_in_bridge(s)
+        if len({s.Location[c] for c in on}) < len(on):
+            return "two cars are at one location on the bridge"
+        if len(on) > len(self.Bridge):
+            return "the bridge's capacity is exceeded"
+        if len({self.cars.is_right(c) for c in on}) > 1:
+            return "cars of both directions are on the bridge"
+        return None
+
+    @invariant
+    def Invariants(self, s: BridgeState) -> bool:
+        """No two cars at one bridge position; at most Cardinality(Bridge) cars on it; one direction only."""
+        return self.broken_rule(s) is None
+
+    @explains("Invariants")
+    def why_broken(self, s: BridgeState) -> str:
+        on = ", ".join(f"{self.cars.name(c)} at {s.Location[c]}" for c in self.cars_in_bridge(s))
+        return f"{self.broken_rule(s)}: {on}"
+
+    # -- fairness and liveness -------------------------------------------------------------------------
+    def fairness(self) -> list:
+        """\\A car : WF_vars(MoveOutsideBridge(car)) /\\ \\A car : WF_vars(MoveInsideBridge(car)) /\\
+        WF_vars(EnterBridge) (the last, once per car in the text, is one condition)."""
+        return ([WF("MoveOutsideBridge", car=c) for c in self.Cars] + [WF("MoveInsideBridge", car=c) for c in self.Cars]
+                + [WF("EnterBridge")])
+
+    def properties(self) -> dict:
+        props: dict[str, Any] = {}
+        for c in self.Cars:
+            name = self.cars.name(c)
+            props[f"CarsInBridgeExitBridge({name})"] = LeadsTo(
+                lambda s, c=c: s.Location[c] in self.Bridge, lambda s, c=c: s.Location[c] not in self.Bridge,
+                f"Location[{name}] \\in Bridge ~> Location[{name}] \\notin Bridge")
+        for c in self.Cars:
+            name = self.cars.name(c)
+            props[f"CarsEnterBridge({name})"] = LeadsTo(
+                lambda s, c=c: s.Location[c] not in self.Bridge, lambda s, c=c: s.Location[c] in self.Bridge,
+                f"Location[{name}] \\notin Bridge ~> Location[{name}] \\in Bridge")
+        return props
+
+    # -- symmetry: the right cars are interchangeable, and so are the left ones ------------------------
+    def symmetric_sets(self) -> dict[str, int]:
+        return self.cars.symmetric_sets()
+
+    def permute(self, s: BridgeState, perm: Any) -> BridgeState:
+        to = self.cars.rename(perm)
+        location = [0] * len(self.Cars)
+        for c, p in enumerate(s.Location):
+            location[to[c]] = p
+        return BridgeState(tuple(location), tuple(to[c] for c in s.WaitingBeforeBridge))
+
+    # -- refinement: the bridge as the set of cars on it -----------------------------------------------
+    @refines("Occupancy")
+    def as_occupancy(self) -> tuple[Occupancy, Any]:
+        """Occupancy with the same cars and a capacity of Cardinality(Bridge); a state maps to who is on."""
+        abstract = Occupancy(self.cars.R, len(self.Cars) - self.cars.R, len(self.Bridge))
+        return abstract, lambda s: OccState(tuple(p in self.Bridge for p in s.Location))
+
+    # -- how states, parameters and steps read ---------------------------------------------------------
+    def show_state(self, s: BridgeState) -> dict[str, Any]:
+        return {"Location": {self.cars.name(c): s.Location[c] for c in self.Cars},
+                "WaitingBeforeBridge": tuple(self.cars.name(c) for c in s.WaitingBeforeBridge)}
+
+    def show_param(self, action: str, param: str, value: Any) -> Any:
+        return value if param == "branch" else self.cars.name(value)
+
+    def msc_nodes(self) -> list[str]:
+        return [self.cars.name(c) for c in self.Cars]
+
+    def msc_event(self, prev: BridgeState, label: Label, nxt: BridgeState) -> MscEvent:
+        """The car that moves (EnterBridge's: the queue's head, not its unread ``car``)."""
+        car = prev.WaitingBeforeBridge[0] if label.name == "EnterBridge" else label.params[0]
+        return MscEvent(self.cars.name(car), (), ())
+
+
+class OccState(NamedTuple):
+    """``on[car]``: whether the car is on the bridge."""
+
+    on: tuple[bool, ...]
+
+
+class Occupancy(Spec):
+    """The bridge seen from above: a car drives on when the cars on it go its way and there is room, and off."""
+
+    variables = ("on",)
+
+    def __init__(self, cars_right: Annotated[int, "cars driving right"] = 2,
+                 cars_left: Annotated[int, "cars driving left"] = 2,
+                 capacity: Annotated[int, "cars the bridge holds"] = 2) -> None:
+        self.cars = Cars(cars_right, cars_left)
+        self.Cars = self.cars.Cars
+        self.capacity = capacity
+        super().__init__()
+
+    def init_states(self) -> list[OccState]:
+        return [OccState((False,) * len(self.Cars))]
+
+    def each_car(self, s: OccState) -> list[tuple[int]]:
+        return [(c,) for c in self.Cars]
+
+    @action(each_car)
+    def Enter(self, s: OccState, car: int) -> OccState | None:
+        on = [c for c in self.Cars if s.on[c]]
+        if s.on[car] or len(on) >= self.capacity or any(self.cars.is_right(c) != self.cars.is_right(car) for c in on):
+            return None
+        return OccState(s.on[:car] + (True,) + s.on[car + 1 :])
+
+    @action(each_car)
+    def Leave(self, s: OccState, car: int) -> OccState | None:
+        if not s.on[car]:
+            return None
+        return OccState(s.on[:car] + (False,) + s.on[car + 1 :])
+
+    @invariant
+    def OneDirection(self, s: OccState) -> bool:
+        return len({self.cars.is_right(c) for c in self.Cars if s.on[c]}) <= 1
+
+    def symmetric_sets(self) -> dict[str, int]:
+        return self.cars.symmetric_sets()
+
+    def permute(self, s: OccState, perm: Any) -> OccState:
+        to = self.cars.rename(perm)
+        on = [False] * len(self.Cars)
+        for c, x in enumerate(s.on):
+            on[to[c]] = x
+        return OccState(tuple(on))
+
+    def show_state(self, s: OccState) -> dict[str, Any]:
+        return {"on": [self.cars.name(c) for c in self.Cars if s.on[c]]}
+
+    def show_param(self, action: str, param: str, value: Any) -> Any:
+        return self.cars.name(value)
+
+
+class OppositeTraffic(SingleLaneBridge):
+    """EnterBridge's second branch forgets HaveSameDirection: the head of the queue drives on whenever the
+    next position is free."""
+
+    variant = "opposite-traffic"
+    rule = "EnterBridge lets the queue's head on beside cars of the other direction"
+    breaks = "Invariants"
+    failing_bounds: dict[str, Any] = {"cars_right": 1, "cars_left": 1}
+    trace_length = 6
+
+    def have_same_direction(self, s: BridgeState, car: int) -> bool:
+        return True
