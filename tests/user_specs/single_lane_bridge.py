@@ -125,14 +125,14 @@ class SingleLaneBridge(Spec):
         """\\E car \\in Cars."""
         return [(c,) for c in self.Cars]
 
-    @action(lambda self, s: [(c, branch) for c in self.Cars for branch in (1, 2)])
-    def EnterBridge(self, s: BridgeState, car: int, branch: int) -> BridgeState | None:
-        """The queue's head drives onto the bridge. EnterBridge reads no ``car``, but Next takes it once per car
-        (TLC counts each such step), and it is a disjunction whose two branches hold together on an empty
-        bridge: both are parameters, so the states generated are TLC's."""
-        if not s.WaitingBeforeBridge:
-            return None
-        head = s.WaitingBeforeBridge[0]
+    def each_entry(self, s: BridgeState) -> list[tuple[int, int, int]]:
+        """The queue's head, EnterBridge's branch, and Next's ``car``, which EnterBridge never reads: TLC takes the
+        step once per car and per branch that holds (both do on an empty bridge) and counts each."""
+        return [(s.WaitingBeforeBridge[0], b, c) for b in (1, 2) for c in self.Cars] if s.WaitingBeforeBridge else []
+
+    @action(each_entry)
+    def EnterBridge(self, s: BridgeState, head: int, branch: int, car: int) -> BridgeState | None:
+        """Head(WaitingBeforeBridge) drives onto the bridge."""
         to = self.next_location(s, head)
         if branch == 1:
             if self.cars_in_bridge(s):
@@ -234,9 +234,8 @@ class SingleLaneBridge(Spec):
         return [self.cars.name(c) for c in self.Cars]
 
     def msc_event(self, prev: BridgeState, label: Label, nxt: BridgeState) -> MscEvent:
-        """The car that moves (EnterBridge's: the queue's head, not its unread ``car``)."""
-        car = prev.WaitingBeforeBridge[0] if label.name == "EnterBridge" else label.params[0]
-        return MscEvent(self.cars.name(car), (), ())
+        """The car that moves: every action's first parameter."""
+        return MscEvent(self.cars.name(label.params[0]), (), ())
 
 
 class OccState(NamedTuple):
@@ -310,3 +309,16 @@ class OppositeTraffic(SingleLaneBridge):
 
     def have_same_direction(self, s: BridgeState, car: int) -> bool:
         return True
+
+
+class UnfairEntry(SingleLaneBridge):
+    """Fairness without WF_vars(EnterBridge): the queue may be ignored for ever while the other cars drive on."""
+
+    variant = "unfair-entry"
+    rule = "Fairness leaves out \\A car \\in Cars : WF_vars(EnterBridge)"
+    breaks = "CarsEnterBridge"
+    failing_bounds: dict[str, Any] = {"cars_right": 1, "cars_left": 0}
+    trace_length = 2
+
+    def fairness(self) -> list:
+        return [f for f in super().fairness() if "EnterBridge" not in f.actions]
