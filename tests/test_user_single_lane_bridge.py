@@ -14,6 +14,8 @@ tlc2.TLC -workers 1 -config C M`; the models' cfgs are in /work/notes/newuser21.
                                                                         without invariants, deadlock after 6 steps
       2 right, 2 left                                                   deadlock after 10 steps
     no WF_vars(EnterBridge), 1 right               8         11      8  CarsEnterBridge: 2 steps, then stutters
+
+The abstract spec Occupancy (who is on the bridge) has a Z3 encoding: prove, --conformance and bmc run on it.
 """
 
 from __future__ import annotations
@@ -125,6 +127,18 @@ def test_hypothesis_and_the_explorer() -> None:
     assert page["invariants"][1] == {"name": "Invariants", "holds": False,
                                      "why": "cars of both directions are on the bridge: r1 at 5, l1 at 4"}
     assert page["enabled"] == []  # the two cars face each other on the bridge: the deadlock
+
+
+def test_prove_and_bmc_the_abstract_bridge(capsys: pytest.CaptureFixture) -> None:
+    """Occupancy's OneDirection for any number of cars; any-direction fails at Enter, and bmc finds its 2 steps."""
+    assert main(["prove", f"{FILE}:Occupancy"]) == 0
+    assert "4/4 obligations proved" in capsys.readouterr().out
+    assert main(["prove", f"{FILE}:Occupancy", "--conformance"]) == 0
+    assert "the encoding conforms" in capsys.readouterr().out
+    assert main(["prove", f"{FILE}:Occupancy", "--variant", "any-direction"]) == 1
+    assert "Counterexample to Inv /\\ Enter => Inv'" in capsys.readouterr().out
+    assert main(["bmc", f"{FILE}:Occupancy", "--variant", "any-direction", "--depth", "4"]) == 1
+    assert "OneDirection is violated; shortest counterexample: 2 steps" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("flags", "says"), [

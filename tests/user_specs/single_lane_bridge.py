@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, NamedTuple
 
+import z3
+
+from proofs.user import Encoding, transition
 from spec.core import WF, Label, LeadsTo, MscEvent, Spec, SpecError, action, explains, invariant, refines
 
 
@@ -218,8 +221,8 @@ class SingleLaneBridge(Spec):
     # -- refinement: the bridge as the set of cars on it -----------------------------------------------
     @refines("Occupancy")
     def as_occupancy(self) -> tuple[Occupancy, Any]:
-        """Occupancy with the same cars and a capacity of Cardinality(Bridge); a state maps to who is on."""
-        abstract = Occupancy(self.cars.R, len(self.Cars) - self.cars.R, len(self.Bridge))
+        """Occupancy with the same cars; a state maps to who is on the bridge."""
+        abstract = Occupancy(self.cars.R, len(self.Cars) - self.cars.R)
         return abstract, lambda s: OccState(tuple(p in self.Bridge for p in s.Location))
 
     # -- how states, parameters and steps read ---------------------------------------------------------
@@ -245,16 +248,15 @@ class OccState(NamedTuple):
 
 
 class Occupancy(Spec):
-    """The bridge seen from above: a car drives on when the cars on it go its way and there is room, and off."""
+    """The bridge seen from above: a car drives on when every car on it goes its way, and drives off. (No
+    capacity: a count is no first-order formula, and the concrete spec's positions bound it.)"""
 
     variables = ("on",)
 
     def __init__(self, cars_right: Annotated[int, "cars driving right"] = 2,
-                 cars_left: Annotated[int, "cars driving left"] = 2,
-                 capacity: Annotated[int, "cars the bridge holds"] = 2) -> None:
+                 cars_left: Annotated[int, "cars driving left"] = 2) -> None:
         self.cars = Cars(cars_right, cars_left)
         self.Cars = self.cars.Cars
-        self.capacity = capacity
         super().__init__()
 
     def init_states(self) -> list[OccState]:
@@ -263,10 +265,12 @@ class Occupancy(Spec):
     def each_car(self, s: OccState) -> list[tuple[int]]:
         return [(c,) for c in self.Cars]
 
+    def may_enter(self, s: OccState, car: int) -> bool:
+        return all(self.cars.is_right(c) == self.cars.is_right(car) for c in self.Cars if s.on[c])
+
     @action(each_car)
     def Enter(self, s: OccState, car: int) -> OccState | None:
-        on = [c for c in self.Cars if s.on[c]]
-        if s.on[car] or len(on) >= self.capacity or any(self.cars.is_right(c) != self.cars.is_right(car) for c in on):
+        if s.on[car] or not self.may_enter(s, car):
             return None
         return OccState(s.on[:car] + (True,) + s.on[car + 1 :])
 
@@ -295,6 +299,73 @@ class Occupancy(Spec):
 
     def show_param(self, action: str, param: str, value: Any) -> Any:
         return self.cars.name(value)
+
+
+class AnyDirection(Occupancy):
+    """Occupancy whose Enter forgets the direction: the abstract form of opposite-traffic."""
+
+    variant = "any-direction"
+    rule = "Enter lets a car on whatever the cars on the bridge drive"
+    breaks = "OneDirection"
+    failing_bounds: dict[str, Any] = {"cars_right": 1, "cars_left": 1}
+    trace_length = 2
+
+    def may_enter(self, s: OccState, car: int) -> bool:
+        return True
+
+
+class OccupancyProof(Encoding):
+    """Occupancy in first-order logic over a sort of cars, ``right`` the rigid set CarsRight: OneDirection for
+    any number of cars (EPR)."""
+
+    spec = Occupancy
+    sorts = ("Car",)
+    rigid = {"right": "Car"}
+    variables = {"on": "Car"}
+
+    def init(self, s: Any) -> z3.BoolRef:
+        c = z3.Const("C", self.Car)
+        return z3.ForAll([c], z3.Not(s.on(c)))
+
+    def may_enter(self, s: Any, car: z3.ExprRef) -> z3.BoolRef:
+        d = z3.Const("D", self.Car)
+        return z3.ForAll([d], z3.Implies(s.on(d), self.right(d) == self.right(car)))
+
+    @transition(car="Car")
+    def Enter(self, s: Any, t: Any, car: z3.ExprRef) -> z3.BoolRef:
+        return z3.And(z3.Not(s.on(car)), self.may_enter(s, car), t.on.add(car))
+
+    @transition(car="Car")
+    def Leave(self, s: Any, t: Any, car: z3.ExprRef) -> z3.BoolRef:
+        return z3.And(s.on(car), t.on.remove(car))
+
+    def one_direction(self, s: Any) -> z3.BoolRef:
+        c, d = z3.Consts("C D", self.Car)
+        return z3.ForAll([c, d], z3.Implies(z3.And(s.on(c), s.on(d)), self.right(c) == self.right(d)))
+
+    def invariant(self, s: Any) -> dict[str, z3.BoolRef]:
+        return {"OneDirection": self.one_direction(s)}
+
+    def safety(self, s: Any) -> dict[str, z3.BoolRef]:
+        return {"OneDirection": self.one_direction(s)}
+
+    def domains(self, spec: Occupancy) -> dict[str, Any]:
+        return {"Car": spec.Cars}
+
+    def interpret(self, spec: Occupancy) -> dict[str, Any]:
+        return {"right": spec.cars.is_right}
+
+    def abstract(self, spec: Occupancy, s: OccState) -> dict[str, Any]:
+        return {"on": lambda c: s.on[c]}
+
+
+class AnyDirectionProof(OccupancyProof):
+    """The variant's encoding: Enter without the direction guard."""
+
+    spec = AnyDirection
+
+    def may_enter(self, s: Any, car: z3.ExprRef) -> z3.BoolRef:
+        return z3.BoolVal(True)
 
 
 class OppositeTraffic(SingleLaneBridge):
