@@ -98,6 +98,25 @@ def test_liveness_holds_and_fails_without_fair_entry_as_in_tlc() -> None:
     assert (len(r.lasso.prefix) - 1, r.lasso.stutters) == (2, True)  # TLC: two steps, then Stuttering
 
 
+def test_liveness_takes_the_cfgs_property_line(capsys: pytest.CaptureFixture) -> None:
+    """MC.cfg's ``PROPERTY CarsInBridgeExitBridge CarsEnterBridge``: comma-separated (it was refused, suggesting
+    CarsInBridgeExitBridge), or a flag per name (the second replaced the first: 'All 2 properties checked'); a name
+    given twice, through its family and itself, is checked once."""
+    ref = f"{FILE}:SingleLaneBridge"
+    for flags in (["--liveness", "CarsInBridgeExitBridge,CarsEnterBridge"],
+                  ["--liveness", "CarsInBridgeExitBridge", "--liveness", "CarsEnterBridge"],
+                  ["--liveness", "CarsInBridgeExitBridge, CarsEnterBridge,CarsEnterBridge(r1)"]):
+        assert main(["check", ref, "--cars-left", "0", *flags]) == 0
+        out = capsys.readouterr().out
+        assert "All 4 properties checked hold under this fairness." in out
+        assert out.count("Property CarsEnterBridge(r1) holds") == 1
+    assert main(["check", ref, "--cars-left", "0", "--liveness", "CarsEnterBridge(r2),CarsInBridgeExitBridge(r1)"]) == 0
+    assert "All 2 properties checked hold" in capsys.readouterr().out  # (an entry's name may hold a comma: disruptor)
+    with pytest.raises(SystemExit) as exc:
+        main(["check", ref, "--liveness", "CarsEnterBridge,"])
+    assert exc.value.code == 2 and "argument --liveness: an empty name" in capsys.readouterr().err
+
+
 def test_a_variant_may_name_a_family_of_properties_in_breaks(capsys: pytest.CaptureFixture) -> None:
     """``breaks = "CarsEnterBridge"`` (the TLA+ property, one entry per car here) as ``--liveness CarsEnterBridge``
     takes it: it was refused ("names no invariant ... did you mean 'CarsEnterBridge(r1)'?"), exit 2."""
