@@ -126,6 +126,19 @@ def test_a_variant_may_name_a_family_of_properties_in_breaks(capsys: pytest.Capt
     assert "why: CarsEnterBridge(r1): a fair behaviour of 2 steps that then stutters for ever" in out
 
 
+def test_a_plain_check_of_a_variant_breaking_what_it_does_not_judge_says_so(capsys: pytest.CaptureFixture) -> None:
+    """unfair-entry breaks a temporal property: its plain check said only "No error found.", as if the variant
+    broke nothing; so did Voting's any-quorum, which breaks a refinement."""
+    assert main(["check", f"{FILE}:SingleLaneBridge", "--variant", "unfair-entry", "--cars-left", "0"]) == 0
+    assert "No error found.\n(The variant unfair-entry breaks CarsEnterBridge, a temporal property, which a plain " \
+           "check does not judge: add --liveness CarsEnterBridge.)\n" in capsys.readouterr().out
+    voting = FILE.parent / "lamport_voting.py"
+    assert main(["check", f"{voting}:Voting", "--variant", "any-quorum", "--acceptors", "2"]) == 0
+    assert "paxraft refine SPEC --variant any-quorum Consensus checks it.)" in capsys.readouterr().out
+    assert main(["check", f"{FILE}:SingleLaneBridge", "--cars-left", "0"]) == 0
+    assert "(The variant" not in capsys.readouterr().out
+
+
 def test_refines_occupancy_and_the_variant_does_not() -> None:
     spec = SingleLaneBridge()
     r = check_refinement(spec, *refinement(spec, "Occupancy"))

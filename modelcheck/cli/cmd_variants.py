@@ -26,7 +26,7 @@ from spec.catalog import Entry, select
 from spec.core import Spec, SpecError
 from spec.refinements import refinement
 from spec.registry import entry_for_class, is_user_ref, spec_class
-from spec.suggest import did_you_mean, family
+from spec.suggest import did_you_mean, names_property
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -97,7 +97,7 @@ def check_entry(entry: Entry, progress: Progress | None = None, spec: Spec | Non
         return Outcome(entry, None)
     spec = spec or _built(entry)
     started = time.perf_counter()
-    if _temporal(spec, entry.breaks) and entry.breaks not in _checked(spec) and not entry.symmetry:
+    if names_property(spec.properties(), entry.breaks) and entry.breaks not in _checked(spec) and not entry.symmetry:
         return _liveness_outcome(entry, spec, started, progress)
     if _breaks_a_refinement(entry, spec):
         return _refinement_outcome(entry, spec, started)
@@ -131,7 +131,7 @@ def _breaks_a_refinement(entry: Entry, spec: Spec) -> bool:
     a temporal property or a deadlock: a bug only ``paxraft refine`` sees, as Voting's with quorums that need not
     meet (its Inv holds; Spec => C!Spec does not)."""
     if entry.breaks is None or entry.breaks == DEADLOCK or entry.breaks in _checked(spec) \
-            or _temporal(spec, entry.breaks):
+            or names_property(spec.properties(), entry.breaks):
         return False
     try:
         refinement(spec, entry.breaks)
@@ -161,20 +161,13 @@ def _built(entry: Entry) -> Spec:
                         f"{entry.spec}{_aside(unknown[0], own)} (its bounds: {', '.join(own) or 'none'})")
     spec = entry.build()
     props = list(spec.properties())
-    if entry.breaks is not None and entry.breaks not in _checked(spec) and not _temporal(spec, entry.breaks) \
+    if entry.breaks is not None and entry.breaks not in _checked(spec) and not names_property(props, entry.breaks) \
             and entry.breaks != DEADLOCK and not _breaks_a_refinement(entry, spec):
         raise SpecError(f"{entry.spec} variant {entry.name}: breaks = {entry.breaks!r} names no invariant of "
                         f"{entry.spec}{_aside(entry.breaks, [*_checked(spec), *props])} "
                         f"(its invariants: {', '.join(_checked(spec)) or 'none'}"
                         f"{'; its temporal properties: ' + ', '.join(props) if props else ''}; nor a spec it refines)")
     return spec
-
-
-def _temporal(spec: Spec, name: str | None) -> bool:
-    """Whether ``name`` is a temporal property of ``spec``, or the family of one declared per process, as
-    ``--liveness NAME`` takes it (``breaks = "CarsEnterBridge"`` was refused, naming ``CarsEnterBridge(r1)``)."""
-    props = spec.properties()
-    return name is not None and (name in props or bool(family(props, name)))
 
 
 def _checked(spec: Spec) -> list[str]:
