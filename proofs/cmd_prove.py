@@ -59,8 +59,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--invariant",
         metavar="FILE",
-        help="paxos, raft: prove with the conjuncts in FILE (as 'paxraft infer SPEC --out' writes them) instead of "
-        "the hand-written invariant (raft: its election safety)",
+        help="prove with the conjuncts in FILE (as 'paxraft infer SPEC --out' writes them) instead of the "
+        "hand-written invariant (paxos, raft: its election safety, and FILE.py:Class)",
     )
     parser.add_argument("--cti-dir", metavar="DIR", help="write each counterexample as DOT (and SVG) into DIR")
     parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds per query (default 60)")
@@ -118,5 +118,6 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"no proof of {args.spec!r}; proofs: {', '.join(proofs)}, or FILE.py:Class with its own "
                          "encoding (docs/proofs.md)")
     if args.invariant and args.spec not in ("paxos", "raft"):
-        raise UsageError(f"--invariant: only the paxos and raft proofs read an invariant file, not {args.spec}")
+        raise UsageError(f"--invariant: only the paxos and raft proofs and a user's FILE.py:Class read an invariant "
+                         f"file, not {args.spec}")
     return int(lazy(proofs[args.spec])(args))

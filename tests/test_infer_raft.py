@@ -108,7 +108,7 @@ def test_infer_on_a_variant_whose_election_safety_fails_shows_the_reachable_stat
 @pytest.mark.parametrize(
     "argv, error",
     [
-        (["infer", "tests/user_specs/mutex.py:Mutex"], "infer needs a Z3 proof model"),
+        (["infer", "tests/user_specs/mutex.py:Mutex"], "no Z3 encoding declared for Mutex"),
         (["infer", "paxos-commit"], "no invariant inference for 'paxos-commit'"),
         (["infer", "raft", "--variant", "no-figure8-rule"], "--variant no-figure8-rule: infer raft takes only"),
         (["prove", "raft", "--invariant", str(HAND), "--commit"], "not --commit"),

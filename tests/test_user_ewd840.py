@@ -160,7 +160,7 @@ def test_one_line_errors_on_a_users_file(capsys: pytest.CaptureFixture) -> None:
     code, _, err = run(capsys, "bmc", "paxos")
     assert code == 2 and "bmc needs --depth K" in err
     code, _, err = run(capsys, "infer", REF)
-    assert code == 2 and "infer needs a Z3 proof model" in err
+    assert code == 2 and "no Z3 encoding declared for EWD840" in err
 
 
 def test_list_names_the_class_of_a_subclass_that_keeps_its_bases_name(capsys: pytest.CaptureFixture,

@@ -201,7 +201,8 @@ def test_list_names_the_encoding_and_the_variants_it_covers(capsys) -> None:
     and which variants have one of their own; a file without one gets no such line."""
     code, out, _ = run(capsys, "list", str(FILE))
     assert code == 0
-    assert f"    Z3 encoding LockServProof: paxraft prove {REF} (and bmc, prove --conformance; docs/proofs.md)" in out
+    commands = "(and bmc, infer, prove --conformance; docs/proofs.md)"
+    assert f"    Z3 encoding LockServProof: paxraft prove {REF} {commands}" in out
     assert re.search(r"grant-twice +breaks Mutex: .*\(Z3: prove, bmc --variant\)$", out, re.M)
     code, out, _ = run(capsys, "list", "docs/examples/tcommit.py")
     assert code == 0 and "TCommit" in out and "Z3" not in out

@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"    refines {', '.join(refined)}: paxraft refine {named} {refined[0]}")
         proof = _encoded(e.cls)
         if proof and not variant:
-            print(f"    {proof}: paxraft prove {named} (and bmc, prove --conformance; docs/proofs.md)")
+            print(f"    {proof}: paxraft prove {named} (and bmc, infer, prove --conformance; docs/proofs.md)")
         if e.cls.view is not Spec.view:  # a class's, so not has_view (an instance's)
             doc = summary(e.cls.view.__doc__)
             print(f"    states told apart by view() (TLC's VIEW){': ' + doc if doc else ''}")

@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from modelcheck.cli.common import UsageError, output_file, output_folder, positive
+from modelcheck.cli.common import UsageError, add_bound_options, output_file, output_folder, positive
 
 if TYPE_CHECKING:  # the pipeline loads Z3 and numpy: only when infer runs, not for every paxraft command
-    from proofs.infer.pipeline import Report
+    from proofs.infer.pipeline import Problem, Report
 
 #: Spec name -> ``module:function(variant) -> Problem``.
 PROBLEMS = {"paxos": "proofs.infer.paxos:problem", "raft": "proofs.infer.raft:problem"}
@@ -20,7 +20,8 @@ VARIANTS = {"paxos": ("ignore-votes",), "raft": ("count-stale-votes", "volatile-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Spec, variant, output file, Z3 limits."""
-    parser.add_argument("spec", help=f"what to infer an invariant for: {', '.join(PROBLEMS)}")
+    parser.add_argument("spec", help=f"what to infer an invariant for: {', '.join(PROBLEMS)}, or FILE.py:Class with "
+                        "its own encoding (docs/inference.md)")
     parser.add_argument(
         "--variant",
         help="a catalog variant: "
@@ -36,6 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds per Z3 query (default 60)")
     parser.add_argument("--progress", action="store_true", help="print each selection step on stderr")
     parser.add_argument("--max-steps", type=int, default=400, metavar="N", help="selection steps before giving up")
+    add_bound_options(parser)  # (FILE.py:Class: the instance whose reachable states are the samples)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,16 +46,19 @@ def run(args: argparse.Namespace) -> int:
     from proofs.logic import hear_signals, z3_timeout  # (z3 loads only when a proof runs)
 
     hear_signals(outside_finalizers)  # (before any Z3 object is made: a Ctrl-C in one's finalizer was lost)
-    from spec.registry import lazy
+    from spec.registry import is_user_ref, lazy
 
-    if args.spec not in PROBLEMS:
+    user = is_user_ref(args.spec)
+    if not user and args.spec not in PROBLEMS:
         raise UsageError(
             f"no invariant inference for {args.spec!r}: infer needs a Z3 proof model (signature, actions, "
             f"state mapping), which only {', '.join(PROBLEMS)} have (see docs/inference.md)"
         )
-    if args.variant and args.variant not in VARIANTS[args.spec]:
+    if not user and args.variant and args.variant not in VARIANTS[args.spec]:
         known = ", ".join(VARIANTS[args.spec])
         raise UsageError(f"--variant {args.variant}: infer {args.spec} takes only {known}")
+    if not user and bounds_given(args):
+        raise UsageError(f"bound flags go with a user's spec, FILE.py:Class: infer {args.spec} samples at its own")
     z3_timeout("--timeout", args.timeout)
     positive("--max-steps", args.max_steps)
     if args.cti_dir is not None:
@@ -63,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     from proofs.infer.language import write_invariant
     from proofs.infer.pipeline import infer
 
-    problem = lazy(PROBLEMS[args.spec])(args.variant)
+    problem = _user_problem(args) if user else lazy(PROBLEMS[args.spec])(args.variant)
     log = (lambda line: print(line, file=sys.stderr, flush=True)) if args.progress else None
     rep = infer(problem, z3_timeout("--timeout", args.timeout), args.max_steps, log)
     print(f"paxraft infer {problem.name}")
@@ -88,6 +93,27 @@ def run(args: argparse.Namespace) -> int:
         Path(args.out).write_text(text)
         print(f"written: {args.out} (check it: paxraft prove {args.spec} --invariant {args.out})")
     return 0
+
+
+def bounds_given(args: argparse.Namespace) -> bool:
+    """Whether any bound flag was given (for a shipped spec, whose samples' bounds are infer's own)."""
+    from modelcheck.cli.common import bounds_from_args
+    from spec.registry import entries
+
+    e = entries().get(args.spec)  # (a problem a test registers may name no spec)
+    return e is not None and bool(bounds_from_args(e, args))
+
+
+def _user_problem(args: argparse.Namespace) -> Problem:
+    """The user's spec class (``--variant`` among its file's), its encoding, and the bounds given."""
+    from modelcheck.cli.common import bounds_from_args, resolve
+    from proofs.infer.user import problem
+    from proofs.user.cmd_user import named_module
+    from proofs.user.encoding import Prepared
+
+    e, cls = resolve(args)
+    prep = Prepared.of(cls, named_module(args.spec))
+    return problem(prep, cls, bounds_from_args(e, args), cls.__name__)
 
 
 def _failure(rep: Report, problem: object, args: argparse.Namespace) -> None:

@@ -89,8 +89,12 @@ def model_samples(model: z3.ModelRef, system: System, state: object) -> Samples:
         if not domains[name]:
             domains[name] = [model.eval(z3.FreshConst(srt), model_completion=True).sexpr()]
     consts = {c: (srt, st.symbols[e.decl().name()]) for c, (srt, e) in sig.constants.items()}
-    names = {rel: sig.symbol(rel, state).name() for rel in sig.relations if rel not in sig.derived}
-    table = {rel: st.symbols[name] for rel, name in names.items()}
+    table = {}
+    for rel in sig.relations:
+        if rel not in sig.derived:
+            sym = sig.symbol(rel, state)  # (a user's function or constant as a relation: proofs/infer/user.py)
+            value = st.symbols[sym.name()]
+            table[rel] = sym.predicate(value) if hasattr(sym, "predicate") else value
     return tabulate([None], domains, consts, sig.relations, sig.state_relations, table, lambda _s: table, sig.derived)
 
 

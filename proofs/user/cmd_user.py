@@ -18,7 +18,7 @@ from proofs.user.encoding import EncodingError, Prepared
 from spec.registry import load_user_module
 
 #: prove's options that only the shipped proofs take
-_SHIPPED_ONLY = ("quorum_axiom", "flexible", "restarts", "commit", "complete", "invariant")
+_SHIPPED_ONLY = ("quorum_axiom", "flexible", "restarts", "commit", "complete")
 
 
 def _model(args: argparse.Namespace) -> tuple[Prepared, type, dict[str, Any]]:
@@ -45,6 +45,8 @@ def prove(args: argparse.Namespace) -> int:
     if given:
         raise UsageError(f"prove {args.spec}: {given[0]} is an option of the shipped proofs (paxos, raft)")
     prep, cls, bounds = _model(args)
+    if args.invariant:
+        _given_invariant(prep, args.invariant)
     pre = prep.state("")
     if listed(args, list(prep.invariant(pre)), args.spec):
         return 0
@@ -68,6 +70,19 @@ def prove(args: argparse.Namespace) -> int:
 
     print_ctis(outcomes, extract, args.cti_dir)
     return 0 if all(o.result == PROVED for o in outcomes) else 1
+
+
+def _given_invariant(prep: Prepared, path: str) -> None:
+    """Prove with the conjuncts of ``path`` (as ``paxraft infer FILE.py:Class --out`` writes them) in place of the
+    encoding's own invariant; a missing or malformed file is one line naming the file and line."""
+    from proofs.infer.language import InvariantSyntaxError
+    from proofs.infer.user import invariant_of, read_invariant
+
+    try:
+        conjuncts = read_invariant(prep, path)
+    except InvariantSyntaxError as exc:
+        raise UsageError(f"--invariant {exc}") from None
+    prep.given_invariant = invariant_of(prep, conjuncts)
 
 
 def _conformance(prep: Prepared, cls: type, bounds: dict[str, Any]) -> int:

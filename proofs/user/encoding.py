@@ -145,6 +145,11 @@ class Encoding:
     #: with the total-order axioms; on a finite instance it is the order of ``domains(spec)``, and a CTI
     #: numbers the sort's elements by it.
     orders: ClassVar[Mapping[str, str]] = {}
+    #: ``paxraft infer``: the clause shapes to search (:func:`template`; default: two variables of each sort,
+    #: up to three literals) and the spec's bounds whose reachable states are its samples (default: the bounds
+    #: given on the command line, else the spec's defaults).
+    infer_templates: ClassVar[Sequence[Any]] = ()
+    infer_bounds: ClassVar[Sequence[Mapping[str, Any]]] = ()
 
     def axioms(self) -> Mapping[str, z3.BoolRef | Sequence[z3.BoolRef]]:
         """Named facts about the rigid symbols (quorum intersection; a list such as total_order_axioms)."""
@@ -179,6 +184,32 @@ class Encoding:
         """A spec step's label parameters as the encoding's first parameters (elements of their sorts): by default
         as they are. Override when the spec's parameters are not elements (a message, a set of processes)."""
         return params
+
+
+def template(variables: str, literals: int = 3, exists: str | None = None, guard: str | None = None,
+             exists_literals: int = 2) -> Any:
+    """A clause shape for ``paxraft infer`` (an Encoding's ``infer_templates``): ``variables`` the universal ones,
+    ``"N1:Node N2:Node V1:Value"``; up to ``literals`` literals; with ``exists="y:Node"`` and ``guard="member"``
+    also clauses with one ``exists y:Node. member(y, Q) & ...`` part of up to ``exists_literals`` more literals
+    (Q a universal variable of the guard's second sort: "some member of every quorum ...")."""
+    from proofs.infer.templates import Template
+
+    def pairs(text: str, what: str) -> tuple[tuple[str, str], ...]:
+        out = []
+        for item in text.split():
+            var, sep, sort = item.partition(":")
+            if not sep or not var.isidentifier() or not sort.isidentifier():
+                raise EncodingError(f"template({text!r}): {what} {item!r} is not NAME:Sort")
+            out.append((var, sort))
+        return tuple(out)
+
+    if not isinstance(literals, int) or literals < 1:
+        raise EncodingError(f"template({variables!r}): literals={literals!r}, at least 1")
+    ex = pairs(exists, "the existential variable") if exists else ()
+    if len(ex) > 1 or (ex and not guard) or (guard and not ex):
+        raise EncodingError(f"template({variables!r}): exists names one variable, NAME:Sort, and goes with guard")
+    return Template(pairs(variables, "variable"), literals, rigid_last=False, exists=ex[0] if ex else None,
+                    guard=guard, max_exists_literals=exists_literals)
 
 
 def _encodings(module: ModuleType | None) -> list[type[Encoding]]:
@@ -242,6 +273,8 @@ class Prepared:
     label_arity: dict[str, int] = field(default_factory=dict)
     #: the symbols without arguments, by name (as z3 names them in the state before): what they are
     constants: dict[str, str] = field(default_factory=dict)
+    #: ``prove --invariant FILE``: the file's conjuncts over a state, in place of the user's ``invariant``
+    given_invariant: Callable[[Any], dict[str, z3.BoolRef]] | None = None
 
     @classmethod
     def of(cls, spec_cls: type, named: ModuleType | None = None) -> Prepared:
@@ -428,6 +461,8 @@ class Prepared:
         return self.formula("init(s)", self.call("init(s)", self.user.init, s))
 
     def invariant(self, s: State) -> dict[str, z3.BoolRef]:
+        if self.given_invariant is not None:
+            return self.given_invariant(s)
         return self.named("invariant(s)", self.call("invariant(s)", self.user.invariant, s))
 
     def safety(self, s: State) -> dict[str, z3.BoolRef]:

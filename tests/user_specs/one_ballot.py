@@ -20,7 +20,7 @@ from typing import Annotated, Any, NamedTuple
 
 import z3
 
-from proofs.user import Encoding, transition
+from proofs.user import Encoding, template, transition
 from spec.core import Spec, SpecError, action, invariant
 
 NONE = -1  # a node that has not voted
@@ -108,6 +108,10 @@ class OneBallotProof(Encoding):
         n = z3.Const("N", self.Node)
         q, r = z3.Consts("Q R", self.Quorum)
         return {"QuorumIntersection": z3.ForAll([q, r], z3.Exists([n], z3.And(self.member(n, q), self.member(n, r))))}
+
+    # paxraft infer: besides clauses over a node and two values, "some member of every quorum ..." clauses
+    infer_templates = (template("N1:Node V1:Value V2:Value"),
+                       template("V1:Value V2:Value Q1:Quorum", exists="y:Node", guard="member"))
 
     def init(self, s: Any) -> z3.BoolRef:
         n, v = z3.Const("N", self.Node), z3.Const("V", self.Value)

@@ -1,0 +1,149 @@
+"""``paxraft infer FILE.py:Class``: an inductive invariant inferred for a user's own encoding, and
+``paxraft prove FILE.py:Class --invariant FILE`` proving with it (docs/inference.md, "Your own protocol")."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from test_cli import one_error_line, run
+
+SPECS = Path(__file__).resolve().parent / "user_specs"
+LOCKSERV = f"{SPECS / 'lockserv.py'}:LockServ"
+ONE_BALLOT = f"{SPECS / 'one_ballot.py'}:OneBallot"
+CLOCK = f"{SPECS / 'logical_clock.py'}:Clock"
+
+
+def with_templates(tmp_path: Path, module: str, spec: str, templates: str) -> str:
+    """A file of the user's whose encoding is ``module``'s for ``spec``, with ``infer_templates = templates``: its
+    ``FILE.py:Class``."""
+    mine = tmp_path / f"{module}_templates.py"
+    mine.write_text(f"""import sys
+sys.path.insert(0, {str(SPECS)!r})
+from {module} import {spec}, {spec}Proof
+from proofs.user import template
+
+
+class Mine({spec}Proof):
+    spec = {spec}
+    infer_templates = {templates}
+""")
+    return f"{mine}:{spec}"
+
+
+def conjuncts(out: str) -> dict[str, str]:
+    """The invariant infer printed: name -> clause."""
+    return dict(re.findall(r"^(Inv\d+): (.*)$", out, re.M))
+
+
+def test_lockserv_gets_an_invariant_the_prover_rechecks(capsys, tmp_path) -> None:
+    inv = tmp_path / "lockserv.inv"
+    code, out, err = run(capsys, "infer", LOCKSERV, "--out", str(inv))
+    assert code == 0, out + err
+    assert "28 distinct abstract states of LockServ (nodes=2)" in out  # the checker's 28 states, each its own
+    found = conjuncts(out)
+    assert len(found) == 9 and "inductive, implies Mutex: 9 conjuncts" in out
+    assert "forall N1:Node N2:Node. ~holds_lock(N1) | ~holds_lock(N2) | N1 = N2" in found.values()  # Mutex itself
+    assert "server_holds_lock()" in out  # a proposition is a relation of no argument
+    code, out, _ = run(capsys, "prove", LOCKSERV, "--invariant", str(inv))
+    assert code == 0 and "7/7 obligations proved" in out  # Init, the five actions, Mutex: for any number of nodes
+    code, out, _ = run(capsys, "prove", LOCKSERV, "--invariant", str(inv), "--list")
+    assert out.split() == list(found)
+
+
+def test_a_forall_exists_template_finds_the_quorum_fact(capsys, tmp_path) -> None:
+    """OneBallot (mypyvy's toy consensus): Agreement needs "a decided value was voted by some member of every
+    quorum", which only the encoding's template with ``exists y:Node. member(y, Q) & ...`` can say."""
+    inv = tmp_path / "one_ballot.inv"
+    code, out, _ = run(capsys, "infer", ONE_BALLOT, "--out", str(inv))
+    assert code == 0 and len(conjuncts(out)) == 4
+    assert ("forall V1:Value Q1:Quorum. ~decided(V1) | (exists y:Node. member(y,Q1) & voted(y) & votes(y,V1))"
+            in conjuncts(out).values())
+    code, out, _ = run(capsys, "prove", ONE_BALLOT, "--invariant", str(inv))
+    assert code == 0 and "4/4 obligations proved" in out
+    name = next(k for k, v in conjuncts(inv.read_text()).items() if "exists" in v)
+    code, out, _ = run(capsys, "prove", ONE_BALLOT, "--invariant", str(inv), "--drop", name)
+    assert code == 1 and "Inv /\\ Decide => Inv'  EPR       counterexample" in out
+
+
+def test_without_that_template_no_invariant_and_the_counterexample_is_drawn(capsys, tmp_path) -> None:
+    ref = with_templates(tmp_path, "one_ballot", "OneBallot", '(template("N1:Node V1:Value V2:Value"),)')
+    code, out, _ = run(capsys, "infer", ref, "--cti-dir", str(tmp_path / "cti"))
+    assert code == 1 and "no candidate excludes a state where Agreement fails" in out
+    assert "  violates: Agreement\n" in out
+    assert re.search(r"^    decided\s+\{value\d(, value\d)+\}$", out, re.M)  # two values decided (or more)
+    assert "decided" in (tmp_path / "cti" / "cti.dot").read_text()
+
+
+def test_a_reachable_violation_ends_infer(capsys) -> None:
+    code, out, _ = run(capsys, "infer", LOCKSERV, "--variant", "grant-twice")
+    assert code == 1
+    assert "Mutex fails on a reachable state of GrantTwice (nodes=2):\n" in out
+    assert "  holds_lock = ['n1', 'n2']\n" in out
+
+
+def test_a_function_and_a_constant_are_relations_and_bound_flags_set_the_samples(capsys, tmp_path) -> None:
+    """logical_clock: ``time: Node -> Round`` is read as ``time(N, R)``, true when time(N) = R."""
+    inv = tmp_path / "clock.inv"
+    code, out, _ = run(capsys, "infer", CLOCK, "--nodes", "3", "--max-round", "3", "--out", str(inv))
+    assert code == 0 and "512 distinct abstract states of Clock (nodes=3 max_round=3)" in out
+    assert conjuncts(out) == {"Inv1": "forall N1:Node R1:Round R2:Round. ~time(N1,R1) | ~seen(N1,R2) | le(R2,R1)"}
+    code, out, _ = run(capsys, "prove", CLOCK, "--invariant", str(inv))
+    assert code == 0 and "3/3 obligations proved" in out
+
+
+def test_mistakes_are_one_line(capsys, tmp_path) -> None:
+    code, _, err = run(capsys, "infer", "paxos", "--acceptors", "3")
+    assert code == 2 and "bound flags go with a user's spec" in one_error_line(err)
+    ref = with_templates(tmp_path, "logical_clock", "Clock", '(template("N1:Node T1:Tick"),)')
+    code, _, err = run(capsys, "infer", ref)
+    line = one_error_line(err)
+    assert code == 2 and "infer_templates[0]: variable T1 has sort 'Tick', not one of Node, Round" in line
+    wrong = tmp_path / "wrong.inv"
+    wrong.write_text("Inv1: forall N1:Node. ~holds_lock(N1)\n")
+    code, _, err = run(capsys, "prove", CLOCK, "--invariant", str(wrong))
+    assert code == 2 and f"{wrong}:1: unknown relation 'holds_lock'" in one_error_line(err)
+
+
+def test_a_template_variable_named_as_a_constant_is_refused(capsys, tmp_path) -> None:
+    """``zero`` is the clock's rigid constant: a clause variable of that name would be the constant itself."""
+    ref = with_templates(tmp_path, "logical_clock", "Clock", '(template("N1:Node zero:Round"),)')
+    code, _, err = run(capsys, "infer", ref)
+    assert code == 2 and "variable zero has the name of the rigid constant zero" in one_error_line(err)
+
+
+def test_too_many_samples_is_one_line(capsys, monkeypatch) -> None:
+    import proofs.infer.user
+
+    monkeypatch.setattr(proofs.infer.user, "MAX_SAMPLES", 20)
+    code, _, err = run(capsys, "infer", LOCKSERV)
+    assert code == 2 and "LockServ (nodes=2): more than 20 distinct abstract states" in one_error_line(err)
+
+
+
+def test_a_guard_that_is_no_membership_relation_is_refused(capsys, tmp_path) -> None:
+    guard = '(template("V1:Value Q1:Quorum", exists="y:Node", guard="decided"),)'
+    ref = with_templates(tmp_path, "one_ballot", "OneBallot", guard)
+    code, _, err = run(capsys, "infer", ref)
+    line = one_error_line(err)
+    assert code == 2 and "guard 'decided' must be a relation of two arguments, the first of sort Node" in line
+
+
+def test_the_default_templates_have_the_quorum_shape(capsys, tmp_path) -> None:
+    """With no infer_templates, ``member: Node, Quorum`` (Quorum in no state variable) gives the default templates the
+    forall-exists shape, and OneBallot gets the same four conjuncts as with its own templates."""
+    ref = with_templates(tmp_path, "one_ballot", "OneBallot", '()')
+    code, out, _ = run(capsys, "infer", ref)
+    assert code == 0 and "V1:Value V2:Value Q1:Quorum, exists y:Node (member & <= 2)" in out
+    _, own, _ = run(capsys, "infer", ONE_BALLOT)
+    assert set(conjuncts(out).values()) == set(conjuncts(own).values())
+
+
+def test_the_guides_twophase_gets_eleven_conjuncts(capsys, tmp_path) -> None:
+    """docs/writing-a-spec.md, section 13: TwoPhase's invariant inferred, then proved with --invariant."""
+    ref = f"{SPECS.parent.parent / 'docs' / 'examples' / 'twophase.py'}:TwoPhase"
+    inv = tmp_path / "tp.inv"
+    code, out, _ = run(capsys, "infer", ref, "--out", str(inv))
+    assert code == 0 and "288 distinct abstract states of TwoPhase (rms=3)" in out and len(conjuncts(out)) == 11
+    code, out, _ = run(capsys, "prove", ref, "--invariant", str(inv))
+    assert code == 0 and "9/9 obligations proved" in out
