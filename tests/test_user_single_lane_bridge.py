@@ -173,6 +173,27 @@ def test_prove_and_bmc_the_abstract_bridge(capsys: pytest.CaptureFixture) -> Non
     assert "OneDirection is violated; shortest counterexample: 2 steps" in capsys.readouterr().out
 
 
+def test_infer_finds_occupancys_invariant_and_says_when_templates_are_too_short(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """OneDirection is a clause of four literals: infer finds it with the encoding's template (and prove proves
+    with it); with the defaults' three it found none and said only that no candidate excludes the state."""
+    inv = tmp_path / "occ.inv"
+    assert main(["infer", f"{FILE}:Occupancy", "--out", str(inv)]) == 0
+    assert "Inv1: forall C1:Car C2:Car. ~on(C1) | ~on(C2) | ~right(C1) | right(C2)" in inv.read_text()
+    assert main(["prove", f"{FILE}:Occupancy", "--invariant", str(inv)]) == 0
+    assert "4/4 obligations proved" in capsys.readouterr().out
+    mine = tmp_path / "occ3.py"
+    mine.write_text(f"import sys\nsys.path.insert(0, {str(FILE.parent)!r})\n"
+                    "from single_lane_bridge import Occupancy, OccupancyProof\n\n\n"
+                    "class Occ3(Occupancy):\n    pass\n\n\n"
+                    "class Occ3Proof(OccupancyProof):\n    spec = Occ3\n    infer_templates = ()\n")
+    assert main(["infer", f"{mine}:Occ3"]) == 1
+    out = capsys.readouterr().out
+    assert "no candidate excludes a state where OneDirection fails" in out
+    assert "Every candidate is a clause of the templates (C1:Car C2:Car, <= 3 literals): " in out
+    assert 'infer_templates = (template("C1:Car C2:Car", literals=4),)' in out
+
+
 @pytest.mark.parametrize(("flags", "says"), [
     (["--bridge", "x"], "--bridge takes comma-separated positions such as 4,5; got 'x'"),
     (["--bridge", "1,2"], "assumes StartPos < StartBridge"),

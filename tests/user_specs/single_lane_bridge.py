@@ -21,7 +21,7 @@ from typing import Annotated, Any, NamedTuple
 
 import z3
 
-from proofs.user import Encoding, transition
+from proofs.user import Encoding, template, transition
 from spec.core import WF, Label, LeadsTo, MscEvent, Spec, SpecError, action, explains, invariant, refines
 
 
@@ -322,6 +322,9 @@ class OccupancyProof(Encoding):
     sorts = ("Car",)
     rigid = {"right": "Car"}
     variables = {"on": "Car"}
+    # OneDirection as clauses: ~on(C1) | ~on(C2) | ~right(C1) | right(C2), four literals (the default's three
+    # express no clause that excludes a right and a left car on the bridge)
+    infer_templates = (template("C1:Car C2:Car", literals=4),)
 
     def init(self, s: Any) -> z3.BoolRef:
         c = z3.Const("C", self.Car)
