@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING
 from modelcheck.cli.common import UsageError, add_bound_options, output_file, output_folder, positive
 
 if TYPE_CHECKING:  # the pipeline loads Z3 and numpy: only when infer runs, not for every paxraft command
+    from collections.abc import Sequence
+
     from proofs.infer.pipeline import Problem, Report
+    from proofs.infer.templates import Template
 
 #: Spec name -> ``module:function(variant) -> Problem``.
 PROBLEMS = {"paxos": "proofs.infer.paxos:problem", "raft": "proofs.infer.raft:problem"}
@@ -116,6 +119,17 @@ def _user_problem(args: argparse.Namespace) -> Problem:
     return problem(prep, cls, bounds_from_args(e, args), cls.__name__)
 
 
+def wider(templates: Sequence[Template]) -> str:
+    """What a user's encoding can change when no candidate excludes a counterexample to safety: every candidate is
+    a clause of its templates (Occupancy's OneDirection needs four literals, the defaults give three, and infer said
+    only that no candidate excludes the state)."""
+    first = templates[0]
+    variables = " ".join(f"{v}:{s}" for v, s in first.universal)
+    return (f"Every candidate is a clause of the templates ({'; '.join(t.describe() for t in templates)}): one that "
+            f"excludes this state may need more literals or variables. Give the encoding its own, e.g. "
+            f"infer_templates = (template(\"{variables}\", literals={first.max_literals + 1}),) (docs/inference.md).")
+
+
 def _failure(rep: Report, problem: object, args: argparse.Namespace) -> None:
     """Why no invariant: the reachable state breaking safety, or the counterexample no candidate excludes."""
     print()
@@ -129,6 +143,10 @@ def _failure(rep: Report, problem: object, args: argparse.Namespace) -> None:
 
         cti = safety_cti(problem, sel)  # type: ignore[arg-type]
         print(cti.text())
+        from spec.registry import is_user_ref
+
+        if is_user_ref(args.spec) and (sel.cti_reason or "").startswith("no candidate excludes"):
+            print(wider(problem.templates))  # type: ignore[attr-defined]
         if args.cti_dir:
             Path(args.cti_dir).mkdir(parents=True, exist_ok=True)
             print("  drawn: " + ", ".join(map(str, cti.draw(Path(args.cti_dir) / "cti.dot"))))
