@@ -38,12 +38,17 @@ def test_the_hand_written_invariant_is_the_inferred_one(capsys) -> None:
     assert len(out.split()) == 7
 
 
-def test_too_few_templates_show_two_owners(capsys, tmp_path) -> None:
+def test_too_few_templates_show_two_owners_and_ask_for_a_node(capsys, tmp_path) -> None:
     """With one node in each clause, nothing says a key has one owner: the counterexample shows two."""
     ref = with_templates(tmp_path, "sharded_kv", "ShardedKV", '(template("N1:Node K1:Key V1:Value V2:Value"),)')
     code, out, _ = run(capsys, "infer", ref)
     assert code == 1 and "no candidate excludes a state where KeysUnique fails" in out
     assert re.search(r"^    owner\s+\{\(node1, key1\), \(node2, key1\)\}$", out, re.M)
+    # the hint names the missing variable (it said 'literals=4', which finds nothing more), and it is enough
+    hint = 'template("N1:Node N2:Node K1:Key V1:Value V2:Value")'
+    assert "may need one more Node variable: the counterexample has 2 Node." in out and hint in out
+    code, out, _ = run(capsys, "infer", with_templates(tmp_path, "sharded_kv", "ShardedKV", f"({hint},)"))
+    assert code == 0 and "inductive, implies KeysUnique: 7 conjuncts" in out
 
 
 def test_keep_owner_is_caught_by_check_infer_and_prove(capsys) -> None:
