@@ -78,7 +78,9 @@ def test_without_that_template_no_invariant_and_the_counterexample_is_drawn(caps
 def test_a_reachable_violation_ends_infer(capsys) -> None:
     code, out, _ = run(capsys, "infer", LOCKSERV, "--variant", "grant-twice")
     assert code == 1
-    assert "Mutex fails on a reachable state of GrantTwice (nodes=2):\n" in out
+    assert "Mutex fails on a reachable state of LockServ[grant-twice] (nodes=2):\n" in out  # as check names it
+    assert "no inductive invariant implies Mutex: it fails on a reachable state\n" in out  # (said it twice)
+    assert f"(paxraft check {LOCKSERV} --variant grant-twice at the bounds above gives the shortest trace" in out
     assert "  holds_lock = ['n1', 'n2']\n" in out
 
 

@@ -56,7 +56,7 @@ def test_keep_owner_is_caught_by_check_infer_and_prove(capsys) -> None:
     assert (report["violated"], report["trace_length"], report["distinct_states"]) == ("KeysUnique", 4, 285)
     assert [step["action"] for step in report["trace"]] == ["Init", "Put", "Reshard", "Put", "RecvTransfer"]
     code, out, _ = run(capsys, "infer", SPEC, "--variant", "keep-owner")
-    assert code == 1 and "KeysUnique fails on a reachable state of KeepOwner" in out
+    assert code == 1 and "KeysUnique fails on a reachable state of ShardedKV[keep-owner]" in out
     code, out, _ = run(capsys, "prove", SPEC, "--variant", "keep-owner")
     assert code == 1 and "Inv /\\ Reshard => Inv'       EPR       counterexample (NoTransferWhileOwned)" in out
 

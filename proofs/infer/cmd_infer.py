@@ -116,7 +116,8 @@ def _user_problem(args: argparse.Namespace) -> Problem:
 
     e, cls = resolve(args)
     prep = Prepared.of(cls, named_module(args.spec))
-    return problem(prep, cls, bounds_from_args(e, args), cls.__name__)
+    name = f"{e.name}[{args.variant}]" if args.variant else e.name  # as check names it: ShardedKV[keep-owner]
+    return problem(prep, cls, bounds_from_args(e, args), name)
 
 
 def wider(templates: Sequence[Template], elements: Mapping[str, int] | None = None) -> str:
@@ -156,6 +157,8 @@ def _failure(rep: Report, problem: object, args: argparse.Namespace) -> None:
     print(f"no inductive invariant implies {', '.join(problem.system.safety)}: {rep.reason}")  # type: ignore[attr-defined]
     if rep.violation:
         print(rep.violation)
+        variant = f" --variant {args.variant}" if args.variant else ""
+        print(f"(paxraft check {args.spec}{variant} at the bounds above gives the shortest trace to such a state)")
         return
     sel = rep.selection
     if sel is not None and sel.cti is not None and problem.extract is not None:  # type: ignore[attr-defined]

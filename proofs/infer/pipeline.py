@@ -100,10 +100,11 @@ def infer(
     rep = Report()
     started = time.perf_counter()
     samples, described, violation = problem.sample()
+    described = described or "stopped at a state where safety fails"
     rep.stages.append(Stage("samples", described, time.perf_counter() - started))
     if violation:
         rep.violation = violation
-        rep.reason = "the safety property fails on a reachable state: no invariant implies it"
+        rep.reason = "it fails on a reachable state"
         return rep
     sig = problem.system.sig
     houdini_way = problem.houdini_literals is not None
