@@ -35,7 +35,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--out", metavar="FILE", help="write the invariant there (read by 'paxraft prove SPEC --invariant')"
     )
     parser.add_argument(
-        "--cti-dir", metavar="DIR", help="draw the counterexample to safety (DOT/SVG) into DIR on failure"
+        "--cti-dir",
+        metavar="DIR",
+        help="draw the counterexample to safety no candidate excludes (DOT/SVG) into DIR (a reachable state where "
+        "safety fails is printed, not drawn)",
     )
     parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds per Z3 query (default 60)")
     parser.add_argument("--progress", action="store_true", help="print each selection step on stderr")
