@@ -52,6 +52,13 @@ def family(names: Iterable[str], name: str | None) -> list[str]:
     return [] if not name else [n for n in names if n.startswith(f"{name}(") and n.endswith(")")]
 
 
+def names_property(names: Iterable[str], name: str | None) -> bool:
+    """Whether ``name`` is one of the temporal properties ``names``, or the family of one declared per process
+    (``CarsEnterBridge`` for ``CarsEnterBridge(r1)`` ...), as ``--liveness NAME`` and a variant's ``breaks`` take it."""
+    names = list(names)
+    return name is not None and (name in names or bool(family(names, name)))
+
+
 def families(names: Iterable[str]) -> list[str]:
     """The names of the families among ``names`` (a user types ``Liveliness`` for its 30 entries)."""
     names = list(names)

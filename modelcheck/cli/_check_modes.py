@@ -11,6 +11,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from modelcheck import check
 from modelcheck.cli.common import output_folder, positive, within, workers_option
@@ -60,18 +61,45 @@ def configure(parser: argparse.ArgumentParser) -> None:
         const=_EVERY,  # (no name: every property; not a str, which argparse would pass through _property_name)
         default=None,
         type=_property_name,
-        metavar="PROPERTY",
-        help="check a temporal property under the spec's fairness (default: every one declared, in turn)",
+        action=_Properties,
+        metavar="PROPERTY[,PROPERTY...]",
+        help="check temporal properties under the spec's fairness, as a TLC cfg's PROPERTY line names them "
+             "(default: every one declared, in turn)",
     )
     g.add_argument("--no-fairness", action="store_true", help="liveness: assume no fairness at all")
     g.add_argument("--out", metavar="DIR", help="write the trace (ITF JSON), its chart and table (DOT, SVG) here")
 
 
+def property_names(text: str) -> list[str]:
+    """``A,B`` -> ``["A", "B"]``, split at the commas outside parentheses: an entry's own name has some
+    (Disruptor's ``Liveliness(r2,2)``)."""
+    names, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            names.append(text[start:i].strip())
+            start = i + 1
+    return [*names, text[start:].strip()]
+
+
 def _property_name(text: str) -> str:
-    """A property's name as given: an empty one was taken for no name, every property checked."""
-    if not text.strip():
+    """Property names as given, comma-separated: an empty one was taken for no name, every property checked."""
+    if not all(property_names(text)):
         raise argparse.ArgumentTypeError("an empty name: give a property's name, or --liveness alone for every one")
     return text
+
+
+class _Properties(argparse.Action):
+    """``--liveness`` given again adds its names to the first's (``--liveness A --liveness B`` checked B alone,
+    saying nothing of A); a bare ``--liveness`` among them still means every property."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        before = getattr(namespace, self.dest)
+        if before is None or values is _EVERY or before is _EVERY:
+            setattr(namespace, self.dest, before if before is _EVERY else values)
+        else:
+            setattr(namespace, self.dest, f"{before},{values}")
 
 
 def _scaled(args: argparse.Namespace) -> bool:
@@ -249,7 +277,7 @@ def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
     started = time.perf_counter()
     safety, results = check_liveness(
         spec,
-        [args.liveness] if args.liveness else None,
+        property_names(args.liveness) if args.liveness else None,
         fairness=[] if args.no_fairness else None,
         symmetry=args.symmetry,
         max_states=args.max_states,

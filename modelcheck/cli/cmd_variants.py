@@ -26,7 +26,7 @@ from spec.catalog import Entry, select
 from spec.core import Spec, SpecError
 from spec.refinements import refinement
 from spec.registry import entry_for_class, is_user_ref, spec_class
-from spec.suggest import did_you_mean
+from spec.suggest import did_you_mean, names_property
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -97,7 +97,7 @@ def check_entry(entry: Entry, progress: Progress | None = None, spec: Spec | Non
         return Outcome(entry, None)
     spec = spec or _built(entry)
     started = time.perf_counter()
-    if entry.breaks in spec.properties() and entry.breaks not in _checked(spec) and not entry.symmetry:
+    if names_property(spec.properties(), entry.breaks) and entry.breaks not in _checked(spec) and not entry.symmetry:
         return _liveness_outcome(entry, spec, started, progress)
     if _breaks_a_refinement(entry, spec):
         return _refinement_outcome(entry, spec, started)
@@ -114,14 +114,16 @@ def _liveness_outcome(entry: Entry, spec: Spec, started: float, progress: Progre
     from modelcheck.engine.liveness import check_liveness
 
     safe, results = check_liveness(spec, [entry.breaks], progress=progress)  # none: an invariant broken
-    live = results[0] if results else None
+    # a family's name (CarsEnterBridge for CarsEnterBridge(r1) ...) is broken by its first entry that is
+    live = next((r for r in results if r.lasso is not None), None)
     if live is None or live.lasso is None:
         return Outcome(entry, safe, time.perf_counter() - started)
     lasso = live.lasso
     trace = lasso.prefix + lasso.loop
     result = Result(spec, verdict=VIOLATION, violated=entry.breaks, trace=trace,
                     distinct_states=live.distinct_states, complete=True)  # fmt: skip
-    return Outcome(entry, result, time.perf_counter() - started, live.violation())
+    entry_of = "" if live.property == entry.breaks else f"{live.property}: "  # which entry of a family
+    return Outcome(entry, result, time.perf_counter() - started, entry_of + live.violation())
 
 
 def _breaks_a_refinement(entry: Entry, spec: Spec) -> bool:
@@ -129,7 +131,7 @@ def _breaks_a_refinement(entry: Entry, spec: Spec) -> bool:
     a temporal property or a deadlock: a bug only ``paxraft refine`` sees, as Voting's with quorums that need not
     meet (its Inv holds; Spec => C!Spec does not)."""
     if entry.breaks is None or entry.breaks == DEADLOCK or entry.breaks in _checked(spec) \
-            or entry.breaks in spec.properties():
+            or names_property(spec.properties(), entry.breaks):
         return False
     try:
         refinement(spec, entry.breaks)
@@ -159,7 +161,7 @@ def _built(entry: Entry) -> Spec:
                         f"{entry.spec}{_aside(unknown[0], own)} (its bounds: {', '.join(own) or 'none'})")
     spec = entry.build()
     props = list(spec.properties())
-    if entry.breaks is not None and entry.breaks not in _checked(spec) and entry.breaks not in props \
+    if entry.breaks is not None and entry.breaks not in _checked(spec) and not names_property(props, entry.breaks) \
             and entry.breaks != DEADLOCK and not _breaks_a_refinement(entry, spec):
         raise SpecError(f"{entry.spec} variant {entry.name}: breaks = {entry.breaks!r} names no invariant of "
                         f"{entry.spec}{_aside(entry.breaks, [*_checked(spec), *props])} "

@@ -6,6 +6,7 @@ from typing import Any
 
 from modelcheck.engine.result import DEADLOCK, VIOLATION, Result, Step, count, shown_state
 from spec.core import Spec
+from spec.suggest import names_property
 
 
 def compact(value: Any) -> str:
@@ -100,6 +101,19 @@ def violation_line(spec: Spec, invariant: str, state: Any) -> str:
     return f"       --> {invariant} is false in this state: {why}"
 
 
+def _not_judged(spec: Spec) -> list[str]:
+    """After "No error found.", for a variant whose ``breaks`` is a temporal property or a spec it refines, which
+    a plain check does not judge: the command that does (unfair-entry's run said only "No error found.")."""
+    breaks = spec.breaks if spec.variant else None
+    if breaks is None or breaks == DEADLOCK or breaks in spec.invariants or breaks in spec.action_invariants:
+        return []
+    if names_property(spec.properties(), breaks):
+        return [f"(The variant {spec.variant} breaks {breaks}, a temporal property, which a plain check does not "
+                f"judge: add --liveness {breaks}.)"]
+    return [f"(The variant {spec.variant} breaks {breaks}, a spec it refines, which a plain check does not judge: "
+            f"paxraft refine SPEC --variant {spec.variant} {breaks} checks it.)"]
+
+
 def summary(result: Result, lanes: bool = False) -> str:
     """Verdict, statistics and per-action coverage, as a person reads them."""
     spec = result.spec
@@ -126,6 +140,7 @@ def summary(result: Result, lanes: bool = False) -> str:
         lines.extend(_resume_line(result.extra))
     else:
         lines.append("No error found.")
+        lines.extend(_not_judged(spec))
     if result.trace is not None:
         lines.append("")
         if lanes:

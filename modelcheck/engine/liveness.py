@@ -473,7 +473,9 @@ def selected(spec: Spec, names: Sequence[str | None]) -> list[str | None]:
     """``names`` with a family's name standing for each of its entries: ``--liveness Liveliness`` checks all 30,
     as TLC checks the one PROPERTY (it was refused, in a line listing the 30 names)."""
     props = spec.properties()
-    return [m for name in names for m in ([name] if name in props else family(props, name) or [name])]  # type: ignore[list-item]
+    # each once, in the order named (CarsEnterBridge,CarsEnterBridge(r1) checked r1's entry twice)
+    picked = (m for name in names for m in ([name] if name in props else family(props, name) or [name]))  # type: ignore[list-item]
+    return list(dict.fromkeys(picked))
 
 
 def temporal(spec: Spec, name: str | None) -> tuple[str, Temporal]:
