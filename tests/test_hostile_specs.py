@@ -238,3 +238,31 @@ def test_a_nan_in_a_state_is_named_as_such(capsys: pytest.CaptureFixture, tmp_pa
         "paxraft check: error: NaN: action Step() gave a state unequal to a copy of itself (x=nan, n=1; in state "
         "x=0.0, n=0): a float NaN (nan != nan), or an __eq__ that is not reflexive; the search would take each such "
         "state for a new one: hold it as another value (an int)"), err
+
+
+def test_the_explorer_shows_a_state_with_an_int_of_thousands_of_digits(tmp_path: Path) -> None:
+    """`explore` answered every state of such a spec with `{"error": "ValueError: Exceeds the limit (4300 digits)
+    ..."}`: it shows the int whole, as `check` does."""
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    (tmp_path / "big.py").write_text(BIG)
+    proc = subprocess.Popen([sys.executable, "-m", "modelcheck.cli", "explore", f"{tmp_path / 'big.py'}:Big", "--port",
+                             "0", "--for", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).parent.parent)
+    try:
+        url = next(line.split()[-1] for line in proc.stdout if line.startswith("Open "))  # (bounded: --for 60)
+        with urllib.request.urlopen(url + "api/state?path=", timeout=30) as r:  # noqa: S310 - our own, 127.0.0.1
+            body = r.read().decode()
+        old = sys.get_int_max_str_digits()
+        sys.set_int_max_str_digits(0)
+        try:
+            digits = str(2 ** 20_000)
+        finally:
+            sys.set_int_max_str_digits(old)
+        assert digits[:40] in body and digits[-40:] in body and "Exceeds the limit" not in body, body[:300]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
