@@ -112,8 +112,9 @@ def _run(args: argparse.Namespace, d: Path) -> int:
     down = 0
     removed = set(desc.get("removed", ()))
     for i, st in sorted(sts.items()):
-        if i in removed:
-            print(f"{i:>4} {'-':>7} {'removed':<9}")
+        if i in removed:  # (one still running, started by hand or by an older recover-node, was shown as stopped)
+            print(f"{i:>4} {st['pid']:>7} {'removed':<9} still running: `cluster stop` stops it" if st else
+                  f"{i:>4} {'-':>7} {'removed':<9}")
             continue
         if st is None:
             down += 1

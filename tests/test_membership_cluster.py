@@ -147,6 +147,15 @@ def test_bad_membership_changes_are_one_line_exit_2(tmp_path, capsys):
             "node 2 was removed from the configuration (`cluster remove`): no leader sends it anything to catch up "
             "with; `cluster add` adds a new node")
         assert not list((tmp_path / "node-2").glob("wal.damaged-*")) and cluster.pid_of(tmp_path, 2) is None
+        pid = cluster.start_node(tmp_path, 2)  # (by hand: a removed node that runs was shown as stopped)
+        line = ""
+        for _ in range(100):  # (a bound: until it answers)
+            main(["cluster", "status", "--dir", str(tmp_path)])
+            line = next(x for x in capsys.readouterr().out.splitlines() if x.split()[0] == "2")
+            if "still running" in line:
+                break
+            time.sleep(0.2)
+        assert line.split() == ["2", str(pid), "removed", "still", "running:", "`cluster", "stop`", "stops", "it"]
     finally:
         cluster.stop(tmp_path)
 
