@@ -194,6 +194,32 @@ def test_infer_finds_occupancys_invariant_and_says_when_templates_are_too_short(
     assert 'infer_templates = (template("C1:Car C2:Car", literals=4),)' in out
 
 
+def test_audit_an_implementations_log_against_the_spec_and_its_variant(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A log of the opposite-traffic bug, one file per car in the spec's own names: the spec refuses l1's entry
+    beside r1 (event 6), the variant explains it; ``--variant`` was no audit flag and took a trace's place."""
+    steps = [(0, "MoveOutsideBridge", {"car": 0}, {"Location": 7}),
+             (0, "MoveOutsideBridge", {"car": 0}, {"Location": 6, "WaitingBeforeBridge": [0]}),
+             (0, "EnterBridge", {"head": 0}, {"Location": 5, "WaitingBeforeBridge": []}),
+             (1, "MoveOutsideBridge", {"car": 1}, {"Location": 2}),
+             (1, "MoveOutsideBridge", {"car": 1}, {"Location": 3, "WaitingBeforeBridge": [1]}),
+             (1, "EnterBridge", {"head": 1}, {"Location": 4})]
+    files = []
+    for car in (0, 1):
+        lines = [{"format": "paxraft-trace", "version": 2, "node": car}]
+        lines += [{"node": n, "clock": i + 1, "action": a, "params": p, "state": st}
+                  for i, (n, a, p, st) in enumerate(steps) if n == car]
+        files.append(tmp_path / f"node-{car}.jsonl")
+        files[-1].write_text("".join(json.dumps(x) + "\n" for x in lines))
+    audit = ["audit", "--spec", f"{FILE}:SingleLaneBridge", "--bounds", "cars_right=1,cars_left=1", *map(str, files)]
+    assert main(audit) == 1
+    assert "FAILED at event 6 of 6" in capsys.readouterr().out
+    assert main([*audit, "--variant", "opposite-traffic"]) == 0
+    assert "OK: every event is explained by a behaviour of the spec." in capsys.readouterr().out
+    assert main(["audit", "--spec", "raft", "--variant", "x", *map(str, files)]) == 2
+    assert "--variant goes with --spec FILE.py:Class" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("flags", "says"), [
     (["--bridge", "x"], "--bridge takes comma-separated positions such as 4,5; got 'x'"),
     (["--bridge", "1,2"], "assumes StartPos < StartBridge"),
