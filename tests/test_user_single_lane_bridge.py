@@ -88,6 +88,28 @@ def test_opposite_traffic_collides_and_deadlocks_as_tlc_finds(tmp_path: Path, ca
     assert "FAIL state 7: EnterBridge(head=l1, branch=2, car=r1): not enabled" in capsys.readouterr().out
 
 
+def test_a_deadlocks_trace_replays_as_a_deadlock(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """``--deadlock --out`` recorded nothing of the deadlock ("violated": null): replay said only "Every state
+    follows", and assert_replays passed on a trace whose last state has steps."""
+    out = tmp_path / "dl"
+    assert main(["check", f"{FILE}:SingleLaneBridge", "--variant", "opposite-traffic", "--cars-right", "1",
+                 "--cars-left", "1", "--deadlock", "--no-invariants", "--out", str(out)]) == 1
+    trace = out / "trace.itf.json"
+    assert json.loads(trace.read_text())["#meta"]["deadlock"] is True
+    capsys.readouterr()
+    assert main(["replay", str(trace), "--spec", f"{FILE}:OppositeTraffic"]) == 0
+    assert "Every state follows; the last state has no successor: a deadlock." in capsys.readouterr().out
+    assert_replays(trace, f"{FILE}:OppositeTraffic")
+    cut = json.loads(trace.read_text())
+    cut["states"] = cut["states"][:-1]  # l1 still waits: it can enter
+    short = tmp_path / "short.itf.json"
+    short.write_text(json.dumps(cut))
+    assert main(["replay", str(short), "--spec", f"{FILE}:OppositeTraffic"]) == 1
+    assert "the last state has a successor now: no deadlock" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="no deadlock"):
+        assert_replays(short, f"{FILE}:OppositeTraffic")
+
+
 def test_liveness_holds_and_fails_without_fair_entry_as_in_tlc() -> None:
     safe, results = check_liveness(SingleLaneBridge(1, 1))
     assert safe.verdict == "ok" and len(results) == 4 and all(x.holds for x in results)
