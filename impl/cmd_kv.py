@@ -95,11 +95,29 @@ def run(args: argparse.Namespace) -> int:
         if r.status == NOT_FOUND:
             print("not found")
         elif r.status == CAS_FAILED:
-            cur = "absent" if r.value is None else r.value.decode(errors="replace")
-            print(f"cas failed: current value is {cur}")
+            print(f"cas failed: current value is {_shown(r.value, args.key)}")
         return 1
 
     return asyncio.run(go())
+
+
+SHOWN_CHARS = 200  # the longest current value a failed cas prints
+
+
+def _shown(value: bytes | None, key: str) -> str:
+    """A failed cas's current value as one line: as it is when it is a short line of text, else its size (it was
+    printed decoded with replacement characters, whole, newlines and all: 300 KiB of binary on many lines)."""
+    if value is None:
+        return "absent"
+    if not value:
+        return "empty (0 bytes)"
+    try:
+        text = value.decode()
+    except UnicodeDecodeError:
+        text = ""
+    if text and text.isprintable() and len(text) <= SHOWN_CHARS:
+        return text
+    return f"{len(value):,} bytes, not shown (not a short line of text): kv get {key} --raw prints them"
 
 
 def _read_value(name: str, limit: int, timeout: float) -> bytes:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, NoReturn
 
 from impl.trace import COMPACT_MAGIC, TraceFileError, is_compact, is_segment_name, segment_lines
+from spec.trace_format import COMPRESSED_MAGIC, given_compressed
 from spec.userfiles import decode, load_json, read_bytes
 
 
@@ -31,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
 
     _check_out(args.trace, args.out)
     data = read_bytes(args.trace, "trace", error=UsageError)
+    if data.startswith(COMPRESSED_MAGIC):
+        raise UsageError(given_compressed(f"trace {args.trace}"))
     if is_compact(data):  # a node's segments, in order (trace.bin, trace.000002.bin, ...), one in memory at a time
         return _compact(args, data)
     # JSON lines, copied as they are: anything else is named (it was printed, replaced characters and all)
@@ -49,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             out.write(text)
         except OSError as exc:
-            raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
+            _cannot_write(args.out, exc)
     return 0
 
 
@@ -98,10 +101,20 @@ def _compact(args: argparse.Namespace, data: bytes) -> int:
         except TraceFileError as exc:
             raise UsageError(str(exc)) from None
         except OSError as exc:
-            raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
+            _cannot_write(args.out, exc)
     if out is None:
         _no_events(args, "".join(held))
     return 0
+
+
+def _cannot_write(out: Path | None, exc: OSError) -> NoReturn:
+    """UsageError naming ``--out``; a closed pipe goes on as itself (`trace-json T | head`: the command ends quietly
+    with exit 141, as every command does: it was "--out None: cannot write: Broken pipe", exit 2)."""
+    from modelcheck.cli.common import UsageError
+
+    if isinstance(exc, BrokenPipeError):
+        raise exc
+    raise UsageError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
 
 
 def _no_events(args: argparse.Namespace, text: str) -> NoReturn:
@@ -114,7 +127,6 @@ def _no_events(args: argparse.Namespace, text: str) -> NoReturn:
 @contextmanager
 def _output(args: argparse.Namespace) -> Iterator[IO[str]]:
     """Standard output, or ``--out``'s file (UsageError if it cannot be written)."""
-    from modelcheck.cli.common import UsageError
 
     if args.out is None:
         yield sys.stdout
@@ -125,19 +137,19 @@ def _output(args: argparse.Namespace) -> Iterator[IO[str]]:
             with open(args.out, "w") as f:
                 yield f
         except OSError as exc:
-            raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
+            _cannot_write(args.out, exc)
         return
     tmp = args.out.with_name(args.out.name + ".tmp")  # (in place only when whole: a damaged segment leaves no file)
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         f = open(tmp, "w")  # noqa: SIM115 (closed below; an error opening it is named)
     except OSError as exc:
-        raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
+        _cannot_write(args.out, exc)
     try:
         with f:
             yield f
         os.replace(tmp, args.out)
     except OSError as exc:
-        raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
+        _cannot_write(args.out, exc)
     finally:
         tmp.unlink(missing_ok=True)

@@ -28,16 +28,18 @@ from pathlib import Path
 
 from impl.storage.files import sync_folder
 from impl.storage.records import REC, problem, write_all
+from spec.trace_format import COMPRESSED_MAGIC as ZMAGIC
 
 # the records that link a compact trace's segments (impl/trace.py, docs/trace-format.md "Segments"): a continuation
 # segment's first record, and a full segment's last; both hold LINK: node, the segment's number (the first is 1),
 # where it starts in the node's whole trace (the segments' bytes end to end) and a random link, the same in both
 SEGMENT, NEXT = 3, 4
 LINK = struct.Struct(">IIQ8s")
-ZMAGIC = b"PXRTRCZ\n"
 LEVEL = 6  # (benchmarks/trace_growth.py: level 1 is ~3x as fast for 3/4 of the ratio; lzma, bz2: 10-35x the CPU)
 _HEAD = 8 + 4  # the segment's length and crc32, then the crc32 of those 12 bytes
 _CHUNK = 1 << 20
+MOST = 1 << 30  # the longest segment read (spec.userfiles.MAX_FILE_BYTES, cluster.json's trace_segment_bytes)
+_STEP = 1 << 16  # (the input a check step takes: zlib inflates it to at most ~64 MiB, taken 1 MiB at a time)
 
 
 class CompressedSegmentError(ValueError):
@@ -93,19 +95,35 @@ def decompress(data: bytes, name: str, limit: int) -> bytes:
     length, crc = int.from_bytes(head[:8], "big"), int.from_bytes(head[8:_HEAD], "big")
     if length > limit:
         raise bad(f"it says it holds {length:,} bytes, more than the {limit:,} a segment is read up to")
+    # checked first a piece at a time, keeping nothing (a bomb: a small file inflating to a gigabyte held 2 GiB,
+    # zlib's blocks and their join), then inflated once into one buffer of the length the check found
+    body = memoryview(data)[at:]
     d = zlib.decompressobj()
+    got, check, after = 0, 0, 0  # (after: the input past the stream's end)
     try:
-        out = d.decompress(memoryview(data)[at:], length + 1)
+        for pos in range(0, len(body), _STEP):
+            tail: bytes | memoryview = body[pos : pos + _STEP]
+            while tail and not d.eof:
+                out = d.decompress(tail, _CHUNK)
+                got, check, tail = got + len(out), zlib.crc32(out, check), d.unconsumed_tail
+                if got > length:
+                    raise bad(f"it holds more than the {length:,} bytes its head says")
+            if d.eof:
+                after = len(d.unused_data) + max(0, len(body) - pos - _STEP)
+                break
+        while not d.eof and (out := d.decompress(b"", _CHUNK)):  # (output zlib held back at the input's end)
+            got, check = got + len(out), zlib.crc32(out, check)
+            if got > length:
+                raise bad(f"it holds more than the {length:,} bytes its head says")
     except zlib.error as exc:
         raise bad(f"the stream does not decompress ({exc})") from None
-    if len(out) > length:
-        raise bad(f"it holds more than the {length:,} bytes its head says")
     if not d.eof:
-        raise bad(f"the stream ends early, after {len(out):,} of {length:,} bytes (cut short)")
-    if d.unused_data:
-        raise bad(f"{len(d.unused_data):,} bytes after the stream")
-    if len(out) != length or zlib.crc32(out) != crc:
-        raise bad(f"{len(out):,} bytes that do not match its head ({length:,} bytes, their checksum)")
+        raise bad(f"the stream ends early, after {got:,} of {length:,} bytes (cut short)")
+    if after or d.unused_data:
+        raise bad(f"{after or len(d.unused_data):,} bytes after the stream")
+    if got != length or check != crc:
+        raise bad(f"{got:,} bytes that do not match its head ({length:,} bytes, their checksum)")
+    return zlib.decompress(body, bufsize=max(length, 1))
     return out
 
 
@@ -158,11 +176,13 @@ def compress(segment: Path) -> Path:
     return out
 
 
-def _matches(z: Path, segment: Path) -> bool:
-    """Whether the ``.z`` beside ``segment`` (a crash between its rename and the segment's removal) holds it."""
+def _holds(z: Path, segment: Path) -> bool | None:
+    """Whether the ``.z`` beside ``segment`` (a crash between its rename and the segment's removal) holds it: True;
+    False when it is damaged (a crash cannot do that: the disk); None when it reads back whole as other bytes, a
+    copy that is not this one's (the segment's bytes changed since, or either file copied in)."""
     data = segment.read_bytes()
     try:
-        return decompress(z.read_bytes(), str(z), len(data)) == data
+        return decompress(z.read_bytes(), str(z), MOST) == data or None
     except CompressedSegmentError:
         return False
 
@@ -203,20 +223,26 @@ def wait_idle(first: Path) -> None:
 
 def compress_closed(first: Path, lock: int | None = None) -> list[Path]:
     """Compress every closed continuation segment of the trace whose first segment is ``first`` (a ``.z`` left
-    beside its segment by a crash: checked, then the segment removed, or written again); the ``.z`` files made.
+    beside its segment by a crash: checked, then the segment removed, or written again when damaged); the ``.z``
+    files made. A whole ``.z`` of other bytes than its segment: both left, CompressedSegmentError once the rest
+    is done.
     Under the trace's lock (``lock``: held already), one at a time, and listed again after letting go: a node that
     closes a segment while the lock is held starts no child for it (:func:`spawn`)."""
     made: list[Path] = []
+    kept: set[Path] = set()  # (segments beside a whole .z of other bytes: both kept, neither is known to be wrong)
     while True:
         if lock is None:
             lock = _lock(first, wait=True)
         if lock is None:
-            return made
+            break
         try:
-            while segs := _closed(first):
+            while segs := [p for p in _closed(first) if p not in kept]:
                 for seg in segs:
                     z = zipped(seg)
-                    if z.exists() and _matches(z, seg):
+                    holds = _holds(z, seg) if z.exists() else False
+                    if holds is None:  # (written over, it lost a copy the segment may be the damaged one of)
+                        kept.add(seg)
+                    elif holds:
                         seg.unlink()
                         sync_folder(seg.parent)
                     else:
@@ -224,8 +250,14 @@ def compress_closed(first: Path, lock: int | None = None) -> list[Path]:
         finally:
             os.close(lock)
             lock = None
-        if not pending(first):
-            return made
+        if all(p in kept for p in _closed(first)):
+            break
+    if kept:
+        z = zipped(min(kept))
+        raise CompressedSegmentError(
+            f"{z}: holds other bytes than {z.stem} beside it, which the readers read: both left as they are "
+            f"(move the wrong one away){f' (and {len(kept) - 1} more such)' if len(kept) > 1 else ''}")
+    return made
 
 
 def spawn(first: Path) -> subprocess.Popen[bytes] | None:

@@ -15,6 +15,14 @@ FORMAT = "paxraft-trace"
 VERSION = 2  #: what writers write
 #: the first bytes of a compact trace file (our store's nodes' trace.bin; impl/trace.py reads it as JSON lines)
 COMPACT_MAGIC = b"PXRTRC1\n"
+#: the first bytes of a compressed continuation segment of one (trace.000002.bin.z: impl/tracezip.py)
+COMPRESSED_MAGIC = b"PXRTRCZ\n"
+
+
+def given_compressed(name: str) -> str:
+    """What a reader says of a compressed segment given as a trace file (it said 'not UTF-8 text')."""
+    return (f"{name}: a compressed segment of a node's compact trace, not a trace file: give the trace's first "
+            "segment (trace.bin in the node's folder); the segments after it are read in order, compressed or not")
 READ_VERSIONS = (1, 2)  #: what readers accept
 
 #: header fields: required ones first

@@ -796,7 +796,10 @@ def test_kv_value_from_a_file_or_stdin_any_size_a_request_holds(tmp_path) -> Non
         assert (get.returncode, get.stdout) == (0, value)
         assert call("get", "big").stdout == value + b"\n"  # (as before: a line)
         cas = call("cas", "big", "-", "--value-file", "-", stdin=b"new")  # EXPECTED absent: fails, shows it
-        assert cas.returncode == 1 and cas.stdout.startswith(b"cas failed: current value is")
+        assert (cas.returncode, cas.stdout) == (1, b"cas failed: current value is 307,201 bytes, not shown (not a "
+                                                  b"short line of text): kv get big --raw prints them\n")
+        assert call("put", "e", "").returncode == 0
+        assert call("cas", "e", "x", "y").stdout == b"cas failed: current value is empty (0 bytes)\n"
         (tmp_path / "old").write_bytes(value)
         assert call("cas", "big", "x", "--value-file", "-", stdin=b"\x00new").returncode == 1
         assert call("put", "small", "--value-file", "-", stdin=b"\x00\xff").returncode == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zlib
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from test_cli import one_error_line, run
 
+from impl.storage.wal import check as wal_check
 from modelcheck.cli.main import _hash_seed_for
 from modelcheck.engine import checkpoint
 
@@ -297,3 +299,45 @@ def test_trace_json_out_a_fifo_or_a_link_is_written_into_not_replaced(tmp_path: 
     link.symlink_to(target)
     assert _paxraft("trace-json", str(trace), "--out", str(link)).returncode == 0
     assert link.is_symlink() and target.read_bytes() == trace.read_bytes()
+
+
+@pytest.mark.parametrize("cut_at", [1, 2, 3])
+def test_a_new_cluster_whose_start_was_cut_short_starts_next_time(capsys: pytest.CaptureFixture, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                 cut_at: int) -> None:
+    """`cluster start` of a new folder stopped (Ctrl-C, kill) once some nodes' empty logs were made and before
+    cluster.json was: each later start was an internal error (WALError: the log of node 1 of another cluster), the
+    folder unusable. The secret is staged before the logs now, and the next start makes them its own; a folder
+    left so by an older paxraft is one line naming the node's folder."""
+    from impl.runtime import cluster
+
+    d = tmp_path / "c"
+    real = cluster.init_node
+
+    def cut(directory: Path, node: int, **kw: object) -> None:
+        if node == cut_at:
+            raise KeyboardInterrupt
+        real(directory, node, **kw)
+
+    monkeypatch.setattr(cluster, "init_node", cut)
+    with pytest.raises(KeyboardInterrupt):
+        cluster.create(d, 3)
+    monkeypatch.undo()
+    cluster.release_ports(d)
+    assert not (d / "cluster.json").exists() and len(list(d.glob("node-*/wal/wal.log"))) == cut_at - 1
+    old = tmp_path / "old"  # (as an older paxraft left it: no staged secret)
+    if cut_at > 1:
+        shutil.copytree(d, old)
+        (old / cluster.CREATING).unlink()
+    desc = cluster.create(d, 3)
+    cluster.release_ports(d)
+    assert (d / "cluster.json").exists() and not (d / cluster.CREATING).exists()
+    for i in (1, 2, 3):
+        rep = wal_check(d / f"node-{i}" / "wal", owner=cluster.identity(desc, i))
+        assert rep.ok and not rep.errors, rep.errors
+    if cut_at > 1:
+        code, out, err = run(capsys, "cluster", "start", "--dir", str(old))
+        assert code == 2 and not out and one_error_line(err).startswith(
+            f"paxraft cluster: error: no new cluster made in {old}: {old}/node-1/wal/wal.log: the log of node 1 of "
+            "another cluster"), err
+        assert err.rstrip().endswith(f"move {old}/node-1 aside and start again"), err

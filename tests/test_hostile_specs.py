@@ -101,3 +101,48 @@ def test_the_explorer_quotes_a_huge_step_cut_short() -> None:
         with pytest.raises(PathError) as err:
             s.view(bad)
         assert len(str(err.value)) < 400 and "characters)" in str(err.value), str(err.value)[:300]
+
+
+CONS = '''
+from typing import NamedTuple
+
+from spec.core import Spec, action, invariant
+
+
+class S(NamedTuple):
+    log: tuple
+    n: int
+
+
+class Cons(Spec):
+    variables = ("log", "n")
+
+    def init_states(self):
+        return [S((), 0)]
+
+    @action(lambda self, s: [()])
+    def Append(self, s):
+        return S((s.n, s.log), s.n + 1) if s.n < 1500 else None
+
+    @invariant
+    def Ok(self, s):
+        return True
+'''
+
+
+@pytest.mark.parametrize("mode", ["", "--workers 2", "--checkpoint"])
+def test_a_state_nested_too_deep_to_pickle_is_one_line(capsys: pytest.CaptureFixture, tmp_path: Path,
+                                                        mode: str) -> None:
+    """A log held as nested pairs, 1,500 deep: one process checks it exactly; --workers ended in a worker's
+    RecursionError traceback and 'internal error: EOFError' (exit 4), --checkpoint in 'internal error:
+    RecursionError' (pickle stops at about 1,000 levels). Now one line, exit 2, saying what to do."""
+    (tmp_path / "cons.py").write_text(CONS)
+    extra = {"": [], "--workers 2": ["--workers", "2"],
+             "--checkpoint": ["--checkpoint", str(tmp_path / "ck"), "--max-states", "1200"]}[mode]  # (saved when cut)
+    code, out, err = run(capsys, "check", f"{tmp_path / 'cons.py'}:Cons", "--quiet", *extra)
+    if not mode:
+        assert code == 0 and "1,501 distinct states" in out, out
+        return
+    assert code == 2 and "Traceback" not in err and one_error_line(err).startswith(
+        "paxraft check: error: a state is nested too deeply to be pickled, as --workers, --ray and --checkpoint "
+        "do"), err

@@ -321,6 +321,32 @@ def test_a_second_process_for_a_running_node_refuses_to_start(tmp_path):
     assert cluster.pid_of(d, 1) is None
 
 
+def test_a_copy_of_a_running_clusters_folder_does_not_share_its_ports(tmp_path, capsys):
+    """A copy of a cluster's folder started while the cluster runs (a backup looked at): its nodes bound the same
+    ports (SO_REUSEPORT), so the kernel shared each port's connections between the two node processes, which hold
+    the same secret: two logs answered as one node (it could vote twice in a term), `cluster start` of the copy
+    said "cluster is up" and `status` showed the other's nodes as its own. The copy's nodes refuse the port,
+    naming the process on it; its `start` and `status` say they are down; the cluster runs on untouched."""
+    d, copy = tmp_path / "c", tmp_path / "copy"
+    assert main(["cluster", "start", "--dir", str(d), "--nodes", "1"]) == 0
+    try:
+        first = cluster.pid_of(d, 1)
+        shutil.copytree(d, copy, ignore=shutil.ignore_patterns("pid", "lock"))
+        capsys.readouterr()
+        assert main(["cluster", "start", "--dir", str(copy)]) == 1
+        port = json.loads((d / "cluster.json").read_text())["nodes"]["1"]
+        why = (f"127.0.0.1:{port}, its port in cluster.json, is in use: process {first} listens on it too (a node "
+               "of another cluster folder, a copy of this one?); the node does not share it")
+        assert why in capsys.readouterr().out
+        assert main(["cluster", "status", "--dir", str(copy)]) == 1
+        assert f"down      {why}" in capsys.readouterr().out
+        assert cluster.pid_of(copy, 1) is None and cluster.pid_of(d, 1) == first
+        assert main(["kv", "put", "k", "v", "--dir", str(d)]) == 0
+    finally:
+        cluster.stop(copy)
+        assert cluster.stop(d) == [1]
+
+
 def test_a_node_folder_of_another_cluster_or_node_is_refused(tmp_path, capsys):
     """A node's folder replaced by one of another cluster (a wrong backup restored) started and, its term being
     higher, won the election: the cluster then served the other cluster's data, every acknowledged write of its

@@ -14,10 +14,10 @@ ONE_BALLOT = f"{SPECS / 'one_ballot.py'}:OneBallot"
 CLOCK = f"{SPECS / 'logical_clock.py'}:Clock"
 
 
-def with_templates(tmp_path: Path, module: str, spec: str, templates: str) -> str:
-    """A file of the user's whose encoding is ``module``'s for ``spec``, with ``infer_templates = templates``: its
-    ``FILE.py:Class``."""
-    mine = tmp_path / f"{module}_templates.py"
+def with_templates(tmp_path: Path, module: str, spec: str, templates: str, attr: str = "infer_templates") -> str:
+    """A file of the user's whose encoding is ``module``'s for ``spec``, with ``infer_templates = templates`` (or
+    another attribute): its ``FILE.py:Class``."""
+    mine = tmp_path / f"{module}_{len(list(tmp_path.glob('*.py')))}.py"  # (a new file each: a module loads once)
     mine.write_text(f"""import sys
 sys.path.insert(0, {str(SPECS)!r})
 from {module} import {spec}, {spec}Proof
@@ -26,7 +26,7 @@ from proofs.user import template
 
 class Mine({spec}Proof):
     spec = {spec}
-    infer_templates = {templates}
+    {attr} = {templates}
 """)
     return f"{mine}:{spec}"
 
@@ -147,3 +147,20 @@ def test_the_guides_twophase_gets_eleven_conjuncts(capsys, tmp_path) -> None:
     assert code == 0 and "288 distinct abstract states of TwoPhase (rms=3)" in out and len(conjuncts(out)) == 11
     code, out, _ = run(capsys, "prove", ref, "--invariant", str(inv))
     assert code == 0 and "9/9 obligations proved" in out
+
+
+def test_infer_bounds_give_several_instances(capsys, tmp_path) -> None:
+    ref = with_templates(tmp_path, "lockserv", "LockServ", '[{"nodes": 2}, {"nodes": 3}]', "infer_bounds")
+    code, out, _ = run(capsys, "infer", ref)
+    assert code == 0
+    assert ("28 distinct abstract states of LockServ (nodes=2); 80 distinct abstract states of LockServ (nodes=3)"
+            in out)
+    code, out, _ = run(capsys, "infer", ref, "--nodes", "1")  # bound flags win; one node is too few for N1, N2
+    assert code == 1 and ("8 distinct abstract states of LockServ (nodes=1); WARNING: a template has 2 Node "
+                          "variables, the largest instance 1 Node: give larger bounds\n") in out
+    for bounds, said in (('{"nodes": 2}', "infer_bounds must be a list of dicts"),
+                         ('[{"clients": 2}]', "infer_bounds {'clients': 2}: ")):
+        ref = with_templates(tmp_path, "lockserv", "LockServ", bounds, "infer_bounds")
+        code, _, err = run(capsys, "infer", ref)
+        assert code == 2 and said in one_error_line(err), err
+

@@ -139,6 +139,14 @@ def test_bad_membership_changes_are_one_line_exit_2(tmp_path, capsys):
         assert "node 2: pid" in capsys.readouterr().out
         assert main(["cluster", "status", "--dir", str(tmp_path)]) == 0
         assert capsys.readouterr().out.splitlines()[-1] == "configuration: 1, 2 (the leader's, from index 2)"
+        assert main(["cluster", "remove", "--dir", str(tmp_path), "--node", "2"]) == 0
+        capsys.readouterr()
+        # (recover-node of a removed node set its storage aside, started it and waited --wait for it to catch up)
+        assert main(["cluster", "recover-node", "--dir", str(tmp_path), "--node", "2", "--wait", "3"]) == 2
+        assert capsys.readouterr().err.strip().endswith(
+            "node 2 was removed from the configuration (`cluster remove`): no leader sends it anything to catch up "
+            "with; `cluster add` adds a new node")
+        assert not list((tmp_path / "node-2").glob("wal.damaged-*")) and cluster.pid_of(tmp_path, 2) is None
     finally:
         cluster.stop(tmp_path)
 

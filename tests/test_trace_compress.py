@@ -271,3 +271,84 @@ def test_either_form_of_each_segment_reads_as_the_same_trace(run, tmp_path, caps
     with pytest.raises(TraceFileError, match=f"{zipped(seg)}: the trace's last segment is compressed, yet its node "
                        "appends to it"):
         TraceWriter(first, 1, (1, 2, 3), compact=True, segment_bytes=BOUND, compress=True)
+
+
+def test_a_compressed_copy_that_differs_from_its_segment_is_kept(run, tmp_path):
+    """A segment and its ``.z`` both there (a crash's leftover) but not the same bytes (the segment damaged since):
+    the next run wrote the ``.z`` again from the segment and removed it, losing the one intact copy. Both are kept
+    now, and named in one line; the other segments are compressed as before."""
+    d = _copy(run, tmp_path / "c")
+    first = cluster.trace_files(d)[0]
+    z = zipped(segment_path(first, 2))
+    seg = bytearray(tracezip.decompress(z.read_bytes(), str(z), 1 << 30))
+    seg[len(seg) // 2] ^= 1  # (a record's payload: its checksum no longer matches; it still ends with NEXT)
+    segment_path(first, 3).write_bytes(tracezip.decompress(zipped(segment_path(first, 3)).read_bytes(), "", 1 << 30))
+    zipped(segment_path(first, 3)).unlink()  # (and one left to compress)
+    before = z.read_bytes()
+    segment_path(first, 2).write_bytes(seg)
+    with pytest.raises(tracezip.CompressedSegmentError, match=re.escape(
+            f"{z}: holds other bytes than trace.000002.bin beside it, which the readers read: both left")):
+        compress_closed(first)
+    assert z.read_bytes() == before and segment_path(first, 2).read_bytes() == seg
+    assert zipped(segment_path(first, 3)).exists() and not segment_path(first, 3).exists()
+    assert not list(first.parent.glob("*.tmp"))
+
+
+def test_a_small_file_inflating_to_a_large_segment_is_read_into_one_buffer(tmp_path):
+    """A ``.z`` is inflated into one buffer of the length its head says, checked first a piece at a time: reading
+    32 MiB from a 32 KiB file held twice that (zlib's blocks, then their join), so a 1 MiB bomb held 2 GiB.
+    Bytes after the stream are still refused wherever they start."""
+    import tracemalloc
+    import zlib
+
+    size = 32 << 20
+    c = zlib.compressobj(9)
+    body = c.compress(bytes(size)) + c.flush()
+    data = ZMAGIC + tracezip._head(size, zlib.crc32(bytes(size))) + body
+    tracemalloc.start()
+    try:
+        out = tracezip.decompress(data, "x.z", 1 << 30)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(out) == size and not any(out[:: 1 << 16])
+    assert peak < size + (4 << 20), peak
+    with pytest.raises(tracezip.CompressedSegmentError, match="200,000 bytes after the stream"):
+        tracezip.decompress(data + bytes(200_000), "x.z", 1 << 30)
+
+
+@pytest.mark.parametrize("form", ["compact", "json lines"])
+def test_trace_json_into_a_closed_pipe_ends_quietly(tmp_path, form):
+    """`trace-json T | head`: a reader gone ends the command with status 141 and nothing on stderr, as every command
+    does (its write errors were all read as --out's: `--out None: cannot write: Broken pipe`, exit 2)."""
+    import subprocess
+    import sys
+
+    first = tmp_path / "trace.bin"
+    w = TraceWriter(first, 1, (1, 2, 3), compact=form == "compact", segment_bytes=BOUND)
+    clock = 0
+    while clock < 400:
+        clock = _events(w, clock)
+    w.close()
+    proc = subprocess.Popen([sys.executable, "-m", "modelcheck.cli", "trace-json", str(first)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).parent.parent)
+    proc.stdout.close()  # (the reader gone before the first line, as `| head -0`)
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141 and err == b"", err
+
+
+def test_a_compressed_segment_given_as_a_trace_is_named_so(run, capsys):
+    """`trace-json`, `audit` and `replay` given a ``.z`` (tab completion's pick) said 'not UTF-8 text'; `replay`
+    said so of a node's trace.bin too. They say what the file is and which one to give."""
+    first = cluster.trace_files(run)[0]
+    z = zipped(segment_path(first, 2))
+    what = ("a compressed segment of a node's compact trace, not a trace file: give the trace's first segment "
+            "(trace.bin in the node's folder)")
+    for argv, want in ((["trace-json", str(z)], f"trace {z}: {what}"), (["audit", "--spec", "raft", str(z)],
+                       f"{z}: {what}"), (["replay", str(z)], f"{z}: a node's compact trace (or a segment of one), "
+                                                              "not an ITF trace"),
+                       (["replay", str(first)], f"{first}: a node's compact trace")):
+        capsys.readouterr()
+        assert main(argv) == 2
+        out, err = capsys.readouterr()
+        assert not out and len(err.strip().splitlines()) == 1 and want in err, err

@@ -24,7 +24,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +81,43 @@ def reserve_ports(n: int) -> list[socket.socket]:
         s.bind(("127.0.0.1", 0))
         socks.append(s)
     return socks
+
+
+def check_port_alone(port: int, sockets: Iterable[Any]) -> None:
+    """ClusterError when a socket other than ``sockets`` (a node's own, listening) listens on 127.0.0.1:``port``.
+    A node binds with SO_REUSEPORT (it takes the port over from `cluster start`'s hold), and so did the node of
+    another cluster on the same port (a copy of the folder started, a port edited): the kernel shared the
+    connections between the two processes. A copy, with the same secret, took half of a running node's peers'
+    and clients' frames: two logs answered as one node, voting twice in a term. Checked once both listen, so
+    that of two nodes that race to a port the second refuses. (Linux's /proc/net; elsewhere nothing is checked.)"""
+    own = {os.fstat(s.fileno()).st_ino for s in sockets}
+    try:
+        with open("/proc/net/tcp") as f:
+            rows = f.read().splitlines()[1:]
+    except OSError:
+        return
+    loopback = int.from_bytes(socket.inet_aton("127.0.0.1"), sys.byteorder)  # (the kernel prints the raw word)
+    mine = (f"{loopback:08X}:{port:04X}", f"00000000:{port:04X}")  # (127.0.0.1, or any address)
+    others = {int(fields[9]) for row in rows if len(fields := row.split()) > 9 and fields[3] == "0A"
+              and fields[1] in mine and int(fields[9]) not in own}
+    if others:
+        pids = _socket_owners(others)
+        who = f"process {', '.join(map(str, pids))}" if pids else "another process"
+        raise ClusterError(f"127.0.0.1:{port}, its port in cluster.json, is in use: {who} listens on it too (a "
+                           "node of another cluster folder, a copy of this one?); the node does not share it")
+
+
+def _socket_owners(inodes: set[int]) -> list[int]:
+    """The pids (of those this user may look at) holding a socket of ``inodes``."""
+    want = {f"socket:[{i}]" for i in inodes}
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") in want for fd in os.listdir(f"/proc/{pid}/fd")):
+                pids.append(int(pid))
+        except OSError:
+            continue
+    return sorted(pids)
 
 
 def release_ports(directory: Path) -> None:
@@ -152,19 +189,47 @@ def create(directory: Path, nodes: int, **settings: Any) -> dict[str, Any]:
             "fsync": True, "trace": True, "tick_ms": 10, "election_ticks": 20, "heartbeat_ticks": 2,
             "pre_vote": True, "check_quorum": True, "snapshot_every": 20_000}
     desc.update(settings)
+    # the secret is written before any node's log, which names the cluster by it: a `cluster start` stopped between
+    # them (Ctrl-C, kill) left logs of a cluster no cluster.json described, and every later start was an internal
+    # error (WALError, exit 4); the next start takes the secret from here and makes the logs left over its own
+    desc["secret"] = _staged_secret(directory) or desc["secret"]
+    save(directory, desc, CREATING)
     for i in range(1, nodes + 1):
-        init_node(directory, i, desc=desc)
+        try:
+            init_node(directory, i, desc=desc)
+        except (WALError, OSError) as exc:  # (a folder copied in, damaged, not a folder)
+            raise ClusterError(f"no new cluster made in {directory}: {exc}; move {directory / f'node-{i}'} aside "
+                               "and start again") from None
     save(directory, desc)
+    (directory / CREATING).unlink()
     return desc
 
 
-def save(directory: Path, desc: dict[str, Any]) -> None:
-    """Write ``cluster.json`` (private; replaced atomically, so a node reading it never sees half of it)."""
-    tmp = directory / "cluster.json.tmp"
+CREATING = "cluster.json.new"
+"""A new cluster's description until every node's empty log is made (then renamed cluster.json): its secret."""
+
+
+def _staged_secret(directory: Path) -> str | None:
+    """The secret of a cluster whose creation was cut short (:data:`CREATING`), if it reads back as one."""
+    try:
+        secret = json.loads(read_regular(directory / CREATING, DESCRIPTION_BYTES))["secret"]
+        bytes.fromhex(secret)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return secret if len(secret) == 64 else None
+
+
+def save(directory: Path, desc: dict[str, Any], name: str = "cluster.json") -> None:
+    """Write ``cluster.json`` (private; replaced atomically, so a node reading it never sees half of it; fsync'd,
+    and its folder, so that a power cut leaves the old one or the new: it holds the secret every log is named by)."""
+    tmp = directory / f"{name}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(json.dumps(desc, indent=1) + "\n")
-    os.replace(tmp, directory / "cluster.json")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, directory / name)
+    sync_folder(directory)
 
 
 def identity(desc: dict[str, Any], node: int) -> tuple[bytes, int]:
@@ -542,15 +607,18 @@ def down_reason(directory: Path, node: int) -> str:
 
 
 async def statuses(directory: Path, wait: float = 0.5) -> dict[int, dict[str, Any] | None]:
-    """Each node's status, None for a node that does not answer."""
+    """Each node's status, None for a node that does not answer, or whose port another folder's node answers on
+    (a copy of this folder running: its nodes have the secret; this folder's refused the port, and `cluster start`
+    said "cluster is up" of them, `status` showing the other's)."""
     client = KVClient.from_dir(directory)
     out: dict[int, dict[str, Any] | None] = {}
     try:
         for i in client.ports:
             try:
-                out[i] = await client.status(i, wait)
+                st = await client.status(i, wait)
             except (TimeoutError, OSError, ConnectionError):
-                out[i] = None
+                st = None
+            out[i] = st if st is None or st.get("pid") in (None, pid_of(directory, i)) else None
     finally:
         await client.close()
     return out
@@ -697,8 +765,11 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path | None:
     """Rebuild a (stopped) node's storage from its peers: the old storage is moved aside, the node starts
     empty and does not vote or campaign until it has caught up. The folder the old storage went to (None: it had
     none)."""
-    load_raft(directory, "recover-node rebuilds a Raft node only: a Multi-Paxos acceptor rebuilt empty would "
-              "have forgotten its votes")  # (first: to stop a node for a command that then refuses helps no one)
+    desc = load_raft(directory, "recover-node rebuilds a Raft node only: a Multi-Paxos acceptor rebuilt empty would "
+                     "have forgotten its votes")  # (first: to stop a node for a command that then refuses helps no one)
+    if node in desc.get("removed", ()):  # (its storage was set aside, and it waited --wait to catch up, in vain)
+        raise ClusterError(f"node {node} was removed from the configuration (`cluster remove`): no leader sends it "
+                           "anything to catch up with; `cluster add` adds a new node")
     if pid_of(directory, node) is not None:
         raise RuntimeError(f"node {node} is running; stop it (or kill it) before recovering its storage")
     terms = peer_terms(directory, node)

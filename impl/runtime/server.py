@@ -72,6 +72,7 @@ from impl.runtime.busypoll import BusyPoll
 from impl.runtime.chunks import CHUNK, CHUNK_BYTES, FRAME_OVERHEAD, PEER_FRAME, Assembler
 from impl.runtime.cluster import (
     ClusterError,
+    check_port_alone,
     identity,
     load,
     lock_node,
@@ -863,6 +864,11 @@ class NodeServer:
         self._build()
         server = await loop.create_server(lambda: Connection(self), "127.0.0.1", self.ports[self.id],
                                           reuse_port=True)  # takes the port over from `cluster start`'s hold
+        try:
+            check_port_alone(self.ports[self.id], server.sockets)
+        except ClusterError:
+            server.close()
+            raise
         write_pid(self.home / "pid", os.getpid())
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):

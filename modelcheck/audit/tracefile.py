@@ -23,7 +23,16 @@ from typing import Any, BinaryIO, NoReturn
 
 from modelcheck.audit.fastjson import loads
 from modelcheck.engine.gcpause import gc_paused
-from spec.trace_format import COMPACT_MAGIC, EVENT_FIELDS, FORMAT, READ_VERSIONS, shift_message, shift_state
+from spec.trace_format import (
+    COMPACT_MAGIC,
+    COMPRESSED_MAGIC,
+    EVENT_FIELDS,
+    FORMAT,
+    READ_VERSIONS,
+    given_compressed,
+    shift_message,
+    shift_state,
+)
 from spec.userfiles import MAX_FILE_BYTES, open_user_file, read_bytes
 
 
@@ -204,6 +213,8 @@ class TraceReader:
     def _events(self) -> Iterator[Event]:
         name = self.name
         with _open(self.path, name) as fh:
+            if fh.peek(len(COMPRESSED_MAGIC))[: len(COMPRESSED_MAGIC)] == COMPRESSED_MAGIC:
+                raise TraceError(given_compressed(name))
             if self.survey is not None and self.decode is not None and fh.peek(len(COMPACT_MAGIC))[
                     : len(COMPACT_MAGIC)] == COMPACT_MAGIC:
                 yield from self._surveyed(read_bytes(self.path, error=TraceError))

@@ -1138,6 +1138,13 @@ def _from_spec_frame(spec: Spec, frame: FrameType, exc: BaseException) -> SpecCo
     return raised(spec, code.co_name, exc, state, has_state=bool(args))
 
 
+_TOO_DEEP = ("a state is nested too deeply to be pickled, as --workers, --ray and --checkpoint do to send or save "
+             "states (Python's pickle stops at about 1,000 levels: 'maximum recursion depth exceeded while pickling "
+             "an object'): check it without them, or hold a sequence as a flat tuple rather than as nested pairs")
+"""A state nested as (entry, (entry, (...))): one process checks it (slowly: each hash walks it); --workers ended
+in a worker's traceback and 'internal error: EOFError', --checkpoint in 'internal error: RecursionError'."""
+
+
 def locate(exc: BaseException) -> SpecCodeError | SpecContractError | None:
     """What an exception that escaped a run says about the spec: an exception its code raised, a breach
     of the contract, or ``None`` when no spec is involved (then it is paxraft's own failure)."""
@@ -1145,6 +1152,8 @@ def locate(exc: BaseException) -> SpecCodeError | SpecContractError | None:
         return exc
     if hasattr(exc, "paxraft_fault"):  # located where it happened (a parallel worker)
         return exc.paxraft_fault
+    if isinstance(exc, RecursionError) and "pickling" in str(exc):
+        return SpecContractError(_TOO_DEEP)
     frames = _frames(exc)
     spec_frames = [
         f

@@ -89,7 +89,10 @@ def _serve(make: Callable[[int, int], Partition], w: int, n: int, queues: dict[s
             conn.send(getattr(part, method)(*args))
         except (Exception, SystemExit, KeyboardInterrupt) as exc:  # report to the coordinator instead of leaving it
             # waiting (sys.exit() or KeyboardInterrupt in the spec's code ended the worker: 'internal error: EOFError')
-            exc.paxraft_fault = locate(exc)  # type: ignore[union-attr]  # located here: tracebacks do not cross pipes
+            try:  # located here: tracebacks do not cross pipes
+                exc.paxraft_fault = locate(exc)  # type: ignore[union-attr]
+            except Exception:  # (never the end of the worker: the coordinator waited, then 'internal error: EOFError')
+                exc.paxraft_fault = None  # type: ignore[union-attr]
             conn.send(exc)
 
 

@@ -24,7 +24,8 @@ from modelcheck.engine.result import Step
 from spec.behaviour import NOT_OFFERED, initial_states, offered
 from spec.core import Label, Option, Spec, SpecError, State, order_key, strict
 from spec.registry import build, class_ref, entries, entry, entry_for_class, is_user_ref, load_user_spec
-from spec.userfiles import clip, load_json, quote, read_text
+from spec.trace_format import COMPACT_MAGIC, COMPRESSED_MAGIC
+from spec.userfiles import clip, decode, load_json, quote, read_bytes
 
 FORMAT = "ITF"
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
@@ -344,7 +345,11 @@ def read_itf(
 
 
 def _read_trace(p: Path) -> dict[str, Any]:
-    obj = load_json(read_text(p, error=ItfError), str(p), ItfError)
+    data = read_bytes(p, error=ItfError)
+    if data.startswith((COMPACT_MAGIC, COMPRESSED_MAGIC)):  # (it said 'not UTF-8 text')
+        raise ItfError(f"{p}: a node's compact trace (or a segment of one), not an ITF trace: `paxraft audit` "
+                       "checks a node's trace, `paxraft trace-json` prints it")
+    obj = load_json(decode(data, str(p), ItfError), str(p), ItfError)
     if not isinstance(obj, dict) or not isinstance(obj.get("states"), list) or not obj["states"]:
         raise ItfError(f"{p}: not an ITF trace (needs a non-empty 'states' list)")
     return obj

@@ -5,8 +5,8 @@ relation is itself; a function ``f: A -> B`` is the relation ``f(a, b)``, true w
 ``c: -> B`` is ``c(b)``; a proposition ``p`` is ``p()``. Samples are every reachable state of the user's spec
 at the bounds given (bound flags), else at the encoding's ``infer_bounds``, else at the spec's defaults, each
 mapped by the encoding's own ``abstract`` (what the conformance check uses). The templates are the
-encoding's ``infer_templates`` (:func:`proofs.user.template`), else two variables of each sort (three for a
-sort some symbol takes three times) and up to three literals. No conjunct of the user's invariant is an input.
+encoding's ``infer_templates`` (:func:`proofs.user.template`), else :func:`default_templates`. No conjunct of
+the user's invariant is an input.
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def sample_table(inst: Instance, states: Sequence[Any], sig: Signature) -> Sampl
     return tabulate(states, inst.domains, {}, sig.relations, sig.state_relations, fixed, symbols)
 
 
-def instances(prep: Prepared, spec_cls: type, bounds: Mapping[str, Any]) -> list[dict[str, Any]]:
+def instances(prep: Prepared, bounds: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The bounds to sample at: those given, else the encoding's ``infer_bounds``, else the spec's defaults."""
     if bounds:
         return [dict(bounds)]
@@ -198,7 +198,8 @@ def problem(prep: Prepared, spec_cls: type, bounds: Mapping[str, Any], name: str
 
     def sample() -> tuple[list[Samples], str, str]:
         out, described = [], []
-        for b in instances(prep, spec_cls, bounds):
+        largest: dict[str, int] = {}
+        for b in instances(prep, bounds):
             try:
                 spec = spec_cls(**b)
             except TypeError as exc:
@@ -222,9 +223,24 @@ def problem(prep: Prepared, spec_cls: type, bounds: Mapping[str, Any], name: str
                     return [], "", f"{broken[0]} fails on a reachable state of {where}:\n{shown}"
             out.append(sample_table(inst, list(seen), sys_.sig))
             described.append(f"{len(seen):,} distinct abstract states of {where}")
-        return out, "; ".join(described), ""
+            for sort, elems in inst.domains.items():
+                largest[sort] = max(largest.get(sort, 0), len(elems))
+        return out, "; ".join(described + _too_small(tpls, largest)), ""
 
     return Problem(name, sys_, tpls, sample, prep, extract)
+
+
+def _too_small(tpls: Sequence[Template], largest: Mapping[str, int]) -> list[str]:
+    """A warning for each sort a template has more variables of than any sampled instance has elements: a clause
+    about that many distinct elements is never false on the samples, so it is a candidate whether true or not
+    (one node's samples hold every clause ending ``| N1 = N2``, and infer finds nothing)."""
+    out = []
+    for sort, size in largest.items():
+        wanted = max((sum(1 for _, s in t.universal if s == sort) for t in tpls), default=0)
+        if wanted > size:
+            out.append(f"WARNING: a template has {wanted} {sort} variables, the largest instance {size} {sort}"
+                       f"{'s' if size != 1 else ''}: give larger bounds")
+    return out
 
 
 def read_invariant(prep: Prepared, path: str) -> dict[str, Clause]:
