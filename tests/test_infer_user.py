@@ -219,3 +219,13 @@ def test_infer_bounds_give_several_instances(capsys, tmp_path) -> None:
         code, _, err = run(capsys, "infer", ref)
         assert code == 2 and said in one_error_line(err), err
 
+
+
+def test_a_variant_is_named_as_check_names_it_however_it_is_given(capsys) -> None:
+    """prove and infer said GrantTwice (the class) for --variant grant-twice, and infer then LockServ for the class
+    named directly: check says LockServ[grant-twice] both ways."""
+    for ref in ((LOCKSERV, "--variant", "grant-twice"), (f"{SPECS / 'lockserv.py'}:GrantTwice",)):
+        _, out, _ = run(capsys, "prove", *ref)
+        assert out.startswith("LockServ[grant-twice] (")
+        _, out, _ = run(capsys, "infer", *ref)
+        assert "Mutex fails on a reachable state of LockServ[grant-twice] (nodes=2):" in out
