@@ -88,6 +88,28 @@ def test_opposite_traffic_collides_and_deadlocks_as_tlc_finds(tmp_path: Path, ca
     assert "FAIL state 7: EnterBridge(head=l1, branch=2, car=r1): not enabled" in capsys.readouterr().out
 
 
+def test_a_deadlocks_trace_replays_as_a_deadlock(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """``--deadlock --out`` recorded nothing of the deadlock ("violated": null): replay said only "Every state
+    follows", and assert_replays passed on a trace whose last state has steps."""
+    out = tmp_path / "dl"
+    assert main(["check", f"{FILE}:SingleLaneBridge", "--variant", "opposite-traffic", "--cars-right", "1",
+                 "--cars-left", "1", "--deadlock", "--no-invariants", "--out", str(out)]) == 1
+    trace = out / "trace.itf.json"
+    assert json.loads(trace.read_text())["#meta"]["deadlock"] is True
+    capsys.readouterr()
+    assert main(["replay", str(trace), "--spec", f"{FILE}:OppositeTraffic"]) == 0
+    assert "Every state follows; the last state has no successor: a deadlock." in capsys.readouterr().out
+    assert_replays(trace, f"{FILE}:OppositeTraffic")
+    cut = json.loads(trace.read_text())
+    cut["states"] = cut["states"][:-1]  # l1 still waits: it can enter
+    short = tmp_path / "short.itf.json"
+    short.write_text(json.dumps(cut))
+    assert main(["replay", str(short), "--spec", f"{FILE}:OppositeTraffic"]) == 1
+    assert "the last state has a successor now: no deadlock" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="no deadlock"):
+        assert_replays(short, f"{FILE}:OppositeTraffic")
+
+
 def test_liveness_holds_and_fails_without_fair_entry_as_in_tlc() -> None:
     safe, results = check_liveness(SingleLaneBridge(1, 1))
     assert safe.verdict == "ok" and len(results) == 4 and all(x.holds for x in results)
@@ -192,6 +214,32 @@ def test_infer_finds_occupancys_invariant_and_says_when_templates_are_too_short(
     assert "no candidate excludes a state where OneDirection fails" in out
     assert "Every candidate is a clause of the templates (C1:Car C2:Car, <= 3 literals): " in out
     assert 'infer_templates = (template("C1:Car C2:Car", literals=4),)' in out
+
+
+def test_audit_an_implementations_log_against_the_spec_and_its_variant(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A log of the opposite-traffic bug, one file per car in the spec's own names: the spec refuses l1's entry
+    beside r1 (event 6), the variant explains it; ``--variant`` was no audit flag and took a trace's place."""
+    steps = [(0, "MoveOutsideBridge", {"car": 0}, {"Location": 7}),
+             (0, "MoveOutsideBridge", {"car": 0}, {"Location": 6, "WaitingBeforeBridge": [0]}),
+             (0, "EnterBridge", {"head": 0}, {"Location": 5, "WaitingBeforeBridge": []}),
+             (1, "MoveOutsideBridge", {"car": 1}, {"Location": 2}),
+             (1, "MoveOutsideBridge", {"car": 1}, {"Location": 3, "WaitingBeforeBridge": [1]}),
+             (1, "EnterBridge", {"head": 1}, {"Location": 4})]
+    files = []
+    for car in (0, 1):
+        lines = [{"format": "paxraft-trace", "version": 2, "node": car}]
+        lines += [{"node": n, "clock": i + 1, "action": a, "params": p, "state": st}
+                  for i, (n, a, p, st) in enumerate(steps) if n == car]
+        files.append(tmp_path / f"node-{car}.jsonl")
+        files[-1].write_text("".join(json.dumps(x) + "\n" for x in lines))
+    audit = ["audit", "--spec", f"{FILE}:SingleLaneBridge", "--bounds", "cars_right=1,cars_left=1", *map(str, files)]
+    assert main(audit) == 1
+    assert "FAILED at event 6 of 6" in capsys.readouterr().out
+    assert main([*audit, "--variant", "opposite-traffic"]) == 0
+    assert "OK: every event is explained by a behaviour of the spec." in capsys.readouterr().out
+    assert main(["audit", "--spec", "raft", "--variant", "x", *map(str, files)]) == 2
+    assert "--variant goes with --spec FILE.py:Class" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("flags", "says"), [

@@ -17,7 +17,7 @@ from modelcheck import check
 from modelcheck.cli.common import output_folder, positive, within, workers_option
 from modelcheck.engine.explain import summary
 from modelcheck.engine.progress import Progress
-from modelcheck.engine.result import OK, Result, count
+from modelcheck.engine.result import DEADLOCK, OK, Result, count
 from spec.core import Spec, SpecError
 
 _EVERY = object()  # --liveness without a name
@@ -184,7 +184,8 @@ def _write_out(args: argparse.Namespace, result: Result) -> None:
     if trace:
         from modelcheck.output.artifacts import write_trace_artifacts
 
-        for path in write_trace_artifacts(result.spec, trace, Path(args.out), result.violated, result.mode):
+        for path in write_trace_artifacts(result.spec, trace, Path(args.out), result.violated, result.mode,
+                                          deadlock=result.verdict == DEADLOCK and result.trace is not None):
             print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
     else:  # say so: an empty folder after --out looks like a failure
         print(f"--out {args.out}: nothing written, no trace to draw (no violation found; --reach EXPR "

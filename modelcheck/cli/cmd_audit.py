@@ -12,11 +12,11 @@ from modelcheck.audit import TraceError, TraceStream, audit_events, audit_of, ma
 from modelcheck.audit.msc import write_msc
 from modelcheck.audit.report import json_report, text_report
 from modelcheck.audit.user import mapping_fault
-from modelcheck.cli.common import UsageError, output_file
+from modelcheck.cli.common import UsageError, output_file, resolve
 from modelcheck.engine.faults import SpecCodeError
 from modelcheck.linearizability import HistoryError, check_operations, kv_model, read_history, write_html
 from spec.core import SpecError
-from spec.registry import is_user_ref, load_user_spec
+from spec.registry import is_user_ref
 from spec.userfiles import quote
 
 
@@ -25,6 +25,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="TRACE", help="JSON-lines trace files (one per node is fine)")
     parser.add_argument("--spec", help="the spec to audit against: a name, or your own FILE.py:Class or module:Class "
                         "(default: the traces' header field 'spec')")
+    parser.add_argument("--variant", help="with --spec FILE.py:Class: audit against that spec's variant, as "
+                        "'check --variant' names it")
     parser.add_argument(
         "--bounds", default="", metavar="K=V,...", help="spec constants overriding those read off the trace"
     )
@@ -72,7 +74,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--msc-window must be at least 1, got {args.msc_window}")
     if (args.msc_from is not None or args.msc_window != 40) and not args.msc:
         raise UsageError("--msc-window and --msc-from need --msc PATH (where to write the chart)")
-    user = load_user_spec(args.spec) if is_user_ref(args.spec) else None  # a user's class: no registration
+    if args.variant and not is_user_ref(args.spec):  # (--variant was no flag: it took the first trace's place)
+        raise UsageError("--variant goes with --spec FILE.py:Class (a variant of your own spec); the shipped specs' "
+                         "audits check against the spec itself")
+    # a user's class, no registration; its --variant found beside it as for 'check'
+    user = resolve(args)[1] if is_user_ref(args.spec) else None
     if args.spec and user is None:
         audit_of(args.spec)  # a spec with no audit is refused before its traces are read
     try:

@@ -21,12 +21,13 @@ def write_trace_artifacts(
     loop_start: int | None = None,
     liveness: dict[str, str] | None = None,
     refines: str | None = None,
+    deadlock: bool = False,
 ) -> list[Path]:
     """Write ``trace.itf.json``, ``msc.dot``/``.svg`` and ``table.dot``/``.svg`` under ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     steps = list(trace)
     written = [write_itf(out / "trace.itf.json", spec, steps, violated=violated, mode=mode, loop_start=loop_start,
-                         liveness=liveness, refines=refines)]  # fmt: skip
+                         liveness=liveness, refines=refines, deadlock=deadlock)]  # fmt: skip
     written += write_dot(msc_dot(spec, steps, violated, loop_start), out / "msc.dot")
     written += write_dot(table_dot(spec, steps, violated, loop_start), out / "table.dot")
     return written

@@ -157,17 +157,20 @@ def trace_to_itf(
     loop_start: int | None = None,
     liveness: dict[str, str] | None = None,
     refines: str | None = None,
+    deadlock: bool = False,
 ) -> dict[str, Any]:
     """The ITF object for ``trace``; ``loop_start`` marks a lasso: the index of the state the loop
     leaves from and returns to, which the last state equals (Apalache's ``loop``); ``liveness`` names its
     property and the fairness it was found under (``{"property": name, "fairness": "declared" or "none"}``),
     so that a replay can say whether it still violates that property; ``refines`` names the abstract spec whose
-    refinement the trace's last step breaks (``paxraft refine --out``), which a replay checks again."""
+    refinement the trace's last step breaks (``paxraft refine --out``), which a replay checks again; ``deadlock``:
+    the last state has no successor (``check --deadlock --out``), which a replay checks again."""
     meta: dict[str, Any] = {
         "format": FORMAT,
         "format-description": FORMAT_DESCRIPTION,
         "source": "paxraft",
-        "description": f"{spec.describe()}: " + (f"violates {violated}" if violated else f"{mode} run"),
+        "description": f"{spec.describe()}: " + (f"violates {violated}" if violated else "deadlocks" if deadlock
+                                                   else f"{mode} run"),
         "spec": spec.name,
         "variant": spec.variant,
         **class_ref(type(spec)),
@@ -185,6 +188,8 @@ def trace_to_itf(
         meta.update(liveness)
     if refines is not None:
         meta["refines"] = refines
+    if deadlock:
+        meta["deadlock"] = True
     first = trace[0].state
     states = []
     for i, st in enumerate(trace):
@@ -468,6 +473,10 @@ def recorded_violation(spec: Spec, trace: ItfTrace) -> tuple[bool, str] | None:
     if isinstance(violated, str) and violated in spec.action_invariants and len(steps) > 1:
         still = not spec.step_holds(violated, steps[-2].state, steps[-1].state)
         return still, f"the last step {'breaks' if still else 'no longer breaks'} {violated}"
+    if meta.get("deadlock") is True:  # (a deadlock's trace recorded nothing: replay said only "Every state follows")
+        stuck = not _has_step(_model_of(spec, meta), steps[-1].state)
+        return stuck, "the last state has no successor: a deadlock" if stuck else \
+            "the last state has a successor now: no deadlock"
     loop, name = meta.get("loop"), meta.get("property")
     if loop is None or not isinstance(name, str):
         return None
@@ -513,14 +522,25 @@ def _loop_unfair(spec: Spec, meta: dict[str, Any], steps: list[Step], loop: int)
 
     if meta.get("fairness") == "none":
         return ""
-    model = meta.get("model") or {}
-    found_on = spec.without(model.get("without") or []).restrict(model.get("restrict") or [])
+    found_on = _model_of(spec, meta)
     rule = FairnessRule(found_on, found_on.fairness())
     taken = [st.label for st in steps[loop + 1 :] if st.label is not None]
     in_loop = [st.state for st in steps[loop:]] if len(steps) > loop + 1 else [steps[-1].state]
     enabled = (rule.enabled(found_on.label(i, p) for i, p, t in found_on.successors(s) if t != s) for s in in_loop)
     k = rule.broken(rule.enabled(taken), enabled)
     return "" if k is None else rule.broken_text(k, stutters=len(steps) == loop + 1)
+
+
+def _model_of(spec: Spec, meta: dict[str, Any]) -> Spec:
+    """The model the trace was found on: ``spec`` with the actions it left out and the restrictions it applied."""
+    model = meta.get("model") or {}
+    return spec.without(model.get("without") or []).restrict(model.get("restrict") or [])
+
+
+def _has_step(spec: Spec, state: State) -> bool:
+    """Whether any action is enabled in ``state``, as the search judges a deadlock: a step out of the constraint
+    (``OUTSIDE``, a successor the constraint refuses) is a step."""
+    return any(act.step(state, *p) is not None for act in spec.actions for p in act.enumerate(state))
 
 
 def unlike(spec_state: State, recorded: State) -> str:
