@@ -49,6 +49,13 @@ def test_every_clause_reads_back_as_written():
         ("X: forall A:Acc. A = NoBal", "different sorts"),
         ("X: forall A:Horse. A = A", "unknown sort"),
         ("no colon here", "expected 'Name: forall ...'"),
+        # a typo or a line cut short was read as a shorter (stronger) clause, or as false
+        ("X: forall A:Acc B:Bal. ~maxBal(A,B) |", r"'\|' with no literal on one side"),
+        ("X: forall A:Acc B:Bal. ~maxBal(A,B) || A = A", r"'\|' with no literal on one side"),
+        ("X: forall A:Acc B:Bal. ~maxBal(A,B,)", "an empty argument in '~maxBal"),
+        ("X: forall A:Acc B:Bal.", "no literal"),
+        ("X: forall A:Acc A:Bal. ~maxBal(A,A)", "variable A declared twice"),
+        ("X: forall A:Acc. ~maxBal(A,B)", r"'B' is neither a bound variable \(A\) nor a constant \(NoBal, NoVal\)"),
     ],
 )
 def test_a_malformed_invariant_line_is_named(line, error):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from modelcheck.cli.common import UsageError, add_bound_options, output_file, output_folder, positive
 
 if TYPE_CHECKING:  # the pipeline loads Z3 and numpy: only when infer runs, not for every paxraft command
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from proofs.infer.pipeline import Problem, Report
     from proofs.infer.templates import Template
@@ -35,7 +35,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--out", metavar="FILE", help="write the invariant there (read by 'paxraft prove SPEC --invariant')"
     )
     parser.add_argument(
-        "--cti-dir", metavar="DIR", help="draw the counterexample to safety (DOT/SVG) into DIR on failure"
+        "--cti-dir",
+        metavar="DIR",
+        help="draw the counterexample to safety no candidate excludes (DOT/SVG) into DIR (a reachable state where "
+        "safety fails is printed, not drawn)",
     )
     parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds per Z3 query (default 60)")
     parser.add_argument("--progress", action="store_true", help="print each selection step on stderr")
@@ -116,18 +119,39 @@ def _user_problem(args: argparse.Namespace) -> Problem:
 
     e, cls = resolve(args)
     prep = Prepared.of(cls, named_module(args.spec))
-    return problem(prep, cls, bounds_from_args(e, args), cls.__name__)
+    name = f"{e.name}[{args.variant}]" if args.variant else e.name  # as check names it: ShardedKV[keep-owner]
+    return problem(prep, cls, bounds_from_args(e, args), name)
 
 
-def wider(templates: Sequence[Template]) -> str:
+def wider(templates: Sequence[Template], elements: Mapping[str, int] | None = None) -> str:
     """What a user's encoding can change when no candidate excludes a counterexample to safety: every candidate is
     a clause of its templates (Occupancy's OneDirection needs four literals, the defaults give three, and infer said
-    only that no candidate excludes the state)."""
+    only that no candidate excludes the state). ``elements``: how many elements of each sort the counterexample
+    has; where no template has that many variables of a sort, one more variable of it is what is missing (two
+    nodes own one key in ShardedKV's, and one literal more could not help a one-node template)."""
     first = templates[0]
-    variables = " ".join(f"{v}:{s}" for v, s in first.universal)
+    have = {s: max(len(t.sorts().get(s, ())) for t in templates) for s in (elements or {})}
+    short = [s for s, n in (elements or {}).items() if n > have[s]]
+    universal = list(first.universal)
+    names = {v for v, _ in universal}
+    for sort in short:
+        prefix = next((v.rstrip("0123456789") for v, s in universal if s == sort), sort[0].upper())
+        name = next(f"{prefix}{i}" for i in range(1, 99) if f"{prefix}{i}" not in names)
+        names.add(name)
+        at = max((i + 1 for i, (_, s) in enumerate(universal) if s == sort), default=len(universal))
+        universal.insert(at, (name, sort))
+    variables = " ".join(f"{v}:{s}" for v, s in universal)
+    if short:
+        what = f"one more {' and one more '.join(short)} variable: the counterexample has " + ", ".join(
+            f"{elements[s]} {s}" for s in short  # type: ignore[index]
+        )
+        suggestion = f'template("{variables}")'
+    else:
+        what = "more literals or variables"
+        suggestion = f'template("{variables}", literals={first.max_literals + 1})'
     return (f"Every candidate is a clause of the templates ({'; '.join(t.describe() for t in templates)}): one that "
-            f"excludes this state may need more literals or variables. Give the encoding its own, e.g. "
-            f"infer_templates = (template(\"{variables}\", literals={first.max_literals + 1}),) (docs/inference.md).")
+            f"excludes this state may need {what}. Give the encoding its own, e.g. "
+            f"infer_templates = ({suggestion},) (docs/inference.md).")
 
 
 def _failure(rep: Report, problem: object, args: argparse.Namespace) -> None:
@@ -136,6 +160,8 @@ def _failure(rep: Report, problem: object, args: argparse.Namespace) -> None:
     print(f"no inductive invariant implies {', '.join(problem.system.safety)}: {rep.reason}")  # type: ignore[attr-defined]
     if rep.violation:
         print(rep.violation)
+        variant = f" --variant {args.variant}" if args.variant else ""
+        print(f"(paxraft check {args.spec}{variant} at the bounds above gives the shortest trace to such a state)")
         return
     sel = rep.selection
     if sel is not None and sel.cti is not None and problem.extract is not None:  # type: ignore[attr-defined]
@@ -146,7 +172,8 @@ def _failure(rep: Report, problem: object, args: argparse.Namespace) -> None:
         from spec.registry import is_user_ref
 
         if is_user_ref(args.spec) and (sel.cti_reason or "").startswith("no candidate excludes"):
-            print(wider(problem.templates))  # type: ignore[attr-defined]
+            sizes = {str(srt): len(sel.cti.get_universe(srt) or ()) for srt in problem.system.sorts}  # type: ignore
+            print(wider(problem.templates, sizes))  # type: ignore[attr-defined]
         if args.cti_dir:
             Path(args.cti_dir).mkdir(parents=True, exist_ok=True)
             print("  drawn: " + ", ".join(map(str, cti.draw(Path(args.cti_dir) / "cti.dot"))))

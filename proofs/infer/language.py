@@ -11,8 +11,9 @@ invariant is a text file anyone can read, edit and hand to ``paxraft prove``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import product
 
 import z3
 
@@ -144,6 +145,46 @@ class Clause:
         return z3.ForAll(outer_vars, body) if outer_vars else body
 
 
+def _key(lit: Literal, sigma: Mapping[str, str]) -> tuple[str, tuple[str, ...], bool]:
+    """``lit`` with its variables renamed by ``sigma``, an equality's sides in order: equal keys, same literal."""
+    args = tuple(sigma.get(a, a) for a in lit.atom.args)
+    return lit.atom.rel, tuple(sorted(args)) if lit.atom.rel == EQ else args, lit.positive
+
+
+def subsumes(d: Clause, c: Clause) -> bool:
+    """Whether an instance of ``d`` (its variables mapped to ``c``'s, sort for sort) is a sub-clause of ``c``, so
+    that ``d`` implies ``c``: ``forall N1 N2 K. ~owner(N1,K) | ~transfer(N2,K)`` implies the same with ``N2 := N1``.
+    An instance with ``x = x`` is true and proves nothing; ``x != x`` is false and is dropped."""
+    if d.exists is not None and (c.exists is None or c.exists.sort != d.exists.sort):
+        return False
+    choices = [[v for v, t in c.vars if t == sort] for _, sort in d.vars]
+    target = {_key(lit, {}) for lit in c.lits}
+    for image in product(*choices):
+        sigma = dict(zip((v for v, _ in d.vars), image))
+        lits = {_key(lit, sigma) for lit in d.lits}
+        if any(rel == EQ and args[0] == args[1] and pos for rel, args, pos in lits):
+            continue
+        lits = {k for k in lits if not (k[0] == EQ and k[1][0] == k[1][1])}
+        if not lits <= target:
+            continue
+        if d.exists is None:
+            return True
+        assert c.exists is not None
+        inner = {**sigma, d.exists.var: c.exists.var}  # d's witness part is at least as strong as c's
+        if {_key(lit, {}) for lit in c.exists.lits} <= {_key(lit, inner) for lit in d.exists.lits}:
+            return True
+    return False
+
+
+def drop_subsumed(clauses: Sequence[Clause]) -> list[Clause]:
+    """The clauses less each one another kept clause :func:`subsumes` (the first of two equal ones stays)."""
+    kept = list(clauses)
+    for c in list(reversed(kept)):
+        if any(d is not c and subsumes(d, c) for d in kept):
+            kept.remove(c)
+    return kept
+
+
 def _term(sig: Signature, env: Mapping[str, z3.ExprRef], name: str) -> z3.ExprRef:
     if name in env:
         return env[name]
@@ -188,6 +229,8 @@ def parse_clause(text: str, sig: Signature) -> Clause:
             name, _, sort = decl.partition(":")
             if sort not in sig.sorts:
                 raise InvariantSyntaxError(f"variable {decl!r}: unknown sort (sorts: {', '.join(sig.sorts)})")
+            if name in dict(variables):
+                raise InvariantSyntaxError(f"variable {name} declared twice")
             variables.append((name, sort))
         body = m.group("body").strip()
     sorts = dict(variables)
@@ -210,7 +253,8 @@ def parse_clause(text: str, sig: Signature) -> Clause:
 
 
 def _split_top(text: str, sep: str) -> list[str]:
-    """Split on ``sep`` outside parentheses."""
+    """Split on ``sep`` outside parentheses; nothing on one side of a ``sep`` (``a || b``, a line cut after
+    ``|``) or no literal at all is an error, not a shorter clause: one literal less is a stronger claim."""
     out, depth, cur = [], 0, ""
     for ch in text:
         depth += (ch == "(") - (ch == ")")
@@ -220,7 +264,11 @@ def _split_top(text: str, sep: str) -> list[str]:
         else:
             cur += ch
     out.append(cur.strip())
-    return [p for p in out if p]
+    if out == [""]:
+        raise InvariantSyntaxError(f"no literal (a clause is l1 {sep} l2 {sep} ...)")
+    if "" in out:
+        raise InvariantSyntaxError(f"{sep!r} with no literal on one side in {text.strip()!r}")
+    return out
 
 
 def _sort_of(name: str, sig: Signature, sorts: Mapping[str, str]) -> str:
@@ -228,7 +276,10 @@ def _sort_of(name: str, sig: Signature, sorts: Mapping[str, str]) -> str:
         return sorts[name]
     if name in sig.constants:
         return sig.constants[name][0]
-    raise InvariantSyntaxError(f"{name!r} is neither a bound variable nor a constant ({', '.join(sig.constants)})")
+    raise InvariantSyntaxError(
+        f"{name!r} is neither a bound variable ({', '.join(sorts) or 'none'}) nor a constant "
+        f"({', '.join(sig.constants) or 'none'})"
+    )
 
 
 def _parse_literal(text: str, sig: Signature, sorts: Mapping[str, str]) -> Literal:
@@ -244,7 +295,10 @@ def _parse_literal(text: str, sig: Signature, sorts: Mapping[str, str]) -> Liter
     rel = m.group("rel")
     if rel not in sig.relations:
         raise InvariantSyntaxError(f"unknown relation {rel!r} (relations: {', '.join(sig.relations)})")
-    args = tuple(a.strip() for a in m.group("args").split(",") if a.strip())
+    raw = m.group("args").strip()
+    args = tuple(a.strip() for a in raw.split(",")) if raw else ()
+    if "" in args:
+        raise InvariantSyntaxError(f"an empty argument in {text!r}")
     want = sig.relations[rel]
     if len(args) != len(want):
         raise InvariantSyntaxError(f"{rel} takes {len(want)} arguments, got {len(args)} in {text!r}")

@@ -6,7 +6,8 @@
 2. per template, every minimal clause true on all of them (:mod:`proofs.infer.enumerate`);
 3. an inductive invariant that implies safety, chosen from those by Z3's counterexamples
    (:mod:`proofs.infer.select`);
-4. a subset closed under what the proof needs (unsat cores), named ``Inv1``, ``Inv2``, ...
+4. a subset closed under what the proof needs (unsat cores), for a user's encoding less the conjuncts the rest
+   make redundant, named ``Inv1``, ``Inv2``, ...
 """
 
 from __future__ import annotations
@@ -82,6 +83,14 @@ class Problem:
     #: a check: only these longer candidates join as supports, wherever one is false in a counterexample's pre-state
     #: (None: every longer one within the footprint of the broken candidate and the action)
     may_support: Callable[[Clause], bool] | None = None
+    #: minimise also drops each conjunct the rest make redundant (:func:`proofs.infer.system.irredundant`): one
+    #: query per action and conjunct, cheap for a user's encoding, minutes of CPU for paxos's 22 (so not there)
+    irredundant: bool = False
+
+
+def _how(problem: Problem) -> str:
+    """How minimise chose, for its stage line."""
+    return "unsat cores, less what the rest imply" if problem.irredundant else "unsat cores"
 
 
 def infer(
@@ -91,10 +100,11 @@ def infer(
     rep = Report()
     started = time.perf_counter()
     samples, described, violation = problem.sample()
+    described = described or "stopped at a state where safety fails"
     rep.stages.append(Stage("samples", described, time.perf_counter() - started))
     if violation:
         rep.violation = violation
-        rep.reason = "the safety property fails on a reachable state: no invariant implies it"
+        rep.reason = "it fails on a reachable state"
         return rep
     sig = problem.system.sig
     houdini_way = problem.houdini_literals is not None
@@ -128,9 +138,10 @@ def infer(
         rep.reason = sel.cti_reason
         return rep
     started = time.perf_counter()
-    kept = minimise(problem.system, sel.invariant, timeout_ms)
+    kept = minimise(problem.system, sel.invariant, timeout_ms, problem.irredundant)
     rep.stages.append(
-        Stage("minimise", f"{len(sel.invariant)} -> {len(kept)} conjuncts (unsat cores)", time.perf_counter() - started)
+        Stage("minimise", f"{len(sel.invariant)} -> {len(kept)} conjuncts ({_how(problem)})",
+              time.perf_counter() - started)
     )
     rep.conjuncts = {f"Inv{i}": c for i, c in enumerate(kept, 1)}
     return rep
@@ -172,9 +183,9 @@ def _by_houdini(
             return rep
     rep.stages.append(Stage("safety", f"implies {', '.join(sys_.safety)}", time.perf_counter() - started))
     started = time.perf_counter()
-    final = minimise(sys_, kept, timeout_ms)
+    final = minimise(sys_, kept, timeout_ms, problem.irredundant)
     rep.stages.append(
-        Stage("minimise", f"{len(kept)} -> {len(final)} conjuncts (unsat cores)", time.perf_counter() - started)
+        Stage("minimise", f"{len(kept)} -> {len(final)} conjuncts ({_how(problem)})", time.perf_counter() - started)
     )
     rep.conjuncts = {f"Inv{i}": c for i, c in enumerate(final, 1)}
     if weakener is not None:

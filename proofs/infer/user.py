@@ -227,7 +227,7 @@ def problem(prep: Prepared, spec_cls: type, bounds: Mapping[str, Any], name: str
                 largest[sort] = max(largest.get(sort, 0), len(elems))
         return out, "; ".join(described + _too_small(tpls, largest)), ""
 
-    return Problem(name, sys_, tpls, sample, prep, extract)
+    return Problem(name, sys_, tpls, sample, prep, extract, irredundant=True)
 
 
 def _too_small(tpls: Sequence[Template], largest: Mapping[str, int]) -> list[str]:
