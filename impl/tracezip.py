@@ -178,13 +178,16 @@ def compress(segment: Path) -> Path:
 
 def _holds(z: Path, segment: Path) -> bool | None:
     """Whether the ``.z`` beside ``segment`` (a crash between its rename and the segment's removal) holds it: True;
-    False when it is damaged (a crash cannot do that: the disk); None when it reads back whole as other bytes, a
-    copy that is not this one's (the segment's bytes changed since, or either file copied in)."""
+    False when it is damaged (a crash cannot do that: the disk) or holds a part of it only; None when it reads back
+    whole as other bytes, a copy that is not this one's (the segment's bytes changed since, or either file copied
+    in)."""
     data = segment.read_bytes()
     try:
-        return decompress(z.read_bytes(), str(z), MOST) == data or None
+        held = decompress(z.read_bytes(), str(z), MOST)
     except CompressedSegmentError:
         return False
+    return True if held == data else False if data.startswith(held) else None  # (a prefix: written over, nothing
+    # is lost; a .z of the segment before it was closed, copied in)
 
 
 def _closed(first: Path) -> list[Path]:

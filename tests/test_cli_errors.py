@@ -287,7 +287,9 @@ def test_replay_bad_files(capsys, tmp_path) -> None:
         (["#meta", "bounds"], 7, "#meta.bounds must be a JSON object, got int"),
         (["#meta", "bounds", "acceptors"], 40, "--acceptors 40 (majorities) gives 131,282,408,400"),
         (["#meta", "bounds", "max_ballot"], 10**9, "--max-ballot 1,000,000,000 is more than paxraft can hold"),
-        (["states", 1, "maxBal"], {"#bigint": "9" * 5000}, "(5,000 characters)"),
+        (["states", 1, "maxBal"], {"#bigint": "9" * 1_000_001}, "#bigint of 1,000,001 characters, more than the "
+                                                                  "1,000,000 digits replay reads"),
+        (["states", 1, "maxBal"], {"#bigint": "9" * 5000 + "x"}, "(5,001 characters) is not a string of an "),
     ]
     for path, value, needle in cases:
         code, _, err = run(capsys, "replay", _itf(tmp_path, _set(path, value)))

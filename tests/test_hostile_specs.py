@@ -146,3 +146,123 @@ def test_a_state_nested_too_deep_to_pickle_is_one_line(capsys: pytest.CaptureFix
     assert code == 2 and "Traceback" not in err and one_error_line(err).startswith(
         "paxraft check: error: a state is nested too deeply to be pickled, as --workers, --ray and --checkpoint "
         "do"), err
+
+
+BIG = '''
+from typing import NamedTuple
+
+from spec.core import Spec, action, invariant
+
+
+class S(NamedTuple):
+    x: int
+    n: int
+
+
+class Big(Spec):
+    variables = ("x", "n")
+
+    def init_states(self):
+        return [S(2 ** 20_000, 0)]
+
+    @action(lambda self, s: [(0,), (1,)])
+    def Mul(self, s, k):
+        return S(s.x * 3 + k, s.n + 1) if s.n < 4 else None
+
+    @invariant
+    def Small(self, s):
+        return s.n < 2
+'''
+
+
+def test_a_state_with_an_int_of_thousands_of_digits_is_shown_and_replayed(capsys: pytest.CaptureFixture,
+                                                                          tmp_path: Path) -> None:
+    """An int of 6,000 digits in a state: the violation was found, then printing it ended in 'internal error:
+    ValueError: Exceeds the limit (4300 digits) for integer string conversion' (exit 4; --json cut off mid-state),
+    and replay refused the ITF check wrote ('not a string of an integer's digits'). Printed and replayed exactly."""
+    import json
+    import sys
+
+    (tmp_path / "big.py").write_text(BIG)
+    ref = f"{tmp_path / 'big.py'}:Big"
+    want = 2 ** 20_000 * 3 * 3
+    code, out, err = run(capsys, "check", ref, "--quiet")
+    assert code == 1 and "Small" in out and "Traceback" not in err, err
+    code, out, _ = run(capsys, "check", ref, "--json", "--quiet")
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)  # (this process's own json.loads has the guard too)
+    try:
+        assert code == 1 and want in [s["state"]["x"] for s in json.loads(out)["trace"]]
+    finally:
+        sys.set_int_max_str_digits(old)
+    code, out, err = run(capsys, "check", ref, "--quiet", "--out", str(tmp_path / "o"))
+    assert code == 1, err
+    code, out, err = run(capsys, "replay", str(tmp_path / "o" / "trace.itf.json"), "--spec", ref)
+    assert code == 0 and "the last state violates Small" in out, err
+
+
+NAN = '''
+from typing import NamedTuple
+
+from spec.core import Spec, action, invariant
+
+
+class S(NamedTuple):
+    x: float
+    n: int
+
+
+class NaN(Spec):
+    variables = ("x", "n")
+
+    def init_states(self):
+        return [S(0.0, 0)]
+
+    @action(lambda self, s: [()])
+    def Step(self, s):
+        return S(float("nan"), (s.n + 1) % 3)
+
+    @invariant
+    def Ok(self, s):
+        return True
+'''
+
+
+@pytest.mark.parametrize("mode", [[], ["--workers", "2"], ["--mode", "simulate"]])
+def test_a_nan_in_a_state_is_named_as_such(capsys: pytest.CaptureFixture, tmp_path: Path, mode: list[str]) -> None:
+    """A step giving a state with a float NaN: refused, but blamed on 'a random number, clock, id() or attribute
+    that changes', none of which it read. It is named for what it is."""
+    (tmp_path / "nan.py").write_text(NAN)
+    code, out, err = run(capsys, "check", f"{tmp_path / 'nan.py'}:NaN", "--quiet", *mode)
+    assert code == 2 and one_error_line(err) == (
+        "paxraft check: error: NaN: action Step() gave a state unequal to a copy of itself (x=nan, n=1; in state "
+        "x=0.0, n=0): a float NaN (nan != nan), or an __eq__ that is not reflexive; the search would take each such "
+        "state for a new one: hold it as another value (an int)"), err
+
+
+def test_the_explorer_shows_a_state_with_an_int_of_thousands_of_digits(tmp_path: Path) -> None:
+    """`explore` answered every state of such a spec with `{"error": "ValueError: Exceeds the limit (4300 digits)
+    ..."}`: it shows the int whole, as `check` does."""
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    (tmp_path / "big.py").write_text(BIG)
+    proc = subprocess.Popen([sys.executable, "-m", "modelcheck.cli", "explore", f"{tmp_path / 'big.py'}:Big", "--port",
+                             "0", "--for", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).parent.parent)
+    try:
+        url = next(line.split()[-1] for line in proc.stdout if line.startswith("Open "))  # (bounded: --for 60)
+        with urllib.request.urlopen(url + "api/state?path=", timeout=30) as r:  # noqa: S310 - our own, 127.0.0.1
+            body = r.read().decode()
+        old = sys.get_int_max_str_digits()
+        sys.set_int_max_str_digits(0)
+        try:
+            digits = str(2 ** 20_000)
+        finally:
+            sys.set_int_max_str_digits(old)
+        assert digits[:40] in body and digits[-40:] in body and "Exceeds the limit" not in body, body[:300]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)

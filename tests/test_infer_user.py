@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from test_cli import one_error_line, run
@@ -31,6 +34,15 @@ class Mine({spec}Proof):
     return f"{mine}:{spec}"
 
 
+def infer_fresh(*argv: str) -> tuple[int, str, str]:
+    """``paxraft infer ARGV`` in a new process: exit status, stdout, stderr. Z3's models, and so the candidates the
+    selection adds, depend on the queries the process ran before (TwoPhase's 11 conjuncts came out 13 after other
+    inference tests in one pytest process); a new process gives the figures a user gets, whatever ran first."""
+    p = subprocess.run([sys.executable, "-m", "modelcheck.cli", "infer", *argv], capture_output=True, text=True,
+                       timeout=300, env={**os.environ, "PYTHONPATH": str(SPECS.parent.parent)})
+    return p.returncode, p.stdout, p.stderr
+
+
 def conjuncts(out: str) -> dict[str, str]:
     """The invariant infer printed: name -> clause."""
     return dict(re.findall(r"^(Inv\d+): (.*)$", out, re.M))
@@ -38,7 +50,7 @@ def conjuncts(out: str) -> dict[str, str]:
 
 def test_lockserv_gets_an_invariant_the_prover_rechecks(capsys, tmp_path) -> None:
     inv = tmp_path / "lockserv.inv"
-    code, out, err = run(capsys, "infer", LOCKSERV, "--out", str(inv))
+    code, out, err = infer_fresh(LOCKSERV, "--out", str(inv))
     assert code == 0, out + err
     assert "28 distinct abstract states of LockServ (nodes=2)" in out  # the checker's 28 states, each its own
     found = conjuncts(out)
@@ -55,7 +67,7 @@ def test_a_forall_exists_template_finds_the_quorum_fact(capsys, tmp_path) -> Non
     """OneBallot (mypyvy's toy consensus): Agreement needs "a decided value was voted by some member of every
     quorum", which only the encoding's template with ``exists y:Node. member(y, Q) & ...`` can say."""
     inv = tmp_path / "one_ballot.inv"
-    code, out, _ = run(capsys, "infer", ONE_BALLOT, "--out", str(inv))
+    code, out, _ = infer_fresh(ONE_BALLOT, "--out", str(inv))
     assert code == 0 and len(conjuncts(out)) == 4
     assert ("forall V1:Value Q1:Quorum. ~decided(V1) | (exists y:Node. member(y,Q1) & voted(y) & votes(y,V1))"
             in conjuncts(out).values())
@@ -68,7 +80,7 @@ def test_a_forall_exists_template_finds_the_quorum_fact(capsys, tmp_path) -> Non
 
 def test_without_that_template_no_invariant_and_the_counterexample_is_drawn(capsys, tmp_path) -> None:
     ref = with_templates(tmp_path, "one_ballot", "OneBallot", '(template("N1:Node V1:Value V2:Value"),)')
-    code, out, _ = run(capsys, "infer", ref, "--cti-dir", str(tmp_path / "cti"))
+    code, out, _ = infer_fresh(ref, "--cti-dir", str(tmp_path / "cti"))
     assert code == 1 and "no candidate excludes a state where Agreement fails" in out
     assert "  violates: Agreement\n" in out
     assert re.search(r"^    decided\s+\{value\d(, value\d)+\}$", out, re.M)  # two values decided (or more)
@@ -87,7 +99,7 @@ def test_a_reachable_violation_ends_infer(capsys) -> None:
 def test_a_function_and_a_constant_are_relations_and_bound_flags_set_the_samples(capsys, tmp_path) -> None:
     """logical_clock: ``time: Node -> Round`` is read as ``time(N, R)``, true when time(N) = R."""
     inv = tmp_path / "clock.inv"
-    code, out, _ = run(capsys, "infer", CLOCK, "--nodes", "3", "--max-round", "3", "--out", str(inv))
+    code, out, _ = infer_fresh(CLOCK, "--nodes", "3", "--max-round", "3", "--out", str(inv))
     assert code == 0 and "512 distinct abstract states of Clock (nodes=3 max_round=3)" in out
     assert conjuncts(out) == {"Inv1": "forall N1:Node R1:Round R2:Round. ~time(N1,R1) | ~seen(N1,R2) | le(R2,R1)"}
     code, out, _ = run(capsys, "prove", CLOCK, "--invariant", str(inv))
@@ -135,9 +147,9 @@ def test_the_default_templates_have_the_quorum_shape(capsys, tmp_path) -> None:
     """With no infer_templates, ``member: Node, Quorum`` (Quorum in no state variable) gives the default templates the
     forall-exists shape, and OneBallot gets the same four conjuncts as with its own templates."""
     ref = with_templates(tmp_path, "one_ballot", "OneBallot", '()')
-    code, out, _ = run(capsys, "infer", ref)
+    code, out, _ = infer_fresh(ref)
     assert code == 0 and "V1:Value V2:Value Q1:Quorum, exists y:Node (member & <= 2)" in out
-    _, own, _ = run(capsys, "infer", ONE_BALLOT)
+    _, own, _ = infer_fresh(ONE_BALLOT)
     assert set(conjuncts(out).values()) == set(conjuncts(own).values())
 
 
@@ -145,7 +157,7 @@ def test_the_guides_twophase_gets_eleven_conjuncts(capsys, tmp_path) -> None:
     """docs/writing-a-spec.md, section 13: TwoPhase's invariant inferred, then proved with --invariant."""
     ref = f"{SPECS.parent.parent / 'docs' / 'examples' / 'twophase.py'}:TwoPhase"
     inv = tmp_path / "tp.inv"
-    code, out, _ = run(capsys, "infer", ref, "--out", str(inv))
+    code, out, _ = infer_fresh(ref, "--out", str(inv))
     assert code == 0 and "288 distinct abstract states of TwoPhase (rms=3)" in out and len(conjuncts(out)) == 11
     code, out, _ = run(capsys, "prove", ref, "--invariant", str(inv))
     assert code == 0 and "9/9 obligations proved" in out
@@ -194,11 +206,11 @@ def test_minimise_drops_a_conjunct_the_rest_imply(capsys, tmp_path) -> None:
 
 def test_infer_bounds_give_several_instances(capsys, tmp_path) -> None:
     ref = with_templates(tmp_path, "lockserv", "LockServ", '[{"nodes": 2}, {"nodes": 3}]', "infer_bounds")
-    code, out, _ = run(capsys, "infer", ref)
+    code, out, _ = infer_fresh(ref)
     assert code == 0
     assert ("28 distinct abstract states of LockServ (nodes=2); 80 distinct abstract states of LockServ (nodes=3)"
             in out)
-    code, out, _ = run(capsys, "infer", ref, "--nodes", "1")  # bound flags win; one node is too few for N1, N2
+    code, out, _ = infer_fresh(ref, "--nodes", "1")  # bound flags win; one node is too few for N1, N2
     assert code == 1 and ("8 distinct abstract states of LockServ (nodes=1); WARNING: a template has 2 Node "
                           "variables, the largest instance 1 Node: give larger bounds\n") in out
     for bounds, said in (('{"nodes": 2}', "infer_bounds must be a list of dicts"),
@@ -207,3 +219,13 @@ def test_infer_bounds_give_several_instances(capsys, tmp_path) -> None:
         code, _, err = run(capsys, "infer", ref)
         assert code == 2 and said in one_error_line(err), err
 
+
+
+def test_a_variant_is_named_as_check_names_it_however_it_is_given(capsys) -> None:
+    """prove and infer said GrantTwice (the class) for --variant grant-twice, and infer then LockServ for the class
+    named directly: check says LockServ[grant-twice] both ways."""
+    for ref in ((LOCKSERV, "--variant", "grant-twice"), (f"{SPECS / 'lockserv.py'}:GrantTwice",)):
+        _, out, _ = run(capsys, "prove", *ref)
+        assert out.startswith("LockServ[grant-twice] (")
+        _, out, _ = run(capsys, "infer", *ref)
+        assert "Mutex fails on a reachable state of LockServ[grant-twice] (nodes=2):" in out

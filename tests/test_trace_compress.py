@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import zlib
 from pathlib import Path
 
 import pytest
@@ -292,6 +293,10 @@ def test_a_compressed_copy_that_differs_from_its_segment_is_kept(run, tmp_path):
     assert z.read_bytes() == before and segment_path(first, 2).read_bytes() == seg
     assert zipped(segment_path(first, 3)).exists() and not segment_path(first, 3).exists()
     assert not list(first.parent.glob("*.tmp"))
+    whole = tracezip.decompress(before, str(z), 1 << 30)  # a .z of a part of the segment only: written over
+    segment_path(first, 2).write_bytes(whole)
+    z.write_bytes(ZMAGIC + tracezip._head(100, zlib.crc32(whole[:100])) + zlib.compress(whole[:100]))
+    assert compress_closed(first) == [z] and tracezip.decompress(z.read_bytes(), str(z), 1 << 30) == whole
 
 
 def test_a_small_file_inflating_to_a_large_segment_is_read_into_one_buffer(tmp_path):

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from test_cli import check_report, run
-from test_infer_user import conjuncts, with_templates
+from test_infer_user import conjuncts, infer_fresh, with_templates
 
 SPEC = f"{Path(__file__).resolve().parent / 'user_specs' / 'sharded_kv.py'}:ShardedKV"
 
@@ -19,7 +19,7 @@ def test_check_counts(capsys) -> None:
 
 def test_infer_with_the_default_templates_finds_what_prove_proves(capsys, tmp_path) -> None:
     inv = tmp_path / "sharded_kv.inv"
-    code, out, err = run(capsys, "infer", SPEC, "--out", str(inv))
+    code, out, err = infer_fresh(SPEC, "--out", str(inv))
     assert code == 0, out + err
     assert "121 distinct abstract states of ShardedKV (nodes=2 keys=2 values=2)" in out
     found = conjuncts(out)
@@ -41,13 +41,13 @@ def test_the_hand_written_invariant_is_the_inferred_one(capsys) -> None:
 def test_too_few_templates_show_two_owners_and_ask_for_a_node(capsys, tmp_path) -> None:
     """With one node in each clause, nothing says a key has one owner: the counterexample shows two."""
     ref = with_templates(tmp_path, "sharded_kv", "ShardedKV", '(template("N1:Node K1:Key V1:Value V2:Value"),)')
-    code, out, _ = run(capsys, "infer", ref)
+    code, out, _ = infer_fresh(ref)
     assert code == 1 and "no candidate excludes a state where KeysUnique fails" in out
     assert re.search(r"^    owner\s+\{\(node1, key1\), \(node2, key1\)\}$", out, re.M)
     # the hint names the missing variable (it said 'literals=4', which finds nothing more), and it is enough
     hint = 'template("N1:Node N2:Node K1:Key V1:Value V2:Value")'
     assert "may need one more Node variable: the counterexample has 2 Node." in out and hint in out
-    code, out, _ = run(capsys, "infer", with_templates(tmp_path, "sharded_kv", "ShardedKV", f"({hint},)"))
+    code, out, _ = infer_fresh(with_templates(tmp_path, "sharded_kv", "ShardedKV", f"({hint},)"))
     assert code == 0 and "inductive, implies KeysUnique: 7 conjuncts" in out
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from modelcheck import check
 from modelcheck.cli import _check_modes as check_modes
 from modelcheck.cli import _check_reading as check_reading
-from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args
+from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args, spec_ints
 from modelcheck.engine.faults import check_picklable, initial_states, preflight
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import OK, Result, Step, count
@@ -51,6 +51,11 @@ def run(args: argparse.Namespace) -> int:
             raise SpecError("--variant needs a spec name")
         return run_suite(args)
     check_modes.validate(args)
+    with spec_ints():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     model = model_from_args(args)
     spec = model.build()
     check_modes.record(args, dict(model.bounds))

@@ -12,7 +12,14 @@ import sys
 import threading
 from urllib.parse import quote
 
-from modelcheck.cli.common import add_bound_options, add_model_options, model_from_args, positive, resolve
+from modelcheck.cli.common import (
+    add_bound_options,
+    add_model_options,
+    model_from_args,
+    positive,
+    resolve,
+    spec_ints,
+)
 from modelcheck.output.explore.server import ExplorerServer
 from modelcheck.output.explore.session import PathError, Session
 from spec.core import Spec, SpecError
@@ -53,6 +60,11 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise SpecError(f"--port must be in 0..65535, got {args.port}")
     positive("--for", args.seconds, zero=True)  # 0: build the model, serve nothing
+    with spec_ints():  # (a state holding 2**100_000 answered every page with 'ValueError: Exceeds the limit')
+        return _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
     session = Session(build_spec(args))
     trail = ""
     if args.trace:

@@ -41,6 +41,20 @@ class UsageError(Exception):
     """Bad command-line input: reported as one line, exit status 2."""
 
 
+@contextlib.contextmanager
+def spec_ints() -> Any:
+    """Ints of any length turned into text while a spec's states are checked and shown. Python (3.11) refuses to
+    print an int of more than 4,300 digits, a guard against slow parsing of untrusted text: a spec holding
+    2**100_000 found its violation, then ended in 'internal error: ValueError: Exceeds the limit (4300 digits)'
+    (a half-written --json). A spec's values are the user's own code's; the files paxraft reads keep the guard."""
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
 def positive(flag: str, value: float | None, *, zero: bool = False) -> None:
     """Refuse a time limit or a count of 0 or less (below 0 with ``zero``), NaN or infinity (``None``: not
     given): a UsageError naming the flag. ``int(nan * 1000)`` and ``int(inf * 1000)`` raised inside Z3's

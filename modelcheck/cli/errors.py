@@ -195,6 +195,11 @@ def report(command: str, exc: BaseException, debug: bool = False) -> int:
     if isinstance(exc, MemoryError):
         _say(command, "error", "out of memory: the model is too large for this machine (lower its bounds)")
         return BAD_INPUT
+    if isinstance(exc, ValueError) and str(exc).startswith("Exceeds the limit ("):  # (sys.int_info)
+        _say(command, "error", f"an int of more than {sys.get_int_max_str_digits():,} digits, which Python reads "
+             "and prints only up to that length (a guard against slow parsing): `check` prints a spec's ints of any "
+             "length; a file with one is not read")
+        return BAD_INPUT
     if isinstance(exc, OSError) and exc.filename is not None:
         _say(command, "error", f"{exc.filename}: {exc.strerror or exc}")
         return BAD_INPUT

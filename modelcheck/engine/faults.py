@@ -440,6 +440,11 @@ def _same_again(spec: Spec, act: Action, p: tuple, state: State, nxt: State | No
             return ("None (not enabled)" if x is None else "an exception" if x is _NOT_A_STATE
                     else show_state(spec, x))
 
+        if nxt is not None and again is not _NOT_A_STATE and again is not None and _fresh(nxt) != nxt:
+            raise SpecContractError(  # (a NaN: blamed on a random number, a clock or id(), which it read none of)
+                f"{spec_title(spec)}: action {shown} gave a state unequal to a copy of itself ({said(nxt)}; in state "
+                f"{show_state(spec, state)}): a float NaN (nan != nan), or an __eq__ that is not reflexive; the "
+                "search would take each such state for a new one: hold it as another value (an int)")
         raise SpecContractError(
             f"{spec_title(spec)}: action {shown} gave two different outcomes from one state ({said(nxt)}, then "
             f"{said(again)}; in state {show_state(spec, state)}): a step must be a function of the state and its "

@@ -91,10 +91,17 @@ def from_itf(value: Any, records: dict[frozenset[str], type], where: str = "") -
         if "#bigint" in value:
             digits = value["#bigint"]
             if isinstance(digits, str):  # ITF writes digits; a JSON number is not (1e400 reads as inf, 1.5 cut to 1)
-                try:
+                if len(digits) > BIGINT_DIGITS:
+                    raise ItfError(f"{where}: #bigint of {len(digits):,} characters, more than the {BIGINT_DIGITS:,} "
+                                   "digits replay reads")
+                old = sys.get_int_max_str_digits()
+                sys.set_int_max_str_digits(0)  # (check prints a state's ints of any length: a 30,000-digit one was
+                try:  # refused here as 'not a string of an integer's digits')
                     return int(digits)
                 except ValueError:
                     pass
+                finally:
+                    sys.set_int_max_str_digits(old)
             shown = digits if isinstance(digits, str) else json.dumps(digits)
             raise ItfError(f"{where}: #bigint {quote(shown)} is not a string of an integer's digits")
         for tag in ("#tup", "#set"):
@@ -342,6 +349,9 @@ def read_itf(
     if fairness is not None and fairness not in ("declared", "none"):  # any other word read as "declared"
         raise ItfError(f"{p}: #meta.fairness must be \"declared\" or \"none\", got {quote(json.dumps(fairness))}")
     return spec, ItfTrace(meta, steps)
+
+
+BIGINT_DIGITS = 1_000_000  # the longest #bigint replay reads (Python reads n digits in ~n**2 time: ~6 s here)
 
 
 def _read_trace(p: Path) -> dict[str, Any]:

@@ -114,13 +114,12 @@ def _user_problem(args: argparse.Namespace) -> Problem:
     """The user's spec class (``--variant`` among its file's), its encoding, and the bounds given."""
     from modelcheck.cli.common import bounds_from_args, resolve
     from proofs.infer.user import problem
-    from proofs.user.cmd_user import named_module
+    from proofs.user.cmd_user import named_module, run_name
     from proofs.user.encoding import Prepared
 
     e, cls = resolve(args)
     prep = Prepared.of(cls, named_module(args.spec))
-    name = f"{e.name}[{args.variant}]" if args.variant else e.name  # as check names it: ShardedKV[keep-owner]
-    return problem(prep, cls, bounds_from_args(e, args), name)
+    return problem(prep, cls, bounds_from_args(e, args), run_name(args))
 
 
 def wider(templates: Sequence[Template], elements: Mapping[str, int] | None = None) -> str:

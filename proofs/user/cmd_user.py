@@ -27,6 +27,14 @@ def _model(args: argparse.Namespace) -> tuple[Prepared, type, dict[str, Any]]:
     return Prepared.of(cls, named_module(args.spec)), cls, bounds_from_args(e, args)
 
 
+def run_name(args: argparse.Namespace) -> str:
+    """The spec as check names it: ``LockServ``, or ``LockServ[grant-twice]`` for a variant, given by ``--variant``
+    or by its class (``FILE.py:GrantTwice``; a variant named as its base, ``LockServ``, read as the spec itself)."""
+    e, cls = resolve(args)
+    variant = getattr(cls, "variant", None)  # (--variant, or the variant's class named: FILE.py:GrantTwice)
+    return f"{e.name}[{variant}]" if variant else e.name
+
+
 def named_module(ref: str) -> ModuleType | None:
     """The module of ``FILE.py:Class`` (or ``module:Class``), loaded already by resolve()."""
     where = ref.rsplit(":", 1)[0]
@@ -60,7 +68,7 @@ def prove(args: argparse.Namespace) -> int:
     except z3.Z3Exception as exc:
         raise _z3(prep, "discharging the obligations", exc) from exc
     sizes = ", ".join(prep.sorts)
-    title = f"{cls.__name__} ({prep.where.split(': ')[0]}), encoding {type(prep.user).__name__}"
+    title = f"{run_name(args)} ({prep.where.split(': ')[0]}), encoding {type(prep.user).__name__}"
     if args.drop:
         title += f", without {', '.join(args.drop)}"
     print(table(outcomes, f"{title} (any number of {sizes})" if sizes else title))
