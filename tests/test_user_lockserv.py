@@ -185,6 +185,10 @@ def test_graph_out_and_replay(capsys, tmp_path) -> None:
     assert code == 0 and "Every state follows; the last state violates Mutex." in out
     code, out, _ = run(capsys, "replay", str(trace), "--spec", REF)  # the fixed spec refuses the second grant
     assert code == 1 and "FAIL state 5: RecvLock(n=n2): not enabled in the previous state" in out
+    code, out, _ = run(capsys, "replay", str(trace), "--spec", REF, "--variant", "grant-twice")  # as check takes it
+    assert code == 0 and "Every state follows; the last state violates Mutex." in out
+    code, _, err = run(capsys, "replay", str(trace), "--variant", "grant-twice")
+    assert code == 2 and "--variant goes with --spec FILE.py:Class" in err
 
 
 def test_prove_of_a_file_names_its_classes(capsys) -> None:

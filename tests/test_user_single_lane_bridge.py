@@ -90,12 +90,14 @@ def test_opposite_traffic_collides_and_deadlocks_as_tlc_finds(tmp_path: Path, ca
 
 def test_a_deadlocks_trace_replays_as_a_deadlock(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     """``--deadlock --out`` recorded nothing of the deadlock ("violated": null): replay said only "Every state
-    follows", and assert_replays passed on a trace whose last state has steps."""
+    follows", assert_replays passed on a trace whose last state has steps, and the chart and table ended unmarked."""
     out = tmp_path / "dl"
     assert main(["check", f"{FILE}:SingleLaneBridge", "--variant", "opposite-traffic", "--cars-right", "1",
                  "--cars-left", "1", "--deadlock", "--no-invariants", "--out", str(out)]) == 1
     trace = out / "trace.itf.json"
     assert json.loads(trace.read_text())["#meta"]["deadlock"] is True
+    assert "deadlock: no step is enabled here" in (out / "msc.dot").read_text()  # (the pictures said nothing)
+    assert "deadlock: no step is enabled in the last state" in (out / "table.dot").read_text()
     capsys.readouterr()
     assert main(["replay", str(trace), "--spec", f"{FILE}:OppositeTraffic"]) == 0
     assert "Every state follows; the last state has no successor: a deadlock." in capsys.readouterr().out

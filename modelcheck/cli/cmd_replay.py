@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from modelcheck.cli.cmd_audit import parse_bounds
+from modelcheck.cli.common import UsageError, resolve
 from modelcheck.engine.result import count
 from modelcheck.output.itf import made_by_another_variant, read_itf, recorded_violation, replay_steps
 
@@ -20,6 +21,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "trace names by itself)",
     )
     parser.add_argument(
+        "--variant",
+        metavar="V",
+        help="with --spec: a variant of that spec, as check --variant takes it (or name the variant's class)",
+    )
+    parser.add_argument(
         "--bounds",
         default="",
         metavar="K=V,...",
@@ -30,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """0 when every state follows from the one before by its recorded action, 1 otherwise."""
-    spec, trace = read_itf(args.trace, given=parse_bounds(args.bounds, strings=True), spec_ref=args.spec)
+    spec, trace = read_itf(args.trace, given=parse_bounds(args.bounds, strings=True), spec_ref=_spec_ref(args))
     print(f"Replaying {args.trace}: {spec.describe()}, {count(len(trace.steps), 'state')}")
     ok = True
     for v in replay_steps(spec, trace.steps):
@@ -58,3 +64,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("Every state follows from the one before.")
     return 0 if verdict is None or verdict[0] else 1
+
+
+def _spec_ref(args: argparse.Namespace) -> str | None:
+    """``--spec``, or with ``--variant`` the variant's class in the same file (found as check finds it)."""
+    if not args.variant:
+        return args.spec
+    if not args.spec:
+        raise UsageError("--variant goes with --spec FILE.py:Class (a shipped spec's trace names its own variant)")
+    _, cls = resolve(argparse.Namespace(spec=args.spec, variant=args.variant))
+    return f"{args.spec.rsplit(':', 1)[0]}:{cls.__name__}"
+

@@ -28,6 +28,6 @@ def write_trace_artifacts(
     steps = list(trace)
     written = [write_itf(out / "trace.itf.json", spec, steps, violated=violated, mode=mode, loop_start=loop_start,
                          liveness=liveness, refines=refines, deadlock=deadlock)]  # fmt: skip
-    written += write_dot(msc_dot(spec, steps, violated, loop_start), out / "msc.dot")
-    written += write_dot(table_dot(spec, steps, violated, loop_start), out / "table.dot")
+    written += write_dot(msc_dot(spec, steps, violated, loop_start, deadlock), out / "msc.dot")
+    written += write_dot(table_dot(spec, steps, violated, loop_start, deadlock), out / "table.dot")
     return written

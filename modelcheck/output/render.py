@@ -77,7 +77,8 @@ def _arrow_pos(p0: tuple[float, float], p1: tuple[float, float], q: tuple[float,
     return arrow_pos(toward(p0, q, DOT), toward(p1, q, DOT), q)
 
 
-def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop_start: int | None = None) -> str:
+def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop_start: int | None = None,
+            deadlock: bool = False) -> str:
     """The message-sequence chart of ``trace`` in DOT, laid out here (Graphviz's ``nop2`` layout draws it as
     given): the step column, a lane per node, a row per step, and each message's arrow straight or bent around
     the steps it would cross (:mod:`modelcheck.output.msc_layout`)."""
@@ -98,7 +99,7 @@ def msc_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop
             text = "loop from here:\n" + text
         texts.append(text)
         shaded.append(loop_start is not None and r > loop_start)
-    note = None
+    note = "deadlock: no step is enabled here" if deadlock else None  # (the pictures of one said nothing)
     if violated:
         note = f"{violated} is violated here" if loop_start is None else _lasso_note(violated, trace, loop_start)
     lines = max([t.count("\n") + 1 for t in texts], default=1)
@@ -150,7 +151,8 @@ def _lasso_note(violated: str, trace: Sequence[Step], loop_start: int) -> str:
     return f"{violated}: the loop back to state {loop_start + 1} repeats for ever"
 
 
-def table_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop_start: int | None = None) -> str:
+def table_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop_start: int | None = None,
+              deadlock: bool = False) -> str:
     """The trace's states as one table in DOT (an HTML-like label); changed cells are shaded."""
     shown = [shown_state(spec, st.state) for st in trace]
     variables = list(shown[0])
@@ -172,9 +174,10 @@ def table_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, lo
             color = ' BGCOLOR="#fff3c4"' if changed else ""
             cells.append(f"<TD{color}>{html.escape(text)}</TD>")
         rows.append(f'<TR><TD>{i + 1}</TD><TD ALIGN="LEFT">{html.escape(action + mark)}</TD>{"".join(cells)}</TR>')
-    if violated:
+    if violated or deadlock:
         span = len(variables) + 2
-        note = f"{violated} is violated in the last state" if loop_start is None else \
+        note = "deadlock: no step is enabled in the last state" if not violated else \
+            f"{violated} is violated in the last state" if loop_start is None else \
             _lasso_note(violated, trace, loop_start)
         rows.append(
             f'<TR><TD COLSPAN="{span}" BGCOLOR="#f8d0d0"><FONT COLOR="#c00000">{html.escape(note)}</FONT></TD></TR>'
