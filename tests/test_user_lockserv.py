@@ -5,6 +5,7 @@ nine conjuncts needed, bmc as long as the checker, conformance, a certificate, t
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -210,3 +211,19 @@ def test_list_names_the_encoding_and_the_variants_it_covers(capsys) -> None:
     assert re.search(r"grant-twice +breaks Mutex: .*\(Z3: prove, bmc --variant\)$", out, re.M)
     code, out, _ = run(capsys, "list", "docs/examples/tcommit.py")
     assert code == 0 and "TCommit" in out and "Z3" not in out
+
+
+def test_a_picture_dot_refuses_keeps_the_violations_exit_status(capsys, tmp_path, monkeypatch) -> None:
+    """dot refuses a label over 16 KiB (a state shown long): check --out ended with exit 2, a usage error's, with the
+    violation found and its trace written (hostile13). A stand-in dot that refuses every picture shows it."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "dot"
+    fake.write_text("#!/bin/sh\necho 'Error: label too long' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    code, out, err = run(capsys, "check", *BUGGY, "--out", str(tmp_path / "cex"))
+    assert code == 1 and "Mutex is violated" in out
+    assert (tmp_path / "cex" / "trace.itf.json").exists() and (tmp_path / "cex" / "msc.dot").exists()
+    assert "Error: label too long: its picture is not drawn" in err and not (tmp_path / "cex" / "msc.svg").exists()
+
