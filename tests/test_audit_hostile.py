@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from test_audit_user import EWD998, LINES, doc_files, mutated, verdict
-from test_cli import one_error_line, run
+from test_cli import in_a_process, one_error_line, run
 
 HEADER = {"format": "paxraft-trace", "version": 2, "node": 0}
 
@@ -320,12 +318,6 @@ def test_ctrl_c_during_an_audit_says_how_far_it_got(capsys: pytest.CaptureFixtur
 
 # -- files that are not regular files, and lines without end (hostile7) ----------------------------------------------
 
-def paxraft_in_a_process(*argv: str) -> subprocess.CompletedProcess:
-    """``paxraft ARGV`` as a process (the old code waited for ever on these files: the test fails, not hangs)."""
-    return subprocess.run([sys.executable, "-m", "modelcheck.cli", *argv], capture_output=True, text=True,
-                          timeout=120)
-
-
 @pytest.mark.parametrize("kind", ["fifo", "device"])
 def test_a_trace_that_is_no_regular_file_is_one_line(tmp_path: Path, kind: str) -> None:
     """The streamed audit reads its traces twice: a FIFO with no writer was opened for ever, /dev/zero read for
@@ -337,7 +329,7 @@ def test_a_trace_that_is_no_regular_file_is_one_line(tmp_path: Path, kind: str) 
     else:
         path, what = Path("/dev/zero"), "a character device"
     good = a_trace(tmp_path, {"node": 0, "clock": 1, "action": "Hit", "params": {"i": 0}, "state": {}})
-    proc = paxraft_in_a_process("audit", str(good), str(path))
+    proc = in_a_process("audit", str(good), str(path))
     assert proc.returncode == 2 and proc.stdout == "" and one_error_line(proc.stderr) == (
         f"paxraft audit: error: {path}: cannot read: {what}, not a regular file (it is read twice: save it to a "
         "file first)")
@@ -348,7 +340,7 @@ def test_a_fifo_read_once_without_a_writer_ends(tmp_path: Path) -> None:
     ever in `open`; now it reads as empty."""
     path = tmp_path / "history.jsonl"
     os.mkfifo(path)
-    proc = paxraft_in_a_process("audit", "--history", str(path))
+    proc = in_a_process("audit", "--history", str(path))
     assert proc.returncode == 2 and one_error_line(proc.stderr) == (
         f"paxraft audit: error: {path}: no operations (an empty history)")
 

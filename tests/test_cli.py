@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +23,14 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def in_a_process(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``paxraft ARGV`` as a new process, as a user runs it (this checkout's code on its path; a hang fails the test
+    after ``timeout`` seconds instead of holding the run)."""
+    root = str(Path(__file__).resolve().parent.parent)
+    return subprocess.run([sys.executable, "-m", "modelcheck.cli", *argv], capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "PYTHONPATH": root})
 
 
 def check_report(capsys, *argv: str, codes: tuple[int, ...] = (0,)) -> dict:

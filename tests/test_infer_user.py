@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-from test_cli import one_error_line, run
+from test_cli import in_a_process, one_error_line, run
 
 SPECS = Path(__file__).resolve().parent / "user_specs"
 LOCKSERV = f"{SPECS / 'lockserv.py'}:LockServ"
@@ -38,8 +35,7 @@ def infer_fresh(*argv: str) -> tuple[int, str, str]:
     """``paxraft infer ARGV`` in a new process: exit status, stdout, stderr. Z3's models, and so the candidates the
     selection adds, depend on the queries the process ran before (TwoPhase's 11 conjuncts came out 13 after other
     inference tests in one pytest process); a new process gives the figures a user gets, whatever ran first."""
-    p = subprocess.run([sys.executable, "-m", "modelcheck.cli", "infer", *argv], capture_output=True, text=True,
-                       timeout=300, env={**os.environ, "PYTHONPATH": str(SPECS.parent.parent)})
+    p = in_a_process("infer", *argv, timeout=300)
     return p.returncode, p.stdout, p.stderr
 
 

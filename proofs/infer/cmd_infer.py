@@ -112,14 +112,11 @@ def bounds_given(args: argparse.Namespace) -> bool:
 
 def _user_problem(args: argparse.Namespace) -> Problem:
     """The user's spec class (``--variant`` among its file's), its encoding, and the bounds given."""
-    from modelcheck.cli.common import bounds_from_args, resolve
     from proofs.infer.user import problem
-    from proofs.user.cmd_user import named_module, run_name
-    from proofs.user.encoding import Prepared
+    from proofs.user.cmd_user import user_model
 
-    e, cls = resolve(args)
-    prep = Prepared.of(cls, named_module(args.spec))
-    return problem(prep, cls, bounds_from_args(e, args), run_name(args))
+    model = user_model(args)
+    return problem(model.prep, model.cls, model.bounds, model.name)
 
 
 def wider(templates: Sequence[Template], elements: Mapping[str, int] | None = None) -> str:

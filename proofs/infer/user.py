@@ -16,7 +16,7 @@ from typing import Any
 
 import z3
 
-from proofs.evaluate import compile_formula
+from proofs.evaluate import Structure, compile_formula
 from proofs.infer.language import Clause, Signature, read_invariant_file
 from proofs.infer.pipeline import Problem, describe_bounds
 from proofs.infer.samples import Samples, tabulate
@@ -24,7 +24,7 @@ from proofs.infer.system import System, Transition
 from proofs.infer.templates import Template
 from proofs.user.encoding import Prepared
 from proofs.user.encoding import Signature as SymbolSignature
-from proofs.user.instance import Instance, Table
+from proofs.user.instance import Instance
 from spec.behaviour import reachable
 
 #: Reachable states sampled at most: each is a row per assignment of a template's variables.
@@ -48,31 +48,26 @@ class AsRelation:
         return self.decl(*args[:-1]) == args[-1]
 
     def predicate(self, value: Any) -> Callable[..., bool]:
-        """The relation's truth from the symbol's value in a structure (a model's: a proposition is the text
-        ``true``/``false`` there, a function its graph, a constant its element)."""
-        if self.sig.range is None:
-            truth = value is True or value == "true"
-            return lambda: truth
-        if callable(value):
-            return lambda *xs: value(*xs[:-1]) == xs[-1]
-        return lambda x: x == value
+        """The relation's truth from the symbol's value in a structure (:func:`relation_predicate`)."""
+        return relation_predicate(self.sig, value)
 
 
 def _is_relation(sig: SymbolSignature) -> bool:
     return sig.range is None and bool(sig.args)
 
 
-def _predicate(sig: SymbolSignature, table: Table) -> Callable[..., bool]:
-    """An instance's table of a symbol (proofs/user/instance.py) as the relation's predicate."""
+def relation_predicate(sig: SymbolSignature, value: Any) -> Callable[..., bool]:
+    """A symbol's value in a :class:`~proofs.evaluate.Structure` (an instance's, or a Z3 model's, where a
+    proposition is the text ``true``/``false``) as the predicate of the relation clauses read it as: a relation's
+    value is its predicate already, a function's its graph, a constant's its element."""
     if _is_relation(sig):
-        return lambda *xs: xs in table
+        return value  # (the predicate itself)
     if sig.range is None:
-        truth = bool(table)
+        truth = value is True or value == "true"
         return lambda: truth
-    if not sig.args:
-        return lambda x: x == table
-    graph = dict(table)
-    return lambda *xs: graph[xs[:-1]] == xs[-1]
+    if callable(value):
+        return lambda *xs: value(*xs[:-1]) == xs[-1]
+    return lambda x: x == value
 
 
 def signature(prep: Prepared) -> Signature:
@@ -129,12 +124,11 @@ def _free(prep: Prepared, name: str) -> str:
     return name
 
 
-def templates(prep: Prepared) -> list[Template]:
+def templates(prep: Prepared, sig: Signature) -> list[Template]:
     """The encoding's ``infer_templates`` (checked against its signature), else :func:`default_templates`."""
     given = getattr(type(prep.user), "infer_templates", ())
     if not given:
         return default_templates(prep)
-    sig = signature(prep)
     out = []
     for k, tpl in enumerate(given):
         what = f"infer_templates[{k}]"
@@ -165,16 +159,17 @@ def system(prep: Prepared) -> System:
     return System.of(prep, signature(prep), pre, post, transitions, prep.safety(pre), prep.all_sorts(), symbols)
 
 
-def sample_table(inst: Instance, states: Sequence[Any], sig: Signature) -> Samples:
-    """The abstract states (the encoding's ``abstract``) as the relations' tables."""
+def sample_table(inst: Instance, states: Sequence[Structure], sig: Signature) -> Samples:
+    """The abstract states, each as the structure the safety check evaluated (``inst.structure``), as the
+    relations' tables."""
     prep = inst.prep
-    fixed = {n: _predicate(s, inst.rigid[n]) for n, s in prep.rigid.items()}
-    names = list(prep.variables.items())
+    rigid = inst.structure({}).symbols
 
-    def symbols(tables: Any) -> dict[str, Callable[..., bool]]:
-        return {n: _predicate(s, t) for (n, s), t in zip(names, tables)}
+    def predicates(st: Structure) -> dict[str, Callable[..., bool]]:
+        return {n: relation_predicate(v, st.symbols[n]) for n, v in prep.variables.items()}
 
-    return tabulate(states, inst.domains, {}, sig.relations, sig.state_relations, fixed, symbols)
+    fixed = {n: relation_predicate(v, rigid[n]) for n, v in prep.rigid.items()}
+    return tabulate(states, inst.domains, {}, sig.relations, sig.state_relations, fixed, predicates)
 
 
 def instances(prep: Prepared, bounds: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -193,7 +188,7 @@ def problem(prep: Prepared, spec_cls: type, bounds: Mapping[str, Any], name: str
     from spec.core import SpecError
 
     sys_ = system(prep)
-    tpls = templates(prep)
+    tpls = templates(prep, sys_.sig)
     goals = {k: compile_formula(f) for k, f in sys_.safety.items()}
 
     def sample() -> tuple[list[Samples], str, str]:
@@ -207,21 +202,20 @@ def problem(prep: Prepared, spec_cls: type, bounds: Mapping[str, Any], name: str
             inst = Instance(prep, spec)
             given = describe_bounds(dict(spec.bounds()))
             where = f"{name} ({given})" if given else name
-            seen: dict[Any, None] = {}
+            seen: dict[Any, Structure] = {}  # abstract state -> its structure, evaluated for safety, then tabulated
             for s, _inside, _succ in reachable(spec):
                 a = inst.abstract(s)
                 if a in seen:
                     continue
-                seen[a] = None
+                st = seen[a] = inst.structure({"": a})
                 if len(seen) > MAX_SAMPLES:
                     raise SpecError(f"{where}: more than {MAX_SAMPLES:,} distinct abstract states; infer samples "
                                     "every one: give smaller bounds (bound flags, or infer_bounds)")
-                st = inst.structure({"": a})
                 broken = [k for k, holds in goals.items() if not holds(st)]
                 if broken:
                     shown = "\n".join(f"  {var} = {val}" for var, val in spec.show_state(s).items())
                     return [], "", f"{broken[0]} fails on a reachable state of {where}:\n{shown}"
-            out.append(sample_table(inst, list(seen), sys_.sig))
+            out.append(sample_table(inst, list(seen.values()), sys_.sig))
             described.append(f"{len(seen):,} distinct abstract states of {where}")
             for sort, elems in inst.domains.items():
                 largest[sort] = max(largest.get(sort, 0), len(elems))
@@ -243,12 +237,9 @@ def _too_small(tpls: Sequence[Template], largest: Mapping[str, int]) -> list[str
     return out
 
 
-def read_invariant(prep: Prepared, path: str) -> dict[str, Clause]:
-    """The conjuncts of an invariant file over the encoding's signature (``prove FILE.py:Class --invariant``)."""
-    return read_invariant_file(path, signature(prep))
-
-
-def invariant_of(prep: Prepared, conjuncts: Mapping[str, Clause]) -> Callable[[Any], dict[str, z3.BoolRef]]:
-    """The encoding's invariant as the file's conjuncts over a state."""
+def invariant_from_file(prep: Prepared, path: str) -> Callable[[Any], dict[str, z3.BoolRef]]:
+    """The conjuncts of an invariant file over the encoding's signature (``prove FILE.py:Class --invariant``), as the
+    encoding's invariant: a state -> its conjuncts. An InvariantSyntaxError names the file and line."""
     sig = signature(prep)
+    conjuncts: dict[str, Clause] = read_invariant_file(path, sig)
     return lambda s: {n: c.z3(sig, s) for n, c in conjuncts.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -21,18 +22,24 @@ from spec.registry import load_user_module
 _SHIPPED_ONLY = ("quorum_axiom", "flexible", "restarts", "commit", "complete")
 
 
-def _model(args: argparse.Namespace) -> tuple[Prepared, type, dict[str, Any]]:
-    """The spec class the arguments name, its encoding (the named file's first), and the bounds given."""
-    e, cls = resolve(args)
-    return Prepared.of(cls, named_module(args.spec)), cls, bounds_from_args(e, args)
+@dataclass
+class UserModel:
+    """What the arguments name for a user's proof command (prove, bmc, infer): the spec class, its encoding (the named
+    file's first), the bounds given, and the spec's name as check gives it (``LockServ``, or
+    ``LockServ[grant-twice]`` for a variant, by ``--variant`` or by its class: not the variant's class name)."""
+
+    prep: Prepared
+    cls: type
+    bounds: dict[str, Any]
+    name: str
 
 
-def run_name(args: argparse.Namespace) -> str:
-    """The spec as check names it: ``LockServ``, or ``LockServ[grant-twice]`` for a variant, given by ``--variant``
-    or by its class (``FILE.py:GrantTwice``; a variant named as its base, ``LockServ``, read as the spec itself)."""
+def user_model(args: argparse.Namespace) -> UserModel:
+    """The :class:`UserModel` of ``args`` (its spec resolved once)."""
     e, cls = resolve(args)
     variant = getattr(cls, "variant", None)  # (--variant, or the variant's class named: FILE.py:GrantTwice)
-    return f"{e.name}[{variant}]" if variant else e.name
+    return UserModel(Prepared.of(cls, named_module(args.spec)), cls, bounds_from_args(e, args),
+                     f"{e.name}[{variant}]" if variant else e.name)
 
 
 def named_module(ref: str) -> ModuleType | None:
@@ -52,7 +59,8 @@ def prove(args: argparse.Namespace) -> int:
     given = [f"--{k.replace('_', '-')}" for k in _SHIPPED_ONLY if getattr(args, k, None)]
     if given:
         raise UsageError(f"prove {args.spec}: {given[0]} is an option of the shipped proofs (paxos, raft)")
-    prep, cls, bounds = _model(args)
+    model = user_model(args)
+    prep, cls, bounds = model.prep, model.cls, model.bounds
     if args.invariant:
         _given_invariant(prep, args.invariant)
     pre = prep.state("")
@@ -68,7 +76,7 @@ def prove(args: argparse.Namespace) -> int:
     except z3.Z3Exception as exc:
         raise _z3(prep, "discharging the obligations", exc) from exc
     sizes = ", ".join(prep.sorts)
-    title = f"{run_name(args)} ({prep.where.split(': ')[0]}), encoding {type(prep.user).__name__}"
+    title = f"{model.name} ({prep.where.split(': ')[0]}), encoding {type(prep.user).__name__}"
     if args.drop:
         title += f", without {', '.join(args.drop)}"
     print(table(outcomes, f"{title} (any number of {sizes})" if sizes else title))
@@ -84,13 +92,12 @@ def _given_invariant(prep: Prepared, path: str) -> None:
     """Prove with the conjuncts of ``path`` (as ``paxraft infer FILE.py:Class --out`` writes them) in place of the
     encoding's own invariant; a missing or malformed file is one line naming the file and line."""
     from proofs.infer.language import InvariantSyntaxError
-    from proofs.infer.user import invariant_of, read_invariant
+    from proofs.infer.user import invariant_from_file
 
     try:
-        conjuncts = read_invariant(prep, path)
+        prep.given_invariant = invariant_from_file(prep, path)
     except InvariantSyntaxError as exc:
         raise UsageError(f"--invariant {exc}") from None
-    prep.given_invariant = invariant_of(prep, conjuncts)
 
 
 def _conformance(prep: Prepared, cls: type, bounds: dict[str, Any]) -> int:
@@ -130,8 +137,9 @@ def bmc(args: argparse.Namespace) -> int:
     from proofs.user.bmc import bmc as run_bmc
     from proofs.user.instance import Instance
 
-    prep, cls, bounds = _model(args)
-    spec = cls(**bounds)
+    model = user_model(args)
+    prep, cls = model.prep, model.cls
+    spec = cls(**model.bounds)
     try:
         res = run_bmc(prep, spec, args.depth, timeout_ms=z3_timeout("--timeout", args.timeout))
     except z3.Z3Exception as exc:
