@@ -126,30 +126,11 @@ def _no_events(args: argparse.Namespace, text: str) -> NoReturn:
 
 @contextmanager
 def _output(args: argparse.Namespace) -> Iterator[IO[str]]:
-    """Standard output, or ``--out``'s file (UsageError if it cannot be written)."""
+    """Standard output, or ``--out``'s file, in place only when whole (a damaged segment leaves no file)."""
+    from modelcheck.cli.common import written_whole
 
     if args.out is None:
         yield sys.stdout
         return
-    if args.out.is_symlink() or (args.out.exists() and not args.out.is_file()):  # written into, not replaced: a
-        # FIFO (its reader got nothing), a device, a link (`--out /dev/stdout` replaced the link in /dev with a file)
-        try:  # (a FIFO's reader is there: output_file checked, and holds it open)
-            with open(args.out, "w") as f:
-                yield f
-        except OSError as exc:
-            _cannot_write(args.out, exc)
-        return
-    tmp = args.out.with_name(args.out.name + ".tmp")  # (in place only when whole: a damaged segment leaves no file)
-    try:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        f = open(tmp, "w")  # noqa: SIM115 (closed below; an error opening it is named)
-    except OSError as exc:
-        _cannot_write(args.out, exc)
-    try:
-        with f:
-            yield f
-        os.replace(tmp, args.out)
-    except OSError as exc:
-        _cannot_write(args.out, exc)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with written_whole(args.out, "--out") as f:
+        yield f

@@ -112,7 +112,7 @@ def test_infer_on_a_variant_whose_agreement_fails_shows_the_reachable_state(caps
         (["infer", "paxos-commit"], "no invariant inference for 'paxos-commit'"),
         (["infer", "paxos", "--variant", "flexible"], "--variant flexible"),
         (["infer", "paxos", "--timeout", "0"], "--timeout must be positive"),
-        (["prove", "raft", "--invariant", "x.inv"], "--invariant x.inv: No such file"),
+        (["prove", "raft", "--invariant", "x.inv"], "--invariant x.inv: cannot read: no such file"),
         (["prove", "multipaxos", "--invariant", "x.inv"], "only the paxos and raft proofs and a user's FILE"),
         (["prove", "paxos", "--invariant", "/nonexistent.inv"], "--invariant /nonexistent.inv"),
     ],

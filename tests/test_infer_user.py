@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -102,6 +103,32 @@ def test_a_function_and_a_constant_are_relations_and_bound_flags_set_the_samples
     assert code == 0 and "3/3 obligations proved" in out
 
 
+def test_an_out_file_that_cannot_be_written_whole_is_left_as_it_was(tmp_path) -> None:
+    """``--out`` on a disk that fills up (here: a file size limit of 120 bytes, EFBIG): the file was written in
+    place, the first 120 bytes of the invariant left in it, and the line named no file ("File too large (while
+    writing the output)"). Now it is renamed into place once whole: the old file stays, the line names --out."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    inv = tmp_path / "clock.inv"
+    inv.write_text("Inv1: forall N1:Node. ~seen(N1,N1)\n")  # (an earlier file, which must survive)
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # (a write past the limit fails with EFBIG)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (120, 120))
+
+    root = str(Path(__file__).resolve().parent.parent)
+    p = subprocess.run([sys.executable, "-m", "modelcheck.cli", "infer", CLOCK, "--out", str(inv)],
+                       capture_output=True, text=True, timeout=300, preexec_fn=small_files,
+                       env={**os.environ, "PYTHONPATH": root, "PYTHONDONTWRITEBYTECODE": "1"})
+    said = one_error_line(p.stderr)
+    assert p.returncode == 2 and said == f"paxraft infer: error: --out {inv}: cannot write: File too large"
+    assert inv.read_text() == "Inv1: forall N1:Node. ~seen(N1,N1)\n"
+    assert [x.name for x in tmp_path.iterdir()] == [inv.name]  # (its temporary removed)
+
+
 def test_mistakes_are_one_line(capsys, tmp_path) -> None:
     code, _, err = run(capsys, "infer", "paxos", "--acceptors", "3")
     assert code == 2 and "bound flags go with a user's spec" in one_error_line(err)
@@ -113,6 +140,17 @@ def test_mistakes_are_one_line(capsys, tmp_path) -> None:
     wrong.write_text("Inv1: forall N1:Node. ~holds_lock(N1)\n")
     code, _, err = run(capsys, "prove", CLOCK, "--invariant", str(wrong))
     assert code == 2 and f"{wrong}:1: unknown relation 'holds_lock'" in one_error_line(err)
+    wrong.write_text(f"Inv1: forall N1:Node. {'(' * 100_000}seen(N1,N1){')' * 100_000}\n")  # (quoted whole: 200 KB)
+    code, _, err = run(capsys, "prove", CLOCK, "--invariant", str(wrong))
+    assert code == 2 and one_error_line(err) == (f"paxraft prove: error: --invariant {wrong}:1: '{'(' * 40}'... "
+                                                 "(200,011 characters) is not a literal (rel(args), ~rel(args), x = y "
+                                                 "or x != y)")
+    mkfifo = tmp_path / "fifo"
+    os.mkfifo(mkfifo)
+    for path, why in (("/dev/zero", "larger than 1,048,576 bytes; not a file paxraft reads"),  # (read till memory
+                      (str(mkfifo), "no conjunct")):  # ran out: "the model is too large"; a FIFO: for ever)
+        code, _, err = run(capsys, "prove", CLOCK, "--invariant", path)
+        assert code == 2 and one_error_line(err) == f"paxraft prove: error: --invariant {path}: {why}"
 
 
 def test_a_template_variable_named_as_a_constant_is_refused(capsys, tmp_path) -> None:

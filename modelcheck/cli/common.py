@@ -16,8 +16,9 @@ import math
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, NoReturn
 
 from spec.core import Spec, SpecError
 from spec.model import Model
@@ -126,6 +127,41 @@ def output_file(path: str, flag: str) -> Path:
                 raise SpecError(f"{flag} {path}: a FIFO that no process reads (writing would wait for one)") from None
     _writable_folder(p.parent, flag, str(path))
     return p
+
+
+@contextlib.contextmanager
+def written_whole(path: Path, flag: str) -> Iterator[IO[str]]:
+    """``path`` (``flag``'s file, checked by :func:`output_file`) open for writing text, put in place only once
+    whole: written as ``path.tmp`` and renamed (a disk filling up, or a failure part way, leaves the file as it
+    was, never a part of the output that reads as all of it). A FIFO, a device or a symbolic link is written into,
+    not replaced (`--out /dev/stdout` replaced the link in /dev with a file). UsageError naming the file when it
+    cannot be written; a closed pipe goes on as itself (every command ends quietly on one)."""
+    def cannot(exc: OSError) -> NoReturn:
+        if isinstance(exc, BrokenPipeError):
+            raise exc
+        raise UsageError(f"{flag} {path}: cannot write: {exc.strerror or exc}") from None
+
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        try:  # (a FIFO's reader is there: output_file checked, and holds it open)
+            with open(path, "w") as f:
+                yield f
+        except OSError as exc:
+            cannot(exc)
+        return
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        f = open(tmp, "w")  # noqa: SIM115 (closed below; an error opening it is named)
+    except OSError as exc:
+        cannot(exc)
+    try:
+        with f:
+            yield f
+        os.replace(tmp, path)
+    except OSError as exc:
+        cannot(exc)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _writable_folder(p: Path, flag: str, shown: str) -> Path:

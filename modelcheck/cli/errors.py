@@ -160,6 +160,13 @@ def _disguised_interrupt(exc: BaseException) -> BaseException:
     return exc
 
 
+def _unraisable_after_interrupt(unraisable: Any) -> None:
+    """Silent: an exception in a destructor once a Ctrl-C (SIGTERM) is reported. The interrupt can land inside a
+    constructor (a Z3 term's: ``AstRef.__init__``), and that object's ``__del__``, run when the traceback is freed,
+    failed on the attribute it never got: "Exception ignored in ... Traceback ... AttributeError" after the one
+    line."""
+
+
 def report(command: str, exc: BaseException, debug: bool = False) -> int:
     """Print ``exc`` as one line (the traceback too with ``debug``) and return the exit status it means."""
     exc = _disguised_interrupt(exc)
@@ -171,6 +178,8 @@ def report(command: str, exc: BaseException, debug: bool = False) -> int:
         if isinstance(exc, Terminated):
             line = line.replace("interrupted", "terminated (SIGTERM)", 1)
         print(f"{_prog(command)}: {line}", file=sys.stderr, flush=True)
+        if getattr(sys.modules.get("paxraft"), "running", False):  # (the program, which ends now; not a test's
+            sys.unraisablehook = _unraisable_after_interrupt  # main() call)
         return TERMINATED if isinstance(exc, Terminated) else INTERRUPTED
     if debug:
         _debug_trace(exc)

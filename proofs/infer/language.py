@@ -17,6 +17,8 @@ from itertools import product
 
 import z3
 
+from spec.userfiles import clip, quote
+
 EQ = "="
 
 
@@ -228,9 +230,9 @@ def parse_clause(text: str, sig: Signature) -> Clause:
         for decl in m.group("vars").split():
             name, _, sort = decl.partition(":")
             if sort not in sig.sorts:
-                raise InvariantSyntaxError(f"variable {decl!r}: unknown sort (sorts: {', '.join(sig.sorts)})")
+                raise InvariantSyntaxError(f"variable {quote(decl)}: unknown sort (sorts: {', '.join(sig.sorts)})")
             if name in dict(variables):
-                raise InvariantSyntaxError(f"variable {name} declared twice")
+                raise InvariantSyntaxError(f"variable {clip(name)} declared twice")
             variables.append((name, sort))
         body = m.group("body").strip()
     sorts = dict(variables)
@@ -243,7 +245,8 @@ def parse_clause(text: str, sig: Signature) -> Clause:
             if exists is not None:
                 raise InvariantSyntaxError("at most one exists per clause")
             if em.group("sort") not in sig.sorts:
-                raise InvariantSyntaxError(f"exists {em.group('var')}: unknown sort {em.group('sort')!r}")
+                raise InvariantSyntaxError(f"exists {clip(em.group('var'))}: unknown sort "
+                                           f"{quote(em.group('sort'))}")
             inner = {**sorts, em.group("var"): em.group("sort")}
             conj = [_parse_literal(p, sig, inner) for p in _split_top(em.group("body"), "&")]
             exists = Exists(em.group("var"), em.group("sort"), tuple(conj))
@@ -267,7 +270,7 @@ def _split_top(text: str, sep: str) -> list[str]:
     if out == [""]:
         raise InvariantSyntaxError(f"no literal (a clause is l1 {sep} l2 {sep} ...)")
     if "" in out:
-        raise InvariantSyntaxError(f"{sep!r} with no literal on one side in {text.strip()!r}")
+        raise InvariantSyntaxError(f"{sep!r} with no literal on one side in {quote(text.strip())}")
     return out
 
 
@@ -277,7 +280,7 @@ def _sort_of(name: str, sig: Signature, sorts: Mapping[str, str]) -> str:
     if name in sig.constants:
         return sig.constants[name][0]
     raise InvariantSyntaxError(
-        f"{name!r} is neither a bound variable ({', '.join(sorts) or 'none'}) nor a constant "
+        f"{quote(name)} is neither a bound variable ({', '.join(sorts) or 'none'}) nor a constant "
         f"({', '.join(sig.constants) or 'none'})"
     )
 
@@ -287,24 +290,24 @@ def _parse_literal(text: str, sig: Signature, sorts: Mapping[str, str]) -> Liter
     if m:
         x, y = m.group("x"), m.group("y")
         if _sort_of(x, sig, sorts) != _sort_of(y, sig, sorts):
-            raise InvariantSyntaxError(f"{text!r}: {x} and {y} have different sorts")
+            raise InvariantSyntaxError(f"{quote(text)}: {clip(x)} and {clip(y)} have different sorts")
         return Literal(Atom(EQ, (x, y)), m.group("op") == "=")
     m = _ATOM.match(text)
     if not m:
-        raise InvariantSyntaxError(f"{text!r} is not a literal (rel(args), ~rel(args), x = y or x != y)")
+        raise InvariantSyntaxError(f"{quote(text)} is not a literal (rel(args), ~rel(args), x = y or x != y)")
     rel = m.group("rel")
     if rel not in sig.relations:
-        raise InvariantSyntaxError(f"unknown relation {rel!r} (relations: {', '.join(sig.relations)})")
+        raise InvariantSyntaxError(f"unknown relation {quote(rel)} (relations: {', '.join(sig.relations)})")
     raw = m.group("args").strip()
     args = tuple(a.strip() for a in raw.split(",")) if raw else ()
     if "" in args:
-        raise InvariantSyntaxError(f"an empty argument in {text!r}")
+        raise InvariantSyntaxError(f"an empty argument in {quote(text)}")
     want = sig.relations[rel]
     if len(args) != len(want):
-        raise InvariantSyntaxError(f"{rel} takes {len(want)} arguments, got {len(args)} in {text!r}")
+        raise InvariantSyntaxError(f"{clip(rel)} takes {len(want)} arguments, got {len(args)} in {quote(text)}")
     for a, s in zip(args, want):
         if _sort_of(a, sig, sorts) != s:
-            raise InvariantSyntaxError(f"{text!r}: argument {a} is not of sort {s}")
+            raise InvariantSyntaxError(f"{quote(text)}: argument {clip(a)} is not of sort {s}")
     return Literal(Atom(rel, args), not m.group("neg"))
 
 
@@ -317,9 +320,9 @@ def read_invariant(text: str, sig: Signature, where: str = "invariant") -> dict[
             continue
         name, sep, rest = line.partition(":")
         if not sep or not re.fullmatch(r"[A-Za-z_]\w*", name.strip()):
-            raise InvariantSyntaxError(f"{where}:{n}: expected 'Name: forall ...', got {line[:60]!r}")
+            raise InvariantSyntaxError(f"{where}:{n}: expected 'Name: forall ...', got {quote(line)}")
         if name.strip() in out:
-            raise InvariantSyntaxError(f"{where}:{n}: conjunct {name.strip()} named twice")
+            raise InvariantSyntaxError(f"{where}:{n}: conjunct {clip(name.strip())} named twice")
         try:
             out[name.strip()] = parse_clause(rest.strip(), sig)
         except InvariantSyntaxError as exc:
@@ -331,15 +334,10 @@ def read_invariant(text: str, sig: Signature, where: str = "invariant") -> dict[
 
 def read_invariant_file(path: str, sig: Signature) -> dict[str, Clause]:
     """:func:`read_invariant` on a file; a missing or unreadable file is an InvariantSyntaxError naming it."""
-    from pathlib import Path
+    from spec.userfiles import MAX_SMALL_FILE_BYTES, read_text  # (a FIFO held prove for ever; /dev/zero filled the
+    # memory, "out of memory: the model is too large")
 
-    try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise InvariantSyntaxError(f"{path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InvariantSyntaxError(f"{path}: not a text file") from None
-    return read_invariant(text, sig, path)
+    return read_invariant(read_text(path, limit=MAX_SMALL_FILE_BYTES, error=InvariantSyntaxError), sig, path)
 
 
 def write_invariant(conjuncts: Mapping[str, Clause], header: str = "") -> str:
