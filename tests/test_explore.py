@@ -362,6 +362,31 @@ def _raw(server: ExplorerServer, request: bytes) -> tuple[bytes, bytes]:
     return head.split(b"\r\n")[0], body
 
 
+def test_a_burst_of_connections_is_held_until_accepted() -> None:
+    """The listening socket holds a burst of connections while the server is busy (here: not accepting at all): the
+    standard library's backlog of 5 let the 7th connect wait for a SYN retry (1 s, then 3 s, 7 s...)."""
+    import select
+    import socket
+
+    srv = ExplorerServer(Session(TwoCounters()))  # (not serving: nothing is accepted)
+    socks = [socket.socket() for _ in range(64)]
+    try:
+        for s in socks:
+            s.setblocking(False)
+            s.connect_ex(srv.server_address)
+        pending = list(socks)
+        while pending:  # (each connect completes at once on loopback while the backlog has room)
+            _, done, _ = select.select([], pending, [], 5)
+            if not done:
+                break
+            pending = [s for s in pending if s not in done]
+        assert not pending, f"{len(pending)} of 64 connections not held"
+    finally:
+        for s in socks:
+            s.close()
+        srv.server_close()
+
+
 def test_malformed_requests_are_json_errors_and_print_no_traceback(server: ExplorerServer, capsys) -> None:
     """A Content-Length that is no number printed a traceback on the server's terminal and answered nothing; a body
     shorter than its Content-Length waited for the rest forever; /api/job?id=² was a 500 ValueError."""

@@ -153,6 +153,28 @@ def test_mistakes_are_one_line(capsys, tmp_path) -> None:
         assert code == 2 and one_error_line(err) == f"paxraft prove: error: --invariant {path}: {why}"
 
 
+def test_an_abstract_relation_that_is_no_bool_is_refused(capsys, tmp_path) -> None:
+    """``abstract`` giving "yes" for holds_lock(n): read by its truthiness, both nodes held the lock, and infer said
+    Mutex fails on a reachable state whose holds_lock it showed empty (exit 1); prove --conformance said the
+    encoding does not conform. "no" would have been true as well."""
+    mine = tmp_path / "yes.py"
+    mine.write_text(f"""import sys
+sys.path.insert(0, {str(SPECS)!r})
+from lockserv import LockServ, LockServProof
+
+
+class Mine(LockServProof):
+    spec = LockServ
+
+    def abstract(self, spec, s):
+        return {{**super().abstract(spec, s), "holds_lock": lambda n: "yes" if n in s.holds_lock else "no"}}
+""")
+    code, out, err = run(capsys, "infer", f"{mine}:LockServ")  # (prove --conformance reads it the same way)
+    assert code == 2 and one_error_line(err) == (
+        f"paxraft infer: error: {mine}: Mine: abstract(spec, s)['holds_lock'](0,) returned str 'no', not True or "
+        "False (return a bool: e.g. bool(...), x in s.xs)"), out + err
+
+
 def test_a_template_variable_named_as_a_constant_is_refused(capsys, tmp_path) -> None:
     """``zero`` is the clock's rigid constant: a clause variable of that name would be the constant itself."""
     ref = with_templates(tmp_path, "logical_clock", "Clock", '(template("N1:Node zero:Round"),)')

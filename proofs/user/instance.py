@@ -17,6 +17,7 @@ import z3
 
 from proofs.evaluate import Structure
 from proofs.user.encoding import Prepared, Signature, State
+from spec.core import returned
 
 Table = Any  # hashable: frozenset of true tuples (relation), tuple of (args, value) (function), or a value
 Tables = tuple[Table, ...]  # one per variable, in declaration order
@@ -69,11 +70,17 @@ class Instance:
         return value
 
     def _truth(self, what: str, value: Any) -> bool:
-        """A relation's or proposition's value as a bool (a z3 formula has none: the spec's state is concrete)."""
-        if isinstance(value, z3.ExprRef) or not _truthy(value):
-            raise self.prep.error(f"{what} = {value!r} is no truth value: give True or False (Python's, of the "
+        """A relation's or proposition's value: True or False (a z3 formula has none: the spec's state is concrete).
+        Nothing else is read by its truthiness, as the checker reads no invariant's: "no" and "yes" both made a
+        relation true, and infer said a safety property fails on a reachable state whose variables it then showed
+        empty (the spec's state), `prove --conformance` that the encoding does not conform."""
+        if isinstance(value, z3.ExprRef):
+            raise self.prep.error(f"{what} = {value!r:.80} is no truth value: give True or False (Python's, of the "
                                   "spec's state; a z3 formula is for the encoding's methods)")
-        return bool(value)
+        if not isinstance(value, bool):
+            raise self.prep.error(f"{what} returned {returned(value)}, not True or False (return a bool: e.g. "
+                                  "bool(...), x in s.xs)")
+        return value
 
     # -- tables ------------------------------------------------------------------------------------
     def tabulate(self, what: str, sig: Signature, value: Any) -> Table:
@@ -246,14 +253,6 @@ def _hashes(value: Any) -> bool:
     try:
         hash(value)
     except Exception:  # a tuple holding a list, a class whose __hash__ raises
-        return False
-    return True
-
-
-def _truthy(value: Any) -> bool:
-    try:
-        bool(value)
-    except Exception:  # an object without a truth value (a numpy array of several)
         return False
     return True
 

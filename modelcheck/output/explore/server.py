@@ -144,6 +144,8 @@ class ExplorerServer(ThreadingHTTPServer):
     """The HTTP server holding one exploration session."""
 
     daemon_threads = True
+    request_queue_size = 128  # connections the kernel holds until accepted: the standard library's 5 dropped the
+    # rest of a burst (200 requests at once: the page's clients waited out SYN retries, up to 2.7 s, some 10 s)
 
     def __init__(self, session: Session, port: int = 0) -> None:
         self.session = session
