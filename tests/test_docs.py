@@ -183,6 +183,45 @@ def test_cli_md_lists_every_flag_of_every_command_and_no_other() -> None:
     assert reference_flags(ROOT / "docs" / "cli.md") == {name: command_flags(name) for name in COMMANDS}
 
 
+def command_choices(name: str) -> set[str]:
+    """``a|b|c`` for each option or positional of ``paxraft NAME`` that takes one of fixed words (``--mode``,
+    ``cluster``'s action)."""
+    parser = build_parser(only=name)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
+    return {"|".join(action.choices) for action in sub._actions if action.choices}
+
+
+def reference_choices(page: Path) -> dict[str, set[str]]:
+    """Per command, the words of its heading and each ``a|b|c`` of its table's first column under "## Every
+    command's flags"."""
+    section = ("\n" + page.read_text(encoding="utf-8")).partition("\n## Every command's flags\n")[2].split("\n## ")[0]
+    found: dict[str, set[str]] = {}
+    command = None
+    for line in section.splitlines():
+        if line.startswith("### `paxraft "):
+            command = line.split()[2].rstrip("`")
+            found[command] = set(line.replace("`", "").split()[3:])  # (### paxraft NAME, then its words)
+        elif command and line.startswith("| `"):
+            found[command] |= set(re.findall(r"[\w-]+(?:\\\|[\w-]+)+", re.split(r"(?<!\\)\|", line)[1]))
+    return {name: {words.replace("\\|", "|") for words in alternatives} for name, alternatives in found.items()}
+
+
+def test_cli_md_names_every_word_a_flag_takes() -> None:
+    """``--mode bfs|dfs|simulate``, ``cluster start|status|...``: the words in the order --help gives them."""
+    listed = reference_choices(ROOT / "docs" / "cli.md")
+    assert {name: command_choices(name) - listed[name] for name in COMMANDS} == {name: set() for name in COMMANDS}
+
+
+def test_a_word_a_flag_takes_left_out_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "cli.md").write_text("## Every command's flags\n\n### `paxraft check [SPEC]`\n\n| flag | what |\n"
+                                     "|---|---|\n| `--mode bfs\\|dfs` | the search |\n\n"
+                                     "### `paxraft wal check NODE_DIR`\n")
+    listed = reference_choices(tmp_path / "cli.md")
+    assert listed == {"check": {"[SPEC]", "bfs|dfs"}, "wal": {"check", "NODE_DIR"}}
+    assert command_choices("check") - listed["check"] == {"bfs|dfs|simulate"}
+    assert command_choices("wal") - listed["wal"] == set()
+
+
 def test_every_command_a_page_shows_takes_its_flags() -> None:
     assert unknown_flags(doc_pages(ROOT), ROOT) == []
 
