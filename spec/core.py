@@ -745,7 +745,7 @@ class Spec:
         methods = self._restriction_methods()
         unknown = [n for n in names if n not in methods]
         if unknown:
-            have = "; ".join(f"{n}: {doc}" for n, (_, _, doc) in self.restrictions().items()) or "none"
+            have = "; ".join(f"{n}: {doc}" if doc else n for n, (_, _, doc) in self.restrictions().items()) or "none"
             raise SpecError(f"{self.name}: --restrict names no restriction {', '.join(map(repr, unknown))}"
                             f"{hint(unknown[0], methods)} (this spec offers: {have})")
         out = self._rebound()
