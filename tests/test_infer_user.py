@@ -175,6 +175,24 @@ class Mine(LockServProof):
         "False (return a bool: e.g. bool(...), x in s.xs)"), out + err
 
 
+def test_templates_a_user_overdoes_are_refused_or_taken_once(capsys, tmp_path) -> None:
+    """A template of 39 variables was 'out of memory: the model is too large for this machine (lower its bounds)';
+    ``infer_templates = 5`` an internal error (exit 4); ``literals=10**12`` looped for ever after the last clause
+    (the old code hangs here), and 5,000 copies of a template were enumerated 5,000 times (minutes)."""
+    many = " ".join(f"N{i}:Node" for i in range(1, 40))
+    for templates, said in ((f'(template("{many}"),)', "a template of 39 variables: 549,755,813,888 assignments of "
+                             "them in one sample state, more than the 2,000,000 rows infer evaluates at once: give it "
+                             "fewer variables (N1:Node N2:Node"),
+                            ("5", "infer_templates = 5: give a tuple of proofs.user.template(...)")):
+        code, _, err = run(capsys, "infer", with_templates(tmp_path, "lockserv", "LockServ", templates))
+        assert code == 2 and said in one_error_line(err)
+    ref = with_templates(tmp_path, "logical_clock", "Clock", '(template("N1:Node R1:Round R2:Round", '
+                         'literals=10**12),) * 5000')
+    code, out, _ = run(capsys, "infer", ref)
+    assert code == 0 and "candidates 2" not in out, out
+    assert conjuncts(out) == {"Inv1": "forall N1:Node R1:Round R2:Round. ~time(N1,R1) | ~seen(N1,R2) | le(R2,R1)"}
+
+
 def test_a_template_variable_named_as_a_constant_is_refused(capsys, tmp_path) -> None:
     """``zero`` is the clock's rigid constant: a clause variable of that name would be the constant itself."""
     ref = with_templates(tmp_path, "logical_clock", "Clock", '(template("N1:Node zero:Round"),)')

@@ -43,6 +43,8 @@ def universal_clauses(sig: Signature, tpl: Template, atoms: Sequence[Atom], rows
     n = len(lits)
     frontier: list[tuple[tuple[int, ...], int]] = [((), -1)]  # (clause, rows where it fails; -1: all)
     for k in range(1, tpl.max_literals + 1):
+        if not frontier:  # (no clause left to extend: template(..., literals=10**9) looped a billion times)
+            break
         nxt: list[tuple[tuple[int, ...], int]] = []
         more = k < tpl.max_literals
         if not more:

@@ -111,8 +111,16 @@ def _keys(samples: Samples, tpl: Template, atoms: Sequence[Atom], exists: Sequen
     """The distinct packed rows of one instance's samples, chunk by chunk."""
     uvars = [v for v, _ in tpl.universal]
     dims = [len(samples.domains[s]) for _, s in tpl.universal]
-    grid = int(np.prod(dims)) if dims else 1
+    grid = int(np.prod(dims, dtype=object)) if dims else 1
     ydim = len(samples.domains[tpl.exists[1]]) if tpl.exists else 0
+    if grid * max(1, ydim) > CHUNK_ROWS:  # (one state's rows alone: a 39-variable template was 'out of memory: the
+        # model is too large for this machine (lower its bounds)')
+        from spec.core import SpecError
+        from spec.userfiles import clip
+
+        raise SpecError(f"a template of {len(dims) + bool(ydim)} variables: {grid * max(1, ydim):,} assignments of "
+                        f"them in one sample state, more than the {CHUNK_ROWS:,} rows infer evaluates at once: give it "
+                        f"fewer variables ({clip(tpl.describe(), 80)})")
     per_chunk = max(1, CHUNK_ROWS // max(1, grid * max(1, ydim)))
     columns = len(atoms) + len(exists)
     keys = []

@@ -11,7 +11,7 @@ the user's invariant is an input.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import z3
@@ -127,9 +127,12 @@ def _free(prep: Prepared, name: str) -> str:
 def templates(prep: Prepared, sig: Signature) -> list[Template]:
     """The encoding's ``infer_templates`` (checked against its signature), else :func:`default_templates`."""
     given = getattr(type(prep.user), "infer_templates", ())
+    if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Iterable):  # (an int: internal error)
+        raise prep.error(f"infer_templates = {given!r:.40}: give a tuple of proofs.user.template(...)")
+    given = list(given)
     if not given:
         return default_templates(prep)
-    out = []
+    out: list[Template] = []
     for k, tpl in enumerate(given):
         what = f"infer_templates[{k}]"
         if not isinstance(tpl, Template):
@@ -145,7 +148,7 @@ def templates(prep: Prepared, sig: Signature) -> list[Template]:
             raise prep.error(f"{what}: guard {tpl.guard!r} must be a relation of two arguments, the first of sort "
                              f"{tpl.exists[1]} (the existential variable's), e.g. member(Node, Quorum)")
         out.append(tpl)
-    return out
+    return list(dict.fromkeys(out))  # (a template given twice gives the same clauses: 5,000 copies ran minutes)
 
 
 def system(prep: Prepared) -> System:
