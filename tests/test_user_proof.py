@@ -284,6 +284,8 @@ def test_bmc_says_when_the_spec_cannot_follow_its_trace() -> None:
         ("ConstantBound", (), "ConstantBoundProof: invariant(s) 'LeaderVoted': a quantifier binds a variable named "
          "'leader', the name of the state variable leader"),
         ("StateAttribute", (), "StateAttributeProof: variables: 'tag' is a name the state itself uses (s.tag)"),
+        ("FreeConstant", (), "FreeConstantProof: invariant(s) 'SomeVoted': uses 'somebody', a z3 constant or "
+         "function that is none of the encoding's rigid symbols or state variables, nor bound by a quantifier"),
         ("QuorumByIndex", ("--conformance", "--nodes", "2", "--values", "1"), "QuorumByIndexProof: the spec's step "
          "Decide(0, (0, 1)): parameter q = (0, 1) is no element of sort Quorum in domains(spec) (map the spec's "
          "parameters in label())"),

@@ -23,6 +23,7 @@ import z3
 
 from proofs.logic import ActionEncoding, subterms, total_order_axioms
 from spec.core import SpecError, _marked
+from spec.userfiles import clip
 
 #: ``A, B`` (a relation), ``A, B -> C`` (a function), ``-> C`` (a constant), ``""`` (a proposition).
 _SIGNATURE = re.compile(r"^\s*(?P<args>[\w\s,]*?)\s*(?:->\s*(?P<range>\w+))?\s*$")
@@ -275,6 +276,8 @@ class Prepared:
     constants: dict[str, str] = field(default_factory=dict)
     #: ``prove --invariant FILE``: the file's conjuncts over a state, in place of the user's ``invariant``
     given_invariant: Callable[[Any], dict[str, z3.BoolRef]] | None = None
+    #: the names of every symbol declared (rigid, and each state's variables): what a formula may apply
+    declared: set[str] = field(default_factory=set)
 
     @classmethod
     def of(cls, spec_cls: type, named: ModuleType | None = None) -> Prepared:
@@ -352,6 +355,7 @@ class Prepared:
         return Signature(args, m["range"])
 
     def declare(self, name: str, sig: Signature) -> z3.FuncDeclRef:
+        self.declared.add(name)
         rng = z3.BoolSort() if sig.range is None else self.sorts[sig.range]
         return z3.Function(name, *[self.sorts[a] for a in sig.args], rng)
 
@@ -408,10 +412,17 @@ class Prepared:
                 hint = " (a constant or proposition is a term: s.x, not s.x())"  # s.flag() in place of s.flag
             raise self.error(f"{what}: {kind}: {exc}{hint}") from exc
 
-    def formula(self, what: str, value: Any) -> z3.BoolRef:
-        """``value`` if it is a Z3 formula, else an error saying what it is."""
+    def formula(self, what: str, value: Any, params: Sequence[str] = ()) -> z3.BoolRef:
+        """``value`` if it is a Z3 formula over the encoding's symbols (and ``params``, an action's parameters),
+        else an error saying what it is."""
         if isinstance(value, z3.BoolRef):
-            self._captures(what, _declarations(value)[1])
+            mentioned, bound = _declarations(value)
+            self._captures(what, bound, params)
+            free = sorted(mentioned - self.declared - set(params))
+            if free:  # (an internal error once a CTI or a spec state was evaluated: KeyError 'free', exit 4)
+                raise self.error(f"{what}: uses {clip(free[0])!r}, a z3 constant or function that is none of the "
+                                 "encoding's rigid symbols or state variables, nor bound by a quantifier: declare it "
+                                 "in rigid (or variables), or bind it")
             return value
         kind = f"a term of sort {value.sort()}" if isinstance(value, z3.ExprRef) else f"a {type(value).__name__}"
         raise self.error(f"{what} is {kind}, not a formula (a z3 Bool)")
@@ -482,9 +493,8 @@ class Prepared:
         for tr in self.transitions:
             params = [z3.Const(p, self.sorts[s]) for p, s in tr.params.items()]
             what = f"{tr.name}(s, t, {', '.join(tr.params)})"
-            f = self.formula(what, self.call(what, tr.method, pre, post, *params))
-            mentioned, bound = _declarations(f)
-            self._captures(what, bound, list(tr.params))
+            f = self.formula(what, self.call(what, tr.method, pre, post, *params), list(tr.params))
+            mentioned, _ = _declarations(f)
             frame = [self._same(pre, post, n) for n in self.variables if post.rel[n].name() not in mentioned]
             out.append(ActionEncoding(tr.name, params, self.label_arity[tr.name], z3.And(f, *frame)))
         return out

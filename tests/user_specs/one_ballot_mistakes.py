@@ -251,3 +251,17 @@ class StateAttributeProof(OneBallotProof):
 
     spec = StateAttribute
     variables = {**OneBallotProof.variables, "tag": "Node"}
+
+
+class FreeConstant(OneBallot):
+    pass
+
+
+class FreeConstantProof(OneBallotProof):
+    """A conjunct over a z3 constant neither declared nor bound: the table was printed, then its CTI's evaluation
+    ended in 'internal error: KeyError' (exit 4)."""
+
+    spec = FreeConstant
+
+    def invariant(self, s: Any) -> dict[str, z3.BoolRef]:
+        return {**super().invariant(s), "SomeVoted": s.voted(z3.Const("somebody", self.Node))}
