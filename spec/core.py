@@ -530,6 +530,11 @@ class Spec:
         if "name" in vars(cls) and not isinstance(cls.name, str):  # a helper def name(self, p): shadows it
             raise SpecError(f"{cls.__name__}.name is a {type(cls.name).__name__}, not a str: paxraft prints a spec's "
                             "name attribute as its name (the class name when there is none); rename that method")
+        for name, mark in (("invariants", "@invariant"), ("action_invariants", "@action_invariant")):
+            given = vars(cls).get(name)  # (a method returning a dict: "internal error: 'function' object has no
+            if given is not None and not isinstance(given, property):  # attribute 'items'", exit 4)
+                raise SpecError(f"{cls.__name__}.{name} is defined as a {type(given).__name__}: it is the property "
+                                f"that lists the spec's {mark} methods; mark each invariant's method {mark} instead")
         # `@action` with no parentheses: the method became action()'s marker, no action, and a check of the model
         # without it said "No error found."
         for attr, value in vars(cls).items():

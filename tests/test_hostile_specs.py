@@ -330,3 +330,15 @@ def test_a_bare_action_decorator_is_refused(capsys: pytest.CaptureFixture, tmp_p
     assert code == 2 and out == "" and one_error_line(err) == (
         "paxraft check: error: Counter.Inc: @action without parentheses, which makes no action of it: write "
         "@action() (no parameters) or @action(enumerator)")
+
+
+def test_invariants_defined_as_a_method_is_refused(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """``def invariants(self): return {...}`` hid the property listing the @invariant methods: "internal error:
+    'function' object has no attribute 'items'" (exit 4)."""
+    marked = "    @invariant\n    def Small(self, s):\n        return s.x < 3"
+    assert marked in SHOWN_BUT_ONE
+    (tmp_path / "inv.py").write_text(SHOWN_BUT_ONE.replace(marked, "    def invariants(self):\n        return {}"))
+    code, out, err = run(capsys, "check", f"{tmp_path / 'inv.py'}:Counter")
+    assert code == 2 and out == "" and one_error_line(err) == (
+        "paxraft check: error: Counter.invariants is defined as a function: it is the property that lists the spec's "
+        "@invariant methods; mark each invariant's method @invariant instead")
