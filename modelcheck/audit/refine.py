@@ -150,9 +150,10 @@ def _diagnose(mapping: Mapping, index: int, event: Event, cands: Sequence[State]
                 have = mapping.node_view(event, t)
                 ndiff = sum(1 for k in set(want) | set(have) if not mapping.same(want.get(k), have.get(k)))
                 if stuck is not None:
+                    why = mapping.why_not_enabled(event, t, stuck) if stuck.concrete else None
                     reason = f"{_show(mapping, stuck)} is not enabled" + (
                         f" after {', '.join(_show(mapping, p) for p in expl[:depth])}" if depth else ""
-                    )
+                    ) + (f": {why}" if why else "")
                 elif not expl:
                     reason = mapping.stutter_reason
                 elif ndiff:
