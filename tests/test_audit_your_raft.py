@@ -4,6 +4,7 @@ written here by hand with the guide's ``impl.trace.Recorder``, terms numbered fr
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +169,20 @@ def test_a_handler_that_takes_a_higher_term_itself_is_told_to_write_update_term(
     # the report shows the event's terms as raft.tla numbers them, which is not what the file says (1 there)
     assert ("  the implementation (terms + 1, raft.tla's numbering: the header's term_offset; the file has them 1 "
             "lower):\n    received RequestVoteRequest 1->2 (mlastLogIndex=0, mlastLogTerm=0, mterm=2)") in text
+
+
+def test_a_receipt_that_leaves_out_a_field_says_absent_not_null(tmp_path):
+    """A tracer that rebuilds the received message from its own wire format and forgets the sender's clock: the
+    failure said `clock null here, 3 sent`, as if the field were written as null."""
+    n1, n2, _ = (Node(tmp_path, n) for n in NODES)
+    n1.ev("Timeout", currentTerm=1, state="Candidate", votedFor=None, votesGranted=[])
+    req = n1.ev("RequestVote", {"j": 2}, sent=(n1.vote_request(2),))
+    n2.ev("UpdateTerm", {"j": 1}, recv=req, currentTerm=1)
+    path = tmp_path / "node-2.jsonl"
+    *head, last = path.read_text().splitlines()
+    ev = json.loads(last)
+    del ev["recv"]["clock"]
+    path.write_text("\n".join([*head, json.dumps(ev)]) + "\n")
+    f, _ = failure_report(tmp_path)
+    assert f.reason == (f"receives message [1, 0, 1] other than it was sent ({tmp_path / 'node-1.jsonl'}:4: clock "
+                        "absent here, 3 sent)")

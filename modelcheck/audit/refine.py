@@ -180,8 +180,11 @@ def _not_as_sent(index: int, event: Event, candidates: int) -> Failure:
     where, sent = event.sent_as  # type: ignore[misc]
     recv = event.recv or {}
     fields = [k for k in sorted(recv.keys() | sent.keys()) if recv.get(k) != sent.get(k)]
+    def shown(m: dict[str, Any], k: str) -> str:  # (a field left out is not a null one)
+        return json.dumps(m[k]) if k in m else "absent"
+
     reason = f"receives message {recv.get('id')} other than it was sent ({where}: " + ", ".join(
-        f"{k} {json.dumps(recv.get(k))} here, {json.dumps(sent.get(k))} sent" for k in fields) + ")"
+        f"{k} {shown(recv, k)} here, {shown(sent, k)} sent" for k in fields) + ")"
     return Failure(index, event, [], [(f"recv.{k}", recv.get(k), sent.get(k)) for k in fields], reason, candidates)
 
 
