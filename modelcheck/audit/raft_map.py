@@ -119,6 +119,9 @@ _ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is ex
 _BOOT = frozenset(BOOT_ACTIONS)
 _HANDLERS = frozenset({"HandleRequestVoteRequest", "HandleRequestVoteResponse", "HandleAppendEntriesResponse",
                        "UpdateTerm", "DropStaleResponse"})
+# the steps RaftMapping.why_not_enabled explains: the handlers (by their message's term), a commit, an election
+_TERM_CHECKED = _HANDLERS - {"UpdateTerm"} | {"HandleAppendEntriesRequest", "HandleInstallSnapshotRequest"}
+_EXPLAINED_REFUSALS = _TERM_CHECKED | {"AdvanceCommitIndexTo", "BecomeLeader"}
 
 
 
@@ -676,9 +679,13 @@ class RaftMapping(Mapping):
         """The rule a handler of a message of another term, a commit or an election broke (terms as raft.tla
         numbers them, as the whole report does)."""
         a, args = step.name, step.params
+        if a not in _EXPLAINED_REFUSALS:  # (the network's steps take a message, not a node, first)
+            return None
         i = args[0]
         node, term = self.nodes[i], state.currentTerm[i]
-        if a in _HANDLERS | {"HandleAppendEntriesRequest", "HandleInstallSnapshotRequest"} and a != "UpdateTerm":
+        if a in _TERM_CHECKED:
+            if len(args) != 3 or not isinstance(args[2], tuple):
+                return None
             mterm = args[2][3]
             if mterm > term:
                 return (f"the message's term {mterm} is above node {node}'s currentTerm {term}; raft.tla takes the "
