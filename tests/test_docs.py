@@ -67,6 +67,39 @@ def doc_pages(root: Path) -> list[Path]:
     return [root / "README.md", *sorted((root / "docs").glob("*.md"))]
 
 
+TABLE_RULE = re.compile(r"\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?")
+
+
+def headless_table_rows(pages: list[Path], root: Path) -> list[str]:
+    """``page:line`` for each table row (outside code blocks) that starts a table without a header: a blank line
+    inside a table ends it, and the rows after it show as text with pipes."""
+    bad = []
+    for page in pages:
+        lines, fenced, previous = page.read_text(encoding="utf-8").splitlines(), False, ""
+        for number, line in enumerate(lines, 1):
+            text = line.strip()
+            if text.startswith("```"):
+                fenced, previous = not fenced, ""
+                continue
+            following = lines[number].strip() if number < len(lines) else ""
+            if (not fenced and text.startswith("|") and not previous.startswith("|")
+                    and not TABLE_RULE.fullmatch(following)):
+                bad.append(f"{page.relative_to(root)}:{number}")
+            previous = text
+    return bad
+
+
+def test_every_table_row_is_in_a_table() -> None:
+    """nemesis.md's fault table had a blank line before its last row, which then showed as a line of pipes."""
+    assert headless_table_rows(doc_pages(ROOT), ROOT) == []
+
+
+def test_a_row_cut_off_its_table_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "README.md").write_text("| a | b |\n|---|:--:|\n| 1 | 2 |\n\n| 3 | 4 |\n\n```\n| x |\n```\n")
+    assert headless_table_rows(doc_pages(tmp_path), tmp_path) == ["README.md:5"]
+
+
 def test_every_link_resolves() -> None:
     assert broken_links(doc_pages(ROOT), ROOT) == []
 
