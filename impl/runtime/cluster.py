@@ -407,6 +407,12 @@ def members(desc: dict[str, Any]) -> list[int]:
     return sorted(i for i in map(int, desc["nodes"]) if i not in removed)
 
 
+def _listed(ids: list[int]) -> str:
+    """Node ids for a message: ``1, 3 and 4``."""
+    words = list(map(str, ids))
+    return " and ".join(filter(None, [", ".join(words[:-1]), words[-1]])) if words else "none"
+
+
 def _proc_stat(pid: int) -> list[str] | None:
     """The fields of /proc/PID/stat after the command name (state first), or None."""
     try:
@@ -881,7 +887,7 @@ async def _leader(directory: Path, after_term: int = 0) -> tuple[int, int] | Non
 async def _transfer(directory: Path, target: int | None, wait: float) -> tuple[int, int, int, int]:
     desc = load_raft(directory, "leadership transfer is for a Raft cluster only")
     if target is not None and target not in members(desc):
-        raise ClusterError(f"--to {target} is not a node of this cluster (nodes: {members(desc)})")
+        raise ClusterError(f"--to {target} is not a node of this cluster (its nodes: {_listed(members(desc))})")
     old = await _leader(directory)
     if old is None:
         raise ClusterError("no leader to transfer from (see `paxraft cluster status`)")
@@ -1015,7 +1021,7 @@ def remove_node(directory: Path, node: int, wait: float = 30.0) -> None:
 def _remove_node(directory: Path, node: int, wait: float) -> None:
     desc = load_raft(directory, "membership changes are made in a Raft cluster only")
     if node not in members(desc):
-        raise ClusterError(f"--node {node} is not a node of this cluster (nodes: {members(desc)})")
+        raise ClusterError(f"--node {node} is not a node of this cluster (its nodes: {_listed(members(desc))})")
     desc.setdefault("members", members(desc))
     save(directory, desc)
     made, why = asyncio.run(_change(directory, "remove", node, wait))
