@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from impl.storage.wal import check
-from impl.trace import TraceFileError, check_tail, segment_numbers, set_aside, trace_size
+from impl.trace import TraceFileError, check_trace, segment_numbers, set_aside, trace_size
 from spec.core import SpecError
 from spec.userfiles import MAX_SMALL_FILE_BYTES, load_json, read_text
 
@@ -56,9 +56,9 @@ def run(args: argparse.Namespace) -> int:
     first = (wal_dir.parent if wal_dir.name == "wal" else wal_dir) / "trace.bin"
     (owner, owner_error), size, trace_error = _owner(wal_dir), None, None
     traced = first.exists() or bool(segment_numbers(first))  # (its first segment gone: refused)
-    if node and traced:  # a node's start reads its trace's last segment too: a damaged one refuses it
-        try:
-            check_tail(first, owner[1] if owner else None)
+    if node and traced:  # a node's start reads its trace's segments' heads and its last one: a damaged one
+        try:  # refuses it; every segment is read whole here, as the audit reads them
+            check_trace(first, owner[1] if owner else None)
             size = trace_size(first)
         except (TraceFileError, OSError) as exc:
             trace_error = f"{exc} ({set_aside(first.parent)})"

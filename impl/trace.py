@@ -415,8 +415,9 @@ def _segment_head(path: Path, data: bytes) -> tuple[int, int, int, bytes]:
 
 def trace_tail(first: Path, node: int | None = None) -> tuple[int, int, Path]:
     """The last segment of a node's compact trace, for the node's start: (its number, where it starts in the
-    whole trace, its path). Only that segment's head is read (the earlier ones are the audit's to check);
-    ``(1, 0, first)`` when there is no continuation segment. ``node``: the node it must be of."""
+    whole trace, its path). Only that segment's head is read; ``(1, 0, first)`` when there is no continuation
+    segment. ``node``: the node it must be of, given at the node's start: then every segment's head is checked
+    (:func:`_check_heads`)."""
     numbers = segment_numbers(first)
     for p in (first, segment_path(first, numbers[-1])) if numbers else (first,):
         if what := not_a_file(p):  # (a FIFO held the node's start and `wal check` for ever)
@@ -434,15 +435,64 @@ def trace_tail(first: Path, node: int | None = None) -> tuple[int, int, Path]:
     if not os.path.lexists(path):  # (never compressed by the node: it appends to it, or makes the next at start)
         raise TraceFileError(f"{zipped(path)}: the trace's last segment is compressed, yet its node appends to it "
                              "(it never compresses its last segment: one moved in, or the ones after it moved out?)")
+    if node is not None:
+        _check_heads(first, numbers, node)
     with open(path, "rb") as f:
-        head = f.read(len(COMPACT_MAGIC) + REC + _SEG.size)
+        head = f.read(_HEAD_BYTES)
     of, number, start, _ = _segment_head(path, head)
-    if number != numbers[-1]:
-        raise TraceFileError(f"{path}: holds segment {number}, not {numbers[-1]} (a segment renamed or copied?)")
+    _check_head(path, numbers[-1], number, of, node)
+    return number, start, path
+
+
+_HEAD_BYTES = len(COMPACT_MAGIC) + REC + _SEG.size  # a continuation segment's magic and SEGMENT record
+
+
+def _check_head(path: Path, want: int, number: int, of: int, node: int | None) -> None:
+    if number != want:
+        raise TraceFileError(f"{path}: holds segment {number}, not {want} (a segment renamed or copied?)")
     if node is not None and of != node:
         raise TraceFileError(f"{path}: a segment of node {of}'s trace, not node {node}'s (copied from another "
                              "node's folder?)")
-    return number, start, path
+
+
+def _check_heads(first: Path, numbers: list[int], node: int) -> None:
+    """What a node's start checks of its trace's segments (`wal check` too, before reading them whole): each one up
+    to the last is there (in either form) and its head says it is segment n of this node's trace, starting where
+    the one before ends and carrying the link the one before closes with (when that one is not compressed: a
+    ``.z``'s last record is read only by inflating it all). Heads only (a ``.z``'s first bytes inflated); the records
+    are the audit's to read. A middle segment missing, of another node or of another cluster's node went unseen
+    (only the last one's head was read): the node started, its trace one the audit refuses."""
+    expected, link, before = os.path.getsize(first), tracezip.next_link(first), first
+    for n in range(2, numbers[-1] + 1):
+        path = segment_path(first, n)
+        if not _present(path):
+            raise TraceFileError(f"{path}: missing, segment {n} of the node's trace, while {before.name} continues "
+                                 f"in it and {segment_path(first, numbers[-1]).name} is there (moved or deleted?)")
+        if link is None and before.suffix != ".z":
+            raise TraceFileError(f"{before}: does not end with the record that names the next segment, yet "
+                                 f"{path.name} is there (this one cut short, or that one not of this trace)")
+        held = path if os.path.lexists(path) else zipped(path)  # (both: a crash while compressing; the segment read)
+        if what := not_a_file(held):  # (a FIFO would hold the start for ever)
+            raise TraceFileError(f"{held}: {what}, where the node keeps a segment of its trace (a file)")
+        if held == path:
+            with open(path, "rb") as f:
+                head, size = f.read(_HEAD_BYTES), os.fstat(f.fileno()).st_size
+        else:
+            try:
+                size, head = tracezip.segment_start(held, _HEAD_BYTES)
+            except CompressedSegmentError as exc:
+                raise TraceFileError(str(exc)) from None
+        of, number, start, _ = _segment_head(held, head)
+        _check_head(held, n, number, of, node)
+        if start != expected:
+            raise TraceFileError(f"{held}: starts at byte {start:,} of its trace, but {before.name} ends at byte "
+                                 f"{expected:,} (a segment of another trace: another cluster's node {node}?)")
+        if link is not None and head[-_SEG.size:] != link:
+            raise TraceFileError(f"{held}: does not continue {before.name} "
+                                 f"({_mismatch(_SEG.unpack(head[-_SEG.size:]), _SEG.unpack(link))})")
+        expected += size
+        link = tracezip.next_link(path) if held == path and n < numbers[-1] else None
+        before = held
 
 
 def _check_first_header(first: Path, node: int) -> None:
@@ -475,11 +525,20 @@ def set_aside(folder: Path) -> str:
 
 
 def check_tail(first: Path, node: int | None = None) -> None:
-    """What a node's start checks of its compact trace, changing nothing (`paxraft wal check` of a node's folder):
-    its last segment's head and records (and that it is ``node``'s). TraceFileError (or OSError) when the start
-    would refuse it."""
+    """What a node's start checks of its compact trace, changing nothing: every segment's head (with ``node``, the
+    node they must be of) and its last segment's records. TraceFileError (or OSError) when the start would refuse
+    it."""
     _, _, path = trace_tail(first, node)
     stream_records(path)
+
+
+def check_trace(first: Path, node: int | None = None) -> None:
+    """What `paxraft wal check` reads of a node's compact trace: what its start checks (:func:`check_tail`), then
+    every segment whole, as the audit reads them (a damaged or foreign segment before the last one was the audit's
+    to find). TraceFileError (or OSError) naming the file at the first fault."""
+    check_tail(first, node)
+    for _ in read_segments(first, open_end=True):
+        pass
 
 
 def trace_size(first: Path) -> int:
@@ -498,13 +557,15 @@ def cut_trace(first: Path, size: int) -> None:
     os.truncate(path, size - start)
 
 
-def read_segments(first: Path, data: bytes | None = None) -> Iterator[tuple[str, bytes, list[Any], int]]:
+def read_segments(first: Path, data: bytes | None = None, *,
+                  open_end: bool = False) -> Iterator[tuple[str, bytes, list[Any], int]]:
     """A node's compact trace segment by segment, in order, each checked to continue the one before: yields
     (file name, its bytes, its records as :func:`compact_records` gives them without the SEGMENT and NEXT ones,
     where its intact records end). One segment's bytes at a time (``data``: the first one's, already read).
     A segment missing, reordered, duplicated, of another trace or damaged is a TraceFileError naming the file.
     A segment may be compressed (impl/tracezip.py): then the ``.z`` is read and named (byte offsets count the
-    segment's bytes, decompressed)."""
+    segment's bytes, decompressed). ``open_end``: a last segment closed without its successor is the trace's end
+    (a node stopped between the two makes it at its start; its log's trace marks say whether events are lost)."""
     number, start, link = 1, 0, b""
     path = before = first  # (before: the file the previous segment was read from)
     while True:
@@ -548,6 +609,9 @@ def read_segments(first: Path, data: bytes | None = None) -> Iterator[tuple[str,
         if at != start + len(data):
             raise TraceFileError(f"{name}: its last record says it ends at byte {at:,} of its trace, but it ends at "
                                  f"{start + len(data):,} (a segment cut or extended)")
+        if not _present(nxt) and open_end and max(segment_numbers(first), default=1) <= number:
+            yield name, data, records[:-1], end
+            return
         if not _present(nxt):
             raise TraceFileError(f"{name}: continues in {nxt.name}, which is missing (segment {number + 1} of the "
                                  "node's trace): a trace read without it would lose its events silently")

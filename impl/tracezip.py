@@ -77,24 +77,60 @@ def _head(length: int, crc: int) -> bytes:
     return h + zlib.crc32(h).to_bytes(4, "big")
 
 
+_STREAM = len(ZMAGIC) + _HEAD + 4  # where a .z's zlib stream starts
+
+
+def _bad(name: str, why: str) -> CompressedSegmentError:
+    return CompressedSegmentError(f"{name}: damaged compressed segment: {why}")
+
+
+def _length_crc(data: bytes, name: str, limit: int) -> tuple[int, int]:
+    """The segment length and crc32 a ``.z``'s head (``data``: its first bytes) says; CompressedSegmentError when the
+    head is damaged or cut short, or the length is over ``limit``."""
+    if not data.startswith(ZMAGIC):
+        raise _bad(name, f"it does not start with {ZMAGIC!r}")
+    if len(data) < _STREAM:
+        raise _bad(name, f"{len(data)} bytes, shorter than its head")
+    head = data[len(ZMAGIC) : _STREAM]
+    if zlib.crc32(head[:_HEAD]) != int.from_bytes(head[_HEAD:], "big"):
+        raise _bad(name, "head checksum mismatch")
+    length = int.from_bytes(head[:8], "big")
+    if length > limit:
+        raise _bad(name, f"it says it holds {length:,} bytes, more than the {limit:,} a segment is read up to")
+    return length, int.from_bytes(head[8:_HEAD], "big")
+
+
+def segment_start(z: Path, n: int) -> tuple[int, bytes]:
+    """A ``.z`` file's segment length (as its head says) and the segment's first ``n`` bytes (fewer when it is
+    shorter), inflating only those: a node's start checks each segment's head, not its records.
+    CompressedSegmentError naming the file when its head is damaged or its stream does not give them."""
+    with open(z, "rb") as f:
+        length, _ = _length_crc(f.read(_STREAM), str(z), MOST)
+        want, out, tail = min(n, length), b"", b""
+        d = zlib.decompressobj()
+        try:
+            while len(out) < want and not d.eof:
+                chunk = tail or f.read(4096)
+                if not chunk:
+                    raise _bad(str(z), f"the stream ends early, after {len(out):,} of {length:,} bytes (cut short)")
+                out += d.decompress(chunk, want - len(out))
+                tail = d.unconsumed_tail
+        except zlib.error as exc:
+            raise _bad(str(z), f"the stream does not decompress ({exc})") from None
+    if len(out) < want:
+        raise _bad(str(z), f"{len(out):,} bytes that do not match its head ({length:,} bytes, their checksum)")
+    return length, out
+
+
 def decompress(data: bytes, name: str, limit: int) -> bytes:
     """A ``.z`` file's bytes (``data``, of the file ``name``) as the segment they hold; CompressedSegmentError when
     they do not read back whole: a head or stream damaged or cut short, a length or checksum that does not match,
     bytes after the stream, a segment longer than ``limit``."""
     def bad(why: str) -> CompressedSegmentError:
-        return CompressedSegmentError(f"{name}: damaged compressed segment: {why}")
+        return _bad(name, why)
 
-    at = len(ZMAGIC) + _HEAD + 4
-    if not data.startswith(ZMAGIC):
-        raise bad(f"it does not start with {ZMAGIC!r}")
-    if len(data) < at:
-        raise bad(f"{len(data)} bytes, shorter than its head")
-    head = data[len(ZMAGIC) : at]
-    if zlib.crc32(head[:_HEAD]) != int.from_bytes(head[_HEAD:], "big"):
-        raise bad("head checksum mismatch")
-    length, crc = int.from_bytes(head[:8], "big"), int.from_bytes(head[8:_HEAD], "big")
-    if length > limit:
-        raise bad(f"it says it holds {length:,} bytes, more than the {limit:,} a segment is read up to")
+    at = _STREAM
+    length, crc = _length_crc(data, name, limit)
     # checked first a piece at a time, keeping nothing (a bomb: a small file inflating to a gigabyte held 2 GiB,
     # zlib's blocks and their join), then inflated once into one buffer of the length the check found
     body = memoryview(data)[at:]
@@ -124,7 +160,6 @@ def decompress(data: bytes, name: str, limit: int) -> bytes:
     if got != length or check != crc:
         raise bad(f"{got:,} bytes that do not match its head ({length:,} bytes, their checksum)")
     return zlib.decompress(body, bufsize=max(length, 1))
-    return out
 
 
 def next_link(segment: Path) -> bytes | None:

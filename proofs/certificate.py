@@ -126,6 +126,19 @@ def conformance_record(spec: str, bounds: Mapping[str, Any], report: Any) -> dic
     }
 
 
+def written(path: Path | str, outcomes: list, record: Mapping[str, Any]) -> str:
+    """The line a prove command prints once its certificate is written: the queries, and the conformance check run
+    beside the proof (its bounds, counts and verdict were in the manifest only: a failed check went unseen)."""
+    queries = sum(len(o.obligation.goals) for o in outcomes)
+    if "states" not in record:
+        return f"certificate: {queries} SMT-LIB 2 queries and {path}; no conformance check: {record['why']}"
+    bounds = " ".join(f"{k}={v}" for k, v in record["bounds"].items())
+    verdict = "ok" if record["ok"] else "the encoding does NOT conform (see the manifest's summary)"
+    cap = ", stopped at its cap of disagreements" if record["stopped"] else ""
+    return (f"certificate: {queries} SMT-LIB 2 queries and {path}; conformance at {bounds}: "
+            f"{record['states']:,} states, {record['transitions']:,} transitions{cap}, {verdict}")
+
+
 def _version() -> str:
     try:
         from importlib.metadata import version

@@ -322,6 +322,7 @@ def action(
             fn.__paxraft_present__ = present  # type: ignore[attr-defined]
         return fn
 
+    mark.__paxraft_unapplied__ = params  # type: ignore[attr-defined]  # (a bare @action: Spec.__init_subclass__)
     return mark
 
 
@@ -529,6 +530,12 @@ class Spec:
         if "name" in vars(cls) and not isinstance(cls.name, str):  # a helper def name(self, p): shadows it
             raise SpecError(f"{cls.__name__}.name is a {type(cls.name).__name__}, not a str: paxraft prints a spec's "
                             "name attribute as its name (the class name when there is none); rename that method")
+        # `@action` with no parentheses: the method became action()'s marker, no action, and a check of the model
+        # without it said "No error found."
+        for attr, value in vars(cls).items():
+            if getattr(getattr(value, "__paxraft_unapplied__", None), "__name__", None) == attr:
+                raise SpecError(f"{cls.__name__}.{attr}: @action without parentheses, which makes no action of it: "
+                                "write @action() (no parameters) or @action(enumerator)")
         if "name" in vars(cls):
             cls._named_by_class = False
         elif cls.name == Spec.name or (cls._named_by_class and cls.variant is None):
@@ -738,7 +745,7 @@ class Spec:
         methods = self._restriction_methods()
         unknown = [n for n in names if n not in methods]
         if unknown:
-            have = "; ".join(f"{n}: {doc}" for n, (_, _, doc) in self.restrictions().items()) or "none"
+            have = "; ".join(f"{n}: {doc}" if doc else n for n, (_, _, doc) in self.restrictions().items()) or "none"
             raise SpecError(f"{self.name}: --restrict names no restriction {', '.join(map(repr, unknown))}"
                             f"{hint(unknown[0], methods)} (this spec offers: {have})")
         out = self._rebound()

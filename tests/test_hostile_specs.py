@@ -266,3 +266,67 @@ def test_the_explorer_shows_a_state_with_an_int_of_thousands_of_digits(tmp_path:
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=60)
+
+
+SHOWN_BUT_ONE = '''
+from typing import NamedTuple
+
+from spec.core import WF, Eventually, Spec, action, invariant
+
+
+class S(NamedTuple):
+    x: int
+
+
+class Counter(Spec):
+    variables = ("x",)
+
+    def init_states(self):
+        return [S(0)]
+
+    @action()
+    def Inc(self, s):
+        return S(s.x + 1) if s.x < 3 else None
+
+    @invariant
+    def Small(self, s):
+        return s.x < 3
+
+    def fairness(self):
+        return [WF("Inc")]
+
+    def properties(self):
+        return {"Ten": Eventually(lambda s: s.x == 10, "<>(x = 10)")}
+
+    def show_state(self, s):
+        if s.x == 3:
+            raise RuntimeError("cannot show 3")
+        return {"x": s.x}
+'''
+
+
+@pytest.mark.parametrize("mode, found", [
+    ([], "invariant Small is violated, a counterexample of 3 steps"),
+    (["--json", "--mode", "dfs"], "invariant Small is violated, a counterexample of 3 steps"),
+    (["--no-invariants", "--deadlock"], "a deadlock, a counterexample of 3 steps"),
+    (["--no-invariants", "--liveness", "Ten"], "property Ten is violated, a lasso"),
+])
+def test_show_state_failing_on_what_was_found_names_it(capsys: pytest.CaptureFixture, tmp_path: Path,
+                                                       mode: list[str], found: str) -> None:
+    """A show_state that raises only on the state a run found (the violating one, a deadlock, a lasso's): the one
+    line named show_state and the state, not what the run found there (hostile13 left it: which invariant?)."""
+    (tmp_path / "shown.py").write_text(SHOWN_BUT_ONE)
+    code, out, err = run(capsys, "check", f"{tmp_path / 'shown.py'}:Counter", *mode)
+    assert code == 3 and out == "" and one_error_line(err) == (
+        "paxraft check: error in the spec's code: Counter: show_state raised RuntimeError: cannot show 3 "
+        f"(shown.py:33), in state S(x=3), while showing what the run found: {found} (not shown)")
+
+
+def test_a_bare_action_decorator_is_refused(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """``@action`` without parentheses made the method ``action()``'s marker, no action: the model checked without
+    it, 1 state and "No error found." (exit 0) where Inc breaks Small."""
+    (tmp_path / "bare.py").write_text(SHOWN_BUT_ONE.replace("@action()", "@action"))
+    code, out, err = run(capsys, "check", f"{tmp_path / 'bare.py'}:Counter")
+    assert code == 2 and out == "" and one_error_line(err) == (
+        "paxraft check: error: Counter.Inc: @action without parentheses, which makes no action of it: write "
+        "@action() (no parameters) or @action(enumerator)")

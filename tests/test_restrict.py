@@ -116,6 +116,16 @@ def test_list_shows_the_restrictions_a_spec_offers(capsys: pytest.CaptureFixture
     assert Raft.restrictions()["passive-last"][:2] == ("Timeout", False)
 
 
+def test_a_restriction_without_a_docstring_is_listed_by_its_name(capsys: pytest.CaptureFixture[str]) -> None:
+    """A guard's docstring is optional (action_constraint.py's no-jump has none): list printed "no-jump  on Jump: "
+    and a misspelt --restrict offered "no-jump: ", each with a colon before nothing."""
+    where = "tests/user_specs/action_constraint.py"
+    assert main(["list", f"{where}:JumpingCounter"]) == 0
+    assert "\n    no-jump  on Jump\n" in capsys.readouterr().out
+    assert main(["check", f"{where}:JumpingCounter", "--restrict", "no-jmp"]) == 2
+    assert capsys.readouterr().err.rstrip().endswith("(this spec offers: no-jump)")
+
+
 def test_a_restricted_or_reduced_model_keeps_the_speed_hooks_of_the_actions_it_does_not_restrict() -> None:
     """``without`` and ``restrict`` return a copy; its actions were bound to the original spec, whose
     ``count_outside`` no search sets, so no step answered OUTSIDE and no enumerator Counted (the 705k model

@@ -249,6 +249,37 @@ def test_wal_check_sees_a_trace_left_only_in_compressed_segments(run, tmp_path, 
     assert f"{first}: missing, while trace.000002.bin.z of its trace is there" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("fault", ["damaged", "missing", "another node's"])
+def test_wal_check_reads_every_segment(run, tmp_path, capsys, fault):
+    """`wal check` of a node's folder reads its whole trace, as the audit does: it read the last segment only (a
+    damaged, missing or foreign ``.z`` in the middle: "ok", exit 0). The node's start reads each segment's head:
+    it refuses a missing or foreign one (a ``.z``'s first bytes inflated), not the damage inside a stream."""
+    d = tmp_path / "c"
+    shutil.copytree(run, d, ignore=shutil.ignore_patterns("lock", "pid"))
+    home = d / "node-2"
+    first = home / "trace.bin"
+    assert trace_tail(first)[0] >= 4
+    z = zipped(segment_path(first, 3))
+    if fault == "damaged":
+        data = bytearray(z.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        z.write_bytes(bytes(data))
+        msg = f"{z}: damaged compressed segment: "
+    elif fault == "missing":
+        z.unlink()
+        msg = f"{segment_path(first, 3)}: missing, segment 3 of the node's trace, while trace.000002.bin.z continues"
+    else:
+        shutil.copy(zipped(segment_path(d / "node-3" / "trace.bin", 3)), z)
+        msg = f"{z}: a segment of node 3's trace, not node 2's (copied from another node's folder?)"
+    capsys.readouterr()
+    assert main(["wal", "check", str(home)]) == 1
+    out = capsys.readouterr().out
+    assert f"error: {msg}" in out and "REFUSED" in out, out
+    if fault != "damaged":
+        with pytest.raises(TraceFileError, match=re.escape(msg)):
+            TraceWriter(first, 2, (1, 2, 3), compact=True, segment_bytes=BOUND)
+
+
 def test_either_form_of_each_segment_reads_as_the_same_trace(run, tmp_path, capsys):
     """A ``.z`` without its segment (the usual state), a segment without its ``.z`` (not yet compressed), mixed in
     one trace: the same lines; the next run compresses what is left. A compressed last segment (never the node's

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import time
@@ -27,6 +28,7 @@ from impl.trace import (
     TraceFileError,
     TraceWriter,
     check_tail,
+    check_trace,
     cut_trace,
     last_clock,
     read_events,
@@ -210,6 +212,40 @@ def test_a_node_does_not_append_to_another_nodes_segment(run, tmp_path):
         TraceWriter(first, 1, (1, 2, 3), compact=True, segment_bytes=BOUND)
 
 
+@pytest.mark.parametrize("fault", ["another node's", "another cluster's", "another run's", "missing", "cut"])
+def test_a_node_does_not_start_on_a_middle_segment_not_its_own(run, tmp_path, fault):
+    """A node's start reads every segment's head, not only its last one's (hostile13 left it: a middle segment of
+    another node, copied in, or missing, and the node started, its trace one the audit refuses). Another cluster's
+    node 1: node 2's segment made node 1's, which starts where no segment of this trace ends."""
+    d = _copy(run, tmp_path)
+    first = d / "node-1" / "trace.bin"
+    mine, theirs = _segments(first), _segments(d / "node-2" / "trace.bin")
+    assert len(mine) >= 4 and len(theirs) >= 4
+    seg, at = mine[2], len(COMPACT_MAGIC) + REC
+    node, number, start, link = _SEG.unpack_from(seg.read_bytes(), at)
+    if fault == "missing":
+        seg.unlink()
+        msg = f"{seg}: missing, segment 3 of the node's trace, while {mine[1].name} continues in it"
+    elif fault == "cut":
+        os.truncate(mine[1], mine[1].stat().st_size - 5)
+        msg = f"{mine[1]}: does not end with the record that names the next segment, yet {seg.name} is there"
+    else:
+        data = theirs[2].read_bytes() if fault != "another run's" else seg.read_bytes()
+        of, _, from_, key = _SEG.unpack_from(data, at)
+        of, key = (2, key) if fault == "another node's" else (1, key if fault == "another cluster's" else b"another!")
+        head = record(SEGMENT, _SEG.pack(of, 3, from_, key))
+        seg.write_bytes(data[: at - REC] + head + data[at - REC + len(head) :])
+        msg = {"another node's": f"{seg}: a segment of node 2's trace, not node 1's",
+               "another cluster's": f"{seg}: starts at byte {from_:,} of its trace, but {mine[1].name} ends at byte "
+                                    f"{start:,}",
+               "another run's": f"{seg}: does not continue {mine[1].name} (another run's segment, or an older copy: "
+                                "its link differs)"}[fault]
+    before = {p.name: p.read_bytes() for p in first.parent.iterdir()}
+    with pytest.raises(TraceFileError, match=re.escape(msg)):
+        TraceWriter(first, 1, (1, 2, 3), compact=True, segment_bytes=BOUND)
+    assert {p.name: p.read_bytes() for p in first.parent.iterdir()} == before  # (nothing written)
+
+
 def test_a_continuation_segment_given_alone_is_refused_naming_the_first(run, capsys):
     seg = _segments(cluster.trace_files(run)[0])[1]
     capsys.readouterr()
@@ -262,6 +298,9 @@ def test_a_restart_finishes_a_rotation_cut_by_a_crash_and_cuts_only_the_last_seg
     size = trace_size(first)
     segment_path(first, 3).unlink()  # the crash: segment 2 ends with its closing record, segment 3 not made
     assert trace_tail(first)[0] == 2 and trace_size(first) == size - len(COMPACT_MAGIC) - REC - _SEG.size
+    check_trace(first, 1)  # (`wal check` reads it whole: the start goes on, nothing lost, so no refusal)
+    with pytest.raises(TraceFileError, match="trace.000003.bin, which is missing"):
+        list(segment_lines(first))  # (the audit: a last segment may have been deleted; wal check has the log's marks)
     w = TraceWriter(first, 1, (1, 2, 3), compact=True, segment_bytes=BOUND)
     assert trace_tail(first)[0] == 3 and w.size == size
     mark = w.extent()[0]

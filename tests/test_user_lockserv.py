@@ -169,6 +169,7 @@ def test_a_proposition_called_says_how_to_read_it() -> None:
 def test_a_certificate_rechecks(capsys, tmp_path) -> None:
     code, out, _ = run(capsys, "prove", REF, "--certificate", str(tmp_path))
     assert code == 0 and "certificate: 55 SMT-LIB 2 queries" in out  # 9 conjuncts x (Init + 5 actions) + Mutex
+    assert "; conformance at nodes=2: 28 states, 56 transitions, ok\n" in out  # (it was in the manifest only)
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     conformed = manifest["conformance"]
     assert conformed["ok"] and (conformed["states"], conformed["transitions"], conformed["stopped"]) == (28, 56, False)

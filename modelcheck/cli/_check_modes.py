@@ -15,7 +15,8 @@ from typing import Any
 
 from modelcheck import check
 from modelcheck.cli.common import output_folder, positive, within, workers_option
-from modelcheck.engine.explain import summary
+from modelcheck.engine.explain import found_line, summary
+from modelcheck.engine.faults import showing
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.result import DEADLOCK, OK, Result, count
 from spec.core import Spec, SpecError
@@ -171,8 +172,9 @@ def run(args: argparse.Namespace, spec: Spec) -> int:
 
         print(f"paxraft check: {interrupted_line()}\n{exc}", file=sys.stderr)
         return INTERRUPTED
-    report(args, result, _header(result))
-    _write_out(args, result)
+    with showing(found_line(result)):
+        report(args, result, _header(result))
+        _write_out(args, result)
     return 0 if result.verdict == OK else 1
 
 
@@ -287,28 +289,31 @@ def _run_liveness(args: argparse.Namespace, spec: Spec) -> int:
         check_deadlock=args.deadlock,  # as a plain check: --no-invariants leaves out the invariants, not --deadlock
     )
     if safety.verdict != OK:
-        report(args, safety)
-        _write_out(args, safety)
+        with showing(found_line(safety)):
+            report(args, safety)
+            _write_out(args, safety)
         return 1
-    if args.json:
-        shown = [r.to_json() for r in results]  # every property declared, or a family's entries: a list, even of
-        one = args.liveness in spec.properties()  # one (a script reads one shape); one named: it
-        json.dump(shown[0] if one else shown, sys.stdout, indent=1)
-        print()
-    else:
-        print(format_results(spec, results, time.perf_counter() - started))
-    res = next((r for r in results if r.lasso is not None), None)
-    if args.out and res is not None:  # the first property violated
-        from modelcheck.output.artifacts import write_trace_artifacts
+    res = next((r for r in results if r.lasso is not None), None)  # the first property violated
+    with showing(None if res is None else f"property {res.property} is violated, a lasso"):
+        if args.json:
+            shown = [r.to_json() for r in results]  # every property declared, or a family's entries: a list,
+            one = args.liveness in spec.properties()  # even of one (a script reads one shape); one named: it
+            json.dump(shown[0] if one else shown, sys.stdout, indent=1)
+            print()
+        else:
+            print(format_results(spec, results, time.perf_counter() - started))
+        if args.out and res is not None:
+            from modelcheck.output.artifacts import write_trace_artifacts
 
-        # (res.lasso is not None: res was chosen so) the loop leaves and returns there
-        trace, loop = res.lasso.prefix + res.lasso.loop, len(res.lasso.prefix) - 1  # type: ignore[union-attr]
-        what = f"{res.property} ({res.text})"
-        found = {"property": res.property, "fairness": "none" if args.no_fairness else "declared"}
-        for path in write_trace_artifacts(spec, trace, Path(args.out), what, "liveness", loop, found):
-            print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
-    elif args.out:  # as a plain check says it: an empty folder after --out looks like a failure
-        print(f"--out {args.out}: nothing written, no lasso to draw (every property checked holds)", file=sys.stderr)
+            # (res.lasso is not None: res was chosen so) the loop leaves and returns there
+            trace, loop = res.lasso.prefix + res.lasso.loop, len(res.lasso.prefix) - 1  # type: ignore[union-attr]
+            what = f"{res.property} ({res.text})"
+            found = {"property": res.property, "fairness": "none" if args.no_fairness else "declared"}
+            for path in write_trace_artifacts(spec, trace, Path(args.out), what, "liveness", loop, found):
+                print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
+        elif args.out:  # as a plain check says it: an empty folder after --out looks like a failure
+            print(f"--out {args.out}: nothing written, no lasso to draw (every property checked holds)",
+                  file=sys.stderr)
     return 0 if res is None else 1
 
 

@@ -114,8 +114,8 @@ def run(args: argparse.Namespace) -> int:
             print("  restrictions (--restrict NAME, a model option):")
             width = max(map(len, offered))
             for rname, (act, symmetric, doc) in offered.items():
-                note = "" if symmetric else " (singles out a server: not with --symmetry)"
-                print(f"    {rname.ljust(width)}  on {act}: {doc}{note}")
+                note = "" if symmetric else " (singles out a server: not with --symmetry)"  # (doc: may be none)
+                print(f"    {rname.ljust(width)}  on {act}{': ' + doc if doc else ''}{note}")
         if e.variants:
             print("  variants:")
             width = max(len(v) for v in e.variants)

@@ -14,9 +14,10 @@ from modelcheck.cli.common import (
     output_folder,
     workers_option,
 )
-from modelcheck.engine.faults import preflight
+from modelcheck.engine.faults import preflight, showing
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.refinement import RefinementResult, as_json, check_refinement, summary
+from modelcheck.engine.result import count
 from spec.core import SpecError
 from spec.refinements import refinement
 
@@ -62,9 +63,11 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(f"{concrete.describe()} => {abstract.name}", silent=args.quiet or args.json)
     res = check_refinement(concrete, abstract, mapping, max_states=args.max_states, progress=progress,
                            workers=args.workers)
-    print(json.dumps(as_json(res), indent=1) if args.json else summary(res))
-    if args.out is not None:
-        _write_out(res, Path(args.out), args.json)
+    with showing(None if res.trace is None else f"{concrete.name} does not refine {abstract.name}, a "
+                 f"counterexample of {count(res.failing_step or 0, 'step')}"):
+        print(json.dumps(as_json(res), indent=1) if args.json else summary(res))
+        if args.out is not None:
+            _write_out(res, Path(args.out), args.json)
     return 0 if res.holds else 1
 
 

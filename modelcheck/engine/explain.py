@@ -101,6 +101,20 @@ def violation_line(spec: Spec, invariant: str, state: Any) -> str:
     return f"       --> {invariant} is false in this state: {why}"
 
 
+def found_line(result: Result) -> str | None:
+    """What a run found, for a line that cannot show it (:func:`modelcheck.engine.faults.showing`); None when it
+    found neither a violation nor a deadlock."""
+    if result.trace is None or result.trace_length is None:
+        return None
+    if result.verdict == VIOLATION and result.violated is not None:
+        what = f"{what_is_violated(result.spec, result.violated)} is violated"
+    elif result.verdict == DEADLOCK:
+        what = "a deadlock"
+    else:
+        return None
+    return f"{what}, a counterexample of {count(result.trace_length, 'step')}"
+
+
 def _not_judged(spec: Spec) -> list[str]:
     """After "No error found.", for a variant whose ``breaks`` is a temporal property or a spec it refines, which
     a plain check does not judge: the command that does (unfair-entry's run said only "No error found.")."""

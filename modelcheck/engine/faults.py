@@ -22,7 +22,8 @@ import inspect
 import pickle
 import time
 import traceback
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -1148,6 +1149,22 @@ _TOO_DEEP = ("a state is nested too deeply to be pickled, as --workers, --ray an
              "an object'): check it without them, or hold a sequence as a flat tuple rather than as nested pairs")
 """A state nested as (entry, (entry, (...))): one process checks it (slowly: each hash walks it); --workers ended
 in a worker's traceback and 'internal error: EOFError', --checkpoint in 'internal error: RecursionError'."""
+
+
+@contextmanager
+def showing(found: str | None) -> Iterator[None]:
+    """Showing what a run found (``found``: ``invariant Inv is violated, a counterexample of 4 steps``; None when it
+    found nothing): the spec's own rendering (show_state, show_label, explain) raising on a state shown is reported
+    naming what was found, which the failure's line alone lost (a show_state that raised only on the violating
+    state said which state, not which invariant it violates)."""
+    try:
+        yield
+    except Exception as exc:
+        fault = locate(exc) if found is not None else None
+        if not isinstance(fault, SpecCodeError):
+            raise
+        raise SpecCodeError(f"{fault}, while showing what the run found: {found} (not shown)",
+                            fault.details) from exc
 
 
 def locate(exc: BaseException) -> SpecCodeError | SpecContractError | None:

@@ -53,4 +53,4 @@ def _certificate(directory: str, title: str, enc: MultiPaxosEncoding, conjuncts:
     name = "multipaxos" + (f"[{variant}]" if variant else "")
     record = certificate.conformance_record(name, CONFORMANCE_BOUNDS, report)
     path = certificate.write(directory, "multipaxos", title, conjuncts, outcomes, record)
-    print(f"certificate: {sum(len(o.obligation.goals) for o in outcomes)} SMT-LIB 2 queries and {path}")
+    print(certificate.written(path, outcomes, record))

@@ -94,4 +94,4 @@ def _paxos_certificate(
         record = certificate.conformance_record("paxos" + (f"[{args.variant}]" if args.variant else ""), bounds, report)
     kept = [c for c in conjuncts if c not in args.drop]
     path = certificate.write(args.certificate, "paxos", title, kept, outcomes, record)
-    print(f"certificate: {sum(len(o.obligation.goals) for o in outcomes)} SMT-LIB 2 queries and {path}")
+    print(certificate.written(path, outcomes, record))

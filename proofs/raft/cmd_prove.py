@@ -109,4 +109,4 @@ def _certificate(
     report = conformance(Raft(**bounds), enc, instance=_instance(model))
     record = certificate.conformance_record("raft", bounds, report)
     path = certificate.write(directory, "raft", title, conjuncts, outcomes, record)
-    print(f"certificate: {sum(len(o.obligation.goals) for o in outcomes)} SMT-LIB 2 queries and {path}")
+    print(certificate.written(path, outcomes, record))

@@ -128,7 +128,7 @@ def _certificate(args: argparse.Namespace, prep: Prepared, cls: type, bounds: di
     record = certificate.conformance_record(cls.__name__, spec.bounds(), report)
     kept = [c for c in prep.invariant(prep.state("")) if c not in args.drop]
     path = certificate.write(args.certificate, cls.__name__, title, kept, outcomes, record)
-    print(f"certificate: {sum(len(o.obligation.goals) for o in outcomes)} SMT-LIB 2 queries and {path}")
+    print(certificate.written(path, outcomes, record))
 
 
 def bmc(args: argparse.Namespace) -> int:
