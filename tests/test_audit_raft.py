@@ -119,11 +119,13 @@ def test_paper_leader_sending_its_whole_commit_index_is_explained(paper_leader):
 # (planted bug key, simulation options, seed, event number, action, params, differing fields or the reason's words)
 CAUGHT = [
     ("volatile-vote", {}, 0, 249, "Restart", {}, ["votedFor"]),
-    ("no-figure8-rule", {}, 1, 415, "AdvanceCommitIndex", {}, "AdvanceCommitIndexTo(i=node 1, n=8) is not enabled"),
+    ("no-figure8-rule", {}, 1, 415, "AdvanceCommitIndex", {},
+     "AdvanceCommitIndexTo(i=node 1, n=8) is not enabled: entry 8 is of term 3, not the leader's currentTerm 5"),
     ("truncate-on-match", {}, 0, 94, "HandleAppendEntriesRequest", {"j": 3, "case": "accept"}, "is not enabled after"),
     ("vote-without-log-check", {}, 0, 249, "HandleRequestVoteRequest", {"j": 1}, ["sent", "votedFor"]),
     ("count-stale-votes", dict(config=NO_PREVOTE, faults=SLOW), 2, 119, "HandleRequestVoteResponse", {"j": 3},
-     "m=RequestVoteResponse 3->1 term 8 denied) is not enabled"),
+     "m=RequestVoteResponse 3->1 term 8 denied) is not enabled: the response's term 8 is below node 1's "
+     "currentTerm 9"),
     ("commit-no-min", "paper", 0, 67, "HandleAppendEntriesRequest", {"j": 3, "case": "accept"}, ["commitIndex"]),
     ("accept-stale-term", dict(config=trace_config(pre_vote=False, check_quorum=False), faults=SLOW), 0, 404,
      "HandleAppendEntriesRequest", {"j": 2, "case": "return-to-follower"}, ["state"]),

@@ -4,11 +4,13 @@ written here by hand with the guide's ``impl.trace.Recorder``, terms numbered fr
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from impl.trace import Recorder
 from modelcheck.audit import audit_events, mapping_for, read_traces
+from modelcheck.audit.report import text_report
 
 NODES = [1, 2, 3]
 
@@ -119,3 +121,68 @@ def test_a_rejection_reordered_after_a_success_is_raft_tla_and_explained(tmp_pat
     n1.ev("AdvanceCommitIndex", commitIndex=2)
     mapping, res = audit(tmp_path)
     assert res.failure is None and res.ok and res.audited == res.count == 24
+
+
+def failure_report(tmp: Path) -> tuple[Any, str]:
+    mapping, res = audit(tmp)
+    assert res.failure is not None
+    return res.failure, text_report(mapping, res, 3)
+
+
+def test_a_commit_of_an_older_term_s_entry_names_the_rule_it_broke(tmp_path):
+    """The planted `commit-any-term` bug (a leader counting replicas of an entry of an older term): the audit said
+    `AdvanceCommitIndexTo(i=node 1, n=1) is not enabled`, not why; it now names the entry's term and the leader's."""
+    n1, n2, _ = (Node(tmp_path, n) for n in NODES)
+    n1.elect(n2)
+    n1.ev("ClientRequest", {"v": "a"}, log=[[1, "a"]])
+    n1.append(2, 0, 1)  # lost
+    n1.ev("CheckQuorum", state="Follower", nextIndex=None, matchIndex=None)
+    del n1.s["nextIndex"], n1.s["matchIndex"]
+    n1.elect(n2)  # term 2, its log still [a] of term 1
+    n1.handle_response(n2.handle_append(n1.append(2, 1, 0)))  # rejected: node 2 has no entry 1
+    n1.handle_response(n2.handle_append(n1.append(2, 0, 1)))
+    n1.ev("AdvanceCommitIndex", commitIndex=1)  # the bug: entry 1 is of term 1
+    f, text = failure_report(tmp_path)
+    assert (f.index, f.event.action, f.event.line) == (30, "AdvanceCommitIndex", 24)
+    assert f.reason == (
+        "AdvanceCommitIndexTo(i=node 1, n=1) is not enabled: entry 1 is of term 2, not the leader's currentTerm 3: "
+        "a leader counts replicas only of its own term's entries (an older one is committed with them: the Raft "
+        "paper's Figure 8)")
+    assert f.diff == [("commitIndex", 1, 0)]
+
+
+def test_a_handler_that_takes_a_higher_term_itself_is_told_to_write_update_term(tmp_path):
+    """Figure 2's "if RPC request or response contains term T > currentTerm: set currentTerm = T" done inside the
+    handler, traced as one event: raft.tla's UpdateTerm is a step of its own, and the guide did not say so. The
+    failure listed UpdateTerm among the steps allowed; it now says what to write."""
+    n1, n2, _ = (Node(tmp_path, n) for n in NODES)
+    n1.ev("Timeout", currentTerm=1, state="Candidate", votedFor=None, votesGranted=[])
+    req = n1.ev("RequestVote", {"j": 2}, sent=(n1.vote_request(2),))
+    n2.ev("HandleRequestVoteRequest", {"j": 1}, recv=req, currentTerm=1, votedFor=1,
+          sent=({"type": "RequestVoteResponse", "mdest": 1, "mvoteGranted": True},))
+    f, text = failure_report(tmp_path)
+    assert (f.event.action, f.event.node) == ("HandleRequestVoteRequest", 2)
+    assert f.reason.endswith(
+        "is not enabled: the message's term 2 is above node 2's currentTerm 1; raft.tla takes the higher term in an "
+        "UpdateTerm step first: write an UpdateTerm event with this recv before this one "
+        "(docs/auditing-your-raft.md)")
+    # the report shows the event's terms as raft.tla numbers them, which is not what the file says (1 there)
+    assert ("  the implementation (terms + 1, raft.tla's numbering: the header's term_offset; the file has them 1 "
+            "lower):\n    received RequestVoteRequest 1->2 (mlastLogIndex=0, mlastLogTerm=0, mterm=2)") in text
+
+
+def test_a_receipt_that_leaves_out_a_field_says_absent_not_null(tmp_path):
+    """A tracer that rebuilds the received message from its own wire format and forgets the sender's clock: the
+    failure said `clock null here, 3 sent`, as if the field were written as null."""
+    n1, n2, _ = (Node(tmp_path, n) for n in NODES)
+    n1.ev("Timeout", currentTerm=1, state="Candidate", votedFor=None, votesGranted=[])
+    req = n1.ev("RequestVote", {"j": 2}, sent=(n1.vote_request(2),))
+    n2.ev("UpdateTerm", {"j": 1}, recv=req, currentTerm=1)
+    path = tmp_path / "node-2.jsonl"
+    *head, last = path.read_text().splitlines()
+    ev = json.loads(last)
+    del ev["recv"]["clock"]
+    path.write_text("\n".join([*head, json.dumps(ev)]) + "\n")
+    f, _ = failure_report(tmp_path)
+    assert f.reason == (f"receives message [1, 0, 1] other than it was sent ({tmp_path / 'node-1.jsonl'}:4: clock "
+                        "absent here, 3 sent)")

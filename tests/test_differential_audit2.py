@@ -655,24 +655,23 @@ def _raft_agree(seed: int, steps: int, tmp: Path, per_trace: int) -> Counter[tup
 
 def test_raft_mutants_agree_with_the_brute_force_reference(tmp_path: Path) -> None:
     counts: Counter[tuple[str, str]] = Counter()
-    for seed in range(5):  # (seeds 5-119 in make test-slow: the default run's 10 minutes)
+    for seed in range(3):  # (seeds 3-119 in make test-slow: the default run's 10 minutes)
         counts += _raft_agree(seed, 60, tmp_path, 30)
-    # 150 mutants, every verdict and place the reference's: 109 unexplained (every changed state field), 35
+    # 90 mutants, every verdict and place the reference's: 67 unexplained (every changed state field), 18
     # refused while reading (a receipt of nothing sent before: a phantom, a send dropped or swapped after its
-    # receipt), 6 still explained (a dropped event nobody depended on, a duplicate receipt the spec can take
+    # receipt), 5 still explained (a dropped event nobody depended on, a duplicate receipt the spec can take
     # again, a changed message nobody received)
     assert counts == {
-        ("change recv mcommitIndex", "unexplained"): 1, ("change recv mprevLogIndex", "unexplained"): 1,
-        ("change recv msuccess", "unexplained"): 1, ("change recv mterm", "unexplained"): 1,
+        ("change recv mprevLogIndex", "unexplained"): 1, ("change recv mterm", "unexplained"): 1,
         ("change recv mvoteGranted", "unexplained"): 2, ("change sent mcommitIndex", "unexplained"): 2,
-        ("change sent mlastLogIndex", "unexplained"): 1, ("change sent mmatchIndex", "unexplained"): 1,
-        ("change sent mprevLogIndex", "unexplained"): 4, ("change sent msuccess", "unexplained"): 8,
-        ("change sent mterm", "ok"): 1, ("change sent mterm", "unexplained"): 10,
-        ("change sent mvoteGranted", "unexplained"): 3, ("change state commitIndex", "unexplained"): 18,
-        ("change state currentTerm", "unexplained"): 16, ("change state state", "unexplained"): 11,
-        ("change state votedFor", "unexplained"): 14, ("drop", "malformed"): 14, ("drop", "ok"): 4,
-        ("drop", "unexplained"): 2, ("duplicate receipt", "ok"): 1, ("duplicate receipt", "unexplained"): 11,
-        ("phantom receipt", "malformed"): 8, ("swap", "malformed"): 13, ("swap", "unexplained"): 2,
+        ("change sent mlastLogIndex", "unexplained"): 1, ("change sent mprevLogIndex", "unexplained"): 1,
+        ("change sent msuccess", "unexplained"): 4, ("change sent mterm", "ok"): 1,
+        ("change sent mterm", "unexplained"): 5, ("change sent mvoteGranted", "unexplained"): 3,
+        ("change state commitIndex", "unexplained"): 12, ("change state currentTerm", "unexplained"): 10,
+        ("change state state", "unexplained"): 8, ("change state votedFor", "unexplained"): 8,
+        ("drop", "malformed"): 9, ("drop", "ok"): 3, ("drop", "unexplained"): 2, ("duplicate receipt", "ok"): 1,
+        ("duplicate receipt", "unexplained"): 6, ("phantom receipt", "malformed"): 3, ("swap", "malformed"): 6,
+        ("swap", "unexplained"): 1,
     }
 
 
@@ -823,7 +822,7 @@ def test_many_more_snapshot_transfer_and_membership_mutants_agree_with_the_brute
 
 @pytest.mark.slow
 def test_many_more_raft_mutants_agree_with_the_brute_force_reference(tmp_path: Path) -> None:
-    for seed in range(5, 120):
+    for seed in range(3, 120):
         _raft_agree(seed, 120, tmp_path, 30)
 
 

@@ -277,7 +277,7 @@ DEFAULT = settings(max_examples=800, derandomize=True, database=None, deadline=N
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
-@DEFAULT
+@settings(DEFAULT, max_examples=400)  # (4,000 in make test-slow: the default run's 10 minutes)
 @given(pair=pairs())
 def test_refine_agrees_with_the_reference(gen_dir: Path, pair: Pair) -> None:
     ref = agree(gen_dir, pair)

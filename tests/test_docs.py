@@ -220,6 +220,36 @@ def test_cli_md_names_every_word_a_flag_takes() -> None:
     assert {name: command_choices(name) - listed[name] for name in COMMANDS} == {name: set() for name in COMMANDS}
 
 
+#: a default a cli.md row gives in parentheses: ``(100)``, ``(60; 0: every level)``
+DEFAULT = re.compile(r"\((\d[\d,]*)(?:\)|;)")
+
+
+def stale_defaults(page: Path) -> list[str]:
+    """``command --flag: doc N, parser M`` for each cli.md row whose number in parentheses is not the default
+    ``paxraft COMMAND --help`` has."""
+    section = ("\n" + page.read_text(encoding="utf-8")).partition("\n## Every command's flags\n")[2].split("\n## ")[0]
+    bad, command = [], None
+    for line in section.splitlines():
+        if line.startswith("### `paxraft "):
+            command = line.split()[2].rstrip("`")
+            parser = build_parser(only=command)
+            sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
+        elif command and line.startswith("| `") and (said := DEFAULT.search(re.split(r"(?<!\\)\|", line)[2])):
+            flags = FLAG.findall(re.split(r"(?<!\\)\|", line)[1])
+            action = next(a for a in sub._actions if flags[0] in a.option_strings)
+            if float(said[1].replace(",", "")) != action.default:
+                bad.append(f"{command} {flags[0]}: doc {said[1]}, parser {action.default}")
+    return bad
+
+
+def test_cli_md_gives_each_default_as_help_has_it(tmp_path: Path) -> None:
+    assert stale_defaults(ROOT / "docs" / "cli.md") == []
+    (tmp_path / "cli.md").write_text("## Every command's flags\n\n### `paxraft check [SPEC]`\n\n| flag | what |\n"
+                                     "|---|---|\n| `--walks N` | simulate: number of walks (10) |\n"
+                                     "| `--checkpoint-every S` | at most one per S seconds (60; 0: every level) |\n")
+    assert stale_defaults(tmp_path / "cli.md") == ["check --walks: doc 10, parser 100"]
+
+
 def test_a_word_a_flag_takes_left_out_is_caught(tmp_path: Path) -> None:
     (tmp_path / "cli.md").write_text("## Every command's flags\n\n### `paxraft check [SPEC]`\n\n| flag | what |\n"
                                      "|---|---|\n| `--mode bfs\\|dfs` | the search |\n\n"

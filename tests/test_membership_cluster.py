@@ -132,7 +132,7 @@ def test_bad_membership_changes_are_one_line_exit_2(tmp_path, capsys):
         assert capsys.readouterr().err.strip().endswith("node 1 was not removed: node 1 is the last member")
         assert main(["cluster", "remove", "--dir", str(tmp_path), "--node", "7"]) == 2
         err = capsys.readouterr().err.strip()
-        assert err.endswith("--node 7 is not a node of this cluster (nodes: [1])") and len(err.splitlines()) == 1
+        assert err.endswith("--node 7 is not a node of this cluster (its nodes: 1)") and len(err.splitlines()) == 1
         assert main(["cluster", "remove", "--dir", str(tmp_path)]) == 2
         assert capsys.readouterr().err.strip().endswith("remove needs --node N")
         assert main(["cluster", "add", "--dir", str(tmp_path)]) == 0

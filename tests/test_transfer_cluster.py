@@ -88,7 +88,7 @@ async def _writes(d: Path, n: int, tag: bytes) -> None:
 def test_bad_transfers_are_one_line_exit_2(tmp_path, capsys):
     cluster.start(tmp_path, 1)
     try:
-        for argv, err in ((["--to", "7"], "--to 7 is not a node of this cluster (nodes: [1])"),
+        for argv, err in ((["--to", "7"], "--to 7 is not a node of this cluster (its nodes: 1)"),
                           (["--to", "1"], "node 1 is the leader already"),
                           ([], "node 1 refused the transfer: no other member to hand over to")):
             assert main(["cluster", "transfer", "--dir", str(tmp_path), *argv]) == 2

@@ -91,23 +91,29 @@ def check_port_alone(port: int, sockets: Iterable[Any]) -> None:
     and clients' frames: two logs answered as one node, voting twice in a term. Checked once both listen, so
     that of two nodes that race to a port the second refuses. (Linux's /proc/net; elsewhere nothing is checked.)"""
     own = {os.fstat(s.fileno()).st_ino for s in sockets}
-    try:
-        with open("/proc/net/tcp") as f:
-            rows = f.read().splitlines()[1:]
-    except OSError:
-        return
-    loopback = int.from_bytes(socket.inet_aton("127.0.0.1"), sys.byteorder)  # (the kernel prints the raw word)
-    mine = (f"{loopback:08X}:{port:04X}", f"00000000:{port:04X}")  # (127.0.0.1, or any address)
-    others = {int(fields[9]) for row in rows if len(fields := row.split()) > 9 and fields[3] == "0A"
-              and fields[1] in mine and int(fields[9]) not in own}
+    others = listening_inodes(port) - own
     if others:
-        pids = _socket_owners(others)
+        pids = socket_owners(others)
         who = f"process {', '.join(map(str, pids))}" if pids else "another process"
         raise ClusterError(f"127.0.0.1:{port}, its port in cluster.json, is in use: {who} listens on it too (a "
                            "node of another cluster folder, a copy of this one?); the node does not share it")
 
 
-def _socket_owners(inodes: set[int]) -> list[int]:
+def listening_inodes(port: int) -> set[int]:
+    """The inodes of the sockets listening on 127.0.0.1:``port`` (or any address), from Linux's /proc/net/tcp
+    (elsewhere none)."""
+    try:
+        with open("/proc/net/tcp") as f:
+            rows = f.read().splitlines()[1:]
+    except OSError:
+        return set()
+    loopback = int.from_bytes(socket.inet_aton("127.0.0.1"), sys.byteorder)  # (the kernel prints the raw word)
+    mine = (f"{loopback:08X}:{port:04X}", f"00000000:{port:04X}")  # (127.0.0.1, or any address)
+    return {int(fields[9]) for row in rows if len(fields := row.split()) > 9 and fields[3] == "0A"
+            and fields[1] in mine}
+
+
+def socket_owners(inodes: set[int]) -> list[int]:
     """The pids (of those this user may look at) holding a socket of ``inodes``."""
     want = {f"socket:[{i}]" for i in inodes}
     pids = []
@@ -399,6 +405,12 @@ def members(desc: dict[str, Any]) -> list[int]:
     """The nodes of a cluster description that `cluster remove` has not taken out of the configuration, by id."""
     removed = desc.get("removed", ())
     return sorted(i for i in map(int, desc["nodes"]) if i not in removed)
+
+
+def _listed(ids: list[int]) -> str:
+    """Node ids for a message: ``1, 3 and 4``."""
+    words = list(map(str, ids))
+    return " and ".join(filter(None, [", ".join(words[:-1]), words[-1]])) if words else "none"
 
 
 def _proc_stat(pid: int) -> list[str] | None:
@@ -875,7 +887,7 @@ async def _leader(directory: Path, after_term: int = 0) -> tuple[int, int] | Non
 async def _transfer(directory: Path, target: int | None, wait: float) -> tuple[int, int, int, int]:
     desc = load_raft(directory, "leadership transfer is for a Raft cluster only")
     if target is not None and target not in members(desc):
-        raise ClusterError(f"--to {target} is not a node of this cluster (nodes: {members(desc)})")
+        raise ClusterError(f"--to {target} is not a node of this cluster (its nodes: {_listed(members(desc))})")
     old = await _leader(directory)
     if old is None:
         raise ClusterError("no leader to transfer from (see `paxraft cluster status`)")
@@ -1009,7 +1021,7 @@ def remove_node(directory: Path, node: int, wait: float = 30.0) -> None:
 def _remove_node(directory: Path, node: int, wait: float) -> None:
     desc = load_raft(directory, "membership changes are made in a Raft cluster only")
     if node not in members(desc):
-        raise ClusterError(f"--node {node} is not a node of this cluster (nodes: {members(desc)})")
+        raise ClusterError(f"--node {node} is not a node of this cluster (its nodes: {_listed(members(desc))})")
     desc.setdefault("members", members(desc))
     save(directory, desc)
     made, why = asyncio.run(_change(directory, "remove", node, wait))

@@ -154,6 +154,11 @@ class Mapping:
         """Why an event that :meth:`explanations` maps to no step at all is not explained."""
         return "its parameters contradict its message or its state: no spec step is the one it names"
 
+    def why_not_enabled(self, event: Event, state: State, step: StepPattern) -> str | None:
+        """Why ``step`` (concrete, one the event maps to) is not enabled in ``state``, in words the implementer can
+        act on; ``None``: the report says only that it is not."""
+        return None
+
     def vocabulary_hint(self) -> str:
         """What the refusal of a trace with unknown names adds after the list (e.g. the names known)."""
         return ""

@@ -119,6 +119,9 @@ _ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is ex
 _BOOT = frozenset(BOOT_ACTIONS)
 _HANDLERS = frozenset({"HandleRequestVoteRequest", "HandleRequestVoteResponse", "HandleAppendEntriesResponse",
                        "UpdateTerm", "DropStaleResponse"})
+# the steps RaftMapping.why_not_enabled explains: the handlers (by their message's term), a commit, an election
+_TERM_CHECKED = _HANDLERS - {"UpdateTerm"} | {"HandleAppendEntriesRequest", "HandleInstallSnapshotRequest"}
+_EXPLAINED_REFUSALS = _TERM_CHECKED | {"AdvanceCommitIndexTo", "BecomeLeader"}
 
 
 
@@ -671,6 +674,48 @@ class RaftMapping(Mapping):
         appended = 1 if len(p.log) > kept else 0
         n = removed + appended + 1
         return [[step] * n] if n == 1 else [[step], [step] * n]  # the one-step form: for the report's diff
+
+    def why_not_enabled(self, event: Event, state: ImplState, step: StepPattern) -> str | None:
+        """The rule a handler of a message of another term, a commit or an election broke (terms as raft.tla
+        numbers them, as the whole report does)."""
+        a, args = step.name, step.params
+        if a not in _EXPLAINED_REFUSALS:  # (the network's steps take a message, not a node, first)
+            return None
+        i = args[0]
+        node, term = self.nodes[i], state.currentTerm[i]
+        if a in _TERM_CHECKED:
+            if len(args) != 3 or not isinstance(args[2], tuple):
+                return None
+            mterm = args[2][3]
+            if mterm > term:
+                return (f"the message's term {mterm} is above node {node}'s currentTerm {term}; raft.tla takes the "
+                        "higher term in an UpdateTerm step first: write an UpdateTerm event with this recv before "
+                        "this one (docs/auditing-your-raft.md)")
+            if mterm < term and a.endswith("Response") and a != "DropStaleResponse":
+                return (f"the response's term {mterm} is below node {node}'s currentTerm {term}: raft.tla drops it "
+                        "(DropStaleResponse)")
+            return None
+        if a == "AdvanceCommitIndexTo":
+            n, xlog, commit = args[1], state.log[i], state.commitIndex[i]
+            if state.state[i] != LEADER:
+                return f"node {node} is not a leader"
+            if not commit < n <= len(xlog):
+                return f"{n} is not in {commit + 1}..{len(xlog)} (above commitIndex, within the log)"
+            if not self.spec.CommitTermOk(xlog[n - 1][0], term):
+                return (f"entry {n} is of term {xlog[n - 1][0]}, not the leader's currentTerm {term}: a leader "
+                        "counts replicas only of its own term's entries (an older one is committed with them: "
+                        "the Raft paper's Figure 8)")
+            match = state.matchIndex[i]
+            holders = {i} | {k for k in self.spec.Server if match[k] >= n}
+            if not self.spec.QuorumOf(state, i, holders):
+                return (f"entry {n} is stored, as matchIndex says, only on node(s) "
+                        f"{', '.join(str(self.nodes[k]) for k in sorted(holders))}: not a quorum")
+            return None
+        if a == "BecomeLeader" and state.state[i] == CANDIDATE and not self.spec.QuorumOf(
+                state, i, state.votesGranted[i]):
+            return (f"the votes granted, node(s) {', '.join(str(self.nodes[k]) for k in sorted(state.votesGranted[i]))}"
+                    f", are not a quorum")
+        return None
 
     def _peer(self, event: Event, default: int) -> int:
         """The spec's ``j``: the event's parameter ``j`` (docs/trace-format.md: the parameters by raft.tla's

@@ -150,9 +150,10 @@ def _diagnose(mapping: Mapping, index: int, event: Event, cands: Sequence[State]
                 have = mapping.node_view(event, t)
                 ndiff = sum(1 for k in set(want) | set(have) if not mapping.same(want.get(k), have.get(k)))
                 if stuck is not None:
+                    why = mapping.why_not_enabled(event, t, stuck) if stuck.concrete else None
                     reason = f"{_show(mapping, stuck)} is not enabled" + (
                         f" after {', '.join(_show(mapping, p) for p in expl[:depth])}" if depth else ""
-                    )
+                    ) + (f": {why}" if why else "")
                 elif not expl:
                     reason = mapping.stutter_reason
                 elif ndiff:
@@ -179,8 +180,11 @@ def _not_as_sent(index: int, event: Event, candidates: int) -> Failure:
     where, sent = event.sent_as  # type: ignore[misc]
     recv = event.recv or {}
     fields = [k for k in sorted(recv.keys() | sent.keys()) if recv.get(k) != sent.get(k)]
+    def shown(m: dict[str, Any], k: str) -> str:  # (a field left out is not a null one)
+        return json.dumps(m[k]) if k in m else "absent"
+
     reason = f"receives message {recv.get('id')} other than it was sent ({where}: " + ", ".join(
-        f"{k} {json.dumps(recv.get(k))} here, {json.dumps(sent.get(k))} sent" for k in fields) + ")"
+        f"{k} {shown(recv, k)} here, {shown(sent, k)} sent" for k in fields) + ")"
     return Failure(index, event, [], [(f"recv.{k}", recv.get(k), sent.get(k)) for k in fields], reason, candidates)
 
 

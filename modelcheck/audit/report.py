@@ -56,7 +56,9 @@ def text_report(mapping: Mapping, result: AuditResult, files: int) -> str:
         return "\n".join(lines)
     e = f.event
     lines.append(f"FAILED at event {f.index + 1} of {result.count}: {e.where}: {e.describe()}")
-    lines.append("  the implementation:")
+    offset = e.header.get("term_offset", 0)
+    lines.append(f"  the implementation (terms + {offset}, raft.tla's numbering: the header's term_offset; the file "
+                 f"has them {offset} lower):" if offset else "  the implementation:")
     lines.extend(f"    {line}" for line in describe_event(e))
     lines.append(f"  the spec: {f.reason} ({f.candidates} candidate state(s) before this event)")
     whose = f" (node {e.node})" if mapping.steps_by_node else ""
