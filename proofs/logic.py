@@ -345,17 +345,34 @@ def hear_signals(guard: Callable[[Any], Any] | None = None) -> None:
     _hearing = True
     z3.set_param("ctrl_c", False)
     ctx = z3.main_ctx()
+    taken = threading.Event()  # set once Python's handler has run: the KeyboardInterrupt is on its way
     for sig in (signal.SIGINT, signal.SIGTERM):
-        if guard is not None and callable(handler := signal.getsignal(sig)):
-            signal.signal(sig, guard(handler))
+        if callable(handler := signal.getsignal(sig)):
+            noted = _noting(handler, taken)
+            signal.signal(sig, guard(noted) if guard is not None else noted)
 
     def interrupt_z3() -> None:
         while True:
             got = os.read(r, 64)
             if signal.SIGINT in got or signal.SIGTERM in got:
-                ctx.interrupt()
+                # again until the handler has run (up to 10 s): Z3 forgets an interrupt that comes before a query
+                # starts, and one that came in the last bytecodes before `check` left it to run to its time limit,
+                # Python's handler waiting for it (test_user_proof's Ctrl-C test timed out once, under load)
+                for _ in range(200):
+                    ctx.interrupt()
+                    if taken.wait(0.05):
+                        break
 
     threading.Thread(target=interrupt_z3, daemon=True, name="z3-interrupt").start()
+
+
+def _noting(handler: Callable[[int, Any], Any], taken: threading.Event) -> Callable[[int, Any], Any]:
+    """``handler``, setting ``taken`` first (what :func:`hear_signals`' thread waits for)."""
+    def run(signum: int, frame: Any) -> Any:
+        taken.set()
+        return handler(signum, frame)
+
+    return run
 
 
 def solve(solver: z3.Solver, *assumptions: z3.ExprRef) -> z3.CheckSatResult:
