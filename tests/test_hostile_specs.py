@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from test_cli import one_error_line, run
+from test_cli_errors import _hear_sigint, _interrupt
 
 ENDLESS = '''
 import itertools
@@ -243,7 +244,6 @@ def test_a_nan_in_a_state_is_named_as_such(capsys: pytest.CaptureFixture, tmp_pa
 def test_the_explorer_shows_a_state_with_an_int_of_thousands_of_digits(tmp_path: Path) -> None:
     """`explore` answered every state of such a spec with `{"error": "ValueError: Exceeds the limit (4300 digits)
     ..."}`: it shows the int whole, as `check` does."""
-    import signal
     import subprocess
     import sys
     import urllib.request
@@ -251,7 +251,7 @@ def test_the_explorer_shows_a_state_with_an_int_of_thousands_of_digits(tmp_path:
     (tmp_path / "big.py").write_text(BIG)
     proc = subprocess.Popen([sys.executable, "-m", "modelcheck.cli", "explore", f"{tmp_path / 'big.py'}:Big", "--port",
                              "0", "--for", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=Path(__file__).parent.parent)
+                            cwd=Path(__file__).parent.parent, preexec_fn=_hear_sigint)
     try:
         url = next(line.split()[-1] for line in proc.stdout if line.startswith("Open "))  # (bounded: --for 60)
         with urllib.request.urlopen(url + "api/state?path=", timeout=30) as r:  # noqa: S310 - our own, 127.0.0.1
@@ -263,9 +263,8 @@ def test_the_explorer_shows_a_state_with_an_int_of_thousands_of_digits(tmp_path:
         finally:
             sys.set_int_max_str_digits(old)
         assert digits[:40] in body and digits[-40:] in body and "Exceeds the limit" not in body, body[:300]
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=60)
+    finally:  # (a time-out fails with the child's signal masks and stderr, the child killed; seen once, 17:49 on
+        _interrupt(proc)  # 2026-12-06, in a full suite, not reproduced in 10 runs alone, loaded or with SIGINT ignored)
 
 
 SHOWN_BUT_ONE = '''
