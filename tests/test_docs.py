@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from modelcheck.cli.common import BOUNDS_TITLE
@@ -143,26 +144,41 @@ FLAG = re.compile(r"(?<![\w-])(--?[a-zA-Z][\w-]*)")
 COMMAND = re.compile(r"paxraft ([a-z][a-z-]*)((?: [^`#|;&]*)?)")
 
 
+def subcommand(name: str) -> argparse.ArgumentParser:
+    """The parser of ``paxraft NAME`` (what its --help shows)."""
+    parser = build_parser(only=name)
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
+
+
+def flag_table(page: Path) -> Iterator[tuple[str, str, list[str] | None]]:
+    """The "## Every command's flags" section of ``page`` (docs/cli.md): ``(command, heading, None)`` at each
+    ``### `paxraft NAME ...` `` heading, then ``(command, heading, cells)`` for each row of its table (cells split on
+    the pipes that are not escaped; the first cell is the flag's)."""
+    section = ("\n" + page.read_text(encoding="utf-8")).partition("\n## Every command's flags\n")[2].split("\n## ")[0]
+    command, heading = None, ""
+    for line in section.splitlines():
+        if line.startswith("### `paxraft "):
+            command, heading = line.split()[2].rstrip("`"), line
+            yield command, heading, None
+        elif command and line.startswith("| `"):
+            yield command, heading, re.split(r"(?<!\\)\|", line)
+
+
 def command_flags(name: str) -> set[str]:
     """The flags ``paxraft NAME --help`` lists, without -h/--help and the spec's bound flags."""
-    parser = build_parser(only=name)
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
+    sub = subcommand(name)
     return {flag for group in sub._action_groups if group.title != BOUNDS_TITLE
             for action in group._group_actions for flag in action.option_strings} - {"-h", "--help"}
 
 
 def reference_flags(page: Path) -> dict[str, set[str]]:
     """Per command, the flags in the first column of its table under "## Every command's flags"."""
-    section = ("\n" + page.read_text(encoding="utf-8")).partition("\n## Every command's flags\n")[2].split("\n## ")[0]
     found: dict[str, set[str]] = {}
-    command = None
-    for line in section.splitlines():
-        if line.startswith("### `paxraft "):
-            command = line.split()[2].rstrip("`")
+    for command, _, cells in flag_table(page):
+        if cells is None:
             found[command] = set()
-        elif command and line.startswith("| `"):
-            cell = re.split(r"(?<!\\)\|", line)[1]
-            found[command] |= set(FLAG.findall(cell))
+        else:
+            found[command] |= set(FLAG.findall(cells[1]))
     return found
 
 
@@ -194,23 +210,19 @@ def test_cli_md_lists_every_flag_of_every_command_and_no_other() -> None:
 def command_choices(name: str) -> set[str]:
     """``a|b|c`` for each option or positional of ``paxraft NAME`` that takes one of fixed words (``--mode``,
     ``cluster``'s action)."""
-    parser = build_parser(only=name)
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
+    sub = subcommand(name)
     return {"|".join(action.choices) for action in sub._actions if action.choices}
 
 
 def reference_choices(page: Path) -> dict[str, set[str]]:
     """Per command, the words of its heading and each ``a|b|c`` of its table's first column under "## Every
     command's flags"."""
-    section = ("\n" + page.read_text(encoding="utf-8")).partition("\n## Every command's flags\n")[2].split("\n## ")[0]
     found: dict[str, set[str]] = {}
-    command = None
-    for line in section.splitlines():
-        if line.startswith("### `paxraft "):
-            command = line.split()[2].rstrip("`")
-            found[command] = set(line.replace("`", "").split()[3:])  # (### paxraft NAME, then its words)
-        elif command and line.startswith("| `"):
-            found[command] |= set(re.findall(r"[\w-]+(?:\\\|[\w-]+)+", re.split(r"(?<!\\)\|", line)[1]))
+    for command, heading, cells in flag_table(page):
+        if cells is None:
+            found[command] = set(heading.replace("`", "").split()[3:])  # (### paxraft NAME, then its words)
+        else:
+            found[command] |= set(re.findall(r"[\w-]+(?:\\\|[\w-]+)+", cells[1]))
     return {name: {words.replace("\\|", "|") for words in alternatives} for name, alternatives in found.items()}
 
 
@@ -227,15 +239,12 @@ DEFAULT = re.compile(r"\((\d[\d,]*)(?:\)|;)")
 def stale_defaults(page: Path) -> list[str]:
     """``command --flag: doc N, parser M`` for each cli.md row whose number in parentheses is not the default
     ``paxraft COMMAND --help`` has."""
-    section = ("\n" + page.read_text(encoding="utf-8")).partition("\n## Every command's flags\n")[2].split("\n## ")[0]
-    bad, command = [], None
-    for line in section.splitlines():
-        if line.startswith("### `paxraft "):
-            command = line.split()[2].rstrip("`")
-            parser = build_parser(only=command)
-            sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
-        elif command and line.startswith("| `") and (said := DEFAULT.search(re.split(r"(?<!\\)\|", line)[2])):
-            flags = FLAG.findall(re.split(r"(?<!\\)\|", line)[1])
+    bad = []
+    for command, _, cells in flag_table(page):
+        if cells is None:
+            sub = subcommand(command)
+        elif said := DEFAULT.search(cells[2]):
+            flags = FLAG.findall(cells[1])
             action = next(a for a in sub._actions if flags[0] in a.option_strings)
             if float(said[1].replace(",", "")) != action.default:
                 bad.append(f"{command} {flags[0]}: doc {said[1]}, parser {action.default}")
