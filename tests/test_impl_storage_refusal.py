@@ -898,13 +898,6 @@ def test_a_node_that_cannot_start_on_a_full_disk_says_which_file(tmp_path, monke
 
 
 
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
 def _running(pid: int) -> bool:
     st = cluster._proc_stat(pid)
     return st is not None and st[0] != "Z"
@@ -933,7 +926,8 @@ def test_a_node_whose_folder_is_removed_or_replaced_stops(tmp_path, how):
         # nothing of this cluster left listening on its ports (a port freed may be taken at once by another test's
         # or another user's server, which a connect() would take for ours: a false failure, seen under load)
         listeners = {port: cluster.socket_owners(cluster.listening_inodes(port)) for port in ports}
-        ours = {port: [p for p in owners if str(tmp_path) in _cmdline(p)] for port, owners in listeners.items()}
+        ours = {port: [p for p in owners if any(cluster._is_our_node(p, d, i) for i in (1, 2, 3))]
+                for port, owners in listeners.items()}
         assert ours == {port: [] for port in ports}
     finally:
         for p in filter(_running, pids):  # (the old code's nodes: ours, started above)
