@@ -126,14 +126,10 @@ def decompress(data: bytes, name: str, limit: int) -> bytes:
     """A ``.z`` file's bytes (``data``, of the file ``name``) as the segment they hold; CompressedSegmentError when
     they do not read back whole: a head or stream damaged or cut short, a length or checksum that does not match,
     bytes after the stream, a segment longer than ``limit``."""
-    def bad(why: str) -> CompressedSegmentError:
-        return _bad(name, why)
-
-    at = _STREAM
     length, crc = _length_crc(data, name, limit)
     # checked first a piece at a time, keeping nothing (a bomb: a small file inflating to a gigabyte held 2 GiB,
     # zlib's blocks and their join), then inflated once into one buffer of the length the check found
-    body = memoryview(data)[at:]
+    body = memoryview(data)[_STREAM:]
     d = zlib.decompressobj()
     got, check, after = 0, 0, 0  # (after: the input past the stream's end)
     try:
@@ -143,22 +139,22 @@ def decompress(data: bytes, name: str, limit: int) -> bytes:
                 out = d.decompress(tail, _CHUNK)
                 got, check, tail = got + len(out), zlib.crc32(out, check), d.unconsumed_tail
                 if got > length:
-                    raise bad(f"it holds more than the {length:,} bytes its head says")
+                    raise _bad(name, f"it holds more than the {length:,} bytes its head says")
             if d.eof:
                 after = len(d.unused_data) + max(0, len(body) - pos - _STEP)
                 break
         while not d.eof and (out := d.decompress(b"", _CHUNK)):  # (output zlib held back at the input's end)
             got, check = got + len(out), zlib.crc32(out, check)
             if got > length:
-                raise bad(f"it holds more than the {length:,} bytes its head says")
+                raise _bad(name, f"it holds more than the {length:,} bytes its head says")
     except zlib.error as exc:
-        raise bad(f"the stream does not decompress ({exc})") from None
+        raise _bad(name, f"the stream does not decompress ({exc})") from None
     if not d.eof:
-        raise bad(f"the stream ends early, after {got:,} of {length:,} bytes (cut short)")
+        raise _bad(name, f"the stream ends early, after {got:,} of {length:,} bytes (cut short)")
     if after or d.unused_data:
-        raise bad(f"{after or len(d.unused_data):,} bytes after the stream")
+        raise _bad(name, f"{after or len(d.unused_data):,} bytes after the stream")
     if got != length or check != crc:
-        raise bad(f"{got:,} bytes that do not match its head ({length:,} bytes, their checksum)")
+        raise _bad(name, f"{got:,} bytes that do not match its head ({length:,} bytes, their checksum)")
     return zlib.decompress(body, bufsize=max(length, 1))
 
 
