@@ -98,7 +98,7 @@ class Node:
         self.core = RaftNode(j, NODES, Config(election_ticks=20, heartbeat_ticks=2, trace=trace is not None,
                                                   quorum_first=quorum_first),
                              rand=random.Random(j).randint, hard_state=hs, entries=entries, describe=describe_command,
-                             tracer=CompactTracer() if compact else None)
+                             tracer=CompactTracer(wire=True) if compact else None)
         self.out: list[tuple[int, bytes]] = []
         self.whole, self.chunking = PEER_FRAME - FRAME_OVERHEAD, set()  # (NodeServer's: no message here needs chunks)
         self.decoder = FrameDecoder(SECRET, max_frame=PEER_FRAME)
@@ -106,7 +106,8 @@ class Node:
         self.ticks = TickClock(_Frozen(), 0.01, self.core.tick, lambda: None)  # type: ignore[arg-type]
 
     def _send(self, m: Message) -> None:
-        payload = encode_message(m)
+        tracer = self.core.tracer  # (NodeServer._send: the encoding the tracer made, else its own)
+        payload = (tracer.encoding(m) if isinstance(tracer, CompactTracer) else None) or encode_message(m)
         if len(payload) > self.whole:  # (NodeServer._send's test)
             raise AssertionError("no message longer than a peer frame in this benchmark")
         self.out.append((m.dst, frame_with_key(payload, self.key)))
@@ -152,6 +153,8 @@ class Node:
             m = decode_message(payload)
             if m.type == CHUNK:  # (NodeServer.peer_message's test)
                 raise AssertionError("no chunks in this benchmark")
+            if isinstance(self.core.tracer, CompactTracer):
+                self.core.tracer.received(m, payload)  # (NodeServer.peer_message)
             self.core.step(m)
         self.round()
 

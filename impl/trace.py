@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from impl import tracezip
+from impl.kv.machine import describe_command
+from impl.raft.messages import message_id
 from impl.raft.tracing import LineFormatter
 from impl.storage.files import name_file, not_a_file
 from impl.storage.records import HEAD, REC, cut_short, problem, record, write_all
@@ -667,7 +669,7 @@ def json_lines(data: bytes, name: str) -> tuple[list[str], int | None]:
     """One compact file's bytes (a trace of one segment) as its JSON lines (no newlines), and the byte offset of
     a last record cut short (None when there is none). :func:`segment_lines` reads a trace in segments."""
     records, end = compact_records(data, name)
-    formatter = LineFormatter()
+    formatter = LineFormatter(describe_command)
     lines: list[str] = []
     for pos, typ, payload in records:
         lines += _record_lines(typ, payload, formatter, f"{name}: record at byte offset {pos}")
@@ -678,7 +680,7 @@ def segment_lines(first: Path, data: bytes | None = None) -> Iterator[tuple[list
     """A node's compact trace (``first``: its first segment, ``data`` its bytes if read) as its JSON lines, one
     segment at a time (:func:`read_segments`): the segment's lines, and a warning when its last record is cut
     short (only the last segment's can be). The one way from the compact form to the documented one."""
-    formatter = LineFormatter()
+    formatter = LineFormatter(describe_command)
     for name, seg, records, end in read_segments(first, data):
         lines: list[str] = []
         for pos, typ, payload in records:
@@ -698,7 +700,7 @@ def decode_compact(path: str | os.PathLike[str], data: bytes, warnings: list[str
     first segment's path and bytes, the trace's JSON lines record by record (as :func:`segment_lines` makes
     them), an event as the dict its line reads as (LineFormatter.record: a record's events in memory at a time,
     not a segment's); a warning appended when a last record was cut short; TraceFileError when damaged."""
-    formatter = LineFormatter()
+    formatter = LineFormatter(describe_command)
     for name, seg, records, end in read_segments(Path(path), data):
         for pos, typ, payload in records:
             yield _record_lines(typ, payload, formatter, f"{name}: record at byte offset {pos}", True)
@@ -718,8 +720,8 @@ def survey_compact(path: str | os.PathLike[str], data: bytes) -> Iterator[list[A
         for _, _, records, _ in read_segments(Path(path), data):
             for _, typ, payload in records:
                 if typ == RAFT_EVENTS:
-                    yield [(ev[0], ev[1], ev[2], ev[3], None if ev[4] is None else [ev[4][1], ev[4][14], ev[4][15]],
-                            [[m[1], m[14], m[15]] for m in ev[5]]) for ev in marshal.loads(payload)]
+                    yield [(ev[0], ev[1], ev[2], ev[3], None if ev[4] is None else message_id(ev[4]),
+                            [message_id(m) for m in ev[5]]) for ev in marshal.loads(payload)]
                 elif typ == JSON_LINES:
                     yield [json.loads(line) for line in bytes(payload).decode("utf-8").split("\n")[:-1]]
                 else:

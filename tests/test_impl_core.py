@@ -13,9 +13,19 @@ from hypothesis import strategies as st
 from impl.kv.machine import describe_command
 from impl.raft.core import CANDIDATE, FOLLOWER, LEADER, Config, HardState, RaftNode
 from impl.raft.log import Entry
-from impl.raft.messages import HEARTBEAT, SUCCESS, Message, MsgType, describe_value, message_json, message_line
+from impl.raft.messages import (
+    HEARTBEAT,
+    SUCCESS,
+    Message,
+    MsgType,
+    decode_message,
+    describe_value,
+    encode_message,
+    message_json,
+    message_line,
+)
 from impl.raft.rules import NONE, Rules, bug
-from impl.raft.tracing import NO_TRACE, CompactTracer, LineFormatter
+from impl.raft.tracing import NO_TRACE, CompactTracer, JsonLinesTracer, LineFormatter
 from impl.sim.cluster import Faults, SimCluster
 from impl.trace import MARSHAL_VERSION, expand_logs
 
@@ -323,11 +333,27 @@ def _escaping_describe(data: bytes) -> str:
     return 'v"\\\n\u00e9' + data.hex() if data else "noop"
 
 
-@pytest.mark.parametrize("describe", [describe_command, _escaping_describe])
-def test_trace_lines_are_the_standard_json_of_their_events(monkeypatch, describe):
+@pytest.mark.parametrize(("describe", "wire"), [(describe_command, False), (_escaping_describe, False),
+                                                 (describe_command, True), (_escaping_describe, True)])
+def test_trace_lines_are_the_standard_json_of_their_events(monkeypatch, describe, wire):
     """Every event the core records (all actions of a hostile run with snapshots, reads and a transfer)
     is one line equal to what json's encoder writes for the parsed event: the format did not change;
-    and a leader's nextIndex/matchIndex in it (cached between changes) are the current ones."""
+    and a leader's nextIndex/matchIndex in it (cached between changes) are the current ones. With ``wire``
+    (a runtime node's tracer), messages up to WIRE_TRACED bytes are traced as their wire bytes, received ones
+    as they arrived: the lines read back from them are the same."""
+    if wire:
+        monkeypatch.setattr("impl.raft.core.JsonLinesTracer", lambda: JsonLinesTracer(wire=True))
+        monkeypatch.setattr("impl.raft.tracing.WIRE_TRACED", 130)  # (the sim's values are small: its AppendEntries
+        # with entries are traced by their values, its other messages as bytes)
+        step = RaftNode.step
+
+        def arrived(self: RaftNode, m: Message):  # every message through the codec, as a node's peers send them
+            payload = encode_message(m)
+            m = decode_message(payload)
+            self.tracer.received(m, payload)
+            return step(self, m)
+
+        monkeypatch.setattr(RaftNode, "step", arrived)
     lines: list[str] = []
     ready = RaftNode.ready
 
@@ -351,7 +377,7 @@ def test_trace_lines_are_the_standard_json_of_their_events(monkeypatch, describe
     def fresh_proposal(self: RaftNode, data: bytes):  # its own path: checked the same way
         placed = propose(self, data)
         if placed is not None:
-            st = json.loads(LineFormatter().line(self.tracer.events[-1]))["state"]
+            st = json.loads(LineFormatter(describe).line(self.tracer.events[-1]))["state"]
             assert st["nextIndex"] == {str(j): p.next for j, p in self.prs.items()}
             assert st["matchIndex"] == {str(j): p.match for j, p in self.prs.items()}
             assert st["log"] == {"from": placed[0], "entries": [[placed[1], describe(data)]]}
@@ -390,8 +416,17 @@ def test_trace_lines_are_the_standard_json_of_their_events(monkeypatch, describe
         ev = json.loads(line)
         assert _STD(ev) == line
         actions.add(ev["action"])
-    fmt = LineFormatter()  # a compact trace file's events, read back, are the same lines
+    fmt = LineFormatter(describe)  # a compact trace file's events, read back, are the same lines
     assert [fmt.line(ev) for ev in compact] == lines
+    traced = [m for ev in compact for m in ([ev[4]] if ev[4] is not None else []) + list(ev[5])]
+    as_bytes = [m for m in traced if type(m) is bytes]
+    if wire:  # both forms were read back: the bytes of the many, the values of the larger
+        assert len(as_bytes) > len(traced) // 2 and len(as_bytes) < len(traced)
+        assert any(type(ev[4]) is bytes for ev in compact) and any(type(m) is bytes for ev in compact for m in ev[5])
+        with pytest.raises(ValueError, match="without the node's describe"):
+            LineFormatter().line(next(ev for ev in compact if type(ev[4]) is bytes))
+    else:
+        assert not as_bytes
     assert {"ClientRequest", "AppendEntries", "HandleAppendEntriesRequest", "HandleAppendEntriesResponse",
             "CompactLog", "InstallSnapshot", "HandleInstallSnapshotRequest", "ReadIndex", "TransferLeadership",
             "RequestVote", "HandleRequestVoteResponse", "PreVote", "Timeout", "UpdateTerm"} <= actions

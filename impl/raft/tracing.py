@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from impl.raft.messages import Message, message_line, message_record
+from impl.raft.messages import Message, decode_message, encode_message, message_line, message_record
 
 if TYPE_CHECKING:
     from impl.raft.core import RaftNode
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 _json_str: Callable[[str], str] = json.encoder.encode_basestring_ascii  # the C one
 ROLE_NAMES = ("Follower", "Candidate", "Leader")
 LEADER, CANDIDATE = 2, 1
+#: A message of at most this many bytes on the wire is traced as those bytes (``CompactTracer(wire=True)``): the
+#: entries' data travel in the trace then, so a larger one (a batch, a large value, a snapshot) is traced by its fields
+WIRE_TRACED = 512
 _ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
 
 
@@ -61,13 +64,22 @@ class CompactTracer(Tracer):
     ``entries`` the log delta from index ``from`` as ``(term, value)`` pairs, ``snapshot`` None or
     ``(index, term)``, ``extra`` a leader's ``((peer, nextIndex, matchIndex), ..)``, a candidate's
     ``(votesResponded, votesGranted)``, else None. Entry values are the node's ``describe`` of the
-    command bytes, cached by those bytes."""
+    command bytes, cached by those bytes.
 
-    def __init__(self) -> None:
+    With ``wire`` (a node of the runtime), a message of at most :data:`WIRE_TRACED` bytes is its wire encoding
+    (:func:`encode_message`) instead: a received one the bytes it arrived as (:meth:`received`), a sent one
+    encoded here and handed to the sender (:meth:`encoding`), which would encode it anyway. Taking a message's
+    values one by one, its entries described, and marshalling them was most of what tracing cost a write; bytes
+    cost a reference and a copy. The reader decodes them (:class:`LineFormatter` with the node's ``describe``)."""
+
+    def __init__(self, wire: bool = False) -> None:
         self.events: list[tuple[Any, ...]] = []
         self._dcache: dict[bytes, str] = {}
         self._prs: tuple[tuple[int, int, int], ...] = ()
         self.describe: Callable[[bytes], str] = str
+        self.wire = wire
+        self._in: tuple[Message | None, bytes] = (None, b"")  # (wire) the message being stepped, as it arrived
+        self._encoded: dict[int, tuple[Message, bytes]] = {}  # (wire) id -> (sent message, its encoding)
 
     def bind(self, node: RaftNode) -> None:
         """Values are named by the node's ``describe``."""
@@ -76,7 +88,18 @@ class CompactTracer(Tracer):
     def take(self) -> list[Any]:
         """The events recorded since the last call (tuples)."""
         out, self.events = self.events, []
+        if len(self._encoded) > 256:  # (messages never sent: to the node itself, to a peer with no link)
+            self._encoded.clear()
         return out
+
+    def received(self, m: Message, payload: bytes) -> None:
+        """(wire) ``m``, about to be stepped, arrived as ``payload`` (its trace value if the step receives it)."""
+        self._in = (m, payload)
+
+    def encoding(self, m: Message) -> bytes | None:
+        """(wire) The encoding of ``m`` made when its step was traced, if it was (once: the sender's copy)."""
+        hit = self._encoded.pop(id(m), None)
+        return hit[1] if hit is not None and hit[0] is m else None
 
     def has_events(self) -> bool:
         """Whether events wait to be taken."""
@@ -143,13 +166,24 @@ class CompactTracer(Tracer):
             extra = (tuple(sorted(node.votes_responded)), tuple(sorted(node.votes_granted)))
         else:
             extra = None
-        if sent:
-            msg = self._msg
-            sent_values: tuple[Any, ...] = (msg(sent[0]),) if len(sent) == 1 else tuple([msg(m) for m in sent])
+        if not self.wire:
+            sent_values: tuple[Any, ...] = tuple([self._msg(m) for m in sent]) if sent else ()
+            recv_value: Any = None if recv is None else self._msg(recv)
         else:
-            sent_values = ()
-        self.events.append((node.id, node.clock, action, params, None if recv is None else self._msg(recv),
+            sent_values = tuple([self._wire(m) for m in sent]) if sent else ()
+            if recv is None:
+                recv_value = None
+            else:
+                m, b = self._in
+                recv_value = b if m is recv and len(b) <= WIRE_TRACED else self._msg(recv)
+        self.events.append((node.id, node.clock, action, params, recv_value,
                             sent_values, node.term, role, node.vote, frm, ents, sp, node.commit, extra))
+
+    def _wire(self, m: Message) -> Any:
+        """A sent message's trace value (wire): its encoding, kept for the sender, or its values if larger."""
+        b = encode_message(m)
+        self._encoded[id(m)] = (m, b)
+        return b if len(b) <= WIRE_TRACED else self._msg(m)
 
     def client_request(self, node: RaftNode, data: bytes) -> None:
         """The hot path (one event per proposal): the values :meth:`event` takes, without its general cases."""
@@ -167,12 +201,37 @@ class CompactTracer(Tracer):
 class LineFormatter:
     """Turns :class:`CompactTracer` events into their JSON lines (docs/trace-format.md): the same text
     json's compact encoder makes of the event's dict. The ``action``/``params`` text is cached by action
-    and parameters, the state's ``currentTerm/state/votedFor`` prefix by (term, role, vote)."""
+    and parameters, the state's ``currentTerm/state/votedFor`` prefix by (term, role, vote). A message traced as
+    its wire bytes (``CompactTracer(wire=True)``) is decoded, its entries named by ``describe`` (the writing
+    node's: ValueError without it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, describe: Callable[[bytes], str] | None = None) -> None:
         self._heads: dict[tuple[Any, ...], str] = {}
         self._hs: tuple[int, int, int | None] = (-1, -1, -1)
         self._hs_text = ""
+        self.describe = describe
+        self._dcache: dict[bytes, str] = {}
+
+    def values(self, m: Any) -> Any:
+        """A traced message's values (:class:`CompactTracer`'s tuple form), decoding its wire bytes if it is those."""
+        if type(m) is not bytes:
+            return m
+        if self.describe is None:
+            raise ValueError("a message traced as its wire bytes, read without the node's describe")
+        w = decode_message(m)
+        named: tuple[tuple[int, str], ...] = ()
+        if w[12]:
+            cache, d = self._dcache, self.describe
+            if len(cache) >= 4096:
+                cache.clear()
+            out = []
+            for e in w[12]:
+                v = cache.get(e[1])
+                if v is None:
+                    v = cache[e[1]] = d(e[1])
+                out.append((e[0], v))
+            named = tuple(out)
+        return w[:12] + (named, b"") + w[14:]
 
     def _head(self, action: str, params: dict[str, Any]) -> str:
         """``"action":"A","params":{..}`` of an event (a few dozen distinct ones: peers, cases; a ReadIndex's
@@ -221,9 +280,10 @@ class LineFormatter:
         """One event's JSON line (no newline)."""
         node, clock, action, params, recv, sent, term, role, vote, frm, ents, snap, commit, extra = ev
         line = f'{{"node":{node},"clock":{clock},{self._head(action, params)}'
+        values = self.values
         if recv is not None:
-            line += ',"recv":' + message_line(recv, _json_str)
-        sent_json = ",".join([message_line(m, _json_str) for m in sent])
+            line += ',"recv":' + message_line(values(recv), _json_str)
+        sent_json = ",".join([message_line(values(m), _json_str) for m in sent])
         return f'{line},"sent":[{sent_json}],"state":{self._state(term, role, vote, frm, ents, snap, commit, extra)}}}'
 
 
@@ -254,9 +314,10 @@ class LineFormatter:
                 raise TypeError("a candidate's votes of another type")
             state["votesResponded"], state["votesGranted"] = list(extra[0]), list(extra[1])
         rec: dict[str, Any] = {"node": node, "clock": clock, "action": action, "params": params}
+        values = self.values
         if recv is not None:
-            rec["recv"] = message_record(recv)
-        rec["sent"] = [message_record(m) for m in sent]
+            rec["recv"] = message_record(values(recv))
+        rec["sent"] = [message_record(values(m)) for m in sent]
         rec["state"] = state
         return rec
 
@@ -265,9 +326,14 @@ class JsonLinesTracer(CompactTracer):
     """Hands each event out as its JSON line (format: docs/trace-format.md): the compact events,
     formatted when taken (the simulator, the tests and ``"trace_format": "jsonl"`` nodes)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, wire: bool = False) -> None:
+        super().__init__(wire)
         self.formatter = LineFormatter()
+
+    def bind(self, node: RaftNode) -> None:
+        """Values are named by the node's ``describe``, its wire-traced messages' too."""
+        super().bind(node)
+        self.formatter.describe = node.describe
 
     def take(self) -> list[Any]:
         """The lines recorded since the last call."""

@@ -487,11 +487,12 @@ class NodeServer:
         self._rebuild_untraced = rebuilt is not None and self.trace is not None
         self._caught_up_untraced = False  # the rejoin gate opened and the trace has not yet had its CaughtUp
         rebuild = {} if rebuilt is None else {"rebuilt": rebuilt}
-        tracer = {"tracer": CompactTracer()} if compact and cfg.trace and core is RaftNode else {}  # (TraceWriter
-        # encodes its events; a Multi-Paxos core formats its own lines, written as JSON-lines records)
+        # (TraceWriter encodes its events; a Multi-Paxos core formats its own lines, written as JSON-lines records)
+        tracer = {"tracer": CompactTracer(wire=True)} if compact and cfg.trace and core is RaftNode else {}
         self.node = core(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs,
                          snapshot=snap, entries=entries, boot=boot, clock=clock, describe=describe_command,
                          rules=rules, **members, **tracer, **rebuild)
+        self._wire: CompactTracer | None = tracer.get("tracer")  # (its sent messages' encodings, its received ones)
         # fsync inline in the Ready loop (default), or on a thread while the loop serves on ("sync_thread":
         # measured slower on 2 loaded cores: the thread hop costs more CPU than the overlap saves)
         if c.get("sync_thread"):
@@ -759,6 +760,8 @@ class NodeServer:
             m = self.chunks.feed(m)  # type: ignore[assignment]
             if m is None:
                 return
+        elif self._wire is not None:
+            self._wire.received(m, payload)  # (its trace value: the bytes it came as; a reassembled one: its values)
         if self.rejoin is None or self.rejoin.admits(m, self.node.term):
             self.node.step(m)
 
@@ -797,7 +800,7 @@ class NodeServer:
     def _send(self, m: Message) -> None:
         link = self.links.get(m.dst)
         if link is not None:
-            payload = encode_message(m)
+            payload = (self._wire.encoding(m) if self._wire is not None else None) or encode_message(m)
             if len(payload) > self.whole:  # (a snapshot, an entry of a client's large value)
                 link.send_chunked(m, payload)
             else:
