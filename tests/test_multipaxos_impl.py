@@ -121,6 +121,27 @@ def test_a_new_leader_adopts_the_highest_vote_fills_gaps_with_noops_and_a_restar
     assert old.log.get(3) == new.log.get(3)
 
 
+def test_a_leader_rejected_by_a_restarted_replica_prepares_again_at_once_and_keeps_leading():
+    """A restarted replica whose links are not up yet campaigns unheard and promises a ballot above the leader's;
+    the leader's Prepare, queued while the replica was down, reaches it then and is rejected naming that ballot.
+    The leader used to step down without preparing again: leaderless for an election timeout, which the
+    restarted replica often won (a working leader deposed, as a real cluster showed on each restart)."""
+    net = Net()
+    lead = net.elect(1)
+    stale = next(m for m in net.sent if m.type == MsgType.Prepare and m.dst == 2)
+    net.crash(2)
+    back = net.restart(2)
+    for _ in range(DEFAULT_CONFIG.election_ticks):  # it hears no one: it campaigns
+        back.tick()
+    net.settle(drop=lambda m: m.src == 2 or m.dst == 2)
+    high = back.promised
+    assert high > lead.ballot and lead.role == LEADER
+    back.step(stale)  # rejected, naming its higher ballot; the reply reaches the leader
+    net.settle()
+    assert lead.role == LEADER and lead.ballot > high and back.promised == lead.ballot
+    assert net.nodes[3].leader == 1 and back.leader == 1  # type: ignore[union-attr]
+
+
 def test_votes_with_gaps_and_the_promise_survive_the_shared_write_ahead_log(tmp_path):
     wal = WAL(tmp_path, create=True)
     wal.load()
