@@ -252,6 +252,30 @@ def test_cluster_start_names_a_protocol_that_does_not_fit_the_existing_cluster(t
     assert exc.value.code == 2
 
 
+def test_a_multipaxos_node_whose_log_is_gone_is_told_what_it_can_do_not_to_recover_from_its_peers(tmp_path, capsys):
+    """The start's refusal said "recover it from its peers", and `recover-node` then refused a Multi-Paxos node:
+    both now say the one thing an operator can do (leave it down; a majority serves)."""
+    import subprocess
+    import sys
+
+    from impl.runtime import cluster
+    from modelcheck.cli import main
+
+    cluster.create(tmp_path, 3, protocol="multipaxos")
+    cluster.release_ports(tmp_path)
+    (tmp_path / "node-2" / "wal" / "wal.log").unlink()
+    run = subprocess.run([sys.executable, "-m", "impl.runtime.server", "--dir", str(tmp_path), "--id", "2"],
+                         capture_output=True, text=True, timeout=120)
+    lines = run.stderr.strip().splitlines()
+    assert run.returncode == 2 and len(lines) == 1, run.stderr
+    assert "wal.log: missing (this node's log is gone; a Multi-Paxos node cannot be rebuilt from its peers" in lines[0]
+    assert "recover-node" not in lines[0]
+    assert main(["cluster", "recover-node", "--dir", str(tmp_path), "--node", "2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].endswith("leave it down with its storage as it is; the others serve while a "
+                                             "majority of the nodes is up")
+
+
 def test_each_planted_bug_is_declared_by_its_catalog_variant():
     from spec.registry import entries
 
