@@ -345,9 +345,14 @@ def test_paxraft_audit_explains_a_recorded_multipaxos_trace_and_stops_a_buggy_on
 
     run = KVHistoryRun(1, cluster_class=MultiPaxosSimCluster, config=replace(DEFAULT_CONFIG, trace=True))
     run.run(120)
-    assert main(["audit", *write_traces(run.c, tmp_path), "--json"]) == 0
+    traces = write_traces(run.c, tmp_path)
+    assert main(["audit", *traces, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["verdict"] == "ok" and out["audited"] == out["events"] > 300 and out["max_candidates"] == 1
+    assert main(["audit", *traces, "--spec", "raft"]) == 2  # README's example, on a Multi-Paxos cluster's traces
+    assert capsys.readouterr().err.splitlines() == [  # (each of its names was refused: some 1,500 characters)
+        "paxraft audit: error: the traces were written for the 'multipaxos' spec (their headers' \"spec\"), not raft: "
+        "leave --spec out, or give --spec 'multipaxos'"]
     bad = KVHistoryRun(0, cluster_class=MultiPaxosSimCluster, config=replace(DEFAULT_CONFIG, trace=True),
                        rules=bug("forget-votes-on-restart"), check=False)
     bad.run(150)
