@@ -647,14 +647,48 @@ def _record_lines(typ: int, payload: memoryview, formatter: LineFormatter, where
     if typ != RAFT_EVENTS:
         raise TraceFileError(f"{where}: a segment record: read the trace with its segments (impl.trace.segment_lines)")
     try:
-        events = marshal.loads(payload)
-        if type(events) is not list:
-            raise TypeError("not a list")
+        events = raft_events(payload)
         if records:
             return [_record(formatter, ev) for ev in events]
         return [formatter.line(ev) for ev in events]
     except (ValueError, EOFError, TypeError, IndexError, KeyError, AttributeError) as exc:
         raise TraceFileError(f"{where}: a record of events that does not decode ({exc})") from None
+
+
+def raft_events(payload: bytes | memoryview) -> list[Any]:
+    """A RAFT_EVENTS record's events, each one's messages as a :class:`CompactTracer` writes them: the received one
+    None, its wire bytes or its fields (a tuple), the sent ones a tuple of those. Anything else is a TypeError (or
+    ValueError, EOFError: not marshal) naming the event: a set of sent messages is iterated in its hashes' order,
+    which for bytes differs from one run to the next (``trace-json`` printed the file two ways), a list or a dict
+    read as a tuple would. The one check of the full reading and of the audit's survey (:func:`survey_compact`)."""
+    events = marshal.loads(payload)
+    if type(events) is not list:
+        raise TypeError("not a list")
+    for k, ev in enumerate(events):
+        if type(ev) is not tuple or len(ev) != EVENT_FIELDS:
+            raise TypeError(f"event {k + 1} of the record is {_kind(ev)}, not a tuple of {EVENT_FIELDS} fields")
+        recv, sent = ev[4], ev[5]
+        if recv is not None and type(recv) is not bytes and type(recv) is not tuple:
+            raise TypeError(f"event {k + 1} of the record receives {_kind(recv)}, not a message")
+        if type(sent) is not tuple:
+            raise TypeError(f"event {k + 1} of the record sends {_kind(sent)}, not a tuple of messages")
+        for m in sent:
+            if type(m) is not bytes and type(m) is not tuple:
+                raise TypeError(f"event {k + 1} of the record sends {_kind(m)}, not a message")
+    return events
+
+
+EVENT_FIELDS = 14  # (node, clock, action, params, recv, sent, term, role, vote, from, entries, snapshot, commit, extra)
+
+
+def _kind(x: Any) -> str:
+    """What a marshalled value is, for a sentence: ``a tuple of 3 fields``, ``an int``, ``None``, ``bytes``."""
+    if x is None or type(x) is bytes:
+        return "None" if x is None else "bytes"
+    if type(x) is tuple:
+        return f"a tuple of {len(x)} fields"
+    name = type(x).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def _record(formatter: LineFormatter, ev: Any) -> Any:
@@ -721,7 +755,7 @@ def survey_compact(path: str | os.PathLike[str], data: bytes) -> Iterator[list[A
             for _, typ, payload in records:
                 if typ == RAFT_EVENTS:
                     yield [(ev[0], ev[1], ev[2], ev[3], None if ev[4] is None else message_id(ev[4]),
-                            [message_id(m) for m in ev[5]]) for ev in marshal.loads(payload)]
+                            [message_id(m) for m in ev[5]]) for ev in raft_events(payload)]
                 elif typ == JSON_LINES:
                     yield [json.loads(line) for line in bytes(payload).decode("utf-8").split("\n")[:-1]]
                 else:

@@ -10,10 +10,11 @@ index changed since the last event), ``prs_dirty`` (nextIndex/matchIndex may hav
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from impl.raft.messages import Message, decode_message, encode_message, message_line, message_record
+from impl.raft.messages import Message, decode_message, encode_message, message_id, message_line, message_record
 
 if TYPE_CHECKING:
     from impl.raft.core import RaftNode
@@ -228,7 +229,11 @@ class LineFormatter:
             for e in w[12]:
                 v = cache.get(e[1])
                 if v is None:
-                    v = cache[e[1]] = d(e[1])
+                    try:
+                        v = cache[e[1]] = d(e[1])
+                    except (ValueError, struct.error) as exc:  # (describe_command unpacks a command's header)
+                        raise ValueError(f"message {message_id(m)}: an entry of {len(e[1])} bytes that is not a "
+                                         f"command ({exc})") from None
                 out.append((e[0], v))
             named = tuple(out)
         return w[:12] + (named, b"") + w[14:]
