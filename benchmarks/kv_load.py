@@ -10,11 +10,27 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 #: A session's put of one key and value (awaited until the store acknowledges it).
 Put = Callable[[bytes, bytes], Awaitable[object]]
+
+#: The clients' event loops: uvloop (libuv, in C: what our nodes run on) or the standard library's
+CLIENT_LOOPS = ("uvloop", "asyncio")
+
+
+def run_clients(coro: Coroutine[Any, Any, T], loop: str = "uvloop") -> T:
+    """Run the benchmark's clients (every store's, in one process) on ``loop``."""
+    if loop == "uvloop":
+        import uvloop
+
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(coro)
+    return asyncio.run(coro)
 
 
 def pct(xs: list[float], p: float) -> float:

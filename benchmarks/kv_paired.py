@@ -27,7 +27,6 @@ nodes are tickless since, and an idle follower costs half what it did (docs/perf
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import shutil
 import statistics
@@ -124,6 +123,9 @@ def main() -> int:
     ap.add_argument("--set", default="", metavar="KEY=VALUE",
                     help="cluster.json settings for our nodes (integers, true or false; several joined by commas), "
                          "e.g. --set sched_slice_us=0")
+    ap.add_argument("--client-loop", choices=kv_load.CLIENT_LOOPS, default="uvloop",
+                    help="the event loop both stores' clients run on (default uvloop, our nodes' loop: the standard "
+                         "library's costs each write more client time, a larger share of our latency than of etcd's)")
     args = ap.parse_args()
     try:
         settings = row_settings(args.set) if args.set else {}
@@ -142,13 +144,14 @@ def main() -> int:
     chosen = ", ".join(f"{k}={str(v).lower()}" for k, v in settings.items()) or "default settings"
     print(f"ours: 3 nodes on 127.0.0.1, fsync on, {chosen}; "
           f"{etcd_cluster.version(binary).replace('etcd Version: ', 'etcd ')}: 3 members, fsync on; "
-          f"{args.rounds} rounds of {args.per_round} sequential writes each, value {args.value_size} B")
+          f"{args.rounds} rounds of {args.per_round} sequential writes each, value {args.value_size} B; "
+          f"clients on {args.client_loop}")
     d = Path(tempfile.mkdtemp(prefix="kvpaired-"))
     try:
         cluster.start(d, 3, **{"fsync": True, **settings})
         try:
             with etcd_cluster.members(binary, cluster.free_ports(6)) as (leader, pids):
-                ours, etcd, ratios = asyncio.run(drive(d, leader, pids, args))
+                ours, etcd, ratios = kv_load.run_clients(drive(d, leader, pids, args), args.client_loop)
         finally:
             cluster.stop(d)
     finally:

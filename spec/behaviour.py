@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from spec.core import Label, Params, Spec, SpecError, State, _inherited_marker, bound_enumerator, order_key
+from spec.refusal import refused_by
 from spec.suggest import hint
 
 N = TypeVar("N")
@@ -67,7 +68,8 @@ def validate_trace(spec: Spec, trace: list[Step]) -> None:
             )
         nxt = act.step(prev, *step.label.params)
         if nxt is None:
-            raise ReplayError(i + 1, f"{spec.show_label(step.label)} is not enabled in the previous state")
+            raise ReplayError(i + 1, f"{spec.show_label(step.label)} is not enabled in the previous state"
+                                     + refused_by(act.step, prev, step.label.params))
         if not offered(spec, step.label, prev):
             raise ReplayError(i + 1, f"{spec.show_label(step.label)}: {NOT_OFFERED}")
         if nxt != step.state:

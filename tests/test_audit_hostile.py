@@ -156,7 +156,8 @@ def test_a_step_whose_parameters_read_like_the_specs_says_their_type(capsys: pyt
     code, out, _ = run(capsys, "audit", "--spec", f"{tmp_path / 'strs.py'}:PingPong", str(tmp_path / "p0.log"),
                        str(tmp_path / "p1.log"))
     assert code == 1
-    assert "Hit(i=0) is not enabled (the step's parameters are ('0',): another type than the spec's" in out
+    assert ("Hit(i=0) is not enabled: refused by " in out and "pingpong.py:25: if s.holder != i or s.hits[i] == "
+            "self.rallies: (the step's parameters are ('0',): another type than the spec's" in out)
 
 
 def test_sys_exit_in_a_mapping_is_the_mappings_failure(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ N = 5; the Examples' CI accepts it with TLC).
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 from pathlib import Path
@@ -23,6 +24,8 @@ from spec.registry import load_user_spec
 HERE = Path(__file__).resolve().parent
 EWD998 = f"{HERE / 'user_specs' / 'ewd998_chan.py'}:EWD998Chan"
 EWD840 = f"{HERE / 'user_specs' / 'ewd840.py'}:EWD840"
+#: why node 4 may not pass the token: the spec's guard that refused the step (spec/refusal.py)
+ACTIVE = f"refused by {os.path.relpath(HERE / 'user_specs' / 'ewd998_chan.py')}:113: if s.active[i]:"
 LOG = HERE / "data" / "EWD998ChanTrace.ndjson"
 LINES = LOG.read_text().splitlines()
 
@@ -126,7 +129,7 @@ def test_two_causally_ordered_lines_swapped_are_refused(capsys: pytest.CaptureFi
     a["pkt"]["vc"], b["pkt"]["vc"] = b["pkt"]["vc"], a["pkt"]["vc"]
     lines[577], lines[137] = json.dumps(a), json.dumps(b)
     code, rep = audit(capsys, EWD998, mutated(tmp_path, lines))
-    assert code == 1 and verdict(rep) == (24, "138", "PassToken(i=n4) is not enabled")
+    assert code == 1 and verdict(rep) == (24, "138", f"PassToken(i=n4) is not enabled: {ACTIVE}")
 
 
 def test_a_payload_receipt_without_its_send_is_refused(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
@@ -145,7 +148,8 @@ def test_which_dropped_lines_the_spec_still_accepts(capsys: pytest.CaptureFixtur
     cases = {
         74: "ok",  # node 4 receives the token (event 3)
         72: "ok",  # node 0 sends trm to node 3
-        578: (25, "138", "PassToken(i=n4) is not enabled"),  # node 4's deactivation: it passes the token while active
+        578: (25, "138", f"PassToken(i=n4) is not enabled: {ACTIVE}"),  # node 4's deactivation: it passes the token
+        # while active
         # node 0's receipt of a payload (event 5): node 0's counter is never logged; the payload is still in flight
         # at the first trm line (427, now 426), which means termination
         423: (644, "426", "as a stutter (no spec step), the state is not what the line says"),

@@ -333,6 +333,21 @@ def _escaping_describe(data: bytes) -> str:
     return 'v"\\\n\u00e9' + data.hex() if data else "noop"
 
 
+def traced_as_on_the_wire(mp: pytest.MonkeyPatch) -> None:
+    """Simulated nodes trace as the store's do (``CompactTracer(wire=True)``): every message goes through the
+    codec, and a node's tracer is told the bytes each arrived as."""
+    mp.setattr("impl.raft.core.JsonLinesTracer", lambda: JsonLinesTracer(wire=True))
+    step = RaftNode.step
+
+    def arrived(self: RaftNode, m: Message):
+        payload = encode_message(m)
+        m = decode_message(payload)
+        self.tracer.received(m, payload)
+        return step(self, m)
+
+    mp.setattr(RaftNode, "step", arrived)
+
+
 @pytest.mark.parametrize(("describe", "wire"), [(describe_command, False), (_escaping_describe, False),
                                                  (describe_command, True), (_escaping_describe, True)])
 def test_trace_lines_are_the_standard_json_of_their_events(monkeypatch, describe, wire):
@@ -342,18 +357,9 @@ def test_trace_lines_are_the_standard_json_of_their_events(monkeypatch, describe
     (a runtime node's tracer), messages up to WIRE_TRACED bytes are traced as their wire bytes, received ones
     as they arrived: the lines read back from them are the same."""
     if wire:
-        monkeypatch.setattr("impl.raft.core.JsonLinesTracer", lambda: JsonLinesTracer(wire=True))
+        traced_as_on_the_wire(monkeypatch)
         monkeypatch.setattr("impl.raft.tracing.WIRE_TRACED", 130)  # (the sim's values are small: its AppendEntries
         # with entries are traced by their values, its other messages as bytes)
-        step = RaftNode.step
-
-        def arrived(self: RaftNode, m: Message):  # every message through the codec, as a node's peers send them
-            payload = encode_message(m)
-            m = decode_message(payload)
-            self.tracer.received(m, payload)
-            return step(self, m)
-
-        monkeypatch.setattr(RaftNode, "step", arrived)
     lines: list[str] = []
     ready = RaftNode.ready
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from modelcheck.output.itf import (
     to_itf,
     write_itf,
 )
+from spec import paxos
 from spec.behaviour import ReplayError, validate_trace
 from spec.paxos import Paxos, PaxosState
 from spec.registry import build, load_user_spec
@@ -84,7 +86,8 @@ def test_tampered_label_is_rejected_as_not_enabled(tmp_path) -> None:
 
     spec, trace = read_itf(_tampered(tmp_path, edit))
     last = list(replay_steps(spec, trace.steps))[-1]
-    assert (last.index, last.ok, last.reason) == (4, False, "not enabled in the previous state")
+    guard = f"{os.path.relpath(paxos.__file__)}:218: if (M1A, b) not in s.msgs or not b > s.maxBal[a]:"
+    assert (last.index, last.ok, last.reason) == (4, False, f"not enabled in the previous state (refused by {guard})")
 
 
 def test_a_step_whose_parameters_the_model_does_not_offer_is_no_step(tmp_path, capsys) -> None:

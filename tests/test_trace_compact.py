@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from impl.kv.machine import describe_command
 from impl.raft.core import Config
 from impl.raft.tracing import CompactTracer
 from impl.sim.cluster import SimCluster
@@ -33,6 +34,7 @@ from modelcheck.audit.tracefile import TraceError
 from modelcheck.audit.tracefile import read_trace as read_any
 from modelcheck.cli import main
 from modelcheck.harness import read_node_traces
+from tests.test_impl_core import traced_as_on_the_wire
 
 NODES = (1, 2, 3)
 
@@ -45,10 +47,12 @@ def read_trace(path: Path):
 @pytest.fixture(scope="module")
 def traces(tmp_path_factory) -> tuple[Path, dict[int, Path], dict[int, Path]]:
     """A simulated 3-node run with writes, a crash and a recovery, written twice per node: as a compact file
-    (flushed every 5 events: several records) and as JSON lines."""
+    (flushed every 5 events: several records; messages traced as the store's nodes trace them, most as their wire
+    bytes) and as JSON lines."""
     taken: list[tuple] = []
     take = CompactTracer.take
     mp = pytest.MonkeyPatch()
+    traced_as_on_the_wire(mp)
 
     def recording(self: CompactTracer) -> list:
         out = take(self)
@@ -72,8 +76,9 @@ def traces(tmp_path_factory) -> tuple[Path, dict[int, Path], dict[int, Path]]:
         mp.undo()
     from impl.raft.tracing import LineFormatter
 
-    fmt = LineFormatter()
+    fmt = LineFormatter(describe_command)
     lines = [fmt.line(ev) for ev in taken]
+    assert sum(type(m) is bytes for ev in taken for m in ev[5]) > len(taken) // 2  # (the wire form is what is read)
     d = tmp_path_factory.mktemp("compact")
     bins, jsons = {}, {}
     for i in NODES:

@@ -14,7 +14,8 @@ from collections.abc import Mapping as AbstractMapping
 from typing import Any, NamedTuple
 
 from modelcheck.audit.tracefile import Event, TraceError
-from spec.core import Label, Spec, State
+from spec.core import Label, Spec, SpecError, State
+from spec.refusal import refusal
 
 
 def same_json(a: Any, b: Any) -> bool:
@@ -156,8 +157,14 @@ class Mapping:
 
     def why_not_enabled(self, event: Event, state: State, step: StepPattern) -> str | None:
         """Why ``step`` (concrete, one the event maps to) is not enabled in ``state``, in words the implementer can
-        act on; ``None``: the report says only that it is not."""
-        return None
+        act on; ``None``: the report says only that it is not. By default: the guard of the spec's action that
+        returned None (spec/refusal.py)."""
+        try:
+            act = self.spec.action(step.name)
+        except SpecError:
+            return None
+        where = refusal(act.step, state, step.params)
+        return f"refused by {where}" if where else None
 
     def vocabulary_hint(self) -> str:
         """What the refusal of a trace with unknown names adds after the list (e.g. the names known)."""

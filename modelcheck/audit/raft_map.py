@@ -677,10 +677,10 @@ class RaftMapping(Mapping):
 
     def why_not_enabled(self, event: Event, state: ImplState, step: StepPattern) -> str | None:
         """The rule a handler of a message of another term, a commit or an election broke (terms as raft.tla
-        numbers them, as the whole report does)."""
+        numbers them, as the whole report does); else the guard of the spec's action that refused it."""
         a, args = step.name, step.params
         if a not in _EXPLAINED_REFUSALS:  # (the network's steps take a message, not a node, first)
-            return None
+            return super().why_not_enabled(event, state, step)
         i = args[0]
         node, term = self.nodes[i], state.currentTerm[i]
         if a in _TERM_CHECKED:
@@ -715,7 +715,7 @@ class RaftMapping(Mapping):
                 state, i, state.votesGranted[i]):
             return (f"the votes granted, node(s) {', '.join(str(self.nodes[k]) for k in sorted(state.votesGranted[i]))}"
                     f", are not a quorum")
-        return None
+        return super().why_not_enabled(event, state, step)
 
     def _peer(self, event: Event, default: int) -> int:
         """The spec's ``j``: the event's parameter ``j`` (docs/trace-format.md: the parameters by raft.tla's

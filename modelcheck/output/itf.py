@@ -23,6 +23,7 @@ from typing import Any
 from modelcheck.engine.result import Step
 from spec.behaviour import NOT_OFFERED, OUTSIDE_CONSTRAINT, deadlock_in, initial_states, offered
 from spec.core import Label, Option, Spec, SpecError, State, order_key, strict
+from spec.refusal import refused_by
 from spec.registry import build, class_ref, entries, entry, entry_for_class, is_user_ref, load_user_spec
 from spec.trace_format import COMPACT_MAGIC, COMPRESSED_MAGIC
 from spec.userfiles import clip, decode, load_json, quote, read_bytes
@@ -569,9 +570,11 @@ def replay_steps(spec: Spec, steps: list[Step]) -> Iterator[StepVerdict]:
             yield StepVerdict(i, "?", False, "no action label recorded for a later state")
             return
         shown = spec.show_label(step.label)
-        nxt = spec.action(step.label.name).step(prev, *step.label.params)
+        act = spec.action(step.label.name)
+        nxt = act.step(prev, *step.label.params)
         if nxt is None:
-            yield StepVerdict(i, shown, False, "not enabled in the previous state")
+            yield StepVerdict(i, shown, False, "not enabled in the previous state"
+                              + refused_by(act.step, prev, step.label.params))
             return
         if not offered(spec, step.label, prev):
             yield StepVerdict(i, shown, False, NOT_OFFERED)

@@ -28,6 +28,7 @@ from modelcheck.engine.result import VIOLATION, Result, Step, count, shown_state
 from modelcheck.output.render import chart_arrows
 from spec.behaviour import deadlock_in, initial_states, state_constraint
 from spec.core import Label, Params, Spec, SpecError, State, strict
+from spec.refusal import refused_by
 from spec.suggest import hint
 from spec.userfiles import clip, quote
 
@@ -208,10 +209,12 @@ class Session:
             raise PathError(f"{where}: {name} takes {len(act.param_names)} parameter(s) "
                             f"({', '.join(act.param_names)}), got {len(params)}")
         offered = []
+        why = ""
         for cand in act.enumerate(state):
             if tuple(cand) == params:
                 nxt = act.step(state, *cand)
                 if nxt is None:
+                    why = refused_by(act.step, state, cand)
                     break
                 return Step(Label(name, tuple(cand)), nxt)
             offered.append(tuple(cand))
@@ -220,7 +223,7 @@ class Session:
             raise PathError(f"{where}: {clip(text, 200)} is not among {name}'s parameters in {_state_before(n)} "
                             f"({f'it offers {some}' if some else 'it offers none'}): this path is not a behaviour of "
                             "the spec")
-        raise PathError(f"{where}: {clip(text, 200)} is not enabled in {_state_before(n)}: "
+        raise PathError(f"{where}: {clip(text, 200)} is not enabled in {_state_before(n)}{why}: "
                         "this path is not a behaviour of the spec")
 
     # -- the page's data ----------------------------------------------------------------------

@@ -1,0 +1,125 @@
+"""Which guard refused a step (spec/refusal.py): named in the replay, explorer and audit messages that say an
+action is not enabled, for a spec written from scratch as a user would."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+from spec.core import Spec, action
+from spec.refusal import refusal, refused_by
+
+HERE = os.path.relpath(Path(__file__))
+
+
+class Door(NamedTuple):
+    open: bool
+    locked: bool
+    inside: int
+
+
+class Room(Spec):
+    """A door that must be unlocked to open and open to enter: each action has guards of its own shape."""
+
+    name = "room"
+    variables = Door._fields
+
+    def init_states(self):
+        yield Door(False, True, 0)
+
+    @action(params=lambda self, s: ((),))
+    def Unlock(self, s: Door) -> Door | None:
+        if not s.locked: return None  # noqa: E701 (a guard and its return on one line)
+        return s._replace(locked=False)
+
+    @action(params=lambda self, s: ((),))
+    def Open(self, s: Door) -> Door | None:
+        if s.open:
+            return None
+        if s.locked:
+            return None  # (a comment after the return)
+        return s._replace(open=True)
+
+    @action(params=lambda self, s: ((1,), (2,)))
+    def Enter(self, s: Door, k: int) -> Door | None:
+        total = s.inside + k
+        if not s.open or total > 2:
+            return
+        return s._replace(inside=total)
+
+    @action(params=lambda self, s: ((),))
+    def Leave(self, s: Door) -> Door | None:
+        return self._out(s)
+
+    def _out(self, s: Door) -> Door | None:
+        return s._replace(inside=s.inside - 1) if s.inside else None
+
+
+def test_the_guard_that_said_no_is_named() -> None:
+    spec = Room()
+    shut = Door(False, True, 0)
+    unlocked, opened, full = Door(False, False, 0), Door(True, False, 0), Door(True, False, 2)
+    line = {n: i for i, n in enumerate(Path(__file__).read_text().splitlines(), 1)}
+
+    def at(text: str) -> str:
+        return f"{HERE}:{line[text]}: {text.strip()}"
+
+    assert refusal(spec.action("Open").step, shut, ()) == at("        if s.locked:")
+    assert refusal(spec.action("Open").step, opened, ()) == at("        if s.open:")
+    one_line = "        if not s.locked: return None  # noqa: E701 (a guard and its return on one line)"
+    assert refusal(spec.action("Unlock").step, unlocked, ()) == f"{HERE}:{line[one_line]}: if not s.locked: return None"
+    # (a linter's comment is left out; another comment is kept: it may say what the guard means)
+    assert refusal(spec.action("Enter").step, shut, (1,)) == at("        if not s.open or total > 2:")
+    assert refusal(spec.action("Enter").step, full, (1,)) == at("        if not s.open or total > 2:")
+    # the action's own line that answered None, when the refusal came from a helper it called
+    assert refusal(spec.action("Leave").step, opened, ()) == at("        return self._out(s)")
+    assert refused_by(spec.action("Open").step, shut, ()) == f" (refused by {at('        if s.locked:')})"
+
+
+def test_an_enabled_step_or_one_that_raises_has_no_refusal() -> None:
+    spec = Room()
+    assert refusal(spec.action("Unlock").step, Door(False, True, 0), ()) is None
+    assert refused_by(spec.action("Unlock").step, Door(False, True, 0), ()) == ""
+    assert refusal(spec.action("Enter").step, Door(True, False, "x"), (1,)) is None  # type: ignore[arg-type]
+    assert refusal(lambda s: None, Door(False, True, 0), ()) is not None  # (a lambda has a file and a line)
+    assert refusal(print, Door(False, True, 0), ()) is None  # (no Python code to trace)
+
+
+def test_the_tracer_in_place_is_kept() -> None:
+    import sys
+
+    seen: list[str] = []
+
+    def mine(frame, event, arg):  # a coverage tool's, a debugger's
+        seen.append(event)
+        return None
+
+    sys.settrace(mine)
+    try:
+        refusal(Room().action("Open").step, Door(False, True, 0), ())
+        after = sys.gettrace()
+    finally:
+        sys.settrace(None)
+    assert after is mine
+
+
+def test_replay_of_an_edited_counterexample_names_the_guard(tmp_path: Path, capsys) -> None:
+    """docs/writing-a-spec.md's example: a counterexample of the guide's spec whose third state claims a commit
+    message received; `paxraft replay` names the guard that refused it."""
+    import json
+
+    from modelcheck.cli import main
+
+    twophase = "docs/examples/twophase.py"
+    assert main(["check", f"{twophase}:TwoPhase", "--variant", "eager-commit", "--rms", "2",
+                 "--out", str(tmp_path)]) == 1
+    trace = json.loads((tmp_path / "trace.itf.json").read_text())
+    trace["states"][2]["#meta"].update(action="RMRcvCommitMsg", label="RMRcvCommitMsg(rm=r2)",
+                                       params={"rm": {"#bigint": "1"}})
+    (tmp_path / "bad.itf.json").write_text(json.dumps(trace))
+    capsys.readouterr()
+    assert main(["replay", str(tmp_path / "bad.itf.json"), "--spec", f"{twophase}:EagerCommit"]) == 1
+    guard = f"{os.path.relpath(twophase)}:93: if (MSG_COMMIT,) not in s.msgs:"
+    assert (f"FAIL state 3: RMRcvCommitMsg(rm=r2): not enabled in the previous state (refused by {guard})"
+            in capsys.readouterr().out)
