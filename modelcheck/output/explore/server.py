@@ -53,6 +53,7 @@ class Handler(BaseHTTPRequestHandler):
     """One request; the session is the server's."""
 
     server: ExplorerServer
+    raw_requestline: bytes  # (set by the base class's handle_one_request; typeshed does not declare it)
     timeout = 60  # a client that stops sending (a body shorter than its Content-Length) frees its thread
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
