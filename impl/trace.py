@@ -691,11 +691,13 @@ _OTHER_TYPE = ("event {} of the record has a field of another type than the writ
                "from, commit: ints; action: a str; entries: (term, value) pairs)")
 EVENT_FIELDS = 14  # (node, clock, action, params, recv, sent, term, role, vote, from, entries, snapshot, commit, extra)
 _ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
+_VALUES = (str, bytes)  # an entry's value: its name, or the key the node kept of its data (named when read)
 
 
 def _not_a_message(m: Any) -> str:
     """What ``m`` is when it is not a traced message ("" when it is): its wire bytes (decoded when read), or its
-    17 fields with ints where the wire has numbers, its entries (term, value) pairs and no snapshot bytes."""
+    17 fields with ints where the wire has numbers, its entries (term, value) pairs (a value its name, or bytes the
+    reader names) and no snapshot bytes."""
     if type(m) is bytes:
         return ""
     if type(m) is not tuple:
@@ -703,7 +705,7 @@ def _not_a_message(m: Any) -> str:
     if len(m) != 17:
         return f"{_kind(m)}, not a message's 17"
     if not (_ALL_INT(map(type, m[:12])) and _ALL_INT(map(type, m[14:])) and type(m[12]) is tuple
-            and all(type(e) is tuple and len(e) == 2 and type(e[0]) is int and type(e[1]) is str for e in m[12])
+            and all(type(e) is tuple and len(e) == 2 and type(e[0]) is int and type(e[1]) in _VALUES for e in m[12])
             and m[13] == b""):
         return "a message with a field of another type than the writer's (numbers: ints; entries: (term, value) pairs)"
     return ""

@@ -121,6 +121,27 @@ def test_a_new_leader_adopts_the_highest_vote_fills_gaps_with_noops_and_a_restar
     assert old.log.get(3) == new.log.get(3)
 
 
+def test_a_leader_rejected_by_a_restarted_replica_prepares_again_at_once_and_keeps_leading():
+    """A restarted replica whose links are not up yet campaigns unheard and promises a ballot above the leader's;
+    the leader's Prepare, queued while the replica was down, reaches it then and is rejected naming that ballot.
+    The leader used to step down without preparing again: leaderless for an election timeout, which the
+    restarted replica often won (a working leader deposed, as a real cluster showed on each restart)."""
+    net = Net()
+    lead = net.elect(1)
+    stale = next(m for m in net.sent if m.type == MsgType.Prepare and m.dst == 2)
+    net.crash(2)
+    back = net.restart(2)
+    for _ in range(DEFAULT_CONFIG.election_ticks):  # it hears no one: it campaigns
+        back.tick()
+    net.settle(drop=lambda m: m.src == 2 or m.dst == 2)
+    high = back.promised
+    assert high > lead.ballot and lead.role == LEADER
+    back.step(stale)  # rejected, naming its higher ballot; the reply reaches the leader
+    net.settle()
+    assert lead.role == LEADER and lead.ballot > high and back.promised == lead.ballot
+    assert net.nodes[3].leader == 1 and back.leader == 1  # type: ignore[union-attr]
+
+
 def test_votes_with_gaps_and_the_promise_survive_the_shared_write_ahead_log(tmp_path):
     wal = WAL(tmp_path, create=True)
     wal.load()
@@ -231,6 +252,30 @@ def test_cluster_start_names_a_protocol_that_does_not_fit_the_existing_cluster(t
     assert exc.value.code == 2
 
 
+def test_a_multipaxos_node_whose_log_is_gone_is_told_what_it_can_do_not_to_recover_from_its_peers(tmp_path, capsys):
+    """The start's refusal said "recover it from its peers", and `recover-node` then refused a Multi-Paxos node:
+    both now say the one thing an operator can do (leave it down; a majority serves)."""
+    import subprocess
+    import sys
+
+    from impl.runtime import cluster
+    from modelcheck.cli import main
+
+    cluster.create(tmp_path, 3, protocol="multipaxos")
+    cluster.release_ports(tmp_path)
+    (tmp_path / "node-2" / "wal" / "wal.log").unlink()
+    run = subprocess.run([sys.executable, "-m", "impl.runtime.server", "--dir", str(tmp_path), "--id", "2"],
+                         capture_output=True, text=True, timeout=120)
+    lines = run.stderr.strip().splitlines()
+    assert run.returncode == 2 and len(lines) == 1, run.stderr
+    assert "wal.log: missing (this node's log is gone; a Multi-Paxos node cannot be rebuilt from its peers" in lines[0]
+    assert "recover-node" not in lines[0]
+    assert main(["cluster", "recover-node", "--dir", str(tmp_path), "--node", "2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].endswith("leave it down with its storage as it is; the others serve while a "
+                                             "majority of the nodes is up")
+
+
 def test_each_planted_bug_is_declared_by_its_catalog_variant():
     from spec.registry import entries
 
@@ -300,9 +345,14 @@ def test_paxraft_audit_explains_a_recorded_multipaxos_trace_and_stops_a_buggy_on
 
     run = KVHistoryRun(1, cluster_class=MultiPaxosSimCluster, config=replace(DEFAULT_CONFIG, trace=True))
     run.run(120)
-    assert main(["audit", *write_traces(run.c, tmp_path), "--json"]) == 0
+    traces = write_traces(run.c, tmp_path)
+    assert main(["audit", *traces, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["verdict"] == "ok" and out["audited"] == out["events"] > 300 and out["max_candidates"] == 1
+    assert main(["audit", *traces, "--spec", "raft"]) == 2  # README's example, on a Multi-Paxos cluster's traces
+    assert capsys.readouterr().err.splitlines() == [  # (each of its names was refused: some 1,500 characters)
+        "paxraft audit: error: the traces were written for the 'multipaxos' spec (their headers' \"spec\"), not raft: "
+        "leave --spec out, or give --spec 'multipaxos'"]
     bad = KVHistoryRun(0, cluster_class=MultiPaxosSimCluster, config=replace(DEFAULT_CONFIG, trace=True),
                        rules=bug("forget-votes-on-restart"), check=False)
     bad.run(150)

@@ -255,6 +255,18 @@ class MultiPaxosNode(NodeBase):
         elif t == SNAPSHOT:
             self._handle_snapshot(m)
 
+    def _rejected(self, m: Message, action: str) -> None:
+        """A rejection naming a higher ballot (of an Accept, or of a Prepare delivered late): a leader stops leading
+        in its ballot and prepares again above it at once. That replica promised more while cut off, or while a
+        restart's links were not yet up; a leader that only stepped down left the cluster leaderless for an election
+        timeout, and the replica coming back often won it (a restarted follower deposed a working leader)."""
+        leading = self.role == LEADER
+        if m.term > self.promised:
+            self._step_down(m.term, 0)
+        self._emit(action, {"j": m.src}, m)
+        if leading and self.role != LEADER:
+            self._campaign()
+
     # -- phase 1 --------------------------------------------------------------------------------
     def _campaign(self) -> None:
         """BecomeLeader: a ballot above any known, promised to ourselves, Prepare to every peer."""
@@ -295,9 +307,7 @@ class MultiPaxosNode(NodeBase):
 
     def _handle_prepare_reply(self, m: Message) -> None:
         if not m.success:
-            if m.term > self.promised:
-                self._step_down(m.term, 0)
-            self._emit("HandlePrepareReply", {"j": m.src}, m)
+            self._rejected(m, "HandlePrepareReply")
             return
         if self.role != CANDIDATE or m.term != self.ballot:
             self._emit("DropMessage", {"j": m.src}, m)
@@ -413,12 +423,7 @@ class MultiPaxosNode(NodeBase):
     def _handle_accept_reply(self, m: Message) -> None:
         j = m.src
         if not m.success:
-            leading = self.role == LEADER
-            if m.term > self.promised:
-                self._step_down(m.term, 0)
-            self._emit("HandleAcceptReply", {"j": j}, m)
-            if leading and self.role != LEADER:
-                self._campaign()  # a replica that promised more while cut off: win again above its ballot
+            self._rejected(m, "HandleAcceptReply")
             return
         if self.role != LEADER or m.term != self.ballot:
             self._emit("DropMessage", {"j": j}, m)

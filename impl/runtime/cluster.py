@@ -388,6 +388,12 @@ def _read_description(path: Path) -> str:
     return data.decode()
 
 
+NO_REBUILD = ("a Multi-Paxos node cannot be rebuilt from its peers (an acceptor rebuilt empty would have forgotten "
+              "its votes): leave it down with its storage as it is; the others serve while a majority of the nodes "
+              "is up")
+"""What a Multi-Paxos node whose storage is damaged or gone can do (`recover-node` refuses it, its start says it)."""
+
+
 def protocol_of(desc: dict[str, Any]) -> str:
     """A cluster description's protocol: its ``protocol``, raft when it names none."""
     return desc.get("protocol", "raft")
@@ -777,8 +783,8 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path | None:
     """Rebuild a (stopped) node's storage from its peers: the old storage is moved aside, the node starts
     empty and does not vote or campaign until it has caught up. The folder the old storage went to (None: it had
     none)."""
-    desc = load_raft(directory, "recover-node rebuilds a Raft node only: a Multi-Paxos acceptor rebuilt empty would "
-                     "have forgotten its votes")  # (first: to stop a node for a command that then refuses helps no one)
+    desc = load_raft(directory, f"recover-node rebuilds a Raft node only; {NO_REBUILD}")  # (first: to stop a node
+    # for a command that then refuses helps no one)
     if node in desc.get("removed", ()):  # (its storage was set aside, and it waited --wait to catch up, in vain)
         raise ClusterError(f"node {node} was removed from the configuration (`cluster remove`): no leader sends it "
                            "anything to catch up with; `cluster add` adds a new node")

@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from impl.kv.machine import CMD_HEADER, GET, Result, decode_command, describe_command
+from impl.kv.machine import CMD_HEADER, GET, Result, command_key, decode_command, describe_command
 from impl.kv.protocol import (
     CLIENT_FRAME,
     CONFIG,
@@ -71,6 +71,7 @@ from impl.runtime.boot import next_boot
 from impl.runtime.busypoll import BusyPoll
 from impl.runtime.chunks import CHUNK, CHUNK_BYTES, FRAME_OVERHEAD, PEER_FRAME, Assembler
 from impl.runtime.cluster import (
+    NO_REBUILD,
     ClusterError,
     check_port_alone,
     identity,
@@ -95,7 +96,7 @@ from impl.runtime.slice import set_slice
 from impl.runtime.ticks import TickClock
 from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
-from impl.storage.wal import SYNC_FAILED, WAL, WALError
+from impl.storage.wal import RECOVER, SYNC_FAILED, WAL, WALError
 from impl.trace import SEGMENT_BYTES, TraceFileError, TraceWriter, cut_trace, last_clock, set_aside, trace_size
 
 if TYPE_CHECKING:
@@ -488,7 +489,8 @@ class NodeServer:
         self._caught_up_untraced = False  # the rejoin gate opened and the trace has not yet had its CaughtUp
         rebuild = {} if rebuilt is None else {"rebuilt": rebuilt}
         # (TraceWriter encodes its events; a Multi-Paxos core formats its own lines, written as JSON-lines records)
-        tracer = {"tracer": CompactTracer(wire=True)} if compact and cfg.trace and core is RaftNode else {}
+        tracer = ({"tracer": CompactTracer(wire=True, key=command_key)} if compact and cfg.trace and core is RaftNode
+                  else {})
         self.node = core(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs,
                          snapshot=snap, entries=entries, boot=boot, clock=clock, describe=describe_command,
                          rules=rules, **members, **tracer, **rebuild)
@@ -932,6 +934,12 @@ def use_event_loop(c: dict[str, Any]) -> None:
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
+def refusal(exc: BaseException, desc: dict[str, Any]) -> str:
+    """Why a node cannot start, in one line: the log's way out (rebuild from the peers) is a Raft node's only."""
+    text = str(exc)
+    return text.replace(RECOVER, NO_REBUILD) if protocol_of(desc) == "multipaxos" else text
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of a node process."""
     ap = argparse.ArgumentParser(
@@ -940,6 +948,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--id", required=True, type=int)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    c: dict[str, Any] = {}
     try:
         c = load_cluster(args.dir)
         use_event_loop(c)
@@ -954,7 +963,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("node %d cannot start: %s (%s)", args.id, exc, set_aside(args.dir / f"node-{args.id}"))
         return 2
     except (WALError, ClusterError, OSError) as exc:  # damaged storage, a bad folder, a port taken
-        log.error("node %d cannot start: %s", args.id, exc)  # one line; `cluster start/status` quote it
+        log.error("node %d cannot start: %s", args.id, refusal(exc, c))  # one line; `cluster start/status` quote it
         return 2
     except MemoryError:  # (a file of the node's folder far larger than it should be: a compact trace is read whole)
         log.error("node %d cannot start: out of memory reading its folder %s (a damaged or huge file there?)",

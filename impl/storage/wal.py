@@ -87,6 +87,10 @@ ADOPTED = 1  # a newer snapshot.bin, installed before the log recorded it (an ol
 STAGED = 2  # the recorded snapshot still in snapshot.bin.tmp: killed between the log's record and the rename
 
 
+RECOVER = "recover the node from its peers (paxraft cluster recover-node)"
+"""The way out a refusal names: a Raft node's (a Multi-Paxos node's start says another, impl/runtime/server.py)."""
+
+
 class WALError(Exception):
     """The log or snapshot on disk is damaged in a way recovery must not paper over."""
 
@@ -144,7 +148,7 @@ def _record_sync_failure(directory: Path, exc: OSError, boot: int) -> None:
             os.close(dfd)
     except OSError as again:  # (the disk refuses that too: a start on this boot then reads what the cache holds)
         log.critical("%s: cannot record that an fdatasync failed (%s): do not restart this node before the machine "
-                     "restarts; rebuild it from its peers (paxraft cluster recover-node)", directory, again)
+                     "restarts; %s", directory, again, RECOVER)
 
 
 def _sync_failure(directory: Path, boot: int) -> bool:
@@ -159,8 +163,7 @@ def _sync_failure(directory: Path, boot: int) -> bool:
     except FileNotFoundError:
         return False
     except OSError as exc:
-        raise WALError(f"{path}: unreadable ({exc}): an fdatasync of this log failed; recover the node from its "
-                       "peers (paxraft cluster recover-node)") from None
+        raise WALError(f"{path}: unreadable ({exc}): an fdatasync of this log failed; {RECOVER}") from None
     try:  # (damaged, not UTF-8 even, as damaged JSON: the log is read past the cache, as on this boot; it
         # was refused, and a start then needed its peers, `recover-node`, where the disk's log would do)
         rec = json.loads(text)
@@ -301,9 +304,9 @@ class WAL:
         if not self.path.exists():
             if os.path.lexists(self.snap_path):
                 raise WALError(f"{self.path}: missing while {self.snap_path.name} exists (the log's hard state and "
-                               f"entries after the snapshot are gone; recover the node from its peers)")
+                               f"entries after the snapshot are gone; {RECOVER})")
             if not self.create:
-                raise WALError(f"{self.path}: missing (this node's log is gone; recover it from its peers)")
+                raise WALError(f"{self.path}: missing (this node's log is gone; {RECOVER})")
             self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._rewrite()
             return None, None, []
@@ -383,8 +386,7 @@ class WAL:
         if disk is None:
             raise WALError(f"{self.path}: an fdatasync of this log failed on this boot of the machine, and its "
                            "filesystem cannot be read past the page cache (which may hold records the disk never got, "
-                           "marked clean): recover the node from its peers (paxraft cluster recover-node), or "
-                           f"restart the machine ({self.dir / SYNC_FAILED})")
+                           f"marked clean): {RECOVER}, or restart the machine ({self.dir / SYNC_FAILED})")
         return disk
 
     def trace_lost(self, trace: Path, trace_size: int) -> str | None:
@@ -507,13 +509,13 @@ class WAL:
         while pos < n:
             if pos + _V1.size > n:
                 raise WALError(f"{self.path}: format 1 log damaged at byte offset {pos} (incomplete header); "
-                               f"format 1 cannot tell a torn write from damage: recover the node from its peers")
+                               f"format 1 cannot tell a torn write from damage: {RECOVER}")
             crc, length, typ = _V1.unpack_from(buf, pos)
             end = pos + _V1.size + length
             payload = buf[pos + _V1.size : end]
             if end > n or zlib.crc32(payload, zlib.crc32(bytes((typ,)))) != crc:
                 raise WALError(f"{self.path}: format 1 log damaged at byte offset {pos} (bad length or checksum); "
-                               f"format 1 cannot tell a torn write from damage: recover the node from its peers")
+                               f"format 1 cannot tell a torn write from damage: {RECOVER}")
             self._replay_at(typ, memoryview(payload), pos)
             pos = end
         return pos
@@ -585,8 +587,7 @@ class WAL:
             if (rec is None or snap.index > rec[0]) and self.owner is not None and owner != self.owner:
                 whose = "written before snapshots named their node" if owner is None else f"written by node {owner[1]}"
                 raise WALError(f"{self.snap_path}: holds index {snap.index} (term {snap.term}), which {self.path} "
-                               f"does not record, and is not this node's ({whose}): not adopted (recover the node "
-                               f"from its peers)")
+                               f"does not record, and is not this node's ({whose}): not adopted ({RECOVER})")
             self._cut(snap.index, snap.term)
             newer = rec is None or snap.index > rec[0]
             self._snap_rec, self._snap = (snap.index, snap.term, crc), snap

@@ -123,10 +123,16 @@ def _spec_of(given: str | None, stream: TraceStream) -> str:
     traces name none, or one with no audit), the survey reads them through first, so that what the files hold
     wrong is said first, as when they were read whole before anything else."""
     stream.after_survey.append(_headers_agree)
-    spec = given or next((e.header.get("spec") for e in stream), None)
+    named = next((e.header.get("spec") for e in stream), None)
+    spec = given or named
     try:
         if not spec:
             raise UsageError("the traces do not name their spec: give --spec (paxos or raft, or FILE.py:Class)")
+        if given and named and given != named and _audited(named):
+            # (a shipped spec's traces against another's: each name of the trace refused, some 1,500 characters;
+            # a header naming a spec of its own, a user's Raft, is audited against the one given)
+            raise UsageError(f"the traces were written for the {quote(named, 200)} spec (their headers' \"spec\"), "
+                             f"not {given}: leave --spec out, or give --spec {quote(named, 200)}")
         if is_user_ref(spec):  # a trace header naming a file made audit import it: a trace ran code of its own
             raise UsageError(f"the traces name the spec {quote(spec, 200)}, a user's file: give --spec "
                              f"{quote(spec, 200)} to audit them against it (audit runs no code a trace names)")
@@ -135,6 +141,15 @@ def _spec_of(given: str | None, stream: TraceStream) -> str:
         stream.read_through()
         raise
     return spec
+
+
+def _audited(name: str) -> bool:
+    """Whether ``name`` is a shipped spec with an audit (a trace header naming it was written for it)."""
+    try:
+        audit_of(name)
+    except SpecError:
+        return False
+    return True
 
 
 def _headers_agree(stream: TraceStream) -> None:
