@@ -225,7 +225,9 @@ def test_a_wire_traced_message_or_messages_of_another_kind_are_refused_naming_th
     # a message by its fields (a larger one's form): a str "1" was read as the number 1, True printed no JSON
     fields = (3, 2, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, (), b"", 0, 1, 3)
     other = "a message with a field of another type than the writer's (numbers: ints; entries: (term, value) pairs)"
+    kept = event(None, ())[:10] + (((1, b"ab"),),) + event(None, ())[11:]  # a log entry's value kept as a key
     cases = [(event(None, (append(b"abc"),)), "an entry's value of 3 bytes that is not a command (", False),
+             (kept, "an entry's value of 2 bytes that is not a command (", False),
              (event(None, two), "event 1 of the record sends a frozenset, not a tuple of messages)", True),
              (event(None, [append(b"")]), "event 1 of the record sends a list, not a tuple of messages)", True),
              (event(None, {append(b""): 1}), "event 1 of the record sends a dict, not a tuple of messages)", True),
