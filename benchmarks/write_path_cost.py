@@ -44,7 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from impl.kv.machine import PUT, Command, describe_command  # noqa: E402
+from impl.kv.machine import PUT, Command, command_key, describe_command  # noqa: E402
 from impl.kv.protocol import OK, encode_reply, encode_request, split_requests  # noqa: E402
 from impl.kv.replica import Replica  # noqa: E402
 from impl.raft.core import LEADER, Config, RaftNode, Ready  # noqa: E402
@@ -98,7 +98,7 @@ class Node:
         self.core = RaftNode(j, NODES, Config(election_ticks=20, heartbeat_ticks=2, trace=trace is not None,
                                                   quorum_first=quorum_first),
                              rand=random.Random(j).randint, hard_state=hs, entries=entries, describe=describe_command,
-                             tracer=CompactTracer(wire=True) if compact else None)
+                             tracer=CompactTracer(wire=True, key=command_key) if compact else None)
         self.out: list[tuple[int, bytes]] = []
         self.whole, self.chunking = PEER_FRAME - FRAME_OVERHEAD, set()  # (NodeServer's: no message here needs chunks)
         self.decoder = FrameDecoder(SECRET, max_frame=PEER_FRAME)

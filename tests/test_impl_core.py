@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from impl.kv.machine import describe_command
+from impl.kv.machine import CAS, DELETE, GET, PUT, Command, command_key, describe_command, encode_command
 from impl.raft.core import CANDIDATE, FOLLOWER, LEADER, Config, HardState, RaftNode
 from impl.raft.log import Entry
+from impl.raft.membership import encode_config
 from impl.raft.messages import (
     HEARTBEAT,
     SUCCESS,
@@ -333,10 +334,11 @@ def _escaping_describe(data: bytes) -> str:
     return 'v"\\\n\u00e9' + data.hex() if data else "noop"
 
 
-def traced_as_on_the_wire(mp: pytest.MonkeyPatch) -> None:
-    """Simulated nodes trace as the store's do (``CompactTracer(wire=True)``): every message goes through the
-    codec, and a node's tracer is told the bytes each arrived as."""
-    mp.setattr("impl.raft.core.JsonLinesTracer", lambda: JsonLinesTracer(wire=True))
+def traced_as_on_the_wire(mp: pytest.MonkeyPatch, key: Callable[[bytes], bytes] = command_key) -> None:
+    """Simulated nodes trace as the store's do (``CompactTracer(wire=True, key=command_key)``): every message goes
+    through the codec, a node's tracer is told the bytes each arrived as, and entries are kept as ``key`` gives
+    them (the node's describe names them when read)."""
+    mp.setattr("impl.raft.core.JsonLinesTracer", lambda: JsonLinesTracer(wire=True, key=key))
     step = RaftNode.step
 
     def arrived(self: RaftNode, m: Message):
@@ -356,8 +358,8 @@ def test_trace_lines_are_the_standard_json_of_their_events(monkeypatch, describe
     and a leader's nextIndex/matchIndex in it (cached between changes) are the current ones. With ``wire``
     (a runtime node's tracer), messages up to WIRE_TRACED bytes are traced as their wire bytes, received ones
     as they arrived: the lines read back from them are the same."""
-    if wire:
-        traced_as_on_the_wire(monkeypatch)
+    if wire:  # (the entries kept as the key the describe names alike: command_key's for the store's)
+        traced_as_on_the_wire(monkeypatch, command_key if describe is describe_command else bytes)
         monkeypatch.setattr("impl.raft.tracing.WIRE_TRACED", 130)  # (the sim's values are small: its AppendEntries
         # with entries are traced by their values, its other messages as bytes)
     lines: list[str] = []
@@ -428,6 +430,8 @@ def test_trace_lines_are_the_standard_json_of_their_events(monkeypatch, describe
     as_bytes = [m for m in traced if type(m) is bytes]
     if wire:  # both forms were read back: the bytes of the many, the values of the larger
         assert len(as_bytes) > len(traced) // 2 and len(as_bytes) < len(traced)
+        kept = [e[1] for ev in compact for e in ev[10]]  # the log's entries kept as their keys, named when read
+        assert kept and all(type(v) is bytes for v in kept)
         assert any(type(ev[4]) is bytes for ev in compact) and any(type(m) is bytes for ev in compact for m in ev[5])
         with pytest.raises(ValueError, match="without the node's describe"):
             LineFormatter().line(next(ev for ev in compact if type(ev[4]) is bytes))
@@ -477,3 +481,15 @@ def test_the_core_traces_nothing_by_default_and_through_an_injected_tracer():
     node.propose(b"x")
     assert names.seen[:2] == ["Init", "PreVote"] and names.seen[-1] == "ClientRequest b'x'"
     assert "BecomeLeader" in names.seen and "ClientRequest b''" in names.seen
+
+
+@given(st.one_of(
+    st.builds(Command, st.sampled_from([PUT, GET, DELETE, CAS]), st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1),
+              st.binary(max_size=20), st.binary(max_size=40), st.none() | st.binary(max_size=10)).map(encode_command),
+    st.frozensets(st.integers(1, 9), min_size=1).map(encode_config),
+    st.just(b"")))
+def test_an_entry_kept_by_its_command_key_is_named_as_its_data(data: bytes) -> None:
+    """A store node's trace keeps an entry's value as ``command_key(data)`` and its reader names that key: the name
+    must be the data's (a command, a configuration entry, the no-op)."""
+    assert describe_command(command_key(data)) == describe_command(data)
+    assert len(command_key(data)) <= max(17, len(data) if data[:1] == b"\xc0" else 17)

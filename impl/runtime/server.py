@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from impl.kv.machine import CMD_HEADER, GET, Result, decode_command, describe_command
+from impl.kv.machine import CMD_HEADER, GET, Result, command_key, decode_command, describe_command
 from impl.kv.protocol import (
     CLIENT_FRAME,
     CONFIG,
@@ -489,7 +489,8 @@ class NodeServer:
         self._caught_up_untraced = False  # the rejoin gate opened and the trace has not yet had its CaughtUp
         rebuild = {} if rebuilt is None else {"rebuilt": rebuilt}
         # (TraceWriter encodes its events; a Multi-Paxos core formats its own lines, written as JSON-lines records)
-        tracer = {"tracer": CompactTracer(wire=True)} if compact and cfg.trace and core is RaftNode else {}
+        tracer = ({"tracer": CompactTracer(wire=True, key=command_key)} if compact and cfg.trace and core is RaftNode
+                  else {})
         self.node = core(self.id, self.ports, cfg, rand=random.Random(seed).randint, hard_state=hs,
                          snapshot=snap, entries=entries, boot=boot, clock=clock, describe=describe_command,
                          rules=rules, **members, **tracer, **rebuild)
