@@ -647,14 +647,78 @@ def _record_lines(typ: int, payload: memoryview, formatter: LineFormatter, where
     if typ != RAFT_EVENTS:
         raise TraceFileError(f"{where}: a segment record: read the trace with its segments (impl.trace.segment_lines)")
     try:
-        events = marshal.loads(payload)
-        if type(events) is not list:
-            raise TypeError("not a list")
+        events = raft_events(payload)
         if records:
             return [_record(formatter, ev) for ev in events]
         return [formatter.line(ev) for ev in events]
     except (ValueError, EOFError, TypeError, IndexError, KeyError, AttributeError) as exc:
         raise TraceFileError(f"{where}: a record of events that does not decode ({exc})") from None
+
+
+def raft_events(payload: bytes | memoryview) -> list[Any]:
+    """A RAFT_EVENTS record's events, checked to be what :class:`CompactTracer` writes, the one check of the full
+    reading and of the audit's survey (:func:`survey_compact`): each a tuple of its 14 fields, those the JSON line
+    prints as numbers exactly ints (not a bool, a str, a float: a line prints them as they are, so a str "1" read
+    as the number 1 and True was no JSON), the received message None or a message, the sent ones a tuple of
+    messages, a message its wire bytes or its 17 fields (:func:`_not_a_message`). Anything else is a TypeError (or
+    ValueError, EOFError: not marshal) naming the event: a set of sent messages was read in its hashes' order, which
+    for bytes differs from one run to the next (``trace-json`` printed one file two ways)."""
+    events = marshal.loads(payload)
+    if type(events) is not list:
+        raise TypeError("not a list")
+    for k, ev in enumerate(events):  # (written out: 0.6 us an event, where map/all/issuperset took 3.5)
+        if (type(ev) is not tuple or len(ev) != EVENT_FIELDS or type(ev[0]) is not int or type(ev[1]) is not int
+                or type(ev[2]) is not str or type(ev[6]) is not int or type(ev[7]) is not int
+                or (ev[8] is not None and type(ev[8]) is not int) or type(ev[9]) is not int or type(ev[12]) is not int
+                or type(ev[10]) is not tuple):
+            raise TypeError(f"event {k + 1} of the record is {_kind(ev)}, not a tuple of {EVENT_FIELDS} fields"
+                            if type(ev) is not tuple or len(ev) != EVENT_FIELDS else _OTHER_TYPE.format(k + 1))
+        for e in ev[10]:
+            if type(e) is not tuple or len(e) != 2 or type(e[0]) is not int:
+                raise TypeError(_OTHER_TYPE.format(k + 1))
+        recv, sent = ev[4], ev[5]
+        if recv is not None and type(recv) is not bytes and (why := _not_a_message(recv)):
+            raise TypeError(f"event {k + 1} of the record receives {why}")
+        if type(sent) is not tuple:
+            raise TypeError(f"event {k + 1} of the record sends {_kind(sent)}, not a tuple of messages")
+        for m in sent:
+            if type(m) is not bytes and (why := _not_a_message(m)):
+                raise TypeError(f"event {k + 1} of the record sends {why}")
+    return events
+
+
+_OTHER_TYPE = ("event {} of the record has a field of another type than the writer's (node, clock, term, role, vote, "
+               "from, commit: ints; action: a str; entries: (term, value) pairs)")
+EVENT_FIELDS = 14  # (node, clock, action, params, recv, sent, term, role, vote, from, entries, snapshot, commit, extra)
+_ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
+_VALUES = (str, bytes)  # an entry's value: its name, or the key the node kept of its data (named when read)
+
+
+def _not_a_message(m: Any) -> str:
+    """What ``m`` is when it is not a traced message ("" when it is): its wire bytes (decoded when read), or its
+    17 fields with ints where the wire has numbers, its entries (term, value) pairs (a value its name, or bytes the
+    reader names) and no snapshot bytes."""
+    if type(m) is bytes:
+        return ""
+    if type(m) is not tuple:
+        return f"{_kind(m)}, not a message"
+    if len(m) != 17:
+        return f"{_kind(m)}, not a message's 17"
+    if not (_ALL_INT(map(type, m[:12])) and _ALL_INT(map(type, m[14:])) and type(m[12]) is tuple
+            and all(type(e) is tuple and len(e) == 2 and type(e[0]) is int and type(e[1]) in _VALUES for e in m[12])
+            and m[13] == b""):
+        return "a message with a field of another type than the writer's (numbers: ints; entries: (term, value) pairs)"
+    return ""
+
+
+def _kind(x: Any) -> str:
+    """What a marshalled value is, for a sentence: ``a tuple of 3 fields``, ``an int``, ``None``, ``bytes``."""
+    if x is None or type(x) is bytes:
+        return "None" if x is None else "bytes"
+    if type(x) is tuple:
+        return f"a tuple of {len(x)} fields"
+    name = type(x).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def _record(formatter: LineFormatter, ev: Any) -> Any:
@@ -721,7 +785,7 @@ def survey_compact(path: str | os.PathLike[str], data: bytes) -> Iterator[list[A
             for _, typ, payload in records:
                 if typ == RAFT_EVENTS:
                     yield [(ev[0], ev[1], ev[2], ev[3], None if ev[4] is None else message_id(ev[4]),
-                            [message_id(m) for m in ev[5]]) for ev in marshal.loads(payload)]
+                            [message_id(m) for m in ev[5]]) for ev in raft_events(payload)]
                 elif typ == JSON_LINES:
                     yield [json.loads(line) for line in bytes(payload).decode("utf-8").split("\n")[:-1]]
                 else:

@@ -159,6 +159,24 @@ def state_constraint(spec: Spec) -> Callable[[State], bool] | None:
     return None if type(spec).constraint is Spec.constraint else spec.constraint
 
 
+def deadlock_in(spec: Spec, state: State) -> str | None:
+    """Why ``state`` is no deadlock (``has a successor``, :data:`OUTSIDE_CONSTRAINT`; None: it is one), as
+    ``check --deadlock`` judges it in every mode and TLC does: a state outside the constraint is never expanded, so
+    never a deadlock; any enabled step is a step, one that changes nothing or leaves the constraint too. The
+    searches apply the rule in their loops (they expand only states within the constraint and count every enabled
+    step); replay's recorded deadlock and the explorer ask here (they called a state outside the constraint
+    without steps a deadlock, which no search reports)."""
+    constraint = state_constraint(spec)
+    if constraint is not None and not constraint(state):
+        return OUTSIDE_CONSTRAINT
+    if any(act.step(state, *p) is not None for act in spec.actions for p in act.enumerate(state)):
+        return "has a successor"
+    return None
+
+
+OUTSIDE_CONSTRAINT = "is outside the state constraint, which no search expands"
+
+
 def constraint_keepers(spec: Spec) -> frozenset[int]:
     """The indices of the actions whose successors need not be asked the constraint
     (:meth:`spec.core.Spec.keeps_constraint`): their parents, being expanded, are within it."""

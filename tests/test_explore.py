@@ -397,6 +397,16 @@ def test_malformed_requests_are_json_errors_and_print_no_traceback(server: Explo
     assert b" 400 " in status and json.loads(body)["error"] == "/api/load: the body ended after 2 of its 100 bytes"
     status, body = _get(server.url + "api/job?id=%C2%B2")
     assert status == 400 and json.loads(body)["error"] == "/api/job: id must be a number, got '²'"
+    import socket
+
+    # HTTP/0.9 (no version): no headers follow, and its client waits for the answer with its side open; the server
+    # read on for headers until its 60 s timeout, then closed the connection unanswered (this socket's 20 s ran out)
+    with socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=20) as s:
+        s.sendall(b"GET /\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    assert b"HTTP/0.9 request line (no HTTP version after the path): send HTTP/1.0 or 1.1" in data
     time.sleep(0.2)  # the handler threads have written what they would
     assert "Traceback" not in capsys.readouterr().err
 

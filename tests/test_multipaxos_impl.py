@@ -11,6 +11,7 @@ import pytest
 from impl.kv.machine import PUT, Command, encode_command
 from impl.multipaxos.core import LEADER, MultiPaxosNode
 from impl.multipaxos.rules import BUGS, bug
+from impl.raft.core import Config
 from impl.raft.messages import Message, MsgType
 from impl.sim.disk import SimDisk
 from impl.sim.invariants import InvariantViolation
@@ -23,19 +24,22 @@ from modelcheck.linearizability import check_operations, kv_model
 IDS = (1, 2, 3)
 
 
-def _node(i: int, disk: SimDisk | None = None) -> MultiPaxosNode:
+def _node(i: int, disk: SimDisk | None = None, config: Config = DEFAULT_CONFIG) -> MultiPaxosNode:
     hs, snap, entries = disk.load() if disk else (None, None, [])
-    return MultiPaxosNode(i, IDS, DEFAULT_CONFIG, rand=lambda a, b: a, hard_state=hs, snapshot=snap, entries=entries)
+    return MultiPaxosNode(i, IDS, config, rand=lambda a, b: a, hard_state=hs, snapshot=snap, entries=entries)
 
 
 class Net:
-    """Three cores, their disks, and a network that delivers every message unless ``drop`` says not."""
+    """Three cores, their disks, and a network that delivers every message unless ``drop`` says not; with
+    ``config.trace``, each node's trace lines in ``traces``."""
 
-    def __init__(self) -> None:
+    def __init__(self, config: Config = DEFAULT_CONFIG) -> None:
+        self.config = config
         self.disks = {i: SimDisk() for i in IDS}
-        self.nodes: dict[int, MultiPaxosNode | None] = {i: _node(i) for i in IDS}
+        self.nodes: dict[int, MultiPaxosNode | None] = {i: _node(i, config=config) for i in IDS}
         self.applied: dict[int, list[bytes]] = {i: [] for i in IDS}
         self.sent: list[Message] = []
+        self.traces: dict[int, list[str]] = {i: [] for i in IDS}
 
     def settle(self, drop: Callable[[Message], bool] = lambda m: False) -> None:
         busy = True
@@ -46,6 +50,7 @@ class Net:
                     continue
                 busy = True
                 rd = n.ready()
+                self.traces[i] += rd.trace
                 self.disks[i].save(rd)
                 self.disks[i].sync()  # durable before any message leaves
                 self.applied[i].extend(e.data for _, e in rd.committed)
@@ -72,7 +77,7 @@ class Net:
         self.nodes[i] = None
 
     def restart(self, i: int) -> MultiPaxosNode:
-        n = self.nodes[i] = _node(i, self.disks[i])
+        n = self.nodes[i] = _node(i, self.disks[i], self.config)
         self.applied[i] = []
         return n
 
@@ -140,6 +145,41 @@ def test_a_leader_rejected_by_a_restarted_replica_prepares_again_at_once_and_kee
     net.settle()
     assert lead.role == LEADER and lead.ballot > high and back.promised == lead.ballot
     assert net.nodes[3].leader == 1 and back.leader == 1  # type: ignore[union-attr]
+
+
+def test_a_follower_that_knew_a_slot_chosen_behind_a_gap_and_then_promised_a_new_ballot_is_explained(tmp_path,
+                                                                                                    capsys):
+    """Node 3 misses slot 2, votes in slot 3 and hears it chosen (a heartbeat's commit point), but cannot commit
+    past the gap; then it promises its leader's next ballot, and a Learn of slots 2.. fills the gap. Its
+    HandleLearn reported slot 2 only (slot 3 was no news), so the audit, whose promise had sent slot 3 back to
+    Preparing, refused the commit through slot 3 (a real 5-node cluster's trace under kill -9 and SIGSTOP)."""
+    from impl.trace import TraceWriter
+    from modelcheck.cli import main
+
+    net = Net(replace(DEFAULT_CONFIG, trace=True))
+    lead = net.elect(1)
+    lead.propose(_cmd(2))
+    net.settle(drop=lambda m: m.dst == 3)  # slot 2 chosen by nodes 1 and 2
+    lead.propose(_cmd(3))
+    net.settle()  # node 3 votes in slot 3
+    for _ in range(DEFAULT_CONFIG.heartbeat_ticks):
+        lead.tick()
+    net.settle(drop=lambda m: m.type == MsgType.Learn)  # the heartbeat says slot 3 is chosen; the Learn is lost
+    three = net.nodes[3]
+    assert three is not None and three.commit == 1 and 3 in three._chosen
+    lead._campaign()  # node 3 promises the next ballot, then learns slots 2.. from the new phase 1's leader
+    net.settle()
+    for _ in range(DEFAULT_CONFIG.heartbeat_ticks):
+        lead.tick()
+    net.settle()
+    assert three.commit == lead.commit == 4 and net.applied[3] == net.applied[1]
+    files = []
+    for i, lines in net.traces.items():
+        w = TraceWriter(tmp_path / f"node-{i}.jsonl", i, IDS, spec="multipaxos")
+        w.write_lines(lines)
+        w.close()
+        files.append(str(w.path))
+    assert main(["audit", *files]) == 0, capsys.readouterr().out
 
 
 def test_votes_with_gaps_and_the_promise_survive_the_shared_write_ahead_log(tmp_path):

@@ -194,6 +194,66 @@ def test_an_intact_record_whose_events_do_not_decode_is_refused(tmp_path):
         read_trace(path)
 
 
+def test_a_wire_traced_message_or_messages_of_another_kind_are_refused_naming_the_record(tmp_path, capsys):
+    """A runtime node traces a message of at most 512 bytes as its wire bytes (CompactTracer(wire=True)), read back
+    with the store's describe_command: an entry that is no command was its struct.error, `internal error`, exit 4.
+    An event's sent messages in a frozenset were read in their hashes' order, which for bytes changes from run to
+    run (trace-json printed one file two ways, and the audit explained it); a list or a dict read as a tuple, a
+    received list as a message, a message's or an event's str "1" as the number 1 (a line prints a field as it
+    is). Each is one line naming the file, the record and the event (exit 2), and the audit's survey refuses what
+    the full reading refuses (impl.trace.raft_events, the one check of both)."""
+    import marshal
+
+    from impl.raft.log import Entry
+    from impl.raft.messages import Message, MsgType, encode_message
+    from impl.trace import JSON_LINES, survey_compact
+
+    head = record(JSON_LINES, b'{"format":"paxraft-trace","version":2,"node":1,"nodes":[1,2,3]}\n')
+    path, at = tmp_path / "t.bin", len(COMPACT_MAGIC) + len(head)
+
+    def append(data: bytes, seq: int = 1) -> bytes:
+        return encode_message(Message(MsgType.AppendEntriesRequest, 1, 2, 1, entries=(Entry(1, data),), seq=seq,
+                                      clock=2))
+
+    def event(recv, sent) -> tuple:
+        return (1, 2, "AppendEntries", {"j": 2}, recv, sent, 1, 2, 1, 1, ((1, "noop"),), None, 0, ((2, 1, 0),))
+
+    path.write_bytes(COMPACT_MAGIC + head + record(RAFT_EVENTS, marshal.dumps([event(None, (append(b""),))])))
+    assert main(["trace-json", str(path)]) == 0
+    assert '"sent":[{"id":[1,0,1],"clock":2,"type":"AppendEntriesRequest"' in capsys.readouterr().out
+    two = frozenset([append(b""), append(b"", 2)])
+    # a message by its fields (a larger one's form): a str "1" was read as the number 1, True printed no JSON
+    fields = (3, 2, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, (), b"", 0, 1, 3)
+    other = "a message with a field of another type than the writer's (numbers: ints; entries: (term, value) pairs)"
+    kept = event(None, ())[:10] + (((1, b"ab"),),) + event(None, ())[11:]  # a log entry's value kept as a key
+    cases = [(event(None, (append(b"abc"),)), "an entry's value of 3 bytes that is not a command (", False),
+             (kept, "an entry's value of 2 bytes that is not a command (", False),
+             (event(None, two), "event 1 of the record sends a frozenset, not a tuple of messages)", True),
+             (event(None, [append(b"")]), "event 1 of the record sends a list, not a tuple of messages)", True),
+             (event(None, {append(b""): 1}), "event 1 of the record sends a dict, not a tuple of messages)", True),
+             (event(None, ("x" * 20,)), "event 1 of the record sends a str, not a message)", True),
+             (event([2, 2, 1, 1] + [0] * 13, ()), "event 1 of the record receives a list, not a message)", True),
+             (event(7, ()), "event 1 of the record receives an int, not a message)", True),
+             (event(fields[:15] + ("1",) + fields[16:], ()), f"event 1 of the record receives {other})", True),
+             (event(fields[:1] + (True,) + fields[2:], ()), f"event 1 of the record receives {other})", True),
+             (event(None, (fields[:10],)), "event 1 of the record sends a tuple of 10 fields, not a message's 17)",
+              True),
+             (event(None, ())[:1] + ("2",) + event(None, ())[2:], "event 1 of the record has a field of another type "
+              "than the writer's (node, clock, term, role, vote, from, commit: ints; action: a str; entries: (term, "
+              "value) pairs))", True),
+             (event(None, ())[:13], "event 1 of the record is a tuple of 13 fields, not a tuple of 14 fields)", True)]
+    for ev, why, unsurveyed in cases:
+        path.write_bytes(COMPACT_MAGIC + head + record(RAFT_EVENTS, marshal.dumps([ev])))
+        msg = f"{path}: record at byte offset {at}: a record of events that does not decode ({why}"
+        assert main(["trace-json", str(path)]) == 2
+        assert main(["audit", str(path), "--spec", "raft"]) == 2
+        err = capsys.readouterr().err
+        assert err.count(msg) == 2 and "Traceback" not in err and "internal error" not in err, (why, err)
+        if unsurveyed:
+            with pytest.raises(ValueError, match="not surveyed"):
+                list(survey_compact(path, path.read_bytes()))
+
+
 def test_the_trace_format_setting_is_checked_and_names_the_file(tmp_path, capsys):
     from impl.runtime.cluster import ClusterError, trace_compact, trace_file_name
 

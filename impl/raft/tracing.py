@@ -10,6 +10,7 @@ index changed since the last event), ``prs_dirty`` (nextIndex/matchIndex may hav
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -233,7 +234,10 @@ class LineFormatter:
                                  "without the node's describe")
             if len(cache) >= 4096:
                 cache.clear()
-            v = cache[data] = self.describe(data)
+            try:
+                v = cache[data] = self.describe(data)
+            except (ValueError, struct.error) as exc:  # (describe_command unpacks a command's header)
+                raise ValueError(f"an entry's value of {len(data)} bytes that is not a command ({exc})") from None
         return v
 
     def entries(self, es: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from modelcheck.engine.result import Step
-from spec.behaviour import NOT_OFFERED, initial_states, offered
+from spec.behaviour import NOT_OFFERED, OUTSIDE_CONSTRAINT, deadlock_in, initial_states, offered
 from spec.core import Label, Option, Spec, SpecError, State, order_key, strict
 from spec.refusal import refused_by
 from spec.registry import build, class_ref, entries, entry, entry_for_class, is_user_ref, load_user_spec
@@ -475,9 +475,9 @@ def recorded_violation(spec: Spec, trace: ItfTrace) -> tuple[bool, str] | None:
         still = not spec.step_holds(violated, steps[-2].state, steps[-1].state)
         return still, f"the last step {'breaks' if still else 'no longer breaks'} {violated}"
     if meta.get("deadlock") is True:  # (a deadlock's trace recorded nothing: replay said only "Every state follows")
-        stuck = not _has_step(_model_of(spec, meta), steps[-1].state)
-        return stuck, "the last state has no successor: a deadlock" if stuck else \
-            "the last state has a successor now: no deadlock"
+        why = deadlock_in(_model_of(spec, meta), steps[-1].state)
+        return why is None, "the last state has no successor: a deadlock" if why is None else \
+            f"the last state {why}{'' if why == OUTSIDE_CONSTRAINT else ' now'}: no deadlock"
     loop, name = meta.get("loop"), meta.get("property")
     if loop is None or not isinstance(name, str):
         return None
@@ -536,12 +536,6 @@ def _model_of(spec: Spec, meta: dict[str, Any]) -> Spec:
     """The model the trace was found on: ``spec`` with the actions it left out and the restrictions it applied."""
     model = meta.get("model") or {}
     return spec.without(model.get("without") or []).restrict(model.get("restrict") or [])
-
-
-def _has_step(spec: Spec, state: State) -> bool:
-    """Whether any action is enabled in ``state``, as the search judges a deadlock: a step out of the constraint
-    (``OUTSIDE``, a successor the constraint refuses) is a step."""
-    return any(act.step(state, *p) is not None for act in spec.actions for p in act.enumerate(state))
 
 
 def unlike(spec_state: State, recorded: State) -> str:

@@ -53,10 +53,24 @@ class Handler(BaseHTTPRequestHandler):
     """One request; the session is the server's."""
 
     server: ExplorerServer
+    raw_requestline: bytes  # (set by the base class's handle_one_request; typeshed does not declare it)
     timeout = 60  # a client that stops sending (a body shorter than its Content-Length) frees its thread
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         """Quiet: the terminal shows the URL, not a line per click."""
+
+    def parse_request(self) -> bool:
+        """The standard library's, but an HTTP/0.9 request line (``GET /``, no version after the path) is refused at
+        once: no headers follow one, yet the base class read on for them until the 60 s timeout and then closed the
+        connection without an answer."""
+        words = self.raw_requestline.split()
+        if len(words) != 2:
+            return super().parse_request()
+        self.command, self.path = (w.decode("iso-8859-1") for w in words)
+        self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        self.request_version, self.close_connection = self.default_request_version, True
+        self.send_error(400, "HTTP/0.9 request line (no HTTP version after the path): send HTTP/1.0 or 1.1")
+        return False
 
     def _send(self, status: int, body: bytes, ctype: str) -> None:
         self.send_response(status)

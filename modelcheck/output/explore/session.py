@@ -26,7 +26,7 @@ from modelcheck.engine.lanes import lane_order
 from modelcheck.engine.reach import REACHED, goal_predicate, reach
 from modelcheck.engine.result import VIOLATION, Result, Step, count, shown_state
 from modelcheck.output.render import chart_arrows
-from spec.behaviour import initial_states, state_constraint
+from spec.behaviour import deadlock_in, initial_states, state_constraint
 from spec.core import Label, Params, Spec, SpecError, State, strict
 from spec.refusal import refused_by
 from spec.suggest import hint
@@ -315,6 +315,7 @@ class Session:
             "state": self._layout(shown, before),
             "invariants": invariants,
             "enabled": enabled,
+            "deadlock": not enabled and deadlock_in(spec, state) is None,  # (outside the constraint: none)
             "history": history,
             "lanes": lane_order(spec, events),
             "events": [{"node": e.node, "received": list(e.received), "sent": list(e.sent)} for e in events],

@@ -115,7 +115,9 @@ function renderEnabled() {
     if (a.outside) li.append(el("span", { class: "stutter", text: "(leaves the state constraint)" }));
     return li;
   });
-  $("enabled").replaceChildren(...(items.length ? items : [el("li", { text: "none: a deadlock" })]));
+  const none = view.deadlock ? "none: a deadlock" : "none (outside the state constraint: not a deadlock, the checker " +
+    "never expands this state)";
+  $("enabled").replaceChildren(...(items.length ? items : [el("li", { text: none })]));
 }
 
 function renderHistory() {
