@@ -194,10 +194,13 @@ def members(binary: str, ports: list[int]) -> Iterator[tuple[int, list[int]]]:
         shutil.rmtree(d, ignore_errors=True)
 
 
-def run(binary: str, sync_n: int, n: int, conc: int, size: int, ports: list[int]) -> dict[str, float]:
-    """Start 3 members on ``ports``, run the workload, stop them."""
+def run(binary: str, sync_n: int, n: int, conc: int, size: int, ports: list[int],
+        client_loop: str = "asyncio") -> dict[str, float]:
+    """Start 3 members on ``ports``, run the workload (its clients on ``client_loop``), stop them."""
+    from benchmarks import kv_load
+
     with members(binary, ports) as (leader, pids):
-        r = asyncio.run(_workload(leader, sync_n, n, conc, size, pids))
+        r = kv_load.run_clients(_workload(leader, sync_n, n, conc, size, pids), client_loop)
         r["rss"] = max(_peak_rss(pid) for pid in pids)
         return r
 

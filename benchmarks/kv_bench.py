@@ -20,7 +20,6 @@ best concurrent rate is reported: on a shared machine the other runs mostly meas
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import shutil
 import statistics
@@ -82,8 +81,8 @@ def run_one(fsync: bool, args: argparse.Namespace, **settings: bool | int | str)
     try:
         cluster.start(d, 3, **{"fsync": fsync, "trace": not args.no_trace, **settings})  # --also may override
         try:
-            r = asyncio.run(workload(d, args.sync_writes, args.writes, args.concurrency, args.value_size,
-                                     client_poll))
+            r = kv_load.run_clients(workload(d, args.sync_writes, args.writes, args.concurrency, args.value_size,
+                                             client_poll), args.client_loop)
             r["rss"] = max(peak_rss(d))
         finally:
             cluster.stop(d)
@@ -151,6 +150,9 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--value-size", type=int, default=100)
     ap.add_argument("--no-trace", action="store_true", help="nodes do not write trace files")
+    ap.add_argument("--client-loop", choices=kv_load.CLIENT_LOOPS, default="asyncio",
+                    help="the event loop our stores' and etcd's clients run on (PySyncObj's client has its own "
+                         "threads); benchmarks/kv_paired.py has the same flag")
     ap.add_argument("--no-multipaxos", action="store_true", help="do not run our Multi-Paxos store")
     ap.add_argument("--no-pysyncobj", action="store_true", help="do not run the PySyncObj cluster")
     ap.add_argument("--no-etcd", action="store_true", help="do not run the etcd cluster")
@@ -223,7 +225,8 @@ def main() -> int:
             print("etcd: not installed (apt-get install etcd-server, as root) -- skipped")
         else:
             etcd = best_of(args.repeat, lambda: etcd_cluster.run(
-                binary, args.sync_writes, args.writes, args.concurrency, args.value_size, cluster.free_ports(6)))
+                binary, args.sync_writes, args.writes, args.concurrency, args.value_size, cluster.free_ports(6),
+                args.client_loop))
             row(etcd_cluster.version(binary).replace("etcd Version: ", "etcd ") + " fsync", etcd)
     pso = {}
     if not args.no_pysyncobj:

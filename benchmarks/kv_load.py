@@ -23,7 +23,7 @@ Put = Callable[[bytes, bytes], Awaitable[object]]
 CLIENT_LOOPS = ("uvloop", "asyncio")
 
 
-def run_clients(coro: Coroutine[Any, Any, T], loop: str = "uvloop") -> T:
+def run_clients(coro: Coroutine[Any, Any, T], loop: str = "asyncio") -> T:
     """Run the benchmark's clients (every store's, in one process) on ``loop``."""
     if loop == "uvloop":
         import uvloop

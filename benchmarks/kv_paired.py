@@ -123,9 +123,9 @@ def main() -> int:
     ap.add_argument("--set", default="", metavar="KEY=VALUE",
                     help="cluster.json settings for our nodes (integers, true or false; several joined by commas), "
                          "e.g. --set sched_slice_us=0")
-    ap.add_argument("--client-loop", choices=kv_load.CLIENT_LOOPS, default="uvloop",
-                    help="the event loop both stores' clients run on (default uvloop, our nodes' loop: the standard "
-                         "library's costs each write more client time, a larger share of our latency than of etcd's)")
+    ap.add_argument("--client-loop", choices=kv_load.CLIENT_LOOPS, default="asyncio",
+                    help="the event loop both stores' clients run on: the standard library's (default) or uvloop, "
+                         "our nodes' (its client time per write is a share of our latency and of etcd's)")
     args = ap.parse_args()
     try:
         settings = row_settings(args.set) if args.set else {}

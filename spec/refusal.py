@@ -8,6 +8,7 @@ on the action's own frame (only then: nothing is traced while a search runs) and
 
 from __future__ import annotations
 
+import ast
 import linecache
 import os
 import re
@@ -31,12 +32,14 @@ def refusal(step: Any, state: Any, params: Sequence[Any]) -> str | None:
         return None
     lines: list[int] = []
     answer: list[int] = []
+    scope: list[tuple[dict[str, Any], dict[str, Any]]] = []  # the frame's globals and locals as it returned
 
     def in_frame(frame: FrameType, event: str, arg: Any) -> Any:
         if event == "line":
             lines.append(frame.f_lineno)
         elif event == "return" and arg is None:
             answer.append(frame.f_lineno)
+            scope.append((frame.f_globals, dict(frame.f_locals)))
         return in_frame
 
     def on_call(frame: FrameType, event: str, arg: Any) -> Any:
@@ -55,14 +58,50 @@ def refusal(step: Any, state: Any, params: Sequence[Any]) -> str | None:
     at = answer[0]
     source = linecache.getline(code.co_filename, at).strip()
     if source.split("#")[0].strip() in _BARE_RETURNS:
-        guard = [n for n in lines if n != at]
-        if guard:
-            at = guard[-1]
+        before_return = [n for n in lines if n != at]
+        if before_return:
+            at = before_return[-1]
             source = linecache.getline(code.co_filename, at).strip()
     source = _PRAGMA.sub("", source)
     if not source:
         return None
+    found = _if_statement(code.co_filename, at)
+    if found is not None:
+        cond, text = found
+        if cond.test.end_lineno != cond.lineno:  # (a condition over several lines: all of it, on one)
+            segment = ast.get_source_segment(text, cond.test)
+            source = source if segment is None else "if " + " ".join(segment.split()) + ":"
+        held = _which_held(cond, text, *scope[0])
+        if held:
+            source += f" (true here: {held})"
     return f"{_shown(code.co_filename)}:{at}: {source}"
+
+
+def _if_statement(path: str, line: int) -> tuple[ast.If, str] | None:
+    """The ``if`` statement that starts at ``line`` of the file, if one does, and the file's text."""
+    text = "".join(linecache.getlines(path))
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    guard = next((n for n in ast.walk(tree) if isinstance(n, ast.If) and n.lineno == line), None)
+    return None if guard is None else (guard, text)
+
+
+def _which_held(guard: ast.If, text: str, global_names: dict[str, Any], local_names: dict[str, Any]) -> str:
+    """For a guard ``if A or B or ...``, the first of its parts that holds in the frame's names as the step returned
+    (guards are read as pure: evaluating one again changes nothing); "" when it is not an ``or`` or a part fails."""
+    test = guard.test
+    if not (isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or)):
+        return ""
+    names = {**global_names, **local_names}  # (one mapping: a comprehension in a part sees the frame's locals too)
+    for part in test.values:
+        try:
+            if eval(compile(ast.Expression(part), "<guard>", "eval"), names):  # noqa: S307
+                return " ".join((ast.get_source_segment(text, part) or ast.unparse(part)).split())
+        except Exception:  # noqa: BLE001 (a part that needs more than the frame's names: say nothing)
+            return ""
+    return ""
 
 
 def refused_by(step: Any, state: Any, params: Sequence[Any]) -> str:

@@ -52,6 +52,14 @@ class Room(Spec):
     def Leave(self, s: Door) -> Door | None:
         return self._out(s)
 
+    @action(params=lambda self, s: ((),))
+    def Lock(self, s: Door) -> Door | None:
+        if (s.open
+                or s.locked
+                or any(k > 0 for k in range(s.inside))):
+            return None
+        return s._replace(locked=True)
+
     def _out(self, s: Door) -> Door | None:
         return s._replace(inside=s.inside - 1) if s.inside else None
 
@@ -70,8 +78,15 @@ def test_the_guard_that_said_no_is_named() -> None:
     one_line = "        if not s.locked: return None  # noqa: E701 (a guard and its return on one line)"
     assert refusal(spec.action("Unlock").step, unlocked, ()) == f"{HERE}:{line[one_line]}: if not s.locked: return None"
     # (a linter's comment is left out; another comment is kept: it may say what the guard means)
-    assert refusal(spec.action("Enter").step, shut, (1,)) == at("        if not s.open or total > 2:")
-    assert refusal(spec.action("Enter").step, full, (1,)) == at("        if not s.open or total > 2:")
+    # an ``or`` of conditions: the first that held is said
+    enter = at("        if not s.open or total > 2:")
+    assert refusal(spec.action("Enter").step, shut, (1,)) == f"{enter} (true here: not s.open)"
+    assert refusal(spec.action("Enter").step, full, (1,)) == f"{enter} (true here: total > 2)"
+    # a condition over several lines: all of it on one, and which part held (a comprehension's part too)
+    lock = f"{HERE}:{line['        if (s.open']}: if s.open or s.locked or any(k > 0 for k in range(s.inside)):"
+    assert refusal(spec.action("Lock").step, opened, ()) == f"{lock} (true here: s.open)"
+    assert refusal(spec.action("Lock").step, Door(False, False, 2), ()) == \
+        f"{lock} (true here: any(k > 0 for k in range(s.inside)))"
     # the action's own line that answered None, when the refusal came from a helper it called
     assert refusal(spec.action("Leave").step, opened, ()) == at("        return self._out(s)")
     assert refused_by(spec.action("Open").step, shut, ()) == f" (refused by {at('        if s.locked:')})"

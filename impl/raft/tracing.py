@@ -177,7 +177,12 @@ class CompactTracer(Tracer):
             sent_values: tuple[Any, ...] = tuple([self._msg(m) for m in sent]) if sent else ()
             recv_value: Any = None if recv is None else self._msg(recv)
         else:
-            sent_values = tuple([self._wire(m) for m in sent]) if sent else ()
+            if not sent:
+                sent_values = ()
+            elif len(sent) == 1:  # (most steps: no comprehension's frame)
+                sent_values = (self._wire(sent[0]),)
+            else:
+                sent_values = tuple([self._wire(m) for m in sent])
             if recv is None:
                 recv_value = None
             else:
