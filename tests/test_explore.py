@@ -396,7 +396,10 @@ def test_malformed_requests_are_json_errors_and_print_no_traceback(server: Explo
     status, body = _raw(server, b"POST /api/load HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{}")
     assert b" 400 " in status and json.loads(body)["error"] == "/api/load: the body ended after 2 of its 100 bytes"
     status, body = _get(server.url + "api/job?id=%C2%B2")
-    assert status == 400 and json.loads(body)["error"] == "/api/job: id must be a number, got '²'"
+    wanted = "/api/job: id must be a search job's number (1, 2, 3, ...), got "
+    assert status == 400 and json.loads(body)["error"] == wanted + "'²'"
+    status, body = _get(server.url + "api/job?id=-1")  # (it said "must be a number": -1 is one)
+    assert status == 400 and json.loads(body)["error"] == wanted + "'-1'"
     import socket
 
     # HTTP/0.9 (no version): no headers follow, and its client waits for the answer with its side open; the server

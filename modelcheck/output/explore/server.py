@@ -102,7 +102,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(200, {"job": job})
             elif url.path == "/api/job":
                 if not (q.get("id", "").isascii() and q.get("id", "").isdigit()):
-                    raise PathError(f"/api/job: id must be a number, got {q.get('id', '')!r}")
+                    raise PathError(f"/api/job: id must be a search job's number (1, 2, 3, ...), got "
+                                    f"{q.get('id', '')!r}")
                 self._json(200, session.job(int(q["id"])))
             else:
                 self._fail(404, f"no page {url.path} (the explorer is at /)", api)
