@@ -17,9 +17,13 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any
 
+from spec.userfiles import clip
+
 __all__ = ["refusal", "refused_by"]
 
 _BARE_RETURNS = ("return", "return None")
+#: Longest guard (and part that held) a message quotes: a condition of ten lines joined on one would bury the rest.
+GUARD_CHARS = 200
 _PRAGMA = re.compile(r"\s+#\s*(?:type:|noqa\b|pragma\b).*$")  # a linter's comment says nothing about the guard
 
 
@@ -63,6 +67,7 @@ def refusal(step: Any, state: Any, params: Sequence[Any]) -> str | None:
             at = before_return[-1]
             source = linecache.getline(code.co_filename, at).strip()
     found = _if_statement(code.co_filename, at)
+    held = ""
     if found is not None:
         cond, text = found
         if at != cond.lineno:  # (the tracer saw a later line of the condition: the part it evaluated last)
@@ -77,8 +82,7 @@ def refusal(step: Any, state: Any, params: Sequence[Any]) -> str | None:
             keyword = "elif" if source.startswith("elif") else "if"
             source = source if segment is None else f"{keyword} {' '.join(segment.split())}:"
         held = _which_held(cond, text, *scope[0])
-        if held:
-            source += f" (true here: {held})"
+    source = clip(source, GUARD_CHARS) + (f" (true here: {clip(held, GUARD_CHARS)})" if held else "")
     return f"{_shown(code.co_filename)}:{at}: {source}"
 
 
