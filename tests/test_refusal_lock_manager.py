@@ -94,3 +94,4 @@ def test_replay_explorer_and_audit_name_the_guard(tmp_path: Path, capsys: pytest
     assert main(["audit", "--spec", SPEC, str(log)]) == 1
     switch = at('case ("grow", _):')
     assert f"the spec: Switch(c=0, mode=grow) is not enabled: refused by {switch} " in capsys.readouterr().out
+    assert f"refused by {switch}`" in (Path(__file__).parents[1] / "docs" / "auditing.md").read_text()  # (its example)
