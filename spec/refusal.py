@@ -82,7 +82,7 @@ def refusal(step: Any, state: Any, params: Sequence[Any]) -> str | None:
             keyword = "elif" if source.startswith("elif") else "if"
             source = source if segment is None else f"{keyword} {' '.join(segment.split())}:"
         held = _which_held(cond, text, *scope[0])
-    source = clip(source, GUARD_CHARS) + (f" (true here: {clip(held, GUARD_CHARS)})" if held else "")
+    source = clip(source, GUARD_CHARS) + (f" ({held})" if held else "")
     return f"{_shown(code.co_filename)}:{at}: {source}"
 
 
@@ -100,16 +100,22 @@ def _if_statement(path: str, line: int) -> tuple[ast.If, str] | None:
 
 
 def _which_held(guard: ast.If, text: str, global_names: dict[str, Any], local_names: dict[str, Any]) -> str:
-    """For a guard ``if A or B or ...``, the first of its parts that holds in the frame's names as the step returned
-    (guards are read as pure: evaluating one again changes nothing); "" when it is not an ``or`` or a part fails."""
+    """Which part of a guard decided it, evaluated again in the frame's names as the step returned (guards are read
+    as pure): for ``A or B or ...`` (and ``not (A or B)``) ``true here: P``, the first part that holds; for ``A and B
+    and ...`` (and ``not (A and B)``) ``false here: P``, the first that does not. "" for any other condition, when
+    no part decides, or when a part fails to evaluate."""
     test = guard.test
-    if not (isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or)):
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    if not isinstance(test, ast.BoolOp):
         return ""
+    wanted = isinstance(test.op, ast.Or)  # (the truth of the part that decides)
     names = {**global_names, **local_names}  # (one mapping: a comprehension in a part sees the frame's locals too)
     for part in test.values:
         try:
-            if eval(compile(ast.Expression(part), "<guard>", "eval"), names):  # noqa: S307
-                return " ".join((ast.get_source_segment(text, part) or ast.unparse(part)).split())
+            if bool(eval(compile(ast.Expression(part), "<guard>", "eval"), names)) is wanted:  # noqa: S307
+                shown = " ".join((ast.get_source_segment(text, part) or ast.unparse(part)).split())
+                return f"{'true' if wanted else 'false'} here: {clip(shown, GUARD_CHARS)}"
         except Exception:  # noqa: BLE001 (a part that needs more than the frame's names: say nothing)
             return ""
     return ""

@@ -28,6 +28,9 @@ def at(text: str) -> str:
     return f"{FILE}:{line}: {text}"
 
 
+GRANT = at("if not (s.holder[lk] == FREE and (c, lk) in s.req):")
+
+
 def st(holder=(FREE, FREE), phase=(GROWING, GROWING), req=()) -> LMState:
     return LMState(holder, phase, frozenset(req))
 
@@ -38,9 +41,10 @@ def st(holder=(FREE, FREE), phase=(GROWING, GROWING), req=()) -> LMState:
     ("Request", st(phase=(SHRINKING, GROWING)), (0, 0), at("if s.phase[c] != GROWING:")),
     ("Request", st(req={(0, 0)}), (0, 0), at("if (c, lk) in s.req:")),
     ("Request", st(holder=(0, FREE)), (0, 0), at("if s.holder[lk] == c:")),
-    # if not (A and B): the whole condition (no part "held")
+    # if not (A and B): the part that did not hold (it was said of 'A or B' only)
     ("Grant", st(holder=(1, FREE), req={(0, 0)}), (0, 0),
-     at("if not (s.holder[lk] == FREE and (c, lk) in s.req):")),
+     f"{GRANT} (false here: s.holder[lk] == FREE)"),
+    ("Grant", st(), (0, 0), f"{GRANT} (false here: (c, lk) in s.req)"),
     # if A or B over three lines: named at the if's line, whole, with the part that held; on Python 3.11 the tracer
     # saw the line of the part evaluated last, and the message was 'lock_manager.py:63: or s.phase[c] == DONE'
     ("Release", st(), (0, 0), f"{RELEASE_AT}: {RELEASE} (true here: s.holder[lk] != c)"),
@@ -61,7 +65,8 @@ def st(holder=(FREE, FREE), phase=(GROWING, GROWING), req=()) -> LMState:
     ("Steal", st(), (0, 0), at("except IndexError:")),
     # a comprehension in the guard; an action that falls off its end: the last condition that did not hold
     ("Reset", st(holder=(0, FREE)), (0,), at("if any(h == c for h in s.holder):")),
-    ("Reset", st(phase=(DONE, GROWING), req={(1, 0)}), (0,), at("if s.phase[c] == DONE and not s.req:")),
+    ("Reset", st(phase=(DONE, GROWING), req={(1, 0)}), (0,),
+     f"{at('if s.phase[c] == DONE and not s.req:')} (false here: not s.req)"),
 ])
 def test_each_guard_shape_is_named(name: str, state: LMState, params: tuple, said: str) -> None:
     assert refusal(LockManager().action(name).step, state, params) == said
@@ -75,7 +80,7 @@ def test_replay_explorer_and_audit_name_the_guard(tmp_path: Path, capsys: pytest
     (tmp_path / "bad.itf.json").write_text(json.dumps(trace))
     capsys.readouterr()
     assert main(["replay", str(tmp_path / "bad.itf.json"), "--spec", SPEC]) == 1
-    grant = at("if not (s.holder[lk] == FREE and (c, lk) in s.req):")
+    grant = f"{GRANT} (false here: (c, lk) in s.req)"
     assert f"FAIL state 3: Grant(c=1, lk=0): not enabled in the previous state (refused by {grant})" \
         in capsys.readouterr().out
 
