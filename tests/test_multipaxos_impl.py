@@ -182,6 +182,42 @@ def test_a_follower_that_knew_a_slot_chosen_behind_a_gap_and_then_promised_a_new
     assert main(["audit", *files]) == 0, capsys.readouterr().out
 
 
+def test_a_follower_that_knew_a_slot_chosen_behind_a_gap_and_then_promised_a_new_ballot_is_explained_through_a_snapshot(
+        tmp_path, capsys):
+    """As above, but the leader has compacted the gap away, so a snapshot through slot 2 fills it: node 3 commits
+    through slot 3, known chosen from before its promise. The audit spec's promise had sent slot 3 back to
+    Preparing, and it refused HandleCommitNotice(upto=4): a slot whose vote is chosen stays committable."""
+    from impl.trace import TraceWriter
+    from modelcheck.cli import main
+
+    net = Net(replace(DEFAULT_CONFIG, trace=True))
+    lead = net.elect(1)
+    lead.propose(_cmd(2))
+    net.settle(drop=lambda m: m.dst == 3)
+    lead.propose(_cmd(3))
+    net.settle()
+    for _ in range(DEFAULT_CONFIG.heartbeat_ticks):
+        lead.tick()
+    net.settle(drop=lambda m: m.type == MsgType.Learn)
+    three = net.nodes[3]
+    assert three is not None and three.commit == 1 and 3 in three._chosen
+    lead.compact(2, b"")
+    lead._campaign()
+    net.settle()
+    for _ in range(DEFAULT_CONFIG.heartbeat_ticks):
+        lead.tick()
+    net.settle()
+    assert three.commit == lead.commit == 4 and three.snapshot is not None and three.snapshot.index == 2
+    assert net.applied[3] == [net.applied[1][0], *net.applied[1][2:]]  # slot 2 came in the snapshot
+    files = []
+    for i, lines in net.traces.items():
+        w = TraceWriter(tmp_path / f"node-{i}.jsonl", i, IDS, spec="multipaxos")
+        w.write_lines(lines)
+        w.close()
+        files.append(str(w.path))
+    assert main(["audit", *files]) == 0, capsys.readouterr().out
+
+
 def test_votes_with_gaps_and_the_promise_survive_the_shared_write_ahead_log(tmp_path):
     wal = WAL(tmp_path, create=True)
     wal.load()
