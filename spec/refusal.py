@@ -17,9 +17,13 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any
 
+from spec.userfiles import clip
+
 __all__ = ["refusal", "refused_by"]
 
 _BARE_RETURNS = ("return", "return None")
+#: Longest guard (and part that held) a message quotes: a condition of ten lines joined on one would bury the rest.
+GUARD_CHARS = 200
 _PRAGMA = re.compile(r"\s+#\s*(?:type:|noqa\b|pragma\b).*$")  # a linter's comment says nothing about the guard
 
 
@@ -62,30 +66,37 @@ def refusal(step: Any, state: Any, params: Sequence[Any]) -> str | None:
         if before_return:
             at = before_return[-1]
             source = linecache.getline(code.co_filename, at).strip()
+    found = _if_statement(code.co_filename, at)
+    held = ""
+    if found is not None:
+        cond, text = found
+        if at != cond.lineno:  # (the tracer saw a later line of the condition: the part it evaluated last)
+            at = cond.lineno
+            source = linecache.getline(code.co_filename, at).strip()
     source = _PRAGMA.sub("", source)
     if not source:
         return None
-    found = _if_statement(code.co_filename, at)
     if found is not None:
-        cond, text = found
         if cond.test.end_lineno != cond.lineno:  # (a condition over several lines: all of it, on one)
             segment = ast.get_source_segment(text, cond.test)
-            source = source if segment is None else "if " + " ".join(segment.split()) + ":"
+            keyword = "elif" if source.startswith("elif") else "if"
+            source = source if segment is None else f"{keyword} {' '.join(segment.split())}:"
         held = _which_held(cond, text, *scope[0])
-        if held:
-            source += f" (true here: {held})"
+    source = clip(source, GUARD_CHARS) + (f" (true here: {clip(held, GUARD_CHARS)})" if held else "")
     return f"{_shown(code.co_filename)}:{at}: {source}"
 
 
 def _if_statement(path: str, line: int) -> tuple[ast.If, str] | None:
-    """The ``if`` statement that starts at ``line`` of the file, if one does, and the file's text."""
+    """The ``if`` (or ``elif``) statement whose condition covers ``line`` of the file, if one does (the innermost),
+    and the file's text. A condition over several lines is traced line by line: the line the frame ran last
+    before returning is then the part evaluated last (``or s.phase[c] == DONE``), not the guard's first."""
     text = "".join(linecache.getlines(path))
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return None
-    guard = next((n for n in ast.walk(tree) if isinstance(n, ast.If) and n.lineno == line), None)
-    return None if guard is None else (guard, text)
+    guards = [n for n in ast.walk(tree) if isinstance(n, ast.If) and n.lineno <= line <= (n.test.end_lineno or 0)]
+    return None if not guards else (max(guards, key=lambda n: n.lineno), text)
 
 
 def _which_held(guard: ast.If, text: str, global_names: dict[str, Any], local_names: dict[str, Any]) -> str:

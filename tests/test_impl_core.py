@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import marshal
+import random
 from collections.abc import Callable
 
 import pytest
@@ -493,3 +494,23 @@ def test_an_entry_kept_by_its_command_key_is_named_as_its_data(data: bytes) -> N
     must be the data's (a command, a configuration entry, the no-op)."""
     assert describe_command(command_key(data)) == describe_command(data)
     assert len(command_key(data)) <= max(17, len(data) if data[:1] == b"\xc0" else 17)
+
+
+def test_a_sent_message_traced_as_bytes_is_encoded_once_and_a_large_one_is_not_kept() -> None:
+    """CompactTracer(wire=True) encodes a sent message at its step and hands that encoding to the sender (once); one
+    longer than WIRE_TRACED bytes is traced by its values, and one longer than KEPT_BYTES is not kept: no large
+    encoding waits for a send that may never come (a peer without a link)."""
+    from impl.raft.tracing import KEPT_BYTES, WIRE_TRACED
+
+    tracer = CompactTracer(wire=True, key=command_key)
+    node = RaftNode(1, (1, 2, 3), Config(trace=True), rand=random.Random(0).randint, tracer=tracer)
+    command = b"\x01" + bytes(16)  # (a PUT's header: client 0, sequence 0)
+    small = Message(MsgType.AppendEntriesRequest, 1, 2, 1, entries=(Entry(1, command + b"v" * 50),))
+    medium = Message(MsgType.AppendEntriesRequest, 1, 3, 1, entries=(Entry(1, command + b"v" * WIRE_TRACED),))
+    large = Message(MsgType.AppendEntriesRequest, 1, 3, 1, entries=(Entry(1, command + b"v" * KEPT_BYTES),))
+    tracer.event(node, "AppendEntries", {"j": 2}, None, [small, medium, large])
+    sent = tracer.events[-1][5]
+    assert sent[0] == encode_message(small)
+    assert [type(v) for v in sent[1:]] == [tuple, tuple] and sent[2][12][0][1] == command_key(large.entries[0].data)
+    assert tracer.encoding(small) == encode_message(small) and tracer.encoding(small) is None  # (handed out once)
+    assert tracer.encoding(medium) == encode_message(medium) and tracer.encoding(large) is None

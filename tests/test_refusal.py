@@ -60,6 +60,17 @@ class Room(Spec):
             return None
         return s._replace(locked=True)
 
+    @action(params=lambda self, s: ((0,), (1,)))
+    def Knock(self, s: Door, k: int) -> Door | None:
+        if k == 1 and (s.inside == 111111111111111111111111 or s.inside == 222222222222222222222222222222
+                       or s.inside == 333333333333333333333333333333 or s.inside == 44444444444444444444444444444
+                       or s.inside == 555555555555555555555555555555 or s.inside == 0):
+            return None
+        elif (s.locked or
+              s.open):
+            return
+        return s
+
     def _out(self, s: Door) -> Door | None:
         return s._replace(inside=s.inside - 1) if s.inside else None
 
@@ -90,6 +101,22 @@ def test_the_guard_that_said_no_is_named() -> None:
     # the action's own line that answered None, when the refusal came from a helper it called
     assert refusal(spec.action("Leave").step, opened, ()) == at("        return self._out(s)")
     assert refused_by(spec.action("Open").step, shut, ()) == f" (refused by {at('        if s.locked:')})"
+
+
+def test_a_guard_is_named_at_its_first_line_clipped_and_an_elif_stays_one() -> None:
+    """Python 3.11 traces a condition over several lines line by line: the guard was named at the line of the part
+    evaluated last ('or s.locked' alone); an elif over two lines read 'if ...'; a long condition was quoted whole."""
+    line = {n: i for i, n in enumerate(Path(__file__).read_text().splitlines(), 1)}
+    lock = f"{HERE}:{line['        if (s.open']}: if s.open or s.locked or any(k > 0 for k in range(s.inside)):"
+    assert refusal(Room().action("Lock").step, Door(False, True, 0), ()) == f"{lock} (true here: s.locked)"
+    knock = Room().action("Knock").step
+    elif_at = f"{HERE}:{line['        elif (s.locked or']}"
+    assert refusal(knock, Door(False, True, 0), (0,)) == f"{elif_at}: elif s.locked or s.open: (true here: s.locked)"
+    assert refusal(knock, Door(True, False, 0), (0,)) == f"{elif_at}: elif s.locked or s.open: (true here: s.open)"
+    long = refusal(knock, Door(False, True, 0), (1,))
+    first = next(n for n in line if "if k == 1 and" in n)
+    assert long is not None and long.startswith(f"{HERE}:{line[first]}: if k == 1 and (s.inside == 1111")
+    assert long.endswith(" or s.inside... (253 characters)")  # (GUARD_CHARS = 200 of them quoted)
 
 
 def test_an_enabled_step_or_one_that_raises_has_no_refusal() -> None:

@@ -25,6 +25,7 @@ LEADER, CANDIDATE = 2, 1
 #: A message of at most this many bytes on the wire is traced as those bytes (``CompactTracer(wire=True)``): the
 #: entries' data travel in the trace then, so a larger one (a batch, a large value, a snapshot) is traced by its fields
 WIRE_TRACED = 512
+KEPT_BYTES = 1 << 16  # (encodings kept for the sender: at most 256 of them between two takes, so at most 16 MiB)
 _ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
 
 
@@ -192,10 +193,16 @@ class CompactTracer(Tracer):
                             sent_values, node.term, role, node.vote, frm, ents, sp, node.commit, extra))
 
     def _wire(self, m: Message) -> Any:
-        """A sent message's trace value (wire): its encoding, kept for the sender, or its values if larger."""
+        """A sent message's trace value (wire): its encoding, or its values when longer than WIRE_TRACED bytes. The
+        encoding is kept for the sender up to KEPT_BYTES (a larger one is encoded again when sent: no large
+        encoding waits here for a send that may never come, to a peer without a link)."""
         b = encode_message(m)
-        self._encoded[id(m)] = (m, b)
-        return b if len(b) <= WIRE_TRACED else self._msg(m)
+        if len(b) <= WIRE_TRACED:
+            self._encoded[id(m)] = (m, b)
+            return b
+        if len(b) <= KEPT_BYTES:
+            self._encoded[id(m)] = (m, b)
+        return self._msg(m)
 
     def client_request(self, node: RaftNode, data: bytes) -> None:
         """The hot path (one event per proposal): the values :meth:`event` takes, without its general cases."""
