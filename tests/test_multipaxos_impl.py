@@ -152,7 +152,8 @@ def test_a_follower_that_knew_a_slot_chosen_behind_a_gap_and_then_promised_a_new
     """Node 3 misses slot 2, votes in slot 3 and hears it chosen (a heartbeat's commit point), but cannot commit
     past the gap; then it promises its leader's next ballot, and a Learn of slots 2.. fills the gap. Its
     HandleLearn reported slot 2 only (slot 3 was no news), so the audit, whose promise had sent slot 3 back to
-    Preparing, refused the commit through slot 3 (a real 5-node cluster's trace under kill -9 and SIGSTOP)."""
+    Preparing, refused the commit through slot 3 (a real 5-node cluster's trace under kill -9 and SIGSTOP): the audit
+    spec's HandleCommitNotice now commits a Preparing slot whose vote is the command chosen there."""
     from impl.trace import TraceWriter
     from modelcheck.cli import main
 
@@ -180,6 +181,63 @@ def test_a_follower_that_knew_a_slot_chosen_behind_a_gap_and_then_promised_a_new
         w.close()
         files.append(str(w.path))
     assert main(["audit", *files]) == 0, capsys.readouterr().out
+
+
+def test_a_follower_that_knew_a_slot_chosen_behind_a_gap_and_then_promised_a_new_ballot_is_explained_through_a_snapshot(
+        tmp_path, capsys):
+    """As above, but the leader has compacted the gap away, so a snapshot through slot 2 fills it: node 3 commits
+    through slot 3, known chosen from before its promise. The audit spec's promise had sent slot 3 back to
+    Preparing, and it refused HandleCommitNotice(upto=4): a slot whose vote is chosen stays committable."""
+    from impl.trace import TraceWriter
+    from modelcheck.cli import main
+
+    net = Net(replace(DEFAULT_CONFIG, trace=True))
+    lead = net.elect(1)
+    lead.propose(_cmd(2))
+    net.settle(drop=lambda m: m.dst == 3)
+    lead.propose(_cmd(3))
+    net.settle()
+    for _ in range(DEFAULT_CONFIG.heartbeat_ticks):
+        lead.tick()
+    net.settle(drop=lambda m: m.type == MsgType.Learn)
+    three = net.nodes[3]
+    assert three is not None and three.commit == 1 and 3 in three._chosen
+    lead.compact(2, b"")
+    lead._campaign()
+    net.settle()
+    for _ in range(DEFAULT_CONFIG.heartbeat_ticks):
+        lead.tick()
+    net.settle()
+    assert three.commit == lead.commit == 4 and three.snapshot is not None and three.snapshot.index == 2
+    assert net.applied[3] == [net.applied[1][0], *net.applied[1][2:]]  # slot 2 came in the snapshot
+    files = []
+    for i, lines in net.traces.items():
+        w = TraceWriter(tmp_path / f"node-{i}.jsonl", i, IDS, spec="multipaxos")
+        w.write_lines(lines)
+        w.close()
+        files.append(str(w.path))
+    assert main(["audit", *files]) == 0, capsys.readouterr().out
+
+
+def test_the_audit_commits_a_preparing_slot_only_if_its_vote_is_the_command_chosen_there():
+    """The audit spec's HandleCommitNotice past a promise: a vote sent back to Preparing commits only if a majority
+    accepted that command in one ballot (the two tests above need it; anything else stays refused)."""
+    from modelcheck.audit.multipaxos_spec import MultiPaxosImpl
+    from spec.multipaxos import ACCEPT, ACCEPT_REPLY, COMMIT_NOTICE, COMMIT_UP_TO, COMMITTED, INSTS, PREPARING
+    from spec.values import EXCEPT
+
+    spec = MultiPaxosImpl(3, 2, ["a@1", "b@1"])
+    s = next(iter(spec.init_states()))
+    b, b2 = 1 << 16 | 1, 2 << 16 | 1
+    node = s.node[2][:INSTS] + (EXCEPT(s.node[2][INSTS], 0, (PREPARING, 0, b, 0)),)  # r voted a@1 in b, promised b2
+    s = s._replace(node=EXCEPT(s.node, 2, node[:4] + (b2,) + node[5:]), msgs=frozenset({(COMMIT_NOTICE, 1)}))
+    assert spec.HandleCommitNotice(s, 2) is None  # nothing is chosen in slot 1
+    chosen_a = frozenset({(ACCEPT, 0, b, 1, 0), (ACCEPT_REPLY, 0, b, 1), (ACCEPT_REPLY, 1, b, 1)})
+    chosen_b = frozenset({(ACCEPT, 1, b2, 1, 1), (ACCEPT_REPLY, 0, b2, 1), (ACCEPT_REPLY, 1, b2, 1)})
+    assert spec.HandleCommitNotice(s._replace(msgs=s.msgs | chosen_b), 2) is None  # its vote is not the chosen one
+    t = spec.HandleCommitNotice(s._replace(msgs=s.msgs | chosen_a), 2)
+    assert t is not None and t.node[2][COMMIT_UP_TO] == 1 and t.node[2][INSTS][0] == (COMMITTED, 0, b, 0)
+    assert spec.HandleCommitNotice(s._replace(msgs=chosen_a), 2) is None  # no commit notice for it
 
 
 def test_votes_with_gaps_and_the_promise_survive_the_shared_write_ahead_log(tmp_path):

@@ -473,14 +473,8 @@ class MultiPaxosNode(NodeBase):
             self._peer_commit[j] = hi  # optimistic; its next reply corrects it
 
     def _handle_learn(self, m: Message) -> None:
-        for k, e in enumerate(m.entries):
-            if m.index + k > self.log.offset:
-                self._learn(m.index + k, e)
-        # every slot of it known chosen past the commit point, news or not: one heard chosen before (a commit point in
-        # its vote's ballot) but kept from commit by a gap is learned again here, as the spec sees it (a promise since
-        # took its vote back to Preparing: the commit through it was refused by the audit)
-        chosen = self._chosen
-        learned = [s for s in range(max(m.index, self.commit + 1), m.index + len(m.entries)) if s in chosen]
+        learned = [m.index + k for k, e in enumerate(m.entries) if m.index + k > self.log.offset
+                   and self._learn(m.index + k, e)]
         r = self._msg(ACCEPT_REPLY, m.src, m.term, flags=SUCCESS, commit=self._commit_point())
         self._emit("HandleLearn", {"j": m.src}, m, [r], slots=learned)
         self._commit_notice()

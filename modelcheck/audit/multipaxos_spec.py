@@ -23,6 +23,10 @@ Paxos forbids:
   AcceptReplies for an Accept of it in one ballot) as its vote (ballot vb, with the AcceptReply
   such a vote answers) and may then commit it by the CommitNotice: catch-up of a lagging replica.
   A vote for the chosen command in any ballot keeps every later phase 1 choosing it.
+- **HandleCommitNotice(r)**: the spec's, and the next slot may also be Preparing if r's vote there is
+  for the command chosen in it. A replica that heard a slot chosen (a commit point in its vote's ballot)
+  behind a gap keeps knowing it when it promises a new ballot (which sends that vote back to Preparing),
+  and commits through it once a Learn or a snapshot fills the gap. Safe: the command is chosen.
 - **RaiseBallot(r, b)**: a rejection names a higher ballot b: r promises it (a HandlePrepare with no reply).
 - **StepDown(r)**: a leader that did not hear from a majority stops leading.
 - **Restart(r)**: r crashes and recovers its durable promise and votes (its commit point is 0 again).
@@ -60,6 +64,7 @@ from spec.multipaxos import (
     NIL,
     NULL_INST,
     PREPARE_REPLY,
+    PREPARING,
     MultiPaxos,
     MultiPaxosState,
     _reset_accepting,
@@ -192,6 +197,21 @@ class MultiPaxosImpl(MultiPaxos):
             return None
         node = n[:INSTS] + (EXCEPT(n[INSTS], slot - 1, (ACCEPTING, c, vb, c)),)
         return s._replace(msgs=s.msgs | {(ACCEPT_REPLY, r, vb, slot)}, node=EXCEPT(s.node, r, node))
+
+    @action(params=lambda self, s: ((r,) for r in self.Replicas))
+    def HandleCommitNotice(self, s: MultiPaxosState, r: int) -> MultiPaxosState | None:
+        """The spec's HandleCommitNotice; the next slot may also be Preparing if r's vote there is for the command
+        chosen in it (a promise since sent it back to Preparing, but it stays chosen: the store commits it)."""
+        t = super().HandleCommitNotice(s, r)
+        n = s.node[r]
+        up = n[COMMIT_UP_TO]
+        if t is not None or not self._running(s, r) or up >= self.NumCommands:
+            return t
+        i = n[INSTS][up]
+        if i[0] != PREPARING or not i[2] or i[1] != i[3] or (up + 1, i[3]) not in self.chosen(s):
+            return None
+        node = n[:INSTS] + (EXCEPT(n[INSTS], up, (ACCEPTING, *i[1:])),)
+        return super().HandleCommitNotice(s._replace(node=EXCEPT(s.node, r, node)), r)
 
     @action(params=lambda self, s: ((r, b) for r in self.Replicas for b in self._ballots(s)))
     def RaiseBallot(self, s: MultiPaxosState, r: int, b: int) -> MultiPaxosState | None:
