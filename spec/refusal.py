@@ -34,20 +34,26 @@ def refusal(step: Any, state: Any, params: Sequence[Any]) -> str | None:
     code = getattr(getattr(step, "__func__", step), "__code__", None)
     if code is None:
         return None
-    lines: list[int] = []
-    answer: list[int] = []
-    scope: list[tuple[dict[str, Any], dict[str, Any]]] = []  # the frame's globals and locals as it returned
+    frames: dict[int, _Traced] = {}  # id(frame) -> what its run showed: the action's, and the helpers it called
 
     def in_frame(frame: FrameType, event: str, arg: Any) -> Any:
+        rec = frames[id(frame)]
         if event == "line":
-            lines.append(frame.f_lineno)
-        elif event == "return" and arg is None:
-            answer.append(frame.f_lineno)
-            scope.append((frame.f_globals, dict(frame.f_locals)))
+            rec.lines.append(frame.f_lineno)
+        elif event == "return" and arg is None and rec.answer is None:
+            rec.answer = frame.f_lineno
+            rec.scope = (frame.f_globals, dict(frame.f_locals))
+            caller = frames.get(id(frame.f_back))
+            if caller is not None and caller.lines:
+                caller.callees[caller.lines[-1]] = rec  # (the helper that answered None at that line of its caller)
         return in_frame
 
     def on_call(frame: FrameType, event: str, arg: Any) -> Any:
-        return in_frame if frame.f_code is code and not answer else None
+        if frame.f_code is code and not frames or (
+                id(frame.f_back) in frames and frame.f_code.co_filename == code.co_filename):
+            frames[id(frame)] = _Traced(frame.f_code)  # (the action, and a helper of its file it calls)
+            return in_frame
+        return None
 
     before = sys.gettrace()
     sys.settrace(on_call)
@@ -57,12 +63,36 @@ def refusal(step: Any, state: Any, params: Sequence[Any]) -> str | None:
         return None
     finally:
         sys.settrace(before)
-    if not answer:
+    action = next(iter(frames.values()), None)
+    return None if action is None else _explained(action)
+
+
+class _Traced:
+    """One traced frame's run: the lines it ran, the line it returned None at (with its names then), and the
+    helpers that returned None to it, by the line of its that called them."""
+
+    def __init__(self, code: Any) -> None:
+        self.code = code
+        self.lines: list[int] = []
+        self.answer: int | None = None
+        self.scope: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+        self.callees: dict[int, _Traced] = {}
+
+
+def _explained(rec: _Traced, depth: int = 0) -> str | None:
+    """``file:LINE: guard`` of a traced frame that returned None; a ``return self.helper(...)`` that passed on a
+    helper's None is explained by the helper's guard, with where it was called from."""
+    code, at = rec.code, rec.answer
+    if at is None:
         return None
-    at = answer[0]
+    helper = rec.callees.get(at)
+    if helper is not None and depth < 8:
+        inner = _explained(helper, depth + 1)
+        if inner is not None:
+            return f"{inner} (in {helper.code.co_name}, called at {_shown(code.co_filename)}:{at})"
     source = linecache.getline(code.co_filename, at).strip()
     if source.split("#")[0].strip() in _BARE_RETURNS:
-        before_return = [n for n in lines if n != at]
+        before_return = [n for n in rec.lines if n != at]
         if before_return:
             at = before_return[-1]
             source = linecache.getline(code.co_filename, at).strip()
@@ -81,7 +111,7 @@ def refusal(step: Any, state: Any, params: Sequence[Any]) -> str | None:
             segment = ast.get_source_segment(text, cond.test)
             keyword = "elif" if source.startswith("elif") else "if"
             source = source if segment is None else f"{keyword} {' '.join(segment.split())}:"
-        held = _which_held(cond, text, *scope[0])
+        held = _which_held(cond, text, *rec.scope)
     source = clip(source, GUARD_CHARS) + (f" ({held})" if held else "")
     return f"{_shown(code.co_filename)}:{at}: {source}"
 

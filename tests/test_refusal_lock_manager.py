@@ -52,8 +52,9 @@ def st(holder=(FREE, FREE), phase=(GROWING, GROWING), req=()) -> LMState:
      f"{RELEASE_AT}: {RELEASE} (true here: s.phase[c] == DONE)"),
     ("Release", st(holder=(0, FREE), req={(0, 1)}), (0, 0),
      f"{RELEASE_AT}: {RELEASE} (true here: any(r == c for r, _ in s.req))"),
-    # a guard inside a helper: the action's own line that answered None
-    ("Withdraw", st(), (0,), at("return self.drop_requests(s, c)")),
+    # a guard inside a helper: the helper's guard, and the action's line that called it
+    ("Withdraw", st(), (0,),
+     f"{at('if not mine:')} (in drop_requests, called at {at('return self.drop_requests(s, c)').split(': ')[0]})"),
     # a guard in a for loop; a conditional expression
     ("Finish", st(holder=(0, FREE)), (0,), at("if h == c:")),
     ("Finish", st(), (0,),
