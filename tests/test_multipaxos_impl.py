@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -147,16 +148,9 @@ def test_a_leader_rejected_by_a_restarted_replica_prepares_again_at_once_and_kee
     assert net.nodes[3].leader == 1 and back.leader == 1  # type: ignore[union-attr]
 
 
-def test_a_follower_that_knew_a_slot_chosen_behind_a_gap_and_then_promised_a_new_ballot_is_explained(tmp_path,
-                                                                                                    capsys):
-    """Node 3 misses slot 2, votes in slot 3 and hears it chosen (a heartbeat's commit point), but cannot commit
-    past the gap; then it promises its leader's next ballot, and a Learn of slots 2.. fills the gap. Its
-    HandleLearn reported slot 2 only (slot 3 was no news), so the audit, whose promise had sent slot 3 back to
-    Preparing, refused the commit through slot 3 (a real 5-node cluster's trace under kill -9 and SIGSTOP): the audit
-    spec's HandleCommitNotice now commits a Preparing slot whose vote is the command chosen there."""
-    from impl.trace import TraceWriter
-    from modelcheck.cli import main
-
+def _chosen_behind_a_gap() -> tuple[Net, MultiPaxosNode, MultiPaxosNode]:
+    """Three traced nodes, node 1 leading: node 3 missed slot 2, voted in slot 3 and heard it chosen (a heartbeat's
+    commit point, its Learn lost), so it knows slot 3 chosen behind a gap it cannot commit past."""
     net = Net(replace(DEFAULT_CONFIG, trace=True))
     lead = net.elect(1)
     lead.propose(_cmd(2))
@@ -168,19 +162,38 @@ def test_a_follower_that_knew_a_slot_chosen_behind_a_gap_and_then_promised_a_new
     net.settle(drop=lambda m: m.type == MsgType.Learn)  # the heartbeat says slot 3 is chosen; the Learn is lost
     three = net.nodes[3]
     assert three is not None and three.commit == 1 and 3 in three._chosen
-    lead._campaign()  # node 3 promises the next ballot, then learns slots 2.. from the new phase 1's leader
-    net.settle()
-    for _ in range(DEFAULT_CONFIG.heartbeat_ticks):
-        lead.tick()
-    net.settle()
-    assert three.commit == lead.commit == 4 and net.applied[3] == net.applied[1]
+    return net, lead, three
+
+
+def _audited(net: Net, tmp_path: Path) -> int:
+    """``paxraft audit``'s exit status on the nodes' traces, written as the store writes them."""
+    from impl.trace import TraceWriter
+    from modelcheck.cli import main
+
     files = []
     for i, lines in net.traces.items():
         w = TraceWriter(tmp_path / f"node-{i}.jsonl", i, IDS, spec="multipaxos")
         w.write_lines(lines)
         w.close()
         files.append(str(w.path))
-    assert main(["audit", *files]) == 0, capsys.readouterr().out
+    return main(["audit", *files])
+
+
+def test_a_follower_that_knew_a_slot_chosen_behind_a_gap_and_then_promised_a_new_ballot_is_explained(tmp_path,
+                                                                                                    capsys):
+    """Node 3 misses slot 2, votes in slot 3 and hears it chosen (a heartbeat's commit point), but cannot commit
+    past the gap; then it promises its leader's next ballot, and a Learn of slots 2.. fills the gap. Its
+    HandleLearn reported slot 2 only (slot 3 was no news), so the audit, whose promise had sent slot 3 back to
+    Preparing, refused the commit through slot 3 (a real 5-node cluster's trace under kill -9 and SIGSTOP): the audit
+    spec's HandleCommitNotice now commits a Preparing slot whose vote is the command chosen there."""
+    net, lead, three = _chosen_behind_a_gap()
+    lead._campaign()  # node 3 promises the next ballot, then learns slots 2.. from the new phase 1's leader
+    net.settle()
+    for _ in range(DEFAULT_CONFIG.heartbeat_ticks):
+        lead.tick()
+    net.settle()
+    assert three.commit == lead.commit == 4 and net.applied[3] == net.applied[1]
+    assert _audited(net, tmp_path) == 0, capsys.readouterr().out
 
 
 def test_a_follower_that_knew_a_slot_chosen_behind_a_gap_and_then_promised_a_new_ballot_is_explained_through_a_snapshot(
@@ -188,20 +201,7 @@ def test_a_follower_that_knew_a_slot_chosen_behind_a_gap_and_then_promised_a_new
     """As above, but the leader has compacted the gap away, so a snapshot through slot 2 fills it: node 3 commits
     through slot 3, known chosen from before its promise. The audit spec's promise had sent slot 3 back to
     Preparing, and it refused HandleCommitNotice(upto=4): a slot whose vote is chosen stays committable."""
-    from impl.trace import TraceWriter
-    from modelcheck.cli import main
-
-    net = Net(replace(DEFAULT_CONFIG, trace=True))
-    lead = net.elect(1)
-    lead.propose(_cmd(2))
-    net.settle(drop=lambda m: m.dst == 3)
-    lead.propose(_cmd(3))
-    net.settle()
-    for _ in range(DEFAULT_CONFIG.heartbeat_ticks):
-        lead.tick()
-    net.settle(drop=lambda m: m.type == MsgType.Learn)
-    three = net.nodes[3]
-    assert three is not None and three.commit == 1 and 3 in three._chosen
+    net, lead, three = _chosen_behind_a_gap()
     lead.compact(2, b"")
     lead._campaign()
     net.settle()
@@ -210,13 +210,7 @@ def test_a_follower_that_knew_a_slot_chosen_behind_a_gap_and_then_promised_a_new
     net.settle()
     assert three.commit == lead.commit == 4 and three.snapshot is not None and three.snapshot.index == 2
     assert net.applied[3] == [net.applied[1][0], *net.applied[1][2:]]  # slot 2 came in the snapshot
-    files = []
-    for i, lines in net.traces.items():
-        w = TraceWriter(tmp_path / f"node-{i}.jsonl", i, IDS, spec="multipaxos")
-        w.write_lines(lines)
-        w.close()
-        files.append(str(w.path))
-    assert main(["audit", *files]) == 0, capsys.readouterr().out
+    assert _audited(net, tmp_path) == 0, capsys.readouterr().out
 
 
 def test_the_audit_commits_a_preparing_slot_only_if_its_vote_is_the_command_chosen_there():
