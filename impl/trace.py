@@ -25,7 +25,7 @@ from typing import Any
 
 from impl import tracezip
 from impl.kv.machine import describe_command
-from impl.raft.messages import message_id
+from impl.raft.messages import ALL_INT, message_id
 from impl.raft.tracing import LineFormatter
 from impl.storage.files import name_file, not_a_file
 from impl.storage.records import HEAD, REC, cut_short, problem, record, write_all
@@ -690,7 +690,6 @@ def raft_events(payload: bytes | memoryview) -> list[Any]:
 _OTHER_TYPE = ("event {} of the record has a field of another type than the writer's (node, clock, term, role, vote, "
                "from, commit: ints; action: a str; entries: (term, value) pairs)")
 EVENT_FIELDS = 14  # (node, clock, action, params, recv, sent, term, role, vote, from, entries, snapshot, commit, extra)
-_ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
 _VALUES = (str, bytes)  # an entry's value: its name, or the key the node kept of its data (named when read)
 
 
@@ -704,7 +703,7 @@ def _not_a_message(m: Any) -> str:
         return f"{_kind(m)}, not a message"
     if len(m) != 17:
         return f"{_kind(m)}, not a message's 17"
-    if not (_ALL_INT(map(type, m[:12])) and _ALL_INT(map(type, m[14:])) and type(m[12]) is tuple
+    if not (ALL_INT(map(type, m[:12])) and ALL_INT(map(type, m[14:])) and type(m[12]) is tuple
             and all(type(e) is tuple and len(e) == 2 and type(e[0]) is int and type(e[1]) in _VALUES for e in m[12])
             and m[13] == b""):
         return "a message with a field of another type than the writer's (numbers: ints; entries: (term, value) pairs)"

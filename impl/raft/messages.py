@@ -147,7 +147,7 @@ def message_line(m: Sequence[Any], jdesc: Callable[[Any], str]) -> str:
     return head + "}"
 
 
-_ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
+ALL_INT = frozenset({int}).issuperset  # ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
 
 
 def message_record(m: Sequence[Any]) -> dict[str, Any]:
@@ -156,7 +156,7 @@ def message_record(m: Sequence[Any]) -> dict[str, Any]:
     would not be JSON, or would read otherwise (a field of another type than the format's): the reader then
     reads the text."""
     t = m[0]
-    if not (_ALL_INT(map(type, m[:12])) and _ALL_INT(map(type, m[14:17]))):
+    if not (ALL_INT(map(type, m[:12])) and ALL_INT(map(type, m[14:17]))):
         raise TypeError("a message field of another type")
     d: dict[str, Any] = {"id": [m[1], m[14], m[15]], "clock": m[16], "type": _TYPE_NAMES[t], "msource": m[1],
                          "mdest": m[2], "mterm": m[3]}

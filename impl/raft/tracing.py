@@ -14,7 +14,7 @@ import struct
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from impl.raft.messages import Message, decode_message, encode_message, message_line, message_record
+from impl.raft.messages import ALL_INT, Message, decode_message, encode_message, message_line, message_record
 
 if TYPE_CHECKING:
     from impl.raft.core import RaftNode
@@ -26,7 +26,6 @@ LEADER, CANDIDATE = 2, 1
 #: entries' data travel in the trace then, so a larger one (a batch, a large value, a snapshot) is traced by its fields
 WIRE_TRACED = 512
 KEPT_BYTES = 1 << 16  # (encodings kept for the sender: at most 256 of them between two takes, so at most 16 MiB)
-_ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
 
 
 class Tracer:
@@ -197,12 +196,9 @@ class CompactTracer(Tracer):
         encoding is kept for the sender up to KEPT_BYTES (a larger one is encoded again when sent: no large
         encoding waits here for a send that may never come, to a peer without a link)."""
         b = encode_message(m)
-        if len(b) <= WIRE_TRACED:
-            self._encoded[id(m)] = (m, b)
-            return b
         if len(b) <= KEPT_BYTES:
             self._encoded[id(m)] = (m, b)
-        return self._msg(m)
+        return b if len(b) <= WIRE_TRACED else self._msg(m)
 
     def client_request(self, node: RaftNode, data: bytes) -> None:
         """The hot path (one event per proposal): the values :meth:`event` takes, without its general cases."""
@@ -269,7 +265,7 @@ class LineFormatter:
         if self.describe is None:
             raise ValueError("a message traced as its wire bytes, read without the node's describe")
         w = decode_message(m)
-        return w[:12] + (self.entries(tuple([(e[0], e[1]) for e in w[12]])), b"") + w[14:]
+        return w[:12] + (self.entries(w[12]), b"") + w[14:]  # (its entries' data are bytes: each named, as a pair)
 
     def _head(self, action: str, params: dict[str, Any]) -> str:
         """``"action":"A","params":{..}`` of an event (a few dozen distinct ones: peers, cases; a ReadIndex's
@@ -332,25 +328,25 @@ class LineFormatter:
         JSON or would read otherwise (a field of another type than the format's): the reader reads the text."""
         node, clock, action, params, recv, sent, term, role, vote, frm, ents, snap, commit, extra = ev
         ents, params = self.entries(ents), self.params(params)
-        if not (_ALL_INT(map(type, (node, clock, term, role, frm, commit))) and type(action) is str
+        if not (ALL_INT(map(type, (node, clock, term, role, frm, commit))) and type(action) is str
                 and all(type(k) is str and (type(v) is int or type(v) is str) for k, v in params.items())
                 and (vote is None or type(vote) is int) and 0 <= role < len(ROLE_NAMES)
                 and all(type(e[1]) is str and type(e[0]) is int for e in ents)):
             raise TypeError("an event field of another type")
         log: dict[str, Any] = {"from": frm, "entries": [[e[0], e[1]] for e in ents]}
         if snap is not None:
-            if not _ALL_INT(map(type, snap[:2])):
+            if not ALL_INT(map(type, snap[:2])):
                 raise TypeError("a snapshot of another type")
             log["snapshot"] = [snap[0], snap[1]]
         state: dict[str, Any] = {"currentTerm": term, "state": ROLE_NAMES[role], "votedFor": vote or None,
                                  "log": log, "commitIndex": commit}
         if role == LEADER:
-            if not all(_ALL_INT(map(type, x)) for x in extra):
+            if not all(ALL_INT(map(type, x)) for x in extra):
                 raise TypeError("a leader's progress of another type")
             state["nextIndex"] = {str(j): n for j, n, _ in extra}
             state["matchIndex"] = {str(j): m for j, _, m in extra}
         elif role == CANDIDATE:
-            if not (_ALL_INT(map(type, extra[0])) and _ALL_INT(map(type, extra[1]))):
+            if not (ALL_INT(map(type, extra[0])) and ALL_INT(map(type, extra[1]))):
                 raise TypeError("a candidate's votes of another type")
             state["votesResponded"], state["votesGranted"] = list(extra[0]), list(extra[1])
         rec: dict[str, Any] = {"node": node, "clock": clock, "action": action, "params": params}
