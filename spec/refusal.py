@@ -3,7 +3,8 @@
 An action says "not enabled" by returning None, usually from one of several guards; a replayed trace, an explorer
 path or an audited event that names a step the spec does not allow is then refused with "X is not enabled",
 which leaves the user to find which guard said no. :func:`refusal` runs the step once more under a line tracer
-on the action's own frame (only then: nothing is traced while a search runs) and names the guard.
+on the action's frame and the frames of its file it calls (only then: nothing is traced while a search runs) and
+names the guard.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ _PRAGMA = re.compile(r"\s+#\s*(?:type:|noqa\b|pragma\b).*$")  # a linter's comme
 
 def refusal(step: Any, state: Any, params: Sequence[Any]) -> str | None:
     """Where ``step(state, *params)`` (an action's step) returned None: ``"file.py:LINE: source"`` of the guard
-    (the line its frame ran just before a bare ``return None``, else the return line itself). None when the step
-    does not return None, raises, or its code has no source file to quote (a step built at run time)."""
+    (the line its frame ran just before a bare ``return None``, else the return line itself; a helper's guard when
+    the action returned the None a helper of its file gave it). None when the step does not return None, raises, or
+    its code has no source file to quote (a step built at run time)."""
     code = getattr(getattr(step, "__func__", step), "__code__", None)
     if code is None:
         return None
