@@ -573,7 +573,7 @@ class Nemesis:
 
     async def member(self, step: Step, rng: random.Random) -> None:
         """A membership change or leadership transfer (``step.target``) while the companion fault is held (it starts
-        a third of the way into the hold and may outlast it: the heal does not wait for it), or just after it
+        within two election timeouts of the fault and may outlast the hold: the heal does not wait for it), or just after it
         healed; alone when there is none. Noted as the companion's start ("member", detail: when and which), the
         change (phase "change": what was asked, and how it ended) and the end."""
         fault, _, target = step.company.partition(" ")
@@ -584,10 +584,11 @@ class Nemesis:
         else:  # (the companion's own start is noted under "member", so a seed's faults stay one event each)
             self.events[-1].update(fault="member", target=step.target, company=step.company)
         change: asyncio.Future[None] | None = None
-        if fault and not step.after:
-            await asyncio.sleep(step.hold / 3)
+        if fault and not step.after:  # (soon after the fault hit: a leader cut off still believes it leads)
+            delay = rng.uniform(0, min(step.hold / 2, 2 * self.election))
+            await asyncio.sleep(delay)
             change = asyncio.ensure_future(self.change(step.target, rng))
-            await asyncio.wait([change], timeout=step.hold * 2 / 3)
+            await asyncio.wait([change], timeout=step.hold - delay)
         elif fault:
             await asyncio.sleep(step.hold)
         if fault:
