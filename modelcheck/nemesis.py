@@ -573,9 +573,9 @@ class Nemesis:
 
     async def member(self, step: Step, rng: random.Random) -> None:
         """A membership change or leadership transfer (``step.target``) while the companion fault is held (it starts
-        within two election timeouts of the fault and may outlast the hold: the heal does not wait for it), or just after it
-        healed; alone when there is none. Noted as the companion's start ("member", detail: when and which), the
-        change (phase "change": what was asked, and how it ended) and the end."""
+        within two election timeouts of the fault and may outlast the hold: the heal does not wait for it), or just
+        after it healed; alone when there is none. Noted as the companion's start ("member", detail: when and
+        which), each change (phase "change": what was asked, and how it ended) and the end."""
         fault, _, target = step.company.partition(" ")
         when = ("after " if step.after else "during ") + step.company if fault else "alone"
         nodes = await self.inflict(fault, target, rng, when) if fault else []
