@@ -75,6 +75,7 @@ STALE_FOR = 3.0  # election timeouts a stale leader runs cut off after its SIGCO
 STORES = ("raft", "multipaxos")
 MAX_STEPS = 1_000_000  # the linearizability search's budget per key (beyond it: verdict unknown)
 AUDIT_WAIT = 600.0  # seconds the audit of a run's traces may take
+AUDIT_LINES = 8  # lines of a failed audit's report in the run's report (audit.txt: all of it)
 
 
 @dataclass(frozen=True)
@@ -235,8 +236,8 @@ class Outcome:
             lines.append(f"  membership: {made} of {len(changes)} changes made"
                          + "".join(f"; {e['change']}: {e['result']}" for e in changes if e["result"] != "done"))
         lines.append("  traces: " + ("explained by the spec (paxraft audit)" if not self.audit else "NOT explained:"))
-        if self.audit:
-            lines += [f"    {line}" for line in self.audit.splitlines()]
+        if self.audit:  # (its first lines, clipped: audit.txt has it whole)
+            lines += [f"    {line[:300]}" for line in self.audit.splitlines()[:AUDIT_LINES]]
         if self.window:
             lines.append(self.window)
         if not self.ok:
@@ -603,6 +604,10 @@ class Nemesis:
         and one more: an add at the top removes a follower first, a removal at the bottom adds a node first (each
         a replace); a replace removes a random member, then adds a node."""
         leader, _ = await self.roles()
+        deadline = time.monotonic() + CHANGE_WAIT
+        while leader is None and kind == "transfer" and time.monotonic() < deadline:  # (just after a power cut
+            await asyncio.sleep(0.05)  # every node answers, none leads yet: an operator waits for one too)
+            leader, _ = await self.roles()
         ids = list(self.ids)
         follower = rng.choice([i for i in ids if i != leader])
         if kind == "transfer":
@@ -873,6 +878,8 @@ def write_files(outcome: Outcome) -> None:
     (out / "ops.jsonl").write_text("".join(json.dumps(r.json()) + "\n" for r in outcome.records))
     (out / "nemesis.jsonl").write_text("".join(json.dumps(e) + "\n" for e in outcome.events))
     (out / "report.txt").write_text(outcome.report() + "\n")
+    if outcome.audit:
+        (out / "audit.txt").write_text(outcome.audit + "\n")
 
 
 @contextlib.contextmanager

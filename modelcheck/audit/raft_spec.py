@@ -56,11 +56,7 @@ that spec has it (its trace validation, ``Traceetcdraft.tla``, faces the same de
   previous entry.  **Restart** puts ``commitIndex`` at the snapshot (``snapshotIndex[i]``, 0
   without one) instead of 0, as every implementation restarts from its snapshot: those entries
   are committed; **RestartFromOlderSnapshot(i, n)** comes back from an older snapshot (the last
-  compaction was not yet durable at the crash; the log file still holds the entries after n);
-  **RestartLosingUnsynced(i, n)** comes back from a power cut with the first n entries of its log,
-  the rest never synced, none of them acknowledged (the implementation acknowledges an entry once it
-  is durable: a follower's success is sent after its fsync, a leader counts itself only for synced
-  entries).
+  compaction was not yet durable at the crash; the log file still holds the entries after n).
 
 Values are the integers the audit interns from the trace's value strings, unbounded; the
 history variables are off (they are proof aids, not part of what an implementation reports).
@@ -259,25 +255,6 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         return nxt.but(commitIndex=EXCEPT(nxt.commitIndex, i, n), snapshotIndex=EXCEPT(s.snapshotIndex, i, n))
 
     @action(params=_from_the_trace)
-    def RestartLosingUnsynced(self, s: SnapshotState, i: int, n: int) -> SnapshotState | None:
-        """A power cut: i restarts with the first n entries of its log, the rest never synced (the page cache lost
-        them). Only entries it never acknowledged may go, as the implementation acknowledges an entry once it is
-        durable: n is at least every index i reported matching in its current term (a success in flight, or a
-        matchIndex of a leader of that term; within a term a follower's log only grows past what it acknowledged)
-        and its snapshot's (synced before the log records that name it)."""
-        lg = s.log[i]
-        if not s.snapshotIndex[i] <= n < len(lg):
-            return None
-        t = s.currentTerm[i]
-        for m, _ in s.messages:
-            if m[0] == AppendEntriesResponse and m[1] == i and m[3] == t and m[4] and m[5] > n:
-                return None
-        for j in self.Server:
-            if j != i and s.state[j] == LEADER and s.currentTerm[j] == t and s.matchIndex[j][i] > n:
-                return None
-        return self.Restart(s.but(log=EXCEPT(s.log, i, lg[:n])), i)
-
-    @action(params=_from_the_trace)
     def Rebuild(self, s: SnapshotState, i: int, peers: tuple[int, ...]) -> SnapshotState | None:
         """i is rebuilt from empty storage (``cluster recover-node``), its snapshot gone too: spec.raft_rebuild's
         Rebuild, the vote floor read from ``peers`` (at least n - quorum + 1 of the others), and its rejoin gate
@@ -465,3 +442,22 @@ class RaftImpl(RejoinRule, RaftSnapshot):
     def AckedIndex(self, s: RaftState, i: int, m: Message) -> int:
         """matchIndex' of a success: ``Max(matchIndex[i][j], m.mmatchIndex)`` (etcdraft)."""
         return max(s.matchIndex[i][m[1]], m[5])
+
+    @action(params=_from_the_trace)
+    def RestartLosingUnsynced(self, s: SnapshotState, i: int, n: int) -> SnapshotState | None:
+        """A power cut: i restarts with the first n entries of its log, the rest never synced (the page cache lost
+        them). Only entries it never acknowledged may go, as the implementation acknowledges an entry once it is
+        durable: n is at least every index i reported matching in its current term (a success in flight, or a
+        matchIndex of a leader of that term; within a term a follower's log only grows past what it acknowledged)
+        and its snapshot's (synced before the log records that name it)."""
+        lg = s.log[i]
+        if not s.snapshotIndex[i] <= n < len(lg):
+            return None
+        t = s.currentTerm[i]
+        for m, _ in s.messages:
+            if m[0] == AppendEntriesResponse and m[1] == i and m[3] == t and m[4] and m[5] > n:
+                return None
+        for j in self.Server:
+            if j != i and s.state[j] == LEADER and s.currentTerm[j] == t and s.matchIndex[j][i] > n:
+                return None
+        return self.Restart(s.but(log=EXCEPT(s.log, i, lg[:n])), i)
