@@ -37,10 +37,9 @@ import functools
 import json
 import os
 import random
+import shlex
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -55,6 +54,9 @@ from impl.raft.rules import BUGS
 from impl.runtime import cluster
 from impl.runtime.server import CUT_FILE
 from impl.storage.wal import synced_length
+from impl.trace import decode_compact, survey_compact
+from modelcheck.audit import TraceError, TraceStream, audit_events, mapping_for
+from modelcheck.audit.report import text_report
 from modelcheck.linearizability import UNKNOWN, Operation, check_operations, check_partition, kv_model
 from modelcheck.linearizability.model import Model
 
@@ -74,7 +76,6 @@ CHANGE_WAIT = 5.0  # seconds a membership change or transfer may take (the opera
 STALE_FOR = 3.0  # election timeouts a stale leader runs cut off after its SIGCONT (check-quorum deposes it in 2)
 STORES = ("raft", "multipaxos")
 MAX_STEPS = 1_000_000  # the linearizability search's budget per key (beyond it: verdict unknown)
-AUDIT_WAIT = 600.0  # seconds the audit of a run's traces may take
 AUDIT_LINES = 8  # lines of a failed audit's report in the run's report (audit.txt: all of it)
 
 
@@ -242,7 +243,8 @@ class Outcome:
             lines.append(self.window)
         if not self.ok:
             lines.append(f"  again: benchmarks/nemesis.py --store {s.store} --nodes {s.nodes} --seconds {s.seconds:g} "
-                         f"--seed {s.seed}" + (f" --faults {','.join(s.faults)}" if s.faults != FAULTS else "")
+                         f"--seed {s.seed}"
+                         + (f" --faults {shlex.quote(','.join(s.faults))}" if s.faults != FAULTS else "")
                          + (f" --clients {s.clients}" if s.clients != 4 else "")
                          + (f" --keys {s.keys}" if s.keys != 3 else "") + (f" --bug {s.bug}" if s.bug else "")
                          + f"; check: paxraft audit --history {self.out / 'history.jsonl'}")
@@ -854,20 +856,17 @@ def check(outcome: Outcome) -> Outcome:
 
 
 def audit(directory: Path, spec: str) -> str:
-    """`paxraft audit` of every node's trace (the removed and added nodes' too: the leaders' traces receive their
-    messages), against the spec the traces' headers name: "" when it explains every event, else its report. In a
-    child process, bounded: the audit of a long run is a long computation, and it is the same command a user
-    runs on the folder kept."""
+    """The audit of every node's trace (the removed and added nodes' too: the leaders' traces receive their
+    messages) against ``spec``, as `paxraft audit --spec SPEC DIR/node-*/trace.bin` makes it: "" when it explains
+    every event, else its report (the same text that command prints for the folder kept)."""
     files = [str(p) for p in cluster.trace_files(directory)]
     try:
-        done = subprocess.run([sys.executable, "-m", "modelcheck.cli", "audit", "--spec", spec, *files],
-                              capture_output=True, text=True, timeout=AUDIT_WAIT,
-                              cwd=Path(__file__).resolve().parent.parent)
-    except subprocess.TimeoutExpired:
-        return f"the audit did not end within {AUDIT_WAIT:g} s"
-    if done.returncode == 0:
-        return ""
-    return (done.stdout + done.stderr).strip() or f"the audit exited {done.returncode}"
+        events = TraceStream(files, decode_compact, survey_compact)
+        mapping = mapping_for(spec, events, {})
+        result = audit_events(mapping, events)
+    except TraceError as exc:
+        return f"the traces cannot be audited: {exc}"
+    return "" if result.ok else text_report(mapping, result, len(files))
 
 
 def write_files(outcome: Outcome) -> None:
