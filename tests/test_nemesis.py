@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from impl.kv.client import ClientError, KVClient
 from impl.runtime import cluster
 from impl.runtime.server import CUT_FILE
 from modelcheck.cli import main
+from modelcheck.harness import read_node_traces
 from modelcheck.linearizability import Operation, read_history
 from modelcheck.nemesis import (
     FAULTS,
@@ -68,17 +70,23 @@ def test_a_short_nemesis_run_is_linearizable(tmp_path, store, capsys):
     while a follower is stopped (at three members a node is added first), and a node added while the leader is
     cut off."""
     seed, faults, expected = SHORT_RUNS[store]
-    out = run(Settings(store=store, seconds=3, seed=seed, faults=faults), tmp_path)
+    out = run(Settings(store=store, seconds=3, seed=seed, faults=faults), tmp_path, keep=store == "raft")
     assert out.ok, out.report()
     assert _faults(out) == expected
     assert {("get", "ok"), ("put", "ok"), ("cas", "ok")} <= _kinds(out)
     assert out.counts()["ok"] > 100  # (1,000-1,500 at load 6-9: the history is not trivially short)
-    assert not (tmp_path / "cluster").exists()  # removed after a run that found nothing
+    assert (tmp_path / "cluster").exists() == (store == "raft")  # removed after a run that found nothing, unless kept
     if store == "raft":  # add node 4, remove the leader, add node 5, each made (the first add during the pause)
         changes = [e for e in out.events if e["phase"] == "change"]
         assert [(e["change"].split(" node")[0], e["result"]) for e in changes] == [
             ("add", "done"), ("remove", "done"), ("add", "done")], out.report()
         assert changes[1]["nodes"][0] not in changes[1]["members"] and len(changes[2]["members"]) == 4
+        # the audit explained each change in the traces of the five nodes: the removed leader's step down too
+        events, _ = read_node_traces([str(p) for p in cluster.trace_files(tmp_path / "cluster")])
+        acts = Counter(e.action for e in events)
+        assert {a: acts[a] for a in ("AddServer", "RemoveServer", "StepDownRemoved")} == {
+            "AddServer": 2, "RemoveServer": 1, "StepDownRemoved": 1}, acts
+        assert {e.node for e in events} == {1, 2, 3, 4, 5}
     # the history file is what the checker read, and `paxraft audit --history` passes it
     ops = operations(out.records)
     assert sorted(read_history(tmp_path / "history.jsonl"), key=repr) == sorted(ops, key=repr)
