@@ -60,7 +60,7 @@ class Net:
                 if n.has_ready():
                     busy = True
                     rd = n.ready()
-                    self.events += rd.events
+                    self.events += rd.events(n.describe)
                     n.advance(rd)
                     for m in rd.messages:
                         self.sent.append(m)
