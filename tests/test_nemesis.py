@@ -26,6 +26,7 @@ from modelcheck.linearizability import Operation, read_history
 from modelcheck.nemesis import (
     FAULTS,
     KNOWN,
+    Nemesis,
     Record,
     Settings,
     Step,
@@ -223,6 +224,34 @@ def test_the_partition_hook_cuts_the_leader_off_and_heals(tmp_path):
 
         asyncio.run(go())
         assert "cut off from" in (d / "node-1" / "node.log").read_text()
+    finally:
+        cluster.stop(d)
+
+
+def test_healing_a_partition_leaves_a_node_an_add_is_starting_alone(tmp_path):
+    """A membership change during a partition starts a new node; the heal signals (SIGUSR1) the nodes it gave a cut
+    file, not that one: a SIGUSR1 before a node has installed its handler ends it (the default action), and the add
+    failed, 'node 4 was not added: it stopped before it was added (not running)' (seed 20, 30 s, membership
+    faults), when the heal signalled every node of cluster.json."""
+    d = tmp_path / "c"
+    cluster.start(d, 3, partition_hook=True)
+    try:
+        nemesis = Nemesis(d, [1, 2, 3], time.monotonic(), 0.2)
+        nemesis.partition([1])
+        desc = cluster.load(d)  # node 4 as `cluster add` makes it, started
+        desc.setdefault("members", cluster.members(desc))
+        desc["nodes"]["4"] = cluster.free_ports(1)[0]
+        cluster.init_node(d, 4, desc=desc)
+        cluster.save(d, desc)
+        pid = cluster.start_node(d, 4)
+        nemesis.unpartition()  # (at once: the new process is still starting)
+        deadline = time.monotonic() + 20
+        while "listening" not in (d / "node-4" / "node.log").read_text():
+            assert cluster.pid_of(d, 4) == pid, "node 4 ended while it started"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert not any((d / f"node-{i}" / CUT_FILE).exists() for i in (1, 2, 3))
+        asyncio.run(nemesis.status.close())
     finally:
         cluster.stop(d)
 
