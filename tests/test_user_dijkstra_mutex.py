@@ -85,6 +85,11 @@ def test_unfair_first_lasso_out_replay_explorer_and_modes(capsys: pytest.Capture
     assert "--- loop ends: back to state 6" in out
     trace = out_dir / "trace.itf.json"
     assert json.loads(trace.read_text())["#meta"]["loop"] == 5
+    # the table's HTML-like label doubles each backslash: Graphviz drew the property's \E j \in Proc as " j \in Proc"
+    said = '~&gt; (\\\\E j \\\\in Proc : pc[j] = &quot;cs&quot;)): the loop back to state 6 repeats for ever'
+    assert said in (out_dir / "table.dot").read_text()
+    if (out_dir / "table.svg").exists():  # written where Graphviz is installed
+        assert '(\\E j \\in Proc : pc[j] = &quot;cs&quot;)' in (out_dir / "table.svg").read_text()
     code, out, _ = run(capsys, "replay", str(trace), "--spec", f"{FILE}:UnfairFirst")
     assert code == 0 and "the behaviour violates DeadlockFreedom(p1) under its fairness" in out
     code, out, _ = run(capsys, "replay", str(trace), "--spec", ref)
