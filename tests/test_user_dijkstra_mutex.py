@@ -194,9 +194,13 @@ def test_a_gated_lasso_replays_fair_under_its_gate_only(capsys: pytest.CaptureFi
 @pytest.mark.slow
 def test_lspec_model_of_the_examples_three_processes() -> None:
     """LSpec-model/MC.cfg: Proc = {p1, p2, p3}, LSpec, MutualExclusion, DeadlockFreedom (TLC: 90,882 / 282,810 /
-    54, holds); StarvationFree breaks with TLC's loop of 20 steps."""
+    54, holds); StarvationFree breaks with TLC's loop of 20 steps, and so does holder-may-stop's DeadlockFreedom
+    with TLC's loop of 10."""
     result, found = check_liveness(LSpec(3), ["DeadlockFreedom", "StarvationFree"])
     assert (result.distinct_states, result.states_generated, result.depth) == (90882, 282810, 54)
     assert [r.holds for r in found if r.property.startswith("DeadlockFreedom")] == [True] * 3
     starve = [r for r in found if r.property.startswith("StarvationFree")]
     assert [r.holds for r in starve] == [False] * 3 and len(starve[0].lasso.loop) == 20
+    # holder-may-stop (a `when` no label decides): TLC's loop of 10 steps (after 11 steps; 9 here)
+    _, found = check_liveness(load_user_spec(f"{FILE}:HolderMayStop")(3), ["DeadlockFreedom(p1)"])
+    assert [(r.holds, len(r.lasso.prefix) - 1, len(r.lasso.loop)) for r in found] == [(False, 9, 10)]
