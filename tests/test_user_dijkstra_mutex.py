@@ -189,6 +189,12 @@ def test_a_gated_lasso_replays_fair_under_its_gate_only(capsys: pytest.CaptureFi
         check_liveness(NotABool(2), ["DeadlockFree"])
     with pytest.raises(SpecError, match=r"fairness WF\(Li0\) has when=True, not a predicate on the state"):
         check_liveness(LSpec(2), ["DeadlockFree"], fairness=[WF("Li0", when=True)])
+    # a `when` that never holds where the steps start constrains nothing, and says so (as a filter no step passes)
+    _, found = check_liveness(LSpec(2), ["DeadlockFree(p1)"], fairness=[WF(*PC, when=lambda s: s.k == 5)])
+    family = " \\/ ".join(PC)
+    assert not found[0].holds and found[0].warnings == [
+        f"fairness WF({family} when a state predicate) is enabled in no state of this model: its steps change the "
+        "state, but none from a state where its `when` holds, so it constrains nothing"]
 
 
 @pytest.mark.slow
