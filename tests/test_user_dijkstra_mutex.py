@@ -95,7 +95,8 @@ def test_unfair_first_lasso_out_replay_explorer_and_modes(capsys: pytest.Capture
         return [[c["text"] for c in row["cells"]] for row in session.view(path)["state"]["rows"]]
 
     loop = "Li0(0)/Li0(1)/Li1(1)/Li2(1)/Li3a(1)/Li3b(1)/Li3d(1)/Li1(1)/Li2(1)/Li3a(1)"
-    assert load_itf_text(session, trace.read_bytes()) == loop  # what POST /api/load answers
+    # what POST /api/load answers: the path, and the state the loop returns to (a7ac3e8)
+    assert load_itf_text(session, trace.read_bytes()) == {"path": loop, "loop": 5, "property": "DeadlockFreedom(p1)"}
     assert shown(loop) == shown("Li0(0)/Li0(1)/Li1(1)/Li2(1)/Li3a(1)")  # the loop closes, in state 6
     code, out, _ = run(capsys, "variants", "--spec", str(FILE), "--check")
     assert code == 0 and "2 entries checked" in out and "every entry agrees" in out
