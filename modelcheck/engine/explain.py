@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from modelcheck.engine.failing import failing_part
 from modelcheck.engine.result import DEADLOCK, VIOLATION, Result, Step, count, shown_state
 from spec.core import Spec, compact  # compact: re-exported, the one rendering of a shown value
 from spec.suggest import names_property
@@ -117,9 +118,7 @@ def what_is_violated(spec: Spec, name: str) -> str:
 def violation_line(spec: Spec, invariant: str, state: Any) -> str:
     """The line closing a counterexample: which invariant is false, and why (the spec's explanation); for an
     invariant the spec does not explain, a second line with the part of it that fails, read from its source
-    (:func:`modelcheck.output.failing.failing_part`)."""
-    from modelcheck.output.failing import failing_part  # (output builds on this module: imported when used)
-
+    (:func:`modelcheck.engine.failing.failing_part`)."""
     why = spec.explain(invariant, state)
     part = failing_part(spec, invariant, state)
     more = "" if part is None else f"\n           the part that fails: {part}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from modelcheck.engine.failing import failing_part
 from spec.behaviour import Step  # re-exported: the engine's results are made of the spec's steps
 from spec.core import Spec, State, order_key, shown_value
 
@@ -104,11 +105,9 @@ class Result:
     @property
     def failing_part(self) -> str | None:
         """The part of the violated invariant that fails, read from its source when the spec does not explain it
-        (:func:`modelcheck.output.failing.failing_part`)."""
+        (:func:`modelcheck.engine.failing.failing_part`)."""
         if self.verdict != VIOLATION or not self.violated or not self.trace:
             return None
-        from modelcheck.output.failing import failing_part  # (output builds on the engine: imported when used)
-
         return failing_part(self.spec, self.violated, self.trace[-1].state)
 
     def _trace_json(self) -> list[dict[str, Any]]:
