@@ -46,6 +46,9 @@ def test_a_user_specs_counterexample_word_for_word(capsys: pytest.CaptureFixture
         ("Grant(c=0, lk=0)", ["holder", "req"]), ("Switch(c=0, mode=shrink)", ["phase"]),
     ]
     assert j["trace"][3]["action"] == "Switch" and j["trace"][3]["params"] == {"c": 0, "mode": "shrink"}  # as before
+    code, out, _ = run(capsys, "check", LOCKS, "--counterexamples", "2", "--json")
+    first = json.loads(out)["counterexamples"][0]
+    assert (code, first["failing_part"], first["trace"][3]["changed"]) == (1, j["failing_part"], ["phase"])
 
 
 def test_a_shipped_specs_steps_in_its_notation(capsys: pytest.CaptureFixture) -> None:
