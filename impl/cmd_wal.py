@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from impl.storage.wal import check
+from impl.storage.wal import RECOVER, check
 from impl.trace import TraceFileError, check_trace, segment_numbers, set_aside, trace_size
 from spec.core import SpecError
 from spec.userfiles import MAX_SMALL_FILE_BYTES, load_json, read_text
@@ -21,23 +21,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                                             "term, errors, ...)")
 
 
-def _owner(wal_dir: Path) -> tuple[tuple[bytes, int] | None, str | None]:
-    """The owner the log of ``D/node-N/wal`` must name, from ``D/cluster.json`` (None when there is none), and why
-    it could not be read: a cluster.json nested 100,000 deep was an internal error, and a damaged one (not UTF-8,
-    a list, a directory) was passed over, so "ok" was said of a node that refuses to start."""
-    from impl.runtime.cluster import identity
+def _owner(wal_dir: Path) -> tuple[tuple[bytes, int] | None, str, str | None]:
+    """The owner the log of ``D/node-N/wal`` must name, from ``D/cluster.json`` (None when there is none), the
+    way out a refusal names (a Multi-Paxos node cannot be rebuilt from its peers, a Raft node can), and why
+    cluster.json could not be read: a cluster.json nested 100,000 deep was an internal error, and a damaged one
+    (not UTF-8, a list, a directory) was passed over, so "ok" was said of a node that refuses to start."""
+    from impl.runtime.cluster import NO_REBUILD, identity, protocol_of
 
     home = wal_dir.parent if wal_dir.name == "wal" else wal_dir
     name, _, node = home.name.partition("-")
     path = home.parent / "cluster.json"
     if name != "node" or not (node.isascii() and node.isdigit()) or not os.path.lexists(path):
-        return None, None
+        return None, RECOVER, None
     try:
-        return identity(load_json(read_text(path, limit=MAX_SMALL_FILE_BYTES), str(path)), int(node)), None
+        desc = load_json(read_text(path, limit=MAX_SMALL_FILE_BYTES), str(path))
+        return identity(desc, int(node)), NO_REBUILD if protocol_of(desc) == "multipaxos" else RECOVER, None
     except SpecError as exc:  # (it names the file)
-        return None, f"{exc}: not a usable cluster description; the log's owner was not checked"
+        return None, RECOVER, f"{exc}: not a usable cluster description; the log's owner was not checked"
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        return None, f"{path}: not a usable cluster description ({exc}); the log's owner was not checked"
+        return None, RECOVER, f"{path}: not a usable cluster description ({exc}); the log's owner was not checked"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     if not node and not any(os.path.lexists(wal_dir / f) for f in ("wal.log", "snapshot.bin")):
         raise UsageError(f"{d}: no wal.log here nor in {d / 'wal'} (not a node's folder, nor its wal/ folder)")
     first = (wal_dir.parent if wal_dir.name == "wal" else wal_dir) / "trace.bin"
-    (owner, owner_error), size, trace_error = _owner(wal_dir), None, None
+    (owner, way_out, owner_error), size, trace_error = _owner(wal_dir), None, None
     traced = first.exists() or bool(segment_numbers(first))  # (its first segment gone: refused)
     if node and traced:  # a node's start reads its trace's segments' heads and its last one: a damaged one
         try:  # refuses it; every segment is read whole here, as the audit reads them
@@ -65,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     jsonl = first.with_name("trace.jsonl")  # (a Multi-Paxos node's, or one from before compact files)
     if node and not traced and jsonl.is_file():
         first, size = jsonl, jsonl.stat().st_size
-    rep = check(wal_dir, owner, (first, size) if size is not None else None)  # (and the trace's size)
+    rep = check(wal_dir, owner, (first, size) if size is not None else None, way_out)  # (and the trace's size)
     for error in (owner_error, trace_error):
         if error is not None:
             rep.ok = False

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# A trace reader's type check: ALL_INT(map(type, xs)) says every x is exactly an int (not a bool, not a float).
+ALL_INT = frozenset({int}).issuperset
+
 FORMAT = "paxraft-trace"
 VERSION = 2  #: what writers write
 #: the first bytes of a compact trace file (our store's nodes' trace.bin; impl/trace.py reads it as JSON lines)

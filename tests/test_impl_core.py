@@ -60,7 +60,7 @@ class Net:
                 if n.has_ready():
                     busy = True
                     rd = n.ready()
-                    self.events += rd.events
+                    self.events += rd.events(n.describe)
                     n.advance(rd)
                     for m in rd.messages:
                         self.sent.append(m)
@@ -514,3 +514,26 @@ def test_a_sent_message_traced_as_bytes_is_encoded_once_and_a_large_one_is_not_k
     assert [type(v) for v in sent[1:]] == [tuple, tuple] and sent[2][12][0][1] == command_key(large.entries[0].data)
     assert tracer.encoding(small) == encode_message(small) and tracer.encoding(small) is None  # (handed out once)
     assert tracer.encoding(medium) == encode_message(medium) and tracer.encoding(large) is None
+
+
+def test_a_compact_tracers_events_are_handed_on_as_the_json_tracers(monkeypatch):
+    """Ready.events parses a CompactTracer's events with the node's describe: one tracing as the runtime's nodes do
+    (messages as their wire bytes, entries kept as command_key's bytes) gave events a LineFormatter without describe
+    cannot name (ValueError). A simulated run whose nodes trace that way hands on_event the same events as one whose
+    nodes trace JSON lines."""
+    def run(tracer: Callable[[], object] | None) -> dict[int, list[dict]]:
+        with monkeypatch.context() as mp:
+            if tracer is not None:
+                traced_as_on_the_wire(mp)
+                mp.setattr(SimCluster, "node_class", staticmethod(lambda *a, **k: RaftNode(*a, tracer=tracer(), **k)))
+            c = SimCluster(3, seed=11, config=Config(election_ticks=10, heartbeat_ticks=2, trace=True),
+                           on_event=lambda ev: None)
+            c.run(300)
+            for k in range(6):
+                c.write(1 + k % 3)
+                c.run(5)
+            c.run(100)
+            return c.trace
+
+    compact = run(lambda: CompactTracer(wire=True, key=command_key))
+    assert sum(map(len, compact.values())) > 50 and compact == run(None)

@@ -199,3 +199,21 @@ def test_a_dialer_whose_hello_is_never_answered_dials_again(tmp_path):
         log_has(tmp_path, 1, "no challenge from node 2 within 0.5 s; dialing again")
     finally:
         cluster.stop(tmp_path)
+
+
+def test_a_peer_that_is_down_is_dialed_again_within_a_tenth_of_a_second():
+    """A restarted node cannot dial a lower id: it hears nothing until its peers dial it again. They backed off to
+    1 s while it was down (a killed follower took 0.78 s from its restart to catching up); a peer nobody listens for
+    is now dialed at least every 0.1 s, while one that refuses our hello (and logs each refusal) still backs off
+    to 1 s."""
+    from impl.runtime.peers import redial_wait
+
+    def waits(refused: bool) -> list[float]:
+        out, w = [], 0.02
+        for _ in range(8):
+            out.append(w)
+            w = redial_wait(w, refused)
+        return out
+
+    assert waits(refused=False) == [0.02, 0.04, 0.08, 0.1, 0.1, 0.1, 0.1, 0.1]
+    assert waits(refused=True) == [0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.0, 1.0]

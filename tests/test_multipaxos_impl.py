@@ -3,6 +3,7 @@ under faults, linearizability of its client histories, and the planted bugs the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -366,6 +367,11 @@ def test_a_multipaxos_node_whose_log_is_gone_is_told_what_it_can_do_not_to_recov
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].endswith("leave it down with its storage as it is; the others serve while a "
                                              "majority of the nodes is up")
+    # `wal check` gives the same way out (it said "recover the node from its peers (paxraft cluster recover-node)")
+    assert main(["wal", "check", str(tmp_path / "node-2"), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert not report["ok"] and report["errors"] == [
+        f"{tmp_path / 'node-2' / 'wal' / 'wal.log'}: missing (this node's log is gone; {cluster.NO_REBUILD})"]
 
 
 def test_each_planted_bug_is_declared_by_its_catalog_variant():

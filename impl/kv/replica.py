@@ -298,7 +298,7 @@ class Replica:
         if out is not None:
             out()
         if rd.trace and self.on_events is not None:
-            self.on_events(rd.events)
+            self.on_events(rd.events(node.describe))
         node.advance(rd)  # RaftNode.persisted: the persisted index moves up
         if self.snapshot_every and self.machine.applied - node.log.offset >= self.snapshot_every:
             self.storage.save_snapshot(node.compact(self.machine.applied, self.machine.snapshot()))

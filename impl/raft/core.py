@@ -101,15 +101,15 @@ class Ready:
         """Whether this ready has writes that must be durable before its late messages leave."""
         return self.hard_state is not None or bool(self.entries) or self.snapshot is not None
 
-    @property
-    def events(self) -> list[dict[str, Any]]:
-        """The trace events as dicts (parsed from :attr:`trace` on first use)."""
+    def events(self, describe: Callable[[bytes], str] | None = None) -> list[dict[str, Any]]:
+        """The trace events as dicts (parsed from :attr:`trace` on first use); ``describe``: the node's, which
+        names the entries a CompactTracer keeps as bytes and the messages it keeps as their wire bytes."""
         if self._events is None:
             loads, fmt = json.loads, None
             events = []
             for s in self.trace:
                 if type(s) is not str:  # a CompactTracer's event
-                    fmt = fmt or LineFormatter()
+                    fmt = fmt or LineFormatter(describe)
                     s = fmt.line(s)
                 events.append(loads(s))
             self._events = events

@@ -19,6 +19,7 @@ from enum import IntEnum
 from typing import Any, NamedTuple
 
 from impl.raft.log import Entry
+from spec.trace_format import ALL_INT
 
 
 class WireError(ValueError):
@@ -147,7 +148,6 @@ def message_line(m: Sequence[Any], jdesc: Callable[[Any], str]) -> str:
     return head + "}"
 
 
-ALL_INT = frozenset({int}).issuperset  # ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
 
 
 def message_record(m: Sequence[Any]) -> dict[str, Any]:

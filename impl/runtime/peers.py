@@ -38,12 +38,22 @@ QUEUE_LIMIT = 10_000  # frames kept per unconnected peer; beyond that the oldest
 WRITE_BUFFER_LIMIT = 64 << 20  # bytes a connected peer may fall behind before frames to it are dropped
 PRE_AUTH_FRAME = 1024  # the largest frame of a connection that has not yet authenticated (a hello, a challenge)
 NONCE = 16
+REDIAL_DOWN = 0.1  # the longest wait between two dials of a peer that is down (redial_wait)
+REDIAL_REFUSED = 1.0  # ... and of one that refuses our hello
 _ID = struct.Struct(">H")
 
 
 def dials(me: int, peer: int) -> bool:
     """Whether ``me`` opens the connection to ``peer`` (the lower id does)."""
     return me < peer
+
+
+def redial_wait(last: float, refused: bool) -> float:
+    """The wait before the next dial of a peer after waiting ``last``: doubled, up to REDIAL_REFUSED for a peer
+    that closed our hello unanswered (it logs each refusal), up to REDIAL_DOWN for one nobody listens for (a failed
+    connect costs neither side anything else, and a restarted peer cannot dial a lower id: it hears nothing until
+    we dial; with a 1 s cap a killed follower took 0.78 s from its restart to catching up, 0.17-0.27 s with 0.1)."""
+    return min(last * 2, REDIAL_REFUSED if refused else REDIAL_DOWN)
 
 
 def hello(me: int, nonce: bytes) -> bytes:
@@ -229,13 +239,13 @@ class PeerLink(asyncio.Protocol):
             self.lost = loop.create_future()
             try:
                 await loop.create_connection(lambda: self, "127.0.0.1", self.port)
-            except OSError:
+            except OSError:  # nobody listens there: the peer is down
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 1.0)
+                backoff = redial_wait(backoff, refused=False)
                 continue
             await self.lost
             if self._dec.frames:  # it had answered: reconnect at once
                 backoff = 0.02
-            else:  # closed before its challenge (refused, not yet a member there): back off
+            else:  # closed before its challenge (refused, not yet a member there)
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 1.0)
+                backoff = redial_wait(backoff, refused=True)

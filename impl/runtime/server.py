@@ -449,7 +449,8 @@ class NodeServer:
                      pre_vote=c.get("pre_vote", True), check_quorum=c.get("check_quorum", True),
                      trace=c.get("trace", True), quorum_first=c.get("quorum_first", True))
         self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True),  # WALError: refuse to start (see main)
-                       prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)), owner=identity(c, self.id))
+                       prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)), owner=identity(c, self.id),
+                       way_out=NO_REBUILD if protocol_of(c) == "multipaxos" else RECOVER)
         core, rules = protocol(c)
         compact = trace_compact(c, has_jsonl=(self.home / trace_file_name(False)).exists()
                                 and not (self.home / trace_file_name(True)).exists())  # (a converted copy beside)
@@ -934,12 +935,6 @@ def use_event_loop(c: dict[str, Any]) -> None:
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
-def refusal(exc: BaseException, desc: dict[str, Any]) -> str:
-    """Why a node cannot start, in one line: the log's way out (rebuild from the peers) is a Raft node's only."""
-    text = str(exc)
-    return text.replace(RECOVER, NO_REBUILD) if protocol_of(desc) == "multipaxos" else text
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point of a node process."""
     ap = argparse.ArgumentParser(
@@ -948,7 +943,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--id", required=True, type=int)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    c: dict[str, Any] = {}
     try:
         c = load_cluster(args.dir)
         use_event_loop(c)
@@ -963,7 +957,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("node %d cannot start: %s (%s)", args.id, exc, set_aside(args.dir / f"node-{args.id}"))
         return 2
     except (WALError, ClusterError, OSError) as exc:  # damaged storage, a bad folder, a port taken
-        log.error("node %d cannot start: %s", args.id, refusal(exc, c))  # one line; `cluster start/status` quote it
+        log.error("node %d cannot start: %s", args.id, exc)  # one line; `cluster start/status` quote it
         return 2
     except MemoryError:  # (a file of the node's folder far larger than it should be: a compact trace is read whole)
         log.error("node %d cannot start: out of memory reading its folder %s (a damaged or huge file there?)",

@@ -128,7 +128,7 @@ def machine_boot() -> int:
 SYNC_FAILED = "sync-failed"  # in the log's folder: an fdatasync of the log failed (see _sync_failure)
 
 
-def _record_sync_failure(directory: Path, exc: OSError, boot: int) -> None:
+def _record_sync_failure(directory: Path, exc: OSError, boot: int, way_out: str = RECOVER) -> None:
     """Note, durably if the disk still lets us, that an fdatasync of this log failed on this boot of the machine:
     Linux marks the pages it could not write clean, so until the machine restarts the page cache may hand back
     records the disk never got, and a restarted node would read them as synced ("fsyncgate")."""
@@ -148,10 +148,10 @@ def _record_sync_failure(directory: Path, exc: OSError, boot: int) -> None:
             os.close(dfd)
     except OSError as again:  # (the disk refuses that too: a start on this boot then reads what the cache holds)
         log.critical("%s: cannot record that an fdatasync failed (%s): do not restart this node before the machine "
-                     "restarts; %s", directory, again, RECOVER)
+                     "restarts; %s", directory, again, way_out)
 
 
-def _sync_failure(directory: Path, boot: int) -> bool:
+def _sync_failure(directory: Path, boot: int, way_out: str = RECOVER) -> bool:
     """Whether an fdatasync of the log in ``directory`` failed on this boot of the machine (or the boot cannot be
     told): then the cache may hold what the disk does not, and the log is read past it (:func:`_read_direct`).
     One that failed before the machine restarted is only logged: the cache is gone. (:meth:`WAL.load` removes
@@ -163,7 +163,7 @@ def _sync_failure(directory: Path, boot: int) -> bool:
     except FileNotFoundError:
         return False
     except OSError as exc:
-        raise WALError(f"{path}: unreadable ({exc}): an fdatasync of this log failed; {RECOVER}") from None
+        raise WALError(f"{path}: unreadable ({exc}): an fdatasync of this log failed; {way_out}") from None
     try:  # (damaged, not UTF-8 even, as damaged JSON: the log is read past the cache, as on this boot; it
         # was refused, and a start then needed its peers, `recover-node`, where the disk's log would do)
         rec = json.loads(text)
@@ -239,16 +239,21 @@ class WAL:
     ``create``: a missing ``wal.log`` starts an empty log (a new node); otherwise it is an error,
     because a node that has run before and lost its log could vote twice in a term. ``owner``: (cluster id,
     node id) the log must belong to; a log that names another is refused (one that names none, written before
-    logs did, is taken, and :meth:`load` stamps it)."""
+    logs did, is taken, and :meth:`load` stamps it). ``way_out``: what a refusal tells the operator to do (a Raft
+    node's is to be rebuilt from its peers; a Multi-Paxos node cannot be)."""
+
+    way_out = RECOVER
 
     def __init__(self, directory: str | os.PathLike[str], fsync: bool = True, *, create: bool = False,
-                 prealloc: int = 0, owner: tuple[bytes, int] | None = None) -> None:
+                 prealloc: int = 0, owner: tuple[bytes, int] | None = None, way_out: str = RECOVER) -> None:
         # (at most 29 attributes: CPython 3.11 keeps an instance's attribute names shared, and reads them fastest,
         # up to 29; a 30th cost every sequential write 0.8% more instructions, benchmarks/write_path_cost.py)
         self.dir = Path(directory)
         self.fsync = fsync
         self.create = create
         self.owner = owner
+        if way_out != RECOVER:  # (else the class's: a Raft node's log keeps its 28 attributes, see the comment above)
+            self.way_out = way_out
         self._owner_rec: tuple[bytes, int] | None = None  # the owner the log names
         self.prealloc = prealloc  # zero bytes kept written ahead of the records (0: the file ends at them)
         self._alloc = 0  # the file's size (>= _end: the rest is zero padding)
@@ -302,15 +307,12 @@ class WAL:
         (a write cut short) are dropped too. Nothing of such a write had left the node, and no sync
         of it had begun."""
         if not self.path.exists():
-            if os.path.lexists(self.snap_path):
-                raise WALError(f"{self.path}: missing while {self.snap_path.name} exists (the log's hard state and "
-                               f"entries after the snapshot are gone; {RECOVER})")
-            if not self.create:
-                raise WALError(f"{self.path}: missing (this node's log is gone; {RECOVER})")
+            if os.path.lexists(self.snap_path) or not self.create:
+                raise self._gone()
             self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._rewrite()
             return None, None, []
-        direct = _sync_failure(self.dir, self.boot)
+        direct = _sync_failure(self.dir, self.boot, self.way_out)
         good, n, torn, found = self._scan(trace_size, direct)
         if found == STAGED:
             log.warning("%s: moving %s into place: the log records it (killed before the rename)", self.path,
@@ -386,8 +388,15 @@ class WAL:
         if disk is None:
             raise WALError(f"{self.path}: an fdatasync of this log failed on this boot of the machine, and its "
                            "filesystem cannot be read past the page cache (which may hold records the disk never got, "
-                           f"marked clean): {RECOVER}, or restart the machine ({self.dir / SYNC_FAILED})")
+                           f"marked clean): {self.way_out}, or restart the machine ({self.dir / SYNC_FAILED})")
         return disk
+
+    def _gone(self) -> WALError:
+        """The refusal of a node whose log file is missing (a start's and `wal check`'s)."""
+        if os.path.lexists(self.snap_path):
+            return WALError(f"{self.path}: missing while {self.snap_path.name} exists (the log's hard state and "
+                            f"entries after the snapshot are gone; {self.way_out})")
+        return WALError(f"{self.path}: missing (this node's log is gone; {self.way_out})")
 
     def trace_lost(self, trace: Path, trace_size: int) -> str | None:
         """After :meth:`load`: why the node's trace (``trace``, ``trace_size`` bytes) lacks bytes its log's last trace
@@ -509,13 +518,13 @@ class WAL:
         while pos < n:
             if pos + _V1.size > n:
                 raise WALError(f"{self.path}: format 1 log damaged at byte offset {pos} (incomplete header); "
-                               f"format 1 cannot tell a torn write from damage: {RECOVER}")
+                               f"format 1 cannot tell a torn write from damage: {self.way_out}")
             crc, length, typ = _V1.unpack_from(buf, pos)
             end = pos + _V1.size + length
             payload = buf[pos + _V1.size : end]
             if end > n or zlib.crc32(payload, zlib.crc32(bytes((typ,)))) != crc:
                 raise WALError(f"{self.path}: format 1 log damaged at byte offset {pos} (bad length or checksum); "
-                               f"format 1 cannot tell a torn write from damage: {RECOVER}")
+                               f"format 1 cannot tell a torn write from damage: {self.way_out}")
             self._replay_at(typ, memoryview(payload), pos)
             pos = end
         return pos
@@ -587,7 +596,7 @@ class WAL:
             if (rec is None or snap.index > rec[0]) and self.owner is not None and owner != self.owner:
                 whose = "written before snapshots named their node" if owner is None else f"written by node {owner[1]}"
                 raise WALError(f"{self.snap_path}: holds index {snap.index} (term {snap.term}), which {self.path} "
-                               f"does not record, and is not this node's ({whose}): not adopted ({RECOVER})")
+                               f"does not record, and is not this node's ({whose}): not adopted ({self.way_out})")
             self._cut(snap.index, snap.term)
             newer = rec is None or snap.index > rec[0]
             self._snap_rec, self._snap = (snap.index, snap.term, crc), snap
@@ -759,7 +768,7 @@ class WAL:
             try:
                 os.fdatasync(self._fd)
             except OSError as exc:  # what it wrote may be in the cache only: a start on this boot must not trust it
-                _record_sync_failure(self.dir, exc, self.boot)
+                _record_sync_failure(self.dir, exc, self.boot, self.way_out)
                 exc.fdatasync_failed = True  # type: ignore[attr-defined]  # (for the node's last line: fail_stop)
                 raise name_file(exc, self.path) from None
 
@@ -883,21 +892,21 @@ def synced_length(path: str | os.PathLike[str]) -> int:
 
 
 def check(directory: str | os.PathLike[str], owner: tuple[bytes, int] | None = None,
-          trace: tuple[Path, int] | None = None) -> Report:
-    """Read a log without changing it: what it holds and what is wrong with it (``owner``: see :class:`WAL`;
-    ``trace``: the node's trace and its size, checked as a start does, :meth:`WAL.trace_lost`)."""
-    w = WAL(directory, owner=owner)
+          trace: tuple[Path, int] | None = None, way_out: str = RECOVER) -> Report:
+    """Read a log without changing it: what it holds and what is wrong with it (``owner``, ``way_out``: see
+    :class:`WAL`; ``trace``: the node's trace and its size, checked as a start does, :meth:`WAL.trace_lost`)."""
+    w = WAL(directory, owner=owner, way_out=way_out)
     rep = Report()
     size = 0
     try:
         if os.path.lexists(w.dir) and not w.dir.is_dir():  # (a node's wal/ replaced by a file: "wal.log: missing")
             raise WALError(f"{w.dir}: not a folder")
         if not os.path.lexists(w.path):
-            raise WALError(f"{w.path}: missing")
+            raise w._gone()
         if not w.path.is_file():
             raise WALError(f"{w.path}: not a file{' (a symbolic link to nothing)' if not w.path.exists() else ''}")
         size = w.path.stat().st_size
-        _, _, rep.torn_bytes, _ = w._scan(direct=_sync_failure(w.dir, w.boot))
+        _, _, rep.torn_bytes, _ = w._scan(direct=_sync_failure(w.dir, w.boot, w.way_out))
         why = w.trace_lost(*trace) if trace else None
         if why is not None:
             raise WALError(why)

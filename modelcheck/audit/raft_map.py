@@ -86,6 +86,7 @@ from spec.raft import (
 from spec.raft_snapshot import InstallSnapshotRequest, TimeoutNow
 from spec.trace_format import (
     ACTION_PARAMS,
+    ALL_INT,
     BOOT_ACTIONS,
     EXTENSION_ACTIONS,
     MESSAGE_FIELDS,
@@ -115,7 +116,6 @@ _STUTTER = frozenset({"Init"} | {a for a, stutter in EXTENSION_ACTIONS.items() i
 _ONE_STEP = {"Restart": "Restart", "Timeout": "Timeout", "BecomeLeader": "BecomeLeader", "CheckQuorum": "CheckQuorum",
              "CandidateStepDown": "CandidateStepDown", "StepDownRemoved": "StepDownRemoved", "CaughtUp": "CaughtUp"}
 CONFIG_PREFIX = "config:"  # a configuration entry's value: config:<node id>,<node id>,...
-_ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
 _BOOT = frozenset(BOOT_ACTIONS)
 _HANDLERS = frozenset({"HandleRequestVoteRequest", "HandleRequestVoteResponse", "HandleAppendEntriesResponse",
                        "UpdateTerm", "DropStaleResponse"})
@@ -543,7 +543,7 @@ class RaftMapping(Mapping):
         st = event.state
         raw_m, raw_n = st.get("matchIndex"), st.get("nextIndex")
         key: tuple | None = None
-        if type(raw_m) is dict and type(raw_n) is dict and _ALL_INT(map(type, raw_m.values())) and _ALL_INT(
+        if type(raw_m) is dict and type(raw_n) is dict and ALL_INT(map(type, raw_m.values())) and ALL_INT(
                 map(type, raw_n.values())):  # (exact ints only: True == 1 would find 1's entry)
             try:
                 key = (i, *raw_m.items(), None, *raw_n.items())

@@ -24,6 +24,7 @@ from typing import Any, BinaryIO, NoReturn
 from modelcheck.audit.fastjson import loads
 from modelcheck.engine.gcpause import gc_paused
 from spec.trace_format import (
+    ALL_INT,
     COMPACT_MAGIC,
     COMPRESSED_MAGIC,
     EVENT_FIELDS,
@@ -84,7 +85,6 @@ class TraceFile:
 
 
 _EVENT_KEYS = frozenset(EVENT_FIELDS)
-_ALL_INT = frozenset({int}).issuperset  # _ALL_INT(map(type, xs)): every x is exactly an int (not a bool)
 
 
 def _need(cond: bool, where: str, what: str) -> None:
@@ -248,8 +248,8 @@ class TraceReader:
                     node, clock, action, params, rid, sids = rec
                     if header is None or type(node) is not int or type(clock) is not int or type(
                             action) is not str or type(params) is not dict or not (
-                            rid is None or type(rid) is list and _ALL_INT(map(type, rid))) or not all(
-                            type(m) is list and _ALL_INT(map(type, m)) for m in sids):
+                            rid is None or type(rid) is list and ALL_INT(map(type, rid))) or not all(
+                            type(m) is list and ALL_INT(map(type, m)) for m in sids):
                         raise ValueError("not as a survey reads it")
                     self.count += 1
                     yield Event(name, n, node, len(headers) - 1, clock, action, params,
