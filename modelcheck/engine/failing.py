@@ -41,11 +41,11 @@ def failing_part(spec: Spec, name: str, state: State) -> str | None:
     body = [st for st in fdef.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
     if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
         return None
-    env = dict(fn.__globals__)
-    if fn.__closure__:
-        env.update(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__)))
-    env[fdef.args.args[0].arg], env[fdef.args.args[1].arg] = spec, state
     try:
+        env = dict(fn.__globals__)
+        if fn.__closure__:
+            env.update(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__)))
+        env[fdef.args.args[0].arg], env[fdef.args.args[1].arg] = spec, state
         if _value(body[0].value, env):  # holds: nothing to tell (the checker judged it false: a stateful spec?)
             return None
         return _why_false(body[0].value, env)
