@@ -1,16 +1,17 @@
 """A Jepsen-style nemesis run of the real store: concurrent clients, faults, the history checked (docs/nemesis.md).
 
 Usage: .venv/bin/python benchmarks/nemesis.py [--store raft|multipaxos] [--nodes 3] [--seconds 30]
-       [--seed 0 | --seeds 0-9] [--clients 4] [--keys 3] [--faults kill,pause,partition,power] [--out DIR]
+       [--seed 0 | --seeds 0-9] [--clients 4] [--keys 3] [--faults kill,pause,partition,power,member] [--out DIR]
        [--snapshot-every 100] [--op-timeout 0.5] [--bug KEY] [--keep]
 
 For each seed: starts a cluster of real node processes in DIR/<store>-<nodes>-<seed>/cluster (compaction on),
 runs the clients and the seed's fault schedule for --seconds, heals, reads everything back and checks the
-history per key for linearizability, that every acknowledged write of a fresh key reads back, and that every
-node caught up. Prints one report per seed (a failure: the seed and the shortest failing window) and leaves
-history.jsonl (`paxraft audit --history` reads it), ops.jsonl, nemesis.jsonl and report.txt beside the cluster
-folder, which is removed after a run that found nothing (--keep keeps it). Exit status 0 when every seed
-passed, 1 when one failed, 2 for bad arguments. --bug plants a store bug (a test hook) to see the run fail.
+history per key for linearizability, that every acknowledged write of a fresh key reads back, that every
+node caught up, and that the spec explains every node's trace (paxraft audit). Prints one report per seed (a
+failure: the seed and the shortest failing window) and leaves history.jsonl (`paxraft audit --history` reads
+it), ops.jsonl, nemesis.jsonl and report.txt (audit.txt when the audit failed) beside the cluster folder,
+which is removed after a run that found nothing (--keep keeps it). Exit status 0 when every seed passed, 1 when
+one failed, 2 for bad arguments. --bug plants a store bug (a test hook) to see the run fail.
 Not a benchmark of speed: the operation counts depend on the machine's load.
 """
 
@@ -66,7 +67,8 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--keys", type=int, default=3, help="shared keys (registers) the clients put, get and cas")
     ap.add_argument("--faults", default=",".join(FAULTS),
-                    help=f"comma-separated, of {', '.join(KNOWN)} (default: all but bridge)")
+                    help=f"comma-separated, of {', '.join(KNOWN)} (default: all but bridge, stale-leader and member;"
+                         " member: Raft's membership changes; a fault named twice is drawn twice as often)")
     ap.add_argument("--snapshot-every", type=int, default=100, help="compaction: a snapshot every N entries (0: never)")
     ap.add_argument("--op-timeout", type=float, default=0.5, help="a client operation's timeout, seconds (0.5)")
     ap.add_argument("--bug", default=None, help="a planted bug of the store (a test hook), to see the run fail")

@@ -37,11 +37,12 @@ import functools
 import json
 import os
 import random
+import shlex
 import shutil
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -53,20 +54,29 @@ from impl.raft.rules import BUGS
 from impl.runtime import cluster
 from impl.runtime.server import CUT_FILE
 from impl.storage.wal import synced_length
+from impl.trace import decode_compact, survey_compact
+from modelcheck.audit import TraceError, TraceStream, audit_events, mapping_for
+from modelcheck.audit.report import text_report
 from modelcheck.linearizability import UNKNOWN, Operation, check_operations, check_partition, kv_model
 from modelcheck.linearizability.model import Model
 
 FAULTS = ("kill", "pause", "partition", "power")  # the default faults (a seed's schedule draws from these)
-KNOWN = (*FAULTS, "bridge", "stale-leader")  # (opt-in, so that the default schedules of the seeds stay the same)
+#: (opt-in, so that the default schedules of the seeds stay the same; ``member``: Raft only)
+KNOWN = (*FAULTS, "bridge", "stale-leader", "member")
+CHANGES = ("add", "remove-follower", "remove-leader", "transfer", "replace")  # a ``member`` step's targets
 TARGETS = {"kill": ("leader", "follower", "random"), "pause": ("leader", "follower"),
            "partition": ("leader", "follower", "random"), "power": ("all",), "bridge": ("leader", "random"),
-           "stale-leader": ("leader",)}
-#: the hold of each fault, as multiples of the election timeout (drawn uniformly between the two)
+           "stale-leader": ("leader",), "member": CHANGES}
+#: the hold of each fault, as multiples of the election timeout (drawn uniformly between the two); a ``member``
+#: step's is its companion fault's
 HOLDS = {"kill": (1.0, 8.0), "pause": (1.5, 10.0), "partition": (2.0, 10.0), "power": (1.0, 5.0),
-         "bridge": (2.0, 10.0), "stale-leader": (1.5, 5.0)}
+         "bridge": (2.0, 10.0), "stale-leader": (1.5, 5.0), "member": (2.0, 10.0)}
+COMPANIONS = ("kill", "pause", "partition", "power")  # the faults a membership change runs during or just after
+CHANGE_WAIT = 5.0  # seconds a membership change or transfer may take (the operator's --wait)
 STALE_FOR = 3.0  # election timeouts a stale leader runs cut off after its SIGCONT (check-quorum deposes it in 2)
 STORES = ("raft", "multipaxos")
 MAX_STEPS = 1_000_000  # the linearizability search's budget per key (beyond it: verdict unknown)
+AUDIT_LINES = 8  # lines of a failed audit's report in the run's report (audit.txt: all of it)
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,8 @@ class Settings:
             if f not in KNOWN:
                 raise ValueError(f"unknown fault {f!r} (choose from {', '.join(KNOWN)})")
         known = MP_BUGS if self.store == "multipaxos" else BUGS
+        if "member" in self.faults and self.store != "raft":
+            raise ValueError("fault 'member' is for the raft store only (Multi-Paxos has no membership changes)")
         if self.bug is not None and self.bug not in known:
             raise ValueError(f"bug {self.bug!r} is no planted bug of {self.store} (choose from {', '.join(known)})")
         if not 0 <= self.snapshot_every <= 1 << 40:
@@ -110,12 +122,16 @@ class Settings:
 
 @dataclass(frozen=True)
 class Step:
-    """One fault of the schedule: at ``at`` seconds, ``fault`` on ``target`` for ``hold`` seconds."""
+    """One fault of the schedule: at ``at`` seconds, ``fault`` on ``target`` for ``hold`` seconds. A ``member``
+    step's target is the change (:data:`CHANGES`); it runs while ``company`` (a fault and its target, as
+    ``"kill leader"``; "" none) is held, or just after it healed (``after``)."""
 
     at: float
     fault: str
     target: str
     hold: float
+    company: str = ""
+    after: bool = False
 
 
 def schedule(s: Settings) -> list[Step]:
@@ -128,7 +144,12 @@ def schedule(s: Settings) -> list[Step]:
         fault = rng.choice(s.faults)
         lo, hi = HOLDS[fault]
         hold = round(rng.uniform(lo, hi) * election, 3)
-        steps.append(Step(round(t, 3), fault, rng.choice(TARGETS[fault]), hold))
+        step = Step(round(t, 3), fault, rng.choice(TARGETS[fault]), hold)
+        if fault == "member":  # (drawn only here: the schedules without it stay what they were)
+            company = rng.choice([*(f for f in s.faults if f in COMPANIONS), ""])
+            if company:
+                step = replace(step, company=f"{company} {rng.choice(TARGETS[company])}", after=rng.random() < 0.5)
+        steps.append(step)
         t += hold + rng.uniform(2, 5) * election
     return steps
 
@@ -183,11 +204,12 @@ class Outcome:
     unrecovered: list[str] = field(default_factory=list)  # nodes that never caught up after healing
     window: str = ""  # the shortest failing window, for an illegal history
     seconds: float = 0.0
+    audit: str = ""  # the audit's report when it did not explain every node's trace ("" when it did)
 
     @property
     def ok(self) -> bool:
         """Nothing wrong was found."""
-        return self.verdict == "ok" and not self.lost and not self.unrecovered
+        return self.verdict == "ok" and not self.lost and not self.unrecovered and not self.audit
 
     def counts(self) -> dict[str, int]:
         """Operations by outcome."""
@@ -203,19 +225,35 @@ class Outcome:
         faults = [e for e in self.events if e["phase"] == "start"]
         lines = [f"nemesis: {s.store}, {s.nodes} nodes, seed {s.seed}, {s.seconds:g} s, {s.clients} clients, "
                  f"{len(faults)} fault{'s' * (len(faults) != 1)} "
-                 f"({', '.join(e['fault'] + ' ' + e['target'] for e in faults) or 'none'})",
+                 f"({', '.join(_fault(e) for e in faults) or 'none'})",
                  f"  operations: {len(self.records)} ({c['ok']} ok, {c['fail']} failed, {c['info']} indeterminate); "
                  f"files in {self.out}"]
         lines.append(f"  linearizability: {self.verdict}"
                      + (f"; {len(self.lost)} acknowledged writes lost: {', '.join(self.lost[:5])}" if self.lost else "")
                      + (f"; not recovered: {'; '.join(self.unrecovered)}" if self.unrecovered else ""))
+        changes = [e for e in self.events if e["phase"] == "change"]
+        if changes:
+            made = sum(e["result"] == "done" for e in changes)
+            lines.append(f"  membership: {made} of {len(changes)} changes made"
+                         + "".join(f"; {e['change']}: {e['result']}" for e in changes if e["result"] != "done"))
+        lines.append("  traces: " + ("explained by the spec (paxraft audit)" if not self.audit else "NOT explained:"))
+        if self.audit:  # (its first lines, clipped: audit.txt has it whole)
+            lines += [f"    {line[:300]}" for line in self.audit.splitlines()[:AUDIT_LINES]]
         if self.window:
             lines.append(self.window)
         if not self.ok:
             lines.append(f"  again: benchmarks/nemesis.py --store {s.store} --nodes {s.nodes} --seconds {s.seconds:g} "
-                         f"--seed {s.seed}" + (f" --bug {s.bug}" if s.bug else "")
+                         f"--seed {s.seed}"
+                         + (f" --faults {shlex.quote(','.join(s.faults))}" if s.faults != FAULTS else "")
+                         + (f" --clients {s.clients}" if s.clients != 4 else "")
+                         + (f" --keys {s.keys}" if s.keys != 3 else "") + (f" --bug {s.bug}" if s.bug else "")
                          + f"; check: paxraft audit --history {self.out / 'history.jsonl'}")
         return "\n".join(lines)
+
+
+def _fault(e: dict[str, Any]) -> str:
+    """A fault's start event in a few words: ``kill leader``, ``member add (during kill leader)``."""
+    return f"{e['fault']} {e['target']}" + (f" ({e['detail']})" if e["fault"] == "member" else "")
 
 
 # -- the history ----------------------------------------------------------------------------------
@@ -353,7 +391,8 @@ class Nemesis:
     def __init__(self, directory: Path, ids: list[int], t0: float, election: float) -> None:
         self.dir = directory
         self.election = election  # seconds
-        self.ids = ids
+        self.ids = ids  # the members (the leader's configuration, after a membership change)
+        self.size = len(ids)  # membership changes keep the members between this and one more (a replace: one fewer)
         self.t0 = t0
         self.paused: dict[int, int] = {}  # node -> pid stopped
         self.down: set[int] = set()
@@ -361,9 +400,10 @@ class Nemesis:
         self.events: list[dict[str, Any]] = []
         self.status = KVClient.from_dir(directory)
 
-    def note(self, phase: str, fault: str, target: str, nodes: Sequence[int], detail: str = "") -> None:
+    def note(self, phase: str, fault: str, target: str, nodes: Sequence[int], detail: str = "", **more: Any) -> None:
         self.events.append({"time": round(time.monotonic() - self.t0, 6), "phase": phase, "fault": fault,
-                            "target": target, "nodes": sorted(nodes), **({"detail": detail} if detail else {})})
+                            "target": target, "nodes": sorted(nodes), **({"detail": detail} if detail else {}),
+                            **more})
 
     async def roles(self) -> tuple[int | None, list[int]]:
         """The node leading in the highest term (None: none answers as leader) and the nodes answering."""
@@ -443,14 +483,18 @@ class Nemesis:
         self._reread()
         return f"{' '.join(map(str, one))} | {mid} | {' '.join(map(str, two))}"
 
+    def every(self) -> list[int]:
+        """Every node of cluster.json: a node cut off and then removed, its removal not committed, may run on."""
+        return sorted(map(int, cluster.load(self.dir)["nodes"]))
+
     def unpartition(self) -> None:
-        for i in self.ids:
+        for i in self.every():
             (self.dir / f"node-{i}" / CUT_FILE).unlink(missing_ok=True)
         self._reread()
         self.cut = False
 
     def _reread(self) -> None:
-        for i in self.ids:
+        for i in self.every():
             if (pid := self._pid(i)) is not None and i not in self.down:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGUSR1)
@@ -468,9 +512,12 @@ class Nemesis:
                 f.write(bytes(size - synced))
 
     async def restart(self) -> None:
-        """Start every node that is down and wait (at most 30 s) until each answers."""
-        for i in sorted(self.down):
-            if self._pid(i) is None:
+        """Start every node that is down and wait (at most 30 s) until each answers. A member not running that the
+        nemesis did not kill is one an add started, gave up on (no answer in its wait) and stopped, whose change
+        committed later: an operator's `cluster start` starts it too. A node removed meanwhile stays down."""
+        removed = set(cluster.load(self.dir).get("removed", ()))
+        for i in sorted(self.down | set(self.ids)):
+            if self._pid(i) is None and i not in removed:
                 cluster.start_node(self.dir, i)
         self.down.clear()
         deadline = time.monotonic() + 30
@@ -494,33 +541,116 @@ class Nemesis:
             now = time.monotonic() - self.t0
             if step.at > now:
                 await asyncio.sleep(step.at - now)
-            nodes = await self.pick(step.target, rng, bridge=step.fault == "bridge")
-            if step.fault == "partition" and len(nodes) * 2 > len(self.ids):
-                nodes = nodes[: (len(self.ids) - 1) // 2]
-            if step.fault == "bridge":
-                self.note("start", step.fault, step.target, nodes, self.bridge(nodes))
-            else:
-                self.note("start", step.fault, step.target, nodes)
-            if step.fault == "kill":
-                for i in nodes:
-                    await self.kill(i)
-            elif step.fault == "pause":
-                for i in nodes:
-                    self.pause(i)
-            elif step.fault == "partition":
-                self.partition(nodes)
-            elif step.fault == "power":
-                await self.power_cut()
-            elif step.fault == "stale-leader":  # stopped, then cut off while stopped: the others drop every
-                for i in nodes:  # message to and from it at once, so nothing tells it of their new leader
-                    self.pause(i)
-                self.partition(nodes)
+            if step.fault == "member":
+                await self.member(step, rng)
+                continue
+            nodes = await self.inflict(step.fault, step.target, rng)
             await asyncio.sleep(step.hold)
             if step.fault == "stale-leader":  # resumed still cut off: it believes it leads until check-quorum
                 self.resume()
                 await asyncio.sleep(STALE_FOR * self.election)
             await self.heal()
             self.note("end", step.fault, step.target, nodes)
+
+    async def inflict(self, fault: str, target: str, rng: random.Random, more: str = "") -> list[int]:
+        """Start one fault (noted, with ``more`` as its detail); the nodes it hit."""
+        nodes = await self.pick(target, rng, bridge=fault == "bridge")
+        if fault == "partition" and len(nodes) * 2 > len(self.ids):
+            nodes = nodes[: (len(self.ids) - 1) // 2]
+        self.note("start", fault, target, nodes, self.bridge(nodes) if fault == "bridge" else more)
+        if fault == "kill":
+            for i in nodes:
+                await self.kill(i)
+        elif fault == "pause":
+            for i in nodes:
+                self.pause(i)
+        elif fault == "partition":
+            self.partition(nodes)
+        elif fault == "power":
+            await self.power_cut()
+        elif fault == "stale-leader":  # stopped, then cut off while stopped: the others drop every
+            for i in nodes:  # message to and from it at once, so nothing tells it of their new leader
+                self.pause(i)
+            self.partition(nodes)
+        return nodes
+
+    async def member(self, step: Step, rng: random.Random) -> None:
+        """A membership change or leadership transfer (``step.target``) while the companion fault is held (it starts
+        within two election timeouts of the fault and may outlast the hold: the heal does not wait for it), or just
+        after it healed; alone when there is none. Noted as the companion's start ("member", detail: when and
+        which), each change (phase "change": what was asked, and how it ended) and the end."""
+        fault, _, target = step.company.partition(" ")
+        when = ("after " if step.after else "during ") + step.company if fault else "alone"
+        nodes = await self.inflict(fault, target, rng, when) if fault else []
+        if not fault:
+            self.note("start", "member", step.target, [], when)
+        else:  # (the companion's own start is noted under "member", so a seed's faults stay one event each)
+            self.events[-1].update(fault="member", target=step.target, company=step.company)
+        change: asyncio.Future[None] | None = None
+        if fault and not step.after:  # (soon after the fault hit: a leader cut off still believes it leads)
+            delay = rng.uniform(0, min(step.hold / 2, 2 * self.election))
+            await asyncio.sleep(delay)
+            change = asyncio.ensure_future(self.change(step.target, rng))
+            await asyncio.wait([change], timeout=step.hold - delay)
+        elif fault:
+            await asyncio.sleep(step.hold)
+        if fault:
+            await self.heal()
+        await (change if change is not None else self.change(step.target, rng))
+        await self.heal()  # (a node the change stopped and whose add committed after all: restarted)
+        self.note("end", "member", step.target, nodes)
+
+    async def change(self, kind: str, rng: random.Random) -> None:
+        """Make one membership change as an operator does (`paxraft cluster add/remove/transfer`, each bounded by
+        :data:`CHANGE_WAIT`), noting what was asked and how it ended. The members stay between the cluster's size
+        and one more: an add at the top removes a follower first, a removal at the bottom adds a node first (each
+        a replace); a replace removes a random member, then adds a node."""
+        leader, _ = await self.roles()
+        deadline = time.monotonic() + CHANGE_WAIT
+        while leader is None and kind == "transfer" and time.monotonic() < deadline:  # (just after a power cut
+            await asyncio.sleep(0.05)  # every node answers, none leads yet: an operator waits for one too)
+            leader, _ = await self.roles()
+        ids = list(self.ids)
+        follower = rng.choice([i for i in ids if i != leader])
+        if kind == "transfer":
+            plan = [("transfer", follower)]
+        elif kind == "add":
+            plan = ([("remove", follower)] if len(ids) > self.size else []) + [("add", 0)]
+        elif kind == "replace":
+            plan = [("remove", rng.choice(ids)), ("add", 0)]
+        else:
+            gone = leader if kind == "remove-leader" and leader is not None else follower
+            plan = ([("add", 0)] if len(ids) <= self.size else []) + [("remove", gone)]
+        for op, node in plan:
+            t = time.monotonic()
+            try:
+                if op == "add":
+                    node, _ = await asyncio.to_thread(cluster.add_node, self.dir, CHANGE_WAIT)
+                    result = "done"
+                elif op == "remove":
+                    await asyncio.to_thread(cluster.remove_node, self.dir, node, CHANGE_WAIT)
+                    result = "done"
+                else:
+                    old, _, new, _ = await asyncio.to_thread(cluster.transfer, self.dir, node, CHANGE_WAIT)
+                    result = "done" if new == node else f"node {new} leads, not {node} (from node {old})"
+            except (cluster.ClusterError, RuntimeError, ClientError, OSError) as exc:
+                result = f"{type(exc).__name__}: {exc}"
+            await self.refresh()
+            what = f"{op} node {node}" if node else f"{op} a node"
+            self.note("change", "member", kind, [node] if node else [], change=what, result=result,
+                      took=round(time.monotonic() - t, 3), members=list(self.ids))
+
+    async def refresh(self) -> None:
+        """The members after a change: the configuration of the node leading in the highest term (cluster.json's
+        nodes not removed, without one); a status client that knows every node's port."""
+        await self.status.close()
+        self.status = KVClient.from_dir(self.dir)
+        leader, _ = await self.roles()
+        if leader is not None:
+            with contextlib.suppress(TimeoutError, OSError, ConnectionError, ValueError):
+                self.ids = sorted((await self.status.status(leader, 0.5))["members"])
+                return
+        self.ids = cluster.members(cluster.load(self.dir))
 
     def cleanup(self) -> None:
         """Leave no node stopped or cut off (a stopped process cannot take the SIGTERM of ``cluster.stop``)."""
@@ -536,8 +666,9 @@ class Clients:
     """``n`` concurrent clients, each with its own connections (first asking node ``i mod nodes``), recording every
     operation; values are unique (``c<client>.<n>``)."""
 
-    def __init__(self, directory: Path, s: Settings, t0: float) -> None:
+    def __init__(self, directory: Path, s: Settings, t0: float, members: Callable[[], list[int]]) -> None:
         self.dir, self.s, self.t0 = directory, s, t0
+        self.members = members  # the nodes now members (membership changes move a client's own node)
         self.records: list[Record] = []
         self.stop = False
         self.fresh: dict[str, str] = {}  # a fresh key written -> its value (acknowledged or not)
@@ -579,10 +710,11 @@ class Clients:
                 r.held = [None if res.value is None else res.value.decode()]
         r.outcome = "ok"
 
-    async def client(self, c: int, ids: list[int]) -> None:
+    async def client(self, c: int) -> None:
         s = self.s
         rng = random.Random(s.seed * 1000 + c)
         kv = KVClient.from_dir(self.dir, timeout=s.op_timeout)
+        ids = self.members()
         kv.leader = home = ids[c % len(ids)]
         session = kv.session()
         seen: dict[str, str | None] = {}
@@ -593,7 +725,9 @@ class Clients:
                 kind = rng.choices(("get", "put", "cas", "fresh"), (4, 3, 2, 1))[0]
                 key = f"r{rng.randrange(s.keys)}"
                 if kind == "get":  # asked of the client's own node first, as Jepsen binds a client to a node: a
-                    kv.leader = home  # follower must refuse it (not the leader) or answer it linearizably
+                    ids = self.members()  # follower must refuse it (not the leader) or answer it linearizably
+                    home = ids[c % len(ids)] if ids[c % len(ids)] in kv.ports else home  # (a port it knows)
+                    kv.leader = home
                     r = self.record(c, "get", key)
                 elif kind == "put":
                     r = self.record(c, "put", key, f"c{c}.{n}")
@@ -666,11 +800,11 @@ async def _run(directory: Path, s: Settings, out: Path) -> Outcome:
     ids = list(range(1, s.nodes + 1))
     t0 = time.monotonic()
     nemesis = Nemesis(directory, ids, t0, s.election_ms / 1000)
-    clients = Clients(directory, s, t0)
+    clients = Clients(directory, s, t0, lambda: nemesis.ids)
     lost: list[str] = []
     unrecovered: list[str] = []
     try:
-        tasks = [asyncio.ensure_future(clients.client(c, ids)) for c in range(s.clients)]
+        tasks = [asyncio.ensure_future(clients.client(c)) for c in range(s.clients)]
         try:
             await nemesis.run(schedule(s), random.Random(s.seed ^ 0x5EED))
             left = s.seconds - (time.monotonic() - t0)
@@ -680,7 +814,7 @@ async def _run(directory: Path, s: Settings, out: Path) -> Outcome:
             clients.stop = True
             await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), s.op_timeout + 30)
         await nemesis.heal()
-        unrecovered = await _recovered(directory, ids, 30)
+        unrecovered = await _recovered(directory, nemesis.ids, 30)
         lost = await clients.read_back(s.clients)
     finally:
         nemesis.cleanup()
@@ -721,6 +855,20 @@ def check(outcome: Outcome) -> Outcome:
     return outcome
 
 
+def audit(directory: Path, spec: str) -> str:
+    """The audit of every node's trace (the removed and added nodes' too: the leaders' traces receive their
+    messages) against ``spec``, as `paxraft audit --spec SPEC DIR/node-*/trace.bin` makes it: "" when it explains
+    every event, else its report (the same text that command prints for the folder kept)."""
+    files = [str(p) for p in cluster.trace_files(directory)]
+    try:
+        events = TraceStream(files, decode_compact, survey_compact)
+        mapping = mapping_for(spec, events, {})
+        result = audit_events(mapping, events)
+    except TraceError as exc:
+        return f"the traces cannot be audited: {exc}"
+    return "" if result.ok else text_report(mapping, result, len(files))
+
+
 def write_files(outcome: Outcome) -> None:
     """history.jsonl (checkable), ops.jsonl (every operation, Jepsen's outcomes), nemesis.jsonl, report.txt."""
     out = outcome.out
@@ -729,6 +877,8 @@ def write_files(outcome: Outcome) -> None:
     (out / "ops.jsonl").write_text("".join(json.dumps(r.json()) + "\n" for r in outcome.records))
     (out / "nemesis.jsonl").write_text("".join(json.dumps(e) + "\n" for e in outcome.events))
     (out / "report.txt").write_text(outcome.report() + "\n")
+    if outcome.audit:
+        (out / "audit.txt").write_text(outcome.audit + "\n")
 
 
 @contextlib.contextmanager
@@ -760,17 +910,21 @@ def run(s: Settings, out: Path, keep: bool = False) -> Outcome:
                                 "election_ticks": max(2, s.election_ms // 10), "tick_ms": 10}
     if s.bug:
         settings["bug"] = s.bug
+    nodes = list(range(1, s.nodes + 1))
     try:
         cluster.start(directory, s.nodes, wait=30, **settings)
         outcome = asyncio.run(_run(directory, s, out))
     finally:
         with _uninterrupted():  # a second Ctrl-C while the nodes stop left them running, unseen
-            for i in range(1, s.nodes + 1):  # (a node stopped by the nemesis cannot take SIGTERM)
+            with contextlib.suppress(cluster.ClusterError, OSError):  # (every node, the added ones too)
+                nodes = sorted(map(int, cluster.load(directory)["nodes"]))
+            for i in nodes:  # (a node stopped by the nemesis cannot take SIGTERM)
                 if (pid := cluster.pid_of(directory, i)) is not None:
                     with contextlib.suppress(OSError):
                         os.kill(pid, signal.SIGCONT)
             with contextlib.suppress(cluster.ClusterError, OSError):  # (a folder removed: its nodes stop by themselves)
                 cluster.stop(directory)
+    outcome.audit = audit(directory, s.store)
     outcome = check(outcome)
     if outcome.ok and not keep:
         shutil.rmtree(directory, ignore_errors=True)

@@ -1026,8 +1026,10 @@ class Fair:
 
     It covers the steps of any action in ``actions`` whose parameters match ``where``
     (parameter name -> required value; a name an action lacks does not constrain it) and
-    ``test`` (a predicate on the label).  Like ``WF_vars(A)``, only steps that change the
-    state count: a self-loop neither discharges nor enables the condition.
+    ``test`` (a predicate on the label), taken from a state where ``when`` holds (a predicate on the
+    state: ``WF_vars(P /\\ A)`` for a state predicate ``P``, enabled only where ``P`` holds).  Like
+    ``WF_vars(A)``, only steps that change the state count: a self-loop neither discharges nor enables
+    the condition.
     """
 
     kind: str
@@ -1035,6 +1037,7 @@ class Fair:
     where: tuple[tuple[str, Any], ...] = ()
     test: Callable[[Label], bool] | None = None
     text: str = ""
+    when: Callable[[Any], bool] | None = None
 
     def matches(self, label: Label, param_names: Sequence[str]) -> bool:
         """Whether a step labelled ``label`` belongs to this family."""
@@ -1050,17 +1053,27 @@ class Fair:
             return self.text
         filt = " with " + ", ".join(f"{k}={v}" for k, v in self.where) if self.where else ""
         family = " \\/ ".join(self.actions)
-        return f"{self.kind}({family}{filt})"
+        return f"{self.kind}({family}{filt}{self.when_text()})"
+
+    def when_text(self) -> str:
+        """`` when NAME`` (``when``'s function name, ``a state predicate`` for a lambda), or "" without one."""
+        if self.when is None:
+            return ""
+        name = getattr(self.when, "__name__", "<lambda>")
+        return f" when {'a state predicate' if name == '<lambda>' else name}"
 
 
-def WF(*actions: str, test: Callable[[Label], bool] | None = None, text: str = "", **where: Any) -> Fair:
-    """Weak fairness: an action family continuously enabled (by a state-changing step) is eventually taken."""
-    return Fair("WF", tuple(actions), tuple(where.items()), test, text)
+def WF(*actions: str, test: Callable[[Label], bool] | None = None, text: str = "",
+       when: Callable[[Any], bool] | None = None, **where: Any) -> Fair:
+    """Weak fairness: an action family continuously enabled (by a state-changing step) is eventually taken.
+    ``when``, a predicate on the state, makes it ``WF_vars(when /\\ A)``: enabled only where ``when`` holds."""
+    return Fair("WF", tuple(actions), tuple(where.items()), test, text, when)
 
 
-def SF(*actions: str, test: Callable[[Label], bool] | None = None, text: str = "", **where: Any) -> Fair:
-    """Strong fairness: an action family enabled infinitely often is taken infinitely often."""
-    return Fair("SF", tuple(actions), tuple(where.items()), test, text)
+def SF(*actions: str, test: Callable[[Label], bool] | None = None, text: str = "",
+       when: Callable[[Any], bool] | None = None, **where: Any) -> Fair:
+    """Strong fairness: an action family enabled infinitely often is taken infinitely often (``when``: as WF's)."""
+    return Fair("SF", tuple(actions), tuple(where.items()), test, text, when)
 
 
 @dataclass(frozen=True)

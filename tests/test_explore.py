@@ -452,3 +452,26 @@ def test_a_parameter_holding_a_slash_is_one_step(tmp_path: Path) -> None:
         for then in session.view(path)["enabled"]:
             view = session.view(then["path"])
             assert view["depth"] == 2 and view["path"] == then["path"]
+
+
+def test_a_lasso_loaded_says_where_its_loop_returns(capsys, tmp_path: Path) -> None:
+    """A liveness counterexample (a user's spec: Dijkstra's mutex without p1's fairness) loaded in the explorer:
+    /api/load gave its path only, so the page stopped at the last state with nothing saying that the behaviour
+    goes round a loop from there (newuser26). It now gives the loop's step and the property, and `explore --trace`
+    prints them in the URL (&loop=); an ordinary trace gets neither."""
+    from modelcheck.cli import main
+    from modelcheck.output.explore.server import load_itf_text
+
+    ref = f"{Path(__file__).parent / 'user_specs' / 'dijkstra_mutex.py'}:LSpec"
+    assert main(["check", ref, "--variant", "unfair-first", "--liveness", "DeadlockFreedom", "--out",
+                 str(tmp_path), "--quiet"]) == 1  # fmt: skip
+    trace = tmp_path / "trace.itf.json"
+    loaded = load_itf_text(Session(load_user_spec(ref.replace("LSpec", "UnfairFirst"))()), trace.read_bytes())
+    assert loaded["loop"] == 5 and loaded["property"] == "DeadlockFreedom(p1)"
+    assert len(loaded["path"].split("/")) == 10
+    capsys.readouterr()
+    assert main(["explore", ref, "--variant", "unfair-first", "--trace", str(trace), "--for", "0"]) == 0
+    url = capsys.readouterr().out.splitlines()[2]
+    assert url.startswith("The trace, step by step (Forward): http://127.0.0.1:") and url.endswith("&loop=5")
+    plain = Path("tests/traces/ignore_votes_agreement.itf.json").read_bytes()
+    assert set(load_itf_text(Session(build("paxos", "ignore-votes")), plain)) == {"path"}

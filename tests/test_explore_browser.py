@@ -157,3 +157,41 @@ def test_every_initial_state_is_a_link(ring: str, browser: webdriver.Chrome) -> 
     browser.find_element(By.ID, "initial").click()  # back to this path's own initial state
     wait.until(lambda d: _depth(d) == "initial state")
     assert browser.current_url.endswith("?path=Init(5)")
+
+
+def test_forward_goes_round_a_loaded_lasso(tmp_path: Path, browser: webdriver.Chrome) -> None:
+    """The URL `explore --trace` prints for a liveness counterexample (a user's spec: Dijkstra's mutex without p1's
+    fairness): Forward steps to its last state, which says the loop closes there and which state it is again;
+    Forward then goes round the loop, and the path's history marks where the loop starts. The page stopped at the
+    last state before, with nothing saying the behaviour loops (newuser26)."""
+    from modelcheck.cli import main
+
+    ref = "tests/user_specs/dijkstra_mutex.py:LSpec"
+    assert main(["check", ref, "--variant", "unfair-first", "--liveness", "DeadlockFreedom", "--out",
+                 str(tmp_path), "--quiet"]) == 1  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "modelcheck.cli", "explore", ref, "--variant", "unfair-first",
+                             "--trace", str(tmp_path / "trace.itf.json"), "--for", "300"],
+                            stdout=subprocess.PIPE, text=True, cwd=ROOT)  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]
+        url = lines[2].split("(Forward): ")[1].strip()
+        wait = WebDriverWait(browser, 60)
+        browser.get(url)
+        wait.until(lambda d: _depth(d) == "initial state")
+        for k in range(1, 11):
+            browser.find_element(By.ID, "forward").click()
+            wait.until(lambda d, k=k: _depth(d) == f"step {k}")
+        lasso = browser.find_element(By.ID, "lasso")
+        assert lasso.is_displayed() and lasso.text == (
+            "The loop closes: this state is state 5 again: the behaviour repeats steps 6-10 for ever. Forward goes "
+            "round the loop.")
+        marked = browser.find_elements(By.CSS_SELECTOR, "#history li .loop")
+        assert [m.text for m in marked] == ["the loop starts here"]
+        assert browser.find_elements(By.CSS_SELECTOR, "#history li")[5].text.endswith("the loop starts here")
+        browser.find_element(By.ID, "forward").click()
+        wait.until(lambda d: _depth(d) == "step 6")
+        assert not browser.find_element(By.ID, "lasso").is_displayed()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

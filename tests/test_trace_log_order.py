@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import time
 from collections import Counter
 from itertools import groupby
@@ -23,7 +25,7 @@ import pytest
 from impl.raft.core import HardState, Ready
 from impl.raft.log import Entry
 from impl.runtime import cluster
-from impl.storage.wal import WAL, WALError
+from impl.storage.wal import WAL, WALError, synced_length
 from impl.storage.wal import check as wal_check
 from modelcheck.audit import audit_events, mapping_for
 from modelcheck.audit.tracefile import TraceError
@@ -96,6 +98,51 @@ def test_a_leader_killed_right_after_a_reply_with_its_trace_lines_still_in_memor
     assert Counter(e.action for e in events)["Restart"] == 1
     assert "dropping the last write" not in (tmp_path / f"node-{lead}" / "node.log").read_text()
     assert codes[:3] == [0, 0, 0]  # the write that committed entry CRASH_INDEX was answered before the kill
+
+
+def test_a_power_cut_that_takes_a_leaders_unsynced_entry_is_a_restart_the_audit_explains(tmp_path, capsys):
+    """The leader kills itself at ``sent`` (entry CRASH_INDEX written, traced and sent, its fdatasync not yet made),
+    then a power cut: every node killed and each log cut back to what its last sync covered (the nemesis's
+    ``power``). The leader comes back without the entry its trace shows it appended, which it never counted (a
+    leader counts itself only for synced entries) and nobody acknowledged from it. The audit's Restart keeps the
+    whole log, as raft.tla's does, and refused it (the nemesis's seed 8 with membership faults, 2026-12-06): it is
+    ``RestartLosingUnsynced`` now."""
+    d = tmp_path
+    cluster.start(d, 3, crash_at={"at": "sent", "index": CRASH_INDEX})
+    try:
+        lead = asyncio.run(cluster.wait_for_leader(d, 30))
+        assert lead is not None, "no leader within 30 s"
+        for k in range(3):
+            main(["kv", "put", f"k{k}", f"v{k}", "--dir", str(d), "--timeout", "20"])
+        deadline = time.monotonic() + 10
+        while cluster.pid_of(d, lead) is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert cluster.pid_of(d, lead) is None, "the leader did not kill itself at the crash point"
+        for i in (1, 2, 3):  # the power cut
+            if (pid := cluster.pid_of(d, i)) is not None:
+                os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while any(cluster.pid_of(d, i) for i in (1, 2, 3)) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        cut = {}
+        for i in (1, 2, 3):
+            wal = d / f"node-{i}" / "wal" / "wal.log"
+            synced, size = synced_length(wal), wal.stat().st_size
+            cut[i] = size - synced
+            with open(wal, "r+b") as f:
+                f.seek(synced)
+                f.write(bytes(size - synced))
+        assert cut[lead] > 0  # the leader's entry, never synced
+        cluster.start(d)
+        assert main(["kv", "put", "after", "x", "--dir", str(d), "--timeout", "20"]) == 0
+    finally:
+        cluster.stop(d)
+    capsys.readouterr()
+    events, result = _audit(d)
+    assert result.ok, result.failure and result.failure.reason
+    assert result.audited == len(events)
+    restarts = [e for e in events if e.action == "Restart" and e.node == lead]
+    assert len(restarts) == 1
 
 
 def test_without_the_marks_the_same_crash_is_a_restart_the_audit_cannot_explain(tmp_path, capsys):

@@ -27,7 +27,7 @@ from modelcheck import check
 from modelcheck.engine.liveness import check_liveness
 from modelcheck.output.explore.server import load_itf_text
 from modelcheck.output.explore.session import Session
-from spec.core import LeadsTo
+from spec.core import WF, LeadsTo, SpecError
 from spec.registry import load_user_spec
 
 FILE = Path(__file__).resolve().parent / "user_specs" / "dijkstra_mutex.py"
@@ -95,16 +95,96 @@ def test_unfair_first_lasso_out_replay_explorer_and_modes(capsys: pytest.Capture
         return [[c["text"] for c in row["cells"]] for row in session.view(path)["state"]["rows"]]
 
     loop = "Li0(0)/Li0(1)/Li1(1)/Li2(1)/Li3a(1)/Li3b(1)/Li3d(1)/Li1(1)/Li2(1)/Li3a(1)"
-    assert load_itf_text(session, trace.read_bytes()) == loop  # what POST /api/load answers
+    # what POST /api/load answers: the path, and the state the loop returns to (a7ac3e8)
+    assert load_itf_text(session, trace.read_bytes()) == {"path": loop, "loop": 5, "property": "DeadlockFreedom(p1)"}
     assert shown(loop) == shown("Li0(0)/Li0(1)/Li1(1)/Li2(1)/Li3a(1)")  # the loop closes, in state 6
     code, out, _ = run(capsys, "variants", "--spec", str(FILE), "--check")
-    assert code == 0 and "unfair-first  DeadlockFreedom, 10 steps" in out
+    assert code == 0 and "2 entries checked" in out and "every entry agrees" in out
+    assert "unfair-first     DeadlockFreedom, 10 steps" in out and "holder-may-stop  DeadlockFreedom, 10 steps" in out
     for mode in (["--workers", "2"], ["--mode", "simulate"]):
         code, _, err = run(capsys, "check", ref, "--variant", "unfair-first", "--liveness", *mode)
         assert code == 2 and "--liveness explores the whole graph itself; drop --mode/--workers" in err
+    # each says what judges the variant, and that --liveness takes neither (a simulation said nothing; --workers 2
+    # said to add --liveness, which it then refused)
+    hint = "add --liveness DeadlockFreedom, in one process without --mode or --workers, which --liveness refuses.)"
     code, out, _ = run(capsys, "check", ref, "--variant", "unfair-first", "--workers", "2")
-    assert code == 0 and "add --liveness DeadlockFreedom" in out
-    assert "660 distinct states, 1,322 states generated, depth 29" in out
+    assert code == 0 and hint in out and "660 distinct states, 1,322 states generated, depth 29" in out
+    code, out, _ = run(capsys, "check", ref, "--variant", "unfair-first", "--mode", "simulate")
+    assert code == 0 and "No error found in these random walks" in out and hint in out
+    code, out, _ = run(capsys, "check", ref, "--variant", "unfair-first")
+    assert code == 0 and "add --liveness DeadlockFreedom.)" in out
+
+
+class Gated(LeavesNcs):
+    """LeavesNcs with every property, its fairness ``WF_vars(when /\\ P(self))`` for ``when`` given by a subclass."""
+
+    def when(self, s: Any, p: int) -> bool:
+        return PC[s.pc[p]] != "ncs"
+
+    def properties(self) -> dict:
+        return {**LSpec.properties(self), **super().properties()}
+
+    def fairness(self) -> list:
+        return [WF(*PC, p=p, when=lambda s, p=p: self.when(s, p)) for p in self.Proc]
+
+
+class HolderFair(Gated):
+    """KFair: WF_vars((k # self) /\\ (pc[self] # "ncs") /\\ P(self)): a process that k names need not move."""
+
+    def when(self, s: Any, p: int) -> bool:
+        return s.k != p and PC[s.pc[p]] != "ncs"
+
+
+class CsFair(Gated):
+    """CsFair: WF_vars((pc[p2] # "cs" \\/ self = p2) /\\ (pc[self] # "ncs") /\\ P(self)): while p2 is in its critical
+    section, p1 need not move."""
+
+    def when(self, s: Any, p: int) -> bool:
+        return (PC[s.pc[1]] != "cs" or p == 1) and PC[s.pc[p]] != "ncs"
+
+
+def test_fairness_gated_by_a_state_predicate_has_tlcs_verdicts_and_loops() -> None:
+    """WF(..., when=P) is WF_vars(P /\\ A): LSpec's text written literally gives LSpec's verdicts and lassos, and two
+    gates that are no label's guard give TLC's verdicts with TLC's loops (TLC's prefixes are longer: KFair 8 steps
+    for DeadlockFreedom, StarvationFree, 12 for DeadlockFree, 18 then a stutter for NcsLeft; CsFair 14 then a loop of
+    9 for StarvationFree, 17 then 9 for NcsLeft, the same here)."""
+    names = ["DeadlockFree", "DeadlockFreedom", "StarvationFree", "NcsLeft"]
+    p1 = {n: v for n, v in verdicts(Gated(2), names).items() if n.endswith("(p1)")}
+    assert p1 == {"DeadlockFree(p1)": (True, None), "DeadlockFreedom(p1)": (True, None),
+                  "StarvationFree(p1)": (False, (7, 14)), "NcsLeft(p1)": (False, (17, 9))}
+    as_lspec = Gated(2)
+    assert {n: v for n, v in verdicts(as_lspec, names, fairness=LSpec.fairness(as_lspec)).items()
+            if n.endswith("(p1)")} == p1  # LSpec's, which leaves ncs out of the family
+    assert {n: v for n, v in verdicts(HolderFair(2), names).items() if n.endswith("(p1)")} == {
+        "DeadlockFree(p1)": (False, (5, 5)), "DeadlockFreedom(p1)": (False, (5, 5)),
+        "StarvationFree(p1)": (False, (5, 5)), "NcsLeft(p1)": (False, (14, 0))}
+    assert {n: v for n, v in verdicts(CsFair(2), names).items() if n.endswith("(p1)")} == {
+        "DeadlockFree(p1)": (True, None), "DeadlockFreedom(p1)": (True, None),
+        "StarvationFree(p1)": (False, (3, 9)), "NcsLeft(p1)": (False, (17, 9))}
+
+
+def test_a_gated_lasso_replays_fair_under_its_gate_only(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """holder-may-stop's lasso leaves p1 at Li1 holding k: fair where k # self gates p1's fairness (replay judged it
+    by the label alone, and called it unfair), unfair under LSpec; a gate that is no bool, or raises, is one line."""
+    ref = f"{FILE}:LSpec"
+    code, out, _ = run(capsys, "check", ref, "--variant", "holder-may-stop", "--liveness", "DeadlockFreedom(p1)",
+                       "--out", str(tmp_path))
+    assert code == 1 and "a fair behaviour of 5 steps that then loops (5 steps)" in out
+    trace = str(tmp_path / "trace.itf.json")
+    code, out, _ = run(capsys, "replay", trace, "--spec", f"{FILE}:HolderMayStop")
+    assert code == 0 and "the behaviour violates DeadlockFreedom(p1) under its fairness" in out
+    code, out, _ = run(capsys, "replay", trace, "--spec", ref)
+    assert code == 1 and "not a fair behaviour" in out
+
+    class NotABool(Gated):
+        def when(self, s: Any, p: int) -> Any:
+            return s.temp[p]
+
+    with pytest.raises(SpecError, match=r"NotABool: the `when` of fairness WF\(Li0 .* with p=p1 when a state "
+                                        r"predicate\) returned int -1, not True or False"):
+        check_liveness(NotABool(2), ["DeadlockFree"])
+    with pytest.raises(SpecError, match=r"fairness WF\(Li0\) has when=True, not a predicate on the state"):
+        check_liveness(LSpec(2), ["DeadlockFree"], fairness=[WF("Li0", when=True)])
 
 
 @pytest.mark.slow

@@ -3,6 +3,8 @@ run, and its commands print what it says they print. Also: the examples' counts 
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 import shlex
 from pathlib import Path
@@ -56,6 +58,18 @@ def test_the_commands_print_what_the_guide_says(monkeypatch, tmp_path, capsys) -
                 assert want.strip() in out + err, f"$ {line}\nexpected: {want}\ngot:\n{out}{err}"
             runs += 1
     assert runs >= 14
+    # section 10's refusal: eager-commit's counterexample (written above) with its third state edited to say r2
+    # received a commit message no one sent; replay names the guard that refused it, as the guide quotes
+    trace = json.loads(Path("cex/trace.itf.json").read_text())
+    edited = copy.deepcopy(trace["states"][1])
+    edited["#meta"] = {"index": 2, "action": "RMRcvCommitMsg", "params": {"rm": {"#bigint": "1"}}}
+    edited["rmState"]["#tup"][1] = {"#bigint": "2"}  # COMMITTED
+    trace["states"] = trace["states"][:2] + [edited]
+    (tmp_path / "edited.itf.json").write_text(json.dumps(trace))
+    monkeypatch.chdir(ROOT)  # (a guard's file is named from the working folder, as from a clone's root)
+    assert main(["replay", str(tmp_path / "edited.itf.json"), "--spec", "docs/examples/twophase.py:EagerCommit"]) == 1
+    quoted = re.search(r"`(FAIL state 3: .*?)`", " ".join(GUIDE.read_text().split()))
+    assert quoted and quoted[1] in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -229,6 +229,7 @@ class RaftNode(NodeBase):
         """Use ``members`` (from the entry at ``index``; log.offset: the snapshot's or the initial one)."""
         self.members, self.config_index = members, index
         self.quorum = len(members) // 2 + 1
+        self.counted = self.rules.counted(members, self.learners)  # whose acks commit (the members, bugs aside)
         self.voters = tuple(sorted(members - {self.id}))  # whom to ask for votes
         self.peers = tuple(sorted((members | self.learners) - {self.id}))  # whom a leader replicates to
         if self.role == LEADER:
@@ -371,7 +372,7 @@ class RaftNode(NodeBase):
             if self.election_elapsed >= self.cfg.election_ticks:
                 self.election_elapsed = 0
                 if self.cfg.check_quorum:
-                    members = self.members
+                    members = self.counted
                     active = (self.id in members) + sum(p.active for j, p in self.prs.items() if j in members)
                     for p in self.prs.values():
                         p.was_active, p.active = p.active, False
@@ -785,7 +786,7 @@ class RaftNode(NodeBase):
         """raft.tla AdvanceCommitIndex: the largest index a quorum stores, if it is of this term."""
         if self.role != LEADER:
             return
-        members = self.members
+        members = self.counted
         matches = [p.match for j, p in self.prs.items() if j in members]
         if self.id in members:
             matches.append(self.rules.own_match(self.log))  # the persisted index: what is durable here

@@ -107,6 +107,11 @@ class Rules:
             return f"{NO_ENTRY_OF_TERM} {term}"
         return None
 
+    def counted(self, members: frozenset[int], learners: set[int]) -> frozenset[int]:
+        """The servers whose acknowledgements a leader counts toward commitment and CheckQuorum: its
+        configuration's members, never a learner (a server being added, in no configuration yet)."""
+        return members
+
 
 NONE = Rules()
 
@@ -262,17 +267,28 @@ class SingleServerNoErrata(Rules):
         return super().change_refusal(config_index, commit, term, term)
 
 
+class CountLearners(Rules):
+    """A leader counts a server it is adding (a learner catching up, in no configuration of any log) in its
+    quorums, with its configuration's quorum size: a configuration used before it is even appended."""
+
+    key = "count-learners"
+
+    def counted(self, members: frozenset[int], learners: set[int]) -> frozenset[int]:
+        """The members and the learners."""
+        return members | learners
+
+
 #: every planted bug by key
 BUGS: dict[str, type[Rules]] = {c.key: c for c in (VolatileVote, CommitOldTerm, TruncateOnMatch,
                                                   VoteWithoutLogCheck, CountStaleVotes, CommitNoMin, AcceptStaleTerm,
                                                   SkipFsync, LeaderCountsUnsynced, StaleReads, InstallMovesCommitBack,
                                                   InstallSkipsCommit, InstallStaleTerm, TransferToLagging,
-                                                  SingleServerNoErrata)}
+                                                  SingleServerNoErrata, CountLearners)}
 #: planted bugs below raft.tla's level of detail (storage, the key-value layer): no spec variant has them
 NOT_IN_SPEC = frozenset({"skip-fsync", "leader-counts-unsynced", "stale-reads"})
 #: planted bugs of raft-snapshot's rules with no catalog variant (yet): the audit catches each as a step
 #: the extension does not allow (tests/test_audit_raft.py), the checker has not been run on them
-NO_VARIANT_YET = frozenset({"install-skips-commit", "install-stale-term", "transfer-to-lagging"})
+NO_VARIANT_YET = frozenset({"install-skips-commit", "install-stale-term", "transfer-to-lagging", "count-learners"})
 
 
 def bug(key: str) -> Rules:

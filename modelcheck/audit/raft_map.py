@@ -9,7 +9,8 @@ Event -> spec steps:
 
 - ``Init``: none; the node's fields must equal raft.tla's Init.  A later ``Init`` of the same
   node (it found its disk empty) is ``Restart(i)``.
-- ``Restart``: ``Restart(i)``: term, vote and log as stable storage held them.
+- ``Restart``: ``Restart(i)``: term, vote and log as stable storage held them; or
+  ``RestartLosingUnsynced(i, n)``: a power cut took the log's unsynced tail, entries past n it never acknowledged.
 - ``Rebuild(peers)``: ``Rebuild(i, peers)`` (``cluster recover-node``): an empty log, the vote floor over the
   terms the spec's state gives ``peers``, voted in. A leader's ``HandleAppendEntriesResponse`` of a rejection
   may be followed by ``LowerMatchIndex(i, j, n)``: j no longer holds what it acknowledged (rebuilt), and the
@@ -610,8 +611,9 @@ class RaftMapping(Mapping):
         w = event.where
         if a == "Init" and i in self.booted:  # a node that ran before found nothing on its disk
             return [[StepPattern("Restart", (i,))]]
-        if a == "Restart":  # from its latest snapshot, or an older one (a compaction lost in the crash)
-            return [[StepPattern("Restart", (i,))], [StepPattern("RestartFromOlderSnapshot", (i, p.snap))]]
+        if a == "Restart":  # from its latest snapshot, or an older one (a compaction lost in the crash), or after a
+            return [[StepPattern("Restart", (i,))], [StepPattern("RestartFromOlderSnapshot", (i, p.snap))],
+                    [StepPattern("RestartLosingUnsynced", (i, len(p.log)))]]  # power cut lost an unsynced tail
         if a in _STUTTER:
             return [[]]
         if a == "Rebuild":  # from empty storage, the vote floor read from the peers it names

@@ -75,6 +75,7 @@ from spec.raft import (
     FOLLOWER,
     LEADER,
     AppendEntriesRequest,
+    AppendEntriesResponse,
     Log,
     Message,
     RaftState,
@@ -441,3 +442,22 @@ class RaftImpl(RejoinRule, RaftSnapshot):
     def AckedIndex(self, s: RaftState, i: int, m: Message) -> int:
         """matchIndex' of a success: ``Max(matchIndex[i][j], m.mmatchIndex)`` (etcdraft)."""
         return max(s.matchIndex[i][m[1]], m[5])
+
+    @action(params=_from_the_trace)
+    def RestartLosingUnsynced(self, s: SnapshotState, i: int, n: int) -> SnapshotState | None:
+        """A power cut: i restarts with the first n entries of its log, the rest never synced (the page cache lost
+        them). Only entries it never acknowledged may go, as the implementation acknowledges an entry once it is
+        durable: n is at least every index i reported matching in its current term (a success in flight, or a
+        matchIndex of a leader of that term; within a term a follower's log only grows past what it acknowledged)
+        and its snapshot's (synced before the log records that name it)."""
+        lg = s.log[i]
+        if not s.snapshotIndex[i] <= n < len(lg):
+            return None
+        t = s.currentTerm[i]
+        for m, _ in s.messages:
+            if m[0] == AppendEntriesResponse and m[1] == i and m[3] == t and m[4] and m[5] > n:
+                return None
+        for j in self.Server:
+            if j != i and s.state[j] == LEADER and s.currentTerm[j] == t and s.matchIndex[j][i] > n:
+                return None
+        return self.Restart(s.but(log=EXCEPT(s.log, i, lg[:n])), i)

@@ -20,7 +20,7 @@ from modelcheck.cli.common import (
     resolve,
     spec_ints,
 )
-from modelcheck.output.explore.server import ExplorerServer
+from modelcheck.output.explore.server import ExplorerServer, lasso
 from modelcheck.output.explore.session import PathError, Session
 from spec.core import Spec, SpecError
 
@@ -66,11 +66,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     session = Session(build_spec(args))
-    trail = ""
+    trail, loop = "", ""
     if args.trace:
         from modelcheck.output.itf import made_by_another_variant, read_itf
 
         _, trace = read_itf(args.trace, session.spec)
+        if (closes := lasso(trace.meta)):
+            loop = f"&loop={closes['loop']}"
         try:
             trail = session.load_trace(trace.steps)
         except PathError as exc:  # a variant's trace on its base: say so, as replay does
@@ -83,7 +85,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"Exploring {session.spec.describe()}")
     print(f"Open {server.url}", flush=True)
     if trail:
-        print(f"The trace, step by step (Forward): {server.url}?trail={quote(trail, safe='/(),')}", flush=True)
+        print(f"The trace, step by step (Forward): {server.url}?trail={quote(trail, safe='/(),')}{loop}", flush=True)
     print("Ctrl-C stops the server.", file=sys.stderr, flush=True)
     timer = None
     if args.seconds is not None:  # (a daemon, cancelled at the end: a Ctrl-C or SIGTERM waited for it, --for seconds)

@@ -143,15 +143,19 @@ def found_line(result: Result) -> str | None:
     return f"{what}, a counterexample of {count(result.trace_length, 'step')}"
 
 
-def _not_judged(spec: Spec) -> list[str]:
-    """After "No error found.", for a variant whose ``breaks`` is a temporal property or a spec it refines, which
-    a plain check does not judge: the command that does (unfair-entry's run said only "No error found.")."""
+def _not_judged(spec: Spec, mode: str) -> list[str]:
+    """After "No error found." (or a simulation's "No error found in these random walks"), for a variant whose
+    ``breaks`` is a temporal property or a spec it refines, which a plain check does not judge: the command that
+    does (unfair-entry's run said only "No error found."); after a run of ``mode`` other than one process's
+    breadth-first search, that --liveness refuses that mode (a simulation said nothing, --workers 2 to add only
+    --liveness, which it then refused)."""
     breaks = spec.breaks if spec.variant else None
     if breaks is None or breaks == DEADLOCK or breaks in spec.invariants or breaks in spec.action_invariants:
         return []
     if names_property(spec.properties(), breaks):
+        alone = "" if mode == "bfs" else ", in one process without --mode or --workers, which --liveness refuses"
         return [f"(The variant {spec.variant} breaks {breaks}, a temporal property, which a plain check does not "
-                f"judge: add --liveness {breaks}.)"]
+                f"judge: add --liveness {breaks}{alone}.)"]
     return [f"(The variant {spec.variant} breaks {breaks}, a spec it refines, which a plain check does not judge: "
             f"paxraft refine SPEC --variant {spec.variant} {breaks} checks it.)"]
 
@@ -174,6 +178,7 @@ def summary(result: Result, lanes: bool = False) -> str:
         lines.append(f"Error: deadlock reached after {count(result.trace_length, 'step')}")  # type: ignore[arg-type]
     elif not result.complete and result.mode == "simulate":  # random walks never cover a model: no limit hit
         lines.append("No error found in these random walks (a simulation explores part of the model)")
+        lines.extend(_not_judged(spec, result.mode))
     elif not result.complete and result.extra.get("cut_by_bound") and not result.extra.get("state_limit"):
         lines.append(f"No error found on paths of up to {result.extra['depth_bound']:,} states "
                      "(the depth bound cut the search: incomplete)")
@@ -182,7 +187,7 @@ def summary(result: Result, lanes: bool = False) -> str:
         lines.extend(_resume_line(result.extra))
     else:
         lines.append("No error found.")
-        lines.extend(_not_judged(spec))
+        lines.extend(_not_judged(spec, result.mode))
     if result.trace is not None:
         lines.append("")
         if lanes:

@@ -186,7 +186,12 @@ class _Fairness:
         self.g = g
         self.rule = rule
         self.conds = rule.conds
-        self.mask = [rule.mask(lab) for lab in g.labels]  # by label id
+        self.mask = [rule.mask(lab) for lab in g.labels]  # by label id, from a state where every gate is open
+        missing = [k for k in rule.gated if gate_key(k) not in g.marks]
+        if missing:  # a graph given to check_property, explored without them
+            raise SpecError(f"fairness {show_fair(g.spec, rule.conds[missing[0]])} has a `when`: explore the graph "
+                            "with gate_predicates(rule) among its predicates")
+        self._gates = [g.marks[gate_key(k)] for k in rule.gated]  # each gated condition's `when`, by state
         self._enabled: dict[int, int] = {}
         self._fair_stutters: list[int] | None = None
         self._whole: list[tuple[list[int], list[tuple[int, tuple[int, int, int]]]]] | None = None
@@ -208,20 +213,41 @@ class _Fairness:
             self._whole = found
         return found
 
+    def gate(self, s: int) -> int:
+        """The conditions whose steps may leave ``s``: :meth:`FairnessRule.gate` on the graph's marks."""
+        if not self._gates:
+            return self.rule.all
+        return self.rule.gate(k for k, held in zip(self.rule.gated, self._gates) if held[s])
+
+    def step(self, u: int, lid: int) -> int:
+        """Bit mask of the conditions the step from ``u`` labelled ``lid`` belongs to."""
+        return self.mask[lid] & self.gate(u) if self._gates else self.mask[lid]
+
     def enabled(self, s: int) -> int:
         """Bit mask of the conditions enabled at ``s`` (by a step to a kept or a cut state)."""
         m = self._enabled.get(s)
         if m is None:
             labels = self.g.labels
-            m = self._enabled[s] = self.rule.enabled(labels[lid] for lid in self.g.out_labels(s))
+            m = self._enabled[s] = self.rule.enabled((labels[lid] for lid in self.g.out_labels(s)), self.gate(s))
         return m
 
-    def broken(self, loop: list[int], taken: Iterable[int]) -> int | None:
-        """The first condition the loop through the states ``loop`` taking the label ids ``taken`` breaks."""
+    def broken(self, loop: list[int], taken: Iterable[tuple[int, int]]) -> int | None:
+        """The first condition the loop through the states ``loop`` taking the steps ``taken`` (each a state
+        and the label id of the step leaving it) breaks."""
         m = 0
-        for lid in taken:
-            m |= self.mask[lid]
+        for u, lid in taken:
+            m |= self.step(u, lid)
         return self.rule.broken(m, (self.enabled(u) for u in loop))
+
+
+def gate_key(k: int) -> str:
+    """The name of the graph's mark of fairness condition ``k``'s ``when`` (``WF_vars(P /\\ A)``'s ``P``)."""
+    return f"when of fairness {k}"
+
+
+def gate_predicates(rule: FairnessRule) -> dict[str, Callable[[State], bool]]:
+    """The state predicates the graph marks for the gated conditions of ``rule``, named by :func:`gate_key`."""
+    return {gate_key(k): rule.when(k) for k in rule.gated}
 
 
 def _fair_components(
@@ -246,7 +272,7 @@ def _fair_components(
             for u in comp:
                 for v, lid in g.edges(u):
                     if v in cset:
-                        m = fair.mask[lid]
+                        m = fair.step(u, lid)
                         k = 0
                         while m:
                             if m & 1 and k not in internal:
@@ -318,8 +344,8 @@ def _shortest_loop(
         on = fair.enabled(u)
         return sum(1 << j for j, c in enumerate(conds) if weak[j] and not on >> c & 1)
 
-    def met_by_step(lid: int) -> int:
-        m = fair.mask[lid]
+    def met_by_step(u: int, lid: int) -> int:
+        m = fair.step(u, lid)
         return sum(1 << j for j, c in enumerate(conds) if m >> c & 1)
 
     start = (entry, met_by_state(entry))
@@ -332,7 +358,7 @@ def _shortest_loop(
         for v, lid in g.edges(u):
             if v not in comp:
                 continue
-            nxt = (v, met | met_by_step(lid) | met_by_state(v))
+            nxt = (v, met | met_by_step(u, lid) | met_by_state(v))
             if v == entry and nxt[1] == full:  # closed, every obligation met
                 steps = [(v, lid)]
                 while node != start:
@@ -364,22 +390,23 @@ def _walked_loop(
     visited_disabled = 0  # families disabled at some state on the loop
     all_bits = (1 << len(fair.conds)) - 1
 
-    def note(u: int, lid: int) -> None:
+    def note(src: int, u: int, lid: int) -> None:
+        """The step from ``src`` labelled ``lid`` into ``u`` (``lid`` -1: the loop's start ``u``)."""
         nonlocal taken, visited_disabled
         if lid >= 0:
-            taken |= fair.mask[lid]
+            taken |= fair.step(src, lid)
         visited_disabled |= all_bits & ~fair.enabled(u)
 
     def walk(target: int) -> None:
         nonlocal cur
         p = g.shortest_path([cur], lambda u: u == target, lambda u: u in comp)
         assert p is not None
-        for u, lid in p[1:]:
-            note(u, lid)
+        for (src, _), (u, lid) in zip(p, p[1:]):
+            note(src, u, lid)
         steps.extend(p[1:])
         cur = target
 
-    note(entry, -1)
+    note(entry, entry, -1)
     for k, (u, v, lid) in obligations:
         if v >= 0 and taken >> k & 1:
             continue
@@ -388,7 +415,7 @@ def _walked_loop(
         walk(u)
         if v >= 0:
             steps.append((v, lid))
-            note(v, lid)
+            note(u, v, lid)
             cur = v
     if cur == entry and not steps:
         v, lid = next((v, lid) for v, lid in g.edges(entry) if v in comp)
@@ -417,7 +444,7 @@ def check_property(
     name, prop = temporal(spec, name)
     rule = FairnessRule(spec, spec.fairness() if fairness is None else fairness)
     if graph is None:
-        preds = predicates(spec, name, prop, plain=True)
+        preds = predicates(spec, name, prop, plain=True) | gate_predicates(rule)
         graph = explore(spec, predicates=preds, max_states=max_states, progress=progress, keep_states=spec.has_view)
         if spec.has_view:
             check_view_merges(spec, graph, preds)
@@ -445,7 +472,7 @@ def check_liveness(
         names = list(spec.properties()) or [None]  # none declared: temporal() says so
     props = [temporal(spec, name) for name in selected(spec, names)]
     rule = FairnessRule(spec, spec.fairness() if fairness is None else fairness)
-    preds: dict[str, Callable[[State], bool]] = {}
+    preds: dict[str, Callable[[State], bool]] = gate_predicates(rule)
     for name, prop in props:
         preds.update(predicates(spec, name, prop))
     g, safety = explore_checked(spec, predicates=preds, max_states=max_states, progress=progress,
@@ -610,7 +637,8 @@ def _shortest_lasso(
     entry = path[-1][0]
     comp, obligations = tails[tail_of[entry]]
     loop_path = [] if obligations is None else _loop(g, entry, set(comp), obligations, fair)
-    assert fair.broken([entry] + [v for v, _ in loop_path], [lid for _, lid in loop_path]) is None, "an unfair loop"
+    loop_states = [entry] + [v for v, _ in loop_path]
+    assert fair.broken(loop_states, zip(loop_states, (lid for _, lid in loop_path))) is None, "an unfair loop"
     steps = g.materialize(path + loop_path)
     return Lasso(prefix=steps[: len(path)], loop=steps[len(path) :])
 

@@ -525,10 +525,10 @@ def _loop_unfair(spec: Spec, meta: dict[str, Any], steps: list[Step], loop: int)
         return ""
     found_on = _model_of(spec, meta)
     rule = FairnessRule(found_on, found_on.fairness())
-    taken = [st.label for st in steps[loop + 1 :] if st.label is not None]
+    taken = [st.label for st in steps[loop + 1 :] if st.label is not None]  # each leaves the state before it
     in_loop = [st.state for st in steps[loop:]] if len(steps) > loop + 1 else [steps[-1].state]
-    enabled = (rule.enabled(found_on.label(i, p) for i, p, t in found_on.successors(s) if t != s) for s in in_loop)
-    k = rule.broken(rule.enabled(taken), enabled)
+    k = rule.loop_broken(in_loop, taken,
+                         lambda s: (found_on.label(i, p) for i, p, t in found_on.successors(s) if t != s))
     return "" if k is None else rule.broken_text(k, stutters=len(steps) == loop + 1)
 
 

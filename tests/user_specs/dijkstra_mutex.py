@@ -203,3 +203,18 @@ class UnfairFirst(LSpec):
 
     def fairness(self) -> list:
         return super().fairness()[1:]
+
+
+class HolderMayStop(LSpec):
+    """LSpec's fairness gated by k # self as well: the process k names may stop for ever, even at Li4b."""
+
+    variant = "holder-may-stop"
+    rule = 'a process holding k need not move: WF_vars((k # self) /\\ (pc[self] # "ncs") /\\ P(self))'
+    breaks = "DeadlockFreedom"
+    failing_bounds = {"procs": 2}
+    trace_length = 10  # TLC's lasso: 8 steps, then the same 5-step loop
+
+    def fairness(self) -> list:
+        """A state predicate that is no label's guard: ``when`` (``WF_vars(P /\\ A)``), not a smaller family."""
+        return [WF(*(a for a in PC if a != "ncs"), p=p, when=lambda s, p=p: s.k != p,
+                   text=f'WF_vars((k # p{p + 1}) /\\ (pc[p{p + 1}] # "ncs") /\\ P(p{p + 1}))') for p in self.Proc]

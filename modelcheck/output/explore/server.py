@@ -10,7 +10,8 @@ Routes (GET unless said):
   ``/static/<file>``        the page's script and style (package data, no build step)
   ``/api/state?path=``      the view of one state (JSON)
   ``/api/search?path=&goal=``  start "run the checker from here"; ``/api/job?id=`` its progress
-  ``POST /api/load``        an ITF trace (the body) -> the path that steps through it
+  ``POST /api/load``        an ITF trace (the body) -> the path that steps through it, and for a lasso (a
+                            liveness counterexample) ``loop``, the step its last state is again, and ``property``
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ class Handler(BaseHTTPRequestHandler):
             self._fail(400, f"/api/load: the body ended after {len(body)} of its {length} bytes", True)
             return
         try:
-            self._json(200, {"path": load_itf_text(self.server.session, body)})
+            self._json(200, load_itf_text(self.server.session, body))
         except (PathError, SpecError) as exc:
             self._fail(400, str(exc), True)
         except Exception as exc:
@@ -141,8 +142,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send(status, error_page(status, message), "text/html")
 
 
-def load_itf_text(session: Session, body: bytes) -> str:
-    """The path of an ITF trace given as text (read with the spec being explored)."""
+def load_itf_text(session: Session, body: bytes) -> dict[str, Any]:
+    """``{"path": ...}`` of an ITF trace given as text (read with the spec being explored), with ``loop`` and
+    ``property`` for a lasso (:func:`lasso`)."""
     from modelcheck.output.itf import read_itf
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -152,7 +154,17 @@ def load_itf_text(session: Session, body: bytes) -> str:
             _, trace = read_itf(p, session.spec)
         except SpecError as exc:  # named by the file it was read through, a temporary the user never saw
             raise SpecError(str(exc).replace(str(p), "the trace loaded")) from None
-    return session.load_trace(trace.steps)
+    return {"path": session.load_trace(trace.steps), **lasso(trace.meta)}
+
+
+def lasso(meta: dict[str, Any]) -> dict[str, Any]:
+    """What the page needs of a lasso (``#meta.loop``, checked to close by read_itf): the step whose state the last
+    one is again, where Forward goes on round the loop, and the property it violates; {} for any other trace."""
+    loop = meta.get("loop")
+    if loop is None:
+        return {}
+    prop = meta.get("property")
+    return {"loop": loop, "property": prop if isinstance(prop, str) else None}
 
 
 class ExplorerServer(ThreadingHTTPServer):

@@ -5,6 +5,7 @@
 
 let view = null;   // the server's view of the current state
 let trail = "";    // the longest path seen that extends the current one: what Forward follows
+let lasso = null;  // a loaded liveness counterexample: {end: its path, loop: the step its last state is again, property}
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, ...kids) => {
@@ -60,7 +61,8 @@ function render() {
   renderInits();
   $("msc").replaceChildren(msc(view));
   $("back").disabled = view.depth === 0;
-  $("forward").disabled = trail === view.path;
+  $("forward").disabled = trail === view.path && !atLassoEnd();
+  renderLasso();
   const sel = $("goal");
   if (!sel.options.length) {
     sel.append(el("option", { value: "invariants", text: "a violation of an invariant" }));
@@ -121,8 +123,27 @@ function renderEnabled() {
 }
 
 function renderHistory() {
-  $("history").replaceChildren(...view.history.map((h, i) =>
-    el("li", { class: i === view.depth ? "current" : "" }, h.path === null ? h.label : link(h.label, h.path))));
+  const onLasso = lasso && (lasso.end === view.path || lasso.end.startsWith(view.path + "/"));
+  $("history").replaceChildren(...view.history.map((h, i) => {
+    const li = el("li", { class: i === view.depth ? "current" : "" }, h.path === null ? h.label : link(h.label, h.path));
+    if (onLasso && i === lasso.loop) li.append(el("span", { class: "loop", text: "the loop starts here" }));
+    return li;
+  }));
+}
+
+// A lasso's last state is state `loop` again: the behaviour goes round the loop for ever, and Forward goes on
+// round it (to the state after `loop`), as the checker's text says "loop ends: back to state ...".
+function atLassoEnd() {
+  return lasso !== null && view.path === lasso.end && lasso.loop < view.depth;
+}
+
+function renderLasso() {
+  const box = $("lasso");
+  box.hidden = !atLassoEnd();
+  if (box.hidden) return;
+  const what = lasso.property ? `, and ${lasso.property} is violated: ` : ": ";
+  box.textContent = `The loop closes: this state is state ${lasso.loop} again${what}the behaviour repeats steps ` +
+    `${lasso.loop + 1}-${view.depth} for ever. Forward goes round the loop.`;
 }
 
 // A spec with several initial states: each one a link (the path "Init(k)"), the current one marked.
@@ -222,11 +243,13 @@ async function runSearch() {
 async function loadTrace(file) {
   const text = await file.text();
   try {
-    const { path } = await getJson("/api/load", { method: "POST", body: text });
+    const { path, loop, property } = await getJson("/api/load", { method: "POST", body: text });
+    lasso = loop === undefined ? null : { end: path, loop, property };
     await go("");
     trail = path;
     $("forward").disabled = !path;
-    $("loaded").textContent = `loaded ${file.name}: ${path ? path.split("/").length : 0} steps; Forward steps through it`;
+    const round = lasso ? `, then round its loop (from step ${loop})` : "";
+    $("loaded").textContent = `loaded ${file.name}: ${path ? path.split("/").length : 0} steps; Forward steps through it${round}`;
   } catch (err) {
     $("loaded").textContent = err.message;
   }
@@ -248,6 +271,7 @@ function firstStep(path) {
 
 $("back").addEventListener("click", () => go(view.history[view.depth - 1].path));
 $("forward").addEventListener("click", () => {
+  if (atLassoEnd()) { go(view.history[lasso.loop + 1].path); return; }
   const rest = trail.slice(view.path.length).replace(/^\//, "");
   if (rest) go((view.path ? view.path + "/" : "") + firstStep(rest));
 });
@@ -257,11 +281,13 @@ $("itf").addEventListener("change", (ev) => { if (ev.target.files[0]) loadTrace(
 window.addEventListener("popstate", (ev) => go(ev.state ? ev.state.path : new URLSearchParams(location.search).get("path") || "", false));
 
 // ?path=P opens the state P reaches; ?trail=T (what `explore --trace` prints) opens the initial state
-// with Forward stepping along T.
+// with Forward stepping along T (and round its loop from step L with &loop=L, for a lasso).
 const query = new URLSearchParams(location.search);
 const start = query.get("path") || "";
 go(start, false).then(() => {
   history.replaceState({ path: start }, "", pageUrl(start));
   const loaded = query.get("trail");
-  if (loaded && view && loaded.startsWith(view.path)) { trail = loaded; $("forward").disabled = trail === view.path; }
+  const loop = parseInt(query.get("loop"), 10);
+  if (loaded && Number.isInteger(loop) && loop >= 0) lasso = { end: loaded, loop, property: null };
+  if (loaded && view && loaded.startsWith(view.path)) { trail = loaded; render(); }
 });
