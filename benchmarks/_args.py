@@ -43,12 +43,15 @@ def chosen(ap: argparse.ArgumentParser, given: list[str], allowed: list[str], wh
 
 
 def run_main(main: Callable[[], int | None]) -> NoReturn:
-    """``sys.exit(main() or 0)``, but output into a pipe its reader closed (``| head``) ends quietly, status 141, as
-    ``paxraft``'s does (it was a BrokenPipeError traceback)."""
+    """``sys.exit(main() or 0)``, but output into a pipe its reader closed (``| head``) ends quietly, status 141, and
+    Ctrl-C is one line, ``NAME.py: interrupted``, status 130, as ``paxraft``'s are (each was a traceback)."""
     try:
         code = main() or 0
         sys.stdout.flush()
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (the interpreter's last flush: silent)
         code = 141
+    except KeyboardInterrupt:  # (a script's own cleanup, its clusters stopped, ran in its finally blocks)
+        print(f"{os.path.basename(sys.argv[0])}: interrupted", file=sys.stderr)
+        code = 130
     sys.exit(code)

@@ -169,6 +169,7 @@ def audit_offline(files: list[Path]) -> tuple[int, float, float, dict[str, float
 #: ``paxraft audit`` in a child process: its peak RSS (MB) is the children's maximum, once it has ended; ``list``:
 #: the whole trace read into memory first (read_traces), as the audit did before it streamed
 _AUDIT_CHILD = """
+import os, signal; signal.signal(signal.SIGINT, lambda *_: os._exit(130))  # (Ctrl-C: the script says it, once)
 import resource, sys
 from impl.trace import decode_compact, survey_compact
 from modelcheck.audit import TraceStream, audit_events, read_traces

@@ -45,6 +45,7 @@ MODELS = {
 }
 
 CHILD = """
+import os, signal; signal.signal(signal.SIGINT, lambda *_: os._exit(130))  # (Ctrl-C: the script says it, once)
 import json, os, resource, sys, time
 sys.path.insert(0, {root!r})
 from spec.raft import Raft

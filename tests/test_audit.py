@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -132,6 +133,7 @@ def test_unmutated_paxos_passes_many_seeded_runs(tmp_path):
     assert total > 3000
 
 
+AUDITING_MD = Path(__file__).resolve().parent.parent / "docs" / "auditing.md"
 PAXOS = os.path.relpath(spec_paxos.__file__)  # the guard that refused a step is named (spec/refusal.py)
 SAFE = f"is not enabled: refused by {PAXOS}:230: if not self.shows_safe(msgs, b, v):"
 
@@ -163,6 +165,9 @@ def test_planted_paxos_bug_is_caught_at_the_right_event(tmp_path, bug):
     assert (f.index + 1, f.event.action) == (index, action)
     assert f.event.where == str(tmp_path / f"s{seed}" / where)
     assert f.reason == reason
+    if bug == "accept-below-promise":  # docs/auditing.md's example, as a clone's root names the guard's file
+        shown = reason.replace(PAXOS, "spec/paxos.py")
+        assert f"  the spec: {shown} (1 candidate state(s) before this event)\n" in AUDITING_MD.read_text()
     assert result.audited == index - 1
     clean, _ = run_trace(tmp_path / "clean", seed)
     assert clean.ok  # the same seed without the bug is explained

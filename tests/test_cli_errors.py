@@ -780,6 +780,14 @@ def test_recover_node_of_a_running_multipaxos_node_says_raft_only_first(capsys, 
     code, out, err = run(capsys, "cluster", "recover-node", "--dir", str(d), "--node", "2")
     assert (code, out) == (2, "")
     one_line(err, "recover-node rebuilds a Raft node only")
+    # docs/multipaxos.md: no membership changes, no leadership transfer, each refused in one line, exit 2
+    for argv, says in ((["add"], "membership changes are made in a Raft cluster only"),
+                       (["remove", "--node", "2"], "membership changes are made in a Raft cluster only"),
+                       (["transfer"], "leadership transfer is for a Raft cluster only"),
+                       (["transfer", "--to", "1"], "leadership transfer is for a Raft cluster only")):
+        code, out, err = run(capsys, "cluster", *argv, "--dir", str(d))
+        assert (code, out) == (2, ""), argv
+        one_line(err, says)
 
 
 def test_cluster_start_does_not_report_a_removed_node_as_down(capsys, tmp_path) -> None:

@@ -85,6 +85,11 @@ def test_unfair_first_lasso_out_replay_explorer_and_modes(capsys: pytest.Capture
     assert "--- loop ends: back to state 6" in out
     trace = out_dir / "trace.itf.json"
     assert json.loads(trace.read_text())["#meta"]["loop"] == 5
+    # the table's HTML-like label doubles each backslash: Graphviz drew the property's \E j \in Proc as " j \in Proc"
+    said = '~&gt; (\\\\E j \\\\in Proc : pc[j] = &quot;cs&quot;)): the loop back to state 6 repeats for ever'
+    assert said in (out_dir / "table.dot").read_text()
+    if (out_dir / "table.svg").exists():  # written where Graphviz is installed
+        assert '(\\E j \\in Proc : pc[j] = &quot;cs&quot;)' in (out_dir / "table.svg").read_text()
     code, out, _ = run(capsys, "replay", str(trace), "--spec", f"{FILE}:UnfairFirst")
     assert code == 0 and "the behaviour violates DeadlockFreedom(p1) under its fairness" in out
     code, out, _ = run(capsys, "replay", str(trace), "--spec", ref)
@@ -185,14 +190,24 @@ def test_a_gated_lasso_replays_fair_under_its_gate_only(capsys: pytest.CaptureFi
         check_liveness(NotABool(2), ["DeadlockFree"])
     with pytest.raises(SpecError, match=r"fairness WF\(Li0\) has when=True, not a predicate on the state"):
         check_liveness(LSpec(2), ["DeadlockFree"], fairness=[WF("Li0", when=True)])
+    # a `when` that never holds where the steps start constrains nothing, and says so (as a filter no step passes)
+    _, found = check_liveness(LSpec(2), ["DeadlockFree(p1)"], fairness=[WF(*PC, when=lambda s: s.k == 5)])
+    family = " \\/ ".join(PC)
+    assert not found[0].holds and found[0].warnings == [
+        f"fairness WF({family} when a state predicate) is enabled in no state of this model: its steps change the "
+        "state, but none from a state where its `when` holds, so it constrains nothing"]
 
 
 @pytest.mark.slow
 def test_lspec_model_of_the_examples_three_processes() -> None:
     """LSpec-model/MC.cfg: Proc = {p1, p2, p3}, LSpec, MutualExclusion, DeadlockFreedom (TLC: 90,882 / 282,810 /
-    54, holds); StarvationFree breaks with TLC's loop of 20 steps."""
+    54, holds); StarvationFree breaks with TLC's loop of 20 steps, and so does holder-may-stop's DeadlockFreedom
+    with TLC's loop of 10."""
     result, found = check_liveness(LSpec(3), ["DeadlockFreedom", "StarvationFree"])
     assert (result.distinct_states, result.states_generated, result.depth) == (90882, 282810, 54)
     assert [r.holds for r in found if r.property.startswith("DeadlockFreedom")] == [True] * 3
     starve = [r for r in found if r.property.startswith("StarvationFree")]
     assert [r.holds for r in starve] == [False] * 3 and len(starve[0].lasso.loop) == 20
+    # holder-may-stop (a `when` no label decides): TLC's loop of 10 steps (after 11 steps; 9 here)
+    _, found = check_liveness(load_user_spec(f"{FILE}:HolderMayStop")(3), ["DeadlockFreedom(p1)"])
+    assert [(r.holds, len(r.lasso.prefix) - 1, len(r.lasso.loop)) for r in found] == [(False, 9, 10)]

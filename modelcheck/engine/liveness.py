@@ -710,19 +710,29 @@ def _never_enabled(g: StateGraph, fair: _Fairness) -> list[str]:
     """Warn about a fairness condition whose filter no state-changing step of the model passes while its actions
     have such steps: it is enabled nowhere, so it constrains nothing, which is right in TLA+ but is most often a
     filter value the model never offers (``WF("Deliver", dst=5)`` with servers 0..2); a lasso found is then the
-    behaviour the user meant to rule out, and nothing said why. (Conditions without a filter need no pass over
-    the graph's edges, which the judgement of each property would otherwise make again.)"""
-    if not any(f.where or f.test is not None for f in fair.conds):
+    behaviour the user meant to rule out, and nothing said why. Likewise a condition whose ``when`` holds in no
+    state its steps leave (``when=lambda s: s.k == 5``). (Conditions without a filter or a ``when`` need no pass
+    over the graph's edges, which the judgement of each property would otherwise make again.)"""
+    if not any(f.where or f.test is not None or f.when is not None for f in fair.conds):
         return []
     matched, named = 0, set()
     for lid in set(g.lab).union(g.cut_from):
         matched |= fair.mask[lid]
         named.add(g.labels[lid].name)
-    return [f"fairness {show_fair(g.spec, f)} is enabled in no state of this model: steps of {', '.join(f.actions)} "
-            "change the state, but none passes its filter, so it constrains nothing (is the filter a value the model "
-            "offers?)"
-            for k, f in enumerate(fair.conds)
-            if not matched >> k & 1 and (f.where or f.test is not None) and named.intersection(f.actions)]
+    out = [f"fairness {show_fair(g.spec, f)} is enabled in no state of this model: steps of {', '.join(f.actions)} "
+           "change the state, but none passes its filter, so it constrains nothing (is the filter a value the model "
+           "offers?)"
+           for k, f in enumerate(fair.conds)
+           if not matched >> k & 1 and (f.where or f.test is not None) and named.intersection(f.actions)]
+    gated = [k for k in fair.rule.gated if matched >> k & 1]  # steps pass the filter: does any leave a when-state?
+    if gated:
+        on = 0
+        for u in range(len(g)):
+            on |= fair.enabled(u)
+        out += [f"fairness {show_fair(g.spec, fair.conds[k])} is enabled in no state of this model: its steps change "
+                "the state, but none from a state where its `when` holds, so it constrains nothing"
+                for k in gated if not on >> k & 1]
+    return out
 
 
 def _no_fair_behaviour(g: StateGraph, fair: _Fairness) -> list[str]:

@@ -151,12 +151,19 @@ def _lasso_note(violated: str, trace: Sequence[Step], loop_start: int) -> str:
     return f"{violated}: the loop back to state {loop_start + 1} repeats for ever"
 
 
+def _cell(text: str) -> str:
+    """``text`` in an HTML-like label: escaped as HTML, and each backslash doubled, since Graphviz still reads
+    ``\\E``, ``\\G``, ``\\N``, ``\\T``, ``\\H`` and ``\\L`` there as its own escapes (a property's ``\\E j \\in Proc``
+    was drawn ``j \\in Proc``; ``&#92;E`` is decoded first and lost the same way)."""
+    return html.escape(text).replace("\\", "\\\\")
+
+
 def table_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, loop_start: int | None = None,
               deadlock: bool = False) -> str:
     """The trace's states as one table in DOT (an HTML-like label); changed cells are shaded."""
     shown = [shown_state(spec, st.state) for st in trace]
     variables = list(shown[0])
-    head = "".join(f'<TD BGCOLOR="#e8eef7"><B>{html.escape(v)}</B></TD>' for v in variables)
+    head = "".join(f'<TD BGCOLOR="#e8eef7"><B>{_cell(v)}</B></TD>' for v in variables)
     rows = [f'<TR><TD BGCOLOR="#e8eef7"><B>#</B></TD><TD BGCOLOR="#e8eef7"><B>action</B></TD>{head}</TR>']
     for i, (st, cur) in enumerate(zip(trace, shown)):
         prev = shown[i - 1] if i else None
@@ -172,15 +179,15 @@ def table_dot(spec: Spec, trace: Sequence[Step], violated: str | None = None, lo
             else:
                 text = compact(val)
             color = ' BGCOLOR="#fff3c4"' if changed else ""
-            cells.append(f"<TD{color}>{html.escape(text)}</TD>")
-        rows.append(f'<TR><TD>{i + 1}</TD><TD ALIGN="LEFT">{html.escape(action + mark)}</TD>{"".join(cells)}</TR>')
+            cells.append(f"<TD{color}>{_cell(text)}</TD>")
+        rows.append(f'<TR><TD>{i + 1}</TD><TD ALIGN="LEFT">{_cell(action + mark)}</TD>{"".join(cells)}</TR>')
     if violated or deadlock:
         span = len(variables) + 2
         note = "deadlock: no step is enabled in the last state" if not violated else \
             f"{violated} is violated in the last state" if loop_start is None else \
             _lasso_note(violated, trace, loop_start)
         rows.append(
-            f'<TR><TD COLSPAN="{span}" BGCOLOR="#f8d0d0"><FONT COLOR="#c00000">{html.escape(note)}</FONT></TD></TR>'
+            f'<TR><TD COLSPAN="{span}" BGCOLOR="#f8d0d0"><FONT COLOR="#c00000">{_cell(note)}</FONT></TD></TR>'
         )
     label = '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">' + "".join(rows) + "</TABLE>"
     return (
