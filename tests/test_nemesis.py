@@ -324,18 +324,22 @@ def test_membership_changes_under_faults_many_seeds(tmp_path):
 @pytest.mark.slow
 def test_a_leader_counting_a_learner_is_caught_by_the_trace_audit(tmp_path):
     """The planted ``count-learners`` (a leader counts a server it is adding, still catching up and in no
-    configuration, toward commitment and CheckQuorum) under kills and membership changes: the history stays
-    linearizable (no crash hits the leader in the short window), but the audit stops at the commit that a learner's
-    acknowledgement made. It fires at a learner's last catch-up acknowledgement only when that one is ahead of the
-    followers: 2 seeds of 4 (10 s each) caught it; up to 8 are run."""
-    for seed in range(8):
-        s = Settings(seconds=10, seed=seed, faults=("member", "kill"), bug="count-learners")
+    configuration, toward commitment and CheckQuorum): a node added while the leader is cut off (election timeout
+    1 s, so that the new node's process is up before CheckQuorum would depose the leader). The new node is in no
+    cut file, reaches the old leader, and with it that leader commits alone and acknowledges writes the others,
+    electing their own leader, never see. The audit stops at that commit ('only on node(s) 1, 4: not a quorum');
+    the history mostly fails too (2026-12-06: 5 seeds of these 6 caught by the audit, 4 not linearizable, 3 with
+    acknowledged writes lost, e.g. seed 95: f1.80 and f2.85). With the default 200 ms the learner arrives after
+    CheckQuorum deposed the leader and only its last catch-up acknowledgement can count: 2 runs of 4 caught, then
+    0 of 8, too few for a test. The unplanted store passes the same seeds."""
+    for seed in (373, 737, 824, 95, 862, 1039):  # (each: a node added during "partition leader", from 0.5 s)
+        s = Settings(seconds=3, seed=seed, faults=("member", "partition"), bug="count-learners", election_ms=1000)
         out = run(s, tmp_path / str(seed))
+        assert _faults(out) == [("member", "add")]
         if out.audit:
             break
-    assert "AdvanceCommitIndex()" in out.audit, out.report()
     assert re.search(r"AdvanceCommitIndexTo\(i=node \d+, n=\d+\) is not enabled: entry \d+ is stored, as matchIndex "
-                     r"says, only on node\(s\) \d+, \d+: not a quorum", out.audit), out.audit
+                     r"says, only on node\(s\) \d+, 4: not a quorum", out.audit), out.report()
     assert not out.ok and "traces: NOT explained" in out.report()
     assert (tmp_path / str(seed) / "audit.txt").read_text() == out.audit + "\n"
 
