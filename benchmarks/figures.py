@@ -75,7 +75,9 @@ def figures(spec: Any, symmetry: bool) -> dict[str, Any]:
         "states_generated": r.states_generated,
         "depth": r.depth,
         "trace_length": r.trace_length,
-        "trace": None if j["trace"] is None else _digest(j["trace"]),
+        # the steps and states, not their rendering (the label and changed keys each step gained on 2026-12-06)
+        "trace": None if j["trace"] is None else _digest([{k: st[k] for k in ("action", "params", "state")}
+                                                          for st in j["trace"]]),
         "coverage": _digest(j["coverage"]),
         "cpu_seconds": round(time.process_time() - started, 2),
     }

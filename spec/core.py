@@ -198,6 +198,35 @@ def order_key(x: Any) -> Any:
     return (type(x).__name__, repr(x))
 
 
+def shown_value(value: Any) -> Any:
+    """A value as reports take it: a set (a frozenset field, a MsgSet) becomes a list sorted by value, which reads
+    as a set; tuples, lists and dicts are gone into. (A set printed as ``frozenset()``.)"""
+    if isinstance(value, (set, frozenset)):
+        return [shown_value(x) for x in sorted(value, key=order_key)]
+    if isinstance(value, tuple):
+        return tuple(shown_value(x) for x in value)
+    if isinstance(value, list):
+        return [shown_value(x) for x in value]
+    if isinstance(value, dict):
+        return {k: shown_value(x) for k, x in value.items()}
+    return value
+
+
+def compact(value: Any) -> str:
+    """A shown value (what ``show_state`` gives, through :func:`shown_value`) as text: the one rendering, in check's
+    traces, step labels, the explorer, the DOT tables and lanes. A list reads as a set ``{x, y}``, a tuple as a
+    sequence ``<<x, y>>``, a dict as a record or function ``[k |-> v, ...]`` (a message's ``type`` first, as
+    given), at any depth; anything else as ``str`` gives it. (check printed a list inside a dict as JSON,
+    ``[1, 2]`` with quoted strings, and the explorer as ``{1, 2}``: two renderers of one state.)"""
+    if isinstance(value, list):
+        return "{" + ", ".join(compact(x) for x in value) + "}"
+    if isinstance(value, tuple):
+        return "<<" + ", ".join(compact(x) for x in value) + ">>"
+    if isinstance(value, dict):
+        return "[" + ", ".join(f"{k} |-> {compact(v)}" for k, v in value.items()) + "]"
+    return str(value)
+
+
 ORDER_CACHE = 1 << 14
 """Parameter lists remembered per action once sorted by :func:`order_key` (then the cache starts over)."""
 
@@ -933,9 +962,11 @@ class Spec:
         return Label(self._actions[action_index].name, params)
 
     def show_label(self, label: Label) -> str:
-        """``Phase1b(a=a1, b=0)``: a label with readable parameter names and values."""
+        """``Phase1b(a=a1, b=0)``: a label with readable parameter names and values, each written as the trace writes
+        the state (:func:`compact`: a message as ``[type |-> 1a, bal |-> 0]``, not its Python repr)."""
         act = self.action(label.name)
-        args = ", ".join(f"{n}={self.show_param(label.name, n, v)}" for n, v in zip(act.param_names, label.params))
+        args = ", ".join(f"{n}={compact(shown_value(self.show_param(label.name, n, v)))}"
+                         for n, v in zip(act.param_names, label.params))
         return f"{label.name}({args})"
 
     def params_json(self, label: Label) -> dict[str, Any]:

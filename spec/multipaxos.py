@@ -472,7 +472,7 @@ class MultiPaxos(Spec):
             return rec
         rec["src"], rec["bal"] = self.rep_name(m[1]), m[2]
         if t == PREPARE_REPLY:
-            rec["votes"] = [{"bal": b, "cmd": self.cmd_name(c)} for b, c in m[3]]
+            rec["votes"] = tuple({"bal": b, "cmd": self.cmd_name(c)} for b, c in m[3])  # by slot: a sequence
         elif t in (ACCEPT, ACCEPT_REPLY):
             rec["slot"] = m[3]
             if t == ACCEPT:
@@ -480,7 +480,8 @@ class MultiPaxos(Spec):
         return rec
 
     def show_state(self, s: MultiPaxosState) -> dict[str, Any]:
-        """Nodes as records keyed s1..sn, messages as sorted records, events as records."""
+        """Nodes as records keyed s1..sn, messages as sorted records, events as records; the sequences (slots, the
+        pending commands, the events) as tuples, which a trace prints ``<<...>>`` (a list reads as a set)."""
         nodes = {}
         for r, n in enumerate(s.node):
             nodes[self.rep_name(r)] = {
@@ -489,15 +490,15 @@ class MultiPaxos(Spec):
                 "commitUpTo": n[COMMIT_UP_TO],
                 "balPrepared": n[BAL_PREPARED],
                 "balMaxKnown": n[BAL_MAX_KNOWN],
-                "insts": [{"status": STATUSES[i[0]], "cmd": self.cmd_name(i[1]),
-                           "voted": {"bal": i[2], "cmd": self.cmd_name(i[3])}} for i in n[INSTS]],
+                "insts": tuple({"status": STATUSES[i[0]], "cmd": self.cmd_name(i[1]),
+                                "voted": {"bal": i[2], "cmd": self.cmd_name(i[3])}} for i in n[INSTS]),
             }
-        events = [{"type": "Req", "cmd": self.cmd_name(e[1])} if e[0] == REQ
-                  else {"type": "Ack", "cmd": self.cmd_name(e[1]), "val": self.cmd_name(e[2])} for e in s.observed]
+        events = tuple({"type": "Req", "cmd": self.cmd_name(e[1])} if e[0] == REQ
+                  else {"type": "Ack", "cmd": self.cmd_name(e[1]), "val": self.cmd_name(e[2])} for e in s.observed)
         return {
             "msgs": [self.show_message(m) for m in sorted(s.msgs, key=repr)],
             "node": nodes,
-            "pending": [self.cmd_name(c) for c in s.pending],
+            "pending": tuple(self.cmd_name(c) for c in s.pending),
             "observed": events,
             "pc": {self.rep_name(r): ("rloop", "Done")[p] for r, p in enumerate(s.pc)},
         }

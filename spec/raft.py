@@ -1307,9 +1307,10 @@ class Raft(Spec):
         """Value 0 is ``v1``."""
         return f"v{v + 1}"
 
-    def show_log(self, xlog: Log) -> list[dict[str, Any]]:
-        """A log as a list of ``[term, value]`` records."""
-        return [{"term": t, "value": self.value_name(v)} for t, v in xlog]
+    def show_log(self, xlog: Log) -> tuple[dict[str, Any], ...]:
+        """A log as a sequence (a tuple, which a trace prints ``<<...>>``; a list reads as a set) of
+        ``[term, value]`` records."""
+        return tuple({"term": t, "value": self.value_name(v)} for t, v in xlog)
 
     def show_message(self, m: Message) -> dict[str, Any]:
         """A message as a TLA+ record with raft.tla's field names."""

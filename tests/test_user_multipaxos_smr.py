@@ -112,8 +112,10 @@ def test_a_step_prints_only_the_fields_it_changed_in_a_nested_record(capsys: pyt
     assert code == 1
     assert ("  2. BecomeLeader(r=s1, b=b1)\n       msgs: + Prepare(s1, b1); + PrepareReply(s1, b1, votes 0:nil 0:nil)"
             "\n       node: s1.leader: none -> s1; s1.balMaxKnown: 0 -> 1\n") in out
-    assert "       node: s1.kvalue: nil -> w1; s1.commitUpTo: 0 -> 1; s1.insts.1: Accepting w1 (voted b1 w1) -> " \
-           "Committed w1 (voted b1 w1)\n" in out
+    # (three changes on 119 columns: one a line, aligned; an appended event as what was appended, not both sequences)
+    assert ("       node: s1.kvalue: nil -> w1\n             s1.commitUpTo: 0 -> 1\n"
+            "             s1.insts.1: Accepting w1 (voted b1 w1) -> Committed w1 (voted b1 w1)\n"
+            "       pending: <<w1, r1>> -> <<r1>>\n       observed: append Ack(w1, nil)\n") in out
 
 
 def test_it_refines_a_log_whose_slots_choose_once(capsys: pytest.CaptureFixture) -> None:

@@ -166,7 +166,7 @@ def _shortest_json(spec: Spec, dag: Any, found: list[tuple[str, list[Step], str,
     def one(trace: list[Step], bad: str, extra: dict[str, Any]) -> dict[str, Any]:
         r = Result(spec, verdict="violation", violated=bad, trace=trace)
         j = r.to_json()
-        return {k: j[k] for k in ("violated", "explanation", "trace_length", "trace")} | extra
+        return {k: j[k] for k in ("violated", "explanation", "failing_part", "trace_length", "trace")} | extra
 
     return {
         "spec": spec.name,

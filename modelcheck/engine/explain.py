@@ -4,60 +4,84 @@ from __future__ import annotations
 
 from typing import Any
 
+from modelcheck.engine.failing import failing_part
 from modelcheck.engine.result import DEADLOCK, VIOLATION, Result, Step, count, shown_state
-from spec.core import Spec
+from spec.core import Spec, compact  # compact: re-exported, the one rendering of a shown value
 from spec.suggest import names_property
 
-
-def compact(value: Any) -> str:
-    """A shown value (what ``show_state`` gives) as text: the one rendering, in check's traces, the
-    explorer, the DOT tables and lanes. A list reads as a set ``{x, y}``, a tuple as a sequence
-    ``<<x, y>>``, a dict as a record or function ``[k |-> v, ...]`` (a message's ``type`` first, as
-    given), at any depth; anything else as ``str`` gives it. (check printed a list inside a dict as JSON,
-    ``[1, 2]`` with quoted strings, and the explorer as ``{1, 2}``: two renderers of one state.)"""
-    if isinstance(value, list):
-        return "{" + ", ".join(compact(x) for x in value) + "}"
-    if isinstance(value, tuple):
-        return "<<" + ", ".join(compact(x) for x in value) + ">>"
-    if isinstance(value, dict):
-        return "[" + ", ".join(f"{k} |-> {compact(v)}" for k, v in value.items()) + "]"
-    return str(value)
+#: The longest line a variable's changes take before they go one to a line (as the trace indents them, 7 columns).
+WIDTH = 100
 
 
 def diff_lines(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
-    """The variables that changed, one line each; records and sets show only their changed parts."""
+    """The variables that changed, one line each; records and sets show only their changed parts. A variable
+    whose parts make a line longer than :data:`WIDTH` gets one line a part, aligned under the first (a Raft
+    step that receives one message and sends another read ``messages: + [...]; - [...]`` on 300 columns)."""
     lines = []
     for var, new in after.items():
         old = None if before is None else before.get(var)
         if before is not None and old == new:
             continue
         if before is None:
-            lines.append(f"{var} = {compact(new)}")
+            lines.extend(_whole(var, new))
         elif isinstance(new, dict) and isinstance(old, dict) and set(new) == set(old):
-            lines.append(f"{var}: " + "; ".join(_record_changes(old, new, "")))
+            lines.extend(_one_or_many(var, _record_changes(old, new, "")))
         elif isinstance(new, list) and isinstance(old, list):
             added = [x for x in new if x not in old]
             gone = [x for x in old if x not in new]
             parts = [f"+ {compact(x)}" for x in added] + [f"- {compact(x)}" for x in gone]
-            lines.append(f"{var}: " + ("; ".join(parts) if parts else "(reordered)"))
+            lines.extend(_one_or_many(var, parts or ["(reordered)"]))
         else:
-            lines.append(f"{var}: {compact(old)} -> {compact(new)}")
+            parts = _value_changes(old, new, var)  # each names its path from var: var[1].status: a -> b
+            lines.extend(parts if len("; ".join(parts)) > WIDTH else ["; ".join(parts)])
     return lines
+
+
+def _whole(var: str, value: Any) -> list[str]:
+    """``var = value`` (the first state): a record longer than :data:`WIDTH` one key a line, aligned (Multi-Paxos's
+    ``node`` took 700 columns)."""
+    line = f"{var} = {compact(value)}"
+    if len(line) <= WIDTH or not isinstance(value, dict) or len(value) < 2:
+        return [line]
+    pad = " " * (len(var) + 4)
+    keys = [f"{k} |-> {compact(v)}" for k, v in value.items()]
+    return [f"{var} = [{keys[0]},"] + [f"{pad}{k}," for k in keys[1:-1]] + [f"{pad}{keys[-1]}]"]
+
+
+def _one_or_many(var: str, parts: list[str]) -> list[str]:
+    """``var: a; b`` on one line when it fits in :data:`WIDTH`, else ``var: a`` then ``b`` under ``a``."""
+    line = f"{var}: " + "; ".join(parts)
+    if len(parts) == 1 or len(line) <= WIDTH:
+        return [line]
+    pad = " " * (len(var) + 2)
+    return [f"{var}: {parts[0]}"] + [pad + p for p in parts[1:]]
 
 
 def _record_changes(old: dict[str, Any], new: dict[str, Any], path: str) -> list[str]:
     """``k: old -> new`` for each changed key of two records with the same keys, going down into a changed value
-    that is itself such a record (``s1.balMaxKnown: 0 -> 1``, not the whole of s1's record twice)."""
+    that is itself such a record (``s1.balMaxKnown: 0 -> 1``, not the whole of s1's record twice) or a sequence
+    of records (:func:`_value_changes`)."""
     out = []
     for k in new:
-        a, b = old[k], new[k]
-        if a == b:
-            continue
-        if isinstance(a, dict) and isinstance(b, dict) and set(a) == set(b):
-            out.extend(_record_changes(a, b, f"{path}{k}."))
-        else:
-            out.append(f"{path}{k}: {compact(a)} -> {compact(b)}")
+        if old[k] != new[k]:
+            out.extend(_value_changes(old[k], new[k], f"{path}{k}"))
     return out
+
+
+def _value_changes(a: Any, b: Any, path: str) -> list[str]:
+    """How ``a`` became ``b`` at ``path``: a record's changed keys; a sequence of records of the same length, its
+    changed elements, numbered from 1 as TLA+ numbers them (``s1.insts[1].status: Empty -> Accepting``: Multi-Paxos
+    printed both whole sequences of slots for one slot's change); a sequence that grew at its end, what was
+    appended; anything else whole, before and after."""
+    if isinstance(a, dict) and isinstance(b, dict) and set(a) == set(b):
+        return _record_changes(a, b, f"{path}.")
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        if len(a) == len(b) and any(isinstance(x, dict) for x in a + b):
+            return [part for i, (x, y) in enumerate(zip(a, b), 1) if x != y
+                    for part in _value_changes(x, y, f"{path}[{i}]")]
+        if len(a) < len(b) and b[:len(a)] == a:
+            return [f"{path}: append {', '.join(compact(x) for x in b[len(a):])}"]
+    return [f"{path}: {compact(a)} -> {compact(b)}"]
 
 
 def _resume_line(extra: dict[str, Any]) -> list[str]:
@@ -92,13 +116,17 @@ def what_is_violated(spec: Spec, name: str) -> str:
 
 
 def violation_line(spec: Spec, invariant: str, state: Any) -> str:
-    """The line closing a counterexample: which invariant is false, and why (the spec's explanation)."""
+    """The line closing a counterexample: which invariant is false, and why (the spec's explanation); for an
+    invariant the spec does not explain, a second line with the part of it that fails, read from its source
+    (:func:`modelcheck.engine.failing.failing_part`)."""
     why = spec.explain(invariant, state)
+    part = failing_part(spec, invariant, state)
+    more = "" if part is None else f"\n           the part that fails: {part}"
     if invariant in spec.action_invariants:
         return f"       --> {why}"
     if why.startswith(f"{invariant} is false"):  # no explanation but the docstring: say the name once
-        return f"       --> {invariant} is false in this state{why[len(invariant) + 9:]}"
-    return f"       --> {invariant} is false in this state: {why}"
+        return f"       --> {invariant} is false in this state{why[len(invariant) + 9:]}{more}"
+    return f"       --> {invariant} is false in this state: {why}{more}"
 
 
 def found_line(result: Result) -> str | None:

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from modelcheck.engine.failing import failing_part
 from spec.behaviour import Step  # re-exported: the engine's results are made of the spec's steps
-from spec.core import Spec, State, order_key
+from spec.core import Spec, State, order_key, shown_value
 
 OK, VIOLATION, DEADLOCK = "ok", "violation", "deadlock"
 
@@ -23,19 +24,7 @@ def shown_state(spec: Spec, state: State) -> dict[str, Any]:
     """``spec.show_state(state)`` as every report, picture, page and JSON object takes it: a set (a frozenset
     field under the default show_state, a MsgSet) becomes a list sorted by value, which reads as a set.
     (It printed as ``frozenset()`` and made ``--json`` fail as paxraft's own error, exit 4.)"""
-    return {var: _as_shown(value) for var, value in spec.show_state(state).items()}
-
-
-def _as_shown(value: Any) -> Any:
-    if isinstance(value, (set, frozenset)):
-        return [_as_shown(x) for x in sorted(value, key=order_key)]
-    if isinstance(value, tuple):
-        return tuple(_as_shown(x) for x in value)
-    if isinstance(value, list):
-        return [_as_shown(x) for x in value]
-    if isinstance(value, dict):
-        return {k: _as_shown(x) for k, x in value.items()}
-    return value
+    return {var: shown_value(value) for var, value in spec.show_state(state).items()}
 
 
 def json_safe(value: Any) -> Any:
@@ -113,6 +102,30 @@ class Result:
         """Bytes the seen-set and parent links take per distinct state."""
         return self.store_bytes / self.distinct_states if self.distinct_states else 0.0
 
+    @property
+    def failing_part(self) -> str | None:
+        """The part of the violated invariant that fails, read from its source when the spec does not explain it
+        (:func:`modelcheck.engine.failing.failing_part`)."""
+        if self.verdict != VIOLATION or not self.violated or not self.trace:
+            return None
+        return failing_part(self.spec, self.violated, self.trace[-1].state)
+
+    def _trace_json(self) -> list[dict[str, Any]]:
+        """The trace's steps: the action, its parameters, its label as the text trace prints it, the variables it
+        changed (every variable in the first) and the whole state."""
+        spec, out, prev = self.spec, [], None
+        for st in self.trace or ():
+            shown = shown_state(spec, st.state)
+            out.append({
+                "action": "Init" if st.label is None else st.label.name,
+                "params": {} if st.label is None else spec.params_json(st.label),
+                "label": "Initial state" if st.label is None else spec.show_label(st.label),
+                "changed": [v for v in shown if prev is None or prev.get(v) != shown[v]],
+                "state": shown,
+            })
+            prev = shown
+        return out
+
     def to_json(self) -> dict[str, Any]:
         """The stable machine-readable form (field names are part of the interface), strict JSON (:func:`json_safe`)."""
         spec = self.spec
@@ -131,17 +144,9 @@ class Result:
             "verdict": self.verdict,
             "violated": self.violated,
             "explanation": self.explanation,
+            "failing_part": self.failing_part,
             "trace_length": self.trace_length,
-            "trace": None
-            if self.trace is None
-            else [
-                {
-                    "action": "Init" if st.label is None else st.label.name,
-                    "params": {} if st.label is None else spec.params_json(st.label),
-                    "state": shown_state(spec, st.state),
-                }
-                for st in self.trace
-            ],
+            "trace": None if self.trace is None else self._trace_json(),
             "symmetry": self.symmetry,
             "mode": self.mode,
             "complete": self.complete,
