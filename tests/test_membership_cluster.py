@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
+import signal
 import time
 
 import pytest
@@ -14,6 +16,7 @@ from test_impl_cluster import Load, kill
 from impl.kv.client import KVClient
 from impl.kv.protocol import REFUSED
 from impl.runtime import cluster
+from impl.runtime.server import CUT_FILE
 from modelcheck.audit.raft_map import RaftMapping
 from modelcheck.cli import main
 from modelcheck.harness import read_node_traces as read_traces
@@ -305,3 +308,51 @@ def test_a_refused_add_stays_in_cluster_json_while_a_configuration_with_it_may_c
     monkeypatch.setattr(cluster, "statuses", lambda directory, wait=0.5: asyncio.sleep(0, {1: ok}))
     assert cluster._roll_back_add(tmp_path, 4).startswith("cluster.json is as before")
     assert "4" not in cluster.load(tmp_path)["nodes"]
+
+
+def _cut(d, cuts: dict[int, list[int]]) -> None:
+    """The partition hook (modelcheck/nemesis.py's): node i drops every message to and from ``cuts[i]``."""
+    for i in (1, 2, 3):
+        f = d / f"node-{i}" / CUT_FILE
+        if cuts.get(i):
+            f.write_text(json.dumps(cuts[i]))
+        else:
+            f.unlink(missing_ok=True)
+        os.kill(cluster.pid_of(d, i), signal.SIGUSR1)
+
+
+def test_a_member_cut_off_while_a_higher_node_was_added_and_took_over_catches_up(tmp_path):
+    """Node 2 is cut off while node 4 is added and then leads (a transfer). The lower id dials, and node 2 linked
+    to a node added since it started only on that node's hello, on a configuration naming it, or on a client's
+    request to add it (`cluster add` asks node 1 first, which is why the cut node is 2): none could come, so node
+    2, a member, never heard from its leader again and stayed behind for good (the nemesis: `not recovered: node
+    5: applied 1004 of 1191`, membership changes under partitions). It rereads cluster.json once it changes (the
+    idle sweep), links to node 4, and catches up."""
+    d = tmp_path
+    cluster.start(d, 3, partition_hook=True)
+    try:
+        lead = asyncio.run(cluster.wait_for_leader(d, 30))
+        if lead == 2:
+            cluster.transfer(d, 3)
+        _cut(d, {2: [1, 3], 1: [2], 3: [2]})
+        assert cluster.add_node(d, 30)[0] == 4
+        assert cluster.transfer(d, 4)[2] == 4
+        _cut(d, {})
+
+        async def writes_then_caught_up() -> tuple[int, int]:
+            c = KVClient.from_dir(d)
+            for k in range(20):
+                await c.put(b"k%d" % k, b"v")
+            await c.close()
+            deadline = time.monotonic() + 20
+            while True:
+                sts = await cluster.statuses(d, 1.0)
+                if sts[2] is not None and sts[4] is not None and sts[2]["applied"] >= sts[4]["commit"]:
+                    return sts[2]["applied"], sts[4]["commit"]
+                assert time.monotonic() < deadline, f"node 2 stays behind: {sts[2]}, leader {sts[4]}"
+                await asyncio.sleep(0.05)
+
+        applied, commit = asyncio.run(writes_then_caught_up())
+        assert applied >= commit > 20
+    finally:
+        cluster.stop(d)

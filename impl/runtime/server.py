@@ -133,6 +133,16 @@ def protocol(c: dict[str, Any]) -> tuple[Any, Any]:
     return RaftNode, (bug(c["bug"]) if c.get("bug") else NONE)
 
 
+def _described(directory: Path) -> tuple[int, int, int] | None:
+    """cluster.json's identity and change time (None: unreadable), to notice a rewrite (`cluster.save` replaces
+    the file)."""
+    try:
+        st = os.stat(directory / "cluster.json")
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
 def load_cluster(directory: Path) -> dict[str, Any]:
     """The cluster description written by `paxraft cluster start` (private to us, or ClusterError)."""
     return load(directory)
@@ -440,6 +450,7 @@ class NodeServer:
     def _build(self) -> None:
         self._lock = lock_node(self.home)  # before the log is read: a second process of this node refuses here
         self._home_id = _folder_id(self.home)  # (the folder it runs in: _folder_gone)
+        self._described = _described(self.dir)  # (cluster.json as read: the sweep rereads it once it changes)
         try:
             marker = read_marker(self.home / REJOINING)  # set by `cluster recover-node`; read before anything changes
         except MarkerError as exc:
@@ -717,6 +728,9 @@ class NodeServer:
                 conn.close(f"no answer to the peer challenge within {self.handshake_timeout} s")
             elif conn.kind == HELLO_CLIENT and now - conn.last >= self.idle_timeout:  # peers are trusted
                 conn.close(f"client idle for {self.idle_timeout} s")
+        if (now_described := _described(self.dir)) != self._described:  # `cluster add` wrote a node in
+            self._described = now_described
+            self.refresh_peers()
         if (gone := self._folder_gone()) is not None:
             log.critical("node %d: its folder %s %s: stopping (it can keep nothing there, and no cluster command "
                          "finds it)", self.id, self.home, gone)
@@ -738,7 +752,11 @@ class NodeServer:
 
     def refresh_peers(self) -> None:
         """Read the nodes' ports again from cluster.json (`paxraft cluster add` writes a new node's there) and
-        link to the nodes added since: the core may now name them (as a learner, a member or a sender)."""
+        link to the nodes added since: the core may now name them (as a learner, a member or a sender). Also done
+        by the idle sweep when cluster.json changed: a member cut off while a node of a higher id was added never
+        learnt of it (the lower id dials, and only a hello or a configuration naming the node made it reread),
+        so once that node led, nothing reached the member, which stayed behind for good (the nemesis, membership
+        changes under partitions)."""
         try:
             ports = {int(k): int(v) for k, v in load_cluster(self.dir)["nodes"].items()}
         except ClusterError as exc:
