@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"{wal_dir}: {'ok' if rep.ok else 'REFUSED'} (format {rep.format}); term {rep.term}, vote {rep.vote}; "
               f"snapshot up to {rep.snapshot_index}, last index {rep.last_index}, commit index {rep.commit_index}; "
-              f"{rep.synced_bytes} of {rep.file_bytes} bytes synced, {rep.torn_bytes} in an unsynced tail")
+              f"{rep.synced_bytes:,} of {rep.file_bytes:,} bytes synced, {rep.torn_bytes:,} in an unsynced tail")
         for e in rep.errors:
             print(f"error: {e}")
     return 0 if rep.ok else 1

@@ -11,7 +11,9 @@ import pytest
 from test_cli import run  # the CLI run with its captured output: one helper for every CLI test
 
 from modelcheck.engine.failing import failing_part
+from modelcheck.output.explore.session import Session
 from spec.core import Spec, action, explains, invariant
+from spec.registry import load_user_spec
 
 LOCKS = "tests/user_specs/lock_manager.py:LockManager"
 
@@ -46,6 +48,8 @@ def test_a_user_specs_counterexample_word_for_word(capsys: pytest.CaptureFixture
         ("Grant(c=0, lk=0)", ["holder", "req"]), ("Switch(c=0, mode=shrink)", ["phase"]),
     ]
     assert j["trace"][3]["action"] == "Switch" and j["trace"][3]["params"] == {"c": 0, "mode": "shrink"}  # as before
+    view = Session(load_user_spec(LOCKS)()).view("Request(0, 0)/Grant(0, 0)/Switch(0, 'shrink')")  # the explorer
+    assert view["invariants"][0]["why"].endswith("; the part that fails: " + j["failing_part"])
     code, out, _ = run(capsys, "check", LOCKS, "--counterexamples", "2", "--json")
     first = json.loads(out)["counterexamples"][0]
     assert (code, first["failing_part"], first["trace"][3]["changed"]) == (1, j["failing_part"], ["phase"])

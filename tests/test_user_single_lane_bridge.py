@@ -69,6 +69,8 @@ def test_every_search_mode_and_two_workers_agree(capsys: pytest.CaptureFixture) 
         assert (out["distinct_states"], out["states_generated"], out["verdict"]) == (3605, 20181, "ok")
     assert main(["check", f"{FILE}:SingleLaneBridge", "--mode", "simulate"]) == 0
     assert "No error found in these random walks" in capsys.readouterr().out
+    assert main(["check", f"{FILE}:SingleLaneBridge", "--mode", "dfs"]) == 0  # (a depth of thousands, as every
+    assert "3,605 distinct states, 20,181 states generated, depth 1,688, " in capsys.readouterr().out  # count)
 
 
 def test_opposite_traffic_collides_and_deadlocks_as_tlc_finds(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

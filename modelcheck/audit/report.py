@@ -39,7 +39,7 @@ def describe_event(e: Event) -> list[str]:
 def text_report(mapping: Mapping, result: AuditResult, files: int) -> str:
     """The verdict: a one-line pass, or the first unexplained event with what the spec allowed and the diff."""
     spec = mapping.spec
-    head = f"Audit of {result.count} events from {files} file(s) against {spec.describe()}"
+    head = f"Audit of {result.count:,} events from {files} file(s) against {spec.describe()}"
     stats = (
         f"{result.audited:,} events explained in {result.seconds:.2f}s ({result.events_per_second:,.0f} events/s); "
         f"at most {result.max_candidates} candidate spec state(s) at once"

@@ -111,7 +111,7 @@ def _run_shortest(args: argparse.Namespace, spec: Spec) -> int:
             print()
         else:
             states = count(dag.distinct_states, "distinct state")
-            print(f"Model: {spec.describe()}\n{text} ({states}, depth {dag.depth}).")
+            print(f"Model: {spec.describe()}\n{text} ({states}, depth {dag.depth:,}).")
         return 0
     found: list[tuple[str, list[Step], str, dict[str, Any]]] = []
     if args.counterexamples is not None:

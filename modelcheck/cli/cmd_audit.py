@@ -195,7 +195,7 @@ def run_history(args: argparse.Namespace) -> int:
         )
         print()
     else:
-        print(f"{len(ops)} operations, {len(result.partitions)} keys: {result.verdict} ({result.seconds:.2f}s)")
+        print(f"{len(ops):,} operations, {len(result.partitions):,} keys: {result.verdict} ({result.seconds:.2f}s)")
         if not result.ok:
             print(result.explain())
         if args.html:

@@ -143,7 +143,7 @@ def interrupted_line() -> str:
     where = p.where or f"{count(queued, 'state')} queued"
     return (
         f"interrupted after {time.monotonic() - p.start:.1f}s ({p.label}): {count(distinct, 'distinct state')}, "
-        f"{count(generated, 'state generated', 'states generated')}, depth {depth}, {where} (figures as of the last "
+        f"{count(generated, 'state generated', 'states generated')}, depth {depth:,}, {where} (figures as of the last "
         f"progress tick, at {seconds:.1f}s; the search is incomplete)"
     )
 

@@ -204,7 +204,7 @@ def summary(result: Result, lanes: bool = False) -> str:
     lines.append(
         f"{count(result.distinct_states, 'distinct state')}, "
         f"{count(result.states_generated, 'state generated', 'states generated')}, "
-        f"depth {result.depth}, {result.seconds:.2f}s ({result.states_per_second:,.0f} distinct states/s)"
+        f"depth {result.depth:,}, {result.seconds:.2f}s ({result.states_per_second:,.0f} distinct states/s)"
     )
     store = f"; store {result.bytes_per_state:.0f} bytes/state" if result.mode != "simulate" else ""  # walks keep none
     lines.append(

@@ -21,6 +21,7 @@ from fractions import Fraction
 from typing import Any
 
 from modelcheck.engine.explain import compact
+from modelcheck.engine.failing import failing_part
 from modelcheck.engine.faults import locate
 from modelcheck.engine.lanes import lane_order
 from modelcheck.engine.reach import REACHED, goal_predicate, reach
@@ -126,6 +127,13 @@ def failure_text(exc: BaseException) -> str:
     ("IndexError: tuple index out of range" named none of them.)"""
     fault = locate(exc)
     return str(fault) if fault is not None else f"{type(exc).__name__}: {exc}"
+
+
+def _why(spec: Spec, name: str, state: Any) -> str:
+    """Why invariant ``name`` is false in ``state``, as check's trace ends: the spec's explanation, then the part
+    that fails when the spec does not explain it (:func:`modelcheck.engine.failing.failing_part`)."""
+    part = failing_part(spec, name, state)
+    return spec.explain(name, state) + ("" if part is None else f"; the part that fails: {part}")
 
 
 @dataclass
@@ -278,7 +286,7 @@ class Session:
         invariants: list[dict[str, Any]] = []
         for name, inv in spec.invariants.items():  # True or False only, as check judges them
             ok = strict(spec, "invariant", name, inv(state))
-            invariants.append({"name": name, "holds": ok, "why": None if ok else spec.explain(name, state)})
+            invariants.append({"name": name, "holds": ok, "why": None if ok else _why(spec, name, state)})
         if len(steps) > 1:  # the step that reached the state, judged by the action invariants (none: it holds)
             prev = steps[-2].state
             for name in spec.action_invariants:
