@@ -88,6 +88,21 @@ def test_commit_rules_of_the_extension():
     assert spec.CheckQuorum(s, 1) is None
 
 
+def test_a_power_cut_takes_no_entry_a_leader_committed_on_its_own_copy():
+    """RestartLosingUnsynced: a leader counts its own copy once synced (the store's LeaderThreadSync), so a power
+    cut may take a committed entry from it only when the others' matchIndex puts it on a quorum without it. The
+    audit let a leader come back without entry 2 that it had committed with one follower's copy and its own (the
+    store's planted bug leader-counts-unsynced does that, and loses the write); it refuses that restart now."""
+    spec = RaftImpl(servers=3, values=1)
+    s = next(iter(spec.init_states()))
+    s = s.but(currentTerm=(3, 3, 3), state=(LEADER, FOLLOWER, FOLLOWER), log=(((3, 0), (3, 0)), ((3, 0), (3, 0)),
+              ((3, 0),)), matchIndex=((0, 2, 1), (0, 0, 0), (0, 0, 0)), commitIndex=(2, 0, 0))
+    assert spec.RestartLosingUnsynced(s, 0, 1) is None  # entry 2: on node 1 and the leader's lost copy only
+    both = s.but(matchIndex=((0, 2, 2), (0, 0, 0), (0, 0, 0)))  # committed with the two followers' copies
+    assert spec.RestartLosingUnsynced(both, 0, 1).log[0] == ((3, 0),)
+    assert spec.RestartLosingUnsynced(s.but(commitIndex=(1, 0, 0)), 0, 1).log[0] == ((3, 0),)  # 2 uncommitted
+
+
 # -- the unmutated implementation refines the spec -------------------------------------------------
 def _many(seeds: range, steps: int) -> int:
     events = 0

@@ -449,7 +449,8 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         them). Only entries it never acknowledged may go, as the implementation acknowledges an entry once it is
         durable: n is at least every index i reported matching in its current term (a success in flight, or a
         matchIndex of a leader of that term; within a term a follower's log only grows past what it acknowledged)
-        and its snapshot's (synced before the log records that name it)."""
+        and its snapshot's (synced before the log records that name it); and a leader loses nothing it committed
+        that the others' matchIndex does not put on a quorum without it (it counts its own copy once synced)."""
         lg = s.log[i]
         if not s.snapshotIndex[i] <= n < len(lg):
             return None
@@ -460,4 +461,8 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         for j in self.Server:
             if j != i and s.state[j] == LEADER and s.currentTerm[j] == t and s.matchIndex[j][i] > n:
                 return None
+        c = s.commitIndex[i]
+        if s.state[i] == LEADER and c > n and not self.QuorumOf(
+                s, i, {k for k in self.Server if k != i and s.matchIndex[i][k] >= c}):
+            return None  # it committed c counting its own copy, which it does only once synced: c cannot be lost
         return self.Restart(s.but(log=EXCEPT(s.log, i, lg[:n])), i)
