@@ -31,8 +31,9 @@ _PRAGMA = re.compile(r"\s+#\s*(?:type:|noqa\b|pragma\b).*$")  # a linter's comme
 def refusal(step: Any, state: Any, params: Sequence[Any]) -> str | None:
     """Where ``step(state, *params)`` (an action's step) returned None: ``"file.py:LINE: source"`` of the guard
     (the line its frame ran just before a bare ``return None``, else the return line itself; a helper's guard when
-    the action returned the None a helper of its file gave it). None when the step does not return None, raises, or
-    its code has no source file to quote (a step built at run time)."""
+    the action returned the None a helper of its file, or the action it overrides (``super()``), gave it). None
+    when the step does not return None, raises, or its code has no source file to quote (a step built at run
+    time)."""
     code = getattr(getattr(step, "__func__", step), "__code__", None)
     if code is None:
         return None
@@ -51,9 +52,11 @@ def refusal(step: Any, state: Any, params: Sequence[Any]) -> str | None:
         return in_frame
 
     def on_call(frame: FrameType, event: str, arg: Any) -> Any:
-        if frame.f_code is code and not frames or (
-                id(frame.f_back) in frames and frame.f_code.co_filename == code.co_filename):
-            frames[id(frame)] = _Traced(frame.f_code)  # (the action, and a helper of its file it calls)
+        if frame.f_code is code and not frames or id(frame.f_back) in frames and (
+                frame.f_code.co_filename == code.co_filename or frame.f_code.co_name == code.co_name):
+            # (the action, a helper of its file it calls, and the action it overrides: a variant's super() call
+            # into the base spec, usually in another file, whose guard is then the one that said no)
+            frames[id(frame)] = _Traced(frame.f_code)
             return in_frame
         return None
 

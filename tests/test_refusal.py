@@ -167,3 +167,25 @@ def test_replay_of_an_edited_counterexample_names_the_guard(tmp_path: Path, caps
     guard = f"{os.path.relpath(twophase)}:93: if (MSG_COMMIT,) not in s.msgs:"
     assert (f"FAIL state 3: RMRcvCommitMsg(rm=r2): not enabled in the previous state (refused by {guard})"
             in capsys.readouterr().out)
+
+
+def test_a_none_from_the_overridden_action_is_followed_into_the_base_spec() -> None:
+    """A variant's action that returns ``super().Action(...)`` passes on the base spec's None, from another file:
+    the refusal named the variant's return line (the audit's `Timeout` of a leader read "refused by
+    spec/raft_rebuild.py:140: return None if s.rejoining[i] else super().Timeout(s, i)" with nobody rejoining). It
+    names raft.tla's guard now, and where the variant called it."""
+    import inspect
+
+    import spec.raft
+    from modelcheck.audit.raft_spec import RaftImpl
+    from spec.raft import FOLLOWER, LEADER
+
+    impl = RaftImpl(servers=3, values=1)
+    s = next(iter(impl.init_states())).but(state=(LEADER, FOLLOWER, FOLLOWER))
+    src, first = inspect.getsourcelines(spec.raft.Raft.Timeout)
+    guard = first + next(k for k, line in enumerate(src) if line.strip() == "if st[i] == LEADER:")
+    called = inspect.getsourcelines(type(impl).Timeout)
+    at = called[1] + next(k for k, line in enumerate(called[0]) if "super().Timeout(s, i)" in line)
+    shown = os.path.relpath(inspect.getsourcefile(type(impl).Timeout))  # type: ignore[arg-type]
+    assert refusal(impl.action("Timeout").step, s, (0,)) == (
+        f"spec/raft.py:{guard}: if st[i] == LEADER: (in Timeout, called at {shown}:{at})")
