@@ -26,7 +26,7 @@ def _owner(wal_dir: Path) -> tuple[tuple[bytes, int] | None, str, str | None]:
     way out a refusal names (a Multi-Paxos node cannot be rebuilt from its peers, a Raft node can), and why
     cluster.json could not be read: a cluster.json nested 100,000 deep was an internal error, and a damaged one
     (not UTF-8, a list, a directory) was passed over, so "ok" was said of a node that refuses to start."""
-    from impl.runtime.cluster import NO_REBUILD, identity, protocol_of
+    from impl.runtime.cluster import identity, way_out
 
     home = wal_dir.parent if wal_dir.name == "wal" else wal_dir
     name, _, node = home.name.partition("-")
@@ -35,7 +35,7 @@ def _owner(wal_dir: Path) -> tuple[tuple[bytes, int] | None, str, str | None]:
         return None, RECOVER, None
     try:
         desc = load_json(read_text(path, limit=MAX_SMALL_FILE_BYTES), str(path))
-        return identity(desc, int(node)), NO_REBUILD if protocol_of(desc) == "multipaxos" else RECOVER, None
+        return identity(desc, int(node)), way_out(desc), None
     except SpecError as exc:  # (it names the file)
         return None, RECOVER, f"{exc}: not a usable cluster description; the log's owner was not checked"
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -38,7 +38,7 @@ from impl.raft.rules import BUGS
 from impl.runtime.boot import rebuilt_boot
 from impl.runtime.chunks import CHUNK_BYTES, PEER_FRAME, check_sizes
 from impl.storage.files import NotRegularError, name_file, not_a_file, read_regular, sync_folder
-from impl.storage.wal import WAL, WALError
+from impl.storage.wal import RECOVER, WAL, WALError
 from impl.storage.wal import check as wal_check
 from impl.trace import last_clock_term
 from spec.userfiles import clip
@@ -392,6 +392,12 @@ NO_REBUILD = ("a Multi-Paxos node cannot be rebuilt from its peers (an acceptor 
               "its votes): leave it down with its storage as it is; the others serve while a majority of the nodes "
               "is up")
 """What a Multi-Paxos node whose storage is damaged or gone can do (`recover-node` refuses it, its start says it)."""
+
+
+def way_out(desc: dict[str, Any]) -> str:
+    """What a refusal of a node's storage tells the operator to do (the WAL's ``way_out``): a Raft node is rebuilt from
+    its peers, a Multi-Paxos node cannot be."""
+    return NO_REBUILD if protocol_of(desc) == "multipaxos" else RECOVER
 
 
 def protocol_of(desc: dict[str, Any]) -> str:

@@ -71,7 +71,6 @@ from impl.runtime.boot import next_boot
 from impl.runtime.busypoll import BusyPoll
 from impl.runtime.chunks import CHUNK, CHUNK_BYTES, FRAME_OVERHEAD, PEER_FRAME, Assembler
 from impl.runtime.cluster import (
-    NO_REBUILD,
     ClusterError,
     check_port_alone,
     identity,
@@ -80,6 +79,7 @@ from impl.runtime.cluster import (
     protocol_of,
     trace_compact,
     trace_file_name,
+    way_out,
     write_pid,
 )
 from impl.runtime.peers import (
@@ -96,7 +96,7 @@ from impl.runtime.slice import set_slice
 from impl.runtime.ticks import TickClock
 from impl.runtime.timeline import FSYNC, RECV_CLIENT, RECV_PEER, ROUND, SENT_CLIENT, SENT_PEER, SYNCED, Timeline
 from impl.runtime.waker import Waker
-from impl.storage.wal import RECOVER, SYNC_FAILED, WAL, WALError
+from impl.storage.wal import SYNC_FAILED, WAL, WALError
 from impl.trace import SEGMENT_BYTES, TraceFileError, TraceWriter, cut_trace, last_clock, set_aside, trace_size
 
 if TYPE_CHECKING:
@@ -461,7 +461,7 @@ class NodeServer:
                      trace=c.get("trace", True), quorum_first=c.get("quorum_first", True))
         self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True),  # WALError: refuse to start (see main)
                        prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)), owner=identity(c, self.id),
-                       way_out=NO_REBUILD if protocol_of(c) == "multipaxos" else RECOVER)
+                       way_out=way_out(c))
         core, rules = protocol(c)
         compact = trace_compact(c, has_jsonl=(self.home / trace_file_name(False)).exists()
                                 and not (self.home / trace_file_name(True)).exists())  # (a converted copy beside)
