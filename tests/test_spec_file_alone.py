@@ -59,7 +59,8 @@ def test_audit_prove_bmc_and_infer_take_the_file(capsys, tmp_path) -> None:
               {"node": 0, "clock": 1, "action": "Request", "params": {"c": 0, "lk": 0}, "state": {}}]
     log.write_text("".join(json.dumps(e) + "\n" for e in events))
     lock_manager = str(HERE / "user_specs" / "lock_manager.py")
-    said = [run(capsys, "audit", "--spec", ref, str(log), "--json") for ref in (lock_manager, f"{lock_manager}:LockManager")]
+    said = [run(capsys, "audit", "--spec", ref, str(log), "--json") for ref in
+            (lock_manager, f"{lock_manager}:LockManager")]
     assert said[0] == said[1] and said[0][0] == 0
     # (prove FILE.py: test_user_lockserv)
     code, out, _ = run(capsys, "bmc", LOCKSERV, "--depth", "2")
