@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from spec.core import compact, shown_value
+from spec.core import compact, order_key, shown_value
 
 __all__ = ["MAX_BINDINGS", "VALUE_WIDTH", "Why", "evaluate", "shown", "why"]
 
@@ -99,35 +99,50 @@ def _src(node: ast.expr, text: str | None) -> str:
 
 def shown(value: Any, width: int = VALUE_WIDTH) -> str:
     """A value as reports write it (spec.core.compact), at most about ``width`` characters: a longer collection
-    keeps its first elements and says how many there are (``<<1, 2, 3, ...>> (3 of 500 shown)``), anything else
-    its first characters and its length (``abc... (1,204 characters)``)."""
-    value = shown_value(value)
-    if isinstance(value, (list, tuple, dict)) and len(value) > 1:
-        opening, closing = ("{", "}") if isinstance(value, list) else ("<<", ">>") if isinstance(value, tuple) \
-            else ("[", "]")
-        kept: list[str] = []
-        used = len(opening) + len(closing)
-        for item in _elements(value):  # (one by one: a log of a million entries is not written out to be cut)
-            if used + len(item) > width:
-                break
-            kept.append(item)
-            used += len(item) + 2
-        if len(kept) == len(value):
-            return opening + ", ".join(kept) + closing
-        if not kept:  # (an element alone is wider: its start)
-            return f"{opening}{_cut(next(iter(_elements(value))), width)}, ...{closing} (1 of {len(value):,} shown)"
-        return f"{opening}{', '.join(kept)}, ...{closing} ({len(kept)} of {len(value):,} shown)"
-    return _cut(compact(value), width)
+    keeps its first elements (a sequence its first and last: where two logs differ is often their end) and counts
+    them (``<<1, 2, ..., 499, 500>> (4 of 500 shown)``), anything else keeps its first characters and says its length
+    (``abc... (1,204 characters)``)."""
+    return _fitted(value, width)
 
 
-def _elements(value: list | tuple | dict) -> Iterator[str]:
-    if isinstance(value, dict):
-        return (f"{k} |-> {compact(x)}" for k, x in value.items())
-    return (compact(x) for x in value)
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else f"{text[:width]}... ({len(text):,} characters)"
+def _fitted(value: Any, width: int) -> str:
+    if isinstance(value, (set, frozenset)):  # (in value order, as spec.core.shown_value gives a set)
+        value = sorted(value, key=order_key)
+    if not isinstance(value, (list, tuple, dict)) or len(value) < 2:
+        text = compact(shown_value(value))
+        return text if len(text) <= width else f"{text[:width]}... ({len(text):,} characters)"
+    opening, closing = ("{", "}") if isinstance(value, list) else ("<<", ">>") if isinstance(value, tuple) \
+        else ("[", "]")
+    items = list(value.items()) if isinstance(value, dict) else value  # (a tuple or list: indexed, not copied)
+    said = (lambda k: f"{items[k][0]} |-> {compact(shown_value(items[k][1]))}") if isinstance(value, dict) \
+        else (lambda k: compact(shown_value(items[k])))  # (each element as it is shown: not the whole value first)
+    whole, used = [], len(opening) + len(closing)
+    for k in range(len(items)):  # (element by element: a log of a million entries is not written out to be cut)
+        whole.append(said(k))
+        used += len(whole[-1]) + 2 * (k > 0)
+        if used > width:
+            break
+    else:
+        return opening + ", ".join(whole) + closing
+    front: list[str] = []
+    back: list[str] = []
+    lo, hi, used = 0, len(items) - 1, len(opening) + len(closing) + len("...")
+    while lo <= hi:  # a sequence alternates between its two ends
+        at_end = isinstance(value, tuple) and len(back) < len(front)
+        item = said(hi if at_end else lo)
+        if used + len(item) + 2 > width:
+            break
+        used += len(item) + 2
+        if at_end:
+            back.insert(0, item)
+            hi -= 1
+        else:
+            front.append(item)
+            lo += 1
+    if not front:  # (one element alone is wider: its start)
+        first = _fitted(items[0] if not isinstance(value, dict) else items[0][1], width)
+        front = [first if not isinstance(value, dict) else f"{items[0][0]} |-> {first}"]
+    return f"{opening}{', '.join([*front, '...', *back])}{closing} ({len(front) + len(back)} of {len(items):,} shown)"
 
 
 def _generator(node: ast.expr, func: str) -> ast.GeneratorExp | ast.ListComp | ast.SetComp | None:

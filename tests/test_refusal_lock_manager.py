@@ -57,7 +57,8 @@ def st(holder=(FREE, FREE), phase=(GROWING, GROWING), req=()) -> LMState:
      f"{RELEASE_AT}: {RELEASE} (true here, for r = 0: r == c; c is 0)"),
     # a guard inside a helper: the helper's guard, and the action's line that called it
     ("Withdraw", st(), (0,),
-     f"{at('if not mine:')} (mine is {{}}) (in drop_requests, called at {at('return self.drop_requests(s, c)').split(': ')[0]})"),
+     f"{at('if not mine:')} (mine is {{}}) (in drop_requests, called at "
+     f"{at('return self.drop_requests(s, c)').split(': ')[0]})"),
     # a guard in a for loop; a conditional expression
     ("Finish", st(holder=(0, FREE)), (0,), f"{at('if h == c:')} (h is 0, c is 0)"),
     ("Finish", st(), (0,),
