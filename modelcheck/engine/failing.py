@@ -24,19 +24,26 @@ MAX_BINDINGS = 10_000
 VALUE_WIDTH = 60
 
 
-def failing_part(spec: Spec, name: str, state: State) -> str | None:
+def failing_part(spec: Spec, name: str, state: State, prev: State | None = None) -> str | None:
     """What is false in ``state`` of invariant ``name`` (a state invariant the spec does not explain), as one
     line (``for h = 0: s.phase[h] == GROWING is false (s.phase[h] is 1, GROWING is 0)``); None when its source
-    is not one expression or the part cannot be told."""
-    if name not in spec.invariants or _explained(spec, name, state):
+    is not one expression or the part cannot be told. For an action invariant, of the step from ``prev`` to
+    ``state`` (its two state arguments bound to them; None without ``prev``)."""
+    if name in spec.action_invariants:
+        if prev is None:
+            return None
+        states: tuple[State, ...] = (prev, state)
+    elif name not in spec.invariants or _explained(spec, name, state):
         return None
+    else:
+        states = (state,)
     fn = inspect.unwrap(getattr(type(spec), name, None))  # type: ignore[arg-type]
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
     except (OSError, TypeError, SyntaxError, IndentationError):
         return None
     fdef = tree.body[0] if tree.body else None
-    if not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)) or len(fdef.args.args) != 2:
+    if not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)) or len(fdef.args.args) != 1 + len(states):
         return None
     body = [st for st in fdef.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
     if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
@@ -45,12 +52,18 @@ def failing_part(spec: Spec, name: str, state: State) -> str | None:
         env = dict(fn.__globals__)
         if fn.__closure__:
             env.update(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__)))
-        env[fdef.args.args[0].arg], env[fdef.args.args[1].arg] = spec, state
+        env.update(zip((a.arg for a in fdef.args.args), (spec, *states)))
         if _value(body[0].value, env):  # holds: nothing to tell (the checker judged it false: a stateful spec?)
             return None
         return _why_false(body[0].value, env)
     except Exception:  # the invariant's own code raised on a part taken alone: say nothing rather than guess
         return None
+
+
+def last_step(trace: list[Any]) -> tuple[State, State | None]:
+    """A trace's last state and the one before it (None for a trace of one state): the arguments after the name
+    that :func:`failing_part` (and :func:`modelcheck.engine.explain.violation_line`) take."""
+    return trace[-1].state, (trace[-2].state if len(trace) > 1 else None)
 
 
 def _explained(spec: Spec, name: str, state: State) -> bool:
@@ -64,7 +77,12 @@ def _value(node: ast.expr, env: dict[str, Any]) -> Any:
 
 
 def _src(node: ast.expr) -> str:
-    return ast.unparse(node)
+    text = ast.unparse(node)
+    if isinstance(node, ast.Call) and len(node.args) == 1 and isinstance(node.args[0], ast.GeneratorExp):
+        name = ast.unparse(node.func)  # ast.unparse writes any(x for x in y) as any((x for x in y))
+        if text.startswith(name + "((") and text.endswith("))"):
+            return text[: len(name) + 1] + text[len(name) + 2 : -2] + ")"
+    return text
 
 
 def _shown(value: Any) -> str:
