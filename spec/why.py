@@ -94,7 +94,14 @@ def _decides(node: ast.expr, env: dict[str, Any], holds: bool,
 
 def _src(node: ast.expr, text: str | None) -> str:
     segment = ast.get_source_segment(text, node) if text is not None else None
-    return ast.unparse(node) if segment is None else " ".join(segment.split())
+    if segment is not None:
+        return " ".join(segment.split())
+    unparsed = ast.unparse(node)
+    if isinstance(node, ast.Call) and len(node.args) == 1 and isinstance(node.args[0], ast.GeneratorExp):
+        name = ast.unparse(node.func)  # ast.unparse writes any(x for x in y) as any((x for x in y))
+        if unparsed.startswith(name + "((") and unparsed.endswith("))"):
+            return unparsed[: len(name) + 1] + unparsed[len(name) + 2 : -2] + ")"
+    return unparsed
 
 
 def shown(value: Any, width: int = VALUE_WIDTH) -> str:
@@ -209,5 +216,6 @@ def _sides(node: ast.expr, env: dict[str, Any], text: str | None, bound: set[str
             continue
         yield _src(op, text), shown(evaluate(op, env))
         if (isinstance(op, ast.Call) and isinstance(op.func, ast.Name) and op.func.id == "len"
-                and len(op.args) == 1 and not isinstance(op.args[0], ast.Constant)):
+                and len(op.args) == 1 and not isinstance(op.args[0], ast.Constant)
+                and not (isinstance(op.args[0], ast.Name) and op.args[0].id in bound)):
             yield _src(op.args[0], text), shown(evaluate(op.args[0], env))

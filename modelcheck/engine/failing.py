@@ -14,24 +14,32 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+from typing import Any
 
 from spec.core import Spec, State
 from spec.why import evaluate, why
 
 
-def failing_part(spec: Spec, name: str, state: State) -> str | None:
+def failing_part(spec: Spec, name: str, state: State, prev: State | None = None) -> str | None:
     """What is false in ``state`` of invariant ``name`` (a state invariant the spec does not explain), as one
     line (``for h = 0: s.phase[h] == GROWING is false (s.phase[h] is 1, GROWING is 0)``); None when its source
-    is not one expression or the part cannot be told."""
-    if name not in spec.invariants or _explained(spec, name, state):
+    is not one expression or the part cannot be told. For an action invariant, of the step from ``prev`` to
+    ``state`` (its two state arguments bound to them; None without ``prev``)."""
+    if name in spec.action_invariants:
+        if prev is None:
+            return None
+        states: tuple[State, ...] = (prev, state)
+    elif name not in spec.invariants or _explained(spec, name, state):
         return None
+    else:
+        states = (state,)
     fn = inspect.unwrap(getattr(type(spec), name, None))  # type: ignore[arg-type]
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
     except (OSError, TypeError, SyntaxError, IndentationError):
         return None
     fdef = tree.body[0] if tree.body else None
-    if not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)) or len(fdef.args.args) != 2:
+    if not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)) or len(fdef.args.args) != 1 + len(states):
         return None
     body = [st for st in fdef.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
     if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
@@ -40,12 +48,18 @@ def failing_part(spec: Spec, name: str, state: State) -> str | None:
         env = dict(fn.__globals__)
         if fn.__closure__:
             env.update(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__)))
-        env[fdef.args.args[0].arg], env[fdef.args.args[1].arg] = spec, state
+        env.update(zip((a.arg for a in fdef.args.args), (spec, *states)))
         if evaluate(body[0].value, env):  # holds: nothing to tell (the checker judged it false: a stateful spec?)
             return None
         return why(body[0].value, env, False).text()  # (spec.why: the reading refusals share)
     except Exception:  # the invariant's own code raised on a part taken alone: say nothing rather than guess
         return None
+
+
+def last_step(trace: list[Any]) -> tuple[State, State | None]:
+    """A trace's last state and the one before it (None for a trace of one state): the arguments after the name
+    that :func:`failing_part` (and :func:`modelcheck.engine.explain.violation_line`) take."""
+    return trace[-1].state, (trace[-2].state if len(trace) > 1 else None)
 
 
 def _explained(spec: Spec, name: str, state: State) -> bool:
