@@ -60,6 +60,17 @@ def test_symmetry_and_two_workers_with_two_recovery_ballots(capsys: pytest.Captu
     assert figures(sym) == TLC_SYM[3, 1, 2]
 
 
+@pytest.mark.slow
+def test_five_replicas_reach_try_pre_accept_as_in_tlc() -> None:
+    """MCEPaxos5.cfg (five replicas, at most 4 messages in flight): the try-pre-accept round, which three replicas
+    never reach, fires, and TLC's counts (and its per-action steps: tests/user_specs/EPaxos/README.md) are ours."""
+    r = check(load_user_spec(f"{FILE}:FewMessages")())
+    assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", 206546, 721261, 18)
+    fired = {name: c.fired for name, c in r.coverage.items()}
+    try_round = ("PrepareFinalizeTry", "ReplyTryPreacceptOK", "FinalizeTryPreAcceptOK")
+    assert [fired[a] for a in try_round] == [360, 3960, 120]
+
+
 def test_the_texts_nontriviality_fails_as_in_tlc(capsys: pytest.CaptureFixture) -> None:
     """MCAsWritten.cfg: the text's Nontriviality compares a committed triple with the proposed commands; TLC finds
     it false after the first fast commit, 4 states, 38 distinct and 38 generated at the stop."""
