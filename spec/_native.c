@@ -197,7 +197,10 @@ replace_get(PyObject *self, PyObject *obj, PyObject *type)
 static PyObject *
 replace_getattro(PyObject *self, PyObject *name)
 {
-    /* __doc__, __qualname__, __name__, __wrapped__...: the Python function's */
+    /* __doc__, __qualname__, __name__, __module__...: the Python function's */
+    if (PyUnicode_Check(name) && (PyUnicode_CompareWithASCIIString(name, "__doc__") == 0 ||
+                                  PyUnicode_CompareWithASCIIString(name, "__module__") == 0))
+        return PyObject_GetAttr(((ReplaceObject *)self)->py, name);
     PyObject *found = PyObject_GenericGetAttr(self, name);
     if (found != NULL || !PyErr_ExceptionMatches(PyExc_AttributeError))
         return found;
@@ -754,6 +757,8 @@ PyInit__native(void)
     function_type = &PyFunction_Type;
     PyObject *m = PyModule_Create(&native_module);
     if (m == NULL)
+        return NULL;
+    if (PyModule_AddIntConstant(m, "API", 1) < 0)  /* spec/values.py checks it: a stale build is not used */
         return NULL;
     Py_INCREF(&MsgSetBaseType);
     Py_INCREF(&ReplaceType);

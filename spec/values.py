@@ -33,6 +33,10 @@ PYPY = sys.implementation.name == "pypy"
 """On PyPy a MsgSet keeps its hash incrementally (see _pypy_set_hash); CPython runs none of that code."""
 
 
+_API = 1
+"""The interface spec/_native.c's API constant names (raised with any change to configure or the types)."""
+
+
 def _load_native() -> tuple[ModuleType | None, str]:
     """spec._native when it is built and wanted, and the line saying which code runs (:data:`BACKEND`)."""
     if PYPY:
@@ -43,6 +47,8 @@ def _load_native() -> tuple[ModuleType | None, str]:
         from spec import _native  # type: ignore[attr-defined]
     except ImportError as e:
         return None, f"pure Python (spec._native not built: {e}; make setup builds it)"
+    if getattr(_native, "API", None) != _API:
+        return None, "pure Python (spec._native is out of date: make setup rebuilds it)"
     return _native, "compiled (spec/_native.c; PAXRAFT_NATIVE=0 for pure Python)"
 
 
@@ -150,9 +156,9 @@ RECORD: list[list[tuple[MsgSet, Question, tuple]]] = []
 """While not empty, each ``where`` appends (set, question, answer) to its last list (spec.reads)."""
 
 
-if TYPE_CHECKING or _native is None:
+if TYPE_CHECKING or _native is None:  # noqa: SIM108 - (mypy reads a class base in a TYPE_CHECKING branch only)
     _SetBase = frozenset
-else:  # frozenset with the three slots below, `|`, all(), _added() and _inherit() compiled
+else:  # compiled: frozenset with the three slots below, `|`, all(), _added() and _inherit() in C
     _SetBase = _native.MsgSetBase
 
 
