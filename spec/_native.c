@@ -9,7 +9,8 @@
  *   EXCEPT(f, i, v)      [f EXCEPT ![i] = v] for an exact tuple f and 0 <= i < len(f)
  *   Replace(cls, py)     a record's _replace: a method descriptor (no bound method is made per call)
  *   MsgSetBase           frozenset with MsgSet's three slots, `|` (one copy of the set, not two),
- *                        all(), _added() and _inherit()
+ *                        where(), all(), _added() and _inherit()
+ *   MemoBase             spec.reads._Memo's slots and its lookup (the run on a miss stays Python)
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -23,6 +24,9 @@ static PyObject *keys_table;     /* values._KEYS (a dict) */
 static PyObject *keys_function;  /* values._keys_function */
 static PyObject *ordered;        /* values._ordered */
 static PyObject *predicate_key;  /* values._predicate_key */
+static PyObject *record_list;    /* values.RECORD (a list, changed in place only) */
+static PyObject *py_where;       /* MsgSet.where as written in Python: calls off the common path */
+static PyObject *str_fill, *str_locked_run;
 static PyTypeObject *function_type;
 
 /* -- EXCEPT -------------------------------------------------------------------------------------- */
@@ -676,6 +680,77 @@ fail:
     return NULL;
 }
 
+
+/* MsgSet.where(**fields): the messages whose named fields equal the given values */
+static PyObject *
+msgset_where(PyObject *op, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    if (nargs != 0 || py_where == NULL) {  /* (the Python method raises the error) */
+        PyObject *stack[8];
+        Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+        if (py_where == NULL || 1 + nargs + nkw > 8) {
+            PyErr_SetString(PyExc_TypeError, "where() takes field=value keyword arguments only");
+            return NULL;
+        }
+        stack[0] = op;
+        for (Py_ssize_t k = 0; k < nargs + nkw; k++)
+            stack[1 + k] = args[k];
+        return PyObject_Vectorcall(py_where, stack, 1 + nargs, kwnames);
+    }
+    MsgSetObject *self = (MsgSetObject *)op;
+    PyObject *index = self->index;
+    if (index != NULL && PyDict_CheckExact(index))
+        Py_INCREF(index);
+    else if ((index = msgset_inherit(op, NULL)) == NULL)
+        return NULL;
+    /* frozenset(fields.items()): hashed once per object, see values._canonical */
+    PyObject *key = PyFrozenSet_New(NULL);
+    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    if (key == NULL)
+        goto fail_index;
+    for (Py_ssize_t k = 0; k < nkw; k++) {
+        PyObject *item = PyTuple_Pack(2, PyTuple_GET_ITEM(kwnames, k), args[k]);
+        if (item == NULL || PySet_Add(key, item) < 0) {
+            Py_XDECREF(item);
+            goto fail_key;
+        }
+        Py_DECREF(item);
+    }
+    PyObject *found = PyDict_GetItemWithError(index, key);
+    if (found != NULL && found != Py_None)
+        Py_INCREF(found);
+    else if (PyErr_Occurred())
+        goto fail_key;
+    else {
+        PyObject *names = kwnames == NULL ? PyTuple_New(0) : (Py_INCREF(kwnames), kwnames);
+        if (names == NULL)
+            goto fail_key;
+        found = PyObject_CallMethodObjArgs(op, str_fill, index, key, names, NULL);
+        Py_DECREF(names);
+        if (found == NULL)
+            goto fail_key;
+    }
+    Py_DECREF(index);
+    if (PyList_GET_SIZE(record_list)) {  /* a run being remembered by what it asked (spec.reads) */
+        PyObject *last = PyList_GET_ITEM(record_list, PyList_GET_SIZE(record_list) - 1);
+        PyObject *entry = PyTuple_Pack(3, op, key, found);
+        if (entry == NULL || PyList_Append(last, entry) < 0) {
+            Py_XDECREF(entry);
+            Py_DECREF(key);
+            Py_DECREF(found);
+            return NULL;
+        }
+        Py_DECREF(entry);
+    }
+    Py_DECREF(key);
+    return found;
+fail_key:
+    Py_DECREF(key);
+fail_index:
+    Py_DECREF(index);
+    return NULL;
+}
+
 static PyMemberDef msgset_members[] = {
     {"_index", T_OBJECT_EX, offsetof(MsgSetObject, index), 0, NULL},
     {"_shapes", T_OBJECT_EX, offsetof(MsgSetObject, shapes), 0, NULL},
@@ -687,6 +762,8 @@ static PyMethodDef msgset_methods[] = {
     {"all", (PyCFunction)msgset_all, METH_O, "\\A m \\in msgs : pred(m) (see spec.values.MsgSet.all)"},
     {"_added", (PyCFunction)msgset_added, METH_NOARGS, "(parent, the messages added to it)"},
     {"_inherit", (PyCFunction)msgset_inherit, METH_NOARGS, "the indexes, made from the parent's"},
+    {"where", (PyCFunction)(void (*)(void))msgset_where, METH_FASTCALL | METH_KEYWORDS,
+     "The messages whose named fields equal the given values (see spec.values.MsgSet.where)."},
     {NULL},
 };
 
@@ -708,13 +785,163 @@ static PyTypeObject MsgSetBaseType = {
     .tp_methods = msgset_methods,
 };
 
+
+/* -- MemoBase: spec.reads._Memo's lookup ---------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *fn, *plain, *get_field, *keys, *now, *off;
+} MemoObject;
+
+/* _Memo.__call__: the result remembered under the answers s.F's index gives, else the run (in Python) */
+static PyObject *
+memo_call_one(PyObject *op, PyObject *s)
+{
+    MemoObject *self = (MemoObject *)op;
+    if (self->off == NULL || self->plain == NULL || self->get_field == NULL || self->now == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "_Memo: not initialised");
+        return NULL;
+    }
+    int off = PyObject_IsTrue(self->off);
+    if (off < 0)
+        return NULL;
+    if (off)
+        return PyObject_CallOneArg(self->plain, s);
+    PyObject *ms = PyObject_CallOneArg(self->get_field, s);
+    if (ms == NULL)
+        return NULL;
+    if ((PyObject *)Py_TYPE(ms) != msgset_cls) {
+        Py_DECREF(ms);
+        return PyObject_CallOneArg(self->plain, s);
+    }
+    PyObject *index = ((MsgSetObject *)ms)->index;
+    if (index != NULL && PyDict_CheckExact(index))
+        Py_INCREF(index);
+    else if ((index = msgset_inherit(ms, NULL)) == NULL) {
+        Py_DECREF(ms);
+        return NULL;
+    }
+    PyObject *now = self->now;
+    Py_INCREF(now);  /* (answers_of, table), read as one pair */
+    PyObject *found = NULL;
+    if (PyTuple_CheckExact(now) && PyTuple_GET_SIZE(now) == 2 && PyDict_CheckExact(PyTuple_GET_ITEM(now, 1))) {
+        PyObject *answers = PyObject_CallOneArg(PyTuple_GET_ITEM(now, 0), index);
+        if (answers == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_KeyError))
+                goto fail;
+            PyErr_Clear();  /* a question this set's lineage never asked: answered by the run below */
+        }
+        else {
+            found = PyDict_GetItemWithError(PyTuple_GET_ITEM(now, 1), answers);
+            Py_DECREF(answers);
+            if (found == NULL && PyErr_Occurred()) {
+                if (!PyErr_ExceptionMatches(PyExc_KeyError))
+                    goto fail;
+                PyErr_Clear();
+            }
+            Py_XINCREF(found);
+        }
+    }
+    else {
+        PyErr_SetString(PyExc_TypeError, "_Memo.now: not an (answers_of, table) pair");
+        goto fail;
+    }
+    Py_DECREF(now);
+    Py_DECREF(index);
+    if (found == NULL)
+        found = PyObject_CallMethodObjArgs(op, str_locked_run, s, ms, NULL);
+    Py_DECREF(ms);
+    return found;
+fail:
+    Py_DECREF(now);
+    Py_DECREF(index);
+    Py_DECREF(ms);
+    return NULL;
+}
+
+static PyObject *
+memo_call(PyObject *op, PyObject *args, PyObject *kwds)
+{
+    PyObject *s;
+    if (kwds != NULL && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "_Memo() takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_UnpackTuple(args, "_Memo", 1, 1, &s))
+        return NULL;
+    return memo_call_one(op, s);
+}
+
+static int
+memo_traverse(MemoObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->fn);
+    Py_VISIT(self->plain);
+    Py_VISIT(self->get_field);
+    Py_VISIT(self->keys);
+    Py_VISIT(self->now);
+    Py_VISIT(self->off);
+    return 0;
+}
+
+static int
+memo_clear(MemoObject *self)
+{
+    Py_CLEAR(self->fn);
+    Py_CLEAR(self->plain);
+    Py_CLEAR(self->get_field);
+    Py_CLEAR(self->keys);
+    Py_CLEAR(self->now);
+    Py_CLEAR(self->off);
+    return 0;
+}
+
+static void
+memo_dealloc(MemoObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    memo_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMemberDef memo_members[] = {
+    {"fn", T_OBJECT_EX, offsetof(MemoObject, fn), 0, NULL},
+    {"plain", T_OBJECT_EX, offsetof(MemoObject, plain), 0, NULL},
+    {"get_field", T_OBJECT_EX, offsetof(MemoObject, get_field), 0, NULL},
+    {"keys", T_OBJECT_EX, offsetof(MemoObject, keys), 0, NULL},
+    {"now", T_OBJECT_EX, offsetof(MemoObject, now), 0, NULL},
+    {"off", T_OBJECT_EX, offsetof(MemoObject, off), 0, NULL},
+    {NULL},
+};
+
+static PyMethodDef memo_methods[] = {
+    {"call", (PyCFunction)memo_call_one, METH_O, "the memo's lookup, as a bound method (see spec.reads._Memo)"},
+    {NULL},
+};
+
+static PyTypeObject MemoBaseType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "spec._native.MemoBase",
+    .tp_basicsize = sizeof(MemoObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "spec.reads._Memo's slots and its lookup compiled",
+    .tp_new = PyType_GenericNew,
+    .tp_call = memo_call,
+    .tp_traverse = (traverseproc)memo_traverse,
+    .tp_clear = (inquiry)memo_clear,
+    .tp_dealloc = (destructor)memo_dealloc,
+    .tp_members = memo_members,
+    .tp_methods = memo_methods,
+};
+
 /* -- the module ------------------------------------------------------------------------------------ */
 
 static PyObject *
 native_configure(PyObject *mod, PyObject *args)
 {
-    PyObject *exc, *cls, *table, *kf, *ord, *pk;
-    if (!PyArg_ParseTuple(args, "OO!O!OOO:configure", &exc, &PyType_Type, &cls, &PyDict_Type, &table, &kf, &ord, &pk))
+    PyObject *exc, *cls, *table, *kf, *ord, *pk, *rec, *wh;
+    if (!PyArg_ParseTuple(args, "OO!O!OOOO!O:configure", &exc, &PyType_Type, &cls, &PyDict_Type, &table, &kf, &ord,
+                          &pk, &PyList_Type, &rec, &wh))
         return NULL;
     if (!PyType_IsSubtype((PyTypeObject *)cls, &MsgSetBaseType)) {
         PyErr_SetString(PyExc_TypeError, "configure: the MsgSet class must derive from MsgSetBase");
@@ -732,6 +959,10 @@ native_configure(PyObject *mod, PyObject *args)
     Py_XSETREF(ordered, ord);
     Py_INCREF(pk);
     Py_XSETREF(predicate_key, pk);
+    Py_INCREF(rec);
+    Py_XSETREF(record_list, rec);
+    Py_INCREF(wh);
+    Py_XSETREF(py_where, wh);
     Py_RETURN_NONE;
 }
 
@@ -751,19 +982,25 @@ PyMODINIT_FUNC
 PyInit__native(void)
 {
     MsgSetBaseType.tp_base = &PyFrozenSet_Type;
-    if (PyType_Ready(&MsgSetBaseType) < 0 || PyType_Ready(&ReplaceType) < 0)
+    if (PyType_Ready(&MsgSetBaseType) < 0 || PyType_Ready(&ReplaceType) < 0 || PyType_Ready(&MemoBaseType) < 0)
+        return NULL;
+    str_fill = PyUnicode_InternFromString("_fill");
+    str_locked_run = PyUnicode_InternFromString("_locked_run");
+    if (str_fill == NULL || str_locked_run == NULL)
         return NULL;
     empty_tuple = PyTuple_New(0);
     function_type = &PyFunction_Type;
     PyObject *m = PyModule_Create(&native_module);
     if (m == NULL)
         return NULL;
-    if (PyModule_AddIntConstant(m, "API", 1) < 0)  /* spec/values.py checks it: a stale build is not used */
+    if (PyModule_AddIntConstant(m, "API", 2) < 0)  /* spec/values.py checks it: a stale build is not used */
         return NULL;
     Py_INCREF(&MsgSetBaseType);
     Py_INCREF(&ReplaceType);
+    Py_INCREF(&MemoBaseType);
     if (PyModule_AddObject(m, "MsgSetBase", (PyObject *)&MsgSetBaseType) < 0 ||
-        PyModule_AddObject(m, "Replace", (PyObject *)&ReplaceType) < 0)
+        PyModule_AddObject(m, "Replace", (PyObject *)&ReplaceType) < 0 ||
+        PyModule_AddObject(m, "MemoBase", (PyObject *)&MemoBaseType) < 0)
         return NULL;
     return m;
 }

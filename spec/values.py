@@ -33,7 +33,7 @@ PYPY = sys.implementation.name == "pypy"
 """On PyPy a MsgSet keeps its hash incrementally (see _pypy_set_hash); CPython runs none of that code."""
 
 
-_API = 1
+_API = 2
 """The interface spec/_native.c's API constant names (raised with any change to configure or the types)."""
 
 
@@ -158,7 +158,7 @@ RECORD: list[list[tuple[MsgSet, Question, tuple]]] = []
 
 if TYPE_CHECKING or _native is None:  # noqa: SIM108 - (mypy reads a class base in a TYPE_CHECKING branch only)
     _SetBase = frozenset
-else:  # compiled: frozenset with the three slots below, `|`, all(), _added() and _inherit() in C
+else:  # compiled: frozenset with the three slots below, `|`, where(), all(), _added() and _inherit() in C
     _SetBase = _native.MsgSetBase
 
 
@@ -305,8 +305,9 @@ _new = frozenset.__new__
 _union = frozenset.__or__
 _minus = frozenset.__sub__
 
+_py_where = MsgSet.where
 if _native is not None:  # the compiled base's methods replace these (the same semantics, in C)
-    for _name in ("__or__", "__ror__", "all", "_added", "_inherit"):
+    for _name in ("__or__", "__ror__", "all", "_added", "_inherit", "where"):
         delattr(MsgSet, _name)
 
 
@@ -468,4 +469,4 @@ def _ordered(group: Iterable[Any]) -> tuple:
 
 
 if _native is not None:
-    _native.configure(_py_EXCEPT, MsgSet, _KEYS, _keys_function, _ordered, _predicate_key)
+    _native.configure(_py_EXCEPT, MsgSet, _KEYS, _keys_function, _ordered, _predicate_key, RECORD, _py_where)
