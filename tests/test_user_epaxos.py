@@ -20,6 +20,8 @@ EP = f"{FILE}:EPaxos"
 # depth.
 TLC = {(3, 1, 1): (2302, 4351, 13)}  # MCEPaxos.cfg
 TLC_SLOW = {(3, 1, 2): (74410, 153277, 19)}  # MCEPaxosB2.cfg (16 CPU s in TLC)
+# SYMMETRY Permutations(Replicas): MCEPaxosSym.cfg, MCEPaxosSymB2.cfg
+TLC_SYM = {(3, 1, 1): (385, 731, 13), (3, 1, 2): (12403, 25552, 19)}
 
 
 def build(replicas: int = 3, commands: int = 1, max_ballot: int = 1, cls: str = "EPaxos") -> object:
@@ -37,6 +39,25 @@ def test_counts_are_tlcs(bounds: tuple[int, int, int]) -> None:
 def test_counts_are_tlcs_with_two_recovery_ballots(bounds: tuple[int, int, int]) -> None:
     r = check(build(*bounds))
     assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", *TLC_SLOW[bounds])
+
+
+def test_symmetry_as_tlc() -> None:
+    """Renaming replicas renames instances, ballots and every message: TLC's SYMMETRY counts (the preflight's
+    comparison of renamings takes most of the time)."""
+    r = check(build(), symmetry=True)
+    assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", *TLC_SYM[3, 1, 1])
+
+
+@pytest.mark.slow
+def test_symmetry_and_two_workers_with_two_recovery_ballots(capsys: pytest.CaptureFixture) -> None:
+    """--workers 2 gives one process's counts and coverage, with and without symmetry."""
+    r = check(build(max_ballot=2), symmetry=True)
+    assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", *TLC_SYM[3, 1, 2])
+    bounds = ("--max-ballot", "2")
+    one, two = check_report(capsys, EP, *bounds), check_report(capsys, EP, *bounds, "--workers", "2")
+    assert figures(two) == figures(one) == TLC_SLOW[3, 1, 2] and two["coverage"] == one["coverage"]
+    sym = check_report(capsys, EP, *bounds, "--workers", "2", "--symmetry")
+    assert figures(sym) == TLC_SYM[3, 1, 2]
 
 
 def test_the_texts_nontriviality_fails_as_in_tlc(capsys: pytest.CaptureFixture) -> None:
@@ -57,6 +78,7 @@ def test_planted_bug_as_in_tlc(capsys: pytest.CaptureFixture) -> None:
     assert steps == ["Propose", "Phase1Reply", "Phase1Slow", "SendPrepare", "ReplyPrepare", "ReplyPrepare",
                      "PrepareFinalizeAccepted", "Phase2Reply", "Phase2Finalize", "Phase2Reply"]  # fmt: skip
     assert figures(obj) == (2281, 4192, 11)
+    assert obj["failing_part"].startswith("for r = 1, log = ")  # r2's committed record went back to accepted
 
 
 def test_each_way_a_forall_holds_is_a_step() -> None:

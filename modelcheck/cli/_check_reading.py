@@ -17,6 +17,7 @@ from typing import Any
 from modelcheck.cli import _check_modes as check_modes
 from modelcheck.engine import shortest
 from modelcheck.engine.explain import format_trace, summary, violation_line
+from modelcheck.engine.failing import last_step
 from modelcheck.engine.lanes import format_lanes
 from modelcheck.engine.progress import Progress
 from modelcheck.engine.reach import REACHED, goal_predicate, reach, reach_text
@@ -149,7 +150,7 @@ def _run_shortest(args: argparse.Namespace, spec: Spec) -> int:
         else:
             print(f"{title}: {bad}, {count(len(trace) - 1, 'step')}")
         print(_trace_text(spec, trace, args.lanes))
-        print(violation_line(spec, bad, trace[-1].state))
+        print(violation_line(spec, bad, *last_step(trace)))
     return 1
 
 

@@ -16,7 +16,7 @@ from typing import NoReturn
 from modelcheck.cli.common import StrictParser, UsageError, unrecognized
 from modelcheck.cli.errors import run_command
 from spec.core import SpecError
-from spec.registry import entries, entry_for_class, is_user_ref, load_user_spec
+from spec.registry import entries, entry_for_class, is_user_ref, load_user_spec, ref_where
 
 #: Sub-command name -> module providing ``configure(parser)`` and ``run(args) -> int``.
 COMMANDS: dict[str, str] = {
@@ -104,7 +104,7 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
         try:
             if refs:
                 add_bound_options(sub, entry_for_class(load_user_spec(refs[0])))
-                show_bounds_of(sub, entry_for_class(load_user_spec(refs[0])), refs[0].rpartition(":")[0])
+                show_bounds_of(sub, entry_for_class(load_user_spec(refs[0])), ref_where(refs[0]))
             elif isinstance(named, str) and named in entries():
                 show_bounds_of(sub, entries()[named], named)
         except SpecError as exc:

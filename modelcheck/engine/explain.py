@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelcheck.engine.failing import failing_part
+from modelcheck.engine.failing import failing_part, last_step
 from modelcheck.engine.result import DEADLOCK, VIOLATION, Result, Step, count, shown_state
 from spec.core import Spec, compact  # compact: re-exported, the one rendering of a shown value
 from spec.suggest import names_property
@@ -115,15 +115,15 @@ def what_is_violated(spec: Spec, name: str) -> str:
     return f"action invariant {name}" if name in spec.action_invariants else f"invariant {name}"
 
 
-def violation_line(spec: Spec, invariant: str, state: Any) -> str:
+def violation_line(spec: Spec, invariant: str, state: Any, prev: Any = None) -> str:
     """The line closing a counterexample: which invariant is false, and why (the spec's explanation); for an
     invariant the spec does not explain, a second line with the part of it that fails, read from its source
-    (:func:`modelcheck.engine.failing.failing_part`)."""
+    (:func:`modelcheck.engine.failing.failing_part`; for an action invariant, of the step from ``prev``)."""
     why = spec.explain(invariant, state)
-    part = failing_part(spec, invariant, state)
+    part = failing_part(spec, invariant, state, prev)
     more = "" if part is None else f"\n           the part that fails: {part}"
     if invariant in spec.action_invariants:
-        return f"       --> {why}"
+        return f"       --> {why}{more}"
     if why.startswith(f"{invariant} is false"):  # no explanation but the docstring: say the name once
         return f"       --> {invariant} is false in this state{why[len(invariant) + 9:]}{more}"
     return f"       --> {invariant} is false in this state: {why}{more}"
@@ -197,7 +197,7 @@ def summary(result: Result, lanes: bool = False) -> str:
         else:
             lines.append(format_trace(spec, result.trace))
         if result.violated:
-            lines.append(violation_line(spec, result.violated, result.trace[-1].state))
+            lines.append(violation_line(spec, result.violated, *last_step(result.trace)))
         elif result.mode == "reach":
             lines.append(f"       --> {result.extra['reach']} holds in this state")
         lines.append("")

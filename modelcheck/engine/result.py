@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from modelcheck.engine.failing import failing_part
+from modelcheck.engine.failing import failing_part, last_step
 from spec.behaviour import Step  # re-exported: the engine's results are made of the spec's steps
 from spec.core import Spec, State, order_key, shown_value
 
@@ -108,7 +108,7 @@ class Result:
         (:func:`modelcheck.engine.failing.failing_part`)."""
         if self.verdict != VIOLATION or not self.violated or not self.trace:
             return None
-        return failing_part(self.spec, self.violated, self.trace[-1].state)
+        return failing_part(self.spec, self.violated, *last_step(self.trace))
 
     def _trace_json(self) -> list[dict[str, Any]]:
         """The trace's steps: the action, its parameters, its label as the text trace prints it, the variables it

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from modelcheck.engine.explain import format_trace, violation_line, what_is_violated
+from modelcheck.engine.failing import last_step
 from modelcheck.engine.hook_check import hook_checker
 from modelcheck.engine.result import Step, count
 from spec.behaviour import initial_states, state_constraint, step_check
@@ -40,7 +41,7 @@ class InvariantViolation(AssertionError):  # noqa: N818 - reads as what happened
         super().__init__(
             f"{what_is_violated(spec, invariant)} is violated after {count(self.trace_length, 'step')} "
             f"({spec.describe()}):\n{format_trace(spec, self.trace)}\n"
-            + violation_line(spec, invariant, self.trace[-1].state)
+            + violation_line(spec, invariant, *last_step(self.trace))
         )
 
     @property

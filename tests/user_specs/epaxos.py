@@ -702,6 +702,58 @@ class EPaxos(Spec):
             if rec[R_STATUS] == COMMITTED
         )
 
+    # -- symmetry: renaming replicas renames instances <<r, k>>, ballots <<n, r>>, quorums and messages
+    def symmetric_sets(self) -> dict[str, int]:
+        return {"Replicas": len(self.Replicas)}
+
+    def permute(self, s: EPState, perm: Any) -> EPState:
+        pi = perm["Replicas"]
+
+        def inst(i: Inst) -> Inst:
+            return (pi[i[0]], i[1])
+
+        def insts(xs: frozenset[Inst]) -> frozenset[Inst]:
+            return frozenset(inst(i) for i in xs)
+
+        def ballot(b: Ballot) -> Ballot:
+            return (b[0], pi[b[1]])
+
+        def rec(r: Rec) -> Rec:
+            return (inst(r[0]), r[1], ballot(r[2]), r[3], insts(r[4]), r[5])
+
+        def msg(m: Msg) -> Msg:
+            if m[0] == COMMIT:
+                return (COMMIT, inst(m[1]), ballot(m[2]), m[3], insts(m[4]), m[5])
+            head = (m[0], pi[m[1]], pi[m[2]], inst(m[3]), ballot(m[4]))
+            if m[0] in (PRE_ACCEPT, ACCEPT, TRY_PRE_ACCEPT):
+                return (*head, m[5], insts(m[6]), m[7])
+            if m[0] == PRE_ACCEPT_REPLY:
+                return (*head, insts(m[5]), m[6], insts(m[7]))
+            if m[0] == PREPARE_REPLY:
+                return (*head, ballot(m[5]), m[6], m[7], insts(m[8]), m[9])
+            return (*head, *m[5:])  # PREPARE, ACCEPT_REPLY, TRY_PRE_ACCEPT_REPLY
+
+        def per_replica(xs: tuple, f: Any) -> tuple:
+            out = list(xs)
+            for r, x in enumerate(xs):
+                out[pi[r]] = f(x)
+            return tuple(out)
+
+        committed = list(s.committed)
+        for i, x in zip(self.Instances, s.committed):
+            committed[self.index[inst(i)]] = frozenset((c, insts(d), q) for c, d, q in x)
+        return EPState(
+            per_replica(s.cmdLog, lambda log: frozenset(rec(r) for r in log)),
+            s.proposed,
+            per_replica(s.executed, lambda x: x),
+            frozenset(msg(m) for m in s.sentMsg),
+            per_replica(s.crtInst, lambda x: x),
+            per_replica(s.leaderOfInst, insts),
+            tuple(committed),
+            s.ballots,
+            per_replica(s.preparing, insts),
+        )
+
     # -- reading
     def name_inst(self, i: Inst) -> str:
         return f"<<r{i[0] + 1}, {i[1]}>>"

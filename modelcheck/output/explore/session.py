@@ -291,8 +291,9 @@ class Session:
             prev = steps[-2].state
             for name in spec.action_invariants:
                 ok = spec.step_holds(name, prev, state)
-                invariants.append({"name": name, "holds": ok,
-                                   "why": None if ok else f"the step to this state breaks {name}"})
+                part = None if ok else failing_part(spec, name, state, prev)
+                invariants.append({"name": name, "holds": ok, "why": None if ok else f"the step to this state breaks "
+                                   f"{name}" + ("" if part is None else f"; the part that fails: {part}")})
         broken = {inv["name"] for inv in invariants if not inv["holds"]}
         enabled = []
         for act in spec.actions:
