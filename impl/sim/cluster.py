@@ -22,7 +22,7 @@ from typing import Any
 
 from impl.kv.machine import GET, PUT, Command, Result, describe_command
 from impl.kv.replica import Replica
-from impl.raft.core import LEADER, ROLE_NAMES, Config, RaftNode
+from impl.raft.core import LEADER, ROLE_NAMES, Config, RaftNode, Ready
 from impl.raft.messages import Message, decode_message, encode_message
 from impl.raft.rejoin import Rebuilt, RejoinGate, rebuilt_hard_state
 from impl.raft.rules import NONE, Rules
@@ -120,7 +120,7 @@ class SimCluster:
         node = (self.node_class or RaftNode)(i, self.ids, self.config, rand=random.Random(self.rng.random()).randint,
                                hard_state=hs, snapshot=snap, entries=entries, boot=self.boots[i],
                                clock=self.clocks[i], rules=self.rules, describe=describe_command, **extra)
-        rep = Replica(node, self.disks[i], self._send, on_events=self._events, snapshot_every=self.snapshot_every)
+        rep = Replica(node, self.disks[i], self._send, on_ready=self._ready, snapshot_every=self.snapshot_every)
         rep.applied_log = []
         if self._spool is not None:  # (a restart's new assembler removes what a transfer cut short left)
             home = Path(self._spool.name) / f"node-{i}"
@@ -144,6 +144,12 @@ class SimCluster:
             for index, entry, _ in rep.applied_log:
                 self.history.record_apply(i, term, index, entry)
             rep.applied_log.clear()
+
+    def _ready(self, rd: Ready) -> None:
+        """A ready's trace events go to the audit before any of its messages leave (the runtime writes its trace
+        lines then): after its fsync, a follower's receipt of a leader's early AppendEntries came first."""
+        if rd.trace:
+            self._events(rd.events(describe_command))  # (the describe every node here is given)
 
     def _events(self, events: list[dict[str, Any]]) -> None:
         for ev in events:
