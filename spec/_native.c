@@ -347,36 +347,44 @@ msgset_added_impl(MsgSetObject *self, PyObject **parent_out)
         Py_INCREF(added);
         return added;
     }
+    Py_INCREF(link);  /* (the comparisons below may run Python code, another thread may relink this set) */
     PyObject *parent = PyTuple_GET_ITEM(link, 0), *given = PyTuple_GET_ITEM(link, 1);
     PyObject *added = PyNumber_Subtract(given, parent);
-    if (added == NULL)
+    if (added == NULL) {
+        Py_DECREF(link);
         return NULL;
+    }
     int ok = 0;
     if (PyAnySet_Check(added) && PySet_GET_SIZE(added) == PySet_GET_SIZE(self) - PySet_GET_SIZE(parent)) {
         PyObject *le = PyObject_RichCompare(added, (PyObject *)self, Py_LE);
         if (le == NULL) {
             Py_DECREF(added);
+            Py_DECREF(link);
             return NULL;
         }
         ok = PyObject_IsTrue(le);
         Py_DECREF(le);
         if (ok < 0) {
             Py_DECREF(added);
+            Py_DECREF(link);
             return NULL;
         }
     }
     if (!ok) {
         Py_DECREF(added);
         added = PyFrozenSet_Type.tp_as_number->nb_subtract((PyObject *)self, parent);
-        if (added == NULL)
+        if (added == NULL) {
+            Py_DECREF(link);
             return NULL;
+        }
     }
     PyObject *newlink = PyTuple_Pack(3, parent, added, Py_True);
+    Py_DECREF(link);  /* (newlink holds parent) */
     if (newlink == NULL) {
         Py_DECREF(added);
         return NULL;
     }
-    Py_SETREF(self->index, newlink);  /* holds parent */
+    Py_XSETREF(self->index, newlink);
     *parent_out = parent;
     return added;
 }
@@ -450,7 +458,9 @@ have_key:;
         PyErr_SetString(PyExc_AttributeError, "_holds");
         return NULL;
     }
+    Py_INCREF(holds);  /* (comparing keys may run Python code) */
     int in = PySequence_Contains(holds, key);
+    Py_DECREF(holds);
     if (in != 0) {
         Py_DECREF(key);
         if (in < 0)
