@@ -237,6 +237,10 @@ class Replica:
             self.finish(rd)
         self.process()
 
+    def unsent(self) -> list[Message]:
+        """The messages of readies still waiting for a sync, which a crash now would keep from ever leaving."""
+        return [m for rd in (*self._flight, *self._waiting) for m in rd.messages[rd.early :]]
+
     def _waiters(self) -> bool:
         """Whether a client waits on this replica (a write's or a read's reply): then a ready's committed entries
         are applied before its fsync, and answered at once. Otherwise (a follower) they are applied once the

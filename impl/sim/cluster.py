@@ -173,6 +173,9 @@ class SimCluster:
         if rep is None:
             return
         self.clocks[i] = rep.node.clock
+        if self.on_network is not None:  # (their events were audited: the audit learns they never left)
+            for m in rep.unsent():
+                self.on_network("drop", m)
         self.disks[i].crash()
         self.replicas[i] = None
         self.boots[i] += 1

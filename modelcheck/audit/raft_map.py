@@ -13,8 +13,7 @@ Event -> spec steps:
   ``RestartLosingUnsynced(i, n)``: a power cut took the log's unsynced tail, entries past n it never acknowledged;
   or ``RestartLosingUnsyncedSteps(i, term, vote, log, snapshot)``: a power cut took the node's steps since an
   earlier event of its run whose state is the restart's (or whose log extends it), after which no message of the
-  node was received; the messages sent since never left and get ``DropMessage`` steps (a later ``Init`` of a
-  node, its disk found empty, likewise).
+  node was received (a later ``Init`` of a node, its disk found empty, likewise).
 - ``Rebuild(peers)``: ``Rebuild(i, peers)`` (``cluster recover-node``): an empty log, the vote floor over the
   terms the spec's state gives ``peers``, voted in. A leader's ``HandleAppendEntriesResponse`` of a rejection
   may be followed by ``LowerMatchIndex(i, j, n)``: j no longer holds what it acknowledged (rebuilt), and the
@@ -154,7 +153,7 @@ class Prepared:
     sent: Sequence[tuple[MessageId, Message, bool]]  # (id, spec message, still in flight after the event's steps)
     steps: list[Explanation]
     network: Sequence[StepPattern] = ()  # the network's steps around the event's own, in every explanation
-    resumes: bool = False  # a restart to the state of an earlier event of the run, nothing since seen by another
+    resumes: bool = False  # a restart to the state of an earlier event of its run, nothing since seen by another
 
 
 class NetworkFate:
@@ -524,12 +523,7 @@ class RaftMapping(Mapping):
             elif self.fate.lost_after(recv_id):  # received, never consumed: lost now
                 post.append(StepPattern("DropMessage", (self.in_flight_take(recv_id),)))
         if event.action == "Restart" or (event.action == "Init" and i in self.booted):
-            unsent = self._resumes(i, p)
-            if unsent is not None:
-                p.resumes = True
-                for mid in unsent:  # (never sent: a step after its state, not durable at the crash, sent them)
-                    while mid in self.in_flight:
-                        pre.append(StepPattern("DropMessage", (self.in_flight_take(mid),)))
+            p.resumes = self._resumes(i, p)
         self._note_run(event, p)
         if pre or post:
             p.network = (*pre, *post)
@@ -574,31 +568,19 @@ class RaftMapping(Mapping):
                     sender[0][4] = []
                     break
 
-    def _resumes(self, i: int, p: Prepared) -> list[MessageId] | None:
-        """At a restart: the messages i sent after the latest event of its run (since another node last received
-        a message of it) whose term, vote, log and snapshot are the restart's (a power cut took the steps after
-        it: ``RestartLosingUnsyncedSteps``); None when no event fits. Failing that, the latest whose log is the
-        restart's and whose snapshot is newer (a compaction lost); failing that, the latest whose log extends the
-        restart's: a leader's AppendEntries leave before its fsync, so what a follower received may hold entries
-        the leader lost (the spec's guard checks that it lost none it counted committed)."""
-        run = self.unseen.get(i)
-        if not run:
-            return None
+    def _resumes(self, i: int, p: Prepared) -> bool:
+        """At a restart: whether i had the restart's term and vote after an event of its run since another node
+        last received a message of it, with the restart's log or one extending it, and the restart's snapshot or a
+        newer one (a power cut took the steps after it, a compaction, the entries never synced:
+        ``RestartLosingUnsyncedSteps``, whose guard checks what the entries lost were acknowledged and committed).
+        The messages of those steps that never left are lost on the network (online the simulation reports them
+        at the crash; offline nothing received them)."""
         n = len(p.log)
-        best = [-1, -1, -1]  # the latest event of each kind: same log and snapshot, same log, longer log
-        for k in range(len(run) - 1, -1, -1):
-            t, v, xlog, snap, _ = run[k]
-            if t != p.term or v != p.vote or snap < p.snap or len(xlog) < n:
-                continue
-            if len(xlog) > n:
-                if best[2] < 0 and xlog[:n] == p.log:
-                    best[2] = k
-            elif (best[0] < 0 if snap == p.snap else best[1] < 0) and xlog == p.log:
-                best[0 if snap == p.snap else 1] = k
-                if snap == p.snap:
-                    break
-        k = next((k for k in best if k >= 0), -1)
-        return None if k < 0 else [mid for e in run[k + 1:] for mid in e[4]]
+        for t, v, xlog, snap, _ in reversed(self.unseen.get(i, ())):
+            if t == p.term and v == p.vote and snap >= p.snap and len(xlog) >= n and (
+                    xlog == p.log if len(xlog) == n else xlog[:n] == p.log):
+                return True
+        return False
 
     @staticmethod
     def _resumed(p: Prepared) -> list[list[StepPattern]]:

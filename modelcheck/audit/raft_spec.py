@@ -467,8 +467,8 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         implementation sends nothing that depends on a term or vote it has not made durable, and acknowledges
         entries once durable, so none of those steps was seen by another server but a leader's AppendEntries,
         which leave before its own fsync: the audit names the state of an event of i's current run after which
-        no message of i was received, whose log is this one or extends it, and drops the messages sent since,
-        which never left. Here the state's own evidence that something was seen refuses it
+        no message of i was received, whose log is this one or extends it (the messages those steps held back
+        never left: network losses). Here the state's own evidence that something was seen refuses it
         (:meth:`MayComeBackWith`)."""
         if snap > s.snapshotIndex[i] or not self.MayComeBackWith(s, i, term, vote, log, snap):
             return None
