@@ -28,8 +28,9 @@ from spec.registry import (
     entry_for_class,
     is_user_ref,
     lazy,
-    load_user_module,
     load_user_spec,
+    load_where,
+    names_file,
     spec_class,
     user_classes,
     varied_spec,
@@ -109,7 +110,8 @@ def entry_for_variant(spec_name: str, cls: type[Spec]) -> Entry:
 
 def catalog(spec_name: str | None = None) -> list[Entry]:
     """Every catalog entry (of one spec, if named): spec by spec, its variants and then its cases."""
-    if spec_name is not None and is_user_ref(spec_name) and (named := load_user_spec(spec_name)).variant:
+    if spec_name is not None and is_user_ref(spec_name) and not names_file(spec_name) \
+            and (named := load_user_spec(spec_name)).variant:
         # FILE.py:Variant names one catalog entry, under the spec it varies (it said "no variants of ...: a variant
         # is a subclass of a spec that sets `variant = NAME`" of a class that is exactly that)
         return [entry_for_variant(entry_for_class(varied_spec(named)).name, named)]
@@ -118,9 +120,9 @@ def catalog(spec_name: str | None = None) -> list[Entry]:
     for e in listed:  # a file's variant under its own spec (registry.varied_spec), not under each spec it extends
         out += [entry_for_variant(e.name, cls) for cls in e.variants.values()]
         out += list(lazy(e.cases)) if e.cases else []
-    if spec_name is not None and spec_name.endswith(".py"):  # variants in the file of a spec it imports
+    if names_file(spec_name):  # variants in the file of a spec it imports
         here = {r.cls for r in out}
-        for cls in user_classes(load_user_module(spec_name)):
+        for cls in user_classes(load_where(spec_name)):  # type: ignore[arg-type]  # (names_file: a str)
             if cls.variant and cls not in here and varied_spec(cls) is not Spec:
                 out.append(entry_for_variant(entry_for_class(varied_spec(cls)).name, cls))
     return out
@@ -130,10 +132,10 @@ def _entries(spec_name: str | None) -> list[SpecEntry]:
     """The registry entries a ``--spec`` names: all, one by name, a user's class or a user's file."""
     if spec_name is None:
         return list(entries().values())
-    if is_user_ref(spec_name):
+    if is_user_ref(spec_name) and not names_file(spec_name):
         return [entry_for_class(load_user_spec(spec_name))]
-    if spec_name.endswith(".py"):
-        return [entry_for_class(c) for c in user_classes(load_user_module(spec_name)) if not c.variant]
+    if names_file(spec_name):  # a file alone: every spec of it, as `paxraft list FILE.py` shows
+        return [entry_for_class(c) for c in user_classes(load_where(spec_name)) if not c.variant]
     return [entry(spec_name)]
 
 

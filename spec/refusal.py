@@ -19,6 +19,7 @@ from types import FrameType
 from typing import Any
 
 from spec.userfiles import clip
+from spec.why import evaluate, why
 
 __all__ = ["refusal", "refused_by"]
 
@@ -135,25 +136,22 @@ def _if_statement(path: str, line: int) -> tuple[ast.If, str] | None:
 
 
 def _which_held(guard: ast.If, text: str, global_names: dict[str, Any], local_names: dict[str, Any]) -> str:
-    """Which part of a guard decided it, evaluated again in the frame's names as the step returned (guards are read
-    as pure): for ``A or B or ...`` (and ``not (A or B)``) ``true here: P``, the first part that holds; for ``A and B
-    and ...`` (and ``not (A and B)``) ``false here: P``, the first that does not. "" for any other condition, when
-    no part decides, or when a part fails to evaluate."""
-    test = guard.test
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        test = test.operand
-    if not isinstance(test, ast.BoolOp):
-        return ""
-    wanted = isinstance(test.op, ast.Or)  # (the truth of the part that decides)
+    """What decided a guard, evaluated again in the frame's names as the step returned (guards are read as pure), as
+    spec/why.py reads it (the reading an invariant's failing part shares): the values of the guard's comparison
+    (``st[i] is 2, LEADER is 2``); for a guard of several parts the part that decided, with its truth and values
+    (``true here: s.holder[lk] != c; s.holder[lk] is -1, c is 0``, ``false here, for m = ...: ...``). "" when it
+    shows nothing, or when a part fails to evaluate."""
     names = {**global_names, **local_names}  # (one mapping: a comprehension in a part sees the frame's locals too)
-    for part in test.values:
-        try:
-            if bool(eval(compile(ast.Expression(part), "<guard>", "eval"), names)) is wanted:  # noqa: S307
-                shown = " ".join((ast.get_source_segment(text, part) or ast.unparse(part)).split())
-                return f"{'true' if wanted else 'false'} here: {clip(shown, GUARD_CHARS)}"
-        except Exception:  # noqa: BLE001 (a part that needs more than the frame's names: say nothing)
-            return ""
-    return ""
+    try:
+        found = why(guard.test, names, bool(evaluate(guard.test, names)), text)
+    except Exception:  # noqa: BLE001 (a part that needs more than the frame's names: say nothing)
+        return ""
+    values = found.said_values()
+    if found.whole:
+        return values
+    under = f", for {found.said_binding()}" if found.binding else ""
+    return f"{'true' if found.holds else 'false'} here{under}: {clip(found.part, GUARD_CHARS)}" + \
+        (f"; {values}" if values else "")
 
 
 def refused_by(step: Any, state: Any, params: Sequence[Any]) -> str:

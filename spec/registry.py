@@ -40,12 +40,16 @@ __all__ = [
     "entries",
     "entry",
     "entry_for_class",
+    "file_spec",
     "is_user_ref",
     "lazy",
     "load_user_module",
+    "load_where",
     "load_user_spec",
+    "names_file",
     "options_of",
     "varied_spec",
+    "ref_where",
     "register",
     "spec_class",
     "user_classes",
@@ -142,11 +146,8 @@ def entries() -> dict[str, SpecEntry]:
 def entry(name: str) -> SpecEntry:
     """The spec called ``name``, or a :class:`SpecError` listing the known ones."""
     known = entries()
-    if name not in known and name.endswith(".py"):  # a file without its class (`check my.py`)
-        found = [c.__name__ for c in user_classes(load_user_module(name))]
-        example = f", e.g. {name}:{found[0]}" if found else ""
-        raise SpecError(f"{name} is a file: name a spec class in it{example} "
-                        f"(its Spec subclasses: {', '.join(found) or 'none'})")
+    if name not in known and is_user_ref(name):  # a file or module, with or without its class (`check my.py`)
+        return entry_for_class(load_user_spec(name))
     if name not in known:
         raise SpecError(f"unknown spec {name!r} (known specs: {', '.join(known)}){hint(name, known)}")
     return known[name]
@@ -276,11 +277,25 @@ def _plain_type(hint: Any, default: Any) -> tuple[type | None, str]:
 # -- a user's file -----------------------------------------------------------------------------------
 
 _REF = re.compile(r"^(?P<where>[^:]+\.py|[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*):(?P<cls>[A-Za-z_]\w*)$")
+#: A file (``dir/file.py``) or a dotted module (``pkg.mod``) named alone: its one spec.  A module of one word is left
+#: out: it would read as a spec's name (``paxos``), and a misspelt name must stay "unknown spec".
+_WHERE = re.compile(r"^(?:[^:]+\.py|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)$")
 
 
 def is_user_ref(text: str | None) -> bool:
-    """Whether ``text`` names a class by file (``dir/file.py:Class``) or module (``pkg.mod:Class``)."""
-    return bool(text) and _REF.match(text) is not None  # type: ignore[arg-type]
+    """Whether ``text`` names a user's spec: a class by file (``dir/file.py:Class``) or module (``pkg.mod:Class``),
+    or a file or dotted module alone (its one spec, :func:`file_spec`)."""
+    return bool(text) and (_REF.match(text) is not None or names_file(text))  # type: ignore[arg-type]
+
+
+def names_file(text: str | None) -> bool:
+    """Whether ``text`` is a file or dotted module named without a class (``dir/file.py``, ``pkg.mod``)."""
+    return bool(text) and _WHERE.match(text) is not None  # type: ignore[arg-type]
+
+
+def ref_where(ref: str) -> str:
+    """The file or module of a user's reference, with or without its class: ``f.py:A`` and ``f.py`` are ``f.py``."""
+    return ref if names_file(ref) else ref.rpartition(":")[0]
 
 
 def load_user_module(path_s: str) -> Any:
@@ -397,21 +412,49 @@ def varied_spec(v: type[Spec]) -> type[Spec]:
     return next(b for b in v.__mro__[1:] if not getattr(b, "variant", None))
 
 
-def load_user_spec(ref: str) -> type[Spec]:
-    """Load ``path/to/file.py:ClassName`` or ``package.module:ClassName``: a user's spec or variant class."""
-    m = _REF.match(ref)
-    if m is None:
-        raise SpecError(f"{ref!r}: expected path/to/file.py:ClassName or package.module:ClassName")
-    where, cls_name = m.group("where"), m.group("cls")
+def load_where(where: str, ref: str | None = None) -> Any:
+    """The module of a user's file (``dir/file.py``) or importable module (``pkg.mod``), ``ref`` the reference naming
+    it (for the error)."""
     if where.endswith(".py"):
-        module = load_user_module(where)
-    else:
-        try:
-            module = importlib.import_module(where)
-        except ImportError as exc:
-            raise SpecError(f"{ref!r}: cannot import {where}: {exc}") from None
-        except Exception as exc:  # the user's module: report, don't crash
-            raise SpecError(f"{where}: {type(exc).__name__}: {exc}") from exc
+        return load_user_module(where)
+    try:
+        return importlib.import_module(where)
+    except ImportError as exc:
+        raise SpecError(f"{ref or where!r}: cannot import {where}: {exc}") from None
+    except Exception as exc:  # the user's module: report, don't crash
+        raise SpecError(f"{where}: {type(exc).__name__}: {exc}") from exc
+
+
+def file_spec(module: Any, where: str) -> type[Spec]:
+    """The one spec a file (or module) named alone stands for: the one class it defines (not imports) with
+    ``init_states`` that is no variant of another class of the file (those stay reachable with ``--variant``).
+    Several, or none: a :class:`SpecError` naming them."""
+    mine = user_classes(module)
+    found = [c for c in mine if not (c.variant and varied_spec(c).__module__ == module.__name__)]
+    if len(found) == 1:
+        return found[0]
+    kind = "file" if where.endswith(".py") else "module"
+    if found:
+        names = ", ".join(c.__name__ for c in found)
+        raise SpecError(f"{where} is a {kind} of {len(found)} specs: name one, e.g. {where}:{found[0].__name__} "
+                        f"(its specs: {names})")
+    bases = [c.__name__ for c in vars(module).values() if isinstance(c, type) and issubclass(c, Spec)
+             and c is not Spec and c.__module__ == module.__name__]
+    said = f"; its Spec subclasses without init_states: {', '.join(bases)}" if bases else ""
+    raise SpecError(f"{where} defines no spec: a spec is a class deriving from spec.core.Spec with init_states "
+                    f"(docs/writing-a-spec.md){said}")
+
+
+def load_user_spec(ref: str) -> type[Spec]:
+    """Load ``path/to/file.py:ClassName`` or ``package.module:ClassName``: a user's spec or variant class; a file or
+    module named alone (``path/to/file.py``, ``package.module``) is its one spec (:func:`file_spec`)."""
+    m = _REF.match(ref)
+    if m is None and not names_file(ref):
+        raise SpecError(f"{ref!r}: expected path/to/file.py[:ClassName] or package.module[:ClassName]")
+    where, cls_name = (m.group("where"), m.group("cls")) if m else (ref, None)
+    module = load_where(where, ref)
+    if cls_name is None:
+        return file_spec(module, where)
     cls = getattr(module, cls_name, None)
     of = getattr(cls, "spec_class", None)  # a trace mapping (modelcheck.audit.TraceMapping) names its spec
     if isinstance(cls, type) and isinstance(of, type) and issubclass(of, Spec):

@@ -141,12 +141,12 @@ SAFE = f"is not enabled: refused by {PAXOS}:230: if not self.shows_safe(msgs, b,
 CAUGHT = {
     "accept-below-promise": (3, 12, "node-2.jsonl:4", "Phase2b", "Phase2b(a=node 2, b=0, v='v4') is not enabled: "
                              f"refused by {PAXOS}:269: if (M2A, b, v) not in s.msgs or not b >= s.maxBal[a]: "
-                             "(true here: not b >= s.maxBal[a])"),
+                             "(false here: b >= s.maxBal[a]; b is 0, s.maxBal[a] is 2)"),
     "forget-vote": (0, 15, "node-1.jsonl:4", "Phase1b", "Phase1b(a=node 1, b=3) leads to a different state"),
     "promise-not-raised": (0, 3, "node-2.jsonl:2", "Phase1b", "Phase1b(a=node 2, b=1) leads to a different state"),
     "promise-equal-ballot": (0, 6, "node-2.jsonl:3", "Phase1b", "Phase1b(a=node 2, b=1) is not enabled: refused by "
-                             f"{PAXOS}:218: if (M1A, b) not in s.msgs or not b > s.maxBal[a]: (true here: not b > "
-                             "s.maxBal[a])"),
+                             f"{PAXOS}:218: if (M1A, b) not in s.msgs or not b > s.maxBal[a]: (false here: b > "
+                             "s.maxBal[a]; b is 1, s.maxBal[a] is 1)"),
     "ignore-reported-votes": (1, 14, "node-5.jsonl:3", "Phase2a", f"Phase2a(b=1, v='v5') {SAFE}"),
     "minority-quorum": (1, 4, "node-4.jsonl:3", "Phase2a", f"Phase2a(b=0, v='v4') {SAFE}"),
 }

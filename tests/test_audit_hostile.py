@@ -157,7 +157,8 @@ def test_a_step_whose_parameters_read_like_the_specs_says_their_type(capsys: pyt
                        str(tmp_path / "p1.log"))
     assert code == 1
     assert ("Hit(i=0) is not enabled: refused by " in out and "pingpong.py:25: if s.holder != i or s.hits[i] == "
-            "self.rallies: (true here: s.holder != i) (the step's parameters are ('0',): another type than the spec's"
+            "self.rallies: (true here: s.holder != i; s.holder is 0, i is 0) (the step's parameters are ('0',): "
+            "another type than the spec's"
             in out)  # (the holder 0 is not the parameter '0')
 
 

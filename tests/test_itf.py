@@ -86,8 +86,8 @@ def test_tampered_label_is_rejected_as_not_enabled(tmp_path) -> None:
 
     spec, trace = read_itf(_tampered(tmp_path, edit))
     last = list(replay_steps(spec, trace.steps))[-1]
-    guard = (f"{os.path.relpath(paxos.__file__)}:218: if (M1A, b) not in s.msgs or not b > s.maxBal[a]: (true here: "
-             "not b > s.maxBal[a])")
+    guard = (f"{os.path.relpath(paxos.__file__)}:218: if (M1A, b) not in s.msgs or not b > s.maxBal[a]: (false here: "
+             "b > s.maxBal[a]; b is 1, s.maxBal[a] is 1)")
     assert (last.index, last.ok, last.reason) == (4, False, f"not enabled in the previous state (refused by {guard})")
 
 

@@ -89,15 +89,16 @@ def test_the_guard_that_said_no_is_named() -> None:
     one_line = "        if not s.locked: return None  # noqa: E701 (a guard and its return on one line)"
     assert refusal(spec.action("Unlock").step, unlocked, ()) == f"{HERE}:{line[one_line]}: if not s.locked: return None"
     # (a linter's comment is left out; another comment is kept: it may say what the guard means)
-    # an ``or`` of conditions: the first that held is said
+    # an ``or`` of conditions: the first that held is said, gone into (``not s.open`` held: ``s.open`` is false),
+    # with the values of its comparison (spec/why.py, the reading of an invariant's failing part)
     enter = at("        if not s.open or total > 2:")
-    assert refusal(spec.action("Enter").step, shut, (1,)) == f"{enter} (true here: not s.open)"
-    assert refusal(spec.action("Enter").step, full, (1,)) == f"{enter} (true here: total > 2)"
+    assert refusal(spec.action("Enter").step, shut, (1,)) == f"{enter} (false here: s.open)"
+    assert refusal(spec.action("Enter").step, full, (1,)) == f"{enter} (true here: total > 2; total is 3)"
     # a condition over several lines: all of it on one, and which part held (a comprehension's part too)
     lock = f"{HERE}:{line['        if (s.open']}: if s.open or s.locked or any(k > 0 for k in range(s.inside)):"
     assert refusal(spec.action("Lock").step, opened, ()) == f"{lock} (true here: s.open)"
     assert refusal(spec.action("Lock").step, Door(False, False, 2), ()) == \
-        f"{lock} (true here: any(k > 0 for k in range(s.inside)))"
+        f"{lock} (true here, for k = 1: k > 0)"  # (k's value is said in the binding, not again)
     # a refusal passed on from a helper of the spec's file: the helper's line, and where the action called it
     called = at("        return self._out(s)").split(": ")[0]
     assert refusal(spec.action("Leave").step, opened, ()) == \
@@ -164,7 +165,8 @@ def test_replay_of_an_edited_counterexample_names_the_guard(tmp_path: Path, caps
     (tmp_path / "bad.itf.json").write_text(json.dumps(trace))
     capsys.readouterr()
     assert main(["replay", str(tmp_path / "bad.itf.json"), "--spec", f"{twophase}:EagerCommit"]) == 1
-    guard = f"{os.path.relpath(twophase)}:93: if (MSG_COMMIT,) not in s.msgs:"
+    guard = f"{os.path.relpath(twophase)}:93: if (MSG_COMMIT,) not in s.msgs: ((MSG_COMMIT,) is <<1>>, s.msgs is " \
+            "{<<0, 0>>})"
     assert (f"FAIL state 3: RMRcvCommitMsg(rm=r2): not enabled in the previous state (refused by {guard})"
             in capsys.readouterr().out)
 
@@ -188,4 +190,4 @@ def test_a_none_from_the_overridden_action_is_followed_into_the_base_spec() -> N
     at = called[1] + next(k for k, line in enumerate(called[0]) if "super().Timeout(s, i)" in line)
     shown = os.path.relpath(inspect.getsourcefile(type(impl).Timeout))  # type: ignore[arg-type]
     assert refusal(impl.action("Timeout").step, s, (0,)) == (
-        f"spec/raft.py:{guard}: if st[i] == LEADER: (in Timeout, called at {shown}:{at})")
+        f"spec/raft.py:{guard}: if st[i] == LEADER: (st[i] is 2, LEADER is 2) (in Timeout, called at {shown}:{at})")

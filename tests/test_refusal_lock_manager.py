@@ -36,27 +36,31 @@ def st(holder=(FREE, FREE), phase=(GROWING, GROWING), req=()) -> LMState:
 
 
 @pytest.mark.parametrize("name, state, params, said", [
-    # early returns, one after the other, and a guard reading a bound of the spec (self.L)
-    ("Request", st(), (0, 5), at("if lk >= self.L:")),
-    ("Request", st(phase=(SHRINKING, GROWING)), (0, 0), at("if s.phase[c] != GROWING:")),
-    ("Request", st(req={(0, 0)}), (0, 0), at("if (c, lk) in s.req:")),
-    ("Request", st(holder=(0, FREE)), (0, 0), at("if s.holder[lk] == c:")),
+    # early returns, one after the other, and a guard reading a bound of the spec (self.L): with the values of the
+    # comparison's sides that are not literals (spec/why.py)
+    ("Request", st(), (0, 5), f"{at('if lk >= self.L:')} (lk is 5, self.L is 2)"),
+    ("Request", st(phase=(SHRINKING, GROWING)), (0, 0),
+     f"{at('if s.phase[c] != GROWING:')} (s.phase[c] is 1, GROWING is 0)"),
+    ("Request", st(req={(0, 0)}), (0, 0), f"{at('if (c, lk) in s.req:')} ((c, lk) is <<0, 0>>, s.req is {{<<0, 0>>}})"),
+    ("Request", st(holder=(0, FREE)), (0, 0), f"{at('if s.holder[lk] == c:')} (s.holder[lk] is 0, c is 0)"),
     # if not (A and B): the part that did not hold (it was said of 'A or B' only)
     ("Grant", st(holder=(1, FREE), req={(0, 0)}), (0, 0),
-     f"{GRANT} (false here: s.holder[lk] == FREE)"),
-    ("Grant", st(), (0, 0), f"{GRANT} (false here: (c, lk) in s.req)"),
+     f"{GRANT} (false here: s.holder[lk] == FREE; s.holder[lk] is 1, FREE is -1)"),
+    ("Grant", st(), (0, 0), f"{GRANT} (false here: (c, lk) in s.req; (c, lk) is <<0, 0>>, s.req is {{}})"),
     # if A or B over three lines: named at the if's line, whole, with the part that held; on Python 3.11 the tracer
     # saw the line of the part evaluated last, and the message was 'lock_manager.py:63: or s.phase[c] == DONE'
-    ("Release", st(), (0, 0), f"{RELEASE_AT}: {RELEASE} (true here: s.holder[lk] != c)"),
+    ("Release", st(), (0, 0), f"{RELEASE_AT}: {RELEASE} (true here: s.holder[lk] != c; s.holder[lk] is -1, c is 0)"),
     ("Release", st(holder=(0, FREE), phase=(DONE, GROWING)), (0, 0),
-     f"{RELEASE_AT}: {RELEASE} (true here: s.phase[c] == DONE)"),
+     f"{RELEASE_AT}: {RELEASE} (true here: s.phase[c] == DONE; s.phase[c] is 2, DONE is 2)"),
+    # any(...): the first binding of its variables for which its condition held (r's value said once, in it)
     ("Release", st(holder=(0, FREE), req={(0, 1)}), (0, 0),
-     f"{RELEASE_AT}: {RELEASE} (true here: any(r == c for r, _ in s.req))"),
+     f"{RELEASE_AT}: {RELEASE} (true here, for r = 0: r == c; c is 0)"),
     # a guard inside a helper: the helper's guard, and the action's line that called it
     ("Withdraw", st(), (0,),
-     f"{at('if not mine:')} (in drop_requests, called at {at('return self.drop_requests(s, c)').split(': ')[0]})"),
+     f"{at('if not mine:')} (mine is {{}}) (in drop_requests, called at "
+     f"{at('return self.drop_requests(s, c)').split(': ')[0]})"),
     # a guard in a for loop; a conditional expression
-    ("Finish", st(holder=(0, FREE)), (0,), at("if h == c:")),
+    ("Finish", st(holder=(0, FREE)), (0,), f"{at('if h == c:')} (h is 0, c is 0)"),
     ("Finish", st(), (0,),
      at("return None if s.phase[c] != SHRINKING else s._replace(phase=self.set_phase(s, c, DONE))")),
     # match: the case that matched, its own guard included
@@ -65,9 +69,11 @@ def st(holder=(FREE, FREE), phase=(GROWING, GROWING), req=()) -> LMState:
     # try/except: the except clause that caught
     ("Steal", st(), (0, 0), at("except IndexError:")),
     # a comprehension in the guard; an action that falls off its end: the last condition that did not hold
-    ("Reset", st(holder=(0, FREE)), (0,), at("if any(h == c for h in s.holder):")),
+    ("Reset", st(holder=(0, FREE)), (0,), f"{at('if any(h == c for h in s.holder):')} (true here, for h = 0: h == c; "
+     "c is 0)"),
+    # (``not s.req`` did not hold: s.req did, and its value is said, being no bool)
     ("Reset", st(phase=(DONE, GROWING), req={(1, 0)}), (0,),
-     f"{at('if s.phase[c] == DONE and not s.req:')} (false here: not s.req)"),
+     f"{at('if s.phase[c] == DONE and not s.req:')} (true here: s.req; s.req is {{<<1, 0>>}})"),
 ])
 def test_each_guard_shape_is_named(name: str, state: LMState, params: tuple, said: str) -> None:
     assert refusal(LockManager().action(name).step, state, params) == said
@@ -81,13 +87,13 @@ def test_replay_explorer_and_audit_name_the_guard(tmp_path: Path, capsys: pytest
     (tmp_path / "bad.itf.json").write_text(json.dumps(trace))
     capsys.readouterr()
     assert main(["replay", str(tmp_path / "bad.itf.json"), "--spec", SPEC]) == 1
-    grant = f"{GRANT} (false here: (c, lk) in s.req)"
+    grant = f"{GRANT} (false here: (c, lk) in s.req; (c, lk) is <<1, 0>>, s.req is {{<<0, 0>>}})"
     assert f"FAIL state 3: Grant(c=1, lk=0): not enabled in the previous state (refused by {grant})" \
         in capsys.readouterr().out
 
     with pytest.raises(PathError) as refused:
         Session(LockManager()).replay("Init(0)/Request(0, 0)/Request(0, 1)/Grant(0, 0)/Release(0, 0)")
-    release = f"{RELEASE_AT}: {RELEASE} (true here: any(r == c for r, _ in s.req))"
+    release = f"{RELEASE_AT}: {RELEASE} (true here, for r = 0: r == c; c is 0)"
     assert str(refused.value) == (f"step 5: Release(0, 0) is not enabled in the state reached after step 4 (refused "
                                   f"by {release}): this path is not a behaviour of the spec")
 

@@ -153,8 +153,8 @@ def test_run_spec_drops_the_explain_phase_from_given_settings(monkeypatch: pytes
 
 
 def test_one_line_errors_on_a_users_file(capsys: pytest.CaptureFixture) -> None:
-    code, _, err = run(capsys, "check", str(FILE))  # the file without its class (was: "unknown spec")
-    assert code == 2 and f"{FILE} is a file: name a spec class in it, e.g. {FILE}:SyncTerminationDetection" in err
+    code, _, err = run(capsys, "check", str(FILE))  # the file without its class, of two specs (was: "unknown spec")
+    assert code == 2 and f"{FILE} is a file of 2 specs: name one, e.g. {FILE}:SyncTerminationDetection" in err
     code, _, err = run(capsys, "bmc", REF)  # the encoding first: no --depth would help (was: "--depth required")
     assert code == 2 and "bmc: no Z3 encoding of spec 'EWD840'" in err
     code, _, err = run(capsys, "bmc", "paxos")

@@ -14,6 +14,8 @@ from spec.registry import (
     is_user_ref,
     load_user_module,
     load_user_spec,
+    load_where,
+    names_file,
     unflagged,
     user_classes,
 )
@@ -37,9 +39,9 @@ def _listed(source: str | None) -> list[SpecEntry]:
         return list(entries().values())
     if source in entries():  # 'paxraft list paxos': one registered spec (it said "no such file paxos")
         return [entries()[source]]
-    if is_user_ref(source):
+    if is_user_ref(source) and not names_file(source):  # (a file alone: all its specs, not its one spec)
         return [entry_for_class(load_user_spec(source))]
-    classes = user_classes(load_user_module(source))
+    classes = user_classes(load_where(source) if names_file(source) else load_user_module(source))
     if not classes:  # it printed nothing, exit 0, as if the file were a spec with nothing to say
         raise SpecError(f"{source} defines no spec: a spec is a class deriving from spec.core.Spec "
                         "(docs/writing-a-spec.md)")

@@ -25,7 +25,7 @@ from modelcheck.engine.result import DEADLOCK, OK, VIOLATION, Result, count
 from spec.catalog import Entry, select
 from spec.core import Spec, SpecError
 from spec.refinements import refinement
-from spec.registry import entry_for_class, is_user_ref, spec_class
+from spec.registry import entry_for_class, is_user_ref, ref_where, spec_class
 from spec.suggest import did_you_mean, names_property
 
 
@@ -222,7 +222,7 @@ def print_table(rows: list[Entry], long: bool, source: str | None = None) -> Non
     many = "entry" if len(rows) == 1 else "entries"
     # a user's file's entries are found only through --spec FILE (or FILE:Class), so the command to re-run them names
     # it too (for FILE:Class it said 'paxraft variants --check', which checks the registered specs' catalog instead)
-    file = source.rpartition(":")[0] if source and is_user_ref(source) else source
+    file = ref_where(source) if source and is_user_ref(source) else source
     user = bool(file and file.endswith(".py"))
     again = f"--spec {source} --check" if user else "--check"
     print(f"\n{len(rows)} {many}. 'paxraft variants {again} [NAME...]' re-runs them;")
