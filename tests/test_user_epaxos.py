@@ -42,9 +42,9 @@ def test_counts_are_tlcs_with_two_recovery_ballots(bounds: tuple[int, int, int])
 
 
 def test_symmetry_as_tlc() -> None:
-    """Renaming replicas renames instances, ballots and every message: TLC's SYMMETRY counts (the preflight's
-    comparison of renamings takes most of the time)."""
-    r = check(build(), symmetry=True)
+    """Renaming replicas renames instances, ballots and every message: TLC's SYMMETRY counts. The preflight that
+    compares renamings (1.6 of 1.7 CPU s here) runs in the slow test below; trusted here, the counts still tell."""
+    r = check(build(), symmetry=True, trust_symmetry=True)
     assert (r.verdict, r.distinct_states, r.states_generated, r.depth) == ("ok", *TLC_SYM[3, 1, 1])
 
 
