@@ -10,7 +10,7 @@ STAMP   = $(VENV)/.installed
 
 .PHONY: setup demo test test-slow lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml spec/_native.c
 	@command -v dot >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing Debian's graphviz (for the dot binary)"; \
@@ -27,6 +27,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	@$(BIN)/python -c "from spec import values; values.NATIVE or print('note: spec.values runs', values.BACKEND)"
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -55,4 +56,4 @@ bench: setup
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache spec/_native.*.so

@@ -55,3 +55,14 @@ def run_main(main: Callable[[], int | None]) -> NoReturn:
         print(f"{os.path.basename(sys.argv[0])}: interrupted", file=sys.stderr)
         code = 130
     sys.exit(code)
+
+
+NATIVE_AB = (("compiled", {"PAXRAFT_NATIVE": "1"}), ("pure Python", {"PAXRAFT_NATIVE": "0"}))
+"""``--native-ab``: a row run twice in a row, spec.values compiled then pure Python (spec/_native.c)."""
+
+
+def native_envs(ab: bool) -> tuple[tuple[str, dict[str, str] | None], ...]:
+    """(label, environment) per run of a row: both of NATIVE_AB, or one run as the caller's environment is."""
+    import os
+
+    return tuple((label, {**os.environ, **extra}) for label, extra in NATIVE_AB) if ab else (("", None),)

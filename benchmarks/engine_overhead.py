@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/engine_overhead.py raft705k --max-states 150000
     .venv/bin/python benchmarks/engine_overhead.py docs/examples/paxoscommit.py:PaxosCommit --max-states 100000
     .venv/bin/python benchmarks/engine_overhead.py --runs 3          # alternate the rows three times
+    .venv/bin/python benchmarks/engine_overhead.py docs/examples/paxoscommit.py:PaxosCommit --rows check --native-ab
+        # each row compiled then pure Python (spec/_native.c; PAXRAFT_NATIVE), side by side in the same minutes
 
 Each row runs in a fresh process; times are that process's CPU seconds (load labelled: on a
 shared machine only ratios within one run mean anything). The rows:
@@ -117,28 +119,41 @@ print(json.dumps(dict(distinct=got[0], generated=got[1], cpu=time.process_time()
 ROWS = [("check", "check"), ("search", "search, 1 worker"), ("loop+inv", "loop + invariants"), ("loop", "loop")]
 
 
-def run_row(ref: str, bounds: dict, row: str, cap: int | None) -> dict:
+def run_row(ref: str, bounds: dict, row: str, cap: int | None, env: dict[str, str] | None = None) -> dict:
     """One row in a fresh interpreter: its counts and CPU seconds."""
     code = CHILD.format(root=str(ROOT), ref=ref, bounds=bounds, row=row, cap=cap)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main(model: str, cap: int | None, runs: int) -> None:
+def main(model: str, cap: int | None, runs: int, rows: list[str], ab: bool) -> None:
+    from _args import native_envs
+
     ref, bounds = MODELS.get(model, (model, {}))
     print(f"{model} {bounds or ''} max_states={cap}; python {sys.version.split()[0]}; "
           f"load {os.getloadavg()[0]:.2f} before")
-    cpu: dict[str, list[float]] = {r: [] for r, _ in ROWS}
+    cpu: dict[str, list[float]] = {}
     counts = set()
     for _ in range(runs):
         for row, title in ROWS:
-            r = run_row(ref, bounds, row, cap)
-            counts.add((r["distinct"], r["generated"]))
-            cpu[row].append(r["cpu"])
-            print(f"  {title:<20} {r['distinct']:>10,} distinct {r['generated']:>12,} generated {r['cpu']:>8.2f} CPU s",
-                  flush=True)
+            if row not in rows:
+                continue
+            for label, env in native_envs(ab):
+                r = run_row(ref, bounds, row, cap, env)
+                counts.add((r["distinct"], r["generated"]))
+                cpu.setdefault(row + label, []).append(r["cpu"])
+                print(f"  {title + (f' ({label})' if label else ''):<34} {r['distinct']:>10,} distinct "
+                      f"{r['generated']:>12,} generated {r['cpu']:>8.2f} CPU s", flush=True)
     assert len(counts) == 1, f"the rows disagree on the counts: {counts}"
     best = {r: min(v) for r, v in cpu.items()}
+    if ab:
+        print(f"load {os.getloadavg()[0]:.2f} after; least CPU s of {runs} run(s), compiled / pure Python:")
+        for row, title in ROWS:
+            if row in rows:
+                print(f"  {title:<20} {best[row + 'compiled'] / best[row + 'pure Python']:.2f}")
+        return
+    if set(rows) != {r for r, _ in ROWS}:
+        return
     print(f"load {os.getloadavg()[0]:.2f} after; least CPU s of {runs} run(s) per row:")
     print(f"  engine overhead: check / (loop + invariants) = {best['check'] / best['loop+inv']:.2f}, "
           f"search / (loop + invariants) = {best['search'] / best['loop+inv']:.2f}")
@@ -155,7 +170,14 @@ if __name__ == "__main__":
                     help=f"{', '.join(MODELS)}, a registered spec name, or FILE.py:Class (default raft201k)")
     ap.add_argument("--max-states", type=int, metavar="N", help="stop every row where check stops at N states")
     ap.add_argument("--runs", type=int, default=1, metavar="K", help="alternate the rows K times (default 1)")
+    ap.add_argument("--rows", default=",".join(r for r, _ in ROWS),
+                    help=f"the rows to run, comma-separated, of {','.join(r for r, _ in ROWS)} (default all)")
+    ap.add_argument("--native-ab", action="store_true",
+                    help="run each row compiled then pure Python (spec/_native.c, PAXRAFT_NATIVE=1/0)")
     args = ap.parse_args()
     if args.runs < 1:
         ap.error("--runs must be at least 1")
-    run_main(lambda: main(args.model, args.max_states, args.runs))
+    rows = args.rows.split(",")
+    if not set(rows) <= {r for r, _ in ROWS}:
+        ap.error(f"--rows: {args.rows!r} names no row (rows: {','.join(r for r, _ in ROWS)})")
+    run_main(lambda: main(args.model, args.max_states, args.runs, rows, args.native_ab))

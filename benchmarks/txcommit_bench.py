@@ -6,6 +6,7 @@ specs, MultiPaxos-SMR (plain, and with docs/fast-specs.md's blocks) and Flexible
     .venv/bin/python benchmarks/txcommit_bench.py multipaxos-smr multipaxos-smr-fast
     .venv/bin/python benchmarks/txcommit_bench.py multipaxos-smr-fast-2m   # 2 million states: minutes
     .venv/bin/python benchmarks/txcommit_bench.py --no-tlc        # paxraft only
+    .venv/bin/python benchmarks/txcommit_bench.py paxoscommit --native-ab  # paxraft compiled, then pure Python
 
 Each spec is loaded from its file under docs/examples or tests/user_specs (as ``paxraft check
 file.py:Class`` would) and checked on the Examples' own model (its .cfg), one core, in a fresh process;
@@ -135,7 +136,7 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def ours(ref: str, bounds: dict, options: dict | None = None) -> dict:
+def ours(ref: str, bounds: dict, options: dict | None = None, env: dict[str, str] | None = None) -> dict:
     """paxraft on one model, in a fresh process: counts and CPU seconds of the whole process (its start,
     imports and exit included, as the JVM's are in TLC's figure; ``search_cpu``: the search alone)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -144,6 +145,7 @@ def ours(ref: str, bounds: dict, options: dict | None = None) -> dict:
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     got = json.loads(out.stdout.strip().splitlines()[-1])
@@ -179,12 +181,14 @@ def tlc(module: str, cfg: str, needs: tuple[str, ...], folder: Path = TX) -> dic
 
 
 def main(argv: list[str]) -> None:
-    from _args import chosen, parser
+    from _args import chosen, native_envs, parser
 
     ap = parser(__doc__)
     ap.add_argument("names", nargs="*", metavar="SPEC",
                     help=f"one of {', '.join(MODELS)} (default: all but the -2m ones)")
     ap.add_argument("--no-tlc", action="store_true", help="paxraft only")
+    ap.add_argument("--native-ab", action="store_true",
+                    help="paxraft twice per spec, compiled then pure Python (spec/_native.c, PAXRAFT_NATIVE=1/0)")
     args = ap.parse_args(argv)
     names = chosen(ap, args.names, list(MODELS), "spec") or [n for n in MODELS if not n.endswith("-2m")]
     with_tlc = not args.no_tlc
@@ -200,14 +204,16 @@ def main(argv: list[str]) -> None:
         if not (ROOT / ref.partition(":")[0]).is_file():
             print(f"{name:<20} skipped: {ref.partition(':')[0]} is not in this checkout")
             continue
-        a = ours(ref, bounds, options)
+        ab = native_envs(args.native_ab)
+        ran = [ours(ref, bounds, options, env) for _, env in ab]
         b = tlc(module, cfg, needs, folder) if with_tlc else None
-        same = b is None or all(a[k] == b[k] for k in ("verdict", "distinct", "generated", "depth"))
-        tlc_cpu = f"{b['cpu']:10.1f}" if b else f"{'-':>10}"
-        ratio = f"{b['cpu'] / a['cpu']:12.2f}x" if b else f"{'-':>13}"
-        counts = f"{a['distinct']:>10,} {a['generated']:>11,} {a['depth']:>5}"
-        row = f"{name:<20} {counts} {a['cpu']:14.1f} {tlc_cpu} {ratio}"
-        print(row + ("" if same else f"   COUNTS DIFFER: TLC {b}"), flush=True)
+        for (label, _), a in zip(ab, ran):
+            same = all(a[k] == x[k] for x in (b, *ran) if x for k in ("verdict", "distinct", "generated", "depth"))
+            tlc_cpu = f"{b['cpu']:10.1f}" if b else f"{'-':>10}"
+            ratio = f"{b['cpu'] / a['cpu']:12.2f}x" if b else f"{'-':>13}"
+            counts = f"{a['distinct']:>10,} {a['generated']:>11,} {a['depth']:>5}"
+            row = f"{name + (f' ({label})' if label else ''):<20} {counts} {a['cpu']:14.1f} {tlc_cpu} {ratio}"
+            print(row + ("" if same else f"   COUNTS DIFFER: TLC {b}, paxraft {ran}"), flush=True)
     print(f"load average after: {load()}")
 
 

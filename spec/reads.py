@@ -336,7 +336,10 @@ TABLE = 1 << 15
 """Results remembered per action (then the table starts over): bounded memory."""
 
 
-class _Memo:
+_MemoBase: Any = object if values._native is None else values._native.MemoBase  # compiled: the slots, the lookup
+
+
+class _Memo(_MemoBase):
     """``fn(s)`` remembered by the answers ``s.F.where(...)`` gives to every question ``fn`` asked so far.
 
     ``fn`` reads the state only through ``where`` on field F (checked by :func:`reads_of`). A run
@@ -349,7 +352,7 @@ class _Memo:
     one lock, so a record holds every question its run asked (another thread's questions can only
     add to it, or turn the memo off); the key function and its table are read as one pair."""
 
-    __slots__ = ("fn", "plain", "get_field", "keys", "now", "off")
+    __slots__ = ("fn", "plain", "get_field", "keys", "now", "off") if values._native is None else ()
 
     def __init__(self, fn: Callable[[Any], Any], plain: Callable[[Any], Any], field: str) -> None:
         self.fn, self.plain, self.get_field = fn, plain, operator.attrgetter(field)
@@ -373,6 +376,12 @@ class _Memo:
             found = _MISS
         if found is not _MISS:
             return found
+        return self._locked_run(s, ms)
+
+    call = __call__  # what remembered() hands out: a bound method (compiled: a builtin one, the same lookup)
+
+    def _locked_run(self, s: Any, ms: MsgSet) -> Any:
+        """A miss: :meth:`run` under the lock."""
         with _RUNNING:
             return self.run(s, ms)
 
@@ -407,6 +416,9 @@ class _Memo:
 
 
 _RUNNING = threading.RLock()
+
+if values._native is not None:  # the compiled base's lookup replaces the Python one (the same semantics, in C)
+    del _Memo.__call__, _Memo.call
 
 
 def _no_answers(index: dict) -> tuple:
@@ -470,10 +482,10 @@ def remembered(cls: type, step: Callable, enum_code: Callable | None, enum: Call
                 raise _Unreadable  # not parameter tuples: the contract check names it (run as written)
             return tuple([p for p in params if step(s, *p) is not None])
 
-        return _Memo(enabled, enum, field).__call__  # a bound method: called in half the time of the object
+        return _Memo(enabled, enum, field).call  # a bound method: called in half the time of the object
     if constant:
         return enum
-    return _Memo(lambda s: tuple(enum(s)), enum, next(iter(enum_reads.where))).__call__  # type: ignore[union-attr]
+    return _Memo(lambda s: tuple(enum(s)), enum, next(iter(enum_reads.where))).call  # type: ignore[union-attr]
 
 
 def memo_of(enum: Callable[[Any], Any]) -> _Memo | None:

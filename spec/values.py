@@ -15,13 +15,46 @@ what the shipped specs used to do by hand, behind names a TLA+ reader knows:
   ``msgs.all(P)`` tests only the messages added since a parent that passed ``P``.
 
 All three are values: nothing here changes what a state is, only how fast it is built and read.
+
+Their hot parts are compiled too (spec/_native.c, built by ``make setup``): :data:`BACKEND` says
+which code runs. The Python code below is the definition and the fallback (PyPy, a failed build,
+``PAXRAFT_NATIVE=0``); the compiled code computes the same values, hashes and identities.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+PYPY = sys.implementation.name == "pypy"
+"""On PyPy a MsgSet keeps its hash incrementally (see _pypy_set_hash); CPython runs none of that code."""
+
+
+_API = 2
+"""The interface spec/_native.c's API constant names (raised with any change to configure or the types)."""
+
+
+def _load_native() -> tuple[ModuleType | None, str]:
+    """spec._native when it is built and wanted, and the line saying which code runs (:data:`BACKEND`)."""
+    if PYPY:
+        return None, "pure Python (PyPy)"
+    if os.environ.get("PAXRAFT_NATIVE", "1") == "0":
+        return None, "pure Python (PAXRAFT_NATIVE=0)"
+    try:
+        from spec import _native  # type: ignore[attr-defined]
+    except ImportError as e:
+        return None, f"pure Python (spec._native not built: {e}; make setup builds it)"
+    if getattr(_native, "API", None) != _API:
+        return None, "pure Python (spec._native is out of date: make setup rebuilds it)"
+    return _native, "compiled (spec/_native.c; PAXRAFT_NATIVE=0 for pure Python)"
+
+
+_native, BACKEND = _load_native()
+NATIVE = _native is not None
+"""Whether spec.values' building blocks run compiled; :data:`BACKEND` says so in words."""
 
 # -- [f EXCEPT ![i] = v] ---------------------------------------------------------------------
 
@@ -48,6 +81,11 @@ def EXCEPT(f: tuple, i: int, v: Any) -> tuple:
         return _SETTERS[len(f)][i](f, v)
     except IndexError:  # longer than the generated setters
         return f[:i] + (v,) + f[i + 1 :]
+
+
+_py_EXCEPT = EXCEPT
+if _native is not None:
+    EXCEPT = _native.EXCEPT  # noqa: F811 - the same function compiled (exact tuples; else it calls _py_EXCEPT)
 
 
 # -- records: a fast _replace ------------------------------------------------------------------
@@ -79,7 +117,8 @@ def record(cls: type[R]) -> type[R]:
     fn = env["_replace"]
     fn.__doc__ = f"This {cls.__name__} with the named fields replaced (itself when none changes)."
     fn.__qualname__ = f"{cls.__qualname__}._replace"
-    cls._replace = fn  # type: ignore[attr-defined]
+    # compiled: the same function as a method descriptor (calls off its common path go to fn)
+    cls._replace = fn if _native is None else _native.Replace(cls, fn)  # type: ignore[attr-defined]
     return cls
 
 
@@ -110,9 +149,6 @@ def setter(cls: type, *names: str) -> Callable[..., Any]:
 # -- message sets indexed by field --------------------------------------------------------------
 
 
-PYPY = sys.implementation.name == "pypy"
-"""On PyPy a MsgSet keeps its hash incrementally (see _pypy_set_hash); CPython runs none of that code."""
-
 Question = frozenset[tuple[str, Any]]
 """A ``where``'s ``{(field, value), ...}``: one object per question (see _canonical)."""
 
@@ -120,7 +156,13 @@ RECORD: list[list[tuple[MsgSet, Question, tuple]]] = []
 """While not empty, each ``where`` appends (set, question, answer) to its last list (spec.reads)."""
 
 
-class MsgSet(frozenset):
+if TYPE_CHECKING or _native is None:  # noqa: SIM108 - (mypy reads a class base in a TYPE_CHECKING branch only)
+    _SetBase = frozenset
+else:  # compiled: frozenset with the three slots below, `|`, where(), all(), _added() and _inherit() in C
+    _SetBase = _native.MsgSetBase
+
+
+class MsgSet(_SetBase):
     """An immutable set of messages (NamedTuples) that answers ``where(type=X, ins=r)`` by lookup.
 
     It is a frozenset: equal to, and hashing as, the frozenset of the same messages, so states
@@ -137,7 +179,7 @@ class MsgSet(frozenset):
     # _shapes: the field combinations indexed; _holds: the predicates every message was found to
     # satisfy (see all()).
     # On PyPy, _xor: the xor of the messages' shuffled hashes (see _pypy_set_hash below).
-    __slots__ = ("_index", "_shapes", "_holds", "_xor") if PYPY else ("_index", "_shapes", "_holds")
+    __slots__ = ("_index", "_shapes", "_holds", "_xor") if PYPY else () if NATIVE else ("_index", "_shapes", "_holds")
     _index: Any  # dict[Question, tuple] | (MsgSet, given) | (MsgSet, added, True) | None, told apart by __class__
     _shapes: frozenset[tuple[str, ...]]
     _holds: tuple[Any, ...]
@@ -262,6 +304,11 @@ class MsgSet(frozenset):
 _new = frozenset.__new__
 _union = frozenset.__or__
 _minus = frozenset.__sub__
+
+_py_where = MsgSet.where
+if _native is not None:  # the compiled base's methods replace these (the same semantics, in C)
+    for _name in ("__or__", "__ror__", "all", "_added", "_inherit", "where"):
+        delattr(MsgSet, _name)
 
 
 def _pypy_set_hash() -> None:
@@ -419,3 +466,7 @@ def _ordered(group: Iterable[Any]) -> tuple:
         return tuple(sorted(group))
     except TypeError:  # fields that do not compare (sets): order by their text instead
         return tuple(sorted(group, key=repr))
+
+
+if _native is not None:
+    _native.configure(_py_EXCEPT, MsgSet, _KEYS, _keys_function, _ordered, _predicate_key, RECORD, _py_where)

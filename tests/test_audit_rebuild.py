@@ -136,7 +136,7 @@ def test_a_leader_rebuilt_once_the_others_elected_another_is_explained(tmp_path)
     result = audit_events(mapping_for("raft", events), events)
     assert not result.ok and result.failure is not None and result.failure.event is rebuild
     assert result.failure.reason == f"RebuildFromTerms(i=node {old}, peers={tuple(sorted({0, 1, 2} - {old - 1}))}, " \
-                                    f"terms={(lie, lie)}) is not enabled: refused by {AUDIT_SPEC}:273: if not " \
+                                    f"terms={(lie, lie)}) is not enabled: refused by {AUDIT_SPEC}:275: if not " \
                                     "self._floor_peers(i, peers) or len(terms) != len(peers) or any(t > " \
                                     "s.currentTerm[j] for j, t in zip(peers, terms)): (true here, for j = " \
                                     f"{min({0, 1, 2} - {old - 1})}, t = {lie}: t > s.currentTerm[j]; " \

@@ -13,7 +13,7 @@ from impl.raft.rejoin import rebuilt_hard_state
 from impl.raft.rules import NONE, bug
 from impl.sim.cluster import DEFAULT_CONFIG, Faults, SimCluster
 from impl.sim.invariants import InvariantViolation
-from impl.sim.scenario import random_run
+from impl.sim.scenario import leader_disk_stall_run, random_run
 
 NODES = st.integers(1, 5)
 
@@ -228,40 +228,14 @@ def test_a_follower_rebuilt_from_empty_storage_catches_up_from_the_same_leader()
     assert len(c.acked) >= 10 and all(data.get(k) == v for k, v in c.acked.items())
 
 
-def _leader_disk_stalls(rules, seed: int = 2) -> SimCluster:
-    """The leader's fsync stalls while one follower stores (durably) and acknowledges a write; then a power cut,
-    and the follower that missed the write campaigns first."""
-    c = SimCluster(3, seed, fsync_delay=2, rules=rules)
-    c.run(300)
-    lead = c.leader()
-    a, b = [i for i in c.ids if i != lead]
-    c.write(1)
-    c.run(60)
-    c.disks[lead].delay = lambda: 500  # type: ignore[attr-defined]
-    c.partition((lead, a), (b,))
-    c.write(2)
-    c.run(40)
-    n = c.node(lead)
-    assert n.log.last_index() == 3 and n.log.stable == 2  # the leader's copy of the write is not durable
-    c.power_cut()
-    c.heal()
-    c.restart(b)
-    c.run(200)
-    c.restart(lead)
-    c.run(300)
-    c.restart(a)
-    c.recover()
-    return c
-
-
 def test_a_leader_counts_its_own_copy_only_once_persisted():
     """The leader's AppendEntries leave before its own fsync; one follower's durable copy plus the leader's
     unsynced one are not a majority of durable copies, so nothing is acknowledged before the leader's fsync.
     Counting the unsynced copy (planted) acknowledges the write, and the power cut loses it."""
-    c = _leader_disk_stalls(NONE)
+    c = leader_disk_stall_run(NONE)
     assert c.acked_at[b"k2.1"] > 400  # acknowledged only after the power cut (at 400), on a retry
     with pytest.raises(InvariantViolation) as err:
-        _leader_disk_stalls(bug("leader-counts-unsynced"))
+        leader_disk_stall_run(bug("leader-counts-unsynced"))
     assert err.value.name == "LeaderCompleteness[history]" and "lacks committed entry 3" in str(err.value)
 
 

@@ -44,14 +44,14 @@ class Replica:
     """A Raft node serving the key-value state machine."""
 
     def __init__(self, node: RaftNode, storage: Storage, send: Callable[[Message], None], *,
-                 on_events: Callable[[list[dict[str, Any]]], None] | None = None,
                  on_ready: Callable[[Ready], None] | None = None, snapshot_every: int = 0,
                  write_out: Callable[[], None] | None = None, merge_retries: bool = False) -> None:
         self.node = node
         self.storage = storage
         self.send = send
-        self.on_events = on_events
-        self.on_ready = on_ready  # sees each ready first (the runtime writes its trace lines)
+        # sees each ready first, before any of its messages leave: the runtime writes its trace lines there, the
+        # simulation hands its trace events to the audit (SimCluster._ready)
+        self.on_ready = on_ready
         # writes what was sent and answered so far now, not at the end of the loop (the runtime's flush): a
         # follower's acknowledgement, a leader's replies (see process)
         self.write_out = write_out
@@ -237,6 +237,10 @@ class Replica:
             self.finish(rd)
         self.process()
 
+    def unsent(self) -> list[Message]:
+        """The messages of readies still waiting for a sync, which a crash now would keep from ever leaving."""
+        return [m for rd in (*self._flight, *self._waiting) for m in rd.messages[rd.early :]]
+
     def _waiters(self) -> bool:
         """Whether a client waits on this replica (a write's or a read's reply): then a ready's committed entries
         are applied before its fsync, and answered at once. Otherwise (a follower) they are applied once the
@@ -290,15 +294,13 @@ class Replica:
         return answered
 
     def finish(self, rd: Ready, out: Callable[[], None] | None = None) -> None:
-        """After the write is durable: send the rest of the messages (and write them out now with ``out``), hand
-        on the trace events, tell the core it is persisted, maybe take a snapshot."""
+        """After the write is durable: send the rest of the messages (and write them out now with ``out``), tell the
+        core it is persisted, maybe take a snapshot."""
         node = self.node
         for m in rd.messages[rd.early :]:
             self.send(m)
         if out is not None:
             out()
-        if rd.trace and self.on_events is not None:
-            self.on_events(rd.events(node.describe))
         node.advance(rd)  # RaftNode.persisted: the persisted index moves up
         if self.snapshot_every and self.machine.applied - node.log.offset >= self.snapshot_every:
             self.storage.save_snapshot(node.compact(self.machine.applied, self.machine.snapshot()))

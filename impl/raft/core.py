@@ -591,6 +591,7 @@ class RaftNode(NodeBase):
 
     def _become_leader(self) -> None:
         self.role, self.leader = LEADER, self.id
+        self.prevotes = None  # a pre-campaign it ran as a candidate is over: a late grant must not start an election
         self.heartbeat_elapsed = self.election_elapsed = 0
         nxt = self.log.last_index() + 1
         self.prs = {j: Progress(nxt) for j in self.peers}

@@ -22,7 +22,7 @@ from typing import Any
 
 from impl.kv.machine import GET, PUT, Command, Result, describe_command
 from impl.kv.replica import Replica
-from impl.raft.core import LEADER, ROLE_NAMES, Config, RaftNode
+from impl.raft.core import LEADER, ROLE_NAMES, Config, RaftNode, Ready
 from impl.raft.messages import Message, decode_message, encode_message
 from impl.raft.rejoin import Rebuilt, RejoinGate, rebuilt_hard_state
 from impl.raft.rules import NONE, Rules
@@ -120,7 +120,7 @@ class SimCluster:
         node = (self.node_class or RaftNode)(i, self.ids, self.config, rand=random.Random(self.rng.random()).randint,
                                hard_state=hs, snapshot=snap, entries=entries, boot=self.boots[i],
                                clock=self.clocks[i], rules=self.rules, describe=describe_command, **extra)
-        rep = Replica(node, self.disks[i], self._send, on_events=self._events, snapshot_every=self.snapshot_every)
+        rep = Replica(node, self.disks[i], self._send, on_ready=self._ready, snapshot_every=self.snapshot_every)
         rep.applied_log = []
         if self._spool is not None:  # (a restart's new assembler removes what a transfer cut short left)
             home = Path(self._spool.name) / f"node-{i}"
@@ -145,6 +145,12 @@ class SimCluster:
                 self.history.record_apply(i, term, index, entry)
             rep.applied_log.clear()
 
+    def _ready(self, rd: Ready) -> None:
+        """A ready's trace events go to the audit before any of its messages leave (the runtime writes its trace
+        lines then): after its fsync, a follower's receipt of a leader's early AppendEntries came first."""
+        if rd.trace:
+            self._events(rd.events(describe_command))  # (the describe every node here is given)
+
     def _events(self, events: list[dict[str, Any]]) -> None:
         for ev in events:
             self.trace[ev["node"]].append(ev)
@@ -167,6 +173,9 @@ class SimCluster:
         if rep is None:
             return
         self.clocks[i] = rep.node.clock
+        if self.on_network is not None:  # (their events were audited: the audit learns they never left)
+            for m in rep.unsent():
+                self.on_network("drop", m)
         self.disks[i].crash()
         self.replicas[i] = None
         self.boots[i] += 1

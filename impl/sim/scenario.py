@@ -1,4 +1,4 @@
-"""Seeded random fault schedules for the simulated cluster (the many-seeds tests and the audit use them)."""
+"""Seeded random fault schedules and scripted scenarios for the simulated cluster (the tests and the audit use them)."""
 
 from __future__ import annotations
 
@@ -135,5 +135,36 @@ def membership_run(seed: int, steps: int = 60, *, rules: Rules = NONE, faults: F
         else:
             c.write(rng.randint(1, 3))
         c.run(rng.randint(1, 40))
+    c.recover()
+    return c
+
+
+def leader_disk_stall_run(rules: Rules = NONE, seed: int = 2, *, config: Config = DEFAULT_CONFIG,
+                          on_event: Callable[[dict[str, Any]], None] | None = None,
+                          on_network: Callable[[str, Any], None] | None = None) -> SimCluster:
+    """The leader's fsync stalls while one follower stores (durably) and acknowledges a write; then a power cut,
+    and the follower that missed the write campaigns first; then the others come back and the cluster recovers.
+    The leader's AppendEntries leave before its own fsync, so only a leader that counts its unsynced copy towards
+    the commit (the planted ``leader-counts-unsynced``) acknowledges the write before the cut, and loses it."""
+    c = SimCluster(3, seed, fsync_delay=2, rules=rules, config=config, on_event=on_event, on_network=on_network)
+    c.run(300)
+    lead = c.leader()
+    assert lead is not None
+    a, b = [i for i in c.ids if i != lead]
+    c.write(1)
+    c.run(60)
+    c.disks[lead].delay = lambda: 500  # type: ignore[attr-defined]
+    c.partition((lead, a), (b,))
+    c.write(2)
+    c.run(40)
+    n = c.node(lead)
+    assert n.log.last_index() == 3 and n.log.stable == 2  # the leader's copy of the write is not durable
+    c.power_cut()
+    c.heal()
+    c.restart(b)
+    c.run(200)
+    c.restart(lead)
+    c.run(300)
+    c.restart(a)
     c.recover()
     return c

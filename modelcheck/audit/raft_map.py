@@ -10,7 +10,10 @@ Event -> spec steps:
 - ``Init``: none; the node's fields must equal raft.tla's Init.  A later ``Init`` of the same
   node (it found its disk empty) is ``Restart(i)``.
 - ``Restart``: ``Restart(i)``: term, vote and log as stable storage held them; or
-  ``RestartLosingUnsynced(i, n)``: a power cut took the log's unsynced tail, entries past n it never acknowledged.
+  ``RestartLosingUnsynced(i, n)``: a power cut took the log's unsynced tail, entries past n it never acknowledged;
+  or ``RestartLosingUnsyncedSteps(i, term, vote, log, snapshot)``: a power cut took the node's steps since an
+  earlier event of its run whose state is the restart's (or whose log extends it), after which no message of the
+  node was received (a later ``Init`` of a node, its disk found empty, likewise).
 - ``Rebuild(peers)``: ``Rebuild(i, peers)`` (``cluster recover-node``): an empty log, the vote floor over the
   terms the spec's state gives ``peers``, voted in. A leader's ``HandleAppendEntriesResponse`` of a rejection
   may be followed by ``LowerMatchIndex(i, j, n)``: j no longer holds what it acknowledged (rebuilt), and the
@@ -112,6 +115,8 @@ _OTHER_TYPES = frozenset(MESSAGE_FIELDS) - frozenset(_SPEC_TYPES)
 _SNAPSHOT_STEPS = frozenset({"CompactLog", "InstallSnapshot", "HandleInstallSnapshotRequest", "TransferLeadership"})
 #: the spec's one-message bags an audit keeps (spec.raft.forget_bags): about 2 MB, not 31
 _BAGS_KEPT = 4096
+#: the states of a node's run kept since another node last received a message of it (RaftMapping.unseen)
+_RUN_KEPT = 1024
 _STUTTER = frozenset({"Init"} | {a for a, stutter in EXTENSION_ACTIONS.items() if stutter}) - _SNAPSHOT_STEPS - {
     "DropMessage"}
 _ONE_STEP = {"Restart": "Restart", "Timeout": "Timeout", "BecomeLeader": "BecomeLeader", "CheckQuorum": "CheckQuorum",
@@ -148,10 +153,17 @@ class Prepared:
     sent: Sequence[tuple[MessageId, Message, bool]]  # (id, spec message, still in flight after the event's steps)
     steps: list[Explanation]
     network: Sequence[StepPattern] = ()  # the network's steps around the event's own, in every explanation
+    resumes: bool = False  # a restart to the state of an earlier event of its run, nothing since seen by another
 
 
 class NetworkFate:
     """What happened to each sent message on the network: extra copies, and copies lost."""
+
+    foresees = False  # whether :meth:`arrives` knows at the send that a message will be received
+
+    def arrives(self, mid: MessageId) -> bool:
+        """Whether a message just sent is received at some point (known in advance only offline)."""
+        return False
 
     def after_send(self, mid: MessageId, to_self: bool) -> tuple[int, bool]:
         """(copies duplicated, whether the single copy was lost) for a message just sent."""
@@ -172,9 +184,15 @@ class ReceiptFate(NetworkFate):
     not: a message only ever received so, say by a node that crashed before handling it, is lost after the
     last of them, not at its send)."""
 
+    foresees = True
+
     def __init__(self, receipts: IdCounts, unconsumed: IdCounts | None = None) -> None:
         self.receipts = receipts
         self.unconsumed = unconsumed or IdCounts()
+
+    def arrives(self, mid: MessageId) -> bool:
+        """Some event receives it (one that consumes it or not)."""
+        return bool(self.receipts.get(mid) or self.unconsumed.get(mid))
 
     def after_send(self, mid: MessageId, to_self: bool) -> tuple[int, bool]:
         """k receipts: k - 1 duplicates; none: lost (after its receipts that do not consume it, if any)."""
@@ -245,6 +263,9 @@ class RaftMapping(Mapping):
         self.snaps: dict[int, int] = {}  # node -> snapshotIndex
         self.booted: set[int] = set()  # nodes whose first event has been seen
         self.in_flight: dict[MessageId, list[Any]] = {}  # id -> [spec message, copies not yet accounted for]
+        #: node -> its run since another node last received a message of it: [currentTerm, votedFor, log,
+        #: snapshotIndex, ids of the raft.tla messages sent in that state] per state it passed through (see _resumes)
+        self.unseen: dict[int, list[list[Any]]] = {}
         self.unobserved_fields: dict[str, str] = {}  # optional fields some event left out -> where first
         #: (node, matchIndex items, None, nextIndex items) -> (matchIndex decoded, its highest value, nextIndex's)
         self.entries_decoded = 0  # log entries decoded one by one (a batch seen lately is not: see _entries)
@@ -501,6 +522,9 @@ class RaftMapping(Mapping):
                 self.in_flight_take(recv_id)
             elif self.fate.lost_after(recv_id):  # received, never consumed: lost now
                 post.append(StepPattern("DropMessage", (self.in_flight_take(recv_id),)))
+        if event.action == "Restart" or (event.action == "Init" and i in self.booted):
+            p.resumes = self._resumes(i, p)
+        self._note_run(event, p)
         if pre or post:
             p.network = (*pre, *post)
         cores = self._core(event, p)  # (new lists: no network step around them is the common case)
@@ -508,6 +532,60 @@ class RaftMapping(Mapping):
         self.booted.add(i)
         event.cache = p
         return p
+
+    def _note_run(self, event: Event, p: Prepared) -> None:
+        """Keep node i's run since another node last saw a message of it (a receipt: its sender had made durable
+        the state it sent in, so a power cut goes back no further); a boot starts a run."""
+        i = p.i
+        run = self.unseen.get(i)
+        if run is None or event.action in _BOOT:
+            run = self.unseen[i] = []
+        fate = self.fate
+        mids: list[MessageId] = []
+        for mid, sm, _ in p.sent:
+            if sm[1] == sm[2]:
+                continue  # (its own vote: seen by itself only)
+            if fate.foresees and fate.arrives(mid):
+                run.clear()  # (offline: received later; nothing before this event can be lost)
+                mids.clear()
+            else:
+                mids.append(mid)
+        last = run[-1] if run else None
+        if last is not None and last[0] == p.term and last[1] == p.vote and last[3] == p.snap and (
+                last[2] is p.log or last[2] == p.log):
+            last[4].extend(mids)
+        else:
+            run.append([p.term, p.vote, p.log, p.snap, mids])
+            if len(run) > _RUN_KEPT:
+                del run[0]  # (a restart to a state older than this is refused: no further back than what is kept)
+        recv = p.recv
+        sender = self.unseen.get(recv[1]) if recv is not None and not fate.foresees and recv[1] != i else None
+        if sender:  # (online: the receipt says its sender had made durable the state it sent in)
+            rid = p.recv_id
+            for k in range(len(sender) - 1, -1, -1):
+                if rid in sender[k][4]:
+                    del sender[:k]
+                    sender[0][4] = []
+                    break
+
+    def _resumes(self, i: int, p: Prepared) -> bool:
+        """At a restart: whether i had the restart's term and vote after an event of its run since another node
+        last received a message of it, with the restart's log or one extending it, and the restart's snapshot or a
+        newer one (a power cut took the steps after it, a compaction, the entries never synced:
+        ``RestartLosingUnsyncedSteps``, whose guard checks what the entries lost were acknowledged and committed).
+        The messages of those steps that never left are lost on the network (online the simulation reports them
+        at the crash; offline nothing received them)."""
+        n = len(p.log)
+        for t, v, xlog, snap, _ in reversed(self.unseen.get(i, ())):
+            if t == p.term and v == p.vote and snap >= p.snap and len(xlog) >= n and (
+                    xlog == p.log if len(xlog) == n else xlog[:n] == p.log):
+                return True
+        return False
+
+    @staticmethod
+    def _resumed(p: Prepared) -> list[list[StepPattern]]:
+        """A power cut took the steps since an earlier state of the run (:meth:`_resumes`), if one is named."""
+        return [[StepPattern("RestartLosingUnsyncedSteps", (p.i, p.term, p.vote, p.log, p.snap))]] if p.resumes else []
 
     def _peer_map(self, event: Event, name: str, i: int) -> dict[int, int] | None:
         """A leader's per-peer field (``{"2": 5, ...}``) by spec index, or None when not reported."""
@@ -610,10 +688,11 @@ class RaftMapping(Mapping):
             return [[StepPattern("ClientRequest", (i, self.value(v) if k is None else k))]]
         w = event.where
         if a == "Init" and i in self.booted:  # a node that ran before found nothing on its disk
-            return [[StepPattern("Restart", (i,))]]
+            return [[StepPattern("Restart", (i,))], *self._resumed(p)]
         if a == "Restart":  # from its latest snapshot, or an older one (a compaction lost in the crash), or after a
             return [[StepPattern("Restart", (i,))], [StepPattern("RestartFromOlderSnapshot", (i, p.snap))],
-                    [StepPattern("RestartLosingUnsynced", (i, len(p.log)))]]  # power cut lost an unsynced tail
+                    [StepPattern("RestartLosingUnsynced", (i, len(p.log)))],  # power cut lost an unsynced tail
+                    *self._resumed(p)]
         if a in _STUTTER:
             return [[]]
         if a == "Rebuild":  # from empty storage, the vote floor read from the peers it names

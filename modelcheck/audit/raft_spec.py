@@ -74,11 +74,13 @@ from spec.raft import (
     EXCEPT,
     FOLLOWER,
     LEADER,
+    NIL,
     AppendEntriesRequest,
     AppendEntriesResponse,
     Log,
     Message,
     RaftState,
+    RequestVoteResponse,
     WithMessage,
     _new,
 )
@@ -452,17 +454,59 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         and its snapshot's (synced before the log records that name it); and a leader loses nothing it committed
         that the others' matchIndex does not put on a quorum without it (it counts its own copy once synced)."""
         lg = s.log[i]
-        if not s.snapshotIndex[i] <= n < len(lg):
+        if not n < len(lg) or not self.MayComeBackWith(s, i, s.currentTerm[i], s.votedFor[i], lg[:n],
+                                                       s.snapshotIndex[i]):
             return None
-        t = s.currentTerm[i]
-        for m, _ in s.messages:
-            if m[0] == AppendEntriesResponse and m[1] == i and m[3] == t and m[4] and m[5] > n:
-                return None
-        for j in self.Server:
-            if j != i and s.state[j] == LEADER and s.currentTerm[j] == t and s.matchIndex[j][i] > n:
-                return None
-        c = s.commitIndex[i]
-        if s.state[i] == LEADER and c > n and not self.QuorumOf(
-                s, i, {k for k in self.Server if k != i and s.matchIndex[i][k] >= c}):
-            return None  # it committed c counting its own copy, which it does only once synced: c cannot be lost
         return self.Restart(s.but(log=EXCEPT(s.log, i, lg[:n])), i)
+
+    @action(params=_from_the_trace)
+    def RestartLosingUnsyncedSteps(self, s: SnapshotState, i: int, term: int, vote: int, log: Log, snap: int
+                                   ) -> SnapshotState | None:
+        """A power cut took i's steps since its last sync: it restarts with the term, vote, log and snapshot (at
+        ``snap``, a compaction since lost too) it had before them, or that log less entries never synced. The
+        implementation sends nothing that depends on a term or vote it has not made durable, and acknowledges
+        entries once durable, so none of those steps was seen by another server but a leader's AppendEntries,
+        which leave before its own fsync: the audit names the state of an event of i's current run after which
+        no message of i was received, whose log is this one or extends it (the messages those steps held back
+        never left: network losses). Here the state's own evidence that something was seen refuses it
+        (:meth:`MayComeBackWith`)."""
+        if snap > s.snapshotIndex[i] or not self.MayComeBackWith(s, i, term, vote, log, snap):
+            return None
+        return self.Restart(s.but(currentTerm=EXCEPT(s.currentTerm, i, term), votedFor=EXCEPT(s.votedFor, i, vote),
+                                  log=EXCEPT(s.log, i, log), snapshotIndex=EXCEPT(s.snapshotIndex, i, snap)), i)
+
+    def MayComeBackWith(self, s: SnapshotState, i: int, term: int, vote: int, log: Log, snap: int) -> bool:
+        """Whether i's stable storage may hold this term, vote and log (its snapshot at ``snap``) after a power cut,
+        as far as the state shows: terms only grow and a vote is only lost, not changed; the log keeps the entries
+        of that snapshot; no message of i in the bag, nor another server's votes or matchIndex, shows a term above
+        ``term``, a vote in ``term`` it no longer has, or an entry of ``term`` acknowledged past what the two logs
+        share; and a leader loses nothing it committed that the others' matchIndex does not put on a quorum
+        without it (it counts its own copy once synced)."""
+        t, lg = s.currentTerm[i], s.log[i]
+        if term > t or len(log) < snap or log[:snap] != lg[:snap]:
+            return False
+        vote_lost = term == t and vote != s.votedFor[i]
+        if vote_lost and vote != NIL:
+            return False
+        n = 0
+        for a, b in zip(lg, log):
+            if a != b:
+                break
+            n += 1
+        for m, _ in s.messages:
+            if m[1] != i or m[3] < term:
+                continue
+            if m[3] > term or (m[0] == AppendEntriesResponse and m[4] and m[5] > n) or (
+                    vote_lost and m[0] == RequestVoteResponse and m[4]):
+                return False
+        for j in self.Server:
+            if j == i or s.state[j] == FOLLOWER:
+                continue
+            tj = s.currentTerm[j]
+            if i in s.votesResponded[j] and (tj > term or (vote_lost and tj == term and i in s.votesGranted[j])):
+                return False  # (a candidate's or leader's tally is of its current term)
+            if s.state[j] == LEADER and s.matchIndex[j][i] and (tj > term or (tj == term and s.matchIndex[j][i] > n)):
+                return False
+        c = s.commitIndex[i]
+        return not (s.state[i] == LEADER and c > n and not self.QuorumOf(
+            s, i, {k for k in self.Server if k != i and s.matchIndex[i][k] >= c}))

@@ -11,7 +11,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from modelcheck.cli.common import StrictParser, UsageError, unrecognized
 from modelcheck.cli.errors import run_command
@@ -48,6 +48,24 @@ class _Parser(StrictParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
+class _Version(argparse.Action):
+    """``paxraft --version``: one line, the building blocks' code included (spec.values.BACKEND)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from spec import values as building_blocks
+
+        try:
+            ours = version("paxraft")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            ours = "(not installed)"
+        print(f"paxraft {ours}; {sys.implementation.name} {sys.version.split()[0]}; "
+              f"spec.values: {building_blocks.BACKEND}")
+        parser.exit(0)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser with every sub-command configured, or only the one named ``only``: a command's
     module imports what it needs (z3, asyncio, http.server), so ``paxraft list`` need not load the
@@ -56,6 +74,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="on an error, show the traceback too (anywhere on the line)"
     )
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="the version, the Python running it, and whether spec.values runs compiled")
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, modname in COMMANDS.items():
         if only is not None and name != only:

@@ -847,6 +847,23 @@ class EPaxos(Spec):
         return MscEvent(node, got, sent)
 
 
+class FewMessages(EPaxos):
+    """EPaxos with at most M messages in flight (MCEPaxos5.cfg's CONSTRAINT): five replicas reach try-pre-accept."""
+
+    def __init__(
+        self,
+        replicas: Annotated[int, "number of replicas (Replicas = r1..rN)"] = 5,
+        commands: Annotated[int, "number of commands (Commands = c1..cC)"] = 1,
+        max_ballot: Annotated[int, "MaxBallot: recovery ballots 1..B"] = 1,
+        max_msgs: Annotated[int, "CONSTRAINT Cardinality(sentMsg) <= M"] = 4,
+    ) -> None:
+        self.max_msgs = max_msgs
+        super().__init__(replicas, commands, max_ballot)
+
+    def constraint(self, s: EPState) -> bool:
+        return len(s.sentMsg) <= self.max_msgs
+
+
 class AsWritten(EPaxos):
     """EPaxos with Nontriviality as the text writes it: a committed triple is never a command, so it fails."""
 
