@@ -120,13 +120,22 @@ def test_a_stale_multipaxos_leader_answering_reads_is_caught(tmp_path):
     so nothing of their new leader reaches it), resumed still cut off. Until check-quorum deposes it, it answers
     the reads of the clients homed on it with values the new leader's writes replaced. Plain pauses and partitions
     did not catch it (a resumed leader reads the new leader's queued messages at once; a cut-off one steps down
-    about when the others elect)."""
-    out = run(Settings(store="multipaxos", seconds=1, seed=1, faults=("stale-leader",), bug="stale-local-read",
-                       clients=8, keys=1, audit=False),  # (8 clients on one key: 4 runs in 5 caught it with 4 on 3)
-              tmp_path)
-    assert _faults(out) == [("stale-leader", "leader")]
-    assert out.verdict == "illegal", out.report()
-    assert "cannot be linearized" in out.report()
+    about when the others elect).
+
+    Real processes on a shared machine: at a load of 11 on 2 cores, one run in a few answered no stale read before
+    check-quorum deposed the leader ("ok"). So up to three seeds, each a full run of its own: the bug must be caught
+    by one of them (without the bug no run is "illegal"; quiet, the first catches it)."""
+    reports = []
+    for seed in (1, 2, 3):
+        out = run(Settings(store="multipaxos", seconds=1, seed=seed, faults=("stale-leader",), bug="stale-local-read",
+                           clients=8, keys=1, audit=False),  # (8 clients on one key: 4 runs in 5 caught it with 4 on 3)
+                  tmp_path / f"seed-{seed}")
+        assert _faults(out) == [("stale-leader", "leader")]
+        if out.verdict == "illegal":
+            assert "cannot be linearized" in out.report()
+            return
+        reports.append(out.report())
+    pytest.fail("stale-local-read was not caught in 3 runs:\n" + "\n".join(reports))
 
 
 def test_a_planted_missing_fsync_loses_acknowledged_writes_at_a_power_cut(tmp_path):
