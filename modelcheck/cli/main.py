@@ -123,8 +123,9 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
     if sub is not None and any(g.title == BOUNDS_TITLE for g in sub._action_groups):
         try:
             if refs:
-                add_bound_options(sub, entry_for_class(load_user_spec(refs[0])))
-                show_bounds_of(sub, entry_for_class(load_user_spec(refs[0])), ref_where(refs[0]))
+                own = entry_for_class(load_user_spec(refs[0]))
+                add_bound_options(sub, own)
+                show_bounds_of(sub, own, ref_where(refs[0]))
             elif isinstance(named, str) and named in entries():
                 show_bounds_of(sub, entries()[named], named)
         except SpecError as exc:
