@@ -26,10 +26,10 @@ from spec.registry import (
     entries,
     entry,
     entry_for_class,
-    is_user_ref,
     lazy,
     load_user_spec,
     load_where,
+    names_class,
     names_file,
     spec_class,
     user_classes,
@@ -110,8 +110,7 @@ def entry_for_variant(spec_name: str, cls: type[Spec]) -> Entry:
 
 def catalog(spec_name: str | None = None) -> list[Entry]:
     """Every catalog entry (of one spec, if named): spec by spec, its variants and then its cases."""
-    if spec_name is not None and is_user_ref(spec_name) and not names_file(spec_name) \
-            and (named := load_user_spec(spec_name)).variant:
+    if spec_name is not None and names_class(spec_name) and (named := load_user_spec(spec_name)).variant:
         # FILE.py:Variant names one catalog entry, under the spec it varies (it said "no variants of ...: a variant
         # is a subclass of a spec that sets `variant = NAME`" of a class that is exactly that)
         return [entry_for_variant(entry_for_class(varied_spec(named)).name, named)]
@@ -132,7 +131,7 @@ def _entries(spec_name: str | None) -> list[SpecEntry]:
     """The registry entries a ``--spec`` names: all, one by name, a user's class or a user's file."""
     if spec_name is None:
         return list(entries().values())
-    if is_user_ref(spec_name) and not names_file(spec_name):
+    if names_class(spec_name):
         return [entry_for_class(load_user_spec(spec_name))]
     if names_file(spec_name):  # a file alone: every spec of it, as `paxraft list FILE.py` shows
         return [entry_for_class(c) for c in user_classes(load_where(spec_name)) if not c.variant]

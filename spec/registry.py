@@ -46,6 +46,7 @@ __all__ = [
     "load_user_module",
     "load_where",
     "load_user_spec",
+    "names_class",
     "names_file",
     "options_of",
     "varied_spec",
@@ -285,7 +286,12 @@ _WHERE = re.compile(r"^(?:[^:]+\.py|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)$")
 def is_user_ref(text: str | None) -> bool:
     """Whether ``text`` names a user's spec: a class by file (``dir/file.py:Class``) or module (``pkg.mod:Class``),
     or a file or dotted module alone (its one spec, :func:`file_spec`)."""
-    return bool(text) and (_REF.match(text) is not None or names_file(text))  # type: ignore[arg-type]
+    return names_class(text) or names_file(text)
+
+
+def names_class(text: str | None) -> bool:
+    """Whether ``text`` names a class by file or module (``dir/file.py:Class``, ``pkg.mod:Class``), not a file alone."""
+    return bool(text) and _REF.match(text) is not None  # type: ignore[arg-type]
 
 
 def names_file(text: str | None) -> bool:

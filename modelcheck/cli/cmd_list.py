@@ -11,10 +11,10 @@ from spec.registry import (
     SpecEntry,
     entries,
     entry_for_class,
-    is_user_ref,
     load_user_module,
     load_user_spec,
     load_where,
+    names_class,
     names_file,
     unflagged,
     user_classes,
@@ -39,7 +39,7 @@ def _listed(source: str | None) -> list[SpecEntry]:
         return list(entries().values())
     if source in entries():  # 'paxraft list paxos': one registered spec (it said "no such file paxos")
         return [entries()[source]]
-    if is_user_ref(source) and not names_file(source):  # (a file alone: all its specs, not its one spec)
+    if names_class(source):  # (a file alone: all its specs, not its one spec)
         return [entry_for_class(load_user_spec(source))]
     classes = user_classes(load_where(source) if names_file(source) else load_user_module(source))
     if not classes:  # it printed nothing, exit 0, as if the file were a spec with nothing to say
