@@ -129,11 +129,13 @@ def failure_text(exc: BaseException) -> str:
     return str(fault) if fault is not None else f"{type(exc).__name__}: {exc}"
 
 
-def _why(spec: Spec, name: str, state: Any) -> str:
-    """Why invariant ``name`` is false in ``state``, as check's trace ends: the spec's explanation, then the part
-    that fails when the spec does not explain it (:func:`modelcheck.engine.failing.failing_part`)."""
-    part = failing_part(spec, name, state)
-    return spec.explain(name, state) + ("" if part is None else f"; the part that fails: {part}")
+def _why(spec: Spec, name: str, state: Any, prev: Any = None) -> str:
+    """Why invariant ``name`` is false in ``state`` (an action invariant: of the step from ``prev``), as check's trace
+    ends: the spec's explanation, then the part that fails when the spec does not explain it
+    (:func:`modelcheck.engine.failing.failing_part`)."""
+    said = f"the step to this state breaks {name}" if prev is not None else spec.explain(name, state)
+    part = failing_part(spec, name, state, prev)
+    return said + ("" if part is None else f"; the part that fails: {part}")
 
 
 @dataclass
@@ -291,9 +293,7 @@ class Session:
             prev = steps[-2].state
             for name in spec.action_invariants:
                 ok = spec.step_holds(name, prev, state)
-                part = None if ok else failing_part(spec, name, state, prev)
-                invariants.append({"name": name, "holds": ok, "why": None if ok else f"the step to this state breaks "
-                                   f"{name}" + ("" if part is None else f"; the part that fails: {part}")})
+                invariants.append({"name": name, "holds": ok, "why": None if ok else _why(spec, name, state, prev)})
         broken = {inv["name"] for inv in invariants if not inv["holds"]}
         enabled = []
         for act in spec.actions:
