@@ -63,6 +63,17 @@ def test_counterexample_replays_and_refinement(capsys: pytest.CaptureFixture, tm
     assert code == 1 and "refinement fails at state 6 (step 5): Idle(p=L) maps to no step" in out
 
 
+def test_graph_bounds_dots_layout_work(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """dot drew this 178-state, 560-edge graph in 86 CPU s (past its 120 s at load 8: the picture skipped); with
+    nslimit bounding its network-simplex passes, 8 s. The DOT is checked here, not the time."""
+    code, out, _ = run(capsys, "graph", *SMALL, "--variant", "stable-up-edge", "--out", str(tmp_path),
+                       "--format", "dot")
+    assert code == 0 and "178 states, 560 edges" in out
+    assert "StableUpEdge is violated by the step SendAck(p=P1, e=L>P1, how=the last)" in out
+    dot = (tmp_path / "states.dot").read_text()
+    assert '  graph [rankdir=TB, nslimit=4, fontname="Helvetica"];' in dot and "breaks StableUpEdge" in dot
+
+
 def test_hypothesis_adapter_finds_the_early_detection() -> None:
     from hypothesis import settings
 

@@ -226,7 +226,7 @@ class EWD687a(Spec):
             "sentUnacked": per_edge["sentUnacked"],
             "rcvdUnacked": per_edge["rcvdUnacked"],
             "upEdge": {
-                self.names[p]: "<< >>" if u == NOT_AN_EDGE else self.edge_name(u)
+                self.names[p]: () if u == NOT_AN_EDGE else self.edge_name(u)
                 for p, u in enumerate(s.upEdge)
                 if p != self.Leader
             },
