@@ -23,9 +23,10 @@ from modelcheck.audit import audit_events, mapping_for, raft_spec
 from modelcheck.audit.raft_sim import RaftOnlineAudit, RefinementViolation, write_traces
 from modelcheck.audit.raft_spec import RaftImpl
 from modelcheck.cli import main
+from modelcheck.harness import audit_raft_run, trace_config
 from modelcheck.harness import read_node_traces as read_traces
-from modelcheck.harness import trace_config
 from spec import raft_rebuild
+from spec.raft import FOLLOWER, LEADER
 from tests.test_audit_cluster import _caught_up
 from tests.test_impl_sim import _write as _write_in_turn
 
@@ -243,3 +244,35 @@ def test_the_audit_specs_gate_refuses_a_rejoining_nodes_timeout_and_vote():
     s = spec.Rebuild(next(iter(spec.init_states())), 1, (0, 2))
     assert s is not None and s.rejoining == (0, 1, 0) and spec.Timeout(s, 1) is None
     assert spec.Timeout(s, 0) is not None and spec.CaughtUp(s, 1) is None  # no target yet
+
+
+def test_lower_match_index_reads_the_rejections_evidence_as_of_its_sending(monkeypatch):
+    """LowerMatchIndex: a leader lowers matchIndex[i][j] on a rejection from a j that no longer held the entries
+    when it sent it. Seed 2079 (random_run, 150 steps, compaction every 5, slow syncs, disk faults): node 2, rebuilt,
+    rejected while empty (event 122), caught up again (129), and its stale rejection reached leader 3 after that
+    (141); the guard read j's log at the receipt and refused. A rejection sent while j held the entries lowers
+    nothing, whenever it arrives."""
+    spec = RaftImpl(servers=3)
+    log = ((2, 0), (2, 1))
+    s = next(iter(spec.init_states())).but(currentTerm=(2, 2, 2), state=(LEADER, FOLLOWER, FOLLOWER),
+                                            log=(log, log, log), matchIndex=((0, 2, 0), (0, 0, 0), (0, 0, 0)))
+    assert spec.LowerMatchIndex(s, 0, 1, 0, ()).matchIndex[0] == (0, 0, 0)  # sent while j was empty
+    assert spec.LowerMatchIndex(s, 0, 1, 0, log[:1]).matchIndex[0] == (0, 0, 0)  # j lacked entry 2 then
+    assert spec.LowerMatchIndex(s, 0, 1, 0, log) is None  # j held both when it rejected: no evidence
+    assert spec.LowerMatchIndex(s, 0, 1, 0) is None  # (unnamed: j's log now, which holds them)
+    assert spec.LowerMatchIndex(s.but(log=(log, (), log)), 0, 1, 0) is not None
+    assert spec.LowerMatchIndex(s, 0, 1, 2, ()) is None  # lowering only
+    _, audit = audit_raft_run(2079, 150, disk_faults=True, fsync_delay=30, snapshot_every=5)
+    assert audit.failure is None and audit.count == 455
+    now = RaftImpl.LowerMatchIndex
+
+    def at_receipt(self, s, i, j, n, held=None):
+        return now(self, s, i, j, n)
+
+    at_receipt.__dict__.update(now.__dict__)  # (the action's marks)
+    monkeypatch.setattr(RaftImpl, "LowerMatchIndex", at_receipt)
+    with pytest.raises(RefinementViolation) as info:  # the guard reading j's log at the receipt
+        audit_raft_run(2079, 150, disk_faults=True, fsync_delay=30, snapshot_every=5)
+    f = info.value.failure
+    assert (f.index + 1, f.event.node, f.event.action, [d[0] for d in f.diff]) == (
+        141, 3, "HandleAppendEntriesResponse", ["matchIndex"])

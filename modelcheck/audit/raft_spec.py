@@ -320,11 +320,16 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         return out
 
     @action(params=_from_the_trace)
-    def LowerMatchIndex(self, s: RaftState, i: int, j: int, n: int) -> RaftState | None:
+    def LowerMatchIndex(self, s: RaftState, i: int, j: int, n: int, held: Log | None = None) -> RaftState | None:
         """Leader i learns (a rejection) that j no longer holds what it acknowledged (its storage was lost and
-        rebuilt) and lowers matchIndex[i][j] to n: it counts j for less than before, which is always safe."""
+        rebuilt) and lowers matchIndex[i][j] to n: it counts j for less than before, which is always safe. The
+        evidence is the rejection's, as of its sending: ``held``, j's log when it sent it (the audit names it from
+        j's event; j's log now when not named). A rejection sent while j held i's first matchIndex entries
+        justifies no lowering, even if j lost them since; one sent before a rebuilt j caught up again does, even
+        if it arrives after."""
         k = s.matchIndex[i][j]
-        if s.state[i] != LEADER or not 0 <= n < k or s.log[j][:k] == s.log[i][:k]:
+        log_then = s.log[j] if held is None else held
+        if s.state[i] != LEADER or not 0 <= n < k or log_then[:k] == s.log[i][:k]:
             return None
         return s.but(matchIndex=EXCEPT(s.matchIndex, i, EXCEPT(s.matchIndex[i], j, n)))
 
