@@ -8,6 +8,7 @@ import json
 import os
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -135,9 +136,12 @@ def test_the_2015_bug_planted_in_the_store_is_caught_at_its_change():
         _membership_audit(0, rules=bug("single-server-no-errata"))
     # (the duplicate a network made of an acknowledgement is a step before the next event: the simulation hands a
     # ready's events on before its messages leave, as the runtime writes its trace lines)
+    guard = "if s.state[i] != LEADER or k not in c or len(c) == 1 or not self.ChangeAllowed(s, i):"
+    lines = Path(raft_spec.__file__).read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if guard in text)
     assert str(exc.value) == ("event 29: node 2 RemoveServer(j=3): RemoveServer(i=node 2, k=node 3) is not enabled "
                               "after DuplicateMessage(m=AppendEntriesResponse 3->2 term 2 ok match 1): "
-                              f"refused by {os.path.relpath(raft_spec.__file__)}:401: if s.state[i] != LEADER or k "
+                              f"refused by {os.path.relpath(raft_spec.__file__)}:{line}: if s.state[i] != LEADER or k "
                               "not in c or len(c) == 1 or not self.ChangeAllowed(s, i): (false here: "
                               "self.ChangeAllowed(s, i))")
     with pytest.raises(RefinementViolation) as exc:

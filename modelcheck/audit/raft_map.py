@@ -16,8 +16,9 @@ Event -> spec steps:
   node was received (a later ``Init`` of a node, its disk found empty, likewise).
 - ``Rebuild(peers)``: ``Rebuild(i, peers)`` (``cluster recover-node``): an empty log, the vote floor over the
   terms the spec's state gives ``peers``, voted in. A leader's ``HandleAppendEntriesResponse`` of a rejection
-  may be followed by ``LowerMatchIndex(i, j, n)``: j no longer holds what it acknowledged (rebuilt), and the
-  leader's reported matchIndex for it is n. Until its ``CaughtUp`` (``CaughtUp(i)``: the node says its rejoin
+  may be followed by ``LowerMatchIndex(i, j, n, held)``: j no longer held what it acknowledged (rebuilt) when it
+  sent the rejection (``held``: its log then), and the leader's reported matchIndex for it is n. Until its
+  ``CaughtUp`` (``CaughtUp(i)``: the node says its rejoin
   gate opened, and the spec checks its target) the rebuilt node may not vote, nor take a RequestVote's term,
   nor time out (raft-rebuild's gate).
 - ``Timeout``, ``BecomeLeader``, ``CheckQuorum`` (extension): the action of that name.
@@ -154,6 +155,7 @@ class Prepared:
     steps: list[Explanation]
     network: Sequence[StepPattern] = ()  # the network's steps around the event's own, in every explanation
     resumes: bool = False  # a restart to the state of an earlier event of its run, nothing since seen by another
+    held: Log | None = None  # a rejection received: its sender's log when it sent it (LowerMatchIndex's evidence)
 
 
 class NetworkFate:
@@ -483,15 +485,16 @@ class RaftMapping(Mapping):
             match = self._leader_fields(event, i, log)
         elif role == CANDIDATE:
             responded, granted = self._votes(st, "votesResponded", w), self._votes(st, "votesGranted", w)
-        recv = recv_id = None
+        recv = recv_id = held = None
         if event.recv is not None:
             recv_id = tuple(event.recv["id"])
             flying = self.in_flight.get(recv_id)
             recv = flying[0] if flying else self.spec_message(event.recv, w)
+            held = flying[2] if flying and len(flying) > 2 else None
         if event.action in _BOOT:
             old = self.empty
         p = Prepared(i, term, role, vote, log, commit, match, responded, granted, recv, recv_id, consumes(event),
-                     old, frm - 1, snap, (), [])
+                     old, frm - 1, snap, (), [], held=held)
         pre: list[StepPattern] = []
         for kind, mid in self.fate.late():
             if mid not in self.in_flight:
@@ -512,6 +515,8 @@ class RaftMapping(Mapping):
             post.extend([StepPattern("DuplicateMessage", (sm,))] * dups)
             if lost:
                 post.append(StepPattern("DropMessage", (sm,)))
+            elif sm[0] == AppendEntriesResponse and not sm[4]:  # a rejection: with its sender's log now
+                self.in_flight[mid] = [sm, 1 + dups, log]
             else:
                 self.in_flight[mid] = [sm, 1 + dups]
             sent.append((mid, sm, not lost))
@@ -739,7 +744,7 @@ class RaftMapping(Mapping):
         if a == "HandleAppendEntriesResponse" and not m[4] and p.match is not None:
             n = dict(p.match).get(j)  # a rebuilt follower's rejection may lower its matchIndex
             step = StepPattern(a, (i, j, m))
-            return [[step]] if n is None else [[step], [step, StepPattern("LowerMatchIndex", (i, j, n))]]
+            return [[step]] if n is None else [[step], [step, StepPattern("LowerMatchIndex", (i, j, n, p.held))]]
         if a in _HANDLERS:
             return [[StepPattern(a, (i, j, m))]]
         if a == "HandleInstallSnapshotRequest" or m[0] == InstallSnapshotRequest:
@@ -933,6 +938,8 @@ class RaftMapping(Mapping):
             return self.value_name(value)
         if name == "m":
             return short_message(self.show_message(value))
+        if name == "held" and value is not None:
+            return self._show_log(value)
         return value
 
     def init_states(self) -> Iterable[RaftState]:
