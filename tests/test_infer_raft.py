@@ -146,9 +146,15 @@ def test_a_clause_with_a_variable_disequality_is_left_to_its_merged_form():
 TWIN = (Template((("N1", "Node"), ("N2", "Node"), ("T1", "Term")), 3, rigid_last=False),)
 
 
+@pytest.mark.slow  # (45 s at load 8, the default run's longest infer test: its twins are named below)
 def test_houdini_weakens_what_it_drops_keeps_an_inductive_subset_and_fails_on_safety_with_a_raft_state(
     tmp_path, capsys
 ):
+    """Houdini with weakening on Raft's encoding. The default run covers each part in small: weakening that joins,
+    breaks and is kept, and a safety failure although weakening tries (tests/test_infer_weaken.py on a user's
+    mutex); `infer raft` failing on ElectionSafety (test_infer_on_a_variant_whose_election_safety_fails_shows_the_
+    reachable_state); `prove raft --invariant` (test_prove_raft_reads_an_invariant_file_in_the_infer_vocabulary)
+    and its counterexample on a Raft state (tests/test_proof_raft.py)."""
     problem = rft.problem(bounds=(SMALL,), templates=TWIN, weaken_literals=3)
     rep = infer(problem)
     stages = {s.what: s.detail for s in rep.stages}
