@@ -227,9 +227,8 @@ def check_state(spec: Spec, state: State, origin: str, kinds: tuple[type, ...] =
             f"{title}: states of type {type(state).__name__} (from {origin}) compare by identity, so equal states "
             "would be counted twice; make the state a NamedTuple or a frozen dataclass"
         )
-    try:
-        twin = copy.deepcopy(state)
-    except Exception:  # a value deepcopy cannot copy: nothing more to compare
+    twin = _equal_copy(state)
+    if twin is None:  # a value that cannot be copied: nothing more to compare
         return
     if twin != state or hash(twin) != h:
         raise SpecContractError(
@@ -409,13 +408,30 @@ def _unchanged(spec: Spec, state: State, before: State, what: str) -> None:
             "state and leave its argument as it was (and an enumerator or invariant only read it)")
 
 
-def _copy(state: State) -> State:
-    """A deep copy of ``state`` to compare with after the spec's code ran on it (``state`` itself when made of
-    immutable values only, or when it cannot be copied)."""
+def _equal_copy(state: State) -> State | None:
+    """A deep copy of ``state`` (new objects all through, shared parts shared as in ``state``), or None when it
+    cannot be copied. A pickle round trip first: it is copy.deepcopy's own protocol (``__reduce_ex__(4)``) run in
+    C, 70 times faster on a Multi-Paxos state of 200 steps (0.006 ms against 0.42 ms); deepcopy was a third of
+    a symmetric preflight's time. deepcopy where pickle cannot go (a class made inside a function), and where the
+    pickled copy is unequal: deepcopy keeps atomic values (a float NaN) the same objects, which the callers' own
+    checks and messages rely on (tests/test_hostile_specs.py's NaN is named by a later check)."""
+    try:
+        twin = pickle.loads(pickle.dumps(state, protocol=4))
+        if twin == state:
+            return twin
+    except Exception:  # noqa: BLE001 - not picklable (a local class, a lambda): deepcopy may still copy it
+        pass
     try:
         return copy.deepcopy(state)
-    except Exception:  # noqa: BLE001 - a value deepcopy cannot copy: nothing to compare
-        return state
+    except Exception:  # noqa: BLE001 - a value deepcopy cannot copy either
+        return None
+
+
+def _copy(state: State) -> State:
+    """A deep copy of ``state`` to compare with after the spec's code ran on it (``state`` itself when it cannot be
+    copied)."""
+    twin = _equal_copy(state)
+    return state if twin is None else twin
 
 
 def _fresh(state: State) -> State:
@@ -482,9 +498,8 @@ def check_view(spec: Spec, state: State, origin: str) -> None:
         raise raised(spec, f"view of a state from {origin}", exc, state) from exc
     h = _hashed(spec, value, state, f"view of a state from {origin}", f"the view of a state from {origin}",
                 "a view returns ints, bools, strings, tuples and frozensets (the search hashes it)")
-    try:
-        twin = copy.deepcopy(state)
-    except Exception:  # a state deepcopy cannot copy: nothing more to compare
+    twin = _equal_copy(state)
+    if twin is None:  # a state that cannot be copied: nothing more to compare
         return
     again = spec.view(twin)  # the view of an equal state: it did not raise on the state itself
     if again != value or hash(again) != h:
