@@ -31,6 +31,21 @@ def test_counts_and_coverage_are_tlcs(capsys: pytest.CaptureFixture) -> None:
     assert code == 0 and "Property DT2 holds under this fairness." in out and "178 distinct states, 560 edges" in out
 
 
+def test_symmetry_where_the_graph_has_it(capsys: pytest.CaptureFixture) -> None:
+    pair = (str(FILE), "--procs", "L,P1,P2", "--edges", "L>P1,L>P2,P1>P2,P2>P1", "--bound", "2")
+    assert figures(check_report(capsys, *pair)) == (474, 3073, 14)  # TLC: MCEWD687aPair.cfg
+    report = check_report(capsys, *pair, "--symmetry")  # TLC: MCEWD687aPairSym.cfg, SYMMETRY Permutations({P1, P2})
+    assert figures(report) == (248, 1607, 14)
+    assert fired(report) == {"SendMsg": 466, "RcvAck": 132, "SendAck": 132, "RcvMsg": 132, "Idle": 744}
+    # MCEWD687a's chain has no symmetry: symmetric_sets() is declared and empty there, which the refusal says (it
+    # said to declare symmetric_sets() and permute, both written)
+    code, _, err = run(capsys, "check", *SMALL, "--symmetry")
+    assert code == 2 and one_error_line(err) == (
+        "paxraft check: error: EWD687a procs=L,P1,P2,P3 edges=L>P1,P1>P2,P2>P1,P2>P3 leader=L bound=2: "
+        "symmetric_sets() declares no symmetric set at these bounds (returned {}), so --symmetry has nothing to rename"
+    )
+
+
 def test_planted_bugs_have_tlcs_lengths(capsys: pytest.CaptureFixture) -> None:
     # TLC, MCEagerLastAck.cfg (INVARIANT TypeOK DT1Inv): DT1Inv in 5 steps
     report = check_report(capsys, *SMALL, "--variant", "eager-last-ack", "--invariants", "TypeOK,DT1Inv", codes=(1,))
