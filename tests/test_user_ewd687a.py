@@ -102,6 +102,17 @@ def test_hypothesis_adapter_finds_the_early_detection() -> None:
     assert found.value.invariant == "DT1Inv"  # shrunk to 5 steps: random runs meet DT1Inv before TreeWithRoot
 
 
+def test_no_encoding_says_how_a_users_spec_gets_one(capsys: pytest.CaptureFixture) -> None:
+    """EWD687a's counters need arithmetic, which proofs.user's sorts do not give: no encoding. bmc said "(encoded:
+    paxos, raft)", as if only shipped specs could have one; prove and infer named the Encoding subclass to write."""
+    code, _, err = run(capsys, "bmc", str(FILE), "--depth", "3")
+    assert code == 2 and (f"no Z3 encoding of spec 'EWD687a' (in {FILE}: a subclass of proofs.user.Encoding with spec "
+                          "= EWD687a gives it one, docs/proofs.md); every behaviour of up to 3 steps, searched "
+                          f"explicitly: paxraft check {FILE} --mode dfs --depth 4") in one_error_line(err)
+    code, _, err = run(capsys, "prove", str(FILE))
+    assert code == 2 and "no Z3 encoding declared for EWD687a (a subclass of proofs.user.Encoding" in err
+
+
 @pytest.mark.parametrize(
     ("flags", "says"),
     [
