@@ -50,6 +50,7 @@ def test_planted_bugs_have_tlcs_lengths(capsys: pytest.CaptureFixture) -> None:
     # TLC, MCEagerLastAck.cfg (INVARIANT TypeOK DT1Inv): DT1Inv in 5 steps
     report = check_report(capsys, *SMALL, "--variant", "eager-last-ack", "--invariants", "TypeOK,DT1Inv", codes=(1,))
     assert (report["violated"], report["trace_length"]) == ("DT1Inv", 5)
+    assert report["explanation"] == "the leader is neutral while P1 is not"  # the spec's @explains
     # TLC, MCStableUpEdge.cfg: the same four steps, the parent edge dropped by the last ack
     report = check_report(capsys, *SMALL, "--variant", "stable-up-edge", codes=(1,))
     assert report["violated"] == "StableUpEdge"

@@ -27,7 +27,19 @@ from typing import Annotated, Any, NamedTuple
 
 from termination_detection import TDState, TerminationDetection, parse_graph, put
 
-from spec.core import WF, Label, LeadsTo, MscEvent, Spec, SpecError, action, action_invariant, invariant, refines
+from spec.core import (
+    WF,
+    Label,
+    LeadsTo,
+    MscEvent,
+    Spec,
+    SpecError,
+    action,
+    action_invariant,
+    explains,
+    invariant,
+    refines,
+)
 
 NOT_AN_EDGE = -1
 
@@ -190,6 +202,24 @@ class EWD687a(Spec):
                 q, seen = parent[q], seen + 1
         nodes = set(parent) | set(parent.values())
         return all(not self.neutral(s, n) for n in nodes)
+
+    @explains("DT1Inv")
+    def why_dt1(self, s: State) -> str | None:
+        busy = [self.names[p] for p in self.Procs if not self.neutral(s, p)]
+        return f"the leader is neutral while {', '.join(busy)} is not" if busy else None
+
+    @explains("TreeWithRoot")
+    def why_tree(self, s: State) -> str | None:
+        parent = {p: self.Edges[u][0] for p, u in enumerate(s.upEdge) if u != NOT_AN_EDGE}
+        for p in parent:
+            q, chain = p, [self.names[p]]
+            while q != self.Leader:
+                if q not in parent or len(chain) > len(self.Procs):
+                    return f"{' -> '.join(chain)}: the parents of {self.names[p]} do not lead to the leader"
+                q = parent[q]
+                chain.append(self.names[q])
+        neutral = [self.names[n] for n in sorted(set(parent) | set(parent.values())) if self.neutral(s, n)]
+        return f"{', '.join(neutral)} in the tree but neutral" if neutral else None
 
     def terminated(self, s: State) -> bool:
         return not any(s.active) and not any(s.msgs)
