@@ -11,6 +11,8 @@
  *   MsgSetBase           frozenset with MsgSet's three slots, `|` (one copy of the set, not two),
  *                        where(), all(), _added() and _inherit()
  *   MemoBase             spec.reads._Memo's slots and its lookup (the run on a miss stays Python)
+ *   fast_new(cls)        a NamedTuple class called with all its fields by position builds the tuple here,
+ *                        without the Python __new__ that collections.namedtuple writes
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -26,7 +28,8 @@ static PyObject *ordered;        /* values._ordered */
 static PyObject *predicate_key;  /* values._predicate_key */
 static PyObject *record_list;    /* values.RECORD (a list, changed in place only) */
 static PyObject *py_where;       /* MsgSet.where as written in Python: calls off the common path */
-static PyObject *str_fill, *str_locked_run;
+static PyObject *str_fill, *str_locked_run, *str_fields, *str_new;
+static PyObject *fast_classes;   /* fast_new's classes: each to the __new__ it had then */
 static PyTypeObject *function_type;
 
 /* -- EXCEPT -------------------------------------------------------------------------------------- */
@@ -944,6 +947,79 @@ static PyTypeObject MemoBaseType = {
     .tp_methods = memo_methods,
 };
 
+/* -- NamedTuple constructors ----------------------------------------------------------------------- */
+
+/* A NamedTuple's __new__ is Python (`lambda _cls, a, b: _tuple_new(_cls, (a, b))`): a frame and a tuple
+ * for every message a step builds. Called with exactly its fields by position, the class is built here
+ * as tuple.__new__ builds a subclass (the same object: type, items, size); anything else (keywords,
+ * defaults, a wrong count and its error) is the class's own call. Set on one class only: a class's
+ * tp_vectorcall is never inherited, so a subclass with its own __new__ or __init__ is called as before. */
+static PyObject *
+record_new_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    PyTypeObject *type = (PyTypeObject *)callable;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if ((kwnames == NULL || PyTuple_GET_SIZE(kwnames) == 0) && type->tp_init == PyTuple_Type.tp_init) {
+        /* the class's constructor still the one fast_new saw (a __new__ or __init__ set later is obeyed) */
+        PyObject *fields = PyDict_GetItemWithError(type->tp_dict, str_fields);  /* borrowed */
+        PyObject *seen = fields == NULL ? NULL : PyDict_GetItemWithError(fast_classes, callable);
+        PyObject *now = seen == NULL ? NULL : PyDict_GetItemWithError(type->tp_dict, str_new);
+        if (now != NULL && now == seen && PyTuple_CheckExact(fields) && PyTuple_GET_SIZE(fields) == nargs) {
+            PyObject *r = type->tp_alloc(type, nargs);
+            if (r == NULL)
+                return NULL;
+            for (Py_ssize_t i = 0; i < nargs; i++) {
+                Py_INCREF(args[i]);
+                PyTuple_SET_ITEM(r, i, args[i]);
+            }
+            return r;
+        }
+        if (PyErr_Occurred())
+            return NULL;
+    }
+    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    PyObject *pos = PyTuple_New(nargs), *kw = NULL, *r = NULL;
+    if (pos == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < nargs; i++) {
+        Py_INCREF(args[i]);
+        PyTuple_SET_ITEM(pos, i, args[i]);
+    }
+    if (nkw > 0) {
+        kw = PyDict_New();
+        if (kw == NULL)
+            goto done;
+        for (Py_ssize_t i = 0; i < nkw; i++)
+            if (PyDict_SetItem(kw, PyTuple_GET_ITEM(kwnames, i), args[nargs + i]) < 0)
+                goto done;
+    }
+    r = PyType_Type.tp_call(callable, pos, kw);
+done:
+    Py_DECREF(pos);
+    Py_XDECREF(kw);
+    return r;
+}
+
+static PyObject *
+native_fast_new(PyObject *mod, PyObject *cls)
+{
+    if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, &PyTuple_Type) ||
+        !(((PyTypeObject *)cls)->tp_flags & Py_TPFLAGS_HEAPTYPE) || Py_TYPE(cls) != &PyType_Type) {
+        PyErr_SetString(PyExc_TypeError, "fast_new: a NamedTuple class (a heap subclass of tuple) is wanted");
+        return NULL;
+    }
+    PyObject *new = PyDict_GetItemWithError(((PyTypeObject *)cls)->tp_dict, str_new);
+    if (new == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "fast_new: the class has no __new__ of its own");
+        return NULL;
+    }
+    if (PyDict_SetItem(fast_classes, cls, new) < 0)
+        return NULL;
+    ((PyTypeObject *)cls)->tp_vectorcall = record_new_vectorcall;
+    Py_RETURN_NONE;
+}
+
 /* -- the module ------------------------------------------------------------------------------------ */
 
 static PyObject *
@@ -979,6 +1055,7 @@ native_configure(PyObject *mod, PyObject *args)
 static PyMethodDef native_methods[] = {
     {"EXCEPT", (PyCFunction)(void (*)(void))native_except, METH_FASTCALL | METH_KEYWORDS,
      "[f EXCEPT ![i] = v] for a function of 0..n-1 held as a tuple (f itself if already so)."},
+    {"fast_new", native_fast_new, METH_O, "build the NamedTuple class's instances here when called with every field"},
     {"configure", native_configure, METH_VARARGS, "hand over the Python functions and tables of spec.values"},
     {NULL},
 };
@@ -996,14 +1073,17 @@ PyInit__native(void)
         return NULL;
     str_fill = PyUnicode_InternFromString("_fill");
     str_locked_run = PyUnicode_InternFromString("_locked_run");
-    if (str_fill == NULL || str_locked_run == NULL)
+    str_fields = PyUnicode_InternFromString("_fields");
+    str_new = PyUnicode_InternFromString("__new__");
+    fast_classes = PyDict_New();
+    if (str_fill == NULL || str_locked_run == NULL || str_fields == NULL || str_new == NULL || fast_classes == NULL)
         return NULL;
     empty_tuple = PyTuple_New(0);
     function_type = &PyFunction_Type;
     PyObject *m = PyModule_Create(&native_module);
     if (m == NULL)
         return NULL;
-    if (PyModule_AddIntConstant(m, "API", 2) < 0)  /* spec/values.py checks it: a stale build is not used */
+    if (PyModule_AddIntConstant(m, "API", 3) < 0)  /* spec/values.py checks it: a stale build is not used */
         return NULL;
     Py_INCREF(&MsgSetBaseType);
     Py_INCREF(&ReplaceType);

@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 from spec.reads import names_state, remembered
 from spec.suggest import hint
+from spec.values import fast_records
 
 State = Any
 """A spec state: an immutable, hashable value (a NamedTuple of ints, tuples, frozensets)."""
@@ -592,6 +593,8 @@ class Spec:
     _init_args: dict[str, Any] = {}
 
     def __init__(self) -> None:
+        for module in {klass.__module__ for klass in type(self).__mro__} - {__name__, "builtins"}:
+            fast_records(module)  # the spec's messages and records (compiled: built without a Python __new__)
         marked = _marked(type(self), "__paxraft_action__")
         shared: dict[Any, Callable[[State], Any]] = {}
         self._actions = [self._bind_action(n, shared) for n in marked if self._present(n)]

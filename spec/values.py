@@ -33,7 +33,7 @@ PYPY = sys.implementation.name == "pypy"
 """On PyPy a MsgSet keeps its hash incrementally (see _pypy_set_hash); CPython runs none of that code."""
 
 
-_API = 2
+_API = 3
 """The interface spec/_native.c's API constant names (raised with any change to configure or the types)."""
 
 
@@ -120,6 +120,43 @@ def record(cls: type[R]) -> type[R]:
     # compiled: the same function as a method descriptor (calls off its common path go to fn)
     cls._replace = fn if _native is None else _native.Replace(cls, fn)  # type: ignore[attr-defined]
     return cls
+
+
+def _plain_namedtuple(cls: Any) -> bool:
+    """Whether ``cls`` is a class collections.namedtuple (or typing.NamedTuple) made, its constructor
+    untouched: its own ``__new__`` the generated ``_tuple_new(_cls, (fields...))``, no ``__init__``, no
+    metaclass. Such a class called with every field by position is ``tuple.__new__(cls, args)``."""
+    if not (isinstance(cls, type) and type(cls) is type and issubclass(cls, tuple)):
+        return False
+    own = vars(cls)
+    new, fields = own.get("__new__"), own.get("_fields")
+    fn = getattr(new, "__func__", None)
+    code = getattr(fn, "__code__", None)
+    return (
+        isinstance(fields, tuple)
+        and isinstance(new, staticmethod)
+        and code is not None
+        and getattr(fn, "__globals__", {}).get("_tuple_new") is tuple.__new__
+        and code.co_varnames[1 : 1 + len(fields)] == fields
+        and cls.__init__ is tuple.__init__
+    )
+
+
+_FAST_MODULES: set[str] = set()
+
+
+def fast_records(module_name: str) -> None:
+    """Compiled: every plain NamedTuple class of module ``module_name`` (a spec's messages and records)
+    built without its Python ``__new__`` when called with all its fields by position. The same objects
+    are made (a class's own call does the rest: keywords, defaults, errors); so a plain spec's messages
+    cost what a tuple does. Once per module; nothing when the building blocks run in Python."""
+    if _native is None or module_name in _FAST_MODULES:
+        return
+    _FAST_MODULES.add(module_name)
+    module = sys.modules.get(module_name)
+    for value in list(vars(module).values()) if module is not None else ():
+        if _plain_namedtuple(value):
+            _native.fast_new(value)
 
 
 def setter(cls: type, *names: str) -> Callable[..., Any]:

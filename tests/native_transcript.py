@@ -136,5 +136,34 @@ twice = MsgSet([A(0, 0, 0)])
 once = twice | {A(0, 1, 0)}
 out.append(("added twice", once | {A(0, 1, 0)} is once, shown((once | {A(0, 2, 0)}) | {A(0, 2, 0)}),
             once._added()[1] == {A(0, 1, 0)}))
+
+# NamedTuple classes built by fast_records (compiled: without their Python __new__): by position, by
+# keyword, with defaults, wrong counts; a subclass with an __init__, a class whose __new__ is set later
+class WithDefault(NamedTuple):
+    a: int
+    b: int = 7
+
+
+class Inits(A):
+    def __init__(self, *args: Any) -> None:
+        out.append(("Inits.__init__ ran", args))
+
+
+class Later(NamedTuple):
+    a: int
+    b: int
+
+
+values.fast_records(__name__)
+Later.__new__ = lambda cls, a, b: tuple.__new__(cls, (a * 10, b))  # type: ignore[assignment,method-assign]
+for make in [lambda: A(0, 1, 2), lambda: A(0, src=1, bal=2), lambda: A(type=0, src=1, bal=2), lambda: A(0, 1),
+             lambda: A(0, 1, 2, 3), lambda: A(0, 1, bal=2, src=3), lambda: B(1, 2, 3, [4]), lambda: WithDefault(1),
+             lambda: WithDefault(1, 2), lambda: WithDefault(b=1), lambda: Inits(0, 1, 2), lambda: Later(1, 2),
+             lambda: R(1, (2,), 3), lambda: A._make([0, 1, 2]), lambda: A(*range(3))]:
+    res = attempt(make)
+    made = res[1] if res[0] == "ok" else None
+    out.append(("new", res[0], res[1:] if made is None else (repr(made), type(made).__name__, tuple(made),
+                                                             attempt(lambda made=made: hash(made)))))
+out.append(("new pickle", pickle.loads(pickle.dumps(A(0, 1, 2))) == A(0, 1, 2), repr(A(0, 1, 2)._replace(bal=5))))
 for line in out:
     print(repr(line))

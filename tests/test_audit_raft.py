@@ -105,15 +105,27 @@ def test_a_power_cut_takes_no_entry_a_leader_committed_on_its_own_copy():
     """RestartLosingUnsynced: a leader counts its own copy once synced (the store's LeaderThreadSync), so a power
     cut may take a committed entry from it only when the others' matchIndex puts it on a quorum without it. The
     audit let a leader come back without entry 2 that it had committed with one follower's copy and its own (the
-    store's planted bug leader-counts-unsynced does that, and loses the write); it refuses that restart now."""
-    spec = RaftImpl(servers=3, values=1)
+    store's planted bug leader-counts-unsynced does that, and loses the write); it refuses that restart now. The
+    spec keeps what i committed counting its own copy (``ownCommit``), so the refusal holds once i stepped down
+    too: the rule read ``state[i] = Leader`` and let a leader that stepped down before the cut lose it."""
+    spec = RaftImpl(servers=3, values=1, power_cuts=True)
     s = next(iter(spec.init_states()))
     s = s.but(currentTerm=(3, 3, 3), state=(LEADER, FOLLOWER, FOLLOWER), log=(((3, 0), (3, 0)), ((3, 0), (3, 0)),
-              ((3, 0),)), matchIndex=((0, 2, 1), (0, 0, 0), (0, 0, 0)), commitIndex=(2, 0, 0))
-    assert spec.RestartLosingUnsynced(s, 0, 1) is None  # entry 2: on node 1 and the leader's lost copy only
-    both = s.but(matchIndex=((0, 2, 2), (0, 0, 0), (0, 0, 0)))  # committed with the two followers' copies
-    assert spec.RestartLosingUnsynced(both, 0, 1).log[0] == ((3, 0),)
-    assert spec.RestartLosingUnsynced(s.but(commitIndex=(1, 0, 0)), 0, 1).log[0] == ((3, 0),)  # 2 uncommitted
+              ((3, 0),)), matchIndex=((0, 2, 1), (0, 0, 0), (0, 0, 0)))
+    own = spec.AdvanceCommitIndexTo(s, 0, 2)  # entry 2: on node 1 and the leader's own copy only
+    assert (own.commitIndex, own.ownCommit) == ((2, 0, 0), (2, 0, 0))
+    assert spec.RestartLosingUnsynced(own, 0, 1) is None
+    down = spec.CheckQuorum(own, 0)
+    assert down.state[0] == FOLLOWER and spec.RestartLosingUnsynced(down, 0, 1) is None  # stepped down: still its
+    both = spec.AdvanceCommitIndexTo(s.but(matchIndex=((0, 2, 2), (0, 0, 0), (0, 0, 0))), 0, 2)  # the followers'
+    assert both.ownCommit == (0, 0, 0) and spec.RestartLosingUnsynced(both, 0, 1).log[0] == ((3, 0),)
+    later = own.but(matchIndex=((0, 2, 2), (0, 0, 0), (0, 0, 0)))  # node 2 acknowledged it since
+    assert spec.RestartLosingUnsynced(later, 0, 1).log[0] == ((3, 0),)
+    assert spec.RestartLosingUnsynced(s, 0, 1).log[0] == ((3, 0),)  # entry 2 uncommitted
+    told = s.but(state=(FOLLOWER, LEADER, FOLLOWER), commitIndex=(2, 2, 0))  # a commit index a leader sent it
+    assert spec.RestartLosingUnsynced(told, 0, 1).log[0] == ((3, 0),)
+    assert RaftImpl(servers=3, values=1).AdvanceCommitIndexTo(s, 0, 2).ownCommit == (0, 0, 0)  # (a model check)
+    assert spec.RebuildFromTerms(own, 0, (1, 2), (3, 3)).ownCommit == (0, 0, 0)  # storage lost: nothing kept
 
 
 def test_a_power_cut_may_take_a_term_or_vote_nobody_saw():
@@ -213,6 +225,18 @@ def test_a_stalled_leader_disk_and_a_power_cut_are_explained_online_and_counting
     assert (f.index + 1, f.event.node, f.event.action, [d[0] for d in f.diff]) == (112, 2, "Restart", ["log"])
     assert f.event.state["log"]["entries"] == [[2, "noop"], [2, "c1.1"]]  # c2.1, acknowledged, is gone
     assert bad.count == 112
+    # the leader cut off until it steps down before the cut (its copy still unsynced): refused at its restart as a
+    # follower (the rule checked a leader's restart only, and explained the run's 674 events)
+    audit = RaftOnlineAudit([1, 2, 3])
+    leader_disk_stall_run(config=trace_config(), on_event=audit.on_event, on_network=audit.on_network, step_down=True)
+    assert audit.failure is None and audit.count == 674
+    bad = RaftOnlineAudit([1, 2, 3])
+    with pytest.raises(RefinementViolation) as info:
+        leader_disk_stall_run(bug("leader-counts-unsynced"), config=trace_config(), on_event=bad.on_event,
+                              on_network=bad.on_network, step_down=True)
+    f = info.value.failure
+    assert (f.index + 1, f.event.node, f.event.action, [d[0] for d in f.diff]) == (150, 2, "Restart", ["log"])
+    assert f.event.state["state"] == "Follower" and f.event.state["log"]["entries"] == [[2, "noop"], [2, "c1.1"]]
 
 
 # -- the unmutated implementation refines the spec -------------------------------------------------

@@ -568,3 +568,30 @@ def test_a_compact_tracers_events_are_handed_on_as_the_json_tracers(monkeypatch)
 
     compact = run(lambda: CompactTracer(wire=True, key=command_key))
     assert sum(map(len, compact.values())) > 50 and compact == run(None)
+
+
+def test_a_leader_counts_no_acknowledgement_of_an_incarnation_that_lost_its_storage():
+    """Once a rejection from a follower's new boot shows its storage was lost (its log ends before the old boot's
+    match), a late success of the old boot is not evidence of what it holds. The leader took it: matchIndex went
+    back up to what the lost storage had, and the entry committed on the leader's copy and a log that no longer
+    exists (seed 2079 with compaction every 5: leader 3 raised node 2's matchIndex from 0 to 2 on two of them,
+    events 120 and 127, after node 2's rebuild). A leader that commits so can lose the entry: the rebuilt node
+    catches up to an earlier commit index, votes, and elects a node without it."""
+    net = Net()
+    net.tick(1, 10)
+    n1 = net.nodes[1]
+    assert (n1.role, n1.term, n1.commit, n1.prs[2].match, n1.prs[2].boot) == (LEADER, 2, 1, 1, 0)
+    net.cut |= {2, 3}
+    n1.propose(b"x")
+    net.flush()
+    assert (n1.log.last_index(), n1.commit) == (2, 1)
+    n1.step(Message(MsgType.AppendEntriesResponse, 2, 1, 2, reject=1, hint_index=1, boot=1))  # rebuilt, empty
+    net.flush()
+    assert n1.prs[2].match == 0
+    n1.step(Message(MsgType.AppendEntriesResponse, 2, 1, 2, index=2, flags=SUCCESS, boot=0))  # the old boot's, late
+    net.flush()
+    assert (n1.prs[2].match, n1.commit) == (0, 1)
+    assert net.events[-1]["action"] == "DropMessage"
+    n1.step(Message(MsgType.AppendEntriesResponse, 2, 1, 2, index=2, flags=SUCCESS, boot=1))  # the new one's
+    net.flush()
+    assert (n1.prs[2].match, n1.commit) == (2, 2)

@@ -99,3 +99,42 @@ def test_the_same_counts_coverage_and_traces_compiled_and_not() -> None:
     assert compiled[0] == values.NATIVE and pure[0] is False
     assert compiled[1] == pure[1]
     assert [x[1:4] for x in pure[1][:1]] == [[1425, 9961, 16]]  # (tests/test_reads.py's figures)
+
+
+def test_a_plain_namedtuple_of_a_spec_module_is_built_without_its_python_new() -> None:
+    # fast_records: the class called with every field by position never runs its Python __new__ (here made to
+    # fail), while keywords, defaults and errors still go through it; classes with their own constructor are
+    # left alone. (That the objects are the same ones is the transcript's part, above.)
+    from typing import NamedTuple
+
+    class Msg(NamedTuple):
+        type: int
+        bal: int
+
+    class Custom(NamedTuple):
+        a: int
+
+    class WithInit(Msg):
+        def __init__(self, *args: object) -> None:
+            pass
+
+    assert values._plain_namedtuple(Msg) and values._plain_namedtuple(Custom)
+    assert not values._plain_namedtuple(WithInit) and not values._plain_namedtuple(tuple)
+    mod = type(sys)("paxraft_fast_records_probe")
+    mod.Msg, mod.Custom, mod.WithInit = Msg, Custom, WithInit
+    sys.modules[mod.__name__] = mod
+    try:
+        values.fast_records(mod.__name__)
+    finally:
+        del sys.modules[mod.__name__]
+
+    def refuse(*args: object, **kw: object) -> float:
+        return 1 / 0  # (the generated __new__ sees no builtins: no exception class can be named)
+
+    Msg.__new__.__code__ = refuse.__code__  # the same staticmethod object: fast_new still trusts it
+    if values.NATIVE:
+        assert Msg(1, 2) == (1, 2) and type(Msg(1, 2)) is Msg
+    with pytest.raises(ZeroDivisionError):
+        Msg(1, bal=2)
+    Custom.__new__ = lambda cls, a: tuple.__new__(cls, (a + 1,))  # type: ignore[method-assign,assignment]
+    assert Custom(1) == (2,)  # a __new__ set afterwards is obeyed

@@ -120,7 +120,7 @@ class Progress:
     """The leader's view of one follower (etcd's Progress): nextIndex, matchIndex, flow control."""
 
     __slots__ = ("next", "match", "state", "inflight", "probe_sent", "active", "was_active", "hb_match", "boot",
-                 "pending_snapshot", "snapshot_wait")
+                 "lost_below", "pending_snapshot", "snapshot_wait")
 
     def __init__(self, next_index: int) -> None:
         self.next = next_index
@@ -132,6 +132,7 @@ class Progress:
         self.was_active = False  # heard from in the CheckQuorum period before (quorum_refusal)
         self.hb_match = -1  # match at the previous heartbeat response (no progress => re-probe)
         self.boot = -1  # the follower's incarnation (boot count) that acknowledged ``match``
+        self.lost_below = 0  # incarnations below this one lost their storage: their messages are no evidence
         # SNAPSHOT state (etcd's StateSnapshot): the index of the snapshot in flight, and the heartbeat intervals
         # waited for its acknowledgement (re-sent after an election timeout: it was lost)
         self.pending_snapshot = 0
@@ -725,6 +726,9 @@ class RaftNode(NodeBase):
             self._emit("HandleAppendEntriesResponse", {"j": j}, m)
             return
         pr = self.prs[j]
+        if m.boot < pr.lost_below:  # (a late reply of an incarnation whose storage is gone: it holds nothing now)
+            self._emit("DropMessage", {"j": j}, m)
+            return
         pr.active = True
         self.prs_dirty = True
         last = self.log.last_index()
@@ -771,6 +775,7 @@ class RaftNode(NodeBase):
                 # a new incarnation whose log ends before what the old one acknowledged: its storage was
                 # lost and rebuilt empty (`paxraft cluster recover-node`); replicate from what it has
                 pr.match, stale = m.hint_index - 1, False
+                pr.boot = pr.lost_below = m.boot
             if not stale:
                 nxt = m.hint_index
                 if m.hint_term:

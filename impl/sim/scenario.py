@@ -6,7 +6,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from impl.raft.core import Config
+from impl.raft.core import LEADER, Config
 from impl.raft.rules import NONE, Rules
 from impl.sim.cluster import DEFAULT_CONFIG, Faults, SimCluster
 
@@ -141,11 +141,13 @@ def membership_run(seed: int, steps: int = 60, *, rules: Rules = NONE, faults: F
 
 def leader_disk_stall_run(rules: Rules = NONE, seed: int = 2, *, config: Config = DEFAULT_CONFIG,
                           on_event: Callable[[dict[str, Any]], None] | None = None,
-                          on_network: Callable[[str, Any], None] | None = None) -> SimCluster:
+                          on_network: Callable[[str, Any], None] | None = None, step_down: bool = False) -> SimCluster:
     """The leader's fsync stalls while one follower stores (durably) and acknowledges a write; then a power cut,
     and the follower that missed the write campaigns first; then the others come back and the cluster recovers.
     The leader's AppendEntries leave before its own fsync, so only a leader that counts its unsynced copy towards
-    the commit (the planted ``leader-counts-unsynced``) acknowledges the write before the cut, and loses it."""
+    the commit (the planted ``leader-counts-unsynced``) acknowledges the write before the cut, and loses it.
+    ``step_down``: before the cut the leader is cut off from both followers until it steps down (CheckQuorum),
+    its copy still unsynced, so it is a follower when the power goes."""
     c = SimCluster(3, seed, fsync_delay=2, rules=rules, config=config, on_event=on_event, on_network=on_network)
     c.run(300)
     lead = c.leader()
@@ -159,6 +161,13 @@ def leader_disk_stall_run(rules: Rules = NONE, seed: int = 2, *, config: Config 
     c.run(40)
     n = c.node(lead)
     assert n.log.last_index() == 3 and n.log.stable == 2  # the leader's copy of the write is not durable
+    if step_down:
+        c.partition((lead,), (a, b))
+        for _ in range(200):  # bounded: CheckQuorum takes an election timeout or two
+            c.run(5)
+            if n.role != LEADER:
+                break
+        assert n.role != LEADER and n.log.stable == 2
     c.power_cut()
     c.heal()
     c.restart(b)

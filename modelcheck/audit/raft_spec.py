@@ -107,13 +107,21 @@ def config_members(v: int) -> frozenset[int] | None:
 
 class ImplState(SnapshotState):
     """raft_snapshot's variables, then raft-rebuild's ``rejoining`` and ``rejoinTarget``: the rejoin gate of a node
-    rebuilt by ``cluster recover-node`` (always 0 and no target in a model check: nothing is rebuilt there)."""
+    rebuilt by ``cluster recover-node`` (always 0 and no target in a model check: nothing is rebuilt there); then two
+    history variables of the audit's power-cut rules (always zeros in a model check, which has no power cut):
+
+    - ``staleMatch[i][j]``: leader i's matchIndex for j when j was last rebuilt (lowered with it): a matchIndex up to
+      that is the acknowledgement of j's incarnation before the rebuild, no evidence of what j holds now;
+    - ``ownCommit[i]``: the highest index i committed as leader counting its own copy (not on a quorum of the
+      others' matchIndex then): its copy had to be durable, whatever i's role since."""
 
     __slots__ = ()
-    _fields = (*SnapshotState._fields, "rejoining", "rejoinTarget")
+    _fields = (*SnapshotState._fields, "rejoining", "rejoinTarget", "staleMatch", "ownCommit")
 
     rejoining = property(itemgetter(14), doc="rejoining")
     rejoinTarget = property(itemgetter(15), doc="rejoinTarget")
+    staleMatch = property(itemgetter(16), doc="staleMatch")
+    ownCommit = property(itemgetter(17), doc="ownCommit")
 
 
 def _lowest_start(s: RaftState, i: int, j: int) -> int:
@@ -189,8 +197,11 @@ class RaftImpl(RejoinRule, RaftSnapshot):
     # (its states are ImplStates: the methods that say so, where Raft's say RaftState, ignore[override])
 
     def __init__(self, servers: int = 3, abbreviate: bool = False, values: int | None = None,
-                 members: Sequence[int] | None = None, **kw: Any) -> None:
+                 members: Sequence[int] | None = None, power_cuts: bool | None = None, **kw: Any) -> None:
         self.abbreviate = abbreviate  # enumerate only three ranges per peer (for audit reports, not for checking)
+        # keep ownCommit, the power-cut rules' history (an audit's, values interned from a trace; a model check has
+        # no power cut, and the variable would only split its states)
+        self.power_cuts = values is None if power_cuts is None else power_cuts
         self.Members = frozenset(range(servers) if members is None else members)  # the initial configuration
         self._configs_seen = members is not None  # no configuration entry yet anywhere: Members, no log scan
         self._cfg_memo: dict[int, tuple[Log, frozenset[int], int]] = {}
@@ -257,7 +268,7 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         return nxt.but(commitIndex=EXCEPT(nxt.commitIndex, i, n), snapshotIndex=EXCEPT(s.snapshotIndex, i, n))
 
     @action(params=_from_the_trace)
-    def Rebuild(self, s: SnapshotState, i: int, peers: tuple[int, ...]) -> SnapshotState | None:
+    def Rebuild(self, s: ImplState, i: int, peers: tuple[int, ...]) -> ImplState | None:
         """i is rebuilt from empty storage (``cluster recover-node``), its snapshot gone too: spec.raft_rebuild's
         Rebuild, the vote floor read from ``peers`` (at least n - quorum + 1 of the others), and its rejoin gate
         (spec.raft_rebuild.RejoinRule): no vote, no Timeout until its ``CaughtUp``."""
@@ -266,8 +277,8 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         return self._rebuilt(s, i, vote_floor(s, i, peers)[0])
 
     @action(params=_from_the_trace)
-    def RebuildFromTerms(self, s: SnapshotState, i: int, peers: tuple[int, ...], terms: tuple[int, ...]
-                         ) -> SnapshotState | None:
+    def RebuildFromTerms(self, s: ImplState, i: int, peers: tuple[int, ...], terms: tuple[int, ...]
+                         ) -> ImplState | None:
         """Rebuild, the floor from the terms the event says were read from ``peers``: the read came before the
         node's boot, and nothing orders it among the peers' own events (a file read is no message), so each term
         read may be below the peer's term here (it moved on since), never above it (terms only grow). The floor
@@ -282,10 +293,13 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         n = self._n
         return i not in peers and len(set(peers)) == len(peers) >= floor_reads(n) and all(0 <= j < n for j in peers)
 
-    def _rebuilt(self, s: SnapshotState, i: int, term: int) -> SnapshotState:
-        """i rebuilt empty and voted for itself in ``term``, its snapshot gone, its rejoin gate on."""
+    def _rebuilt(self, s: ImplState, i: int, term: int) -> ImplState:
+        """i rebuilt empty and voted for itself in ``term``, its snapshot gone, its rejoin gate on; every leader's
+        matchIndex for it now the old incarnation's (``staleMatch``), nothing it committed its own any more."""
+        stale = tuple(self._zeros if j == i else EXCEPT(row, i, s.matchIndex[j][i])
+                      for j, row in enumerate(s.staleMatch))
         return s.but(**rebuilt(self, s, i, term, i), snapshotIndex=EXCEPT(s.snapshotIndex, i, 0),
-                     **rejoin_begins(s, i, 1))
+                     **rejoin_begins(s, i, 1), staleMatch=stale, ownCommit=EXCEPT(s.ownCommit, i, 0))
 
     @action(params=_rejoining)
     def CaughtUp(self, s: ImplState, i: int) -> ImplState | None:
@@ -303,13 +317,15 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         return t if t is None or type(t) is not type(s) else self.TakeTarget(s, t, i, m[3], m[4])
 
     def init_states(self) -> Iterator[ImplState]:
-        """raft_snapshot's Init; nobody rejoining."""
+        """raft_snapshot's Init; nobody rejoining, no history."""
         for s in super().init_states():
-            yield _new(ImplState, (*s, self._zeros, (NO_TARGET,) * self._n))
+            yield _new(ImplState, (*s, self._zeros, (NO_TARGET,) * self._n, (self._zeros,) * self._n, self._zeros))
 
     def permute(self, s: ImplState, perm: Mapping[str, Sequence[int]]) -> ImplState:  # type: ignore[override]
-        """raft_snapshot's renaming, and the two rejoin variables reordered alike."""
-        return _new(ImplState, (*super().permute(s, perm), *self.rejoin_permuted(s, perm)))
+        """raft_snapshot's renaming, and the rejoin and history variables reordered alike."""
+        order = self._renamings[tuple(perm.get("Server", self.Server))].order
+        stale = tuple(order(row) for row in order(s.staleMatch))
+        return _new(ImplState, (*super().permute(s, perm), *self.rejoin_permuted(s, perm), stale, order(s.ownCommit)))
 
     def show_state(self, s: ImplState) -> dict[str, Any]:  # type: ignore[override]
         """raft_snapshot's variables, and the rejoin gate's while some server rejoins."""
@@ -317,10 +333,15 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         if any(s.rejoining):
             out["rejoining"] = {self.server_name(i): bool(r) for i, r in enumerate(s.rejoining)}
             out["rejoinTarget"] = {self.server_name(i): list(t) for i, t in enumerate(s.rejoinTarget)}
+        if any(map(any, s.staleMatch)):
+            out["staleMatch"] = {self.server_name(i): {self.server_name(j): x for j, x in enumerate(row) if x}
+                                 for i, row in enumerate(s.staleMatch) if any(row)}
+        if any(s.ownCommit):
+            out["ownCommit"] = {self.server_name(i): x for i, x in enumerate(s.ownCommit)}
         return out
 
     @action(params=_from_the_trace)
-    def LowerMatchIndex(self, s: RaftState, i: int, j: int, n: int, held: Log | None = None) -> RaftState | None:
+    def LowerMatchIndex(self, s: ImplState, i: int, j: int, n: int, held: Log | None = None) -> ImplState | None:
         """Leader i learns (a rejection) that j no longer holds what it acknowledged (its storage was lost and
         rebuilt) and lowers matchIndex[i][j] to n: it counts j for less than before, which is always safe. The
         evidence is the rejection's, as of its sending: ``held``, j's log when it sent it (the audit names it from
@@ -331,7 +352,16 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         log_then = s.log[j] if held is None else held
         if s.state[i] != LEADER or not 0 <= n < k or log_then[:k] == s.log[i][:k]:
             return None
-        return s.but(matchIndex=EXCEPT(s.matchIndex, i, EXCEPT(s.matchIndex[i], j, n)))
+        nxt = s.but(matchIndex=EXCEPT(s.matchIndex, i, EXCEPT(s.matchIndex[i], j, n)))
+        stale = s.staleMatch[i][j]
+        return nxt if stale <= n else nxt.but(staleMatch=EXCEPT(s.staleMatch, i, EXCEPT(s.staleMatch[i], j, n)))
+
+    def BecomeLeader(self, s: ImplState, i: int) -> ImplState | None:
+        """raft.tla's; i's matchIndex starts at zeros, and so does what it took for old incarnations'."""
+        t = super().BecomeLeader(s, i)
+        if t is None or not any(s.staleMatch[i]):
+            return t
+        return t.but(staleMatch=EXCEPT(s.staleMatch, i, self._zeros))
 
     def AdvanceCommitIndex(self, s: RaftState, i: int) -> RaftState | None:
         """raft.tla's, but never lowering commitIndex: a configuration entry can shrink what a quorum stores
@@ -341,7 +371,7 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         return s if nxt is not None and nxt.commitIndex[i] < s.commitIndex[i] else nxt
 
     @action(params=_commit_targets)
-    def AdvanceCommitIndexTo(self, s: RaftState, i: int, n: int) -> RaftState | None:
+    def AdvanceCommitIndexTo(self, s: ImplState, i: int, n: int) -> ImplState | None:
         """Leader i commits up to n: above its commitIndex, stored by a quorum, an entry of its current term."""
         if s.state[i] != LEADER or not s.commitIndex[i] < n <= len(s.log[i]):
             return None
@@ -350,7 +380,10 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         match = s.matchIndex[i]
         if not self.QuorumOf(s, i, {i} | {k for k in self.Server if match[k] >= n}):
             return None
-        return s.but(allLogs=self.NextAllLogs(s), commitIndex=EXCEPT(s.commitIndex, i, n))
+        nxt = s.but(allLogs=self.NextAllLogs(s), commitIndex=EXCEPT(s.commitIndex, i, n))
+        if not self.power_cuts or self.QuorumOf(s, i, {k for k in self.Server if k != i and match[k] >= n}):
+            return nxt
+        return nxt.but(ownCommit=EXCEPT(s.ownCommit, i, max(n, s.ownCommit[i])))  # (its own copy counted)
 
     # -- membership changes (spec.raft_config's single-server rule) ----------------------------------
     def note_configs(self) -> None:
@@ -451,7 +484,7 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         return max(s.matchIndex[i][m[1]], m[5])
 
     @action(params=_from_the_trace)
-    def RestartLosingUnsynced(self, s: SnapshotState, i: int, n: int) -> SnapshotState | None:
+    def RestartLosingUnsynced(self, s: ImplState, i: int, n: int) -> SnapshotState | None:
         """A power cut: i restarts with the first n entries of its log, the rest never synced (the page cache lost
         them). Only entries it never acknowledged may go, as the implementation acknowledges an entry once it is
         durable: n is at least every index i reported matching in its current term (a success in flight, or a
@@ -465,7 +498,7 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         return self.Restart(s.but(log=EXCEPT(s.log, i, lg[:n])), i)
 
     @action(params=_from_the_trace)
-    def RestartLosingUnsyncedSteps(self, s: SnapshotState, i: int, term: int, vote: int, log: Log, snap: int
+    def RestartLosingUnsyncedSteps(self, s: ImplState, i: int, term: int, vote: int, log: Log, snap: int
                                    ) -> SnapshotState | None:
         """A power cut took i's steps since its last sync: it restarts with the term, vote, log and snapshot (at
         ``snap``, a compaction since lost too) it had before them, or that log less entries never synced. The
@@ -480,13 +513,14 @@ class RaftImpl(RejoinRule, RaftSnapshot):
         return self.Restart(s.but(currentTerm=EXCEPT(s.currentTerm, i, term), votedFor=EXCEPT(s.votedFor, i, vote),
                                   log=EXCEPT(s.log, i, log), snapshotIndex=EXCEPT(s.snapshotIndex, i, snap)), i)
 
-    def MayComeBackWith(self, s: SnapshotState, i: int, term: int, vote: int, log: Log, snap: int) -> bool:
+    def MayComeBackWith(self, s: ImplState, i: int, term: int, vote: int, log: Log, snap: int) -> bool:
         """Whether i's stable storage may hold this term, vote and log (its snapshot at ``snap``) after a power cut,
         as far as the state shows: terms only grow and a vote is only lost, not changed; the log keeps the entries
         of that snapshot; no message of i in the bag, nor another server's votes or matchIndex, shows a term above
         ``term``, a vote in ``term`` it no longer has, or an entry of ``term`` acknowledged past what the two logs
-        share; and a leader loses nothing it committed that the others' matchIndex does not put on a quorum
-        without it (it counts its own copy once synced)."""
+        share (a leader's matchIndex up to ``staleMatch``, from before i was rebuilt, is no evidence); and i loses
+        nothing it committed as leader counting its own copy (``ownCommit``: it counts it once synced), whatever its
+        role now, unless its matchIndex puts it on a quorum without it."""
         t, lg = s.currentTerm[i], s.log[i]
         if term > t or len(log) < snap or log[:snap] != lg[:snap]:
             return False
@@ -510,8 +544,9 @@ class RaftImpl(RejoinRule, RaftSnapshot):
             tj = s.currentTerm[j]
             if i in s.votesResponded[j] and (tj > term or (vote_lost and tj == term and i in s.votesGranted[j])):
                 return False  # (a candidate's or leader's tally is of its current term)
-            if s.state[j] == LEADER and s.matchIndex[j][i] and (tj > term or (tj == term and s.matchIndex[j][i] > n)):
-                return False
-        c = s.commitIndex[i]
-        return not (s.state[i] == LEADER and c > n and not self.QuorumOf(
-            s, i, {k for k in self.Server if k != i and s.matchIndex[i][k] >= c}))
+            k = s.matchIndex[j][i]
+            if s.state[j] == LEADER and k > s.staleMatch[j][i] and (tj > term or (tj == term and k > n)):
+                return False  # (a matchIndex up to staleMatch is i's old incarnation's: i was rebuilt since)
+        c = s.ownCommit[i]
+        return not (c > n and not self.QuorumOf(s, i, {k for k in self.Server if k != i and s.matchIndex[i][k] >= c
+                                                        and s.matchIndex[i][k] > s.staleMatch[i][k]}))
