@@ -55,6 +55,7 @@ class MultiPaxosSimCluster(SimCluster):
         clock = max((r.node.clock if (r := self.replicas[j]) else self.clocks[j]) for j in peers)
         self.rebuilt[i] = Rebuilt(tuple(peers), tuple(ballots), clock)
         self.rejoining.add(i)
+        self.stats["rebuilt"] = self.stats.get("rebuilt", 0) + 1
         self._start(i)
         self._check()
 
@@ -72,6 +73,7 @@ class MultiPaxosSimCluster(SimCluster):
         rep.process()
         if i in self.rejoining and not rep.node.rejoining:  # type: ignore[attr-defined]  # (resumed: the marker goes)
             self.rejoining.discard(i)
+            self.stats["resumed"] = self.stats.get("resumed", 0) + 1
         if rep.applied_log:
             for slot, entry, _ in rep.applied_log:
                 self._record(i, slot, entry)
