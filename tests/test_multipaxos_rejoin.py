@@ -120,3 +120,7 @@ def test_recover_node_rebuilds_a_multipaxos_node_whose_log_is_gone(tmp_path, cap
         assert _get_all(d, 25) == [b"v%d" % k for k in range(25)]
     finally:
         cluster.stop(d)
+    # the traces, node 2's Rebuild and Resume among them, are explained by the audit (the extension's steps)
+    capsys.readouterr()
+    traces = sorted(str(p) for p in d.glob("node-*/trace.bin"))
+    assert len(traces) == 3 and main(["audit", *traces]) == 0, capsys.readouterr()
