@@ -204,6 +204,19 @@ def test_hundreds_of_seeded_power_cut_runs_with_slow_syncs_are_explained_online(
     assert events > 100_000
 
 
+@pytest.mark.slow
+def test_the_seeds_with_compaction_every_5_that_found_the_rebuild_gaps_are_explained_online():
+    """Seeds 2000..2910 of random_run(seed, 150, disk_faults=True, fsync_delay=30, snapshot_every=5): 2079 and 2128
+    were refused (a stale rejection lowering matchIndex; a leader's matchIndex from before a rebuild read as
+    evidence for a power cut: test_audit_rebuild). 911 runs, 384,772 events, 102 s of CPU at load 8-10."""
+    events = 0
+    for seed in range(2000, 2911):
+        _, audit = audit_raft_run(seed, 150, disk_faults=True, fsync_delay=30, snapshot_every=5)
+        assert audit.failure is None and audit.auditor.max_seen == 1
+        events += audit.count
+    assert events == 384_772
+
+
 def test_a_stalled_leader_disk_and_a_power_cut_are_explained_online_and_counting_unsynced_is_refused():
     """impl.sim.scenario.leader_disk_stall_run (fsync delay 2, the leader's fsync stalls while a follower acks a
     write, a power cut, restarts), audited whole. It was refused twice: at event 97, a follower's receipt of an
