@@ -40,7 +40,11 @@ def test_check_graph_refine_simulate_and_explore_take_the_file(capsys, tmp_path)
     trace = str(tmp_path / "cex" / "trace.itf.json")
     code, out, _ = run(capsys, "replay", trace, "--spec", PETERSON, "--variant", "turn-first")
     assert code == 0 and "Every state follows; the last state violates MutualExclusion." in out
-    code, out, _ = run(capsys, "replay", trace, "--spec", PETERSON)  # the spec itself refuses the swapped writes
+    # the file alone names its spec, and the trace which of its variants made it (it ran Peterson, refused at the
+    # swapped writes: newuser28's stumble); the spec's class named refuses them, saying which variant made the trace
+    code, out, _ = run(capsys, "replay", trace, "--spec", PETERSON)
+    assert code == 0 and "Peterson[turn-first]" in out and "the last state violates MutualExclusion." in out
+    code, out, _ = run(capsys, "replay", trace, "--spec", f"{PETERSON}:Peterson")
     assert code == 1 and "The trace was made by the variant turn-first" in out
 
 

@@ -41,7 +41,6 @@ from impl.storage.files import NotRegularError, name_file, not_a_file, read_regu
 from impl.storage.wal import RECOVER, WAL, WALError
 from impl.storage.wal import check as wal_check
 from impl.trace import last_clock_term
-from spec.userfiles import clip
 
 ROOT = Path(impl.__file__).resolve().parent.parent
 
@@ -296,6 +295,14 @@ def check_timeout_for_commands(desc: dict[str, Any]) -> None:
                          f"tick_ms {tick}): raise election_ticks to {-(-need_ms // tick)}")
 
 
+def _clip(token: str, limit: int) -> str:
+    """spec.userfiles.clip, loaded when an error is said: spec.userfiles loads spec.core, ~0.1 s of each node's
+    start (server.py imports this module) and of each `paxraft cluster`/`kv` command."""
+    from spec.userfiles import clip
+
+    return clip(token, limit)
+
+
 def check_settings(desc: dict[str, Any]) -> None:
     """ValueError naming the first setting of a cluster description out of its type or range. A node read them
     unchecked: "wal_prealloc": 10**12 ended it in a MemoryError traceback (a smaller huge one would have filled
@@ -310,7 +317,7 @@ def check_settings(desc: dict[str, Any]) -> None:
     for name in ("members", "removed"):  # ("removed": "x" was an internal error of `cluster start`; "members": [99]
         v = desc.get(name, [])  # left every node out of every quorum: no leader, after waiting 20 s)
         if type(v) is not list or any(type(i) is not int or i not in ids for i in v) or len(set(v)) < len(v):
-            raise ValueError(f"{name} must be a list of distinct nodes of \"nodes\", got {clip(repr(v), 60)}")
+            raise ValueError(f"{name} must be a list of distinct nodes of \"nodes\", got {_clip(repr(v), 60)}")
     if not ids - set(desc.get("removed", ())):  # (a leader refuses to remove its last member)
         raise ValueError("removed: every node is removed")
     if len(bytes.fromhex(desc["secret"])) < 16:
@@ -348,12 +355,12 @@ def _check_test_hooks(desc: dict[str, Any]) -> None:
     known = MP_BUGS if protocol_of(desc) == "multipaxos" else BUGS
     if desc.get("bug") and desc["bug"] not in known:
         raise ValueError(f"bug (a test hook) names no planted bug of {protocol_of(desc)}: "
-                         f"{clip(repr(desc['bug']), 40)}")
+                         f"{_clip(repr(desc['bug']), 40)}")
     crash = desc.get("crash_at")
     if crash is not None and not (type(crash) is dict and crash.get("at") in CRASH_POINTS
                                   and type(crash.get("index")) is int):
         raise ValueError(f"crash_at (a test hook) must be {{\"at\": one of {', '.join(CRASH_POINTS)}, \"index\": an "
-                         f"integer}}, got {clip(repr(crash), 60)}")
+                         f"integer}}, got {_clip(repr(crash), 60)}")
 
 
 def load(directory: Path) -> dict[str, Any]:
@@ -369,7 +376,7 @@ def load(directory: Path) -> dict[str, Any]:
             raise ValueError(f"protocol {desc['protocol']!r} is not one of {', '.join(PROTOCOLS)}")
         check_settings(desc)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:  # (nested 100,000 deep)
-        raise ClusterError(f"{path}: not a usable cluster description ({clip(str(exc), 200)})") from exc
+        raise ClusterError(f"{path}: not a usable cluster description ({_clip(str(exc), 200)})") from exc
     return desc
 
 

@@ -67,9 +67,9 @@ class _Version(argparse.Action):
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser with every sub-command configured, or only the one named ``only``: a command's
-    module imports what it needs (z3, asyncio, http.server), so ``paxraft list`` need not load the
-    others'."""
+    """The parser with every sub-command configured, or only the one named ``only`` ("": none, for
+    ``paxraft --version``): a command's module imports what it needs (z3, asyncio, http.server), so
+    ``paxraft list`` need not load the others'."""
     parser = _Parser(prog="paxraft", description="Model-check, prove, run and audit Paxos and Raft.")
     parser.add_argument(
         "--debug", action="store_true", help="on an error, show the traceback too (anywhere on the line)"
@@ -146,8 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def dispatch() -> int:
         # inside: Ctrl-C or a failure while the commands load is reported too.  When the line starts
-        # with a command, only that command is configured (paxraft --help, or a misspelt command, get all)
-        parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
+        # with a command, only that command is configured; --version alone, none (it loaded z3, asyncio and
+        # the explorer's server: 0.7 s); paxraft --help, or a misspelt command, get all
+        only = argv[0] if argv and argv[0] in COMMANDS else "" if argv == ["--version"] else None
+        parser = build_parser(only)
         args = _parse(parser, argv)
         if not getattr(args, "_run", None):
             parser.print_help()

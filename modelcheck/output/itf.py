@@ -24,7 +24,7 @@ from modelcheck.engine.result import Step
 from spec.behaviour import NOT_OFFERED, OUTSIDE_CONSTRAINT, deadlock_in, initial_states, offered
 from spec.core import Label, Option, Spec, SpecError, State, order_key, strict
 from spec.refusal import refused_by
-from spec.registry import build, class_ref, entries, entry, entry_for_class, is_user_ref, load_user_spec
+from spec.registry import build, class_ref, entries, entry, entry_for_class, is_user_ref, load_user_spec, names_file
 from spec.trace_format import COMPACT_MAGIC, COMPRESSED_MAGIC
 from spec.userfiles import clip, decode, load_json, quote, read_bytes
 
@@ -317,9 +317,16 @@ def made_by_another_variant(meta: dict[str, Any], spec: Spec) -> str:
 
 
 def _user_class(meta: dict[str, Any], path: str, spec_ref: str | None, naming: str = PASS_SPEC) -> type[Spec]:
-    """The user's class for a trace of a spec defined outside paxraft: from ``spec_ref`` only."""
+    """The user's class for a trace of a spec defined outside paxraft: from ``spec_ref`` only. A file named alone
+    names its one spec, and the trace which of that spec's variants made it (as a shipped spec's trace names its own
+    variant): ``--spec ewd687a.py`` replays a trace of eager-last-ack with EagerLastAck, where it ran the base spec
+    and failed at the step the variant changed."""
     if spec_ref is not None:
-        return load_user_spec(spec_ref)
+        cls = load_user_spec(spec_ref)
+        made = meta.get("variant")
+        if names_file(spec_ref) and isinstance(made, str) and not cls.variant:
+            cls = entry_for_class(cls).variants.get(made, cls)  # (a file without it: the base, and replay says why)
+        return cls
     named = made_from(meta)
     if not isinstance(named, str) or not is_user_ref(named):
         raise ItfError(f"{path}: #meta.spec {quote(str(meta.get('spec')))} is no known spec; "
