@@ -332,6 +332,7 @@ class RebuildWithoutGate(MultiPaxosRebuild):
     # s2 leads ballot 2 and chooses w1 with s3; rebuilt, s2 answers s1's Prepare of ballot 1 and accepts its r1
     # (31,403 states, 49 s on a loaded host)
     variant = "rebuild-without-gate"
+    impl_bug = "rebuild-without-gate"  # its planted bug in impl.multipaxos.rules
     rule = "Rebuild(r) leaves rejoining[r] FALSE: r promises and votes at once, its votes and promises forgotten"
     breaks = "Agreement"
     failing_bounds = _model(2)
