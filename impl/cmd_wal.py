@@ -23,7 +23,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def _owner(wal_dir: Path) -> tuple[tuple[bytes, int] | None, str, str | None]:
     """The owner the log of ``D/node-N/wal`` must name, from ``D/cluster.json`` (None when there is none), the
-    way out a refusal names (a Multi-Paxos node cannot be rebuilt from its peers, a Raft node can), and why
+    way out a refusal names (recover the node from its peers, Raft or Multi-Paxos), and why
     cluster.json could not be read: a cluster.json nested 100,000 deep was an internal error, and a damaged one
     (not UTF-8, a list, a directory) was passed over, so "ok" was said of a node that refuses to start."""
     from impl.runtime.cluster import identity, way_out

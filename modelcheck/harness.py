@@ -126,8 +126,11 @@ class KVHistoryRun:
     """A simulated cluster with clients whose operations are recorded as a history."""
 
     def __init__(self, seed: int, *, clients: int = 4, reads_anywhere: bool = False,
-                 cluster_class: type[SimCluster] = SimCluster, **cluster: Any) -> None:
+                 cluster_class: type[SimCluster] = SimCluster, disk_faults: bool = False, **cluster: Any) -> None:
         self.rng = random.Random(seed ^ 0x5EED)
+        # a node's storage damaged, then rebuilt from its peers (`recover-node`): drawn from a generator of its own,
+        # so that the runs without them are the same as before
+        self.disk_rng = random.Random(seed ^ 0xD15C) if disk_faults else None
         self.c = cluster_class(cluster.pop("n", 3), seed, **cluster)
         self.clients = range(1, clients + 1)
         self.seq = dict.fromkeys(self.clients, 0)
@@ -202,8 +205,20 @@ class KVHistoryRun:
                 client = rng.choice(self.clients)
                 if client not in self.busy:
                     (self.put if rng.random() < 0.5 else self.get)(client)
+            if self.disk_rng is not None:
+                self._disk_fault(self.disk_rng)
             c.run(rng.randint(1, 30))
         return self.history()
+
+    def _disk_fault(self, rng: random.Random) -> None:
+        """Now and then a node's storage is damaged (while every storage is intact), or a damaged one rebuilt."""
+        c = self.c
+        if rng.random() >= 0.05:
+            return
+        if c.damaged:
+            c.recover_node(min(c.damaged))
+        elif c.storage_intact() == len(c.ids):
+            c.damage(rng.choice(c.ids))
 
     def history(self) -> list[Operation]:
         """The recorded operations (those refused on the spot left out)."""

@@ -14,7 +14,7 @@ from modelcheck.cli.common import (
     within,
 )
 from proofs.paxos.encoding import VARIANTS
-from spec.registry import entries, is_user_ref, lazy
+from spec.registry import entries, is_user_ref, lazy, ref_where
 
 #: Deepest unrolling: Z3 holds a copy of the state's variables per step (10**9 was taken, and unrolled on).
 MAX_DEPTH = 1_000
@@ -57,7 +57,12 @@ def run(args: argparse.Namespace) -> int:
         # the explicit-state bound that searches the same behaviours: a dfs depth counts states, bmc's steps
         steps, bound = ("K", "K+1") if args.depth is None else (args.depth, args.depth + 1)
         variant = f" --variant {args.variant}" if args.variant else ""
-        raise UsageError(f"bmc: no Z3 encoding of spec {e.name!r} (encoded: {encoded}); every behaviour of up to "
+        if is_user_ref(args.spec):  # "(encoded: paxos, raft)" read as if only shipped specs could have one
+            encoded = (f"in {ref_where(args.spec)}: a subclass of proofs.user.Encoding with spec = {e.name} gives it "
+                       "one, docs/proofs.md")
+        else:
+            encoded = f"encoded: {encoded}"
+        raise UsageError(f"bmc: no Z3 encoding of spec {e.name!r} ({encoded}); every behaviour of up to "
                          f"{steps} steps, searched explicitly: paxraft check {args.spec}{variant} --mode dfs "
                          f"--depth {bound} (and the bounds)")
     if args.depth is None:

@@ -67,6 +67,7 @@ SPEC_MODULES: tuple[str, ...] = (
     "spec.raft_config",
     "spec.raft_snapshot",
     "spec.raft_rebuild",
+    "spec.multipaxos_rebuild",
     "spec.dueling",
     "spec.voting",
     "spec.consensus",

@@ -768,9 +768,9 @@ def test_a_large_max_command_bytes_is_taken_with_an_election_timeout_to_match(tm
         assert cluster.load(d)["max_command_bytes"] == setting["max_command_bytes"]
 
 
-def test_recover_node_of_a_running_multipaxos_node_says_raft_only_first(capsys, tmp_path) -> None:
-    """recover-node of a running Multi-Paxos node said 'node 2 is running; stop it', exit 1; stopped, it then said
-    that it rebuilds Raft nodes only (exit 2). The refusal that holds either way comes first."""
+def test_recover_node_of_a_running_multipaxos_node_says_stop_it(capsys, tmp_path) -> None:
+    """recover-node rebuilds a Multi-Paxos node too (it said that it rebuilds Raft nodes only, exit 2): a running one
+    is refused as a running Raft node is, in one line (a cluster command's failure, on stdout), exit 1."""
     from impl.runtime import cluster
 
     d = tmp_path / "c"
@@ -778,8 +778,8 @@ def test_recover_node_of_a_running_multipaxos_node_says_raft_only_first(capsys, 
     cluster.release_ports(d)
     cluster.write_pid(d / "node-2" / "pid", os.getpid())  # a running process stands for the node
     code, out, err = run(capsys, "cluster", "recover-node", "--dir", str(d), "--node", "2")
-    assert (code, out) == (2, "")
-    one_line(err, "recover-node rebuilds a Raft node only")
+    assert (code, err, out) == (1, "", "paxraft cluster: node 2 is running; stop it (or kill it) before recovering "
+                                       "its storage\n")
     # docs/multipaxos.md: no membership changes, no leadership transfer, each refused in one line, exit 2
     for argv, says in ((["add"], "membership changes are made in a Raft cluster only"),
                        (["remove", "--node", "2"], "membership changes are made in a Raft cluster only"),

@@ -296,6 +296,8 @@ RESULT = re.compile(r"\b(states?|steps?|edges|depth|exit \d|holds|violated|refus
 SLOW = ("paxraft check raft --servers 3 --values 1 --max-term 2 --max-log 0 --max-copies 1 --max-in-flight 1",
         # the Raft proofs (5-30 s each: tests/test_proof_raft*.py), infer raft (minutes: tests/test_infer_raft.py)
         "paxraft prove raft", "paxraft infer raft --out",
+        # the Multi-Paxos rebuild's models (11 s to 10 min: tests/test_multipaxos_rebuild.py)
+        "paxraft check multipaxos-rebuild",
         # the invariant infer paxos writes in 20 CPU minutes (tests/test_infer.py proves docs/examples' copy)
         "paxraft prove paxos --invariant paxos.inv",
         # a certificate's conformance check (3 CPU s; tests/test_certificate.py asserts its 145 states, 608 transitions)

@@ -19,7 +19,7 @@ from impl.sim.disk import SimDisk
 from impl.sim.invariants import InvariantViolation
 from impl.sim.multipaxos import DEFAULT_CONFIG, MultiPaxosSimCluster
 from impl.sim.scenario import random_run
-from impl.storage.wal import WAL
+from impl.storage.wal import RECOVER, WAL
 from modelcheck.harness import AuditStop, KVHistoryRun, audit_multipaxos_run, write_traces
 from modelcheck.linearizability import check_operations, kv_model
 
@@ -295,7 +295,10 @@ CAUGHT = {
     "gap-fill-ignores-votes": "ChosenStable",
     "forget-votes-on-restart": "ChosenStable",
     "promise-omits-votes": "ChosenStable",
+    "rebuild-without-gate": "ChosenStable",  # (in runs that rebuild a replica: RUNS)
 }
+#: the runs a planted bug needs beyond the default (a rebuilt replica's: storage damaged and rebuilt)
+RUNS: dict[str, dict] = {"rebuild-without-gate": {"disk_faults": True}}
 
 
 def _verdict(seed: int, **kw) -> str:
@@ -312,10 +315,11 @@ def test_every_planted_bug_is_listed():
 
 @pytest.mark.parametrize("key", sorted(CAUGHT))
 def test_the_simulation_catches_each_planted_bug_and_the_same_run_without_it_is_safe(key):
-    seed = next((s for s in range(12) if _verdict(s, rules=bug(key)) != "ok"), None)
+    runs = RUNS.get(key, {})
+    seed = next((s for s in range(12) if _verdict(s, rules=bug(key), **runs) != "ok"), None)
     assert seed is not None, f"{key}: no seed of 0..11 shows it"
-    assert _verdict(seed, rules=bug(key)) == CAUGHT[key]
-    assert _verdict(seed) == "ok"
+    assert _verdict(seed, rules=bug(key), **runs) == CAUGHT[key]
+    assert _verdict(seed, **runs) == "ok"
 
 
 def test_trace_events_name_the_spec_actions():
@@ -345,9 +349,9 @@ def test_cluster_start_names_a_protocol_that_does_not_fit_the_existing_cluster(t
     assert exc.value.code == 2
 
 
-def test_a_multipaxos_node_whose_log_is_gone_is_told_what_it_can_do_not_to_recover_from_its_peers(tmp_path, capsys):
-    """The start's refusal said "recover it from its peers", and `recover-node` then refused a Multi-Paxos node:
-    both now say the one thing an operator can do (leave it down; a majority serves)."""
+def test_a_multipaxos_node_whose_log_is_gone_is_told_to_recover_from_its_peers(tmp_path, capsys):
+    """The start's refusal names recover-node, which rebuilds a Multi-Paxos node (impl/multipaxos/rejoin.py; it said
+    "cannot be rebuilt" before; tests/test_multipaxos_rejoin.py rebuilds one); `wal check` says the same."""
     import subprocess
     import sys
 
@@ -361,24 +365,19 @@ def test_a_multipaxos_node_whose_log_is_gone_is_told_what_it_can_do_not_to_recov
                          capture_output=True, text=True, timeout=120)
     lines = run.stderr.strip().splitlines()
     assert run.returncode == 2 and len(lines) == 1, run.stderr
-    assert "wal.log: missing (this node's log is gone; a Multi-Paxos node cannot be rebuilt from its peers" in lines[0]
-    assert "recover-node" not in lines[0]
-    assert main(["cluster", "recover-node", "--dir", str(tmp_path), "--node", "2"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].endswith("leave it down with its storage as it is; the others serve while a "
-                                             "majority of the nodes is up")
-    # `wal check` gives the same way out (it said "recover the node from its peers (paxraft cluster recover-node)")
+    assert lines[0].endswith("wal.log: missing (this node's log is gone; recover the node from its peers "
+                             "(paxraft cluster recover-node))")
     assert main(["wal", "check", str(tmp_path / "node-2"), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert not report["ok"] and report["errors"] == [
-        f"{tmp_path / 'node-2' / 'wal' / 'wal.log'}: missing (this node's log is gone; {cluster.NO_REBUILD})"]
+        f"{tmp_path / 'node-2' / 'wal' / 'wal.log'}: missing (this node's log is gone; {RECOVER})"]
 
 
 def test_each_planted_bug_is_declared_by_its_catalog_variant():
     from spec.registry import entries
 
-    declared = {cls.variant: cls.impl_bug for cls in entries()["multipaxos"].variants.values()
-                if getattr(cls, "impl_bug", None)}
+    declared = {cls.variant: cls.impl_bug for spec in ("multipaxos", "multipaxos-rebuild")
+                for cls in entries()[spec].variants.values() if getattr(cls, "impl_bug", None)}
     assert set(declared.values()) == set(BUGS)
     assert all(variant == key for variant, key in declared.items())  # the same name on both sides
 
@@ -406,6 +405,7 @@ AUDITED = {
     "forget-votes-on-restart": "Restart",  # the votes are not what the node had cast
     "gap-fill-ignores-votes": "HandlePrepareReplies",  # a no-op where a vote was reported
     "promise-omits-votes": "HandlePrepare",  # the PrepareReply does not report the votes
+    "rebuild-without-gate": "HandlePrepare",  # a rebuilt replica promises before its Resume
 }
 FAST = ("skip-phase1", "commit-minority", "stale-local-read", "forget-votes-on-restart")
 
@@ -413,7 +413,7 @@ FAST = ("skip-phase1", "commit-minority", "stale-local-read", "forget-votes-on-r
 def _audit_stop(key: str, steps: int) -> AuditStop:
     for seed in range(10):
         try:
-            audit_multipaxos_run(seed, steps, rules=bug(key))
+            audit_multipaxos_run(seed, steps, rules=bug(key), **RUNS.get(key, {}))
         except AuditStop as exc:
             return exc
     raise AssertionError(f"{key}: the audit passed seeds 0..9")
@@ -434,6 +434,15 @@ def test_the_audit_stops_the_slower_planted_bugs_at_their_event(key):
 
 def test_every_planted_bug_has_its_audit_event():
     assert set(AUDITED) == set(BUGS)
+
+
+def test_the_online_audit_explains_runs_with_rebuilt_replicas():
+    """Rebuild, the rejoining replica's answers and Learns, and Resume are the audit's extension steps
+    (modelcheck/audit/multipaxos_spec.py): seed 0 rebuilds a replica three times and resumes twice."""
+    run, audit = audit_multipaxos_run(0, 300, disk_faults=True)
+    assert audit.hook.failure is None and audit.hook.count == 880
+    actions = [e["action"] for i in run.c.ids for e in run.c.trace[i]]
+    assert (actions.count("Rebuild"), actions.count("Resume")) == (3, 2)
 
 
 def test_paxraft_audit_explains_a_recorded_multipaxos_trace_and_stops_a_buggy_one(tmp_path, capsys):

@@ -19,6 +19,10 @@ def test_closest_names_every_tie_in_the_callers_order() -> None:
     assert did_you_mean("--acceptor", ["--acceptors", "--quorums"], quote=False) == "did you mean --acceptors?"
     assert hint("amnesai", ["amnesia", "dup-ballot"]) == "; did you mean 'amnesia'?"
     assert hint("zzz", ["amnesia"]) == ""
+    # nothing close by similarity: the one name the typed word begins (newuser28's --variant eager), not two, nor
+    # for a word of fewer than three characters
+    assert closest("eager", ["eager-last-ack", "withheld-last-ack", "stable-up-edge"]) == ["eager-last-ack"]
+    assert closest("stab", ["stable-up-edge", "stable-down-edge"]) == [] and closest("ea", ["eager-last-ack"]) == []
 
 
 @pytest.mark.parametrize(("argv", "ends"), [

@@ -31,10 +31,26 @@ def test_counts_and_coverage_are_tlcs(capsys: pytest.CaptureFixture) -> None:
     assert code == 0 and "Property DT2 holds under this fairness." in out and "178 distinct states, 560 edges" in out
 
 
+def test_symmetry_where_the_graph_has_it(capsys: pytest.CaptureFixture) -> None:
+    pair = (str(FILE), "--procs", "L,P1,P2", "--edges", "L>P1,L>P2,P1>P2,P2>P1", "--bound", "2")
+    assert figures(check_report(capsys, *pair)) == (474, 3073, 14)  # TLC: MCEWD687aPair.cfg
+    report = check_report(capsys, *pair, "--symmetry")  # TLC: MCEWD687aPairSym.cfg, SYMMETRY Permutations({P1, P2})
+    assert figures(report) == (248, 1607, 14)
+    assert fired(report) == {"SendMsg": 466, "RcvAck": 132, "SendAck": 132, "RcvMsg": 132, "Idle": 744}
+    # MCEWD687a's chain has no symmetry: symmetric_sets() is declared and empty there, which the refusal says (it
+    # said to declare symmetric_sets() and permute, both written)
+    code, _, err = run(capsys, "check", *SMALL, "--symmetry")
+    assert code == 2 and one_error_line(err) == (
+        "paxraft check: error: EWD687a procs=L,P1,P2,P3 edges=L>P1,P1>P2,P2>P1,P2>P3 leader=L bound=2: "
+        "symmetric_sets() declares no symmetric set at these bounds (returned {}), so --symmetry has nothing to rename"
+    )
+
+
 def test_planted_bugs_have_tlcs_lengths(capsys: pytest.CaptureFixture) -> None:
     # TLC, MCEagerLastAck.cfg (INVARIANT TypeOK DT1Inv): DT1Inv in 5 steps
     report = check_report(capsys, *SMALL, "--variant", "eager-last-ack", "--invariants", "TypeOK,DT1Inv", codes=(1,))
     assert (report["violated"], report["trace_length"]) == ("DT1Inv", 5)
+    assert report["explanation"] == "the leader is neutral while P1 is not"  # the spec's @explains
     # TLC, MCStableUpEdge.cfg: the same four steps, the parent edge dropped by the last ack
     report = check_report(capsys, *SMALL, "--variant", "stable-up-edge", codes=(1,))
     assert report["violated"] == "StableUpEdge"
@@ -87,6 +103,17 @@ def test_hypothesis_adapter_finds_the_early_detection() -> None:
     assert found.value.invariant == "DT1Inv"  # shrunk to 5 steps: random runs meet DT1Inv before TreeWithRoot
 
 
+def test_no_encoding_says_how_a_users_spec_gets_one(capsys: pytest.CaptureFixture) -> None:
+    """EWD687a's counters need arithmetic, which proofs.user's sorts do not give: no encoding. bmc said "(encoded:
+    paxos, raft)", as if only shipped specs could have one; prove and infer named the Encoding subclass to write."""
+    code, _, err = run(capsys, "bmc", str(FILE), "--depth", "3")
+    assert code == 2 and (f"no Z3 encoding of spec 'EWD687a' (in {FILE}: a subclass of proofs.user.Encoding with spec "
+                          "= EWD687a gives it one, docs/proofs.md); every behaviour of up to 3 steps, searched "
+                          f"explicitly: paxraft check {FILE} --mode dfs --depth 4") in one_error_line(err)
+    code, _, err = run(capsys, "prove", str(FILE))
+    assert code == 2 and "no Z3 encoding declared for EWD687a (a subclass of proofs.user.Encoding" in err
+
+
 @pytest.mark.parametrize(
     ("flags", "says"),
     [
@@ -110,3 +137,24 @@ def test_mcewd687a_is_tlcs(capsys: pytest.CaptureFixture) -> None:
     assert figures(report) == (18028, 177171, 27) and fired(report) == tlc_fired
     code, out, _ = run(capsys, "check", str(FILE), "--liveness", "--quiet")  # TLC: MCEWD687a.cfg
     assert code == 0 and "Property DT2 holds under this fairness." in out
+    # SendAck's `(e = upEdge[p]) => (A \/ B)` as one Python `or`: TLC's distinct states, fewer generated (the
+    # figure docs/writing-a-spec.md gives): TLC takes a step per disjunct that holds, 1,298 states have both
+    from modelcheck import check
+
+    sys.path.insert(0, str(FILE.parent))
+    from ewd687a import NOT_LAST, NOT_PARENT, EWD687a
+
+    from spec.core import action
+
+    class OneOr(EWD687a):
+        @action(lambda self, s: [(p, e, NOT_PARENT if e != s.upEdge[p] else NOT_LAST)
+                                 for p in self.Procs for e in self.InEdges[p]])
+        def SendAck(self, s, p, e, how):
+            parent = e == s.upEdge[p]
+            if s.rcvdUnacked[e] == 0 or parent and not (s.rcvdUnacked[e] > 1 or self.neutral_but(s, p, e)):
+                return None
+            return EWD687a.SendAck(self, s, p, e, NOT_PARENT if not parent else
+                                   NOT_LAST if s.rcvdUnacked[e] > 1 else 2)
+
+    result = check(OneOr())
+    assert (result.distinct_states, result.states_generated, result.depth) == (18028, 175873, 27)

@@ -39,7 +39,7 @@ Messages are :class:`impl.raft.messages.Message` (one wire codec): ``term`` is t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from impl.multipaxos.rules import NONE, Rules
 from impl.multipaxos.tracing import event_line, proposal_line
@@ -48,6 +48,9 @@ from impl.raft.core import Config, HardState, Ready, Snapshot
 from impl.raft.log import Entry
 from impl.raft.messages import SUCCESS, Message, MsgType, describe_value
 from impl.raft.node_base import NodeBase
+
+if TYPE_CHECKING:
+    from impl.raft.rejoin import Rebuilt
 
 FOLLOWER, CANDIDATE, LEADER = 0, 1, 2
 ROLE_NAMES = ("Follower", "Preparing", "Leader")
@@ -74,7 +77,8 @@ class MultiPaxosNode(NodeBase):
     def __init__(self, node_id: int, nodes: Iterable[int], config: Config = DEFAULT_CONFIG, *,
                  rand: Callable[[int, int], int], hard_state: HardState | None = None,
                  entries: Iterable[Entry] = (), snapshot: Snapshot | None = None, boot: int = 0, clock: int = 0,
-                 rules: Rules = NONE, describe: Callable[[bytes], str] = describe_value) -> None:
+                 rules: Rules = NONE, describe: Callable[[bytes], str] = describe_value, rejoining: bool = False,
+                 rebuilt: Rebuilt | None = None) -> None:
         self._init_base(node_id, nodes, config, rand, rules, describe, boot, clock)
         self.peers = tuple(n for n in self.nodes if n != node_id)
         self.quorum = len(self.nodes) // 2 + 1
@@ -106,7 +110,17 @@ class MultiPaxosNode(NodeBase):
         self._hs_unsynced = 0  # readies handed out with a promise not yet reported durable
         self.tracing = config.trace
         self._trace: list[str] = []
-        self._emit("Init" if fresh else "Restart", {}, slots=range(self.log.offset + 1, self.log.last() + 1))
+        # rebuilt from empty storage (`cluster recover-node`, impl/multipaxos/rejoin.py): no vote, no promise, no
+        # campaign until it has learned what a leader above its floor may know (spec/multipaxos_rebuild.py's Resume)
+        self.rejoining = rejoining and rules.rejoin_gate()
+        self._rejoin_at = (0, 0)  # (ballot, horizon) of the newest leader above the floor heard while rejoining
+        self.horizon = 0  # a leader's own no-op slot: its commit point past it covers every slot chosen before
+        if rebuilt is not None:  # the first boot after `cluster recover-node`, which read these peers' ballots
+            self.clock = max(self.clock, rebuilt.clock)
+            ballots = {} if rebuilt.terms is None else {"ballots": list(rebuilt.terms)}
+            self._emit("Rebuild", {"peers": list(rebuilt.peers), **ballots})
+        else:
+            self._emit("Init" if fresh else "Restart", {}, slots=range(self.log.offset + 1, self.log.last() + 1))
 
     # -- helpers ------------------------------------------------------------------------------
     def _msg(self, typ: int, dst: int, term: int, **kw: Any) -> Message:
@@ -196,7 +210,7 @@ class MultiPaxosNode(NodeBase):
                 for j in self.peers:
                     self._heartbeat(j, 0)
                     self._resend(j)
-        elif self.election_elapsed >= self.timeout:
+        elif self.election_elapsed >= self.timeout and not self.rejoining:  # (a rejoining replica never leads)
             self._campaign()
 
     def due_in(self) -> int:
@@ -288,6 +302,9 @@ class MultiPaxosNode(NodeBase):
             self._prepared_quorum()
 
     def _handle_prepare(self, m: Message) -> None:
+        if self.rejoining and m.term > self.promised:  # no promise while rejoining (a rejection below is none)
+            self._emit("DropMessage", {"j": m.src}, m)
+            return
         if m.term <= self.promised:  # a rejection naming the higher ballot, so that the sender backs off
             r = self._msg(PREPARE_REPLY, m.src, self.promised, index=m.index)
             self._emit("HandlePrepare", {"j": m.src, "case": "reject"}, m, [r])
@@ -350,6 +367,7 @@ class MultiPaxosNode(NodeBase):
         self.role, self.prepared, self.leader = LEADER, b, self.id
         self.next_slot = top + 1
         # a no-op of our own, as a Raft leader's: once chosen, our commit point covers everything chosen before
+        self.horizon = self.next_slot  # (sent with every Accept: a rejoining replica learns up to it)
         self.log.put(self.next_slot, Entry(b, NOOP))
         self._acks[self.next_slot] = set()
         self.next_slot += 1
@@ -370,12 +388,13 @@ class MultiPaxosNode(NodeBase):
         while lo <= hi:
             top = min(hi, lo + cfg.max_batch_entries - 1)
             ents = log.range(lo, top)
-            m = self._msg(ACCEPT, j, self.ballot, index=lo, entries=tuple(ents), commit=self.commit, context=ctx)
+            m = self._msg(ACCEPT, j, self.ballot, index=lo, entries=tuple(ents), commit=self.commit, context=ctx,
+                          log_term=self.horizon)
             self._emit("SendAccept", {"j": j}, None, [m])
             lo = top + 1
 
     def _heartbeat(self, j: int, ctx: int) -> None:
-        m = self._msg(ACCEPT, j, self.ballot, commit=self.commit, context=ctx)
+        m = self._msg(ACCEPT, j, self.ballot, commit=self.commit, context=ctx, log_term=self.horizon)
         self._emit("SendAccept", {"j": j}, None, [m])
 
     def _resend(self, j: int) -> None:
@@ -389,6 +408,10 @@ class MultiPaxosNode(NodeBase):
             r = self._msg(ACCEPT_REPLY, m.src, self.promised, index=m.index, context=m.context)
             self._emit("HandleAccept", {"j": m.src, "case": "reject"}, m, [r])
             return
+        if self.rejoining:
+            self._rejoin_accept(m)
+            if self.rejoining:
+                return
         if m.term > self.promised or self.role != FOLLOWER or self.leader != m.src:
             if self.role == LEADER and m.term == self.ballot:  # cannot happen: ballots are unique per replica
                 self._emit("DropMessage", {"j": m.src}, m)
@@ -478,6 +501,31 @@ class MultiPaxosNode(NodeBase):
         r = self._msg(ACCEPT_REPLY, m.src, m.term, flags=SUCCESS, commit=self._commit_point())
         self._emit("HandleLearn", {"j": m.src}, m, [r], slots=learned)
         self._commit_notice()
+        self._maybe_resume()
+
+    # -- rejoining after a rebuild (spec/multipaxos_rebuild.py) ---------------------------------------------------
+    def _rejoin_accept(self, m: Message) -> None:
+        """An Accept of a ballot at or above the rebuilt promise (above the floor) while rejoining: note its leader's
+        ballot and horizon, vote for nothing, and answer with the commit point (its leader then sends the chosen
+        commands, Learn); once everything up to that leader's horizon is learned, resume (and then vote on it)."""
+        if m.log_term and m.term >= self._rejoin_at[0]:
+            self._rejoin_at = (m.term, m.log_term)
+        self.leader, self.election_elapsed = m.src, 0
+        if self._maybe_resume():
+            return
+        r = self._msg(ACCEPT_REPLY, m.src, m.term, flags=SUCCESS, commit=self._commit_point())
+        self._emit("HandleAccept", {"j": m.src, "case": "rejoining"}, m, [r])
+
+    def _maybe_resume(self) -> bool:
+        """Resume (spec/multipaxos_rebuild.py's Resume) if rejoining and every slot up to the horizon of a leader
+        above the floor is learned: promise its ballot and vote again. Whether it resumed."""
+        b, horizon = self._rejoin_at
+        if not self.rejoining or not b or b < self.promised or self.commit < horizon:
+            return False
+        self.rejoining = False
+        self._promise(b)
+        self._emit("Resume", {"b": b, "horizon": horizon})
+        return True
 
     def _install(self, snap: Snapshot) -> None:
         if snap.index <= self.commit:
@@ -499,6 +547,7 @@ class MultiPaxosNode(NodeBase):
         # the event reports every vote kept above the commit point: an install must not lose one
         self._emit("HandleSnapshot", {"j": m.src}, m, [r], slots=range(self.commit + 1, self.log.last() + 1))
         self._commit_notice()
+        self._maybe_resume()
 
     # -- reads ----------------------------------------------------------------------------------
     def _read_ack(self, j: int, ctx: int) -> None:
@@ -583,7 +632,7 @@ class MultiPaxosNode(NodeBase):
         """A summary for `paxraft cluster status` (the ballot shown as the term)."""
         return {"id": self.id, "term": self.promised, "role": ROLE_NAMES[self.role], "leader": self.leader,
                 "commit": self.commit, "applied": self.applied, "last_index": self.log.last(),
-                "snapshot_index": self.log.offset, "protocol": "multipaxos"}
+                "snapshot_index": self.log.offset, "protocol": "multipaxos", "rejoining": self.rejoining}
 
     def trace_state(self) -> dict[str, Any]:
         """The abstract fields a trace event reports (MultiPaxos.tla's names)."""

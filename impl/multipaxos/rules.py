@@ -42,6 +42,10 @@ class Rules(StoreRules):
         """The votes an acceptor's promise reports: all it cast from the slot asked for on."""
         return votes
 
+    def rejoin_gate(self) -> bool:
+        """Whether a replica rebuilt from empty storage stays silent until it resumes (spec/multipaxos_rebuild.py)."""
+        return True
+
 
 NONE = Rules()
 
@@ -106,9 +110,20 @@ class PromiseOmitsVotes(Rules):
         return []
 
 
+class RebuildWithoutGate(Rules):
+    """A replica rebuilt from empty storage promises and votes at once, its old promises and votes forgotten."""
+
+    key = "rebuild-without-gate"
+
+    def rejoin_gate(self) -> bool:
+        """No gate."""
+        return False
+
+
 #: every planted bug by key
 BUGS: dict[str, type[Rules]] = {c.key: c for c in (SkipPhase1, CommitMinority, StaleLocalRead,
-                                                  GapFillIgnoresVotes, ForgetVotesOnRestart, PromiseOmitsVotes)}
+                                                  GapFillIgnoresVotes, ForgetVotesOnRestart, PromiseOmitsVotes,
+                                                  RebuildWithoutGate)}
 
 
 def bug(key: str) -> Rules:

@@ -31,6 +31,7 @@ from typing import Any
 import impl
 from impl.kv.client import KVClient
 from impl.kv.protocol import MAX_COMMAND_BYTES, MAX_COMMAND_DATA, OK, REFUSED
+from impl.multipaxos.rejoin import rebuilt_promise
 from impl.multipaxos.rules import BUGS as MP_BUGS
 from impl.raft.core import HardState, Ready
 from impl.raft.rejoin import REJOINING, rebuilt_hard_state, rebuilt_marker, write_marker
@@ -395,16 +396,10 @@ def _read_description(path: Path) -> str:
     return data.decode()
 
 
-NO_REBUILD = ("a Multi-Paxos node cannot be rebuilt from its peers (an acceptor rebuilt empty would have forgotten "
-              "its votes): leave it down with its storage as it is; the others serve while a majority of the nodes "
-              "is up")
-"""What a Multi-Paxos node whose storage is damaged or gone can do (`recover-node` refuses it, its start says it)."""
-
-
 def way_out(desc: dict[str, Any]) -> str:
-    """What a refusal of a node's storage tells the operator to do (the WAL's ``way_out``): a Raft node is rebuilt from
-    its peers, a Multi-Paxos node cannot be."""
-    return NO_REBUILD if protocol_of(desc) == "multipaxos" else RECOVER
+    """What a refusal of a node's storage tells the operator to do (the WAL's ``way_out``): rebuild it from its peers,
+    a Raft node (impl/raft/rejoin.py) or a Multi-Paxos one (impl/multipaxos/rejoin.py)."""
+    return RECOVER
 
 
 def protocol_of(desc: dict[str, Any]) -> str:
@@ -761,11 +756,16 @@ def traced_clock(directory: Path, terms: dict[int, int]) -> int:
 
 
 def vote_floor(directory: Path, node: int, terms: dict[int, int] | None = None) -> HardState:
-    """The hard state ``node`` is rebuilt with: the highest term in its peers' durable logs (``terms``, else read
-    now), voted for itself (impl.raft.rejoin); ClusterError when too few can be read."""
+    """The hard state ``node`` is rebuilt with: for Raft the highest term in its peers' durable logs (``terms``, else
+    read now), voted for itself (impl.raft.rejoin); for Multi-Paxos a promise above every ballot its peers promised
+    (impl.multipaxos.rejoin); ClusterError when too few can be read."""
     terms = peer_terms(directory, node) if terms is None else terms
+    desc = load(directory)
+    n = len(desc["nodes"])
     try:
-        return rebuilt_hard_state(node, len(load(directory)["nodes"]), list(terms.values()))
+        if protocol_of(desc) == "multipaxos":
+            return HardState(rebuilt_promise(node, n, list(terms.values())), 0)
+        return rebuilt_hard_state(node, n, list(terms.values()))
     except ValueError as exc:
         raise ClusterError(f"cannot rebuild node {node}: {exc} (repair or recover the others first)") from exc
 
@@ -796,8 +796,7 @@ def recover_node(directory: Path, node: int, wait: float = 30.0) -> Path | None:
     """Rebuild a (stopped) node's storage from its peers: the old storage is moved aside, the node starts
     empty and does not vote or campaign until it has caught up. The folder the old storage went to (None: it had
     none)."""
-    desc = load_raft(directory, f"recover-node rebuilds a Raft node only; {NO_REBUILD}")  # (first: to stop a node
-    # for a command that then refuses helps no one)
+    desc = load(directory)
     if node in desc.get("removed", ()):  # (its storage was set aside, and it waited --wait to catch up, in vain)
         raise ClusterError(f"node {node} was removed from the configuration (`cluster remove`): no leader sends it "
                            "anything to catch up with; `cluster add` adds a new node")

@@ -496,10 +496,12 @@ class NodeServer:
             self._fail_log_sync()
         seed = int.from_bytes(os.urandom(8), "big")  # election jitter: randomness injected into the core
         # what `recover-node` read, until this node's trace shows its Rebuild (then the marker is emptied)
-        rebuilt = rebuilt_from(marker) if core is RaftNode else None
+        rebuilt = rebuilt_from(marker)
         self._rebuild_untraced = rebuilt is not None and self.trace is not None
         self._caught_up_untraced = False  # the rejoin gate opened and the trace has not yet had its CaughtUp
-        rebuild = {} if rebuilt is None else {"rebuilt": rebuilt}
+        rebuild: dict[str, Any] = {} if rebuilt is None else {"rebuilt": rebuilt}
+        if core is not RaftNode and marker is not None:  # a Multi-Paxos core keeps its own gate (multipaxos/rejoin)
+            rebuild["rejoining"] = True
         # (TraceWriter encodes its events; a Multi-Paxos core formats its own lines, written as JSON-lines records)
         tracer = ({"tracer": CompactTracer(wire=True, key=command_key)} if compact and cfg.trace and core is RaftNode
                   else {})
@@ -531,10 +533,8 @@ class NodeServer:
             self.poller = BusyPoll(self.loop, poll_us, lambda: not self.closed)
         if c.get("timeline"):
             self.timeline = Timeline(self.home / "timeline.txt")
-        self.rejoin = RejoinGate() if marker is not None else None
-        if self.rejoin is not None and core is not RaftNode:
-            raise ClusterError(f"{self.home}: rebuilt from empty storage, which only a Raft node can rejoin from "
-                               "(a Multi-Paxos acceptor would have forgotten its votes)")
+        self.rejoin = RejoinGate() if marker is not None and core is RaftNode else None
+        self._resumes = core is not RaftNode and marker is not None  # a rejoining Multi-Paxos core, until it resumes
 
     # -- the Ready loop ---------------------------------------------------------------------------
     def kick(self) -> None:
@@ -580,6 +580,12 @@ class NodeServer:
                 (self.home / REJOINING).unlink(missing_ok=True)
             log.info("node %d caught up to index %d after rejoining: voting again", self.id, node.applied)
             self.kick()
+        if self._resumes and not node.rejoining:  # (its Resume event is in this round's trace lines)
+            self._resumes = False
+            self._caught_up_untraced = self.trace is not None
+            if self.trace is None:
+                (self.home / REJOINING).unlink(missing_ok=True)
+            log.info("node %d learned up to slot %d after rejoining: voting again", self.id, node.commit)
         try:
             self._flush()  # also what was answered outside a round (not-leader, status)
         except OSError as exc:
@@ -860,7 +866,7 @@ class NodeServer:
             if op == STATUS:
                 st = self.node.status()
                 st["pid"] = os.getpid()
-                st["rejoining"] = self.rejoin is not None
+                st["rejoining"] = self.rejoin is not None or self._resumes
                 st["poll_turns"] = self.poller.turns if self.poller is not None else 0
                 st["syncs"] = self.wal.syncs  # (the log's syncs since the start)
                 st["chunked"] = self.chunks.done  # (messages received in chunks since the start)

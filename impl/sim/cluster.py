@@ -50,6 +50,7 @@ class SimCluster:
     ``node_class`` is the protocol's core (Raft here; impl/sim/multipaxos.py runs Multi-Paxos's)."""
 
     node_class: Any = None  # None: Raft's core (looked up when a node starts, so tests may substitute it)
+    extra_kw: dict[str, Any] = {}  # more keyword arguments of the node starting (a protocol's cluster sets them)
 
     def __init__(self, n: int = 3, seed: int = 0, *, config: Config = DEFAULT_CONFIG, faults: Faults = Faults(),
                  rules: Rules = NONE, snapshot_every: int = 0, tick_period: int = 10, clients: int = 3,
@@ -112,6 +113,7 @@ class SimCluster:
     def _start(self, i: int) -> None:
         hs, snap, entries = self.disks[i].load()
         extra: dict[str, Any] = {"members": self.members} if self.members is not None else {}
+        extra.update(self.extra_kw)
         rebuilt = self.rebuilt.pop(i, None)
         if rebuilt is not None:  # its first boot after recover_node: a Rebuild trace event, as the runtime's
             extra["rebuilt"] = rebuilt

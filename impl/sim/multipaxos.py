@@ -6,8 +6,8 @@ is observable: no two replicas ever apply different commands in one slot
 (``Agreement[history]``), and a leader's proposals never contradict a command already chosen in
 that slot (``ChosenStable``: once a majority chose a command in ballot b, every proposal there in
 a ballot above b is that command; a stale leader of a lower ballot may still propose another,
-which no majority will accept). Storage damage and rebuilt replicas
-(``disk_faults``) are Raft-only: a Multi-Paxos acceptor rebuilt empty would forget its votes.
+which no majority will accept). A replica whose storage is damaged is rebuilt from its peers
+(:meth:`MultiPaxosSimCluster.recover_node`) by the rule of impl/multipaxos/rejoin.py.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from typing import Any
 
 from impl.kv.machine import describe_command
 from impl.multipaxos.core import LEADER, ROLE_NAMES, MultiPaxosNode
+from impl.multipaxos.rejoin import rebuilt_promise
 from impl.multipaxos.rules import NONE, Rules
-from impl.raft.core import Config
+from impl.raft.core import Config, HardState
 from impl.raft.log import Entry
+from impl.raft.rejoin import Rebuilt
 from impl.sim.cluster import SimCluster
 from impl.sim.invariants import InvariantViolation
 
@@ -36,12 +38,42 @@ class MultiPaxosSimCluster(SimCluster):
             kw["rules"] = NONE
         self.chosen: dict[int, bytes] = {}  # slot -> the command applied there (by whichever replica first)
         self.chosen_in: dict[int, int] = {}  # slot -> the ballot whose majority chose it (seen at its leader)
+        self.rejoining: set[int] = set()  # rebuilt and not yet resumed (the runtime's marker file)
         super().__init__(n, seed, **kw)
+
+    def recover_node(self, i: int, gate: bool = True, floor: bool = True) -> None:
+        """Rebuild replica ``i`` from its peers (impl/multipaxos/rejoin.py): empty storage whose promise is above
+        every ballot its peers promised (all of them must read: ValueError else), rejoining until it resumes.
+        ``gate`` and ``floor`` are Raft's (the planted bug ``rebuild-without-gate`` is the rules' here)."""
+        peers = [j for j in self.ids if j != i and j not in self.damaged]
+        ballots = [hs.term if (hs := self.disks[j].hard_state) else 0 for j in peers]
+        promise = rebuilt_promise(i, len(self.ids), ballots)
+        self.crash(i)
+        self.damaged.discard(i)
+        disk = self.disks[i] = self._new_disk(i)
+        disk.hard_state = HardState(promise, 0)
+        clock = max((r.node.clock if (r := self.replicas[j]) else self.clocks[j]) for j in peers)
+        self.rebuilt[i] = Rebuilt(tuple(peers), tuple(ballots), clock)
+        self.rejoining.add(i)
+        self.stats["rebuilt"] = self.stats.get("rebuilt", 0) + 1
+        self._start(i)
+        self._check()
+
+    def storage_intact(self) -> int:
+        """How many replicas' storage holds what they promised and voted (not damaged, not rejoining)."""
+        return sum(i not in self.damaged and i not in self.rejoining for i in self.ids)
+
+    def _start(self, i: int) -> None:
+        self.extra_kw = {"rejoining": True} if i in self.rejoining else {}
+        super()._start(i)
 
     def _process(self, i: int) -> None:
         rep = self.replicas[i]
         assert rep is not None
         rep.process()
+        if i in self.rejoining and not rep.node.rejoining:  # type: ignore[attr-defined]  # (resumed: the marker goes)
+            self.rejoining.discard(i)
+            self.stats["resumed"] = self.stats.get("resumed", 0) + 1
         if rep.applied_log:
             for slot, entry, _ in rep.applied_log:
                 self._record(i, slot, entry)

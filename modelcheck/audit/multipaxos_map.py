@@ -20,6 +20,9 @@ event maps to concrete spec steps (no search):
 | ``HandleCommitNotice(upto)`` | ``HandleCommitNotice(r)`` per slot committed |
 | ``HandleLearn(j)`` | ``LearnChosen(r, slot, v@slot, ballot)`` per slot learned |
 | ``StepDown`` | ``StepDown(r)`` |
+| ``Rebuild(peers, ballots)`` | ``Rebuild(r, balMaxKnown, the peers' ballots)`` (extension: rejoining from here) |
+| ``HandleAccept(j)``, case rejoining | ``RejoinAccept(r)`` |
+| ``Resume(b, horizon)`` | ``Resume(r, owner of b, b, horizon)`` |
 | ``ConfirmRead(acks)`` | ``ConfirmRead(r, acks)`` |
 | ``CompactLog(slot)`` | ``CompactLog(r, slot)`` |
 | ``HandleSnapshot(j)`` | ``InstallSnapshot(r, n)``, n the snapshot's last slot |
@@ -72,11 +75,11 @@ _PARAMS = {
     **dict.fromkeys(("DropMessage", "HandlePrepareReply", "SendAccept", "HandleAcceptReply", "SendSnapshot",
                      "SendLearn", "HandleLearn", "HandleSnapshot"), ("j",)),
     "BecomeLeader": ("b",), "HandlePrepareReplies": ("b", "from"), "TakeNewRequest": ("slot", "v"),
-    "ConfirmRead": ("acks",),
+    "ConfirmRead": ("acks",), "Rebuild": ("peers", "ballots"), "Resume": ("b", "horizon"),
 }
 #: those an event must give: the steps are made of them (a TakeNewRequest without ``v`` proposed a command 'None')
 _REQUIRED = {a: _PARAMS[a] for a in ("BecomeLeader", "HandlePrepareReplies", "TakeNewRequest", "CompactLog",
-                                     "ConfirmRead")}
+                                     "ConfirmRead", "Rebuild", "Resume")}
 
 
 class MultiPaxosMapping(Mapping):
@@ -209,9 +212,20 @@ class MultiPaxosMapping(Mapping):
             return [[*first, StepPattern("HandlePrepareRepliesFrom", (r, q)), *own]]
         if a == "TakeNewRequest":
             return [[StepPattern("TakeNewRequestCmd", (r, self.cmd(p.get("v"), p.get("slot"))))]]  # type: ignore[arg-type]
+        if a == "Rebuild":
+            peers, ballots = p.get("peers"), p.get("ballots")
+            if not isinstance(peers, list) or not isinstance(ballots, list) or len(peers) != len(ballots):
+                raise TraceError(f"{w}: a Rebuild names the peers read and their ballots, one each")
+            read = tuple(sorted((self._r(j, w), self._ballot(b, w)) for j, b in zip(peers, ballots)))
+            return [[StepPattern("Rebuild", (r, self._ballot(event.state.get("balMaxKnown"), w), read))]]
+        if a == "Resume":
+            b = self._ballot(p.get("b"), w)
+            return [[StepPattern("Resume", (r, self._r(b & 0xFFFF, w), b, self._slot(p.get("horizon"), w)))]]
         if a == "HandleAccept":
             if p.get("case") == "reject":
                 return [[]]
+            if p.get("case") == "rejoining":
+                return [[StepPattern("RejoinAccept", (r,))]]
             j, b = self._r(recv.get("src"), w), self._ballot(recv.get("bal"), w)
             acked = self._acked(event)
             if not votes and not acked:

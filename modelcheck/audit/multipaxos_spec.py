@@ -40,6 +40,16 @@ Paxos forbids:
   chosen command, which r commits (commitUpTo := n). A snapshot not past r's commit point changes
   nothing, as the store ignores it.
 
+- **Rebuild(r, p0, read)**: r's storage is lost and rebuilt (`cluster recover-node`, spec/multipaxos_rebuild.py):
+  nothing voted, committed or led, promise p0, which must be above every ballot in ``read``, the promises read from
+  every other replica (each at most what that replica has promised by now). r is then *rejoining* (``pc[r]`` is
+  REJOINING): it neither promises (HandlePrepare, Heartbeat, RaiseBallot) nor votes (HandleAccept, AckAccept) nor
+  leads (BecomeLeader); it learns, commits, restarts (still rejoining) and installs snapshots.
+- **RejoinAccept(r)**: rejoining r answers an Accept with its commit point only (a stuttering step).
+- **Resume(r, ld, b, h)**: rejoining r resumes after ld's ballot b, at least its promise: ld proposed its phase-1
+  no-op of ballot b in slot h (the highest no-op slot of an Accept of b from ld), and r has committed up to h. r
+  then promises b and follows ld.
+
 Ballots are the implementation's own numbers (enumerated from those seen so far).
 """
 
@@ -65,11 +75,14 @@ from spec.multipaxos import (
     NULL_INST,
     PREPARE_REPLY,
     PREPARING,
+    RLOOP,
     MultiPaxos,
     MultiPaxosState,
     _reset_accepting,
 )
 from spec.values import EXCEPT
+
+REJOINING = 2  # pc of a replica rebuilt from empty storage, until its Resume
 
 
 class MultiPaxosImpl(MultiPaxos):
@@ -119,10 +132,16 @@ class MultiPaxosImpl(MultiPaxos):
         one that never does is taken once (docs/fast-specs.md), and these ballots grow as the audit decodes."""
         return sorted(self.known_ballots)
 
+    def _running(self, s: MultiPaxosState, r: int) -> bool:
+        """The spec's guard, a rejoining replica included (the actions it may not take say so)."""
+        return s.pc[r] in (RLOOP, REJOINING) and not self.terminated(s)
+
     # -- the extensions ---------------------------------------------------------------------------
     @action(params=lambda self, s: ((r, b) for r in self.Replicas for b in self._ballots(s)))
     def BecomeLeader(self, s: MultiPaxosState, r: int, b: int) -> MultiPaxosState | None:
         """The spec's BecomeLeader; a replica already leading in its own view may also start a higher ballot."""
+        if s.pc[r] == REJOINING:
+            return None
         n = s.node[r]
         if n[LEADER] == r:
             s = s._replace(node=EXCEPT(s.node, r, (NIL, *n[1:])))
@@ -159,11 +178,19 @@ class MultiPaxosImpl(MultiPaxos):
         empty = next((k for k, i in enumerate(insts) if i[0] == EMPTY), None)
         return None if empty is None else self._propose(s, r, empty, c)
 
+    def HandlePrepare(self, s: MultiPaxosState, r: int, m: tuple) -> MultiPaxosState | None:
+        """The spec's, not by a rejoining replica."""
+        return None if s.pc[r] == REJOINING else super().HandlePrepare(s, r, m)
+
+    def HandleAccept(self, s: MultiPaxosState, r: int, m: tuple) -> MultiPaxosState | None:
+        """The spec's, not by a rejoining replica."""
+        return None if s.pc[r] == REJOINING else super().HandleAccept(s, r, m)
+
     @action(params=lambda self, s: ((r, j, b) for r in self.Replicas for j in self.Replicas for b in self._ballots(s)))
     def Heartbeat(self, s: MultiPaxosState, r: int, j: int, b: int) -> MultiPaxosState | None:
         """r follows j's ballot b on an Accept without slots."""
         n = s.node[r]
-        if not self._running(s, r) or b < n[BAL_MAX_KNOWN]:
+        if not self._running(s, r) or s.pc[r] == REJOINING or b < n[BAL_MAX_KNOWN]:
             return None
         return s._replace(node=EXCEPT(s.node, r, (j, n[KVALUE], n[COMMIT_UP_TO], n[BAL_PREPARED], b, n[INSTS])))
 
@@ -173,7 +200,7 @@ class MultiPaxosImpl(MultiPaxos):
         voted = self.HandleAccept(s, r, m)
         if voted is not None:
             return voted
-        if not self._running(s, r) or m not in s.msgs:
+        if not self._running(s, r) or s.pc[r] == REJOINING or m not in s.msgs:
             return None
         _, _, bal, slot, cmd = m
         inst = s.node[r][INSTS][slot - 1]
@@ -217,7 +244,7 @@ class MultiPaxosImpl(MultiPaxos):
     def RaiseBallot(self, s: MultiPaxosState, r: int, b: int) -> MultiPaxosState | None:
         """r learns of a higher ballot from a rejection and promises it."""
         n = s.node[r]
-        if not self._running(s, r) or b <= n[BAL_MAX_KNOWN]:
+        if not self._running(s, r) or s.pc[r] == REJOINING or b <= n[BAL_MAX_KNOWN]:
             return None
         node = (NIL, n[KVALUE], n[COMMIT_UP_TO], n[BAL_PREPARED], b, _reset_accepting(n[INSTS]))
         return s._replace(node=EXCEPT(s.node, r, node))
@@ -274,3 +301,34 @@ class MultiPaxosImpl(MultiPaxos):
         if not self._running(s, r) or n[LEADER] != r or not self._prepared(n) or len(q) < self.MajorityNum:
             return None
         return s
+
+    # -- a replica rebuilt from empty storage (spec/multipaxos_rebuild.py's rule) -------------------------------------
+    @action(params=lambda self, s: ())
+    def Rebuild(self, s: MultiPaxosState, r: int, p0: int, read: tuple[tuple[int, int], ...]) -> MultiPaxosState | None:
+        """r is rebuilt empty with promise p0, above the promises ``read`` of every other replica: rejoining."""
+        if sorted(j for j, _ in read) != [j for j in self.Replicas if j != r]:
+            return None  # not every other replica's promise: too few to know what r may have promised
+        if any(b > s.node[j][BAL_MAX_KNOWN] for j, b in read) or p0 <= max((b for _, b in read), default=0):
+            return None
+        node = (NIL, NIL, 0, 0, p0, (NULL_INST,) * self.NumCommands)
+        return s._replace(node=EXCEPT(s.node, r, node), pc=EXCEPT(s.pc, r, REJOINING))
+
+    @action(params=lambda self, s: ((r,) for r in self.Replicas))
+    def RejoinAccept(self, s: MultiPaxosState, r: int) -> MultiPaxosState | None:
+        """Rejoining r answers an Accept with its commit point, voting nothing (a stuttering step)."""
+        return s if s.pc[r] == REJOINING else None
+
+    def horizon(self, s: MultiPaxosState, ld: int, b: int) -> int:
+        """The slot of leader ld's phase-1 no-op in ballot b: its highest no-op slot in an Accept of b (0: none)."""
+        return max((m[3] for m in s.msgs if m[0] == ACCEPT and m[1] == ld and m[2] == b and m[4] == self.noop(m[3])),
+                   default=0)
+
+    @action(params=lambda self, s: ())
+    def Resume(self, s: MultiPaxosState, r: int, ld: int, b: int, h: int) -> MultiPaxosState | None:
+        """Rejoining r, committed up to the horizon h of ld's ballot b (at least r's promise), promises b."""
+        n = s.node[r]
+        if s.pc[r] != REJOINING or b < n[BAL_MAX_KNOWN] or not h or self.horizon(s, ld, b) != h \
+                or n[COMMIT_UP_TO] < h:
+            return None
+        node = (ld, n[KVALUE], n[COMMIT_UP_TO], 0, b, n[INSTS])
+        return s._replace(node=EXCEPT(s.node, r, node), pc=EXCEPT(s.pc, r, RLOOP))

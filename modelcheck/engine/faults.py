@@ -677,6 +677,9 @@ def _check_renamings(spec: Spec, states: list[State], kinds: tuple[type, ...]) -
             check_state(spec, t, "canonical(state)", kinds)
         return
     if not spec.symmetric_sets():
+        if cls.symmetric_sets is not Spec.symmetric_sets:  # declared, and empty at these bounds: say which they are
+            raise SpecContractError(f"{spec.describe()}: symmetric_sets() declares no symmetric set at these bounds "
+                                    "(returned {}), so --symmetry has nothing to rename")
         raise SpecContractError(f"{spec_title(spec)}: --symmetry needs symmetric_sets() (name -> size) and "
                                 "permute(state, perm); the spec declares no symmetric set")
     if cls.permute is Spec.permute:
