@@ -363,6 +363,25 @@ class ResumeAfterStaleLeader(MultiPaxosRebuild):
 
 
 @variant("multipaxos-rebuild")
+class ResumeAtTheFloor(MultiPaxosRebuild):
+    """A rejoining replica resumes after a leader whose ballot is the floor itself (not above it)."""
+
+    # s2 helped choose w1 in ballot 1 and is rebuilt (floor 1, s1's promise); it resumes after s1, leader of ballot 1
+    # whose phase 1 predates slot 1, without learning it, and s3 fills slot 1 with r1 in ballot 2 with s2 (74,283
+    # states): the floor's own ballot may be one the lost storage voted in
+    variant = "resume-at-the-floor"
+    rule = "Resume(r, l) for a leader l whose ballot is at least floor[r] (not above it)"
+    breaks = "Agreement"
+    failing_bounds = _model(2)
+    trace_length = 13
+    source = _SOURCE
+
+    def AfterFloor(self, bal: int, floor: int) -> bool:
+        """At least the floor."""
+        return bal >= floor
+
+
+@variant("multipaxos-rebuild")
 class FloorFromTooFewPeers(MultiPaxosRebuild):
     """The floor is read from one peer fewer than every other replica."""
 

@@ -82,6 +82,8 @@ HAND_RUNS = {
     # s2's floor is 1 (s1's promise); it resumes after s1, leader of ballot 1 whose phase 1 predates slot 1
     "resume-after-stale-leader": ([*W1_CHOSEN_BY_S1_S2, ("Rebuild", 1, (0, 2)), ("Resume", 1, 0),
                                    *S3_FILLS_SLOT_1], 7),
+    # the same: s1's ballot 1 is s2's floor, not above it
+    "resume-at-the-floor": ([*W1_CHOSEN_BY_S1_S2, ("Rebuild", 1, (0, 2)), ("Resume", 1, 0), *S3_FILLS_SLOT_1], 7),
     # s2 reads s3's promise only (0): s1's ballot 1 is above it
     "rebuild-floor-from-too-few-peers": ([*W1_CHOSEN_BY_S1_S2, ("Rebuild", 1, (2,)), ("Resume", 1, 0),
                                           *S3_FILLS_SLOT_1], 6),
