@@ -34,6 +34,9 @@ SLOW = frozenset({
     "raft-snapshot/install-moves-commit-back",  # its BFS takes about 45 minutes (docs/snapshots.md)
     "raft-rebuild/rebuild-without-gate", "raft-rebuild/rebuild-without-floor",
     "raft-rebuild/rebuild-floor-from-too-few-peers",  # 150k-430k states each (tests/test_raft_rebuild.py)
+    "multipaxos-rebuild/rebuild-without-gate", "multipaxos-rebuild/resume-after-stale-leader",
+    "multipaxos-rebuild/rebuild-floor-from-too-few-peers", "multipaxos-rebuild/resume-at-the-floor",
+    # 31k-99k states each, 49-642 s at load 8-15 (tests/test_multipaxos_rebuild.py checks them)
 })
 FIELDS = ("verdict", "violated", "distinct_states", "states_generated", "depth", "trace_length", "trace", "coverage")
 
