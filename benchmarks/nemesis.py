@@ -40,15 +40,20 @@ TERMINATED: list[int] = []  # the SIGTERM received, if one was
 def _as_ctrl_c(signum: int, frame: object) -> None:
     """SIGTERM ends the run as Ctrl-C does: the faults healed, the cluster stopped. Inside the event loop every task
     is cancelled (each one's clean-up runs; a KeyboardInterrupt raised in the middle of the loop left futures
-    unretrieved, noise on stderr); elsewhere it is a KeyboardInterrupt."""
+    unretrieved, noise on stderr); elsewhere it is a KeyboardInterrupt. The cancelling is the loop's next callback,
+    not done here: the handler runs between any two bytecodes, and a future cancelled in the middle of asyncio's
+    own callback (a connect's, between its done() test and its set_exception) was an InvalidStateError traceback."""
     TERMINATED.append(signum)
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:  # (starting or stopping the cluster, checking the history)
         raise KeyboardInterrupt from None
+    loop.call_soon_threadsafe(_cancel_all, loop)  # (it also wakes the loop now, not at its next timer)
+
+
+def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
     for task in asyncio.all_tasks(loop):
         task.cancel()
-    loop.call_soon_threadsafe(lambda: None)  # (the loop wakes now, not at its next timer)
 
 
 def main() -> int:
