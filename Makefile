@@ -39,7 +39,7 @@ demo: setup
 	  test $$? -eq 1 && echo "(exit status 1: the violation was found, as expected)"
 
 # The default tests run in 2 processes (pytest-xdist, one test file per process at a time, so a file's
-# shared fixtures run once): on 2 cores 472 s for 2,426 tests from a fresh clone (2026-12-06 17:41, quiet). Two
+# shared fixtures run once): on 2 cores 472 s for 2,426 tests from a fresh clone (2026-12-06 17:41, quiet; 651 s for 2,544 on 2026-12-07 05:21, a slow host hour). Two
 # processes are busy 88% of the time (696 CPU s in 397 s) and a third gained nothing (386 s). JOBS=1: one process.
 JOBS ?= 2
 test: setup
