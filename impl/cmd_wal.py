@@ -26,7 +26,7 @@ def _owner(wal_dir: Path) -> tuple[tuple[bytes, int] | None, str, str | None]:
     way out a refusal names (recover the node from its peers, Raft or Multi-Paxos), and why
     cluster.json could not be read: a cluster.json nested 100,000 deep was an internal error, and a damaged one
     (not UTF-8, a list, a directory) was passed over, so "ok" was said of a node that refuses to start."""
-    from impl.runtime.cluster import identity, way_out
+    from impl.runtime.cluster import identity
 
     home = wal_dir.parent if wal_dir.name == "wal" else wal_dir
     name, _, node = home.name.partition("-")
@@ -35,7 +35,7 @@ def _owner(wal_dir: Path) -> tuple[tuple[bytes, int] | None, str, str | None]:
         return None, RECOVER, None
     try:
         desc = load_json(read_text(path, limit=MAX_SMALL_FILE_BYTES), str(path))
-        return identity(desc, int(node)), way_out(desc), None
+        return identity(desc, int(node)), RECOVER, None
     except SpecError as exc:  # (it names the file)
         return None, RECOVER, f"{exc}: not a usable cluster description; the log's owner was not checked"
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

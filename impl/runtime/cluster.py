@@ -39,7 +39,7 @@ from impl.raft.rules import BUGS
 from impl.runtime.boot import rebuilt_boot
 from impl.runtime.chunks import CHUNK_BYTES, PEER_FRAME, check_sizes
 from impl.storage.files import NotRegularError, name_file, not_a_file, read_regular, sync_folder
-from impl.storage.wal import RECOVER, WAL, WALError
+from impl.storage.wal import WAL, WALError
 from impl.storage.wal import check as wal_check
 from impl.trace import last_clock_term
 
@@ -394,12 +394,6 @@ def _read_description(path: Path) -> str:
     if len(data) > DESCRIPTION_BYTES:
         raise ValueError(f"larger than {DESCRIPTION_BYTES:,} bytes")
     return data.decode()
-
-
-def way_out(desc: dict[str, Any]) -> str:
-    """What a refusal of a node's storage tells the operator to do (the WAL's ``way_out``): rebuild it from its peers,
-    a Raft node (impl/raft/rejoin.py) or a Multi-Paxos one (impl/multipaxos/rejoin.py)."""
-    return RECOVER
 
 
 def protocol_of(desc: dict[str, Any]) -> str:

@@ -79,7 +79,6 @@ from impl.runtime.cluster import (
     protocol_of,
     trace_compact,
     trace_file_name,
-    way_out,
     write_pid,
 )
 from impl.runtime.peers import (
@@ -460,8 +459,7 @@ class NodeServer:
                      pre_vote=c.get("pre_vote", True), check_quorum=c.get("check_quorum", True),
                      trace=c.get("trace", True), quorum_first=c.get("quorum_first", True))
         self.wal = WAL(self.home / "wal", fsync=c.get("fsync", True),  # WALError: refuse to start (see main)
-                       prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)), owner=identity(c, self.id),
-                       way_out=way_out(c))
+                       prealloc=int(c.get("wal_prealloc", WAL_PREALLOC)), owner=identity(c, self.id))
         core, rules = protocol(c)
         compact = trace_compact(c, has_jsonl=(self.home / trace_file_name(False)).exists()
                                 and not (self.home / trace_file_name(True)).exists())  # (a converted copy beside)
